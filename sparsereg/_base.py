@@ -1,0 +1,419 @@
+"""What the FTRL regressor and classifier share: parameters, validation, the epoch loop.
+
+Call chain, as in scikit-learn's SGD: ``fit -> _fit -> _run_epochs -> kernel`` and
+``partial_fit -> _partial_fit -> _run_epochs``. Validation sits in three places:
+``_parameter_constraints``, ``_more_validate_params`` and one ``validate_data`` call.
+The kernel (``_ftrl_fast.ftrl_epoch``) receives validated, typed arrays only.
+
+Training state that is not API starts with ``_``: ``_zn`` holds ``(z_j, n_j)`` of
+every coordinate, shape ``(n_models, n_features, 2)`` (one model for regression and
+binary classification, one per class for one-vs-rest), and ``_intercept_zn`` the
+intercept's ``(z, n)``, shape ``(n_models, 2)``. ``coef_`` and ``intercept_`` are
+computed from that state when read, so they never go stale after ``partial_fit``.
+"""
+
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight, validate_data
+
+from ._ftrl_fast import count_nonzero_weights, ftrl_epoch, lazy_weights
+from ._losses import LOSS_CODES
+
+
+def _as_kernel_csr(X):
+    """The CSR arrays the kernel reads, sharing memory with ``X`` whenever possible.
+
+    ``X`` has been through ``validate_data`` (CSR of float32/float64 or dense). A
+    dense array is converted to CSR: zeros contribute nothing to FTRL (``g_i = 0``
+    leaves ``(z_i, n_i)`` as they are), so the model is bit-identical. A CSR is
+    copied only if it has duplicate entries (which must be summed to mean what
+    scipy means by them) or indices of two different integer types.
+    """
+    if not sp.issparse(X):
+        X = sp.csr_matrix(X)
+    if X.indices.dtype != X.indptr.dtype:
+        X = sp.csr_matrix(
+            (X.data, X.indices.astype(np.int64), X.indptr.astype(np.int64)), shape=X.shape
+        )
+    _check_csr_structure(X)
+    if not X.has_canonical_format:
+        X = X.copy()
+        X.sum_duplicates()
+    return X
+
+
+def _check_csr_structure(X):
+    """Reject a hand-built CSR that would make the kernel read or write out of bounds."""
+    indptr, indices = X.indptr, X.indices
+    n_rows, n_cols = X.shape
+    if indptr.ndim != 1 or indptr.shape[0] != n_rows + 1:
+        raise ValueError(
+            f"CSR indptr has {indptr.shape[0]} entries; a matrix with {n_rows} rows needs {n_rows + 1}."
+        )
+    if indptr[0] != 0 or indptr[-1] != indices.shape[0] or indices.shape[0] != X.data.shape[0]:
+        raise ValueError(
+            "CSR indptr is inconsistent with indices/data: indptr[0] must be 0 and "
+            f"indptr[-1] ({indptr[-1]}) must equal len(indices) ({indices.shape[0]}) "
+            f"and len(data) ({X.data.shape[0]})."
+        )
+    if n_rows > 1 and np.any(indptr[1:] < indptr[:-1]):
+        raise ValueError("CSR indptr must be non-decreasing.")
+    if indices.shape[0]:
+        lo, hi = indices.min(), indices.max()
+        if lo < 0 or hi >= n_cols:
+            raise ValueError(
+                f"CSR column indices must lie in [0, {n_cols}); found indices in [{lo}, {hi}]."
+            )
+
+
+class _WeightsCache:
+    """Holds ``(coef, intercept)`` once computed from the state.
+
+    Mutated in place so that reading ``coef_`` or predicting leaves the
+    estimator's ``__dict__`` unchanged (scikit-learn's ``check_dict_unchanged``).
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = None
+
+
+class _BaseFTRL(BaseEstimator):
+    """Shared machinery of the FTRL-Proximal estimators. Not for direct use."""
+
+    _parameter_constraints: dict = {
+        "penalty": [StrOptions({"l1", "l2", "elasticnet"}), None],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "penalty_scale": [StrOptions({"mean", "sum"})],
+        "eta0": [Interval(Real, 0, None, closed="neither")],
+        "beta": [Interval(Real, 0, None, closed="neither")],
+        "fit_intercept": ["boolean"],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, None, None, closed="neither"), None],
+        "shuffle": ["boolean"],
+        "verbose": ["verbose"],
+        "epsilon": [Interval(Real, 0, None, closed="left")],
+        "random_state": ["random_state"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "warm_start": ["boolean"],
+    }
+
+    # ----------------------------------------------------------------- parameters
+    def _more_validate_params(self, for_partial_fit=False):
+        if self.early_stopping and for_partial_fit:
+            raise ValueError("early_stopping should be False with partial_fit")
+
+    def _l1_ratio_effective(self):
+        return {"l1": 1.0, "l2": 0.0, "elasticnet": self.l1_ratio, None: 0.0}[self.penalty]
+
+    def _lambdas(self):
+        """``(lambda1, lambda2)`` per sample seen ('mean') or absolute ('sum')."""
+        if self.penalty is None:
+            return 0.0, 0.0
+        r = self._l1_ratio_effective()
+        return self.alpha * r, self.alpha * (1.0 - r)
+
+    def _lambdas_at(self, t):
+        l1, l2 = self._lambdas()
+        if self.penalty_scale == "mean":
+            return l1 * t, l2 * t
+        return l1, l2
+
+    def _hyper(self, check_signals=False):
+        l1, l2 = self._lambdas()
+        return {
+            "eta0": float(self.eta0),
+            "beta": float(self.beta),
+            "l1": float(l1),
+            "l2": float(l2),
+            "epsilon": float(self.epsilon),
+            "loss": LOSS_CODES[self.loss],
+            "mean_scaled": self.penalty_scale == "mean",
+            "fit_intercept": bool(self.fit_intercept),
+            "check_signals": check_signals,
+        }
+
+    # ------------------------------------------------------------- fitted state
+    def _is_fitted(self):
+        return hasattr(self, "_zn")
+
+    def __sklearn_is_fitted__(self):
+        return self._is_fitted()
+
+    def _new_state(self, n_models, n_features):
+        # np.zeros asks the OS for zeroed pages: untouched columns cost no RAM until written
+        return np.zeros((n_models, n_features, 2)), np.zeros((n_models, 2))
+
+    def _weights(self, zn, intercept_zn, t, dtype):
+        """``(coef, intercept)`` that the state stands for after ``t`` samples."""
+        l1, l2 = self._lambdas_at(t)
+        n_models, n_features = zn.shape[:2]
+        coef = np.empty((n_models, n_features), dtype=dtype)
+        for k in range(n_models):
+            lazy_weights(zn[k], coef[k], self.eta0, self.beta, l1, l2)
+        if self.fit_intercept:
+            intercept = -intercept_zn[:, 0] / ((self.beta + np.sqrt(intercept_zn[:, 1])) * (1.0 / self.eta0))
+        else:
+            intercept = np.zeros(n_models)
+        return coef, intercept.astype(dtype)
+
+    def _cached_weights(self):
+        if not self._is_fitted():
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' or "
+                "'partial_fit' with appropriate arguments before using this estimator."
+            )
+        cache = self._weights_cache
+        if cache.value is None:
+            cache.value = self._weights(self._zn, self._intercept_zn, self.t_, self._coef_dtype)
+        return cache.value
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["_weights_cache"] = _WeightsCache()  # derived from _zn: recomputed after loading
+        return state
+
+    @property
+    def coef_(self):
+        """Weights computed lazily from the FTRL state (see the class docstring)."""
+        coef = self._cached_weights()[0]
+        if self._sparse_coef:
+            return sp.csr_matrix(coef)
+        return self._shape_coef(coef)
+
+    @property
+    def intercept_(self):
+        """Intercept computed from the FTRL state (zeros when ``fit_intercept=False``)."""
+        return self._cached_weights()[1]
+
+    def count_nonzero(self):
+        """Number of non-zero weights per model (one per class for one-vs-rest).
+
+        Computed from the training state without materialising ``coef_``.
+
+        Returns
+        -------
+        counts : ndarray of shape (n_models,)
+            Non-zero entries of each row of ``coef_`` (``coef_`` itself for a regressor).
+        """
+        self._cached_weights()  # raises NotFittedError when unfitted
+        l1, _ = self._lambdas_at(self.t_)
+        return np.array([count_nonzero_weights(self._zn[k], l1) for k in range(self._zn.shape[0])])
+
+    def sparsify(self):
+        """Return ``coef_`` as a scipy CSR matrix from now on.
+
+        Unlike scikit-learn's SGD estimators, training (``partial_fit``, ``fit`` with
+        ``warm_start=True``) goes on working after ``sparsify``: the FTRL state is
+        kept separately from ``coef_``.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        self._cached_weights()
+        self._sparse_coef = True
+        return self
+
+    def densify(self):
+        """Return ``coef_`` as a dense NumPy array from now on (the default).
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        self._cached_weights()
+        self._sparse_coef = False
+        return self
+
+    # ------------------------------------------------------------------ training
+    def _validate_training_data(self, X, y, sample_weight, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=[np.float64, np.float32],
+            order="C",
+            accept_large_sparse=True,
+            reset=reset,
+            **self._y_validation_kwargs(),
+        )
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
+        return _as_kernel_csr(X), y, sample_weight
+
+    def _run_epochs(self, X, targets, weights, zn, intercept_zn, t0, *, max_iter, rng,
+                    validation=None, check_signals=False):
+        """Train ``zn`` in place for up to ``max_iter`` epochs; return ``(t, n_iter)``.
+
+        ``targets[k]`` and ``weights[k]`` are the kernel's ``y`` and sample weights for
+        model ``k``. Stopping follows ``SGDRegressor``: after ``n_iter_no_change``
+        epochs whose average loss (or validation score) did not improve by ``tol``.
+        """
+        n_rows = X.shape[0]
+        n_models = zn.shape[0]
+        row_nnz = np.diff(X.indptr)
+        longest_row = int(row_nnz.max()) if n_rows else 0
+        scratch = np.empty((n_models, max(longest_row, 1), 2))
+        hyper = self._hyper(check_signals=check_signals)
+        n_jobs = getattr(self, "n_jobs", None)
+
+        def one_model(k, order, t_start):
+            return ftrl_epoch(X.data, X.indices, X.indptr, targets[k], weights[k], order,
+                              zn[k], intercept_zn[k], scratch[k], hyper, t_start)
+
+        t = t0
+        best, no_improvement = np.inf, 0
+        n_iter = 0
+        for epoch in range(max_iter):
+            start = time.perf_counter()
+            order = rng.permutation(n_rows) if self.shuffle else np.arange(n_rows)
+            order = order.astype(np.int64, copy=False)
+            if n_models == 1 or n_jobs in (None, 1):
+                results = [one_model(k, order, t) for k in range(n_models)]
+            else:
+                results = Parallel(n_jobs=n_jobs, prefer="threads")(
+                    delayed(one_model)(k, order, t) for k in range(n_models)
+                )
+            if any(rows != n_rows for _, rows in results):
+                raise KeyboardInterrupt
+            t += n_rows
+            n_iter += 1
+            loss = sum(s for s, _ in results) / max(n_rows, 1)
+            if self.verbose:
+                l1, _ = self._lambdas_at(t)
+                nnz = sum(count_nonzero_weights(zn[k], l1) for k in range(n_models))
+                print(f"Epoch {epoch + 1}, avg loss: {loss:.6f}, non-zero weights: {nnz}, "
+                      f"time: {time.perf_counter() - start:.2f}s")
+            if self.tol is None or max_iter == 1:
+                continue
+            if validation is not None:
+                criterion = -validation(zn, intercept_zn, t)
+            else:
+                criterion = loss
+            if criterion > best - self.tol:
+                no_improvement += 1
+            else:
+                no_improvement = 0
+            best = min(best, criterion)
+            if no_improvement >= self.n_iter_no_change:
+                if self.verbose:
+                    print(f"Convergence after {n_iter} epochs")
+                break
+        else:
+            if self.tol is not None and max_iter > 1:
+                warnings.warn(
+                    "Maximum number of iteration reached before convergence. Consider "
+                    "increasing max_iter to improve the fit.",
+                    ConvergenceWarning,
+                )
+        return t, n_iter
+
+    def _fit(self, X, y, sample_weight, classes=None):
+        """Fit from scratch (or from the current state when ``warm_start``)."""
+        warm = self.warm_start and self._is_fitted()
+        X, y, sample_weight = self._validate_training_data(X, y, sample_weight, reset=not warm)
+        rng = check_random_state(self.random_state)
+        problem = self._training_problem(y, sample_weight, classes=classes, first_call=not warm,
+                                         for_partial_fit=False)
+        targets, weights = problem["targets"], problem["weights"]
+        validation = None
+        if self.early_stopping:
+            X, targets, weights, validation = self._split_validation(X, y, targets, weights, rng,
+                                                                     problem)
+        if warm:
+            zn, intercept_zn, t0 = self._zn.copy(), self._intercept_zn.copy(), self.t_
+        else:
+            zn, intercept_zn = self._new_state(len(targets), X.shape[1])
+            t0 = 0
+        # work on a private state: Ctrl-C leaves the estimator as it was
+        t, n_iter = self._run_epochs(X, targets, weights, zn, intercept_zn, t0, max_iter=self.max_iter,
+                                     rng=rng, validation=validation, check_signals=True)
+        self._commit(problem, zn, intercept_zn, t, X.dtype)
+        self.n_iter_ = n_iter
+        self._random_state = rng
+        return self
+
+    def _partial_fit(self, X, y, sample_weight, classes=None):
+        first_call = not self._is_fitted()
+        X, y, sample_weight = self._validate_training_data(X, y, sample_weight, reset=first_call)
+        problem = self._training_problem(y, sample_weight, classes=classes, first_call=first_call,
+                                         for_partial_fit=True)
+        if first_call:
+            zn, intercept_zn = self._new_state(len(problem["targets"]), X.shape[1])
+            t0 = 0
+            self._random_state = check_random_state(self.random_state)
+        else:
+            zn, intercept_zn, t0 = self._zn, self._intercept_zn, self.t_
+        t, n_iter = self._run_epochs(X, problem["targets"], problem["weights"], zn, intercept_zn, t0,
+                                     max_iter=1, rng=self._random_state)
+        self._commit(problem, zn, intercept_zn, t, X.dtype)
+        self.n_iter_ = n_iter
+        return self
+
+    def _commit(self, problem, zn, intercept_zn, t, dtype):
+        """Attach a trained state to the estimator, all at once."""
+        for name, value in problem.get("fitted", {}).items():
+            setattr(self, name, value)
+        self._zn, self._intercept_zn, self.t_ = zn, intercept_zn, int(t)
+        self._coef_dtype = np.dtype(dtype)
+        self._weights_cache = _WeightsCache()
+        if not hasattr(self, "_sparse_coef"):
+            self._sparse_coef = False
+
+    def _split_validation(self, X, y, targets, weights, rng, problem):
+        from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
+
+        splitter_cls = StratifiedShuffleSplit if problem.get("stratify") else ShuffleSplit
+        splitter = splitter_cls(test_size=self.validation_fraction, random_state=rng)
+        train, val = next(splitter.split(np.zeros(X.shape[0]), y))
+        if len(val) == 0 or len(train) == 0:
+            raise ValueError(
+                f"Splitting {X.shape[0]} samples into a train and validation set with "
+                f"validation_fraction={self.validation_fraction} leaves one of them empty. "
+                "Increase the number of samples or change validation_fraction."
+            )
+        X_val, y_val, sw_val = X[val], y[val], problem["sample_weight"][val]
+
+        def validation_score(zn, intercept_zn, t):
+            coef, intercept = self._weights(zn, intercept_zn, t, np.float64)
+            return self._score_weights(coef, intercept, X_val, y_val, sw_val, problem)
+
+        X_train = X[np.sort(train)] if not self.shuffle else X[train]
+        idx = np.sort(train) if not self.shuffle else train
+        return (_as_kernel_csr(X_train), [np.ascontiguousarray(tk[idx]) for tk in targets],
+                [np.ascontiguousarray(wk[idx]) for wk in weights], validation_score)
+
+    # ---------------------------------------------------------------- prediction
+    def _validate_X_predict(self, X):
+        return validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32],
+                             accept_large_sparse=True, reset=False)
+
+    def _decision(self, X, coef, intercept):
+        """Scores of shape (n_samples, n_models) for weights ``coef``."""
+        scores = X @ coef.T
+        if sp.issparse(scores):
+            scores = scores.toarray()
+        return np.asarray(scores) + intercept
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags

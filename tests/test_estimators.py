@@ -1,0 +1,257 @@
+"""Behaviour shared by the regressor and the classifier, and what each adds."""
+
+import pickle
+import tracemalloc
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
+
+ESTIMATORS = [SparseFTRLRegressor, SparseFTRLClassifier]
+
+
+def _data(Est, n_rows=300, n_features=40, seed=0, n_classes=2):
+    rng = np.random.RandomState(seed)
+    X = sp.random(n_rows, n_features, density=0.2, format="csr", random_state=rng)
+    w = np.zeros(n_features)
+    w[:5] = rng.normal(size=5) * 3
+    score = X @ w
+    if Est is SparseFTRLRegressor:
+        return X, score + 0.05 * rng.normal(size=n_rows)
+    if n_classes == 2:
+        return X, (score > np.median(score)).astype(int)
+    return X, np.digitize(score, np.quantile(score, np.linspace(0, 1, n_classes + 1)[1:-1]))
+
+
+def _state(est):
+    return est._zn.copy(), est._intercept_zn.copy(), est.t_
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("sparse", [True, False])
+def test_one_epoch_fit_equals_one_partial_fit(Est, sparse):
+    X, y = _data(Est)
+    X = X if sparse else X.toarray()
+    kw = {"classes": np.unique(y)} if Est is SparseFTRLClassifier else {}
+    a = Est(max_iter=1, shuffle=False, tol=None).fit(X, y)
+    b = Est(shuffle=False).partial_fit(X, y, **kw)
+    np.testing.assert_array_equal(a._zn, b._zn)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+    assert a.t_ == b.t_ == X.shape[0]
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_dense_and_csr_give_bit_identical_models(Est):
+    X, y = _data(Est)
+    a = Est(random_state=0, max_iter=3, tol=None).fit(X, y)
+    b = Est(random_state=0, max_iter=3, tol=None).fit(X.toarray(), y)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+    np.testing.assert_array_equal(a.intercept_, b.intercept_)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_pickle_round_trip_and_resume(Est):
+    X, y = _data(Est)
+    kw = {"classes": np.unique(y)} if Est is SparseFTRLClassifier else {}
+    halves = [slice(0, 150), slice(150, 300)]
+    straight = Est(random_state=0)
+    for h in halves:
+        straight.partial_fit(X[h], y[h], **kw)
+
+    resumed = Est(random_state=0).partial_fit(X[halves[0]], y[halves[0]], **kw)
+    before = resumed.predict(X)
+    resumed = pickle.loads(pickle.dumps(resumed))
+    np.testing.assert_array_equal(resumed.predict(X), before)
+    resumed.partial_fit(X[halves[1]], y[halves[1]])
+    np.testing.assert_array_equal(resumed._zn, straight._zn)
+    np.testing.assert_array_equal(resumed.coef_, straight.coef_)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_warm_start_continues_the_exact_state(Est):
+    X, y = _data(Est)
+    two = Est(max_iter=2, tol=None, shuffle=False).fit(X, y)
+    warm = Est(max_iter=1, tol=None, shuffle=False, warm_start=True).fit(X, y).fit(X, y)
+    cold = Est(max_iter=1, tol=None, shuffle=False).fit(X, y).fit(X, y)
+    np.testing.assert_array_equal(warm._zn, two._zn)
+    assert warm.t_ == two.t_ == 2 * X.shape[0]
+    assert cold.t_ == X.shape[0]
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_huge_alpha_zeroes_everything_and_zero_alpha_nothing_touched(Est):
+    X, y = _data(Est)
+    strong = Est(alpha=1e6, max_iter=2, tol=None).fit(X, y)
+    assert sp.csr_matrix(strong.coef_).nnz == 0
+    free = Est(alpha=0.0, max_iter=2, tol=None).fit(X, y)
+    touched = free._zn[:, :, 1] > 0  # n_i > 0: a non-zero gradient reached coordinate i
+    assert touched.any()
+    assert np.all(np.atleast_2d(free.coef_)[touched] != 0.0)
+    assert np.all(np.atleast_2d(free.coef_)[~touched] == 0.0)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_weight_is_zero_exactly_when_z_within_lambda1(Est):
+    X, y = _data(Est)
+    est = Est(alpha=3e-3, max_iter=3, tol=None, random_state=0).fit(X, y)
+    lambda1 = est.alpha * est.t_
+    z = est._zn[:, :, 0]
+    zero = np.atleast_2d(est.coef_) == 0.0
+    np.testing.assert_array_equal(zero, np.abs(z) <= lambda1)
+    assert 0 < zero.sum() < zero.size  # the test means something: some of each
+
+
+def test_penalty_none_and_l2_keep_every_touched_weight():
+    X, y = _data(SparseFTRLRegressor)
+    for penalty in [None, "l2"]:
+        est = SparseFTRLRegressor(penalty=penalty, alpha=1e-2, max_iter=2, tol=None).fit(X, y)
+        touched = est._zn[0, :, 1] > 0
+        assert np.all(est.coef_[touched] != 0)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_pipeline_and_grid_search(Est):
+    X, y = _data(Est, n_rows=200)
+    pipe = make_pipeline(StandardScaler(with_mean=False), Est(random_state=0))
+    grid = GridSearchCV(pipe, {f"{Est.__name__.lower()}__alpha": [1e-5, 1e-2],
+                               f"{Est.__name__.lower()}__l1_ratio": [0.15, 0.9]}, cv=3)
+    grid.fit(X, y)
+    assert set(grid.best_params_) == {f"{Est.__name__.lower()}__alpha",
+                                      f"{Est.__name__.lower()}__l1_ratio"}
+    assert grid.score(X, y) > (0.5 if Est is SparseFTRLRegressor else 0.7)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_sparsify_keeps_predictions_and_training(Est):
+    X, y = _data(Est)
+    kw = {"classes": np.unique(y)} if Est is SparseFTRLClassifier else {}
+    est = Est(alpha=1e-3, random_state=0).partial_fit(X[:150], y[:150], **kw)
+    dense_pred = est.predict(X)
+    est.sparsify()
+    assert sp.issparse(est.coef_)
+    np.testing.assert_array_equal(est.predict(X), dense_pred)
+    est.partial_fit(X[150:], y[150:])  # unlike SGD, training goes on after sparsify()
+    ref = Est(alpha=1e-3, random_state=0).partial_fit(X[:150], y[:150], **kw).partial_fit(X[150:], y[150:])
+    assert sp.issparse(est.coef_)
+    np.testing.assert_array_equal(est.coef_.toarray().ravel(), np.ravel(ref.coef_))
+    est.densify()
+    assert isinstance(est.coef_, np.ndarray)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_float32_input_gives_float32_coef(Est):
+    X, y = _data(Est)
+    est = Est(max_iter=2, tol=None).fit(X.astype(np.float32), y)
+    assert est.coef_.dtype == np.float32
+    assert est._zn.dtype == np.float64  # the state is float64 whatever the input
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_fit_reads_the_users_csr_without_copying_it(Est):
+    rng = np.random.RandomState(0)
+    n_rows, n_features, per_row = 40_000, 50, 25
+    indices = np.sort(rng.rand(n_rows, n_features).argsort(axis=1)[:, :per_row], axis=1)
+    X = sp.csr_matrix((np.ones(n_rows * per_row), indices.ravel().astype(np.int32),
+                       np.arange(0, n_rows * per_row + 1, per_row, dtype=np.int32)),
+                      shape=(n_rows, n_features))
+    y = rng.randint(2, size=n_rows) if Est is SparseFTRLClassifier else rng.normal(size=n_rows)
+    est = Est(max_iter=1, tol=None)
+    tracemalloc.start()
+    est.fit(X, y)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    # per-row arrays (y, weights, order) are ~10 bytes x rows; a copy of X would be 12 x nnz
+    assert peak < 0.5 * (X.data.nbytes + X.indices.nbytes), peak
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_verbose_prints_one_line_per_epoch(Est, capsys):
+    X, y = _data(Est)
+    Est(verbose=1, max_iter=3, tol=None).fit(X, y)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("Epoch")]
+    assert len(lines) == 3
+    assert "avg loss" in lines[0] and "non-zero weights" in lines[0] and "time" in lines[0]
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_tol_stops_early_and_early_stopping_uses_validation(Est):
+    X, y = _data(Est)
+    est = Est(max_iter=500, tol=1e-2, random_state=0).fit(X, y)
+    assert est.n_iter_ < 500
+    est = Est(max_iter=500, tol=1e-3, early_stopping=True, random_state=0).fit(X, y)
+    assert est.n_iter_ < 500
+    with pytest.raises(ValueError, match="early_stopping"):
+        kw = {"classes": np.unique(y)} if Est is SparseFTRLClassifier else {}
+        Est(early_stopping=True).partial_fit(X, y, **kw)
+
+
+def test_multiclass_one_vs_rest_is_independent_of_n_jobs():
+    X, y = _data(SparseFTRLClassifier, n_classes=4)
+    a = SparseFTRLClassifier(random_state=0, n_jobs=None).fit(X, y)
+    b = SparseFTRLClassifier(random_state=0, n_jobs=2).fit(X, y)
+    assert a.coef_.shape == (4, X.shape[1])
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+    proba = a.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert a.score(X, y) > 0.5
+
+
+def test_class_weight_scales_the_gradient_like_sample_weight():
+    X, y = _data(SparseFTRLClassifier)
+    a = SparseFTRLClassifier(class_weight={0: 1.0, 1: 3.0}, random_state=0).fit(X, y)
+    b = SparseFTRLClassifier(random_state=0).fit(X, y, sample_weight=np.where(y == 1, 3.0, 1.0))
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+    balanced = SparseFTRLClassifier(class_weight="balanced", random_state=0).fit(X, y)
+    assert balanced.coef_.shape == a.coef_.shape
+    with pytest.raises(ValueError, match="balanced"):
+        SparseFTRLClassifier(class_weight="balanced").partial_fit(X, y, classes=[0, 1])
+
+
+def test_classifier_proba_and_losses():
+    X, y = _data(SparseFTRLClassifier)
+    for loss in ["log_loss", "modified_huber"]:
+        clf = SparseFTRLClassifier(loss=loss, random_state=0).fit(X, y)
+        proba = clf.predict_proba(X)
+        assert proba.shape == (X.shape[0], 2)
+        assert np.all((proba >= 0) & (proba <= 1))
+        np.testing.assert_array_equal(clf.classes_[proba.argmax(axis=1)], clf.predict(X))
+    hinge = SparseFTRLClassifier(loss="hinge").fit(X, y)
+    assert not hasattr(hinge, "predict_proba")
+
+
+def test_log_loss_is_stable_for_huge_margins():
+    X = sp.csr_matrix(np.array([[1e4, 0.0], [0.0, -1e4]] * 50))
+    y = np.array([1, 0] * 50)
+    clf = SparseFTRLClassifier(eta0=10.0, max_iter=5, tol=None).fit(X, y)
+    assert np.all(np.isfinite(clf.coef_))
+    margins = clf.decision_function(X)
+    assert np.abs(margins).max() > 1e3  # the margins really are huge
+    assert np.all(np.isfinite(clf.predict_proba(X)))
+
+
+def test_partial_fit_classes_contract():
+    X, y = _data(SparseFTRLClassifier)
+    with pytest.raises(ValueError, match="classes must be passed"):
+        SparseFTRLClassifier().partial_fit(X, y)
+    clf = SparseFTRLClassifier().partial_fit(X, y, classes=[0, 1])
+    with pytest.raises(ValueError, match="not the same"):
+        clf.partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="labels not in classes"):
+        clf.partial_fit(X[:2], [0, 5])
+    with pytest.raises(ValueError, match="greater than one"):
+        SparseFTRLClassifier().fit(X, np.zeros(X.shape[0]))
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_clone_is_unfitted_with_same_params(Est):
+    X, y = _data(Est)
+    est = Est(alpha=0.01, eta0=0.3).fit(X, y)
+    twin = clone(est)
+    assert twin.get_params() == est.get_params()
+    assert not hasattr(twin, "t_")
