@@ -8,7 +8,7 @@ extensions = [
         ["sparsereg/_ftrl_fast.pyx"],
         include_dirs=[numpy.get_include()],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")],
-        extra_compile_args=["-O3"],
+        extra_compile_args=["-O3", "-fno-math-errno"],
     ),
 ]
 

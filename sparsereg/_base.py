@@ -25,18 +25,19 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from ._ftrl_fast import count_nonzero_weights, ftrl_epoch, lazy_weights
+from ._ftrl_fast import count_nonzero_weights, csr_summary, ftrl_epoch, lazy_weights
 from ._losses import LOSS_CODES
 
 
 def _as_kernel_csr(X):
-    """The CSR arrays the kernel reads, sharing memory with ``X`` whenever possible.
+    """The CSR matrix the kernel reads, sharing memory with ``X`` whenever possible.
 
-    ``X`` has been through ``validate_data`` (CSR of float32/float64 or dense). A
-    dense array is converted to CSR: zeros contribute nothing to FTRL (``g_i = 0``
+    ``X`` has been through ``validate_data`` (CSR of float32/float64, or dense).
+    A dense array is converted to CSR: zeros contribute nothing to FTRL (``g_i = 0``
     leaves ``(z_i, n_i)`` as they are), so the model is bit-identical. A CSR is
-    copied only if it has duplicate entries (which must be summed to mean what
-    scipy means by them) or indices of two different integer types.
+    copied only if a row repeats a column (duplicates must be summed to mean what
+    scipy means by them) or its index arrays have two different integer types.
+    Returns ``(X, longest_row)``.
     """
     if not sp.issparse(X):
         X = sp.csr_matrix(X)
@@ -44,35 +45,40 @@ def _as_kernel_csr(X):
         X = sp.csr_matrix(
             (X.data, X.indices.astype(np.int64), X.indptr.astype(np.int64)), shape=X.shape
         )
-    _check_csr_structure(X)
-    if not X.has_canonical_format:
+    strictly_sorted, longest_row = _check_csr(X)
+    if not strictly_sorted and not X.has_canonical_format:
         X = X.copy()
         X.sum_duplicates()
-    return X
+    return X, longest_row
 
 
-def _check_csr_structure(X):
-    """Reject a hand-built CSR that would make the kernel read or write out of bounds."""
-    indptr, indices = X.indptr, X.indices
+def _check_csr(X):
+    """Reject non-finite values and a hand-built CSR that would make the kernel read
+    or write out of bounds; return ``(strictly_sorted, longest_row)``."""
+    indptr, indices, data = X.indptr, X.indices, X.data
     n_rows, n_cols = X.shape
     if indptr.ndim != 1 or indptr.shape[0] != n_rows + 1:
         raise ValueError(
             f"CSR indptr has {indptr.shape[0]} entries; a matrix with {n_rows} rows needs {n_rows + 1}."
         )
-    if indptr[0] != 0 or indptr[-1] != indices.shape[0] or indices.shape[0] != X.data.shape[0]:
+    if indptr[0] != 0 or indptr[-1] != indices.shape[0] or indices.shape[0] != data.shape[0]:
         raise ValueError(
             "CSR indptr is inconsistent with indices/data: indptr[0] must be 0 and "
             f"indptr[-1] ({indptr[-1]}) must equal len(indices) ({indices.shape[0]}) "
-            f"and len(data) ({X.data.shape[0]})."
+            f"and len(data) ({data.shape[0]})."
         )
-    if n_rows > 1 and np.any(indptr[1:] < indptr[:-1]):
-        raise ValueError("CSR indptr must be non-decreasing.")
-    if indices.shape[0]:
-        lo, hi = indices.min(), indices.max()
-        if lo < 0 or hi >= n_cols:
-            raise ValueError(
-                f"CSR column indices must lie in [0, {n_cols}); found indices in [{lo}, {hi}]."
-            )
+    indptr_ok, lo, hi, strictly_sorted, longest_row = csr_summary(indices, indptr)
+    if not indptr_ok:
+        raise ValueError("CSR indptr must be non-decreasing and within len(indices).")
+    if lo < 0 or hi >= n_cols:
+        raise ValueError(f"CSR column indices must lie in [0, {n_cols}); found indices in [{lo}, {hi}].")
+    # the sum is finite when every value is (the fast path scikit-learn takes too)
+    if not np.isfinite(data.sum(dtype=np.float64)) and not np.isfinite(data).all():
+        raise ValueError("Input X contains NaN or infinity.")
+    return strictly_sorted, longest_row
+
+
+_IN_ORDER = np.empty(0, dtype=np.int64)
 
 
 class _WeightsCache:
@@ -251,16 +257,18 @@ class _BaseFTRL(BaseEstimator):
             dtype=[np.float64, np.float32],
             order="C",
             accept_large_sparse=True,
+            ensure_all_finite=False,  # checked by _check_csr in the same pass as the indices
             reset=reset,
             **self._y_validation_kwargs(),
         )
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
         )
-        return _as_kernel_csr(X), y, sample_weight
+        X, longest_row = _as_kernel_csr(X)
+        return X, y, sample_weight, longest_row
 
-    def _run_epochs(self, X, targets, weights, zn, intercept_zn, t0, *, max_iter, rng,
-                    validation=None, check_signals=False):
+    def _run_epochs(self, X, longest_row, targets, weights, zn, intercept_zn, t0, *, max_iter,
+                    rng, validation=None, check_signals=False):
         """Train ``zn`` in place for up to ``max_iter`` epochs; return ``(t, n_iter)``.
 
         ``targets[k]`` and ``weights[k]`` are the kernel's ``y`` and sample weights for
@@ -269,8 +277,6 @@ class _BaseFTRL(BaseEstimator):
         """
         n_rows = X.shape[0]
         n_models = zn.shape[0]
-        row_nnz = np.diff(X.indptr)
-        longest_row = int(row_nnz.max()) if n_rows else 0
         scratch = np.empty((n_models, max(longest_row, 1), 2))
         hyper = self._hyper(check_signals=check_signals)
         n_jobs = getattr(self, "n_jobs", None)
@@ -284,8 +290,8 @@ class _BaseFTRL(BaseEstimator):
         n_iter = 0
         for epoch in range(max_iter):
             start = time.perf_counter()
-            order = rng.permutation(n_rows) if self.shuffle else np.arange(n_rows)
-            order = order.astype(np.int64, copy=False)
+            # an empty order tells the kernel to visit the rows as stored
+            order = rng.permutation(n_rows).astype(np.int64) if self.shuffle else _IN_ORDER
             if n_models == 1 or n_jobs in (None, 1):
                 results = [one_model(k, order, t) for k in range(n_models)]
             else:
@@ -329,23 +335,25 @@ class _BaseFTRL(BaseEstimator):
     def _fit(self, X, y, sample_weight, classes=None):
         """Fit from scratch (or from the current state when ``warm_start``)."""
         warm = self.warm_start and self._is_fitted()
-        X, y, sample_weight = self._validate_training_data(X, y, sample_weight, reset=not warm)
+        X, y, sample_weight, longest_row = self._validate_training_data(X, y, sample_weight,
+                                                                        reset=not warm)
         rng = check_random_state(self.random_state)
         problem = self._training_problem(y, sample_weight, classes=classes, first_call=not warm,
                                          for_partial_fit=False)
         targets, weights = problem["targets"], problem["weights"]
         validation = None
         if self.early_stopping:
-            X, targets, weights, validation = self._split_validation(X, y, targets, weights, rng,
-                                                                     problem)
+            X, longest_row, targets, weights, validation = self._split_validation(
+                X, y, targets, weights, rng, problem)
         if warm:
             zn, intercept_zn, t0 = self._zn.copy(), self._intercept_zn.copy(), self.t_
         else:
             zn, intercept_zn = self._new_state(len(targets), X.shape[1])
             t0 = 0
         # work on a private state: Ctrl-C leaves the estimator as it was
-        t, n_iter = self._run_epochs(X, targets, weights, zn, intercept_zn, t0, max_iter=self.max_iter,
-                                     rng=rng, validation=validation, check_signals=True)
+        t, n_iter = self._run_epochs(X, longest_row, targets, weights, zn, intercept_zn, t0,
+                                     max_iter=self.max_iter, rng=rng, validation=validation,
+                                     check_signals=True)
         self._commit(problem, zn, intercept_zn, t, X.dtype)
         self.n_iter_ = n_iter
         self._random_state = rng
@@ -353,7 +361,8 @@ class _BaseFTRL(BaseEstimator):
 
     def _partial_fit(self, X, y, sample_weight, classes=None):
         first_call = not self._is_fitted()
-        X, y, sample_weight = self._validate_training_data(X, y, sample_weight, reset=first_call)
+        X, y, sample_weight, longest_row = self._validate_training_data(X, y, sample_weight,
+                                                                        reset=first_call)
         problem = self._training_problem(y, sample_weight, classes=classes, first_call=first_call,
                                          for_partial_fit=True)
         if first_call:
@@ -362,8 +371,8 @@ class _BaseFTRL(BaseEstimator):
             self._random_state = check_random_state(self.random_state)
         else:
             zn, intercept_zn, t0 = self._zn, self._intercept_zn, self.t_
-        t, n_iter = self._run_epochs(X, problem["targets"], problem["weights"], zn, intercept_zn, t0,
-                                     max_iter=1, rng=self._random_state)
+        t, n_iter = self._run_epochs(X, longest_row, problem["targets"], problem["weights"], zn,
+                                     intercept_zn, t0, max_iter=1, rng=self._random_state)
         self._commit(problem, zn, intercept_zn, t, X.dtype)
         self.n_iter_ = n_iter
         return self
@@ -396,10 +405,10 @@ class _BaseFTRL(BaseEstimator):
             coef, intercept = self._weights(zn, intercept_zn, t, np.float64)
             return self._score_weights(coef, intercept, X_val, y_val, sw_val, problem)
 
-        X_train = X[np.sort(train)] if not self.shuffle else X[train]
-        idx = np.sort(train) if not self.shuffle else train
-        return (_as_kernel_csr(X_train), [np.ascontiguousarray(tk[idx]) for tk in targets],
-                [np.ascontiguousarray(wk[idx]) for wk in weights], validation_score)
+        train = train if self.shuffle else np.sort(train)
+        X_train, longest_row = _as_kernel_csr(X[train])
+        return (X_train, longest_row, [tk[train] for tk in targets],
+                [wk[train] for wk in weights], validation_score)
 
     # ---------------------------------------------------------------- prediction
     def _validate_X_predict(self, X):

@@ -168,19 +168,27 @@ def ftrl_epoch(
     """Run Algorithm 1 once over the rows ``order``, updating ``zn`` and ``intercept_zn``.
 
     ``scratch`` holds at least the longest row's worth of ``(w_i, sqrt(n_i))``.
+    An empty ``order`` means every row in storage order (saves allocating ``arange``).
     Returns ``(sum of sample-weighted progressive losses, rows visited)``; fewer
     rows than ``len(order)`` only when ``hp.check_signals`` and Ctrl-C was hit.
     """
     cdef:
-        int64_t n_rows = order.shape[0]
-        int64_t r, row, ahead, k, start, end, m, j
+        bint in_order = order.shape[0] == 0
+        int64_t n_rows = indptr.shape[0] - 1 if in_order else order.shape[0]
+        int64_t r, row, ahead, k, start, end, length
         int64_t t = t0
         double inv_eta0 = 1.0 / hp.eta0
         double beta = hp.beta
         double l1 = hp.l1
         double l2 = hp.l2
-        double p, g, gi, x, w, w0, sq0, n_new, sqrt_new, loss_sum = 0.0
+        double p, g, gi, w, w0, sq0, n_new, sqrt_new, loss_sum = 0.0
         bint interrupted = False
+        # raw pointers: the loop is bound by memory access, keep the address arithmetic minimal
+        double *state = &zn[0, 0]
+        double *slot
+        double *buf = &scratch[0, 0]
+        const cython.floating *x
+        const index_t *cols
 
     with nogil:
         for r in range(n_rows):
@@ -191,13 +199,15 @@ def ftrl_epoch(
                 if interrupted:
                     break
             if r + PREFETCH_ROWS < n_rows:
-                ahead = order[r + PREFETCH_ROWS]
+                ahead = r + PREFETCH_ROWS if in_order else order[r + PREFETCH_ROWS]
                 for k in range(indptr[ahead], indptr[ahead + 1]):
-                    sr_prefetch(&zn[indices[k], 0])
+                    sr_prefetch(state + 2 * indices[k])
 
-            row = order[r]
+            row = r if in_order else order[r]
             start = indptr[row]
-            end = indptr[row + 1]
+            length = indptr[row + 1] - start
+            x = &data[0] + start
+            cols = &indices[0] + start
             t += 1
             if hp.mean_scaled:
                 l1 = hp.l1 * t
@@ -210,27 +220,25 @@ def ftrl_epoch(
                 sq0 = sqrt(intercept_zn[1])
                 w0 = -intercept_zn[0] / ((beta + sq0) * inv_eta0)
             p = w0
-            for k in range(start, end):
-                j = indices[k]
-                m = k - start
-                scratch[m, 1] = sqrt(zn[j, 1])
-                w = lazy_weight(zn[j, 0], scratch[m, 1], inv_eta0, beta, l1, l2)
-                scratch[m, 0] = w
-                p += w * data[k]
+            for k in range(length):
+                slot = state + 2 * cols[k]
+                buf[2 * k + 1] = sqrt(slot[1])
+                w = lazy_weight(slot[0], buf[2 * k + 1], inv_eta0, beta, l1, l2)
+                buf[2 * k] = w
+                p += w * x[k]
 
             loss_sum += sample_weight[row] * loss_value(hp.loss, p, y[row], hp.epsilon)
             g = sample_weight[row] * loss_derivative(hp.loss, p, y[row], hp.epsilon)
             if g == 0.0:
                 continue  # g_i = 0 and sigma_i = 0: the update would leave (z, n) as is
 
-            for k in range(start, end):
-                j = indices[k]
-                m = k - start
-                gi = g * data[k]
-                n_new = zn[j, 1] + gi * gi
+            for k in range(length):
+                slot = state + 2 * cols[k]
+                gi = g * x[k]
+                n_new = slot[1] + gi * gi
                 sqrt_new = sqrt(n_new)
-                zn[j, 0] += gi - (sqrt_new - scratch[m, 1]) * inv_eta0 * scratch[m, 0]
-                zn[j, 1] = n_new
+                slot[0] += gi - (sqrt_new - buf[2 * k + 1]) * inv_eta0 * buf[2 * k]
+                slot[1] = n_new
             if hp.fit_intercept:
                 n_new = intercept_zn[1] + g * g
                 sqrt_new = sqrt(n_new)
@@ -267,3 +275,36 @@ def count_nonzero_weights(const double[:, ::1] zn, double l1):
         for j in range(zn.shape[0]):
             nnz += fabs(zn[j, 0]) > l1
     return nnz
+
+
+def csr_summary(const index_t[::1] indices, const index_t[::1] indptr):
+    """One pass over a CSR matrix's index arrays for the validation done in Python.
+
+    ``indptr`` must have at least one entry (checked by the caller first). Returns
+    ``(indptr_ok, min_index, max_index, strictly_sorted, longest_row)``: ``indptr_ok``
+    when it never decreases nor points past ``indices``; ``strictly_sorted`` when
+    every row's indices increase (so no row repeats a column).
+    """
+    cdef:
+        int64_t r, k, start, end, n_rows = indptr.shape[0] - 1, nnz = indices.shape[0]
+        int64_t lo = 0, hi = -1, longest = 0, previous, current
+        bint indptr_ok = True, sorted_rows = True
+    if nnz > 0:
+        lo = hi = indices[0]
+    with nogil:
+        for r in range(n_rows):
+            start = indptr[r]
+            end = indptr[r + 1]
+            if start < 0 or end < start or end > nnz:
+                indptr_ok = False
+                break
+            if end - start > longest:
+                longest = end - start
+            previous = -1
+            for k in range(start, end):
+                current = indices[k]
+                lo = current if current < lo else lo
+                hi = current if current > hi else hi
+                sorted_rows &= current > previous
+                previous = current
+    return indptr_ok, lo, hi, sorted_rows, longest

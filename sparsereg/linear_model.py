@@ -501,7 +501,8 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         if len(classes) == 2:
             positive = y_index == 1
             targets = [np.where(positive, 1.0, -1.0)]
-            weights = [sample_weight * class_weight[y_index]]
+            weights = [sample_weight if self.class_weight is None
+                       else sample_weight * class_weight[y_index]]
         else:
             targets, weights = [], []
             for k in range(len(classes)):
