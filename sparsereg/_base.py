@@ -219,6 +219,26 @@ class _BaseFTRL(BaseEstimator):
         l1, _ = self._lambdas_at(self.t_)
         return np.array([count_nonzero_weights(self._zn[k], l1) for k in range(self._zn.shape[0])])
 
+    def _ftrl_state_info(self):
+        """What the training state holds, for ``sparsereg.sparsity``.
+
+        Returns a dict: ``state_bytes`` (bytes of every ``(z, n)`` held, intercepts
+        included), ``touched`` (per model, coordinates that received a non-zero
+        gradient, ``n_j > 0``), ``touched_union`` (coordinates touched in any model)
+        and ``touched_and_zero`` (per model, touched coordinates whose weight is
+        0.0, i.e. removed by L1).
+        """
+        self._cached_weights()
+        touched = self._zn[:, :, 1] > 0
+        l1, _ = self._lambdas_at(self.t_)
+        zero = np.abs(self._zn[:, :, 0]) <= l1
+        return {
+            "state_bytes": int(self._zn.nbytes + self._intercept_zn.nbytes),
+            "touched": touched.sum(axis=1),
+            "touched_union": int(touched.any(axis=0).sum()),
+            "touched_and_zero": (touched & zero).sum(axis=1),
+        }
+
     def sparsify(self):
         """Return ``coef_`` as a scipy CSR matrix from now on.
 

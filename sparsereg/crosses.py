@@ -1,0 +1,728 @@
+"""Hashed feature crosses: bucketed numbers and categories, crossed, hashed into a CSR matrix."""
+
+import math
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_array, validate_data
+
+from . import _hashing
+
+__all__ = ["FeatureCrossHasher", "expected_collision_rate"]
+
+MAX_N_FEATURES = 2**60
+_INT32_MAX = np.iinfo(np.int32).max
+_SKIPPED = np.iinfo(np.int64).max  # sorts after every real key
+_MISSING_LABEL = "<missing>"
+
+
+def _pandas():
+    try:
+        import pandas
+    except ImportError:  # pragma: no cover - pandas is optional
+        return None
+    return pandas
+
+
+def expected_collision_rate(n_tokens, n_features):
+    """Expected fraction of distinct tokens lost to hash collisions.
+
+    ``n_tokens`` distinct tokens hashed uniformly into ``n_features`` columns
+    occupy on average ``n_features * (1 - (1 - 1/n_features) ** n_tokens)``
+    distinct columns. The collision rate is one minus that number over
+    ``n_tokens``: the same quantity as the observed rate of
+    :meth:`FeatureCrossHasher.collision_stats`, ``1 - n_columns / n_tokens``.
+
+    Parameters
+    ----------
+    n_tokens : int or array-like of int
+        Number of distinct tokens (distinct (cross, cell) pairs).
+        Values must be in the range `[0, inf)`.
+    n_features : int
+        Number of hashed columns. Values must be in the range `[1, inf)`.
+
+    Returns
+    -------
+    rate : float or ndarray
+        Expected ``1 - E[n_columns] / n_tokens``; 0.0 where ``n_tokens <= 1``.
+
+    Examples
+    --------
+    >>> from sparsereg.crosses import expected_collision_rate
+    >>> round(float(expected_collision_rate(1000, 2**20)), 6)
+    0.000476
+    >>> float(expected_collision_rate(5, 1))
+    0.8
+    """
+    if n_features < 1:
+        raise ValueError(f"n_features must be >= 1, got {n_features}.")
+    k = np.asarray(n_tokens, dtype=np.float64)
+    if np.any(k < 0):
+        raise ValueError("n_tokens must be >= 0.")
+    n = float(n_features)
+    # n * (1 - (1 - 1/n)^k), computed without cancellation for large n
+    occupied = -n * np.expm1(k * np.log1p(-1.0 / n)) if n > 1 else np.minimum(k, 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(k > 1, 1.0 - occupied / np.maximum(k, 1.0), 0.0)
+    return rate[()] if rate.ndim == 0 else rate
+
+
+def _format_degrees(value):
+    sign = "-" if value < 0 else ""
+    seconds = round(abs(value) * 3600.0, 3)
+    d, rest = divmod(seconds, 3600.0)
+    m, s = divmod(rest, 60.0)
+    text = f"{sign}{int(d)}°{int(m):02d}'"
+    if s >= 0.0005:
+        text += f'{s:02.3g}"'
+    return text
+
+
+class _Buckets:
+    """A validated bucket spec: fixed width from an origin, or explicit edges."""
+
+    def __init__(self, key, spec):
+        self.fmt = None
+        width = edges = None
+        origin = 0.0
+        if isinstance(spec, numbers.Real) and not isinstance(spec, (bool, np.bool_)):
+            width = spec
+        elif isinstance(spec, dict):
+            unknown = set(spec) - {"width", "origin", "edges", "format"}
+            if unknown:
+                raise ValueError(f"buckets[{key!r}] has unknown keys {sorted(unknown)}; "
+                                 "use 'width' (and 'origin') or 'edges', and optionally 'format'.")
+            if ("width" in spec) == ("edges" in spec):
+                raise ValueError(f"buckets[{key!r}] needs exactly one of 'width' or 'edges'.")
+            width, edges = spec.get("width"), spec.get("edges")
+            origin = spec.get("origin", 0.0)
+            if edges is not None and "origin" in spec:
+                raise ValueError(f"buckets[{key!r}]: 'origin' only applies to 'width'.")
+            self.fmt = spec.get("format")
+        elif isinstance(spec, (list, tuple, np.ndarray)):
+            edges = spec
+        else:
+            raise TypeError(f"buckets[{key!r}] must be a width (float), a list of edges, or a dict "
+                            f"with 'width'/'origin' or 'edges'; got {type(spec).__name__}.")
+        if width is not None:
+            if (not isinstance(width, numbers.Real) or isinstance(width, bool)
+                    or not math.isfinite(width) or width <= 0):
+                raise ValueError(f"buckets[{key!r}]: width must be a finite number > 0, got {width!r}.")
+            if not isinstance(origin, numbers.Real) or not math.isfinite(origin):
+                raise ValueError(f"buckets[{key!r}]: origin must be a finite number, got {origin!r}.")
+            self.width, self.origin, self.edges = float(width), float(origin), None
+        else:
+            try:
+                e = np.asarray(edges, dtype=np.float64)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"buckets[{key!r}]: edges must be numbers.") from exc
+            if e.ndim != 1 or e.size == 0 or not np.all(np.isfinite(e)) or np.any(np.diff(e) <= 0):
+                raise ValueError(f"buckets[{key!r}]: edges must be a non-empty 1-D list of finite, "
+                                 "strictly increasing numbers.")
+            self.width, self.origin, self.edges = None, None, e
+        if not (self.fmt is None or self.fmt in ("interval", "deg") or callable(self.fmt)):
+            raise ValueError(f"buckets[{key!r}]: format must be 'interval', 'deg' or a callable "
+                             f"(lower, upper) -> str; got {self.fmt!r}.")
+
+    def ids(self, x, name):
+        """int64 bucket ids of float64 ``x`` (NaN entries are left for the caller to mask)."""
+        missing = np.isnan(x)
+        if self.edges is not None:
+            return np.searchsorted(self.edges, x, side="right").astype(np.int64), missing
+        with np.errstate(invalid="ignore", over="ignore"):
+            q = np.floor((x - self.origin) / self.width)
+        q[missing] = 0.0
+        bad = ~(np.abs(q) < 2.0**62)
+        if bad.any():
+            raise ValueError(f"column {name!r} is bucketed by width but holds the value "
+                             f"{x[np.flatnonzero(bad)[0]]!r}: infinite (or too far from the origin) "
+                             "values have no bucket; replace them by NaN to treat them as missing.")
+        return q.astype(np.int64), missing
+
+    def label(self, bucket):
+        if self.edges is not None:
+            lower = self.edges[bucket - 1] if bucket > 0 else -np.inf
+            upper = self.edges[bucket] if bucket < self.edges.size else np.inf
+        else:
+            lower = self.origin + bucket * self.width
+            upper = lower + self.width
+        lower, upper = float(lower), float(upper)
+        if callable(self.fmt):
+            return str(self.fmt(lower, upper))
+        if self.fmt == "deg" and math.isfinite(lower):
+            return _format_degrees(lower)
+        return f"[{lower:.6g}, {upper:.6g})"
+
+
+class _Column:
+    """Token hashes of one input column, with what is needed to print its cells."""
+
+    def __init__(self, tokens, missing, label):
+        self.tokens = tokens  # uint64 per row
+        self.missing = missing  # bool per row, or None
+        self.label = label  # row -> readable value
+
+
+# Optimal sorting networks: a few vectorised min/max passes beat np.sort(axis=1)
+# on millions of tiny rows.
+_NETWORKS = {2: [(0, 1)], 3: [(0, 1), (1, 2), (0, 1)],
+             4: [(0, 1), (2, 3), (0, 2), (1, 3), (1, 2)]}
+
+
+def _sort_across(keys):
+    """Sort each column of the (m, n) array ``keys`` (each row's m entries), in place if possible."""
+    m = keys.shape[0]
+    if m in _NETWORKS:
+        low = np.empty_like(keys[0])
+        for a, b in _NETWORKS[m]:
+            np.minimum(keys[a], keys[b], out=low)
+            np.maximum(keys[a], keys[b], out=keys[b])
+            keys[a] = low
+        return keys
+    if m > 1:
+        rows = np.ascontiguousarray(keys.T)
+        rows.sort(axis=1)
+        return rows.T
+    return keys
+
+
+def _is_dataframe(X):
+    return hasattr(X, "columns") and hasattr(X, "iloc")
+
+
+def _float_values(col, name, pd):
+    """float64 values of a bucketed column (NaN for every kind of missing)."""
+    kind = col.dtype.kind
+    if kind in "fiub" and not (pd is not None and isinstance(col, pd.Series)
+                               and isinstance(col.dtype, pd.CategoricalDtype)):
+        return np.asarray(col, dtype=np.float64)
+    ok = {"floating", "integer", "mixed-integer-float", "boolean", "decimal", "empty"}
+    if pd is not None:
+        if pd.api.types.infer_dtype(col, skipna=True) in ok:
+            return pd.Series(col).to_numpy(dtype=np.float64, na_value=np.nan)
+    elif kind == "O":
+        values = np.where(np.equal(col, None), np.nan, col)
+        try:
+            return values.astype(np.float64)
+        except (TypeError, ValueError):
+            pass
+    example = next((v for v in np.asarray(col, dtype=object)
+                    if not isinstance(v, numbers.Real)), None) if kind == "O" else col[0]
+    raise ValueError(f"column {name!r} is bucketed, so it must be numeric, but it holds "
+                     f"non-numeric values such as {example!r} (dtype {col.dtype}).")
+
+
+def _factorize_objects(values, pd):
+    """``pandas.factorize`` of an object array, deduplicated by object identity first.
+
+    A column of strings usually repeats a few objects (read_csv and NumPy
+    indexing share them), and factorizing their 8-byte addresses is several
+    times faster than hashing the strings. Identical objects are equal, and
+    equal values held by different objects are merged by the second, small
+    factorize, so the result is the same as ``pandas.factorize(values)``.
+    """
+    values = np.ascontiguousarray(values)
+    try:
+        addresses = np.frombuffer(values, dtype=np.uintp)  # valid while `values` lives
+    except (TypeError, ValueError, BufferError):  # pragma: no cover - exotic NumPy builds
+        addresses = None
+    if addresses is not None and addresses.size == values.size:
+        codes, distinct = pd.factorize(addresses)
+        if distinct.size <= values.size // 2:
+            representative = np.empty(distinct.size, dtype=np.intp)
+            representative[codes] = np.arange(codes.size)  # any row holding that object
+            second, uniques = pd.factorize(values[representative], use_na_sentinel=True)
+            return second[codes], uniques
+    return pd.factorize(values, use_na_sentinel=True)
+
+
+def _tokens_from_codes(codes, uniques):
+    values = uniques.tolist() if hasattr(uniques, "tolist") else list(uniques)
+    hashes = _hashing.hash_values(values)
+    missing = codes < 0
+    if not hashes.size:
+        tokens = np.zeros(codes.size, np.uint64)
+    else:
+        tokens = hashes[np.where(missing, 0, codes) if missing.any() else codes]
+    return _Column(tokens, missing if missing.any() else None,
+                   lambda r: _MISSING_LABEL if codes[r] < 0 else str(values[codes[r]]))
+
+
+def _numeric_tokens(values, missing):
+    """Token hashes of a numeric array; ``missing`` marks rows without a value."""
+    if values.dtype.kind == "f":
+        if missing is None:
+            missing = np.isnan(values)
+        clean = np.where(missing, 0.0, values) if missing.any() else values
+        tokens = _hashing.hash_floats(clean)
+    else:
+        tokens = _hashing.hash_ints(values.astype(np.int64, copy=False), _hashing.KIND_INT)
+    if missing is not None and not missing.any():
+        missing = None
+
+    def label(r):
+        if missing is not None and missing[r]:
+            return _MISSING_LABEL
+        v = values[r].item()
+        return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+    return _Column(tokens, missing, label)
+
+
+def _category_tokens(col, pd):
+    """Token hashes of a categorical (non-bucketed) column: one hash per distinct value."""
+    kind = col.dtype.kind
+    if pd is not None and isinstance(col, pd.Series):
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            return _tokens_from_codes(col.cat.codes.to_numpy(), col.cat.categories)
+        if kind in "fiub" and not isinstance(col.dtype, pd.api.extensions.ExtensionDtype):
+            return _numeric_tokens(col.to_numpy(), None)
+        if kind in "fiub":  # nullable Int64 / Float64 / boolean
+            missing = col.isna().to_numpy()
+            dtype = np.float64 if kind == "f" else np.int64
+            return _numeric_tokens(col.to_numpy(dtype=dtype, na_value=0), missing)
+    elif kind in "fiub":
+        return _numeric_tokens(np.asarray(col), None)
+    if pd is not None:
+        return _tokens_from_codes(*_factorize_objects(np.asarray(col, dtype=object), pd))
+    # without pandas: numpy string arrays, or object arrays of one sortable type
+    col = np.asarray(col)
+    missing = np.zeros(col.shape, bool)
+    if kind == "O":
+        missing = np.equal(col, None) | np.not_equal(col, col)
+    try:
+        uniques, codes = np.unique(col[~missing], return_inverse=True)
+    except TypeError as exc:
+        raise TypeError("a column mixes values of different types; install pandas or convert "
+                        "the column to str.") from exc
+    full = np.full(col.shape, -1, dtype=np.int64)
+    full[~missing] = codes.ravel()
+    return _tokens_from_codes(full, uniques.tolist())
+
+
+class FeatureCrossHasher(TransformerMixin, BaseEstimator):
+    """Hash crosses of bucketed numeric and categorical columns into a sparse matrix.
+
+    Each entry of ``crosses`` (one column, or a tuple of two or more columns)
+    produces exactly one hashed column per row: the cell of that row (the
+    tuple of its tokens in those columns) is hashed with a stable 64-bit hash
+    and taken modulo ``n_features``. Numeric columns listed in ``buckets`` are
+    first cut into buckets whose ids depend on the value only, so the output
+    of a row never depends on the rest of the batch. The transformer is
+    stateless: ``fit`` only validates the input and ``transform`` may be called
+    on any batch, in any process.
+
+    Parameters
+    ----------
+    crosses : list of (str, int or tuple of str/int), default=None
+        The features to produce. A column key (a DataFrame column name, or a
+        position, negative allowed) alone gives that column's tokens; a tuple
+        of keys gives their cross (order matters for the hash, not for the
+        meaning). Names are resolved against the DataFrame's columns, or
+        against `feature_names_in_` when an array is passed after fitting on
+        a DataFrame. `None` means every input column alone.
+    buckets : dict, default=None
+        Column key -> bucket spec, for numeric columns to bucket before
+        crossing. A spec is a float width (origin 0), a dict
+        ``{"width": w, "origin": o}``, a list of strictly increasing edges, or
+        ``{"edges": [...]}``. A width gives the bucket
+        ``floor((x - origin) / width)`` (int64); edges give
+        ``searchsorted(edges, x, side="right")``, i.e. ``[e[i-1], e[i])``
+        with open-ended outer buckets. Dict specs take an optional
+        ``"format"``: ``"interval"`` (default), ``"deg"`` (lower edge in
+        degrees and minutes, for latitudes and longitudes) or a callable
+        ``(lower, upper) -> str``, used by :meth:`explain`. Columns not listed
+        are categorical: their values are tokens as they are.
+    n_features : int, default=2**20
+        Number of output columns. Values must be in the range `[1, 2**60]`.
+        Indices are int32 while ``n_features <= 2**31 - 1`` (the largest width
+        SciPy keeps in int32 indices), int64 above.
+    alternate_sign : bool, default=False
+        If True, each entry is +1 or -1 from an extra bit of its hash, so that
+        collisions cancel in expectation (as in `FeatureHasher`).
+    missing : {"bucket", "skip", "error"}, default="bucket"
+        What a missing value (NaN, None, `pandas.NA`, NaT) does to the crosses
+        that use its column. `"bucket"`: it is a token of its own, hashed
+        apart from every real value (the float NaN is not the string "nan").
+        `"skip"`: the row has no entry for that cross. `"error"`: raise a
+        ValueError.
+    seed : int, default=0
+        Seed of the hash; two seeds give independent hashings.
+        Values must be in the range `[0, 2**64)`.
+    dtype : {np.float64, np.float32}, default=np.float64
+        Dtype of the output values.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of columns seen during `fit`.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names seen during `fit`, when X is a DataFrame with string
+        column names.
+
+    See Also
+    --------
+    sklearn.feature_extraction.FeatureHasher : Hashes lists of tokens per row.
+    sklearn.preprocessing.KBinsDiscretizer : Bins learnt from the data.
+    expected_collision_rate : Collision rate expected for a number of tokens.
+
+    Notes
+    -----
+    Hashing (all arithmetic modulo 2**64, ``fmix64`` is the murmur3
+    finaliser, ``G = 0x9E3779B97F4A7C15``):
+
+    - token ``t = fmix64(payload XOR salt(kind))``, with payload the int64
+      value for ints, bools and integral floats (so 3, 3.0 and `True`/1
+      agree across batches and dtypes), the IEEE-754 bits for other floats,
+      the bucket id for bucketed columns, the first 8 bytes of BLAKE2b of the
+      UTF-8 bytes for strings (computed once per distinct value of a batch),
+      and one constant for missing values; each kind has its own salt;
+    - cross ``k`` (its position in ``crosses``) starts at
+      ``h = fmix64(fmix64(seed XOR c) + (k + 1) * G)`` and folds its columns
+      in order, ``h = fmix64(h * G XOR t)``, so the same value in two crosses,
+      or (A=1, B=2) versus (A=2, B=1), do not systematically collide;
+    - the output column is ``h mod n_features``; with `alternate_sign` the
+      entry is -1 when the top bit of ``h`` is set, else +1.
+
+    Nothing depends on Python's salted ``hash()``, the platform or the batch.
+    Within a row, entries are sorted and colliding entries summed (with
+    `alternate_sign`, entries that cancel to 0 are dropped). Infinite values
+    in a width-bucketed column raise a ValueError (no finite bucket holds
+    them); with edges they fall in the outer buckets. Hashed columns have no
+    names: use :meth:`explain` to find which cells produced a column.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsereg.crosses import FeatureCrossHasher
+    >>> X = np.array([[37.7749, -122.4194, "NEAR BAY"],
+    ...               [34.0522, -118.2437, "<1H OCEAN"]], dtype=object)
+    >>> deg = {"width": 1 / 60, "format": "deg"}  # one-minute cells
+    >>> hasher = FeatureCrossHasher(
+    ...     crosses=[(0, 1), 2], buckets={0: deg, 1: deg}, n_features=2**28)
+    >>> Xt = hasher.fit_transform(X)
+    >>> Xt.shape, Xt.nnz, Xt.indices.dtype
+    ((2, 268435456), 4, dtype('int32'))
+    >>> cells = hasher.explain(X, columns=Xt[0].indices)
+    >>> sorted(cell for found in cells.values() for cell in found)
+    ["x0=37°46' x x1=-122°26'", 'x2=NEAR BAY']
+    """
+
+    _parameter_constraints: dict = {
+        "crosses": [list, None],
+        "buckets": [dict, None],
+        "n_features": [Interval(numbers.Integral, 1, MAX_N_FEATURES, closed="both")],
+        "alternate_sign": ["boolean"],
+        "missing": [StrOptions({"bucket", "skip", "error"})],
+        "seed": [Interval(numbers.Integral, 0, 2**64 - 1, closed="both")],
+        "dtype": "no_validation",  # checked in _more_validate_params
+    }
+
+    def __init__(self, crosses=None, *, buckets=None, n_features=2**20, alternate_sign=False,
+                 missing="bucket", seed=0, dtype=np.float64):
+        self.crosses = crosses
+        self.buckets = buckets
+        self.n_features = n_features
+        self.alternate_sign = alternate_sign
+        self.missing = missing
+        self.seed = seed
+        self.dtype = dtype
+
+    def _more_validate_params(self):
+        """Check what involves the structure of `crosses`, `buckets` and `dtype`."""
+        try:
+            dtype = np.dtype(self.dtype)
+        except TypeError as exc:
+            raise ValueError(f"dtype must be float32 or float64, got {self.dtype!r}.") from exc
+        if dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64, got {self.dtype!r}.")
+
+        def check_key(key):
+            if isinstance(key, (bool, np.bool_)) or not isinstance(key, (str, numbers.Integral)):
+                raise TypeError(f"column keys must be str (names) or int (positions); got {key!r}.")
+            return key
+
+        crosses = None
+        if self.crosses is not None:
+            if len(self.crosses) == 0:
+                raise ValueError("crosses must not be empty (None means every column alone).")
+            crosses = []
+            for cross in self.crosses:
+                keys = tuple(cross) if isinstance(cross, (tuple, list)) else (cross,)
+                if not keys:
+                    raise ValueError("crosses contains an empty tuple.")
+                keys = tuple(check_key(k) for k in keys)
+                if len(set(keys)) != len(keys):
+                    raise ValueError(f"cross {cross!r} repeats a column.")
+                crosses.append(keys)
+        buckets = {check_key(k): _Buckets(k, v) for k, v in (self.buckets or {}).items()}
+        return crosses, buckets, dtype
+
+    # -- the work ---------------------------------------------------------------
+
+    def _validate_X(self, X, reset):
+        # an unfitted transformer is stateless: no column count or names to check against
+        check_columns = reset or hasattr(self, "n_features_in_")
+        if _is_dataframe(X):
+            if check_columns:
+                validate_data(self, X, reset=reset, skip_check_array=True)
+            if X.ndim != 2 or X.shape[0] < 1:
+                raise ValueError(f"Found array with {X.shape[0]} sample(s) (shape={X.shape}) "
+                                 f"while a minimum of 1 is required by {type(self).__name__}.")
+            return X, [str(c) for c in X.columns], list(X.columns)
+        if sp.issparse(X):
+            raise TypeError(f"{type(self).__name__} needs dense input (a DataFrame or 2-D array "
+                            "of column values), got a sparse matrix.")
+        if not hasattr(X, "__array__") and not hasattr(X, "dtype"):
+            X = np.asarray(X, dtype=object)  # lists: keep the type of each value
+        kwargs = dict(dtype=None, ensure_all_finite=False, accept_sparse=False)
+        if check_columns:
+            X = validate_data(self, X, reset=reset, **kwargs)
+        else:
+            X = check_array(X, estimator=self, **kwargs)
+        names = getattr(self, "feature_names_in_", None)
+        keys = None if names is None else list(names)
+        display = keys if keys is not None else [f"x{j}" for j in range(X.shape[1])]
+        return X, display, keys
+
+    def _plan(self, X, reset=False):
+        """Validate X and resolve crosses and buckets to column positions."""
+        crosses, buckets, dtype = self._more_validate_params()
+        X, display, keys = self._validate_X(X, reset)
+        n_cols = X.shape[1]
+        lookup = {k: j for j, k in enumerate(keys)} if keys is not None else {}
+
+        def resolve(key):
+            if isinstance(key, str):
+                if keys is None:
+                    raise ValueError(f"column {key!r} is given by name but X has no column names; "
+                                     "pass a pandas DataFrame or use integer positions.")
+                if key not in lookup:
+                    raise ValueError(f"column {key!r} not found in X; its columns are "
+                                     f"{display[:20]}{'...' if n_cols > 20 else ''}.")
+                return lookup[key]
+            if not -n_cols <= key < n_cols:
+                raise ValueError(f"column position {key} is out of range for X with {n_cols} columns.")
+            return int(key) % n_cols
+
+        if crosses is None:
+            crosses = [(j,) for j in range(n_cols)]
+        positions = [tuple(resolve(k) for k in cross) for cross in crosses]
+        for cross, pos in zip(crosses, positions):
+            if len(set(pos)) != len(pos):
+                raise ValueError(f"cross {cross!r} uses the same column twice.")
+        bucket_at = {}
+        for key, spec in buckets.items():
+            j = resolve(key)
+            if j in bucket_at:
+                raise ValueError(f"buckets give column {display[j]!r} twice (by name and position).")
+            bucket_at[j] = spec
+        return X, display, positions, bucket_at, dtype
+
+    def _column(self, X, j, name, spec, pd):
+        col = X.iloc[:, j] if _is_dataframe(X) else X[:, j]
+        if spec is None:
+            column = _category_tokens(col, pd)
+        else:
+            ids, missing = spec.ids(_float_values(col, name, pd), name)
+            tokens = _hashing.hash_ints(ids, _hashing.KIND_BUCKET)
+            column = _Column(tokens, missing if missing.any() else None,
+                             lambda r: _MISSING_LABEL if missing[r] else spec.label(int(ids[r])))
+        if column.missing is not None:
+            if self.missing == "error":
+                raise ValueError(f"column {name!r} has missing values and missing='error'.")
+            if self.missing == "bucket":
+                column.tokens[column.missing] = np.uint64(_hashing.MISSING_TOKEN)
+        return column
+
+    def _hash(self, X):
+        """Full 64-bit hash of every cross; returns (n_rows, hashes, skips, labels, dtype)."""
+        X, display, positions, bucket_at, dtype = self._plan(X)
+        pd = _pandas()
+        columns = {}
+        for j in sorted({j for pos in positions for j in pos}):
+            columns[j] = self._column(X, j, display[j], bucket_at.get(j), pd)
+        seed = int(self.seed)
+        hashes, skips, labels = [], [], []
+        for k, pos in enumerate(positions):
+            h = _hashing.cross_start(seed, k)
+            skip = None
+            for j in pos:
+                h = _hashing.combine(h, columns[j].tokens)
+                if self.missing == "skip" and columns[j].missing is not None:
+                    skip = columns[j].missing if skip is None else skip | columns[j].missing
+            hashes.append(h)
+            skips.append(skip)
+            labels.append([(display[j], columns[j].label) for j in pos])
+        return X.shape[0], hashes, skips, labels, dtype
+
+    # -- public API -------------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Validate the parameters and X; nothing is learnt.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_columns)
+            The input columns.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            The transformer, with `n_features_in_` (and `feature_names_in_`).
+        """
+        self._plan(X, reset=True)
+        return self
+
+    def transform(self, X):
+        """Hash the crosses of each row into a sparse matrix.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_columns)
+            The input columns. A fitted transformer checks the number (and
+            names) of columns against what `fit` saw.
+
+        Returns
+        -------
+        Xt : scipy.sparse.csr_matrix of shape (n_samples, n_features)
+            One entry per cross and row (fewer after collisions or skipped
+            missing values), sorted indices, no duplicates.
+        """
+        self._validate_params()
+        n_rows, hashes, skips, _, dtype = self._hash(X)
+        return self._to_csr(n_rows, hashes, skips, dtype)
+
+    def _to_csr(self, n_rows, hashes, skips, dtype):
+        # Every row has exactly m = len(crosses) entries before collisions. Keys are
+        # kept as m contiguous arrays (one per cross), sorted across them per row,
+        # and the (rare) duplicates within a row summed in place.
+        m, n_features = len(hashes), self.n_features
+        keys = np.empty((m, n_rows), dtype=np.int64)
+        any_skip = False
+        for k, (h, skip) in enumerate(zip(hashes, skips)):
+            key = keys[k].view(np.uint64)
+            if n_features & (n_features - 1) == 0:
+                np.bitwise_and(h, np.uint64(n_features - 1), out=key)
+            else:
+                np.remainder(h, np.uint64(n_features), out=key)
+            if self.alternate_sign:  # sign in the low bit, so it travels with the index
+                np.left_shift(key, np.uint64(1), out=key)
+                np.bitwise_or(key, np.right_shift(h, np.uint64(63)), out=key)
+            if skip is not None:
+                keys[k][skip] = _SKIPPED
+                any_skip = True
+        keys = _sort_across(keys)
+        small = n_features <= _INT32_MAX and n_rows * m <= _INT32_MAX
+        index = np.empty((m, n_rows), dtype=np.int32 if small else np.int64)
+        np.right_shift(keys, int(self.alternate_sign), out=index, casting="unsafe")
+        values = np.array([1, -1], dtype=dtype)[keys & 1] if self.alternate_sign else None
+        dup = index[1:] == index[:-1]
+        indices = index.T.ravel()  # row-major copy: the CSR order
+        data = values.T.ravel() if values is not None else None
+        if not any_skip and not dup.any():
+            indptr = np.arange(0, n_rows * m + 1, m, dtype=index.dtype)
+        else:
+            keep = keys != _SKIPPED if any_skip else np.ones((m, n_rows), dtype=bool)
+            rows = np.flatnonzero(dup.any(axis=0))
+            if rows.size:
+                sub_dup, sub_keep = dup[:, rows], keep[:, rows]
+                if values is not None:
+                    sub_values = values[:, rows]
+                else:
+                    sub_values = np.ones((m, rows.size), dtype=dtype)
+                for c in range(m - 1, 0, -1):  # right to left: each run start gets its sum
+                    sub_values[c - 1] += np.where(sub_dup[c - 1], sub_values[c], 0)
+                sub_keep[1:] &= ~sub_dup
+                if self.alternate_sign:
+                    sub_keep &= sub_values != 0
+                keep[:, rows] = sub_keep
+                if data is None:
+                    data = np.ones(n_rows * m, dtype=dtype)
+                data.reshape(n_rows, m)[rows] = sub_values.T
+            keep_flat = keep.T.ravel()
+            indices = indices[keep_flat]
+            data = data[keep_flat] if data is not None else None
+            indptr = np.zeros(n_rows + 1, dtype=index.dtype)
+            np.cumsum(keep.sum(axis=0), out=indptr[1:])
+        if data is None:
+            data = np.ones(indices.size, dtype=dtype)
+        out = sp.csr_matrix((data, indices, indptr), shape=(n_rows, n_features))
+        out.has_sorted_indices = True
+        return out
+
+    def explain(self, X, columns):
+        """Which cells of the batch X landed in the given output columns.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_columns)
+            A batch whose cells are looked up, e.g. the training data.
+        columns : int or array-like of int
+            Output column indices, e.g. those of the largest weights of a
+            model trained on `transform(X)`.
+
+        Returns
+        -------
+        cells : dict of int -> list of str
+            For each requested column, the readable cells that hash to it,
+            most frequent in X first, e.g. ``"latitude=37°45' x longitude=-122°26'"``
+            (bucketed values print their bucket, see `buckets`). An empty list
+            means no row of X produced that column.
+        """
+        self._validate_params()
+        wanted = np.unique(np.atleast_1d(np.asarray(columns, dtype=np.int64)))
+        if wanted.size and (wanted[0] < 0 or wanted[-1] >= self.n_features):
+            raise ValueError(f"columns must be in [0, n_features={self.n_features}).")
+        _, hashes, skips, labels, _ = self._hash(X)
+        found = {int(j): [] for j in np.atleast_1d(columns)}
+        for h, skip, label in zip(hashes, skips, labels):
+            index = np.remainder(h, np.uint64(self.n_features)).view(np.int64)
+            rows = np.flatnonzero(np.isin(index, wanted) & (True if skip is None else ~skip))
+            cells, first, counts = np.unique(h[rows], return_index=True, return_counts=True)
+            for r, count in zip(rows[first], counts):
+                text = " x ".join(f"{name}={cell(r)}" for name, cell in label)
+                found[int(index[r])].append((-int(count), text))
+        return {j: [text for _, text in sorted(cells)] for j, cells in found.items()}
+
+    def collision_stats(self, X):
+        """Observed and expected hash collisions on the batch X.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_columns)
+            The batch to count distinct tokens in.
+
+        Returns
+        -------
+        stats : dict
+            ``n_tokens``: distinct (cross, cell) pairs in X (counted by their
+            64-bit hash); ``n_columns``: distinct output columns they occupy;
+            ``observed_rate``: ``1 - n_columns / n_tokens``; ``expected_rate``:
+            :func:`expected_collision_rate` for ``n_tokens`` and `n_features`.
+        """
+        self._validate_params()
+        _, hashes, skips, _, _ = self._hash(X)
+        tokens = np.unique(np.concatenate(
+            [h if skip is None else h[~skip] for h, skip in zip(hashes, skips)]))
+        n_columns = np.unique(np.remainder(tokens, np.uint64(self.n_features))).size
+        n_tokens = tokens.size
+        return {
+            "n_tokens": int(n_tokens),
+            "n_columns": int(n_columns),
+            "observed_rate": 1.0 - n_columns / n_tokens if n_tokens else 0.0,
+            "expected_rate": float(expected_collision_rate(n_tokens, self.n_features)),
+        }
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        tags.input_tags.categorical = True
+        return tags

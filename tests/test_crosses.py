@@ -1,0 +1,509 @@
+import itertools
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from sklearn.compose import ColumnTransformer
+from sklearn.linear_model import Ridge, SGDRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sparsereg import _hashing, crosses
+from sparsereg.crosses import FeatureCrossHasher, expected_collision_rate
+
+DATA = Path(__file__).parents[2] / "shared" / "data"
+MINUTE = 1 / 60
+BIG = 2**60  # wide enough that any collision in these tests would be a bug
+
+
+def lower_edge(lo, hi):
+    return repr(lo)
+
+
+def canonical(Xt):
+    """Assert the CSR invariants we promise and return the matrix."""
+    assert sp.issparse(Xt) and Xt.format == "csr"
+    for i in range(Xt.shape[0]):
+        row = Xt.indices[Xt.indptr[i]:Xt.indptr[i + 1]]
+        assert np.all(np.diff(row) > 0), "indices must be sorted and unique within a row"
+    assert Xt.indices.size == 0 or (Xt.indices.min() >= 0 and Xt.indices.max() < Xt.shape[1])
+    return Xt
+
+
+def same(A, B):
+    assert A.shape == B.shape
+    np.testing.assert_array_equal(A.indptr, B.indptr)
+    np.testing.assert_array_equal(A.indices, B.indices)
+    np.testing.assert_array_equal(A.data, B.data)
+
+
+# -- buckets --------------------------------------------------------------------------------
+
+
+def test_known_bucket_of_a_latitude():
+    hasher = FeatureCrossHasher([0], buckets={0: {"width": MINUTE, "format": lower_edge}},
+                                n_features=BIG)
+    X = np.array([[37.7749], [2266 / 60 + 1e-9], [37.7834], [37.7666]])
+    Xt = canonical(hasher.fit_transform(X))
+    assert math.floor(37.7749 * 60) == 2266
+    cells = hasher.explain(X[:1], columns=Xt[0].indices)
+    assert cells[Xt.indices[0]] == [f"x0={2266 * MINUTE!r}"]
+    # same bucket for the row just above the edge, other buckets on either side
+    assert Xt.indices[1] == Xt.indices[0]
+    assert len({Xt.indices[0], Xt.indices[2], Xt.indices[3]}) == 3
+
+
+def test_origin_and_negative_values():
+    spec = {"width": 0.5, "origin": 0.25, "format": lower_edge}
+    hasher = FeatureCrossHasher([0], buckets={0: spec}, n_features=BIG)
+    X = np.array([[-1.0], [0.25], [0.74]])
+    Xt = hasher.transform(X)
+    cells = hasher.explain(X, columns=Xt.indices)
+    # floor((-1 - 0.25) / 0.5) = -3 -> lower edge 0.25 - 1.5
+    assert cells[Xt.indices[0]] == ["x0=-1.25"]
+    assert Xt.indices[1] == Xt.indices[2]
+
+
+def test_edges_buckets_are_half_open_with_outer_buckets():
+    hasher = FeatureCrossHasher([0], buckets={0: [0, 10, 20]}, n_features=BIG)
+    X = np.array([[-5.0], [-np.inf], [0.0], [9.99], [10.0], [25.0], [np.inf]])
+    Xt = hasher.transform(X)
+    idx = Xt.indices
+    assert idx[0] == idx[1] and idx[2] == idx[3] and idx[5] == idx[6]
+    assert len({idx[0], idx[2], idx[4], idx[5]}) == 4
+    labels = hasher.explain(X, columns=idx)
+    assert labels[idx[0]] == ["x0=[-inf, 0)"] and labels[idx[4]] == ["x0=[10, 20)"]
+    assert labels[idx[5]] == ["x0=[20, inf)"]
+
+
+def test_degree_format():
+    hasher = FeatureCrossHasher([("lat", "lon")], n_features=BIG,
+                                buckets={"lat": {"width": MINUTE, "format": "deg"},
+                                         "lon": {"width": MINUTE, "format": "deg"}})
+    X = pd.DataFrame({"lat": [37.7749], "lon": [-122.4194]})
+    j = hasher.transform(X).indices[0]
+    assert hasher.explain(X, [j]) == {j: ["lat=37°46' x lon=-122°26'"]}
+
+
+# -- stability ------------------------------------------------------------------------------
+
+finite = st.floats(-1e6, 1e6, allow_nan=False)
+maybe_nan = st.one_of(finite, st.just(np.nan))
+
+
+@settings(max_examples=40, deadline=None)
+@given(X=hnp.arrays(np.float64, st.tuples(st.integers(2, 30), st.just(3)), elements=maybe_nan),
+       split=st.integers(1, 29), missing=st.sampled_from(["bucket", "skip"]),
+       alternate_sign=st.booleans())
+def test_batch_split_stability_and_one_entry_per_cross(X, split, missing, alternate_sign):
+    split = min(split, X.shape[0] - 1)
+    hasher = FeatureCrossHasher([0, (0, 1), (1, 2), 2], buckets={0: 0.7, 1: [-1.0, 0.0, 3.0]},
+                                n_features=BIG, missing=missing, alternate_sign=alternate_sign)
+    whole = canonical(hasher.transform(X))
+    same(whole, sp.vstack([hasher.transform(X[:split]), hasher.transform(X[split:])]).tocsr())
+    nan = np.isnan(X)
+    expected = 4 - (missing == "skip") * (nan[:, 0].astype(int) + (nan[:, 0] | nan[:, 1])
+                                            + (nan[:, 1] | nan[:, 2]) + nan[:, 2])
+    np.testing.assert_array_equal(np.diff(whole.indptr), expected)
+    assert set(np.abs(whole.data)) <= {1.0}
+
+
+def test_batch_split_stability_strings_and_mixed_dataframe():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"city": rng.choice(["a", "b", "c", None], 500),
+                       "n": rng.integers(0, 5, 500), "x": rng.normal(size=500)})
+    hasher = FeatureCrossHasher(["city", ("city", "n"), ("n", "x")], buckets={"x": 0.5},
+                                n_features=2**20)
+    same(hasher.transform(df),
+         sp.vstack([hasher.transform(df.iloc[:123]), hasher.transform(df.iloc[123:])]).tocsr())
+
+
+def test_pinned_hash_values():
+    # A regression guard: these numbers must never change between releases.
+    assert _hashing.fmix64_scalar(1) == 0xB456BCFC34C2CB2C
+    a = np.array([0, 1, 2**63, 2**64 - 1], dtype=np.uint64)
+    assert _hashing.fmix64(a).tolist() == [_hashing.fmix64_scalar(int(v)) for v in a]
+    X = np.array([["NEAR BAY", 3, 37.7749]], dtype=object)
+    Xt = FeatureCrossHasher([0, 1, (0, 1), 2], buckets={2: MINUTE}, n_features=2**28).transform(X)
+    assert Xt.indices.tolist() == sorted(PINNED)
+
+
+PINNED = [51495338, 93998677, 144166777, 190226908]
+
+
+def test_pythonhashseed_independence():
+    code = ("import numpy as np; from sparsereg.crosses import FeatureCrossHasher as F; "
+            "X = np.array([['a', 'é', 1], ['b', None, 2.5]], dtype=object); "
+            "print(F([0, (0, 1), 2], n_features=2**40, alternate_sign=True, seed=7)"
+            ".transform(X).indices.tolist(), hash('a'))")
+    root = str(Path(__file__).parents[1])
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                              cwd=root, env={**os.environ, "PYTHONHASHSEED": s,
+                                             "PYTHONPATH": root})
+             for s in ("1", "2")]
+    outs = [p.communicate(timeout=60)[0].split("] ") for p in procs]
+    assert outs[0][1] != outs[1][1], "the subprocesses did not get different hash seeds"
+    assert outs[0][0] == outs[1][0]
+    X = np.array([["a", "é", 1], ["b", None, 2.5]], dtype=object)
+    here = FeatureCrossHasher([0, (0, 1), 2], n_features=2**40, alternate_sign=True,
+                              seed=7).transform(X)
+    assert outs[0][0] + "]" == str(here.indices.tolist())
+
+
+def test_seed_changes_the_hash():
+    X = np.arange(50).reshape(-1, 1)
+    a = FeatureCrossHasher(n_features=BIG, seed=0).transform(X).indices
+    b = FeatureCrossHasher(n_features=BIG, seed=1).transform(X).indices
+    assert not np.array_equal(a, b)
+
+
+# -- collisions we must avoid -----------------------------------------------------------
+
+
+def test_cross_order_and_column_identity_do_not_collide():
+    rng = np.random.default_rng(1)
+    pairs = rng.integers(0, 1000, (2000, 2))
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    hasher = FeatureCrossHasher([(0, 1)], n_features=2**40)
+    ab = hasher.transform(pairs).indices
+    ba = hasher.transform(pairs[:, ::-1]).indices
+    assert not np.any(ab == ba)
+    # int 3 in column A and the string "3" in column B, each alone
+    X = np.array([[3, "3"]], dtype=object)
+    Xt = FeatureCrossHasher(n_features=2**40).transform(X)
+    assert Xt.nnz == 2
+    # the same value alone in two columns
+    assert FeatureCrossHasher(n_features=2**40).transform(np.array([[5, 5]])).nnz == 2
+
+
+def test_equal_values_of_different_dtypes_are_one_token():
+    ints = FeatureCrossHasher(n_features=BIG).transform(np.array([[3], [1], [0]]))
+    floats = FeatureCrossHasher(n_features=BIG).transform(np.array([[3.0], [1.0], [np.nan]]))
+    objs = FeatureCrossHasher(n_features=BIG).transform(np.array([[3], [True], [0.0]], dtype=object))
+    assert ints.indices[:2].tolist() == floats.indices[:2].tolist() == objs.indices[:2].tolist()
+    assert ints.indices[2] == objs.indices[2] != floats.indices[2]
+
+
+# -- output format ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_output_dtype_sorted_and_duplicates_summed(dtype):
+    X = np.random.default_rng(0).integers(0, 4, (200, 3))
+    hasher = FeatureCrossHasher([0, 1, 2, (0, 1), (1, 2)], n_features=8, dtype=dtype)
+    Xt = canonical(hasher.transform(X))
+    assert Xt.dtype == dtype and Xt.indices.dtype == np.int32 and Xt.indptr.dtype == np.int32
+    np.testing.assert_array_equal(np.asarray(Xt.sum(axis=1)).ravel(), 5)
+    assert Xt.data.max() > 1  # some collisions were summed, not repeated
+    one = FeatureCrossHasher([0, 1, 2], n_features=1).transform(X)
+    assert one.nnz == 200 and np.all(one.data == 3)
+
+
+def test_alternate_sign():
+    X = np.arange(1000).reshape(-1, 1)
+    plain = FeatureCrossHasher(n_features=BIG).transform(X)
+    signed = FeatureCrossHasher(n_features=BIG, alternate_sign=True).transform(X)
+    np.testing.assert_array_equal(plain.indices, signed.indices)
+    assert set(signed.data) == {-1.0, 1.0} and 400 < (signed.data > 0).sum() < 600
+    same(signed, FeatureCrossHasher(n_features=BIG, alternate_sign=True).transform(X[::-1])[::-1])
+    # collisions sum their signs and exact cancellations are dropped
+    narrow = FeatureCrossHasher([0, 1, 2, 3], n_features=1, alternate_sign=True)
+    Xt = narrow.transform(np.random.default_rng(0).integers(0, 100, (300, 4)))
+    assert set(Xt.data) <= {-4.0, -2.0, 2.0, 4.0} and Xt.nnz < 300
+
+
+@pytest.mark.parametrize("n_features, index_dtype", [
+    (2**28, np.int32), (2**31 - 1, np.int32), (2**31, np.int64), (2**33, np.int64),
+    (2**60, np.int64)])
+def test_wide_outputs(n_features, index_dtype):
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.uniform(-90, 90, 2000), rng.uniform(-180, 180, 2000)])
+    hasher = FeatureCrossHasher([0, (0, 1)], buckets={0: MINUTE, 1: MINUTE}, n_features=n_features)
+    Xt = canonical(hasher.transform(X))
+    assert Xt.shape == (2000, n_features)
+    assert Xt.indices.dtype == index_dtype and Xt.indptr.dtype == index_dtype
+    if n_features > 2**32:
+        assert Xt.indices.max() > 2**32  # the upper bits are really used
+
+
+# -- missing values ---------------------------------------------------------------------
+
+
+MISSING = [np.nan, None, pd.NA]
+
+
+@pytest.mark.parametrize("na", MISSING, ids=["nan", "None", "pd.NA"])
+@pytest.mark.parametrize("kind", ["bucketed", "numeric", "string"])
+def test_missing_policies(na, kind):
+    reals = {"bucketed": [0.0, 1.0, -1.0, 2.5], "numeric": [0, 1, -1, 2.5],
+             "string": ["nan", "None", "", "<NA>"]}[kind]
+    col = pd.Series(reals + [na], dtype=object)
+    df = pd.DataFrame({"v": col, "w": ["a"] * len(col)})
+    buckets = {"v": 0.5} if kind == "bucketed" else None
+    hasher = FeatureCrossHasher(["v", ("v", "w")], buckets=buckets, n_features=BIG)
+    Xt = canonical(hasher.transform(df))
+    rows = [set(Xt[i].indices) for i in range(len(col))]
+    assert len(rows[-1]) == 2 and all(rows[-1].isdisjoint(r) for r in rows[:-1])
+    labels = hasher.explain(df, sorted(rows[-1]))
+    assert sorted(c for cells in labels.values() for c in cells) == [
+        "v=<missing>", "v=<missing> x w=a"]
+    skipped = hasher.set_params(missing="skip").transform(df)
+    assert np.diff(skipped.indptr).tolist() == [2] * len(reals) + [0]
+    same(skipped[:-1], Xt[:-1])
+    with pytest.raises(ValueError, match="column 'v' has missing values"):
+        hasher.set_params(missing="error").transform(df)
+    hasher.set_params(missing="error").transform(df.iloc[:-1])
+
+
+def test_missing_in_numpy_arrays_and_nullable_dtypes():
+    hasher = FeatureCrossHasher(n_features=BIG, missing="skip")
+    assert hasher.transform(np.array([[np.nan], [1.0]])).indptr.tolist() == [0, 0, 1]
+    df = pd.DataFrame({"i": pd.array([1, None], dtype="Int64"),
+                       "b": pd.array([True, None], dtype="boolean"),
+                       "s": pd.array(["x", None], dtype="string")})
+    Xt = hasher.transform(df)
+    assert Xt.indptr.tolist() == [0, 3, 3]
+    # nullable Int64 1 is the same token as int 1
+    same(FeatureCrossHasher(["i"], n_features=BIG).transform(df.iloc[:1]),
+         FeatureCrossHasher(n_features=BIG).transform(np.array([[1]])))
+
+
+# -- input kinds ------------------------------------------------------------------------
+
+
+def test_dataframe_array_and_list_give_the_same_output():
+    df = pd.DataFrame({"lat": [37.77, 34.05, 36.1], "city": ["SF", "LA", "LV"], "n": [1, 2, 3]})
+    kw = dict(buckets={0: MINUTE}, n_features=2**24, alternate_sign=True)
+    by_name = FeatureCrossHasher(["city", ("lat", "city"), ("n", "lat")],
+                                 buckets={"lat": MINUTE}, n_features=2**24, alternate_sign=True)
+    by_pos = FeatureCrossHasher([1, (0, 1), (2, 0)], **kw)
+    expected = by_name.transform(df)
+    same(expected, by_pos.transform(df))
+    same(expected, by_pos.transform(df.to_numpy(dtype=object)))
+    same(expected, by_pos.transform(df.values.tolist()))
+    # names resolve through feature_names_in_ once fitted on a DataFrame
+    fitted = by_name.fit(df)
+    with pytest.warns(UserWarning, match="feature names"):
+        same(expected, fitted.transform(df.to_numpy(dtype=object)))
+
+
+def test_categorical_column_equals_strings():
+    s = ["b", "a", None, "c", "a"]
+    strings = pd.DataFrame({"c": s, "k": [1, 2, 3, 4, 5]})
+    cats = strings.assign(c=pd.Categorical(s, categories=["c", "b", "a", "z"]))
+    hasher = FeatureCrossHasher(["c", ("c", "k")], n_features=2**30)
+    same(hasher.transform(strings), hasher.transform(cats))
+    same(hasher.transform(strings), hasher.transform(strings.astype({"c": object})))
+
+
+def test_numpy_string_and_bytes_arrays():
+    u = np.array([["a", "b"], ["c", "a"]])
+    o = u.astype(object)
+    hasher = FeatureCrossHasher([0, (0, 1)], n_features=2**30)
+    same(hasher.transform(u), hasher.transform(o))
+    assert hasher.transform(u.astype("S")).nnz == 4
+
+
+def test_without_pandas_same_output(monkeypatch):
+    X = np.array([["a", 1.5, None], ["b", None, "x"], ["a", 2.0, "y"]], dtype=object)
+    hasher = FeatureCrossHasher([0, (0, 1), 2], buckets={1: 0.5}, n_features=2**30)
+    with_pandas = hasher.transform(X)
+    monkeypatch.setattr(crosses, "_pandas", lambda: None)
+    same(with_pandas, hasher.transform(X))
+    hasher.set_params(crosses=[0], buckets=None)
+    same(hasher.transform(X[[0, 2], :1].astype(str)), hasher.transform(X[[0, 2], :1]))
+
+
+def test_column_transformer_and_pipeline():
+    rng = np.random.default_rng(0)
+    n = 400
+    df = pd.DataFrame({"lat": rng.uniform(30, 40, n), "lon": rng.uniform(-120, -110, n),
+                       "kind": rng.choice(["a", "b", "c"], n), "income": rng.normal(size=n)})
+    y = (df.lat > 35) * 2.0 + (df.kind == "a") + 0.1 * df.income
+    ct = ColumnTransformer([
+        ("crosses", FeatureCrossHasher([("lat", "lon"), "lat", "kind"],
+                                       buckets={"lat": 1.0, "lon": 1.0}, n_features=2**18),
+         ["lat", "lon", "kind"]),
+        ("num", StandardScaler(), ["income"]),
+    ])
+    for model in (Ridge(alpha=0.1), SGDRegressor(random_state=0)):
+        pipe = make_pipeline(ct, model).fit(df, y)
+        assert pipe.score(df, y) > 0.9
+    Xt = ct.fit_transform(df)
+    assert sp.issparse(Xt) and Xt.shape == (n, 2**18 + 1)
+
+
+# -- scikit-learn conformance -----------------------------------------------------------
+
+
+# narrow outputs: some checks densify the output, 2**20 columns would take seconds
+@parametrize_with_checks([FeatureCrossHasher(n_features=2**10),
+                          FeatureCrossHasher(n_features=2**10, alternate_sign=True, missing="skip")])
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+# -- errors -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("params, X, error, match", [
+    (dict(crosses=["nope"]), pd.DataFrame({"a": [1]}), ValueError, "'nope' not found"),
+    (dict(crosses=["a"]), np.array([[1]]), ValueError, "given by name but X has no column"),
+    (dict(crosses=[5]), np.array([[1]]), ValueError, "position 5 is out of range"),
+    (dict(crosses=[(0, 0)]), np.array([[1]]), ValueError, "repeats a column"),
+    (dict(crosses=[]), np.array([[1]]), ValueError, "must not be empty"),
+    (dict(crosses=[1.5]), np.array([[1]]), TypeError, "column keys must be"),
+    (dict(buckets={0: 0}), np.array([[1.0]]), ValueError, "width must be a finite number > 0"),
+    (dict(buckets={0: -1.0}), np.array([[1.0]]), ValueError, "width must be"),
+    (dict(buckets={0: [3, 1]}), np.array([[1.0]]), ValueError, "strictly increasing"),
+    (dict(buckets={0: {"with": 1}}), np.array([[1.0]]), ValueError, "unknown keys"),
+    (dict(buckets={0: "wide"}), np.array([[1.0]]), TypeError, "must be a width"),
+    (dict(buckets={0: 1.0}), np.array([["a"]], dtype=object), ValueError,
+     "column 'x0' is bucketed, so it must be numeric.*'a'"),
+    (dict(buckets={"v": 1.0}), pd.DataFrame({"v": [1.0, "1.5"]}), ValueError,
+     "column 'v' is bucketed"),
+    (dict(buckets={0: 1.0}), np.array([[np.inf]]), ValueError, "column 'x0'.*inf"),
+    (dict(n_features=0), np.array([[1]]), ValueError, "n_features"),
+    (dict(n_features=2**61), np.array([[1]]), ValueError, "n_features"),
+    (dict(missing="drop"), np.array([[1]]), ValueError, "missing"),
+    (dict(dtype=np.int64), np.array([[1]]), ValueError, "dtype must be float32 or float64"),
+])
+def test_bad_input_errors(params, X, error, match):
+    with pytest.raises(error, match=match):
+        FeatureCrossHasher(**params).fit_transform(X)
+
+
+def test_wrong_number_of_columns_at_transform():
+    hasher = FeatureCrossHasher().fit(np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="X has 3 features, but FeatureCrossHasher is expecting 2"):
+        hasher.transform(np.zeros((3, 3)))
+    with pytest.raises(TypeError, match="dense input"):
+        FeatureCrossHasher().transform(sp.csr_matrix(np.eye(2)))
+
+
+# -- explain and diagnostics ------------------------------------------------------------
+
+
+def test_explain_finds_the_cell_and_its_collisions():
+    df = pd.DataFrame({"city": ["SF", "LA", "SF", "NY"], "n": [1, 2, 1, 3]})
+    hasher = FeatureCrossHasher([("city", "n"), "city"], n_features=BIG)
+    Xt = hasher.transform(df)
+    j = Xt[0].indices
+    cells = hasher.explain(df, columns=j)
+    assert sorted(c for found in cells.values() for c in found) == ["city=SF", "city=SF x n=1"]
+    assert hasher.explain(df, columns=[12345]) == {12345: []}
+    # with one column everything collides; most frequent cells first
+    narrow = FeatureCrossHasher(["city"], n_features=1)
+    assert narrow.explain(df, 0) == {0: ["city=SF", "city=LA", "city=NY"]}
+    with pytest.raises(ValueError, match="columns must be in"):
+        narrow.explain(df, [1])
+
+
+def test_collision_stats_match_brute_force():
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 30, (500, 2))
+    for n_features in (16, 64, 2**20):
+        hasher = FeatureCrossHasher([0, 1, (0, 1)], n_features=n_features)
+        stats = hasher.collision_stats(X)
+        tokens = {(0, a) for a in X[:, 0]} | {(1, b) for b in X[:, 1]} | {
+            (2, a, b) for a, b in X}
+        n_columns = len(set(hasher.transform(X).indices.tolist()))
+        assert stats["n_tokens"] == len(tokens)
+        assert stats["n_columns"] == n_columns
+        assert stats["observed_rate"] == pytest.approx(1 - n_columns / len(tokens))
+        assert stats["expected_rate"] == pytest.approx(expected_collision_rate(len(tokens), n_features))
+    assert abs(stats["observed_rate"] - stats["expected_rate"]) < 0.01
+
+
+@pytest.mark.parametrize("n_tokens, n_features", [(2, 2), (3, 3), (4, 3), (5, 2), (1, 4), (0, 4)])
+def test_expected_collision_rate_by_enumeration(n_tokens, n_features):
+    placements = list(itertools.product(range(n_features), repeat=n_tokens))
+    occupied = np.mean([len(set(p)) for p in placements])
+    exact = 1 - occupied / n_tokens if n_tokens else 0.0
+    assert expected_collision_rate(n_tokens, n_features) == pytest.approx(exact)
+
+
+# -- real data ------------------------------------------------------------------------------
+
+
+def test_california_housing_handson():
+    path = DATA / "california_housing_handson" / "housing.csv"
+    if not path.exists():
+        pytest.skip(f"{path} not found")
+    df = pd.read_csv(path)
+    deg = {"width": MINUTE, "format": "deg"}
+    hasher = FeatureCrossHasher(
+        [("latitude", "longitude"), "ocean_proximity", ("total_bedrooms", "ocean_proximity")],
+        buckets={"latitude": deg, "longitude": deg, "total_bedrooms": [100, 300, 1000, 3000]},
+        n_features=2**28)
+    Xt = canonical(hasher.fit_transform(df))
+    assert np.all(np.diff(Xt.indptr) == 3)
+    missing = df.total_bedrooms.isna().to_numpy()
+    assert missing.sum() == 207
+    # the missing-bedrooms cells are their own columns, never a real bucket's
+    rows = np.flatnonzero(missing)
+    cols = np.unique(Xt[rows].indices)
+    labels = [c for cells in hasher.explain(df, cols).values() for c in cells]
+    assert any(c.startswith("total_bedrooms=<missing> x ocean_proximity=") for c in labels)
+    assert not any(c.startswith("total_bedrooms=[") for c in labels)
+    skipped = hasher.set_params(missing="skip").transform(df)
+    np.testing.assert_array_equal(np.diff(skipped.indptr), 3 - missing)
+    stats = hasher.collision_stats(df)
+    assert stats["n_tokens"] > 1000 and stats["observed_rate"] < 1e-4
+
+
+def test_california_housing_mlcc_pipeline_and_readable_weights():
+    path = DATA / "california_housing_mlcc" / "california_housing_train.csv"
+    if not path.exists():
+        pytest.skip(f"{path} not found")
+    df = pd.read_csv(path)
+    y = df.median_house_value / 1e5
+    deg = {"width": 0.25, "format": "deg"}
+    hasher = FeatureCrossHasher([("latitude", "longitude"), "median_income"],
+                                buckets={"latitude": deg, "longitude": deg, "median_income": 1.0},
+                                n_features=2**16)
+    pipe = make_pipeline(hasher, Ridge(alpha=1.0)).fit(df, y)
+    assert pipe.score(df, y) > 0.6
+    coef = pipe[-1].coef_
+    top = np.argsort(-np.abs(coef))[:10]
+    cells = hasher.explain(df, top)
+    assert all(cells[j] for j in top)
+    assert any("latitude=" in c and " x longitude=" in c for j in top for c in cells[j])
+
+
+# -- internals worth pinning ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("m", [1, 2, 3, 4, 5, 6])
+def test_sort_across_matches_np_sort(m):
+    rows = np.array(list(itertools.product(range(3), repeat=m)), dtype=np.int64)
+    keys = np.ascontiguousarray(rows.T)
+    np.testing.assert_array_equal(crosses._sort_across(keys).T, np.sort(rows, axis=1))
+
+
+def test_hash_values_matches_hash_value():
+    values = ["a", "é", "", b"a", 3, -1, 2**70, 2.5, 3.0, True, float("inf"), ("t", 1)]
+    expected = [_hashing.hash_value(v) for v in values]
+    assert _hashing.hash_values(values).tolist() == expected
+    assert _hashing.hash_values(["a", "é"]).tolist() == expected[:2]
+    assert expected[4] == expected[8] and expected[0] != expected[3]  # 3 == 3.0, "a" != b"a"
+
+
+def test_benchmark_quick_runs(capsys):
+    import importlib.util
+    path = Path(__file__).parents[1] / "benchmarks" / "bench_crosses.py"
+    spec = importlib.util.spec_from_file_location("bench_crosses", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    result = bench.main(["--quick", "--repeats", "1"])
+    assert result["rows_per_s_cross"] > 0 and "speed-up vs FeatureHasher" in capsys.readouterr().out
