@@ -5,10 +5,10 @@ Call chain, as in scikit-learn's SGD: ``fit -> _fit -> _run_epochs -> kernel`` a
 ``_parameter_constraints``, ``_more_validate_params`` and one ``validate_data`` call.
 The kernel (``_ftrl_fast.ftrl_epoch``) receives validated, typed arrays only.
 
-Training state that is not API starts with ``_``: ``_zn`` holds ``(z_j, n_j)`` of
-every coordinate, shape ``(n_models, n_features, 2)`` (one model for regression and
-binary classification, one per class for one-vs-rest), and ``_intercept_zn`` the
-intercept's ``(z, n)``, shape ``(n_models, 2)``. ``coef_`` and ``intercept_`` are
+Training state that is not API starts with ``_``: ``_state`` (``_state.FTRLState``)
+holds ``(z_j, n_j)`` of every coordinate of each model (one model for regression
+and binary classification, one per class for one-vs-rest), densely or in a table of
+the columns seen, and the intercepts' ``(z, n)``. ``coef_`` and ``intercept_`` are
 computed from that state when read, so they never go stale after ``partial_fit``.
 """
 
@@ -25,8 +25,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from ._ftrl_fast import count_nonzero_weights, csr_summary, ftrl_epoch, lazy_weights
+from ._ftrl_fast import count_nonzero_weights, csr_summary, ftrl_epoch, lazy_weights, sparse_decision
 from ._losses import LOSS_CODES
+from ._state import AUTO_SPARSE_BYTES, INCLUSION_CODES, INTERRUPTED, TABLE_FULL, FTRLState
 
 
 def _as_kernel_csr(X):
@@ -115,12 +116,27 @@ class _BaseFTRL(BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "warm_start": ["boolean"],
+        "state_store": [StrOptions({"auto", "dense", "sparse"})],
+        "inclusion": [StrOptions({"poisson", "bloom"}), None],
+        "inclusion_p": [Interval(Real, 0, 1, closed="right")],
+        "inclusion_count": [Interval(Integral, 1, 255, closed="both")],
+        "bloom_size": [Interval(Integral, 1, None, closed="left")],
     }
 
     # ----------------------------------------------------------------- parameters
     def _more_validate_params(self, for_partial_fit=False):
         if self.early_stopping and for_partial_fit:
             raise ValueError("early_stopping should be False with partial_fit")
+        if self.inclusion is not None and self.state_store == "dense":
+            raise ValueError(
+                f"inclusion={self.inclusion!r} needs the sparse state store: a column left out "
+                "must hold no state. Use state_store='sparse' or 'auto'."
+            )
+
+    def _use_sparse_store(self, n_models, n_features):
+        if self.state_store == "auto":
+            return self.inclusion is not None or 16 * n_features * n_models > AUTO_SPARSE_BYTES
+        return self.state_store == "sparse"
 
     def _l1_ratio_effective(self):
         return {"l1": 1.0, "l2": 0.0, "elasticnet": self.l1_ratio, None: 0.0}[self.penalty]
@@ -138,7 +154,7 @@ class _BaseFTRL(BaseEstimator):
             return l1 * t, l2 * t
         return l1, l2
 
-    def _hyper(self, check_signals=False):
+    def _hyper(self, state, check_signals=False):
         l1, l2 = self._lambdas()
         return {
             "eta0": float(self.eta0),
@@ -150,30 +166,51 @@ class _BaseFTRL(BaseEstimator):
             "mean_scaled": self.penalty_scale == "mean",
             "fit_intercept": bool(self.fit_intercept),
             "check_signals": check_signals,
+            "inclusion": INCLUSION_CODES[self.inclusion],
+            "inclusion_p": float(self.inclusion_p),
+            "inclusion_count": int(self.inclusion_count),
+            "seed": state.seed,
         }
 
     # ------------------------------------------------------------- fitted state
     def _is_fitted(self):
-        return hasattr(self, "_zn")
+        return hasattr(self, "_state")
 
     def __sklearn_is_fitted__(self):
         return self._is_fitted()
 
-    def _new_state(self, n_models, n_features):
-        # np.zeros asks the OS for zeroed pages: untouched columns cost no RAM until written
-        return np.zeros((n_models, n_features, 2)), np.zeros((n_models, 2))
+    def _new_state(self, n_models, n_features, rng):
+        # drawn whether or not inclusion is on, so that it never changes the shuffling
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        bloom_size = 1 << max(int(self.bloom_size) - 1, 1).bit_length()  # next power of two
+        return FTRLState(n_models, n_features, sparse=self._use_sparse_store(n_models, n_features),
+                         bloom_size=bloom_size if self.inclusion == "bloom" else 0, seed=seed)
 
-    def _weights(self, zn, intercept_zn, t, dtype):
-        """``(coef, intercept)`` that the state stands for after ``t`` samples."""
+    def _weights(self, state, t, dtype):
+        """``(coef, intercept)`` that ``state`` stands for after ``t`` samples.
+
+        ``coef`` is a dense ``(n_models, n_features)`` array for the dense store and a
+        CSR matrix of the surviving weights for the sparse store.
+        """
         l1, l2 = self._lambdas_at(t)
-        n_models, n_features = zn.shape[:2]
-        coef = np.empty((n_models, n_features), dtype=dtype)
-        for k in range(n_models):
-            lazy_weights(zn[k], coef[k], self.eta0, self.beta, l1, l2)
-        if self.fit_intercept:
-            intercept = -intercept_zn[:, 0] / ((self.beta + np.sqrt(intercept_zn[:, 1])) * (1.0 / self.eta0))
+        if state.sparse:
+            rows = [state.survivors(k, eta0=self.eta0, beta=self.beta, l1=l1, l2=l2)
+                    for k in range(state.n_models)]
+            indptr = np.concatenate([[0], np.cumsum([len(c) for c, _ in rows])])
+            columns = np.concatenate([c for c, _ in rows])
+            index_dtype = np.int32 if state.n_features <= np.iinfo(np.int32).max else np.int64
+            coef = sp.csr_matrix(
+                (np.concatenate([w for _, w in rows]).astype(dtype), columns.astype(index_dtype),
+                 indptr.astype(index_dtype)), shape=(state.n_models, state.n_features))
         else:
-            intercept = np.zeros(n_models)
+            coef = np.empty((state.n_models, state.n_features), dtype=dtype)
+            for k in range(state.n_models):
+                lazy_weights(state.zn[k], coef[k], self.eta0, self.beta, l1, l2)
+        izn = state.intercept_zn
+        if self.fit_intercept:
+            intercept = -izn[:, 0] / ((self.beta + np.sqrt(izn[:, 1])) * (1.0 / self.eta0))
+        else:
+            intercept = np.zeros(state.n_models)
         return coef, intercept.astype(dtype)
 
     def _cached_weights(self):
@@ -184,12 +221,12 @@ class _BaseFTRL(BaseEstimator):
             )
         cache = self._weights_cache
         if cache.value is None:
-            cache.value = self._weights(self._zn, self._intercept_zn, self.t_, self._coef_dtype)
+            cache.value = self._weights(self._state, self.t_, self._coef_dtype)
         return cache.value
 
     def __getstate__(self):
         state = super().__getstate__()
-        state["_weights_cache"] = _WeightsCache()  # derived from _zn: recomputed after loading
+        state["_weights_cache"] = _WeightsCache()  # derived from _state: recomputed after loading
         return state
 
     @property
@@ -197,8 +234,8 @@ class _BaseFTRL(BaseEstimator):
         """Weights computed lazily from the FTRL state (see the class docstring)."""
         coef = self._cached_weights()[0]
         if self._sparse_coef:
-            return sp.csr_matrix(coef)
-        return self._shape_coef(coef)
+            return coef if sp.issparse(coef) else sp.csr_matrix(coef)
+        return self._shape_coef(coef.toarray() if sp.issparse(coef) else coef)
 
     @property
     def intercept_(self):
@@ -217,26 +254,31 @@ class _BaseFTRL(BaseEstimator):
         """
         self._cached_weights()  # raises NotFittedError when unfitted
         l1, _ = self._lambdas_at(self.t_)
-        return np.array([count_nonzero_weights(self._zn[k], l1) for k in range(self._zn.shape[0])])
+        return np.array([count_nonzero_weights(zn, l1) for zn in self._state.zn])
 
     def _ftrl_state_info(self):
         """What the training state holds, for ``sparsereg.sparsity``.
 
-        Returns a dict: ``state_bytes`` (bytes of every ``(z, n)`` held, intercepts
-        included), ``touched`` (per model, coordinates that received a non-zero
-        gradient, ``n_j > 0``), ``touched_union`` (coordinates touched in any model)
-        and ``touched_and_zero`` (per model, touched coordinates whose weight is
-        0.0, i.e. removed by L1).
+        Returns a dict: ``state_bytes`` (bytes of every array of the state: ``(z, n)``
+        slots, table keys, Bloom filters, intercepts), ``touched`` (per model,
+        coordinates that received a non-zero gradient, ``n_j > 0``), ``touched_union``
+        (coordinates touched in any model) and ``touched_and_zero`` (per model,
+        touched coordinates whose weight is 0.0, i.e. removed by L1).
         """
         self._cached_weights()
-        touched = self._zn[:, :, 1] > 0
+        state = self._state
         l1, _ = self._lambdas_at(self.t_)
-        zero = np.abs(self._zn[:, :, 0]) <= l1
+        touched, touched_and_zero, columns = [], [], []
+        for k in range(state.n_models):
+            mask = state.touched(k)
+            touched.append(int(mask.sum()))
+            touched_and_zero.append(int((mask & (np.abs(state.z_held(k)) <= l1)).sum()))
+            columns.append(state.columns_held(k)[mask])
         return {
-            "state_bytes": int(self._zn.nbytes + self._intercept_zn.nbytes),
-            "touched": touched.sum(axis=1),
-            "touched_union": int(touched.any(axis=0).sum()),
-            "touched_and_zero": (touched & zero).sum(axis=1),
+            "state_bytes": state.nbytes,
+            "touched": np.array(touched),
+            "touched_union": int(np.unique(np.concatenate(columns)).shape[0]),
+            "touched_and_zero": np.array(touched_and_zero),
         }
 
     def sparsify(self):
@@ -287,23 +329,35 @@ class _BaseFTRL(BaseEstimator):
         X, longest_row = _as_kernel_csr(X)
         return X, y, sample_weight, longest_row
 
-    def _run_epochs(self, X, longest_row, targets, weights, zn, intercept_zn, t0, *, max_iter,
-                    rng, validation=None, check_signals=False):
-        """Train ``zn`` in place for up to ``max_iter`` epochs; return ``(t, n_iter)``.
+    def _run_epochs(self, X, longest_row, targets, weights, state, t0, *, max_iter, rng,
+                    validation=None, check_signals=False):
+        """Train ``state`` in place for up to ``max_iter`` epochs; return ``(t, n_iter)``.
 
         ``targets[k]`` and ``weights[k]`` are the kernel's ``y`` and sample weights for
         model ``k``. Stopping follows ``SGDRegressor``: after ``n_iter_no_change``
         epochs whose average loss (or validation score) did not improve by ``tol``.
         """
         n_rows = X.shape[0]
-        n_models = zn.shape[0]
+        n_models = state.n_models
         scratch = np.empty((n_models, max(longest_row, 1), 2))
-        hyper = self._hyper(check_signals=check_signals)
+        slots = np.empty((n_models, max(longest_row, 1)), dtype=np.int64)
+        hyper = self._hyper(state, check_signals=check_signals)
         n_jobs = getattr(self, "n_jobs", None)
 
         def one_model(k, order, t_start):
-            return ftrl_epoch(X.data, X.indices, X.indptr, targets[k], weights[k], order,
-                              zn[k], intercept_zn[k], scratch[k], hyper, t_start)
+            loss, row = 0.0, 0
+            while True:
+                zn, keys, table, bloom, intercept_zn = state.kernel_arrays(k)
+                part, row, status = ftrl_epoch(X.data, X.indices, X.indptr, targets[k], weights[k],
+                                               order, zn, keys, table, bloom, intercept_zn,
+                                               scratch[k], slots[k], hyper, t_start, row)
+                loss += part
+                if status == TABLE_FULL:
+                    state.grow(k, room=longest_row)
+                    continue
+                if status == INTERRUPTED:
+                    raise KeyboardInterrupt
+                return loss
 
         t = t0
         best, no_improvement = np.inf, 0
@@ -313,25 +367,23 @@ class _BaseFTRL(BaseEstimator):
             # an empty order tells the kernel to visit the rows as stored
             order = rng.permutation(n_rows).astype(np.int64) if self.shuffle else _IN_ORDER
             if n_models == 1 or n_jobs in (None, 1):
-                results = [one_model(k, order, t) for k in range(n_models)]
+                losses = [one_model(k, order, t) for k in range(n_models)]
             else:
-                results = Parallel(n_jobs=n_jobs, prefer="threads")(
+                losses = Parallel(n_jobs=n_jobs, prefer="threads")(
                     delayed(one_model)(k, order, t) for k in range(n_models)
                 )
-            if any(rows != n_rows for _, rows in results):
-                raise KeyboardInterrupt
             t += n_rows
             n_iter += 1
-            loss = sum(s for s, _ in results) / max(n_rows, 1)
+            loss = sum(losses) / max(n_rows, 1)
             if self.verbose:
                 l1, _ = self._lambdas_at(t)
-                nnz = sum(count_nonzero_weights(zn[k], l1) for k in range(n_models))
+                nnz = sum(count_nonzero_weights(zn, l1) for zn in state.zn)
                 print(f"Epoch {epoch + 1}, avg loss: {loss:.6f}, non-zero weights: {nnz}, "
                       f"time: {time.perf_counter() - start:.2f}s")
             if self.tol is None or max_iter == 1:
                 continue
             if validation is not None:
-                criterion = -validation(zn, intercept_zn, t)
+                criterion = -validation(state, t)
             else:
                 criterion = loss
             if criterion > best - self.tol:
@@ -365,16 +417,15 @@ class _BaseFTRL(BaseEstimator):
         if self.early_stopping:
             X, longest_row, targets, weights, validation = self._split_validation(
                 X, y, targets, weights, rng, problem)
-        if warm:
-            zn, intercept_zn, t0 = self._zn.copy(), self._intercept_zn.copy(), self.t_
-        else:
-            zn, intercept_zn = self._new_state(len(targets), X.shape[1])
-            t0 = 0
         # work on a private state: Ctrl-C leaves the estimator as it was
-        t, n_iter = self._run_epochs(X, longest_row, targets, weights, zn, intercept_zn, t0,
+        if warm:
+            state, t0 = self._state.copy(), self.t_
+        else:
+            state, t0 = self._new_state(len(targets), X.shape[1], rng), 0
+        t, n_iter = self._run_epochs(X, longest_row, targets, weights, state, t0,
                                      max_iter=self.max_iter, rng=rng, validation=validation,
                                      check_signals=True)
-        self._commit(problem, zn, intercept_zn, t, X.dtype)
+        self._commit(problem, state, t, X.dtype)
         self.n_iter_ = n_iter
         self._random_state = rng
         return self
@@ -386,26 +437,26 @@ class _BaseFTRL(BaseEstimator):
         problem = self._training_problem(y, sample_weight, classes=classes, first_call=first_call,
                                          for_partial_fit=True)
         if first_call:
-            zn, intercept_zn = self._new_state(len(problem["targets"]), X.shape[1])
-            t0 = 0
-            self._random_state = check_random_state(self.random_state)
+            rng = check_random_state(self.random_state)
+            state, t0 = self._new_state(len(problem["targets"]), X.shape[1], rng), 0
+            self._random_state = rng
         else:
-            zn, intercept_zn, t0 = self._zn, self._intercept_zn, self.t_
-        t, n_iter = self._run_epochs(X, longest_row, problem["targets"], problem["weights"], zn,
-                                     intercept_zn, t0, max_iter=1, rng=self._random_state)
-        self._commit(problem, zn, intercept_zn, t, X.dtype)
+            state, t0 = self._state, self.t_
+        t, n_iter = self._run_epochs(X, longest_row, problem["targets"], problem["weights"], state,
+                                     t0, max_iter=1, rng=self._random_state)
+        self._commit(problem, state, t, X.dtype)
         self.n_iter_ = n_iter
         return self
 
-    def _commit(self, problem, zn, intercept_zn, t, dtype):
+    def _commit(self, problem, state, t, dtype):
         """Attach a trained state to the estimator, all at once."""
         for name, value in problem.get("fitted", {}).items():
             setattr(self, name, value)
-        self._zn, self._intercept_zn, self.t_ = zn, intercept_zn, int(t)
+        self._state, self.t_ = state, int(t)
         self._coef_dtype = np.dtype(dtype)
         self._weights_cache = _WeightsCache()
         if not hasattr(self, "_sparse_coef"):
-            self._sparse_coef = False
+            self._sparse_coef = state.sparse
 
     def _split_validation(self, X, y, targets, weights, rng, problem):
         from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
@@ -421,8 +472,8 @@ class _BaseFTRL(BaseEstimator):
             )
         X_val, y_val, sw_val = X[val], y[val], problem["sample_weight"][val]
 
-        def validation_score(zn, intercept_zn, t):
-            coef, intercept = self._weights(zn, intercept_zn, t, np.float64)
+        def validation_score(state, t):
+            coef, intercept = self._weights(state, t, np.float64)
             return self._score_weights(coef, intercept, X_val, y_val, sw_val, problem)
 
         train = train if self.shuffle else np.sort(train)
@@ -432,15 +483,25 @@ class _BaseFTRL(BaseEstimator):
 
     # ---------------------------------------------------------------- prediction
     def _validate_X_predict(self, X):
-        return validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32],
-                             accept_large_sparse=True, reset=False)
+        X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32],
+                          accept_large_sparse=True, reset=False)
+        return _as_kernel_csr(X)[0] if sp.issparse(X) else X
 
     def _decision(self, X, coef, intercept):
-        """Scores of shape (n_samples, n_models) for weights ``coef``."""
-        scores = X @ coef.T
-        if sp.issparse(scores):
-            scores = scores.toarray()
-        return np.asarray(scores) + intercept
+        """Scores of shape (n_samples, n_models) for weights ``coef`` (dense or CSR)."""
+        if not sp.issparse(coef):
+            scores = X @ coef.T
+            return np.asarray(scores.toarray() if sp.issparse(scores) else scores) + intercept
+        if not sp.issparse(X):
+            X = sp.csr_matrix(X)
+        scores = np.zeros((X.shape[0], coef.shape[0]))
+        for k in range(coef.shape[0]):
+            lo, hi = coef.indptr[k], coef.indptr[k + 1]
+            out = np.zeros(X.shape[0])
+            sparse_decision(X.data, X.indices, X.indptr, coef.indices[lo:hi].astype(np.int64),
+                            coef.data[lo:hi].astype(np.float64), out)
+            scores[:, k] = out
+        return scores + intercept
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

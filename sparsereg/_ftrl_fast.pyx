@@ -5,14 +5,22 @@ The caller (``sparsereg._base``) validates every array and owns every buffer:
 nothing here allocates, checks a shape or raises. One loop serves every loss;
 a loss is a pair of small ``nogil`` functions picked by an int code.
 
-State layout: ``zn[j, 0]`` is ``z_j`` and ``zn[j, 1]`` is ``n_j``, interleaved so
-that one cache line fetch serves both (the loop is bound by memory access,
-see ``../shared/PERFORMANCE.md``). The intercept is one more coordinate with its
-own ``(z, n)`` in ``intercept_zn`` and no L1/L2.
+State layout: one ``(z, n)`` pair per slot, interleaved so that one cache line
+fetch serves both (the loop is bound by memory access, see
+``../shared/PERFORMANCE.md``). In the dense store slot ``j`` is column ``j``. In
+the sparse store ``keys[s]`` names the column held in slot ``s`` (``EMPTY`` when
+free): an open-addressing table with linear probing that holds only the columns
+seen, so memory grows with the data and not with the hash space. The intercept is
+one more coordinate with its own ``(z, n)`` in ``intercept_zn`` and no L1/L2.
+
+Probabilistic feature inclusion (McMahan et al. 2013, section 4.1) decides, in the
+sparse store, whether a column not yet in the table enters it: always, with
+probability ``p`` on each occurrence (Poisson), or once a counting Bloom filter has
+seen it ``n`` times. A column outside the table has weight 0 and no state.
 """
 from cpython.exc cimport PyErr_CheckSignals
 from libc.math cimport copysign, exp, fabs, log, sqrt
-from libc.stdint cimport int32_t, int64_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 
 cimport cython
 
@@ -45,6 +53,21 @@ cdef enum:
 cdef enum:
     SIGNAL_CHECK_ROWS = 4096  # rows between two checks for Ctrl-C, when asked for
     PREFETCH_ROWS = 2         # rows ahead whose state is prefetched
+    BLOOM_HASHES = 3          # counters a column increments in the Bloom filter
+
+# Inclusion codes: mirrored by INCLUSION_CODES in sparsereg/_state.py.
+cdef enum:
+    INCLUDE_ALL = 0
+    INCLUDE_POISSON = 1
+    INCLUDE_BLOOM = 2
+
+# What ftrl_epoch reports: mirrored in sparsereg/_state.py.
+cdef enum:
+    DONE = 0
+    TABLE_FULL = 1
+    INTERRUPTED = 2
+
+cdef int64_t EMPTY = -1
 
 
 cdef struct Hyper:
@@ -57,6 +80,50 @@ cdef struct Hyper:
     bint mean_scaled   # lambda_t = l * t (scikit-learn's mean objective)
     bint fit_intercept
     bint check_signals
+    int inclusion       # INCLUDE_ALL, INCLUDE_POISSON or INCLUDE_BLOOM (sparse store only)
+    double inclusion_p  # Poisson: probability of entering on each occurrence
+    int inclusion_count # Bloom: occurrences before entering
+    uint64_t seed       # of the Poisson draws and the Bloom hashes
+
+
+cdef inline uint64_t mix64(uint64_t x) noexcept nogil:
+    # splitmix64's finaliser: a bijection whose output bits all depend on every input bit
+    x ^= x >> 30
+    x *= 0xBF58476D1CE4E5B9ULL
+    x ^= x >> 27
+    x *= 0x94D049BB133111EBULL
+    x ^= x >> 31
+    return x
+
+
+cdef inline int64_t probe(const int64_t *keys, uint64_t mask, int64_t column) noexcept nogil:
+    """The slot holding ``column``, or the free slot where it would go."""
+    cdef uint64_t s = mix64(<uint64_t>column) & mask
+    while keys[s] != column and keys[s] != EMPTY:
+        s = (s + 1) & mask
+    return <int64_t>s
+
+
+cdef inline bint admit(const Hyper *hp, uint8_t *bloom, uint64_t bloom_mask, int64_t column,
+                       int64_t t) noexcept nogil:
+    """Whether a column outside the table enters it on this occurrence (round ``t``)."""
+    cdef uint64_t h, s
+    cdef int i
+    cdef uint8_t least = 255
+    if hp.inclusion == INCLUDE_ALL:
+        return True
+    if hp.inclusion == INCLUDE_POISSON:
+        # a counter-based draw: depends only on (seed, t, column), so batching cannot change it
+        h = mix64(hp.seed ^ mix64(<uint64_t>t * 0x9E3779B97F4A7C15ULL ^ <uint64_t>column))
+        return <double>(h >> 11) * (1.0 / 9007199254740992.0) < hp.inclusion_p
+    h = mix64(hp.seed ^ mix64(<uint64_t>column))
+    for i in range(BLOOM_HASHES):
+        s = mix64(h + <uint64_t>i) & bloom_mask
+        if bloom[s] < 255:
+            bloom[s] += 1
+        if bloom[s] < least:
+            least = bloom[s]
+    return least >= hp.inclusion_count
 
 
 cdef inline double loss_value(int loss, double p, double y, double eps) noexcept nogil:
@@ -160,52 +227,79 @@ def ftrl_epoch(
     const double[::1] sample_weight,
     const int64_t[::1] order,
     double[:, ::1] zn,
+    int64_t[::1] keys,
+    int64_t[::1] table,
+    uint8_t[::1] bloom,
     double[::1] intercept_zn,
     double[:, ::1] scratch,
+    int64_t[::1] slots,
     Hyper hp,
     int64_t t0,
+    int64_t start_row,
 ):
-    """Run Algorithm 1 once over the rows ``order``, updating ``zn`` and ``intercept_zn``.
+    """Run Algorithm 1 over the rows ``order[start_row:]``, updating the state in place.
 
-    ``scratch`` holds at least the longest row's worth of ``(w_i, sqrt(n_i))``.
-    An empty ``order`` means every row in storage order (saves allocating ``arange``).
-    Returns ``(sum of sample-weighted progressive losses, rows visited)``; fewer
-    rows than ``len(order)`` only when ``hp.check_signals`` and Ctrl-C was hit.
+    Dense store: ``keys`` is empty and ``zn`` has a slot per column. Sparse store:
+    ``keys``/``zn`` are the table (a power-of-two number of slots) and
+    ``table = [columns held, most columns allowed]``; ``bloom`` holds the counters
+    of Bloom inclusion (a power-of-two length, or empty). ``scratch`` and ``slots``
+    hold at least the longest row's worth of ``(w_i, sqrt(n_i))`` and slot numbers.
+    An empty ``order`` means every row in storage order. ``t0`` is the number of
+    samples seen before ``order[0]``.
+
+    Returns ``(sum of sample-weighted progressive losses, next row, status)``:
+    ``DONE``; ``TABLE_FULL`` when the next row might not fit in the table (grow it
+    and call again from that row: nothing of that row was applied); or
+    ``INTERRUPTED`` on Ctrl-C when ``hp.check_signals``.
     """
     cdef:
         bint in_order = order.shape[0] == 0
+        bint sparse = keys.shape[0] > 0
         int64_t n_rows = indptr.shape[0] - 1 if in_order else order.shape[0]
-        int64_t r, row, ahead, k, start, end, length
-        int64_t t = t0
+        int64_t r, row, ahead, k, start, length, slot_index
+        int64_t t = t0 + start_row
+        uint64_t mask = <uint64_t>keys.shape[0] - 1
+        uint64_t bloom_mask = <uint64_t>bloom.shape[0] - 1
         double inv_eta0 = 1.0 / hp.eta0
         double beta = hp.beta
         double l1 = hp.l1
         double l2 = hp.l2
         double p, g, gi, w, w0, sq0, n_new, sqrt_new, loss_sum = 0.0
-        bint interrupted = False
+        int status = DONE
         # raw pointers: the loop is bound by memory access, keep the address arithmetic minimal
         double *state = &zn[0, 0]
+        int64_t *table_keys = &keys[0] if sparse else NULL
+        uint8_t *counters = &bloom[0] if bloom.shape[0] > 0 else NULL
         double *slot
         double *buf = &scratch[0, 0]
+        int64_t *where = &slots[0]
         const cython.floating *x
         const index_t *cols
 
     with nogil:
-        for r in range(n_rows):
+        for r in range(start_row, n_rows):
             if hp.check_signals and r % SIGNAL_CHECK_ROWS == SIGNAL_CHECK_ROWS - 1:
                 with gil:
                     if PyErr_CheckSignals() != 0:
-                        interrupted = True
-                if interrupted:
+                        status = INTERRUPTED
+                if status == INTERRUPTED:
                     break
-            if r + PREFETCH_ROWS < n_rows:
-                ahead = r + PREFETCH_ROWS if in_order else order[r + PREFETCH_ROWS]
-                for k in range(indptr[ahead], indptr[ahead + 1]):
-                    sr_prefetch(state + 2 * indices[k])
-
             row = r if in_order else order[r]
             start = indptr[row]
             length = indptr[row + 1] - start
+            if sparse and table[0] + length > table[1]:
+                status = TABLE_FULL
+                break
+            if r + PREFETCH_ROWS < n_rows:
+                ahead = r + PREFETCH_ROWS if in_order else order[r + PREFETCH_ROWS]
+                for k in range(indptr[ahead], indptr[ahead + 1]):
+                    if sparse:
+                        slot_index = mix64(<uint64_t>indices[k]) & mask
+                        sr_prefetch(table_keys + slot_index)
+                        sr_prefetch(state + 2 * slot_index)
+                    else:
+                        sr_prefetch(state + 2 * indices[k])
+
             x = &data[0] + start
             cols = &indices[0] + start
             t += 1
@@ -221,7 +315,17 @@ def ftrl_epoch(
                 w0 = -intercept_zn[0] / ((beta + sq0) * inv_eta0)
             p = w0
             for k in range(length):
-                slot = state + 2 * cols[k]
+                if sparse:
+                    slot_index = probe(table_keys, mask, cols[k])
+                    if table_keys[slot_index] == EMPTY:
+                        where[k] = -1  # not in the table: weight 0, sqrt(n) 0
+                        buf[2 * k] = 0.0
+                        buf[2 * k + 1] = 0.0
+                        continue
+                    where[k] = slot_index
+                else:
+                    slot_index = cols[k]
+                slot = state + 2 * slot_index
                 buf[2 * k + 1] = sqrt(slot[1])
                 w = lazy_weight(slot[0], buf[2 * k + 1], inv_eta0, beta, l1, l2)
                 buf[2 * k] = w
@@ -233,7 +337,17 @@ def ftrl_epoch(
                 continue  # g_i = 0 and sigma_i = 0: the update would leave (z, n) as is
 
             for k in range(length):
-                slot = state + 2 * cols[k]
+                if sparse:
+                    slot_index = where[k]
+                    if slot_index < 0:
+                        if not admit(&hp, counters, bloom_mask, cols[k], t):
+                            continue
+                        slot_index = probe(table_keys, mask, cols[k])
+                        table_keys[slot_index] = cols[k]
+                        table[0] += 1
+                else:
+                    slot_index = cols[k]
+                slot = state + 2 * slot_index
                 gi = g * x[k]
                 n_new = slot[1] + gi * gi
                 sqrt_new = sqrt(n_new)
@@ -244,7 +358,54 @@ def ftrl_epoch(
                 sqrt_new = sqrt(n_new)
                 intercept_zn[0] += g - (sqrt_new - sq0) * inv_eta0 * w0
                 intercept_zn[1] = n_new
-    return loss_sum, t - t0
+        else:
+            r = n_rows
+    return loss_sum, r, status
+
+
+def rehash(const int64_t[::1] old_keys, const double[:, ::1] old_zn,
+           int64_t[::1] new_keys, double[:, ::1] new_zn):
+    """Move every held column of one table into a larger, empty one."""
+    cdef:
+        int64_t s, target
+        uint64_t mask = <uint64_t>new_keys.shape[0] - 1
+    with nogil:
+        for s in range(old_keys.shape[0]):
+            if old_keys[s] != EMPTY:
+                target = probe(&new_keys[0], mask, old_keys[s])
+                new_keys[target] = old_keys[s]
+                new_zn[target, 0] = old_zn[s, 0]
+                new_zn[target, 1] = old_zn[s, 1]
+
+
+def sparse_decision(const cython.floating[::1] data, const index_t[::1] indices,
+                    const index_t[::1] indptr, const int64_t[::1] columns,
+                    const double[::1] values, double[::1] out):
+    """``out[i] += sum_k data[k] * weight(indices[k])`` for the CSR rows ``i``.
+
+    The weights are given as sorted ``columns`` with their ``values``, so that a
+    model over 2**31 columns is applied without a dense vector (scipy's sparse
+    product would build an index array as long as the width).
+    """
+    cdef:
+        int64_t i, k, lo, hi, mid, column, m = columns.shape[0]
+        double acc
+    with nogil:
+        for i in range(indptr.shape[0] - 1):
+            acc = 0.0
+            for k in range(indptr[i], indptr[i + 1]):
+                column = indices[k]
+                lo = 0
+                hi = m
+                while lo < hi:  # binary search of the column among the survivors
+                    mid = (lo + hi) >> 1
+                    if columns[mid] < column:
+                        lo = mid + 1
+                    else:
+                        hi = mid
+                if lo < m and columns[lo] == column:
+                    acc += data[k] * values[lo]
+            out[i] += acc
 
 
 def lazy_weights(

@@ -91,7 +91,36 @@ _SHARED_PARAMETERS_DOC = """
 
     warm_start : bool, default=False
         When True, ``fit`` continues from the current FTRL state (``z``, ``n``,
-        ``t_``) instead of starting over."""
+        ``t_``) instead of starting over.
+
+    state_store : {'auto', 'dense', 'sparse'}, default='auto'
+        Where the FTRL state lives. 'dense': 16 bytes per column of the input
+        width, allocated up front (fastest for widths that fit). 'sparse': a hash
+        table holding only the columns that received a gradient, 48 to 96 bytes
+        per such column, so memory grows with the data, not the hash space; ``coef_``
+        is then a CSR matrix. Both give bit-identical models. 'auto' picks 'sparse'
+        when the dense state would exceed 256 MiB (more than 2**24 columns for one
+        model) or when ``inclusion`` is set.
+
+    inclusion : {'poisson', 'bloom'} or None, default=None
+        Probabilistic feature inclusion (McMahan et al. 2013, section 4.1; needs
+        the sparse store): a column not yet in the model enters it with probability
+        ``inclusion_p`` on each occurrence ('poisson'), or once it has occurred
+        ``inclusion_count`` times, counted in a counting Bloom filter of
+        ``bloom_size`` counters ('bloom'). Until then it has weight 0 and no state.
+        Occurrences are counted in rows whose gradient is not zero.
+
+    inclusion_p : float, default=0.03
+        Probability of entering per occurrence, for ``inclusion='poisson'``.
+        Values must be in the range `(0.0, 1.0]`.
+
+    inclusion_count : int, default=2
+        Occurrences before entering, for ``inclusion='bloom'``. Values must be in
+        the range `[1, 255]`.
+
+    bloom_size : int, default=2**20
+        Counters (one byte each, rounded up to a power of two) of the Bloom filter
+        of each model, for ``inclusion='bloom'``; collisions let a column in early."""
 
 _SHARED_NOTES_DOC = """
     FTRL-Proximal (McMahan et al. 2013, Algorithm 1) keeps two numbers per
@@ -145,7 +174,8 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,), or CSR matrix of shape (1, n_features)
-        Weights, computed from the FTRL state when read (CSR after ``sparsify()``).
+        Weights, computed from the FTRL state when read (CSR after ``sparsify()``
+        and with the sparse state store).
 
     intercept_ : ndarray of shape (1,)
         The intercept.
@@ -216,6 +246,11 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
         validation_fraction=0.1,
         n_iter_no_change=5,
         warm_start=False,
+        state_store="auto",
+        inclusion=None,
+        inclusion_p=0.03,
+        inclusion_count=2,
+        bloom_size=2**20,
     ):
         self.loss = loss
         self.penalty = penalty
@@ -235,6 +270,11 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.warm_start = warm_start
+        self.state_store = state_store
+        self.inclusion = inclusion
+        self.inclusion_p = inclusion_p
+        self.inclusion_count = inclusion_count
+        self.bloom_size = bloom_size
 
     def _y_validation_kwargs(self):
         return {"y_numeric": True}
@@ -350,8 +390,9 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
 
     Attributes
     ----------
-    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
-        Weights, computed from the FTRL state when read (CSR after ``sparsify()``).
+    coef_ : ndarray or CSR matrix of shape (1, n_features) or (n_classes, n_features)
+        Weights, computed from the FTRL state when read (CSR after ``sparsify()``
+        and with the sparse state store).
 
     intercept_ : ndarray of shape (1,) or (n_classes,)
         Intercepts.
@@ -424,6 +465,11 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         validation_fraction=0.1,
         n_iter_no_change=5,
         warm_start=False,
+        state_store="auto",
+        inclusion=None,
+        inclusion_p=0.03,
+        inclusion_count=2,
+        bloom_size=2**20,
         class_weight=None,
         n_jobs=None,
     ):
@@ -445,6 +491,11 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.warm_start = warm_start
+        self.state_store = state_store
+        self.inclusion = inclusion
+        self.inclusion_p = inclusion_p
+        self.inclusion_count = inclusion_count
+        self.bloom_size = bloom_size
         self.class_weight = class_weight
         self.n_jobs = n_jobs
 

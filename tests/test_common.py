@@ -17,7 +17,12 @@ EXPECTED_FAILED = {
 
 
 @parametrize_with_checks(
-    [SparseFTRLRegressor(), SparseFTRLClassifier()],
+    [
+        SparseFTRLRegressor(),
+        SparseFTRLClassifier(),
+        SparseFTRLRegressor(state_store="sparse"),
+        SparseFTRLClassifier(state_store="sparse", inclusion="bloom", inclusion_count=1),
+    ],
     expected_failed_checks=lambda est: EXPECTED_FAILED,
 )
 def test_sklearn_compatible_estimator(estimator, check):

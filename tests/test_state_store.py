@@ -1,0 +1,137 @@
+"""The sparse state store and probabilistic feature inclusion."""
+
+import pickle
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
+
+
+def _wide(n_rows=400, n_features=50_000, per_row=12, seed=0, n_classes=2):
+    """Rows over far more columns than the table's first 4096 slots, to make it grow."""
+    rng = np.random.RandomState(seed)
+    cols = np.sort(rng.choice(n_features, size=(n_rows, per_row)), axis=1)
+    X = sp.csr_matrix((rng.uniform(0.5, 2.0, n_rows * per_row), cols.ravel(),
+                       np.arange(0, n_rows * per_row + 1, per_row)), shape=(n_rows, n_features))
+    X.sum_duplicates()
+    y = rng.randint(n_classes, size=n_rows)
+    return X, y
+
+
+@pytest.mark.parametrize("Est, n_classes, loss", [
+    (SparseFTRLRegressor, None, "squared_error"),
+    (SparseFTRLRegressor, None, "huber"),
+    (SparseFTRLClassifier, 2, "log_loss"),
+    (SparseFTRLClassifier, 3, "hinge"),
+])
+def test_sparse_store_is_bit_identical_to_dense(Est, n_classes, loss):
+    X, y = _wide(n_classes=n_classes or 2)
+    y = y.astype(float) if Est is SparseFTRLRegressor else y
+    params = dict(loss=loss, alpha=1e-3, max_iter=3, tol=None, random_state=0)
+    dense = Est(state_store="dense", **params).fit(X, y)
+    sparse = Est(state_store="sparse", **params).fit(X, y)
+    assert sparse._state.sparse and not dense._state.sparse
+    assert sparse._state.keys[0].shape[0] > 4096  # the table grew while training
+    np.testing.assert_array_equal(sparse._state.to_dense(), dense._state.to_dense())
+    np.testing.assert_array_equal(sparse._state.intercept_zn, dense._state.intercept_zn)
+    assert sp.issparse(sparse.coef_) and not sp.issparse(dense.coef_)
+    np.testing.assert_array_equal(sparse.coef_.toarray().reshape(np.shape(dense.coef_)), dense.coef_)
+    np.testing.assert_allclose(sparse.predict(X) if Est is SparseFTRLRegressor
+                               else sparse.decision_function(X),
+                               dense.predict(X) if Est is SparseFTRLRegressor
+                               else dense.decision_function(X), rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(sparse.count_nonzero(), dense.count_nonzero())
+    np.testing.assert_array_equal(sparse.count_nonzero(), np.diff(sparse.coef_.indptr))
+
+
+def test_sparse_store_memory_grows_with_columns_seen_not_width():
+    X, y = _wide(n_features=2**40, per_row=5)  # int64 indices: past 2**31
+    assert X.indices.dtype == np.int64
+    clf = SparseFTRLClassifier(alpha=1e-4, random_state=0).fit(X, y)
+    info = clf._ftrl_state_info()
+    seen = np.unique(X.indices).shape[0]
+    assert info["touched"][0] == seen
+    assert info["state_bytes"] <= 4 * 24 * max(seen, 4096) + 1024
+    assert clf.coef_.shape == (1, 2**40)
+    assert clf.predict(X[:5]).shape == (5,)
+
+
+def test_int32_indices_up_to_the_largest_int32_column():
+    n_features = 2**31 - 1
+    X = sp.csr_matrix((np.ones(4), np.array([0, n_features - 1, 5, n_features - 1], dtype=np.int32),
+                       np.array([0, 2, 4], dtype=np.int32)), shape=(2, n_features))
+    assert X.indices.dtype == np.int32
+    reg = SparseFTRLRegressor(penalty=None, max_iter=5, tol=None).fit(X, [1.0, 2.0])
+    assert reg._state.sparse  # 'auto' would never allocate 32 GiB of dense state
+    assert reg.coef_[0, n_features - 1] != 0
+    assert reg.predict(X).shape == (2,)
+
+
+def test_sparse_store_pickles_and_resumes_bit_identically():
+    X, y = _wide()
+    straight = SparseFTRLClassifier(state_store="sparse", random_state=0)
+    straight.partial_fit(X[:200], y[:200], classes=[0, 1]).partial_fit(X[200:], y[200:])
+    resumed = SparseFTRLClassifier(state_store="sparse", random_state=0)
+    resumed.partial_fit(X[:200], y[:200], classes=[0, 1])
+    resumed = pickle.loads(pickle.dumps(resumed)).partial_fit(X[200:], y[200:])
+    np.testing.assert_array_equal(resumed._state.to_dense(), straight._state.to_dense())
+    np.testing.assert_array_equal(resumed.decision_function(X), straight.decision_function(X))
+
+
+@pytest.mark.parametrize("inclusion, params", [("poisson", {"inclusion_p": 1.0}),
+                                               ("bloom", {"inclusion_count": 1})])
+def test_inclusion_that_admits_every_occurrence_changes_nothing(inclusion, params):
+    X, y = _wide()
+    plain = SparseFTRLClassifier(state_store="sparse", random_state=0).fit(X, y)
+    gated = SparseFTRLClassifier(inclusion=inclusion, random_state=0, bloom_size=2**22,
+                                 **params).fit(X, y)
+    np.testing.assert_array_equal(gated._state.to_dense(), plain._state.to_dense())
+
+
+def test_poisson_inclusion_keeps_fewer_columns_and_is_deterministic():
+    X, y = _wide()
+    one = dict(max_iter=1, tol=None)
+    full = SparseFTRLClassifier(state_store="sparse", random_state=0, **one).fit(X, y)
+    a = SparseFTRLClassifier(inclusion="poisson", inclusion_p=0.1, random_state=0, **one).fit(X, y)
+    b = SparseFTRLClassifier(inclusion="poisson", inclusion_p=0.1, random_state=0, **one).fit(X, y)
+    c = SparseFTRLClassifier(inclusion="poisson", inclusion_p=0.1, random_state=1, **one).fit(X, y)
+    held = [int(m._state.table[0][0]) for m in (full, a, c)]
+    # most columns occur once: about 10 % of them get in
+    assert 0.05 * held[0] < held[1] < 0.2 * held[0]
+    np.testing.assert_array_equal(a._state.to_dense(), b._state.to_dense())
+    assert not np.array_equal(a._state.to_dense(), c._state.to_dense())
+
+
+def test_poisson_draws_do_not_depend_on_batching():
+    X, y = _wide()
+    params = dict(inclusion="poisson", inclusion_p=0.2, random_state=3, shuffle=False)
+    one = SparseFTRLClassifier(max_iter=1, tol=None, **params).fit(X, y)
+    two = SparseFTRLClassifier(**params)
+    # the seed is drawn from random_state when the state is created, in fit and partial_fit alike
+    two.partial_fit(X[:123], y[:123], classes=[0, 1]).partial_fit(X[123:], y[123:])
+    np.testing.assert_array_equal(one._state.to_dense(), two._state.to_dense())
+
+
+def test_bloom_inclusion_admits_a_column_on_its_nth_occurrence():
+    # column 7 occurs in 3 rows, column 9 in 1 row, column 1 in every row
+    rows = [[1, 7], [1, 7], [1, 7], [1, 9], [1], [1]]
+    cols = np.concatenate(rows)
+    indptr = np.concatenate([[0], np.cumsum([len(r) for r in rows])])
+    X = sp.csr_matrix((np.ones(len(cols)), cols, indptr), shape=(len(rows), 10))
+    y = np.array([1, 1, 1, 0, 0, 1])
+    clf = SparseFTRLClassifier(inclusion="bloom", inclusion_count=3, bloom_size=2**16,
+                               shuffle=False, max_iter=1, tol=None, alpha=0.0).fit(X, y)
+    held = set(clf._state.columns_held(0).tolist())
+    assert held == {1, 7}
+    # 7 entered on its third occurrence: one update only, so n_7 = g^2 of row 3
+    n7 = clf._state.to_dense()[0, 7, 1]
+    n1 = clf._state.to_dense()[0, 1, 1]
+    assert 0 < n7 < n1
+
+
+def test_inclusion_needs_the_sparse_store():
+    X, y = _wide()
+    with pytest.raises(ValueError, match="sparse state store"):
+        SparseFTRLClassifier(inclusion="bloom", state_store="dense").fit(X, y)
