@@ -329,9 +329,18 @@ class _BaseFTRL(BaseEstimator):
         X, longest_row = _as_kernel_csr(X)
         return X, y, sample_weight, longest_row
 
+    def _nonzero_counts(self, state, t):
+        l1, _ = self._lambdas_at(t)
+        return tuple(int(count_nonzero_weights(zn, l1)) for zn in state.zn)
+
     def _run_epochs(self, X, longest_row, targets, weights, state, t0, *, max_iter, rng,
-                    validation=None, check_signals=False):
+                    history, validation=None, check_signals=False):
         """Train ``state`` in place for up to ``max_iter`` epochs; return ``(t, n_iter)``.
+
+        After each epoch, ``(t, non-zeros per model)`` is appended to ``history``
+        when counting is cheap next to the epoch (a pass over the state's slots, at
+        most 32 per non-zero of ``X``) or ``t`` has grown by 10 % since the last
+        record, so that a stream of small batches pays a bounded share for it.
 
         ``targets[k]`` and ``weights[k]`` are the kernel's ``y`` and sample weights for
         model ``k``. Stopping follows ``SGDRegressor``: after ``n_iter_no_change``
@@ -375,11 +384,13 @@ class _BaseFTRL(BaseEstimator):
             t += n_rows
             n_iter += 1
             loss = sum(losses) / max(n_rows, 1)
-            if self.verbose:
-                l1, _ = self._lambdas_at(t)
-                nnz = sum(count_nonzero_weights(zn, l1) for zn in state.zn)
-                print(f"Epoch {epoch + 1}, avg loss: {loss:.6f}, non-zero weights: {nnz}, "
-                      f"time: {time.perf_counter() - start:.2f}s")
+            n_slots = sum(zn.shape[0] for zn in state.zn)
+            if self.verbose or n_slots <= 32 * X.nnz or not history or t >= 1.1 * history[-1][0]:
+                counts = self._nonzero_counts(state, t)
+                history.append((t, counts))
+                if self.verbose:
+                    print(f"Epoch {epoch + 1}, avg loss: {loss:.6f}, non-zero weights: "
+                          f"{sum(counts)}, time: {time.perf_counter() - start:.2f}s")
             if self.tol is None or max_iter == 1:
                 continue
             if validation is not None:
@@ -419,13 +430,14 @@ class _BaseFTRL(BaseEstimator):
                 X, y, targets, weights, rng, problem)
         # work on a private state: Ctrl-C leaves the estimator as it was
         if warm:
-            state, t0 = self._state.copy(), self.t_
+            state, t0, history = self._state.copy(), self.t_, list(self.nnz_history_)
         else:
-            state, t0 = self._new_state(len(targets), X.shape[1], rng), 0
+            state, t0, history = self._new_state(len(targets), X.shape[1], rng), 0, []
         t, n_iter = self._run_epochs(X, longest_row, targets, weights, state, t0,
-                                     max_iter=self.max_iter, rng=rng, validation=validation,
-                                     check_signals=True)
+                                     max_iter=self.max_iter, rng=rng, history=history,
+                                     validation=validation, check_signals=True)
         self._commit(problem, state, t, X.dtype)
+        self.nnz_history_ = history
         self.n_iter_ = n_iter
         self._random_state = rng
         return self
@@ -440,10 +452,12 @@ class _BaseFTRL(BaseEstimator):
             rng = check_random_state(self.random_state)
             state, t0 = self._new_state(len(problem["targets"]), X.shape[1], rng), 0
             self._random_state = rng
+            self.nnz_history_ = []
         else:
             state, t0 = self._state, self.t_
         t, n_iter = self._run_epochs(X, longest_row, problem["targets"], problem["weights"], state,
-                                     t0, max_iter=1, rng=self._random_state)
+                                     t0, max_iter=1, rng=self._random_state,
+                                     history=self.nnz_history_)
         self._commit(problem, state, t, X.dtype)
         self.n_iter_ = n_iter
         return self

@@ -186,6 +186,12 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
     t_ : int
         Training samples seen so far, over all epochs and ``partial_fit`` calls.
 
+    nnz_history_ : list of (int, tuple of int)
+        ``(t_, non-zero weights per model)`` after each epoch of ``fit`` and each
+        ``partial_fit`` call. Counting is a pass over the state, so when a batch is
+        tiny next to the state (fewer than one non-zero per 32 slots) a call is
+        recorded only once ``t_`` has grown by 10 % since the last record.
+
     n_features_in_ : int
         Number of features seen during ``fit``.
 
@@ -405,6 +411,12 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
 
     t_ : int
         Training samples seen so far, over all epochs and ``partial_fit`` calls.
+
+    nnz_history_ : list of (int, tuple of int)
+        ``(t_, non-zero weights per model)`` after each epoch of ``fit`` and each
+        ``partial_fit`` call. Counting is a pass over the state, so when a batch is
+        tiny next to the state (fewer than one non-zero per 32 slots) a call is
+        recorded only once ``t_`` has grown by 10 % since the last record.
 
     n_features_in_ : int
         Number of features seen during ``fit``.

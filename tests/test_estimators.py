@@ -255,3 +255,19 @@ def test_clone_is_unfitted_with_same_params(Est):
     twin = clone(est)
     assert twin.get_params() == est.get_params()
     assert not hasattr(twin, "t_")
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_nnz_history_records_each_epoch_and_partial_fit_call(Est):
+    X, y = _data(Est)
+    est = Est(alpha=1e-3, max_iter=3, tol=None, random_state=0).fit(X, y)
+    assert [t for t, _ in est.nnz_history_] == [300, 600, 900]
+    assert est.nnz_history_[-1][1] == tuple(est.count_nonzero())
+    kw = {"classes": np.unique(y)} if Est is SparseFTRLClassifier else {}
+    stream = Est(alpha=1e-3, random_state=0)
+    for start in range(0, 300, 100):
+        stream.partial_fit(X[start:start + 100], y[start:start + 100], **kw)
+        assert stream.nnz_history_[-1] == (stream.t_, tuple(stream.count_nonzero()))
+    assert len(stream.nnz_history_) == 3
+    refit = clone(stream).fit(X, y)
+    assert refit.nnz_history_[0][0] == 300  # fit starts a new history
