@@ -1,13 +1,21 @@
 """sparsereg: FTRL-Proximal linear models and hashed feature crosses for very wide sparse data."""
 
 from .crosses import FeatureCrossHasher, expected_collision_rate
+from .export import ExportedLinearModel, export_model, export_sizes, load_model
 from .linear_model import SparseFTRLClassifier, SparseFTRLRegressor
+from .sparsity import SparsityReport, sparsity_report
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "ExportedLinearModel",
     "FeatureCrossHasher",
     "SparseFTRLClassifier",
     "SparseFTRLRegressor",
+    "SparsityReport",
     "expected_collision_rate",
+    "export_model",
+    "export_sizes",
+    "load_model",
+    "sparsity_report",
 ]

@@ -26,7 +26,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ._ftrl_fast import count_nonzero_weights, csr_summary, ftrl_epoch, lazy_weights, sparse_decision
-from ._losses import LOSS_CODES
+from ._losses import LOSS_CODES, UNBOUNDED_DERIVATIVE_LOSSES
+from .sparsity import sparsity_report as _sparsity_report
 from ._state import AUTO_SPARSE_BYTES, INCLUSION_CODES, INTERRUPTED, TABLE_FULL, FTRLState
 
 
@@ -38,7 +39,7 @@ def _as_kernel_csr(X):
     leaves ``(z_i, n_i)`` as they are), so the model is bit-identical. A CSR is
     copied only if a row repeats a column (duplicates must be summed to mean what
     scipy means by them) or its index arrays have two different integer types.
-    Returns ``(X, longest_row)``.
+    Returns ``(X, longest_row, largest |value|)``.
     """
     if not sp.issparse(X):
         X = sp.csr_matrix(X)
@@ -46,16 +47,16 @@ def _as_kernel_csr(X):
         X = sp.csr_matrix(
             (X.data, X.indices.astype(np.int64), X.indptr.astype(np.int64)), shape=X.shape
         )
-    strictly_sorted, longest_row = _check_csr(X)
+    strictly_sorted, longest_row, max_abs = _check_csr(X)
     if not strictly_sorted and not X.has_canonical_format:
         X = X.copy()
         X.sum_duplicates()
-    return X, longest_row
+    return X, longest_row, max_abs
 
 
 def _check_csr(X):
     """Reject non-finite values and a hand-built CSR that would make the kernel read
-    or write out of bounds; return ``(strictly_sorted, longest_row)``."""
+    or write out of bounds; return ``(strictly_sorted, longest_row, largest |value|)``."""
     indptr, indices, data = X.indptr, X.indices, X.data
     n_rows, n_cols = X.shape
     if indptr.ndim != 1 or indptr.shape[0] != n_rows + 1:
@@ -68,18 +69,22 @@ def _check_csr(X):
             f"indptr[-1] ({indptr[-1]}) must equal len(indices) ({indices.shape[0]}) "
             f"and len(data) ({data.shape[0]})."
         )
-    indptr_ok, lo, hi, strictly_sorted, longest_row = csr_summary(indices, indptr)
+    indptr_ok, lo, hi, strictly_sorted, longest_row, max_abs, has_nan = csr_summary(data, indices,
+                                                                                   indptr)
     if not indptr_ok:
         raise ValueError("CSR indptr must be non-decreasing and within len(indices).")
     if lo < 0 or hi >= n_cols:
         raise ValueError(f"CSR column indices must lie in [0, {n_cols}); found indices in [{lo}, {hi}].")
-    # the sum is finite when every value is (the fast path scikit-learn takes too)
-    if not np.isfinite(data.sum(dtype=np.float64)) and not np.isfinite(data).all():
+    if has_nan or not np.isfinite(max_abs):
         raise ValueError("Input X contains NaN or infinity.")
-    return strictly_sorted, longest_row
+    return strictly_sorted, longest_row, max_abs
 
 
 _IN_ORDER = np.empty(0, dtype=np.int64)
+
+# Largest |x|, |y|, sample weight (and their product) accepted: squared gradients of this
+# size, summed over billions of samples, stay far from float64's 1.8e308.
+MAX_MAGNITUDE = 1e100
 
 
 class _WeightsCache:
@@ -125,6 +130,10 @@ class _BaseFTRL(BaseEstimator):
 
     # ----------------------------------------------------------------- parameters
     def _more_validate_params(self, for_partial_fit=False):
+        if for_partial_fit and self._is_fitted():
+            # _fit_context skips validation on partial_fit once fitted; a parameter changed
+            # by set_params mid-stream (alpha=-1, eta0=0) must not reach the kernel
+            self._validate_params()
         if self.early_stopping and for_partial_fit:
             raise ValueError("early_stopping should be False with partial_fit")
         if self.inclusion is not None and self.state_store == "dense":
@@ -256,6 +265,16 @@ class _BaseFTRL(BaseEstimator):
         l1, _ = self._lambdas_at(self.t_)
         return np.array([count_nonzero_weights(zn, l1) for zn in self._state.zn])
 
+    def sparsity_report(self):
+        """Non-zero weights, features touched or zeroed by L1, and bytes, from the current state.
+
+        Returns
+        -------
+        report : sparsereg.sparsity.SparsityReport
+            Printable; see :func:`sparsereg.sparsity.sparsity_report`.
+        """
+        return _sparsity_report(self)
+
     def _ftrl_state_info(self):
         """What the training state holds, for ``sparsereg.sparsity``.
 
@@ -326,8 +345,28 @@ class _BaseFTRL(BaseEstimator):
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
         )
-        X, longest_row = _as_kernel_csr(X)
+        X, longest_row, x_max = _as_kernel_csr(X)
+        self._check_gradient_scale(x_max, y, sample_weight)
         return X, y, sample_weight, longest_row
+
+    def _check_gradient_scale(self, x_max, y, sample_weight):
+        """Refuse data whose gradients, squared and summed, could overflow (e.g. |x| = 1e300).
+
+        A gradient is ``sample_weight * loss'(p, y) * x``. For the losses whose
+        derivative grows with the prediction ``p = w.x`` (squared ones), it scales
+        like ``x**2``; for the others it is bounded by a constant times ``x``.
+        """
+        w_max = float(sample_weight.max()) if sample_weight.size else 0.0
+        y_max = float(np.abs(y).max()) if self._y_validation_kwargs() and y.size else 1.0
+        grows_with_p = self.loss in UNBOUNDED_DERIVATIVE_LOSSES
+        scale = x_max * max(x_max, 1.0) if grows_with_p else x_max
+        if scale * w_max * max(y_max, 1.0) > MAX_MAGNITUDE or max(w_max, y_max) > MAX_MAGNITUDE:
+            raise ValueError(
+                f"|X| up to {x_max:.3g}, sample_weight up to {w_max:.3g} and |y| up to {y_max:.3g} "
+                f"make gradients{' (which grow like |x|**2 for this loss)' if grows_with_p else ''} "
+                "whose squares FTRL sums, which would overflow float64: rescale X, y or "
+                "sample_weight."
+            )
 
     def _nonzero_counts(self, state, t):
         l1, _ = self._lambdas_at(t)
@@ -491,7 +530,7 @@ class _BaseFTRL(BaseEstimator):
             return self._score_weights(coef, intercept, X_val, y_val, sw_val, problem)
 
         train = train if self.shuffle else np.sort(train)
-        X_train, longest_row = _as_kernel_csr(X[train])
+        X_train, longest_row, _ = _as_kernel_csr(X[train])
         return (X_train, longest_row, [tk[train] for tk in targets],
                 [wk[train] for wk in weights], validation_score)
 

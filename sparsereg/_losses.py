@@ -25,3 +25,6 @@ CLASSIFICATION_LOSSES = ("log_loss", "hinge", "modified_huber", "squared_hinge",
 
 # losses whose decision function maps to a probability
 PROBABILISTIC_LOSSES = ("log_loss", "modified_huber")
+
+# losses whose derivative grows with the prediction, so that gradients scale like |x|**2
+UNBOUNDED_DERIVATIVE_LOSSES = ("squared_error", "squared_epsilon_insensitive", "squared_hinge")

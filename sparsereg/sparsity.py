@@ -1,0 +1,286 @@
+"""How sparse a fitted linear model is, and what its sparsity is worth in bytes.
+
+:func:`sparsity_report` reads ``coef_`` of any fitted scikit-learn linear model
+(``SGDClassifier``, ``Lasso``, ``LogisticRegression``, ... and sparsereg's FTRL
+estimators), dense or CSR, when it is called: the numbers describe the model as it
+is now, so they never go stale after ``partial_fit``.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["SparsityReport", "csr_nbytes", "sparsity_report"]
+
+_INT32_MAX = np.iinfo(np.int32).max
+
+
+def _format_bytes(n):
+    if n is None:
+        return "n/a"
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:,} B" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1024
+
+
+def _join(counts):
+    return ", ".join(f"{c:,}" for c in counts)
+
+
+def csr_nbytes(n_rows, n_cols, nnz, dtype):
+    """Bytes of a CSR matrix with ``nnz`` stored values, as scipy would build it.
+
+    ``data`` holds ``nnz`` values of ``dtype``; ``indices`` (``nnz``) and ``indptr``
+    (``n_rows + 1``) are int32 while both ``nnz`` and ``n_cols`` fit in it, int64
+    otherwise (scipy's rule).
+
+    Parameters
+    ----------
+    n_rows : int
+        Rows of the matrix (models, for a ``coef_``).
+    n_cols : int
+        Columns of the matrix (features).
+    nnz : int
+        Number of stored values.
+    dtype : dtype-like
+        Dtype of the values.
+
+    Returns
+    -------
+    nbytes : int
+        ``data.nbytes + indices.nbytes + indptr.nbytes``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsereg.sparsity import csr_nbytes
+    >>> csr_nbytes(1, 2**18, 100, np.float64)  # 100 * 8 + 100 * 4 + 2 * 4
+    1208
+    """
+    index_size = 4 if max(nnz, n_cols) <= _INT32_MAX else 8
+    return int(nnz * np.dtype(dtype).itemsize + (nnz + n_rows + 1) * index_size)
+
+
+@dataclass(frozen=True)
+class SparsityReport:
+    """Sparsity statistics of a fitted linear model, as returned by :func:`sparsity_report`.
+
+    Counts are per model: one model for a regressor or a binary classifier, one per
+    class for a multiclass (one-vs-rest or multinomial) classifier, one per target
+    for a multi-output regressor, i.e. one per row of a 2-D ``coef_``.
+
+    Attributes
+    ----------
+    estimator : str
+        Class name of the model described.
+    n_models : int
+        Rows of ``coef_`` (1 when ``coef_`` is 1-D).
+    n_features : int
+        Columns of ``coef_``.
+    n_coefficients : int
+        ``n_models * n_features``; intercepts are not counted.
+    nonzero : tuple of int
+        Non-zero coefficients of each model.
+    nonzero_union : int
+        Features with a non-zero coefficient in at least one model: the columns an
+        exported model keeps.
+    zero_fraction : float
+        Fraction of the ``n_coefficients`` that are exactly 0.0.
+    touched : tuple of int or None
+        Features of each model that received a non-zero gradient in training
+        (FTRL estimators only; None for models that do not keep that information).
+    never_touched : int or None
+        Features no model ever received a gradient for (no training row had them).
+    touched_and_zero : tuple of int or None
+        Features of each model that were touched in training but whose weight is
+        exactly 0.0: the weights L1 removed.
+    coef_dtype : str
+        Dtype of the stored coefficients.
+    coef_format : {'dense', 'csr'}
+        How ``coef_`` is held now (``'csr'`` after ``sparsify()``).
+    coef_dense_bytes : int
+        Bytes of ``coef_`` as a dense array of ``coef_dtype``.
+    coef_csr_bytes : int
+        Bytes of ``coef_`` as a CSR matrix of its non-zeros (data + indices +
+        indptr, int32 indices where they fit).
+    state_bytes : int or None
+        Bytes of the training state that is not ``coef_`` (FTRL's ``z`` and ``n``,
+        intercepts included); None for other models.
+
+    See Also
+    --------
+    sparsity_report : Builds this report from a fitted model.
+    """
+
+    estimator: str
+    n_models: int
+    n_features: int
+    n_coefficients: int
+    nonzero: tuple
+    nonzero_union: int
+    zero_fraction: float
+    touched: tuple | None
+    never_touched: int | None
+    touched_and_zero: tuple | None
+    coef_dtype: str
+    coef_format: str
+    coef_dense_bytes: int
+    coef_csr_bytes: int
+    state_bytes: int | None
+
+    @property
+    def n_nonzero(self):
+        """Non-zero coefficients over all models (``sum(nonzero)``)."""
+        return int(sum(self.nonzero))
+
+    def _rows(self):
+        per_model = self.n_models > 1
+        nz = f"{self.n_nonzero:,} of {self.n_coefficients:,} ({100 * self.zero_fraction:.2f} % exactly zero)"
+        if per_model:
+            nz += f"; per model {_join(self.nonzero)}; {self.nonzero_union:,} features in any model"
+        rows = [("non-zero weights", nz)]
+        if self.touched is not None:
+            touched = f"{_join(self.touched)}" + (" per model" if per_model else "")
+            rows.append(("features touched in training",
+                         f"{touched}; never touched: {self.never_touched:,}"))
+            rows.append(("touched but zeroed by L1", _join(self.touched_and_zero)
+                         + (" per model" if per_model else "")))
+        ratio = self.coef_dense_bytes / max(self.coef_csr_bytes, 1)
+        rows.append((f"coef_ bytes ({self.coef_dtype}, held {self.coef_format})",
+                     f"{_format_bytes(self.coef_dense_bytes)} dense, "
+                     f"{_format_bytes(self.coef_csr_bytes)} as CSR ({ratio:,.1f}x)"))
+        if self.state_bytes is not None:
+            rows.append(("training state (z, n)", _format_bytes(self.state_bytes)))
+        return rows
+
+    def __str__(self):
+        rows = self._rows()
+        width = max(len(name) for name, _ in rows)
+        head = (f"Sparsity of {self.estimator} ({self.n_models} model"
+                f"{'s' if self.n_models > 1 else ''} x {self.n_features:,} features)")
+        return "\n".join([head] + [f"  {name:<{width}} : {value}" for name, value in rows])
+
+    def _repr_html_(self):
+        from html import escape
+
+        cells = "".join(f"<tr><th style='text-align:left'>{escape(name)}</th>"
+                        f"<td style='text-align:left'>{escape(value)}</td></tr>"
+                        for name, value in self._rows())
+        return (f"<table><caption>Sparsity of {escape(self.estimator)} ({self.n_models} x "
+                f"{self.n_features:,})</caption>{cells}</table>")
+
+
+def _final_step(estimator):
+    # a Pipeline is described by its last step, the linear model
+    steps = getattr(estimator, "steps", None)
+    return steps[-1][1] if steps else estimator
+
+
+def sparsity_report(estimator):
+    """Count the non-zero weights of a fitted linear model and what they cost in bytes.
+
+    Works on any fitted estimator with a ``coef_`` (dense or scipy sparse, 1-D or
+    2-D), e.g. ``SGDRegressor``, ``SGDClassifier``, ``Lasso``,
+    ``LogisticRegression``, :class:`~sparsereg.SparseFTRLClassifier`, or a
+    ``Pipeline`` ending in one, so that benchmarks compare like with like. The
+    FTRL estimators also report which features training touched and their
+    training-state size. Everything is computed from the model's current state
+    when called.
+
+    Parameters
+    ----------
+    estimator : estimator or Pipeline
+        A fitted linear model (the last step of a Pipeline is used).
+
+    Returns
+    -------
+    report : SparsityReport
+        A frozen dataclass; ``print(report)`` gives a readable summary, and
+        Jupyter shows it as a table.
+
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        If the estimator is not fitted.
+    TypeError
+        If the estimator has no ``coef_``.
+
+    See Also
+    --------
+    sparsereg.export.export_model : Keep only the non-zero weights, for serving.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import Lasso
+    >>> from sparsereg.sparsity import sparsity_report
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(100, 50))
+    >>> y = X[:, 0] - 2 * X[:, 1]
+    >>> report = sparsity_report(Lasso(alpha=0.1).fit(X, y))
+    >>> report.nonzero, report.zero_fraction
+    ((2,), 0.96)
+    >>> report.coef_dense_bytes, report.coef_csr_bytes  # 50 * 8 vs 2 * (8 + 4) + 2 * 4
+    (400, 32)
+    >>> print(report)
+    Sparsity of Lasso (1 model x 50 features)
+      non-zero weights                  : 2 of 50 (96.00 % exactly zero)
+      coef_ bytes (float64, held dense) : 400 B dense, 32 B as CSR (12.5x)
+    """
+    estimator = _final_step(estimator)
+    if hasattr(estimator, "fit"):  # an exported model has nothing to fit
+        check_is_fitted(estimator)
+    if not hasattr(estimator, "coef_"):
+        raise TypeError(f"{type(estimator).__name__} has no coef_: sparsity_report describes "
+                        "linear models (SGDClassifier, Lasso, SparseFTRLRegressor, ...).")
+    coef = estimator.coef_
+    if sp.issparse(coef):
+        coef = sp.csr_matrix(coef)  # a copy of the structure: summing duplicates is safe
+        coef.sum_duplicates()
+        if coef.ndim == 1:  # pragma: no cover - sparse arrays of one dimension
+            coef = coef.reshape(1, -1)
+        n_models, n_features = coef.shape
+        stored = coef.data != 0
+        rows = np.repeat(np.arange(n_models), np.diff(coef.indptr))
+        nonzero = np.bincount(rows[stored], minlength=n_models)
+        union = np.unique(coef.indices[stored]).size
+        dtype, fmt = coef.dtype, "csr"
+    else:
+        coef = np.asarray(coef)
+        coef2d = coef.reshape(1, -1) if coef.ndim == 1 else coef
+        n_models, n_features = coef2d.shape
+        mask = coef2d != 0
+        nonzero = mask.sum(axis=1)
+        union = int(mask.any(axis=0).sum())
+        dtype, fmt = coef.dtype, "dense"
+
+    n_coef = n_models * n_features
+    n_nonzero = int(nonzero.sum())
+    touched = never_touched = touched_and_zero = state_bytes = None
+    state_info = getattr(estimator, "_ftrl_state_info", None)
+    if state_info is not None:
+        info = state_info()
+        touched = tuple(int(c) for c in info["touched"])
+        never_touched = int(n_features - info["touched_union"])
+        touched_and_zero = tuple(int(c) for c in info["touched_and_zero"])
+        state_bytes = int(info["state_bytes"])
+    return SparsityReport(
+        estimator=type(estimator).__name__,
+        n_models=int(n_models),
+        n_features=int(n_features),
+        n_coefficients=int(n_coef),
+        nonzero=tuple(int(c) for c in nonzero),
+        nonzero_union=int(union),
+        zero_fraction=float((n_coef - n_nonzero) / n_coef) if n_coef else 0.0,
+        touched=touched,
+        never_touched=never_touched,
+        touched_and_zero=touched_and_zero,
+        coef_dtype=str(np.dtype(dtype)),
+        coef_format=fmt,
+        coef_dense_bytes=int(n_coef * np.dtype(dtype).itemsize),
+        coef_csr_bytes=csr_nbytes(n_models, n_features, n_nonzero, dtype),
+        state_bytes=state_bytes,
+    )

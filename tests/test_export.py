@@ -1,0 +1,316 @@
+"""export_model: identical predictions, npz round trip without pickle, pipelines of raw rows."""
+
+import io
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_array_equal
+from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.linear_model import Lasso, LogisticRegression, Ridge, SGDClassifier, SGDRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
+from sparsereg.crosses import FeatureCrossHasher
+from sparsereg.export import ExportedLinearModel, export_model, export_sizes, load_model
+from sparsereg.sparsity import sparsity_report
+
+N_FEATURES = 300
+
+
+def make_data(seed=0, n_rows=400):
+    """Sparse-ish non-negative rows whose first columns carry the signal."""
+    rng = np.random.RandomState(seed)
+    X = sp.random(n_rows, N_FEATURES, density=0.05, format="csr", random_state=rng)
+    X.data = np.round(X.data * 4) / 4 + 0.25
+    signal = np.asarray(X[:, :5].sum(axis=1)).ravel() - np.asarray(X[:, 5:10].sum(axis=1)).ravel()
+    return X, signal, rng
+
+
+def round_trip(exported, tmp_path):
+    path = tmp_path / "model.npz"
+    exported.save(path)
+    with np.load(path, allow_pickle=False) as npz:  # no object arrays in the file
+        assert all(npz[key].dtype != object for key in npz.files)
+    return load_model(path)
+
+
+def check_identical(est, exported, X):
+    assert_array_equal(exported.predict(X), est.predict(X))
+    if hasattr(est, "decision_function"):
+        assert_array_equal(exported.decision_function(X), est.decision_function(X))
+    if hasattr(est, "predict_proba"):
+        assert_array_equal(exported.predict_proba(X), est.predict_proba(X))
+        assert_array_equal(exported.predict_log_proba(X), est.predict_log_proba(X))
+    else:
+        with pytest.raises(AttributeError):
+            exported.predict_proba(X)
+
+
+def binary(signal):
+    return (signal > 0).astype(int)
+
+
+def three(signal):
+    return np.digitize(signal, [-0.3, 0.3])
+
+
+CASES = {
+    "ftrl-regressor": (lambda: SparseFTRLRegressor(alpha=1e-3, random_state=0), lambda s: s),
+    "ftrl-binary": (lambda: SparseFTRLClassifier(alpha=1e-3, random_state=0), binary),
+    "ftrl-multiclass": (lambda: SparseFTRLClassifier(alpha=1e-3, random_state=0), three),
+    "ftrl-modified-huber": (lambda: SparseFTRLClassifier("modified_huber", alpha=1e-3,
+                                                         random_state=0), three),
+    "ftrl-sparse-store-regressor": (lambda: SparseFTRLRegressor(alpha=1e-3, random_state=0,
+                                                                state_store="sparse"), lambda s: s),
+    "ftrl-sparse-store-multiclass": (lambda: SparseFTRLClassifier(
+        alpha=1e-3, random_state=0, state_store="sparse", inclusion="poisson", inclusion_p=0.5),
+        three),
+    "ftrl-hinge": (lambda: SparseFTRLClassifier("hinge", alpha=1e-3, random_state=0), binary),
+    "sgd-regressor": (lambda: SGDRegressor(penalty="l1", alpha=1e-3, random_state=0), lambda s: s),
+    "sgd-log-binary": (lambda: SGDClassifier("log_loss", penalty="l1", alpha=1e-3,
+                                             random_state=0), binary),
+    "sgd-log-multiclass": (lambda: SGDClassifier("log_loss", penalty="l1", alpha=1e-3,
+                                                 random_state=0), three),
+    "sgd-modified-huber-binary": (lambda: SGDClassifier("modified_huber", penalty="l1",
+                                                        alpha=1e-3, random_state=0), binary),
+    "sgd-modified-huber-multiclass": (lambda: SGDClassifier("modified_huber", penalty="l1",
+                                                            alpha=1e-3, random_state=0), three),
+    "logistic-binary": (lambda: LogisticRegression(l1_ratio=1.0, C=0.5, solver="liblinear"),
+                        binary),
+    "logistic-multinomial": (lambda: LogisticRegression(C=0.5, max_iter=500), three),
+    "lasso": (lambda: Lasso(alpha=0.01), lambda s: s),
+    "ridge-two-targets": (lambda: Ridge(alpha=1.0), lambda s: np.column_stack([s, -s])),
+}
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")  # log(0) of modified_huber
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("dense", [False, True], ids=["csr", "dense"])
+def test_round_trip_predicts_identically(case, dense, tmp_path):
+    make, target = CASES[case]
+    X, signal, _ = make_data()
+    est = make().fit(X, target(signal))
+    X_test, _, _ = make_data(seed=1, n_rows=100)
+    X_test = X_test.toarray() if dense else X_test
+    exported = export_model(est)
+    check_identical(est, exported, X_test)
+    check_identical(est, round_trip(exported, tmp_path), X_test)
+
+
+@pytest.mark.parametrize("Est", [SparseFTRLClassifier, SGDClassifier])
+def test_sparsified_estimators_export_the_same_model(Est, tmp_path):
+    X, signal, _ = make_data()
+    est = Est("log_loss", alpha=1e-3, random_state=0).fit(X, three(signal))
+    dense_export = export_model(est)
+    est.sparsify()
+    loaded = round_trip(export_model(est), tmp_path)
+    assert_array_equal(loaded.support_, dense_export.support_)
+    X_test, _, _ = make_data(seed=1, n_rows=100)
+    assert_array_equal(loaded.predict_proba(X_test), est.predict_proba(X_test))
+    # dense X times a CSR coef_ is summed in another order by scipy: equal to rounding
+    np.testing.assert_allclose(loaded.decision_function(X_test.toarray()),
+                               est.decision_function(X_test.toarray()), rtol=0, atol=1e-12)
+
+
+def shuffled_csr(X, rng):
+    """``X`` with unsorted indices, a duplicated entry per row, int64 indices."""
+    rows, cols, vals = [], [], []
+    for i in range(X.shape[0]):
+        row = X.getrow(i)
+        order = rng.permutation(row.nnz)
+        c, v = row.indices[order], row.data[order]
+        if row.nnz:  # split the first value in two entries of the same column
+            c, v = np.append(c, c[0]), np.append(v, v[0] / 2)
+            v[0] /= 2
+        rows.append(np.full(c.size, i)), cols.append(c), vals.append(v)
+    indptr = np.concatenate([[0], np.cumsum([c.size for c in cols])]).astype(np.int64)
+    return sp.csr_matrix((np.concatenate(vals), np.concatenate(cols).astype(np.int64), indptr),
+                         shape=X.shape)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: SparseFTRLClassifier(alpha=1e-3, random_state=0, state_store="dense"),
+    lambda: SparseFTRLClassifier(alpha=1e-3, random_state=0, state_store="sparse"),
+    lambda: SGDClassifier("log_loss", alpha=1e-3, random_state=0),
+], ids=["ftrl-dense-store", "ftrl-sparse-store", "sgd"])
+@pytest.mark.parametrize("fmt", ["non-canonical-csr", "csc", "coo", "list"])
+def test_other_input_formats_give_the_estimators_results(fmt, make):
+    X, signal, rng = make_data()
+    clf = make().fit(X, three(signal))
+    X_test, _, _ = make_data(seed=1, n_rows=50)
+    X_test = {"non-canonical-csr": lambda: shuffled_csr(X_test, rng), "csc": X_test.tocsc,
+              "coo": X_test.tocoo, "list": lambda: X_test.toarray().tolist()}[fmt]()
+    assert_array_equal(export_model(clf).predict_proba(X_test), clf.predict_proba(X_test))
+
+
+def test_only_non_zero_weights_are_kept():
+    X, signal, _ = make_data()
+    clf = SparseFTRLClassifier(alpha=3e-3, random_state=0).fit(X, three(signal))
+    exported = export_model(clf)
+    report = sparsity_report(clf)
+    assert exported.support_.size == report.nonzero_union < N_FEATURES
+    assert exported.support_.dtype == np.int32
+    coef = exported.coef_
+    assert sp.issparse(coef) and coef.shape == (3, N_FEATURES) and coef.nnz == report.n_nonzero
+    assert_array_equal(coef.toarray(), clf.coef_)
+    assert sparsity_report(exported).nonzero == report.nonzero
+    assert "3 models" in repr(exported)
+
+
+@pytest.mark.parametrize("store", ["dense", "sparse"])
+def test_float32_model_keeps_its_dtype(store, tmp_path):
+    X, signal, _ = make_data()
+    X32 = X.astype(np.float32)
+    reg = SparseFTRLRegressor(alpha=1e-3, random_state=0, state_store=store).fit(X32, signal)
+    loaded = round_trip(export_model(reg), tmp_path)
+    assert loaded.coef_.dtype == np.float32 and loaded.intercept_.dtype == np.float32
+    for X_test in (X32, X32.toarray(), X, X.toarray()):
+        assert_array_equal(loaded.predict(X_test), reg.predict(X_test))
+
+
+@pytest.mark.parametrize("labels", [
+    np.array(["ham", "spam", "eggs"]),
+    np.array([-1, 7, 42]),
+    np.array([-1.0, 0.0, 2.0]),
+    np.array(["ham", "spam", "eggs"], dtype=object),  # pandas' str columns
+], ids=["str", "int", "float", "object-str"])
+def test_class_labels_round_trip(labels, tmp_path):
+    X, signal, _ = make_data()
+    y = labels[three(signal)]
+    clf = SparseFTRLClassifier(alpha=1e-3, random_state=0).fit(X, y)
+    loaded = round_trip(export_model(clf), tmp_path)
+    assert loaded.classes_.dtype.kind == ("U" if labels.dtype == object else labels.dtype.kind)
+    assert_array_equal(loaded.classes_, clf.classes_)
+    assert_array_equal(loaded.predict(X), clf.predict(X))
+
+
+def test_bool_labels_round_trip(tmp_path):
+    X, signal, _ = make_data()
+    clf = SGDClassifier(random_state=0).fit(X, signal > 0)
+    loaded = round_trip(export_model(clf), tmp_path)
+    assert loaded.classes_.dtype == bool
+    assert_array_equal(loaded.predict(X), clf.predict(X))
+
+
+def test_object_labels_that_are_not_strings_are_rejected():
+    X, signal, _ = make_data()
+    clf = SparseFTRLClassifier(alpha=1e-3, random_state=0).fit(X, binary(signal))
+    clf.classes_ = np.array([(0,), "one"], dtype=object)
+    with pytest.raises(ValueError, match="cannot be saved without pickle"):
+        export_model(clf)
+
+
+def test_dataframe_columns_are_checked(tmp_path):
+    rng = np.random.RandomState(0)
+    df = pd.DataFrame(rng.normal(size=(100, 4)), columns=["a", "b", "c", "d"])
+    reg = SGDRegressor(random_state=0).fit(df, df["a"] - df["b"])
+    loaded = round_trip(export_model(reg), tmp_path)
+    assert_array_equal(loaded.feature_names_in_, ["a", "b", "c", "d"])
+    assert_array_equal(loaded.predict(df), reg.predict(df))
+    with pytest.raises(ValueError, match="feature names"):
+        loaded.predict(df[["b", "a", "c", "d"]])
+    with pytest.raises(ValueError, match="expects 4"):
+        loaded.predict(df.to_numpy()[:, :3])
+
+
+def test_regressor_has_no_decision_function_and_hinge_no_proba():
+    X, signal, _ = make_data()
+    reg = export_model(SparseFTRLRegressor(random_state=0).fit(X, signal))
+    with pytest.raises(AttributeError):
+        reg.decision_function(X)
+    clf = export_model(SparseFTRLClassifier("hinge", random_state=0).fit(X, binary(signal)))
+    assert clf.proba is None
+    with pytest.raises(AttributeError, match="no predict_proba"):
+        clf.predict_proba(X)
+
+
+def test_files_that_are_not_exports_are_rejected(tmp_path):
+    path = tmp_path / "other.npz"
+    np.savez(path, weights=np.ones(3))
+    with pytest.raises(ValueError, match="not a sparsereg.ExportedLinearModel"):
+        load_model(path)
+    with pytest.raises(ValueError):  # pickled arrays are refused by np.load itself
+        np.savez(path, format=np.array([{"x": 1}], dtype=object))
+        load_model(path)
+
+
+def test_sizes_and_compressed_file(tmp_path):
+    X, signal, _ = make_data()
+    clf = SparseFTRLClassifier(alpha=3e-3, random_state=0).fit(X, binary(signal))
+    exported = export_model(clf)
+    sizes = export_sizes(clf, exported)
+    path = tmp_path / "m.npz"
+    exported.save(path)
+    assert sizes.export_file_bytes == path.stat().st_size
+    assert sizes.export_memory_bytes == exported.nbytes < sizes.estimator_pickle_bytes
+    assert exported.nbytes == (exported.support_.nbytes + (exported.support_.size + 1) * 8
+                               + 8 + exported.classes_.nbytes)
+    assert "pickled estimator" in str(sizes)
+    buffer = io.BytesIO()
+    exported.save(buffer, compressed=True)
+    assert exported.file_bytes(compressed=True) == buffer.getbuffer().nbytes
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
+        assert {"coef_data.npy", "coef_indices.npy", "transformers.npy"} <= set(archive.namelist())
+    buffer.seek(0)
+    assert_array_equal(ExportedLinearModel.load(buffer).predict(X), clf.predict(X))
+
+
+# ------------------------------------------------------------------------ pipelines
+def raw_rows(seed, n_rows):
+    rng = np.random.RandomState(seed)
+    df = pd.DataFrame({
+        "lat": rng.uniform(37.0, 38.0, n_rows),
+        "lon": rng.uniform(-123.0, -122.0, n_rows),
+        "kind": rng.choice(["house", "flat", "boat"], n_rows),
+        "rooms": rng.randint(1, 6, n_rows),
+    })
+    df.loc[::17, "kind"] = None
+    y = np.where((df["lat"] > 37.5) & (df["kind"] != "boat"), "dear", "cheap")
+    return df, y
+
+
+def test_pipeline_with_feature_crosses_scores_raw_rows(tmp_path):
+    df, y = raw_rows(0, 600)
+    hasher = FeatureCrossHasher(
+        crosses=[("lat", "lon"), "kind", ("kind", "rooms"), 3],  # names, a tuple, a position
+        buckets={"lat": {"width": 0.1, "origin": 37.0}, 1: [-122.75, -122.5, -122.25]},
+        n_features=2**12, seed=7, dtype=np.float32)
+    pipe = make_pipeline(hasher, SparseFTRLClassifier(alpha=1e-4, random_state=0)).fit(df, y)
+    loaded = round_trip(export_model(pipe), tmp_path)
+    (rebuilt,) = loaded.transformers
+    assert rebuilt.get_params() == hasher.get_params()
+    assert "FeatureCrossHasher -> SparseFTRLClassifier" in repr(loaded)
+    test, _ = raw_rows(1, 200)
+    assert_array_equal(loaded.predict(test), pipe.predict(test))
+    assert_array_equal(loaded.predict_proba(test), pipe.predict_proba(test))
+    assert_array_equal(loaded.predict(test.iloc[:1]), pipe.predict(test.iloc[:1]))  # one row
+    with pytest.raises(ValueError):  # the columns the pipeline was fitted with are checked
+        loaded.predict(test.rename(columns={"kind": "type"}))
+
+
+def test_pipeline_with_hashing_vectorizer_scores_raw_text(tmp_path):
+    texts = ["win a free prize now", "see you at lunch", "free entry win cash",
+             "call me later", "claim your free prize", "lunch at noon?"] * 20
+    y = np.array(["spam", "ham", "spam", "ham", "spam", "ham"] * 20)
+    pipe = make_pipeline(HashingVectorizer(n_features=2**10, ngram_range=(1, 2)),
+                         SGDClassifier("log_loss", penalty="l1", alpha=1e-4, random_state=0))
+    pipe.fit(texts, y)
+    loaded = round_trip(export_model(pipe), tmp_path)
+    new = ["free lunch prize", "see you later", "nothing known here"]
+    assert_array_equal(loaded.predict(new), pipe.predict(new))
+    assert_array_equal(loaded.predict_proba(new), pipe.predict_proba(new))
+
+
+def test_pipelines_that_cannot_be_rebuilt_are_rejected():
+    X, signal, _ = make_data()
+    with pytest.raises(ValueError, match="only stateless hashing transformers"):
+        export_model(make_pipeline(StandardScaler(with_mean=False), Lasso()).fit(X, signal))
+    df, y = raw_rows(0, 100)
+    hasher = FeatureCrossHasher(["kind"], buckets={"lat": {"width": 0.1, "format": str}})
+    pipe = make_pipeline(hasher, SparseFTRLClassifier(random_state=0)).fit(df, y)
+    with pytest.raises(ValueError, match="parameter 'buckets'.*cannot be saved without pickle"):
+        export_model(pipe)

@@ -1,0 +1,314 @@
+"""Never crash, never silently wrong: one table of hostile inputs, and what must hold for each.
+
+Each case is (name, estimator factory, call) where ``call(est)`` does the hostile thing to a
+model that was already trained with ``partial_fit`` on good data; it must raise the named
+error with a message naming the problem, and the model must be exactly as before the call.
+Add a row to ``BAD_INPUTS`` to extend the battery.
+"""
+
+import _thread
+import pickle
+import threading
+import time
+
+import joblib
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
+
+RNG = np.random.RandomState(0)
+X = sp.random(40, 6, density=0.5, format="csr", random_state=RNG)
+Y_CLASS = np.arange(40) % 3
+Y_REG = RNG.normal(size=40)
+
+
+def _reg(**kw):
+    return SparseFTRLRegressor(random_state=0, **kw)
+
+
+def _clf(**kw):
+    return SparseFTRLClassifier(random_state=0, **kw)
+
+
+def _trained(factory):
+    est = factory()
+    if isinstance(est, SparseFTRLClassifier):
+        return est.partial_fit(X, Y_CLASS, classes=[0, 1, 2])
+    return est.partial_fit(X, Y_REG)
+
+
+def _hand_built(**changes):
+    """A CSR whose arrays are changed after scipy's constructor checked them."""
+    A = X.copy()
+    for name, edit in changes.items():
+        arr = getattr(A, name).copy()
+        edit(arr)
+        setattr(A, name, arr)
+    return A
+
+
+def _set(i, v):
+    def edit(a):
+        a[i] = v
+    return edit
+
+
+def _pf(X_, y_=None, **kw):
+    """partial_fit with a matching y for the estimator kind."""
+    def call(est):
+        y = y_
+        if y is None:
+            y = (Y_CLASS if isinstance(est, SparseFTRLClassifier) else Y_REG)[: X_.shape[0]]
+        return est.partial_fit(X_, y, **kw)
+    return call
+
+
+NAN_X = X.toarray()
+NAN_X[3, 2] = np.nan
+INF_CSR = _hand_built(data=_set(0, np.inf))
+BAD_INPUTS = [
+    # (name, estimators, call, error, message pattern)
+    ("NaN in dense X", "both", _pf(NAN_X), ValueError, "NaN"),
+    ("inf in CSR X", "both", _pf(INF_CSR), ValueError, "infinity"),
+    ("NaN in y", "reg", _pf(X, np.where(Y_REG > 0, np.nan, Y_REG)), ValueError, "y contains NaN"),
+    ("inf in y", "reg", _pf(X, np.where(Y_REG > 0, np.inf, Y_REG)), ValueError, "y contains inf"),
+    ("NaN in sample_weight", "both", _pf(X, sample_weight=np.full(40, np.nan)), ValueError,
+     "sample_weight contains NaN"),
+    ("inf in sample_weight", "both", _pf(X, sample_weight=np.full(40, np.inf)), ValueError,
+     "sample_weight contains inf"),
+    ("negative sample_weight", "both", _pf(X, sample_weight=-np.ones(40)), ValueError,
+     "Negative values in data passed to `sample_weight`"),
+    ("sample_weight of the wrong length", "both", _pf(X, sample_weight=np.ones(3)), ValueError,
+     r"sample_weight.shape == \(3,\)"),
+    ("X of the wrong width in partial_fit", "both", _pf(np.ones((4, 5))), ValueError,
+     "X has 5 features, but .* is expecting 6"),
+    ("X of the wrong width in predict", "both", lambda est: est.predict(np.ones((4, 5))),
+     ValueError, "X has 5 features, but .* is expecting 6"),
+    ("1-D X", "both", _pf(np.ones(40)), ValueError, "Expected 2D array"),
+    ("3-D X", "both", _pf(np.ones((40, 6, 2))), ValueError, "dim 3"),
+    ("X with 0 rows", "both", _pf(np.ones((0, 6)), np.ones(0)), ValueError, "0 sample"),
+    ("X with 0 columns", "reg", lambda est: _reg().fit(np.ones((40, 0)), Y_REG), ValueError,
+     "0 feature"),
+    ("object X of strings", "both", _pf(np.array([["a"] * 6] * 40, dtype=object)), ValueError,
+     "could not convert string"),
+    ("complex X", "both", _pf(np.ones((40, 6)) + 1j), ValueError, "Complex data not supported"),
+    ("y of the wrong length", "both", _pf(X, np.ones(5)), ValueError, "inconsistent numbers"),
+    ("label absent from classes", "clf", _pf(X[:2], np.array([0, 7])), ValueError,
+     "labels not in classes"),
+    ("classes changing between calls", "clf", _pf(X, classes=[0, 1, 2, 3]), ValueError,
+     "not the same as on the first call"),
+    ("out-of-range CSR index", "both", _pf(_hand_built(indices=_set(2, 6))), ValueError,
+     r"indices must lie in \[0, 6\)"),
+    ("negative CSR index", "both", _pf(_hand_built(indices=_set(2, -3))), ValueError,
+     r"indices must lie in \[0, 6\)"),
+    ("indptr pointing past the data", "both", _pf(_hand_built(indptr=_set(5, 10**6))), ValueError,
+     "indptr must be non-decreasing and within"),
+    ("decreasing indptr", "both", _pf(_hand_built(indptr=_set(5, 0))), ValueError,
+     "indptr must be non-decreasing"),
+    ("indptr not ending at len(indices)", "both", _pf(_hand_built(indptr=_set(-1, 3))), ValueError,
+     "indptr is inconsistent"),
+    ("out-of-range CSR index in predict", "both",
+     lambda est: est.predict(_hand_built(indices=_set(2, 99))), ValueError, "indices must lie"),
+    ("indptr past the data in predict", "both",
+     lambda est: est.predict(_hand_built(indptr=_set(5, 10**6))), ValueError, "indptr must be"),
+    ("values of 1e300", "both", _pf(X * 1e300), ValueError, "would overflow float64"),
+    ("values of 1e60 with a squared loss", "reg", _pf(X * 1e60), ValueError, "would overflow"),
+    ("y of 1e300", "reg", _pf(X, Y_REG * 1e300), ValueError, "would overflow float64"),
+    ("negative alpha", "both", lambda est: _pf(X)(est.set_params(alpha=-1)),
+     InvalidParameterError, "'alpha' parameter"),
+    ("eta0 of 0", "both", lambda est: _pf(X)(est.set_params(eta0=0)),
+     InvalidParameterError, "'eta0' parameter"),
+    ("unknown loss", "both", lambda est: _pf(X)(est.set_params(loss="cubic")),
+     InvalidParameterError, "'loss' parameter"),
+    ("inclusion with the dense store", "both",
+     lambda est: _pf(X)(est.set_params(inclusion="bloom", state_store="dense")),
+     ValueError, "sparse state store"),
+    ("balanced class_weight in partial_fit", "clf",
+     lambda est: _pf(X)(est.set_params(class_weight="balanced")), ValueError,
+     "class_weight='balanced' is not supported for partial_fit"),
+    ("early_stopping in partial_fit", "both",
+     lambda est: _pf(X)(est.set_params(early_stopping=True)), ValueError,
+     "early_stopping should be False"),
+]
+CASES = [
+    pytest.param(factory, call, error, match, id=f"{name} [{kind}]")
+    for name, which, call, error, match in BAD_INPUTS
+    for kind, factory in [("reg", _reg), ("clf", _clf)]
+    if which in ("both", kind)
+]
+
+
+@pytest.mark.parametrize("store", ["dense", "sparse"])
+@pytest.mark.parametrize("factory, call, error, match", CASES)
+def test_bad_input_raises_and_leaves_the_model_unchanged(factory, call, error, match, store):
+    est = _trained(lambda: factory(state_store=store))
+    before = pickle.dumps(est)
+    with pytest.raises(error, match=match):
+        call(est)
+    after = pickle.loads(before)
+    assert est.t_ == after.t_
+    np.testing.assert_array_equal(est._state.to_dense(), after._state.to_dense())
+    np.testing.assert_array_equal(est._state.intercept_zn, after._state.intercept_zn)
+    assert est.nnz_history_ == after.nnz_history_
+
+
+def test_the_battery_is_large():
+    assert len(CASES) >= 50  # reported in the issue note: the number of hostile cases tried
+
+
+@pytest.mark.parametrize("Est", [SparseFTRLRegressor, SparseFTRLClassifier])
+def test_unsorted_and_duplicate_indices_mean_what_scipy_means(Est):
+    y = Y_REG if Est is SparseFTRLRegressor else Y_CLASS
+    canonical = Est(shuffle=False, max_iter=2, tol=None).fit(X, y)
+    reversed_rows = X.copy()
+    for r in range(X.shape[0]):  # reverse each row's entries: unsorted, same matrix
+        s, e = X.indptr[r], X.indptr[r + 1]
+        reversed_rows.indices[s:e] = X.indices[s:e][::-1]
+        reversed_rows.data[s:e] = X.data[s:e][::-1]
+    reversed_rows.has_sorted_indices = False
+    unsorted = Est(shuffle=False, max_iter=2, tol=None).fit(reversed_rows, y)
+    np.testing.assert_allclose(unsorted.coef_, canonical.coef_, rtol=1e-12)
+    # every entry split into two halves at the same column: duplicates that sum to X
+    doubled = sp.csr_matrix((np.repeat(X.data / 2, 2), np.repeat(X.indices, 2), X.indptr * 2),
+                            shape=X.shape)
+    assert not doubled.has_canonical_format
+    dup = Est(shuffle=False, max_iter=2, tol=None).fit(doubled, y)
+    np.testing.assert_allclose(dup.coef_, canonical.coef_, rtol=1e-12)
+
+
+@pytest.mark.parametrize("Est, loss, scale", [
+    (SparseFTRLRegressor, "squared_error", 1e-310),
+    (SparseFTRLClassifier, "log_loss", 1e-300),
+    (SparseFTRLRegressor, "squared_error", 1e45),  # the loss derivative grows with |x|: x^2 counts
+    (SparseFTRLClassifier, "squared_hinge", 1e45),
+    (SparseFTRLRegressor, "huber", 1e90),  # bounded derivatives: |x| itself counts
+    (SparseFTRLClassifier, "log_loss", 1e90),
+])
+def test_extreme_but_valid_values_give_finite_weights(Est, loss, scale):
+    y = Y_REG if Est is SparseFTRLRegressor else Y_CLASS
+    for data in [X * scale, -X * scale]:
+        est = Est(loss=loss, max_iter=3, tol=None).fit(data, y)
+        assert np.all(np.isfinite(est.coef_)) and np.all(np.isfinite(est.intercept_))
+        assert np.all(np.isfinite(est.predict(data).astype(float)))
+
+
+def test_string_labels_and_single_class():
+    labels = np.array(["ham", "spam", "eggs"])[Y_CLASS]
+    clf = SparseFTRLClassifier(random_state=0).fit(X, labels)
+    assert set(clf.predict(X)) <= set(labels)
+    with pytest.raises(ValueError, match="greater than one"):
+        SparseFTRLClassifier().fit(X, np.full(40, "ham"))
+
+
+# ------------------------------------------------------------- determinism and concurrency
+def test_bit_identical_across_runs_n_jobs_and_dense_or_csr():
+    fits = [SparseFTRLClassifier(random_state=3, n_jobs=n_jobs, max_iter=4, tol=None).fit(data, Y_CLASS)
+            for n_jobs, data in [(None, X), (2, X), (1, X.toarray()), (2, X.toarray())]]
+    for other in fits[1:]:
+        np.testing.assert_array_equal(other.coef_, fits[0].coef_)
+        np.testing.assert_array_equal(other.intercept_, fits[0].intercept_)
+
+
+def test_predict_from_eight_threads_matches_sequential():
+    big = sp.random(3000, 500, density=0.05, format="csr", random_state=1)
+    clf = SparseFTRLClassifier(random_state=0).fit(big, np.arange(3000) % 3)
+    clf_fresh = pickle.loads(pickle.dumps(clf))  # weights not computed yet: threads race to it
+    expected = clf.predict_proba(big)
+    results = [None] * 8
+
+    def work(i):
+        results[i] = clf_fresh.predict_proba(big)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for r in results:
+        np.testing.assert_array_equal(r, expected)
+
+
+def test_estimators_fit_in_threads_equal_sequential_fits():
+    params = [dict(alpha=a, random_state=i) for i, a in enumerate([1e-5, 1e-3, 1e-2, 1e-1])]
+    sequential = [SparseFTRLRegressor(**p).fit(X, Y_REG).coef_ for p in params]
+    threaded = [None] * len(params)
+
+    def work(i):
+        threaded[i] = SparseFTRLRegressor(**params[i]).fit(X, Y_REG).coef_
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(params))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for a, b in zip(sequential, threaded):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_read_only_and_memory_mapped_inputs(tmp_path):
+    ref = SparseFTRLClassifier(random_state=0).fit(X, Y_CLASS)
+    A = X.copy()
+    for arr in (A.data, A.indices, A.indptr):
+        arr.flags.writeable = False
+    np.testing.assert_array_equal(SparseFTRLClassifier(random_state=0).fit(A, Y_CLASS).coef_, ref.coef_)
+    path = tmp_path / "X.joblib"
+    joblib.dump((X, X.toarray(), Y_CLASS), path)
+    Xm, Xd, ym = joblib.load(path, mmap_mode="r")
+    assert isinstance(Xd, np.memmap)
+    np.testing.assert_array_equal(SparseFTRLClassifier(random_state=0).fit(Xm, ym).coef_, ref.coef_)
+    np.testing.assert_array_equal(SparseFTRLClassifier(random_state=0).fit(Xd, ym).coef_, ref.coef_)
+
+
+# ------------------------------------------------------------------------ resumable state
+@pytest.mark.parametrize("store", ["dense", "sparse"])
+def test_joblib_saved_mid_stream_resumes_bit_identically(tmp_path, store):
+    batches = [slice(0, 15), slice(15, 30), slice(30, 40)]
+    straight = SparseFTRLClassifier(random_state=0, state_store=store)
+    for b in batches:
+        straight.partial_fit(X[b], Y_CLASS[b], classes=[0, 1, 2])
+    resumed = SparseFTRLClassifier(random_state=0, state_store=store)
+    resumed.partial_fit(X[batches[0]], Y_CLASS[batches[0]], classes=[0, 1, 2])
+    joblib.dump(resumed, tmp_path / "model.joblib")
+    resumed = joblib.load(tmp_path / "model.joblib")
+    for b in batches[1:]:
+        resumed.partial_fit(X[b], Y_CLASS[b])
+    np.testing.assert_array_equal(resumed._state.to_dense(), straight._state.to_dense())
+    np.testing.assert_array_equal(resumed.coef_.toarray() if sp.issparse(resumed.coef_) else resumed.coef_,
+                                  straight.coef_.toarray() if sp.issparse(straight.coef_) else straight.coef_)
+
+
+def _interrupt_soon(delay):
+    timer = threading.Timer(delay, _thread.interrupt_main)
+    timer.start()
+    return timer
+
+
+@pytest.mark.parametrize("warm", [False, True])
+def test_ctrl_c_leaves_the_estimator_unfitted_or_as_it_was(warm):
+    rng = np.random.RandomState(0)
+    n_rows, per_row = 200_000, 10
+    big = sp.csr_matrix((np.ones(n_rows * per_row), rng.randint(1000, size=n_rows * per_row),
+                         np.arange(0, n_rows * per_row + 1, per_row)), shape=(n_rows, 1000))
+    y = rng.randint(2, size=n_rows)
+    est = SparseFTRLClassifier(max_iter=1000, tol=None, warm_start=warm, random_state=0)
+    if warm:
+        est.partial_fit(big[:1000], y[:1000], classes=[0, 1])
+        before = pickle.dumps(est)
+    timer = _interrupt_soon(0.3)
+    started = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        est.fit(big, y)
+        time.sleep(5)  # only reached if the kernel missed the signal: the test then fails
+    timer.cancel()
+    assert time.perf_counter() - started < 5
+    if warm:
+        previous = pickle.loads(before)
+        assert est.t_ == previous.t_
+        np.testing.assert_array_equal(est._state.to_dense(), previous._state.to_dense())
+    else:
+        assert not hasattr(est, "t_")
+        with pytest.raises(Exception, match="not fitted"):
+            est.predict(big[:2])

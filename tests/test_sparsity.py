@@ -1,0 +1,277 @@
+"""sparsity_report against direct counts on known coefficients, and nnz_history_."""
+
+import importlib.util
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import Lasso, LogisticRegression, SGDClassifier, SGDRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MaxAbsScaler
+from sklearn.tree import DecisionTreeRegressor
+
+from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
+from sparsereg.sparsity import SparsityReport, csr_nbytes, sparsity_report
+
+
+def csr_size(coef):
+    """Bytes of the CSR matrix scipy actually builds from ``coef``."""
+    m = sp.csr_matrix(np.atleast_2d(coef))
+    return m.data.nbytes + m.indices.nbytes + m.indptr.nbytes
+
+
+def tiny_data(seed=0, n_rows=60, n_features=12, dead=(3, 7, 11)):
+    """Binary rows in which the columns ``dead`` are never non-zero."""
+    rng = np.random.RandomState(seed)
+    X = rng.binomial(1, 0.3, size=(n_rows, n_features)).astype(float)
+    X[:, list(dead)] = 0.0
+    return X, rng
+
+
+# ------------------------------------------------------------------- any linear model
+def test_hand_set_sgd_regressor():
+    X, rng = tiny_data()
+    reg = SGDRegressor(max_iter=5, tol=None, random_state=0).fit(X, rng.normal(size=60))
+    reg.coef_ = np.array([0.0, 1.5, 0.0, 0.0, -2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 3e-300])
+    report = sparsity_report(reg)
+    assert isinstance(report, SparsityReport)
+    assert report.estimator == "SGDRegressor"
+    assert (report.n_models, report.n_features, report.n_coefficients) == (1, 12, 12)
+    assert report.nonzero == (3,) and report.n_nonzero == 3 and report.nonzero_union == 3
+    assert report.zero_fraction == 9 / 12
+    assert report.coef_dtype == "float64" and report.coef_format == "dense"
+    assert report.coef_dense_bytes == 12 * 8 == reg.coef_.nbytes
+    assert report.coef_csr_bytes == 3 * 8 + 3 * 4 + 2 * 4 == csr_size(reg.coef_)
+    assert report.touched is None and report.never_touched is None
+    assert report.touched_and_zero is None and report.state_bytes is None
+
+
+def test_hand_set_multiclass_per_class_and_union():
+    X, rng = tiny_data(n_features=5, dead=())
+    clf = SGDClassifier(max_iter=5, tol=None, random_state=0).fit(X, rng.randint(0, 3, 60))
+    clf.coef_ = np.array([[0.0, 1.0, 0.0, 0.0, 2.0],
+                          [0.0, 1.0, 0.0, 0.0, 0.0],
+                          [0.0, 0.0, 0.0, -1.0, 0.0]])
+    report = sparsity_report(clf)
+    assert report.n_models == 3 and report.n_coefficients == 15
+    assert report.nonzero == (2, 1, 1) and report.n_nonzero == 4
+    assert report.nonzero_union == 3  # features 1, 3, 4
+    assert report.zero_fraction == 11 / 15
+    assert report.coef_dense_bytes == 15 * 8
+    assert report.coef_csr_bytes == 4 * 8 + 4 * 4 + 4 * 4 == csr_size(clf.coef_)
+
+    clf.sparsify()  # the same counts from a CSR coef_
+    sparse = sparsity_report(clf)
+    assert sparse.coef_format == "csr"
+    assert (sparse.nonzero, sparse.nonzero_union, sparse.coef_csr_bytes) == (
+        report.nonzero, report.nonzero_union, report.coef_csr_bytes)
+
+
+def test_explicit_zeros_and_duplicates_in_a_csr_coef_are_not_non_zeros():
+    X, rng = tiny_data(n_features=6, dead=())
+    clf = SGDClassifier(max_iter=5, tol=None, random_state=0).fit(X, rng.randint(0, 2, 60))
+    # row 0 stores an explicit 0.0 at column 2 and column 4 twice (1.0 - 1.0 = 0)
+    clf.coef_ = sp.csr_matrix((np.array([1.0, 0.0, 1.0, -1.0]), np.array([0, 2, 4, 4]),
+                               np.array([0, 4])), shape=(1, 6))
+    report = sparsity_report(clf)
+    assert report.nonzero == (1,) and report.nonzero_union == 1
+    assert report.zero_fraction == 5 / 6
+
+
+def test_float32_coef_is_counted_at_4_bytes():
+    X, rng = tiny_data()
+    reg = SGDRegressor(max_iter=5, tol=None, random_state=0).fit(X, rng.normal(size=60))
+    reg.coef_ = np.zeros(12, dtype=np.float32)
+    reg.coef_[[0, 5]] = 1.0
+    report = sparsity_report(reg)
+    assert report.coef_dtype == "float32"
+    assert report.coef_dense_bytes == 48
+    assert report.coef_csr_bytes == 2 * 4 + 2 * 4 + 2 * 4 == csr_size(reg.coef_)
+
+
+def test_csr_index_width_follows_scipy():
+    assert csr_nbytes(1, 2**31 - 1, 10, np.float64) == 10 * 8 + 12 * 4
+    assert csr_nbytes(1, 2**31, 10, np.float64) == 10 * 8 + 12 * 8
+    assert csr_nbytes(3, 100, 0, np.float32) == 4 * 4
+
+
+@pytest.mark.parametrize("model", [
+    Lasso(alpha=0.05),
+    LogisticRegression(l1_ratio=1.0, C=0.3, solver="liblinear"),
+    LogisticRegression(l1_ratio=1.0, C=0.3, solver="saga", max_iter=2000),
+])
+def test_fitted_sklearn_models_match_numpy_counts(model):
+    X, rng = tiny_data(n_rows=120)
+    y = X[:, 0] + X[:, 1] - X[:, 2] + 0.1 * rng.normal(size=120)
+    if "Logistic" in type(model).__name__:
+        y = np.digitize(y, [0.5, 1.5]) if model.solver == "saga" else (y > 0.5).astype(int)
+    model.fit(X, y)
+    coef = np.atleast_2d(model.coef_)
+    report = sparsity_report(model)
+    assert report.nonzero == tuple(np.count_nonzero(coef, axis=1))
+    assert report.nonzero_union == np.count_nonzero(np.any(coef != 0, axis=0))
+    assert report.zero_fraction == np.mean(coef == 0)
+    assert report.coef_csr_bytes == csr_size(coef)
+    assert 0 < report.n_nonzero < coef.size
+
+
+def test_pipeline_is_described_by_its_last_step():
+    X, rng = tiny_data()
+    pipe = make_pipeline(MaxAbsScaler(), Lasso(alpha=0.05)).fit(X, X[:, 0])
+    assert sparsity_report(pipe) == sparsity_report(pipe[-1])
+
+
+def test_unfitted_and_non_linear_models_are_rejected():
+    with pytest.raises(NotFittedError):
+        sparsity_report(SGDRegressor())
+    with pytest.raises(NotFittedError):
+        sparsity_report(SparseFTRLRegressor())
+    X, _ = tiny_data()
+    with pytest.raises(TypeError, match="no coef_"):
+        sparsity_report(DecisionTreeRegressor().fit(X, X[:, 0]))
+
+
+def test_report_is_frozen_printable_and_html():
+    X, rng = tiny_data()
+    clf = SparseFTRLClassifier(alpha=1e-2, random_state=0).fit(X, rng.randint(0, 3, 60))
+    report = sparsity_report(clf)
+    with pytest.raises(AttributeError):
+        report.nonzero = (0,)
+    text = str(report)
+    assert text.startswith("Sparsity of SparseFTRLClassifier (3 models x 12 features)")
+    assert f"{report.n_nonzero} of 36" in text and "never touched: 3" in text
+    html = report._repr_html_()
+    assert html.startswith("<table>") and "touched but zeroed by L1" in html
+
+
+# ----------------------------------------------------------------------- FTRL models
+@pytest.mark.parametrize("store", ["dense", "sparse"])
+@pytest.mark.parametrize("Est, y_kind", [(SparseFTRLRegressor, "real"),
+                                         (SparseFTRLClassifier, "binary"),
+                                         (SparseFTRLClassifier, "multiclass")])
+def test_ftrl_statistics_are_direct_counts(Est, y_kind, store):
+    X, rng = tiny_data()
+    y = {"real": X[:, 0] - X[:, 1] + rng.normal(size=60),
+         "binary": rng.randint(0, 2, 60),
+         "multiclass": rng.randint(0, 3, 60)}[y_kind]
+    est = Est(alpha=0.02, random_state=0, max_iter=3, tol=None, state_store=store).fit(X, y)
+    coef = np.atleast_2d(est.coef_.toarray() if sp.issparse(est.coef_) else est.coef_)
+    n_models = coef.shape[0]
+    report = sparsity_report(est)
+
+    assert report.nonzero == tuple(np.count_nonzero(coef, axis=1)) == tuple(est.count_nonzero())
+    assert report.nonzero_union == np.count_nonzero(np.any(coef != 0, axis=0))
+    # every row touches the non-zero columns of X (log-loss and squared-error
+    # gradients are never exactly 0), and no row touches the dead columns 3, 7, 11
+    alive = np.any(X != 0, axis=0)
+    assert report.touched == (int(alive.sum()),) * n_models == (9,) * n_models
+    assert report.never_touched == 3
+    assert report.touched_and_zero == tuple(np.count_nonzero((coef == 0) & alive, axis=1))
+    assert report.n_nonzero + sum(report.touched_and_zero) == n_models * 9  # dead ones are 0
+    assert sum(report.touched_and_zero) > 0  # the alpha is large enough for L1 to act
+    if store == "dense":  # (z, n) of every column and of the intercept
+        assert report.state_bytes == n_models * (12 + 1) * 2 * 8
+    else:  # a table of the columns seen: slots, keys, load
+        assert report.state_bytes > n_models * 9 * 2 * 8
+    assert report.coef_format == ("csr" if store == "sparse" else "dense")
+    assert report.coef_dense_bytes == coef.nbytes
+    assert report.coef_csr_bytes == csr_size(coef)
+
+
+def test_ftrl_float32_coef_and_sparsified_coef():
+    X, rng = tiny_data()
+    clf = SparseFTRLClassifier(alpha=0.02, random_state=0).fit(X.astype(np.float32),
+                                                               rng.randint(0, 2, 60))
+    dense = sparsity_report(clf)
+    assert dense.coef_dtype == "float32" and dense.coef_dense_bytes == 12 * 4
+    sparse = sparsity_report(clf.sparsify())
+    assert sparse.coef_format == "csr"
+    assert (sparse.nonzero, sparse.touched_and_zero) == (dense.nonzero, dense.touched_and_zero)
+
+
+def test_report_is_never_stale_after_partial_fit():
+    X, rng = tiny_data()
+    y = rng.randint(0, 2, 60)
+    clf = SparseFTRLClassifier(alpha=1e-4, penalty_scale="sum", random_state=0)
+    clf.partial_fit(X, y, classes=[0, 1])
+    before = sparsity_report(clf)
+    assert before.never_touched == 3
+    X2 = np.zeros_like(X)
+    X2[:, [3, 7]] = 1.0  # two columns seen for the first time
+    clf.partial_fit(X2, y)
+    after = sparsity_report(clf)
+    assert after.never_touched == 1
+    assert after.touched == (11,)
+    assert after.nonzero == tuple(clf.count_nonzero()) == tuple(np.count_nonzero(clf.coef_, axis=1))
+    assert after.nonzero != before.nonzero
+
+
+# ------------------------------------------------------------------ nnz_history_
+# ``nnz_history_``: a list of ``(t, nnz)`` with ``t`` the samples seen when it was
+# recorded and ``nnz`` the non-zero weights of each model then (a batch whose non-zeros
+# are not tiny next to the state is always recorded).
+@pytest.mark.parametrize("Est, classes", [(SparseFTRLRegressor, None),
+                                          (SparseFTRLClassifier, [0, 1]),
+                                          (SparseFTRLClassifier, [0, 1, 2])])
+def test_nnz_history_one_entry_per_fit_epoch(Est, classes):
+    X, rng = tiny_data()
+    y = rng.randint(0, len(classes), 60) if classes else X[:, 0] + rng.normal(size=60)
+    est = Est(alpha=0.02, random_state=0, max_iter=4, tol=None).fit(X, y)
+    history = est.nnz_history_
+    assert [t for t, _ in history] == [60, 120, 180, 240]
+    n_models = 1 if classes is None or len(classes) == 2 else len(classes)
+    assert all(len(nnz) == n_models for _, nnz in history)
+    np.testing.assert_array_equal(history[-1][1], est.count_nonzero())
+
+    # the same epochs by partial_fit: the count after each call is the one recorded
+    stream = Est(alpha=0.02, random_state=0)
+    kwargs = {"classes": classes} if classes else {}
+    for epoch in range(4):
+        stream.partial_fit(X, y, **kwargs)
+        assert len(stream.nnz_history_) == epoch + 1
+        t, nnz = stream.nnz_history_[-1]
+        assert t == stream.t_ == 60 * (epoch + 1)
+        np.testing.assert_array_equal(nnz, stream.count_nonzero())
+
+
+def test_nnz_history_restarts_with_fit_and_continues_with_warm_start():
+    X, rng = tiny_data()
+    y = rng.randint(0, 2, 60)
+    clf = SparseFTRLClassifier(alpha=0.02, random_state=0, max_iter=2, tol=None).fit(X, y)
+    clf.fit(X, y)
+    assert [t for t, _ in clf.nnz_history_] == [60, 120]
+    clf.set_params(warm_start=True).fit(X, y)
+    assert [t for t, _ in clf.nnz_history_] == [60, 120, 180, 240]
+    clf.partial_fit(X, y)
+    assert [t for t, _ in clf.nnz_history_] == [60, 120, 180, 240, 300]
+    assert not hasattr(clone(clf), "nnz_history_")
+
+
+def test_nnz_history_shows_l1_removing_weights_and_survives_pickle_and_sparsify():
+    X, rng = tiny_data(n_rows=200, n_features=40, dead=())
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    clf = SparseFTRLClassifier(alpha=0.02, random_state=0, max_iter=5, tol=None).fit(X, y)
+    counts = [int(np.sum(nnz)) for _, nnz in clf.nnz_history_]
+    assert counts[-1] < counts[0]  # mean-scaled lambda1 grows with t and prunes
+    restored = pickle.loads(pickle.dumps(clf.sparsify()))
+    assert [t for t, _ in restored.nnz_history_] == [t for t, _ in clf.nnz_history_]
+    assert [list(n) for _, n in restored.nnz_history_] == [list(n) for _, n in clf.nnz_history_]
+
+
+# ------------------------------------------------------------------------ the example
+def test_l1_vs_l2_example_writes_its_picture(shared_data, tmp_path, capsys):
+    path = Path(__file__).resolve().parents[1] / "examples" / "l1_vs_l2.py"
+    spec = importlib.util.spec_from_file_location("l1_vs_l2", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    out = tmp_path / "l1_vs_l2.png"
+    assert example.main(["--out", str(out), "--data", str(shared_data), "--epochs", "1"]) == 0
+    assert out.stat().st_size > 10_000
+    printed = capsys.readouterr().out
+    assert "FTRL L1" in printed and "FTRL L2" in printed and "exactly zero" in printed
+    assert example.main(["--out", str(out), "--data", str(tmp_path / "nowhere")]) == 0
+    assert "skipping" in capsys.readouterr().out
