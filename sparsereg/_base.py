@@ -25,7 +25,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from ._ftrl_fast import count_nonzero_weights, csr_summary, ftrl_epoch, lazy_weights, sparse_decision
+from ._ftrl_fast import (count_nonzero_weights, ftrl_epoch, indptr_summary, lazy_weights,
+                         sparse_decision)
 from ._losses import LOSS_CODES, UNBOUNDED_DERIVATIVE_LOSSES
 from .sparsity import sparsity_report as _sparsity_report
 from ._state import AUTO_SPARSE_BYTES, INCLUSION_CODES, INTERRUPTED, TABLE_FULL, FTRLState
@@ -39,7 +40,7 @@ def _as_kernel_csr(X):
     leaves ``(z_i, n_i)`` as they are), so the model is bit-identical. A CSR is
     copied only if a row repeats a column (duplicates must be summed to mean what
     scipy means by them) or its index arrays have two different integer types.
-    Returns ``(X, longest_row, largest |value|)``.
+    Returns ``(X, longest_row, bound on |values|)``.
     """
     if not sp.issparse(X):
         X = sp.csr_matrix(X)
@@ -47,8 +48,9 @@ def _as_kernel_csr(X):
         X = sp.csr_matrix(
             (X.data, X.indices.astype(np.int64), X.indptr.astype(np.int64)), shape=X.shape
         )
-    strictly_sorted, longest_row, max_abs = _check_csr(X)
-    if not strictly_sorted and not X.has_canonical_format:
+    longest_row, max_abs = _check_csr(X)
+    # safe only now that indptr and indices are known to be in bounds; scipy caches the answer
+    if not X.has_canonical_format:
         X = X.copy()
         X.sum_duplicates()
     return X, longest_row, max_abs
@@ -56,7 +58,10 @@ def _as_kernel_csr(X):
 
 def _check_csr(X):
     """Reject non-finite values and a hand-built CSR that would make the kernel read
-    or write out of bounds; return ``(strictly_sorted, longest_row, largest |value|)``."""
+    or write out of bounds; return ``(longest_row, bound)`` where every ``|x| <= bound``.
+
+    Whole-array reductions use NumPy (SIMD); only ``indptr`` is walked in compiled code.
+    """
     indptr, indices, data = X.indptr, X.indices, X.data
     n_rows, n_cols = X.shape
     if indptr.ndim != 1 or indptr.shape[0] != n_rows + 1:
@@ -69,15 +74,22 @@ def _check_csr(X):
             f"indptr[-1] ({indptr[-1]}) must equal len(indices) ({indices.shape[0]}) "
             f"and len(data) ({data.shape[0]})."
         )
-    indptr_ok, lo, hi, strictly_sorted, longest_row, max_abs, has_nan = csr_summary(data, indices,
-                                                                                   indptr)
+    indptr_ok, longest_row = indptr_summary(indptr, indices.shape[0])
     if not indptr_ok:
         raise ValueError("CSR indptr must be non-decreasing and within len(indices).")
-    if lo < 0 or hi >= n_cols:
-        raise ValueError(f"CSR column indices must lie in [0, {n_cols}); found indices in [{lo}, {hi}].")
-    if has_nan or not np.isfinite(max_abs):
-        raise ValueError("Input X contains NaN or infinity.")
-    return strictly_sorted, longest_row, max_abs
+    if indices.shape[0]:
+        lo, hi = indices.min(), indices.max()
+        if lo < 0 or hi >= n_cols:
+            raise ValueError(f"CSR column indices must lie in [0, {n_cols}); found indices in [{lo}, {hi}].")
+        # sum(x**2) >= max(x**2): one BLAS pass bounds every |x| and finds NaN/inf
+        squares = float(np.dot(data, data))
+        if np.isfinite(squares) and squares <= MAX_MAGNITUDE**2:
+            return longest_row, np.sqrt(squares)
+        smallest, largest = float(data.min()), float(data.max())  # NaN propagates
+        if not (np.isfinite(smallest) and np.isfinite(largest)):
+            raise ValueError("Input X contains NaN or infinity.")
+        return longest_row, max(-smallest, largest)
+    return longest_row, 0.0
 
 
 _IN_ORDER = np.empty(0, dtype=np.int64)
@@ -345,11 +357,11 @@ class _BaseFTRL(BaseEstimator):
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
         )
-        X, longest_row, x_max = _as_kernel_csr(X)
-        self._check_gradient_scale(x_max, y, sample_weight)
+        X, longest_row, x_bound = _as_kernel_csr(X)
+        self._check_gradient_scale(X, x_bound, y, sample_weight)
         return X, y, sample_weight, longest_row
 
-    def _check_gradient_scale(self, x_max, y, sample_weight):
+    def _check_gradient_scale(self, X, x_bound, y, sample_weight):
         """Refuse data whose gradients, squared and summed, could overflow (e.g. |x| = 1e300).
 
         A gradient is ``sample_weight * loss'(p, y) * x``. For the losses whose
@@ -359,8 +371,15 @@ class _BaseFTRL(BaseEstimator):
         w_max = float(sample_weight.max()) if sample_weight.size else 0.0
         y_max = float(np.abs(y).max()) if self._y_validation_kwargs() and y.size else 1.0
         grows_with_p = self.loss in UNBOUNDED_DERIVATIVE_LOSSES
-        scale = x_max * max(x_max, 1.0) if grows_with_p else x_max
-        if scale * w_max * max(y_max, 1.0) > MAX_MAGNITUDE or max(w_max, y_max) > MAX_MAGNITUDE:
+
+        def too_large(x_max):
+            scale = x_max * max(x_max, 1.0) if grows_with_p else x_max
+            return scale * w_max * max(y_max, 1.0) > MAX_MAGNITUDE or max(w_max, y_max) > MAX_MAGNITUDE
+
+        x_max = x_bound
+        if too_large(x_bound) and X.nnz:  # the bound is loose: look at the real largest |x|
+            x_max = max(-float(X.data.min()), float(X.data.max()))
+        if too_large(x_max):
             raise ValueError(
                 f"|X| up to {x_max:.3g}, sample_weight up to {w_max:.3g} and |y| up to {y_max:.3g} "
                 f"make gradients{' (which grow like |x|**2 for this loss)' if grows_with_p else ''} "

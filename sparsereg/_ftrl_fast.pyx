@@ -438,41 +438,21 @@ def count_nonzero_weights(const double[:, ::1] zn, double l1):
     return nnz
 
 
-def csr_summary(const cython.floating[::1] data, const index_t[::1] indices,
-                const index_t[::1] indptr):
-    """One pass over a CSR matrix's arrays for the validation done in Python.
+def indptr_summary(const index_t[::1] indptr, int64_t nnz):
+    """Walk a CSR ``indptr`` for the validation done in Python.
 
-    ``indptr`` must have at least one entry and ``len(data) == len(indices)``
-    (checked by the caller first). Returns ``(indptr_ok, min_index, max_index,
-    strictly_sorted, longest_row, max_abs_value, has_nan)``: ``indptr_ok`` when it
-    never decreases nor points past ``indices``; ``strictly_sorted`` when every
-    row's indices increase (so no row repeats a column).
+    Returns ``(ok, longest_row)``: ``ok`` when it starts at 0, never decreases and
+    never points past ``nnz``, so that every row's slice of ``indices`` is in bounds.
     """
     cdef:
-        int64_t r, k, start, end, n_rows = indptr.shape[0] - 1, nnz = indices.shape[0]
-        int64_t lo = 0, hi = -1, longest = 0, previous, current
-        bint indptr_ok = True, sorted_rows = True, nan = False
-        double biggest = 0.0, v
-    if nnz > 0:
-        lo = hi = indices[0]
+        int64_t r, length, longest = 0
+        bint ok = indptr[0] == 0
     with nogil:
-        for k in range(nnz):
-            v = fabs(data[k])
-            biggest = v if v > biggest else biggest
-            nan |= v != v
-        for r in range(n_rows):
-            start = indptr[r]
-            end = indptr[r + 1]
-            if start < 0 or end < start or end > nnz:
-                indptr_ok = False
+        for r in range(indptr.shape[0] - 1):
+            length = indptr[r + 1] - indptr[r]
+            if length < 0 or indptr[r + 1] > nnz:
+                ok = False
                 break
-            if end - start > longest:
-                longest = end - start
-            previous = -1
-            for k in range(start, end):
-                current = indices[k]
-                lo = current if current < lo else lo
-                hi = current if current > hi else hi
-                sorted_rows &= current > previous
-                previous = current
-    return indptr_ok, lo, hi, sorted_rows, longest, biggest, nan
+            if length > longest:
+                longest = length
+    return ok, longest

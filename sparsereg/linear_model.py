@@ -553,12 +553,13 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
                 f"The number of classes has to be greater than one; got {len(classes)} class."
             )
         y_index = np.searchsorted(classes, y)
-        y_index = np.clip(y_index, 0, len(classes) - 1)
-        unknown = classes[y_index] != y
-        if np.any(unknown):
-            raise ValueError(
-                f"y contains labels not in classes {classes!r}: {np.unique(y[unknown])!r}"
-            )
+        if for_partial_fit or not first_call:  # fit's classes come from y itself
+            y_index = np.clip(y_index, 0, len(classes) - 1)
+            unknown = classes[y_index] != y
+            if np.any(unknown):
+                raise ValueError(
+                    f"y contains labels not in classes {classes!r}: {np.unique(y[unknown])!r}"
+                )
         if self.class_weight is None or len(y) == 0:
             class_weight = np.ones(len(classes))
         else:
