@@ -32,7 +32,7 @@ from .sparsity import sparsity_report as _sparsity_report
 from ._state import AUTO_SPARSE_BYTES, INCLUSION_CODES, INTERRUPTED, TABLE_FULL, FTRLState
 
 
-def _as_kernel_csr(X):
+def _as_kernel_csr(X, values=True):
     """The CSR matrix the kernel reads, sharing memory with ``X`` whenever possible.
 
     ``X`` has been through ``validate_data`` (CSR of float32/float64, or dense).
@@ -40,7 +40,8 @@ def _as_kernel_csr(X):
     leaves ``(z_i, n_i)`` as they are), so the model is bit-identical. A CSR is
     copied only if a row repeats a column (duplicates must be summed to mean what
     scipy means by them) or its index arrays have two different integer types.
-    Returns ``(X, longest_row, bound on |values|)``.
+    Returns ``(X, longest_row, bound on |values|)``; ``values=False`` skips the check
+    of the values (prediction, where ``validate_data`` has checked them) and gives 0.0.
     """
     if not sp.issparse(X):
         X = sp.csr_matrix(X)
@@ -48,7 +49,7 @@ def _as_kernel_csr(X):
         X = sp.csr_matrix(
             (X.data, X.indices.astype(np.int64), X.indptr.astype(np.int64)), shape=X.shape
         )
-    longest_row, max_abs = _check_csr(X)
+    longest_row, max_abs = _check_csr(X, values=values)
     # safe only now that indptr and indices are known to be in bounds; scipy caches the answer
     if not X.has_canonical_format:
         X = X.copy()
@@ -56,7 +57,7 @@ def _as_kernel_csr(X):
     return X, longest_row, max_abs
 
 
-def _check_csr(X):
+def _check_csr(X, values=True):
     """Reject non-finite values and a hand-built CSR that would make the kernel read
     or write out of bounds; return ``(longest_row, bound)`` where every ``|x| <= bound``.
 
@@ -81,6 +82,8 @@ def _check_csr(X):
         lo, hi = indices.min(), indices.max()
         if lo < 0 or hi >= n_cols:
             raise ValueError(f"CSR column indices must lie in [0, {n_cols}); found indices in [{lo}, {hi}].")
+        if not values:
+            return longest_row, 0.0
         # sum(x**2) >= max(x**2): one BLAS pass bounds every |x| and finds NaN/inf
         squares = float(np.dot(data, data))
         if np.isfinite(squares) and squares <= MAX_MAGNITUDE**2:
@@ -557,7 +560,7 @@ class _BaseFTRL(BaseEstimator):
     def _validate_X_predict(self, X):
         X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32],
                           accept_large_sparse=True, reset=False)
-        return _as_kernel_csr(X)[0] if sp.issparse(X) else X
+        return _as_kernel_csr(X, values=False)[0] if sp.issparse(X) else X
 
     def _decision(self, X, coef, intercept):
         """Scores of shape (n_samples, n_models) for weights ``coef`` (dense or CSR)."""
