@@ -417,10 +417,10 @@ class _BaseFTRL(BaseEstimator):
         def one_model(k, order, t_start):
             loss, row = 0.0, 0
             while True:
-                zn, keys, table, bloom, intercept_zn = state.kernel_arrays(k)
+                zn, table, bloom, intercept_zn = state.kernel_arrays(k)
                 part, row, status = ftrl_epoch(X.data, X.indices, X.indptr, targets[k], weights[k],
-                                               order, zn, keys, table, bloom, intercept_zn,
-                                               scratch[k], slots[k], hyper, t_start, row)
+                                               order, zn, table, bloom, intercept_zn, scratch[k],
+                                               slots[k], hyper, t_start, row)
                 loss += part
                 if status == TABLE_FULL:
                     state.grow(k, room=longest_row)

@@ -7,10 +7,12 @@ a loss is a pair of small ``nogil`` functions picked by an int code.
 
 State layout: one ``(z, n)`` pair per slot, interleaved so that one cache line
 fetch serves both (the loop is bound by memory access, see
-``../shared/PERFORMANCE.md``). In the dense store slot ``j`` is column ``j``. In
-the sparse store ``keys[s]`` names the column held in slot ``s`` (``EMPTY`` when
-free): an open-addressing table with linear probing that holds only the columns
-seen, so memory grows with the data and not with the hash space. The intercept is
+``../shared/PERFORMANCE.md``). In the dense store, row ``j`` of ``zn`` is
+``(z_j, n_j)`` of column ``j``. In the sparse store, row ``s`` of ``zn`` is
+``(column, z, n)``, the column's int64 bits first (``EMPTY`` when free): an
+open-addressing table with linear probing that holds only the columns seen, so
+memory grows with the data and not with the hash space, and one cache line
+usually serves a lookup and its update. The intercept is
 one more coordinate with its own ``(z, n)`` in ``intercept_zn`` and no L1/L2.
 
 Probabilistic feature inclusion (McMahan et al. 2013, section 4.1) decides, in the
@@ -96,11 +98,17 @@ cdef inline uint64_t mix64(uint64_t x) noexcept nogil:
     return x
 
 
-cdef inline int64_t probe(const int64_t *keys, uint64_t mask, int64_t column) noexcept nogil:
-    """The slot holding ``column``, or the free slot where it would go."""
+cdef inline int64_t key_of(const double *row) noexcept nogil:
+    return (<const int64_t *>row)[0]
+
+
+cdef inline int64_t probe(const double *table, uint64_t mask, int64_t column) noexcept nogil:
+    """The table row holding ``column``, or the free row where it would go."""
     cdef uint64_t s = mix64(<uint64_t>column) & mask
-    while keys[s] != column and keys[s] != EMPTY:
+    cdef int64_t key = key_of(table + 3 * s)
+    while key != column and key != EMPTY:
         s = (s + 1) & mask
+        key = key_of(table + 3 * s)
     return <int64_t>s
 
 
@@ -211,6 +219,26 @@ cdef inline double loss_derivative(int loss, double p, double y, double eps) noe
     return 0.0
 
 
+cdef inline double loss_and_derivative(int loss, double p, double y, double eps,
+                                      double *derivative) noexcept nogil:
+    """Loss and d loss / d p together: log loss shares its exponential."""
+    cdef double z, e
+    if loss == LOG_LOSS:
+        z = p * y
+        if z > 18.0:
+            e = exp(-z)
+            derivative[0] = -y * e
+            return e
+        if z < -18.0:
+            derivative[0] = -y
+            return -z
+        e = exp(-z)
+        derivative[0] = -y * e / (1.0 + e)
+        return log(1.0 + e)
+    derivative[0] = loss_derivative(loss, p, y, eps)
+    return loss_value(loss, p, y, eps)
+
+
 cdef inline double lazy_weight(double z, double sqrt_n, double inv_eta0, double beta,
                                double l1, double l2) noexcept nogil:
     # |z| <= lambda1 is the whole sparsity story: the weight is exactly zero.
@@ -227,7 +255,6 @@ def ftrl_epoch(
     const double[::1] sample_weight,
     const int64_t[::1] order,
     double[:, ::1] zn,
-    int64_t[::1] keys,
     int64_t[::1] table,
     uint8_t[::1] bloom,
     double[::1] intercept_zn,
@@ -239,11 +266,11 @@ def ftrl_epoch(
 ):
     """Run Algorithm 1 over the rows ``order[start_row:]``, updating the state in place.
 
-    Dense store: ``keys`` is empty and ``zn`` has a slot per column. Sparse store:
-    ``keys``/``zn`` are the table (a power-of-two number of slots) and
+    Dense store: ``zn`` has two columns and a row per column of ``X``. Sparse store:
+    ``zn`` has three columns and a power-of-two number of rows, and
     ``table = [columns held, most columns allowed]``; ``bloom`` holds the counters
     of Bloom inclusion (a power-of-two length, or empty). ``scratch`` and ``slots``
-    hold at least the longest row's worth of ``(w_i, sqrt(n_i))`` and slot numbers.
+    hold at least the longest row's worth of ``(w_i, sqrt(n_i))`` and row numbers.
     An empty ``order`` means every row in storage order. ``t0`` is the number of
     samples seen before ``order[0]``.
 
@@ -254,23 +281,22 @@ def ftrl_epoch(
     """
     cdef:
         bint in_order = order.shape[0] == 0
-        bint sparse = keys.shape[0] > 0
+        bint sparse = zn.shape[1] == 3
         int64_t n_rows = indptr.shape[0] - 1 if in_order else order.shape[0]
-        int64_t r, row, ahead, k, start, length, slot_index
+        int64_t r, row, ahead, k, start, length, s
         int64_t t = t0 + start_row
-        uint64_t mask = <uint64_t>keys.shape[0] - 1
+        uint64_t mask = <uint64_t>zn.shape[0] - 1
         uint64_t bloom_mask = <uint64_t>bloom.shape[0] - 1
         double inv_eta0 = 1.0 / hp.eta0
         double beta = hp.beta
         double l1 = hp.l1
         double l2 = hp.l2
-        double p, g, gi, w, w0, sq0, n_new, sqrt_new, loss_sum = 0.0
+        double p, g, dloss, gi, w, w0, sq0, n_new, sqrt_new, loss_sum = 0.0
         int status = DONE
         # raw pointers: the loop is bound by memory access, keep the address arithmetic minimal
         double *state = &zn[0, 0]
-        int64_t *table_keys = &keys[0] if sparse else NULL
         uint8_t *counters = &bloom[0] if bloom.shape[0] > 0 else NULL
-        double *slot
+        double *slot          # points at (z, n) of a column
         double *buf = &scratch[0, 0]
         int64_t *where = &slots[0]
         const cython.floating *x
@@ -293,10 +319,10 @@ def ftrl_epoch(
             if r + PREFETCH_ROWS < n_rows:
                 ahead = r + PREFETCH_ROWS if in_order else order[r + PREFETCH_ROWS]
                 for k in range(indptr[ahead], indptr[ahead + 1]):
-                    if sparse:
-                        slot_index = mix64(<uint64_t>indices[k]) & mask
-                        sr_prefetch(table_keys + slot_index)
-                        sr_prefetch(state + 2 * slot_index)
+                    if sparse:  # a 24-byte row may straddle two cache lines: fetch both ends
+                        slot = state + 3 * (mix64(<uint64_t>indices[k]) & mask)
+                        sr_prefetch(slot)
+                        sr_prefetch(slot + 2)
                     else:
                         sr_prefetch(state + 2 * indices[k])
 
@@ -316,38 +342,39 @@ def ftrl_epoch(
             p = w0
             for k in range(length):
                 if sparse:
-                    slot_index = probe(table_keys, mask, cols[k])
-                    if table_keys[slot_index] == EMPTY:
+                    s = probe(state, mask, cols[k])
+                    if key_of(state + 3 * s) == EMPTY:
                         where[k] = -1  # not in the table: weight 0, sqrt(n) 0
                         buf[2 * k] = 0.0
                         buf[2 * k + 1] = 0.0
                         continue
-                    where[k] = slot_index
+                    where[k] = s
+                    slot = state + 3 * s + 1
                 else:
-                    slot_index = cols[k]
-                slot = state + 2 * slot_index
+                    slot = state + 2 * cols[k]
                 buf[2 * k + 1] = sqrt(slot[1])
                 w = lazy_weight(slot[0], buf[2 * k + 1], inv_eta0, beta, l1, l2)
                 buf[2 * k] = w
                 p += w * x[k]
 
-            loss_sum += sample_weight[row] * loss_value(hp.loss, p, y[row], hp.epsilon)
-            g = sample_weight[row] * loss_derivative(hp.loss, p, y[row], hp.epsilon)
+            loss_sum += sample_weight[row] * loss_and_derivative(hp.loss, p, y[row], hp.epsilon,
+                                                                 &dloss)
+            g = sample_weight[row] * dloss
             if g == 0.0:
                 continue  # g_i = 0 and sigma_i = 0: the update would leave (z, n) as is
 
             for k in range(length):
                 if sparse:
-                    slot_index = where[k]
-                    if slot_index < 0:
+                    s = where[k]
+                    if s < 0:
                         if not admit(&hp, counters, bloom_mask, cols[k], t):
                             continue
-                        slot_index = probe(table_keys, mask, cols[k])
-                        table_keys[slot_index] = cols[k]
+                        s = probe(state, mask, cols[k])
+                        (<int64_t *>(state + 3 * s))[0] = cols[k]
                         table[0] += 1
+                    slot = state + 3 * s + 1
                 else:
-                    slot_index = cols[k]
-                slot = state + 2 * slot_index
+                    slot = state + 2 * cols[k]
                 gi = g * x[k]
                 n_new = slot[1] + gi * gi
                 sqrt_new = sqrt(n_new)
@@ -363,19 +390,19 @@ def ftrl_epoch(
     return loss_sum, r, status
 
 
-def rehash(const int64_t[::1] old_keys, const double[:, ::1] old_zn,
-           int64_t[::1] new_keys, double[:, ::1] new_zn):
-    """Move every held column of one table into a larger, empty one."""
+def rehash(const double[:, ::1] old_table, double[:, ::1] new_table):
+    """Move every held column of a sparse-store table into a larger, empty one."""
     cdef:
-        int64_t s, target
-        uint64_t mask = <uint64_t>new_keys.shape[0] - 1
+        int64_t s, target, key
+        uint64_t mask = <uint64_t>new_table.shape[0] - 1
     with nogil:
-        for s in range(old_keys.shape[0]):
-            if old_keys[s] != EMPTY:
-                target = probe(&new_keys[0], mask, old_keys[s])
-                new_keys[target] = old_keys[s]
-                new_zn[target, 0] = old_zn[s, 0]
-                new_zn[target, 1] = old_zn[s, 1]
+        for s in range(old_table.shape[0]):
+            key = key_of(&old_table[s, 0])
+            if key != EMPTY:
+                target = probe(&new_table[0, 0], mask, key)
+                (<int64_t *>&new_table[target, 0])[0] = key
+                new_table[target, 1] = old_table[s, 1]
+                new_table[target, 2] = old_table[s, 2]
 
 
 def sparse_decision(const cython.floating[::1] data, const index_t[::1] indices,
@@ -416,25 +443,31 @@ def lazy_weights(
     double l1,
     double l2,
 ):
-    """Write the weights that the state ``zn`` stands for into ``out``; return the non-zero count."""
+    """Write the weight of each row of a state (dense or sparse store) into ``out``.
+
+    ``z`` and ``n`` are the last two columns of ``zn``; a free row of the sparse
+    store has ``z = n = 0`` and so weight 0. Returns the non-zero count.
+    """
     cdef:
-        int64_t j, n_features = zn.shape[0], nnz = 0
+        int64_t j, n_slots = zn.shape[0], nnz = 0
+        int z_col = zn.shape[1] - 2
         double inv_eta0 = 1.0 / eta0
         double w
     with nogil:
-        for j in range(n_features):
-            w = lazy_weight(zn[j, 0], sqrt(zn[j, 1]), inv_eta0, beta, l1, l2)
+        for j in range(n_slots):
+            w = lazy_weight(zn[j, z_col], sqrt(zn[j, z_col + 1]), inv_eta0, beta, l1, l2)
             out[j] = <cython.floating>w
             nnz += w != 0.0
     return nnz
 
 
 def count_nonzero_weights(const double[:, ::1] zn, double l1):
-    """Number of coordinates whose weight is non-zero, ``|z_j| > l1``, without writing them."""
+    """Number of rows of a state whose weight is non-zero, ``|z| > l1``, without writing them."""
     cdef int64_t j, nnz = 0
+    cdef int z_col = zn.shape[1] - 2
     with nogil:
         for j in range(zn.shape[0]):
-            nnz += fabs(zn[j, 0]) > l1
+            nnz += fabs(zn[j, z_col]) > l1
     return nnz
 
 

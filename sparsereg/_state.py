@@ -1,10 +1,12 @@
 """Where the FTRL state ``(z, n)`` lives: a dense array per model, or a table of the columns seen.
 
 The dense store costs 16 bytes per column of the hash space before a row is read
-(4.3 GB at 2**28 columns). The sparse store is an open-addressing table that holds
-only the columns that entered the model: 24 bytes (key + ``z`` + ``n``) per slot,
-kept at most half full, so 48 to 96 bytes per column held. Both give bit-identical
-models on the same data; the kernel (``_ftrl_fast.ftrl_epoch``) runs either.
+(4.3 GB at 2**28 columns): ``zn[k]`` has a row ``(z, n)`` per column. The sparse
+store is an open-addressing table that holds only the columns that entered the
+model: ``zn[k]`` has rows ``(column, z, n)`` (the column's int64 bits in a float64
+slot), 24 bytes each, kept at most half full, so 48 to 96 bytes per column held.
+Both give bit-identical models on the same data; the kernel
+(``_ftrl_fast.ftrl_epoch``) runs either.
 """
 
 import numpy as np
@@ -15,13 +17,18 @@ INCLUSION_CODES = {None: 0, "poisson": 1, "bloom": 2}
 # ftrl_epoch's status codes
 DONE, TABLE_FULL, INTERRUPTED = 0, 1, 2
 EMPTY = -1
-_NO_KEYS = np.empty(0, dtype=np.int64)
 _NO_TABLE = np.zeros(2, dtype=np.int64)
 _NO_BLOOM = np.empty(0, dtype=np.uint8)
 _FIRST_CAPACITY = 1 << 12
 
 # 'auto' chooses the sparse store above this many bytes of dense state (16 x 2**24 = 256 MiB)
 AUTO_SPARSE_BYTES = 16 * 2**24
+
+
+def _empty_table(capacity):
+    table = np.zeros((capacity, 3))
+    table.view(np.int64)[:, 0] = EMPTY
+    return table
 
 
 class FTRLState:
@@ -45,13 +52,11 @@ class FTRLState:
         self.seed = int(seed)
         self.intercept_zn = np.zeros((n_models, 2))
         if self.sparse:
-            self.zn = [np.zeros((_FIRST_CAPACITY, 2)) for _ in range(n_models)]
-            self.keys = [np.full(_FIRST_CAPACITY, EMPTY, dtype=np.int64) for _ in range(n_models)]
+            self.zn = [_empty_table(_FIRST_CAPACITY) for _ in range(n_models)]
             self.table = [np.array([0, _FIRST_CAPACITY // 2], dtype=np.int64) for _ in range(n_models)]
         else:
             # np.zeros gets zeroed pages from the OS: untouched columns cost no RAM until written
             self.zn = [np.zeros((self.n_features, 2)) for _ in range(n_models)]
-            self.keys = [_NO_KEYS] * n_models
             self.table = [_NO_TABLE] * n_models
         self.bloom = [np.zeros(bloom_size, dtype=np.uint8) if bloom_size else _NO_BLOOM
                       for _ in range(n_models)]
@@ -62,24 +67,27 @@ class FTRLState:
 
     def kernel_arrays(self, k):
         """The state arrays of model ``k`` in the order ``ftrl_epoch`` takes them."""
-        return self.zn[k], self.keys[k], self.table[k], self.bloom[k], self.intercept_zn[k]
+        return self.zn[k], self.table[k], self.bloom[k], self.intercept_zn[k]
+
+    def keys(self, k):
+        """The column held in each row of model ``k``'s table (``EMPTY`` if free)."""
+        return self.zn[k].view(np.int64)[:, 0]
 
     def grow(self, k, room):
         """Enlarge model ``k``'s table until ``room`` more columns fit under half load."""
-        held, capacity = int(self.table[k][0]), self.keys[k].shape[0]
+        held, capacity = int(self.table[k][0]), self.zn[k].shape[0]
         while capacity // 2 - held < room:
             capacity *= 2
-        keys = np.full(capacity, EMPTY, dtype=np.int64)
-        zn = np.zeros((capacity, 2))
-        rehash(self.keys[k], self.zn[k], keys, zn)
-        self.keys[k], self.zn[k] = keys, zn
+        bigger = _empty_table(capacity)
+        rehash(self.zn[k], bigger)
+        self.zn[k] = bigger
         self.table[k] = np.array([held, capacity // 2], dtype=np.int64)
 
     def copy(self):
         twin = FTRLState.__new__(FTRLState)
         twin.__dict__.update(self.__dict__)
         twin.intercept_zn = self.intercept_zn.copy()
-        for name in ["zn", "keys", "table", "bloom"]:
+        for name in ["zn", "table", "bloom"]:
             setattr(twin, name, [a.copy() if a.size else a for a in getattr(self, name)])
         return twin
 
@@ -88,19 +96,19 @@ class FTRLState:
         """Bytes of every array the state holds (tables, Bloom filters, intercepts)."""
         arrays = [self.intercept_zn, *self.zn, *self.bloom]
         if self.sparse:
-            arrays += [*self.keys, *self.table]
+            arrays += self.table
         return int(sum(a.nbytes for a in arrays))
 
     def columns_held(self, k):
         """Sorted columns with a slot in model ``k`` (every column in the dense store)."""
         if not self.sparse:
             return np.arange(self.n_features)
-        keys = self.keys[k]
+        keys = self.keys(k)
         return np.sort(keys[keys != EMPTY])
 
     def _slot_order(self, k):
         """Slots of the held columns of model ``k``, sorted by column."""
-        keys = self.keys[k]
+        keys = self.keys(k)
         held = np.flatnonzero(keys != EMPTY)
         return held[np.argsort(keys[held], kind="stable")]
 
@@ -110,7 +118,7 @@ class FTRLState:
         lazy_weights(self.zn[k], w, eta0, beta, l1, l2)
         if self.sparse:
             slots = self._slot_order(k)
-            columns, w = self.keys[k][slots], w[slots]
+            columns, w = self.keys(k)[slots], w[slots]
         else:
             columns = np.arange(self.n_features)
         alive = w != 0.0
@@ -118,12 +126,12 @@ class FTRLState:
 
     def touched(self, k):
         """Boolean mask over ``columns_held(k)``: a non-zero gradient reached it (``n > 0``)."""
-        zn = self.zn[k] if not self.sparse else self.zn[k][self._slot_order(k)]
+        zn = self.zn[k] if not self.sparse else self.zn[k][self._slot_order(k), 1:]
         return zn[:, 1] > 0
 
     def z_held(self, k):
         """``z`` of the columns in ``columns_held(k)``."""
-        zn = self.zn[k] if not self.sparse else self.zn[k][self._slot_order(k)]
+        zn = self.zn[k] if not self.sparse else self.zn[k][self._slot_order(k), 1:]
         return zn[:, 0]
 
     def to_dense(self):
@@ -132,7 +140,7 @@ class FTRLState:
         for k in range(self.n_models):
             if self.sparse:
                 slots = self._slot_order(k)
-                out[k, self.keys[k][slots]] = self.zn[k][slots]
+                out[k, self.keys(k)[slots]] = self.zn[k][slots, 1:]
             else:
                 out[k] = self.zn[k]
         return out
