@@ -3,6 +3,9 @@
 The codes mirror the ``cdef enum`` at the top of ``_ftrl_fast.pyx``.
 """
 
+import numpy as np
+from scipy.special import expit
+
 LOSS_CODES = {
     "squared_error": 0,
     "huber": 1,
@@ -28,3 +31,23 @@ PROBABILISTIC_LOSSES = ("log_loss", "modified_huber")
 
 # losses whose derivative grows with the prediction, so that gradients scale like |x|**2
 UNBOUNDED_DERIVATIVE_LOSSES = ("squared_error", "squared_epsilon_insensitive", "squared_hinge")
+
+
+def one_vs_rest_probabilities(scores, loss):
+    """Class probabilities from one-vs-rest margins, as ``SGDClassifier`` computes them.
+
+    ``loss='log_loss'``: the sigmoid of each margin; ``'modified_huber'``:
+    ``(clip(margin, -1, 1) + 1) / 2``. Binary margins (1-D) give two columns;
+    multiclass rows are normalised to sum to one (uniform where every class got 0).
+    """
+    if loss == "log_loss":
+        prob = expit(scores)
+    else:
+        prob = (np.clip(scores, -1.0, 1.0) + 1.0) / 2.0
+    if prob.ndim == 1:
+        return np.column_stack([1.0 - prob, prob])
+    row_sum = prob.sum(axis=1, keepdims=True)
+    all_zero = row_sum[:, 0] == 0
+    prob[all_zero] = 1.0
+    row_sum[all_zero] = prob.shape[1]
+    return prob / row_sum

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit
 from sklearn.base import is_classifier, is_regressor
 from sklearn.utils import check_array
 from sklearn.utils.extmath import softmax
 from sklearn.utils.validation import check_is_fitted
 
+from ._losses import one_vs_rest_probabilities
 from .sparsity import _format_bytes
 
 __all__ = ["ExportSizes", "ExportedLinearModel", "export_model", "export_sizes", "load_model"]
@@ -344,17 +344,8 @@ class ExportedLinearModel:
         scores = self.decision_function(X)
         if self.proba == "softmax":
             return softmax(scores, copy=False)
-        if self.proba == "ovr_logistic":
-            prob = expit(scores)
-        else:
-            prob = (np.clip(scores, -1.0, 1.0) + 1.0) / 2.0
-        if prob.ndim == 1:
-            return np.column_stack([1.0 - prob, prob])
-        row_sum = prob.sum(axis=1, keepdims=True)
-        all_zero = row_sum[:, 0] == 0
-        prob[all_zero] = 1.0
-        row_sum[all_zero] = prob.shape[1]
-        return prob / row_sum
+        return one_vs_rest_probabilities(scores, "log_loss" if self.proba == "ovr_logistic"
+                                         else "modified_huber")
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`.

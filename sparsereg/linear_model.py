@@ -3,7 +3,6 @@
 from numbers import Integral
 
 import numpy as np
-from scipy.special import expit
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils import compute_class_weight
@@ -13,7 +12,12 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import _BaseFTRL
-from ._losses import CLASSIFICATION_LOSSES, PROBABILISTIC_LOSSES, REGRESSION_LOSSES
+from ._losses import (
+    CLASSIFICATION_LOSSES,
+    PROBABILISTIC_LOSSES,
+    REGRESSION_LOSSES,
+    one_vs_rest_probabilities,
+)
 
 _SHARED_PARAMETERS_DOC = """
     penalty : {'l1', 'l2', 'elasticnet', None}, default='l1'
@@ -122,6 +126,24 @@ _SHARED_PARAMETERS_DOC = """
         Counters (one byte each, rounded up to a power of two) of the Bloom filter
         of each model, for ``inclusion='bloom'``; collisions let a column in early."""
 
+_SHARED_ATTRIBUTES_DOC = """    n_iter_ : int
+        Epochs run by the last ``fit`` (1 after ``partial_fit``).
+
+    t_ : int
+        Training samples seen so far, over all epochs and ``partial_fit`` calls.
+
+    nnz_history_ : list of (int, tuple of int)
+        ``(t_, non-zero weights per model)`` after each epoch of ``fit`` and each
+        ``partial_fit`` call. Counting is a pass over the state, so when a batch is
+        tiny next to the state (fewer than one non-zero per 32 slots) a call is
+        recorded only once ``t_`` has grown by 10 % since the last record.
+
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during ``fit``, when X has string column names."""
+
 _SHARED_NOTES_DOC = """
     FTRL-Proximal (McMahan et al. 2013, Algorithm 1) keeps two numbers per
     coordinate: ``z_i``, the sum of gradients corrected by the proximal terms, and
@@ -183,23 +205,7 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
     intercept_ : ndarray of shape (1,)
         The intercept.
 
-    n_iter_ : int
-        Epochs run by the last ``fit`` (1 after ``partial_fit``).
-
-    t_ : int
-        Training samples seen so far, over all epochs and ``partial_fit`` calls.
-
-    nnz_history_ : list of (int, tuple of int)
-        ``(t_, non-zero weights per model)`` after each epoch of ``fit`` and each
-        ``partial_fit`` call. Counting is a pass over the state, so when a batch is
-        tiny next to the state (fewer than one non-zero per 32 slots) a call is
-        recorded only once ``t_`` has grown by 10 % since the last record.
-
-    n_features_in_ : int
-        Number of features seen during ``fit``.
-
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during ``fit``, when X has string column names.
+{_SHARED_ATTRIBUTES_DOC}
 
     See Also
     --------
@@ -409,23 +415,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
     classes_ : ndarray of shape (n_classes,)
         The class labels.
 
-    n_iter_ : int
-        Epochs run by the last ``fit`` (1 after ``partial_fit``).
-
-    t_ : int
-        Training samples seen so far, over all epochs and ``partial_fit`` calls.
-
-    nnz_history_ : list of (int, tuple of int)
-        ``(t_, non-zero weights per model)`` after each epoch of ``fit`` and each
-        ``partial_fit`` call. Counting is a pass over the state, so when a batch is
-        tiny next to the state (fewer than one non-zero per 32 slots) a call is
-        recorded only once ``t_`` has grown by 10 % since the last record.
-
-    n_features_in_ : int
-        Number of features seen during ``fit``.
-
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during ``fit``, when X has string column names.
+{_SHARED_ATTRIBUTES_DOC}
 
     See Also
     --------
@@ -699,18 +689,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         proba : ndarray of shape (n_samples, n_classes)
             Probability of each class, in the order of ``classes_``.
         """
-        scores = self.decision_function(X)
-        if self.loss == "log_loss":
-            prob = expit(scores)
-        else:
-            prob = (np.clip(scores, -1.0, 1.0) + 1.0) / 2.0
-        if prob.ndim == 1:
-            return np.column_stack([1.0 - prob, prob])
-        row_sum = prob.sum(axis=1, keepdims=True)
-        all_zero = row_sum[:, 0] == 0
-        prob[all_zero] = 1.0
-        row_sum[all_zero] = prob.shape[1]
-        return prob / row_sum
+        return one_vs_rest_probabilities(self.decision_function(X), self.loss)
 
     @available_if(_has_proba)
     def predict_log_proba(self, X):
