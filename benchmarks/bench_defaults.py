@@ -79,7 +79,7 @@ def main(argv=None):
     if not DATA.is_dir():
         print(f"skipping: shared datasets not found at {DATA}")
         return
-    alphas = [1e-5, 1e-3] if a.quick else [1e-7, 1e-6, 1e-5, 1e-4, 1e-3]
+    alphas = [1e-4, 1e-3] if a.quick else [1e-7, 1e-6, 1e-5, 1e-4, 1e-3]
     etas = [0.1, 1.0] if a.quick else [0.03, 0.1, 0.3, 1.0]
     start = time.perf_counter()
     data = a9a()

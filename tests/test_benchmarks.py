@@ -66,3 +66,16 @@ def test_bench_regression_quick():
 def test_bench_predict_quick():
     out = load("bench_predict").main(["--quick"])
     assert all(s > 0 and g > 0 for s, g in out.values())
+
+
+def test_bench_memory_quick(capsys):
+    load("bench_memory").main(["--quick"])
+    text = capsys.readouterr().out
+    for heading in ["California housing", "2**31 columns", "sparse / dense", "probabilistic inclusion"]:
+        assert heading in text
+
+
+@pytest.mark.skipif(not (DATA / "libsvm_a9a" / "a9a").exists(), reason="a9a not in ../shared/data")
+def test_bench_defaults_quick(capsys):
+    load("bench_defaults").main(["--quick"])
+    assert capsys.readouterr().out.count("best: alpha=") == 2
