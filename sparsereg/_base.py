@@ -85,7 +85,8 @@ def _check_csr(X, values=True):
         if not values:
             return longest_row, 0.0
         # sum(x**2) >= max(x**2): one BLAS pass bounds every |x| and finds NaN/inf
-        squares = float(np.dot(data, data))
+        with np.errstate(over="ignore", invalid="ignore"):
+            squares = float(np.dot(data, data))
         if np.isfinite(squares) and squares <= MAX_MAGNITUDE**2:
             return longest_row, np.sqrt(squares)
         smallest, largest = float(data.min()), float(data.max())  # NaN propagates
