@@ -653,7 +653,8 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         if data is None:
             data = np.ones(indices.size, dtype=dtype)
         out = sp.csr_matrix((data, indices, indptr), shape=(n_rows, n_features))
-        out.has_sorted_indices = True
+        # each row is sorted and its collisions summed: tell scipy, so nobody re-checks it
+        out.has_canonical_format = True
         return out
 
     def explain(self, X, columns):

@@ -507,3 +507,12 @@ def test_benchmark_quick_runs(capsys):
     spec.loader.exec_module(bench)
     result = bench.main(["--quick", "--repeats", "1"])
     assert result["rows_per_s_cross"] > 0 and "speed-up vs FeatureHasher" in capsys.readouterr().out
+
+
+def test_output_is_flagged_canonical_and_really_is():
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 50, size=(200, 3)).astype(float)
+    out = FeatureCrossHasher(crosses=[0, 1, 2, (0, 1)], n_features=64).fit_transform(X)
+    assert out.has_canonical_format  # the flag set by the hasher...
+    recomputed = sp.csr_matrix((out.data, out.indices, out.indptr), shape=out.shape)
+    assert recomputed.has_canonical_format  # ...agrees with scipy's own check
