@@ -79,3 +79,8 @@ def test_bench_memory_quick(capsys):
 def test_bench_defaults_quick(capsys):
     load("bench_defaults").main(["--quick"])
     assert capsys.readouterr().out.count("best: alpha=") == 2
+
+
+def test_bench_kernel_quick():
+    times = load("bench_kernel").main(["--quick"])
+    assert all(t > 0 for key in ["kernel, warm state", "kernel, fresh state", "fit"] for t in times[key])
