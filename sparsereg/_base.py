@@ -14,6 +14,7 @@ computed from that state when read, so they never go stale after ``partial_fit``
 
 import time
 import warnings
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -207,9 +208,9 @@ class _BaseFTRL(BaseEstimator):
     def _new_state(self, n_models, n_features, rng):
         # drawn whether or not inclusion is on, so that it never changes the shuffling
         seed = int(rng.randint(np.iinfo(np.int32).max))
-        bloom_size = 1 << max(int(self.bloom_size) - 1, 1).bit_length()  # next power of two
         return FTRLState(n_models, n_features, sparse=self._use_sparse_store(n_models, n_features),
-                         bloom_size=bloom_size if self.inclusion == "bloom" else 0, seed=seed)
+                         bloom_size=self._bloom_counters() if self.inclusion == "bloom" else 0,
+                         seed=seed)
 
     def _weights(self, state, t, dtype):
         """``(coef, intercept)`` that ``state`` stands for after ``t`` samples.
@@ -408,6 +409,9 @@ class _BaseFTRL(BaseEstimator):
         model ``k``. Stopping follows ``SGDRegressor``: after ``n_iter_no_change``
         epochs whose average loss (or validation score) did not improve by ``tol``.
         """
+        if X.shape[1] != state.n_features:  # a backstop: validation keeps them equal
+            raise ValueError(f"X has {X.shape[1]} features but the model was trained on "
+                             f"{state.n_features}.")
         n_rows = X.shape[0]
         n_models = state.n_models
         scratch = np.empty((n_models, max(longest_row, 1), 2))
@@ -477,8 +481,39 @@ class _BaseFTRL(BaseEstimator):
                 )
         return t, n_iter
 
+    @contextmanager
+    def _input_attributes_restored_on_error(self):
+        """``validate_data(reset=True)`` sets ``n_features_in_`` before anything else can fail;
+        a failed call must not leave a width that disagrees with the trained state."""
+        names = ("n_features_in_", "feature_names_in_")
+        saved = {name: self.__dict__[name] for name in names if name in self.__dict__}
+        try:
+            yield
+        except BaseException:
+            for name in names:
+                self.__dict__.pop(name, None)
+            self.__dict__.update(saved)
+            raise
+
+    def _prepare_state(self, state):
+        """Fit a state built under other parameters to the current ones (set_params between calls)."""
+        if self.inclusion is not None and not state.sparse:
+            raise ValueError(
+                f"inclusion={self.inclusion!r} needs the sparse state store, but this model's state "
+                "is dense: fit it again from scratch with state_store='sparse' or 'auto'."
+            )
+        if self.inclusion == "bloom":
+            state.ensure_bloom(self._bloom_counters())
+
+    def _bloom_counters(self):
+        return 1 << max(int(self.bloom_size) - 1, 1).bit_length()  # next power of two
+
     def _fit(self, X, y, sample_weight, classes=None):
         """Fit from scratch (or from the current state when ``warm_start``)."""
+        with self._input_attributes_restored_on_error():
+            return self._fit_validated(X, y, sample_weight, classes)
+
+    def _fit_validated(self, X, y, sample_weight, classes):
         warm = self.warm_start and self._is_fitted()
         X, y, sample_weight, longest_row = self._validate_training_data(X, y, sample_weight,
                                                                         reset=not warm)
@@ -495,16 +530,21 @@ class _BaseFTRL(BaseEstimator):
             state, t0, history = self._state.copy(), self.t_, list(self.nnz_history_)
         else:
             state, t0, history = self._new_state(len(targets), X.shape[1], rng), 0, []
+        self._prepare_state(state)
         t, n_iter = self._run_epochs(X, longest_row, targets, weights, state, t0,
                                      max_iter=self.max_iter, rng=rng, history=history,
                                      validation=validation, check_signals=True)
-        self._commit(problem, state, t, X.dtype)
+        self._commit(problem, state, t, X.dtype, fresh=not warm)
         self.nnz_history_ = history
         self.n_iter_ = n_iter
         self._random_state = rng
         return self
 
     def _partial_fit(self, X, y, sample_weight, classes=None):
+        with self._input_attributes_restored_on_error():
+            return self._partial_fit_validated(X, y, sample_weight, classes)
+
+    def _partial_fit_validated(self, X, y, sample_weight, classes):
         first_call = not self._is_fitted()
         X, y, sample_weight, longest_row = self._validate_training_data(X, y, sample_weight,
                                                                         reset=first_call)
@@ -517,21 +557,27 @@ class _BaseFTRL(BaseEstimator):
             self.nnz_history_ = []
         else:
             state, t0 = self._state, self.t_
+        self._prepare_state(state)
         t, n_iter = self._run_epochs(X, longest_row, problem["targets"], problem["weights"], state,
                                      t0, max_iter=1, rng=self._random_state,
                                      history=self.nnz_history_)
-        self._commit(problem, state, t, X.dtype)
+        self._commit(problem, state, t, X.dtype, fresh=first_call)
         self.n_iter_ = n_iter
         return self
 
-    def _commit(self, problem, state, t, dtype):
-        """Attach a trained state to the estimator, all at once."""
+    def _commit(self, problem, state, t, dtype, fresh):
+        """Attach a trained state to the estimator, all at once.
+
+        A ``fresh`` state (not continued from the previous one) also resets the form of
+        ``coef_`` to its store's (CSR for the sparse store), as a new ``fit`` of
+        ``SGDRegressor`` drops an earlier ``sparsify()``.
+        """
         for name, value in problem.get("fitted", {}).items():
             setattr(self, name, value)
         self._state, self.t_ = state, int(t)
         self._coef_dtype = np.dtype(dtype)
         self._weights_cache = _WeightsCache()
-        if not hasattr(self, "_sparse_coef"):
+        if fresh or not hasattr(self, "_sparse_coef"):
             self._sparse_coef = state.sparse
 
     def _split_validation(self, X, y, targets, weights, rng, problem):

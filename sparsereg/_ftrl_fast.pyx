@@ -124,6 +124,8 @@ cdef inline bint admit(const Hyper *hp, uint8_t *bloom, uint64_t bloom_mask, int
         # a counter-based draw: depends only on (seed, t, column), so batching cannot change it
         h = mix64(hp.seed ^ mix64(<uint64_t>t * 0x9E3779B97F4A7C15ULL ^ <uint64_t>column))
         return <double>(h >> 11) * (1.0 / 9007199254740992.0) < hp.inclusion_p
+    if bloom == NULL:  # no filter to count in (the caller always gives one; never write through NULL)
+        return True
     h = mix64(hp.seed ^ mix64(<uint64_t>column))
     for i in range(BLOOM_HASHES):
         s = mix64(h + <uint64_t>i) & bloom_mask

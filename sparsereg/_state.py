@@ -73,6 +73,10 @@ class FTRLState:
         """The column held in each row of model ``k``'s table (``EMPTY`` if free)."""
         return self.zn[k].view(np.int64)[:, 0]
 
+    def ensure_bloom(self, counters):
+        """Give every model a Bloom filter (``inclusion='bloom'`` set after the state was built)."""
+        self.bloom = [b if b.size else np.zeros(counters, dtype=np.uint8) for b in self.bloom]
+
     def grow(self, k, room):
         """Enlarge model ``k``'s table until ``room`` more columns fit under half load."""
         held, capacity = int(self.table[k][0]), self.zn[k].shape[0]

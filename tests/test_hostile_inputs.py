@@ -312,3 +312,47 @@ def test_ctrl_c_leaves_the_estimator_unfitted_or_as_it_was(warm):
         assert not hasattr(est, "t_")
         with pytest.raises(Exception, match="not fitted"):
             est.predict(big[:2])
+
+
+# ------------------------------------------------- state that must stay consistent with params
+@pytest.mark.parametrize("store", ["dense", "sparse"])
+def test_a_failed_refit_keeps_the_width_the_state_was_trained_on(store):
+    rng = np.random.RandomState(0)
+    reg = SparseFTRLRegressor(state_store=store, max_iter=1, tol=None).fit(rng.rand(20, 1), rng.rand(20))
+    wide = sp.csr_matrix((np.array([np.nan]), np.array([4999]), np.array([0, 1])), shape=(1, 5000))
+    with pytest.raises(ValueError, match="NaN"):
+        reg.fit(wide, [1.0])
+    assert reg.n_features_in_ == 1 == reg._state.n_features
+    wide.data[:] = 1.0
+    with pytest.raises(ValueError, match="X has 5000 features"):
+        reg.partial_fit(wide, [1.0])  # used to write past the 1-column state
+    clf = SparseFTRLClassifier(state_store=store).fit(rng.rand(20, 2), np.arange(20) % 2)
+    with pytest.raises(ValueError, match="greater than one"):
+        clf.fit(rng.rand(20, 7), np.zeros(20))
+    assert clf.n_features_in_ == 2 == clf._state.n_features
+
+
+def test_switching_inclusion_on_mid_stream():
+    X2 = X.copy()
+    X2.data[X2.indices >= 3] = 0.0  # columns 3+ first appear in the second batch
+    X2.eliminate_zeros()
+    sparse = SparseFTRLClassifier(state_store="sparse").partial_fit(X2, Y_CLASS, classes=[0, 1, 2])
+    sparse.set_params(inclusion="bloom", inclusion_count=1).partial_fit(X, Y_CLASS)  # used to crash
+    assert all(b.size > 0 for b in sparse._state.bloom)
+    assert set(sparse._state.columns_held(0)) == set(range(6))
+    dense = SparseFTRLClassifier(state_store="auto").partial_fit(X, Y_CLASS, classes=[0, 1, 2])
+    assert not dense._state.sparse
+    with pytest.raises(ValueError, match="state is dense"):  # used to be silently ignored
+        dense.set_params(inclusion="poisson").partial_fit(X, Y_CLASS)
+
+
+def test_a_fresh_fit_resets_the_form_of_coef():
+    reg = SparseFTRLRegressor().fit(X, Y_REG).sparsify()
+    assert sp.issparse(reg.coef_)
+    assert isinstance(reg.fit(X, Y_REG).coef_, np.ndarray)  # as SGDRegressor after a refit
+    reg.set_params(state_store="sparse").fit(X, Y_REG)
+    assert sp.issparse(reg.coef_)
+    reg.set_params(state_store="dense").fit(X, Y_REG)
+    assert isinstance(reg.coef_, np.ndarray) and reg.coef_.shape == (6,)
+    reg.sparsify().partial_fit(X, Y_REG)  # continuing keeps what sparsify() asked for
+    assert sp.issparse(reg.coef_)
