@@ -26,7 +26,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from ._ftrl_fast import (count_nonzero_weights, ftrl_epoch, indptr_summary, lazy_weights,
+from ._ftrl_fast import (count_nonzero_weights, csr_index_summary, ftrl_epoch, lazy_weights,
                          sparse_decision)
 from ._losses import LOSS_CODES, UNBOUNDED_DERIVATIVE_LOSSES
 from .sparsity import sparsity_report as _sparsity_report
@@ -62,7 +62,8 @@ def _check_csr(X, values=True):
     """Reject non-finite values and a hand-built CSR that would make the kernel read
     or write out of bounds; return ``(longest_row, bound)`` where every ``|x| <= bound``.
 
-    Whole-array reductions use NumPy (SIMD); only ``indptr`` is walked in compiled code.
+    One compiled walk checks ``indptr`` and whether rows are strictly sorted (then a
+    row's first and last index bound it); one BLAS pass bounds the values.
     """
     indptr, indices, data = X.indptr, X.indices, X.data
     n_rows, n_cols = X.shape
@@ -76,13 +77,16 @@ def _check_csr(X, values=True):
             f"indptr[-1] ({indptr[-1]}) must equal len(indices) ({indices.shape[0]}) "
             f"and len(data) ({data.shape[0]})."
         )
-    indptr_ok, longest_row = indptr_summary(indptr, indices.shape[0])
+    indptr_ok, strictly_sorted, lo, hi, longest_row = csr_index_summary(indptr, indices)
     if not indptr_ok:
         raise ValueError("CSR indptr must be non-decreasing and within len(indices).")
     if indices.shape[0]:
-        lo, hi = indices.min(), indices.max()
+        if not strictly_sorted:  # a row's first and last index do not bound it
+            lo, hi = indices.min(), indices.max()
         if lo < 0 or hi >= n_cols:
             raise ValueError(f"CSR column indices must lie in [0, {n_cols}); found indices in [{lo}, {hi}].")
+        if strictly_sorted:
+            X.has_canonical_format = True  # what scipy would find: spares it a pass over indices
         if not values:
             return longest_row, 0.0
         # sum(x**2) >= max(x**2): one BLAS pass bounds every |x| and finds NaN/inf

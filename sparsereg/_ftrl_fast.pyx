@@ -473,21 +473,38 @@ def count_nonzero_weights(const double[:, ::1] zn, double l1):
     return nnz
 
 
-def indptr_summary(const index_t[::1] indptr, int64_t nnz):
-    """Walk a CSR ``indptr`` for the validation done in Python.
+def csr_index_summary(const index_t[::1] indptr, const index_t[::1] indices):
+    """One walk of a CSR matrix's index arrays for the validation done in Python.
 
-    Returns ``(ok, longest_row)``: ``ok`` when it starts at 0, never decreases and
-    never points past ``nnz``, so that every row's slice of ``indices`` is in bounds.
+    Returns ``(indptr_ok, strictly_sorted, smallest, largest, longest_row)``.
+    ``indptr_ok``: ``indptr`` starts at 0, never decreases and never points past
+    ``indices`` (if not, the rest is meaningless). ``strictly_sorted``: every row's
+    indices increase, so no row repeats a column; only then are ``smallest`` and
+    ``largest`` (taken from each row's first and last index) bounds of all indices.
     """
     cdef:
-        int64_t r, length, longest = 0
+        int64_t r, k, start, end, longest = 0, nnz = indices.shape[0]
+        int64_t smallest = 0, largest = -1
+        int descents = 0
         bint ok = indptr[0] == 0
+        const index_t *ix = &indices[0] if nnz else NULL
+    if nnz:
+        smallest = largest = ix[0]
     with nogil:
         for r in range(indptr.shape[0] - 1):
-            length = indptr[r + 1] - indptr[r]
-            if length < 0 or indptr[r + 1] > nnz:
+            start = indptr[r]
+            end = indptr[r + 1]
+            if end < start or end > nnz:
                 ok = False
                 break
-            if length > longest:
-                longest = length
-    return ok, longest
+            if end == start:
+                continue
+            if end - start > longest:
+                longest = end - start
+            if ix[start] < smallest:
+                smallest = ix[start]
+            if ix[end - 1] > largest:
+                largest = ix[end - 1]
+            for k in range(start + 1, end):
+                descents |= ix[k] <= ix[k - 1]
+    return ok, descents == 0, smallest, largest, longest
