@@ -283,8 +283,7 @@ class _BaseFTRL(BaseEstimator):
             Non-zero entries of each row of ``coef_`` (``coef_`` itself for a regressor).
         """
         self._cached_weights()  # raises NotFittedError when unfitted
-        l1, _ = self._lambdas_at(self.t_)
-        return np.array([count_nonzero_weights(zn, l1) for zn in self._state.zn])
+        return np.array(self._nonzero_counts(self._state, self.t_))
 
     def sparsity_report(self):
         """Non-zero weights, features touched or zeroed by L1, and bytes, from the current state.
@@ -310,10 +309,11 @@ class _BaseFTRL(BaseEstimator):
         l1, _ = self._lambdas_at(self.t_)
         touched, touched_and_zero, columns = [], [], []
         for k in range(state.n_models):
-            mask = state.touched(k)
+            held, zn = state.held(k)
+            mask = zn[:, 1] > 0
             touched.append(int(mask.sum()))
-            touched_and_zero.append(int((mask & (np.abs(state.z_held(k)) <= l1)).sum()))
-            columns.append(state.columns_held(k)[mask])
+            touched_and_zero.append(int((mask & (np.abs(zn[:, 0]) <= l1)).sum()))
+            columns.append(held[mask])
         return {
             "state_bytes": state.nbytes,
             "touched": np.array(touched),

@@ -103,48 +103,34 @@ class FTRLState:
             arrays += self.table
         return int(sum(a.nbytes for a in arrays))
 
+    def held(self, k):
+        """``(columns, zn)``: the sorted columns model ``k`` holds and their ``(z, n)`` rows.
+
+        Every column for the dense store; for the sparse store, the columns in its table.
+        """
+        if not self.sparse:
+            return np.arange(self.n_features), self.zn[k]
+        keys = self.keys(k)
+        slots = np.flatnonzero(keys != EMPTY)
+        slots = slots[np.argsort(keys[slots], kind="stable")]
+        return keys[slots], np.ascontiguousarray(self.zn[k][slots, 1:])
+
     def columns_held(self, k):
         """Sorted columns with a slot in model ``k`` (every column in the dense store)."""
-        if not self.sparse:
-            return np.arange(self.n_features)
-        keys = self.keys(k)
-        return np.sort(keys[keys != EMPTY])
-
-    def _slot_order(self, k):
-        """Slots of the held columns of model ``k``, sorted by column."""
-        keys = self.keys(k)
-        held = np.flatnonzero(keys != EMPTY)
-        return held[np.argsort(keys[held], kind="stable")]
+        return self.held(k)[0]
 
     def survivors(self, k, *, eta0, beta, l1, l2):
         """``(columns, weights)`` of model ``k``'s non-zero weights, columns sorted."""
-        w = np.empty(self.zn[k].shape[0])
-        lazy_weights(self.zn[k], w, eta0, beta, l1, l2)
-        if self.sparse:
-            slots = self._slot_order(k)
-            columns, w = self.keys(k)[slots], w[slots]
-        else:
-            columns = np.arange(self.n_features)
+        columns, zn = self.held(k)
+        w = np.empty(zn.shape[0])
+        lazy_weights(zn, w, eta0, beta, l1, l2)
         alive = w != 0.0
         return columns[alive], w[alive]
-
-    def touched(self, k):
-        """Boolean mask over ``columns_held(k)``: a non-zero gradient reached it (``n > 0``)."""
-        zn = self.zn[k] if not self.sparse else self.zn[k][self._slot_order(k), 1:]
-        return zn[:, 1] > 0
-
-    def z_held(self, k):
-        """``z`` of the columns in ``columns_held(k)``."""
-        zn = self.zn[k] if not self.sparse else self.zn[k][self._slot_order(k), 1:]
-        return zn[:, 0]
 
     def to_dense(self):
         """``(n_models, n_features, 2)`` array of every ``(z, n)``: for tests and small models."""
         out = np.zeros((self.n_models, self.n_features, 2))
         for k in range(self.n_models):
-            if self.sparse:
-                slots = self._slot_order(k)
-                out[k, self.keys(k)[slots]] = self.zn[k][slots, 1:]
-            else:
-                out[k] = self.zn[k]
+            columns, zn = self.held(k)
+            out[k, columns] = zn
         return out
