@@ -518,7 +518,10 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         return {}
 
     def _training_problem(self, y, sample_weight, *, classes, first_call, for_partial_fit):
-        check_classification_targets(y)
+        labels = np.unique(y)
+        # the label type of y is that of its distinct values (y is 1-D and finite here):
+        # checking them, not all of y, spares a second sort of the whole column
+        check_classification_targets(labels if y.dtype.kind in "biuf" else y)
         if for_partial_fit:
             if first_call and classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit.")
@@ -530,7 +533,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
                         f"partial_fit, which was {self.classes_!r}."
                     )
         else:
-            classes = np.unique(y)
+            classes = labels
             if not first_call and not np.array_equal(classes, self.classes_):
                 raise ValueError(
                     f"warm_start fit got the classes {classes!r}, but the model was trained "
@@ -542,28 +545,23 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
             raise ValueError(
                 f"The number of classes has to be greater than one; got {len(classes)} class."
             )
-        y_index = np.searchsorted(classes, y)
-        if for_partial_fit or not first_call:  # fit's classes come from y itself
-            y_index = np.clip(y_index, 0, len(classes) - 1)
-            unknown = classes[y_index] != y
-            if np.any(unknown):
-                raise ValueError(
-                    f"y contains labels not in classes {classes!r}: {np.unique(y[unknown])!r}"
-                )
+        unknown = labels[~np.isin(labels, classes)]
+        if len(unknown):
+            raise ValueError(f"y contains labels not in classes {classes!r}: {unknown!r}")
         if self.class_weight is None or len(y) == 0:
             class_weight = np.ones(len(classes))
         else:
             class_weight = compute_class_weight(self.class_weight, classes=classes, y=y)
 
         if len(classes) == 2:
-            positive = y_index == 1
+            positive = y == classes[1]
             targets = [np.where(positive, 1.0, -1.0)]
             weights = [sample_weight if self.class_weight is None
-                       else sample_weight * class_weight[y_index]]
+                       else sample_weight * np.where(positive, class_weight[1], class_weight[0])]
         else:
             targets, weights = [], []
             for k in range(len(classes)):
-                positive = y_index == k
+                positive = y == classes[k]
                 targets.append(np.where(positive, 1.0, -1.0))
                 weights.append(sample_weight * np.where(positive, class_weight[k], 1.0))
         return {

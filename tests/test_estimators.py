@@ -213,6 +213,22 @@ def test_class_weight_scales_the_gradient_like_sample_weight():
         SparseFTRLClassifier(class_weight="balanced").partial_fit(X, y, classes=[0, 1])
 
 
+def test_labels_of_any_type_map_to_the_same_model():
+    X, y = _data(SparseFTRLClassifier)
+    as_ints = SparseFTRLClassifier(random_state=0).fit(X, y)
+    as_strings = SparseFTRLClassifier(random_state=0).fit(X, np.where(y == 1, "yes", "no"))
+    as_floats = SparseFTRLClassifier(random_state=0).fit(X, y.astype(float))
+    np.testing.assert_array_equal(as_strings.classes_, ["no", "yes"])
+    np.testing.assert_array_equal(as_ints.coef_, as_strings.coef_)
+    np.testing.assert_array_equal(as_ints.coef_, as_floats.coef_)
+    with pytest.raises(ValueError, match="Unknown label type: continuous"):
+        SparseFTRLClassifier().fit(X, y + 0.5 * np.arange(len(y)) / len(y))
+    # a batch holding one of the declared classes is fine in a stream
+    stream = SparseFTRLClassifier().partial_fit(X[:5], np.zeros(5), classes=[0, 1])
+    stream.partial_fit(X[5:10], np.ones(5))
+    assert stream.t_ == 10
+
+
 def test_classifier_proba_and_losses():
     X, y = _data(SparseFTRLClassifier)
     for loss in ["log_loss", "modified_huber"]:
