@@ -249,6 +249,85 @@ cdef inline double lazy_weight(double z, double sqrt_n, double inv_eta0, double 
     return -(z - copysign(l1, z)) / ((beta + sqrt_n) * inv_eta0 + l2)
 
 
+cdef inline void ftrl_update(double *slot, double gi, double sqrt_n, double w,
+                             double inv_eta0) noexcept nogil:
+    """Algorithm 1's update of one coordinate's ``slot = (z, n)`` by its gradient ``gi``."""
+    cdef double n_new = slot[1] + gi * gi
+    cdef double sqrt_new = sqrt(n_new)
+    slot[0] += gi - (sqrt_new - sqrt_n) * inv_eta0 * w  # sigma_i * w_i, sigma from the sqrt(n) step
+    slot[1] = n_new
+
+
+# One row's prediction and update, for each store. The dense and sparse loops are kept
+# apart so that neither pays a branch per non-zero for the other.
+
+cdef inline double predict_dense(const double *state, const index_t *cols,
+                                 const cython.floating *x, int64_t length, double *buf,
+                                 double p, double inv_eta0, double beta, double l1,
+                                 double l2) noexcept nogil:
+    """``p + w.x`` with the weights computed lazily; keeps ``(w_i, sqrt(n_i))`` in ``buf``."""
+    cdef int64_t k
+    cdef const double *slot
+    cdef double w
+    for k in range(length):
+        slot = state + 2 * cols[k]
+        buf[2 * k + 1] = sqrt(slot[1])
+        w = lazy_weight(slot[0], buf[2 * k + 1], inv_eta0, beta, l1, l2)
+        buf[2 * k] = w
+        p += w * x[k]
+    return p
+
+
+cdef inline void update_dense(double *state, const index_t *cols, const cython.floating *x,
+                              int64_t length, const double *buf, double g,
+                              double inv_eta0) noexcept nogil:
+    cdef int64_t k
+    for k in range(length):
+        ftrl_update(state + 2 * cols[k], g * x[k], buf[2 * k + 1], buf[2 * k], inv_eta0)
+
+
+cdef inline double predict_sparse(const double *state, uint64_t mask, const index_t *cols,
+                                  const cython.floating *x, int64_t length, double *buf,
+                                  int64_t *where, double p, double inv_eta0, double beta,
+                                  double l1, double l2) noexcept nogil:
+    """As ``predict_dense``; also keeps each column's table row in ``where`` (-1: not held)."""
+    cdef int64_t k, s
+    cdef const double *slot
+    cdef double w
+    for k in range(length):
+        s = probe(state, mask, cols[k])
+        if key_of(state + 3 * s) == EMPTY:
+            where[k] = -1  # not in the table: weight 0, sqrt(n) 0
+            buf[2 * k] = 0.0
+            buf[2 * k + 1] = 0.0
+            continue
+        where[k] = s
+        slot = state + 3 * s + 1
+        buf[2 * k + 1] = sqrt(slot[1])
+        w = lazy_weight(slot[0], buf[2 * k + 1], inv_eta0, beta, l1, l2)
+        buf[2 * k] = w
+        p += w * x[k]
+    return p
+
+
+cdef inline void update_sparse(double *state, uint64_t mask, int64_t *held, const Hyper *hp,
+                               uint8_t *counters, uint64_t bloom_mask, const index_t *cols,
+                               const cython.floating *x, int64_t length, const double *buf,
+                               const int64_t *where, double g, double inv_eta0,
+                               int64_t t) noexcept nogil:
+    """As ``update_dense``; a column not held enters the table if ``admit`` lets it."""
+    cdef int64_t k, s
+    for k in range(length):
+        s = where[k]
+        if s < 0:
+            if not admit(hp, counters, bloom_mask, cols[k], t):
+                continue
+            s = probe(state, mask, cols[k])
+            (<int64_t *>(state + 3 * s))[0] = cols[k]
+            held[0] += 1
+        ftrl_update(state + 3 * s + 1, g * x[k], buf[2 * k + 1], buf[2 * k], inv_eta0)
+
+
 def ftrl_epoch(
     const cython.floating[::1] data,
     const index_t[::1] indices,
@@ -285,7 +364,7 @@ def ftrl_epoch(
         bint in_order = order.shape[0] == 0
         bint sparse = zn.shape[1] == 3
         int64_t n_rows = indptr.shape[0] - 1 if in_order else order.shape[0]
-        int64_t r, row, ahead, k, start, length, s
+        int64_t r, row, ahead, k, start, length
         int64_t t = t0 + start_row
         uint64_t mask = <uint64_t>zn.shape[0] - 1
         uint64_t bloom_mask = <uint64_t>bloom.shape[0] - 1
@@ -293,12 +372,12 @@ def ftrl_epoch(
         double beta = hp.beta
         double l1 = hp.l1
         double l2 = hp.l2
-        double p, g, dloss, gi, w, w0, sq0, n_new, sqrt_new, loss_sum = 0.0
+        double p, g, dloss, w0, sq0, loss_sum = 0.0
         int status = DONE
         # raw pointers: the loop is bound by memory access, keep the address arithmetic minimal
         double *state = &zn[0, 0]
         uint8_t *counters = &bloom[0] if bloom.shape[0] > 0 else NULL
-        double *slot          # points at (z, n) of a column
+        double *slot
         double *buf = &scratch[0, 0]
         int64_t *where = &slots[0]
         const cython.floating *x
@@ -320,12 +399,14 @@ def ftrl_epoch(
                 break
             if r + PREFETCH_ROWS < n_rows:
                 ahead = r + PREFETCH_ROWS if in_order else order[r + PREFETCH_ROWS]
-                for k in range(indptr[ahead], indptr[ahead + 1]):
-                    if sparse:  # a 24-byte row may straddle two cache lines: fetch both ends
+                if sparse:
+                    for k in range(indptr[ahead], indptr[ahead + 1]):
+                        # a 24-byte table row may straddle two cache lines: fetch both ends
                         slot = state + 3 * (mix64(<uint64_t>indices[k]) & mask)
                         sr_prefetch(slot)
                         sr_prefetch(slot + 2)
-                    else:
+                else:
+                    for k in range(indptr[ahead], indptr[ahead + 1]):
                         sr_prefetch(state + 2 * indices[k])
 
             x = &data[0] + start
@@ -335,58 +416,29 @@ def ftrl_epoch(
                 l1 = hp.l1 * t
                 l2 = hp.l2 * t
 
-            # predict with the weights computed lazily from (z, n)
             w0 = 0.0
             sq0 = 0.0
             if hp.fit_intercept:
                 sq0 = sqrt(intercept_zn[1])
                 w0 = -intercept_zn[0] / ((beta + sq0) * inv_eta0)
-            p = w0
-            for k in range(length):
-                if sparse:
-                    s = probe(state, mask, cols[k])
-                    if key_of(state + 3 * s) == EMPTY:
-                        where[k] = -1  # not in the table: weight 0, sqrt(n) 0
-                        buf[2 * k] = 0.0
-                        buf[2 * k + 1] = 0.0
-                        continue
-                    where[k] = s
-                    slot = state + 3 * s + 1
-                else:
-                    slot = state + 2 * cols[k]
-                buf[2 * k + 1] = sqrt(slot[1])
-                w = lazy_weight(slot[0], buf[2 * k + 1], inv_eta0, beta, l1, l2)
-                buf[2 * k] = w
-                p += w * x[k]
+            if sparse:
+                p = predict_sparse(state, mask, cols, x, length, buf, where, w0, inv_eta0, beta,
+                                   l1, l2)
+            else:
+                p = predict_dense(state, cols, x, length, buf, w0, inv_eta0, beta, l1, l2)
 
             loss_sum += sample_weight[row] * loss_and_derivative(hp.loss, p, y[row], hp.epsilon,
                                                                  &dloss)
             g = sample_weight[row] * dloss
             if g == 0.0:
                 continue  # g_i = 0 and sigma_i = 0: the update would leave (z, n) as is
-
-            for k in range(length):
-                if sparse:
-                    s = where[k]
-                    if s < 0:
-                        if not admit(&hp, counters, bloom_mask, cols[k], t):
-                            continue
-                        s = probe(state, mask, cols[k])
-                        (<int64_t *>(state + 3 * s))[0] = cols[k]
-                        table[0] += 1
-                    slot = state + 3 * s + 1
-                else:
-                    slot = state + 2 * cols[k]
-                gi = g * x[k]
-                n_new = slot[1] + gi * gi
-                sqrt_new = sqrt(n_new)
-                slot[0] += gi - (sqrt_new - buf[2 * k + 1]) * inv_eta0 * buf[2 * k]
-                slot[1] = n_new
+            if sparse:
+                update_sparse(state, mask, &table[0], &hp, counters, bloom_mask, cols, x, length,
+                              buf, where, g, inv_eta0, t)
+            else:
+                update_dense(state, cols, x, length, buf, g, inv_eta0)
             if hp.fit_intercept:
-                n_new = intercept_zn[1] + g * g
-                sqrt_new = sqrt(n_new)
-                intercept_zn[0] += g - (sqrt_new - sq0) * inv_eta0 * w0
-                intercept_zn[1] = n_new
+                ftrl_update(&intercept_zn[0], g, sq0, w0, inv_eta0)
         else:
             r = n_rows
     return loss_sum, r, status
