@@ -21,8 +21,27 @@ _NO_TABLE = np.zeros(2, dtype=np.int64)
 _NO_BLOOM = np.empty(0, dtype=np.uint8)
 _FIRST_CAPACITY = 1 << 12
 
+# dense states up to this size are written when made (see _dense_zeros): a last-level cache's size
+CACHED_STATE_BYTES = 32 * 2**20
+
 # 'auto' chooses the sparse store above this many bytes of dense state (16 x 2**24 = 256 MiB)
 AUTO_SPARSE_BYTES = 16 * 2**24
+
+
+def _dense_zeros(n_features):
+    """A dense ``(z, n)`` array of zeros.
+
+    Up to ``CACHED_STATE_BYTES`` it is written here, as the C loop of ``../shared/bench``
+    zeroes its state before it starts: the epoch then begins with the pages mapped and
+    the state in the CPU cache rather than in memory (``benchmarks/RESULTS.md`` has the
+    first epoch's time either way). Larger states come from ``np.zeros``:
+    zeroed pages from the OS, so that columns never touched cost no RAM.
+    """
+    if 16 * n_features > CACHED_STATE_BYTES:
+        return np.zeros((n_features, 2))
+    zn = np.empty((n_features, 2))
+    zn.fill(0.0)
+    return zn
 
 
 def _empty_table(capacity):
@@ -55,8 +74,7 @@ class FTRLState:
             self.zn = [_empty_table(_FIRST_CAPACITY) for _ in range(n_models)]
             self.table = [np.array([0, _FIRST_CAPACITY // 2], dtype=np.int64) for _ in range(n_models)]
         else:
-            # np.zeros gets zeroed pages from the OS: untouched columns cost no RAM until written
-            self.zn = [np.zeros((self.n_features, 2)) for _ in range(n_models)]
+            self.zn = [_dense_zeros(self.n_features) for _ in range(n_models)]
             self.table = [_NO_TABLE] * n_models
         self.bloom = [np.zeros(bloom_size, dtype=np.uint8) if bloom_size else _NO_BLOOM
                       for _ in range(n_models)]

@@ -135,3 +135,15 @@ def test_inclusion_needs_the_sparse_store():
     X, y = _wide()
     with pytest.raises(ValueError, match="sparse state store"):
         SparseFTRLClassifier(inclusion="bloom", state_store="dense").fit(X, y)
+
+
+@pytest.mark.parametrize("n_features", [1000, 5000])
+def test_dense_state_starts_at_zero_whether_written_or_lazily_zeroed(monkeypatch, n_features):
+    from sparsereg import _state
+
+    monkeypatch.setattr(_state, "CACHED_STATE_BYTES", 16 * 2000)  # 1000 written, 5000 lazy
+    for _ in range(3):  # freed garbage of the same size is what np.empty would hand back
+        garbage = np.full((n_features, 2), np.nan)
+        del garbage
+        state = _state.FTRLState(2, n_features, sparse=False)
+        assert all(zn.shape == (n_features, 2) and not zn.any() for zn in state.zn)
