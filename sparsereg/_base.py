@@ -102,6 +102,12 @@ def _check_csr(X, values=True):
 
 
 _IN_ORDER = np.empty(0, dtype=np.int64)
+# the kernel's sample weights when every weight is 1: no array of ones to allocate and read
+_UNWEIGHTED = np.empty(0)
+
+
+def _kernel_weights(sample_weight):
+    return _UNWEIGHTED if sample_weight is None else sample_weight
 
 # Largest |x|, |y|, sample weight (and their product) accepted: squared gradients of this
 # size, summed over billions of samples, stay far from float64's 1.8e308.
@@ -193,6 +199,8 @@ class _BaseFTRL(BaseEstimator):
             "l2": float(l2),
             "epsilon": float(self.epsilon),
             "loss": LOSS_CODES[self.loss],
+            "one_vs_rest": False,
+            "positive": 0.0,
             "mean_scaled": self.penalty_scale == "mean",
             "fit_intercept": bool(self.fit_intercept),
             "check_signals": check_signals,
@@ -363,9 +371,10 @@ class _BaseFTRL(BaseEstimator):
             reset=reset,
             **self._y_validation_kwargs(),
         )
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=np.float64, ensure_non_negative=True
-        )
+        if sample_weight is not None:  # None stays None: the kernel takes it as all ones
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
         X, longest_row, x_bound = _as_kernel_csr(X)
         self._check_gradient_scale(X, x_bound, y, sample_weight)
         return X, y, sample_weight, longest_row
@@ -377,7 +386,10 @@ class _BaseFTRL(BaseEstimator):
         derivative grows with the prediction ``p = w.x`` (squared ones), it scales
         like ``x**2``; for the others it is bounded by a constant times ``x``.
         """
-        w_max = float(sample_weight.max()) if sample_weight.size else 0.0
+        if sample_weight is None:
+            w_max = 1.0
+        else:
+            w_max = float(sample_weight.max()) if sample_weight.size else 0.0
         y_max = float(np.abs(y).max()) if self._y_validation_kwargs() and y.size else 1.0
         grows_with_p = self.loss in UNBOUNDED_DERIVATIVE_LOSSES
 
@@ -400,8 +412,8 @@ class _BaseFTRL(BaseEstimator):
         l1, _ = self._lambdas_at(t)
         return tuple(int(count_nonzero_weights(zn, l1)) for zn in state.zn)
 
-    def _run_epochs(self, X, longest_row, targets, weights, state, t0, *, max_iter, rng,
-                    history, validation=None, check_signals=False):
+    def _run_epochs(self, X, longest_row, problem, state, t0, *, max_iter, rng, history,
+                    validation=None, check_signals=False):
         """Train ``state`` in place for up to ``max_iter`` epochs; return ``(t, n_iter)``.
 
         After each epoch, ``(t, non-zeros per model)`` is appended to ``history``
@@ -409,8 +421,9 @@ class _BaseFTRL(BaseEstimator):
         most 32 per non-zero of ``X``) or ``t`` has grown by 10 % since the last
         record, so that a stream of small batches pays a bounded share for it.
 
-        ``targets[k]`` and ``weights[k]`` are the kernel's ``y`` and sample weights for
-        model ``k``. Stopping follows ``SGDRegressor``: after ``n_iter_no_change``
+        ``problem["targets"][k]`` and ``problem["weights"][k]`` are the kernel's ``y`` and
+        sample weights for model ``k``; ``problem["positives"][k]``, when given, the label
+        of ``y`` that is model ``k``'s positive class. Stopping follows ``SGDRegressor``: after ``n_iter_no_change``
         epochs whose average loss (or validation score) did not improve by ``tol``.
         """
         if X.shape[1] != state.n_features:  # a backstop: validation keeps them equal
@@ -420,7 +433,11 @@ class _BaseFTRL(BaseEstimator):
         n_models = state.n_models
         scratch = np.empty((n_models, max(longest_row, 1), 2))
         slots = np.empty((n_models, max(longest_row, 1)), dtype=np.int64)
+        targets, weights = problem["targets"], problem["weights"]
         hyper = self._hyper(state, check_signals=check_signals)
+        positives = problem.get("positives")
+        hypers = [hyper if positives is None else {**hyper, "one_vs_rest": True, "positive": positive}
+                  for positive in (positives or [None] * n_models)]
         n_jobs = getattr(self, "n_jobs", None)
 
         def one_model(k, order, t_start):
@@ -429,7 +446,7 @@ class _BaseFTRL(BaseEstimator):
                 zn, table, bloom, intercept_zn = state.kernel_arrays(k)
                 part, row, status = ftrl_epoch(X.data, X.indices, X.indptr, targets[k], weights[k],
                                                order, zn, table, bloom, intercept_zn, scratch[k],
-                                               slots[k], hyper, t_start, row)
+                                               slots[k], hypers[k], t_start, row)
                 loss += part
                 if status == TABLE_FULL:
                     state.grow(k, room=longest_row)
@@ -524,18 +541,16 @@ class _BaseFTRL(BaseEstimator):
         rng = check_random_state(self.random_state)
         problem = self._training_problem(y, sample_weight, classes=classes, first_call=not warm,
                                          for_partial_fit=False)
-        targets, weights = problem["targets"], problem["weights"]
         validation = None
         if self.early_stopping:
-            X, longest_row, targets, weights, validation = self._split_validation(
-                X, y, targets, weights, rng, problem)
+            X, longest_row, problem, validation = self._split_validation(X, y, rng, problem)
         # work on a private state: Ctrl-C leaves the estimator as it was
         if warm:
             state, t0, history = self._state.copy(), self.t_, list(self.nnz_history_)
         else:
-            state, t0, history = self._new_state(len(targets), X.shape[1], rng), 0, []
+            state, t0, history = self._new_state(len(problem["targets"]), X.shape[1], rng), 0, []
         self._prepare_state(state)
-        t, n_iter = self._run_epochs(X, longest_row, targets, weights, state, t0,
+        t, n_iter = self._run_epochs(X, longest_row, problem, state, t0,
                                      max_iter=self.max_iter, rng=rng, history=history,
                                      validation=validation, check_signals=True)
         self._commit(problem, state, t, X.dtype, fresh=not warm)
@@ -562,9 +577,8 @@ class _BaseFTRL(BaseEstimator):
         else:
             state, t0 = self._state, self.t_
         self._prepare_state(state)
-        t, n_iter = self._run_epochs(X, longest_row, problem["targets"], problem["weights"], state,
-                                     t0, max_iter=1, rng=self._random_state,
-                                     history=self.nnz_history_)
+        t, n_iter = self._run_epochs(X, longest_row, problem, state, t0, max_iter=1,
+                                     rng=self._random_state, history=self.nnz_history_)
         self._commit(problem, state, t, X.dtype, fresh=first_call)
         self.n_iter_ = n_iter
         return self
@@ -584,7 +598,9 @@ class _BaseFTRL(BaseEstimator):
         if fresh or not hasattr(self, "_sparse_coef"):
             self._sparse_coef = state.sparse
 
-    def _split_validation(self, X, y, targets, weights, rng, problem):
+    def _split_validation(self, X, y, rng, problem):
+        """Hold out ``validation_fraction`` of the rows; returns the training part of
+        ``X`` and of ``problem``, and the score of a state on the held-out rows."""
         from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 
         splitter_cls = StratifiedShuffleSplit if problem.get("stratify") else ShuffleSplit
@@ -596,7 +612,9 @@ class _BaseFTRL(BaseEstimator):
                 f"validation_fraction={self.validation_fraction} leaves one of them empty. "
                 "Increase the number of samples or change validation_fraction."
             )
-        X_val, y_val, sw_val = X[val], y[val], problem["sample_weight"][val]
+        sample_weight = problem["sample_weight"]
+        X_val, y_val = X[val], y[val]
+        sw_val = None if sample_weight is None else sample_weight[val]
 
         def validation_score(state, t):
             coef, intercept = self._weights(state, t, np.float64)
@@ -604,8 +622,16 @@ class _BaseFTRL(BaseEstimator):
 
         train = train if self.shuffle else np.sort(train)
         X_train, longest_row, _ = _as_kernel_csr(X[train])
-        return (X_train, longest_row, [tk[train] for tk in targets],
-                [wk[train] for wk in weights], validation_score)
+        rows = {}  # models may share one array (labels, weights): take its rows once
+
+        def train_rows(a):
+            if a.size and id(a) not in rows:
+                rows[id(a)] = a[train]
+            return rows.get(id(a), a)
+
+        train_problem = {**problem, "targets": [train_rows(a) for a in problem["targets"]],
+                         "weights": [train_rows(a) for a in problem["weights"]]}
+        return X_train, longest_row, train_problem, validation_score
 
     # ---------------------------------------------------------------- prediction
     def _validate_X_predict(self, X):

@@ -79,6 +79,8 @@ cdef struct Hyper:
     double l2          # lambda2, likewise
     double epsilon     # huber / epsilon-insensitive parameter
     int loss
+    bint one_vs_rest   # y holds labels: the target is +1 where y == positive, else -1
+    double positive
     bint mean_scaled   # lambda_t = l * t (scikit-learn's mean objective)
     bint fit_intercept
     bint check_signals
@@ -352,8 +354,11 @@ def ftrl_epoch(
     ``table = [columns held, most columns allowed]``; ``bloom`` holds the counters
     of Bloom inclusion (a power-of-two length, or empty). ``scratch`` and ``slots``
     hold at least the longest row's worth of ``(w_i, sqrt(n_i))`` and row numbers.
-    An empty ``order`` means every row in storage order. ``t0`` is the number of
-    samples seen before ``order[0]``.
+    An empty ``order`` means every row in storage order; an empty ``sample_weight``
+    means every weight is 1. ``y`` holds the targets (regression, or classifier
+    margins' signs in {-1, +1}), or with ``hp.one_vs_rest`` labels, the target being
+    +1 where ``y == hp.positive`` and -1 elsewhere: one label column serves every
+    one-vs-rest model. ``t0`` is the number of samples seen before ``order[0]``.
 
     Returns ``(sum of sample-weighted progressive losses, next row, status)``:
     ``DONE``; ``TABLE_FULL`` when the next row might not fit in the table (grow it
@@ -362,6 +367,7 @@ def ftrl_epoch(
     """
     cdef:
         bint in_order = order.shape[0] == 0
+        bint weighted = sample_weight.shape[0] > 0
         bint sparse = zn.shape[1] == 3
         int64_t n_rows = indptr.shape[0] - 1 if in_order else order.shape[0]
         int64_t r, row, ahead, k, start, length
@@ -372,7 +378,7 @@ def ftrl_epoch(
         double beta = hp.beta
         double l1 = hp.l1
         double l2 = hp.l2
-        double p, g, dloss, w0, sq0, loss_sum = 0.0
+        double p, g, dloss, w0, sq0, target, weight, loss_sum = 0.0
         int status = DONE
         # raw pointers: the loop is bound by memory access, keep the address arithmetic minimal
         double *state = &zn[0, 0]
@@ -427,9 +433,12 @@ def ftrl_epoch(
             else:
                 p = predict_dense(state, cols, x, length, buf, w0, inv_eta0, beta, l1, l2)
 
-            loss_sum += sample_weight[row] * loss_and_derivative(hp.loss, p, y[row], hp.epsilon,
-                                                                 &dloss)
-            g = sample_weight[row] * dloss
+            target = y[row]
+            if hp.one_vs_rest:
+                target = 1.0 if target == hp.positive else -1.0
+            weight = sample_weight[row] if weighted else 1.0
+            loss_sum += weight * loss_and_derivative(hp.loss, p, target, hp.epsilon, &dloss)
+            g = weight * dloss
             if g == 0.0:
                 continue  # g_i = 0 and sigma_i = 0: the update would leave (z, n) as is
             if sparse:

@@ -11,7 +11,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import _BaseFTRL
+from ._base import _BaseFTRL, _kernel_weights
 from ._losses import (
     CLASSIFICATION_LOSSES,
     PROBABILISTIC_LOSSES,
@@ -180,6 +180,17 @@ _SHARED_REFERENCES_DOC = """
     the Trenches", KDD 2013, Algorithm 1."""
 
 
+
+def _distinct_labels(y):
+    """``np.unique(y)``; for numeric ``y`` holding at most two values, without sorting a copy."""
+    if y.dtype.kind in "biuf" and y.size:
+        lo, hi = y.min(), y.max()
+        if lo == hi:
+            return np.array([lo])
+        if np.count_nonzero(y == lo) + np.count_nonzero(y == hi) == y.size:
+            return np.array([lo, hi])
+    return np.unique(y)
+
 class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
     __doc__ = f"""Linear regression trained by FTRL-Proximal, with L1 sparsity.
 
@@ -296,7 +307,8 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
 
     def _training_problem(self, y, sample_weight, *, classes, first_call, for_partial_fit):
         y = np.ascontiguousarray(y, dtype=np.float64)
-        return {"targets": [y], "weights": [sample_weight], "sample_weight": sample_weight}
+        return {"targets": [y], "weights": [_kernel_weights(sample_weight)],
+                "sample_weight": sample_weight}
 
     def _score_weights(self, coef, intercept, X, y, sample_weight, problem):
         return r2_score(y, self._decision(X, coef, intercept).ravel(), sample_weight=sample_weight)
@@ -518,9 +530,9 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         return {}
 
     def _training_problem(self, y, sample_weight, *, classes, first_call, for_partial_fit):
-        labels = np.unique(y)
+        labels = _distinct_labels(y)
         # the label type of y is that of its distinct values (y is 1-D and finite here):
-        # checking them, not all of y, spares a second sort of the whole column
+        # checking them, not all of y, spares a sort of the whole column
         check_classification_targets(labels if y.dtype.kind in "biuf" else y)
         if for_partial_fit:
             if first_call and classes is None:
@@ -548,24 +560,30 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         unknown = labels[~np.isin(labels, classes)]
         if len(unknown):
             raise ValueError(f"y contains labels not in classes {classes!r}: {unknown!r}")
+
+        # One label column serves every one-vs-rest model; the kernel maps it to +1 (the
+        # model's class) and -1. Float labels are read as they are, others by class index.
+        if y.dtype.kind == "f":
+            y_kernel = np.ascontiguousarray(y, dtype=np.float64)
+            label_of = [float(c) for c in classes]
+        else:
+            y_kernel = np.searchsorted(classes, y).astype(np.float64)
+            label_of = [float(k) for k in range(len(classes))]
+        models = [1] if len(classes) == 2 else range(len(classes))
         if self.class_weight is None or len(y) == 0:
-            class_weight = np.ones(len(classes))
+            weights = [_kernel_weights(sample_weight)] * len(models)
         else:
             class_weight = compute_class_weight(self.class_weight, classes=classes, y=y)
-
-        if len(classes) == 2:
-            positive = y == classes[1]
-            targets = [np.where(positive, 1.0, -1.0)]
-            weights = [sample_weight if self.class_weight is None
-                       else sample_weight * np.where(positive, class_weight[1], class_weight[0])]
-        else:
-            targets, weights = [], []
-            for k in range(len(classes)):
-                positive = y == classes[k]
-                targets.append(np.where(positive, 1.0, -1.0))
-                weights.append(sample_weight * np.where(positive, class_weight[k], 1.0))
+            base = np.ones(len(y)) if sample_weight is None else sample_weight
+            if len(classes) == 2:
+                weights = [base * np.where(y_kernel == label_of[1], class_weight[1],
+                                           class_weight[0])]
+            else:
+                weights = [base * np.where(y_kernel == label_of[k], class_weight[k], 1.0)
+                           for k in models]
         return {
-            "targets": targets,
+            "targets": [y_kernel] * len(models),
+            "positives": [label_of[k] for k in models],
             "weights": weights,
             "sample_weight": sample_weight,
             "stratify": True,

@@ -229,6 +229,55 @@ def test_labels_of_any_type_map_to_the_same_model():
     assert stream.t_ == 10
 
 
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("state_store", ["dense", "sparse"])
+def test_no_sample_weight_is_weight_one(Est, state_store):
+    X, y = _data(Est)
+    a = Est(state_store=state_store, random_state=0).fit(X, y)
+    b = Est(state_store=state_store, random_state=0).fit(X, y, sample_weight=np.ones(len(y)))
+    np.testing.assert_array_equal(_state(a)[0], _state(b)[0])
+    np.testing.assert_array_equal(_state(a)[1], _state(b)[1])
+
+
+def test_one_vs_rest_models_read_float_labels_and_class_indices_alike():
+    X, y = _data(SparseFTRLClassifier, n_classes=4)
+    names = np.array(["a", "b", "c", "d"])
+    as_floats = SparseFTRLClassifier(random_state=0).fit(X, 2.0 * y - 3.0)
+    as_strings = SparseFTRLClassifier(random_state=0).fit(X, names[y])
+    np.testing.assert_array_equal(as_floats.coef_, as_strings.coef_)
+    np.testing.assert_array_equal(as_strings.predict(X),
+                                  names[((as_floats.predict(X) + 3.0) / 2).astype(int)])
+    # one model per class, each with its own positive class: no two share their weights
+    assert len({row.tobytes() for row in as_floats.coef_}) == 4
+
+
+def test_multiclass_class_weight_scales_each_models_positive_rows():
+    X, y = _data(SparseFTRLClassifier, n_classes=3)
+    # a fixed number of epochs: OvR stops on the models' summed loss, a lone model on its own
+    kw = dict(max_iter=3, tol=None, random_state=0)
+    weighted = SparseFTRLClassifier(class_weight={0: 2.0, 1: 1.0, 2: 0.5}, **kw).fit(X, y)
+    for k, w_k in enumerate([2.0, 1.0, 0.5]):
+        alone = SparseFTRLClassifier(**kw).fit(
+            X, (y == k).astype(int), sample_weight=np.where(y == k, w_k, 1.0))
+        np.testing.assert_array_equal(weighted.coef_[k], alone.coef_[0])
+
+
+def test_early_stopping_trains_each_model_on_the_training_rows_only():
+    from sklearn.model_selection import StratifiedShuffleSplit
+
+    X, y = _data(SparseFTRLClassifier, n_classes=3)
+    sw = np.random.RandomState(1).uniform(0.5, 2.0, size=len(y))
+    kw = dict(shuffle=False, class_weight={0: 2.0, 1: 1.0, 2: 0.5})
+    est = SparseFTRLClassifier(early_stopping=True, max_iter=50, tol=1e-3, random_state=0, **kw)
+    est.fit(X, y, sample_weight=sw)
+    splitter = StratifiedShuffleSplit(test_size=0.1, random_state=np.random.RandomState(0))
+    train = np.sort(next(splitter.split(np.zeros(len(y)), y))[0])
+    manual = SparseFTRLClassifier(max_iter=est.n_iter_, tol=None, **kw)
+    manual.fit(X[train], y[train], sample_weight=sw[train])
+    assert est.t_ == manual.t_ == est.n_iter_ * len(train)
+    np.testing.assert_array_equal(est.coef_, manual.coef_)
+
+
 def test_classifier_proba_and_losses():
     X, y = _data(SparseFTRLClassifier)
     for loss in ["log_loss", "modified_huber"]:

@@ -107,3 +107,15 @@ def test_results_depend_only_on_data_and_random_state(problem, seed):
     for other in runs[1:]:
         np.testing.assert_array_equal(other.coef_, runs[0].coef_)
         np.testing.assert_array_equal(other.intercept_, runs[0].intercept_)
+
+
+@SETTINGS
+@given(st.lists(st.integers(-3, 3), min_size=1, max_size=30),
+       st.sampled_from([np.int8, np.int64, np.float32, np.float64, bool]))
+def test_distinct_labels_are_numpy_unique(values, dtype):
+    from sparsereg.linear_model import _distinct_labels
+
+    y = np.array(values).astype(dtype)
+    got, want = _distinct_labels(y), np.unique(y)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
