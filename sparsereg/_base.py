@@ -382,14 +382,15 @@ class _BaseFTRL(BaseEstimator):
     def _check_gradient_scale(self, X, x_bound, y, sample_weight):
         """Refuse data whose gradients, squared and summed, could overflow (e.g. |x| = 1e300).
 
-        A gradient is ``sample_weight * loss'(p, y) * x``. For the losses whose
-        derivative grows with the prediction ``p = w.x`` (squared ones), it scales
+        A gradient is ``sample_weight * class_weight * loss'(p, y) * x``. For the losses
+        whose derivative grows with the prediction ``p = w.x`` (squared ones), it scales
         like ``x**2``; for the others it is bounded by a constant times ``x``.
         """
         if sample_weight is None:
             w_max = 1.0
         else:
             w_max = float(sample_weight.max()) if sample_weight.size else 0.0
+        w_max *= self._class_weight_bound(y)
         y_max = float(np.abs(y).max()) if self._y_validation_kwargs() and y.size else 1.0
         grows_with_p = self.loss in UNBOUNDED_DERIVATIVE_LOSSES
 
@@ -402,11 +403,16 @@ class _BaseFTRL(BaseEstimator):
             x_max = max(-float(X.data.min()), float(X.data.max()))
         if too_large(x_max):
             raise ValueError(
-                f"|X| up to {x_max:.3g}, sample_weight up to {w_max:.3g} and |y| up to {y_max:.3g} "
+                f"|X| up to {x_max:.3g}, sample weights (times class_weight) up to {w_max:.3g} and "
+                f"|y| up to {y_max:.3g} "
                 f"make gradients{' (which grow like |x|**2 for this loss)' if grows_with_p else ''} "
-                "whose squares FTRL sums, which would overflow float64: rescale X, y or "
-                "sample_weight."
+                "whose squares FTRL sums, which would overflow float64: rescale X, y, "
+                "sample_weight or class_weight."
             )
+
+    def _class_weight_bound(self, y):
+        """Largest factor ``class_weight`` can put on a sample's gradient (1 without it)."""
+        return 1.0
 
     def _nonzero_counts(self, state, t):
         l1, _ = self._lambdas_at(t)

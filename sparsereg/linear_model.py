@@ -1,6 +1,6 @@
 """FTRL-Proximal regressor and classifier, drop-in for ``SGDRegressor`` / ``SGDClassifier``."""
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
@@ -518,6 +518,13 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
 
     def _more_validate_params(self, for_partial_fit=False):
         super()._more_validate_params(for_partial_fit)
+        if isinstance(self.class_weight, dict):
+            bad = {c: w for c, w in self.class_weight.items()
+                   if not isinstance(w, Real) or not np.isfinite(w) or w < 0}
+            if bad:
+                raise ValueError(
+                    f"class_weight values must be finite non-negative numbers; got {bad!r}."
+                )
         if for_partial_fit and self.class_weight == "balanced":
             raise ValueError(
                 "class_weight='balanced' is not supported for partial_fit: it needs the "
@@ -528,6 +535,13 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
 
     def _y_validation_kwargs(self):
         return {}
+
+    def _class_weight_bound(self, y):
+        if isinstance(self.class_weight, dict):
+            return max([1.0, *map(float, self.class_weight.values())])
+        if self.class_weight == "balanced":  # n_samples / (n_classes * count) < n_samples
+            return float(max(len(y), 1))
+        return 1.0
 
     def _training_problem(self, y, sample_weight, *, classes, first_call, for_partial_fit):
         labels = _distinct_labels(y)
