@@ -376,21 +376,18 @@ class _BaseFTRL(BaseEstimator):
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
         X, longest_row, x_bound = _as_kernel_csr(X)
-        self._check_gradient_scale(X, x_bound, y, sample_weight)
-        return X, y, sample_weight, longest_row
+        return X, y, sample_weight, longest_row, x_bound
 
-    def _check_gradient_scale(self, X, x_bound, y, sample_weight):
+    def _check_gradient_scale(self, X, x_bound, y, weights):
         """Refuse data whose gradients, squared and summed, could overflow (e.g. |x| = 1e300).
 
-        A gradient is ``sample_weight * class_weight * loss'(p, y) * x``. For the losses
+        A gradient is ``weight * loss'(p, y) * x``, the weight being the kernel's
+        (sample weight times class weight; an empty array means 1). For the losses
         whose derivative grows with the prediction ``p = w.x`` (squared ones), it scales
         like ``x**2``; for the others it is bounded by a constant times ``x``.
         """
-        if sample_weight is None:
-            w_max = 1.0
-        else:
-            w_max = float(sample_weight.max()) if sample_weight.size else 0.0
-        w_max *= self._class_weight_bound(y)
+        distinct = {id(w): w for w in weights}.values()  # models often share one array
+        w_max = max(float(w.max()) if w.size else 1.0 for w in distinct)
         y_max = float(np.abs(y).max()) if self._y_validation_kwargs() and y.size else 1.0
         grows_with_p = self.loss in UNBOUNDED_DERIVATIVE_LOSSES
 
@@ -409,10 +406,6 @@ class _BaseFTRL(BaseEstimator):
                 "whose squares FTRL sums, which would overflow float64: rescale X, y, "
                 "sample_weight or class_weight."
             )
-
-    def _class_weight_bound(self, y):
-        """Largest factor ``class_weight`` can put on a sample's gradient (1 without it)."""
-        return 1.0
 
     def _nonzero_counts(self, state, t):
         l1, _ = self._lambdas_at(t)
@@ -542,11 +535,12 @@ class _BaseFTRL(BaseEstimator):
 
     def _fit_validated(self, X, y, sample_weight, classes):
         warm = self.warm_start and self._is_fitted()
-        X, y, sample_weight, longest_row = self._validate_training_data(X, y, sample_weight,
-                                                                        reset=not warm)
+        X, y, sample_weight, longest_row, x_bound = self._validate_training_data(
+            X, y, sample_weight, reset=not warm)
         rng = check_random_state(self.random_state)
         problem = self._training_problem(y, sample_weight, classes=classes, first_call=not warm,
                                          for_partial_fit=False)
+        self._check_gradient_scale(X, x_bound, y, problem["weights"])
         validation = None
         if self.early_stopping:
             X, longest_row, problem, validation = self._split_validation(X, y, rng, problem)
@@ -571,10 +565,11 @@ class _BaseFTRL(BaseEstimator):
 
     def _partial_fit_validated(self, X, y, sample_weight, classes):
         first_call = not self._is_fitted()
-        X, y, sample_weight, longest_row = self._validate_training_data(X, y, sample_weight,
-                                                                        reset=first_call)
+        X, y, sample_weight, longest_row, x_bound = self._validate_training_data(
+            X, y, sample_weight, reset=first_call)
         problem = self._training_problem(y, sample_weight, classes=classes, first_call=first_call,
                                          for_partial_fit=True)
+        self._check_gradient_scale(X, x_bound, y, problem["weights"])
         if first_call:
             rng = check_random_state(self.random_state)
             state, t0 = self._new_state(len(problem["targets"]), X.shape[1], rng), 0

@@ -1,6 +1,6 @@
 """FTRL-Proximal regressor and classifier, drop-in for ``SGDRegressor`` / ``SGDClassifier``."""
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
@@ -181,8 +181,31 @@ _SHARED_REFERENCES_DOC = """
 
 
 
+def _is_weight(value):
+    """A finite non-negative number (a 0-d array counts; a string does not)."""
+    if isinstance(value, (str, bytes)):
+        return False
+    try:
+        value = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return np.isfinite(value) and value >= 0
+
+
+def _exact_floats(classes):
+    """Whether every class is a number that one float64 holds exactly, no two the same."""
+    if classes.dtype.kind not in "biuf":
+        return False
+    values = classes.tolist()
+    return all(float(c) == c for c in values) and len(set(map(float, values))) == len(values)
+
+
 def _distinct_labels(y):
-    """``np.unique(y)``; for numeric ``y`` holding at most two values, without sorting a copy."""
+    """``np.unique(y)``; for numeric ``y`` holding at most two values, without sorting a copy.
+
+    (Where ``y`` holds both 0.0 and -0.0, which of the two stands for them may differ from
+    ``np.unique``'s choice; they are the same label.)
+    """
     if y.dtype.kind in "biuf" and y.size:
         lo, hi = y.min(), y.max()
         if lo == hi:
@@ -519,8 +542,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
     def _more_validate_params(self, for_partial_fit=False):
         super()._more_validate_params(for_partial_fit)
         if isinstance(self.class_weight, dict):
-            bad = {c: w for c, w in self.class_weight.items()
-                   if not isinstance(w, Real) or not np.isfinite(w) or w < 0}
+            bad = {c: w for c, w in self.class_weight.items() if not _is_weight(w)}
             if bad:
                 raise ValueError(
                     f"class_weight values must be finite non-negative numbers; got {bad!r}."
@@ -536,12 +558,6 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
     def _y_validation_kwargs(self):
         return {}
 
-    def _class_weight_bound(self, y):
-        if isinstance(self.class_weight, dict):
-            return max([1.0, *map(float, self.class_weight.values())])
-        if self.class_weight == "balanced":  # n_samples / (n_classes * count) < n_samples
-            return float(max(len(y), 1))
-        return 1.0
 
     def _training_problem(self, y, sample_weight, *, classes, first_call, for_partial_fit):
         labels = _distinct_labels(y)
@@ -571,17 +587,23 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
             raise ValueError(
                 f"The number of classes has to be greater than one; got {len(classes)} class."
             )
-        unknown = labels[~np.isin(labels, classes)]
-        if len(unknown):
+        # labels meet classes as Python objects: exact whatever the two dtypes (NumPy would
+        # compare an int64 label with uint64 classes as float64, merging labels above 2**53)
+        index_of = {c: k for k, c in enumerate(classes.tolist())}
+        unknown = [label for label in labels.tolist() if label not in index_of]
+        if unknown:
             raise ValueError(f"y contains labels not in classes {classes!r}: {unknown!r}")
 
         # One label column serves every one-vs-rest model; the kernel maps it to +1 (the
-        # model's class) and -1. Float labels are read as they are, others by class index.
-        if y.dtype.kind == "f":
+        # model's class) and -1. Float labels are read as they are when every class is
+        # exactly one float64, the others as class indices.
+        if y.dtype.kind == "f" and _exact_floats(classes):
             y_kernel = np.ascontiguousarray(y, dtype=np.float64)
-            label_of = [float(c) for c in classes]
+            label_of = [float(c) for c in classes.tolist()]
         else:
-            y_kernel = np.searchsorted(classes, y).astype(np.float64)
+            # labels has y's dtype and holds every value of y, so searchsorted is exact
+            label_index = np.array([index_of[label] for label in labels.tolist()], dtype=np.float64)
+            y_kernel = label_index[np.searchsorted(labels, y)]
             label_of = [float(k) for k in range(len(classes))]
         models = [1] if len(classes) == 2 else range(len(classes))
         if self.class_weight is None or len(y) == 0:

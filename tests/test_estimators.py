@@ -217,7 +217,7 @@ def test_labels_of_any_type_map_to_the_same_model():
     X, y = _data(SparseFTRLClassifier)
     as_ints = SparseFTRLClassifier(random_state=0).fit(X, y)
     as_strings = SparseFTRLClassifier(random_state=0).fit(X, np.where(y == 1, "yes", "no"))
-    as_floats = SparseFTRLClassifier(random_state=0).fit(X, y.astype(float))
+    as_floats = SparseFTRLClassifier(random_state=0).fit(X, 5.0 * y - 2.0)  # read as they are
     np.testing.assert_array_equal(as_strings.classes_, ["no", "yes"])
     np.testing.assert_array_equal(as_ints.coef_, as_strings.coef_)
     np.testing.assert_array_equal(as_ints.coef_, as_floats.coef_)
@@ -276,6 +276,29 @@ def test_early_stopping_trains_each_model_on_the_training_rows_only():
     manual.fit(X[train], y[train], sample_weight=sw[train])
     assert est.t_ == manual.t_ == est.n_iter_ * len(train)
     np.testing.assert_array_equal(est.coef_, manual.coef_)
+
+
+def test_labels_beyond_float64_precision_keep_their_classes():
+    rng = np.random.RandomState(0)
+    X = rng.randn(300, 3)
+    codes = np.array([0, 1, 3])[X.argmax(axis=1)]
+    classes = np.uint64(2**60) + codes.astype(np.uint64)  # equal as float64, not as integers
+    as_uint = SparseFTRLClassifier(random_state=0).partial_fit(X, classes, classes=np.unique(classes))
+    as_int = SparseFTRLClassifier(random_state=0).partial_fit(
+        X, classes.astype(np.int64), classes=np.unique(classes))
+    by_code = SparseFTRLClassifier(random_state=0).partial_fit(X, codes, classes=[0, 1, 3])
+    np.testing.assert_array_equal(as_uint.coef_, by_code.coef_)
+    np.testing.assert_array_equal(as_int.coef_, by_code.coef_)
+
+
+def test_class_weights_count_in_the_overflow_check_as_they_are():
+    X = np.random.RandomState(0).randn(200, 3) * 1e97
+    y = np.arange(200) % 2
+    # balanced classes weigh 1 each: gradients as without class weights
+    SparseFTRLClassifier(class_weight="balanced").fit(X, y)
+    SparseFTRLClassifier(class_weight={0: np.array(1.0), 1: 1}).fit(X, y)
+    with pytest.raises(ValueError, match="would overflow"):
+        SparseFTRLClassifier(class_weight={0: 1e10, 1: 1.0}).fit(X, y)
 
 
 def test_classifier_proba_and_losses():

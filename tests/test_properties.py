@@ -111,7 +111,7 @@ def test_results_depend_only_on_data_and_random_state(problem, seed):
 
 @SETTINGS
 @given(st.lists(st.integers(-3, 3), min_size=1, max_size=30),
-       st.sampled_from([np.int8, np.int64, np.float32, np.float64, bool]))
+       st.sampled_from([np.int8, np.int64, np.uint64, np.float16, np.float32, np.float64, bool]))
 def test_distinct_labels_are_numpy_unique(values, dtype):
     from sparsereg.linear_model import _distinct_labels
 
