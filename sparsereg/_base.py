@@ -109,6 +109,7 @@ _UNWEIGHTED = np.empty(0)
 def _kernel_weights(sample_weight):
     return _UNWEIGHTED if sample_weight is None else sample_weight
 
+
 # Largest |x|, |y|, sample weight (and their product) accepted: squared gradients of this
 # size, summed over billions of samples, stay far from float64's 1.8e308.
 MAX_MAGNITUDE = 1e100
@@ -422,8 +423,9 @@ class _BaseFTRL(BaseEstimator):
 
         ``problem["targets"][k]`` and ``problem["weights"][k]`` are the kernel's ``y`` and
         sample weights for model ``k``; ``problem["positives"][k]``, when given, the label
-        of ``y`` that is model ``k``'s positive class. Stopping follows ``SGDRegressor``: after ``n_iter_no_change``
-        epochs whose average loss (or validation score) did not improve by ``tol``.
+        of ``y`` that is model ``k``'s positive class. Stopping follows ``SGDRegressor``:
+        after ``n_iter_no_change`` epochs whose average loss (or validation score) did not
+        improve by ``tol``.
         """
         if X.shape[1] != state.n_features:  # a backstop: validation keeps them equal
             raise ValueError(f"X has {X.shape[1]} features but the model was trained on "
@@ -434,9 +436,11 @@ class _BaseFTRL(BaseEstimator):
         slots = np.empty((n_models, max(longest_row, 1)), dtype=np.int64)
         targets, weights = problem["targets"], problem["weights"]
         hyper = self._hyper(state, check_signals=check_signals)
-        positives = problem.get("positives")
-        hypers = [hyper if positives is None else {**hyper, "one_vs_rest": True, "positive": positive}
-                  for positive in (positives or [None] * n_models)]
+        if problem.get("positives") is None:
+            hypers = [hyper] * n_models
+        else:
+            hypers = [{**hyper, "one_vs_rest": True, "positive": positive}
+                      for positive in problem["positives"]]
         n_jobs = getattr(self, "n_jobs", None)
 
         def one_model(k, order, t_start):

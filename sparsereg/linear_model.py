@@ -180,7 +180,6 @@ _SHARED_REFERENCES_DOC = """
     the Trenches", KDD 2013, Algorithm 1."""
 
 
-
 def _is_weight(value):
     """A finite non-negative number (a 0-d array counts; a string does not)."""
     if isinstance(value, (str, bytes)):
@@ -213,6 +212,7 @@ def _distinct_labels(y):
         if np.count_nonzero(y == lo) + np.count_nonzero(y == hi) == y.size:
             return np.array([lo, hi])
     return np.unique(y)
+
 
 class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
     __doc__ = f"""Linear regression trained by FTRL-Proximal, with L1 sparsity.
@@ -558,7 +558,6 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
     def _y_validation_kwargs(self):
         return {}
 
-
     def _training_problem(self, y, sample_weight, *, classes, first_call, for_partial_fit):
         labels = _distinct_labels(y)
         # the label type of y is that of its distinct values (y is 1-D and finite here):
@@ -595,9 +594,10 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
             raise ValueError(f"y contains labels not in classes {classes!r}: {unknown!r}")
 
         # One label column serves every one-vs-rest model; the kernel maps it to +1 (the
-        # model's class) and -1. Float labels are read as they are when every class is
-        # exactly one float64, the others as class indices.
-        if y.dtype.kind == "f" and _exact_floats(classes):
+        # model's class) and -1. Numeric labels are read as float64 when every class is
+        # exactly one float64 (every label is a class, so the cast is exact), the others
+        # as class indices.
+        if y.dtype.kind in "biuf" and _exact_floats(classes):
             y_kernel = np.ascontiguousarray(y, dtype=np.float64)
             label_of = [float(c) for c in classes.tolist()]
         else:
