@@ -106,11 +106,8 @@ def sgd_estimator(penalty):
 
 
 def state_bytes(est):
-    """Bytes of the fitted FTRL state (private API, which moves: two spellings tried)."""
-    try:
-        return int(est._ftrl_state_info()["state_bytes"])
-    except AttributeError:
-        return int(est._zn.nbytes + est._intercept_zn.nbytes)
+    """Bytes of the fitted FTRL state."""
+    return int(est.sparsity_report().state_bytes)
 
 
 def load_folder(folder, n_features, rows=None):
@@ -165,10 +162,10 @@ def child(tool, folder, n_features, rows):
         kernel_seconds = []
         if tool == "sparsereg kernel":
             # time only the compiled epoch calls inside fit (private name; skipped if it moves)
-            import sparsereg._base as base
+            import sparsereg._epoch as base
 
             if not callable(getattr(base, "ftrl_epoch", None)):
-                return {"skip": "sparsereg._base.ftrl_epoch not found"}
+                return {"skip": "sparsereg._epoch.ftrl_epoch not found"}
             kernel = base.ftrl_epoch
 
             def timed_kernel(*args, **kwargs):

@@ -19,22 +19,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _synthetic import load_ctr  # noqa: E402
 from bench_epoch import C_LIMIT, sparsereg_estimator, time_c_limit  # noqa: E402
 
-from sparsereg._ftrl_fast import ftrl_epoch  # noqa: E402
+from sparsereg._epoch import UNWEIGHTED, Batch, Hyper, run_epoch  # noqa: E402
 from sparsereg._state import FTRLState  # noqa: E402
 
 
 def time_kernel(X, y, warm_state):
-    est = sparsereg_estimator()
-    hyper = est._hyper(FTRLState(1, X.shape[1], sparse=False))
-    longest = int(np.diff(X.indptr).max())
-    zn = np.zeros((X.shape[1], 2))
+    """One compiled epoch through the kernel's entry point, on a dense state."""
+    hyper = Hyper.from_params(sparsereg_estimator().get_params())
+    batch = Batch(X, np.where(y > 0, 1.0, -1.0), UNWEIGHTED, int(np.diff(X.indptr).max()))
+    state = FTRLState(1, X.shape[1], table=False)
+    state.zn[0] = np.zeros((X.shape[1], 2))  # fresh pages: first touch inside the timer
     if warm_state:
-        zn.fill(0.0)  # touch every page before the timer, as the C loop's memset does
-    args = (X.data, X.indices, X.indptr, np.where(y > 0, 1.0, -1.0), np.ones(X.shape[0]),
-            np.empty(0, dtype=np.int64), zn, np.zeros(2, dtype=np.int64), np.empty(0, dtype=np.uint8),
-            np.zeros(2), np.empty((longest, 2)), np.empty(longest, dtype=np.int64), hyper, 0, 0)
+        state.zn[0].fill(0.0)  # touch every page before the timer, as the C loop's memset does
     start = time.perf_counter()
-    ftrl_epoch(*args)
+    run_epoch(batch, state, 0, hyper)
     return time.perf_counter() - start
 
 

@@ -51,9 +51,9 @@ def child_california(a):
     before_fit = peak_rss()
     model = SparseFTRLRegressor(alpha=3e-5, eta0=0.5, max_iter=a["epochs"], tol=None,
                                 random_state=0, state_store=a["store"]).fit(Xt, y)
-    info = model._ftrl_state_info()
+    report = model.sparsity_report()
     return {"peak_rss": peak_rss(), "rss_before_fit": before_fit, "rss_at_start": before_imports,
-            "state_bytes": info["state_bytes"], "touched": int(info["touched"][0]),
+            "state_bytes": report.state_bytes, "touched": int(report.touched[0]),
             "nnz": int(model.count_nonzero()[0])}
 
 
@@ -79,9 +79,9 @@ def child_stream(a):
         clf.partial_fit(X, y, classes=[0, 1])
         seen += batch
         if (b + 1) % a["every"] == 0:
-            held = int(clf._state.table[0][0])
-            rows.append({"rows": seen, "columns_held": held, "state_bytes": clf._state.nbytes,
-                         "peak_rss": peak_rss()})
+            # FTRLState's own read API: get_ftrl_state() would copy ~10M columns mid-measurement
+            rows.append({"rows": seen, "columns_held": clf._state.n_held(0),
+                         "state_bytes": clf._state.nbytes, "peak_rss": peak_rss()})
     return {"rows": rows}
 
 
@@ -116,8 +116,10 @@ def child_inclusion(a):
                                random_state=0)
     est.fit(X[:cut], y[:cut])
     proba = est.predict_proba(X[cut:])[:, 1]
-    return {"columns_held": int(est._state.table[0][0]), "state_bytes": est._state.nbytes,
-            "bloom_bytes": int(sum(b.nbytes for b in est._state.bloom)),
+    state = est.get_ftrl_state()
+    return {"columns_held": int(state["held"].sum()),
+            "state_bytes": est.sparsity_report().state_bytes,
+            "bloom_bytes": int(state["bloom"].nbytes),
             "log_loss": float(log_loss(y[cut:], proba)), "auc": float(roc_auc_score(y[cut:], proba)),
             "nnz": int(est.count_nonzero()[0])}
 

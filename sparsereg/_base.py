@@ -1,122 +1,86 @@
-"""What the FTRL regressor and classifier share: parameters, validation, the epoch loop.
+"""What the FTRL regressor and classifier share: parameters, validation, the one training path.
 
-Call chain, as in scikit-learn's SGD: ``fit -> _fit -> _run_epochs -> kernel`` and
-``partial_fit -> _partial_fit -> _run_epochs``. Validation sits in three places:
-``_parameter_constraints``, ``_more_validate_params`` and one ``validate_data`` call.
-The kernel (``_ftrl_fast.ftrl_epoch``) receives validated, typed arrays only.
+Call chain, as in scikit-learn's SGD: ``fit`` is "start from a new state (unless
+``warm_start``), then ``_partial_fit`` with ``max_iter`` epochs"; ``partial_fit`` is
+``_partial_fit`` with one epoch. Validation sits in three places:
+``_parameter_constraints``, ``_more_validate_params`` and one ``validate_data`` call
+in ``_partial_fit``. The kernel is reached through ``_epoch.run_epoch`` with
+validated, typed arrays only.
 
 Training state that is not API starts with ``_``: ``_state`` (``_state.FTRLState``)
 holds ``(z_j, n_j)`` of every coordinate of each model (one model for regression
 and binary classification, one per class for one-vs-rest), densely or in a table of
-the columns seen, and the intercepts' ``(z, n)``. ``coef_`` and ``intercept_`` are
-computed from that state when read, so they never go stale after ``partial_fit``.
+the columns seen, and the intercepts' ``(z, n)``. ``get_ftrl_state`` /
+``set_ftrl_state`` give and take it as plain arrays (``_state_protocol``). ``coef_``
+and ``intercept_`` are computed from that state when read, so they never go stale
+after ``partial_fit``.
 """
 
 import time
 import warnings
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel, delayed
-from sklearn.base import BaseEstimator, _fit_context
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.base import BaseEstimator, is_classifier, is_regressor
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._ftrl_fast import (count_nonzero_weights, csr_index_summary, ftrl_epoch, lazy_weights,
-                         sparse_decision)
-from ._losses import LOSS_CODES, UNBOUNDED_DERIVATIVE_LOSSES
-from .sparsity import sparsity_report as _sparsity_report
-from ._state import AUTO_SPARSE_BYTES, INCLUSION_CODES, INTERRUPTED, TABLE_FULL, FTRLState
+from ._decision import LinearWeights
+from ._epoch import IN_ORDER, UNWEIGHTED, Batch, Hyper, run_epoch
+from ._losses import UNBOUNDED_DERIVATIVE_LOSSES
+from ._state import AUTO_SPARSE_BYTES, FTRLState
+from ._state_protocol import FORMAT, VERSION, check_ftrl_state, history_arrays, plain_labels
+from ._validation import MAX_MAGNITUDE, as_kernel_csr
+from .sparsity import FTRLCounts, coef_report
 
 
-def _as_kernel_csr(X, values=True):
-    """The CSR matrix the kernel reads, sharing memory with ``X`` whenever possible.
+def kernel_weights(sample_weight):
+    """The kernel's sample weights: ``UNWEIGHTED`` when every weight is 1."""
+    return UNWEIGHTED if sample_weight is None else sample_weight
 
-    ``X`` has been through ``validate_data`` (CSR of float32/float64, or dense).
-    A dense array is converted to CSR: zeros contribute nothing to FTRL (``g_i = 0``
-    leaves ``(z_i, n_i)`` as they are), so the model is bit-identical. A CSR is
-    copied only if a row repeats a column (duplicates must be summed to mean what
-    scipy means by them) or its index arrays have two different integer types.
-    Returns ``(X, longest_row, bound on |values|)``; ``values=False`` skips the check
-    of the values (prediction, where ``validate_data`` has checked them) and gives 0.0.
+
+@dataclass(frozen=True)
+class TrainingProblem:
+    """What the kernel trains on, per model, after the labels are read.
+
+    ``targets``: the kernel's ``y`` (regression targets, or one label column that
+    every one-vs-rest model reads); ``positives``: model ``k``'s positive label in
+    ``targets``, or None for a regressor; ``weights``: model ``k``'s sample weights
+    (sample weight times class weight, or ``UNWEIGHTED``); ``sample_weight``: as
+    validated (None: all ones); ``classes``: the class labels (None for a regressor).
     """
-    if not sp.issparse(X):
-        X = sp.csr_matrix(X)
-    if X.indices.dtype != X.indptr.dtype:
-        X = sp.csr_matrix(
-            (X.data, X.indices.astype(np.int64), X.indptr.astype(np.int64)), shape=X.shape
-        )
-    longest_row, max_abs = _check_csr(X, values=values)
-    # safe only now that indptr and indices are known to be in bounds; scipy caches the answer
-    if not X.has_canonical_format:
-        X = X.copy()
-        X.sum_duplicates()
-    return X, longest_row, max_abs
 
+    targets: np.ndarray
+    positives: tuple | None
+    weights: tuple
+    sample_weight: np.ndarray | None
+    classes: np.ndarray | None = None
 
-def _check_csr(X, values=True):
-    """Reject non-finite values and a hand-built CSR that would make the kernel read
-    or write out of bounds; return ``(longest_row, bound)`` where every ``|x| <= bound``.
+    @property
+    def n_models(self):
+        return len(self.weights)
 
-    One compiled walk checks ``indptr`` and whether rows are strictly sorted (then a
-    row's first and last index bound it); one BLAS pass bounds the values.
-    """
-    indptr, indices, data = X.indptr, X.indices, X.data
-    n_rows, n_cols = X.shape
-    if indptr.ndim != 1 or indptr.shape[0] != n_rows + 1:
-        raise ValueError(
-            f"CSR indptr has {indptr.shape[0]} entries; a matrix with {n_rows} rows needs {n_rows + 1}."
-        )
-    if indptr[0] != 0 or indptr[-1] != indices.shape[0] or indices.shape[0] != data.shape[0]:
-        raise ValueError(
-            "CSR indptr is inconsistent with indices/data: indptr[0] must be 0 and "
-            f"indptr[-1] ({indptr[-1]}) must equal len(indices) ({indices.shape[0]}) "
-            f"and len(data) ({data.shape[0]})."
-        )
-    indptr_ok, strictly_sorted, lo, hi, longest_row = csr_index_summary(indptr, indices)
-    if not indptr_ok:
-        raise ValueError("CSR indptr must be non-decreasing and within len(indices).")
-    if indices.shape[0]:
-        if not strictly_sorted:  # a row's first and last index do not bound it
-            lo, hi = indices.min(), indices.max()
-        if lo < 0 or hi >= n_cols:
-            raise ValueError(f"CSR column indices must lie in [0, {n_cols}); found indices in [{lo}, {hi}].")
-        if strictly_sorted:
-            X.has_canonical_format = True  # what scipy would find: spares it a pass over indices
-        if not values:
-            return longest_row, 0.0
-        # sum(x**2) >= max(x**2): one BLAS pass bounds every |x| and finds NaN/inf
-        with np.errstate(over="ignore", invalid="ignore"):
-            squares = float(np.dot(data, data))
-        if np.isfinite(squares) and squares <= MAX_MAGNITUDE**2:
-            return longest_row, np.sqrt(squares)
-        smallest, largest = float(data.min()), float(data.max())  # NaN propagates
-        if not (np.isfinite(smallest) and np.isfinite(largest)):
-            raise ValueError("Input X contains NaN or infinity.")
-        return longest_row, max(-smallest, largest)
-    return longest_row, 0.0
+    def take(self, rows):
+        """The same problem on ``rows`` only (arrays shared by models are taken once)."""
+        taken = {}
 
+        def part(a):
+            if a.size and id(a) not in taken:
+                taken[id(a)] = a[rows]
+            return taken.get(id(a), a)
 
-_IN_ORDER = np.empty(0, dtype=np.int64)
-# the kernel's sample weights when every weight is 1: no array of ones to allocate and read
-_UNWEIGHTED = np.empty(0)
-
-
-def _kernel_weights(sample_weight):
-    return _UNWEIGHTED if sample_weight is None else sample_weight
-
-
-# Largest |x|, |y|, sample weight (and their product) accepted: squared gradients of this
-# size, summed over billions of samples, stay far from float64's 1.8e308.
-MAX_MAGNITUDE = 1e100
+        return replace(self, targets=part(self.targets), weights=tuple(map(part, self.weights)),
+                       sample_weight=None if self.sample_weight is None else self.sample_weight[rows])
 
 
 class _WeightsCache:
-    """Holds ``(coef, intercept)`` once computed from the state.
+    """Holds ``(coef, intercept, LinearWeights)`` once computed from the state.
 
     Mutated in place so that reading ``coef_`` or predicting leaves the
     estimator's ``__dict__`` unchanged (scikit-learn's ``check_dict_unchanged``).
@@ -156,6 +120,9 @@ class _BaseFTRL(BaseEstimator):
         "bloom_size": [Interval(Integral, 1, None, closed="left")],
     }
 
+    # one-vs-rest models trained in parallel threads: the classifier's n_jobs
+    _threads = None
+
     # ----------------------------------------------------------------- parameters
     def _more_validate_params(self, for_partial_fit=False):
         if for_partial_fit and self._is_fitted():
@@ -170,46 +137,17 @@ class _BaseFTRL(BaseEstimator):
                 "must hold no state. Use state_store='sparse' or 'auto'."
             )
 
-    def _use_sparse_store(self, n_models, n_features):
+    def _use_table_store(self, n_models, n_features):
         if self.state_store == "auto":
             return self.inclusion is not None or 16 * n_features * n_models > AUTO_SPARSE_BYTES
         return self.state_store == "sparse"
 
-    def _l1_ratio_effective(self):
-        return {"l1": 1.0, "l2": 0.0, "elasticnet": self.l1_ratio, None: 0.0}[self.penalty]
+    def _hyper(self, seed=0, check_signals=False):
+        return Hyper.from_params(self.get_params(deep=False), seed=seed,
+                                 check_signals=check_signals)
 
-    def _lambdas(self):
-        """``(lambda1, lambda2)`` per sample seen ('mean') or absolute ('sum')."""
-        if self.penalty is None:
-            return 0.0, 0.0
-        r = self._l1_ratio_effective()
-        return self.alpha * r, self.alpha * (1.0 - r)
-
-    def _lambdas_at(self, t):
-        l1, l2 = self._lambdas()
-        if self.penalty_scale == "mean":
-            return l1 * t, l2 * t
-        return l1, l2
-
-    def _hyper(self, state, check_signals=False):
-        l1, l2 = self._lambdas()
-        return {
-            "eta0": float(self.eta0),
-            "beta": float(self.beta),
-            "l1": float(l1),
-            "l2": float(l2),
-            "epsilon": float(self.epsilon),
-            "loss": LOSS_CODES[self.loss],
-            "one_vs_rest": False,
-            "positive": 0.0,
-            "mean_scaled": self.penalty_scale == "mean",
-            "fit_intercept": bool(self.fit_intercept),
-            "check_signals": check_signals,
-            "inclusion": INCLUSION_CODES[self.inclusion],
-            "inclusion_p": float(self.inclusion_p),
-            "inclusion_count": int(self.inclusion_count),
-            "seed": state.seed,
-        }
+    def _bloom_counters(self):
+        return 1 << max(int(self.bloom_size) - 1, 1).bit_length()  # next power of two
 
     # ------------------------------------------------------------- fitted state
     def _is_fitted(self):
@@ -221,7 +159,7 @@ class _BaseFTRL(BaseEstimator):
     def _new_state(self, n_models, n_features, rng):
         # drawn whether or not inclusion is on, so that it never changes the shuffling
         seed = int(rng.randint(np.iinfo(np.int32).max))
-        return FTRLState(n_models, n_features, sparse=self._use_sparse_store(n_models, n_features),
+        return FTRLState(n_models, n_features, table=self._use_table_store(n_models, n_features),
                          bloom_size=self._bloom_counters() if self.inclusion == "bloom" else 0,
                          seed=seed)
 
@@ -229,38 +167,35 @@ class _BaseFTRL(BaseEstimator):
         """``(coef, intercept)`` that ``state`` stands for after ``t`` samples.
 
         ``coef`` is a dense ``(n_models, n_features)`` array for the dense store and a
-        CSR matrix of the surviving weights for the sparse store.
+        CSR matrix of the surviving weights for the table store.
         """
-        l1, l2 = self._lambdas_at(t)
-        if state.sparse:
-            rows = [state.survivors(k, eta0=self.eta0, beta=self.beta, l1=l1, l2=l2)
-                    for k in range(state.n_models)]
+        hyper = self._hyper()
+        l1, l2 = hyper.lambdas_at(t)
+        rates = dict(eta0=hyper.eta0, beta=hyper.beta, l1=l1, l2=l2)
+        if state.in_table:
+            rows = [state.survivors(k, dtype=dtype, **rates) for k in range(state.n_models)]
             indptr = np.concatenate([[0], np.cumsum([len(c) for c, _ in rows])])
-            columns = np.concatenate([c for c, _ in rows])
             index_dtype = np.int32 if state.n_features <= np.iinfo(np.int32).max else np.int64
             coef = sp.csr_matrix(
-                (np.concatenate([w for _, w in rows]).astype(dtype), columns.astype(index_dtype),
-                 indptr.astype(index_dtype)), shape=(state.n_models, state.n_features))
+                (np.concatenate([w for _, w in rows]), np.concatenate([c for c, _ in rows])
+                 .astype(index_dtype), indptr.astype(index_dtype)),
+                shape=(state.n_models, state.n_features))
         else:
             coef = np.empty((state.n_models, state.n_features), dtype=dtype)
-            for k in range(state.n_models):
-                lazy_weights(state.zn[k], coef[k], self.eta0, self.beta, l1, l2)
+            state.dense_weights(coef, **rates)
         izn = state.intercept_zn
-        if self.fit_intercept:
-            intercept = -izn[:, 0] / ((self.beta + np.sqrt(izn[:, 1])) * (1.0 / self.eta0))
+        if hyper.fit_intercept:
+            intercept = -izn[:, 0] / ((hyper.beta + np.sqrt(izn[:, 1])) * (1.0 / hyper.eta0))
         else:
             intercept = np.zeros(state.n_models)
         return coef, intercept.astype(dtype)
 
     def _cached_weights(self):
-        if not self._is_fitted():
-            raise NotFittedError(
-                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' or "
-                "'partial_fit' with appropriate arguments before using this estimator."
-            )
+        check_is_fitted(self)
         cache = self._weights_cache
         if cache.value is None:
-            cache.value = self._weights(self._state, self.t_, self._coef_dtype)
+            coef, intercept = self._weights(self._state, self.t_, self._coef_dtype)
+            cache.value = coef, intercept, LinearWeights.from_coef(coef, intercept)
         return cache.value
 
     def __getstate__(self):
@@ -274,7 +209,8 @@ class _BaseFTRL(BaseEstimator):
         coef = self._cached_weights()[0]
         if self._sparse_coef:
             return coef if sp.issparse(coef) else sp.csr_matrix(coef)
-        return self._shape_coef(coef.toarray() if sp.issparse(coef) else coef)
+        coef = coef.toarray() if sp.issparse(coef) else coef
+        return coef[0] if is_regressor(self) else coef
 
     @property
     def intercept_(self):
@@ -291,8 +227,11 @@ class _BaseFTRL(BaseEstimator):
         counts : ndarray of shape (n_models,)
             Non-zero entries of each row of ``coef_`` (``coef_`` itself for a regressor).
         """
-        self._cached_weights()  # raises NotFittedError when unfitted
+        check_is_fitted(self)
         return np.array(self._nonzero_counts(self._state, self.t_))
+
+    def _nonzero_counts(self, state, t):
+        return state.count_nonzero(self._hyper().lambdas_at(t)[0])
 
     def sparsity_report(self):
         """Non-zero weights, features touched or zeroed by L1, and bytes, from the current state.
@@ -302,33 +241,14 @@ class _BaseFTRL(BaseEstimator):
         report : sparsereg.sparsity.SparsityReport
             Printable; see :func:`sparsereg.sparsity.sparsity_report`.
         """
-        return _sparsity_report(self)
-
-    def _ftrl_state_info(self):
-        """What the training state holds, for ``sparsereg.sparsity``.
-
-        Returns a dict: ``state_bytes`` (bytes of every array of the state: ``(z, n)``
-        slots, table keys, Bloom filters, intercepts), ``touched`` (per model,
-        coordinates that received a non-zero gradient, ``n_j > 0``), ``touched_union``
-        (coordinates touched in any model) and ``touched_and_zero`` (per model,
-        touched coordinates whose weight is 0.0, i.e. removed by L1).
-        """
-        self._cached_weights()
-        state = self._state
-        l1, _ = self._lambdas_at(self.t_)
-        touched, touched_and_zero, columns = [], [], []
-        for k in range(state.n_models):
-            held, zn = state.held(k)
-            mask = zn[:, 1] > 0
-            touched.append(int(mask.sum()))
-            touched_and_zero.append(int((mask & (np.abs(zn[:, 0]) <= l1)).sum()))
-            columns.append(held[mask])
-        return {
-            "state_bytes": state.nbytes,
-            "touched": np.array(touched),
-            "touched_union": int(np.unique(np.concatenate(columns)).shape[0]),
-            "touched_and_zero": np.array(touched_and_zero),
-        }
+        state = self.get_ftrl_state()
+        touched = state["n"] > 0  # a non-zero gradient reached the coordinate
+        zeroed = touched & (np.abs(state["z"]) <= self._hyper().lambdas_at(self.t_)[0])
+        counts = FTRLCounts(touched=tuple(int(c) for c in touched.sum(axis=1)),
+                            touched_union=int(touched.any(axis=0).sum()),
+                            touched_and_zero=tuple(int(c) for c in zeroed.sum(axis=1)),
+                            state_bytes=self._state.nbytes)
+        return coef_report(self.coef_, type(self).__name__, counts)
 
     def sparsify(self):
         """Return ``coef_`` as a scipy CSR matrix from now on.
@@ -342,7 +262,7 @@ class _BaseFTRL(BaseEstimator):
         self : object
             Fitted estimator.
         """
-        self._cached_weights()
+        check_is_fitted(self)
         self._sparse_coef = True
         return self
 
@@ -354,8 +274,122 @@ class _BaseFTRL(BaseEstimator):
         self : object
             Fitted estimator.
         """
-        self._cached_weights()
+        check_is_fitted(self)
         self._sparse_coef = False
+        return self
+
+    # ----------------------------------------------------------- state protocol
+    def get_ftrl_state(self):
+        """The training state as a dict of plain NumPy arrays, touched columns only.
+
+        ``np.savez(path, **est.get_ftrl_state())`` saves it without pickle, and
+        :meth:`set_ftrl_state` on an estimator with the same parameters continues
+        from it exactly (to the bit) as this one would. The keys:
+
+        - ``columns`` (int64, sorted): the columns holding state in any model;
+        - ``z``, ``n`` (float64, ``(n_models, len(columns))``): FTRL's per-coordinate
+          sums; ``held`` (bool, same shape): whether each model's store holds the
+          column (inclusion reads it);
+        - ``intercept_z``, ``intercept_n`` (``(n_models,)``), ``t`` (samples seen),
+          ``n_features_in``, ``classes`` (classifiers), ``seed`` and ``bloom`` (the
+          inclusion draws' seed and Bloom counters);
+        - ``rng_state``, ``rng_pos``, ``rng_has_gauss``, ``rng_cached_gaussian``: the
+          generator that shuffles the rows of the next ``partial_fit``;
+        - ``nnz_history_t``, ``nnz_history``, ``n_iter``, ``coef_dtype``,
+          ``feature_names_in`` (when fitted on a DataFrame), ``format``, ``version``.
+
+        ``n_models`` is 1 for a regressor or a binary classifier, the number of
+        classes for one-vs-rest. The parameters (``alpha``, ``eta0``...) are not part
+        of the state.
+
+        Returns
+        -------
+        state : dict of str to ndarray
+
+        Examples
+        --------
+        >>> import io
+        >>> import numpy as np
+        >>> from sparsereg import SparseFTRLRegressor
+        >>> rng = np.random.RandomState(0)
+        >>> X, y = rng.normal(size=(50, 4)), rng.normal(size=50)
+        >>> reg = SparseFTRLRegressor(random_state=0).partial_fit(X, y)
+        >>> buffer = io.BytesIO()
+        >>> np.savez(buffer, **reg.get_ftrl_state())
+        >>> _ = buffer.seek(0)
+        >>> twin = SparseFTRLRegressor(random_state=0).set_ftrl_state(dict(np.load(buffer)))
+        >>> reg.partial_fit(X, y).coef_.tolist() == twin.partial_fit(X, y).coef_.tolist()
+        True
+        """
+        check_is_fitted(self)
+        n_models = self._state.n_models
+        _, words, pos, has_gauss, cached = self._random_state.get_state()
+        times, counts = history_arrays(self.nnz_history_, n_models)
+        state = {"format": np.array(FORMAT), "version": np.int64(VERSION),
+                 **self._state.to_arrays(),
+                 "t": np.int64(self.t_), "n_features_in": np.int64(self._state.n_features),
+                 "rng_state": words.astype(np.uint32), "rng_pos": np.int64(pos),
+                 "rng_has_gauss": np.int64(has_gauss),
+                 "rng_cached_gaussian": np.float64(cached),
+                 "nnz_history_t": times, "nnz_history": counts,
+                 "n_iter": np.int64(self.n_iter_),
+                 "coef_dtype": np.array(self._coef_dtype.name)}
+        if is_classifier(self):
+            state["classes"] = plain_labels(self.classes_)
+        names = getattr(self, "feature_names_in_", None)
+        if names is not None:
+            state["feature_names_in"] = np.asarray(names, dtype=str)
+        return state
+
+    def set_ftrl_state(self, state):
+        """Take a training state given by :meth:`get_ftrl_state`; fitted or not, the
+        estimator then predicts and continues training as the one it came from.
+
+        The store (``state_store``) and inclusion are this estimator's parameters; a
+        state from either store fits either. Nothing changes when the state is
+        rejected.
+
+        Parameters
+        ----------
+        state : dict of str to array-like
+            See :meth:`get_ftrl_state` for the keys; ``columns``, ``z``, ``n``,
+            ``intercept_z``, ``intercept_n``, ``t``, ``n_features_in`` (and ``classes``
+            for a classifier) are required.
+
+        Returns
+        -------
+        self : object
+            The estimator, fitted.
+
+        Raises
+        ------
+        TypeError, ValueError
+            For a state that is not a dict of arrays, or whose keys are missing,
+            unknown or inconsistent (shapes, NaN, negative ``n``, unsorted or
+            out-of-range columns...), naming the key.
+        """
+        self._validate_params()
+        self._more_validate_params()
+        arrays = check_ftrl_state(state, classifier=is_classifier(self))
+        n_models, n_features = arrays["z"].shape[0], arrays["n_features_in"]
+        table = self._use_table_store(n_models, n_features)
+        ftrl_state = FTRLState.from_arrays(arrays, n_features=n_features, table=table)
+        self._prepare_state(ftrl_state)
+        if "rng" in arrays:
+            rng = np.random.RandomState()
+            rng.set_state(arrays["rng"])
+        else:
+            rng = check_random_state(self.random_state)
+        fitted = {"n_features_in_": n_features, "_state": ftrl_state, "t_": arrays["t"],
+                  "_coef_dtype": arrays["coef_dtype"], "_weights_cache": _WeightsCache(),
+                  "_sparse_coef": ftrl_state.in_table, "_random_state": rng,
+                  "nnz_history_": arrays["nnz_history"], "n_iter_": arrays["n_iter"]}
+        if "classes" in arrays:
+            fitted["classes_"] = arrays["classes"]
+        self.__dict__.pop("feature_names_in_", None)
+        if "feature_names_in" in arrays:
+            fitted["feature_names_in_"] = arrays["feature_names_in"]
+        self.__dict__.update(fitted)
         return self
 
     # ------------------------------------------------------------------ training
@@ -368,18 +402,18 @@ class _BaseFTRL(BaseEstimator):
             dtype=[np.float64, np.float32],
             order="C",
             accept_large_sparse=True,
-            ensure_all_finite=False,  # checked by _check_csr in the same pass as the indices
+            ensure_all_finite=False,  # checked by check_csr in the same pass as the indices
             reset=reset,
-            **self._y_validation_kwargs(),
+            y_numeric=not is_classifier(self),
         )
         if sample_weight is not None:  # None stays None: the kernel takes it as all ones
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
-        X, longest_row, x_bound = _as_kernel_csr(X)
+        X, longest_row, x_bound = as_kernel_csr(X)
         return X, y, sample_weight, longest_row, x_bound
 
-    def _check_gradient_scale(self, X, x_bound, y, weights):
+    def _check_gradient_scale(self, X, x_bound, problem):
         """Refuse data whose gradients, squared and summed, could overflow (e.g. |x| = 1e300).
 
         A gradient is ``weight * loss'(p, y) * x``, the weight being the kernel's
@@ -387,9 +421,10 @@ class _BaseFTRL(BaseEstimator):
         whose derivative grows with the prediction ``p = w.x`` (squared ones), it scales
         like ``x**2``; for the others it is bounded by a constant times ``x``.
         """
-        distinct = {id(w): w for w in weights}.values()  # models often share one array
+        distinct = {id(w): w for w in problem.weights}.values()  # models often share one array
         w_max = max(float(w.max()) if w.size else 1.0 for w in distinct)
-        y_max = float(np.abs(y).max()) if self._y_validation_kwargs() and y.size else 1.0
+        y = problem.targets
+        y_max = float(np.abs(y).max()) if problem.classes is None and y.size else 1.0
         grows_with_p = self.loss in UNBOUNDED_DERIVATIVE_LOSSES
 
         def too_large(x_max):
@@ -408,10 +443,6 @@ class _BaseFTRL(BaseEstimator):
                 "sample_weight or class_weight."
             )
 
-    def _nonzero_counts(self, state, t):
-        l1, _ = self._lambdas_at(t)
-        return tuple(int(count_nonzero_weights(zn, l1)) for zn in state.zn)
-
     def _run_epochs(self, X, longest_row, problem, state, t0, *, max_iter, rng, history,
                     validation=None, check_signals=False):
         """Train ``state`` in place for up to ``max_iter`` epochs; return ``(t, n_iter)``.
@@ -421,55 +452,34 @@ class _BaseFTRL(BaseEstimator):
         most 32 per non-zero of ``X``) or ``t`` has grown by 10 % since the last
         record, so that a stream of small batches pays a bounded share for it.
 
-        ``problem["targets"][k]`` and ``problem["weights"][k]`` are the kernel's ``y`` and
-        sample weights for model ``k``; ``problem["positives"][k]``, when given, the label
-        of ``y`` that is model ``k``'s positive class. Stopping follows ``SGDRegressor``:
-        after ``n_iter_no_change`` epochs whose average loss (or validation score) did not
-        improve by ``tol``.
+        Stopping follows ``SGDRegressor``: after ``n_iter_no_change`` epochs whose
+        average loss (or validation score) did not improve by ``tol``.
         """
         if X.shape[1] != state.n_features:  # a backstop: validation keeps them equal
             raise ValueError(f"X has {X.shape[1]} features but the model was trained on "
                              f"{state.n_features}.")
         n_rows = X.shape[0]
-        n_models = state.n_models
-        scratch = np.empty((n_models, max(longest_row, 1), 2))
-        slots = np.empty((n_models, max(longest_row, 1)), dtype=np.int64)
-        targets, weights = problem["targets"], problem["weights"]
-        hyper = self._hyper(state, check_signals=check_signals)
-        if problem.get("positives") is None:
-            hypers = [hyper] * n_models
+        hyper = self._hyper(state.seed, check_signals=check_signals)
+        if problem.positives is None:
+            hypers = [hyper]
         else:
-            hypers = [{**hyper, "one_vs_rest": True, "positive": positive}
-                      for positive in problem["positives"]]
-        n_jobs = getattr(self, "n_jobs", None)
+            hypers = [hyper.for_class(positive) for positive in problem.positives]
+        batches = [Batch(X, problem.targets, weights, longest_row) for weights in problem.weights]
 
         def one_model(k, order, t_start):
-            loss, row = 0.0, 0
-            while True:
-                zn, table, bloom, intercept_zn = state.kernel_arrays(k)
-                part, row, status = ftrl_epoch(X.data, X.indices, X.indptr, targets[k], weights[k],
-                                               order, zn, table, bloom, intercept_zn, scratch[k],
-                                               slots[k], hypers[k], t_start, row)
-                loss += part
-                if status == TABLE_FULL:
-                    state.grow(k, room=longest_row)
-                    continue
-                if status == INTERRUPTED:
-                    raise KeyboardInterrupt
-                return loss
+            return run_epoch(batches[k], state, k, hypers[k], order=order, t0=t_start)
 
         t = t0
         best, no_improvement = np.inf, 0
         n_iter = 0
         for epoch in range(max_iter):
             start = time.perf_counter()
-            # an empty order tells the kernel to visit the rows as stored
-            order = rng.permutation(n_rows).astype(np.int64) if self.shuffle else _IN_ORDER
-            if n_models == 1 or n_jobs in (None, 1):
-                losses = [one_model(k, order, t) for k in range(n_models)]
+            order = rng.permutation(n_rows).astype(np.int64) if self.shuffle else IN_ORDER
+            if problem.n_models == 1 or self._threads in (None, 1):
+                losses = [one_model(k, order, t) for k in range(problem.n_models)]
             else:
-                losses = Parallel(n_jobs=n_jobs, prefer="threads")(
-                    delayed(one_model)(k, order, t) for k in range(n_models)
+                losses = Parallel(n_jobs=self._threads, prefer="threads")(
+                    delayed(one_model)(k, order, t) for k in range(problem.n_models)
                 )
             t += n_rows
             n_iter += 1
@@ -483,10 +493,7 @@ class _BaseFTRL(BaseEstimator):
                           f"{sum(counts)}, time: {time.perf_counter() - start:.2f}s")
             if self.tol is None or max_iter == 1:
                 continue
-            if validation is not None:
-                criterion = -validation(state, t)
-            else:
-                criterion = loss
+            criterion = -validation(state, t) if validation is not None else loss
             if criterion > best - self.tol:
                 no_improvement += 1
             else:
@@ -521,7 +528,7 @@ class _BaseFTRL(BaseEstimator):
 
     def _prepare_state(self, state):
         """Fit a state built under other parameters to the current ones (set_params between calls)."""
-        if self.inclusion is not None and not state.sparse:
+        if self.inclusion is not None and not state.in_table:
             raise ValueError(
                 f"inclusion={self.inclusion!r} needs the sparse state store, but this model's state "
                 "is dense: fit it again from scratch with state_store='sparse' or 'auto'."
@@ -529,86 +536,73 @@ class _BaseFTRL(BaseEstimator):
         if self.inclusion == "bloom":
             state.ensure_bloom(self._bloom_counters())
 
-    def _bloom_counters(self):
-        return 1 << max(int(self.bloom_size) - 1, 1).bit_length()  # next power of two
-
     def _fit(self, X, y, sample_weight, classes=None):
-        """Fit from scratch (or from the current state when ``warm_start``)."""
-        with self._input_attributes_restored_on_error():
-            return self._fit_validated(X, y, sample_weight, classes)
-
-    def _fit_validated(self, X, y, sample_weight, classes):
+        """Fit from a new state (or from the current one when ``warm_start``)."""
         warm = self.warm_start and self._is_fitted()
-        X, y, sample_weight, longest_row, x_bound = self._validate_training_data(
-            X, y, sample_weight, reset=not warm)
-        rng = check_random_state(self.random_state)
-        problem = self._training_problem(y, sample_weight, classes=classes, first_call=not warm,
-                                         for_partial_fit=False)
-        self._check_gradient_scale(X, x_bound, y, problem["weights"])
-        validation = None
-        if self.early_stopping:
-            X, longest_row, problem, validation = self._split_validation(X, y, rng, problem)
-        # work on a private state: Ctrl-C leaves the estimator as it was
-        if warm:
-            state, t0, history = self._state.copy(), self.t_, list(self.nnz_history_)
-        else:
-            state, t0, history = self._new_state(len(problem["targets"]), X.shape[1], rng), 0, []
-        self._prepare_state(state)
-        t, n_iter = self._run_epochs(X, longest_row, problem, state, t0,
-                                     max_iter=self.max_iter, rng=rng, history=history,
-                                     validation=validation, check_signals=True)
-        self._commit(problem, state, t, X.dtype, fresh=not warm)
-        self.nnz_history_ = history
-        self.n_iter_ = n_iter
-        self._random_state = rng
-        return self
+        return self._partial_fit(X, y, sample_weight, classes, max_iter=self.max_iter,
+                                 new_state=not warm, in_place=False)
 
-    def _partial_fit(self, X, y, sample_weight, classes=None):
+    def _partial_fit(self, X, y, sample_weight, classes=None, *, max_iter=1, new_state=False,
+                     in_place=True):
+        """The one training path of ``fit`` and ``partial_fit``.
+
+        ``new_state``: start from a new state (``fit``, or the first ``partial_fit``).
+        ``in_place=False`` (``fit``) trains a copy of the state, so that Ctrl-C leaves
+        the estimator as it was, draws the shuffling from ``random_state`` afresh and
+        holds out ``validation_fraction`` with ``early_stopping``; ``partial_fit``
+        updates the state in place and shuffles with the generator of the first call.
+        """
         with self._input_attributes_restored_on_error():
-            return self._partial_fit_validated(X, y, sample_weight, classes)
-
-    def _partial_fit_validated(self, X, y, sample_weight, classes):
-        first_call = not self._is_fitted()
-        X, y, sample_weight, longest_row, x_bound = self._validate_training_data(
-            X, y, sample_weight, reset=first_call)
-        problem = self._training_problem(y, sample_weight, classes=classes, first_call=first_call,
-                                         for_partial_fit=True)
-        self._check_gradient_scale(X, x_bound, y, problem["weights"])
-        if first_call:
-            rng = check_random_state(self.random_state)
-            state, t0 = self._new_state(len(problem["targets"]), X.shape[1], rng), 0
+            first = new_state or not self._is_fitted()
+            X, y, sample_weight, longest_row, x_bound = self._validate_training_data(
+                X, y, sample_weight, reset=first)
+            problem = self._training_problem(y, sample_weight, classes=classes, first_call=first,
+                                             for_partial_fit=in_place)
+            self._check_gradient_scale(X, x_bound, problem)
+            # fit draws its split, state seed and shuffling afresh; partial_fit goes on
+            # with the generator of its first call
+            rng = self._random_state if in_place and not first else \
+                check_random_state(self.random_state)
+            validation = None
+            if not in_place and self.early_stopping:
+                X, longest_row, problem, validation = self._split_validation(X, y, problem, rng)
+            if first:
+                state, t0, history = self._new_state(problem.n_models, X.shape[1], rng), 0, []
+            elif in_place:
+                state, t0, history = self._state, self.t_, self.nnz_history_
+            else:
+                state, t0, history = self._state.copy(), self.t_, list(self.nnz_history_)
+            self._prepare_state(state)
+            t, n_iter = self._run_epochs(X, longest_row, problem, state, t0, max_iter=max_iter,
+                                         rng=rng, history=history, validation=validation,
+                                         check_signals=not in_place)
+            self._commit(problem, state, t, X.dtype, fresh=first)
+            self.nnz_history_ = history
+            self.n_iter_ = n_iter
             self._random_state = rng
-            self.nnz_history_ = []
-        else:
-            state, t0 = self._state, self.t_
-        self._prepare_state(state)
-        t, n_iter = self._run_epochs(X, longest_row, problem, state, t0, max_iter=1,
-                                     rng=self._random_state, history=self.nnz_history_)
-        self._commit(problem, state, t, X.dtype, fresh=first_call)
-        self.n_iter_ = n_iter
         return self
 
     def _commit(self, problem, state, t, dtype, fresh):
         """Attach a trained state to the estimator, all at once.
 
         A ``fresh`` state (not continued from the previous one) also resets the form of
-        ``coef_`` to its store's (CSR for the sparse store), as a new ``fit`` of
+        ``coef_`` to its store's (CSR for the table store), as a new ``fit`` of
         ``SGDRegressor`` drops an earlier ``sparsify()``.
         """
-        for name, value in problem.get("fitted", {}).items():
-            setattr(self, name, value)
+        if fresh and problem.classes is not None:
+            self.classes_ = problem.classes
         self._state, self.t_ = state, int(t)
         self._coef_dtype = np.dtype(dtype)
         self._weights_cache = _WeightsCache()
         if fresh or not hasattr(self, "_sparse_coef"):
-            self._sparse_coef = state.sparse
+            self._sparse_coef = state.in_table
 
-    def _split_validation(self, X, y, rng, problem):
+    def _split_validation(self, X, y, problem, rng):
         """Hold out ``validation_fraction`` of the rows; returns the training part of
         ``X`` and of ``problem``, and the score of a state on the held-out rows."""
         from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 
-        splitter_cls = StratifiedShuffleSplit if problem.get("stratify") else ShuffleSplit
+        splitter_cls = StratifiedShuffleSplit if is_classifier(self) else ShuffleSplit
         splitter = splitter_cls(test_size=self.validation_fraction, random_state=rng)
         train, val = next(splitter.split(np.zeros(X.shape[0]), y))
         if len(val) == 0 or len(train) == 0:
@@ -617,48 +611,27 @@ class _BaseFTRL(BaseEstimator):
                 f"validation_fraction={self.validation_fraction} leaves one of them empty. "
                 "Increase the number of samples or change validation_fraction."
             )
-        sample_weight = problem["sample_weight"]
+        sample_weight = problem.sample_weight
         X_val, y_val = X[val], y[val]
         sw_val = None if sample_weight is None else sample_weight[val]
 
         def validation_score(state, t):
             coef, intercept = self._weights(state, t, np.float64)
-            return self._score_weights(coef, intercept, X_val, y_val, sw_val, problem)
+            scores = LinearWeights.from_coef(coef, intercept).scores(X_val)
+            return self._score_from(scores, y_val, sw_val, problem.classes)
 
         train = train if self.shuffle else np.sort(train)
-        X_train, longest_row, _ = _as_kernel_csr(X[train])
-        rows = {}  # models may share one array (labels, weights): take its rows once
-
-        def train_rows(a):
-            if a.size and id(a) not in rows:
-                rows[id(a)] = a[train]
-            return rows.get(id(a), a)
-
-        train_problem = {**problem, "targets": [train_rows(a) for a in problem["targets"]],
-                         "weights": [train_rows(a) for a in problem["weights"]]}
-        return X_train, longest_row, train_problem, validation_score
+        X_train, longest_row, _ = as_kernel_csr(X[train])
+        return X_train, longest_row, problem.take(train), validation_score
 
     # ---------------------------------------------------------------- prediction
-    def _validate_X_predict(self, X):
+    def _scores(self, X):
+        """Scores of shape (n_samples, n_models): the decision function the export shares."""
+        check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32],
                           accept_large_sparse=True, reset=False)
-        return _as_kernel_csr(X, values=False)[0] if sp.issparse(X) else X
-
-    def _decision(self, X, coef, intercept):
-        """Scores of shape (n_samples, n_models) for weights ``coef`` (dense or CSR)."""
-        if not sp.issparse(coef):
-            scores = X @ coef.T
-            return np.asarray(scores.toarray() if sp.issparse(scores) else scores) + intercept
-        if not sp.issparse(X):
-            X = sp.csr_matrix(X)
-        scores = np.zeros((X.shape[0], coef.shape[0]))
-        for k in range(coef.shape[0]):
-            lo, hi = coef.indptr[k], coef.indptr[k + 1]
-            out = np.zeros(X.shape[0])
-            sparse_decision(X.data, X.indices, X.indptr, coef.indices[lo:hi].astype(np.int64),
-                            coef.data[lo:hi].astype(np.float64), out)
-            scores[:, k] = out
-        return scores + intercept
+        X = as_kernel_csr(X, values=False)[0]
+        return self._cached_weights()[2].scores(X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,22 +1,25 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """FTRL-Proximal over CSR rows (McMahan et al., KDD 2013, Algorithm 1).
 
-The caller (``sparsereg._base``) validates every array and owns every buffer:
-nothing here allocates, checks a shape or raises. One loop serves every loss;
-a loss is a pair of small ``nogil`` functions picked by an int code.
+The caller (``sparsereg._epoch``) validates every array and owns every buffer:
+nothing here allocates, checks a shape or raises (but for Ctrl-C, which Cython
+raises from ``PyErr_CheckSignals``). One loop serves every loss; a loss is a pair
+of small ``nogil`` functions picked by a ``Loss`` code. The codes below
+(``Loss``, ``Inclusion``, ``Store``, ``Status``, ``Slot``) are defined here only;
+Python reads them from this module.
 
-State layout: one ``(z, n)`` pair per slot, interleaved so that one cache line
-fetch serves both (the loop is bound by memory access, see
-``../shared/PERFORMANCE.md``). In the dense store, row ``j`` of ``zn`` is
-``(z_j, n_j)`` of column ``j``. In the sparse store, row ``s`` of ``zn`` is
-``(column, z, n)``, the column's int64 bits first (``EMPTY`` when free): an
+State layout (``Slot``): one slot per coordinate, its numbers interleaved so that
+one cache line fetch serves them all (the loop is bound by memory access). In the
+dense store, row ``j`` of the state is ``(z_j, n_j)`` of column ``j``
+(``DENSE_SLOT`` numbers). In the table store, row ``s`` is ``(column, z, n)``
+(``TABLE_SLOT`` numbers), the column's int64 bits first (``EMPTY`` when free): an
 open-addressing table with linear probing that holds only the columns seen, so
 memory grows with the data and not with the hash space, and one cache line
-usually serves a lookup and its update. The intercept is
-one more coordinate with its own ``(z, n)`` in ``intercept_zn`` and no L1/L2.
+usually serves a lookup and its update. The intercept is one more coordinate with
+its own ``(z, n)`` in ``intercept_zn`` and no L1/L2.
 
 Probabilistic feature inclusion (McMahan et al. 2013, section 4.1) decides, in the
-sparse store, whether a column not yet in the table enters it: always, with
+table store, whether a column not yet in the table enters it: always, with
 probability ``p`` on each occurrence (Poisson), or once a counting Bloom filter has
 seen it ``n`` times. A column outside the table has weight 0 and no state.
 """
@@ -30,6 +33,10 @@ ctypedef fused index_t:
     int32_t
     int64_t
 
+ctypedef fused weight_t:
+    float
+    double
+
 cdef extern from *:
     """
     static inline void sr_prefetch(const void *p) {
@@ -40,8 +47,7 @@ cdef extern from *:
     """
     void sr_prefetch(const void *p) noexcept nogil
 
-# Loss codes: mirrored by LOSS_CODES in sparsereg/_losses.py.
-cdef enum:
+cpdef enum Loss:
     SQUARED_ERROR = 0
     HUBER = 1
     EPSILON_INSENSITIVE = 2
@@ -52,24 +58,31 @@ cdef enum:
     SQUARED_HINGE = 7
     PERCEPTRON = 8
 
-cdef enum:
-    SIGNAL_CHECK_ROWS = 4096  # rows between two checks for Ctrl-C, when asked for
-    PREFETCH_ROWS = 2         # rows ahead whose state is prefetched
-    BLOOM_HASHES = 3          # counters a column increments in the Bloom filter
-
-# Inclusion codes: mirrored by INCLUSION_CODES in sparsereg/_state.py.
-cdef enum:
+cpdef enum Inclusion:
     INCLUDE_ALL = 0
     INCLUDE_POISSON = 1
     INCLUDE_BLOOM = 2
 
-# What ftrl_epoch reports: mirrored in sparsereg/_state.py.
-cdef enum:
-    DONE = 0
-    TABLE_FULL = 1
-    INTERRUPTED = 2
+cpdef enum Store:
+    DENSE_STORE = 0  # one slot per column
+    TABLE_STORE = 1  # a hash table of the columns held
 
-cdef int64_t EMPTY = -1
+cpdef enum Slot:
+    DENSE_SLOT = 2  # numbers per dense slot: (z, n)
+    TABLE_SLOT = 3  # numbers per table slot: (column, z, n)
+
+cpdef enum Status:
+    DONE = 0
+    TABLE_FULL = 1  # the next row might not fit: grow the table, call again from that row
+
+cdef enum:
+    TABLE_ZN = 1              # offset of (z, n) in a table slot, after the column's key
+    SIGNAL_CHECK_ROWS = 4096  # rows between two checks for Ctrl-C, when asked for
+    PREFETCH_ROWS = 2         # rows ahead whose state is prefetched
+    BLOOM_HASHES = 3          # counters a column increments in the Bloom filter
+
+EMPTY_KEY = -1  # the key of a free table slot
+cdef int64_t EMPTY = EMPTY_KEY
 
 
 cdef struct Hyper:
@@ -78,13 +91,13 @@ cdef struct Hyper:
     double l1          # lambda1, or lambda1 per sample seen when mean_scaled
     double l2          # lambda2, likewise
     double epsilon     # huber / epsilon-insensitive parameter
-    int loss
+    int loss           # a Loss
     bint one_vs_rest   # y holds labels: the target is +1 where y == positive, else -1
     double positive
     bint mean_scaled   # lambda_t = l * t (scikit-learn's mean objective)
     bint fit_intercept
     bint check_signals
-    int inclusion       # INCLUDE_ALL, INCLUDE_POISSON or INCLUDE_BLOOM (sparse store only)
+    int inclusion       # an Inclusion (table store only)
     double inclusion_p  # Poisson: probability of entering on each occurrence
     int inclusion_count # Bloom: occurrences before entering
     uint64_t seed       # of the Poisson draws and the Bloom hashes
@@ -107,10 +120,10 @@ cdef inline int64_t key_of(const double *row) noexcept nogil:
 cdef inline int64_t probe(const double *table, uint64_t mask, int64_t column) noexcept nogil:
     """The table row holding ``column``, or the free row where it would go."""
     cdef uint64_t s = mix64(<uint64_t>column) & mask
-    cdef int64_t key = key_of(table + 3 * s)
+    cdef int64_t key = key_of(table + TABLE_SLOT * s)
     while key != column and key != EMPTY:
         s = (s + 1) & mask
-        key = key_of(table + 3 * s)
+        key = key_of(table + TABLE_SLOT * s)
     return <int64_t>s
 
 
@@ -139,18 +152,11 @@ cdef inline bint admit(const Hyper *hp, uint8_t *bloom, uint64_t bloom_mask, int
 
 
 cdef inline double loss_value(int loss, double p, double y, double eps) noexcept nogil:
-    """Loss of the margin (classifiers, y in {-1, +1}) or prediction p."""
+    """Loss of the margin (classifiers, y in {-1, +1}) or prediction p; log loss is in
+    ``loss_and_derivative``."""
     cdef double z, r
     if loss == SQUARED_ERROR:
         return 0.5 * (p - y) * (p - y)
-    if loss == LOG_LOSS:
-        z = p * y
-        # log(1 + exp(-z)) without overflow; exp(-z) ~ log1p(exp(-z)) for large z
-        if z > 18.0:
-            return exp(-z)
-        if z < -18.0:
-            return -z
-        return log(1.0 + exp(-z))
     if loss == HINGE or loss == PERCEPTRON:
         z = (1.0 if loss == HINGE else 0.0) - p * y
         return z if z > 0.0 else 0.0
@@ -178,17 +184,10 @@ cdef inline double loss_value(int loss, double p, double y, double eps) noexcept
 
 
 cdef inline double loss_derivative(int loss, double p, double y, double eps) noexcept nogil:
-    """d loss / d p, the factor that multiplies x_i in the gradient g_i."""
+    """d loss / d p, the factor that multiplies x_i in the gradient g_i (not log loss)."""
     cdef double z, r
     if loss == SQUARED_ERROR:
         return p - y
-    if loss == LOG_LOSS:
-        z = p * y
-        if z > 18.0:
-            return -y * exp(-z)
-        if z < -18.0:
-            return -y
-        return -y / (exp(z) + 1.0)
     if loss == HINGE or loss == PERCEPTRON:
         z = p * y
         return -y if z <= (1.0 if loss == HINGE else 0.0) else 0.0
@@ -225,7 +224,9 @@ cdef inline double loss_derivative(int loss, double p, double y, double eps) noe
 
 cdef inline double loss_and_derivative(int loss, double p, double y, double eps,
                                       double *derivative) noexcept nogil:
-    """Loss and d loss / d p together: log loss shares its exponential."""
+    """Loss and d loss / d p together: log loss shares its exponential.
+
+    log(1 + exp(-z)) without overflow: exp(-z) ~ log1p(exp(-z)) for large z."""
     cdef double z, e
     if loss == LOG_LOSS:
         z = p * y
@@ -272,7 +273,7 @@ cdef inline double predict_dense(const double *state, const index_t *cols,
     cdef const double *slot
     cdef double w
     for k in range(length):
-        slot = state + 2 * cols[k]
+        slot = state + DENSE_SLOT * cols[k]
         buf[2 * k + 1] = sqrt(slot[1])
         w = lazy_weight(slot[0], buf[2 * k + 1], inv_eta0, beta, l1, l2)
         buf[2 * k] = w
@@ -285,7 +286,7 @@ cdef inline void update_dense(double *state, const index_t *cols, const cython.f
                               double inv_eta0) noexcept nogil:
     cdef int64_t k
     for k in range(length):
-        ftrl_update(state + 2 * cols[k], g * x[k], buf[2 * k + 1], buf[2 * k], inv_eta0)
+        ftrl_update(state + DENSE_SLOT * cols[k], g * x[k], buf[2 * k + 1], buf[2 * k], inv_eta0)
 
 
 cdef inline double predict_sparse(const double *state, uint64_t mask, const index_t *cols,
@@ -298,13 +299,13 @@ cdef inline double predict_sparse(const double *state, uint64_t mask, const inde
     cdef double w
     for k in range(length):
         s = probe(state, mask, cols[k])
-        if key_of(state + 3 * s) == EMPTY:
+        if key_of(state + TABLE_SLOT * s) == EMPTY:
             where[k] = -1  # not in the table: weight 0, sqrt(n) 0
             buf[2 * k] = 0.0
             buf[2 * k + 1] = 0.0
             continue
         where[k] = s
-        slot = state + 3 * s + 1
+        slot = state + TABLE_SLOT * s + TABLE_ZN
         buf[2 * k + 1] = sqrt(slot[1])
         w = lazy_weight(slot[0], buf[2 * k + 1], inv_eta0, beta, l1, l2)
         buf[2 * k] = w
@@ -325,9 +326,9 @@ cdef inline void update_sparse(double *state, uint64_t mask, int64_t *held, cons
             if not admit(hp, counters, bloom_mask, cols[k], t):
                 continue
             s = probe(state, mask, cols[k])
-            (<int64_t *>(state + 3 * s))[0] = cols[k]
+            (<int64_t *>(state + TABLE_SLOT * s))[0] = cols[k]
             held[0] += 1
-        ftrl_update(state + 3 * s + 1, g * x[k], buf[2 * k + 1], buf[2 * k], inv_eta0)
+        ftrl_update(state + TABLE_SLOT * s + TABLE_ZN, g * x[k], buf[2 * k + 1], buf[2 * k], inv_eta0)
 
 
 def ftrl_epoch(
@@ -337,6 +338,7 @@ def ftrl_epoch(
     const double[::1] y,
     const double[::1] sample_weight,
     const int64_t[::1] order,
+    Store store,
     double[:, ::1] zn,
     int64_t[::1] table,
     uint8_t[::1] bloom,
@@ -349,26 +351,25 @@ def ftrl_epoch(
 ):
     """Run Algorithm 1 over the rows ``order[start_row:]``, updating the state in place.
 
-    Dense store: ``zn`` has two columns and a row per column of ``X``. Sparse store:
-    ``zn`` has three columns and a power-of-two number of rows, and
-    ``table = [columns held, most columns allowed]``; ``bloom`` holds the counters
-    of Bloom inclusion (a power-of-two length, or empty). ``scratch`` and ``slots``
-    hold at least the longest row's worth of ``(w_i, sqrt(n_i))`` and row numbers.
-    An empty ``order`` means every row in storage order; an empty ``sample_weight``
-    means every weight is 1. ``y`` holds the targets (regression, or classifier
-    margins' signs in {-1, +1}), or with ``hp.one_vs_rest`` labels, the target being
-    +1 where ``y == hp.positive`` and -1 elsewhere: one label column serves every
-    one-vs-rest model. ``t0`` is the number of samples seen before ``order[0]``.
+    Called only by ``sparsereg._epoch.run_epoch``, which documents the arguments.
+    ``store`` says how ``zn`` is laid out: ``DENSE_STORE``, a ``DENSE_SLOT``-wide
+    row per column of ``X``; ``TABLE_STORE``, a power-of-two number of
+    ``TABLE_SLOT``-wide rows, with ``table = [columns held, most columns allowed]``
+    and ``bloom`` the counters of Bloom inclusion (a power-of-two length, or empty).
+    ``scratch`` and ``slots`` hold at least the longest row's worth of
+    ``(w_i, sqrt(n_i))`` and table rows. An empty ``order`` means every row in
+    storage order; an empty ``sample_weight`` means every weight is 1. ``y`` holds the
+    targets (regression, or classifier margins' signs in {-1, +1}), or with
+    ``hp.one_vs_rest`` labels, the target being +1 where ``y == hp.positive`` and -1
+    elsewhere. ``t0`` is the number of samples seen before ``order[0]``.
 
-    Returns ``(sum of sample-weighted progressive losses, next row, status)``:
-    ``DONE``; ``TABLE_FULL`` when the next row might not fit in the table (grow it
-    and call again from that row: nothing of that row was applied); or
-    ``INTERRUPTED`` on Ctrl-C when ``hp.check_signals``.
+    Returns ``(sum of sample-weighted progressive losses, next row, status)``, the
+    status ``DONE`` or ``TABLE_FULL`` (nothing of the next row was applied).
     """
     cdef:
         bint in_order = order.shape[0] == 0
         bint weighted = sample_weight.shape[0] > 0
-        bint sparse = zn.shape[1] == 3
+        bint in_table = store == TABLE_STORE
         int64_t n_rows = indptr.shape[0] - 1 if in_order else order.shape[0]
         int64_t r, row, ahead, k, start, length
         int64_t t = t0 + start_row
@@ -393,27 +394,24 @@ def ftrl_epoch(
         for r in range(start_row, n_rows):
             if hp.check_signals and r % SIGNAL_CHECK_ROWS == SIGNAL_CHECK_ROWS - 1:
                 with gil:
-                    if PyErr_CheckSignals() != 0:
-                        status = INTERRUPTED
-                if status == INTERRUPTED:
-                    break
+                    PyErr_CheckSignals()  # raises KeyboardInterrupt on Ctrl-C
             row = r if in_order else order[r]
             start = indptr[row]
             length = indptr[row + 1] - start
-            if sparse and table[0] + length > table[1]:
+            if in_table and table[0] + length > table[1]:
                 status = TABLE_FULL
                 break
             if r + PREFETCH_ROWS < n_rows:
                 ahead = r + PREFETCH_ROWS if in_order else order[r + PREFETCH_ROWS]
-                if sparse:
+                if in_table:
                     for k in range(indptr[ahead], indptr[ahead + 1]):
                         # a 24-byte table row may straddle two cache lines: fetch both ends
-                        slot = state + 3 * (mix64(<uint64_t>indices[k]) & mask)
+                        slot = state + TABLE_SLOT * (mix64(<uint64_t>indices[k]) & mask)
                         sr_prefetch(slot)
-                        sr_prefetch(slot + 2)
+                        sr_prefetch(slot + TABLE_SLOT - 1)
                 else:
                     for k in range(indptr[ahead], indptr[ahead + 1]):
-                        sr_prefetch(state + 2 * indices[k])
+                        sr_prefetch(state + DENSE_SLOT * indices[k])
 
             x = &data[0] + start
             cols = &indices[0] + start
@@ -427,7 +425,7 @@ def ftrl_epoch(
             if hp.fit_intercept:
                 sq0 = sqrt(intercept_zn[1])
                 w0 = -intercept_zn[0] / ((beta + sq0) * inv_eta0)
-            if sparse:
+            if in_table:
                 p = predict_sparse(state, mask, cols, x, length, buf, where, w0, inv_eta0, beta,
                                    l1, l2)
             else:
@@ -441,7 +439,7 @@ def ftrl_epoch(
             g = weight * dloss
             if g == 0.0:
                 continue  # g_i = 0 and sigma_i = 0: the update would leave (z, n) as is
-            if sparse:
+            if in_table:
                 update_sparse(state, mask, &table[0], &hp, counters, bloom_mask, cols, x, length,
                               buf, where, g, inv_eta0, t)
             else:
@@ -454,7 +452,7 @@ def ftrl_epoch(
 
 
 def rehash(const double[:, ::1] old_table, double[:, ::1] new_table):
-    """Move every held column of a sparse-store table into a larger, empty one."""
+    """Move every held column of a table store into a larger, empty one."""
     cdef:
         int64_t s, target, key
         uint64_t mask = <uint64_t>new_table.shape[0] - 1
@@ -464,38 +462,62 @@ def rehash(const double[:, ::1] old_table, double[:, ::1] new_table):
             if key != EMPTY:
                 target = probe(&new_table[0, 0], mask, key)
                 (<int64_t *>&new_table[target, 0])[0] = key
-                new_table[target, 1] = old_table[s, 1]
-                new_table[target, 2] = old_table[s, 2]
+                new_table[target, TABLE_ZN] = old_table[s, TABLE_ZN]
+                new_table[target, TABLE_ZN + 1] = old_table[s, TABLE_ZN + 1]
 
 
-def sparse_decision(const cython.floating[::1] data, const index_t[::1] indices,
-                    const index_t[::1] indptr, const int64_t[::1] columns,
-                    const double[::1] values, double[::1] out):
-    """``out[i] += sum_k data[k] * weight(indices[k])`` for the CSR rows ``i``.
+def table_insert(double[:, ::1] table_zn, const int64_t[::1] columns, const double[::1] z,
+                 const double[::1] n):
+    """Put ``columns`` (none held yet, distinct) with their ``(z, n)`` into an empty-enough table."""
+    cdef:
+        int64_t k, s
+        uint64_t mask = <uint64_t>table_zn.shape[0] - 1
+        double *state = &table_zn[0, 0]
+    with nogil:
+        for k in range(columns.shape[0]):
+            s = probe(state, mask, columns[k])
+            (<int64_t *>(state + TABLE_SLOT * s))[0] = columns[k]
+            state[TABLE_SLOT * s + TABLE_ZN] = z[k]
+            state[TABLE_SLOT * s + TABLE_ZN + 1] = n[k]
 
-    The weights are given as sorted ``columns`` with their ``values``, so that a
-    model over 2**31 columns is applied without a dense vector (scipy's sparse
-    product would build an index array as long as the width).
+
+def linear_scores(const cython.floating[::1] data, const index_t[::1] indices,
+                  const index_t[::1] indptr, const int64_t[::1] columns, bint listed,
+                  const weight_t[:, :] weights, double[:, ::1] out):
+    """``out[i, m] = sum_k data[k] * weights[row of indices[k], m]`` for the CSR rows ``i``.
+
+    Without ``listed``, row ``j`` of ``weights`` is column ``j``'s. With it,
+    ``weights`` has a row per entry of the sorted ``columns`` (the non-zero weights),
+    found by binary search, so that a model over 2**31 columns is applied without a
+    dense vector; a column not listed contributes nothing. Both sum each row's
+    products in float64 in the order of its entries, so they give the same scores
+    for the same weights.
     """
     cdef:
-        int64_t i, k, lo, hi, mid, column, m = columns.shape[0]
-        double acc
+        int64_t i, k, m, lo, hi, mid, column, n_models = weights.shape[1]
+        int64_t n_listed = columns.shape[0]
+        double x
     with nogil:
         for i in range(indptr.shape[0] - 1):
-            acc = 0.0
+            for m in range(n_models):
+                out[i, m] = 0.0
             for k in range(indptr[i], indptr[i + 1]):
                 column = indices[k]
-                lo = 0
-                hi = m
-                while lo < hi:  # binary search of the column among the survivors
-                    mid = (lo + hi) >> 1
-                    if columns[mid] < column:
-                        lo = mid + 1
-                    else:
-                        hi = mid
-                if lo < m and columns[lo] == column:
-                    acc += data[k] * values[lo]
-            out[i] += acc
+                if listed:
+                    lo = 0
+                    hi = n_listed
+                    while lo < hi:
+                        mid = (lo + hi) >> 1
+                        if columns[mid] < column:
+                            lo = mid + 1
+                        else:
+                            hi = mid
+                    if lo == n_listed or columns[lo] != column:
+                        continue
+                    column = lo
+                x = data[k]
+                for m in range(n_models):
+                    out[i, m] += x * <double>weights[column, m]
 
 
 def lazy_weights(
@@ -506,10 +528,9 @@ def lazy_weights(
     double l1,
     double l2,
 ):
-    """Write the weight of each row of a state (dense or sparse store) into ``out``.
+    """Write the weight of each ``(z, n)`` row of ``zn`` (its last two numbers) into ``out``.
 
-    ``z`` and ``n`` are the last two columns of ``zn``; a free row of the sparse
-    store has ``z = n = 0`` and so weight 0. Returns the non-zero count.
+    Returns the non-zero count.
     """
     cdef:
         int64_t j, n_slots = zn.shape[0], nnz = 0
@@ -525,7 +546,8 @@ def lazy_weights(
 
 
 def count_nonzero_weights(const double[:, ::1] zn, double l1):
-    """Number of rows of a state whose weight is non-zero, ``|z| > l1``, without writing them."""
+    """Number of ``(z, n)`` rows of ``zn`` (its last two numbers) whose weight is non-zero,
+    ``|z| > l1``, without writing them."""
     cdef int64_t j, nnz = 0
     cdef int z_col = zn.shape[1] - 2
     with nogil:

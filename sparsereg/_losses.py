@@ -1,22 +1,10 @@
-"""Loss names as scikit-learn spells them, mapped to the kernel's int codes.
+"""Loss names as scikit-learn spells them, and how scores become probabilities.
 
-The codes mirror the ``cdef enum`` at the top of ``_ftrl_fast.pyx``.
+The kernel's codes for them are ``_ftrl_fast.Loss``, looked up by name (``Loss[name.upper()]``).
 """
 
 import numpy as np
 from scipy.special import expit
-
-LOSS_CODES = {
-    "squared_error": 0,
-    "huber": 1,
-    "epsilon_insensitive": 2,
-    "squared_epsilon_insensitive": 3,
-    "log_loss": 4,
-    "hinge": 5,
-    "modified_huber": 6,
-    "squared_hinge": 7,
-    "perceptron": 8,
-}
 
 REGRESSION_LOSSES = (
     "squared_error",

@@ -1,22 +1,22 @@
 """Where the FTRL state ``(z, n)`` lives: a dense array per model, or a table of the columns seen.
 
 The dense store costs 16 bytes per column of the hash space before a row is read
-(4.3 GB at 2**28 columns): ``zn[k]`` has a row ``(z, n)`` per column. The sparse
-store is an open-addressing table that holds only the columns that entered the
-model: ``zn[k]`` has rows ``(column, z, n)`` (the column's int64 bits in a float64
-slot), 24 bytes each, kept at most half full, so 48 to 96 bytes per column held.
-Both give bit-identical models on the same data; the kernel
-(``_ftrl_fast.ftrl_epoch``) runs either.
+(4.3 GB at 2**28 columns): ``zn[k]`` has a ``DENSE_SLOT`` row ``(z, n)`` per column.
+The table store is an open-addressing table that holds only the columns that
+entered the model: ``zn[k]`` has ``TABLE_SLOT`` rows ``(column, z, n)`` (the
+column's int64 bits in a float64 slot), 24 bytes each, kept at most half full, so
+48 to 96 bytes per column held. Both give bit-identical models on the same data;
+the kernel (``_ftrl_fast.ftrl_epoch``) runs either, and :meth:`FTRLState.to_arrays`
+/ :meth:`FTRLState.from_arrays` move a state between them.
 """
 
 import numpy as np
 
-from ._ftrl_fast import lazy_weights, rehash
+from ._ftrl_fast import (EMPTY_KEY, Slot, Store, count_nonzero_weights, lazy_weights, rehash,
+                         table_insert)
 
-INCLUSION_CODES = {None: 0, "poisson": 1, "bloom": 2}
-# ftrl_epoch's status codes
-DONE, TABLE_FULL, INTERRUPTED = 0, 1, 2
-EMPTY = -1
+DENSE_SLOT, TABLE_SLOT = int(Slot.DENSE_SLOT), int(Slot.TABLE_SLOT)
+
 _NO_TABLE = np.zeros(2, dtype=np.int64)
 _NO_BLOOM = np.empty(0, dtype=np.uint8)
 _FIRST_CAPACITY = 1 << 12
@@ -24,30 +24,38 @@ _FIRST_CAPACITY = 1 << 12
 # dense states up to this size are written when made (see _dense_zeros): a last-level cache's size
 CACHED_STATE_BYTES = 32 * 2**20
 
-# 'auto' chooses the sparse store above this many bytes of dense state (16 x 2**24 = 256 MiB)
+# 'auto' chooses the table store above this many bytes of dense state (16 x 2**24 = 256 MiB)
 AUTO_SPARSE_BYTES = 16 * 2**24
 
 
 def _dense_zeros(n_features):
     """A dense ``(z, n)`` array of zeros.
 
-    Up to ``CACHED_STATE_BYTES`` it is written here, as the C loop of ``../shared/bench``
-    zeroes its state before it starts: the epoch then begins with the pages mapped and
-    the state in the CPU cache rather than in memory (``benchmarks/RESULTS.md`` has the
-    first epoch's time either way). Larger states come from ``np.zeros``:
-    zeroed pages from the OS, so that columns never touched cost no RAM.
+    Up to ``CACHED_STATE_BYTES`` it is written here, as a plain-C FTRL loop zeroes its
+    state before it starts: the epoch then begins with the pages mapped and the state
+    in the CPU cache rather than in memory (``benchmarks/RESULTS.md`` has the first
+    epoch's time either way). Larger states come from ``np.zeros``: zeroed pages from
+    the OS, so that columns never touched cost no RAM.
     """
     if 16 * n_features > CACHED_STATE_BYTES:
-        return np.zeros((n_features, 2))
-    zn = np.empty((n_features, 2))
+        return np.zeros((n_features, DENSE_SLOT))
+    zn = np.empty((n_features, DENSE_SLOT))
     zn.fill(0.0)
     return zn
 
 
 def _empty_table(capacity):
-    table = np.zeros((capacity, 3))
-    table.view(np.int64)[:, 0] = EMPTY
+    table = np.zeros((capacity, TABLE_SLOT))
+    table.view(np.int64)[:, 0] = EMPTY_KEY
     return table
+
+
+def _capacity_for(n_columns):
+    """Smallest power-of-two table (at least the first size) holding ``n_columns`` under half load."""
+    capacity = _FIRST_CAPACITY
+    while capacity // 2 < n_columns:
+        capacity *= 2
+    return capacity
 
 
 class FTRLState:
@@ -57,7 +65,7 @@ class FTRLState:
     ----------
     n_models, n_features : int
         One model per one-vs-rest class (1 for regression and binary).
-    sparse : bool
+    table : bool
         Table of the columns seen (True) or one slot per column (False).
     bloom_size : int
         Counters of the counting Bloom filter of each model (0: no filter).
@@ -65,14 +73,15 @@ class FTRLState:
         Seed of the Poisson inclusion draws and of the Bloom filter's hashes.
     """
 
-    def __init__(self, n_models, n_features, *, sparse, bloom_size=0, seed=0):
+    def __init__(self, n_models, n_features, *, table, bloom_size=0, seed=0):
         self.n_features = int(n_features)
-        self.sparse = bool(sparse)
+        self.store = Store.TABLE_STORE if table else Store.DENSE_STORE
         self.seed = int(seed)
         self.intercept_zn = np.zeros((n_models, 2))
-        if self.sparse:
+        if self.in_table:
             self.zn = [_empty_table(_FIRST_CAPACITY) for _ in range(n_models)]
-            self.table = [np.array([0, _FIRST_CAPACITY // 2], dtype=np.int64) for _ in range(n_models)]
+            self.table = [np.array([0, _FIRST_CAPACITY // 2], dtype=np.int64)
+                          for _ in range(n_models)]
         else:
             self.zn = [_dense_zeros(self.n_features) for _ in range(n_models)]
             self.table = [_NO_TABLE] * n_models
@@ -80,16 +89,16 @@ class FTRLState:
                       for _ in range(n_models)]
 
     @property
+    def in_table(self):
+        return self.store == Store.TABLE_STORE
+
+    @property
     def n_models(self):
         return len(self.zn)
 
     def kernel_arrays(self, k):
         """The state arrays of model ``k`` in the order ``ftrl_epoch`` takes them."""
-        return self.zn[k], self.table[k], self.bloom[k], self.intercept_zn[k]
-
-    def keys(self, k):
-        """The column held in each row of model ``k``'s table (``EMPTY`` if free)."""
-        return self.zn[k].view(np.int64)[:, 0]
+        return self.store, self.zn[k], self.table[k], self.bloom[k], self.intercept_zn[k]
 
     def ensure_bloom(self, counters):
         """Give every model a Bloom filter (``inclusion='bloom'`` set after the state was built)."""
@@ -97,9 +106,8 @@ class FTRLState:
 
     def grow(self, k, room):
         """Enlarge model ``k``'s table until ``room`` more columns fit under half load."""
-        held, capacity = int(self.table[k][0]), self.zn[k].shape[0]
-        while capacity // 2 - held < room:
-            capacity *= 2
+        held = int(self.table[k][0])
+        capacity = max(_capacity_for(held + room), self.zn[k].shape[0])
         bigger = _empty_table(capacity)
         rehash(self.zn[k], bigger)
         self.zn[k] = bigger
@@ -117,38 +125,97 @@ class FTRLState:
     def nbytes(self):
         """Bytes of every array the state holds (tables, Bloom filters, intercepts)."""
         arrays = [self.intercept_zn, *self.zn, *self.bloom]
-        if self.sparse:
+        if self.in_table:
             arrays += self.table
         return int(sum(a.nbytes for a in arrays))
+
+    def n_held(self, k):
+        """Columns with a slot in model ``k`` (every column in the dense store)."""
+        return int(self.table[k][0]) if self.in_table else self.n_features
 
     def held(self, k):
         """``(columns, zn)``: the sorted columns model ``k`` holds and their ``(z, n)`` rows.
 
-        Every column for the dense store; for the sparse store, the columns in its table.
+        Every column for the dense store; for the table store, the columns in its table.
         """
-        if not self.sparse:
+        if not self.in_table:
             return np.arange(self.n_features), self.zn[k]
-        keys = self.keys(k)
-        slots = np.flatnonzero(keys != EMPTY)
+        keys = self.zn[k].view(np.int64)[:, 0]
+        slots = np.flatnonzero(keys != EMPTY_KEY)
         slots = slots[np.argsort(keys[slots], kind="stable")]
         return keys[slots], np.ascontiguousarray(self.zn[k][slots, 1:])
 
-    def columns_held(self, k):
-        """Sorted columns with a slot in model ``k`` (every column in the dense store)."""
-        return self.held(k)[0]
-
-    def survivors(self, k, *, eta0, beta, l1, l2):
+    def survivors(self, k, *, eta0, beta, l1, l2, dtype=np.float64):
         """``(columns, weights)`` of model ``k``'s non-zero weights, columns sorted."""
         columns, zn = self.held(k)
-        w = np.empty(zn.shape[0])
+        w = np.empty(zn.shape[0], dtype=dtype)
         lazy_weights(zn, w, eta0, beta, l1, l2)
         alive = w != 0.0
         return columns[alive], w[alive]
 
-    def to_dense(self):
-        """``(n_models, n_features, 2)`` array of every ``(z, n)``: for tests and small models."""
-        out = np.zeros((self.n_models, self.n_features, 2))
+    def dense_weights(self, out, *, eta0, beta, l1, l2):
+        """Write every model's weights into the ``(n_models, n_features)`` array ``out`` (dense store)."""
+        for k in range(self.n_models):
+            lazy_weights(self.zn[k], out[k], eta0, beta, l1, l2)
+
+    def count_nonzero(self, l1):
+        """Non-zero weights of each model, ``|z| > l1``, without computing them."""
+        return tuple(int(count_nonzero_weights(zn, l1)) for zn in self.zn)
+
+    # ------------------------------------------------------------ the arrays
+    def to_arrays(self):
+        """The state as plain arrays over the columns that hold state in any model.
+
+        Returns a dict: ``columns`` (int64, sorted), ``z``, ``n`` (float64,
+        ``(n_models, len(columns))``), ``held`` (bool, same shape: whether the model's
+        store holds the column; in the table store a column can be held with
+        ``z = n = 0``, which matters to inclusion), ``intercept_z``, ``intercept_n``,
+        ``seed`` and ``bloom`` (uint8, ``(n_models, counters)``, 0 counters without a
+        filter). A dense store lists the columns whose ``(z, n)`` is not ``(0, 0)``.
+        """
+        per_model = []
         for k in range(self.n_models):
             columns, zn = self.held(k)
-            out[k, columns] = zn
-        return out
+            if not self.in_table:
+                keep = (zn[:, 1] != 0.0) | (zn[:, 0] != 0.0)
+                columns, zn = columns[keep], zn[keep]
+            per_model.append((columns.astype(np.int64), zn))
+        union = np.unique(np.concatenate([c for c, _ in per_model])) if per_model else \
+            np.empty(0, np.int64)
+        shape = (self.n_models, union.size)
+        z, n, held = np.zeros(shape), np.zeros(shape), np.zeros(shape, dtype=bool)
+        for k, (columns, zn) in enumerate(per_model):
+            at = np.searchsorted(union, columns)
+            z[k, at], n[k, at], held[k, at] = zn[:, 0], zn[:, 1], True
+        counters = max(b.size for b in self.bloom) if self.bloom else 0
+        bloom = np.zeros((self.n_models, counters), dtype=np.uint8)
+        for k, b in enumerate(self.bloom):
+            bloom[k, :b.size] = b
+        return {
+            "columns": union.astype(np.int64), "z": z, "n": n, "held": held,
+            "intercept_z": self.intercept_zn[:, 0].copy(),
+            "intercept_n": self.intercept_zn[:, 1].copy(),
+            "seed": np.int64(self.seed), "bloom": bloom,
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays, *, n_features, table):
+        """Build a state from :meth:`to_arrays`'s dict (already validated) in either store."""
+        z, n, held, columns = arrays["z"], arrays["n"], arrays["held"], arrays["columns"]
+        state = cls(z.shape[0], n_features, table=table, seed=int(arrays["seed"]))
+        for k in range(state.n_models):
+            if table:
+                mine = held[k]
+                count = int(mine.sum())
+                capacity = _capacity_for(count)
+                state.zn[k] = _empty_table(capacity)
+                table_insert(state.zn[k], columns[mine], z[k, mine], n[k, mine])
+                state.table[k] = np.array([count, capacity // 2], dtype=np.int64)
+            else:
+                state.zn[k][columns, 0] = z[k]
+                state.zn[k][columns, 1] = n[k]
+        state.intercept_zn = np.column_stack([arrays["intercept_z"], arrays["intercept_n"]])
+        bloom = arrays["bloom"]
+        state.bloom = [np.ascontiguousarray(bloom[k]) if bloom.shape[1] else _NO_BLOOM
+                       for k in range(state.n_models)]
+        return state

@@ -9,7 +9,6 @@ state, no code in the file.
 """
 
 import io
-import json
 import pickle
 from dataclasses import dataclass
 
@@ -20,95 +19,18 @@ from sklearn.utils import check_array
 from sklearn.utils.extmath import softmax
 from sklearn.utils.validation import check_is_fitted
 
+from ._base import _BaseFTRL
+from ._decision import LinearWeights
 from ._losses import one_vs_rest_probabilities
+from ._model_file import (ARITHMETIC, build_transformer, model_arrays, read_model_arrays,
+                          transformer_spec)
+from ._state_protocol import plain_labels
+from ._validation import as_kernel_csr, check_csr
 from .sparsity import _format_bytes
 
 __all__ = ["ExportSizes", "ExportedLinearModel", "export_model", "export_sizes", "load_model"]
 
-FORMAT = "sparsereg.ExportedLinearModel"
-FORMAT_VERSION = 1
 _INT32_MAX = np.iinfo(np.int32).max
-# How the source computes X @ coef.T: scikit-learn's (NumPy/BLAS or scipy product
-# of the validated X), or sparsereg's with the dense or the sparse (float64 kernel
-# over CSR rows) state store, which both first sum repeated columns of a row.
-_ARITHMETIC = ("blas", "ftrl_dense", "ftrl_sparse")
-
-
-def _stateless_transformers():
-    """Transformers that are rebuilt from ``get_params()`` alone, by name."""
-    from sklearn.feature_extraction import FeatureHasher
-    from sklearn.feature_extraction.text import HashingVectorizer
-
-    from .crosses import FeatureCrossHasher
-
-    return {cls.__name__: cls for cls in (FeatureCrossHasher, HashingVectorizer, FeatureHasher)}
-
-
-# ------------------------------------------------------------------ JSON of params
-def _to_json(value, name):
-    """JSON-able form of a parameter value; tuples, dicts and dtypes are tagged so
-    that they come back with their types (JSON has no tuple, and turns int keys into
-    strings)."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, (int, float, np.integer, np.floating, np.bool_)):
-        return value.item() if isinstance(value, np.generic) else value
-    if isinstance(value, tuple):
-        return {"__tuple__": [_to_json(v, name) for v in value]}
-    if isinstance(value, (list, np.ndarray)) and np.asarray(value, dtype=object).ndim <= 1:
-        return [_to_json(v, name) for v in value]
-    if isinstance(value, dict):
-        return {"__dict__": [[_to_json(k, name), _to_json(v, name)] for k, v in value.items()]}
-    if isinstance(value, type) and issubclass(value, np.generic) or isinstance(value, np.dtype):
-        return {"__dtype__": np.dtype(value).str}
-    raise ValueError(f"parameter {name!r} holds {value!r} ({type(value).__name__}), which cannot be "
-                     "saved without pickle; only numbers, strings, lists, tuples, dicts and "
-                     "NumPy dtypes can (a callable, for one, cannot).")
-
-
-def _from_json(value):
-    if isinstance(value, list):
-        return [_from_json(v) for v in value]
-    if isinstance(value, dict):
-        if "__tuple__" in value:
-            return tuple(_from_json(v) for v in value["__tuple__"])
-        if "__dict__" in value:
-            return {_from_json(k): _from_json(v) for k, v in value["__dict__"]}
-        if "__dtype__" in value:
-            return np.dtype(value["__dtype__"]).type
-        raise ValueError(f"unknown tagged value in transformer params: {sorted(value)}")
-    return value
-
-
-def _transformer_spec(transformer):
-    known = _stateless_transformers()
-    name = type(transformer).__name__
-    if known.get(name) is not type(transformer):
-        raise ValueError(
-            f"cannot export a Pipeline step {name}: only stateless hashing transformers "
-            f"({', '.join(sorted(known))}) can be rebuilt from their parameters alone.")
-    params = {k: _to_json(v, k) for k, v in transformer.get_params(deep=False).items()}
-    spec = {"class": name, "params": params}
-    if hasattr(transformer, "n_features_in_"):
-        spec["n_features_in_"] = int(transformer.n_features_in_)
-    names = getattr(transformer, "feature_names_in_", None)
-    if names is not None:
-        spec["feature_names_in_"] = [str(n) for n in names]
-    return spec
-
-
-def _build_transformer(spec):
-    known = _stateless_transformers()
-    if spec.get("class") not in known:
-        raise ValueError(f"unknown transformer {spec.get('class')!r} in the export; "
-                         f"known: {sorted(known)}.")
-    transformer = known[spec["class"]](**{k: _from_json(v) for k, v in spec["params"].items()})
-    # what fit recorded about the columns, so that transform checks them as the pipeline did
-    if "n_features_in_" in spec:
-        transformer.n_features_in_ = spec["n_features_in_"]
-    if "feature_names_in_" in spec:
-        transformer.feature_names_in_ = np.asarray(spec["feature_names_in_"], dtype=object)
-    return transformer
 
 
 # -------------------------------------------------------------------- the model
@@ -127,16 +49,6 @@ def _proba_kind(estimator, n_models):
     return None
 
 
-def _label_array(classes):
-    classes = np.asarray(classes)
-    if classes.dtype.kind in "iufbU":
-        return classes
-    if classes.dtype.kind == "O" and all(isinstance(c, str) for c in classes):
-        return classes.astype(str)  # e.g. labels from a pandas column of str
-    raise ValueError(f"class labels of dtype {classes.dtype} ({classes[:3]!r}...) cannot be saved "
-                     "without pickle; use int, float, bool or str labels.")
-
-
 class ExportedLinearModel:
     """The non-zero weights of a linear model, for inference only.
 
@@ -144,10 +56,10 @@ class ExportedLinearModel:
     sorted indices of the features with a non-zero weight in any model, their
     weights, the intercepts, the class labels and, when exported from a
     ``Pipeline``, the parameters of its stateless hashing transformers, so that
-    raw rows can be scored. ``predict``, ``decision_function`` and
-    ``predict_proba`` repeat the estimator's arithmetic (the same sparse or dense
-    dot product, in the same order, plus the intercept), so their results are
-    identical to the estimator's.
+    raw rows can be scored. Exported from a sparsereg estimator, it scores rows
+    with the estimator's own decision function (``sparsereg._decision``); from a
+    scikit-learn model, with the same sparse or dense product as scikit-learn, in
+    the same order. Either way its results are identical to the estimator's.
 
     Attributes
     ----------
@@ -197,36 +109,45 @@ class ExportedLinearModel:
     ['ham', 'spam']
     """
 
-    def __init__(self, *, kind, proba, source, coef, intercept, classes, n_features_in,
-                 coef_ndim, matvec, arithmetic="blas", feature_names_in=None,
-                 transformer_specs=()):
+    def __init__(self, *args, **kwargs):
+        raise TypeError("an ExportedLinearModel is built by export_model() or load_model().")
+
+    @classmethod
+    def _build(cls, *, kind, proba, source, coef, intercept, classes, coef_ndim, matvec,
+               arithmetic, feature_names_in=None, transformer_specs=()):
+        """The model of ``coef`` (CSR, ``(n_models, n_features)``) and the rest."""
+        if arithmetic not in ARITHMETIC:
+            raise ValueError(f"arithmetic must be one of {ARITHMETIC}, got {arithmetic!r}.")
+        model = cls.__new__(cls)
         coef = sp.csr_matrix(coef)
         coef.sum_duplicates()
         coef.eliminate_zeros()
         n_models = coef.shape[0]
-        self.kind = kind
-        self.proba = proba
-        self.source = source
-        self.n_features_in_ = int(n_features_in)
-        self.intercept_ = np.array(intercept).reshape(n_models)
-        self.classes_ = None if classes is None else _label_array(classes)
-        self.feature_names_in_ = (None if feature_names_in is None
-                                  else np.asarray(feature_names_in, dtype=str))
-        self._coef_ndim = int(coef_ndim)
-        self._matvec = bool(matvec)
-        if arithmetic not in _ARITHMETIC:
-            raise ValueError(f"arithmetic must be one of {_ARITHMETIC}, got {arithmetic!r}.")
-        self._arithmetic = str(arithmetic)
-        self._transformer_specs = [dict(spec) for spec in transformer_specs]
-        self.transformers = [_build_transformer(spec) for spec in self._transformer_specs]
+        model.kind = kind
+        model.proba = proba
+        model.source = source
+        model.n_features_in_ = int(coef.shape[1])
+        model.intercept_ = np.array(intercept).reshape(n_models)
+        model.classes_ = None if classes is None else plain_labels(classes)
+        model.feature_names_in_ = (None if feature_names_in is None
+                                   else np.asarray(feature_names_in, dtype=str))
+        model._coef_ndim = int(coef_ndim)
+        model._matvec = bool(matvec)
+        model._arithmetic = str(arithmetic)
+        model._transformer_specs = [dict(spec) for spec in transformer_specs]
+        model.transformers = [build_transformer(spec) for spec in model._transformer_specs]
         # weights of the support, one row per supported feature and a last row of
-        # zeros that every other feature maps to
-        index_dtype = np.int32 if self.n_features_in_ <= _INT32_MAX else np.int64
-        self.support_ = np.unique(coef.indices).astype(index_dtype)
-        weights = np.zeros((self.support_.size + 1, n_models), dtype=coef.dtype)
+        # zeros that every other feature maps to (the 'blas' product's layout)
+        index_dtype = np.int32 if model.n_features_in_ <= _INT32_MAX else np.int64
+        model.support_ = np.unique(coef.indices).astype(index_dtype)
+        weights = np.zeros((model.support_.size + 1, n_models), dtype=coef.dtype)
         rows = np.repeat(np.arange(n_models), np.diff(coef.indptr))
-        weights[np.searchsorted(self.support_, coef.indices), rows] = coef.data
-        self._weights = weights[:, 0].copy() if self._matvec else weights
+        weights[np.searchsorted(model.support_, coef.indices), rows] = coef.data
+        model._weights = weights[:, 0].copy() if model._matvec else weights
+        # the FTRL estimators' decision function, on the same weights
+        model._linear = LinearWeights(weights[:-1], model.support_.astype(np.int64),
+                                      model.intercept_)
+        return model
 
     # ------------------------------------------------------------------ scoring
     @property
@@ -261,26 +182,24 @@ class ExportedLinearModel:
     def _scores(self, X):
         """``X @ coef.T + intercept``, computed as the source estimator computes it."""
         X = self._transform(X)
-        ftrl = self._arithmetic.startswith("ftrl")
-        if sp.issparse(X) and ftrl and not X.has_canonical_format:
-            X = X.copy()  # the FTRL estimators sum repeated columns of a row first
-            X.sum_duplicates()
-        if not sp.issparse(X) and self._arithmetic == "ftrl_sparse":
-            X = sp.csr_matrix(X)
+        if self._arithmetic == "ftrl":
+            # validated and scored exactly as the FTRL estimators score
+            return self._linear.scores(as_kernel_csr(X, values=False)[0])
         n_support = self.support_.size
         if sp.issparse(X):
+            if X.indices.dtype != X.indptr.dtype:
+                X = sp.csr_matrix((X.data, X.indices.astype(np.int64),
+                                   X.indptr.astype(np.int64)), shape=X.shape)
+            check_csr(X, values=False)
             # Map each stored column to its row of _weights (features without a
             # weight to the zero row): the product visits the entries of each row of
-            # X in the order the estimator's product does, so the sums are the same.
+            # X in the order scikit-learn's product does, so the sums are the same.
             position = np.searchsorted(self.support_, X.indices)
             if n_support:
                 hit = self.support_[np.minimum(position, n_support - 1)] == X.indices
                 position = np.where(hit, position, n_support)
             compact = sp.csr_matrix((X.data, position, X.indptr), shape=(X.shape[0], n_support + 1))
-            weights = self._weights
-            if self._arithmetic == "ftrl_sparse":  # its kernel sums in float64
-                weights = weights.astype(np.float64, copy=False)
-            scores = compact @ weights
+            scores = compact @ self._weights
         else:
             # a dense X goes through the same BLAS call as in the estimator
             full = np.zeros((self.n_models, self.n_features_in_), dtype=self._weights.dtype)
@@ -372,29 +291,12 @@ class ExportedLinearModel:
         return int(sum(a.nbytes for a in arrays))
 
     def _arrays(self):
-        coef = self.coef_
-        index_dtype = np.int32 if max(coef.nnz, self.n_features_in_) <= _INT32_MAX else np.int64
-        arrays = {
-            "format": np.array(FORMAT),
-            "format_version": np.array(FORMAT_VERSION),
-            "kind": np.array(self.kind),
-            "proba": np.array(self.proba or ""),
-            "source": np.array(self.source),
-            "n_features_in": np.array(self.n_features_in_, dtype=np.int64),
-            "coef_ndim": np.array(self._coef_ndim),
-            "matvec": np.array(self._matvec),
-            "arithmetic": np.array(self._arithmetic),
-            "coef_data": coef.data,
-            "coef_indices": coef.indices.astype(index_dtype),
-            "coef_indptr": coef.indptr.astype(index_dtype),
-            "intercept": self.intercept_,
-            "transformers": np.array(json.dumps(self._transformer_specs)),
-        }
-        if self.classes_ is not None:
-            arrays["classes"] = self.classes_
-        if self.feature_names_in_ is not None:
-            arrays["feature_names_in"] = self.feature_names_in_
-        return arrays
+        return model_arrays({
+            "kind": self.kind, "proba": self.proba, "source": self.source, "coef": self.coef_,
+            "intercept": self.intercept_, "classes": self.classes_,
+            "feature_names_in": self.feature_names_in_, "coef_ndim": self._coef_ndim,
+            "matvec": self._matvec, "arithmetic": self._arithmetic,
+            "transformer_specs": self._transformer_specs})
 
     def save(self, file, *, compressed=False):
         """Write the model to an ``.npz`` file that loads without pickle.
@@ -439,25 +341,7 @@ class ExportedLinearModel:
         model : ExportedLinearModel
             The model, predicting what the saved one predicted.
         """
-        with np.load(file, allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
-        if "format" not in arrays or str(arrays["format"]) != FORMAT:
-            raise ValueError(f"not a {FORMAT} file.")
-        if int(arrays["format_version"]) > FORMAT_VERSION:
-            raise ValueError(f"file format version {int(arrays['format_version'])} is newer than "
-                             f"this sparsereg reads ({FORMAT_VERSION}); upgrade sparsereg.")
-        n_features = int(arrays["n_features_in"])
-        n_models = arrays["intercept"].shape[0]
-        coef = sp.csr_matrix((arrays["coef_data"], arrays["coef_indices"], arrays["coef_indptr"]),
-                             shape=(n_models, n_features))
-        coef.check_format(full_check=True)
-        proba = str(arrays["proba"]) or None
-        return cls(kind=str(arrays["kind"]), proba=proba, source=str(arrays["source"]), coef=coef,
-                   intercept=arrays["intercept"], classes=arrays.get("classes"),
-                   n_features_in=n_features, coef_ndim=int(arrays["coef_ndim"]),
-                   matvec=bool(arrays["matvec"]), arithmetic=str(arrays["arithmetic"]),
-                   feature_names_in=arrays.get("feature_names_in"),
-                   transformer_specs=json.loads(str(arrays["transformers"])))
+        return cls._build(**read_model_arrays(file))
 
     def __repr__(self):
         pipeline = "".join(f"{spec['class']} -> " for spec in self._transformer_specs)
@@ -472,14 +356,6 @@ def _spread(weights, support, n_features):
     full = sp.csr_matrix(weights.T)  # (n_models, n_support), zeros dropped
     return sp.csr_matrix((full.data, support[full.indices], full.indptr),
                          shape=(n_models, n_features))
-
-
-def _arithmetic(estimator):
-    """Which product an FTRL estimator predicts with: its ``_decision`` multiplies by
-    a dense ``coef`` for the dense state store, and runs the float64
-    ``sparse_decision`` kernel over CSR rows for the sparse one."""
-    state = getattr(estimator, "_state", None)
-    return "ftrl_sparse" if getattr(state, "sparse", False) else "ftrl_dense"
 
 
 def export_model(estimator):
@@ -534,7 +410,7 @@ def export_model(estimator):
         for _, step in steps[:-1]:
             if step is None or step == "passthrough":
                 continue
-            transformer_specs.append(_transformer_spec(step))
+            transformer_specs.append(transformer_spec(step))
         estimator = steps[-1][1]
     check_is_fitted(estimator)
     if not (hasattr(estimator, "coef_") and hasattr(estimator, "intercept_")):
@@ -543,22 +419,21 @@ def export_model(estimator):
     if not (is_classifier(estimator) or is_regressor(estimator)):
         raise TypeError(f"{type(estimator).__name__} is neither a classifier nor a regressor.")
     coef = estimator.coef_
-    ours = hasattr(estimator, "_ftrl_state_info")
+    ours = isinstance(estimator, _BaseFTRL)
     coef_ndim = 1 if (coef.ndim == 1 or ours and is_regressor(estimator)) else 2
     coef = sp.csr_matrix(coef.reshape(1, -1) if coef.ndim == 1 else coef)
     classes = getattr(estimator, "classes_", None) if is_classifier(estimator) else None
-    return ExportedLinearModel(
+    return ExportedLinearModel._build(
         kind="classifier" if is_classifier(estimator) else "regressor",
         proba=_proba_kind(estimator, coef.shape[0]),
         source=type(estimator).__name__,
         coef=coef,
         intercept=np.broadcast_to(np.asarray(estimator.intercept_), (coef.shape[0],)),
         classes=classes,
-        n_features_in=coef.shape[1],
         coef_ndim=coef_ndim,
         # scikit-learn multiplies by a 1-D coef_ (a BLAS gemv); ours by a 2-D one
         matvec=estimator.coef_.ndim == 1 and not ours,
-        arithmetic=_arithmetic(estimator) if ours else "blas",
+        arithmetic="ftrl" if ours else "blas",
         feature_names_in=None if transformer_specs else getattr(estimator, "feature_names_in_", None),
         transformer_specs=transformer_specs,
     )

@@ -9,9 +9,8 @@ from sklearn.utils import compute_class_weight
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted
 
-from ._base import _BaseFTRL, _kernel_weights
+from ._base import TrainingProblem, _BaseFTRL, kernel_weights
 from ._losses import (
     CLASSIFICATION_LOSSES,
     PROBABILISTIC_LOSSES,
@@ -325,19 +324,13 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
         self.inclusion_count = inclusion_count
         self.bloom_size = bloom_size
 
-    def _y_validation_kwargs(self):
-        return {"y_numeric": True}
-
     def _training_problem(self, y, sample_weight, *, classes, first_call, for_partial_fit):
-        y = np.ascontiguousarray(y, dtype=np.float64)
-        return {"targets": [y], "weights": [_kernel_weights(sample_weight)],
-                "sample_weight": sample_weight}
+        return TrainingProblem(targets=np.ascontiguousarray(y, dtype=np.float64), positives=None,
+                               weights=(kernel_weights(sample_weight),),
+                               sample_weight=sample_weight)
 
-    def _score_weights(self, coef, intercept, X, y, sample_weight, problem):
-        return r2_score(y, self._decision(X, coef, intercept).ravel(), sample_weight=sample_weight)
-
-    def _shape_coef(self, coef):
-        return coef[0]
+    def _score_from(self, scores, y, sample_weight, classes):
+        return r2_score(y, scores[:, 0], sample_weight=sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -395,10 +388,7 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
         y_pred : ndarray of shape (n_samples,)
             Predicted values.
         """
-        check_is_fitted(self)
-        X = self._validate_X_predict(X)
-        coef, intercept = self._cached_weights()
-        return self._decision(X, coef, intercept).ravel()
+        return self._scores(X)[:, 0]
 
 
 def _has_proba(estimator):
@@ -555,8 +545,9 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
                 "large enough sample and pass the result as a dict."
             )
 
-    def _y_validation_kwargs(self):
-        return {}
+    @property
+    def _threads(self):
+        return self.n_jobs
 
     def _training_problem(self, y, sample_weight, *, classes, first_call, for_partial_fit):
         labels = _distinct_labels(y)
@@ -607,7 +598,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
             label_of = [float(k) for k in range(len(classes))]
         models = [1] if len(classes) == 2 else range(len(classes))
         if self.class_weight is None or len(y) == 0:
-            weights = [_kernel_weights(sample_weight)] * len(models)
+            weights = [kernel_weights(sample_weight)] * len(models)
         else:
             class_weight = compute_class_weight(self.class_weight, classes=classes, y=y)
             base = np.ones(len(y)) if sample_weight is None else sample_weight
@@ -617,27 +608,17 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
             else:
                 weights = [base * np.where(y_kernel == label_of[k], class_weight[k], 1.0)
                            for k in models]
-        return {
-            "targets": [y_kernel] * len(models),
-            "positives": [label_of[k] for k in models],
-            "weights": weights,
-            "sample_weight": sample_weight,
-            "stratify": True,
-            "classes": classes,
-            "fitted": {"classes_": classes} if first_call else {},
-        }
+        return TrainingProblem(targets=y_kernel, positives=tuple(label_of[k] for k in models),
+                               weights=tuple(weights), sample_weight=sample_weight,
+                               classes=classes)
 
-    def _score_weights(self, coef, intercept, X, y, sample_weight, problem):
-        predicted = self._predict_from(self._decision(X, coef, intercept), problem["classes"])
-        return accuracy_score(y, predicted, sample_weight=sample_weight)
+    def _score_from(self, scores, y, sample_weight, classes):
+        return accuracy_score(y, self._predict_from(scores, classes), sample_weight=sample_weight)
 
     def _predict_from(self, scores, classes):
         if scores.shape[1] == 1:
             return classes[(scores[:, 0] > 0).astype(int)]
         return classes[scores.argmax(axis=1)]
-
-    def _shape_coef(self, coef):
-        return coef
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -699,11 +680,8 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
             Margins; one column per class for multiclass, one value per row for
             binary (positive means ``classes_[1]``).
         """
-        check_is_fitted(self)
-        X = self._validate_X_predict(X)
-        coef, intercept = self._cached_weights()
-        scores = self._decision(X, coef, intercept)
-        return scores.ravel() if scores.shape[1] == 1 else scores
+        scores = self._scores(X)
+        return scores[:, 0] if scores.shape[1] == 1 else scores
 
     def predict(self, X):
         """Predict class labels.
@@ -718,10 +696,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels.
         """
-        check_is_fitted(self)
-        X = self._validate_X_predict(X)
-        coef, intercept = self._cached_weights()
-        return self._predict_from(self._decision(X, coef, intercept), self.classes_)
+        return self._predict_from(self._scores(X), self.classes_)
 
     @available_if(_has_proba)
     def predict_proba(self, X):

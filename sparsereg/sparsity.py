@@ -173,6 +173,16 @@ class SparsityReport:
                 f"{self.n_features:,})</caption>{cells}</table>")
 
 
+@dataclass(frozen=True)
+class FTRLCounts:
+    """What an FTRL estimator's training state adds to its report (see :class:`SparsityReport`)."""
+
+    touched: tuple
+    touched_union: int
+    touched_and_zero: tuple
+    state_bytes: int
+
+
 def _final_step(estimator):
     # a Pipeline is described by its last step, the linear model
     steps = getattr(estimator, "steps", None)
@@ -187,8 +197,8 @@ def sparsity_report(estimator):
     ``LogisticRegression``, :class:`~sparsereg.SparseFTRLClassifier`, or a
     ``Pipeline`` ending in one, so that benchmarks compare like with like. The
     FTRL estimators also report which features training touched and their
-    training-state size. Everything is computed from the model's current state
-    when called.
+    training-state size (their own ``sparsity_report()``). Everything is computed
+    from the model's current state when called.
 
     Parameters
     ----------
@@ -230,13 +240,21 @@ def sparsity_report(estimator):
       non-zero weights                  : 2 of 50 (96.00 % exactly zero)
       coef_ bytes (float64, held dense) : 400 B dense, 32 B as CSR (12.5x)
     """
+    from ._base import _BaseFTRL  # the estimators import this module
+
     estimator = _final_step(estimator)
+    if isinstance(estimator, _BaseFTRL):
+        return estimator.sparsity_report()
     if hasattr(estimator, "fit"):  # an exported model has nothing to fit
         check_is_fitted(estimator)
     if not hasattr(estimator, "coef_"):
         raise TypeError(f"{type(estimator).__name__} has no coef_: sparsity_report describes "
                         "linear models (SGDClassifier, Lasso, SparseFTRLRegressor, ...).")
-    coef = estimator.coef_
+    return coef_report(estimator.coef_, type(estimator).__name__)
+
+
+def coef_report(coef, name, ftrl=None):
+    """The :class:`SparsityReport` of a ``coef_`` (dense or sparse), with ``ftrl``'s counts if given."""
     if sp.issparse(coef):
         coef = sp.csr_matrix(coef)  # a copy of the structure: summing duplicates is safe
         coef.sum_duplicates()
@@ -259,28 +277,20 @@ def sparsity_report(estimator):
 
     n_coef = n_models * n_features
     n_nonzero = int(nonzero.sum())
-    touched = never_touched = touched_and_zero = state_bytes = None
-    state_info = getattr(estimator, "_ftrl_state_info", None)
-    if state_info is not None:
-        info = state_info()
-        touched = tuple(int(c) for c in info["touched"])
-        never_touched = int(n_features - info["touched_union"])
-        touched_and_zero = tuple(int(c) for c in info["touched_and_zero"])
-        state_bytes = int(info["state_bytes"])
     return SparsityReport(
-        estimator=type(estimator).__name__,
+        estimator=name,
         n_models=int(n_models),
         n_features=int(n_features),
         n_coefficients=int(n_coef),
         nonzero=tuple(int(c) for c in nonzero),
         nonzero_union=int(union),
         zero_fraction=float((n_coef - n_nonzero) / n_coef) if n_coef else 0.0,
-        touched=touched,
-        never_touched=never_touched,
-        touched_and_zero=touched_and_zero,
+        touched=None if ftrl is None else ftrl.touched,
+        never_touched=None if ftrl is None else int(n_features - ftrl.touched_union),
+        touched_and_zero=None if ftrl is None else ftrl.touched_and_zero,
         coef_dtype=str(np.dtype(dtype)),
         coef_format=fmt,
         coef_dense_bytes=int(n_coef * np.dtype(dtype).itemsize),
         coef_csr_bytes=csr_nbytes(n_models, n_features, n_nonzero, dtype),
-        state_bytes=state_bytes,
+        state_bytes=None if ftrl is None else ftrl.state_bytes,
     )

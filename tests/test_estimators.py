@@ -13,6 +13,8 @@ from sklearn.preprocessing import StandardScaler
 
 from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
 
+from .state_helpers import dense_state, intercept_state
+
 ESTIMATORS = [SparseFTRLRegressor, SparseFTRLClassifier]
 
 
@@ -30,7 +32,7 @@ def _data(Est, n_rows=300, n_features=40, seed=0, n_classes=2):
 
 
 def _state(est):
-    return est._state.to_dense(), est._state.intercept_zn.copy(), est.t_
+    return dense_state(est), intercept_state(est), est.t_
 
 
 @pytest.mark.parametrize("Est", ESTIMATORS)
@@ -41,7 +43,7 @@ def test_one_epoch_fit_equals_one_partial_fit(Est, sparse):
     kw = {"classes": np.unique(y)} if Est is SparseFTRLClassifier else {}
     a = Est(max_iter=1, shuffle=False, tol=None).fit(X, y)
     b = Est(shuffle=False).partial_fit(X, y, **kw)
-    np.testing.assert_array_equal(a._state.to_dense(), b._state.to_dense())
+    np.testing.assert_array_equal(dense_state(a), dense_state(b))
     np.testing.assert_array_equal(a.coef_, b.coef_)
     assert a.t_ == b.t_ == X.shape[0]
 
@@ -69,7 +71,7 @@ def test_pickle_round_trip_and_resume(Est):
     resumed = pickle.loads(pickle.dumps(resumed))
     np.testing.assert_array_equal(resumed.predict(X), before)
     resumed.partial_fit(X[halves[1]], y[halves[1]])
-    np.testing.assert_array_equal(resumed._state.to_dense(), straight._state.to_dense())
+    np.testing.assert_array_equal(dense_state(resumed), dense_state(straight))
     np.testing.assert_array_equal(resumed.coef_, straight.coef_)
 
 
@@ -79,7 +81,7 @@ def test_warm_start_continues_the_exact_state(Est):
     two = Est(max_iter=2, tol=None, shuffle=False).fit(X, y)
     warm = Est(max_iter=1, tol=None, shuffle=False, warm_start=True).fit(X, y).fit(X, y)
     cold = Est(max_iter=1, tol=None, shuffle=False).fit(X, y).fit(X, y)
-    np.testing.assert_array_equal(warm._state.to_dense(), two._state.to_dense())
+    np.testing.assert_array_equal(dense_state(warm), dense_state(two))
     assert warm.t_ == two.t_ == 2 * X.shape[0]
     assert cold.t_ == X.shape[0]
 
@@ -90,7 +92,7 @@ def test_huge_alpha_zeroes_everything_and_zero_alpha_nothing_touched(Est):
     strong = Est(alpha=1e6, max_iter=2, tol=None).fit(X, y)
     assert sp.csr_matrix(strong.coef_).nnz == 0
     free = Est(alpha=0.0, max_iter=2, tol=None).fit(X, y)
-    touched = free._state.to_dense()[:, :, 1] > 0  # n_i > 0: a non-zero gradient reached coordinate i
+    touched = dense_state(free)[:, :, 1] > 0  # n_i > 0: a non-zero gradient reached coordinate i
     assert touched.any()
     assert np.all(np.atleast_2d(free.coef_)[touched] != 0.0)
     assert np.all(np.atleast_2d(free.coef_)[~touched] == 0.0)
@@ -101,7 +103,7 @@ def test_weight_is_zero_exactly_when_z_within_lambda1(Est):
     X, y = _data(Est)
     est = Est(alpha=3e-3, max_iter=3, tol=None, random_state=0).fit(X, y)
     lambda1 = est.alpha * est.t_
-    z = est._state.to_dense()[:, :, 0]
+    z = dense_state(est)[:, :, 0]
     zero = np.atleast_2d(est.coef_) == 0.0
     np.testing.assert_array_equal(zero, np.abs(z) <= lambda1)
     assert 0 < zero.sum() < zero.size  # the test means something: some of each
@@ -111,7 +113,7 @@ def test_penalty_none_and_l2_keep_every_touched_weight():
     X, y = _data(SparseFTRLRegressor)
     for penalty in [None, "l2"]:
         est = SparseFTRLRegressor(penalty=penalty, alpha=1e-2, max_iter=2, tol=None).fit(X, y)
-        touched = est._state.to_dense()[0, :, 1] > 0
+        touched = dense_state(est)[0, :, 1] > 0
         assert np.all(est.coef_[touched] != 0)
 
 
@@ -144,12 +146,26 @@ def test_sparsify_keeps_predictions_and_training(Est):
     assert isinstance(est.coef_, np.ndarray)
 
 
+@pytest.mark.parametrize("store", ["dense", "sparse"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("index", [np.int32, np.int64])
+def test_decision_function_is_the_linear_product(store, dtype, index):
+    X, y = _data(SparseFTRLClassifier, n_classes=3)
+    X = sp.csr_matrix((X.data.astype(dtype), X.indices.astype(index), X.indptr.astype(index)),
+                      shape=X.shape)
+    clf = SparseFTRLClassifier(state_store=store, random_state=0).fit(X, y)
+    coef = sp.csr_matrix(clf.coef_).toarray().astype(np.float64)
+    expected = X.toarray().astype(np.float64) @ coef.T + clf.intercept_
+    np.testing.assert_allclose(clf.decision_function(X), expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(clf.decision_function(X.toarray()), clf.decision_function(X))
+
+
 @pytest.mark.parametrize("Est", ESTIMATORS)
 def test_float32_input_gives_float32_coef(Est):
     X, y = _data(Est)
     est = Est(max_iter=2, tol=None).fit(X.astype(np.float32), y)
     assert est.coef_.dtype == np.float32
-    assert est._state.to_dense().dtype == np.float64  # the state is float64 whatever the input
+    assert dense_state(est).dtype == np.float64  # the state is float64 whatever the input
 
 
 @pytest.mark.parametrize("Est", ESTIMATORS)

@@ -15,6 +15,7 @@ from sparsereg._losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES
 
 from .conftest import SHARED_DATA
 from .ftrl_reference import ftrl_reference, weights_from_state
+from .state_helpers import dense_state, intercept_state
 
 ETA0, BETA, ALPHA, L1_RATIO = 0.3, 0.7, 0.02, 0.6
 
@@ -60,9 +61,9 @@ def test_kernel_matches_algorithm_1(loss, dtype, index_dtype, fit_intercept, wei
         epochs=3,
     )
     assert est.t_ == t == 3 * X.shape[0]
-    np.testing.assert_allclose(est._state.to_dense()[0, :, 0], z, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(est._state.to_dense()[0, :, 1], n, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(est._state.intercept_zn[0], [z0, n0], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(dense_state(est)[0, :, 0], z, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(dense_state(est)[0, :, 1], n, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(intercept_state(est)[0], [z0, n0], rtol=1e-10, atol=1e-12)
 
     scale_t = t if scale == "mean" else 1
     w = weights_from_state(z, n, eta0=ETA0, beta=BETA, lambda1=lambda1 * scale_t,
@@ -85,8 +86,8 @@ def test_kernel_follows_the_visiting_order():
     order = np.concatenate([rng.permutation(X.shape[0]), rng.permutation(X.shape[0])])
     z, n, z0, n0, _ = ftrl_reference(X, y, loss="log_loss", eta0=ETA0, beta=BETA,
                                      lambda1=ALPHA, lambda2=0.0, order=order)
-    np.testing.assert_allclose(est._state.to_dense()[0, :, 0], z, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(est._state.intercept_zn[0], [z0, n0], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(dense_state(est)[0, :, 0], z, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(intercept_state(est)[0], [z0, n0], rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is needed to build the C reference")

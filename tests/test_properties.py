@@ -9,6 +9,7 @@ from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
 from sparsereg._losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES
 
 from .ftrl_reference import ftrl_reference
+from .state_helpers import dense_state, intercept_state
 
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -66,10 +67,10 @@ def test_weights_and_predictions_are_finite_and_match_algorithm_1(problem, p, lo
         X.astype(np.float64), np.where(target == 1, 1.0, -1.0) if is_clf else target, loss=loss,
         eta0=p["eta0"], beta=p["beta"], lambda1=alpha * r, lambda2=alpha * (1 - r),
         mean_scaled=p["penalty_scale"] == "mean", fit_intercept=p["fit_intercept"], epochs=2)
-    state = est._state.to_dense()[0]
+    state = dense_state(est)[0]
     np.testing.assert_allclose(state[:, 0], z, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(state[:, 1], n, rtol=1e-9, atol=1e-9)
-    np.testing.assert_allclose(est._state.intercept_zn[0], [z0, n0], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(intercept_state(est)[0], [z0, n0], rtol=1e-9, atol=1e-9)
 
 
 @SETTINGS

@@ -8,6 +8,8 @@ import scipy.sparse as sp
 
 from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
 
+from .state_helpers import dense_state, held_columns, intercept_state
+
 
 def _wide(n_rows=400, n_features=50_000, per_row=12, seed=0, n_classes=2):
     """Rows over far more columns than the table's first 4096 slots, to make it grow."""
@@ -32,16 +34,16 @@ def test_sparse_store_is_bit_identical_to_dense(Est, n_classes, loss):
     params = dict(loss=loss, alpha=1e-3, max_iter=3, tol=None, random_state=0)
     dense = Est(state_store="dense", **params).fit(X, y)
     sparse = Est(state_store="sparse", **params).fit(X, y)
-    assert sparse._state.sparse and not dense._state.sparse
-    assert sparse._state.zn[0].shape[0] > 4096  # the table grew while training
-    np.testing.assert_array_equal(sparse._state.to_dense(), dense._state.to_dense())
-    np.testing.assert_array_equal(sparse._state.intercept_zn, dense._state.intercept_zn)
+    assert sparse.sparsity_report().state_bytes > 24 * 4096  # the table grew past its first size
+    np.testing.assert_array_equal(dense_state(sparse), dense_state(dense))
+    np.testing.assert_array_equal(intercept_state(sparse), intercept_state(dense))
     assert sp.issparse(sparse.coef_) and not sp.issparse(dense.coef_)
     np.testing.assert_array_equal(sparse.coef_.toarray().reshape(np.shape(dense.coef_)), dense.coef_)
-    np.testing.assert_allclose(sparse.predict(X) if Est is SparseFTRLRegressor
-                               else sparse.decision_function(X),
-                               dense.predict(X) if Est is SparseFTRLRegressor
-                               else dense.decision_function(X), rtol=1e-12, atol=1e-12)
+    # one decision function for both stores: the same scores to the bit
+    np.testing.assert_array_equal(sparse.predict(X) if Est is SparseFTRLRegressor
+                                  else sparse.decision_function(X),
+                                  dense.predict(X) if Est is SparseFTRLRegressor
+                                  else dense.decision_function(X))
     np.testing.assert_array_equal(sparse.count_nonzero(), dense.count_nonzero())
     np.testing.assert_array_equal(sparse.count_nonzero(), np.diff(sparse.coef_.indptr))
 
@@ -50,10 +52,10 @@ def test_sparse_store_memory_grows_with_columns_seen_not_width():
     X, y = _wide(n_features=2**40, per_row=5)  # int64 indices: past 2**31
     assert X.indices.dtype == np.int64
     clf = SparseFTRLClassifier(alpha=1e-4, random_state=0).fit(X, y)
-    info = clf._ftrl_state_info()
+    report = clf.sparsity_report()
     seen = np.unique(X.indices).shape[0]
-    assert info["touched"][0] == seen
-    assert info["state_bytes"] <= 4 * 24 * max(seen, 4096) + 1024
+    assert report.touched[0] == seen
+    assert report.state_bytes <= 4 * 24 * max(seen, 4096) + 1024
     assert clf.coef_.shape == (1, 2**40)
     assert clf.predict(X[:5]).shape == (5,)
 
@@ -64,7 +66,7 @@ def test_int32_indices_up_to_the_largest_int32_column():
                        np.array([0, 2, 4], dtype=np.int32)), shape=(2, n_features))
     assert X.indices.dtype == np.int32
     reg = SparseFTRLRegressor(penalty=None, max_iter=5, tol=None).fit(X, [1.0, 2.0])
-    assert reg._state.sparse  # 'auto' would never allocate 32 GiB of dense state
+    assert sp.issparse(reg.coef_)  # the table store: 'auto' would never allocate 32 GiB of state
     assert reg.coef_[0, n_features - 1] != 0
     assert reg.predict(X).shape == (2,)
 
@@ -76,7 +78,7 @@ def test_sparse_store_pickles_and_resumes_bit_identically():
     resumed = SparseFTRLClassifier(state_store="sparse", random_state=0)
     resumed.partial_fit(X[:200], y[:200], classes=[0, 1])
     resumed = pickle.loads(pickle.dumps(resumed)).partial_fit(X[200:], y[200:])
-    np.testing.assert_array_equal(resumed._state.to_dense(), straight._state.to_dense())
+    np.testing.assert_array_equal(dense_state(resumed), dense_state(straight))
     np.testing.assert_array_equal(resumed.decision_function(X), straight.decision_function(X))
 
 
@@ -87,7 +89,7 @@ def test_inclusion_that_admits_every_occurrence_changes_nothing(inclusion, param
     plain = SparseFTRLClassifier(state_store="sparse", random_state=0).fit(X, y)
     gated = SparseFTRLClassifier(inclusion=inclusion, random_state=0, bloom_size=2**22,
                                  **params).fit(X, y)
-    np.testing.assert_array_equal(gated._state.to_dense(), plain._state.to_dense())
+    np.testing.assert_array_equal(dense_state(gated), dense_state(plain))
 
 
 def test_poisson_inclusion_keeps_fewer_columns_and_is_deterministic():
@@ -97,11 +99,11 @@ def test_poisson_inclusion_keeps_fewer_columns_and_is_deterministic():
     a = SparseFTRLClassifier(inclusion="poisson", inclusion_p=0.1, random_state=0, **one).fit(X, y)
     b = SparseFTRLClassifier(inclusion="poisson", inclusion_p=0.1, random_state=0, **one).fit(X, y)
     c = SparseFTRLClassifier(inclusion="poisson", inclusion_p=0.1, random_state=1, **one).fit(X, y)
-    held = [int(m._state.table[0][0]) for m in (full, a, c)]
+    held = [len(held_columns(m)) for m in (full, a, c)]
     # most columns occur once: about 10 % of them get in
     assert 0.05 * held[0] < held[1] < 0.2 * held[0]
-    np.testing.assert_array_equal(a._state.to_dense(), b._state.to_dense())
-    assert not np.array_equal(a._state.to_dense(), c._state.to_dense())
+    np.testing.assert_array_equal(dense_state(a), dense_state(b))
+    assert not np.array_equal(dense_state(a), dense_state(c))
 
 
 def test_poisson_draws_do_not_depend_on_batching():
@@ -111,7 +113,7 @@ def test_poisson_draws_do_not_depend_on_batching():
     two = SparseFTRLClassifier(**params)
     # the seed is drawn from random_state when the state is created, in fit and partial_fit alike
     two.partial_fit(X[:123], y[:123], classes=[0, 1]).partial_fit(X[123:], y[123:])
-    np.testing.assert_array_equal(one._state.to_dense(), two._state.to_dense())
+    np.testing.assert_array_equal(dense_state(one), dense_state(two))
 
 
 def test_bloom_inclusion_admits_a_column_on_its_nth_occurrence():
@@ -123,11 +125,11 @@ def test_bloom_inclusion_admits_a_column_on_its_nth_occurrence():
     y = np.array([1, 1, 1, 0, 0, 1])
     clf = SparseFTRLClassifier(inclusion="bloom", inclusion_count=3, bloom_size=2**16,
                                shuffle=False, max_iter=1, tol=None, alpha=0.0).fit(X, y)
-    held = set(clf._state.columns_held(0).tolist())
+    held = set(held_columns(clf).tolist())
     assert held == {1, 7}
     # 7 entered on its third occurrence: one update only, so n_7 = g^2 of row 3
-    n7 = clf._state.to_dense()[0, 7, 1]
-    n1 = clf._state.to_dense()[0, 1, 1]
+    n7 = dense_state(clf)[0, 7, 1]
+    n1 = dense_state(clf)[0, 1, 1]
     assert 0 < n7 < n1
 
 
@@ -142,8 +144,12 @@ def test_dense_state_starts_at_zero_whether_written_or_lazily_zeroed(monkeypatch
     from sparsereg import _state
 
     monkeypatch.setattr(_state, "CACHED_STATE_BYTES", 16 * 2000)  # 1000 written, 5000 lazy
+    X = sp.csr_matrix((np.ones(2), np.array([3, n_features - 1]), np.array([0, 2])),
+                      shape=(1, n_features))
     for _ in range(3):  # freed garbage of the same size is what np.empty would hand back
         garbage = np.full((n_features, 2), np.nan)
         del garbage
-        state = _state.FTRLState(2, n_features, sparse=False)
-        assert all(zn.shape == (n_features, 2) and not zn.any() for zn in state.zn)
+        reg = SparseFTRLRegressor(state_store="dense").partial_fit(X, [1.0])
+        state = reg.get_ftrl_state()  # lists every column whose (z, n) is not (0, 0)
+        np.testing.assert_array_equal(state["columns"], [3, n_features - 1])
+        assert np.all(np.isfinite(state["z"])) and np.all(state["n"] > 0)

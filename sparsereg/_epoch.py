@@ -1,0 +1,109 @@
+"""One typed entry point to the compiled epoch, and the hyper-parameters it reads.
+
+:func:`run_epoch` is the only caller of ``_ftrl_fast.ftrl_epoch``: it allocates the
+row buffers, grows a full table and calls the kernel again from the row it stopped
+at. :class:`Hyper` turns an estimator's parameters into the kernel's numbers once.
+"""
+
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+
+from ._ftrl_fast import Inclusion, Loss, Status, ftrl_epoch
+
+IN_ORDER = np.empty(0, dtype=np.int64)  # an empty order: rows as stored
+UNWEIGHTED = np.empty(0)  # empty sample weights: every weight is 1, no array of ones to read
+
+_INCLUSION = {None: Inclusion.INCLUDE_ALL, "poisson": Inclusion.INCLUDE_POISSON,
+              "bloom": Inclusion.INCLUDE_BLOOM}
+
+
+def penalty_lambdas(penalty, alpha, l1_ratio):
+    """``(lambda1, lambda2)`` per sample seen ('mean' scale) or absolute ('sum')."""
+    r = {"l1": 1.0, "l2": 0.0, "elasticnet": l1_ratio, None: 0.0}[penalty]
+    if penalty is None:
+        return 0.0, 0.0
+    return alpha * r, alpha * (1.0 - r)
+
+
+@dataclass(frozen=True)
+class Hyper:
+    """The numbers the kernel reads (its ``Hyper`` struct), from validated parameters."""
+
+    eta0: float
+    beta: float
+    l1: float
+    l2: float
+    epsilon: float
+    loss: int
+    mean_scaled: bool
+    fit_intercept: bool
+    inclusion: int
+    inclusion_p: float
+    inclusion_count: int
+    seed: int = 0
+    check_signals: bool = False
+    one_vs_rest: bool = False
+    positive: float = 0.0
+
+    @classmethod
+    def from_params(cls, params, *, seed=0, check_signals=False):
+        """From an estimator's ``get_params()`` (validated)."""
+        l1, l2 = penalty_lambdas(params["penalty"], params["alpha"], params["l1_ratio"])
+        return cls(eta0=float(params["eta0"]), beta=float(params["beta"]), l1=float(l1),
+                   l2=float(l2), epsilon=float(params["epsilon"]),
+                   loss=int(Loss[params["loss"].upper()]),
+                   mean_scaled=params["penalty_scale"] == "mean",
+                   fit_intercept=bool(params["fit_intercept"]),
+                   inclusion=int(_INCLUSION[params["inclusion"]]),
+                   inclusion_p=float(params["inclusion_p"]),
+                   inclusion_count=int(params["inclusion_count"]), seed=int(seed),
+                   check_signals=bool(check_signals))
+
+    def lambdas_at(self, t):
+        """``(lambda1, lambda2)`` in force after ``t`` samples."""
+        return (self.l1 * t, self.l2 * t) if self.mean_scaled else (self.l1, self.l2)
+
+    def for_class(self, positive):
+        """The same numbers for the one-vs-rest model whose positive label is ``positive``."""
+        return replace(self, one_vs_rest=True, positive=float(positive))
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Validated rows for the kernel.
+
+    ``X``: a canonical CSR matrix (``_validation.as_kernel_csr``); ``y``: float64
+    targets or labels; ``sample_weight``: float64, or ``UNWEIGHTED``;
+    ``longest_row``: the most non-zeros in a row.
+    """
+
+    X: object
+    y: np.ndarray
+    sample_weight: np.ndarray
+    longest_row: int
+
+
+def run_epoch(batch, state, k, hyper, *, order=IN_ORDER, t0=0):
+    """Train model ``k`` of ``state`` on the rows of ``batch`` in ``order``, in place.
+
+    ``t0`` is the number of samples seen before; returns the sum of the
+    sample-weighted progressive losses. Ctrl-C raises ``KeyboardInterrupt`` from the
+    kernel when ``hyper.check_signals`` (the state is then partly updated).
+    """
+    X = batch.X
+    width = max(batch.longest_row, 1)
+    scratch = np.empty((width, 2))
+    slots = np.empty(width, dtype=np.int64)
+    fields = asdict(hyper)
+    loss, row = 0.0, 0
+    while True:
+        store, zn, table, bloom, intercept_zn = state.kernel_arrays(k)
+        part, row, status = ftrl_epoch(X.data, X.indices, X.indptr, batch.y, batch.sample_weight,
+                                       order, store, zn, table, bloom, intercept_zn, scratch,
+                                       slots, fields, t0, row)
+        loss += part
+        if status == Status.TABLE_FULL:
+            state.grow(k, room=batch.longest_row)
+            continue
+        return loss

@@ -1,0 +1,223 @@
+"""The FTRL state protocol: what ``get_ftrl_state`` gives and ``set_ftrl_state`` takes.
+
+A state is a ``dict`` of plain NumPy arrays (numbers, bools and str; no objects), so
+``np.savez(path, **state)`` stores it without pickle and
+``set_ftrl_state(dict(np.load(path)))`` reads it back. It holds only the columns
+that hold state (the **touched** ones), whichever store trained it.
+
+Keys (``k`` columns listed, ``m`` models: 1 for regression and binary
+classification, one per class for one-vs-rest):
+
+============================  =====================  ======================================
+key                           dtype, shape           meaning
+============================  =====================  ======================================
+``format``, ``version``       str, int               ``"sparsereg.FTRLState"``, ``1``
+``columns``                   int64 ``(k,)``         sorted, distinct column indices
+``z``, ``n``                  float64 ``(m, k)``     FTRL's ``z`` and ``n`` of each model
+``held``                      bool ``(m, k)``        whether the model holds the column (a
+                                                     table store can hold one with
+                                                     ``z = n = 0``; inclusion reads it)
+``intercept_z``,              float64 ``(m,)``       the intercepts' ``z`` and ``n``
+``intercept_n``
+``t``                         int64                  samples seen (``t_``)
+``n_features_in``             int64                  the input width
+``classes``                   ``(n_classes,)``       class labels (classifiers only)
+``seed``                      int64                  seed of the inclusion draws and hashes
+``bloom``                     uint8 ``(m, c)``       Bloom inclusion counters (``c = 0``:
+                                                     none)
+``rng_state``, ``rng_pos``,   uint32 ``(624,)``,     the shuffling generator
+``rng_has_gauss``,            int64, int64,          (``RandomState.get_state()``)
+``rng_cached_gaussian``       float64
+``nnz_history_t``,            int64 ``(h,)``,        ``nnz_history_``
+``nnz_history``               int64 ``(h, m)``
+``n_iter``                    int64                  ``n_iter_``
+``coef_dtype``                str                    ``"float32"`` or ``"float64"``
+``feature_names_in``          str ``(n_features,)``  ``feature_names_in_``, when fitted on a
+                                                     DataFrame
+============================  =====================  ======================================
+
+Required: ``columns``, ``z``, ``n``, ``intercept_z``, ``intercept_n``, ``t``,
+``n_features_in`` and, for a classifier, ``classes``. The others default to: every
+listed column held, seed 0, no Bloom counters, a generator drawn from the
+estimator's ``random_state``, an empty history, ``n_iter`` 0, float64, no names.
+With every key, an estimator with the same parameters continues exactly, to the
+bit, as the one the state came from. The parameters (``alpha``, ``eta0``, ...) are
+not part of the state: the estimator that takes it applies its own.
+"""
+
+import numpy as np
+
+FORMAT = "sparsereg.FTRLState"
+VERSION = 1
+_MT_WORDS = 624  # MT19937's state, as RandomState.get_state() gives it
+_LARGEST = 2**62  # widths and sample counts stay far from int64's end
+
+REQUIRED = ("columns", "z", "n", "intercept_z", "intercept_n", "t", "n_features_in")
+OPTIONAL = ("format", "version", "classes", "held", "seed", "bloom", "rng_state", "rng_pos",
+            "rng_has_gauss", "rng_cached_gaussian", "nnz_history_t", "nnz_history", "n_iter",
+            "coef_dtype", "feature_names_in")
+
+
+def plain_labels(classes):
+    """Class labels as an array that NumPy saves without pickle (numbers, bools or str)."""
+    classes = np.asarray(classes)
+    if classes.dtype.kind in "iufbU":
+        return classes
+    if classes.dtype.kind == "O" and all(isinstance(c, str) for c in classes):
+        return classes.astype(str)  # e.g. labels from a pandas column of str
+    raise ValueError(f"class labels of dtype {classes.dtype} ({classes[:3]!r}...) cannot be saved "
+                     "without pickle; use int, float, bool or str labels.")
+
+
+def _array(state, key, kinds, ndim):
+    value = state[key]
+    if not isinstance(value, (np.ndarray, np.generic, int, float, bool, str, list, tuple)):
+        raise TypeError(f"FTRL state key {key!r} must be a NumPy array, got "
+                        f"{type(value).__name__}.")
+    array = np.asarray(value)
+    if array.dtype.kind not in kinds:
+        raise ValueError(f"FTRL state key {key!r} has dtype {array.dtype}; expected "
+                         f"{_KIND_NAMES[kinds]}.")
+    if array.ndim != ndim:
+        raise ValueError(f"FTRL state key {key!r} must have {ndim} dimension(s), "
+                         f"got shape {array.shape}.")
+    return array
+
+
+_KIND_NAMES = {"iu": "integers", "iuf": "real numbers", "b": "bools", "U": "str",
+               "iufbUO": "numbers, bools or str"}
+
+
+def _integer(state, key, low, high=None):
+    value = _array(state, key, "iu", 0)
+    if value < low or (high is not None and value > high):
+        upper = "" if high is None else f" and <= {high}"
+        raise ValueError(f"FTRL state key {key!r} must be >= {low}{upper}, got {value}.")
+    return int(value)
+
+
+def _finite(state, key, shape, non_negative=False):
+    value = _array(state, key, "iuf", len(shape)).astype(np.float64)
+    if value.shape != shape:
+        raise ValueError(f"FTRL state key {key!r} has shape {value.shape}; the other keys "
+                         f"give {shape}.")
+    if not np.all(np.isfinite(value)):
+        raise ValueError(f"FTRL state key {key!r} holds NaN or infinite values.")
+    if non_negative and value.size and value.min() < 0:
+        raise ValueError(f"FTRL state key {key!r} holds negative values (sums of squares).")
+    return value
+
+
+def check_ftrl_state(state, *, classifier):
+    """Validate a state dict; return its arrays, normalised and with defaults filled in.
+
+    Raises ``TypeError`` for a state that is not a dict of arrays and ``ValueError``
+    naming the first key that is missing, unknown or inconsistent with the others.
+    """
+    if not isinstance(state, dict):
+        raise TypeError(f"an FTRL state must be a dict of arrays, got {type(state).__name__}.")
+    unknown = sorted(set(state) - set(REQUIRED) - set(OPTIONAL), key=str)
+    if unknown:
+        raise ValueError(f"unknown FTRL state keys {unknown}; expected {list(REQUIRED)} and "
+                         f"optionally {list(OPTIONAL)}.")
+    required = REQUIRED + (("classes",) if classifier else ())
+    missing = [key for key in required if key not in state]
+    if missing:
+        raise ValueError(f"the FTRL state lacks the keys {missing}.")
+    if "classes" in state and not classifier:
+        raise ValueError("the FTRL state holds 'classes': it is a classifier's, not a regressor's.")
+    if "format" in state and str(_array(state, "format", "U", 0)) != FORMAT:
+        raise ValueError(f"the FTRL state's format is {str(state['format'])!r}, not {FORMAT!r}.")
+    if "version" in state:
+        _integer(state, "version", 1, VERSION)
+
+    n_features = _integer(state, "n_features_in", 1, _LARGEST)
+    columns = _array(state, "columns", "iu", 1)
+    if columns.size and (columns.min() < 0 or columns.max() >= n_features):
+        raise ValueError(f"FTRL state 'columns' must lie in [0, n_features_in={n_features}); "
+                         f"found [{columns.min()}, {columns.max()}].")
+    columns = columns.astype(np.int64)
+    if np.any(np.diff(columns) <= 0):
+        raise ValueError("FTRL state 'columns' must be sorted and distinct.")
+    out = {"columns": columns, "n_features_in": n_features, "t": _integer(state, "t", 0, _LARGEST)}
+
+    if classifier:
+        classes = plain_labels(_array(state, "classes", "iufbUO", 1))
+        if classes.size < 2 or np.unique(classes).size != classes.size:
+            raise ValueError(f"FTRL state 'classes' must hold at least two distinct labels, "
+                             f"got {classes!r}.")
+        out["classes"] = classes
+        n_models = 1 if classes.size == 2 else classes.size
+    else:
+        n_models = 1
+    z = _array(state, "z", "iuf", 2)
+    if z.shape[0] != n_models:
+        what = f"{out['classes'].size} classes" if classifier else "a regressor"
+        raise ValueError(f"FTRL state 'z' has {z.shape[0]} models; {what} needs {n_models}.")
+    shape = (n_models, columns.size)
+    out["z"] = _finite(state, "z", shape)
+    out["n"] = _finite(state, "n", shape, non_negative=True)
+    out["intercept_z"] = _finite(state, "intercept_z", (n_models,))
+    out["intercept_n"] = _finite(state, "intercept_n", (n_models,), non_negative=True)
+
+    if "held" in state:
+        held = _array(state, "held", "b", 2)
+        if held.shape != shape:
+            raise ValueError(f"FTRL state key 'held' has shape {held.shape}; expected {shape}.")
+        out["held"] = held
+    else:
+        out["held"] = np.ones(shape, dtype=bool)
+    out["seed"] = _integer(state, "seed", 0, 2**63 - 1) if "seed" in state else 0
+    if "bloom" in state:
+        bloom = _array(state, "bloom", "u", 2)
+        counters = bloom.shape[1]
+        if bloom.dtype != np.uint8 or bloom.shape[0] != n_models or counters & (counters - 1):
+            raise ValueError(f"FTRL state 'bloom' must be uint8 of shape ({n_models}, a power of "
+                             f"two or 0), got {bloom.dtype} {bloom.shape}.")
+        out["bloom"] = bloom
+    else:
+        out["bloom"] = np.zeros((n_models, 0), dtype=np.uint8)
+
+    rng_keys = ("rng_state", "rng_pos", "rng_has_gauss", "rng_cached_gaussian")
+    present = [key for key in rng_keys if key in state]
+    if present and len(present) != len(rng_keys):
+        raise ValueError(f"the FTRL state gives {present} but not all of {list(rng_keys)}.")
+    if present:
+        words = _array(state, "rng_state", "u", 1)
+        if words.dtype != np.uint32 or words.shape != (_MT_WORDS,):
+            raise ValueError(f"FTRL state 'rng_state' must be uint32 of shape ({_MT_WORDS},).")
+        gauss = _finite(state, "rng_cached_gaussian", ())
+        out["rng"] = ("MT19937", words, _integer(state, "rng_pos", 0, _MT_WORDS),
+                      _integer(state, "rng_has_gauss", 0, 1), float(gauss))
+
+    if ("nnz_history_t" in state) != ("nnz_history" in state):
+        raise ValueError("the FTRL state needs both 'nnz_history_t' and 'nnz_history', or neither.")
+    if "nnz_history_t" in state:
+        times = _array(state, "nnz_history_t", "iu", 1)
+        counts = _array(state, "nnz_history", "iu", 2)
+        if counts.shape != (times.size, n_models):
+            raise ValueError(f"FTRL state 'nnz_history' has shape {counts.shape}; expected "
+                             f"({times.size}, {n_models}).")
+        out["nnz_history"] = [(int(t), tuple(int(c) for c in row))
+                              for t, row in zip(times, counts)]
+    else:
+        out["nnz_history"] = []
+    out["n_iter"] = _integer(state, "n_iter", 0) if "n_iter" in state else 0
+    dtype = str(_array(state, "coef_dtype", "U", 0)) if "coef_dtype" in state else "float64"
+    if dtype not in ("float32", "float64"):
+        raise ValueError(f"FTRL state 'coef_dtype' must be 'float32' or 'float64', got {dtype!r}.")
+    out["coef_dtype"] = np.dtype(dtype)
+    if "feature_names_in" in state:
+        names = _array(state, "feature_names_in", "U", 1)
+        if names.size != n_features:
+            raise ValueError(f"FTRL state 'feature_names_in' has {names.size} names for "
+                             f"{n_features} features.")
+        out["feature_names_in"] = names.astype(object)
+    return out
+
+
+def history_arrays(history, n_models):
+    """``nnz_history_`` as the two arrays of the protocol."""
+    times = np.array([t for t, _ in history], dtype=np.int64)
+    counts = np.array([c for _, c in history], dtype=np.int64).reshape(len(history), n_models)
+    return times, counts

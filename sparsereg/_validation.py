@@ -1,0 +1,83 @@
+"""CSR validation shared by the estimators and the exported model.
+
+Everything the compiled code will index is checked here first: a hand-built CSR
+whose ``indptr`` or ``indices`` disagree with its shape must raise a ``ValueError``,
+never make the kernel read or write out of bounds.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._ftrl_fast import csr_index_summary
+
+# Largest |x|, |y|, sample weight (and their product) accepted: squared gradients of this
+# size, summed over billions of samples, stay far from float64's 1.8e308.
+MAX_MAGNITUDE = 1e100
+
+
+def as_kernel_csr(X, values=True):
+    """The CSR matrix the kernel reads, sharing memory with ``X`` whenever possible.
+
+    ``X`` has been through ``validate_data`` (CSR of float32/float64, or dense).
+    A dense array is converted to CSR: zeros contribute nothing to FTRL (``g_i = 0``
+    leaves ``(z_i, n_i)`` as they are), so the model is bit-identical. A CSR is
+    copied only if a row repeats a column (duplicates must be summed to mean what
+    scipy means by them) or its index arrays have two different integer types.
+    Returns ``(X, longest_row, bound on |values|)``; ``values=False`` skips the check
+    of the values (prediction, where ``validate_data`` has checked them) and gives 0.0.
+    """
+    if not sp.issparse(X):
+        X = sp.csr_matrix(X)
+    if X.indices.dtype != X.indptr.dtype:
+        X = sp.csr_matrix(
+            (X.data, X.indices.astype(np.int64), X.indptr.astype(np.int64)), shape=X.shape
+        )
+    longest_row, max_abs = check_csr(X, values=values)
+    # safe only now that indptr and indices are known to be in bounds; scipy caches the answer
+    if not X.has_canonical_format:
+        X = X.copy()
+        X.sum_duplicates()
+    return X, longest_row, max_abs
+
+
+def check_csr(X, values=True):
+    """Reject non-finite values and a hand-built CSR that would make the kernel read
+    or write out of bounds; return ``(longest_row, bound)`` where every ``|x| <= bound``.
+
+    One compiled walk checks ``indptr`` and whether rows are strictly sorted (then a
+    row's first and last index bound it); one BLAS pass bounds the values.
+    """
+    indptr, indices, data = X.indptr, X.indices, X.data
+    n_rows, n_cols = X.shape
+    if indptr.ndim != 1 or indptr.shape[0] != n_rows + 1:
+        raise ValueError(
+            f"CSR indptr has {indptr.shape[0]} entries; a matrix with {n_rows} rows needs {n_rows + 1}."
+        )
+    if indptr[0] != 0 or indptr[-1] != indices.shape[0] or indices.shape[0] != data.shape[0]:
+        raise ValueError(
+            "CSR indptr is inconsistent with indices/data: indptr[0] must be 0 and "
+            f"indptr[-1] ({indptr[-1]}) must equal len(indices) ({indices.shape[0]}) "
+            f"and len(data) ({data.shape[0]})."
+        )
+    indptr_ok, strictly_sorted, lo, hi, longest_row = csr_index_summary(indptr, indices)
+    if not indptr_ok:
+        raise ValueError("CSR indptr must be non-decreasing and within len(indices).")
+    if indices.shape[0]:
+        if not strictly_sorted:  # a row's first and last index do not bound it
+            lo, hi = indices.min(), indices.max()
+        if lo < 0 or hi >= n_cols:
+            raise ValueError(f"CSR column indices must lie in [0, {n_cols}); found indices in [{lo}, {hi}].")
+        if strictly_sorted:
+            X.has_canonical_format = True  # what scipy would find: spares it a pass over indices
+        if not values:
+            return longest_row, 0.0
+        # sum(x**2) >= max(x**2): one BLAS pass bounds every |x| and finds NaN/inf
+        with np.errstate(over="ignore", invalid="ignore"):
+            squares = float(np.dot(data, data))
+        if np.isfinite(squares) and squares <= MAX_MAGNITUDE**2:
+            return longest_row, np.sqrt(squares)
+        smallest, largest = float(data.min()), float(data.max())  # NaN propagates
+        if not (np.isfinite(smallest) and np.isfinite(largest)):
+            raise ValueError("Input X contains NaN or infinity.")
+        return longest_row, max(-smallest, largest)
+    return longest_row, 0.0

@@ -1,0 +1,233 @@
+"""get_ftrl_state / set_ftrl_state: a pickle-free state that resumes training to the bit."""
+
+import io
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
+
+from .state_helpers import assert_same_state, dense_state
+
+N_FEATURES = 60
+
+
+def make_data(n_classes, n_rows=240, seed=0):
+    rng = np.random.RandomState(seed)
+    X = sp.random(n_rows, N_FEATURES, density=0.1, format="csr", random_state=rng)
+    X.data = np.round(X.data * 4) / 4 + 0.25
+    score = np.asarray(X[:, :4].sum(axis=1)).ravel() - np.asarray(X[:, 4:8].sum(axis=1)).ravel()
+    if n_classes is None:
+        return X, score
+    return X, np.digitize(score, np.quantile(score, np.linspace(0, 1, n_classes + 1)[1:-1]))
+
+
+CASES = {
+    "regressor": (SparseFTRLRegressor, None, {}),
+    "binary": (SparseFTRLClassifier, 2, {}),
+    "multiclass": (SparseFTRLClassifier, 3, {}),
+    "poisson": (SparseFTRLClassifier, 3, {"inclusion": "poisson", "inclusion_p": 0.3}),
+    "bloom": (SparseFTRLClassifier, 2, {"inclusion": "bloom", "inclusion_count": 2,
+                                        "bloom_size": 2**10}),
+}
+
+
+def saved_and_loaded(state):
+    buffer = io.BytesIO()
+    np.savez(buffer, **state)
+    buffer.seek(0)
+    with np.load(buffer, allow_pickle=False) as npz:  # no object arrays in the state
+        return dict(npz)
+
+
+def partial_fit(est, X, y, first, every_y):
+    classify = first and isinstance(est, SparseFTRLClassifier)
+    return est.partial_fit(X, y, **({"classes": np.unique(every_y)} if classify else {}))
+
+
+@pytest.mark.parametrize("store", ["dense", "sparse"])
+@pytest.mark.parametrize("case", list(CASES))
+def test_saved_state_resumes_partial_fit_to_the_bit(case, store):
+    Est, n_classes, params = CASES[case]
+    if params.get("inclusion") and store == "dense":
+        pytest.skip("inclusion needs the sparse store")
+    X, y = make_data(n_classes)
+    params = dict(params, state_store=store, random_state=0, alpha=1e-3)  # shuffle=True
+    straight = Est(**params)
+    resumed = Est(**params)
+    for i, rows in enumerate([slice(0, 80), slice(80, 160), slice(160, 240)]):
+        partial_fit(straight, X[rows], y[rows], i == 0, y)
+        if i == 0:
+            partial_fit(resumed, X[rows], y[rows], True, y)
+            resumed = Est(**params).set_ftrl_state(saved_and_loaded(resumed.get_ftrl_state()))
+            predict = resumed.predict if n_classes is None else resumed.decision_function
+            expected = straight.predict if n_classes is None else straight.decision_function
+            np.testing.assert_array_equal(predict(X), expected(X))
+        else:
+            partial_fit(resumed, X[rows], y[rows], False, y)
+    assert_same_state(resumed, straight)
+    np.testing.assert_array_equal(sp.csr_matrix(resumed.coef_).toarray(),
+                                  sp.csr_matrix(straight.coef_).toarray())
+    assert resumed.nnz_history_ == straight.nnz_history_
+    assert resumed.t_ == straight.t_ == X.shape[0]
+
+
+@pytest.mark.parametrize("source, target", [("dense", "sparse"), ("sparse", "dense")])
+def test_a_state_moves_between_stores(source, target):
+    X, y = make_data(3)
+    params = dict(random_state=0, alpha=1e-3)
+    a = SparseFTRLClassifier(state_store=source, **params).partial_fit(X[:120], y[:120],
+                                                                       classes=[0, 1, 2])
+    b = SparseFTRLClassifier(state_store=target, **params).set_ftrl_state(a.get_ftrl_state())
+    assert sp.issparse(b.coef_) == (target == "sparse")  # each store gives coef_ its form
+    a.partial_fit(X[120:], y[120:])
+    b.partial_fit(X[120:], y[120:])
+    np.testing.assert_array_equal(dense_state(b), dense_state(a))
+    np.testing.assert_array_equal(b.decision_function(X), a.decision_function(X))
+
+
+def test_only_touched_columns_are_listed():
+    X = sp.csr_matrix((np.ones(3), np.array([2, 7, 40]), np.array([0, 2, 3])), shape=(2, 1000))
+    for store in ["dense", "sparse"]:
+        reg = SparseFTRLRegressor(state_store=store).partial_fit(X, [1.0, -1.0])
+        state = reg.get_ftrl_state()
+        np.testing.assert_array_equal(state["columns"], [2, 7, 40])
+        assert state["z"].shape == state["n"].shape == (1, 3)
+        assert np.all(state["n"] > 0)
+
+
+def test_fit_after_set_state_with_warm_start_equals_the_original():
+    X, y = make_data(2)
+    params = dict(random_state=0, max_iter=2, tol=None, warm_start=True)
+    a = SparseFTRLClassifier(**params).fit(X, y)
+    b = SparseFTRLClassifier(**params).set_ftrl_state(a.get_ftrl_state())
+    assert_same_state(a.fit(X, y), b.fit(X, y))
+
+
+def test_set_state_replaces_a_fitted_model_and_its_names():
+    import pandas as pd
+
+    X, y = make_data(None)
+    frame = pd.DataFrame(X.toarray(), columns=[f"c{j}" for j in range(N_FEATURES)])
+    named = SparseFTRLRegressor(random_state=0).fit(frame, y)
+    other = SparseFTRLRegressor(random_state=0).fit(X[:, :10], y)
+    other.set_ftrl_state(named.get_ftrl_state())
+    assert other.n_features_in_ == N_FEATURES
+    np.testing.assert_array_equal(other.feature_names_in_, named.feature_names_in_)
+    np.testing.assert_array_equal(other.predict(frame), named.predict(frame))
+    plain = SparseFTRLRegressor(random_state=0).fit(X, y)
+    other.set_ftrl_state(plain.get_ftrl_state())
+    assert not hasattr(other, "feature_names_in_")
+
+
+def test_minimal_state_of_required_keys():
+    reg = SparseFTRLRegressor(penalty=None).set_ftrl_state({
+        "columns": np.array([1, 3]), "z": np.array([[-0.5, 1.0]]), "n": np.array([[1.0, 4.0]]),
+        "intercept_z": np.zeros(1), "intercept_n": np.zeros(1), "t": np.int64(10),
+        "n_features_in": np.int64(5)})
+    # w = -z / ((beta + sqrt(n)) / eta0) with eta0=0.1, beta=1
+    np.testing.assert_allclose(reg.coef_, [0, 0.025, 0, -1 / 30, 0], rtol=1e-15)
+    assert reg.t_ == 10
+    reg.partial_fit(np.eye(5), np.ones(5))  # and it trains on
+    assert reg.t_ == 15
+
+
+def _state_of(est):
+    return est.get_ftrl_state()
+
+
+def _fitted_classifier():
+    X, y = make_data(3)
+    return SparseFTRLClassifier(random_state=0).partial_fit(X, y, classes=[0, 1, 2])
+
+
+def _without(key):
+    def change(state):
+        del state[key]
+    return change
+
+
+def _set(key, value):
+    def change(state):
+        state[key] = value(state) if callable(value) else value
+    return change
+
+
+BAD_STATES = {
+    "not a dict": (lambda state: None, TypeError, "dict of arrays"),
+    "missing z": (_without("z"), ValueError, "lacks the keys \\['z'\\]"),
+    "missing classes": (_without("classes"), ValueError, "classes"),
+    "unknown key": (_set("weights", np.zeros(3)), ValueError, "unknown FTRL state keys"),
+    "NaN in z": (_set("z", lambda s: np.where(s["z"] == s["z"].max(), np.nan, s["z"])),
+                 ValueError, "'z' holds NaN"),
+    "negative n": (_set("n", lambda s: -s["n"]), ValueError, "'n' holds negative"),
+    "complex z": (_set("z", lambda s: s["z"].astype(complex)), ValueError, "dtype complex"),
+    "object z": (_set("z", lambda s: s["z"].astype(object)), ValueError, "dtype object"),
+    "z of the wrong width": (_set("z", lambda s: s["z"][:, :-1]), ValueError, "shape"),
+    "too few models": (_set("z", lambda s: s["z"][:1]), ValueError, "3 classes"),
+    "unsorted columns": (_set("columns", lambda s: s["columns"][::-1].copy()), ValueError,
+                         "sorted and distinct"),
+    "column past the width": (_set("columns", lambda s: s["columns"] + 10**6), ValueError,
+                              "must lie in"),
+    "negative t": (_set("t", np.int64(-1)), ValueError, "'t' must be >= 0"),
+    "float t": (_set("t", np.float64(3.0)), ValueError, "'t' has dtype float64"),
+    "zero width": (_set("n_features_in", np.int64(0)), ValueError, "n_features_in"),
+    "one class": (_set("classes", np.array([1])), ValueError, "two distinct labels"),
+    "repeated classes": (_set("classes", np.array([0, 0, 1])), ValueError, "distinct"),
+    "short rng": (_set("rng_state", np.zeros(3, dtype=np.uint32)), ValueError, "rng_state"),
+    "partial rng": (_without("rng_pos"), ValueError, "not all of"),
+    "bloom not a power of two": (_set("bloom", np.zeros((3, 3), dtype=np.uint8)), ValueError,
+                                 "bloom"),
+    "held of the wrong shape": (_set("held", np.ones((3, 1), dtype=bool)), ValueError, "held"),
+    "future version": (_set("version", np.int64(99)), ValueError, "version"),
+    "other format": (_set("format", np.array("something else")), ValueError, "format"),
+    "unknown coef dtype": (_set("coef_dtype", np.array("float16")), ValueError, "coef_dtype"),
+    "history of the wrong shape": (_set("nnz_history", np.zeros((1, 1), dtype=np.int64)),
+                                   ValueError, "nnz_history"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_STATES))
+@pytest.mark.parametrize("fitted", [False, True])
+def test_bad_states_are_refused_and_change_nothing(case, fitted):
+    change, error, match = BAD_STATES[case]
+    state = _state_of(_fitted_classifier())
+    if case == "not a dict":
+        state = [state]
+    else:
+        change(state)
+    target = _fitted_classifier() if fitted else SparseFTRLClassifier(random_state=0)
+    before = target.get_ftrl_state() if fitted else None
+    with pytest.raises(error, match=match):
+        target.set_ftrl_state(state)
+    if fitted:
+        after = target.get_ftrl_state()
+        for key in before:
+            np.testing.assert_array_equal(after[key], before[key])
+    else:
+        assert not hasattr(target, "t_") and not hasattr(target, "classes_")
+
+
+def test_regressor_refuses_a_classifiers_state():
+    with pytest.raises(ValueError, match="classifier's"):
+        SparseFTRLRegressor().set_ftrl_state(_state_of(_fitted_classifier()))
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(cuts=st.lists(st.integers(1, 239), min_size=1, max_size=4, unique=True),
+       store=st.sampled_from(["dense", "sparse"]), n_classes=st.sampled_from([None, 2, 3]))
+def test_resuming_anywhere_in_a_stream_is_exact(cuts, store, n_classes):
+    """Save and restore the state after any batch of any split: the end model is the same."""
+    X, y = make_data(n_classes)
+    Est = SparseFTRLRegressor if n_classes is None else SparseFTRLClassifier
+    params = dict(state_store=store, random_state=1, alpha=1e-3)
+    bounds = [0, *sorted(cuts), X.shape[0]]
+    straight, resumed = Est(**params), Est(**params)
+    for i, (lo, hi) in enumerate(zip(bounds, bounds[1:])):
+        partial_fit(straight, X[lo:hi], y[lo:hi], i == 0, y)
+        partial_fit(resumed, X[lo:hi], y[lo:hi], i == 0, y)
+        resumed = Est(**params).set_ftrl_state(saved_and_loaded(resumed.get_ftrl_state()))
+    assert_same_state(resumed, straight)
