@@ -166,10 +166,6 @@ def test_bad_input_raises_and_leaves_the_model_unchanged(factory, call, error, m
     assert est.nnz_history_ == after.nnz_history_
 
 
-def test_the_battery_is_large():
-    assert len(CASES) >= 50  # reported in the issue note: the number of hostile cases tried
-
-
 @pytest.mark.parametrize("Est", [SparseFTRLRegressor, SparseFTRLClassifier])
 def test_unsorted_and_duplicate_indices_mean_what_scipy_means(Est):
     y = Y_REG if Est is SparseFTRLRegressor else Y_CLASS

@@ -76,18 +76,26 @@ def test_kernel_matches_algorithm_1(loss, dtype, index_dtype, fit_intercept, wei
     np.testing.assert_array_equal(coef == 0.0, w == 0.0)
 
 
-def test_kernel_follows_the_visiting_order():
-    """With shuffle, the kernel visits rows in the permutation drawn from random_state."""
+@pytest.mark.parametrize("table", [False, True])
+def test_kernel_follows_the_visiting_order(table):
+    """The epoch's entry point visits the rows in the order it is given, in either store."""
+    from sparsereg._epoch import UNWEIGHTED, Batch, Hyper, run_epoch
+    from sparsereg._state import FTRLState
+
     X, y, _ = _problem("log_loss", seed=3)
-    est = SparseFTRLClassifier(alpha=ALPHA, eta0=ETA0, beta=BETA, penalty_scale="sum",
-                               shuffle=True, random_state=7, max_iter=2, tol=None).fit(X, y)
-    rng = np.random.RandomState(7)
-    rng.randint(np.iinfo(np.int32).max)  # the inclusion seed, drawn first
-    order = np.concatenate([rng.permutation(X.shape[0]), rng.permutation(X.shape[0])])
+    order = np.random.RandomState(7).permutation(X.shape[0]).astype(np.int64)
+    params = SparseFTRLClassifier(alpha=ALPHA, eta0=ETA0, beta=BETA, penalty_scale="sum").get_params()
+    state = FTRLState(1, X.shape[1], table=table)
+    batch = Batch(X, y, UNWEIGHTED, int(np.diff(X.indptr).max()))
+    for t0 in (0, X.shape[0]):  # two epochs, the second continuing the first's t
+        run_epoch(batch, state, 0, Hyper.from_params(params), order=order, t0=t0)
     z, n, z0, n0, _ = ftrl_reference(X, y, loss="log_loss", eta0=ETA0, beta=BETA,
-                                     lambda1=ALPHA, lambda2=0.0, order=order)
-    np.testing.assert_allclose(dense_state(est)[0, :, 0], z, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(intercept_state(est)[0], [z0, n0], rtol=1e-10, atol=1e-12)
+                                     lambda1=ALPHA, lambda2=0.0, order=np.tile(order, 2))
+    columns, zn = state.held(0)
+    np.testing.assert_allclose(zn[:, 0], z[columns], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(zn[:, 1], n[columns], rtol=1e-10, atol=1e-12)
+    assert not np.delete(n, columns).any()  # a column the table left out was never touched
+    np.testing.assert_allclose(state.intercept_zn[0], [z0, n0], rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is needed to build the C reference")
