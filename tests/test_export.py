@@ -315,3 +315,33 @@ def test_pipelines_that_cannot_be_rebuilt_are_rejected():
     pipe = make_pipeline(hasher, SparseFTRLClassifier(random_state=0)).fit(df, y)
     with pytest.raises(ValueError, match="parameter 'buckets'.*cannot be saved without pickle"):
         export_model(pipe)
+
+
+def _hand_built(indptr, indices, width):
+    """A CSR matrix built around scipy's checks, as a hostile caller could."""
+    X = sp.csr_matrix((1, width))
+    X.indptr = np.asarray(indptr, dtype=np.int32)
+    X.indices = np.asarray(indices, dtype=np.int32)
+    X.data = np.ones(len(indices))
+    X._shape = (len(indptr) - 1, width)
+    return X
+
+
+@pytest.mark.parametrize("source", ["ftrl", "sgd"])
+@pytest.mark.parametrize("indptr, indices, match", [
+    ([0, 10**7, 10**7, 3], [0, 1, 2], "indptr"),
+    ([0, 2, 1, 3], [0, 1, 2], "indptr"),
+    ([0, 1, 2, 3], [0, 10**6, 2], "column indices"),
+    ([0, 1, 2, 3], [0, -5, 2], "column indices"),
+])
+def test_exported_model_rejects_a_hand_built_csr_as_the_estimator_does(source, indptr, indices,
+                                                                       match):
+    X, signal, _ = make_data()
+    est = (SparseFTRLClassifier(random_state=0) if source == "ftrl"
+           else SGDClassifier(random_state=0)).fit(X, binary(signal))
+    exported = export_model(est)
+    bad = _hand_built(indptr, indices, N_FEATURES)
+    for model in ([exported, est] if source == "ftrl" else [exported]):
+        for method in (model.predict, model.decision_function):
+            with pytest.raises(ValueError, match=match):
+                method(bad)
