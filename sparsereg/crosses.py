@@ -606,14 +606,12 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         keys = np.empty((m, n_rows), dtype=np.int64)
         any_skip = False
         for k, (h, skip) in enumerate(zip(hashes, skips)):
-            key = keys[k].view(np.uint64)
-            if n_features & (n_features - 1) == 0:
-                np.bitwise_and(h, np.uint64(n_features - 1), out=key)
-            else:
-                np.remainder(h, np.uint64(n_features), out=key)
-            if self.alternate_sign:  # sign in the low bit, so it travels with the index
-                np.left_shift(key, np.uint64(1), out=key)
-                np.bitwise_or(key, np.right_shift(h, np.uint64(63)), out=key)
+            columns, negative = _hashing.column_and_sign(h, n_features, self.alternate_sign)
+            if negative is None:
+                keys[k] = columns
+            else:  # sign in the low bit, so it travels with the index
+                np.left_shift(columns, 1, out=keys[k])
+                keys[k] |= negative
             if skip is not None:
                 keys[k][skip] = _SKIPPED
                 any_skip = True
@@ -683,7 +681,7 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         _, hashes, skips, labels, _ = self._hash(X)
         found = {int(j): [] for j in np.atleast_1d(columns)}
         for h, skip, label in zip(hashes, skips, labels):
-            index = np.remainder(h, np.uint64(self.n_features)).view(np.int64)
+            index, _ = _hashing.column_and_sign(h, self.n_features, alternate_sign=False)
             rows = np.flatnonzero(np.isin(index, wanted) & (True if skip is None else ~skip))
             cells, first, counts = np.unique(h[rows], return_index=True, return_counts=True)
             for r, count in zip(rows[first], counts):
@@ -711,7 +709,8 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         _, hashes, skips, _, _ = self._hash(X)
         tokens = np.unique(np.concatenate(
             [h if skip is None else h[~skip] for h, skip in zip(hashes, skips)]))
-        n_columns = np.unique(np.remainder(tokens, np.uint64(self.n_features))).size
+        columns, _ = _hashing.column_and_sign(tokens, self.n_features, alternate_sign=False)
+        n_columns = np.unique(columns).size
         n_tokens = tokens.size
         return {
             "n_tokens": int(n_tokens),
