@@ -15,7 +15,6 @@ __all__ = ["FeatureCrossHasher", "expected_collision_rate"]
 
 MAX_N_FEATURES = 2**60
 _INT32_MAX = np.iinfo(np.int32).max
-_SKIPPED = np.iinfo(np.int64).max  # sorts after every real key
 _MISSING_LABEL = "<missing>"
 
 
@@ -164,29 +163,6 @@ class _Column:
         self.tokens = tokens  # uint64 per row
         self.missing = missing  # bool per row, or None
         self.label = label  # row -> readable value
-
-
-# Optimal sorting networks: a few vectorised min/max passes beat np.sort(axis=1)
-# on millions of tiny rows.
-_NETWORKS = {2: [(0, 1)], 3: [(0, 1), (1, 2), (0, 1)],
-             4: [(0, 1), (2, 3), (0, 2), (1, 3), (1, 2)]}
-
-
-def _sort_across(keys):
-    """Sort each column of the (m, n) array ``keys`` (each row's m entries), in place if possible."""
-    m = keys.shape[0]
-    if m in _NETWORKS:
-        low = np.empty_like(keys[0])
-        for a, b in _NETWORKS[m]:
-            np.minimum(keys[a], keys[b], out=low)
-            np.maximum(keys[a], keys[b], out=keys[b])
-            keys[a] = low
-        return keys
-    if m > 1:
-        rows = np.ascontiguousarray(keys.T)
-        rows.sort(axis=1)
-        return rows.T
-    return keys
 
 
 def _is_dataframe(X):
@@ -599,60 +575,25 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         return self._to_csr(n_rows, hashes, skips, dtype)
 
     def _to_csr(self, n_rows, hashes, skips, dtype):
-        # Every row has exactly m = len(crosses) entries before collisions. Keys are
-        # kept as m contiguous arrays (one per cross), sorted across them per row,
-        # and the (rare) duplicates within a row summed in place.
+        # Each row has exactly m = len(crosses) entries, one per cross: lay them out row by
+        # row, give the skipped ones the value 0, and let scipy sort each row, sum the
+        # collisions and drop the zeros (skipped entries, and entries that cancel).
         m, n_features = len(hashes), self.n_features
-        keys = np.empty((m, n_rows), dtype=np.int64)
-        any_skip = False
+        small = n_features <= _INT32_MAX and n_rows * m <= _INT32_MAX
+        index_dtype = np.int32 if small else np.int64
+        indices = np.empty((n_rows, m), dtype=index_dtype)
+        data = np.ones((n_rows, m), dtype=dtype)
         for k, (h, skip) in enumerate(zip(hashes, skips)):
             columns, negative = _hashing.column_and_sign(h, n_features, self.alternate_sign)
-            if negative is None:
-                keys[k] = columns
-            else:  # sign in the low bit, so it travels with the index
-                np.left_shift(columns, 1, out=keys[k])
-                keys[k] |= negative
+            indices[:, k] = columns
+            if negative is not None:
+                np.copyto(data[:, k], -1, where=negative)
             if skip is not None:
-                keys[k][skip] = _SKIPPED
-                any_skip = True
-        keys = _sort_across(keys)
-        small = n_features <= _INT32_MAX and n_rows * m <= _INT32_MAX
-        index = np.empty((m, n_rows), dtype=np.int32 if small else np.int64)
-        np.right_shift(keys, int(self.alternate_sign), out=index, casting="unsafe")
-        values = np.array([1, -1], dtype=dtype)[keys & 1] if self.alternate_sign else None
-        dup = index[1:] == index[:-1]
-        indices = index.T.ravel()  # row-major copy: the CSR order
-        data = values.T.ravel() if values is not None else None
-        if not any_skip and not dup.any():
-            indptr = np.arange(0, n_rows * m + 1, m, dtype=index.dtype)
-        else:
-            keep = keys != _SKIPPED if any_skip else np.ones((m, n_rows), dtype=bool)
-            rows = np.flatnonzero(dup.any(axis=0))
-            if rows.size:
-                sub_dup, sub_keep = dup[:, rows], keep[:, rows]
-                if values is not None:
-                    sub_values = values[:, rows]
-                else:
-                    sub_values = np.ones((m, rows.size), dtype=dtype)
-                for c in range(m - 1, 0, -1):  # right to left: each run start gets its sum
-                    sub_values[c - 1] += np.where(sub_dup[c - 1], sub_values[c], 0)
-                sub_keep[1:] &= ~sub_dup
-                if self.alternate_sign:
-                    sub_keep &= sub_values != 0
-                keep[:, rows] = sub_keep
-                if data is None:
-                    data = np.ones(n_rows * m, dtype=dtype)
-                data.reshape(n_rows, m)[rows] = sub_values.T
-            keep_flat = keep.T.ravel()
-            indices = indices[keep_flat]
-            data = data[keep_flat] if data is not None else None
-            indptr = np.zeros(n_rows + 1, dtype=index.dtype)
-            np.cumsum(keep.sum(axis=0), out=indptr[1:])
-        if data is None:
-            data = np.ones(indices.size, dtype=dtype)
-        out = sp.csr_matrix((data, indices, indptr), shape=(n_rows, n_features))
-        # each row is sorted and its collisions summed: tell scipy, so nobody re-checks it
-        out.has_canonical_format = True
+                np.copyto(data[:, k], 0, where=skip)
+        indptr = np.arange(0, n_rows * m + 1, m, dtype=index_dtype)
+        out = sp.csr_matrix((data.ravel(), indices.ravel(), indptr), shape=(n_rows, n_features))
+        out.sum_duplicates()
+        out.eliminate_zeros()
         return out
 
     def explain(self, X, columns):
