@@ -80,8 +80,33 @@ def combine(h, t):
     return fmix64(out, out=out)
 
 
-def combine_scalar(h, t):
-    return fmix64_scalar(((h * GOLDEN) & MASK64) ^ t)
+def column_and_sign(h, n_features, alternate_sign):
+    """Output column of each cross hash, and whether its entry is negative.
+
+    Parameters
+    ----------
+    h : ndarray of uint64
+        Full 64-bit cross hashes.
+    n_features : int
+        Number of output columns, in ``[1, 2**63]``.
+    alternate_sign : bool
+        Whether entries carry a sign.
+
+    Returns
+    -------
+    columns : ndarray of int64
+        ``h mod n_features``.
+    negative : ndarray of bool or None
+        Where the entry is -1 (the top bit of ``h`` is set); None without
+        `alternate_sign`.
+    """
+    columns = np.empty(h.shape, dtype=np.int64)
+    if n_features & (n_features - 1) == 0:  # the same remainder as a mask, several times faster
+        np.bitwise_and(h, np.uint64(n_features - 1), out=columns.view(np.uint64))
+    else:
+        np.remainder(h, np.uint64(n_features), out=columns.view(np.uint64))
+    negative = h >= np.uint64(1 << 63) if alternate_sign else None
+    return columns, negative
 
 
 def hash_ints(values, kind):

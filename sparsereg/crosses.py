@@ -1,6 +1,5 @@
 """Hashed feature crosses: bucketed numbers and categories, crossed, hashed into a CSR matrix."""
 
-import math
 import numbers
 
 import numpy as np
@@ -9,14 +8,12 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, validate_data
 
-from . import _hashing
+from . import _hashing, _tokens
 
 __all__ = ["FeatureCrossHasher", "expected_collision_rate"]
 
 MAX_N_FEATURES = 2**60
 _INT32_MAX = np.iinfo(np.int32).max
-_SKIPPED = np.iinfo(np.int64).max  # sorts after every real key
-_MISSING_LABEL = "<missing>"
 
 
 def _pandas():
@@ -70,236 +67,8 @@ def expected_collision_rate(n_tokens, n_features):
     return rate[()] if rate.ndim == 0 else rate
 
 
-def _format_degrees(value):
-    sign = "-" if value < 0 else ""
-    seconds = round(abs(value) * 3600.0, 3)
-    d, rest = divmod(seconds, 3600.0)
-    m, s = divmod(rest, 60.0)
-    text = f"{sign}{int(d)}°{int(m):02d}'"
-    if s >= 0.0005:
-        text += f'{s:02.3g}"'
-    return text
-
-
-class _Buckets:
-    """A validated bucket spec: fixed width from an origin, or explicit edges."""
-
-    def __init__(self, key, spec):
-        self.fmt = None
-        width = edges = None
-        origin = 0.0
-        if isinstance(spec, numbers.Real) and not isinstance(spec, (bool, np.bool_)):
-            width = spec
-        elif isinstance(spec, dict):
-            unknown = set(spec) - {"width", "origin", "edges", "format"}
-            if unknown:
-                raise ValueError(f"buckets[{key!r}] has unknown keys {sorted(unknown)}; "
-                                 "use 'width' (and 'origin') or 'edges', and optionally 'format'.")
-            if ("width" in spec) == ("edges" in spec):
-                raise ValueError(f"buckets[{key!r}] needs exactly one of 'width' or 'edges'.")
-            width, edges = spec.get("width"), spec.get("edges")
-            origin = spec.get("origin", 0.0)
-            if edges is not None and "origin" in spec:
-                raise ValueError(f"buckets[{key!r}]: 'origin' only applies to 'width'.")
-            self.fmt = spec.get("format")
-        elif isinstance(spec, (list, tuple, np.ndarray)):
-            edges = spec
-        else:
-            raise TypeError(f"buckets[{key!r}] must be a width (float), a list of edges, or a dict "
-                            f"with 'width'/'origin' or 'edges'; got {type(spec).__name__}.")
-        if width is not None:
-            if (not isinstance(width, numbers.Real) or isinstance(width, bool)
-                    or not math.isfinite(width) or width <= 0):
-                raise ValueError(f"buckets[{key!r}]: width must be a finite number > 0, got {width!r}.")
-            if not isinstance(origin, numbers.Real) or not math.isfinite(origin):
-                raise ValueError(f"buckets[{key!r}]: origin must be a finite number, got {origin!r}.")
-            self.width, self.origin, self.edges = float(width), float(origin), None
-        else:
-            try:
-                e = np.asarray(edges, dtype=np.float64)
-            except (TypeError, ValueError) as exc:
-                raise ValueError(f"buckets[{key!r}]: edges must be numbers.") from exc
-            if e.ndim != 1 or e.size == 0 or not np.all(np.isfinite(e)) or np.any(np.diff(e) <= 0):
-                raise ValueError(f"buckets[{key!r}]: edges must be a non-empty 1-D list of finite, "
-                                 "strictly increasing numbers.")
-            self.width, self.origin, self.edges = None, None, e
-        if not (self.fmt is None or self.fmt in ("interval", "deg") or callable(self.fmt)):
-            raise ValueError(f"buckets[{key!r}]: format must be 'interval', 'deg' or a callable "
-                             f"(lower, upper) -> str; got {self.fmt!r}.")
-
-    def ids(self, x, name):
-        """int64 bucket ids of float64 ``x`` (NaN entries are left for the caller to mask)."""
-        missing = np.isnan(x)
-        if self.edges is not None:
-            return np.searchsorted(self.edges, x, side="right").astype(np.int64), missing
-        with np.errstate(invalid="ignore", over="ignore"):
-            q = np.floor((x - self.origin) / self.width)
-        q[missing] = 0.0
-        bad = ~(np.abs(q) < 2.0**62)
-        if bad.any():
-            raise ValueError(f"column {name!r} is bucketed by width but holds the value "
-                             f"{x[np.flatnonzero(bad)[0]]!r}: infinite (or too far from the origin) "
-                             "values have no bucket; replace them by NaN to treat them as missing.")
-        return q.astype(np.int64), missing
-
-    def label(self, bucket):
-        if self.edges is not None:
-            lower = self.edges[bucket - 1] if bucket > 0 else -np.inf
-            upper = self.edges[bucket] if bucket < self.edges.size else np.inf
-        else:
-            lower = self.origin + bucket * self.width
-            upper = lower + self.width
-        lower, upper = float(lower), float(upper)
-        if callable(self.fmt):
-            return str(self.fmt(lower, upper))
-        if self.fmt == "deg" and math.isfinite(lower):
-            return _format_degrees(lower)
-        return f"[{lower:.6g}, {upper:.6g})"
-
-
-class _Column:
-    """Token hashes of one input column, with what is needed to print its cells."""
-
-    def __init__(self, tokens, missing, label):
-        self.tokens = tokens  # uint64 per row
-        self.missing = missing  # bool per row, or None
-        self.label = label  # row -> readable value
-
-
-# Optimal sorting networks: a few vectorised min/max passes beat np.sort(axis=1)
-# on millions of tiny rows.
-_NETWORKS = {2: [(0, 1)], 3: [(0, 1), (1, 2), (0, 1)],
-             4: [(0, 1), (2, 3), (0, 2), (1, 3), (1, 2)]}
-
-
-def _sort_across(keys):
-    """Sort each column of the (m, n) array ``keys`` (each row's m entries), in place if possible."""
-    m = keys.shape[0]
-    if m in _NETWORKS:
-        low = np.empty_like(keys[0])
-        for a, b in _NETWORKS[m]:
-            np.minimum(keys[a], keys[b], out=low)
-            np.maximum(keys[a], keys[b], out=keys[b])
-            keys[a] = low
-        return keys
-    if m > 1:
-        rows = np.ascontiguousarray(keys.T)
-        rows.sort(axis=1)
-        return rows.T
-    return keys
-
-
 def _is_dataframe(X):
     return hasattr(X, "columns") and hasattr(X, "iloc")
-
-
-def _float_values(col, name, pd):
-    """float64 values of a bucketed column (NaN for every kind of missing)."""
-    kind = col.dtype.kind
-    if kind in "fiub" and not (pd is not None and isinstance(col, pd.Series)
-                               and isinstance(col.dtype, pd.CategoricalDtype)):
-        return np.asarray(col, dtype=np.float64)
-    ok = {"floating", "integer", "mixed-integer-float", "boolean", "decimal", "empty"}
-    if pd is not None:
-        if pd.api.types.infer_dtype(col, skipna=True) in ok:
-            return pd.Series(col).to_numpy(dtype=np.float64, na_value=np.nan)
-    elif kind == "O":
-        values = np.where(np.equal(col, None), np.nan, col)
-        try:
-            return values.astype(np.float64)
-        except (TypeError, ValueError):
-            pass
-    example = next((v for v in np.asarray(col, dtype=object)
-                    if not isinstance(v, numbers.Real)), None) if kind == "O" else col[0]
-    raise ValueError(f"column {name!r} is bucketed, so it must be numeric, but it holds "
-                     f"non-numeric values such as {example!r} (dtype {col.dtype}).")
-
-
-def _factorize_objects(values, pd):
-    """``pandas.factorize`` of an object array, deduplicated by object identity first.
-
-    A column of strings usually repeats a few objects (read_csv and NumPy
-    indexing share them), and factorizing their 8-byte addresses is several
-    times faster than hashing the strings. Identical objects are equal, and
-    equal values held by different objects are merged by the second, small
-    factorize, so the result is the same as ``pandas.factorize(values)``.
-    """
-    values = np.ascontiguousarray(values)
-    try:
-        addresses = np.frombuffer(values, dtype=np.uintp)  # valid while `values` lives
-    except (TypeError, ValueError, BufferError):  # pragma: no cover - exotic NumPy builds
-        addresses = None
-    if addresses is not None and addresses.size == values.size:
-        codes, distinct = pd.factorize(addresses)
-        if distinct.size <= values.size // 2:
-            representative = np.empty(distinct.size, dtype=np.intp)
-            representative[codes] = np.arange(codes.size)  # any row holding that object
-            second, uniques = pd.factorize(values[representative], use_na_sentinel=True)
-            return second[codes], uniques
-    return pd.factorize(values, use_na_sentinel=True)
-
-
-def _tokens_from_codes(codes, uniques):
-    values = uniques.tolist() if hasattr(uniques, "tolist") else list(uniques)
-    hashes = _hashing.hash_values(values)
-    missing = codes < 0
-    if not hashes.size:
-        tokens = np.zeros(codes.size, np.uint64)
-    else:
-        tokens = hashes[np.where(missing, 0, codes) if missing.any() else codes]
-    return _Column(tokens, missing if missing.any() else None,
-                   lambda r: _MISSING_LABEL if codes[r] < 0 else str(values[codes[r]]))
-
-
-def _numeric_tokens(values, missing):
-    """Token hashes of a numeric array; ``missing`` marks rows without a value."""
-    if values.dtype.kind == "f":
-        if missing is None:
-            missing = np.isnan(values)
-        clean = np.where(missing, 0.0, values) if missing.any() else values
-        tokens = _hashing.hash_floats(clean)
-    else:
-        tokens = _hashing.hash_ints(values.astype(np.int64, copy=False), _hashing.KIND_INT)
-    if missing is not None and not missing.any():
-        missing = None
-
-    def label(r):
-        if missing is not None and missing[r]:
-            return _MISSING_LABEL
-        v = values[r].item()
-        return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
-    return _Column(tokens, missing, label)
-
-
-def _category_tokens(col, pd):
-    """Token hashes of a categorical (non-bucketed) column: one hash per distinct value."""
-    kind = col.dtype.kind
-    if pd is not None and isinstance(col, pd.Series):
-        if isinstance(col.dtype, pd.CategoricalDtype):
-            return _tokens_from_codes(col.cat.codes.to_numpy(), col.cat.categories)
-        if kind in "fiub" and not isinstance(col.dtype, pd.api.extensions.ExtensionDtype):
-            return _numeric_tokens(col.to_numpy(), None)
-        if kind in "fiub":  # nullable Int64 / Float64 / boolean
-            missing = col.isna().to_numpy()
-            dtype = np.float64 if kind == "f" else np.int64
-            return _numeric_tokens(col.to_numpy(dtype=dtype, na_value=0), missing)
-    elif kind in "fiub":
-        return _numeric_tokens(np.asarray(col), None)
-    if pd is not None:
-        return _tokens_from_codes(*_factorize_objects(np.asarray(col, dtype=object), pd))
-    # without pandas: numpy string arrays, or object arrays of one sortable type
-    col = np.asarray(col)
-    missing = np.zeros(col.shape, bool)
-    if kind == "O":
-        missing = np.equal(col, None) | np.not_equal(col, col)
-    try:
-        uniques, codes = np.unique(col[~missing], return_inverse=True)
-    except TypeError as exc:
-        raise TypeError("a column mixes values of different types; install pandas or convert "
-                        "the column to str.") from exc
-    full = np.full(col.shape, -1, dtype=np.int64)
-    full[~missing] = codes.ravel()
-    return _tokens_from_codes(full, uniques.tolist())
 
 
 class FeatureCrossHasher(TransformerMixin, BaseEstimator):
@@ -457,7 +226,7 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
                 if len(set(keys)) != len(keys):
                     raise ValueError(f"cross {cross!r} repeats a column.")
                 crosses.append(keys)
-        buckets = {check_key(k): _Buckets(k, v) for k, v in (self.buckets or {}).items()}
+        buckets = {check_key(k): _tokens.Buckets(k, v) for k, v in (self.buckets or {}).items()}
         return crosses, buckets, dtype
 
     # -- the work ---------------------------------------------------------------
@@ -524,12 +293,9 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
     def _column(self, X, j, name, spec, pd):
         col = X.iloc[:, j] if _is_dataframe(X) else X[:, j]
         if spec is None:
-            column = _category_tokens(col, pd)
+            column = _tokens.category_tokens(col, pd)
         else:
-            ids, missing = spec.ids(_float_values(col, name, pd), name)
-            tokens = _hashing.hash_ints(ids, _hashing.KIND_BUCKET)
-            column = _Column(tokens, missing if missing.any() else None,
-                             lambda r: _MISSING_LABEL if missing[r] else spec.label(int(ids[r])))
+            column = _tokens.bucket_tokens(col, name, spec, pd)
         if column.missing is not None:
             if self.missing == "error":
                 raise ValueError(f"column {name!r} has missing values and missing='error'.")
@@ -599,62 +365,25 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         return self._to_csr(n_rows, hashes, skips, dtype)
 
     def _to_csr(self, n_rows, hashes, skips, dtype):
-        # Every row has exactly m = len(crosses) entries before collisions. Keys are
-        # kept as m contiguous arrays (one per cross), sorted across them per row,
-        # and the (rare) duplicates within a row summed in place.
+        # Each row has exactly m = len(crosses) entries, one per cross: lay them out row by
+        # row, give the skipped ones the value 0, and let scipy sort each row, sum the
+        # collisions and drop the zeros (skipped entries, and entries that cancel).
         m, n_features = len(hashes), self.n_features
-        keys = np.empty((m, n_rows), dtype=np.int64)
-        any_skip = False
-        for k, (h, skip) in enumerate(zip(hashes, skips)):
-            key = keys[k].view(np.uint64)
-            if n_features & (n_features - 1) == 0:
-                np.bitwise_and(h, np.uint64(n_features - 1), out=key)
-            else:
-                np.remainder(h, np.uint64(n_features), out=key)
-            if self.alternate_sign:  # sign in the low bit, so it travels with the index
-                np.left_shift(key, np.uint64(1), out=key)
-                np.bitwise_or(key, np.right_shift(h, np.uint64(63)), out=key)
-            if skip is not None:
-                keys[k][skip] = _SKIPPED
-                any_skip = True
-        keys = _sort_across(keys)
         small = n_features <= _INT32_MAX and n_rows * m <= _INT32_MAX
-        index = np.empty((m, n_rows), dtype=np.int32 if small else np.int64)
-        np.right_shift(keys, int(self.alternate_sign), out=index, casting="unsafe")
-        values = np.array([1, -1], dtype=dtype)[keys & 1] if self.alternate_sign else None
-        dup = index[1:] == index[:-1]
-        indices = index.T.ravel()  # row-major copy: the CSR order
-        data = values.T.ravel() if values is not None else None
-        if not any_skip and not dup.any():
-            indptr = np.arange(0, n_rows * m + 1, m, dtype=index.dtype)
-        else:
-            keep = keys != _SKIPPED if any_skip else np.ones((m, n_rows), dtype=bool)
-            rows = np.flatnonzero(dup.any(axis=0))
-            if rows.size:
-                sub_dup, sub_keep = dup[:, rows], keep[:, rows]
-                if values is not None:
-                    sub_values = values[:, rows]
-                else:
-                    sub_values = np.ones((m, rows.size), dtype=dtype)
-                for c in range(m - 1, 0, -1):  # right to left: each run start gets its sum
-                    sub_values[c - 1] += np.where(sub_dup[c - 1], sub_values[c], 0)
-                sub_keep[1:] &= ~sub_dup
-                if self.alternate_sign:
-                    sub_keep &= sub_values != 0
-                keep[:, rows] = sub_keep
-                if data is None:
-                    data = np.ones(n_rows * m, dtype=dtype)
-                data.reshape(n_rows, m)[rows] = sub_values.T
-            keep_flat = keep.T.ravel()
-            indices = indices[keep_flat]
-            data = data[keep_flat] if data is not None else None
-            indptr = np.zeros(n_rows + 1, dtype=index.dtype)
-            np.cumsum(keep.sum(axis=0), out=indptr[1:])
-        if data is None:
-            data = np.ones(indices.size, dtype=dtype)
-        out = sp.csr_matrix((data, indices, indptr), shape=(n_rows, n_features))
-        # each row is sorted and its collisions summed: tell scipy, so nobody re-checks it
-        out.has_canonical_format = True
+        index_dtype = np.int32 if small else np.int64
+        indices = np.empty((n_rows, m), dtype=index_dtype)
+        data = np.ones((n_rows, m), dtype=dtype)
+        for k, (h, skip) in enumerate(zip(hashes, skips)):
+            columns, negative = _hashing.column_and_sign(h, n_features, self.alternate_sign)
+            indices[:, k] = columns
+            if negative is not None:
+                np.copyto(data[:, k], -1, where=negative)
+            if skip is not None:
+                np.copyto(data[:, k], 0, where=skip)
+        indptr = np.arange(0, n_rows * m + 1, m, dtype=index_dtype)
+        out = sp.csr_matrix((data.ravel(), indices.ravel(), indptr), shape=(n_rows, n_features))
+        out.sum_duplicates()
+        out.eliminate_zeros()
         return out
 
     def explain(self, X, columns):
@@ -683,7 +412,7 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         _, hashes, skips, labels, _ = self._hash(X)
         found = {int(j): [] for j in np.atleast_1d(columns)}
         for h, skip, label in zip(hashes, skips, labels):
-            index = np.remainder(h, np.uint64(self.n_features)).view(np.int64)
+            index, _ = _hashing.column_and_sign(h, self.n_features, alternate_sign=False)
             rows = np.flatnonzero(np.isin(index, wanted) & (True if skip is None else ~skip))
             cells, first, counts = np.unique(h[rows], return_index=True, return_counts=True)
             for r, count in zip(rows[first], counts):
@@ -711,7 +440,8 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         _, hashes, skips, _, _ = self._hash(X)
         tokens = np.unique(np.concatenate(
             [h if skip is None else h[~skip] for h, skip in zip(hashes, skips)]))
-        n_columns = np.unique(np.remainder(tokens, np.uint64(self.n_features))).size
+        columns, _ = _hashing.column_and_sign(tokens, self.n_features, alternate_sign=False)
+        n_columns = np.unique(columns).size
         n_tokens = tokens.size
         return {
             "n_tokens": int(n_tokens),

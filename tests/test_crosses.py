@@ -484,13 +484,6 @@ def test_california_housing_mlcc_pipeline_and_readable_weights():
 # -- internals worth pinning ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("m", [1, 2, 3, 4, 5, 6])
-def test_sort_across_matches_np_sort(m):
-    rows = np.array(list(itertools.product(range(3), repeat=m)), dtype=np.int64)
-    keys = np.ascontiguousarray(rows.T)
-    np.testing.assert_array_equal(crosses._sort_across(keys).T, np.sort(rows, axis=1))
-
-
 def test_hash_values_matches_hash_value():
     values = ["a", "é", "", b"a", 3, -1, 2**70, 2.5, 3.0, True, float("inf"), ("t", 1)]
     expected = [_hashing.hash_value(v) for v in values]
