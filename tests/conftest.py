@@ -3,8 +3,6 @@ from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-
 # The plain-C FTRL reference loop (ftrl_limit.py), where SPARSEREG_C_LIMIT names it.
 C_LIMIT = Path(os.environ["SPARSEREG_C_LIMIT"]) if os.environ.get("SPARSEREG_C_LIMIT") else None
 
@@ -22,11 +20,3 @@ def local_dataset():
             pytest.skip(str(exc))
 
     return fetch
-
-
-@pytest.fixture
-def shared_data():
-    """Path of ``../shared/data``; the test is skipped where it is absent."""
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"shared datasets not found at {SHARED_DATA}")
-    return SHARED_DATA
