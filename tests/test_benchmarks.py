@@ -102,3 +102,10 @@ def test_bench_defaults_quick(local_dataset, capsys):
 def test_bench_kernel_quick():
     times = load("bench_kernel").main(["--quick"])
     assert all(t > 0 for key in ["kernel, warm state", "kernel, fresh state", "fit"] for t in times[key])
+
+
+def test_bench_epoch_skips_a_missing_c_loop_and_says_how_to_give_it(tmp_path, capsys):
+    result = load("bench_epoch").main(["--quick", "--peers", "fit,c", "--c-limit", str(tmp_path / "no.py")])
+    assert not any(tool.startswith("C ") for tool in result["tools"])
+    assert f"{tmp_path / 'no.py'} is not a file: give the path of ftrl_limit.py with --c-limit PATH" \
+        in capsys.readouterr().out
