@@ -59,7 +59,7 @@ class _RemoteFile:
     filename: str
     url: str
     sha256: str
-    member: str = None
+    member: str | None = None
 
 
 _LIBSVM = "https://www.csie.ntu.edu.tw/~cjlin/libsvmtools/datasets/binary"
