@@ -1,7 +1,7 @@
 """One epoch of logistic FTRL: sparsereg against the tools users would pick instead.
 
     python benchmarks/bench_epoch.py [--dataset ctr|a9a] [--rows 1000000] [--log2-features 20]
-        [--reps 5] [--peers all] [--river-rows 20000] [--json-out F] [--quick]
+        [--reps 5] [--peers all] [--river-rows 20000] [--c-limit PATH] [--json-out F] [--quick]
     python benchmarks/bench_epoch.py --plot run1.json run2.json ... --png throughput.png
 
 Tools, measured interleaved (rep 1 of every tool, then rep 2, ...) on the same arrays, rows in
@@ -17,7 +17,8 @@ file order, one epoch each, the same eta0/beta/lambda1/lambda2 (paper's absolute
   river FTRL         river LogisticRegression(optimizer=optim.FTRLProximal), learn_one per row
                      on the first --river-rows rows (rows pre-converted to dicts, untimed);
                      rates are per row, so comparable;
-  C base, C aos+pf   the plain-C loop of ../shared/bench/ (the speed limit).
+  C base, C aos+pf   the plain-C loop (the speed limit): the ftrl_limit.py given by --c-limit
+                     or the SPARSEREG_C_LIMIT environment variable.
 Every Python tool runs in its own fresh subprocess per rep: the time of the training call, and
 its peak RSS increase (max of ru_maxrss growth and a 2 ms /proc/self/statm sampler) over the RSS
 just before the call, with X already resident (VW reads its cache file instead of X). A tiny
@@ -25,7 +26,8 @@ warm-up fit on 64 rows precedes the timed call for the in-memory tools (first-ca
 Ratios are time(tool) / time(sparsereg fit) and RSS(tool) / RSS(sparsereg fit).
 --quick runs every tool once, in this process, on 2,000 rows (a check that the script runs).
 Tools that are not installed (vowpalwabbit, river) or missing (the C loop) are skipped with a
-message. The issue-#2 targets are checked at the end.
+message. The issue-#2 targets are checked at the end. a9a comes from sparsereg.datasets
+(downloaded if neither in $SPARSEREG_DATA nor in the cache).
 """
 
 import argparse
@@ -47,8 +49,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from _synthetic import WORK, load_ctr  # noqa: E402
 
-C_LIMIT = HERE.parents[1] / "shared" / "bench" / "ftrl_limit.py"
-A9A = HERE.parents[1] / "shared" / "data" / "libsvm_a9a" / "a9a"
+# the plain-C loop's ftrl_limit.py: $SPARSEREG_C_LIMIT, or --c-limit (main sets it)
+C_LIMIT = Path(os.environ["SPARSEREG_C_LIMIT"]) if os.environ.get("SPARSEREG_C_LIMIT") else None
 ETA0, BETA, L1, L2 = 0.1, 1.0, 1.0, 1.0
 TOOLS = ["sparsereg fit", "sparsereg kernel", "SGD l1", "SGD en", "VW ftrl", "river FTRL",
          "C base", "C aos+pf"]
@@ -206,9 +208,9 @@ def prepare(a):
     if a.dataset == "a9a":
         folder = WORK / "a9a"
         if not (folder / "y.npy").exists():
-            from sklearn.datasets import load_svmlight_file
+            from sparsereg.datasets import fetch_a9a
 
-            X, y = load_svmlight_file(str(A9A), n_features=123)
+            X, y = fetch_a9a(subset="train", return_X_y=True)
             X = X.tocsr()
             X.indices = X.indices.astype(np.int32)
             X.indptr = X.indptr.astype(np.int32)
@@ -280,6 +282,14 @@ def time_c_limit(folder, variants):
     return {rec["variant"]: rec for rec in map(json.loads, out.strip().splitlines())}
 
 
+def c_limit_missing(path):
+    """Why the plain-C loop cannot run from ``path``, or None if it can."""
+    how = "give the path of ftrl_limit.py with --c-limit PATH or SPARSEREG_C_LIMIT"
+    if path is None:
+        return f"no path: {how}"
+    return None if path.is_file() else f"{path} is not a file: {how}"
+
+
 def machine():
     cpu = platform.processor() or "unknown"
     try:
@@ -323,8 +333,8 @@ def available_tools(peers):
         if tool in tools and importlib.util.find_spec(module) is None:
             print(f"skipping {tool}: `{module}` is not installed (pip install {module})")
             tools.remove(tool)
-    if "C base" in tools and not C_LIMIT.exists():
-        print(f"skipping the plain-C loop: {C_LIMIT} not found")
+    if "C base" in tools and c_limit_missing(C_LIMIT):
+        print(f"skipping the plain-C loop: {c_limit_missing(C_LIMIT)}")
         tools = [t for t in tools if not t.startswith("C ")]
     return tools
 
@@ -356,6 +366,7 @@ def plot(json_files, png):
 
 
 def main(argv=None):
+    global C_LIMIT
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dataset", choices=["ctr", "a9a"], default="ctr")
     ap.add_argument("--rows", type=int, default=1_000_000, help="ctr only")
@@ -363,6 +374,8 @@ def main(argv=None):
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--peers", default="all", help="comma list of all," + ",".join(PEER_KEYS))
     ap.add_argument("--river-rows", type=int, default=20_000, help="rows river trains on")
+    ap.add_argument("--c-limit", type=Path, default=C_LIMIT,
+                    help="path of the plain-C loop's ftrl_limit.py (default: $SPARSEREG_C_LIMIT)")
     ap.add_argument("--quick", action="store_true", help="tiny sizes, one rep: checks the script runs")
     ap.add_argument("--json-out", help="write the medians as JSON (input of --plot)")
     ap.add_argument("--plot", nargs="+", help="JSON files of earlier runs to draw with --png")
@@ -372,15 +385,13 @@ def main(argv=None):
     ap.add_argument("--n-features", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--child-rows", type=int, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
+    C_LIMIT = a.c_limit
     if a.child:
         return print(json.dumps(child(a.child, Path(a.folder), a.n_features, a.child_rows)))
     if a.plot:
         return plot(a.plot, a.png)
     if a.quick:
         a.rows, a.log2_features, a.reps, a.river_rows = 2000, 12, 1, 300
-    if a.dataset == "a9a" and not A9A.exists():
-        print(f"skipping a9a: {A9A} not found")
-        return None
 
     X, y, folder, n_features = prepare(a)
     tools = available_tools(a.peers)

@@ -16,7 +16,8 @@ strength of each method on the same train/test arrays and compares the frontiers
 The online methods all make the same number of passes (--epochs, default "1,5"), rows shuffled
 with random_state=0. Data sets: a9a (a9a / a9a.t), SMS spam hashed with HashingVectorizer at
 2**18 columns (70/30 stratified split, seed 0), and the synthetic CTR set (first --ctr-rows rows
-of the 1M x 2**20 set for training, its last 100k rows for testing).
+of the 1M x 2**20 set for training, its last 100k rows for testing). a9a and SMS spam come from
+sparsereg.datasets (downloaded if neither in $SPARSEREG_DATA nor in the cache).
 
 At each target test log loss (the batch optimum's best loss x 1.01, 1.02, 1.05, 1.10) the table
 gives the non-zeros each method needs, read off its lower frontier (interpolated linearly in
@@ -37,40 +38,28 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-DATA = HERE.parents[1] / "shared" / "data"
-A9A = DATA / "libsvm_a9a"
-SMS = DATA / "sms_spam_collection" / "SMSSpamCollection"
 LEVELS = (1.01, 1.02, 1.05, 1.10)
 
 
-def int32(X):
-    X = X.tocsr()
-    X.indices, X.indptr = X.indices.astype(np.int32), X.indptr.astype(np.int32)
-    return X
-
-
 def load(name, quick, ctr_rows):
-    from sklearn.datasets import load_svmlight_file
-
     if name == "a9a":
-        if not (A9A / "a9a").exists():
-            return None
-        Xtr, ytr = load_svmlight_file(str(A9A / "a9a"), n_features=123)
-        Xte, yte = load_svmlight_file(str(A9A / "a9a.t"), n_features=123)
+        from sparsereg.datasets import fetch_a9a
+
+        # CSR with int32 indices, which SGDClassifier needs
+        Xtr, ytr = fetch_a9a(subset="train", return_X_y=True)
+        Xte, yte = fetch_a9a(subset="test", return_X_y=True)
         ytr, yte = (ytr > 0).astype(int), (yte > 0).astype(int)
         if quick:
             Xtr, ytr, Xte, yte = Xtr[:2000], ytr[:2000], Xte[:1000], yte[:1000]
-        # load_svmlight_file gives int64 indices, which SGDClassifier refuses: int32 for all
-        return int32(Xtr), ytr, int32(Xte), yte
+        return Xtr, ytr, Xte, yte
     if name == "sms":
-        if not SMS.exists():
-            return None
         from sklearn.feature_extraction.text import HashingVectorizer
         from sklearn.model_selection import train_test_split
 
-        labels, texts = zip(*(line.rstrip("\n").split("\t", 1)
-                              for line in SMS.read_text(encoding="utf-8").splitlines() if line))
-        y = (np.array(labels) == "spam").astype(int)
+        from sparsereg.datasets import fetch_sms_spam
+
+        texts, labels = fetch_sms_spam(return_X_y=True)
+        y = (labels == "spam").astype(int)
         X = HashingVectorizer(n_features=2**18).transform(texts)
         if quick:
             X, y = X[:1500], y[:1500]
@@ -142,11 +131,7 @@ def nnz_at(points, level):
 
 
 def run(name, a):
-    data = load(name, a.quick, a.ctr_rows)
-    if data is None:
-        print(f"skipping {name}: data not found under {DATA}")
-        return None
-    Xtr, ytr, Xte, yte = data
+    Xtr, ytr, Xte, yte = load(name, a.quick, a.ctr_rows)
     print(f"\n## {name}: train {Xtr.shape[0]:,} x {Xtr.shape[1]:,} ({Xtr.nnz:,} non-zeros), "
           f"test {Xte.shape[0]:,}")
     results = []
@@ -264,9 +249,8 @@ def main(argv=None):
     all_res = []
     for name in a.datasets.split(","):
         res = run(name, a)
-        if res is not None:
-            print(summarise(res))
-            all_res.append(res)
+        print(summarise(res))
+        all_res.append(res)
     if a.json_out:
         Path(a.json_out).write_text(json.dumps(all_res, indent=1))
     if all_res and a.png:

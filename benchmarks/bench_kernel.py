@@ -1,11 +1,13 @@
 """Where does `fit`'s time over the plain-C loop go? The kernel alone, with and without a warm state.
 
-    python benchmarks/bench_kernel.py [--rows 1000000] [--log2-features 20] [--reps 7] [--quick]
+    python benchmarks/bench_kernel.py [--rows 1000000] [--log2-features 20] [--reps 7]
+        [--c-limit PATH] [--quick]
 
 Interleaved per rep: the C loop (`aos+prefetch`, which zeroes its state before its timer),
 sparsereg's compiled epoch on a state whose pages were touched before the timer (the same
 conditions), the compiled epoch on a fresh `np.zeros` state (first-touch page faults inside, as
-in `fit`), and the whole `fit`. Medians; ratios to the C loop.
+in `fit`), and the whole `fit`. Medians; ratios to the C loop, which is the ftrl_limit.py given
+by --c-limit or the SPARSEREG_C_LIMIT environment variable (skipped with a message if absent).
 """
 
 import argparse
@@ -17,7 +19,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _synthetic import load_ctr  # noqa: E402
-from bench_epoch import C_LIMIT, sparsereg_estimator, time_c_limit  # noqa: E402
+import bench_epoch  # noqa: E402
+from bench_epoch import c_limit_missing, sparsereg_estimator, time_c_limit  # noqa: E402
 
 from sparsereg._epoch import UNWEIGHTED, Batch, Hyper, run_epoch  # noqa: E402
 from sparsereg._state import FTRLState  # noqa: E402
@@ -48,8 +51,11 @@ def main(argv=None):
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--log2-features", type=int, default=20)
     ap.add_argument("--reps", type=int, default=7)
+    ap.add_argument("--c-limit", type=Path, default=bench_epoch.C_LIMIT,
+                    help="path of the plain-C loop's ftrl_limit.py (default: $SPARSEREG_C_LIMIT)")
     ap.add_argument("--quick", action="store_true", help="tiny sizes, one rep: checks the script runs")
     a = ap.parse_args(argv)
+    bench_epoch.C_LIMIT = a.c_limit  # time_c_limit runs the loop found there
     if a.quick:
         a.rows, a.log2_features, a.reps = 2000, 12, 1
     X, y, folder = load_ctr(a.rows, 2**a.log2_features)
@@ -61,7 +67,7 @@ def main(argv=None):
     time_fit(X[:64], y[:64])  # imports and first-call dispatch outside the timers
     times = {"C aos+prefetch": [], "kernel, warm state": [], "kernel, fresh state": [], "fit": []}
     for _ in range(a.reps):
-        if C_LIMIT.exists():
+        if not c_limit_missing(a.c_limit):
             times["C aos+prefetch"].append(time_c_limit(folder, "aos+prefetch")["aos+prefetch"]["median_s"])
         times["kernel, warm state"].append(time_kernel(X, y, warm_state=True))
         times["kernel, fresh state"].append(time_kernel(X, y, warm_state=False))
@@ -72,7 +78,7 @@ def main(argv=None):
     print(f"{'':<22} {'median s':>9} {'M nnz/s':>8} {'/ C loop':>9}")
     for name, ts in times.items():
         if not ts:
-            print(f"{name:<22} skipped: {C_LIMIT} not found")
+            print(f"{name:<22} skipped: {c_limit_missing(a.c_limit)}")
             continue
         med = float(np.median(ts))
         ratio = f"{med / ref:9.2f}" if ref else f"{'n/a':>9}"

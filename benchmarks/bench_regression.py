@@ -12,6 +12,8 @@ train file, and its test RMSE (california_housing_test.csv) reported. The time p
 median of --reps interleaved fits of the chosen configurations divided by the epochs run.
 
     python benchmarks/bench_regression.py [--epochs 10] [--reps 5] [--quick]
+
+The data are the copy that ships with sparsereg (sparsereg.datasets.load_california_housing_mlcc).
 """
 
 import argparse
@@ -19,12 +21,9 @@ import itertools
 import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
-DATA = HERE.parents[1] / "shared" / "data" / "california_housing_mlcc"
 SCALE = 1e5
 NUMERIC = ["housing_median_age", "total_rooms", "total_bedrooms", "population", "households",
            "median_income"]
@@ -79,15 +78,13 @@ def main(argv=None):
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--quick", action="store_true", help="2,000 rows, one configuration each, 2 epochs")
     a = ap.parse_args(argv)
-    if not (DATA / "california_housing_train.csv").exists():
-        print(f"skipping: {DATA} not found")
-        return None
-    import pandas as pd
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.model_selection import train_test_split
 
-    train = pd.read_csv(DATA / "california_housing_train.csv")
-    test = pd.read_csv(DATA / "california_housing_test.csv")
+    from sparsereg.datasets import load_california_housing_mlcc
+
+    train = load_california_housing_mlcc(subset="train", as_frame=True).frame
+    test = load_california_housing_mlcc(subset="test", as_frame=True).frame
     if a.quick:
         a.epochs, a.reps = 2, 1
         train, test = train.sample(2000, random_state=0), test.iloc[:500]

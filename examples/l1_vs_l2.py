@@ -10,7 +10,10 @@ costs to ship (``sparsereg.sparsity``, ``sparsereg.export``).
 
 Run from the repository root::
 
-    python examples/l1_vs_l2.py [--out examples/l1_vs_l2.png] [--data ../shared/data]
+    python examples/l1_vs_l2.py [--out examples/l1_vs_l2.png] [--data-home DIR]
+
+The data come from ``sparsereg.datasets.fetch_sms_spam``: from ``--data-home``, or else the
+folder named by ``SPARSEREG_DATA`` or the download cache, downloaded there if missing.
 """
 
 import argparse
@@ -25,6 +28,7 @@ from sklearn.metrics import accuracy_score, log_loss
 from sklearn.model_selection import train_test_split
 
 from sparsereg import SparseFTRLClassifier
+from sparsereg.datasets import fetch_sms_spam
 from sparsereg.export import export_model, export_sizes, load_model
 from sparsereg.sparsity import sparsity_report
 
@@ -32,18 +36,6 @@ ROOT = Path(__file__).resolve().parents[1]
 N_FEATURES = 2**18
 CLASSES = np.array(["ham", "spam"])
 COLORS = {"l1": "#1f77b4", "l2": "#ff7f0e"}
-
-
-def load_sms(data_dir):
-    path = Path(data_dir) / "sms_spam_collection" / "SMSSpamCollection"
-    if not path.is_file():
-        return None
-    labels, texts = [], []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        label, text = line.split("\t", 1)
-        labels.append(label)
-        texts.append(text)
-    return np.array(labels), texts
 
 
 def train(X, y, penalty, alpha, *, eta0, epochs, batch, seed):
@@ -106,8 +98,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "examples" / "l1_vs_l2.png",
                         help="PNG to write (default: examples/l1_vs_l2.png)")
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data",
-                        help="directory holding sms_spam_collection/ (default: ../shared/data)")
+    parser.add_argument("--data-home", type=Path, default=None,
+                        help="folder holding sms_spam_collection/, or to download it to (default: "
+                             "$SPARSEREG_DATA, then scikit-learn's data home)")
     parser.add_argument("--l1-alpha", type=float, default=1e-5)
     parser.add_argument("--l2-alpha", type=float, default=1e-6)
     parser.add_argument("--eta0", type=float, default=2.0)
@@ -116,13 +109,8 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
-    data = load_sms(args.data)
-    if data is None:
-        print(f"SMS Spam Collection not found under {args.data} "
-              "(expected sms_spam_collection/SMSSpamCollection); skipping.")
-        return 0
+    texts, labels = fetch_sms_spam(data_home=args.data_home, return_X_y=True)
     start = time.perf_counter()
-    labels, texts = data
     train_rows, test_rows = train_test_split(np.arange(labels.size), test_size=0.25,
                                              random_state=args.seed, stratify=labels)
     vectorizer = HashingVectorizer(n_features=N_FEATURES, ngram_range=(1, 2), alternate_sign=False)

@@ -11,13 +11,12 @@ of the 1990 census California housing set) ships with the package.
 """
 
 import argparse
-import gzip
 import time
-from importlib import resources
 
 import numpy as np
 
 from sparsereg import FeatureCrossHasher, SparseFTRLRegressor
+from sparsereg.datasets import load_california_housing_mlcc
 from sparsereg.sparsity import sparsity_report
 
 N_FEATURES = 2**28
@@ -29,15 +28,13 @@ COLUMNS = ["latitude", "longitude", "latitude", "longitude", "median_income",
 
 def load(split):
     """``(features, target)`` of the bundled ``train`` or ``test`` split; target in $100k."""
-    path = resources.files("sparsereg.data").joinpath(f"california_housing_{split}.csv.gz")
-    with path.open("rb") as raw, gzip.open(raw, "rt") as f:
-        table = np.loadtxt(f, delimiter=",", skiprows=1)
+    table, value = load_california_housing_mlcc(subset=split, return_X_y=True)
     longitude, latitude = table[:, 0], table[:, 1]
     rooms_per_household = table[:, 3] / table[:, 6]
     # columns 0-1 feed the one-minute cross, 2-3 a coarser cross that generalises between cells
     X = np.column_stack([latitude, longitude, latitude, longitude, table[:, 7], table[:, 2],
                          rooms_per_household])
-    return X, table[:, 8] / 1e5
+    return X, value / 1e5
 
 
 def make_hasher():

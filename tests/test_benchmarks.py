@@ -1,7 +1,10 @@
 """Every benchmark script's --quick mode runs (tiny sizes), so that the scripts cannot rot.
 
 Optional peers (Vowpal Wabbit, river) have their own tests, skipped when not installed; the
-plain-C loop of ../shared/bench/ is skipped by the script itself when absent.
+plain-C loop (SPARSEREG_C_LIMIT) is skipped by the script itself when absent. The scripts get
+their data from sparsereg.datasets, which would download what is missing: each test that needs
+real data first checks, without downloading, that it is here (SPARSEREG_DATA), and is skipped
+otherwise.
 """
 
 import importlib.util
@@ -10,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from sparsereg.datasets import fetch_a9a, fetch_sms_spam
+
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def load(name):
@@ -19,6 +23,15 @@ def load(name):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def is_here(fetch, **kwargs):
+    """Whether a data set of sparsereg.datasets is available without downloading."""
+    try:
+        fetch(download_if_missing=False, **kwargs)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def test_bench_epoch_quick(tmp_path, capsys):
@@ -42,21 +55,25 @@ def test_bench_epoch_quick_optional_peer(peer, module, tool):
     assert result["tools"][tool]["seconds"] > 0
 
 
-@pytest.mark.skipif(not (DATA / "libsvm_a9a" / "a9a").exists(), reason="a9a not in ../shared/data")
-def test_bench_epoch_quick_a9a():
+def test_bench_epoch_quick_a9a(local_dataset):
+    local_dataset(fetch_a9a)
     result = load("bench_epoch").main(["--quick", "--dataset", "a9a", "--peers", "sgd-l1"])
     assert result["rows"] == 32561
 
 
 def test_bench_frontier_quick(tmp_path):
+    names = ["ctr"]  # and the real data sets that are here: never download in a test
+    if is_here(fetch_a9a) and is_here(fetch_a9a, subset="test"):
+        names.append("a9a")
+    if is_here(fetch_sms_spam):
+        names.append("sms")
     png = tmp_path / "frontier.png"
-    results = load("bench_frontier").main(["--quick", "--png", str(png)])
-    assert results and png.stat().st_size > 0
+    results = load("bench_frontier").main(["--quick", "--datasets", ",".join(names), "--png", str(png)])
+    assert len(results) == len(names) and png.stat().st_size > 0
     for res in results:
         assert {r["method"] for r in res["results"]} >= {"sparsereg sum", "SGD l1", "batch L1"}
 
 
-@pytest.mark.skipif(not (DATA / "california_housing_mlcc").exists(), reason="data not in ../shared/data")
 def test_bench_regression_quick():
     out = load("bench_regression").main(["--quick"])
     assert set(out) == {"sparsereg", "SGDRegressor"}
@@ -75,8 +92,9 @@ def test_bench_memory_quick(capsys):
         assert heading in text
 
 
-@pytest.mark.skipif(not (DATA / "libsvm_a9a" / "a9a").exists(), reason="a9a not in ../shared/data")
-def test_bench_defaults_quick(capsys):
+def test_bench_defaults_quick(local_dataset, capsys):
+    local_dataset(fetch_a9a, subset="test")
+    local_dataset(fetch_a9a)
     load("bench_defaults").main(["--quick"])
     assert capsys.readouterr().out.count("best: alpha=") == 2
 
@@ -84,3 +102,10 @@ def test_bench_defaults_quick(capsys):
 def test_bench_kernel_quick():
     times = load("bench_kernel").main(["--quick"])
     assert all(t > 0 for key in ["kernel, warm state", "kernel, fresh state", "fit"] for t in times[key])
+
+
+def test_bench_epoch_skips_a_missing_c_loop_and_says_how_to_give_it(tmp_path, capsys):
+    result = load("bench_epoch").main(["--quick", "--peers", "fit,c", "--c-limit", str(tmp_path / "no.py")])
+    assert not any(tool.startswith("C ") for tool in result["tools"])
+    assert f"{tmp_path / 'no.py'} is not a file: give the path of ftrl_limit.py with --c-limit PATH" \
+        in capsys.readouterr().out

@@ -20,8 +20,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sparsereg import _hashing, crosses
 from sparsereg.crosses import FeatureCrossHasher, expected_collision_rate
+from sparsereg.datasets import fetch_california_housing_handson, load_california_housing_mlcc
 
-DATA = Path(__file__).parents[2] / "shared" / "data"
 MINUTE = 1 / 60
 BIG = 2**60  # wide enough that any collision in these tests would be a bug
 
@@ -436,11 +436,8 @@ def test_expected_collision_rate_by_enumeration(n_tokens, n_features):
 # -- real data ------------------------------------------------------------------------------
 
 
-def test_california_housing_handson():
-    path = DATA / "california_housing_handson" / "housing.csv"
-    if not path.exists():
-        pytest.skip(f"{path} not found")
-    df = pd.read_csv(path)
+def test_california_housing_handson(local_dataset):
+    df = local_dataset(fetch_california_housing_handson).frame
     deg = {"width": MINUTE, "format": "deg"}
     hasher = FeatureCrossHasher(
         [("latitude", "longitude"), "ocean_proximity", ("total_bedrooms", "ocean_proximity")],
@@ -463,10 +460,7 @@ def test_california_housing_handson():
 
 
 def test_california_housing_mlcc_pipeline_and_readable_weights():
-    path = DATA / "california_housing_mlcc" / "california_housing_train.csv"
-    if not path.exists():
-        pytest.skip(f"{path} not found")
-    df = pd.read_csv(path)
+    df = load_california_housing_mlcc(subset="train", as_frame=True).frame
     y = df.median_house_value / 1e5
     deg = {"width": 0.25, "format": "deg"}
     hasher = FeatureCrossHasher([("latitude", "longitude"), "median_income"],

@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
 from sparsereg._losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES
 
-from .conftest import SHARED_DATA
+from .conftest import C_LIMIT
 from .ftrl_reference import ftrl_reference, weights_from_state
 from .state_helpers import dense_state, intercept_state
 
@@ -101,9 +101,10 @@ def test_kernel_follows_the_visiting_order(table):
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is needed to build the C reference")
 def test_kernel_matches_the_plain_c_loop(tmp_path):
     """Same model as ../shared/bench/ftrl_limit.c (absolute lambdas, rows in file order)."""
-    bench = SHARED_DATA.parent / "bench" / "ftrl_limit.py"
-    if not bench.exists():
-        pytest.skip(f"{bench} not found")
+    bench = C_LIMIT
+    if bench is None or not bench.is_file():
+        pytest.skip("the plain-C loop was not found: set SPARSEREG_C_LIMIT to the path of its "
+                    "ftrl_limit.py" + (f" ({bench} is not a file)" if bench else ""))
     rng = np.random.RandomState(0)
     X = sp.random(2000, 256, density=0.05, format="csr", random_state=rng)
     X.data[:] = 1.0
