@@ -100,7 +100,7 @@ def test_kernel_follows_the_visiting_order(table):
 
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is needed to build the C reference")
 def test_kernel_matches_the_plain_c_loop(tmp_path):
-    """Same model as ../shared/bench/ftrl_limit.c (absolute lambdas, rows in file order)."""
+    """Same model as the plain-C loop ftrl_limit.c (absolute lambdas, rows in file order)."""
     bench = C_LIMIT
     if bench is None or not bench.is_file():
         pytest.skip("the plain-C loop was not found: set SPARSEREG_C_LIMIT to the path of its "
