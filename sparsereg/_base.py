@@ -16,6 +16,7 @@ and ``intercept_`` are computed from that state when read, so they never go stal
 after ``partial_fit``.
 """
 
+import os
 import time
 import warnings
 from contextlib import contextmanager
@@ -38,6 +39,13 @@ from ._state import AUTO_SPARSE_BYTES, FTRLState
 from ._state_protocol import FORMAT, VERSION, check_ftrl_state, history_arrays, plain_labels
 from ._validation import MAX_MAGNITUDE, as_kernel_csr
 from .sparsity import FTRLCounts, coef_report
+
+
+def _physical_memory():
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        return 2**62
 
 
 def kernel_weights(sample_weight):
@@ -156,10 +164,22 @@ class _BaseFTRL(BaseEstimator):
     def __sklearn_is_fitted__(self):
         return self._is_fitted()
 
+    def _check_dense_state_fits(self, table, n_models, n_features):
+        """Refuse a dense state larger than this machine's memory before allocating it."""
+        need = 16 * n_models * n_features
+        if not table and need > _physical_memory():
+            raise ValueError(
+                f"the dense state store needs {need:,} bytes for {n_models} model(s) x "
+                f"{n_features:,} columns, more than this machine's memory "
+                f"({_physical_memory():,} bytes); use state_store='sparse' (or 'auto'), which "
+                "holds only the columns seen.")
+
     def _new_state(self, n_models, n_features, rng):
+        table = self._use_table_store(n_models, n_features)
+        self._check_dense_state_fits(table, n_models, n_features)
         # drawn whether or not inclusion is on, so that it never changes the shuffling
         seed = int(rng.randint(np.iinfo(np.int32).max))
-        return FTRLState(n_models, n_features, table=self._use_table_store(n_models, n_features),
+        return FTRLState(n_models, n_features, table=table,
                          bloom_size=self._bloom_counters() if self.inclusion == "bloom" else 0,
                          seed=seed)
 
@@ -241,7 +261,8 @@ class _BaseFTRL(BaseEstimator):
         report : sparsereg.sparsity.SparsityReport
             Printable; see :func:`sparsereg.sparsity.sparsity_report`.
         """
-        state = self.get_ftrl_state()
+        check_is_fitted(self)
+        state = self._state.to_arrays()
         touched = state["n"] > 0  # a non-zero gradient reached the coordinate
         zeroed = touched & (np.abs(state["z"]) <= self._hyper().lambdas_at(self.t_)[0])
         counts = FTRLCounts(touched=tuple(int(c) for c in touched.sum(axis=1)),
@@ -323,6 +344,11 @@ class _BaseFTRL(BaseEstimator):
         """
         check_is_fitted(self)
         n_models = self._state.n_models
+        generator = self._random_state.get_state(legacy=False)
+        if generator["bit_generator"] != "MT19937":
+            raise ValueError(
+                f"get_ftrl_state saves the shuffling generator of RandomState(MT19937) only, but "
+                f"random_state uses {generator['bit_generator']}: pass an int or None.")
         _, words, pos, has_gauss, cached = self._random_state.get_state()
         times, counts = history_arrays(self.nnz_history_, n_models)
         state = {"format": np.array(FORMAT), "version": np.int64(VERSION),
@@ -373,6 +399,7 @@ class _BaseFTRL(BaseEstimator):
         arrays = check_ftrl_state(state, classifier=is_classifier(self))
         n_models, n_features = arrays["z"].shape[0], arrays["n_features_in"]
         table = self._use_table_store(n_models, n_features)
+        self._check_dense_state_fits(table, n_models, n_features)
         ftrl_state = FTRLState.from_arrays(arrays, n_features=n_features, table=table)
         self._prepare_state(ftrl_state)
         if "rng" in arrays:
@@ -449,7 +476,7 @@ class _BaseFTRL(BaseEstimator):
 
         After each epoch, ``(t, non-zeros per model)`` is appended to ``history``
         when counting is cheap next to the epoch (a pass over the state's slots, at
-        most 32 per non-zero of ``X``) or ``t`` has grown by 10 % since the last
+        most 32 columns held per non-zero of ``X``) or ``t`` has grown by 10 % since the last
         record, so that a stream of small batches pays a bounded share for it.
 
         Stopping follows ``SGDRegressor``: after ``n_iter_no_change`` epochs whose
@@ -484,8 +511,10 @@ class _BaseFTRL(BaseEstimator):
             t += n_rows
             n_iter += 1
             loss = sum(losses) / max(n_rows, 1)
-            n_slots = sum(zn.shape[0] for zn in state.zn)
-            if self.verbose or n_slots <= 32 * X.nnz or not history or t >= 1.1 * history[-1][0]:
+            # counting reads every slot; a table has 2 to 4 slots per column held (more while
+            # small), and the held count, unlike the table's size, is part of the saved state
+            held = sum(state.n_held(k) for k in range(state.n_models))
+            if self.verbose or held <= 32 * X.nnz or not history or t >= 1.1 * history[-1][0]:
                 counts = self._nonzero_counts(state, t)
                 history.append((t, counts))
                 if self.verbose:

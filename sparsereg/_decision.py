@@ -39,7 +39,7 @@ class LinearWeights:
     def from_coef(cls, coef, intercept):
         """From a dense ``(n_models, n_features)`` array, or a CSR matrix of the non-zeros."""
         if not sp.issparse(coef):
-            return cls(np.asarray(coef).T, None, np.asarray(intercept))
+            return cls(np.ascontiguousarray(np.asarray(coef).T), None, np.asarray(intercept))
         coef = sp.csr_matrix(coef)
         columns = np.unique(coef.indices).astype(np.int64)
         weights = np.zeros((columns.size, coef.shape[0]), dtype=coef.dtype)

@@ -483,7 +483,7 @@ def table_insert(double[:, ::1] table_zn, const int64_t[::1] columns, const doub
 
 def linear_scores(const cython.floating[::1] data, const index_t[::1] indices,
                   const index_t[::1] indptr, const int64_t[::1] columns, bint listed,
-                  const weight_t[:, :] weights, double[:, ::1] out):
+                  const weight_t[:, ::1] weights, double[:, ::1] out):
     """``out[i, m] = sum_k data[k] * weights[row of indices[k], m]`` for the CSR rows ``i``.
 
     Without ``listed``, row ``j`` of ``weights`` is column ``j``'s. With it,
@@ -491,33 +491,32 @@ def linear_scores(const cython.floating[::1] data, const index_t[::1] indices,
     found by binary search, so that a model over 2**31 columns is applied without a
     dense vector; a column not listed contributes nothing. Both sum each row's
     products in float64 in the order of its entries, so they give the same scores
-    for the same weights.
+    for the same weights (a zero weight adds +-0.0, which leaves such a sum as it is).
     """
     cdef:
         int64_t i, k, m, lo, hi, mid, column, n_models = weights.shape[1]
         int64_t n_listed = columns.shape[0]
-        double x
+        double acc
     with nogil:
         for i in range(indptr.shape[0] - 1):
             for m in range(n_models):
-                out[i, m] = 0.0
-            for k in range(indptr[i], indptr[i + 1]):
-                column = indices[k]
-                if listed:
-                    lo = 0
-                    hi = n_listed
-                    while lo < hi:
-                        mid = (lo + hi) >> 1
-                        if columns[mid] < column:
-                            lo = mid + 1
-                        else:
-                            hi = mid
-                    if lo == n_listed or columns[lo] != column:
-                        continue
-                    column = lo
-                x = data[k]
-                for m in range(n_models):
-                    out[i, m] += x * <double>weights[column, m]
+                acc = 0.0
+                for k in range(indptr[i], indptr[i + 1]):
+                    column = indices[k]
+                    if listed:
+                        lo = 0
+                        hi = n_listed
+                        while lo < hi:
+                            mid = (lo + hi) >> 1
+                            if columns[mid] < column:
+                                lo = mid + 1
+                            else:
+                                hi = mid
+                        if lo == n_listed or columns[lo] != column:
+                            continue
+                        column = lo
+                    acc += data[k] * <double>weights[column, m]
+                out[i, m] = acc
 
 
 def lazy_weights(

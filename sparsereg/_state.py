@@ -113,6 +113,11 @@ class FTRLState:
         self.zn[k] = bigger
         self.table[k] = np.array([held, capacity // 2], dtype=np.int64)
 
+    def __setstate__(self, attributes):
+        if "sparse" in attributes:  # pickled by sparsereg 0.1.0.dev0 at 52ec8bf or before
+            attributes["store"] = Store.TABLE_STORE if attributes.pop("sparse") else Store.DENSE_STORE
+        self.__dict__.update(attributes)
+
     def copy(self):
         twin = FTRLState.__new__(FTRLState)
         twin.__dict__.update(self.__dict__)
@@ -175,10 +180,12 @@ class FTRLState:
         """
         per_model = []
         for k in range(self.n_models):
-            columns, zn = self.held(k)
-            if not self.in_table:
-                keep = (zn[:, 1] != 0.0) | (zn[:, 0] != 0.0)
-                columns, zn = columns[keep], zn[keep]
+            if self.in_table:
+                columns, zn = self.held(k)
+            else:
+                zn = self.zn[k]
+                columns = np.flatnonzero((zn[:, 1] != 0.0) | (zn[:, 0] != 0.0))
+                zn = zn[columns]
             per_model.append((columns.astype(np.int64), zn))
         union = np.unique(np.concatenate([c for c, _ in per_model])) if per_model else \
             np.empty(0, np.int64)
@@ -216,6 +223,7 @@ class FTRLState:
                 state.zn[k][columns, 1] = n[k]
         state.intercept_zn = np.column_stack([arrays["intercept_z"], arrays["intercept_n"]])
         bloom = arrays["bloom"]
-        state.bloom = [np.ascontiguousarray(bloom[k]) if bloom.shape[1] else _NO_BLOOM
+        # copies: training writes the counters, and the caller's arrays are not ours to write
+        state.bloom = [np.array(bloom[k], dtype=np.uint8) if bloom.shape[1] else _NO_BLOOM
                        for k in range(state.n_models)]
         return state

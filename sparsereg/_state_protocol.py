@@ -36,6 +36,11 @@ key                           dtype, shape           meaning
                                                      DataFrame
 ============================  =====================  ======================================
 
+``z`` and ``intercept_z`` are bounded by 1e100 in absolute value, ``n`` and
+``intercept_n`` by 1e200 (the bounds training keeps data within), ``held`` may be
+False only where ``z = n = 0``, and ``classes`` are sorted. The Bloom counters of
+the state are used as they are, whatever the estimator's ``bloom_size``.
+
 Required: ``columns``, ``z``, ``n``, ``intercept_z``, ``intercept_n``, ``t``,
 ``n_features_in`` and, for a classifier, ``classes``. The others default to: every
 listed column held, seed 0, no Bloom counters, a generator drawn from the
@@ -51,6 +56,7 @@ FORMAT = "sparsereg.FTRLState"
 VERSION = 1
 _MT_WORDS = 624  # MT19937's state, as RandomState.get_state() gives it
 _LARGEST = 2**62  # widths and sample counts stay far from int64's end
+MAX_Z = 1e100  # |z| accepted from a state: as |x| and |y| in training (_validation.MAX_MAGNITUDE)
 
 REQUIRED = ("columns", "z", "n", "intercept_z", "intercept_n", "t", "n_features_in")
 OPTIONAL = ("format", "version", "classes", "held", "seed", "bloom", "rng_state", "rng_pos",
@@ -96,7 +102,7 @@ def _integer(state, key, low, high=None):
     return int(value)
 
 
-def _finite(state, key, shape, non_negative=False):
+def _finite(state, key, shape, non_negative=False, bound=None):
     value = _array(state, key, "iuf", len(shape)).astype(np.float64)
     if value.shape != shape:
         raise ValueError(f"FTRL state key {key!r} has shape {value.shape}; the other keys "
@@ -105,6 +111,9 @@ def _finite(state, key, shape, non_negative=False):
         raise ValueError(f"FTRL state key {key!r} holds NaN or infinite values.")
     if non_negative and value.size and value.min() < 0:
         raise ValueError(f"FTRL state key {key!r} holds negative values (sums of squares).")
+    if bound is not None and value.size and np.abs(value).max() > bound:
+        raise ValueError(f"FTRL state key {key!r} holds values beyond {bound:.0e}, which "
+                         "training would turn into infinities.")
     return value
 
 
@@ -143,9 +152,11 @@ def check_ftrl_state(state, *, classifier):
 
     if classifier:
         classes = plain_labels(_array(state, "classes", "iufbUO", 1))
-        if classes.size < 2 or np.unique(classes).size != classes.size:
+        if classes.dtype.kind == "f" and not np.all(np.isfinite(classes)):
+            raise ValueError("FTRL state 'classes' holds NaN or infinite labels.")
+        if classes.size < 2 or not np.array_equal(np.unique(classes), classes):
             raise ValueError(f"FTRL state 'classes' must hold at least two distinct labels, "
-                             f"got {classes!r}.")
+                             f"sorted (as np.unique gives them), got {classes!r}.")
         out["classes"] = classes
         n_models = 1 if classes.size == 2 else classes.size
     else:
@@ -155,15 +166,19 @@ def check_ftrl_state(state, *, classifier):
         what = f"{out['classes'].size} classes" if classifier else "a regressor"
         raise ValueError(f"FTRL state 'z' has {z.shape[0]} models; {what} needs {n_models}.")
     shape = (n_models, columns.size)
-    out["z"] = _finite(state, "z", shape)
-    out["n"] = _finite(state, "n", shape, non_negative=True)
-    out["intercept_z"] = _finite(state, "intercept_z", (n_models,))
-    out["intercept_n"] = _finite(state, "intercept_n", (n_models,), non_negative=True)
+    out["z"] = _finite(state, "z", shape, bound=MAX_Z)
+    out["n"] = _finite(state, "n", shape, non_negative=True, bound=MAX_Z**2)
+    out["intercept_z"] = _finite(state, "intercept_z", (n_models,), bound=MAX_Z)
+    out["intercept_n"] = _finite(state, "intercept_n", (n_models,), non_negative=True,
+                                 bound=MAX_Z**2)
 
     if "held" in state:
         held = _array(state, "held", "b", 2)
         if held.shape != shape:
             raise ValueError(f"FTRL state key 'held' has shape {held.shape}; expected {shape}.")
+        if np.any(~held & ((out["z"] != 0) | (out["n"] != 0))):
+            raise ValueError("FTRL state 'held' is False where 'z' or 'n' is not 0: a column a "
+                             "model does not hold has no state.")
         out["held"] = held
     else:
         out["held"] = np.ones(shape, dtype=bool)
@@ -195,6 +210,8 @@ def check_ftrl_state(state, *, classifier):
     if "nnz_history_t" in state:
         times = _array(state, "nnz_history_t", "iu", 1)
         counts = _array(state, "nnz_history", "iu", 2)
+        if (times.size and times.min() < 0) or (counts.size and counts.min() < 0):
+            raise ValueError("FTRL state 'nnz_history_t' and 'nnz_history' must be >= 0.")
         if counts.shape != (times.size, n_models):
             raise ValueError(f"FTRL state 'nnz_history' has shape {counts.shape}; expected "
                              f"({times.size}, {n_models}).")
@@ -202,13 +219,15 @@ def check_ftrl_state(state, *, classifier):
                               for t, row in zip(times, counts)]
     else:
         out["nnz_history"] = []
-    out["n_iter"] = _integer(state, "n_iter", 0) if "n_iter" in state else 0
+    out["n_iter"] = _integer(state, "n_iter", 0, _LARGEST) if "n_iter" in state else 0
     dtype = str(_array(state, "coef_dtype", "U", 0)) if "coef_dtype" in state else "float64"
     if dtype not in ("float32", "float64"):
         raise ValueError(f"FTRL state 'coef_dtype' must be 'float32' or 'float64', got {dtype!r}.")
     out["coef_dtype"] = np.dtype(dtype)
     if "feature_names_in" in state:
         names = _array(state, "feature_names_in", "U", 1)
+        if np.unique(names).size != names.size:
+            raise ValueError("FTRL state 'feature_names_in' repeats a name.")
         if names.size != n_features:
             raise ValueError(f"FTRL state 'feature_names_in' has {names.size} names for "
                              f"{n_features} features.")

@@ -134,7 +134,7 @@ _SHARED_ATTRIBUTES_DOC = """    n_iter_ : int
     nnz_history_ : list of (int, tuple of int)
         ``(t_, non-zero weights per model)`` after each epoch of ``fit`` and each
         ``partial_fit`` call. Counting is a pass over the state, so when a batch is
-        tiny next to the state (fewer than one non-zero per 32 slots) a call is
+        tiny next to the state (fewer than one non-zero per 32 columns held) a call is
         recorded only once ``t_`` has grown by 10 % since the last record.
 
     n_features_in_ : int

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
 
-from .state_helpers import assert_same_state, dense_state
+from .state_helpers import assert_same_state, dense_state, held_columns
 
 N_FEATURES = 60
 
@@ -185,6 +185,17 @@ BAD_STATES = {
     "future version": (_set("version", np.int64(99)), ValueError, "version"),
     "other format": (_set("format", np.array("something else")), ValueError, "format"),
     "unknown coef dtype": (_set("coef_dtype", np.array("float16")), ValueError, "coef_dtype"),
+    "huge z": (_set("z", lambda s: np.full_like(s["z"], 1e308)), ValueError, "beyond"),
+    "huge intercept n": (_set("intercept_n", lambda s: np.full_like(s["intercept_n"], 1e300)),
+                         ValueError, "beyond"),
+    "state in a column not held": (_set("held", lambda s: np.zeros_like(s["held"])), ValueError,
+                                   "'held' is False"),
+    "unsorted classes": (_set("classes", np.array([2, 1, 0])), ValueError, "sorted"),
+    "NaN class": (_set("classes", np.array([0.0, 1.0, np.nan])), ValueError, "NaN"),
+    "negative history": (_set("nnz_history", lambda s: -1 - s["nnz_history"]), ValueError,
+                         ">= 0"),
+    "repeated feature names": (_set("feature_names_in", lambda s: np.array(["a"] * N_FEATURES)),
+                               ValueError, "repeats"),
     "history of the wrong shape": (_set("nnz_history", np.zeros((1, 1), dtype=np.int64)),
                                    ValueError, "nnz_history"),
 }
@@ -231,3 +242,53 @@ def test_resuming_anywhere_in_a_stream_is_exact(cuts, store, n_classes):
         partial_fit(resumed, X[lo:hi], y[lo:hi], i == 0, y)
         resumed = Est(**params).set_ftrl_state(saved_and_loaded(resumed.get_ftrl_state()))
     assert_same_state(resumed, straight)
+
+
+def test_one_state_given_to_two_estimators_trains_both_alike():
+    """set_ftrl_state copies what training writes (the Bloom counters), not the caller's dict."""
+    X, y = make_data(2)
+    params = dict(inclusion="bloom", inclusion_count=2, bloom_size=2**10, random_state=0)
+    source = SparseFTRLClassifier(**params).partial_fit(X[:100], y[:100], classes=[0, 1])
+    state = source.get_ftrl_state()
+    kept = {key: np.copy(value) for key, value in state.items()}
+    b = SparseFTRLClassifier(**params).set_ftrl_state(state).partial_fit(X[100:], y[100:])
+    c = SparseFTRLClassifier(**params).set_ftrl_state(state).partial_fit(X[100:], y[100:])
+    assert_same_state(b, c)
+    for key in kept:
+        np.testing.assert_array_equal(state[key], kept[key])
+
+
+def test_a_dense_state_larger_than_memory_is_refused_before_allocating():
+    state = {"columns": np.array([0]), "z": np.ones((1, 1)), "n": np.ones((1, 1)),
+             "intercept_z": np.zeros(1), "intercept_n": np.zeros(1), "t": np.int64(1),
+             "n_features_in": np.int64(2**50)}
+    with pytest.raises(ValueError, match="state_store='sparse'"):
+        SparseFTRLRegressor(state_store="dense").set_ftrl_state(state)
+    reg = SparseFTRLRegressor(state_store="auto").set_ftrl_state(state)  # the table store
+    assert reg.coef_.shape == (1, 2**50) and reg.coef_.nnz == 1
+
+
+def test_history_continues_exactly_after_the_table_grew():
+    rng = np.random.RandomState(0)
+    columns = np.sort(rng.randint(0, 2**20, size=(3000, 5)), axis=1)  # ~15,000 distinct columns
+    X = sp.csr_matrix((np.ones(columns.size), columns.ravel(), np.arange(0, columns.size + 1, 5)),
+                      shape=(3000, 2**20))
+    X.sum_duplicates()
+    y = rng.randint(0, 2, 3000)
+    params = dict(state_store="sparse", random_state=0)
+    straight = SparseFTRLClassifier(**params).partial_fit(X[:2000], y[:2000], classes=[0, 1])
+    assert len(held_columns(straight)) > 4096 // 2  # the table outgrew its first size
+    resumed = SparseFTRLClassifier(**params).set_ftrl_state(straight.get_ftrl_state())
+    for rows in [slice(2000, 2001), slice(2001, 2003), slice(2003, 3000)]:
+        straight.partial_fit(X[rows], y[rows])
+        resumed.partial_fit(X[rows], y[rows])
+    assert resumed.nnz_history_ == straight.nnz_history_
+    assert_same_state(resumed, straight)
+
+
+def test_a_generator_other_than_mt19937_is_named():
+    X, y = make_data(None)
+    reg = SparseFTRLRegressor(random_state=np.random.RandomState(np.random.PCG64(0))).fit(X, y)
+    assert reg.sparsity_report().n_features == N_FEATURES
+    with pytest.raises(ValueError, match="PCG64"):
+        reg.get_ftrl_state()

@@ -34,7 +34,7 @@ def test_sparse_store_is_bit_identical_to_dense(Est, n_classes, loss):
     params = dict(loss=loss, alpha=1e-3, max_iter=3, tol=None, random_state=0)
     dense = Est(state_store="dense", **params).fit(X, y)
     sparse = Est(state_store="sparse", **params).fit(X, y)
-    assert sparse.sparsity_report().state_bytes > 24 * 4096  # the table grew past its first size
+    assert len(held_columns(sparse)) > 4096 // 2  # more than the first table holds: it grew
     np.testing.assert_array_equal(dense_state(sparse), dense_state(dense))
     np.testing.assert_array_equal(intercept_state(sparse), intercept_state(dense))
     assert sp.issparse(sparse.coef_) and not sp.issparse(dense.coef_)
