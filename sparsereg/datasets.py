@@ -2,8 +2,9 @@
 
 ``fetch_*`` functions look for a data set's file in a local copy, then in a download cache, and
 download it from its canonical public address when it is in neither; ``load_*`` functions read
-data that ship with the package. Every file, local or downloaded, is checked against its
-published sha256 before it is read.
+data that ship with the package. Every file a ``fetch_*`` function reads, local or downloaded,
+is checked against its published sha256 first (the files shipped with the package are checked
+by the tests, which decompress them and compare with the published hashes).
 
 Where files are looked for, in order:
 
@@ -19,7 +20,7 @@ imported only when a file has to be downloaded, so reading a local copy needs no
 sparsereg's own dependencies. Pooch brings HTTP(S) with retries; it does not read ``file://``
 addresses, so the tests serve files from a loopback HTTP server. A file is downloaded into a
 temporary folder beside its final place, checked, and only then renamed into place: a failed or
-corrupt download leaves nothing in the cache.
+corrupt download leaves no file in the cache (the data set's empty folder may remain).
 
 The download addresses below are the canonical ones as best known; they were not reachable from
 the machine this module was written on, so only the local-copy path and a loopback server have
@@ -224,6 +225,33 @@ def _require_pandas(function):
 # -------------------------------------------------------------------------- data sets
 
 
+_FETCH_PARAMETERS = """    download_if_missing : bool, default=True
+        If False, raise a ``FileNotFoundError`` when the file is not found locally instead of
+        downloading it.
+    return_X_y : bool, default=False
+        If True, return ``(data, target)`` instead of a Bunch.
+    n_retries : int, default=3
+        How many more times a failed download is tried."""
+
+_FETCH_RAISES = """    (data, target) : tuple
+        If ``return_X_y`` is True.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file is not found and ``download_if_missing`` is False.
+    OSError
+        If a file's sha256 is not the published one."""
+
+
+def _fetcher_doc(function):
+    """Fill in the parameters and errors every fetcher shares (their docstrings name them once)."""
+    function.__doc__ = function.__doc__.replace("%(fetch_parameters)s", _FETCH_PARAMETERS) \
+        .replace("%(fetch_raises)s", _FETCH_RAISES)
+    return function
+
+
+@_fetcher_doc
 def fetch_a9a(*, subset="train", data_home=None, download_if_missing=True, return_X_y=False,
               n_retries=3):
     """Load the a9a binary classification data set (LIBSVM's version of UCI Adult).
@@ -242,28 +270,14 @@ def fetch_a9a(*, subset="train", data_home=None, download_if_missing=True, retur
         Folder to read the data from and download them to, laid out as ``libsvm_a9a/a9a``. By
         default the folder named by ``SPARSEREG_DATA``, then
         ``sklearn.datasets.get_data_home() / "sparsereg"``, where downloads go.
-    download_if_missing : bool, default=True
-        If False, raise a ``FileNotFoundError`` when the file is not found locally instead of
-        downloading it.
-    return_X_y : bool, default=False
-        If True, return ``(data, target)`` instead of a Bunch.
-    n_retries : int, default=3
-        How many more times a failed download is tried.
+%(fetch_parameters)s
 
     Returns
     -------
     dataset : :class:`~sklearn.utils.Bunch`
         ``data``: CSR matrix of shape (n_samples, 123), float64 with int32 indices;
         ``target``: int64 array of -1 and +1; ``target_names``; ``DESCR``.
-    (data, target) : tuple
-        If ``return_X_y`` is True.
-
-    Raises
-    ------
-    FileNotFoundError
-        If the file is not found and ``download_if_missing`` is False.
-    OSError
-        If a file's sha256 is not the published one.
+%(fetch_raises)s
 
     Examples
     --------
@@ -286,6 +300,7 @@ def fetch_a9a(*, subset="train", data_home=None, download_if_missing=True, retur
     return Bunch(data=X, target=y, target_names=np.array([-1, 1]), DESCR=_A9A_DESCR)
 
 
+@_fetcher_doc
 def fetch_sms_spam(*, data_home=None, download_if_missing=True, return_X_y=False, n_retries=3):
     """Load the SMS Spam Collection (5,574 text messages labelled ham or spam).
 
@@ -301,28 +316,14 @@ def fetch_sms_spam(*, data_home=None, download_if_missing=True, return_X_y=False
         Folder to read the data from and download them to, laid out as
         ``sms_spam_collection/SMSSpamCollection``. By default the folder named by
         ``SPARSEREG_DATA``, then ``sklearn.datasets.get_data_home() / "sparsereg"``.
-    download_if_missing : bool, default=True
-        If False, raise a ``FileNotFoundError`` when the file is not found locally instead of
-        downloading the archive that holds it.
-    return_X_y : bool, default=False
-        If True, return ``(data, target)`` instead of a Bunch.
-    n_retries : int, default=3
-        How many more times a failed download is tried.
+%(fetch_parameters)s
 
     Returns
     -------
     dataset : :class:`~sklearn.utils.Bunch`
         ``data``: list of str, the messages in file order; ``target``: array of ``'ham'`` and
         ``'spam'``; ``target_names``; ``DESCR``.
-    (data, target) : tuple
-        If ``return_X_y`` is True.
-
-    Raises
-    ------
-    FileNotFoundError
-        If the file is not found and ``download_if_missing`` is False.
-    OSError
-        If the file's sha256 is not the published one.
+%(fetch_raises)s
 
     Examples
     --------
@@ -403,6 +404,7 @@ def load_california_housing_mlcc(*, subset="train", as_frame=False, return_X_y=F
     return bunch
 
 
+@_fetcher_doc
 def fetch_california_housing_handson(*, data_home=None, download_if_missing=True,
                                      return_X_y=False, n_retries=3):
     """Load California housing with ``ocean_proximity`` and missing values, as pandas objects.
@@ -420,13 +422,7 @@ def fetch_california_housing_handson(*, data_home=None, download_if_missing=True
         Folder to read the data from and download them to, laid out as
         ``california_housing_handson/housing.csv``. By default the folder named by
         ``SPARSEREG_DATA``, then ``sklearn.datasets.get_data_home() / "sparsereg"``.
-    download_if_missing : bool, default=True
-        If False, raise a ``FileNotFoundError`` when the file is not found locally instead of
-        downloading it.
-    return_X_y : bool, default=False
-        If True, return ``(data, target)`` instead of a Bunch.
-    n_retries : int, default=3
-        How many more times a failed download is tried.
+%(fetch_parameters)s
 
     Returns
     -------
@@ -434,15 +430,7 @@ def fetch_california_housing_handson(*, data_home=None, download_if_missing=True
         ``data``: DataFrame of the 9 feature columns; ``target``: Series of house values in
         dollars; ``frame``: the whole table as read; ``feature_names``; ``target_names``;
         ``DESCR``. Needs pandas: the table mixes numbers, strings and missing values.
-    (data, target) : tuple
-        If ``return_X_y`` is True.
-
-    Raises
-    ------
-    FileNotFoundError
-        If the file is not found and ``download_if_missing`` is False.
-    OSError
-        If the file's sha256 is not the published one.
+%(fetch_raises)s
 
     Examples
     --------
