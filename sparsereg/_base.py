@@ -17,9 +17,10 @@ after ``partial_fit``.
 """
 
 import os
+import threading
 import time
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from numbers import Integral, Real
 
@@ -34,6 +35,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from ._decision import LinearWeights
 from ._epoch import IN_ORDER, UNWEIGHTED, Batch, Hyper, run_epoch
+from ._interrupts import interrupts_deferred
 from ._losses import UNBOUNDED_DERIVATIVE_LOSSES
 from ._state import AUTO_SPARSE_BYTES, FTRLState
 from ._state_protocol import FORMAT, VERSION, check_ftrl_state, history_arrays, plain_labels
@@ -108,8 +110,10 @@ class _BaseFTRL(BaseEstimator):
         "alpha": [Interval(Real, 0, None, closed="left")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "penalty_scale": [StrOptions({"mean", "sum"})],
-        "eta0": [Interval(Real, 0, None, closed="neither")],
-        "beta": [Interval(Real, 0, None, closed="neither")],
+        # wide enough for any learning rate, narrow enough that 1 / eta0 and the first
+        # steps stay finite (a subnormal eta0 or one of 1e160 gave NaN weights)
+        "eta0": [Interval(Real, 1e-10, 1e10, closed="both")],
+        "beta": [Interval(Real, 1e-10, 1e10, closed="both")],
         "fit_intercept": ["boolean"],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, None, None, closed="neither"), None],
@@ -174,14 +178,24 @@ class _BaseFTRL(BaseEstimator):
                 f"({_physical_memory():,} bytes); use state_store='sparse' (or 'auto'), which "
                 "holds only the columns seen.")
 
-    def _new_state(self, n_models, n_features, rng):
+    def _check_bloom_fits(self, n_models):
+        need = self._bloom_counters() * n_models
+        if need > _physical_memory():
+            raise ValueError(
+                f"bloom_size={self.bloom_size} gives {n_models} model(s) Bloom filters of "
+                f"{need:,} bytes in all, more than this machine's memory "
+                f"({_physical_memory():,} bytes); use a smaller bloom_size.")
+
+    def _new_state(self, n_models, n_features, rng, expected_columns=None):
         table = self._use_table_store(n_models, n_features)
         self._check_dense_state_fits(table, n_models, n_features)
+        if self.inclusion == "bloom":
+            self._check_bloom_fits(n_models)
         # drawn whether or not inclusion is on, so that it never changes the shuffling
         seed = int(rng.randint(np.iinfo(np.int32).max))
         return FTRLState(n_models, n_features, table=table,
                          bloom_size=self._bloom_counters() if self.inclusion == "bloom" else 0,
-                         seed=seed)
+                         seed=seed, expected_columns=expected_columns)
 
     def _weights(self, state, t, dtype):
         """``(coef, intercept)`` that ``state`` stands for after ``t`` samples.
@@ -221,7 +235,15 @@ class _BaseFTRL(BaseEstimator):
     def __getstate__(self):
         state = super().__getstate__()
         state["_weights_cache"] = _WeightsCache()  # derived from _state: recomputed after loading
+        state.pop("_training_lock_", None)  # a lock neither pickles nor means anything elsewhere
         return state
+
+    @property
+    def _training_lock(self):
+        """Serialises the calls that train or replace the state: two threads calling
+        ``partial_fit`` on one estimator take turns, and no row is lost."""
+        # dict.setdefault is atomic: two threads asking at once get the same lock
+        return self.__dict__.setdefault("_training_lock_", threading.RLock())
 
     @property
     def coef_(self):
@@ -394,6 +416,10 @@ class _BaseFTRL(BaseEstimator):
             unknown or inconsistent (shapes, NaN, negative ``n``, unsorted or
             out-of-range columns...), naming the key.
         """
+        with self._training_lock:
+            return self._set_ftrl_state(state)
+
+    def _set_ftrl_state(self, state):
         self._validate_params()
         self._more_validate_params()
         arrays = check_ftrl_state(state, classifier=is_classifier(self))
@@ -563,6 +589,7 @@ class _BaseFTRL(BaseEstimator):
                 "is dense: fit it again from scratch with state_store='sparse' or 'auto'."
             )
         if self.inclusion == "bloom":
+            self._check_bloom_fits(state.n_models)
             state.ensure_bloom(self._bloom_counters())
 
     def _fit(self, X, y, sample_weight, classes=None):
@@ -581,7 +608,8 @@ class _BaseFTRL(BaseEstimator):
         holds out ``validation_fraction`` with ``early_stopping``; ``partial_fit``
         updates the state in place and shuffles with the generator of the first call.
         """
-        with self._input_attributes_restored_on_error():
+        with self._training_lock, self._input_attributes_restored_on_error(), \
+                (interrupts_deferred() if in_place else nullcontext()):
             first = new_state or not self._is_fitted()
             X, y, sample_weight, longest_row, x_bound = self._validate_training_data(
                 X, y, sample_weight, reset=first)
@@ -596,7 +624,9 @@ class _BaseFTRL(BaseEstimator):
             if not in_place and self.early_stopping:
                 X, longest_row, problem, validation = self._split_validation(X, y, problem, rng)
             if first:
-                state, t0, history = self._new_state(problem.n_models, X.shape[1], rng), 0, []
+                state = self._new_state(problem.n_models, X.shape[1], rng,
+                                        expected_columns=min(X.nnz, X.shape[1]))
+                t0, history = 0, []
             elif in_place:
                 state, t0, history = self._state, self.t_, self.nnz_history_
             else:

@@ -19,7 +19,8 @@ DENSE_SLOT, TABLE_SLOT = int(Slot.DENSE_SLOT), int(Slot.TABLE_SLOT)
 
 _NO_TABLE = np.zeros(2, dtype=np.int64)
 _NO_BLOOM = np.empty(0, dtype=np.uint8)
-_FIRST_CAPACITY = 1 << 12
+_FIRST_CAPACITY = 1 << 12  # the most slots a first table gets: 96 KiB
+_SMALLEST_CAPACITY = 16
 
 # dense states up to this size are written when made (see _dense_zeros): a last-level cache's size
 CACHED_STATE_BYTES = 32 * 2**20
@@ -51,8 +52,8 @@ def _empty_table(capacity):
 
 
 def _capacity_for(n_columns):
-    """Smallest power-of-two table (at least the first size) holding ``n_columns`` under half load."""
-    capacity = _FIRST_CAPACITY
+    """Smallest power-of-two table holding ``n_columns`` under half load."""
+    capacity = _SMALLEST_CAPACITY
     while capacity // 2 < n_columns:
         capacity *= 2
     return capacity
@@ -71,17 +72,23 @@ class FTRLState:
         Counters of the counting Bloom filter of each model (0: no filter).
     seed : int
         Seed of the Poisson inclusion draws and of the Bloom filter's hashes.
+    expected_columns : int or None
+        Columns a model's table is first sized for (at most 2,048, half of the first
+        table's largest size): the first batch's, so that tiny one-vs-rest models over
+        many classes hold tiny tables. None: the largest first table.
     """
 
-    def __init__(self, n_models, n_features, *, table, bloom_size=0, seed=0):
+    def __init__(self, n_models, n_features, *, table, bloom_size=0, seed=0,
+                 expected_columns=None):
         self.n_features = int(n_features)
         self.store = Store.TABLE_STORE if table else Store.DENSE_STORE
         self.seed = int(seed)
         self.intercept_zn = np.zeros((n_models, 2))
         if self.in_table:
-            self.zn = [_empty_table(_FIRST_CAPACITY) for _ in range(n_models)]
-            self.table = [np.array([0, _FIRST_CAPACITY // 2], dtype=np.int64)
-                          for _ in range(n_models)]
+            first = _FIRST_CAPACITY if expected_columns is None else \
+                min(_capacity_for(expected_columns), _FIRST_CAPACITY)
+            self.zn = [_empty_table(first) for _ in range(n_models)]
+            self.table = [np.array([0, first // 2], dtype=np.int64) for _ in range(n_models)]
         else:
             self.zn = [_dense_zeros(self.n_features) for _ in range(n_models)]
             self.table = [_NO_TABLE] * n_models

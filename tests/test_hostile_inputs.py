@@ -19,7 +19,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
 
-from .state_helpers import dense_state, held_columns, intercept_state
+from .state_helpers import assert_same_state, dense_state, held_columns, intercept_state
 
 RNG = np.random.RandomState(0)
 X = sp.random(40, 6, density=0.5, format="csr", random_state=RNG)
@@ -363,3 +363,84 @@ def test_a_fresh_fit_resets_the_form_of_coef():
     assert isinstance(reg.coef_, np.ndarray) and reg.coef_.shape == (6,)
     reg.sparsify().partial_fit(X, Y_REG)  # continuing keeps what sparsify() asked for
     assert sp.issparse(reg.coef_)
+
+
+# ------------------------------------------------------------- threads, interrupts, memory
+def _stream(n_rows=200_000, per_row=10, width=50_000, seed=0):
+    rng = np.random.RandomState(seed)
+    X = sp.csr_matrix((np.ones(n_rows * per_row), rng.randint(width, size=n_rows * per_row),
+                       np.arange(0, n_rows * per_row + 1, per_row)), shape=(n_rows, width))
+    X.sum_duplicates()
+    return X, rng.randint(2, size=n_rows)
+
+
+@pytest.mark.parametrize("store", ["dense", "sparse"])
+def test_two_threads_training_one_estimator_take_turns(store):
+    X, y = _stream()
+    params = dict(state_store=store, random_state=0, shuffle=False)
+    shared = SparseFTRLClassifier(**params).partial_fit(X[:10], y[:10], classes=[0, 1])
+    reference = SparseFTRLClassifier(**params).partial_fit(X[:10], y[:10], classes=[0, 1])
+    reference.partial_fit(X, y).partial_fit(X, y)
+    threads = [threading.Thread(target=shared.partial_fit, args=(X, y)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert shared.t_ == 10 + 2 * X.shape[0]  # no row lost
+    assert_same_state(shared, reference)  # the same batch twice: either order gives this
+
+
+def test_ctrl_c_during_partial_fit_leaves_the_estimator_as_after_the_call():
+    X, y = _stream(n_rows=400_000)
+    params = dict(state_store="sparse", random_state=0)
+    est = SparseFTRLClassifier(**params).partial_fit(X[:10], y[:10], classes=[0, 1])
+    reference = SparseFTRLClassifier(**params).partial_fit(X[:10], y[:10], classes=[0, 1])
+    reference.partial_fit(X, y)
+    timer = _interrupt_soon(0.05)
+    with pytest.raises(KeyboardInterrupt):
+        est.partial_fit(X, y)  # the kernel updates in place; the interrupt waits for t_
+        time.sleep(5)  # reached only if the signal came after the call
+    timer.cancel()
+    assert_same_state(est, reference)
+    before = est.decision_function(X[:50])
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).decision_function(X[:50]), before)
+
+
+@pytest.mark.parametrize("param, value", [("eta0", 1e-309), ("eta0", 1e160), ("beta", 1e-320),
+                                          ("beta", 1e200)])
+def test_learning_rates_that_would_give_nan_weights_are_refused(param, value):
+    with pytest.raises(ValueError, match=param):
+        SparseFTRLRegressor(**{param: value}).fit(X, Y_REG)
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "huber", "squared_epsilon_insensitive"])
+@pytest.mark.parametrize("eta0, beta", [(1e10, 1e-10), (1e10, 1e10), (1e-10, 1e-10)])
+def test_the_extreme_accepted_learning_rates_give_finite_models(loss, eta0, beta):
+    rng = np.random.RandomState(0)
+    X_big = rng.normal(size=(300, 3)) * 1e30  # about as large as the gradient check allows
+    y_big = rng.normal(size=300) * 1e30
+    reg = SparseFTRLRegressor(loss=loss, eta0=eta0, beta=beta, penalty=None, max_iter=10,
+                              tol=None).fit(X_big, y_big)
+    assert np.all(np.isfinite(reg.coef_)) and np.all(np.isfinite(reg.predict(X_big)))
+
+
+def test_a_dense_state_or_bloom_filter_larger_than_memory_is_refused_up_front():
+    wide = sp.csr_matrix((np.ones(2), np.array([0, 2**40 - 1]), np.array([0, 1, 2])),
+                         shape=(2, 2**40))
+    reg = SparseFTRLRegressor(state_store="dense")
+    with pytest.raises(ValueError, match="state_store='sparse'"):
+        reg.fit(wide, [1.0, 2.0])
+    assert not hasattr(reg, "t_")
+    clf = SparseFTRLClassifier(inclusion="bloom", bloom_size=2**62)
+    with pytest.raises(ValueError, match="bloom_size"):
+        clf.fit(wide, [0, 1])
+    assert not hasattr(clf, "t_")
+
+
+def test_many_small_one_vs_rest_tables_stay_small():
+    rng = np.random.RandomState(0)
+    X_small = rng.normal(size=(2000, 4))
+    y_many = np.arange(2000)  # 2,000 classes
+    clf = SparseFTRLClassifier(state_store="sparse", max_iter=1, tol=None).fit(X_small, y_many)
+    # four columns per class: a table of 16 slots (384 bytes), not 96 KiB each
+    assert clf.sparsity_report().state_bytes < 2000 * 1024
