@@ -2,6 +2,7 @@
 
 from .crosses import FeatureCrossHasher, expected_collision_rate
 from .export import ExportedLinearModel, export_model, export_sizes, load_model
+from ._merge import merge_ftrl_states
 from .linear_model import SparseFTRLClassifier, SparseFTRLRegressor
 from .sparsity import SparsityReport, sparsity_report
 
@@ -17,5 +18,6 @@ __all__ = [
     "export_model",
     "export_sizes",
     "load_model",
+    "merge_ftrl_states",
     "sparsity_report",
 ]

@@ -1,0 +1,138 @@
+"""Mixing the states of several copies of one FTRL model (data-parallel training)."""
+
+import numpy as np
+
+from ._state_protocol import FORMAT, VERSION, check_ftrl_state
+
+_CARRIED = ("rng_state", "rng_pos", "rng_has_gauss", "rng_cached_gaussian")
+
+
+def _checked(state, what):
+    if not isinstance(state, dict):
+        raise TypeError(f"{what} must be an FTRL state (a dict of arrays), got "
+                        f"{type(state).__name__}.")
+    return check_ftrl_state(state, classifier="classes" in state)
+
+
+def merge_ftrl_states(states, weights=None, *, base=None):
+    """Combine the FTRL states of several copies of one model by averaging ``z`` and ``n``.
+
+    The copies are trained on different rows (shards of the data), each from the same
+    starting state ``base`` (or from scratch); the result is one state, in the protocol
+    of :meth:`~sparsereg.SparseFTRLClassifier.get_ftrl_state`, that any estimator with
+    the same parameters takes with ``set_ftrl_state``. The rules:
+
+    - ``columns``: the union of the copies' columns. ``z``, ``n`` and the intercepts'
+      ``z`` and ``n``: their weighted average, a column that a copy does not list
+      counting there as ``z = n = 0`` (the state of a column that copy never touched);
+      ``held``: held by any copy;
+    - ``t``: the samples seen by all copies together, ``base_t + sum(t_i - base_t)``
+      (``base_t = 0`` without ``base``), so that mean-scaled penalties
+      (``penalty_scale='mean'``) grow as in one sequential run over the same rows;
+    - inclusion counters (``bloom``): counted the same way, ``base + sum(b_i - base)``,
+      saturated at 255 as in training: an occurrence seen by any copy counts once;
+    - the class labels, width and coefficient dtype must agree; the inclusion seed and
+      the shuffling generator are the first copy's; the history (``nnz_history``,
+      ``n_iter``) is not carried.
+
+    Parameters
+    ----------
+    states : sequence of dict
+        States given by ``get_ftrl_state()`` (or by this function).
+    weights : array-like of shape (len(states),), default=None
+        Non-negative weights of the average, e.g. the rows each copy trained on; equal
+        weights when None.
+    base : dict, default=None
+        The state every copy started from, when they did not start from scratch.
+
+    Returns
+    -------
+    state : dict of str to ndarray
+
+    Raises
+    ------
+    TypeError, ValueError
+        For an empty list, a state that is not valid (see ``set_ftrl_state``), states
+        of different models (classes, width, number of models), or bad weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsereg import SparseFTRLRegressor, merge_ftrl_states
+    >>> rng = np.random.RandomState(0)
+    >>> X, y = rng.normal(size=(200, 5)), rng.normal(size=200)
+    >>> a = SparseFTRLRegressor(random_state=0).partial_fit(X[:100], y[:100])
+    >>> b = SparseFTRLRegressor(random_state=0).partial_fit(X[100:], y[100:])
+    >>> merged = merge_ftrl_states([a.get_ftrl_state(), b.get_ftrl_state()])
+    >>> int(merged["t"])
+    200
+    >>> SparseFTRLRegressor().set_ftrl_state(merged).predict(X[:2]).shape
+    (2,)
+    """
+    states = list(states) if not isinstance(states, dict) else [states]
+    if not states:
+        raise ValueError("merge_ftrl_states needs at least one state.")
+    checked = [_checked(state, f"states[{i}]") for i, state in enumerate(states)]
+    first = checked[0]
+    for i, other in enumerate(checked[1:], 1):
+        for key in ("n_features_in", "coef_dtype"):
+            if other[key] != first[key]:
+                raise ValueError(f"states[{i}] has {key}={other[key]}, states[0] {first[key]}: "
+                                 "they are not copies of one model.")
+        if ("classes" in other) != ("classes" in first) or (
+                "classes" in first and not np.array_equal(other["classes"], first["classes"])):
+            raise ValueError(f"states[{i}] has other classes than states[0]: "
+                             f"{other.get('classes')!r} vs {first.get('classes')!r}.")
+        if other["z"].shape[0] != first["z"].shape[0]:
+            raise ValueError(f"states[{i}] holds {other['z'].shape[0]} models, states[0] "
+                             f"{first['z'].shape[0]}.")
+    if weights is None:
+        weights = np.ones(len(checked))
+    else:
+        weights = np.asarray(weights, dtype=np.float64)
+        if weights.shape != (len(checked),) or not np.all(np.isfinite(weights)) \
+                or weights.min() < 0 or weights.sum() <= 0:
+            raise ValueError(f"weights must be {len(checked)} finite non-negative numbers, not "
+                             f"all zero; got {weights!r}.")
+    share = weights / weights.sum()
+    start = None if base is None else _checked(base, "base")
+
+    columns = np.unique(np.concatenate([s["columns"] for s in checked]))
+    n_models = first["z"].shape[0]
+    z, n = np.zeros((n_models, columns.size)), np.zeros((n_models, columns.size))
+    held = np.zeros((n_models, columns.size), dtype=bool)
+    for s, w in zip(checked, share):
+        at = np.searchsorted(columns, s["columns"])
+        z[:, at] += w * s["z"]
+        n[:, at] += w * s["n"]
+        held[:, at] |= s["held"]
+
+    base_t = 0 if start is None else start["t"]
+    t = base_t + sum(s["t"] - base_t for s in checked)
+    counters = max(s["bloom"].shape[1] for s in checked)
+    if any(s["bloom"].shape[1] not in (0, counters) for s in checked):
+        raise ValueError("the states' Bloom filters have different sizes.")
+    bloom = np.zeros((n_models, counters), dtype=np.int64)
+    base_bloom = np.zeros_like(bloom) if start is None or start["bloom"].shape[1] != counters \
+        else start["bloom"].astype(np.int64)
+    for s in checked:
+        if s["bloom"].shape[1]:
+            bloom += s["bloom"].astype(np.int64) - base_bloom
+    bloom = np.clip(bloom + base_bloom, 0, 255).astype(np.uint8)
+
+    merged = {"format": np.array(FORMAT), "version": np.int64(VERSION), "columns": columns,
+              "z": z, "n": n, "held": held,
+              "intercept_z": sum(w * s["intercept_z"] for s, w in zip(checked, share)),
+              "intercept_n": sum(w * s["intercept_n"] for s, w in zip(checked, share)),
+              "t": np.int64(t), "n_features_in": np.int64(first["n_features_in"]),
+              "seed": np.int64(first["seed"]), "bloom": bloom,
+              "coef_dtype": np.array(first["coef_dtype"].name)}
+    if "classes" in first:
+        merged["classes"] = first["classes"]
+    if "feature_names_in" in first:
+        merged["feature_names_in"] = np.asarray(first["feature_names_in"], dtype=str)
+    if "rng" in first:
+        _, words, pos, has_gauss, cached = first["rng"]
+        merged.update(zip(_CARRIED, (np.asarray(words, dtype=np.uint32), np.int64(pos),
+                                     np.int64(has_gauss), np.float64(cached))))
+    return merged

@@ -1,0 +1,114 @@
+"""merge_ftrl_states: the average of copies' states, by the documented rules."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor, merge_ftrl_states
+
+from .state_helpers import assert_same_state, dense_state
+
+N_FEATURES = 80
+
+
+def make_data(n_rows=400, seed=0):
+    rng = np.random.RandomState(seed)
+    X = sp.random(n_rows, N_FEATURES, density=0.08, format="csr", random_state=rng)
+    y = np.digitize(np.asarray(X[:, :6].sum(axis=1)).ravel() - np.asarray(X[:, 6:12].sum(axis=1))
+                    .ravel(), [-0.1, 0.1])
+    return X, y
+
+
+def as_dense(state):
+    out = np.zeros((state["z"].shape[0], int(state["n_features_in"]), 2))
+    out[:, state["columns"], 0] = state["z"]
+    out[:, state["columns"], 1] = state["n"]
+    return out
+
+
+def test_one_state_merged_alone_is_itself():
+    X, y = make_data()
+    clf = SparseFTRLClassifier(random_state=0).partial_fit(X, y, classes=[0, 1, 2])
+    merged = merge_ftrl_states([clf.get_ftrl_state()])
+    twin = SparseFTRLClassifier(random_state=0).set_ftrl_state(merged)
+    np.testing.assert_array_equal(twin.decision_function(X), clf.decision_function(X))
+    twin.partial_fit(X, y)
+    clf.partial_fit(X, y)
+    np.testing.assert_array_equal(dense_state(twin), dense_state(clf))
+
+
+@pytest.mark.parametrize("store", ["dense", "sparse"])
+def test_copies_from_scratch_average_their_states(store):
+    X, y = make_data()
+    a = SparseFTRLClassifier(state_store=store, random_state=0).partial_fit(
+        X[:200], y[:200], classes=[0, 1, 2])
+    b = SparseFTRLClassifier(state_store=store, random_state=1).partial_fit(
+        X[200:], y[200:], classes=[0, 1, 2])
+    merged = merge_ftrl_states([a.get_ftrl_state(), b.get_ftrl_state()], weights=[3, 1])
+    expected = 0.75 * dense_state(a) + 0.25 * dense_state(b)  # a column b lacks counts as 0 there
+    np.testing.assert_allclose(as_dense(merged), expected, rtol=1e-15, atol=0)
+    assert merged["t"] == 400
+    sa, sb = a.get_ftrl_state(), b.get_ftrl_state()
+    np.testing.assert_allclose(merged["intercept_z"], 0.75 * sa["intercept_z"]
+                               + 0.25 * sb["intercept_z"], rtol=1e-15)
+    np.testing.assert_array_equal(merged["columns"], np.union1d(sa["columns"], sb["columns"]))
+
+
+def test_copies_from_a_base_count_samples_and_occurrences_once():
+    rng = np.random.RandomState(0)
+    X = sp.random(600, 5000, density=0.004, format="csr", random_state=rng)  # rare columns
+    y = rng.randint(0, 3, 600)
+    params = dict(inclusion="bloom", inclusion_count=3, bloom_size=2**12, random_state=0)
+    base = SparseFTRLClassifier(**params).partial_fit(X[:200], y[:200], classes=[0, 1, 2])
+    start = base.get_ftrl_state()
+    copies = [SparseFTRLClassifier(**params).set_ftrl_state(start).partial_fit(X[lo:lo + 200],
+                                                                              y[lo:lo + 200])
+              for lo in (200, 400)]
+    merged = merge_ftrl_states([c.get_ftrl_state() for c in copies], base=start)
+    assert merged["t"] == 600  # 200 before, 200 + 200 after: as one sequential run
+    counters = [c.get_ftrl_state()["bloom"].astype(int) for c in copies]
+    expected = np.clip(start["bloom"] + sum(b - start["bloom"] for b in counters), 0, 255)
+    np.testing.assert_array_equal(merged["bloom"], expected)
+    assert merged["bloom"].sum() > start["bloom"].sum()  # the copies counted new occurrences
+    held = [c.get_ftrl_state() for c in copies]
+    union = set(held[0]["columns"][held[0]["held"][0]]) | set(held[1]["columns"][held[1]["held"][0]])
+    assert set(merged["columns"][merged["held"][0]]) == union
+
+
+def test_a_merged_state_trains_on_like_any_other():
+    X, y = make_data()
+    a = SparseFTRLRegressor(random_state=0).partial_fit(X[:200], y[:200])
+    b = SparseFTRLRegressor(random_state=0).partial_fit(X[200:], y[200:])
+    merged = merge_ftrl_states([a.get_ftrl_state(), b.get_ftrl_state()])
+    one = SparseFTRLRegressor(random_state=0).set_ftrl_state(merged).partial_fit(X, y)
+    two = SparseFTRLRegressor(random_state=0).set_ftrl_state(merged).partial_fit(X, y)
+    assert_same_state(one, two)
+    assert one.t_ == 800
+
+
+@pytest.mark.parametrize("change, match", [
+    (lambda s: s.update(classes=np.array([0, 1, 5])), "other classes"),
+    (lambda s: s.update(n_features_in=np.int64(N_FEATURES + 1)), "n_features_in"),
+])
+def test_states_of_different_models_are_refused(change, match):
+    X, y = make_data()
+    a = SparseFTRLClassifier(random_state=0).partial_fit(X, y, classes=[0, 1, 2]).get_ftrl_state()
+    b = dict(a)
+    change(b)
+    with pytest.raises(ValueError, match=match):
+        merge_ftrl_states([a, b])
+
+
+@pytest.mark.parametrize("weights", [[1.0], [1.0, -1.0], [0.0, 0.0], [np.nan, 1.0]])
+def test_bad_weights_are_refused(weights):
+    X, y = make_data()
+    state = SparseFTRLRegressor().partial_fit(X, y).get_ftrl_state()
+    with pytest.raises(ValueError, match="weights"):
+        merge_ftrl_states([state, state], weights=weights)
+
+
+def test_nothing_to_merge_and_not_a_state_are_refused():
+    with pytest.raises(ValueError, match="at least one"):
+        merge_ftrl_states([])
+    with pytest.raises(TypeError, match="FTRL state"):
+        merge_ftrl_states([np.zeros(3)])
