@@ -97,12 +97,13 @@ def _from_json(value):
 
 
 def _json_depth(text):
-    """Deepest nesting of ``[``/``{`` in JSON ``text``, outside strings."""
-    skeleton = re.sub(r'"(?:[^"\\]|\\.)*"', "", text).encode("utf-8", "replace")
+    """Deepest nesting of ``[``/``{`` in JSON ``text``, outside strings (possessive
+    quantifiers: a long string must not grow the regex engine's backtracking stack)."""
+    skeleton = re.sub(r'"(?:[^"\\]++|\\.)*+"', "", text).encode("utf-8", "replace")
     codes = np.frombuffer(skeleton, dtype=np.uint8)
-    steps = (np.isin(codes, (ord("["), ord("{"))).astype(np.int64)
+    steps = (np.isin(codes, (ord("["), ord("{"))).astype(np.int32)
              - np.isin(codes, (ord("]"), ord("}"))))
-    return int(np.cumsum(steps).max(initial=0))
+    return int(np.cumsum(steps, dtype=np.int32).max(initial=0))
 
 
 def _no_repeated_keys(pairs):

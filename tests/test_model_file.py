@@ -366,3 +366,10 @@ def test_inconsistent_contents_are_refused_by_name(models, name, mutate, match):
     arrays = arrays_of(models[name])
     mutate(arrays)
     refused(saved(arrays), match)
+
+
+def test_json_depth_scan_of_a_long_string_takes_little_memory():
+    # a backtracking regex held ~130 bytes per character of a string
+    text = '["' + "a" * 2**21 + '"]'
+    assert peak_bytes(lambda: _transformer_specs._json_depth(text)) < 2**24
+    assert _transformer_specs._json_depth(text) == 1
