@@ -5,94 +5,33 @@ class labels...), a few scalars, and the parameters of the stateless hashing
 transformers that come before the model, as JSON. :func:`model_arrays` writes
 them, :func:`read_model_arrays` reads and checks them; ``sparsereg.export`` builds
 the model from what they hold.
+
+A file may come from anyone, so :func:`read_model_arrays` does not hand it to
+``np.load``: it opens the zip itself, refuses members it does not expect, reads
+each ``.npy`` header and checks the declared dtype and shape against the model's
+own scalars and against the zip directory before it decompresses anything, reads
+the arrays one by one (small ones first), and checks their contents
+(``sparsereg._model_checks``).
 """
 
 import json
+import os
+import zipfile
+import zlib
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.lib import format as npy
+
+from . import _model_checks as checks
+from ._transformer_specs import (MAX_JSON_CHARS, build_transformer, parse_specs,  # noqa: F401
+                                 transformer_spec)
 
 FORMAT = "sparsereg.ExportedLinearModel"
 # 2: one 'ftrl' arithmetic for the FTRL estimators (1 had 'ftrl_dense' and 'ftrl_sparse')
 FORMAT_VERSION = 2
 _INT32_MAX = np.iinfo(np.int32).max
 ARITHMETIC = ("blas", "ftrl")
-
-
-def _stateless_transformers():
-    """Transformers that are rebuilt from ``get_params()`` alone, by name."""
-    from sklearn.feature_extraction import FeatureHasher
-    from sklearn.feature_extraction.text import HashingVectorizer
-
-    from .crosses import FeatureCrossHasher
-
-    return {cls.__name__: cls for cls in (FeatureCrossHasher, HashingVectorizer, FeatureHasher)}
-
-
-def _to_json(value, name):
-    """JSON-able form of a parameter value; tuples, dicts and dtypes are tagged so
-    that they come back with their types (JSON has no tuple, and turns int keys into
-    strings)."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, (int, float, np.integer, np.floating, np.bool_)):
-        return value.item() if isinstance(value, np.generic) else value
-    if isinstance(value, tuple):
-        return {"__tuple__": [_to_json(v, name) for v in value]}
-    if isinstance(value, (list, np.ndarray)) and np.asarray(value, dtype=object).ndim <= 1:
-        return [_to_json(v, name) for v in value]
-    if isinstance(value, dict):
-        return {"__dict__": [[_to_json(k, name), _to_json(v, name)] for k, v in value.items()]}
-    if isinstance(value, type) and issubclass(value, np.generic) or isinstance(value, np.dtype):
-        return {"__dtype__": np.dtype(value).str}
-    raise ValueError(f"parameter {name!r} holds {value!r} ({type(value).__name__}), which cannot be "
-                     "saved without pickle; only numbers, strings, lists, tuples, dicts and "
-                     "NumPy dtypes can (a callable, for one, cannot).")
-
-
-def _from_json(value):
-    if isinstance(value, list):
-        return [_from_json(v) for v in value]
-    if isinstance(value, dict):
-        if "__tuple__" in value:
-            return tuple(_from_json(v) for v in value["__tuple__"])
-        if "__dict__" in value:
-            return {_from_json(k): _from_json(v) for k, v in value["__dict__"]}
-        if "__dtype__" in value:
-            return np.dtype(value["__dtype__"]).type
-        raise ValueError(f"unknown tagged value in transformer params: {sorted(value)}")
-    return value
-
-
-def transformer_spec(transformer):
-    known = _stateless_transformers()
-    name = type(transformer).__name__
-    if known.get(name) is not type(transformer):
-        raise ValueError(
-            f"cannot export a Pipeline step {name}: only stateless hashing transformers "
-            f"({', '.join(sorted(known))}) can be rebuilt from their parameters alone.")
-    params = {k: _to_json(v, k) for k, v in transformer.get_params(deep=False).items()}
-    spec = {"class": name, "params": params}
-    if hasattr(transformer, "n_features_in_"):
-        spec["n_features_in_"] = int(transformer.n_features_in_)
-    names = getattr(transformer, "feature_names_in_", None)
-    if names is not None:
-        spec["feature_names_in_"] = [str(n) for n in names]
-    return spec
-
-
-def build_transformer(spec):
-    known = _stateless_transformers()
-    if spec.get("class") not in known:
-        raise ValueError(f"unknown transformer {spec.get('class')!r} in the export; "
-                         f"known: {sorted(known)}.")
-    transformer = known[spec["class"]](**{k: _from_json(v) for k, v in spec["params"].items()})
-    # what fit recorded about the columns, so that transform checks them as the pipeline did
-    if "n_features_in_" in spec:
-        transformer.n_features_in_ = spec["n_features_in_"]
-    if "feature_names_in_" in spec:
-        transformer.feature_names_in_ = np.asarray(spec["feature_names_in_"], dtype=object)
-    return transformer
 
 
 def model_arrays(fields):
@@ -127,26 +66,182 @@ def model_arrays(fields):
     return arrays
 
 
-def read_model_arrays(file):
-    """The fields of the model in ``file`` (as :func:`model_arrays` takes them), without pickle."""
-    with np.load(file, allow_pickle=False) as npz:
-        arrays = {key: npz[key] for key in npz.files}
-    if "format" not in arrays or str(arrays["format"]) != FORMAT:
+
+# Reading a file that may come from anyone
+DEFAULT_MAX_BYTES = 2**31
+_MAX_DIRECTORY_BYTES = 2**16  # the zip's central directory: ~100 bytes per member
+_MAX_MEMBERS = 64
+# A deflated member may expand at most this much (legitimate arrays: 1-3x; zeros: 1000x),
+# once it is larger than _RATIO_FLOOR.
+_MAX_RATIO = 100
+_RATIO_FLOOR = 2**20
+_CHUNK = 2**20
+
+
+class _Member:
+    """One ``.npy`` member: its zip entry and its header, before any data is read."""
+
+    def __init__(self, archive, key, info):
+        self.archive, self.key, self.info = archive, key, info
+        if info.flag_bits & 0x1:
+            raise ValueError(f"model file: member {info.filename!r} is encrypted.")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise ValueError(f"model file: member {info.filename!r} uses compression method "
+                             f"{info.compress_type}; only stored and deflated members are read.")
+        if (info.compress_type == zipfile.ZIP_DEFLATED and info.file_size > _RATIO_FLOOR
+                and info.file_size > _MAX_RATIO * info.compress_size):
+            raise ValueError(f"model file: member {info.filename!r} expands from "
+                             f"{info.compress_size:,} to {info.file_size:,} bytes (more than "
+                             f"{_MAX_RATIO}:1); the arrays of a model do not compress that well.")
+        with self._open() as f:
+            version = npy.read_magic(f)
+            if version == (1, 0):
+                shape, fortran_order, dtype = npy.read_array_header_1_0(f)
+            elif version == (2, 0):
+                shape, fortran_order, dtype = npy.read_array_header_2_0(f)
+            else:
+                raise ValueError(f"model file: {key} has .npy format version {version}; "
+                                 "only 1.0 and 2.0 are read.")
+            self.offset = f.tell()
+        checks.header(key, dtype, shape)
+        self.shape, self.dtype = shape, dtype
+        self.nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
+        if info.file_size != self.offset + self.nbytes:
+            raise ValueError(f"model file: {key} declares shape {shape} of {dtype} "
+                             f"({self.nbytes:,} bytes) but its zip entry holds "
+                             f"{info.file_size - self.offset:,} bytes of data.")
+
+    def _open(self):
+        try:
+            return self.archive.open(self.info)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise ValueError(f"model file: member {self.info.filename!r} is corrupt: {exc}") from None
+
+    def read(self):
+        """The array, read in chunks into one buffer of the declared size."""
+        buffer = np.empty(self.nbytes, dtype=np.uint8)
+        try:
+            with self._open() as f:
+                f.read(self.offset)
+                done = 0
+                while done < self.nbytes:
+                    chunk = f.read(min(_CHUNK, self.nbytes - done))
+                    if not chunk:
+                        break
+                    buffer[done:done + len(chunk)] = np.frombuffer(chunk, dtype=np.uint8)
+                    done += len(chunk)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise ValueError(f"model file: member {self.info.filename!r} is corrupt: {exc}") from None
+        if done != self.nbytes:
+            raise ValueError(f"model file: {self.key} holds {done:,} bytes of data; its header "
+                             f"declares {self.nbytes:,}.")
+        array = buffer.view(self.dtype).reshape(self.shape)
+        return array.astype(self.dtype.newbyteorder("="), copy=False)
+
+
+def _open_file(file):
+    if hasattr(file, "read"):
+        return file, False
+    return open(os.fspath(file), "rb"), True
+
+
+def _archive(fp):
+    """The zip in ``fp``, after checking that its directory is small."""
+    try:
+        end = zipfile._EndRecData(fp)  # the end-of-directory record, as ZipFile reads it
+    except OSError:
+        end = None
+    if end is None:
+        raise ValueError(f"not a {FORMAT} file (not a zip archive).")
+    if end[zipfile._ECD_SIZE] > _MAX_DIRECTORY_BYTES or end[zipfile._ECD_ENTRIES_TOTAL] > _MAX_MEMBERS:
+        raise ValueError(f"model file: its zip directory lists {end[zipfile._ECD_ENTRIES_TOTAL]:,} "
+                         f"members in {end[zipfile._ECD_SIZE]:,} bytes; a model file has at most "
+                         f"{len(checks.MEMBERS)}.")
+    try:
+        return zipfile.ZipFile(fp)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise ValueError(f"not a {FORMAT} file ({exc}).") from None
+
+
+def _members(archive):
+    """Key -> zip entry of the ``.npy`` members; unknown, repeated or missing ones refused."""
+    infos = archive.infolist()
+    names = [info.filename for info in infos]
+    if len(set(names)) != len(names):
+        raise ValueError("model file: its zip lists a member twice.")
+    by_key = {name[:-4]: info for name, info in zip(names, infos) if name.endswith(".npy")}
+    if "format" not in by_key:
+        raise ValueError(f"not a {FORMAT} file (no 'format' array).")
+    unknown = sorted(set(names) - {f"{key}.npy" for key in checks.MEMBERS})
+    if unknown:
+        raise ValueError(f"model file: unknown member(s) {unknown[:5]}; a model file holds only "
+                         f"{sorted(checks.MEMBERS)}.")
+    missing = [key for key in checks.MEMBERS if key not in by_key and key not in checks.OPTIONAL]
+    if missing:
+        raise ValueError(f"model file lacks the array(s) {missing}.")
+    return by_key
+
+
+def read_model_arrays(file, max_bytes=DEFAULT_MAX_BYTES):
+    """The fields of the model in ``file`` (as :func:`model_arrays` takes them), without pickle.
+
+    Nothing is decompressed before the zip directory and every member's header have
+    been checked; the arrays are read smallest first, each checked against what was
+    read before it. Everything a file may get wrong is a ``ValueError`` naming it.
+    """
+    fp, owned = _open_file(file)
+    try:
+        with _archive(fp) as archive:
+            return _read(archive, max_bytes)
+    finally:
+        if owned:
+            fp.close()
+
+
+def _read(archive, max_bytes):
+    by_key = _members(archive)
+    fmt = _Member(archive, "format", by_key["format"])
+    if str(fmt.read()) != FORMAT:
         raise ValueError(f"not a {FORMAT} file.")
-    if int(arrays["format_version"]) > FORMAT_VERSION:
-        raise ValueError(f"file format version {int(arrays['format_version'])} is newer than "
-                         f"this sparsereg reads ({FORMAT_VERSION}); upgrade sparsereg.")
-    n_features = int(arrays["n_features_in"])
-    n_models = arrays["intercept"].shape[0]
-    coef = sp.csr_matrix((arrays["coef_data"], arrays["coef_indices"], arrays["coef_indptr"]),
-                         shape=(n_models, n_features))
-    coef.check_format(full_check=True)
-    arithmetic = str(arrays["arithmetic"])
-    if arithmetic in ("ftrl_dense", "ftrl_sparse"):  # version 1: both scored as 'ftrl' now
-        arithmetic = "ftrl"
-    return {"kind": str(arrays["kind"]), "proba": str(arrays["proba"]) or None,
-            "source": str(arrays["source"]), "coef": coef, "intercept": arrays["intercept"],
-            "classes": arrays.get("classes"), "coef_ndim": int(arrays["coef_ndim"]),
-            "matvec": bool(arrays["matvec"]), "arithmetic": arithmetic,
-            "feature_names_in": arrays.get("feature_names_in"),
-            "transformer_specs": json.loads(str(arrays["transformers"]))}
+    members = {key: _Member(archive, key, info) for key, info in by_key.items()}
+    declared = sum(m.nbytes for m in members.values())
+    if declared > max_bytes:
+        raise ValueError(f"model file: its arrays take {declared:,} bytes decompressed, more than "
+                         f"max_bytes={max_bytes:,}.")
+    s = checks.scalars({key: members[key].read() for key in (
+        "format_version", "kind", "proba", "source", "n_features_in", "coef_ndim", "matvec",
+        "arithmetic")})
+    n_models = checks.layout(s, {key: m.shape for key, m in members.items()})
+    n_features = s["n_features"]
+
+    intercept = members["intercept"].read()
+    checks.finite("intercept", intercept)
+    classes = members["classes"].read() if "classes" in members else None
+    if classes is not None:
+        checks.classes(classes)
+    indptr = members["coef_indptr"].read()
+    nnz = members["coef_data"].shape[0]
+    checks.indptr(indptr, n_models, n_features, nnz)
+    text = str(members["transformers"].read())
+    if len(text) > MAX_JSON_CHARS:
+        raise ValueError(f"model file: transformers holds {len(text):,} characters of JSON; at "
+                         f"most {MAX_JSON_CHARS:,} are allowed.")
+    specs = parse_specs(text)
+
+    indices = members["coef_indices"].read()
+    checks.indices(indices, indptr, n_features)
+    # the model holds a dense (support + 1, n_models) table of weights: bound it too
+    support = np.unique(indices).size
+    table = (support + 1) * n_models * members["coef_data"].dtype.itemsize
+    if declared + table > max_bytes:
+        raise ValueError(f"model file: its {support:,} supported features x {n_models:,} models "
+                         f"need a {table:,}-byte weight table; with the arrays, more than "
+                         f"max_bytes={max_bytes:,}.")
+    data = members["coef_data"].read()
+    checks.finite("coef_data", data)
+    names = members["feature_names_in"].read() if "feature_names_in" in members else None
+    coef = sp.csr_matrix((data, indices, indptr), shape=(n_models, n_features))
+    return {"kind": s["kind"], "proba": s["proba"], "source": s["source"], "coef": coef,
+            "intercept": intercept, "classes": classes, "coef_ndim": s["coef_ndim"],
+            "matvec": s["matvec"], "arithmetic": s["arithmetic"], "feature_names_in": names,
+            "transformer_specs": specs}

@@ -22,8 +22,8 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import _BaseFTRL
 from ._decision import LinearWeights
 from ._losses import one_vs_rest_probabilities
-from ._model_file import (ARITHMETIC, build_transformer, model_arrays, read_model_arrays,
-                          transformer_spec)
+from ._model_file import DEFAULT_MAX_BYTES, ARITHMETIC, model_arrays, read_model_arrays
+from ._transformer_specs import build_transformer, output_width, transformer_spec
 from ._state_protocol import plain_labels
 from ._validation import as_kernel_csr, check_csr
 from .sparsity import _format_bytes
@@ -136,6 +136,10 @@ class ExportedLinearModel:
         model._arithmetic = str(arithmetic)
         model._transformer_specs = [dict(spec) for spec in transformer_specs]
         model.transformers = [build_transformer(spec) for spec in model._transformer_specs]
+        if model.transformers and output_width(model.transformers[-1]) != model.n_features_in_:
+            raise ValueError(f"the last transformer ({model._transformer_specs[-1]['class']}) "
+                             f"outputs {output_width(model.transformers[-1]):,} columns but the "
+                             f"model reads {model.n_features_in_:,}.")
         # weights of the support, one row per supported feature and a last row of
         # zeros that every other feature maps to (the 'blas' product's layout)
         index_dtype = np.int32 if model.n_features_in_ <= _INT32_MAX else np.int64
@@ -328,20 +332,22 @@ class ExportedLinearModel:
         return buffer.getbuffer().nbytes
 
     @classmethod
-    def load(cls, file):
-        """Read a model written by :meth:`save` (``allow_pickle=False``).
+    def load(cls, file, *, max_bytes=DEFAULT_MAX_BYTES):
+        """Read a model written by :meth:`save`, checking it as :func:`load_model` does.
 
         Parameters
         ----------
         file : str, path-like or file-like
             The ``.npz`` file.
+        max_bytes : int, default=2**31
+            As in :func:`load_model`.
 
         Returns
         -------
         model : ExportedLinearModel
             The model, predicting what the saved one predicted.
         """
-        return cls._build(**read_model_arrays(file))
+        return cls._build(**read_model_arrays(file, max_bytes=max_bytes))
 
     def __repr__(self):
         pipeline = "".join(f"{spec['class']} -> " for spec in self._transformer_specs)
@@ -439,24 +445,93 @@ def export_model(estimator):
     )
 
 
-def load_model(file):
-    """Read a model written by :meth:`ExportedLinearModel.save`, without pickle.
+def load_model(file, *, max_bytes=DEFAULT_MAX_BYTES):
+    r"""Read a model written by :meth:`ExportedLinearModel.save`, without pickle.
+
+    The file may come from anyone: loading it runs no code from it, opens no other
+    file, decompresses nothing it does not need, and refuses with a ``ValueError``
+    naming the problem anything a file written by ``save`` would not hold.
 
     Parameters
     ----------
     file : str, path-like or file-like
         The ``.npz`` file.
+    max_bytes : int, default=2**31
+        Largest number of bytes the model's arrays may take once decompressed, with
+        the dense ``(n_support + 1, n_models)`` weight table the model is scored
+        from. Checked from the file's headers before anything large is read; raise
+        it to load a larger model.
 
     Returns
     -------
     model : ExportedLinearModel
         The exported model.
 
+    Raises
+    ------
+    ValueError
+        If the file is not a model file or anything in it is refused (see Notes).
+
     See Also
     --------
     export_model : Build the model to save.
+
+    Notes
+    -----
+    **Members.** The zip holds only the ``.npy`` arrays ``format``,
+    ``format_version``, ``kind``, ``proba``, ``source``, ``n_features_in``,
+    ``coef_ndim``, ``matvec``, ``arithmetic``, ``coef_data``, ``coef_indices``,
+    ``coef_indptr``, ``intercept``, ``transformers`` and optionally ``classes`` and
+    ``feature_names_in``; any other member, a missing one, an object, structured or
+    complex dtype, a header whose shape and dtype disagree with the zip entry's
+    size or with the model's scalars (number of models, of weights, of features),
+    a deflated member expanding more than 100:1 (above 1 MiB), or arrays larger
+    than ``max_bytes`` are refused before their data is read.
+
+    **Contents.** Weights and intercepts must be finite; ``coef_indptr`` must start
+    at 0, never decrease and end at the number of weights; column indices must lie
+    in ``[0, n_features_in)`` and not repeat within a model; ``kind`` is
+    'regressor' or 'classifier'; ``proba`` is '', 'ovr_logistic',
+    'ovr_modified_huber' or 'softmax' (a classifier's only; softmax with a weight
+    vector per class); a classifier has 2 classes for 1 weight vector or one class
+    per weight vector, distinct and finite, a regressor none; ``coef_ndim`` is 1
+    (one weight vector) or 2; ``matvec`` means one weight vector;
+    ``feature_names_in`` has ``n_features_in`` names; ``n_features_in`` is in
+    ``[1, 2**62]``; the last transformer outputs ``n_features_in`` columns.
+
+    **Transformers.** Their parameters are JSON (at most 2**22 characters, nested
+    at most 32 deep) and each must be on this allow-list, with these values;
+    anything else is refused, naming the transformer and the parameter. The
+    transformer's own parameter validation then runs as well.
+
+    - ``HashingVectorizer``: ``input`` 'content' only (never a file name);
+      ``analyzer`` 'word', 'char' or 'char_wb'; ``token_pattern`` scikit-learn's
+      default ``r"(?u)\b\w\w+\b"`` only, or None with a char analyzer (a file
+      cannot be trusted with a regular expression); ``preprocessor`` and
+      ``tokenizer`` None; ``encoding`` the name of a text codec; ``decode_error``
+      'strict', 'ignore' or 'replace'; ``strip_accents`` None, 'ascii' or
+      'unicode'; ``lowercase``, ``binary``, ``alternate_sign`` bools;
+      ``stop_words`` None, 'english' or a list of at most 100,000 str;
+      ``ngram_range`` ``(min_n, max_n)`` with ``1 <= min_n <= max_n <= 10``;
+      ``n_features`` in ``[1, 2**31 - 1]``; ``norm`` 'l1', 'l2' or None;
+      ``dtype`` float32 or float64.
+    - ``FeatureHasher``: ``n_features`` in ``[1, 2**31 - 1]``; ``input_type``
+      'dict', 'pair' or 'string'; ``dtype`` float32 or float64;
+      ``alternate_sign`` a bool.
+    - ``FeatureCrossHasher``: ``crosses`` None or at most 10,000 crosses of at
+      most 32 column keys (str of at most 1,024 characters, or int positions);
+      ``buckets`` None or a dict of at most 10,000 columns, each a width, a list
+      of at most 100,000 edges, or a dict of 'width', 'origin', 'edges' and
+      'format' ('interval' or 'deg', never a callable); ``n_features`` in
+      ``[1, 2**60]``; ``missing`` 'bucket', 'skip' or 'error'; ``seed`` in
+      ``[0, 2**64)``; ``alternate_sign`` a bool; ``dtype`` float32 or float64.
+
+    ``export_model`` applies the same allow-list, so ``save`` never writes a file
+    that ``load_model`` refuses (except for ``max_bytes``). Loading does not tell
+    whether the model is a good one, and the transformers' cost still grows with
+    the input they are given.
     """
-    return ExportedLinearModel.load(file)
+    return ExportedLinearModel.load(file, max_bytes=max_bytes)
 
 
 @dataclass(frozen=True)

@@ -120,3 +120,11 @@ def test_bench_epoch_skips_a_missing_c_loop_and_says_how_to_give_it(tmp_path, ca
     assert not any(tool.startswith("C ") for tool in result["tools"])
     assert f"{tmp_path / 'no.py'} is not a file: give the path of ftrl_limit.py with --c-limit PATH" \
         in capsys.readouterr().out
+
+
+def test_bench_export_validation_quick(capsys):
+    out = load("bench_export_validation").main(["--quick"])
+    text = capsys.readouterr().out
+    assert set(out["median_seconds"]) == {"validated", "unvalidated", "validation only"}
+    assert 0 < out["validation_share"] < 1
+    assert "validation share of predict_proba time:" in text and "(target <= 10%)" in text
