@@ -99,7 +99,8 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         (``[0, 1, ..., n_columns - 1]``), fitted or not: reordering the
         columns of X changes the output (a fitted transformer refuses a
         DataFrame whose names are not in the order seen in `fit`; list the
-        columns by name to be independent of their order).
+        columns by name to be independent of their order). A DataFrame must
+        not repeat a column name, and must have at least one column.
     buckets : dict, default=None
         Column key -> bucket spec, for numeric columns to bucket before
         crossing. A spec is a float width (origin 0), a dict
@@ -268,12 +269,24 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         # an unfitted transformer is stateless: no column count or names to check against
         check_columns = reset or hasattr(self, "n_features_in_")
         if _is_dataframe(X):
+            columns = list(X.columns)
+            if len(set(columns)) != len(columns):  # as validate_data refuses at fit
+                seen, repeated = set(), []
+                for c in columns:
+                    if c in seen and c not in repeated:
+                        repeated.append(c)
+                    seen.add(c)
+                raise ValueError(f"X has duplicate column names {repeated}; a column must be "
+                                 "named once (rename or drop the duplicates).")
             if check_columns:
                 validate_data(self, X, reset=reset, skip_check_array=True)
             if X.ndim != 2 or X.shape[0] < 1:
                 raise ValueError(f"Found array with {X.shape[0]} sample(s) (shape={X.shape}) "
                                  f"while a minimum of 1 is required by {type(self).__name__}.")
-            return X, [str(c) for c in X.columns], list(X.columns)
+            if X.shape[1] < 1:
+                raise ValueError(f"Found array with 0 feature(s) (shape={X.shape}) while a "
+                                 f"minimum of 1 is required by {type(self).__name__}.")
+            return X, [str(c) for c in X.columns], columns
         if sp.issparse(X):
             raise TypeError(f"{type(self).__name__} needs dense input (a DataFrame or 2-D array "
                             "of column values), got a sparse matrix.")

@@ -343,7 +343,7 @@ def test_equal_numbers_of_different_types_are_one_token(forms, others, data):
         assert tokens(np.array([f])) == [expected], type(f)
 
 
-# -- crosses=None -------------------------------------------------
+# -- crosses=None, empty frames, duplicate names -------------------------------------------------
 
 
 def test_crosses_none_is_by_position_fitted_or_not():
@@ -364,6 +364,27 @@ def test_crosses_none_is_by_position_fitted_or_not():
     cols = expected[0].indices
     assert (FeatureCrossHasher(n_features=WIDE).explain(df, cols)
             == fitted.explain(df, cols))
+
+
+@pytest.mark.parametrize("method", ["fit", "transform", "fit_transform", "explain",
+                                    "collision_stats"])
+def test_frame_with_rows_and_no_columns(method):
+    hasher = FeatureCrossHasher()
+    args = (pd.DataFrame(index=range(3)),) + ((0,) if method == "explain" else ())
+    with pytest.raises(ValueError, match=r"0 feature\(s\) \(shape=\(3, 0\)\)"):
+        getattr(hasher, method)(*args)
+
+
+@pytest.mark.parametrize("params", [dict(), dict(crosses=["a"]), dict(crosses=["b"]),
+                                    dict(crosses=[0], buckets={"a": 1.0})])
+@pytest.mark.parametrize("method", ["fit", "transform"])
+def test_duplicate_column_names_are_refused(params, method):
+    df = pd.DataFrame([[1.0, 2.0, 3.0, 4.0]], columns=["a", "a", "b", "b"])
+    with pytest.raises(ValueError, match=r"duplicate column names \['a', 'b'\]"):
+        getattr(FeatureCrossHasher(**params), method)(df)
+    fitted = FeatureCrossHasher(**params).fit(df.set_axis(["a", "c", "b", "d"], axis=1))
+    with pytest.raises(ValueError, match=r"duplicate column names \['a', 'b'\]"):
+        fitted.transform(df)
 
 
 # -- the forms already pinned stay as they were ------------------------------------------------
