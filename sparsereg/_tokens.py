@@ -7,6 +7,8 @@ token per bucket id.
 
 import math
 import numbers
+from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 
@@ -134,50 +136,66 @@ def _float_values(col, name, pd):
 
 
 def _factorize_objects(values, pd):
-    """``pandas.factorize`` of an object array, deduplicated by object identity first.
+    """Codes of each row of an object array into its distinct values, and those values.
 
-    A column of strings usually repeats a few objects (read_csv and NumPy
-    indexing share them), and factorizing their 8-byte addresses is several
-    times faster than hashing the strings. Identical objects are equal, and
-    equal values held by different objects are merged by the second, small
-    factorize, so the result is the same as ``pandas.factorize(values)``.
+    Rows are first deduplicated by object identity: a column of strings
+    usually repeats a few objects (read_csv and NumPy indexing share them),
+    and factorizing their 8-byte addresses is several times faster than
+    hashing the strings. Distinct objects are then merged by equality
+    (``pandas.factorize``) only when equality is exact for every type present
+    (`_merge_is_safe`): NumPy scalars compare lossily (``np.float16(inf) ==
+    65520``, ``np.float64(2.0**53) == 2**53 + 1``), pandas merges such values,
+    and which one survives would depend on the batch. Otherwise each distinct
+    object is kept (and later hashed by its canonical form).
     """
     values = np.ascontiguousarray(values)
     try:
         addresses = np.frombuffer(values, dtype=np.uintp)  # valid while `values` lives
     except (TypeError, ValueError, BufferError):  # pragma: no cover - exotic NumPy builds
         addresses = None
-    if addresses is not None and addresses.size == values.size:
-        codes, distinct = pd.factorize(addresses)
-        if distinct.size <= values.size // 2:
-            representative = np.empty(distinct.size, dtype=np.intp)
-            representative[codes] = np.arange(codes.size)  # any row holding that object
-            second, uniques = pd.factorize(values[representative], use_na_sentinel=True)
-            return second[codes], uniques
-    return pd.factorize(values, use_na_sentinel=True)
-
-
-# inferred types (pandas.api.types.infer_dtype, NaN skipped) whose values are equal exactly
-# when their canonical forms are: a column of them may be deduplicated by equality
-_MERGE_SAFE = frozenset({"string", "bytes", "empty"})
-
-
-def _identity_codes(values, pd):
-    """Codes of each row into the distinct objects of an object array, and those objects."""
-    try:
-        addresses = np.frombuffer(values, dtype=np.uintp)  # valid while `values` lives
-    except (TypeError, ValueError, BufferError):  # pragma: no cover - exotic NumPy builds
-        addresses = None
     if addresses is None or addresses.size != values.size:  # pragma: no cover
         addresses = np.fromiter(map(id, values), dtype=np.uintp, count=values.size)
-    if pd is not None:
-        codes, distinct = pd.factorize(addresses)
-        first = np.empty(distinct.size, dtype=np.intp)
-        first[codes] = np.arange(codes.size)  # any row holding that object
-    else:
-        _, first, codes = np.unique(addresses, return_index=True, return_inverse=True)
-        codes = codes.ravel()
-    return codes, list(values[first])
+    codes, distinct = pd.factorize(addresses)
+    if distinct.size <= values.size // 2:
+        representative = np.empty(distinct.size, dtype=np.intp)
+        representative[codes] = np.arange(codes.size)  # any row holding that object
+        objects = values[representative]
+        if not _merge_is_safe(objects, pd):
+            return codes, list(objects)
+        second, uniques = pd.factorize(objects, use_na_sentinel=True)
+        return second[codes], uniques
+    if _merge_is_safe(values, pd):
+        return pd.factorize(values, use_na_sentinel=True)
+    representative = np.empty(distinct.size, dtype=np.intp)
+    representative[codes] = np.arange(codes.size)
+    return codes, list(values[representative])
+
+
+# inferred types (pandas.api.types.infer_dtype, NaN skipped) whose values compare exactly
+_MERGE_SAFE = frozenset({"string", "bytes", "empty"})
+# types whose == between any two of them is exact (Python's numeric tower, str, bytes)
+_EXACT_EQ_TYPES = frozenset({str, bytes, int, float, bool, Decimal, Fraction, type(None),
+                             np.str_, np.bytes_})
+_type_of = np.frompyfunc(type, 1, 1)
+
+
+def _merge_is_safe(values, pd):
+    """Whether merging equal values of this object array merges equal canonical forms only."""
+    if pd.api.types.infer_dtype(values, skipna=True) in _MERGE_SAFE:
+        return True
+    types = pd.unique(_type_of(values)) if values.size else ()
+    return all(t in _EXACT_EQ_TYPES or _is_missing_type(t) for t in types)
+
+
+def _is_missing_type(t):
+    return t.__module__.startswith("pandas") and t.__name__ in ("NAType", "NaTType")
+
+
+def _identity_codes(values):
+    """Without pandas: codes of each row into the distinct objects, and those objects."""
+    addresses = np.fromiter(map(id, values), dtype=np.uintp, count=values.size)
+    _, first, codes = np.unique(addresses, return_index=True, return_inverse=True)
+    return codes.ravel(), list(values[first])
 
 
 def _tokens_from_codes(codes, uniques):
@@ -268,20 +286,15 @@ def category_tokens(col, pd):
         return _numeric_tokens(np.asarray(col), None)
     elif kind == "M":
         return _datetime64_tokens(np.asarray(col))
-    if kind in "US":  # NumPy str / bytes arrays: equality is equality of canonical forms
-        if pd is not None:
-            return _tokens_from_codes(*_factorize_objects(np.asarray(col, dtype=object), pd))
+    if kind in "US" and pd is None:  # NumPy str / bytes: == is equality of canonical forms
         uniques, codes = np.unique(np.asarray(col), return_inverse=True)
         return _tokens_from_codes(codes.ravel(), uniques.tolist())
-    values = np.ascontiguousarray(np.asarray(col, dtype=object))
-    if pd is not None and (isinstance(col.dtype, pd.StringDtype)
-                           or pd.api.types.infer_dtype(values, skipna=True) in _MERGE_SAFE):
+    values = np.asarray(col, dtype=object)
+    if pd is not None:
         return _tokens_from_codes(*_factorize_objects(values, pd))
-    # Any other object column: pandas (and NumPy) merge values by ==, and some == are
-    # lossy (np.float16(inf) == 65520, np.float32(2**24) == 2**24 + 1), so which value
-    # survives would depend on the batch. Deduplicate by identity instead and hash each
-    # distinct object by its canonical form.
-    return _tokens_from_codes(*_identity_codes(values, pd))
+    # Without pandas: NumPy's == is lossy too, so deduplicate by identity and hash
+    # each distinct object by its canonical form.
+    return _tokens_from_codes(*_identity_codes(values))
 
 
 def bucket_tokens(col, name, buckets, pd):

@@ -114,6 +114,23 @@ def test_float32_and_float64_of_a_decimal_fraction_are_different_numbers():
         assert tokens(np.array([ld])) == [alone(ld)] and alone(ld) != alone(1 / 3)
 
 
+@pytest.mark.parametrize("batch", [
+    [65520, np.float16("inf")],  # NumPy compares in float16: 65520 -> inf
+    [2**53 + 1, np.float64(2.0**53)],  # NumPy compares in float64
+    [np.int64(2**53 + 1), 2.0**53],
+    [16777217, np.float32(16777216)],
+    [np.uint64(2**63), np.int64(2**63 - 1)],
+])
+@pytest.mark.parametrize("without_pandas", [False, True])
+def test_lossy_numpy_equality_does_not_merge_tokens(batch, without_pandas, monkeypatch):
+    if without_pandas:
+        monkeypatch.setattr(crosses, "_pandas", lambda: None)
+    singles = [alone(v) for v in batch]
+    assert singles[0] != singles[1]
+    for many in (batch, batch[::-1], batch * 600):  # many rows: the second deduplication path
+        assert tokens(many) == [alone(v) for v in many]
+
+
 def test_missing_values_are_one_token_in_any_form():
     forms = [None, float("nan"), np.float32("nan"), Decimal("NaN"), pd.NA, pd.NaT,
              np.datetime64("NaT")]
