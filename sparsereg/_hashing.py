@@ -53,9 +53,12 @@ nor on the process:
   default ``repr``, functions, enums other than int/str enums...) has no
   stable canonical form and raises `NoStableForm`, a ``TypeError``.
 
-Equal accepted values (by ``==``, as pandas' factorize merges them) always have
-the same canonical form, so which representative of a group of equal values a
-deduplication keeps does not matter.
+Values that Python's exact comparisons find equal (int, float, bool,
+``Decimal``, ``Fraction``, str, bytes) always have the same canonical form, so
+which of several equal values a deduplication keeps does not matter. NumPy
+scalars compare lossily (``np.float16(inf) == 65520``,
+``np.float64(2.0**53) == 2**53 + 1``): object columns holding them are
+deduplicated by identity, never by ``==`` (``sparsereg._tokens``).
 """
 
 import datetime
