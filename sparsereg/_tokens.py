@@ -7,6 +7,8 @@ token per bucket id.
 
 import math
 import numbers
+from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 
@@ -134,39 +136,86 @@ def _float_values(col, name, pd):
 
 
 def _factorize_objects(values, pd):
-    """``pandas.factorize`` of an object array, deduplicated by object identity first.
+    """Codes of each row of an object array into its distinct values, and those values.
 
-    A column of strings usually repeats a few objects (read_csv and NumPy
-    indexing share them), and factorizing their 8-byte addresses is several
-    times faster than hashing the strings. Identical objects are equal, and
-    equal values held by different objects are merged by the second, small
-    factorize, so the result is the same as ``pandas.factorize(values)``.
+    Rows are first deduplicated by object identity: a column of strings
+    usually repeats a few objects (read_csv and NumPy indexing share them),
+    and factorizing their 8-byte addresses is several times faster than
+    hashing the strings. Distinct objects are then merged by equality
+    (``pandas.factorize``) only when equality is exact for every type present
+    (`_merge_is_safe`): NumPy scalars compare lossily (``np.float16(inf) ==
+    65520``, ``np.float64(2.0**53) == 2**53 + 1``), pandas merges such values,
+    and which one survives would depend on the batch. Otherwise each distinct
+    object is kept (and later hashed by its canonical form).
     """
     values = np.ascontiguousarray(values)
     try:
         addresses = np.frombuffer(values, dtype=np.uintp)  # valid while `values` lives
     except (TypeError, ValueError, BufferError):  # pragma: no cover - exotic NumPy builds
         addresses = None
-    if addresses is not None and addresses.size == values.size:
-        codes, distinct = pd.factorize(addresses)
-        if distinct.size <= values.size // 2:
-            representative = np.empty(distinct.size, dtype=np.intp)
-            representative[codes] = np.arange(codes.size)  # any row holding that object
-            second, uniques = pd.factorize(values[representative], use_na_sentinel=True)
-            return second[codes], uniques
-    return pd.factorize(values, use_na_sentinel=True)
+    if addresses is None or addresses.size != values.size:  # pragma: no cover
+        addresses = np.fromiter(map(id, values), dtype=np.uintp, count=values.size)
+    codes, distinct = pd.factorize(addresses)
+    if distinct.size <= values.size // 2:
+        representative = np.empty(distinct.size, dtype=np.intp)
+        representative[codes] = np.arange(codes.size)  # any row holding that object
+        objects = values[representative]
+        if not _merge_is_safe(objects, pd):
+            return codes, list(objects)
+        second, uniques = pd.factorize(objects, use_na_sentinel=True)
+        return second[codes], uniques
+    if _merge_is_safe(values, pd):
+        return pd.factorize(values, use_na_sentinel=True)
+    representative = np.empty(distinct.size, dtype=np.intp)
+    representative[codes] = np.arange(codes.size)
+    return codes, list(values[representative])
+
+
+# inferred types (pandas.api.types.infer_dtype, NaN skipped) whose values compare exactly
+_MERGE_SAFE = frozenset({"string", "bytes", "empty"})
+# types whose == between any two of them is exact (Python's numeric tower, str, bytes)
+_EXACT_EQ_TYPES = frozenset({str, bytes, int, float, bool, Decimal, Fraction, type(None),
+                             np.str_, np.bytes_})
+_type_of = np.frompyfunc(type, 1, 1)
+
+
+def _merge_is_safe(values, pd):
+    """Whether merging equal values of this object array merges equal canonical forms only."""
+    if pd.api.types.infer_dtype(values, skipna=True) in _MERGE_SAFE:
+        return True
+    types = pd.unique(_type_of(values)) if values.size else ()
+    return all(t in _EXACT_EQ_TYPES or _is_missing_type(t) for t in types)
+
+
+def _is_missing_type(t):
+    return t.__module__.startswith("pandas") and t.__name__ in ("NAType", "NaTType")
+
+
+def _identity_codes(values):
+    """Without pandas: codes of each row into the distinct objects, and those objects."""
+    addresses = np.fromiter(map(id, values), dtype=np.uintp, count=values.size)
+    _, first, codes = np.unique(addresses, return_index=True, return_inverse=True)
+    return codes.ravel(), list(values[first])
 
 
 def _tokens_from_codes(codes, uniques):
+    """Tokens of a column given as codes into its distinct values (-1: missing).
+
+    Each distinct value is hashed by its canonical form, so a value's token
+    does not depend on which of several equal values (1, 1.0, True) the
+    deduplication kept; values whose canonical form is missing become missing.
+    """
     values = uniques.tolist() if hasattr(uniques, "tolist") else list(uniques)
-    hashes = _hashing.hash_values(values)
+    hashes, missing_unique = _hashing.hash_uniques(values)
     missing = codes < 0
+    if missing_unique is not None:
+        missing |= missing_unique[np.where(missing, 0, codes)]
     if not hashes.size:
         tokens = np.zeros(codes.size, np.uint64)
     else:
         tokens = hashes[np.where(missing, 0, codes) if missing.any() else codes]
     return Column(tokens, missing if missing.any() else None,
-                  lambda r: MISSING_LABEL if codes[r] < 0 else str(values[codes[r]]))
+                  lambda r: MISSING_LABEL if missing[r] else str(values[codes[r]]))
 
 
 def _numeric_tokens(values, missing):
@@ -177,7 +226,9 @@ def _numeric_tokens(values, missing):
         clean = np.where(missing, 0.0, values) if missing.any() else values
         tokens = _hashing.hash_floats(clean)
     else:
-        tokens = _hashing.hash_ints(values.astype(np.int64, copy=False), _hashing.KIND_INT)
+        if values.dtype != np.uint64:  # uint64 above 2**63 stays an integer of its own
+            values = values.astype(np.int64, copy=False)
+        tokens = _hashing.hash_ints(values, _hashing.KIND_INT)
     if missing is not None and not missing.any():
         missing = None
 
@@ -189,35 +240,61 @@ def _numeric_tokens(values, missing):
     return Column(tokens, missing, label)
 
 
+def _datetime64_tokens(values):
+    """Tokens of a NumPy datetime64 array: distinct int64 counts, NaT missing."""
+    counts = values.view(np.int64)
+    distinct, codes = np.unique(counts, return_inverse=True)
+    codes = codes.ravel()
+    nat = distinct == np.iinfo(np.int64).min
+    if nat.any():  # NaT sorts first
+        codes = codes - 1
+        distinct = distinct[1:]
+    return _tokens_from_codes(codes, list(distinct.view(values.dtype)))
+
+
+def _refuse_dtype(dtype):
+    if dtype.kind == "c":
+        raise _hashing.NoStableForm(np.dtype(dtype).type, "complex numbers are refused")
+    if dtype.kind == "m":
+        raise _hashing.NoStableForm(np.dtype(dtype).type, "durations are refused; convert them "
+                                    "to a number of seconds and bucket it")
+
+
 def category_tokens(col, pd):
-    """Token hashes of a categorical (non-bucketed) column: one hash per distinct value."""
+    """Token hashes of a categorical (non-bucketed) column: one hash per distinct value.
+
+    Raises `_hashing.NoStableForm` (a TypeError) for values without a stable
+    canonical form; the caller names the column.
+    """
     kind = col.dtype.kind
+    if kind in "cm":
+        _refuse_dtype(col.dtype)
+    wide_float = kind == "f" and col.dtype.itemsize > 8  # long double: not float64 exactly
     if pd is not None and isinstance(col, pd.Series):
         if isinstance(col.dtype, pd.CategoricalDtype):
             return _tokens_from_codes(col.cat.codes.to_numpy(), col.cat.categories)
-        if kind in "fiub" and not isinstance(col.dtype, pd.api.extensions.ExtensionDtype):
+        extension = isinstance(col.dtype, pd.api.extensions.ExtensionDtype)
+        if kind in "fiub" and not extension and not wide_float:
             return _numeric_tokens(col.to_numpy(), None)
-        if kind in "fiub":  # nullable Int64 / Float64 / boolean
+        if kind in "fiub" and extension:  # nullable Int64 / UInt64 / Float64 / boolean
             missing = col.isna().to_numpy()
-            dtype = np.float64 if kind == "f" else np.int64
+            dtype = {"f": np.float64, "u": np.uint64}.get(kind, np.int64)
             return _numeric_tokens(col.to_numpy(dtype=dtype, na_value=0), missing)
-    elif kind in "fiub":
+        if kind == "M" and not extension:
+            return _datetime64_tokens(col.to_numpy())
+    elif kind in "fiub" and not wide_float:
         return _numeric_tokens(np.asarray(col), None)
+    elif kind == "M":
+        return _datetime64_tokens(np.asarray(col))
+    if kind in "US" and pd is None:  # NumPy str / bytes: == is equality of canonical forms
+        uniques, codes = np.unique(np.asarray(col), return_inverse=True)
+        return _tokens_from_codes(codes.ravel(), uniques.tolist())
+    values = np.asarray(col, dtype=object)
     if pd is not None:
-        return _tokens_from_codes(*_factorize_objects(np.asarray(col, dtype=object), pd))
-    # without pandas: numpy string arrays, or object arrays of one sortable type
-    col = np.asarray(col)
-    missing = np.zeros(col.shape, bool)
-    if kind == "O":
-        missing = np.equal(col, None) | np.not_equal(col, col)
-    try:
-        uniques, codes = np.unique(col[~missing], return_inverse=True)
-    except TypeError as exc:
-        raise TypeError("a column mixes values of different types; install pandas or convert "
-                        "the column to str.") from exc
-    full = np.full(col.shape, -1, dtype=np.int64)
-    full[~missing] = codes.ravel()
-    return _tokens_from_codes(full, uniques.tolist())
+        return _tokens_from_codes(*_factorize_objects(values, pd))
+    # Without pandas: NumPy's == is lossy too, so deduplicate by identity and hash
+    # each distinct object by its canonical form.
+    return _tokens_from_codes(*_identity_codes(values))
 
 
 def bucket_tokens(col, name, buckets, pd):

@@ -89,9 +89,18 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         The features to produce. A column key (a DataFrame column name, or a
         position, negative allowed) alone gives that column's tokens; a tuple
         of keys gives their cross (order matters for the hash, not for the
-        meaning). Names are resolved against the DataFrame's columns, or
+        meaning). Names (str) are resolved against the DataFrame's columns, or
         against `feature_names_in_` when an array is passed after fitting on
-        a DataFrame. `None` means every input column alone.
+        a DataFrame; int keys are always positions, even in a DataFrame whose
+        column names are ints. The hash of a cross depends on its position in
+        `crosses` and on its cells, never on the names, so a cross given by
+        name or by position, on a DataFrame or an array, fitted or not, gives
+        the same output. `None` means every input column alone, by position
+        (``[0, 1, ..., n_columns - 1]``), fitted or not: reordering the
+        columns of X changes the output (a fitted transformer refuses a
+        DataFrame whose names are not in the order seen in `fit`; list the
+        columns by name to be independent of their order). A DataFrame must
+        not repeat a column name, and must have at least one column.
     buckets : dict, default=None
         Column key -> bucket spec, for numeric columns to bucket before
         crossing. A spec is a float width (origin 0), a dict
@@ -103,7 +112,8 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         ``"format"``: ``"interval"`` (default), ``"deg"`` (lower edge in
         degrees and minutes, for latitudes and longitudes) or a callable
         ``(lower, upper) -> str``, used by :meth:`explain`. Columns not listed
-        are categorical: their values are tokens as they are.
+        are categorical: each value is a token, by its canonical form (see
+        Notes); a value with none raises a TypeError naming the column.
     n_features : int, default=2**20
         Number of output columns. Values must be in the range `[1, 2**60]`.
         Indices are int32 while ``n_features <= 2**31 - 1`` (the largest width
@@ -142,12 +152,36 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
     Hashing (all arithmetic modulo 2**64, ``fmix64`` is the murmur3
     finaliser, ``G = 0x9E3779B97F4A7C15``):
 
-    - token ``t = fmix64(payload XOR salt(kind))``, with payload the int64
-      value for ints, bools and integral floats (so 3, 3.0 and `True`/1
-      agree across batches and dtypes), the IEEE-754 bits for other floats,
-      the bucket id for bucketed columns, the first 8 bytes of BLAKE2b of the
-      UTF-8 bytes for strings (computed once per distinct value of a batch),
-      and one constant for missing values; each kind has its own salt;
+    - token ``t = fmix64(payload XOR salt(kind))`` of the value's canonical
+      form, a function of the value alone (not of the column's dtype, of the
+      other values of the batch, or of the process); each kind has its own
+      salt:
+
+      * numbers by their exact value, so equal numbers agree whatever their
+        type (bool, int, NumPy ints and floats of any width, float,
+        `Decimal`, `Fraction`): an integral value is that integer (payload
+        the int64 value, or BLAKE2b of its digits outside the int64 range:
+        3, 3.0, `True`/1, ``Decimal("3")`` agree, and so do ``2**63``,
+        ``2.0**63`` and ``np.uint64(2**63)``; uint64 ``2**64 - 1`` is not
+        int64 -1); another value exactly equal to a float64 is that float64
+        (its IEEE-754 bits: float32 0.1 and float64 0.1 are different
+        numbers, so different tokens); any other (``Decimal("0.1")``,
+        ``Fraction(1, 3)``) is its reduced fraction; complex is refused;
+      * strings by the first 8 bytes of BLAKE2b of their UTF-8 bytes, bytes
+        by BLAKE2b of the bytes: "1", b"1" and 1 are three tokens;
+      * `datetime`, `pandas.Timestamp` and `numpy.datetime64` by their
+        nanoseconds since the epoch (naive and timezone-aware apart; aware
+        ones as UTC), a `date` as the naive datetime at its midnight;
+        durations and times are refused;
+      * tuples of accepted values element by element;
+      * missing values (None, NaN of any type, `pandas.NA`, NaT): one
+        constant;
+      * bucketed columns: the bucket id, under its own kind;
+      * anything else (sets, dicts, lists, objects whose text form holds an
+        address or depends on ``PYTHONHASHSEED``) raises a TypeError naming
+        the column and the type: convert the column to str first.
+
+      ``sparsereg._hashing`` documents the forms exactly;
     - cross ``k`` (its position in ``crosses``) starts at
       ``h = fmix64(fmix64(seed XOR c) + (k + 1) * G)`` and folds its columns
       in order, ``h = fmix64(h * G XOR t)``, so the same value in two crosses,
@@ -235,12 +269,24 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         # an unfitted transformer is stateless: no column count or names to check against
         check_columns = reset or hasattr(self, "n_features_in_")
         if _is_dataframe(X):
+            columns = list(X.columns)
+            if len(set(columns)) != len(columns):  # as validate_data refuses at fit
+                seen, repeated = set(), []
+                for c in columns:
+                    if c in seen and c not in repeated:
+                        repeated.append(c)
+                    seen.add(c)
+                raise ValueError(f"X has duplicate column names {repeated}; a column must be "
+                                 "named once (rename or drop the duplicates).")
             if check_columns:
                 validate_data(self, X, reset=reset, skip_check_array=True)
             if X.ndim != 2 or X.shape[0] < 1:
                 raise ValueError(f"Found array with {X.shape[0]} sample(s) (shape={X.shape}) "
                                  f"while a minimum of 1 is required by {type(self).__name__}.")
-            return X, [str(c) for c in X.columns], list(X.columns)
+            if X.shape[1] < 1:
+                raise ValueError(f"Found array with 0 feature(s) (shape={X.shape}) while a "
+                                 f"minimum of 1 is required by {type(self).__name__}.")
+            return X, [str(c) for c in X.columns], columns
         if sp.issparse(X):
             raise TypeError(f"{type(self).__name__} needs dense input (a DataFrame or 2-D array "
                             "of column values), got a sparse matrix.")
@@ -293,7 +339,16 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
     def _column(self, X, j, name, spec, pd):
         col = X.iloc[:, j] if _is_dataframe(X) else X[:, j]
         if spec is None:
-            column = _tokens.category_tokens(col, pd)
+            try:
+                column = _tokens.category_tokens(col, pd)
+            except _hashing.NoStableForm as exc:
+                why = f" ({exc.reason})" if exc.reason else ""
+                raise TypeError(
+                    f"column {name!r} holds a value of type {_hashing.type_name(exc.value_type)}, "
+                    f"which has no stable hash{why}. Only missing values, str, bytes, numbers "
+                    "(bool, int, float, Decimal, Fraction and NumPy scalars), dates and datetimes, "
+                    "and tuples of these are hashed; convert the column to str (or to a pandas "
+                    "category of str) first.") from exc
         else:
             column = _tokens.bucket_tokens(col, name, spec, pd)
         if column.missing is not None:

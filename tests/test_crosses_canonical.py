@@ -1,0 +1,430 @@
+"""FeatureCrossHasher tokens are a function of each value's canonical form alone.
+
+Issue 12, "Transformer determinism": a value's token must not depend on the
+other values of its column, on the column's dtype, or on the process; values
+without a stable canonical form are refused; crosses=None, frames without
+columns and duplicate column names behave the same fitted or not.
+"""
+
+import datetime as dt
+import enum
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sparsereg import _hashing, crosses
+from sparsereg.crosses import FeatureCrossHasher
+
+WIDE = 2**60  # wide enough that equal output columns mean equal tokens
+
+
+def column(values):
+    """A one-column object array holding ``values`` as they are (tuples included)."""
+    X = np.empty((len(values), 1), dtype=object)
+    for i, v in enumerate(values):
+        X[i, 0] = v
+    return X
+
+
+def tokens(X, **params):
+    """Output column of each row of a one-cross transform (one entry per row)."""
+    if isinstance(X, list):
+        X = column(X)
+    elif isinstance(X, np.ndarray) and X.ndim == 1:
+        X = X.reshape(-1, 1)
+    Xt = FeatureCrossHasher(n_features=WIDE, **params).transform(X)
+    assert np.all(np.diff(Xt.indptr) == 1)
+    return Xt.indices.tolist()
+
+
+def alone(v):
+    return tokens([v])[0]
+
+
+# -- the issue's examples -------------------------------------------------------------------
+
+
+def test_decimal_alone_and_after_an_int():
+    assert alone(Decimal("1")) == alone(1) == tokens([1, Decimal("1")])[1]
+    assert tokens([Decimal("1"), 1]) == [alone(1)] * 2
+    assert alone(Decimal("1.000")) == alone(1.0) == alone(True)
+
+
+def test_integral_float_beyond_int64_alone_and_after_the_int():
+    big = alone(2**63)
+    assert alone(2.0**63) == big == tokens([2**63, 2.0**63])[1] == tokens([2.0**63, 2**63])[1]
+    for same in ([np.uint64(2**63)], [Decimal(2**63)], [Fraction(2**63)],
+                 np.array([2.0**63]), np.array([2**63], dtype=np.uint64),
+                 pd.DataFrame({"a": np.array([2**63], dtype=np.uint64)}),
+                 pd.DataFrame({"a": pd.array([2**63], dtype="UInt64")})):
+        assert tokens(same) == [big], same
+    assert tokens(np.array([1e300, -2.0**63, -2.0**64])) == [alone(int(1e300)), alone(-2**63),
+                                                              alone(-2**64)]
+
+
+def test_uint64_max_is_not_int64_minus_one():
+    u = alone(2**64 - 1)
+    assert u != alone(-1)
+    assert tokens(np.array([2**64 - 1, 5], dtype=np.uint64)) == [u, alone(5)]
+    assert tokens(np.array([-1, 5], dtype=np.int64)) == [alone(-1), alone(5)]
+    assert tokens(pd.DataFrame({"a": pd.array([2**64 - 1, None], dtype="UInt64")}))[0] == u
+    assert tokens([np.uint64(2**64 - 1)]) == [u]
+
+
+@pytest.mark.parametrize("value", [1, 0, -7, 100, 0.5, -2.25, 1.5e10])
+def test_one_token_in_every_numpy_dtype(value):
+    expected = alone(value)
+    dtypes = [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
+              np.float16, np.float32, np.float64, np.longdouble, bool]
+    for dtype in dtypes:
+        try:
+            with np.errstate(over="ignore"):
+                a = np.array([value], dtype=dtype)
+        except OverflowError:
+            continue
+        if a[0].item() != value:  # .item(): NumPy would compare in float16
+            continue  # not representable in this dtype
+        assert tokens(a) == [expected], dtype
+        assert tokens([a[0]]) == [expected], dtype
+        assert tokens(pd.DataFrame({"a": a})) == [expected], dtype
+    assert tokens(pd.DataFrame({"a": pd.array([value, None],
+                                              dtype="Float64")}))[0] == expected
+
+
+def test_float32_and_float64_of_a_decimal_fraction_are_different_numbers():
+    f32 = np.float32(0.1)
+    assert alone(f32) != alone(0.1)
+    assert alone(f32) == alone(float(f32)) == alone(Fraction(float(f32)))
+    assert tokens(np.array([0.1], np.float32)) == [alone(f32)]
+    assert alone(Decimal("0.1")) == alone(Fraction(1, 10)) != alone(0.1)
+    assert alone(Decimal("0.25")) == alone(Fraction(1, 4)) == alone(0.25)
+    assert alone(Fraction(1, 3)) != alone(1 / 3)
+    # a long double that is not a float64 keeps its exact value
+    ld = np.longdouble(1) / np.longdouble(3)
+    if float(ld) != ld:
+        assert tokens(np.array([ld])) == [alone(ld)] and alone(ld) != alone(1 / 3)
+
+
+@pytest.mark.parametrize("batch", [
+    [65520, np.float16("inf")],  # NumPy compares in float16: 65520 -> inf
+    [2**53 + 1, np.float64(2.0**53)],  # NumPy compares in float64
+    [np.int64(2**53 + 1), 2.0**53],
+    [16777217, np.float32(16777216)],
+    [np.uint64(2**63), np.int64(2**63 - 1)],
+])
+@pytest.mark.parametrize("without_pandas", [False, True])
+def test_lossy_numpy_equality_does_not_merge_tokens(batch, without_pandas, monkeypatch):
+    if without_pandas:
+        monkeypatch.setattr(crosses, "_pandas", lambda: None)
+    singles = [alone(v) for v in batch]
+    assert singles[0] != singles[1]
+    for many in (batch, batch[::-1], batch * 600):  # many rows: the second deduplication path
+        assert tokens(many) == [alone(v) for v in many]
+
+
+def test_missing_values_are_one_token_in_any_form():
+    forms = [None, float("nan"), np.float32("nan"), Decimal("NaN"), pd.NA, pd.NaT,
+             np.datetime64("NaT")]
+    assert tokens(forms) == [alone(None)] * len(forms)
+    assert tokens(np.array([np.nan])) == [alone(None)]
+    for form in forms:
+        X = column([form, 1])
+        assert FeatureCrossHasher(missing="skip").transform(X).nnz == 1
+        with pytest.raises(ValueError, match="missing values"):
+            FeatureCrossHasher(missing="error").transform(X)
+    assert _hashing.hash_value(Decimal("NaN")) == _hashing.MISSING_TOKEN
+
+
+def test_strings_bytes_and_numbers_are_distinct():
+    assert len({alone("1"), alone(b"1"), alone(1)}) == 3
+    assert tokens(np.array(["a"])) == [alone("a")] == [alone(np.str_("a"))]
+    assert tokens(np.array([b"a"])) == [alone(b"a")] == [alone(np.bytes_(b"a"))]
+
+
+def test_datetimes_and_dates():
+    day = alone(dt.datetime(2020, 1, 1))
+    for same in ([pd.Timestamp("2020-01-01")], [np.datetime64("2020-01-01")],
+                 [np.datetime64("2020-01-01T00:00:00.000000000")], [dt.date(2020, 1, 1)],
+                 np.array(["2020-01-01"], "datetime64[ns]"), np.array(["2020-01"], "datetime64[M]"),
+                 np.array(["2020-01-01"], "datetime64[s]"),
+                 pd.DataFrame({"t": pd.to_datetime(["2020-01-01"])})):
+        assert tokens(same) == [day], same
+    utc = alone(dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc))
+    assert utc != day
+    assert alone(pd.Timestamp("2020-01-01 01:00", tz="Europe/Paris")) == utc
+    assert tokens(pd.DataFrame({"t": pd.to_datetime(["2020-01-01"]).tz_localize("UTC")})) == [utc]
+    assert alone(pd.Timestamp("2020-01-01 00:00:00.000000001")) != day
+    assert alone(dt.datetime(9999, 12, 31)) != alone(dt.datetime(1, 1, 1))  # beyond ns range
+    # NaT inside a datetime64 array is missing
+    X = np.array(["2020-01-01", "NaT"], "datetime64[ns]")
+    assert tokens(X) == [day, alone(None)]
+
+
+def test_tuples_element_by_element():
+    t = alone((1, "a"))
+    assert tokens([(1.0, "a"), (True, np.str_("a")), (Decimal(1), "a")]) == [t] * 3
+    assert tokens([(1, "a"), (1.0, "a")])[1] == t
+    assert alone((1, ("a", None))) == alone((1.0, ("a", float("nan"))))
+    assert len({alone(()), alone(("a",)), alone("a"), alone((1, "a")), alone(("a", 1))}) == 5
+
+
+# -- values without a stable form -------------------------------------------------------------
+
+
+class Plain:
+    pass
+
+
+class Colour(enum.Enum):
+    RED = 1
+
+
+@pytest.mark.parametrize("value, type_name", [
+    (frozenset({"a", "b", "c"}), "frozenset"),
+    ({"a", "b"}, "set"),
+    ({"a": 1}, "dict"),
+    ([1, 2], "list"),
+    (Plain(), "Plain"),
+    (object(), "object"),
+    (len, "builtin_function_or_method"),
+    (lambda x: x, "function"),
+    (1 + 0j, "complex"),
+    (dt.timedelta(1), "timedelta"),
+    (dt.time(1), "time"),
+    (Colour.RED, "Colour"),
+    ((1, frozenset({2})), "frozenset"),
+    (np.datetime64(1, "ps"), "datetime64"),
+])
+@pytest.mark.parametrize("without_pandas", [False, True])
+def test_values_without_a_stable_form_are_refused(value, type_name, without_pandas, monkeypatch):
+    if without_pandas:
+        monkeypatch.setattr(crosses, "_pandas", lambda: None)
+    with pytest.raises(TypeError, match=f"column 'x1' holds a value of type \\S*{type_name}"
+                                        ".*no stable hash.*convert the column to str"):
+        FeatureCrossHasher().transform(np.array([["a", "b"], ["c", value]], dtype=object))
+    with pytest.raises(TypeError) as exc:
+        _hashing.hash_value(value)
+    assert isinstance(exc.value, _hashing.NoStableForm)
+
+
+def test_refused_dtypes_name_the_dataframe_column():
+    df = pd.DataFrame({"ok": [1, 2], "wait": pd.to_timedelta([1, 2], unit="s"),
+                       "sets": [frozenset({1}), frozenset({2})]})
+    with pytest.raises(TypeError, match="column 'wait' .*timedelta64.*durations"):
+        FeatureCrossHasher(["ok", "wait"]).transform(df)
+    with pytest.raises(TypeError, match="column 'sets' .*frozenset.*PYTHONHASHSEED"):
+        FeatureCrossHasher(["sets"]).transform(df)
+    assert FeatureCrossHasher(["ok"]).transform(df).nnz == 2  # unused columns are not read
+
+
+def test_pythonhashseed_independence_of_accepted_values_and_refusal_of_the_rest():
+    code = (
+        "import datetime as dt, numpy as np; from decimal import Decimal; "
+        "from fractions import Fraction; from sparsereg.crosses import FeatureCrossHasher as F; "
+        "X = np.empty((8, 1), dtype=object); "
+        "X[:, 0] = [Decimal('0.1'), Fraction(1, 3), 2**70, 2.0**63, ('a', 1), "
+        "dt.datetime(2020, 1, 2, 3), b'x', 'y']; "
+        "print(F(n_features=2**40, seed=3).transform(X).indices.tolist(), end=' ')\n"
+        "for v in [frozenset('abcdefgh'), {'a', 'b', 'c'}, object()]:\n"
+        "    X[0, 0] = v\n"
+        "    try: F().transform(X[:1]); print('accepted', end=' ')\n"
+        "    except TypeError: print('refused', end=' ')\n"
+        "print(hash('a'))")
+    root = str(Path(__file__).parents[1])
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                              cwd=root, env={**os.environ, "PYTHONHASHSEED": s,
+                                             "PYTHONPATH": root})
+             for s in ("1", "2")]
+    outs = [p.communicate(timeout=60)[0].rsplit(" ", 1) for p in procs]
+    assert outs[0][1] != outs[1][1], "the subprocesses did not get different hash seeds"
+    assert outs[0][0] == outs[1][0]
+    assert outs[0][0].endswith("refused refused refused")
+
+
+# -- the property: batch independence and equal values of different types ---------------------
+
+
+def typed_ints(n):
+    """n as each type that holds it exactly."""
+    out = [n, Decimal(n), Fraction(n)]
+    if n in (0, 1):
+        out += [bool(n), np.bool_(n)]
+    for t in (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64):
+        info = np.iinfo(t)
+        if info.min <= n <= info.max:
+            out.append(t(n))
+    for t in (np.float16, np.float32, float):
+        try:
+            with np.errstate(over="ignore"):
+                f = t(n)
+        except OverflowError:
+            continue
+        if float(f) == n:  # exact: NumPy would compare in the float's own width
+            out.append(f)
+    return out
+
+
+def typed_floats(f):
+    """A float64 as each type that holds it exactly."""
+    out = [f, Decimal(f), np.float64(f), np.longdouble(f)]
+    if np.isfinite(f):
+        out.append(Fraction(f))
+    for t in (np.float16, np.float32):
+        with np.errstate(over="ignore"):
+            g = t(f)
+        if float(g) == f:
+            out.append(g)
+    return out
+
+
+numbers_as_types = st.one_of(
+    st.integers(-2**70, 2**70).map(typed_ints),
+    st.sampled_from([0, 1, -1, 2**63, 2**63 - 1, -2**63, 2**64 - 1, 2**64]).map(typed_ints),
+    st.floats(allow_nan=False, allow_infinity=True).map(typed_floats),
+    st.floats(width=16, allow_nan=False).map(typed_floats),
+    st.fractions().map(lambda q: [q, Decimal(q.numerator) / Decimal(q.denominator)]
+                       if Decimal(q.numerator) / Decimal(q.denominator) == q else [q]),
+)
+scalars = st.one_of(
+    numbers_as_types.flatmap(st.sampled_from),
+    st.text(max_size=5), st.binary(max_size=5),
+    st.sampled_from([None, float("nan"), Decimal("NaN"), pd.NA, pd.NaT]),
+    st.datetimes(timezones=st.sampled_from([None, dt.timezone.utc,
+                                            dt.timezone(dt.timedelta(hours=-5))])),
+    st.dates(),
+    st.datetimes(min_value=dt.datetime(1700, 1, 1), max_value=dt.datetime(2200, 1, 1)).map(
+        lambda d: np.datetime64(d, "us")),
+)
+values = st.one_of(scalars, st.tuples(scalars, scalars), st.tuples(scalars))
+
+
+def exact(v):
+    """NumPy scalars as Python values: NumPy compares np.float16(inf) == 65520 in float16."""
+    if isinstance(v, tuple):
+        return tuple(exact(x) for x in v)
+    return v.item() if isinstance(v, np.generic) and not isinstance(v, np.longdouble) else v
+
+
+def equal(a, b):
+    a, b = exact(a), exact(b)
+    try:
+        result = a == b
+        # NumPy vs tuple compares element-wise; pd.NA == x is NA, not a bool
+        return not isinstance(result, np.ndarray) and bool(result)
+    except (TypeError, OverflowError):  # np.bool_(0) == 2**63 raises
+        return False
+
+
+@settings(max_examples=150, deadline=None)
+@given(batch=st.lists(values, min_size=1, max_size=12),
+       how=st.sampled_from(["array", "frame", "without pandas"]))
+def test_each_token_is_the_token_of_the_value_alone(batch, how):
+    X = column(batch)
+    if how == "without pandas":
+        real, crosses._pandas = crosses._pandas, lambda: None
+        try:
+            together = tokens(X)
+        finally:
+            crosses._pandas = real
+    else:
+        together = tokens(pd.DataFrame(X, dtype=object) if how == "frame" else X)
+    singles = [alone(v) for v in batch]
+    assert together == singles
+    assert _hashing.hash_values(batch).tolist() == [_hashing.hash_value(v) for v in batch]
+    for i, a in enumerate(batch):
+        for j, b in enumerate(batch[:i]):
+            if equal(a, b):
+                assert together[i] == together[j], (a, b)
+
+
+@settings(max_examples=150, deadline=None)
+@given(forms=numbers_as_types, others=st.lists(numbers_as_types.flatmap(st.sampled_from),
+                                              max_size=5), data=st.data())
+def test_equal_numbers_of_different_types_are_one_token(forms, others, data):
+    expected = alone(forms[0])
+    order = data.draw(st.permutations(range(len(forms) + len(others))))
+    pool = forms + others
+    got = tokens([pool[i] for i in order])
+    assert [t for i, t in zip(order, got) if i < len(forms)] == [expected] * len(forms)
+    same_type = [f for f in forms if isinstance(f, np.generic) and not isinstance(f, np.bool_)]
+    for f in same_type:  # and in an array of its own dtype
+        assert tokens(np.array([f])) == [expected], type(f)
+
+
+# -- crosses=None, empty frames, duplicate names -------------------------------------------------
+
+
+def test_crosses_none_is_by_position_fitted_or_not():
+    df = pd.DataFrame({"a": [1, 2, 3], "b": ["x", "y", "x"], "c": [0.5, 1.5, None]})
+    ints = df.set_axis([2, 0, 1], axis=1)  # int names are not positions
+    expected = FeatureCrossHasher(n_features=WIDE).transform(df)
+    for X in (df, ints, df.to_numpy(dtype=object)):
+        unfitted = FeatureCrossHasher(n_features=WIDE)
+        assert (unfitted.transform(X) != expected).nnz == 0
+        assert (unfitted.fit(X).transform(X) != expected).nnz == 0
+    by_name = FeatureCrossHasher(["a", "b", "c"], n_features=WIDE)
+    assert (by_name.transform(df) != expected).nnz == 0
+    assert (FeatureCrossHasher([0, 1, 2], n_features=WIDE).transform(ints) != expected).nnz == 0
+    fitted = FeatureCrossHasher(n_features=WIDE).fit(df)
+    with pytest.warns(UserWarning, match="feature names"):
+        assert (fitted.transform(df.to_numpy(dtype=object)) != expected).nnz == 0
+    # explain names the columns the same way before and after fit
+    cols = expected[0].indices
+    assert (FeatureCrossHasher(n_features=WIDE).explain(df, cols)
+            == fitted.explain(df, cols))
+
+
+@pytest.mark.parametrize("method", ["fit", "transform", "fit_transform", "explain",
+                                    "collision_stats"])
+def test_frame_with_rows_and_no_columns(method):
+    hasher = FeatureCrossHasher()
+    args = (pd.DataFrame(index=range(3)),) + ((0,) if method == "explain" else ())
+    with pytest.raises(ValueError, match=r"0 feature\(s\) \(shape=\(3, 0\)\)"):
+        getattr(hasher, method)(*args)
+
+
+@pytest.mark.parametrize("params", [dict(), dict(crosses=["a"]), dict(crosses=["b"]),
+                                    dict(crosses=[0], buckets={"a": 1.0})])
+@pytest.mark.parametrize("method", ["fit", "transform"])
+def test_duplicate_column_names_are_refused(params, method):
+    df = pd.DataFrame([[1.0, 2.0, 3.0, 4.0]], columns=["a", "a", "b", "b"])
+    with pytest.raises(ValueError, match=r"duplicate column names \['a', 'b'\]"):
+        getattr(FeatureCrossHasher(**params), method)(df)
+    fitted = FeatureCrossHasher(**params).fit(df.set_axis(["a", "c", "b", "d"], axis=1))
+    with pytest.raises(ValueError, match=r"duplicate column names \['a', 'b'\]"):
+        fitted.transform(df)
+
+
+# -- the forms already pinned stay as they were ------------------------------------------------
+
+
+def test_well_defined_values_keep_their_hash():
+    # computed before the canonical forms were written down: ints, floats, str, bytes
+    values = [0, 1, -1, 3, 2**62, -2**63, 2**63 - 1, 2**70, -2**70, True, False, 0.5, -2.5,
+              1e-300, 3.0, float("inf"), float("-inf"), 1e18, "", "a", "é", "NEAR BAY", b"",
+              b"a", np.int8(-5), np.uint32(7), np.float32(0.1)]
+    assert [_hashing.hash_value(v) for v in values] == PINNED_VALUES
+    floats = np.array([0.5, 3.0, -2.5, 1e18, np.inf])
+    assert _hashing.hash_floats(floats).tolist() == [PINNED_VALUES[i] for i in (11, 14, 12, 17, 15)]
+    ints = np.array([0, -1, 5, 2**63 - 1])
+    assert _hashing.hash_ints(ints, _hashing.KIND_INT).tolist() == [
+        PINNED_VALUES[0], PINNED_VALUES[2], 13670739344269781241, PINNED_VALUES[6]]
+
+
+PINNED_VALUES = [
+    7175312947680778460, 10196841233368046932, 16472811666405683514, 8712393418051971540,
+    12120913794123635391, 16903850245919946309, 8032322589354297129, 6468446352936767373,
+    6803651409780520450, 10196841233368046932, 7175312947680778460, 18108360768770157334,
+    17870506762436603513, 3531204702693610295, 8712393418051971540, 1937829910732246857,
+    7489625366677818132, 4625510493459984513, 12921781005570773713, 68145099326281555,
+    12277392839362244317, 12078109503859768178, 383105735759067930, 2542573451560135408,
+    9226919450649449292, 7088537228805664277, 1155427817167198369]
