@@ -1,0 +1,403 @@
+"""One FTRL model trained on a Dask cluster: shards trained where their data live, states mixed.
+
+:class:`DaskSparseFTRLClassifier` and :class:`DaskSparseFTRLRegressor` take the local
+estimators' parameters plus ``mixing``, ``mixing_passes``, ``hasher`` and ``client``.
+``fit`` takes a row-chunked dask array of CSR (or dense) blocks, or a dask DataFrame
+with a :class:`~sparsereg.FeatureCrossHasher` that hashes each partition on the
+worker holding it. The partitions are grouped into one shard per worker holding
+them, fixed when ``fit`` starts. Each round, every shard's worker trains a copy of
+the model on its partitions (``mixing_passes`` passes, in partition order) starting
+from the current state, and the copies' states are combined by
+:func:`~sparsereg.merge_ftrl_states` in a tree of pairwise merges on the workers, so
+that only touched columns travel and the driver never gathers the shards. With
+``mixing=None`` the partitions are trained one after another, the state travelling
+from worker to worker: the model is bit-identical to ``partial_fit`` over the blocks
+in order.
+
+A round is a pure function of (state, partitions), so when a worker is lost Dask
+recomputes its tasks elsewhere and ``fit`` gives the same model.
+"""
+
+import inspect
+
+import numpy as np
+
+try:
+    import dask
+    import dask.array as da
+    from distributed import default_client, wait
+except ImportError as error:  # pragma: no cover - exercised without dask installed
+    raise ImportError("sparsereg.dask needs dask and distributed: "
+                      "pip install 'sparsereg[dask]'") from error
+
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils.validation import check_is_fitted
+
+from ._merge import merge_ftrl_states
+from .linear_model import SparseFTRLClassifier, SparseFTRLRegressor
+
+__all__ = ["DaskSparseFTRLClassifier", "DaskSparseFTRLRegressor"]
+
+_DASK_PARAMETERS = (
+    inspect.Parameter("mixing", inspect.Parameter.KEYWORD_ONLY, default="average"),
+    inspect.Parameter("mixing_passes", inspect.Parameter.KEYWORD_ONLY, default=1),
+    inspect.Parameter("hasher", inspect.Parameter.KEYWORD_ONLY, default=None),
+    inspect.Parameter("client", inspect.Parameter.KEYWORD_ONLY, default=None),
+)
+
+
+# max_iter counts passes over the partitions, and tol is not used: one pass unless asked
+_DASK_DEFAULTS = {"max_iter": 1}
+
+
+def _init_with_local_parameters(local):
+    """An ``__init__`` taking ``local``'s parameters and the Dask ones, storing each as is.
+
+    Its signature is spelled out (``__signature__``) so that ``get_params``, ``clone`` and
+    ``set_params`` see every parameter, and the list stays the local estimator's.
+    """
+    signature = inspect.signature(local.__init__)
+    parameters = [p.replace(default=_DASK_DEFAULTS[p.name]) if p.name in _DASK_DEFAULTS else p
+                  for p in signature.parameters.values()]
+    signature = signature.replace(parameters=[*parameters, *_DASK_PARAMETERS])
+
+    def __init__(self, *args, **kwargs):
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        for name, value in list(bound.arguments.items())[1:]:
+            setattr(self, name, value)
+
+    __init__.__signature__ = signature
+    return __init__
+
+
+# ---------------------------------------------------------------- worker functions
+def _rows(X):
+    return X.shape[0]
+
+
+def _train_shard(local, params, state, blocks, passes, classes, hasher):
+    """Train a copy of the model from ``state`` on ``blocks`` [(X, y), ...], in order.
+
+    Returns ``(state, rows trained)``; ``state`` None means a new model.
+    """
+    estimator = local(**params)
+    if state is not None:
+        estimator.set_ftrl_state(state)
+    rows = 0
+    for _ in range(passes):
+        for X, y in blocks:
+            if hasher is not None:
+                X = hasher.transform(X)
+            if X.shape[0] == 0:
+                continue
+            first = {"classes": classes} if classes is not None and not hasattr(estimator, "t_") \
+                else {}
+            estimator.partial_fit(X, np.asarray(y), **first)
+            rows += X.shape[0]
+    if not hasattr(estimator, "t_"):
+        return state, 0
+    return estimator.get_ftrl_state(), rows
+
+
+def _merge_pair(a, b, base):
+    (state_a, rows_a), (state_b, rows_b) = a, b
+    if rows_a == 0 or rows_b == 0:
+        return a if rows_b == 0 else b
+    return merge_ftrl_states([state_a, state_b], weights=[rows_a, rows_b], base=base), \
+        rows_a + rows_b
+
+
+def _distinct(y):
+    return np.unique(np.asarray(y))
+
+
+def _predict_block(method, estimator, hasher, X):
+    if hasher is not None:
+        X = hasher.transform(X)
+    if X.shape[0] == 0:
+        return getattr(estimator, method)(np.zeros((1, estimator.n_features_in_)))[:0]
+    return getattr(estimator, method)(X)
+
+
+class _DaskFTRL(BaseEstimator):
+    """What the two Dask estimators share. Not for direct use."""
+
+    _local = None  # the local estimator class
+
+    def _local_params(self):
+        names = inspect.signature(self._local.__init__).parameters
+        return {name: getattr(self, name) for name in names if name != "self"}
+
+    def _validate_dask_params(self):
+        if self.mixing not in ("average", None):
+            raise ValueError(f"mixing must be 'average' or None, got {self.mixing!r}.")
+        if not isinstance(self.mixing_passes, (int, np.integer)) or isinstance(
+                self.mixing_passes, bool) or self.mixing_passes < 1:
+            raise ValueError(f"mixing_passes must be an int >= 1, got {self.mixing_passes!r}.")
+        if self.early_stopping:
+            raise ValueError("early_stopping is not available on Dask: hold out a partition and "
+                             "score it with the fitted model.")
+        local = self._local(**self._local_params())
+        local._validate_params()
+        local._more_validate_params(for_partial_fit=True)
+
+    def _blocks(self, X, y):
+        """Delayed ``(X, y)`` blocks of the training data, in partition order."""
+        if isinstance(X, da.Array):
+            if X.ndim != 2:
+                raise ValueError(f"X must be a 2-D dask array, got {X.ndim} dimension(s).")
+            if len(X.chunks[1]) != 1:
+                raise ValueError(
+                    f"X is chunked along its columns ({len(X.chunks[1])} column blocks): each "
+                    "block must hold whole rows. Rechunk it with X.rechunk({1: -1}).")
+            if self.hasher is not None:
+                raise ValueError("hasher is for a dask DataFrame of raw columns; X is already a "
+                                 "numeric dask array.")
+            x_parts = X.to_delayed().ravel().tolist()
+        elif hasattr(X, "to_delayed") and hasattr(X, "npartitions"):
+            if self.hasher is None:
+                raise ValueError("a dask DataFrame needs a FeatureCrossHasher (hasher=...) to turn "
+                                 "each partition into a sparse matrix on its worker.")
+            x_parts = X.to_delayed()
+        else:
+            raise TypeError(f"X must be a dask array or a dask DataFrame, got {type(X).__name__}; "
+                            "for in-memory data use the local estimator.")
+        if isinstance(y, da.Array):
+            if y.ndim != 1:
+                raise ValueError(f"y must be 1-D, got {y.ndim} dimension(s).")
+            y_parts = y.to_delayed().ravel().tolist()
+        elif hasattr(y, "to_delayed"):
+            y_parts = y.to_delayed()
+        else:
+            raise TypeError(f"y must be a dask array or Series partitioned as X, got "
+                            f"{type(y).__name__}.")
+        if len(y_parts) != len(x_parts):
+            raise ValueError(f"X has {len(x_parts)} row blocks but y has {len(y_parts)}: "
+                             "partition them alike.")
+        if isinstance(X, da.Array) and isinstance(y, da.Array) and not any(
+                np.isnan(c) for c in X.chunks[0] + y.chunks[0]) and X.chunks[0] != y.chunks[0]:
+            raise ValueError(f"X's row blocks {X.chunks[0]} and y's {y.chunks[0]} differ.")
+        return list(zip(x_parts, y_parts))
+
+    def fit(self, X, y, classes=None):
+        """Train on a dask array of row blocks (or a dask DataFrame with ``hasher``).
+
+        Parameters
+        ----------
+        X : dask.array.Array of shape (n_samples, n_features), or dask DataFrame
+            Row-chunked (one block across all columns); blocks are scipy CSR matrices or
+            NumPy arrays. A dask DataFrame is hashed by ``hasher`` on its workers.
+        y : dask.array.Array or dask Series
+            Targets, partitioned as ``X``.
+        classes : array-like, default=None
+            Every class label (classifiers); gathered from ``y`` first when None.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator; ``estimator_`` is the local model.
+        """
+        self._validate_dask_params()
+        client = self.client if self.client is not None else default_client()
+        blocks = self._blocks(X, y)
+        if not blocks:
+            raise ValueError("X has no partitions.")
+        if isinstance(self, ClassifierMixin):
+            if classes is None:
+                found = client.compute([dask.delayed(_distinct)(y_part) for _, y_part in blocks])
+                classes = np.unique(np.concatenate(client.gather(found)))
+            classes = np.unique(np.asarray(classes))
+        else:
+            classes = None
+        parts = client.compute([dask.delayed(tuple)([x, y_part]) for x, y_part in blocks])
+        wait(parts)
+        holders = client.who_has(parts)
+        params = self._local_params()
+        if self.mixing is None:
+            self.shards_ = [[index] for index in range(len(parts))]
+            state = None
+            for _ in range(self.max_iter):
+                for part in parts:
+                    state = client.submit(_train_shard, self._local, params, state, [part], 1,
+                                          classes, self.hasher, workers=list(holders[part.key]),
+                                          allow_other_workers=True, pure=False)
+                    state = client.submit(lambda pair: pair[0], state, pure=False)
+            final = client.gather(state)
+        else:
+            shards = {}
+            for index, part in enumerate(parts):  # fixed when fit starts: the result never
+                holder = sorted(holders[part.key])[0] if holders[part.key] else None
+                shards.setdefault(holder, []).append(index)  # depends on retries
+            groups = [sorted(indices) for _, indices in sorted(shards.items(), key=str)]
+            self.shards_ = groups
+            state = None
+            rounds = -(-self.max_iter // self.mixing_passes)
+            for r in range(rounds):
+                passes = min(self.mixing_passes, self.max_iter - r * self.mixing_passes)
+                trained = [client.submit(_train_shard, self._local, params, state,
+                                         [parts[i] for i in group], passes, classes,
+                                         self.hasher, workers=list(holders[parts[group[0]].key]),
+                                         allow_other_workers=True, pure=False)
+                           for group in groups]
+                while len(trained) > 1:  # a tree of pairwise merges, on the workers
+                    trained = [client.submit(_merge_pair, trained[i], trained[i + 1], state,
+                                             pure=False) if i + 1 < len(trained) else trained[i]
+                               for i in range(0, len(trained), 2)]
+                state = client.submit(lambda pair: pair[0], trained[0], pure=False)
+            final = client.gather(state)
+        if final is None:
+            raise ValueError("every partition of X is empty: nothing to train on.")
+        self.estimator_ = self._local(**params).set_ftrl_state(final)
+        self.n_features_in_ = self.estimator_.n_features_in_
+        if classes is not None:
+            self.classes_ = self.estimator_.classes_
+        return self
+
+    def to_local(self):
+        """The fitted local estimator (picklable, exportable with ``export_model``).
+
+        Returns
+        -------
+        estimator : SparseFTRLClassifier or SparseFTRLRegressor
+        """
+        check_is_fitted(self, "estimator_")
+        return self.estimator_
+
+    @property
+    def coef_(self):
+        """The local model's ``coef_``."""
+        return self.to_local().coef_
+
+    @property
+    def intercept_(self):
+        """The local model's ``intercept_``."""
+        return self.to_local().intercept_
+
+    def _lazy(self, method, X):
+        estimator = self.to_local()
+        if isinstance(X, da.Array):
+            if len(X.chunks[1]) != 1:
+                raise ValueError("X is chunked along its columns: rechunk it with "
+                                 "X.rechunk({1: -1}).")
+            parts, rows = X.to_delayed().ravel().tolist(), X.chunks[0]
+        elif hasattr(X, "to_delayed"):
+            parts = X.to_delayed()
+            rows = (np.nan,) * len(parts)
+        else:
+            raise TypeError(f"X must be a dask array or DataFrame, got {type(X).__name__}.")
+        classes = getattr(self, "classes_", None)
+        columns = None  # one value per row: predictions, regression, binary margins
+        if method == "predict_proba" or (method == "decision_function" and len(classes) > 2):
+            columns = len(classes)
+        dtype = classes.dtype if method == "predict" and classes is not None else np.float64
+        pieces = [da.from_delayed(dask.delayed(_predict_block)(method, estimator, self.hasher, part),
+                                  shape=(n,) if columns is None else (n, columns), dtype=dtype)
+                  for part, n in zip(parts, rows)]
+        return da.concatenate(pieces, axis=0)
+
+    def predict(self, X):
+        """Predictions, as a lazy dask array (one block per block of ``X``).
+
+        Parameters
+        ----------
+        X : dask.array.Array or dask DataFrame
+            As in ``fit``.
+
+        Returns
+        -------
+        y_pred : dask.array.Array of shape (n_samples,)
+        """
+        return self._lazy("predict", X)
+
+
+class DaskSparseFTRLClassifier(ClassifierMixin, _DaskFTRL):
+    """:class:`~sparsereg.SparseFTRLClassifier` trained on a Dask cluster.
+
+    The parameters are the local estimator's, plus:
+
+    mixing : {'average'} or None, default='average'
+        'average': every worker trains a copy on the partitions it holds, and the
+        copies' states are averaged (:func:`~sparsereg.merge_ftrl_states`) every
+        ``mixing_passes`` passes; None: the partitions are trained one after another,
+        bit-identical to ``partial_fit`` over the blocks in order.
+    mixing_passes : int, default=1
+        Passes over its partitions each copy makes between two mixings.
+    max_iter : int, default=1
+        Here the number of passes over the data in all (default 1, not 1000: ``tol`` is
+        not used, so every pass is made).
+    hasher : FeatureCrossHasher, default=None
+        Applied to each partition of a dask DataFrame on its worker.
+    client : distributed.Client, default=None
+        The cluster; the default client when None.
+
+    Attributes
+    ----------
+    estimator_ : SparseFTRLClassifier
+        The fitted model (also :meth:`to_local`).
+    shards_ : list of list of int
+        The partitions each copy trained on, in order (one list per partition with
+        ``mixing=None``); merges pair consecutive shards, then consecutive results.
+    classes_ : ndarray
+        The class labels.
+    n_features_in_ : int
+        The input width.
+
+    Examples
+    --------
+    >>> import dask.array as da  # doctest: +SKIP
+    >>> from distributed import Client  # doctest: +SKIP
+    >>> from sparsereg.dask import DaskSparseFTRLClassifier  # doctest: +SKIP
+    >>> client = Client(n_workers=2)  # doctest: +SKIP
+    >>> clf = DaskSparseFTRLClassifier(max_iter=3).fit(X, y)  # X: dask array of CSR blocks  # doctest: +SKIP
+    >>> clf.predict_proba(X).compute()  # doctest: +SKIP
+    """
+
+    _local = SparseFTRLClassifier
+    __init__ = _init_with_local_parameters(SparseFTRLClassifier)
+
+    def decision_function(self, X):
+        """Margins, as a lazy dask array.
+
+        Parameters
+        ----------
+        X : dask.array.Array or dask DataFrame
+
+        Returns
+        -------
+        scores : dask.array.Array of shape (n_samples,) or (n_samples, n_classes)
+        """
+        return self._lazy("decision_function", X)
+
+    def predict_proba(self, X):
+        """Class probabilities (``loss='log_loss'`` or ``'modified_huber'``), lazily.
+
+        Parameters
+        ----------
+        X : dask.array.Array or dask DataFrame
+
+        Returns
+        -------
+        proba : dask.array.Array of shape (n_samples, n_classes)
+        """
+        return self._lazy("predict_proba", X)
+
+
+class DaskSparseFTRLRegressor(RegressorMixin, _DaskFTRL):
+    """:class:`~sparsereg.SparseFTRLRegressor` trained on a Dask cluster.
+
+    The parameters are the local estimator's plus ``mixing``, ``mixing_passes``,
+    ``hasher`` and ``client``, as in :class:`DaskSparseFTRLClassifier`.
+
+    Attributes
+    ----------
+    estimator_ : SparseFTRLRegressor
+        The fitted model (also :meth:`to_local`).
+    shards_ : list of list of int
+        As in :class:`DaskSparseFTRLClassifier`.
+    n_features_in_ : int
+        The input width.
+    """
+
+    _local = SparseFTRLRegressor
+    __init__ = _init_with_local_parameters(SparseFTRLRegressor)

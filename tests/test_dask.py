@@ -1,0 +1,184 @@
+"""sparsereg.dask on a small LocalCluster: exact sequential mode, mixing, faults, bad input."""
+
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+da = pytest.importorskip("dask.array")
+distributed = pytest.importorskip("distributed")
+
+from sparsereg import (FeatureCrossHasher, SparseFTRLClassifier,  # noqa: E402
+                       SparseFTRLRegressor, merge_ftrl_states)
+from sparsereg.dask import DaskSparseFTRLClassifier, DaskSparseFTRLRegressor  # noqa: E402
+
+from .state_helpers import assert_same_state  # noqa: E402
+
+N_ROWS, WIDTH, BLOCK = 12_000, 2**12, 2_000
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=":0", silence_logs=40)
+    with distributed.Client(cluster) as client:
+        yield client
+    cluster.close()
+
+
+def make_data(n_classes=3, seed=0):
+    rng = np.random.RandomState(seed)
+    X = sp.random(N_ROWS, WIDTH, density=0.004, format="csr", random_state=rng)
+    signal = np.asarray(X[:, :40].sum(axis=1)).ravel() - np.asarray(X[:, 40:80].sum(axis=1)).ravel()
+    if n_classes is None:
+        y = signal
+    else:
+        y = np.digitize(signal, np.quantile(signal, np.linspace(0, 1, n_classes + 1)[1:-1]))
+    blocks = [X[i:i + BLOCK] for i in range(0, N_ROWS, BLOCK)]
+    dX = da.concatenate([da.from_array(b, chunks=b.shape, asarray=False) for b in blocks])
+    return X, y, blocks, dX, da.from_array(y, chunks=BLOCK)
+
+
+@pytest.mark.parametrize("n_classes", [None, 2, 3])
+def test_without_mixing_it_is_partial_fit_over_the_blocks_in_order(client, n_classes):
+    X, y, blocks, dX, dy = make_data(n_classes)
+    Dask = DaskSparseFTRLRegressor if n_classes is None else DaskSparseFTRLClassifier
+    Local = SparseFTRLRegressor if n_classes is None else SparseFTRLClassifier
+    params = dict(random_state=0, alpha=1e-4)
+    model = Dask(mixing=None, max_iter=2, client=client, **params).fit(dX, dy)
+    local = Local(**params)
+    for _ in range(2):
+        for i, block in enumerate(blocks):
+            classes = {} if n_classes is None else {"classes": np.unique(y)}
+            local.partial_fit(block, y[i * BLOCK:(i + 1) * BLOCK], **classes)
+    assert_same_state(model.to_local(), local)
+    np.testing.assert_array_equal(model.predict(dX).compute(), local.predict(X))
+
+
+def _simulate(Local, params, shards, blocks, y, passes, classes):
+    """The mixing rule in one process: copies per shard, merged in the same tree."""
+    state = None
+    for _ in range(passes):
+        trained = []
+        for shard in shards:
+            copy = Local(**params)
+            if state is not None:
+                copy.set_ftrl_state(state)
+            for i in shard:
+                first = {"classes": classes} if classes is not None and state is None and \
+                    not hasattr(copy, "t_") else {}
+                copy.partial_fit(blocks[i], y[i * BLOCK:(i + 1) * BLOCK], **first)
+            trained.append((copy.get_ftrl_state(), BLOCK * len(shard)))
+        while len(trained) > 1:
+            pairs = []
+            for i in range(0, len(trained), 2):
+                if i + 1 == len(trained):
+                    pairs.append(trained[i])
+                    continue
+                (a, ra), (b, rb) = trained[i], trained[i + 1]
+                pairs.append((merge_ftrl_states([a, b], weights=[ra, rb], base=state), ra + rb))
+            trained = pairs
+        state = trained[0][0]
+    return state
+
+
+def test_mixing_is_the_merge_of_the_shards_copies(client):
+    X, y, blocks, dX, dy = make_data(3)
+    params = dict(random_state=0, alpha=1e-4)
+    model = DaskSparseFTRLClassifier(max_iter=3, client=client, **params).fit(dX, dy)
+    assert sorted(i for shard in model.shards_ for i in shard) == list(range(len(blocks)))
+    expected = _simulate(SparseFTRLClassifier, params, model.shards_, blocks, y, 3, np.unique(y))
+    assert_same_state(model.to_local(), SparseFTRLClassifier(**params).set_ftrl_state(expected))
+    assert model.to_local().t_ == 3 * N_ROWS
+
+
+def test_a_worker_lost_during_fit_does_not_change_the_model(client):
+    X, y, blocks, dX, dy = make_data(2)
+    params = dict(random_state=0, alpha=1e-4)
+    victim = sorted(client.scheduler_info()["workers"])[0]
+    kill_after = 0.5
+
+    # the worker kills its own process (its nanny starts a new one) while fit runs
+    client.run(lambda: threading.Timer(kill_after, os._exit, (1,)).start(), workers=[victim])
+    started = time.perf_counter()
+    model = DaskSparseFTRLClassifier(max_iter=30, client=client, **params).fit(dX, dy)
+    assert time.perf_counter() - started > kill_after  # the worker died during fit
+    client.wait_for_workers(2, timeout=30)
+    assert victim not in client.scheduler_info()["workers"]
+    expected = _simulate(SparseFTRLClassifier, params, model.shards_, blocks, y, 30, np.unique(y))
+    assert_same_state(model.to_local(), SparseFTRLClassifier(**params).set_ftrl_state(expected))
+
+
+def test_labels_absent_from_some_partitions_and_empty_partitions(client):
+    X, y, blocks, dX, dy = make_data(3)
+    y = np.where(np.arange(N_ROWS) < BLOCK, 5, y)  # label 5 only in the first partition
+    empty = da.from_array(X[:0], chunks=(0, WIDTH), asarray=False)
+    dX = da.concatenate([dX, empty])
+    dy = da.concatenate([da.from_array(y, chunks=BLOCK), da.from_array(y[:0], chunks=0)])
+    model = DaskSparseFTRLClassifier(mixing=None, client=client, random_state=0).fit(dX, dy)
+    np.testing.assert_array_equal(model.classes_, np.unique(y))
+    assert 5 in model.classes_
+    assert model.to_local().t_ == N_ROWS  # the empty partition is skipped
+    assert model.predict(dX).compute().shape == (N_ROWS,)
+
+
+def test_a_dataframe_is_hashed_on_the_workers(client):
+    dd = pytest.importorskip("dask.dataframe")
+    import pandas as pd
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"lat": rng.uniform(37, 38, 3000), "lon": rng.uniform(-123, -122, 3000),
+                          "kind": rng.choice(["a", "b", "c"], 3000)})
+    y = ((frame["lat"] > 37.5) & (frame["kind"] != "c")).astype(int)
+    hasher = FeatureCrossHasher(crosses=[("lat", "lon"), "kind"],
+                                buckets={"lat": 0.05, "lon": 0.05}, n_features=2**16)
+    ddf, dy = dd.from_pandas(frame, npartitions=3), dd.from_pandas(y, npartitions=3)
+    model = DaskSparseFTRLClassifier(mixing=None, hasher=hasher, client=client,
+                                     random_state=0).fit(ddf, dy)
+    local = SparseFTRLClassifier(random_state=0)
+    for part, target in zip(ddf.partitions, dy.partitions):
+        local.partial_fit(hasher.transform(part.compute()), target.compute(), classes=[0, 1])
+    assert_same_state(model.to_local(), local)
+    np.testing.assert_array_equal(model.predict_proba(ddf).compute(),
+                                  local.predict_proba(hasher.transform(frame)))
+
+
+def test_bad_input_is_refused_before_training(client):
+    X, y, blocks, dX, dy = make_data(2)
+    model = DaskSparseFTRLClassifier(client=client)
+    with pytest.raises(ValueError, match="chunked along its columns"):
+        model.fit(dX.rechunk({1: WIDTH // 2}), dy)
+    with pytest.raises(ValueError, match="row blocks"):
+        model.fit(dX, da.from_array(y, chunks=BLOCK // 2))
+    with pytest.raises(TypeError, match="dask array"):
+        model.fit(X, y)
+    with pytest.raises(ValueError, match="mixing"):
+        DaskSparseFTRLClassifier(mixing="sum", client=client).fit(dX, dy)
+    with pytest.raises(ValueError, match="early_stopping"):
+        DaskSparseFTRLClassifier(early_stopping=True, client=client).fit(dX, dy)
+    empty = da.from_array(X[:0], chunks=(0, WIDTH), asarray=False)
+    with pytest.raises(ValueError, match="empty"):
+        DaskSparseFTRLRegressor(client=client).fit(empty, da.from_array(y[:0], chunks=0))
+    assert not hasattr(model, "estimator_")
+
+
+def test_parameters_are_the_local_ones_plus_the_dask_ones():
+    from sklearn.base import clone
+
+    local = set(SparseFTRLClassifier().get_params())
+    params = DaskSparseFTRLClassifier(alpha=0.5).get_params()
+    assert set(params) == local | {"mixing", "mixing_passes", "hasher", "client"}
+    assert params["max_iter"] == 1  # passes, all of them made
+    assert clone(DaskSparseFTRLClassifier(alpha=0.5, mixing=None)).get_params()["alpha"] == 0.5
+
+
+def test_without_dask_the_package_imports_and_the_module_says_what_to_install():
+    code = ("import sys; sys.modules['dask'] = None; import sparsereg\n"
+            "try:\n    import sparsereg.dask\nexcept ImportError as e:\n    print(e)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "pip install 'sparsereg[dask]'" in out.stdout
