@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ._state import sorted_union
 from ._state_protocol import FORMAT, VERSION, check_ftrl_state
 
 _CARRIED = ("rng_state", "rng_pos", "rng_has_gauss", "rng_cached_gaussian")
@@ -97,7 +98,7 @@ def merge_ftrl_states(states, weights=None, *, base=None):
     share = weights / weights.sum()
     start = None if base is None else _checked(base, "base")
 
-    columns = np.unique(np.concatenate([s["columns"] for s in checked]))
+    columns = sorted_union([s["columns"] for s in checked])
     n_models = first["z"].shape[0]
     z, n = np.zeros((n_models, columns.size)), np.zeros((n_models, columns.size))
     held = np.zeros((n_models, columns.size), dtype=bool)

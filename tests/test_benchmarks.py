@@ -128,3 +128,15 @@ def test_bench_export_validation_quick(capsys):
     assert set(out["median_seconds"]) == {"validated", "unvalidated", "validation only"}
     assert 0 < out["validation_share"] < 1
     assert "validation share of predict_proba time:" in text and "(target <= 10%)" in text
+
+
+def test_bench_dask_quick(capsys):
+    pytest.importorskip("distributed")
+    results = load("bench_dask").main(["--quick"])
+    text = capsys.readouterr().out
+    assert set(results["shards"]) == {(k, p) for k in (2, 4) for p in (1, 3)}
+    for (k, passes), row in results["shards"].items():  # one printed row per simulation
+        assert any(line.split()[:2] == [str(k), str(passes)] for line in text.splitlines())
+    # the same rows over 2**28 columns move about as many bytes as over 2**14
+    assert results["bytes_moved_wide"] < 2 * results["shards"][(2, 1)]["bytes_moved"]
+    assert "issue #13 goals" in text and "DaskSparseFTRLClassifier" in text
