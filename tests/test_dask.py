@@ -167,6 +167,21 @@ def test_bad_input_is_refused_before_training(client):
     assert not hasattr(model, "estimator_")
 
 
+def test_a_block_narrower_than_declared_is_named(client):
+    import dask
+
+    X, y, blocks, dX, dy = make_data(2)
+    narrow = X[:BLOCK, : WIDTH // 2]  # a block whose real width is not the array's
+    lying = da.from_delayed(dask.delayed(lambda: narrow)(), shape=(BLOCK, WIDTH), dtype=float,
+                            meta=sp.csr_matrix((0, WIDTH)))
+    dX2 = da.concatenate([dX, lying])
+    dy2 = da.concatenate([dy, da.from_array(y[:BLOCK], chunks=BLOCK)])
+    model = DaskSparseFTRLClassifier(mixing=None, client=client)
+    with pytest.raises(ValueError, match="features"):
+        model.fit(dX2, dy2)
+    assert not hasattr(model, "estimator_")
+
+
 def test_parameters_are_the_local_ones_plus_the_dask_ones():
     from sklearn.base import clone
 
