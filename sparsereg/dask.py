@@ -345,12 +345,25 @@ class DaskSparseFTRLClassifier(ClassifierMixin, _DaskFTRL):
 
     Examples
     --------
-    >>> import dask.array as da  # doctest: +SKIP
-    >>> from distributed import Client  # doctest: +SKIP
-    >>> from sparsereg.dask import DaskSparseFTRLClassifier  # doctest: +SKIP
-    >>> client = Client(n_workers=2)  # doctest: +SKIP
-    >>> clf = DaskSparseFTRLClassifier(max_iter=3).fit(X, y)  # X: dask array of CSR blocks  # doctest: +SKIP
-    >>> clf.predict_proba(X).compute()  # doctest: +SKIP
+    >>> import dask.array as da
+    >>> import numpy as np
+    >>> import scipy.sparse as sp
+    >>> from distributed import Client, LocalCluster
+    >>> from sparsereg.dask import DaskSparseFTRLClassifier
+    >>> cluster = LocalCluster(n_workers=2, processes=False, dashboard_address=":0")
+    >>> client = Client(cluster)
+    >>> rng = np.random.RandomState(0)
+    >>> blocks = [sp.random(100, 50, density=0.1, format="csr", random_state=rng)
+    ...           for _ in range(4)]
+    >>> X = da.concatenate([da.from_array(b, chunks=b.shape, asarray=False) for b in blocks])
+    >>> y = da.from_array(rng.randint(0, 2, 400), chunks=100)
+    >>> clf = DaskSparseFTRLClassifier(max_iter=3, client=client).fit(X, y)
+    >>> clf.predict_proba(X).compute().shape
+    (400, 2)
+    >>> clf.to_local().t_
+    1200
+    >>> client.close()
+    >>> cluster.close()
     """
 
     _local = SparseFTRLClassifier

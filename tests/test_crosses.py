@@ -1,8 +1,5 @@
 import itertools
 import math
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +18,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sparsereg import _hashing, crosses
 from sparsereg.crosses import FeatureCrossHasher, expected_collision_rate
 from sparsereg.datasets import fetch_california_housing_handson, load_california_housing_mlcc
+
+from .hash_seed_helpers import outputs_under_two_hash_seeds
 
 MINUTE = 1 / 60
 BIG = 2**60  # wide enough that any collision in these tests would be a bug
@@ -146,12 +145,7 @@ def test_pythonhashseed_independence():
             "X = np.array([['a', 'é', 1], ['b', None, 2.5]], dtype=object); "
             "print(F([0, (0, 1), 2], n_features=2**40, alternate_sign=True, seed=7)"
             ".transform(X).indices.tolist(), hash('a'))")
-    root = str(Path(__file__).parents[1])
-    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
-                              cwd=root, env={**os.environ, "PYTHONHASHSEED": s,
-                                             "PYTHONPATH": root})
-             for s in ("1", "2")]
-    outs = [p.communicate(timeout=60)[0].split("] ") for p in procs]
+    outs = [out.split("] ") for out in outputs_under_two_hash_seeds(code)]
     assert outs[0][1] != outs[1][1], "the subprocesses did not get different hash seeds"
     assert outs[0][0] == outs[1][0]
     X = np.array([["a", "é", 1], ["b", None, 2.5]], dtype=object)

@@ -8,12 +8,8 @@ columns and duplicate column names behave the same fitted or not.
 
 import datetime as dt
 import enum
-import os
-import subprocess
-import sys
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,6 +19,8 @@ from hypothesis import strategies as st
 
 from sparsereg import _hashing, crosses
 from sparsereg.crosses import FeatureCrossHasher
+
+from .hash_seed_helpers import outputs_under_two_hash_seeds
 
 WIDE = 2**60  # wide enough that equal output columns mean equal tokens
 
@@ -239,12 +237,7 @@ def test_pythonhashseed_independence_of_accepted_values_and_refusal_of_the_rest(
         "    try: F().transform(X[:1]); print('accepted', end=' ')\n"
         "    except TypeError: print('refused', end=' ')\n"
         "print(hash('a'))")
-    root = str(Path(__file__).parents[1])
-    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
-                              cwd=root, env={**os.environ, "PYTHONHASHSEED": s,
-                                             "PYTHONPATH": root})
-             for s in ("1", "2")]
-    outs = [p.communicate(timeout=60)[0].rsplit(" ", 1) for p in procs]
+    outs = [out.rsplit(" ", 1) for out in outputs_under_two_hash_seeds(code)]
     assert outs[0][1] != outs[1][1], "the subprocesses did not get different hash seeds"
     assert outs[0][0] == outs[1][0]
     assert outs[0][0].endswith("refused refused refused")
