@@ -16,6 +16,7 @@ and ``intercept_`` are computed from that state when read, so they never go stal
 after ``partial_fit``.
 """
 
+import copy
 import os
 import threading
 import time
@@ -233,7 +234,13 @@ class _BaseFTRL(BaseEstimator):
         return cache.value
 
     def __getstate__(self):
-        state = super().__getstate__()
+        with self._training_lock:  # not half-way through another thread's partial_fit
+            state = super().__getstate__()
+            # pickling reads the arrays after this returns: copy what training mutates in place
+            for name, copy_of in (("_state", lambda v: v.copy()), ("nnz_history_", list),
+                                  ("_random_state", copy.deepcopy)):
+                if name in state:
+                    state[name] = copy_of(state[name])
         state["_weights_cache"] = _WeightsCache()  # derived from _state: recomputed after loading
         state.pop("_training_lock_", None)  # a lock neither pickles nor means anything elsewhere
         return state
@@ -365,6 +372,10 @@ class _BaseFTRL(BaseEstimator):
         True
         """
         check_is_fitted(self)
+        with self._training_lock:  # a snapshot between two training calls, never inside one
+            return self._get_ftrl_state()
+
+    def _get_ftrl_state(self):
         n_models = self._state.n_models
         generator = self._random_state.get_state(legacy=False)
         if generator["bit_generator"] != "MT19937":

@@ -28,8 +28,11 @@ def interrupts_deferred():
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        # None: a handler installed from C, which Python cannot reinstall
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
         if caught:
+            if previous is None:
+                raise KeyboardInterrupt
             if callable(previous):
                 previous(signal.SIGINT, caught[0])
             elif previous == signal.SIG_DFL:  # pragma: no cover - Python installs its own

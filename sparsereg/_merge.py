@@ -15,6 +15,24 @@ def _checked(state, what):
     return check_ftrl_state(state, classifier="classes" in state)
 
 
+def _same_model(first, other, what):
+    for key in ("n_features_in", "coef_dtype"):
+        if other[key] != first[key]:
+            raise ValueError(f"{what} has {key}={other[key]}, states[0] {first[key]}: they are "
+                             "not copies of one model.")
+    if ("classes" in other) != ("classes" in first) or (
+            "classes" in first and not np.array_equal(other["classes"], first["classes"])):
+        raise ValueError(f"{what} has other classes than states[0]: "
+                         f"{other.get('classes')!r} vs {first.get('classes')!r}.")
+    if other["z"].shape[0] != first["z"].shape[0]:
+        raise ValueError(f"{what} holds {other['z'].shape[0]} models, states[0] "
+                         f"{first['z'].shape[0]}.")
+    names = [s.get("feature_names_in") for s in (first, other)]
+    if (names[0] is None) != (names[1] is None) or (
+            names[0] is not None and not np.array_equal(names[0], names[1])):
+        raise ValueError(f"{what} has other feature names than states[0].")
+
+
 def merge_ftrl_states(states, weights=None, *, base=None):
     """Combine the FTRL states of several copies of one model by averaging ``z`` and ``n``.
 
@@ -32,9 +50,10 @@ def merge_ftrl_states(states, weights=None, *, base=None):
       (``penalty_scale='mean'``) grow as in one sequential run over the same rows;
     - inclusion counters (``bloom``): counted the same way, ``base + sum(b_i - base)``,
       saturated at 255 as in training: an occurrence seen by any copy counts once;
-    - the class labels, width and coefficient dtype must agree; the inclusion seed and
+    - the class labels, width, feature names and coefficient dtype must agree (with
+      ``base`` too), and with Bloom counters so must the inclusion seeds; the seed and
       the shuffling generator are the first copy's; the history (``nnz_history``,
-      ``n_iter``) is not carried.
+      ``n_iter``) is not carried; a copy of weight 0 is left out entirely.
 
     Parameters
     ----------
@@ -76,17 +95,7 @@ def merge_ftrl_states(states, weights=None, *, base=None):
     checked = [_checked(state, f"states[{i}]") for i, state in enumerate(states)]
     first = checked[0]
     for i, other in enumerate(checked[1:], 1):
-        for key in ("n_features_in", "coef_dtype"):
-            if other[key] != first[key]:
-                raise ValueError(f"states[{i}] has {key}={other[key]}, states[0] {first[key]}: "
-                                 "they are not copies of one model.")
-        if ("classes" in other) != ("classes" in first) or (
-                "classes" in first and not np.array_equal(other["classes"], first["classes"])):
-            raise ValueError(f"states[{i}] has other classes than states[0]: "
-                             f"{other.get('classes')!r} vs {first.get('classes')!r}.")
-        if other["z"].shape[0] != first["z"].shape[0]:
-            raise ValueError(f"states[{i}] holds {other['z'].shape[0]} models, states[0] "
-                             f"{first['z'].shape[0]}.")
+        _same_model(first, other, f"states[{i}]")
     if weights is None:
         weights = np.ones(len(checked))
     else:
@@ -95,8 +104,17 @@ def merge_ftrl_states(states, weights=None, *, base=None):
                 or weights.min() < 0 or weights.sum() <= 0:
             raise ValueError(f"weights must be {len(checked)} finite non-negative numbers, not "
                              f"all zero; got {weights!r}.")
+    kept = weights > 0  # a copy of weight 0 contributes nothing, its samples included
+    checked, weights = [c for c, k in zip(checked, kept) if k], weights[kept]
     share = weights / weights.sum()
     start = None if base is None else _checked(base, "base")
+    for i, other in enumerate([start] if start is not None else []):
+        _same_model(first, other, "base")
+    if any(c["bloom"].shape[1] for c in checked) and len({c["seed"] for c in checked}) > 1:
+        raise ValueError("the states' inclusion seeds differ, so their Bloom counters count "
+                         "different hashes: train the copies with the same random_state.")
+    if start is not None and any(c["t"] < start["t"] for c in checked):
+        raise ValueError("a copy has seen fewer samples (t) than base: it did not start from it.")
 
     columns = sorted_union([s["columns"] for s in checked])
     n_models = first["z"].shape[0]

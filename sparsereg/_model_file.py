@@ -93,16 +93,19 @@ class _Member:
             raise ValueError(f"model file: member {info.filename!r} expands from "
                              f"{info.compress_size:,} to {info.file_size:,} bytes (more than "
                              f"{_MAX_RATIO}:1); the arrays of a model do not compress that well.")
-        with self._open() as f:
-            version = npy.read_magic(f)
-            if version == (1, 0):
-                shape, fortran_order, dtype = npy.read_array_header_1_0(f)
-            elif version == (2, 0):
-                shape, fortran_order, dtype = npy.read_array_header_2_0(f)
-            else:
-                raise ValueError(f"model file: {key} has .npy format version {version}; "
-                                 "only 1.0 and 2.0 are read.")
-            self.offset = f.tell()
+        try:  # a tiny member is read to its end here, where the zip checks its CRC
+            with self._open() as f:
+                version = npy.read_magic(f)
+                if version == (1, 0):
+                    shape, fortran_order, dtype = npy.read_array_header_1_0(f)
+                elif version == (2, 0):
+                    shape, fortran_order, dtype = npy.read_array_header_2_0(f)
+                else:
+                    raise ValueError(f"model file: {key} has .npy format version {version}; "
+                                     "only 1.0 and 2.0 are read.")
+                self.offset = f.tell()
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise ValueError(f"model file: member {info.filename!r} is corrupt: {exc}") from None
         checks.header(key, dtype, shape)
         self.shape, self.dtype = shape, dtype
         self.nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize

@@ -4,9 +4,10 @@
 estimators' parameters plus ``mixing``, ``mixing_passes``, ``hasher`` and ``client``.
 ``fit`` takes a row-chunked dask array of CSR (or dense) blocks, or a dask DataFrame
 with a :class:`~sparsereg.FeatureCrossHasher` that hashes each partition on the
-worker holding it. The partitions are grouped into one shard per worker holding
-them, fixed when ``fit`` starts. Each round, every shard's worker trains a copy of
-the model on its partitions (``mixing_passes`` passes, in partition order) starting
+worker holding it. The partitions are cut into contiguous shards, as many as there
+are workers when ``fit`` starts (never by where Dask placed them, so a placement or
+a loss does not change the model). Each round, a copy of the model is trained on
+each shard's partitions (on the worker holding most of them) (``mixing_passes`` passes, in partition order) starting
 from the current state, and the copies' states are combined by
 :func:`~sparsereg.merge_ftrl_states` in a tree of pairwise merges on the workers, so
 that only touched columns travel and the driver never gathers the shards. With
@@ -30,7 +31,8 @@ except ImportError as error:  # pragma: no cover - exercised without dask instal
     raise ImportError("sparsereg.dask needs dask and distributed: "
                       "pip install 'sparsereg[dask]'") from error
 
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._merge import merge_ftrl_states
@@ -87,10 +89,10 @@ def _train_shard(local, params, state, blocks, passes, classes, hasher):
     rows = 0
     for _ in range(passes):
         for X, y in blocks:
+            if len(y) == 0:  # an empty partition (before hashing: the hasher refuses 0 rows)
+                continue
             if hasher is not None:
                 X = hasher.transform(X)
-            if X.shape[0] == 0:
-                continue
             first = {"classes": classes} if classes is not None and not hasattr(estimator, "t_") \
                 else {}
             estimator.partial_fit(X, np.asarray(y), **first)
@@ -98,6 +100,17 @@ def _train_shard(local, params, state, blocks, passes, classes, hasher):
     if not hasattr(estimator, "t_"):
         return state, 0
     return estimator.get_ftrl_state(), rows
+
+
+def _first(pair):
+    return pair[0]
+
+
+def _one_seed(random_state):
+    """``random_state`` as one int shared by every copy (an int stays as it is)."""
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+        return random_state
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
 def _merge_pair(a, b, base):
@@ -112,11 +125,11 @@ def _distinct(y):
     return np.unique(np.asarray(y))
 
 
-def _predict_block(method, estimator, hasher, X):
+def _predict_block(method, estimator, hasher, X, empty):
+    if X.shape[0] == 0:
+        return empty
     if hasher is not None:
         X = hasher.transform(X)
-    if X.shape[0] == 0:
-        return getattr(estimator, method)(np.zeros((1, estimator.n_features_in_)))[:0]
     return getattr(estimator, method)(X)
 
 
@@ -213,46 +226,64 @@ class _DaskFTRL(BaseEstimator):
         parts = client.compute([dask.delayed(tuple)([x, y_part]) for x, y_part in blocks])
         wait(parts)
         holders = client.who_has(parts)
+
+        def near(indices):  # where most of these partitions are: a hint, never the result
+            found = [w for i in indices for w in holders.get(parts[i].key, ())]
+            return [max(set(found), key=found.count)] if found else None
+
         params = self._local_params()
+        # one seed for every copy and every retry: a round is a pure function of its inputs
+        params["random_state"] = _one_seed(self.random_state)
         if self.mixing is None:
-            self.shards_ = [[index] for index in range(len(parts))]
+            shards = [[index] for index in range(len(parts))]
             state = None
             for _ in range(self.max_iter):
-                for part in parts:
+                for index, part in enumerate(parts):
                     state = client.submit(_train_shard, self._local, params, state, [part], 1,
-                                          classes, self.hasher, workers=list(holders[part.key]),
+                                          classes, self.hasher, workers=near([index]),
                                           allow_other_workers=True, pure=False)
-                    state = client.submit(lambda pair: pair[0], state, pure=False)
+                    state = client.submit(_first, state, pure=False)
             final = client.gather(state)
         else:
-            shards = {}
-            for index, part in enumerate(parts):  # fixed when fit starts: the result never
-                holder = sorted(holders[part.key])[0] if holders[part.key] else None
-                shards.setdefault(holder, []).append(index)  # depends on retries
-            groups = [sorted(indices) for _, indices in sorted(shards.items(), key=str)]
-            self.shards_ = groups
+            # contiguous ranges of partitions, as many as there are workers when fit starts:
+            # where Dask put the data (or puts it again after a loss) changes nothing
+            n_shards = max(1, min(len(parts), len(client.scheduler_info()["workers"])))
+            shards = [chunk.tolist() for chunk in np.array_split(np.arange(len(parts)), n_shards)]
             state = None
             rounds = -(-self.max_iter // self.mixing_passes)
             for r in range(rounds):
                 passes = min(self.mixing_passes, self.max_iter - r * self.mixing_passes)
                 trained = [client.submit(_train_shard, self._local, params, state,
-                                         [parts[i] for i in group], passes, classes,
-                                         self.hasher, workers=list(holders[parts[group[0]].key]),
+                                         [parts[i] for i in shard], passes, classes,
+                                         self.hasher, workers=near(shard),
                                          allow_other_workers=True, pure=False)
-                           for group in groups]
+                           for shard in shards]
                 while len(trained) > 1:  # a tree of pairwise merges, on the workers
                     trained = [client.submit(_merge_pair, trained[i], trained[i + 1], state,
                                              pure=False) if i + 1 < len(trained) else trained[i]
                                for i in range(0, len(trained), 2)]
-                state = client.submit(lambda pair: pair[0], trained[0], pure=False)
+                state = client.submit(_first, trained[0], pure=False)
             final = client.gather(state)
         if final is None:
             raise ValueError("every partition of X is empty: nothing to train on.")
-        self.estimator_ = self._local(**params).set_ftrl_state(final)
+        self.estimator_ = self._local(**self._local_params()).set_ftrl_state(final)
+        self.shards_ = shards
         self.n_features_in_ = self.estimator_.n_features_in_
         if classes is not None:
             self.classes_ = self.estimator_.classes_
         return self
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["client"] = None  # a connection does not travel; the default client is used there
+        return state
+
+    def __sklearn_clone__(self):
+        params = self.get_params(deep=False)
+        client = params.pop("client")
+        twin = type(self)(**{name: clone(value, safe=False) for name, value in params.items()})
+        twin.client = client  # the same cluster, not a copy of the connection
+        return twin
 
     def to_local(self):
         """The fitted local estimator (picklable, exportable with ``export_model``).
@@ -291,7 +322,9 @@ class _DaskFTRL(BaseEstimator):
         if method == "predict_proba" or (method == "decision_function" and len(classes) > 2):
             columns = len(classes)
         dtype = classes.dtype if method == "predict" and classes is not None else np.float64
-        pieces = [da.from_delayed(dask.delayed(_predict_block)(method, estimator, self.hasher, part),
+        empty = np.empty((0,) if columns is None else (0, columns), dtype=dtype)
+        pieces = [da.from_delayed(dask.delayed(_predict_block)(method, estimator, self.hasher, part,
+                                                               empty),
                                   shape=(n,) if columns is None else (n, columns), dtype=dtype)
                   for part, n in zip(parts, rows)]
         return da.concatenate(pieces, axis=0)
@@ -336,7 +369,8 @@ class DaskSparseFTRLClassifier(ClassifierMixin, _DaskFTRL):
     estimator_ : SparseFTRLClassifier
         The fitted model (also :meth:`to_local`).
     shards_ : list of list of int
-        The partitions each copy trained on, in order (one list per partition with
+        The partitions each copy trained on, in order: contiguous ranges, as many as
+        there were workers when ``fit`` started (one per partition with
         ``mixing=None``); merges pair consecutive shards, then consecutive results.
     classes_ : ndarray
         The class labels.

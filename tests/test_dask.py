@@ -99,19 +99,41 @@ def test_mixing_is_the_merge_of_the_shards_copies(client):
 
 def test_a_worker_lost_during_fit_does_not_change_the_model(client):
     X, y, blocks, dX, dy = make_data(2)
-    params = dict(random_state=0, alpha=1e-4)
+    params = dict(random_state=0, alpha=1e-4, max_iter=30, client=client)
+    undisturbed = DaskSparseFTRLClassifier(**params).fit(dX, dy)
     victim = sorted(client.scheduler_info()["workers"])[0]
     kill_after = 0.5
-
     # the worker kills its own process (its nanny starts a new one) while fit runs
     client.run(lambda: threading.Timer(kill_after, os._exit, (1,)).start(), workers=[victim])
     started = time.perf_counter()
-    model = DaskSparseFTRLClassifier(max_iter=30, client=client, **params).fit(dX, dy)
+    disturbed = DaskSparseFTRLClassifier(**params).fit(dX, dy)
     assert time.perf_counter() - started > kill_after  # the worker died during fit
     client.wait_for_workers(2, timeout=30)
     assert victim not in client.scheduler_info()["workers"]
-    expected = _simulate(SparseFTRLClassifier, params, model.shards_, blocks, y, 30, np.unique(y))
-    assert_same_state(model.to_local(), SparseFTRLClassifier(**params).set_ftrl_state(expected))
+    assert disturbed.shards_ == undisturbed.shards_
+    assert_same_state(disturbed.to_local(), undisturbed.to_local())
+
+
+def test_one_seed_for_every_copy_when_random_state_is_none(client):
+    X, y, blocks, dX, dy = make_data(2)
+    # Bloom counters of copies with different seeds could not be merged: fit would raise
+    model = DaskSparseFTRLClassifier(inclusion="bloom", inclusion_count=2, bloom_size=2**12,
+                                     random_state=None, max_iter=2, client=client).fit(dX, dy)
+    assert model.to_local().t_ == 2 * N_ROWS
+
+
+def test_clone_and_pickle_leave_the_client_behind(client):
+    import pickle
+
+    from sklearn.base import clone
+
+    model = DaskSparseFTRLClassifier(alpha=0.5, client=client)
+    assert clone(model).client is client and clone(model).alpha == 0.5
+    X, y, blocks, dX, dy = make_data(2)
+    model.set_params(mixing=None).fit(dX, dy)
+    loaded = pickle.loads(pickle.dumps(model))
+    assert loaded.client is None
+    np.testing.assert_array_equal(loaded.to_local().coef_, model.to_local().coef_)
 
 
 def test_labels_absent_from_some_partitions_and_empty_partitions(client):
@@ -138,10 +160,13 @@ def test_a_dataframe_is_hashed_on_the_workers(client):
     hasher = FeatureCrossHasher(crosses=[("lat", "lon"), "kind"],
                                 buckets={"lat": 0.05, "lon": 0.05}, n_features=2**16)
     ddf, dy = dd.from_pandas(frame, npartitions=3), dd.from_pandas(y, npartitions=3)
+    ddf = ddf[ddf["lat"] > 0]  # a filter: dask keeps the partitions, here all full
+    ddf = dd.concat([ddf, dd.from_pandas(frame.iloc[:0], npartitions=1)])  # and an empty one
+    dy = dd.concat([dy, dd.from_pandas(y.iloc[:0], npartitions=1)])
     model = DaskSparseFTRLClassifier(mixing=None, hasher=hasher, client=client,
                                      random_state=0).fit(ddf, dy)
     local = SparseFTRLClassifier(random_state=0)
-    for part, target in zip(ddf.partitions, dy.partitions):
+    for part, target in list(zip(ddf.partitions, dy.partitions))[:3]:
         local.partial_fit(hasher.transform(part.compute()), target.compute(), classes=[0, 1])
     assert_same_state(model.to_local(), local)
     np.testing.assert_array_equal(model.predict_proba(ddf).compute(),

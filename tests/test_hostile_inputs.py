@@ -444,3 +444,23 @@ def test_many_small_one_vs_rest_tables_stay_small():
     clf = SparseFTRLClassifier(state_store="sparse", max_iter=1, tol=None).fit(X_small, y_many)
     # four columns per class: a table of 16 slots (384 bytes), not 96 KiB each
     assert clf.sparsity_report().state_bytes < 2000 * 1024
+
+
+def test_a_snapshot_taken_while_another_thread_trains_is_before_or_after_never_between():
+    X, y = _stream(n_rows=400_000)
+    est = SparseFTRLClassifier(state_store="sparse", random_state=0)
+    est.partial_fit(X[:10], y[:10], classes=[0, 1])
+    before = est.get_ftrl_state()
+    snapshots, pickles = [], []
+    worker = threading.Thread(target=est.partial_fit, args=(X, y))
+    worker.start()
+    while worker.is_alive():
+        snapshots.append(est.get_ftrl_state())
+        pickles.append(pickle.loads(pickle.dumps(est)).get_ftrl_state())
+    worker.join()
+    after = est.get_ftrl_state()
+    for state in snapshots + pickles:
+        expected = before if state["t"] == before["t"] else after
+        assert state["t"] == expected["t"]
+        for key in ("columns", "z", "n", "intercept_z"):
+            np.testing.assert_array_equal(state[key], expected[key])

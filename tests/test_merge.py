@@ -112,3 +112,29 @@ def test_nothing_to_merge_and_not_a_state_are_refused():
         merge_ftrl_states([])
     with pytest.raises(TypeError, match="FTRL state"):
         merge_ftrl_states([np.zeros(3)])
+
+
+def test_bloom_counters_of_other_seeds_and_a_foreign_base_are_refused():
+    X, y = make_data()
+    params = dict(inclusion="bloom", bloom_size=2**10)
+    a = SparseFTRLClassifier(random_state=0, **params).partial_fit(X, y, classes=[0, 1, 2])
+    b = SparseFTRLClassifier(random_state=1, **params).partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="seeds differ"):
+        merge_ftrl_states([a.get_ftrl_state(), b.get_ftrl_state()])
+    regressor = SparseFTRLRegressor().partial_fit(X, y.astype(float)).get_ftrl_state()
+    with pytest.raises(ValueError, match="base"):
+        merge_ftrl_states([a.get_ftrl_state()], base=regressor)
+    later = a.get_ftrl_state()
+    with pytest.raises(ValueError, match="fewer samples"):
+        merge_ftrl_states([SparseFTRLClassifier(random_state=0, **params).partial_fit(
+            X[:10], y[:10], classes=[0, 1, 2]).get_ftrl_state()], base=later)
+
+
+def test_a_copy_of_weight_zero_counts_for_nothing():
+    X, y = make_data()
+    a = SparseFTRLRegressor().partial_fit(X[:200], y[:200]).get_ftrl_state()
+    b = SparseFTRLRegressor().partial_fit(X[200:], y[200:]).get_ftrl_state()
+    merged = merge_ftrl_states([a, b], weights=[1, 0])
+    assert merged["t"] == 200
+    np.testing.assert_array_equal(merged["columns"], a["columns"])
+    np.testing.assert_array_equal(merged["z"], a["z"])

@@ -373,3 +373,18 @@ def test_json_depth_scan_of_a_long_string_takes_little_memory():
     text = '["' + "a" * 2**21 + '"]'
     assert peak_bytes(lambda: _transformer_specs._json_depth(text)) < 2**24
     assert _transformer_specs._json_depth(text) == 1
+
+
+def test_a_flipped_byte_in_a_small_member_is_a_value_error(tmp_path):
+    from sparsereg import SparseFTRLRegressor, export_model, load_model
+
+    rng = np.random.RandomState(0)
+    reg = SparseFTRLRegressor(random_state=0).fit(rng.normal(size=(50, 3)), rng.normal(size=50))
+    path = tmp_path / "m.npz"
+    export_model(reg).save(path)
+    raw = bytearray(path.read_bytes())
+    at = raw.index(b"coef_data.npy") + len(b"coef_data.npy") + 130  # inside its stored data
+    raw[at] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match="corrupt|coef_data"):
+        load_model(path)
