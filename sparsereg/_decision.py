@@ -14,6 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._ftrl_fast import linear_scores
+from ._state import sorted_union
 
 _NO_COLUMNS = np.empty(0, dtype=np.int64)
 
@@ -41,7 +42,7 @@ class LinearWeights:
         if not sp.issparse(coef):
             return cls(np.ascontiguousarray(np.asarray(coef).T), None, np.asarray(intercept))
         coef = sp.csr_matrix(coef)
-        columns = np.unique(coef.indices).astype(np.int64)
+        columns = sorted_union([coef.indices])
         weights = np.zeros((columns.size, coef.shape[0]), dtype=coef.dtype)
         rows = np.repeat(np.arange(coef.shape[0]), np.diff(coef.indptr))
         weights[np.searchsorted(columns, coef.indices), rows] = coef.data

@@ -140,17 +140,14 @@ class ExportedLinearModel:
             raise ValueError(f"the last transformer ({model._transformer_specs[-1]['class']}) "
                              f"outputs {output_width(model.transformers[-1]):,} columns but the "
                              f"model reads {model.n_features_in_:,}.")
-        # weights of the support, one row per supported feature and a last row of
-        # zeros that every other feature maps to (the 'blas' product's layout)
+        # the FTRL estimators' decision function, on the non-zero weights
+        model._linear = LinearWeights.from_coef(coef, model.intercept_)
         index_dtype = np.int32 if model.n_features_in_ <= _INT32_MAX else np.int64
-        model.support_ = np.unique(coef.indices).astype(index_dtype)
-        weights = np.zeros((model.support_.size + 1, n_models), dtype=coef.dtype)
-        rows = np.repeat(np.arange(n_models), np.diff(coef.indptr))
-        weights[np.searchsorted(model.support_, coef.indices), rows] = coef.data
+        model.support_ = model._linear.columns.astype(index_dtype)
+        # the 'blas' product's layout: the same rows and a last row of zeros that every
+        # column without a weight maps to
+        weights = np.vstack([model._linear.weights, np.zeros((1, n_models), coef.dtype)])
         model._weights = weights[:, 0].copy() if model._matvec else weights
-        # the FTRL estimators' decision function, on the same weights
-        model._linear = LinearWeights(weights[:-1], model.support_.astype(np.int64),
-                                      model.intercept_)
         return model
 
     # ------------------------------------------------------------------ scoring
