@@ -590,3 +590,84 @@ def csr_index_summary(const index_t[::1] indptr, const index_t[::1] indices):
             for k in range(start + 1, end):
                 descents |= ix[k] <= ix[k - 1]
     return ok, descents == 0, smallest, largest, longest
+
+
+def csr_summary(const cython.floating[::1] data, const index_t[::1] indices,
+                const index_t[::1] indptr, int64_t n_cols):
+    """One walk of a whole CSR matrix for the per-call fast paths (validation stays in Python).
+
+    Returns ``(plain, longest_row, largest |value|)``. ``plain``: ``indptr`` starts at 0,
+    never decreases and ends at ``len(indices) == len(data)``; every row's indices
+    increase strictly and lie in ``[0, n_cols)``; every value is finite. Only then are
+    the other two meaningful. A matrix that is not plain goes through the full checks,
+    which say what is wrong or make it plain.
+    """
+    cdef:
+        int64_t r, k, start, end, longest = 0, nnz = indices.shape[0]
+        int64_t n_rows = indptr.shape[0] - 1
+        double v, largest = 0.0
+        bint plain = True
+    if n_rows < 0 or data.shape[0] != nnz or indptr[0] != 0 or indptr[n_rows] != nnz:
+        return False, 0, 0.0
+    with nogil:
+        for r in range(n_rows):
+            start = indptr[r]
+            end = indptr[r + 1]
+            if end < start or end > nnz:
+                plain = False
+                break
+            if end == start:
+                continue
+            if end - start > longest:
+                longest = end - start
+            if indices[start] < 0 or indices[end - 1] >= n_cols:
+                plain = False
+                break
+            for k in range(start + 1, end):
+                if indices[k] <= indices[k - 1]:
+                    plain = False
+            if not plain:
+                break
+        if plain:
+            for k in range(nnz):
+                v = fabs(data[k])
+                if not v <= 1.7976931348623157e308:  # NaN or infinite
+                    plain = False
+                    break
+                if v > largest:
+                    largest = v
+    return plain, longest, largest
+
+
+def value_summary(const double[::1] values, const double[::1] allowed):
+    """``(n_bad, smallest, largest |value|)`` of a 1-D array, for the fast paths.
+
+    ``n_bad`` counts the values that are NaN or infinite or, when ``allowed`` is not
+    empty, not equal to one of its values.
+    """
+    cdef:
+        int64_t i, j, n_bad = 0, n_allowed = allowed.shape[0]
+        double v, smallest = 0.0, largest = 0.0
+        bint found
+    if values.shape[0]:
+        smallest = values[0]
+    with nogil:
+        for i in range(values.shape[0]):
+            v = values[i]
+            if not fabs(v) <= 1.7976931348623157e308:
+                n_bad += 1
+                continue
+            if n_allowed:
+                found = False
+                for j in range(n_allowed):
+                    if v == allowed[j]:
+                        found = True
+                        break
+                if not found:
+                    n_bad += 1
+            if v < smallest:
+                smallest = v
+            if fabs(v) > largest:
+                largest = fabs(v)
+    return n_bad, smallest, largest
+

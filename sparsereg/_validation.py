@@ -8,11 +8,60 @@ never make the kernel read or write out of bounds.
 import numpy as np
 import scipy.sparse as sp
 
-from ._ftrl_fast import csr_index_summary
+from ._ftrl_fast import csr_index_summary, csr_summary, value_summary
 
 # Largest |x|, |y|, sample weight (and their product) accepted: squared gradients of this
 # size, summed over billions of samples, stay far from float64's 1.8e308.
 MAX_MAGNITUDE = 1e100
+
+_CSR_TYPES = (sp.csr_matrix, sp.csr_array)
+_FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
+_INDEX_TYPES = (np.dtype(np.int32), np.dtype(np.int64))
+_NO_VALUES = np.empty(0)
+
+
+def plain_csr(X, n_features):
+    """``(longest_row, largest |x|)`` when ``X`` needs no conversion and passes every check
+    that ``validate_data`` and :func:`as_kernel_csr` make; None otherwise.
+
+    The per-call fast paths of ``partial_fit`` and prediction take a CSR matrix as it is
+    when it is one that the full checks would let through unchanged: a ``csr_matrix`` or
+    ``csr_array`` (not a subclass) of ``n_features`` columns and at least one row,
+    float32/float64 values, int32/int64 indices of one type, every row's indices strictly
+    increasing and in range, finite values (one compiled walk, :func:`csr_summary`). Any
+    other input (None is returned) goes through the full checks, which name the problem
+    or convert it, so that a fast path never accepts what they refuse.
+    """
+    if type(X) not in _CSR_TYPES:
+        return None
+    shape = X.shape
+    if len(shape) != 2 or shape[1] != n_features or shape[0] < 1:
+        return None
+    data, indices, indptr = X.data, X.indices, X.indptr
+    if (data.dtype not in _FLOATS or indices.dtype not in _INDEX_TYPES
+            or indptr.dtype != indices.dtype or data.ndim != 1 or indices.ndim != 1
+            or indptr.ndim != 1 or indptr.shape[0] != shape[0] + 1):
+        return None
+    try:
+        plain, longest_row, x_max = csr_summary(data, indices, indptr, n_features)
+    except (ValueError, TypeError):  # e.g. a non-contiguous array: the full checks say so
+        return None
+    return (longest_row, x_max) if plain else None
+
+
+def plain_vector(values, n_rows, allowed=_NO_VALUES):
+    """``(float64 array, smallest, largest |value|)`` for a 1-D NumPy array of ``n_rows``
+    finite numbers (all in ``allowed``, when given); None for anything else, left to the
+    full checks. Integers are converted only where float64 holds each one exactly."""
+    if type(values) is not np.ndarray or values.ndim != 1 or values.shape[0] != n_rows \
+            or values.dtype.kind not in "iuf":
+        return None
+    as_float = np.ascontiguousarray(values, dtype=np.float64)
+    n_bad, smallest, largest = value_summary(as_float, allowed)
+    # an integer beyond 2**53 may have been rounded onto another value: not plain
+    if n_bad or (values.dtype.kind != "f" and largest >= 2.0**53):
+        return None
+    return as_float, smallest, largest
 
 
 def as_kernel_csr(X, values=True):
