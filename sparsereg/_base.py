@@ -867,13 +867,22 @@ class _BaseFTRL(BaseEstimator):
         return X_train, longest_row, problem.take(train), validation_score
 
     # ---------------------------------------------------------------- prediction
+    def _plain_scores(self, X, logistic_pair=False):
+        """``LinearWeights.plain_scores`` of a fitted estimator without feature names, else None.
+
+        A plain CSR (see ``plain_csr``) is what ``validate_data`` and ``as_kernel_csr`` would
+        return unchanged, so its scores are those of the full path.
+        """
+        attrs = self.__dict__
+        if "_state" not in attrs or "feature_names_in_" in attrs:
+            return None
+        return self._current_weights()[2].plain_scores(X, attrs["n_features_in_"], logistic_pair)
+
     def _scores(self, X):
         """Scores of shape (n_samples, n_models): the decision function the export shares."""
-        attrs = self.__dict__
-        # a plain CSR (see plain_csr) is what validate_data and as_kernel_csr would return
-        if ("_state" in attrs and "feature_names_in_" not in attrs
-                and plain_csr(X, attrs["n_features_in_"]) is not None):
-            return self._current_weights()[2].scores(X)
+        scores = self._plain_scores(X)
+        if scores is not None:
+            return scores
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32],
                           accept_large_sparse=True, reset=False)

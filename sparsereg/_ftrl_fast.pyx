@@ -671,3 +671,108 @@ def value_summary(const double[::1] values, const double[::1] allowed):
                 largest = fabs(v)
     return n_bad, smallest, largest
 
+
+def csr_predict(const cython.floating[::1] data, const index_t[::1] indices,
+                const index_t[::1] indptr, int64_t n_cols, const int64_t[::1] columns,
+                bint listed, const int64_t[:, ::1] column_index,
+                const weight_t[:, ::1] weights, const double[::1] intercept,
+                double[:, ::1] out, bint logistic_pair):
+    """:func:`linear_scores` plus the intercept, checking on the way what ``csr_summary``
+    checks; returns whether the matrix was plain (when not, ``out`` means nothing and the
+    caller runs the full checks).
+
+    ``out[i, m]`` is row ``i``'s score for model ``m``, the same sum as ``linear_scores``
+    plus ``intercept[m]``; with ``logistic_pair`` (one model) it is the pair
+    ``(1 - p, p)``, ``p = 1 / (1 + exp(-score))``, which is ``scipy.special.expit``'s
+    formula. With ``listed``, a column's row of ``weights`` is looked up in
+    ``column_index`` (:func:`build_column_index` of ``columns``), or found by binary search
+    in ``columns`` when ``column_index`` has a single row. The weights (or index rows) of
+    the rows ahead are prefetched.
+    """
+    cdef:
+        int64_t i, k, m, lo, hi, mid, column, previous, start, end, ahead
+        int64_t n_models = weights.shape[1], n_listed = columns.shape[0]
+        int64_t nnz = indices.shape[0], n_rows = indptr.shape[0] - 1
+        uint64_t mask = <uint64_t>column_index.shape[0] - 1
+        bint indexed = column_index.shape[0] > 1
+        int64_t s, key
+        double acc, p, v
+        bint plain = True
+    if n_rows < 0 or data.shape[0] != nnz or indptr[0] != 0 or indptr[n_rows] != nnz:
+        return False
+    with nogil:
+        for i in range(n_rows):
+            start = indptr[i]
+            end = indptr[i + 1]
+            if end < start or end > nnz:
+                plain = False
+                break
+            if i + PREFETCH_ROWS < n_rows:
+                ahead = i + PREFETCH_ROWS
+                if indptr[ahead] <= indptr[ahead + 1] and indptr[ahead + 1] <= nnz:
+                    for k in range(indptr[ahead], indptr[ahead + 1]):
+                        column = indices[k]
+                        if indexed:
+                            sr_prefetch(&column_index[mix64(<uint64_t>column) & mask, 0])
+                        elif 0 <= column < n_cols:
+                            sr_prefetch(&weights[column, 0])
+            for m in range(n_models):
+                acc = 0.0
+                previous = -1
+                for k in range(start, end):
+                    column = indices[k]
+                    v = data[k]
+                    if column <= previous or column >= n_cols or not fabs(v) <= 1.7976931348623157e308:
+                        plain = False
+                        break
+                    previous = column
+                    if listed and not indexed:
+                        lo = 0
+                        hi = n_listed
+                        while lo < hi:
+                            mid = (lo + hi) >> 1
+                            if columns[mid] < column:
+                                lo = mid + 1
+                            else:
+                                hi = mid
+                        if lo == n_listed or columns[lo] != column:
+                            continue
+                        column = lo
+                    elif listed:
+                        s = <int64_t>(mix64(<uint64_t>column) & mask)
+                        key = column_index[s, 0]
+                        while key != column and key != EMPTY:
+                            s = <int64_t>((<uint64_t>s + 1) & mask)
+                            key = column_index[s, 0]
+                        if key == EMPTY:
+                            continue  # not listed: a weight of 0
+                        column = column_index[s, 1]
+                    acc += v * <double>weights[column, m]
+                if not plain:
+                    break
+                acc = acc + intercept[m]
+                if logistic_pair:
+                    p = 1.0 / (1.0 + exp(-acc))
+                    out[i, 1] = p
+                    out[i, 0] = 1.0 - p
+                else:
+                    out[i, m] = acc
+            if not plain:
+                break
+    return plain
+
+
+def build_column_index(const int64_t[::1] columns, int64_t[:, ::1] index):
+    """Fill ``index`` (a power-of-two number of ``(key, position)`` rows, every key
+    ``EMPTY_KEY``, more rows than ``columns``) with each distinct column and its position in
+    ``columns``: an open-addressing table with linear probing, as the table store's."""
+    cdef:
+        int64_t k, s
+        uint64_t mask = <uint64_t>index.shape[0] - 1
+    with nogil:
+        for k in range(columns.shape[0]):
+            s = <int64_t>(mix64(<uint64_t>columns[k]) & mask)
+            while index[s, 0] != EMPTY:
+                s = <int64_t>((<uint64_t>s + 1) & mask)
+            index[s, 0] = columns[k]
+            index[s, 1] = k

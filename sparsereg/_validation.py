@@ -20,6 +20,22 @@ _INDEX_TYPES = (np.dtype(np.int32), np.dtype(np.int64))
 _NO_VALUES = np.empty(0)
 
 
+def csr_arrays(X, n_features):
+    """``(data, indices, indptr)`` of a CSR matrix whose type, shape and dtypes are those a
+    fast path takes (see :func:`plain_csr`), before their content is walked; else None."""
+    if type(X) not in _CSR_TYPES:
+        return None
+    shape = X.shape
+    if len(shape) != 2 or shape[1] != n_features or shape[0] < 1:
+        return None
+    data, indices, indptr = X.data, X.indices, X.indptr
+    if (data.dtype not in _FLOATS or indices.dtype not in _INDEX_TYPES
+            or indptr.dtype != indices.dtype or data.ndim != 1 or indices.ndim != 1
+            or indptr.ndim != 1 or indptr.shape[0] != shape[0] + 1):
+        return None
+    return data, indices, indptr
+
+
 def plain_csr(X, n_features):
     """``(longest_row, largest |x|)`` when ``X`` needs no conversion and passes every check
     that ``validate_data`` and :func:`as_kernel_csr` make; None otherwise.
@@ -32,18 +48,11 @@ def plain_csr(X, n_features):
     other input (None is returned) goes through the full checks, which name the problem
     or convert it, so that a fast path never accepts what they refuse.
     """
-    if type(X) not in _CSR_TYPES:
-        return None
-    shape = X.shape
-    if len(shape) != 2 or shape[1] != n_features or shape[0] < 1:
-        return None
-    data, indices, indptr = X.data, X.indices, X.indptr
-    if (data.dtype not in _FLOATS or indices.dtype not in _INDEX_TYPES
-            or indptr.dtype != indices.dtype or data.ndim != 1 or indices.ndim != 1
-            or indptr.ndim != 1 or indptr.shape[0] != shape[0] + 1):
+    arrays = csr_arrays(X, n_features)
+    if arrays is None:
         return None
     try:
-        plain, longest_row, x_max = csr_summary(data, indices, indptr, n_features)
+        plain, longest_row, x_max = csr_summary(*arrays, n_features)
     except (ValueError, TypeError):  # e.g. a non-contiguous array: the full checks say so
         return None
     return (longest_row, x_max) if plain else None

@@ -754,7 +754,15 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         proba : ndarray of shape (n_samples, n_classes)
             Probability of each class, in the order of ``classes_``.
         """
+        if self.loss == "log_loss" and self._plain_binary():
+            proba = self._plain_scores(X, logistic_pair=True)  # in one compiled pass
+            if proba is not None:
+                return proba
         return one_vs_rest_probabilities(self.decision_function(X), self.loss)
+
+    def _plain_binary(self):
+        classes = self.__dict__.get("classes_")
+        return classes is not None and len(classes) == 2
 
     @available_if(_has_proba)
     def predict_log_proba(self, X):

@@ -264,3 +264,43 @@ def test_pickled_mid_stream_the_fast_path_resumes_identically():
         est.partial_fit(X[i:i + 1], y[i:i + 1])
         copy.partial_fit(X[i:i + 1], y[i:i + 1])
     _same_model(est, copy)
+
+
+@pytest.mark.parametrize("width", [2**12, 2**24])  # bulk layouts: dense weights, hash table
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_bulk_prediction_equals_prediction_in_small_calls(width, n_classes):
+    """Large calls look the listed columns up in another layout (a dense array of the weights,
+    or a hash table past DENSE_LOOKUP_BYTES) than small ones (binary search): the same
+    scores and probabilities to the bit, for the sparse store and the export."""
+    rng = np.random.RandomState(1)
+    popular = rng.choice(width, size=400, replace=False)  # columns seen often enough to weigh
+    picks = np.sort(rng.choice(400, size=(1500, 20)), axis=1)
+    rows = sp.csr_matrix((rng.uniform(0.5, 1.5, size=30000), popular[picks].ravel(),
+                          np.arange(0, 30001, 20)), shape=(1500, width))
+    rows.sum_duplicates()
+    labels = rng.randint(n_classes, size=1500)
+    est = SparseFTRLClassifier(state_store="sparse", alpha=1e-5, random_state=0).fit(rows, labels)
+    for model in (est, export_model(est)):
+        for method in ("decision_function", "predict_proba", "predict"):
+            bulk = getattr(model, method)(rows)
+            small = np.concatenate([getattr(model, method)(rows[i:i + 100])
+                                    for i in range(0, 1500, 100)])
+            np.testing.assert_array_equal(bulk, small)
+
+
+def test_probabilities_are_expit_of_the_margins_to_the_bit():
+    """predict_proba (one compiled pass for a binary log-loss model) gives scipy's expit of
+    the decision function, also far in the tails."""
+    from scipy.special import expit
+
+    rng = np.random.RandomState(2)
+    rows = sp.random(3000, 50, density=0.3, format="csr", random_state=rng)
+    labels = (rows @ rng.normal(size=50) > 0).astype(int)
+    est = SparseFTRLClassifier(alpha=1e-6, eta0=2.0, random_state=0).fit(rows, labels)
+    for scale in (1.0, 30.0, 1e3):
+        scaled = rows * scale
+        margins = est.decision_function(scaled)
+        assert np.abs(margins).max() > (30 if scale > 1 else 0)
+        expected = np.column_stack([1.0 - expit(margins), expit(margins)])
+        for model in (est, export_model(est)):
+            np.testing.assert_array_equal(model.predict_proba(scaled), expected)
