@@ -602,13 +602,16 @@ class _BaseFTRL(BaseEstimator):
             )
 
     def _run_epochs(self, X, longest_row, problem, state, t0, *, max_iter, rng, history,
-                    validation=None, check_signals=False, hypers=None):
+                    validation=None, check_signals=False, hypers=None, count_columns=None):
         """Train ``state`` in place for up to ``max_iter`` epochs; return ``(t, n_iter)``.
 
         After each epoch, ``(t, non-zeros per model)`` is appended to ``history``
         when counting is cheap next to the epoch (a pass over the state's slots, at
         most 32 columns held per non-zero of ``X``) or ``t`` has grown by 10 % since the last
         record, so that a stream of small batches pays a bounded share for it.
+
+        ``count_columns``: the columns that can hold a non-zero weight, when known (a new
+        dense state trained on ``X`` only), so that counting reads their slots only.
 
         Stopping follows ``SGDRegressor``: after ``n_iter_no_change`` epochs whose
         average loss (or validation score) did not improve by ``tol``.
@@ -645,7 +648,7 @@ class _BaseFTRL(BaseEstimator):
             # small), and the held count, unlike the table's size, is part of the saved state
             held = sum(state.n_held(k) for k in range(state.n_models))
             if self.verbose or held <= 32 * X.nnz or not history or t >= 1.1 * history[-1][0]:
-                counts = state.count_nonzero(hypers[0].lambdas_at(t)[0])
+                counts = state.count_nonzero(hypers[0].lambdas_at(t)[0], count_columns)
                 history.append((t, counts))
                 if self.verbose:
                     print(f"Epoch {epoch + 1}, avg loss: {loss:.6f}, non-zero weights: "
@@ -730,10 +733,17 @@ class _BaseFTRL(BaseEstimator):
             validation = None
             if not in_place and self.early_stopping:
                 X, longest_row, problem, validation = self._split_validation(X, y, problem, rng)
+            count_columns = None
             if first:
                 state = self._new_state(problem.n_models, X.shape[1], rng,
                                         expected_columns=min(X.nnz, X.shape[1]))
                 t0, history = 0, []
+                if not state.in_table and X.nnz < X.shape[1]:
+                    # a new dense state changes only X's columns: count those, not the width
+                    # (2**20 slots per epoch cost more than an epoch of 17,000 short rows)
+                    seen = np.zeros(X.shape[1], dtype=bool)
+                    seen[X.indices] = True
+                    count_columns = np.flatnonzero(seen)
             elif in_place:
                 state, t0, history = self._state, self.t_, self.nnz_history_
             else:
@@ -741,7 +751,7 @@ class _BaseFTRL(BaseEstimator):
             self._prepare_state(state)
             t, n_iter = self._run_epochs(X, longest_row, problem, state, t0, max_iter=max_iter,
                                          rng=rng, history=history, validation=validation,
-                                         check_signals=not in_place)
+                                         check_signals=not in_place, count_columns=count_columns)
             self._commit(problem, state, t, X.dtype, fresh=first)
             self.nnz_history_ = history
             self.n_iter_ = n_iter

@@ -8,7 +8,8 @@ never make the kernel read or write out of bounds.
 import numpy as np
 import scipy.sparse as sp
 
-from ._ftrl_fast import csr_index_summary, csr_summary, value_summary
+from ._ftrl_fast import (csr_index_summary, csr_summary, dense_row_counts, dense_to_csr,
+                         largest_magnitude, value_summary)
 
 # Largest |x|, |y|, sample weight (and their product) accepted: squared gradients of this
 # size, summed over billions of samples, stay far from float64's 1.8e308.
@@ -73,6 +74,22 @@ def plain_vector(values, n_rows, allowed=_NO_VALUES):
     return as_float, smallest, largest
 
 
+def dense_csr(X):
+    """``scipy.sparse.csr_matrix(X)`` of a 2-D float32/float64 array, in two compiled passes
+    (scipy goes through COO: ~20x slower on 17,000 x 8)."""
+    X = np.ascontiguousarray(X)
+    if X.ndim != 2 or X.dtype not in _FLOATS:
+        return sp.csr_matrix(X)
+    indptr = np.empty(X.shape[0] + 1, dtype=np.int64)
+    nnz = dense_row_counts(X, indptr)
+    index_dtype = np.int32 if max(nnz, X.shape[1]) <= np.iinfo(np.int32).max else np.int64
+    indices, data = np.empty(nnz, dtype=index_dtype), np.empty(nnz, dtype=X.dtype)
+    dense_to_csr(X, indices, data)
+    csr = sp.csr_matrix((data, indices, indptr.astype(index_dtype, copy=False)), shape=X.shape)
+    csr.has_canonical_format = True  # each row's columns increase, none repeats
+    return csr
+
+
 def as_kernel_csr(X, values=True):
     """The CSR matrix the kernel reads, sharing memory with ``X`` whenever possible.
 
@@ -85,7 +102,7 @@ def as_kernel_csr(X, values=True):
     of the values (prediction, where ``validate_data`` has checked them) and gives 0.0.
     """
     if not sp.issparse(X):
-        X = sp.csr_matrix(X)
+        X = dense_csr(X)
     if X.indices.dtype != X.indptr.dtype:
         X = sp.csr_matrix(
             (X.data, X.indices.astype(np.int64), X.indptr.astype(np.int64)), shape=X.shape
@@ -103,7 +120,7 @@ def check_csr(X, values=True):
     or write out of bounds; return ``(longest_row, bound)`` where every ``|x| <= bound``.
 
     One compiled walk checks ``indptr`` and whether rows are strictly sorted (then a
-    row's first and last index bound it); one BLAS pass bounds the values.
+    row's first and last index bound it); another finds the largest ``|x|``.
     """
     indptr, indices, data = X.indptr, X.indices, X.data
     n_rows, n_cols = X.shape
@@ -129,13 +146,9 @@ def check_csr(X, values=True):
             X.has_canonical_format = True  # what scipy would find: spares it a pass over indices
         if not values:
             return longest_row, 0.0
-        # sum(x**2) >= max(x**2): one BLAS pass bounds every |x| and finds NaN/inf
-        with np.errstate(over="ignore", invalid="ignore"):
-            squares = float(np.dot(data, data))
-        if np.isfinite(squares) and squares <= MAX_MAGNITUDE**2:
-            return longest_row, np.sqrt(squares)
-        smallest, largest = float(data.min()), float(data.max())  # NaN propagates
-        if not (np.isfinite(smallest) and np.isfinite(largest)):
+        # one compiled pass (not BLAS: see largest_magnitude) finds the largest |x| and NaN/inf
+        largest = largest_magnitude(data)
+        if not np.isfinite(largest):
             raise ValueError("Input X contains NaN or infinity.")
-        return longest_row, max(-smallest, largest)
+        return longest_row, largest
     return longest_row, 0.0

@@ -304,3 +304,19 @@ def test_probabilities_are_expit_of_the_margins_to_the_bit():
         expected = np.column_stack([1.0 - expit(margins), expit(margins)])
         for model in (est, export_model(est)):
             np.testing.assert_array_equal(model.predict_proba(scaled), expected)
+
+
+@pytest.mark.parametrize("Est, kind", MODELS)
+def test_the_nonzero_history_of_a_wide_dense_fit_counts_every_column(Est, kind):
+    """A new dense state is counted over the columns of X only: the counts are those of the
+    sparse store (which counts every column it holds) and of count_nonzero."""
+    rng = np.random.RandomState(3)
+    wide = sp.random(300, 5000, density=0.002, format="csr", random_state=rng)
+    y = {"reg": rng.normal(size=300), "binary": rng.randint(2, size=300),
+         "multi": rng.randint(3, size=300)}[kind]
+    fits = [Est(state_store=store, alpha=1e-6, max_iter=4, tol=None, random_state=0).fit(wide, y)
+            for store in ("dense", "sparse")]
+    assert fits[0].nnz_history_ == fits[1].nnz_history_
+    assert len(fits[0].nnz_history_) == 4
+    assert fits[0].nnz_history_[-1] == (fits[0].t_, tuple(fits[0].count_nonzero()))
+    assert sum(fits[0].nnz_history_[-1][1]) > 0
