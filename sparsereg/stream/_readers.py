@@ -361,7 +361,7 @@ class _ArrowSource(Source):
                 skip, groups, first = start_row, [], 0
                 for g in range(meta.num_row_groups):
                     n = meta.row_group(g).num_rows
-                    if skip >= n:
+                    if not groups and skip >= n:  # whole row groups before the resume point
                         skip -= n
                         first += n
                     else:
@@ -386,18 +386,19 @@ class _ArrowSource(Source):
         import pyarrow.csv as pcsv
         types = {n: (pa.dictionary(pa.int32(), pa.string()) if n in categorical else pa.string())
                  for n in used}
-        invalid = self._invalid
-        latest = [0]  # the last invalid row's number
+        invalid = self._invalid  # bad rows after the resume point, with their reasons
+        gaps = []  # numbers of every row the parser refused, not yet stepped over
+        latest = [0]  # the last refused row's number
 
         def handler(row):
             number = (row.number or 0) - 1  # the header is row 1 of the file
             reason = f"expected {row.expected_columns} fields, found {row.actual_columns}"
             if number < 1:
                 raise ValueError(f"{path}: {reason} (row number unknown)")
-            if number <= start_row:
-                return "skip"  # consumed before the resume point
-            invalid.append((number, reason))
+            gaps.append(number)
             latest[0] = number
+            if number > start_row:  # rows before the resume point were consumed already
+                invalid.append((number, reason))
             return "skip"  # in error mode too: a bad value in an earlier row must come first
 
         last = start_row
@@ -412,7 +413,7 @@ class _ArrowSource(Source):
                         strings_can_be_null=True, quoted_strings_can_be_null=True))
             except pa.ArrowInvalid as exc:
                 self._raise_invalid(i, exc)
-            valid = start_row  # numbers of well-formed rows: the gaps are the invalid rows
+            valid = 0  # the number of the last well-formed row
             while True:
                 try:
                     batch = reader.read_next_batch()
@@ -428,16 +429,16 @@ class _ArrowSource(Source):
                     if stop:
                         break
                     continue
-                # number the rows: consecutive after `valid`, stepping over invalid rows
-                bad = [b for b, _ in invalid if b > valid]
-                numbers = np.arange(valid + 1, valid + n + len(bad) + 1, dtype=np.int64)
-                if bad:
-                    numbers = numbers[~np.isin(numbers, bad)][:n]
+                # number the rows: consecutive after `valid`, stepping over refused rows
+                numbers = np.arange(valid + 1, valid + n + len(gaps) + 1, dtype=np.int64)
+                if gaps:
+                    numbers = numbers[~np.isin(numbers, gaps)][:n]
                 else:
                     numbers = numbers[:n]
                 valid = int(numbers[-1])
+                gaps[:] = [g for g in gaps if g > valid]
                 # rows consumed before the resume point: parsed, then dropped
-                first = max(0, int(np.searchsorted(numbers, start_row, side="right")))
+                first = int(np.searchsorted(numbers, start_row, side="right"))
                 if first:
                     numbers = numbers[first:]
                     batch = batch.slice(first)
