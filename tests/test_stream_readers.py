@@ -264,6 +264,19 @@ def test_missing_column_empty_and_header_only_files(tmp_path):
     header = tmp_path / "h.csv"
     header.write_text("a,b\n")
     assert list(open_source(str(header), target="a").chunks()) == []
+    blank = tmp_path / "blank.csv"
+    blank.write_text("\n\n\n")
+    with pytest.raises(ValueError, match=r"blank\.csv is empty"):
+        open_source(str(blank))
+
+
+def test_csv_header_longer_than_a_block(tmp_path):
+    _pyarrow()
+    names = [f"{'a_long_column_name_' * 5}{k:06d}" for k in range(2_500)]  # a 250 kB header
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(names) + "\n" + ",".join(str(k % 3) for k in range(2_500)) + "\n")
+    (chunk,) = open_source(str(path), target=names[0]).chunks()
+    assert chunk.X.shape == (1, 2_499) and chunk.X.iloc[0, -1] == str(2_499 % 3)
 
 
 @pytest.mark.parametrize("cut", ["half", "garbage"])

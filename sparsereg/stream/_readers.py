@@ -217,9 +217,23 @@ def _value(column, positions):
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _empty_frame(n):
+def _frame_of(pa, arrays, n):
+    """A DataFrame of Arrow arrays: dictionaries as Categoricals of str (codes and categories
+    taken as they are, 3-7x faster than ``Table.to_pandas``), numbers as float64 with NaN."""
     import pandas as pd
-    return pd.DataFrame(index=pd.RangeIndex(n))
+    columns = {}
+    for name, arr in arrays.items():
+        if pa.types.is_dictionary(arr.type) and arr.dictionary.null_count == 0:
+            codes = arr.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+            categories = pd.Index(arr.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+            dtype = pd.CategoricalDtype(categories)
+            columns[name] = pd.Categorical.from_codes(codes.astype(np.int32),  # writable
+                                                      dtype=dtype, validate=False)
+        elif pa.types.is_dictionary(arr.type):
+            columns[name] = pa.chunked_array([arr]).to_pandas()
+        else:
+            columns[name] = np.array(arr.to_numpy(zero_copy_only=False), dtype=np.float64)
+    return pd.DataFrame(columns, index=pd.RangeIndex(n), copy=False)
 
 
 def _to_dictionary(pa, pc, arr):
@@ -271,6 +285,7 @@ class _ArrowSource(Source):
         self.delimiter = delimiter
         self.target_dtype = target_dtype
         self._columns = {}
+        self._blocks = {}  # CSV bytes per block of each file: larger where the header is long
         _import_pyarrow()
         for i in range(len(files)):  # every file's columns are checked before any is read
             self._plan(i)
@@ -286,7 +301,7 @@ class _ArrowSource(Source):
             with self._errors(i):
                 return list(pq.ParquetFile(path).schema_arrow.names)
         import pyarrow.csv as pcsv
-        block = _CSV_BLOCK_BYTES
+        block = 1 << 16  # the header, and the first rows for pyarrow's type inference
         while True:
             try:
                 with self._errors(i, reraise=(pa.ArrowInvalid,)):
@@ -295,15 +310,24 @@ class _ArrowSource(Source):
                         parse_options=self._parse_options(lambda row: "skip"))
                     names = list(reader.schema.names)
                     reader.close()
+                    self._blocks[i] = max(_CSV_BLOCK_BYTES, 2 * block)
                     return names
             except pa.ArrowInvalid as exc:
                 text = str(exc)
-                if "Empty CSV file" in text:
+                if "Empty CSV file" in text and self._blank(i, block):
                     raise ValueError(f"{path} is empty.") from None
-                if "straddling" in text and block < (1 << 30):
-                    block *= 4  # a header longer than a block
+                if ("Empty CSV file" in text or "straddling" in text) and block < (1 << 30):
+                    block *= 8  # a header longer than a block
                     continue
                 raise ValueError(f"{path}: {text}") from None
+
+    def _blank(self, i, size):
+        """Whether the (decompressed) file holds only white space in its first `size` bytes
+        and ends there."""
+        pa = _import_pyarrow()
+        with self._errors(i), pa.input_stream(self.files[i], compression="detect") as f:
+            head = f.read(size + 1)
+        return len(head) <= size and not head.strip()
 
     def _plan(self, i):
         """The columns of file i to read: (names in file order, categorical set, numeric set)."""
@@ -406,7 +430,8 @@ class _ArrowSource(Source):
             try:
                 reader = pcsv.open_csv(
                     path,
-                    read_options=pcsv.ReadOptions(block_size=_CSV_BLOCK_BYTES, use_threads=False),
+                    read_options=pcsv.ReadOptions(
+                        block_size=self._blocks.get(i, _CSV_BLOCK_BYTES), use_threads=False),
                     parse_options=self._parse_options(handler),
                     convert_options=pcsv.ConvertOptions(
                         include_columns=used, column_types=types, null_values=_NULL_VALUES,
@@ -490,7 +515,10 @@ class _ArrowSource(Source):
             mark(missing, f"target {self.target!r} is missing")
         arrays = {}
         for name in features:
-            column = table.column(name).combine_chunks()
+            column = table.column(name)
+            if pa.types.is_dictionary(column.type) and column.num_chunks > 1:
+                column = column.unify_dictionaries()  # one dictionary for the chunk
+            column = column.combine_chunks()
             if name in categorical:
                 arrays[name] = _to_dictionary(pa, pc, column)
             else:
@@ -512,12 +540,12 @@ class _ArrowSource(Source):
             numbers = numbers[~bad]
         for number, reason in bad_numbers:
             self._note_bad(path, "row", number, reason)
-        X = pa.table(arrays).to_pandas() if arrays else _empty_frame(len(numbers))
+        X = _frame_of(pa, arrays, len(numbers))
         if self.target is not None:
             if self.target_dtype == "str":
                 y = np.asarray(target.to_pylist(), dtype=object)
             else:
-                y = target.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+                y = target.to_numpy(zero_copy_only=False).astype(np.float64)  # writable
         return X, y, numbers, int(bad.sum()) + len(bad_numbers)
 
     def _file_chunks(self, i, start_row):
