@@ -62,6 +62,12 @@ def make_csv(rows, seed=0):
 
 
 def peak_rss():
+    """This process's peak RSS (VmHWM: unlike ru_maxrss, not inherited from the parent that
+    forked it, which may be large after writing a file)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 

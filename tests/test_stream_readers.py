@@ -389,6 +389,37 @@ def test_start_outside_the_source_is_refused(tmp_path):
     assert list(source.chunks(Position(file=1))) == []
 
 
+@pytest.mark.parametrize("fmt", ["csv", "svmlight"])
+def test_readahead_gives_the_same_chunks_errors_and_stops(tmp_path, fmt):
+    import threading
+    if fmt == "csv":
+        _pyarrow()
+    frame = pd.DataFrame({"y": np.arange(300) % 2, "c": ["a", "b", "c"] * 100,
+                          "v": np.arange(300) / 4})
+    path = tmp_path / f"d.{'svm' if fmt == 'svmlight' else 'csv'}"
+    _write(fmt, frame, path, bad_every=0)
+    lines = path.read_text().splitlines(keepends=True)
+    bad = 250 if fmt == "svmlight" else 251  # data row 250 (line 250; CSV line 251)
+    lines[bad - 1] = "1,c\n" if fmt == "csv" else "1 2:x\n"
+    path.write_text("".join(lines))
+    kwargs = dict(target="y", numeric=["v"], batch_rows=40, n_features=8)
+    base = [_chunk_key(c) for c in open_source(str(path), skip_bad_rows=True, **kwargs).chunks()]
+    ahead = open_source(str(path), skip_bad_rows=True, readahead=2, **kwargs)
+    assert [_chunk_key(c) for c in ahead.chunks()] == base
+    assert ahead.bad_rows == 1
+    seen = []
+    with pytest.raises(ValueError, match=rf"d\.(csv|svm): (row|line) 250: "):
+        for chunk in open_source(str(path), readahead=2, **kwargs).chunks():
+            seen.append(chunk.end.row)
+    assert seen == [40, 80, 120, 160, 200, 240]
+    before = threading.active_count()
+    stream = open_source(str(path), readahead=3, skip_bad_rows=True, **kwargs).chunks()
+    next(stream)
+    assert threading.active_count() == before + 1
+    stream.close()  # the caller stops early: the reading thread ends
+    assert threading.active_count() == before
+
+
 # ------------------------------------------------------------------------------ SVMlight
 def _svm_file(path, zero_based, n=57, n_features=9, seed=0):
     rng = np.random.default_rng(seed)

@@ -14,6 +14,8 @@ imported only when a CSV or Parquet file is read (``pip install "sparsereg[strea
 import gzip
 import io
 import os
+import queue
+import threading
 import zlib
 from dataclasses import dataclass
 from itertools import islice
@@ -109,6 +111,56 @@ def _import_pyarrow():
     return pyarrow
 
 
+def _ahead(items, depth):
+    """Iterate `items` in a background thread, `depth` items ahead of the caller.
+
+    Closing the returned generator (or an error in the caller) stops the thread and closes
+    `items`; an exception raised by `items` is raised in the caller, at its place in the stream.
+    """
+    results = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item):
+        while not stop.is_set():
+            try:
+                results.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work():
+        try:
+            for item in items:
+                if not put((True, item)):
+                    break
+            else:
+                put((False, None))
+        except BaseException as exc:  # handed to the caller
+            put((False, exc))
+        finally:
+            items.close()
+
+    thread = threading.Thread(target=work, name="sparsereg-readahead", daemon=True)
+    thread.start()
+
+    def consume():
+        try:
+            while True:
+                more, value = results.get()
+                if more:
+                    yield value
+                elif value is None:
+                    return
+                else:
+                    raise value
+        finally:
+            stop.set()
+            thread.join()
+
+    return consume()
+
+
 class Source:
     """A stream of :class:`Chunk` s that can be read several times and resumed.
 
@@ -144,8 +196,35 @@ class Source:
         ------
         chunk : Chunk
             Batches of ``batch_rows`` rows, except the last of each file (or fewer when bad
-            rows were skipped); a chunk never spans two files and is never empty.
+            rows were skipped); a chunk never spans two files and is never empty. With
+            ``readahead`` (files), the next chunks are read in a background thread while the
+            caller works on this one; ``bad_rows`` and ``bad_row_examples`` count the rows of
+            the chunks yielded so far.
         """
+        self._check_start(start)
+        items = self._chunks_and_notes(start)
+        if getattr(self, "readahead", 0):
+            items = _ahead(items, self.readahead)
+        try:
+            for chunk, notes in items:
+                for file, where, number, reason in notes:
+                    self.bad_rows += 1
+                    if len(self.bad_row_examples) < _MAX_EXAMPLES:
+                        self.bad_row_examples.append(f"{file}:{where} {number}: {reason}")
+                if chunk is not None:
+                    yield chunk
+        finally:
+            items.close()
+
+    def _chunks_and_notes(self, start):
+        """(chunk, the bad rows noted while making it), then (None, the rest)."""
+        self._notes = []
+        for chunk in self._chunks(start):
+            notes, self._notes = self._notes, []
+            yield chunk, notes
+        yield None, self._notes
+
+    def _chunks(self, start):
         raise NotImplementedError
 
     def _check_start(self, start):
@@ -160,9 +239,7 @@ class Source:
                              f"{len(self.files)} file(s).")
 
     def _note_bad(self, file, where, number, reason):
-        self.bad_rows += 1
-        if len(self.bad_row_examples) < _MAX_EXAMPLES:
-            self.bad_row_examples.append(f"{file}:{where} {number}: {reason}")
+        self._notes.append((file, where, number, reason))
 
     def __repr__(self):
         return f"{type(self).__name__}(files={self.files!r})"
@@ -273,8 +350,9 @@ class _ArrowSource(Source):
     """CSV or Parquet files read through pyarrow; chunk boundaries are physical row ranges."""
 
     def __init__(self, files, fmt, *, target, numeric, categorical, batch_rows, skip_bad_rows,
-                 delimiter, target_dtype):
+                 delimiter, target_dtype, readahead):
         super().__init__()
+        self.readahead = readahead
         self.files = files
         self.format = fmt
         self.target = target
@@ -603,8 +681,7 @@ class _ArrowSource(Source):
                     if chunk is not None:
                         yield chunk
 
-    def chunks(self, start=Position()):
-        self._check_start(start)
+    def _chunks(self, start):
         for i in range(start.file, len(self.files)):
             yield from self._file_chunks(i, start.row if i == start.file else 0)
 
@@ -617,8 +694,9 @@ def _has_data(line):
 class _SVMLightSource(Source):
     """SVMlight / LIBSVM files, ``batch_rows`` lines at a time through ``load_svmlight_file``."""
 
-    def __init__(self, files, *, batch_rows, skip_bad_rows, n_features, zero_based):
+    def __init__(self, files, *, batch_rows, skip_bad_rows, n_features, zero_based, readahead):
         super().__init__()
+        self.readahead = readahead
         self.files = files
         self.batch_rows = batch_rows
         self.skip_bad_rows = skip_bad_rows
@@ -717,8 +795,7 @@ class _SVMLightSource(Source):
         X, y = self._load(b"".join(rows[k] for k in keep), zero_based, self.n_features)
         return X, y, numbers[keep], len(bad)
 
-    def chunks(self, start=Position()):
-        self._check_start(start)
+    def _chunks(self, start):
         if self.zero_based == "auto" and start != Position():
             self._resolve_zero_based()
         for i in range(start.file, len(self.files)):
@@ -776,8 +853,7 @@ class _IterableSource(Source):
         raise TypeError(f"batch {k} is a {type(batch).__name__}; expected a pandas DataFrame or "
                         "an (X, y) tuple.")
 
-    def chunks(self, start=Position()):
-        self._check_start(start)
+    def _chunks(self, start):
         if start.file == 1:
             return
         if not self.resumable and self._used:
@@ -809,7 +885,7 @@ def _format_of(path):
 
 def open_source(source, *, format=None, target=None, numeric=(), categorical=None,
                 batch_rows=65536, skip_bad_rows=False, delimiter=",", target_dtype="float64",
-                n_features=None, zero_based="auto"):
+                n_features=None, zero_based="auto", readahead=0):
     """Open files or batches as a :class:`Source` of chunks with bounded memory.
 
     Parameters
@@ -852,6 +928,11 @@ def open_source(source, *, format=None, target=None, numeric=(), categorical=Non
         batch of the first file that holds an index; the decision is then fixed for every chunk
         and pass (``Source.zero_based`` shows it), so a file whose first 0 index comes later is
         read one-based: pass ``zero_based=True`` for it.
+    readahead : int, default=0
+        Files: how many chunks a background thread prepares ahead of the caller, so that
+        reading, decompressing and parsing (which release the GIL) can overlap with the
+        caller's work on the chunk at hand; memory grows by that many chunks. 0: everything
+        happens in the caller's thread. Iterables are always read in the caller's thread.
 
     Returns
     -------
@@ -898,6 +979,10 @@ def open_source(source, *, format=None, target=None, numeric=(), categorical=Non
         raise ValueError(f"the target {target!r} is also given as a feature column.")
     if skip_bad_rows not in (True, False):
         raise TypeError(f"skip_bad_rows must be a bool, got {skip_bad_rows!r}.")
+    if (isinstance(readahead, (bool, np.bool_)) or not isinstance(readahead, (int, np.integer))
+            or readahead < 0):
+        raise ValueError(f"readahead must be an int >= 0, got {readahead!r}.")
+    readahead = int(readahead)
     if format is not None and format not in _FORMATS:
         raise ValueError(f"format must be one of {list(_FORMATS)} or None, got {format!r}.")
 
@@ -944,9 +1029,10 @@ def open_source(source, *, format=None, target=None, numeric=(), categorical=Non
         if zero_based not in (True, False, "auto"):
             raise ValueError(f"zero_based must be True, False or 'auto', got {zero_based!r}.")
         return _SVMLightSource(files, batch_rows=batch_rows, skip_bad_rows=skip_bad_rows,
-                               n_features=int(n_features), zero_based=zero_based)
+                               n_features=int(n_features), zero_based=zero_based,
+                               readahead=readahead)
     if not isinstance(delimiter, str) or len(delimiter) != 1:
         raise ValueError(f"delimiter must be one character, got {delimiter!r}.")
     return _ArrowSource(files, fmt, target=target, numeric=numeric, categorical=categorical,
                         batch_rows=batch_rows, skip_bad_rows=skip_bad_rows, delimiter=delimiter,
-                        target_dtype=target_dtype)
+                        target_dtype=target_dtype, readahead=readahead)
