@@ -2,6 +2,7 @@
 
     flock /tmp/sparsereg-bench.lock python benchmarks/bench_readers.py [--rows 2000000] [--reps 5]
     flock /tmp/sparsereg-bench.lock python benchmarks/bench_readers.py --memory [--sizes 200,1000]
+    python benchmarks/bench_readers.py --quick [--memory] [--work DIR]   (a smoke test)
 
 speed   A CTR-like CSV (20 categorical string fields of 6 characters, a 0/1 target) read into
         chunks of 65,536 rows by ``open_source(...).chunks()`` (categories as pandas Categorical,
@@ -30,15 +31,15 @@ FIELDS = 20
 BYTES_PER_ROW = 20 * 7 + 2  # 20 six-character fields and their commas, a 0/1 target, a newline
 
 
-def make_csv(rows, seed=0):
+def make_csv(rows, seed=0, work=WORK):
     """A CTR-like CSV of `rows` rows, made once: 20 categorical fields, Zipf-popular values."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    path = WORK / f"ctr_{rows}_{seed}.csv"
+    path = Path(work) / f"ctr_{rows}_{seed}.csv"
     if path.exists():
         return path
-    WORK.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     letters = np.frombuffer(b"abcdefghijklmnopqrstuvwxyz0123456789", dtype="S1")
     vocabularies = []
@@ -79,7 +80,14 @@ def child(args):
 
 def run_child(a):
     started = peak_rss()
-    if a["tool"] == "sparsereg":
+    if a["tool"] == "imports":  # the baseline: what reading imports, no file read
+        from sparsereg.stream import open_source  # noqa: F401
+        import pandas  # noqa: F401
+        import pyarrow.csv  # noqa: F401
+        import pyarrow.compute  # noqa: F401
+        import sklearn.datasets  # noqa: F401
+        seconds, rows, chunks = 0.0, 0, 0
+    elif a["tool"] == "sparsereg":
         from sparsereg.stream import open_source
         import pandas  # noqa: F401  (imported before the clock, as for the peer)
         t = time.perf_counter()
@@ -102,7 +110,7 @@ def run_child(a):
 
 
 def speed(args):
-    path = make_csv(args.rows)
+    path = make_csv(args.rows, work=args.work)
     size = path.stat().st_size
     print(f"## speed: {args.rows:,} rows, {size / 1e6:.0f} MB, {FIELDS} categorical fields + a 0/1 "
           f"target; chunks of {args.batch_rows:,} rows; fresh interpreter per rep, interleaved")
@@ -119,26 +127,31 @@ def speed(args):
           f"({size / med['sparsereg'] / 1e6:.0f} MB/s), pandas.read_csv(engine='pyarrow', "
           f"dtype='category') {args.rows / med['pandas'] / 1e6:.2f} M rows/s; time ratio "
           f"open_source / read_csv = {med['sparsereg'] / med['pandas']:.2f}")
+    return med
 
 
 def memory(args):
     print("## memory: peak RSS of a fresh interpreter reading every chunk "
           f"(chunks of {args.batch_rows:,} rows)")
     results = {}
+    base = child({"tool": "imports"})
+    print(f"imports only (pandas, pyarrow, sparsereg.stream): peak RSS "
+          f"{base['peak_rss'] / 2**20:.0f} MiB")
     for mb in args.sizes:
         rows = int(mb * 1e6 / BYTES_PER_ROW)
-        path = make_csv(rows)
+        path = make_csv(rows, work=args.work)
         r = child({"tool": "sparsereg", "path": str(path), "batch_rows": args.batch_rows})
         results[mb] = r
         print(f"{path.stat().st_size / 1e6:7.0f} MB, {rows:,} rows: {r['seconds']:.1f} s, "
-              f"peak RSS {r['peak_rss'] / 2**20:.0f} MiB (interpreter before imports "
-              f"{r['rss_at_start'] / 2**20:.0f} MiB)", flush=True)
+              f"peak RSS {r['peak_rss'] / 2**20:.0f} MiB ({(r['peak_rss'] - base['peak_rss']) / 2**20:.0f}"
+              " MiB over the imports)", flush=True)
     small, large = results[args.sizes[0]], results[args.sizes[-1]]
     print(f"peak RSS {args.sizes[-1]} MB / {args.sizes[0]} MB file: "
           f"{large['peak_rss'] / small['peak_rss']:.3f}")
+    return base, results
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--reps", type=int, default=5)
@@ -146,8 +159,12 @@ def main():
     parser.add_argument("--memory", action="store_true")
     parser.add_argument("--sizes", default="200,1000",
                         type=lambda s: [int(v) for v in s.split(",")])
+    parser.add_argument("--work", default=str(WORK), help="where the CSV files are written")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, one rep (a smoke test)")
     parser.add_argument("--child")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.rows, args.reps, args.sizes, args.batch_rows = 20_000, 1, [1, 3], 4096
     if args.child:
         print(json.dumps(run_child(json.loads(args.child))))
         return
@@ -157,9 +174,8 @@ def main():
           f"{platform.processor() or ''} python {platform.python_version()}, pyarrow "
           f"{pyarrow.__version__}, pandas {pandas.__version__}")
     if args.memory:
-        memory(args)
-    else:
-        speed(args)
+        return memory(args)
+    return speed(args)
 
 
 if __name__ == "__main__":

@@ -542,6 +542,19 @@ def test_generator_is_one_pass_and_tuples():
         list(open_source([(np.ones((1, 2)), [1.0, 2.0])]).chunks())
 
 
+def test_without_pyarrow_csv_asks_for_the_extra(tmp_path, monkeypatch):
+    import sys
+    path = tmp_path / "d.csv"
+    path.write_text("a,b\n1,2\n")
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    with pytest.raises(ImportError, match=r'pip install "sparsereg\[stream\]"'):
+        open_source(str(path))
+    svm = tmp_path / "d.svm"
+    svm.write_text("1 1:1\n")
+    (chunk,) = open_source(str(svm), n_features=2).chunks()  # SVMlight needs no pyarrow
+    assert chunk.X.toarray().tolist() == [[1.0, 0.0]]
+
+
 def test_source_is_returned_as_is_and_public_types():
     source = open_source([(np.ones((1, 1)), [1.0])])
     assert open_source(source) is source

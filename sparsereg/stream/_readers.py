@@ -458,7 +458,8 @@ class _ArrowSource(Source):
         if self.format == "parquet":
             import pyarrow.parquet as pq
             with self._errors(i):
-                pf = pq.ParquetFile(path)
+                strings = [n for n in used if n in categorical]
+                pf = pq.ParquetFile(path, read_dictionary=strings)  # no Python strings
                 meta = pf.metadata
                 skip, groups, first = start_row, [], 0
                 for g in range(meta.num_row_groups):
