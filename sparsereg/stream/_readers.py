@@ -33,6 +33,9 @@ _NULL_VALUES = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-
 # bytes pyarrow's CSV reader parses at a time: the memory of a read is a few of these plus a
 # chunk of batch_rows rows, whatever the size of the file
 _CSV_BLOCK_BYTES = 1 << 21
+# parse CSV blocks in pyarrow's thread pool (rows refused by the parser are then numbered by
+# reading again serially; see _ArrowSource._file_chunks)
+_CSV_THREADS = True
 
 _MAX_EXAMPLES = 10
 
@@ -324,6 +327,10 @@ def _to_dictionary(pa, pc, arr):
     return pc.dictionary_encode(arr)
 
 
+class _Reread(Exception):
+    """The threaded CSV reader refused a row: read again serially to number it."""
+
+
 class _FileErrors:
     """Turn a reader's failure (truncated gzip, corrupt file, I/O error) into a ValueError naming
     the file."""
@@ -445,7 +452,7 @@ class _ArrowSource(Source):
         return _FileErrors(self.files[i], reraise)
 
     # -- reading ---------------------------------------------------------------------
-    def _pieces(self, i, start_row):
+    def _pieces(self, i, start_row, threaded=False):
         """Yield (table of well-formed rows, their physical numbers, reached) for file i.
 
         `reached` is the last physical row number known to be decided (after a piece:
@@ -493,7 +500,12 @@ class _ArrowSource(Source):
         gaps = []  # numbers of every row the parser refused, not yet stepped over
         latest = [0]  # the last refused row's number
 
+        refused = [False]  # threaded: a row was refused (its number is not known)
+
         def handler(row):
+            if threaded:
+                refused[0] = True
+                return "skip"
             number = (row.number or 0) - 1  # the header is row 1 of the file
             reason = f"expected {row.expected_columns} fields, found {row.actual_columns}"
             if number < 1:
@@ -510,21 +522,31 @@ class _ArrowSource(Source):
                 reader = pcsv.open_csv(
                     path,
                     read_options=pcsv.ReadOptions(
-                        block_size=self._blocks.get(i, _CSV_BLOCK_BYTES), use_threads=False),
+                        block_size=self._blocks.get(i, _CSV_BLOCK_BYTES), use_threads=threaded),
                     parse_options=self._parse_options(handler),
                     convert_options=pcsv.ConvertOptions(
                         include_columns=used, column_types=types, null_values=_NULL_VALUES,
                         strings_can_be_null=True, quoted_strings_can_be_null=True))
             except pa.ArrowInvalid as exc:
                 self._raise_invalid(i, exc)
+            if refused[0]:
+                raise _Reread
             valid = 0  # the number of the last well-formed row
             while True:
                 try:
                     batch = reader.read_next_batch()
                 except StopIteration:
-                    break
+                    batch = None
                 except pa.ArrowInvalid as exc:
                     self._raise_invalid(i, exc)
+                if refused[0]:
+                    # pyarrow's threaded reader refused a row without its number; the batches
+                    # used so far came from blocks parsed before it (a block is parsed before
+                    # it is delivered), so their numbering holds
+                    reader.close()
+                    raise _Reread
+                if batch is None:
+                    break
                 n = batch.num_rows
                 # a malformed row in error mode: the rows before it are converted (a bad value
                 # there is reported first), then it raises; nothing after it is read
@@ -666,21 +688,33 @@ class _ArrowSource(Source):
             return Chunk(X=X, y=y, file=path, row_numbers=numbers,
                          end=Position(i, limit), bad_rows=bad)
 
-        for table, numbers, reached in self._pieces(i, start_row):
-            if table is not None:
-                tables.append(table)
-                nums.append(numbers)
-                held += table.num_rows
-            while reached >= end:
-                chunk = emit(end, end - B)
-                if chunk is not None:
-                    yield chunk
-                end += B
-            if table is None:  # end of file: the last, partial range
-                if reached > end - B:
-                    chunk = emit(reached, end - B)
-                    if chunk is not None:
-                        yield chunk
+        # pyarrow's threaded reader parses blocks in parallel but cannot number the rows it
+        # refuses: it reads until a row is refused, then the file is read again from the
+        # current range by the serial reader, which numbers them (with skip_bad_rows, serial
+        # from the start, so that a file with a few bad rows is not read twice)
+        pieces = self._pieces(i, start_row, threaded=_CSV_THREADS and not self.skip_bad_rows)
+        while True:
+            try:
+                for table, numbers, reached in pieces:
+                    if table is not None:
+                        tables.append(table)
+                        nums.append(numbers)
+                        held += table.num_rows
+                    while reached >= end:
+                        chunk = emit(end, end - B)
+                        if chunk is not None:
+                            yield chunk
+                        end += B
+                    if table is None:  # end of file: the last, partial range
+                        if reached > end - B:
+                            chunk = emit(reached, end - B)
+                            if chunk is not None:
+                                yield chunk
+                return
+            except _Reread:
+                tables, nums, held = [], [], 0
+                self._invalid.clear()
+                pieces = self._pieces(i, end - B, threaded=False)
 
     def _chunks(self, start):
         for i in range(start.file, len(self.files)):
