@@ -415,7 +415,8 @@ class _ArrowSource(Source):
         return len(head) <= size and not head.strip()
 
     def _plan(self, i):
-        """The columns of file i to read: (names in file order, categorical set, numeric set)."""
+        """File i's columns: (those read, in file order; the features among them, in file
+        order; the set of categorical ones). Refuses a missing or repeated column."""
         if i in self._columns:
             return self._columns[i]
         path = self.files[i]
@@ -656,11 +657,10 @@ class _ArrowSource(Source):
         self._invalid = []
         end = start_row + B
         tables, nums = [], []
-        held = 0
 
         def cut(limit):
             """Split the buffer at physical row `limit`; return the part up to it."""
-            nonlocal tables, nums, held
+            nonlocal tables, nums
             if not tables:
                 return None, np.empty(0, np.int64)
             table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
@@ -669,7 +669,6 @@ class _ArrowSource(Source):
             rest = table.num_rows - k
             tables = [table.slice(k)] if rest else []
             nums = [numbers[k:]] if rest else []
-            held = rest
             return table.slice(0, k), numbers[:k]
 
         def emit(limit, previous):
@@ -699,7 +698,6 @@ class _ArrowSource(Source):
                     if table is not None:
                         tables.append(table)
                         nums.append(numbers)
-                        held += table.num_rows
                     while reached >= end:
                         chunk = emit(end, end - B)
                         if chunk is not None:
@@ -712,7 +710,7 @@ class _ArrowSource(Source):
                                 yield chunk
                 return
             except _Reread:
-                tables, nums, held = [], [], 0
+                tables, nums = [], []
                 self._invalid.clear()
                 pieces = self._pieces(i, end - B, threaded=False)
 
