@@ -244,6 +244,16 @@ def test_bad_row_far_into_a_file_has_its_row_number(tmp_path):
     assert seen == [10_000, 20_000, 30_000, 40_000]  # rows before it were yielded
 
 
+def test_a_file_of_only_malformed_rows_stops(tmp_path):
+    _pyarrow()
+    path = tmp_path / "semicolons.csv"
+    path.write_text("a,b\n" + "1;2\n" * 120_000)  # the wrong delimiter: every row malformed
+    source = open_source(str(path), target="a", skip_bad_rows=True)
+    with pytest.raises(ValueError, match=r"semicolons\.csv: more than 100,000 rows in a row "
+                                         r"\(up to row 100001\) are malformed .*delimiter ','"):
+        list(source.chunks())
+
+
 def test_missing_column_empty_and_header_only_files(tmp_path):
     _pyarrow()
     path = tmp_path / "d.csv"

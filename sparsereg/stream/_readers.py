@@ -36,6 +36,11 @@ _CSV_BLOCK_BYTES = 1 << 21
 # parse CSV blocks in pyarrow's thread pool (rows refused by the parser are then numbered by
 # reading again serially; see _ArrowSource._file_chunks)
 _CSV_THREADS = True
+# with skip_bad_rows, this many malformed rows (CSV) or lines (SVMlight) with no good one among
+# them stop the read: CSV holds their numbers until a good row comes, SVMlight parses each alone
+# (slow), and such a file is rather of another format
+_MAX_REFUSED_RUN = 100_000
+_MAX_BAD_LINE_RUN = 10_000  # SVMlight: each bad line costs ~2 parses of its own
 
 _MAX_EXAMPLES = 10
 
@@ -327,6 +332,10 @@ def _to_dictionary(pa, pc, arr):
     return pc.dictionary_encode(arr)
 
 
+class _TooMany(Exception):
+    """Too many SVMlight lines in a row do not parse (carries the index of the last)."""
+
+
 class _Reread(Exception):
     """The threaded CSV reader refused a row: read again serially to number it."""
 
@@ -502,6 +511,8 @@ class _ArrowSource(Source):
         latest = [0]  # the last refused row's number
 
         refused = [False]  # threaded: a row was refused (its number is not known)
+        run = [0]  # rows refused since the last batch with a good row
+        self._stop = None
 
         def handler(row):
             if threaded:
@@ -510,7 +521,14 @@ class _ArrowSource(Source):
             number = (row.number or 0) - 1  # the header is row 1 of the file
             reason = f"expected {row.expected_columns} fields, found {row.actual_columns}"
             if number < 1:
-                raise ValueError(f"{path}: {reason} (row number unknown)")
+                self._stop = f"{path}: {reason} (row number unknown)"
+                return "error"
+            run[0] += 1
+            if run[0] > _MAX_REFUSED_RUN:  # the refused rows are held until a good row comes
+                self._stop = (f"{path}: more than {_MAX_REFUSED_RUN:,} rows in a row (up to "
+                              f"row {number}) are malformed ({reason}); is the delimiter "
+                              f"{self.delimiter!r} right?")
+                return "error"
             gaps.append(number)
             latest[0] = number
             if number > start_row:  # rows before the resume point were consumed already
@@ -549,6 +567,8 @@ class _ArrowSource(Source):
                 if batch is None:
                     break
                 n = batch.num_rows
+                if n:
+                    run[0] = 0
                 # a malformed row in error mode: the rows before it are converted (a bad value
                 # there is reported first), then it raises; nothing after it is read
                 stop = bool(invalid) and not self.skip_bad_rows
@@ -577,6 +597,8 @@ class _ArrowSource(Source):
         yield None, None, max(last, latest[0])
 
     def _raise_invalid(self, i, exc):
+        if self._stop:
+            raise ValueError(self._stop) from None
         if self._invalid and not self.skip_bad_rows:
             number, reason = self._invalid[-1]
             raise ValueError(f"{self.files[i]}: row {number}: {reason}") from None
@@ -751,18 +773,28 @@ class _SVMLightSource(Source):
         return load_svmlight_file(io.BytesIO(block), n_features=n_features,
                                   zero_based=zero_based, dtype=np.float64)
 
-    def _bad_lines(self, lines, zero_based, lo, hi, out):
-        """Indices of lines[lo:hi] the parser refuses, with the reason (bisection; slow path)."""
+    def _bad_lines(self, lines, zero_based, lo, hi, out, first_only=False, run=None):
+        """Indices of lines[lo:hi] the parser refuses, with the reason (bisection, in order;
+        slow path). `first_only`: stop at the first. `run`: a one-item list counting refused
+        lines since the last good one, which stops the search past _MAX_BAD_LINE_RUN."""
+        if first_only and out:
+            return
         try:
             self._load(b"".join(lines[lo:hi]), zero_based, self.n_features)
+            if run is not None:
+                run[0] = 0
             return
         except ValueError as exc:
             if hi - lo == 1:
                 out.append((lo, str(exc)))
+                if run is not None:
+                    run[0] += 1
+                    if run[0] > _MAX_BAD_LINE_RUN:
+                        raise _TooMany(lo) from None
                 return
         mid = (lo + hi) // 2
-        self._bad_lines(lines, zero_based, lo, mid, out)
-        self._bad_lines(lines, zero_based, mid, hi, out)
+        self._bad_lines(lines, zero_based, lo, mid, out, first_only, run)
+        self._bad_lines(lines, zero_based, mid, hi, out, first_only, run)
 
     def _decide_zero_based(self, lines):
         """sklearn's "auto" on one block: one-based unless an index 0 appears. None: no index."""
@@ -809,12 +841,21 @@ class _SVMLightSource(Source):
         try:
             X, y = self._load(b"".join(lines), zero_based, self.n_features)
             if X.shape[0] == len(numbers):
+                if len(numbers):
+                    self._run = 0
                 return X, y, numbers, 0
         except ValueError:
             pass
         rows = [lines[k - first_line] for k in numbers]
         bad = []
-        self._bad_lines(rows, zero_based, 0, len(rows), bad)
+        run = [self._run] if self.skip_bad_rows else None
+        try:
+            self._bad_lines(rows, zero_based, 0, len(rows), bad,
+                            first_only=not self.skip_bad_rows, run=run)
+        except _TooMany as many:
+            raise ValueError(f"{path}: more than {_MAX_BAD_LINE_RUN:,} lines in a row (up to line "
+                             f"{numbers[many.args[0]]}) do not parse as SVMlight ({bad[-1][1]}); "
+                             "is it an SVMlight file?") from None
         if not bad:  # the whole block failed but no line alone does: refuse the block
             raise ValueError(f"{path}: lines {first_line}-{first_line + len(lines) - 1} do not "
                              "parse as SVMlight.")
@@ -823,12 +864,14 @@ class _SVMLightSource(Source):
             raise ValueError(f"{path}: line {numbers[k]}: {reason}")
         for k, reason in bad:
             self._note_bad(path, "line", int(numbers[k]), reason)
+        self._run = run[0]
         drop = {k for k, _ in bad}
         keep = [k for k in range(len(rows)) if k not in drop]
         X, y = self._load(b"".join(rows[k] for k in keep), zero_based, self.n_features)
         return X, y, numbers[keep], len(bad)
 
     def _chunks(self, start):
+        self._run = 0  # lines that did not parse since the last good one (skip_bad_rows)
         if self.zero_based == "auto" and start != Position():
             self._resolve_zero_based()
         for i in range(start.file, len(self.files)):
