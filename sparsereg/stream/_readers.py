@@ -183,6 +183,11 @@ class Source:
         two passes counts twice).
     bad_row_examples : list of str
         The first 10 skipped rows, as ``"file:row N: reason"`` (``line N`` for SVMlight).
+
+    Notes
+    -----
+    Read one pass at a time: two iterations of :meth:`chunks` interleaved on one source
+    share its reading state.
     """
 
     files: list
