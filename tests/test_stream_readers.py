@@ -176,6 +176,23 @@ def test_parquet_string_numeric_column_bad_value(tmp_path):
     assert source.bad_rows == 1
 
 
+def test_parquet_missing_target_and_a_later_file_without_the_column(tmp_path):
+    pa = _pyarrow()
+    import pyarrow.parquet as pq
+    first, second = str(tmp_path / "a.parquet"), str(tmp_path / "b.parquet")
+    pq.write_table(pa.table({"y": [1.0, None, 0.0], "c": ["u", "v", None]}), first)
+    pq.write_table(pa.table({"label": [1.0], "c": ["w"]}), second)
+    with pytest.raises(ValueError, match=r"a\.parquet: row 2: target 'y' is missing"):
+        list(open_source(first, target="y").chunks())
+    (chunk,) = open_source(first, target="y", skip_bad_rows=True).chunks()
+    assert chunk.row_numbers.tolist() == [1, 3] and chunk.X["c"].tolist()[0] == "u"
+    assert pd.isna(chunk.X["c"].tolist()[1])
+    # every file's columns are checked when the source is opened, before anything is read
+    with pytest.raises(ValueError, match=r"target column 'y' not found in .*b\.parquet; its "
+                                         r"columns are \['label', 'c'\]"):
+        open_source([first, second], target="y")
+
+
 # ------------------------------------------------------------------------------ bad rows
 BAD_CSV = ("y,c,v\n"
            "1,a,1.0\n"       # 1
