@@ -150,3 +150,5 @@ def test_bench_readers_quick(tmp_path, capsys):
     base, results = bench.main(["--quick", "--memory", "--work", str(tmp_path)])
     assert all(r["rows"] > 0 and r["peak_rss"] > base["peak_rss"] for r in results.values())
     assert "peak RSS 3 MB / 1 MB file" in capsys.readouterr().out
+    overlap = bench.main(["--quick", "--overlap", "--work", str(tmp_path)])
+    assert set(overlap) == {0, 1} and all(t > 0 for t in overlap.values())
