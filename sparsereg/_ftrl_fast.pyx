@@ -615,18 +615,27 @@ def state_scores(
     ``scratch`` and ``slots`` hold at least the longest row's worth, as for ``ftrl_epoch``.
     """
     cdef:
-        int64_t i, start, length
+        int64_t i, k, start, length, n_rows = indptr.shape[0] - 1
         uint64_t mask = <uint64_t>zn.shape[0] - 1
         double inv_eta0 = 1.0 / eta0
         double w0 = 0.0
         const double *state = &zn[0, 0]
+        const double *slot
         double *buf = &scratch[0, 0]
         int64_t *where = &slots[0]
         bint in_table = store == TABLE_STORE
     if fit_intercept:
         w0 = -intercept_zn[0] / ((beta + sqrt(intercept_zn[1])) * inv_eta0)
     with nogil:
-        for i in range(indptr.shape[0] - 1):
+        for i in range(n_rows):
+            if i + PREFETCH_ROWS < n_rows:  # the loop waits on memory: ask for rows ahead
+                for k in range(indptr[i + PREFETCH_ROWS], indptr[i + PREFETCH_ROWS + 1]):
+                    if in_table:
+                        slot = state + TABLE_SLOT * (mix64(<uint64_t>indices[k]) & mask)
+                        sr_prefetch(slot)
+                        sr_prefetch(slot + TABLE_SLOT - 1)
+                    else:
+                        sr_prefetch(state + DENSE_SLOT * indices[k])
             start = indptr[i]
             length = indptr[i + 1] - start
             if in_table:
