@@ -823,3 +823,57 @@ def dense_to_csr(const cython.floating[:, ::1] X, index_t[::1] indices,
                     indices[k] = <index_t>j
                     data[k] = X[i, j]
                     k += 1
+
+
+def state_scores(
+    const cython.floating[::1] data,
+    const index_t[::1] indices,
+    const index_t[::1] indptr,
+    Store store,
+    const double[:, ::1] zn,
+    const double[::1] intercept_zn,
+    double eta0,
+    double beta,
+    double l1,
+    double l2,
+    bint fit_intercept,
+    double[:, ::1] scratch,
+    int64_t[::1] slots,
+    double[::1] out,
+):
+    """``out[i] = w0 + w.x_i`` for the CSR rows ``i``, the weights computed lazily from
+    one model's state (``ftrl_epoch``'s layout and prediction, without an update).
+
+    Reads only the rows' columns, so scoring a batch costs its non-zeros, not the width.
+    ``scratch`` and ``slots`` hold at least the longest row's worth, as for ``ftrl_epoch``.
+    """
+    cdef:
+        int64_t i, k, start, length, n_rows = indptr.shape[0] - 1
+        uint64_t mask = <uint64_t>zn.shape[0] - 1
+        double inv_eta0 = 1.0 / eta0
+        double w0 = 0.0
+        const double *state = &zn[0, 0]
+        const double *slot
+        double *buf = &scratch[0, 0]
+        int64_t *where = &slots[0]
+        bint in_table = store == TABLE_STORE
+    if fit_intercept:
+        w0 = -intercept_zn[0] / ((beta + sqrt(intercept_zn[1])) * inv_eta0)
+    with nogil:
+        for i in range(n_rows):
+            if i + PREFETCH_ROWS < n_rows:  # the loop waits on memory: ask for rows ahead
+                for k in range(indptr[i + PREFETCH_ROWS], indptr[i + PREFETCH_ROWS + 1]):
+                    if in_table:
+                        slot = state + TABLE_SLOT * (mix64(<uint64_t>indices[k]) & mask)
+                        sr_prefetch(slot)
+                        sr_prefetch(slot + TABLE_SLOT - 1)
+                    else:
+                        sr_prefetch(state + DENSE_SLOT * indices[k])
+            start = indptr[i]
+            length = indptr[i + 1] - start
+            if in_table:
+                out[i] = predict_sparse(state, mask, &indices[0] + start, &data[0] + start,
+                                        length, buf, where, w0, inv_eta0, beta, l1, l2)
+            else:
+                out[i] = predict_dense(state, &indices[0] + start, &data[0] + start, length,
+                                       buf, w0, inv_eta0, beta, l1, l2)
