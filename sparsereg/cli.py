@@ -80,7 +80,8 @@ def _holdout(text):
     try:
         return int(text)
     except ValueError:
-        return _number(text)
+        value = _number(text)
+    return int(value) if value >= 1 and value == int(value) else value  # 5.0: every 5th
 
 
 def _parser():
@@ -165,6 +166,8 @@ def _parser():
                         help="rows of DATA read to name the columns (100000)")
     report.add_argument("--format", choices=_FORMATS)
     report.add_argument("--delimiter", help="CSV field delimiter (default: ',', tab for .tsv)")
+    report.add_argument("--zero-based", action="store_true",
+                        help="SVMlight column indices start at 0 (default: at 1)")
     report.add_argument("--json", action="store_true", help="print the report as JSON")
     return parser
 
@@ -177,6 +180,8 @@ def _add_reading(parser):
                        help="rows per batch (65536)")
     group.add_argument("--skip-bad-rows", action="store_true",
                        help="skip malformed rows (counted and reported) instead of stopping")
+    group.add_argument("--zero-based", action="store_true",
+                       help="SVMlight column indices start at 0 (default: at 1, as LIBSVM's)")
 
 
 def _add_output(parser):
@@ -239,6 +244,13 @@ def _peak_rss_bytes():
 
 def _finite_or_none(value):
     return value if isinstance(value, (int, float)) and math.isfinite(value) else None
+
+
+def _check_writable(path):
+    """Refuse, before any work, an output whose folder is missing or not writable."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        raise ValueError(f"cannot write {path}: {folder} is not a writable folder.")
 
 
 def _write_atomically(path, write):
@@ -318,6 +330,9 @@ def _train(args):
 
     if args.resume and not args.checkpoint:
         raise UsageError("--resume continues the run saved in --checkpoint: give its path.")
+    if args.checkpoint and os.path.abspath(args.checkpoint) == os.path.abspath(args.model):
+        raise UsageError("--model and --checkpoint must be different files.")
+    _check_writable(args.model)
     fmt, delimiter = _reading(args)
     model = _model(args, fmt, delimiter)
     final = model.steps[-1][1] if hasattr(model, "steps") else model
@@ -344,7 +359,8 @@ def _train(args):
         "progressive_loss": _finite_or_none(history.progressive_loss),
         "holdout_loss": _finite_or_none(history.holdout_loss),
         "nonzero": nonzero, "seconds": round(seconds, 3),
-        "rows_per_second": round(history.rows / seconds) if seconds > 0 else None,
+        "rows_per_second": round((history.rows - history.resumed_rows) / seconds)
+        if seconds > 0 else None,
         "peak_rss_bytes": _peak_rss_bytes(), "bad_rows": history.bad_rows,
         "stopped_early": history.stopped_early, "model": args.model,
         "model_bytes": os.path.getsize(args.model)}
@@ -371,6 +387,7 @@ def _reader_options(args, fmt, delimiter):
         options["target_dtype"] = "str"
     if fmt == "svmlight":
         options["n_features"] = args.n_features
+        options["zero_based"] = args.zero_based
     return options
 
 
@@ -383,7 +400,8 @@ def _predict(args):
     model = load_model(args.model)
     fmt, delimiter = _reading(args)
     numeric, categorical = columns_to_read(model.transformers)
-    options = {"n_features": model.n_features_in_} if fmt == "svmlight" else {}
+    options = {"n_features": model.n_features_in_, "zero_based": args.zero_based} \
+        if fmt == "svmlight" else {}
     options["delimiter"] = delimiter
     source = open_source(list(args.data), format=fmt, target=None, numeric=numeric,
                          categorical=categorical, batch_rows=args.batch_rows,
@@ -394,7 +412,12 @@ def _predict(args):
     classes = model.classes_
     whole = classes is not None and classes.dtype.kind == "f" and np.all(
         np.isfinite(classes) & (classes == np.round(classes)) & (np.abs(classes) < 2**53))
-    out = sys.stdout if args.out == "-" else open(args.out, "w", newline="")
+    to_file = args.out != "-"
+    if to_file:
+        _check_writable(args.out)
+    # a file is written beside its name and renamed at the end: an error leaves no partial file
+    tmp = f"{args.out}.tmp-{os.getpid()}"
+    out = open(tmp, "w", newline="") if to_file else sys.stdout
     rows = 0
     try:
         writer = csv.writer(out)
@@ -411,9 +434,14 @@ def _predict(args):
                 columns += list(model.predict_proba(chunk.X).T)
             writer.writerows(zip(*(c.tolist() for c in columns)))
             rows += chunk.X.shape[0]
-    finally:
-        if out is not sys.stdout:
+        if to_file:
             out.close()
+            os.replace(tmp, args.out)
+    finally:
+        if to_file:
+            out.close()
+            if os.path.exists(tmp):
+                os.remove(tmp)
     if not args.quiet:
         print(f"{rows:,} predictions written to {args.out if args.out != '-' else 'stdout'}"
               + (f"; {source.bad_rows:,} bad rows skipped" if source.bad_rows else ""),
@@ -422,7 +450,7 @@ def _predict(args):
 
 
 # ---------------------------------------------------------------- report
-def _named_columns(model, paths, fmt, delimiter, columns, max_rows):
+def _named_columns(model, paths, fmt, delimiter, columns, max_rows, zero_based=False):
     """Readable cells of each column, from the first ``max_rows`` rows of the files."""
     from .crosses import FeatureCrossHasher
     from .stream._model import columns_to_read
@@ -434,7 +462,9 @@ def _named_columns(model, paths, fmt, delimiter, columns, max_rows):
     numeric, categorical = columns_to_read(model.transformers)
     source = open_source(list(paths), format=fmt, target=None, numeric=numeric,
                          categorical=categorical, batch_rows=min(max_rows, 65536),
-                         delimiter=delimiter)
+                         delimiter=delimiter, **({"n_features": model.n_features_in_,
+                                                  "zero_based": zero_based}
+                                                 if fmt == "svmlight" else {}))
     names, seen = {int(c): [] for c in columns}, 0
     for chunk in source.chunks():
         for column, cells in hasher.explain(chunk.X, columns).items():
@@ -462,7 +492,8 @@ def _report(args):
     if args.data and weights:
         fmt, delimiter = _reading(args)
         names = _named_columns(model, args.data, fmt, delimiter,
-                               sorted({c for _, c, _ in weights}), args.explain_rows)
+                               sorted({c for _, c, _ in weights}), args.explain_rows,
+                               args.zero_based)
     report = sparsity_report(model)
     if args.json:
         print(json.dumps({
@@ -495,12 +526,15 @@ def main(argv=None):
     except UsageError as exc:
         parser.error(str(exc))  # exits with status 2
     except KeyboardInterrupt:
-        where = f"; the last checkpoint is {args.checkpoint}" if getattr(
-            args, "checkpoint", None) else ""
+        checkpoint = getattr(args, "checkpoint", None)
+        where = f"; the last checkpoint is {checkpoint}" if checkpoint and os.path.exists(
+            checkpoint) else ("; no checkpoint was written yet" if checkpoint else "")
         print(f"sparsereg: interrupted{where}.", file=sys.stderr)
         return _EXIT_INTERRUPTED
     except (ValueError, TypeError, OSError, ImportError) as exc:
-        print(f"sparsereg: error: {exc}", file=sys.stderr)
+        hint = " (SVMlight indices start at 1 unless --zero-based is given)" \
+            if "Invalid index 0" in str(exc) else ""
+        print(f"sparsereg: error: {exc}{hint}", file=sys.stderr)
         return _EXIT_ERROR
 
 

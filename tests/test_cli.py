@@ -132,7 +132,9 @@ def test_svmlight_trains_on_its_own_columns(tmp_path, capsys):
     dump_svmlight_file(X, y, str(tmp_path / "d.svm"), zero_based=True)
     model = tmp_path / "m.npz"
     assert main(["train", str(tmp_path / "d.svm"), "--model", str(model), "--n-features", "30",
-                 "--quiet", "--batch-rows", "100"]) == 0
+                 "--quiet", "--batch-rows", "100"]) == 1  # LIBSVM's indices start at 1
+    assert main(["train", str(tmp_path / "d.svm"), "--model", str(model), "--n-features", "30",
+                 "--quiet", "--batch-rows", "100", "--zero-based"]) == 0
     est, _ = fit_stream(SparseFTRLClassifier(shuffle=False, random_state=0),
                         [(X[i:i + 100], y[i:i + 100]) for i in range(0, 600, 100)])
     np.testing.assert_array_equal(load_model(model).coef_.toarray(), est.coef_.reshape(1, -1))
@@ -260,3 +262,56 @@ def test_the_readme_shows_the_help_of_train():
                                capture_output=True, text=True, env=env, check=True).stdout
     readme = open(os.path.join(os.path.dirname(__file__), "..", "README.md")).read()
     assert help_text.strip() in readme
+
+
+def test_rows_the_hasher_refuses_are_named_or_skipped(tmp_path, csv_file, capsys):
+    lines = csv_file.read_text().splitlines()
+    lines[2700] = "shop,4,1e308,1"  # a number, but no bucket of width 0.5 holds it
+    csv_file.write_text("\n".join(lines) + "\n")
+    assert train(tmp_path, csv_file)[0] == 1
+    assert "clicks.csv: rows 2501-3000" in capsys.readouterr().err
+    status, _, summary = train(tmp_path, csv_file, "--skip-bad-rows", capsys=capsys)
+    assert status == 0 and summary["bad_rows"] == 1 and summary["rows"] == 2999
+
+
+def test_bad_rows_are_counted_when_a_whole_batch_is_bad(tmp_path, capsys):
+    data = clicks(1000)
+    path = tmp_path / "some_bad.csv"
+    lines = data.to_csv(index=False).splitlines()
+    for k in range(401, 411):  # rows 401-410: a whole batch of 5 twice
+        lines[k] = "shop,4"
+    path.write_text("\n".join(lines) + "\n")
+    status, _, summary = train(tmp_path, path, "--skip-bad-rows", "--batch-rows", "5",
+                               capsys=capsys)
+    assert status == 0 and summary["bad_rows"] == 10 and summary["rows"] == 990
+
+
+def test_predict_leaves_no_partial_output_on_error(tmp_path, csv_file, capsys):
+    train(tmp_path, csv_file)
+    lines = csv_file.read_text().splitlines()
+    lines[2500] = "shop,4"
+    csv_file.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "preds.csv"
+    assert main(["predict", str(tmp_path / "model.npz"), str(csv_file), "--out", str(out),
+                 "--batch-rows", "1000"]) == 1
+    assert "row 2500" in capsys.readouterr().err
+    assert not out.exists() and list(tmp_path.glob("preds.csv*")) == []
+
+
+def test_svmlight_predict_reads_the_columns_as_training_did(tmp_path):
+    from sklearn.datasets import dump_svmlight_file
+
+    rng = np.random.RandomState(0)
+    X = (rng.rand(400, 6) < 0.5).astype(float)
+    y = (X[:, 0] > 0).astype(float)
+    dump_svmlight_file(X, y, str(tmp_path / "train.svm"), zero_based=True)
+    test = X[X[:, 0] == 0]  # column 0 never appears: "auto" would read the file as 1-based
+    dump_svmlight_file(test, np.zeros(len(test)), str(tmp_path / "test.svm"), zero_based=True)
+    model = tmp_path / "m.npz"
+    assert main(["train", str(tmp_path / "train.svm"), "--model", str(model), "--n-features",
+                 "6", "--zero-based", "--quiet"]) == 0
+    out = tmp_path / "p.csv"
+    assert main(["predict", str(model), str(tmp_path / "test.svm"), "--zero-based", "--proba",
+                 "--out", str(out), "--quiet"]) == 0
+    np.testing.assert_allclose(pd.read_csv(out)[["proba_0", "proba_1"]],
+                               load_model(model).predict_proba(test), rtol=1e-15)

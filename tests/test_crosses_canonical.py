@@ -313,7 +313,8 @@ def equal(a, b):
         result = a == b
         # NumPy vs tuple compares element-wise; pd.NA == x is NA, not a bool
         return not isinstance(result, np.ndarray) and bool(result)
-    except (TypeError, OverflowError):  # np.bool_(0) == 2**63 raises
+    # np.bool_(0) == 2**63 raises; np.longdouble(0) == ("", b"\x80") tries to decode the bytes
+    except (TypeError, OverflowError, ValueError):
         return False
 
 

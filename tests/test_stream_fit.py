@@ -216,6 +216,7 @@ def comparable(history):
     """The history without timings, NaN spelt so that it equals itself."""
     out = dict(vars(history))
     out.pop("pass_seconds")
+    out.pop("resumed_rows")
     return {k: [("nan" if v != v else v) for v in x] if isinstance(x, list) else x
             for k, x in out.items()}
 
@@ -373,3 +374,48 @@ def test_progressive_loss_matches_the_numpy_reference(store, kind):
             twin.partial_fit(Xt, y, classes=np.unique(np.concatenate(
                 [b["click"] for b in batches])))
     np.testing.assert_allclose(history.curve_loss, expected, rtol=1e-10)
+
+
+def test_the_callers_batches_are_read_in_the_callers_thread():
+    import threading
+
+    threads = []
+
+    def batches():
+        for batch in click_batches(n_batches=3):
+            threads.append(threading.current_thread())
+            yield batch
+
+    fit_stream(pipeline(), batches(), target="click")
+    assert threads == [threading.main_thread()] * 3
+
+
+def test_stopped_early_only_when_passes_were_left():
+    rng = np.random.RandomState(1)
+    batches = [pd.DataFrame({"id": rng.randint(0, 400, 200).astype(str),
+                             "y": rng.randint(0, 2, 200)}) for _ in range(5)]
+    model = make_pipeline(FeatureCrossHasher(["id"], n_features=2**12),
+                          SparseFTRLClassifier(eta0=5.0, penalty=None, random_state=0))
+    _, history = fit_stream(model, batches, target="y", holdout=5, passes=2, early_stop=1)
+    assert history.n_passes == 2 and not history.stopped_early
+
+
+def test_a_rejected_resume_leaves_the_estimator_unfitted(tmp_path):
+    batches = click_batches(n_batches=2)
+    path = tmp_path / "run.ckpt"
+    fit_stream(pipeline(), batches, target="click", checkpoint=path)
+    model = pipeline()
+    with pytest.raises(ValueError, match="checkpoints need a source that can be read again"):
+        fit_stream(model, iter(batches), target="click", checkpoint=path, resume=True)
+    assert not hasattr(model[-1], "coef_")
+
+
+def test_a_checkpoint_whose_passes_disagree_with_its_history_is_refused(tmp_path):
+    batches = click_batches(n_batches=2)
+    path, bad = tmp_path / "run.ckpt", tmp_path / "bad.ckpt"
+    fit_stream(pipeline(), batches, target="click", checkpoint=path)
+    _tamper(path, bad, "progress.ints", np.array([5, 0, 0, 0, 0, 1]))
+    model = pipeline()
+    with pytest.raises(ValueError, match="records 1 passes but stands in pass 6"):
+        fit_stream(model, batches, target="click", checkpoint=bad, resume=True, passes=9)
+    assert not hasattr(model[-1], "coef_")

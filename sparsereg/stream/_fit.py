@@ -5,7 +5,7 @@ import math
 import numbers
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -16,7 +16,7 @@ from ._checkpoint import RunProgress, load_checkpoint, save_checkpoint
 from ._history import StreamHistory
 from ._model import StreamModel
 from ._prefetch import Prefetched
-from ._readers import open_source
+from ._readers import _IterableSource, open_source
 from ._scoring import class_indices, loss_name, row_losses
 
 
@@ -83,7 +83,7 @@ def _plain(params):
     return json.loads(json.dumps(params, default=repr, sort_keys=True))
 
 
-def _run_description(sm, src, target, batch_rows, holdout, loss):
+def _run_description(sm, src, target, batch_rows, holdout, loss, skip_bad_rows, reader_options):
     files = []
     for name in src.files:
         try:
@@ -96,7 +96,8 @@ def _run_description(sm, src, target, batch_rows, holdout, loss):
             "transformers": [[type(t).__name__, _plain(t.get_params(deep=False))]
                              for t in sm.transformers],
             "files": files, "target": target, "batch_rows": batch_rows,
-            "holdout": holdout, "loss": loss}
+            "holdout": holdout, "loss": loss, "skip_bad_rows": bool(skip_bad_rows),
+            "reader_options": _plain(dict(sorted((reader_options or {}).items())))}
 
 
 def _check_same_run(meta, expected, path):
@@ -254,17 +255,18 @@ def fit_stream(model, source, *, target=None, classes=None, passes=1, batch_rows
         raise ValueError("several passes need a source that can be read again: a path, a list "
                          "of paths or of batches, or a Source; not an iterator.")
     name = loss_name(sm.final)
-    description = _run_description(sm, src, target, batch_rows, holdout, name)
+    description = _run_description(sm, src, target, batch_rows, holdout, name, skip_bad_rows,
+                                   reader_options)
+    if checkpoint is not None and not src.resumable:
+        raise ValueError("checkpoints need a source that can be read again from a position: "
+                         "files, a list of batches or a Source, not an iterator.")
 
-    trainer = _Trainer(sm, name, holdout, classes, progress)
+    trainer = _Trainer(sm, src, name, holdout, classes, progress, passes, skip_bad_rows)
     if resume:
         trainer.resume(checkpoint, description)
     run, history = trainer.run, trainer.history
     if run.complete and (run.pass_index >= passes or history.stopped_early):
         return StreamFit(model, history)
-    if checkpoint is not None and not src.resumable:
-        raise ValueError("checkpoints need a source that can be read again from a position: "
-                         "files, a list of batches or a Source, not an iterator.")
 
     def save():
         if checkpoint is not None and trainer.fitted:
@@ -276,11 +278,16 @@ def fit_stream(model, source, *, target=None, classes=None, passes=1, batch_rows
     try:
         while run.pass_index < passes and not history.stopped_early:
             run.complete = False
-            # the next batch is read and hashed in a thread while this one trains
-            with Prefetched(src.chunks(run.position), trainer.transform) as batches:
-                for chunk, Xt in batches:
+            # files: the next batch is read and hashed in a thread while this one trains; the
+            # caller's own batches are read in the caller's thread (a database cursor or a
+            # socket may belong to it, and may block)
+            chunks = src.chunks(run.position)
+            batches = map(trainer.transform, chunks) if isinstance(src, _IterableSource) \
+                else Prefetched(chunks, trainer.transform)
+            with (batches if isinstance(batches, Prefetched) else _closing(chunks)):
+                for chunk, Xt, bad_so_far, refused in batches:
                     with interrupts_deferred():  # a batch is trained and recorded, or not at all
-                        trained = trainer.step(chunk, Xt)
+                        trained = trainer.step(chunk, Xt, bad_so_far, refused)
                     since_checkpoint += trained
                     if checkpoint_every is not None and since_checkpoint >= checkpoint_every:
                         save()
@@ -300,8 +307,11 @@ def fit_stream(model, source, *, target=None, classes=None, passes=1, batch_rows
 class _Trainer:
     """The run's mutable part: model, running sums, history; one batch at a time."""
 
-    def __init__(self, sm, name, holdout, classes, progress):
+    def __init__(self, sm, src, name, holdout, classes, progress, passes, skip_bad_rows):
         self.sm, self.final, self.name, self.holdout = sm, sm.final, name, holdout
+        self.src, self.passes, self.skip_bad_rows = src, passes, skip_bad_rows
+        self.bad_rows_before = 0  # bad rows of a resumed run, before this process
+        self.refused = 0  # rows the transformers refused, in this process
         self.classes = None if classes is None else _sorted_classes(classes)
         self.progress = progress
         self.run = RunProgress()
@@ -319,10 +329,17 @@ class _Trainer:
         state, meta, run, arrays = load_checkpoint(path, max_bytes=_physical_memory() // 2)
         _check_same_run(meta, description, path)
         history = StreamHistory.from_arrays(self.name, arrays)
-        self.final.set_ftrl_state(state)
+        _check_progress(run, history, self.src, path)
+        if self.sm.classifier and self.classes is not None and "classes" in state and not \
+                np.array_equal(np.asarray(state["classes"]).astype(str), self.classes.astype(str)):
+            raise ValueError(f"checkpoint {os.fspath(path)!r} has the classes "
+                             f"{np.asarray(state['classes']).tolist()}, not {self.classes.tolist()}.")
+        self.final.set_ftrl_state(state)  # last: a rejected resume leaves the estimator as it was
         if self.sm.classifier:
             self.classes = np.asarray(self.final.classes_)
         self.run, self.history, self.fitted = run, history, True
+        self.bad_rows_before = history.bad_rows
+        history.resumed_rows = history.rows
         self.started = time.perf_counter() - run.seconds
 
     def _classes_from(self, y, chunk):
@@ -334,24 +351,41 @@ class _Trainer:
         return labels
 
     def transform(self, chunk):
-        """``(chunk, X through the transformers)``; run by the reading thread."""
+        """``(chunk, X through the transformers, bad rows the reader has counted so far, rows
+        the transformers refused)``; run by the reading thread. A row the transformers refuse
+        names the file and rows, or with ``skip_bad_rows`` is dropped and counted."""
+        bad_so_far = self.src.bad_rows  # the reader has counted this chunk's bad rows
         if chunk.y is None:
             raise ValueError(f"{chunk.file}: the batch has no target; name the target column.")
         if chunk.X.shape[0] == 0:
-            return chunk, None
+            return chunk, None, bad_so_far, 0
         if not self.prepared:
             self.sm.prepare(chunk.X)
             self.prepared = True
-        return chunk, self.sm.transform(chunk.X)
+        try:
+            return chunk, self.sm.transform(chunk.X), bad_so_far, 0
+        except (ValueError, TypeError) as exc:
+            if not self.skip_bad_rows:
+                numbers = chunk.row_numbers
+                kind = TypeError if isinstance(exc, TypeError) else ValueError
+                raise kind(f"{chunk.file}: rows {numbers[0]}-{numbers[-1]}: {exc}") from exc
+        keep = _rows_that_transform(self.sm, chunk.X)
+        refused = int((~keep).sum())
+        chunk = replace(chunk, X=_take(chunk.X, keep), y=np.asarray(chunk.y)[keep],
+                        row_numbers=np.asarray(chunk.row_numbers)[keep],
+                        bad_rows=chunk.bad_rows + refused)
+        Xt = self.sm.transform(chunk.X) if keep.any() else None
+        return chunk, Xt, bad_so_far, refused
 
-    def step(self, chunk, Xt):
+    def step(self, chunk, Xt, bad_so_far, refused):
         """Score and train one batch; returns the number of rows trained on."""
         final, run = self.final, self.run
         y = np.asarray(chunk.y)
         n = chunk.X.shape[0]
-        if n == 0:
+        self.refused += refused
+        if n == 0 or Xt is None:
             run.position = chunk.end
-            self.history.bad_rows += chunk.bad_rows
+            self.history.bad_rows = self.bad_rows_before + bad_so_far + self.refused
             return 0
         held = _held_out(self.holdout, chunk.end.file, np.asarray(chunk.row_numbers))
         train = None if held is None else ~held
@@ -383,7 +417,7 @@ class _Trainer:
             run.holdout_rows += n - n_train
         run.position = chunk.end
         history = self.history
-        history.bad_rows += chunk.bad_rows
+        history.bad_rows = self.bad_rows_before + bad_so_far + self.refused
         history.rows += n_train
         history.curve_rows.append(history.rows)
         history.curve_loss.append(_mean(run.train_loss_sum, run.train_rows))
@@ -405,7 +439,8 @@ class _Trainer:
         history.pass_holdout_loss.append(_mean(run.holdout_loss_sum, run.holdout_rows))
         history.pass_nonzero.append(_nonzero(self.final))
         history.pass_seconds.append(self.seconds())
-        if early_stop is not None:
+        history.bad_rows = self.bad_rows_before + self.src.bad_rows + self.refused
+        if early_stop is not None and run.pass_index + 1 < self.passes:
             losses = history.pass_holdout_loss
             best = int(np.nanargmin(losses)) if not all(map(math.isnan, losses)) else 0
             history.stopped_early = len(losses) - 1 - best >= early_stop
@@ -421,3 +456,60 @@ def _sorted_classes(classes):
     if labels.size < 2:
         raise ValueError(f"classes must hold at least 2 labels, got {labels.tolist()}.")
     return labels
+
+
+class _closing:
+    """Close a generator when the block ends (the reader's files), as ``Prefetched`` does."""
+
+    def __init__(self, generator):
+        self.generator = generator
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.generator.close()
+        return False
+
+
+def _take(X, keep):
+    return X.iloc[np.flatnonzero(keep)] if hasattr(X, "iloc") else X[keep]
+
+
+def _rows_that_transform(sm, X):
+    """Mask of the rows of X that the transformers accept, found by bisection (slow path:
+    only after a whole batch was refused)."""
+    keep = np.ones(X.shape[0], dtype=bool)
+
+    def check(lo, hi):
+        try:
+            sm.transform(X.iloc[lo:hi] if hasattr(X, "iloc") else X[lo:hi])
+        except (ValueError, TypeError):
+            if hi - lo == 1:
+                keep[lo] = False
+                return
+            mid = (lo + hi) // 2
+            check(lo, mid)
+            check(mid, hi)
+
+    check(0, X.shape[0])
+    return keep
+
+
+def _check_progress(run, history, src, path):
+    """A checkpoint's position and history must agree with each other and with the source."""
+    where = f"checkpoint {os.fspath(path)!r}"
+    if history.n_passes != run.pass_index:
+        raise ValueError(f"{where}: it records {history.n_passes} passes but stands in pass "
+                         f"{run.pass_index + 1}.")
+    src._check_start(run.position)
+    if run.position.file < len(src.files) and not isinstance(src, _IterableSource):
+        size = os.path.getsize(src.files[run.position.file])
+        if run.position.row > size:  # every row takes a byte at least
+            raise ValueError(f"{where}: its position, row {run.position.row:,} of "
+                             f"{src.files[run.position.file]}, lies past the file's end.")
+    rows = history.curve_rows
+    if any(b < a for a, b in zip(rows, rows[1:])) or (rows and rows[-1] != history.rows):
+        raise ValueError(f"{where}: its history of rows is inconsistent.")
+    if history.rows < run.train_rows or sum(history.pass_rows) > history.rows:
+        raise ValueError(f"{where}: its row counts are inconsistent.")

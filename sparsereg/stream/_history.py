@@ -33,7 +33,10 @@ class StreamHistory:
     bad_rows : int
         Malformed rows skipped (``skip_bad_rows=True``).
     stopped_early : bool
-        Whether the holdout loss stopped improving before the last pass.
+        Whether the run stopped before its last pass because the holdout loss stopped
+        improving.
+    resumed_rows : int
+        Rows trained on before this call, when it resumed a checkpoint (0 otherwise).
     """
 
     loss: str
@@ -48,6 +51,7 @@ class StreamHistory:
     rows: int = 0
     bad_rows: int = 0
     stopped_early: bool = False
+    resumed_rows: int = 0
 
     _LISTS = {"pass_rows": np.int64, "pass_holdout_rows": np.int64,
               "pass_progressive_loss": np.float64, "pass_holdout_loss": np.float64,
@@ -84,6 +88,12 @@ class StreamHistory:
             values = arrays[f"history.{key}"]
             if values.ndim != 1:
                 raise ValueError(f"checkpoint: history.{key} must be 1-D.")
+            if dtype is np.int64 and (values.dtype.kind not in "iu" or np.any(values < 0)):
+                raise ValueError(f"checkpoint: history.{key} must hold non-negative integers.")
+            if dtype is np.float64 and (values.dtype.kind != "f"
+                                        or np.any(np.isinf(values)) or np.any(values < 0)):
+                raise ValueError(f"checkpoint: history.{key} must hold non-negative numbers "
+                                 "(NaN where there is none).")
             setattr(history, key, values.astype(dtype).tolist())
         n = len(history.pass_rows)
         if any(len(getattr(history, k)) != n for k in cls._LISTS if k.startswith("pass_")):
@@ -91,7 +101,7 @@ class StreamHistory:
         if len(history.curve_rows) != len(history.curve_loss):
             raise ValueError("checkpoint: history.curve_rows and curve_loss differ in length.")
         counts = arrays["history.counts"]
-        if counts.shape != (3,) or np.any(counts < 0):
+        if counts.shape != (3,) or counts.dtype.kind not in "iu" or np.any(counts < 0):
             raise ValueError("checkpoint: history.counts must hold 3 non-negative integers.")
         history.rows, history.bad_rows, stopped = (int(c) for c in counts)
         history.stopped_early = bool(stopped)
