@@ -15,15 +15,12 @@ the arrays one by one (small ones first), and checks their contents
 """
 
 import json
-import os
-import zipfile
-import zlib
 
 import numpy as np
 import scipy.sparse as sp
-from numpy.lib import format as npy
 
 from . import _model_checks as checks
+from . import _npz
 from ._transformer_specs import (MAX_JSON_CHARS, build_transformer, parse_specs,  # noqa: F401
                                  transformer_spec)
 
@@ -69,120 +66,21 @@ def model_arrays(fields):
 
 # Reading a file that may come from anyone
 DEFAULT_MAX_BYTES = 2**31
-_MAX_DIRECTORY_BYTES = 2**16  # the zip's central directory: ~100 bytes per member
-_MAX_MEMBERS = 64
-# A deflated member may expand at most this much (legitimate arrays: 1-3x; zeros: 1000x),
-# once it is larger than _RATIO_FLOOR.
-_MAX_RATIO = 100
-_RATIO_FLOOR = 2**20
-_CHUNK = 2**20
-
-
-class _Member:
-    """One ``.npy`` member: its zip entry and its header, before any data is read."""
-
-    def __init__(self, archive, key, info):
-        self.archive, self.key, self.info = archive, key, info
-        if info.flag_bits & 0x1:
-            raise ValueError(f"model file: member {info.filename!r} is encrypted.")
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise ValueError(f"model file: member {info.filename!r} uses compression method "
-                             f"{info.compress_type}; only stored and deflated members are read.")
-        if (info.compress_type == zipfile.ZIP_DEFLATED and info.file_size > _RATIO_FLOOR
-                and info.file_size > _MAX_RATIO * info.compress_size):
-            raise ValueError(f"model file: member {info.filename!r} expands from "
-                             f"{info.compress_size:,} to {info.file_size:,} bytes (more than "
-                             f"{_MAX_RATIO}:1); the arrays of a model do not compress that well.")
-        try:  # a tiny member is read to its end here, where the zip checks its CRC
-            with self._open() as f:
-                version = npy.read_magic(f)
-                if version == (1, 0):
-                    shape, fortran_order, dtype = npy.read_array_header_1_0(f)
-                elif version == (2, 0):
-                    shape, fortran_order, dtype = npy.read_array_header_2_0(f)
-                else:
-                    raise ValueError(f"model file: {key} has .npy format version {version}; "
-                                     "only 1.0 and 2.0 are read.")
-                self.offset = f.tell()
-        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-            raise ValueError(f"model file: member {info.filename!r} is corrupt: {exc}") from None
-        checks.header(key, dtype, shape)
-        self.shape, self.dtype = shape, dtype
-        self.nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
-        if info.file_size != self.offset + self.nbytes:
-            raise ValueError(f"model file: {key} declares shape {shape} of {dtype} "
-                             f"({self.nbytes:,} bytes) but its zip entry holds "
-                             f"{info.file_size - self.offset:,} bytes of data.")
-
-    def _open(self):
-        try:
-            return self.archive.open(self.info)
-        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-            raise ValueError(f"model file: member {self.info.filename!r} is corrupt: {exc}") from None
-
-    def read(self):
-        """The array, read in chunks into one buffer of the declared size."""
-        buffer = np.empty(self.nbytes, dtype=np.uint8)
-        try:
-            with self._open() as f:
-                f.read(self.offset)
-                done = 0
-                while done < self.nbytes:
-                    chunk = f.read(min(_CHUNK, self.nbytes - done))
-                    if not chunk:
-                        break
-                    buffer[done:done + len(chunk)] = np.frombuffer(chunk, dtype=np.uint8)
-                    done += len(chunk)
-        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-            raise ValueError(f"model file: member {self.info.filename!r} is corrupt: {exc}") from None
-        if done != self.nbytes:
-            raise ValueError(f"model file: {self.key} holds {done:,} bytes of data; its header "
-                             f"declares {self.nbytes:,}.")
-        array = buffer.view(self.dtype).reshape(self.shape)
-        return array.astype(self.dtype.newbyteorder("="), copy=False)
-
-
-def _open_file(file):
-    if hasattr(file, "read"):
-        return file, False
-    return open(os.fspath(file), "rb"), True
-
-
-def _archive(fp):
-    """The zip in ``fp``, after checking that its directory is small."""
-    try:
-        end = zipfile._EndRecData(fp)  # the end-of-directory record, as ZipFile reads it
-    except OSError:
-        end = None
-    if end is None:
-        raise ValueError(f"not a {FORMAT} file (not a zip archive).")
-    if end[zipfile._ECD_SIZE] > _MAX_DIRECTORY_BYTES or end[zipfile._ECD_ENTRIES_TOTAL] > _MAX_MEMBERS:
-        raise ValueError(f"model file: its zip directory lists {end[zipfile._ECD_ENTRIES_TOTAL]:,} "
-                         f"members in {end[zipfile._ECD_SIZE]:,} bytes; a model file has at most "
-                         f"{len(checks.MEMBERS)}.")
-    try:
-        return zipfile.ZipFile(fp)
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-        raise ValueError(f"not a {FORMAT} file ({exc}).") from None
+_WHAT = "model file"
 
 
 def _members(archive):
     """Key -> zip entry of the ``.npy`` members; unknown, repeated or missing ones refused."""
-    infos = archive.infolist()
-    names = [info.filename for info in infos]
-    if len(set(names)) != len(names):
-        raise ValueError("model file: its zip lists a member twice.")
-    by_key = {name[:-4]: info for name, info in zip(names, infos) if name.endswith(".npy")}
-    if "format" not in by_key:
-        raise ValueError(f"not a {FORMAT} file (no 'format' array).")
-    unknown = sorted(set(names) - {f"{key}.npy" for key in checks.MEMBERS})
-    if unknown:
-        raise ValueError(f"model file: unknown member(s) {unknown[:5]}; a model file holds only "
-                         f"{sorted(checks.MEMBERS)}.")
+    by_key = _npz.members_by_key(archive, what=_WHAT, fmt=FORMAT,
+                                 allowed=lambda key: key in checks.MEMBERS)
     missing = [key for key in checks.MEMBERS if key not in by_key and key not in checks.OPTIONAL]
     if missing:
         raise ValueError(f"model file lacks the array(s) {missing}.")
     return by_key
+
+
+def _member(archive, key, info):
+    return _npz.Member(archive, key, info, what=_WHAT, check_header=checks.header)
 
 
 def read_model_arrays(file, max_bytes=DEFAULT_MAX_BYTES):
@@ -192,9 +90,10 @@ def read_model_arrays(file, max_bytes=DEFAULT_MAX_BYTES):
     been checked; the arrays are read smallest first, each checked against what was
     read before it. Everything a file may get wrong is a ``ValueError`` naming it.
     """
-    fp, owned = _open_file(file)
+    fp, owned = _npz.open_file(file)
     try:
-        with _archive(fp) as archive:
+        with _npz.open_archive(fp, what=_WHAT, fmt=FORMAT,
+                               max_members=len(checks.MEMBERS)) as archive:
             return _read(archive, max_bytes)
     finally:
         if owned:
@@ -203,10 +102,10 @@ def read_model_arrays(file, max_bytes=DEFAULT_MAX_BYTES):
 
 def _read(archive, max_bytes):
     by_key = _members(archive)
-    fmt = _Member(archive, "format", by_key["format"])
+    fmt = _member(archive, "format", by_key["format"])
     if str(fmt.read()) != FORMAT:
         raise ValueError(f"not a {FORMAT} file.")
-    members = {key: _Member(archive, key, info) for key, info in by_key.items()}
+    members = {key: _member(archive, key, info) for key, info in by_key.items()}
     declared = sum(m.nbytes for m in members.values())
     if declared > max_bytes:
         raise ValueError(f"model file: its arrays take {declared:,} bytes decompressed, more than "

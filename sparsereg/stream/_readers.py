@@ -1,0 +1,923 @@
+"""Readers that yield a data file in batches of rows with bounded memory.
+
+:func:`open_source` opens CSV (plain or gzip'd), Parquet, SVMlight/LIBSVM files or an iterable
+of batches and returns a :class:`Source`, whose :meth:`Source.chunks` yields :class:`Chunk`\\ s of
+``batch_rows`` rows and can start again from any :class:`Position` a chunk reported (the rows
+and chunk boundaries are then exactly those an uninterrupted read would have given).
+
+CSV and Parquet go through pyarrow's streaming readers (``pyarrow.csv.open_csv``,
+``pyarrow.parquet.ParquetFile.iter_batches``), SVMlight through scikit-learn's
+``load_svmlight_file`` applied to ``batch_rows`` lines at a time. pyarrow and pandas are
+imported only when a CSV or Parquet file is read (``pip install "sparsereg[stream]"``).
+"""
+
+import gzip
+import io
+import os
+import zlib
+from dataclasses import dataclass
+from itertools import islice
+
+import numpy as np
+
+__all__ = ["Chunk", "Position", "Source", "open_source"]
+
+_INSTALL = 'pip install "sparsereg[stream]"'
+
+# pandas.read_csv's default missing-value strings, so that a CSV gives the same NaN either way
+_NULL_VALUES = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
+                "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"]
+
+# bytes pyarrow's CSV reader parses at a time: the memory of a read is a few of these plus a
+# chunk of batch_rows rows, whatever the size of the file
+_CSV_BLOCK_BYTES = 1 << 21
+
+_MAX_EXAMPLES = 10
+
+# suffix -> (format, delimiter or None); longest suffixes first
+_SUFFIXES = [
+    (".csv.gz", "csv", None), (".tsv.gz", "csv", "\t"), (".svmlight.gz", "svmlight", None),
+    (".libsvm.gz", "svmlight", None), (".svm.gz", "svmlight", None),
+    (".csv", "csv", None), (".tsv", "csv", "\t"), (".parquet", "parquet", None),
+    (".pq", "parquet", None), (".svmlight", "svmlight", None), (".libsvm", "svmlight", None),
+    (".svm", "svmlight", None),
+]
+_FORMATS = ("csv", "parquet", "svmlight")
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a reader stands in a source.
+
+    Resuming from it yields exactly the chunks an uninterrupted read would have yielded after
+    it (same rows, same chunk boundaries).
+
+    Attributes
+    ----------
+    file : int
+        Index into the source's list of files (0 for iterables).
+    row : int
+        Physical data rows of that file already consumed: the header is not a row, rows skipped
+        as bad are consumed rows, and blank lines of a CSV file are not rows (as in
+        ``pandas.read_csv``). SVMlight: lines consumed. Iterables: batches consumed.
+    """
+
+    file: int = 0
+    row: int = 0
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A batch of rows from one file.
+
+    Attributes
+    ----------
+    X : pandas.DataFrame or scipy.sparse.csr_matrix
+        A DataFrame for CSV, Parquet and DataFrame batches (categorical columns as a pandas
+        Categorical of str, numeric columns float64 with NaN for missing); a CSR float64 matrix
+        for SVMlight; what was given for ``(X, y)`` batches.
+    y : ndarray or None
+        The target column (float64, or an object array of str), None when the source was opened
+        without a target.
+    file : str
+        The file as given, or ``"<batches>"`` for an iterable.
+    row_numbers : ndarray of int64
+        The 1-based physical data row number of each row in its file (header excluded for CSV;
+        the line number for SVMlight; the running row count for iterables).
+    end : Position
+        The position just after this chunk.
+    bad_rows : int
+        Rows skipped in this chunk (only with ``skip_bad_rows=True``).
+    """
+
+    X: object
+    y: "np.ndarray | None"
+    file: str
+    row_numbers: np.ndarray
+    end: Position
+    bad_rows: int = 0
+
+
+def _import_pyarrow():
+    try:
+        import pandas  # noqa: F401
+        import pyarrow
+        import pyarrow.compute  # noqa: F401
+    except ImportError as exc:
+        raise ImportError(f"reading CSV and Parquet files needs pyarrow and pandas: {_INSTALL}"
+                          ) from exc
+    return pyarrow
+
+
+class Source:
+    """A stream of :class:`Chunk` s that can be read several times and resumed.
+
+    Attributes
+    ----------
+    files : list of str
+        The files, as given (``["<batches>"]`` for an iterable).
+    resumable : bool
+        Whether :meth:`chunks` can be called again (another pass, or a resume from a position).
+    bad_rows : int
+        Rows skipped as bad so far, over every call of :meth:`chunks` (a row skipped in each of
+        two passes counts twice).
+    bad_row_examples : list of str
+        The first 10 skipped rows, as ``"file:row N: reason"`` (``line N`` for SVMlight).
+    """
+
+    files: list
+    resumable: bool = True
+
+    def __init__(self):
+        self.bad_rows = 0
+        self.bad_row_examples = []
+
+    def chunks(self, start=Position()):
+        """Yield the chunks from `start` on (one pass).
+
+        Parameters
+        ----------
+        start : Position, default=Position()
+            Where to start: a chunk's ``end`` resumes just after that chunk.
+
+        Yields
+        ------
+        chunk : Chunk
+            Batches of ``batch_rows`` rows, except the last of each file (or fewer when bad
+            rows were skipped); a chunk never spans two files and is never empty.
+        """
+        raise NotImplementedError
+
+    def _check_start(self, start):
+        if not isinstance(start, Position):
+            raise TypeError(f"start must be a Position, got {type(start).__name__}.")
+        if (isinstance(start.file, bool) or isinstance(start.row, bool)
+                or not isinstance(start.file, (int, np.integer))
+                or not isinstance(start.row, (int, np.integer))
+                or start.file < 0 or start.row < 0 or start.file > len(self.files)
+                or (start.file == len(self.files) and start.row != 0)):
+            raise ValueError(f"start {start} is not a position in this source of "
+                             f"{len(self.files)} file(s).")
+
+    def _note_bad(self, file, where, number, reason):
+        self.bad_rows += 1
+        if len(self.bad_row_examples) < _MAX_EXAMPLES:
+            self.bad_row_examples.append(f"{file}:{where} {number}: {reason}")
+
+    def __repr__(self):
+        return f"{type(self).__name__}(files={self.files!r})"
+
+
+# ---------------------------------------------------------------------------- CSV / Parquet
+def _bad_positions(pa, pc, arr, lo, hi, out):
+    """Positions in arr[lo:hi] whose string does not cast to float64 (bisection; slow path)."""
+    try:
+        pc.cast(arr.slice(lo, hi - lo), pa.float64())
+        return
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    if hi - lo == 1:
+        out.append(lo)
+        return
+    mid = (lo + hi) // 2
+    _bad_positions(pa, pc, arr, lo, mid, out)
+    _bad_positions(pa, pc, arr, mid, hi, out)
+
+
+def _to_float(pa, pc, arr):
+    """(float64 array with nulls, positions that are not numbers) of an Arrow array."""
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.cast(arr.type.value_type)
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        try:
+            return pc.cast(arr, pa.float64()), []
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # e.g. a timestamp column
+            arr = pc.cast(arr, pa.string())
+    try:
+        return pc.cast(arr, pa.float64()), []
+    except pa.ArrowInvalid:
+        pass
+    arr = pc.utf8_trim_whitespace(arr)  # " 2" is a number to pandas, not to Arrow's cast
+    try:
+        return pc.cast(arr, pa.float64()), []
+    except pa.ArrowInvalid:
+        pass
+    bad = []
+    _bad_positions(pa, pc, arr, 0, len(arr), bad)
+    mask = np.zeros(len(arr), dtype=bool)
+    mask[bad] = True
+    clean = pc.if_else(pa.array(mask), pa.scalar(None, arr.type), arr)
+    return pc.cast(clean, pa.float64()), bad
+
+
+def _value(column, positions):
+    """The text of the first value at `positions`, for a message."""
+    value = column[int(positions[0])].as_py()
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _empty_frame(n):
+    import pandas as pd
+    return pd.DataFrame(index=pd.RangeIndex(n))
+
+
+def _to_dictionary(pa, pc, arr):
+    """A column as dictionary<int32, string> (categories as str whatever the stored type)."""
+    if pa.types.is_dictionary(arr.type):
+        if pa.types.is_string(arr.type.value_type) and arr.type.index_type == pa.int32():
+            return arr
+        arr = arr.cast(arr.type.value_type)
+    if not pa.types.is_string(arr.type):
+        arr = pc.cast(arr, pa.string())
+    return pc.dictionary_encode(arr)
+
+
+class _FileErrors:
+    """Turn a reader's failure (truncated gzip, corrupt file, I/O error) into a ValueError naming
+    the file."""
+
+    def __init__(self, path, reraise=()):
+        self.path, self.reraise = path, reraise
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if exc is None or isinstance(exc, (KeyboardInterrupt, GeneratorExit, *self.reraise)):
+            return False
+        arrow = type(exc).__module__.startswith("pyarrow")  # ArrowInvalid is a ValueError
+        if isinstance(exc, ValueError) and not arrow:
+            return False
+        if arrow or isinstance(exc, (EOFError, zlib.error, OSError)):
+            raise ValueError(f"{self.path}: cannot be read ({type(exc).__name__}: {exc}); is it "
+                             "truncated or corrupt?") from exc
+        return False
+
+
+class _ArrowSource(Source):
+    """CSV or Parquet files read through pyarrow; chunk boundaries are physical row ranges."""
+
+    def __init__(self, files, fmt, *, target, numeric, categorical, batch_rows, skip_bad_rows,
+                 delimiter, target_dtype):
+        super().__init__()
+        self.files = files
+        self.format = fmt
+        self.target = target
+        self.numeric = numeric
+        self.categorical = categorical
+        self.batch_rows = batch_rows
+        self.skip_bad_rows = skip_bad_rows
+        self.delimiter = delimiter
+        self.target_dtype = target_dtype
+        self._columns = {}
+        _import_pyarrow()
+        for i in range(len(files)):  # every file's columns are checked before any is read
+            self._plan(i)
+
+    # -- columns -------------------------------------------------------------------
+    def _names(self, i):
+        pa = _import_pyarrow()
+        path = self.files[i]
+        if os.path.getsize(path) == 0:
+            raise ValueError(f"{path} is empty.")
+        if self.format == "parquet":
+            import pyarrow.parquet as pq
+            with self._errors(i):
+                return list(pq.ParquetFile(path).schema_arrow.names)
+        import pyarrow.csv as pcsv
+        block = _CSV_BLOCK_BYTES
+        while True:
+            try:
+                with self._errors(i, reraise=(pa.ArrowInvalid,)):
+                    reader = pcsv.open_csv(
+                        path, read_options=pcsv.ReadOptions(block_size=block, use_threads=False),
+                        parse_options=self._parse_options(lambda row: "skip"))
+                    names = list(reader.schema.names)
+                    reader.close()
+                    return names
+            except pa.ArrowInvalid as exc:
+                text = str(exc)
+                if "Empty CSV file" in text:
+                    raise ValueError(f"{path} is empty.") from None
+                if "straddling" in text and block < (1 << 30):
+                    block *= 4  # a header longer than a block
+                    continue
+                raise ValueError(f"{path}: {text}") from None
+
+    def _plan(self, i):
+        """The columns of file i to read: (names in file order, categorical set, numeric set)."""
+        if i in self._columns:
+            return self._columns[i]
+        path = self.files[i]
+        names = self._names(i)
+        wanted = ([] if self.target is None else [self.target]) + list(self.numeric)
+        wanted += list(self.categorical or [])
+        for name in wanted:
+            if name not in names:
+                kind = ("target" if name == self.target else
+                        "numeric" if name in self.numeric else "categorical")
+                shown = names[:50] + (["..."] if len(names) > 50 else [])
+                raise ValueError(f"{kind} column {name!r} not found in {path}; its columns are "
+                                 f"{shown}.")
+        numeric = set(self.numeric)
+        if self.categorical is None:
+            categorical = {n for n in names if n != self.target and n not in numeric}
+        else:
+            categorical = set(self.categorical)
+        used = [n for n in names if n in numeric or n in categorical or n == self.target]
+        repeated = sorted({n for n in used if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"{path} has the columns {repeated} more than once; a column read "
+                             "must be named once.")
+        features = [n for n in names if n != self.target and (n in numeric or n in categorical)]
+        self._columns[i] = (used, features, categorical)
+        return self._columns[i]
+
+    def _parse_options(self, handler):
+        import pyarrow.csv as pcsv
+        return pcsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True,
+                                 invalid_row_handler=handler)
+
+    def _errors(self, i, reraise=()):
+        return _FileErrors(self.files[i], reraise)
+
+    # -- reading ---------------------------------------------------------------------
+    def _pieces(self, i, start_row):
+        """Yield (table of well-formed rows, their physical numbers, reached) for file i.
+
+        `reached` is the last physical row number known to be decided (after a piece:
+        its last row; at the end of the file: every row). Rows up to `start_row` are dropped.
+        Rows refused by the CSV parser (wrong number of fields) are in self._invalid.
+        """
+        pa = _import_pyarrow()
+        used, _, categorical = self._plan(i)
+        path = self.files[i]
+        if self.format == "parquet":
+            import pyarrow.parquet as pq
+            with self._errors(i):
+                pf = pq.ParquetFile(path)
+                meta = pf.metadata
+                skip, groups, first = start_row, [], 0
+                for g in range(meta.num_row_groups):
+                    n = meta.row_group(g).num_rows
+                    if skip >= n:
+                        skip -= n
+                        first += n
+                    else:
+                        groups.append(g)
+                number = first
+                if groups:
+                    batches = pf.iter_batches(batch_size=max(self.batch_rows, 1024),
+                                              row_groups=groups, columns=used)
+                    for batch in batches:
+                        n = batch.num_rows
+                        numbers = np.arange(number + 1, number + n + 1, dtype=np.int64)
+                        number += n
+                        if skip:
+                            drop = min(skip, n)
+                            skip -= drop
+                            batch, numbers = batch.slice(drop), numbers[drop:]
+                        if batch.num_rows:
+                            yield pa.Table.from_batches([batch]), numbers, number
+                yield None, None, meta.num_rows
+            return
+
+        import pyarrow.csv as pcsv
+        types = {n: (pa.dictionary(pa.int32(), pa.string()) if n in categorical else pa.string())
+                 for n in used}
+        invalid = self._invalid
+        latest = [0]  # the last invalid row's number
+
+        def handler(row):
+            number = (row.number or 0) - 1  # the header is row 1 of the file
+            reason = f"expected {row.expected_columns} fields, found {row.actual_columns}"
+            if number < 1:
+                raise ValueError(f"{path}: {reason} (row number unknown)")
+            if number <= start_row:
+                return "skip"  # consumed before the resume point
+            invalid.append((number, reason))
+            latest[0] = number
+            return "skip"  # in error mode too: a bad value in an earlier row must come first
+
+        last = start_row
+        with self._errors(i):
+            try:
+                reader = pcsv.open_csv(
+                    path,
+                    read_options=pcsv.ReadOptions(block_size=_CSV_BLOCK_BYTES, use_threads=False),
+                    parse_options=self._parse_options(handler),
+                    convert_options=pcsv.ConvertOptions(
+                        include_columns=used, column_types=types, null_values=_NULL_VALUES,
+                        strings_can_be_null=True, quoted_strings_can_be_null=True))
+            except pa.ArrowInvalid as exc:
+                self._raise_invalid(i, exc)
+            valid = start_row  # numbers of well-formed rows: the gaps are the invalid rows
+            while True:
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    break
+                except pa.ArrowInvalid as exc:
+                    self._raise_invalid(i, exc)
+                n = batch.num_rows
+                # a malformed row in error mode: the rows before it are converted (a bad value
+                # there is reported first), then it raises; nothing after it is read
+                stop = bool(invalid) and not self.skip_bad_rows
+                if n == 0:
+                    if stop:
+                        break
+                    continue
+                # number the rows: consecutive after `valid`, stepping over invalid rows
+                bad = [b for b, _ in invalid if b > valid]
+                numbers = np.arange(valid + 1, valid + n + len(bad) + 1, dtype=np.int64)
+                if bad:
+                    numbers = numbers[~np.isin(numbers, bad)][:n]
+                else:
+                    numbers = numbers[:n]
+                valid = int(numbers[-1])
+                # rows consumed before the resume point: parsed, then dropped
+                first = max(0, int(np.searchsorted(numbers, start_row, side="right")))
+                if first:
+                    numbers = numbers[first:]
+                    batch = batch.slice(first)
+                last = max(last, valid)
+                if batch.num_rows:
+                    yield pa.Table.from_batches([batch]), numbers, valid
+                if stop:
+                    break
+        yield None, None, max(last, latest[0])
+
+    def _raise_invalid(self, i, exc):
+        if self._invalid and not self.skip_bad_rows:
+            number, reason = self._invalid[-1]
+            raise ValueError(f"{self.files[i]}: row {number}: {reason}") from None
+        text = str(exc)
+        if "Empty CSV file" in text:
+            raise ValueError(f"{self.files[i]} is empty.") from None
+        raise ValueError(f"{self.files[i]}: {text}") from None
+
+    def _convert(self, i, table, numbers, bad_numbers):
+        """(X, y, row numbers, bad count) of a range's well-formed rows; bad values found."""
+        pa = _import_pyarrow()
+        import pyarrow.compute as pc
+        _, features, categorical = self._plan(i)
+        path = self.files[i]
+        n = table.num_rows
+        bad = np.zeros(n, dtype=bool)
+        reasons = {}
+
+        def mark(positions, reason):
+            for p in positions:
+                if not bad[p]:
+                    bad[p] = True
+                    reasons[p] = reason
+
+        y = None
+        if self.target is not None:
+            column = table.column(self.target).combine_chunks()
+            if self.target_dtype == "str":
+                if not pa.types.is_string(column.type):
+                    column = pc.cast(column.dictionary_decode() if pa.types.is_dictionary(
+                        column.type) else column, pa.string())
+                target = column
+            else:
+                target, not_numbers = _to_float(pa, pc, column)
+                for p in not_numbers:
+                    mark([p], f"target {self.target!r}: {_value(column, [p])} is not a number")
+            missing = np.flatnonzero(target.is_null().to_numpy(zero_copy_only=False))
+            mark(missing, f"target {self.target!r} is missing")
+        arrays = {}
+        for name in features:
+            column = table.column(name).combine_chunks()
+            if name in categorical:
+                arrays[name] = _to_dictionary(pa, pc, column)
+            else:
+                values, not_numbers = _to_float(pa, pc, column)
+                for p in not_numbers:
+                    mark([p], f"column {name!r}: {_value(column, [p])} is not a number")
+                arrays[name] = values
+        if not self.skip_bad_rows and (bad.any() or bad_numbers):
+            found = [(int(numbers[p]), reasons[int(p)]) for p in np.flatnonzero(bad)[:1]]
+            number, reason = min(found + bad_numbers[:1])
+            raise ValueError(f"{path}: row {number}: {reason}")
+        if bad.any():
+            for p in np.flatnonzero(bad):
+                self._note_bad(path, "row", int(numbers[p]), reasons[int(p)])
+            keep = pa.array(~bad)
+            arrays = {k: pc.filter(v, keep) for k, v in arrays.items()}
+            if self.target is not None:
+                target = pc.filter(target, keep)
+            numbers = numbers[~bad]
+        for number, reason in bad_numbers:
+            self._note_bad(path, "row", number, reason)
+        X = pa.table(arrays).to_pandas() if arrays else _empty_frame(len(numbers))
+        if self.target is not None:
+            if self.target_dtype == "str":
+                y = np.asarray(target.to_pylist(), dtype=object)
+            else:
+                y = target.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+        return X, y, numbers, int(bad.sum()) + len(bad_numbers)
+
+    def _file_chunks(self, i, start_row):
+        pa = _import_pyarrow()
+        path = self.files[i]
+        B = self.batch_rows
+        self._invalid = []
+        end = start_row + B
+        tables, nums = [], []
+        held = 0
+
+        def cut(limit):
+            """Split the buffer at physical row `limit`; return the part up to it."""
+            nonlocal tables, nums, held
+            if not tables:
+                return None, np.empty(0, np.int64)
+            table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+            numbers = np.concatenate(nums) if len(nums) > 1 else nums[0]
+            k = int(np.searchsorted(numbers, limit, side="right"))
+            rest = table.num_rows - k
+            tables = [table.slice(k)] if rest else []
+            nums = [numbers[k:]] if rest else []
+            held = rest
+            return table.slice(0, k), numbers[:k]
+
+        def emit(limit, previous):
+            table, numbers = cut(limit)
+            invalid = [(b, r) for b, r in self._invalid if previous < b <= limit]
+            self._invalid[:] = [(b, r) for b, r in self._invalid if b > limit]
+            if table is None or table.num_rows == 0:
+                if invalid and not self.skip_bad_rows:
+                    raise ValueError(f"{path}: row {invalid[0][0]}: {invalid[0][1]}")
+                for b, r in invalid:
+                    self._note_bad(path, "row", b, r)
+                return None
+            X, y, numbers, bad = self._convert(i, table, numbers, invalid)
+            if len(numbers) == 0:
+                return None
+            return Chunk(X=X, y=y, file=path, row_numbers=numbers,
+                         end=Position(i, limit), bad_rows=bad)
+
+        for table, numbers, reached in self._pieces(i, start_row):
+            if table is not None:
+                tables.append(table)
+                nums.append(numbers)
+                held += table.num_rows
+            while reached >= end:
+                chunk = emit(end, end - B)
+                if chunk is not None:
+                    yield chunk
+                end += B
+            if table is None:  # end of file: the last, partial range
+                if reached > end - B:
+                    chunk = emit(reached, end - B)
+                    if chunk is not None:
+                        yield chunk
+
+    def chunks(self, start=Position()):
+        self._check_start(start)
+        for i in range(start.file, len(self.files)):
+            yield from self._file_chunks(i, start.row if i == start.file else 0)
+
+# ---------------------------------------------------------------------------- SVMlight
+def _has_data(line):
+    """Whether scikit-learn's parser makes a row of this line (not blank, not only a comment)."""
+    return bool(line.split(b"#", 1)[0].split())
+
+
+class _SVMLightSource(Source):
+    """SVMlight / LIBSVM files, ``batch_rows`` lines at a time through ``load_svmlight_file``."""
+
+    def __init__(self, files, *, batch_rows, skip_bad_rows, n_features, zero_based):
+        super().__init__()
+        self.files = files
+        self.batch_rows = batch_rows
+        self.skip_bad_rows = skip_bad_rows
+        self.n_features = n_features
+        # "auto" until decided on the first batch of the first file that holds an index
+        self.zero_based = zero_based
+        for path in files:
+            with _FileErrors(path):
+                with self._open(path) as f:
+                    if not f.read(1):
+                        raise ValueError(f"{path} is empty.")
+
+    @staticmethod
+    def _open(path):
+        return gzip.open(path, "rb") if str(path).endswith(".gz") else open(path, "rb")
+
+    def _load(self, block, zero_based, n_features):
+        from sklearn.datasets import load_svmlight_file
+        return load_svmlight_file(io.BytesIO(block), n_features=n_features,
+                                  zero_based=zero_based, dtype=np.float64)
+
+    def _bad_lines(self, lines, zero_based, lo, hi, out):
+        """Indices of lines[lo:hi] the parser refuses, with the reason (bisection; slow path)."""
+        try:
+            self._load(b"".join(lines[lo:hi]), zero_based, self.n_features)
+            return
+        except ValueError as exc:
+            if hi - lo == 1:
+                out.append((lo, str(exc)))
+                return
+        mid = (lo + hi) // 2
+        self._bad_lines(lines, zero_based, lo, mid, out)
+        self._bad_lines(lines, zero_based, mid, hi, out)
+
+    def _decide_zero_based(self, lines):
+        """sklearn's "auto" on one block: one-based unless an index 0 appears. None: no index."""
+        rows = [line for line in lines if _has_data(line)]
+        if not rows:
+            return None
+        try:
+            X, _ = self._load(b"".join(rows), True, None)
+        except ValueError:  # a bad line: decide on the lines that parse
+            bad = []
+            self._bad_lines(rows, True, 0, len(rows), bad)
+            skip = {k for k, _ in bad}
+            rows = [line for k, line in enumerate(rows) if k not in skip]
+            if not rows:
+                return None
+            X, _ = self._load(b"".join(rows), True, None)
+        if X.nnz == 0 and len(X.indices) == 0:
+            return None
+        return bool(X.indices.min() == 0)
+
+    def _resolve_zero_based(self):
+        """Decide "auto" from the first file's blocks, as an uninterrupted first pass does."""
+        for path in self.files:
+            with _FileErrors(path), self._open(path) as f:
+                while True:
+                    lines = list(islice(f, self.batch_rows))
+                    if not lines:
+                        break
+                    decided = self._decide_zero_based(lines)
+                    if decided is not None:
+                        self.zero_based = decided
+                        return
+        self.zero_based = True  # no index anywhere: nothing to shift
+
+    def _block(self, path, lines, first_line):
+        """(X, y, line numbers, bad count) of a block of lines starting at line `first_line`."""
+        if self.zero_based == "auto":
+            decided = self._decide_zero_based(lines)
+            if decided is not None:
+                self.zero_based = decided
+        zero_based = True if self.zero_based == "auto" else self.zero_based  # no index yet
+        numbers = np.array([first_line + k for k, line in enumerate(lines) if _has_data(line)],
+                           dtype=np.int64)
+        try:
+            X, y = self._load(b"".join(lines), zero_based, self.n_features)
+            if X.shape[0] == len(numbers):
+                return X, y, numbers, 0
+        except ValueError:
+            pass
+        rows = [lines[k - first_line] for k in numbers]
+        bad = []
+        self._bad_lines(rows, zero_based, 0, len(rows), bad)
+        if not bad:  # the whole block failed but no line alone does: refuse the block
+            raise ValueError(f"{path}: lines {first_line}-{first_line + len(lines) - 1} do not "
+                             "parse as SVMlight.")
+        if not self.skip_bad_rows:
+            k, reason = bad[0]
+            raise ValueError(f"{path}: line {numbers[k]}: {reason}")
+        for k, reason in bad:
+            self._note_bad(path, "line", int(numbers[k]), reason)
+        drop = {k for k, _ in bad}
+        keep = [k for k in range(len(rows)) if k not in drop]
+        X, y = self._load(b"".join(rows[k] for k in keep), zero_based, self.n_features)
+        return X, y, numbers[keep], len(bad)
+
+    def chunks(self, start=Position()):
+        self._check_start(start)
+        if self.zero_based == "auto" and start != Position():
+            self._resolve_zero_based()
+        for i in range(start.file, len(self.files)):
+            path = self.files[i]
+            line = start.row if i == start.file else 0
+            with _FileErrors(path), self._open(path) as f:
+                for _ in islice(f, line):  # lines consumed before the resume point
+                    pass
+                while True:
+                    lines = list(islice(f, self.batch_rows))
+                    if not lines:
+                        break
+                    X, y, numbers, bad = self._block(path, lines, line + 1)
+                    line += len(lines)
+                    if len(numbers):
+                        yield Chunk(X=X, y=y, file=path, row_numbers=numbers,
+                                    end=Position(i, line), bad_rows=bad)
+
+
+# ---------------------------------------------------------------------------- iterables
+class _IterableSource(Source):
+    """An iterable of ``(X, y)`` tuples or of DataFrames holding the target column."""
+
+    def __init__(self, batches, *, target, target_dtype):
+        super().__init__()
+        self.files = ["<batches>"]
+        self._batches = batches
+        self.resumable = iter(batches) is not batches
+        self._used = False
+        self.target = target
+        self.target_dtype = target_dtype
+
+    def _split(self, k, batch):
+        if isinstance(batch, tuple):
+            if len(batch) != 2:
+                raise ValueError(f"batch {k} is a tuple of {len(batch)} items; expected (X, y).")
+            X, y = batch
+            return X, None if y is None else np.asarray(y)
+        if hasattr(batch, "columns") and hasattr(batch, "drop"):  # a DataFrame
+            if self.target is None:
+                return batch, None
+            if self.target not in batch.columns:
+                raise ValueError(f"target column {self.target!r} not found in batch {k}; its "
+                                 f"columns are {list(batch.columns)[:50]}.")
+            column = batch[self.target]
+            if self.target_dtype == "str":
+                y = np.asarray(column.astype(str).to_numpy(), dtype=object)
+            else:
+                try:
+                    y = column.to_numpy(dtype=np.float64)
+                except (TypeError, ValueError) as exc:
+                    raise ValueError(f"batch {k}: target column {self.target!r} is not numeric "
+                                     f"({exc}).") from None
+            return batch.drop(columns=[self.target]), y
+        raise TypeError(f"batch {k} is a {type(batch).__name__}; expected a pandas DataFrame or "
+                        "an (X, y) tuple.")
+
+    def chunks(self, start=Position()):
+        self._check_start(start)
+        if start.file == 1:
+            return
+        if not self.resumable and self._used:
+            raise ValueError("this source is a one-shot iterator, already read; pass a list of "
+                             "batches (or a Source) to read it more than once.")
+        self._used = True
+        rows = 0
+        for k, batch in enumerate(self._batches):
+            X, y = self._split(k, batch)
+            n = X.shape[0]
+            if y is not None and len(y) != n:
+                raise ValueError(f"batch {k}: X has {n} rows but y has {len(y)}.")
+            if k < start.row or n == 0:
+                rows += n
+                continue
+            numbers = np.arange(rows + 1, rows + n + 1, dtype=np.int64)
+            rows += n
+            yield Chunk(X=X, y=y, file="<batches>", row_numbers=numbers, end=Position(0, k + 1))
+
+
+# ---------------------------------------------------------------------------- open_source
+def _format_of(path):
+    name = os.fspath(path).lower()
+    for suffix, fmt, delimiter in _SUFFIXES:
+        if name.endswith(suffix):
+            return fmt, delimiter
+    return None, None
+
+
+def open_source(source, *, format=None, target=None, numeric=(), categorical=None,
+                batch_rows=65536, skip_bad_rows=False, delimiter=",", target_dtype="float64",
+                n_features=None, zero_based="auto"):
+    """Open files or batches as a :class:`Source` of chunks with bounded memory.
+
+    Parameters
+    ----------
+    source : str, path-like, list of them, Source, or iterable of batches
+        One file or a list of files of one format; a :class:`Source` (returned as is); or an
+        iterable of pandas DataFrames (holding the `target` column) or of ``(X, y)`` tuples,
+        each batch becoming one chunk.
+    format : {"csv", "parquet", "svmlight"}, default=None
+        None: from the suffix (``.csv``, ``.tsv`` (tab-delimited), ``.parquet``, ``.pq``,
+        ``.svm``, ``.svmlight``, ``.libsvm``; CSV, TSV and SVMlight also gzip'd, ``.gz``).
+    target : str, default=None
+        The target column (CSV, Parquet, DataFrames). None: chunks have ``y=None`` (prediction).
+        SVMlight files always give their labels as y.
+    numeric : sequence of str, default=()
+        Columns read as float64 (NaN for missing); a value that is not a number makes its row
+        bad.
+    categorical : list of str, default=None
+        Columns read as a pandas Categorical of str (dictionary-encoded, never Python objects).
+        None: every column that is neither the target nor numeric. Other columns are not read.
+    batch_rows : int, default=65536
+        Physical rows (lines for SVMlight) per chunk.
+    skip_bad_rows : bool, default=False
+        False: a malformed row (wrong number of fields, a value that is not a number in a
+        numeric or float target column, a missing target, an SVMlight line that does not parse)
+        raises ValueError ``"<file>: row N: <reason>"`` (``line N`` for SVMlight). True: such
+        rows are skipped and counted (``Chunk.bad_rows``, ``Source.bad_rows``,
+        ``Source.bad_row_examples``).
+    delimiter : str, default=","
+        The CSV field delimiter (a ``.tsv`` file is read with a tab unless another delimiter
+        than "," is given).
+    target_dtype : {"float64", "str"}, default="float64"
+        The type of y; "str" gives an object array of str (class labels as written).
+    n_features : int, default=None
+        SVMlight only, and required there: the width of every chunk's matrix. Ignored for other
+        formats.
+    zero_based : bool or "auto", default="auto"
+        SVMlight only: whether the indices of the file start at 0. "auto" decides as
+        scikit-learn does for a whole file (one-based unless an index 0 appears), on the first
+        batch of the first file that holds an index; the decision is then fixed for every chunk
+        and pass (``Source.zero_based`` shows it), so a file whose first 0 index comes later is
+        read one-based: pass ``zero_based=True`` for it.
+
+    Returns
+    -------
+    source : Source
+        Call ``source.chunks()`` for each pass, ``source.chunks(chunk.end)`` to resume.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sparsereg.stream import open_source
+    >>> batches = [pd.DataFrame({"city": ["Oslo", "Rome"], "clicked": [1, 0]}),
+    ...            pd.DataFrame({"city": ["Lima"], "clicked": [1]})]
+    >>> source = open_source(batches, target="clicked")
+    >>> [(list(c.X["city"]), c.y.tolist(), c.row_numbers.tolist()) for c in source.chunks()]
+    [(['Oslo', 'Rome'], [1.0, 0.0], [1, 2]), (['Lima'], [1.0], [3])]
+    """
+    if isinstance(source, Source):
+        return source
+    if (isinstance(batch_rows, (bool, np.bool_)) or not isinstance(batch_rows, (int, np.integer))
+            or batch_rows < 1):
+        raise ValueError(f"batch_rows must be a positive int, got {batch_rows!r}.")
+    batch_rows = int(batch_rows)
+    if target_dtype in ("float64", np.float64, float) or (
+            isinstance(target_dtype, np.dtype) and target_dtype == np.float64):
+        target_dtype = "float64"
+    elif target_dtype in ("str", str):
+        target_dtype = "str"
+    else:
+        raise ValueError(f"target_dtype must be 'float64' or 'str', got {target_dtype!r}.")
+    if target is not None and not isinstance(target, str):
+        raise TypeError(f"target must be a column name (str) or None, got {target!r}.")
+    if isinstance(numeric, str) or isinstance(categorical, str):
+        raise TypeError("numeric and categorical take lists of column names, not a str.")
+    numeric = list(numeric)
+    if categorical is not None:
+        categorical = list(categorical)
+    for name in numeric + (categorical or []):
+        if not isinstance(name, str):
+            raise TypeError(f"column names must be str, got {name!r}.")
+    both = sorted(set(numeric) & set(categorical or []))
+    if both:
+        raise ValueError(f"columns {both} are given as numeric and as categorical.")
+    if target is not None and (target in numeric or target in (categorical or [])):
+        raise ValueError(f"the target {target!r} is also given as a feature column.")
+    if skip_bad_rows not in (True, False):
+        raise TypeError(f"skip_bad_rows must be a bool, got {skip_bad_rows!r}.")
+    if format is not None and format not in _FORMATS:
+        raise ValueError(f"format must be one of {list(_FORMATS)} or None, got {format!r}.")
+
+    if isinstance(source, (str, os.PathLike)):
+        paths = [source]
+    elif isinstance(source, (list, tuple)) and source and all(
+            isinstance(p, (str, os.PathLike)) for p in source):
+        paths = list(source)
+    else:
+        paths = None
+    if paths is None:
+        if isinstance(source, (bytes, dict)) or not hasattr(source, "__iter__"):
+            raise TypeError(f"source must be a path, a list of paths, a Source or an iterable of "
+                            f"batches, got {type(source).__name__}.")
+        return _IterableSource(source, target=target, target_dtype=target_dtype)
+
+    files = [os.fspath(p) for p in paths]
+    found = {}
+    for path in files:
+        fmt, tab = _format_of(path)
+        if format is None and fmt is None:
+            raise ValueError(f"cannot tell the format of {path} from its suffix; pass format= one "
+                             f"of {list(_FORMATS)} (suffixes: .csv, .tsv, .parquet, .pq, .svm, "
+                             ".svmlight, .libsvm, and .gz for the text formats).")
+        found.setdefault(format or fmt, []).append(path)
+        if tab and delimiter == ",":
+            delimiter = "\t"
+    if len(found) > 1:
+        raise ValueError(f"the files are of several formats ({sorted(found)}); open one source "
+                         "per format.")
+    fmt = next(iter(found))
+    for path in files:
+        if not os.path.isfile(path):
+            if os.path.isdir(path):
+                raise ValueError(f"{path} is a directory, not a file.")
+            raise FileNotFoundError(f"{path}: no such file.")
+        if not os.access(path, os.R_OK):
+            raise PermissionError(f"{path}: not readable.")
+    if fmt == "svmlight":
+        if (n_features is None or isinstance(n_features, (bool, np.bool_))
+                or not isinstance(n_features, (int, np.integer)) or n_features < 1):
+            raise ValueError("reading SVMlight in chunks needs n_features (a positive int): "
+                             f"every chunk must have the same width; got {n_features!r}.")
+        if zero_based not in (True, False, "auto"):
+            raise ValueError(f"zero_based must be True, False or 'auto', got {zero_based!r}.")
+        return _SVMLightSource(files, batch_rows=batch_rows, skip_bad_rows=skip_bad_rows,
+                               n_features=int(n_features), zero_based=zero_based)
+    if not isinstance(delimiter, str) or len(delimiter) != 1:
+        raise ValueError(f"delimiter must be one character, got {delimiter!r}.")
+    return _ArrowSource(files, fmt, target=target, numeric=numeric, categorical=categorical,
+                        batch_rows=batch_rows, skip_bad_rows=skip_bad_rows, delimiter=delimiter,
+                        target_dtype=target_dtype)
