@@ -140,3 +140,13 @@ def test_bench_dask_quick(capsys):
     # the same rows over 2**28 columns move about as many bytes as over 2**14
     assert results["bytes_moved_wide"] < 2 * results["shards"][(2, 1)]["bytes_moved"]
     assert "issue #13 goals" in text and "DaskSparseFTRLClassifier" in text
+
+
+def test_bench_readers_quick(tmp_path, capsys):
+    pytest.importorskip("pyarrow")
+    bench = load("bench_readers")
+    medians = bench.main(["--quick", "--work", str(tmp_path)])  # the children count every row
+    assert set(medians) == {"sparsereg", "pandas"} and all(t > 0 for t in medians.values())
+    base, results = bench.main(["--quick", "--memory", "--work", str(tmp_path)])
+    assert all(r["rows"] > 0 and r["peak_rss"] > base["peak_rss"] for r in results.values())
+    assert "peak RSS 3 MB / 1 MB file" in capsys.readouterr().out

@@ -1,0 +1,565 @@
+"""sparsereg.stream readers: chunks equal a whole-file read, resume exactly, name bad rows."""
+
+import gzip
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.datasets import dump_svmlight_file, load_svmlight_file
+
+from sparsereg.stream import Chunk, Position, Source, open_source
+
+pd = pytest.importorskip("pandas")
+
+
+def _pyarrow():
+    return pytest.importorskip("pyarrow")
+
+
+# ------------------------------------------------------------------------------ helpers
+def _frame(n, seed=0):
+    """A CTR-like frame: string categories (some missing, some digit strings), a number, a 0/1."""
+    rng = np.random.default_rng(seed)
+    city = rng.choice(["Oslo", "Rome", "007", "Lima", None], size=n).astype(object)
+    device = rng.choice(["ios", "android", "web"], size=n)
+    price = np.round(rng.normal(10, 3, size=n), 3)
+    price[rng.random(n) < 0.2] = np.nan
+    clicked = (rng.random(n) < 0.3).astype(int)
+    return pd.DataFrame({"city": city, "clicked": clicked, "price": price, "device": device})
+
+
+def _write_csv(frame, path, sep=","):
+    frame.to_csv(path, index=False, sep=sep, na_rep="")
+    return str(path)
+
+
+def _expected(path, sep=","):
+    """The whole file through pandas: categories as str, numbers float, NaN for missing."""
+    return pd.read_csv(path, sep=sep, dtype={"city": str, "device": str, "price": float,
+                                             "clicked": float})
+
+
+def _stack(chunks):
+    X = pd.concat([c.X.astype(object) if isinstance(c.X, pd.DataFrame) else c.X for c in chunks],
+                  ignore_index=True)
+    y = np.concatenate([c.y for c in chunks])
+    return X, y
+
+
+def _same_frame(X, expected):
+    assert list(X.columns) == list(expected.columns)
+    for name in X.columns:
+        got, want = X[name].to_numpy(dtype=object), expected[name].to_numpy(dtype=object)
+        assert len(got) == len(want), name
+        for a, b in zip(got, want):
+            assert (pd.isna(a) and pd.isna(b)) or a == b, (name, a, b)
+
+
+def _chunk_key(chunk):
+    X = chunk.X
+    if sp.issparse(X):
+        xs = (X.shape, X.indptr.tolist(), X.indices.tolist(), X.data.tolist())
+    elif isinstance(X, pd.DataFrame):
+        xs = X.astype(object).where(X.notna(), None).to_numpy().tolist()
+    else:
+        xs = np.asarray(X).tolist()
+    y = None if chunk.y is None else chunk.y.tolist()
+    return (xs, y, chunk.file, chunk.row_numbers.tolist(), chunk.end, chunk.bad_rows)
+
+
+# ------------------------------------------------------------------------------ CSV
+@pytest.mark.parametrize("batch_rows", [1, 7, 64, 10_000])
+def test_csv_chunks_equal_read_csv(tmp_path, batch_rows):
+    _pyarrow()
+    frame = _frame(200)
+    path = _write_csv(frame, tmp_path / "data.csv")
+    source = open_source(path, target="clicked", numeric=["price"], batch_rows=batch_rows)
+    chunks = list(source.chunks())
+    assert [len(c.row_numbers) for c in chunks[:-1]] == [batch_rows] * (len(chunks) - 1)
+    assert all(c.file == path for c in chunks)
+    for c in chunks:
+        assert list(c.X.columns) == ["city", "price", "device"]  # file order, target out
+        assert isinstance(c.X["city"].dtype, pd.CategoricalDtype)
+        assert all(isinstance(v, str) for v in c.X["city"].cat.categories)
+        assert c.X["price"].dtype == np.float64 and c.y.dtype == np.float64
+    expected = _expected(path)
+    X, y = _stack(chunks)
+    _same_frame(X, expected.drop(columns="clicked"))
+    np.testing.assert_array_equal(y, expected["clicked"].to_numpy())
+    np.testing.assert_array_equal(np.concatenate([c.row_numbers for c in chunks]),
+                                  np.arange(1, 201))
+    assert "007" in set(X["city"].dropna())  # a digit string stays text
+
+
+def test_csv_gz_and_tsv_equal_plain(tmp_path):
+    _pyarrow()
+    frame = _frame(150, seed=1)
+    plain = _write_csv(frame, tmp_path / "d.csv")
+    zipped = str(tmp_path / "d.csv.gz")
+    with open(plain, "rb") as f, gzip.open(zipped, "wb") as g:
+        g.write(f.read())
+    tsv = _write_csv(frame, tmp_path / "d.tsv", sep="\t")
+    keys = [[_chunk_key(c)[:2] for c in open_source(p, target="clicked", numeric=["price"],
+                                                     batch_rows=40).chunks()]
+            for p in (plain, zipped, tsv)]
+    assert keys[0] == keys[1] == keys[2]
+    assert len(keys[0]) == 4
+
+
+def test_csv_columns_selected_and_prediction_without_target(tmp_path):
+    _pyarrow()
+    path = _write_csv(_frame(30), tmp_path / "d.csv")
+    only = list(open_source(path, target="clicked", categorical=["device"]).chunks())
+    assert list(only[0].X.columns) == ["device"]
+    free = list(open_source(path, numeric=["price"]).chunks())
+    assert free[0].y is None and list(free[0].X.columns) == ["city", "clicked", "price", "device"]
+    labels = list(open_source(path, target="device", target_dtype="str",
+                              categorical=["city"]).chunks())
+    assert labels[0].y.dtype == object and set(labels[0].y) <= {"ios", "android", "web"}
+
+
+def test_csv_quoted_newline_is_one_row_and_blank_lines_are_not_rows(tmp_path):
+    _pyarrow()
+    path = tmp_path / "q.csv"
+    path.write_text('y,text\n1,"two\nlines"\n\n0,b\n1,"c,d"\n')
+    chunks = list(open_source(str(path), target="y", batch_rows=2).chunks())
+    X, y = _stack(chunks)
+    assert X["text"].tolist() == ["two\nlines", "b", "c,d"]
+    assert np.concatenate([c.row_numbers for c in chunks]).tolist() == [1, 2, 3]
+    assert [c.end for c in chunks] == [Position(0, 2), Position(0, 3)]
+
+
+def test_chunks_hash_as_the_whole_frame(tmp_path):
+    """The hasher gives the same matrix for the chunks as for pandas' whole-file frame."""
+    _pyarrow()
+    from sparsereg import FeatureCrossHasher
+    path = _write_csv(_frame(120, seed=3), tmp_path / "d.csv")
+    hasher = FeatureCrossHasher(crosses=[("city", "device"), "city", "price"],
+                                buckets={"price": {"width": 1.0}}, n_features=2**20)
+    parts = [hasher.fit_transform(c.X) for c in
+             open_source(path, target="clicked", numeric=["price"], batch_rows=50).chunks()]
+    whole = hasher.fit_transform(_expected(path).drop(columns="clicked"))
+    assert (sp.vstack(parts) != whole).nnz == 0
+
+
+# ------------------------------------------------------------------------------ Parquet
+def test_parquet_equals_csv(tmp_path):
+    pa = _pyarrow()
+    import pyarrow.parquet as pq
+    frame = _frame(100, seed=2)
+    frame["shop"] = np.arange(100) % 7  # an int column read as categories "0".."6"
+    csv = _write_csv(frame, tmp_path / "d.csv")
+    parquet = str(tmp_path / "d.parquet")
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), parquet, row_group_size=13)
+    kwargs = dict(target="clicked", numeric=["price"], batch_rows=30)
+    from_csv = list(open_source(csv, **kwargs).chunks())
+    from_parquet = list(open_source(parquet, **kwargs).chunks())
+    assert [_chunk_key(c)[:2] + _chunk_key(c)[3:] for c in from_parquet] == \
+        [_chunk_key(c)[:2] + _chunk_key(c)[3:] for c in from_csv]
+    shop = from_parquet[0].X["shop"]
+    assert isinstance(shop.dtype, pd.CategoricalDtype)
+    assert set(shop.cat.categories) <= {str(k) for k in range(7)}
+
+
+def test_parquet_string_numeric_column_bad_value(tmp_path):
+    pa = _pyarrow()
+    import pyarrow.parquet as pq
+    path = str(tmp_path / "s.parquet")
+    pq.write_table(pa.table({"y": [1.0, 0.0, 1.0], "v": ["1.5", "oops", "2"]}), path)
+    with pytest.raises(ValueError, match=r"s\.parquet: row 2: column 'v': 'oops' is not a number"):
+        list(open_source(path, target="y", numeric=["v"]).chunks())
+    source = open_source(path, target="y", numeric=["v"], skip_bad_rows=True)
+    (chunk,) = source.chunks()
+    assert chunk.row_numbers.tolist() == [1, 3] and chunk.X["v"].tolist() == [1.5, 2.0]
+    assert source.bad_rows == 1
+
+
+# ------------------------------------------------------------------------------ bad rows
+BAD_CSV = ("y,c,v\n"
+           "1,a,1.0\n"       # 1
+           "0,b\n"           # 2: too few fields
+           "1,c,x1\n"        # 3: not a number
+           "0,d,2.0\n"       # 4
+           ",e,3.0\n"        # 5: missing target
+           "1,f,4.0,9\n"     # 6: too many fields
+           "q,g,5.0\n"       # 7: target not a number
+           "1,h,6.0\n")      # 8
+
+
+@pytest.mark.parametrize("batch_rows", [1, 2, 3, 100])
+def test_bad_rows_skipped_keep_row_numbers_and_positions(tmp_path, batch_rows):
+    _pyarrow()
+    path = tmp_path / "bad.csv"
+    path.write_text(BAD_CSV)
+    source = open_source(str(path), target="y", numeric=["v"], skip_bad_rows=True,
+                         batch_rows=batch_rows)
+    chunks = list(source.chunks())
+    assert np.concatenate([c.row_numbers for c in chunks]).tolist() == [1, 4, 8]
+    assert _stack(chunks)[0]["c"].tolist() == ["a", "d", "h"]
+    assert source.bad_rows == 5
+    assert sum(c.bad_rows for c in chunks) <= 5  # a chunk of only bad rows is not yielded
+    rows = sorted(int(m.split("row ")[1].split(":")[0]) for m in source.bad_row_examples)
+    assert rows == [2, 3, 5, 6, 7]
+    assert all(m.startswith(f"{path}:row ") for m in source.bad_row_examples)
+    for c in chunks:  # chunk boundaries are physical rows
+        assert c.end.row % batch_rows == 0 or c.end.row == 8
+        assert c.row_numbers.max() <= c.end.row
+    # resuming after each chunk gives the rest
+    for k, c in enumerate(chunks):
+        rest = list(source.chunks(c.end))
+        assert [_chunk_key(r) for r in rest] == [_chunk_key(r) for r in chunks[k + 1:]]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("y,c,v\n1,a,1\n0,b\n", r"row 2: expected 3 fields, found 2"),
+    ("y,c,v\n1,a,1\n0,b,1,2\n", r"row 2: expected 3 fields, found 4"),
+    ("y,c,v\n1,a,1\n1,b,1\n0,b,zz\n", r"row 3: column 'v': 'zz' is not a number"),
+    ("y,c,v\n1,a,1\nx,b,1\n", r"row 2: target 'y': 'x' is not a number"),
+    ("y,c,v\n1,a,1\n\n,b,1\n", r"row 2: target 'y' is missing"),
+    ("y,c,v\n1,a,1\n0,b,x\n1,a\n", r"row 2: column 'v': 'x' is not a number"),  # first first
+])
+@pytest.mark.parametrize("batch_rows", [1, 1000])
+def test_bad_row_messages_name_file_and_row(tmp_path, text, message, batch_rows):
+    _pyarrow()
+    path = tmp_path / "in.csv"
+    path.write_text(text)
+    source = open_source(str(path), target="y", numeric=["v"], batch_rows=batch_rows)
+    with pytest.raises(ValueError, match=f"in\\.csv: {message}"):
+        list(source.chunks())
+
+
+def test_bad_row_far_into_a_file_has_its_row_number(tmp_path):
+    _pyarrow()
+    path = tmp_path / "big.csv"
+    lines = ["y,c,v"] + [f"{k % 2},c{k % 13},{k}.5" for k in range(1, 60_001)]
+    lines[45_678] = "1,c1"
+    path.write_text("\n".join(lines) + "\n")
+    seen = []
+    with pytest.raises(ValueError, match=r"big\.csv: row 45678: expected 3 fields, found 2"):
+        for chunk in open_source(str(path), target="y", numeric=["v"],
+                                 batch_rows=10_000).chunks():
+            seen.append(chunk.end.row)
+    assert seen == [10_000, 20_000, 30_000, 40_000]  # rows before it were yielded
+
+
+def test_missing_column_empty_and_header_only_files(tmp_path):
+    _pyarrow()
+    path = tmp_path / "d.csv"
+    path.write_text("a,b\n1,2\n")
+    with pytest.raises(ValueError, match=r"target column 'clicked' not found in .*d\.csv; its "
+                                         r"columns are \['a', 'b'\]"):
+        open_source(str(path), target="clicked")
+    with pytest.raises(ValueError, match=r"numeric column 'v' not found in .*d\.csv"):
+        open_source(str(path), target="a", numeric=["v"])
+    empty = tmp_path / "e.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(ValueError, match=r"e\.csv is empty"):
+        open_source(str(empty))
+    zipped = tmp_path / "e.csv.gz"
+    zipped.write_bytes(gzip.compress(b""))
+    with pytest.raises(ValueError, match=r"e\.csv\.gz is empty"):
+        open_source(str(zipped))
+    header = tmp_path / "h.csv"
+    header.write_text("a,b\n")
+    assert list(open_source(str(header), target="a").chunks()) == []
+    blank = tmp_path / "blank.csv"
+    blank.write_text("\n\n\n")
+    with pytest.raises(ValueError, match=r"blank\.csv is empty"):
+        open_source(str(blank))
+
+
+def test_csv_header_longer_than_a_block(tmp_path):
+    _pyarrow()
+    names = [f"{'a_long_column_name_' * 5}{k:06d}" for k in range(2_500)]  # a 250 kB header
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(names) + "\n" + ",".join(str(k % 3) for k in range(2_500)) + "\n")
+    (chunk,) = open_source(str(path), target=names[0]).chunks()
+    assert chunk.X.shape == (1, 2_499) and chunk.X.iloc[0, -1] == str(2_499 % 3)
+
+
+@pytest.mark.parametrize("cut", ["half", "garbage"])
+def test_truncated_or_corrupt_gzip_names_the_file(tmp_path, cut):
+    _pyarrow()
+    frame = _frame(20_000, seed=4)
+    data = gzip.compress(frame.to_csv(index=False).encode())
+    if cut == "half":
+        data = data[: len(data) // 2]
+    else:
+        data = data[:100] + bytes(range(256)) * 40 + data[100 + 256 * 40:]
+    path = tmp_path / "cut.csv.gz"
+    path.write_bytes(data)
+    with pytest.raises(ValueError, match=r"cut\.csv\.gz"):
+        list(open_source(str(path), target="clicked", numeric=["price"],
+                         batch_rows=1000).chunks())
+
+
+def test_unreadable_inputs(tmp_path):
+    with pytest.raises(ValueError, match=r"format.*\['csv', 'parquet', 'svmlight'\]"):
+        open_source(str(tmp_path / "data.xlsx"))
+    with pytest.raises(FileNotFoundError, match=r"nope\.csv"):
+        open_source(str(tmp_path / "nope.csv"))
+    with pytest.raises(ValueError, match="several formats"):
+        (tmp_path / "a.csv").write_text("a\n1\n")
+        (tmp_path / "b.svm").write_text("1 1:1\n")
+        open_source([str(tmp_path / "a.csv"), str(tmp_path / "b.svm")], n_features=3)
+    with pytest.raises(ValueError, match="batch_rows"):
+        open_source([], batch_rows=0)
+    with pytest.raises(ValueError, match="numeric and as categorical"):
+        open_source(str(tmp_path / "a.csv"), numeric=["a"], categorical=["a"])
+
+
+# ------------------------------------------------------------------------------ resume
+def _write(fmt, frame, path, bad_every):
+    """Write `frame` (y, c, v) as fmt; every bad_every-th row malformed (0: none)."""
+    lines = []
+    for k, (y, c, v) in enumerate(frame.itertuples(index=False), start=1):
+        bad = bad_every and k % bad_every == 0
+        if fmt == "svmlight":
+            lines.append(f"{y} {1 + (k % 5)}:{v}" + (" 2:x" if bad else ""))
+        else:
+            lines.append(f"{y},{c}" if bad else f"{y},{c},{v}")
+    if fmt == "svmlight":
+        path.write_text("\n".join(lines) + "\n")
+    else:
+        path.write_text("y,c,v\n" + "\n".join(lines) + "\n")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(n=st.integers(0, 40), batch_rows=st.integers(1, 25), bad_every=st.sampled_from([0, 3, 7]),
+       fmt=st.sampled_from(["csv", "svmlight", "frames", "parquet"]), files=st.integers(1, 2),
+       pick=st.randoms(use_true_random=False))
+def test_resume_from_chunk_ends_gives_the_remaining_chunks(
+        tmp_path_factory, n, batch_rows, bad_every, fmt, files, pick):
+    if fmt in ("csv", "parquet"):
+        _pyarrow()
+    rng = np.random.default_rng(n * 31 + batch_rows)
+    frame = pd.DataFrame({"y": rng.integers(0, 2, n), "c": rng.choice(["a", "b", "cc"], n),
+                          "v": np.round(rng.normal(size=n), 2)})
+    where = tmp_path_factory.mktemp("resume")
+    if fmt == "frames":
+        batches = [frame.iloc[k:k + batch_rows] for k in range(0, n, batch_rows)] * files
+        source = open_source(batches, target="y")
+    else:
+        paths = []
+        for f in range(files):
+            if fmt == "parquet":
+                pa = _pyarrow()
+                import pyarrow.parquet as pq
+                path = where / f"d{f}.parquet"
+                pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), str(path),
+                               row_group_size=max(1, n // 3 or 1))
+            else:
+                path = where / f"d{f}.{'svm' if fmt == 'svmlight' else 'csv'}"
+                _write(fmt, frame, path, bad_every)
+            paths.append(str(path))
+        source = open_source(paths, target="y", numeric=["v"], batch_rows=batch_rows,
+                             skip_bad_rows=True, n_features=8)
+    chunks = list(source.chunks())
+    keys = [_chunk_key(c) for c in chunks]
+    assert keys == [_chunk_key(c) for c in source.chunks()]  # a second pass is the same
+    assert all(len(c.row_numbers) > 0 for c in chunks)
+    # resume from a few chunk ends (the first, the last, two at random): the rest, exactly
+    ends = sorted({0, len(chunks) - 1, pick.randrange(len(chunks) or 1),
+                   pick.randrange(len(chunks) or 1)}) if chunks else []
+    for k in ends:
+        assert [_chunk_key(r) for r in source.chunks(chunks[k].end)] == keys[k + 1:]
+    if fmt in ("csv", "svmlight", "parquet"):
+        # a fresh source resumes the same way (nothing carried over in the object)
+        fresh = open_source(paths, target="y", numeric=["v"], batch_rows=batch_rows,
+                            skip_bad_rows=True, n_features=8)
+        for k in ends[:2]:
+            assert [_chunk_key(r) for r in fresh.chunks(chunks[k].end)] == keys[k + 1:]
+        total = sum(len(c.row_numbers) for c in chunks)
+        expected_bad = 0 if fmt == "parquet" or not bad_every else n // bad_every
+        assert total == files * (n - expected_bad)
+        for c in chunks:  # chunks never span two files
+            assert c.file == paths[c.end.file]
+
+
+def test_start_outside_the_source_is_refused(tmp_path):
+    _pyarrow()
+    path = _write_csv(_frame(5), tmp_path / "d.csv")
+    source = open_source(path, target="clicked")
+    with pytest.raises(ValueError, match="not a position"):
+        list(source.chunks(Position(file=2)))
+    with pytest.raises(TypeError, match="Position"):
+        list(source.chunks((0, 1)))
+    assert list(source.chunks(Position(file=1))) == []
+
+
+@pytest.mark.parametrize("fmt", ["csv", "svmlight"])
+def test_readahead_gives_the_same_chunks_errors_and_stops(tmp_path, fmt):
+    import threading
+    if fmt == "csv":
+        _pyarrow()
+    frame = pd.DataFrame({"y": np.arange(300) % 2, "c": ["a", "b", "c"] * 100,
+                          "v": np.arange(300) / 4})
+    path = tmp_path / f"d.{'svm' if fmt == 'svmlight' else 'csv'}"
+    _write(fmt, frame, path, bad_every=0)
+    lines = path.read_text().splitlines(keepends=True)
+    bad = 250 if fmt == "svmlight" else 251  # data row 250 (line 250; CSV line 251)
+    lines[bad - 1] = "1,c\n" if fmt == "csv" else "1 2:x\n"
+    path.write_text("".join(lines))
+    kwargs = dict(target="y", numeric=["v"], batch_rows=40, n_features=8)
+    base = [_chunk_key(c) for c in open_source(str(path), skip_bad_rows=True, **kwargs).chunks()]
+    ahead = open_source(str(path), skip_bad_rows=True, readahead=2, **kwargs)
+    assert [_chunk_key(c) for c in ahead.chunks()] == base
+    assert ahead.bad_rows == 1
+    seen = []
+    with pytest.raises(ValueError, match=rf"d\.(csv|svm): (row|line) 250: "):
+        for chunk in open_source(str(path), readahead=2, **kwargs).chunks():
+            seen.append(chunk.end.row)
+    assert seen == [40, 80, 120, 160, 200, 240]
+    before = threading.active_count()
+    stream = open_source(str(path), readahead=3, skip_bad_rows=True, **kwargs).chunks()
+    next(stream)
+    assert threading.active_count() == before + 1
+    stream.close()  # the caller stops early: the reading thread ends
+    assert threading.active_count() == before
+
+
+# ------------------------------------------------------------------------------ SVMlight
+def _svm_file(path, zero_based, n=57, n_features=9, seed=0):
+    rng = np.random.default_rng(seed)
+    X = sp.random(n, n_features, density=0.3, random_state=seed, format="csr")
+    if not zero_based:
+        X[:, 0] = 0  # one-based on disk: no column would be written as index 0 anyway
+        X.eliminate_zeros()
+    y = rng.integers(0, 3, n).astype(float)
+    dump_svmlight_file(X, y, str(path), zero_based=zero_based, comment="made for a test")
+    return str(path)
+
+
+@pytest.mark.parametrize("zero_based", [True, False, "auto"])
+@pytest.mark.parametrize("on_disk_zero_based", [True, False])
+@pytest.mark.parametrize("gz", [False, True])
+def test_svmlight_chunks_equal_whole_file(tmp_path, zero_based, on_disk_zero_based, gz):
+    path = _svm_file(tmp_path / "d.svm", on_disk_zero_based)
+    if gz:
+        with open(path, "rb") as f, gzip.open(path + ".gz", "wb") as g:
+            g.write(f.read())
+        path += ".gz"
+    try:
+        X0, y0 = load_svmlight_file(path, n_features=10, zero_based=zero_based)
+    except ValueError as exc:  # e.g. an index 0 read one-based: the reader refuses it too
+        with pytest.raises(ValueError, match=r"d\.svm.*: line \d+: "):
+            list(open_source(path, n_features=10, zero_based=zero_based,
+                             batch_rows=8).chunks())
+        assert "Invalid index 0" in str(exc)
+        return
+    source = open_source(path, n_features=10, zero_based=zero_based, batch_rows=8)
+    chunks = list(source.chunks())
+    assert all(c.X.shape[1] == 10 and c.X.dtype == np.float64 for c in chunks)
+    assert (sp.vstack([c.X for c in chunks]) != X0).nnz == 0
+    np.testing.assert_array_equal(np.concatenate([c.y for c in chunks]), y0)
+    # the header comment lines of dump_svmlight_file are lines, not rows
+    with (gzip.open if gz else open)(path, "rb") as f:
+        data_lines = [k for k, line in enumerate(f, 1) if not line.startswith(b"#")]
+    assert np.concatenate([c.row_numbers for c in chunks]).tolist() == data_lines
+
+
+def test_svmlight_auto_is_decided_once_and_kept_on_resume(tmp_path):
+    # the first chunk has no index 0 (one-based), a later one has: auto stays one-based,
+    # where load_svmlight_file on the whole file would say zero-based
+    path = tmp_path / "late.svm"
+    path.write_text("1 1:1 3:2\n0 2:1\n1 0:5 1:1\n0 4:1\n")
+    source = open_source(str(path), n_features=5, batch_rows=2)
+    with pytest.raises(ValueError, match=r"late\.svm: line 3: "):
+        list(source.chunks())
+    assert source.zero_based is False
+    fine = tmp_path / "fine.svm"
+    fine.write_text("1 1:1 3:2\n0 2:1\n1 1:1 5:5\n0 4:1\n")
+    uninterrupted = list(open_source(str(fine), n_features=5, batch_rows=2).chunks())
+    resumed = list(open_source(str(fine), n_features=5, batch_rows=2).chunks(
+        uninterrupted[0].end))
+    assert [_chunk_key(c) for c in resumed] == [_chunk_key(c) for c in uninterrupted[1:]]
+    assert resumed[0].X[0, 4] == 5.0  # index 5 one-based is column 4
+
+
+def test_svmlight_bad_lines(tmp_path):
+    path = tmp_path / "b.svm"
+    path.write_text("1 1:0.5\n# a comment\n0 2:x\n1 9:1\n\n0 1:1\nfoo 1:1\n1 3:1\n")
+    with pytest.raises(ValueError, match=r"b\.svm: line 3: "):
+        list(open_source(str(path), n_features=6).chunks())
+    source = open_source(str(path), n_features=6, skip_bad_rows=True, batch_rows=3)
+    chunks = list(source.chunks())
+    assert np.concatenate([c.row_numbers for c in chunks]).tolist() == [1, 6, 8]
+    assert source.bad_rows == 3
+    assert [m.split(":")[0] + ":" + m.split(":")[1] for m in source.bad_row_examples] == [
+        f"{path}:line 3", f"{path}:line 4", f"{path}:line 7"]
+    assert "n_features" in source.bad_row_examples[1]
+    with pytest.raises(ValueError, match="n_features"):
+        open_source(str(path))
+
+
+def test_svmlight_truncated_gzip(tmp_path):
+    plain = _svm_file(tmp_path / "d.svm", True, n=3000)
+    with open(plain, "rb") as f:
+        data = gzip.compress(f.read())
+    path = tmp_path / "d.svm.gz"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match=r"d\.svm\.gz"):
+        list(open_source(str(path), n_features=10, batch_rows=100).chunks())
+
+
+# ------------------------------------------------------------------------------ iterables
+def test_frames_multi_pass_and_resume():
+    frames = [_frame(4, seed=s) for s in range(3)]
+    source = open_source(frames, target="clicked")
+    assert source.resumable
+    first, second = list(source.chunks()), list(source.chunks())
+    assert [_chunk_key(c) for c in first] == [_chunk_key(c) for c in second]
+    assert [c.end for c in first] == [Position(0, 1), Position(0, 2), Position(0, 3)]
+    assert first[2].row_numbers.tolist() == [9, 10, 11, 12]
+    assert "clicked" not in first[0].X.columns
+    np.testing.assert_array_equal(first[1].y, frames[1]["clicked"].to_numpy(float))
+    resumed = list(source.chunks(Position(0, 2)))
+    assert [_chunk_key(c) for c in resumed] == [_chunk_key(first[2])]
+    assert frames[0].shape == (4, 4)  # the caller's frames are left whole
+
+
+def test_generator_is_one_pass_and_tuples():
+    def batches():
+        for k in range(3):
+            yield np.full((2, 3), k), np.array([k, k])
+
+    source = open_source(batches())
+    assert not source.resumable
+    chunks = list(source.chunks())
+    assert [c.row_numbers.tolist() for c in chunks] == [[1, 2], [3, 4], [5, 6]]
+    assert chunks[2].y.tolist() == [2, 2]
+    with pytest.raises(ValueError, match="pass a list"):
+        list(source.chunks())
+    reusable = open_source([(np.ones((1, 2)), [1.0]), (np.zeros((0, 2)), []),
+                            (np.ones((2, 2)), [0.0, 1.0])])
+    got = list(reusable.chunks())
+    assert [c.end for c in got] == [Position(0, 1), Position(0, 3)]  # the empty batch advances
+    with pytest.raises(TypeError, match="batch 1"):
+        list(open_source([(np.ones((1, 2)), [1.0]), "oops"]).chunks())
+    with pytest.raises(ValueError, match="batch 0: X has 1 rows but y has 2"):
+        list(open_source([(np.ones((1, 2)), [1.0, 2.0])]).chunks())
+
+
+def test_without_pyarrow_csv_asks_for_the_extra(tmp_path, monkeypatch):
+    import sys
+    path = tmp_path / "d.csv"
+    path.write_text("a,b\n1,2\n")
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    with pytest.raises(ImportError, match=r'pip install "sparsereg\[stream\]"'):
+        open_source(str(path))
+    svm = tmp_path / "d.svm"
+    svm.write_text("1 1:1\n")
+    (chunk,) = open_source(str(svm), n_features=2).chunks()  # SVMlight needs no pyarrow
+    assert chunk.X.toarray().tolist() == [[1.0, 0.0]]
+
+
+def test_source_is_returned_as_is_and_public_types():
+    source = open_source([(np.ones((1, 1)), [1.0])])
+    assert open_source(source) is source
+    assert isinstance(source, Source)
+    (chunk,) = source.chunks()
+    assert isinstance(chunk, Chunk) and chunk.row_numbers.dtype == np.int64
+    with pytest.raises(Exception):
+        chunk.end.row = 3  # frozen
