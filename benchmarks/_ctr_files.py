@@ -180,27 +180,26 @@ def ensure(size, formats=("csv",), seed=0, folder=WORK, verbose=True):
             sinks["vw"] = pa.OSFile(str(tmp["vw"]), "wb")
         n_rows, index, csv_bytes, clicks = 0, 0, len(header), 0
         while True:
+            if n_rows_known is not None and n_rows >= n_rows_known:
+                break
+            if n_rows_known is None and csv_bytes >= size_bytes:
+                break
+            # always a whole chunk of draws, then cut: row i depends on (seed, i) only
+            cols, y = model.chunk(seed, index, CHUNK_ROWS)
+            table = pa.Table.from_arrays(cols + [pa.array(y)], schema=schema)
             if n_rows_known is not None:
-                if n_rows >= n_rows_known:
-                    break
                 rows = min(CHUNK_ROWS, n_rows_known - n_rows)
             else:
-                if csv_bytes >= size_bytes:
-                    break
-                rows = CHUNK_ROWS
-            cols, y = model.chunk(seed, index, rows)
-            table = pa.Table.from_arrays(cols + [pa.array(y)], schema=schema)
-            if n_rows_known is None:
-                # the last chunk is cut so that the CSV ends near the target (per-row bytes known)
+                # the last chunk is cut so that the CSV just reaches the target
                 if n_rows:
                     per_row = (csv_bytes - len(header)) / n_rows
                 else:  # first chunk: its own CSV size
                     buf = pa.BufferOutputStream()
                     pacsv.write_csv(table, buf, opts)
-                    per_row = buf.getvalue().size / rows
-                if csv_bytes + per_row * rows > size_bytes:
-                    rows = max(1, int(np.ceil((size_bytes - csv_bytes) / per_row)))
-                    table, cols, y = table.slice(0, rows), [c[:rows] for c in cols], y[:rows]
+                    per_row = buf.getvalue().size / CHUNK_ROWS
+                rows = min(CHUNK_ROWS, max(1, int(np.ceil((size_bytes - csv_bytes) / per_row))))
+            if rows < CHUNK_ROWS:
+                table, cols, y = table.slice(0, rows), [c[:rows] for c in cols], y[:rows]
             for name in ("csv", "csv.gz"):
                 if name in sinks:
                     pacsv.write_csv(table, sinks[name], opts)

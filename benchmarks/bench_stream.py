@@ -4,7 +4,7 @@ end-to-end speed against Vowpal Wabbit reading its own text format.
     flock /tmp/sparsereg-bench.lock python benchmarks/bench_stream.py rss [--sizes 1GB,4GB] [--reps 1]
     flock /tmp/sparsereg-bench.lock python benchmarks/bench_stream.py speed [--size 200MB] [--reps 5]
     common options: [--sparsereg "python -m sparsereg"] [--batch-rows N] [--l1 1.0]
-                    [--json-out F] [--seed 0] [--quick]
+                    [--json-out F] [--work DIR] [--seed 0] [--quick]
 
 Data: benchmarks/_ctr_files.py (20 categorical fields C1..C20 with Zipf-like popularity and
 cardinalities from 10 to 10**6, a 0/1 target ``click``), generated once and cached under
@@ -46,7 +46,7 @@ speed  end-to-end rows/s on the same rows, interleaved reps (the order of the to
 
 Penalties: absolute lambda1 = L1 (sparsereg ``--penalty-scale sum``, as in VW) and no L2; the
 learning rate eta0 = 0.1 (VW's ``--ftrl_alpha``) and beta = 1 for both.
---quick: the 20 MB files, one rep, to check that the script runs.
+--quick: 2 MB and 4 MB files, one rep, to check that the script runs.
 """
 
 import argparse
@@ -207,8 +207,8 @@ def mb(x):
 
 
 def part_rss(args, tmp):
-    sizes = ["20MB", "40MB"] if args.quick else args.sizes.split(",")
-    files = {s: ensure(s, ["csv"], args.seed)[0] for s in sizes}
+    sizes = ["2MB", "4MB"] if args.quick else args.sizes.split(",")
+    files = {s: ensure(s, ["csv"], args.seed, args.work)[0] for s in sizes}
     metas = {s: json.loads(files[s]["meta"].read_text()) for s in sizes}
     warm([files[s]["csv"] for s in sizes])
     runs = []
@@ -245,8 +245,8 @@ def part_rss(args, tmp):
 
 
 def part_speed(args, tmp):
-    size = "20MB" if args.quick else args.size
-    files, meta = ensure(size, ["csv", "parquet", "vw"], args.seed)
+    size = "2MB" if args.quick else args.size
+    files, meta = ensure(size, ["csv", "parquet", "vw"], args.seed, args.work)
     tools = [t for t in ["sparsereg csv", "sparsereg parquet", "VW ftrl"]
              if t.split()[-1] in args.tools.split(",") or (t == "VW ftrl" and "vw" in args.tools)]
     warm([files[k] for k in ["csv", "parquet", "vw"]])
@@ -311,6 +311,7 @@ def main(argv=None):
     ap.add_argument("--l1", type=float, default=1.0, help="absolute lambda1 of both tools")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json-out", type=Path)
+    ap.add_argument("--work", type=Path, default=WORK, help="where the data files are cached")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--vw-child", help=argparse.SUPPRESS)
     ap.add_argument("--vw-args", help=argparse.SUPPRESS)
@@ -318,10 +319,10 @@ def main(argv=None):
     if args.vw_child:
         return vw_child(args.vw_child, args.vw_args)
     args.sparsereg = shlex.split(args.sparsereg)
-    WORK.mkdir(parents=True, exist_ok=True)
+    args.work.mkdir(parents=True, exist_ok=True)
     result = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": machine(),
               "argv": sys.argv}
-    with tempfile.TemporaryDirectory(dir=WORK) as tmp:
+    with tempfile.TemporaryDirectory(dir=args.work) as tmp:
         tmp = Path(tmp)
         if args.part in ("speed", "all"):
             result["speed"] = part_speed(args, tmp)
@@ -329,6 +330,7 @@ def main(argv=None):
             result["rss"] = part_rss(args, tmp)
     if args.json_out:
         args.json_out.write_text(json.dumps(result, indent=1, default=str))
+    return result
 
 
 if __name__ == "__main__":
