@@ -35,7 +35,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._decision import LinearWeights
-from ._epoch import IN_ORDER, UNWEIGHTED, Batch, Hyper, run_epoch
+from ._epoch import IN_ORDER, UNWEIGHTED, Batch, Hyper, run_epoch, scores_from_state
 from ._interrupts import interrupts_deferred
 from ._losses import UNBOUNDED_DERIVATIVE_LOSSES
 from ._state import AUTO_SPARSE_BYTES, FTRLState
@@ -695,6 +695,18 @@ class _BaseFTRL(BaseEstimator):
         return X_train, longest_row, problem.take(train), validation_score
 
     # ---------------------------------------------------------------- prediction
+    def _scores_from_state(self, X):
+        """Scores of shape (n_samples, n_models), as the next ``partial_fit`` would predict
+        each row before training on it: the weights of the rows' columns only, computed
+        from the state in float64 (no ``coef_`` of the whole width is built). For scoring
+        a batch between two training calls (the stream's progressive validation)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32],
+                          accept_large_sparse=True, reset=False)
+        X, longest_row, _ = as_kernel_csr(X, values=False)
+        with self._training_lock:
+            return scores_from_state(X, longest_row, self._state, self._hyper(), self.t_)
+
     def _scores(self, X):
         """Scores of shape (n_samples, n_models): the decision function the export shares."""
         check_is_fitted(self)

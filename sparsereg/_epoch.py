@@ -2,14 +2,14 @@
 
 :func:`run_epoch` is the only caller of ``_ftrl_fast.ftrl_epoch``: it allocates the
 row buffers, grows a full table and calls the kernel again from the row it stopped
-at. :class:`Hyper` turns an estimator's parameters into the kernel's numbers once.
+at. :func:`scores_from_state` scores rows with the same prediction, without training. :class:`Hyper` turns an estimator's parameters into the kernel's numbers once.
 """
 
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from ._ftrl_fast import Inclusion, Loss, Status, ftrl_epoch
+from ._ftrl_fast import Inclusion, Loss, Status, ftrl_epoch, state_scores
 
 IN_ORDER = np.empty(0, dtype=np.int64)  # an empty order: rows as stored
 UNWEIGHTED = np.empty(0)  # empty sample weights: every weight is 1, no array of ones to read
@@ -107,3 +107,19 @@ def run_epoch(batch, state, k, hyper, *, order=IN_ORDER, t0=0):
             state.grow(k, room=batch.longest_row)
             continue
         return loss
+
+
+def scores_from_state(X, longest_row, state, hyper, t):
+    """``(n_rows, n_models)`` scores of the validated CSR ``X`` under ``state`` after ``t``
+    samples: each row's weights computed lazily from its columns' ``(z, n)``, as
+    ``ftrl_epoch`` predicts a row before its update (no dense weight vector is built)."""
+    width = max(longest_row, 1)
+    scratch = np.empty((width, 2))
+    slots = np.empty(width, dtype=np.int64)
+    l1, l2 = hyper.lambdas_at(t)
+    out = np.empty((state.n_models, X.shape[0]))
+    for k in range(state.n_models):
+        store, zn, _, _, intercept_zn = state.kernel_arrays(k)
+        state_scores(X.data, X.indices, X.indptr, store, zn, intercept_zn, hyper.eta0,
+                     hyper.beta, l1, l2, hyper.fit_intercept, scratch, slots, out[k])
+    return out.T

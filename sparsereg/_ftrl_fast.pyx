@@ -590,3 +590,48 @@ def csr_index_summary(const index_t[::1] indptr, const index_t[::1] indices):
             for k in range(start + 1, end):
                 descents |= ix[k] <= ix[k - 1]
     return ok, descents == 0, smallest, largest, longest
+
+
+def state_scores(
+    const cython.floating[::1] data,
+    const index_t[::1] indices,
+    const index_t[::1] indptr,
+    Store store,
+    const double[:, ::1] zn,
+    const double[::1] intercept_zn,
+    double eta0,
+    double beta,
+    double l1,
+    double l2,
+    bint fit_intercept,
+    double[:, ::1] scratch,
+    int64_t[::1] slots,
+    double[::1] out,
+):
+    """``out[i] = w0 + w.x_i`` for the CSR rows ``i``, the weights computed lazily from
+    one model's state (``ftrl_epoch``'s layout and prediction, without an update).
+
+    Reads only the rows' columns, so scoring a batch costs its non-zeros, not the width.
+    ``scratch`` and ``slots`` hold at least the longest row's worth, as for ``ftrl_epoch``.
+    """
+    cdef:
+        int64_t i, start, length
+        uint64_t mask = <uint64_t>zn.shape[0] - 1
+        double inv_eta0 = 1.0 / eta0
+        double w0 = 0.0
+        const double *state = &zn[0, 0]
+        double *buf = &scratch[0, 0]
+        int64_t *where = &slots[0]
+        bint in_table = store == TABLE_STORE
+    if fit_intercept:
+        w0 = -intercept_zn[0] / ((beta + sqrt(intercept_zn[1])) * inv_eta0)
+    with nogil:
+        for i in range(indptr.shape[0] - 1):
+            start = indptr[i]
+            length = indptr[i + 1] - start
+            if in_table:
+                out[i] = predict_sparse(state, mask, &indices[0] + start, &data[0] + start,
+                                        length, buf, where, w0, inv_eta0, beta, l1, l2)
+            else:
+                out[i] = predict_dense(state, &indices[0] + start, &data[0] + start, length,
+                                       buf, w0, inv_eta0, beta, l1, l2)

@@ -24,3 +24,24 @@ def test_readme_example_runs(tmp_path, monkeypatch):
 
     np.testing.assert_array_equal(load_model(tmp_path / "ctr.npz").predict_proba(frame),
                                   model.predict_proba(frame))
+
+
+def test_readme_streaming_example_runs(tmp_path, monkeypatch):
+    """The "Streaming from files" example, on two small gzip'd click logs."""
+    section = README.read_text().split("## Streaming from files", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    rng = np.random.RandomState(0)
+    for day in ("day1", "day2"):
+        site = rng.choice(["news", "shop", "mail"], 2000)
+        device = rng.choice(["ios", "android", "web"], 2000)
+        click = (site == "shop") & (device != "web") | (rng.rand(2000) < 0.1)
+        pd.DataFrame({"site": site, "device": device, "click": click.astype(int)}).to_csv(
+            tmp_path / f"{day}.csv.gz", index=False)
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    exec(compile(code, str(README), "exec"), namespace)
+    history = namespace["history"]
+    assert 1 <= history.n_passes <= 3
+    assert history.pass_rows[0] == 3600  # every 10th of 4,000 rows held out
+    assert history.holdout_loss < np.log(2)
+    assert (tmp_path / "ctr.ckpt").exists()

@@ -1,0 +1,508 @@
+"""The ``sparsereg`` command: train on files bigger than memory, predict, report.
+
+``sparsereg train`` streams CSV, gzip'd CSV, Parquet or SVMlight files through a
+:class:`~sparsereg.FeatureCrossHasher` into an FTRL model with
+:func:`sparsereg.stream.fit_stream` (progressive validation, holdout, passes,
+checkpoints) and writes the exported model; ``sparsereg predict`` streams files
+through an exported model; ``sparsereg report`` prints a model's sparsity and its
+largest weights, named by the hasher when data is given. Run ``sparsereg -h``.
+"""
+
+import argparse
+import csv
+import gzip
+import json
+import math
+import os
+import re
+import resource
+import sys
+import time
+
+import numpy as np
+
+_FORMATS = ("csv", "parquet", "svmlight")
+_EXIT_ERROR, _EXIT_INTERRUPTED = 1, 130
+
+
+class UsageError(ValueError):
+    """A combination of options that does not make sense."""
+
+
+# ---------------------------------------------------------------- option parsing
+def _count(text):
+    """An int written as digits, ``2**k`` or ``1e6``."""
+    match = re.fullmatch(r"\s*(\d+)\s*\*\*\s*(\d+)\s*", text)
+    if match:
+        base, power = int(match[1]), int(match[2])
+        if power > 64:
+            raise argparse.ArgumentTypeError(f"{text!r} is too large.")
+        return base**power
+    try:
+        value = float(text) if re.fullmatch(r"\s*\d+(\.\d*)?[eE]\d+\s*", text) else int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number (e.g. 1000000, 1e6, "
+                                         "2**24).") from None
+    if value != int(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number.")
+    return int(value)
+
+
+def _number(text):
+    """A float written as a decimal or a fraction ``a/b`` (e.g. 1/60)."""
+    try:
+        if "/" in text:
+            num, den = text.split("/", 1)
+            return float(num) / float(den)
+        return float(text)
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number (e.g. 0.5 or 1/60).") from None
+
+
+def _bucket(text):
+    name, sep, width = text.rpartition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"--bucket takes COLUMN=WIDTH (e.g. lat=1/60), got {text!r}.")
+    value = _number(width)
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"--bucket {text!r}: the width must be a number > 0.")
+    return name, value
+
+
+def _names(text):
+    names = [n.strip() for n in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"{text!r}: give column names separated by commas.")
+    return names
+
+
+def _holdout(text):
+    try:
+        return int(text)
+    except ValueError:
+        return _number(text)
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="sparsereg", description="FTRL-Proximal models on hashed feature crosses, trained "
+        "from files bigger than memory.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    train = commands.add_parser(
+        "train", help="train a model on CSV, Parquet or SVMlight files",
+        description="Stream the files (in order, batch by batch), hash each row's columns and "
+        "crosses, score each batch before training on it (progressive validation) and train "
+        "with FTRL-Proximal; write the model (an .npz without pickle) at the end.")
+    train.add_argument("data", nargs="+", metavar="DATA", help="input files, all of one format")
+    train.add_argument("--model", required=True, metavar="OUT.npz", help="where to write the model")
+    _add_reading(train)
+    train.add_argument("--target", metavar="COL", help="the target column (CSV, Parquet)")
+    hashing = train.add_argument_group("features (CSV, Parquet)")
+    hashing.add_argument("--features", type=_names, metavar="A,B,...",
+                         help="columns hashed alone (default: every column but the target)")
+    hashing.add_argument("--cross", type=_names, action="append", default=[], metavar="A,B",
+                         help="a cross of columns, hashed as one feature (repeatable)")
+    hashing.add_argument("--bucket", type=_bucket, action="append", default=[],
+                         metavar="COL=WIDTH", help="bucket a numeric column by WIDTH (e.g. "
+                         "lat=1/60); other columns are read as text (repeatable)")
+    hashing.add_argument("--n-features", type=_count, default=2**24, metavar="N",
+                         help="hashed columns, e.g. 2**24 (default); for SVMlight, its width")
+    hashing.add_argument("--hash-seed", type=int, default=0, metavar="S", help="hash seed (0)")
+    model = train.add_argument_group("model (see SparseFTRLClassifier / SparseFTRLRegressor)")
+    model.add_argument("--loss", default="log_loss",
+                       help="log_loss (default), hinge, modified_huber, squared_hinge, "
+                       "perceptron (classifiers); squared_error, huber, epsilon_insensitive, "
+                       "squared_epsilon_insensitive (regressors)")
+    model.add_argument("--penalty", default="l1", choices=("l1", "l2", "elasticnet", "none"))
+    model.add_argument("--alpha", type=float, default=1e-4)
+    model.add_argument("--l1-ratio", type=float, default=0.15)
+    model.add_argument("--penalty-scale", default="mean", choices=("mean", "sum"))
+    model.add_argument("--eta0", type=float, default=0.1)
+    model.add_argument("--beta", type=float, default=1.0)
+    model.add_argument("--epsilon", type=float, default=0.1)
+    model.add_argument("--no-intercept", action="store_true", help="learn no intercept")
+    model.add_argument("--state-store", default="auto", choices=("auto", "dense", "sparse"))
+    model.add_argument("--inclusion", choices=("poisson", "bloom"))
+    model.add_argument("--shuffle", action="store_true",
+                       help="shuffle the rows inside each batch (default: file order)")
+    model.add_argument("--seed", type=int, default=0, help="random_state (0)")
+    model.add_argument("--classes", type=_names, metavar="A,B,...",
+                       help="every label of the stream (default: those of the first batch)")
+    run = train.add_argument_group("run")
+    run.add_argument("--passes", type=int, default=1)
+    run.add_argument("--holdout", type=_holdout, metavar="K",
+                     help="hold out every K-th row of each file (K >= 2) or a share (0 < K < 1)")
+    run.add_argument("--early-stop", type=int, metavar="N",
+                     help="with --holdout: stop after N passes without a better holdout loss")
+    run.add_argument("--checkpoint", metavar="PATH",
+                     help="save the training state here: every --checkpoint-every rows, after "
+                     "each pass, at the end, and on Ctrl-C")
+    run.add_argument("--checkpoint-every", type=_count, metavar="ROWS")
+    run.add_argument("--resume", action="store_true", help="continue the run in --checkpoint")
+    _add_output(train)
+
+    predict = commands.add_parser(
+        "predict", help="predict with a model, streaming the files",
+        description="Stream the files through the model (hasher included) and write one "
+        "prediction per row, in order, as CSV.")
+    predict.add_argument("model", metavar="MODEL.npz")
+    predict.add_argument("data", nargs="+", metavar="DATA")
+    predict.add_argument("--out", default="-", metavar="PREDS.csv", help="output (default: stdout)")
+    predict.add_argument("--proba", action="store_true",
+                         help="also write each class's probability (classifiers)")
+    _add_reading(predict)
+    predict.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+    report = commands.add_parser(
+        "report", help="sparsity and the largest weights of a model",
+        description="Print the model's sparsity report and its largest weights; with DATA, "
+        "each weight's column is named by the readable cells that hash to it.")
+    report.add_argument("model", metavar="MODEL.npz")
+    report.add_argument("data", nargs="*", metavar="DATA", help="rows to name the columns with")
+    report.add_argument("--top", type=int, default=20, help="weights to list (20)")
+    report.add_argument("--explain-rows", type=_count, default=100_000, metavar="N",
+                        help="rows of DATA read to name the columns (100000)")
+    report.add_argument("--format", choices=_FORMATS)
+    report.add_argument("--delimiter", help="CSV field delimiter (default: ',', tab for .tsv)")
+    report.add_argument("--json", action="store_true", help="print the report as JSON")
+    return parser
+
+
+def _add_reading(parser):
+    group = parser.add_argument_group("reading")
+    group.add_argument("--format", choices=_FORMATS, help="default: from the file suffix")
+    group.add_argument("--delimiter", help="CSV field delimiter (default: ',', tab for .tsv)")
+    group.add_argument("--batch-rows", type=_count, default=65536, metavar="N",
+                       help="rows per batch (65536)")
+    group.add_argument("--skip-bad-rows", action="store_true",
+                       help="skip malformed rows (counted and reported) instead of stopping")
+
+
+def _add_output(parser):
+    group = parser.add_argument_group("output")
+    group.add_argument("--quiet", action="store_true", help="no progress output")
+    group.add_argument("--json", action="store_true",
+                       help="print a JSON summary on stdout (rows, passes, losses, non-zeros, "
+                       "seconds, peak RSS)")
+
+
+# ---------------------------------------------------------------- helpers
+def _format_of(paths, given):
+    """The files' format (``--format`` or their suffix) and their CSV delimiter, if implied."""
+    from .stream._readers import _format_of as format_and_delimiter
+
+    fmt, delimiter = format_and_delimiter(paths[0])
+    if given:
+        return given, delimiter if given == fmt else None
+    if fmt is None:
+        raise UsageError(f"cannot tell the format of {paths[0]} from its suffix; give --format "
+                         f"({', '.join(_FORMATS)}).")
+    return fmt, delimiter
+
+
+def _reading(args):
+    """``(format, delimiter)`` of the input files."""
+    fmt, implied = _format_of(args.data, args.format)
+    return fmt, args.delimiter or implied or ","
+
+
+def _csv_header(path, delimiter):
+    opener = gzip.open if str(path).endswith(".gz") else open
+    try:
+        with opener(path, "rt", newline="", encoding="utf-8") as f:
+            row = next(csv.reader(f, delimiter=delimiter), None)
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: cannot read its header: {exc}") from None
+    if not row:
+        raise ValueError(f"{path} is empty (no header).")
+    return row
+
+
+def _header(path, fmt, delimiter):
+    if fmt == "parquet":
+        from .stream._readers import _import_pyarrow
+
+        _import_pyarrow()
+        import pyarrow.parquet as pq
+
+        try:
+            return list(pq.read_schema(path).names)
+        except Exception as exc:  # pyarrow raises its own ArrowInvalid / OSError
+            raise ValueError(f"{path}: not a readable Parquet file ({exc}).") from None
+    return _csv_header(path, delimiter)
+
+
+def _peak_rss_bytes():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+
+
+def _finite_or_none(value):
+    return value if isinstance(value, (int, float)) and math.isfinite(value) else None
+
+
+def _write_atomically(path, write):
+    tmp = f"{path}.tmp-{os.getpid()}"
+    try:
+        with open(tmp, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+# ---------------------------------------------------------------- train
+def _estimator(args):
+    from . import SparseFTRLClassifier, SparseFTRLRegressor
+    from ._losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES
+
+    params = dict(penalty=None if args.penalty == "none" else args.penalty, alpha=args.alpha,
+                  l1_ratio=args.l1_ratio, penalty_scale=args.penalty_scale, eta0=args.eta0,
+                  beta=args.beta, fit_intercept=not args.no_intercept, shuffle=args.shuffle,
+                  random_state=args.seed, state_store=args.state_store, inclusion=args.inclusion)
+    if args.loss in CLASSIFICATION_LOSSES:
+        return SparseFTRLClassifier(loss=args.loss, **params)
+    if args.loss in REGRESSION_LOSSES:
+        return SparseFTRLRegressor(loss=args.loss, epsilon=args.epsilon, **params)
+    raise UsageError(f"--loss {args.loss!r} is not a loss; use one of "
+                     f"{', '.join(CLASSIFICATION_LOSSES + REGRESSION_LOSSES)}.")
+
+
+def _model(args, fmt, delimiter):
+    from sklearn.pipeline import Pipeline
+
+    from .crosses import FeatureCrossHasher
+
+    estimator = _estimator(args)
+    if fmt == "svmlight":
+        if args.features or args.cross or args.bucket or args.target:
+            raise UsageError("SVMlight rows are already numeric columns: --features, --cross, "
+                             "--bucket and --target apply to CSV and Parquet only.")
+        return estimator
+    if not args.target:
+        raise UsageError(f"--target names the target column of the {fmt.upper()} files.")
+    header = _header(args.data[0], fmt, delimiter)
+    if args.target not in header:
+        raise ValueError(f"{args.data[0]}: no column {args.target!r}; its columns are "
+                         f"{header[:30]}.")
+    features = args.features or [c for c in header if c != args.target]
+    if args.target in features:
+        raise UsageError(f"--features lists the target {args.target!r}.")
+    crosses = [(f,) for f in features] + [tuple(c) for c in args.cross]
+    buckets = dict(args.bucket)
+    for name in {n for cross in crosses for n in cross} | set(buckets):
+        if name not in header:
+            raise ValueError(f"{args.data[0]}: no column {name!r}; its columns are {header[:30]}.")
+        if name == args.target:
+            raise UsageError(f"the target {args.target!r} cannot be a feature.")
+    hasher = FeatureCrossHasher(crosses, buckets=buckets or None, n_features=args.n_features,
+                                seed=args.hash_seed)
+    return Pipeline([("hasher", hasher), ("model", estimator)])
+
+
+def _classes(args):
+    if not args.classes:
+        return None
+    try:
+        return np.array([float(c) for c in args.classes])
+    except ValueError:
+        return np.array(args.classes)
+
+
+def _train(args):
+    from .export import export_model
+    from .stream import fit_stream
+    from .stream._display import ProgressDisplay
+    from .stream._scoring import loss_name
+
+    if args.resume and not args.checkpoint:
+        raise UsageError("--resume continues the run saved in --checkpoint: give its path.")
+    fmt, delimiter = _reading(args)
+    model = _model(args, fmt, delimiter)
+    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    classes = _classes(args)
+    loss = loss_name(final)
+    mode = "none" if args.quiet else ("bar" if sys.stderr.isatty() else "lines")
+    display = ProgressDisplay(mode, loss)
+    start = time.perf_counter()
+    try:
+        model, history = fit_stream(
+            model, list(args.data), target=args.target, classes=classes, passes=args.passes,
+            batch_rows=args.batch_rows, holdout=args.holdout, early_stop=args.early_stop,
+            checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every,
+            resume=args.resume, skip_bad_rows=args.skip_bad_rows, format=fmt,
+            progress=display, reader_options=_reader_options(args, fmt, delimiter))
+    finally:
+        display.close()
+    seconds = time.perf_counter() - start
+    exported = export_model(model)
+    _write_atomically(args.model, exported.save)
+    nonzero = int(exported.coef_.nnz)
+    summary = {
+        "rows": history.rows, "passes": history.n_passes, "loss": loss,
+        "progressive_loss": _finite_or_none(history.progressive_loss),
+        "holdout_loss": _finite_or_none(history.holdout_loss),
+        "nonzero": nonzero, "seconds": round(seconds, 3),
+        "rows_per_second": round(history.rows / seconds) if seconds > 0 else None,
+        "peak_rss_bytes": _peak_rss_bytes(), "bad_rows": history.bad_rows,
+        "stopped_early": history.stopped_early, "model": args.model,
+        "model_bytes": os.path.getsize(args.model)}
+    if args.json:
+        print(json.dumps(summary))
+    elif not args.quiet:
+        print(f"trained on {history.rows:,} rows in {history.n_passes} pass(es), "
+              f"{seconds:.1f} s ({summary['rows_per_second'] or 0:,} rows/s); progressive "
+              f"{loss} {history.progressive_loss:.5f}"
+              + (f", holdout {history.holdout_loss:.5f}" if history.pass_holdout_rows
+                 and history.pass_holdout_rows[-1] else "")
+              + f"; {nonzero:,} non-zero weights; model {args.model} "
+              f"({summary['model_bytes']:,} bytes)"
+              + (f"; {history.bad_rows:,} bad rows skipped" if history.bad_rows else ""),
+              file=sys.stderr)
+    return 0
+
+
+def _reader_options(args, fmt, delimiter):
+    """Options fit_stream passes on to the reader."""
+    options = {"delimiter": delimiter}
+    classes = _classes(args)
+    if classes is not None and classes.dtype.kind == "U":
+        options["target_dtype"] = "str"
+    if fmt == "svmlight":
+        options["n_features"] = args.n_features
+    return options
+
+
+# ---------------------------------------------------------------- predict
+def _predict(args):
+    from .export import load_model
+    from .stream._model import columns_to_read
+    from .stream._readers import open_source
+
+    model = load_model(args.model)
+    fmt, delimiter = _reading(args)
+    numeric, categorical = columns_to_read(model.transformers)
+    options = {"n_features": model.n_features_in_} if fmt == "svmlight" else {}
+    options["delimiter"] = delimiter
+    source = open_source(list(args.data), format=fmt, target=None, numeric=numeric,
+                         categorical=categorical, batch_rows=args.batch_rows,
+                         skip_bad_rows=args.skip_bad_rows, **options)
+    if args.proba and model.proba is None:
+        raise UsageError(f"--proba: this {model.source} model has no probabilities.")
+    # a numeric target is read as float64: labels 0.0 and 1.0 are written 0 and 1
+    classes = model.classes_
+    whole = classes is not None and classes.dtype.kind == "f" and np.all(
+        np.isfinite(classes) & (classes == np.round(classes)) & (np.abs(classes) < 2**53))
+    out = sys.stdout if args.out == "-" else open(args.out, "w", newline="")
+    rows = 0
+    try:
+        writer = csv.writer(out)
+        header = ["prediction"]
+        if args.proba:
+            header += [f"proba_{c}" for c in (classes.astype(np.int64) if whole else classes)]
+        writer.writerow(header)
+        for chunk in source.chunks():
+            if chunk.X.shape[0] == 0:
+                continue
+            predicted = model.predict(chunk.X)
+            columns = [predicted.astype(np.int64) if whole else predicted]
+            if args.proba:
+                columns += list(model.predict_proba(chunk.X).T)
+            writer.writerows(zip(*(c.tolist() for c in columns)))
+            rows += chunk.X.shape[0]
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    if not args.quiet:
+        print(f"{rows:,} predictions written to {args.out if args.out != '-' else 'stdout'}"
+              + (f"; {source.bad_rows:,} bad rows skipped" if source.bad_rows else ""),
+              file=sys.stderr)
+    return 0
+
+
+# ---------------------------------------------------------------- report
+def _named_columns(model, paths, fmt, delimiter, columns, max_rows):
+    """Readable cells of each column, from the first ``max_rows`` rows of the files."""
+    from .crosses import FeatureCrossHasher
+    from .stream._model import columns_to_read
+    from .stream._readers import open_source
+
+    hasher = model.transformers[0] if model.transformers else None
+    if not isinstance(hasher, FeatureCrossHasher):
+        raise UsageError("naming columns needs a model exported with a FeatureCrossHasher.")
+    numeric, categorical = columns_to_read(model.transformers)
+    source = open_source(list(paths), format=fmt, target=None, numeric=numeric,
+                         categorical=categorical, batch_rows=min(max_rows, 65536),
+                         delimiter=delimiter)
+    names, seen = {int(c): [] for c in columns}, 0
+    for chunk in source.chunks():
+        for column, cells in hasher.explain(chunk.X, columns).items():
+            names[column] += [c for c in cells if c not in names[column]]
+        seen += chunk.X.shape[0]
+        if seen >= max_rows:
+            break
+    return names
+
+
+def _report(args):
+    from .export import load_model
+    from .sparsity import sparsity_report
+
+    model = load_model(args.model)
+    coef = model.coef_.tocsr()
+    top = max(0, args.top)
+    weights = []
+    for k in range(coef.shape[0]):
+        row = coef.getrow(k)
+        order = np.argsort(-np.abs(row.data), kind="stable")[:top]
+        label = None if model.classes_ is None or coef.shape[0] == 1 else model.classes_[k]
+        weights += [(label, int(row.indices[i]), float(row.data[i])) for i in order]
+    names = {}
+    if args.data and weights:
+        fmt, delimiter = _reading(args)
+        names = _named_columns(model, args.data, fmt, delimiter,
+                               sorted({c for _, c, _ in weights}), args.explain_rows)
+    report = sparsity_report(model)
+    if args.json:
+        print(json.dumps({
+            "n_models": int(coef.shape[0]), "n_features": int(coef.shape[1]),
+            "nonzero": int(coef.nnz), "intercept": model.intercept_.tolist(),
+            "top_weights": [{"model": None if label is None else str(label), "column": c,
+                             "weight": w, "cells": names.get(c, [])}
+                            for label, c, w in weights]}))
+        return 0
+    print(report)
+    print(f"\nintercept: {', '.join(f'{v:.6g}' for v in model.intercept_)}")
+    print(f"largest weights (by |weight|, at most {top} per model):")
+    for label, column, weight in weights:
+        cells = names.get(column)
+        text = "; ".join(cells[:3]) + (" ..." if cells and len(cells) > 3 else "") \
+            if cells else ("(not in the rows read)" if args.data else "")
+        prefix = f"[{label}] " if label is not None else ""
+        print(f"  {prefix}{weight:+.6f}  column {column:>12,}  {text}".rstrip())
+    return 0
+
+
+# ---------------------------------------------------------------- main
+def main(argv=None):
+    """Run the ``sparsereg`` command line; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    commands = {"train": _train, "predict": _predict, "report": _report}
+    try:
+        return commands[args.command](args)
+    except UsageError as exc:
+        parser.error(str(exc))  # exits with status 2
+    except KeyboardInterrupt:
+        where = f"; the last checkpoint is {args.checkpoint}" if getattr(
+            args, "checkpoint", None) else ""
+        print(f"sparsereg: interrupted{where}.", file=sys.stderr)
+        return _EXIT_INTERRUPTED
+    except (ValueError, TypeError, OSError, ImportError) as exc:
+        print(f"sparsereg: error: {exc}", file=sys.stderr)
+        return _EXIT_ERROR
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

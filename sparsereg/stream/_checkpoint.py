@@ -1,0 +1,137 @@
+"""Checkpoints of a stream run: the FTRL state, where the reader stands, and the history.
+
+A checkpoint is an ``.npz`` of plain arrays (no pickle): the estimator's
+``get_ftrl_state()`` under ``state.*``, the run's position and running sums, its
+history, and a JSON description of the run (estimator, parameters, files) that a
+resumed run must match. It is written to a temporary file and renamed, so an
+interrupted write leaves the previous checkpoint intact. It is read with the same
+bounded, header-first reader as model files: a checkpoint from elsewhere cannot run
+code or exhaust memory, and its state is validated by ``set_ftrl_state``.
+"""
+
+import json
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import _npz
+from .._state_protocol import OPTIONAL, REQUIRED
+from ._history import StreamHistory
+from ._readers import Position
+
+FORMAT = "sparsereg.StreamCheckpoint"
+VERSION = 1
+MAX_META_CHARS = 2**24
+_STATE_KEYS = {f"state.{k}" for k in REQUIRED + OPTIONAL}
+_HISTORY_KEYS = {f"history.{k}" for k in StreamHistory._LISTS} | {"history.counts"}
+_OWN_KEYS = {"format", "version", "meta", "progress.ints", "progress.floats"}
+_ALLOWED = _STATE_KEYS | _HISTORY_KEYS | _OWN_KEYS
+
+
+@dataclass
+class RunProgress:
+    """Where a run stands: its pass, the reader's position and the pass's running sums."""
+
+    pass_index: int = 0
+    position: Position = Position()
+    train_loss_sum: float = 0.0
+    train_rows: int = 0
+    holdout_loss_sum: float = 0.0
+    holdout_rows: int = 0
+    seconds: float = 0.0
+    complete: bool = False
+
+    def next_pass(self):
+        """Start the next pass from the first file, its sums at zero (in place)."""
+        self.pass_index += 1
+        self.position = Position()
+        self.train_loss_sum = self.holdout_loss_sum = 0.0
+        self.train_rows = self.holdout_rows = 0
+
+    def arrays(self):
+        ints = [self.pass_index, self.position.file, self.position.row, self.train_rows,
+                self.holdout_rows, int(self.complete)]
+        floats = [self.train_loss_sum, self.holdout_loss_sum, self.seconds]
+        return {"progress.ints": np.array(ints, dtype=np.int64),
+                "progress.floats": np.array(floats, dtype=np.float64)}
+
+    @classmethod
+    def from_arrays(cls, arrays):
+        ints, floats = arrays["progress.ints"], arrays["progress.floats"]
+        if ints.shape != (6,) or floats.shape != (3,):
+            raise ValueError("checkpoint: progress arrays have the wrong shape.")
+        if np.any(ints < 0) or ints[5] > 1:
+            raise ValueError("checkpoint: progress holds negative counts.")
+        if not np.all(np.isfinite(floats)) or np.any(floats < 0):
+            raise ValueError("checkpoint: progress holds negative or non-finite sums.")
+        p, f, r, nt, nh, done = (int(v) for v in ints)
+        return cls(p, Position(f, r), float(floats[0]), nt, float(floats[1]), nh,
+                   float(floats[2]), bool(done))
+
+
+def save_checkpoint(path, *, state, meta, progress, history):
+    """Write the checkpoint atomically (a temporary file renamed over ``path``)."""
+    path = os.fspath(path)
+    arrays = {"format": np.array(FORMAT), "version": np.int64(VERSION),
+              "meta": np.array(json.dumps(meta, sort_keys=True)),
+              **progress.arrays(), **history.to_arrays(),
+              **{f"state.{k}": v for k, v in state.items()}}
+    tmp = f"{path}.tmp-{os.getpid()}"
+    try:
+        with open(tmp, "wb") as f:
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _check_header(key, dtype, shape):
+    if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None \
+            or dtype.kind not in "biufU":
+        raise ValueError(f"checkpoint: {key} has dtype {dtype}; only numbers, bools and str "
+                         "are read (never objects, which would need pickle).")
+    if len(shape) > 2:
+        raise ValueError(f"checkpoint: {key} has {len(shape)} dimensions; at most 2.")
+    if dtype.kind == "U" and dtype.itemsize // 4 > MAX_META_CHARS:
+        raise ValueError(f"checkpoint: {key} is declared {dtype.itemsize // 4:,} characters long.")
+
+
+def load_checkpoint(path, *, max_bytes):
+    """``(state, meta, progress, history_arrays)`` read from ``path`` without pickle."""
+    fp, owned = _npz.open_file(path)
+    what = f"checkpoint {os.fspath(path)!r}" if owned else "checkpoint"
+    try:
+        with _npz.open_archive(fp, what=what, fmt=FORMAT, max_members=len(_ALLOWED)) as archive:
+            by_key = _npz.members_by_key(archive, what=what, fmt=FORMAT,
+                                         allowed=lambda k: k in _ALLOWED)
+            members = {k: _npz.Member(archive, k, info, what=what, check_header=_check_header)
+                       for k, info in by_key.items()}
+            declared = sum(m.nbytes for m in members.values())
+            if declared > max_bytes:
+                raise ValueError(f"{what}: its arrays take {declared:,} bytes, more than "
+                                 f"max_bytes={max_bytes:,}.")
+            if str(members["format"].read()) != FORMAT:
+                raise ValueError(f"not a {FORMAT} file.")
+            missing = sorted((_OWN_KEYS | _HISTORY_KEYS) - set(members))
+            if missing:
+                raise ValueError(f"{what} lacks the array(s) {missing}.")
+            version = members["version"].read()
+            if version.shape != () or int(version) != VERSION:
+                raise ValueError(f"{what}: version {version!r} is not {VERSION}; it was written "
+                                 "by another sparsereg.")
+            arrays = {k: m.read() for k, m in members.items()}
+    finally:
+        if owned:
+            fp.close()
+    try:
+        meta = json.loads(str(arrays["meta"]))
+    except ValueError as exc:
+        raise ValueError(f"{what}: its description is not JSON ({exc}).") from None
+    if not isinstance(meta, dict):
+        raise ValueError(f"{what}: its description is not a JSON object.")
+    state = {k[len("state."):]: v for k, v in arrays.items() if k.startswith("state.")}
+    return state, meta, RunProgress.from_arrays(arrays), arrays

@@ -1,0 +1,423 @@
+"""Training from a stream of batches: read, hash, score, train, record, checkpoint."""
+
+import json
+import math
+import numbers
+import os
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import _hashing
+from .._base import _physical_memory
+from .._interrupts import interrupts_deferred
+from ._checkpoint import RunProgress, load_checkpoint, save_checkpoint
+from ._history import StreamHistory
+from ._model import StreamModel
+from ._prefetch import Prefetched
+from ._readers import open_source
+from ._scoring import class_indices, loss_name, row_losses
+
+
+@dataclass(frozen=True)
+class StreamProgress:
+    """What a ``progress`` callback of :func:`fit_stream` receives after each batch."""
+
+    pass_index: int  # 0-based
+    rows: int  # rows trained on so far, all passes
+    pass_rows: int  # rows trained on in this pass
+    progressive_loss: float  # running mean over this pass
+    holdout_rows: int
+    holdout_loss: float  # running mean over this pass (NaN without holdout)
+    seconds: float
+    file: str
+    model: object  # the final estimator (count its non-zeros sparingly: it is a pass)
+
+
+class StreamFit(tuple):
+    """``(model, history)``, as :func:`fit_stream` returns them."""
+
+    __slots__ = ()
+
+    def __new__(cls, model, history):
+        return super().__new__(cls, (model, history))
+
+    model = property(lambda self: self[0])
+    history = property(lambda self: self[1])
+
+
+def _check_int(name, value, low):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ValueError(f"{name} must be an int >= {low}, got {value!r}.")
+    return int(value)
+
+
+def _check_holdout(holdout):
+    if holdout is None:
+        return None
+    if isinstance(holdout, numbers.Integral) and not isinstance(holdout, bool):
+        if holdout < 2:
+            raise ValueError(f"holdout as an int is a period and must be >= 2 (every holdout-th "
+                             f"row is held out), got {holdout}.")
+        return int(holdout)
+    if isinstance(holdout, numbers.Real) and not isinstance(holdout, bool) and 0 < holdout < 1:
+        return float(holdout)
+    raise ValueError("holdout must be None, an int >= 2 (every k-th row is held out) or a float "
+                     f"in (0, 1) (that share of rows, chosen by a hash of the row), got {holdout!r}.")
+
+
+def _held_out(holdout, file_index, row_numbers):
+    """Rows never trained on: every k-th row of each file, or a hashed share of them."""
+    if holdout is None:
+        return None
+    if isinstance(holdout, int):
+        return row_numbers % holdout == 0
+    salt = np.uint64(file_index * 0x9E3779B97F4A7C15 % 2**64)  # files hold different rows
+    keys = row_numbers.astype(np.uint64) + salt
+    return _hashing.fmix64(keys) < np.uint64(min(int(holdout * 2.0**64), 2**64 - 1))
+
+
+def _plain(params):
+    """Parameters as JSON values (anything else by its repr), for comparing runs."""
+    return json.loads(json.dumps(params, default=repr, sort_keys=True))
+
+
+def _run_description(sm, src, target, batch_rows, holdout, loss):
+    files = []
+    for name in src.files:
+        try:
+            size = os.path.getsize(name)
+        except OSError:
+            size = -1
+        files.append([str(name), size])
+    return {"estimator": type(sm.final).__name__,
+            "params": _plain(sm.final.get_params(deep=False)),
+            "transformers": [[type(t).__name__, _plain(t.get_params(deep=False))]
+                             for t in sm.transformers],
+            "files": files, "target": target, "batch_rows": batch_rows,
+            "holdout": holdout, "loss": loss}
+
+
+def _check_same_run(meta, expected, path):
+    differ = [key for key in expected if meta.get(key) != expected[key]]
+    if not differ:
+        return
+    details = []
+    for key in differ:
+        old, new = meta.get(key), expected[key]
+        if isinstance(old, dict) and isinstance(new, dict):
+            keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+            details.append(f"{key} " + ", ".join(f"{k}: {old.get(k)!r} -> {new.get(k)!r}"
+                                                 for k in keys))
+        else:
+            details.append(f"{key}: {old!r} -> {new!r}")
+    raise ValueError(f"checkpoint {os.fspath(path)!r} was written by a different run; resuming "
+                     "would not continue it. Differences (checkpoint -> now): "
+                     + "; ".join(details) + ".")
+
+
+def _nonzero(final):
+    count = getattr(final, "count_nonzero", None)
+    if callable(count):
+        return int(np.sum(count()))  # over the one-vs-rest models
+    return int(np.count_nonzero(getattr(final, "coef_", 0)))
+
+
+def fit_stream(model, source, *, target=None, classes=None, passes=1, batch_rows=65536,
+               holdout=None, early_stop=None, checkpoint=None, checkpoint_every=None,
+               resume=False, skip_bad_rows=False, format=None, progress=None,
+               reader_options=None):
+    """Train an incremental model on batches read from files (or any iterable of batches).
+
+    Each batch is read (:func:`~sparsereg.stream.open_source`: CSV, gzip'd CSV and
+    Parquet through pyarrow's streaming readers, SVMlight through scikit-learn, or
+    an iterable of DataFrames or ``(X, y)`` pairs), passed through the stateless
+    transformers of a Pipeline (e.g. a :class:`~sparsereg.FeatureCrossHasher`),
+    scored by the model as it stands (progressive validation, Vowpal Wabbit's
+    "average loss"), and then trained on with ``partial_fit``. Memory holds one
+    batch at a time, whatever the size of the files.
+
+    Parameters
+    ----------
+    model : estimator or Pipeline
+        An estimator with ``partial_fit`` (sparsereg's FTRL estimators; any
+        scikit-learn incremental linear model without checkpoints), or a Pipeline of
+        stateless transformers ending with one. Trained in place and returned.
+    source : path, list of paths, Source, or iterable of batches
+        Files of one format, or batches (DataFrames holding ``target``, or
+        ``(X, y)`` pairs). Several passes need a list or a Source, not an iterator.
+    target : str, default=None
+        Name of the target column (CSV, Parquet, DataFrames).
+    classes : array-like, default=None
+        Every class of the stream (classifiers). None: the labels of the first
+        batch, and a later batch with another label is an error naming its row.
+    passes : int, default=1
+        Passes over the source.
+    batch_rows : int, default=65536
+        Rows per batch read from files.
+    holdout : int, float or None, default=None
+        Rows never trained on, scored in every pass for the holdout loss: every
+        ``holdout``-th row of each file (an int >= 2, as Vowpal Wabbit's
+        ``--holdout_period``), or a share of rows chosen by a hash of their file
+        and row number (a float in (0, 1)). The same rows in every pass.
+    early_stop : int or None, default=None
+        With ``holdout``: stop after this many passes without a better holdout
+        loss (Vowpal Wabbit's ``--early_terminate``). The model of the last pass
+        run is kept.
+    checkpoint : path, default=None
+        Where to save the training state, the reader's position and the history
+        (an ``.npz`` without pickle): after every ``checkpoint_every`` rows, at the
+        end of each pass, at the end, and on Ctrl-C. Needs ``get_ftrl_state``.
+    checkpoint_every : int, default=None
+        Rows between checkpoints (at the next batch boundary).
+    resume : bool, default=False
+        Continue the run saved in ``checkpoint`` (which must exist): the same
+        model, parameters, files, ``target``, ``batch_rows`` and ``holdout``;
+        ``passes`` may grow. The result equals that of an uninterrupted run to the
+        bit (timings aside).
+    skip_bad_rows : bool, default=False
+        Skip and count malformed rows instead of stopping at the first.
+    format : {'csv', 'parquet', 'svmlight'}, default=None
+        The files' format; None: from their suffix.
+    progress : callable, default=None
+        Called with a :class:`StreamProgress` after each batch.
+    reader_options : dict, default=None
+        Further keyword arguments of :func:`~sparsereg.stream.open_source`
+        (``delimiter``, ``target_dtype``, ``n_features`` and ``zero_based`` for
+        SVMlight...).
+
+    Returns
+    -------
+    model : estimator or Pipeline
+        ``model``, trained.
+    history : StreamHistory
+        Progressive and holdout loss per pass, the progressive loss after each
+        batch, rows, non-zeros, seconds.
+
+    Raises
+    ------
+    ValueError
+        For bad parameters, a malformed row (naming the file and row), a label
+        outside ``classes``, a checkpoint of another run. The estimator is then as
+        after the last completed batch, and the last checkpoint is intact.
+    KeyboardInterrupt
+        After saving a checkpoint at the last completed batch (with ``checkpoint``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sparsereg import FeatureCrossHasher, SparseFTRLClassifier
+    >>> from sparsereg.stream import fit_stream
+    >>> rng = np.random.RandomState(0)
+    >>> def batch(n=500):
+    ...     site = rng.choice(["a", "b", "c"], n)
+    ...     return pd.DataFrame({"site": site, "hour": rng.randint(0, 24, n),
+    ...                          "click": (site == "a").astype(int)})
+    >>> batches = [batch() for _ in range(4)]
+    >>> model = make_pipeline(FeatureCrossHasher([("site",), ("site", "hour")], n_features=2**10),
+    ...                       SparseFTRLClassifier(random_state=0))
+    >>> model, history = fit_stream(model, batches, target="click", passes=2, holdout=10)
+    >>> history.n_passes, history.pass_rows
+    (2, [1800, 1800])
+    >>> bool(history.pass_holdout_loss[1] < history.pass_holdout_loss[0] < np.log(2))
+    True
+    """
+    passes = _check_int("passes", passes, 1)
+    batch_rows = _check_int("batch_rows", batch_rows, 1)
+    holdout = _check_holdout(holdout)
+    if early_stop is not None:
+        early_stop = _check_int("early_stop", early_stop, 1)
+        if holdout is None:
+            raise ValueError("early_stop needs a holdout: it watches the holdout loss.")
+    if checkpoint_every is not None:
+        checkpoint_every = _check_int("checkpoint_every", checkpoint_every, 1)
+        if checkpoint is None:
+            raise ValueError("checkpoint_every needs checkpoint (a path).")
+    if resume and checkpoint is None:
+        raise ValueError("resume needs checkpoint: the path of the run to continue.")
+    if progress is not None and not callable(progress):
+        raise TypeError("progress must be a callable taking a StreamProgress.")
+    sm = StreamModel.of(model)
+    if checkpoint is not None and not hasattr(sm.final, "get_ftrl_state"):
+        raise TypeError(f"checkpoints save the state protocol (get_ftrl_state), which "
+                        f"{type(sm.final).__name__} does not have.")
+    if classes is not None and not sm.classifier:
+        raise ValueError(f"classes is for classifiers; {type(sm.final).__name__} is a regressor.")
+    numeric, categorical = sm.columns_to_read()
+    src = open_source(source, format=format, target=target, numeric=numeric,
+                      categorical=categorical, batch_rows=batch_rows, skip_bad_rows=skip_bad_rows,
+                      **(reader_options or {}))
+    if passes > 1 and not src.resumable:
+        raise ValueError("several passes need a source that can be read again: a path, a list "
+                         "of paths or of batches, or a Source; not an iterator.")
+    name = loss_name(sm.final)
+    description = _run_description(sm, src, target, batch_rows, holdout, name)
+
+    trainer = _Trainer(sm, name, holdout, classes, progress)
+    if resume:
+        trainer.resume(checkpoint, description)
+    run, history = trainer.run, trainer.history
+    if run.complete and (run.pass_index >= passes or history.stopped_early):
+        return StreamFit(model, history)
+    if checkpoint is not None and not src.resumable:
+        raise ValueError("checkpoints need a source that can be read again from a position: "
+                         "files, a list of batches or a Source, not an iterator.")
+
+    def save():
+        if checkpoint is not None and trainer.fitted:
+            run.seconds = trainer.seconds()
+            save_checkpoint(checkpoint, state=sm.final.get_ftrl_state(), meta=description,
+                            progress=run, history=history)
+
+    since_checkpoint = 0
+    try:
+        while run.pass_index < passes and not history.stopped_early:
+            run.complete = False
+            # the next batch is read and hashed in a thread while this one trains
+            with Prefetched(src.chunks(run.position), trainer.transform) as batches:
+                for chunk, Xt in batches:
+                    with interrupts_deferred():  # a batch is trained and recorded, or not at all
+                        trained = trainer.step(chunk, Xt)
+                    since_checkpoint += trained
+                    if checkpoint_every is not None and since_checkpoint >= checkpoint_every:
+                        save()
+                        since_checkpoint = 0
+            with interrupts_deferred():
+                trainer.end_pass(early_stop)
+            if run.pass_index < passes and not history.stopped_early:
+                save()
+        run.complete = True
+        save()
+    except KeyboardInterrupt:
+        save()
+        raise
+    return StreamFit(model, history)
+
+
+class _Trainer:
+    """The run's mutable part: model, running sums, history; one batch at a time."""
+
+    def __init__(self, sm, name, holdout, classes, progress):
+        self.sm, self.final, self.name, self.holdout = sm, sm.final, name, holdout
+        self.classes = None if classes is None else _sorted_classes(classes)
+        self.progress = progress
+        self.run = RunProgress()
+        self.history = StreamHistory(name)
+        self.fitted = False
+        self.prepared = False
+        self.started = time.perf_counter()
+
+    def seconds(self):
+        return time.perf_counter() - self.started
+
+    def resume(self, path, description):
+        if not os.path.exists(path):
+            raise ValueError(f"resume: there is no checkpoint at {os.fspath(path)!r}.")
+        state, meta, run, arrays = load_checkpoint(path, max_bytes=_physical_memory() // 2)
+        _check_same_run(meta, description, path)
+        history = StreamHistory.from_arrays(self.name, arrays)
+        self.final.set_ftrl_state(state)
+        if self.sm.classifier:
+            self.classes = np.asarray(self.final.classes_)
+        self.run, self.history, self.fitted = run, history, True
+        self.started = time.perf_counter() - run.seconds
+
+    def _classes_from(self, y, chunk):
+        labels = np.unique(y)
+        if labels.size < 2:
+            raise ValueError(f"{chunk.file}: the first batch (rows {chunk.row_numbers[0]}-"
+                             f"{chunk.row_numbers[-1]}) holds only the label {labels.tolist()}; "
+                             "pass every class of the stream in `classes` (--classes).")
+        return labels
+
+    def transform(self, chunk):
+        """``(chunk, X through the transformers)``; run by the reading thread."""
+        if chunk.y is None:
+            raise ValueError(f"{chunk.file}: the batch has no target; name the target column.")
+        if chunk.X.shape[0] == 0:
+            return chunk, None
+        if not self.prepared:
+            self.sm.prepare(chunk.X)
+            self.prepared = True
+        return chunk, self.sm.transform(chunk.X)
+
+    def step(self, chunk, Xt):
+        """Score and train one batch; returns the number of rows trained on."""
+        final, run = self.final, self.run
+        y = np.asarray(chunk.y)
+        n = chunk.X.shape[0]
+        if n == 0:
+            run.position = chunk.end
+            self.history.bad_rows += chunk.bad_rows
+            return 0
+        held = _held_out(self.holdout, chunk.end.file, np.asarray(chunk.row_numbers))
+        train = None if held is None else ~held
+
+        def where(i):
+            return f"{chunk.file}: row {int(chunk.row_numbers[i])}"
+
+        class_index, n_classes = None, 0
+        if self.sm.classifier:
+            if self.classes is None:
+                self.classes = self._classes_from(y if train is None else y[train], chunk)
+            class_index = class_indices(self.classes, y, where)
+            n_classes = self.classes.size
+        losses = row_losses(final, self.name, Xt, y, class_index, n_classes, self.fitted)
+        n_train = n if train is None else int(train.sum())
+        if n_train:
+            X_train, y_train = (Xt, y) if train is None else (Xt[train], y[train])
+            if self.sm.classifier:
+                final.partial_fit(X_train, y_train, classes=self.classes)
+            else:
+                final.partial_fit(X_train, y_train)
+            self.fitted = True
+        # the batch is trained: record it (no exception can come after this point)
+        train_losses = losses if train is None else losses[train]
+        run.train_loss_sum += float(np.sum(train_losses))
+        run.train_rows += n_train
+        if held is not None:
+            run.holdout_loss_sum += float(np.sum(losses[held]))
+            run.holdout_rows += n - n_train
+        run.position = chunk.end
+        history = self.history
+        history.bad_rows += chunk.bad_rows
+        history.rows += n_train
+        history.curve_rows.append(history.rows)
+        history.curve_loss.append(_mean(run.train_loss_sum, run.train_rows))
+        if self.progress is not None:
+            self.progress(StreamProgress(
+                run.pass_index, history.rows, run.train_rows, history.curve_loss[-1],
+                run.holdout_rows, _mean(run.holdout_loss_sum, run.holdout_rows), self.seconds(),
+                chunk.file, final))
+        return n_train
+
+    def end_pass(self, early_stop):
+        run, history = self.run, self.history
+        if not self.fitted:
+            raise ValueError("the source gave no rows to train on"
+                             + (" (every row was held out)" if run.holdout_rows else "") + ".")
+        history.pass_rows.append(run.train_rows)
+        history.pass_holdout_rows.append(run.holdout_rows)
+        history.pass_progressive_loss.append(_mean(run.train_loss_sum, run.train_rows))
+        history.pass_holdout_loss.append(_mean(run.holdout_loss_sum, run.holdout_rows))
+        history.pass_nonzero.append(_nonzero(self.final))
+        history.pass_seconds.append(self.seconds())
+        if early_stop is not None:
+            losses = history.pass_holdout_loss
+            best = int(np.nanargmin(losses)) if not all(map(math.isnan, losses)) else 0
+            history.stopped_early = len(losses) - 1 - best >= early_stop
+        run.next_pass()
+
+
+def _mean(total, count):
+    return total / count if count else float("nan")
+
+
+def _sorted_classes(classes):
+    labels = np.unique(np.asarray(classes))
+    if labels.size < 2:
+        raise ValueError(f"classes must hold at least 2 labels, got {labels.tolist()}.")
+    return labels

@@ -1,0 +1,109 @@
+"""What a stream run records: per-pass losses and the progressive loss as it went."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class StreamHistory:
+    """The record of a :func:`~sparsereg.stream.fit_stream` run.
+
+    Attributes
+    ----------
+    loss : str
+        The progressive and holdout loss: ``'log_loss'`` (classifiers with
+        ``predict_proba``), ``'error_rate'`` (other classifiers) or ``'squared_error'``.
+    pass_rows, pass_holdout_rows : list of int
+        Rows trained on, and held-out rows scored, in each completed pass.
+    pass_progressive_loss : list of float
+        Mean loss of each pass's training rows, each scored by the model as it was
+        before the row's batch (progressive validation; NaN for a pass without rows).
+    pass_holdout_loss : list of float
+        Mean loss of each pass's held-out rows (NaN without ``holdout``).
+    pass_nonzero : list of int
+        Non-zero weights after each pass.
+    pass_seconds : list of float
+        Seconds since the run started (resumed runs included) at the end of each pass.
+    curve_rows, curve_loss : list
+        After each batch: rows trained so far (all passes) and the running mean
+        progressive loss of the current pass.
+    rows : int
+        Rows trained on, over all passes.
+    bad_rows : int
+        Malformed rows skipped (``skip_bad_rows=True``).
+    stopped_early : bool
+        Whether the holdout loss stopped improving before the last pass.
+    """
+
+    loss: str
+    pass_rows: list = field(default_factory=list)
+    pass_holdout_rows: list = field(default_factory=list)
+    pass_progressive_loss: list = field(default_factory=list)
+    pass_holdout_loss: list = field(default_factory=list)
+    pass_nonzero: list = field(default_factory=list)
+    pass_seconds: list = field(default_factory=list)
+    curve_rows: list = field(default_factory=list)
+    curve_loss: list = field(default_factory=list)
+    rows: int = 0
+    bad_rows: int = 0
+    stopped_early: bool = False
+
+    _LISTS = {"pass_rows": np.int64, "pass_holdout_rows": np.int64,
+              "pass_progressive_loss": np.float64, "pass_holdout_loss": np.float64,
+              "pass_nonzero": np.int64, "pass_seconds": np.float64, "curve_rows": np.int64,
+              "curve_loss": np.float64}
+
+    @property
+    def n_passes(self):
+        """Completed passes."""
+        return len(self.pass_rows)
+
+    @property
+    def progressive_loss(self):
+        """Progressive loss of the last completed pass (NaN before one)."""
+        return self.pass_progressive_loss[-1] if self.pass_progressive_loss else float("nan")
+
+    @property
+    def holdout_loss(self):
+        """Holdout loss of the last completed pass (NaN without holdout)."""
+        return self.pass_holdout_loss[-1] if self.pass_holdout_loss else float("nan")
+
+    def to_arrays(self):
+        """Plain arrays (for a checkpoint)."""
+        arrays = {f"history.{k}": np.asarray(getattr(self, k), dtype=t)
+                  for k, t in self._LISTS.items()}
+        arrays["history.counts"] = np.array([self.rows, self.bad_rows, int(self.stopped_early)],
+                                            dtype=np.int64)
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, loss, arrays):
+        history = cls(loss)
+        for key, dtype in cls._LISTS.items():
+            values = arrays[f"history.{key}"]
+            if values.ndim != 1:
+                raise ValueError(f"checkpoint: history.{key} must be 1-D.")
+            setattr(history, key, values.astype(dtype).tolist())
+        n = len(history.pass_rows)
+        if any(len(getattr(history, k)) != n for k in cls._LISTS if k.startswith("pass_")):
+            raise ValueError("checkpoint: the per-pass history arrays differ in length.")
+        if len(history.curve_rows) != len(history.curve_loss):
+            raise ValueError("checkpoint: history.curve_rows and curve_loss differ in length.")
+        counts = arrays["history.counts"]
+        if counts.shape != (3,) or np.any(counts < 0):
+            raise ValueError("checkpoint: history.counts must hold 3 non-negative integers.")
+        history.rows, history.bad_rows, stopped = (int(c) for c in counts)
+        history.stopped_early = bool(stopped)
+        return history
+
+    def as_frame(self):
+        """The per-pass records as a pandas DataFrame, one row per pass."""
+        import pandas as pd
+
+        return pd.DataFrame({
+            "pass": np.arange(1, self.n_passes + 1), "rows": self.pass_rows,
+            "holdout_rows": self.pass_holdout_rows,
+            "progressive_loss": self.pass_progressive_loss,
+            "holdout_loss": self.pass_holdout_loss, "nonzero": self.pass_nonzero,
+            "seconds": self.pass_seconds})

@@ -1,0 +1,90 @@
+"""What a stream trains: the transformers before the model, the model, and the columns to read."""
+
+from dataclasses import dataclass
+
+from sklearn.base import is_classifier, is_regressor
+from sklearn.utils import get_tags
+from sklearn.utils.validation import check_is_fitted
+
+from ..crosses import FeatureCrossHasher
+
+
+@dataclass(frozen=True)
+class StreamModel:
+    """A model split into stateless transformers and the final incremental estimator."""
+
+    model: object  # what the caller passed: an estimator or a Pipeline
+    transformers: tuple
+    final: object
+
+    @classmethod
+    def of(cls, model):
+        steps = getattr(model, "steps", None)
+        if steps is not None:
+            transformers = tuple(step for _, step in steps[:-1]
+                                 if step is not None and step != "passthrough")
+            final = steps[-1][1]
+        else:
+            transformers, final = (), model
+        if not hasattr(final, "partial_fit"):
+            raise TypeError(f"{type(final).__name__} has no partial_fit: a stream trains an "
+                            "incremental estimator (e.g. SparseFTRLClassifier) or a Pipeline "
+                            "ending with one.")
+        if not (is_classifier(final) or is_regressor(final)):
+            raise TypeError(f"{type(final).__name__} is neither a classifier nor a regressor.")
+        for step in transformers:
+            if not hasattr(step, "transform"):
+                raise TypeError(f"pipeline step {type(step).__name__} has no transform.")
+            if get_tags(step).requires_fit:
+                try:
+                    check_is_fitted(step)
+                except Exception as exc:
+                    raise ValueError(
+                        f"pipeline step {type(step).__name__} must be fitted before the stream: "
+                        "a stream cannot fit a transformer that learns from the data (only "
+                        "stateless ones such as FeatureCrossHasher are fitted on the fly)."
+                    ) from exc
+        return cls(model, transformers, final)
+
+    @property
+    def classifier(self):
+        return is_classifier(self.final)
+
+    def prepare(self, X):
+        """Fit the stateless transformers that are not fitted yet (validation only) on X."""
+        for step in self.transformers:
+            # check_is_fitted passes for estimators that need no fit: look at the attribute
+            if not get_tags(step).requires_fit and not hasattr(step, "n_features_in_"):
+                step.fit(X)
+
+    def transform(self, X):
+        for step in self.transformers:
+            X = step.transform(X)
+        return X
+
+    def columns_to_read(self):
+        """(numeric, categorical) input columns to read, see `columns_to_read`."""
+        return columns_to_read(self.transformers)
+
+
+def columns_to_read(transformers):
+    """(numeric, categorical) input columns, when a FeatureCrossHasher names them.
+
+    Bucketed columns are read as numbers, every other column of a cross as text.
+    ``categorical`` is None when the first transformer reads every column (no
+    named crosses), or is not a FeatureCrossHasher.
+    """
+    first = transformers[0] if transformers else None
+    if not isinstance(first, FeatureCrossHasher):
+        return (), None
+    numeric = [key for key in (first.buckets or {}) if isinstance(key, str)]
+    if first.crosses is None:
+        return tuple(numeric), None
+    used = []
+    for cross in first.crosses:
+        for key in (cross if isinstance(cross, (tuple, list)) else (cross,)):
+            if not isinstance(key, str):
+                return tuple(numeric), None  # positions: the file's column order decides
+            if key not in used:
+                used.append(key)
+    return tuple(k for k in numeric if k in used), [k for k in used if k not in numeric]

@@ -1,0 +1,83 @@
+"""Progressive validation: the loss of each row under the model as it was before the row's batch.
+
+This is Vowpal Wabbit's "average loss": every row is predicted before it is trained on, so the
+running mean estimates the loss on unseen data without a held-out set. Classifiers with
+``predict_proba`` report log loss, other classifiers the error rate, regressors the squared error.
+"""
+
+import numpy as np
+
+from .._losses import one_vs_rest_probabilities
+
+_EPS = 1e-15  # probabilities are clipped to [eps, 1 - eps], as scikit-learn's log_loss did
+
+
+def loss_name(final):
+    from sklearn.base import is_classifier
+
+    if not is_classifier(final):
+        return "squared_error"
+    return "log_loss" if hasattr(final, "predict_proba") else "error_rate"
+
+
+def class_indices(classes, y, where):
+    """Index of each label in ``classes`` (sorted); a label outside it is a ValueError."""
+    classes = np.asarray(classes)
+    y = np.asarray(y)
+    try:
+        idx = np.searchsorted(classes, y)
+        np.minimum(idx, classes.size - 1, out=idx)
+        bad = classes[idx] != y
+    except TypeError:  # labels that do not compare with the classes (str vs numbers)
+        bad = np.ones(y.shape[0], dtype=bool)
+        idx = np.zeros(y.shape[0], dtype=np.intp)
+    if np.any(bad):
+        first = int(np.flatnonzero(bad)[0])
+        label = y[first].item() if isinstance(y[first], np.generic) else y[first]
+        raise ValueError(f"{where(first)}: label {label!r} is not one of the classes "
+                         f"{classes.tolist()[:20]}; pass every class of the stream in `classes` "
+                         "(--classes on the command line).")
+    return idx
+
+
+def _scores(final, X):
+    """Margins of X under the model as it stands, or None when it has no state to score from."""
+    from_state = getattr(final, "_scores_from_state", None)  # sparsereg's FTRL estimators
+    return from_state(X) if from_state is not None else None
+
+
+def row_losses(final, name, X, y, class_index, n_classes, fitted):
+    """Per-row loss of ``final`` on (X, y); ``class_index``: y's positions in the classes.
+
+    Before the first batch is trained (``fitted`` False) every weight is 0: classes are
+    equally likely, the first class is predicted, a regressor predicts 0. sparsereg's
+    estimators score the batch from their training state (only the batch's columns);
+    others through ``predict`` / ``predict_proba``.
+    """
+    n = X.shape[0]
+    scores = _scores(final, X) if fitted else None
+    if name == "squared_error":
+        if not fitted:
+            predictions = np.zeros(n)
+        else:
+            predictions = scores[:, 0] if scores is not None else final.predict(X)
+        return (np.asarray(y, dtype=np.float64) - predictions) ** 2
+    if name == "log_loss":
+        if not fitted:
+            return np.full(n, np.log(n_classes))
+        if scores is not None:
+            proba = one_vs_rest_probabilities(scores[:, 0] if scores.shape[1] == 1 else scores,
+                                              final.loss)
+        else:
+            proba = final.predict_proba(X)
+        p = proba[np.arange(n), class_index]
+        return -np.log(np.clip(p, _EPS, 1.0 - _EPS))
+    # error rate: a model with every weight 0 predicts the first class
+    if not fitted:
+        return (class_index != 0).astype(np.float64)
+    classes = np.asarray(final.classes_)
+    if scores is not None:
+        predicted = np.where(scores[:, 0] > 0, 1, 0) if scores.shape[1] == 1 \
+            else scores.argmax(axis=1)
+        return (predicted != class_index).astype(np.float64)
+    return (final.predict(X) != classes[class_index]).astype(np.float64)

@@ -1,0 +1,254 @@
+"""The ``sparsereg`` command line: train, predict and report on files; bad input; Ctrl-C."""
+
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+
+import numpy as np
+import pytest
+
+from sparsereg import FeatureCrossHasher, SparseFTRLClassifier
+from sparsereg.cli import main
+from sparsereg.export import load_model
+from sparsereg.stream import fit_stream
+
+pd = pytest.importorskip("pandas")
+pytest.importorskip("pyarrow")
+
+SITES = np.array(["news", "shop", "mail", "video", "games", "maps"])
+
+
+def clicks(n=3000, seed=0):
+    rng = np.random.RandomState(seed)
+    site = rng.choice(SITES, n)
+    hour = rng.randint(0, 24, n)
+    lat = np.round(rng.uniform(32, 42, n), 4)
+    margin = np.where(site == "shop", 1.5, -1.0) + np.where(hour > 18, 1.0, -0.5)
+    click = (rng.rand(n) < 1 / (1 + np.exp(-margin))).astype(int)
+    return pd.DataFrame({"site": site, "hour": hour, "lat": lat, "click": click})
+
+
+@pytest.fixture
+def csv_file(tmp_path):
+    path = tmp_path / "clicks.csv"
+    clicks().to_csv(path, index=False)
+    return path
+
+
+def train(tmp_path, data, *extra, capsys=None):
+    model = tmp_path / "model.npz"
+    args = ["train", *map(str, data if isinstance(data, list) else [data]), "--target", "click",
+            "--model", str(model), "--cross", "site,hour", "--bucket", "lat=0.5",
+            "--n-features", "2**16", "--batch-rows", "500", "--json", "--quiet", *extra]
+    status = main(args)
+    summary = json.loads(capsys.readouterr().out) if capsys is not None and status == 0 else None
+    return status, model, summary
+
+
+def model_arrays(path):
+    with np.load(path) as f:
+        return {k: f[k] for k in f.files}
+
+
+def assert_same_model(a, b):
+    fa, fb = model_arrays(a), model_arrays(b)
+    assert sorted(fa) == sorted(fb)
+    for key in fa:
+        np.testing.assert_array_equal(fa[key], fb[key], err_msg=key)
+
+
+def test_train_equals_fit_stream_and_predict_equals_the_model(tmp_path, csv_file, capsys):
+    status, model_path, summary = train(tmp_path, csv_file, "--holdout", "10", capsys=capsys)
+    assert status == 0
+    assert summary["rows"] == 2700 and summary["passes"] == 1  # every 10th row held out
+    model = load_model(model_path)
+    assert summary["nonzero"] == model.coef_.nnz > 0
+
+    # the same run through the Python API, on the same file
+    from sklearn.pipeline import make_pipeline
+
+    hasher = FeatureCrossHasher([("site",), ("hour",), ("lat",), ("site", "hour")],
+                                buckets={"lat": 0.5}, n_features=2**16)
+    est = SparseFTRLClassifier(shuffle=False, random_state=0)
+    fitted, history = fit_stream(make_pipeline(hasher, est), csv_file, target="click",
+                                 holdout=10, batch_rows=500)
+    np.testing.assert_array_equal(model.coef_.toarray(), fitted[-1].coef_.reshape(1, -1))
+    assert summary["progressive_loss"] == history.progressive_loss
+    assert summary["holdout_loss"] == history.holdout_loss
+
+    out = tmp_path / "preds.csv"
+    assert main(["predict", str(model_path), str(csv_file), "--out", str(out), "--proba",
+                 "--quiet"]) == 0
+    preds = pd.read_csv(out)
+    rows = pd.read_csv(csv_file, dtype={"site": str, "hour": str}).drop(columns=["click"])
+    np.testing.assert_array_equal(preds["prediction"], model.predict(rows))
+    np.testing.assert_allclose(preds[["proba_0", "proba_1"]], model.predict_proba(rows),
+                               rtol=1e-15)
+
+
+def test_parquet_and_gzip_give_the_same_model_as_csv(tmp_path, csv_file, capsys):
+    train(tmp_path, csv_file)
+    os.replace(tmp_path / "model.npz", tmp_path / "from_csv.npz")
+    clicks().to_parquet(tmp_path / "clicks.parquet", row_group_size=700)
+    assert train(tmp_path, tmp_path / "clicks.parquet")[0] == 0
+    assert_same_model(tmp_path / "model.npz", tmp_path / "from_csv.npz")
+    with open(csv_file, "rb") as src, gzip.open(tmp_path / "clicks.csv.gz", "wb") as dst:
+        dst.write(src.read())
+    assert train(tmp_path, tmp_path / "clicks.csv.gz")[0] == 0
+    assert_same_model(tmp_path / "model.npz", tmp_path / "from_csv.npz")
+
+
+def test_several_files_are_one_stream_and_passes_and_early_stop_are_reported(tmp_path, capsys):
+    data = clicks(4000)
+    paths = [tmp_path / "a.csv", tmp_path / "b.csv"]
+    data[:1500].to_csv(paths[0], index=False)
+    data[1500:].to_csv(paths[1], index=False)
+    status, _, summary = train(tmp_path, paths, "--passes", "3", "--holdout", "5",
+                               capsys=capsys)
+    assert status == 0
+    assert summary["passes"] == 3 and summary["rows"] == 3 * (1200 + 2000)
+    assert summary["holdout_loss"] < np.log(2)
+
+
+def test_svmlight_trains_on_its_own_columns(tmp_path, capsys):
+    from sklearn.datasets import dump_svmlight_file
+
+    rng = np.random.RandomState(0)
+    X = (rng.rand(600, 30) < 0.2).astype(float)
+    y = (X[:, 0] + X[:, 1] > 0).astype(float)
+    dump_svmlight_file(X, y, str(tmp_path / "d.svm"), zero_based=True)
+    model = tmp_path / "m.npz"
+    assert main(["train", str(tmp_path / "d.svm"), "--model", str(model), "--n-features", "30",
+                 "--quiet", "--batch-rows", "100"]) == 0
+    est, _ = fit_stream(SparseFTRLClassifier(shuffle=False, random_state=0),
+                        [(X[i:i + 100], y[i:i + 100]) for i in range(0, 600, 100)])
+    np.testing.assert_array_equal(load_model(model).coef_.toarray(), est.coef_.reshape(1, -1))
+
+
+def test_report_names_the_largest_weights_with_their_cells(tmp_path, csv_file, capsys):
+    train(tmp_path, csv_file)
+    capsys.readouterr()
+    assert main(["report", str(tmp_path / "model.npz"), str(csv_file), "--top", "3"]) == 0
+    text = capsys.readouterr().out
+    assert "non-zero weights" in text and "largest weights" in text
+    assert "site=shop" in text  # the strongest signal of the data
+    assert main(["report", str(tmp_path / "model.npz"), str(csv_file), "--top", "50",
+                 "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    weights = [w["weight"] for w in report["top_weights"]]
+    assert weights == sorted(weights, key=abs, reverse=True)
+    assert len(weights) == min(50, report["nonzero"])
+    assert all(w["cells"] for w in report["top_weights"])  # every column named from the data
+
+
+# ---------------------------------------------------------------- bad input
+def test_a_missing_target_column_is_named(tmp_path, csv_file, capsys):
+    status = main(["train", str(csv_file), "--target", "clicked", "--model",
+                   str(tmp_path / "m.npz")])
+    assert status == 1
+    err = capsys.readouterr().err
+    assert "no column 'clicked'" in err and "clicks.csv" in err
+    assert not (tmp_path / "m.npz").exists()
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "is empty"),
+    (b"site,hour,lat,click\nnews,3,35.1,0\nshop,4,36.0\n", "row 2: expected 4 fields, found 3"),
+    (b"site,hour,lat,click\nnews,3,35.1,0\nshop,4,north,1\n", "row 2"),
+])
+def test_bad_files_name_the_file_and_row(tmp_path, capsys, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    assert train(tmp_path, path)[0] == 1
+    err = capsys.readouterr().err
+    assert "bad.csv" in err and message in err
+
+
+def test_skip_bad_rows_counts_them(tmp_path, csv_file, capsys):
+    lines = csv_file.read_text().splitlines()
+    lines[10] = "shop,4"  # too few fields
+    lines[20] = "shop,4,north,1"  # not a number in a bucketed column
+    csv_file.write_text("\n".join(lines) + "\n")
+    assert train(tmp_path, csv_file)[0] == 1
+    status, _, summary = train(tmp_path, csv_file, "--skip-bad-rows", capsys=capsys)
+    assert status == 0
+    assert summary["bad_rows"] == 2 and summary["rows"] == 2998
+
+
+def test_a_truncated_gzip_is_an_error_naming_the_file(tmp_path, csv_file, capsys):
+    data = gzip.compress(csv_file.read_bytes())
+    (tmp_path / "cut.csv.gz").write_bytes(data[: len(data) // 2])
+    assert train(tmp_path, tmp_path / "cut.csv.gz")[0] == 1
+    assert "cut.csv.gz" in capsys.readouterr().err
+
+
+def test_a_missing_file_and_a_bad_option_are_errors(tmp_path, capsys):
+    assert train(tmp_path, tmp_path / "nowhere.csv")[0] == 1
+    assert "nowhere.csv" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "x.csv", "--target", "click", "--model", "m.npz", "--loss", "cubic"])
+    assert exit_info.value.code == 2
+    assert "--loss 'cubic' is not a loss" in capsys.readouterr().err
+
+
+def test_an_error_leaves_the_last_checkpoint_intact(tmp_path, csv_file, capsys):
+    lines = csv_file.read_text().splitlines()
+    lines[2500] = "shop,4"
+    csv_file.write_text("\n".join(lines) + "\n")
+    checkpoint = tmp_path / "run.ckpt"
+    assert train(tmp_path, csv_file, "--checkpoint", str(checkpoint), "--checkpoint-every",
+                 "1000")[0] == 1
+    assert "row 2500" in capsys.readouterr().err
+    with zipfile.ZipFile(checkpoint) as z:  # a whole checkpoint, at a batch before the error
+        assert z.testzip() is None
+    with np.load(checkpoint) as f:
+        assert int(f["progress.ints"][2]) == 2000 and int(f["state.t"]) == 2000
+
+
+# ---------------------------------------------------------------- Ctrl-C and resume
+def test_ctrl_c_saves_a_checkpoint_and_resume_gives_the_uninterrupted_model(tmp_path):
+    data = clicks(50_000, seed=1)
+    path = tmp_path / "big.csv"
+    data.to_csv(path, index=False)
+    # five passes: the first checkpoint (10,000 rows) comes long before the end
+    common = [sys.executable, "-m", "sparsereg", "train", str(path), "--target", "click",
+              "--cross", "site,hour", "--n-features", "2**18", "--batch-rows", "1000",
+              "--holdout", "7", "--passes", "5", "--quiet"]
+    checkpoint = tmp_path / "run.ckpt"
+    run = subprocess.Popen(common + ["--model", str(tmp_path / "resumed.npz"), "--checkpoint",
+                                     str(checkpoint), "--checkpoint-every", "10000"],
+                           stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not checkpoint.exists() and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert run.poll() is None, "the run ended before it could be interrupted"
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 130, err
+    assert "interrupted; the last checkpoint is" in err
+    assert not (tmp_path / "resumed.npz").exists()
+    with np.load(checkpoint) as f:
+        stopped_at = (int(f["progress.ints"][0]), int(f["progress.ints"][2]))
+    assert stopped_at != (0, 0)
+
+    resumed = subprocess.run(common + ["--model", str(tmp_path / "resumed.npz"), "--checkpoint",
+                                       str(checkpoint), "--checkpoint-every", "10000",
+                                       "--resume"], capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    whole = subprocess.run(common + ["--model", str(tmp_path / "whole.npz")],
+                           capture_output=True, text=True)
+    assert whole.returncode == 0, whole.stderr
+    assert_same_model(tmp_path / "resumed.npz", tmp_path / "whole.npz")
+
+
+def test_the_readme_shows_the_help_of_train():
+    env = dict(os.environ, COLUMNS="100")
+    help_text = subprocess.run([sys.executable, "-m", "sparsereg", "train", "--help"],
+                               capture_output=True, text=True, env=env, check=True).stdout
+    readme = open(os.path.join(os.path.dirname(__file__), "..", "README.md")).read()
+    assert help_text.strip() in readme

@@ -1,0 +1,375 @@
+"""fit_stream: partial_fit per batch, progressive validation, holdout, passes, checkpoints."""
+
+import os
+import signal
+import zipfile
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.pipeline import make_pipeline
+
+from sparsereg import FeatureCrossHasher, SparseFTRLClassifier, SparseFTRLRegressor
+from sparsereg.stream import fit_stream
+
+from .state_helpers import assert_same_state
+
+pd = pytest.importorskip("pandas")
+
+SITES = np.array(["news", "shop", "mail", "video", "games", "maps"])
+
+
+def click_batches(n_batches=6, rows=300, seed=0, labels=(0, 1)):
+    rng = np.random.RandomState(seed)
+    batches = []
+    for _ in range(n_batches):
+        site = rng.choice(SITES, rows)
+        hour = rng.randint(0, 24, rows)
+        margin = np.where(site == "shop", 1.5, -1.0) + np.where(hour > 18, 1.0, -0.5)
+        click = rng.rand(rows) < 1 / (1 + np.exp(-margin))
+        batches.append(pd.DataFrame({"site": site, "hour": hour,
+                                     "click": np.where(click, labels[1], labels[0])}))
+    return batches
+
+
+def pipeline(est=None):
+    est = est if est is not None else SparseFTRLClassifier(random_state=0)
+    return make_pipeline(FeatureCrossHasher([("site",), ("hour",), ("site", "hour")],
+                                            n_features=2**12), est)
+
+
+def split(batch, target="click"):
+    return batch.drop(columns=[target]), batch[target].to_numpy()
+
+
+def log_losses(proba, classes, y):
+    p = proba[np.arange(len(y)), np.searchsorted(classes, y)]
+    return -np.log(np.clip(p, 1e-15, 1 - 1e-15))
+
+
+def test_one_pass_is_partial_fit_per_batch_and_progressive_loss_scores_before_training():
+    batches = click_batches()
+    model, history = fit_stream(pipeline(), batches, target="click")
+    hasher, manual = FeatureCrossHasher([("site",), ("hour",), ("site", "hour")],
+                                        n_features=2**12), SparseFTRLClassifier(random_state=0)
+    total, curve = 0.0, []
+    for i, batch in enumerate(batches):
+        X, y = split(batch)
+        Xt = hasher.fit_transform(X)
+        losses = np.full(len(y), np.log(2)) if i == 0 else \
+            log_losses(manual.predict_proba(Xt), manual.classes_, y)
+        total += float(np.sum(losses))
+        curve.append(total / (300 * (i + 1)))
+        manual.partial_fit(Xt, y, classes=[0, 1])
+    assert_same_state(model[-1], manual)
+    # the stream scores from the state (the intercept added first): equal up to rounding
+    np.testing.assert_allclose(history.curve_loss, curve, rtol=1e-12)
+    assert history.pass_progressive_loss == [history.curve_loss[-1]]
+    assert history.rows == history.pass_rows[0] == 1800
+    assert history.curve_rows == [300 * (i + 1) for i in range(6)]
+    assert history.pass_nonzero == [int(manual.count_nonzero().sum())]
+
+
+def test_holdout_rows_are_never_trained_on_and_give_the_holdout_loss():
+    batches = click_batches()
+    model, history = fit_stream(pipeline(), batches, target="click", holdout=4, passes=2)
+    hasher, manual = FeatureCrossHasher([("site",), ("hour",), ("site", "hour")],
+                                        n_features=2**12), SparseFTRLClassifier(random_state=0)
+    row = 0
+    holdout = [0.0, 0.0]
+    for p in range(2):
+        row = 0
+        for i, batch in enumerate(batches):
+            X, y = split(batch)
+            numbers = np.arange(row + 1, row + len(y) + 1)
+            row += len(y)
+            held = numbers % 4 == 0
+            Xt = hasher.fit_transform(X)
+            if p or i:
+                losses = log_losses(manual.predict_proba(Xt), manual.classes_, y)
+            else:
+                losses = np.full(len(y), np.log(2))
+            holdout[p] += float(np.sum(losses[held]))
+            manual.partial_fit(Xt[~held], y[~held], classes=[0, 1])
+    assert_same_state(model[-1], manual)
+    assert history.pass_holdout_rows == [450, 450]
+    assert history.pass_rows == [1350, 1350]
+    np.testing.assert_allclose(history.pass_holdout_loss, [holdout[0] / 450, holdout[1] / 450],
+                               rtol=1e-12)
+    assert history.rows == 2700
+
+
+def test_holdout_share_holds_out_about_that_share_and_the_same_rows_each_pass():
+    batches = click_batches(n_batches=10)
+    _, history = fit_stream(pipeline(), batches, target="click", holdout=0.2, passes=2)
+    held = history.pass_holdout_rows
+    assert held[0] == held[1]
+    assert 0.17 < held[0] / 3000 < 0.23
+
+
+def test_early_stop_ends_when_the_holdout_loss_stops_improving():
+    # labels that are pure noise, many features, a large step: the holdout loss worsens
+    rng = np.random.RandomState(1)
+    batches = [pd.DataFrame({"id": rng.randint(0, 400, 200).astype(str),
+                             "y": rng.randint(0, 2, 200)}) for _ in range(5)]
+    est = SparseFTRLClassifier(eta0=5.0, penalty=None, random_state=0)
+    model = make_pipeline(FeatureCrossHasher(["id"], n_features=2**12), est)
+    _, history = fit_stream(model, batches, target="y", holdout=5, passes=20, early_stop=2)
+    losses = history.pass_holdout_loss
+    assert history.stopped_early and history.n_passes < 20
+    best = int(np.argmin(losses))
+    assert best == history.n_passes - 3  # stopped two passes after its best
+    # without early stopping every pass runs
+    _, full = fit_stream(clone(model), batches, target="y", holdout=5, passes=4)
+    assert full.n_passes == 4 and not full.stopped_early
+
+
+def test_several_passes_continue_the_same_model():
+    batches = click_batches(n_batches=3)
+    model, history = fit_stream(pipeline(), batches, target="click", passes=3)
+    hasher, manual = FeatureCrossHasher([("site",), ("hour",), ("site", "hour")],
+                                        n_features=2**12), SparseFTRLClassifier(random_state=0)
+    for _ in range(3):
+        for batch in batches:
+            X, y = split(batch)
+            manual.partial_fit(hasher.fit_transform(X), y, classes=[0, 1])
+    assert_same_state(model[-1], manual)
+    assert history.n_passes == 3
+    assert history.pass_progressive_loss[2] < history.pass_progressive_loss[0]
+
+
+def test_regressor_progressive_loss_is_the_squared_error_before_training():
+    rng = np.random.RandomState(0)
+    batches = [(rng.normal(size=(100, 5)), None) for _ in range(4)]
+    batches = [(X, X[:, 0] * 2 + 1) for X, _ in batches]
+    model, history = fit_stream(SparseFTRLRegressor(random_state=0), batches)
+    manual = SparseFTRLRegressor(random_state=0)
+    total = 0.0
+    for i, (X, y) in enumerate(batches):
+        prediction = manual.predict(X) if i else np.zeros(100)
+        total += float(np.sum((y - prediction) ** 2))
+        manual.partial_fit(X, y)
+    assert_same_state(model, manual)
+    assert history.loss == "squared_error"
+    np.testing.assert_allclose(history.progressive_loss, total / 400, rtol=1e-12)
+
+
+def test_a_label_outside_the_classes_names_its_row():
+    batches = click_batches(n_batches=3)
+    batches[2].loc[7, "click"] = 2
+    model = pipeline()
+    with pytest.raises(ValueError, match=r"<batches>: row 608: label 2.0 is not one of the classes"):
+        fit_stream(model, batches, target="click")
+    # classes given up front: the label is known
+    fit_stream(pipeline(), batches, target="click", classes=[0, 1, 2])
+
+
+def test_a_first_batch_with_one_label_asks_for_classes():
+    batches = click_batches(n_batches=2)
+    batches[0]["click"] = 0
+    with pytest.raises(ValueError, match="holds only the label"):
+        fit_stream(pipeline(), batches, target="click")
+    model, _ = fit_stream(pipeline(), batches, target="click", classes=[0, 1])
+    assert model[-1].classes_.tolist() == [0, 1]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"passes": 0}, "passes must be an int >= 1"),
+    ({"batch_rows": 1.5}, "batch_rows must be an int"),
+    ({"holdout": 1}, "holdout as an int is a period"),
+    ({"holdout": 1.5}, "holdout must be None"),
+    ({"early_stop": 2}, "early_stop needs a holdout"),
+    ({"checkpoint_every": 10}, "checkpoint_every needs checkpoint"),
+    ({"resume": True}, "resume needs checkpoint"),
+])
+def test_bad_parameters_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        fit_stream(pipeline(), click_batches(2), target="click", **kwargs)
+
+
+def test_several_passes_over_an_iterator_are_refused():
+    with pytest.raises(ValueError, match="several passes need a source that can be read again"):
+        fit_stream(pipeline(), iter(click_batches(2)), target="click", passes=2)
+
+
+def test_a_transformer_that_learns_is_refused_unless_fitted():
+    from sklearn.preprocessing import StandardScaler
+
+    with pytest.raises(ValueError, match="StandardScaler must be fitted before the stream"):
+        fit_stream(make_pipeline(StandardScaler(), SparseFTRLRegressor()),
+                   [(np.ones((3, 2)), np.ones(3))])
+
+
+# ---------------------------------------------------------------- checkpoints
+def interrupt_after(n_batches):
+    """A progress callback that sends Ctrl-C (SIGINT) during batch ``n_batches``."""
+    calls = []
+
+    def progress(p):
+        calls.append(p.rows)
+        if len(calls) == n_batches:
+            os.kill(os.getpid(), signal.SIGINT)
+    return progress
+
+
+def comparable(history):
+    """The history without timings, NaN spelt so that it equals itself."""
+    out = dict(vars(history))
+    out.pop("pass_seconds")
+    return {k: [("nan" if v != v else v) for v in x] if isinstance(x, list) else x
+            for k, x in out.items()}
+
+
+@pytest.mark.parametrize("stop_at", [1, 4, 6, 7, 11])
+def test_resume_after_ctrl_c_equals_the_uninterrupted_run_to_the_bit(tmp_path, stop_at):
+    batches = click_batches(n_batches=6)
+    kwargs = dict(target="click", passes=2, holdout=5, checkpoint_every=500)
+    full, full_history = fit_stream(pipeline(), batches, checkpoint=tmp_path / "full.ckpt",
+                                    **kwargs)
+
+    path = tmp_path / "run.ckpt"
+    with pytest.raises(KeyboardInterrupt):
+        fit_stream(pipeline(), batches, checkpoint=path, progress=interrupt_after(stop_at),
+                   **kwargs)
+    # a new process would start from a fresh estimator with the same parameters
+    resumed, history = fit_stream(pipeline(), batches, checkpoint=path, resume=True, **kwargs)
+    assert_same_state(resumed[-1], full[-1])
+    assert comparable(history) == comparable(full_history)
+
+
+def test_resume_of_a_finished_run_with_more_passes_continues_it(tmp_path):
+    batches = click_batches(n_batches=3)
+    path = tmp_path / "run.ckpt"
+    fit_stream(pipeline(), batches, target="click", passes=1, checkpoint=path)
+    model, history = fit_stream(pipeline(), batches, target="click", passes=2, checkpoint=path,
+                                resume=True)
+    full, full_history = fit_stream(pipeline(), batches, target="click", passes=2)
+    assert_same_state(model[-1], full[-1])
+    assert comparable(history) == comparable(full_history)
+
+
+def test_resume_refuses_the_checkpoint_of_another_run(tmp_path):
+    batches = click_batches(n_batches=2)
+    path = tmp_path / "run.ckpt"
+    fit_stream(pipeline(), batches, target="click", checkpoint=path)
+    other = pipeline(SparseFTRLClassifier(alpha=1e-3, random_state=0))
+    with pytest.raises(ValueError, match=r"different run.*alpha: 0\.0001 -> 0\.001"):
+        fit_stream(other, batches, target="click", checkpoint=path, resume=True, passes=2)
+    with pytest.raises(ValueError, match=r"batch_rows: 65536 -> 10"):
+        fit_stream(pipeline(), batches, target="click", checkpoint=path, resume=True,
+                   batch_rows=10, passes=2)
+    with pytest.raises(ValueError, match="there is no checkpoint at"):
+        fit_stream(pipeline(), batches, target="click", checkpoint=tmp_path / "none",
+                   resume=True)
+
+
+def test_an_error_later_in_the_stream_leaves_the_last_checkpoint_intact(tmp_path):
+    batches = click_batches(n_batches=5)
+    batches[4].loc[0, "click"] = 7
+    path = tmp_path / "run.ckpt"
+    with pytest.raises(ValueError, match="label 7"):
+        fit_stream(pipeline(), batches, target="click", checkpoint=path, checkpoint_every=600)
+    # the checkpoint holds the run after batch 2 (600 rows) or 4 (1200 rows)
+    resumed, history = fit_stream(pipeline(), batches[:4], target="click", checkpoint=path,
+                                  resume=True)
+    reference, _ = fit_stream(pipeline(), batches[:4], target="click")
+    assert_same_state(resumed[-1], reference[-1])
+    assert history.rows == 1200
+
+
+def _tamper(path, out, key, value):
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(out, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == f"{key}.npy":
+                import io
+
+                buffer = io.BytesIO()
+                np.lib.format.write_array(buffer, value, allow_pickle=True)
+                data = buffer.getvalue()
+            zout.writestr(item, data)
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("state.n", np.full((1, 3), -1.0), "n"),
+    ("meta", np.array([{"a": 1}], dtype=object), "object"),
+    ("progress.ints", np.array([0, 0, -5, 0, 0, 0]), "negative"),
+    ("version", np.int64(99), "version"),
+    ("history.counts", np.array([1, 2]), "history.counts"),
+])
+def test_a_tampered_checkpoint_is_refused_and_the_estimator_left_as_it_was(tmp_path, key, value,
+                                                                           message):
+    batches = click_batches(n_batches=2)
+    path, bad = tmp_path / "run.ckpt", tmp_path / "bad.ckpt"
+    fit_stream(pipeline(), batches, target="click", checkpoint=path)
+    _tamper(path, bad, key, value)
+    model = pipeline()
+    with pytest.raises(ValueError, match=message):
+        fit_stream(model, batches, target="click", checkpoint=bad, resume=True, passes=2)
+    assert not hasattr(model[-1], "coef_")
+
+
+def test_a_checkpoint_that_is_not_a_zip_is_refused(tmp_path):
+    bad = tmp_path / "bad.ckpt"
+    bad.write_bytes(b"not a zip at all")
+    with pytest.raises(ValueError, match="not a sparsereg.StreamCheckpoint file"):
+        fit_stream(pipeline(), click_batches(2), target="click", checkpoint=bad, resume=True)
+
+
+def reference_scores(est, X):
+    """Scores of X from ``est``'s state, by the literal formulas (Algorithm 1's lazy weights)."""
+    from .ftrl_reference import weights_from_state
+
+    state = est.get_ftrl_state()
+    t = int(state["t"])
+    alpha, r = est.alpha, {"l1": 1.0, "l2": 0.0, "elasticnet": est.l1_ratio}[est.penalty]
+    scale = t if est.penalty_scale == "mean" else 1
+    l1, l2 = alpha * r * scale, alpha * (1 - r) * scale
+    w = np.zeros((state["z"].shape[0], int(state["n_features_in"])))
+    w[:, state["columns"]] = weights_from_state(state["z"], state["n"], eta0=est.eta0,
+                                                beta=est.beta, lambda1=l1, lambda2=l2)
+    b = -state["intercept_z"] / ((est.beta + np.sqrt(state["intercept_n"])) / est.eta0)
+    return X.toarray() @ w.T + b
+
+
+@pytest.mark.parametrize("store", ["dense", "sparse"])
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "regression"])
+def test_progressive_loss_matches_the_numpy_reference(store, kind):
+    """The stream scores each batch from the state with a compiled loop: check it."""
+    from scipy.special import expit
+
+    labels = (0, 1) if kind == "binary" else (0, 2)
+    batches = click_batches(n_batches=4, rows=200, labels=labels)
+    if kind == "multiclass":
+        for i, b in enumerate(batches):
+            b["click"] = np.where(b["site"] == "mail", 1, b["click"])
+    params = dict(random_state=0, state_store=store, penalty="elasticnet", l1_ratio=0.5,
+                  alpha=1e-3)
+    est = SparseFTRLRegressor(**params) if kind == "regression" else SparseFTRLClassifier(**params)
+    _, history = fit_stream(pipeline(est), batches, target="click")
+    hasher = FeatureCrossHasher([("site",), ("hour",), ("site", "hour")], n_features=2**12)
+    twin = clone(est)
+    total, rows, expected = 0.0, 0, []
+    for i, batch in enumerate(batches):
+        X, y = split(batch)
+        Xt = hasher.fit_transform(X)
+        if kind == "regression":
+            s = reference_scores(twin, Xt)[:, 0] if i else np.zeros(len(y))
+            losses = (y - s) ** 2
+        elif i == 0:
+            losses = np.full(len(y), np.log(len(np.unique(np.concatenate(
+                [b["click"] for b in batches])))))
+        else:
+            s = reference_scores(twin, Xt)
+            p = expit(s)
+            proba = np.column_stack([1 - p[:, 0], p[:, 0]]) if s.shape[1] == 1 else \
+                p / p.sum(axis=1, keepdims=True)
+            losses = log_losses(proba, twin.classes_, y)
+        total, rows = total + losses.sum(), rows + len(y)
+        expected.append(total / rows)
+        if kind == "regression":
+            twin.partial_fit(Xt, y)
+        else:
+            twin.partial_fit(Xt, y, classes=np.unique(np.concatenate(
+                [b["click"] for b in batches])))
+    np.testing.assert_allclose(history.curve_loss, expected, rtol=1e-10)
