@@ -152,6 +152,7 @@ def run_tool(tool, files, args, tmp):
         fmt = tool.split()[-1]
         model = tmp / f"sparsereg_{fmt}.npz"
         cmd = sparsereg_cmd(args.sparsereg, files[fmt], fmt, model, args.l1, args.batch_rows)
+    load = open("/proc/loadavg").read().split()[0] if os.path.exists("/proc/loadavg") else None
     code, out, err, wall, ru, time_rss = run_measured(cmd)
     if code != 0:
         raise RuntimeError(f"{tool} failed (exit {code}): {shlex.join(cmd)}\n{err[-3000:]}")
@@ -167,7 +168,7 @@ def run_tool(tool, files, args, tmp):
             "rss_self": rec.get("peak_rss_bytes"), "rss_wait4": ru.ru_maxrss * 1024,
             "rss_time": time_rss, "bad_rows": rec.get("bad_rows"),
             "model_bytes": model.stat().st_size if model.exists() else None,
-            "stderr": stray[-2000:]}
+            "stderr": stray[-2000:], "loadavg_before": load}
 
 
 # --------------------------------------------------------------------------------------------
@@ -257,7 +258,7 @@ def part_speed(args, tmp):
             rec = run_tool(tool, files, args, tmp)
             rec["rep"] = rep
             runs.append(rec)
-            print(f"  rep {rep} {tool:18}: {rec['rows']:,} rows, {rec['seconds']:6.2f} s "
+            print(f"  rep {rep} {tool:18}: load {rec['loadavg_before']}, {rec['rows']:,} rows, {rec['seconds']:6.2f} s "
                   f"(wall {rec['wall']:6.2f} s, cpu {rec['cpu']:6.2f} s), "
                   f"{rec['rows_per_s']:>9,.0f} rows/s, prog. loss {rec['progressive_loss']:.4f}, "
                   f"peak RSS {mb(rec['rss_wait4'])} MiB", flush=True)
@@ -286,12 +287,26 @@ def part_speed(args, tmp):
         print(f"WARNING: the tools saw different row counts: {rows_seen}")
     if "VW ftrl" in summary:
         vw = summary["VW ftrl"]
+        best = {t: max(r["rows_per_s"] for r in runs if r["tool"] == t) for t in tools}
         for tool, goal in [("sparsereg csv", 1.0), ("sparsereg parquet", 3.0)]:
             if tool in summary:
                 r_own = summary[tool]["rows_per_s"] / vw["rows_per_s"]
                 r_wall = summary[tool]["rows_per_s_wall"] / vw["rows_per_s_wall"]
-                print(f"{tool} / VW rows/s: {r_own:.2f}x (own timings), {r_wall:.2f}x (process "
-                      f"wall)  (goal > {goal:g}x: {'met' if min(r_own, r_wall) > goal else 'NOT met'})")
+                # the same rep's runs are neighbours in time: their ratio sees similar load
+                paired = [next(r for r in runs if r["tool"] == tool and r["rep"] == rep)["rows_per_s"]
+                          / next(r for r in runs if r["tool"] == "VW ftrl" and r["rep"] == rep)["rows_per_s"]
+                          for rep in sorted({r["rep"] for r in runs})]
+                r_pair = statistics.median(paired)
+                r_best = best[tool] / best["VW ftrl"]
+                r_cpu = vw["cpu"] / summary[tool]["cpu"]
+                summary[tool]["ratios_to_vw"] = {"own": r_own, "wall": r_wall, "paired_median": r_pair,
+                                                 "paired": paired, "best": r_best, "cpu": r_cpu}
+                met = min(r_own, r_wall, r_pair, r_best) > goal
+                print(f"{tool} / VW rows/s: {r_own:.2f}x (medians, own timings), {r_wall:.2f}x "
+                      f"(medians, process wall), {r_pair:.2f}x (median of per-rep ratios: "
+                      f"{', '.join(f'{p:.2f}' for p in paired)}), {r_best:.2f}x (best rep of each); "
+                      f"VW CPU s / sparsereg CPU s {r_cpu:.2f}  (goal > {goal:g}x: "
+                      f"{'met by every measure' if met else 'NOT met by every measure'})")
     for tool in tools:
         print(f"# {tool}: {summary[tool]['cmd']}")
     return {"runs": runs, "summary": summary, "rows": meta["rows"], "size": size}

@@ -207,3 +207,18 @@ def test_bench_stream_quick_vw(tmp_path, capsys):
     # it learnt at least the click rate: better than the coin flip's log(2)
     assert 0 < vw["progressive_loss"] < 0.69
     assert "VW ftrl" in capsys.readouterr().out
+
+
+def test_bench_stream_quick_sparsereg(tmp_path, capsys):
+    pytest.importorskip("pyarrow")
+    pytest.importorskip("pandas")
+    bench = load("bench_stream")
+    result = bench.main(["all", "--quick", "--tools", "csv,parquet", "--work", str(tmp_path)])
+    speed = result["speed"]
+    for tool in ["sparsereg csv", "sparsereg parquet"]:  # `sparsereg train` read every row
+        assert speed["summary"][tool]["rows"] == speed["rows"] > 0
+    assert [r["rows"] for r in result["rss"]["runs"]] == [r["file_rows"] for r in result["rss"]["runs"]]
+    # the peak RSS that `sparsereg train --json` reports is the kernel's count for its process
+    for run in speed["runs"] + result["rss"]["runs"]:
+        assert abs(run["rss_self"] - run["rss_wait4"]) <= 0.05 * run["rss_wait4"]
+    assert "ratio 4MB/2MB by rss_wait4" in capsys.readouterr().out
