@@ -218,7 +218,10 @@ def test_bench_stream_quick_sparsereg(tmp_path, capsys):
     for tool in ["sparsereg csv", "sparsereg parquet"]:  # `sparsereg train` read every row
         assert speed["summary"][tool]["rows"] == speed["rows"] > 0
     assert [r["rows"] for r in result["rss"]["runs"]] == [r["file_rows"] for r in result["rss"]["runs"]]
-    # the peak RSS that `sparsereg train --json` reports is the kernel's count for its process
+    # the peak RSS that `sparsereg train --json` reports is the kernel's count for its process,
+    # as /usr/bin/time reads it (os.wait4's count also holds this pytest process's RSS at fork)
     for run in speed["runs"] + result["rss"]["runs"]:
-        assert abs(run["rss_self"] - run["rss_wait4"]) <= 0.05 * run["rss_wait4"]
+        if run["rss_time"] is not None:
+            assert abs(run["rss_self"] - run["rss_time"]) <= 0.05 * run["rss_time"]
+        assert run["rss_wait4"] >= 0.95 * run["rss_self"]
     assert "ratio 4MB/2MB by rss_wait4" in capsys.readouterr().out
