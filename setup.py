@@ -10,6 +10,11 @@ extensions = [
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")],
         extra_compile_args=["-O3", "-fno-math-errno"],
     ),
+    Extension(
+        "sparsereg._strhash",
+        ["sparsereg/_strhash.pyx"],
+        extra_compile_args=["-O3"],
+    ),
 ]
 
 setup(ext_modules=cythonize(extensions, compiler_directives={"language_level": "3"}))

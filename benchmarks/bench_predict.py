@@ -2,7 +2,8 @@
 
 sparsereg is fitted for one epoch on the synthetic CTR set (--rows x 2**--log2-features); an
 SGDClassifier is then given exactly the same weights (coef_, intercept_), so both evaluate the
-same model of the same size on the same CSR rows. Throughput is measured per batch size (1,
+same model of the same size on the same CSR rows; the model exported from sparsereg
+(``export_model``, its non-zero weights only) is timed too. Throughput is measured per batch size (1,
 100, 10,000 rows and the whole --test-rows block): the small batches show the per-call overhead
 a serving loop pays. Rows/s are medians of --reps interleaved runs (each run repeats the call
 until it has taken >= 0.2 s).
@@ -46,6 +47,7 @@ def main(argv=None):
     from sklearn.linear_model import SGDClassifier
 
     from sparsereg import SparseFTRLClassifier
+    from sparsereg.export import export_model
 
     X, y, _ = load_ctr(a.rows, 2**a.log2_features)
     ftrl = SparseFTRLClassifier(penalty="l1", alpha=1.0, penalty_scale="sum", max_iter=1, tol=None,
@@ -53,13 +55,14 @@ def main(argv=None):
     sgd = SGDClassifier(loss="log_loss", max_iter=1, tol=None).fit(X[:100], y[:100])
     sgd.coef_ = np.asarray(ftrl.coef_, dtype=np.float64).reshape(1, -1).copy()
     sgd.intercept_ = np.asarray(ftrl.intercept_, dtype=np.float64).copy()
+    exported = export_model(ftrl)
     Xt = X[-a.test_rows:]
     assert np.allclose(ftrl.predict_proba(Xt[:1000]), sgd.predict_proba(Xt[:1000]))
     nnz_w = int(np.count_nonzero(sgd.coef_))
 
     batches = [1, 100, 10_000, Xt.shape[0]] if not a.quick else [1, 100, Xt.shape[0]]
     cases = [(f"{name}.{method}", est, method, b) for b in batches
-             for name, est in [("sparsereg", ftrl), ("SGDClassifier", sgd)]
+             for name, est in [("sparsereg", ftrl), ("SGDClassifier", sgd), ("exported", exported)]
              for method in ["predict", "predict_proba"]]
     rates = {c[0] + f" @{c[3]}": [] for c in cases}
     for _ in range(a.reps):
@@ -71,14 +74,17 @@ def main(argv=None):
     print(f"# predict on CSR, model of {X.shape[1]:,} columns with {nnz_w:,} non-zero weights "
           f"(sparsereg, one epoch on {X.shape[0]:,} rows), test rows with "
           f"{Xt.nnz / Xt.shape[0]:.1f} non-zeros each; medians of {a.reps} interleaved runs")
-    print(f"{'batch rows':>10} {'method':<14} {'sparsereg k rows/s':>19} {'SGD k rows/s':>13} {'sparsereg / SGD':>16}")
+    print(f"{'batch rows':>10} {'method':<14} {'sparsereg k rows/s':>19} {'SGD k rows/s':>13} "
+          f"{'sparsereg / SGD':>16} {'exported k rows/s':>18} {'exported / SGD':>15}")
     out = {}
     for b in batches:
         for method in ["predict", "predict_proba"]:
             s = float(np.median(rates[f"sparsereg.{method} @{b}"]))
             g = float(np.median(rates[f"SGDClassifier.{method} @{b}"]))
-            out[(b, method)] = (s, g)
-            print(f"{b:>10,} {method:<14} {s / 1e3:19.1f} {g / 1e3:13.1f} {s / g:16.2f}")
+            e = float(np.median(rates[f"exported.{method} @{b}"]))
+            out[(b, method)] = (s, g, e)
+            print(f"{b:>10,} {method:<14} {s / 1e3:19.1f} {g / 1e3:13.1f} {s / g:16.2f} "
+                  f"{e / 1e3:18.1f} {e / g:15.2f}")
     return out
 
 

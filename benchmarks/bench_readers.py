@@ -2,12 +2,15 @@
 
     flock /tmp/sparsereg-bench.lock python benchmarks/bench_readers.py [--rows 2000000] [--reps 5]
     flock /tmp/sparsereg-bench.lock python benchmarks/bench_readers.py --memory [--sizes 200,1000]
+    flock /tmp/sparsereg-bench.lock python benchmarks/bench_readers.py --overlap [--rows N]
     python benchmarks/bench_readers.py --quick [--memory] [--work DIR]   (a smoke test)
 
 speed   A CTR-like CSV (20 categorical string fields of 6 characters, a 0/1 target) read into
         chunks of 65,536 rows by ``open_source(...).chunks()`` (categories as pandas Categorical,
         y float64) against ``pandas.read_csv(path, engine="pyarrow", dtype="category")`` of the
         whole file; each rep in a fresh interpreter, the two interleaved, medians.
+overlap The same chunks, each hashed by FeatureCrossHasher (20 columns into 2**24), read in the
+        caller's thread (readahead=0) or one chunk ahead in a background thread (readahead=1).
 memory  Peak RSS of a fresh interpreter that reads every chunk of a generated CSV of about
         200 MB and of about 1 GB (only the chunk at hand is held).
 The files are written once under benchmarks/_work/readers/ (not committed).
@@ -90,11 +93,18 @@ def run_child(a):
     elif a["tool"] == "sparsereg":
         from sparsereg.stream import open_source
         import pandas  # noqa: F401  (imported before the clock, as for the peer)
+        hasher = None
+        if a.get("hash"):
+            from sparsereg import FeatureCrossHasher
+            hasher = FeatureCrossHasher(n_features=2**24)
         t = time.perf_counter()
-        source = open_source(a["path"], target="click", batch_rows=a["batch_rows"])
+        source = open_source(a["path"], target="click", batch_rows=a["batch_rows"],
+                             readahead=a.get("readahead", 0))
         rows = 0
         chunks = 0
         for chunk in source.chunks():
+            if hasher is not None:
+                hasher.transform(chunk.X)
             rows += len(chunk.row_numbers)
             chunks += 1
         seconds = time.perf_counter() - t
@@ -130,6 +140,25 @@ def speed(args):
     return med
 
 
+def overlap(args):
+    """Read + hash every chunk, with and without a background reading thread."""
+    path = make_csv(args.rows, work=args.work)
+    print(f"## read + FeatureCrossHasher.transform of every chunk ({args.rows:,} rows, 20 columns "
+          "into 2**24), readahead=0 vs 1; fresh interpreter per rep, interleaved")
+    times = {0: [], 1: []}
+    for rep in range(args.reps):
+        for ahead in times:
+            r = child({"tool": "sparsereg", "path": str(path), "batch_rows": args.batch_rows,
+                       "hash": True, "readahead": ahead})
+            times[ahead].append(r["seconds"])
+            print(f"rep {rep}: readahead={ahead} {r['seconds']:.2f} s  "
+                  f"{args.rows / r['seconds'] / 1e6:.2f} M rows/s", flush=True)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    print(f"median: readahead=0 {args.rows / med[0] / 1e6:.2f} M rows/s, readahead=1 "
+          f"{args.rows / med[1] / 1e6:.2f} M rows/s; time ratio 1 / 0 = {med[1] / med[0]:.2f}")
+    return med
+
+
 def memory(args):
     print("## memory: peak RSS of a fresh interpreter reading every chunk "
           f"(chunks of {args.batch_rows:,} rows)")
@@ -157,6 +186,8 @@ def main(argv=None):
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--batch-rows", type=int, default=65536)
     parser.add_argument("--memory", action="store_true")
+    parser.add_argument("--overlap", action="store_true",
+                        help="read + hash, readahead 0 vs 1")
     parser.add_argument("--sizes", default="200,1000",
                         type=lambda s: [int(v) for v in s.split(",")])
     parser.add_argument("--work", default=str(WORK), help="where the CSV files are written")
@@ -175,6 +206,8 @@ def main(argv=None):
           f"{pyarrow.__version__}, pandas {pandas.__version__}")
     if args.memory:
         return memory(args)
+    if args.overlap:
+        return overlap(args)
     return speed(args)
 
 

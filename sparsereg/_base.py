@@ -17,10 +17,12 @@ after ``partial_fit``.
 """
 
 import copy
+import operator
 import os
 import threading
 import time
 import warnings
+import weakref
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from numbers import Integral, Real
@@ -28,7 +30,7 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel, delayed
-from sklearn.base import BaseEstimator, is_classifier, is_regressor
+from sklearn.base import BaseEstimator, _fit_context, is_classifier, is_regressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -40,7 +42,7 @@ from ._interrupts import interrupts_deferred
 from ._losses import UNBOUNDED_DERIVATIVE_LOSSES
 from ._state import AUTO_SPARSE_BYTES, FTRLState
 from ._state_protocol import FORMAT, VERSION, check_ftrl_state, history_arrays, plain_labels
-from ._validation import MAX_MAGNITUDE, as_kernel_csr
+from ._validation import MAX_MAGNITUDE, as_kernel_csr, plain_csr, plain_vector
 from .sparsity import FTRLCounts, coef_report
 
 
@@ -88,6 +90,89 @@ class TrainingProblem:
 
         return replace(self, targets=part(self.targets), weights=tuple(map(part, self.weights)),
                        sample_weight=None if self.sample_weight is None else self.sample_weight[rows])
+
+
+def gradients_overflow(x_max, w_max, y_max, grows_with_p):
+    """Whether gradients of |x| up to ``x_max``, weights up to ``w_max`` and |y| up to
+    ``y_max`` could overflow float64 once squared and summed (see ``_check_gradient_scale``)."""
+    scale = x_max * max(x_max, 1.0) if grows_with_p else x_max
+    return scale * w_max * max(y_max, 1.0) > MAX_MAGNITUDE or max(w_max, y_max) > MAX_MAGNITUDE
+
+
+_PARAM_GETTERS = {}
+
+
+def _param_getter(cls):
+    """``(names, getter)``: the class's parameter names and one C call reading them all
+    (``get_params`` finds the names by inspecting ``__init__`` on every call)."""
+    found = _PARAM_GETTERS.get(cls)
+    if found is None:
+        names = tuple(cls._get_param_names())
+        getter = operator.attrgetter(*names) if len(names) > 1 else \
+            (lambda est, _get=operator.attrgetter(*names): (_get(est),))
+        found = _PARAM_GETTERS[cls] = (names, getter)
+    return found
+
+
+_IMMUTABLE_PARAM_TYPES = (str, int, float, bool, type(None), np.number, np.bool_, np.str_)
+
+
+def _frozen_dict(d):
+    return tuple((type(k), k, type(v), v) for k, v in d.items())
+
+
+class _ParamSnapshot:
+    """The parameters of an estimator as they were validated, to tell cheaply whether
+    they changed since (a set_params, or an attribute assigned directly).
+
+    Holds each value and its type (``True == 1`` but only one of them is a valid
+    ``fit_intercept``) and a frozen copy of each dict (``class_weight`` may be mutated in
+    place). Only values whose validity cannot change without a new value or type are
+    snapshotted: immutable scalars, ``RandomState`` instances (valid whatever their
+    state) and dicts of immutable scalars; for anything else :meth:`of` gives None and
+    the parameters are validated on every call.
+    """
+
+    __slots__ = ("values", "types", "dicts")
+
+    @classmethod
+    def of(cls, estimator):
+        values = _param_getter(type(estimator))[1](estimator)
+        dicts = []
+        for i, value in enumerate(values):
+            if isinstance(value, _IMMUTABLE_PARAM_TYPES) or type(value) is np.random.RandomState:
+                continue
+            if type(value) is dict and all(isinstance(item, _IMMUTABLE_PARAM_TYPES)
+                                           for pair in value.items() for item in pair):
+                dicts.append((i, _frozen_dict(value)))
+                continue
+            return None
+        snapshot = cls()
+        snapshot.values = values
+        snapshot.types = tuple(map(type, values))
+        snapshot.dicts = tuple(dicts)
+        return snapshot
+
+    def matches(self, estimator):
+        """Whether ``estimator``'s parameters are still the ones snapshotted."""
+        values = _param_getter(type(estimator))[1](estimator)
+        # tuple equality tries identity first, so unchanged values compare at C speed
+        return (tuple(map(type, values)) == self.types and values == self.values
+                and all(_frozen_dict(values[i]) == frozen for i, frozen in self.dicts))
+
+
+class _CallMemo:
+    """What a ``partial_fit`` call can reuse from the last one that passed the full checks.
+
+    ``params``: the parameters validated for ``partial_fit`` (a ``_ParamSnapshot``);
+    ``state``: a weak reference to the state they were checked against (``fit`` and
+    ``set_ftrl_state`` replace it); ``hypers``: the kernel's numbers per model;
+    ``labels``: the float64 labels a batch's ``y`` may hold without a further check
+    (None: classes that need the full label checks), ``positives``: each one-vs-rest
+    model's positive label (None for a regressor).
+    """
+
+    __slots__ = ("params", "state", "hypers", "labels", "positives")
 
 
 class _WeightsCache:
@@ -138,10 +223,6 @@ class _BaseFTRL(BaseEstimator):
 
     # ----------------------------------------------------------------- parameters
     def _more_validate_params(self, for_partial_fit=False):
-        if for_partial_fit and self._is_fitted():
-            # _fit_context skips validation on partial_fit once fitted; a parameter changed
-            # by set_params mid-stream (alpha=-1, eta0=0) must not reach the kernel
-            self._validate_params()
         if self.early_stopping and for_partial_fit:
             raise ValueError("early_stopping should be False with partial_fit")
         if self.inclusion is not None and self.state_store == "dense":
@@ -156,8 +237,14 @@ class _BaseFTRL(BaseEstimator):
         return self.state_store == "sparse"
 
     def _hyper(self, seed=0, check_signals=False):
-        return Hyper.from_params(self.get_params(deep=False), seed=seed,
+        names, getter = _param_getter(type(self))
+        return Hyper.from_params(dict(zip(names, getter(self))), seed=seed,
                                  check_signals=check_signals)
+
+    def _model_hypers(self, positives, seed, check_signals=False):
+        """The kernel's numbers for each model (one per one-vs-rest positive label)."""
+        hyper = self._hyper(seed, check_signals=check_signals)
+        return [hyper] if positives is None else [hyper.for_class(p) for p in positives]
 
     def _bloom_counters(self):
         return 1 << max(int(self.bloom_size) - 1, 1).bit_length()  # next power of two
@@ -227,6 +314,10 @@ class _BaseFTRL(BaseEstimator):
 
     def _cached_weights(self):
         check_is_fitted(self)
+        return self._current_weights()
+
+    def _current_weights(self):
+        """``(coef, intercept, LinearWeights)`` of a fitted estimator, computed once per state."""
         cache = self._weights_cache
         if cache.value is None:
             coef, intercept = self._weights(self._state, self.t_, self._coef_dtype)
@@ -235,13 +326,16 @@ class _BaseFTRL(BaseEstimator):
 
     def __getstate__(self):
         with self._training_lock:  # not half-way through another thread's partial_fit
-            state = super().__getstate__()
+            # a copy: on Python >= 3.11 object.__getstate__ gives the live __dict__, whose lock
+            # and state must stay the estimator's
+            state = dict(super().__getstate__())
             # pickling reads the arrays after this returns: copy what training mutates in place
             for name, copy_of in (("_state", lambda v: v.copy()), ("nnz_history_", list),
                                   ("_random_state", copy.deepcopy)):
                 if name in state:
                     state[name] = copy_of(state[name])
         state["_weights_cache"] = _WeightsCache()  # derived from _state: recomputed after loading
+        state.pop("_call_memo", None)  # a weak reference; rebuilt by the next checked call
         state.pop("_training_lock_", None)  # a lock neither pickles nor means anything elsewhere
         return state
 
@@ -451,6 +545,7 @@ class _BaseFTRL(BaseEstimator):
         if "classes" in arrays:
             fitted["classes_"] = arrays["classes"]
         self.__dict__.pop("feature_names_in_", None)
+        self.__dict__.pop("_call_memo", None)
         if "feature_names_in" in arrays:
             fitted["feature_names_in_"] = arrays["feature_names_in"]
         self.__dict__.update(fitted)
@@ -492,8 +587,7 @@ class _BaseFTRL(BaseEstimator):
         grows_with_p = self.loss in UNBOUNDED_DERIVATIVE_LOSSES
 
         def too_large(x_max):
-            scale = x_max * max(x_max, 1.0) if grows_with_p else x_max
-            return scale * w_max * max(y_max, 1.0) > MAX_MAGNITUDE or max(w_max, y_max) > MAX_MAGNITUDE
+            return gradients_overflow(x_max, w_max, y_max, grows_with_p)
 
         x_max = x_bound
         if too_large(x_bound) and X.nnz:  # the bound is loose: look at the real largest |x|
@@ -508,13 +602,16 @@ class _BaseFTRL(BaseEstimator):
             )
 
     def _run_epochs(self, X, longest_row, problem, state, t0, *, max_iter, rng, history,
-                    validation=None, check_signals=False):
+                    validation=None, check_signals=False, hypers=None, count_columns=None):
         """Train ``state`` in place for up to ``max_iter`` epochs; return ``(t, n_iter)``.
 
         After each epoch, ``(t, non-zeros per model)`` is appended to ``history``
         when counting is cheap next to the epoch (a pass over the state's slots, at
         most 32 columns held per non-zero of ``X``) or ``t`` has grown by 10 % since the last
         record, so that a stream of small batches pays a bounded share for it.
+
+        ``count_columns``: the columns that can hold a non-zero weight, when known (a new
+        dense state trained on ``X`` only), so that counting reads their slots only.
 
         Stopping follows ``SGDRegressor``: after ``n_iter_no_change`` epochs whose
         average loss (or validation score) did not improve by ``tol``.
@@ -523,11 +620,8 @@ class _BaseFTRL(BaseEstimator):
             raise ValueError(f"X has {X.shape[1]} features but the model was trained on "
                              f"{state.n_features}.")
         n_rows = X.shape[0]
-        hyper = self._hyper(state.seed, check_signals=check_signals)
-        if problem.positives is None:
-            hypers = [hyper]
-        else:
-            hypers = [hyper.for_class(positive) for positive in problem.positives]
+        if hypers is None:
+            hypers = self._model_hypers(problem.positives, state.seed, check_signals)
         batches = [Batch(X, problem.targets, weights, longest_row) for weights in problem.weights]
 
         def one_model(k, order, t_start):
@@ -538,7 +632,9 @@ class _BaseFTRL(BaseEstimator):
         n_iter = 0
         for epoch in range(max_iter):
             start = time.perf_counter()
-            order = rng.permutation(n_rows).astype(np.int64) if self.shuffle else IN_ORDER
+            # (a permutation of one row draws no random number: skipping it changes nothing)
+            order = rng.permutation(n_rows).astype(np.int64) if self.shuffle and n_rows > 1 \
+                else IN_ORDER
             if problem.n_models == 1 or self._threads in (None, 1):
                 losses = [one_model(k, order, t) for k in range(problem.n_models)]
             else:
@@ -552,7 +648,7 @@ class _BaseFTRL(BaseEstimator):
             # small), and the held count, unlike the table's size, is part of the saved state
             held = sum(state.n_held(k) for k in range(state.n_models))
             if self.verbose or held <= 32 * X.nnz or not history or t >= 1.1 * history[-1][0]:
-                counts = self._nonzero_counts(state, t)
+                counts = state.count_nonzero(hypers[0].lambdas_at(t)[0], count_columns)
                 history.append((t, counts))
                 if self.verbose:
                     print(f"Epoch {epoch + 1}, avg loss: {loss:.6f}, non-zero weights: "
@@ -610,7 +706,7 @@ class _BaseFTRL(BaseEstimator):
                                  new_state=not warm, in_place=False)
 
     def _partial_fit(self, X, y, sample_weight, classes=None, *, max_iter=1, new_state=False,
-                     in_place=True):
+                     in_place=True, params=None):
         """The one training path of ``fit`` and ``partial_fit``.
 
         ``new_state``: start from a new state (``fit``, or the first ``partial_fit``).
@@ -618,6 +714,9 @@ class _BaseFTRL(BaseEstimator):
         the estimator as it was, draws the shuffling from ``random_state`` afresh and
         holds out ``validation_fraction`` with ``early_stopping``; ``partial_fit``
         updates the state in place and shuffles with the generator of the first call.
+        ``params``: the ``_ParamSnapshot`` taken before this ``partial_fit`` validated the
+        parameters; once the call has passed every check, the next calls may skip what
+        depends only on them (``_fast_partial_fit``).
         """
         with self._training_lock, self._input_attributes_restored_on_error(), \
                 (interrupts_deferred() if in_place else nullcontext()):
@@ -634,10 +733,17 @@ class _BaseFTRL(BaseEstimator):
             validation = None
             if not in_place and self.early_stopping:
                 X, longest_row, problem, validation = self._split_validation(X, y, problem, rng)
+            count_columns = None
             if first:
                 state = self._new_state(problem.n_models, X.shape[1], rng,
                                         expected_columns=min(X.nnz, X.shape[1]))
                 t0, history = 0, []
+                if not state.in_table and X.nnz < X.shape[1]:
+                    # a new dense state changes only X's columns: count those, not the width
+                    # (2**20 slots per epoch cost more than an epoch of 17,000 short rows)
+                    seen = np.zeros(X.shape[1], dtype=bool)
+                    seen[X.indices] = True
+                    count_columns = np.flatnonzero(seen)
             elif in_place:
                 state, t0, history = self._state, self.t_, self.nnz_history_
             else:
@@ -645,12 +751,88 @@ class _BaseFTRL(BaseEstimator):
             self._prepare_state(state)
             t, n_iter = self._run_epochs(X, longest_row, problem, state, t0, max_iter=max_iter,
                                          rng=rng, history=history, validation=validation,
-                                         check_signals=not in_place)
+                                         check_signals=not in_place, count_columns=count_columns)
             self._commit(problem, state, t, X.dtype, fresh=first)
             self.nnz_history_ = history
             self.n_iter_ = n_iter
             self._random_state = rng
+            if in_place and params is not None:
+                self._call_memo = self._new_call_memo(params, state)
+            else:
+                self.__dict__.pop("_call_memo", None)
         return self
+
+    # ------------------------------------------------------- partial_fit, per call
+    def _partial_fit_call(self, X, y, sample_weight, classes=None):
+        """``partial_fit``: the fast path when it applies, else every check."""
+        with self._training_lock:
+            if self._fast_partial_fit(X, y, sample_weight, classes):
+                return self
+            params = _ParamSnapshot.of(self)
+        return self._checked_partial_fit(X, y, sample_weight, classes, params)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def _checked_partial_fit(self, X, y, sample_weight, classes, params):
+        # _fit_context validates the parameters (this method is not named partial_fit)
+        self._more_validate_params(for_partial_fit=True)
+        return self._partial_fit(X, y, sample_weight, classes, params=params)
+
+    def _new_call_memo(self, params, state):
+        memo = _CallMemo()
+        memo.params = params
+        memo.state = weakref.ref(state)
+        memo.labels, memo.positives = self._fast_labels()
+        memo.hypers = self._model_hypers(memo.positives, state.seed)
+        return memo
+
+    def _fast_partial_fit(self, X, y, sample_weight, classes):
+        """Train on a batch in place when provably nothing the full checks look at can fail
+        or change the batch; return False (having changed nothing) when that is not so.
+
+        It applies after a ``partial_fit`` that passed every check (``_call_memo``), on the
+        same state, with the same parameters (compared value by value, type by type), no
+        feature names, a CSR batch that :func:`plain_csr` finds plain, and targets, labels
+        and sample weights that :func:`plain_vector` finds plain. Then the parameters, the
+        width, the classes, the label type (``_fast_labels``), the state's preparation and
+        the kernel's numbers are those the full path would find, and the batch is the one
+        it would train on; anything else returns False, and the caller runs the full path,
+        which raises its errors or converts the input. Called with the training lock held.
+        """
+        attrs = self.__dict__
+        memo = attrs.get("_call_memo")
+        if (memo is None or self.verbose or "feature_names_in_" in attrs
+                or memo.state() is not attrs.get("_state") or not memo.params.matches(self)):
+            return False
+        csr = plain_csr(X, attrs["n_features_in_"])
+        if csr is None:
+            return False
+        n_rows = X.shape[0]
+        targets = self._fast_targets(y, n_rows, classes, memo)
+        if targets is None:
+            return False
+        y_kernel, y_max = targets
+        if sample_weight is None:
+            weights, w_max = UNWEIGHTED, 1.0
+        else:
+            plain = plain_vector(sample_weight, n_rows)
+            if plain is None or plain[1] < 0:
+                return False
+            weights, _, w_max = plain
+        longest_row, x_max = csr
+        if gradients_overflow(x_max, w_max, y_max, self.loss in UNBOUNDED_DERIVATIVE_LOSSES):
+            return False
+        problem = TrainingProblem(
+            targets=y_kernel, positives=memo.positives, weights=(weights,) * len(memo.hypers),
+            sample_weight=None if sample_weight is None else weights,
+            classes=attrs.get("classes_"))
+        state, history = attrs["_state"], self.nnz_history_
+        with interrupts_deferred():
+            t, n_iter = self._run_epochs(X, longest_row, problem, state, self.t_, max_iter=1,
+                                         rng=self._random_state, history=history,
+                                         hypers=memo.hypers)
+            self._commit(problem, state, t, X.dtype, fresh=False)
+            self.n_iter_ = n_iter
+        return True
 
     def _commit(self, problem, state, t, dtype, fresh):
         """Attach a trained state to the estimator, all at once.
@@ -695,6 +877,17 @@ class _BaseFTRL(BaseEstimator):
         return X_train, longest_row, problem.take(train), validation_score
 
     # ---------------------------------------------------------------- prediction
+    def _plain_scores(self, X, logistic_pair=False):
+        """``LinearWeights.plain_scores`` of a fitted estimator without feature names, else None.
+
+        A plain CSR (see ``plain_csr``) is what ``validate_data`` and ``as_kernel_csr`` would
+        return unchanged, so its scores are those of the full path.
+        """
+        attrs = self.__dict__
+        if "_state" not in attrs or "feature_names_in_" in attrs:
+            return None
+        return self._current_weights()[2].plain_scores(X, attrs["n_features_in_"], logistic_pair)
+
     def _scores_from_state(self, X):
         """Scores of shape (n_samples, n_models), as the next ``partial_fit`` would predict
         each row before training on it: the weights of the rows' columns only, computed
@@ -709,11 +902,14 @@ class _BaseFTRL(BaseEstimator):
 
     def _scores(self, X):
         """Scores of shape (n_samples, n_models): the decision function the export shares."""
+        scores = self._plain_scores(X)
+        if scores is not None:
+            return scores
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32],
                           accept_large_sparse=True, reset=False)
         X = as_kernel_csr(X, values=False)[0]
-        return self._cached_weights()[2].scores(X)
+        return self._current_weights()[2].scores(X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

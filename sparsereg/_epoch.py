@@ -5,7 +5,8 @@ row buffers, grows a full table and calls the kernel again from the row it stopp
 at. :func:`scores_from_state` scores rows with the same prediction, without training. :class:`Hyper` turns an estimator's parameters into the kernel's numbers once.
 """
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -60,6 +61,11 @@ class Hyper:
                    inclusion_count=int(params["inclusion_count"]), seed=int(seed),
                    check_signals=bool(check_signals))
 
+    @cached_property
+    def kernel_fields(self):
+        """The numbers as the dict the kernel's struct is built from (made once per Hyper)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
     def lambdas_at(self, t):
         """``(lambda1, lambda2)`` in force after ``t`` samples."""
         return (self.l1 * t, self.l2 * t) if self.mean_scaled else (self.l1, self.l2)
@@ -95,13 +101,13 @@ def run_epoch(batch, state, k, hyper, *, order=IN_ORDER, t0=0):
     width = max(batch.longest_row, 1)
     scratch = np.empty((width, 2))
     slots = np.empty(width, dtype=np.int64)
-    fields = asdict(hyper)
+    kernel_fields = hyper.kernel_fields
     loss, row = 0.0, 0
     while True:
         store, zn, table, bloom, intercept_zn = state.kernel_arrays(k)
         part, row, status = ftrl_epoch(X.data, X.indices, X.indptr, batch.y, batch.sample_weight,
                                        order, store, zn, table, bloom, intercept_zn, scratch,
-                                       slots, fields, t0, row)
+                                       slots, kernel_fields, t0, row)
         loss += part
         if status == Status.TABLE_FULL:
             state.grow(k, room=batch.longest_row)

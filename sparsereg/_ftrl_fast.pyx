@@ -592,6 +592,239 @@ def csr_index_summary(const index_t[::1] indptr, const index_t[::1] indices):
     return ok, descents == 0, smallest, largest, longest
 
 
+def csr_summary(const cython.floating[::1] data, const index_t[::1] indices,
+                const index_t[::1] indptr, int64_t n_cols):
+    """One walk of a whole CSR matrix for the per-call fast paths (validation stays in Python).
+
+    Returns ``(plain, longest_row, largest |value|)``. ``plain``: ``indptr`` starts at 0,
+    never decreases and ends at ``len(indices) == len(data)``; every row's indices
+    increase strictly and lie in ``[0, n_cols)``; every value is finite. Only then are
+    the other two meaningful. A matrix that is not plain goes through the full checks,
+    which say what is wrong or make it plain.
+    """
+    cdef:
+        int64_t r, k, start, end, longest = 0, nnz = indices.shape[0]
+        int64_t n_rows = indptr.shape[0] - 1
+        double v, largest = 0.0
+        bint plain = True
+    if n_rows < 0 or data.shape[0] != nnz or indptr[0] != 0 or indptr[n_rows] != nnz:
+        return False, 0, 0.0
+    with nogil:
+        for r in range(n_rows):
+            start = indptr[r]
+            end = indptr[r + 1]
+            if end < start or end > nnz:
+                plain = False
+                break
+            if end == start:
+                continue
+            if end - start > longest:
+                longest = end - start
+            if indices[start] < 0 or indices[end - 1] >= n_cols:
+                plain = False
+                break
+            for k in range(start + 1, end):
+                if indices[k] <= indices[k - 1]:
+                    plain = False
+            if not plain:
+                break
+        if plain:
+            for k in range(nnz):
+                v = fabs(data[k])
+                if not v <= 1.7976931348623157e308:  # NaN or infinite
+                    plain = False
+                    break
+                if v > largest:
+                    largest = v
+    return plain, longest, largest
+
+
+def value_summary(const double[::1] values, const double[::1] allowed):
+    """``(n_bad, smallest, largest |value|)`` of a 1-D array, for the fast paths.
+
+    ``n_bad`` counts the values that are NaN or infinite or, when ``allowed`` is not
+    empty, not equal to one of its values.
+    """
+    cdef:
+        int64_t i, j, n_bad = 0, n_allowed = allowed.shape[0]
+        double v, smallest = 0.0, largest = 0.0
+        bint found
+    if values.shape[0]:
+        smallest = values[0]
+    with nogil:
+        for i in range(values.shape[0]):
+            v = values[i]
+            if not fabs(v) <= 1.7976931348623157e308:
+                n_bad += 1
+                continue
+            if n_allowed:
+                found = False
+                for j in range(n_allowed):
+                    if v == allowed[j]:
+                        found = True
+                        break
+                if not found:
+                    n_bad += 1
+            if v < smallest:
+                smallest = v
+            if fabs(v) > largest:
+                largest = fabs(v)
+    return n_bad, smallest, largest
+
+
+def csr_predict(const cython.floating[::1] data, const index_t[::1] indices,
+                const index_t[::1] indptr, int64_t n_cols, const int64_t[::1] columns,
+                bint listed, const int64_t[:, ::1] column_index,
+                const weight_t[:, ::1] weights, const double[::1] intercept,
+                double[:, ::1] out, bint logistic_pair):
+    """:func:`linear_scores` plus the intercept, checking on the way what ``csr_summary``
+    checks; returns whether the matrix was plain (when not, ``out`` means nothing and the
+    caller runs the full checks).
+
+    ``out[i, m]`` is row ``i``'s score for model ``m``, the same sum as ``linear_scores``
+    plus ``intercept[m]``; with ``logistic_pair`` (one model) it is the pair
+    ``(1 - p, p)``, ``p = 1 / (1 + exp(-score))``, which is ``scipy.special.expit``'s
+    formula. With ``listed``, a column's row of ``weights`` is looked up in
+    ``column_index`` (:func:`build_column_index` of ``columns``), or found by binary search
+    in ``columns`` when ``column_index`` has a single row. The weights (or index rows) of
+    the rows ahead are prefetched.
+    """
+    cdef:
+        int64_t i, k, m, lo, hi, mid, column, previous, start, end, ahead
+        int64_t n_models = weights.shape[1], n_listed = columns.shape[0]
+        int64_t nnz = indices.shape[0], n_rows = indptr.shape[0] - 1
+        uint64_t mask = <uint64_t>column_index.shape[0] - 1
+        bint indexed = column_index.shape[0] > 1
+        int64_t s, key
+        double acc, p, v
+        bint plain = True
+    if n_rows < 0 or data.shape[0] != nnz or indptr[0] != 0 or indptr[n_rows] != nnz:
+        return False
+    with nogil:
+        for i in range(n_rows):
+            start = indptr[i]
+            end = indptr[i + 1]
+            if end < start or end > nnz:
+                plain = False
+                break
+            if i + PREFETCH_ROWS < n_rows:
+                ahead = i + PREFETCH_ROWS
+                if indptr[ahead] <= indptr[ahead + 1] and indptr[ahead + 1] <= nnz:
+                    for k in range(indptr[ahead], indptr[ahead + 1]):
+                        column = indices[k]
+                        if indexed:
+                            sr_prefetch(&column_index[mix64(<uint64_t>column) & mask, 0])
+                        elif 0 <= column < n_cols:
+                            sr_prefetch(&weights[column, 0])
+            for m in range(n_models):
+                acc = 0.0
+                previous = -1
+                for k in range(start, end):
+                    column = indices[k]
+                    v = data[k]
+                    if column <= previous or column >= n_cols or not fabs(v) <= 1.7976931348623157e308:
+                        plain = False
+                        break
+                    previous = column
+                    if listed and not indexed:
+                        lo = 0
+                        hi = n_listed
+                        while lo < hi:
+                            mid = (lo + hi) >> 1
+                            if columns[mid] < column:
+                                lo = mid + 1
+                            else:
+                                hi = mid
+                        if lo == n_listed or columns[lo] != column:
+                            continue
+                        column = lo
+                    elif listed:
+                        s = <int64_t>(mix64(<uint64_t>column) & mask)
+                        key = column_index[s, 0]
+                        while key != column and key != EMPTY:
+                            s = <int64_t>((<uint64_t>s + 1) & mask)
+                            key = column_index[s, 0]
+                        if key == EMPTY:
+                            continue  # not listed: a weight of 0
+                        column = column_index[s, 1]
+                    acc += v * <double>weights[column, m]
+                if not plain:
+                    break
+                acc = acc + intercept[m]
+                if logistic_pair:
+                    p = 1.0 / (1.0 + exp(-acc))
+                    out[i, 1] = p
+                    out[i, 0] = 1.0 - p
+                else:
+                    out[i, m] = acc
+            if not plain:
+                break
+    return plain
+
+
+def build_column_index(const int64_t[::1] columns, int64_t[:, ::1] index):
+    """Fill ``index`` (a power-of-two number of ``(key, position)`` rows, every key
+    ``EMPTY_KEY``, more rows than ``columns``) with each distinct column and its position in
+    ``columns``: an open-addressing table with linear probing, as the table store's."""
+    cdef:
+        int64_t k, s
+        uint64_t mask = <uint64_t>index.shape[0] - 1
+    with nogil:
+        for k in range(columns.shape[0]):
+            s = <int64_t>(mix64(<uint64_t>columns[k]) & mask)
+            while index[s, 0] != EMPTY:
+                s = <int64_t>((<uint64_t>s + 1) & mask)
+            index[s, 0] = columns[k]
+            index[s, 1] = k
+
+
+def largest_magnitude(const cython.floating[::1] values):
+    """The largest ``|value|`` (0.0 for none), NaN if any value is NaN, in one single-threaded pass.
+
+    (``np.dot(x, x)`` bounds it as fast, but a threaded BLAS leaves workers spinning on the
+    other cores after the call, which slowed the epoch that followed by up to 30 % here.)
+    """
+    cdef:
+        int64_t k
+        double v, largest = 0.0
+        bint nan = False
+    with nogil:
+        for k in range(values.shape[0]):
+            v = fabs(values[k])
+            if v > largest:
+                largest = v
+            elif v != v:
+                nan = True
+    return float("nan") if nan else largest
+
+
+def dense_row_counts(const cython.floating[:, ::1] X, int64_t[::1] indptr):
+    """Write into ``indptr`` (``n_rows + 1`` entries) the CSR row pointers of the entries of
+    ``X`` that are not 0 (NaN counts: it is not 0, as for scipy); return their number."""
+    cdef int64_t i, j, nnz = 0
+    with nogil:
+        indptr[0] = 0
+        for i in range(X.shape[0]):
+            for j in range(X.shape[1]):
+                nnz += X[i, j] != 0
+            indptr[i + 1] = nnz
+    return nnz
+
+
+def dense_to_csr(const cython.floating[:, ::1] X, index_t[::1] indices,
+                 cython.floating[::1] data):
+    """Copy the entries of ``X`` that are not 0, row by row in column order, into ``indices``
+    and ``data`` (sized by :func:`dense_row_counts`): ``scipy.sparse.csr_matrix(X)``'s arrays."""
+    cdef int64_t i, j, k = 0
+    with nogil:
+        for i in range(X.shape[0]):
+            for j in range(X.shape[1]):
+                if X[i, j] != 0:
+                    indices[k] = <index_t>j
+                    data[k] = X[i, j]
+                    k += 1
+
+
 def state_scores(
     const cython.floating[::1] data,
     const index_t[::1] indices,
@@ -615,18 +848,27 @@ def state_scores(
     ``scratch`` and ``slots`` hold at least the longest row's worth, as for ``ftrl_epoch``.
     """
     cdef:
-        int64_t i, start, length
+        int64_t i, k, start, length, n_rows = indptr.shape[0] - 1
         uint64_t mask = <uint64_t>zn.shape[0] - 1
         double inv_eta0 = 1.0 / eta0
         double w0 = 0.0
         const double *state = &zn[0, 0]
+        const double *slot
         double *buf = &scratch[0, 0]
         int64_t *where = &slots[0]
         bint in_table = store == TABLE_STORE
     if fit_intercept:
         w0 = -intercept_zn[0] / ((beta + sqrt(intercept_zn[1])) * inv_eta0)
     with nogil:
-        for i in range(indptr.shape[0] - 1):
+        for i in range(n_rows):
+            if i + PREFETCH_ROWS < n_rows:  # the loop waits on memory: ask for rows ahead
+                for k in range(indptr[i + PREFETCH_ROWS], indptr[i + PREFETCH_ROWS + 1]):
+                    if in_table:
+                        slot = state + TABLE_SLOT * (mix64(<uint64_t>indices[k]) & mask)
+                        sr_prefetch(slot)
+                        sr_prefetch(slot + TABLE_SLOT - 1)
+                    else:
+                        sr_prefetch(state + DENSE_SLOT * indices[k])
             start = indptr[i]
             length = indptr[i + 1] - start
             if in_table:

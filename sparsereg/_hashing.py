@@ -70,6 +70,8 @@ from decimal import Decimal
 
 import numpy as np
 
+from ._strhash import blake2b_64_many
+
 MASK64 = (1 << 64) - 1
 GOLDEN = 0x9E3779B97F4A7C15  # 2**64 / golden ratio, the splitmix64 increment
 _C1 = 0xFF51AFD7ED558CCD  # murmur3 fmix64 constants
@@ -366,6 +368,17 @@ def hash_value(value):
 _SALTS = np.array([0] + [kind_salt(k) for k in range(1, N_KINDS)], dtype=np.uint64)
 
 
+def _utf8_payloads(strings):
+    """``_bytes_hash`` of each string's UTF-8 form, all in one compiled call."""
+    encoded = [v.encode("utf-8", "surrogatepass") for v in strings]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)),
+              out=offsets[1:])
+    payloads = np.empty(len(encoded), dtype=np.uint64)
+    blake2b_64_many(np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets, payloads)
+    return payloads
+
+
 def hash_uniques(uniques):
     """Token hashes (uint64 array) of a sequence of values, and which are missing.
 
@@ -374,12 +387,9 @@ def hash_uniques(uniques):
     `hash_value`. Meant for the distinct values of a column: one canonical
     form is computed per element.
     """
-    blake2b = hashlib.blake2b
     missing = None
     if all(type(v) is str for v in uniques):  # the common case, once per distinct value
-        payloads = [int.from_bytes(blake2b(v.encode("utf-8", "surrogatepass"),
-                                           digest_size=8).digest(), "little") for v in uniques]
-        payloads = np.array(payloads, dtype=np.uint64)
+        payloads = _utf8_payloads(uniques)
         np.bitwise_xor(payloads, _SALTS[KIND_STR], out=payloads)
     else:
         kinds, payloads = zip(*map(_payload, uniques)) if len(uniques) else ((), ())

@@ -10,30 +10,53 @@ the interrupt is raised (or handed to the handler that was installed) right afte
 
 import signal
 import threading
-from contextlib import contextmanager
+
+try:  # signal.signal without its enum conversions, which cost ~5 us a call
+    from _signal import signal as _set_handler
+except ImportError:  # pragma: no cover - not CPython
+    from signal import signal as _set_handler
+
+_SIGINT = int(signal.SIGINT)
 
 
-@contextmanager
-def interrupts_deferred():
-    """Hold SIGINT back until the block has run (main thread only; elsewhere a no-op)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signals are only ever delivered to the main thread
-        return
-    caught = []
-    try:
-        previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(frame))
-    except ValueError:  # pragma: no cover - not the main interpreter
-        yield
-        return
-    try:
-        yield
-    finally:
+class interrupts_deferred:
+    """Hold SIGINT back until the block has run (main thread only; elsewhere a no-op).
+
+    A context manager: ``with interrupts_deferred(): ...``.
+    """
+
+    __slots__ = ("_caught", "_previous", "_active")
+
+    def __init__(self):
+        self._caught = []
+        self._previous = None
+        self._active = False
+
+    def _catch(self, signum, frame):
+        self._caught.append(frame)
+
+    def __enter__(self):
+        if threading.current_thread() is not threading.main_thread():
+            return self  # signals are only ever delivered to the main thread
+        try:
+            self._previous = _set_handler(_SIGINT, self._catch)
+        except ValueError:  # pragma: no cover - not the main interpreter
+            return self
+        self._active = True
+        return self
+
+    def __exit__(self, *exc_info):
+        if not self._active:
+            return False
+        self._active = False
+        previous = self._previous
         # None: a handler installed from C, which Python cannot reinstall
-        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
-        if caught:
+        _set_handler(_SIGINT, previous if previous is not None else signal.default_int_handler)
+        if self._caught:
             if previous is None:
                 raise KeyboardInterrupt
             if callable(previous):
-                previous(signal.SIGINT, caught[0])
+                previous(_SIGINT, self._caught[0])
             elif previous == signal.SIG_DFL:  # pragma: no cover - Python installs its own
                 raise KeyboardInterrupt
+        return False

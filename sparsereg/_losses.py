@@ -33,7 +33,10 @@ def one_vs_rest_probabilities(scores, loss):
     else:
         prob = (np.clip(scores, -1.0, 1.0) + 1.0) / 2.0
     if prob.ndim == 1:
-        return np.column_stack([1.0 - prob, prob])
+        both = np.empty((prob.shape[0], 2), dtype=prob.dtype)
+        np.subtract(1.0, prob, out=both[:, 0])
+        both[:, 1] = prob
+        return both
     row_sum = prob.sum(axis=1, keepdims=True)
     all_zero = row_sum[:, 0] == 0
     prob[all_zero] = 1.0

@@ -184,8 +184,14 @@ class FTRLState:
         for k in range(self.n_models):
             lazy_weights(self.zn[k], out[k], eta0, beta, l1, l2)
 
-    def count_nonzero(self, l1):
-        """Non-zero weights of each model, ``|z| > l1``, without computing them."""
+    def count_nonzero(self, l1, columns=None):
+        """Non-zero weights of each model, ``|z| > l1``, without computing them.
+
+        ``columns`` (dense store): the only columns whose ``z`` may not be 0, e.g. those of
+        the rows a new state was trained on; the count then reads only their slots.
+        """
+        if columns is not None and not self.in_table:
+            return tuple(int(count_nonzero_weights(zn[columns], l1)) for zn in self.zn)
         return tuple(int(count_nonzero_weights(zn, l1)) for zn in self.zn)
 
     # ------------------------------------------------------------ the arrays

@@ -57,7 +57,8 @@ def _to_json(value, name):
         return value.item() if isinstance(value, np.generic) else value
     if isinstance(value, tuple):
         return {"__tuple__": [_to_json(v, name) for v in value]}
-    if isinstance(value, (list, np.ndarray)) and np.asarray(value, dtype=object).ndim <= 1:
+    # a list's items are encoded one by one (np.asarray would see [("a",), ("b",)] as 2-D)
+    if isinstance(value, list) or isinstance(value, np.ndarray) and value.ndim <= 1:
         return [_to_json(v, name) for v in value]
     if isinstance(value, dict):
         return {"__dict__": [[_to_json(k, name), _to_json(v, name)] for k, v in value.items()]}

@@ -182,6 +182,11 @@ class ExportedLinearModel:
 
     def _scores(self, X):
         """``X @ coef.T + intercept``, computed as the source estimator computes it."""
+        if self._arithmetic == "ftrl" and not self.transformers:
+            # a plain CSR is what check_array and as_kernel_csr would return (no names to check)
+            scores = self._linear.plain_scores(X, self.n_features_in_)
+            if scores is not None:
+                return scores
         X = self._transform(X)
         if self._arithmetic == "ftrl":
             # validated and scored exactly as the FTRL estimators score
@@ -261,6 +266,11 @@ class ExportedLinearModel:
         """
         if self.proba is None:
             raise AttributeError(f"the exported {self.source} has no predict_proba.")
+        if (self.proba == "ovr_logistic" and self.n_models == 1 and self._arithmetic == "ftrl"
+                and not self.transformers):
+            proba = self._linear.plain_scores(X, self.n_features_in_, logistic_pair=True)
+            if proba is not None:
+                return proba
         scores = self.decision_function(X)
         if self.proba == "softmax":
             return softmax(scores, copy=False)

@@ -11,6 +11,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 
 from ._base import TrainingProblem, _BaseFTRL, kernel_weights
+from ._validation import plain_vector
 from ._losses import (
     CLASSIFICATION_LOSSES,
     PROBABILISTIC_LOSSES,
@@ -354,7 +355,6 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
         self._more_validate_params()
         return self._fit(X, y, sample_weight)
 
-    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """Run one FTRL-Proximal pass over a batch, continuing from the current state.
 
@@ -372,8 +372,15 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
         self : object
             Fitted estimator.
         """
-        self._more_validate_params(for_partial_fit=True)
-        return self._partial_fit(X, y, sample_weight)
+        return self._partial_fit_call(X, y, sample_weight)
+
+    def _fast_labels(self):
+        return None, None  # targets are numbers: nothing to look up
+
+    def _fast_targets(self, y, n_rows, classes, memo):
+        """``(float64 targets, largest |y|)`` for a plain ``y`` (see ``_fast_partial_fit``)."""
+        plain = plain_vector(y, n_rows)
+        return None if plain is None else (plain[0], plain[2])
 
     def predict(self, X):
         """Predict with the current weights.
@@ -642,7 +649,6 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         self._more_validate_params()
         return self._fit(X, y, sample_weight)
 
-    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Run one FTRL-Proximal pass over a batch, continuing from the current state.
 
@@ -663,8 +669,40 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         self : object
             Fitted estimator.
         """
-        self._more_validate_params(for_partial_fit=True)
-        return self._partial_fit(X, y, sample_weight, classes=classes)
+        return self._partial_fit_call(X, y, sample_weight, classes)
+
+    def _fast_labels(self):
+        """``(labels, positives)`` for ``_fast_partial_fit``: the classes a plain ``y`` may hold
+        as float64 (None: none, the full checks run on every call), each model's positive label.
+
+        A class qualifies when the full path would read it as float64 too (every class is
+        exactly one float64, ``_exact_floats``) and a float ``y`` holding it is a
+        classification target (an integer below 2**53: ``type_of_target`` calls other floats
+        'continuous'). With ``class_weight``, or more than 20 classes (where the full path's
+        ``type_of_target`` may warn of too many distinct labels), the full path runs on every
+        call.
+        """
+        classes = self.classes_
+        if self.class_weight is not None or len(classes) > 20 or not _exact_floats(classes):
+            return None, None
+        label_of = [float(c) for c in classes.tolist()]
+        labels = np.array([c for c in label_of if c.is_integer() and abs(c) < 2.0**53])
+        models = [1] if len(classes) == 2 else range(len(classes))
+        return labels, tuple(label_of[k] for k in models)
+
+    def _fast_targets(self, y, n_rows, classes, memo):
+        """``(float64 labels, 1.0)`` for a plain ``y`` whose labels are all in ``memo.labels``
+        and ``classes`` None or the classes of the first call in their order."""
+        if memo.labels is None or memo.labels.size == 0:
+            return None
+        if classes is not None:
+            known = self.classes_
+            classes = np.asarray(classes)
+            if classes.shape != known.shape or classes.dtype != known.dtype \
+                    or not (classes == known).all():
+                return None
+        plain = plain_vector(y, n_rows, memo.labels)
+        return None if plain is None else (plain[0], 1.0)
 
     def decision_function(self, X):
         """Signed distance to the separating hyperplane of each class.
@@ -716,7 +754,15 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         proba : ndarray of shape (n_samples, n_classes)
             Probability of each class, in the order of ``classes_``.
         """
+        if self.loss == "log_loss" and self._plain_binary():
+            proba = self._plain_scores(X, logistic_pair=True)  # in one compiled pass
+            if proba is not None:
+                return proba
         return one_vs_rest_probabilities(self.decision_function(X), self.loss)
+
+    def _plain_binary(self):
+        classes = self.__dict__.get("classes_")
+        return classes is not None and len(classes) == 2
 
     @available_if(_has_proba)
     def predict_log_proba(self, X):

@@ -83,6 +83,22 @@ def test_bench_regression_quick():
     assert all(v["test_rmse"] > 0 for v in out.values())
 
 
+def test_bench_calls_quick(capsys):
+    out = load("bench_calls").main(["--quick"])
+    text = capsys.readouterr().out
+    assert set(out) == set(load("bench_calls").GOALS_US)
+    for case, (ours, sgd) in out.items():  # one printed row per call, with the goal
+        assert ours > 0 and (sgd > 0 or case.startswith("exported"))
+        assert any(line.startswith(case) and line.split()[-1].isdigit() for line in text.splitlines())
+
+
+def test_bench_small_quick(capsys):
+    out = load("bench_small").main(["--quick"])
+    text = capsys.readouterr().out
+    assert set(out) == {"dense", "crosses"} and all(a > 0 and b > 0 for a, b in out.values())
+    assert "2,000 x 8" in text and "2,000 x 1,048,576" in text
+
+
 def test_bench_predict_quick(capsys):
     out = load("bench_predict").main(["--quick"])
     text = capsys.readouterr().out
@@ -150,6 +166,8 @@ def test_bench_readers_quick(tmp_path, capsys):
     base, results = bench.main(["--quick", "--memory", "--work", str(tmp_path)])
     assert all(r["rows"] > 0 and r["peak_rss"] > base["peak_rss"] for r in results.values())
     assert "peak RSS 3 MB / 1 MB file" in capsys.readouterr().out
+    overlap = bench.main(["--quick", "--overlap", "--work", str(tmp_path)])
+    assert set(overlap) == {0, 1} and all(t > 0 for t in overlap.values())
 
 
 def test_ctr_files_formats_hold_the_same_rows(tmp_path):

@@ -91,6 +91,14 @@ def test_train_equals_fit_stream_and_predict_equals_the_model(tmp_path, csv_file
                                rtol=1e-15)
 
 
+def test_columns_alone_without_crosses(tmp_path, csv_file, capsys):
+    model = tmp_path / "m.npz"
+    assert main(["train", str(csv_file), "--target", "click", "--model", str(model),
+                 "--features", "site,hour", "--quiet"]) == 0
+    (hasher,) = load_model(model).transformers
+    assert hasher.crosses == [("site",), ("hour",)]
+
+
 def test_parquet_and_gzip_give_the_same_model_as_csv(tmp_path, csv_file, capsys):
     train(tmp_path, csv_file)
     os.replace(tmp_path / "model.npz", tmp_path / "from_csv.npz")

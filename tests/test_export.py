@@ -293,6 +293,18 @@ def test_pipeline_with_feature_crosses_scores_raw_rows(tmp_path):
         loaded.predict(test.rename(columns={"kind": "type"}))
 
 
+@pytest.mark.parametrize("crosses", [[("kind",), ("rooms",)], [("lat", "lon"), ("kind", "rooms")],
+                                     [["kind"], ["rooms"]]])
+def test_crosses_of_equal_lengths_are_saved(tmp_path, crosses):
+    """Crosses that NumPy would read as a 2-D array (every tuple of one length) round-trip."""
+    df, y = raw_rows(0, 300)
+    hasher = FeatureCrossHasher(crosses, n_features=2**10)
+    pipe = make_pipeline(hasher, SparseFTRLClassifier(random_state=0)).fit(df, y)
+    loaded = round_trip(export_model(pipe), tmp_path)
+    assert loaded.transformers[0].get_params() == hasher.get_params()
+    assert_array_equal(loaded.predict_proba(df), pipe.predict_proba(df))
+
+
 def test_pipeline_with_hashing_vectorizer_scores_raw_text(tmp_path):
     texts = ["win a free prize now", "see you at lunch", "free entry win cash",
              "call me later", "claim your free prize", "lunch at noon?"] * 20

@@ -176,6 +176,23 @@ def test_parquet_string_numeric_column_bad_value(tmp_path):
     assert source.bad_rows == 1
 
 
+def test_parquet_missing_target_and_a_later_file_without_the_column(tmp_path):
+    pa = _pyarrow()
+    import pyarrow.parquet as pq
+    first, second = str(tmp_path / "a.parquet"), str(tmp_path / "b.parquet")
+    pq.write_table(pa.table({"y": [1.0, None, 0.0], "c": ["u", "v", None]}), first)
+    pq.write_table(pa.table({"label": [1.0], "c": ["w"]}), second)
+    with pytest.raises(ValueError, match=r"a\.parquet: row 2: target 'y' is missing"):
+        list(open_source(first, target="y").chunks())
+    (chunk,) = open_source(first, target="y", skip_bad_rows=True).chunks()
+    assert chunk.row_numbers.tolist() == [1, 3] and chunk.X["c"].tolist()[0] == "u"
+    assert pd.isna(chunk.X["c"].tolist()[1])
+    # every file's columns are checked when the source is opened, before anything is read
+    with pytest.raises(ValueError, match=r"target column 'y' not found in .*b\.parquet; its "
+                                         r"columns are \['label', 'c'\]"):
+        open_source([first, second], target="y")
+
+
 # ------------------------------------------------------------------------------ bad rows
 BAD_CSV = ("y,c,v\n"
            "1,a,1.0\n"       # 1
@@ -242,6 +259,16 @@ def test_bad_row_far_into_a_file_has_its_row_number(tmp_path):
                                  batch_rows=10_000).chunks():
             seen.append(chunk.end.row)
     assert seen == [10_000, 20_000, 30_000, 40_000]  # rows before it were yielded
+
+
+def test_a_file_of_only_malformed_rows_stops(tmp_path):
+    _pyarrow()
+    path = tmp_path / "semicolons.csv"
+    path.write_text("a,b\n" + "1;2\n" * 120_000)  # the wrong delimiter: every row malformed
+    source = open_source(str(path), target="a", skip_bad_rows=True)
+    with pytest.raises(ValueError, match=r"semicolons\.csv: more than 100,000 rows in a row "
+                                         r"\(up to row 100001\) are malformed .*delimiter ','"):
+        list(source.chunks())
 
 
 def test_missing_column_empty_and_header_only_files(tmp_path):

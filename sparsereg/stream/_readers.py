@@ -33,6 +33,14 @@ _NULL_VALUES = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-
 # bytes pyarrow's CSV reader parses at a time: the memory of a read is a few of these plus a
 # chunk of batch_rows rows, whatever the size of the file
 _CSV_BLOCK_BYTES = 1 << 21
+# parse CSV blocks in pyarrow's thread pool (rows refused by the parser are then numbered by
+# reading again serially; see _ArrowSource._file_chunks)
+_CSV_THREADS = True
+# with skip_bad_rows, this many malformed rows (CSV) or lines (SVMlight) with no good one among
+# them stop the read: CSV holds their numbers until a good row comes, SVMlight parses each alone
+# (slow), and such a file is rather of another format
+_MAX_REFUSED_RUN = 100_000
+_MAX_BAD_LINE_RUN = 10_000  # SVMlight: each bad line costs ~2 parses of its own
 
 _MAX_EXAMPLES = 10
 
@@ -175,6 +183,11 @@ class Source:
         two passes counts twice).
     bad_row_examples : list of str
         The first 10 skipped rows, as ``"file:row N: reason"`` (``line N`` for SVMlight).
+
+    Notes
+    -----
+    Read one pass at a time: two iterations of :meth:`chunks` interleaved on one source
+    share its reading state.
     """
 
     files: list
@@ -324,6 +337,14 @@ def _to_dictionary(pa, pc, arr):
     return pc.dictionary_encode(arr)
 
 
+class _TooMany(Exception):
+    """Too many SVMlight lines in a row do not parse (carries the index of the last)."""
+
+
+class _Reread(Exception):
+    """The threaded CSV reader refused a row: read again serially to number it."""
+
+
 class _FileErrors:
     """Turn a reader's failure (truncated gzip, corrupt file, I/O error) into a ValueError naming
     the file."""
@@ -408,7 +429,8 @@ class _ArrowSource(Source):
         return len(head) <= size and not head.strip()
 
     def _plan(self, i):
-        """The columns of file i to read: (names in file order, categorical set, numeric set)."""
+        """File i's columns: (those read, in file order; the features among them, in file
+        order; the set of categorical ones). Refuses a missing or repeated column."""
         if i in self._columns:
             return self._columns[i]
         path = self.files[i]
@@ -445,7 +467,7 @@ class _ArrowSource(Source):
         return _FileErrors(self.files[i], reraise)
 
     # -- reading ---------------------------------------------------------------------
-    def _pieces(self, i, start_row):
+    def _pieces(self, i, start_row, threaded=False):
         """Yield (table of well-formed rows, their physical numbers, reached) for file i.
 
         `reached` is the last physical row number known to be decided (after a piece:
@@ -493,11 +515,25 @@ class _ArrowSource(Source):
         gaps = []  # numbers of every row the parser refused, not yet stepped over
         latest = [0]  # the last refused row's number
 
+        refused = [False]  # threaded: a row was refused (its number is not known)
+        run = [0]  # rows refused since the last batch with a good row
+        self._stop = None
+
         def handler(row):
+            if threaded:
+                refused[0] = True
+                return "skip"
             number = (row.number or 0) - 1  # the header is row 1 of the file
             reason = f"expected {row.expected_columns} fields, found {row.actual_columns}"
             if number < 1:
-                raise ValueError(f"{path}: {reason} (row number unknown)")
+                self._stop = f"{path}: {reason} (row number unknown)"
+                return "error"
+            run[0] += 1
+            if run[0] > _MAX_REFUSED_RUN:  # the refused rows are held until a good row comes
+                self._stop = (f"{path}: more than {_MAX_REFUSED_RUN:,} rows in a row (up to "
+                              f"row {number}) are malformed ({reason}); is the delimiter "
+                              f"{self.delimiter!r} right?")
+                return "error"
             gaps.append(number)
             latest[0] = number
             if number > start_row:  # rows before the resume point were consumed already
@@ -510,22 +546,34 @@ class _ArrowSource(Source):
                 reader = pcsv.open_csv(
                     path,
                     read_options=pcsv.ReadOptions(
-                        block_size=self._blocks.get(i, _CSV_BLOCK_BYTES), use_threads=False),
+                        block_size=self._blocks.get(i, _CSV_BLOCK_BYTES), use_threads=threaded),
                     parse_options=self._parse_options(handler),
                     convert_options=pcsv.ConvertOptions(
                         include_columns=used, column_types=types, null_values=_NULL_VALUES,
                         strings_can_be_null=True, quoted_strings_can_be_null=True))
             except pa.ArrowInvalid as exc:
                 self._raise_invalid(i, exc)
+            if refused[0]:
+                raise _Reread
             valid = 0  # the number of the last well-formed row
             while True:
                 try:
                     batch = reader.read_next_batch()
                 except StopIteration:
-                    break
+                    batch = None
                 except pa.ArrowInvalid as exc:
                     self._raise_invalid(i, exc)
+                if refused[0]:
+                    # pyarrow's threaded reader refused a row without its number; the batches
+                    # used so far came from blocks parsed before it (a block is parsed before
+                    # it is delivered), so their numbering holds
+                    reader.close()
+                    raise _Reread
+                if batch is None:
+                    break
                 n = batch.num_rows
+                if n:
+                    run[0] = 0
                 # a malformed row in error mode: the rows before it are converted (a bad value
                 # there is reported first), then it raises; nothing after it is read
                 stop = bool(invalid) and not self.skip_bad_rows
@@ -554,6 +602,8 @@ class _ArrowSource(Source):
         yield None, None, max(last, latest[0])
 
     def _raise_invalid(self, i, exc):
+        if self._stop:
+            raise ValueError(self._stop) from None
         if self._invalid and not self.skip_bad_rows:
             number, reason = self._invalid[-1]
             raise ValueError(f"{self.files[i]}: row {number}: {reason}") from None
@@ -634,11 +684,10 @@ class _ArrowSource(Source):
         self._invalid = []
         end = start_row + B
         tables, nums = [], []
-        held = 0
 
         def cut(limit):
             """Split the buffer at physical row `limit`; return the part up to it."""
-            nonlocal tables, nums, held
+            nonlocal tables, nums
             if not tables:
                 return None, np.empty(0, np.int64)
             table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
@@ -647,7 +696,6 @@ class _ArrowSource(Source):
             rest = table.num_rows - k
             tables = [table.slice(k)] if rest else []
             nums = [numbers[k:]] if rest else []
-            held = rest
             return table.slice(0, k), numbers[:k]
 
         def emit(limit, previous):
@@ -666,21 +714,32 @@ class _ArrowSource(Source):
             return Chunk(X=X, y=y, file=path, row_numbers=numbers,
                          end=Position(i, limit), bad_rows=bad)
 
-        for table, numbers, reached in self._pieces(i, start_row):
-            if table is not None:
-                tables.append(table)
-                nums.append(numbers)
-                held += table.num_rows
-            while reached >= end:
-                chunk = emit(end, end - B)
-                if chunk is not None:
-                    yield chunk
-                end += B
-            if table is None:  # end of file: the last, partial range
-                if reached > end - B:
-                    chunk = emit(reached, end - B)
-                    if chunk is not None:
-                        yield chunk
+        # pyarrow's threaded reader parses blocks in parallel but cannot number the rows it
+        # refuses: it reads until a row is refused, then the file is read again from the
+        # current range by the serial reader, which numbers them (with skip_bad_rows, serial
+        # from the start, so that a file with a few bad rows is not read twice)
+        pieces = self._pieces(i, start_row, threaded=_CSV_THREADS and not self.skip_bad_rows)
+        while True:
+            try:
+                for table, numbers, reached in pieces:
+                    if table is not None:
+                        tables.append(table)
+                        nums.append(numbers)
+                    while reached >= end:
+                        chunk = emit(end, end - B)
+                        if chunk is not None:
+                            yield chunk
+                        end += B
+                    if table is None:  # end of file: the last, partial range
+                        if reached > end - B:
+                            chunk = emit(reached, end - B)
+                            if chunk is not None:
+                                yield chunk
+                return
+            except _Reread:
+                tables, nums = [], []
+                self._invalid.clear()
+                pieces = self._pieces(i, end - B, threaded=False)
 
     def _chunks(self, start):
         for i in range(start.file, len(self.files)):
@@ -719,18 +778,28 @@ class _SVMLightSource(Source):
         return load_svmlight_file(io.BytesIO(block), n_features=n_features,
                                   zero_based=zero_based, dtype=np.float64)
 
-    def _bad_lines(self, lines, zero_based, lo, hi, out):
-        """Indices of lines[lo:hi] the parser refuses, with the reason (bisection; slow path)."""
+    def _bad_lines(self, lines, zero_based, lo, hi, out, first_only=False, run=None):
+        """Indices of lines[lo:hi] the parser refuses, with the reason (bisection, in order;
+        slow path). `first_only`: stop at the first. `run`: a one-item list counting refused
+        lines since the last good one, which stops the search past _MAX_BAD_LINE_RUN."""
+        if first_only and out:
+            return
         try:
             self._load(b"".join(lines[lo:hi]), zero_based, self.n_features)
+            if run is not None:
+                run[0] = 0
             return
         except ValueError as exc:
             if hi - lo == 1:
                 out.append((lo, str(exc)))
+                if run is not None:
+                    run[0] += 1
+                    if run[0] > _MAX_BAD_LINE_RUN:
+                        raise _TooMany(lo) from None
                 return
         mid = (lo + hi) // 2
-        self._bad_lines(lines, zero_based, lo, mid, out)
-        self._bad_lines(lines, zero_based, mid, hi, out)
+        self._bad_lines(lines, zero_based, lo, mid, out, first_only, run)
+        self._bad_lines(lines, zero_based, mid, hi, out, first_only, run)
 
     def _decide_zero_based(self, lines):
         """sklearn's "auto" on one block: one-based unless an index 0 appears. None: no index."""
@@ -777,12 +846,21 @@ class _SVMLightSource(Source):
         try:
             X, y = self._load(b"".join(lines), zero_based, self.n_features)
             if X.shape[0] == len(numbers):
+                if len(numbers):
+                    self._run = 0
                 return X, y, numbers, 0
         except ValueError:
             pass
         rows = [lines[k - first_line] for k in numbers]
         bad = []
-        self._bad_lines(rows, zero_based, 0, len(rows), bad)
+        run = [self._run] if self.skip_bad_rows else None
+        try:
+            self._bad_lines(rows, zero_based, 0, len(rows), bad,
+                            first_only=not self.skip_bad_rows, run=run)
+        except _TooMany as many:
+            raise ValueError(f"{path}: more than {_MAX_BAD_LINE_RUN:,} lines in a row (up to line "
+                             f"{numbers[many.args[0]]}) do not parse as SVMlight ({bad[-1][1]}); "
+                             "is it an SVMlight file?") from None
         if not bad:  # the whole block failed but no line alone does: refuse the block
             raise ValueError(f"{path}: lines {first_line}-{first_line + len(lines) - 1} do not "
                              "parse as SVMlight.")
@@ -791,12 +869,14 @@ class _SVMLightSource(Source):
             raise ValueError(f"{path}: line {numbers[k]}: {reason}")
         for k, reason in bad:
             self._note_bad(path, "line", int(numbers[k]), reason)
+        self._run = run[0]
         drop = {k for k, _ in bad}
         keep = [k for k in range(len(rows)) if k not in drop]
         X, y = self._load(b"".join(rows[k] for k in keep), zero_based, self.n_features)
         return X, y, numbers[keep], len(bad)
 
     def _chunks(self, start):
+        self._run = 0  # lines that did not parse since the last good one (skip_bad_rows)
         if self.zero_based == "auto" and start != Position():
             self._resolve_zero_based()
         for i in range(start.file, len(self.files)):

@@ -1,0 +1,322 @@
+"""The per-call fast paths (issue #16) give what the full checks give, and refuse what they refuse.
+
+After a ``partial_fit`` that passed every check, the next calls skip the checks whose outcome
+cannot have changed (parameters compared value by value and type by type, the classes, the
+width); a CSR batch or row whose content needs a check or a conversion goes the full way.
+Each test here fails if a fast path trusts something it should not: a parameter changed
+since, a label the full checks refuse, a batch that needs converting, or a different model.
+"""
+
+import pickle
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
+from sparsereg.export import export_model
+
+from .state_helpers import dense_state, intercept_state
+
+RNG = np.random.RandomState(7)
+X = sp.random(60, 30, density=0.2, format="csr", random_state=RNG, dtype=np.float64)
+Y_REG = RNG.normal(size=60)
+Y_BIN = (RNG.uniform(size=60) > 0.5).astype(np.float64)
+Y_MULTI = np.arange(60) % 3
+WEIGHTS = RNG.uniform(0.5, 2.0, size=60)
+
+
+def _targets(est, kind):
+    if isinstance(est, SparseFTRLRegressor):
+        return Y_REG
+    return Y_MULTI if kind == "multi" else Y_BIN
+
+
+def _classes(est, y):
+    return {} if isinstance(est, SparseFTRLRegressor) else {"classes": np.unique(y)}
+
+
+def _same_model(a, b):
+    np.testing.assert_array_equal(dense_state(a), dense_state(b))
+    np.testing.assert_array_equal(intercept_state(a), intercept_state(b))
+    assert a.t_ == b.t_
+
+
+MODELS = [
+    pytest.param(SparseFTRLRegressor, "reg", id="regressor"),
+    pytest.param(SparseFTRLClassifier, "binary", id="binary"),
+    pytest.param(SparseFTRLClassifier, "multi", id="multiclass"),
+]
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("store", ["dense", "sparse"])
+@pytest.mark.parametrize("Est, kind", MODELS)
+def test_a_stream_of_single_rows_equals_one_call_on_all_rows(Est, kind, store, weighted):
+    """FTRL counts rows, not calls: with shuffle=False, one row per call gives the model of one
+    call on every row, to the bit (the calls after the first take the fast path)."""
+    whole = Est(shuffle=False, state_store=store, random_state=0)
+    y = _targets(whole, kind)
+    sw = WEIGHTS if weighted else None
+    whole.partial_fit(X, y, sample_weight=sw, **_classes(whole, y))
+    stream = Est(shuffle=False, state_store=store, random_state=0)
+    for i in range(X.shape[0]):
+        stream.partial_fit(X[i:i + 1], y[i:i + 1],
+                           sample_weight=None if sw is None else sw[i:i + 1],
+                           **(_classes(stream, y) if i == 0 else {}))
+    _same_model(stream, whole)
+    np.testing.assert_array_equal(stream.predict(X), whole.predict(X))
+
+
+@pytest.mark.parametrize("store", ["dense", "sparse"])
+@pytest.mark.parametrize("Est, kind", MODELS)
+def test_shuffled_batches_after_the_first_equal_the_same_calls_checked_in_full(Est, kind, store):
+    """The fast path draws the shuffling from the same generator: a stream of shuffled batches
+    equals the same stream with each call going the full way (a dense copy of each batch is
+    never plain CSR, so it takes the checked path)."""
+    fast = Est(state_store=store, random_state=3)
+    checked = Est(state_store=store, random_state=3)
+    y = _targets(fast, kind)
+    for start in range(0, 60, 20):
+        rows = slice(start, start + 20)
+        extra = _classes(fast, y) if start == 0 else {}
+        fast.partial_fit(X[rows], y[rows], **extra)
+        checked.partial_fit(X[rows].toarray(), y[rows], **extra)
+    _same_model(fast, checked)
+
+
+def _warm(Est=SparseFTRLClassifier, **params):
+    est = Est(random_state=0, **params)
+    y = Y_MULTI if isinstance(est, SparseFTRLClassifier) else Y_REG
+    est.partial_fit(X[:20], y[:20], **_classes(est, y))
+    est.partial_fit(X[20:40], y[20:40])  # a fast call: the next one starts from a warm path
+    return est, y
+
+
+def _set(**params):
+    return lambda est: est.set_params(**params)
+
+
+def _assign(name, value):
+    return lambda est: setattr(est, name, value)
+
+
+def _mutate_class_weight(est):
+    est.class_weight[0] = -1.0
+
+
+CHANGES = [
+    ("negative alpha", {}, _set(alpha=-1.0), InvalidParameterError, "'alpha'"),
+    ("fit_intercept=1, equal to True", {}, _set(fit_intercept=1), InvalidParameterError,
+     "'fit_intercept'"),
+    ("eta0 of numpy 0.0", {}, _set(eta0=np.float64(0.0)), InvalidParameterError, "'eta0'"),
+    ("beta assigned directly", {}, _assign("beta", 0.0), InvalidParameterError, "'beta'"),
+    ("penalty assigned directly", {}, _assign("penalty", "l3"), InvalidParameterError,
+     "'penalty'"),
+    ("early_stopping", {}, _set(early_stopping=True), ValueError, "early_stopping"),
+    ("class_weight mutated in place", {"class_weight": {0: 1.0, 1: 1.0, 2: 1.0}},
+     _mutate_class_weight, ValueError, "class_weight values"),
+    ("balanced class_weight", {}, _set(class_weight="balanced"), ValueError, "balanced"),
+    ("inclusion with the dense store", {"state_store": "dense"}, _set(inclusion="poisson"),
+     ValueError, "sparse state store"),
+]
+
+
+@pytest.mark.parametrize("params, change, error, match",
+                         [pytest.param(*case[1:], id=case[0]) for case in CHANGES])
+def test_a_parameter_changed_after_warm_calls_is_still_validated(params, change, error, match):
+    est, y = _warm(**params)
+    before = pickle.dumps(est)
+    change(est)
+    with pytest.raises(error, match=match):
+        est.partial_fit(X[40:41], y[40:41])
+    _same_model(est, pickle.loads(before))
+
+
+@pytest.mark.parametrize("store", ["dense", "sparse"])
+@pytest.mark.parametrize("Est", [SparseFTRLRegressor, SparseFTRLClassifier])
+def test_a_valid_parameter_change_after_warm_calls_takes_effect(Est, store):
+    """The next call trains with the new parameters: it equals an estimator built with them
+    from the same state (set_ftrl_state, whose first call is checked in full)."""
+    est, y = _warm(Est, state_store=store)
+    reference = Est(random_state=0, state_store=store, alpha=0.05, eta0=0.7,
+                    fit_intercept=False).set_ftrl_state(est.get_ftrl_state())
+    est.set_params(alpha=0.05, eta0=0.7, fit_intercept=False)
+    est.partial_fit(X[40:], y[40:])
+    reference.partial_fit(X[40:], y[40:])
+    _same_model(est, reference)
+    np.testing.assert_array_equal(est.predict(X), reference.predict(X))
+
+
+def test_labels_the_full_checks_refuse_are_refused_after_warm_calls():
+    clf = SparseFTRLClassifier(random_state=0)
+    clf.partial_fit(X[:10], np.ones(10), classes=[0.5, 1.0, 2.0])
+    clf.partial_fit(X[10:20], np.full(10, 2.0))
+    before = pickle.dumps(clf)
+    # 0.5 is a class, but a float label that is not an integer is a continuous target
+    with pytest.raises(ValueError, match="Unknown label type"):
+        clf.partial_fit(X[20:21], np.array([0.5]))
+    with pytest.raises(ValueError, match="labels not in classes"):
+        clf.partial_fit(X[20:21], np.array([3.0]))
+    with pytest.raises(ValueError, match="NaN"):
+        clf.partial_fit(X[20:21], np.array([np.nan]))
+    _same_model(clf, pickle.loads(before))
+
+    big = SparseFTRLClassifier(random_state=0)
+    big.partial_fit(X[:10], np.zeros(10, dtype=np.int64), classes=np.array([0, 2**53]))
+    big.partial_fit(X[10:20], np.zeros(10, dtype=np.int64))
+    # 2**53 + 1 is not a class, though as a float64 it rounds to one
+    with pytest.raises(ValueError, match="labels not in classes"):
+        big.partial_fit(X[20:21], np.array([2**53 + 1]))
+
+
+def test_classes_given_on_every_call():
+    every = SparseFTRLClassifier(random_state=0, shuffle=False)
+    once = SparseFTRLClassifier(random_state=0, shuffle=False)
+    for start in range(0, 60, 15):
+        rows = slice(start, start + 15)
+        every.partial_fit(X[rows], Y_MULTI[rows], classes=[0, 1, 2])
+        once.partial_fit(X[rows], Y_MULTI[rows], **({"classes": [0, 1, 2]} if start == 0 else {}))
+    every.partial_fit(X[:5], Y_MULTI[:5], classes=[2, 0, 1])  # the same classes, in any order
+    once.partial_fit(X[:5], Y_MULTI[:5])
+    _same_model(every, once)
+    with pytest.raises(ValueError, match="not the same as on the first call"):
+        every.partial_fit(X[:5], Y_MULTI[:5], classes=[0, 1, 2, 3])
+    with pytest.raises(ValueError, match="not the same as on the first call"):
+        every.partial_fit(X[:5], Y_MULTI[:5], classes=[0, 1])
+
+
+@pytest.mark.parametrize("Est", [SparseFTRLRegressor, SparseFTRLClassifier])
+def test_a_batch_with_repeated_columns_after_warm_calls_means_their_sum(Est):
+    """A row repeating a column is not plain: it goes the full way, which sums duplicates."""
+    est, y = _warm(Est)
+    twin = pickle.loads(pickle.dumps(est))
+    rows = X[40:50]
+    data, indices = [], []
+    for i in range(rows.shape[0]):  # each row's entries twice, each with half its value
+        part = slice(rows.indptr[i], rows.indptr[i + 1])
+        data += [rows.data[part] / 2] * 2
+        indices += [rows.indices[part]] * 2
+    doubled = sp.csr_matrix((np.concatenate(data), np.concatenate(indices), 2 * rows.indptr),
+                            shape=rows.shape)
+    assert doubled.nnz == 2 * rows.nnz
+    est.partial_fit(doubled, y[40:50])
+    twin.partial_fit(sp.csr_matrix(doubled.toarray()), y[40:50])
+    _same_model(est, twin)
+
+
+def _nan_csr():
+    A = X[:3].copy()
+    A.data = A.data.copy()
+    A.data[1] = np.nan
+    return A
+
+
+def _out_of_range_csr():
+    A = X[:3].copy()
+    A.indices = A.indices.copy()
+    A.indices[0] = 30
+    return A
+
+
+@pytest.mark.parametrize("Est", [SparseFTRLRegressor, SparseFTRLClassifier])
+@pytest.mark.parametrize("exported", [False, True])
+def test_prediction_refuses_on_a_fitted_model_what_the_full_checks_refuse(Est, exported):
+    est, _ = _warm(Est)
+    model = export_model(est) if exported else est
+    with pytest.raises(ValueError, match="NaN"):
+        model.predict(_nan_csr())
+    with pytest.raises(ValueError, match="indices must lie"):
+        model.predict(_out_of_range_csr())
+    with pytest.raises(ValueError, match="0 sample"):
+        model.predict(sp.csr_matrix((0, 30)))
+    with pytest.raises(ValueError, match="features"):
+        model.predict(sp.csr_matrix((2, 29)))
+
+
+@pytest.mark.parametrize("Est, kind", MODELS)
+def test_predictions_on_csr_equal_those_on_the_same_rows_checked_in_full(Est, kind):
+    """A plain CSR (fast path), a csr_array, float32 values and a dense array (full checks)
+    give the same scores, for the estimator and its export."""
+    est = Est(random_state=0)
+    y = _targets(est, kind)
+    est.fit(X, y)
+    exported = export_model(est)
+    methods = ["predict"] + (["decision_function", "predict_proba"]
+                             if isinstance(est, SparseFTRLClassifier) else [])
+    for method in methods:
+        expected = getattr(est, method)(X.toarray())
+        for rows in (X, sp.csr_array(X)):
+            np.testing.assert_array_equal(getattr(est, method)(rows), expected)
+            np.testing.assert_array_equal(getattr(exported, method)(rows), expected)
+        as32 = X.astype(np.float32)
+        np.testing.assert_array_equal(getattr(est, method)(as32),
+                                      getattr(est, method)(as32.toarray()))
+        for i in (0, 17):  # one row at a time
+            np.testing.assert_array_equal(getattr(exported, method)(X[i:i + 1]), expected[i:i + 1])
+
+
+def test_pickled_mid_stream_the_fast_path_resumes_identically():
+    est, y = _warm(SparseFTRLClassifier)
+    copy = pickle.loads(pickle.dumps(est))
+    for i in range(40, 60):
+        est.partial_fit(X[i:i + 1], y[i:i + 1])
+        copy.partial_fit(X[i:i + 1], y[i:i + 1])
+    _same_model(est, copy)
+
+
+@pytest.mark.parametrize("width", [2**12, 2**24])  # bulk layouts: dense weights, hash table
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_bulk_prediction_equals_prediction_in_small_calls(width, n_classes):
+    """Large calls look the listed columns up in another layout (a dense array of the weights,
+    or a hash table past DENSE_LOOKUP_BYTES) than small ones (binary search): the same
+    scores and probabilities to the bit, for the sparse store and the export."""
+    rng = np.random.RandomState(1)
+    popular = rng.choice(width, size=400, replace=False)  # columns seen often enough to weigh
+    picks = np.sort(rng.choice(400, size=(1500, 20)), axis=1)
+    rows = sp.csr_matrix((rng.uniform(0.5, 1.5, size=30000), popular[picks].ravel(),
+                          np.arange(0, 30001, 20)), shape=(1500, width))
+    rows.sum_duplicates()
+    labels = rng.randint(n_classes, size=1500)
+    est = SparseFTRLClassifier(state_store="sparse", alpha=1e-5, random_state=0).fit(rows, labels)
+    for model in (est, export_model(est)):
+        for method in ("decision_function", "predict_proba", "predict"):
+            bulk = getattr(model, method)(rows)
+            small = np.concatenate([getattr(model, method)(rows[i:i + 100])
+                                    for i in range(0, 1500, 100)])
+            np.testing.assert_array_equal(bulk, small)
+
+
+def test_probabilities_are_expit_of_the_margins_to_the_bit():
+    """predict_proba (one compiled pass for a binary log-loss model) gives scipy's expit of
+    the decision function, also far in the tails."""
+    from scipy.special import expit
+
+    rng = np.random.RandomState(2)
+    rows = sp.random(3000, 50, density=0.3, format="csr", random_state=rng)
+    labels = (rows @ rng.normal(size=50) > 0).astype(int)
+    est = SparseFTRLClassifier(alpha=1e-6, eta0=2.0, random_state=0).fit(rows, labels)
+    for scale in (1.0, 30.0, 1e3):
+        scaled = rows * scale
+        margins = est.decision_function(scaled)
+        assert np.abs(margins).max() > (30 if scale > 1 else 0)
+        expected = np.column_stack([1.0 - expit(margins), expit(margins)])
+        for model in (est, export_model(est)):
+            np.testing.assert_array_equal(model.predict_proba(scaled), expected)
+
+
+@pytest.mark.parametrize("Est, kind", MODELS)
+def test_the_nonzero_history_of_a_wide_dense_fit_counts_every_column(Est, kind):
+    """A new dense state is counted over the columns of X only: the counts are those of the
+    sparse store (which counts every column it holds) and of count_nonzero."""
+    rng = np.random.RandomState(3)
+    wide = sp.random(300, 5000, density=0.002, format="csr", random_state=rng)
+    y = {"reg": rng.normal(size=300), "binary": rng.randint(2, size=300),
+         "multi": rng.randint(3, size=300)}[kind]
+    fits = [Est(state_store=store, alpha=1e-6, max_iter=4, tol=None, random_state=0).fit(wide, y)
+            for store in ("dense", "sparse")]
+    assert fits[0].nnz_history_ == fits[1].nnz_history_
+    assert len(fits[0].nnz_history_) == 4
+    assert fits[0].nnz_history_[-1] == (fits[0].t_, tuple(fits[0].count_nonzero()))
+    assert sum(fits[0].nnz_history_[-1][1]) > 0
