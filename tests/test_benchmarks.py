@@ -168,3 +168,78 @@ def test_bench_readers_quick(tmp_path, capsys):
     assert "peak RSS 3 MB / 1 MB file" in capsys.readouterr().out
     overlap = bench.main(["--quick", "--overlap", "--work", str(tmp_path)])
     assert set(overlap) == {0, 1} and all(t > 0 for t in overlap.values())
+
+
+def test_ctr_files_formats_hold_the_same_rows(tmp_path):
+    pytest.importorskip("pyarrow")
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    ctr = load("_ctr_files")
+    p, meta = ctr.ensure(300_000, ["csv", "csv.gz", "parquet", "vw"], seed=3, folder=tmp_path,
+                         verbose=False)
+    csv = pacsv.read_csv(p["csv"])
+    assert csv.num_rows == meta["rows"] > 0
+    assert csv.column_names == ctr.FIELDS + ["click"]
+    # every row has the same length, so the CSV reaches the target by less than one row
+    row_bytes = (p["csv"].stat().st_size - len(",".join(csv.column_names)) - 1) / csv.num_rows
+    assert 300_000 <= p["csv"].stat().st_size < 300_000 + row_bytes
+    assert pq.read_table(p["parquet"]).equals(csv)
+    assert pacsv.read_csv(p["csv.gz"]).equals(csv)
+    assert set(csv.column("click").to_pylist()) == {0, 1}
+    columns = {c: csv.column(c).to_pylist() for c in csv.column_names}
+    lines = p["vw"].read_text().splitlines()
+    assert len(lines) == csv.num_rows
+    for i, line in enumerate(lines):  # "-1 |a tok |b tok ...": label -1/1, field k in namespace k
+        label, *fields = line.split(" |")
+        assert label == ("1" if columns["click"][i] else "-1")
+        assert [(f[0], f[2:]) for f in fields] == [(ns, columns[c][i])
+                                                   for ns, c in zip(ctr.NAMESPACES, ctr.FIELDS)]
+    for c, card in zip(ctr.FIELDS, ctr.CARDINALITY):  # tokens drawn from the field's vocabulary
+        assert len(set(columns[c])) <= card
+
+
+def test_ctr_files_rows_depend_on_seed_and_position_only(tmp_path):
+    pytest.importorskip("pyarrow")
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    ctr = load("_ctr_files")
+    small, _ = ctr.ensure(100_000, ["csv"], seed=1, folder=tmp_path, verbose=False)
+    big, meta = ctr.ensure(250_000, ["csv"], seed=1, folder=tmp_path, verbose=False)
+    assert big["csv"].read_bytes().startswith(small["csv"].read_bytes())
+    other, _ = ctr.ensure(100_000, ["csv"], seed=2, folder=tmp_path, verbose=False)
+    assert other["csv"].read_bytes() != small["csv"].read_bytes()
+    # a format added later holds exactly the rows of the CSV written before
+    again, meta2 = ctr.ensure(250_000, ["parquet"], seed=1, folder=tmp_path, verbose=False)
+    assert meta2["rows"] == meta["rows"] and set(meta2["formats"]) == {"csv", "parquet"}
+    assert pq.read_table(again["parquet"]).equals(pacsv.read_csv(big["csv"]))
+
+
+def test_bench_stream_quick_vw(tmp_path, capsys):
+    pytest.importorskip("pyarrow")
+    pytest.importorskip("vowpalwabbit", reason="vowpalwabbit is not installed (pip install vowpalwabbit)")
+    result = load("bench_stream").main(["speed", "--quick", "--tools", "vw", "--work", str(tmp_path)])
+    vw = result["speed"]["summary"]["VW ftrl"]
+    assert vw["rows"] == result["speed"]["rows"] > 0  # VW read every row of its text file
+    # it learnt at least the click rate: better than the coin flip's log(2)
+    assert 0 < vw["progressive_loss"] < 0.69
+    assert "VW ftrl" in capsys.readouterr().out
+
+
+def test_bench_stream_quick_sparsereg(tmp_path, capsys):
+    pytest.importorskip("pyarrow")
+    pytest.importorskip("pandas")
+    bench = load("bench_stream")
+    result = bench.main(["all", "--quick", "--tools", "csv,parquet", "--work", str(tmp_path)])
+    speed = result["speed"]
+    for tool in ["sparsereg csv", "sparsereg parquet"]:  # `sparsereg train` read every row
+        assert speed["summary"][tool]["rows"] == speed["rows"] > 0
+    assert [r["rows"] for r in result["rss"]["runs"]] == [r["file_rows"] for r in result["rss"]["runs"]]
+    # the peak RSS that `sparsereg train --json` reports is the kernel's count for its process,
+    # as /usr/bin/time reads it (os.wait4's count also holds this pytest process's RSS at fork)
+    for run in speed["runs"] + result["rss"]["runs"]:
+        if run["rss_time"] is not None:
+            assert abs(run["rss_self"] - run["rss_time"]) <= 0.05 * run["rss_time"]
+        assert run["rss_wait4"] >= 0.95 * run["rss_self"]
+    assert "ratio 4MB/2MB by rss_wait4" in capsys.readouterr().out
