@@ -19,6 +19,8 @@ def _pyarrow():
 
 
 # ------------------------------------------------------------------------------ helpers
+_NULL_SPELLINGS = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
+                   "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"]
 def _frame(n, seed=0):
     """A CTR-like frame: string categories (some missing, some digit strings), a number, a 0/1."""
     rng = np.random.default_rng(seed)
@@ -36,9 +38,12 @@ def _write_csv(frame, path, sep=","):
 
 
 def _expected(path, sep=","):
-    """The whole file through pandas: categories as str, numbers float, NaN for missing."""
+    """The whole file through pandas: categories as the text written (an empty field is
+    missing, "NA" is text), numbers float with NaN for pandas' missing spellings."""
     return pd.read_csv(path, sep=sep, dtype={"city": str, "device": str, "price": float,
-                                             "clicked": float})
+                                             "clicked": float}, keep_default_na=False,
+                       na_values={"city": [""], "device": [""], "price": _NULL_SPELLINGS,
+                                  "clicked": _NULL_SPELLINGS})
 
 
 def _stack(chunks):
@@ -590,3 +595,19 @@ def test_source_is_returned_as_is_and_public_types():
     assert isinstance(chunk, Chunk) and chunk.row_numbers.dtype == np.int64
     with pytest.raises(Exception):
         chunk.end.row = 3  # frozen
+
+
+def test_text_that_spells_missing_is_text_in_csv_and_parquet(tmp_path):
+    """"NA" (Namibia) and "nan" are categories; an empty field or null is missing; in a number
+    column pandas' spellings of missing are NaN. CSV and Parquet agree."""
+    pa = _pyarrow()
+    import pyarrow.parquet as pq
+    (tmp_path / "c.csv").write_text("country,price,y\nNA,1.5,1\nFR,NA,0\n,nan,1\nnan,2,0\n")
+    table = pa.table({"country": ["NA", "FR", None, "nan"], "price": ["1.5", "NA", "nan", "2"],
+                      "y": [1, 0, 1, 0]})
+    pq.write_table(table, tmp_path / "c.parquet")
+    for name in ("c.csv", "c.parquet"):
+        (chunk,) = open_source(str(tmp_path / name), target="y", numeric=["price"]).chunks()
+        assert chunk.X["country"].tolist()[:2] == ["NA", "FR"], name
+        assert pd.isna(chunk.X["country"].iloc[2]) and chunk.X["country"].iloc[3] == "nan", name
+        np.testing.assert_array_equal(chunk.X["price"], [1.5, np.nan, np.nan, 2.0])

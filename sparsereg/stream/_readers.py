@@ -274,10 +274,19 @@ def _bad_positions(pa, pc, arr, lo, hi, out):
     _bad_positions(pa, pc, arr, mid, hi, out)
 
 
+def _as_null(pa, pc, arr):
+    """Text spelling a missing value (pandas' list: "", "NA", "nan", "null"...) as null."""
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return arr
+    spelled = pc.is_in(arr, value_set=pa.array(_NULL_VALUES, type=arr.type))
+    return pc.if_else(spelled, pa.scalar(None, arr.type), arr)
+
+
 def _to_float(pa, pc, arr):
     """(float64 array with nulls, positions that are not numbers) of an Arrow array."""
     if pa.types.is_dictionary(arr.type):
         arr = arr.cast(arr.type.value_type)
+    arr = _as_null(pa, pc, arr)
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         try:
             return pc.cast(arr, pa.float64()), []
@@ -327,13 +336,16 @@ def _frame_of(pa, arrays, n):
 
 
 def _to_dictionary(pa, pc, arr):
-    """A column as dictionary<int32, string> (categories as str whatever the stored type)."""
+    """A column as dictionary<int32, string> (categories as str whatever the stored type); the
+    empty string is missing, as an empty CSV field is."""
     if pa.types.is_dictionary(arr.type):
-        if pa.types.is_string(arr.type.value_type) and arr.type.index_type == pa.int32():
+        if (pa.types.is_string(arr.type.value_type) and arr.type.index_type == pa.int32()
+                and not pc.any(pc.equal(arr.dictionary, "")).as_py()):
             return arr
         arr = arr.cast(arr.type.value_type)
     if not pa.types.is_string(arr.type):
         arr = pc.cast(arr, pa.string())
+    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
     return pc.dictionary_encode(arr)
 
 
@@ -549,7 +561,10 @@ class _ArrowSource(Source):
                         block_size=self._blocks.get(i, _CSV_BLOCK_BYTES), use_threads=threaded),
                     parse_options=self._parse_options(handler),
                     convert_options=pcsv.ConvertOptions(
-                        include_columns=used, column_types=types, null_values=_NULL_VALUES,
+                        # an empty field is missing; other text is read as written ("NA" is
+                        # Namibia), as Parquet stores it; number and target columns also take
+                        # pandas' spellings of missing ("NA", "nan"...) as missing (_as_null)
+                        include_columns=used, column_types=types, null_values=[""],
                         strings_can_be_null=True, quoted_strings_can_be_null=True))
             except pa.ArrowInvalid as exc:
                 self._raise_invalid(i, exc)
@@ -635,7 +650,7 @@ class _ArrowSource(Source):
                 if not pa.types.is_string(column.type):
                     column = pc.cast(column.dictionary_decode() if pa.types.is_dictionary(
                         column.type) else column, pa.string())
-                target = column
+                target = _as_null(pa, pc, column)
             else:
                 target, not_numbers = _to_float(pa, pc, column)
                 for p in not_numbers:
