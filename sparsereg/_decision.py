@@ -8,6 +8,9 @@ estimator holds every column's weight (dense store) or only the non-zero ones
 identical to the estimator without repeating its arithmetic.
 """
 
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +27,58 @@ _NO_INDEX = np.full((1, 2), EMPTY_KEY, dtype=np.int64)
 BULK_ROWS = 512
 # the largest dense weight array made for bulk scoring (2**23 columns of one float64 model)
 DENSE_LOOKUP_BYTES = 64 * 2**20
+# calls from this many rows are scored in several threads, over contiguous row blocks of at
+# least half as many rows each (see benchmarks/RESULTS.md, "#16": the crossover measured)
+THREAD_ROWS = 50_000
+# the most threads a call is split over
+MAX_THREADS = 8
+
+_pool = None
+_pool_pid = None
+_pool_lock = threading.Lock()
+
+
+def _executor():
+    """The process's pool of scoring threads, made on first use (again after a fork)."""
+    global _pool, _pool_pid
+    with _pool_lock:
+        if _pool is None or _pool_pid != os.getpid():
+            _pool = ThreadPoolExecutor(max_workers=MAX_THREADS - 1,
+                                       thread_name_prefix="sparsereg-predict")
+            _pool_pid = os.getpid()
+        return _pool
+
+
+def scoring_threads(n_rows, n_jobs=None):
+    """How many threads score a call of ``n_rows`` rows: one below ``THREAD_ROWS`` rows;
+    else ``n_jobs`` (joblib's convention: -1 is every CPU, -2 all but one), or
+    ``os.cpu_count()`` when None, at most ``MAX_THREADS`` and one per ``THREAD_ROWS // 2``
+    rows."""
+    if n_rows < THREAD_ROWS:
+        return 1
+    cpus = os.cpu_count() or 1
+    wanted = cpus if n_jobs is None else (n_jobs if n_jobs > 0 else cpus + 1 + n_jobs)
+    return max(1, min(wanted, MAX_THREADS, n_rows // (THREAD_ROWS // 2)))
+
+
+def in_row_blocks(score, n_rows, n_threads):
+    """``score(begin, end)`` over ``n_threads`` contiguous row blocks covering ``n_rows``
+    rows, the first in the calling thread and the others in the pool at once; every block
+    has ended when this returns (or raises). Returns whether every block returned True.
+
+    Each row is scored by the same compiled loop whatever the block, so the result does
+    not depend on ``n_threads``; the loop releases the GIL.
+    """
+    if n_threads <= 1:
+        return score(0, n_rows)
+    bounds = [n_rows * b // n_threads for b in range(n_threads + 1)]
+    pool = _executor()
+    futures = [pool.submit(score, bounds[b], bounds[b + 1]) for b in range(1, n_threads)]
+    try:
+        first = score(bounds[0], bounds[1])
+    finally:
+        results = [f.result() for f in futures]  # wait for all before out is read
+    return bool(first) and all(results)
 
 
 @dataclass(frozen=True)
@@ -85,31 +140,49 @@ class LinearWeights:
         weights[np.searchsorted(columns, coef.indices), rows] = coef.data
         return cls(weights, columns, np.asarray(intercept))
 
-    def scores(self, X):
-        """``X @ coef.T + intercept`` of shape (n_rows, n_models) for a validated CSR ``X``."""
-        out = np.empty((X.shape[0], self.weights.shape[1]))
+    def scores(self, X, n_jobs=None):
+        """``X @ coef.T + intercept`` of shape (n_rows, n_models) for a validated CSR ``X``
+        (in :func:`scoring_threads` threads, the same scores whatever their number)."""
+        n_rows = X.shape[0]
+        out = np.empty((n_rows, self.weights.shape[1]))
         listed = self.columns is not None
-        linear_scores(X.data, X.indices, X.indptr, self.columns if listed else _NO_COLUMNS,
-                      listed, self.weights, out)
+        columns = self.columns if listed else _NO_COLUMNS
+
+        def score(begin, end):
+            linear_scores(X.data, X.indices, X.indptr, columns, listed, self.weights, out,
+                          begin, end)
+            return True
+
+        in_row_blocks(score, n_rows, scoring_threads(n_rows, n_jobs))
         out += self.intercept
         return out
 
-    def plain_scores(self, X, n_features, logistic_pair=False):
+    def plain_scores(self, X, n_features, logistic_pair=False, n_jobs=None):
         """:meth:`scores` of a CSR ``X`` that ``plain_csr`` would find plain, checked and scored
         in one compiled pass; None for any other ``X`` (the caller then runs the full checks).
 
         With ``logistic_pair`` (one model only), the binary log-loss probabilities
         ``(1 - p, p)``, ``p`` being ``scipy.special.expit`` of the score, bit for bit.
+        A call of at least ``THREAD_ROWS`` rows is checked and scored in
+        :func:`scoring_threads` threads over contiguous row blocks: each row by the same
+        loop, so the scores are those of one thread; the rows of every block are checked,
+        and one that is not plain makes the whole call None.
         """
         arrays = csr_arrays(X, n_features)
         if arrays is None:
             return None
+        n_rows = X.shape[0]
         n_models = self.weights.shape[1]
-        out = np.empty((X.shape[0], 2 if logistic_pair else n_models))
-        listed, columns, index, weights = self._layout(n_features, X.shape[0])
+        out = np.empty((n_rows, 2 if logistic_pair else n_models))
+        listed, columns, index, weights = self._layout(n_features, n_rows)
+        pair = logistic_pair and n_models == 1
+
+        def score(begin, end):
+            return csr_predict(*arrays, n_features, columns, listed, index, weights,
+                               self.intercept, out, pair, begin, end)
+
         try:
-            plain = csr_predict(*arrays, n_features, columns, listed, index, weights,
-                                self.intercept, out, logistic_pair and n_models == 1)
+            plain = in_row_blocks(score, n_rows, scoring_threads(n_rows, n_jobs))
         except (ValueError, TypeError):  # e.g. a non-contiguous array: the full checks say so
             return None
         return out if plain else None

@@ -432,8 +432,10 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         applies to its positive samples, as in ``SGDClassifier``.
 
     n_jobs : int or None, default=None
-        Threads training the one-vs-rest problems of a multiclass model at once.
-        The result does not depend on it.
+        Threads training the one-vs-rest problems of a multiclass model at once,
+        and scoring the row blocks of a prediction call of at least 50,000 rows
+        (None: one per CPU for prediction, at most 8; -1: every CPU). The result
+        does not depend on it.
 
     Attributes
     ----------
