@@ -8,6 +8,7 @@ estimator holds every column's weight (dense store) or only the non-zero ones
 identical to the estimator without repeating its arithmetic.
 """
 
+import itertools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -27,11 +28,13 @@ _NO_INDEX = np.full((1, 2), EMPTY_KEY, dtype=np.int64)
 BULK_ROWS = 512
 # the largest dense weight array made for bulk scoring (2**23 columns of one float64 model)
 DENSE_LOOKUP_BYTES = 64 * 2**20
-# calls from this many rows are scored in several threads, over contiguous row blocks of at
-# least half as many rows each (see benchmarks/RESULTS.md, "#16": the crossover measured)
+# calls from this many rows are scored in several threads, over contiguous row blocks
+# (see benchmarks/RESULTS.md, "#16": the crossover measured)
 THREAD_ROWS = 50_000
 # the most threads a call is split over
 MAX_THREADS = 8
+# the rows of a block taken by one scoring thread at a time
+BLOCK_ROWS = 8192
 
 _pool = None
 _pool_pid = None
@@ -52,33 +55,48 @@ def _executor():
 def scoring_threads(n_rows, n_jobs=None):
     """How many threads score a call of ``n_rows`` rows: one below ``THREAD_ROWS`` rows;
     else ``n_jobs`` (joblib's convention: -1 is every CPU, -2 all but one), or
-    ``os.cpu_count()`` when None, at most ``MAX_THREADS`` and one per ``THREAD_ROWS // 2``
-    rows."""
+    ``os.cpu_count()`` when None, at most ``MAX_THREADS``."""
     if n_rows < THREAD_ROWS:
         return 1
     cpus = os.cpu_count() or 1
     wanted = cpus if n_jobs is None else (n_jobs if n_jobs > 0 else cpus + 1 + n_jobs)
-    return max(1, min(wanted, MAX_THREADS, n_rows // (THREAD_ROWS // 2)))
+    return max(1, min(wanted, MAX_THREADS))
 
 
 def in_row_blocks(score, n_rows, n_threads):
-    """``score(begin, end)`` over ``n_threads`` contiguous row blocks covering ``n_rows``
-    rows, the first in the calling thread and the others in the pool at once; every block
-    has ended when this returns (or raises). Returns whether every block returned True.
+    """``score(begin, end)`` over contiguous row blocks covering ``n_rows`` rows, in
+    ``n_threads`` threads: the calling thread and ``n_threads - 1`` of the pool take the
+    next block of about ``BLOCK_ROWS`` rows until none is left (so a thread that another
+    process keeps off its core delays the call by one block, not by a share of the rows).
+    Every block has ended when this returns (or raises). Returns whether every block
+    returned True (one that does not stops the others taking more).
 
-    Each row is scored by the same compiled loop whatever the block, so the result does
+    Each row is scored by the same compiled loop whatever its block, so the result does
     not depend on ``n_threads``; the loop releases the GIL.
     """
     if n_threads <= 1:
         return score(0, n_rows)
-    bounds = [n_rows * b // n_threads for b in range(n_threads + 1)]
+    n_blocks = max(-(-n_rows // BLOCK_ROWS), n_threads)
+    taken = itertools.count()  # next() on it is atomic under the GIL
+    failed = []
+
+    def work():
+        while not failed:
+            b = next(taken)
+            if b >= n_blocks:
+                return
+            if not score(n_rows * b // n_blocks, n_rows * (b + 1) // n_blocks):
+                failed.append(b)
+
     pool = _executor()
-    futures = [pool.submit(score, bounds[b], bounds[b + 1]) for b in range(1, n_threads)]
+    futures = [pool.submit(work) for _ in range(n_threads - 1)]
     try:
-        first = score(bounds[0], bounds[1])
+        work()
     finally:
-        results = [f.result() for f in futures]  # wait for all before out is read
-    return bool(first) and all(results)
+        for f in futures:  # one not started (the pool busy with other calls) is not needed
+            if not f.cancel():
+                f.result()  # wait for all before out is read; raises what the block raised
+    return not failed
 
 
 @dataclass(frozen=True)
