@@ -4,7 +4,7 @@ sparsereg is fitted for one epoch on the synthetic CTR set (--rows x 2**--log2-f
 SGDClassifier is then given exactly the same weights (coef_, intercept_), so both evaluate the
 same model of the same size on the same CSR rows; the model exported from sparsereg
 (``export_model``, its non-zero weights only) is timed too. Throughput is measured per batch size (1,
-100, 10,000 rows and the whole --test-rows block): the small batches show the per-call overhead
+100, 10,000, 50,000 rows and the whole --test-rows block): the small batches show the per-call overhead
 a serving loop pays. Rows/s are medians of --reps interleaved runs (each run repeats the call
 until it has taken >= 0.2 s).
 
@@ -60,7 +60,7 @@ def main(argv=None):
     assert np.allclose(ftrl.predict_proba(Xt[:1000]), sgd.predict_proba(Xt[:1000]))
     nnz_w = int(np.count_nonzero(sgd.coef_))
 
-    batches = [1, 100, 10_000, Xt.shape[0]] if not a.quick else [1, 100, Xt.shape[0]]
+    batches = [1, 100, 10_000, 50_000, Xt.shape[0]] if not a.quick else [1, 100, Xt.shape[0]]
     cases = [(f"{name}.{method}", est, method, b) for b in batches
              for name, est in [("sparsereg", ftrl), ("SGDClassifier", sgd), ("exported", exported)]
              for method in ["predict", "predict_proba"]]

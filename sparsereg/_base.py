@@ -886,7 +886,8 @@ class _BaseFTRL(BaseEstimator):
         attrs = self.__dict__
         if "_state" not in attrs or "feature_names_in_" in attrs:
             return None
-        return self._current_weights()[2].plain_scores(X, attrs["n_features_in_"], logistic_pair)
+        return self._current_weights()[2].plain_scores(X, attrs["n_features_in_"], logistic_pair,
+                                                       self._threads)
 
     def _scores_from_state(self, X):
         """Scores of shape (n_samples, n_models), as the next ``partial_fit`` would predict
@@ -909,7 +910,7 @@ class _BaseFTRL(BaseEstimator):
         X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32],
                           accept_large_sparse=True, reset=False)
         X = as_kernel_csr(X, values=False)[0]
-        return self._current_weights()[2].scores(X)
+        return self._current_weights()[2].scores(X, self._threads)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

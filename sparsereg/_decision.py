@@ -8,6 +8,10 @@ estimator holds every column's weight (dense store) or only the non-zero ones
 identical to the estimator without repeating its arithmetic.
 """
 
+import itertools
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +28,75 @@ _NO_INDEX = np.full((1, 2), EMPTY_KEY, dtype=np.int64)
 BULK_ROWS = 512
 # the largest dense weight array made for bulk scoring (2**23 columns of one float64 model)
 DENSE_LOOKUP_BYTES = 64 * 2**20
+# calls from this many rows are scored in several threads, over contiguous row blocks
+# (see benchmarks/RESULTS.md, "#16": the crossover measured)
+THREAD_ROWS = 50_000
+# the most threads a call is split over
+MAX_THREADS = 8
+# the rows of a block taken by one scoring thread at a time
+BLOCK_ROWS = 8192
+
+_pool = None
+_pool_pid = None
+_pool_lock = threading.Lock()
+
+
+def _executor():
+    """The process's pool of scoring threads, made on first use (again after a fork)."""
+    global _pool, _pool_pid
+    with _pool_lock:
+        if _pool is None or _pool_pid != os.getpid():
+            _pool = ThreadPoolExecutor(max_workers=MAX_THREADS - 1,
+                                       thread_name_prefix="sparsereg-predict")
+            _pool_pid = os.getpid()
+        return _pool
+
+
+def scoring_threads(n_rows, n_jobs=None):
+    """How many threads score a call of ``n_rows`` rows: one below ``THREAD_ROWS`` rows;
+    else ``n_jobs`` (joblib's convention: -1 is every CPU, -2 all but one), or
+    ``os.cpu_count()`` when None, at most ``MAX_THREADS``."""
+    if n_rows < THREAD_ROWS:
+        return 1
+    cpus = os.cpu_count() or 1
+    wanted = cpus if n_jobs is None else (n_jobs if n_jobs > 0 else cpus + 1 + n_jobs)
+    return max(1, min(wanted, MAX_THREADS))
+
+
+def in_row_blocks(score, n_rows, n_threads):
+    """``score(begin, end)`` over contiguous row blocks covering ``n_rows`` rows, in
+    ``n_threads`` threads: the calling thread and ``n_threads - 1`` of the pool take the
+    next block of about ``BLOCK_ROWS`` rows until none is left (so a thread that another
+    process keeps off its core delays the call by one block, not by a share of the rows).
+    Every block has ended when this returns (or raises). Returns whether every block
+    returned True (one that does not stops the others taking more).
+
+    Each row is scored by the same compiled loop whatever its block, so the result does
+    not depend on ``n_threads``; the loop releases the GIL.
+    """
+    if n_threads <= 1:
+        return score(0, n_rows)
+    n_blocks = max(-(-n_rows // BLOCK_ROWS), n_threads)
+    taken = itertools.count()  # next() on it is atomic under the GIL
+    failed = []
+
+    def work():
+        while not failed:
+            b = next(taken)
+            if b >= n_blocks:
+                return
+            if not score(n_rows * b // n_blocks, n_rows * (b + 1) // n_blocks):
+                failed.append(b)
+
+    pool = _executor()
+    futures = [pool.submit(work) for _ in range(n_threads - 1)]
+    try:
+        work()
+    finally:
+        for f in futures:  # one not started (the pool busy with other calls) is not needed
+            if not f.cancel():
+                f.result()  # wait for all before out is read; raises what the block raised
+    return not failed
 
 
 @dataclass(frozen=True)
@@ -85,31 +158,49 @@ class LinearWeights:
         weights[np.searchsorted(columns, coef.indices), rows] = coef.data
         return cls(weights, columns, np.asarray(intercept))
 
-    def scores(self, X):
-        """``X @ coef.T + intercept`` of shape (n_rows, n_models) for a validated CSR ``X``."""
-        out = np.empty((X.shape[0], self.weights.shape[1]))
+    def scores(self, X, n_jobs=None):
+        """``X @ coef.T + intercept`` of shape (n_rows, n_models) for a validated CSR ``X``
+        (in :func:`scoring_threads` threads, the same scores whatever their number)."""
+        n_rows = X.shape[0]
+        out = np.empty((n_rows, self.weights.shape[1]))
         listed = self.columns is not None
-        linear_scores(X.data, X.indices, X.indptr, self.columns if listed else _NO_COLUMNS,
-                      listed, self.weights, out)
+        columns = self.columns if listed else _NO_COLUMNS
+
+        def score(begin, end):
+            linear_scores(X.data, X.indices, X.indptr, columns, listed, self.weights, out,
+                          begin, end)
+            return True
+
+        in_row_blocks(score, n_rows, scoring_threads(n_rows, n_jobs))
         out += self.intercept
         return out
 
-    def plain_scores(self, X, n_features, logistic_pair=False):
+    def plain_scores(self, X, n_features, logistic_pair=False, n_jobs=None):
         """:meth:`scores` of a CSR ``X`` that ``plain_csr`` would find plain, checked and scored
         in one compiled pass; None for any other ``X`` (the caller then runs the full checks).
 
         With ``logistic_pair`` (one model only), the binary log-loss probabilities
         ``(1 - p, p)``, ``p`` being ``scipy.special.expit`` of the score, bit for bit.
+        A call of at least ``THREAD_ROWS`` rows is checked and scored in
+        :func:`scoring_threads` threads over contiguous row blocks: each row by the same
+        loop, so the scores are those of one thread; the rows of every block are checked,
+        and one that is not plain makes the whole call None.
         """
         arrays = csr_arrays(X, n_features)
         if arrays is None:
             return None
+        n_rows = X.shape[0]
         n_models = self.weights.shape[1]
-        out = np.empty((X.shape[0], 2 if logistic_pair else n_models))
-        listed, columns, index, weights = self._layout(n_features, X.shape[0])
+        out = np.empty((n_rows, 2 if logistic_pair else n_models))
+        listed, columns, index, weights = self._layout(n_features, n_rows)
+        pair = logistic_pair and n_models == 1
+
+        def score(begin, end):
+            return csr_predict(*arrays, n_features, columns, listed, index, weights,
+                               self.intercept, out, pair, begin, end)
+
         try:
-            plain = csr_predict(*arrays, n_features, columns, listed, index, weights,
-                                self.intercept, out, logistic_pair and n_models == 1)
+            plain = in_row_blocks(score, n_rows, scoring_threads(n_rows, n_jobs))
         except (ValueError, TypeError):  # e.g. a non-contiguous array: the full checks say so
             return None
         return out if plain else None

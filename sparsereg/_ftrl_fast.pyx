@@ -483,8 +483,11 @@ def table_insert(double[:, ::1] table_zn, const int64_t[::1] columns, const doub
 
 def linear_scores(const cython.floating[::1] data, const index_t[::1] indices,
                   const index_t[::1] indptr, const int64_t[::1] columns, bint listed,
-                  const weight_t[:, ::1] weights, double[:, ::1] out):
-    """``out[i, m] = sum_k data[k] * weights[row of indices[k], m]`` for the CSR rows ``i``.
+                  const weight_t[:, ::1] weights, double[:, ::1] out,
+                  int64_t row_begin=0, int64_t row_end=-1):
+    """``out[i, m] = sum_k data[k] * weights[row of indices[k], m]`` for the CSR rows ``i``
+    (those from ``row_begin`` to ``row_end``, all by default: a caller may score contiguous
+    row blocks in several threads, each row by the same loop).
 
     Without ``listed``, row ``j`` of ``weights`` is column ``j``'s. With it,
     ``weights`` has a row per entry of the sorted ``columns`` (the non-zero weights),
@@ -497,8 +500,12 @@ def linear_scores(const cython.floating[::1] data, const index_t[::1] indices,
         int64_t i, k, m, lo, hi, mid, column, n_models = weights.shape[1]
         int64_t n_listed = columns.shape[0]
         double acc
+    if row_end < 0:
+        row_end = indptr.shape[0] - 1
+    if not 0 <= row_begin <= row_end <= indptr.shape[0] - 1 or out.shape[0] < row_end:
+        raise ValueError("row range out of bounds")
     with nogil:
-        for i in range(indptr.shape[0] - 1):
+        for i in range(row_begin, row_end):
             for m in range(n_models):
                 acc = 0.0
                 for k in range(indptr[i], indptr[i + 1]):
@@ -676,10 +683,12 @@ def csr_predict(const cython.floating[::1] data, const index_t[::1] indices,
                 const index_t[::1] indptr, int64_t n_cols, const int64_t[::1] columns,
                 bint listed, const int64_t[:, ::1] column_index,
                 const weight_t[:, ::1] weights, const double[::1] intercept,
-                double[:, ::1] out, bint logistic_pair):
+                double[:, ::1] out, bint logistic_pair,
+                int64_t row_begin=0, int64_t row_end=-1):
     """:func:`linear_scores` plus the intercept, checking on the way what ``csr_summary``
     checks; returns whether the matrix was plain (when not, ``out`` means nothing and the
-    caller runs the full checks).
+    caller runs the full checks). Only rows ``row_begin`` to ``row_end`` (all by default)
+    are checked and scored, so that contiguous row blocks can be run in several threads.
 
     ``out[i, m]`` is row ``i``'s score for model ``m``, the same sum as ``linear_scores``
     plus ``intercept[m]``; with ``logistic_pair`` (one model) it is the pair
@@ -700,16 +709,20 @@ def csr_predict(const cython.floating[::1] data, const index_t[::1] indices,
         bint plain = True
     if n_rows < 0 or data.shape[0] != nnz or indptr[0] != 0 or indptr[n_rows] != nnz:
         return False
+    if row_end < 0:
+        row_end = n_rows
+    if not 0 <= row_begin <= row_end <= n_rows or out.shape[0] < row_end:
+        raise ValueError("row range out of bounds")
     with nogil:
-        for i in range(n_rows):
+        for i in range(row_begin, row_end):
             start = indptr[i]
             end = indptr[i + 1]
-            if end < start or end > nnz:
+            if start < 0 or end < start or end > nnz:  # (start: the first row of a block)
                 plain = False
                 break
-            if i + PREFETCH_ROWS < n_rows:
+            if i + PREFETCH_ROWS < row_end:
                 ahead = i + PREFETCH_ROWS
-                if indptr[ahead] <= indptr[ahead + 1] and indptr[ahead + 1] <= nnz:
+                if 0 <= indptr[ahead] <= indptr[ahead + 1] <= nnz:
                     for k in range(indptr[ahead], indptr[ahead + 1]):
                         column = indices[k]
                         if indexed:

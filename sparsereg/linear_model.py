@@ -221,7 +221,9 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
     regularisation parameters (``penalty``, ``alpha``, ``l1_ratio``) with the same
     meaning, ``fit`` / ``partial_fit`` / ``predict``, and a per-coordinate learning
     rate (``eta0``, ``beta``) that suits very wide, sparse, hashed data. The
-    training loop is compiled and reads the CSR matrix as it is.
+    training loop is compiled and reads the CSR matrix as it is. A prediction
+    call of 50,000 rows or more is scored by one thread per CPU (at most 8) over
+    contiguous row blocks, with the same result as one thread.
 
     Parameters
     ----------
@@ -432,8 +434,10 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         applies to its positive samples, as in ``SGDClassifier``.
 
     n_jobs : int or None, default=None
-        Threads training the one-vs-rest problems of a multiclass model at once.
-        The result does not depend on it.
+        Threads training the one-vs-rest problems of a multiclass model at once,
+        and scoring the row blocks of a prediction call of at least 50,000 rows
+        (None: one per CPU for prediction, at most 8; -1: every CPU). The result
+        does not depend on it.
 
     Attributes
     ----------
