@@ -481,6 +481,21 @@ def table_insert(double[:, ::1] table_zn, const int64_t[::1] columns, const doub
             state[TABLE_SLOT * s + TABLE_ZN + 1] = n[k]
 
 
+cdef inline int64_t listed_row(const int64_t *columns, int64_t n_listed,
+                               int64_t column) noexcept nogil:
+    """The position of ``column`` in the sorted ``columns`` (binary search), or -1."""
+    cdef int64_t lo = 0, hi = n_listed, mid
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if columns[mid] < column:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo == n_listed or columns[lo] != column:
+        return -1
+    return lo
+
+
 def linear_scores(const cython.floating[::1] data, const index_t[::1] indices,
                   const index_t[::1] indptr, const int64_t[::1] columns, bint listed,
                   const weight_t[:, ::1] weights, double[:, ::1] out,
@@ -497,7 +512,7 @@ def linear_scores(const cython.floating[::1] data, const index_t[::1] indices,
     for the same weights (a zero weight adds +-0.0, which leaves such a sum as it is).
     """
     cdef:
-        int64_t i, k, m, lo, hi, mid, column, n_models = weights.shape[1]
+        int64_t i, k, m, column, n_models = weights.shape[1]
         int64_t n_listed = columns.shape[0]
         double acc
     if row_end < 0:
@@ -511,17 +526,9 @@ def linear_scores(const cython.floating[::1] data, const index_t[::1] indices,
                 for k in range(indptr[i], indptr[i + 1]):
                     column = indices[k]
                     if listed:
-                        lo = 0
-                        hi = n_listed
-                        while lo < hi:
-                            mid = (lo + hi) >> 1
-                            if columns[mid] < column:
-                                lo = mid + 1
-                            else:
-                                hi = mid
-                        if lo == n_listed or columns[lo] != column:
+                        column = listed_row(&columns[0], n_listed, column)
+                        if column < 0:
                             continue
-                        column = lo
                     acc += data[k] * <double>weights[column, m]
                 out[i, m] = acc
 
@@ -699,7 +706,7 @@ def csr_predict(const cython.floating[::1] data, const index_t[::1] indices,
     the rows ahead are prefetched.
     """
     cdef:
-        int64_t i, k, m, lo, hi, mid, column, previous, start, end, ahead
+        int64_t i, k, m, column, previous, start, end, ahead
         int64_t n_models = weights.shape[1], n_listed = columns.shape[0]
         int64_t nnz = indices.shape[0], n_rows = indptr.shape[0] - 1
         uint64_t mask = <uint64_t>column_index.shape[0] - 1
@@ -740,17 +747,9 @@ def csr_predict(const cython.floating[::1] data, const index_t[::1] indices,
                         break
                     previous = column
                     if listed and not indexed:
-                        lo = 0
-                        hi = n_listed
-                        while lo < hi:
-                            mid = (lo + hi) >> 1
-                            if columns[mid] < column:
-                                lo = mid + 1
-                            else:
-                                hi = mid
-                        if lo == n_listed or columns[lo] != column:
+                        column = listed_row(&columns[0], n_listed, column)
+                        if column < 0:
                             continue
-                        column = lo
                     elif listed:
                         s = <int64_t>(mix64(<uint64_t>column) & mask)
                         key = column_index[s, 0]
