@@ -247,6 +247,7 @@ def test_resume_of_a_finished_run_with_more_passes_continues_it(tmp_path):
     full, full_history = fit_stream(pipeline(), batches, target="click", passes=2)
     assert_same_state(model[-1], full[-1])
     assert comparable(history) == comparable(full_history)
+    assert history.resumed_rows == 900 and full_history.resumed_rows == 0  # rows/s counts 900
 
 
 def test_resume_refuses_the_checkpoint_of_another_run(tmp_path):
@@ -259,6 +260,9 @@ def test_resume_refuses_the_checkpoint_of_another_run(tmp_path):
     with pytest.raises(ValueError, match=r"batch_rows: 65536 -> 10"):
         fit_stream(pipeline(), batches, target="click", checkpoint=path, resume=True,
                    batch_rows=10, passes=2)
+    with pytest.raises(ValueError, match=r"reader_options target_dtype: None -> 'str'"):
+        fit_stream(pipeline(), batches, target="click", checkpoint=path, resume=True,
+                   passes=2, reader_options={"target_dtype": "str"})
     with pytest.raises(ValueError, match="there is no checkpoint at"):
         fit_stream(pipeline(), batches, target="click", checkpoint=tmp_path / "none",
                    resume=True)
