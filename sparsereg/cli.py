@@ -18,8 +18,11 @@ import re
 import resource
 import sys
 import time
+from contextlib import nullcontext
 
 import numpy as np
+
+from ._atomic import atomic_file
 
 _FORMATS = ("csv", "parquet", "svmlight")
 _EXIT_ERROR, _EXIT_INTERRUPTED = 1, 130
@@ -253,17 +256,6 @@ def _check_writable(path):
         raise ValueError(f"cannot write {path}: {folder} is not a writable folder.")
 
 
-def _write_atomically(path, write):
-    tmp = f"{path}.tmp-{os.getpid()}"
-    try:
-        with open(tmp, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
 # ---------------------------------------------------------------- train
 def _estimator(args):
     from . import SparseFTRLClassifier, SparseFTRLRegressor
@@ -352,7 +344,8 @@ def _train(args):
         display.close()
     seconds = time.perf_counter() - start
     exported = export_model(model)
-    _write_atomically(args.model, exported.save)
+    with atomic_file(args.model) as f:
+        exported.save(f)
     nonzero = int(exported.coef_.nnz)
     summary = {
         "rows": history.rows, "passes": history.n_passes, "loss": loss,
@@ -415,11 +408,9 @@ def _predict(args):
     to_file = args.out != "-"
     if to_file:
         _check_writable(args.out)
-    # a file is written beside its name and renamed at the end: an error leaves no partial file
-    tmp = f"{args.out}.tmp-{os.getpid()}"
-    out = open(tmp, "w", newline="") if to_file else sys.stdout
     rows = 0
-    try:
+    # a file is written beside its name and renamed at the end: an error leaves no partial file
+    with atomic_file(args.out, "w", newline="") if to_file else nullcontext(sys.stdout) as out:
         writer = csv.writer(out)
         header = ["prediction"]
         if args.proba:
@@ -434,14 +425,6 @@ def _predict(args):
                 columns += list(model.predict_proba(chunk.X).T)
             writer.writerows(zip(*(c.tolist() for c in columns)))
             rows += chunk.X.shape[0]
-        if to_file:
-            out.close()
-            os.replace(tmp, args.out)
-    finally:
-        if to_file:
-            out.close()
-            if os.path.exists(tmp):
-                os.remove(tmp)
     if not args.quiet:
         print(f"{rows:,} predictions written to {args.out if args.out != '-' else 'stdout'}"
               + (f"; {source.bad_rows:,} bad rows skipped" if source.bad_rows else ""),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _npz
+from .._atomic import atomic_file
 from .._state_protocol import OPTIONAL, REQUIRED
 from ._history import StreamHistory
 from ._readers import Position
@@ -77,16 +78,8 @@ def save_checkpoint(path, *, state, meta, progress, history):
               "meta": np.array(json.dumps(meta, sort_keys=True)),
               **progress.arrays(), **history.to_arrays(),
               **{f"state.{k}": v for k, v in state.items()}}
-    tmp = f"{path}.tmp-{os.getpid()}"
-    try:
-        with open(tmp, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with atomic_file(path) as f:
+        np.savez(f, **arrays)
 
 
 def _check_header(key, dtype, shape):

@@ -5,6 +5,7 @@ import math
 import numbers
 import os
 import time
+from contextlib import closing
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -15,8 +16,7 @@ from .._interrupts import interrupts_deferred
 from ._checkpoint import RunProgress, load_checkpoint, save_checkpoint
 from ._history import StreamHistory
 from ._model import StreamModel
-from ._prefetch import Prefetched
-from ._readers import _IterableSource, open_source
+from ._readers import _ahead, _IterableSource, open_source
 from ._scoring import class_indices, loss_name, row_losses
 
 
@@ -282,9 +282,11 @@ def fit_stream(model, source, *, target=None, classes=None, passes=1, batch_rows
             # caller's own batches are read in the caller's thread (a database cursor or a
             # socket may belong to it, and may block)
             chunks = src.chunks(run.position)
-            batches = map(trainer.transform, chunks) if isinstance(src, _IterableSource) \
-                else Prefetched(chunks, trainer.transform)
-            with (batches if isinstance(batches, Prefetched) else _closing(chunks)):
+            batches = (trainer.transform(chunk) for chunk in chunks)
+            if not isinstance(src, _IterableSource):
+                batches = _ahead(batches, 1)
+            # leaving the block stops the reading thread first, then closes the reader's files
+            with closing(chunks), closing(batches):
                 for chunk, Xt, bad_so_far, refused in batches:
                     with interrupts_deferred():  # a batch is trained and recorded, or not at all
                         trained = trainer.step(chunk, Xt, bad_so_far, refused)
@@ -456,20 +458,6 @@ def _sorted_classes(classes):
     if labels.size < 2:
         raise ValueError(f"classes must hold at least 2 labels, got {labels.tolist()}.")
     return labels
-
-
-class _closing:
-    """Close a generator when the block ends (the reader's files), as ``Prefetched`` does."""
-
-    def __init__(self, generator):
-        self.generator = generator
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.generator.close()
-        return False
 
 
 def _take(X, keep):
