@@ -242,7 +242,11 @@ def sparsity_report(estimator):
     """
     from ._base import _BaseFTRL  # the estimators import this module
 
+    from .model_selection import _BaseFTRLCV
+
     estimator = _final_step(estimator)
+    if isinstance(estimator, _BaseFTRLCV):
+        return estimator.sparsity_report()
     if isinstance(estimator, _BaseFTRL):
         return estimator.sparsity_report()
     if hasattr(estimator, "fit"):  # an exported model has nothing to fit
