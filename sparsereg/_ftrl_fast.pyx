@@ -959,7 +959,7 @@ def grid_epoch(
     number of slots); ``intercept_zn``: ``(M, 2)``; ``inv_eta0``, ``lambda1``, ``lambda2``:
     each model's ``1 / eta0`` and lambdas (per sample seen when ``mean_scaled``);
     ``scratch``: ``(longest row, 2 M)``; ``slots``: the longest row's table rows; ``models``:
-    ``(M, GRID_COLUMNS)``. ``y``, ``sample_weight``, ``order``, ``one_vs_rest``,
+    ``(GRID_COLUMNS, M)``. ``y``, ``sample_weight``, ``order``, ``one_vs_rest``,
     ``positive``, ``t0`` as for ``ftrl_epoch``.
 
     Each row is scored by every model, its sample-weighted loss added to ``loss_sum[m]``
@@ -980,13 +980,21 @@ def grid_epoch(
         int64_t r, row, ahead, k, m, s, start, length
         int64_t t = t0 + start_row if train else t0
         uint64_t mask = <uint64_t>zn.shape[0] - 1
-        double target, weight, dloss, lv, w, sq, xk, gk
-        bint any_gradient
+        double target, weight, dloss, lv, w, z, sq, xk, gk, n_new, sqrt_new
+        bint every_gradient, any_gradient
         int status = DONE
         double *state = &zn[0, 0]
         double *slot
+        double *bw          # the row's column k: its M weights, then its M sqrt(n)
         double *buf = &scratch[0, 0]
-        double *mv = &models[0, 0]
+        # one contiguous array of M numbers per quantity, so the loops over models vectorise
+        double *p = &models[GRID_P, 0]
+        double *g = &models[GRID_G, 0]
+        double *lam1 = &models[GRID_L1, 0]
+        double *lam2 = &models[GRID_L2, 0]
+        double *sq0 = &models[GRID_SQ0, 0]
+        double *w0 = &models[GRID_W0, 0]
+        const double *ie = &inv_eta0[0]
         int64_t *where = &slots[0]
         const cython.floating *x
         const index_t *cols
@@ -1017,27 +1025,27 @@ def grid_epoch(
                 t += 1
             for m in range(n_models):
                 if mean_scaled:
-                    mv[GRID_COLUMNS * m + GRID_L1] = lambda1[m] * t
-                    mv[GRID_COLUMNS * m + GRID_L2] = lambda2[m] * t
+                    lam1[m] = lambda1[m] * t
+                    lam2[m] = lambda2[m] * t
                 else:
-                    mv[GRID_COLUMNS * m + GRID_L1] = lambda1[m]
-                    mv[GRID_COLUMNS * m + GRID_L2] = lambda2[m]
-                mv[GRID_COLUMNS * m + GRID_W0] = 0.0
-                mv[GRID_COLUMNS * m + GRID_SQ0] = 0.0
+                    lam1[m] = lambda1[m]
+                    lam2[m] = lambda2[m]
+                w0[m] = 0.0
+                sq0[m] = 0.0
                 if fit_intercept:
-                    mv[GRID_COLUMNS * m + GRID_SQ0] = sqrt(intercept_zn[m, 1])
-                    mv[GRID_COLUMNS * m + GRID_W0] = -intercept_zn[m, 0] / (
-                        (beta + mv[GRID_COLUMNS * m + GRID_SQ0]) * inv_eta0[m])
-                mv[GRID_COLUMNS * m + GRID_P] = mv[GRID_COLUMNS * m + GRID_W0]
+                    sq0[m] = sqrt(intercept_zn[m, 1])
+                    w0[m] = -intercept_zn[m, 0] / ((beta + sq0[m]) * ie[m])
+                p[m] = w0[m]
 
-            # predict: every model's weights of a column from the one slot
+            # predict: every model's weight of a column from the one slot
             for k in range(length):
+                bw = buf + 2 * n_models * k
                 if in_table:
                     s = probe_wide(state, width, mask, cols[k])
                     if key_of(state + width * s) == EMPTY:
                         where[k] = -1  # not held: weight 0, sqrt(n) 0 in every model
                         for m in range(2 * n_models):
-                            buf[2 * n_models * k + m] = 0.0
+                            bw[m] = 0.0
                         continue
                     where[k] = s
                     slot = state + width * s + offset
@@ -1045,31 +1053,37 @@ def grid_epoch(
                     slot = state + width * cols[k]
                 xk = x[k]
                 for m in range(n_models):
+                    # lazy_weight without its branch, which the models' lambdas make
+                    # unpredictable: both sides computed, the same value selected
                     sq = sqrt(slot[2 * m + 1])
-                    w = lazy_weight(slot[2 * m], sq, inv_eta0[m], beta,
-                                    mv[GRID_COLUMNS * m + GRID_L1],
-                                    mv[GRID_COLUMNS * m + GRID_L2])
-                    buf[2 * n_models * k + 2 * m] = w
-                    buf[2 * n_models * k + 2 * m + 1] = sq
-                    mv[GRID_COLUMNS * m + GRID_P] += w * xk
+                    z = slot[2 * m]
+                    w = -(z - copysign(lam1[m], z)) / ((beta + sq) * ie[m] + lam2[m])
+                    w = w if fabs(z) > lam1[m] else 0.0
+                    bw[m] = w
+                    bw[n_models + m] = sq
+                    p[m] += w * xk
 
             target = y[row]
             if one_vs_rest:
                 target = 1.0 if target == positive else -1.0
             weight = sample_weight[row] if weighted else 1.0
+            every_gradient = True
             any_gradient = False
             for m in range(n_models):
-                lv = weight * loss_and_derivative(loss, mv[GRID_COLUMNS * m + GRID_P], target,
-                                                  epsilon, &dloss)
+                lv = weight * loss_and_derivative(loss, p[m], target, epsilon, &dloss)
                 loss_sum[m] += lv
                 loss_squares[m] += lv * lv
-                mv[GRID_COLUMNS * m + GRID_G] = weight * dloss
-                any_gradient = any_gradient or mv[GRID_COLUMNS * m + GRID_G] != 0.0
+                g[m] = weight * dloss
+                if g[m] != 0.0:
+                    any_gradient = True
+                else:
+                    every_gradient = False
             if not train or not any_gradient:
                 continue
 
-            # update: every model with a gradient, from the same slot
+            # update: every model with a gradient, from the same slot (ftrl_update's arithmetic)
             for k in range(length):
+                bw = buf + 2 * n_models * k
                 if in_table:
                     s = where[k]
                     if s < 0:
@@ -1079,17 +1093,22 @@ def grid_epoch(
                     slot = state + width * s + offset
                 else:
                     slot = state + width * cols[k]
-                for m in range(n_models):
-                    gk = mv[GRID_COLUMNS * m + GRID_G]
-                    if gk != 0.0:
-                        ftrl_update(slot + 2 * m, gk * x[k], buf[2 * n_models * k + 2 * m + 1],
-                                    buf[2 * n_models * k + 2 * m], inv_eta0[m])
+                xk = x[k]
+                if every_gradient:
+                    for m in range(n_models):
+                        gk = g[m] * xk
+                        n_new = slot[2 * m + 1] + gk * gk
+                        sqrt_new = sqrt(n_new)
+                        slot[2 * m] += gk - (sqrt_new - bw[n_models + m]) * ie[m] * bw[m]
+                        slot[2 * m + 1] = n_new
+                else:
+                    for m in range(n_models):
+                        if g[m] != 0.0:
+                            ftrl_update(slot + 2 * m, g[m] * xk, bw[n_models + m], bw[m], ie[m])
             if fit_intercept:
                 for m in range(n_models):
-                    gk = mv[GRID_COLUMNS * m + GRID_G]
-                    if gk != 0.0:
-                        ftrl_update(&intercept_zn[m, 0], gk, mv[GRID_COLUMNS * m + GRID_SQ0],
-                                    mv[GRID_COLUMNS * m + GRID_W0], inv_eta0[m])
+                    if g[m] != 0.0:
+                        ftrl_update(&intercept_zn[m, 0], g[m], sq0[m], w0[m], ie[m])
         else:
             r = n_rows
     return r, status

@@ -159,6 +159,14 @@ class _GridState:
         else:
             self.zn = np.zeros((n_features, 2 * n_models))
             self.table = np.zeros(2, dtype=np.int64)
+            # the columns of the rows trained on: only their (z, n) can be non-zero, so that
+            # reading the models out costs the data's columns, not the width
+            self.seen = np.zeros(n_features, dtype=bool)
+
+    def mark(self, indices):
+        """Record the columns a training call's rows hold (dense store)."""
+        if not self.in_table:
+            self.seen[indices] = True
 
     @property
     def in_table(self):
@@ -179,11 +187,22 @@ class _GridState:
         self.table = np.array([columns.size, capacity // 2], dtype=np.int64)
 
     def columns_and_values(self):
-        """``(columns, values)``: the columns holding state, sorted, and their ``2 M`` numbers."""
+        """``(columns, values)``: the columns holding state, sorted, and their ``2 M`` numbers
+        (read once per training call: ``forget`` after the state changes)."""
+        if self.__dict__.get("_read") is None:
+            self._read = self._columns_and_values()
+        return self._read
+
+    def forget(self):
+        self._read = None
+
+    def _columns_and_values(self):
         if self.in_table:
             return self._held()
-        touched = np.flatnonzero(np.any(self.zn != 0.0, axis=1))
-        return touched, self.zn[touched]
+        seen = np.flatnonzero(self.seen)
+        values = self.zn[seen]
+        touched = np.any(values != 0.0, axis=1)
+        return seen[touched], values[touched]
 
     def model_zn(self, m):
         """``(columns, z, n)`` of model ``m``: the columns whose ``(z, n)`` is not ``(0, 0)``."""
@@ -447,6 +466,9 @@ class _BaseFTRLCV(BaseEstimator):
                           "progressive", check_signals=epochs is not None)
             t += n_train
             counts["progressive"] += n_train
+        for state in states:
+            state.mark(X.indices)
+            state.forget()
         if held_out.size:
             for k, state in enumerate(states):
                 self._run(X, problem, k, state, held_out.astype(np.int64), hypers, buffers, t,
@@ -465,7 +487,7 @@ class _BaseFTRLCV(BaseEstimator):
         width = max(longest_row, 1)
         return {"scratch": np.empty((width, 2 * n_models)),
                 "slots": np.empty(width, dtype=np.int64),
-                "models": np.empty((n_models, _GRID_COLUMNS))}
+                "models": np.empty((_GRID_COLUMNS, n_models))}
 
     def _run(self, X, problem, k, state, order, hypers, buffers, t0, train, sums, kind,
              check_signals):
@@ -529,8 +551,8 @@ class _BaseFTRLCV(BaseEstimator):
     def _build_best(self, index):
         alpha, eta0, l1_ratio = self._grid_[index]
         per_class = [state.model_zn(index) for state in self._states]
-        union = np.unique(np.concatenate([c for c, _, _ in per_class])) if per_class else \
-            np.empty(0, dtype=np.int64)
+        union = per_class[0][0] if len(per_class) == 1 else \
+            np.unique(np.concatenate([c for c, _, _ in per_class]))
         shape = (len(per_class), union.size)
         z, n, held = np.zeros(shape), np.zeros(shape), np.zeros(shape, dtype=bool)
         for k, (columns, zk, nk) in enumerate(per_class):
