@@ -564,6 +564,10 @@ class _BaseFTRLCV(BaseEstimator):
                   "t": np.int64(self.t_), "n_features_in": np.int64(self.n_features_in_),
                   "seed": np.int64(self._seed), "n_iter": np.int64(self.n_iter_),
                   "coef_dtype": np.array(self._coef_dtype.name)}
+        # the shuffling generator as it stands, so that the model continues as it would alone
+        _, words, pos, has_gauss, cached = self._random_state.get_state()
+        arrays.update(rng_state=words.astype(np.uint32), rng_pos=np.int64(pos),
+                      rng_has_gauss=np.int64(has_gauss), rng_cached_gaussian=np.float64(cached))
         if hasattr(self, "classes_"):
             arrays["classes"] = plain_labels(self.classes_)
         names = getattr(self, "feature_names_in_", None)
@@ -587,6 +591,27 @@ class _BaseFTRLCV(BaseEstimator):
                                            epochs=None)
             self._commit(*trained, n_iter=1)
         return self
+
+    def estimator_at(self, index):
+        """Model ``index`` of the grid (``cv_results_['params'][index]``) as a fitted single
+        estimator, built from the grid's state as ``best_estimator_`` is: the whole
+        sparsity-accuracy path of one fit, model by model.
+
+        Parameters
+        ----------
+        index : int
+            In ``range(n_models_)``.
+
+        Returns
+        -------
+        estimator : SparseFTRLClassifier or SparseFTRLRegressor
+            Fitted, with that model's ``alpha``, ``eta0`` and ``l1_ratio``.
+        """
+        check_is_fitted(self)
+        if isinstance(index, (bool, np.bool_)) or not isinstance(index, Integral) \
+                or not 0 <= index < self.n_models_:
+            raise ValueError(f"index must be an int in [0, {self.n_models_}); got {index!r}.")
+        return self._build_best(int(index))
 
     # ------------------------------------------------------- the chosen model
     @property

@@ -243,3 +243,16 @@ def test_bench_stream_quick_sparsereg(tmp_path, capsys):
             assert abs(run["rss_self"] - run["rss_time"]) <= 0.05 * run["rss_time"]
         assert run["rss_wait4"] >= 0.95 * run["rss_self"]
     assert "ratio 4MB/2MB by rss_wait4" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(not (is_here(fetch_a9a) and is_here(fetch_sms_spam)),
+                    reason="a9a or SMS spam not available without downloading (SPARSEREG_DATA)")
+def test_bench_cv_quick(capsys):
+    result = load("bench_cv").main(["--quick"])
+    assert "GridSearchCV(cv=3)" in capsys.readouterr().out
+    assert {row["data"] for row in result["choice"]} == {"a9a", "sms", "california"}
+    for row in result["choice"]:
+        # the chosen model is one of the grid's, so it cannot beat the grid's best on test
+        assert row["cv_test"] >= row["oracle_test"] and row["gs_test"] >= row["oracle_test"]
+        assert row["cv_alpha"] in [1e-6, 1e-4] and row["gs_alpha"] in [1e-6, 1e-4]
+    assert all(row["one_fit_s"] > 0 and row["grid8_fit_s"] > 0 for row in result["timing"])
