@@ -15,14 +15,18 @@ pass against the median time of one ``SparseFTRL*.fit`` (the same epochs, ``tol=
 the same arrays, interleaved repetitions. The goal is <= 2.5x; ``GridSearchCV(cv=3)`` over
 the same 8 models costs 24 fits plus a refit.
 
-(b) Choice: over a grid of alpha x eta0 (the same grid for both), the test score of the model
-``SparseFTRL*CV`` chooses (progressive validation after one pass; holdout after several) against
-the test score of the model ``GridSearchCV(cv=3)`` chooses and refits; the goal is within 1 %.
-Also the best test score over the grid (an oracle) and each search's time.
+(b) Choice: over a grid of alpha x eta0 (the same grid for all), the test score of the model
+``SparseFTRL*CV`` chooses (by progressive validation, and by a holdout of every 10th row, which
+its models then never train on) against the test score of the model ``GridSearchCV`` chooses
+and refits, with ``cv=3`` (contiguous folds, as asked) and with 3 folds of shuffled rows (the
+California file is sorted by longitude, so its contiguous folds hold out whole regions); the
+goal is within 1 %. Also the best test score over the grid (each model of the progressive
+grid on the test set) and each search's time.
 
-(c) The best alpha of FTRL (the CV estimator's) against the best alpha of
-``SGDClassifier(penalty='l1', loss='log_loss')`` / ``SGDRegressor(penalty='l1')`` chosen by
-``GridSearchCV(cv=3)`` over 1e-8..1e-1, for the README's "Choosing alpha and eta0".
+(c) The best alpha of FTRL against the best alpha of ``SGDClassifier(penalty='l1',
+loss='log_loss')`` / ``SGDRegressor(penalty='l1')`` (defaults otherwise), both chosen by
+GridSearchCV over 3 shuffled folds (SGD over 1e-8..1e-1), and the alphas whose loss is within
+1 % of each one's best, for the README's "Choosing alpha and eta0".
 """
 
 import argparse
@@ -117,35 +121,58 @@ def timing(name, data, kind, epochs, reps):
             "ratio": t8 / t1}
 
 
+def folds(kind, shuffled):
+    """GridSearchCV's cv: plain cv=3 (contiguous folds), or the same folds of shuffled rows."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    if not shuffled:
+        return 3
+    splitter = StratifiedKFold if kind == "classification" else KFold
+    return splitter(3, shuffle=True, random_state=0)
+
+
 def choice(name, data, kind, epochs, alphas, etas):
-    """(b): the CV estimator's choice vs GridSearchCV(cv=3)'s, on the test set."""
+    """(b): the CV estimator's choices (progressive, holdout) vs GridSearchCV's, on the test set."""
     from sklearn.model_selection import GridSearchCV
 
     X, y, Xt, yt = data
     Single, CV, scoring = estimators(kind)
-    selection = "progressive" if epochs == 1 else "holdout"
-    start = time.perf_counter()
-    cv = CV(alphas=alphas, eta0s=etas, max_iter=epochs, selection=selection,
-            random_state=0).fit(X, y)
-    cv_time = time.perf_counter() - start
-    cv_score = test_score(cv, Xt, yt, kind)
-    start = time.perf_counter()
-    search = GridSearchCV(Single(max_iter=epochs, tol=None, random_state=0),
-                          {"alpha": alphas, "eta0": etas}, cv=3, scoring=scoring).fit(X, y)
-    gs_time = time.perf_counter() - start
-    gs_score = test_score(search.best_estimator_, Xt, yt, kind)
-    # the oracle: every model of the grid's test score (the grid's models are the single fits)
-    oracle = min(test_score(cv.estimator_at(i), Xt, yt, kind) for i in range(cv.n_models_))
-    return {"data": name, "epochs": epochs, "selection": selection, "models": cv.n_models_,
-            "cv_alpha": cv.alpha_, "cv_eta0": cv.eta0_, "cv_test": cv_score, "cv_s": cv_time,
-            "cv_nnz": int(cv.count_nonzero().sum()),
-            "gs_alpha": search.best_params_["alpha"], "gs_eta0": search.best_params_["eta0"],
-            "gs_test": gs_score, "gs_s": gs_time, "oracle_test": oracle,
-            "vs_gs": cv_score / gs_score - 1}
+    row = {"data": name, "epochs": epochs, "models": len(alphas) * len(etas)}
+    for selection in ("progressive", "holdout"):
+        start = time.perf_counter()
+        cv = CV(alphas=alphas, eta0s=etas, max_iter=epochs, selection=selection,
+                random_state=0).fit(X, y)
+        row[selection] = {"s": time.perf_counter() - start, "alpha": cv.alpha_, "eta0": cv.eta0_,
+                          "test": test_score(cv, Xt, yt, kind),
+                          "nnz": int(cv.count_nonzero().sum()),
+                          "loss": cv.cv_results_[f"{selection}_loss"],
+                          "alphas": cv.cv_results_["param_alpha"]}
+        if selection == "progressive":
+            # every model of the grid on the test set (each is the single model, to the bit)
+            row["oracle_test"] = min(test_score(cv.estimator_at(i), Xt, yt, kind)
+                                     for i in range(cv.n_models_))
+    for shuffled in (False, True):
+        start = time.perf_counter()
+        search = GridSearchCV(Single(max_iter=epochs, tol=None, random_state=0),
+                              {"alpha": alphas, "eta0": etas}, cv=folds(kind, shuffled),
+                              scoring=scoring).fit(X, y)
+        row["gs_shuffled" if shuffled else "gs"] = {
+            "s": time.perf_counter() - start, "alpha": search.best_params_["alpha"],
+            "eta0": search.best_params_["eta0"],
+            "test": test_score(search.best_estimator_, Xt, yt, kind)}
+    return row
+
+
+def near_best_alphas(alphas, losses, within=0.01):
+    """The alphas whose best loss (over the other parameters) is within 1 % of the best."""
+    alphas, losses = np.asarray(alphas), np.asarray(losses)
+    per_alpha = {a: losses[alphas == a].min() for a in np.unique(alphas)}
+    best = min(per_alpha.values())
+    return [float(a) for a, v in sorted(per_alpha.items()) if v <= best + within * abs(best)]
 
 
 def sgd_alpha(name, data, kind, epochs, alphas):
-    """(c): SGD's best alpha by GridSearchCV(cv=3), penalty='l1'."""
+    """(c): SGD's best alpha by GridSearchCV (3 shuffled folds), penalty='l1'."""
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import SGDClassifier, SGDRegressor
     from sklearn.model_selection import GridSearchCV
@@ -157,9 +184,12 @@ def sgd_alpha(name, data, kind, epochs, alphas):
         sgd, scoring = SGDRegressor(penalty="l1", random_state=0), "neg_root_mean_squared_error"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        search = GridSearchCV(sgd, {"alpha": alphas}, cv=3, scoring=scoring).fit(X, y)
+        search = GridSearchCV(sgd, {"alpha": alphas}, cv=folds(kind, True),
+                              scoring=scoring).fit(X, y)
+    scores = -search.cv_results_["mean_test_score"]
     return {"data": name, "sgd_alpha": search.best_params_["alpha"],
-            "sgd_test": test_score(search.best_estimator_, Xt, yt, kind)}
+            "sgd_test": test_score(search.best_estimator_, Xt, yt, kind),
+            "sgd_near": near_best_alphas(search.cv_results_["param_alpha"].astype(float), scores)}
 
 
 def main(argv=None):
@@ -192,21 +222,31 @@ def main(argv=None):
         for epochs in epochs_list:
             row = choice(name, data, kind, epochs, alphas, etas)
             result["choice"].append(row)
-            print(f"(b) {epochs} epoch(s), {row['models']} models, {row['selection']}: CV chose "
-                  f"alpha={row['cv_alpha']:g} eta0={row['cv_eta0']:g}, test {row['cv_test']:.4f} "
-                  f"({row['cv_s']:.2f} s, {row['cv_nnz']:,} non-zeros); GridSearchCV(cv=3) chose "
-                  f"alpha={row['gs_alpha']:g} eta0={row['gs_eta0']:g}, test {row['gs_test']:.4f} "
-                  f"({row['gs_s']:.2f} s); CV vs GridSearchCV {100 * row['vs_gs']:+.2f} % "
-                  f"(goal <= +1 %); best of the grid on test {row['oracle_test']:.4f}")
+            gs, gss = row["gs"], row["gs_shuffled"]
+            print(f"(b) {epochs} epoch(s), {row['models']} models; test "
+                  f"{'log loss' if kind == 'classification' else 'RMSE'}, best of the grid "
+                  f"{row['oracle_test']:.4f}:")
+            for label, r in (("CV progressive", row["progressive"]), ("CV holdout 1/10",
+                                                                     row["holdout"]),
+                             ("GridSearchCV cv=3", gs), ("GridSearchCV 3 shuffled folds", gss)):
+                vs = "" if label.startswith("Grid") else (
+                    f"; vs cv=3 {100 * (r['test'] / gs['test'] - 1):+.2f} %, vs shuffled "
+                    f"{100 * (r['test'] / gss['test'] - 1):+.2f} % (goal <= +1 %)")
+                print(f"    {label:<30} alpha={r['alpha']:<6g} eta0={r['eta0']:<5g} test "
+                      f"{r['test']:.4f} in {r['s']:.2f} s{vs}")
+        sgd_epochs = max(epochs_list)
         if name == "california":  # SGD holds a dense coef_: the same cells in 2**20 columns
             data = california(quick, n_features=2**20)
-        row = sgd_alpha(name, data, kind, max(epochs_list), SGD_ALPHAS if not quick else [1e-5, 1e-3])
-        ftrl_alpha = [r["cv_alpha"] for r in result["choice"] if r["data"] == name][-1]
-        row["ftrl_alpha"], row["ratio"] = ftrl_alpha, row["sgd_alpha"] / ftrl_alpha
+        row = sgd_alpha(name, data, kind, sgd_epochs, SGD_ALPHAS if not quick else [1e-5, 1e-3])
+        last = [r for r in result["choice"] if r["data"] == name][-1]
+        ftrl_near = near_best_alphas(last["progressive"]["alphas"], last["progressive"]["loss"])
+        row.update(ftrl_alpha=last["gs_shuffled"]["alpha"], ftrl_near=ftrl_near,
+                   ratio=row["sgd_alpha"] / last["gs_shuffled"]["alpha"])
         result["sgd"].append(row)
-        print(f"(c) best alpha: SGD (l1, GridSearchCV cv=3) {row['sgd_alpha']:g} "
-              f"(test {row['sgd_test']:.4f}), FTRL {ftrl_alpha:g}: SGD's / FTRL's = "
-              f"{row['ratio']:g}")
+        print(f"(c) best alpha by GridSearchCV (3 shuffled folds): SGD l1 {row['sgd_alpha']:g} "
+              f"(test {row['sgd_test']:.4f}; within 1 % of its best: {row['sgd_near']}), "
+              f"FTRL ({last['epochs']} epochs) {row['ftrl_alpha']:g} (within 1 % of the best "
+              f"progressive loss: {ftrl_near}); SGD's / FTRL's = {row['ratio']:g}")
     return result
 
 
