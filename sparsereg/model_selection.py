@@ -242,7 +242,8 @@ _SHARED_CV_PARAMETERS_DOC = """
         by every model before it trains on it (with ``max_iter > 1`` the later epochs
         score rows already seen, so prefer 'holdout' there). 'holdout': every
         ``holdout``-th row of each call to ``fit`` / ``partial_fit`` is never trained on,
-        and is scored by every model at the end of that call.
+        and is scored by every model at the end of that call (until a call has held a
+        row out, models are compared by their progressive loss).
 
     holdout : int, default=10
         With ``selection='holdout'``, rows ``holdout - 1``, ``2 holdout - 1``, ... of each
@@ -518,12 +519,18 @@ class _BaseFTRLCV(BaseEstimator):
         self.n_models_ = len(grid)
         results = self._results()
         self.cv_results_ = results
-        key = "holdout_loss" if self.selection == "holdout" else "progressive_loss"
+        key = self._selection_key()
         index = select_model(results[key], results["n_nonzero"],
                              loss_se=results[key + "_se"], sparsity=self.sparsity)
         self.best_index_ = index
         self.alpha_, self.eta0_, self.l1_ratio_ = grid[index]
         self.best_estimator_ = self._build_best(index)
+
+    def _selection_key(self):
+        """The loss models are compared by: the holdout's once it holds a row."""
+        if self.selection == "holdout" and self._counts["holdout"]:
+            return "holdout_loss"
+        return "progressive_loss"
 
     def _results(self):
         grid, sums, counts = self._grid_, self._sums, self._counts
@@ -542,7 +549,7 @@ class _BaseFTRLCV(BaseEstimator):
         l1 = self._grid_hypers(grid)["lambda1"] * (self.t_ if self.penalty_scale == "mean" else 1)
         results["n_nonzero"] = np.sum([state.count_nonzero(l1) for state in self._states],
                                       axis=0).astype(np.int64)
-        key = "holdout_loss" if self.selection == "holdout" else "progressive_loss"
+        key = self._selection_key()
         loss = np.where(np.isfinite(results[key]), results[key], np.inf)
         results["rank_loss"] = (np.argsort(np.argsort(loss, kind="stable"), kind="stable")
                                 + 1).astype(np.int32)

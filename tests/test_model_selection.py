@@ -385,3 +385,13 @@ def test_bad_data_leaves_the_estimator_unchanged():
         SparseFTRLClassifierCV(**GRID, sparsity="1se").fit(X3, y3)
     with pytest.raises(ValueError, match="balanced"):
         SparseFTRLClassifierCV(**GRID, class_weight="balanced").partial_fit(X, y, classes=[0, 1])
+
+
+def test_holdout_selection_before_any_row_is_held_out_uses_the_progressive_loss():
+    X, y = data(30)
+    cv = SparseFTRLClassifierCV(**GRID, selection="holdout", holdout=10)
+    cv.partial_fit(X[:5], y[:5], classes=[0, 1])  # rows 0-4: none held out yet
+    assert np.isnan(cv.cv_results_["holdout_loss"]).all()
+    assert cv.best_index_ == int(np.argmin(cv.cv_results_["progressive_loss"]))
+    cv.partial_fit(X[5:], y[5:])  # row 9 and 19 of this call are held out
+    assert cv.t_ == 5 + 23 and cv.best_index_ == int(np.argmin(cv.cv_results_["holdout_loss"]))
