@@ -27,7 +27,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import _BaseFTRL
+from ._base import _BaseFTRL, _physical_memory
 from ._epoch import penalty_lambdas
 from ._ftrl_fast import EMPTY_KEY, Loss, Store, grid_epoch, grid_table_insert
 from ._interrupts import interrupts_deferred
@@ -435,6 +435,13 @@ class _BaseFTRLCV(BaseEstimator):
             rng = check_random_state(self.random_state)
             seed = int(rng.randint(np.iinfo(np.int32).max))  # drawn as the single estimator does
             table = self._use_table_store(len(grid) * problem.n_models, X.shape[1])
+            need = 17 * len(grid) * problem.n_models * X.shape[1]
+            if not table and need > _physical_memory():
+                raise ValueError(
+                    f"the dense state store needs {need:,} bytes for {len(grid)} models x "
+                    f"{problem.n_models} problem(s) x {X.shape[1]:,} columns, more than this "
+                    f"machine's memory ({_physical_memory():,} bytes); use state_store='sparse' "
+                    "(or 'auto'), which holds only the columns seen, or a smaller grid.")
             states = [_GridState(len(grid), X.shape[1], table=table,
                                  expected_columns=min(X.nnz, X.shape[1]))
                       for _ in range(problem.n_models)]

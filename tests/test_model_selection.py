@@ -395,3 +395,13 @@ def test_holdout_selection_before_any_row_is_held_out_uses_the_progressive_loss(
     assert cv.best_index_ == int(np.argmin(cv.cv_results_["progressive_loss"]))
     cv.partial_fit(X[5:], y[5:])  # row 9 and 19 of this call are held out
     assert cv.t_ == 5 + 23 and cv.best_index_ == int(np.argmin(cv.cv_results_["holdout_loss"]))
+
+
+def test_a_dense_grid_larger_than_memory_is_refused_before_allocating():
+    X = sp.csr_matrix(([1.0, 1.0], ([0, 1], [0, 2**40])), shape=(2, 2**40 + 1))
+    cv = SparseFTRLRegressorCV(**GRID, state_store="dense")
+    with pytest.raises(ValueError, match="state_store='sparse'"):
+        cv.fit(X, [0.0, 1.0])
+    assert not hasattr(cv, "cv_results_")
+    reg = SparseFTRLRegressorCV(**GRID).fit(X, [0.0, 1.0])  # 'auto': the table store
+    assert reg.best_estimator_.coef_.shape == (1, 2**40 + 1)
