@@ -95,8 +95,12 @@ def test_score(est, Xt, yt, kind):
 
 
 def estimators(kind):
-    from sparsereg import (SparseFTRLClassifier, SparseFTRLClassifierCV, SparseFTRLRegressor,
-                           SparseFTRLRegressorCV)
+    from sparsereg import (
+        SparseFTRLClassifier,
+        SparseFTRLClassifierCV,
+        SparseFTRLRegressor,
+        SparseFTRLRegressorCV,
+    )
 
     if kind == "classification":
         return SparseFTRLClassifier, SparseFTRLClassifierCV, "neg_log_loss"

@@ -32,7 +32,7 @@ from ._epoch import penalty_lambdas
 from ._ftrl_fast import EMPTY_KEY, Loss, Store, grid_epoch, grid_table_insert
 from ._interrupts import interrupts_deferred
 from ._losses import CLASSIFICATION_LOSSES, PROBABILISTIC_LOSSES, REGRESSION_LOSSES
-from ._state import AUTO_SPARSE_BYTES, _FIRST_CAPACITY, _capacity_for
+from ._state import _FIRST_CAPACITY, AUTO_SPARSE_BYTES, _capacity_for
 from ._state_protocol import plain_labels
 from .linear_model import SparseFTRLClassifier, SparseFTRLRegressor
 
@@ -111,7 +111,7 @@ def _check_sparsity(sparsity):
 
 def _grid_values(name, values, *, low, high, closed_low=True):
     """A validated 1-D list of floats for one axis of the grid."""
-    if isinstance(values, (str, bytes)) or isinstance(values, (bool, np.bool_)):
+    if isinstance(values, (str, bytes, bool, np.bool_)):
         raise TypeError(f"{name} must be a list of numbers; got {values!r}.")
     if isinstance(values, Real):
         values = [values]

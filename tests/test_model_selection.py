@@ -14,8 +14,14 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sparsereg import (SparseFTRLClassifier, SparseFTRLClassifierCV, SparseFTRLRegressor,
-                       SparseFTRLRegressorCV, export_model, load_model)
+from sparsereg import (
+    SparseFTRLClassifier,
+    SparseFTRLClassifierCV,
+    SparseFTRLRegressor,
+    SparseFTRLRegressorCV,
+    export_model,
+    load_model,
+)
 from sparsereg.model_selection import select_model
 
 STATE_KEYS = ("columns", "z", "n", "intercept_z", "intercept_n", "t")
