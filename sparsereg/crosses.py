@@ -137,7 +137,7 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
     ----------
     n_features_in_ : int
         Number of columns seen during `fit`.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names seen during `fit`, when X is a DataFrame with string
         column names.
 

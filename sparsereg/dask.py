@@ -444,6 +444,29 @@ class DaskSparseFTRLRegressor(RegressorMixin, _DaskFTRL):
         As in :class:`DaskSparseFTRLClassifier`.
     n_features_in_ : int
         The input width.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> import numpy as np
+    >>> from distributed import Client, LocalCluster
+    >>> from sparsereg import SparseFTRLRegressor
+    >>> from sparsereg.dask import DaskSparseFTRLRegressor
+    >>> cluster = LocalCluster(n_workers=2, processes=False, dashboard_address=":0")
+    >>> client = Client(cluster)
+    >>> rng = np.random.RandomState(0)
+    >>> X_local = rng.normal(size=(400, 10))
+    >>> y_local = X_local[:, 0] - X_local[:, 1]
+    >>> X, y = da.from_array(X_local, chunks=(100, 10)), da.from_array(y_local, chunks=100)
+    >>> reg = DaskSparseFTRLRegressor(mixing=None, max_iter=1, shuffle=False, client=client)
+    >>> coef = reg.fit(X, y).to_local().coef_
+    >>> local = SparseFTRLRegressor(shuffle=False)
+    >>> for start in range(0, 400, 100):  # mixing=None: partial_fit over the blocks, in order
+    ...     _ = local.partial_fit(X_local[start:start + 100], y_local[start:start + 100])
+    >>> np.array_equal(coef, local.coef_)
+    True
+    >>> client.close()
+    >>> cluster.close()
     """
 
     _local = SparseFTRLRegressor

@@ -160,7 +160,7 @@ class ExportedLinearModel:
 
     @property
     def coef_(self):
-        """Weights as a CSR matrix of shape (n_models, n_features_in_)."""
+        """Weights as a CSR matrix of shape ``(n_models, n_features_in_)``."""
         weights = self._weights.reshape(self.support_.size + 1, -1)[:-1]
         return _spread(weights, self.support_, self.n_features_in_)
 
@@ -539,6 +539,21 @@ def load_model(file, *, max_bytes=DEFAULT_MAX_BYTES):
     that ``load_model`` refuses (except for ``max_bytes``). Loading does not tell
     whether the model is a good one, and the transformers' cost still grows with
     the input they are given.
+
+    Examples
+    --------
+    >>> import io
+    >>> import numpy as np
+    >>> from sparsereg import SparseFTRLClassifier, export_model, load_model
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(200, 50))
+    >>> clf = SparseFTRLClassifier(random_state=0).fit(X, X[:, 0] > 0)
+    >>> buffer = io.BytesIO()
+    >>> export_model(clf).save(buffer)
+    >>> _ = buffer.seek(0)
+    >>> served = load_model(buffer)
+    >>> np.array_equal(served.predict_proba(X), clf.predict_proba(X))
+    True
     """
     return ExportedLinearModel.load(file, max_bytes=max_bytes)
 
@@ -555,6 +570,17 @@ class ExportSizes:
         :attr:`ExportedLinearModel.nbytes`.
     export_file_bytes : int
         Size of the saved ``.npz`` (uncompressed).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsereg import SparseFTRLClassifier, export_sizes
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(200, 1000))
+    >>> clf = SparseFTRLClassifier(alpha=1e-3, random_state=0).fit(X, X[:, 0] > 0)
+    >>> sizes = export_sizes(clf)
+    >>> sizes.export_file_bytes < sizes.estimator_pickle_bytes
+    True
     """
 
     estimator_pickle_bytes: int

@@ -113,6 +113,19 @@ class SparsityReport:
     See Also
     --------
     sparsity_report : Builds this report from a fitted model.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsereg import SparseFTRLRegressor, sparsity_report
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(200, 20))
+    >>> y = X[:, 0] - 2 * X[:, 1]
+    >>> report = sparsity_report(SparseFTRLRegressor(alpha=0.01, random_state=0).fit(X, y))
+    >>> report.n_models, report.n_features, report.coef_format
+    (1, 20, 'dense')
+    >>> report.n_nonzero + report.touched_and_zero[0] == report.touched[0]
+    True
     """
 
     estimator: str

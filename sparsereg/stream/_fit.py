@@ -22,7 +22,22 @@ from ._scoring import class_indices, loss_name, row_losses
 
 @dataclass(frozen=True)
 class StreamProgress:
-    """What a ``progress`` callback of :func:`fit_stream` receives after each batch."""
+    """What a ``progress`` callback of :func:`fit_stream` receives after each batch.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsereg import SparseFTRLClassifier
+    >>> from sparsereg.stream import fit_stream
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(300, 5))
+    >>> batches = [(X[i:i + 100], (X[i:i + 100, 0] > 0).astype(int)) for i in (0, 100, 200)]
+    >>> seen = []
+    >>> _ = fit_stream(SparseFTRLClassifier(random_state=0), batches, classes=[0, 1],
+    ...                progress=seen.append)
+    >>> [(p.pass_index, p.rows) for p in seen]
+    [(0, 100), (0, 200), (0, 300)]
+    """
 
     pass_index: int  # 0-based
     rows: int  # rows trained on so far, all passes
@@ -36,7 +51,21 @@ class StreamProgress:
 
 
 class StreamFit(tuple):
-    """``(model, history)``, as :func:`fit_stream` returns them."""
+    """``(model, history)``, as :func:`fit_stream` returns them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsereg import SparseFTRLClassifier
+    >>> from sparsereg.stream import fit_stream
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(300, 5))
+    >>> batches = [(X[i:i + 100], (X[i:i + 100, 0] > 0).astype(int)) for i in (0, 100, 200)]
+    >>> result = fit_stream(SparseFTRLClassifier(random_state=0), batches, classes=[0, 1])
+    >>> model, history = result
+    >>> result.model is model, result.history.rows
+    (True, 300)
+    """
 
     __slots__ = ()
 
