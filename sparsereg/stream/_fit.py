@@ -17,6 +17,12 @@ from ._checkpoint import RunProgress, load_checkpoint, save_checkpoint
 from ._history import StreamHistory
 from ._model import StreamModel
 from ._readers import _ahead, _IterableSource, open_source
+from collections.abc import Callable
+from typing import Any
+
+from sklearn.base import BaseEstimator
+
+from .._typing import ArrayLike, FileLike
 from ._scoring import class_indices, loss_name, row_losses
 
 
@@ -154,10 +160,13 @@ def _nonzero(final):
     return int(np.count_nonzero(getattr(final, "coef_", 0)))
 
 
-def fit_stream(model, source, *, target=None, classes=None, passes=1, batch_rows=65536,
-               holdout=None, early_stop=None, checkpoint=None, checkpoint_every=None,
-               resume=False, skip_bad_rows=False, format=None, progress=None,
-               reader_options=None):
+def fit_stream(model: BaseEstimator, source: Any, *, target: str | None = None,
+               classes: ArrayLike | None = None, passes: int = 1, batch_rows: int = 65536,
+               holdout: int | float | None = None, early_stop: int | None = None,
+               checkpoint: FileLike | None = None, checkpoint_every: int | None = None,
+               resume: bool = False, skip_bad_rows: bool = False, format: str | None = None,
+               progress: Callable[[StreamProgress], object] | None = None,
+               reader_options: dict | None = None) -> StreamFit:
     """Train an incremental model on batches read from files (or any iterable of batches).
 
     Each batch is read (:func:`~sparsereg.stream.open_source`: CSV, gzip'd CSV and

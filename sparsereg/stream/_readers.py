@@ -19,6 +19,8 @@ import threading
 import zlib
 from dataclasses import dataclass
 from itertools import islice
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -1010,9 +1012,11 @@ def _format_of(path):
     return None, None
 
 
-def open_source(source, *, format=None, target=None, numeric=(), categorical=None,
-                batch_rows=65536, skip_bad_rows=False, delimiter=",", target_dtype="float64",
-                n_features=None, zero_based="auto", readahead=0):
+def open_source(source: Any, *, format: str | None = None, target: str | None = None,
+                numeric: Sequence[str] = (), categorical: Sequence[str] | None = None,
+                batch_rows: int = 65536, skip_bad_rows: bool = False, delimiter: str = ",",
+                target_dtype: str = "float64", n_features: int | None = None,
+                zero_based: bool | str = "auto", readahead: int = 0) -> "Source":
     """Open files or batches as a :class:`Source` of chunks with bounded memory.
 
     Parameters
