@@ -30,8 +30,14 @@ extensions = [
 ]
 
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py",
-                    "auto_examples/*.zip", "auto_examples/*.md5", "sg_execution_times.rst"]
+exclude_patterns = [
+    "_build",
+    "auto_examples/*.ipynb",
+    "auto_examples/*.py",
+    "auto_examples/*.zip",
+    "auto_examples/*.md5",
+    "sg_execution_times.rst",
+]
 default_role = "literal"  # `x` in a docstring is code, not a broken cross-reference
 nitpicky = False
 
@@ -90,8 +96,7 @@ html_show_sourcelink = False
 
 # matplotlib, run by the gallery, must not try to open a window
 os.environ.setdefault("MPLBACKEND", "Agg")
-warnings.filterwarnings("ignore", message="Matplotlib is currently using agg",
-                        category=UserWarning)
+warnings.filterwarnings("ignore", message="Matplotlib is currently using agg", category=UserWarning)
 
 
 def _skip_metadata_requests(app, what, name, obj, skip, options):

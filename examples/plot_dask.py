@@ -57,17 +57,22 @@ local = SparseFTRLClassifier(**params, shuffle=False)
 for Xb, yb in blocks:
     local.partial_fit(Xb, yb, classes=[0, 1])
 
-sequential = DaskSparseFTRLClassifier(**params, shuffle=False, mixing=None, max_iter=1,
-                                      client=client).fit(X, y)
-print("mixing=None equals partial_fit over the blocks:",
-      np.array_equal(sequential.to_local().coef_, local.coef_))
+sequential = DaskSparseFTRLClassifier(
+    **params, shuffle=False, mixing=None, max_iter=1, client=client
+).fit(X, y)
+print(
+    "mixing=None equals partial_fit over the blocks:",
+    np.array_equal(sequential.to_local().coef_, local.coef_),
+)
 
 losses = {}
 for passes in (1, 2, 3):
     mixed = DaskSparseFTRLClassifier(**params, max_iter=passes, client=client).fit(X, y)
     losses[passes] = log_loss(y_test, mixed.to_local().predict_proba(X_test))
-    print(f"mixing='average', {passes} pass(es): test log loss {losses[passes]:.4f}, "
-          f"{int(mixed.to_local().count_nonzero()[0]):,} non-zeros")
+    print(
+        f"mixing='average', {passes} pass(es): test log loss {losses[passes]:.4f}, "
+        f"{int(mixed.to_local().count_nonzero()[0]):,} non-zeros"
+    )
 sequential_loss = log_loss(y_test, local.predict_proba(X_test))
 client.close()
 cluster.close()
@@ -77,8 +82,9 @@ cluster.close()
 # -------------
 fig, ax = plt.subplots(figsize=(6, 3.8))
 ax.plot(list(losses), list(losses.values()), "o-", label="mixing='average' (2 workers)")
-ax.axhline(sequential_loss, color="tab:orange", linestyle="--",
-           label="mixing=None = partial_fit, 1 pass")
+ax.axhline(
+    sequential_loss, color="tab:orange", linestyle="--", label="mixing=None = partial_fit, 1 pass"
+)
 ax.set_xlabel("passes (max_iter)")
 ax.set_ylabel("test log loss")
 ax.set_xticks(list(losses))

@@ -28,8 +28,14 @@ test = load_california_housing_mlcc(subset="test", as_frame=True).frame
 minute = {"width": 1 / 60}
 hasher = FeatureCrossHasher(
     crosses=[("latitude", "longitude"), ("lat", "lon"), "median_income", "housing_median_age"],
-    buckets={"latitude": minute, "longitude": minute, "lat": 0.25, "lon": 0.25,
-             "median_income": [1, 2, 3, 4, 5, 6, 7, 8, 10], "housing_median_age": 10.0},
+    buckets={
+        "latitude": minute,
+        "longitude": minute,
+        "lat": 0.25,
+        "lon": 0.25,
+        "median_income": [1, 2, 3, 4, 5, 6, 7, 8, 10],
+        "housing_median_age": 10.0,
+    },
     n_features=2**18,
 )
 
@@ -50,10 +56,12 @@ EPOCHS = 5
 results = {"FTRL-Proximal (sparsereg)": [], "SGD with L1 (scikit-learn)": []}
 for eta0 in (0.1, 0.5):
     for alpha in np.logspace(-6, -3, 7):
-        ftrl = SparseFTRLRegressor(penalty="l1", alpha=alpha, eta0=eta0, max_iter=EPOCHS,
-                                   tol=None, random_state=0)
-        sgd = SGDRegressor(penalty="l1", alpha=alpha, eta0=eta0, max_iter=EPOCHS, tol=None,
-                           random_state=0)
+        ftrl = SparseFTRLRegressor(
+            penalty="l1", alpha=alpha, eta0=eta0, max_iter=EPOCHS, tol=None, random_state=0
+        )
+        sgd = SGDRegressor(
+            penalty="l1", alpha=alpha, eta0=eta0, max_iter=EPOCHS, tol=None, random_state=0
+        )
         for name, model in zip(results, (ftrl, sgd)):
             model.fit(X_train, y_train)
             rmse = float(np.sqrt(np.mean((model.predict(X_test) - y_test) ** 2)))

@@ -40,18 +40,26 @@ click = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(int)
 folder = Path(tempfile.mkdtemp())
 path = folder / "clicks.csv.gz"
 pd.DataFrame({"site": site, "device": device, "hour": hour, "click": click}).to_csv(
-    path, index=False)
+    path, index=False
+)
 
 # %%
 # Train from the file
 # -------------------
 model = make_pipeline(
     FeatureCrossHasher([("site",), ("device",), ("hour",), ("site", "device")], n_features=2**20),
-    SparseFTRLClassifier(penalty="l1", alpha=1e-6, eta0=0.2, penalty_scale="sum",
-                         random_state=0),
+    SparseFTRLClassifier(penalty="l1", alpha=1e-6, eta0=0.2, penalty_scale="sum", random_state=0),
 )
-model, history = fit_stream(model, path, target="click", batch_rows=4_000, passes=4,
-                            holdout=10, early_stop=1, checkpoint=folder / "clicks.ckpt")
+model, history = fit_stream(
+    model,
+    path,
+    target="click",
+    batch_rows=4_000,
+    passes=4,
+    holdout=10,
+    early_stop=1,
+    checkpoint=folder / "clicks.ckpt",
+)
 print(history.as_frame())
 
 # %%
@@ -68,7 +76,9 @@ baseline = -(base_rate * np.log(base_rate) + (1 - base_rate) * np.log(1 - base_r
 ax.axhline(baseline, color="0.6", linestyle=":", label="constant click rate")
 ax.set_xlabel("rows trained on (all passes)")
 ax.set_ylabel("log loss")
-ax.set_title(f"{history.n_passes} passes over {path.name}"
-             + (", stopped early" if history.stopped_early else ""))
+ax.set_title(
+    f"{history.n_passes} passes over {path.name}"
+    + (", stopped early" if history.stopped_early else "")
+)
 ax.legend()
 fig.tight_layout()

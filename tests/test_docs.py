@@ -19,14 +19,23 @@ import pytest
 from sparsereg.datasets import fetch_sms_spam
 
 ROOT = Path(__file__).resolve().parents[1]
-PUBLIC_MODULES = ["sparsereg", "sparsereg.stream", "sparsereg.datasets", "sparsereg.dask",
-                  "sparsereg.export", "sparsereg.sparsity"]
+PUBLIC_MODULES = [
+    "sparsereg",
+    "sparsereg.stream",
+    "sparsereg.datasets",
+    "sparsereg.dask",
+    "sparsereg.export",
+    "sparsereg.sparsity",
+]
 USER_GUIDE = ["ftrl", "crosses", "sparsity", "state", "migrating", "streaming", "dask"]
 
 pytestmark = pytest.mark.skipif(
-    any(importlib.util.find_spec(m) is None
-        for m in ("sphinx", "numpydoc", "sphinx_gallery", "pydata_sphinx_theme", "distributed")),
-    reason='the docs build needs pip install -e ".[docs,dask]"')
+    any(
+        importlib.util.find_spec(m) is None
+        for m in ("sphinx", "numpydoc", "sphinx_gallery", "pydata_sphinx_theme", "distributed")
+    ),
+    reason='the docs build needs pip install -e ".[docs,dask]"',
+)
 
 
 @pytest.fixture(scope="module")
@@ -37,18 +46,39 @@ def built_docs(tmp_path_factory):
     except FileNotFoundError as exc:
         pytest.skip(f"the gallery's l1_vs_l2.py needs SMS spam locally: {exc}")
     work = tmp_path_factory.mktemp("docs")
-    shutil.copytree(ROOT / "docs", work / "docs",
-                    ignore=shutil.ignore_patterns("_build", "generated", "auto_examples",
-                                                  "sg_execution_times.rst", "__pycache__"))
-    shutil.copytree(ROOT / "examples", work / "examples",
-                    ignore=shutil.ignore_patterns("*.png", "__pycache__"))
+    shutil.copytree(
+        ROOT / "docs",
+        work / "docs",
+        ignore=shutil.ignore_patterns(
+            "_build", "generated", "auto_examples", "sg_execution_times.rst", "__pycache__"
+        ),
+    )
+    shutil.copytree(
+        ROOT / "examples", work / "examples", ignore=shutil.ignore_patterns("*.png", "__pycache__")
+    )
     out = work / "html"
     env = {**os.environ, "MPLBACKEND": "Agg"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     run = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-E", "-q", "-b", "html",
-         str(work / "docs"), str(out)],
-        capture_output=True, text=True, env=env, cwd=work, timeout=900)
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-W",
+            "--keep-going",
+            "-E",
+            "-q",
+            "-b",
+            "html",
+            str(work / "docs"),
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=work,
+        timeout=900,
+    )
     return run, out, work
 
 
@@ -85,7 +115,7 @@ def test_every_public_name_has_a_page_with_its_example(built_docs):
             continue
         html = page.read_text(encoding="utf-8")
         # numpydoc renders the docstring's Examples section as a rubric followed by doctest code
-        if not re.search(r'rubric[^>]*>Examples<', html) or "&gt;&gt;&gt;" not in html:
+        if not re.search(r"rubric[^>]*>Examples<", html) or "&gt;&gt;&gt;" not in html:
             without_example.append(page.name)
     assert not missing, f"no API page for {missing}"
     assert not without_example, f"API pages without an Examples section: {without_example}"
@@ -112,8 +142,13 @@ def test_user_guide_pages_exist_and_are_linked(built_docs):
 def test_every_gallery_example_ran_and_drew_its_figure(built_docs):
     _, out, work = built_docs
     examples = sorted(p.stem for p in (work / "examples").glob("*.py"))
-    assert {"l1_vs_l2", "plot_california_map", "plot_frontier", "plot_streaming",
-            "plot_dask"} <= set(examples)
+    assert {
+        "l1_vs_l2",
+        "plot_california_map",
+        "plot_frontier",
+        "plot_streaming",
+        "plot_dask",
+    } <= set(examples)
     gallery = (out / "auto_examples" / "index.html").read_text(encoding="utf-8")
     for stem in examples:
         page = out / "auto_examples" / f"{stem}.html"
