@@ -113,3 +113,5 @@ heaviest = np.argsort(-np.abs(coef.data))[:6]
 named = hasher.explain(train, coef.indices[heaviest])
 for weight, column in zip(coef.data[heaviest], coef.indices[heaviest]):
     print(f"{weight:+.3f}  {named[int(column)]}")
+
+plt.show()

@@ -90,3 +90,5 @@ ax.set_ylabel("test log loss")
 ax.set_xticks(list(losses))
 ax.legend()
 fig.tight_layout()
+
+plt.show()

@@ -98,3 +98,5 @@ ax.set_ylabel("test RMSE ($)")
 ax.set_title(f"California housing, hashed crosses, {EPOCHS} passes; alpha 1e-6 .. 1e-3")
 ax.legend()
 fig.tight_layout()
+
+plt.show()

@@ -82,3 +82,5 @@ ax.set_title(
 )
 ax.legend()
 fig.tight_layout()
+
+plt.show()
