@@ -9,6 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, validate_data
 
 from . import _hashing, _tokens
+from ._typing import ArrayLike, MatrixLike
 
 __all__ = ["FeatureCrossHasher", "expected_collision_rate"]
 
@@ -24,7 +25,7 @@ def _pandas():
     return pandas
 
 
-def expected_collision_rate(n_tokens, n_features):
+def expected_collision_rate(n_tokens: ArrayLike, n_features: int) -> float | np.ndarray:
     """Expected fraction of distinct tokens lost to hash collisions.
 
     ``n_tokens`` distinct tokens hashed uniformly into ``n_features`` columns
@@ -137,7 +138,7 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
     ----------
     n_features_in_ : int
         Number of columns seen during `fit`.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names seen during `fit`, when X is a DataFrame with string
         column names.
 
@@ -382,7 +383,7 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
     # -- public API -------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X: MatrixLike, y: object = None) -> "FeatureCrossHasher":
         """Validate the parameters and X; nothing is learnt.
 
         Parameters
@@ -400,7 +401,7 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         self._plan(X, reset=True)
         return self
 
-    def transform(self, X):
+    def transform(self, X: MatrixLike) -> sp.csr_matrix:
         """Hash the crosses of each row into a sparse matrix.
 
         Parameters
@@ -441,7 +442,7 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         out.eliminate_zeros()
         return out
 
-    def explain(self, X, columns):
+    def explain(self, X: MatrixLike, columns: ArrayLike) -> dict[int, list[str]]:
         """Which cells of the batch X landed in the given output columns.
 
         Parameters
@@ -475,7 +476,7 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
                 found[int(index[r])].append((-int(count), text))
         return {j: [text for _, text in sorted(cells)] for j, cells in found.items()}
 
-    def collision_stats(self, X):
+    def collision_stats(self, X: MatrixLike) -> dict[str, float]:
         """Observed and expected hash collisions on the batch X.
 
         Parameters
