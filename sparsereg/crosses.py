@@ -8,7 +8,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, validate_data
 
-from . import _hashing, _tokens
+from . import _datetimes, _hashing, _tokens
 
 __all__ = ["FeatureCrossHasher", "expected_collision_rate"]
 
@@ -260,7 +260,8 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
                 if len(set(keys)) != len(keys):
                     raise ValueError(f"cross {cross!r} repeats a column.")
                 crosses.append(keys)
-        buckets = {check_key(k): _tokens.Buckets(k, v) for k, v in (self.buckets or {}).items()}
+        buckets = {check_key(k): _datetimes.DatetimeBuckets(k, v) if _datetimes.is_datetime_spec(v)
+                   else _tokens.Buckets(k, v) for k, v in (self.buckets or {}).items()}
         return crosses, buckets, dtype
 
     # -- the work ---------------------------------------------------------------
@@ -349,6 +350,8 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
                     "(bool, int, float, Decimal, Fraction and NumPy scalars), dates and datetimes, "
                     "and tuples of these are hashed; convert the column to str (or to a pandas "
                     "category of str) first.") from exc
+        elif isinstance(spec, _datetimes.DatetimeBuckets):
+            column = spec.tokens(col, name, pd)
         else:
             column = _tokens.bucket_tokens(col, name, spec, pd)
         if column.missing is not None:
@@ -376,7 +379,7 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
                     skip = columns[j].missing if skip is None else skip | columns[j].missing
             hashes.append(h)
             skips.append(skip)
-            labels.append([(display[j], columns[j].label) for j in pos])
+            labels.append([(display[j], columns[j]) for j in pos])
         return X.shape[0], hashes, skips, labels, dtype
 
     # -- public API -------------------------------------------------------------
@@ -471,7 +474,7 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
             rows = np.flatnonzero(np.isin(index, wanted) & (True if skip is None else ~skip))
             cells, first, counts = np.unique(h[rows], return_index=True, return_counts=True)
             for r, count in zip(rows[first], counts):
-                text = " x ".join(f"{name}={cell(r)}" for name, cell in label)
+                text = " x ".join(column.describe(name, r) for name, column in label)
                 found[int(index[r])].append((-int(count), text))
         return {j: [text for _, text in sorted(cells)] for j, cells in found.items()}
 
