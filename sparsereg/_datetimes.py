@@ -36,7 +36,7 @@ _UNIT_NS = {"ns": 1, "us": 10**3, "ms": 10**6, "s": 10**9, "min": 60 * 10**9, "h
 _WIDTH = re.compile(r"([1-9][0-9]{0,15})(ns|us|ms|s|min|h|D|W)")
 # date, optional time (T or space) with optional fraction, optional UTC offset (with a time only)
 _ISO = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?"
-                  r"(Z|[+-]\d{2}(?::?\d{2})?)?)?")
+                  r"(Z|[+-]\d{2}(?::?\d{2})?)?)?", re.ASCII)
 _ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]{0,31}(?:/[A-Za-z0-9_+\-]{1,32}){0,3}")
 _DAY_NS = 86_400 * 10**9
 _NAT = np.iinfo(np.int64).min
@@ -71,10 +71,130 @@ def _iso_ns(text):
     if offset == "Z":
         return ns, 0
     digits = offset[1:].replace(":", "")
-    minutes = int(digits[:2]) * 60 + (int(digits[2:]) if len(digits) > 2 else 0)
-    if minutes >= 24 * 60:
+    hours, minutes = int(digits[:2]), (int(digits[2:]) if len(digits) > 2 else 0)
+    if hours > 23 or minutes > 59:
         return None
-    return ns, (-1 if offset[0] == "-" else 1) * minutes * 60 * 10**9
+    return ns, (-1 if offset[0] == "-" else 1) * (hours * 60 + minutes) * 60 * 10**9
+
+
+def _templates():
+    """Every form of the ISO 8601 grammar `_ISO` accepts, one fixed-width template each:
+    ``d`` a digit, ``S`` 'T' or ' ', ``P`` '+' or '-', anything else itself."""
+    date = "dddd-dd-dd"
+    times = ["Sdd:dd", "Sdd:dd:dd"] + ["Sdd:dd:dd." + "d" * k for k in range(1, 10)]
+    zones = ["", "Z", "Pdd", "Pdddd", "Pdd:dd"]
+    return [date] + [date + t + z for t in times for z in zones]
+
+
+_TEMPLATES = _templates()
+
+
+def _iso_many(strings):
+    """`_iso_ns` of many strings at once, as arrays (the grammar checked template by template).
+
+    Returns ``(instants, aware, bad)``: int64 nanoseconds (UTC instants where a
+    string has an offset, wall times elsewhere), which strings had an offset, and
+    the position of the first string that is not an ISO 8601 date `_ISO` accepts
+    with valid fields, or is out of range; None when every string is fine.
+    """
+    n = len(strings)
+    lengths = np.fromiter(map(len, strings), dtype=np.int64, count=n)
+    text = np.array(strings, dtype=str) if n else np.zeros(0, "U1")
+    width = text.dtype.itemsize // 4
+    if n and (width == 0 or (np.char.str_len(text) != lengths).any()):  # trailing NULs
+        return _iso_each(strings)
+    # code points by position (one contiguous row of uint8 per position; non-ASCII -> 255)
+    codes = np.minimum(text.view(np.uint32).reshape(n, width), 255).astype(np.uint8).T.copy() \
+        if width else None
+    matched = np.zeros(n, bool)
+    fields = {k: np.zeros(n, np.int64) for k in ("Y", "M", "D", "h", "m", "s", "f", "oh", "om")}
+    sign = np.zeros(n, np.int64)
+    aware = np.zeros(n, bool)
+    by_length = {}
+    for template in _TEMPLATES:
+        by_length.setdefault(len(template), []).append(template)
+    for length in np.unique(lengths).tolist():
+        at_length = np.flatnonzero(lengths == length)
+        for template in by_length.get(length, ()):
+            candidates = at_length[~matched[at_length]]
+            if not candidates.size:
+                break
+            c = codes[:length, candidates]
+            ok = np.ones(candidates.size, bool)
+            for i, kind in enumerate(template):
+                col = c[i]
+                if kind == "d":
+                    ok &= np.subtract(col, 48, dtype=np.uint8) < 10
+                elif kind == "S":
+                    ok &= (col == 84) | (col == 32)
+                elif kind == "P":
+                    ok &= (col == 43) | (col == 45)
+                else:
+                    ok &= col == ord(kind)
+            if ok.any():
+                _fill(template, candidates[ok], c[:, ok], matched, fields, sign, aware)
+    f = fields
+    month_index = (f["Y"] - 1970) * 12 + (f["M"] - 1)
+    first = month_index.view("datetime64[M]").astype("datetime64[D]").view(np.int64)
+    after = (month_index + 1).view("datetime64[M]").astype("datetime64[D]").view(np.int64)
+    valid = (matched & (f["M"] >= 1) & (f["M"] <= 12) & (f["D"] >= 1)
+             & (f["D"] <= after - first) & (f["h"] <= 23) & (f["m"] <= 59) & (f["s"] <= 59)
+             & (f["oh"] <= 23) & (f["om"] <= 59))
+    seconds = (first + f["D"] - 1) * 86_400 + f["h"] * 3600 + f["m"] * 60 + f["s"]
+    offset = sign * (f["oh"] * 60 + f["om"]) * 60 * 10**9
+    near = np.abs(seconds) > 9_223_372_036 - 2 * 86_400  # exact in Python ints near the ends
+    ns = np.where(near, 0, seconds) * np.int64(10**9) + f["f"] - offset
+    for i in np.flatnonzero(near & valid):
+        exact = int(seconds[i]) * 10**9 + int(f["f"][i]) - int(offset[i])
+        if not -(2**63) < exact < 2**63:
+            valid[i] = False
+        else:
+            ns[i] = exact
+    bad = np.flatnonzero(~valid)
+    return ns, aware, int(bad[0]) if bad.size else None
+
+
+def _fill(template, rows, c, matched, fields, sign, aware):
+    """Record the fields of the strings ``rows`` (code points ``c``) that match ``template``."""
+    matched[rows] = True
+
+    def number(start, size):
+        value = np.zeros(rows.size, np.int64)
+        for i in range(start, start + size):
+            value = value * 10 + (c[i].astype(np.int64) - 48)
+        return value
+    fields["Y"][rows], fields["M"][rows], fields["D"][rows] = number(0, 4), number(5, 2), \
+        number(8, 2)
+    if len(template) == 10:
+        return
+    fields["h"][rows], fields["m"][rows] = number(11, 2), number(14, 2)
+    rest = template[16:]
+    if rest.startswith(":dd"):
+        fields["s"][rows] = number(17, 2)
+        rest = rest[3:]
+    if rest.startswith("."):
+        k = len(rest) - len(rest[1:].lstrip("d"))  # the point and k - 1 digits
+        fields["f"][rows] = number(len(template) - len(rest) + 1, k - 1) * 10 ** (10 - k)
+        rest = rest[k:]
+    if rest:
+        aware[rows] = True
+        at = len(template) - len(rest)
+        if rest != "Z":
+            sign[rows] = np.where(c[at] == 45, -1, 1)
+            fields["oh"][rows] = number(at + 1, 2)
+            if len(rest) > 3:
+                fields["om"][rows] = number(len(template) - 2, 2)
+
+
+def _iso_each(strings):
+    """`_iso_many`, one string at a time (strings NumPy cannot hold as they are)."""
+    ns, aware = np.zeros(len(strings), np.int64), np.zeros(len(strings), bool)
+    for i, text in enumerate(strings):
+        parsed = _iso_ns(text)
+        if parsed is None or not -(2**63) < parsed[0] - (parsed[1] or 0) < 2**63:
+            return None, None, i
+        ns[i], aware[i] = parsed[0] - (parsed[1] or 0), parsed[1] is not None
+    return ns, aware, None
 
 
 def _object_ns(value):
@@ -234,35 +354,43 @@ class DatetimeBuckets:
         ns = np.zeros(len(uniques), np.int64)
         missing = np.zeros(len(uniques), bool)
         kinds = set()
+        is_str = np.fromiter((isinstance(v, str) for v in uniques), dtype=bool,
+                             count=len(uniques))
+        at_str = np.flatnonzero(is_str)
+        if at_str.size:
+            strings = [uniques[i] for i in at_str]
+            parsed, aware, bad = _iso_many(strings)
+            if bad is not None:
+                value = strings[bad]
+                if _iso_ns(value) is not None:
+                    raise ValueError(f"column {name!r} holds {value!r}, outside the range of "
+                                     f"datetime buckets {_RANGE}.")
+                raise ValueError(
+                    f"column {name!r} is bucketed as datetimes but holds the string {value!r}, "
+                    "which is not an ISO 8601 date or date and time (YYYY-MM-DD, "
+                    "YYYY-MM-DD[T ]hh:mm[:ss[.fffffffff]] and an optional UTC offset Z, "
+                    "+hh:mm); parse the column with pandas.to_datetime first.")
+            ns[at_str] = parsed
+            kinds.update(np.unique(aware).tolist())
         for i, value in enumerate(uniques):
-            if isinstance(value, str):
-                parsed = _iso_ns(value)
-                if parsed is None:
-                    raise ValueError(
-                        f"column {name!r} is bucketed as datetimes but holds the string {value!r}, "
-                        "which is not an ISO 8601 date or date and time (YYYY-MM-DD, "
-                        "YYYY-MM-DD[T ]hh:mm[:ss[.fffffffff]] and an optional UTC offset Z, "
-                        "+hh:mm); parse the column with pandas.to_datetime first.")
-                t, offset = parsed
-                kinds.add(offset is not None)
-                t = t if offset is None else t - offset
-            else:
-                try:
-                    found = _object_ns(value)
-                except TypeError:
-                    raise TypeError(
-                        f"column {name!r} is bucketed as datetimes but holds a value of type "
-                        f"{_hashing.type_name(type(value))} ({value!r:.40}); it takes datetime64, "
-                        "datetime, date, pandas.Timestamp or ISO 8601 strings, and missing "
-                        "values.") from None
-                if found is None:
-                    missing[i] = True
-                    continue
-                t, aware = found
-                kinds.add(aware)
+            if is_str[i]:
+                continue
+            try:
+                found = _object_ns(value)
+            except TypeError:
+                raise TypeError(
+                    f"column {name!r} is bucketed as datetimes but holds a value of type "
+                    f"{_hashing.type_name(type(value))} ({value!r:.40}); it takes datetime64, "
+                    "datetime, date, pandas.Timestamp or ISO 8601 strings, and missing "
+                    "values.") from None
+            if found is None:
+                missing[i] = True
+                continue
+            t, aware = found
+            kinds.add(aware)
             if not -(2**63) < t < 2**63:
-                raise ValueError(f"column {name!r} holds {value!r}, outside the range of datetime "
-                                 f"buckets {_RANGE}.")
+                raise ValueError(f"column {name!r} holds {value!r}, outside the range of "
+                                 f"datetime buckets {_RANGE}.")
             ns[i] = t
         if len(kinds) > 1:
             raise ValueError(f"column {name!r} mixes timezone-aware and naive datetimes; make "

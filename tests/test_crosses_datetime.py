@@ -2,6 +2,7 @@
 pandas' ``.dt`` accessors and integer arithmetic; units, time zones, NaT, ISO strings,
 explain, export, hostile specs, streaming and the command line."""
 
+import datetime
 import io
 import json
 
@@ -124,8 +125,9 @@ def test_crossed_with_categorical_and_numeric_columns_as_precomputed_columns():
     assert same_partition(a, b)
     found = ours.explain(X.iloc[:1], a[:1])[a[0]]
     lat = np.floor(X.lat[0] / 0.5) * 0.5
-    assert found == [f"ts.hour={ts.dt.hour[0]} x ts.dayofweek={DAYS[ts.dt.day_of_week[0]]} x "
-                     f"city={X.city[0]} x lat=[{lat:.6g}, {lat + 0.5:.6g})"]
+    expected = (f"ts.hour={ts.dt.hour[0]} x ts.dayofweek={DAYS[ts.dt.day_of_week[0]]} x "
+                f"city={X.city[0]} x lat=[{lat:.6g}, {lat + 0.5:.6g})")
+    assert found == [expected]
 
 
 # ------------------------------------------------------------------ fixed widths
@@ -208,6 +210,17 @@ def test_strings_with_utc_offsets_are_instants():
     (np.array(["2024-02-30"], dtype=object), ValueError, "'2024-02-30'.*not an ISO"),
     (np.array(["2024-03-01+01:00"], dtype=object), ValueError, "not an ISO"),
     (np.array(["2024-03-01T10:00+25:00"], dtype=object), ValueError, "not an ISO"),
+    (np.array(["2024-03-01T10:00+05:60"], dtype=object), ValueError, "not an ISO"),
+    (np.array(["2023-02-29", "2024-02-29"], dtype=object), ValueError, "'2023-02-29'.*not an ISO"),
+    (np.array(["2024-04-31"], dtype=object), ValueError, "not an ISO"),
+    (np.array(["2024-13-01"], dtype=object), ValueError, "not an ISO"),
+    (np.array(["2024-01-01T24:00"], dtype=object), ValueError, "not an ISO"),
+    (np.array(["2024-01-01T23:60"], dtype=object), ValueError, "not an ISO"),
+    (np.array(["2024-01-01T23:59:60"], dtype=object), ValueError, "not an ISO"),
+    (np.array(["2024-01-01 "], dtype=object), ValueError, "not an ISO"),
+    (np.array(["2024-01-01\x00"], dtype=object), ValueError, "not an ISO"),
+    (np.array(["\u0662\u0660\u0662\u0664-01-01"], dtype=object), ValueError, "not an ISO"),
+    (np.array(["2024-01-01T10:00:00.1234567891"], dtype=object), ValueError, "not an ISO"),
     (np.array([1.5, "2024-03-01"], dtype=object), TypeError, "type float"),
     (np.array([{"a": 1}], dtype=object), TypeError, "type dict"),
     (np.array(["2024-03-01T10:00Z", "2024-03-01T10:00"], dtype=object), ValueError, "mixes"),
@@ -356,19 +369,35 @@ def test_hostile_datetime_specs_in_a_model_file_are_refused(spec, match):
         load_model(with_buckets(d(ts=spec)))
 
 
-def test_same_buckets_in_other_processes():
-    code = ("import pandas as pd, numpy as np\n"
-            "from sparsereg import FeatureCrossHasher\n"
-            "X = pd.DataFrame({'ts': pd.to_datetime(['2024-03-01 17:05', '1970-01-01', None,"
-            " '2024-03-01T17:05+01:00'], format='mixed', utc=True), 'c': list('abca')})\n"
-            "h = FeatureCrossHasher([('ts', 'c'), 'ts'], buckets={'ts': {'datetime':"
-            " ['hour', 'dayofweek'], 'tz': 'Asia/Kolkata'}})\n"
-            "print(h.fit_transform(X).indices.tolist())\n")
-    first, second = outputs_under_two_hash_seeds(code)
-    assert first == second and first.startswith("[")
-    namespace = {}
-    exec(code.replace("print(", "out = ("), namespace)
-    assert first.strip() == str(namespace["out"])
+SAME_IN_EVERY_PROCESS = """
+import pandas as pd
+from sparsereg import FeatureCrossHasher
+
+def hashed():
+    X = pd.DataFrame({"ts": pd.to_datetime(["2024-03-01 17:05", "1970-01-01", None,
+                                            "2024-03-01T17:05+01:00"], format="mixed", utc=True),
+                      "c": list("abca")})
+    hasher = FeatureCrossHasher([("ts", "c"), "ts"], buckets={
+        "ts": {"datetime": ["hour", "dayofweek"], "tz": "Asia/Kolkata"}})
+    return hasher.fit_transform(X).indices.tolist()
+
+if __name__ == "__main__":
+    print(hashed(), hash("salted"))
+"""
+
+
+def test_same_buckets_in_other_processes(tmp_path):
+    outs = [out.split("] ") for out in outputs_under_two_hash_seeds(SAME_IN_EVERY_PROCESS)]
+    assert outs[0][1] != outs[1][1], "the subprocesses did not get different hash seeds"
+    assert outs[0][0] == outs[1][0]
+    module = tmp_path / "same_in_every_process.py"
+    module.write_text(SAME_IN_EVERY_PROCESS)
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("same_in_every_process", module)
+    here = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(here)
+    assert outs[0][0] + "]" == str(here.hashed())
 
 
 # ------------------------------------------------------------------ random instants
@@ -398,12 +427,62 @@ def test_any_instant_width_bucket_is_integer_floor_division(ns, count, unit, ori
     assert same_partition(Xt.indices, expected)
 
 
+@st.composite
+def iso_strings(draw):
+    """A batch of ISO 8601 strings of any form the hasher accepts, and their instants."""
+    aware = draw(st.booleans())
+    texts, instants = [], []
+    for _ in range(draw(st.integers(1, 20))):
+        moment = draw(st.datetimes(datetime.datetime(1678, 1, 2), datetime.datetime(2261, 12, 30)))
+        frac = draw(st.text("0123456789", min_size=0, max_size=9))
+        form = draw(st.sampled_from(["date", "hm", "hms", "hmsf"] if not aware
+                                    else ["hm", "hms", "hmsf"]))
+        text = moment.strftime("%Y-%m-%d")
+        moment = moment.replace(microsecond=0)
+        ns = 0
+        if form == "date":
+            moment = moment.replace(hour=0, minute=0, second=0)
+        else:
+            text += draw(st.sampled_from("T ")) + moment.strftime("%H:%M")
+            if form == "hm":
+                moment = moment.replace(second=0)
+            else:
+                text += moment.strftime(":%S")
+                if form == "hmsf" and frac:
+                    text += "." + frac
+                    ns = int(frac.ljust(9, "0"))
+        offset = 0
+        if aware:
+            hh, mm = draw(st.integers(0, 23)), draw(st.integers(0, 59))
+            sign = draw(st.sampled_from("+-"))
+            zone = draw(st.sampled_from(["Z", f"{sign}{hh:02d}", f"{sign}{hh:02d}{mm:02d}",
+                                         f"{sign}{hh:02d}:{mm:02d}"]))
+            text += zone
+            if zone != "Z":
+                offset = (1 if sign == "+" else -1) * (hh * 60 + (mm if len(zone) > 3 else 0))
+        epoch = datetime.datetime(1970, 1, 1)
+        texts.append(text)
+        instants.append((moment - epoch) // datetime.timedelta(microseconds=1) * 1000 + ns
+                        - offset * 60 * 10**9)
+    return texts, instants
+
+
+@settings(max_examples=80, deadline=None)
+@given(iso_strings())
+def test_any_iso_string_is_its_instant(batch):
+    texts, instants = batch
+    X = pd.DataFrame({"ts": np.array(texts, dtype=object)})
+    hasher = FeatureCrossHasher(["ts"], buckets={"ts": {"datetime": "1ns"}}, n_features=BIG)
+    cells = cell_of_each_row(hasher, X)
+    assert [pd.Timestamp(c.removeprefix("ts=")).value for c in cells] == instants
+
+
 # ------------------------------------------------------------------ files
 def test_fit_stream_buckets_a_csv_datetime_column_as_partial_fit_on_the_parsed_frame(tmp_path):
     pytest.importorskip("pyarrow")
     from sparsereg.stream import fit_stream
 
-    pipeline, X, y = fitted_pipeline()
+    _, X, y = fitted_pipeline()
     frame = X[["ts", "city"]].assign(click=y)
     frame["ts"] = frame.ts.dt.tz_convert("Asia/Tokyo")  # written with its +09:00 offset
     frame.to_csv(tmp_path / "clicks.csv", index=False)

@@ -2,7 +2,6 @@
 
 import re
 
-import numpy as np
 import pytest
 
 from sparsereg import demo
@@ -13,7 +12,7 @@ def test_demo_prints_l1_keeping_fewer_weights_at_similar_rmse(tmp_path, capsys):
     out = tmp_path / "map.png"
     demo.main(["--out", str(out)])
     text = capsys.readouterr().out
-    rows = {m[0]: m for m in re.findall(r"^(L1|L2)\s+\$([\d,]+)\s+([\d,]+)\s", text, re.M)}
+    rows = {m[0]: m for m in re.findall(r"^(L1|L2)\s+\$([\d,]+)\s+([\d,]+)\s", text, re.MULTILINE)}
     rmse = {k: int(v[1].replace(",", "")) for k, v in rows.items()}
     nnz = {k: int(v[2].replace(",", "")) for k, v in rows.items()}
     assert nnz["L1"] < nnz["L2"] / 2
@@ -24,7 +23,7 @@ def test_demo_prints_l1_keeping_fewer_weights_at_similar_rmse(tmp_path, capsys):
     # the map's cells and the printed non-zero weights: the cross's share plus the rest
     split = {m[0]: [int(n.replace(",", "")) for n in m[1:]] for m in re.findall(
         r"^(L1|L2) non-zero weights: ([\d,]+) in the latitude x longitude cross \(the map\) "
-        r"\+ ([\d,]+) in the other features = ([\d,]+)$", text, re.M)}
+        r"\+ ([\d,]+) in the other features = ([\d,]+)$", text, re.MULTILINE)}
     assert sorted(split) == ["L1", "L2"]
     for name, (cross, other, total) in split.items():
         assert cross + other == total == nnz[name]
