@@ -519,3 +519,25 @@ def test_command_line_buckets_a_datetime_column(tmp_path, capsys):
         main(["train", str(tmp_path / "c.csv"), "--target", "click", "--model",
               str(tmp_path / "m.npz"), "--bucket", "ts=hours"])
     assert "'hours' is neither a calendar part" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("zone, unit", [(None, "us"), ("UTC", "ns"), ("Europe/Paris", "s")])
+def test_fit_stream_buckets_a_parquet_timestamp_column_as_the_frame(tmp_path, zone, unit):
+    pytest.importorskip("pyarrow")
+    from sparsereg.stream import fit_stream
+
+    ts = random_instants(900, seed=6, low="2024-01-01", high="2025-01-01").dt.floor("s")
+    ts = ts.dt.tz_localize(zone) if zone else ts
+    frame = pd.DataFrame({"ts": ts.dt.as_unit(unit), "click": (ts.dt.hour > 12).astype(int)})
+    frame.to_parquet(tmp_path / "clicks.parquet")
+    spec = {"datetime": ["hour", "date"], **({"tz": "America/New_York"} if zone else {})}
+    hasher = FeatureCrossHasher(["ts"], buckets={"ts": spec}, n_features=2**18)
+    streamed, _ = fit_stream(make_pipeline(hasher, SparseFTRLClassifier(random_state=0)),
+                             tmp_path / "clicks.parquet", target="click", batch_rows=400,
+                             classes=[0, 1])
+    manual = SparseFTRLClassifier(random_state=0)
+    for start in range(0, len(frame), 400):
+        part = frame.iloc[start:start + 400]
+        manual.partial_fit(hasher.transform(part[["ts"]]), part.click, classes=[0, 1])
+    np.testing.assert_array_equal(streamed[-1].coef_, manual.coef_)
+    assert np.count_nonzero(manual.coef_) > 50
