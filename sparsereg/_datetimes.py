@@ -416,7 +416,11 @@ class DatetimeBuckets:
             raise ImportError("datetime buckets with a 'tz' need pandas: "
                               'pip install "sparsereg[stream]"')
         index = pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC")
-        wall = index.tz_convert(self.zone).tz_localize(None)
+        try:
+            wall = index.tz_convert(self.zone).tz_localize(None)
+        except (OverflowError, ValueError):  # pandas' OutOfBoundsDatetime is a ValueError
+            raise ValueError(f"column {name!r} holds an instant whose wall time in {self.tz} is "
+                             f"outside the range of datetime buckets {_RANGE}.") from None
         out = np.asarray(wall.as_unit("ns").asi8, dtype=np.int64).copy()
         out[missing] = 0
         return out, missing

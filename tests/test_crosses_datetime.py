@@ -279,6 +279,15 @@ def test_aware_columns_are_bucketed_in_utc_or_in_tz():
     assert cells == [f"ts.hour={h}" for h in paris.dt.hour]
 
 
+def test_a_wall_time_past_the_range_is_refused_naming_the_column():
+    X = pd.DataFrame({"ts": pd.to_datetime(["2262-04-11T23:00Z"])})
+    hasher = FeatureCrossHasher(["ts"], buckets={"ts": {"datetime": "hour", "tz": "Asia/Tokyo"}})
+    with pytest.raises(ValueError, match="column 'ts' holds an instant whose wall time in "
+                                         "Asia/Tokyo is outside the range"):
+        hasher.fit_transform(X)
+    assert FeatureCrossHasher(["ts"], buckets={"ts": {"datetime": "hour"}}).fit_transform(X).nnz
+
+
 def test_naive_values_with_a_tz_are_refused():
     X = pd.DataFrame({"ts": pd.to_datetime(["2024-03-01 17:05"])})
     hasher = FeatureCrossHasher(["ts"], buckets={"ts": {"datetime": "hour", "tz": "Europe/Paris"}})
