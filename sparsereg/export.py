@@ -533,7 +533,11 @@ def load_model(file: FileLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> "Export
       most 32 column keys (str of at most 1,024 characters, or int positions);
       ``buckets`` None or a dict of at most 10,000 columns, each a width, a list
       of at most 100,000 edges, or a dict of 'width', 'origin', 'edges' and
-      'format' ('interval' or 'deg', never a callable); ``n_features`` in
+      'format' ('interval' or 'deg', never a callable), or a datetime dict of
+      'datetime' (calendar part names or a width such as '15min'), 'origin' (an
+      ISO 8601 str of at most 40 characters) and 'tz' (a time-zone name of
+      letters, digits, '_', '+', '-' and '/', read from the system's time-zone
+      database); ``n_features`` in
       ``[1, 2**60]``; ``missing`` 'bucket', 'skip' or 'error'; ``seed`` in
       ``[0, 2**64)``; ``alternate_sign`` a bool; ``dtype`` float32 or float64.
 
