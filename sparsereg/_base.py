@@ -710,7 +710,7 @@ class _BaseFTRL(BaseEstimator):
     def _prepare_state(self, state):
         """Fit a state built under other parameters to the current ones (set_params between calls)."""
         softmax = getattr(state, "softmax", False)
-        if softmax != self._softmax_classes(state.n_models if softmax else 0):
+        if softmax != self._softmax_classes(state.n_models):  # (a binary state has 1 model)
             raise ValueError(
                 f"this model's state was trained with "
                 f"multi_class={'multinomial' if softmax else 'ovr'!r}, but multi_class is now "
