@@ -40,8 +40,8 @@ from ._decision import LinearWeights
 from ._epoch import IN_ORDER, UNWEIGHTED, Batch, Hyper, run_epoch, scores_from_state
 from ._interrupts import interrupts_deferred
 from ._losses import UNBOUNDED_DERIVATIVE_LOSSES
-from ._state import AUTO_SPARSE_BYTES, FTRLState
 from ._softmax import SoftmaxState, run_softmax_epoch, softmax_scores_from_state
+from ._state import AUTO_SPARSE_BYTES, FTRLState
 from ._state_protocol import FORMAT, VERSION, check_ftrl_state, history_arrays, plain_labels
 from ._validation import MAX_MAGNITUDE, as_kernel_csr, plain_csr, plain_vector
 from .sparsity import FTRLCounts, coef_report
@@ -447,10 +447,11 @@ class _BaseFTRL(BaseEstimator):
         - ``rng_state``, ``rng_pos``, ``rng_has_gauss``, ``rng_cached_gaussian``: the
           generator that shuffles the rows of the next ``partial_fit``;
         - ``nnz_history_t``, ``nnz_history``, ``n_iter``, ``coef_dtype``,
-          ``feature_names_in`` (when fitted on a DataFrame), ``format``, ``version``.
+          ``feature_names_in`` (when fitted on a DataFrame), ``format``, ``version``;
+        - ``multi_class`` (``"multinomial"``) for a softmax model of three classes or more.
 
         ``n_models`` is 1 for a regressor or a binary classifier, the number of
-        classes for one-vs-rest. The parameters (``alpha``, ``eta0``...) are not part
+        classes for one-vs-rest and multinomial. The parameters (``alpha``, ``eta0``...) are not part
         of the state.
 
         Returns

@@ -11,8 +11,16 @@ models, one per class, so that ``coef_`` is ``(K, n_features)`` as in one-vs-res
 
 import numpy as np
 
-from ._ftrl_fast import (EMPTY_KEY, Status, Store, lazy_weights, softmax_epoch, softmax_rehash,
-                         softmax_scores, softmax_table_insert)
+from ._ftrl_fast import (
+    EMPTY_KEY,
+    Status,
+    Store,
+    lazy_weights,
+    softmax_epoch,
+    softmax_rehash,
+    softmax_scores,
+    softmax_table_insert,
+)
 from ._state import _FIRST_CAPACITY, _capacity_for, _dense_zeros
 
 _NO_BLOOM = np.empty(0, dtype=np.uint8)

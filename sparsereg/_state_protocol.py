@@ -150,10 +150,9 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
     if "version" in state:
         _integer(state, "version", 1, VERSION)
     kind = str(_array(state, "multi_class", "U", 0)) if "multi_class" in state else "ovr"
-    if kind != "multinomial" or not classifier:
-        if "multi_class" in state:
-            raise ValueError(f"FTRL state 'multi_class' must be 'multinomial' (in a classifier's "
-                             f"state; absent for one-vs-rest), got {kind!r}.")
+    if "multi_class" in state and (kind != "multinomial" or not classifier):
+        raise ValueError(f"FTRL state 'multi_class' must be 'multinomial' (in a classifier's "
+                         f"state; absent for one-vs-rest), got {kind!r}.")
 
     n_features = _integer(state, "n_features_in", 1, _LARGEST)
     columns = _array(state, "columns", "iu", 1)

@@ -409,7 +409,7 @@ def test_warm_start_continues_the_state_as_more_epochs():
     est = SparseFTRLClassifier(multi_class="multinomial", shuffle=False, max_iter=2, tol=None,
                                warm_start=True, eta0=ETA0, beta=BETA, alpha=0.02)
     est.fit(X, y).fit(X, y)
-    z, n, z0, n0, t, _ = softmax_ftrl_reference(X, y, 4, eta0=ETA0, beta=BETA, lambda1=0.02,
+    z, _, _, _, t, _ = softmax_ftrl_reference(X, y, 4, eta0=ETA0, beta=BETA, lambda1=0.02,
                                                 lambda2=0.0, mean_scaled=True, epochs=4)
     assert est.t_ == t
     np.testing.assert_allclose(_state_arrays(est)[0], z, rtol=1e-10, atol=1e-12)
@@ -442,3 +442,63 @@ def test_pipeline_with_the_hasher_exports_raw_row_probabilities(tmp_path):
     loaded = load_model(tmp_path / "p.npz")
     np.testing.assert_array_equal(loaded.predict_proba(df), model.predict_proba(df))
     assert model.score(df, y) > 0.9
+
+
+@pytest.mark.parametrize("warm", [False, True])
+def test_ctrl_c_leaves_a_multinomial_fit_unfitted_or_as_it_was(warm):
+    import _thread
+    import threading
+    import time
+
+    rng = np.random.RandomState(0)
+    n_rows, per_row = 100_000, 10
+    big = sp.csr_matrix((np.ones(n_rows * per_row), rng.randint(1000, size=n_rows * per_row),
+                         np.arange(0, n_rows * per_row + 1, per_row)), shape=(n_rows, 1000))
+    y = rng.randint(5, size=n_rows)
+    est = SparseFTRLClassifier(multi_class="multinomial", max_iter=1000, tol=None,
+                               warm_start=warm, random_state=0)
+    if warm:
+        est.partial_fit(big[:1000], y[:1000], classes=np.arange(5))
+        before = est.get_ftrl_state()
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    timer.start()
+    started = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        est.fit(big, y)
+        time.sleep(5)  # only reached if the kernel missed the signal: the test then fails
+    timer.cancel()
+    assert time.perf_counter() - started < 5
+    if warm:
+        after = est.get_ftrl_state()
+        for key in before:
+            np.testing.assert_array_equal(before[key], after[key], err_msg=key)
+    else:
+        assert not hasattr(est, "t_")
+
+
+def test_dask_multinomial_merges_softmax_states():
+    distributed = pytest.importorskip("distributed")
+    da = pytest.importorskip("dask.array")
+    from sparsereg.dask import DaskSparseFTRLClassifier
+
+    X, y, _ = _problem(seed=21, n_rows=4000, n_features=200, n_classes=3)
+    blocks = [X[i:i + 1000] for i in range(0, 4000, 1000)]
+    dX = da.concatenate([da.from_array(b, chunks=b.shape, asarray=False) for b in blocks])
+    dy = da.from_array(y, chunks=1000)
+    params = dict(multi_class="multinomial", random_state=0, alpha=1e-4)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                       dashboard_address=":0", silence_logs=40)
+    with distributed.Client(cluster) as client:
+        ordered = DaskSparseFTRLClassifier(mixing=None, max_iter=2, client=client,
+                                           **params).fit(dX, dy)
+        mixed = DaskSparseFTRLClassifier(max_iter=2, client=client, **params).fit(dX, dy)
+        proba = mixed.predict_proba(dX).compute()
+    cluster.close()
+    local = SparseFTRLClassifier(**params)
+    for _ in range(2):
+        for i, block in enumerate(blocks):
+            local.partial_fit(block, y[i * 1000:(i + 1) * 1000], classes=np.arange(3))
+    assert_same_state(ordered.to_local(), local)
+    assert str(mixed.to_local().get_ftrl_state()["multi_class"]) == "multinomial"
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-12)
+    assert (proba.argmax(axis=1) == y).mean() > 0.6
