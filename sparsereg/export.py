@@ -44,6 +44,9 @@ def _proba_kind(estimator, n_models):
            for cls in type(estimator).__mro__):
         return "softmax" if n_models > 1 else "ovr_logistic"
     loss = getattr(estimator, "loss", None)
+    if loss == "log_loss" and getattr(estimator, "multi_class", None) == "multinomial" \
+            and n_models > 1 and isinstance(estimator, _BaseFTRL):
+        return "softmax"  # SparseFTRLClassifier(multi_class='multinomial'), 3 classes or more
     if loss == "log_loss":
         return "ovr_logistic"
     if loss == "modified_huber":
@@ -73,7 +76,8 @@ class ExportedLinearModel:
         How scores become probabilities: the sigmoid of each one-vs-rest score
         normalised to sum to one (``log_loss``), ``(clip(score, -1, 1) + 1) / 2``
         normalised likewise (``modified_huber``), or the softmax
-        (``LogisticRegression``, multiclass); None when there is no
+        (``LogisticRegression`` and ``SparseFTRLClassifier(multi_class='multinomial')``,
+        multiclass); None when there is no
         ``predict_proba``.
     source : str
         Class name of the exported estimator.

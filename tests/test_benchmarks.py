@@ -243,3 +243,14 @@ def test_bench_stream_quick_sparsereg(tmp_path, capsys):
             assert abs(run["rss_self"] - run["rss_time"]) <= 0.05 * run["rss_time"]
         assert run["rss_wait4"] >= 0.95 * run["rss_self"]
     assert "ratio 4MB/2MB by rss_wait4" in capsys.readouterr().out
+
+
+def test_bench_multinomial_quick(capsys):
+    out = load("bench_multinomial").main(["--quick"])
+    digits = out["digits"]
+    assert set(digits) == {"ftrl-multinomial", "ftrl-ovr", "LogisticRegression"}
+    for row in digits.values():  # each model learns the digits, well above chance (0.1)
+        assert row["accuracy"] > 0.8 and 0 < row["log_loss"] < 2.302585
+    # L1 leaves fewer weights than the 10 x 64 of LogisticRegression's L2
+    assert digits["ftrl-multinomial"]["nonzeros"] < digits["LogisticRegression"]["nonzeros"]
+    assert "fit / multinomial" in capsys.readouterr().out
