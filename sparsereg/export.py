@@ -27,6 +27,8 @@ from ._transformer_specs import build_transformer, output_width, transformer_spe
 from ._state_protocol import plain_labels
 from ._validation import as_kernel_csr, check_csr
 from .sparsity import _format_bytes
+from ._typing import FileLike, MatrixLike
+from sklearn.base import BaseEstimator
 
 __all__ = ["ExportSizes", "ExportedLinearModel", "export_model", "export_sizes", "load_model"]
 
@@ -42,6 +44,9 @@ def _proba_kind(estimator, n_models):
            for cls in type(estimator).__mro__):
         return "softmax" if n_models > 1 else "ovr_logistic"
     loss = getattr(estimator, "loss", None)
+    if loss == "log_loss" and getattr(estimator, "multi_class", None) == "multinomial" \
+            and n_models > 1 and isinstance(estimator, _BaseFTRL):
+        return "softmax"  # SparseFTRLClassifier(multi_class='multinomial'), 3 classes or more
     if loss == "log_loss":
         return "ovr_logistic"
     if loss == "modified_huber":
@@ -71,7 +76,8 @@ class ExportedLinearModel:
         How scores become probabilities: the sigmoid of each one-vs-rest score
         normalised to sum to one (``log_loss``), ``(clip(score, -1, 1) + 1) / 2``
         normalised likewise (``modified_huber``), or the softmax
-        (``LogisticRegression``, multiclass); None when there is no
+        (``LogisticRegression`` and ``SparseFTRLClassifier(multi_class='multinomial')``,
+        multiclass); None when there is no
         ``predict_proba``.
     source : str
         Class name of the exported estimator.
@@ -160,7 +166,7 @@ class ExportedLinearModel:
 
     @property
     def coef_(self):
-        """Weights as a CSR matrix of shape (n_models, n_features_in_)."""
+        """Weights as a CSR matrix of shape ``(n_models, n_features_in_)``."""
         weights = self._weights.reshape(self.support_.size + 1, -1)[:-1]
         return _spread(weights, self.support_, self.n_features_in_)
 
@@ -215,7 +221,7 @@ class ExportedLinearModel:
             scores = X @ full[0] if self._matvec else X @ full.T
         return np.asarray(scores) + self.intercept_
 
-    def decision_function(self, X):
+    def decision_function(self, X: MatrixLike) -> np.ndarray:
         """Scores, as the exported classifier's ``decision_function`` gives them.
 
         Parameters
@@ -233,7 +239,7 @@ class ExportedLinearModel:
         scores = self._scores(X)
         return scores.reshape(-1) if scores.ndim > 1 and scores.shape[1] == 1 else scores
 
-    def predict(self, X):
+    def predict(self, X: MatrixLike) -> np.ndarray:
         """Predict values (regressor) or class labels (classifier).
 
         Parameters
@@ -253,7 +259,7 @@ class ExportedLinearModel:
             return self.classes_[(scores.reshape(-1) > 0).astype(int)]
         return self.classes_[scores.argmax(axis=1)]
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: MatrixLike) -> np.ndarray:
         """Probability of each class, computed as the exported classifier does.
 
         Parameters
@@ -279,7 +285,7 @@ class ExportedLinearModel:
         return one_vs_rest_probabilities(scores, "log_loss" if self.proba == "ovr_logistic"
                                          else "modified_huber")
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: MatrixLike) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`.
 
         Parameters
@@ -311,7 +317,7 @@ class ExportedLinearModel:
             "matvec": self._matvec, "arithmetic": self._arithmetic,
             "transformer_specs": self._transformer_specs})
 
-    def save(self, file, *, compressed=False):
+    def save(self, file: FileLike, *, compressed: bool = False) -> None:
         """Write the model to an ``.npz`` file that loads without pickle.
 
         Parameters
@@ -373,7 +379,7 @@ def _spread(weights, support, n_features):
                          shape=(n_models, n_features))
 
 
-def export_model(estimator):
+def export_model(estimator: BaseEstimator) -> "ExportedLinearModel":
     """Keep the non-zero weights of a fitted linear model, for inference only.
 
     Parameters
@@ -458,7 +464,7 @@ def export_model(estimator):
     )
 
 
-def load_model(file, *, max_bytes=DEFAULT_MAX_BYTES):
+def load_model(file: FileLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> "ExportedLinearModel":
     r"""Read a model written by :meth:`ExportedLinearModel.save`, without pickle.
 
     The file may come from anyone: loading it runs no code from it, opens no other
@@ -535,7 +541,11 @@ def load_model(file, *, max_bytes=DEFAULT_MAX_BYTES):
       most 32 column keys (str of at most 1,024 characters, or int positions);
       ``buckets`` None or a dict of at most 10,000 columns, each a width, a list
       of at most 100,000 edges, or a dict of 'width', 'origin', 'edges' and
-      'format' ('interval' or 'deg', never a callable); ``n_features`` in
+      'format' ('interval' or 'deg', never a callable), or a datetime dict of
+      'datetime' (calendar part names or a width such as '15min'), 'origin' (an
+      ISO 8601 str of at most 40 characters) and 'tz' (a time-zone name of
+      letters, digits, '_', '+', '-' and '/', read from the system's time-zone
+      database); ``n_features`` in
       ``[1, 2**60]``; ``missing`` 'bucket', 'skip' or 'error'; ``seed`` in
       ``[0, 2**64)``; ``alternate_sign`` a bool; ``dtype`` float32 or float64.
 
@@ -543,6 +553,21 @@ def load_model(file, *, max_bytes=DEFAULT_MAX_BYTES):
     that ``load_model`` refuses (except for ``max_bytes``). Loading does not tell
     whether the model is a good one, and the transformers' cost still grows with
     the input they are given.
+
+    Examples
+    --------
+    >>> import io
+    >>> import numpy as np
+    >>> from sparsereg import SparseFTRLClassifier, export_model, load_model
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(200, 50))
+    >>> clf = SparseFTRLClassifier(random_state=0).fit(X, X[:, 0] > 0)
+    >>> buffer = io.BytesIO()
+    >>> export_model(clf).save(buffer)
+    >>> _ = buffer.seek(0)
+    >>> served = load_model(buffer)
+    >>> np.array_equal(served.predict_proba(X), clf.predict_proba(X))
+    True
     """
     return ExportedLinearModel.load(file, max_bytes=max_bytes)
 
@@ -559,6 +584,17 @@ class ExportSizes:
         :attr:`ExportedLinearModel.nbytes`.
     export_file_bytes : int
         Size of the saved ``.npz`` (uncompressed).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsereg import SparseFTRLClassifier, export_sizes
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(200, 1000))
+    >>> clf = SparseFTRLClassifier(alpha=1e-3, random_state=0).fit(X, X[:, 0] > 0)
+    >>> sizes = export_sizes(clf)
+    >>> sizes.export_file_bytes < sizes.estimator_pickle_bytes
+    True
     """
 
     estimator_pickle_bytes: int
@@ -572,7 +608,9 @@ class ExportSizes:
                 f"{_format_bytes(self.export_memory_bytes)} in memory")
 
 
-def export_sizes(estimator, exported=None):
+def export_sizes(
+    estimator: BaseEstimator, exported: "ExportedLinearModel | None" = None
+) -> "ExportSizes":
     """Bytes of the pickled estimator next to those of its export.
 
     Parameters

@@ -418,11 +418,14 @@ class _BaseFTRLCV(BaseEstimator):
             raise ValueError(f"the grid changed since the first call ({len(self._grid_)} models "
                              f"then, {len(grid)} now): partial_fit continues the same models; "
                              "call fit to start a new grid.")
-        single = self._single
         X, y, sample_weight, longest_row, x_bound = _BaseFTRL._validate_training_data(
             self, X, y, sample_weight, reset=first)
-        problem = single._training_problem(self, y, sample_weight, classes=classes,
-                                           first_call=first, for_partial_fit=epochs is None)
+        # the labels are read by a single estimator with this one's parameters (and classes)
+        reader = self._single_estimator(*grid[0])
+        if not first and "classes_" in self.__dict__:
+            reader.classes_ = self.classes_
+        problem = reader._training_problem(y, sample_weight, classes=classes, first_call=first,
+                                           for_partial_fit=epochs is None)
         if problem.classes is not None:
             plain_labels(problem.classes)  # the state protocol must carry them
             if self.sparsity == "1se" and problem.n_models > 1:
@@ -781,7 +784,7 @@ default='log_loss'
 
         Parameters
         ----------
-        X : {{array-like, sparse matrix}} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data (a CSR matrix is read in place).
         y : array-like of shape (n_samples,)
             Class labels.
@@ -800,7 +803,7 @@ default='log_loss'
 
         Parameters
         ----------
-        X : {{array-like, sparse matrix}} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             A batch of training data.
         y : array-like of shape (n_samples,)
             Class labels, all in ``classes``.
@@ -821,7 +824,7 @@ default='log_loss'
 
         Parameters
         ----------
-        X : {{array-like, sparse matrix}} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -835,7 +838,7 @@ default='log_loss'
 
         Parameters
         ----------
-        X : {{array-like, sparse matrix}} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -850,7 +853,7 @@ default='log_loss'
 
         Parameters
         ----------
-        X : {{array-like, sparse matrix}} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -865,7 +868,7 @@ default='log_loss'
 
         Parameters
         ----------
-        X : {{array-like, sparse matrix}} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -953,7 +956,7 @@ class SparseFTRLRegressorCV(RegressorMixin, _BaseFTRLCV):
 
         Parameters
         ----------
-        X : {{array-like, sparse matrix}} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data (a CSR matrix is read in place).
         y : array-like of shape (n_samples,)
             Targets.
@@ -972,7 +975,7 @@ class SparseFTRLRegressorCV(RegressorMixin, _BaseFTRLCV):
 
         Parameters
         ----------
-        X : {{array-like, sparse matrix}} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             A batch of training data.
         y : array-like of shape (n_samples,)
             Targets.
@@ -991,7 +994,7 @@ class SparseFTRLRegressorCV(RegressorMixin, _BaseFTRLCV):
 
         Parameters
         ----------
-        X : {{array-like, sparse matrix}} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------

@@ -258,3 +258,12 @@ def test_bench_cv_quick(capsys):
             assert chosen["test"] >= row["oracle_test"] and chosen["alpha"] in [1e-6, 1e-4]
     assert all(row["sgd_alpha"] in [1e-5, 1e-3] for row in result["sgd"])
     assert all(row["one_fit_s"] > 0 and row["grid8_fit_s"] > 0 for row in result["timing"])
+def test_bench_multinomial_quick(capsys):
+    out = load("bench_multinomial").main(["--quick"])
+    digits = out["digits"]
+    assert set(digits) == {"ftrl-multinomial", "ftrl-ovr", "LogisticRegression"}
+    for row in digits.values():  # each model learns the digits, well above chance (0.1)
+        assert row["accuracy"] > 0.8 and 0 < row["log_loss"] < 2.302585
+    # L1 leaves fewer weights than the 10 x 64 of LogisticRegression's L2
+    assert digits["ftrl-multinomial"]["nonzeros"] < digits["LogisticRegression"]["nonzeros"]
+    assert "fit / multinomial" in capsys.readouterr().out
