@@ -243,3 +243,28 @@ def test_bench_stream_quick_sparsereg(tmp_path, capsys):
             assert abs(run["rss_self"] - run["rss_time"]) <= 0.05 * run["rss_time"]
         assert run["rss_wait4"] >= 0.95 * run["rss_self"]
     assert "ratio 4MB/2MB by rss_wait4" in capsys.readouterr().out
+
+
+def test_bench_quantize_quick(capsys):
+    names = ["california", "california-dollars"]  # bundled; the others only when here
+    if is_here(fetch_a9a) and is_here(fetch_a9a, subset="test"):
+        names.append("a9a")
+    if is_here(fetch_sms_spam):
+        names.append("sms")
+    results = load("bench_quantize").main(["--quick", "--seeds", "2", "--datasets", ",".join(names)])
+    text = capsys.readouterr().out
+    assert [r["dataset"] for r in results] == names
+    for result in results:
+        rows = {(r["format"], r["seed"]): r for r in result["results"]}
+        assert set(rows) == {("float64", 0), ("float16", 0), ("q2.13", 0), ("q2.13", 1)}
+        full = rows["float64", 0]
+        assert all(v == 0 for v in full["change_pct"].values())
+        for key in [("float16", 0), ("q2.13", 0), ("q2.13", 1)]:
+            row = rows[key]
+            # 16-bit weights: a quarter of the bytes (fewer if some rounded to 0)
+            assert row["weight_bytes"] <= full["weight_bytes"] / 4
+            assert row["weight_bytes"] == 2 * row["nonzero"]
+            assert all(abs(v) < 1.0 for v in row["change_pct"].values())  # percent
+        # two seeds, two roundings
+        assert rows["q2.13", 0]["max_pred_change"] != rows["q2.13", 1]["max_pred_change"]
+    assert text.count("## ") == len(names)
