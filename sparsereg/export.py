@@ -609,12 +609,20 @@ def load_model(file, *, max_bytes=DEFAULT_MAX_BYTES):
     **Members.** The zip holds only the ``.npy`` arrays ``format``,
     ``format_version``, ``kind``, ``proba``, ``source``, ``n_features_in``,
     ``coef_ndim``, ``matvec``, ``arithmetic``, ``coef_data``, ``coef_indices``,
-    ``coef_indptr``, ``intercept``, ``transformers`` and optionally ``classes`` and
-    ``feature_names_in``; any other member, a missing one, an object, structured or
+    ``coef_indptr``, ``intercept``, ``transformers`` and optionally ``classes``,
+    ``feature_names_in``, ``weights_format`` and ``weights_scale``; any other member, a missing one, an object, structured or
     complex dtype, a header whose shape and dtype disagree with the zip entry's
     size or with the model's scalars (number of models, of weights, of features),
     a deflated member expanding more than 100:1 (above 1 MiB), or arrays larger
     than ``max_bytes`` are refused before their data is read.
+
+    **Weights.** Format version 2 holds float32 or float64 weights; version 3
+    holds 16-bit weights and says how in ``weights_format``: 'float16'
+    (``coef_data`` float16, finite, no ``weights_scale``) or 'q2.13'
+    (``coef_data`` int16 and a float ``weights_scale`` per weight vector, each a
+    power of two at least 1, the dequantized weights finite). The dtypes and
+    shapes are checked from the headers; the weights are held as float64, and
+    counted so against ``max_bytes``.
 
     **Contents.** Weights and intercepts must be finite; ``coef_indptr`` must start
     at 0, never decrease and end at the number of weights; column indices must lie
