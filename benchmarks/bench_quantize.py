@@ -23,6 +23,7 @@ The data come from sparsereg.datasets (downloaded if not in $SPARSEREG_DATA or t
 """
 
 import argparse
+import io
 import sys
 import warnings
 
@@ -114,9 +115,12 @@ def run(name, quick, seeds):
                 results.append({"format": fmt, "seed": seed, "refused": str(exc)})
                 continue
             values, pred = scores(kind, exported, X, y)
-            arrays = exported._arrays()  # the arrays the file holds
-            row = {"format": fmt, "seed": seed, "scores": values,
-                   "weight_bytes": int(arrays["coef_data"].nbytes),
+            buffer = io.BytesIO()
+            exported.save(buffer)
+            buffer.seek(0)
+            with np.load(buffer, allow_pickle=False) as npz:  # the weights as the file holds them
+                weight_bytes = int(npz["coef_data"].nbytes)
+            row = {"format": fmt, "seed": seed, "scores": values, "weight_bytes": weight_bytes,
                    "file_bytes": exported.file_bytes(), "nonzero": int(exported.coef_.nnz),
                    "scale": None if exported.weights_scale_ is None
                    else float(exported.weights_scale_.max()), "pred": pred}
