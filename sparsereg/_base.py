@@ -44,6 +44,9 @@ from ._state import AUTO_SPARSE_BYTES, FTRLState
 from ._state_protocol import FORMAT, VERSION, check_ftrl_state, history_arrays, plain_labels
 from ._validation import MAX_MAGNITUDE, as_kernel_csr, plain_csr, plain_vector
 from .sparsity import FTRLCounts, coef_report
+from .sparsity import SparsityReport
+from ._typing import ArrayLike
+from collections.abc import Mapping
 
 
 def _physical_memory():
@@ -377,7 +380,7 @@ class _BaseFTRL(BaseEstimator):
         """Intercept computed from the FTRL state (zeros when ``fit_intercept=False``)."""
         return self._cached_weights()[1]
 
-    def count_nonzero(self):
+    def count_nonzero(self) -> np.ndarray:
         """Number of non-zero weights per model (one per class for one-vs-rest).
 
         Computed from the training state without materialising ``coef_``.
@@ -393,7 +396,7 @@ class _BaseFTRL(BaseEstimator):
     def _nonzero_counts(self, state, t):
         return state.count_nonzero(self._hyper().lambdas_at(t)[0])
 
-    def sparsity_report(self):
+    def sparsity_report(self) -> SparsityReport:
         """Non-zero weights, features touched or zeroed by L1, and bytes, from the current state.
 
         Returns
@@ -411,7 +414,7 @@ class _BaseFTRL(BaseEstimator):
                             state_bytes=self._state.nbytes)
         return coef_report(self.coef_, type(self).__name__, counts)
 
-    def sparsify(self):
+    def sparsify(self) -> "_BaseFTRL":
         """Return ``coef_`` as a scipy CSR matrix from now on.
 
         Unlike scikit-learn's SGD estimators, training (``partial_fit``, ``fit`` with
@@ -427,7 +430,7 @@ class _BaseFTRL(BaseEstimator):
         self._sparse_coef = True
         return self
 
-    def densify(self):
+    def densify(self) -> "_BaseFTRL":
         """Return ``coef_`` as a dense NumPy array from now on (the default).
 
         Returns
@@ -440,7 +443,7 @@ class _BaseFTRL(BaseEstimator):
         return self
 
     # ----------------------------------------------------------- state protocol
-    def get_ftrl_state(self):
+    def get_ftrl_state(self) -> dict[str, np.ndarray]:
         """The training state as a dict of plain NumPy arrays, touched columns only.
 
         ``np.savez(path, **est.get_ftrl_state())`` saves it without pickle, and
@@ -511,7 +514,7 @@ class _BaseFTRL(BaseEstimator):
             state["feature_names_in"] = np.asarray(names, dtype=str)
         return state
 
-    def set_ftrl_state(self, state):
+    def set_ftrl_state(self, state: Mapping[str, ArrayLike]) -> "_BaseFTRL":
         """Take a training state given by :meth:`get_ftrl_state`; fitted or not, the
         estimator then predicts and continues training as the one it came from.
 

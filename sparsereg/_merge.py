@@ -4,6 +4,9 @@ import numpy as np
 
 from ._state import sorted_union
 from ._state_protocol import FORMAT, VERSION, check_ftrl_state
+from collections.abc import Mapping, Sequence
+
+from ._typing import ArrayLike
 
 _CARRIED = ("rng_state", "rng_pos", "rng_has_gauss", "rng_cached_gaussian")
 
@@ -33,7 +36,10 @@ def _same_model(first, other, what):
         raise ValueError(f"{what} has other feature names than states[0].")
 
 
-def merge_ftrl_states(states, weights=None, *, base=None):
+def merge_ftrl_states(
+    states: Sequence[Mapping[str, ArrayLike]], weights: ArrayLike | None = None, *,
+    base: Mapping[str, ArrayLike] | None = None,
+) -> dict[str, np.ndarray]:
     """Combine the FTRL states of several copies of one model by averaging ``z`` and ``n``.
 
     The copies are trained on different rows (shards of the data), each from the same

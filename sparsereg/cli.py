@@ -65,7 +65,20 @@ def _number(text):
 def _bucket(text):
     name, sep, width = text.rpartition("=")
     if not sep or not name:
-        raise argparse.ArgumentTypeError(f"--bucket takes COLUMN=WIDTH (e.g. lat=1/60), got {text!r}.")
+        raise argparse.ArgumentTypeError(f"--bucket takes COLUMN=WIDTH (e.g. lat=1/60, ts=hour,"
+                                         f"dayofweek or ts=15min), got {text!r}.")
+    if width[:1].isalpha() or width.rstrip(" ").endswith(("ns", "us", "ms", "s", "min", "h", "D",
+                                                            "W")):
+        # a datetime column: calendar parts (hour,dayofweek) or a time width (15min)
+        from ._datetimes import DatetimeBuckets
+
+        parts = [p.strip() for p in width.split(",")]
+        spec = {"datetime": parts if len(parts) > 1 or parts[0][:1].isalpha() else parts[0]}
+        try:
+            DatetimeBuckets(name, spec)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"--bucket {text!r}: {exc}") from None
+        return name, spec
     value = _number(width)
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"--bucket {text!r}: the width must be a number > 0.")
@@ -109,7 +122,9 @@ def _parser():
                          help="a cross of columns, hashed as one feature (repeatable)")
     hashing.add_argument("--bucket", type=_bucket, action="append", default=[],
                          metavar="COL=WIDTH", help="bucket a numeric column by WIDTH (e.g. "
-                         "lat=1/60); other columns are read as text (repeatable)")
+                         "lat=1/60), or a datetime column (ISO 8601 text) by calendar parts "
+                         "(ts=hour,dayofweek) or a time width (ts=15min); other columns are "
+                         "read as text (repeatable)")
     hashing.add_argument("--n-features", type=_count, default=2**24, metavar="N",
                          help="hashed columns, e.g. 2**24 (default); for SVMlight, its width")
     hashing.add_argument("--hash-seed", type=int, default=0, metavar="S", help="hash seed (0)")

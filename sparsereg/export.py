@@ -28,6 +28,8 @@ from ._transformer_specs import build_transformer, output_width, transformer_spe
 from ._state_protocol import plain_labels
 from ._validation import as_kernel_csr, check_csr
 from .sparsity import _format_bytes
+from ._typing import FileLike, MatrixLike
+from sklearn.base import BaseEstimator
 
 __all__ = ["ExportSizes", "ExportedLinearModel", "export_model", "export_sizes", "load_model"]
 
@@ -176,7 +178,7 @@ class ExportedLinearModel:
 
     @property
     def coef_(self):
-        """Weights as a CSR matrix of shape (n_models, n_features_in_)."""
+        """Weights as a CSR matrix of shape ``(n_models, n_features_in_)``."""
         weights = self._weights.reshape(self.support_.size + 1, -1)[:-1]
         return _spread(weights, self.support_, self.n_features_in_)
 
@@ -231,7 +233,7 @@ class ExportedLinearModel:
             scores = X @ full[0] if self._matvec else X @ full.T
         return np.asarray(scores) + self.intercept_
 
-    def decision_function(self, X):
+    def decision_function(self, X: MatrixLike) -> np.ndarray:
         """Scores, as the exported classifier's ``decision_function`` gives them.
 
         Parameters
@@ -249,7 +251,7 @@ class ExportedLinearModel:
         scores = self._scores(X)
         return scores.reshape(-1) if scores.ndim > 1 and scores.shape[1] == 1 else scores
 
-    def predict(self, X):
+    def predict(self, X: MatrixLike) -> np.ndarray:
         """Predict values (regressor) or class labels (classifier).
 
         Parameters
@@ -269,7 +271,7 @@ class ExportedLinearModel:
             return self.classes_[(scores.reshape(-1) > 0).astype(int)]
         return self.classes_[scores.argmax(axis=1)]
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: MatrixLike) -> np.ndarray:
         """Probability of each class, computed as the exported classifier does.
 
         Parameters
@@ -295,7 +297,7 @@ class ExportedLinearModel:
         return one_vs_rest_probabilities(scores, "log_loss" if self.proba == "ovr_logistic"
                                          else "modified_huber")
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: MatrixLike) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`.
 
         Parameters
@@ -329,7 +331,7 @@ class ExportedLinearModel:
             "weights_format": self.weights_format,
             "weights_scale": self.weights_scale_})
 
-    def save(self, file, *, compressed=False):
+    def save(self, file: FileLike, *, compressed: bool = False) -> None:
         """Write the model to an ``.npz`` file that loads without pickle.
 
         Parameters
@@ -432,7 +434,8 @@ def _fold_scaler(coef, intercept, offset, scale, name):
     return coef, intercept
 
 
-def export_model(estimator, *, weights="float64", random_state=0):
+def export_model(estimator: BaseEstimator, *, weights: str | None = "float64",
+                 random_state: int | np.random.RandomState | None = 0) -> "ExportedLinearModel":
     """Keep the non-zero weights of a fitted linear model, for inference only.
 
     Parameters
@@ -573,7 +576,7 @@ def export_model(estimator, *, weights="float64", random_state=0):
     )
 
 
-def load_model(file, *, max_bytes=DEFAULT_MAX_BYTES):
+def load_model(file: FileLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> "ExportedLinearModel":
     r"""Read a model written by :meth:`ExportedLinearModel.save`, without pickle.
 
     The file may come from anyone: loading it runs no code from it, opens no other
@@ -658,7 +661,11 @@ def load_model(file, *, max_bytes=DEFAULT_MAX_BYTES):
       most 32 column keys (str of at most 1,024 characters, or int positions);
       ``buckets`` None or a dict of at most 10,000 columns, each a width, a list
       of at most 100,000 edges, or a dict of 'width', 'origin', 'edges' and
-      'format' ('interval' or 'deg', never a callable); ``n_features`` in
+      'format' ('interval' or 'deg', never a callable), or a datetime dict of
+      'datetime' (calendar part names or a width such as '15min'), 'origin' (an
+      ISO 8601 str of at most 40 characters) and 'tz' (a time-zone name of
+      letters, digits, '_', '+', '-' and '/', read from the system's time-zone
+      database); ``n_features`` in
       ``[1, 2**60]``; ``missing`` 'bucket', 'skip' or 'error'; ``seed`` in
       ``[0, 2**64)``; ``alternate_sign`` a bool; ``dtype`` float32 or float64.
 
@@ -666,6 +673,21 @@ def load_model(file, *, max_bytes=DEFAULT_MAX_BYTES):
     that ``load_model`` refuses (except for ``max_bytes``). Loading does not tell
     whether the model is a good one, and the transformers' cost still grows with
     the input they are given.
+
+    Examples
+    --------
+    >>> import io
+    >>> import numpy as np
+    >>> from sparsereg import SparseFTRLClassifier, export_model, load_model
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(200, 50))
+    >>> clf = SparseFTRLClassifier(random_state=0).fit(X, X[:, 0] > 0)
+    >>> buffer = io.BytesIO()
+    >>> export_model(clf).save(buffer)
+    >>> _ = buffer.seek(0)
+    >>> served = load_model(buffer)
+    >>> np.array_equal(served.predict_proba(X), clf.predict_proba(X))
+    True
     """
     return ExportedLinearModel.load(file, max_bytes=max_bytes)
 
@@ -682,6 +704,17 @@ class ExportSizes:
         :attr:`ExportedLinearModel.nbytes`.
     export_file_bytes : int
         Size of the saved ``.npz`` (uncompressed).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsereg import SparseFTRLClassifier, export_sizes
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(200, 1000))
+    >>> clf = SparseFTRLClassifier(alpha=1e-3, random_state=0).fit(X, X[:, 0] > 0)
+    >>> sizes = export_sizes(clf)
+    >>> sizes.export_file_bytes < sizes.estimator_pickle_bytes
+    True
     """
 
     estimator_pickle_bytes: int
@@ -695,7 +728,9 @@ class ExportSizes:
                 f"{_format_bytes(self.export_memory_bytes)} in memory")
 
 
-def export_sizes(estimator, exported=None):
+def export_sizes(
+    estimator: BaseEstimator, exported: "ExportedLinearModel | None" = None
+) -> "ExportSizes":
     """Bytes of the pickled estimator next to those of its export.
 
     Parameters

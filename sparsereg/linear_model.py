@@ -11,6 +11,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 
 from ._base import TrainingProblem, _BaseFTRL, kernel_weights
+from ._typing import ArrayLike, MatrixLike
 from ._validation import plain_vector
 from ._losses import (
     CLASSIFICATION_LOSSES,
@@ -341,7 +342,7 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
         return r2_score(y, scores[:, 0], sample_weight=sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> "SparseFTRLRegressor":
         """Fit the model by FTRL-Proximal, up to ``max_iter`` epochs.
 
         Parameters
@@ -362,7 +363,7 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
         self._more_validate_params()
         return self._fit(X, y, sample_weight)
 
-    def partial_fit(self, X, y, sample_weight=None):
+    def partial_fit(self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> "SparseFTRLRegressor":
         """Run one FTRL-Proximal pass over a batch, continuing from the current state.
 
         Parameters
@@ -389,7 +390,7 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
         plain = plain_vector(y, n_rows)
         return None if plain is None else (plain[0], plain[2])
 
-    def predict(self, X):
+    def predict(self, X: MatrixLike) -> np.ndarray:
         """Predict with the current weights.
 
         Parameters
@@ -642,7 +643,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         return classes[scores.argmax(axis=1)]
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> "SparseFTRLClassifier":
         """Fit the model by FTRL-Proximal, up to ``max_iter`` epochs.
 
         Parameters
@@ -663,7 +664,10 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         self._more_validate_params()
         return self._fit(X, y, sample_weight)
 
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
+    def partial_fit(
+        self, X: MatrixLike, y: ArrayLike, classes: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+    ) -> "SparseFTRLClassifier":
         """Run one FTRL-Proximal pass over a batch, continuing from the current state.
 
         Parameters
@@ -718,7 +722,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         plain = plain_vector(y, n_rows, memo.labels)
         return None if plain is None else (plain[0], 1.0)
 
-    def decision_function(self, X):
+    def decision_function(self, X: MatrixLike) -> np.ndarray:
         """Signed distance to the separating hyperplane of each class.
 
         Parameters
@@ -735,7 +739,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         scores = self._scores(X)
         return scores[:, 0] if scores.shape[1] == 1 else scores
 
-    def predict(self, X):
+    def predict(self, X: MatrixLike) -> np.ndarray:
         """Predict class labels.
 
         Parameters
@@ -751,7 +755,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         return self._predict_from(self._scores(X), self.classes_)
 
     @available_if(_has_proba)
-    def predict_proba(self, X):
+    def predict_proba(self, X: MatrixLike) -> np.ndarray:
         """Probability estimates, for ``loss='log_loss'`` and ``'modified_huber'``.
 
         For 'log_loss', the sigmoid of the margin (multiclass: the one-vs-rest
@@ -779,7 +783,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         return classes is not None and len(classes) == 2
 
     @available_if(_has_proba)
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: MatrixLike) -> np.ndarray:
         """Logarithm of ``predict_proba``.
 
         Parameters

@@ -9,6 +9,8 @@ names the model was fitted with. It is what Vowpal Wabbit's ``--invert_hash`` pr
 FTRL models too. The ``sparsereg report`` command prints the same selection and names.
 """
 
+from typing import Any
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import is_classifier
@@ -83,7 +85,7 @@ def _parts(model):
             is_classifier(model), transformers, names)
 
 
-def top_weights(model, n=20, X=None):
+def top_weights(model: Any, n: int = 20, X: Any = None) -> Any:  # a pandas DataFrame
     """The largest weights of a fitted linear model, with the features they stand for.
 
     Parameters
