@@ -6,6 +6,7 @@ from ._merge import merge_ftrl_states
 from .linear_model import SparseFTRLClassifier, SparseFTRLRegressor
 from .model_selection import SparseFTRLClassifierCV, SparseFTRLRegressorCV
 from .sparsity import SparsityReport, sparsity_report
+from .weights import top_weights
 
 __version__ = "0.1.0.dev0"
 
@@ -23,4 +24,5 @@ __all__ = [
     "load_model",
     "merge_ftrl_states",
     "sparsity_report",
+    "top_weights",
 ]

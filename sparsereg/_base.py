@@ -366,6 +366,23 @@ class _BaseFTRL(BaseEstimator):
         return coef[0] if is_regressor(self) else coef
 
     @property
+    def sparse_coef_(self):
+        """Weights as a CSR matrix of shape ``(n_models, n_features)``, whatever the store.
+
+        As ``ElasticNet.sparse_coef_``: 2-D even for a regressor (one row), with only the
+        non-zero weights stored. With the sparse state store it is built from the
+        columns the state holds, never from a dense row of the whole width; with the
+        dense store, from the dense weights that store computes anyway. A new matrix
+        at each read (changing it changes nothing in the estimator).
+        """
+        coef = self._cached_weights()[0]
+        if sp.issparse(coef):
+            return sp.csr_matrix(coef, copy=True)
+        sparse = sp.csr_matrix(coef)
+        sparse.eliminate_zeros()
+        return sparse
+
+    @property
     def intercept_(self):
         """Intercept computed from the FTRL state (zeros when ``fit_intercept=False``)."""
         return self._cached_weights()[1]

@@ -453,6 +453,7 @@ def _named_columns(model, paths, fmt, delimiter, columns, max_rows, zero_based=F
     from .crosses import FeatureCrossHasher
     from .stream._model import columns_to_read
     from .stream._readers import open_source
+    from .weights import name_columns
 
     hasher = model.transformers[0] if model.transformers else None
     if not isinstance(hasher, FeatureCrossHasher):
@@ -463,29 +464,29 @@ def _named_columns(model, paths, fmt, delimiter, columns, max_rows, zero_based=F
                          delimiter=delimiter, **({"n_features": model.n_features_in_,
                                                   "zero_based": zero_based}
                                                  if fmt == "svmlight" else {}))
-    names, seen = {int(c): [] for c in columns}, 0
-    for chunk in source.chunks():
-        for column, cells in hasher.explain(chunk.X, columns).items():
-            names[column] += [c for c in cells if c not in names[column]]
-        seen += chunk.X.shape[0]
-        if seen >= max_rows:
-            break
-    return names
+
+    def batches():
+        seen = 0
+        for chunk in source.chunks():
+            yield chunk.X
+            seen += chunk.X.shape[0]
+            if seen >= max_rows:
+                break
+
+    return name_columns(hasher, batches(), columns)
 
 
 def _report(args):
     from .export import load_model
+    from .weights import largest_weights
     from .sparsity import sparsity_report
 
     model = load_model(args.model)
     coef = model.coef_.tocsr()
     top = max(0, args.top)
-    weights = []
-    for k in range(coef.shape[0]):
-        row = coef.getrow(k)
-        order = np.argsort(-np.abs(row.data), kind="stable")[:top]
-        label = None if model.classes_ is None or coef.shape[0] == 1 else model.classes_[k]
-        weights += [(label, int(row.indices[i]), float(row.data[i])) for i in order]
+    # the selection (and naming) of sparsereg.top_weights, without pandas
+    weights = [(None if model.classes_ is None or coef.shape[0] == 1 else model.classes_[k],
+                column, weight) for k, column, weight in largest_weights(coef, top)]
     names = {}
     if args.data and weights:
         fmt, delimiter = _reading(args)

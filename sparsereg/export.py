@@ -22,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import _BaseFTRL
 from ._decision import LinearWeights
 from ._losses import one_vs_rest_probabilities
+from . import _quantize
 from ._model_file import DEFAULT_MAX_BYTES, ARITHMETIC, model_arrays, read_model_arrays
 from ._transformer_specs import build_transformer, output_width, transformer_spec
 from ._state_protocol import plain_labels
@@ -93,6 +94,13 @@ class ExportedLinearModel:
         Column names the estimator was fitted with, when it was given a DataFrame.
     transformers : list of estimators
         The rebuilt transformers applied before the linear model, in order.
+    weights_format : {None, 'float16', 'q2.13'}
+        How :meth:`save` stores the weights: None for as exported (float64 or
+        float32), else in 16 bits (see :func:`export_model`); the model holds and
+        scores with the dequantized weights.
+    weights_scale_ : ndarray of shape (n_models,) or None
+        The power-of-two scale of each weight vector in 'q2.13' (1 when its
+        weights lie within [-4, 4)); None otherwise.
 
     Examples
     --------
@@ -122,11 +130,19 @@ class ExportedLinearModel:
 
     @classmethod
     def _build(cls, *, kind, proba, source, coef, intercept, classes, coef_ndim, matvec,
-               arithmetic, feature_names_in=None, transformer_specs=()):
-        """The model of ``coef`` (CSR, ``(n_models, n_features)``) and the rest."""
+               arithmetic, feature_names_in=None, transformer_specs=(), weights_format=None,
+               weights_scale=None):
+        """The model of ``coef`` (CSR, ``(n_models, n_features)``) and the rest.
+
+        With ``weights_format`` ('float16' or 'q2.13'), ``coef`` holds the dequantized
+        weights (float64) and ``weights_scale`` the q2.13 scales.
+        """
         if arithmetic not in ARITHMETIC:
             raise ValueError(f"arithmetic must be one of {ARITHMETIC}, got {arithmetic!r}.")
         model = cls.__new__(cls)
+        model.weights_format = weights_format
+        model.weights_scale_ = (None if weights_scale is None
+                                else np.array(weights_scale, dtype=np.float64))
         coef = sp.csr_matrix(coef)
         coef.sum_duplicates()
         coef.eliminate_zeros()
@@ -315,7 +331,9 @@ class ExportedLinearModel:
             "intercept": self.intercept_, "classes": self.classes_,
             "feature_names_in": self.feature_names_in_, "coef_ndim": self._coef_ndim,
             "matvec": self._matvec, "arithmetic": self._arithmetic,
-            "transformer_specs": self._transformer_specs})
+            "transformer_specs": self._transformer_specs,
+            "weights_format": self.weights_format,
+            "weights_scale": self.weights_scale_})
 
     def save(self, file: FileLike, *, compressed: bool = False) -> None:
         """Write the model to an ``.npz`` file that loads without pickle.
@@ -379,7 +397,49 @@ def _spread(weights, support, n_features):
                          shape=(n_models, n_features))
 
 
-def export_model(estimator: BaseEstimator) -> "ExportedLinearModel":
+def _linear_scaler(step):
+    """``(offset, scale)`` of a fitted per-column linear scaler (each may be None), or None.
+
+    ``StandardScaler``, ``MaxAbsScaler`` and ``RobustScaler`` compute ``(x - offset) / scale``
+    column by column; scikit-learn has already replaced a zero scale by 1.
+    """
+    from sklearn.preprocessing import MaxAbsScaler, RobustScaler, StandardScaler
+
+    kind = type(step)
+    if kind not in (StandardScaler, MaxAbsScaler, RobustScaler):
+        return None
+    check_is_fitted(step)
+    if kind is StandardScaler:
+        return (step.mean_ if step.with_mean else None), (step.scale_ if step.with_std else None)
+    if kind is MaxAbsScaler:
+        return None, step.scale_
+    return (step.center_ if step.with_centering else None), (step.scale_ if step.with_scaling
+                                                             else None)
+
+
+def _fold_scaler(coef, intercept, offset, scale, name):
+    """Weights and intercepts of ``w . ((x - offset) / scale) + b`` as ``w' . x + b'``."""
+    coef = sp.csr_matrix(coef, dtype=np.float64, copy=True)
+    intercept = np.array(intercept, dtype=np.float64)
+    if scale is not None:
+        scale = np.asarray(scale, dtype=np.float64)
+        if scale.shape != (coef.shape[1],):
+            raise ValueError(f"the {name} scales {scale.shape} columns; the model reads "
+                             f"{coef.shape[1]}.")
+        coef.data /= scale[coef.indices]
+    if offset is not None:
+        offset = np.asarray(offset, dtype=np.float64)
+        if offset.shape != (coef.shape[1],):
+            raise ValueError(f"the {name} centres {offset.shape} columns; the model reads "
+                             f"{coef.shape[1]}.")
+        intercept = intercept - coef @ offset
+    if not (np.all(np.isfinite(coef.data)) and np.all(np.isfinite(intercept))):
+        raise ValueError(f"folding the {name} into the weights gives infinite values.")
+    return coef, intercept
+
+
+def export_model(estimator: BaseEstimator, *, weights: str | None = "float64",
+                 random_state: int | np.random.RandomState | None = 0) -> "ExportedLinearModel":
     """Keep the non-zero weights of a fitted linear model, for inference only.
 
     Parameters
@@ -391,19 +451,48 @@ def export_model(estimator: BaseEstimator) -> "ExportedLinearModel":
         the model are stateless hashing transformers
         (:class:`~sparsereg.crosses.FeatureCrossHasher`, ``HashingVectorizer``,
         ``FeatureHasher``), whose ``get_params()`` are stored so that raw rows can
-        be scored.
+        be scored, optionally followed by one ``StandardScaler``, ``MaxAbsScaler``
+        or ``RobustScaler`` directly before the model, which is folded into the
+        weights and intercepts: ``w . ((x - offset) / scale) + b`` is exported as
+        ``(w / scale) . x + (b - (w / scale) . offset)``, with scikit-learn's scales
+        (a constant column has scale 1).
+    weights : {'float64', 'float16', 'q2.13'}, default='float64'
+        How the weights are stored. 'float64' keeps them as the estimator holds
+        them (float64, or float32). 'float16' rounds each to IEEE half precision
+        (to nearest); a weight beyond float16's range (65504) is refused rather
+        than saved as infinite. 'q2.13' is the 16-bit fixed point of McMahan et
+        al. (2013, section 4.2): ``q * 2**-13`` for an int16 ``q``, rounded at
+        random, up with probability equal to the remainder, so that the rounding
+        is unbiased; each weight vector has a scale, a power of two ``s >= 1``
+        (``q * s * 2**-13``), which is 1 (the paper's format) when its weights lie
+        within [-4, 4) and grows just enough otherwise, instead of clipping as the
+        paper does (weights in dollars would not survive clipping). Either 16-bit
+        format takes a quarter of float64's bytes for the weights; the
+        intercepts stay float64, and weights rounded to 0 are dropped. The model
+        then scores with the dequantized weights, in memory and after
+        :func:`load_model` alike. Each weight moves by less than one step
+        (q2.13: ``s * 2**-13``, the same step for the whole vector; float16: a
+        relative ``2**-11``), so a score moves by at most the sum of ``|x_j|``
+        times that: q2.13 suits inputs of order one (hashed indicators,
+        standardised columns); with a folded scaler the model reads raw inputs,
+        and float16's relative rounding is usually the better choice.
+    random_state : int, RandomState instance or None, default=0
+        Seed of the randomized rounding of 'q2.13': the same seed gives the same
+        weights. Unused by the other formats.
 
     Returns
     -------
     exported : ExportedLinearModel
-        Predicts what ``estimator`` predicts; ``save`` writes it to an ``.npz``.
+        Predicts what ``estimator`` predicts (with the rounded weights, for
+        'float16' and 'q2.13'); ``save`` writes it to an ``.npz``.
 
     Raises
     ------
     ValueError
         For a Pipeline step that cannot be rebuilt from its parameters, a parameter
-        that is not JSON-serialisable (e.g. a callable), or class labels that are
-        neither numbers nor strings.
+        that is not JSON-serialisable (e.g. a callable), class labels that are
+        neither numbers nor strings, an unknown ``weights``, or a weight that
+        float16 cannot hold.
 
     See Also
     --------
@@ -424,13 +513,33 @@ def export_model(estimator: BaseEstimator) -> "ExportedLinearModel":
     [0]
     >>> bool(np.array_equal(exported.predict(X), reg.predict(X)))
     True
+
+    Weights in 16 bits, and a scaler folded into them:
+
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sparsereg import SparseFTRLRegressor
+    >>> pipe = make_pipeline(StandardScaler(), SparseFTRLRegressor(random_state=0))
+    >>> pipe = pipe.fit(X * 10 + 3, X[:, 0] + X[:, 1])
+    >>> small = export_model(pipe, weights="q2.13")
+    >>> small.weights_format, small.weights_scale_.tolist()
+    ('q2.13', [1.0])
+    >>> steps = small.coef_.data * 2**13  # every weight a multiple of 2**-13
+    >>> bool(np.array_equal(steps, np.round(steps)))
+    True
+    >>> error = np.abs(small.predict(X * 10 + 3) - pipe.predict(X * 10 + 3)).max()
+    >>> bool(error < 1e-3)
+    True
     """
+    weights_format = _quantize.check_choice(weights)
     transformer_specs = []
+    scaler = None
     steps = getattr(estimator, "steps", None)
     if steps:
-        for _, step in steps[:-1]:
-            if step is None or step == "passthrough":
-                continue
+        inner = [step for _, step in steps[:-1] if not (step is None or step == "passthrough")]
+        if inner and _linear_scaler(inner[-1]) is not None:
+            scaler = inner.pop()
+        for step in inner:
             transformer_specs.append(transformer_spec(step))
         estimator = steps[-1][1]
     check_is_fitted(estimator)
@@ -447,20 +556,31 @@ def export_model(estimator: BaseEstimator) -> "ExportedLinearModel":
     ours = isinstance(estimator, _BaseFTRL)
     coef_ndim = 1 if (coef.ndim == 1 or ours and is_regressor(estimator)) else 2
     coef = sp.csr_matrix(coef.reshape(1, -1) if coef.ndim == 1 else coef)
+    intercept = np.broadcast_to(np.asarray(estimator.intercept_), (coef.shape[0],))
+    feature_names_in = getattr(estimator, "feature_names_in_", None)
+    if scaler is not None:
+        coef, intercept = _fold_scaler(coef, intercept, *_linear_scaler(scaler),
+                                       type(scaler).__name__)
+        feature_names_in = getattr(scaler, "feature_names_in_", None)
+    weights_scale = None
+    if weights_format is not None:
+        coef, weights_scale = _quantize.quantize(coef, weights_format, random_state)
     classes = getattr(estimator, "classes_", None) if is_classifier(estimator) else None
     return ExportedLinearModel._build(
         kind="classifier" if is_classifier(estimator) else "regressor",
         proba=_proba_kind(estimator, coef.shape[0]),
         source=type(estimator).__name__,
         coef=coef,
-        intercept=np.broadcast_to(np.asarray(estimator.intercept_), (coef.shape[0],)),
+        intercept=intercept,
         classes=classes,
         coef_ndim=coef_ndim,
         # scikit-learn multiplies by a 1-D coef_ (a BLAS gemv); ours by a 2-D one
         matvec=estimator.coef_.ndim == 1 and not ours,
         arithmetic="ftrl" if ours else "blas",
-        feature_names_in=None if transformer_specs else getattr(estimator, "feature_names_in_", None),
+        feature_names_in=None if transformer_specs else feature_names_in,
         transformer_specs=transformer_specs,
+        weights_format=weights_format,
+        weights_scale=weights_scale,
     )
 
 
@@ -500,12 +620,20 @@ def load_model(file: FileLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> "Export
     **Members.** The zip holds only the ``.npy`` arrays ``format``,
     ``format_version``, ``kind``, ``proba``, ``source``, ``n_features_in``,
     ``coef_ndim``, ``matvec``, ``arithmetic``, ``coef_data``, ``coef_indices``,
-    ``coef_indptr``, ``intercept``, ``transformers`` and optionally ``classes`` and
-    ``feature_names_in``; any other member, a missing one, an object, structured or
+    ``coef_indptr``, ``intercept``, ``transformers`` and optionally ``classes``,
+    ``feature_names_in``, ``weights_format`` and ``weights_scale``; any other member, a missing one, an object, structured or
     complex dtype, a header whose shape and dtype disagree with the zip entry's
     size or with the model's scalars (number of models, of weights, of features),
     a deflated member expanding more than 100:1 (above 1 MiB), or arrays larger
     than ``max_bytes`` are refused before their data is read.
+
+    **Weights.** Format version 2 holds float32 or float64 weights; version 3
+    holds 16-bit weights and says how in ``weights_format``: 'float16'
+    (``coef_data`` float16, finite, no ``weights_scale``) or 'q2.13'
+    (``coef_data`` int16 and a float ``weights_scale`` per weight vector, each a
+    power of two at least 1, the dequantized weights finite). The dtypes and
+    shapes are checked from the headers; the weights are held as float64, and
+    counted so against ``max_bytes``.
 
     **Contents.** Weights and intercepts must be finite; ``coef_indptr`` must start
     at 0, never decrease and end at the number of weights; column indices must lie

@@ -237,8 +237,13 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,), or CSR matrix of shape (1, n_features)
-        Weights, computed from the FTRL state when read (CSR after ``sparsify()``
-        and with the sparse state store).
+        Weights, computed from the FTRL state when read: a CSR matrix after
+        ``sparsify()``, and after a ``fit`` with the sparse state store (until
+        ``densify()``); a dense array otherwise.
+
+    sparse_coef_ : CSR matrix of shape (1, n_features)
+        The same weights, always as a CSR matrix (as ``ElasticNet.sparse_coef_``),
+        built without a dense row of the whole width when the state store is sparse.
 
     intercept_ : ndarray of shape (1,)
         The intercept.
@@ -456,8 +461,13 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
     Attributes
     ----------
     coef_ : ndarray or CSR matrix of shape (1, n_features) or (n_classes, n_features)
-        Weights, computed from the FTRL state when read (CSR after ``sparsify()``
-        and with the sparse state store).
+        Weights, computed from the FTRL state when read: a CSR matrix after
+        ``sparsify()``, and after a ``fit`` with the sparse state store (until
+        ``densify()``); a dense array otherwise.
+
+    sparse_coef_ : CSR matrix of shape (1, n_features) or (n_classes, n_features)
+        The same weights, always as a CSR matrix (as ``ElasticNet.sparse_coef_``),
+        built without a dense row of the whole width when the state store is sparse.
 
     intercept_ : ndarray of shape (1,) or (n_classes,)
         Intercepts.

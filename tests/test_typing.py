@@ -21,6 +21,7 @@ FUNCTIONS = [
     sparsereg.load_model,
     sparsereg.export_sizes,
     sparsereg.sparsity_report,
+    sparsereg.top_weights,
     sparsereg.merge_ftrl_states,
     sparsereg.expected_collision_rate,
     sparsereg.stream.fit_stream,
