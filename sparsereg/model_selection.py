@@ -34,7 +34,9 @@ from ._interrupts import interrupts_deferred
 from ._losses import CLASSIFICATION_LOSSES, PROBABILISTIC_LOSSES, REGRESSION_LOSSES
 from ._state import _FIRST_CAPACITY, AUTO_SPARSE_BYTES, _capacity_for
 from ._state_protocol import plain_labels
+from ._typing import ArrayLike, MatrixLike
 from .linear_model import SparseFTRLClassifier, SparseFTRLRegressor
+from .sparsity import SparsityReport
 
 __all__ = ["SparseFTRLClassifierCV", "SparseFTRLRegressorCV", "select_model"]
 
@@ -43,7 +45,8 @@ _GRID_COLUMNS = 6  # numbers per model in grid_epoch's ``models`` scratch
 
 
 # ------------------------------------------------------------------------- selection
-def select_model(loss, n_nonzero, *, loss_se=None, sparsity=None):
+def select_model(loss: ArrayLike, n_nonzero: ArrayLike, *, loss_se: ArrayLike | None = None,
+                 sparsity: float | str | None = None) -> int:
     """Index of the model a grid search keeps: the best loss, or the sparsest model close to it.
 
     Parameters
@@ -609,7 +612,7 @@ class _BaseFTRLCV(BaseEstimator):
             self._commit(*trained, n_iter=1)
         return self
 
-    def estimator_at(self, index):
+    def estimator_at(self, index: int) -> BaseEstimator:
         """Model ``index`` of the grid (``cv_results_['params'][index]``) as a fitted single
         estimator, built from the grid's state as ``best_estimator_`` is: the whole
         sparsity-accuracy path of one fit, model by model.
@@ -643,7 +646,7 @@ class _BaseFTRLCV(BaseEstimator):
         check_is_fitted(self)
         return self.best_estimator_.intercept_
 
-    def count_nonzero(self):
+    def count_nonzero(self) -> np.ndarray:
         """Non-zero weights of the chosen model, per one-vs-rest class (see
         ``SparseFTRLClassifier.count_nonzero``); ``cv_results_['n_nonzero']`` has every model's.
 
@@ -654,7 +657,7 @@ class _BaseFTRLCV(BaseEstimator):
         check_is_fitted(self)
         return self.best_estimator_.count_nonzero()
 
-    def get_ftrl_state(self):
+    def get_ftrl_state(self) -> dict[str, np.ndarray]:
         """The chosen model's training state (``best_estimator_.get_ftrl_state()``): a
         single estimator with ``alpha=alpha_``, ``eta0=eta0_``, ``l1_ratio=l1_ratio_`` and
         this estimator's other parameters continues from it.
@@ -666,7 +669,7 @@ class _BaseFTRLCV(BaseEstimator):
         check_is_fitted(self)
         return self.best_estimator_.get_ftrl_state()
 
-    def sparsity_report(self):
+    def sparsity_report(self) -> "SparsityReport":
         """The chosen model's :meth:`~SparseFTRLClassifier.sparsity_report`.
 
         Returns
@@ -779,7 +782,8 @@ default='log_loss'
         self.inclusion = inclusion
         self.class_weight = class_weight
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X: MatrixLike, y: ArrayLike,
+            sample_weight: ArrayLike | None = None) -> "_BaseFTRLCV":
         """Train every model of the grid in the same ``max_iter`` passes; choose one.
 
         Parameters
@@ -798,7 +802,8 @@ default='log_loss'
         """
         return self._checked_fit(X, y, sample_weight)
 
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
+    def partial_fit(self, X: MatrixLike, y: ArrayLike, classes: ArrayLike | None = None,
+                    sample_weight: ArrayLike | None = None) -> "SparseFTRLClassifierCV":
         """One pass over a batch for every model of the grid, continuing; choose again.
 
         Parameters
@@ -819,7 +824,7 @@ default='log_loss'
         """
         return self._checked_partial_fit(X, y, sample_weight, classes)
 
-    def decision_function(self, X):
+    def decision_function(self, X: MatrixLike) -> np.ndarray:
         """The chosen model's margins (``best_estimator_.decision_function``).
 
         Parameters
@@ -833,7 +838,7 @@ default='log_loss'
         check_is_fitted(self)
         return self.best_estimator_.decision_function(X)
 
-    def predict(self, X):
+    def predict(self, X: MatrixLike) -> np.ndarray:
         """The chosen model's labels.
 
         Parameters
@@ -848,7 +853,7 @@ default='log_loss'
         return self.best_estimator_.predict(X)
 
     @available_if(_cv_has_proba)
-    def predict_proba(self, X):
+    def predict_proba(self, X: MatrixLike) -> np.ndarray:
         """The chosen model's probabilities.
 
         Parameters
@@ -863,7 +868,7 @@ default='log_loss'
         return self.best_estimator_.predict_proba(X)
 
     @available_if(_cv_has_proba)
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: MatrixLike) -> np.ndarray:
         """The chosen model's log-probabilities.
 
         Parameters
@@ -951,7 +956,8 @@ class SparseFTRLRegressorCV(RegressorMixin, _BaseFTRLCV):
         self.state_store = state_store
         self.inclusion = inclusion
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X: MatrixLike, y: ArrayLike,
+            sample_weight: ArrayLike | None = None) -> "_BaseFTRLCV":
         """Train every model of the grid in the same ``max_iter`` passes; choose one.
 
         Parameters
@@ -970,7 +976,8 @@ class SparseFTRLRegressorCV(RegressorMixin, _BaseFTRLCV):
         """
         return self._checked_fit(X, y, sample_weight)
 
-    def partial_fit(self, X, y, sample_weight=None):
+    def partial_fit(self, X: MatrixLike, y: ArrayLike,
+                    sample_weight: ArrayLike | None = None) -> "SparseFTRLRegressorCV":
         """One pass over a batch for every model of the grid, continuing; choose again.
 
         Parameters
@@ -989,7 +996,7 @@ class SparseFTRLRegressorCV(RegressorMixin, _BaseFTRLCV):
         """
         return self._checked_partial_fit(X, y, sample_weight, None)
 
-    def predict(self, X):
+    def predict(self, X: MatrixLike) -> np.ndarray:
         """The chosen model's predictions.
 
         Parameters
