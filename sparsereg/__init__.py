@@ -4,6 +4,7 @@ from .crosses import FeatureCrossHasher, expected_collision_rate
 from .export import ExportedLinearModel, export_model, export_sizes, load_model
 from ._merge import merge_ftrl_states
 from .linear_model import SparseFTRLClassifier, SparseFTRLRegressor
+from .model_selection import SparseFTRLClassifierCV, SparseFTRLRegressorCV
 from .sparsity import SparsityReport, sparsity_report
 from .weights import top_weights
 
@@ -13,7 +14,9 @@ __all__ = [
     "ExportedLinearModel",
     "FeatureCrossHasher",
     "SparseFTRLClassifier",
+    "SparseFTRLClassifierCV",
     "SparseFTRLRegressor",
+    "SparseFTRLRegressorCV",
     "SparsityReport",
     "expected_collision_rate",
     "export_model",

@@ -1143,3 +1143,232 @@ def softmax_table_insert(double[:, ::1] table_zn, const int64_t[::1] columns,
             (<int64_t *>(state + width * s))[0] = columns[k]
             for c in range(width - 1):
                 state[width * s + 1 + c] = zn[k, c]
+
+
+# ---------------------------------------------------------------------------------------
+# One pass, many models (McMahan et al. 2013, section 4.3): a grid of M models that differ
+# in eta0, lambda1 and lambda2 reads each row once. A column's M pairs (z, n) lie side by
+# side: in the dense store, row j of ``zn`` is (z_0, n_0, ..., z_{M-1}, n_{M-1}) of column j
+# (2 M numbers); in the table store, a slot is (column, z_0, n_0, ..., z_{M-1}, n_{M-1})
+# (1 + 2 M numbers), so that one lookup serves every model. Each model's arithmetic is
+# ftrl_epoch's, in the same order, so model m of a grid equals the same model trained alone.
+
+cdef enum:
+    GRID_P = 0       # columns of ``models``, one row per model: the prediction,
+    GRID_G = 1       # the gradient factor of the row,
+    GRID_L1 = 2      # the lambdas in force,
+    GRID_L2 = 3
+    GRID_SQ0 = 4     # sqrt(n) of the intercept
+    GRID_W0 = 5      # and its weight
+    GRID_COLUMNS = 6
+
+
+def grid_epoch(
+    const cython.floating[::1] data,
+    const index_t[::1] indices,
+    const index_t[::1] indptr,
+    const double[::1] y,
+    const double[::1] sample_weight,
+    const int64_t[::1] order,
+    Store store,
+    double[:, ::1] zn,
+    int64_t[::1] table,
+    double[:, ::1] intercept_zn,
+    const double[::1] inv_eta0,
+    const double[::1] lambda1,
+    const double[::1] lambda2,
+    double beta,
+    int loss,
+    double epsilon,
+    bint one_vs_rest,
+    double positive,
+    bint mean_scaled,
+    bint fit_intercept,
+    bint check_signals,
+    bint train,
+    double[:, ::1] scratch,
+    int64_t[::1] slots,
+    double[:, ::1] models,
+    double[::1] loss_sum,
+    double[::1] loss_squares,
+    int64_t t0,
+    int64_t start_row,
+):
+    """Run the rows ``order[start_row:]`` through the ``M = len(inv_eta0)`` models of a grid.
+
+    Called only by ``sparsereg.model_selection``, which validates every array and owns
+    every buffer. ``zn``: ``M`` pairs ``(z, n)`` per column (dense store) or per slot after
+    the column's key (table store, ``table = [columns held, most allowed]``, a power-of-two
+    number of slots); ``intercept_zn``: ``(M, 2)``; ``inv_eta0``, ``lambda1``, ``lambda2``:
+    each model's ``1 / eta0`` and lambdas (per sample seen when ``mean_scaled``);
+    ``scratch``: ``(longest row, 2 M)``; ``slots``: the longest row's table rows; ``models``:
+    ``(GRID_COLUMNS, M)``. ``y``, ``sample_weight``, ``order``, ``one_vs_rest``,
+    ``positive``, ``t0`` as for ``ftrl_epoch``.
+
+    Each row is scored by every model, its sample-weighted loss added to ``loss_sum[m]``
+    (its square to ``loss_squares[m]``), then, with ``train``, every model is updated
+    from it. Without ``train`` nothing is updated and every row is scored with the
+    lambdas after ``t0`` samples (a holdout scored by the models as they stand).
+
+    Returns ``(next row, status)``, the status ``DONE`` or ``TABLE_FULL``.
+    """
+    cdef:
+        bint in_order = order.shape[0] == 0
+        bint weighted = sample_weight.shape[0] > 0
+        bint in_table = store == TABLE_STORE
+        int64_t n_models = inv_eta0.shape[0]
+        int64_t width = zn.shape[1]
+        int64_t offset = 1 if in_table else 0
+        int64_t n_rows = indptr.shape[0] - 1 if in_order else order.shape[0]
+        int64_t r, row, ahead, k, m, s, start, length
+        int64_t t = t0 + start_row if train else t0
+        uint64_t mask = <uint64_t>zn.shape[0] - 1
+        double target, weight, dloss, lv, w, z, sq, xk, gk, n_new, sqrt_new
+        bint every_gradient, any_gradient
+        int status = DONE
+        double *state = &zn[0, 0]
+        double *slot
+        double *bw          # the row's column k: its M weights, then its M sqrt(n)
+        double *buf = &scratch[0, 0]
+        # one contiguous array of M numbers per quantity, so the loops over models vectorise
+        double *p = &models[GRID_P, 0]
+        double *g = &models[GRID_G, 0]
+        double *lam1 = &models[GRID_L1, 0]
+        double *lam2 = &models[GRID_L2, 0]
+        double *sq0 = &models[GRID_SQ0, 0]
+        double *w0 = &models[GRID_W0, 0]
+        const double *ie = &inv_eta0[0]
+        int64_t *where = &slots[0]
+        const cython.floating *x
+        const index_t *cols
+
+    with nogil:
+        for r in range(start_row, n_rows):
+            if check_signals and r % SIGNAL_CHECK_ROWS == SIGNAL_CHECK_ROWS - 1:
+                with gil:
+                    PyErr_CheckSignals()
+            row = r if in_order else order[r]
+            start = indptr[row]
+            length = indptr[row + 1] - start
+            if train and in_table and table[0] + length > table[1]:
+                status = TABLE_FULL
+                break
+            if r + PREFETCH_ROWS < n_rows:
+                ahead = r + PREFETCH_ROWS if in_order else order[r + PREFETCH_ROWS]
+                for k in range(indptr[ahead], indptr[ahead + 1]):
+                    if in_table:
+                        slot = state + width * (mix64(<uint64_t>indices[k]) & mask)
+                    else:
+                        slot = state + width * indices[k]
+                    sr_prefetch(slot)
+                    sr_prefetch(slot + width - 1)
+            x = &data[0] + start
+            cols = &indices[0] + start
+            if train:
+                t += 1
+            for m in range(n_models):
+                if mean_scaled:
+                    lam1[m] = lambda1[m] * t
+                    lam2[m] = lambda2[m] * t
+                else:
+                    lam1[m] = lambda1[m]
+                    lam2[m] = lambda2[m]
+                w0[m] = 0.0
+                sq0[m] = 0.0
+                if fit_intercept:
+                    sq0[m] = sqrt(intercept_zn[m, 1])
+                    w0[m] = -intercept_zn[m, 0] / ((beta + sq0[m]) * ie[m])
+                p[m] = w0[m]
+
+            # predict: every model's weight of a column from the one slot
+            for k in range(length):
+                bw = buf + 2 * n_models * k
+                if in_table:
+                    s = probe_wide(state, mask, width, cols[k])
+                    if key_of(state + width * s) == EMPTY:
+                        where[k] = -1  # not held: weight 0, sqrt(n) 0 in every model
+                        for m in range(2 * n_models):
+                            bw[m] = 0.0
+                        continue
+                    where[k] = s
+                    slot = state + width * s + offset
+                else:
+                    slot = state + width * cols[k]
+                xk = x[k]
+                for m in range(n_models):
+                    # lazy_weight without its branch, which the models' lambdas make
+                    # unpredictable: both sides computed, the same value selected
+                    sq = sqrt(slot[2 * m + 1])
+                    z = slot[2 * m]
+                    w = -(z - copysign(lam1[m], z)) / ((beta + sq) * ie[m] + lam2[m])
+                    w = w if fabs(z) > lam1[m] else 0.0
+                    bw[m] = w
+                    bw[n_models + m] = sq
+                    p[m] += w * xk
+
+            target = y[row]
+            if one_vs_rest:
+                target = 1.0 if target == positive else -1.0
+            weight = sample_weight[row] if weighted else 1.0
+            every_gradient = True
+            any_gradient = False
+            for m in range(n_models):
+                lv = weight * loss_and_derivative(loss, p[m], target, epsilon, &dloss)
+                loss_sum[m] += lv
+                loss_squares[m] += lv * lv
+                g[m] = weight * dloss
+                if g[m] != 0.0:
+                    any_gradient = True
+                else:
+                    every_gradient = False
+            if not train or not any_gradient:
+                continue
+
+            # update: every model with a gradient, from the same slot (ftrl_update's arithmetic)
+            for k in range(length):
+                bw = buf + 2 * n_models * k
+                if in_table:
+                    s = where[k]
+                    if s < 0:
+                        s = probe_wide(state, mask, width, cols[k])
+                        (<int64_t *>(state + width * s))[0] = cols[k]
+                        table[0] += 1
+                    slot = state + width * s + offset
+                else:
+                    slot = state + width * cols[k]
+                xk = x[k]
+                if every_gradient:
+                    for m in range(n_models):
+                        gk = g[m] * xk
+                        n_new = slot[2 * m + 1] + gk * gk
+                        sqrt_new = sqrt(n_new)
+                        slot[2 * m] += gk - (sqrt_new - bw[n_models + m]) * ie[m] * bw[m]
+                        slot[2 * m + 1] = n_new
+                else:
+                    for m in range(n_models):
+                        if g[m] != 0.0:
+                            ftrl_update(slot + 2 * m, g[m] * xk, bw[n_models + m], bw[m], ie[m])
+            if fit_intercept:
+                for m in range(n_models):
+                    if g[m] != 0.0:
+                        ftrl_update(&intercept_zn[m, 0], g[m], sq0[m], w0[m], ie[m])
+        else:
+            r = n_rows
+    return r, status
+
+
+def grid_table_insert(double[:, ::1] table_zn, const int64_t[::1] columns,
+                      const double[:, ::1] values):
+    """Put ``columns`` (none held yet, distinct) with their ``M`` pairs ``(z, n)`` (rows of
+    ``values``) into an empty-enough grid table (slots of ``1 + 2 M`` numbers)."""
+    cdef:
+        int64_t k, j, s
+        int64_t width = table_zn.shape[1]
+        uint64_t mask = <uint64_t>table_zn.shape[0] - 1
+        double *state = &table_zn[0, 0]
+    with nogil:
+        for k in range(columns.shape[0]):
+            s = probe_wide(state, mask, width, columns[k])
+            (<int64_t *>(state + width * s))[0] = columns[k]
+            for j in range(width - 1):
+                state[width * s + 1 + j] = values[k, j]

@@ -543,6 +543,10 @@ def export_model(estimator: BaseEstimator, *, weights: str | None = "float64",
             transformer_specs.append(transformer_spec(step))
         estimator = steps[-1][1]
     check_is_fitted(estimator)
+    from .model_selection import _BaseFTRLCV  # it imports the estimators, which import this
+
+    if isinstance(estimator, _BaseFTRLCV):
+        estimator = estimator.best_estimator_  # the chosen model of the grid
     if not (hasattr(estimator, "coef_") and hasattr(estimator, "intercept_")):
         raise TypeError(f"{type(estimator).__name__} has no coef_ and intercept_: export_model "
                         "exports linear models.")

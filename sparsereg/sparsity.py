@@ -256,8 +256,11 @@ def sparsity_report(estimator: BaseEstimator) -> "SparsityReport":
       coef_ bytes (float64, held dense) : 400 B dense, 32 B as CSR (12.5x)
     """
     from ._base import _BaseFTRL  # the estimators import this module
+    from .model_selection import _BaseFTRLCV
 
     estimator = _final_step(estimator)
+    if isinstance(estimator, _BaseFTRLCV):
+        return estimator.sparsity_report()
     if isinstance(estimator, _BaseFTRL):
         return estimator.sparsity_report()
     if hasattr(estimator, "fit"):  # an exported model has nothing to fit

@@ -245,6 +245,19 @@ def test_bench_stream_quick_sparsereg(tmp_path, capsys):
     assert "ratio 4MB/2MB by rss_wait4" in capsys.readouterr().out
 
 
+@pytest.mark.skipif(not (is_here(fetch_a9a) and is_here(fetch_sms_spam)),
+                    reason="a9a or SMS spam not available without downloading (SPARSEREG_DATA)")
+def test_bench_cv_quick(capsys):
+    result = load("bench_cv").main(["--quick"])
+    assert "GridSearchCV cv=3" in capsys.readouterr().out
+    assert {row["data"] for row in result["choice"]} == {"a9a", "sms", "california"}
+    for row in result["choice"]:
+        # the progressive grid's models are trained on every row, as GridSearchCV's refit: the
+        # chosen ones cannot beat the grid's best on the test set
+        for chosen in (row["progressive"], row["gs"], row["gs_shuffled"]):
+            assert chosen["test"] >= row["oracle_test"] and chosen["alpha"] in [1e-6, 1e-4]
+    assert all(row["sgd_alpha"] in [1e-5, 1e-3] for row in result["sgd"])
+    assert all(row["one_fit_s"] > 0 and row["grid8_fit_s"] > 0 for row in result["timing"])
 def test_bench_multinomial_quick(capsys):
     out = load("bench_multinomial").main(["--quick"])
     digits = out["digits"]

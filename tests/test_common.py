@@ -2,7 +2,12 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
+from sparsereg import (
+    SparseFTRLClassifier,
+    SparseFTRLClassifierCV,
+    SparseFTRLRegressor,
+    SparseFTRLRegressorCV,
+)
 
 # FTRL, like SGD, visits samples one at a time with a per-coordinate step that
 # depends on the gradients seen so far: a sample of weight 2 is one step with a
@@ -22,6 +27,8 @@ EXPECTED_FAILED = {
         SparseFTRLClassifier(),
         SparseFTRLRegressor(state_store="sparse"),
         SparseFTRLClassifier(state_store="sparse", inclusion="bloom", inclusion_count=1),
+        SparseFTRLRegressorCV(alphas=[1e-6, 1e-4], eta0s=[0.1, 0.5]),
+        SparseFTRLClassifierCV(alphas=[1e-6, 1e-4], eta0s=[0.1, 0.5], state_store="sparse"),
         SparseFTRLClassifier(multi_class="multinomial"),
         SparseFTRLClassifier(multi_class="multinomial", state_store="sparse"),
     ],

@@ -45,3 +45,25 @@ def test_readme_streaming_example_runs(tmp_path, monkeypatch):
     assert history.pass_rows[0] == 3600  # every 10th of 4,000 rows held out
     assert history.holdout_loss < np.log(2)
     assert (tmp_path / "ctr.ckpt").exists()
+
+
+def test_readme_choosing_alpha_example_runs():
+    """The "Choosing alpha and eta0" example: 32 models in one pass, the chosen one a plain
+    SparseFTRLClassifier within 1 % of the best progressive loss, and the sparsest such."""
+    from sparsereg import SparseFTRLClassifier
+
+    section = README.read_text().split("## Choosing alpha and eta0", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(3000, 30))
+    y = (X[:, 0] - X[:, 1] + 0.5 * rng.normal(size=3000) > 0).astype(int)
+    namespace = {"X": X, "y": y}
+    exec(compile(code, str(README), "exec"), namespace)
+    search, model = namespace["search"], namespace["model"]
+    loss = search.cv_results_["progressive_loss"]
+    assert search.n_models_ == 32 and isinstance(model, SparseFTRLClassifier)
+    assert (model.alpha, model.eta0) == (search.alpha_, search.eta0_)
+    assert loss[search.best_index_] <= 1.01 * loss.min()
+    within = loss <= 1.01 * loss.min()
+    assert search.cv_results_["n_nonzero"][search.best_index_] == \
+        search.cv_results_["n_nonzero"][within].min()

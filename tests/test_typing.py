@@ -8,12 +8,15 @@ import pytest
 
 import sparsereg
 import sparsereg.datasets
+import sparsereg.model_selection
 import sparsereg.stream
 from sparsereg import (
     ExportedLinearModel,
     FeatureCrossHasher,
     SparseFTRLClassifier,
+    SparseFTRLClassifierCV,
     SparseFTRLRegressor,
+    SparseFTRLRegressorCV,
 )
 
 FUNCTIONS = [
@@ -24,6 +27,7 @@ FUNCTIONS = [
     sparsereg.top_weights,
     sparsereg.merge_ftrl_states,
     sparsereg.expected_collision_rate,
+    sparsereg.model_selection.select_model,
     sparsereg.stream.fit_stream,
     sparsereg.stream.open_source,
     *(getattr(sparsereg.datasets, name) for name in sparsereg.datasets.__all__),
@@ -51,6 +55,9 @@ METHODS = {
         "set_ftrl_state",
     ],
     FeatureCrossHasher: ["fit", "transform", "explain", "collision_stats"],
+    SparseFTRLClassifierCV: ["fit", "partial_fit", "predict", "decision_function",
+                             "predict_proba", "estimator_at", "get_ftrl_state"],
+    SparseFTRLRegressorCV: ["fit", "partial_fit", "predict", "count_nonzero", "sparsity_report"],
     ExportedLinearModel: ["predict", "decision_function", "predict_proba", "save"],
 }
 CASES = [(f.__qualname__, f) for f in FUNCTIONS] + [

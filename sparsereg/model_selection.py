@@ -1,0 +1,1011 @@
+"""One pass, many models: a grid of FTRL models trained and compared in the same pass over X.
+
+McMahan et al. (KDD 2013, section 4.3) train the variants of a model side by side on the
+same stream: every row is read, checked and its columns located once, and each variant
+scores it before it updates from it (progressive validation). ``SparseFTRLClassifierCV``
+and ``SparseFTRLRegressorCV`` do that for the product of grids of ``alpha``, ``eta0`` and
+``l1_ratio``, keep the losses and non-zero counts of every model in ``cv_results_`` (the
+sparsity-accuracy path of one fit) and expose the chosen model as ``best_estimator_``, a
+plain fitted ``SparseFTRLClassifier`` / ``SparseFTRLRegressor`` built through the state
+protocol (``set_ftrl_state``), with no refit.
+
+The grid's state: for each one-vs-rest problem (one for regression and binary
+classification), the ``M`` models' ``(z, n)`` of a column lie side by side, so one memory
+access serves them all (``_ftrl_fast.grid_epoch``): a dense ``(n_features, 2 M)`` array,
+or an open-addressing table of ``(column, z_0, n_0, ..., z_{M-1}, n_{M-1})`` slots holding
+only the columns seen.
+"""
+
+import math
+from contextlib import contextmanager
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import _BaseFTRL, _physical_memory
+from ._epoch import penalty_lambdas
+from ._ftrl_fast import EMPTY_KEY, Loss, Store, grid_epoch, grid_table_insert
+from ._interrupts import interrupts_deferred
+from ._losses import CLASSIFICATION_LOSSES, PROBABILISTIC_LOSSES, REGRESSION_LOSSES
+from ._state import _FIRST_CAPACITY, AUTO_SPARSE_BYTES, _capacity_for
+from ._state_protocol import plain_labels
+from ._typing import ArrayLike, MatrixLike
+from .linear_model import SparseFTRLClassifier, SparseFTRLRegressor
+from .sparsity import SparsityReport
+
+__all__ = ["SparseFTRLClassifierCV", "SparseFTRLRegressorCV", "select_model"]
+
+ALPHA_RANGE = (1e-8, 1e-3)  # the log-scale range of ``alphas=<int>``
+_GRID_COLUMNS = 6  # numbers per model in grid_epoch's ``models`` scratch
+
+
+# ------------------------------------------------------------------------- selection
+def select_model(loss: ArrayLike, n_nonzero: ArrayLike, *, loss_se: ArrayLike | None = None,
+                 sparsity: float | str | None = None) -> int:
+    """Index of the model a grid search keeps: the best loss, or the sparsest model close to it.
+
+    Parameters
+    ----------
+    loss : array-like of shape (n_models,)
+        Each model's loss (lower is better); NaN never wins.
+    n_nonzero : array-like of shape (n_models,)
+        Each model's number of non-zero weights.
+    loss_se : array-like of shape (n_models,), default=None
+        Standard error of each loss, for ``sparsity='1se'``.
+    sparsity : None, float >= 0 or '1se', default=None
+        None: the model of least loss. A float ``tol``: the model with the fewest
+        non-zero weights among those whose loss is at most ``best * (1 + tol)``.
+        '1se': the same within one standard error of the best, ``best + loss_se[best]``
+        (the one-standard-error rule). Ties go to the lower loss, then the first model.
+
+    Returns
+    -------
+    index : int
+
+    Examples
+    --------
+    >>> from sparsereg.model_selection import select_model
+    >>> loss, nnz = [0.300, 0.303, 0.310], [900, 400, 100]
+    >>> select_model(loss, nnz), select_model(loss, nnz, sparsity=0.02)
+    (0, 1)
+    >>> select_model(loss, nnz, loss_se=[0.02, 0.02, 0.02], sparsity="1se")
+    2
+    """
+    loss = np.asarray(loss, dtype=np.float64)
+    n_nonzero = np.asarray(n_nonzero, dtype=np.float64)
+    if loss.ndim != 1 or loss.size == 0 or n_nonzero.shape != loss.shape:
+        raise ValueError(f"loss and n_nonzero must be 1-D arrays of the same non-zero length; "
+                         f"got shapes {loss.shape} and {n_nonzero.shape}.")
+    finite = np.isfinite(loss)
+    if not finite.any():
+        raise ValueError("every model's loss is NaN or infinite: no model to choose.")
+    _check_sparsity(sparsity)
+    ranked = np.where(finite, loss, np.inf)
+    best = int(np.argmin(ranked))
+    if sparsity is None:
+        return best
+    if isinstance(sparsity, str):
+        if loss_se is None:
+            raise ValueError("sparsity='1se' needs loss_se, the standard error of each loss.")
+        loss_se = np.asarray(loss_se, dtype=np.float64)
+        if loss_se.shape != loss.shape:
+            raise ValueError(f"loss_se has shape {loss_se.shape}, loss {loss.shape}.")
+        bound = ranked[best] + (loss_se[best] if np.isfinite(loss_se[best]) else 0.0)
+    else:
+        bound = ranked[best] + float(sparsity) * abs(ranked[best])
+    candidates = np.flatnonzero(ranked <= bound)
+    order = np.lexsort((candidates, ranked[candidates], n_nonzero[candidates]))
+    return int(candidates[order[0]])
+
+
+def _check_sparsity(sparsity):
+    if sparsity is None or (isinstance(sparsity, str) and sparsity == "1se"):
+        return
+    if isinstance(sparsity, (bool, np.bool_)) or not isinstance(sparsity, Real) \
+            or not (math.isfinite(sparsity) and sparsity >= 0):
+        raise ValueError(f"sparsity must be None, a finite number >= 0 (a relative loss "
+                         f"tolerance) or '1se'; got {sparsity!r}.")
+
+
+def _grid_values(name, values, *, low, high, closed_low=True):
+    """A validated 1-D list of floats for one axis of the grid."""
+    if isinstance(values, (str, bytes, bool, np.bool_)):
+        raise TypeError(f"{name} must be a list of numbers; got {values!r}.")
+    if isinstance(values, Real):
+        values = [values]
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a list of numbers; got {values!r}.") from exc
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D list of numbers; got shape {array.shape}.")
+    if array.size == 0:
+        raise ValueError(f"{name} is empty: give at least one value.")
+    if array.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must hold numbers (not booleans or strings); got dtype "
+                        f"{array.dtype} ({values!r}).")
+    array = array.astype(np.float64)
+    bad = [v for v in array.tolist() if not (math.isfinite(v) and (v >= low if closed_low
+                                                                     else v > low) and v <= high)]
+    if bad:
+        bracket = "[" if closed_low else "("
+        raise ValueError(f"{name} must hold finite values in {bracket}{low:g}, {high:g}]; got "
+                         f"{bad[:5]!r}.")
+    if len(set(array.tolist())) != array.size:
+        raise ValueError(f"{name} repeats a value: {array.tolist()!r}.")
+    return array.tolist()
+
+
+# ------------------------------------------------------------------------- the state
+def _empty_wide_table(capacity, width):
+    table = np.zeros((capacity, width))
+    table.view(np.int64)[:, 0] = EMPTY_KEY
+    return table
+
+
+class _GridState:
+    """The ``(z, n)`` of ``n_models`` models of one binary problem, column by column."""
+
+    def __init__(self, n_models, n_features, *, table, expected_columns):
+        self.n_models, self.n_features = int(n_models), int(n_features)
+        self.store = Store.TABLE_STORE if table else Store.DENSE_STORE
+        self.intercept_zn = np.zeros((n_models, 2))
+        if table:
+            first = min(_capacity_for(max(expected_columns, 1)), _FIRST_CAPACITY)
+            self.zn = _empty_wide_table(first, 1 + 2 * n_models)
+            self.table = np.array([0, first // 2], dtype=np.int64)
+        else:
+            self.zn = np.zeros((n_features, 2 * n_models))
+            self.table = np.zeros(2, dtype=np.int64)
+            # the columns of the rows trained on: only their (z, n) can be non-zero, so that
+            # reading the models out costs the data's columns, not the width
+            self.seen = np.zeros(n_features, dtype=bool)
+
+    def mark(self, indices):
+        """Record the columns a training call's rows hold (dense store)."""
+        if not self.in_table:
+            self.seen[indices] = True
+
+    @property
+    def in_table(self):
+        return self.store == Store.TABLE_STORE
+
+    def _held(self):
+        keys = self.zn.view(np.int64)[:, 0]
+        slots = np.flatnonzero(keys != EMPTY_KEY)
+        slots = slots[np.argsort(keys[slots], kind="stable")]
+        return keys[slots], self.zn[slots, 1:]
+
+    def grow(self, room):
+        columns, values = self._held()
+        capacity = max(_capacity_for(columns.size + room), self.zn.shape[0])
+        bigger = _empty_wide_table(capacity, self.zn.shape[1])
+        grid_table_insert(bigger, columns, np.ascontiguousarray(values))
+        self.zn = bigger
+        self.table = np.array([columns.size, capacity // 2], dtype=np.int64)
+
+    def columns_and_values(self):
+        """``(columns, values)``: the columns holding state, sorted, and their ``2 M`` numbers
+        (read once per training call: ``forget`` after the state changes)."""
+        if self.__dict__.get("_read") is None:
+            self._read = self._columns_and_values()
+        return self._read
+
+    def forget(self):
+        self._read = None
+
+    def _columns_and_values(self):
+        if self.in_table:
+            return self._held()
+        seen = np.flatnonzero(self.seen)
+        values = self.zn[seen]
+        touched = np.any(values != 0.0, axis=1)
+        return seen[touched], values[touched]
+
+    def model_zn(self, m):
+        """``(columns, z, n)`` of model ``m``: the columns whose ``(z, n)`` is not ``(0, 0)``."""
+        columns, values = self.columns_and_values()
+        z, n = values[:, 2 * m], values[:, 2 * m + 1]
+        keep = (z != 0.0) | (n != 0.0)
+        return columns[keep].astype(np.int64), z[keep].copy(), n[keep].copy()
+
+    def count_nonzero(self, l1):
+        """Non-zero weights of each model: ``|z| > lambda1`` (``l1``: per model)."""
+        _, values = self.columns_and_values()
+        return np.count_nonzero(np.abs(values[:, 0::2]) > np.asarray(l1)[None, :], axis=0)
+
+    @property
+    def nbytes(self):
+        return int(self.zn.nbytes + self.intercept_zn.nbytes)
+
+
+# ------------------------------------------------------------------------- estimators
+_SHARED_CV_PARAMETERS_DOC = """
+    alphas : int or array-like of float, default=8
+        The grid of ``alpha`` (the estimator's regularisation strength, as in
+        ``SGDClassifier``): a list of values >= 0, or a number of values spaced on a log
+        scale from 1e-8 to 1e-3 (FTRL's best ``alpha`` is usually 10 to 1000 times smaller
+        than SGD's; see the README's "Choosing alpha and eta0").
+
+    eta0s : array-like of float, default=(0.03, 0.1, 0.3)
+        The grid of ``eta0``, FTRL's learning-rate scale (values in [1e-10, 1e10]).
+
+    l1_ratios : array-like of float or None, default=None
+        The grid of ``l1_ratio`` for ``penalty='elasticnet'`` (values in [0, 1]); None: the
+        single value ``l1_ratio``. The grid is the product of ``alphas``, ``eta0s`` and
+        ``l1_ratios``, in that order (``alpha`` varies slowest).
+
+    selection : {'progressive', 'holdout'}, default='progressive'
+        How models are compared. 'progressive': progressive validation, each row scored
+        by every model before it trains on it (with ``max_iter > 1`` the later epochs
+        score rows already seen, so prefer 'holdout' there). 'holdout': every
+        ``holdout``-th row of each call to ``fit`` / ``partial_fit`` is never trained on,
+        and is scored by every model at the end of that call (until a call has held a
+        row out, models are compared by their progressive loss).
+
+    holdout : int, default=10
+        With ``selection='holdout'``, rows ``holdout - 1``, ``2 holdout - 1``, ... of each
+        call are held out (Vowpal Wabbit's ``--holdout_period``). At least 2.
+
+    sparsity : None, float >= 0 or '1se', default=None
+        Which model is kept (see :func:`select_model`): None, the least loss; a float
+        ``tol``, the model with the fewest non-zero weights whose loss is within
+        ``tol`` (relative) of the least; '1se', within one standard error of it (binary
+        and regression only).
+
+    penalty : {'l1', 'l2', 'elasticnet', None}, default='l1'
+        As in the single estimator.
+
+    l1_ratio : float, default=0.15
+        The elastic-net mixing when ``l1_ratios`` is None.
+
+    penalty_scale : {'mean', 'sum'}, default='mean'
+        As in the single estimator.
+
+    beta : float, default=1.0
+        FTRL's beta, shared by every model of the grid.
+
+    fit_intercept : bool, default=True
+        Whether to learn an intercept.
+
+    max_iter : int, default=1
+        Epochs of ``fit`` (a fixed number: each model of the grid would stop at its own
+        epoch, which one pass cannot do). ``partial_fit`` makes one.
+
+    shuffle : bool, default=True
+        Whether to visit the rows in a new random order each epoch and call, drawn from
+        ``random_state`` exactly as the single estimator draws it.
+
+    epsilon : float, default=0.1
+        Width of the epsilon-insensitive and huber losses.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffling. An int makes ``fit`` reproducible to the bit.
+
+    state_store : {'auto', 'dense', 'sparse'}, default='auto'
+        'dense': ``16 x n_models`` bytes per column of the input width; 'sparse': a table
+        of the columns seen, ``16 x n_models + 8`` bytes a slot, at most half full; 'auto'
+        picks 'sparse' above 256 MiB of dense state.
+
+    inclusion : None, default=None
+        Probabilistic feature inclusion is not supported by the grid (the models would
+        each admit other columns into one shared table): only None is accepted, and
+        'poisson' or 'bloom' are refused."""
+
+_SHARED_CV_ATTRIBUTES_DOC = """
+    alpha_, eta0_, l1_ratio_ : float
+        The chosen model's parameters.
+
+    best_index_ : int
+        Its index in ``cv_results_``.
+
+    best_estimator_ : estimator
+        The chosen model as a fitted single estimator (``alpha=alpha_``,
+        ``eta0=eta0_``, ``l1_ratio=l1_ratio_``, the other parameters this estimator's),
+        built by its ``set_ftrl_state`` from the grid's state: it predicts, exports and
+        continues ``partial_fit`` on its own.
+
+    cv_results_ : dict of ndarray
+        One entry per model: ``params`` (dicts), ``param_alpha``, ``param_eta0``,
+        ``param_l1_ratio``, ``progressive_loss`` and ``progressive_loss_se`` (the mean
+        sample-weighted training loss of the rows as each model scored them before
+        training on them, over every epoch and call, and its standard error), with
+        holdout selection ``holdout_loss`` and ``holdout_loss_se``, ``n_nonzero`` (the
+        model's non-zero weights now) and ``rank_loss`` (1: least selection loss). The
+        loss is the kernel's: log loss, hinge..., and half the squared error for
+        'squared_error'. For one-vs-rest, the classes' losses are summed.
+
+    n_models_ : int
+        Models in the grid.
+
+    t_ : int
+        Training samples seen by each model.
+
+    n_iter_ : int
+        Epochs run by the last ``fit`` (1 after ``partial_fit``).
+
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during ``fit``, when X has string column names."""
+
+
+class _BaseFTRLCV(BaseEstimator):
+    """A grid of single FTRL estimators trained in one pass. Not for direct use."""
+
+    _single = None  # the single estimator's class
+
+    _parameter_constraints: dict = {
+        "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "eta0s": ["array-like"],
+        "l1_ratios": ["array-like", None],
+        "selection": [StrOptions({"progressive", "holdout"})],
+        "holdout": [Interval(Integral, 2, None, closed="left")],
+        "sparsity": [Interval(Real, 0, None, closed="left"), StrOptions({"1se"}), None],
+        "inclusion": [None],
+        **{name: _BaseFTRL._parameter_constraints[name] for name in (
+            "penalty", "l1_ratio", "penalty_scale", "beta", "fit_intercept", "max_iter",
+            "shuffle", "epsilon", "random_state", "state_store")},
+    }
+
+    # ----------------------------------------------------------------- the grid
+    def _grid(self):
+        """``[(alpha, eta0, l1_ratio), ...]``, checked value by value."""
+        if isinstance(self.alphas, Integral) and not isinstance(self.alphas, (bool, np.bool_)):
+            if self.alphas < 1:
+                raise ValueError(f"alphas={self.alphas} must be at least 1 value.")
+            alphas = np.geomspace(*ALPHA_RANGE, int(self.alphas)).tolist() \
+                if self.alphas > 1 else [math.sqrt(ALPHA_RANGE[0] * ALPHA_RANGE[1])]
+        else:
+            alphas = _grid_values("alphas", self.alphas, low=0.0, high=math.inf)
+        eta0s = _grid_values("eta0s", self.eta0s, low=1e-10, high=1e10)
+        if self.l1_ratios is None:
+            l1_ratios = [float(self.l1_ratio)]
+        else:
+            l1_ratios = _grid_values("l1_ratios", self.l1_ratios, low=0.0, high=1.0)
+            if self.penalty != "elasticnet" and len(l1_ratios) > 1:
+                raise ValueError(f"l1_ratios={self.l1_ratios!r} changes nothing with "
+                                 f"penalty={self.penalty!r}: give penalty='elasticnet' or "
+                                 "l1_ratios=None.")
+        return [(a, e, r) for a in alphas for e in eta0s for r in l1_ratios]
+
+    def _check_params(self, for_partial_fit=False):
+        self._validate_params()
+        if self.inclusion is not None:  # (the constraint says so too; a clearer message)
+            raise ValueError(f"inclusion={self.inclusion!r} is not supported by the grid "
+                             "estimators; use inclusion=None.")
+        _check_sparsity(self.sparsity)
+        grid = self._grid()
+        for alpha, eta0, l1_ratio in grid[:1]:  # the shared parameters, as the single one checks them
+            single = self._single_estimator(alpha, eta0, l1_ratio)
+            single._validate_params()
+            single._more_validate_params(for_partial_fit)
+        return grid
+
+    def _single_params(self):
+        mine = set(self._get_param_names())
+        params = {name: getattr(self, name) for name in self._single._get_param_names()
+                  if name in mine}
+        params.update(tol=None, early_stopping=False, warm_start=False, inclusion=None)
+        return params
+
+    def _single_estimator(self, alpha, eta0, l1_ratio):
+        return self._single(**{**self._single_params(), "alpha": alpha, "eta0": eta0,
+                               "l1_ratio": l1_ratio})
+
+    def _use_table_store(self, n_models, n_features):
+        if self.state_store == "auto":
+            return 16 * n_features * n_models > AUTO_SPARSE_BYTES
+        return self.state_store == "sparse"
+
+    # ----------------------------------------------------------------- training
+    @contextmanager
+    def _unchanged_on_error(self):
+        saved = dict(self.__dict__)
+        try:
+            yield
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+
+    def _fit_or_partial(self, X, y, sample_weight, classes, *, first, epochs):
+        grid = self._check_params(for_partial_fit=epochs is None)
+        if not first and grid != self._grid_:
+            raise ValueError(f"the grid changed since the first call ({len(self._grid_)} models "
+                             f"then, {len(grid)} now): partial_fit continues the same models; "
+                             "call fit to start a new grid.")
+        X, y, sample_weight, longest_row, x_bound = _BaseFTRL._validate_training_data(
+            self, X, y, sample_weight, reset=first)
+        # the labels are read by a single estimator with this one's parameters (and classes)
+        reader = self._single_estimator(*grid[0])
+        if not first and "classes_" in self.__dict__:
+            reader.classes_ = self.classes_
+        problem = reader._training_problem(y, sample_weight, classes=classes, first_call=first,
+                                           for_partial_fit=epochs is None)
+        if problem.classes is not None:
+            plain_labels(problem.classes)  # the state protocol must carry them
+            if self.sparsity == "1se" and problem.n_models > 1:
+                raise ValueError("sparsity='1se' is available for binary classification and "
+                                 "regression only: the classes' losses of one-vs-rest are "
+                                 "correlated; give a relative tolerance instead.")
+        _BaseFTRL._check_gradient_scale(self, X, x_bound, problem)
+        n_rows = X.shape[0]
+        if first:
+            rng = check_random_state(self.random_state)
+            seed = int(rng.randint(np.iinfo(np.int32).max))  # drawn as the single estimator does
+            table = self._use_table_store(len(grid) * problem.n_models, X.shape[1])
+            need = 17 * len(grid) * problem.n_models * X.shape[1]
+            if not table and need > _physical_memory():
+                raise ValueError(
+                    f"the dense state store needs {need:,} bytes for {len(grid)} models x "
+                    f"{problem.n_models} problem(s) x {X.shape[1]:,} columns, more than this "
+                    f"machine's memory ({_physical_memory():,} bytes); use state_store='sparse' "
+                    "(or 'auto'), which holds only the columns seen, or a smaller grid.")
+            states = [_GridState(len(grid), X.shape[1], table=table,
+                                 expected_columns=min(X.nnz, X.shape[1]))
+                      for _ in range(problem.n_models)]
+            sums = {key: np.zeros(len(grid)) for key in ("progressive", "progressive_sq",
+                                                          "holdout", "holdout_sq")}
+            counts = {"progressive": 0, "holdout": 0}
+            t = 0
+        else:
+            rng, seed = self._random_state, self._seed
+            states = self._states
+            sums = {key: value.copy() for key, value in self._sums.items()}
+            counts = dict(self._counts)
+            t = self.t_
+        if self.selection == "holdout":
+            held_out = np.arange(self.holdout - 1, n_rows, self.holdout)
+            train = np.setdiff1d(np.arange(n_rows), held_out)
+        else:
+            held_out, train = np.empty(0, dtype=np.int64), None
+        n_train = n_rows if train is None else train.size
+        hypers = self._grid_hypers(grid)
+        buffers = self._buffers(len(grid), longest_row)
+        for _ in range(1 if epochs is None else epochs):
+            if self.shuffle and n_train > 1:
+                order = rng.permutation(n_train).astype(np.int64)
+                order = order if train is None else train[order]
+            else:
+                order = np.empty(0, dtype=np.int64) if train is None else train.astype(np.int64)
+            for k, state in enumerate(states):
+                self._run(X, problem, k, state, order, hypers, buffers, t, True, sums,
+                          "progressive", check_signals=epochs is not None)
+            t += n_train
+            counts["progressive"] += n_train
+        for state in states:
+            state.mark(X.indices)
+            state.forget()
+        if held_out.size:
+            for k, state in enumerate(states):
+                self._run(X, problem, k, state, held_out.astype(np.int64), hypers, buffers, t,
+                          False, sums, "holdout", check_signals=epochs is not None)
+            counts["holdout"] += held_out.size
+        return grid, states, sums, counts, t, rng, seed, problem, X.dtype
+
+    def _grid_hypers(self, grid):
+        lambdas = [penalty_lambdas(self.penalty, a, r) for a, _, r in grid]
+        return {"inv_eta0": np.array([1.0 / e for _, e, _ in grid]),
+                "lambda1": np.array([float(l1) for l1, _ in lambdas]),
+                "lambda2": np.array([float(l2) for _, l2 in lambdas])}
+
+    @staticmethod
+    def _buffers(n_models, longest_row):
+        width = max(longest_row, 1)
+        return {"scratch": np.empty((width, 2 * n_models)),
+                "slots": np.empty(width, dtype=np.int64),
+                "models": np.empty((_GRID_COLUMNS, n_models))}
+
+    def _run(self, X, problem, k, state, order, hypers, buffers, t0, train, sums, kind,
+             check_signals):
+        weights = problem.weights[k]
+        positive = problem.positives[k] if problem.positives is not None else 0.0
+        one_vs_rest = problem.positives is not None
+        row = 0
+        while True:
+            row, status = grid_epoch(
+                X.data, X.indices, X.indptr, problem.targets, weights, order, state.store,
+                state.zn, state.table, state.intercept_zn, hypers["inv_eta0"],
+                hypers["lambda1"], hypers["lambda2"], float(self.beta),
+                int(Loss[self.loss.upper()]), float(self.epsilon), one_vs_rest,
+                float(positive), self.penalty_scale == "mean", bool(self.fit_intercept),
+                check_signals, train, buffers["scratch"], buffers["slots"], buffers["models"],
+                sums[kind], sums[kind + "_sq"], t0, row)
+            if status == 0:
+                return
+            state.grow(room=buffers["slots"].size)
+
+    def _commit(self, grid, states, sums, counts, t, rng, seed, problem, dtype, n_iter):
+        """Attach a trained grid, choose a model and build ``best_estimator_``."""
+        self._grid_, self._states, self._sums, self._counts = grid, states, sums, counts
+        self._random_state, self._seed, self.t_, self.n_iter_ = rng, seed, int(t), n_iter
+        self._coef_dtype = np.dtype(dtype)
+        if problem.classes is not None:
+            self.classes_ = problem.classes
+        self.n_models_ = len(grid)
+        results = self._results()
+        self.cv_results_ = results
+        key = self._selection_key()
+        index = select_model(results[key], results["n_nonzero"],
+                             loss_se=results[key + "_se"], sparsity=self.sparsity)
+        self.best_index_ = index
+        self.alpha_, self.eta0_, self.l1_ratio_ = grid[index]
+        self.best_estimator_ = self._build_best(index)
+
+    def _selection_key(self):
+        """The loss models are compared by: the holdout's once it holds a row."""
+        if self.selection == "holdout" and self._counts["holdout"]:
+            return "holdout_loss"
+        return "progressive_loss"
+
+    def _results(self):
+        grid, sums, counts = self._grid_, self._sums, self._counts
+        results = {"params": [{"alpha": a, "eta0": e, "l1_ratio": r} for a, e, r in grid],
+                   "param_alpha": np.array([a for a, _, _ in grid]),
+                   "param_eta0": np.array([e for _, e, _ in grid]),
+                   "param_l1_ratio": np.array([r for _, _, r in grid])}
+        kinds = ["progressive"] + (["holdout"] if self.selection == "holdout" else [])
+        for kind in kinds:
+            n = counts[kind]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = sums[kind] / n if n else np.full(len(grid), np.nan)
+                variance = np.maximum(sums[kind + "_sq"] / n - mean * mean, 0.0) if n else mean
+                se = np.sqrt(variance / n) if n else mean
+            results[f"{kind}_loss"], results[f"{kind}_loss_se"] = mean, se
+        l1 = self._grid_hypers(grid)["lambda1"] * (self.t_ if self.penalty_scale == "mean" else 1)
+        results["n_nonzero"] = np.sum([state.count_nonzero(l1) for state in self._states],
+                                      axis=0).astype(np.int64)
+        key = self._selection_key()
+        loss = np.where(np.isfinite(results[key]), results[key], np.inf)
+        results["rank_loss"] = (np.argsort(np.argsort(loss, kind="stable"), kind="stable")
+                                + 1).astype(np.int32)
+        return results
+
+    def _build_best(self, index):
+        alpha, eta0, l1_ratio = self._grid_[index]
+        per_class = [state.model_zn(index) for state in self._states]
+        union = per_class[0][0] if len(per_class) == 1 else \
+            np.unique(np.concatenate([c for c, _, _ in per_class]))
+        shape = (len(per_class), union.size)
+        z, n, held = np.zeros(shape), np.zeros(shape), np.zeros(shape, dtype=bool)
+        for k, (columns, zk, nk) in enumerate(per_class):
+            at = np.searchsorted(union, columns)
+            z[k, at], n[k, at], held[k, at] = zk, nk, True
+        arrays = {"columns": union.astype(np.int64), "z": z, "n": n, "held": held,
+                  "intercept_z": np.array([s.intercept_zn[index, 0] for s in self._states]),
+                  "intercept_n": np.array([s.intercept_zn[index, 1] for s in self._states]),
+                  "t": np.int64(self.t_), "n_features_in": np.int64(self.n_features_in_),
+                  "seed": np.int64(self._seed), "n_iter": np.int64(self.n_iter_),
+                  "coef_dtype": np.array(self._coef_dtype.name)}
+        # the shuffling generator as it stands, so that the model continues as it would alone
+        _, words, pos, has_gauss, cached = self._random_state.get_state()
+        arrays.update(rng_state=words.astype(np.uint32), rng_pos=np.int64(pos),
+                      rng_has_gauss=np.int64(has_gauss), rng_cached_gaussian=np.float64(cached))
+        if hasattr(self, "classes_"):
+            arrays["classes"] = plain_labels(self.classes_)
+        names = getattr(self, "feature_names_in_", None)
+        if names is not None:
+            arrays["feature_names_in"] = np.asarray(names, dtype=str)
+        best = self._single_estimator(alpha, eta0, l1_ratio)
+        return best.set_ftrl_state(arrays)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def _checked_fit(self, X, y, sample_weight):
+        with self._unchanged_on_error():
+            trained = self._fit_or_partial(X, y, sample_weight, None, first=True,
+                                           epochs=self.max_iter)
+            self._commit(*trained, n_iter=self.max_iter)
+        return self
+
+    def _checked_partial_fit(self, X, y, sample_weight, classes):
+        first = not hasattr(self, "_states")
+        with self._unchanged_on_error(), interrupts_deferred():
+            trained = self._fit_or_partial(X, y, sample_weight, classes, first=first,
+                                           epochs=None)
+            self._commit(*trained, n_iter=1)
+        return self
+
+    def estimator_at(self, index: int) -> BaseEstimator:
+        """Model ``index`` of the grid (``cv_results_['params'][index]``) as a fitted single
+        estimator, built from the grid's state as ``best_estimator_`` is: the whole
+        sparsity-accuracy path of one fit, model by model.
+
+        Parameters
+        ----------
+        index : int
+            In ``range(n_models_)``.
+
+        Returns
+        -------
+        estimator : SparseFTRLClassifier or SparseFTRLRegressor
+            Fitted, with that model's ``alpha``, ``eta0`` and ``l1_ratio``.
+        """
+        check_is_fitted(self)
+        if isinstance(index, (bool, np.bool_)) or not isinstance(index, Integral) \
+                or not 0 <= index < self.n_models_:
+            raise ValueError(f"index must be an int in [0, {self.n_models_}); got {index!r}.")
+        return self._build_best(int(index))
+
+    # ------------------------------------------------------- the chosen model
+    @property
+    def coef_(self):
+        """The chosen model's weights (``best_estimator_.coef_``)."""
+        check_is_fitted(self)
+        return self.best_estimator_.coef_
+
+    @property
+    def intercept_(self):
+        """The chosen model's intercept (``best_estimator_.intercept_``)."""
+        check_is_fitted(self)
+        return self.best_estimator_.intercept_
+
+    def count_nonzero(self) -> np.ndarray:
+        """Non-zero weights of the chosen model, per one-vs-rest class (see
+        ``SparseFTRLClassifier.count_nonzero``); ``cv_results_['n_nonzero']`` has every model's.
+
+        Returns
+        -------
+        counts : ndarray of shape (n_models,)
+        """
+        check_is_fitted(self)
+        return self.best_estimator_.count_nonzero()
+
+    def get_ftrl_state(self) -> dict[str, np.ndarray]:
+        """The chosen model's training state (``best_estimator_.get_ftrl_state()``): a
+        single estimator with ``alpha=alpha_``, ``eta0=eta0_``, ``l1_ratio=l1_ratio_`` and
+        this estimator's other parameters continues from it.
+
+        Returns
+        -------
+        state : dict of str to ndarray
+        """
+        check_is_fitted(self)
+        return self.best_estimator_.get_ftrl_state()
+
+    def sparsity_report(self) -> "SparsityReport":
+        """The chosen model's :meth:`~SparseFTRLClassifier.sparsity_report`.
+
+        Returns
+        -------
+        report : sparsereg.sparsity.SparsityReport
+        """
+        check_is_fitted(self)
+        return self.best_estimator_.sparsity_report()
+
+    def __sklearn_is_fitted__(self):
+        return "best_estimator_" in self.__dict__
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+def _cv_has_proba(estimator):
+    if estimator.loss not in PROBABILISTIC_LOSSES:
+        raise AttributeError(f"probability estimates are not available for "
+                             f"loss={estimator.loss!r}; use one of {PROBABILISTIC_LOSSES}")
+    return True
+
+
+class SparseFTRLClassifierCV(ClassifierMixin, _BaseFTRLCV):
+    __doc__ = f"""FTRL-Proximal classifier with ``alpha``, ``eta0`` (and ``l1_ratio``) chosen
+    from a grid whose models are all trained in the same pass over the data.
+
+    scikit-learn's ``...CV`` pattern (as :class:`~sklearn.linear_model.LogisticRegressionCV`)
+    without its folds: each row is read, checked and its columns located once, and every
+    model of the grid scores it (progressive validation) and then trains on it
+    (McMahan et al. 2013, section 4.3). Model ``m`` of the grid is, to the bit, the
+    :class:`~sparsereg.SparseFTRLClassifier` with that ``alpha``, ``eta0`` and ``l1_ratio``
+    and ``max_iter``, ``tol=None`` fitted alone on the same rows with the same
+    ``random_state``; ``partial_fit`` continues every model. Binary and one-vs-rest
+    multiclass; inclusion is not supported.
+
+    Parameters
+    ----------
+    loss : {{'log_loss', 'hinge', 'modified_huber', 'squared_hinge', 'perceptron'}}, \
+default='log_loss'
+        The loss minimised and compared.
+{_SHARED_CV_PARAMETERS_DOC}
+
+    class_weight : dict, 'balanced' or None, default=None
+        As in ``SparseFTRLClassifier`` ('balanced' in ``fit`` only).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+{_SHARED_CV_ATTRIBUTES_DOC}
+
+    coef_, intercept_ :
+        The chosen model's (``best_estimator_``'s).
+
+    See Also
+    --------
+    SparseFTRLRegressorCV : The same for regression.
+    sparsereg.SparseFTRLClassifier : One model.
+    select_model : The selection rule.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsereg import SparseFTRLClassifierCV
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(2000, 20))
+    >>> y = (X[:, 0] + 0.5 * X[:, 1] > 0).astype(int)
+    >>> clf = SparseFTRLClassifierCV(alphas=[1e-6, 1e-4, 1e-2], eta0s=[0.1, 1.0],
+    ...                              random_state=0).fit(X, y)
+    >>> clf.cv_results_["progressive_loss"].shape  # one loss per model: 3 x 2
+    (6,)
+    >>> bool(clf.alpha_ < 1e-2), clf.best_estimator_.alpha == clf.alpha_
+    (True, True)
+    >>> bool(clf.score(X, y) > 0.95)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseFTRLCV._parameter_constraints,
+        "loss": [StrOptions(set(CLASSIFICATION_LOSSES))],
+        "class_weight": SparseFTRLClassifier._parameter_constraints["class_weight"],
+    }
+    _single = SparseFTRLClassifier
+
+    def __init__(self, loss="log_loss", *, alphas=8, eta0s=(0.03, 0.1, 0.3), l1_ratios=None,
+                 selection="progressive", holdout=10, sparsity=None, penalty="l1",
+                 l1_ratio=0.15, penalty_scale="mean", beta=1.0, fit_intercept=True, max_iter=1,
+                 shuffle=True, epsilon=0.1, random_state=None, state_store="auto",
+                 inclusion=None, class_weight=None):
+        self.loss = loss
+        self.alphas = alphas
+        self.eta0s = eta0s
+        self.l1_ratios = l1_ratios
+        self.selection = selection
+        self.holdout = holdout
+        self.sparsity = sparsity
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
+        self.penalty_scale = penalty_scale
+        self.beta = beta
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.epsilon = epsilon
+        self.random_state = random_state
+        self.state_store = state_store
+        self.inclusion = inclusion
+        self.class_weight = class_weight
+
+    def fit(self, X: MatrixLike, y: ArrayLike,
+            sample_weight: ArrayLike | None = None) -> "_BaseFTRLCV":
+        """Train every model of the grid in the same ``max_iter`` passes; choose one.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data (a CSR matrix is read in place).
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; each multiplies its sample's gradient and loss.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        return self._checked_fit(X, y, sample_weight)
+
+    def partial_fit(self, X: MatrixLike, y: ArrayLike, classes: ArrayLike | None = None,
+                    sample_weight: ArrayLike | None = None) -> "SparseFTRLClassifierCV":
+        """One pass over a batch for every model of the grid, continuing; choose again.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A batch of training data.
+        y : array-like of shape (n_samples,)
+            Class labels, all in ``classes``.
+        classes : array-like of shape (n_classes,), default=None
+            Every class of the stream; required on the first call.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        return self._checked_partial_fit(X, y, sample_weight, classes)
+
+    def decision_function(self, X: MatrixLike) -> np.ndarray:
+        """The chosen model's margins (``best_estimator_.decision_function``).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        return self.best_estimator_.decision_function(X)
+
+    def predict(self, X: MatrixLike) -> np.ndarray:
+        """The chosen model's labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        return self.best_estimator_.predict(X)
+
+    @available_if(_cv_has_proba)
+    def predict_proba(self, X: MatrixLike) -> np.ndarray:
+        """The chosen model's probabilities.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        return self.best_estimator_.predict_proba(X)
+
+    @available_if(_cv_has_proba)
+    def predict_log_proba(self, X: MatrixLike) -> np.ndarray:
+        """The chosen model's log-probabilities.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        return self.best_estimator_.predict_log_proba(X)
+
+
+class SparseFTRLRegressorCV(RegressorMixin, _BaseFTRLCV):
+    __doc__ = f"""FTRL-Proximal regressor with ``alpha``, ``eta0`` (and ``l1_ratio``) chosen
+    from a grid whose models are all trained in the same pass over the data.
+
+    As :class:`SparseFTRLClassifierCV`, for :class:`~sparsereg.SparseFTRLRegressor`: model
+    ``m`` of the grid is, to the bit, the single regressor with its parameters fitted
+    alone on the same rows; the chosen one is ``best_estimator_``.
+
+    Parameters
+    ----------
+    loss : {{'squared_error', 'huber', 'epsilon_insensitive', \
+'squared_epsilon_insensitive'}}, default='squared_error'
+        The loss minimised and compared ('squared_error' is compared as half the squared
+        error).
+{_SHARED_CV_PARAMETERS_DOC}
+
+    Attributes
+    ----------
+{_SHARED_CV_ATTRIBUTES_DOC}
+
+    coef_, intercept_ :
+        The chosen model's (``best_estimator_``'s).
+
+    See Also
+    --------
+    SparseFTRLClassifierCV : The same for classification.
+    sparsereg.SparseFTRLRegressor : One model.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsereg import SparseFTRLRegressorCV
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(3000, 10))
+    >>> y = X @ np.arange(10.0) + rng.normal(size=3000)
+    >>> reg = SparseFTRLRegressorCV(alphas=4, eta0s=[0.3, 1.0, 3.0], max_iter=3,
+    ...                             selection="holdout", random_state=0).fit(X, y)
+    >>> reg.cv_results_["holdout_loss"].shape  # every 10th row held out, 4 x 3 models
+    (12,)
+    >>> reg.best_estimator_.eta0 == reg.eta0_, bool(reg.score(X, y) > 0.95)
+    (True, True)
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseFTRLCV._parameter_constraints,
+        "loss": [StrOptions(set(REGRESSION_LOSSES))],
+    }
+    _single = SparseFTRLRegressor
+
+    def __init__(self, loss="squared_error", *, alphas=8, eta0s=(0.03, 0.1, 0.3),
+                 l1_ratios=None, selection="progressive", holdout=10, sparsity=None,
+                 penalty="l1", l1_ratio=0.15, penalty_scale="mean", beta=1.0,
+                 fit_intercept=True, max_iter=1, shuffle=True, epsilon=0.1,
+                 random_state=None, state_store="auto", inclusion=None):
+        self.loss = loss
+        self.alphas = alphas
+        self.eta0s = eta0s
+        self.l1_ratios = l1_ratios
+        self.selection = selection
+        self.holdout = holdout
+        self.sparsity = sparsity
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
+        self.penalty_scale = penalty_scale
+        self.beta = beta
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.epsilon = epsilon
+        self.random_state = random_state
+        self.state_store = state_store
+        self.inclusion = inclusion
+
+    def fit(self, X: MatrixLike, y: ArrayLike,
+            sample_weight: ArrayLike | None = None) -> "_BaseFTRLCV":
+        """Train every model of the grid in the same ``max_iter`` passes; choose one.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data (a CSR matrix is read in place).
+        y : array-like of shape (n_samples,)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; each multiplies its sample's gradient and loss.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        return self._checked_fit(X, y, sample_weight)
+
+    def partial_fit(self, X: MatrixLike, y: ArrayLike,
+                    sample_weight: ArrayLike | None = None) -> "SparseFTRLRegressorCV":
+        """One pass over a batch for every model of the grid, continuing; choose again.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A batch of training data.
+        y : array-like of shape (n_samples,)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        return self._checked_partial_fit(X, y, sample_weight, None)
+
+    def predict(self, X: MatrixLike) -> np.ndarray:
+        """The chosen model's predictions.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        return self.best_estimator_.predict(X)

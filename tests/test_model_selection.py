@@ -1,0 +1,413 @@
+"""SparseFTRLClassifierCV / SparseFTRLRegressorCV: one pass, many models (issue #15).
+
+The reference for every model of a grid is the single estimator fitted alone on the same rows
+(the single estimator's kernel is itself checked against the NumPy transcription of Algorithm 1
+in test_kernel_reference.py): the grid must give the same state to the bit.
+"""
+
+import io
+import math
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sparsereg import (
+    SparseFTRLClassifier,
+    SparseFTRLClassifierCV,
+    SparseFTRLRegressor,
+    SparseFTRLRegressorCV,
+    export_model,
+    load_model,
+)
+from sparsereg.model_selection import select_model
+
+STATE_KEYS = ("columns", "z", "n", "intercept_z", "intercept_n", "t")
+
+
+def data(n_rows=120, n_cols=40, *, classes=2, seed=0, dtype=np.float64, index=np.int32,
+         density=0.2):
+    rng = np.random.RandomState(seed)
+    X = sp.random(n_rows, n_cols, density=density, format="csr", random_state=rng, dtype=dtype)
+    X.indices, X.indptr = X.indices.astype(index), X.indptr.astype(index)
+    score = X @ rng.normal(size=n_cols)
+    if classes is None:
+        y = score + 0.1 * rng.normal(size=n_rows)
+    elif classes == 2:
+        y = (score > np.median(score)).astype(int)
+    else:
+        y = np.digitize(score, np.quantile(score, np.linspace(0, 1, classes + 1)[1:-1]))
+    return X, y
+
+
+def assert_same_state(a, b):
+    sa, sb = a.get_ftrl_state(), b.get_ftrl_state()
+    for key in STATE_KEYS:
+        np.testing.assert_array_equal(sa[key], sb[key], err_msg=key)
+
+
+def single_for(cv, index, **extra):
+    """The single estimator that model ``index`` of ``cv``'s grid stands for, unfitted."""
+    params = cv.cv_results_["params"][index]
+    cls = SparseFTRLClassifier if isinstance(cv, SparseFTRLClassifierCV) else SparseFTRLRegressor
+    shared = {k: v for k, v in cv.get_params().items() if k in cls().get_params()}
+    return cls(**{**shared, **params, "tol": None, **extra})
+
+
+GRID = {"alphas": [0.0, 1e-5, 1e-3], "eta0s": [0.05, 0.5]}
+
+
+# ------------------------------------------------------------- each model = one model
+@pytest.mark.parametrize("store", ["dense", "sparse"])
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_every_grid_model_equals_the_single_model(store, kind, fit_intercept, weighted):
+    X, y = data(classes=2 if kind == "classifier" else None)
+    sw = np.random.RandomState(1).uniform(0, 3, size=X.shape[0]) if weighted else None
+    CV = SparseFTRLClassifierCV if kind == "classifier" else SparseFTRLRegressorCV
+    cv = CV(**GRID, state_store=store, fit_intercept=fit_intercept, max_iter=2,
+            random_state=3).fit(X, y, sample_weight=sw)
+    assert cv.n_models_ == 6
+    for i in range(cv.n_models_):
+        single = single_for(cv, i).fit(X, y, sample_weight=sw)
+        model = cv.estimator_at(i)
+        assert_same_state(model, single)
+        np.testing.assert_array_equal(model.predict(X), single.predict(X))
+        assert cv.cv_results_["n_nonzero"][i] == single.count_nonzero().sum()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("index", [np.int32, np.int64])
+@pytest.mark.parametrize("penalty", ["l2", "elasticnet", None])
+def test_dtypes_index_types_and_penalties(dtype, index, penalty):
+    X, y = data(dtype=dtype, index=index)
+    l1_ratios = [0.2, 0.9] if penalty == "elasticnet" else None
+    cv = SparseFTRLClassifierCV(alphas=[1e-4, 1e-2], eta0s=[0.3], l1_ratios=l1_ratios,
+                                penalty=penalty, random_state=0, shuffle=False).fit(X, y)
+    for i in range(cv.n_models_):
+        assert_same_state(cv.estimator_at(i), single_for(cv, i).fit(X, y))
+    assert cv.best_estimator_.coef_.dtype == dtype
+
+
+def test_multiclass_one_vs_rest_models_equal_single_models():
+    X, y = data(classes=3, n_rows=150)
+    cv = SparseFTRLClassifierCV(**GRID, random_state=0, max_iter=2,
+                                class_weight={0: 2.0, 1: 1.0, 2: 0.5}).fit(X, y)
+    assert list(cv.classes_) == [0, 1, 2]
+    for i in range(cv.n_models_):
+        assert_same_state(cv.estimator_at(i), single_for(cv, i).fit(X, y))
+    assert cv.predict_proba(X).shape == (150, 3)
+
+
+@settings(max_examples=25, deadline=None)
+@given(n_rows=st.integers(1, 60), n_cols=st.integers(1, 30), seed=st.integers(0, 2**16),
+       alphas=st.lists(st.sampled_from([0.0, 1e-6, 1e-4, 1e-2, 0.3]), min_size=1, max_size=3,
+                       unique=True),
+       eta0s=st.lists(st.sampled_from([0.01, 0.1, 1.0, 7.0]), min_size=1, max_size=3, unique=True),
+       store=st.sampled_from(["dense", "sparse"]), loss=st.sampled_from(
+           ["squared_error", "huber", "epsilon_insensitive", "squared_epsilon_insensitive"]),
+       scale=st.sampled_from(["mean", "sum"]))
+def test_regressor_grid_equals_single_models_property(n_rows, n_cols, seed, alphas, eta0s, store,
+                                                      loss, scale):
+    X, y = data(n_rows, n_cols, classes=None, seed=seed, density=0.3)
+    cv = SparseFTRLRegressorCV(loss, alphas=alphas, eta0s=eta0s, state_store=store,
+                               penalty_scale=scale, random_state=seed).fit(X, y)
+    for i in range(cv.n_models_):
+        assert_same_state(cv.estimator_at(i), single_for(cv, i).fit(X, y))
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**16), loss=st.sampled_from(
+    ["log_loss", "hinge", "modified_huber", "squared_hinge", "perceptron"]),
+       store=st.sampled_from(["dense", "sparse"]), shuffle=st.booleans())
+def test_classifier_grid_equals_single_models_property(seed, loss, store, shuffle):
+    X, y = data(50, 20, seed=seed, density=0.3)
+    cv = SparseFTRLClassifierCV(loss, **GRID, state_store=store, shuffle=shuffle,
+                                random_state=seed).fit(X, y)
+    for i in range(cv.n_models_):
+        assert_same_state(cv.estimator_at(i), single_for(cv, i).fit(X, y))
+
+
+# --------------------------------------------------------------- partial_fit
+@pytest.mark.parametrize("store", ["dense", "sparse"])
+def test_partial_fit_continues_every_model_to_the_bit(store):
+    X, y = data(200)
+    X1, y1, X2, y2 = X[:120], y[:120], X[120:], y[120:]
+    cv = SparseFTRLClassifierCV(**GRID, state_store=store, random_state=0, max_iter=2)
+    cv.fit(X1, y1).partial_fit(X2, y2)
+    assert cv.t_ == 2 * 120 + 80
+    for i in range(cv.n_models_):
+        single = single_for(cv, i, max_iter=2).fit(X1, y1).partial_fit(X2, y2)
+        assert_same_state(cv.estimator_at(i), single)
+    # best_estimator_ continues on its own as the single model does
+    best = cv.best_estimator_
+    twin = single_for(cv, cv.best_index_, max_iter=2).fit(X1, y1).partial_fit(X2, y2)
+    assert_same_state(best.partial_fit(X2, y2), twin.partial_fit(X2, y2))
+
+
+def test_partial_fit_batches_equal_one_call_and_losses_accumulate():
+    X, y = data(150, classes=None)
+    one = SparseFTRLRegressorCV(**GRID, shuffle=False).partial_fit(X, y)
+    many = SparseFTRLRegressorCV(**GRID, shuffle=False)
+    for start in range(0, 150, 40):
+        many.partial_fit(X[start:start + 40], y[start:start + 40])
+    np.testing.assert_array_equal(one.cv_results_["progressive_loss"],
+                                  many.cv_results_["progressive_loss"])
+    for i in range(one.n_models_):
+        assert_same_state(one.estimator_at(i), many.estimator_at(i))
+
+
+def test_partial_fit_classes_required_and_grid_fixed():
+    X, y = data()
+    cv = SparseFTRLClassifierCV(**GRID)
+    with pytest.raises(ValueError, match="classes must be passed"):
+        cv.partial_fit(X, y)
+    assert not hasattr(cv, "cv_results_")
+    cv.partial_fit(X, y, classes=[0, 1])
+    before = cv.cv_results_["progressive_loss"].copy()
+    cv.set_params(alphas=[1e-3])
+    with pytest.raises(ValueError, match="grid changed"):
+        cv.partial_fit(X, y)
+    np.testing.assert_array_equal(cv.cv_results_["progressive_loss"], before)
+    assert cv.t_ == X.shape[0]
+
+
+# -------------------------------------------------------- progressive validation
+def progressive_reference(X, y, *, loss, eta0, lambda1, beta=1.0, epochs=1, sample_weight=None):
+    """Mean sample-weighted progressive loss and its standard error, in NumPy (rows in order,
+    mean-scaled L1, intercept): each row's loss under the weights before its update."""
+    X = sp.csr_matrix(X, dtype=np.float64)
+    sw = np.ones(X.shape[0]) if sample_weight is None else sample_weight
+    z, n = np.zeros(X.shape[1]), np.zeros(X.shape[1])
+    z0 = n0 = 0.0
+    t, losses = 0, []
+    for _ in range(epochs):
+        for row in range(X.shape[0]):
+            t += 1
+            l1 = lambda1 * t
+            cols = X.indices[X.indptr[row]:X.indptr[row + 1]]
+            vals = X.data[X.indptr[row]:X.indptr[row + 1]]
+            w = np.where(np.abs(z[cols]) <= l1, 0.0,
+                         -(z[cols] - np.sign(z[cols]) * l1) / ((beta + np.sqrt(n[cols])) / eta0))
+            w0 = -z0 / ((beta + math.sqrt(n0)) / eta0)
+            p = w0 + float(w @ vals)
+            if loss == "log_loss":
+                target = 1.0 if y[row] == 1 else -1.0
+                losses.append(sw[row] * math.log1p(math.exp(-target * p)))
+                d = sw[row] * -target / (1.0 + math.exp(target * p))
+            else:
+                losses.append(sw[row] * 0.5 * (p - y[row]) ** 2)
+                d = sw[row] * (p - y[row])
+            g = d * vals
+            sigma = (np.sqrt(n[cols] + g * g) - np.sqrt(n[cols])) / eta0
+            z[cols] += g - sigma * w
+            n[cols] += g * g
+            sigma0 = (math.sqrt(n0 + d * d) - math.sqrt(n0)) / eta0
+            z0 += d - sigma0 * w0
+            n0 += d * d
+    losses = np.array(losses)
+    return losses.mean(), np.sqrt(max(np.mean(losses ** 2) - losses.mean() ** 2, 0) / losses.size)
+
+
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_progressive_losses_equal_a_numpy_computation(kind):
+    X, y = data(80, 25, classes=2 if kind == "classifier" else None)
+    sw = np.random.RandomState(2).uniform(0.5, 2, size=80)
+    CV = SparseFTRLClassifierCV if kind == "classifier" else SparseFTRLRegressorCV
+    cv = CV(**GRID, shuffle=False, max_iter=2).fit(X, y, sample_weight=sw)
+    for i, params in enumerate(cv.cv_results_["params"]):
+        mean, se = progressive_reference(X, y, loss=cv.loss, eta0=params["eta0"],
+                                         lambda1=params["alpha"], epochs=2, sample_weight=sw)
+        assert cv.cv_results_["progressive_loss"][i] == pytest.approx(mean, rel=1e-10)
+        assert cv.cv_results_["progressive_loss_se"][i] == pytest.approx(se, rel=1e-6)
+
+
+# -------------------------------------------------------------------- holdout
+@pytest.mark.parametrize("store", ["dense", "sparse"])
+def test_holdout_rows_are_never_trained_on_and_scored_at_the_end(store):
+    X, y = data(103)
+    cv = SparseFTRLClassifierCV(**GRID, selection="holdout", holdout=4, state_store=store,
+                                random_state=5, max_iter=3).fit(X, y)
+    held = np.arange(3, 103, 4)
+    train = np.setdiff1d(np.arange(103), held)
+    assert cv.t_ == 3 * train.size
+    losses = []
+    for i in range(cv.n_models_):
+        single = single_for(cv, i).fit(X[train], y[train])
+        assert_same_state(cv.estimator_at(i), single)
+        margin = single.decision_function(X[held])
+        losses.append(np.mean(np.logaddexp(0.0, -np.where(y[held] == 1, 1.0, -1.0) * margin)))
+    np.testing.assert_allclose(cv.cv_results_["holdout_loss"], losses, rtol=1e-10)
+    assert cv.best_index_ == int(np.argmin(losses))
+
+
+# ------------------------------------------------------------------- selection
+def test_select_model_rules_on_hand_made_results():
+    loss = [0.50, 0.30, 0.305, 0.33, 0.31, np.nan]
+    nnz = [10, 900, 400, 50, 100, 1]
+    se = [0.01, 0.02, 0.02, 0.02, 0.02, 0.01]
+    assert select_model(loss, nnz) == 1
+    assert select_model(loss, nnz, sparsity=0.0) == 1
+    assert select_model(loss, nnz, sparsity=0.02) == 2        # 0.305 <= 0.306; 0.31 is not
+    assert select_model(loss, nnz, sparsity=0.05) == 4        # 100 non-zeros, 0.31 <= 0.315
+    assert select_model(loss, nnz, sparsity=0.11) == 3        # 0.33 <= 0.333
+    assert select_model(loss, nnz, loss_se=se, sparsity="1se") == 4  # within 0.30 + 0.02
+    # ties in non-zeros go to the lower loss, then to the first model
+    assert select_model([0.2, 0.1, 0.1], [5, 5, 5], sparsity=1.0) == 1
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        select_model([np.nan, np.inf], [1, 2])
+    with pytest.raises(ValueError, match="needs loss_se"):
+        select_model(loss, nnz, sparsity="1se")
+    for bad in [-0.1, np.nan, "2se", True]:
+        with pytest.raises(ValueError, match="sparsity must be"):
+            select_model(loss, nnz, sparsity=bad)
+
+
+@pytest.mark.parametrize("sparsity", [None, 0.05, "1se"])
+def test_the_estimator_applies_its_rule_to_its_results(sparsity):
+    X, y = data(300, 60)
+    cv = SparseFTRLClassifierCV(alphas=[1e-6, 1e-4, 1e-3, 1e-2, 3e-2], eta0s=[0.1, 1.0],
+                                sparsity=sparsity, random_state=0).fit(X, y)
+    r = cv.cv_results_
+    loss, nnz = r["progressive_loss"], r["n_nonzero"]
+    best = int(np.argmin(loss))
+    bound = {None: loss[best], 0.05: loss[best] * 1.05,
+             "1se": loss[best] + r["progressive_loss_se"][best]}[sparsity]
+    assert loss[cv.best_index_] <= bound
+    assert nnz[cv.best_index_] == nnz[loss <= bound].min()
+    assert r["rank_loss"][best] == 1
+    assert (cv.alpha_, cv.eta0_) == (r["param_alpha"][cv.best_index_],
+                                     r["param_eta0"][cv.best_index_])
+    assert cv.best_estimator_.alpha == cv.alpha_ and cv.best_estimator_.eta0 == cv.eta0_
+
+
+def test_alphas_as_a_number_of_log_spaced_values():
+    X, y = data()
+    cv = SparseFTRLClassifierCV(alphas=6, eta0s=[0.1]).fit(X, y)
+    np.testing.assert_allclose(cv.cv_results_["param_alpha"], np.geomspace(1e-8, 1e-3, 6))
+    cv = SparseFTRLClassifierCV(eta0s=[0.1, 0.2]).fit(X, y)
+    assert cv.n_models_ == 16  # alphas=8 by default
+
+
+# --------------------------------------------------------- the chosen model, used
+def test_the_cv_estimator_predicts_and_exports_as_its_chosen_model():
+    X, y = data(200)
+    cv = SparseFTRLClassifierCV(**GRID, random_state=0).fit(X, y)
+    best = cv.best_estimator_
+    assert isinstance(best, SparseFTRLClassifier)
+    np.testing.assert_array_equal(cv.predict_proba(X), best.predict_proba(X))
+    np.testing.assert_array_equal(cv.decision_function(X), best.decision_function(X))
+    np.testing.assert_array_equal(cv.predict(X), best.predict(X))
+    np.testing.assert_array_equal(cv.coef_, best.coef_)
+    np.testing.assert_array_equal(cv.intercept_, best.intercept_)
+    np.testing.assert_array_equal(cv.count_nonzero(), best.count_nonzero())
+    assert cv.score(X, y) == best.score(X, y)
+    buffer = io.BytesIO()
+    export_model(cv).save(buffer)
+    buffer.seek(0)
+    np.testing.assert_array_equal(load_model(buffer).predict_proba(X), cv.predict_proba(X))
+    state = cv.get_ftrl_state()
+    twin = SparseFTRLClassifier(alpha=cv.alpha_, eta0=cv.eta0_).set_ftrl_state(state)
+    np.testing.assert_array_equal(twin.predict_proba(X), cv.predict_proba(X))
+    assert "non-zero" in str(cv.sparsity_report())
+
+
+def test_regressor_has_no_predict_proba_and_feature_names_pass_through():
+    pd = pytest.importorskip("pandas")
+    X, y = data(classes=None)
+    frame = pd.DataFrame(X.toarray(), columns=[f"c{j}" for j in range(X.shape[1])])
+    reg = SparseFTRLRegressorCV(**GRID, random_state=0).fit(frame, y)
+    assert not hasattr(reg, "predict_proba")
+    assert list(reg.best_estimator_.feature_names_in_) == list(frame.columns)
+    np.testing.assert_array_equal(reg.predict(frame), reg.best_estimator_.predict(frame))
+
+
+def test_fit_is_deterministic_and_refits_from_scratch():
+    X, y = data(200)
+    a = SparseFTRLClassifierCV(**GRID, random_state=7, max_iter=2).fit(X, y)
+    b = SparseFTRLClassifierCV(**GRID, random_state=7, max_iter=2).fit(X[:50], y[:50]).fit(X, y)
+    for key in ["progressive_loss", "n_nonzero"]:
+        np.testing.assert_array_equal(a.cv_results_[key], b.cv_results_[key])
+    for i in range(a.n_models_):
+        assert_same_state(a.estimator_at(i), b.estimator_at(i))
+    with pytest.raises(ValueError, match="index must be"):
+        a.estimator_at(a.n_models_)
+
+
+# ------------------------------------------------------------------- bad input
+@pytest.mark.parametrize("params, error, match", [
+    ({"alphas": []}, ValueError, "alphas is empty"),
+    ({"alphas": [1e-4, -1.0]}, ValueError, "alphas must hold finite values"),
+    ({"alphas": [np.nan]}, ValueError, "alphas must hold finite values"),
+    ({"alphas": [np.inf]}, ValueError, "alphas must hold finite values"),
+    ({"alphas": ["a"]}, TypeError, "alphas must hold numbers"),
+    ({"alphas": [[1e-4]]}, ValueError, "1-D"),
+    ({"alphas": [1e-4, 1e-4]}, ValueError, "repeats"),
+    ({"alphas": 0}, ValueError, "alphas"),
+    ({"alphas": "1e-4"}, (TypeError, ValueError), "alphas"),
+    ({"eta0s": []}, ValueError, "eta0s is empty"),
+    ({"eta0s": [0.0]}, ValueError, "eta0s must hold finite values"),
+    ({"eta0s": [True]}, TypeError, "eta0s must hold numbers"),
+    ({"l1_ratios": [1.5]}, ValueError, "l1_ratios must hold finite values"),
+    ({"l1_ratios": [0.1, 0.5]}, ValueError, "changes nothing with penalty='l1'"),
+    ({"inclusion": "bloom"}, ValueError, "inclusion"),
+    ({"sparsity": -1.0}, ValueError, "sparsity"),
+    ({"sparsity": "2se"}, ValueError, "sparsity"),
+    ({"holdout": 1}, ValueError, "holdout"),
+    ({"selection": "kfold"}, ValueError, "selection"),
+])
+def test_bad_grids_are_refused_and_leave_the_estimator_unchanged(params, error, match):
+    X, y = data()
+    cv = SparseFTRLClassifierCV(**GRID, random_state=0).fit(X, y)
+    before = (dict(cv.cv_results_), cv.best_index_, cv.predict_proba(X), cv.t_)
+    cv.set_params(**params)
+    with pytest.raises(error, match=match):
+        cv.fit(X[:50], y[:50])
+    with pytest.raises(error, match=match):
+        cv.partial_fit(X[:50], y[:50])
+    assert cv.best_index_ == before[1] and cv.t_ == before[3]
+    np.testing.assert_array_equal(cv.predict_proba(X), before[2])
+    np.testing.assert_array_equal(cv.cv_results_["progressive_loss"],
+                                  before[0]["progressive_loss"])
+
+
+def test_bad_data_leaves_the_estimator_unchanged():
+    X, y = data()
+    cv = SparseFTRLClassifierCV(**GRID, random_state=0).fit(X, y)
+    proba, n_features = cv.predict_proba(X), cv.n_features_in_
+    bad = X[:10].toarray()
+    bad[0, 0] = np.nan
+    for args, match in [((bad, y[:10]), "NaN"), ((X[:, :5], y), "features"),
+                        ((X, y[:-1]), "inconsistent"), ((X[:10], np.full(10, 7)), "labels")]:
+        with pytest.raises(ValueError, match=match):
+            cv.partial_fit(*args)
+        assert cv.n_features_in_ == n_features
+        np.testing.assert_array_equal(cv.predict_proba(X), proba)
+    X3, y3 = data(classes=3)
+    with pytest.raises(ValueError, match="1se"):
+        SparseFTRLClassifierCV(**GRID, sparsity="1se").fit(X3, y3)
+    with pytest.raises(ValueError, match="balanced"):
+        SparseFTRLClassifierCV(**GRID, class_weight="balanced").partial_fit(X, y, classes=[0, 1])
+
+
+def test_holdout_selection_before_any_row_is_held_out_uses_the_progressive_loss():
+    X, y = data(30)
+    cv = SparseFTRLClassifierCV(**GRID, selection="holdout", holdout=10)
+    cv.partial_fit(X[:5], y[:5], classes=[0, 1])  # rows 0-4: none held out yet
+    assert np.isnan(cv.cv_results_["holdout_loss"]).all()
+    assert cv.best_index_ == int(np.argmin(cv.cv_results_["progressive_loss"]))
+    cv.partial_fit(X[5:], y[5:])  # row 9 and 19 of this call are held out
+    assert cv.t_ == 5 + 23 and cv.best_index_ == int(np.argmin(cv.cv_results_["holdout_loss"]))
+
+
+def test_a_dense_grid_larger_than_memory_is_refused_before_allocating():
+    X = sp.csr_matrix(([1.0, 1.0], ([0, 1], [0, 2**40])), shape=(2, 2**40 + 1))
+    cv = SparseFTRLRegressorCV(**GRID, state_store="dense")
+    with pytest.raises(ValueError, match="state_store='sparse'"):
+        cv.fit(X, [0.0, 1.0])
+    assert not hasattr(cv, "cv_results_")
+    reg = SparseFTRLRegressorCV(**GRID).fit(X, [0.0, 1.0])  # 'auto': the table store
+    assert reg.best_estimator_.coef_.shape == (1, 2**40 + 1)
