@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils import compute_class_weight
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 
@@ -79,7 +79,7 @@ _SHARED_PARAMETERS_DOC = """
 
     random_state : int, RandomState instance or None, default=None
         Seeds the shuffling and the early-stopping split. An int makes ``fit``
-        reproducible to the bit.
+        reproducible to the bit (with ``n_threads=1``).
 
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data and stop when its
@@ -175,6 +175,26 @@ _SHARED_NOTES_DOC = """
 
     Sample weights (and class weights) multiply the gradient of their sample."""
 
+_N_THREADS_DOC = """
+    n_threads : int, default=1
+        Threads training one model together (regression and binary
+        classification), Hogwild!-style (Niu et al. 2011): each thread takes the
+        next 16,384 rows of the epoch's order and updates the shared FTRL state,
+        intercept included, without locks. Opt-in, and NOT reproducible: the model
+        depends on how the threads interleave (an update may be computed from
+        weights another thread is changing, or, rarely, overwrite one), so two fits
+        with the same ``random_state`` differ slightly; each row is still trained
+        once, with the lambdas of its position in the order. It pays only with a
+        free core per thread. 1 (the default) trains in the calling thread, the same
+        to the bit whatever the machine. Needs the dense state store (the table's
+        inserts are not thread-safe): a model whose state is a table
+        (``state_store='sparse'``, ``inclusion``, or 'auto' above 2**24 columns) is
+        refused with a ValueError. Batches of 16,384 rows or fewer train in one
+        thread, and one-vs-rest multiclass models ignore it (their classes train one
+        per thread with ``n_jobs``, reproducibly). Values must be in the range
+        `[1, inf)`.
+"""
+
 _SHARED_REFERENCES_DOC = """
     H. B. McMahan, G. Holt, D. Sculley et al., "Ad Click Prediction: a View from
     the Trenches", KDD 2013, Algorithm 1."""
@@ -231,7 +251,7 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
 'squared_epsilon_insensitive'}}, default='squared_error'
         The loss minimised, as in ``SGDRegressor``.
 {_SHARED_PARAMETERS_DOC}
-
+{_N_THREADS_DOC}
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,), or CSR matrix of shape (1, n_features)
@@ -274,6 +294,7 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
     _parameter_constraints: dict = {
         **_BaseFTRL._parameter_constraints,
         "loss": [StrOptions(set(REGRESSION_LOSSES))],
+        "n_threads": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -302,6 +323,7 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
         inclusion_p=0.03,
         inclusion_count=2,
         bloom_size=2**20,
+        n_threads=1,
     ):
         self.loss = loss
         self.penalty = penalty
@@ -326,6 +348,7 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
         self.inclusion_p = inclusion_p
         self.inclusion_count = inclusion_count
         self.bloom_size = bloom_size
+        self.n_threads = n_threads
 
     def _training_problem(self, y, sample_weight, *, classes, first_call, for_partial_fit):
         return TrainingProblem(targets=np.ascontiguousarray(y, dtype=np.float64), positives=None,
@@ -437,8 +460,9 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         Threads training the one-vs-rest problems of a multiclass model at once,
         and scoring the row blocks of a prediction call of at least 50,000 rows
         (None: one per CPU for prediction, at most 8; -1: every CPU). The result
-        does not depend on it.
-
+        does not depend on it. For threads training a binary model, see
+        ``n_threads``.
+{_N_THREADS_DOC}
     Attributes
     ----------
     coef_ : ndarray or CSR matrix of shape (1, n_features) or (n_classes, n_features)
@@ -483,6 +507,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         "loss": [StrOptions(set(CLASSIFICATION_LOSSES))],
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "n_jobs": [Integral, None],
+        "n_threads": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -513,6 +538,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         bloom_size=2**20,
         class_weight=None,
         n_jobs=None,
+        n_threads=1,
     ):
         self.loss = loss
         self.penalty = penalty
@@ -539,6 +565,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         self.bloom_size = bloom_size
         self.class_weight = class_weight
         self.n_jobs = n_jobs
+        self.n_threads = n_threads
 
     def _more_validate_params(self, for_partial_fit=False):
         super()._more_validate_params(for_partial_fit)

@@ -1,0 +1,203 @@
+"""One model trained by several threads (``n_threads``, Hogwild!) against one thread and the C loop.
+
+    flock /tmp/sparsereg-bench.lock python benchmarks/bench_hogwild.py [--rows 1000000]
+        [--test-rows 250000] [--log2-features 20] [--threads 2] [--reps 5] [--c-limit PATH]
+        [--json-out F] [--quick]
+
+CTR-like synthetic rows (benchmarks/_synthetic.py: ~35 binary non-zeros per row, power-law
+column popularity): the first --rows rows train, the next --test-rows test. Logistic loss, L1
+only, the paper's absolute lambda1 = 1 (penalty_scale='sum'), eta0 = 0.1, beta = 1, rows in
+file order, one epoch. Measured interleaved, each in a fresh process per rep (rep 1 of every
+tool, then rep 2...):
+  fit 1 thread    SparseFTRLClassifier(n_threads=1).fit (validation included);
+  fit N threads   the same with n_threads=--threads;
+  C base, C aos+pf  the plain-C loop (ftrl_limit.py from --c-limit or $SPARSEREG_C_LIMIT), one
+                  thread, the same loss and lambdas (lambda2 = 0), its own timer (no validation).
+Each fit's test log loss is computed after the timer. /proc/loadavg (1-minute load) is read
+before and after each timed call: with 2 cores, a second thread can only gain when the load
+of the other processes leaves a core free, so every figure is printed with the load it ran
+under. --quick: 40,000 rows x 2**12, one rep, in this process (a check that the script runs).
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from _synthetic import WORK, load_ctr  # noqa: E402
+
+C_LIMIT = Path(os.environ["SPARSEREG_C_LIMIT"]) if os.environ.get("SPARSEREG_C_LIMIT") else None
+ETA0, BETA, L1 = 0.1, 1.0, 1.0
+NAMES = ("data", "indices", "indptr", "y")
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return float(f.read().split()[0])
+
+
+def estimator(n_threads):
+    from sparsereg import SparseFTRLClassifier
+
+    return SparseFTRLClassifier(penalty="l1", alpha=L1, penalty_scale="sum", eta0=ETA0, beta=BETA,
+                                max_iter=1, tol=None, shuffle=False, random_state=0,
+                                state_store="dense", n_threads=n_threads)
+
+
+def load(folder, part, n_features):
+    data, indices, indptr, y = (np.load(folder / f"{part}_{n}.npy") for n in NAMES)
+    return sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, n_features)), y
+
+
+def child(n_threads, folder, n_features):
+    """One timed fit and its test log loss (a fresh process per rep, except with --quick)."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.metrics import log_loss
+
+    X, y = load(folder, "train", n_features)
+    X_test, y_test = load(folder, "test", n_features)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        estimator(n_threads).fit(X[:64], y[:64])  # first-call imports, untimed
+        est = estimator(n_threads)
+        load_before = loadavg()
+        t0 = time.perf_counter()
+        est.fit(X, y)
+        seconds = time.perf_counter() - t0
+        load_after = loadavg()
+    loss = log_loss(y_test, est.predict_proba(X_test)[:, 1])
+    return {"seconds": seconds, "test_log_loss": float(loss), "load_before": load_before,
+            "load_after": load_after, "nonzero_weights": int(est.count_nonzero()[0])}
+
+
+def prepare(rows, test_rows, log2_features):
+    """Train and test arrays (the first ``rows`` and the next ``test_rows`` of one synthetic
+    set), and the training set as the C loop reads it, made once under benchmarks/_work/."""
+    n_features = 2**log2_features
+    folder = WORK / f"hogwild_{rows}_{test_rows}_{log2_features}"
+    if not (folder / "X.npz").exists():
+        X, y, _ = load_ctr(rows + test_rows, n_features)
+        folder.mkdir(parents=True, exist_ok=True)
+        for part, rows_of in (("train", slice(0, rows)), ("test", slice(rows, rows + test_rows))):
+            Xp, yp = X[rows_of], y[rows_of]
+            for name, arr in zip(NAMES, (Xp.data, Xp.indices, Xp.indptr, yp)):
+                np.save(folder / f"{part}_{name}.npy", arr)
+        Xt, yt = load(folder, "train", n_features)
+        np.save(folder / "y.npy", yt)
+        sp.save_npz(folder / "X.npz", Xt, compressed=False)
+    return folder, n_features
+
+
+def run_child(n_threads, folder, n_features, quick):
+    if quick:
+        return child(n_threads, folder, n_features)
+    out = subprocess.run([sys.executable, __file__, "--child", str(n_threads), "--folder",
+                          str(folder), "--n-features", str(n_features)],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def run_c(folder):
+    load_before = loadavg()
+    out = subprocess.run(
+        [sys.executable, str(C_LIMIT), str(folder / "X.npz"), str(folder / "y.npy"), "--alpha",
+         str(ETA0), "--beta", str(BETA), "--l1", str(L1), "--l2", "0", "--variants",
+         "base,aos+prefetch", "--reps", "1"], check=True, capture_output=True, text=True).stdout
+    recs = {r["variant"]: r for r in map(json.loads, out.strip().splitlines())}
+    load_after = loadavg()
+    return {v: {"seconds": recs[v]["median_s"], "load_before": load_before,
+                "load_after": load_after} for v in ("base", "aos+prefetch")}
+
+
+def main(argv=None):
+    global C_LIMIT
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--test-rows", type=int, default=250_000)
+    ap.add_argument("--log2-features", type=int, default=20)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--c-limit", type=Path, default=C_LIMIT)
+    ap.add_argument("--json-out")
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--folder", help=argparse.SUPPRESS)
+    ap.add_argument("--n-features", type=int, help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    if a.child is not None:
+        return print(json.dumps(child(a.child, Path(a.folder), a.n_features)))
+    if a.threads < 2:
+        raise SystemExit("--threads must be at least 2")
+    if a.quick:
+        a.rows, a.test_rows, a.log2_features, a.reps = 40_000, 10_000, 12, 1
+    C_LIMIT = a.c_limit
+    use_c = C_LIMIT is not None and C_LIMIT.is_file()
+    if not use_c:
+        print("skipping the plain-C loop: give the path of ftrl_limit.py with --c-limit PATH "
+              "or SPARSEREG_C_LIMIT")
+    folder, n_features = prepare(a.rows, a.test_rows, a.log2_features)
+    tools = ["fit 1 thread", f"fit {a.threads} threads"] + (["C base", "C aos+pf"] if use_c else [])
+    runs = {t: [] for t in tools}
+    started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    for rep in range(a.reps):  # interleaved: one rep of every tool, then the next rep
+        runs["fit 1 thread"].append(run_child(1, folder, n_features, a.quick))
+        runs[f"fit {a.threads} threads"].append(run_child(a.threads, folder, n_features, a.quick))
+        if use_c:
+            c = run_c(folder)
+            runs["C base"].append(c["base"])
+            runs["C aos+pf"].append(c["aos+prefetch"])
+        print(f"rep {rep + 1}: " + ", ".join(
+            f"{t} {runs[t][-1]['seconds']:.3f}s (load {runs[t][-1]['load_before']:.2f}"
+            f"->{runs[t][-1]['load_after']:.2f})" for t in tools), flush=True)
+
+    X_nnz = int(np.load(folder / "train_indptr.npy", mmap_mode="r")[-1])
+    print(f"# {started}, {os.cpu_count()} cores; {a.rows:,} train rows x 2^{a.log2_features} "
+          f"({X_nnz:,} non-zeros), {a.test_rows:,} test rows; logistic, L1 lambda1={L1} (sum), "
+          f"eta0={ETA0}, beta={BETA}, one epoch in file order; medians of {a.reps} interleaved reps")
+    med = {t: float(np.median([r["seconds"] for r in runs[t]])) for t in tools}
+    one, many = med["fit 1 thread"], med[f"fit {a.threads} threads"]
+    print(f"{'tool':<16} {'median s':>9} {'M nnz/s':>8} {'vs 1 thread':>11} {'test log loss':>13} "
+          f"{'nnz w':>7}  loads (1-min, before->after each rep)")
+    for t in tools:
+        rs = runs[t]
+        loss = f"{np.median([r['test_log_loss'] for r in rs]):13.6f}" if "test_log_loss" in rs[0] \
+            else f"{'':>13}"
+        nzw = f"{rs[-1]['nonzero_weights']:7d}" if "nonzero_weights" in rs[0] else f"{'':>7}"
+        loads = " ".join(f"{r['load_before']:.1f}->{r['load_after']:.1f}" for r in rs)
+        print(f"{t:<16} {med[t]:9.3f} {X_nnz / med[t] / 1e6:8.1f} {med[t] / one:11.3f} {loss} "
+              f"{nzw}  {loads}")
+    losses = {t: [r["test_log_loss"] for r in runs[t]] for t in tools[:2]}
+    loss_ratio = np.median(losses[tools[1]]) / np.median(losses[tools[0]])
+    paired = [m["seconds"] / o["seconds"] for o, m in zip(runs[tools[0]], runs[tools[1]])]
+    print(f"{a.threads} threads / 1 thread, per rep: " + " ".join(f"{v:.2f}" for v in paired))
+    result = {"started": started, "rows": a.rows, "nnz": X_nnz, "reps": a.reps,
+              "threads": a.threads, "medians": med, "runs": runs,
+              "threads_over_one": many / one, "per_rep_threads_over_one": paired,
+              "test_log_loss_ratio": float(loss_ratio)}
+    print(f"goals (issue #16): {a.threads} threads / 1 thread {many / one:.3f} (<= 0.6: "
+          f"{'met' if many / one <= 0.6 else 'NOT met'}); test log loss {a.threads} threads / 1 "
+          f"thread - 1 = {100 * (loss_ratio - 1):+.3f} % (within 0.2 %: "
+          f"{'met' if abs(loss_ratio - 1) <= 0.002 else 'NOT met'})")
+    if use_c:
+        fastest_c = min(med["C base"], med["C aos+pf"])
+        result["threads_over_c"] = many / fastest_c
+        print(f"  {a.threads} threads / fastest C loop {many / fastest_c:.3f} (< 1: "
+              f"{'met' if many < fastest_c else 'NOT met'}); 1 thread / fastest C loop "
+              f"{one / fastest_c:.3f}")
+    if a.json_out:
+        Path(a.json_out).write_text(json.dumps(result, indent=1))
+    return result
+
+
+if __name__ == "__main__":
+    main()
