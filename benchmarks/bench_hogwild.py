@@ -13,7 +13,11 @@ tool, then rep 2...):
   fit N threads   the same with n_threads=--threads;
   C base, C aos+pf  the plain-C loop (ftrl_limit.py from --c-limit or $SPARSEREG_C_LIMIT), one
                   thread, the same loss and lambdas (lambda2 = 0), its own timer (no validation).
-Each fit's test log loss is computed after the timer. /proc/loadavg (1-minute load) is read
+Each fit's test log loss is computed after the timer, and its CPU time (all its threads) is
+read with its wall time: 2 threads that had a core each would take about half their CPU time,
+so CPU(N threads) / CPU(1 thread) shows what the threads cost in extra work (cache lines the
+threads both write, moved between the cores), whatever the load; but under load the threads
+rarely run at the same moment, which hides part of that cost. /proc/loadavg (1-minute load) is read
 before and after each timed call: with 2 cores, a second thread can only gain when the load
 of the other processes leaves a core free, so every figure is printed with the load it ran
 under. --quick: 40,000 rows x 2**12, one rep, in this process (a check that the script runs).
@@ -22,6 +26,7 @@ under. --quick: 40,000 rows x 2**12, one rep, in this process (a check that the 
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -38,6 +43,11 @@ from _synthetic import WORK, load_ctr  # noqa: E402
 C_LIMIT = Path(os.environ["SPARSEREG_C_LIMIT"]) if os.environ.get("SPARSEREG_C_LIMIT") else None
 ETA0, BETA, L1 = 0.1, 1.0, 1.0
 NAMES = ("data", "indices", "indptr", "y")
+
+
+def cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def loadavg():
@@ -70,12 +80,13 @@ def child(n_threads, folder, n_features):
         estimator(n_threads).fit(X[:64], y[:64])  # first-call imports, untimed
         est = estimator(n_threads)
         load_before = loadavg()
-        t0 = time.perf_counter()
+        cpu0, t0 = cpu_seconds(), time.perf_counter()
         est.fit(X, y)
-        seconds = time.perf_counter() - t0
+        seconds, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
         load_after = loadavg()
     loss = log_loss(y_test, est.predict_proba(X_test)[:, 1])
-    return {"seconds": seconds, "test_log_loss": float(loss), "load_before": load_before,
+    return {"seconds": seconds, "cpu_seconds": cpu, "test_log_loss": float(loss),
+            "load_before": load_before,
             "load_after": load_after, "nonzero_weights": int(est.count_nonzero()[0])}
 
 
@@ -180,10 +191,15 @@ def main(argv=None):
     loss_ratio = np.median(losses[tools[1]]) / np.median(losses[tools[0]])
     paired = [m["seconds"] / o["seconds"] for o, m in zip(runs[tools[0]], runs[tools[1]])]
     print(f"{a.threads} threads / 1 thread, per rep: " + " ".join(f"{v:.2f}" for v in paired))
+    cpu = {t: float(np.median([r["cpu_seconds"] for r in runs[t]])) for t in tools[:2]}
+    print(f"CPU seconds (median): 1 thread {cpu[tools[0]]:.3f}, {a.threads} threads "
+          f"{cpu[tools[1]]:.3f} (x{cpu[tools[1]] / cpu[tools[0]]:.2f}); with a free core per "
+          f"thread, {a.threads} threads would take ~{cpu[tools[1]] / a.threads / cpu[tools[0]]:.2f}x "
+          "the time of 1 thread (CPU(N) / N / CPU(1))")
     result = {"started": started, "rows": a.rows, "nnz": X_nnz, "reps": a.reps,
               "threads": a.threads, "medians": med, "runs": runs,
               "threads_over_one": many / one, "per_rep_threads_over_one": paired,
-              "test_log_loss_ratio": float(loss_ratio)}
+              "test_log_loss_ratio": float(loss_ratio), "cpu_medians": cpu}
     print(f"goals (issue #16): {a.threads} threads / 1 thread {many / one:.3f} (<= 0.6: "
           f"{'met' if many / one <= 0.6 else 'NOT met'}); test log loss {a.threads} threads / 1 "
           f"thread - 1 = {100 * (loss_ratio - 1):+.3f} % (within 0.2 %: "

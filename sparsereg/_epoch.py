@@ -151,7 +151,7 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
 
     def work(hyp):
         loss = 0.0
-        scratch = np.empty((max(batch.longest_row, 1), 2))
+        scratch = np.empty((max(batch.longest_row, 1), 3))
         kernel_fields = hyp.kernel_fields
         _, zn, _, _, intercept_zn = state.kernel_arrays(k)
         try:

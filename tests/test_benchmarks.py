@@ -243,3 +243,12 @@ def test_bench_stream_quick_sparsereg(tmp_path, capsys):
             assert abs(run["rss_self"] - run["rss_time"]) <= 0.05 * run["rss_time"]
         assert run["rss_wait4"] >= 0.95 * run["rss_self"]
     assert "ratio 4MB/2MB by rss_wait4" in capsys.readouterr().out
+
+
+def test_bench_hogwild_quick(tmp_path):
+    out = tmp_path / "hogwild.json"
+    result = load("bench_hogwild").main(["--quick", "--json-out", str(out)])
+    assert {"fit 1 thread", "fit 2 threads"} <= set(result["medians"])
+    assert result["rows"] == 40_000 and result["nnz"] > 40_000
+    assert abs(result["test_log_loss_ratio"] - 1) < 0.01  # two threads learn as well as one
+    assert json.loads(out.read_text())["threads"] == 2
