@@ -18,7 +18,8 @@ read with its wall time: 2 threads that had a core each would take about half th
 so CPU(N threads) / CPU(1 thread) shows what the threads cost in extra work (cache lines the
 threads both write, moved between the cores), whatever the load; but under load the threads
 rarely run at the same moment, which hides part of that cost. /proc/loadavg (1-minute load) is read
-before and after each timed call: with 2 cores, a second thread can only gain when the load
+before and after each timed call, and the cores other processes kept busy during it (from
+/proc/stat: the machine's busy CPU time less the call's own, over its wall time): with 2 cores, a second thread can only gain when the load
 of the other processes leaves a core free, so every figure is printed with the load it ran
 under. --quick: 40,000 rows x 2**12, one rep, in this process (a check that the script runs).
 """
@@ -48,6 +49,14 @@ NAMES = ("data", "indices", "indptr", "y")
 def cpu_seconds():
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+def busy_seconds():
+    """CPU seconds the whole machine has spent busy (every process, every core), /proc/stat."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    user, nice, system, _, _, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def loadavg():
@@ -80,13 +89,14 @@ def child(n_threads, folder, n_features):
         estimator(n_threads).fit(X[:64], y[:64])  # first-call imports, untimed
         est = estimator(n_threads)
         load_before = loadavg()
-        cpu0, t0 = cpu_seconds(), time.perf_counter()
+        busy0, cpu0, t0 = busy_seconds(), cpu_seconds(), time.perf_counter()
         est.fit(X, y)
         seconds, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
+        others = max(busy_seconds() - busy0 - cpu, 0.0) / seconds
         load_after = loadavg()
     loss = log_loss(y_test, est.predict_proba(X_test)[:, 1])
     return {"seconds": seconds, "cpu_seconds": cpu, "test_log_loss": float(loss),
-            "load_before": load_before,
+            "others_busy": others, "load_before": load_before,
             "load_after": load_after, "nonzero_weights": int(est.count_nonzero()[0])}
 
 
@@ -119,13 +129,19 @@ def run_child(n_threads, folder, n_features, quick):
 
 def run_c(folder):
     load_before = loadavg()
+    busy0, t0 = busy_seconds(), time.perf_counter()
+    children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
         [sys.executable, str(C_LIMIT), str(folder / "X.npz"), str(folder / "y.npy"), "--alpha",
          str(ETA0), "--beta", str(BETA), "--l1", str(L1), "--l2", "0", "--variants",
          "base,aos+prefetch", "--reps", "1"], check=True, capture_output=True, text=True).stdout
     recs = {r["variant"]: r for r in map(json.loads, out.strip().splitlines())}
+    children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own = sum(getattr(children1, f) - getattr(children0, f) for f in ("ru_utime", "ru_stime"))
+    # over the whole call (the script writes the data out before its timer), not the loop only
+    others = max(busy_seconds() - busy0 - own, 0.0) / (time.perf_counter() - t0)
     load_after = loadavg()
-    return {v: {"seconds": recs[v]["median_s"], "load_before": load_before,
+    return {v: {"seconds": recs[v]["median_s"], "load_before": load_before, "others_busy": others,
                 "load_after": load_after} for v in ("base", "aos+prefetch")}
 
 
@@ -169,7 +185,8 @@ def main(argv=None):
             runs["C aos+pf"].append(c["aos+prefetch"])
         print(f"rep {rep + 1}: " + ", ".join(
             f"{t} {runs[t][-1]['seconds']:.3f}s (load {runs[t][-1]['load_before']:.2f}"
-            f"->{runs[t][-1]['load_after']:.2f})" for t in tools), flush=True)
+            f"->{runs[t][-1]['load_after']:.2f}, other processes {runs[t][-1]['others_busy']:.2f} "
+            "cores)" for t in tools), flush=True)
 
     X_nnz = int(np.load(folder / "train_indptr.npy", mmap_mode="r")[-1])
     print(f"# {started}, {os.cpu_count()} cores; {a.rows:,} train rows x 2^{a.log2_features} "
@@ -178,13 +195,13 @@ def main(argv=None):
     med = {t: float(np.median([r["seconds"] for r in runs[t]])) for t in tools}
     one, many = med["fit 1 thread"], med[f"fit {a.threads} threads"]
     print(f"{'tool':<16} {'median s':>9} {'M nnz/s':>8} {'vs 1 thread':>11} {'test log loss':>13} "
-          f"{'nnz w':>7}  loads (1-min, before->after each rep)")
+          f"{'nnz w':>7}  cores busy with other processes during each rep")
     for t in tools:
         rs = runs[t]
         loss = f"{np.median([r['test_log_loss'] for r in rs]):13.6f}" if "test_log_loss" in rs[0] \
             else f"{'':>13}"
         nzw = f"{rs[-1]['nonzero_weights']:7d}" if "nonzero_weights" in rs[0] else f"{'':>7}"
-        loads = " ".join(f"{r['load_before']:.1f}->{r['load_after']:.1f}" for r in rs)
+        loads = " ".join(f"{r['others_busy']:.2f}" for r in rs)
         print(f"{t:<16} {med[t]:9.3f} {X_nnz / med[t] / 1e6:8.1f} {med[t] / one:11.3f} {loss} "
               f"{nzw}  {loads}")
     losses = {t: [r["test_log_loss"] for r in runs[t]] for t in tools[:2]}

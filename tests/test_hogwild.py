@@ -214,3 +214,12 @@ def test_ctrl_c_during_partial_fit_leaves_the_estimator_as_after_the_call():
     timer.cancel()
     assert est.t_ == 10 + X.shape[0]
     assert_same_state(est, reference)
+
+
+def test_early_stopping_with_threads_counts_every_row():
+    X, y = ctr_like(80_000, n_features=2**12)
+    clf = SparseFTRLClassifier(n_threads=2, early_stopping=True, n_iter_no_change=2, max_iter=50,
+                               tol=1e-3, random_state=0).fit(X, y)
+    assert 2 < clf.n_iter_ < 50
+    assert clf.t_ == clf.n_iter_ * 72_000  # validation_fraction=0.1 held out, the rest each epoch
+    assert [t for t, _ in clf.nnz_history_] == [72_000 * (i + 1) for i in range(clf.n_iter_)]
