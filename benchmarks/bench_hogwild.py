@@ -11,6 +11,8 @@ file order, one epoch. Measured interleaved, each in a fresh process per rep (re
 tool, then rep 2...):
   fit 1 thread    SparseFTRLClassifier(n_threads=1).fit (validation included);
   fit N threads   the same with n_threads=--threads;
+  ..., no icpt    both fits with fit_intercept=False (every row writes the intercept's cache
+                  line, which the threads share; --no-intercept-peers skips them);
   C base, C aos+pf  the plain-C loop (ftrl_limit.py from --c-limit or $SPARSEREG_C_LIMIT), one
                   thread, the same loss and lambdas (lambda2 = 0), its own timer (no validation).
 Each fit's test log loss is computed after the timer, and its CPU time (all its threads) is
@@ -64,12 +66,13 @@ def loadavg():
         return float(f.read().split()[0])
 
 
-def estimator(n_threads):
+def estimator(n_threads, fit_intercept=True):
     from sparsereg import SparseFTRLClassifier
 
     return SparseFTRLClassifier(penalty="l1", alpha=L1, penalty_scale="sum", eta0=ETA0, beta=BETA,
                                 max_iter=1, tol=None, shuffle=False, random_state=0,
-                                state_store="dense", n_threads=n_threads)
+                                state_store="dense", n_threads=n_threads,
+                                fit_intercept=fit_intercept)
 
 
 def load(folder, part, n_features):
@@ -77,7 +80,7 @@ def load(folder, part, n_features):
     return sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, n_features)), y
 
 
-def child(n_threads, folder, n_features):
+def child(n_threads, folder, n_features, fit_intercept=True):
     """One timed fit and its test log loss (a fresh process per rep, except with --quick)."""
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.metrics import log_loss
@@ -87,7 +90,7 @@ def child(n_threads, folder, n_features):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         estimator(n_threads).fit(X[:64], y[:64])  # first-call imports, untimed
-        est = estimator(n_threads)
+        est = estimator(n_threads, fit_intercept)
         load_before = loadavg()
         busy0, cpu0, t0 = busy_seconds(), cpu_seconds(), time.perf_counter()
         est.fit(X, y)
@@ -118,11 +121,12 @@ def prepare(rows, test_rows, log2_features):
     return folder, n_features
 
 
-def run_child(n_threads, folder, n_features, quick):
+def run_child(n_threads, folder, n_features, quick, fit_intercept=True):
     if quick:
-        return child(n_threads, folder, n_features)
+        return child(n_threads, folder, n_features, fit_intercept)
     out = subprocess.run([sys.executable, __file__, "--child", str(n_threads), "--folder",
-                          str(folder), "--n-features", str(n_features)],
+                          str(folder), "--n-features", str(n_features)]
+                         + ([] if fit_intercept else ["--child-no-intercept"]),
                          check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -157,12 +161,16 @@ def main(argv=None):
     ap.add_argument("--c-limit", type=Path, default=C_LIMIT)
     ap.add_argument("--json-out")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--no-intercept-peers", action="store_true",
+                    help="skip the two fits without intercept")
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--child-no-intercept", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--folder", help=argparse.SUPPRESS)
     ap.add_argument("--n-features", type=int, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.child is not None:
-        return print(json.dumps(child(a.child, Path(a.folder), a.n_features)))
+        return print(json.dumps(child(a.child, Path(a.folder), a.n_features,
+                                      not a.child_no_intercept)))
     if a.threads < 2:
         raise SystemExit("--threads must be at least 2")
     if a.quick:
@@ -173,12 +181,19 @@ def main(argv=None):
         print("skipping the plain-C loop: give the path of ftrl_limit.py with --c-limit PATH "
               "or SPARSEREG_C_LIMIT")
     folder, n_features = prepare(a.rows, a.test_rows, a.log2_features)
-    tools = ["fit 1 thread", f"fit {a.threads} threads"] + (["C base", "C aos+pf"] if use_c else [])
+    tools = ["fit 1 thread", f"fit {a.threads} threads"]
+    if not a.no_intercept_peers:
+        tools += ["1 thread, no icpt", f"{a.threads} threads, no icpt"]
+    tools += ["C base", "C aos+pf"] if use_c else []
     runs = {t: [] for t in tools}
     started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     for rep in range(a.reps):  # interleaved: one rep of every tool, then the next rep
         runs["fit 1 thread"].append(run_child(1, folder, n_features, a.quick))
         runs[f"fit {a.threads} threads"].append(run_child(a.threads, folder, n_features, a.quick))
+        if not a.no_intercept_peers:
+            runs["1 thread, no icpt"].append(run_child(1, folder, n_features, a.quick, False))
+            runs[f"{a.threads} threads, no icpt"].append(
+                run_child(a.threads, folder, n_features, a.quick, False))
         if use_c:
             c = run_c(folder)
             runs["C base"].append(c["base"])
@@ -194,7 +209,7 @@ def main(argv=None):
           f"eta0={ETA0}, beta={BETA}, one epoch in file order; medians of {a.reps} interleaved reps")
     med = {t: float(np.median([r["seconds"] for r in runs[t]])) for t in tools}
     one, many = med["fit 1 thread"], med[f"fit {a.threads} threads"]
-    print(f"{'tool':<16} {'median s':>9} {'M nnz/s':>8} {'vs 1 thread':>11} {'test log loss':>13} "
+    print(f"{'tool':<19} {'median s':>9} {'M nnz/s':>8} {'vs 1 thread':>11} {'test log loss':>13} "
           f"{'nnz w':>7}  cores busy with other processes during each rep")
     for t in tools:
         rs = runs[t]
@@ -202,7 +217,7 @@ def main(argv=None):
             else f"{'':>13}"
         nzw = f"{rs[-1]['nonzero_weights']:7d}" if "nonzero_weights" in rs[0] else f"{'':>7}"
         loads = " ".join(f"{r['others_busy']:.2f}" for r in rs)
-        print(f"{t:<16} {med[t]:9.3f} {X_nnz / med[t] / 1e6:8.1f} {med[t] / one:11.3f} {loss} "
+        print(f"{t:<19} {med[t]:9.3f} {X_nnz / med[t] / 1e6:8.1f} {med[t] / one:11.3f} {loss} "
               f"{nzw}  {loads}")
     losses = {t: [r["test_log_loss"] for r in runs[t]] for t in tools[:2]}
     loss_ratio = np.median(losses[tools[1]]) / np.median(losses[tools[0]])
@@ -221,6 +236,11 @@ def main(argv=None):
           f"{'met' if many / one <= 0.6 else 'NOT met'}); test log loss {a.threads} threads / 1 "
           f"thread - 1 = {100 * (loss_ratio - 1):+.3f} % (within 0.2 %: "
           f"{'met' if abs(loss_ratio - 1) <= 0.002 else 'NOT met'})")
+    if not a.no_intercept_peers:
+        ratio = med[f"{a.threads} threads, no icpt"] / med["1 thread, no icpt"]
+        result["threads_over_one_no_intercept"] = ratio
+        print(f"  without intercept (what a per-thread intercept could gain at most): "
+              f"{a.threads} threads / 1 thread {ratio:.3f}, with the shared one {many / one:.3f}")
     if use_c:
         fastest_c = min(med["C base"], med["C aos+pf"])
         result["threads_over_c"] = many / fastest_c
