@@ -3,6 +3,7 @@
     flock /tmp/sparsereg-bench.lock python benchmarks/bench_hogwild.py [--rows 1000000]
         [--test-rows 250000] [--log2-features 20] [--threads 2] [--reps 5] [--c-limit PATH]
         [--json-out F] [--quick]
+    python benchmarks/bench_hogwild.py --quality [--reps 3] [--threads 2]
 
 CTR-like synthetic rows (benchmarks/_synthetic.py: ~35 binary non-zeros per row, power-law
 column popularity): the first --rows rows train, the next --test-rows test. Logistic loss, L1
@@ -23,7 +24,8 @@ rarely run at the same moment, which hides part of that cost. /proc/loadavg (1-m
 before and after each timed call, and the cores other processes kept busy during it (from
 /proc/stat: the machine's busy CPU time less the call's own, over its wall time): with 2 cores, a second thread can only gain when the load
 of the other processes leaves a core free, so every figure is printed with the load it ran
-under. --quick: 40,000 rows x 2**12, one rep, in this process (a check that the script runs).
+under. --quality: test MSE of regressions of 2**9 to 2**16 columns, N threads / 1 thread (no
+timing). --quick: 40,000 rows x 2**12, one rep, in this process (a check that the script runs).
 """
 
 import argparse
@@ -149,6 +151,37 @@ def run_c(folder):
                 "load_after": load_after} for v in ("base", "aos+prefetch")}
 
 
+def quality(reps, n_threads):
+    """Test MSE of SparseFTRLRegressor, N threads / 1 thread, on random sparse regressions of
+    several widths: the fewer the columns, the more often the threads update the same ones."""
+    from sparsereg import SparseFTRLRegressor
+
+    print(f"# regression quality: 100,000 rows (80 % train), 20 uniform non-zeros per row, "
+          f"y = Xw + N(0, 0.1); eta0=0.5, 3 shuffled epochs; test MSE of {n_threads} threads / "
+          f"1 thread over {reps} fits (1 thread is reproducible)")
+    out = {}
+    for log2 in (9, 12, 14, 16):
+        rng = np.random.RandomState(0)
+        n, d, per = 100_000, 2**log2, 20
+        cols = rng.randint(d, size=(n, per))
+        X = sp.csr_matrix((rng.rand(n * per), cols.ravel(), np.arange(0, n * per + 1, per)),
+                          shape=(n, d))
+        X.sum_duplicates()
+        y = X @ rng.normal(size=d) + 0.1 * rng.normal(size=n)
+
+        def mse(threads):
+            reg = SparseFTRLRegressor(n_threads=threads, eta0=0.5, max_iter=3, tol=None,
+                                      random_state=0).fit(X[:80_000], y[:80_000])
+            return float(np.mean((reg.predict(X[80_000:]) - y[80_000:]) ** 2))
+
+        one = mse(1)
+        ratios = [mse(n_threads) / one for _ in range(reps)]
+        out[log2] = ratios
+        print(f"2^{log2:<3} columns: 1-thread MSE {one:.5f}; {n_threads} threads / 1: "
+              + " ".join(f"{r:.3f}" for r in ratios), flush=True)
+    return out
+
+
 def main(argv=None):
     global C_LIMIT
     ap = argparse.ArgumentParser(description=__doc__,
@@ -161,6 +194,8 @@ def main(argv=None):
     ap.add_argument("--c-limit", type=Path, default=C_LIMIT)
     ap.add_argument("--json-out")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--quality", action="store_true",
+                    help="only the regression quality check (test MSE, no timing)")
     ap.add_argument("--no-intercept-peers", action="store_true",
                     help="skip the two fits without intercept")
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
@@ -173,6 +208,8 @@ def main(argv=None):
                                       not a.child_no_intercept)))
     if a.threads < 2:
         raise SystemExit("--threads must be at least 2")
+    if a.quality:
+        return quality(a.reps, a.threads)
     if a.quick:
         a.rows, a.test_rows, a.log2_features, a.reps = 40_000, 10_000, 12, 1
     C_LIMIT = a.c_limit

@@ -109,11 +109,12 @@ def test_regressor_trains_as_well_as_one_thread():
     y = X @ rng.normal(size=n_features) + 0.1 * rng.normal(size=n_rows)
     errors = {}
     for n_threads in (1, 2):
-        reg = SparseFTRLRegressor(n_threads=n_threads, eta0=0.5, max_iter=3, tol=None,
+        reg = SparseFTRLRegressor(n_threads=n_threads, eta0=0.2, max_iter=5, tol=None,
                                   random_state=0).fit(X[:80_000], y[:80_000])
         errors[n_threads] = np.mean((reg.predict(X[80_000:]) - y[80_000:]) ** 2)
-    assert errors[1] < 0.5 * np.var(y)
-    assert abs(errors[2] / errors[1] - 1) < 0.03
+    assert errors[1] < 0.2 * np.var(y)
+    # threads often update the same columns here (20 of 16,384 per row): 1-2 % worse measured
+    assert abs(errors[2] / errors[1] - 1) < 0.05
 
 
 def test_small_batches_train_in_one_thread_to_the_bit():
