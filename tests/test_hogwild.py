@@ -85,6 +85,16 @@ def test_no_row_lost_when_chunks_share_no_column(classify, n_threads, penalty_sc
     assert_same_state(many, one)
 
 
+def test_no_row_lost_with_float32_values_and_int64_indices():
+    X, y = chunked_problem(n_chunks=3, classify=True)
+    X = X.astype(np.float32)
+    X.indices, X.indptr = X.indices.astype(np.int64), X.indptr.astype(np.int64)  # kept as given
+    one = make(True).fit(X, y)
+    many = make(True, n_threads=2).fit(X, y)
+    assert one.coef_.dtype == np.float32
+    assert_same_state(many, one)
+
+
 def test_two_threads_train_as_well_as_one():
     X, y = ctr_like(160_000)
     train, test = slice(0, 120_000), slice(120_000, None)
