@@ -132,8 +132,8 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
     the result depends on the interleaving. The intercept's ``(z, n)`` is shared as the
     weights' are. The kernel is ``ftrl_epoch_shared``, whose update reads ``n_i`` afresh.
     Returns the sum of the progressive losses. Ctrl-C raises ``KeyboardInterrupt`` in the
-    calling thread (when ``hyper.check_signals``); the other
-    threads stop after their chunk, and all have stopped when this returns or raises.
+    calling thread (when ``hyper.check_signals``); the other threads stop after their chunk,
+    and all have stopped when this returns or raises.
     """
     if state.in_table:  # a backstop: the estimators refuse the table store with threads
         raise ValueError("threads training one model need the dense state store")
@@ -174,15 +174,17 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
 
     others = [threading.Thread(target=work, args=(quiet,), name=f"sparsereg-fit-{i}", daemon=True)
               for i in range(1, min(n_threads, n_chunks))]
-    for thread in others:
-        thread.start()
+    started = []
     try:
+        for thread in others:
+            thread.start()
+            started.append(thread)
         work(hyper)
         if errors:
             raise errors[0]
     finally:
         stop.set()
-        for thread in others:
+        for thread in started:
             thread.join()
     if errors:  # pragma: no cover
         raise errors[0]
