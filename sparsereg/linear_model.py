@@ -187,11 +187,11 @@ _N_THREADS_DOC = """
         once, with the lambdas of its position in the order. It pays only with a
         free core per thread, and less when rows share popular columns, whose
         cache lines the cores then pass to each other (2 threads: 0.71-0.84x the
-        time of one on a click-through-like set). 1 (the default) trains in the calling thread, the same
-        to the bit whatever the machine. Needs the dense state store (the table's
-        inserts are not thread-safe): a model whose state is a table
-        (``state_store='sparse'``, ``inclusion``, or 'auto' above 2**24 columns) is
-        refused with a ValueError. Batches of 16,384 rows or fewer train in one
+        time of one on a click-through-like set). 1 (the default) trains in the
+        calling thread, the same to the bit whatever the machine. Needs the dense
+        state store (the table's inserts are not thread-safe): a model whose state
+        is a table (``state_store='sparse'``, ``inclusion``, or 'auto' above 2**24
+        columns) is refused with a ValueError. Batches of 16,384 rows or fewer train in one
         thread, and one-vs-rest multiclass models ignore it (their classes train one
         per thread with ``n_jobs``, reproducibly). Values must be in the range
         `[1, inf)`.
