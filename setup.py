@@ -2,18 +2,19 @@ import numpy
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
+# -g0 after Python's own CFLAGS (which carry -g): the wheel ships no debug sections
 extensions = [
     Extension(
         "sparsereg._ftrl_fast",
         ["sparsereg/_ftrl_fast.pyx"],
         include_dirs=[numpy.get_include()],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")],
-        extra_compile_args=["-O3", "-fno-math-errno"],
+        extra_compile_args=["-O3", "-fno-math-errno", "-g0"],
     ),
     Extension(
         "sparsereg._strhash",
         ["sparsereg/_strhash.pyx"],
-        extra_compile_args=["-O3"],
+        extra_compile_args=["-O3", "-g0"],
     ),
 ]
 

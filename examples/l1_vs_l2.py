@@ -1,4 +1,7 @@
-"""L1 removes weights, L2 only shrinks them: the same spam filter trained both ways.
+"""
+=====================================================================
+L1 removes weights, L2 only shrinks them: one spam filter, both ways
+=====================================================================
 
 SMS Spam Collection (5,574 messages, ``label<TAB>text``), words and word pairs hashed
 into 2**18 columns by ``HashingVectorizer``, a ``SparseFTRLClassifier`` trained with
@@ -12,13 +15,13 @@ Run from the repository root::
 
     python examples/l1_vs_l2.py [--out examples/l1_vs_l2.png] [--data-home DIR]
 
+(``--out -`` draws the figure without writing it, as the documentation build does.)
 The data come from ``sparsereg.datasets.fetch_sms_spam``: from ``--data-home``, or else the
 folder named by ``SPARSEREG_DATA`` or the download cache, downloaded there if missing.
 """
 
 import argparse
 import io
-import sys
 import time
 from pathlib import Path
 
@@ -32,7 +35,6 @@ from sparsereg.datasets import fetch_sms_spam
 from sparsereg.export import export_model, export_sizes, load_model
 from sparsereg.sparsity import sparsity_report
 
-ROOT = Path(__file__).resolve().parents[1]
 N_FEATURES = 2**18
 CLASSES = np.array(["ham", "spam"])
 COLORS = {"l1": "#1f77b4", "l2": "#ff7f0e"}
@@ -95,9 +97,10 @@ def weight_histogram(ax, weights, linthresh):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "examples" / "l1_vs_l2.png",
-                        help="PNG to write (default: examples/l1_vs_l2.png)")
+    parser = argparse.ArgumentParser(
+        description="L1 removes weights, L2 only shrinks them: one spam filter, both ways.")
+    parser.add_argument("--out", type=Path, default=Path("examples") / "l1_vs_l2.png",
+                        help="PNG to write (default: examples/l1_vs_l2.png; '-': none)")
     parser.add_argument("--data-home", type=Path, default=None,
                         help="folder holding sms_spam_collection/, or to download it to (default: "
                              "$SPARSEREG_DATA, then scikit-learn's data home)")
@@ -198,11 +201,12 @@ def main(argv=None):
         f"(pickled estimator {kib(l1['pickle'])})",
         fontsize=12)
     fig.tight_layout()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(args.out, dpi=110)
-    print(f"\nwrote {args.out} ({time.perf_counter() - start:.1f} s)")
+    if str(args.out) != "-":
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(args.out, dpi=110)
+        print(f"\nwrote {args.out} ({time.perf_counter() - start:.1f} s)")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()  # not sys.exit(main()): the documentation build runs this file in its own process

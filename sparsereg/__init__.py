@@ -5,6 +5,7 @@ from .export import ExportedLinearModel, export_model, export_sizes, load_model
 from ._merge import merge_ftrl_states
 from .linear_model import SparseFTRLClassifier, SparseFTRLRegressor
 from .sparsity import SparsityReport, sparsity_report
+from .weights import top_weights
 
 __version__ = "0.1.0.dev0"
 
@@ -20,4 +21,5 @@ __all__ = [
     "load_model",
     "merge_ftrl_states",
     "sparsity_report",
+    "top_weights",
 ]

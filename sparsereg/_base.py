@@ -41,10 +41,14 @@ from ._epoch import (IN_ORDER, UNWEIGHTED, Batch, Hyper, run_epoch, run_epoch_th
                      scores_from_state)
 from ._interrupts import interrupts_deferred
 from ._losses import UNBOUNDED_DERIVATIVE_LOSSES
+from ._softmax import SoftmaxState, run_softmax_epoch, softmax_scores_from_state
 from ._state import AUTO_SPARSE_BYTES, FTRLState
 from ._state_protocol import FORMAT, VERSION, check_ftrl_state, history_arrays, plain_labels
 from ._validation import MAX_MAGNITUDE, as_kernel_csr, plain_csr, plain_vector
 from .sparsity import FTRLCounts, coef_report
+from .sparsity import SparsityReport
+from ._typing import ArrayLike
+from collections.abc import Mapping
 
 
 def _physical_memory():
@@ -67,7 +71,9 @@ class TrainingProblem:
     every one-vs-rest model reads); ``positives``: model ``k``'s positive label in
     ``targets``, or None for a regressor; ``weights``: model ``k``'s sample weights
     (sample weight times class weight, or ``UNWEIGHTED``); ``sample_weight``: as
-    validated (None: all ones); ``classes``: the class labels (None for a regressor).
+    validated (None: all ones); ``classes``: the class labels (None for a regressor);
+    ``softmax``: one multinomial model over the classes (``targets`` are then class
+    indices, ``weights`` a single entry, ``positives`` None).
     """
 
     targets: np.ndarray
@@ -75,6 +81,7 @@ class TrainingProblem:
     weights: tuple
     sample_weight: np.ndarray | None
     classes: np.ndarray | None = None
+    softmax: bool = False
 
     @property
     def n_models(self):
@@ -290,13 +297,16 @@ class _BaseFTRL(BaseEstimator):
                 f"{need:,} bytes in all, more than this machine's memory "
                 f"({_physical_memory():,} bytes); use a smaller bloom_size.")
 
-    def _new_state(self, n_models, n_features, rng, expected_columns=None):
+    def _new_state(self, n_models, n_features, rng, expected_columns=None, softmax=False):
         table = self._use_table_store(n_models, n_features)
         self._check_dense_state_fits(table, n_models, n_features)
         if self.inclusion == "bloom":
             self._check_bloom_fits(n_models)
         # drawn whether or not inclusion is on, so that it never changes the shuffling
         seed = int(rng.randint(np.iinfo(np.int32).max))
+        if softmax:
+            return SoftmaxState(n_models, n_features, table=table, seed=seed,
+                                expected_columns=expected_columns)
         return FTRLState(n_models, n_features, table=table,
                          bloom_size=self._bloom_counters() if self.inclusion == "bloom" else 0,
                          seed=seed, expected_columns=expected_columns)
@@ -372,11 +382,28 @@ class _BaseFTRL(BaseEstimator):
         return coef[0] if is_regressor(self) else coef
 
     @property
+    def sparse_coef_(self):
+        """Weights as a CSR matrix of shape ``(n_models, n_features)``, whatever the store.
+
+        As ``ElasticNet.sparse_coef_``: 2-D even for a regressor (one row), with only the
+        non-zero weights stored. With the sparse state store it is built from the
+        columns the state holds, never from a dense row of the whole width; with the
+        dense store, from the dense weights that store computes anyway. A new matrix
+        at each read (changing it changes nothing in the estimator).
+        """
+        coef = self._cached_weights()[0]
+        if sp.issparse(coef):
+            return sp.csr_matrix(coef, copy=True)
+        sparse = sp.csr_matrix(coef)
+        sparse.eliminate_zeros()
+        return sparse
+
+    @property
     def intercept_(self):
         """Intercept computed from the FTRL state (zeros when ``fit_intercept=False``)."""
         return self._cached_weights()[1]
 
-    def count_nonzero(self):
+    def count_nonzero(self) -> np.ndarray:
         """Number of non-zero weights per model (one per class for one-vs-rest).
 
         Computed from the training state without materialising ``coef_``.
@@ -392,7 +419,7 @@ class _BaseFTRL(BaseEstimator):
     def _nonzero_counts(self, state, t):
         return state.count_nonzero(self._hyper().lambdas_at(t)[0])
 
-    def sparsity_report(self):
+    def sparsity_report(self) -> SparsityReport:
         """Non-zero weights, features touched or zeroed by L1, and bytes, from the current state.
 
         Returns
@@ -410,7 +437,7 @@ class _BaseFTRL(BaseEstimator):
                             state_bytes=self._state.nbytes)
         return coef_report(self.coef_, type(self).__name__, counts)
 
-    def sparsify(self):
+    def sparsify(self) -> "_BaseFTRL":
         """Return ``coef_`` as a scipy CSR matrix from now on.
 
         Unlike scikit-learn's SGD estimators, training (``partial_fit``, ``fit`` with
@@ -426,7 +453,7 @@ class _BaseFTRL(BaseEstimator):
         self._sparse_coef = True
         return self
 
-    def densify(self):
+    def densify(self) -> "_BaseFTRL":
         """Return ``coef_`` as a dense NumPy array from now on (the default).
 
         Returns
@@ -439,7 +466,7 @@ class _BaseFTRL(BaseEstimator):
         return self
 
     # ----------------------------------------------------------- state protocol
-    def get_ftrl_state(self):
+    def get_ftrl_state(self) -> dict[str, np.ndarray]:
         """The training state as a dict of plain NumPy arrays, touched columns only.
 
         ``np.savez(path, **est.get_ftrl_state())`` saves it without pickle, and
@@ -456,10 +483,11 @@ class _BaseFTRL(BaseEstimator):
         - ``rng_state``, ``rng_pos``, ``rng_has_gauss``, ``rng_cached_gaussian``: the
           generator that shuffles the rows of the next ``partial_fit``;
         - ``nnz_history_t``, ``nnz_history``, ``n_iter``, ``coef_dtype``,
-          ``feature_names_in`` (when fitted on a DataFrame), ``format``, ``version``.
+          ``feature_names_in`` (when fitted on a DataFrame), ``format``, ``version``;
+        - ``multi_class`` (``"multinomial"``) for a softmax model of three classes or more.
 
         ``n_models`` is 1 for a regressor or a binary classifier, the number of
-        classes for one-vs-rest. The parameters (``alpha``, ``eta0``...) are not part
+        classes for one-vs-rest and multinomial. The parameters (``alpha``, ``eta0``...) are not part
         of the state.
 
         Returns
@@ -505,12 +533,14 @@ class _BaseFTRL(BaseEstimator):
                  "coef_dtype": np.array(self._coef_dtype.name)}
         if is_classifier(self):
             state["classes"] = plain_labels(self.classes_)
+        if getattr(self._state, "softmax", False):
+            state["multi_class"] = np.array("multinomial")
         names = getattr(self, "feature_names_in_", None)
         if names is not None:
             state["feature_names_in"] = np.asarray(names, dtype=str)
         return state
 
-    def set_ftrl_state(self, state):
+    def set_ftrl_state(self, state: Mapping[str, ArrayLike]) -> "_BaseFTRL":
         """Take a training state given by :meth:`get_ftrl_state`; fitted or not, the
         estimator then predicts and continues training as the one it came from.
 
@@ -543,11 +573,13 @@ class _BaseFTRL(BaseEstimator):
     def _set_ftrl_state(self, state):
         self._validate_params()
         self._more_validate_params()
-        arrays = check_ftrl_state(state, classifier=is_classifier(self))
+        arrays = check_ftrl_state(state, classifier=is_classifier(self),
+                                  multi_class=getattr(self, "multi_class", "ovr"))
         n_models, n_features = arrays["z"].shape[0], arrays["n_features_in"]
         table = self._use_table_store(n_models, n_features)
         self._check_dense_state_fits(table, n_models, n_features)
-        ftrl_state = FTRLState.from_arrays(arrays, n_features=n_features, table=table)
+        kind = SoftmaxState if arrays["multi_class"] == "multinomial" else FTRLState
+        ftrl_state = kind.from_arrays(arrays, n_features=n_features, table=table)
         self._prepare_state(ftrl_state)
         if "rng" in arrays:
             rng = np.random.RandomState()
@@ -640,9 +672,11 @@ class _BaseFTRL(BaseEstimator):
             hypers = self._model_hypers(problem.positives, state.seed, check_signals)
         batches = [Batch(X, problem.targets, weights, longest_row) for weights in problem.weights]
 
-        together = self._model_threads(problem.n_models)
+        together = 1 if problem.softmax else self._model_threads(problem.n_models)
 
         def one_model(k, order, t_start):
+            if problem.softmax:  # one model over every class
+                return run_softmax_epoch(batches[0], state, hypers[0], order=order, t0=t_start)
             if together > 1:
                 return run_epoch_threads(batches[k], state, k, hypers[k], together, order=order,
                                          t0=t_start)
@@ -656,7 +690,9 @@ class _BaseFTRL(BaseEstimator):
             # (a permutation of one row draws no random number: skipping it changes nothing)
             order = rng.permutation(n_rows).astype(np.int64) if self.shuffle and n_rows > 1 \
                 else IN_ORDER
-            if problem.n_models == 1 or self._threads in (None, 1):
+            if problem.softmax:
+                losses = [one_model(0, order, t)]
+            elif problem.n_models == 1 or self._threads in (None, 1):
                 losses = [one_model(k, order, t) for k in range(problem.n_models)]
             else:
                 losses = Parallel(n_jobs=self._threads, prefer="threads")(
@@ -709,8 +745,18 @@ class _BaseFTRL(BaseEstimator):
             self.__dict__.update(saved)
             raise
 
+    def _softmax_classes(self, n_classes):
+        """Whether ``n_classes`` classes train one softmax model (the classifier says)."""
+        return False
+
     def _prepare_state(self, state):
         """Fit a state built under other parameters to the current ones (set_params between calls)."""
+        softmax = getattr(state, "softmax", False)
+        if softmax != self._softmax_classes(state.n_models):  # (a binary state has 1 model)
+            raise ValueError(
+                f"this model's state was trained with "
+                f"multi_class={'multinomial' if softmax else 'ovr'!r}, but multi_class is now "
+                f"{getattr(self, 'multi_class', 'ovr')!r}: set it back, or fit again from scratch.")
         if self.inclusion is not None and not state.in_table:
             raise ValueError(
                 f"inclusion={self.inclusion!r} needs the sparse state store, but this model's state "
@@ -755,12 +801,15 @@ class _BaseFTRL(BaseEstimator):
             if not in_place and self.early_stopping:
                 X, longest_row, problem, validation = self._split_validation(X, y, problem, rng)
             count_columns = None
-            self._check_threads_fit_store(
-                self._use_table_store(problem.n_models, X.shape[1]) if first else
-                self._state.in_table, problem.n_models, X.shape[1])
+            if not problem.softmax:
+                self._check_threads_fit_store(
+                    self._use_table_store(problem.n_models, X.shape[1]) if first else
+                    self._state.in_table, problem.n_models, X.shape[1])
             if first:
-                state = self._new_state(problem.n_models, X.shape[1], rng,
-                                        expected_columns=min(X.nnz, X.shape[1]))
+                state = self._new_state(len(problem.classes) if problem.softmax
+                                        else problem.n_models, X.shape[1], rng,
+                                        expected_columns=min(X.nnz, X.shape[1]),
+                                        softmax=problem.softmax)
                 t0, history = 0, []
                 if not state.in_table and X.nnz < X.shape[1]:
                     # a new dense state changes only X's columns: count those, not the width
@@ -923,6 +972,8 @@ class _BaseFTRL(BaseEstimator):
                           accept_large_sparse=True, reset=False)
         X, longest_row, _ = as_kernel_csr(X, values=False)
         with self._training_lock:
+            if getattr(self._state, "softmax", False):
+                return softmax_scores_from_state(X, self._state, self._hyper(), self.t_)
             return scores_from_state(X, longest_row, self._state, self._hyper(), self.t_)
 
     def _scores(self, X):

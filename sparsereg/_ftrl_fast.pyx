@@ -891,6 +891,260 @@ def state_scores(
                                        buf, w0, inv_eta0, beta, l1, l2)
 
 
+# ---------------------------------------------------------------------------------------
+# Softmax (multinomial) FTRL: one (z, n) per class per coordinate, a column's classes
+# contiguous. Dense store: row ``j`` of the state is ``(z_0, n_0, ..., z_K-1, n_K-1)`` of
+# column ``j`` (``2 K`` numbers). Table store: row ``s`` is ``(column, z_0, n_0, ...)``
+# (``1 + 2 K`` numbers), the column's int64 bits first (``EMPTY`` when free), probed as the
+# one-model table. The intercepts are ``intercept_zn[k] = (z, n)`` of class ``k``. Every
+# column that occurs in a row whose gradient is not zero enters the table (no inclusion).
+
+cdef inline int64_t probe_wide(const double *table, uint64_t mask, int64_t width,
+                               int64_t column) noexcept nogil:
+    """``probe`` for table rows of ``width`` numbers."""
+    cdef uint64_t s = mix64(<uint64_t>column) & mask
+    cdef int64_t key = key_of(table + width * s)
+    while key != column and key != EMPTY:
+        s = (s + 1) & mask
+        key = key_of(table + width * s)
+    return <int64_t>s
+
+
+def softmax_epoch(
+    const cython.floating[::1] data,
+    const index_t[::1] indices,
+    const index_t[::1] indptr,
+    const int64_t[::1] y,
+    const double[::1] sample_weight,
+    const int64_t[::1] order,
+    Store store,
+    double[:, ::1] zn,
+    int64_t[::1] table,
+    double[:, ::1] intercept_zn,
+    double[:, ::1] scratch,
+    double[:, ::1] classes_buf,
+    int64_t[::1] slots,
+    Hyper hp,
+    int64_t t0,
+    int64_t start_row,
+):
+    """Softmax FTRL-Proximal over the rows ``order[start_row:]``, the state updated in place.
+
+    Called only by ``sparsereg._epoch.run_softmax_epoch``, which validates and sizes every
+    array. ``K = intercept_zn.shape[0]`` classes; ``y`` holds each row's class index in
+    ``[0, K)``; ``zn`` is laid out as the section's comment says; ``table = [columns held,
+    most columns allowed]`` (table store); ``scratch`` holds at least the longest row's worth
+    of ``2 K`` numbers ``(w, sqrt(n))`` per class, ``classes_buf`` is ``(4, K)`` (margins,
+    intercept weights, their ``sqrt(n)``, gradients) and ``slots`` the longest row's table
+    rows. An empty ``order`` means every row in storage order; an empty ``sample_weight``
+    every weight 1; ``t0`` the samples seen before ``order[0]``.
+
+    Per row: margins ``m_k = w0_k + sum_i w_ik x_i`` from the lazy weights, ``p = softmax(m)``
+    (the largest margin subtracted first), gradient ``g_k = weight (p_k - [y = k])``, and
+    Algorithm 1's update of each class's ``(z, n)`` with ``g_k x_i``. Returns ``(sum of the
+    sample-weighted progressive losses -log p_y, next row, status)``, the status ``DONE`` or
+    ``TABLE_FULL`` (nothing of the next row was applied).
+    """
+    cdef:
+        int64_t K = intercept_zn.shape[0]
+        int64_t width = 2 * K if store == DENSE_STORE else 1 + 2 * K
+        int64_t zn_at = 0 if store == DENSE_STORE else 1
+        bint in_order = order.shape[0] == 0
+        bint weighted = sample_weight.shape[0] > 0
+        bint in_table = store == TABLE_STORE
+        int64_t n_rows = indptr.shape[0] - 1 if in_order else order.shape[0]
+        int64_t r, row, ahead, j, c, start, length, s, label
+        int64_t t = t0 + start_row
+        uint64_t mask = <uint64_t>zn.shape[0] - 1
+        double inv_eta0 = 1.0 / hp.eta0
+        double beta = hp.beta
+        double l1 = hp.l1
+        double l2 = hp.l2
+        double weight, xv, w, sq, top, total, loss_sum = 0.0
+        bint moved
+        int status = DONE
+        double *state = &zn[0, 0]
+        double *base
+        double *buf = &scratch[0, 0]
+        double *margin = &classes_buf[0, 0]
+        double *w0 = &classes_buf[1, 0]
+        double *sq0 = &classes_buf[2, 0]
+        double *g = &classes_buf[3, 0]
+        int64_t *where = &slots[0]
+        const cython.floating *x
+        const index_t *cols
+
+    with nogil:
+        for r in range(start_row, n_rows):
+            if hp.check_signals and r % SIGNAL_CHECK_ROWS == SIGNAL_CHECK_ROWS - 1:
+                with gil:
+                    PyErr_CheckSignals()  # raises KeyboardInterrupt on Ctrl-C
+            row = r if in_order else order[r]
+            start = indptr[row]
+            length = indptr[row + 1] - start
+            if in_table and table[0] + length > table[1]:
+                status = TABLE_FULL
+                break
+            if r + PREFETCH_ROWS < n_rows:
+                ahead = r + PREFETCH_ROWS if in_order else order[r + PREFETCH_ROWS]
+                for j in range(indptr[ahead], indptr[ahead + 1]):
+                    if in_table:
+                        sr_prefetch(state + width * (mix64(<uint64_t>indices[j]) & mask))
+                    else:
+                        sr_prefetch(state + width * indices[j])
+            x = &data[0] + start
+            cols = &indices[0] + start
+            t += 1
+            if hp.mean_scaled:
+                l1 = hp.l1 * t
+                l2 = hp.l2 * t
+
+            for c in range(K):
+                w0[c] = 0.0
+                sq0[c] = 0.0
+                if hp.fit_intercept:
+                    sq0[c] = sqrt(intercept_zn[c, 1])
+                    w0[c] = -intercept_zn[c, 0] / ((beta + sq0[c]) * inv_eta0)
+                margin[c] = w0[c]
+            # the margins, keeping each class's (w, sqrt(n)) of each column in buf
+            for j in range(length):
+                if in_table:
+                    s = probe_wide(state, mask, width, cols[j])
+                    if key_of(state + width * s) == EMPTY:
+                        where[j] = -1  # not held: every weight 0, every sqrt(n) 0
+                        for c in range(2 * K):
+                            buf[2 * K * j + c] = 0.0
+                        continue
+                    where[j] = s
+                    base = state + width * s + zn_at
+                else:
+                    base = state + width * cols[j]
+                xv = x[j]
+                for c in range(K):
+                    sq = sqrt(base[2 * c + 1])
+                    w = lazy_weight(base[2 * c], sq, inv_eta0, beta, l1, l2)
+                    buf[2 * K * j + 2 * c] = w
+                    buf[2 * K * j + 2 * c + 1] = sq
+                    margin[c] += w * xv
+            # softmax, the largest margin subtracted first
+            top = margin[0]
+            for c in range(1, K):
+                if margin[c] > top:
+                    top = margin[c]
+            total = 0.0
+            for c in range(K):
+                g[c] = exp(margin[c] - top)
+                total += g[c]
+            label = y[row]
+            weight = sample_weight[row] if weighted else 1.0
+            loss_sum += weight * (log(total) + top - margin[label])
+            moved = False
+            for c in range(K):
+                g[c] = weight * (g[c] / total - (1.0 if c == label else 0.0))
+                moved |= g[c] != 0.0
+            if not moved:
+                continue  # every g_i = 0 and sigma_i = 0: (z, n) would stay as they are
+            for j in range(length):
+                if in_table:
+                    s = where[j]
+                    if s < 0:
+                        s = probe_wide(state, mask, width, cols[j])
+                        (<int64_t *>(state + width * s))[0] = cols[j]
+                        table[0] += 1
+                    base = state + width * s + zn_at
+                else:
+                    base = state + width * cols[j]
+                xv = x[j]
+                for c in range(K):
+                    ftrl_update(base + 2 * c, g[c] * xv, buf[2 * K * j + 2 * c + 1],
+                                buf[2 * K * j + 2 * c], inv_eta0)
+            if hp.fit_intercept:
+                for c in range(K):
+                    ftrl_update(&intercept_zn[c, 0], g[c], sq0[c], w0[c], inv_eta0)
+        else:
+            r = n_rows
+    return loss_sum, r, status
+
+
+def softmax_scores(
+    const cython.floating[::1] data,
+    const index_t[::1] indices,
+    const index_t[::1] indptr,
+    Store store,
+    const double[:, ::1] zn,
+    const double[:, ::1] intercept_zn,
+    double eta0,
+    double beta,
+    double l1,
+    double l2,
+    bint fit_intercept,
+    double[:, ::1] out,
+):
+    """``out[i, k] = w0_k + w_k.x_i``: the margins ``softmax_epoch`` computes for row ``i``
+    before its update, from the state laid out as it reads it, without training."""
+    cdef:
+        int64_t K = intercept_zn.shape[0]
+        int64_t width = 2 * K if store == DENSE_STORE else 1 + 2 * K
+        int64_t zn_at = 0 if store == DENSE_STORE else 1
+        int64_t i, j, c, s, n_rows = indptr.shape[0] - 1
+        uint64_t mask = <uint64_t>zn.shape[0] - 1
+        double inv_eta0 = 1.0 / eta0
+        double xv
+        bint in_table = store == TABLE_STORE
+        const double *state = &zn[0, 0]
+        const double *base
+    with nogil:
+        for i in range(n_rows):
+            for c in range(K):
+                out[i, c] = 0.0
+                if fit_intercept:
+                    out[i, c] = -intercept_zn[c, 0] / ((beta + sqrt(intercept_zn[c, 1])) * inv_eta0)
+            for j in range(indptr[i], indptr[i + 1]):
+                if in_table:
+                    s = probe_wide(state, mask, width, indices[j])
+                    if key_of(state + width * s) == EMPTY:
+                        continue
+                    base = state + width * s + zn_at
+                else:
+                    base = state + width * indices[j]
+                xv = data[j]
+                for c in range(K):
+                    out[i, c] += lazy_weight(base[2 * c], sqrt(base[2 * c + 1]), inv_eta0, beta,
+                                             l1, l2) * xv
+
+
+def softmax_rehash(const double[:, ::1] old_table, double[:, ::1] new_table):
+    """Move every held column of a softmax table store into a larger, empty one."""
+    cdef:
+        int64_t s, target, key, c
+        int64_t width = old_table.shape[1]
+        uint64_t mask = <uint64_t>new_table.shape[0] - 1
+    with nogil:
+        for s in range(old_table.shape[0]):
+            key = key_of(&old_table[s, 0])
+            if key != EMPTY:
+                target = probe_wide(&new_table[0, 0], mask, width, key)
+                for c in range(width):
+                    new_table[target, c] = old_table[s, c]
+
+
+def softmax_table_insert(double[:, ::1] table_zn, const int64_t[::1] columns,
+                         const double[:, ::1] zn):
+    """Put ``columns`` (none held yet, distinct) with their rows of ``2 K`` numbers ``zn``
+    into an empty-enough softmax table."""
+    cdef:
+        int64_t k, s, c
+        int64_t width = table_zn.shape[1]
+        uint64_t mask = <uint64_t>table_zn.shape[0] - 1
+        double *state = &table_zn[0, 0]
+    with nogil:
+        for k in range(columns.shape[0]):
+            s = probe_wide(state, mask, width, columns[k])
+            (<int64_t *>(state + width * s))[0] = columns[k]
+            for c in range(width - 1):
+                state[width * s + 1 + c] = zn[k, c]
+
+
 # ----------------------------------------------------------------------------------------
 # One model trained by several threads at once (``n_threads``, Hogwild!): the dense store's
 # epoch, with sigma_i computed from n_i as it is when the update is written.

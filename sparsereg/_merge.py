@@ -4,6 +4,9 @@ import numpy as np
 
 from ._state import sorted_union
 from ._state_protocol import FORMAT, VERSION, check_ftrl_state
+from collections.abc import Mapping, Sequence
+
+from ._typing import ArrayLike
 
 _CARRIED = ("rng_state", "rng_pos", "rng_has_gauss", "rng_cached_gaussian")
 
@@ -24,6 +27,9 @@ def _same_model(first, other, what):
             "classes" in first and not np.array_equal(other["classes"], first["classes"])):
         raise ValueError(f"{what} has other classes than states[0]: "
                          f"{other.get('classes')!r} vs {first.get('classes')!r}.")
+    if other["multi_class"] != first["multi_class"]:
+        raise ValueError(f"{what} is a multi_class={other['multi_class']!r} model's state, "
+                         f"states[0] a {first['multi_class']!r} one's.")
     if other["z"].shape[0] != first["z"].shape[0]:
         raise ValueError(f"{what} holds {other['z'].shape[0]} models, states[0] "
                          f"{first['z'].shape[0]}.")
@@ -33,7 +39,10 @@ def _same_model(first, other, what):
         raise ValueError(f"{what} has other feature names than states[0].")
 
 
-def merge_ftrl_states(states, weights=None, *, base=None):
+def merge_ftrl_states(
+    states: Sequence[Mapping[str, ArrayLike]], weights: ArrayLike | None = None, *,
+    base: Mapping[str, ArrayLike] | None = None,
+) -> dict[str, np.ndarray]:
     """Combine the FTRL states of several copies of one model by averaging ``z`` and ``n``.
 
     The copies are trained on different rows (shards of the data), each from the same
@@ -148,6 +157,8 @@ def merge_ftrl_states(states, weights=None, *, base=None):
               "coef_dtype": np.array(first["coef_dtype"].name)}
     if "classes" in first:
         merged["classes"] = first["classes"]
+    if first["multi_class"] == "multinomial":
+        merged["multi_class"] = np.array("multinomial")
     if "feature_names_in" in first:
         merged["feature_names_in"] = np.asarray(first["feature_names_in"], dtype=str)
     if "rng" in first:

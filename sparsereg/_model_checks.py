@@ -11,7 +11,9 @@ from ._ftrl_fast import csr_index_summary
 KINDS = ("regressor", "classifier")
 PROBA = ("ovr_logistic", "ovr_modified_huber", "softmax")
 # format version -> arithmetic names it may hold
-ARITHMETIC = {1: ("blas", "ftrl_dense", "ftrl_sparse"), 2: ("blas", "ftrl")}
+# 3: quantized weights (weights_format, weights_scale); files of unquantized weights stay 2
+ARITHMETIC = {1: ("blas", "ftrl_dense", "ftrl_sparse"), 2: ("blas", "ftrl"), 3: ("blas", "ftrl")}
+WEIGHTS_FORMATS = ("float16", "q2.13")
 MAX_N_FEATURES = 2**62
 
 # member -> (what its dtype must be, test of the dtype, number of dimensions)
@@ -19,18 +21,23 @@ _INT = ("an integer", lambda d: d.kind in "iu" and d.itemsize <= 8)
 _INDEX = ("int32 or int64", lambda d: d.kind == "i" and d.itemsize in (4, 8))
 _FLOAT = ("float32 or float64", lambda d: d.kind == "f" and d.itemsize in (4, 8))
 _STR = ("str", lambda d: d.kind == "U")
+# the weights: float32/float64, or float16 / int16 in a file of quantized weights (version 3)
+_WEIGHT = ("float16, float32, float64 or int16",
+           lambda d: d.kind == "f" and d.itemsize in (2, 4, 8) or d.kind == "i" and d.itemsize == 2)
 _BOOL = ("bool", lambda d: d.kind == "b")
 _LABEL = ("int, float, bool or str", lambda d: d.kind in "iubU" or _FLOAT[1](d))
 MEMBERS = {
     "format": (_STR, 0), "format_version": (_INT, 0), "kind": (_STR, 0), "proba": (_STR, 0),
     "source": (_STR, 0), "n_features_in": (_INT, 0), "coef_ndim": (_INT, 0),
-    "matvec": (_BOOL, 0), "arithmetic": (_STR, 0), "coef_data": (_FLOAT, 1),
+    "matvec": (_BOOL, 0), "arithmetic": (_STR, 0), "coef_data": (_WEIGHT, 1),
     "coef_indices": (_INDEX, 1), "coef_indptr": (_INDEX, 1), "intercept": (_FLOAT, 1),
     "transformers": (_STR, 0), "classes": (_LABEL, 1), "feature_names_in": (_STR, 1),
+    "weights_format": (_STR, 0), "weights_scale": (_FLOAT, 1),
 }
-OPTIONAL = ("classes", "feature_names_in")
+OPTIONAL = ("classes", "feature_names_in", "weights_format", "weights_scale")
 # longest text of the short string scalars, in characters
-SHORT_STR_CHARS = {"format": 64, "kind": 64, "proba": 64, "arithmetic": 64, "source": 1024}
+SHORT_STR_CHARS = {"format": 64, "kind": 64, "proba": 64, "arithmetic": 64, "source": 1024,
+                   "weights_format": 64}
 
 
 def header(key, dtype, shape):
@@ -162,3 +169,51 @@ def classes(labels):
         raise ValueError("model file: classes hold NaN or infinite labels.")
     if np.unique(labels).size != labels.size:
         raise ValueError("model file: classes repeat a label; each class needs its own.")
+
+
+def weights_layout(version, weights_format, dtypes, shapes, n_models):
+    """How the file stores its weights: None (float32/float64), 'float16' or 'q2.13'.
+
+    A file of format version 3 holds quantized weights and says how in ``weights_format``:
+    float16 ``coef_data``; or int16 ``coef_data`` with a ``weights_scale`` per weight vector.
+    Earlier versions hold float32 or float64 weights and neither member.
+    """
+    data = dtypes["coef_data"]
+    if version < 3:
+        extra = [key for key in ("weights_format", "weights_scale") if key in dtypes]
+        if extra:
+            raise ValueError(f"model file: format version {version} has no {extra}; quantized "
+                             "weights are format version 3.")
+        if not (data.kind == "f" and data.itemsize in (4, 8)):
+            raise ValueError(f"model file: coef_data has dtype {data}; format version {version} "
+                             "holds float32 or float64 weights.")
+        return None
+    if weights_format is None:
+        raise ValueError("model file: format version 3 (quantized weights) needs weights_format.")
+    fmt = str(weights_format)
+    if fmt not in WEIGHTS_FORMATS:
+        raise ValueError(f"model file: unknown weights_format {fmt!r}; expected one of "
+                         f"{WEIGHTS_FORMATS}.")
+    expected = np.dtype(np.float16 if fmt == "float16" else np.int16)
+    if data.kind != expected.kind or data.itemsize != 2:
+        raise ValueError(f"model file: coef_data has dtype {data}; weights_format {fmt!r} is "
+                         f"stored as {expected}.")
+    if fmt == "float16":
+        if "weights_scale" in dtypes:
+            raise ValueError("model file: weights_format 'float16' has no weights_scale.")
+    else:
+        if "weights_scale" not in dtypes:
+            raise ValueError("model file: weights_format 'q2.13' needs weights_scale.")
+        if shapes["weights_scale"] != (n_models,):
+            raise ValueError(f"model file: weights_scale has shape {shapes['weights_scale']}; "
+                             f"{n_models} weight vector(s) need ({n_models},).")
+    return fmt
+
+
+def weights_scale(scale):
+    """Each q2.13 scale is a power of two in [1, 2**1023], as ``save`` writes them."""
+    finite("weights_scale", scale)
+    mantissa, exponent = np.frexp(scale)
+    if np.any(scale <= 0) or np.any(mantissa != 0.5) or np.any(exponent < 1):
+        raise ValueError(f"model file: weights_scale holds {scale[:5].tolist()}...; each scale "
+                         "must be a power of two, at least 1.")

@@ -21,12 +21,16 @@ import scipy.sparse as sp
 
 from . import _model_checks as checks
 from . import _npz
+from . import _quantize
 from ._transformer_specs import (MAX_JSON_CHARS, build_transformer, parse_specs,  # noqa: F401
                                  transformer_spec)
 
 FORMAT = "sparsereg.ExportedLinearModel"
 # 2: one 'ftrl' arithmetic for the FTRL estimators (1 had 'ftrl_dense' and 'ftrl_sparse')
 FORMAT_VERSION = 2
+# 3: quantized weights, float16 or q2.13 (weights_format, weights_scale); a file of float
+# weights is still written as version 2, byte for byte as before
+QUANTIZED_FORMAT_VERSION = 3
 _INT32_MAX = np.iinfo(np.int32).max
 ARITHMETIC = ("blas", "ftrl")
 
@@ -36,14 +40,17 @@ def model_arrays(fields):
 
     ``fields``: ``kind``, ``proba`` (or None), ``source``, ``coef`` (CSR), ``intercept``,
     ``classes`` and ``feature_names_in`` (or None), ``coef_ndim``, ``matvec``,
-    ``arithmetic`` and ``transformer_specs``.
+    ``arithmetic`` and ``transformer_specs``; optionally ``weights_format`` ('float16' or
+    'q2.13': ``coef`` holds the dequantized weights) and ``weights_scale`` (q2.13).
     """
     coef = fields["coef"]
+    weights_format = fields.get("weights_format")
     n_features = coef.shape[1]
     index_dtype = np.int32 if max(coef.nnz, n_features) <= _INT32_MAX else np.int64
     arrays = {
         "format": np.array(FORMAT),
-        "format_version": np.array(FORMAT_VERSION),
+        "format_version": np.array(QUANTIZED_FORMAT_VERSION if weights_format
+                                   else FORMAT_VERSION),
         "kind": np.array(fields["kind"]),
         "proba": np.array(fields["proba"] or ""),
         "source": np.array(fields["source"]),
@@ -60,6 +67,12 @@ def model_arrays(fields):
     for name in ("classes", "feature_names_in"):
         if fields[name] is not None:
             arrays[name] = fields[name]
+    if weights_format:
+        scale = fields.get("weights_scale")
+        arrays["coef_data"] = _quantize.encode(coef, weights_format, scale)
+        arrays["weights_format"] = np.array(weights_format)
+        if scale is not None:
+            arrays["weights_scale"] = np.asarray(scale, dtype=np.float64)
     return arrays
 
 
@@ -113,8 +126,16 @@ def _read(archive, max_bytes):
     s = checks.scalars({key: members[key].read() for key in (
         "format_version", "kind", "proba", "source", "n_features_in", "coef_ndim", "matvec",
         "arithmetic")})
-    n_models = checks.layout(s, {key: m.shape for key, m in members.items()})
+    shapes = {key: m.shape for key, m in members.items()}
+    weights_format = checks.weights_layout(
+        s["version"], members["weights_format"].read() if "weights_format" in members else None,
+        {key: m.dtype for key, m in members.items()}, shapes, shapes["intercept"][0])
+    n_models = checks.layout(s, shapes)
     n_features = s["n_features"]
+    scale = None
+    if weights_format == "q2.13":
+        scale = members["weights_scale"].read().astype(np.float64)
+        checks.weights_scale(scale)
 
     intercept = members["intercept"].read()
     checks.finite("intercept", intercept)
@@ -134,16 +155,23 @@ def _read(archive, max_bytes):
     checks.indices(indices, indptr, n_features)
     # the model holds a dense (support + 1, n_models) table of weights: bound it too
     support = np.unique(indices).size
-    table = (support + 1) * n_models * members["coef_data"].dtype.itemsize
+    # quantized weights are held as float64 (the weights and the table)
+    itemsize = 8 if weights_format else members["coef_data"].dtype.itemsize
+    table = (support + 1) * n_models * itemsize + (8 * indices.size if weights_format else 0)
     if declared + table > max_bytes:
         raise ValueError(f"model file: its {support:,} supported features x {n_models:,} models "
                          f"need a {table:,}-byte weight table; with the arrays, more than "
                          f"max_bytes={max_bytes:,}.")
     data = members["coef_data"].read()
+    if weights_format:
+        if weights_format == "float16":
+            checks.finite("coef_data", data)
+        data = _quantize.decode(data, indptr, weights_format, scale)
     checks.finite("coef_data", data)
     names = members["feature_names_in"].read() if "feature_names_in" in members else None
     coef = sp.csr_matrix((data, indices, indptr), shape=(n_models, n_features))
     return {"kind": s["kind"], "proba": s["proba"], "source": s["source"], "coef": coef,
             "intercept": intercept, "classes": classes, "coef_ndim": s["coef_ndim"],
             "matvec": s["matvec"], "arithmetic": s["arithmetic"], "feature_names_in": names,
-            "transformer_specs": specs}
+            "transformer_specs": specs, "weights_format": weights_format,
+            "weights_scale": scale}

@@ -6,7 +6,8 @@ A state is a ``dict`` of plain NumPy arrays (numbers, bools and str; no objects)
 that hold state (the **touched** ones), whichever store trained it.
 
 Keys (``k`` columns listed, ``m`` models: 1 for regression and binary
-classification, one per class for one-vs-rest):
+classification, one per class for one-vs-rest and for a multinomial (softmax) model of
+three classes or more):
 
 ============================  =====================  ======================================
 key                           dtype, shape           meaning
@@ -34,6 +35,8 @@ key                           dtype, shape           meaning
 ``coef_dtype``                str                    ``"float32"`` or ``"float64"``
 ``feature_names_in``          str ``(n_features,)``  ``feature_names_in_``, when fitted on a
                                                      DataFrame
+``multi_class``               str                    ``"multinomial"`` for a softmax model
+                                                     (absent: one-vs-rest)
 ============================  =====================  ======================================
 
 ``z`` and ``intercept_z`` are bounded by 1e100 in absolute value, ``n`` and
@@ -46,7 +49,11 @@ Required: ``columns``, ``z``, ``n``, ``intercept_z``, ``intercept_n``, ``t``,
 listed column held, seed 0, no Bloom counters, a generator drawn from the
 estimator's ``random_state``, an empty history, ``n_iter`` 0, float64, no names.
 With every key, an estimator with the same parameters continues exactly, to the
-bit, as the one the state came from. The parameters (``alpha``, ``eta0``, ...) are
+bit, as the one the state came from. A multinomial state (three classes or more;
+two classes train one binary model whatever ``multi_class``) is taken only by an
+estimator with ``multi_class='multinomial'``, and a one-vs-rest state only by one
+with ``multi_class='ovr'``; in a multinomial state a column is held by every class or
+by none, and there are no Bloom counters. The parameters (``alpha``, ``eta0``, ...) are
 not part of the state: the estimator that takes it applies its own.
 """
 
@@ -61,7 +68,7 @@ MAX_Z = 1e100  # |z| accepted from a state: as |x| and |y| in training (_validat
 REQUIRED = ("columns", "z", "n", "intercept_z", "intercept_n", "t", "n_features_in")
 OPTIONAL = ("format", "version", "classes", "held", "seed", "bloom", "rng_state", "rng_pos",
             "rng_has_gauss", "rng_cached_gaussian", "nnz_history_t", "nnz_history", "n_iter",
-            "coef_dtype", "feature_names_in")
+            "coef_dtype", "feature_names_in", "multi_class")
 
 
 def plain_labels(classes):
@@ -117,8 +124,11 @@ def _finite(state, key, shape, non_negative=False, bound=None):
     return value
 
 
-def check_ftrl_state(state, *, classifier):
+def check_ftrl_state(state, *, classifier, multi_class=None):
     """Validate a state dict; return its arrays, normalised and with defaults filled in.
+
+    ``multi_class``: the taking estimator's ('ovr' or 'multinomial'), to which a state of
+    three classes or more must belong; None (merging states) takes either.
 
     Raises ``TypeError`` for a state that is not a dict of arrays and ``ValueError``
     naming the first key that is missing, unknown or inconsistent with the others.
@@ -139,6 +149,10 @@ def check_ftrl_state(state, *, classifier):
         raise ValueError(f"the FTRL state's format is {str(state['format'])!r}, not {FORMAT!r}.")
     if "version" in state:
         _integer(state, "version", 1, VERSION)
+    kind = str(_array(state, "multi_class", "U", 0)) if "multi_class" in state else "ovr"
+    if "multi_class" in state and (kind != "multinomial" or not classifier):
+        raise ValueError(f"FTRL state 'multi_class' must be 'multinomial' (in a classifier's "
+                         f"state; absent for one-vs-rest), got {kind!r}.")
 
     n_features = _integer(state, "n_features_in", 1, _LARGEST)
     columns = _array(state, "columns", "iu", 1)
@@ -159,8 +173,16 @@ def check_ftrl_state(state, *, classifier):
                              f"sorted (as np.unique gives them), got {classes!r}.")
         out["classes"] = classes
         n_models = 1 if classes.size == 2 else classes.size
+        if kind == "multinomial" and classes.size == 2:
+            raise ValueError("FTRL state 'multi_class' is 'multinomial' but there are 2 classes, "
+                             "which train one binary model whatever multi_class: drop the key.")
+        if multi_class is not None and classes.size > 2 and kind != multi_class:
+            raise ValueError(f"the FTRL state is a {kind!r} model's ({classes.size} classes), but "
+                             f"this estimator has multi_class={multi_class!r}: set "
+                             f"multi_class={kind!r} to take it.")
     else:
         n_models = 1
+    out["multi_class"] = kind
     z = _array(state, "z", "iuf", 2)
     if z.shape[0] != n_models:
         what = f"{out['classes'].size} classes" if classifier else "a regressor"
@@ -180,6 +202,9 @@ def check_ftrl_state(state, *, classifier):
             raise ValueError("FTRL state 'held' is False where 'z' or 'n' is not 0: a column a "
                              "model does not hold has no state.")
         out["held"] = held
+        if kind == "multinomial" and np.any(held != held[:1]):
+            raise ValueError("FTRL state 'held' differs between classes, but a multinomial "
+                             "state's column is held by every class or by none.")
     else:
         out["held"] = np.ones(shape, dtype=bool)
     out["seed"] = _integer(state, "seed", 0, 2**63 - 1) if "seed" in state else 0
@@ -190,6 +215,9 @@ def check_ftrl_state(state, *, classifier):
             raise ValueError(f"FTRL state 'bloom' must be uint8 of shape ({n_models}, a power of "
                              f"two or 0), got {bloom.dtype} {bloom.shape}.")
         out["bloom"] = bloom
+        if kind == "multinomial" and counters:
+            raise ValueError("FTRL state 'bloom' holds counters, but a multinomial state has no "
+                             "inclusion (and no Bloom filter).")
     else:
         out["bloom"] = np.zeros((n_models, 0), dtype=np.uint8)
 

@@ -107,10 +107,17 @@ class Buckets:
 class Column:
     """Token hashes of one input column, with what is needed to print its cells."""
 
-    def __init__(self, tokens, missing, label):
+    def __init__(self, tokens, missing, label, describe=None):
         self.tokens = tokens  # uint64 per row
         self.missing = missing  # bool per row, or None
         self.label = label  # row -> readable value
+        self._describe = describe  # (column name, row) -> readable cell, when not name=label
+
+    def describe(self, name, r):
+        """Readable cell of row ``r`` in the column called ``name``."""
+        if self._describe is not None:
+            return self._describe(name, r)
+        return f"{name}={self.label(r)}"
 
 
 def _float_values(col, name, pd):

@@ -270,6 +270,9 @@ def _buckets(v):
             continue
         if not isinstance(spec, dict):
             raise _Refused(f"bucket spec of {key!r} must be a width, a list of edges or a dict")
+        if "datetime" in spec:
+            _datetime_bucket(key, spec)
+            continue
         unknown = set(spec) - {"width", "origin", "edges", "format"}
         if unknown:
             raise _Refused(f"bucket spec of {key!r} has unknown keys {sorted(map(str, unknown))}")
@@ -282,6 +285,32 @@ def _buckets(v):
         if not (fmt is None or isinstance(fmt, str) and fmt in ("interval", "deg")):
             raise _Refused(f"bucket format of {key!r} must be 'interval' or 'deg' (a file cannot "
                            f"carry a callable), got {fmt!r}")
+
+
+def _datetime_bucket(key, spec):
+    """A datetime bucket spec: calendar parts or a width, an ISO origin, a time-zone name."""
+    from ._datetimes import _WIDTH, _ZONE, CALENDAR_PARTS, PART_ALIASES
+
+    unknown = set(spec) - {"datetime", "origin", "tz"}
+    if unknown:
+        raise _Refused(f"datetime bucket spec of {key!r} has unknown keys "
+                       f"{sorted(map(str, unknown))}")
+    what = spec["datetime"]
+    if not (isinstance(what, str) and _WIDTH.fullmatch(what)):
+        parts = [what] if isinstance(what, str) else what
+        if not (isinstance(parts, (list, tuple)) and 1 <= len(parts) <= len(CALENDAR_PARTS)
+                and all(isinstance(p, str) and (p in CALENDAR_PARTS or p in PART_ALIASES)
+                        for p in parts)):
+            raise _Refused(f"datetime bucket of {key!r} must be a width such as '15min' or "
+                           f"calendar parts among {list(CALENDAR_PARTS)}, got {what!r:.200}")
+    origin = spec.get("origin")
+    if origin is not None and not (isinstance(origin, str) and len(origin) <= 40):
+        raise _Refused(f"datetime bucket origin of {key!r} must be an ISO 8601 str, got "
+                       f"{origin!r:.200}")
+    tz = spec.get("tz")
+    if tz is not None and not (isinstance(tz, str) and _ZONE.fullmatch(tz) and ".." not in tz):
+        raise _Refused(f"datetime bucket tz of {key!r} must be None or a time-zone name such as "
+                       f"'Europe/Paris', got {tz!r:.200}")
 
 
 def _hashing_vectorizer_together(params):

@@ -65,7 +65,20 @@ def _number(text):
 def _bucket(text):
     name, sep, width = text.rpartition("=")
     if not sep or not name:
-        raise argparse.ArgumentTypeError(f"--bucket takes COLUMN=WIDTH (e.g. lat=1/60), got {text!r}.")
+        raise argparse.ArgumentTypeError(f"--bucket takes COLUMN=WIDTH (e.g. lat=1/60, ts=hour,"
+                                         f"dayofweek or ts=15min), got {text!r}.")
+    if width[:1].isalpha() or width.rstrip(" ").endswith(("ns", "us", "ms", "s", "min", "h", "D",
+                                                            "W")):
+        # a datetime column: calendar parts (hour,dayofweek) or a time width (15min)
+        from ._datetimes import DatetimeBuckets
+
+        parts = [p.strip() for p in width.split(",")]
+        spec = {"datetime": parts if len(parts) > 1 or parts[0][:1].isalpha() else parts[0]}
+        try:
+            DatetimeBuckets(name, spec)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"--bucket {text!r}: {exc}") from None
+        return name, spec
     value = _number(width)
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"--bucket {text!r}: the width must be a number > 0.")
@@ -109,7 +122,9 @@ def _parser():
                          help="a cross of columns, hashed as one feature (repeatable)")
     hashing.add_argument("--bucket", type=_bucket, action="append", default=[],
                          metavar="COL=WIDTH", help="bucket a numeric column by WIDTH (e.g. "
-                         "lat=1/60); other columns are read as text (repeatable)")
+                         "lat=1/60), or a datetime column (ISO 8601 text) by calendar parts "
+                         "(ts=hour,dayofweek) or a time width (ts=15min); other columns are "
+                         "read as text (repeatable)")
     hashing.add_argument("--n-features", type=_count, default=2**24, metavar="N",
                          help="hashed columns, e.g. 2**24 (default); for SVMlight, its width")
     hashing.add_argument("--hash-seed", type=int, default=0, metavar="S", help="hash seed (0)")
@@ -438,6 +453,7 @@ def _named_columns(model, paths, fmt, delimiter, columns, max_rows, zero_based=F
     from .crosses import FeatureCrossHasher
     from .stream._model import columns_to_read
     from .stream._readers import open_source
+    from .weights import name_columns
 
     hasher = model.transformers[0] if model.transformers else None
     if not isinstance(hasher, FeatureCrossHasher):
@@ -448,29 +464,29 @@ def _named_columns(model, paths, fmt, delimiter, columns, max_rows, zero_based=F
                          delimiter=delimiter, **({"n_features": model.n_features_in_,
                                                   "zero_based": zero_based}
                                                  if fmt == "svmlight" else {}))
-    names, seen = {int(c): [] for c in columns}, 0
-    for chunk in source.chunks():
-        for column, cells in hasher.explain(chunk.X, columns).items():
-            names[column] += [c for c in cells if c not in names[column]]
-        seen += chunk.X.shape[0]
-        if seen >= max_rows:
-            break
-    return names
+
+    def batches():
+        seen = 0
+        for chunk in source.chunks():
+            yield chunk.X
+            seen += chunk.X.shape[0]
+            if seen >= max_rows:
+                break
+
+    return name_columns(hasher, batches(), columns)
 
 
 def _report(args):
     from .export import load_model
+    from .weights import largest_weights
     from .sparsity import sparsity_report
 
     model = load_model(args.model)
     coef = model.coef_.tocsr()
     top = max(0, args.top)
-    weights = []
-    for k in range(coef.shape[0]):
-        row = coef.getrow(k)
-        order = np.argsort(-np.abs(row.data), kind="stable")[:top]
-        label = None if model.classes_ is None or coef.shape[0] == 1 else model.classes_[k]
-        weights += [(label, int(row.indices[i]), float(row.data[i])) for i in order]
+    # the selection (and naming) of sparsereg.top_weights, without pandas
+    weights = [(None if model.classes_ is None or coef.shape[0] == 1 else model.classes_[k],
+                column, weight) for k, column, weight in largest_weights(coef, top)]
     names = {}
     if args.data and weights:
         fmt, delimiter = _reading(args)

@@ -8,7 +8,8 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, validate_data
 
-from . import _hashing, _tokens
+from . import _datetimes, _hashing, _tokens
+from ._typing import ArrayLike, MatrixLike
 
 __all__ = ["FeatureCrossHasher", "expected_collision_rate"]
 
@@ -24,7 +25,7 @@ def _pandas():
     return pandas
 
 
-def expected_collision_rate(n_tokens, n_features):
+def expected_collision_rate(n_tokens: ArrayLike, n_features: int) -> float | np.ndarray:
     """Expected fraction of distinct tokens lost to hash collisions.
 
     ``n_tokens`` distinct tokens hashed uniformly into ``n_features`` columns
@@ -114,6 +115,40 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         ``(lower, upper) -> str``, used by :meth:`explain`. Columns not listed
         are categorical: each value is a token, by its canonical form (see
         Notes); a value with none raises a TypeError naming the column.
+
+        Datetime columns are bucketed by a dict ``{"datetime": what}``, where
+        `what` is a calendar part or a list of them, named as pandas'
+        ``Series.dt`` accessors: ``"year"``, ``"quarter"``, ``"month"``,
+        ``"day"``, ``"date"``, ``"day_of_week"`` (Monday 0, also spelled
+        ``"dayofweek"`` or ``"weekday"``), ``"day_of_year"`` (or
+        ``"dayofyear"``), ``"hour"``, ``"minute"``, ``"second"``; several parts
+        make one cell per combination (``["hour", "day_of_week"]``: 168 cells,
+        the hour x weekday cross VW users build by hand). Or `what` is a fixed
+        width, a whole number and a unit among ``ns``, ``us``, ``ms``, ``s``,
+        ``min``, ``h``, ``D``, ``W`` (``"15min"``): the bucket
+        ``floor((t - origin) / width)``, exactly in integer nanoseconds, from
+        ``"origin"`` (an ISO 8601 wall time, default ``"1970-01-01"``, as
+        ``resample(origin="epoch")``). The column may hold NumPy
+        ``datetime64`` of any unit from days to nanoseconds (and years,
+        months, weeks: their first day), pandas datetime columns (naive or
+        timezone-aware), ``datetime``, ``date`` and ``pandas.Timestamp``
+        objects, or ISO 8601 strings (``YYYY-MM-DD``, optionally ``[T ]hh:mm``,
+        ``:ss``, ``.fffffffff`` and a UTC offset ``Z``/``+hh:mm``; a column
+        of a CSV file read by ``fit_stream`` or the command line arrives as
+        such text). Naive values are bucketed as the wall time they are.
+        Timezone-aware values (and strings with an offset) are instants:
+        bucketed in UTC, or, with ``"tz": "Europe/Paris"`` (an IANA name of
+        the system's time-zone database; needs pandas), in that zone's wall
+        time, daylight saving included; naive values with a `tz` are refused
+        (localize them first), and so is a column mixing naive and aware
+        values. NaT, None and NaN are missing (see `missing`). Numbers are
+        refused with a TypeError naming the column (an epoch count has no
+        unit: convert it with ``pandas.to_datetime(col, unit="s")``), as are
+        strings that are not ISO 8601 dates ("now", "03/01/2024") and
+        instants outside 1677-09-21..2262-04-11 (int64 nanoseconds). Parts
+        are the column's wall time cut as pandas' ``.dt`` cuts it, so they
+        do not depend on the batch or the process (with a `tz`, they depend
+        on the time-zone database's rules for that zone).
     n_features : int, default=2**20
         Number of output columns. Values must be in the range `[1, 2**60]`.
         Indices are int32 while ``n_features <= 2**31 - 1`` (the largest width
@@ -137,7 +172,7 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
     ----------
     n_features_in_ : int
         Number of columns seen during `fit`.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names seen during `fit`, when X is a DataFrame with string
         column names.
 
@@ -176,7 +211,10 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
       * tuples of accepted values element by element;
       * missing values (None, NaN of any type, `pandas.NA`, NaT): one
         constant;
-      * bucketed columns: the bucket id, under its own kind;
+      * bucketed columns: the bucket id, under its own kind; a datetime
+        column with calendar parts folds, part after part, the token of
+        each part's value tagged with the part (so ``["hour", "minute"]``
+        and ``["minute", "hour"]`` hash apart);
       * anything else (sets, dicts, lists, objects whose text form holds an
         address or depends on ``PYTHONHASHSEED``) raises a TypeError naming
         the column and the type: convert the column to str first.
@@ -211,6 +249,22 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
     >>> cells = hasher.explain(X, columns=Xt[0].indices)
     >>> sorted(cell for found in cells.values() for cell in found)
     ["x0=37°46' x x1=-122°26'", 'x2=NEAR BAY']
+
+    Datetime columns cut into calendar parts (here in Paris wall time) or
+    fixed widths, crossed like any other column:
+
+    >>> import pandas as pd
+    >>> visits = pd.DataFrame({
+    ...     "ts": pd.to_datetime(["2024-03-01T16:30Z", "2024-03-02T08:05Z"]),
+    ...     "page": ["home", "cart"]})
+    >>> hasher = FeatureCrossHasher(
+    ...     crosses=[("ts", "page"), "quarter_hour"],
+    ...     buckets={"ts": {"datetime": ["hour", "dayofweek"], "tz": "Europe/Paris"},
+    ...              "quarter_hour": {"datetime": "15min"}})
+    >>> Xt = hasher.fit_transform(visits.assign(quarter_hour=visits["ts"]))
+    >>> cells = hasher.explain(visits.assign(quarter_hour=visits["ts"]), Xt[0].indices)
+    >>> sorted(cell for found in cells.values() for cell in found)
+    ['quarter_hour=2024-03-01T16:30', 'ts.hour=17 x ts.dayofweek=Fri x page=home']
     """
 
     _parameter_constraints: dict = {
@@ -260,7 +314,8 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
                 if len(set(keys)) != len(keys):
                     raise ValueError(f"cross {cross!r} repeats a column.")
                 crosses.append(keys)
-        buckets = {check_key(k): _tokens.Buckets(k, v) for k, v in (self.buckets or {}).items()}
+        buckets = {check_key(k): _datetimes.DatetimeBuckets(k, v) if _datetimes.is_datetime_spec(v)
+                   else _tokens.Buckets(k, v) for k, v in (self.buckets or {}).items()}
         return crosses, buckets, dtype
 
     # -- the work ---------------------------------------------------------------
@@ -349,6 +404,8 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
                     "(bool, int, float, Decimal, Fraction and NumPy scalars), dates and datetimes, "
                     "and tuples of these are hashed; convert the column to str (or to a pandas "
                     "category of str) first.") from exc
+        elif isinstance(spec, _datetimes.DatetimeBuckets):
+            column = spec.tokens(col, name, pd)
         else:
             column = _tokens.bucket_tokens(col, name, spec, pd)
         if column.missing is not None:
@@ -376,13 +433,13 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
                     skip = columns[j].missing if skip is None else skip | columns[j].missing
             hashes.append(h)
             skips.append(skip)
-            labels.append([(display[j], columns[j].label) for j in pos])
+            labels.append([(display[j], columns[j]) for j in pos])
         return X.shape[0], hashes, skips, labels, dtype
 
     # -- public API -------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X: MatrixLike, y: object = None) -> "FeatureCrossHasher":
         """Validate the parameters and X; nothing is learnt.
 
         Parameters
@@ -400,7 +457,7 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         self._plan(X, reset=True)
         return self
 
-    def transform(self, X):
+    def transform(self, X: MatrixLike) -> sp.csr_matrix:
         """Hash the crosses of each row into a sparse matrix.
 
         Parameters
@@ -441,7 +498,7 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         out.eliminate_zeros()
         return out
 
-    def explain(self, X, columns):
+    def explain(self, X: MatrixLike, columns: ArrayLike) -> dict[int, list[str]]:
         """Which cells of the batch X landed in the given output columns.
 
         Parameters
@@ -471,11 +528,11 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
             rows = np.flatnonzero(np.isin(index, wanted) & (True if skip is None else ~skip))
             cells, first, counts = np.unique(h[rows], return_index=True, return_counts=True)
             for r, count in zip(rows[first], counts):
-                text = " x ".join(f"{name}={cell(r)}" for name, cell in label)
+                text = " x ".join(column.describe(name, r) for name, column in label)
                 found[int(index[r])].append((-int(count), text))
         return {j: [text for _, text in sorted(cells)] for j, cells in found.items()}
 
-    def collision_stats(self, X):
+    def collision_stats(self, X: MatrixLike) -> dict[str, float]:
         """Observed and expected hash collisions on the batch X.
 
         Parameters

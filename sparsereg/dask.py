@@ -37,6 +37,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._merge import merge_ftrl_states
 from .linear_model import SparseFTRLClassifier, SparseFTRLRegressor
+from ._typing import ArrayLike
+from typing import Any
 
 __all__ = ["DaskSparseFTRLClassifier", "DaskSparseFTRLRegressor"]
 
@@ -193,7 +195,7 @@ class _DaskFTRL(BaseEstimator):
             raise ValueError(f"X's row blocks {X.chunks[0]} and y's {y.chunks[0]} differ.")
         return list(zip(x_parts, y_parts))
 
-    def fit(self, X, y, classes=None):
+    def fit(self, X: Any, y: Any, classes: ArrayLike | None = None) -> "_DaskFTRL":
         """Train on a dask array of row blocks (or a dask DataFrame with ``hasher``).
 
         Parameters
@@ -285,7 +287,7 @@ class _DaskFTRL(BaseEstimator):
         twin.client = client  # the same cluster, not a copy of the connection
         return twin
 
-    def to_local(self):
+    def to_local(self) -> SparseFTRLClassifier | SparseFTRLRegressor:
         """The fitted local estimator (picklable, exportable with ``export_model``).
 
         Returns
@@ -329,7 +331,7 @@ class _DaskFTRL(BaseEstimator):
                   for part, n in zip(parts, rows)]
         return da.concatenate(pieces, axis=0)
 
-    def predict(self, X):
+    def predict(self, X: Any) -> Any:
         """Predictions, as a lazy dask array (one block per block of ``X``).
 
         Parameters
@@ -403,7 +405,7 @@ class DaskSparseFTRLClassifier(ClassifierMixin, _DaskFTRL):
     _local = SparseFTRLClassifier
     __init__ = _init_with_local_parameters(SparseFTRLClassifier)
 
-    def decision_function(self, X):
+    def decision_function(self, X: Any) -> Any:
         """Margins, as a lazy dask array.
 
         Parameters
@@ -416,7 +418,7 @@ class DaskSparseFTRLClassifier(ClassifierMixin, _DaskFTRL):
         """
         return self._lazy("decision_function", X)
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: Any) -> Any:
         """Class probabilities (``loss='log_loss'`` or ``'modified_huber'``), lazily.
 
         Parameters
@@ -444,6 +446,29 @@ class DaskSparseFTRLRegressor(RegressorMixin, _DaskFTRL):
         As in :class:`DaskSparseFTRLClassifier`.
     n_features_in_ : int
         The input width.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> import numpy as np
+    >>> from distributed import Client, LocalCluster
+    >>> from sparsereg import SparseFTRLRegressor
+    >>> from sparsereg.dask import DaskSparseFTRLRegressor
+    >>> cluster = LocalCluster(n_workers=2, processes=False, dashboard_address=":0")
+    >>> client = Client(cluster)
+    >>> rng = np.random.RandomState(0)
+    >>> X_local = rng.normal(size=(400, 10))
+    >>> y_local = X_local[:, 0] - X_local[:, 1]
+    >>> X, y = da.from_array(X_local, chunks=(100, 10)), da.from_array(y_local, chunks=100)
+    >>> reg = DaskSparseFTRLRegressor(mixing=None, max_iter=1, shuffle=False, client=client)
+    >>> coef = reg.fit(X, y).to_local().coef_
+    >>> local = SparseFTRLRegressor(shuffle=False)
+    >>> for start in range(0, 400, 100):  # mixing=None: partial_fit over the blocks, in order
+    ...     _ = local.partial_fit(X_local[start:start + 100], y_local[start:start + 100])
+    >>> np.array_equal(coef, local.coef_)
+    True
+    >>> client.close()
+    >>> cluster.close()
     """
 
     _local = SparseFTRLRegressor

@@ -39,6 +39,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
+from ._typing import FileLike
+
 __all__ = [
     "fetch_a9a",
     "fetch_california_housing_handson",
@@ -252,8 +254,9 @@ def _fetcher_doc(function):
 
 
 @_fetcher_doc
-def fetch_a9a(*, subset="train", data_home=None, download_if_missing=True, return_X_y=False,
-              n_retries=3):
+def fetch_a9a(*, subset: str = "train", data_home: FileLike | None = None,
+              download_if_missing: bool = True, return_X_y: bool = False,
+              n_retries: int = 3) -> Bunch | tuple:
     """Load the a9a binary classification data set (LIBSVM's version of UCI Adult).
 
     ============  =====================================
@@ -301,7 +304,8 @@ def fetch_a9a(*, subset="train", data_home=None, download_if_missing=True, retur
 
 
 @_fetcher_doc
-def fetch_sms_spam(*, data_home=None, download_if_missing=True, return_X_y=False, n_retries=3):
+def fetch_sms_spam(*, data_home: FileLike | None = None, download_if_missing: bool = True,
+                   return_X_y: bool = False, n_retries: int = 3) -> Bunch | tuple:
     """Load the SMS Spam Collection (5,574 text messages labelled ham or spam).
 
     ============  =====================================
@@ -348,7 +352,8 @@ def fetch_sms_spam(*, data_home=None, download_if_missing=True, return_X_y=False
                  DESCR=_SMS_DESCR)
 
 
-def load_california_housing_mlcc(*, subset="train", as_frame=False, return_X_y=False):
+def load_california_housing_mlcc(*, subset: str = "train", as_frame: bool = False,
+                                  return_X_y: bool = False) -> Bunch | tuple:
     """Load the Google ML crash course split of California housing, shipped with sparsereg.
 
     ============  =====================================
@@ -405,8 +410,9 @@ def load_california_housing_mlcc(*, subset="train", as_frame=False, return_X_y=F
 
 
 @_fetcher_doc
-def fetch_california_housing_handson(*, data_home=None, download_if_missing=True,
-                                     return_X_y=False, n_retries=3):
+def fetch_california_housing_handson(*, data_home: FileLike | None = None,
+                                     download_if_missing: bool = True, return_X_y: bool = False,
+                                     n_retries: int = 3) -> Bunch | tuple:
     """Load California housing with ``ocean_proximity`` and missing values, as pandas objects.
 
     ============  ==================================================

@@ -67,28 +67,58 @@ def cell_weights(model, hasher, X):
     return centres[:, 0], centres[:, 1], weights
 
 
-def plot(path, panels):
+def weight_counts(model, hasher, X):
+    """Non-zero weights of the model: in the one-minute cross's columns, elsewhere, in all.
+
+    The map shows the one-minute latitude x longitude cells of X, the first of the hasher's
+    six features; the printed count of non-zero weights covers all six. Returns a dict with
+    ``cross`` (non-zero weights in the columns of the cells of X), ``other`` (in the columns
+    of the other features) and ``total`` (``cross + other``, the printed count).
+    """
+    only_cross = FeatureCrossHasher(crosses=[(0, 1)], buckets={0: MINUTE, 1: MINUTE},
+                                    n_features=hasher.n_features)
+    cross_columns = np.unique(only_cross.fit_transform(X[:, :2]).indices)
+    coef = model.coef_
+    columns = coef.indices[coef.data != 0]
+    in_cross = int(np.isin(columns, cross_columns).sum())
+    return {"cross": in_cross, "other": int(columns.size - in_cross), "total": int(columns.size)}
+
+
+def figure(panels):
+    """The map: one panel ``(title, latitude, longitude, weights, counts)`` per model."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 6), sharey=True)
-    for ax, (title, lat, lon, w) in zip(axes, panels):
+    # constrained layout keeps every label and title inside the figure
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.5 * len(panels), 7), sharey=True,
+                             layout="constrained")
+    for ax, (title, lat, lon, w, counts) in zip(axes, panels):
         zero = w == 0.0
         ax.scatter(lon[zero], lat[zero], s=2, c="0.85", label="weight exactly 0")
         limit = np.abs(w).max() or 1.0
         points = ax.scatter(lon[~zero], lat[~zero], s=3, c=w[~zero], cmap="coolwarm",
                             vmin=-limit, vmax=limit)
-        ax.set_title(f"{title}: {int((~zero).sum()):,} of {len(w):,} cells non-zero")
+        ax.set_title(f"{title}: {int((~zero).sum()):,} of {len(w):,} cells non-zero\n"
+                     f"non-zero weights: {counts['cross']:,} in this cross + {counts['other']:,} "
+                     f"in the 5 other features\n= {counts['total']:,}, the count printed "
+                     "for all features", fontsize=10)
         ax.set_xlabel("longitude")
         ax.set_aspect(1.2)
         ax.legend(loc="upper right", markerscale=5)
         fig.colorbar(points, ax=ax, shrink=0.7, label="weight of the one-minute cell")
     axes[0].set_ylabel("latitude")
-    fig.suptitle("Learned weights of the latitude x longitude cross (2**28 hashed columns)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.suptitle("Learned weights of the latitude x longitude cross, one of the model's six "
+                 "features (2**28 hashed columns)")
+    return fig
+
+
+def plot(path, panels):
+    import matplotlib.pyplot as plt
+
+    fig = figure(panels)
+    fig.savefig(path, dpi=110, bbox_inches="tight", pad_inches=0.2)  # nothing cut at the edges
     plt.close(fig)
 
 
@@ -115,7 +145,8 @@ def main(argv=None):
         rmse = float(np.sqrt(np.mean((model.predict(Xt_test) - y_test) ** 2)))
         report = sparsity_report(model)
         rows.append((penalty.upper(), rmse * 1e5, report, seconds))
-        panels.append((penalty.upper(), *cell_weights(model, hasher, X_train)))
+        counts = weight_counts(model, hasher, X_train)
+        panels.append((penalty.upper(), *cell_weights(model, hasher, X_train), counts))
 
     print(f"\n{'penalty':<8} {'test RMSE':>10} {'non-zero':>9} {'coef dense':>11} "
           f"{'coef sparse':>12} {'FTRL state':>11} {'fit':>6}")
@@ -127,6 +158,10 @@ def main(argv=None):
     print(f"\nL1 keeps {l1.nonzero_union:,} weights where L2 keeps {l2.nonzero_union:,} "
           f"({l2.nonzero_union / max(l1.nonzero_union, 1):.1f}x as many) for a test RMSE within "
           f"{100 * abs(rows[0][1] / rows[1][1] - 1):.1f} %.")
+    for name, _, report, _ in rows:
+        counts = next(p[-1] for p in panels if p[0] == name)
+        print(f"{name} non-zero weights: {counts['cross']:,} in the latitude x longitude cross "
+              f"(the map) + {counts['other']:,} in the other features = {counts['total']:,}")
     if not args.no_plot:
         plot(args.out, panels)
         print(f"map of the learned cell weights written to {args.out}")

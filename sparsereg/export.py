@@ -22,11 +22,14 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import _BaseFTRL
 from ._decision import LinearWeights
 from ._losses import one_vs_rest_probabilities
+from . import _quantize
 from ._model_file import DEFAULT_MAX_BYTES, ARITHMETIC, model_arrays, read_model_arrays
 from ._transformer_specs import build_transformer, output_width, transformer_spec
 from ._state_protocol import plain_labels
 from ._validation import as_kernel_csr, check_csr
 from .sparsity import _format_bytes
+from ._typing import FileLike, MatrixLike
+from sklearn.base import BaseEstimator
 
 __all__ = ["ExportSizes", "ExportedLinearModel", "export_model", "export_sizes", "load_model"]
 
@@ -42,6 +45,9 @@ def _proba_kind(estimator, n_models):
            for cls in type(estimator).__mro__):
         return "softmax" if n_models > 1 else "ovr_logistic"
     loss = getattr(estimator, "loss", None)
+    if loss == "log_loss" and getattr(estimator, "multi_class", None) == "multinomial" \
+            and n_models > 1 and isinstance(estimator, _BaseFTRL):
+        return "softmax"  # SparseFTRLClassifier(multi_class='multinomial'), 3 classes or more
     if loss == "log_loss":
         return "ovr_logistic"
     if loss == "modified_huber":
@@ -71,7 +77,8 @@ class ExportedLinearModel:
         How scores become probabilities: the sigmoid of each one-vs-rest score
         normalised to sum to one (``log_loss``), ``(clip(score, -1, 1) + 1) / 2``
         normalised likewise (``modified_huber``), or the softmax
-        (``LogisticRegression``, multiclass); None when there is no
+        (``LogisticRegression`` and ``SparseFTRLClassifier(multi_class='multinomial')``,
+        multiclass); None when there is no
         ``predict_proba``.
     source : str
         Class name of the exported estimator.
@@ -87,6 +94,13 @@ class ExportedLinearModel:
         Column names the estimator was fitted with, when it was given a DataFrame.
     transformers : list of estimators
         The rebuilt transformers applied before the linear model, in order.
+    weights_format : {None, 'float16', 'q2.13'}
+        How :meth:`save` stores the weights: None for as exported (float64 or
+        float32), else in 16 bits (see :func:`export_model`); the model holds and
+        scores with the dequantized weights.
+    weights_scale_ : ndarray of shape (n_models,) or None
+        The power-of-two scale of each weight vector in 'q2.13' (1 when its
+        weights lie within [-4, 4)); None otherwise.
 
     Examples
     --------
@@ -116,11 +130,19 @@ class ExportedLinearModel:
 
     @classmethod
     def _build(cls, *, kind, proba, source, coef, intercept, classes, coef_ndim, matvec,
-               arithmetic, feature_names_in=None, transformer_specs=()):
-        """The model of ``coef`` (CSR, ``(n_models, n_features)``) and the rest."""
+               arithmetic, feature_names_in=None, transformer_specs=(), weights_format=None,
+               weights_scale=None):
+        """The model of ``coef`` (CSR, ``(n_models, n_features)``) and the rest.
+
+        With ``weights_format`` ('float16' or 'q2.13'), ``coef`` holds the dequantized
+        weights (float64) and ``weights_scale`` the q2.13 scales.
+        """
         if arithmetic not in ARITHMETIC:
             raise ValueError(f"arithmetic must be one of {ARITHMETIC}, got {arithmetic!r}.")
         model = cls.__new__(cls)
+        model.weights_format = weights_format
+        model.weights_scale_ = (None if weights_scale is None
+                                else np.array(weights_scale, dtype=np.float64))
         coef = sp.csr_matrix(coef)
         coef.sum_duplicates()
         coef.eliminate_zeros()
@@ -160,7 +182,7 @@ class ExportedLinearModel:
 
     @property
     def coef_(self):
-        """Weights as a CSR matrix of shape (n_models, n_features_in_)."""
+        """Weights as a CSR matrix of shape ``(n_models, n_features_in_)``."""
         weights = self._weights.reshape(self.support_.size + 1, -1)[:-1]
         return _spread(weights, self.support_, self.n_features_in_)
 
@@ -215,7 +237,7 @@ class ExportedLinearModel:
             scores = X @ full[0] if self._matvec else X @ full.T
         return np.asarray(scores) + self.intercept_
 
-    def decision_function(self, X):
+    def decision_function(self, X: MatrixLike) -> np.ndarray:
         """Scores, as the exported classifier's ``decision_function`` gives them.
 
         Parameters
@@ -233,7 +255,7 @@ class ExportedLinearModel:
         scores = self._scores(X)
         return scores.reshape(-1) if scores.ndim > 1 and scores.shape[1] == 1 else scores
 
-    def predict(self, X):
+    def predict(self, X: MatrixLike) -> np.ndarray:
         """Predict values (regressor) or class labels (classifier).
 
         Parameters
@@ -253,7 +275,7 @@ class ExportedLinearModel:
             return self.classes_[(scores.reshape(-1) > 0).astype(int)]
         return self.classes_[scores.argmax(axis=1)]
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: MatrixLike) -> np.ndarray:
         """Probability of each class, computed as the exported classifier does.
 
         Parameters
@@ -279,7 +301,7 @@ class ExportedLinearModel:
         return one_vs_rest_probabilities(scores, "log_loss" if self.proba == "ovr_logistic"
                                          else "modified_huber")
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: MatrixLike) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`.
 
         Parameters
@@ -309,9 +331,11 @@ class ExportedLinearModel:
             "intercept": self.intercept_, "classes": self.classes_,
             "feature_names_in": self.feature_names_in_, "coef_ndim": self._coef_ndim,
             "matvec": self._matvec, "arithmetic": self._arithmetic,
-            "transformer_specs": self._transformer_specs})
+            "transformer_specs": self._transformer_specs,
+            "weights_format": self.weights_format,
+            "weights_scale": self.weights_scale_})
 
-    def save(self, file, *, compressed=False):
+    def save(self, file: FileLike, *, compressed: bool = False) -> None:
         """Write the model to an ``.npz`` file that loads without pickle.
 
         Parameters
@@ -373,7 +397,49 @@ def _spread(weights, support, n_features):
                          shape=(n_models, n_features))
 
 
-def export_model(estimator):
+def _linear_scaler(step):
+    """``(offset, scale)`` of a fitted per-column linear scaler (each may be None), or None.
+
+    ``StandardScaler``, ``MaxAbsScaler`` and ``RobustScaler`` compute ``(x - offset) / scale``
+    column by column; scikit-learn has already replaced a zero scale by 1.
+    """
+    from sklearn.preprocessing import MaxAbsScaler, RobustScaler, StandardScaler
+
+    kind = type(step)
+    if kind not in (StandardScaler, MaxAbsScaler, RobustScaler):
+        return None
+    check_is_fitted(step)
+    if kind is StandardScaler:
+        return (step.mean_ if step.with_mean else None), (step.scale_ if step.with_std else None)
+    if kind is MaxAbsScaler:
+        return None, step.scale_
+    return (step.center_ if step.with_centering else None), (step.scale_ if step.with_scaling
+                                                             else None)
+
+
+def _fold_scaler(coef, intercept, offset, scale, name):
+    """Weights and intercepts of ``w . ((x - offset) / scale) + b`` as ``w' . x + b'``."""
+    coef = sp.csr_matrix(coef, dtype=np.float64, copy=True)
+    intercept = np.array(intercept, dtype=np.float64)
+    if scale is not None:
+        scale = np.asarray(scale, dtype=np.float64)
+        if scale.shape != (coef.shape[1],):
+            raise ValueError(f"the {name} scales {scale.shape} columns; the model reads "
+                             f"{coef.shape[1]}.")
+        coef.data /= scale[coef.indices]
+    if offset is not None:
+        offset = np.asarray(offset, dtype=np.float64)
+        if offset.shape != (coef.shape[1],):
+            raise ValueError(f"the {name} centres {offset.shape} columns; the model reads "
+                             f"{coef.shape[1]}.")
+        intercept = intercept - coef @ offset
+    if not (np.all(np.isfinite(coef.data)) and np.all(np.isfinite(intercept))):
+        raise ValueError(f"folding the {name} into the weights gives infinite values.")
+    return coef, intercept
+
+
+def export_model(estimator: BaseEstimator, *, weights: str | None = "float64",
+                 random_state: int | np.random.RandomState | None = 0) -> "ExportedLinearModel":
     """Keep the non-zero weights of a fitted linear model, for inference only.
 
     Parameters
@@ -385,19 +451,48 @@ def export_model(estimator):
         the model are stateless hashing transformers
         (:class:`~sparsereg.crosses.FeatureCrossHasher`, ``HashingVectorizer``,
         ``FeatureHasher``), whose ``get_params()`` are stored so that raw rows can
-        be scored.
+        be scored, optionally followed by one ``StandardScaler``, ``MaxAbsScaler``
+        or ``RobustScaler`` directly before the model, which is folded into the
+        weights and intercepts: ``w . ((x - offset) / scale) + b`` is exported as
+        ``(w / scale) . x + (b - (w / scale) . offset)``, with scikit-learn's scales
+        (a constant column has scale 1).
+    weights : {'float64', 'float16', 'q2.13'}, default='float64'
+        How the weights are stored. 'float64' keeps them as the estimator holds
+        them (float64, or float32). 'float16' rounds each to IEEE half precision
+        (to nearest); a weight beyond float16's range (65504) is refused rather
+        than saved as infinite. 'q2.13' is the 16-bit fixed point of McMahan et
+        al. (2013, section 4.2): ``q * 2**-13`` for an int16 ``q``, rounded at
+        random, up with probability equal to the remainder, so that the rounding
+        is unbiased; each weight vector has a scale, a power of two ``s >= 1``
+        (``q * s * 2**-13``), which is 1 (the paper's format) when its weights lie
+        within [-4, 4) and grows just enough otherwise, instead of clipping as the
+        paper does (weights in dollars would not survive clipping). Either 16-bit
+        format takes a quarter of float64's bytes for the weights; the
+        intercepts stay float64, and weights rounded to 0 are dropped. The model
+        then scores with the dequantized weights, in memory and after
+        :func:`load_model` alike. Each weight moves by less than one step
+        (q2.13: ``s * 2**-13``, the same step for the whole vector; float16: a
+        relative ``2**-11``), so a score moves by at most the sum of ``|x_j|``
+        times that: q2.13 suits inputs of order one (hashed indicators,
+        standardised columns); with a folded scaler the model reads raw inputs,
+        and float16's relative rounding is usually the better choice.
+    random_state : int, RandomState instance or None, default=0
+        Seed of the randomized rounding of 'q2.13': the same seed gives the same
+        weights. Unused by the other formats.
 
     Returns
     -------
     exported : ExportedLinearModel
-        Predicts what ``estimator`` predicts; ``save`` writes it to an ``.npz``.
+        Predicts what ``estimator`` predicts (with the rounded weights, for
+        'float16' and 'q2.13'); ``save`` writes it to an ``.npz``.
 
     Raises
     ------
     ValueError
         For a Pipeline step that cannot be rebuilt from its parameters, a parameter
-        that is not JSON-serialisable (e.g. a callable), or class labels that are
-        neither numbers nor strings.
+        that is not JSON-serialisable (e.g. a callable), class labels that are
+        neither numbers nor strings, an unknown ``weights``, or a weight that
+        float16 cannot hold.
 
     See Also
     --------
@@ -418,13 +513,33 @@ def export_model(estimator):
     [0]
     >>> bool(np.array_equal(exported.predict(X), reg.predict(X)))
     True
+
+    Weights in 16 bits, and a scaler folded into them:
+
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sparsereg import SparseFTRLRegressor
+    >>> pipe = make_pipeline(StandardScaler(), SparseFTRLRegressor(random_state=0))
+    >>> pipe = pipe.fit(X * 10 + 3, X[:, 0] + X[:, 1])
+    >>> small = export_model(pipe, weights="q2.13")
+    >>> small.weights_format, small.weights_scale_.tolist()
+    ('q2.13', [1.0])
+    >>> steps = small.coef_.data * 2**13  # every weight a multiple of 2**-13
+    >>> bool(np.array_equal(steps, np.round(steps)))
+    True
+    >>> error = np.abs(small.predict(X * 10 + 3) - pipe.predict(X * 10 + 3)).max()
+    >>> bool(error < 1e-3)
+    True
     """
+    weights_format = _quantize.check_choice(weights)
     transformer_specs = []
+    scaler = None
     steps = getattr(estimator, "steps", None)
     if steps:
-        for _, step in steps[:-1]:
-            if step is None or step == "passthrough":
-                continue
+        inner = [step for _, step in steps[:-1] if not (step is None or step == "passthrough")]
+        if inner and _linear_scaler(inner[-1]) is not None:
+            scaler = inner.pop()
+        for step in inner:
             transformer_specs.append(transformer_spec(step))
         estimator = steps[-1][1]
     check_is_fitted(estimator)
@@ -437,24 +552,35 @@ def export_model(estimator):
     ours = isinstance(estimator, _BaseFTRL)
     coef_ndim = 1 if (coef.ndim == 1 or ours and is_regressor(estimator)) else 2
     coef = sp.csr_matrix(coef.reshape(1, -1) if coef.ndim == 1 else coef)
+    intercept = np.broadcast_to(np.asarray(estimator.intercept_), (coef.shape[0],))
+    feature_names_in = getattr(estimator, "feature_names_in_", None)
+    if scaler is not None:
+        coef, intercept = _fold_scaler(coef, intercept, *_linear_scaler(scaler),
+                                       type(scaler).__name__)
+        feature_names_in = getattr(scaler, "feature_names_in_", None)
+    weights_scale = None
+    if weights_format is not None:
+        coef, weights_scale = _quantize.quantize(coef, weights_format, random_state)
     classes = getattr(estimator, "classes_", None) if is_classifier(estimator) else None
     return ExportedLinearModel._build(
         kind="classifier" if is_classifier(estimator) else "regressor",
         proba=_proba_kind(estimator, coef.shape[0]),
         source=type(estimator).__name__,
         coef=coef,
-        intercept=np.broadcast_to(np.asarray(estimator.intercept_), (coef.shape[0],)),
+        intercept=intercept,
         classes=classes,
         coef_ndim=coef_ndim,
         # scikit-learn multiplies by a 1-D coef_ (a BLAS gemv); ours by a 2-D one
         matvec=estimator.coef_.ndim == 1 and not ours,
         arithmetic="ftrl" if ours else "blas",
-        feature_names_in=None if transformer_specs else getattr(estimator, "feature_names_in_", None),
+        feature_names_in=None if transformer_specs else feature_names_in,
         transformer_specs=transformer_specs,
+        weights_format=weights_format,
+        weights_scale=weights_scale,
     )
 
 
-def load_model(file, *, max_bytes=DEFAULT_MAX_BYTES):
+def load_model(file: FileLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> "ExportedLinearModel":
     r"""Read a model written by :meth:`ExportedLinearModel.save`, without pickle.
 
     The file may come from anyone: loading it runs no code from it, opens no other
@@ -490,12 +616,20 @@ def load_model(file, *, max_bytes=DEFAULT_MAX_BYTES):
     **Members.** The zip holds only the ``.npy`` arrays ``format``,
     ``format_version``, ``kind``, ``proba``, ``source``, ``n_features_in``,
     ``coef_ndim``, ``matvec``, ``arithmetic``, ``coef_data``, ``coef_indices``,
-    ``coef_indptr``, ``intercept``, ``transformers`` and optionally ``classes`` and
-    ``feature_names_in``; any other member, a missing one, an object, structured or
+    ``coef_indptr``, ``intercept``, ``transformers`` and optionally ``classes``,
+    ``feature_names_in``, ``weights_format`` and ``weights_scale``; any other member, a missing one, an object, structured or
     complex dtype, a header whose shape and dtype disagree with the zip entry's
     size or with the model's scalars (number of models, of weights, of features),
     a deflated member expanding more than 100:1 (above 1 MiB), or arrays larger
     than ``max_bytes`` are refused before their data is read.
+
+    **Weights.** Format version 2 holds float32 or float64 weights; version 3
+    holds 16-bit weights and says how in ``weights_format``: 'float16'
+    (``coef_data`` float16, finite, no ``weights_scale``) or 'q2.13'
+    (``coef_data`` int16 and a float ``weights_scale`` per weight vector, each a
+    power of two at least 1, the dequantized weights finite). The dtypes and
+    shapes are checked from the headers; the weights are held as float64, and
+    counted so against ``max_bytes``.
 
     **Contents.** Weights and intercepts must be finite; ``coef_indptr`` must start
     at 0, never decrease and end at the number of weights; column indices must lie
@@ -531,7 +665,11 @@ def load_model(file, *, max_bytes=DEFAULT_MAX_BYTES):
       most 32 column keys (str of at most 1,024 characters, or int positions);
       ``buckets`` None or a dict of at most 10,000 columns, each a width, a list
       of at most 100,000 edges, or a dict of 'width', 'origin', 'edges' and
-      'format' ('interval' or 'deg', never a callable); ``n_features`` in
+      'format' ('interval' or 'deg', never a callable), or a datetime dict of
+      'datetime' (calendar part names or a width such as '15min'), 'origin' (an
+      ISO 8601 str of at most 40 characters) and 'tz' (a time-zone name of
+      letters, digits, '_', '+', '-' and '/', read from the system's time-zone
+      database); ``n_features`` in
       ``[1, 2**60]``; ``missing`` 'bucket', 'skip' or 'error'; ``seed`` in
       ``[0, 2**64)``; ``alternate_sign`` a bool; ``dtype`` float32 or float64.
 
@@ -539,6 +677,21 @@ def load_model(file, *, max_bytes=DEFAULT_MAX_BYTES):
     that ``load_model`` refuses (except for ``max_bytes``). Loading does not tell
     whether the model is a good one, and the transformers' cost still grows with
     the input they are given.
+
+    Examples
+    --------
+    >>> import io
+    >>> import numpy as np
+    >>> from sparsereg import SparseFTRLClassifier, export_model, load_model
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(200, 50))
+    >>> clf = SparseFTRLClassifier(random_state=0).fit(X, X[:, 0] > 0)
+    >>> buffer = io.BytesIO()
+    >>> export_model(clf).save(buffer)
+    >>> _ = buffer.seek(0)
+    >>> served = load_model(buffer)
+    >>> np.array_equal(served.predict_proba(X), clf.predict_proba(X))
+    True
     """
     return ExportedLinearModel.load(file, max_bytes=max_bytes)
 
@@ -555,6 +708,17 @@ class ExportSizes:
         :attr:`ExportedLinearModel.nbytes`.
     export_file_bytes : int
         Size of the saved ``.npz`` (uncompressed).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsereg import SparseFTRLClassifier, export_sizes
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(200, 1000))
+    >>> clf = SparseFTRLClassifier(alpha=1e-3, random_state=0).fit(X, X[:, 0] > 0)
+    >>> sizes = export_sizes(clf)
+    >>> sizes.export_file_bytes < sizes.estimator_pickle_bytes
+    True
     """
 
     estimator_pickle_bytes: int
@@ -568,7 +732,9 @@ class ExportSizes:
                 f"{_format_bytes(self.export_memory_bytes)} in memory")
 
 
-def export_sizes(estimator, exported=None):
+def export_sizes(
+    estimator: BaseEstimator, exported: "ExportedLinearModel | None" = None
+) -> "ExportSizes":
     """Bytes of the pickled estimator next to those of its export.
 
     Parameters

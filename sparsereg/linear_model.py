@@ -7,10 +7,12 @@ from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils import compute_class_weight
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.extmath import softmax
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 
 from ._base import TrainingProblem, _BaseFTRL, kernel_weights
+from ._typing import ArrayLike, MatrixLike
 from ._validation import plain_vector
 from ._losses import (
     CLASSIFICATION_LOSSES,
@@ -192,9 +194,9 @@ _N_THREADS_DOC = """
         state store (the table's inserts are not thread-safe): a model whose state
         is a table (``state_store='sparse'``, ``inclusion``, or 'auto' above 2**24
         columns) is refused with a ValueError. Batches of 16,384 rows or fewer train in one
-        thread, and one-vs-rest multiclass models ignore it (their classes train one
-        per thread with ``n_jobs``, reproducibly). Values must be in the range
-        `[1, inf)`.
+        thread, and multiclass models ignore it (one-vs-rest classes train one per
+        thread with ``n_jobs``, reproducibly; a multinomial model in one thread).
+        Values must be in the range `[1, inf)`.
 """
 
 _SHARED_REFERENCES_DOC = """
@@ -257,8 +259,13 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,), or CSR matrix of shape (1, n_features)
-        Weights, computed from the FTRL state when read (CSR after ``sparsify()``
-        and with the sparse state store).
+        Weights, computed from the FTRL state when read: a CSR matrix after
+        ``sparsify()``, and after a ``fit`` with the sparse state store (until
+        ``densify()``); a dense array otherwise.
+
+    sparse_coef_ : CSR matrix of shape (1, n_features)
+        The same weights, always as a CSR matrix (as ``ElasticNet.sparse_coef_``),
+        built without a dense row of the whole width when the state store is sparse.
 
     intercept_ : ndarray of shape (1,)
         The intercept.
@@ -361,7 +368,7 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
         return r2_score(y, scores[:, 0], sample_weight=sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> "SparseFTRLRegressor":
         """Fit the model by FTRL-Proximal, up to ``max_iter`` epochs.
 
         Parameters
@@ -382,7 +389,7 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
         self._more_validate_params()
         return self._fit(X, y, sample_weight)
 
-    def partial_fit(self, X, y, sample_weight=None):
+    def partial_fit(self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> "SparseFTRLRegressor":
         """Run one FTRL-Proximal pass over a batch, continuing from the current state.
 
         Parameters
@@ -409,7 +416,7 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
         plain = plain_vector(y, n_rows)
         return None if plain is None else (plain[0], plain[2])
 
-    def predict(self, X):
+    def predict(self, X: MatrixLike) -> np.ndarray:
         """Predict with the current weights.
 
         Parameters
@@ -464,12 +471,29 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         (None: one per CPU for prediction, at most 8; -1: every CPU). The result
         does not depend on it. For threads training a binary model, see
         ``n_threads``.
+
+    multi_class : {{'ovr', 'multinomial'}}, default='ovr'
+        'ovr': one binary model per class, trained independently. 'multinomial'
+        (``loss='log_loss'`` only): one softmax model, per-coordinate FTRL on the
+        multinomial log loss, a ``(z, n)`` per class per column (a column's classes
+        stored side by side), gradient ``p_k - [y = k]`` for class ``k``;
+        ``predict_proba`` is the softmax of ``decision_function``. With two classes
+        'multinomial' trains the single binary logistic model, exactly as 'ovr'
+        (softmax over two classes is the sigmoid of a difference of scores, as in
+        ``LogisticRegression``). Not available with ``inclusion``; ``n_jobs`` does
+        not parallelise its training. ``class_weight`` multiplies the gradient of a
+        sample of class ``k`` by the weight of class ``k``.
 {_N_THREADS_DOC}
     Attributes
     ----------
     coef_ : ndarray or CSR matrix of shape (1, n_features) or (n_classes, n_features)
-        Weights, computed from the FTRL state when read (CSR after ``sparsify()``
-        and with the sparse state store).
+        Weights, computed from the FTRL state when read: a CSR matrix after
+        ``sparsify()``, and after a ``fit`` with the sparse state store (until
+        ``densify()``); a dense array otherwise.
+
+    sparse_coef_ : CSR matrix of shape (1, n_features) or (n_classes, n_features)
+        The same weights, always as a CSR matrix (as ``ElasticNet.sparse_coef_``),
+        built without a dense row of the whole width when the state store is sparse.
 
     intercept_ : ndarray of shape (1,) or (n_classes,)
         Intercepts.
@@ -509,6 +533,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         "loss": [StrOptions(set(CLASSIFICATION_LOSSES))],
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "n_jobs": [Integral, None],
+        "multi_class": [StrOptions({"ovr", "multinomial"})],
         "n_threads": [Interval(Integral, 1, None, closed="left")],
     }
 
@@ -540,6 +565,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         bloom_size=2**20,
         class_weight=None,
         n_jobs=None,
+        multi_class="ovr",
         n_threads=1,
     ):
         self.loss = loss
@@ -567,10 +593,19 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         self.bloom_size = bloom_size
         self.class_weight = class_weight
         self.n_jobs = n_jobs
+        self.multi_class = multi_class
         self.n_threads = n_threads
 
     def _more_validate_params(self, for_partial_fit=False):
         super()._more_validate_params(for_partial_fit)
+        if self.multi_class == "multinomial" and self.loss != "log_loss":
+            raise ValueError(
+                f"multi_class='multinomial' trains the softmax (multinomial log) loss and needs "
+                f"loss='log_loss'; got loss={self.loss!r}. Use multi_class='ovr' for other losses.")
+        if self.multi_class == "multinomial" and self.inclusion is not None:
+            raise ValueError(
+                f"multi_class='multinomial' does not support inclusion={self.inclusion!r}: "
+                "every column seen enters its state. Use inclusion=None, or multi_class='ovr'.")
         if isinstance(self.class_weight, dict):
             bad = {c: w for c, w in self.class_weight.items() if not _is_weight(w)}
             if bad:
@@ -588,6 +623,9 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
     @property
     def _threads(self):
         return self.n_jobs
+
+    def _softmax_classes(self, n_classes):
+        return self.multi_class == "multinomial" and n_classes > 2
 
     def _training_problem(self, y, sample_weight, *, classes, first_call, for_partial_fit):
         labels = _distinct_labels(y)
@@ -636,6 +674,8 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
             label_index = np.array([index_of[label] for label in labels.tolist()], dtype=np.float64)
             y_kernel = label_index[np.searchsorted(labels, y)]
             label_of = [float(k) for k in range(len(classes))]
+        if self._softmax_classes(len(classes)):
+            return self._softmax_problem(y, y_kernel, label_of, sample_weight, classes)
         models = [1] if len(classes) == 2 else range(len(classes))
         if self.class_weight is None or len(y) == 0:
             weights = [kernel_weights(sample_weight)] * len(models)
@@ -652,6 +692,19 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
                                weights=tuple(weights), sample_weight=sample_weight,
                                classes=classes)
 
+    def _softmax_problem(self, y, y_kernel, label_of, sample_weight, classes):
+        """The multinomial problem: each row's class index, one weight per row."""
+        label_values = np.array(label_of)  # sorted: the classes, or their indices
+        index = np.searchsorted(label_values, y_kernel).astype(np.int64)
+        if self.class_weight is None or len(y) == 0:
+            weights = kernel_weights(sample_weight)
+        else:
+            class_weight = compute_class_weight(self.class_weight, classes=classes, y=y)
+            base = np.ones(len(y)) if sample_weight is None else sample_weight
+            weights = base * class_weight[index]
+        return TrainingProblem(targets=index, positives=None, weights=(weights,),
+                               sample_weight=sample_weight, classes=classes, softmax=True)
+
     def _score_from(self, scores, y, sample_weight, classes):
         return accuracy_score(y, self._predict_from(scores, classes), sample_weight=sample_weight)
 
@@ -661,7 +714,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         return classes[scores.argmax(axis=1)]
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> "SparseFTRLClassifier":
         """Fit the model by FTRL-Proximal, up to ``max_iter`` epochs.
 
         Parameters
@@ -682,7 +735,10 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         self._more_validate_params()
         return self._fit(X, y, sample_weight)
 
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
+    def partial_fit(
+        self, X: MatrixLike, y: ArrayLike, classes: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+    ) -> "SparseFTRLClassifier":
         """Run one FTRL-Proximal pass over a batch, continuing from the current state.
 
         Parameters
@@ -716,7 +772,8 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         call.
         """
         classes = self.classes_
-        if self.class_weight is not None or len(classes) > 20 or not _exact_floats(classes):
+        if self.class_weight is not None or len(classes) > 20 or not _exact_floats(classes) \
+                or self._softmax_classes(len(classes)):  # the kernel takes class indices
             return None, None
         label_of = [float(c) for c in classes.tolist()]
         labels = np.array([c for c in label_of if c.is_integer() and abs(c) < 2.0**53])
@@ -737,7 +794,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         plain = plain_vector(y, n_rows, memo.labels)
         return None if plain is None else (plain[0], 1.0)
 
-    def decision_function(self, X):
+    def decision_function(self, X: MatrixLike) -> np.ndarray:
         """Signed distance to the separating hyperplane of each class.
 
         Parameters
@@ -754,7 +811,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         scores = self._scores(X)
         return scores[:, 0] if scores.shape[1] == 1 else scores
 
-    def predict(self, X):
+    def predict(self, X: MatrixLike) -> np.ndarray:
         """Predict class labels.
 
         Parameters
@@ -770,11 +827,12 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         return self._predict_from(self._scores(X), self.classes_)
 
     @available_if(_has_proba)
-    def predict_proba(self, X):
+    def predict_proba(self, X: MatrixLike) -> np.ndarray:
         """Probability estimates, for ``loss='log_loss'`` and ``'modified_huber'``.
 
         For 'log_loss', the sigmoid of the margin (multiclass: the one-vs-rest
-        sigmoids normalised to sum to one, as in ``SGDClassifier``); for
+        sigmoids normalised to sum to one, as in ``SGDClassifier``; with
+        ``multi_class='multinomial'``, the softmax of the margins); for
         'modified_huber', ``(clip(margin, -1, 1) + 1) / 2``, normalised likewise.
 
         Parameters
@@ -791,14 +849,17 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
             proba = self._plain_scores(X, logistic_pair=True)  # in one compiled pass
             if proba is not None:
                 return proba
-        return one_vs_rest_probabilities(self.decision_function(X), self.loss)
+        scores = self.decision_function(X)
+        if scores.ndim == 2 and self._softmax_classes(scores.shape[1]):
+            return softmax(scores, copy=False)  # as the exported model computes it
+        return one_vs_rest_probabilities(scores, self.loss)
 
     def _plain_binary(self):
         classes = self.__dict__.get("classes_")
         return classes is not None and len(classes) == 2
 
     @available_if(_has_proba)
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: MatrixLike) -> np.ndarray:
         """Logarithm of ``predict_proba``.
 
         Parameters

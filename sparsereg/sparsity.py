@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted
+from numpy.typing import DTypeLike
+from sklearn.base import BaseEstimator
 
 __all__ = ["SparsityReport", "csr_nbytes", "sparsity_report"]
 
@@ -30,7 +32,7 @@ def _join(counts):
     return ", ".join(f"{c:,}" for c in counts)
 
 
-def csr_nbytes(n_rows, n_cols, nnz, dtype):
+def csr_nbytes(n_rows: int, n_cols: int, nnz: int, dtype: DTypeLike) -> int:
     """Bytes of a CSR matrix with ``nnz`` stored values, as scipy would build it.
 
     ``data`` holds ``nnz`` values of ``dtype``; ``indices`` (``nnz``) and ``indptr``
@@ -113,6 +115,19 @@ class SparsityReport:
     See Also
     --------
     sparsity_report : Builds this report from a fitted model.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsereg import SparseFTRLRegressor, sparsity_report
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(200, 20))
+    >>> y = X[:, 0] - 2 * X[:, 1]
+    >>> report = sparsity_report(SparseFTRLRegressor(alpha=0.01, random_state=0).fit(X, y))
+    >>> report.n_models, report.n_features, report.coef_format
+    (1, 20, 'dense')
+    >>> report.n_nonzero + report.touched_and_zero[0] == report.touched[0]
+    True
     """
 
     estimator: str
@@ -189,7 +204,7 @@ def _final_step(estimator):
     return steps[-1][1] if steps else estimator
 
 
-def sparsity_report(estimator):
+def sparsity_report(estimator: BaseEstimator) -> "SparsityReport":
     """Count the non-zero weights of a fitted linear model and what they cost in bytes.
 
     Works on any fitted estimator with a ``coef_`` (dense or scipy sparse, 1-D or

@@ -105,3 +105,65 @@ def weights_from_state(z, n, *, eta0, beta, lambda1, lambda2):
         (beta + np.sqrt(n[alive])) / eta0 + lambda2
     )
     return w
+
+
+def softmax_ftrl_reference(X, y, n_classes, *, eta0, beta, lambda1, lambda2, mean_scaled=False,
+                           fit_intercept=True, sample_weight=None, epochs=1, order=None):
+    """Algorithm 1 on the multinomial log loss: per row, per column, per class.
+
+    ``y`` holds class indices in ``[0, n_classes)``. Each class ``k`` has its own weight
+    ``w_ik`` and its own ``(z_ik, n_ik)`` for coordinate ``i``; the loss of a row is
+    ``-log p_y`` with ``p_k = exp(m_k) / sum_c exp(m_c)`` and ``m_k = w0_k + sum_i w_ik x_i``,
+    so the gradient of ``w_ik`` is ``(p_k - [y = k]) x_i``. A row whose gradients are all
+    zero changes nothing. Returns ``(z, n, z0, n0, t, loss)``: ``z``, ``n`` of shape
+    ``(n_classes, n_features)``, the intercepts' ``(n_classes,)``, the rows seen and the sum
+    of the sample-weighted progressive losses of the last epoch.
+    """
+    X = sp.csr_matrix(X, dtype=np.float64)
+    n_rows, d = X.shape
+    K = n_classes
+    sw = np.ones(n_rows) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    order = np.arange(n_rows) if order is None else order
+    z, n = np.zeros((K, d)), np.zeros((K, d))
+    z0, n0 = np.zeros(K), np.zeros(K)
+    t = 0
+    for _ in range(epochs):
+        loss = 0.0
+        for row in order:
+            t += 1
+            l1 = lambda1 * t if mean_scaled else lambda1
+            l2 = lambda2 * t if mean_scaled else lambda2
+            start, end = X.indptr[row], X.indptr[row + 1]
+            features = X.indices[start:end]
+            values = X.data[start:end]
+            w = {}
+            for i in features:
+                for k in range(K):
+                    if abs(z[k, i]) <= l1:
+                        w[i, k] = 0.0
+                    else:
+                        w[i, k] = -(z[k, i] - np.sign(z[k, i]) * l1) / (
+                            (beta + math.sqrt(n[k, i])) / eta0 + l2)
+            w0 = [-z0[k] / ((beta + math.sqrt(n0[k])) / eta0) if fit_intercept else 0.0
+                  for k in range(K)]
+            m = [w0[k] + sum(w[i, k] * x for i, x in zip(features, values)) for k in range(K)]
+            top = max(m)
+            e = [math.exp(mk - top) for mk in m]
+            p = [ek / sum(e) for ek in e]
+            label = int(y[row])
+            loss += sw[row] * -math.log(p[label])
+            g = [sw[row] * (p[k] - (1.0 if k == label else 0.0)) for k in range(K)]
+            if all(gk == 0.0 for gk in g):
+                continue
+            for i, x in zip(features, values):
+                for k in range(K):
+                    gi = g[k] * x
+                    sigma = (math.sqrt(n[k, i] + gi * gi) - math.sqrt(n[k, i])) / eta0
+                    z[k, i] += gi - sigma * w[i, k]
+                    n[k, i] += gi * gi
+            if fit_intercept:
+                for k in range(K):
+                    sigma0 = (math.sqrt(n0[k] + g[k] * g[k]) - math.sqrt(n0[k])) / eta0
+                    z0[k] += g[k] - sigma0 * w0[k]
+                    n0[k] += g[k] * g[k]
+    return z, n, z0, n0, t, loss

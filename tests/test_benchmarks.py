@@ -252,3 +252,39 @@ def test_bench_hogwild_quick(tmp_path):
     assert result["rows"] == 40_000 and result["nnz"] > 40_000
     assert abs(result["test_log_loss_ratio"] - 1) < 0.01  # two threads learn as well as one
     assert json.loads(out.read_text())["threads"] == 2
+
+
+def test_bench_multinomial_quick(capsys):
+    out = load("bench_multinomial").main(["--quick"])
+    digits = out["digits"]
+    assert set(digits) == {"ftrl-multinomial", "ftrl-ovr", "LogisticRegression"}
+    for row in digits.values():  # each model learns the digits, well above chance (0.1)
+        assert row["accuracy"] > 0.8 and 0 < row["log_loss"] < 2.302585
+    # L1 leaves fewer weights than the 10 x 64 of LogisticRegression's L2
+    assert digits["ftrl-multinomial"]["nonzeros"] < digits["LogisticRegression"]["nonzeros"]
+    assert "fit / multinomial" in capsys.readouterr().out
+
+
+def test_bench_quantize_quick(capsys):
+    names = ["california", "california-dollars"]  # bundled; the others only when here
+    if is_here(fetch_a9a) and is_here(fetch_a9a, subset="test"):
+        names.append("a9a")
+    if is_here(fetch_sms_spam):
+        names.append("sms")
+    results = load("bench_quantize").main(["--quick", "--seeds", "2", "--datasets", ",".join(names)])
+    text = capsys.readouterr().out
+    assert [r["dataset"] for r in results] == names
+    for result in results:
+        rows = {(r["format"], r["seed"]): r for r in result["results"]}
+        assert set(rows) == {("float64", 0), ("float16", 0), ("q2.13", 0), ("q2.13", 1)}
+        full = rows["float64", 0]
+        assert all(v == 0 for v in full["change_pct"].values())
+        for key in [("float16", 0), ("q2.13", 0), ("q2.13", 1)]:
+            row = rows[key]
+            # 16-bit weights: a quarter of the bytes (fewer if some rounded to 0)
+            assert row["weight_bytes"] <= full["weight_bytes"] / 4
+            assert row["weight_bytes"] == 2 * row["nonzero"]
+            assert all(abs(v) < 1.0 for v in row["change_pct"].values())  # percent
+        # two seeds, two roundings
+        assert rows["q2.13", 0]["max_pred_change"] != rows["q2.13", 1]["max_pred_change"]
+    assert text.count("## ") == len(names)

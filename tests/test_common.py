@@ -22,6 +22,8 @@ EXPECTED_FAILED = {
         SparseFTRLClassifier(),
         SparseFTRLRegressor(state_store="sparse"),
         SparseFTRLClassifier(state_store="sparse", inclusion="bloom", inclusion_count=1),
+        SparseFTRLClassifier(multi_class="multinomial"),
+        SparseFTRLClassifier(multi_class="multinomial", state_store="sparse"),
     ],
     expected_failed_checks=lambda est: EXPECTED_FAILED,
 )

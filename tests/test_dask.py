@@ -97,29 +97,41 @@ def test_mixing_is_the_merge_of_the_shards_copies(client):
     assert model.to_local().t_ == 3 * N_ROWS
 
 
-def test_a_worker_lost_during_fit_does_not_change_the_model(client):
+class _DieWhenTraining(distributed.WorkerPlugin):
+    """Kills the victim worker's process when it starts training a shard, once (a marker file)."""
+
+    name = "die-on-first-training-task"
+
+    def __init__(self, victim, marker):
+        self.victim, self.marker = victim, marker
+
+    def setup(self, worker):
+        self.address = worker.address
+
+    def transition(self, key, start, finish, **kwargs):
+        training = finish == "executing" and "_train_shard" in str(key)
+        if training and self.address == self.victim and not os.path.exists(self.marker):
+            open(self.marker, "w").close()
+            os._exit(1)  # the nanny starts a new process, which finds the marker
+
+
+def test_a_worker_lost_during_fit_does_not_change_the_model(client, tmp_path):
     X, y, blocks, dX, dy = make_data(2)
     params = dict(random_state=0, alpha=1e-4, max_iter=30, client=client)
     undisturbed = DaskSparseFTRLClassifier(**params).fit(dX, dy)
-    # On a loaded machine fit may take longer than the delay to start, and a worker dead
-    # before fit counts the workers gives one shard: that run did not lose a worker *during*
-    # fit, so it is tried again with a longer delay.
-    for kill_after in (0.5, 1.5, 3.0):
-        victim = sorted(client.scheduler_info()["workers"])[0]
-        # the worker kills its own process (its nanny starts a new one) while fit runs
-        client.run(lambda: threading.Timer(kill_after, os._exit, (1,)).start(), workers=[victim])
-        started = time.perf_counter()
+    victim = sorted(client.scheduler_info()["workers"])[0]
+    marker = str(tmp_path / "died")
+    # the worker dies as it starts training its shard, however slow the machine: after fit
+    # counted the workers (the task's name is the one thing this test knows of the inside)
+    client.register_plugin(_DieWhenTraining(victim, marker))
+    try:
         disturbed = DaskSparseFTRLClassifier(**params).fit(dX, dy)
-        died_during_fit = time.perf_counter() - started > kill_after
-        deadline = time.monotonic() + 30  # a fit shorter than the delay: let the worker die
-        while victim in client.scheduler_info()["workers"] and time.monotonic() < deadline:
-            time.sleep(0.1)
-        client.wait_for_workers(2, timeout=30)
-        assert victim not in client.scheduler_info()["workers"]
-        if died_during_fit and disturbed.shards_ == undisturbed.shards_:
-            break
-    else:
-        pytest.fail("the worker never died while fit was running")
+    finally:
+        client.unregister_worker_plugin(_DieWhenTraining.name)
+    assert os.path.exists(marker), "the worker did not die during fit"
+    client.wait_for_workers(2, timeout=60)
+    assert victim not in client.scheduler_info()["workers"]
+    assert disturbed.shards_ == undisturbed.shards_
     assert_same_state(disturbed.to_local(), undisturbed.to_local())
 
 

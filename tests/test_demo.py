@@ -12,7 +12,7 @@ def test_demo_prints_l1_keeping_fewer_weights_at_similar_rmse(tmp_path, capsys):
     out = tmp_path / "map.png"
     demo.main(["--out", str(out)])
     text = capsys.readouterr().out
-    rows = {m[0]: m for m in re.findall(r"^(L1|L2)\s+\$([\d,]+)\s+([\d,]+)\s", text, re.M)}
+    rows = {m[0]: m for m in re.findall(r"^(L1|L2)\s+\$([\d,]+)\s+([\d,]+)\s", text, re.MULTILINE)}
     rmse = {k: int(v[1].replace(",", "")) for k, v in rows.items()}
     nnz = {k: int(v[2].replace(",", "")) for k, v in rows.items()}
     assert nnz["L1"] < nnz["L2"] / 2
@@ -20,3 +20,45 @@ def test_demo_prints_l1_keeping_fewer_weights_at_similar_rmse(tmp_path, capsys):
     assert rmse["L2"] < 60_000  # far better than predicting the mean (~$115k)
     assert "268,435,456 columns" in text
     assert out.stat().st_size > 10_000
+    # the map's cells and the printed non-zero weights: the cross's share plus the rest
+    split = {m[0]: [int(n.replace(",", "")) for n in m[1:]] for m in re.findall(
+        r"^(L1|L2) non-zero weights: ([\d,]+) in the latitude x longitude cross \(the map\) "
+        r"\+ ([\d,]+) in the other features = ([\d,]+)$", text, re.MULTILINE)}
+    assert sorted(split) == ["L1", "L2"]
+    for name, (cross, other, total) in split.items():
+        assert cross + other == total == nnz[name]
+        assert cross > 0 and other > 0
+
+
+def test_map_counts_match_the_explained_weights_and_every_label_is_inside_the_figure():
+    pytest.importorskip("matplotlib")
+    X, y = demo.load("train")
+    hasher = demo.make_hasher()
+    model = demo.make_model("l1").fit(hasher.fit_transform(X), y)
+    counts = demo.weight_counts(model, hasher, X)
+    # independently: the non-zero columns whose cells are one-minute lat x long cells
+    nonzero = model.coef_.indices[model.coef_.data != 0]
+    cells = hasher.explain(X, nonzero)
+    in_cross = sum(any(c.startswith("x0=") and " x x1=" in c for c in cells[j]) for j in nonzero)
+    assert counts == {"cross": in_cross, "other": nonzero.size - in_cross, "total": nonzero.size}
+    lat, lon, w = demo.cell_weights(model, hasher, X)
+    assert int((w != 0).sum()) == counts["cross"]  # no two cells share a column here
+
+    fig = demo.figure([("L1", lat, lon, w, counts), ("L1 again", lat, lon, w, counts)])
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    box = fig.bbox
+    texts = [fig._suptitle] + [t for ax in fig.axes for t in
+                               (ax.xaxis.label, ax.yaxis.label, ax.title)]
+    texts = [t for t in texts if t is not None and t.get_text()]
+    assert any(t.get_text() == "longitude" for t in texts)
+    for t in texts:
+        extent = t.get_window_extent(renderer)
+        assert (box.x0 <= extent.x0 and extent.x1 <= box.x1 and box.y0 <= extent.y0
+                and extent.y1 <= box.y1), t.get_text()
+    title = fig.axes[0].get_title()
+    assert f"{counts['cross']:,} in this cross + {counts['other']:,}" in title
+    assert f"= {counts['total']:,}" in title
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)

@@ -146,6 +146,17 @@ def test_one_vs_rest_ignores_n_threads(n_jobs):
     assert_same_state(many, one)  # one model per class, each in one thread: reproducible
 
 
+@pytest.mark.parametrize("state_store", ["dense", "sparse"])
+def test_multinomial_ignores_n_threads(state_store):
+    X, y = ctr_like(3 * CHUNK, n_features=2**12)
+    y = y + (X[:, 0].toarray().ravel() > 0)  # three classes
+    params = dict(multi_class="multinomial", max_iter=2, tol=None, random_state=0,
+                  state_store=state_store)
+    one = SparseFTRLClassifier(**params).fit(X, y)
+    many = SparseFTRLClassifier(n_threads=2, **params).fit(X, y)  # no refusal of the table
+    assert_same_state(many, one)
+
+
 @pytest.mark.parametrize("params", [dict(state_store="sparse"),
                                     dict(inclusion="poisson"),
                                     dict(state_store="auto", inclusion="bloom")])

@@ -395,13 +395,19 @@ def test_ctrl_c_during_partial_fit_leaves_the_estimator_as_after_the_call():
     params = dict(state_store="sparse", random_state=0)
     est = SparseFTRLClassifier(**params).partial_fit(X[:10], y[:10], classes=[0, 1])
     reference = SparseFTRLClassifier(**params).partial_fit(X[:10], y[:10], classes=[0, 1])
+    untouched = reference.get_ftrl_state()
     reference.partial_fit(X, y)
     timer = _interrupt_soon(0.05)
     with pytest.raises(KeyboardInterrupt):
         est.partial_fit(X, y)  # the kernel updates in place; the interrupt waits for t_
         time.sleep(5)  # reached only if the signal came after the call
     timer.cancel()
-    assert_same_state(est, reference)
+    # On a loaded machine the signal may land before training starts (during validation):
+    # then the call is undone. Either way the state is one of the two, never half a call.
+    if est.t_ == untouched["t"]:
+        assert_same_state(est, SparseFTRLClassifier(**params).set_ftrl_state(untouched))
+    else:
+        assert_same_state(est, reference)
     before = est.decision_function(X[:50])
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).decision_function(X[:50]), before)
 

@@ -17,12 +17,33 @@ from ._checkpoint import RunProgress, load_checkpoint, save_checkpoint
 from ._history import StreamHistory
 from ._model import StreamModel
 from ._readers import _ahead, _IterableSource, open_source
+from collections.abc import Callable
+from typing import Any
+
+from sklearn.base import BaseEstimator
+
+from .._typing import ArrayLike, FileLike
 from ._scoring import class_indices, loss_name, row_losses
 
 
 @dataclass(frozen=True)
 class StreamProgress:
-    """What a ``progress`` callback of :func:`fit_stream` receives after each batch."""
+    """What a ``progress`` callback of :func:`fit_stream` receives after each batch.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsereg import SparseFTRLClassifier
+    >>> from sparsereg.stream import fit_stream
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(300, 5))
+    >>> batches = [(X[i:i + 100], (X[i:i + 100, 0] > 0).astype(int)) for i in (0, 100, 200)]
+    >>> seen = []
+    >>> _ = fit_stream(SparseFTRLClassifier(random_state=0), batches, classes=[0, 1],
+    ...                progress=seen.append)
+    >>> [(p.pass_index, p.rows) for p in seen]
+    [(0, 100), (0, 200), (0, 300)]
+    """
 
     pass_index: int  # 0-based
     rows: int  # rows trained on so far, all passes
@@ -36,7 +57,21 @@ class StreamProgress:
 
 
 class StreamFit(tuple):
-    """``(model, history)``, as :func:`fit_stream` returns them."""
+    """``(model, history)``, as :func:`fit_stream` returns them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsereg import SparseFTRLClassifier
+    >>> from sparsereg.stream import fit_stream
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(300, 5))
+    >>> batches = [(X[i:i + 100], (X[i:i + 100, 0] > 0).astype(int)) for i in (0, 100, 200)]
+    >>> result = fit_stream(SparseFTRLClassifier(random_state=0), batches, classes=[0, 1])
+    >>> model, history = result
+    >>> result.model is model, result.history.rows
+    (True, 300)
+    """
 
     __slots__ = ()
 
@@ -125,10 +160,13 @@ def _nonzero(final):
     return int(np.count_nonzero(getattr(final, "coef_", 0)))
 
 
-def fit_stream(model, source, *, target=None, classes=None, passes=1, batch_rows=65536,
-               holdout=None, early_stop=None, checkpoint=None, checkpoint_every=None,
-               resume=False, skip_bad_rows=False, format=None, progress=None,
-               reader_options=None):
+def fit_stream(model: BaseEstimator, source: Any, *, target: str | None = None,
+               classes: ArrayLike | None = None, passes: int = 1, batch_rows: int = 65536,
+               holdout: int | float | None = None, early_stop: int | None = None,
+               checkpoint: FileLike | None = None, checkpoint_every: int | None = None,
+               resume: bool = False, skip_bad_rows: bool = False, format: str | None = None,
+               progress: Callable[[StreamProgress], object] | None = None,
+               reader_options: dict | None = None) -> StreamFit:
     """Train an incremental model on batches read from files (or any iterable of batches).
 
     Each batch is read (:func:`~sparsereg.stream.open_source`: CSV, gzip'd CSV and

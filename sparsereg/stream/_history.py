@@ -37,6 +37,21 @@ class StreamHistory:
         improving.
     resumed_rows : int
         Rows trained on before this call, when it resumed a checkpoint (0 otherwise).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sparsereg import SparseFTRLClassifier
+    >>> from sparsereg.stream import fit_stream
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(300, 5))
+    >>> batches = [(X[i:i + 100], (X[i:i + 100, 0] > 0).astype(int)) for i in (0, 100, 200)]
+    >>> _, history = fit_stream(SparseFTRLClassifier(random_state=0), batches,
+    ...                         classes=[0, 1], passes=2)
+    >>> history.loss, history.n_passes, history.pass_rows
+    ('log_loss', 2, [300, 300])
+    >>> bool(history.pass_progressive_loss[1] < history.pass_progressive_loss[0])
+    True
     """
 
     loss: str

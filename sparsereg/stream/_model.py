@@ -6,6 +6,7 @@ from sklearn.base import is_classifier, is_regressor
 from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
+from .._datetimes import is_datetime_spec
 from ..crosses import FeatureCrossHasher
 
 
@@ -70,14 +71,17 @@ class StreamModel:
 def columns_to_read(transformers):
     """(numeric, categorical) input columns, when a FeatureCrossHasher names them.
 
-    Bucketed columns are read as numbers, every other column of a cross as text.
+    Bucketed columns are read as numbers, every other column of a cross as text (datetime-
+    bucketed ones too: the hasher parses their ISO 8601 strings).
     ``categorical`` is None when the first transformer reads every column (no
     named crosses), or is not a FeatureCrossHasher.
     """
     first = transformers[0] if transformers else None
     if not isinstance(first, FeatureCrossHasher):
         return (), None
-    numeric = [key for key in (first.buckets or {}) if isinstance(key, str)]
+    # datetime-bucketed columns are read as text: the hasher parses their ISO 8601 strings
+    numeric = [key for key, spec in (first.buckets or {}).items()
+               if isinstance(key, str) and not is_datetime_spec(spec)]
     if first.crosses is None:
         return tuple(numeric), None
     used = []

@@ -19,6 +19,8 @@ import threading
 import zlib
 from dataclasses import dataclass
 from itertools import islice
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -70,6 +72,17 @@ class Position:
         Physical data rows of that file already consumed: the header is not a row, rows skipped
         as bad are consumed rows, and blank lines of a CSV file are not rows (as in
         ``pandas.read_csv``). SVMlight: lines consumed. Iterables: batches consumed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sparsereg.stream import Position, open_source
+    >>> batches = [pd.DataFrame({"x": [float(i)], "y": [i % 2]}) for i in range(3)]
+    >>> source = open_source(batches, target="y")
+    >>> [chunk.end for chunk in source.chunks()][0]
+    Position(file=0, row=1)
+    >>> [chunk.X["x"].tolist() for chunk in source.chunks(Position(file=0, row=2))]
+    [[2.0]]
     """
 
     file: int = 0
@@ -98,6 +111,15 @@ class Chunk:
         The position just after this chunk.
     bad_rows : int
         Rows skipped in this chunk (only with ``skip_bad_rows=True``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sparsereg.stream import open_source
+    >>> batch = pd.DataFrame({"city": ["Oslo", "Rome"], "clicked": [1, 0]})
+    >>> chunk = next(iter(open_source([batch], target="clicked").chunks()))
+    >>> list(chunk.X["city"]), chunk.y.tolist(), chunk.file, chunk.row_numbers.tolist()
+    (['Oslo', 'Rome'], [1.0, 0.0], '<batches>', [1, 2])
     """
 
     X: object
@@ -188,6 +210,17 @@ class Source:
     -----
     Read one pass at a time: two iterations of :meth:`chunks` interleaved on one source
     share its reading state.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sparsereg.stream import open_source
+    >>> batches = [pd.DataFrame({"x": [1.0, 2.0], "y": [0, 1]})] * 3
+    >>> source = open_source(batches, target="y")
+    >>> source.files, source.resumable
+    (['<batches>'], True)
+    >>> [len(chunk.y) for chunk in source.chunks()]  # a second pass reads the same chunks
+    [2, 2, 2]
     """
 
     files: list
@@ -979,9 +1012,11 @@ def _format_of(path):
     return None, None
 
 
-def open_source(source, *, format=None, target=None, numeric=(), categorical=None,
-                batch_rows=65536, skip_bad_rows=False, delimiter=",", target_dtype="float64",
-                n_features=None, zero_based="auto", readahead=0):
+def open_source(source: Any, *, format: str | None = None, target: str | None = None,
+                numeric: Sequence[str] = (), categorical: Sequence[str] | None = None,
+                batch_rows: int = 65536, skip_bad_rows: bool = False, delimiter: str = ",",
+                target_dtype: str = "float64", n_features: int | None = None,
+                zero_based: bool | str = "auto", readahead: int = 0) -> "Source":
     """Open files or batches as a :class:`Source` of chunks with bounded memory.
 
     Parameters

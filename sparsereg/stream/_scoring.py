@@ -65,7 +65,12 @@ def row_losses(final, name, X, y, class_index, n_classes, fitted):
     if name == "log_loss":
         if not fitted:
             return np.full(n, np.log(n_classes))
-        if scores is not None:
+        if scores is not None and scores.shape[1] > 2 \
+                and getattr(final, "multi_class", None) == "multinomial":
+            from sklearn.utils.extmath import softmax
+
+            proba = softmax(scores, copy=False)  # as the estimator's predict_proba
+        elif scores is not None:
             proba = one_vs_rest_probabilities(scores[:, 0] if scores.shape[1] == 1 else scores,
                                               final.loss)
         else:

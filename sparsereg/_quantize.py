@@ -1,0 +1,105 @@
+"""Weights stored in 16 bits: IEEE half precision, or the q2.13 fixed point of McMahan et al.
+
+``export_model(..., weights='float16' | 'q2.13')`` rounds the non-zero weights once, at
+export; the model then holds the *dequantized* weights as float64 and scores with them as
+with any other weights, so the saved file (16-bit weights) and the model in memory predict
+the same. The intercepts are never quantized.
+
+- ``'float16'``: ``numpy.float16`` of each weight (round to nearest even). A weight beyond
+  float16's range (65504) would become infinite: refused.
+- ``'q2.13'``: the paper's encoding (section 4.2): a signed 16-bit integer ``q`` standing for
+  ``q * 2**-13``, so ``[-4, 4)`` in steps of ``2**-13``, rounded at random, up with
+  probability equal to the remainder (unbiased: the expected stored weight is the weight).
+  The paper clips weights outside ``[-4, 4)``; a regression on an unscaled target (house
+  prices in dollars) has weights far beyond, which clipping would destroy. So each weight
+  vector has its own scale, a power of two ``s >= 1``, and ``q`` stands for
+  ``q * s * 2**-13``: ``s = 1`` (the paper's format exactly) when every weight of the vector
+  lies within ``32767 * 2**-13``, else the smallest power of two that brings them there. A
+  power of two keeps dequantizing exact (``q * s * 2**-13`` is a float64 without rounding).
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils import check_random_state
+
+FORMATS = ("float16", "q2.13")
+# float64 is the default: the weights as the estimator holds them
+CHOICES = (None, "float64") + FORMATS
+Q_FRACTION_BITS = 13
+Q_STEP = 2.0**-Q_FRACTION_BITS
+Q_MAX = np.iinfo(np.int16).max  # |q| <= 32767 (the rounding never reaches -32768)
+FLOAT16_MAX = float(np.finfo(np.float16).max)
+
+
+def check_choice(weights):
+    if weights not in CHOICES:
+        raise ValueError(f"weights must be 'float64' (or None), 'float16' or 'q2.13'; got "
+                         f"{weights!r}.")
+    return None if weights in (None, "float64") else weights
+
+
+def _rows(coef):
+    return np.repeat(np.arange(coef.shape[0]), np.diff(coef.indptr))
+
+
+def q_scales(coef):
+    """The power-of-two scale of each weight vector (row of the CSR ``coef``)."""
+    largest = np.zeros(coef.shape[0])
+    if coef.nnz:
+        np.maximum.at(largest, _rows(coef), np.abs(coef.data))
+    # smallest e >= 0 with largest <= Q_MAX * Q_STEP * 2**e
+    _, exponent = np.frexp(largest / (Q_MAX * Q_STEP))
+    exponent = np.maximum(exponent, 0)
+    scales = np.ldexp(1.0, exponent)
+    too_small = largest > Q_MAX * Q_STEP * scales  # frexp's exponent is at most one short
+    scales[too_small] *= 2.0
+    return scales
+
+
+def quantize(coef, weights, random_state=0):
+    """``(dequantized float64 CSR, scales or None)`` of the CSR ``coef``.
+
+    Weights rounded to 0 are dropped from the matrix.
+    """
+    coef = sp.csr_matrix(coef, dtype=np.float64, copy=True)
+    coef.sum_duplicates()
+    if weights == "float16":
+        with np.errstate(over="ignore"):
+            half = coef.data.astype(np.float16)
+        if not np.all(np.isfinite(half)):
+            largest = float(np.abs(coef.data).max())
+            raise ValueError(f"weights='float16' cannot hold a weight of magnitude {largest:.6g}"
+                             f" (float16 ends at {FLOAT16_MAX:g}): it would be saved as "
+                             "infinite. Use weights='q2.13', which scales each weight vector, "
+                             "or keep float64.")
+        coef.data = half.astype(np.float64)
+        scales = None
+    elif weights == "q2.13":
+        scales = q_scales(coef)
+        step = (scales * Q_STEP)[_rows(coef)]
+        x = coef.data / step  # exact: a division by a power of two
+        low = np.floor(x)
+        u = check_random_state(random_state).random_sample(x.shape[0])
+        q = low + (u < (x - low))
+        coef.data = q * step
+    else:
+        raise ValueError(f"unknown weights format {weights!r}.")
+    coef.eliminate_zeros()
+    return coef, scales
+
+
+def encode(coef, weights, scales):
+    """The ``coef_data`` array a file holds for the dequantized CSR ``coef``."""
+    if weights == "float16":
+        return coef.data.astype(np.float16)
+    step = (np.asarray(scales) * Q_STEP)[_rows(coef)]
+    return np.rint(coef.data / step).astype(np.int16)
+
+
+def decode(data, indptr, weights, scales):
+    """float64 weights from a file's ``coef_data`` (checked by ``_model_checks``)."""
+    if weights == "float16":
+        return data.astype(np.float64)
+    rows = np.repeat(np.arange(indptr.size - 1), np.diff(indptr).astype(np.int64))
+    with np.errstate(over="ignore"):  # infinite weights are refused by the caller
+        return data.astype(np.float64) * (np.asarray(scales, dtype=np.float64) * Q_STEP)[rows]

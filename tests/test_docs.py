@@ -1,0 +1,166 @@
+"""The documentation builds with every warning an error, documents every public name with a
+runnable example, and runs every gallery example to its figure.
+
+The build runs on copies of docs/ and examples/ in a temporary folder, from scratch (no cached
+environment, no gallery results kept from an earlier build), as ``python -m sphinx -W -E``.
+"""
+
+import importlib
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sparsereg.datasets import fetch_sms_spam
+
+ROOT = Path(__file__).resolve().parents[1]
+PUBLIC_MODULES = [
+    "sparsereg",
+    "sparsereg.stream",
+    "sparsereg.datasets",
+    "sparsereg.dask",
+    "sparsereg.export",
+    "sparsereg.sparsity",
+]
+USER_GUIDE = ["ftrl", "crosses", "sparsity", "state", "migrating", "streaming", "dask"]
+
+pytestmark = pytest.mark.skipif(
+    any(
+        importlib.util.find_spec(m) is None
+        for m in ("sphinx", "numpydoc", "sphinx_gallery", "pydata_sphinx_theme", "distributed")
+    ),
+    reason='the docs build needs pip install -e ".[docs,dask]"',
+)
+
+
+@pytest.fixture(scope="module")
+def built_docs(tmp_path_factory):
+    # l1_vs_l2.py reads SMS spam: from SPARSEREG_DATA or the cache, never downloaded in a test
+    try:
+        fetch_sms_spam(download_if_missing=False)
+    except FileNotFoundError as exc:
+        pytest.skip(f"the gallery's l1_vs_l2.py needs SMS spam locally: {exc}")
+    work = tmp_path_factory.mktemp("docs")
+    shutil.copytree(
+        ROOT / "docs",
+        work / "docs",
+        ignore=shutil.ignore_patterns(
+            "_build", "generated", "auto_examples", "sg_execution_times.rst", "__pycache__"
+        ),
+    )
+    shutil.copytree(
+        ROOT / "examples", work / "examples", ignore=shutil.ignore_patterns("*.png", "__pycache__")
+    )
+    out = work / "html"
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-W",
+            "--keep-going",
+            "-E",
+            "-q",
+            "-b",
+            "html",
+            str(work / "docs"),
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=work,
+        timeout=900,
+    )
+    return run, out, work
+
+
+def public_names():
+    """(module, name) of every public object, once, under the module that exports it first."""
+    seen, names = set(), []
+    for module_name in PUBLIC_MODULES:
+        module = importlib.import_module(module_name)
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if id(obj) not in seen:
+                seen.add(id(obj))
+                names.append((module_name, name))
+    return names
+
+
+def test_docs_build_without_warnings(built_docs):
+    run, out, _ = built_docs
+    assert run.returncode == 0, run.stdout[-5000:] + run.stderr[-5000:]
+    assert "WARNING" not in run.stderr and "ERROR" not in run.stderr, run.stderr[-5000:]
+    # an example calling sys.exit() would end the build early with status 0: check it finished
+    assert (out / "index.html").exists() and (out / "searchindex.js").exists()
+
+
+def test_every_public_name_has_a_page_with_its_example(built_docs):
+    _, out, _ = built_docs
+    names = public_names()
+    assert len(names) >= 25
+    missing, without_example = [], []
+    for module_name, name in names:
+        page = out / "generated" / f"{module_name}.{name}.html"
+        if not page.exists():
+            missing.append(page.name)
+            continue
+        html = page.read_text(encoding="utf-8")
+        # numpydoc renders the docstring's Examples section as a rubric followed by doctest code
+        if not re.search(r"rubric[^>]*>Examples<", html) or "&gt;&gt;&gt;" not in html:
+            without_example.append(page.name)
+    assert not missing, f"no API page for {missing}"
+    assert not without_example, f"API pages without an Examples section: {without_example}"
+    api = (out / "api.html").read_text(encoding="utf-8")
+    for module_name, name in names:
+        assert f"{module_name}.{name}.html" in api, f"api.html does not link {name}"
+
+
+def test_user_guide_pages_exist_and_are_linked(built_docs):
+    _, out, _ = built_docs
+    index = (out / "user_guide" / "index.html").read_text(encoding="utf-8")
+    for page in USER_GUIDE:
+        assert (out / "user_guide" / f"{page}.html").exists()
+        assert f"{page}.html" in index
+    migrating = (out / "user_guide" / "migrating.html").read_text(encoding="utf-8")
+    from sklearn.linear_model import SGDClassifier, SGDRegressor
+
+    sgd = set(SGDClassifier().get_params()) | set(SGDRegressor().get_params())
+    table = migrating.split("Every SGD parameter", 1)[1].split("Parameters only sparsereg", 1)[0]
+    undocumented = [p for p in sgd if f'<span class="pre">{p}</span>' not in table]
+    assert not undocumented, f"the migration table misses SGD parameters {undocumented}"
+
+
+def test_every_gallery_example_ran_and_drew_its_figure(built_docs):
+    _, out, work = built_docs
+    examples = sorted(p.stem for p in (work / "examples").glob("*.py"))
+    assert {
+        "l1_vs_l2",
+        "plot_california_map",
+        "plot_frontier",
+        "plot_streaming",
+        "plot_dask",
+    } <= set(examples)
+    gallery = (out / "auto_examples" / "index.html").read_text(encoding="utf-8")
+    for stem in examples:
+        page = out / "auto_examples" / f"{stem}.html"
+        assert page.exists(), stem
+        html = page.read_text(encoding="utf-8")
+        figure = out / "_images" / f"sphx_glr_{stem}_001.png"
+        assert figure.exists() and figure.stat().st_size > 10_000, f"{stem} drew no figure"
+        assert f"sphx_glr_{stem}_001.png" in html
+        assert "Traceback" not in html, f"{stem} failed"
+        assert f"{stem}.html" in gallery
+    # the examples print what they measured; their output is on their pages
+    frontier = (out / "auto_examples" / "plot_frontier.html").read_text(encoding="utf-8")
+    assert "best test RMSE" in frontier
+    dask_page = (out / "auto_examples" / "plot_dask.html").read_text(encoding="utf-8")
+    assert "mixing=None equals partial_fit over the blocks: True" in dask_page

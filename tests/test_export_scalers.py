@@ -1,0 +1,154 @@
+"""export_model folds a linear scaler directly before the model into the weights and
+intercepts: the export predicts what the pipeline predicts (to rounding), without the scaler."""
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.linear_model import LogisticRegression, Ridge, SGDClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import (MaxAbsScaler, MinMaxScaler, Normalizer, RobustScaler,
+                                   StandardScaler)
+
+from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
+from sparsereg.export import export_model, load_model
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def dense_data(seed=0, n_rows=300):
+    """Columns on very different scales and offsets, one of them constant."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n_rows, 6)) * [1.0, 100.0, 0.01, 5.0, 1.0, 30.0] + [0, 500, -2, 7, 0, 0]
+    X[:, 4] = 3.5  # zero variance: scikit-learn's scale is 1 there
+    y = X[:, 0] - 0.02 * (X[:, 1] - 500) + 40 * X[:, 2] + 0.1 * X[:, 5]
+    return X, y
+
+
+def round_trip(exported):
+    buffer = io.BytesIO()
+    exported.save(buffer)
+    buffer.seek(0)
+    return load_model(buffer)
+
+
+SCALERS = {
+    "standard": StandardScaler,
+    "standard-no-mean": lambda: StandardScaler(with_mean=False),
+    "standard-no-std": lambda: StandardScaler(with_std=False),
+    "standard-neither": lambda: StandardScaler(with_mean=False, with_std=False),
+    "maxabs": MaxAbsScaler,
+    "robust": RobustScaler,
+    "robust-no-centering": lambda: RobustScaler(with_centering=False),
+    "robust-unit-variance": lambda: RobustScaler(unit_variance=True),
+}
+MODELS = {
+    "ftrl-regressor": lambda: SparseFTRLRegressor(alpha=1e-5, eta0=0.5, random_state=0),
+    "ftrl-multiclass": lambda: SparseFTRLClassifier(alpha=1e-5, random_state=0),
+    "ridge": lambda: Ridge(alpha=1.0),
+    "logistic": lambda: LogisticRegression(max_iter=100),  # converged or not: any weights do
+}
+
+
+def scores(model, X, classifier):
+    return model.decision_function(X) if classifier else model.predict(X)
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+@pytest.mark.parametrize("scaler", sorted(SCALERS))
+def test_folded_scaler_predicts_as_the_pipeline(scaler, model):
+    X, y = dense_data()
+    target = np.digitize(y, np.quantile(y, [0.33, 0.66])) if "ftrl-m" in model or model == "logistic" else y
+    pipe = make_pipeline(SCALERS[scaler](), MODELS[model]()).fit(X, target)
+    exported = export_model(pipe)
+    assert exported.transformers == []  # the scaler is in the weights, not in the file
+    X_new, _ = dense_data(seed=1)
+    classifier = exported.kind == "classifier"
+    expected = scores(pipe, X_new, classifier)
+    for candidate in (exported, round_trip(exported)):
+        got = scores(candidate, X_new, classifier)
+        assert_allclose(got, expected, rtol=1e-12, atol=1e-12 * np.abs(expected).max())
+        if classifier:  # the same labels (no score is within 1e-12 of a tie here)
+            assert_array_equal(candidate.predict(X_new), pipe.predict(X_new))
+        if hasattr(pipe, "predict_proba"):
+            assert_allclose(candidate.predict_proba(X_new), pipe.predict_proba(X_new),
+                            rtol=1e-12, atol=1e-14)
+
+
+def test_folding_is_the_formula():
+    X, y = dense_data()
+    scaler = StandardScaler().fit(X)
+    model = Ridge().fit(scaler.transform(X), y)
+    exported = export_model(make_pipeline(scaler, model))
+    weights = model.coef_ / scaler.scale_
+    assert scaler.scale_[4] == 1.0  # the constant column
+    assert_allclose(exported.coef_.toarray().ravel(), weights, rtol=1e-15)
+    assert_allclose(exported.intercept_, [model.intercept_ - weights @ scaler.mean_], rtol=1e-13)
+
+
+def test_folded_scaler_keeps_the_dataframe_columns():
+    X, y = dense_data()
+    frame = pd.DataFrame(X, columns=[f"c{i}" for i in range(X.shape[1])])
+    pipe = make_pipeline(StandardScaler(), SparseFTRLRegressor(random_state=0)).fit(frame, y)
+    loaded = round_trip(export_model(pipe))
+    assert loaded.feature_names_in_.tolist() == list(frame.columns)
+    assert_allclose(loaded.predict(frame), pipe.predict(frame), rtol=1e-12, atol=1e-9)
+    with pytest.raises(ValueError, match="feature names of X do not match"):
+        loaded.predict(frame[frame.columns[::-1]])
+
+
+def test_scaler_after_a_hasher_is_folded():
+    texts = ["free prize now", "see you at lunch", "win free cash", "call me later"] * 20
+    labels = ["spam", "ham", "spam", "ham"] * 20
+    pipe = make_pipeline(HashingVectorizer(n_features=2**8), MaxAbsScaler(),
+                         SGDClassifier("log_loss", random_state=0)).fit(texts, labels)
+    loaded = round_trip(export_model(pipe))
+    assert [type(t).__name__ for t in loaded.transformers] == ["HashingVectorizer"]
+    new = ["free lunch", "win a prize now", "nothing"]
+    assert_allclose(loaded.decision_function(new), pipe.decision_function(new), rtol=1e-12,
+                    atol=1e-12)
+
+
+def test_folded_and_quantized():
+    X, y = dense_data()
+    pipe = make_pipeline(StandardScaler(), Ridge()).fit(X, y)
+    expected = pipe.predict(X)
+    # float16 keeps each folded weight to a relative 2**-11
+    half = export_model(pipe, weights="float16")
+    bound = np.abs(X) @ np.abs(half.coef_.toarray().ravel()) * 2.0**-11
+    assert np.all(np.abs(half.predict(X) - expected) <= bound + 1e-9)
+    # q2.13: the folded weights (up to ~40: a column of scale 0.01) need a scale of 16, so
+    # every weight of the vector moves by up to 2**-9, and that error meets raw inputs of
+    # ~500: after folding, q2.13 is only as good as sum |x| * step (see export_model's notes)
+    q = export_model(pipe, weights="q2.13")
+    (scale,) = q.weights_scale_
+    assert scale == 16.0
+    assert np.abs(q.predict(X) - expected).max() > 1e-3  # not as good as float64
+    bound = np.abs(X).sum(axis=1) * scale * 2.0**-13
+    assert np.all(np.abs(q.predict(X) - expected) <= bound + 1e-9)
+
+
+@pytest.mark.parametrize("steps", [
+    [Normalizer()],
+    [MinMaxScaler()],
+    [StandardScaler(), StandardScaler()],  # only the step right before the model is folded
+])
+def test_other_steps_are_refused_clearly(steps):
+    X, y = dense_data()
+    pipe = make_pipeline(*steps, Ridge()).fit(X, y)
+    with pytest.raises(ValueError, match="cannot export a Pipeline step .*Scaler|Normalizer"):
+        export_model(pipe)
+
+
+def test_a_scaler_subclass_is_not_folded():
+    class Shifted(StandardScaler):
+        def transform(self, X, copy=None):
+            return super().transform(X, copy=copy) + 1.0
+
+    X, y = dense_data()
+    pipe = make_pipeline(Shifted(), Ridge()).fit(X, y)
+    with pytest.raises(ValueError, match="cannot export a Pipeline step Shifted"):
+        export_model(pipe)

@@ -1,0 +1,78 @@
+"""The public API carries type hints (the package ships ``py.typed``), and they resolve."""
+
+import inspect
+import typing
+from pathlib import Path
+
+import pytest
+
+import sparsereg
+import sparsereg.datasets
+import sparsereg.stream
+from sparsereg import (
+    ExportedLinearModel,
+    FeatureCrossHasher,
+    SparseFTRLClassifier,
+    SparseFTRLRegressor,
+)
+
+FUNCTIONS = [
+    sparsereg.export_model,
+    sparsereg.load_model,
+    sparsereg.export_sizes,
+    sparsereg.sparsity_report,
+    sparsereg.top_weights,
+    sparsereg.merge_ftrl_states,
+    sparsereg.expected_collision_rate,
+    sparsereg.stream.fit_stream,
+    sparsereg.stream.open_source,
+    *(getattr(sparsereg.datasets, name) for name in sparsereg.datasets.__all__),
+]
+METHODS = {
+    SparseFTRLRegressor: [
+        "fit",
+        "partial_fit",
+        "predict",
+        "count_nonzero",
+        "sparsity_report",
+        "sparsify",
+        "densify",
+        "get_ftrl_state",
+        "set_ftrl_state",
+    ],
+    SparseFTRLClassifier: [
+        "fit",
+        "partial_fit",
+        "predict",
+        "decision_function",
+        "predict_proba",
+        "predict_log_proba",
+        "get_ftrl_state",
+        "set_ftrl_state",
+    ],
+    FeatureCrossHasher: ["fit", "transform", "explain", "collision_stats"],
+    ExportedLinearModel: ["predict", "decision_function", "predict_proba", "save"],
+}
+CASES = [(f.__qualname__, f) for f in FUNCTIONS] + [
+    (f"{cls.__name__}.{name}", getattr(cls, name))
+    for cls, names in METHODS.items()
+    for name in names
+]
+
+
+def test_package_ships_py_typed():
+    assert (Path(sparsereg.__file__).parent / "py.typed").is_file()
+
+
+@pytest.mark.parametrize("name, function", CASES, ids=[name for name, _ in CASES])
+def test_public_signature_is_annotated_and_resolves(name, function):
+    function = inspect.unwrap(function)
+    hints = typing.get_type_hints(function)  # raises if an annotation names nothing
+    parameters = [
+        p
+        for p in inspect.signature(function).parameters.values()
+        if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+    missing = [p.name for p in parameters if p.name not in hints]
+    assert not missing, f"{name}: parameters without a type hint: {missing}"
+    assert "return" in hints, f"{name}: no return type"
