@@ -188,7 +188,7 @@ _N_THREADS_DOC = """
         with the same ``random_state`` differ slightly; each row is still trained
         once, with the lambdas of its position in the order. It pays only with a
         free core per thread, and less when rows share popular columns, whose
-        cache lines the cores then pass to each other (2 threads: 0.71-0.84x the
+        cache lines the cores then pass to each other (2 threads: 0.71-0.92x the
         time of one on a click-through-like set). 1 (the default) trains in the
         calling thread, the same to the bit whatever the machine. Needs the dense
         state store (the table's inserts are not thread-safe): a model whose state
