@@ -37,7 +37,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._decision import LinearWeights
-from ._epoch import IN_ORDER, UNWEIGHTED, Batch, Hyper, run_epoch, scores_from_state
+from ._epoch import (IN_ORDER, UNWEIGHTED, Batch, Hyper, run_epoch, run_epoch_threads,
+                     scores_from_state)
 from ._interrupts import interrupts_deferred
 from ._losses import UNBOUNDED_DERIVATIVE_LOSSES
 from ._softmax import SoftmaxState, run_softmax_epoch, softmax_scores_from_state
@@ -252,6 +253,21 @@ class _BaseFTRL(BaseEstimator):
         """The kernel's numbers for each model (one per one-vs-rest positive label)."""
         hyper = self._hyper(seed, check_signals=check_signals)
         return [hyper] if positives is None else [hyper.for_class(p) for p in positives]
+
+    def _model_threads(self, n_models):
+        """Threads training one model together (``n_threads``): regression and binary
+        classification only; one-vs-rest models train one per thread (``n_jobs``)."""
+        return getattr(self, "n_threads", 1) if n_models == 1 else 1
+
+    def _check_threads_fit_store(self, in_table, n_models, n_features):
+        """Refuse ``n_threads > 1`` with the table store (its inserts are not thread-safe)."""
+        if in_table and self._model_threads(n_models) > 1:
+            raise ValueError(
+                f"n_threads={self.n_threads} trains one model in several threads, which needs "
+                "the dense state store, but this model's state is a table of the columns seen "
+                f"(state_store={self.state_store!r}, inclusion={self.inclusion!r}, "
+                f"{n_features:,} columns): use state_store='dense' without inclusion, "
+                "or n_threads=1.")
 
     def _bloom_counters(self):
         return 1 << max(int(self.bloom_size) - 1, 1).bit_length()  # next power of two
@@ -656,9 +672,14 @@ class _BaseFTRL(BaseEstimator):
             hypers = self._model_hypers(problem.positives, state.seed, check_signals)
         batches = [Batch(X, problem.targets, weights, longest_row) for weights in problem.weights]
 
+        together = 1 if problem.softmax else self._model_threads(problem.n_models)
+
         def one_model(k, order, t_start):
             if problem.softmax:  # one model over every class
                 return run_softmax_epoch(batches[0], state, hypers[0], order=order, t0=t_start)
+            if together > 1:
+                return run_epoch_threads(batches[k], state, k, hypers[k], together, order=order,
+                                         t0=t_start)
             return run_epoch(batches[k], state, k, hypers[k], order=order, t0=t_start)
 
         t = t0
@@ -780,6 +801,10 @@ class _BaseFTRL(BaseEstimator):
             if not in_place and self.early_stopping:
                 X, longest_row, problem, validation = self._split_validation(X, y, problem, rng)
             count_columns = None
+            if not problem.softmax:
+                self._check_threads_fit_store(
+                    self._use_table_store(problem.n_models, X.shape[1]) if first else
+                    self._state.in_table, problem.n_models, X.shape[1])
             if first:
                 state = self._new_state(len(problem.classes) if problem.softmax
                                         else problem.n_models, X.shape[1], rng,

@@ -1372,3 +1372,119 @@ def grid_table_insert(double[:, ::1] table_zn, const int64_t[::1] columns,
             (<int64_t *>(state + width * s))[0] = columns[k]
             for j in range(width - 1):
                 state[width * s + 1 + j] = values[k, j]
+
+
+# ----------------------------------------------------------------------------------------
+# One model trained by several threads at once (``n_threads``, Hogwild!): the dense store's
+# epoch, with sigma_i computed from n_i as it is when the update is written.
+
+cdef inline void ftrl_update_shared(double *slot, double gi, double sqrt_n, double w,
+                                    double inv_eta0, double n) noexcept nogil:
+    """``ftrl_update`` when other threads may have written ``slot`` since it was read for the
+    prediction as ``n`` (and ``sqrt_n``): ``sigma_i`` must count this step's increase of
+    ``sqrt(n_i)`` only, so ``n_i`` is read again (else another thread's increase is counted
+    twice, which acts as a smaller ``beta`` on the columns the threads share). With one
+    thread ``n_i`` is still ``n``: the same arithmetic as ``ftrl_update``, to the bit."""
+    cdef double n_old = slot[1]
+    cdef double n_new = n_old + gi * gi
+    if n_old != n:
+        sqrt_n = sqrt(n_old)
+    slot[0] += gi - (sqrt(n_new) - sqrt_n) * inv_eta0 * w
+    slot[1] = n_new
+
+
+cdef inline double predict_dense_shared(const double *state, const index_t *cols,
+                                        const cython.floating *x, int64_t length, double *buf,
+                                        double p, double inv_eta0, double beta, double l1,
+                                        double l2) noexcept nogil:
+    """``predict_dense`` keeping ``(w_i, sqrt(n_i), n_i)`` in ``buf``."""
+    cdef int64_t k
+    cdef const double *slot
+    cdef double w, n
+    for k in range(length):
+        slot = state + DENSE_SLOT * cols[k]
+        n = slot[1]
+        buf[3 * k + 2] = n
+        buf[3 * k + 1] = sqrt(n)
+        w = lazy_weight(slot[0], buf[3 * k + 1], inv_eta0, beta, l1, l2)
+        buf[3 * k] = w
+        p += w * x[k]
+    return p
+
+
+def ftrl_epoch_shared(
+    const cython.floating[::1] data,
+    const index_t[::1] indices,
+    const index_t[::1] indptr,
+    const double[::1] y,
+    const double[::1] sample_weight,
+    const int64_t[::1] order,
+    double[:, ::1] zn,
+    double[::1] intercept_zn,
+    double[:, ::1] scratch,
+    Hyper hp,
+    int64_t t0,
+):
+    """``ftrl_epoch`` over the rows ``order`` (not empty) of a dense store that other threads
+    running this function update at the same time, without locks (the caller,
+    ``sparsereg._epoch.run_epoch_threads``, documents the scheme). Each coordinate's update
+    uses ``ftrl_update_shared``; ``scratch`` holds at least the longest row's worth of
+    ``(w_i, sqrt(n_i), n_i)`` (three columns). Returns the sum of the
+    sample-weighted progressive losses. Ctrl-C is checked as in ``ftrl_epoch`` (the caller
+    asks for it in the main thread only).
+    """
+    cdef:
+        bint weighted = sample_weight.shape[0] > 0
+        int64_t n_rows = order.shape[0]
+        int64_t r, row, ahead, k, start, length
+        int64_t t = t0
+        double inv_eta0 = 1.0 / hp.eta0
+        double beta = hp.beta
+        double l1 = hp.l1
+        double l2 = hp.l2
+        double p, g, dloss, w0, sq0, n0, target, weight, loss_sum = 0.0
+        double *state = &zn[0, 0]
+        double *buf = &scratch[0, 0]
+        const cython.floating *x
+        const index_t *cols
+
+    with nogil:
+        for r in range(n_rows):
+            if hp.check_signals and r % SIGNAL_CHECK_ROWS == SIGNAL_CHECK_ROWS - 1:
+                with gil:
+                    PyErr_CheckSignals()  # raises KeyboardInterrupt on Ctrl-C
+            row = order[r]
+            start = indptr[row]
+            length = indptr[row + 1] - start
+            if r + PREFETCH_ROWS < n_rows:
+                ahead = order[r + PREFETCH_ROWS]
+                for k in range(indptr[ahead], indptr[ahead + 1]):
+                    sr_prefetch(state + DENSE_SLOT * indices[k])
+            x = &data[0] + start
+            cols = &indices[0] + start
+            t += 1
+            if hp.mean_scaled:
+                l1 = hp.l1 * t
+                l2 = hp.l2 * t
+            w0 = 0.0
+            sq0 = 0.0
+            n0 = 0.0
+            if hp.fit_intercept:
+                n0 = intercept_zn[1]
+                sq0 = sqrt(n0)
+                w0 = -intercept_zn[0] / ((beta + sq0) * inv_eta0)
+            p = predict_dense_shared(state, cols, x, length, buf, w0, inv_eta0, beta, l1, l2)
+            target = y[row]
+            if hp.one_vs_rest:
+                target = 1.0 if target == hp.positive else -1.0
+            weight = sample_weight[row] if weighted else 1.0
+            loss_sum += weight * loss_and_derivative(hp.loss, p, target, hp.epsilon, &dloss)
+            g = weight * dloss
+            if g == 0.0:
+                continue
+            for k in range(length):
+                ftrl_update_shared(state + DENSE_SLOT * cols[k], g * x[k], buf[3 * k + 1],
+                                   buf[3 * k], inv_eta0, buf[3 * k + 2])
+            if hp.fit_intercept:
+                ftrl_update_shared(&intercept_zn[0], g, sq0, w0, inv_eta0, n0)
+    return loss_sum

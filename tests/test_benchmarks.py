@@ -258,6 +258,17 @@ def test_bench_cv_quick(capsys):
             assert chosen["test"] >= row["oracle_test"] and chosen["alpha"] in [1e-6, 1e-4]
     assert all(row["sgd_alpha"] in [1e-5, 1e-3] for row in result["sgd"])
     assert all(row["one_fit_s"] > 0 and row["grid8_fit_s"] > 0 for row in result["timing"])
+
+
+def test_bench_hogwild_quick(tmp_path):
+    out = tmp_path / "hogwild.json"
+    result = load("bench_hogwild").main(["--quick", "--json-out", str(out)])
+    assert {"fit 1 thread", "fit 2 threads"} <= set(result["medians"])
+    assert result["rows"] == 40_000 and result["nnz"] > 40_000
+    assert abs(result["test_log_loss_ratio"] - 1) < 0.01  # two threads learn as well as one
+    assert json.loads(out.read_text())["threads"] == 2
+
+
 def test_bench_multinomial_quick(capsys):
     out = load("bench_multinomial").main(["--quick"])
     digits = out["digits"]

@@ -1,0 +1,247 @@
+"""``n_threads``: one model trained by several threads without locks (Hogwild!).
+
+Several threads give a model that depends on how they interleave, so most tests here rest
+on a property that holds exactly despite the races: when no two chunks of the epoch's order
+(16,384 rows each, as documented) share a column and there is no intercept, every column's
+updates come from one thread in the order one thread would apply them, so the model must be
+the one-thread model to the bit. A lost, repeated or misplaced row, or a row trained with
+the lambdas of another position, would change it.
+"""
+
+import _thread
+import pickle
+import threading
+import time
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.metrics import log_loss
+
+from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
+
+from .state_helpers import assert_same_state, dense_state
+
+CHUNK = 16_384  # rows a thread takes at a time (n_threads's docstring)
+
+
+def chunked_problem(n_chunks=4, per_row=5, columns_per_chunk=50, seed=0, classify=False):
+    """Rows in order whose chunks use disjoint columns: chunk ``c`` only columns
+    ``c * columns_per_chunk`` to ``(c + 1) * columns_per_chunk - 1``."""
+    rng = np.random.RandomState(seed)
+    n_rows = n_chunks * CHUNK
+    chunk_of_row = np.arange(n_rows) // CHUNK
+    cols = rng.randint(columns_per_chunk, size=(n_rows, per_row))
+    cols += (chunk_of_row * columns_per_chunk)[:, None]
+    X = sp.csr_matrix((rng.normal(size=n_rows * per_row), cols.ravel(),
+                       np.arange(0, n_rows * per_row + 1, per_row)),
+                      shape=(n_rows, n_chunks * columns_per_chunk))
+    X.sum_duplicates()  # (a column drawn twice in a row: one entry)
+    w = rng.normal(size=X.shape[1]) * (rng.rand(X.shape[1]) < 0.3)
+    margin = X @ w
+    y = (margin + rng.normal(scale=0.5, size=n_rows) > 0).astype(int) if classify \
+        else margin + rng.normal(scale=0.1, size=n_rows)
+    return X, y
+
+
+def ctr_like(n_rows, n_features=2**16, per_row=20, seed=0):
+    """Binary rows with power-law column popularity and labels from a sparse logistic model."""
+    rng = np.random.RandomState(seed)
+    popularity = np.arange(1, n_features + 1) ** -1.1
+    cols = rng.choice(n_features, size=(n_rows, per_row), p=popularity / popularity.sum())
+    X = sp.csr_matrix((np.ones(cols.size), cols.ravel(), np.arange(0, cols.size + 1, per_row)),
+                      shape=(n_rows, n_features))
+    X.sum_duplicates()
+    X.data[:] = 1.0
+    w = np.where(rng.rand(n_features) < 0.05, rng.normal(0, 1.5, n_features), 0.0)
+    y = (rng.rand(n_rows) < 1 / (1 + np.exp(-(X @ w - 1.0)))).astype(int)
+    return X, y
+
+
+def make(classify, **params):
+    base = dict(fit_intercept=False, shuffle=False, tol=None, max_iter=3, random_state=0,
+                alpha=1e-5, state_store="dense")
+    base.update(params)
+    return SparseFTRLClassifier(**base) if classify else SparseFTRLRegressor(**base)
+
+
+@pytest.mark.parametrize("classify", [False, True])
+@pytest.mark.parametrize("n_threads", [2, 3])
+@pytest.mark.parametrize("penalty_scale", ["mean", "sum"])
+def test_no_row_lost_when_chunks_share_no_column(classify, n_threads, penalty_scale):
+    X, y = chunked_problem(classify=classify)
+    weights = np.random.RandomState(1).uniform(0.5, 2.0, size=X.shape[0])
+    one = make(classify, penalty_scale=penalty_scale).fit(X, y, sample_weight=weights)
+    many = make(classify, penalty_scale=penalty_scale, n_threads=n_threads)
+    many.fit(X, y, sample_weight=weights)
+    assert many.t_ == one.t_ == 3 * X.shape[0]
+    assert_same_state(many, one)
+    np.testing.assert_array_equal(many.predict(X[:100]), one.predict(X[:100]))
+    # partial_fit (the first call checked in full, the next ones on the fast path)
+    for est in (one, many):
+        est.partial_fit(X, y, sample_weight=weights)
+        est.partial_fit(X, y)
+    assert many.t_ == one.t_ == 5 * X.shape[0]
+    assert_same_state(many, one)
+
+
+def test_no_row_lost_with_float32_values_and_int64_indices():
+    X, y = chunked_problem(n_chunks=3, classify=True)
+    X = X.astype(np.float32)
+    X.indices, X.indptr = X.indices.astype(np.int64), X.indptr.astype(np.int64)  # kept as given
+    one = make(True).fit(X, y)
+    many = make(True, n_threads=2).fit(X, y)
+    assert one.coef_.dtype == np.float32
+    assert_same_state(many, one)
+
+
+def test_two_threads_train_as_well_as_one():
+    X, y = ctr_like(160_000)
+    train, test = slice(0, 120_000), slice(120_000, None)
+    losses = {}
+    for n_threads in (1, 2):
+        clf = SparseFTRLClassifier(n_threads=n_threads, max_iter=2, tol=None, random_state=0)
+        clf.fit(X[train], y[train])
+        assert clf.t_ == 2 * 120_000
+        losses[n_threads] = log_loss(y[test], clf.predict_proba(X[test])[:, 1])
+    baseline = log_loss(y[test], np.full(40_000, y[train].mean()))
+    assert losses[1] < 0.95 * baseline  # the problem is learnable
+    assert abs(losses[2] / losses[1] - 1) < 0.005
+
+
+def test_regressor_trains_as_well_as_one_thread():
+    rng = np.random.RandomState(0)
+    n_rows, n_features, per_row = 100_000, 2**14, 20
+    cols = np.sort(rng.choice(n_features, size=(n_rows, per_row)), axis=1)
+    X = sp.csr_matrix((rng.rand(cols.size), cols.ravel(), np.arange(0, cols.size + 1, per_row)),
+                      shape=(n_rows, n_features))
+    X.sum_duplicates()
+    y = X @ rng.normal(size=n_features) + 0.1 * rng.normal(size=n_rows)
+    errors = {}
+    for n_threads in (1, 2):
+        reg = SparseFTRLRegressor(n_threads=n_threads, eta0=0.2, max_iter=5, tol=None,
+                                  random_state=0).fit(X[:80_000], y[:80_000])
+        errors[n_threads] = np.mean((reg.predict(X[80_000:]) - y[80_000:]) ** 2)
+    assert errors[1] < 0.2 * np.var(y)
+    # threads often update the same columns here (20 of 16,384 per row): 1-2 % worse measured
+    assert abs(errors[2] / errors[1] - 1) < 0.05
+
+
+def test_small_batches_train_in_one_thread_to_the_bit():
+    X, y = ctr_like(CHUNK, n_features=2**12)  # one chunk: nothing for a second thread
+    params = dict(max_iter=2, tol=None, random_state=0)  # shuffled, intercept, shared columns
+    one = SparseFTRLClassifier(**params).fit(X, y)
+    many = SparseFTRLClassifier(n_threads=4, **params).fit(X, y)
+    assert_same_state(many, one)
+
+
+@pytest.mark.parametrize("n_jobs", [None, 2])
+def test_one_vs_rest_ignores_n_threads(n_jobs):
+    X, y = ctr_like(3 * CHUNK, n_features=2**12)
+    y = y + (X[:, 0].toarray().ravel() > 0)  # three classes
+    params = dict(max_iter=2, tol=None, random_state=0, n_jobs=n_jobs)
+    one = SparseFTRLClassifier(**params).fit(X, y)
+    many = SparseFTRLClassifier(n_threads=2, **params).fit(X, y)
+    assert len(many.classes_) == 3
+    assert_same_state(many, one)  # one model per class, each in one thread: reproducible
+
+
+@pytest.mark.parametrize("state_store", ["dense", "sparse"])
+def test_multinomial_ignores_n_threads(state_store):
+    X, y = ctr_like(3 * CHUNK, n_features=2**12)
+    y = y + (X[:, 0].toarray().ravel() > 0)  # three classes
+    params = dict(multi_class="multinomial", max_iter=2, tol=None, random_state=0,
+                  state_store=state_store)
+    one = SparseFTRLClassifier(**params).fit(X, y)
+    many = SparseFTRLClassifier(n_threads=2, **params).fit(X, y)  # no refusal of the table
+    assert_same_state(many, one)
+
+
+@pytest.mark.parametrize("params", [dict(state_store="sparse"),
+                                    dict(inclusion="poisson"),
+                                    dict(state_store="auto", inclusion="bloom")])
+def test_table_store_refused(params):
+    X, y = chunked_problem(n_chunks=2)
+    est = SparseFTRLRegressor(n_threads=2, random_state=0, **params)
+    with pytest.raises(ValueError, match="n_threads=2 .* dense state store"):
+        est.fit(X, y)
+    assert not hasattr(est, "t_")
+    est.set_params(n_threads=1).fit(X, y)
+    before = pickle.dumps(est)
+    est.set_params(n_threads=2)
+    for call in (est.fit, est.partial_fit):
+        with pytest.raises(ValueError, match="dense state store"):
+            call(X, y)
+    previous = pickle.loads(before)
+    assert est.t_ == previous.t_
+    assert_same_state(est, previous)
+
+
+def test_auto_store_above_2_24_columns_refused():
+    X = sp.csr_matrix((np.ones(4), [0, 5, 2**25 - 1, 7], [0, 2, 3, 4]), shape=(3, 2**25))
+    with pytest.raises(ValueError, match="state_store='dense'"):
+        SparseFTRLClassifier(n_threads=2).fit(X, [0, 1, 1])
+    SparseFTRLClassifier(n_threads=2, state_store="dense", random_state=0).fit(X, [0, 1, 1])
+
+
+@pytest.mark.parametrize("value", [0, -1, 1.5, "2", None])
+@pytest.mark.parametrize("estimator", [SparseFTRLClassifier, SparseFTRLRegressor])
+def test_bad_n_threads_refused(estimator, value):
+    X, y = chunked_problem(n_chunks=1, classify=True)
+    with pytest.raises((ValueError, TypeError), match="n_threads"):
+        estimator(n_threads=value).fit(X, y)
+    est = estimator(random_state=0).partial_fit(X, y, **({"classes": [0, 1]}
+                                                         if estimator is SparseFTRLClassifier
+                                                         else {}))
+    before = pickle.dumps(est)
+    est.set_params(n_threads=value)
+    with pytest.raises((ValueError, TypeError), match="n_threads"):
+        est.partial_fit(X, y)
+    assert_same_state(est, pickle.loads(before))
+
+
+def _interrupt_soon(delay):
+    timer = threading.Timer(delay, _thread.interrupt_main)
+    timer.start()
+    return timer
+
+
+def test_ctrl_c_during_fit_leaves_the_estimator_as_it_was():
+    X, y = ctr_like(200_000, n_features=2**14, per_row=10)
+    est = SparseFTRLClassifier(n_threads=2, max_iter=1000, tol=None, warm_start=True,
+                               random_state=0).partial_fit(X[:40_000], y[:40_000], classes=[0, 1])
+    before = pickle.dumps(est)
+    threads_before = threading.active_count()
+    timer = _interrupt_soon(0.3)
+    started = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        est.fit(X, y)
+        time.sleep(5)  # only reached if the kernel missed the signal: the test then fails
+    timer.cancel()
+    assert time.perf_counter() - started < 5
+    assert threading.active_count() == threads_before  # the training threads have stopped
+    previous = pickle.loads(before)
+    assert est.t_ == previous.t_
+    np.testing.assert_array_equal(dense_state(est), dense_state(previous))
+
+
+def test_ctrl_c_during_partial_fit_leaves_the_estimator_as_after_the_call():
+    X, y = chunked_problem(n_chunks=24, per_row=30, columns_per_chunk=200)
+    est = make(False, n_threads=2).partial_fit(X[:10], y[:10])
+    reference = make(False).partial_fit(X[:10], y[:10]).partial_fit(X, y)
+    timer = _interrupt_soon(0.1)  # after the checks, during the training (~0.3 s here)
+    with pytest.raises(KeyboardInterrupt):
+        est.partial_fit(X, y)  # trained in place: the interrupt waits for the end of the call
+        time.sleep(5)  # reached only if the signal came after the call
+    timer.cancel()
+    assert est.t_ == 10 + X.shape[0]
+    assert_same_state(est, reference)
+
+
+def test_early_stopping_with_threads_counts_every_row():
+    X, y = ctr_like(80_000, n_features=2**12)
+    clf = SparseFTRLClassifier(n_threads=2, early_stopping=True, n_iter_no_change=2, max_iter=50,
+                               tol=1e-3, random_state=0).fit(X, y)
+    assert 2 < clf.n_iter_ < 50
+    assert clf.t_ == clf.n_iter_ * 72_000  # validation_fraction=0.1 held out, the rest each epoch
+    assert [t for t, _ in clf.nnz_history_] == [72_000 * (i + 1) for i in range(clf.n_iter_)]
