@@ -45,10 +45,50 @@ FIELDS = [f"C{i}" for i in range(1, 21)]
 NAMESPACES = "abcdefghijklmnopqrst"
 TARGET = "click"
 # field cardinalities, Criteo-like (C1..C26 there range from 3 to 10**7)
-CARDINALITY = [1_000, 500, 1_000_000, 300_000, 300, 24, 12_000, 600, 10, 90_000,
-               5_600, 800_000, 3_000, 27, 15_000, 500_000, 10, 5_600, 2_000, 100]
-ZIPF_S = [1.05, 1.1, 1.2, 1.1, 1.3, 1.05, 1.15, 1.1, 1.05, 1.2,
-          1.1, 1.25, 1.1, 1.05, 1.15, 1.2, 1.05, 1.1, 1.1, 1.05]
+CARDINALITY = [
+    1_000,
+    500,
+    1_000_000,
+    300_000,
+    300,
+    24,
+    12_000,
+    600,
+    10,
+    90_000,
+    5_600,
+    800_000,
+    3_000,
+    27,
+    15_000,
+    500_000,
+    10,
+    5_600,
+    2_000,
+    100,
+]
+ZIPF_S = [
+    1.05,
+    1.1,
+    1.2,
+    1.1,
+    1.3,
+    1.05,
+    1.15,
+    1.1,
+    1.05,
+    1.2,
+    1.1,
+    1.25,
+    1.1,
+    1.05,
+    1.15,
+    1.2,
+    1.05,
+    1.1,
+    1.1,
+    1.05,
+]
 MAIN_EFFECTS = {0: 0.6, 1: 0.5, 2: 0.4, 4: 0.5, 5: 0.7, 6: 0.4, 8: 0.8, 9: 0.3, 13: 0.6}
 CROSS_EFFECTS = [(0, 1, 0.8), (2, 3, 0.6)]
 INTERCEPT = -1.0
@@ -115,9 +155,12 @@ class Model:
         for f, eff in self.effects.items():
             margin += eff[ranks[f]]
         for a, b, scale in CROSS_EFFECTS:
-            cell = ranks[a].astype(np.uint64) * np.uint64(CARDINALITY[b]) + ranks[b].astype(np.uint64)
-            u = (_mix64(cell + np.uint64(0x9E3779B97F4A7C15 * (a + 1) % 2**64)) >> np.uint64(11)) \
-                .astype(np.float64) / 2.0**53
+            cell = ranks[a].astype(np.uint64) * np.uint64(CARDINALITY[b]) + ranks[b].astype(
+                np.uint64
+            )
+            u = (
+                _mix64(cell + np.uint64(0x9E3779B97F4A7C15 * (a + 1) % 2**64)) >> np.uint64(11)
+            ).astype(np.float64) / 2.0**53
             margin += scale * 2.0 * (u - 0.5) * np.sqrt(3.0)  # uniform with sd = scale
         y = (rng.random(n_rows) < 1.0 / (1.0 + np.exp(-margin))).astype(np.int64)
         return [self.vocab[f].take(r) for f, r in enumerate(ranks)], y
@@ -125,9 +168,13 @@ class Model:
 
 def paths(size_bytes, seed, folder=WORK):
     stem = folder / f"ctr_{size_label(size_bytes)}_{seed}"
-    return {"csv": stem.with_suffix(".csv"), "csv.gz": stem.with_suffix(".csv.gz"),
-            "parquet": stem.with_suffix(".parquet"), "vw": stem.with_suffix(".vw"),
-            "meta": stem.with_suffix(".json")}
+    return {
+        "csv": stem.with_suffix(".csv"),
+        "csv.gz": stem.with_suffix(".csv.gz"),
+        "parquet": stem.with_suffix(".parquet"),
+        "vw": stem.with_suffix(".vw"),
+        "meta": stem.with_suffix(".json"),
+    }
 
 
 def ensure(size, formats=("csv",), seed=0, folder=WORK, verbose=True):
@@ -137,9 +184,9 @@ def ensure(size, formats=("csv",), seed=0, folder=WORK, verbose=True):
     decides the number of rows).
     """
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
-    import pyarrow.compute as pc
 
     size_bytes = parse_size(size) if isinstance(size, str) else int(size)
     folder.mkdir(parents=True, exist_ok=True)
@@ -158,8 +205,11 @@ def ensure(size, formats=("csv",), seed=0, folder=WORK, verbose=True):
     write_csv = "csv" in todo
     n_rows_known = None if write_csv else meta["rows"]
     if verbose:
-        print(f"writing {', '.join(todo)} of {size_label(size_bytes)} (seed {seed}) "
-              f"under {folder}", file=sys.stderr, flush=True)
+        print(
+            f"writing {', '.join(todo)} of {size_label(size_bytes)} (seed {seed}) under {folder}",
+            file=sys.stderr,
+            flush=True,
+        )
     model = Model()
     schema = pa.schema([(c, pa.string()) for c in FIELDS] + [(TARGET, pa.int64())])
     header = (",".join(FIELDS + [TARGET]) + "\n").encode()
@@ -219,8 +269,12 @@ def ensure(size, formats=("csv",), seed=0, folder=WORK, verbose=True):
             n_rows += rows
             index += 1
             if verbose and index % 16 == 0:
-                print(f"  {n_rows:,} rows, {csv_bytes / 1e6:,.0f} MB CSV, "
-                      f"{time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+                print(
+                    f"  {n_rows:,} rows, {csv_bytes / 1e6:,.0f} MB CSV, "
+                    f"{time.perf_counter() - t0:.0f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
     finally:
         for w in writers.values():
             w.close()
@@ -229,26 +283,43 @@ def ensure(size, formats=("csv",), seed=0, folder=WORK, verbose=True):
     for f in todo:
         os.replace(tmp[f], p[f])
     if meta is None:
-        meta = {"rows": n_rows, "seed": seed, "target_bytes": size_bytes, "fields": FIELDS,
-                "target": TARGET, "cardinality": CARDINALITY, "zipf_s": ZIPF_S,
-                "intercept": INTERCEPT, "main_effects": {FIELDS[k]: v for k, v in MAIN_EFFECTS.items()},
-                "cross_effects": [[FIELDS[a], FIELDS[b], s] for a, b, s in CROSS_EFFECTS],
-                "vw_namespaces": dict(zip(FIELDS, NAMESPACES)), "formats": [], "bytes": {}}
+        meta = {
+            "rows": n_rows,
+            "seed": seed,
+            "target_bytes": size_bytes,
+            "fields": FIELDS,
+            "target": TARGET,
+            "cardinality": CARDINALITY,
+            "zipf_s": ZIPF_S,
+            "intercept": INTERCEPT,
+            "main_effects": {FIELDS[k]: v for k, v in MAIN_EFFECTS.items()},
+            "cross_effects": [[FIELDS[a], FIELDS[b], s] for a, b, s in CROSS_EFFECTS],
+            "vw_namespaces": dict(zip(FIELDS, NAMESPACES)),
+            "formats": [],
+            "bytes": {},
+        }
     meta["formats"] = sorted(set(meta["formats"]) | set(todo))
     meta["bytes"] = {f: p[f].stat().st_size for f in meta["formats"]}
     meta["click_rate"] = clicks / n_rows
     p["meta"].write_text(json.dumps(meta, indent=1))
     if verbose:
-        print(f"done: {n_rows:,} rows in {time.perf_counter() - t0:.0f} s: "
-              + ", ".join(f"{f} {meta['bytes'][f] / 1e6:,.0f} MB" for f in meta["formats"]),
-              file=sys.stderr, flush=True)
+        print(
+            f"done: {n_rows:,} rows in {time.perf_counter() - t0:.0f} s: "
+            + ", ".join(f"{f} {meta['bytes'][f] / 1e6:,.0f} MB" for f in meta["formats"]),
+            file=sys.stderr,
+            flush=True,
+        )
     return p, meta
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--size", action="append", required=True, help="CSV size: 200MB, 1GB, 4GB, ...")
-    ap.add_argument("--formats", default="csv", help="comma-separated among csv, csv.gz, parquet, vw")
+    ap.add_argument(
+        "--formats", default="csv", help="comma-separated among csv, csv.gz, parquet, vw"
+    )
     ap.add_argument("--gzip", action="store_true", help="also write the .csv.gz")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--folder", type=Path, default=WORK)
@@ -256,8 +327,15 @@ def main(argv=None):
     formats = [f for f in args.formats.split(",") if f] + (["csv.gz"] if args.gzip else [])
     for size in args.size:
         p, meta = ensure(size, formats, args.seed, args.folder)
-        print(json.dumps({"paths": {k: str(v) for k, v in p.items() if k in meta["formats"]},
-                          "rows": meta["rows"], "bytes": meta["bytes"]}))
+        print(
+            json.dumps(
+                {
+                    "paths": {k: str(v) for k, v in p.items() if k in meta["formats"]},
+                    "rows": meta["rows"],
+                    "bytes": meta["bytes"],
+                }
+            )
+        )
 
 
 if __name__ == "__main__":

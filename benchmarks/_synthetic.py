@@ -22,8 +22,9 @@ def make_ctr(n_rows, n_features, per_row=35, seed=0):
     draws = int(round(per_row * 1.3))
     cols = column_of_rank[np.searchsorted(cdf, rng.random(n_rows * draws))]
     indptr = np.arange(0, n_rows * draws + 1, draws, dtype=np.int64)
-    X = sp.csr_matrix((np.ones(n_rows * draws), cols.astype(np.int32), indptr),
-                      shape=(n_rows, n_features))
+    X = sp.csr_matrix(
+        (np.ones(n_rows * draws), cols.astype(np.int32), indptr), shape=(n_rows, n_features)
+    )
     X.sum_duplicates()
     X.data[:] = 1.0
     X.indptr = X.indptr.astype(np.int32) if X.nnz < 2**31 else X.indptr

@@ -25,9 +25,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from _synthetic import load_ctr  # noqa: E402
 
-GOALS_US = {"partial_fit, 1 row": 50, "partial_fit, 100 rows": 100, "predict_proba, 1 row": 50,
-            "predict, 1 row": 50, "decision_function, 1 row": 50,
-            "exported predict_proba, 1 row": 20}
+GOALS_US = {
+    "partial_fit, 1 row": 50,
+    "partial_fit, 100 rows": 100,
+    "predict_proba, 1 row": 50,
+    "predict, 1 row": 50,
+    "decision_function, 1 row": 50,
+    "exported predict_proba, 1 row": 20,
+}
 
 
 def call_median(fn, batches):
@@ -40,8 +45,9 @@ def call_median(fn, batches):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--rows", type=int, default=200_000)
     ap.add_argument("--log2-features", type=int, default=20)
     ap.add_argument("--warm", type=int, default=20_000)
@@ -62,7 +68,7 @@ def main(argv=None):
     ftrl = SparseFTRLClassifier(random_state=0)
     sgd = SGDClassifier(loss="log_loss", random_state=0)
     for est in (ftrl, sgd):
-        est.partial_fit(X[:a.warm], y[:a.warm], classes=classes)
+        est.partial_fit(X[: a.warm], y[: a.warm], classes=classes)
     exported = export_model(ftrl)
     pool = a.rows - a.warm
 
@@ -71,7 +77,7 @@ def main(argv=None):
         out = []
         for i in range(a.calls):
             start = a.warm + (offset + i * size) % (pool - size)
-            out.append((X[start:start + size], y[start:start + size]))
+            out.append((X[start : start + size], y[start : start + size]))
         return out
 
     ones, hundreds = row_batches(1, 0), row_batches(100, 7)
@@ -94,10 +100,12 @@ def main(argv=None):
         for case, tool, fn, batches in cases:
             medians[(case, tool)].append(call_median(fn, batches))
 
-    print(f"# per-call medians (us), SparseFTRLClassifier (sparsereg {sparsereg.__version__} from "
-          f"{Path(sparsereg.__file__).parent}) and SGDClassifier(log_loss), CTR synthetic "
-          f"{X.shape[1]:,} columns, {X.nnz / X.shape[0]:.1f} non-zeros per row, warmed on "
-          f"{a.warm:,} rows; {a.calls} calls per case per rep, medians of {a.reps} interleaved reps")
+    print(
+        f"# per-call medians (us), SparseFTRLClassifier (sparsereg {sparsereg.__version__} from "
+        f"{Path(sparsereg.__file__).parent}) and SGDClassifier(log_loss), CTR synthetic "
+        f"{X.shape[1]:,} columns, {X.nnz / X.shape[0]:.1f} non-zeros per row, warmed on "
+        f"{a.warm:,} rows; {a.calls} calls per case per rep, medians of {a.reps} interleaved reps"
+    )
     print(f"# {platform.machine()}, python {platform.python_version()}, numpy {np.__version__}")
     print(f"{'call':<31} {'sparsereg us':>12} {'SGD us':>9} {'SGD / sparsereg':>16} {'goal us':>8}")
     out = {}

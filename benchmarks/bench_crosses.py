@@ -41,8 +41,9 @@ def token_lists(df):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--distinct", type=int, default=3000,
-                        help="distinct values per string column")
+    parser.add_argument(
+        "--distinct", type=int, default=3000, help="distinct values per string column"
+    )
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="20k rows, 3 repeats")
     args = parser.parse_args(argv)
@@ -50,13 +51,15 @@ def main(argv=None):
         args.rows, args.repeats = 20_000, min(args.repeats, 3)
     n, rng = args.rows, np.random.default_rng(0)
 
-    geo = pd.DataFrame({"latitude": rng.uniform(-90, 90, n),
-                        "longitude": rng.uniform(-180, 180, n)})
+    geo = pd.DataFrame(
+        {"latitude": rng.uniform(-90, 90, n), "longitude": rng.uniform(-180, 180, n)}
+    )
     minute = {"width": 1 / 60, "format": "deg"}
     buckets = {"latitude": minute, "longitude": minute}
     cross = FeatureCrossHasher([("latitude", "longitude")], buckets=buckets, n_features=2**28)
-    three = FeatureCrossHasher(["latitude", "longitude", ("latitude", "longitude")],
-                               buckets=buckets, n_features=2**28)
+    three = FeatureCrossHasher(
+        ["latitude", "longitude", ("latitude", "longitude")], buckets=buckets, n_features=2**28
+    )
     geo_np = geo.to_numpy()
     cross_np = FeatureCrossHasher([(0, 1)], buckets={0: minute, 1: minute}, n_features=2**28)
 
@@ -88,10 +91,15 @@ def main(argv=None):
     print(f"{'case':<44} {'seconds':>9} {'M rows/s':>9}")
     for name, t in rows:
         print(f"{name:<44} {t:>9.4f} {n / t / 1e6:>9.2f}")
-    print(f"speed-up vs FeatureHasher: {t_fh / t_ours:.1f}x (lists prebuilt), "
-          f"{t_fh_build / t_ours:.1f}x (including building the lists)")
-    return {"rows_per_s_cross": n / rows[0][1], "ratio_prebuilt": t_fh / t_ours,
-            "ratio_with_build": t_fh_build / t_ours}
+    print(
+        f"speed-up vs FeatureHasher: {t_fh / t_ours:.1f}x (lists prebuilt), "
+        f"{t_fh_build / t_ours:.1f}x (including building the lists)"
+    )
+    return {
+        "rows_per_s_cross": n / rows[0][1],
+        "ratio_prebuilt": t_fh / t_ours,
+        "ratio_with_build": t_fh_build / t_ours,
+    }
 
 
 if __name__ == "__main__":

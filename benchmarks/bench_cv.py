@@ -62,7 +62,9 @@ def sms(quick):
 
     texts, labels = fetch_sms_spam(return_X_y=True)
     y = (np.asarray(labels) == "spam").astype(int)
-    X = HashingVectorizer(n_features=2**18, ngram_range=(1, 2), alternate_sign=False).transform(texts)
+    X = HashingVectorizer(n_features=2**18, ngram_range=(1, 2), alternate_sign=False).transform(
+        texts
+    )
     train, test = train_test_split(np.arange(y.size), test_size=0.25, random_state=0, stratify=y)
     if quick:
         train, test = train[:1500], test[:800]
@@ -82,8 +84,11 @@ def california(quick, n_features=None):
     return hasher.transform(X), y, hasher.transform(Xt), yt
 
 
-DATASETS = {"a9a": (a9a, "classification"), "sms": (sms, "classification"),
-            "california": (california, "regression")}
+DATASETS = {
+    "a9a": (a9a, "classification"),
+    "sms": (sms, "classification"),
+    "california": (california, "regression"),
+}
 
 
 def test_score(est, Xt, yt, kind):
@@ -121,8 +126,7 @@ def timing(name, data, kind, epochs, reps):
             est.fit(X, y)
             times[label].append(time.perf_counter() - start)
     t1, t8 = float(np.median(times["one"])), float(np.median(times["grid"]))
-    return {"data": name, "epochs": epochs, "one_fit_s": t1, "grid8_fit_s": t8,
-            "ratio": t8 / t1}
+    return {"data": name, "epochs": epochs, "one_fit_s": t1, "grid8_fit_s": t8, "ratio": t8 / t1}
 
 
 def folds(kind, shuffled):
@@ -144,26 +148,37 @@ def choice(name, data, kind, epochs, alphas, etas):
     row = {"data": name, "epochs": epochs, "models": len(alphas) * len(etas)}
     for selection in ("progressive", "holdout"):
         start = time.perf_counter()
-        cv = CV(alphas=alphas, eta0s=etas, max_iter=epochs, selection=selection,
-                random_state=0).fit(X, y)
-        row[selection] = {"s": time.perf_counter() - start, "alpha": cv.alpha_, "eta0": cv.eta0_,
-                          "test": test_score(cv, Xt, yt, kind),
-                          "nnz": int(cv.count_nonzero().sum()),
-                          "loss": cv.cv_results_[f"{selection}_loss"],
-                          "alphas": cv.cv_results_["param_alpha"]}
+        cv = CV(
+            alphas=alphas, eta0s=etas, max_iter=epochs, selection=selection, random_state=0
+        ).fit(X, y)
+        row[selection] = {
+            "s": time.perf_counter() - start,
+            "alpha": cv.alpha_,
+            "eta0": cv.eta0_,
+            "test": test_score(cv, Xt, yt, kind),
+            "nnz": int(cv.count_nonzero().sum()),
+            "loss": cv.cv_results_[f"{selection}_loss"],
+            "alphas": cv.cv_results_["param_alpha"],
+        }
         if selection == "progressive":
             # every model of the grid on the test set (each is the single model, to the bit)
-            row["oracle_test"] = min(test_score(cv.estimator_at(i), Xt, yt, kind)
-                                     for i in range(cv.n_models_))
+            row["oracle_test"] = min(
+                test_score(cv.estimator_at(i), Xt, yt, kind) for i in range(cv.n_models_)
+            )
     for shuffled in (False, True):
         start = time.perf_counter()
-        search = GridSearchCV(Single(max_iter=epochs, tol=None, random_state=0),
-                              {"alpha": alphas, "eta0": etas}, cv=folds(kind, shuffled),
-                              scoring=scoring).fit(X, y)
+        search = GridSearchCV(
+            Single(max_iter=epochs, tol=None, random_state=0),
+            {"alpha": alphas, "eta0": etas},
+            cv=folds(kind, shuffled),
+            scoring=scoring,
+        ).fit(X, y)
         row["gs_shuffled" if shuffled else "gs"] = {
-            "s": time.perf_counter() - start, "alpha": search.best_params_["alpha"],
+            "s": time.perf_counter() - start,
+            "alpha": search.best_params_["alpha"],
             "eta0": search.best_params_["eta0"],
-            "test": test_score(search.best_estimator_, Xt, yt, kind)}
+            "test": test_score(search.best_estimator_, Xt, yt, kind),
+        }
     return row
 
 
@@ -188,17 +203,22 @@ def sgd_alpha(name, data, kind, epochs, alphas):
         sgd, scoring = SGDRegressor(penalty="l1", random_state=0), "neg_root_mean_squared_error"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        search = GridSearchCV(sgd, {"alpha": alphas}, cv=folds(kind, True),
-                              scoring=scoring).fit(X, y)
+        search = GridSearchCV(sgd, {"alpha": alphas}, cv=folds(kind, True), scoring=scoring).fit(
+            X, y
+        )
     scores = -search.cv_results_["mean_test_score"]
-    return {"data": name, "sgd_alpha": search.best_params_["alpha"],
-            "sgd_test": test_score(search.best_estimator_, Xt, yt, kind),
-            "sgd_near": near_best_alphas(search.cv_results_["param_alpha"].astype(float), scores)}
+    return {
+        "data": name,
+        "sgd_alpha": search.best_params_["alpha"],
+        "sgd_test": test_score(search.best_estimator_, Xt, yt, kind),
+        "sgd_near": near_best_alphas(search.cv_results_["param_alpha"].astype(float), scores),
+    }
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--quick", action="store_true", help="subsets, a 2 x 2 grid, 1 rep")
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--data", default="a9a,sms,california")
@@ -209,48 +229,71 @@ def main(argv=None):
     alphas = [1e-6, 1e-4] if quick else ALPHAS
     etas = [0.1, 0.5] if quick else ETA0S
     epochs_list = [1] if quick else [int(e) for e in a.epochs.split(",")]
-    print(f"# bench_cv {' '.join(sys.argv[1:] if argv is None else argv)}: "
-          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.node()}, "
-          f"{platform.processor() or platform.machine()}")
+    print(
+        f"# bench_cv {' '.join(sys.argv[1:] if argv is None else argv)}: "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.node()}, "
+        f"{platform.processor() or platform.machine()}"
+    )
     result = {"timing": [], "choice": [], "sgd": []}
     for name in a.data.split(","):
         loader, kind = DATASETS[name]
         data = loader(quick)
-        print(f"\n## {name}: {data[0].shape[0]:,} train rows x {data[0].shape[1]:,} columns, "
-              f"{data[2].shape[0]:,} test rows")
+        print(
+            f"\n## {name}: {data[0].shape[0]:,} train rows x {data[0].shape[1]:,} columns, "
+            f"{data[2].shape[0]:,} test rows"
+        )
         for epochs in sorted({1, max(epochs_list)}):
             row = timing(name, data, kind, epochs, reps)
             result["timing"].append(row)
-            print(f"(a) {epochs} epoch(s): one fit {row['one_fit_s']:.3f} s, 8 models in one pass "
-                  f"{row['grid8_fit_s']:.3f} s: {row['ratio']:.2f}x (goal <= 2.5x)")
+            print(
+                f"(a) {epochs} epoch(s): one fit {row['one_fit_s']:.3f} s, 8 models in one pass "
+                f"{row['grid8_fit_s']:.3f} s: {row['ratio']:.2f}x (goal <= 2.5x)"
+            )
         for epochs in epochs_list:
             row = choice(name, data, kind, epochs, alphas, etas)
             result["choice"].append(row)
             gs, gss = row["gs"], row["gs_shuffled"]
-            print(f"(b) {epochs} epoch(s), {row['models']} models; test "
-                  f"{'log loss' if kind == 'classification' else 'RMSE'}, best of the grid "
-                  f"{row['oracle_test']:.4f}:")
-            for label, r in (("CV progressive", row["progressive"]), ("CV holdout 1/10",
-                                                                     row["holdout"]),
-                             ("GridSearchCV cv=3", gs), ("GridSearchCV 3 shuffled folds", gss)):
-                vs = "" if label.startswith("Grid") else (
-                    f"; vs cv=3 {100 * (r['test'] / gs['test'] - 1):+.2f} %, vs shuffled "
-                    f"{100 * (r['test'] / gss['test'] - 1):+.2f} % (goal <= +1 %)")
-                print(f"    {label:<30} alpha={r['alpha']:<6g} eta0={r['eta0']:<5g} test "
-                      f"{r['test']:.4f} in {r['s']:.2f} s{vs}")
+            print(
+                f"(b) {epochs} epoch(s), {row['models']} models; test "
+                f"{'log loss' if kind == 'classification' else 'RMSE'}, best of the grid "
+                f"{row['oracle_test']:.4f}:"
+            )
+            for label, r in (
+                ("CV progressive", row["progressive"]),
+                ("CV holdout 1/10", row["holdout"]),
+                ("GridSearchCV cv=3", gs),
+                ("GridSearchCV 3 shuffled folds", gss),
+            ):
+                vs = (
+                    ""
+                    if label.startswith("Grid")
+                    else (
+                        f"; vs cv=3 {100 * (r['test'] / gs['test'] - 1):+.2f} %, vs shuffled "
+                        f"{100 * (r['test'] / gss['test'] - 1):+.2f} % (goal <= +1 %)"
+                    )
+                )
+                print(
+                    f"    {label:<30} alpha={r['alpha']:<6g} eta0={r['eta0']:<5g} test "
+                    f"{r['test']:.4f} in {r['s']:.2f} s{vs}"
+                )
         sgd_epochs = max(epochs_list)
         if name == "california":  # SGD holds a dense coef_: the same cells in 2**20 columns
             data = california(quick, n_features=2**20)
         row = sgd_alpha(name, data, kind, sgd_epochs, SGD_ALPHAS if not quick else [1e-5, 1e-3])
         last = [r for r in result["choice"] if r["data"] == name][-1]
         ftrl_near = near_best_alphas(last["progressive"]["alphas"], last["progressive"]["loss"])
-        row.update(ftrl_alpha=last["gs_shuffled"]["alpha"], ftrl_near=ftrl_near,
-                   ratio=row["sgd_alpha"] / last["gs_shuffled"]["alpha"])
+        row.update(
+            ftrl_alpha=last["gs_shuffled"]["alpha"],
+            ftrl_near=ftrl_near,
+            ratio=row["sgd_alpha"] / last["gs_shuffled"]["alpha"],
+        )
         result["sgd"].append(row)
-        print(f"(c) best alpha by GridSearchCV (3 shuffled folds): SGD l1 {row['sgd_alpha']:g} "
-              f"(test {row['sgd_test']:.4f}; within 1 % of its best: {row['sgd_near']}), "
-              f"FTRL ({last['epochs']} epochs) {row['ftrl_alpha']:g} (within 1 % of the best "
-              f"progressive loss: {ftrl_near}); SGD's / FTRL's = {row['ratio']:g}")
+        print(
+            f"(c) best alpha by GridSearchCV (3 shuffled folds): SGD l1 {row['sgd_alpha']:g} "
+            f"(test {row['sgd_test']:.4f}; within 1 % of its best: {row['sgd_near']}), "
+            f"FTRL ({last['epochs']} epochs) {row['ftrl_alpha']:g} (within 1 % of the best "
+            f"progressive loss: {ftrl_near}); SGD's / FTRL's = {row['ratio']:g}"
+        )
     return result
 
 

@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import log_loss, roc_auc_score
+from sklearn.metrics import log_loss
 from sklearn.preprocessing import StandardScaler
 
 from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
@@ -55,9 +55,11 @@ def grid(name, Est, data, alphas, etas, score):
             cells.append(results[alpha, eta])
         print(f"{alpha:>12g} " + " ".join(f"{c[0]:>8.4f} {c[1]:>5}" for c in cells))
     best = min(results, key=lambda k: results[k][0])
-    print(f"best: alpha={best[0]:g}, eta0={best[1]:g} ({results[best][0]:.4f}); defaults "
-          f"alpha={DEFAULT[0]:g}, eta0={DEFAULT[1]:g}: {results[DEFAULT][0]:.4f} "
-          f"({100 * (results[DEFAULT][0] / results[best][0] - 1):+.2f} %)")
+    print(
+        f"best: alpha={best[0]:g}, eta0={best[1]:g} ({results[best][0]:.4f}); defaults "
+        f"alpha={DEFAULT[0]:g}, eta0={DEFAULT[1]:g}: {results[DEFAULT][0]:.4f} "
+        f"({100 * (results[DEFAULT][0] / results[best][0] - 1):+.2f} %)"
+    )
 
 
 def classifier_score(est, X, y):
@@ -71,7 +73,9 @@ def regressor_score(est, X, y):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--quick", action="store_true", help="a 2 x 2 grid on subsets")
     a = ap.parse_args(argv)
     alphas = [1e-4, 1e-3] if a.quick else [1e-7, 1e-6, 1e-5, 1e-4, 1e-3]
@@ -84,8 +88,14 @@ def main(argv=None):
     data = california()
     if a.quick:
         data = (data[0][:3000], data[1][:3000], data[2][:1000], data[3][:1000])
-    grid("California housing (standardised), SparseFTRLRegressor", SparseFTRLRegressor, data,
-         alphas, etas, regressor_score)
+    grid(
+        "California housing (standardised), SparseFTRLRegressor",
+        SparseFTRLRegressor,
+        data,
+        alphas,
+        etas,
+        regressor_score,
+    )
     print(f"\n({time.perf_counter() - start:.0f} s; python {sys.version.split()[0]})")
 
 

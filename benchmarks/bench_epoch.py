@@ -52,14 +52,30 @@ from _synthetic import WORK, load_ctr  # noqa: E402
 # the plain-C loop's ftrl_limit.py: $SPARSEREG_C_LIMIT, or --c-limit (main sets it)
 C_LIMIT = Path(os.environ["SPARSEREG_C_LIMIT"]) if os.environ.get("SPARSEREG_C_LIMIT") else None
 ETA0, BETA, L1, L2 = 0.1, 1.0, 1.0, 1.0
-TOOLS = ["sparsereg fit", "sparsereg kernel", "SGD l1", "SGD en", "VW ftrl", "river FTRL",
-         "C base", "C aos+pf"]
-PEER_KEYS = {"fit": "sparsereg fit", "kernel": "sparsereg kernel", "sgd-l1": "SGD l1",
-             "sgd-en": "SGD en", "vw": "VW ftrl", "river": "river FTRL", "c": "C"}
+TOOLS = [
+    "sparsereg fit",
+    "sparsereg kernel",
+    "SGD l1",
+    "SGD en",
+    "VW ftrl",
+    "river FTRL",
+    "C base",
+    "C aos+pf",
+]
+PEER_KEYS = {
+    "fit": "sparsereg fit",
+    "kernel": "sparsereg kernel",
+    "sgd-l1": "SGD l1",
+    "sgd-en": "SGD en",
+    "vw": "VW ftrl",
+    "river": "river FTRL",
+    "c": "C",
+}
 
 
 # --------------------------------------------------------------------------------------------
 # measurement helpers (used inside the fresh child processes)
+
 
 def rss_bytes():
     with open("/proc/self/statm") as f:
@@ -95,16 +111,25 @@ def sparsereg_estimator(max_iter=1):
     from sparsereg import SparseFTRLClassifier
 
     # penalty_scale='sum' with elasticnet 0.5 gives the C loop's absolute lambda1 = lambda2 = 1
-    return SparseFTRLClassifier(penalty="elasticnet", alpha=L1 + L2, l1_ratio=L1 / (L1 + L2),
-                                penalty_scale="sum", eta0=ETA0, beta=BETA, max_iter=max_iter,
-                                tol=None, shuffle=False)
+    return SparseFTRLClassifier(
+        penalty="elasticnet",
+        alpha=L1 + L2,
+        l1_ratio=L1 / (L1 + L2),
+        penalty_scale="sum",
+        eta0=ETA0,
+        beta=BETA,
+        max_iter=max_iter,
+        tol=None,
+        shuffle=False,
+    )
 
 
 def sgd_estimator(penalty):
     from sklearn.linear_model import SGDClassifier
 
-    return SGDClassifier(loss="log_loss", penalty=penalty, max_iter=1, tol=None, shuffle=False,
-                         random_state=0)
+    return SGDClassifier(
+        loss="log_loss", penalty=penalty, max_iter=1, tol=None, shuffle=False, random_state=0
+    )
 
 
 def state_bytes(est):
@@ -113,7 +138,9 @@ def state_bytes(est):
 
 
 def load_folder(folder, n_features, rows=None):
-    data, indices, indptr, y = (np.load(folder / f"{n}.npy") for n in ["data", "indices", "indptr", "y"])
+    data, indices, indptr, y = (
+        np.load(folder / f"{n}.npy") for n in ["data", "indices", "indptr", "y"]
+    )
     X = sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, n_features), copy=False)
     if rows is not None and rows < X.shape[0]:
         X, y = X[:rows], y[:rows]
@@ -140,11 +167,18 @@ def child(tool, folder, n_features, rows):
 
         def model():
             return linear_model.LogisticRegression(
-                optimizer=optim.FTRLProximal(alpha=ETA0, beta=BETA, l1=L1, l2=L2), l2=0.0)
+                optimizer=optim.FTRLProximal(alpha=ETA0, beta=BETA, l1=L1, l2=L2), l2=0.0
+            )
 
-        rows_as_dicts = [dict(zip(X.indices[X.indptr[i]:X.indptr[i + 1]].tolist(),
-                                  X.data[X.indptr[i]:X.indptr[i + 1]].tolist()))
-                         for i in range(X.shape[0])]
+        rows_as_dicts = [
+            dict(
+                zip(
+                    X.indices[X.indptr[i] : X.indptr[i + 1]].tolist(),
+                    X.data[X.indptr[i] : X.indptr[i + 1]].tolist(),
+                )
+            )
+            for i in range(X.shape[0])
+        ]
         labels = (y > 0).tolist()
         warm = model()
         for x, t in zip(rows_as_dicts[:64], labels[:64]):
@@ -159,8 +193,11 @@ def child(tool, folder, n_features, rows):
     else:
         from sklearn.exceptions import ConvergenceWarning
 
-        make = sparsereg_estimator if tool.startswith("sparsereg") else (
-            lambda: sgd_estimator("l1" if tool == "SGD l1" else "elasticnet"))
+        make = (
+            sparsereg_estimator
+            if tool.startswith("sparsereg")
+            else (lambda: sgd_estimator("l1" if tool == "SGD l1" else "elasticnet"))
+        )
         kernel_seconds = []
         if tool == "sparsereg kernel":
             # time only the compiled epoch calls inside fit (private name; skipped if it moves)
@@ -204,6 +241,7 @@ def child(tool, folder, n_features, rows):
 # --------------------------------------------------------------------------------------------
 # data preparation (untimed, cached under benchmarks/_work/)
 
+
 def prepare(a):
     if a.dataset == "a9a":
         folder = WORK / "a9a"
@@ -215,8 +253,10 @@ def prepare(a):
             X.indices = X.indices.astype(np.int32)
             X.indptr = X.indptr.astype(np.int32)
             folder.mkdir(parents=True, exist_ok=True)
-            for name, arr in zip(["data", "indices", "indptr", "y"],
-                                 [X.data, X.indices, X.indptr, (y > 0).astype(np.float64)]):
+            for name, arr in zip(
+                ["data", "indices", "indptr", "y"],
+                [X.data, X.indices, X.indptr, (y > 0).astype(np.float64)],
+            ):
                 np.save(folder / f"{name}.npy", arr)
         n_features = 123
     else:
@@ -234,9 +274,11 @@ def vw_log2(n_features):
 
 
 def vw_args(folder, n_features):
-    return (f"--ftrl --ftrl_alpha {ETA0} --ftrl_beta {BETA} --l1 {L1} --l2 {L2} "
-            f"--loss_function logistic -b {vw_log2(n_features)} --quiet "
-            f"-d {folder / 'vw.txt'} --cache_file {folder / 'vw.cache'}")
+    return (
+        f"--ftrl --ftrl_alpha {ETA0} --ftrl_beta {BETA} --l1 {L1} --l2 {L2} "
+        f"--loss_function logistic -b {vw_log2(n_features)} --quiet "
+        f"-d {folder / 'vw.txt'} --cache_file {folder / 'vw.cache'}"
+    )
 
 
 def prepare_vw(X, y, folder, n_features):
@@ -248,8 +290,11 @@ def prepare_vw(X, y, folder, n_features):
             for i in range(X.shape[0]):
                 lo, hi = X.indptr[i], X.indptr[i + 1]
                 idx = X.indices[lo:hi].tolist()
-                feats = (" ".join(map(str, idx)) if binary else
-                         " ".join(f"{j}:{v:.17g}" for j, v in zip(idx, X.data[lo:hi].tolist())))
+                feats = (
+                    " ".join(map(str, idx))
+                    if binary
+                    else " ".join(f"{j}:{v:.17g}" for j, v in zip(idx, X.data[lo:hi].tolist()))
+                )
                 f.write(f"{'1' if y[i] > 0 else '-1'} | {feats}\n")
         os.replace(str(text) + ".tmp", text)
         cache.unlink(missing_ok=True)
@@ -262,8 +307,16 @@ def run_child(tool, folder, n_features, rows, in_process=False):
     if in_process:  # --quick: checks the code path, not the numbers
         rec = child(tool, folder, n_features, rows)
         return None if "skip" in rec else rec
-    cmd = [sys.executable, __file__, "--child", tool, "--folder", str(folder),
-           "--n-features", str(n_features)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        tool,
+        "--folder",
+        str(folder),
+        "--n-features",
+        str(n_features),
+    ]
     if rows is not None:
         cmd += ["--child-rows", str(rows)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
@@ -276,9 +329,28 @@ def run_child(tool, folder, n_features, rows, in_process=False):
 
 def time_c_limit(folder, variants):
     out = subprocess.run(
-        [sys.executable, str(C_LIMIT), str(folder / "X.npz"), str(folder / "y.npy"), "--alpha", str(ETA0),
-         "--beta", str(BETA), "--l1", str(L1), "--l2", str(L2), "--variants", variants, "--reps", "1"],
-        check=True, capture_output=True, text=True).stdout
+        [
+            sys.executable,
+            str(C_LIMIT),
+            str(folder / "X.npz"),
+            str(folder / "y.npy"),
+            "--alpha",
+            str(ETA0),
+            "--beta",
+            str(BETA),
+            "--l1",
+            str(L1),
+            "--l2",
+            str(L2),
+            "--variants",
+            variants,
+            "--reps",
+            "1",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return {rec["variant"]: rec for rec in map(json.loads, out.strip().splitlines())}
 
 
@@ -325,8 +397,11 @@ def available_tools(peers):
         else:
             raise SystemExit(f"unknown peer {p!r}; choose from all,{','.join(PEER_KEYS)}")
     wanted.add("fit")  # the reference of every ratio
-    tools = [t for t in TOOLS if any(PEER_KEYS[k] == t or (k == "c" and t.startswith("C "))
-                                     for k in wanted)]
+    tools = [
+        t
+        for t in TOOLS
+        if any(PEER_KEYS[k] == t or (k == "c" and t.startswith("C ")) for k in wanted)
+    ]
     import importlib.util
 
     for tool, module in [("VW ftrl", "vowpalwabbit"), ("river FTRL", "river")]:
@@ -350,12 +425,20 @@ def plot(json_files, png):
     for ax, run in zip(axes[0], runs):
         names = [t for t in TOOLS if t in run["tools"]]
         rates = [run["tools"][t]["M_nnz_per_s"] for t in names]
-        colors = ["tab:blue" if t.startswith("sparsereg") else "tab:gray" if t.startswith("C ")
-                  else "tab:orange" for t in names]
+        colors = [
+            "tab:blue"
+            if t.startswith("sparsereg")
+            else "tab:gray"
+            if t.startswith("C ")
+            else "tab:orange"
+            for t in names
+        ]
         bars = ax.barh(names[::-1], rates[::-1], color=colors[::-1])
         ax.set_xscale("log")
         for bar, r in zip(bars, rates[::-1]):
-            ax.text(r * 1.05, bar.get_y() + bar.get_height() / 2, f"{r:.3g}", va="center", fontsize=8)
+            ax.text(
+                r * 1.05, bar.get_y() + bar.get_height() / 2, f"{r:.3g}", va="center", fontsize=8
+            )
         ax.set_xlim(min(rates) / 2, max(rates) * 4)
         ax.set_xlabel("M non-zeros / s (one epoch, log scale)")
         ax.set_title(run["title"], fontsize=9)
@@ -367,16 +450,24 @@ def plot(json_files, png):
 
 def main(argv=None):
     global C_LIMIT
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--dataset", choices=["ctr", "a9a"], default="ctr")
     ap.add_argument("--rows", type=int, default=1_000_000, help="ctr only")
     ap.add_argument("--log2-features", type=int, default=20, help="ctr only")
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--peers", default="all", help="comma list of all," + ",".join(PEER_KEYS))
     ap.add_argument("--river-rows", type=int, default=20_000, help="rows river trains on")
-    ap.add_argument("--c-limit", type=Path, default=C_LIMIT,
-                    help="path of the plain-C loop's ftrl_limit.py (default: $SPARSEREG_C_LIMIT)")
-    ap.add_argument("--quick", action="store_true", help="tiny sizes, one rep: checks the script runs")
+    ap.add_argument(
+        "--c-limit",
+        type=Path,
+        default=C_LIMIT,
+        help="path of the plain-C loop's ftrl_limit.py (default: $SPARSEREG_C_LIMIT)",
+    )
+    ap.add_argument(
+        "--quick", action="store_true", help="tiny sizes, one rep: checks the script runs"
+    )
     ap.add_argument("--json-out", help="write the medians as JSON (input of --plot)")
     ap.add_argument("--plot", nargs="+", help="JSON files of earlier runs to draw with --png")
     ap.add_argument("--png", default=str(HERE / "throughput.png"))
@@ -416,23 +507,39 @@ def main(argv=None):
             elif tool == "C aos+pf":
                 continue
             elif tool in runs:
-                rec = run_child(tool, folder, n_features, river_rows if tool == "river FTRL" else None,
-                                in_process=a.quick)
+                rec = run_child(
+                    tool,
+                    folder,
+                    n_features,
+                    river_rows if tool == "river FTRL" else None,
+                    in_process=a.quick,
+                )
                 if rec is None:
                     del runs[tool]
                 else:
                     runs[tool].append(rec)
     tools = [t for t in tools if t in runs]
 
-    title = (f"a9a, {X.shape[0]:,} rows x {n_features} columns" if a.dataset == "a9a" else
-             f"CTR synthetic, {X.shape[0]:,} rows x 2^{a.log2_features} columns")
-    print(f"# one epoch, {title}, {X.nnz:,} non-zeros ({X.nnz / X.shape[0]:.1f} per row), logistic, "
-          f"eta0={ETA0} beta={BETA} lambda1={L1} lambda2={L2}; medians of {a.reps} interleaved reps")
+    title = (
+        f"a9a, {X.shape[0]:,} rows x {n_features} columns"
+        if a.dataset == "a9a"
+        else f"CTR synthetic, {X.shape[0]:,} rows x 2^{a.log2_features} columns"
+    )
+    print(
+        f"# one epoch, {title}, {X.nnz:,} non-zeros ({X.nnz / X.shape[0]:.1f} per row), logistic, "
+        f"eta0={ETA0} beta={BETA} lambda1={L1} lambda2={L2}; medians of {a.reps} interleaved reps"
+    )
     print(f"# {machine()}; " + ", ".join(f"{k} {v}" for k, v in versions().items()))
-    ref = {"seconds": np.median([r["seconds"] / rows_of["sparsereg fit"] for r in runs["sparsereg fit"]]),
-           "mem": np.median([r["peak_increase"] for r in runs["sparsereg fit"]])}
-    print(f"{'tool':<17} {'rows':>9} {'median s':>9} {'M nnz/s':>8} {'k rows/s':>9} "
-          f"{'time/row vs fit':>15} {'peak RSS +MiB':>13} {'RSS vs fit':>10} {'nnz w':>9}")
+    ref = {
+        "seconds": np.median(
+            [r["seconds"] / rows_of["sparsereg fit"] for r in runs["sparsereg fit"]]
+        ),
+        "mem": np.median([r["peak_increase"] for r in runs["sparsereg fit"]]),
+    }
+    print(
+        f"{'tool':<17} {'rows':>9} {'median s':>9} {'M nnz/s':>8} {'k rows/s':>9} "
+        f"{'time/row vs fit':>15} {'peak RSS +MiB':>13} {'RSS vs fit':>10} {'nnz w':>9}"
+    )
     result = {"title": title, "tools": {}, "rows": X.shape[0], "nnz": X.nnz, "reps": a.reps}
     for tool in tools:
         rs = runs[tool]
@@ -440,42 +547,65 @@ def main(argv=None):
         per_row = med / rows_of[tool]
         mem = [r["peak_increase"] for r in rs if "peak_increase" in r]
         mem_med = float(np.median(mem)) if mem else None
-        nzw = rs[-1].get("nonzero_weights", extra.get("C nonzero_weights") if tool.startswith("C ") else None)
-        result["tools"][tool] = {"seconds": med, "rows": rows_of[tool],
-                                 "M_nnz_per_s": nnz_of[tool] / med / 1e6,
-                                 "k_rows_per_s": rows_of[tool] / med / 1e3,
-                                 "time_ratio": per_row / ref["seconds"],
-                                 "peak_increase_MiB": None if mem_med is None else mem_med / 2**20,
-                                 "rss_ratio": None if mem_med is None else mem_med / ref["mem"],
-                                 "nonzero_weights": nzw, "all_seconds": [r["seconds"] for r in rs]}
+        nzw = rs[-1].get(
+            "nonzero_weights", extra.get("C nonzero_weights") if tool.startswith("C ") else None
+        )
+        result["tools"][tool] = {
+            "seconds": med,
+            "rows": rows_of[tool],
+            "M_nnz_per_s": nnz_of[tool] / med / 1e6,
+            "k_rows_per_s": rows_of[tool] / med / 1e3,
+            "time_ratio": per_row / ref["seconds"],
+            "peak_increase_MiB": None if mem_med is None else mem_med / 2**20,
+            "rss_ratio": None if mem_med is None else mem_med / ref["mem"],
+            "nonzero_weights": nzw,
+            "all_seconds": [r["seconds"] for r in rs],
+        }
         m = result["tools"][tool]
-        mem_txt = f"{m['peak_increase_MiB']:13.1f} {m['rss_ratio']:10.2f}" if mem_med is not None else \
-            f"{'n/a':>13} {'n/a':>10}"
-        print(f"{tool:<17} {rows_of[tool]:>9,} {med:9.4f} {m['M_nnz_per_s']:8.2f} {m['k_rows_per_s']:9.0f} "
-              f"{m['time_ratio']:15.2f} {mem_txt} {nzw if nzw is not None else 'n/a':>9}")
+        mem_txt = (
+            f"{m['peak_increase_MiB']:13.1f} {m['rss_ratio']:10.2f}"
+            if mem_med is not None
+            else f"{'n/a':>13} {'n/a':>10}"
+        )
+        print(
+            f"{tool:<17} {rows_of[tool]:>9,} {med:9.4f} {m['M_nnz_per_s']:8.2f} {m['k_rows_per_s']:9.0f} "
+            f"{m['time_ratio']:15.2f} {mem_txt} {nzw if nzw is not None else 'n/a':>9}"
+        )
 
     # the issue-#2 targets
     fit = runs["sparsereg fit"]
     fit_s = float(np.median([r["seconds"] for r in fit]))
     targets = {}
     if "C aos+pf" in runs:
-        targets["fit / C aos+prefetch"] = (fit_s / float(np.median([r["seconds"] for r in runs["C aos+pf"]])), 1.3)
+        targets["fit / C aos+prefetch"] = (
+            fit_s / float(np.median([r["seconds"] for r in runs["C aos+pf"]])),
+            1.3,
+        )
     if "SGD l1" in runs:
-        targets["fit / SGD l1"] = (fit_s / float(np.median([r["seconds"] for r in runs["SGD l1"]])), 0.5)
+        targets["fit / SGD l1"] = (
+            fit_s / float(np.median([r["seconds"] for r in runs["SGD l1"]])),
+            0.5,
+        )
     x_bytes, state_bytes = fit[-1]["x_bytes"], fit[-1]["state_bytes"]
     over = (ref["mem"] - state_bytes) / (x_bytes + state_bytes)
     print(f"issue #2 targets ({a.dataset}):")
     for name, (value, limit) in targets.items():
-        print(f"  {name:<38} {value:6.3f}  target <= {limit}: {'met' if value <= limit else 'NOT met'}")
+        print(
+            f"  {name:<38} {value:6.3f}  target <= {limit}: {'met' if value <= limit else 'NOT met'}"
+        )
     if "C aos+pf" in runs:
         # rep i of fit and rep i of C ran back to back: their ratio shows how often the target holds
         paired = [f["seconds"] / c["seconds"] for f, c in zip(fit, runs["C aos+pf"])]
-        print(f"  fit / C per rep: {' '.join(f'{v:.2f}' for v in paired)}; "
-              f"{sum(v <= 1.3 for v in paired)} of {len(paired)} reps <= 1.3")
+        print(
+            f"  fit / C per rep: {' '.join(f'{v:.2f}' for v in paired)}; "
+            f"{sum(v <= 1.3 for v in paired)} of {len(paired)} reps <= 1.3"
+        )
         result["fit_over_c_per_rep"] = paired
-    print(f"  {'fit peak RSS increase - state, / (X+state)':<38} {100 * over:5.1f}%  target <= 10 %: "
-          f"{'met' if over <= 0.10 else 'NOT met'}  (increase {ref['mem'] / 2**20:.1f} MiB, "
-          f"state {state_bytes / 2**20:.1f} MiB, X {x_bytes / 2**20:.1f} MiB resident before fit)")
+    print(
+        f"  {'fit peak RSS increase - state, / (X+state)':<38} {100 * over:5.1f}%  target <= 10 %: "
+        f"{'met' if over <= 0.10 else 'NOT met'}  (increase {ref['mem'] / 2**20:.1f} MiB, "
+        f"state {state_bytes / 2**20:.1f} MiB, X {x_bytes / 2**20:.1f} MiB resident before fit)"
+    )
     result["targets"] = {k: v[0] for k, v in targets.items()}
     result["memory_over_budget"] = over
     if a.json_out:

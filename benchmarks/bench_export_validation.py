@@ -25,7 +25,9 @@ from _synthetic import load_ctr  # noqa: E402
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--rows", type=int, default=200_000)
     ap.add_argument("--log2-features", type=int, default=20)
     ap.add_argument("--reps", type=int, default=15)
@@ -40,8 +42,9 @@ def main(argv=None):
     from sparsereg.export import export_model
 
     X, y, _ = load_ctr(a.rows, 2**a.log2_features)
-    clf = SparseFTRLClassifier(penalty="l1", alpha=1.0, penalty_scale="sum", max_iter=1, tol=None,
-                               shuffle=False).fit(X, y)
+    clf = SparseFTRLClassifier(
+        penalty="l1", alpha=1.0, penalty_scale="sum", max_iter=1, tol=None, shuffle=False
+    ).fit(X, y)
     exported = export_model(clf)
     listed, columns, _, weights = exported._linear._layout(X.shape[1], X.shape[0])
 
@@ -68,16 +71,28 @@ def main(argv=None):
     med = {name: float(np.median(t)) for name, t in times.items()}
     share = (med["validated"] - med["unvalidated"]) / med["validated"]
     direct = med["validation only"] / med["validated"]
-    print(f"{X.shape[0]:,} rows x 2**{a.log2_features} columns, {X.nnz:,} non-zeros; "
-          f"{exported.support_.size:,} weights; median of {a.reps} interleaved runs")
+    print(
+        f"{X.shape[0]:,} rows x 2**{a.log2_features} columns, {X.nnz:,} non-zeros; "
+        f"{exported.support_.size:,} weights; median of {a.reps} interleaved runs"
+    )
     for name, _ in runs:
-        print(f"  {name:<16} {med[name] * 1e3:8.2f} ms  {X.shape[0] / med[name] / 1e6:6.2f} M rows/s")
-    print(f"validation share of predict_proba time: {direct:.1%} timed alone, {share:.1%} as the "
-          "difference of the medians (target <= 10%)")
-    print("(since issue 16 the checks run in the scoring pass: the difference is their cost, the "
-          "time alone an upper bound)")
-    return {"rows": X.shape[0], "median_seconds": med, "validation_share": direct,
-            "difference_share": share}
+        print(
+            f"  {name:<16} {med[name] * 1e3:8.2f} ms  {X.shape[0] / med[name] / 1e6:6.2f} M rows/s"
+        )
+    print(
+        f"validation share of predict_proba time: {direct:.1%} timed alone, {share:.1%} as the "
+        "difference of the medians (target <= 10%)"
+    )
+    print(
+        "(since issue 16 the checks run in the scoring pass: the difference is their cost, the "
+        "time alone an upper bound)"
+    )
+    return {
+        "rows": X.shape[0],
+        "median_seconds": med,
+        "validation_share": direct,
+        "difference_share": share,
+    }
 
 
 if __name__ == "__main__":

@@ -81,8 +81,13 @@ def grids(name, n_train, quick):
         "sparsereg mean": np.logspace(-7, -2.5, k),
         "SGD l1": np.logspace(-7, -2.5, k),
         "SGD en": np.logspace(-7, -2, k),
-        "batch L1": (np.logspace(-2, 0, k) if quick else
-                     np.logspace(-3, 1.5, k) if name != "ctr" else np.logspace(-3.5, 0, k)),
+        "batch L1": (
+            np.logspace(-2, 0, k)
+            if quick
+            else np.logspace(-3, 1.5, k)
+            if name != "ctr"
+            else np.logspace(-3.5, 0, k)
+        ),
     }
 
 
@@ -92,12 +97,27 @@ def make(method, reg, epochs, eta0):
     from sparsereg import SparseFTRLClassifier
 
     if method.startswith("sparsereg"):
-        return SparseFTRLClassifier(penalty="l1", alpha=reg, penalty_scale=method.split()[1],
-                                    eta0=eta0, beta=1.0, max_iter=epochs, tol=None, shuffle=True,
-                                    random_state=0)
+        return SparseFTRLClassifier(
+            penalty="l1",
+            alpha=reg,
+            penalty_scale=method.split()[1],
+            eta0=eta0,
+            beta=1.0,
+            max_iter=epochs,
+            tol=None,
+            shuffle=True,
+            random_state=0,
+        )
     if method.startswith("SGD"):
-        return SGDClassifier(loss="log_loss", penalty="l1" if method == "SGD l1" else "elasticnet",
-                             alpha=reg, max_iter=epochs, tol=None, shuffle=True, random_state=0)
+        return SGDClassifier(
+            loss="log_loss",
+            penalty="l1" if method == "SGD l1" else "elasticnet",
+            alpha=reg,
+            max_iter=epochs,
+            tol=None,
+            shuffle=True,
+            random_state=0,
+        )
     return LogisticRegression(l1_ratio=1.0, C=reg, solver="liblinear", max_iter=1000)
 
 
@@ -119,27 +139,31 @@ def frontier(points):
 
 def nnz_at(points, level):
     """Non-zeros needed to reach test loss <= level on the frontier, interpolated in log nnz."""
-    f = frontier([(max(n, 1), l) for n, l in points])
-    for i, (n, l) in enumerate(f):
-        if l <= level:
+    f = frontier([(max(n, 1), loss) for n, loss in points])
+    for i, (n, loss) in enumerate(f):
+        if loss <= level:
             if i == 0:
                 return float(n)
             (n0, l0) = f[i - 1]
-            frac = (l0 - level) / (l0 - l)
+            frac = (l0 - level) / (l0 - loss)
             return float(np.exp(np.log(n0) + frac * (np.log(n) - np.log(n0))))
     return None
 
 
 def run(name, a):
     Xtr, ytr, Xte, yte = load(name, a.quick, a.ctr_rows)
-    print(f"\n## {name}: train {Xtr.shape[0]:,} x {Xtr.shape[1]:,} ({Xtr.nnz:,} non-zeros), "
-          f"test {Xte.shape[0]:,}")
+    print(
+        f"\n## {name}: train {Xtr.shape[0]:,} x {Xtr.shape[1]:,} ({Xtr.nnz:,} non-zeros), "
+        f"test {Xte.shape[0]:,}"
+    )
     results = []
     from sklearn.exceptions import ConvergenceWarning
 
     for method, regs in grids(name, Xtr.shape[0], a.quick).items():
-        for epochs in ([None] if method == "batch L1" else a.epochs):
-            for reg, eta0 in ((r, e) for r in regs for e in (a.eta0 if method.startswith("sparsereg") else [None])):
+        for epochs in [None] if method == "batch L1" else a.epochs:
+            for reg, eta0 in (
+                (r, e) for r in regs for e in (a.eta0 if method.startswith("sparsereg") else [None])
+            ):
                 est = make(method, float(reg), epochs, eta0)
                 t0 = time.perf_counter()
                 with warnings.catch_warnings():
@@ -148,8 +172,18 @@ def run(name, a):
                 seconds = time.perf_counter() - t0
                 loss, auc = evaluate(est, Xte, yte)
                 nnz = int(np.count_nonzero(est.coef_))
-                results.append({"method": method, "epochs": epochs, "reg": float(reg), "nnz": nnz,
-                                "log_loss": loss, "auc": auc, "seconds": seconds, "eta0": eta0})
+                results.append(
+                    {
+                        "method": method,
+                        "epochs": epochs,
+                        "reg": float(reg),
+                        "nnz": nnz,
+                        "log_loss": loss,
+                        "auc": auc,
+                        "seconds": seconds,
+                        "eta0": eta0,
+                    }
+                )
     return {"name": name, "shape": list(Xtr.shape), "results": results}
 
 
@@ -157,19 +191,38 @@ def summarise(res):
     rs = res["results"]
     batch = [r for r in rs if r["method"] == "batch L1"]
     best = min(r["log_loss"] for r in batch)
-    lines = [f"best test log loss of the batch L1 optimum: {best:.4f} "
-             f"(at {min(batch, key=lambda r: r['log_loss'])['nnz']:,} non-zeros)"]
-    header = "| method | epochs | " + " | ".join(f"loss <= {best * f:.4f} (x{f})" for f in LEVELS) + " |"
+    lines = [
+        f"best test log loss of the batch L1 optimum: {best:.4f} "
+        f"(at {min(batch, key=lambda r: r['log_loss'])['nnz']:,} non-zeros)"
+    ]
+    header = (
+        "| method | epochs | " + " | ".join(f"loss <= {best * f:.4f} (x{f})" for f in LEVELS) + " |"
+    )
     lines += [header, "|---|---:|" + "---:|" * len(LEVELS)]
     curves = sorted({(r["method"], r["epochs"] or 0) for r in rs}, key=lambda c: (c[1], c[0]))
-    need = {c: [nnz_at([(r["nnz"], r["log_loss"]) for r in rs
-                        if (r["method"], r["epochs"] or 0) == c], best * f) for f in LEVELS]
-            for c in curves}
+    need = {
+        c: [
+            nnz_at(
+                [(r["nnz"], r["log_loss"]) for r in rs if (r["method"], r["epochs"] or 0) == c],
+                best * f,
+            )
+            for f in LEVELS
+        ]
+        for c in curves
+    }
     summary = {}
     for method, epochs in curves:
-        ref = [min([v for v in vals if v is not None], default=None) for vals in zip(
-            need.get(("sparsereg sum", epochs), [None] * len(LEVELS)),
-            need.get(("sparsereg mean", epochs), [None] * len(LEVELS)))] if epochs else [None] * 4
+        ref = (
+            [
+                min([v for v in vals if v is not None], default=None)
+                for vals in zip(
+                    need.get(("sparsereg sum", epochs), [None] * len(LEVELS)),
+                    need.get(("sparsereg mean", epochs), [None] * len(LEVELS)),
+                )
+            ]
+            if epochs
+            else [None] * 4
+        )
         cells = []
         for v, r in zip(need[(method, epochs)], ref):
             if v is None:
@@ -191,8 +244,13 @@ def plot(all_res, png):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    colors = {"sparsereg sum": "tab:blue", "sparsereg mean": "tab:cyan", "SGD l1": "tab:orange",
-              "SGD en": "tab:red", "batch L1": "black"}
+    colors = {
+        "sparsereg sum": "tab:blue",
+        "sparsereg mean": "tab:cyan",
+        "SGD l1": "tab:orange",
+        "SGD en": "tab:red",
+        "batch L1": "black",
+    }
     fig, axes = plt.subplots(2, len(all_res), figsize=(5 * len(all_res), 8), squeeze=False)
     for j, res in enumerate(all_res):
         rs = res["results"]
@@ -200,16 +258,28 @@ def plot(all_res, png):
         for i, metric in enumerate(["log_loss", "auc"]):
             ax = axes[i, j]
             for method, epochs in curves:
-                pts = sorted((max(r["nnz"], 1), r[metric]) for r in rs
-                             if (r["method"], r["epochs"] or 0) == (method, epochs))
+                pts = sorted(
+                    (max(r["nnz"], 1), r[metric])
+                    for r in rs
+                    if (r["method"], r["epochs"] or 0) == (method, epochs)
+                )
                 # the lower (log loss) / upper (AUC) envelope, so that each curve reads as a frontier
                 sign = 1 if metric == "log_loss" else -1
                 env = frontier([(n, sign * v) for n, v in pts])
                 style = "-" if epochs in (0, 1) else "--"
                 label = f"{method}, {'batch' if not epochs else f'{epochs} ep'}"
-                ax.plot([p[0] for p in pts], [p[1] for p in pts], ".", color=colors[method], alpha=0.35)
-                ax.plot([n for n, _ in env], [sign * v for _, v in env], style, marker="o", ms=3,
-                        color=colors[method], label=label)
+                ax.plot(
+                    [p[0] for p in pts], [p[1] for p in pts], ".", color=colors[method], alpha=0.35
+                )
+                ax.plot(
+                    [n for n, _ in env],
+                    [sign * v for _, v in env],
+                    style,
+                    marker="o",
+                    ms=3,
+                    color=colors[method],
+                    label=label,
+                )
             ax.set_xscale("log")
             ax.set_xlabel("non-zero weights")
             ax.set_ylabel("test log loss" if metric == "log_loss" else "test AUC")
@@ -223,18 +293,26 @@ def plot(all_res, png):
             ax.set_title(f"{res['name']} ({res['shape'][0]:,} x {res['shape'][1]:,})", fontsize=10)
             ax.grid(alpha=0.3)
         axes[0, j].legend(fontsize=7, loc="upper right")
-    fig.suptitle("Sparsity vs accuracy (lower-left is better for log loss; dotted: batch best x 1.02)",
-                 fontsize=11)
+    fig.suptitle(
+        "Sparsity vs accuracy (lower-left is better for log loss; dotted: batch best x 1.02)",
+        fontsize=11,
+    )
     fig.tight_layout()
     fig.savefig(png, dpi=100)
     print(f"wrote {png}")
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--datasets", default="a9a,sms,ctr")
-    ap.add_argument("--epochs", default="1,5", help="comma list of epoch counts for the online methods")
-    ap.add_argument("--eta0", default="0.1,0.5,2", help="sparsereg's learning-rate scales (comma list)")
+    ap.add_argument(
+        "--epochs", default="1,5", help="comma list of epoch counts for the online methods"
+    )
+    ap.add_argument(
+        "--eta0", default="0.1,0.5,2", help="sparsereg's learning-rate scales (comma list)"
+    )
     ap.add_argument("--ctr-rows", type=int, default=200_000)
     ap.add_argument("--png", help="default benchmarks/frontier.png (none with --quick)")
     ap.add_argument("--json-out")

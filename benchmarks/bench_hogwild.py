@@ -71,10 +71,20 @@ def loadavg():
 def estimator(n_threads, fit_intercept=True):
     from sparsereg import SparseFTRLClassifier
 
-    return SparseFTRLClassifier(penalty="l1", alpha=L1, penalty_scale="sum", eta0=ETA0, beta=BETA,
-                                max_iter=1, tol=None, shuffle=False, random_state=0,
-                                state_store="dense", n_threads=n_threads,
-                                fit_intercept=fit_intercept)
+    return SparseFTRLClassifier(
+        penalty="l1",
+        alpha=L1,
+        penalty_scale="sum",
+        eta0=ETA0,
+        beta=BETA,
+        max_iter=1,
+        tol=None,
+        shuffle=False,
+        random_state=0,
+        state_store="dense",
+        n_threads=n_threads,
+        fit_intercept=fit_intercept,
+    )
 
 
 def load(folder, part, n_features):
@@ -100,9 +110,15 @@ def child(n_threads, folder, n_features, fit_intercept=True):
         others = max(busy_seconds() - busy0 - cpu, 0.0) / seconds
         load_after = loadavg()
     loss = log_loss(y_test, est.predict_proba(X_test)[:, 1])
-    return {"seconds": seconds, "cpu_seconds": cpu, "test_log_loss": float(loss),
-            "others_busy": others, "load_before": load_before,
-            "load_after": load_after, "nonzero_weights": int(est.count_nonzero()[0])}
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "test_log_loss": float(loss),
+        "others_busy": others,
+        "load_before": load_before,
+        "load_after": load_after,
+        "nonzero_weights": int(est.count_nonzero()[0]),
+    }
 
 
 def prepare(rows, test_rows, log2_features):
@@ -126,10 +142,22 @@ def prepare(rows, test_rows, log2_features):
 def run_child(n_threads, folder, n_features, quick, fit_intercept=True):
     if quick:
         return child(n_threads, folder, n_features, fit_intercept)
-    out = subprocess.run([sys.executable, __file__, "--child", str(n_threads), "--folder",
-                          str(folder), "--n-features", str(n_features)]
-                         + ([] if fit_intercept else ["--child-no-intercept"]),
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            str(n_threads),
+            "--folder",
+            str(folder),
+            "--n-features",
+            str(n_features),
+        ]
+        + ([] if fit_intercept else ["--child-no-intercept"]),
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -138,17 +166,43 @@ def run_c(folder):
     busy0, t0 = busy_seconds(), time.perf_counter()
     children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
-        [sys.executable, str(C_LIMIT), str(folder / "X.npz"), str(folder / "y.npy"), "--alpha",
-         str(ETA0), "--beta", str(BETA), "--l1", str(L1), "--l2", "0", "--variants",
-         "base,aos+prefetch", "--reps", "1"], check=True, capture_output=True, text=True).stdout
+        [
+            sys.executable,
+            str(C_LIMIT),
+            str(folder / "X.npz"),
+            str(folder / "y.npy"),
+            "--alpha",
+            str(ETA0),
+            "--beta",
+            str(BETA),
+            "--l1",
+            str(L1),
+            "--l2",
+            "0",
+            "--variants",
+            "base,aos+prefetch",
+            "--reps",
+            "1",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     recs = {r["variant"]: r for r in map(json.loads, out.strip().splitlines())}
     children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     own = sum(getattr(children1, f) - getattr(children0, f) for f in ("ru_utime", "ru_stime"))
     # over the whole call (the script writes the data out before its timer), not the loop only
     others = max(busy_seconds() - busy0 - own, 0.0) / (time.perf_counter() - t0)
     load_after = loadavg()
-    return {v: {"seconds": recs[v]["median_s"], "load_before": load_before, "others_busy": others,
-                "load_after": load_after} for v in ("base", "aos+prefetch")}
+    return {
+        v: {
+            "seconds": recs[v]["median_s"],
+            "load_before": load_before,
+            "others_busy": others,
+            "load_after": load_after,
+        }
+        for v in ("base", "aos+prefetch")
+    }
 
 
 def quality(reps, n_threads):
@@ -156,36 +210,44 @@ def quality(reps, n_threads):
     several widths: the fewer the columns, the more often the threads update the same ones."""
     from sparsereg import SparseFTRLRegressor
 
-    print(f"# regression quality: 100,000 rows (80 % train), 20 uniform non-zeros per row, "
-          f"y = Xw + N(0, 0.1); eta0=0.5, 3 shuffled epochs; test MSE of {n_threads} threads / "
-          f"1 thread over {reps} fits (1 thread is reproducible)")
+    print(
+        f"# regression quality: 100,000 rows (80 % train), 20 uniform non-zeros per row, "
+        f"y = Xw + N(0, 0.1); eta0=0.5, 3 shuffled epochs; test MSE of {n_threads} threads / "
+        f"1 thread over {reps} fits (1 thread is reproducible)"
+    )
     out = {}
     for log2 in (9, 12, 14, 16):
         rng = np.random.RandomState(0)
         n, d, per = 100_000, 2**log2, 20
         cols = rng.randint(d, size=(n, per))
-        X = sp.csr_matrix((rng.rand(n * per), cols.ravel(), np.arange(0, n * per + 1, per)),
-                          shape=(n, d))
+        X = sp.csr_matrix(
+            (rng.rand(n * per), cols.ravel(), np.arange(0, n * per + 1, per)), shape=(n, d)
+        )
         X.sum_duplicates()
         y = X @ rng.normal(size=d) + 0.1 * rng.normal(size=n)
 
-        def mse(threads):
-            reg = SparseFTRLRegressor(n_threads=threads, eta0=0.5, max_iter=3, tol=None,
-                                      random_state=0).fit(X[:80_000], y[:80_000])
+        def mse(threads, X=X, y=y):
+            reg = SparseFTRLRegressor(
+                n_threads=threads, eta0=0.5, max_iter=3, tol=None, random_state=0
+            ).fit(X[:80_000], y[:80_000])
             return float(np.mean((reg.predict(X[80_000:]) - y[80_000:]) ** 2))
 
         one = mse(1)
         ratios = [mse(n_threads) / one for _ in range(reps)]
         out[log2] = ratios
-        print(f"2^{log2:<3} columns: 1-thread MSE {one:.5f}; {n_threads} threads / 1: "
-              + " ".join(f"{r:.3f}" for r in ratios), flush=True)
+        print(
+            f"2^{log2:<3} columns: 1-thread MSE {one:.5f}; {n_threads} threads / 1: "
+            + " ".join(f"{r:.3f}" for r in ratios),
+            flush=True,
+        )
     return out
 
 
 def main(argv=None):
     global C_LIMIT
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--test-rows", type=int, default=250_000)
     ap.add_argument("--log2-features", type=int, default=20)
@@ -194,18 +256,23 @@ def main(argv=None):
     ap.add_argument("--c-limit", type=Path, default=C_LIMIT)
     ap.add_argument("--json-out")
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--quality", action="store_true",
-                    help="only the regression quality check (test MSE, no timing)")
-    ap.add_argument("--no-intercept-peers", action="store_true",
-                    help="skip the two fits without intercept")
+    ap.add_argument(
+        "--quality",
+        action="store_true",
+        help="only the regression quality check (test MSE, no timing)",
+    )
+    ap.add_argument(
+        "--no-intercept-peers", action="store_true", help="skip the two fits without intercept"
+    )
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--child-no-intercept", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--folder", help=argparse.SUPPRESS)
     ap.add_argument("--n-features", type=int, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.child is not None:
-        return print(json.dumps(child(a.child, Path(a.folder), a.n_features,
-                                      not a.child_no_intercept)))
+        return print(
+            json.dumps(child(a.child, Path(a.folder), a.n_features, not a.child_no_intercept))
+        )
     if a.threads < 2:
         raise SystemExit("--threads must be at least 2")
     if a.quality:
@@ -215,8 +282,10 @@ def main(argv=None):
     C_LIMIT = a.c_limit
     use_c = C_LIMIT is not None and C_LIMIT.is_file()
     if not use_c:
-        print("skipping the plain-C loop: give the path of ftrl_limit.py with --c-limit PATH "
-              "or SPARSEREG_C_LIMIT")
+        print(
+            "skipping the plain-C loop: give the path of ftrl_limit.py with --c-limit PATH "
+            "or SPARSEREG_C_LIMIT"
+        )
     folder, n_features = prepare(a.rows, a.test_rows, a.log2_features)
     tools = ["fit 1 thread", f"fit {a.threads} threads"]
     if not a.no_intercept_peers:
@@ -230,60 +299,93 @@ def main(argv=None):
         if not a.no_intercept_peers:
             runs["1 thread, no icpt"].append(run_child(1, folder, n_features, a.quick, False))
             runs[f"{a.threads} threads, no icpt"].append(
-                run_child(a.threads, folder, n_features, a.quick, False))
+                run_child(a.threads, folder, n_features, a.quick, False)
+            )
         if use_c:
             c = run_c(folder)
             runs["C base"].append(c["base"])
             runs["C aos+pf"].append(c["aos+prefetch"])
-        print(f"rep {rep + 1}: " + ", ".join(
-            f"{t} {runs[t][-1]['seconds']:.3f}s (load {runs[t][-1]['load_before']:.2f}"
-            f"->{runs[t][-1]['load_after']:.2f}, other processes {runs[t][-1]['others_busy']:.2f} "
-            "cores)" for t in tools), flush=True)
+        print(
+            f"rep {rep + 1}: "
+            + ", ".join(
+                f"{t} {runs[t][-1]['seconds']:.3f}s (load {runs[t][-1]['load_before']:.2f}"
+                f"->{runs[t][-1]['load_after']:.2f}, other processes {runs[t][-1]['others_busy']:.2f} "
+                "cores)"
+                for t in tools
+            ),
+            flush=True,
+        )
 
     X_nnz = int(np.load(folder / "train_indptr.npy", mmap_mode="r")[-1])
-    print(f"# {started}, {os.cpu_count()} cores; {a.rows:,} train rows x 2^{a.log2_features} "
-          f"({X_nnz:,} non-zeros), {a.test_rows:,} test rows; logistic, L1 lambda1={L1} (sum), "
-          f"eta0={ETA0}, beta={BETA}, one epoch in file order; medians of {a.reps} interleaved reps")
+    print(
+        f"# {started}, {os.cpu_count()} cores; {a.rows:,} train rows x 2^{a.log2_features} "
+        f"({X_nnz:,} non-zeros), {a.test_rows:,} test rows; logistic, L1 lambda1={L1} (sum), "
+        f"eta0={ETA0}, beta={BETA}, one epoch in file order; medians of {a.reps} interleaved reps"
+    )
     med = {t: float(np.median([r["seconds"] for r in runs[t]])) for t in tools}
     one, many = med["fit 1 thread"], med[f"fit {a.threads} threads"]
-    print(f"{'tool':<19} {'median s':>9} {'M nnz/s':>8} {'vs 1 thread':>11} {'test log loss':>13} "
-          f"{'nnz w':>7}  cores busy with other processes during each rep")
+    print(
+        f"{'tool':<19} {'median s':>9} {'M nnz/s':>8} {'vs 1 thread':>11} {'test log loss':>13} "
+        f"{'nnz w':>7}  cores busy with other processes during each rep"
+    )
     for t in tools:
         rs = runs[t]
-        loss = f"{np.median([r['test_log_loss'] for r in rs]):13.6f}" if "test_log_loss" in rs[0] \
+        loss = (
+            f"{np.median([r['test_log_loss'] for r in rs]):13.6f}"
+            if "test_log_loss" in rs[0]
             else f"{'':>13}"
+        )
         nzw = f"{rs[-1]['nonzero_weights']:7d}" if "nonzero_weights" in rs[0] else f"{'':>7}"
         loads = " ".join(f"{r['others_busy']:.2f}" for r in rs)
-        print(f"{t:<19} {med[t]:9.3f} {X_nnz / med[t] / 1e6:8.1f} {med[t] / one:11.3f} {loss} "
-              f"{nzw}  {loads}")
+        print(
+            f"{t:<19} {med[t]:9.3f} {X_nnz / med[t] / 1e6:8.1f} {med[t] / one:11.3f} {loss} "
+            f"{nzw}  {loads}"
+        )
     losses = {t: [r["test_log_loss"] for r in runs[t]] for t in tools[:2]}
     loss_ratio = np.median(losses[tools[1]]) / np.median(losses[tools[0]])
     paired = [m["seconds"] / o["seconds"] for o, m in zip(runs[tools[0]], runs[tools[1]])]
     print(f"{a.threads} threads / 1 thread, per rep: " + " ".join(f"{v:.2f}" for v in paired))
     cpu = {t: float(np.median([r["cpu_seconds"] for r in runs[t]])) for t in tools[:2]}
-    print(f"CPU seconds (median): 1 thread {cpu[tools[0]]:.3f}, {a.threads} threads "
-          f"{cpu[tools[1]]:.3f} (x{cpu[tools[1]] / cpu[tools[0]]:.2f}); with a free core per "
-          f"thread, {a.threads} threads would take ~{cpu[tools[1]] / a.threads / cpu[tools[0]]:.2f}x "
-          "the time of 1 thread (CPU(N) / N / CPU(1))")
-    result = {"started": started, "rows": a.rows, "nnz": X_nnz, "reps": a.reps,
-              "threads": a.threads, "medians": med, "runs": runs,
-              "threads_over_one": many / one, "per_rep_threads_over_one": paired,
-              "test_log_loss_ratio": float(loss_ratio), "cpu_medians": cpu}
-    print(f"goals (issue #16): {a.threads} threads / 1 thread {many / one:.3f} (<= 0.6: "
-          f"{'met' if many / one <= 0.6 else 'NOT met'}); test log loss {a.threads} threads / 1 "
-          f"thread - 1 = {100 * (loss_ratio - 1):+.3f} % (within 0.2 %: "
-          f"{'met' if abs(loss_ratio - 1) <= 0.002 else 'NOT met'})")
+    print(
+        f"CPU seconds (median): 1 thread {cpu[tools[0]]:.3f}, {a.threads} threads "
+        f"{cpu[tools[1]]:.3f} (x{cpu[tools[1]] / cpu[tools[0]]:.2f}); with a free core per "
+        f"thread, {a.threads} threads would take ~{cpu[tools[1]] / a.threads / cpu[tools[0]]:.2f}x "
+        "the time of 1 thread (CPU(N) / N / CPU(1))"
+    )
+    result = {
+        "started": started,
+        "rows": a.rows,
+        "nnz": X_nnz,
+        "reps": a.reps,
+        "threads": a.threads,
+        "medians": med,
+        "runs": runs,
+        "threads_over_one": many / one,
+        "per_rep_threads_over_one": paired,
+        "test_log_loss_ratio": float(loss_ratio),
+        "cpu_medians": cpu,
+    }
+    print(
+        f"goals (issue #16): {a.threads} threads / 1 thread {many / one:.3f} (<= 0.6: "
+        f"{'met' if many / one <= 0.6 else 'NOT met'}); test log loss {a.threads} threads / 1 "
+        f"thread - 1 = {100 * (loss_ratio - 1):+.3f} % (within 0.2 %: "
+        f"{'met' if abs(loss_ratio - 1) <= 0.002 else 'NOT met'})"
+    )
     if not a.no_intercept_peers:
         ratio = med[f"{a.threads} threads, no icpt"] / med["1 thread, no icpt"]
         result["threads_over_one_no_intercept"] = ratio
-        print(f"  without intercept (what a per-thread intercept could gain at most): "
-              f"{a.threads} threads / 1 thread {ratio:.3f}, with the shared one {many / one:.3f}")
+        print(
+            f"  without intercept (what a per-thread intercept could gain at most): "
+            f"{a.threads} threads / 1 thread {ratio:.3f}, with the shared one {many / one:.3f}"
+        )
     if use_c:
         fastest_c = min(med["C base"], med["C aos+pf"])
         result["threads_over_c"] = many / fastest_c
-        print(f"  {a.threads} threads / fastest C loop {many / fastest_c:.3f} (< 1: "
-              f"{'met' if many < fastest_c else 'NOT met'}); 1 thread / fastest C loop "
-              f"{one / fastest_c:.3f}")
+        print(
+            f"  {a.threads} threads / fastest C loop {many / fastest_c:.3f} (< 1: "
+            f"{'met' if many < fastest_c else 'NOT met'}); 1 thread / fastest C loop "
+            f"{one / fastest_c:.3f}"
+        )
     if a.json_out:
         Path(a.json_out).write_text(json.dumps(result, indent=1))
     return result

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _synthetic import load_ctr  # noqa: E402
 import bench_epoch  # noqa: E402
+from _synthetic import load_ctr  # noqa: E402
 from bench_epoch import c_limit_missing, sparsereg_estimator, time_c_limit  # noqa: E402
 
 from sparsereg._epoch import UNWEIGHTED, Batch, Hyper, run_epoch  # noqa: E402
@@ -47,13 +47,21 @@ def time_fit(X, y):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--log2-features", type=int, default=20)
     ap.add_argument("--reps", type=int, default=7)
-    ap.add_argument("--c-limit", type=Path, default=bench_epoch.C_LIMIT,
-                    help="path of the plain-C loop's ftrl_limit.py (default: $SPARSEREG_C_LIMIT)")
-    ap.add_argument("--quick", action="store_true", help="tiny sizes, one rep: checks the script runs")
+    ap.add_argument(
+        "--c-limit",
+        type=Path,
+        default=bench_epoch.C_LIMIT,
+        help="path of the plain-C loop's ftrl_limit.py (default: $SPARSEREG_C_LIMIT)",
+    )
+    ap.add_argument(
+        "--quick", action="store_true", help="tiny sizes, one rep: checks the script runs"
+    )
     a = ap.parse_args(argv)
     bench_epoch.C_LIMIT = a.c_limit  # time_c_limit runs the loop found there
     if a.quick:
@@ -68,12 +76,16 @@ def main(argv=None):
     times = {"C aos+prefetch": [], "kernel, warm state": [], "kernel, fresh state": [], "fit": []}
     for _ in range(a.reps):
         if not c_limit_missing(a.c_limit):
-            times["C aos+prefetch"].append(time_c_limit(folder, "aos+prefetch")["aos+prefetch"]["median_s"])
+            times["C aos+prefetch"].append(
+                time_c_limit(folder, "aos+prefetch")["aos+prefetch"]["median_s"]
+            )
         times["kernel, warm state"].append(time_kernel(X, y, warm_state=True))
         times["kernel, fresh state"].append(time_kernel(X, y, warm_state=False))
         times["fit"].append(time_fit(X, y))
-    print(f"# one epoch, {X.shape[0]:,} rows x 2**{a.log2_features} ({X.nnz:,} non-zeros), logistic, "
-          f"medians of {a.reps} interleaved reps")
+    print(
+        f"# one epoch, {X.shape[0]:,} rows x 2**{a.log2_features} ({X.nnz:,} non-zeros), logistic, "
+        f"medians of {a.reps} interleaved reps"
+    )
     ref = np.median(times["C aos+prefetch"]) if times["C aos+prefetch"] else None
     print(f"{'':<22} {'median s':>9} {'M nnz/s':>8} {'/ C loop':>9}")
     for name, ts in times.items():

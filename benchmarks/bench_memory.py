@@ -35,8 +35,12 @@ def peak_rss():
 
 def child(task, args):
     """Run one measurement in a fresh interpreter; return its JSON answer."""
-    out = subprocess.run([sys.executable, __file__, "--child", task, "--child-args", json.dumps(args)],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", task, "--child-args", json.dumps(args)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -49,12 +53,18 @@ def child_california(a):
     X, y = load("train")
     Xt = make_hasher().fit_transform(X)
     before_fit = peak_rss()
-    model = SparseFTRLRegressor(alpha=3e-5, eta0=0.5, max_iter=a["epochs"], tol=None,
-                                random_state=0, state_store=a["store"]).fit(Xt, y)
+    model = SparseFTRLRegressor(
+        alpha=3e-5, eta0=0.5, max_iter=a["epochs"], tol=None, random_state=0, state_store=a["store"]
+    ).fit(Xt, y)
     report = model.sparsity_report()
-    return {"peak_rss": peak_rss(), "rss_before_fit": before_fit, "rss_at_start": before_imports,
-            "state_bytes": report.state_bytes, "touched": int(report.touched[0]),
-            "nnz": int(model.count_nonzero()[0])}
+    return {
+        "peak_rss": peak_rss(),
+        "rss_before_fit": before_fit,
+        "rss_at_start": before_imports,
+        "state_bytes": report.state_bytes,
+        "touched": int(report.touched[0]),
+        "nnz": int(model.count_nonzero()[0]),
+    }
 
 
 def child_stream(a):
@@ -73,15 +83,23 @@ def child_stream(a):
         rare = rng.integers(0, width, size=batch * per_row - popular.size)
         cols = np.concatenate([popular, rare])
         rng.shuffle(cols)
-        X = sp.csr_matrix((np.ones(cols.size), cols.astype(np.int32),
-                           np.arange(0, cols.size + 1, per_row)), shape=(batch, width))
+        X = sp.csr_matrix(
+            (np.ones(cols.size), cols.astype(np.int32), np.arange(0, cols.size + 1, per_row)),
+            shape=(batch, width),
+        )
         y = rng.integers(0, 2, size=batch)
         clf.partial_fit(X, y, classes=[0, 1])
         seen += batch
         if (b + 1) % a["every"] == 0:
             # FTRLState's own read API: get_ftrl_state() would copy ~10M columns mid-measurement
-            rows.append({"rows": seen, "columns_held": clf._state.n_held(0),
-                         "state_bytes": clf._state.nbytes, "peak_rss": peak_rss()})
+            rows.append(
+                {
+                    "rows": seen,
+                    "columns_held": clf._state.n_held(0),
+                    "state_bytes": clf._state.nbytes,
+                    "peak_rss": peak_rss(),
+                }
+            )
     return {"rows": rows}
 
 
@@ -90,7 +108,7 @@ def child_speed(a):
 
     from sparsereg import SparseFTRLClassifier
 
-    X, y, _ = load_ctr(a["rows"], 2**a["log2"])
+    X, y, _ = load_ctr(a["rows"], 2 ** a["log2"])
     times = {"dense": [], "sparse": []}
     for _ in range(a["reps"]):
         for store in ["dense", "sparse"]:
@@ -102,30 +120,45 @@ def child_speed(a):
 
 
 def child_inclusion(a):
+    from _synthetic import load_ctr
     from sklearn.metrics import log_loss, roc_auc_score
 
-    from _synthetic import load_ctr
     from sparsereg import SparseFTRLClassifier
 
-    X, y, _ = load_ctr(a["rows"], 2**a["log2"])
+    X, y, _ = load_ctr(a["rows"], 2 ** a["log2"])
     cut = int(0.8 * X.shape[0])
-    est = SparseFTRLClassifier(inclusion=a["inclusion"], inclusion_p=a.get("p", 0.03),
-                               inclusion_count=a.get("n", 2), bloom_size=a["bloom_size"],
-                               state_store="sparse",
-                               penalty_scale="sum", alpha=1.0, max_iter=1, tol=None, shuffle=False,
-                               random_state=0)
+    est = SparseFTRLClassifier(
+        inclusion=a["inclusion"],
+        inclusion_p=a.get("p", 0.03),
+        inclusion_count=a.get("n", 2),
+        bloom_size=a["bloom_size"],
+        state_store="sparse",
+        penalty_scale="sum",
+        alpha=1.0,
+        max_iter=1,
+        tol=None,
+        shuffle=False,
+        random_state=0,
+    )
     est.fit(X[:cut], y[:cut])
     proba = est.predict_proba(X[cut:])[:, 1]
     state = est.get_ftrl_state()
-    return {"columns_held": int(state["held"].sum()),
-            "state_bytes": est.sparsity_report().state_bytes,
-            "bloom_bytes": int(state["bloom"].nbytes),
-            "log_loss": float(log_loss(y[cut:], proba)), "auc": float(roc_auc_score(y[cut:], proba)),
-            "nnz": int(est.count_nonzero()[0])}
+    return {
+        "columns_held": int(state["held"].sum()),
+        "state_bytes": est.sparsity_report().state_bytes,
+        "bloom_bytes": int(state["bloom"].nbytes),
+        "log_loss": float(log_loss(y[cut:], proba)),
+        "auc": float(roc_auc_score(y[cut:], proba)),
+        "nnz": int(est.count_nonzero()[0]),
+    }
 
 
-CHILDREN = {"california": child_california, "stream": child_stream, "speed": child_speed,
-            "inclusion": child_inclusion}
+CHILDREN = {
+    "california": child_california,
+    "stream": child_stream,
+    "speed": child_speed,
+    "inclusion": child_inclusion,
+}
 
 
 # ------------------------------------------------------------------------- reports
@@ -135,52 +168,81 @@ def mib(n):
 
 def report_california(quick):
     print("\n## California housing, one-minute lat x long cross in 2**28 columns")
-    print(f"{'store':<7} {'process peak RSS':>17} {'RSS before fit':>15} {'fit adds':>10} "
-          f"{'state':>11} {'touched':>8} {'state / (touched x 24 B)':>25}")
+    print(
+        f"{'store':<7} {'process peak RSS':>17} {'RSS before fit':>15} {'fit adds':>10} "
+        f"{'state':>11} {'touched':>8} {'state / (touched x 24 B)':>25}"
+    )
     for store in ["sparse"] if quick else ["sparse", "dense"]:
         r = child("california", {"store": store, "epochs": 2 if quick else 40})
         ratio = r["state_bytes"] / (r["touched"] * SLOT_BYTES)
-        print(f"{store:<7} {mib(r['peak_rss']):>17} {mib(r['rss_before_fit']):>15} "
-              f"{mib(r['peak_rss'] - r['rss_before_fit']):>10} {mib(r['state_bytes']):>11} "
-              f"{r['touched']:>8,} {ratio:>25.2f}")
+        print(
+            f"{store:<7} {mib(r['peak_rss']):>17} {mib(r['rss_before_fit']):>15} "
+            f"{mib(r['peak_rss'] - r['rss_before_fit']):>10} {mib(r['state_bytes']):>11} "
+            f"{r['touched']:>8,} {ratio:>25.2f}"
+        )
     print("(dense: np.zeros maps 4 GiB of state lazily; RSS counts only the pages touched)")
 
 
 def report_stream(quick):
-    args = {"per_row": 10, "batch": 2_000 if quick else 100_000, "batches": 3 if quick else 20,
-            "every": 1 if quick else 4}
-    print(f"\n## partial_fit stream over 2**31 columns ({args['batch']:,}-row batches, "
-          f"{args['per_row']} non-zeros per row, half from 1,000 popular columns)")
+    args = {
+        "per_row": 10,
+        "batch": 2_000 if quick else 100_000,
+        "batches": 3 if quick else 20,
+        "every": 1 if quick else 4,
+    }
+    print(
+        f"\n## partial_fit stream over 2**31 columns ({args['batch']:,}-row batches, "
+        f"{args['per_row']} non-zeros per row, half from 1,000 popular columns)"
+    )
     r = child("stream", args)
-    print(f"{'rows seen':>10} {'columns held':>13} {'state':>11} {'bytes / column':>15} {'peak RSS':>11}")
+    print(
+        f"{'rows seen':>10} {'columns held':>13} {'state':>11} {'bytes / column':>15} {'peak RSS':>11}"
+    )
     for row in r["rows"]:
-        print(f"{row['rows']:>10,} {row['columns_held']:>13,} {mib(row['state_bytes']):>11} "
-              f"{row['state_bytes'] / row['columns_held']:>15.1f} {mib(row['peak_rss']):>11}")
+        print(
+            f"{row['rows']:>10,} {row['columns_held']:>13,} {mib(row['state_bytes']):>11} "
+            f"{row['state_bytes'] / row['columns_held']:>15.1f} {mib(row['peak_rss']):>11}"
+        )
 
 
 def report_speed(quick):
-    args = {"rows": 2_000 if quick else 1_000_000, "log2": 12 if quick else 20, "reps": 1 if quick else 5}
+    args = {
+        "rows": 2_000 if quick else 1_000_000,
+        "log2": 12 if quick else 20,
+        "reps": 1 if quick else 5,
+    }
     r = child("speed", args)
     d, s = np.median(r["dense"]), np.median(r["sparse"])
-    print(f"\n## one epoch, {args['rows']:,} rows x 2**{args['log2']} ({r['nnz']:,} non-zeros), "
-          f"median of {args['reps']}, interleaved")
-    print(f"dense store {d:.3f} s ({r['nnz'] / d / 1e6:.1f} M nnz/s), sparse store {s:.3f} s "
-          f"({r['nnz'] / s / 1e6:.1f} M nnz/s): sparse / dense = {s / d:.2f}")
+    print(
+        f"\n## one epoch, {args['rows']:,} rows x 2**{args['log2']} ({r['nnz']:,} non-zeros), "
+        f"median of {args['reps']}, interleaved"
+    )
+    print(
+        f"dense store {d:.3f} s ({r['nnz'] / d / 1e6:.1f} M nnz/s), sparse store {s:.3f} s "
+        f"({r['nnz'] / s / 1e6:.1f} M nnz/s): sparse / dense = {s / d:.2f}"
+    )
 
 
 def report_inclusion(quick):
-    base = {"rows": 2_000 if quick else 1_000_000, "log2": 12 if quick else 24,
-            "bloom_size": 2**10 if quick else 2**24}
+    base = {
+        "rows": 2_000 if quick else 1_000_000,
+        "log2": 12 if quick else 24,
+        "bloom_size": 2**10 if quick else 2**24,
+    }
     variants = [("none", {"inclusion": None})]
     ps = [0.03] if quick else [0.01, 0.03, 0.1, 0.3]
     ns = [2] if quick else [2, 3, 5, 10]
     variants += [(f"poisson p={p}", {"inclusion": "poisson", "p": p}) for p in ps]
     variants += [(f"bloom n={n}", {"inclusion": "bloom", "n": n}) for n in ns]
-    print(f"\n## probabilistic inclusion, {base['rows']:,}-row CTR set over 2**{base['log2']} "
-          "columns (first 80 % train, last 20 % test; one epoch, lambda1 = 1; Bloom filter of "
-          f"{base['bloom_size']:,} one-byte counters)")
-    print(f"{'inclusion':<15} {'columns held':>13} {'fewer':>7} {'state':>11} {'RAM saved':>10} "
-          f"{'test log loss':>14} {'vs none':>8} {'AUC':>7}")
+    print(
+        f"\n## probabilistic inclusion, {base['rows']:,}-row CTR set over 2**{base['log2']} "
+        "columns (first 80 % train, last 20 % test; one epoch, lambda1 = 1; Bloom filter of "
+        f"{base['bloom_size']:,} one-byte counters)"
+    )
+    print(
+        f"{'inclusion':<15} {'columns held':>13} {'fewer':>7} {'state':>11} {'RAM saved':>10} "
+        f"{'test log loss':>14} {'vs none':>8} {'AUC':>7}"
+    )
     ref = None
     for name, extra in variants:
         r = child("inclusion", base | extra)
@@ -188,16 +250,22 @@ def report_inclusion(quick):
         ref = ref or r
         saved = 1 - r["state_bytes"] / ref["state_bytes"]
         fewer = 1 - r["columns_held"] / ref["columns_held"]
-        print(f"{name:<15} {r['columns_held']:>13,} {100 * fewer:>6.1f}% {mib(r['state_bytes']):>11} "
-              f"{100 * saved:>9.1f}% "
-              f"{r['log_loss']:>14.5f} {100 * (r['log_loss'] / ref['log_loss'] - 1):>+7.2f}% "
-              f"{r['auc']:>7.4f}")
-    print("(state: table keys and (z, n) slots, kept at most half full and grown by doubling, so it "
-          "moves in steps; plus the Bloom counters)")
+        print(
+            f"{name:<15} {r['columns_held']:>13,} {100 * fewer:>6.1f}% {mib(r['state_bytes']):>11} "
+            f"{100 * saved:>9.1f}% "
+            f"{r['log_loss']:>14.5f} {100 * (r['log_loss'] / ref['log_loss'] - 1):>+7.2f}% "
+            f"{r['auc']:>7.4f}"
+        )
+    print(
+        "(state: table keys and (z, n) slots, kept at most half full and grown by doubling, so it "
+        "moves in steps; plus the Bloom counters)"
+    )
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--quick", action="store_true", help="tiny sizes: checks the script runs")
     ap.add_argument("--only", default="california,stream,speed,inclusion")
     ap.add_argument("--child", help=argparse.SUPPRESS)
@@ -206,8 +274,12 @@ def main(argv=None):
     if a.child:
         print(json.dumps(CHILDREN[a.child](json.loads(a.child_args))))
         return
-    reports = {"california": report_california, "stream": report_stream, "speed": report_speed,
-               "inclusion": report_inclusion}
+    reports = {
+        "california": report_california,
+        "stream": report_stream,
+        "speed": report_speed,
+        "inclusion": report_inclusion,
+    }
     for name in a.only.split(","):
         reports[name](a.quick)
 

@@ -40,8 +40,9 @@ def digits():
     from sklearn.preprocessing import StandardScaler
 
     X, y = load_digits(return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, stratify=y,
-                                                        random_state=0)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.25, stratify=y, random_state=0
+    )
     scaler = StandardScaler().fit(X_train)
     return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test
 
@@ -54,13 +55,15 @@ def ocean(n_features=2**18, train_rows=None):
 
     frame = fetch_california_housing_handson(download_if_missing=False).frame
     y = frame["ocean_proximity"].to_numpy()
-    train, test, y_train, y_test = train_test_split(frame, y, test_size=0.25, stratify=y,
-                                                    random_state=0)
+    train, test, y_train, y_test = train_test_split(
+        frame, y, test_size=0.25, stratify=y, random_state=0
+    )
     if train_rows is not None:
         train, y_train = train[:train_rows], y_train[:train_rows]
     numeric = ["housing_median_age", "median_income", "median_house_value"]
-    deciles = {c: np.unique(np.quantile(train[c], np.linspace(0.1, 0.9, 9))).tolist()
-               for c in numeric}
+    deciles = {
+        c: np.unique(np.quantile(train[c], np.linspace(0.1, 0.9, 9))).tolist() for c in numeric
+    }
 
     def with_copies(df):
         df = df[["latitude", "longitude", *numeric]].copy()
@@ -68,14 +71,32 @@ def ocean(n_features=2**18, train_rows=None):
             df[f"lat{w}"], df[f"lon{w}"] = df["latitude"], df["longitude"]
         return df
 
-    buckets = {"lat1": 1.0, "lon1": 1.0, "latq": 0.25, "lonq": 0.25, "latt": 0.1, "lont": 0.1,
-               **deciles}
-    crosses = [("lat1", "lon1"), ("latq", "lonq"), ("latt", "lont"), "latt", "lont", *numeric,
-               ("median_income", "lat1", "lon1")]
+    buckets = {
+        "lat1": 1.0,
+        "lon1": 1.0,
+        "latq": 0.25,
+        "lonq": 0.25,
+        "latt": 0.1,
+        "lont": 0.1,
+        **deciles,
+    }
+    crosses = [
+        ("lat1", "lon1"),
+        ("latq", "lonq"),
+        ("latt", "lont"),
+        "latt",
+        "lont",
+        *numeric,
+        ("median_income", "lat1", "lon1"),
+    ]
     hasher = FeatureCrossHasher(crosses, buckets=buckets, n_features=n_features)
     hasher.fit(with_copies(train))
-    return (hasher.transform(with_copies(train)), hasher.transform(with_copies(test)),
-            y_train, y_test)
+    return (
+        hasher.transform(with_copies(train)),
+        hasher.transform(with_copies(test)),
+        y_train,
+        y_test,
+    )
 
 
 def models(epochs):
@@ -97,12 +118,16 @@ def nonzeros(est):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--quick", action="store_true",
-                    help="2 epochs, one rep; ocean on 2,000 training rows and 2**12 columns")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="2 epochs, one rep; ocean on 2,000 training rows and 2**12 columns",
+    )
     a = ap.parse_args(argv)
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.metrics import accuracy_score, log_loss
@@ -128,29 +153,38 @@ def main(argv=None):
         with warnings.catch_warnings(), threadpool_limits(1):
             warnings.simplefilter("ignore", ConvergenceWarning)
             for rep in range(a.reps):
-                for m in names[rep % len(names):] + names[:rep % len(names)]:  # rotated order
+                for m in names[rep % len(names) :] + names[: rep % len(names)]:  # rotated order
                     est = makers[m]()
                     t0 = time.perf_counter()
                     est.fit(X_train, y_train)
                     times[m].append(time.perf_counter() - t0)
                     fitted[m] = est
         nnz_x = X_train.nnz / X_train.shape[0] if hasattr(X_train, "nnz") else X_train.shape[1]
-        print(f"# {name}: {X_train.shape[0]:,} train x {X_train.shape[1]:,} columns "
-              f"({nnz_x:.0f} non-zeros per row), {X_test.shape[0]:,} test rows, "
-              f"{len(np.unique(y_train))} classes; fit of {a.epochs} epochs (FTRL), "
-              f"medians of {a.reps} interleaved reps")
-        print(f"{'model':<20} {'test log loss':>13} {'accuracy':>9} {'non-zeros':>10} "
-              f"{'fit s':>8} {'fit / multinomial':>18}")
+        print(
+            f"# {name}: {X_train.shape[0]:,} train x {X_train.shape[1]:,} columns "
+            f"({nnz_x:.0f} non-zeros per row), {X_test.shape[0]:,} test rows, "
+            f"{len(np.unique(y_train))} classes; fit of {a.epochs} epochs (FTRL), "
+            f"medians of {a.reps} interleaved reps"
+        )
+        print(
+            f"{'model':<20} {'test log loss':>13} {'accuracy':>9} {'non-zeros':>10} "
+            f"{'fit s':>8} {'fit / multinomial':>18}"
+        )
         base = float(np.median(times["ftrl-multinomial"]))
         results[name] = {}
         for m, est in fitted.items():
             proba = est.predict_proba(X_test)
-            row = {"log_loss": float(log_loss(y_test, proba, labels=est.classes_)),
-                   "accuracy": float(accuracy_score(y_test, est.predict(X_test))),
-                   "nonzeros": nonzeros(est), "fit_s": float(np.median(times[m]))}
+            row = {
+                "log_loss": float(log_loss(y_test, proba, labels=est.classes_)),
+                "accuracy": float(accuracy_score(y_test, est.predict(X_test))),
+                "nonzeros": nonzeros(est),
+                "fit_s": float(np.median(times[m])),
+            }
             results[name][m] = row
-            print(f"{m:<20} {row['log_loss']:13.4f} {row['accuracy']:9.4f} {row['nonzeros']:10,} "
-                  f"{row['fit_s']:8.3f} {row['fit_s'] / base:18.2f}")
+            print(
+                f"{m:<20} {row['log_loss']:13.4f} {row['accuracy']:9.4f} {row['nonzeros']:10,} "
+                f"{row['fit_s']:8.3f} {row['fit_s'] / base:18.2f}"
+            )
     return results
 
 

@@ -54,11 +54,15 @@ def sms(quick):
     texts, labels = fetch_sms_spam(return_X_y=True)
     if quick:
         texts, labels = texts[:1500], labels[:1500]
-    train, test = train_test_split(np.arange(labels.size), test_size=0.25, random_state=0,
-                                   stratify=labels)
-    X = HashingVectorizer(n_features=2**18, ngram_range=(1, 2), alternate_sign=False).transform(texts)
-    model = SparseFTRLClassifier(penalty="l1", alpha=1e-5, eta0=2.0, max_iter=5, tol=None,
-                                 random_state=0)
+    train, test = train_test_split(
+        np.arange(labels.size), test_size=0.25, random_state=0, stratify=labels
+    )
+    X = HashingVectorizer(n_features=2**18, ngram_range=(1, 2), alternate_sign=False).transform(
+        texts
+    )
+    model = SparseFTRLClassifier(
+        penalty="l1", alpha=1e-5, eta0=2.0, max_iter=5, tol=None, random_state=0
+    )
     return model.fit(X[train], labels[train]), X[test], labels[test], "classifier"
 
 
@@ -81,22 +85,35 @@ def california_dollars(quick):
     if quick:
         X, y = X[:3000], y[:3000]
     # weights of ~1e5 dollars per standard deviation: a learning rate to match
-    model = make_pipeline(StandardScaler(), SparseFTRLRegressor(
-        alpha=1e-6, eta0=1e4, max_iter=5 if quick else 50, random_state=0))
+    model = make_pipeline(
+        StandardScaler(),
+        SparseFTRLRegressor(alpha=1e-6, eta0=1e4, max_iter=5 if quick else 50, random_state=0),
+    )
     return model.fit(X, y), Xt, yt, "regressor"
 
 
-DATASETS = {"a9a": a9a, "sms": sms, "california": california, "california-dollars": california_dollars}
-TITLES = {"a9a": "a9a", "sms": "SMS spam (hashed)", "california": "California (demo, $100k)",
-          "california-dollars": "California $ (scaler folded)"}
+DATASETS = {
+    "a9a": a9a,
+    "sms": sms,
+    "california": california,
+    "california-dollars": california_dollars,
+}
+TITLES = {
+    "a9a": "a9a",
+    "sms": "SMS spam (hashed)",
+    "california": "California (demo, $100k)",
+    "california-dollars": "California $ (scaler folded)",
+}
 
 
 def scores(kind, exported, X, y):
     if kind == "classifier":
         proba = exported.predict_proba(X)
         positive = proba[:, 1]
-        return {"log loss": log_loss(y, proba, labels=exported.classes_),
-                "AUC": roc_auc_score(y == exported.classes_[1], positive)}, positive
+        return {
+            "log loss": log_loss(y, proba, labels=exported.classes_),
+            "AUC": roc_auc_score(y == exported.classes_[1], positive),
+        }, positive
     pred = exported.predict(X)
     return {"RMSE": float(np.sqrt(np.mean((pred - y) ** 2)))}, pred
 
@@ -108,7 +125,7 @@ def run(name, quick, seeds):
     results = []
     reference = None
     for fmt in FORMATS:
-        for seed in (seeds if fmt == "q2.13" else [0]):
+        for seed in seeds if fmt == "q2.13" else [0]:
             try:
                 exported = export_model(model, weights=fmt, random_state=seed)
             except ValueError as exc:
@@ -120,26 +137,37 @@ def run(name, quick, seeds):
             buffer.seek(0)
             with np.load(buffer, allow_pickle=False) as npz:  # the weights as the file holds them
                 weight_bytes = int(npz["coef_data"].nbytes)
-            row = {"format": fmt, "seed": seed, "scores": values, "weight_bytes": weight_bytes,
-                   "file_bytes": exported.file_bytes(), "nonzero": int(exported.coef_.nnz),
-                   "scale": None if exported.weights_scale_ is None
-                   else float(exported.weights_scale_.max()), "pred": pred}
+            row = {
+                "format": fmt,
+                "seed": seed,
+                "scores": values,
+                "weight_bytes": weight_bytes,
+                "file_bytes": exported.file_bytes(),
+                "nonzero": int(exported.coef_.nnz),
+                "scale": None
+                if exported.weights_scale_ is None
+                else float(exported.weights_scale_.max()),
+                "pred": pred,
+            }
             if fmt == "float64":
                 reference = row
             results.append(row)
     reference_pred = reference["pred"]
     for row in results:
         if "scores" in row:
-            row["change_pct"] = {k: 100 * (v / reference["scores"][k] - 1)
-                                 for k, v in row["scores"].items()}
+            row["change_pct"] = {
+                k: 100 * (v / reference["scores"][k] - 1) for k, v in row["scores"].items()
+            }
             row["max_pred_change"] = float(np.abs(row.pop("pred") - reference_pred).max())
     return {"dataset": name, "kind": kind, "rows": int(X.shape[0]), "results": results}
 
 
 def print_table(result):
     print(f"\n## {TITLES[result['dataset']]} ({result['rows']:,} test rows)")
-    print(f"{'weights':<16}{'score':<34}{'change vs float64':<28}{'max |pred diff|':>16}"
-          f"{'weight bytes':>14}{'.npz bytes':>12}{'non-zero':>10}")
+    print(
+        f"{'weights':<16}{'score':<34}{'change vs float64':<28}{'max |pred diff|':>16}"
+        f"{'weight bytes':>14}{'.npz bytes':>12}{'non-zero':>10}"
+    )
     q_rows = [r for r in result["results"] if r["format"] == "q2.13" and "scores" in r]
     for row in result["results"]:
         label = row["format"] + (f" s{row['seed']}" if row["format"] == "q2.13" else "")
@@ -148,21 +176,28 @@ def print_table(result):
             continue
         score = ", ".join(f"{k} {v:.6g}" for k, v in row["scores"].items())
         change = ", ".join(f"{v:+.4f} %" for v in row["change_pct"].values())
-        print(f"{label:<16}{score:<34}{change:<28}{row['max_pred_change']:>16.3g}"
-              f"{row['weight_bytes']:>14,}{row['file_bytes']:>12,}{row['nonzero']:>10,}"
-              + (f"  (scale {row['scale']:g})" if row["scale"] not in (None, 1.0) else ""))
+        print(
+            f"{label:<16}{score:<34}{change:<28}{row['max_pred_change']:>16.3g}"
+            f"{row['weight_bytes']:>14,}{row['file_bytes']:>12,}{row['nonzero']:>10,}"
+            + (f"  (scale {row['scale']:g})" if row["scale"] not in (None, 1.0) else "")
+        )
     if len(q_rows) > 1:
         worst = {k: max(abs(r["change_pct"][k]) for r in q_rows) for k in q_rows[0]["change_pct"]}
-        print(f"q2.13 over {len(q_rows)} seeds, largest |change|: "
-              + ", ".join(f"{k} {v:.4f} %" for k, v in worst.items()))
+        print(
+            f"q2.13 over {len(q_rows)} seeds, largest |change|: "
+            + ", ".join(f"{k} {v:.4f} %" for k, v in worst.items())
+        )
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--quick", action="store_true", help="subsets and few epochs (for the tests)")
     ap.add_argument("--seeds", type=int, default=5, help="q2.13 exports (random_state 0..N-1)")
-    ap.add_argument("--datasets", default=",".join(DATASETS),
-                    help=f"comma-separated, of {sorted(DATASETS)}")
+    ap.add_argument(
+        "--datasets", default=",".join(DATASETS), help=f"comma-separated, of {sorted(DATASETS)}"
+    )
     a = ap.parse_args(argv)
     names = [n for n in a.datasets.split(",") if n]
     unknown = sorted(set(names) - set(DATASETS))

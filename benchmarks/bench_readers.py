@@ -46,21 +46,25 @@ def make_csv(rows, seed=0, work=WORK):
     rng = np.random.default_rng(seed)
     letters = np.frombuffer(b"abcdefghijklmnopqrstuvwxyz0123456789", dtype="S1")
     vocabularies = []
-    for j in range(FIELDS):
+    for _ in range(FIELDS):
         size = int(10 ** rng.uniform(1, 5.5))  # 10 to ~300k distinct values
         words = rng.choice(letters, size=(size, 6)).view("S6").ravel().astype(str)
         vocabularies.append(pa.array(words))
     tmp = path.with_suffix(".tmp")
-    with pcsv.CSVWriter(str(tmp), write_options=pcsv.WriteOptions(quoting_style="none"),
-                        schema=pa.schema([("click", pa.int8())] + [
-            (f"c{j}", pa.string()) for j in range(FIELDS)])) as writer:
+    with pcsv.CSVWriter(
+        str(tmp),
+        write_options=pcsv.WriteOptions(quoting_style="none"),
+        schema=pa.schema([("click", pa.int8())] + [(f"c{j}", pa.string()) for j in range(FIELDS)]),
+    ) as writer:
         for start in range(0, rows, 500_000):
             n = min(500_000, rows - start)
             columns = [pa.array((rng.random(n) < 0.2).astype(np.int8))]
             for vocab in vocabularies:
                 ranks = (rng.zipf(1.2, n) - 1) % len(vocab)
                 columns.append(vocab.take(pa.array(ranks)))
-            writer.write_table(pa.table(columns, names=["click"] + [f"c{j}" for j in range(FIELDS)]))
+            writer.write_table(
+                pa.table(columns, names=["click"] + [f"c{j}" for j in range(FIELDS)])
+            )
     tmp.rename(path)
     return path
 
@@ -76,30 +80,40 @@ def peak_rss():
 
 
 def child(args):
-    out = subprocess.run([sys.executable, __file__, "--child", json.dumps(args)],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", json.dumps(args)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
 def run_child(a):
     started = peak_rss()
     if a["tool"] == "imports":  # the baseline: what reading imports, no file read
-        from sparsereg.stream import open_source  # noqa: F401
         import pandas  # noqa: F401
-        import pyarrow.csv  # noqa: F401
         import pyarrow.compute  # noqa: F401
+        import pyarrow.csv  # noqa: F401
         import sklearn.datasets  # noqa: F401
+
+        from sparsereg.stream import open_source  # noqa: F401
+
         seconds, rows, chunks = 0.0, 0, 0
     elif a["tool"] == "sparsereg":
-        from sparsereg.stream import open_source
         import pandas  # noqa: F401  (imported before the clock, as for the peer)
+
+        from sparsereg.stream import open_source
+
         hasher = None
         if a.get("hash"):
             from sparsereg import FeatureCrossHasher
+
             hasher = FeatureCrossHasher(n_features=2**24)
         t = time.perf_counter()
-        source = open_source(a["path"], target="click", batch_rows=a["batch_rows"],
-                             readahead=a.get("readahead", 0))
+        source = open_source(
+            a["path"], target="click", batch_rows=a["batch_rows"], readahead=a.get("readahead", 0)
+        )
         rows = 0
         chunks = 0
         for chunk in source.chunks():
@@ -111,72 +125,108 @@ def run_child(a):
     else:
         import pandas as pd
         import pyarrow  # noqa: F401
+
         t = time.perf_counter()
         frame = pd.read_csv(a["path"], engine="pyarrow", dtype="category")
         seconds = time.perf_counter() - t
         rows, chunks = len(frame), 1
-    return {"seconds": seconds, "rows": rows, "chunks": chunks, "peak_rss": peak_rss(),
-            "rss_at_start": started}
+    return {
+        "seconds": seconds,
+        "rows": rows,
+        "chunks": chunks,
+        "peak_rss": peak_rss(),
+        "rss_at_start": started,
+    }
 
 
 def speed(args):
     path = make_csv(args.rows, work=args.work)
     size = path.stat().st_size
-    print(f"## speed: {args.rows:,} rows, {size / 1e6:.0f} MB, {FIELDS} categorical fields + a 0/1 "
-          f"target; chunks of {args.batch_rows:,} rows; fresh interpreter per rep, interleaved")
+    print(
+        f"## speed: {args.rows:,} rows, {size / 1e6:.0f} MB, {FIELDS} categorical fields + a 0/1 "
+        f"target; chunks of {args.batch_rows:,} rows; fresh interpreter per rep, interleaved"
+    )
     times = {"sparsereg": [], "pandas": []}
     for rep in range(args.reps):
         for tool in times:
             r = child({"tool": tool, "path": str(path), "batch_rows": args.batch_rows})
             assert r["rows"] == args.rows, r
             times[tool].append(r["seconds"])
-            print(f"rep {rep}: {tool:9s} {r['seconds']:.2f} s  {args.rows / r['seconds'] / 1e6:.2f} "
-                  f"M rows/s  peak RSS {r['peak_rss'] / 2**20:.0f} MiB", flush=True)
+            print(
+                f"rep {rep}: {tool:9s} {r['seconds']:.2f} s  {args.rows / r['seconds'] / 1e6:.2f} "
+                f"M rows/s  peak RSS {r['peak_rss'] / 2**20:.0f} MiB",
+                flush=True,
+            )
     med = {k: statistics.median(v) for k, v in times.items()}
-    print(f"median: open_source chunks {args.rows / med['sparsereg'] / 1e6:.2f} M rows/s "
-          f"({size / med['sparsereg'] / 1e6:.0f} MB/s), pandas.read_csv(engine='pyarrow', "
-          f"dtype='category') {args.rows / med['pandas'] / 1e6:.2f} M rows/s; time ratio "
-          f"open_source / read_csv = {med['sparsereg'] / med['pandas']:.2f}")
+    print(
+        f"median: open_source chunks {args.rows / med['sparsereg'] / 1e6:.2f} M rows/s "
+        f"({size / med['sparsereg'] / 1e6:.0f} MB/s), pandas.read_csv(engine='pyarrow', "
+        f"dtype='category') {args.rows / med['pandas'] / 1e6:.2f} M rows/s; time ratio "
+        f"open_source / read_csv = {med['sparsereg'] / med['pandas']:.2f}"
+    )
     return med
 
 
 def overlap(args):
     """Read + hash every chunk, with and without a background reading thread."""
     path = make_csv(args.rows, work=args.work)
-    print(f"## read + FeatureCrossHasher.transform of every chunk ({args.rows:,} rows, 20 columns "
-          "into 2**24), readahead=0 vs 1; fresh interpreter per rep, interleaved")
+    print(
+        f"## read + FeatureCrossHasher.transform of every chunk ({args.rows:,} rows, 20 columns "
+        "into 2**24), readahead=0 vs 1; fresh interpreter per rep, interleaved"
+    )
     times = {0: [], 1: []}
     for rep in range(args.reps):
         for ahead in times:
-            r = child({"tool": "sparsereg", "path": str(path), "batch_rows": args.batch_rows,
-                       "hash": True, "readahead": ahead})
+            r = child(
+                {
+                    "tool": "sparsereg",
+                    "path": str(path),
+                    "batch_rows": args.batch_rows,
+                    "hash": True,
+                    "readahead": ahead,
+                }
+            )
             times[ahead].append(r["seconds"])
-            print(f"rep {rep}: readahead={ahead} {r['seconds']:.2f} s  "
-                  f"{args.rows / r['seconds'] / 1e6:.2f} M rows/s", flush=True)
+            print(
+                f"rep {rep}: readahead={ahead} {r['seconds']:.2f} s  "
+                f"{args.rows / r['seconds'] / 1e6:.2f} M rows/s",
+                flush=True,
+            )
     med = {k: statistics.median(v) for k, v in times.items()}
-    print(f"median: readahead=0 {args.rows / med[0] / 1e6:.2f} M rows/s, readahead=1 "
-          f"{args.rows / med[1] / 1e6:.2f} M rows/s; time ratio 1 / 0 = {med[1] / med[0]:.2f}")
+    print(
+        f"median: readahead=0 {args.rows / med[0] / 1e6:.2f} M rows/s, readahead=1 "
+        f"{args.rows / med[1] / 1e6:.2f} M rows/s; time ratio 1 / 0 = {med[1] / med[0]:.2f}"
+    )
     return med
 
 
 def memory(args):
-    print("## memory: peak RSS of a fresh interpreter reading every chunk "
-          f"(chunks of {args.batch_rows:,} rows)")
+    print(
+        "## memory: peak RSS of a fresh interpreter reading every chunk "
+        f"(chunks of {args.batch_rows:,} rows)"
+    )
     results = {}
     base = child({"tool": "imports"})
-    print(f"imports only (pandas, pyarrow, sparsereg.stream): peak RSS "
-          f"{base['peak_rss'] / 2**20:.0f} MiB")
+    print(
+        f"imports only (pandas, pyarrow, sparsereg.stream): peak RSS "
+        f"{base['peak_rss'] / 2**20:.0f} MiB"
+    )
     for mb in args.sizes:
         rows = int(mb * 1e6 / BYTES_PER_ROW)
         path = make_csv(rows, work=args.work)
         r = child({"tool": "sparsereg", "path": str(path), "batch_rows": args.batch_rows})
         results[mb] = r
-        print(f"{path.stat().st_size / 1e6:7.0f} MB, {rows:,} rows: {r['seconds']:.1f} s, "
-              f"peak RSS {r['peak_rss'] / 2**20:.0f} MiB ({(r['peak_rss'] - base['peak_rss']) / 2**20:.0f}"
-              " MiB over the imports)", flush=True)
+        print(
+            f"{path.stat().st_size / 1e6:7.0f} MB, {rows:,} rows: {r['seconds']:.1f} s, "
+            f"peak RSS {r['peak_rss'] / 2**20:.0f} MiB ({(r['peak_rss'] - base['peak_rss']) / 2**20:.0f}"
+            " MiB over the imports)",
+            flush=True,
+        )
     small, large = results[args.sizes[0]], results[args.sizes[-1]]
-    print(f"peak RSS {args.sizes[-1]} MB / {args.sizes[0]} MB file: "
-          f"{large['peak_rss'] / small['peak_rss']:.3f}")
+    print(
+        f"peak RSS {args.sizes[-1]} MB / {args.sizes[0]} MB file: "
+        f"{large['peak_rss'] / small['peak_rss']:.3f}"
+    )
     return base, results
 
 
@@ -186,10 +236,10 @@ def main(argv=None):
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--batch-rows", type=int, default=65536)
     parser.add_argument("--memory", action="store_true")
-    parser.add_argument("--overlap", action="store_true",
-                        help="read + hash, readahead 0 vs 1")
-    parser.add_argument("--sizes", default="200,1000",
-                        type=lambda s: [int(v) for v in s.split(",")])
+    parser.add_argument("--overlap", action="store_true", help="read + hash, readahead 0 vs 1")
+    parser.add_argument(
+        "--sizes", default="200,1000", type=lambda s: [int(v) for v in s.split(",")]
+    )
     parser.add_argument("--work", default=str(WORK), help="where the CSV files are written")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one rep (a smoke test)")
     parser.add_argument("--child")
@@ -201,9 +251,12 @@ def main(argv=None):
         return
     import pandas
     import pyarrow
-    print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.machine()}, "
-          f"{platform.processor() or ''} python {platform.python_version()}, pyarrow "
-          f"{pyarrow.__version__}, pandas {pandas.__version__}")
+
+    print(
+        f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.machine()}, "
+        f"{platform.processor() or ''} python {platform.python_version()}, pyarrow "
+        f"{pyarrow.__version__}, pandas {pandas.__version__}"
+    )
     if args.memory:
         return memory(args)
     if args.overlap:

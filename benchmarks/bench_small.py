@@ -25,8 +25,9 @@ import bench_regression  # noqa: E402
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--reps", type=int, default=15)
     ap.add_argument("--quick", action="store_true", help="2,000 rows, 2 epochs, one rep")
@@ -44,15 +45,22 @@ def main(argv=None):
         train = train.sample(2000, random_state=0)
     y = train["median_house_value"].to_numpy() / bench_regression.SCALE
     sets = {
-        "dense": StandardScaler().fit_transform(train.drop(columns="median_house_value").to_numpy()),
+        "dense": StandardScaler().fit_transform(
+            train.drop(columns="median_house_value").to_numpy()
+        ),
         "crosses": bench_regression.features(train)(train),
     }
     models = {
-        "sparsereg": lambda name: SparseFTRLRegressor(alpha=1e-5, eta0=0.1, max_iter=a.epochs,
-                                                      tol=None, random_state=0),
-        "SGDRegressor": lambda name: SGDRegressor(alpha=1e-5, max_iter=a.epochs, tol=None,
-                                                  random_state=0,
-                                                  **({"eta0": 0.01} if name == "crosses" else {})),
+        "sparsereg": lambda name: SparseFTRLRegressor(
+            alpha=1e-5, eta0=0.1, max_iter=a.epochs, tol=None, random_state=0
+        ),
+        "SGDRegressor": lambda name: SGDRegressor(
+            alpha=1e-5,
+            max_iter=a.epochs,
+            tol=None,
+            random_state=0,
+            **({"eta0": 0.01} if name == "crosses" else {}),
+        ),
     }
     times = {(s, m): [] for s in sets for m in models}
     with warnings.catch_warnings():
@@ -64,9 +72,13 @@ def main(argv=None):
                     t0 = time.perf_counter()
                     est.fit(X, y)
                     times[(s, m)].append((time.perf_counter() - t0) / a.epochs)
-    print(f"# California housing train ({len(y):,} rows), fit of {a.epochs} epochs, ms per epoch, "
-          f"medians of {a.reps} interleaved reps")
-    print(f"{'features':<10} {'shape':>22} {'sparsereg ms':>13} {'SGD ms':>8} {'sparsereg / SGD':>16}")
+    print(
+        f"# California housing train ({len(y):,} rows), fit of {a.epochs} epochs, ms per epoch, "
+        f"medians of {a.reps} interleaved reps"
+    )
+    print(
+        f"{'features':<10} {'shape':>22} {'sparsereg ms':>13} {'SGD ms':>8} {'sparsereg / SGD':>16}"
+    )
     out = {}
     for s, X in sets.items():
         ours = float(np.median(times[(s, "sparsereg")])) * 1e3

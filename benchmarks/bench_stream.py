@@ -79,9 +79,11 @@ TIME_BIN = "/usr/bin/time"
 # --------------------------------------------------------------------------------------------
 # the VW child: run in a fresh interpreter by the parent
 
+
 def vw_child(path, args):
-    from vowpalwabbit import Workspace
     import resource
+
+    from vowpalwabbit import Workspace
 
     r0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
@@ -91,19 +93,30 @@ def vw_child(path, args):
     seconds = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
-    print(json.dumps({"seconds": seconds, "rows": int(examples), "progressive_loss":
-                      sum_loss / examples if examples else None, "cpu_in_call": cpu,
-                      "peak_rss_bytes": r1.ru_maxrss * 1024}))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "rows": int(examples),
+                "progressive_loss": sum_loss / examples if examples else None,
+                "cpu_in_call": cpu,
+                "peak_rss_bytes": r1.ru_maxrss * 1024,
+            }
+        )
+    )
 
 
 def vw_args(l1, model_path):
     inter = " ".join(f"--interactions {i}" for i in VW_INTERACTIONS)
-    return (f"--ftrl --ftrl_alpha {ETA0} --ftrl_beta {BETA} --l1 {l1} --l2 0 "
-            f"--loss_function logistic -b 24 {inter} --quiet -f {model_path}")
+    return (
+        f"--ftrl --ftrl_alpha {ETA0} --ftrl_beta {BETA} --l1 {l1} --l2 0 "
+        f"--loss_function logistic -b 24 {inter} --quiet -f {model_path}"
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # running a command and measuring it
+
 
 def run_measured(cmd, use_time=True):
     """Run cmd (stdout/stderr to files), reap it with os.wait4: (returncode, out, err, wall, ru)."""
@@ -133,13 +146,38 @@ def last_json(text):
 
 
 def sparsereg_cmd(base, path, fmt, model, l1, batch_rows):
-    cmd = list(base) + ["train", str(path), "--target", "click", "--model", str(model),
-                        "--format", fmt]
+    cmd = list(base) + [
+        "train",
+        str(path),
+        "--target",
+        "click",
+        "--model",
+        str(model),
+        "--format",
+        fmt,
+    ]
     for a, b in CROSSES:
         cmd += ["--cross", f"{a},{b}"]
-    cmd += ["--n-features", "2**24", "--loss", "log_loss", "--penalty", "l1", "--alpha", str(l1),
-            "--penalty-scale", "sum", "--eta0", str(ETA0), "--beta", str(BETA), "--passes", "1",
-            "--quiet", "--json"]
+    cmd += [
+        "--n-features",
+        "2**24",
+        "--loss",
+        "log_loss",
+        "--penalty",
+        "l1",
+        "--alpha",
+        str(l1),
+        "--penalty-scale",
+        "sum",
+        "--eta0",
+        str(ETA0),
+        "--beta",
+        str(BETA),
+        "--passes",
+        "1",
+        "--quiet",
+        "--json",
+    ]
     if batch_rows:
         cmd += ["--batch-rows", str(batch_rows)]
     return cmd
@@ -149,8 +187,13 @@ def run_tool(tool, files, args, tmp):
     """One run of one tool: a dict of its figures (or raises with the tool's stderr)."""
     if tool == "VW ftrl":
         model = tmp / "vw_model.vw"
-        cmd = [sys.executable, __file__, "--vw-child", str(files["vw"]),
-               f"--vw-args={vw_args(args.l1, model)}"]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--vw-child",
+            str(files["vw"]),
+            f"--vw-args={vw_args(args.l1, model)}",
+        ]
     else:
         fmt = tool.split()[-1]
         model = tmp / f"sparsereg_{fmt}.npz"
@@ -160,27 +203,46 @@ def run_tool(tool, files, args, tmp):
     if code != 0:
         raise RuntimeError(f"{tool} failed (exit {code}): {shlex.join(cmd)}\n{err[-3000:]}")
     rec = last_json(out)
-    stray = "\n".join(line for line in err.splitlines()
-                      if not line.startswith("\t") and "Command being timed" not in line).strip()
+    stray = "\n".join(
+        line
+        for line in err.splitlines()
+        if not line.startswith("\t") and "Command being timed" not in line
+    ).strip()
     rows = rec["rows"]
     own = rec["seconds"]
-    return {"tool": tool, "cmd": shlex.join(cmd), "rows": rows, "seconds": own, "wall": wall,
-            "rows_per_s": rows / own, "rows_per_s_wall": rows / wall,
-            "cpu": ru.ru_utime + ru.ru_stime, "progressive_loss": rec.get("progressive_loss"),
-            "holdout_loss": rec.get("holdout_loss"), "nonzero": rec.get("nonzero"),
-            "rss_self": rec.get("peak_rss_bytes"), "rss_wait4": ru.ru_maxrss * 1024,
-            "rss_time": time_rss, "bad_rows": rec.get("bad_rows"),
-            "model_bytes": model.stat().st_size if model.exists() else None,
-            "stderr": stray[-2000:], "loadavg_before": load}
+    return {
+        "tool": tool,
+        "cmd": shlex.join(cmd),
+        "rows": rows,
+        "seconds": own,
+        "wall": wall,
+        "rows_per_s": rows / own,
+        "rows_per_s_wall": rows / wall,
+        "cpu": ru.ru_utime + ru.ru_stime,
+        "progressive_loss": rec.get("progressive_loss"),
+        "holdout_loss": rec.get("holdout_loss"),
+        "nonzero": rec.get("nonzero"),
+        "rss_self": rec.get("peak_rss_bytes"),
+        "rss_wait4": ru.ru_maxrss * 1024,
+        "rss_time": time_rss,
+        "bad_rows": rec.get("bad_rows"),
+        "model_bytes": model.stat().st_size if model.exists() else None,
+        "stderr": stray[-2000:],
+        "loadavg_before": load,
+    }
 
 
 # --------------------------------------------------------------------------------------------
 
+
 def machine():
     cpu = ""
     try:
-        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                   if line.startswith("model name"))
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in open("/proc/cpuinfo")
+            if line.startswith("model name")
+        )
     except (OSError, StopIteration):
         pass
     versions = []
@@ -190,8 +252,10 @@ def machine():
             versions.append(f"{mod} {getattr(m, '__version__', '?')}")
         except Exception:  # noqa: BLE001 - only a label
             versions.append(f"{mod} missing")
-    return (f"{os.cpu_count()} cores, {cpu}; {platform.platform()}; python "
-            f"{platform.python_version()}; " + ", ".join(versions))
+    return (
+        f"{os.cpu_count()} cores, {cpu}; {platform.platform()}; python "
+        f"{platform.python_version()}; " + ", ".join(versions)
+    )
 
 
 def median(xs):
@@ -219,72 +283,116 @@ def part_rss(args, tmp):
     for rep in range(1 if args.quick else args.rss_reps):
         for s in sizes:
             rec = run_tool("sparsereg csv", {"csv": files[s]["csv"]}, args, tmp)
-            rec.update(size=s, rep=rep, file_bytes=metas[s]["bytes"]["csv"], file_rows=metas[s]["rows"])
+            rec.update(
+                size=s, rep=rep, file_bytes=metas[s]["bytes"]["csv"], file_rows=metas[s]["rows"]
+            )
             runs.append(rec)
-            print(f"  rep {rep} {s}: rows {rec['rows']:,} ({rec['file_rows']:,} in the file), "
-                  f"{rec['seconds']:.1f} s ({rec['rows_per_s']:,.0f} rows/s), peak RSS MiB: "
-                  f"self {mb(rec['rss_self'])}, wait4 {mb(rec['rss_wait4'])}, "
-                  f"time -v {mb(rec['rss_time'])}", flush=True)
+            print(
+                f"  rep {rep} {s}: rows {rec['rows']:,} ({rec['file_rows']:,} in the file), "
+                f"{rec['seconds']:.1f} s ({rec['rows_per_s']:,.0f} rows/s), peak RSS MiB: "
+                f"self {mb(rec['rss_self'])}, wait4 {mb(rec['rss_wait4'])}, "
+                f"time -v {mb(rec['rss_time'])}",
+                flush=True,
+            )
     print(f"\n# peak RSS of `sparsereg train` on CSV ({machine()})")
     print(f"# {runs[0]['cmd']}")
-    print("size   rows          CSV MB   seconds  rows/s     prog.loss  RSS self  wait4  "
-          "time -v (MiB, medians)")
+    print(
+        "size   rows          CSV MB   seconds  rows/s     prog.loss  RSS self  wait4  "
+        "time -v (MiB, medians)"
+    )
     summary = {}
     for s in sizes:
         rr = [r for r in runs if r["size"] == s]
-        row = {k: median([r[k] for r in rr]) for k in
-               ["rows", "seconds", "rows_per_s", "progressive_loss", "rss_self", "rss_wait4", "rss_time"]}
+        row = {
+            k: median([r[k] for r in rr])
+            for k in [
+                "rows",
+                "seconds",
+                "rows_per_s",
+                "progressive_loss",
+                "rss_self",
+                "rss_wait4",
+                "rss_time",
+            ]
+        }
         summary[s] = row
-        print(f"{s:6} {row['rows']:>12,.0f}  {metas[s]['bytes']['csv'] / 1e6:7,.0f}  "
-              f"{row['seconds']:7.1f}  {row['rows_per_s']:>9,.0f}  {row['progressive_loss']:.4f}     "
-              f"{mb(row['rss_self']):>6}  {mb(row['rss_wait4']):>6}  {mb(row['rss_time']):>6}")
+        print(
+            f"{s:6} {row['rows']:>12,.0f}  {metas[s]['bytes']['csv'] / 1e6:7,.0f}  "
+            f"{row['seconds']:7.1f}  {row['rows_per_s']:>9,.0f}  {row['progressive_loss']:.4f}     "
+            f"{mb(row['rss_self']):>6}  {mb(row['rss_wait4']):>6}  {mb(row['rss_time']):>6}"
+        )
     if len(sizes) >= 2:
         a, b = sizes[0], sizes[-1]
         for key in ["rss_self", "rss_wait4", "rss_time"]:
             if summary[a][key] and summary[b][key]:
                 ratio = summary[b][key] / summary[a][key]
-                print(f"ratio {b}/{a} by {key}: {ratio:.3f}  (goal < 1.10: "
-                      f"{'met' if ratio < 1.10 else 'NOT met'})")
+                print(
+                    f"ratio {b}/{a} by {key}: {ratio:.3f}  (goal < 1.10: "
+                    f"{'met' if ratio < 1.10 else 'NOT met'})"
+                )
     return {"runs": runs, "summary": summary}
 
 
 def part_speed(args, tmp):
     size = "2MB" if args.quick else args.size
     files, meta = ensure(size, ["csv", "parquet", "vw"], args.seed, args.work)
-    tools = [t for t in ["sparsereg csv", "sparsereg parquet", "VW ftrl"]
-             if t.split()[-1] in args.tools.split(",") or (t == "VW ftrl" and "vw" in args.tools)]
+    tools = [
+        t
+        for t in ["sparsereg csv", "sparsereg parquet", "VW ftrl"]
+        if t.split()[-1] in args.tools.split(",") or (t == "VW ftrl" and "vw" in args.tools)
+    ]
     warm([files[k] for k in ["csv", "parquet", "vw"]])
     runs = []
     for rep in range(1 if args.quick else args.reps):
-        order = tools[rep % len(tools):] + tools[:rep % len(tools)]
+        order = tools[rep % len(tools) :] + tools[: rep % len(tools)]
         for tool in order:
             rec = run_tool(tool, files, args, tmp)
             rec["rep"] = rep
             runs.append(rec)
-            print(f"  rep {rep} {tool:18}: load {rec['loadavg_before']}, {rec['rows']:,} rows, {rec['seconds']:6.2f} s "
-                  f"(wall {rec['wall']:6.2f} s, cpu {rec['cpu']:6.2f} s), "
-                  f"{rec['rows_per_s']:>9,.0f} rows/s, prog. loss {rec['progressive_loss']:.4f}, "
-                  f"peak RSS {mb(rec['rss_wait4'])} MiB", flush=True)
+            print(
+                f"  rep {rep} {tool:18}: load {rec['loadavg_before']}, {rec['rows']:,} rows, {rec['seconds']:6.2f} s "
+                f"(wall {rec['wall']:6.2f} s, cpu {rec['cpu']:6.2f} s), "
+                f"{rec['rows_per_s']:>9,.0f} rows/s, prog. loss {rec['progressive_loss']:.4f}, "
+                f"peak RSS {mb(rec['rss_wait4'])} MiB",
+                flush=True,
+            )
             if rec["stderr"]:
                 print(f"    stderr: {rec['stderr'][:500]}")
-    print(f"\n# end to end, {size} CSV = {meta['rows']:,} rows "
-          f"(CSV {meta['bytes']['csv'] / 1e6:,.0f} MB, Parquet {meta['bytes']['parquet'] / 1e6:,.0f} MB, "
-          f"VW text {meta['bytes']['vw'] / 1e6:,.0f} MB); medians of {args.reps if not args.quick else 1} "
-          f"interleaved reps; {machine()}")
-    print("tool               rows/s (own)  rows/s (wall)  seconds  wall    cpu     prog.loss  "
-          "nonzero    peak RSS MiB")
+    print(
+        f"\n# end to end, {size} CSV = {meta['rows']:,} rows "
+        f"(CSV {meta['bytes']['csv'] / 1e6:,.0f} MB, Parquet {meta['bytes']['parquet'] / 1e6:,.0f} MB, "
+        f"VW text {meta['bytes']['vw'] / 1e6:,.0f} MB); medians of {args.reps if not args.quick else 1} "
+        f"interleaved reps; {machine()}"
+    )
+    print(
+        "tool               rows/s (own)  rows/s (wall)  seconds  wall    cpu     prog.loss  "
+        "nonzero    peak RSS MiB"
+    )
     summary = {}
     for tool in tools:
         rr = [r for r in runs if r["tool"] == tool]
-        row = {k: median([r[k] for r in rr]) for k in
-               ["rows", "seconds", "wall", "rows_per_s", "rows_per_s_wall", "cpu",
-                "progressive_loss", "nonzero", "rss_wait4"]}
+        row = {
+            k: median([r[k] for r in rr])
+            for k in [
+                "rows",
+                "seconds",
+                "wall",
+                "rows_per_s",
+                "rows_per_s_wall",
+                "cpu",
+                "progressive_loss",
+                "nonzero",
+                "rss_wait4",
+            ]
+        }
         row["cmd"] = rr[0]["cmd"]
         summary[tool] = row
         nz = f"{row['nonzero']:>9,.0f}" if row["nonzero"] is not None else "        -"
-        print(f"{tool:18} {row['rows_per_s']:>12,.0f}  {row['rows_per_s_wall']:>13,.0f}  "
-              f"{row['seconds']:7.2f}  {row['wall']:6.2f}  {row['cpu']:6.2f}  "
-              f"{row['progressive_loss']:.4f}     {nz}  {mb(row['rss_wait4']):>8}")
+        print(
+            f"{tool:18} {row['rows_per_s']:>12,.0f}  {row['rows_per_s_wall']:>13,.0f}  "
+            f"{row['seconds']:7.2f}  {row['wall']:6.2f}  {row['cpu']:6.2f}  "
+            f"{row['progressive_loss']:.4f}     {nz}  {mb(row['rss_wait4']):>8}"
+        )
     rows_seen = {t: summary[t]["rows"] for t in tools}
     if len(set(rows_seen.values())) > 1:
         print(f"WARNING: the tools saw different row counts: {rows_seen}")
@@ -296,35 +404,52 @@ def part_speed(args, tmp):
                 r_own = summary[tool]["rows_per_s"] / vw["rows_per_s"]
                 r_wall = summary[tool]["rows_per_s_wall"] / vw["rows_per_s_wall"]
                 # the same rep's runs are neighbours in time: their ratio sees similar load
-                paired = [next(r for r in runs if r["tool"] == tool and r["rep"] == rep)["rows_per_s"]
-                          / next(r for r in runs if r["tool"] == "VW ftrl" and r["rep"] == rep)["rows_per_s"]
-                          for rep in sorted({r["rep"] for r in runs})]
+                paired = [
+                    next(r for r in runs if r["tool"] == tool and r["rep"] == rep)["rows_per_s"]
+                    / next(r for r in runs if r["tool"] == "VW ftrl" and r["rep"] == rep)[
+                        "rows_per_s"
+                    ]
+                    for rep in sorted({r["rep"] for r in runs})
+                ]
                 r_pair = statistics.median(paired)
                 r_best = best[tool] / best["VW ftrl"]
                 r_cpu = vw["cpu"] / summary[tool]["cpu"]
-                summary[tool]["ratios_to_vw"] = {"own": r_own, "wall": r_wall, "paired_median": r_pair,
-                                                 "paired": paired, "best": r_best, "cpu": r_cpu}
+                summary[tool]["ratios_to_vw"] = {
+                    "own": r_own,
+                    "wall": r_wall,
+                    "paired_median": r_pair,
+                    "paired": paired,
+                    "best": r_best,
+                    "cpu": r_cpu,
+                }
                 met = min(r_own, r_wall, r_pair, r_best) > goal
-                print(f"{tool} / VW rows/s: {r_own:.2f}x (medians, own timings), {r_wall:.2f}x "
-                      f"(medians, process wall), {r_pair:.2f}x (median of per-rep ratios: "
-                      f"{', '.join(f'{p:.2f}' for p in paired)}), {r_best:.2f}x (best rep of each); "
-                      f"VW CPU s / sparsereg CPU s {r_cpu:.2f}  (goal > {goal:g}x: "
-                      f"{'met by every measure' if met else 'NOT met by every measure'})")
+                print(
+                    f"{tool} / VW rows/s: {r_own:.2f}x (medians, own timings), {r_wall:.2f}x "
+                    f"(medians, process wall), {r_pair:.2f}x (median of per-rep ratios: "
+                    f"{', '.join(f'{p:.2f}' for p in paired)}), {r_best:.2f}x (best rep of each); "
+                    f"VW CPU s / sparsereg CPU s {r_cpu:.2f}  (goal > {goal:g}x: "
+                    f"{'met by every measure' if met else 'NOT met by every measure'})"
+                )
     for tool in tools:
         print(f"# {tool}: {summary[tool]['cmd']}")
     return {"runs": runs, "summary": summary, "rows": meta["rows"], "size": size}
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("part", nargs="?", choices=["rss", "speed", "all"], default="all")
     ap.add_argument("--sizes", default="1GB,4GB", help="CSV sizes for the RSS part")
     ap.add_argument("--rss-reps", type=int, default=1)
     ap.add_argument("--size", default="200MB", help="CSV size for the speed part")
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--tools", default="csv,parquet,vw")
-    ap.add_argument("--sparsereg", default=f"{shlex.quote(sys.executable)} -m sparsereg",
-                    help="the command that runs sparsereg's CLI")
+    ap.add_argument(
+        "--sparsereg",
+        default=f"{shlex.quote(sys.executable)} -m sparsereg",
+        help="the command that runs sparsereg's CLI",
+    )
     ap.add_argument("--batch-rows", type=int, default=None)
     ap.add_argument("--l1", type=float, default=1.0, help="absolute lambda1 of both tools")
     ap.add_argument("--seed", type=int, default=0)
@@ -338,8 +463,11 @@ def main(argv=None):
         return vw_child(args.vw_child, args.vw_args)
     args.sparsereg = shlex.split(args.sparsereg)
     args.work.mkdir(parents=True, exist_ok=True)
-    result = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": machine(),
-              "argv": sys.argv}
+    result = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "argv": sys.argv,
+    }
     with tempfile.TemporaryDirectory(dir=args.work) as tmp:
         tmp = Path(tmp)
         if args.part in ("speed", "all"):

@@ -48,7 +48,7 @@ def train(X, y, penalty, alpha, *, eta0, epochs, batch, seed):
     for _ in range(epochs):
         order = rng.permutation(X.shape[0])
         for start in range(0, X.shape[0], batch):
-            rows = order[start:start + batch]
+            rows = order[start : start + batch]
             clf.partial_fit(X[rows], y[rows], classes=CLASSES)
             trace.append((clf.t_, int(clf.count_nonzero()[0])))
     return clf, np.array(trace)
@@ -62,7 +62,7 @@ def columns_seen_over_time(X, epochs, batch, seed):
     for _ in range(epochs):
         order = rng.permutation(X.shape[0])
         for start in range(0, X.shape[0], batch):
-            seen[X[order[start:start + batch]].indices] = True
+            seen[X[order[start : start + batch]].indices] = True
             counts.append(int(seen.sum()))
     return np.array(counts)
 
@@ -77,15 +77,34 @@ def weight_histogram(ax, weights, linthresh):
         clipped = np.sign(nonzero) * np.maximum(np.abs(nonzero), linthresh * 1.0001)
         counts, _ = np.histogram(clipped, bins=edges)
         counts = np.where(np.abs(edges[:-1] + edges[1:]) < 1e-12, 0, counts)  # the gap at 0
-        ax.stairs(counts, edges, color=COLORS[penalty], linewidth=1.8,
-                  label=f"{penalty.upper()}: {nonzero.size:,} non-zero")
+        ax.stairs(
+            counts,
+            edges,
+            color=COLORS[penalty],
+            linewidth=1.8,
+            label=f"{penalty.upper()}: {nonzero.size:,} non-zero",
+        )
         n_zero = int(np.sum(w == 0))
         if n_zero:
-            ax.bar(0.0, n_zero, width=1.2 * linthresh, color=COLORS[penalty], alpha=0.85,
-                   label=f"{penalty.upper()}: {n_zero:,} exactly 0")
-            ax.annotate(f"{n_zero:,} weights\nexactly 0 (L1)", (0.0, n_zero), xytext=(0, 6),
-                        textcoords="offset points", ha="center", va="bottom", fontsize=9,
-                        color=COLORS[penalty], fontweight="bold")
+            ax.bar(
+                0.0,
+                n_zero,
+                width=1.2 * linthresh,
+                color=COLORS[penalty],
+                alpha=0.85,
+                label=f"{penalty.upper()}: {n_zero:,} exactly 0",
+            )
+            ax.annotate(
+                f"{n_zero:,} weights\nexactly 0 (L1)",
+                (0.0, n_zero),
+                xytext=(0, 6),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=9,
+                color=COLORS[penalty],
+                fontweight="bold",
+            )
     ax.set_xscale("symlog", linthresh=linthresh, linscale=0.6)
     ax.set_yscale("log")
     ax.set_ylim(0.8, 20 * max(len(w) for w in weights.values()))  # room for the labels
@@ -98,12 +117,21 @@ def weight_histogram(ax, weights, linthresh):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        description="L1 removes weights, L2 only shrinks them: one spam filter, both ways.")
-    parser.add_argument("--out", type=Path, default=Path("examples") / "l1_vs_l2.png",
-                        help="PNG to write (default: examples/l1_vs_l2.png; '-': none)")
-    parser.add_argument("--data-home", type=Path, default=None,
-                        help="folder holding sms_spam_collection/, or to download it to (default: "
-                             "$SPARSEREG_DATA, then scikit-learn's data home)")
+        description="L1 removes weights, L2 only shrinks them: one spam filter, both ways."
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("examples") / "l1_vs_l2.png",
+        help="PNG to write (default: examples/l1_vs_l2.png; '-': none)",
+    )
+    parser.add_argument(
+        "--data-home",
+        type=Path,
+        default=None,
+        help="folder holding sms_spam_collection/, or to download it to (default: "
+        "$SPARSEREG_DATA, then scikit-learn's data home)",
+    )
     parser.add_argument("--l1-alpha", type=float, default=1e-5)
     parser.add_argument("--l2-alpha", type=float, default=1e-6)
     parser.add_argument("--eta0", type=float, default=2.0)
@@ -114,8 +142,9 @@ def main(argv=None):
 
     texts, labels = fetch_sms_spam(data_home=args.data_home, return_X_y=True)
     start = time.perf_counter()
-    train_rows, test_rows = train_test_split(np.arange(labels.size), test_size=0.25,
-                                             random_state=args.seed, stratify=labels)
+    train_rows, test_rows = train_test_split(
+        np.arange(labels.size), test_size=0.25, random_state=args.seed, stratify=labels
+    )
     vectorizer = HashingVectorizer(n_features=N_FEATURES, ngram_range=(1, 2), alternate_sign=False)
     X = vectorizer.transform(texts)
     X_train, y_train = X[train_rows], labels[train_rows]
@@ -124,8 +153,16 @@ def main(argv=None):
 
     models, traces, rows = {}, {}, []
     for penalty, alpha in [("l1", args.l1_alpha), ("l2", args.l2_alpha)]:
-        clf, trace = train(X_train, y_train, penalty, alpha, eta0=args.eta0,
-                           epochs=args.epochs, batch=args.batch, seed=args.seed)
+        clf, trace = train(
+            X_train,
+            y_train,
+            penalty,
+            alpha,
+            eta0=args.eta0,
+            epochs=args.epochs,
+            batch=args.batch,
+            seed=args.seed,
+        )
         models[penalty], traces[penalty] = clf, trace
         report = sparsity_report(clf)
         exported = export_model(clf)
@@ -135,31 +172,39 @@ def main(argv=None):
         served = load_model(buffer)  # what a server would load: no pickle, no training state
         assert np.array_equal(served.predict_proba(X_test), clf.predict_proba(X_test))
         sizes = export_sizes(clf, exported)
-        rows.append({
-            "model": f"FTRL {penalty.upper()} (alpha={alpha:g})",
-            "accuracy": accuracy_score(y_test, clf.predict(X_test)),
-            "log loss": log_loss(y_test, clf.predict_proba(X_test), labels=CLASSES),
-            "non-zero": report.n_nonzero,
-            "coef dense": report.coef_dense_bytes,
-            "coef CSR": report.coef_csr_bytes,
-            "export .npz": sizes.export_file_bytes,
-            "pickle": sizes.estimator_pickle_bytes,
-        })
+        rows.append(
+            {
+                "model": f"FTRL {penalty.upper()} (alpha={alpha:g})",
+                "accuracy": accuracy_score(y_test, clf.predict(X_test)),
+                "log loss": log_loss(y_test, clf.predict_proba(X_test), labels=CLASSES),
+                "non-zero": report.n_nonzero,
+                "coef dense": report.coef_dense_bytes,
+                "coef CSR": report.coef_csr_bytes,
+                "export .npz": sizes.export_file_bytes,
+                "pickle": sizes.estimator_pickle_bytes,
+            }
+        )
 
     def kib(n):
         return f"{n / 1024:,.1f} KiB"
 
-    header = (f"{'model':<24}{'test acc':>9}{'log loss':>10}{'non-zero':>10}{'coef dense':>13}"
-              f"{'coef CSR':>12}{'export .npz':>13}{'pickled est.':>14}")
-    print(f"SMS spam, {labels.size:,} messages, {N_FEATURES:,} hashed columns "
-          f"({seen.size:,} occur in the {train_rows.size:,} training messages), "
-          f"{args.epochs} passes of partial_fit({args.batch} rows)")
+    header = (
+        f"{'model':<24}{'test acc':>9}{'log loss':>10}{'non-zero':>10}{'coef dense':>13}"
+        f"{'coef CSR':>12}{'export .npz':>13}{'pickled est.':>14}"
+    )
+    print(
+        f"SMS spam, {labels.size:,} messages, {N_FEATURES:,} hashed columns "
+        f"({seen.size:,} occur in the {train_rows.size:,} training messages), "
+        f"{args.epochs} passes of partial_fit({args.batch} rows)"
+    )
     print(header)
     print("-" * len(header))
     for r in rows:
-        print(f"{r['model']:<24}{100 * r['accuracy']:>8.2f}%{r['log loss']:>10.4f}"
-              f"{r['non-zero']:>10,}{kib(r['coef dense']):>13}{kib(r['coef CSR']):>12}"
-              f"{kib(r['export .npz']):>13}{kib(r['pickle']):>14}")
+        print(
+            f"{r['model']:<24}{100 * r['accuracy']:>8.2f}%{r['log loss']:>10.4f}"
+            f"{r['non-zero']:>10,}{kib(r['coef dense']):>13}{kib(r['coef CSR']):>12}"
+            f"{kib(r['export .npz']):>13}{kib(r['pickle']):>14}"
+        )
     print()
     print(sparsity_report(models["l1"]))
 
@@ -168,7 +213,9 @@ def main(argv=None):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.2), gridspec_kw={"width_ratios": [1.25, 1]})
+    fig, (left, right) = plt.subplots(
+        1, 2, figsize=(13, 5.2), gridspec_kw={"width_ratios": [1.25, 1]}
+    )
     weight_histogram(left, {p: models[p].coef_[0][seen] for p in ("l2", "l1")}, linthresh=1e-3)
     left.set_title(f"Weights of the {seen.size:,} columns seen in training")
     left.legend(loc="upper left", fontsize=9, frameon=False)
@@ -176,14 +223,25 @@ def main(argv=None):
     seen_counts = columns_seen_over_time(X_train, args.epochs, args.batch, args.seed)
     t = traces["l1"][:, 0]
     for r, penalty in zip(rows, ("l1", "l2")):
-        right.plot(traces[penalty][:, 0], traces[penalty][:, 1], color=COLORS[penalty],
-                   linewidth=2.4, label=f"{penalty.upper()}: {100 * r['accuracy']:.1f} % test accuracy")
-    right.plot(t, seen_counts, color="black", linestyle=(0, (2, 3)), linewidth=1.2, zorder=5,
-               label="columns seen so far")
+        right.plot(
+            traces[penalty][:, 0],
+            traces[penalty][:, 1],
+            color=COLORS[penalty],
+            linewidth=2.4,
+            label=f"{penalty.upper()}: {100 * r['accuracy']:.1f} % test accuracy",
+        )
+    right.plot(
+        t,
+        seen_counts,
+        color="black",
+        linestyle=(0, (2, 3)),
+        linewidth=1.2,
+        zorder=5,
+        label="columns seen so far",
+    )
     for epoch in range(1, args.epochs):
         right.axvline(epoch * train_rows.size, color="0.9", linewidth=0.8, zorder=0)
-    right.set_xlabel("messages seen (partial_fit batches of "
-                     f"{args.batch}; grey lines: passes)")
+    right.set_xlabel(f"messages seen (partial_fit batches of {args.batch}; grey lines: passes)")
     right.set_ylabel("non-zero weights")
     right.set_title("Non-zero weights during training")
     right.set_xlim(0, t[-1])
@@ -199,7 +257,8 @@ def main(argv=None):
         f"SMS Spam Collection, {N_FEATURES:,} hashed columns, FTRL-Proximal; "
         f"export to serve: L1 {kib(l1['export .npz'])}, L2 {kib(l2['export .npz'])} "
         f"(pickled estimator {kib(l1['pickle'])})",
-        fontsize=12)
+        fontsize=12,
+    )
     fig.tight_layout()
     if str(args.out) != "-":
         args.out.parent.mkdir(parents=True, exist_ok=True)

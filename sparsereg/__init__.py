@@ -1,8 +1,8 @@
 """sparsereg: FTRL-Proximal linear models and hashed feature crosses for very wide sparse data."""
 
+from ._merge import merge_ftrl_states
 from .crosses import FeatureCrossHasher, expected_collision_rate
 from .export import ExportedLinearModel, export_model, export_sizes, load_model
-from ._merge import merge_ftrl_states
 from .linear_model import SparseFTRLClassifier, SparseFTRLRegressor
 from .model_selection import SparseFTRLClassifierCV, SparseFTRLRegressorCV
 from .sparsity import SparsityReport, sparsity_report

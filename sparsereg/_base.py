@@ -23,6 +23,7 @@ import threading
 import time
 import warnings
 import weakref
+from collections.abc import Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from numbers import Integral, Real
@@ -37,18 +38,23 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._decision import LinearWeights
-from ._epoch import (IN_ORDER, UNWEIGHTED, Batch, Hyper, run_epoch, run_epoch_threads,
-                     scores_from_state)
+from ._epoch import (
+    IN_ORDER,
+    UNWEIGHTED,
+    Batch,
+    Hyper,
+    run_epoch,
+    run_epoch_threads,
+    scores_from_state,
+)
 from ._interrupts import interrupts_deferred
 from ._losses import UNBOUNDED_DERIVATIVE_LOSSES
 from ._softmax import SoftmaxState, run_softmax_epoch, softmax_scores_from_state
 from ._state import AUTO_SPARSE_BYTES, FTRLState
 from ._state_protocol import FORMAT, VERSION, check_ftrl_state, history_arrays, plain_labels
-from ._validation import MAX_MAGNITUDE, as_kernel_csr, plain_csr, plain_vector
-from .sparsity import FTRLCounts, coef_report
-from .sparsity import SparsityReport
 from ._typing import ArrayLike
-from collections.abc import Mapping
+from ._validation import MAX_MAGNITUDE, as_kernel_csr, plain_csr, plain_vector
+from .sparsity import FTRLCounts, SparsityReport, coef_report
 
 
 def _physical_memory():
@@ -96,8 +102,12 @@ class TrainingProblem:
                 taken[id(a)] = a[rows]
             return taken.get(id(a), a)
 
-        return replace(self, targets=part(self.targets), weights=tuple(map(part, self.weights)),
-                       sample_weight=None if self.sample_weight is None else self.sample_weight[rows])
+        return replace(
+            self,
+            targets=part(self.targets),
+            weights=tuple(map(part, self.weights)),
+            sample_weight=None if self.sample_weight is None else self.sample_weight[rows],
+        )
 
 
 def gradients_overflow(x_max, w_max, y_max, grows_with_p):
@@ -116,8 +126,11 @@ def _param_getter(cls):
     found = _PARAM_GETTERS.get(cls)
     if found is None:
         names = tuple(cls._get_param_names())
-        getter = operator.attrgetter(*names) if len(names) > 1 else \
-            (lambda est, _get=operator.attrgetter(*names): (_get(est),))
+        getter = (
+            operator.attrgetter(*names)
+            if len(names) > 1
+            else (lambda est, _get=operator.attrgetter(*names): (_get(est),))
+        )
         found = _PARAM_GETTERS[cls] = (names, getter)
     return found
 
@@ -150,8 +163,9 @@ class _ParamSnapshot:
         for i, value in enumerate(values):
             if isinstance(value, _IMMUTABLE_PARAM_TYPES) or type(value) is np.random.RandomState:
                 continue
-            if type(value) is dict and all(isinstance(item, _IMMUTABLE_PARAM_TYPES)
-                                           for pair in value.items() for item in pair):
+            if type(value) is dict and all(
+                isinstance(item, _IMMUTABLE_PARAM_TYPES) for pair in value.items() for item in pair
+            ):
                 dicts.append((i, _frozen_dict(value)))
                 continue
             return None
@@ -165,8 +179,11 @@ class _ParamSnapshot:
         """Whether ``estimator``'s parameters are still the ones snapshotted."""
         values = _param_getter(type(estimator))[1](estimator)
         # tuple equality tries identity first, so unchanged values compare at C speed
-        return (tuple(map(type, values)) == self.types and values == self.values
-                and all(_frozen_dict(values[i]) == frozen for i, frozen in self.dicts))
+        return (
+            tuple(map(type, values)) == self.types
+            and values == self.values
+            and all(_frozen_dict(values[i]) == frozen for i, frozen in self.dicts)
+        )
 
 
 class _CallMemo:
@@ -246,8 +263,9 @@ class _BaseFTRL(BaseEstimator):
 
     def _hyper(self, seed=0, check_signals=False):
         names, getter = _param_getter(type(self))
-        return Hyper.from_params(dict(zip(names, getter(self))), seed=seed,
-                                 check_signals=check_signals)
+        return Hyper.from_params(
+            dict(zip(names, getter(self))), seed=seed, check_signals=check_signals
+        )
 
     def _model_hypers(self, positives, seed, check_signals=False):
         """The kernel's numbers for each model (one per one-vs-rest positive label)."""
@@ -267,7 +285,8 @@ class _BaseFTRL(BaseEstimator):
                 "the dense state store, but this model's state is a table of the columns seen "
                 f"(state_store={self.state_store!r}, inclusion={self.inclusion!r}, "
                 f"{n_features:,} columns): use state_store='dense' without inclusion, "
-                "or n_threads=1.")
+                "or n_threads=1."
+            )
 
     def _bloom_counters(self):
         return 1 << max(int(self.bloom_size) - 1, 1).bit_length()  # next power of two
@@ -287,7 +306,8 @@ class _BaseFTRL(BaseEstimator):
                 f"the dense state store needs {need:,} bytes for {n_models} model(s) x "
                 f"{n_features:,} columns, more than this machine's memory "
                 f"({_physical_memory():,} bytes); use state_store='sparse' (or 'auto'), which "
-                "holds only the columns seen.")
+                "holds only the columns seen."
+            )
 
     def _check_bloom_fits(self, n_models):
         need = self._bloom_counters() * n_models
@@ -295,7 +315,8 @@ class _BaseFTRL(BaseEstimator):
             raise ValueError(
                 f"bloom_size={self.bloom_size} gives {n_models} model(s) Bloom filters of "
                 f"{need:,} bytes in all, more than this machine's memory "
-                f"({_physical_memory():,} bytes); use a smaller bloom_size.")
+                f"({_physical_memory():,} bytes); use a smaller bloom_size."
+            )
 
     def _new_state(self, n_models, n_features, rng, expected_columns=None, softmax=False):
         table = self._use_table_store(n_models, n_features)
@@ -305,11 +326,17 @@ class _BaseFTRL(BaseEstimator):
         # drawn whether or not inclusion is on, so that it never changes the shuffling
         seed = int(rng.randint(np.iinfo(np.int32).max))
         if softmax:
-            return SoftmaxState(n_models, n_features, table=table, seed=seed,
-                                expected_columns=expected_columns)
-        return FTRLState(n_models, n_features, table=table,
-                         bloom_size=self._bloom_counters() if self.inclusion == "bloom" else 0,
-                         seed=seed, expected_columns=expected_columns)
+            return SoftmaxState(
+                n_models, n_features, table=table, seed=seed, expected_columns=expected_columns
+            )
+        return FTRLState(
+            n_models,
+            n_features,
+            table=table,
+            bloom_size=self._bloom_counters() if self.inclusion == "bloom" else 0,
+            seed=seed,
+            expected_columns=expected_columns,
+        )
 
     def _weights(self, state, t, dtype):
         """``(coef, intercept)`` that ``state`` stands for after ``t`` samples.
@@ -325,9 +352,13 @@ class _BaseFTRL(BaseEstimator):
             indptr = np.concatenate([[0], np.cumsum([len(c) for c, _ in rows])])
             index_dtype = np.int32 if state.n_features <= np.iinfo(np.int32).max else np.int64
             coef = sp.csr_matrix(
-                (np.concatenate([w for _, w in rows]), np.concatenate([c for c, _ in rows])
-                 .astype(index_dtype), indptr.astype(index_dtype)),
-                shape=(state.n_models, state.n_features))
+                (
+                    np.concatenate([w for _, w in rows]),
+                    np.concatenate([c for c, _ in rows]).astype(index_dtype),
+                    indptr.astype(index_dtype),
+                ),
+                shape=(state.n_models, state.n_features),
+            )
         else:
             coef = np.empty((state.n_models, state.n_features), dtype=dtype)
             state.dense_weights(coef, **rates)
@@ -356,8 +387,11 @@ class _BaseFTRL(BaseEstimator):
             # and state must stay the estimator's
             state = dict(super().__getstate__())
             # pickling reads the arrays after this returns: copy what training mutates in place
-            for name, copy_of in (("_state", lambda v: v.copy()), ("nnz_history_", list),
-                                  ("_random_state", copy.deepcopy)):
+            for name, copy_of in (
+                ("_state", lambda v: v.copy()),
+                ("nnz_history_", list),
+                ("_random_state", copy.deepcopy),
+            ):
                 if name in state:
                     state[name] = copy_of(state[name])
         state["_weights_cache"] = _WeightsCache()  # derived from _state: recomputed after loading
@@ -431,10 +465,12 @@ class _BaseFTRL(BaseEstimator):
         state = self._state.to_arrays()
         touched = state["n"] > 0  # a non-zero gradient reached the coordinate
         zeroed = touched & (np.abs(state["z"]) <= self._hyper().lambdas_at(self.t_)[0])
-        counts = FTRLCounts(touched=tuple(int(c) for c in touched.sum(axis=1)),
-                            touched_union=int(touched.any(axis=0).sum()),
-                            touched_and_zero=tuple(int(c) for c in zeroed.sum(axis=1)),
-                            state_bytes=self._state.nbytes)
+        counts = FTRLCounts(
+            touched=tuple(int(c) for c in touched.sum(axis=1)),
+            touched_union=int(touched.any(axis=0).sum()),
+            touched_and_zero=tuple(int(c) for c in zeroed.sum(axis=1)),
+            state_bytes=self._state.nbytes,
+        )
         return coef_report(self.coef_, type(self).__name__, counts)
 
     def sparsify(self) -> "_BaseFTRL":
@@ -519,18 +555,25 @@ class _BaseFTRL(BaseEstimator):
         if generator["bit_generator"] != "MT19937":
             raise ValueError(
                 f"get_ftrl_state saves the shuffling generator of RandomState(MT19937) only, but "
-                f"random_state uses {generator['bit_generator']}: pass an int or None.")
+                f"random_state uses {generator['bit_generator']}: pass an int or None."
+            )
         _, words, pos, has_gauss, cached = self._random_state.get_state()
         times, counts = history_arrays(self.nnz_history_, n_models)
-        state = {"format": np.array(FORMAT), "version": np.int64(VERSION),
-                 **self._state.to_arrays(),
-                 "t": np.int64(self.t_), "n_features_in": np.int64(self._state.n_features),
-                 "rng_state": words.astype(np.uint32), "rng_pos": np.int64(pos),
-                 "rng_has_gauss": np.int64(has_gauss),
-                 "rng_cached_gaussian": np.float64(cached),
-                 "nnz_history_t": times, "nnz_history": counts,
-                 "n_iter": np.int64(self.n_iter_),
-                 "coef_dtype": np.array(self._coef_dtype.name)}
+        state = {
+            "format": np.array(FORMAT),
+            "version": np.int64(VERSION),
+            **self._state.to_arrays(),
+            "t": np.int64(self.t_),
+            "n_features_in": np.int64(self._state.n_features),
+            "rng_state": words.astype(np.uint32),
+            "rng_pos": np.int64(pos),
+            "rng_has_gauss": np.int64(has_gauss),
+            "rng_cached_gaussian": np.float64(cached),
+            "nnz_history_t": times,
+            "nnz_history": counts,
+            "n_iter": np.int64(self.n_iter_),
+            "coef_dtype": np.array(self._coef_dtype.name),
+        }
         if is_classifier(self):
             state["classes"] = plain_labels(self.classes_)
         if getattr(self._state, "softmax", False):
@@ -573,8 +616,9 @@ class _BaseFTRL(BaseEstimator):
     def _set_ftrl_state(self, state):
         self._validate_params()
         self._more_validate_params()
-        arrays = check_ftrl_state(state, classifier=is_classifier(self),
-                                  multi_class=getattr(self, "multi_class", "ovr"))
+        arrays = check_ftrl_state(
+            state, classifier=is_classifier(self), multi_class=getattr(self, "multi_class", "ovr")
+        )
         n_models, n_features = arrays["z"].shape[0], arrays["n_features_in"]
         table = self._use_table_store(n_models, n_features)
         self._check_dense_state_fits(table, n_models, n_features)
@@ -586,10 +630,17 @@ class _BaseFTRL(BaseEstimator):
             rng.set_state(arrays["rng"])
         else:
             rng = check_random_state(self.random_state)
-        fitted = {"n_features_in_": n_features, "_state": ftrl_state, "t_": arrays["t"],
-                  "_coef_dtype": arrays["coef_dtype"], "_weights_cache": _WeightsCache(),
-                  "_sparse_coef": ftrl_state.in_table, "_random_state": rng,
-                  "nnz_history_": arrays["nnz_history"], "n_iter_": arrays["n_iter"]}
+        fitted = {
+            "n_features_in_": n_features,
+            "_state": ftrl_state,
+            "t_": arrays["t"],
+            "_coef_dtype": arrays["coef_dtype"],
+            "_weights_cache": _WeightsCache(),
+            "_sparse_coef": ftrl_state.in_table,
+            "_random_state": rng,
+            "nnz_history_": arrays["nnz_history"],
+            "n_iter_": arrays["n_iter"],
+        }
         if "classes" in arrays:
             fitted["classes_"] = arrays["classes"]
         self.__dict__.pop("feature_names_in_", None)
@@ -649,8 +700,22 @@ class _BaseFTRL(BaseEstimator):
                 "sample_weight or class_weight."
             )
 
-    def _run_epochs(self, X, longest_row, problem, state, t0, *, max_iter, rng, history,
-                    validation=None, check_signals=False, hypers=None, count_columns=None):
+    def _run_epochs(
+        self,
+        X,
+        longest_row,
+        problem,
+        state,
+        t0,
+        *,
+        max_iter,
+        rng,
+        history,
+        validation=None,
+        check_signals=False,
+        hypers=None,
+        count_columns=None,
+    ):
         """Train ``state`` in place for up to ``max_iter`` epochs; return ``(t, n_iter)``.
 
         After each epoch, ``(t, non-zeros per model)`` is appended to ``history``
@@ -665,8 +730,9 @@ class _BaseFTRL(BaseEstimator):
         average loss (or validation score) did not improve by ``tol``.
         """
         if X.shape[1] != state.n_features:  # a backstop: validation keeps them equal
-            raise ValueError(f"X has {X.shape[1]} features but the model was trained on "
-                             f"{state.n_features}.")
+            raise ValueError(
+                f"X has {X.shape[1]} features but the model was trained on {state.n_features}."
+            )
         n_rows = X.shape[0]
         if hypers is None:
             hypers = self._model_hypers(problem.positives, state.seed, check_signals)
@@ -678,8 +744,9 @@ class _BaseFTRL(BaseEstimator):
             if problem.softmax:  # one model over every class
                 return run_softmax_epoch(batches[0], state, hypers[0], order=order, t0=t_start)
             if together > 1:
-                return run_epoch_threads(batches[k], state, k, hypers[k], together, order=order,
-                                         t0=t_start)
+                return run_epoch_threads(
+                    batches[k], state, k, hypers[k], together, order=order, t0=t_start
+                )
             return run_epoch(batches[k], state, k, hypers[k], order=order, t0=t_start)
 
         t = t0
@@ -688,8 +755,11 @@ class _BaseFTRL(BaseEstimator):
         for epoch in range(max_iter):
             start = time.perf_counter()
             # (a permutation of one row draws no random number: skipping it changes nothing)
-            order = rng.permutation(n_rows).astype(np.int64) if self.shuffle and n_rows > 1 \
+            order = (
+                rng.permutation(n_rows).astype(np.int64)
+                if self.shuffle and n_rows > 1
                 else IN_ORDER
+            )
             if problem.softmax:
                 losses = [one_model(0, order, t)]
             elif problem.n_models == 1 or self._threads in (None, 1):
@@ -708,8 +778,10 @@ class _BaseFTRL(BaseEstimator):
                 counts = state.count_nonzero(hypers[0].lambdas_at(t)[0], count_columns)
                 history.append((t, counts))
                 if self.verbose:
-                    print(f"Epoch {epoch + 1}, avg loss: {loss:.6f}, non-zero weights: "
-                          f"{sum(counts)}, time: {time.perf_counter() - start:.2f}s")
+                    print(
+                        f"Epoch {epoch + 1}, avg loss: {loss:.6f}, non-zero weights: "
+                        f"{sum(counts)}, time: {time.perf_counter() - start:.2f}s"
+                    )
             if self.tol is None or max_iter == 1:
                 continue
             criterion = -validation(state, t) if validation is not None else loss
@@ -728,6 +800,7 @@ class _BaseFTRL(BaseEstimator):
                     "Maximum number of iteration reached before convergence. Consider "
                     "increasing max_iter to improve the fit.",
                     ConvergenceWarning,
+                    stacklevel=2,
                 )
         return t, n_iter
 
@@ -756,7 +829,8 @@ class _BaseFTRL(BaseEstimator):
             raise ValueError(
                 f"this model's state was trained with "
                 f"multi_class={'multinomial' if softmax else 'ovr'!r}, but multi_class is now "
-                f"{getattr(self, 'multi_class', 'ovr')!r}: set it back, or fit again from scratch.")
+                f"{getattr(self, 'multi_class', 'ovr')!r}: set it back, or fit again from scratch."
+            )
         if self.inclusion is not None and not state.in_table:
             raise ValueError(
                 f"inclusion={self.inclusion!r} needs the sparse state store, but this model's state "
@@ -769,11 +843,22 @@ class _BaseFTRL(BaseEstimator):
     def _fit(self, X, y, sample_weight, classes=None):
         """Fit from a new state (or from the current one when ``warm_start``)."""
         warm = self.warm_start and self._is_fitted()
-        return self._partial_fit(X, y, sample_weight, classes, max_iter=self.max_iter,
-                                 new_state=not warm, in_place=False)
+        return self._partial_fit(
+            X, y, sample_weight, classes, max_iter=self.max_iter, new_state=not warm, in_place=False
+        )
 
-    def _partial_fit(self, X, y, sample_weight, classes=None, *, max_iter=1, new_state=False,
-                     in_place=True, params=None):
+    def _partial_fit(
+        self,
+        X,
+        y,
+        sample_weight,
+        classes=None,
+        *,
+        max_iter=1,
+        new_state=False,
+        in_place=True,
+        params=None,
+    ):
         """The one training path of ``fit`` and ``partial_fit``.
 
         ``new_state``: start from a new state (``fit``, or the first ``partial_fit``).
@@ -785,31 +870,46 @@ class _BaseFTRL(BaseEstimator):
         parameters; once the call has passed every check, the next calls may skip what
         depends only on them (``_fast_partial_fit``).
         """
-        with self._training_lock, self._input_attributes_restored_on_error(), \
-                (interrupts_deferred() if in_place else nullcontext()):
+        with (
+            self._training_lock,
+            self._input_attributes_restored_on_error(),
+            interrupts_deferred() if in_place else nullcontext(),
+        ):
             first = new_state or not self._is_fitted()
             X, y, sample_weight, longest_row, x_bound = self._validate_training_data(
-                X, y, sample_weight, reset=first)
-            problem = self._training_problem(y, sample_weight, classes=classes, first_call=first,
-                                             for_partial_fit=in_place)
+                X, y, sample_weight, reset=first
+            )
+            problem = self._training_problem(
+                y, sample_weight, classes=classes, first_call=first, for_partial_fit=in_place
+            )
             self._check_gradient_scale(X, x_bound, problem)
             # fit draws its split, state seed and shuffling afresh; partial_fit goes on
             # with the generator of its first call
-            rng = self._random_state if in_place and not first else \
-                check_random_state(self.random_state)
+            rng = (
+                self._random_state
+                if in_place and not first
+                else check_random_state(self.random_state)
+            )
             validation = None
             if not in_place and self.early_stopping:
                 X, longest_row, problem, validation = self._split_validation(X, y, problem, rng)
             count_columns = None
             if not problem.softmax:
                 self._check_threads_fit_store(
-                    self._use_table_store(problem.n_models, X.shape[1]) if first else
-                    self._state.in_table, problem.n_models, X.shape[1])
+                    self._use_table_store(problem.n_models, X.shape[1])
+                    if first
+                    else self._state.in_table,
+                    problem.n_models,
+                    X.shape[1],
+                )
             if first:
-                state = self._new_state(len(problem.classes) if problem.softmax
-                                        else problem.n_models, X.shape[1], rng,
-                                        expected_columns=min(X.nnz, X.shape[1]),
-                                        softmax=problem.softmax)
+                state = self._new_state(
+                    len(problem.classes) if problem.softmax else problem.n_models,
+                    X.shape[1],
+                    rng,
+                    expected_columns=min(X.nnz, X.shape[1]),
+                    softmax=problem.softmax,
+                )
                 t0, history = 0, []
                 if not state.in_table and X.nnz < X.shape[1]:
                     # a new dense state changes only X's columns: count those, not the width
@@ -822,9 +922,19 @@ class _BaseFTRL(BaseEstimator):
             else:
                 state, t0, history = self._state.copy(), self.t_, list(self.nnz_history_)
             self._prepare_state(state)
-            t, n_iter = self._run_epochs(X, longest_row, problem, state, t0, max_iter=max_iter,
-                                         rng=rng, history=history, validation=validation,
-                                         check_signals=not in_place, count_columns=count_columns)
+            t, n_iter = self._run_epochs(
+                X,
+                longest_row,
+                problem,
+                state,
+                t0,
+                max_iter=max_iter,
+                rng=rng,
+                history=history,
+                validation=validation,
+                check_signals=not in_place,
+                count_columns=count_columns,
+            )
             self._commit(problem, state, t, X.dtype, fresh=first)
             self.nnz_history_ = history
             self.n_iter_ = n_iter
@@ -873,8 +983,13 @@ class _BaseFTRL(BaseEstimator):
         """
         attrs = self.__dict__
         memo = attrs.get("_call_memo")
-        if (memo is None or self.verbose or "feature_names_in_" in attrs
-                or memo.state() is not attrs.get("_state") or not memo.params.matches(self)):
+        if (
+            memo is None
+            or self.verbose
+            or "feature_names_in_" in attrs
+            or memo.state() is not attrs.get("_state")
+            or not memo.params.matches(self)
+        ):
             return False
         csr = plain_csr(X, attrs["n_features_in_"])
         if csr is None:
@@ -895,14 +1010,25 @@ class _BaseFTRL(BaseEstimator):
         if gradients_overflow(x_max, w_max, y_max, self.loss in UNBOUNDED_DERIVATIVE_LOSSES):
             return False
         problem = TrainingProblem(
-            targets=y_kernel, positives=memo.positives, weights=(weights,) * len(memo.hypers),
+            targets=y_kernel,
+            positives=memo.positives,
+            weights=(weights,) * len(memo.hypers),
             sample_weight=None if sample_weight is None else weights,
-            classes=attrs.get("classes_"))
+            classes=attrs.get("classes_"),
+        )
         state, history = attrs["_state"], self.nnz_history_
         with interrupts_deferred():
-            t, n_iter = self._run_epochs(X, longest_row, problem, state, self.t_, max_iter=1,
-                                         rng=self._random_state, history=history,
-                                         hypers=memo.hypers)
+            t, n_iter = self._run_epochs(
+                X,
+                longest_row,
+                problem,
+                state,
+                self.t_,
+                max_iter=1,
+                rng=self._random_state,
+                history=history,
+                hypers=memo.hypers,
+            )
             self._commit(problem, state, t, X.dtype, fresh=False)
             self.n_iter_ = n_iter
         return True
@@ -959,8 +1085,9 @@ class _BaseFTRL(BaseEstimator):
         attrs = self.__dict__
         if "_state" not in attrs or "feature_names_in_" in attrs:
             return None
-        return self._current_weights()[2].plain_scores(X, attrs["n_features_in_"], logistic_pair,
-                                                       self._threads)
+        return self._current_weights()[2].plain_scores(
+            X, attrs["n_features_in_"], logistic_pair, self._threads
+        )
 
     def _scores_from_state(self, X):
         """Scores of shape (n_samples, n_models), as the next ``partial_fit`` would predict
@@ -968,8 +1095,14 @@ class _BaseFTRL(BaseEstimator):
         from the state in float64 (no ``coef_`` of the whole width is built). For scoring
         a batch between two training calls (the stream's progressive validation)."""
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32],
-                          accept_large_sparse=True, reset=False)
+        X = validate_data(
+            self,
+            X,
+            accept_sparse="csr",
+            dtype=[np.float64, np.float32],
+            accept_large_sparse=True,
+            reset=False,
+        )
         X, longest_row, _ = as_kernel_csr(X, values=False)
         with self._training_lock:
             if getattr(self._state, "softmax", False):
@@ -982,8 +1115,14 @@ class _BaseFTRL(BaseEstimator):
         if scores is not None:
             return scores
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32],
-                          accept_large_sparse=True, reset=False)
+        X = validate_data(
+            self,
+            X,
+            accept_sparse="csr",
+            dtype=[np.float64, np.float32],
+            accept_large_sparse=True,
+            reset=False,
+        )
         X = as_kernel_csr(X, values=False)[0]
         return self._current_weights()[2].scores(X, self._threads)
 

@@ -26,23 +26,52 @@ from . import _hashing
 from ._tokens import MISSING_LABEL, Column
 
 #: Calendar parts a datetime bucket may name (the names of pandas' ``Series.dt``).
-CALENDAR_PARTS = ("year", "quarter", "month", "day", "date", "day_of_week", "day_of_year", "hour",
-                  "minute", "second")
+CALENDAR_PARTS = (
+    "year",
+    "quarter",
+    "month",
+    "day",
+    "date",
+    "day_of_week",
+    "day_of_year",
+    "hour",
+    "minute",
+    "second",
+)
 #: Other spellings of the same parts (pandas' older names); they hash as the part they name.
 PART_ALIASES = {"dayofweek": "day_of_week", "weekday": "day_of_week", "dayofyear": "day_of_year"}
 WIDTH_UNITS = ("ns", "us", "ms", "s", "min", "h", "D", "W")
-_UNIT_NS = {"ns": 1, "us": 10**3, "ms": 10**6, "s": 10**9, "min": 60 * 10**9, "h": 3600 * 10**9,
-            "D": 86_400 * 10**9, "W": 7 * 86_400 * 10**9}
+_UNIT_NS = {
+    "ns": 1,
+    "us": 10**3,
+    "ms": 10**6,
+    "s": 10**9,
+    "min": 60 * 10**9,
+    "h": 3600 * 10**9,
+    "D": 86_400 * 10**9,
+    "W": 7 * 86_400 * 10**9,
+}
 _WIDTH = re.compile(r"([1-9][0-9]{0,15})(ns|us|ms|s|min|h|D|W)")
 # date, optional time (T or space) with optional fraction, optional UTC offset (with a time only)
-_ISO = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?"
-                  r"(Z|[+-]\d{2}(?::?\d{2})?)?)?", re.ASCII)
+_ISO = re.compile(
+    r"(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?"
+    r"(Z|[+-]\d{2}(?::?\d{2})?)?)?",
+    re.ASCII,
+)
 _ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]{0,31}(?:/[A-Za-z0-9_+\-]{1,32}){0,3}")
 _DAY_NS = 86_400 * 10**9
 _NAT = np.iinfo(np.int64).min
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_NP_UNIT_NS = {"W": 7 * _DAY_NS, "D": _DAY_NS, "h": 3600 * 10**9, "m": 60 * 10**9, "s": 10**9,
-               "ms": 10**6, "us": 10**3, "ns": 1}
+_NP_UNIT_NS = {
+    "W": 7 * _DAY_NS,
+    "D": _DAY_NS,
+    "h": 3600 * 10**9,
+    "m": 60 * 10**9,
+    "s": 10**9,
+    "ms": 10**6,
+    "us": 10**3,
+    "ns": 1,
+}
 _RANGE = "[1677-09-21T00:12:43.145224193, 2262-04-11T23:47:16.854775807]"
 _PART_START = _hashing.fmix64_scalar(0xDA7E_0F_DA7E)  # the fold of a column's parts starts here
 
@@ -104,8 +133,11 @@ def _iso_many(strings):
     if n and (width == 0 or (np.char.str_len(text) != lengths).any()):  # trailing NULs
         return _iso_each(strings)
     # code points by position (one contiguous row of uint8 per position; non-ASCII -> 255)
-    codes = np.minimum(text.view(np.uint32).reshape(n, width), 255).astype(np.uint8).T.copy() \
-        if width else None
+    codes = (
+        np.minimum(text.view(np.uint32).reshape(n, width), 255).astype(np.uint8).T.copy()
+        if width
+        else None
+    )
     matched = np.zeros(n, bool)
     fields = {k: np.zeros(n, np.int64) for k in ("Y", "M", "D", "h", "m", "s", "f", "oh", "om")}
     sign = np.zeros(n, np.int64)
@@ -137,9 +169,18 @@ def _iso_many(strings):
     month_index = (f["Y"] - 1970) * 12 + (f["M"] - 1)
     first = month_index.view("datetime64[M]").astype("datetime64[D]").view(np.int64)
     after = (month_index + 1).view("datetime64[M]").astype("datetime64[D]").view(np.int64)
-    valid = (matched & (f["M"] >= 1) & (f["M"] <= 12) & (f["D"] >= 1)
-             & (f["D"] <= after - first) & (f["h"] <= 23) & (f["m"] <= 59) & (f["s"] <= 59)
-             & (f["oh"] <= 23) & (f["om"] <= 59))
+    valid = (
+        matched
+        & (f["M"] >= 1)
+        & (f["M"] <= 12)
+        & (f["D"] >= 1)
+        & (f["D"] <= after - first)
+        & (f["h"] <= 23)
+        & (f["m"] <= 59)
+        & (f["s"] <= 59)
+        & (f["oh"] <= 23)
+        & (f["om"] <= 59)
+    )
     seconds = (first + f["D"] - 1) * 86_400 + f["h"] * 3600 + f["m"] * 60 + f["s"]
     offset = sign * (f["oh"] * 60 + f["om"]) * 60 * 10**9
     near = np.abs(seconds) > 9_223_372_036 - 2 * 86_400  # exact in Python ints near the ends
@@ -163,8 +204,12 @@ def _fill(template, rows, c, matched, fields, sign, aware):
         for i in range(start, start + size):
             value = value * 10 + (c[i].astype(np.int64) - 48)
         return value
-    fields["Y"][rows], fields["M"][rows], fields["D"][rows] = number(0, 4), number(5, 2), \
-        number(8, 2)
+
+    fields["Y"][rows], fields["M"][rows], fields["D"][rows] = (
+        number(0, 4),
+        number(5, 2),
+        number(8, 2),
+    )
     if len(template) == 10:
         return
     fields["h"][rows], fields["m"][rows] = number(11, 2), number(14, 2)
@@ -210,7 +255,8 @@ def _object_ns(value):
         return int(ns[0]), False
     if isinstance(value, datetime.datetime):
         ns = (value.replace(tzinfo=None) - datetime.datetime(1970, 1, 1)) // datetime.timedelta(
-            microseconds=1) * 1000 + int(getattr(value, "nanosecond", 0))
+            microseconds=1
+        ) * 1000 + int(getattr(value, "nanosecond", 0))
         offset = value.utcoffset()
         if offset is None:
             return ns, False
@@ -233,19 +279,25 @@ def _from_datetime64(values, name):
         limit = 300 if unit == "Y" else 3600
         out = ~missing & ((ints > limit // count) | (ints < -limit // count))
         if out.any():
-            raise ValueError(f"column {name!r} holds {values[np.flatnonzero(out)[0]]}, outside the "
-                             f"range of datetime buckets {_RANGE}.")
+            raise ValueError(
+                f"column {name!r} holds {values[np.flatnonzero(out)[0]]}, outside the "
+                f"range of datetime buckets {_RANGE}."
+            )
         values = values.astype("datetime64[D]")
         ints, unit, count = values.view(np.int64), "D", 1
     if unit not in _NP_UNIT_NS:
-        raise TypeError(f"column {name!r} holds datetime64[{unit}] values, finer than "
-                        "nanoseconds; convert them to datetime64[ns].")
+        raise TypeError(
+            f"column {name!r} holds datetime64[{unit}] values, finer than "
+            "nanoseconds; convert them to datetime64[ns]."
+        )
     step = count * _NP_UNIT_NS[unit]
     limit = (2**63 - 1) // step
     out = ~missing & ((ints > limit) | (ints < -limit))
     if out.any():
-        raise ValueError(f"column {name!r} holds {values[np.flatnonzero(out)[0]]}, outside the "
-                         f"range of datetime buckets {_RANGE} (nanoseconds in int64).")
+        raise ValueError(
+            f"column {name!r} holds {values[np.flatnonzero(out)[0]]}, outside the "
+            f"range of datetime buckets {_RANGE} (nanoseconds in int64)."
+        )
     ns = np.where(missing, 0, ints)
     if step != 1:
         ns = ns * np.int64(step)
@@ -258,29 +310,40 @@ class DatetimeBuckets:
     def __init__(self, key, spec):
         unknown = set(spec) - {"datetime", "origin", "tz"}
         if unknown:
-            raise ValueError(f"buckets[{key!r}] has unknown keys {sorted(map(str, unknown))} for a "
-                             "datetime spec; use 'datetime' (and 'origin' with a width, 'tz').")
+            raise ValueError(
+                f"buckets[{key!r}] has unknown keys {sorted(map(str, unknown))} for a "
+                "datetime spec; use 'datetime' (and 'origin' with a width, 'tz')."
+            )
         what = spec["datetime"]
         self.width = self.parts = None
         if isinstance(what, str) and _WIDTH.fullmatch(what):
             count, unit = _WIDTH.fullmatch(what).groups()
             self.width = int(count) * _UNIT_NS[unit]
             if self.width > 2**62:
-                raise ValueError(f"buckets[{key!r}]: the width {what!r} is longer than the range "
-                                 f"of datetime buckets {_RANGE}.")
+                raise ValueError(
+                    f"buckets[{key!r}]: the width {what!r} is longer than the range "
+                    f"of datetime buckets {_RANGE}."
+                )
             self.width_text = what
         else:
             parts = [what] if isinstance(what, str) else what
-            if not isinstance(parts, (list, tuple)) or not parts or not all(
-                    isinstance(p, str) for p in parts):
-                raise ValueError(f"buckets[{key!r}]['datetime'] must be a calendar part, a list of "
-                                 f"them ({', '.join(CALENDAR_PARTS)}) or a width such as '15min' "
-                                 f"(units {', '.join(WIDTH_UNITS)}); got {what!r}.")
+            if (
+                not isinstance(parts, (list, tuple))
+                or not parts
+                or not all(isinstance(p, str) for p in parts)
+            ):
+                raise ValueError(
+                    f"buckets[{key!r}]['datetime'] must be a calendar part, a list of "
+                    f"them ({', '.join(CALENDAR_PARTS)}) or a width such as '15min' "
+                    f"(units {', '.join(WIDTH_UNITS)}); got {what!r}."
+                )
             bad = [p for p in parts if p not in CALENDAR_PARTS and p not in PART_ALIASES]
             if bad:
-                raise ValueError(f"buckets[{key!r}]: {bad[0]!r} is neither a calendar part "
-                                 f"({', '.join(CALENDAR_PARTS + tuple(PART_ALIASES))}) nor a width such as '15min' "
-                                 f"(a whole number > 0 and a unit: {', '.join(WIDTH_UNITS)}).")
+                raise ValueError(
+                    f"buckets[{key!r}]: {bad[0]!r} is neither a calendar part "
+                    f"({', '.join(CALENDAR_PARTS + tuple(PART_ALIASES))}) nor a width such as '15min' "
+                    f"(a whole number > 0 and a unit: {', '.join(WIDTH_UNITS)})."
+                )
             canonical = [PART_ALIASES.get(p, p) for p in parts]
             if len(set(canonical)) != len(canonical):
                 raise ValueError(f"buckets[{key!r}]: the calendar parts {list(parts)} repeat one.")
@@ -289,28 +352,36 @@ class DatetimeBuckets:
         self.origin = 0
         if "origin" in spec:
             if self.width is None:
-                raise ValueError(f"buckets[{key!r}]: 'origin' only applies to a width such as "
-                                 "'15min', not to calendar parts.")
+                raise ValueError(
+                    f"buckets[{key!r}]: 'origin' only applies to a width such as "
+                    "'15min', not to calendar parts."
+                )
             origin = spec["origin"]
             parsed = _iso_ns(origin) if isinstance(origin, str) else None
             if parsed is None or parsed[1] is not None or abs(parsed[0]) >= 2**63:
-                raise ValueError(f"buckets[{key!r}]: origin must be an ISO 8601 date or date and "
-                                 f"time without a UTC offset (a wall time, as the values once "
-                                 f"converted by 'tz'), such as '2024-01-01T06:00'; got {origin!r}.")
+                raise ValueError(
+                    f"buckets[{key!r}]: origin must be an ISO 8601 date or date and "
+                    f"time without a UTC offset (a wall time, as the values once "
+                    f"converted by 'tz'), such as '2024-01-01T06:00'; got {origin!r}."
+                )
             self.origin = parsed[0]
         self.tz = spec.get("tz")
         self.zone = None
         if self.tz is not None:
             if not (isinstance(self.tz, str) and _ZONE.fullmatch(self.tz) and ".." not in self.tz):
-                raise ValueError(f"buckets[{key!r}]: tz must be None or the IANA name of a time "
-                                 f"zone such as 'UTC' or 'Europe/Paris'; got {self.tz!r}.")
+                raise ValueError(
+                    f"buckets[{key!r}]: tz must be None or the IANA name of a time "
+                    f"zone such as 'UTC' or 'Europe/Paris'; got {self.tz!r}."
+                )
             import zoneinfo
 
             try:
                 self.zone = zoneinfo.ZoneInfo(self.tz)
             except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-                raise ValueError(f"buckets[{key!r}]: tz={self.tz!r} names no time zone of this "
-                                 "system's time-zone database.") from None
+                raise ValueError(
+                    f"buckets[{key!r}]: tz={self.tz!r} names no time zone of this "
+                    "system's time-zone database."
+                ) from None
 
     # -- values -> wall-time nanoseconds ------------------------------------------------
 
@@ -337,7 +408,8 @@ class DatetimeBuckets:
             raise TypeError(
                 f"column {name!r} is bucketed as datetimes but holds {dtype} values: numbers are "
                 "not read as epoch times (their unit is ambiguous); convert the column with "
-                "pandas.to_datetime(column, unit='s') (or 'ms', 'us', 'ns') or to datetime64 first.")
+                "pandas.to_datetime(column, unit='s') (or 'ms', 'us', 'ns') or to datetime64 first."
+            )
         return self._object_instants(np.asarray(col, dtype=object), name, pd)
 
     def _object_instants(self, values, name, pd):
@@ -354,8 +426,7 @@ class DatetimeBuckets:
         ns = np.zeros(len(uniques), np.int64)
         missing = np.zeros(len(uniques), bool)
         kinds = set()
-        is_str = np.fromiter((isinstance(v, str) for v in uniques), dtype=bool,
-                             count=len(uniques))
+        is_str = np.fromiter((isinstance(v, str) for v in uniques), dtype=bool, count=len(uniques))
         at_str = np.flatnonzero(is_str)
         if at_str.size:
             strings = [uniques[i] for i in at_str]
@@ -363,13 +434,16 @@ class DatetimeBuckets:
             if bad is not None:
                 value = strings[bad]
                 if _iso_ns(value) is not None:
-                    raise ValueError(f"column {name!r} holds {value!r}, outside the range of "
-                                     f"datetime buckets {_RANGE}.")
+                    raise ValueError(
+                        f"column {name!r} holds {value!r}, outside the range of "
+                        f"datetime buckets {_RANGE}."
+                    )
                 raise ValueError(
                     f"column {name!r} is bucketed as datetimes but holds the string {value!r}, "
                     "which is not an ISO 8601 date or date and time (YYYY-MM-DD, "
                     "YYYY-MM-DD[T ]hh:mm[:ss[.fffffffff]] and an optional UTC offset Z, "
-                    "+hh:mm); parse the column with pandas.to_datetime first.")
+                    "+hh:mm); parse the column with pandas.to_datetime first."
+                )
             ns[at_str] = parsed
             kinds.update(np.unique(aware).tolist())
         for i, value in enumerate(uniques):
@@ -382,19 +456,24 @@ class DatetimeBuckets:
                     f"column {name!r} is bucketed as datetimes but holds a value of type "
                     f"{_hashing.type_name(type(value))} ({value!r:.40}); it takes datetime64, "
                     "datetime, date, pandas.Timestamp or ISO 8601 strings, and missing "
-                    "values.") from None
+                    "values."
+                ) from None
             if found is None:
                 missing[i] = True
                 continue
             t, aware = found
             kinds.add(aware)
             if not -(2**63) < t < 2**63:
-                raise ValueError(f"column {name!r} holds {value!r}, outside the range of "
-                                 f"datetime buckets {_RANGE}.")
+                raise ValueError(
+                    f"column {name!r} holds {value!r}, outside the range of "
+                    f"datetime buckets {_RANGE}."
+                )
             ns[i] = t
         if len(kinds) > 1:
-            raise ValueError(f"column {name!r} mixes timezone-aware and naive datetimes; make "
-                             "them all aware (with a UTC offset) or all naive.")
+            raise ValueError(
+                f"column {name!r} mixes timezone-aware and naive datetimes; make "
+                "them all aware (with a UTC offset) or all naive."
+            )
         codes = np.asarray(codes)
         absent = codes < 0
         at = np.where(absent, 0, codes)
@@ -411,16 +490,20 @@ class DatetimeBuckets:
             raise ValueError(
                 f"column {name!r} holds naive datetimes (no time zone) but its bucket spec gives "
                 f"tz={self.tz!r}, which converts timezone-aware ones: localize the column first "
-                "(Series.dt.tz_localize), or drop 'tz' to bucket the wall times as they are.")
+                "(Series.dt.tz_localize), or drop 'tz' to bucket the wall times as they are."
+            )
         if pd is None:
-            raise ImportError("datetime buckets with a 'tz' need pandas: "
-                              'pip install "sparsereg[stream]"')
+            raise ImportError(
+                "datetime buckets with a 'tz' need pandas: pip install \"sparsereg[stream]\""
+            )
         index = pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC")
         try:
             wall = index.tz_convert(self.zone).tz_localize(None)
         except (OverflowError, ValueError):  # pandas' OutOfBoundsDatetime is a ValueError
-            raise ValueError(f"column {name!r} holds an instant whose wall time in {self.tz} is "
-                             f"outside the range of datetime buckets {_RANGE}.") from None
+            raise ValueError(
+                f"column {name!r} holds an instant whose wall time in {self.tz} is "
+                f"outside the range of datetime buckets {_RANGE}."
+            ) from None
         out = np.asarray(wall.as_unit("ns").asi8, dtype=np.int64).copy()
         out[missing] = 0
         return out, missing
@@ -485,8 +568,15 @@ class DatetimeBuckets:
         if self.width is not None:
             ids = self.bucket_ids(ns)
             tokens = _hashing.hash_ints(ids, _hashing.KIND_BUCKET)
-            return Column(tokens, missing, lambda r: MISSING_LABEL if missing is not None
-                          and missing[r] else self._width_text(int(ids[r])))
+            return Column(
+                tokens,
+                missing,
+                lambda r: (
+                    MISSING_LABEL
+                    if missing is not None and missing[r]
+                    else self._width_text(int(ids[r]))
+                ),
+            )
         by_part = self.part_values(ns)
         values = {part: by_part[c] for part, c in zip(self.parts, self.canonical)}
         h = _PART_START
@@ -506,6 +596,8 @@ class DatetimeBuckets:
         def label(r):
             if missing is not None and missing[r]:
                 return MISSING_LABEL
-            return ", ".join(f"{part}={self._part_text(part, int(values[part][r]))}"
-                             for part in self.parts)
+            return ", ".join(
+                f"{part}={self._part_text(part, int(values[part][r]))}" for part in self.parts
+            )
+
         return Column(tokens=h, missing=missing, label=label, describe=describe)

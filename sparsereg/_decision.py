@@ -46,8 +46,9 @@ def _executor():
     global _pool, _pool_pid
     with _pool_lock:
         if _pool is None or _pool_pid != os.getpid():
-            _pool = ThreadPoolExecutor(max_workers=MAX_THREADS - 1,
-                                       thread_name_prefix="sparsereg-predict")
+            _pool = ThreadPoolExecutor(
+                max_workers=MAX_THREADS - 1, thread_name_prefix="sparsereg-predict"
+            )
             _pool_pid = os.getpid()
         return _pool
 
@@ -167,8 +168,9 @@ class LinearWeights:
         columns = self.columns if listed else _NO_COLUMNS
 
         def score(begin, end):
-            linear_scores(X.data, X.indices, X.indptr, columns, listed, self.weights, out,
-                          begin, end)
+            linear_scores(
+                X.data, X.indices, X.indptr, columns, listed, self.weights, out, begin, end
+            )
             return True
 
         in_row_blocks(score, n_rows, scoring_threads(n_rows, n_jobs))
@@ -196,8 +198,19 @@ class LinearWeights:
         pair = logistic_pair and n_models == 1
 
         def score(begin, end):
-            return csr_predict(*arrays, n_features, columns, listed, index, weights,
-                               self.intercept, out, pair, begin, end)
+            return csr_predict(
+                *arrays,
+                n_features,
+                columns,
+                listed,
+                index,
+                weights,
+                self.intercept,
+                out,
+                pair,
+                begin,
+                end,
+            )
 
         try:
             plain = in_row_blocks(score, n_rows, scoring_threads(n_rows, n_jobs))

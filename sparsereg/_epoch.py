@@ -16,8 +16,11 @@ from ._ftrl_fast import Inclusion, Loss, Status, ftrl_epoch, ftrl_epoch_shared, 
 IN_ORDER = np.empty(0, dtype=np.int64)  # an empty order: rows as stored
 UNWEIGHTED = np.empty(0)  # empty sample weights: every weight is 1, no array of ones to read
 
-_INCLUSION = {None: Inclusion.INCLUDE_ALL, "poisson": Inclusion.INCLUDE_POISSON,
-              "bloom": Inclusion.INCLUDE_BLOOM}
+_INCLUSION = {
+    None: Inclusion.INCLUDE_ALL,
+    "poisson": Inclusion.INCLUDE_POISSON,
+    "bloom": Inclusion.INCLUDE_BLOOM,
+}
 
 
 def penalty_lambdas(penalty, alpha, l1_ratio):
@@ -52,15 +55,21 @@ class Hyper:
     def from_params(cls, params, *, seed=0, check_signals=False):
         """From an estimator's ``get_params()`` (validated)."""
         l1, l2 = penalty_lambdas(params["penalty"], params["alpha"], params["l1_ratio"])
-        return cls(eta0=float(params["eta0"]), beta=float(params["beta"]), l1=float(l1),
-                   l2=float(l2), epsilon=float(params["epsilon"]),
-                   loss=int(Loss[params["loss"].upper()]),
-                   mean_scaled=params["penalty_scale"] == "mean",
-                   fit_intercept=bool(params["fit_intercept"]),
-                   inclusion=int(_INCLUSION[params["inclusion"]]),
-                   inclusion_p=float(params["inclusion_p"]),
-                   inclusion_count=int(params["inclusion_count"]), seed=int(seed),
-                   check_signals=bool(check_signals))
+        return cls(
+            eta0=float(params["eta0"]),
+            beta=float(params["beta"]),
+            l1=float(l1),
+            l2=float(l2),
+            epsilon=float(params["epsilon"]),
+            loss=int(Loss[params["loss"].upper()]),
+            mean_scaled=params["penalty_scale"] == "mean",
+            fit_intercept=bool(params["fit_intercept"]),
+            inclusion=int(_INCLUSION[params["inclusion"]]),
+            inclusion_p=float(params["inclusion_p"]),
+            inclusion_count=int(params["inclusion_count"]),
+            seed=int(seed),
+            check_signals=bool(check_signals),
+        )
 
     @cached_property
     def kernel_fields(self):
@@ -106,9 +115,24 @@ def run_epoch(batch, state, k, hyper, *, order=IN_ORDER, t0=0):
     loss, row = 0.0, 0
     while True:
         store, zn, table, bloom, intercept_zn = state.kernel_arrays(k)
-        part, row, status = ftrl_epoch(X.data, X.indices, X.indptr, batch.y, batch.sample_weight,
-                                       order, store, zn, table, bloom, intercept_zn, scratch,
-                                       slots, kernel_fields, t0, row)
+        part, row, status = ftrl_epoch(
+            X.data,
+            X.indices,
+            X.indptr,
+            batch.y,
+            batch.sample_weight,
+            order,
+            store,
+            zn,
+            table,
+            bloom,
+            intercept_zn,
+            scratch,
+            slots,
+            kernel_fields,
+            t0,
+            row,
+        )
         loss += part
         if status == Status.TABLE_FULL:
             state.grow(k, room=batch.longest_row)
@@ -163,17 +187,29 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
                     break
                 begin, end = c * THREAD_CHUNK_ROWS, min((c + 1) * THREAD_CHUNK_ROWS, n_rows)
                 rows = np.arange(begin, end, dtype=np.int64) if in_order else order[begin:end]
-                loss += ftrl_epoch_shared(X.data, X.indices, X.indptr, batch.y,
-                                          batch.sample_weight, rows, zn, intercept_zn, scratch,
-                                          kernel_fields, t0 + begin)
+                loss += ftrl_epoch_shared(
+                    X.data,
+                    X.indices,
+                    X.indptr,
+                    batch.y,
+                    batch.sample_weight,
+                    rows,
+                    zn,
+                    intercept_zn,
+                    scratch,
+                    kernel_fields,
+                    t0 + begin,
+                )
         except BaseException as exc:  # Ctrl-C in the calling thread
             stop.set()
             errors.append(exc)
         finally:
             losses.append(loss)
 
-    others = [threading.Thread(target=work, args=(quiet,), name=f"sparsereg-fit-{i}", daemon=True)
-              for i in range(1, min(n_threads, n_chunks))]
+    others = [
+        threading.Thread(target=work, args=(quiet,), name=f"sparsereg-fit-{i}", daemon=True)
+        for i in range(1, min(n_threads, n_chunks))
+    ]
     started = []
     try:
         for thread in others:
@@ -202,6 +238,20 @@ def scores_from_state(X, longest_row, state, hyper, t):
     out = np.empty((state.n_models, X.shape[0]))
     for k in range(state.n_models):
         store, zn, _, _, intercept_zn = state.kernel_arrays(k)
-        state_scores(X.data, X.indices, X.indptr, store, zn, intercept_zn, hyper.eta0,
-                     hyper.beta, l1, l2, hyper.fit_intercept, scratch, slots, out[k])
+        state_scores(
+            X.data,
+            X.indices,
+            X.indptr,
+            store,
+            zn,
+            intercept_zn,
+            hyper.eta0,
+            hyper.beta,
+            l1,
+            l2,
+            hyper.fit_intercept,
+            scratch,
+            slots,
+            out[k],
+        )
     return out.T

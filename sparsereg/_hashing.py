@@ -99,8 +99,10 @@ class NoStableForm(TypeError):
     def __init__(self, value_type, reason=""):
         self.value_type = value_type
         self.reason = reason
-        super().__init__(f"a value of type {type_name(value_type)} has no stable hash"
-                         + (f" ({reason})" if reason else ""))
+        super().__init__(
+            f"a value of type {type_name(value_type)} has no stable hash"
+            + (f" ({reason})" if reason else "")
+        )
 
 
 def type_name(t):
@@ -209,8 +211,9 @@ def _fix_big(out, big, values):
     if big.any():
         rows = np.flatnonzero(big)
         distinct, inverse = np.unique(values[rows], return_inverse=True)
-        out[rows] = np.array([hash_value(int(v)) for v in distinct.tolist()],
-                             dtype=np.uint64)[inverse.ravel()]
+        out[rows] = np.array([hash_value(int(v)) for v in distinct.tolist()], dtype=np.uint64)[
+            inverse.ravel()
+        ]
 
 
 def hash_floats(values):
@@ -287,8 +290,16 @@ def _real_payload(value):
 
 _EPOCH_ORDINAL = datetime.date(1970, 1, 1).toordinal()
 _DAY_NS = 86_400 * 10**9
-_UNIT_NS = {"W": 7 * _DAY_NS, "D": _DAY_NS, "h": 3_600 * 10**9, "m": 60 * 10**9, "s": 10**9,
-            "ms": 10**6, "us": 10**3, "ns": 1}
+_UNIT_NS = {
+    "W": 7 * _DAY_NS,
+    "D": _DAY_NS,
+    "h": 3_600 * 10**9,
+    "m": 60 * 10**9,
+    "s": 10**9,
+    "ms": 10**6,
+    "us": 10**3,
+    "ns": 1,
+}
 
 
 def _datetime_payload(value):
@@ -305,8 +316,11 @@ def _datetime_payload(value):
     ns = (value.toordinal() - _EPOCH_ORDINAL) * _DAY_NS
     kind = KIND_DATETIME
     if isinstance(value, datetime.datetime):
-        ns += ((value.hour * 3600 + value.minute * 60 + value.second) * 10**9
-               + value.microsecond * 1000 + int(getattr(value, "nanosecond", 0)))
+        ns += (
+            (value.hour * 3600 + value.minute * 60 + value.second) * 10**9
+            + value.microsecond * 1000
+            + int(getattr(value, "nanosecond", 0))
+        )
         offset = value.utcoffset()
         if offset is not None:
             ns -= (offset.days * 86_400 + offset.seconds) * 10**9 + offset.microseconds * 1000
@@ -339,8 +353,9 @@ def _payload(value):
         return _datetime_payload(value)
     if isinstance(value, tuple):
         parts = [_payload(v) for v in value]
-        return KIND_TUPLE, _bytes_hash(b"".join(
-            bytes([kind]) + payload.to_bytes(8, "little") for kind, payload in parts))
+        return KIND_TUPLE, _bytes_hash(
+            b"".join(bytes([kind]) + payload.to_bytes(8, "little") for kind, payload in parts)
+        )
     if isinstance(value, (list, bytearray, np.ndarray)):
         reason = "it is mutable; a tuple of values is accepted"
     elif isinstance(value, numbers.Complex):
@@ -372,8 +387,7 @@ def _utf8_payloads(strings):
     """``_bytes_hash`` of each string's UTF-8 form, all in one compiled call."""
     encoded = [v.encode("utf-8", "surrogatepass") for v in strings]
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)),
-              out=offsets[1:])
+    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=offsets[1:])
     payloads = np.empty(len(encoded), dtype=np.uint64)
     blake2b_64_many(np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets, payloads)
     return payloads

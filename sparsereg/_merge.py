@@ -1,11 +1,11 @@
 """Mixing the states of several copies of one FTRL model (data-parallel training)."""
 
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 
 from ._state import sorted_union
 from ._state_protocol import FORMAT, VERSION, check_ftrl_state
-from collections.abc import Mapping, Sequence
-
 from ._typing import ArrayLike
 
 _CARRIED = ("rng_state", "rng_pos", "rng_has_gauss", "rng_cached_gaussian")
@@ -13,34 +13,46 @@ _CARRIED = ("rng_state", "rng_pos", "rng_has_gauss", "rng_cached_gaussian")
 
 def _checked(state, what):
     if not isinstance(state, dict):
-        raise TypeError(f"{what} must be an FTRL state (a dict of arrays), got "
-                        f"{type(state).__name__}.")
+        raise TypeError(
+            f"{what} must be an FTRL state (a dict of arrays), got {type(state).__name__}."
+        )
     return check_ftrl_state(state, classifier="classes" in state)
 
 
 def _same_model(first, other, what):
     for key in ("n_features_in", "coef_dtype"):
         if other[key] != first[key]:
-            raise ValueError(f"{what} has {key}={other[key]}, states[0] {first[key]}: they are "
-                             "not copies of one model.")
+            raise ValueError(
+                f"{what} has {key}={other[key]}, states[0] {first[key]}: they are "
+                "not copies of one model."
+            )
     if ("classes" in other) != ("classes" in first) or (
-            "classes" in first and not np.array_equal(other["classes"], first["classes"])):
-        raise ValueError(f"{what} has other classes than states[0]: "
-                         f"{other.get('classes')!r} vs {first.get('classes')!r}.")
+        "classes" in first and not np.array_equal(other["classes"], first["classes"])
+    ):
+        raise ValueError(
+            f"{what} has other classes than states[0]: "
+            f"{other.get('classes')!r} vs {first.get('classes')!r}."
+        )
     if other["multi_class"] != first["multi_class"]:
-        raise ValueError(f"{what} is a multi_class={other['multi_class']!r} model's state, "
-                         f"states[0] a {first['multi_class']!r} one's.")
+        raise ValueError(
+            f"{what} is a multi_class={other['multi_class']!r} model's state, "
+            f"states[0] a {first['multi_class']!r} one's."
+        )
     if other["z"].shape[0] != first["z"].shape[0]:
-        raise ValueError(f"{what} holds {other['z'].shape[0]} models, states[0] "
-                         f"{first['z'].shape[0]}.")
+        raise ValueError(
+            f"{what} holds {other['z'].shape[0]} models, states[0] {first['z'].shape[0]}."
+        )
     names = [s.get("feature_names_in") for s in (first, other)]
     if (names[0] is None) != (names[1] is None) or (
-            names[0] is not None and not np.array_equal(names[0], names[1])):
+        names[0] is not None and not np.array_equal(names[0], names[1])
+    ):
         raise ValueError(f"{what} has other feature names than states[0].")
 
 
 def merge_ftrl_states(
-    states: Sequence[Mapping[str, ArrayLike]], weights: ArrayLike | None = None, *,
+    states: Sequence[Mapping[str, ArrayLike]],
+    weights: ArrayLike | None = None,
+    *,
     base: Mapping[str, ArrayLike] | None = None,
 ) -> dict[str, np.ndarray]:
     """Combine the FTRL states of several copies of one model by averaging ``z`` and ``n``.
@@ -109,19 +121,27 @@ def merge_ftrl_states(
         weights = np.ones(len(checked))
     else:
         weights = np.asarray(weights, dtype=np.float64)
-        if weights.shape != (len(checked),) or not np.all(np.isfinite(weights)) \
-                or weights.min() < 0 or weights.sum() <= 0:
-            raise ValueError(f"weights must be {len(checked)} finite non-negative numbers, not "
-                             f"all zero; got {weights!r}.")
+        if (
+            weights.shape != (len(checked),)
+            or not np.all(np.isfinite(weights))
+            or weights.min() < 0
+            or weights.sum() <= 0
+        ):
+            raise ValueError(
+                f"weights must be {len(checked)} finite non-negative numbers, not "
+                f"all zero; got {weights!r}."
+            )
     kept = weights > 0  # a copy of weight 0 contributes nothing, its samples included
     checked, weights = [c for c, k in zip(checked, kept) if k], weights[kept]
     share = weights / weights.sum()
     start = None if base is None else _checked(base, "base")
-    for i, other in enumerate([start] if start is not None else []):
+    for other in [start] if start is not None else []:
         _same_model(first, other, "base")
     if any(c["bloom"].shape[1] for c in checked) and len({c["seed"] for c in checked}) > 1:
-        raise ValueError("the states' inclusion seeds differ, so their Bloom counters count "
-                         "different hashes: train the copies with the same random_state.")
+        raise ValueError(
+            "the states' inclusion seeds differ, so their Bloom counters count "
+            "different hashes: train the copies with the same random_state."
+        )
     if start is not None and any(c["t"] < start["t"] for c in checked):
         raise ValueError("a copy has seen fewer samples (t) than base: it did not start from it.")
 
@@ -141,20 +161,31 @@ def merge_ftrl_states(
     if any(s["bloom"].shape[1] not in (0, counters) for s in checked):
         raise ValueError("the states' Bloom filters have different sizes.")
     bloom = np.zeros((n_models, counters), dtype=np.int64)
-    base_bloom = np.zeros_like(bloom) if start is None or start["bloom"].shape[1] != counters \
+    base_bloom = (
+        np.zeros_like(bloom)
+        if start is None or start["bloom"].shape[1] != counters
         else start["bloom"].astype(np.int64)
+    )
     for s in checked:
         if s["bloom"].shape[1]:
             bloom += s["bloom"].astype(np.int64) - base_bloom
     bloom = np.clip(bloom + base_bloom, 0, 255).astype(np.uint8)
 
-    merged = {"format": np.array(FORMAT), "version": np.int64(VERSION), "columns": columns,
-              "z": z, "n": n, "held": held,
-              "intercept_z": sum(w * s["intercept_z"] for s, w in zip(checked, share)),
-              "intercept_n": sum(w * s["intercept_n"] for s, w in zip(checked, share)),
-              "t": np.int64(t), "n_features_in": np.int64(first["n_features_in"]),
-              "seed": np.int64(first["seed"]), "bloom": bloom,
-              "coef_dtype": np.array(first["coef_dtype"].name)}
+    merged = {
+        "format": np.array(FORMAT),
+        "version": np.int64(VERSION),
+        "columns": columns,
+        "z": z,
+        "n": n,
+        "held": held,
+        "intercept_z": sum(w * s["intercept_z"] for s, w in zip(checked, share)),
+        "intercept_n": sum(w * s["intercept_n"] for s, w in zip(checked, share)),
+        "t": np.int64(t),
+        "n_features_in": np.int64(first["n_features_in"]),
+        "seed": np.int64(first["seed"]),
+        "bloom": bloom,
+        "coef_dtype": np.array(first["coef_dtype"].name),
+    }
     if "classes" in first:
         merged["classes"] = first["classes"]
     if first["multi_class"] == "multinomial":
@@ -163,6 +194,15 @@ def merge_ftrl_states(
         merged["feature_names_in"] = np.asarray(first["feature_names_in"], dtype=str)
     if "rng" in first:
         _, words, pos, has_gauss, cached = first["rng"]
-        merged.update(zip(_CARRIED, (np.asarray(words, dtype=np.uint32), np.int64(pos),
-                                     np.int64(has_gauss), np.float64(cached))))
+        merged.update(
+            zip(
+                _CARRIED,
+                (
+                    np.asarray(words, dtype=np.uint32),
+                    np.int64(pos),
+                    np.int64(has_gauss),
+                    np.float64(cached),
+                ),
+            )
+        )
     return merged

@@ -22,22 +22,42 @@ _INDEX = ("int32 or int64", lambda d: d.kind == "i" and d.itemsize in (4, 8))
 _FLOAT = ("float32 or float64", lambda d: d.kind == "f" and d.itemsize in (4, 8))
 _STR = ("str", lambda d: d.kind == "U")
 # the weights: float32/float64, or float16 / int16 in a file of quantized weights (version 3)
-_WEIGHT = ("float16, float32, float64 or int16",
-           lambda d: d.kind == "f" and d.itemsize in (2, 4, 8) or d.kind == "i" and d.itemsize == 2)
+_WEIGHT = (
+    "float16, float32, float64 or int16",
+    lambda d: d.kind == "f" and d.itemsize in (2, 4, 8) or d.kind == "i" and d.itemsize == 2,
+)
 _BOOL = ("bool", lambda d: d.kind == "b")
 _LABEL = ("int, float, bool or str", lambda d: d.kind in "iubU" or _FLOAT[1](d))
 MEMBERS = {
-    "format": (_STR, 0), "format_version": (_INT, 0), "kind": (_STR, 0), "proba": (_STR, 0),
-    "source": (_STR, 0), "n_features_in": (_INT, 0), "coef_ndim": (_INT, 0),
-    "matvec": (_BOOL, 0), "arithmetic": (_STR, 0), "coef_data": (_WEIGHT, 1),
-    "coef_indices": (_INDEX, 1), "coef_indptr": (_INDEX, 1), "intercept": (_FLOAT, 1),
-    "transformers": (_STR, 0), "classes": (_LABEL, 1), "feature_names_in": (_STR, 1),
-    "weights_format": (_STR, 0), "weights_scale": (_FLOAT, 1),
+    "format": (_STR, 0),
+    "format_version": (_INT, 0),
+    "kind": (_STR, 0),
+    "proba": (_STR, 0),
+    "source": (_STR, 0),
+    "n_features_in": (_INT, 0),
+    "coef_ndim": (_INT, 0),
+    "matvec": (_BOOL, 0),
+    "arithmetic": (_STR, 0),
+    "coef_data": (_WEIGHT, 1),
+    "coef_indices": (_INDEX, 1),
+    "coef_indptr": (_INDEX, 1),
+    "intercept": (_FLOAT, 1),
+    "transformers": (_STR, 0),
+    "classes": (_LABEL, 1),
+    "feature_names_in": (_STR, 1),
+    "weights_format": (_STR, 0),
+    "weights_scale": (_FLOAT, 1),
 }
 OPTIONAL = ("classes", "feature_names_in", "weights_format", "weights_scale")
 # longest text of the short string scalars, in characters
-SHORT_STR_CHARS = {"format": 64, "kind": 64, "proba": 64, "arithmetic": 64, "source": 1024,
-                   "weights_format": 64}
+SHORT_STR_CHARS = {
+    "format": 64,
+    "kind": 64,
+    "proba": 64,
+    "arithmetic": 64,
+    "source": 1024,
+    "weights_format": 64,
+}
 
 
 def header(key, dtype, shape):
@@ -46,45 +66,60 @@ def header(key, dtype, shape):
     if dtype.kind == "c":
         raise ValueError(f"model file: {key} has the complex dtype {dtype}; it must be {expected}.")
     if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None or not test(dtype):
-        raise ValueError(f"model file: {key} has dtype {dtype}; it must be {expected} "
-                         "(and never an object array, which would need pickle).")
+        raise ValueError(
+            f"model file: {key} has dtype {dtype}; it must be {expected} "
+            "(and never an object array, which would need pickle)."
+        )
     if len(shape) != ndim:
-        raise ValueError(f"model file: {key} has shape {shape}; it must have {ndim} "
-                         "dimension(s).")
+        raise ValueError(f"model file: {key} has shape {shape}; it must have {ndim} dimension(s).")
     if key in SHORT_STR_CHARS and dtype.itemsize // 4 > SHORT_STR_CHARS[key]:
-        raise ValueError(f"model file: {key} is declared {dtype.itemsize // 4:,} characters long; "
-                         f"at most {SHORT_STR_CHARS[key]} are allowed.")
+        raise ValueError(
+            f"model file: {key} is declared {dtype.itemsize // 4:,} characters long; "
+            f"at most {SHORT_STR_CHARS[key]} are allowed."
+        )
 
 
 def scalars(s):
     """Check the scalar members (read first) and return them normalised."""
     version = int(s["format_version"])
     if version > max(ARITHMETIC):
-        raise ValueError(f"file format version {version} is newer than this sparsereg reads "
-                         f"({max(ARITHMETIC)}); upgrade sparsereg.")
+        raise ValueError(
+            f"file format version {version} is newer than this sparsereg reads "
+            f"({max(ARITHMETIC)}); upgrade sparsereg."
+        )
     if version not in ARITHMETIC:
         raise ValueError(f"model file: unknown format_version {version}.")
     kind, proba, arithmetic = str(s["kind"]), str(s["proba"]), str(s["arithmetic"])
     if kind not in KINDS:
         raise ValueError(f"model file: unknown kind {kind!r}; expected one of {KINDS}.")
     if proba and proba not in PROBA:
-        raise ValueError(f"model file: unknown proba kind {proba!r}; expected one of {PROBA} "
-                         "or '' (no predict_proba).")
+        raise ValueError(
+            f"model file: unknown proba kind {proba!r}; expected one of {PROBA} "
+            "or '' (no predict_proba)."
+        )
     if proba and kind != "classifier":
         raise ValueError(f"model file: a {kind} has no predict_proba, but proba is {proba!r}.")
     if arithmetic not in ARITHMETIC[version]:
-        raise ValueError(f"model file: unknown arithmetic {arithmetic!r} for format version "
-                         f"{version}; expected one of {ARITHMETIC[version]}.")
+        raise ValueError(
+            f"model file: unknown arithmetic {arithmetic!r} for format version "
+            f"{version}; expected one of {ARITHMETIC[version]}."
+        )
     n_features = int(s["n_features_in"])
     if not 1 <= n_features <= MAX_N_FEATURES:
-        raise ValueError(f"model file: n_features_in is {n_features}; it must be in "
-                         f"[1, 2**62].")
+        raise ValueError(f"model file: n_features_in is {n_features}; it must be in [1, 2**62].")
     coef_ndim = int(s["coef_ndim"])
     if coef_ndim not in (1, 2):
         raise ValueError(f"model file: coef_ndim is {coef_ndim}; it must be 1 or 2.")
-    return {"version": version, "kind": kind, "proba": proba or None, "source": str(s["source"]),
-            "arithmetic": "ftrl" if arithmetic.startswith("ftrl") else arithmetic,
-            "n_features": n_features, "coef_ndim": coef_ndim, "matvec": bool(s["matvec"])}
+    return {
+        "version": version,
+        "kind": kind,
+        "proba": proba or None,
+        "source": str(s["source"]),
+        "arithmetic": "ftrl" if arithmetic.startswith("ftrl") else arithmetic,
+        "n_features": n_features,
+        "coef_ndim": coef_ndim,
+        "matvec": bool(s["matvec"]),
+    }
 
 
 def layout(s, shapes):
@@ -93,11 +128,15 @@ def layout(s, shapes):
     if n_models < 1:
         raise ValueError("model file: intercept is empty; a model has at least one weight vector.")
     if shapes["coef_indptr"] != (n_models + 1,):
-        raise ValueError(f"model file: coef_indptr has shape {shapes['coef_indptr']}; "
-                         f"{n_models} weight vector(s) (intercept's length) need ({n_models + 1},).")
+        raise ValueError(
+            f"model file: coef_indptr has shape {shapes['coef_indptr']}; "
+            f"{n_models} weight vector(s) (intercept's length) need ({n_models + 1},)."
+        )
     if shapes["coef_data"] != shapes["coef_indices"]:
-        raise ValueError(f"model file: coef_data has shape {shapes['coef_data']} but coef_indices "
-                         f"{shapes['coef_indices']}; they must hold one entry per weight.")
+        raise ValueError(
+            f"model file: coef_data has shape {shapes['coef_data']} but coef_indices "
+            f"{shapes['coef_indices']}; they must hold one entry per weight."
+        )
     if s["coef_ndim"] == 1 and n_models > 1:
         raise ValueError(f"model file: coef_ndim is 1 but there are {n_models} weight vectors.")
     if s["matvec"] and n_models > 1:
@@ -106,8 +145,10 @@ def layout(s, shapes):
         raise ValueError("model file: proba 'softmax' needs a weight vector per class; there is 1.")
     names = shapes.get("feature_names_in")
     if names is not None and names[0] != s["n_features"]:
-        raise ValueError(f"model file: feature_names_in holds {names[0]:,} names but "
-                         f"n_features_in is {s['n_features']:,}.")
+        raise ValueError(
+            f"model file: feature_names_in holds {names[0]:,} names but "
+            f"n_features_in is {s['n_features']:,}."
+        )
     classes = shapes.get("classes")
     if s["kind"] == "regressor":
         if classes is not None:
@@ -117,9 +158,11 @@ def layout(s, shapes):
         raise ValueError("model file: a classifier needs classes; the file holds none.")
     expected = 2 if n_models == 1 else n_models
     if classes[0] != expected:
-        raise ValueError(f"model file: {classes[0]} classes for {n_models} weight vector(s); a "
-                         "binary classifier has 1 weight vector and 2 classes, any other a weight "
-                         "vector per class.")
+        raise ValueError(
+            f"model file: {classes[0]} classes for {n_models} weight vector(s); a "
+            "binary classifier has 1 weight vector and 2 classes, any other a weight "
+            "vector per class."
+        )
     return n_models
 
 
@@ -135,11 +178,14 @@ def indptr(indptr, n_models, n_features, nnz):
     if np.any(np.diff(indptr) < 0):
         raise ValueError("model file: coef_indptr decreases; it must be non-decreasing.")
     if indptr[-1] != nnz:
-        raise ValueError(f"model file: coef_indptr ends at {indptr[-1]:,} but the file holds "
-                         f"{nnz:,} weights; each weight must belong to exactly one model.")
+        raise ValueError(
+            f"model file: coef_indptr ends at {indptr[-1]:,} but the file holds "
+            f"{nnz:,} weights; each weight must belong to exactly one model."
+        )
     if nnz > n_models * n_features:
-        raise ValueError(f"model file: {nnz:,} weights for {n_models} model(s) of {n_features:,} "
-                         "features.")
+        raise ValueError(
+            f"model file: {nnz:,} weights for {n_models} model(s) of {n_features:,} features."
+        )
 
 
 def indices(indices, indptr, n_features):
@@ -148,8 +194,10 @@ def indices(indices, indptr, n_features):
         return
     low, high = indices.min(), indices.max()
     if low < 0 or high >= n_features:
-        raise ValueError(f"model file: coef_indices must lie in [0, {n_features:,}); found indices "
-                         f"in [{low:,}, {high:,}].")
+        raise ValueError(
+            f"model file: coef_indices must lie in [0, {n_features:,}); found indices "
+            f"in [{low:,}, {high:,}]."
+        )
     if indptr.dtype != indices.dtype:
         indptr, indices = indptr.astype(np.int64), indices.astype(np.int64)
     _, strictly_sorted, _, _, _ = csr_index_summary(indptr, indices)
@@ -160,8 +208,10 @@ def indices(indices, indptr, n_features):
     same = (rows[order][1:] == rows[order][:-1]) & (indices[order][1:] == indices[order][:-1])
     if np.any(same):
         column = indices[order][1:][same][0]
-        raise ValueError(f"model file: coef_indices repeat column {column} within a model; each "
-                         "weight must have its own column.")
+        raise ValueError(
+            f"model file: coef_indices repeat column {column} within a model; each "
+            "weight must have its own column."
+        )
 
 
 def classes(labels):
@@ -182,22 +232,29 @@ def weights_layout(version, weights_format, dtypes, shapes, n_models):
     if version < 3:
         extra = [key for key in ("weights_format", "weights_scale") if key in dtypes]
         if extra:
-            raise ValueError(f"model file: format version {version} has no {extra}; quantized "
-                             "weights are format version 3.")
+            raise ValueError(
+                f"model file: format version {version} has no {extra}; quantized "
+                "weights are format version 3."
+            )
         if not (data.kind == "f" and data.itemsize in (4, 8)):
-            raise ValueError(f"model file: coef_data has dtype {data}; format version {version} "
-                             "holds float32 or float64 weights.")
+            raise ValueError(
+                f"model file: coef_data has dtype {data}; format version {version} "
+                "holds float32 or float64 weights."
+            )
         return None
     if weights_format is None:
         raise ValueError("model file: format version 3 (quantized weights) needs weights_format.")
     fmt = str(weights_format)
     if fmt not in WEIGHTS_FORMATS:
-        raise ValueError(f"model file: unknown weights_format {fmt!r}; expected one of "
-                         f"{WEIGHTS_FORMATS}.")
+        raise ValueError(
+            f"model file: unknown weights_format {fmt!r}; expected one of {WEIGHTS_FORMATS}."
+        )
     expected = np.dtype(np.float16 if fmt == "float16" else np.int16)
     if data.kind != expected.kind or data.itemsize != 2:
-        raise ValueError(f"model file: coef_data has dtype {data}; weights_format {fmt!r} is "
-                         f"stored as {expected}.")
+        raise ValueError(
+            f"model file: coef_data has dtype {data}; weights_format {fmt!r} is "
+            f"stored as {expected}."
+        )
     if fmt == "float16":
         if "weights_scale" in dtypes:
             raise ValueError("model file: weights_format 'float16' has no weights_scale.")
@@ -205,8 +262,10 @@ def weights_layout(version, weights_format, dtypes, shapes, n_models):
         if "weights_scale" not in dtypes:
             raise ValueError("model file: weights_format 'q2.13' needs weights_scale.")
         if shapes["weights_scale"] != (n_models,):
-            raise ValueError(f"model file: weights_scale has shape {shapes['weights_scale']}; "
-                             f"{n_models} weight vector(s) need ({n_models},).")
+            raise ValueError(
+                f"model file: weights_scale has shape {shapes['weights_scale']}; "
+                f"{n_models} weight vector(s) need ({n_models},)."
+            )
     return fmt
 
 
@@ -215,5 +274,7 @@ def weights_scale(scale):
     finite("weights_scale", scale)
     mantissa, exponent = np.frexp(scale)
     if np.any(scale <= 0) or np.any(mantissa != 0.5) or np.any(exponent < 1):
-        raise ValueError(f"model file: weights_scale holds {scale[:5].tolist()}...; each scale "
-                         "must be a power of two, at least 1.")
+        raise ValueError(
+            f"model file: weights_scale holds {scale[:5].tolist()}...; each scale "
+            "must be a power of two, at least 1."
+        )

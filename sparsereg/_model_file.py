@@ -20,10 +20,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _model_checks as checks
-from . import _npz
-from . import _quantize
-from ._transformer_specs import (MAX_JSON_CHARS, build_transformer, parse_specs,  # noqa: F401
-                                 transformer_spec)
+from . import _npz, _quantize
+from ._transformer_specs import MAX_JSON_CHARS, build_transformer, parse_specs, transformer_spec  # noqa: F401
 
 FORMAT = "sparsereg.ExportedLinearModel"
 # 2: one 'ftrl' arithmetic for the FTRL estimators (1 had 'ftrl_dense' and 'ftrl_sparse')
@@ -49,8 +47,7 @@ def model_arrays(fields):
     index_dtype = np.int32 if max(coef.nnz, n_features) <= _INT32_MAX else np.int64
     arrays = {
         "format": np.array(FORMAT),
-        "format_version": np.array(QUANTIZED_FORMAT_VERSION if weights_format
-                                   else FORMAT_VERSION),
+        "format_version": np.array(QUANTIZED_FORMAT_VERSION if weights_format else FORMAT_VERSION),
         "kind": np.array(fields["kind"]),
         "proba": np.array(fields["proba"] or ""),
         "source": np.array(fields["source"]),
@@ -76,7 +73,6 @@ def model_arrays(fields):
     return arrays
 
 
-
 # Reading a file that may come from anyone
 DEFAULT_MAX_BYTES = 2**31
 _WHAT = "model file"
@@ -84,8 +80,9 @@ _WHAT = "model file"
 
 def _members(archive):
     """Key -> zip entry of the ``.npy`` members; unknown, repeated or missing ones refused."""
-    by_key = _npz.members_by_key(archive, what=_WHAT, fmt=FORMAT,
-                                 allowed=lambda key: key in checks.MEMBERS)
+    by_key = _npz.members_by_key(
+        archive, what=_WHAT, fmt=FORMAT, allowed=lambda key: key in checks.MEMBERS
+    )
     missing = [key for key in checks.MEMBERS if key not in by_key and key not in checks.OPTIONAL]
     if missing:
         raise ValueError(f"model file lacks the array(s) {missing}.")
@@ -105,8 +102,9 @@ def read_model_arrays(file, max_bytes=DEFAULT_MAX_BYTES):
     """
     fp, owned = _npz.open_file(file)
     try:
-        with _npz.open_archive(fp, what=_WHAT, fmt=FORMAT,
-                               max_members=len(checks.MEMBERS)) as archive:
+        with _npz.open_archive(
+            fp, what=_WHAT, fmt=FORMAT, max_members=len(checks.MEMBERS)
+        ) as archive:
             return _read(archive, max_bytes)
     finally:
         if owned:
@@ -121,15 +119,33 @@ def _read(archive, max_bytes):
     members = {key: _member(archive, key, info) for key, info in by_key.items()}
     declared = sum(m.nbytes for m in members.values())
     if declared > max_bytes:
-        raise ValueError(f"model file: its arrays take {declared:,} bytes decompressed, more than "
-                         f"max_bytes={max_bytes:,}.")
-    s = checks.scalars({key: members[key].read() for key in (
-        "format_version", "kind", "proba", "source", "n_features_in", "coef_ndim", "matvec",
-        "arithmetic")})
+        raise ValueError(
+            f"model file: its arrays take {declared:,} bytes decompressed, more than "
+            f"max_bytes={max_bytes:,}."
+        )
+    s = checks.scalars(
+        {
+            key: members[key].read()
+            for key in (
+                "format_version",
+                "kind",
+                "proba",
+                "source",
+                "n_features_in",
+                "coef_ndim",
+                "matvec",
+                "arithmetic",
+            )
+        }
+    )
     shapes = {key: m.shape for key, m in members.items()}
     weights_format = checks.weights_layout(
-        s["version"], members["weights_format"].read() if "weights_format" in members else None,
-        {key: m.dtype for key, m in members.items()}, shapes, shapes["intercept"][0])
+        s["version"],
+        members["weights_format"].read() if "weights_format" in members else None,
+        {key: m.dtype for key, m in members.items()},
+        shapes,
+        shapes["intercept"][0],
+    )
     n_models = checks.layout(s, shapes)
     n_features = s["n_features"]
     scale = None
@@ -147,8 +163,10 @@ def _read(archive, max_bytes):
     checks.indptr(indptr, n_models, n_features, nnz)
     text = str(members["transformers"].read())
     if len(text) > MAX_JSON_CHARS:
-        raise ValueError(f"model file: transformers holds {len(text):,} characters of JSON; at "
-                         f"most {MAX_JSON_CHARS:,} are allowed.")
+        raise ValueError(
+            f"model file: transformers holds {len(text):,} characters of JSON; at "
+            f"most {MAX_JSON_CHARS:,} are allowed."
+        )
     specs = parse_specs(text)
 
     indices = members["coef_indices"].read()
@@ -159,9 +177,11 @@ def _read(archive, max_bytes):
     itemsize = 8 if weights_format else members["coef_data"].dtype.itemsize
     table = (support + 1) * n_models * itemsize + (8 * indices.size if weights_format else 0)
     if declared + table > max_bytes:
-        raise ValueError(f"model file: its {support:,} supported features x {n_models:,} models "
-                         f"need a {table:,}-byte weight table; with the arrays, more than "
-                         f"max_bytes={max_bytes:,}.")
+        raise ValueError(
+            f"model file: its {support:,} supported features x {n_models:,} models "
+            f"need a {table:,}-byte weight table; with the arrays, more than "
+            f"max_bytes={max_bytes:,}."
+        )
     data = members["coef_data"].read()
     if weights_format:
         if weights_format == "float16":
@@ -170,8 +190,18 @@ def _read(archive, max_bytes):
     checks.finite("coef_data", data)
     names = members["feature_names_in"].read() if "feature_names_in" in members else None
     coef = sp.csr_matrix((data, indices, indptr), shape=(n_models, n_features))
-    return {"kind": s["kind"], "proba": s["proba"], "source": s["source"], "coef": coef,
-            "intercept": intercept, "classes": classes, "coef_ndim": s["coef_ndim"],
-            "matvec": s["matvec"], "arithmetic": s["arithmetic"], "feature_names_in": names,
-            "transformer_specs": specs, "weights_format": weights_format,
-            "weights_scale": scale}
+    return {
+        "kind": s["kind"],
+        "proba": s["proba"],
+        "source": s["source"],
+        "coef": coef,
+        "intercept": intercept,
+        "classes": classes,
+        "coef_ndim": s["coef_ndim"],
+        "matvec": s["matvec"],
+        "arithmetic": s["arithmetic"],
+        "feature_names_in": names,
+        "transformer_specs": specs,
+        "weights_format": weights_format,
+        "weights_scale": scale,
+    }

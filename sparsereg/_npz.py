@@ -30,13 +30,20 @@ class Member:
         if info.flag_bits & 0x1:
             raise ValueError(f"{what}: member {info.filename!r} is encrypted.")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise ValueError(f"{what}: member {info.filename!r} uses compression method "
-                             f"{info.compress_type}; only stored and deflated members are read.")
-        if (info.compress_type == zipfile.ZIP_DEFLATED and info.file_size > _RATIO_FLOOR
-                and info.file_size > _MAX_RATIO * info.compress_size):
-            raise ValueError(f"{what}: member {info.filename!r} expands from "
-                             f"{info.compress_size:,} to {info.file_size:,} bytes (more than "
-                             f"{_MAX_RATIO}:1); plain arrays do not compress that well.")
+            raise ValueError(
+                f"{what}: member {info.filename!r} uses compression method "
+                f"{info.compress_type}; only stored and deflated members are read."
+            )
+        if (
+            info.compress_type == zipfile.ZIP_DEFLATED
+            and info.file_size > _RATIO_FLOOR
+            and info.file_size > _MAX_RATIO * info.compress_size
+        ):
+            raise ValueError(
+                f"{what}: member {info.filename!r} expands from "
+                f"{info.compress_size:,} to {info.file_size:,} bytes (more than "
+                f"{_MAX_RATIO}:1); plain arrays do not compress that well."
+            )
         try:  # a tiny member is read to its end here, where the zip checks its CRC
             with self._open() as f:
                 version = npy.read_magic(f)
@@ -45,8 +52,10 @@ class Member:
                 elif version == (2, 0):
                     shape, fortran_order, dtype = npy.read_array_header_2_0(f)
                 else:
-                    raise ValueError(f"{what}: {key} has .npy format version {version}; "
-                                     "only 1.0 and 2.0 are read.")
+                    raise ValueError(
+                        f"{what}: {key} has .npy format version {version}; "
+                        "only 1.0 and 2.0 are read."
+                    )
                 self.offset = f.tell()
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
             raise ValueError(f"{what}: member {info.filename!r} is corrupt: {exc}") from None
@@ -54,15 +63,19 @@ class Member:
         self.shape, self.dtype = shape, dtype
         self.nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
         if info.file_size != self.offset + self.nbytes:
-            raise ValueError(f"{what}: {key} declares shape {shape} of {dtype} "
-                             f"({self.nbytes:,} bytes) but its zip entry holds "
-                             f"{info.file_size - self.offset:,} bytes of data.")
+            raise ValueError(
+                f"{what}: {key} declares shape {shape} of {dtype} "
+                f"({self.nbytes:,} bytes) but its zip entry holds "
+                f"{info.file_size - self.offset:,} bytes of data."
+            )
 
     def _open(self):
         try:
             return self.archive.open(self.info)
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-            raise ValueError(f"{self.what}: member {self.info.filename!r} is corrupt: {exc}") from None
+            raise ValueError(
+                f"{self.what}: member {self.info.filename!r} is corrupt: {exc}"
+            ) from None
 
     def read(self):
         """The array, read in chunks into one buffer of the declared size."""
@@ -75,13 +88,17 @@ class Member:
                     chunk = f.read(min(_CHUNK, self.nbytes - done))
                     if not chunk:
                         break
-                    buffer[done:done + len(chunk)] = np.frombuffer(chunk, dtype=np.uint8)
+                    buffer[done : done + len(chunk)] = np.frombuffer(chunk, dtype=np.uint8)
                     done += len(chunk)
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-            raise ValueError(f"{self.what}: member {self.info.filename!r} is corrupt: {exc}") from None
+            raise ValueError(
+                f"{self.what}: member {self.info.filename!r} is corrupt: {exc}"
+            ) from None
         if done != self.nbytes:
-            raise ValueError(f"{self.what}: {self.key} holds {done:,} bytes of data; its header "
-                             f"declares {self.nbytes:,}.")
+            raise ValueError(
+                f"{self.what}: {self.key} holds {done:,} bytes of data; its header "
+                f"declares {self.nbytes:,}."
+            )
         array = buffer.view(self.dtype).reshape(self.shape)
         return array.astype(self.dtype.newbyteorder("="), copy=False)
 
@@ -101,10 +118,15 @@ def open_archive(fp, *, what, fmt, max_members):
         end = None
     if end is None:
         raise ValueError(f"not a {fmt} file (not a zip archive).")
-    if end[zipfile._ECD_SIZE] > _MAX_DIRECTORY_BYTES or end[zipfile._ECD_ENTRIES_TOTAL] > max_members:
-        raise ValueError(f"{what}: its zip directory lists {end[zipfile._ECD_ENTRIES_TOTAL]:,} "
-                         f"members in {end[zipfile._ECD_SIZE]:,} bytes; a {what} has at most "
-                         f"{max_members}.")
+    if (
+        end[zipfile._ECD_SIZE] > _MAX_DIRECTORY_BYTES
+        or end[zipfile._ECD_ENTRIES_TOTAL] > max_members
+    ):
+        raise ValueError(
+            f"{what}: its zip directory lists {end[zipfile._ECD_ENTRIES_TOTAL]:,} "
+            f"members in {end[zipfile._ECD_SIZE]:,} bytes; a {what} has at most "
+            f"{max_members}."
+        )
     try:
         return zipfile.ZipFile(fp)
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:

@@ -33,8 +33,9 @@ FLOAT16_MAX = float(np.finfo(np.float16).max)
 
 def check_choice(weights):
     if weights not in CHOICES:
-        raise ValueError(f"weights must be 'float64' (or None), 'float16' or 'q2.13'; got "
-                         f"{weights!r}.")
+        raise ValueError(
+            f"weights must be 'float64' (or None), 'float16' or 'q2.13'; got {weights!r}."
+        )
     return None if weights in (None, "float64") else weights
 
 
@@ -68,10 +69,12 @@ def quantize(coef, weights, random_state=0):
             half = coef.data.astype(np.float16)
         if not np.all(np.isfinite(half)):
             largest = float(np.abs(coef.data).max())
-            raise ValueError(f"weights='float16' cannot hold a weight of magnitude {largest:.6g}"
-                             f" (float16 ends at {FLOAT16_MAX:g}): it would be saved as "
-                             "infinite. Use weights='q2.13', which scales each weight vector, "
-                             "or keep float64.")
+            raise ValueError(
+                f"weights='float16' cannot hold a weight of magnitude {largest:.6g}"
+                f" (float16 ends at {FLOAT16_MAX:g}): it would be saved as "
+                "infinite. Use weights='q2.13', which scales each weight vector, "
+                "or keep float64."
+            )
         coef.data = half.astype(np.float64)
         scales = None
     elif weights == "q2.13":

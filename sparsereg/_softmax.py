@@ -55,8 +55,11 @@ class SoftmaxState:
         self.seed = int(seed)
         self.intercept_zn = np.zeros((self.n_classes, 2))
         if self.in_table:
-            first = _FIRST_CAPACITY if expected_columns is None else \
-                min(_capacity_for(expected_columns), _FIRST_CAPACITY)
+            first = (
+                _FIRST_CAPACITY
+                if expected_columns is None
+                else min(_capacity_for(expected_columns), _FIRST_CAPACITY)
+            )
             self.zn = _empty_table(first, self.n_classes)
             self.table = np.array([0, first // 2], dtype=np.int64)
         else:
@@ -64,7 +67,8 @@ class SoftmaxState:
                 self.zn = np.zeros((self.n_features, 2 * self.n_classes))
             else:
                 self.zn = _dense_zeros(self.n_features * self.n_classes).reshape(
-                    self.n_features, 2 * self.n_classes)
+                    self.n_features, 2 * self.n_classes
+                )
             self.table = np.zeros(2, dtype=np.int64)
         self.bloom = [_NO_BLOOM] * self.n_classes
 
@@ -99,8 +103,9 @@ class SoftmaxState:
     @property
     def nbytes(self):
         """Bytes of the arrays the state holds."""
-        return int(self.intercept_zn.nbytes + self.zn.nbytes + (self.table.nbytes
-                                                                 if self.in_table else 0))
+        return int(
+            self.intercept_zn.nbytes + self.zn.nbytes + (self.table.nbytes if self.in_table else 0)
+        )
 
     def n_held(self, k):
         """Columns with a row in the store (every column in the dense store)."""
@@ -118,7 +123,7 @@ class SoftmaxState:
     def held(self, k):
         """``(columns, zn)`` of class ``k``: the sorted columns held, their ``(z, n)`` rows."""
         columns, zn = self._held_rows()
-        return columns, np.ascontiguousarray(zn[:, 2 * k:2 * k + 2])
+        return columns, np.ascontiguousarray(zn[:, 2 * k : 2 * k + 2])
 
     def survivors(self, k, *, eta0, beta, l1, l2, dtype=np.float64):
         """``(columns, weights)`` of class ``k``'s non-zero weights, columns sorted."""
@@ -131,8 +136,9 @@ class SoftmaxState:
     def dense_weights(self, out, *, eta0, beta, l1, l2):
         """Write every class's weights into the ``(K, n_features)`` array ``out`` (dense store)."""
         for k in range(self.n_classes):
-            lazy_weights(np.ascontiguousarray(self.zn[:, 2 * k:2 * k + 2]), out[k], eta0, beta,
-                         l1, l2)
+            lazy_weights(
+                np.ascontiguousarray(self.zn[:, 2 * k : 2 * k + 2]), out[k], eta0, beta, l1, l2
+            )
 
     def count_nonzero(self, l1, columns=None):
         """Non-zero weights of each class, ``|z| > l1``, without computing them."""
@@ -154,11 +160,14 @@ class SoftmaxState:
             columns, zn = columns[keep], zn[keep]
         z, n = np.ascontiguousarray(zn[:, 0::2].T), np.ascontiguousarray(zn[:, 1::2].T)
         return {
-            "columns": columns.astype(np.int64), "z": z, "n": n,
+            "columns": columns.astype(np.int64),
+            "z": z,
+            "n": n,
             "held": np.ones(z.shape, dtype=bool),
             "intercept_z": self.intercept_zn[:, 0].copy(),
             "intercept_n": self.intercept_zn[:, 1].copy(),
-            "seed": np.int64(self.seed), "bloom": np.zeros((self.n_classes, 0), dtype=np.uint8),
+            "seed": np.int64(self.seed),
+            "bloom": np.zeros((self.n_classes, 0), dtype=np.uint8),
         }
 
     @classmethod
@@ -193,10 +202,24 @@ def run_softmax_epoch(batch, state, hyper, *, order, t0=0):
     slots = np.empty(width, dtype=np.int64)
     loss, row = 0.0, 0
     while True:
-        part, row, status = softmax_epoch(X.data, X.indices, X.indptr, batch.y,
-                                          batch.sample_weight, order, state.store, state.zn,
-                                          state.table, state.intercept_zn, scratch, classes_buf,
-                                          slots, hyper.kernel_fields, t0, row)
+        part, row, status = softmax_epoch(
+            X.data,
+            X.indices,
+            X.indptr,
+            batch.y,
+            batch.sample_weight,
+            order,
+            state.store,
+            state.zn,
+            state.table,
+            state.intercept_zn,
+            scratch,
+            classes_buf,
+            slots,
+            hyper.kernel_fields,
+            t0,
+            row,
+        )
         loss += part
         if status == Status.TABLE_FULL:
             state.grow(room=batch.longest_row)
@@ -209,6 +232,18 @@ def softmax_scores_from_state(X, state, hyper, t):
     as ``softmax_epoch`` computes them before a row's update."""
     l1, l2 = hyper.lambdas_at(t)
     out = np.empty((X.shape[0], state.n_classes))
-    softmax_scores(X.data, X.indices, X.indptr, state.store, state.zn, state.intercept_zn,
-                   hyper.eta0, hyper.beta, l1, l2, hyper.fit_intercept, out)
+    softmax_scores(
+        X.data,
+        X.indices,
+        X.indptr,
+        state.store,
+        state.zn,
+        state.intercept_zn,
+        hyper.eta0,
+        hyper.beta,
+        l1,
+        l2,
+        hyper.fit_intercept,
+        out,
+    )
     return out

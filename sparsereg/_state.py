@@ -12,8 +12,15 @@ the kernel (``_ftrl_fast.ftrl_epoch``) runs either, and :meth:`FTRLState.to_arra
 
 import numpy as np
 
-from ._ftrl_fast import (EMPTY_KEY, Slot, Store, count_nonzero_weights, lazy_weights, rehash,
-                         table_insert)
+from ._ftrl_fast import (
+    EMPTY_KEY,
+    Slot,
+    Store,
+    count_nonzero_weights,
+    lazy_weights,
+    rehash,
+    table_insert,
+)
 
 DENSE_SLOT, TABLE_SLOT = int(Slot.DENSE_SLOT), int(Slot.TABLE_SLOT)
 
@@ -92,22 +99,26 @@ class FTRLState:
         many classes hold tiny tables. None: the largest first table.
     """
 
-    def __init__(self, n_models, n_features, *, table, bloom_size=0, seed=0,
-                 expected_columns=None):
+    def __init__(self, n_models, n_features, *, table, bloom_size=0, seed=0, expected_columns=None):
         self.n_features = int(n_features)
         self.store = Store.TABLE_STORE if table else Store.DENSE_STORE
         self.seed = int(seed)
         self.intercept_zn = np.zeros((n_models, 2))
         if self.in_table:
-            first = _FIRST_CAPACITY if expected_columns is None else \
-                min(_capacity_for(expected_columns), _FIRST_CAPACITY)
+            first = (
+                _FIRST_CAPACITY
+                if expected_columns is None
+                else min(_capacity_for(expected_columns), _FIRST_CAPACITY)
+            )
             self.zn = [_empty_table(first) for _ in range(n_models)]
             self.table = [np.array([0, first // 2], dtype=np.int64) for _ in range(n_models)]
         else:
             self.zn = [_dense_zeros(self.n_features) for _ in range(n_models)]
             self.table = [_NO_TABLE] * n_models
-        self.bloom = [np.zeros(bloom_size, dtype=np.uint8) if bloom_size else _NO_BLOOM
-                      for _ in range(n_models)]
+        self.bloom = [
+            np.zeros(bloom_size, dtype=np.uint8) if bloom_size else _NO_BLOOM
+            for _ in range(n_models)
+        ]
 
     @property
     def in_table(self):
@@ -136,7 +147,9 @@ class FTRLState:
 
     def __setstate__(self, attributes):
         if "sparse" in attributes:  # pickled by sparsereg 0.1.0.dev0 at 52ec8bf or before
-            attributes["store"] = Store.TABLE_STORE if attributes.pop("sparse") else Store.DENSE_STORE
+            attributes["store"] = (
+                Store.TABLE_STORE if attributes.pop("sparse") else Store.DENSE_STORE
+            )
         self.__dict__.update(attributes)
 
     def copy(self):
@@ -223,12 +236,16 @@ class FTRLState:
         counters = max(b.size for b in self.bloom) if self.bloom else 0
         bloom = np.zeros((self.n_models, counters), dtype=np.uint8)
         for k, b in enumerate(self.bloom):
-            bloom[k, :b.size] = b
+            bloom[k, : b.size] = b
         return {
-            "columns": union.astype(np.int64), "z": z, "n": n, "held": held,
+            "columns": union.astype(np.int64),
+            "z": z,
+            "n": n,
+            "held": held,
             "intercept_z": self.intercept_zn[:, 0].copy(),
             "intercept_n": self.intercept_zn[:, 1].copy(),
-            "seed": np.int64(self.seed), "bloom": bloom,
+            "seed": np.int64(self.seed),
+            "bloom": bloom,
         }
 
     @classmethod
@@ -250,6 +267,8 @@ class FTRLState:
         state.intercept_zn = np.column_stack([arrays["intercept_z"], arrays["intercept_n"]])
         bloom = arrays["bloom"]
         # copies: training writes the counters, and the caller's arrays are not ours to write
-        state.bloom = [np.array(bloom[k], dtype=np.uint8) if bloom.shape[1] else _NO_BLOOM
-                       for k in range(state.n_models)]
+        state.bloom = [
+            np.array(bloom[k], dtype=np.uint8) if bloom.shape[1] else _NO_BLOOM
+            for k in range(state.n_models)
+        ]
         return state

@@ -66,9 +66,24 @@ _LARGEST = 2**62  # widths and sample counts stay far from int64's end
 MAX_Z = 1e100  # |z| accepted from a state: as |x| and |y| in training (_validation.MAX_MAGNITUDE)
 
 REQUIRED = ("columns", "z", "n", "intercept_z", "intercept_n", "t", "n_features_in")
-OPTIONAL = ("format", "version", "classes", "held", "seed", "bloom", "rng_state", "rng_pos",
-            "rng_has_gauss", "rng_cached_gaussian", "nnz_history_t", "nnz_history", "n_iter",
-            "coef_dtype", "feature_names_in", "multi_class")
+OPTIONAL = (
+    "format",
+    "version",
+    "classes",
+    "held",
+    "seed",
+    "bloom",
+    "rng_state",
+    "rng_pos",
+    "rng_has_gauss",
+    "rng_cached_gaussian",
+    "nnz_history_t",
+    "nnz_history",
+    "n_iter",
+    "coef_dtype",
+    "feature_names_in",
+    "multi_class",
+)
 
 
 def plain_labels(classes):
@@ -78,27 +93,37 @@ def plain_labels(classes):
         return classes
     if classes.dtype.kind == "O" and all(isinstance(c, str) for c in classes):
         return classes.astype(str)  # e.g. labels from a pandas column of str
-    raise ValueError(f"class labels of dtype {classes.dtype} ({classes[:3]!r}...) cannot be saved "
-                     "without pickle; use int, float, bool or str labels.")
+    raise ValueError(
+        f"class labels of dtype {classes.dtype} ({classes[:3]!r}...) cannot be saved "
+        "without pickle; use int, float, bool or str labels."
+    )
 
 
 def _array(state, key, kinds, ndim):
     value = state[key]
     if not isinstance(value, (np.ndarray, np.generic, int, float, bool, str, list, tuple)):
-        raise TypeError(f"FTRL state key {key!r} must be a NumPy array, got "
-                        f"{type(value).__name__}.")
+        raise TypeError(
+            f"FTRL state key {key!r} must be a NumPy array, got {type(value).__name__}."
+        )
     array = np.asarray(value)
     if array.dtype.kind not in kinds:
-        raise ValueError(f"FTRL state key {key!r} has dtype {array.dtype}; expected "
-                         f"{_KIND_NAMES[kinds]}.")
+        raise ValueError(
+            f"FTRL state key {key!r} has dtype {array.dtype}; expected {_KIND_NAMES[kinds]}."
+        )
     if array.ndim != ndim:
-        raise ValueError(f"FTRL state key {key!r} must have {ndim} dimension(s), "
-                         f"got shape {array.shape}.")
+        raise ValueError(
+            f"FTRL state key {key!r} must have {ndim} dimension(s), got shape {array.shape}."
+        )
     return array
 
 
-_KIND_NAMES = {"iu": "integers", "iuf": "real numbers", "b": "bools", "U": "str",
-               "iufbUO": "numbers, bools or str"}
+_KIND_NAMES = {
+    "iu": "integers",
+    "iuf": "real numbers",
+    "b": "bools",
+    "U": "str",
+    "iufbUO": "numbers, bools or str",
+}
 
 
 def _integer(state, key, low, high=None):
@@ -112,15 +137,18 @@ def _integer(state, key, low, high=None):
 def _finite(state, key, shape, non_negative=False, bound=None):
     value = _array(state, key, "iuf", len(shape)).astype(np.float64)
     if value.shape != shape:
-        raise ValueError(f"FTRL state key {key!r} has shape {value.shape}; the other keys "
-                         f"give {shape}.")
+        raise ValueError(
+            f"FTRL state key {key!r} has shape {value.shape}; the other keys give {shape}."
+        )
     if not np.all(np.isfinite(value)):
         raise ValueError(f"FTRL state key {key!r} holds NaN or infinite values.")
     if non_negative and value.size and value.min() < 0:
         raise ValueError(f"FTRL state key {key!r} holds negative values (sums of squares).")
     if bound is not None and value.size and np.abs(value).max() > bound:
-        raise ValueError(f"FTRL state key {key!r} holds values beyond {bound:.0e}, which "
-                         "training would turn into infinities.")
+        raise ValueError(
+            f"FTRL state key {key!r} holds values beyond {bound:.0e}, which "
+            "training would turn into infinities."
+        )
     return value
 
 
@@ -137,8 +165,10 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
         raise TypeError(f"an FTRL state must be a dict of arrays, got {type(state).__name__}.")
     unknown = sorted(set(state) - set(REQUIRED) - set(OPTIONAL), key=str)
     if unknown:
-        raise ValueError(f"unknown FTRL state keys {unknown}; expected {list(REQUIRED)} and "
-                         f"optionally {list(OPTIONAL)}.")
+        raise ValueError(
+            f"unknown FTRL state keys {unknown}; expected {list(REQUIRED)} and "
+            f"optionally {list(OPTIONAL)}."
+        )
     required = REQUIRED + (("classes",) if classifier else ())
     missing = [key for key in required if key not in state]
     if missing:
@@ -151,14 +181,18 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
         _integer(state, "version", 1, VERSION)
     kind = str(_array(state, "multi_class", "U", 0)) if "multi_class" in state else "ovr"
     if "multi_class" in state and (kind != "multinomial" or not classifier):
-        raise ValueError(f"FTRL state 'multi_class' must be 'multinomial' (in a classifier's "
-                         f"state; absent for one-vs-rest), got {kind!r}.")
+        raise ValueError(
+            f"FTRL state 'multi_class' must be 'multinomial' (in a classifier's "
+            f"state; absent for one-vs-rest), got {kind!r}."
+        )
 
     n_features = _integer(state, "n_features_in", 1, _LARGEST)
     columns = _array(state, "columns", "iu", 1)
     if columns.size and (columns.min() < 0 or columns.max() >= n_features):
-        raise ValueError(f"FTRL state 'columns' must lie in [0, n_features_in={n_features}); "
-                         f"found [{columns.min()}, {columns.max()}].")
+        raise ValueError(
+            f"FTRL state 'columns' must lie in [0, n_features_in={n_features}); "
+            f"found [{columns.min()}, {columns.max()}]."
+        )
     columns = columns.astype(np.int64)
     if np.any(np.diff(columns) <= 0):
         raise ValueError("FTRL state 'columns' must be sorted and distinct.")
@@ -169,17 +203,23 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
         if classes.dtype.kind == "f" and not np.all(np.isfinite(classes)):
             raise ValueError("FTRL state 'classes' holds NaN or infinite labels.")
         if classes.size < 2 or not np.array_equal(np.unique(classes), classes):
-            raise ValueError(f"FTRL state 'classes' must hold at least two distinct labels, "
-                             f"sorted (as np.unique gives them), got {classes!r}.")
+            raise ValueError(
+                f"FTRL state 'classes' must hold at least two distinct labels, "
+                f"sorted (as np.unique gives them), got {classes!r}."
+            )
         out["classes"] = classes
         n_models = 1 if classes.size == 2 else classes.size
         if kind == "multinomial" and classes.size == 2:
-            raise ValueError("FTRL state 'multi_class' is 'multinomial' but there are 2 classes, "
-                             "which train one binary model whatever multi_class: drop the key.")
+            raise ValueError(
+                "FTRL state 'multi_class' is 'multinomial' but there are 2 classes, "
+                "which train one binary model whatever multi_class: drop the key."
+            )
         if multi_class is not None and classes.size > 2 and kind != multi_class:
-            raise ValueError(f"the FTRL state is a {kind!r} model's ({classes.size} classes), but "
-                             f"this estimator has multi_class={multi_class!r}: set "
-                             f"multi_class={kind!r} to take it.")
+            raise ValueError(
+                f"the FTRL state is a {kind!r} model's ({classes.size} classes), but "
+                f"this estimator has multi_class={multi_class!r}: set "
+                f"multi_class={kind!r} to take it."
+            )
     else:
         n_models = 1
     out["multi_class"] = kind
@@ -191,20 +231,25 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
     out["z"] = _finite(state, "z", shape, bound=MAX_Z)
     out["n"] = _finite(state, "n", shape, non_negative=True, bound=MAX_Z**2)
     out["intercept_z"] = _finite(state, "intercept_z", (n_models,), bound=MAX_Z)
-    out["intercept_n"] = _finite(state, "intercept_n", (n_models,), non_negative=True,
-                                 bound=MAX_Z**2)
+    out["intercept_n"] = _finite(
+        state, "intercept_n", (n_models,), non_negative=True, bound=MAX_Z**2
+    )
 
     if "held" in state:
         held = _array(state, "held", "b", 2)
         if held.shape != shape:
             raise ValueError(f"FTRL state key 'held' has shape {held.shape}; expected {shape}.")
         if np.any(~held & ((out["z"] != 0) | (out["n"] != 0))):
-            raise ValueError("FTRL state 'held' is False where 'z' or 'n' is not 0: a column a "
-                             "model does not hold has no state.")
+            raise ValueError(
+                "FTRL state 'held' is False where 'z' or 'n' is not 0: a column a "
+                "model does not hold has no state."
+            )
         out["held"] = held
         if kind == "multinomial" and np.any(held != held[:1]):
-            raise ValueError("FTRL state 'held' differs between classes, but a multinomial "
-                             "state's column is held by every class or by none.")
+            raise ValueError(
+                "FTRL state 'held' differs between classes, but a multinomial "
+                "state's column is held by every class or by none."
+            )
     else:
         out["held"] = np.ones(shape, dtype=bool)
     out["seed"] = _integer(state, "seed", 0, 2**63 - 1) if "seed" in state else 0
@@ -212,12 +257,16 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
         bloom = _array(state, "bloom", "u", 2)
         counters = bloom.shape[1]
         if bloom.dtype != np.uint8 or bloom.shape[0] != n_models or counters & (counters - 1):
-            raise ValueError(f"FTRL state 'bloom' must be uint8 of shape ({n_models}, a power of "
-                             f"two or 0), got {bloom.dtype} {bloom.shape}.")
+            raise ValueError(
+                f"FTRL state 'bloom' must be uint8 of shape ({n_models}, a power of "
+                f"two or 0), got {bloom.dtype} {bloom.shape}."
+            )
         out["bloom"] = bloom
         if kind == "multinomial" and counters:
-            raise ValueError("FTRL state 'bloom' holds counters, but a multinomial state has no "
-                             "inclusion (and no Bloom filter).")
+            raise ValueError(
+                "FTRL state 'bloom' holds counters, but a multinomial state has no "
+                "inclusion (and no Bloom filter)."
+            )
     else:
         out["bloom"] = np.zeros((n_models, 0), dtype=np.uint8)
 
@@ -230,8 +279,13 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
         if words.dtype != np.uint32 or words.shape != (_MT_WORDS,):
             raise ValueError(f"FTRL state 'rng_state' must be uint32 of shape ({_MT_WORDS},).")
         gauss = _finite(state, "rng_cached_gaussian", ())
-        out["rng"] = ("MT19937", words, _integer(state, "rng_pos", 0, _MT_WORDS),
-                      _integer(state, "rng_has_gauss", 0, 1), float(gauss))
+        out["rng"] = (
+            "MT19937",
+            words,
+            _integer(state, "rng_pos", 0, _MT_WORDS),
+            _integer(state, "rng_has_gauss", 0, 1),
+            float(gauss),
+        )
 
     if ("nnz_history_t" in state) != ("nnz_history" in state):
         raise ValueError("the FTRL state needs both 'nnz_history_t' and 'nnz_history', or neither.")
@@ -241,10 +295,11 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
         if (times.size and times.min() < 0) or (counts.size and counts.min() < 0):
             raise ValueError("FTRL state 'nnz_history_t' and 'nnz_history' must be >= 0.")
         if counts.shape != (times.size, n_models):
-            raise ValueError(f"FTRL state 'nnz_history' has shape {counts.shape}; expected "
-                             f"({times.size}, {n_models}).")
-        out["nnz_history"] = [(int(t), tuple(int(c) for c in row))
-                              for t, row in zip(times, counts)]
+            raise ValueError(
+                f"FTRL state 'nnz_history' has shape {counts.shape}; expected "
+                f"({times.size}, {n_models})."
+            )
+        out["nnz_history"] = [(int(t), tuple(int(c) for c in row)) for t, row in zip(times, counts)]
     else:
         out["nnz_history"] = []
     out["n_iter"] = _integer(state, "n_iter", 0, _LARGEST) if "n_iter" in state else 0
@@ -257,8 +312,9 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
         if np.unique(names).size != names.size:
             raise ValueError("FTRL state 'feature_names_in' repeats a name.")
         if names.size != n_features:
-            raise ValueError(f"FTRL state 'feature_names_in' has {names.size} names for "
-                             f"{n_features} features.")
+            raise ValueError(
+                f"FTRL state 'feature_names_in' has {names.size} names for {n_features} features."
+            )
         out["feature_names_in"] = names.astype(object)
     return out
 

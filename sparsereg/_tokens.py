@@ -40,8 +40,10 @@ class Buckets:
         elif isinstance(spec, dict):
             unknown = set(spec) - {"width", "origin", "edges", "format"}
             if unknown:
-                raise ValueError(f"buckets[{key!r}] has unknown keys {sorted(unknown)}; "
-                                 "use 'width' (and 'origin') or 'edges', and optionally 'format'.")
+                raise ValueError(
+                    f"buckets[{key!r}] has unknown keys {sorted(unknown)}; "
+                    "use 'width' (and 'origin') or 'edges', and optionally 'format'."
+                )
             if ("width" in spec) == ("edges" in spec):
                 raise ValueError(f"buckets[{key!r}] needs exactly one of 'width' or 'edges'.")
             width, edges = spec.get("width"), spec.get("edges")
@@ -52,14 +54,24 @@ class Buckets:
         elif isinstance(spec, (list, tuple, np.ndarray)):
             edges = spec
         else:
-            raise TypeError(f"buckets[{key!r}] must be a width (float), a list of edges, or a dict "
-                            f"with 'width'/'origin' or 'edges'; got {type(spec).__name__}.")
+            raise TypeError(
+                f"buckets[{key!r}] must be a width (float), a list of edges, or a dict "
+                f"with 'width'/'origin' or 'edges'; got {type(spec).__name__}."
+            )
         if width is not None:
-            if (not isinstance(width, numbers.Real) or isinstance(width, bool)
-                    or not math.isfinite(width) or width <= 0):
-                raise ValueError(f"buckets[{key!r}]: width must be a finite number > 0, got {width!r}.")
+            if (
+                not isinstance(width, numbers.Real)
+                or isinstance(width, bool)
+                or not math.isfinite(width)
+                or width <= 0
+            ):
+                raise ValueError(
+                    f"buckets[{key!r}]: width must be a finite number > 0, got {width!r}."
+                )
             if not isinstance(origin, numbers.Real) or not math.isfinite(origin):
-                raise ValueError(f"buckets[{key!r}]: origin must be a finite number, got {origin!r}.")
+                raise ValueError(
+                    f"buckets[{key!r}]: origin must be a finite number, got {origin!r}."
+                )
             self.width, self.origin, self.edges = float(width), float(origin), None
         else:
             try:
@@ -67,12 +79,16 @@ class Buckets:
             except (TypeError, ValueError) as exc:
                 raise ValueError(f"buckets[{key!r}]: edges must be numbers.") from exc
             if e.ndim != 1 or e.size == 0 or not np.all(np.isfinite(e)) or np.any(np.diff(e) <= 0):
-                raise ValueError(f"buckets[{key!r}]: edges must be a non-empty 1-D list of finite, "
-                                 "strictly increasing numbers.")
+                raise ValueError(
+                    f"buckets[{key!r}]: edges must be a non-empty 1-D list of finite, "
+                    "strictly increasing numbers."
+                )
             self.width, self.origin, self.edges = None, None, e
         if not (self.fmt is None or self.fmt in ("interval", "deg") or callable(self.fmt)):
-            raise ValueError(f"buckets[{key!r}]: format must be 'interval', 'deg' or a callable "
-                             f"(lower, upper) -> str; got {self.fmt!r}.")
+            raise ValueError(
+                f"buckets[{key!r}]: format must be 'interval', 'deg' or a callable "
+                f"(lower, upper) -> str; got {self.fmt!r}."
+            )
 
     def ids(self, x, name):
         """int64 bucket ids of float64 ``x`` (NaN entries are left for the caller to mask)."""
@@ -84,9 +100,11 @@ class Buckets:
         q[missing] = 0.0
         bad = ~(np.abs(q) < 2.0**62)
         if bad.any():
-            raise ValueError(f"column {name!r} is bucketed by width but holds the value "
-                             f"{x[np.flatnonzero(bad)[0]]!r}: infinite (or too far from the origin) "
-                             "values have no bucket; replace them by NaN to treat them as missing.")
+            raise ValueError(
+                f"column {name!r} is bucketed by width but holds the value "
+                f"{x[np.flatnonzero(bad)[0]]!r}: infinite (or too far from the origin) "
+                "values have no bucket; replace them by NaN to treat them as missing."
+            )
         return q.astype(np.int64), missing
 
     def label(self, bucket):
@@ -123,8 +141,9 @@ class Column:
 def _float_values(col, name, pd):
     """float64 values of a bucketed column (NaN for every kind of missing)."""
     kind = col.dtype.kind
-    if kind in "fiub" and not (pd is not None and isinstance(col, pd.Series)
-                               and isinstance(col.dtype, pd.CategoricalDtype)):
+    if kind in "fiub" and not (
+        pd is not None and isinstance(col, pd.Series) and isinstance(col.dtype, pd.CategoricalDtype)
+    ):
         return np.asarray(col, dtype=np.float64)
     ok = {"floating", "integer", "mixed-integer-float", "boolean", "decimal", "empty"}
     if pd is not None:
@@ -136,10 +155,15 @@ def _float_values(col, name, pd):
             return values.astype(np.float64)
         except (TypeError, ValueError):
             pass
-    example = next((v for v in np.asarray(col, dtype=object)
-                    if not isinstance(v, numbers.Real)), None) if kind == "O" else col[0]
-    raise ValueError(f"column {name!r} is bucketed, so it must be numeric, but it holds "
-                     f"non-numeric values such as {example!r} (dtype {col.dtype}).")
+    example = (
+        next((v for v in np.asarray(col, dtype=object) if not isinstance(v, numbers.Real)), None)
+        if kind == "O"
+        else col[0]
+    )
+    raise ValueError(
+        f"column {name!r} is bucketed, so it must be numeric, but it holds "
+        f"non-numeric values such as {example!r} (dtype {col.dtype})."
+    )
 
 
 def _factorize_objects(values, pd):
@@ -181,8 +205,9 @@ def _factorize_objects(values, pd):
 # inferred types (pandas.api.types.infer_dtype, NaN skipped) whose values compare exactly
 _MERGE_SAFE = frozenset({"string", "bytes", "empty"})
 # types whose == between any two of them is exact (Python's numeric tower, str, bytes)
-_EXACT_EQ_TYPES = frozenset({str, bytes, int, float, bool, Decimal, Fraction, type(None),
-                             np.str_, np.bytes_})
+_EXACT_EQ_TYPES = frozenset(
+    {str, bytes, int, float, bool, Decimal, Fraction, type(None), np.str_, np.bytes_}
+)
 _type_of = np.frompyfunc(type, 1, 1)
 
 
@@ -221,8 +246,11 @@ def _tokens_from_codes(codes, uniques):
         tokens = np.zeros(codes.size, np.uint64)
     else:
         tokens = hashes[np.where(missing, 0, codes) if missing.any() else codes]
-    return Column(tokens, missing if missing.any() else None,
-                  lambda r: MISSING_LABEL if missing[r] else str(values[codes[r]]))
+    return Column(
+        tokens,
+        missing if missing.any() else None,
+        lambda r: MISSING_LABEL if missing[r] else str(values[codes[r]]),
+    )
 
 
 def _numeric_tokens(values, missing):
@@ -244,6 +272,7 @@ def _numeric_tokens(values, missing):
             return MISSING_LABEL
         v = values[r].item()
         return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
     return Column(tokens, missing, label)
 
 
@@ -263,8 +292,10 @@ def _refuse_dtype(dtype):
     if dtype.kind == "c":
         raise _hashing.NoStableForm(np.dtype(dtype).type, "complex numbers are refused")
     if dtype.kind == "m":
-        raise _hashing.NoStableForm(np.dtype(dtype).type, "durations are refused; convert them "
-                                    "to a number of seconds and bucket it")
+        raise _hashing.NoStableForm(
+            np.dtype(dtype).type,
+            "durations are refused; convert them to a number of seconds and bucket it",
+        )
 
 
 def category_tokens(col, pd):
@@ -308,5 +339,8 @@ def bucket_tokens(col, name, buckets, pd):
     """Token hashes of a bucketed column: one hash per bucket id."""
     ids, missing = buckets.ids(_float_values(col, name, pd), name)
     tokens = _hashing.hash_ints(ids, _hashing.KIND_BUCKET)
-    return Column(tokens, missing if missing.any() else None,
-                  lambda r: MISSING_LABEL if missing[r] else buckets.label(int(ids[r])))
+    return Column(
+        tokens,
+        missing if missing.any() else None,
+        lambda r: MISSING_LABEL if missing[r] else buckets.label(int(ids[r])),
+    )

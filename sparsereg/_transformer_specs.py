@@ -64,9 +64,11 @@ def _to_json(value, name):
         return {"__dict__": [[_to_json(k, name), _to_json(v, name)] for k, v in value.items()]}
     if isinstance(value, type) and issubclass(value, np.generic) or isinstance(value, np.dtype):
         return {"__dtype__": np.dtype(value).str}
-    raise ValueError(f"parameter {name!r} holds {value!r} ({type(value).__name__}), which cannot be "
-                     "saved without pickle; only numbers, strings, lists, tuples, dicts and "
-                     "NumPy dtypes can (a callable, for one, cannot).")
+    raise ValueError(
+        f"parameter {name!r} holds {value!r} ({type(value).__name__}), which cannot be "
+        "saved without pickle; only numbers, strings, lists, tuples, dicts and "
+        "NumPy dtypes can (a callable, for one, cannot)."
+    )
 
 
 def _from_json(value):
@@ -108,8 +110,9 @@ def _json_depth(text):
     unescaped = text.replace("\\\\", "").replace('\\"', "")
     skeleton = re.sub(r'"[^"]*"', "", unescaped).encode("utf-8", "replace")
     codes = np.frombuffer(skeleton, dtype=np.uint8)
-    steps = (np.isin(codes, (ord("["), ord("{"))).astype(np.int32)
-             - np.isin(codes, (ord("]"), ord("}"))))
+    steps = np.isin(codes, (ord("["), ord("{"))).astype(np.int32) - np.isin(
+        codes, (ord("]"), ord("}"))
+    )
     return int(np.cumsum(steps, dtype=np.int32).max(initial=0))
 
 
@@ -127,12 +130,16 @@ def _no_constant(name):
 def parse_specs(text):
     """The list of transformer specs in the JSON ``text`` of a model file, bounded first."""
     if len(text) > MAX_JSON_CHARS:
-        raise ValueError(f"the transformer specs are {len(text):,} characters of JSON; a model "
-                         f"file may hold at most {MAX_JSON_CHARS:,}.")
+        raise ValueError(
+            f"the transformer specs are {len(text):,} characters of JSON; a model "
+            f"file may hold at most {MAX_JSON_CHARS:,}."
+        )
     depth = _json_depth(text)
     if depth > MAX_JSON_DEPTH:
-        raise ValueError(f"the transformer specs nest {depth} levels deep; a model file may "
-                         f"nest at most {MAX_JSON_DEPTH}.")
+        raise ValueError(
+            f"the transformer specs nest {depth} levels deep; a model file may "
+            f"nest at most {MAX_JSON_DEPTH}."
+        )
     try:
         specs = json.loads(text, object_pairs_hook=_no_repeated_keys, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
@@ -164,6 +171,7 @@ def _options(*options):
     def check(v):
         if not (v is None or isinstance(v, str)) or v not in options:
             raise _Refused(f"must be one of {list(options)}, got {v!r}")
+
     return check
 
 
@@ -171,6 +179,7 @@ def _int_in(low, high):
     def check(v):
         if not _is_int(v) or not low <= v <= high:
             raise _Refused(f"must be an int in [{low}, {high}], got {v!r}")
+
     return check
 
 
@@ -188,6 +197,7 @@ def _must_be(expected, why):
     def check(v):
         if not isinstance(v, str) or v != expected:
             raise _Refused(f"must be {expected!r} ({why}), got {v!r}")
+
     return check
 
 
@@ -203,21 +213,29 @@ def _stop_words(v):
         return
     _sized_list(v, MAX_STOP_WORDS, "stop words")
     if not all(isinstance(w, str) and len(w) <= MAX_WORD_CHARS for w in v):
-        raise _Refused(f"must be None, 'english' or a list of str of at most {MAX_WORD_CHARS} "
-                       "characters each")
+        raise _Refused(
+            f"must be None, 'english' or a list of str of at most {MAX_WORD_CHARS} characters each"
+        )
 
 
 def _ngram_range(v):
-    if not (isinstance(v, tuple) and len(v) == 2 and all(_is_int(n) for n in v)
-            and 1 <= v[0] <= v[1] <= MAX_NGRAM):
-        raise _Refused(f"must be a tuple (min_n, max_n) with 1 <= min_n <= max_n <= {MAX_NGRAM}, "
-                       f"got {v!r}")
+    if not (
+        isinstance(v, tuple)
+        and len(v) == 2
+        and all(_is_int(n) for n in v)
+        and 1 <= v[0] <= v[1] <= MAX_NGRAM
+    ):
+        raise _Refused(
+            f"must be a tuple (min_n, max_n) with 1 <= min_n <= max_n <= {MAX_NGRAM}, got {v!r}"
+        )
 
 
 def _encoding(v):
     # codecs.lookup imports encodings.<name>: only plain codec names are looked up
     if not (isinstance(v, str) and re.fullmatch(rf"[A-Za-z0-9_-]{{1,{MAX_ENCODING_CHARS}}}", v)):
-        raise _Refused(f"must be the name of a text encoding (letters, digits, '-', '_'), got {v!r}")
+        raise _Refused(
+            f"must be the name of a text encoding (letters, digits, '-', '_'), got {v!r}"
+        )
     try:
         text_encoding = codecs.lookup(v)._is_text_encoding
     except LookupError:
@@ -229,7 +247,9 @@ def _encoding(v):
 def _column_key(k):
     if isinstance(k, str):
         if len(k) > MAX_KEY_CHARS:
-            raise _Refused(f"holds a column name of {len(k):,} characters (at most {MAX_KEY_CHARS})")
+            raise _Refused(
+                f"holds a column name of {len(k):,} characters (at most {MAX_KEY_CHARS})"
+            )
     elif not _is_int(k) or abs(k) > INT32_MAX:
         raise _Refused(f"column keys must be str (names) or int (positions), got {k!r}")
 
@@ -241,8 +261,10 @@ def _crosses(v):
     for cross in v:
         keys = cross if isinstance(cross, (tuple, list)) else (cross,)
         if len(keys) > MAX_CROSS_COLUMNS:
-            raise _Refused(f"holds a cross of {len(keys)} columns; a model file may cross at most "
-                           f"{MAX_CROSS_COLUMNS}")
+            raise _Refused(
+                f"holds a cross of {len(keys)} columns; a model file may cross at most "
+                f"{MAX_CROSS_COLUMNS}"
+            )
         for key in keys:
             _column_key(key)
 
@@ -259,8 +281,9 @@ def _buckets(v):
     if not isinstance(v, dict):
         raise _Refused(f"must be None or a dict, got {type(v).__name__}")
     if len(v) > MAX_BUCKETED_COLUMNS:
-        raise _Refused(f"buckets {len(v):,} columns; a model file may bucket at most "
-                       f"{MAX_BUCKETED_COLUMNS:,}")
+        raise _Refused(
+            f"buckets {len(v):,} columns; a model file may bucket at most {MAX_BUCKETED_COLUMNS:,}"
+        )
     for key, spec in v.items():
         _column_key(key)
         if _is_real(spec):
@@ -283,8 +306,10 @@ def _buckets(v):
             _numbers(list(spec["edges"]) if isinstance(spec["edges"], tuple) else spec["edges"])
         fmt = spec.get("format")
         if not (fmt is None or isinstance(fmt, str) and fmt in ("interval", "deg")):
-            raise _Refused(f"bucket format of {key!r} must be 'interval' or 'deg' (a file cannot "
-                           f"carry a callable), got {fmt!r}")
+            raise _Refused(
+                f"bucket format of {key!r} must be 'interval' or 'deg' (a file cannot "
+                f"carry a callable), got {fmt!r}"
+            )
 
 
 def _datetime_bucket(key, spec):
@@ -293,24 +318,34 @@ def _datetime_bucket(key, spec):
 
     unknown = set(spec) - {"datetime", "origin", "tz"}
     if unknown:
-        raise _Refused(f"datetime bucket spec of {key!r} has unknown keys "
-                       f"{sorted(map(str, unknown))}")
+        raise _Refused(
+            f"datetime bucket spec of {key!r} has unknown keys {sorted(map(str, unknown))}"
+        )
     what = spec["datetime"]
     if not (isinstance(what, str) and _WIDTH.fullmatch(what)):
         parts = [what] if isinstance(what, str) else what
-        if not (isinstance(parts, (list, tuple)) and 1 <= len(parts) <= len(CALENDAR_PARTS)
-                and all(isinstance(p, str) and (p in CALENDAR_PARTS or p in PART_ALIASES)
-                        for p in parts)):
-            raise _Refused(f"datetime bucket of {key!r} must be a width such as '15min' or "
-                           f"calendar parts among {list(CALENDAR_PARTS)}, got {what!r:.200}")
+        if not (
+            isinstance(parts, (list, tuple))
+            and 1 <= len(parts) <= len(CALENDAR_PARTS)
+            and all(
+                isinstance(p, str) and (p in CALENDAR_PARTS or p in PART_ALIASES) for p in parts
+            )
+        ):
+            raise _Refused(
+                f"datetime bucket of {key!r} must be a width such as '15min' or "
+                f"calendar parts among {list(CALENDAR_PARTS)}, got {what!r:.200}"
+            )
     origin = spec.get("origin")
     if origin is not None and not (isinstance(origin, str) and len(origin) <= 40):
-        raise _Refused(f"datetime bucket origin of {key!r} must be an ISO 8601 str, got "
-                       f"{origin!r:.200}")
+        raise _Refused(
+            f"datetime bucket origin of {key!r} must be an ISO 8601 str, got {origin!r:.200}"
+        )
     tz = spec.get("tz")
     if tz is not None and not (isinstance(tz, str) and _ZONE.fullmatch(tz) and ".." not in tz):
-        raise _Refused(f"datetime bucket tz of {key!r} must be None or a time-zone name such as "
-                       f"'Europe/Paris', got {tz!r:.200}")
+        raise _Refused(
+            f"datetime bucket tz of {key!r} must be None or a time-zone name such as "
+            f"'Europe/Paris', got {tz!r:.200}"
+        )
 
 
 def _hashing_vectorizer_together(params):
@@ -319,9 +354,14 @@ def _hashing_vectorizer_together(params):
     if pattern is None and analyzer != "word":
         return
     if pattern != DEFAULT_TOKEN_PATTERN:
-        raise _Refused(("token_pattern", f"must be scikit-learn's default {DEFAULT_TOKEN_PATTERN!r} "
-                        "(or None with a char analyzer): a file cannot be trusted with a regular "
-                        f"expression, which can take exponential time; got {pattern!r}"))
+        raise _Refused(
+            (
+                "token_pattern",
+                f"must be scikit-learn's default {DEFAULT_TOKEN_PATTERN!r} "
+                "(or None with a char analyzer): a file cannot be trusted with a regular "
+                f"expression, which can take exponential time; got {pattern!r}",
+            )
+        )
 
 
 #: Per transformer: parameter -> check of its value. A file's parameter not listed is refused.
@@ -369,8 +409,10 @@ def check_params(name, params):
     allowed = ALLOWED[name]
     unknown = sorted(set(params) - set(allowed))
     if unknown:
-        raise ValueError(f"{name} parameter {unknown[0]!r} is not one a model file may set; "
-                         f"allowed: {sorted(allowed)}.")
+        raise ValueError(
+            f"{name} parameter {unknown[0]!r} is not one a model file may set; "
+            f"allowed: {sorted(allowed)}."
+        )
     for param, value in params.items():
         try:
             allowed[param](value)
@@ -406,7 +448,8 @@ def transformer_spec(transformer):
     if known.get(name) is not type(transformer):
         raise ValueError(
             f"cannot export a Pipeline step {name}: only stateless hashing transformers "
-            f"({', '.join(sorted(known))}) can be rebuilt from their parameters alone.")
+            f"({', '.join(sorted(known))}) can be rebuilt from their parameters alone."
+        )
     params = {k: _to_json(v, k) for k, v in transformer.get_params(deep=False).items()}
     spec = {"class": name, "params": params}
     if hasattr(transformer, "n_features_in_"):
@@ -417,8 +460,9 @@ def transformer_spec(transformer):
     try:
         _decoded_params(json.loads(json.dumps(spec)))
     except ValueError as exc:
-        raise ValueError(f"cannot export this {name}: load_model would refuse its file, "
-                         f"because {exc}") from None
+        raise ValueError(
+            f"cannot export this {name}: load_model would refuse its file, because {exc}"
+        ) from None
     return spec
 
 
@@ -440,12 +484,16 @@ def build_transformer(spec):
     names = spec.get("feature_names_in_")
     if n_in is not None:
         if not _is_int(n_in) or not 1 <= n_in <= MAX_INPUT_COLUMNS:
-            raise ValueError(f"{name} n_features_in_ must be an int in [1, {MAX_INPUT_COLUMNS:,}], "
-                             f"got {n_in!r}.")
+            raise ValueError(
+                f"{name} n_features_in_ must be an int in [1, {MAX_INPUT_COLUMNS:,}], got {n_in!r}."
+            )
         transformer.n_features_in_ = n_in
     if names is not None:
-        if not (isinstance(names, list) and all(isinstance(n, str) for n in names)
-                and len(names) == (n_in if n_in is not None else len(names))):
+        if not (
+            isinstance(names, list)
+            and all(isinstance(n, str) for n in names)
+            and len(names) == (n_in if n_in is not None else len(names))
+        ):
             raise ValueError(f"{name} feature_names_in_ must be a list of {n_in} str.")
         transformer.feature_names_in_ = np.asarray(names, dtype=object)
     return transformer

@@ -8,8 +8,14 @@ never make the kernel read or write out of bounds.
 import numpy as np
 import scipy.sparse as sp
 
-from ._ftrl_fast import (csr_index_summary, csr_summary, dense_row_counts, dense_to_csr,
-                         largest_magnitude, value_summary)
+from ._ftrl_fast import (
+    csr_index_summary,
+    csr_summary,
+    dense_row_counts,
+    dense_to_csr,
+    largest_magnitude,
+    value_summary,
+)
 
 # Largest |x|, |y|, sample weight (and their product) accepted: squared gradients of this
 # size, summed over billions of samples, stay far from float64's 1.8e308.
@@ -30,9 +36,15 @@ def csr_arrays(X, n_features):
     if len(shape) != 2 or shape[1] != n_features or shape[0] < 1:
         return None
     data, indices, indptr = X.data, X.indices, X.indptr
-    if (data.dtype not in _FLOATS or indices.dtype not in _INDEX_TYPES
-            or indptr.dtype != indices.dtype or data.ndim != 1 or indices.ndim != 1
-            or indptr.ndim != 1 or indptr.shape[0] != shape[0] + 1):
+    if (
+        data.dtype not in _FLOATS
+        or indices.dtype not in _INDEX_TYPES
+        or indptr.dtype != indices.dtype
+        or data.ndim != 1
+        or indices.ndim != 1
+        or indptr.ndim != 1
+        or indptr.shape[0] != shape[0] + 1
+    ):
         return None
     return data, indices, indptr
 
@@ -63,8 +75,12 @@ def plain_vector(values, n_rows, allowed=_NO_VALUES):
     """``(float64 array, smallest, largest |value|)`` for a 1-D NumPy array of ``n_rows``
     finite numbers (all in ``allowed``, when given); None for anything else, left to the
     full checks. Integers are converted only where float64 holds each one exactly."""
-    if type(values) is not np.ndarray or values.ndim != 1 or values.shape[0] != n_rows \
-            or values.dtype.kind not in "iuf":
+    if (
+        type(values) is not np.ndarray
+        or values.ndim != 1
+        or values.shape[0] != n_rows
+        or values.dtype.kind not in "iuf"
+    ):
         return None
     as_float = np.ascontiguousarray(values, dtype=np.float64)
     n_bad, smallest, largest = value_summary(as_float, allowed)
@@ -141,7 +157,9 @@ def check_csr(X, values=True):
         if not strictly_sorted:  # a row's first and last index do not bound it
             lo, hi = indices.min(), indices.max()
         if lo < 0 or hi >= n_cols:
-            raise ValueError(f"CSR column indices must lie in [0, {n_cols}); found indices in [{lo}, {hi}].")
+            raise ValueError(
+                f"CSR column indices must lie in [0, {n_cols}); found indices in [{lo}, {hi}]."
+            )
         if strictly_sorted:
             X.has_canonical_format = True  # what scipy would find: spares it a pass over indices
         if not values:

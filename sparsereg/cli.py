@@ -44,8 +44,9 @@ def _count(text):
     try:
         value = float(text) if re.fullmatch(r"\s*\d+(\.\d*)?[eE]\d+\s*", text) else int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number (e.g. 1000000, 1e6, "
-                                         "2**24).") from None
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a whole number (e.g. 1000000, 1e6, 2**24)."
+        ) from None
     if value != int(value):
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number.")
     return int(value)
@@ -65,10 +66,13 @@ def _number(text):
 def _bucket(text):
     name, sep, width = text.rpartition("=")
     if not sep or not name:
-        raise argparse.ArgumentTypeError(f"--bucket takes COLUMN=WIDTH (e.g. lat=1/60, ts=hour,"
-                                         f"dayofweek or ts=15min), got {text!r}.")
-    if width[:1].isalpha() or width.rstrip(" ").endswith(("ns", "us", "ms", "s", "min", "h", "D",
-                                                            "W")):
+        raise argparse.ArgumentTypeError(
+            f"--bucket takes COLUMN=WIDTH (e.g. lat=1/60, ts=hour,"
+            f"dayofweek or ts=15min), got {text!r}."
+        )
+    if width[:1].isalpha() or width.rstrip(" ").endswith(
+        ("ns", "us", "ms", "s", "min", "h", "D", "W")
+    ):
         # a datetime column: calendar parts (hour,dayofweek) or a time width (15min)
         from ._datetimes import DatetimeBuckets
 
@@ -102,37 +106,65 @@ def _holdout(text):
 
 def _parser():
     parser = argparse.ArgumentParser(
-        prog="sparsereg", description="FTRL-Proximal models on hashed feature crosses, trained "
-        "from files bigger than memory.")
+        prog="sparsereg",
+        description="FTRL-Proximal models on hashed feature crosses, trained "
+        "from files bigger than memory.",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     train = commands.add_parser(
-        "train", help="train a model on CSV, Parquet or SVMlight files",
+        "train",
+        help="train a model on CSV, Parquet or SVMlight files",
         description="Stream the files (in order, batch by batch), hash each row's columns and "
         "crosses, score each batch before training on it (progressive validation) and train "
-        "with FTRL-Proximal; write the model (an .npz without pickle) at the end.")
+        "with FTRL-Proximal; write the model (an .npz without pickle) at the end.",
+    )
     train.add_argument("data", nargs="+", metavar="DATA", help="input files, all of one format")
     train.add_argument("--model", required=True, metavar="OUT.npz", help="where to write the model")
     _add_reading(train)
     train.add_argument("--target", metavar="COL", help="the target column (CSV, Parquet)")
     hashing = train.add_argument_group("features (CSV, Parquet)")
-    hashing.add_argument("--features", type=_names, metavar="A,B,...",
-                         help="columns hashed alone (default: every column but the target)")
-    hashing.add_argument("--cross", type=_names, action="append", default=[], metavar="A,B",
-                         help="a cross of columns, hashed as one feature (repeatable)")
-    hashing.add_argument("--bucket", type=_bucket, action="append", default=[],
-                         metavar="COL=WIDTH", help="bucket a numeric column by WIDTH (e.g. "
-                         "lat=1/60), or a datetime column (ISO 8601 text) by calendar parts "
-                         "(ts=hour,dayofweek) or a time width (ts=15min); other columns are "
-                         "read as text (repeatable)")
-    hashing.add_argument("--n-features", type=_count, default=2**24, metavar="N",
-                         help="hashed columns, e.g. 2**24 (default); for SVMlight, its width")
+    hashing.add_argument(
+        "--features",
+        type=_names,
+        metavar="A,B,...",
+        help="columns hashed alone (default: every column but the target)",
+    )
+    hashing.add_argument(
+        "--cross",
+        type=_names,
+        action="append",
+        default=[],
+        metavar="A,B",
+        help="a cross of columns, hashed as one feature (repeatable)",
+    )
+    hashing.add_argument(
+        "--bucket",
+        type=_bucket,
+        action="append",
+        default=[],
+        metavar="COL=WIDTH",
+        help="bucket a numeric column by WIDTH (e.g. "
+        "lat=1/60), or a datetime column (ISO 8601 text) by calendar parts "
+        "(ts=hour,dayofweek) or a time width (ts=15min); other columns are "
+        "read as text (repeatable)",
+    )
+    hashing.add_argument(
+        "--n-features",
+        type=_count,
+        default=2**24,
+        metavar="N",
+        help="hashed columns, e.g. 2**24 (default); for SVMlight, its width",
+    )
     hashing.add_argument("--hash-seed", type=int, default=0, metavar="S", help="hash seed (0)")
     model = train.add_argument_group("model (see SparseFTRLClassifier / SparseFTRLRegressor)")
-    model.add_argument("--loss", default="log_loss",
-                       help="log_loss (default), hinge, modified_huber, squared_hinge, "
-                       "perceptron (classifiers); squared_error, huber, epsilon_insensitive, "
-                       "squared_epsilon_insensitive (regressors)")
+    model.add_argument(
+        "--loss",
+        default="log_loss",
+        help="log_loss (default), hinge, modified_huber, squared_hinge, "
+        "perceptron (classifiers); squared_error, huber, epsilon_insensitive, "
+        "squared_epsilon_insensitive (regressors)",
+    )
     model.add_argument("--penalty", default="l1", choices=("l1", "l2", "elasticnet", "none"))
     model.add_argument("--alpha", type=float, default=1e-4)
     model.add_argument("--l1-ratio", type=float, default=0.15)
@@ -143,49 +175,80 @@ def _parser():
     model.add_argument("--no-intercept", action="store_true", help="learn no intercept")
     model.add_argument("--state-store", default="auto", choices=("auto", "dense", "sparse"))
     model.add_argument("--inclusion", choices=("poisson", "bloom"))
-    model.add_argument("--shuffle", action="store_true",
-                       help="shuffle the rows inside each batch (default: file order)")
+    model.add_argument(
+        "--shuffle",
+        action="store_true",
+        help="shuffle the rows inside each batch (default: file order)",
+    )
     model.add_argument("--seed", type=int, default=0, help="random_state (0)")
-    model.add_argument("--classes", type=_names, metavar="A,B,...",
-                       help="every label of the stream (default: those of the first batch)")
+    model.add_argument(
+        "--classes",
+        type=_names,
+        metavar="A,B,...",
+        help="every label of the stream (default: those of the first batch)",
+    )
     run = train.add_argument_group("run")
     run.add_argument("--passes", type=int, default=1)
-    run.add_argument("--holdout", type=_holdout, metavar="K",
-                     help="hold out every K-th row of each file (K >= 2) or a share (0 < K < 1)")
-    run.add_argument("--early-stop", type=int, metavar="N",
-                     help="with --holdout: stop after N passes without a better holdout loss")
-    run.add_argument("--checkpoint", metavar="PATH",
-                     help="save the training state here: every --checkpoint-every rows, after "
-                     "each pass, at the end, and on Ctrl-C")
+    run.add_argument(
+        "--holdout",
+        type=_holdout,
+        metavar="K",
+        help="hold out every K-th row of each file (K >= 2) or a share (0 < K < 1)",
+    )
+    run.add_argument(
+        "--early-stop",
+        type=int,
+        metavar="N",
+        help="with --holdout: stop after N passes without a better holdout loss",
+    )
+    run.add_argument(
+        "--checkpoint",
+        metavar="PATH",
+        help="save the training state here: every --checkpoint-every rows, after "
+        "each pass, at the end, and on Ctrl-C",
+    )
     run.add_argument("--checkpoint-every", type=_count, metavar="ROWS")
     run.add_argument("--resume", action="store_true", help="continue the run in --checkpoint")
     _add_output(train)
 
     predict = commands.add_parser(
-        "predict", help="predict with a model, streaming the files",
+        "predict",
+        help="predict with a model, streaming the files",
         description="Stream the files through the model (hasher included) and write one "
-        "prediction per row, in order, as CSV.")
+        "prediction per row, in order, as CSV.",
+    )
     predict.add_argument("model", metavar="MODEL.npz")
     predict.add_argument("data", nargs="+", metavar="DATA")
     predict.add_argument("--out", default="-", metavar="PREDS.csv", help="output (default: stdout)")
-    predict.add_argument("--proba", action="store_true",
-                         help="also write each class's probability (classifiers)")
+    predict.add_argument(
+        "--proba", action="store_true", help="also write each class's probability (classifiers)"
+    )
     _add_reading(predict)
     predict.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
     report = commands.add_parser(
-        "report", help="sparsity and the largest weights of a model",
+        "report",
+        help="sparsity and the largest weights of a model",
         description="Print the model's sparsity report and its largest weights; with DATA, "
-        "each weight's column is named by the readable cells that hash to it.")
+        "each weight's column is named by the readable cells that hash to it.",
+    )
     report.add_argument("model", metavar="MODEL.npz")
     report.add_argument("data", nargs="*", metavar="DATA", help="rows to name the columns with")
     report.add_argument("--top", type=int, default=20, help="weights to list (20)")
-    report.add_argument("--explain-rows", type=_count, default=100_000, metavar="N",
-                        help="rows of DATA read to name the columns (100000)")
+    report.add_argument(
+        "--explain-rows",
+        type=_count,
+        default=100_000,
+        metavar="N",
+        help="rows of DATA read to name the columns (100000)",
+    )
     report.add_argument("--format", choices=_FORMATS)
     report.add_argument("--delimiter", help="CSV field delimiter (default: ',', tab for .tsv)")
-    report.add_argument("--zero-based", action="store_true",
-                        help="SVMlight column indices start at 0 (default: at 1)")
+    report.add_argument(
+        "--zero-based",
+        action="store_true",
+        help="SVMlight column indices start at 0 (default: at 1)",
+    )
     report.add_argument("--json", action="store_true", help="print the report as JSON")
     return parser
 
@@ -194,20 +257,29 @@ def _add_reading(parser):
     group = parser.add_argument_group("reading")
     group.add_argument("--format", choices=_FORMATS, help="default: from the file suffix")
     group.add_argument("--delimiter", help="CSV field delimiter (default: ',', tab for .tsv)")
-    group.add_argument("--batch-rows", type=_count, default=65536, metavar="N",
-                       help="rows per batch (65536)")
-    group.add_argument("--skip-bad-rows", action="store_true",
-                       help="skip malformed rows (counted and reported) instead of stopping")
-    group.add_argument("--zero-based", action="store_true",
-                       help="SVMlight column indices start at 0 (default: at 1, as LIBSVM's)")
+    group.add_argument(
+        "--batch-rows", type=_count, default=65536, metavar="N", help="rows per batch (65536)"
+    )
+    group.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help="skip malformed rows (counted and reported) instead of stopping",
+    )
+    group.add_argument(
+        "--zero-based",
+        action="store_true",
+        help="SVMlight column indices start at 0 (default: at 1, as LIBSVM's)",
+    )
 
 
 def _add_output(parser):
     group = parser.add_argument_group("output")
     group.add_argument("--quiet", action="store_true", help="no progress output")
-    group.add_argument("--json", action="store_true",
-                       help="print a JSON summary on stdout (rows, passes, losses, non-zeros, "
-                       "seconds, peak RSS)")
+    group.add_argument(
+        "--json",
+        action="store_true",
+        help="print a JSON summary on stdout (rows, passes, losses, non-zeros, seconds, peak RSS)",
+    )
 
 
 # ---------------------------------------------------------------- helpers
@@ -219,8 +291,10 @@ def _format_of(paths, given):
     if given:
         return given, delimiter if given == fmt else None
     if fmt is None:
-        raise UsageError(f"cannot tell the format of {paths[0]} from its suffix; give --format "
-                         f"({', '.join(_FORMATS)}).")
+        raise UsageError(
+            f"cannot tell the format of {paths[0]} from its suffix; give --format "
+            f"({', '.join(_FORMATS)})."
+        )
     return fmt, delimiter
 
 
@@ -276,16 +350,27 @@ def _estimator(args):
     from . import SparseFTRLClassifier, SparseFTRLRegressor
     from ._losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES
 
-    params = dict(penalty=None if args.penalty == "none" else args.penalty, alpha=args.alpha,
-                  l1_ratio=args.l1_ratio, penalty_scale=args.penalty_scale, eta0=args.eta0,
-                  beta=args.beta, fit_intercept=not args.no_intercept, shuffle=args.shuffle,
-                  random_state=args.seed, state_store=args.state_store, inclusion=args.inclusion)
+    params = dict(
+        penalty=None if args.penalty == "none" else args.penalty,
+        alpha=args.alpha,
+        l1_ratio=args.l1_ratio,
+        penalty_scale=args.penalty_scale,
+        eta0=args.eta0,
+        beta=args.beta,
+        fit_intercept=not args.no_intercept,
+        shuffle=args.shuffle,
+        random_state=args.seed,
+        state_store=args.state_store,
+        inclusion=args.inclusion,
+    )
     if args.loss in CLASSIFICATION_LOSSES:
         return SparseFTRLClassifier(loss=args.loss, **params)
     if args.loss in REGRESSION_LOSSES:
         return SparseFTRLRegressor(loss=args.loss, epsilon=args.epsilon, **params)
-    raise UsageError(f"--loss {args.loss!r} is not a loss; use one of "
-                     f"{', '.join(CLASSIFICATION_LOSSES + REGRESSION_LOSSES)}.")
+    raise UsageError(
+        f"--loss {args.loss!r} is not a loss; use one of "
+        f"{', '.join(CLASSIFICATION_LOSSES + REGRESSION_LOSSES)}."
+    )
 
 
 def _model(args, fmt, delimiter):
@@ -296,15 +381,18 @@ def _model(args, fmt, delimiter):
     estimator = _estimator(args)
     if fmt == "svmlight":
         if args.features or args.cross or args.bucket or args.target:
-            raise UsageError("SVMlight rows are already numeric columns: --features, --cross, "
-                             "--bucket and --target apply to CSV and Parquet only.")
+            raise UsageError(
+                "SVMlight rows are already numeric columns: --features, --cross, "
+                "--bucket and --target apply to CSV and Parquet only."
+            )
         return estimator
     if not args.target:
         raise UsageError(f"--target names the target column of the {fmt.upper()} files.")
     header = _header(args.data[0], fmt, delimiter)
     if args.target not in header:
-        raise ValueError(f"{args.data[0]}: no column {args.target!r}; its columns are "
-                         f"{header[:30]}.")
+        raise ValueError(
+            f"{args.data[0]}: no column {args.target!r}; its columns are {header[:30]}."
+        )
     features = args.features or [c for c in header if c != args.target]
     if args.target in features:
         raise UsageError(f"--features lists the target {args.target!r}.")
@@ -315,8 +403,9 @@ def _model(args, fmt, delimiter):
             raise ValueError(f"{args.data[0]}: no column {name!r}; its columns are {header[:30]}.")
         if name == args.target:
             raise UsageError(f"the target {args.target!r} cannot be a feature.")
-    hasher = FeatureCrossHasher(crosses, buckets=buckets or None, n_features=args.n_features,
-                                seed=args.hash_seed)
+    hasher = FeatureCrossHasher(
+        crosses, buckets=buckets or None, n_features=args.n_features, seed=args.hash_seed
+    )
     return Pipeline([("hasher", hasher), ("model", estimator)])
 
 
@@ -350,11 +439,22 @@ def _train(args):
     start = time.perf_counter()
     try:
         model, history = fit_stream(
-            model, list(args.data), target=args.target, classes=classes, passes=args.passes,
-            batch_rows=args.batch_rows, holdout=args.holdout, early_stop=args.early_stop,
-            checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every,
-            resume=args.resume, skip_bad_rows=args.skip_bad_rows, format=fmt,
-            progress=display, reader_options=_reader_options(args, fmt, delimiter))
+            model,
+            list(args.data),
+            target=args.target,
+            classes=classes,
+            passes=args.passes,
+            batch_rows=args.batch_rows,
+            holdout=args.holdout,
+            early_stop=args.early_stop,
+            checkpoint=args.checkpoint,
+            checkpoint_every=args.checkpoint_every,
+            resume=args.resume,
+            skip_bad_rows=args.skip_bad_rows,
+            format=fmt,
+            progress=display,
+            reader_options=_reader_options(args, fmt, delimiter),
+        )
     finally:
         display.close()
     seconds = time.perf_counter() - start
@@ -363,27 +463,39 @@ def _train(args):
         exported.save(f)
     nonzero = int(exported.coef_.nnz)
     summary = {
-        "rows": history.rows, "passes": history.n_passes, "loss": loss,
+        "rows": history.rows,
+        "passes": history.n_passes,
+        "loss": loss,
         "progressive_loss": _finite_or_none(history.progressive_loss),
         "holdout_loss": _finite_or_none(history.holdout_loss),
-        "nonzero": nonzero, "seconds": round(seconds, 3),
+        "nonzero": nonzero,
+        "seconds": round(seconds, 3),
         "rows_per_second": round((history.rows - history.resumed_rows) / seconds)
-        if seconds > 0 else None,
-        "peak_rss_bytes": _peak_rss_bytes(), "bad_rows": history.bad_rows,
-        "stopped_early": history.stopped_early, "model": args.model,
-        "model_bytes": os.path.getsize(args.model)}
+        if seconds > 0
+        else None,
+        "peak_rss_bytes": _peak_rss_bytes(),
+        "bad_rows": history.bad_rows,
+        "stopped_early": history.stopped_early,
+        "model": args.model,
+        "model_bytes": os.path.getsize(args.model),
+    }
     if args.json:
         print(json.dumps(summary))
     elif not args.quiet:
-        print(f"trained on {history.rows:,} rows in {history.n_passes} pass(es), "
-              f"{seconds:.1f} s ({summary['rows_per_second'] or 0:,} rows/s); progressive "
-              f"{loss} {history.progressive_loss:.5f}"
-              + (f", holdout {history.holdout_loss:.5f}" if history.pass_holdout_rows
-                 and history.pass_holdout_rows[-1] else "")
-              + f"; {nonzero:,} non-zero weights; model {args.model} "
-              f"({summary['model_bytes']:,} bytes)"
-              + (f"; {history.bad_rows:,} bad rows skipped" if history.bad_rows else ""),
-              file=sys.stderr)
+        print(
+            f"trained on {history.rows:,} rows in {history.n_passes} pass(es), "
+            f"{seconds:.1f} s ({summary['rows_per_second'] or 0:,} rows/s); progressive "
+            f"{loss} {history.progressive_loss:.5f}"
+            + (
+                f", holdout {history.holdout_loss:.5f}"
+                if history.pass_holdout_rows and history.pass_holdout_rows[-1]
+                else ""
+            )
+            + f"; {nonzero:,} non-zero weights; model {args.model} "
+            f"({summary['model_bytes']:,} bytes)"
+            + (f"; {history.bad_rows:,} bad rows skipped" if history.bad_rows else ""),
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -408,18 +520,33 @@ def _predict(args):
     model = load_model(args.model)
     fmt, delimiter = _reading(args)
     numeric, categorical = columns_to_read(model.transformers)
-    options = {"n_features": model.n_features_in_, "zero_based": args.zero_based} \
-        if fmt == "svmlight" else {}
+    options = (
+        {"n_features": model.n_features_in_, "zero_based": args.zero_based}
+        if fmt == "svmlight"
+        else {}
+    )
     options["delimiter"] = delimiter
-    source = open_source(list(args.data), format=fmt, target=None, numeric=numeric,
-                         categorical=categorical, batch_rows=args.batch_rows,
-                         skip_bad_rows=args.skip_bad_rows, **options)
+    source = open_source(
+        list(args.data),
+        format=fmt,
+        target=None,
+        numeric=numeric,
+        categorical=categorical,
+        batch_rows=args.batch_rows,
+        skip_bad_rows=args.skip_bad_rows,
+        **options,
+    )
     if args.proba and model.proba is None:
         raise UsageError(f"--proba: this {model.source} model has no probabilities.")
     # a numeric target is read as float64: labels 0.0 and 1.0 are written 0 and 1
     classes = model.classes_
-    whole = classes is not None and classes.dtype.kind == "f" and np.all(
-        np.isfinite(classes) & (classes == np.round(classes)) & (np.abs(classes) < 2**53))
+    whole = (
+        classes is not None
+        and classes.dtype.kind == "f"
+        and np.all(
+            np.isfinite(classes) & (classes == np.round(classes)) & (np.abs(classes) < 2**53)
+        )
+    )
     to_file = args.out != "-"
     if to_file:
         _check_writable(args.out)
@@ -441,9 +568,11 @@ def _predict(args):
             writer.writerows(zip(*(c.tolist() for c in columns)))
             rows += chunk.X.shape[0]
     if not args.quiet:
-        print(f"{rows:,} predictions written to {args.out if args.out != '-' else 'stdout'}"
-              + (f"; {source.bad_rows:,} bad rows skipped" if source.bad_rows else ""),
-              file=sys.stderr)
+        print(
+            f"{rows:,} predictions written to {args.out if args.out != '-' else 'stdout'}"
+            + (f"; {source.bad_rows:,} bad rows skipped" if source.bad_rows else ""),
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -459,11 +588,20 @@ def _named_columns(model, paths, fmt, delimiter, columns, max_rows, zero_based=F
     if not isinstance(hasher, FeatureCrossHasher):
         raise UsageError("naming columns needs a model exported with a FeatureCrossHasher.")
     numeric, categorical = columns_to_read(model.transformers)
-    source = open_source(list(paths), format=fmt, target=None, numeric=numeric,
-                         categorical=categorical, batch_rows=min(max_rows, 65536),
-                         delimiter=delimiter, **({"n_features": model.n_features_in_,
-                                                  "zero_based": zero_based}
-                                                 if fmt == "svmlight" else {}))
+    source = open_source(
+        list(paths),
+        format=fmt,
+        target=None,
+        numeric=numeric,
+        categorical=categorical,
+        batch_rows=min(max_rows, 65536),
+        delimiter=delimiter,
+        **(
+            {"n_features": model.n_features_in_, "zero_based": zero_based}
+            if fmt == "svmlight"
+            else {}
+        ),
+    )
 
     def batches():
         seen = 0
@@ -478,37 +616,65 @@ def _named_columns(model, paths, fmt, delimiter, columns, max_rows, zero_based=F
 
 def _report(args):
     from .export import load_model
-    from .weights import largest_weights
     from .sparsity import sparsity_report
+    from .weights import largest_weights
 
     model = load_model(args.model)
     coef = model.coef_.tocsr()
     top = max(0, args.top)
     # the selection (and naming) of sparsereg.top_weights, without pandas
-    weights = [(None if model.classes_ is None or coef.shape[0] == 1 else model.classes_[k],
-                column, weight) for k, column, weight in largest_weights(coef, top)]
+    weights = [
+        (
+            None if model.classes_ is None or coef.shape[0] == 1 else model.classes_[k],
+            column,
+            weight,
+        )
+        for k, column, weight in largest_weights(coef, top)
+    ]
     names = {}
     if args.data and weights:
         fmt, delimiter = _reading(args)
-        names = _named_columns(model, args.data, fmt, delimiter,
-                               sorted({c for _, c, _ in weights}), args.explain_rows,
-                               args.zero_based)
+        names = _named_columns(
+            model,
+            args.data,
+            fmt,
+            delimiter,
+            sorted({c for _, c, _ in weights}),
+            args.explain_rows,
+            args.zero_based,
+        )
     report = sparsity_report(model)
     if args.json:
-        print(json.dumps({
-            "n_models": int(coef.shape[0]), "n_features": int(coef.shape[1]),
-            "nonzero": int(coef.nnz), "intercept": model.intercept_.tolist(),
-            "top_weights": [{"model": None if label is None else str(label), "column": c,
-                             "weight": w, "cells": names.get(c, [])}
-                            for label, c, w in weights]}))
+        print(
+            json.dumps(
+                {
+                    "n_models": int(coef.shape[0]),
+                    "n_features": int(coef.shape[1]),
+                    "nonzero": int(coef.nnz),
+                    "intercept": model.intercept_.tolist(),
+                    "top_weights": [
+                        {
+                            "model": None if label is None else str(label),
+                            "column": c,
+                            "weight": w,
+                            "cells": names.get(c, []),
+                        }
+                        for label, c, w in weights
+                    ],
+                }
+            )
+        )
         return 0
     print(report)
     print(f"\nintercept: {', '.join(f'{v:.6g}' for v in model.intercept_)}")
     print(f"largest weights (by |weight|, at most {top} per model):")
     for label, column, weight in weights:
         cells = names.get(column)
-        text = "; ".join(cells[:3]) + (" ..." if cells and len(cells) > 3 else "") \
-            if cells else ("(not in the rows read)" if args.data else "")
+        text = (
+            "; ".join(cells[:3]) + (" ..." if cells and len(cells) > 3 else "")
+            if cells
+            else ("(not in the rows read)" if args.data else "")
+        )
         prefix = f"[{label}] " if label is not None else ""
         print(f"  {prefix}{weight:+.6f}  column {column:>12,}  {text}".rstrip())
     return 0
@@ -526,13 +692,19 @@ def main(argv=None):
         parser.error(str(exc))  # exits with status 2
     except KeyboardInterrupt:
         checkpoint = getattr(args, "checkpoint", None)
-        where = f"; the last checkpoint is {checkpoint}" if checkpoint and os.path.exists(
-            checkpoint) else ("; no checkpoint was written yet" if checkpoint else "")
+        where = (
+            f"; the last checkpoint is {checkpoint}"
+            if checkpoint and os.path.exists(checkpoint)
+            else ("; no checkpoint was written yet" if checkpoint else "")
+        )
         print(f"sparsereg: interrupted{where}.", file=sys.stderr)
         return _EXIT_INTERRUPTED
     except (ValueError, TypeError, OSError, ImportError) as exc:
-        hint = " (SVMlight indices start at 1 unless --zero-based is given)" \
-            if "Invalid index 0" in str(exc) else ""
+        hint = (
+            " (SVMlight indices start at 1 unless --zero-based is given)"
+            if "Invalid index 0" in str(exc)
+            else ""
+        )
         print(f"sparsereg: error: {exc}{hint}", file=sys.stderr)
         return _EXIT_ERROR
 

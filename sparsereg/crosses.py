@@ -277,8 +277,17 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         "dtype": "no_validation",  # checked in _more_validate_params
     }
 
-    def __init__(self, crosses=None, *, buckets=None, n_features=2**20, alternate_sign=False,
-                 missing="bucket", seed=0, dtype=np.float64):
+    def __init__(
+        self,
+        crosses=None,
+        *,
+        buckets=None,
+        n_features=2**20,
+        alternate_sign=False,
+        missing="bucket",
+        seed=0,
+        dtype=np.float64,
+    ):
         self.crosses = crosses
         self.buckets = buckets
         self.n_features = n_features
@@ -314,8 +323,12 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
                 if len(set(keys)) != len(keys):
                     raise ValueError(f"cross {cross!r} repeats a column.")
                 crosses.append(keys)
-        buckets = {check_key(k): _datetimes.DatetimeBuckets(k, v) if _datetimes.is_datetime_spec(v)
-                   else _tokens.Buckets(k, v) for k, v in (self.buckets or {}).items()}
+        buckets = {
+            check_key(k): _datetimes.DatetimeBuckets(k, v)
+            if _datetimes.is_datetime_spec(v)
+            else _tokens.Buckets(k, v)
+            for k, v in (self.buckets or {}).items()
+        }
         return crosses, buckets, dtype
 
     # -- the work ---------------------------------------------------------------
@@ -331,20 +344,28 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
                     if c in seen and c not in repeated:
                         repeated.append(c)
                     seen.add(c)
-                raise ValueError(f"X has duplicate column names {repeated}; a column must be "
-                                 "named once (rename or drop the duplicates).")
+                raise ValueError(
+                    f"X has duplicate column names {repeated}; a column must be "
+                    "named once (rename or drop the duplicates)."
+                )
             if check_columns:
                 validate_data(self, X, reset=reset, skip_check_array=True)
             if X.ndim != 2 or X.shape[0] < 1:
-                raise ValueError(f"Found array with {X.shape[0]} sample(s) (shape={X.shape}) "
-                                 f"while a minimum of 1 is required by {type(self).__name__}.")
+                raise ValueError(
+                    f"Found array with {X.shape[0]} sample(s) (shape={X.shape}) "
+                    f"while a minimum of 1 is required by {type(self).__name__}."
+                )
             if X.shape[1] < 1:
-                raise ValueError(f"Found array with 0 feature(s) (shape={X.shape}) while a "
-                                 f"minimum of 1 is required by {type(self).__name__}.")
+                raise ValueError(
+                    f"Found array with 0 feature(s) (shape={X.shape}) while a "
+                    f"minimum of 1 is required by {type(self).__name__}."
+                )
             return X, [str(c) for c in X.columns], columns
         if sp.issparse(X):
-            raise TypeError(f"{type(self).__name__} needs dense input (a DataFrame or 2-D array "
-                            "of column values), got a sparse matrix.")
+            raise TypeError(
+                f"{type(self).__name__} needs dense input (a DataFrame or 2-D array "
+                "of column values), got a sparse matrix."
+            )
         if not hasattr(X, "__array__") and not hasattr(X, "dtype"):
             X = np.asarray(X, dtype=object)  # lists: keep the type of each value
         kwargs = dict(dtype=None, ensure_all_finite=False, accept_sparse=False)
@@ -367,14 +388,20 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         def resolve(key):
             if isinstance(key, str):
                 if keys is None:
-                    raise ValueError(f"column {key!r} is given by name but X has no column names; "
-                                     "pass a pandas DataFrame or use integer positions.")
+                    raise ValueError(
+                        f"column {key!r} is given by name but X has no column names; "
+                        "pass a pandas DataFrame or use integer positions."
+                    )
                 if key not in lookup:
-                    raise ValueError(f"column {key!r} not found in X; its columns are "
-                                     f"{display[:20]}{'...' if n_cols > 20 else ''}.")
+                    raise ValueError(
+                        f"column {key!r} not found in X; its columns are "
+                        f"{display[:20]}{'...' if n_cols > 20 else ''}."
+                    )
                 return lookup[key]
             if not -n_cols <= key < n_cols:
-                raise ValueError(f"column position {key} is out of range for X with {n_cols} columns.")
+                raise ValueError(
+                    f"column position {key} is out of range for X with {n_cols} columns."
+                )
             return int(key) % n_cols
 
         if crosses is None:
@@ -387,7 +414,9 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         for key, spec in buckets.items():
             j = resolve(key)
             if j in bucket_at:
-                raise ValueError(f"buckets give column {display[j]!r} twice (by name and position).")
+                raise ValueError(
+                    f"buckets give column {display[j]!r} twice (by name and position)."
+                )
             bucket_at[j] = spec
         return X, display, positions, bucket_at, dtype
 
@@ -403,7 +432,8 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
                     f"which has no stable hash{why}. Only missing values, str, bytes, numbers "
                     "(bool, int, float, Decimal, Fraction and NumPy scalars), dates and datetimes, "
                     "and tuples of these are hashed; convert the column to str (or to a pandas "
-                    "category of str) first.") from exc
+                    "category of str) first."
+                ) from exc
         elif isinstance(spec, _datetimes.DatetimeBuckets):
             column = spec.tokens(col, name, pd)
         else:
@@ -550,8 +580,9 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         _, hashes, skips, _, _ = self._hash(X)
-        tokens = np.unique(np.concatenate(
-            [h if skip is None else h[~skip] for h, skip in zip(hashes, skips)]))
+        tokens = np.unique(
+            np.concatenate([h if skip is None else h[~skip] for h, skip in zip(hashes, skips)])
+        )
         columns, _ = _hashing.column_and_sign(tokens, self.n_features, alternate_sign=False)
         n_columns = np.unique(columns).size
         n_tokens = tokens.size

@@ -28,17 +28,19 @@ try:
     import dask.array as da
     from distributed import default_client, wait
 except ImportError as error:  # pragma: no cover - exercised without dask installed
-    raise ImportError("sparsereg.dask needs dask and distributed: "
-                      "pip install 'sparsereg[dask]'") from error
+    raise ImportError(
+        "sparsereg.dask needs dask and distributed: pip install 'sparsereg[dask]'"
+    ) from error
+
+from typing import Any
 
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._merge import merge_ftrl_states
-from .linear_model import SparseFTRLClassifier, SparseFTRLRegressor
 from ._typing import ArrayLike
-from typing import Any
+from .linear_model import SparseFTRLClassifier, SparseFTRLRegressor
 
 __all__ = ["DaskSparseFTRLClassifier", "DaskSparseFTRLRegressor"]
 
@@ -61,8 +63,10 @@ def _init_with_local_parameters(local):
     ``set_params`` see every parameter, and the list stays the local estimator's.
     """
     signature = inspect.signature(local.__init__)
-    parameters = [p.replace(default=_DASK_DEFAULTS[p.name]) if p.name in _DASK_DEFAULTS else p
-                  for p in signature.parameters.values()]
+    parameters = [
+        p.replace(default=_DASK_DEFAULTS[p.name]) if p.name in _DASK_DEFAULTS else p
+        for p in signature.parameters.values()
+    ]
     signature = signature.replace(parameters=[*parameters, *_DASK_PARAMETERS])
 
     def __init__(self, *args, **kwargs):
@@ -95,8 +99,9 @@ def _train_shard(local, params, state, blocks, passes, classes, hasher):
                 continue
             if hasher is not None:
                 X = hasher.transform(X)
-            first = {"classes": classes} if classes is not None and not hasattr(estimator, "t_") \
-                else {}
+            first = (
+                {"classes": classes} if classes is not None and not hasattr(estimator, "t_") else {}
+            )
             estimator.partial_fit(X, np.asarray(y), **first)
             rows += X.shape[0]
     if not hasattr(estimator, "t_"):
@@ -119,8 +124,9 @@ def _merge_pair(a, b, base):
     (state_a, rows_a), (state_b, rows_b) = a, b
     if rows_a == 0 or rows_b == 0:
         return a if rows_b == 0 else b
-    return merge_ftrl_states([state_a, state_b], weights=[rows_a, rows_b], base=base), \
-        rows_a + rows_b
+    return merge_ftrl_states(
+        [state_a, state_b], weights=[rows_a, rows_b], base=base
+    ), rows_a + rows_b
 
 
 def _distinct(y):
@@ -147,12 +153,17 @@ class _DaskFTRL(BaseEstimator):
     def _validate_dask_params(self):
         if self.mixing not in ("average", None):
             raise ValueError(f"mixing must be 'average' or None, got {self.mixing!r}.")
-        if not isinstance(self.mixing_passes, (int, np.integer)) or isinstance(
-                self.mixing_passes, bool) or self.mixing_passes < 1:
+        if (
+            not isinstance(self.mixing_passes, (int, np.integer))
+            or isinstance(self.mixing_passes, bool)
+            or self.mixing_passes < 1
+        ):
             raise ValueError(f"mixing_passes must be an int >= 1, got {self.mixing_passes!r}.")
         if self.early_stopping:
-            raise ValueError("early_stopping is not available on Dask: hold out a partition and "
-                             "score it with the fitted model.")
+            raise ValueError(
+                "early_stopping is not available on Dask: hold out a partition and "
+                "score it with the fitted model."
+            )
         local = self._local(**self._local_params())
         local._validate_params()
         local._more_validate_params(for_partial_fit=True)
@@ -165,19 +176,26 @@ class _DaskFTRL(BaseEstimator):
             if len(X.chunks[1]) != 1:
                 raise ValueError(
                     f"X is chunked along its columns ({len(X.chunks[1])} column blocks): each "
-                    "block must hold whole rows. Rechunk it with X.rechunk({1: -1}).")
+                    "block must hold whole rows. Rechunk it with X.rechunk({1: -1})."
+                )
             if self.hasher is not None:
-                raise ValueError("hasher is for a dask DataFrame of raw columns; X is already a "
-                                 "numeric dask array.")
+                raise ValueError(
+                    "hasher is for a dask DataFrame of raw columns; X is already a "
+                    "numeric dask array."
+                )
             x_parts = X.to_delayed().ravel().tolist()
         elif hasattr(X, "to_delayed") and hasattr(X, "npartitions"):
             if self.hasher is None:
-                raise ValueError("a dask DataFrame needs a FeatureCrossHasher (hasher=...) to turn "
-                                 "each partition into a sparse matrix on its worker.")
+                raise ValueError(
+                    "a dask DataFrame needs a FeatureCrossHasher (hasher=...) to turn "
+                    "each partition into a sparse matrix on its worker."
+                )
             x_parts = X.to_delayed()
         else:
-            raise TypeError(f"X must be a dask array or a dask DataFrame, got {type(X).__name__}; "
-                            "for in-memory data use the local estimator.")
+            raise TypeError(
+                f"X must be a dask array or a dask DataFrame, got {type(X).__name__}; "
+                "for in-memory data use the local estimator."
+            )
         if isinstance(y, da.Array):
             if y.ndim != 1:
                 raise ValueError(f"y must be 1-D, got {y.ndim} dimension(s).")
@@ -185,13 +203,19 @@ class _DaskFTRL(BaseEstimator):
         elif hasattr(y, "to_delayed"):
             y_parts = y.to_delayed()
         else:
-            raise TypeError(f"y must be a dask array or Series partitioned as X, got "
-                            f"{type(y).__name__}.")
+            raise TypeError(
+                f"y must be a dask array or Series partitioned as X, got {type(y).__name__}."
+            )
         if len(y_parts) != len(x_parts):
-            raise ValueError(f"X has {len(x_parts)} row blocks but y has {len(y_parts)}: "
-                             "partition them alike.")
-        if isinstance(X, da.Array) and isinstance(y, da.Array) and not any(
-                np.isnan(c) for c in X.chunks[0] + y.chunks[0]) and X.chunks[0] != y.chunks[0]:
+            raise ValueError(
+                f"X has {len(x_parts)} row blocks but y has {len(y_parts)}: partition them alike."
+            )
+        if (
+            isinstance(X, da.Array)
+            and isinstance(y, da.Array)
+            and not any(np.isnan(c) for c in X.chunks[0] + y.chunks[0])
+            and X.chunks[0] != y.chunks[0]
+        ):
             raise ValueError(f"X's row blocks {X.chunks[0]} and y's {y.chunks[0]} differ.")
         return list(zip(x_parts, y_parts))
 
@@ -241,9 +265,19 @@ class _DaskFTRL(BaseEstimator):
             state = None
             for _ in range(self.max_iter):
                 for index, part in enumerate(parts):
-                    state = client.submit(_train_shard, self._local, params, state, [part], 1,
-                                          classes, self.hasher, workers=near([index]),
-                                          allow_other_workers=True, pure=False)
+                    state = client.submit(
+                        _train_shard,
+                        self._local,
+                        params,
+                        state,
+                        [part],
+                        1,
+                        classes,
+                        self.hasher,
+                        workers=near([index]),
+                        allow_other_workers=True,
+                        pure=False,
+                    )
                     state = client.submit(_first, state, pure=False)
             final = client.gather(state)
         else:
@@ -255,15 +289,29 @@ class _DaskFTRL(BaseEstimator):
             rounds = -(-self.max_iter // self.mixing_passes)
             for r in range(rounds):
                 passes = min(self.mixing_passes, self.max_iter - r * self.mixing_passes)
-                trained = [client.submit(_train_shard, self._local, params, state,
-                                         [parts[i] for i in shard], passes, classes,
-                                         self.hasher, workers=near(shard),
-                                         allow_other_workers=True, pure=False)
-                           for shard in shards]
+                trained = [
+                    client.submit(
+                        _train_shard,
+                        self._local,
+                        params,
+                        state,
+                        [parts[i] for i in shard],
+                        passes,
+                        classes,
+                        self.hasher,
+                        workers=near(shard),
+                        allow_other_workers=True,
+                        pure=False,
+                    )
+                    for shard in shards
+                ]
                 while len(trained) > 1:  # a tree of pairwise merges, on the workers
-                    trained = [client.submit(_merge_pair, trained[i], trained[i + 1], state,
-                                             pure=False) if i + 1 < len(trained) else trained[i]
-                               for i in range(0, len(trained), 2)]
+                    trained = [
+                        client.submit(_merge_pair, trained[i], trained[i + 1], state, pure=False)
+                        if i + 1 < len(trained)
+                        else trained[i]
+                        for i in range(0, len(trained), 2)
+                    ]
                 state = client.submit(_first, trained[0], pure=False)
             final = client.gather(state)
         if final is None:
@@ -311,8 +359,9 @@ class _DaskFTRL(BaseEstimator):
         estimator = self.to_local()
         if isinstance(X, da.Array):
             if len(X.chunks[1]) != 1:
-                raise ValueError("X is chunked along its columns: rechunk it with "
-                                 "X.rechunk({1: -1}).")
+                raise ValueError(
+                    "X is chunked along its columns: rechunk it with X.rechunk({1: -1})."
+                )
             parts, rows = X.to_delayed().ravel().tolist(), X.chunks[0]
         elif hasattr(X, "to_delayed"):
             parts = X.to_delayed()
@@ -325,10 +374,14 @@ class _DaskFTRL(BaseEstimator):
             columns = len(classes)
         dtype = classes.dtype if method == "predict" and classes is not None else np.float64
         empty = np.empty((0,) if columns is None else (0, columns), dtype=dtype)
-        pieces = [da.from_delayed(dask.delayed(_predict_block)(method, estimator, self.hasher, part,
-                                                               empty),
-                                  shape=(n,) if columns is None else (n, columns), dtype=dtype)
-                  for part, n in zip(parts, rows)]
+        pieces = [
+            da.from_delayed(
+                dask.delayed(_predict_block)(method, estimator, self.hasher, part, empty),
+                shape=(n,) if columns is None else (n, columns),
+                dtype=dtype,
+            )
+            for part, n in zip(parts, rows)
+        ]
         return da.concatenate(pieces, axis=0)
 
     def predict(self, X: Any) -> Any:

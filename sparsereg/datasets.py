@@ -67,31 +67,59 @@ class _RemoteFile:
 
 _LIBSVM = "https://www.csie.ntu.edu.tw/~cjlin/libsvmtools/datasets/binary"
 _A9A = {
-    "train": _RemoteFile("libsvm_a9a", "a9a", f"{_LIBSVM}/a9a",
-                         "f5d5ffd8d865ff41328e7ee043e4b020816914ff6843ff15b98905ddbedce906"),
-    "test": _RemoteFile("libsvm_a9a", "a9a.t", f"{_LIBSVM}/a9a.t",
-                        "1f448a153f0320399a7e40836eb207655b0bde0f21fc941cc472193daa9f5de9"),
+    "train": _RemoteFile(
+        "libsvm_a9a",
+        "a9a",
+        f"{_LIBSVM}/a9a",
+        "f5d5ffd8d865ff41328e7ee043e4b020816914ff6843ff15b98905ddbedce906",
+    ),
+    "test": _RemoteFile(
+        "libsvm_a9a",
+        "a9a.t",
+        f"{_LIBSVM}/a9a.t",
+        "1f448a153f0320399a7e40836eb207655b0bde0f21fc941cc472193daa9f5de9",
+    ),
 }
-_SMS = _RemoteFile("sms_spam_collection", "SMSSpamCollection",
-                   "https://archive.ics.uci.edu/static/public/228/sms+spam+collection.zip",
-                   "7d039a24a6083ed9ef0f806ebad56bbb976e3aeb8de05669173bfdc4996c239d",
-                   member="SMSSpamCollection")
-_HANDSON = _RemoteFile("california_housing_handson", "housing.csv",
-                       "https://raw.githubusercontent.com/ageron/handson-ml2/master/datasets/housing/housing.csv",
-                       "8a3727f4cf54ac1a327f69b1d5b4db54c5834ea81c6e4efc0d163300022a685e")
+_SMS = _RemoteFile(
+    "sms_spam_collection",
+    "SMSSpamCollection",
+    "https://archive.ics.uci.edu/static/public/228/sms+spam+collection.zip",
+    "7d039a24a6083ed9ef0f806ebad56bbb976e3aeb8de05669173bfdc4996c239d",
+    member="SMSSpamCollection",
+)
+_HANDSON = _RemoteFile(
+    "california_housing_handson",
+    "housing.csv",
+    "https://raw.githubusercontent.com/ageron/handson-ml2/master/datasets/housing/housing.csv",
+    "8a3727f4cf54ac1a327f69b1d5b4db54c5834ea81c6e4efc0d163300022a685e",
+)
 # The crash-course split ships with the package (sparsereg/data/*.csv.gz); these are its sources
 # and the sha256 of the uncompressed files.
 _MLCC = {
-    "train": _RemoteFile("california_housing_mlcc", "california_housing_train.csv",
-                         "https://download.mlcc.google.com/mledu-datasets/california_housing_train.csv",
-                         "ad03b415ac056277f1c37c1cd46dddd69286619352f2b2b2b1bd0ee8027715aa"),
-    "test": _RemoteFile("california_housing_mlcc", "california_housing_test.csv",
-                        "https://download.mlcc.google.com/mledu-datasets/california_housing_test.csv",
-                        "d1a02d81a735b806d9654c13a83704bb072aac48ae46edc6181616e43b334491"),
+    "train": _RemoteFile(
+        "california_housing_mlcc",
+        "california_housing_train.csv",
+        "https://download.mlcc.google.com/mledu-datasets/california_housing_train.csv",
+        "ad03b415ac056277f1c37c1cd46dddd69286619352f2b2b2b1bd0ee8027715aa",
+    ),
+    "test": _RemoteFile(
+        "california_housing_mlcc",
+        "california_housing_test.csv",
+        "https://download.mlcc.google.com/mledu-datasets/california_housing_test.csv",
+        "d1a02d81a735b806d9654c13a83704bb072aac48ae46edc6181616e43b334491",
+    ),
 }
 
-HOUSING_FEATURES = ["longitude", "latitude", "housing_median_age", "total_rooms",
-                    "total_bedrooms", "population", "households", "median_income"]
+HOUSING_FEATURES = [
+    "longitude",
+    "latitude",
+    "housing_median_age",
+    "total_rooms",
+    "total_bedrooms",
+    "population",
+    "households",
+    "median_income",
+]
 HOUSING_TARGET = "median_house_value"
 
 _A9A_DESCR = """a9a (LIBSVM binary classification, from the UCI Adult census income data)
@@ -134,8 +162,10 @@ def _data_folders(data_home):
     if env:
         local = Path(env).expanduser()
         if not local.is_dir():
-            raise NotADirectoryError(f"{ENV_DATA}={env!r} is not a directory; point it at a folder "
-                                     "laid out as libsvm_a9a/, sms_spam_collection/, ... or unset it")
+            raise NotADirectoryError(
+                f"{ENV_DATA}={env!r} is not a directory; point it at a folder "
+                "laid out as libsvm_a9a/, sms_spam_collection/, ... or unset it"
+            )
         folders.append(local)
     folders.append(_cache_home())
     return folders
@@ -152,8 +182,10 @@ def _sha256(path):
 def _check_sha256(path, expected, what, advice):
     actual = _sha256(path)
     if actual != expected:
-        raise OSError(f"the sha256 of {what} is {actual}, not the published {expected}: the file is "
-                      f"corrupt or another version; {advice}")
+        raise OSError(
+            f"the sha256 of {what} is {actual}, not the published {expected}: the file is "
+            f"corrupt or another version; {advice}"
+        )
 
 
 def _fetch_file(remote, data_home, download_if_missing, n_retries):
@@ -162,15 +194,20 @@ def _fetch_file(remote, data_home, download_if_missing, n_retries):
     for folder in folders:
         path = folder / remote.folder / remote.filename
         if path.is_file():
-            _check_sha256(path, remote.sha256, str(path),
-                          "replace it with the published file, or delete it to download it again")
+            _check_sha256(
+                path,
+                remote.sha256,
+                str(path),
+                "replace it with the published file, or delete it to download it again",
+            )
             return path
     looked = ", ".join(str(folder / remote.folder / remote.filename) for folder in folders)
     if not download_if_missing:
         raise FileNotFoundError(
             f"{remote.filename} not found (looked for {looked}) and download_if_missing=False. "
             f"Set the {ENV_DATA} environment variable (or pass data_home=) to a folder holding "
-            f"{remote.folder}/{remote.filename}, or allow the download from {remote.url}.")
+            f"{remote.folder}/{remote.filename}, or allow the download from {remote.url}."
+        )
     target = folders[-1] / remote.folder / remote.filename
     _download(remote, target, n_retries)
     return target
@@ -182,7 +219,8 @@ def _import_pooch():
     except ImportError as exc:
         raise ImportError(
             "downloading a data set needs pooch: pip install 'sparsereg[datasets]' (or pip install "
-            f"pooch), or set {ENV_DATA} to a folder that already holds the data") from exc
+            f"pooch), or set {ENV_DATA} to a folder that already holds the data"
+        ) from exc
     return pooch
 
 
@@ -194,13 +232,22 @@ def _download(remote, target, n_retries):
     with tempfile.TemporaryDirectory(prefix=f".{remote.filename}.part-", dir=target.parent) as tmp:
         # no known hash for pooch: the published sha256 is of the file we keep, which for a zip
         # is a member of the download, so it is checked below, with one message for both cases
-        fetcher = pooch.create(path=tmp, base_url="", registry={name: None},
-                               urls={name: remote.url}, retry_if_failed=n_retries)
+        fetcher = pooch.create(
+            path=tmp,
+            base_url="",
+            registry={name: None},
+            urls={name: remote.url},
+            retry_if_failed=n_retries,
+        )
         downloaded = Path(fetcher.fetch(name))
         if remote.member is not None:
             downloaded = _extract(downloaded, remote.member, Path(tmp))
-        _check_sha256(downloaded, remote.sha256, f"{remote.filename} downloaded from {remote.url}",
-                      f"nothing was saved in {target.parent}")
+        _check_sha256(
+            downloaded,
+            remote.sha256,
+            f"{remote.filename} downloaded from {remote.url}",
+            f"nothing was saved in {target.parent}",
+        )
         os.replace(downloaded, target)
 
 
@@ -248,15 +295,21 @@ _FETCH_RAISES = """    (data, target) : tuple
 
 def _fetcher_doc(function):
     """Fill in the parameters and errors every fetcher shares (their docstrings name them once)."""
-    function.__doc__ = function.__doc__.replace("%(fetch_parameters)s", _FETCH_PARAMETERS) \
-        .replace("%(fetch_raises)s", _FETCH_RAISES)
+    function.__doc__ = function.__doc__.replace(
+        "    %(fetch_parameters)s", _FETCH_PARAMETERS
+    ).replace("    %(fetch_raises)s", _FETCH_RAISES)
     return function
 
 
 @_fetcher_doc
-def fetch_a9a(*, subset: str = "train", data_home: FileLike | None = None,
-              download_if_missing: bool = True, return_X_y: bool = False,
-              n_retries: int = 3) -> Bunch | tuple:
+def fetch_a9a(
+    *,
+    subset: str = "train",
+    data_home: FileLike | None = None,
+    download_if_missing: bool = True,
+    return_X_y: bool = False,
+    n_retries: int = 3,
+) -> Bunch | tuple:
     """Load the a9a binary classification data set (LIBSVM's version of UCI Adult).
 
     ============  =====================================
@@ -273,14 +326,14 @@ def fetch_a9a(*, subset: str = "train", data_home: FileLike | None = None,
         Folder to read the data from and download them to, laid out as ``libsvm_a9a/a9a``. By
         default the folder named by ``SPARSEREG_DATA``, then
         ``sklearn.datasets.get_data_home() / "sparsereg"``, where downloads go.
-%(fetch_parameters)s
+    %(fetch_parameters)s
 
     Returns
     -------
     dataset : :class:`~sklearn.utils.Bunch`
         ``data``: CSR matrix of shape (n_samples, 123), float64 with int32 indices;
         ``target``: int64 array of -1 and +1; ``target_names``; ``DESCR``.
-%(fetch_raises)s
+    %(fetch_raises)s
 
     Examples
     --------
@@ -304,8 +357,13 @@ def fetch_a9a(*, subset: str = "train", data_home: FileLike | None = None,
 
 
 @_fetcher_doc
-def fetch_sms_spam(*, data_home: FileLike | None = None, download_if_missing: bool = True,
-                   return_X_y: bool = False, n_retries: int = 3) -> Bunch | tuple:
+def fetch_sms_spam(
+    *,
+    data_home: FileLike | None = None,
+    download_if_missing: bool = True,
+    return_X_y: bool = False,
+    n_retries: int = 3,
+) -> Bunch | tuple:
     """Load the SMS Spam Collection (5,574 text messages labelled ham or spam).
 
     ============  =====================================
@@ -320,14 +378,14 @@ def fetch_sms_spam(*, data_home: FileLike | None = None, download_if_missing: bo
         Folder to read the data from and download them to, laid out as
         ``sms_spam_collection/SMSSpamCollection``. By default the folder named by
         ``SPARSEREG_DATA``, then ``sklearn.datasets.get_data_home() / "sparsereg"``.
-%(fetch_parameters)s
+    %(fetch_parameters)s
 
     Returns
     -------
     dataset : :class:`~sklearn.utils.Bunch`
         ``data``: list of str, the messages in file order; ``target``: array of ``'ham'`` and
         ``'spam'``; ``target_names``; ``DESCR``.
-%(fetch_raises)s
+    %(fetch_raises)s
 
     Examples
     --------
@@ -341,19 +399,23 @@ def fetch_sms_spam(*, data_home: FileLike | None = None, download_if_missing: bo
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         label, tab, text = line.partition("\t")
         if not tab or label not in ("ham", "spam"):
-            raise ValueError(f"{path}, line {number}: expected 'ham' or 'spam', a tab, then the "
-                             f"message; got {line[:60]!r}")
+            raise ValueError(
+                f"{path}, line {number}: expected 'ham' or 'spam', a tab, then the "
+                f"message; got {line[:60]!r}"
+            )
         labels.append(label)
         texts.append(text)
     target = np.array(labels)
     if return_X_y:
         return texts, target
-    return Bunch(data=texts, target=target, target_names=np.array(["ham", "spam"]),
-                 DESCR=_SMS_DESCR)
+    return Bunch(
+        data=texts, target=target, target_names=np.array(["ham", "spam"]), DESCR=_SMS_DESCR
+    )
 
 
-def load_california_housing_mlcc(*, subset: str = "train", as_frame: bool = False,
-                                  return_X_y: bool = False) -> Bunch | tuple:
+def load_california_housing_mlcc(
+    *, subset: str = "train", as_frame: bool = False, return_X_y: bool = False
+) -> Bunch | tuple:
     """Load the Google ML crash course split of California housing, shipped with sparsereg.
 
     ============  =====================================
@@ -402,17 +464,26 @@ def load_california_housing_mlcc(*, subset: str = "train", as_frame: bool = Fals
         frame, data, target = None, table[:, :8], table[:, 8]
     if return_X_y:
         return data, target
-    bunch = Bunch(data=data, target=target, feature_names=list(HOUSING_FEATURES),
-                  target_names=[HOUSING_TARGET], DESCR=_MLCC_DESCR.format(url=_MLCC[subset].url))
+    bunch = Bunch(
+        data=data,
+        target=target,
+        feature_names=list(HOUSING_FEATURES),
+        target_names=[HOUSING_TARGET],
+        DESCR=_MLCC_DESCR.format(url=_MLCC[subset].url),
+    )
     if as_frame:
         bunch.frame = frame
     return bunch
 
 
 @_fetcher_doc
-def fetch_california_housing_handson(*, data_home: FileLike | None = None,
-                                     download_if_missing: bool = True, return_X_y: bool = False,
-                                     n_retries: int = 3) -> Bunch | tuple:
+def fetch_california_housing_handson(
+    *,
+    data_home: FileLike | None = None,
+    download_if_missing: bool = True,
+    return_X_y: bool = False,
+    n_retries: int = 3,
+) -> Bunch | tuple:
     """Load California housing with ``ocean_proximity`` and missing values, as pandas objects.
 
     ============  ==================================================
@@ -428,7 +499,7 @@ def fetch_california_housing_handson(*, data_home: FileLike | None = None,
         Folder to read the data from and download them to, laid out as
         ``california_housing_handson/housing.csv``. By default the folder named by
         ``SPARSEREG_DATA``, then ``sklearn.datasets.get_data_home() / "sparsereg"``.
-%(fetch_parameters)s
+    %(fetch_parameters)s
 
     Returns
     -------
@@ -436,7 +507,7 @@ def fetch_california_housing_handson(*, data_home: FileLike | None = None,
         ``data``: DataFrame of the 9 feature columns; ``target``: Series of house values in
         dollars; ``frame``: the whole table as read; ``feature_names``; ``target_names``;
         ``DESCR``. Needs pandas: the table mixes numbers, strings and missing values.
-%(fetch_raises)s
+    %(fetch_raises)s
 
     Examples
     --------
@@ -452,5 +523,11 @@ def fetch_california_housing_handson(*, data_home: FileLike | None = None,
     data, target = frame[features], frame[HOUSING_TARGET]
     if return_X_y:
         return data, target
-    return Bunch(data=data, target=target, frame=frame, feature_names=features,
-                 target_names=[HOUSING_TARGET], DESCR=_HANDSON_DESCR)
+    return Bunch(
+        data=data,
+        target=target,
+        frame=frame,
+        feature_names=features,
+        target_names=[HOUSING_TARGET],
+        DESCR=_HANDSON_DESCR,
+    )

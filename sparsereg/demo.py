@@ -22,8 +22,15 @@ from sparsereg.sparsity import sparsity_report
 N_FEATURES = 2**28
 MINUTE = {"width": 1 / 60, "format": "deg"}
 QUARTER_DEGREE = {"width": 0.25, "format": "deg"}
-COLUMNS = ["latitude", "longitude", "latitude", "longitude", "median_income",
-           "housing_median_age", "rooms_per_household"]
+COLUMNS = [
+    "latitude",
+    "longitude",
+    "latitude",
+    "longitude",
+    "median_income",
+    "housing_median_age",
+    "rooms_per_household",
+]
 
 
 def load(split):
@@ -32,31 +39,41 @@ def load(split):
     longitude, latitude = table[:, 0], table[:, 1]
     rooms_per_household = table[:, 3] / table[:, 6]
     # columns 0-1 feed the one-minute cross, 2-3 a coarser cross that generalises between cells
-    X = np.column_stack([latitude, longitude, latitude, longitude, table[:, 7], table[:, 2],
-                         rooms_per_household])
+    X = np.column_stack(
+        [latitude, longitude, latitude, longitude, table[:, 7], table[:, 2], rooms_per_household]
+    )
     return X, value / 1e5
 
 
 def make_hasher():
     return FeatureCrossHasher(
         crosses=[(0, 1), (2, 3), 4, 5, 6, (4, 2)],
-        buckets={0: MINUTE, 1: MINUTE, 2: QUARTER_DEGREE, 3: QUARTER_DEGREE,
-                 4: [1, 2, 3, 4, 5, 6, 7, 8, 10], 5: 10.0, 6: [2, 3, 4, 5, 6, 7, 8]},
+        buckets={
+            0: MINUTE,
+            1: MINUTE,
+            2: QUARTER_DEGREE,
+            3: QUARTER_DEGREE,
+            4: [1, 2, 3, 4, 5, 6, 7, 8, 10],
+            5: 10.0,
+            6: [2, 3, 4, 5, 6, 7, 8],
+        },
         n_features=N_FEATURES,
     )
 
 
 def make_model(penalty):
-    return SparseFTRLRegressor(penalty=penalty, alpha=3e-5, eta0=0.5, max_iter=40, tol=None,
-                               random_state=0)
+    return SparseFTRLRegressor(
+        penalty=penalty, alpha=3e-5, eta0=0.5, max_iter=40, tol=None, random_state=0
+    )
 
 
 def cell_weights(model, hasher, X):
     """Latitude, longitude and weight of each distinct one-minute cell of X."""
     cells = np.unique(np.floor(X[:, :2] * 60), axis=0)
     centres = (cells + 0.5) / 60
-    only_cross = FeatureCrossHasher(crosses=[(0, 1)], buckets={0: MINUTE, 1: MINUTE},
-                                    n_features=N_FEATURES)
+    only_cross = FeatureCrossHasher(
+        crosses=[(0, 1)], buckets={0: MINUTE, 1: MINUTE}, n_features=N_FEATURES
+    )
     # the cross is crosses[0] in both hashers, so it lands in the same column
     columns = only_cross.fit_transform(np.column_stack([centres, centres])[:, :2]).indices
     coef = model.coef_  # CSR with sorted columns: look the cells up without a 2**28-wide index
@@ -75,8 +92,9 @@ def weight_counts(model, hasher, X):
     ``cross`` (non-zero weights in the columns of the cells of X), ``other`` (in the columns
     of the other features) and ``total`` (``cross + other``, the printed count).
     """
-    only_cross = FeatureCrossHasher(crosses=[(0, 1)], buckets={0: MINUTE, 1: MINUTE},
-                                    n_features=hasher.n_features)
+    only_cross = FeatureCrossHasher(
+        crosses=[(0, 1)], buckets={0: MINUTE, 1: MINUTE}, n_features=hasher.n_features
+    )
     cross_columns = np.unique(only_cross.fit_transform(X[:, :2]).indices)
     coef = model.coef_
     columns = coef.indices[coef.data != 0]
@@ -92,25 +110,32 @@ def figure(panels):
     import matplotlib.pyplot as plt
 
     # constrained layout keeps every label and title inside the figure
-    fig, axes = plt.subplots(1, len(panels), figsize=(6.5 * len(panels), 7), sharey=True,
-                             layout="constrained")
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(6.5 * len(panels), 7), sharey=True, layout="constrained"
+    )
     for ax, (title, lat, lon, w, counts) in zip(axes, panels):
         zero = w == 0.0
         ax.scatter(lon[zero], lat[zero], s=2, c="0.85", label="weight exactly 0")
         limit = np.abs(w).max() or 1.0
-        points = ax.scatter(lon[~zero], lat[~zero], s=3, c=w[~zero], cmap="coolwarm",
-                            vmin=-limit, vmax=limit)
-        ax.set_title(f"{title}: {int((~zero).sum()):,} of {len(w):,} cells non-zero\n"
-                     f"non-zero weights: {counts['cross']:,} in this cross + {counts['other']:,} "
-                     f"in the 5 other features\n= {counts['total']:,}, the count printed "
-                     "for all features", fontsize=10)
+        points = ax.scatter(
+            lon[~zero], lat[~zero], s=3, c=w[~zero], cmap="coolwarm", vmin=-limit, vmax=limit
+        )
+        ax.set_title(
+            f"{title}: {int((~zero).sum()):,} of {len(w):,} cells non-zero\n"
+            f"non-zero weights: {counts['cross']:,} in this cross + {counts['other']:,} "
+            f"in the 5 other features\n= {counts['total']:,}, the count printed "
+            "for all features",
+            fontsize=10,
+        )
         ax.set_xlabel("longitude")
         ax.set_aspect(1.2)
         ax.legend(loc="upper right", markerscale=5)
         fig.colorbar(points, ax=ax, shrink=0.7, label="weight of the one-minute cell")
     axes[0].set_ylabel("latitude")
-    fig.suptitle("Learned weights of the latitude x longitude cross, one of the model's six "
-                 "features (2**28 hashed columns)")
+    fig.suptitle(
+        "Learned weights of the latitude x longitude cross, one of the model's six "
+        "features (2**28 hashed columns)"
+    )
     return fig
 
 
@@ -123,7 +148,9 @@ def plot(path, panels):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--out", default="california_weights.png", help="PNG map of the cell weights")
     ap.add_argument("--no-plot", action="store_true", help="skip the PNG (no matplotlib needed)")
     args = ap.parse_args(argv)
@@ -133,8 +160,10 @@ def main(argv=None):
     hasher = make_hasher()
     start = time.perf_counter()
     Xt_train, Xt_test = hasher.fit_transform(X_train), hasher.transform(X_test)
-    print(f"{X_train.shape[0]:,} training rows hashed into {N_FEATURES:,} columns "
-          f"({Xt_train.nnz / X_train.shape[0]:.0f} per row) in {time.perf_counter() - start:.2f}s")
+    print(
+        f"{X_train.shape[0]:,} training rows hashed into {N_FEATURES:,} columns "
+        f"({Xt_train.nnz / X_train.shape[0]:.0f} per row) in {time.perf_counter() - start:.2f}s"
+    )
 
     rows, panels = [], []
     for penalty in ["l1", "l2"]:
@@ -148,20 +177,28 @@ def main(argv=None):
         counts = weight_counts(model, hasher, X_train)
         panels.append((penalty.upper(), *cell_weights(model, hasher, X_train), counts))
 
-    print(f"\n{'penalty':<8} {'test RMSE':>10} {'non-zero':>9} {'coef dense':>11} "
-          f"{'coef sparse':>12} {'FTRL state':>11} {'fit':>6}")
+    print(
+        f"\n{'penalty':<8} {'test RMSE':>10} {'non-zero':>9} {'coef dense':>11} "
+        f"{'coef sparse':>12} {'FTRL state':>11} {'fit':>6}"
+    )
     for name, rmse, report, seconds in rows:
-        print(f"{name:<8} {f'${rmse:,.0f}':>10} {report.nonzero_union:>9,} "
-              f"{report.coef_dense_bytes / 2**20:>9,.0f} MiB {report.coef_csr_bytes / 2**10:>8,.1f} KiB "
-              f"{report.state_bytes / 2**20:>7,.1f} MiB {seconds:>5.1f}s")
+        print(
+            f"{name:<8} {f'${rmse:,.0f}':>10} {report.nonzero_union:>9,} "
+            f"{report.coef_dense_bytes / 2**20:>9,.0f} MiB {report.coef_csr_bytes / 2**10:>8,.1f} KiB "
+            f"{report.state_bytes / 2**20:>7,.1f} MiB {seconds:>5.1f}s"
+        )
     l1, l2 = rows[0][2], rows[1][2]
-    print(f"\nL1 keeps {l1.nonzero_union:,} weights where L2 keeps {l2.nonzero_union:,} "
-          f"({l2.nonzero_union / max(l1.nonzero_union, 1):.1f}x as many) for a test RMSE within "
-          f"{100 * abs(rows[0][1] / rows[1][1] - 1):.1f} %.")
-    for name, _, report, _ in rows:
+    print(
+        f"\nL1 keeps {l1.nonzero_union:,} weights where L2 keeps {l2.nonzero_union:,} "
+        f"({l2.nonzero_union / max(l1.nonzero_union, 1):.1f}x as many) for a test RMSE within "
+        f"{100 * abs(rows[0][1] / rows[1][1] - 1):.1f} %."
+    )
+    for name, _, _, _ in rows:
         counts = next(p[-1] for p in panels if p[0] == name)
-        print(f"{name} non-zero weights: {counts['cross']:,} in the latitude x longitude cross "
-              f"(the map) + {counts['other']:,} in the other features = {counts['total']:,}")
+        print(
+            f"{name} non-zero weights: {counts['cross']:,} in the latitude x longitude cross "
+            f"(the map) + {counts['other']:,} in the other features = {counts['total']:,}"
+        )
     if not args.no_plot:
         plot(args.out, panels)
         print(f"map of the learned cell weights written to {args.out}")

@@ -14,22 +14,21 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import is_classifier, is_regressor
+from sklearn.base import BaseEstimator, is_classifier, is_regressor
 from sklearn.utils import check_array
 from sklearn.utils.extmath import softmax
 from sklearn.utils.validation import check_is_fitted
 
+from . import _quantize
 from ._base import _BaseFTRL
 from ._decision import LinearWeights
 from ._losses import one_vs_rest_probabilities
-from . import _quantize
-from ._model_file import DEFAULT_MAX_BYTES, ARITHMETIC, model_arrays, read_model_arrays
-from ._transformer_specs import build_transformer, output_width, transformer_spec
+from ._model_file import ARITHMETIC, DEFAULT_MAX_BYTES, model_arrays, read_model_arrays
 from ._state_protocol import plain_labels
+from ._transformer_specs import build_transformer, output_width, transformer_spec
+from ._typing import FileLike, MatrixLike
 from ._validation import as_kernel_csr, check_csr
 from .sparsity import _format_bytes
-from ._typing import FileLike, MatrixLike
-from sklearn.base import BaseEstimator
 
 __all__ = ["ExportSizes", "ExportedLinearModel", "export_model", "export_sizes", "load_model"]
 
@@ -41,12 +40,18 @@ def _proba_kind(estimator, n_models):
     """How the source turns scores into probabilities, or None."""
     if not is_classifier(estimator):
         return None
-    if any(cls.__name__ in ("LogisticRegression", "LogisticRegressionCV")
-           for cls in type(estimator).__mro__):
+    if any(
+        cls.__name__ in ("LogisticRegression", "LogisticRegressionCV")
+        for cls in type(estimator).__mro__
+    ):
         return "softmax" if n_models > 1 else "ovr_logistic"
     loss = getattr(estimator, "loss", None)
-    if loss == "log_loss" and getattr(estimator, "multi_class", None) == "multinomial" \
-            and n_models > 1 and isinstance(estimator, _BaseFTRL):
+    if (
+        loss == "log_loss"
+        and getattr(estimator, "multi_class", None) == "multinomial"
+        and n_models > 1
+        and isinstance(estimator, _BaseFTRL)
+    ):
         return "softmax"  # SparseFTRLClassifier(multi_class='multinomial'), 3 classes or more
     if loss == "log_loss":
         return "ovr_logistic"
@@ -129,9 +134,23 @@ class ExportedLinearModel:
         raise TypeError("an ExportedLinearModel is built by export_model() or load_model().")
 
     @classmethod
-    def _build(cls, *, kind, proba, source, coef, intercept, classes, coef_ndim, matvec,
-               arithmetic, feature_names_in=None, transformer_specs=(), weights_format=None,
-               weights_scale=None):
+    def _build(
+        cls,
+        *,
+        kind,
+        proba,
+        source,
+        coef,
+        intercept,
+        classes,
+        coef_ndim,
+        matvec,
+        arithmetic,
+        feature_names_in=None,
+        transformer_specs=(),
+        weights_format=None,
+        weights_scale=None,
+    ):
         """The model of ``coef`` (CSR, ``(n_models, n_features)``) and the rest.
 
         With ``weights_format`` ('float16' or 'q2.13'), ``coef`` holds the dequantized
@@ -141,8 +160,9 @@ class ExportedLinearModel:
             raise ValueError(f"arithmetic must be one of {ARITHMETIC}, got {arithmetic!r}.")
         model = cls.__new__(cls)
         model.weights_format = weights_format
-        model.weights_scale_ = (None if weights_scale is None
-                                else np.array(weights_scale, dtype=np.float64))
+        model.weights_scale_ = (
+            None if weights_scale is None else np.array(weights_scale, dtype=np.float64)
+        )
         coef = sp.csr_matrix(coef)
         coef.sum_duplicates()
         coef.eliminate_zeros()
@@ -153,17 +173,20 @@ class ExportedLinearModel:
         model.n_features_in_ = int(coef.shape[1])
         model.intercept_ = np.array(intercept).reshape(n_models)
         model.classes_ = None if classes is None else plain_labels(classes)
-        model.feature_names_in_ = (None if feature_names_in is None
-                                   else np.asarray(feature_names_in, dtype=str))
+        model.feature_names_in_ = (
+            None if feature_names_in is None else np.asarray(feature_names_in, dtype=str)
+        )
         model._coef_ndim = int(coef_ndim)
         model._matvec = bool(matvec)
         model._arithmetic = str(arithmetic)
         model._transformer_specs = [dict(spec) for spec in transformer_specs]
         model.transformers = [build_transformer(spec) for spec in model._transformer_specs]
         if model.transformers and output_width(model.transformers[-1]) != model.n_features_in_:
-            raise ValueError(f"the last transformer ({model._transformer_specs[-1]['class']}) "
-                             f"outputs {output_width(model.transformers[-1]):,} columns but the "
-                             f"model reads {model.n_features_in_:,}.")
+            raise ValueError(
+                f"the last transformer ({model._transformer_specs[-1]['class']}) "
+                f"outputs {output_width(model.transformers[-1]):,} columns but the "
+                f"model reads {model.n_features_in_:,}."
+            )
         # the FTRL estimators' decision function, on the non-zero weights
         model._linear = LinearWeights.from_coef(coef, model.intercept_)
         index_dtype = np.int32 if model.n_features_in_ <= _INT32_MAX else np.int64
@@ -195,13 +218,18 @@ class ExportedLinearModel:
         if not self.transformers and self.feature_names_in_ is not None and hasattr(X, "columns"):
             columns = np.asarray([str(c) for c in X.columns])
             if not np.array_equal(columns, self.feature_names_in_):
-                raise ValueError("The feature names of X do not match those the estimator was "
-                                 f"fitted with: {self.feature_names_in_.tolist()[:20]}.")
-        X = check_array(X, accept_sparse="csr", dtype=[np.float64, np.float32],
-                        accept_large_sparse=True)
+                raise ValueError(
+                    "The feature names of X do not match those the estimator was "
+                    f"fitted with: {self.feature_names_in_.tolist()[:20]}."
+                )
+        X = check_array(
+            X, accept_sparse="csr", dtype=[np.float64, np.float32], accept_large_sparse=True
+        )
         if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features, but the exported model expects "
-                             f"{self.n_features_in_}.")
+            raise ValueError(
+                f"X has {X.shape[1]} features, but the exported model expects "
+                f"{self.n_features_in_}."
+            )
         return X
 
     def _scores(self, X):
@@ -218,8 +246,9 @@ class ExportedLinearModel:
         n_support = self.support_.size
         if sp.issparse(X):
             if X.indices.dtype != X.indptr.dtype:
-                X = sp.csr_matrix((X.data, X.indices.astype(np.int64),
-                                   X.indptr.astype(np.int64)), shape=X.shape)
+                X = sp.csr_matrix(
+                    (X.data, X.indices.astype(np.int64), X.indptr.astype(np.int64)), shape=X.shape
+                )
             check_csr(X, values=False)
             # Map each stored column to its row of _weights (features without a
             # weight to the zero row): the product visits the entries of each row of
@@ -251,7 +280,9 @@ class ExportedLinearModel:
             One column per class for multiclass, one value per row for binary.
         """
         if self.kind != "classifier":
-            raise AttributeError(f"decision_function is for classifiers; this export is a {self.kind}.")
+            raise AttributeError(
+                f"decision_function is for classifiers; this export is a {self.kind}."
+            )
         scores = self._scores(X)
         return scores.reshape(-1) if scores.ndim > 1 and scores.shape[1] == 1 else scores
 
@@ -290,16 +321,21 @@ class ExportedLinearModel:
         """
         if self.proba is None:
             raise AttributeError(f"the exported {self.source} has no predict_proba.")
-        if (self.proba == "ovr_logistic" and self.n_models == 1 and self._arithmetic == "ftrl"
-                and not self.transformers):
+        if (
+            self.proba == "ovr_logistic"
+            and self.n_models == 1
+            and self._arithmetic == "ftrl"
+            and not self.transformers
+        ):
             proba = self._linear.plain_scores(X, self.n_features_in_, logistic_pair=True)
             if proba is not None:
                 return proba
         scores = self.decision_function(X)
         if self.proba == "softmax":
             return softmax(scores, copy=False)
-        return one_vs_rest_probabilities(scores, "log_loss" if self.proba == "ovr_logistic"
-                                         else "modified_huber")
+        return one_vs_rest_probabilities(
+            scores, "log_loss" if self.proba == "ovr_logistic" else "modified_huber"
+        )
 
     def predict_log_proba(self, X: MatrixLike) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`.
@@ -326,14 +362,23 @@ class ExportedLinearModel:
         return int(sum(a.nbytes for a in arrays))
 
     def _arrays(self):
-        return model_arrays({
-            "kind": self.kind, "proba": self.proba, "source": self.source, "coef": self.coef_,
-            "intercept": self.intercept_, "classes": self.classes_,
-            "feature_names_in": self.feature_names_in_, "coef_ndim": self._coef_ndim,
-            "matvec": self._matvec, "arithmetic": self._arithmetic,
-            "transformer_specs": self._transformer_specs,
-            "weights_format": self.weights_format,
-            "weights_scale": self.weights_scale_})
+        return model_arrays(
+            {
+                "kind": self.kind,
+                "proba": self.proba,
+                "source": self.source,
+                "coef": self.coef_,
+                "intercept": self.intercept_,
+                "classes": self.classes_,
+                "feature_names_in": self.feature_names_in_,
+                "coef_ndim": self._coef_ndim,
+                "matvec": self._matvec,
+                "arithmetic": self._arithmetic,
+                "transformer_specs": self._transformer_specs,
+                "weights_format": self.weights_format,
+                "weights_scale": self.weights_scale_,
+            }
+        )
 
     def save(self, file: FileLike, *, compressed: bool = False) -> None:
         """Write the model to an ``.npz`` file that loads without pickle.
@@ -384,17 +429,20 @@ class ExportedLinearModel:
 
     def __repr__(self):
         pipeline = "".join(f"{spec['class']} -> " for spec in self._transformer_specs)
-        return (f"ExportedLinearModel({pipeline}{self.source}, {self.support_.size:,} of "
-                f"{self.n_features_in_:,} features, {self.n_models} model"
-                f"{'s' if self.n_models > 1 else ''}, {_format_bytes(self.nbytes)})")
+        return (
+            f"ExportedLinearModel({pipeline}{self.source}, {self.support_.size:,} of "
+            f"{self.n_features_in_:,} features, {self.n_models} model"
+            f"{'s' if self.n_models > 1 else ''}, {_format_bytes(self.nbytes)})"
+        )
 
 
 def _spread(weights, support, n_features):
     """CSR (n_models, n_features) from the (n_support, n_models) weights of ``support``."""
     n_models = weights.shape[1]
     full = sp.csr_matrix(weights.T)  # (n_models, n_support), zeros dropped
-    return sp.csr_matrix((full.data, support[full.indices], full.indptr),
-                         shape=(n_models, n_features))
+    return sp.csr_matrix(
+        (full.data, support[full.indices], full.indptr), shape=(n_models, n_features)
+    )
 
 
 def _linear_scaler(step):
@@ -413,8 +461,9 @@ def _linear_scaler(step):
         return (step.mean_ if step.with_mean else None), (step.scale_ if step.with_std else None)
     if kind is MaxAbsScaler:
         return None, step.scale_
-    return (step.center_ if step.with_centering else None), (step.scale_ if step.with_scaling
-                                                             else None)
+    return (step.center_ if step.with_centering else None), (
+        step.scale_ if step.with_scaling else None
+    )
 
 
 def _fold_scaler(coef, intercept, offset, scale, name):
@@ -424,22 +473,28 @@ def _fold_scaler(coef, intercept, offset, scale, name):
     if scale is not None:
         scale = np.asarray(scale, dtype=np.float64)
         if scale.shape != (coef.shape[1],):
-            raise ValueError(f"the {name} scales {scale.shape} columns; the model reads "
-                             f"{coef.shape[1]}.")
+            raise ValueError(
+                f"the {name} scales {scale.shape} columns; the model reads {coef.shape[1]}."
+            )
         coef.data /= scale[coef.indices]
     if offset is not None:
         offset = np.asarray(offset, dtype=np.float64)
         if offset.shape != (coef.shape[1],):
-            raise ValueError(f"the {name} centres {offset.shape} columns; the model reads "
-                             f"{coef.shape[1]}.")
+            raise ValueError(
+                f"the {name} centres {offset.shape} columns; the model reads {coef.shape[1]}."
+            )
         intercept = intercept - coef @ offset
     if not (np.all(np.isfinite(coef.data)) and np.all(np.isfinite(intercept))):
         raise ValueError(f"folding the {name} into the weights gives infinite values.")
     return coef, intercept
 
 
-def export_model(estimator: BaseEstimator, *, weights: str | None = "float64",
-                 random_state: int | np.random.RandomState | None = 0) -> "ExportedLinearModel":
+def export_model(
+    estimator: BaseEstimator,
+    *,
+    weights: str | None = "float64",
+    random_state: int | np.random.RandomState | None = 0,
+) -> "ExportedLinearModel":
     """Keep the non-zero weights of a fitted linear model, for inference only.
 
     Parameters
@@ -548,8 +603,10 @@ def export_model(estimator: BaseEstimator, *, weights: str | None = "float64",
     if isinstance(estimator, _BaseFTRLCV):
         estimator = estimator.best_estimator_  # the chosen model of the grid
     if not (hasattr(estimator, "coef_") and hasattr(estimator, "intercept_")):
-        raise TypeError(f"{type(estimator).__name__} has no coef_ and intercept_: export_model "
-                        "exports linear models.")
+        raise TypeError(
+            f"{type(estimator).__name__} has no coef_ and intercept_: export_model "
+            "exports linear models."
+        )
     if not (is_classifier(estimator) or is_regressor(estimator)):
         raise TypeError(f"{type(estimator).__name__} is neither a classifier nor a regressor.")
     coef = estimator.coef_
@@ -559,8 +616,9 @@ def export_model(estimator: BaseEstimator, *, weights: str | None = "float64",
     intercept = np.broadcast_to(np.asarray(estimator.intercept_), (coef.shape[0],))
     feature_names_in = getattr(estimator, "feature_names_in_", None)
     if scaler is not None:
-        coef, intercept = _fold_scaler(coef, intercept, *_linear_scaler(scaler),
-                                       type(scaler).__name__)
+        coef, intercept = _fold_scaler(
+            coef, intercept, *_linear_scaler(scaler), type(scaler).__name__
+        )
         feature_names_in = getattr(scaler, "feature_names_in_", None)
     weights_scale = None
     if weights_format is not None:
@@ -731,9 +789,11 @@ class ExportSizes:
 
     def __str__(self):
         ratio = self.estimator_pickle_bytes / max(self.export_file_bytes, 1)
-        return (f"pickled estimator {_format_bytes(self.estimator_pickle_bytes)}; export "
-                f"{_format_bytes(self.export_file_bytes)} on disk ({ratio:,.1f}x smaller), "
-                f"{_format_bytes(self.export_memory_bytes)} in memory")
+        return (
+            f"pickled estimator {_format_bytes(self.estimator_pickle_bytes)}; export "
+            f"{_format_bytes(self.export_file_bytes)} on disk ({ratio:,.1f}x smaller), "
+            f"{_format_bytes(self.export_memory_bytes)} in memory"
+        )
 
 
 def export_sizes(

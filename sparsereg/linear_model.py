@@ -12,14 +12,14 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 
 from ._base import TrainingProblem, _BaseFTRL, kernel_weights
-from ._typing import ArrayLike, MatrixLike
-from ._validation import plain_vector
 from ._losses import (
     CLASSIFICATION_LOSSES,
     PROBABILISTIC_LOSSES,
     REGRESSION_LOSSES,
     one_vs_rest_probabilities,
 )
+from ._typing import ArrayLike, MatrixLike
+from ._validation import plain_vector
 
 _SHARED_PARAMETERS_DOC = """
     penalty : {'l1', 'l2', 'elasticnet', None}, default='l1'
@@ -360,15 +360,20 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
         self.n_threads = n_threads
 
     def _training_problem(self, y, sample_weight, *, classes, first_call, for_partial_fit):
-        return TrainingProblem(targets=np.ascontiguousarray(y, dtype=np.float64), positives=None,
-                               weights=(kernel_weights(sample_weight),),
-                               sample_weight=sample_weight)
+        return TrainingProblem(
+            targets=np.ascontiguousarray(y, dtype=np.float64),
+            positives=None,
+            weights=(kernel_weights(sample_weight),),
+            sample_weight=sample_weight,
+        )
 
     def _score_from(self, scores, y, sample_weight, classes):
         return r2_score(y, scores[:, 0], sample_weight=sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> "SparseFTRLRegressor":
+    def fit(
+        self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> "SparseFTRLRegressor":
         """Fit the model by FTRL-Proximal, up to ``max_iter`` epochs.
 
         Parameters
@@ -389,7 +394,9 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
         self._more_validate_params()
         return self._fit(X, y, sample_weight)
 
-    def partial_fit(self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> "SparseFTRLRegressor":
+    def partial_fit(
+        self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> "SparseFTRLRegressor":
         """Run one FTRL-Proximal pass over a batch, continuing from the current state.
 
         Parameters
@@ -601,11 +608,13 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         if self.multi_class == "multinomial" and self.loss != "log_loss":
             raise ValueError(
                 f"multi_class='multinomial' trains the softmax (multinomial log) loss and needs "
-                f"loss='log_loss'; got loss={self.loss!r}. Use multi_class='ovr' for other losses.")
+                f"loss='log_loss'; got loss={self.loss!r}. Use multi_class='ovr' for other losses."
+            )
         if self.multi_class == "multinomial" and self.inclusion is not None:
             raise ValueError(
                 f"multi_class='multinomial' does not support inclusion={self.inclusion!r}: "
-                "every column seen enters its state. Use inclusion=None, or multi_class='ovr'.")
+                "every column seen enters its state. Use inclusion=None, or multi_class='ovr'."
+            )
         if isinstance(self.class_weight, dict):
             bad = {c: w for c, w in self.class_weight.items() if not _is_weight(w)}
             if bad:
@@ -683,14 +692,20 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
             class_weight = compute_class_weight(self.class_weight, classes=classes, y=y)
             base = np.ones(len(y)) if sample_weight is None else sample_weight
             if len(classes) == 2:
-                weights = [base * np.where(y_kernel == label_of[1], class_weight[1],
-                                           class_weight[0])]
+                weights = [
+                    base * np.where(y_kernel == label_of[1], class_weight[1], class_weight[0])
+                ]
             else:
-                weights = [base * np.where(y_kernel == label_of[k], class_weight[k], 1.0)
-                           for k in models]
-        return TrainingProblem(targets=y_kernel, positives=tuple(label_of[k] for k in models),
-                               weights=tuple(weights), sample_weight=sample_weight,
-                               classes=classes)
+                weights = [
+                    base * np.where(y_kernel == label_of[k], class_weight[k], 1.0) for k in models
+                ]
+        return TrainingProblem(
+            targets=y_kernel,
+            positives=tuple(label_of[k] for k in models),
+            weights=tuple(weights),
+            sample_weight=sample_weight,
+            classes=classes,
+        )
 
     def _softmax_problem(self, y, y_kernel, label_of, sample_weight, classes):
         """The multinomial problem: each row's class index, one weight per row."""
@@ -702,8 +717,14 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
             class_weight = compute_class_weight(self.class_weight, classes=classes, y=y)
             base = np.ones(len(y)) if sample_weight is None else sample_weight
             weights = base * class_weight[index]
-        return TrainingProblem(targets=index, positives=None, weights=(weights,),
-                               sample_weight=sample_weight, classes=classes, softmax=True)
+        return TrainingProblem(
+            targets=index,
+            positives=None,
+            weights=(weights,),
+            sample_weight=sample_weight,
+            classes=classes,
+            softmax=True,
+        )
 
     def _score_from(self, scores, y, sample_weight, classes):
         return accuracy_score(y, self._predict_from(scores, classes), sample_weight=sample_weight)
@@ -714,7 +735,9 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         return classes[scores.argmax(axis=1)]
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> "SparseFTRLClassifier":
+    def fit(
+        self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> "SparseFTRLClassifier":
         """Fit the model by FTRL-Proximal, up to ``max_iter`` epochs.
 
         Parameters
@@ -736,7 +759,10 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         return self._fit(X, y, sample_weight)
 
     def partial_fit(
-        self, X: MatrixLike, y: ArrayLike, classes: ArrayLike | None = None,
+        self,
+        X: MatrixLike,
+        y: ArrayLike,
+        classes: ArrayLike | None = None,
         sample_weight: ArrayLike | None = None,
     ) -> "SparseFTRLClassifier":
         """Run one FTRL-Proximal pass over a batch, continuing from the current state.
@@ -772,8 +798,12 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         call.
         """
         classes = self.classes_
-        if self.class_weight is not None or len(classes) > 20 or not _exact_floats(classes) \
-                or self._softmax_classes(len(classes)):  # the kernel takes class indices
+        if (
+            self.class_weight is not None
+            or len(classes) > 20
+            or not _exact_floats(classes)
+            or self._softmax_classes(len(classes))
+        ):  # the kernel takes class indices
             return None, None
         label_of = [float(c) for c in classes.tolist()]
         labels = np.array([c for c in label_of if c.is_integer() and abs(c) < 2.0**53])
@@ -788,8 +818,11 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         if classes is not None:
             known = self.classes_
             classes = np.asarray(classes)
-            if classes.shape != known.shape or classes.dtype != known.dtype \
-                    or not (classes == known).all():
+            if (
+                classes.shape != known.shape
+                or classes.dtype != known.dtype
+                or not (classes == known).all()
+            ):
                 return None
         plain = plain_vector(y, n_rows, memo.labels)
         return None if plain is None else (plain[0], 1.0)

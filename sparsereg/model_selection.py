@@ -45,8 +45,13 @@ _GRID_COLUMNS = 6  # numbers per model in grid_epoch's ``models`` scratch
 
 
 # ------------------------------------------------------------------------- selection
-def select_model(loss: ArrayLike, n_nonzero: ArrayLike, *, loss_se: ArrayLike | None = None,
-                 sparsity: float | str | None = None) -> int:
+def select_model(
+    loss: ArrayLike,
+    n_nonzero: ArrayLike,
+    *,
+    loss_se: ArrayLike | None = None,
+    sparsity: float | str | None = None,
+) -> int:
     """Index of the model a grid search keeps: the best loss, or the sparsest model close to it.
 
     Parameters
@@ -79,8 +84,10 @@ def select_model(loss: ArrayLike, n_nonzero: ArrayLike, *, loss_se: ArrayLike | 
     loss = np.asarray(loss, dtype=np.float64)
     n_nonzero = np.asarray(n_nonzero, dtype=np.float64)
     if loss.ndim != 1 or loss.size == 0 or n_nonzero.shape != loss.shape:
-        raise ValueError(f"loss and n_nonzero must be 1-D arrays of the same non-zero length; "
-                         f"got shapes {loss.shape} and {n_nonzero.shape}.")
+        raise ValueError(
+            f"loss and n_nonzero must be 1-D arrays of the same non-zero length; "
+            f"got shapes {loss.shape} and {n_nonzero.shape}."
+        )
     finite = np.isfinite(loss)
     if not finite.any():
         raise ValueError("every model's loss is NaN or infinite: no model to choose.")
@@ -106,10 +113,15 @@ def select_model(loss: ArrayLike, n_nonzero: ArrayLike, *, loss_se: ArrayLike | 
 def _check_sparsity(sparsity):
     if sparsity is None or (isinstance(sparsity, str) and sparsity == "1se"):
         return
-    if isinstance(sparsity, (bool, np.bool_)) or not isinstance(sparsity, Real) \
-            or not (math.isfinite(sparsity) and sparsity >= 0):
-        raise ValueError(f"sparsity must be None, a finite number >= 0 (a relative loss "
-                         f"tolerance) or '1se'; got {sparsity!r}.")
+    if (
+        isinstance(sparsity, (bool, np.bool_))
+        or not isinstance(sparsity, Real)
+        or not (math.isfinite(sparsity) and sparsity >= 0)
+    ):
+        raise ValueError(
+            f"sparsity must be None, a finite number >= 0 (a relative loss "
+            f"tolerance) or '1se'; got {sparsity!r}."
+        )
 
 
 def _grid_values(name, values, *, low, high, closed_low=True):
@@ -127,15 +139,21 @@ def _grid_values(name, values, *, low, high, closed_low=True):
     if array.size == 0:
         raise ValueError(f"{name} is empty: give at least one value.")
     if array.dtype.kind not in "iuf":
-        raise TypeError(f"{name} must hold numbers (not booleans or strings); got dtype "
-                        f"{array.dtype} ({values!r}).")
+        raise TypeError(
+            f"{name} must hold numbers (not booleans or strings); got dtype "
+            f"{array.dtype} ({values!r})."
+        )
     array = array.astype(np.float64)
-    bad = [v for v in array.tolist() if not (math.isfinite(v) and (v >= low if closed_low
-                                                                     else v > low) and v <= high)]
+    bad = [
+        v
+        for v in array.tolist()
+        if not (math.isfinite(v) and (v >= low if closed_low else v > low) and v <= high)
+    ]
     if bad:
         bracket = "[" if closed_low else "("
-        raise ValueError(f"{name} must hold finite values in {bracket}{low:g}, {high:g}]; got "
-                         f"{bad[:5]!r}.")
+        raise ValueError(
+            f"{name} must hold finite values in {bracket}{low:g}, {high:g}]; got {bad[:5]!r}."
+        )
     if len(set(array.tolist())) != array.size:
         raise ValueError(f"{name} repeats a value: {array.tolist()!r}.")
     return array.tolist()
@@ -349,9 +367,21 @@ class _BaseFTRLCV(BaseEstimator):
         "holdout": [Interval(Integral, 2, None, closed="left")],
         "sparsity": [Interval(Real, 0, None, closed="left"), StrOptions({"1se"}), None],
         "inclusion": [None],
-        **{name: _BaseFTRL._parameter_constraints[name] for name in (
-            "penalty", "l1_ratio", "penalty_scale", "beta", "fit_intercept", "max_iter",
-            "shuffle", "epsilon", "random_state", "state_store")},
+        **{
+            name: _BaseFTRL._parameter_constraints[name]
+            for name in (
+                "penalty",
+                "l1_ratio",
+                "penalty_scale",
+                "beta",
+                "fit_intercept",
+                "max_iter",
+                "shuffle",
+                "epsilon",
+                "random_state",
+                "state_store",
+            )
+        },
     }
 
     # ----------------------------------------------------------------- the grid
@@ -360,8 +390,11 @@ class _BaseFTRLCV(BaseEstimator):
         if isinstance(self.alphas, Integral) and not isinstance(self.alphas, (bool, np.bool_)):
             if self.alphas < 1:
                 raise ValueError(f"alphas={self.alphas} must be at least 1 value.")
-            alphas = np.geomspace(*ALPHA_RANGE, int(self.alphas)).tolist() \
-                if self.alphas > 1 else [math.sqrt(ALPHA_RANGE[0] * ALPHA_RANGE[1])]
+            alphas = (
+                np.geomspace(*ALPHA_RANGE, int(self.alphas)).tolist()
+                if self.alphas > 1
+                else [math.sqrt(ALPHA_RANGE[0] * ALPHA_RANGE[1])]
+            )
         else:
             alphas = _grid_values("alphas", self.alphas, low=0.0, high=math.inf)
         eta0s = _grid_values("eta0s", self.eta0s, low=1e-10, high=1e10)
@@ -370,19 +403,25 @@ class _BaseFTRLCV(BaseEstimator):
         else:
             l1_ratios = _grid_values("l1_ratios", self.l1_ratios, low=0.0, high=1.0)
             if self.penalty != "elasticnet" and len(l1_ratios) > 1:
-                raise ValueError(f"l1_ratios={self.l1_ratios!r} changes nothing with "
-                                 f"penalty={self.penalty!r}: give penalty='elasticnet' or "
-                                 "l1_ratios=None.")
+                raise ValueError(
+                    f"l1_ratios={self.l1_ratios!r} changes nothing with "
+                    f"penalty={self.penalty!r}: give penalty='elasticnet' or "
+                    "l1_ratios=None."
+                )
         return [(a, e, r) for a in alphas for e in eta0s for r in l1_ratios]
 
     def _check_params(self, for_partial_fit=False):
         self._validate_params()
         if self.inclusion is not None:  # (the constraint says so too; a clearer message)
-            raise ValueError(f"inclusion={self.inclusion!r} is not supported by the grid "
-                             "estimators; use inclusion=None.")
+            raise ValueError(
+                f"inclusion={self.inclusion!r} is not supported by the grid "
+                "estimators; use inclusion=None."
+            )
         _check_sparsity(self.sparsity)
         grid = self._grid()
-        for alpha, eta0, l1_ratio in grid[:1]:  # the shared parameters, as the single one checks them
+        for alpha, eta0, l1_ratio in grid[
+            :1
+        ]:  # the shared parameters, as the single one checks them
             single = self._single_estimator(alpha, eta0, l1_ratio)
             single._validate_params()
             single._more_validate_params(for_partial_fit)
@@ -390,14 +429,16 @@ class _BaseFTRLCV(BaseEstimator):
 
     def _single_params(self):
         mine = set(self._get_param_names())
-        params = {name: getattr(self, name) for name in self._single._get_param_names()
-                  if name in mine}
+        params = {
+            name: getattr(self, name) for name in self._single._get_param_names() if name in mine
+        }
         params.update(tol=None, early_stopping=False, warm_start=False, inclusion=None)
         return params
 
     def _single_estimator(self, alpha, eta0, l1_ratio):
-        return self._single(**{**self._single_params(), "alpha": alpha, "eta0": eta0,
-                               "l1_ratio": l1_ratio})
+        return self._single(
+            **{**self._single_params(), "alpha": alpha, "eta0": eta0, "l1_ratio": l1_ratio}
+        )
 
     def _use_table_store(self, n_models, n_features):
         if self.state_store == "auto":
@@ -418,23 +459,29 @@ class _BaseFTRLCV(BaseEstimator):
     def _fit_or_partial(self, X, y, sample_weight, classes, *, first, epochs):
         grid = self._check_params(for_partial_fit=epochs is None)
         if not first and grid != self._grid_:
-            raise ValueError(f"the grid changed since the first call ({len(self._grid_)} models "
-                             f"then, {len(grid)} now): partial_fit continues the same models; "
-                             "call fit to start a new grid.")
+            raise ValueError(
+                f"the grid changed since the first call ({len(self._grid_)} models "
+                f"then, {len(grid)} now): partial_fit continues the same models; "
+                "call fit to start a new grid."
+            )
         X, y, sample_weight, longest_row, x_bound = _BaseFTRL._validate_training_data(
-            self, X, y, sample_weight, reset=first)
+            self, X, y, sample_weight, reset=first
+        )
         # the labels are read by a single estimator with this one's parameters (and classes)
         reader = self._single_estimator(*grid[0])
         if not first and "classes_" in self.__dict__:
             reader.classes_ = self.classes_
-        problem = reader._training_problem(y, sample_weight, classes=classes, first_call=first,
-                                           for_partial_fit=epochs is None)
+        problem = reader._training_problem(
+            y, sample_weight, classes=classes, first_call=first, for_partial_fit=epochs is None
+        )
         if problem.classes is not None:
             plain_labels(problem.classes)  # the state protocol must carry them
             if self.sparsity == "1se" and problem.n_models > 1:
-                raise ValueError("sparsity='1se' is available for binary classification and "
-                                 "regression only: the classes' losses of one-vs-rest are "
-                                 "correlated; give a relative tolerance instead.")
+                raise ValueError(
+                    "sparsity='1se' is available for binary classification and "
+                    "regression only: the classes' losses of one-vs-rest are "
+                    "correlated; give a relative tolerance instead."
+                )
         _BaseFTRL._check_gradient_scale(self, X, x_bound, problem)
         n_rows = X.shape[0]
         if first:
@@ -447,12 +494,18 @@ class _BaseFTRLCV(BaseEstimator):
                     f"the dense state store needs {need:,} bytes for {len(grid)} models x "
                     f"{problem.n_models} problem(s) x {X.shape[1]:,} columns, more than this "
                     f"machine's memory ({_physical_memory():,} bytes); use state_store='sparse' "
-                    "(or 'auto'), which holds only the columns seen, or a smaller grid.")
-            states = [_GridState(len(grid), X.shape[1], table=table,
-                                 expected_columns=min(X.nnz, X.shape[1]))
-                      for _ in range(problem.n_models)]
-            sums = {key: np.zeros(len(grid)) for key in ("progressive", "progressive_sq",
-                                                          "holdout", "holdout_sq")}
+                    "(or 'auto'), which holds only the columns seen, or a smaller grid."
+                )
+            states = [
+                _GridState(
+                    len(grid), X.shape[1], table=table, expected_columns=min(X.nnz, X.shape[1])
+                )
+                for _ in range(problem.n_models)
+            ]
+            sums = {
+                key: np.zeros(len(grid))
+                for key in ("progressive", "progressive_sq", "holdout", "holdout_sq")
+            }
             counts = {"progressive": 0, "holdout": 0}
             t = 0
         else:
@@ -476,8 +529,20 @@ class _BaseFTRLCV(BaseEstimator):
             else:
                 order = np.empty(0, dtype=np.int64) if train is None else train.astype(np.int64)
             for k, state in enumerate(states):
-                self._run(X, problem, k, state, order, hypers, buffers, t, True, sums,
-                          "progressive", check_signals=epochs is not None)
+                self._run(
+                    X,
+                    problem,
+                    k,
+                    state,
+                    order,
+                    hypers,
+                    buffers,
+                    t,
+                    True,
+                    sums,
+                    "progressive",
+                    check_signals=epochs is not None,
+                )
             t += n_train
             counts["progressive"] += n_train
         for state in states:
@@ -485,39 +550,79 @@ class _BaseFTRLCV(BaseEstimator):
             state.forget()
         if held_out.size:
             for k, state in enumerate(states):
-                self._run(X, problem, k, state, held_out.astype(np.int64), hypers, buffers, t,
-                          False, sums, "holdout", check_signals=epochs is not None)
+                self._run(
+                    X,
+                    problem,
+                    k,
+                    state,
+                    held_out.astype(np.int64),
+                    hypers,
+                    buffers,
+                    t,
+                    False,
+                    sums,
+                    "holdout",
+                    check_signals=epochs is not None,
+                )
             counts["holdout"] += held_out.size
         return grid, states, sums, counts, t, rng, seed, problem, X.dtype
 
     def _grid_hypers(self, grid):
         lambdas = [penalty_lambdas(self.penalty, a, r) for a, _, r in grid]
-        return {"inv_eta0": np.array([1.0 / e for _, e, _ in grid]),
-                "lambda1": np.array([float(l1) for l1, _ in lambdas]),
-                "lambda2": np.array([float(l2) for _, l2 in lambdas])}
+        return {
+            "inv_eta0": np.array([1.0 / e for _, e, _ in grid]),
+            "lambda1": np.array([float(l1) for l1, _ in lambdas]),
+            "lambda2": np.array([float(l2) for _, l2 in lambdas]),
+        }
 
     @staticmethod
     def _buffers(n_models, longest_row):
         width = max(longest_row, 1)
-        return {"scratch": np.empty((width, 2 * n_models)),
-                "slots": np.empty(width, dtype=np.int64),
-                "models": np.empty((_GRID_COLUMNS, n_models))}
+        return {
+            "scratch": np.empty((width, 2 * n_models)),
+            "slots": np.empty(width, dtype=np.int64),
+            "models": np.empty((_GRID_COLUMNS, n_models)),
+        }
 
-    def _run(self, X, problem, k, state, order, hypers, buffers, t0, train, sums, kind,
-             check_signals):
+    def _run(
+        self, X, problem, k, state, order, hypers, buffers, t0, train, sums, kind, check_signals
+    ):
         weights = problem.weights[k]
         positive = problem.positives[k] if problem.positives is not None else 0.0
         one_vs_rest = problem.positives is not None
         row = 0
         while True:
             row, status = grid_epoch(
-                X.data, X.indices, X.indptr, problem.targets, weights, order, state.store,
-                state.zn, state.table, state.intercept_zn, hypers["inv_eta0"],
-                hypers["lambda1"], hypers["lambda2"], float(self.beta),
-                int(Loss[self.loss.upper()]), float(self.epsilon), one_vs_rest,
-                float(positive), self.penalty_scale == "mean", bool(self.fit_intercept),
-                check_signals, train, buffers["scratch"], buffers["slots"], buffers["models"],
-                sums[kind], sums[kind + "_sq"], t0, row)
+                X.data,
+                X.indices,
+                X.indptr,
+                problem.targets,
+                weights,
+                order,
+                state.store,
+                state.zn,
+                state.table,
+                state.intercept_zn,
+                hypers["inv_eta0"],
+                hypers["lambda1"],
+                hypers["lambda2"],
+                float(self.beta),
+                int(Loss[self.loss.upper()]),
+                float(self.epsilon),
+                one_vs_rest,
+                float(positive),
+                self.penalty_scale == "mean",
+                bool(self.fit_intercept),
+                check_signals,
+                train,
+                buffers["scratch"],
+                buffers["slots"],
+                buffers["models"],
+                sums[kind],
+                sums[kind + "_sq"],
+                t0,
+                row,
+            )
             if status == 0:
                 return
             state.grow(room=buffers["slots"].size)
@@ -533,8 +638,9 @@ class _BaseFTRLCV(BaseEstimator):
         results = self._results()
         self.cv_results_ = results
         key = self._selection_key()
-        index = select_model(results[key], results["n_nonzero"],
-                             loss_se=results[key + "_se"], sparsity=self.sparsity)
+        index = select_model(
+            results[key], results["n_nonzero"], loss_se=results[key + "_se"], sparsity=self.sparsity
+        )
         self.best_index_ = index
         self.alpha_, self.eta0_, self.l1_ratio_ = grid[index]
         self.best_estimator_ = self._build_best(index)
@@ -547,10 +653,12 @@ class _BaseFTRLCV(BaseEstimator):
 
     def _results(self):
         grid, sums, counts = self._grid_, self._sums, self._counts
-        results = {"params": [{"alpha": a, "eta0": e, "l1_ratio": r} for a, e, r in grid],
-                   "param_alpha": np.array([a for a, _, _ in grid]),
-                   "param_eta0": np.array([e for _, e, _ in grid]),
-                   "param_l1_ratio": np.array([r for _, _, r in grid])}
+        results = {
+            "params": [{"alpha": a, "eta0": e, "l1_ratio": r} for a, e, r in grid],
+            "param_alpha": np.array([a for a, _, _ in grid]),
+            "param_eta0": np.array([e for _, e, _ in grid]),
+            "param_l1_ratio": np.array([r for _, _, r in grid]),
+        }
         kinds = ["progressive"] + (["holdout"] if self.selection == "holdout" else [])
         for kind in kinds:
             n = counts[kind]
@@ -560,34 +668,50 @@ class _BaseFTRLCV(BaseEstimator):
                 se = np.sqrt(variance / n) if n else mean
             results[f"{kind}_loss"], results[f"{kind}_loss_se"] = mean, se
         l1 = self._grid_hypers(grid)["lambda1"] * (self.t_ if self.penalty_scale == "mean" else 1)
-        results["n_nonzero"] = np.sum([state.count_nonzero(l1) for state in self._states],
-                                      axis=0).astype(np.int64)
+        results["n_nonzero"] = np.sum(
+            [state.count_nonzero(l1) for state in self._states], axis=0
+        ).astype(np.int64)
         key = self._selection_key()
         loss = np.where(np.isfinite(results[key]), results[key], np.inf)
-        results["rank_loss"] = (np.argsort(np.argsort(loss, kind="stable"), kind="stable")
-                                + 1).astype(np.int32)
+        results["rank_loss"] = (
+            np.argsort(np.argsort(loss, kind="stable"), kind="stable") + 1
+        ).astype(np.int32)
         return results
 
     def _build_best(self, index):
         alpha, eta0, l1_ratio = self._grid_[index]
         per_class = [state.model_zn(index) for state in self._states]
-        union = per_class[0][0] if len(per_class) == 1 else \
-            np.unique(np.concatenate([c for c, _, _ in per_class]))
+        union = (
+            per_class[0][0]
+            if len(per_class) == 1
+            else np.unique(np.concatenate([c for c, _, _ in per_class]))
+        )
         shape = (len(per_class), union.size)
         z, n, held = np.zeros(shape), np.zeros(shape), np.zeros(shape, dtype=bool)
         for k, (columns, zk, nk) in enumerate(per_class):
             at = np.searchsorted(union, columns)
             z[k, at], n[k, at], held[k, at] = zk, nk, True
-        arrays = {"columns": union.astype(np.int64), "z": z, "n": n, "held": held,
-                  "intercept_z": np.array([s.intercept_zn[index, 0] for s in self._states]),
-                  "intercept_n": np.array([s.intercept_zn[index, 1] for s in self._states]),
-                  "t": np.int64(self.t_), "n_features_in": np.int64(self.n_features_in_),
-                  "seed": np.int64(self._seed), "n_iter": np.int64(self.n_iter_),
-                  "coef_dtype": np.array(self._coef_dtype.name)}
+        arrays = {
+            "columns": union.astype(np.int64),
+            "z": z,
+            "n": n,
+            "held": held,
+            "intercept_z": np.array([s.intercept_zn[index, 0] for s in self._states]),
+            "intercept_n": np.array([s.intercept_zn[index, 1] for s in self._states]),
+            "t": np.int64(self.t_),
+            "n_features_in": np.int64(self.n_features_in_),
+            "seed": np.int64(self._seed),
+            "n_iter": np.int64(self.n_iter_),
+            "coef_dtype": np.array(self._coef_dtype.name),
+        }
         # the shuffling generator as it stands, so that the model continues as it would alone
         _, words, pos, has_gauss, cached = self._random_state.get_state()
-        arrays.update(rng_state=words.astype(np.uint32), rng_pos=np.int64(pos),
-                      rng_has_gauss=np.int64(has_gauss), rng_cached_gaussian=np.float64(cached))
+        arrays.update(
+            rng_state=words.astype(np.uint32),
+            rng_pos=np.int64(pos),
+            rng_has_gauss=np.int64(has_gauss),
+            rng_cached_gaussian=np.float64(cached),
+        )
         if hasattr(self, "classes_"):
             arrays["classes"] = plain_labels(self.classes_)
         names = getattr(self, "feature_names_in_", None)
@@ -599,16 +723,16 @@ class _BaseFTRLCV(BaseEstimator):
     @_fit_context(prefer_skip_nested_validation=True)
     def _checked_fit(self, X, y, sample_weight):
         with self._unchanged_on_error():
-            trained = self._fit_or_partial(X, y, sample_weight, None, first=True,
-                                           epochs=self.max_iter)
+            trained = self._fit_or_partial(
+                X, y, sample_weight, None, first=True, epochs=self.max_iter
+            )
             self._commit(*trained, n_iter=self.max_iter)
         return self
 
     def _checked_partial_fit(self, X, y, sample_weight, classes):
         first = not hasattr(self, "_states")
         with self._unchanged_on_error(), interrupts_deferred():
-            trained = self._fit_or_partial(X, y, sample_weight, classes, first=first,
-                                           epochs=None)
+            trained = self._fit_or_partial(X, y, sample_weight, classes, first=first, epochs=None)
             self._commit(*trained, n_iter=1)
         return self
 
@@ -628,8 +752,11 @@ class _BaseFTRLCV(BaseEstimator):
             Fitted, with that model's ``alpha``, ``eta0`` and ``l1_ratio``.
         """
         check_is_fitted(self)
-        if isinstance(index, (bool, np.bool_)) or not isinstance(index, Integral) \
-                or not 0 <= index < self.n_models_:
+        if (
+            isinstance(index, (bool, np.bool_))
+            or not isinstance(index, Integral)
+            or not 0 <= index < self.n_models_
+        ):
             raise ValueError(f"index must be an int in [0, {self.n_models_}); got {index!r}.")
         return self._build_best(int(index))
 
@@ -690,8 +817,10 @@ class _BaseFTRLCV(BaseEstimator):
 
 def _cv_has_proba(estimator):
     if estimator.loss not in PROBABILISTIC_LOSSES:
-        raise AttributeError(f"probability estimates are not available for "
-                             f"loss={estimator.loss!r}; use one of {PROBABILISTIC_LOSSES}")
+        raise AttributeError(
+            f"probability estimates are not available for "
+            f"loss={estimator.loss!r}; use one of {PROBABILISTIC_LOSSES}"
+        )
     return True
 
 
@@ -757,11 +886,29 @@ default='log_loss'
     }
     _single = SparseFTRLClassifier
 
-    def __init__(self, loss="log_loss", *, alphas=8, eta0s=(0.03, 0.1, 0.3), l1_ratios=None,
-                 selection="progressive", holdout=10, sparsity=None, penalty="l1",
-                 l1_ratio=0.15, penalty_scale="mean", beta=1.0, fit_intercept=True, max_iter=1,
-                 shuffle=True, epsilon=0.1, random_state=None, state_store="auto",
-                 inclusion=None, class_weight=None):
+    def __init__(
+        self,
+        loss="log_loss",
+        *,
+        alphas=8,
+        eta0s=(0.03, 0.1, 0.3),
+        l1_ratios=None,
+        selection="progressive",
+        holdout=10,
+        sparsity=None,
+        penalty="l1",
+        l1_ratio=0.15,
+        penalty_scale="mean",
+        beta=1.0,
+        fit_intercept=True,
+        max_iter=1,
+        shuffle=True,
+        epsilon=0.1,
+        random_state=None,
+        state_store="auto",
+        inclusion=None,
+        class_weight=None,
+    ):
         self.loss = loss
         self.alphas = alphas
         self.eta0s = eta0s
@@ -782,8 +929,9 @@ default='log_loss'
         self.inclusion = inclusion
         self.class_weight = class_weight
 
-    def fit(self, X: MatrixLike, y: ArrayLike,
-            sample_weight: ArrayLike | None = None) -> "_BaseFTRLCV":
+    def fit(
+        self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> "_BaseFTRLCV":
         """Train every model of the grid in the same ``max_iter`` passes; choose one.
 
         Parameters
@@ -802,8 +950,13 @@ default='log_loss'
         """
         return self._checked_fit(X, y, sample_weight)
 
-    def partial_fit(self, X: MatrixLike, y: ArrayLike, classes: ArrayLike | None = None,
-                    sample_weight: ArrayLike | None = None) -> "SparseFTRLClassifierCV":
+    def partial_fit(
+        self,
+        X: MatrixLike,
+        y: ArrayLike,
+        classes: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+    ) -> "SparseFTRLClassifierCV":
         """One pass over a batch for every model of the grid, continuing; choose again.
 
         Parameters
@@ -932,11 +1085,28 @@ class SparseFTRLRegressorCV(RegressorMixin, _BaseFTRLCV):
     }
     _single = SparseFTRLRegressor
 
-    def __init__(self, loss="squared_error", *, alphas=8, eta0s=(0.03, 0.1, 0.3),
-                 l1_ratios=None, selection="progressive", holdout=10, sparsity=None,
-                 penalty="l1", l1_ratio=0.15, penalty_scale="mean", beta=1.0,
-                 fit_intercept=True, max_iter=1, shuffle=True, epsilon=0.1,
-                 random_state=None, state_store="auto", inclusion=None):
+    def __init__(
+        self,
+        loss="squared_error",
+        *,
+        alphas=8,
+        eta0s=(0.03, 0.1, 0.3),
+        l1_ratios=None,
+        selection="progressive",
+        holdout=10,
+        sparsity=None,
+        penalty="l1",
+        l1_ratio=0.15,
+        penalty_scale="mean",
+        beta=1.0,
+        fit_intercept=True,
+        max_iter=1,
+        shuffle=True,
+        epsilon=0.1,
+        random_state=None,
+        state_store="auto",
+        inclusion=None,
+    ):
         self.loss = loss
         self.alphas = alphas
         self.eta0s = eta0s
@@ -956,8 +1126,9 @@ class SparseFTRLRegressorCV(RegressorMixin, _BaseFTRLCV):
         self.state_store = state_store
         self.inclusion = inclusion
 
-    def fit(self, X: MatrixLike, y: ArrayLike,
-            sample_weight: ArrayLike | None = None) -> "_BaseFTRLCV":
+    def fit(
+        self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> "_BaseFTRLCV":
         """Train every model of the grid in the same ``max_iter`` passes; choose one.
 
         Parameters
@@ -976,8 +1147,9 @@ class SparseFTRLRegressorCV(RegressorMixin, _BaseFTRLCV):
         """
         return self._checked_fit(X, y, sample_weight)
 
-    def partial_fit(self, X: MatrixLike, y: ArrayLike,
-                    sample_weight: ArrayLike | None = None) -> "SparseFTRLRegressorCV":
+    def partial_fit(
+        self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> "SparseFTRLRegressorCV":
         """One pass over a batch for every model of the grid, continuing; choose again.
 
         Parameters

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils.validation import check_is_fitted
 from numpy.typing import DTypeLike
 from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["SparsityReport", "csr_nbytes", "sparsity_report"]
 
@@ -159,14 +159,26 @@ class SparsityReport:
         rows = [("non-zero weights", nz)]
         if self.touched is not None:
             touched = f"{_join(self.touched)}" + (" per model" if per_model else "")
-            rows.append(("features touched in training",
-                         f"{touched}; never touched: {self.never_touched:,}"))
-            rows.append(("touched but zeroed by L1", _join(self.touched_and_zero)
-                         + (" per model" if per_model else "")))
+            rows.append(
+                (
+                    "features touched in training",
+                    f"{touched}; never touched: {self.never_touched:,}",
+                )
+            )
+            rows.append(
+                (
+                    "touched but zeroed by L1",
+                    _join(self.touched_and_zero) + (" per model" if per_model else ""),
+                )
+            )
         ratio = self.coef_dense_bytes / max(self.coef_csr_bytes, 1)
-        rows.append((f"coef_ bytes ({self.coef_dtype}, held {self.coef_format})",
-                     f"{_format_bytes(self.coef_dense_bytes)} dense, "
-                     f"{_format_bytes(self.coef_csr_bytes)} as CSR ({ratio:,.1f}x)"))
+        rows.append(
+            (
+                f"coef_ bytes ({self.coef_dtype}, held {self.coef_format})",
+                f"{_format_bytes(self.coef_dense_bytes)} dense, "
+                f"{_format_bytes(self.coef_csr_bytes)} as CSR ({ratio:,.1f}x)",
+            )
+        )
         if self.state_bytes is not None:
             rows.append(("training state (z, n)", _format_bytes(self.state_bytes)))
         return rows
@@ -174,18 +186,24 @@ class SparsityReport:
     def __str__(self):
         rows = self._rows()
         width = max(len(name) for name, _ in rows)
-        head = (f"Sparsity of {self.estimator} ({self.n_models} model"
-                f"{'s' if self.n_models > 1 else ''} x {self.n_features:,} features)")
+        head = (
+            f"Sparsity of {self.estimator} ({self.n_models} model"
+            f"{'s' if self.n_models > 1 else ''} x {self.n_features:,} features)"
+        )
         return "\n".join([head] + [f"  {name:<{width}} : {value}" for name, value in rows])
 
     def _repr_html_(self):
         from html import escape
 
-        cells = "".join(f"<tr><th style='text-align:left'>{escape(name)}</th>"
-                        f"<td style='text-align:left'>{escape(value)}</td></tr>"
-                        for name, value in self._rows())
-        return (f"<table><caption>Sparsity of {escape(self.estimator)} ({self.n_models} x "
-                f"{self.n_features:,})</caption>{cells}</table>")
+        cells = "".join(
+            f"<tr><th style='text-align:left'>{escape(name)}</th>"
+            f"<td style='text-align:left'>{escape(value)}</td></tr>"
+            for name, value in self._rows()
+        )
+        return (
+            f"<table><caption>Sparsity of {escape(self.estimator)} ({self.n_models} x "
+            f"{self.n_features:,})</caption>{cells}</table>"
+        )
 
 
 @dataclass(frozen=True)
@@ -266,8 +284,10 @@ def sparsity_report(estimator: BaseEstimator) -> "SparsityReport":
     if hasattr(estimator, "fit"):  # an exported model has nothing to fit
         check_is_fitted(estimator)
     if not hasattr(estimator, "coef_"):
-        raise TypeError(f"{type(estimator).__name__} has no coef_: sparsity_report describes "
-                        "linear models (SGDClassifier, Lasso, SparseFTRLRegressor, ...).")
+        raise TypeError(
+            f"{type(estimator).__name__} has no coef_: sparsity_report describes "
+            "linear models (SGDClassifier, Lasso, SparseFTRLRegressor, ...)."
+        )
     return coef_report(estimator.coef_, type(estimator).__name__)
 
 

@@ -34,7 +34,7 @@ def largest_weights(coef, n):
         data, indices = coef.data[begin:end], coef.indices[begin:end]
         keep = data != 0
         data, indices = data[keep], indices[keep]
-        order = np.argsort(-np.abs(data), kind="stable")[:max(0, n)]
+        order = np.argsort(-np.abs(data), kind="stable")[: max(0, n)]
         found += [(k, int(indices[i]), float(data[i])) for i in order]
     return found
 
@@ -65,8 +65,13 @@ def _parts(model):
     from .export import ExportedLinearModel
 
     if isinstance(model, ExportedLinearModel):
-        return (model.coef_, model.classes_, model.kind == "classifier", list(model.transformers),
-                model.feature_names_in_)
+        return (
+            model.coef_,
+            model.classes_,
+            model.kind == "classifier",
+            list(model.transformers),
+            model.feature_names_in_,
+        )
     transformers = []
     steps = getattr(model, "steps", None)
     if steps:
@@ -76,13 +81,19 @@ def _parts(model):
     coef = getattr(model, "sparse_coef_", None)
     if coef is None or not sp.issparse(coef):
         if not hasattr(model, "coef_"):
-            raise TypeError(f"{type(model).__name__} has no coef_: top_weights reads linear "
-                            "models.")
+            raise TypeError(
+                f"{type(model).__name__} has no coef_: top_weights reads linear models."
+            )
         coef = model.coef_
         coef = sp.csr_matrix(coef.reshape(1, -1) if coef.ndim == 1 else coef)
     names = getattr(transformers[0] if transformers else model, "feature_names_in_", None)
-    return (coef, getattr(model, "classes_", None) if is_classifier(model) else None,
-            is_classifier(model), transformers, names)
+    return (
+        coef,
+        getattr(model, "classes_", None) if is_classifier(model) else None,
+        is_classifier(model),
+        transformers,
+        names,
+    )
 
 
 def top_weights(model: Any, n: int = 20, X: Any = None) -> Any:  # a pandas DataFrame
@@ -154,8 +165,9 @@ def top_weights(model: Any, n: int = 20, X: Any = None) -> Any:  # a pandas Data
     try:
         import pandas as pd
     except ImportError:
-        raise ImportError('top_weights returns a pandas DataFrame: pip install "sparsereg[stream]" '
-                          "(or pandas).") from None
+        raise ImportError(
+            'top_weights returns a pandas DataFrame: pip install "sparsereg[stream]" (or pandas).'
+        ) from None
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
         raise ValueError(f"n must be a non-negative int, got {n!r}.")
     from .crosses import FeatureCrossHasher
@@ -165,9 +177,11 @@ def top_weights(model: Any, n: int = 20, X: Any = None) -> Any:  # a pandas Data
         transformers = transformers[:-1]
     hasher = transformers[-1] if transformers else None
     if X is not None and not isinstance(hasher, FeatureCrossHasher):
-        raise ValueError("X names hashed columns through FeatureCrossHasher.explain, but the "
-                         "model reads no FeatureCrossHasher (it is the step before the model, "
-                         "scalers aside).")
+        raise ValueError(
+            "X names hashed columns through FeatureCrossHasher.explain, but the "
+            "model reads no FeatureCrossHasher (it is the step before the model, "
+            "scalers aside)."
+        )
     found = largest_weights(coef, int(n))
     names = {}
     if X is not None:

@@ -13,6 +13,7 @@ def local_dataset():
 
     The fetchers look in ``SPARSEREG_DATA``, then in the download cache: tests never download.
     """
+
     def fetch(fetcher, **kwargs):
         try:
             return fetcher(download_if_missing=False, **kwargs)

@@ -51,8 +51,22 @@ def _loss_gradient(loss, p, y, epsilon):
     raise ValueError(loss)
 
 
-def ftrl_reference(X, y, *, loss, eta0, beta, lambda1, lambda2, mean_scaled=False,
-                   fit_intercept=True, sample_weight=None, epsilon=0.1, epochs=1, order=None):
+def ftrl_reference(
+    X,
+    y,
+    *,
+    loss,
+    eta0,
+    beta,
+    lambda1,
+    lambda2,
+    mean_scaled=False,
+    fit_intercept=True,
+    sample_weight=None,
+    epsilon=0.1,
+    epochs=1,
+    order=None,
+):
     """Algorithm 1 over the rows of ``X`` (any scipy sparse or dense matrix).
 
     ``lambda1``/``lambda2`` are absolute, or per sample seen when ``mean_scaled``
@@ -107,8 +121,21 @@ def weights_from_state(z, n, *, eta0, beta, lambda1, lambda2):
     return w
 
 
-def softmax_ftrl_reference(X, y, n_classes, *, eta0, beta, lambda1, lambda2, mean_scaled=False,
-                           fit_intercept=True, sample_weight=None, epochs=1, order=None):
+def softmax_ftrl_reference(
+    X,
+    y,
+    n_classes,
+    *,
+    eta0,
+    beta,
+    lambda1,
+    lambda2,
+    mean_scaled=False,
+    fit_intercept=True,
+    sample_weight=None,
+    epochs=1,
+    order=None,
+):
     """Algorithm 1 on the multinomial log loss: per row, per column, per class.
 
     ``y`` holds class indices in ``[0, n_classes)``. Each class ``k`` has its own weight
@@ -143,9 +170,12 @@ def softmax_ftrl_reference(X, y, n_classes, *, eta0, beta, lambda1, lambda2, mea
                         w[i, k] = 0.0
                     else:
                         w[i, k] = -(z[k, i] - np.sign(z[k, i]) * l1) / (
-                            (beta + math.sqrt(n[k, i])) / eta0 + l2)
-            w0 = [-z0[k] / ((beta + math.sqrt(n0[k])) / eta0) if fit_intercept else 0.0
-                  for k in range(K)]
+                            (beta + math.sqrt(n[k, i])) / eta0 + l2
+                        )
+            w0 = [
+                -z0[k] / ((beta + math.sqrt(n0[k])) / eta0) if fit_intercept else 0.0
+                for k in range(K)
+            ]
             m = [w0[k] + sum(w[i, k] * x for i, x in zip(features, values)) for k in range(K)]
             top = max(m)
             e = [math.exp(mk - top) for mk in m]

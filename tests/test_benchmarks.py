@@ -37,7 +37,9 @@ def is_here(fetch, **kwargs):
 def test_bench_epoch_quick(tmp_path, capsys):
     bench = load("bench_epoch")
     out = tmp_path / "epoch.json"
-    result = bench.main(["--quick", "--peers", "fit,kernel,sgd-l1,sgd-en,c", "--json-out", str(out)])
+    result = bench.main(
+        ["--quick", "--peers", "fit,kernel,sgd-l1,sgd-en,c", "--json-out", str(out)]
+    )
     text = capsys.readouterr().out
     assert "issue #2 targets" in text
     tools = result["tools"]
@@ -50,8 +52,9 @@ def test_bench_epoch_quick(tmp_path, capsys):
     assert png.stat().st_size > 0 and json.loads(out.read_text())["targets"]
 
 
-@pytest.mark.parametrize("peer, module, tool", [("vw", "vowpalwabbit", "VW ftrl"),
-                                                ("river", "river", "river FTRL")])
+@pytest.mark.parametrize(
+    "peer, module, tool", [("vw", "vowpalwabbit", "VW ftrl"), ("river", "river", "river FTRL")]
+)
 def test_bench_epoch_quick_optional_peer(peer, module, tool):
     pytest.importorskip(module, reason=f"{module} is not installed (pip install {module})")
     result = load("bench_epoch").main(["--quick", "--peers", peer])
@@ -71,7 +74,9 @@ def test_bench_frontier_quick(tmp_path):
     if is_here(fetch_sms_spam):
         names.append("sms")
     png = tmp_path / "frontier.png"
-    results = load("bench_frontier").main(["--quick", "--datasets", ",".join(names), "--png", str(png)])
+    results = load("bench_frontier").main(
+        ["--quick", "--datasets", ",".join(names), "--png", str(png)]
+    )
     assert len(results) == len(names) and png.stat().st_size > 0
     for res in results:
         assert {r["method"] for r in res["results"]} >= {"sparsereg sum", "SGD l1", "batch L1"}
@@ -89,7 +94,9 @@ def test_bench_calls_quick(capsys):
     assert set(out) == set(load("bench_calls").GOALS_US)
     for case, (ours, sgd) in out.items():  # one printed row per call, with the goal
         assert ours > 0 and (sgd > 0 or case.startswith("exported"))
-        assert any(line.startswith(case) and line.split()[-1].isdigit() for line in text.splitlines())
+        assert any(
+            line.startswith(case) and line.split()[-1].isdigit() for line in text.splitlines()
+        )
 
 
 def test_bench_small_quick(capsys):
@@ -103,8 +110,9 @@ def test_bench_predict_quick(capsys):
     out = load("bench_predict").main(["--quick"])
     text = capsys.readouterr().out
     batches = {batch for batch, _ in out}
-    assert {1, 100} <= batches and set(out) == {(b, m) for b in batches
-                                                for m in ("predict", "predict_proba")}
+    assert {1, 100} <= batches and set(out) == {
+        (b, m) for b in batches for m in ("predict", "predict_proba")
+    }
     for batch, method in out:  # one printed row per measurement, with its ratio
         assert any(line.split()[:2] == [str(batch), method] for line in text.splitlines())
 
@@ -112,7 +120,12 @@ def test_bench_predict_quick(capsys):
 def test_bench_memory_quick(capsys):
     load("bench_memory").main(["--quick"])
     text = capsys.readouterr().out
-    for heading in ["California housing", "2**31 columns", "sparse / dense", "probabilistic inclusion"]:
+    for heading in [
+        "California housing",
+        "2**31 columns",
+        "sparse / dense",
+        "probabilistic inclusion",
+    ]:
         assert heading in text
 
 
@@ -132,10 +145,14 @@ def test_bench_kernel_quick(capsys):
 
 
 def test_bench_epoch_skips_a_missing_c_loop_and_says_how_to_give_it(tmp_path, capsys):
-    result = load("bench_epoch").main(["--quick", "--peers", "fit,c", "--c-limit", str(tmp_path / "no.py")])
+    result = load("bench_epoch").main(
+        ["--quick", "--peers", "fit,c", "--c-limit", str(tmp_path / "no.py")]
+    )
     assert not any(tool.startswith("C ") for tool in result["tools"])
-    assert f"{tmp_path / 'no.py'} is not a file: give the path of ftrl_limit.py with --c-limit PATH" \
+    assert (
+        f"{tmp_path / 'no.py'} is not a file: give the path of ftrl_limit.py with --c-limit PATH"
         in capsys.readouterr().out
+    )
 
 
 def test_bench_export_validation_quick(capsys):
@@ -151,7 +168,7 @@ def test_bench_dask_quick(capsys):
     results = load("bench_dask").main(["--quick"])
     text = capsys.readouterr().out
     assert set(results["shards"]) == {(k, p) for k in (2, 4) for p in (1, 3)}
-    for (k, passes), row in results["shards"].items():  # one printed row per simulation
+    for k, passes in results["shards"]:  # one printed row per simulation
         assert any(line.split()[:2] == [str(k), str(passes)] for line in text.splitlines())
     # the same rows over 2**28 columns move about as many bytes as over 2**14
     assert results["bytes_moved_wide"] < 2 * results["shards"][(2, 1)]["bytes_moved"]
@@ -176,8 +193,9 @@ def test_ctr_files_formats_hold_the_same_rows(tmp_path):
     import pyarrow.parquet as pq
 
     ctr = load("_ctr_files")
-    p, meta = ctr.ensure(300_000, ["csv", "csv.gz", "parquet", "vw"], seed=3, folder=tmp_path,
-                         verbose=False)
+    p, meta = ctr.ensure(
+        300_000, ["csv", "csv.gz", "parquet", "vw"], seed=3, folder=tmp_path, verbose=False
+    )
     csv = pacsv.read_csv(p["csv"])
     assert csv.num_rows == meta["rows"] > 0
     assert csv.column_names == ctr.FIELDS + ["click"]
@@ -193,8 +211,9 @@ def test_ctr_files_formats_hold_the_same_rows(tmp_path):
     for i, line in enumerate(lines):  # "-1 |a tok |b tok ...": label -1/1, field k in namespace k
         label, *fields = line.split(" |")
         assert label == ("1" if columns["click"][i] else "-1")
-        assert [(f[0], f[2:]) for f in fields] == [(ns, columns[c][i])
-                                                   for ns, c in zip(ctr.NAMESPACES, ctr.FIELDS)]
+        assert [(f[0], f[2:]) for f in fields] == [
+            (ns, columns[c][i]) for ns, c in zip(ctr.NAMESPACES, ctr.FIELDS)
+        ]
     for c, card in zip(ctr.FIELDS, ctr.CARDINALITY):  # tokens drawn from the field's vocabulary
         assert len(set(columns[c])) <= card
 
@@ -218,8 +237,12 @@ def test_ctr_files_rows_depend_on_seed_and_position_only(tmp_path):
 
 def test_bench_stream_quick_vw(tmp_path, capsys):
     pytest.importorskip("pyarrow")
-    pytest.importorskip("vowpalwabbit", reason="vowpalwabbit is not installed (pip install vowpalwabbit)")
-    result = load("bench_stream").main(["speed", "--quick", "--tools", "vw", "--work", str(tmp_path)])
+    pytest.importorskip(
+        "vowpalwabbit", reason="vowpalwabbit is not installed (pip install vowpalwabbit)"
+    )
+    result = load("bench_stream").main(
+        ["speed", "--quick", "--tools", "vw", "--work", str(tmp_path)]
+    )
     vw = result["speed"]["summary"]["VW ftrl"]
     assert vw["rows"] == result["speed"]["rows"] > 0  # VW read every row of its text file
     # it learnt at least the click rate: better than the coin flip's log(2)
@@ -235,7 +258,9 @@ def test_bench_stream_quick_sparsereg(tmp_path, capsys):
     speed = result["speed"]
     for tool in ["sparsereg csv", "sparsereg parquet"]:  # `sparsereg train` read every row
         assert speed["summary"][tool]["rows"] == speed["rows"] > 0
-    assert [r["rows"] for r in result["rss"]["runs"]] == [r["file_rows"] for r in result["rss"]["runs"]]
+    assert [r["rows"] for r in result["rss"]["runs"]] == [
+        r["file_rows"] for r in result["rss"]["runs"]
+    ]
     # the peak RSS that `sparsereg train --json` reports is the kernel's count for its process,
     # as /usr/bin/time reads it (os.wait4's count also holds this pytest process's RSS at fork)
     for run in speed["runs"] + result["rss"]["runs"]:
@@ -245,8 +270,10 @@ def test_bench_stream_quick_sparsereg(tmp_path, capsys):
     assert "ratio 4MB/2MB by rss_wait4" in capsys.readouterr().out
 
 
-@pytest.mark.skipif(not (is_here(fetch_a9a) and is_here(fetch_sms_spam)),
-                    reason="a9a or SMS spam not available without downloading (SPARSEREG_DATA)")
+@pytest.mark.skipif(
+    not (is_here(fetch_a9a) and is_here(fetch_sms_spam)),
+    reason="a9a or SMS spam not available without downloading (SPARSEREG_DATA)",
+)
 def test_bench_cv_quick(capsys):
     result = load("bench_cv").main(["--quick"])
     assert "GridSearchCV cv=3" in capsys.readouterr().out
@@ -286,7 +313,9 @@ def test_bench_quantize_quick(capsys):
         names.append("a9a")
     if is_here(fetch_sms_spam):
         names.append("sms")
-    results = load("bench_quantize").main(["--quick", "--seeds", "2", "--datasets", ",".join(names)])
+    results = load("bench_quantize").main(
+        ["--quick", "--seeds", "2", "--datasets", ",".join(names)]
+    )
     text = capsys.readouterr().out
     assert [r["dataset"] for r in results] == names
     for result in results:

@@ -42,9 +42,25 @@ def csv_file(tmp_path):
 
 def train(tmp_path, data, *extra, capsys=None):
     model = tmp_path / "model.npz"
-    args = ["train", *map(str, data if isinstance(data, list) else [data]), "--target", "click",
-            "--model", str(model), "--cross", "site,hour", "--bucket", "lat=0.5",
-            "--n-features", "2**16", "--batch-rows", "500", "--json", "--quiet", *extra]
+    args = [
+        "train",
+        *map(str, data if isinstance(data, list) else [data]),
+        "--target",
+        "click",
+        "--model",
+        str(model),
+        "--cross",
+        "site,hour",
+        "--bucket",
+        "lat=0.5",
+        "--n-features",
+        "2**16",
+        "--batch-rows",
+        "500",
+        "--json",
+        "--quiet",
+        *extra,
+    ]
     status = main(args)
     summary = json.loads(capsys.readouterr().out) if capsys is not None and status == 0 else None
     return status, model, summary
@@ -72,29 +88,46 @@ def test_train_equals_fit_stream_and_predict_equals_the_model(tmp_path, csv_file
     # the same run through the Python API, on the same file
     from sklearn.pipeline import make_pipeline
 
-    hasher = FeatureCrossHasher([("site",), ("hour",), ("lat",), ("site", "hour")],
-                                buckets={"lat": 0.5}, n_features=2**16)
+    hasher = FeatureCrossHasher(
+        [("site",), ("hour",), ("lat",), ("site", "hour")], buckets={"lat": 0.5}, n_features=2**16
+    )
     est = SparseFTRLClassifier(shuffle=False, random_state=0)
-    fitted, history = fit_stream(make_pipeline(hasher, est), csv_file, target="click",
-                                 holdout=10, batch_rows=500)
+    fitted, history = fit_stream(
+        make_pipeline(hasher, est), csv_file, target="click", holdout=10, batch_rows=500
+    )
     np.testing.assert_array_equal(model.coef_.toarray(), fitted[-1].coef_.reshape(1, -1))
     assert summary["progressive_loss"] == history.progressive_loss
     assert summary["holdout_loss"] == history.holdout_loss
 
     out = tmp_path / "preds.csv"
-    assert main(["predict", str(model_path), str(csv_file), "--out", str(out), "--proba",
-                 "--quiet"]) == 0
+    assert (
+        main(["predict", str(model_path), str(csv_file), "--out", str(out), "--proba", "--quiet"])
+        == 0
+    )
     preds = pd.read_csv(out)
     rows = pd.read_csv(csv_file, dtype={"site": str, "hour": str}).drop(columns=["click"])
     np.testing.assert_array_equal(preds["prediction"], model.predict(rows))
-    np.testing.assert_allclose(preds[["proba_0", "proba_1"]], model.predict_proba(rows),
-                               rtol=1e-15)
+    np.testing.assert_allclose(preds[["proba_0", "proba_1"]], model.predict_proba(rows), rtol=1e-15)
 
 
 def test_columns_alone_without_crosses(tmp_path, csv_file, capsys):
     model = tmp_path / "m.npz"
-    assert main(["train", str(csv_file), "--target", "click", "--model", str(model),
-                 "--features", "site,hour", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                str(csv_file),
+                "--target",
+                "click",
+                "--model",
+                str(model),
+                "--features",
+                "site,hour",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     (hasher,) = load_model(model).transformers
     assert hasher.crosses == [("site",), ("hour",)]
 
@@ -116,8 +149,7 @@ def test_several_files_are_one_stream_and_passes_and_early_stop_are_reported(tmp
     paths = [tmp_path / "a.csv", tmp_path / "b.csv"]
     data[:1500].to_csv(paths[0], index=False)
     data[1500:].to_csv(paths[1], index=False)
-    status, _, summary = train(tmp_path, paths, "--passes", "3", "--holdout", "5",
-                               capsys=capsys)
+    status, _, summary = train(tmp_path, paths, "--passes", "3", "--holdout", "5", capsys=capsys)
     assert status == 0
     assert summary["passes"] == 3 and summary["rows"] == 3 * (1200 + 2000)
     assert summary["holdout_loss"] < np.log(2)
@@ -131,12 +163,43 @@ def test_svmlight_trains_on_its_own_columns(tmp_path, capsys):
     y = (X[:, 0] + X[:, 1] > 0).astype(float)
     dump_svmlight_file(X, y, str(tmp_path / "d.svm"), zero_based=True)
     model = tmp_path / "m.npz"
-    assert main(["train", str(tmp_path / "d.svm"), "--model", str(model), "--n-features", "30",
-                 "--quiet", "--batch-rows", "100"]) == 1  # LIBSVM's indices start at 1
-    assert main(["train", str(tmp_path / "d.svm"), "--model", str(model), "--n-features", "30",
-                 "--quiet", "--batch-rows", "100", "--zero-based"]) == 0
-    est, _ = fit_stream(SparseFTRLClassifier(shuffle=False, random_state=0),
-                        [(X[i:i + 100], y[i:i + 100]) for i in range(0, 600, 100)])
+    assert (
+        main(
+            [
+                "train",
+                str(tmp_path / "d.svm"),
+                "--model",
+                str(model),
+                "--n-features",
+                "30",
+                "--quiet",
+                "--batch-rows",
+                "100",
+            ]
+        )
+        == 1
+    )  # LIBSVM's indices start at 1
+    assert (
+        main(
+            [
+                "train",
+                str(tmp_path / "d.svm"),
+                "--model",
+                str(model),
+                "--n-features",
+                "30",
+                "--quiet",
+                "--batch-rows",
+                "100",
+                "--zero-based",
+            ]
+        )
+        == 0
+    )
+    est, _ = fit_stream(
+        SparseFTRLClassifier(shuffle=False, random_state=0),
+        [(X[i : i + 100], y[i : i + 100]) for i in range(0, 600, 100)],
+    )
     np.testing.assert_array_equal(load_model(model).coef_.toarray(), est.coef_.reshape(1, -1))
 
 
@@ -147,8 +210,9 @@ def test_report_names_the_largest_weights_with_their_cells(tmp_path, csv_file, c
     text = capsys.readouterr().out
     assert "non-zero weights" in text and "largest weights" in text
     assert "site=shop" in text  # the strongest signal of the data
-    assert main(["report", str(tmp_path / "model.npz"), str(csv_file), "--top", "50",
-                 "--json"]) == 0
+    assert (
+        main(["report", str(tmp_path / "model.npz"), str(csv_file), "--top", "50", "--json"]) == 0
+    )
     report = json.loads(capsys.readouterr().out)
     weights = [w["weight"] for w in report["top_weights"]]
     assert weights == sorted(weights, key=abs, reverse=True)
@@ -158,19 +222,23 @@ def test_report_names_the_largest_weights_with_their_cells(tmp_path, csv_file, c
 
 # ---------------------------------------------------------------- bad input
 def test_a_missing_target_column_is_named(tmp_path, csv_file, capsys):
-    status = main(["train", str(csv_file), "--target", "clicked", "--model",
-                   str(tmp_path / "m.npz")])
+    status = main(
+        ["train", str(csv_file), "--target", "clicked", "--model", str(tmp_path / "m.npz")]
+    )
     assert status == 1
     err = capsys.readouterr().err
     assert "no column 'clicked'" in err and "clicks.csv" in err
     assert not (tmp_path / "m.npz").exists()
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "is empty"),
-    (b"site,hour,lat,click\nnews,3,35.1,0\nshop,4,36.0\n", "row 2: expected 4 fields, found 3"),
-    (b"site,hour,lat,click\nnews,3,35.1,0\nshop,4,north,1\n", "row 2"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "is empty"),
+        (b"site,hour,lat,click\nnews,3,35.1,0\nshop,4,36.0\n", "row 2: expected 4 fields, found 3"),
+        (b"site,hour,lat,click\nnews,3,35.1,0\nshop,4,north,1\n", "row 2"),
+    ],
+)
 def test_bad_files_name_the_file_and_row(tmp_path, capsys, content, message):
     path = tmp_path / "bad.csv"
     path.write_bytes(content)
@@ -211,8 +279,10 @@ def test_an_error_leaves_the_last_checkpoint_intact(tmp_path, csv_file, capsys):
     lines[2500] = "shop,4"
     csv_file.write_text("\n".join(lines) + "\n")
     checkpoint = tmp_path / "run.ckpt"
-    assert train(tmp_path, csv_file, "--checkpoint", str(checkpoint), "--checkpoint-every",
-                 "1000")[0] == 1
+    assert (
+        train(tmp_path, csv_file, "--checkpoint", str(checkpoint), "--checkpoint-every", "1000")[0]
+        == 1
+    )
     assert "row 2500" in capsys.readouterr().err
     with zipfile.ZipFile(checkpoint) as z:  # a whole checkpoint, at a batch before the error
         assert z.testzip() is None
@@ -226,13 +296,40 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_gives_the_uninterrupted_model(tmp_
     path = tmp_path / "big.csv"
     data.to_csv(path, index=False)
     # three passes: the first checkpoint (after 10,000 rows) comes long before the end
-    common = [sys.executable, "-m", "sparsereg", "train", str(path), "--target", "click",
-              "--cross", "site,hour", "--n-features", "2**18", "--batch-rows", "1000",
-              "--holdout", "7", "--passes", "3", "--quiet"]
+    common = [
+        sys.executable,
+        "-m",
+        "sparsereg",
+        "train",
+        str(path),
+        "--target",
+        "click",
+        "--cross",
+        "site,hour",
+        "--n-features",
+        "2**18",
+        "--batch-rows",
+        "1000",
+        "--holdout",
+        "7",
+        "--passes",
+        "3",
+        "--quiet",
+    ]
     checkpoint = tmp_path / "run.ckpt"
-    run = subprocess.Popen(common + ["--model", str(tmp_path / "resumed.npz"), "--checkpoint",
-                                     str(checkpoint), "--checkpoint-every", "10000"],
-                           stderr=subprocess.PIPE, text=True)
+    run = subprocess.Popen(
+        common
+        + [
+            "--model",
+            str(tmp_path / "resumed.npz"),
+            "--checkpoint",
+            str(checkpoint),
+            "--checkpoint-every",
+            "10000",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while not checkpoint.exists() and run.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -246,20 +343,37 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_gives_the_uninterrupted_model(tmp_
         stopped_at = (int(f["progress.ints"][0]), int(f["progress.ints"][2]))
     assert stopped_at != (0, 0)
 
-    resumed = subprocess.run(common + ["--model", str(tmp_path / "resumed.npz"), "--checkpoint",
-                                       str(checkpoint), "--checkpoint-every", "10000",
-                                       "--resume"], capture_output=True, text=True)
+    resumed = subprocess.run(
+        common
+        + [
+            "--model",
+            str(tmp_path / "resumed.npz"),
+            "--checkpoint",
+            str(checkpoint),
+            "--checkpoint-every",
+            "10000",
+            "--resume",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert resumed.returncode == 0, resumed.stderr
-    whole = subprocess.run(common + ["--model", str(tmp_path / "whole.npz")],
-                           capture_output=True, text=True)
+    whole = subprocess.run(
+        common + ["--model", str(tmp_path / "whole.npz")], capture_output=True, text=True
+    )
     assert whole.returncode == 0, whole.stderr
     assert_same_model(tmp_path / "resumed.npz", tmp_path / "whole.npz")
 
 
 def test_the_readme_shows_the_help_of_train():
     env = dict(os.environ, COLUMNS="100")
-    help_text = subprocess.run([sys.executable, "-m", "sparsereg", "train", "--help"],
-                               capture_output=True, text=True, env=env, check=True).stdout
+    help_text = subprocess.run(
+        [sys.executable, "-m", "sparsereg", "train", "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout
     readme = open(os.path.join(os.path.dirname(__file__), "..", "README.md")).read()
     assert help_text.strip() in readme
 
@@ -281,8 +395,9 @@ def test_bad_rows_are_counted_when_a_whole_batch_is_bad(tmp_path, capsys):
     for k in range(401, 411):  # rows 401-410: a whole batch of 5 twice
         lines[k] = "shop,4"
     path.write_text("\n".join(lines) + "\n")
-    status, _, summary = train(tmp_path, path, "--skip-bad-rows", "--batch-rows", "5",
-                               capsys=capsys)
+    status, _, summary = train(
+        tmp_path, path, "--skip-bad-rows", "--batch-rows", "5", capsys=capsys
+    )
     assert status == 0 and summary["bad_rows"] == 10 and summary["rows"] == 990
 
 
@@ -292,8 +407,20 @@ def test_predict_leaves_no_partial_output_on_error(tmp_path, csv_file, capsys):
     lines[2500] = "shop,4"
     csv_file.write_text("\n".join(lines) + "\n")
     out = tmp_path / "preds.csv"
-    assert main(["predict", str(tmp_path / "model.npz"), str(csv_file), "--out", str(out),
-                 "--batch-rows", "1000"]) == 1
+    assert (
+        main(
+            [
+                "predict",
+                str(tmp_path / "model.npz"),
+                str(csv_file),
+                "--out",
+                str(out),
+                "--batch-rows",
+                "1000",
+            ]
+        )
+        == 1
+    )
     assert "row 2500" in capsys.readouterr().err
     assert not out.exists() and list(tmp_path.glob("preds.csv*")) == []
 
@@ -308,10 +435,37 @@ def test_svmlight_predict_reads_the_columns_as_training_did(tmp_path):
     test = X[X[:, 0] == 0]  # column 0 never appears: "auto" would read the file as 1-based
     dump_svmlight_file(test, np.zeros(len(test)), str(tmp_path / "test.svm"), zero_based=True)
     model = tmp_path / "m.npz"
-    assert main(["train", str(tmp_path / "train.svm"), "--model", str(model), "--n-features",
-                 "6", "--zero-based", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                str(tmp_path / "train.svm"),
+                "--model",
+                str(model),
+                "--n-features",
+                "6",
+                "--zero-based",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     out = tmp_path / "p.csv"
-    assert main(["predict", str(model), str(tmp_path / "test.svm"), "--zero-based", "--proba",
-                 "--out", str(out), "--quiet"]) == 0
-    np.testing.assert_allclose(pd.read_csv(out)[["proba_0", "proba_1"]],
-                               load_model(model).predict_proba(test), rtol=1e-15)
+    assert (
+        main(
+            [
+                "predict",
+                str(model),
+                str(tmp_path / "test.svm"),
+                "--zero-based",
+                "--proba",
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    np.testing.assert_allclose(
+        pd.read_csv(out)[["proba_0", "proba_1"]], load_model(model).predict_proba(test), rtol=1e-15
+    )

@@ -33,7 +33,7 @@ def canonical(Xt):
     """Assert the CSR invariants we promise and return the matrix."""
     assert sp.issparse(Xt) and Xt.format == "csr"
     for i in range(Xt.shape[0]):
-        row = Xt.indices[Xt.indptr[i]:Xt.indptr[i + 1]]
+        row = Xt.indices[Xt.indptr[i] : Xt.indptr[i + 1]]
         assert np.all(np.diff(row) > 0), "indices must be sorted and unique within a row"
     assert Xt.indices.size == 0 or (Xt.indices.min() >= 0 and Xt.indices.max() < Xt.shape[1])
     return Xt
@@ -50,8 +50,9 @@ def same(A, B):
 
 
 def test_known_bucket_of_a_latitude():
-    hasher = FeatureCrossHasher([0], buckets={0: {"width": MINUTE, "format": lower_edge}},
-                                n_features=BIG)
+    hasher = FeatureCrossHasher(
+        [0], buckets={0: {"width": MINUTE, "format": lower_edge}}, n_features=BIG
+    )
     X = np.array([[37.7749], [2266 / 60 + 1e-9], [37.7834], [37.7666]])
     Xt = canonical(hasher.fit_transform(X))
     assert math.floor(37.7749 * 60) == 2266
@@ -86,9 +87,14 @@ def test_edges_buckets_are_half_open_with_outer_buckets():
 
 
 def test_degree_format():
-    hasher = FeatureCrossHasher([("lat", "lon")], n_features=BIG,
-                                buckets={"lat": {"width": MINUTE, "format": "deg"},
-                                         "lon": {"width": MINUTE, "format": "deg"}})
+    hasher = FeatureCrossHasher(
+        [("lat", "lon")],
+        n_features=BIG,
+        buckets={
+            "lat": {"width": MINUTE, "format": "deg"},
+            "lon": {"width": MINUTE, "format": "deg"},
+        },
+    )
     X = pd.DataFrame({"lat": [37.7749], "lon": [-122.4194]})
     j = hasher.transform(X).indices[0]
     assert hasher.explain(X, [j]) == {j: ["lat=37°46' x lon=-122°26'"]}
@@ -101,30 +107,47 @@ maybe_nan = st.one_of(finite, st.just(np.nan))
 
 
 @settings(max_examples=40, deadline=None)
-@given(X=hnp.arrays(np.float64, st.tuples(st.integers(2, 30), st.just(3)), elements=maybe_nan),
-       split=st.integers(1, 29), missing=st.sampled_from(["bucket", "skip"]),
-       alternate_sign=st.booleans())
+@given(
+    X=hnp.arrays(np.float64, st.tuples(st.integers(2, 30), st.just(3)), elements=maybe_nan),
+    split=st.integers(1, 29),
+    missing=st.sampled_from(["bucket", "skip"]),
+    alternate_sign=st.booleans(),
+)
 def test_batch_split_stability_and_one_entry_per_cross(X, split, missing, alternate_sign):
     split = min(split, X.shape[0] - 1)
-    hasher = FeatureCrossHasher([0, (0, 1), (1, 2), 2], buckets={0: 0.7, 1: [-1.0, 0.0, 3.0]},
-                                n_features=BIG, missing=missing, alternate_sign=alternate_sign)
+    hasher = FeatureCrossHasher(
+        [0, (0, 1), (1, 2), 2],
+        buckets={0: 0.7, 1: [-1.0, 0.0, 3.0]},
+        n_features=BIG,
+        missing=missing,
+        alternate_sign=alternate_sign,
+    )
     whole = canonical(hasher.transform(X))
     same(whole, sp.vstack([hasher.transform(X[:split]), hasher.transform(X[split:])]).tocsr())
     nan = np.isnan(X)
-    expected = 4 - (missing == "skip") * (nan[:, 0].astype(int) + (nan[:, 0] | nan[:, 1])
-                                            + (nan[:, 1] | nan[:, 2]) + nan[:, 2])
+    expected = 4 - (missing == "skip") * (
+        nan[:, 0].astype(int) + (nan[:, 0] | nan[:, 1]) + (nan[:, 1] | nan[:, 2]) + nan[:, 2]
+    )
     np.testing.assert_array_equal(np.diff(whole.indptr), expected)
     assert set(np.abs(whole.data)) <= {1.0}
 
 
 def test_batch_split_stability_strings_and_mixed_dataframe():
     rng = np.random.default_rng(0)
-    df = pd.DataFrame({"city": rng.choice(["a", "b", "c", None], 500),
-                       "n": rng.integers(0, 5, 500), "x": rng.normal(size=500)})
-    hasher = FeatureCrossHasher(["city", ("city", "n"), ("n", "x")], buckets={"x": 0.5},
-                                n_features=2**20)
-    same(hasher.transform(df),
-         sp.vstack([hasher.transform(df.iloc[:123]), hasher.transform(df.iloc[123:])]).tocsr())
+    df = pd.DataFrame(
+        {
+            "city": rng.choice(["a", "b", "c", None], 500),
+            "n": rng.integers(0, 5, 500),
+            "x": rng.normal(size=500),
+        }
+    )
+    hasher = FeatureCrossHasher(
+        ["city", ("city", "n"), ("n", "x")], buckets={"x": 0.5}, n_features=2**20
+    )
+    same(
+        hasher.transform(df),
+        sp.vstack([hasher.transform(df.iloc[:123]), hasher.transform(df.iloc[123:])]).tocsr(),
+    )
 
 
 def test_pinned_hash_values():
@@ -141,16 +164,19 @@ PINNED = [51495338, 93998677, 144166777, 190226908]
 
 
 def test_pythonhashseed_independence():
-    code = ("import numpy as np; from sparsereg.crosses import FeatureCrossHasher as F; "
-            "X = np.array([['a', 'é', 1], ['b', None, 2.5]], dtype=object); "
-            "print(F([0, (0, 1), 2], n_features=2**40, alternate_sign=True, seed=7)"
-            ".transform(X).indices.tolist(), hash('a'))")
+    code = (
+        "import numpy as np; from sparsereg.crosses import FeatureCrossHasher as F; "
+        "X = np.array([['a', 'é', 1], ['b', None, 2.5]], dtype=object); "
+        "print(F([0, (0, 1), 2], n_features=2**40, alternate_sign=True, seed=7)"
+        ".transform(X).indices.tolist(), hash('a'))"
+    )
     outs = [out.split("] ") for out in outputs_under_two_hash_seeds(code)]
     assert outs[0][1] != outs[1][1], "the subprocesses did not get different hash seeds"
     assert outs[0][0] == outs[1][0]
     X = np.array([["a", "é", 1], ["b", None, 2.5]], dtype=object)
-    here = FeatureCrossHasher([0, (0, 1), 2], n_features=2**40, alternate_sign=True,
-                              seed=7).transform(X)
+    here = FeatureCrossHasher(
+        [0, (0, 1), 2], n_features=2**40, alternate_sign=True, seed=7
+    ).transform(X)
     assert outs[0][0] + "]" == str(here.indices.tolist())
 
 
@@ -183,7 +209,9 @@ def test_cross_order_and_column_identity_do_not_collide():
 def test_equal_values_of_different_dtypes_are_one_token():
     ints = FeatureCrossHasher(n_features=BIG).transform(np.array([[3], [1], [0]]))
     floats = FeatureCrossHasher(n_features=BIG).transform(np.array([[3.0], [1.0], [np.nan]]))
-    objs = FeatureCrossHasher(n_features=BIG).transform(np.array([[3], [True], [0.0]], dtype=object))
+    objs = FeatureCrossHasher(n_features=BIG).transform(
+        np.array([[3], [True], [0.0]], dtype=object)
+    )
     assert ints.indices[:2].tolist() == floats.indices[:2].tolist() == objs.indices[:2].tolist()
     assert ints.indices[2] == objs.indices[2] != floats.indices[2]
 
@@ -216,9 +244,16 @@ def test_alternate_sign():
     assert set(Xt.data) <= {-4.0, -2.0, 2.0, 4.0} and Xt.nnz < 300
 
 
-@pytest.mark.parametrize("n_features, index_dtype", [
-    (2**28, np.int32), (2**31 - 1, np.int32), (2**31, np.int64), (2**33, np.int64),
-    (2**60, np.int64)])
+@pytest.mark.parametrize(
+    "n_features, index_dtype",
+    [
+        (2**28, np.int32),
+        (2**31 - 1, np.int32),
+        (2**31, np.int64),
+        (2**33, np.int64),
+        (2**60, np.int64),
+    ],
+)
 def test_wide_outputs(n_features, index_dtype):
     rng = np.random.default_rng(0)
     X = np.column_stack([rng.uniform(-90, 90, 2000), rng.uniform(-180, 180, 2000)])
@@ -239,8 +274,11 @@ MISSING = [np.nan, None, pd.NA]
 @pytest.mark.parametrize("na", MISSING, ids=["nan", "None", "pd.NA"])
 @pytest.mark.parametrize("kind", ["bucketed", "numeric", "string"])
 def test_missing_policies(na, kind):
-    reals = {"bucketed": [0.0, 1.0, -1.0, 2.5], "numeric": [0, 1, -1, 2.5],
-             "string": ["nan", "None", "", "<NA>"]}[kind]
+    reals = {
+        "bucketed": [0.0, 1.0, -1.0, 2.5],
+        "numeric": [0, 1, -1, 2.5],
+        "string": ["nan", "None", "", "<NA>"],
+    }[kind]
     col = pd.Series(reals + [na], dtype=object)
     df = pd.DataFrame({"v": col, "w": ["a"] * len(col)})
     buckets = {"v": 0.5} if kind == "bucketed" else None
@@ -250,7 +288,9 @@ def test_missing_policies(na, kind):
     assert len(rows[-1]) == 2 and all(rows[-1].isdisjoint(r) for r in rows[:-1])
     labels = hasher.explain(df, sorted(rows[-1]))
     assert sorted(c for cells in labels.values() for c in cells) == [
-        "v=<missing>", "v=<missing> x w=a"]
+        "v=<missing>",
+        "v=<missing> x w=a",
+    ]
     skipped = hasher.set_params(missing="skip").transform(df)
     assert np.diff(skipped.indptr).tolist() == [2] * len(reals) + [0]
     same(skipped[:-1], Xt[:-1])
@@ -262,14 +302,20 @@ def test_missing_policies(na, kind):
 def test_missing_in_numpy_arrays_and_nullable_dtypes():
     hasher = FeatureCrossHasher(n_features=BIG, missing="skip")
     assert hasher.transform(np.array([[np.nan], [1.0]])).indptr.tolist() == [0, 0, 1]
-    df = pd.DataFrame({"i": pd.array([1, None], dtype="Int64"),
-                       "b": pd.array([True, None], dtype="boolean"),
-                       "s": pd.array(["x", None], dtype="string")})
+    df = pd.DataFrame(
+        {
+            "i": pd.array([1, None], dtype="Int64"),
+            "b": pd.array([True, None], dtype="boolean"),
+            "s": pd.array(["x", None], dtype="string"),
+        }
+    )
     Xt = hasher.transform(df)
     assert Xt.indptr.tolist() == [0, 3, 3]
     # nullable Int64 1 is the same token as int 1
-    same(FeatureCrossHasher(["i"], n_features=BIG).transform(df.iloc[:1]),
-         FeatureCrossHasher(n_features=BIG).transform(np.array([[1]])))
+    same(
+        FeatureCrossHasher(["i"], n_features=BIG).transform(df.iloc[:1]),
+        FeatureCrossHasher(n_features=BIG).transform(np.array([[1]])),
+    )
 
 
 # -- input kinds ------------------------------------------------------------------------
@@ -278,8 +324,12 @@ def test_missing_in_numpy_arrays_and_nullable_dtypes():
 def test_dataframe_array_and_list_give_the_same_output():
     df = pd.DataFrame({"lat": [37.77, 34.05, 36.1], "city": ["SF", "LA", "LV"], "n": [1, 2, 3]})
     kw = dict(buckets={0: MINUTE}, n_features=2**24, alternate_sign=True)
-    by_name = FeatureCrossHasher(["city", ("lat", "city"), ("n", "lat")],
-                                 buckets={"lat": MINUTE}, n_features=2**24, alternate_sign=True)
+    by_name = FeatureCrossHasher(
+        ["city", ("lat", "city"), ("n", "lat")],
+        buckets={"lat": MINUTE},
+        n_features=2**24,
+        alternate_sign=True,
+    )
     by_pos = FeatureCrossHasher([1, (0, 1), (2, 0)], **kw)
     expected = by_name.transform(df)
     same(expected, by_pos.transform(df))
@@ -321,15 +371,29 @@ def test_without_pandas_same_output(monkeypatch):
 def test_column_transformer_and_pipeline():
     rng = np.random.default_rng(0)
     n = 400
-    df = pd.DataFrame({"lat": rng.uniform(30, 40, n), "lon": rng.uniform(-120, -110, n),
-                       "kind": rng.choice(["a", "b", "c"], n), "income": rng.normal(size=n)})
+    df = pd.DataFrame(
+        {
+            "lat": rng.uniform(30, 40, n),
+            "lon": rng.uniform(-120, -110, n),
+            "kind": rng.choice(["a", "b", "c"], n),
+            "income": rng.normal(size=n),
+        }
+    )
     y = (df.lat > 35) * 2.0 + (df.kind == "a") + 0.1 * df.income
-    ct = ColumnTransformer([
-        ("crosses", FeatureCrossHasher([("lat", "lon"), "lat", "kind"],
-                                       buckets={"lat": 1.0, "lon": 1.0}, n_features=2**18),
-         ["lat", "lon", "kind"]),
-        ("num", StandardScaler(), ["income"]),
-    ])
+    ct = ColumnTransformer(
+        [
+            (
+                "crosses",
+                FeatureCrossHasher(
+                    [("lat", "lon"), "lat", "kind"],
+                    buckets={"lat": 1.0, "lon": 1.0},
+                    n_features=2**18,
+                ),
+                ["lat", "lon", "kind"],
+            ),
+            ("num", StandardScaler(), ["income"]),
+        ]
+    )
     for model in (Ridge(alpha=0.1), SGDRegressor(random_state=0)):
         pipe = make_pipeline(ct, model).fit(df, y)
         assert pipe.score(df, y) > 0.9
@@ -341,8 +405,12 @@ def test_column_transformer_and_pipeline():
 
 
 # narrow outputs: some checks densify the output, 2**20 columns would take seconds
-@parametrize_with_checks([FeatureCrossHasher(n_features=2**10),
-                          FeatureCrossHasher(n_features=2**10, alternate_sign=True, missing="skip")])
+@parametrize_with_checks(
+    [
+        FeatureCrossHasher(n_features=2**10),
+        FeatureCrossHasher(n_features=2**10, alternate_sign=True, missing="skip"),
+    ]
+)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 
@@ -350,28 +418,39 @@ def test_sklearn_compatible(estimator, check):
 # -- errors -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("params, X, error, match", [
-    (dict(crosses=["nope"]), pd.DataFrame({"a": [1]}), ValueError, "'nope' not found"),
-    (dict(crosses=["a"]), np.array([[1]]), ValueError, "given by name but X has no column"),
-    (dict(crosses=[5]), np.array([[1]]), ValueError, "position 5 is out of range"),
-    (dict(crosses=[(0, 0)]), np.array([[1]]), ValueError, "repeats a column"),
-    (dict(crosses=[]), np.array([[1]]), ValueError, "must not be empty"),
-    (dict(crosses=[1.5]), np.array([[1]]), TypeError, "column keys must be"),
-    (dict(buckets={0: 0}), np.array([[1.0]]), ValueError, "width must be a finite number > 0"),
-    (dict(buckets={0: -1.0}), np.array([[1.0]]), ValueError, "width must be"),
-    (dict(buckets={0: [3, 1]}), np.array([[1.0]]), ValueError, "strictly increasing"),
-    (dict(buckets={0: {"with": 1}}), np.array([[1.0]]), ValueError, "unknown keys"),
-    (dict(buckets={0: "wide"}), np.array([[1.0]]), TypeError, "must be a width"),
-    (dict(buckets={0: 1.0}), np.array([["a"]], dtype=object), ValueError,
-     "column 'x0' is bucketed, so it must be numeric.*'a'"),
-    (dict(buckets={"v": 1.0}), pd.DataFrame({"v": [1.0, "1.5"]}), ValueError,
-     "column 'v' is bucketed"),
-    (dict(buckets={0: 1.0}), np.array([[np.inf]]), ValueError, "column 'x0'.*inf"),
-    (dict(n_features=0), np.array([[1]]), ValueError, "n_features"),
-    (dict(n_features=2**61), np.array([[1]]), ValueError, "n_features"),
-    (dict(missing="drop"), np.array([[1]]), ValueError, "missing"),
-    (dict(dtype=np.int64), np.array([[1]]), ValueError, "dtype must be float32 or float64"),
-])
+@pytest.mark.parametrize(
+    "params, X, error, match",
+    [
+        (dict(crosses=["nope"]), pd.DataFrame({"a": [1]}), ValueError, "'nope' not found"),
+        (dict(crosses=["a"]), np.array([[1]]), ValueError, "given by name but X has no column"),
+        (dict(crosses=[5]), np.array([[1]]), ValueError, "position 5 is out of range"),
+        (dict(crosses=[(0, 0)]), np.array([[1]]), ValueError, "repeats a column"),
+        (dict(crosses=[]), np.array([[1]]), ValueError, "must not be empty"),
+        (dict(crosses=[1.5]), np.array([[1]]), TypeError, "column keys must be"),
+        (dict(buckets={0: 0}), np.array([[1.0]]), ValueError, "width must be a finite number > 0"),
+        (dict(buckets={0: -1.0}), np.array([[1.0]]), ValueError, "width must be"),
+        (dict(buckets={0: [3, 1]}), np.array([[1.0]]), ValueError, "strictly increasing"),
+        (dict(buckets={0: {"with": 1}}), np.array([[1.0]]), ValueError, "unknown keys"),
+        (dict(buckets={0: "wide"}), np.array([[1.0]]), TypeError, "must be a width"),
+        (
+            dict(buckets={0: 1.0}),
+            np.array([["a"]], dtype=object),
+            ValueError,
+            "column 'x0' is bucketed, so it must be numeric.*'a'",
+        ),
+        (
+            dict(buckets={"v": 1.0}),
+            pd.DataFrame({"v": [1.0, "1.5"]}),
+            ValueError,
+            "column 'v' is bucketed",
+        ),
+        (dict(buckets={0: 1.0}), np.array([[np.inf]]), ValueError, "column 'x0'.*inf"),
+        (dict(n_features=0), np.array([[1]]), ValueError, "n_features"),
+        (dict(n_features=2**61), np.array([[1]]), ValueError, "n_features"),
+        (dict(missing="drop"), np.array([[1]]), ValueError, "missing"),
+        (dict(dtype=np.int64), np.array([[1]]), ValueError, "dtype must be float32 or float64"),
+    ],
+)
 def test_bad_input_errors(params, X, error, match):
     with pytest.raises(error, match=match):
         FeatureCrossHasher(**params).fit_transform(X)
@@ -409,13 +488,14 @@ def test_collision_stats_match_brute_force():
     for n_features in (16, 64, 2**20):
         hasher = FeatureCrossHasher([0, 1, (0, 1)], n_features=n_features)
         stats = hasher.collision_stats(X)
-        tokens = {(0, a) for a in X[:, 0]} | {(1, b) for b in X[:, 1]} | {
-            (2, a, b) for a, b in X}
+        tokens = {(0, a) for a in X[:, 0]} | {(1, b) for b in X[:, 1]} | {(2, a, b) for a, b in X}
         n_columns = len(set(hasher.transform(X).indices.tolist()))
         assert stats["n_tokens"] == len(tokens)
         assert stats["n_columns"] == n_columns
         assert stats["observed_rate"] == pytest.approx(1 - n_columns / len(tokens))
-        assert stats["expected_rate"] == pytest.approx(expected_collision_rate(len(tokens), n_features))
+        assert stats["expected_rate"] == pytest.approx(
+            expected_collision_rate(len(tokens), n_features)
+        )
     assert abs(stats["observed_rate"] - stats["expected_rate"]) < 0.01
 
 
@@ -436,7 +516,8 @@ def test_california_housing_handson(local_dataset):
     hasher = FeatureCrossHasher(
         [("latitude", "longitude"), "ocean_proximity", ("total_bedrooms", "ocean_proximity")],
         buckets={"latitude": deg, "longitude": deg, "total_bedrooms": [100, 300, 1000, 3000]},
-        n_features=2**28)
+        n_features=2**28,
+    )
     Xt = canonical(hasher.fit_transform(df))
     assert np.all(np.diff(Xt.indptr) == 3)
     missing = df.total_bedrooms.isna().to_numpy()
@@ -457,9 +538,11 @@ def test_california_housing_mlcc_pipeline_and_readable_weights():
     df = load_california_housing_mlcc(subset="train", as_frame=True).frame
     y = df.median_house_value / 1e5
     deg = {"width": 0.25, "format": "deg"}
-    hasher = FeatureCrossHasher([("latitude", "longitude"), "median_income"],
-                                buckets={"latitude": deg, "longitude": deg, "median_income": 1.0},
-                                n_features=2**16)
+    hasher = FeatureCrossHasher(
+        [("latitude", "longitude"), "median_income"],
+        buckets={"latitude": deg, "longitude": deg, "median_income": 1.0},
+        n_features=2**16,
+    )
     pipe = make_pipeline(hasher, Ridge(alpha=1.0)).fit(df, y)
     assert pipe.score(df, y) > 0.6
     coef = pipe[-1].coef_
@@ -482,6 +565,7 @@ def test_hash_values_matches_hash_value():
 
 def test_benchmark_quick_runs(capsys):
     import importlib.util
+
     path = Path(__file__).parents[1] / "benchmarks" / "bench_crosses.py"
     spec = importlib.util.spec_from_file_location("bench_crosses", path)
     bench = importlib.util.module_from_spec(spec)

@@ -60,13 +60,21 @@ def test_decimal_alone_and_after_an_int():
 def test_integral_float_beyond_int64_alone_and_after_the_int():
     big = alone(2**63)
     assert alone(2.0**63) == big == tokens([2**63, 2.0**63])[1] == tokens([2.0**63, 2**63])[1]
-    for same in ([np.uint64(2**63)], [Decimal(2**63)], [Fraction(2**63)],
-                 np.array([2.0**63]), np.array([2**63], dtype=np.uint64),
-                 pd.DataFrame({"a": np.array([2**63], dtype=np.uint64)}),
-                 pd.DataFrame({"a": pd.array([2**63], dtype="UInt64")})):
+    for same in (
+        [np.uint64(2**63)],
+        [Decimal(2**63)],
+        [Fraction(2**63)],
+        np.array([2.0**63]),
+        np.array([2**63], dtype=np.uint64),
+        pd.DataFrame({"a": np.array([2**63], dtype=np.uint64)}),
+        pd.DataFrame({"a": pd.array([2**63], dtype="UInt64")}),
+    ):
         assert tokens(same) == [big], same
-    assert tokens(np.array([1e300, -2.0**63, -2.0**64])) == [alone(int(1e300)), alone(-2**63),
-                                                              alone(-2**64)]
+    assert tokens(np.array([1e300, -(2.0**63), -(2.0**64)])) == [
+        alone(int(1e300)),
+        alone(-(2**63)),
+        alone(-(2**64)),
+    ]
 
 
 def test_uint64_max_is_not_int64_minus_one():
@@ -81,8 +89,21 @@ def test_uint64_max_is_not_int64_minus_one():
 @pytest.mark.parametrize("value", [1, 0, -7, 100, 0.5, -2.25, 1.5e10])
 def test_one_token_in_every_numpy_dtype(value):
     expected = alone(value)
-    dtypes = [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
-              np.float16, np.float32, np.float64, np.longdouble, bool]
+    dtypes = [
+        np.int8,
+        np.int16,
+        np.int32,
+        np.int64,
+        np.uint8,
+        np.uint16,
+        np.uint32,
+        np.uint64,
+        np.float16,
+        np.float32,
+        np.float64,
+        np.longdouble,
+        bool,
+    ]
     for dtype in dtypes:
         try:
             with np.errstate(over="ignore"):
@@ -94,8 +115,7 @@ def test_one_token_in_every_numpy_dtype(value):
         assert tokens(a) == [expected], dtype
         assert tokens([a[0]]) == [expected], dtype
         assert tokens(pd.DataFrame({"a": a})) == [expected], dtype
-    assert tokens(pd.DataFrame({"a": pd.array([value, None],
-                                              dtype="Float64")}))[0] == expected
+    assert tokens(pd.DataFrame({"a": pd.array([value, None], dtype="Float64")}))[0] == expected
 
 
 def test_float32_and_float64_of_a_decimal_fraction_are_different_numbers():
@@ -112,13 +132,16 @@ def test_float32_and_float64_of_a_decimal_fraction_are_different_numbers():
         assert tokens(np.array([ld])) == [alone(ld)] and alone(ld) != alone(1 / 3)
 
 
-@pytest.mark.parametrize("batch", [
-    [65520, np.float16("inf")],  # NumPy compares in float16: 65520 -> inf
-    [2**53 + 1, np.float64(2.0**53)],  # NumPy compares in float64
-    [np.int64(2**53 + 1), 2.0**53],
-    [16777217, np.float32(16777216)],
-    [np.uint64(2**63), np.int64(2**63 - 1)],
-])
+@pytest.mark.parametrize(
+    "batch",
+    [
+        [65520, np.float16("inf")],  # NumPy compares in float16: 65520 -> inf
+        [2**53 + 1, np.float64(2.0**53)],  # NumPy compares in float64
+        [np.int64(2**53 + 1), 2.0**53],
+        [16777217, np.float32(16777216)],
+        [np.uint64(2**63), np.int64(2**63 - 1)],
+    ],
+)
 @pytest.mark.parametrize("without_pandas", [False, True])
 def test_lossy_numpy_equality_does_not_merge_tokens(batch, without_pandas, monkeypatch):
     if without_pandas:
@@ -130,8 +153,15 @@ def test_lossy_numpy_equality_does_not_merge_tokens(batch, without_pandas, monke
 
 
 def test_missing_values_are_one_token_in_any_form():
-    forms = [None, float("nan"), np.float32("nan"), Decimal("NaN"), pd.NA, pd.NaT,
-             np.datetime64("NaT")]
+    forms = [
+        None,
+        float("nan"),
+        np.float32("nan"),
+        Decimal("NaN"),
+        pd.NA,
+        pd.NaT,
+        np.datetime64("NaT"),
+    ]
     assert tokens(forms) == [alone(None)] * len(forms)
     assert tokens(np.array([np.nan])) == [alone(None)]
     for form in forms:
@@ -150,11 +180,16 @@ def test_strings_bytes_and_numbers_are_distinct():
 
 def test_datetimes_and_dates():
     day = alone(dt.datetime(2020, 1, 1))
-    for same in ([pd.Timestamp("2020-01-01")], [np.datetime64("2020-01-01")],
-                 [np.datetime64("2020-01-01T00:00:00.000000000")], [dt.date(2020, 1, 1)],
-                 np.array(["2020-01-01"], "datetime64[ns]"), np.array(["2020-01"], "datetime64[M]"),
-                 np.array(["2020-01-01"], "datetime64[s]"),
-                 pd.DataFrame({"t": pd.to_datetime(["2020-01-01"])})):
+    for same in (
+        [pd.Timestamp("2020-01-01")],
+        [np.datetime64("2020-01-01")],
+        [np.datetime64("2020-01-01T00:00:00.000000000")],
+        [dt.date(2020, 1, 1)],
+        np.array(["2020-01-01"], "datetime64[ns]"),
+        np.array(["2020-01"], "datetime64[M]"),
+        np.array(["2020-01-01"], "datetime64[s]"),
+        pd.DataFrame({"t": pd.to_datetime(["2020-01-01"])}),
+    ):
         assert tokens(same) == [day], same
     utc = alone(dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc))
     assert utc != day
@@ -186,28 +221,34 @@ class Colour(enum.Enum):
     RED = 1
 
 
-@pytest.mark.parametrize("value, type_name", [
-    (frozenset({"a", "b", "c"}), "frozenset"),
-    ({"a", "b"}, "set"),
-    ({"a": 1}, "dict"),
-    ([1, 2], "list"),
-    (Plain(), "Plain"),
-    (object(), "object"),
-    (len, "builtin_function_or_method"),
-    (lambda x: x, "function"),
-    (1 + 0j, "complex"),
-    (dt.timedelta(1), "timedelta"),
-    (dt.time(1), "time"),
-    (Colour.RED, "Colour"),
-    ((1, frozenset({2})), "frozenset"),
-    (np.datetime64(1, "ps"), "datetime64"),
-])
+@pytest.mark.parametrize(
+    "value, type_name",
+    [
+        (frozenset({"a", "b", "c"}), "frozenset"),
+        ({"a", "b"}, "set"),
+        ({"a": 1}, "dict"),
+        ([1, 2], "list"),
+        (Plain(), "Plain"),
+        (object(), "object"),
+        (len, "builtin_function_or_method"),
+        (lambda x: x, "function"),
+        (1 + 0j, "complex"),
+        (dt.timedelta(1), "timedelta"),
+        (dt.time(1), "time"),
+        (Colour.RED, "Colour"),
+        ((1, frozenset({2})), "frozenset"),
+        (np.datetime64(1, "ps"), "datetime64"),
+    ],
+)
 @pytest.mark.parametrize("without_pandas", [False, True])
 def test_values_without_a_stable_form_are_refused(value, type_name, without_pandas, monkeypatch):
     if without_pandas:
         monkeypatch.setattr(crosses, "_pandas", lambda: None)
-    with pytest.raises(TypeError, match=f"column 'x1' holds a value of type \\S*{type_name}"
-                                        ".*no stable hash.*convert the column to str"):
+    with pytest.raises(
+        TypeError,
+        match=f"column 'x1' holds a value of type \\S*{type_name}"
+        ".*no stable hash.*convert the column to str",
+    ):
         FeatureCrossHasher().transform(np.array([["a", "b"], ["c", value]], dtype=object))
     with pytest.raises(TypeError) as exc:
         _hashing.hash_value(value)
@@ -215,8 +256,13 @@ def test_values_without_a_stable_form_are_refused(value, type_name, without_pand
 
 
 def test_refused_dtypes_name_the_dataframe_column():
-    df = pd.DataFrame({"ok": [1, 2], "wait": pd.to_timedelta([1, 2], unit="s"),
-                       "sets": [frozenset({1}), frozenset({2})]})
+    df = pd.DataFrame(
+        {
+            "ok": [1, 2],
+            "wait": pd.to_timedelta([1, 2], unit="s"),
+            "sets": [frozenset({1}), frozenset({2})],
+        }
+    )
     with pytest.raises(TypeError, match="column 'wait' .*timedelta64.*durations"):
         FeatureCrossHasher(["ok", "wait"]).transform(df)
     with pytest.raises(TypeError, match="column 'sets' .*frozenset.*PYTHONHASHSEED"):
@@ -236,7 +282,8 @@ def test_pythonhashseed_independence_of_accepted_values_and_refusal_of_the_rest(
         "    X[0, 0] = v\n"
         "    try: F().transform(X[:1]); print('accepted', end=' ')\n"
         "    except TypeError: print('refused', end=' ')\n"
-        "print(hash('a'))")
+        "print(hash('a'))"
+    )
     outs = [out.rsplit(" ", 1) for out in outputs_under_two_hash_seeds(code)]
     assert outs[0][1] != outs[1][1], "the subprocesses did not get different hash seeds"
     assert outs[0][0] == outs[1][0]
@@ -280,22 +327,30 @@ def typed_floats(f):
 
 
 numbers_as_types = st.one_of(
-    st.integers(-2**70, 2**70).map(typed_ints),
-    st.sampled_from([0, 1, -1, 2**63, 2**63 - 1, -2**63, 2**64 - 1, 2**64]).map(typed_ints),
+    st.integers(-(2**70), 2**70).map(typed_ints),
+    st.sampled_from([0, 1, -1, 2**63, 2**63 - 1, -(2**63), 2**64 - 1, 2**64]).map(typed_ints),
     st.floats(allow_nan=False, allow_infinity=True).map(typed_floats),
     st.floats(width=16, allow_nan=False).map(typed_floats),
-    st.fractions().map(lambda q: [q, Decimal(q.numerator) / Decimal(q.denominator)]
-                       if Decimal(q.numerator) / Decimal(q.denominator) == q else [q]),
+    st.fractions().map(
+        lambda q: (
+            [q, Decimal(q.numerator) / Decimal(q.denominator)]
+            if Decimal(q.numerator) / Decimal(q.denominator) == q
+            else [q]
+        )
+    ),
 )
 scalars = st.one_of(
     numbers_as_types.flatmap(st.sampled_from),
-    st.text(max_size=5), st.binary(max_size=5),
+    st.text(max_size=5),
+    st.binary(max_size=5),
     st.sampled_from([None, float("nan"), Decimal("NaN"), pd.NA, pd.NaT]),
-    st.datetimes(timezones=st.sampled_from([None, dt.timezone.utc,
-                                            dt.timezone(dt.timedelta(hours=-5))])),
+    st.datetimes(
+        timezones=st.sampled_from([None, dt.timezone.utc, dt.timezone(dt.timedelta(hours=-5))])
+    ),
     st.dates(),
     st.datetimes(min_value=dt.datetime(1700, 1, 1), max_value=dt.datetime(2200, 1, 1)).map(
-        lambda d: np.datetime64(d, "us")),
+        lambda d: np.datetime64(d, "us")
+    ),
 )
 values = st.one_of(scalars, st.tuples(scalars, scalars), st.tuples(scalars))
 
@@ -319,8 +374,10 @@ def equal(a, b):
 
 
 @settings(max_examples=150, deadline=None)
-@given(batch=st.lists(values, min_size=1, max_size=12),
-       how=st.sampled_from(["array", "frame", "without pandas"]))
+@given(
+    batch=st.lists(values, min_size=1, max_size=12),
+    how=st.sampled_from(["array", "frame", "without pandas"]),
+)
 def test_each_token_is_the_token_of_the_value_alone(batch, how):
     X = column(batch)
     if how == "without pandas":
@@ -341,8 +398,11 @@ def test_each_token_is_the_token_of_the_value_alone(batch, how):
 
 
 @settings(max_examples=150, deadline=None)
-@given(forms=numbers_as_types, others=st.lists(numbers_as_types.flatmap(st.sampled_from),
-                                              max_size=5), data=st.data())
+@given(
+    forms=numbers_as_types,
+    others=st.lists(numbers_as_types.flatmap(st.sampled_from), max_size=5),
+    data=st.data(),
+)
 def test_equal_numbers_of_different_types_are_one_token(forms, others, data):
     expected = alone(forms[0])
     order = data.draw(st.permutations(range(len(forms) + len(others))))
@@ -373,12 +433,12 @@ def test_crosses_none_is_by_position_fitted_or_not():
         assert (fitted.transform(df.to_numpy(dtype=object)) != expected).nnz == 0
     # explain names the columns the same way before and after fit
     cols = expected[0].indices
-    assert (FeatureCrossHasher(n_features=WIDE).explain(df, cols)
-            == fitted.explain(df, cols))
+    assert FeatureCrossHasher(n_features=WIDE).explain(df, cols) == fitted.explain(df, cols)
 
 
-@pytest.mark.parametrize("method", ["fit", "transform", "fit_transform", "explain",
-                                    "collision_stats"])
+@pytest.mark.parametrize(
+    "method", ["fit", "transform", "fit_transform", "explain", "collision_stats"]
+)
 def test_frame_with_rows_and_no_columns(method):
     hasher = FeatureCrossHasher()
     args = (pd.DataFrame(index=range(3)),) + ((0,) if method == "explain" else ())
@@ -386,8 +446,10 @@ def test_frame_with_rows_and_no_columns(method):
         getattr(hasher, method)(*args)
 
 
-@pytest.mark.parametrize("params", [dict(), dict(crosses=["a"]), dict(crosses=["b"]),
-                                    dict(crosses=[0], buckets={"a": 1.0})])
+@pytest.mark.parametrize(
+    "params",
+    [dict(), dict(crosses=["a"]), dict(crosses=["b"]), dict(crosses=[0], buckets={"a": 1.0})],
+)
 @pytest.mark.parametrize("method", ["fit", "transform"])
 def test_duplicate_column_names_are_refused(params, method):
     df = pd.DataFrame([[1.0, 2.0, 3.0, 4.0]], columns=["a", "a", "b", "b"])
@@ -403,22 +465,73 @@ def test_duplicate_column_names_are_refused(params, method):
 
 def test_well_defined_values_keep_their_hash():
     # computed before the canonical forms were written down: ints, floats, str, bytes
-    values = [0, 1, -1, 3, 2**62, -2**63, 2**63 - 1, 2**70, -2**70, True, False, 0.5, -2.5,
-              1e-300, 3.0, float("inf"), float("-inf"), 1e18, "", "a", "é", "NEAR BAY", b"",
-              b"a", np.int8(-5), np.uint32(7), np.float32(0.1)]
+    values = [
+        0,
+        1,
+        -1,
+        3,
+        2**62,
+        -(2**63),
+        2**63 - 1,
+        2**70,
+        -(2**70),
+        True,
+        False,
+        0.5,
+        -2.5,
+        1e-300,
+        3.0,
+        float("inf"),
+        float("-inf"),
+        1e18,
+        "",
+        "a",
+        "é",
+        "NEAR BAY",
+        b"",
+        b"a",
+        np.int8(-5),
+        np.uint32(7),
+        np.float32(0.1),
+    ]
     assert [_hashing.hash_value(v) for v in values] == PINNED_VALUES
     floats = np.array([0.5, 3.0, -2.5, 1e18, np.inf])
     assert _hashing.hash_floats(floats).tolist() == [PINNED_VALUES[i] for i in (11, 14, 12, 17, 15)]
     ints = np.array([0, -1, 5, 2**63 - 1])
     assert _hashing.hash_ints(ints, _hashing.KIND_INT).tolist() == [
-        PINNED_VALUES[0], PINNED_VALUES[2], 13670739344269781241, PINNED_VALUES[6]]
+        PINNED_VALUES[0],
+        PINNED_VALUES[2],
+        13670739344269781241,
+        PINNED_VALUES[6],
+    ]
 
 
 PINNED_VALUES = [
-    7175312947680778460, 10196841233368046932, 16472811666405683514, 8712393418051971540,
-    12120913794123635391, 16903850245919946309, 8032322589354297129, 6468446352936767373,
-    6803651409780520450, 10196841233368046932, 7175312947680778460, 18108360768770157334,
-    17870506762436603513, 3531204702693610295, 8712393418051971540, 1937829910732246857,
-    7489625366677818132, 4625510493459984513, 12921781005570773713, 68145099326281555,
-    12277392839362244317, 12078109503859768178, 383105735759067930, 2542573451560135408,
-    9226919450649449292, 7088537228805664277, 1155427817167198369]
+    7175312947680778460,
+    10196841233368046932,
+    16472811666405683514,
+    8712393418051971540,
+    12120913794123635391,
+    16903850245919946309,
+    8032322589354297129,
+    6468446352936767373,
+    6803651409780520450,
+    10196841233368046932,
+    7175312947680778460,
+    18108360768770157334,
+    17870506762436603513,
+    3531204702693610295,
+    8712393418051971540,
+    1937829910732246857,
+    7489625366677818132,
+    4625510493459984513,
+    12921781005570773713,
+    68145099326281555,
+    12277392839362244317,
+    12078109503859768178,
+    383105735759067930,
+    2542573451560135408,
+    9226919450649449292,
+    7088537228805664277,
+    1155427817167198369,
+]

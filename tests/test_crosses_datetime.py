@@ -28,18 +28,39 @@ def random_instants(n=400, seed=0, low="1900-01-01", high="2100-01-01"):
     lo, hi = pd.Timestamp(low).value, pd.Timestamp(high).value
     ns = rng.integers(lo, hi, n)
     # plus edges of days, hours, years and DST changes in Europe/Paris
-    edges = pd.to_datetime(["2024-03-31 00:59:59.999999999", "2024-03-31 01:00:00",
-                            "2024-10-27 00:59:59", "2024-10-27 01:00:00", "2000-02-29 23:59:59",
-                            "2000-03-01 00:00", "1969-12-31 23:59:59.999999999", "1970-01-01",
-                            "1899-12-31 23:59:59"], format="ISO8601").as_unit("ns").asi8
+    edges = (
+        pd.to_datetime(
+            [
+                "2024-03-31 00:59:59.999999999",
+                "2024-03-31 01:00:00",
+                "2024-10-27 00:59:59",
+                "2024-10-27 01:00:00",
+                "2000-02-29 23:59:59",
+                "2000-03-01 00:00",
+                "1969-12-31 23:59:59.999999999",
+                "1970-01-01",
+                "1899-12-31 23:59:59",
+            ],
+            format="ISO8601",
+        )
+        .as_unit("ns")
+        .asi8
+    )
     return pd.Series(pd.to_datetime(np.concatenate([ns, edges]), unit="ns"), name="ts")
 
 
 def same_partition(a, b):
     """Rows equal in ``a`` are exactly the rows equal in ``b`` (a bijection of the values)."""
     a, b = np.asarray(a), np.asarray(b)
-    pairs = np.unique(np.column_stack([np.unique(a, return_inverse=True)[1].ravel(),
-                                       np.unique(b, return_inverse=True)[1].ravel()]), axis=0)
+    pairs = np.unique(
+        np.column_stack(
+            [
+                np.unique(a, return_inverse=True)[1].ravel(),
+                np.unique(b, return_inverse=True)[1].ravel(),
+            ]
+        ),
+        axis=0,
+    )
     return len(pairs) == len(np.unique(a)) == len(np.unique(b))
 
 
@@ -55,11 +76,20 @@ def cell_of_each_row(hasher, X):
 def expected_part(ts, part):
     """pandas' own value of a calendar part, as the hasher prints it."""
     dt = ts.dt
-    values = {"year": dt.year, "quarter": dt.quarter, "month": dt.month, "day": dt.day,
-              "day_of_week": dt.day_of_week, "day_of_year": dt.day_of_year, "hour": dt.hour,
-              "minute": dt.minute, "second": dt.second}
-    part = {"dayofweek": "day_of_week", "weekday": "day_of_week",
-            "dayofyear": "day_of_year"}.get(part, part)
+    values = {
+        "year": dt.year,
+        "quarter": dt.quarter,
+        "month": dt.month,
+        "day": dt.day,
+        "day_of_week": dt.day_of_week,
+        "day_of_year": dt.day_of_year,
+        "hour": dt.hour,
+        "minute": dt.minute,
+        "second": dt.second,
+    }
+    part = {"dayofweek": "day_of_week", "weekday": "day_of_week", "dayofyear": "day_of_year"}.get(
+        part, part
+    )
     if part == "date":
         return [str(d) for d in dt.date]
     if part == "day_of_week":
@@ -67,8 +97,21 @@ def expected_part(ts, part):
     return [str(v) for v in values[part]]
 
 
-PARTS = ["year", "quarter", "month", "day", "date", "day_of_week", "day_of_year", "hour",
-         "minute", "second", "dayofweek", "weekday", "dayofyear"]
+PARTS = [
+    "year",
+    "quarter",
+    "month",
+    "day",
+    "date",
+    "day_of_week",
+    "day_of_year",
+    "hour",
+    "minute",
+    "second",
+    "dayofweek",
+    "weekday",
+    "dayofyear",
+]
 
 
 # ------------------------------------------------------------------ calendar parts
@@ -83,8 +126,9 @@ def test_each_calendar_part_is_pandas_dt_value(part):
 def test_several_parts_make_one_cell_per_combination_and_read_back():
     ts = random_instants()
     X = ts.to_frame()
-    hasher = FeatureCrossHasher(["ts"], buckets={"ts": {"datetime": ["hour", "dayofweek"]}},
-                                n_features=BIG)
+    hasher = FeatureCrossHasher(
+        ["ts"], buckets={"ts": {"datetime": ["hour", "dayofweek"]}}, n_features=BIG
+    )
     cells = cell_of_each_row(hasher, X)
     hours, days = expected_part(ts, "hour"), expected_part(ts, "dayofweek")
     assert cells == [f"ts.hour={h} x ts.dayofweek={d}" for h, d in zip(hours, days)]
@@ -95,8 +139,12 @@ def test_several_parts_make_one_cell_per_combination_and_read_back():
 
 def test_part_order_and_parts_change_the_hash_not_the_cells():
     X = random_instants(50).to_frame()
-    a = FeatureCrossHasher(["ts"], buckets={"ts": {"datetime": ["hour", "minute"]}}).fit_transform(X)
-    b = FeatureCrossHasher(["ts"], buckets={"ts": {"datetime": ["minute", "hour"]}}).fit_transform(X)
+    a = FeatureCrossHasher(["ts"], buckets={"ts": {"datetime": ["hour", "minute"]}}).fit_transform(
+        X
+    )
+    b = FeatureCrossHasher(["ts"], buckets={"ts": {"datetime": ["minute", "hour"]}}).fit_transform(
+        X
+    )
     c = FeatureCrossHasher(["ts"], buckets={"ts": {"datetime": ["minute"]}}).fit_transform(X)
     assert (a.indices != b.indices).any() and (a.indices != c.indices).any()
     # same partition of the rows for the two orders
@@ -114,10 +162,18 @@ def test_crossed_with_categorical_and_numeric_columns_as_precomputed_columns():
     exactly as crossing pandas' precomputed hour column does."""
     ts = random_instants(600, seed=3)
     rng = np.random.default_rng(1)
-    X = pd.DataFrame({"ts": ts, "city": rng.choice(["a", "b", "c"], ts.size),
-                      "lat": rng.uniform(30, 32, ts.size)})
-    ours = FeatureCrossHasher([("ts", "city", "lat")], n_features=BIG,
-                              buckets={"ts": {"datetime": ["hour", "dayofweek"]}, "lat": 0.5})
+    X = pd.DataFrame(
+        {
+            "ts": ts,
+            "city": rng.choice(["a", "b", "c"], ts.size),
+            "lat": rng.uniform(30, 32, ts.size),
+        }
+    )
+    ours = FeatureCrossHasher(
+        [("ts", "city", "lat")],
+        n_features=BIG,
+        buckets={"ts": {"datetime": ["hour", "dayofweek"]}, "lat": 0.5},
+    )
     X_pre = X.assign(ts=ts.dt.hour * 10 + ts.dt.day_of_week)
     theirs = FeatureCrossHasher([("ts", "city", "lat")], buckets={"lat": 0.5}, n_features=BIG)
     a, b = ours.fit_transform(X).indices, theirs.fit_transform(X_pre).indices
@@ -125,8 +181,10 @@ def test_crossed_with_categorical_and_numeric_columns_as_precomputed_columns():
     assert same_partition(a, b)
     found = ours.explain(X.iloc[:1], a[:1])[a[0]]
     lat = np.floor(X.lat[0] / 0.5) * 0.5
-    expected = (f"ts.hour={ts.dt.hour[0]} x ts.dayofweek={DAYS[ts.dt.day_of_week[0]]} x "
-                f"city={X.city[0]} x lat=[{lat:.6g}, {lat + 0.5:.6g})")
+    expected = (
+        f"ts.hour={ts.dt.hour[0]} x ts.dayofweek={DAYS[ts.dt.day_of_week[0]]} x "
+        f"city={X.city[0]} x lat=[{lat:.6g}, {lat + 0.5:.6g})"
+    )
     assert found == [expected]
 
 
@@ -147,28 +205,39 @@ def test_width_with_an_origin_is_integer_floor_division_even_at_the_extremes():
     ns = np.array([NS_MIN, NS_MIN + 1, -1, 0, 1, 10**18, NS_MAX - 1, NS_MAX], dtype=np.int64)
     X = pd.DataFrame({"ts": ns.view("datetime64[ns]")})
     for origin in ["2262-04-11T23:47", "1677-09-21T00:13", "2024-01-01T06:00"]:
-        hasher = FeatureCrossHasher(["ts"], n_features=BIG,
-                                    buckets={"ts": {"datetime": "7h", "origin": origin}})
+        hasher = FeatureCrossHasher(
+            ["ts"], n_features=BIG, buckets={"ts": {"datetime": "7h", "origin": origin}}
+        )
         o = pd.Timestamp(origin).value
         expected = [(int(t) - o) // (7 * 3600 * 10**9) for t in ns]  # Python ints: exact
         Xt = hasher.fit_transform(X)
         assert same_partition(Xt.indices, expected)
         start = o + expected[3] * 7 * 3600 * 10**9
         assert hasher.explain(X.iloc[3:4], Xt.indices[3])[Xt.indices[3]] == [
-            f"ts={np.datetime_as_string(np.datetime64(start, 'ns'), unit='auto')}"]
+            f"ts={np.datetime_as_string(np.datetime64(start, 'ns'), unit='auto')}"
+        ]
 
 
 # ------------------------------------------------------------------ inputs
 def transform(values, spec=None, **kwargs):
     spec = spec if spec is not None else {"datetime": ["date", "hour", "minute", "second"]}
     hasher = FeatureCrossHasher([0], buckets={0: spec}, n_features=BIG, **kwargs)
-    return hasher.fit_transform(np.asarray(values).reshape(-1, 1)
-                                if not hasattr(values, "to_frame") else values.to_frame())
+    return hasher.fit_transform(
+        np.asarray(values).reshape(-1, 1) if not hasattr(values, "to_frame") else values.to_frame()
+    )
 
 
 def test_every_numpy_unit_and_pandas_unit_agrees():
-    seconds = np.array(["1969-07-20T20:17:40", "2024-02-29T23:59:59", "2262-04-11T00:00:00",
-                        "1677-09-22T00:00:00", "NaT"], dtype="datetime64[s]")
+    seconds = np.array(
+        [
+            "1969-07-20T20:17:40",
+            "2024-02-29T23:59:59",
+            "2262-04-11T00:00:00",
+            "1677-09-22T00:00:00",
+            "NaT",
+        ],
+        dtype="datetime64[s]",
+    )
     reference = transform(seconds.astype("datetime64[ns]"))
     for unit in ["s", "ms", "us", "ns"]:
         as_unit = seconds.astype(f"datetime64[{unit}]")
@@ -182,53 +251,76 @@ def test_every_numpy_unit_and_pandas_unit_agrees():
 
 
 def test_datetime_and_date_objects_and_iso_strings_agree_with_datetime64():
-    values = pd.to_datetime(["2024-03-01 17:05:00.123456789", "1999-12-31 23:59:59",
-                             "2024-03-01 00:00:00"], format="ISO8601").as_unit("ns")
+    values = pd.to_datetime(
+        ["2024-03-01 17:05:00.123456789", "1999-12-31 23:59:59", "2024-03-01 00:00:00"],
+        format="ISO8601",
+    ).as_unit("ns")
     reference = transform(values.to_numpy())
     texts = ["2024-03-01T17:05:00.123456789", "1999-12-31 23:59:59", "2024-03-01"]
     objects = [values[0], values[1].to_pydatetime(), values[2].date()]
-    for X in (np.array(texts, dtype=object), np.array(texts), np.array(objects, dtype=object),
-              pd.Series(texts, dtype="category"), pd.Series(texts, dtype="string")):
+    for X in (
+        np.array(texts, dtype=object),
+        np.array(texts),
+        np.array(objects, dtype=object),
+        pd.Series(texts, dtype="category"),
+        pd.Series(texts, dtype="string"),
+    ):
         assert (transform(X) != reference).nnz == 0
 
 
 def test_strings_with_utc_offsets_are_instants():
-    texts = ["2024-03-01T18:05:00+01:00", "2024-03-01T17:05Z", "2024-03-01T12:05-0500",
-             "2024-03-01 17:05:00.000000000Z", "2024-03-01T19:05+02"]
+    texts = [
+        "2024-03-01T18:05:00+01:00",
+        "2024-03-01T17:05Z",
+        "2024-03-01T12:05-0500",
+        "2024-03-01 17:05:00.000000000Z",
+        "2024-03-01T19:05+02",
+    ]
     got = transform(np.array(texts, dtype=object))
     assert len(set(got.indices)) == 1
     aware = pd.Series(pd.to_datetime(texts, format="ISO8601", utc=True))
     assert (transform(aware) != got).nnz == 0
 
 
-@pytest.mark.parametrize("values, error, match", [
-    (np.array([1_700_000_000, 1], dtype=np.int64), TypeError, "numbers are not read as epoch"),
-    (np.array([1.5e9]), TypeError, "numbers are not read as epoch"),
-    (np.array([True]), TypeError, "numbers are not read as epoch"),
-    (np.array(["2024-03-01", "yesterday"], dtype=object), ValueError, "'yesterday'.*not an ISO"),
-    (np.array(["now"], dtype=object), ValueError, "'now'.*not an ISO"),
-    (np.array(["2024-02-30"], dtype=object), ValueError, "'2024-02-30'.*not an ISO"),
-    (np.array(["2024-03-01+01:00"], dtype=object), ValueError, "not an ISO"),
-    (np.array(["2024-03-01T10:00+25:00"], dtype=object), ValueError, "not an ISO"),
-    (np.array(["2024-03-01T10:00+05:60"], dtype=object), ValueError, "not an ISO"),
-    (np.array(["2023-02-29", "2024-02-29"], dtype=object), ValueError, "'2023-02-29'.*not an ISO"),
-    (np.array(["2024-04-31"], dtype=object), ValueError, "not an ISO"),
-    (np.array(["2024-13-01"], dtype=object), ValueError, "not an ISO"),
-    (np.array(["2024-01-01T24:00"], dtype=object), ValueError, "not an ISO"),
-    (np.array(["2024-01-01T23:60"], dtype=object), ValueError, "not an ISO"),
-    (np.array(["2024-01-01T23:59:60"], dtype=object), ValueError, "not an ISO"),
-    (np.array(["2024-01-01 "], dtype=object), ValueError, "not an ISO"),
-    (np.array(["2024-01-01\x00"], dtype=object), ValueError, "not an ISO"),
-    (np.array(["\u0662\u0660\u0662\u0664-01-01"], dtype=object), ValueError, "not an ISO"),
-    (np.array(["2024-01-01T10:00:00.1234567891"], dtype=object), ValueError, "not an ISO"),
-    (np.array([1.5, "2024-03-01"], dtype=object), TypeError, "type float"),
-    (np.array([{"a": 1}], dtype=object), TypeError, "type dict"),
-    (np.array(["2024-03-01T10:00Z", "2024-03-01T10:00"], dtype=object), ValueError, "mixes"),
-    (np.array(["3000-01-01"], dtype=object), ValueError, "outside the range"),
-    (np.array(["3000-01-01"], dtype="datetime64[s]"), ValueError, "outside the range"),
-    (np.array(["3000-01-01"], dtype="datetime64[Y]"), ValueError, "outside the range"),
-    (np.array([1], dtype="timedelta64[s]"), TypeError, "timedelta64"),
-])
+@pytest.mark.parametrize(
+    "values, error, match",
+    [
+        (np.array([1_700_000_000, 1], dtype=np.int64), TypeError, "numbers are not read as epoch"),
+        (np.array([1.5e9]), TypeError, "numbers are not read as epoch"),
+        (np.array([True]), TypeError, "numbers are not read as epoch"),
+        (
+            np.array(["2024-03-01", "yesterday"], dtype=object),
+            ValueError,
+            "'yesterday'.*not an ISO",
+        ),
+        (np.array(["now"], dtype=object), ValueError, "'now'.*not an ISO"),
+        (np.array(["2024-02-30"], dtype=object), ValueError, "'2024-02-30'.*not an ISO"),
+        (np.array(["2024-03-01+01:00"], dtype=object), ValueError, "not an ISO"),
+        (np.array(["2024-03-01T10:00+25:00"], dtype=object), ValueError, "not an ISO"),
+        (np.array(["2024-03-01T10:00+05:60"], dtype=object), ValueError, "not an ISO"),
+        (
+            np.array(["2023-02-29", "2024-02-29"], dtype=object),
+            ValueError,
+            "'2023-02-29'.*not an ISO",
+        ),
+        (np.array(["2024-04-31"], dtype=object), ValueError, "not an ISO"),
+        (np.array(["2024-13-01"], dtype=object), ValueError, "not an ISO"),
+        (np.array(["2024-01-01T24:00"], dtype=object), ValueError, "not an ISO"),
+        (np.array(["2024-01-01T23:60"], dtype=object), ValueError, "not an ISO"),
+        (np.array(["2024-01-01T23:59:60"], dtype=object), ValueError, "not an ISO"),
+        (np.array(["2024-01-01 "], dtype=object), ValueError, "not an ISO"),
+        (np.array(["2024-01-01\x00"], dtype=object), ValueError, "not an ISO"),
+        (np.array(["\u0662\u0660\u0662\u0664-01-01"], dtype=object), ValueError, "not an ISO"),
+        (np.array(["2024-01-01T10:00:00.1234567891"], dtype=object), ValueError, "not an ISO"),
+        (np.array([1.5, "2024-03-01"], dtype=object), TypeError, "type float"),
+        (np.array([{"a": 1}], dtype=object), TypeError, "type dict"),
+        (np.array(["2024-03-01T10:00Z", "2024-03-01T10:00"], dtype=object), ValueError, "mixes"),
+        (np.array(["3000-01-01"], dtype=object), ValueError, "outside the range"),
+        (np.array(["3000-01-01"], dtype="datetime64[s]"), ValueError, "outside the range"),
+        (np.array(["3000-01-01"], dtype="datetime64[Y]"), ValueError, "outside the range"),
+        (np.array([1], dtype="timedelta64[s]"), TypeError, "timedelta64"),
+    ],
+)
 def test_values_that_are_not_instants_are_refused_naming_the_column(values, error, match):
     hasher = FeatureCrossHasher(["when"], buckets={"when": {"datetime": "hour"}})
     with pytest.raises(error, match=f"column 'when'.*{match}|{match}.*column 'when'"):
@@ -242,9 +334,12 @@ def test_datetime64_finer_than_nanoseconds_is_refused():
 
 
 def test_missing_values_follow_the_missing_parameter():
-    values = pd.Series(pd.to_datetime(["2024-03-01 17:05", None, "2024-03-01 18:05"], format="ISO8601"))
-    objects = np.array([values[0], None, np.nan, pd.NaT, np.datetime64("NaT"), "2024-03-01T18:05"],
-                       dtype=object)
+    values = pd.Series(
+        pd.to_datetime(["2024-03-01 17:05", None, "2024-03-01 18:05"], format="ISO8601")
+    )
+    objects = np.array(
+        [values[0], None, np.nan, pd.NaT, np.datetime64("NaT"), "2024-03-01T18:05"], dtype=object
+    )
     bucket = transform(values, {"datetime": "hour"})
     assert bucket.indices[1] not in (bucket.indices[0], bucket.indices[2])
     got = transform(objects, {"datetime": "hour"})
@@ -257,7 +352,9 @@ def test_missing_values_follow_the_missing_parameter():
     all_missing = transform(np.array(["NaT", "NaT"], dtype="datetime64"), {"datetime": "hour"})
     assert all_missing.indices[0] == bucket.indices[1]
     hasher = FeatureCrossHasher([0], buckets={0: {"datetime": "hour"}}, n_features=BIG)
-    assert hasher.explain(values.to_frame(), bucket.indices[1])[bucket.indices[1]] == ["0=<missing>"]
+    assert hasher.explain(values.to_frame(), bucket.indices[1])[bucket.indices[1]] == [
+        "0=<missing>"
+    ]
 
 
 # ------------------------------------------------------------------ time zones
@@ -273,8 +370,9 @@ def test_aware_columns_are_bucketed_in_utc_or_in_tz():
     local = paris.dt.tz_localize(None)
     for X in (paris, new_york, utc):
         assert (transform(X, {**spec, "tz": "Europe/Paris"}) != transform(local, spec)).nnz == 0
-    hasher = FeatureCrossHasher(["ts"], buckets={"ts": {"datetime": "hour", "tz": "Europe/Paris"}},
-                                n_features=BIG)
+    hasher = FeatureCrossHasher(
+        ["ts"], buckets={"ts": {"datetime": "hour", "tz": "Europe/Paris"}}, n_features=BIG
+    )
     cells = cell_of_each_row(hasher, new_york.to_frame())
     assert cells == [f"ts.hour={h}" for h in paris.dt.hour]
 
@@ -282,8 +380,10 @@ def test_aware_columns_are_bucketed_in_utc_or_in_tz():
 def test_a_wall_time_past_the_range_is_refused_naming_the_column():
     X = pd.DataFrame({"ts": pd.to_datetime(["2262-04-11T23:00Z"])})
     hasher = FeatureCrossHasher(["ts"], buckets={"ts": {"datetime": "hour", "tz": "Asia/Tokyo"}})
-    with pytest.raises(ValueError, match="column 'ts' holds an instant whose wall time in "
-                                         "Asia/Tokyo is outside the range"):
+    with pytest.raises(
+        ValueError,
+        match="column 'ts' holds an instant whose wall time in Asia/Tokyo is outside the range",
+    ):
         hasher.fit_transform(X)
     assert FeatureCrossHasher(["ts"], buckets={"ts": {"datetime": "hour"}}).fit_transform(X).nnz
 
@@ -296,22 +396,25 @@ def test_naive_values_with_a_tz_are_refused():
 
 
 # ------------------------------------------------------------------ specs
-@pytest.mark.parametrize("spec, match", [
-    ({"datetime": "hours"}, "'hours' is neither a calendar part"),
-    ({"datetime": ["hour", "week"]}, "'week' is neither"),
-    ({"datetime": []}, "must be a calendar part"),
-    ({"datetime": ["hour", "hour"]}, "repeat"),
-    ({"datetime": 3600}, "must be a calendar part"),
-    ({"datetime": "0min"}, "neither"),
-    ({"datetime": "15 min"}, "neither"),
-    ({"datetime": "99999999999W"}, "longer than the range"),
-    ({"datetime": "hour", "origin": "2024-01-01"}, "'origin' only applies to a width"),
-    ({"datetime": "1h", "origin": "2024-01-01T00:00+01:00"}, "without a UTC offset"),
-    ({"datetime": "1h", "origin": 0}, "origin must be an ISO 8601"),
-    ({"datetime": "hour", "tz": "Mars/Olympus"}, "names no time zone"),
-    ({"datetime": "hour", "tz": "../../etc/passwd"}, "tz must be None or the IANA name"),
-    ({"datetime": "hour", "format": "deg"}, "unknown keys \\['format'\\]"),
-])
+@pytest.mark.parametrize(
+    "spec, match",
+    [
+        ({"datetime": "hours"}, "'hours' is neither a calendar part"),
+        ({"datetime": ["hour", "week"]}, "'week' is neither"),
+        ({"datetime": []}, "must be a calendar part"),
+        ({"datetime": ["hour", "hour"]}, "repeat"),
+        ({"datetime": 3600}, "must be a calendar part"),
+        ({"datetime": "0min"}, "neither"),
+        ({"datetime": "15 min"}, "neither"),
+        ({"datetime": "99999999999W"}, "longer than the range"),
+        ({"datetime": "hour", "origin": "2024-01-01"}, "'origin' only applies to a width"),
+        ({"datetime": "1h", "origin": "2024-01-01T00:00+01:00"}, "without a UTC offset"),
+        ({"datetime": "1h", "origin": 0}, "origin must be an ISO 8601"),
+        ({"datetime": "hour", "tz": "Mars/Olympus"}, "names no time zone"),
+        ({"datetime": "hour", "tz": "../../etc/passwd"}, "tz must be None or the IANA name"),
+        ({"datetime": "hour", "format": "deg"}, "unknown keys \\['format'\\]"),
+    ],
+)
 def test_bad_datetime_specs_are_refused_at_fit(spec, match):
     hasher = FeatureCrossHasher(["ts"], buckets={"ts": spec})
     X = pd.DataFrame({"ts": pd.to_datetime(["2024-03-01"])})
@@ -327,9 +430,13 @@ def fitted_pipeline():
     X = pd.DataFrame({"ts": ts, "city": rng.choice(["a", "b"], ts.size)})
     y = ((ts.dt.tz_convert("Europe/Paris").dt.hour >= 17) & (X.city == "a")).astype(int)
     hasher = FeatureCrossHasher(
-        [("ts", "city"), "ts", "t15"], n_features=2**18,
-        buckets={"ts": {"datetime": ["hour", "dayofweek"], "tz": "Europe/Paris"},
-                 "t15": {"datetime": "15min", "origin": "2024-01-01T00:07"}})
+        [("ts", "city"), "ts", "t15"],
+        n_features=2**18,
+        buckets={
+            "ts": {"datetime": ["hour", "dayofweek"], "tz": "Europe/Paris"},
+            "t15": {"datetime": "15min", "origin": "2024-01-01T00:07"},
+        },
+    )
     X["t15"] = ts.dt.tz_localize(None)
     return make_pipeline(hasher, SparseFTRLClassifier(random_state=0)).fit(X, y), X, y
 
@@ -361,18 +468,24 @@ def d(**items):
     return {"__dict__": [[k, v] for k, v in items.items()]}
 
 
-@pytest.mark.parametrize("spec, match", [
-    (d(datetime="fortnight"), "datetime bucket of 'ts' must be a width such as '15min' or calendar"),
-    (d(datetime=["hour", "__import__"]), "must be a width such as '15min' or calendar parts"),
-    (d(datetime=["hour"] * 100), "must be a width such as '15min' or calendar parts"),
-    (d(datetime="hour", tz="../../../etc/passwd"), "datetime bucket tz of 'ts' must be None"),
-    (d(datetime="hour", tz="/etc/localtime"), "datetime bucket tz of 'ts' must be None"),
-    (d(datetime="hour", tz="No/Such_Zone"), "parameters refused: .*names no time zone"),
-    (d(datetime="1h", origin="x" * 1000), "datetime bucket origin of 'ts' must be an ISO 8601"),
-    (d(datetime="1h", origin="tomorrow"), "parameters refused: .*origin must be an ISO 8601"),
-    (d(datetime="hour", code="import os"), "datetime bucket spec of 'ts' has unknown keys"),
-    (d(datetime="hour", origin="2024-01-01"), "parameters refused: .*only applies to a width"),
-])
+@pytest.mark.parametrize(
+    "spec, match",
+    [
+        (
+            d(datetime="fortnight"),
+            "datetime bucket of 'ts' must be a width such as '15min' or calendar",
+        ),
+        (d(datetime=["hour", "__import__"]), "must be a width such as '15min' or calendar parts"),
+        (d(datetime=["hour"] * 100), "must be a width such as '15min' or calendar parts"),
+        (d(datetime="hour", tz="../../../etc/passwd"), "datetime bucket tz of 'ts' must be None"),
+        (d(datetime="hour", tz="/etc/localtime"), "datetime bucket tz of 'ts' must be None"),
+        (d(datetime="hour", tz="No/Such_Zone"), "parameters refused: .*names no time zone"),
+        (d(datetime="1h", origin="x" * 1000), "datetime bucket origin of 'ts' must be an ISO 8601"),
+        (d(datetime="1h", origin="tomorrow"), "parameters refused: .*origin must be an ISO 8601"),
+        (d(datetime="hour", code="import os"), "datetime bucket spec of 'ts' has unknown keys"),
+        (d(datetime="hour", origin="2024-01-01"), "parameters refused: .*only applies to a width"),
+    ],
+)
 def test_hostile_datetime_specs_in_a_model_file_are_refused(spec, match):
     with pytest.raises(ValueError, match=match):
         load_model(with_buckets(d(ts=spec)))
@@ -411,22 +524,33 @@ def test_same_buckets_in_other_processes(tmp_path):
 
 # ------------------------------------------------------------------ random instants
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.integers(NS_MIN, NS_MAX), min_size=1, max_size=30),
-       st.sampled_from(PARTS))
+@given(st.lists(st.integers(NS_MIN, NS_MAX), min_size=1, max_size=30), st.sampled_from(PARTS))
 def test_any_instant_parts_are_pandas_dt(ns, part):
     ts = pd.Series(np.array(ns, dtype=np.int64).view("datetime64[ns]"), name="ts")
     hasher = FeatureCrossHasher(["ts"], buckets={"ts": {"datetime": part}}, n_features=BIG)
-    assert cell_of_each_row(hasher, ts.to_frame()) == [f"ts.{part}={v}"
-                                                      for v in expected_part(ts, part)]
+    assert cell_of_each_row(hasher, ts.to_frame()) == [
+        f"ts.{part}={v}" for v in expected_part(ts, part)
+    ]
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.integers(NS_MIN, NS_MAX), min_size=2, max_size=30),
-       st.integers(1, 10**6), st.sampled_from(["ns", "us", "ms", "s", "min", "h", "D", "W"]),
-       st.integers(NS_MIN, NS_MAX))
+@given(
+    st.lists(st.integers(NS_MIN, NS_MAX), min_size=2, max_size=30),
+    st.integers(1, 10**6),
+    st.sampled_from(["ns", "us", "ms", "s", "min", "h", "D", "W"]),
+    st.integers(NS_MIN, NS_MAX),
+)
 def test_any_instant_width_bucket_is_integer_floor_division(ns, count, unit, origin):
-    unit_ns = {"ns": 1, "us": 10**3, "ms": 10**6, "s": 10**9, "min": 6 * 10**10,
-               "h": 36 * 10**11, "D": 864 * 10**11, "W": 6048 * 10**11}[unit]
+    unit_ns = {
+        "ns": 1,
+        "us": 10**3,
+        "ms": 10**6,
+        "s": 10**9,
+        "min": 6 * 10**10,
+        "h": 36 * 10**11,
+        "D": 864 * 10**11,
+        "W": 6048 * 10**11,
+    }[unit]
     assume(count * unit_ns <= 2**62)
     origin_text = np.datetime_as_string(np.datetime64(origin, "ns"))
     X = pd.DataFrame({"ts": np.array(ns, dtype=np.int64).view("datetime64[ns]")})
@@ -444,8 +568,9 @@ def iso_strings(draw):
     for _ in range(draw(st.integers(1, 20))):
         moment = draw(st.datetimes(datetime.datetime(1678, 1, 2), datetime.datetime(2261, 12, 30)))
         frac = draw(st.text("0123456789", min_size=0, max_size=9))
-        form = draw(st.sampled_from(["date", "hm", "hms", "hmsf"] if not aware
-                                    else ["hm", "hms", "hmsf"]))
+        form = draw(
+            st.sampled_from(["date", "hm", "hms", "hmsf"] if not aware else ["hm", "hms", "hmsf"])
+        )
         text = moment.strftime("%Y-%m-%d")
         moment = moment.replace(microsecond=0)
         ns = 0
@@ -464,15 +589,19 @@ def iso_strings(draw):
         if aware:
             hh, mm = draw(st.integers(0, 23)), draw(st.integers(0, 59))
             sign = draw(st.sampled_from("+-"))
-            zone = draw(st.sampled_from(["Z", f"{sign}{hh:02d}", f"{sign}{hh:02d}{mm:02d}",
-                                         f"{sign}{hh:02d}:{mm:02d}"]))
+            zone = draw(
+                st.sampled_from(
+                    ["Z", f"{sign}{hh:02d}", f"{sign}{hh:02d}{mm:02d}", f"{sign}{hh:02d}:{mm:02d}"]
+                )
+            )
             text += zone
             if zone != "Z":
                 offset = (1 if sign == "+" else -1) * (hh * 60 + (mm if len(zone) > 3 else 0))
         epoch = datetime.datetime(1970, 1, 1)
         texts.append(text)
-        instants.append((moment - epoch) // datetime.timedelta(microseconds=1) * 1000 + ns
-                        - offset * 60 * 10**9)
+        instants.append(
+            (moment - epoch) // datetime.timedelta(microseconds=1) * 1000 + ns - offset * 60 * 10**9
+        )
     return texts, instants
 
 
@@ -495,19 +624,27 @@ def test_fit_stream_buckets_a_csv_datetime_column_as_partial_fit_on_the_parsed_f
     frame = X[["ts", "city"]].assign(click=y)
     frame["ts"] = frame.ts.dt.tz_convert("Asia/Tokyo")  # written with its +09:00 offset
     frame.to_csv(tmp_path / "clicks.csv", index=False)
-    hasher = FeatureCrossHasher([("ts", "city"), "ts"], n_features=2**18,
-                                buckets={"ts": {"datetime": ["hour", "dayofweek"],
-                                                "tz": "Europe/Paris"}})
-    streamed, _ = fit_stream(make_pipeline(hasher, SparseFTRLClassifier(random_state=0)),
-                             tmp_path / "clicks.csv", target="click", batch_rows=700,
-                             classes=[0, 1])
+    hasher = FeatureCrossHasher(
+        [("ts", "city"), "ts"],
+        n_features=2**18,
+        buckets={"ts": {"datetime": ["hour", "dayofweek"], "tz": "Europe/Paris"}},
+    )
+    streamed, _ = fit_stream(
+        make_pipeline(hasher, SparseFTRLClassifier(random_state=0)),
+        tmp_path / "clicks.csv",
+        target="click",
+        batch_rows=700,
+        classes=[0, 1],
+    )
     manual = SparseFTRLClassifier(random_state=0)
     for start in range(0, len(frame), 700):
-        part = frame.iloc[start:start + 700]
+        part = frame.iloc[start : start + 700]
         manual.partial_fit(hasher.transform(part[["ts", "city"]]), part.click, classes=[0, 1])
     np.testing.assert_array_equal(streamed[-1].coef_, manual.coef_)
-    np.testing.assert_array_equal(streamed.predict_proba(X[["ts", "city"]]),
-                                  manual.predict_proba(hasher.transform(X[["ts", "city"]])))
+    np.testing.assert_array_equal(
+        streamed.predict_proba(X[["ts", "city"]]),
+        manual.predict_proba(hasher.transform(X[["ts", "city"]])),
+    )
 
 
 def test_command_line_buckets_a_datetime_column(tmp_path, capsys):
@@ -516,17 +653,44 @@ def test_command_line_buckets_a_datetime_column(tmp_path, capsys):
 
     _, X, y = fitted_pipeline()
     X.assign(click=y)[["ts", "city", "click"]].to_csv(tmp_path / "c.csv", index=False)
-    assert main(["train", str(tmp_path / "c.csv"), "--target", "click", "--model",
-                 str(tmp_path / "m.npz"), "--features", "city", "--cross", "ts,city",
-                 "--bucket", "ts=hour,dayofweek", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                str(tmp_path / "c.csv"),
+                "--target",
+                "click",
+                "--model",
+                str(tmp_path / "m.npz"),
+                "--features",
+                "city",
+                "--cross",
+                "ts,city",
+                "--bucket",
+                "ts=hour,dayofweek",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     model = load_model(tmp_path / "m.npz")
     assert model.transformers[0].buckets == {"ts": {"datetime": ["hour", "dayofweek"]}}
     capsys.readouterr()
     assert main(["report", str(tmp_path / "m.npz"), str(tmp_path / "c.csv"), "--top", "3"]) == 0
     assert "ts.hour=" in capsys.readouterr().out
     with pytest.raises(SystemExit):
-        main(["train", str(tmp_path / "c.csv"), "--target", "click", "--model",
-              str(tmp_path / "m.npz"), "--bucket", "ts=hours"])
+        main(
+            [
+                "train",
+                str(tmp_path / "c.csv"),
+                "--target",
+                "click",
+                "--model",
+                str(tmp_path / "m.npz"),
+                "--bucket",
+                "ts=hours",
+            ]
+        )
     assert "'hours' is neither a calendar part" in capsys.readouterr().err
 
 
@@ -541,12 +705,16 @@ def test_fit_stream_buckets_a_parquet_timestamp_column_as_the_frame(tmp_path, zo
     frame.to_parquet(tmp_path / "clicks.parquet")
     spec = {"datetime": ["hour", "date"], **({"tz": "America/New_York"} if zone else {})}
     hasher = FeatureCrossHasher(["ts"], buckets={"ts": spec}, n_features=2**18)
-    streamed, _ = fit_stream(make_pipeline(hasher, SparseFTRLClassifier(random_state=0)),
-                             tmp_path / "clicks.parquet", target="click", batch_rows=400,
-                             classes=[0, 1])
+    streamed, _ = fit_stream(
+        make_pipeline(hasher, SparseFTRLClassifier(random_state=0)),
+        tmp_path / "clicks.parquet",
+        target="click",
+        batch_rows=400,
+        classes=[0, 1],
+    )
     manual = SparseFTRLClassifier(random_state=0)
     for start in range(0, len(frame), 400):
-        part = frame.iloc[start:start + 400]
+        part = frame.iloc[start : start + 400]
         manual.partial_fit(hasher.transform(part[["ts"]]), part.click, classes=[0, 1])
     np.testing.assert_array_equal(streamed[-1].coef_, manual.coef_)
     assert np.count_nonzero(manual.coef_) > 50

@@ -52,19 +52,34 @@ def literal_rows(X, crosses, n_features, alternate_sign, missing, seed):
 
 crosses_of_columns = st.lists(
     st.permutations(range(N_COLS)).flatmap(
-        lambda perm: st.integers(1, N_COLS).map(lambda size: tuple(perm[:size]))),
-    min_size=1, max_size=5)
+        lambda perm: st.integers(1, N_COLS).map(lambda size: tuple(perm[:size]))
+    ),
+    min_size=1,
+    max_size=5,
+)
 
 
 @settings(max_examples=150, deadline=None)
-@given(X=hnp.arrays(np.float64, st.tuples(st.integers(1, 25), st.just(N_COLS)), elements=VALUES),
-       crosses=crosses_of_columns, n_features=st.sampled_from(WIDTHS),
-       alternate_sign=st.booleans(), missing=st.sampled_from(["bucket", "skip"]),
-       seed=st.integers(0, 2**64 - 1), dtype=st.sampled_from([np.float64, np.float32]))
-def test_transform_matches_literal_construction(X, crosses, n_features, alternate_sign, missing,
-                                                seed, dtype):
-    hasher = FeatureCrossHasher(crosses, n_features=n_features, alternate_sign=alternate_sign,
-                                missing=missing, seed=seed, dtype=dtype)
+@given(
+    X=hnp.arrays(np.float64, st.tuples(st.integers(1, 25), st.just(N_COLS)), elements=VALUES),
+    crosses=crosses_of_columns,
+    n_features=st.sampled_from(WIDTHS),
+    alternate_sign=st.booleans(),
+    missing=st.sampled_from(["bucket", "skip"]),
+    seed=st.integers(0, 2**64 - 1),
+    dtype=st.sampled_from([np.float64, np.float32]),
+)
+def test_transform_matches_literal_construction(
+    X, crosses, n_features, alternate_sign, missing, seed, dtype
+):
+    hasher = FeatureCrossHasher(
+        crosses,
+        n_features=n_features,
+        alternate_sign=alternate_sign,
+        missing=missing,
+        seed=seed,
+        dtype=dtype,
+    )
     Xt = hasher.transform(X)
     rows, _ = literal_rows(X, crosses, n_features, alternate_sign, missing, seed)
 
@@ -80,13 +95,19 @@ def test_transform_matches_literal_construction(X, crosses, n_features, alternat
 
 
 @settings(max_examples=60, deadline=None)
-@given(X=hnp.arrays(np.float64, st.tuples(st.integers(1, 25), st.just(N_COLS)), elements=VALUES),
-       crosses=crosses_of_columns, n_features=st.sampled_from(WIDTHS),
-       alternate_sign=st.booleans(), missing=st.sampled_from(["bucket", "skip"]))
-def test_explain_and_collision_stats_name_the_columns_of_transform(X, crosses, n_features,
-                                                                   alternate_sign, missing):
-    hasher = FeatureCrossHasher(crosses, n_features=n_features, alternate_sign=alternate_sign,
-                                missing=missing)
+@given(
+    X=hnp.arrays(np.float64, st.tuples(st.integers(1, 25), st.just(N_COLS)), elements=VALUES),
+    crosses=crosses_of_columns,
+    n_features=st.sampled_from(WIDTHS),
+    alternate_sign=st.booleans(),
+    missing=st.sampled_from(["bucket", "skip"]),
+)
+def test_explain_and_collision_stats_name_the_columns_of_transform(
+    X, crosses, n_features, alternate_sign, missing
+):
+    hasher = FeatureCrossHasher(
+        crosses, n_features=n_features, alternate_sign=alternate_sign, missing=missing
+    )
     _, occupied = literal_rows(X, crosses, n_features, alternate_sign, missing, seed=0)
     produced = set(hasher.transform(X).indices.tolist())
     # with alternate_sign a column whose entries all cancel is occupied but not produced

@@ -3,8 +3,6 @@
 import os
 import subprocess
 import sys
-import threading
-import time
 
 import numpy as np
 import pytest
@@ -13,8 +11,12 @@ import scipy.sparse as sp
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 
-from sparsereg import (FeatureCrossHasher, SparseFTRLClassifier,  # noqa: E402
-                       SparseFTRLRegressor, merge_ftrl_states)
+from sparsereg import (  # noqa: E402
+    FeatureCrossHasher,
+    SparseFTRLClassifier,
+    SparseFTRLRegressor,
+    merge_ftrl_states,
+)
 from sparsereg.dask import DaskSparseFTRLClassifier, DaskSparseFTRLRegressor  # noqa: E402
 
 from .state_helpers import assert_same_state  # noqa: E402
@@ -24,8 +26,9 @@ N_ROWS, WIDTH, BLOCK = 12_000, 2**12, 2_000
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=":0", silence_logs=40)
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
+    )
     with distributed.Client(cluster) as client:
         yield client
     cluster.close()
@@ -39,7 +42,7 @@ def make_data(n_classes=3, seed=0):
         y = signal
     else:
         y = np.digitize(signal, np.quantile(signal, np.linspace(0, 1, n_classes + 1)[1:-1]))
-    blocks = [X[i:i + BLOCK] for i in range(0, N_ROWS, BLOCK)]
+    blocks = [X[i : i + BLOCK] for i in range(0, N_ROWS, BLOCK)]
     dX = da.concatenate([da.from_array(b, chunks=b.shape, asarray=False) for b in blocks])
     return X, y, blocks, dX, da.from_array(y, chunks=BLOCK)
 
@@ -55,7 +58,7 @@ def test_without_mixing_it_is_partial_fit_over_the_blocks_in_order(client, n_cla
     for _ in range(2):
         for i, block in enumerate(blocks):
             classes = {} if n_classes is None else {"classes": np.unique(y)}
-            local.partial_fit(block, y[i * BLOCK:(i + 1) * BLOCK], **classes)
+            local.partial_fit(block, y[i * BLOCK : (i + 1) * BLOCK], **classes)
     assert_same_state(model.to_local(), local)
     np.testing.assert_array_equal(model.predict(dX).compute(), local.predict(X))
 
@@ -70,9 +73,12 @@ def _simulate(Local, params, shards, blocks, y, passes, classes):
             if state is not None:
                 copy.set_ftrl_state(state)
             for i in shard:
-                first = {"classes": classes} if classes is not None and state is None and \
-                    not hasattr(copy, "t_") else {}
-                copy.partial_fit(blocks[i], y[i * BLOCK:(i + 1) * BLOCK], **first)
+                first = (
+                    {"classes": classes}
+                    if classes is not None and state is None and not hasattr(copy, "t_")
+                    else {}
+                )
+                copy.partial_fit(blocks[i], y[i * BLOCK : (i + 1) * BLOCK], **first)
             trained.append((copy.get_ftrl_state(), BLOCK * len(shard)))
         while len(trained) > 1:
             pairs = []
@@ -138,8 +144,14 @@ def test_a_worker_lost_during_fit_does_not_change_the_model(client, tmp_path):
 def test_one_seed_for_every_copy_when_random_state_is_none(client):
     X, y, blocks, dX, dy = make_data(2)
     # Bloom counters of copies with different seeds could not be merged: fit would raise
-    model = DaskSparseFTRLClassifier(inclusion="bloom", inclusion_count=2, bloom_size=2**12,
-                                     random_state=None, max_iter=2, client=client).fit(dX, dy)
+    model = DaskSparseFTRLClassifier(
+        inclusion="bloom",
+        inclusion_count=2,
+        bloom_size=2**12,
+        random_state=None,
+        max_iter=2,
+        client=client,
+    ).fit(dX, dy)
     assert model.to_local().t_ == 2 * N_ROWS
 
 
@@ -175,23 +187,31 @@ def test_a_dataframe_is_hashed_on_the_workers(client):
     import pandas as pd
 
     rng = np.random.RandomState(0)
-    frame = pd.DataFrame({"lat": rng.uniform(37, 38, 3000), "lon": rng.uniform(-123, -122, 3000),
-                          "kind": rng.choice(["a", "b", "c"], 3000)})
+    frame = pd.DataFrame(
+        {
+            "lat": rng.uniform(37, 38, 3000),
+            "lon": rng.uniform(-123, -122, 3000),
+            "kind": rng.choice(["a", "b", "c"], 3000),
+        }
+    )
     y = ((frame["lat"] > 37.5) & (frame["kind"] != "c")).astype(int)
-    hasher = FeatureCrossHasher(crosses=[("lat", "lon"), "kind"],
-                                buckets={"lat": 0.05, "lon": 0.05}, n_features=2**16)
+    hasher = FeatureCrossHasher(
+        crosses=[("lat", "lon"), "kind"], buckets={"lat": 0.05, "lon": 0.05}, n_features=2**16
+    )
     ddf, dy = dd.from_pandas(frame, npartitions=3), dd.from_pandas(y, npartitions=3)
     ddf = ddf[ddf["lat"] > 0]  # a filter: dask keeps the partitions, here all full
     ddf = dd.concat([ddf, dd.from_pandas(frame.iloc[:0], npartitions=1)])  # and an empty one
     dy = dd.concat([dy, dd.from_pandas(y.iloc[:0], npartitions=1)])
-    model = DaskSparseFTRLClassifier(mixing=None, hasher=hasher, client=client,
-                                     random_state=0).fit(ddf, dy)
+    model = DaskSparseFTRLClassifier(mixing=None, hasher=hasher, client=client, random_state=0).fit(
+        ddf, dy
+    )
     local = SparseFTRLClassifier(random_state=0)
     for part, target in list(zip(ddf.partitions, dy.partitions))[:3]:
         local.partial_fit(hasher.transform(part.compute()), target.compute(), classes=[0, 1])
     assert_same_state(model.to_local(), local)
-    np.testing.assert_array_equal(model.predict_proba(ddf).compute(),
-                                  local.predict_proba(hasher.transform(frame)))
+    np.testing.assert_array_equal(
+        model.predict_proba(ddf).compute(), local.predict_proba(hasher.transform(frame))
+    )
 
 
 def test_bad_input_is_refused_before_training(client):
@@ -218,8 +238,12 @@ def test_a_block_narrower_than_declared_is_named(client):
 
     X, y, blocks, dX, dy = make_data(2)
     narrow = X[:BLOCK, : WIDTH // 2]  # a block whose real width is not the array's
-    lying = da.from_delayed(dask.delayed(lambda: narrow)(), shape=(BLOCK, WIDTH), dtype=float,
-                            meta=sp.csr_matrix((0, WIDTH)))
+    lying = da.from_delayed(
+        dask.delayed(lambda: narrow)(),
+        shape=(BLOCK, WIDTH),
+        dtype=float,
+        meta=sp.csr_matrix((0, WIDTH)),
+    )
     dX2 = da.concatenate([dX, lying])
     dy2 = da.concatenate([dy, da.from_array(y[:BLOCK], chunks=BLOCK)])
     model = DaskSparseFTRLClassifier(mixing=None, client=client)
@@ -239,7 +263,9 @@ def test_parameters_are_the_local_ones_plus_the_dask_ones():
 
 
 def test_without_dask_the_package_imports_and_the_module_says_what_to_install():
-    code = ("import sys; sys.modules['dask'] = None; import sparsereg\n"
-            "try:\n    import sparsereg.dask\nexcept ImportError as e:\n    print(e)")
+    code = (
+        "import sys; sys.modules['dask'] = None; import sparsereg\n"
+        "try:\n    import sparsereg.dask\nexcept ImportError as e:\n    print(e)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "pip install 'sparsereg[dask]'" in out.stdout

@@ -23,8 +23,12 @@ import pytest
 import scipy.sparse as sp
 
 from sparsereg import datasets
-from sparsereg.datasets import (fetch_a9a, fetch_california_housing_handson, fetch_sms_spam,
-                                load_california_housing_mlcc)
+from sparsereg.datasets import (
+    fetch_a9a,
+    fetch_california_housing_handson,
+    fetch_sms_spam,
+    load_california_housing_mlcc,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 A9A_TEXT = b"-1 3:1 11:1 123:1\n+1 1:1 5:1\n-1 2:1\n"
@@ -66,7 +70,9 @@ def server(tmp_path, monkeypatch):
         monkeypatch.delenv(var.upper(), raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield SimpleNamespace(root=root, url=f"http://127.0.0.1:{httpd.server_port}", requests=seen)
@@ -78,7 +84,9 @@ def server(tmp_path, monkeypatch):
 
 def serve_a9a(server, monkeypatch, content=A9A_TEXT, published=None):
     (server.root / "a9a").write_bytes(content)
-    remote = datasets._RemoteFile("libsvm_a9a", "a9a", f"{server.url}/a9a", published or sha256(content))
+    remote = datasets._RemoteFile(
+        "libsvm_a9a", "a9a", f"{server.url}/a9a", published or sha256(content)
+    )
     monkeypatch.setitem(datasets._A9A, "train", remote)
     return remote
 
@@ -88,8 +96,13 @@ def local_a9a(folder, monkeypatch, content=A9A_TEXT, published=None):
     path = folder / "libsvm_a9a" / "a9a"
     path.parent.mkdir(parents=True)
     path.write_bytes(content)
-    monkeypatch.setitem(datasets._A9A, "train", datasets._RemoteFile(
-        "libsvm_a9a", "a9a", "http://127.0.0.1:9/not-served", published or sha256(content)))
+    monkeypatch.setitem(
+        datasets._A9A,
+        "train",
+        datasets._RemoteFile(
+            "libsvm_a9a", "a9a", "http://127.0.0.1:9/not-served", published or sha256(content)
+        ),
+    )
     return path
 
 
@@ -147,11 +160,21 @@ def test_wrong_checksum_raises_and_caches_nothing(server, isolated, monkeypatch,
         fetch_a9a(data_home=home, download_if_missing=False)
 
 
-def test_zip_member_is_extracted_checked_and_the_archive_dropped(server, isolated, monkeypatch, tmp_path):
+def test_zip_member_is_extracted_checked_and_the_archive_dropped(
+    server, isolated, monkeypatch, tmp_path
+):
     (server.root / "sms.zip").write_bytes(zip_bytes({"readme": "x", "SMSSpamCollection": SMS_TEXT}))
-    monkeypatch.setattr(datasets, "_SMS", datasets._RemoteFile(
-        "sms_spam_collection", "SMSSpamCollection", f"{server.url}/sms.zip", sha256(SMS_TEXT),
-        member="SMSSpamCollection"))
+    monkeypatch.setattr(
+        datasets,
+        "_SMS",
+        datasets._RemoteFile(
+            "sms_spam_collection",
+            "SMSSpamCollection",
+            f"{server.url}/sms.zip",
+            sha256(SMS_TEXT),
+            member="SMSSpamCollection",
+        ),
+    )
     home = tmp_path / "home"
     sms = fetch_sms_spam(data_home=home)
     assert sms.data == ["see you at 5", "WIN \u00a3100 now\twith a tab", "ok"]
@@ -161,15 +184,28 @@ def test_zip_member_is_extracted_checked_and_the_archive_dropped(server, isolate
     assert server.requests == ["/sms.zip"]
 
 
-@pytest.mark.parametrize("members, expected", [
-    ({"readme": "x"}, "no member 'SMSSpamCollection'"),
-    ({"SMSSpamCollection": b"ham\tother text\n"}, sha256(b"ham\tother text\n")),
-])
-def test_a_bad_archive_raises_and_caches_nothing(server, isolated, monkeypatch, tmp_path, members, expected):
+@pytest.mark.parametrize(
+    "members, expected",
+    [
+        ({"readme": "x"}, "no member 'SMSSpamCollection'"),
+        ({"SMSSpamCollection": b"ham\tother text\n"}, sha256(b"ham\tother text\n")),
+    ],
+)
+def test_a_bad_archive_raises_and_caches_nothing(
+    server, isolated, monkeypatch, tmp_path, members, expected
+):
     (server.root / "sms.zip").write_bytes(zip_bytes(members))
-    monkeypatch.setattr(datasets, "_SMS", datasets._RemoteFile(
-        "sms_spam_collection", "SMSSpamCollection", f"{server.url}/sms.zip", sha256(SMS_TEXT),
-        member="SMSSpamCollection"))
+    monkeypatch.setattr(
+        datasets,
+        "_SMS",
+        datasets._RemoteFile(
+            "sms_spam_collection",
+            "SMSSpamCollection",
+            f"{server.url}/sms.zip",
+            sha256(SMS_TEXT),
+            member="SMSSpamCollection",
+        ),
+    )
     with pytest.raises(OSError, match=expected):
         fetch_sms_spam(data_home=tmp_path / "home", n_retries=0)
     assert os.listdir(tmp_path / "home" / "sms_spam_collection") == []
@@ -227,8 +263,13 @@ def test_a_malformed_sms_line_is_named(isolated, monkeypatch, tmp_path):
     path = tmp_path / "copy" / "sms_spam_collection" / "SMSSpamCollection"
     path.parent.mkdir(parents=True)
     path.write_bytes(content)
-    monkeypatch.setattr(datasets, "_SMS", datasets._RemoteFile(
-        "sms_spam_collection", "SMSSpamCollection", "http://127.0.0.1:9/", sha256(content)))
+    monkeypatch.setattr(
+        datasets,
+        "_SMS",
+        datasets._RemoteFile(
+            "sms_spam_collection", "SMSSpamCollection", "http://127.0.0.1:9/", sha256(content)
+        ),
+    )
     with pytest.raises(ValueError, match="line 2: expected 'ham' or 'spam'"):
         fetch_sms_spam(data_home=tmp_path / "copy")
 
@@ -241,9 +282,13 @@ def test_subset_is_validated():
 
 
 def test_importing_sparsereg_needs_no_pooch():
-    code = ("import sys; sys.modules['pooch'] = None; import sparsereg, sparsereg.datasets; "
-            "print(sparsereg.datasets.load_california_housing_mlcc().data.shape)")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    code = (
+        "import sys; sys.modules['pooch'] = None; import sparsereg, sparsereg.datasets; "
+        "print(sparsereg.datasets.load_california_housing_mlcc().data.shape)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == "(17000, 8)"
 
 
@@ -272,7 +317,12 @@ def test_california_housing_handson(local_dataset):
     assert int(housing.data["total_bedrooms"].isna().sum()) == 207
     assert housing.frame.isna().sum().sum() == 207
     assert housing.data["ocean_proximity"].value_counts().to_dict() == {
-        "<1H OCEAN": 9136, "INLAND": 6551, "NEAR OCEAN": 2658, "NEAR BAY": 2290, "ISLAND": 5}
+        "<1H OCEAN": 9136,
+        "INLAND": 6551,
+        "NEAR OCEAN": 2658,
+        "NEAR BAY": 2290,
+        "ISLAND": 5,
+    }
     assert housing.target.max() == 500001
 
 

@@ -21,9 +21,15 @@ def test_demo_prints_l1_keeping_fewer_weights_at_similar_rmse(tmp_path, capsys):
     assert "268,435,456 columns" in text
     assert out.stat().st_size > 10_000
     # the map's cells and the printed non-zero weights: the cross's share plus the rest
-    split = {m[0]: [int(n.replace(",", "")) for n in m[1:]] for m in re.findall(
-        r"^(L1|L2) non-zero weights: ([\d,]+) in the latitude x longitude cross \(the map\) "
-        r"\+ ([\d,]+) in the other features = ([\d,]+)$", text, re.MULTILINE)}
+    split = {
+        m[0]: [int(n.replace(",", "")) for n in m[1:]]
+        for m in re.findall(
+            r"^(L1|L2) non-zero weights: ([\d,]+) in the latitude x longitude cross \(the map\) "
+            r"\+ ([\d,]+) in the other features = ([\d,]+)$",
+            text,
+            re.MULTILINE,
+        )
+    }
     assert sorted(split) == ["L1", "L2"]
     for name, (cross, other, total) in split.items():
         assert cross + other == total == nnz[name]
@@ -48,14 +54,19 @@ def test_map_counts_match_the_explained_weights_and_every_label_is_inside_the_fi
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     box = fig.bbox
-    texts = [fig._suptitle] + [t for ax in fig.axes for t in
-                               (ax.xaxis.label, ax.yaxis.label, ax.title)]
+    texts = [fig._suptitle] + [
+        t for ax in fig.axes for t in (ax.xaxis.label, ax.yaxis.label, ax.title)
+    ]
     texts = [t for t in texts if t is not None and t.get_text()]
     assert any(t.get_text() == "longitude" for t in texts)
     for t in texts:
         extent = t.get_window_extent(renderer)
-        assert (box.x0 <= extent.x0 and extent.x1 <= box.x1 and box.y0 <= extent.y0
-                and extent.y1 <= box.y1), t.get_text()
+        assert (
+            box.x0 <= extent.x0
+            and extent.x1 <= box.x1
+            and box.y0 <= extent.y0
+            and extent.y1 <= box.y1
+        ), t.get_text()
     title = fig.axes[0].get_title()
     assert f"{counts['cross']:,} in this cross + {counts['other']:,}" in title
     assert f"= {counts['total']:,}" in title

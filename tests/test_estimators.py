@@ -121,11 +121,19 @@ def test_penalty_none_and_l2_keep_every_touched_weight():
 def test_pipeline_and_grid_search(Est):
     X, y = _data(Est, n_rows=200)
     pipe = make_pipeline(StandardScaler(with_mean=False), Est(random_state=0))
-    grid = GridSearchCV(pipe, {f"{Est.__name__.lower()}__alpha": [1e-5, 1e-2],
-                               f"{Est.__name__.lower()}__l1_ratio": [0.15, 0.9]}, cv=3)
+    grid = GridSearchCV(
+        pipe,
+        {
+            f"{Est.__name__.lower()}__alpha": [1e-5, 1e-2],
+            f"{Est.__name__.lower()}__l1_ratio": [0.15, 0.9],
+        },
+        cv=3,
+    )
     grid.fit(X, y)
-    assert set(grid.best_params_) == {f"{Est.__name__.lower()}__alpha",
-                                      f"{Est.__name__.lower()}__l1_ratio"}
+    assert set(grid.best_params_) == {
+        f"{Est.__name__.lower()}__alpha",
+        f"{Est.__name__.lower()}__l1_ratio",
+    }
     assert grid.score(X, y) > (0.5 if Est is SparseFTRLRegressor else 0.7)
 
 
@@ -139,7 +147,11 @@ def test_sparsify_keeps_predictions_and_training(Est):
     assert sp.issparse(est.coef_)
     np.testing.assert_array_equal(est.predict(X), dense_pred)
     est.partial_fit(X[150:], y[150:])  # unlike SGD, training goes on after sparsify()
-    ref = Est(alpha=1e-3, random_state=0).partial_fit(X[:150], y[:150], **kw).partial_fit(X[150:], y[150:])
+    ref = (
+        Est(alpha=1e-3, random_state=0)
+        .partial_fit(X[:150], y[:150], **kw)
+        .partial_fit(X[150:], y[150:])
+    )
     assert sp.issparse(est.coef_)
     np.testing.assert_array_equal(est.coef_.toarray().ravel(), np.ravel(ref.coef_))
     est.densify()
@@ -151,8 +163,9 @@ def test_sparsify_keeps_predictions_and_training(Est):
 @pytest.mark.parametrize("index", [np.int32, np.int64])
 def test_decision_function_is_the_linear_product(store, dtype, index):
     X, y = _data(SparseFTRLClassifier, n_classes=3)
-    X = sp.csr_matrix((X.data.astype(dtype), X.indices.astype(index), X.indptr.astype(index)),
-                      shape=X.shape)
+    X = sp.csr_matrix(
+        (X.data.astype(dtype), X.indices.astype(index), X.indptr.astype(index)), shape=X.shape
+    )
     clf = SparseFTRLClassifier(state_store=store, random_state=0).fit(X, y)
     coef = sp.csr_matrix(clf.coef_).toarray().astype(np.float64)
     expected = X.toarray().astype(np.float64) @ coef.T + clf.intercept_
@@ -172,9 +185,14 @@ def test_fit_reads_the_users_csr_without_copying_it(Est):
     rng = np.random.RandomState(0)
     n_rows, n_features, per_row = 40_000, 50, 25
     indices = np.sort(rng.rand(n_rows, n_features).argsort(axis=1)[:, :per_row], axis=1)
-    X = sp.csr_matrix((np.ones(n_rows * per_row), indices.ravel().astype(np.int32),
-                       np.arange(0, n_rows * per_row + 1, per_row, dtype=np.int32)),
-                      shape=(n_rows, n_features))
+    X = sp.csr_matrix(
+        (
+            np.ones(n_rows * per_row),
+            indices.ravel().astype(np.int32),
+            np.arange(0, n_rows * per_row + 1, per_row, dtype=np.int32),
+        ),
+        shape=(n_rows, n_features),
+    )
     y = rng.randint(2, size=n_rows) if Est is SparseFTRLClassifier else rng.normal(size=n_rows)
     est = Est(max_iter=1, tol=None)
     tracemalloc.start()
@@ -267,8 +285,9 @@ def test_one_vs_rest_models_read_float_labels_and_class_indices_alike():
     as_floats = SparseFTRLClassifier(random_state=0).fit(X, 2.0 * y - 3.0)
     as_strings = SparseFTRLClassifier(random_state=0).fit(X, names[y])
     np.testing.assert_array_equal(as_floats.coef_, as_strings.coef_)
-    np.testing.assert_array_equal(as_strings.predict(X),
-                                  names[((as_floats.predict(X) + 3.0) / 2).astype(int)])
+    np.testing.assert_array_equal(
+        as_strings.predict(X), names[((as_floats.predict(X) + 3.0) / 2).astype(int)]
+    )
     # one model per class, each with its own positive class: no two share their weights
     assert len({row.tobytes() for row in as_floats.coef_}) == 4
 
@@ -280,7 +299,8 @@ def test_multiclass_class_weight_scales_each_models_positive_rows():
     weighted = SparseFTRLClassifier(class_weight={0: 2.0, 1: 1.0, 2: 0.5}, **kw).fit(X, y)
     for k, w_k in enumerate([2.0, 1.0, 0.5]):
         alone = SparseFTRLClassifier(**kw).fit(
-            X, (y == k).astype(int), sample_weight=np.where(y == k, w_k, 1.0))
+            X, (y == k).astype(int), sample_weight=np.where(y == k, w_k, 1.0)
+        )
         np.testing.assert_array_equal(weighted.coef_[k], alone.coef_[0])
 
 
@@ -305,9 +325,12 @@ def test_labels_beyond_float64_precision_keep_their_classes():
     X = rng.randn(300, 3)
     codes = np.array([0, 1, 3])[X.argmax(axis=1)]
     classes = np.uint64(2**60) + codes.astype(np.uint64)  # equal as float64, not as integers
-    as_uint = SparseFTRLClassifier(random_state=0).partial_fit(X, classes, classes=np.unique(classes))
+    as_uint = SparseFTRLClassifier(random_state=0).partial_fit(
+        X, classes, classes=np.unique(classes)
+    )
     as_int = SparseFTRLClassifier(random_state=0).partial_fit(
-        X, classes.astype(np.int64), classes=np.unique(classes))
+        X, classes.astype(np.int64), classes=np.unique(classes)
+    )
     by_code = SparseFTRLClassifier(random_state=0).partial_fit(X, codes, classes=[0, 1, 3])
     np.testing.assert_array_equal(as_uint.coef_, by_code.coef_)
     np.testing.assert_array_equal(as_int.coef_, by_code.coef_)
@@ -376,7 +399,7 @@ def test_nnz_history_records_each_epoch_and_partial_fit_call(Est):
     kw = {"classes": np.unique(y)} if Est is SparseFTRLClassifier else {}
     stream = Est(alpha=1e-3, random_state=0)
     for start in range(0, 300, 100):
-        stream.partial_fit(X[start:start + 100], y[start:start + 100], **kw)
+        stream.partial_fit(X[start : start + 100], y[start : start + 100], **kw)
         assert stream.nnz_history_[-1] == (stream.t_, tuple(stream.count_nonzero()))
     assert len(stream.nnz_history_) == 3
     refit = clone(stream).fit(X, y)

@@ -11,7 +11,7 @@ from numpy.testing import assert_array_equal
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import Lasso, LogisticRegression, Ridge, SGDClassifier, SGDRegressor
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import Normalizer, StandardScaler
+from sklearn.preprocessing import Normalizer
 
 from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
 from sparsereg.crosses import FeatureCrossHasher
@@ -62,25 +62,42 @@ CASES = {
     "ftrl-regressor": (lambda: SparseFTRLRegressor(alpha=1e-3, random_state=0), lambda s: s),
     "ftrl-binary": (lambda: SparseFTRLClassifier(alpha=1e-3, random_state=0), binary),
     "ftrl-multiclass": (lambda: SparseFTRLClassifier(alpha=1e-3, random_state=0), three),
-    "ftrl-modified-huber": (lambda: SparseFTRLClassifier("modified_huber", alpha=1e-3,
-                                                         random_state=0), three),
-    "ftrl-sparse-store-regressor": (lambda: SparseFTRLRegressor(alpha=1e-3, random_state=0,
-                                                                state_store="sparse"), lambda s: s),
-    "ftrl-sparse-store-multiclass": (lambda: SparseFTRLClassifier(
-        alpha=1e-3, random_state=0, state_store="sparse", inclusion="poisson", inclusion_p=0.5),
-        three),
+    "ftrl-modified-huber": (
+        lambda: SparseFTRLClassifier("modified_huber", alpha=1e-3, random_state=0),
+        three,
+    ),
+    "ftrl-sparse-store-regressor": (
+        lambda: SparseFTRLRegressor(alpha=1e-3, random_state=0, state_store="sparse"),
+        lambda s: s,
+    ),
+    "ftrl-sparse-store-multiclass": (
+        lambda: SparseFTRLClassifier(
+            alpha=1e-3, random_state=0, state_store="sparse", inclusion="poisson", inclusion_p=0.5
+        ),
+        three,
+    ),
     "ftrl-hinge": (lambda: SparseFTRLClassifier("hinge", alpha=1e-3, random_state=0), binary),
     "sgd-regressor": (lambda: SGDRegressor(penalty="l1", alpha=1e-3, random_state=0), lambda s: s),
-    "sgd-log-binary": (lambda: SGDClassifier("log_loss", penalty="l1", alpha=1e-3,
-                                             random_state=0), binary),
-    "sgd-log-multiclass": (lambda: SGDClassifier("log_loss", penalty="l1", alpha=1e-3,
-                                                 random_state=0), three),
-    "sgd-modified-huber-binary": (lambda: SGDClassifier("modified_huber", penalty="l1",
-                                                        alpha=1e-3, random_state=0), binary),
-    "sgd-modified-huber-multiclass": (lambda: SGDClassifier("modified_huber", penalty="l1",
-                                                            alpha=1e-3, random_state=0), three),
-    "logistic-binary": (lambda: LogisticRegression(l1_ratio=1.0, C=0.5, solver="liblinear"),
-                        binary),
+    "sgd-log-binary": (
+        lambda: SGDClassifier("log_loss", penalty="l1", alpha=1e-3, random_state=0),
+        binary,
+    ),
+    "sgd-log-multiclass": (
+        lambda: SGDClassifier("log_loss", penalty="l1", alpha=1e-3, random_state=0),
+        three,
+    ),
+    "sgd-modified-huber-binary": (
+        lambda: SGDClassifier("modified_huber", penalty="l1", alpha=1e-3, random_state=0),
+        binary,
+    ),
+    "sgd-modified-huber-multiclass": (
+        lambda: SGDClassifier("modified_huber", penalty="l1", alpha=1e-3, random_state=0),
+        three,
+    ),
+    "logistic-binary": (
+        lambda: LogisticRegression(l1_ratio=1.0, C=0.5, solver="liblinear"),
+        binary,
+    ),
     "logistic-multinomial": (lambda: LogisticRegression(C=0.5, max_iter=500), three),
     "lasso": (lambda: Lasso(alpha=0.01), lambda s: s),
     "ridge-two-targets": (lambda: Ridge(alpha=1.0), lambda s: np.column_stack([s, -s])),
@@ -112,8 +129,12 @@ def test_sparsified_estimators_export_the_same_model(Est, tmp_path):
     X_test, _, _ = make_data(seed=1, n_rows=100)
     assert_array_equal(loaded.predict_proba(X_test), est.predict_proba(X_test))
     # dense X times a CSR coef_ is summed in another order by scipy: equal to rounding
-    np.testing.assert_allclose(loaded.decision_function(X_test.toarray()),
-                               est.decision_function(X_test.toarray()), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        loaded.decision_function(X_test.toarray()),
+        est.decision_function(X_test.toarray()),
+        rtol=0,
+        atol=1e-12,
+    )
 
 
 def shuffled_csr(X, rng):
@@ -128,22 +149,31 @@ def shuffled_csr(X, rng):
             v[0] /= 2
         rows.append(np.full(c.size, i)), cols.append(c), vals.append(v)
     indptr = np.concatenate([[0], np.cumsum([c.size for c in cols])]).astype(np.int64)
-    return sp.csr_matrix((np.concatenate(vals), np.concatenate(cols).astype(np.int64), indptr),
-                         shape=X.shape)
+    return sp.csr_matrix(
+        (np.concatenate(vals), np.concatenate(cols).astype(np.int64), indptr), shape=X.shape
+    )
 
 
-@pytest.mark.parametrize("make", [
-    lambda: SparseFTRLClassifier(alpha=1e-3, random_state=0, state_store="dense"),
-    lambda: SparseFTRLClassifier(alpha=1e-3, random_state=0, state_store="sparse"),
-    lambda: SGDClassifier("log_loss", alpha=1e-3, random_state=0),
-], ids=["ftrl-dense-store", "ftrl-sparse-store", "sgd"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: SparseFTRLClassifier(alpha=1e-3, random_state=0, state_store="dense"),
+        lambda: SparseFTRLClassifier(alpha=1e-3, random_state=0, state_store="sparse"),
+        lambda: SGDClassifier("log_loss", alpha=1e-3, random_state=0),
+    ],
+    ids=["ftrl-dense-store", "ftrl-sparse-store", "sgd"],
+)
 @pytest.mark.parametrize("fmt", ["non-canonical-csr", "csc", "coo", "list"])
 def test_other_input_formats_give_the_estimators_results(fmt, make):
     X, signal, rng = make_data()
     clf = make().fit(X, three(signal))
     X_test, _, _ = make_data(seed=1, n_rows=50)
-    X_test = {"non-canonical-csr": lambda: shuffled_csr(X_test, rng), "csc": X_test.tocsc,
-              "coo": X_test.tocoo, "list": lambda: X_test.toarray().tolist()}[fmt]()
+    X_test = {
+        "non-canonical-csr": lambda: shuffled_csr(X_test, rng),
+        "csc": X_test.tocsc,
+        "coo": X_test.tocoo,
+        "list": lambda: X_test.toarray().tolist(),
+    }[fmt]()
     assert_array_equal(export_model(clf).predict_proba(X_test), clf.predict_proba(X_test))
 
 
@@ -172,12 +202,16 @@ def test_float32_model_keeps_its_dtype(store, tmp_path):
         assert_array_equal(loaded.predict(X_test), reg.predict(X_test))
 
 
-@pytest.mark.parametrize("labels", [
-    np.array(["ham", "spam", "eggs"]),
-    np.array([-1, 7, 42]),
-    np.array([-1.0, 0.0, 2.0]),
-    np.array(["ham", "spam", "eggs"], dtype=object),  # pandas' str columns
-], ids=["str", "int", "float", "object-str"])
+@pytest.mark.parametrize(
+    "labels",
+    [
+        np.array(["ham", "spam", "eggs"]),
+        np.array([-1, 7, 42]),
+        np.array([-1.0, 0.0, 2.0]),
+        np.array(["ham", "spam", "eggs"], dtype=object),  # pandas' str columns
+    ],
+    ids=["str", "int", "float", "object-str"],
+)
 def test_class_labels_round_trip(labels, tmp_path):
     X, signal, _ = make_data()
     y = labels[three(signal)]
@@ -263,12 +297,14 @@ def test_sizes_and_compressed_file(tmp_path):
 # ------------------------------------------------------------------------ pipelines
 def raw_rows(seed, n_rows):
     rng = np.random.RandomState(seed)
-    df = pd.DataFrame({
-        "lat": rng.uniform(37.0, 38.0, n_rows),
-        "lon": rng.uniform(-123.0, -122.0, n_rows),
-        "kind": rng.choice(["house", "flat", "boat"], n_rows),
-        "rooms": rng.randint(1, 6, n_rows),
-    })
+    df = pd.DataFrame(
+        {
+            "lat": rng.uniform(37.0, 38.0, n_rows),
+            "lon": rng.uniform(-123.0, -122.0, n_rows),
+            "kind": rng.choice(["house", "flat", "boat"], n_rows),
+            "rooms": rng.randint(1, 6, n_rows),
+        }
+    )
     df.loc[::17, "kind"] = None
     y = np.where((df["lat"] > 37.5) & (df["kind"] != "boat"), "dear", "cheap")
     return df, y
@@ -279,7 +315,10 @@ def test_pipeline_with_feature_crosses_scores_raw_rows(tmp_path):
     hasher = FeatureCrossHasher(
         crosses=[("lat", "lon"), "kind", ("kind", "rooms"), 3],  # names, a tuple, a position
         buckets={"lat": {"width": 0.1, "origin": 37.0}, 1: [-122.75, -122.5, -122.25]},
-        n_features=2**12, seed=7, dtype=np.float32)
+        n_features=2**12,
+        seed=7,
+        dtype=np.float32,
+    )
     pipe = make_pipeline(hasher, SparseFTRLClassifier(alpha=1e-4, random_state=0)).fit(df, y)
     loaded = round_trip(export_model(pipe), tmp_path)
     (rebuilt,) = loaded.transformers
@@ -293,8 +332,9 @@ def test_pipeline_with_feature_crosses_scores_raw_rows(tmp_path):
         loaded.predict(test.rename(columns={"kind": "type"}))
 
 
-@pytest.mark.parametrize("crosses", [[("kind",), ("rooms",)], [("lat", "lon"), ("kind", "rooms")],
-                                     [["kind"], ["rooms"]]])
+@pytest.mark.parametrize(
+    "crosses", [[("kind",), ("rooms",)], [("lat", "lon"), ("kind", "rooms")], [["kind"], ["rooms"]]]
+)
 def test_crosses_of_equal_lengths_are_saved(tmp_path, crosses):
     """Crosses that NumPy would read as a 2-D array (every tuple of one length) round-trip."""
     df, y = raw_rows(0, 300)
@@ -306,11 +346,19 @@ def test_crosses_of_equal_lengths_are_saved(tmp_path, crosses):
 
 
 def test_pipeline_with_hashing_vectorizer_scores_raw_text(tmp_path):
-    texts = ["win a free prize now", "see you at lunch", "free entry win cash",
-             "call me later", "claim your free prize", "lunch at noon?"] * 20
+    texts = [
+        "win a free prize now",
+        "see you at lunch",
+        "free entry win cash",
+        "call me later",
+        "claim your free prize",
+        "lunch at noon?",
+    ] * 20
     y = np.array(["spam", "ham", "spam", "ham", "spam", "ham"] * 20)
-    pipe = make_pipeline(HashingVectorizer(n_features=2**10, ngram_range=(1, 2)),
-                         SGDClassifier("log_loss", penalty="l1", alpha=1e-4, random_state=0))
+    pipe = make_pipeline(
+        HashingVectorizer(n_features=2**10, ngram_range=(1, 2)),
+        SGDClassifier("log_loss", penalty="l1", alpha=1e-4, random_state=0),
+    )
     pipe.fit(texts, y)
     loaded = round_trip(export_model(pipe), tmp_path)
     new = ["free lunch prize", "see you later", "nothing known here"]
@@ -340,20 +388,25 @@ def _hand_built(indptr, indices, width):
 
 
 @pytest.mark.parametrize("source", ["ftrl", "sgd"])
-@pytest.mark.parametrize("indptr, indices, match", [
-    ([0, 10**7, 10**7, 3], [0, 1, 2], "indptr"),
-    ([0, 2, 1, 3], [0, 1, 2], "indptr"),
-    ([0, 1, 2, 3], [0, 10**6, 2], "column indices"),
-    ([0, 1, 2, 3], [0, -5, 2], "column indices"),
-])
-def test_exported_model_rejects_a_hand_built_csr_as_the_estimator_does(source, indptr, indices,
-                                                                       match):
+@pytest.mark.parametrize(
+    "indptr, indices, match",
+    [
+        ([0, 10**7, 10**7, 3], [0, 1, 2], "indptr"),
+        ([0, 2, 1, 3], [0, 1, 2], "indptr"),
+        ([0, 1, 2, 3], [0, 10**6, 2], "column indices"),
+        ([0, 1, 2, 3], [0, -5, 2], "column indices"),
+    ],
+)
+def test_exported_model_rejects_a_hand_built_csr_as_the_estimator_does(
+    source, indptr, indices, match
+):
     X, signal, _ = make_data()
-    est = (SparseFTRLClassifier(random_state=0) if source == "ftrl"
-           else SGDClassifier(random_state=0)).fit(X, binary(signal))
+    est = (
+        SparseFTRLClassifier(random_state=0) if source == "ftrl" else SGDClassifier(random_state=0)
+    ).fit(X, binary(signal))
     exported = export_model(est)
     bad = _hand_built(indptr, indices, N_FEATURES)
-    for model in ([exported, est] if source == "ftrl" else [exported]):
+    for model in [exported, est] if source == "ftrl" else [exported]:
         for method in (model.predict, model.decision_function):
             with pytest.raises(ValueError, match=match):
                 method(bad)

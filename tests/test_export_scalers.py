@@ -10,8 +10,13 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge, SGDClassifier
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import (MaxAbsScaler, MinMaxScaler, Normalizer, RobustScaler,
-                                   StandardScaler)
+from sklearn.preprocessing import (
+    MaxAbsScaler,
+    MinMaxScaler,
+    Normalizer,
+    RobustScaler,
+    StandardScaler,
+)
 
 from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
 from sparsereg.export import export_model, load_model
@@ -61,7 +66,11 @@ def scores(model, X, classifier):
 @pytest.mark.parametrize("scaler", sorted(SCALERS))
 def test_folded_scaler_predicts_as_the_pipeline(scaler, model):
     X, y = dense_data()
-    target = np.digitize(y, np.quantile(y, [0.33, 0.66])) if "ftrl-m" in model or model == "logistic" else y
+    target = (
+        np.digitize(y, np.quantile(y, [0.33, 0.66]))
+        if "ftrl-m" in model or model == "logistic"
+        else y
+    )
     pipe = make_pipeline(SCALERS[scaler](), MODELS[model]()).fit(X, target)
     exported = export_model(pipe)
     assert exported.transformers == []  # the scaler is in the weights, not in the file
@@ -74,8 +83,9 @@ def test_folded_scaler_predicts_as_the_pipeline(scaler, model):
         if classifier:  # the same labels (no score is within 1e-12 of a tie here)
             assert_array_equal(candidate.predict(X_new), pipe.predict(X_new))
         if hasattr(pipe, "predict_proba"):
-            assert_allclose(candidate.predict_proba(X_new), pipe.predict_proba(X_new),
-                            rtol=1e-12, atol=1e-14)
+            assert_allclose(
+                candidate.predict_proba(X_new), pipe.predict_proba(X_new), rtol=1e-12, atol=1e-14
+            )
 
 
 def test_folding_is_the_formula():
@@ -103,13 +113,17 @@ def test_folded_scaler_keeps_the_dataframe_columns():
 def test_scaler_after_a_hasher_is_folded():
     texts = ["free prize now", "see you at lunch", "win free cash", "call me later"] * 20
     labels = ["spam", "ham", "spam", "ham"] * 20
-    pipe = make_pipeline(HashingVectorizer(n_features=2**8), MaxAbsScaler(),
-                         SGDClassifier("log_loss", random_state=0)).fit(texts, labels)
+    pipe = make_pipeline(
+        HashingVectorizer(n_features=2**8),
+        MaxAbsScaler(),
+        SGDClassifier("log_loss", random_state=0),
+    ).fit(texts, labels)
     loaded = round_trip(export_model(pipe))
     assert [type(t).__name__ for t in loaded.transformers] == ["HashingVectorizer"]
     new = ["free lunch", "win a prize now", "nothing"]
-    assert_allclose(loaded.decision_function(new), pipe.decision_function(new), rtol=1e-12,
-                    atol=1e-12)
+    assert_allclose(
+        loaded.decision_function(new), pipe.decision_function(new), rtol=1e-12, atol=1e-12
+    )
 
 
 def test_folded_and_quantized():
@@ -131,11 +145,14 @@ def test_folded_and_quantized():
     assert np.all(np.abs(q.predict(X) - expected) <= bound + 1e-9)
 
 
-@pytest.mark.parametrize("steps", [
-    [Normalizer()],
-    [MinMaxScaler()],
-    [StandardScaler(), StandardScaler()],  # only the step right before the model is folded
-])
+@pytest.mark.parametrize(
+    "steps",
+    [
+        [Normalizer()],
+        [MinMaxScaler()],
+        [StandardScaler(), StandardScaler()],  # only the step right before the model is folded
+    ],
+)
 def test_other_steps_are_refused_clearly(steps):
     X, y = dense_data()
     pipe = make_pipeline(*steps, Ridge()).fit(X, y)

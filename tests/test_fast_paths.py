@@ -62,9 +62,12 @@ def test_a_stream_of_single_rows_equals_one_call_on_all_rows(Est, kind, store, w
     whole.partial_fit(X, y, sample_weight=sw, **_classes(whole, y))
     stream = Est(shuffle=False, state_store=store, random_state=0)
     for i in range(X.shape[0]):
-        stream.partial_fit(X[i:i + 1], y[i:i + 1],
-                           sample_weight=None if sw is None else sw[i:i + 1],
-                           **(_classes(stream, y) if i == 0 else {}))
+        stream.partial_fit(
+            X[i : i + 1],
+            y[i : i + 1],
+            sample_weight=None if sw is None else sw[i : i + 1],
+            **(_classes(stream, y) if i == 0 else {}),
+        )
     _same_model(stream, whole)
     np.testing.assert_array_equal(stream.predict(X), whole.predict(X))
 
@@ -108,23 +111,38 @@ def _mutate_class_weight(est):
 
 CHANGES = [
     ("negative alpha", {}, _set(alpha=-1.0), InvalidParameterError, "'alpha'"),
-    ("fit_intercept=1, equal to True", {}, _set(fit_intercept=1), InvalidParameterError,
-     "'fit_intercept'"),
+    (
+        "fit_intercept=1, equal to True",
+        {},
+        _set(fit_intercept=1),
+        InvalidParameterError,
+        "'fit_intercept'",
+    ),
     ("eta0 of numpy 0.0", {}, _set(eta0=np.float64(0.0)), InvalidParameterError, "'eta0'"),
     ("beta assigned directly", {}, _assign("beta", 0.0), InvalidParameterError, "'beta'"),
-    ("penalty assigned directly", {}, _assign("penalty", "l3"), InvalidParameterError,
-     "'penalty'"),
+    ("penalty assigned directly", {}, _assign("penalty", "l3"), InvalidParameterError, "'penalty'"),
     ("early_stopping", {}, _set(early_stopping=True), ValueError, "early_stopping"),
-    ("class_weight mutated in place", {"class_weight": {0: 1.0, 1: 1.0, 2: 1.0}},
-     _mutate_class_weight, ValueError, "class_weight values"),
+    (
+        "class_weight mutated in place",
+        {"class_weight": {0: 1.0, 1: 1.0, 2: 1.0}},
+        _mutate_class_weight,
+        ValueError,
+        "class_weight values",
+    ),
     ("balanced class_weight", {}, _set(class_weight="balanced"), ValueError, "balanced"),
-    ("inclusion with the dense store", {"state_store": "dense"}, _set(inclusion="poisson"),
-     ValueError, "sparse state store"),
+    (
+        "inclusion with the dense store",
+        {"state_store": "dense"},
+        _set(inclusion="poisson"),
+        ValueError,
+        "sparse state store",
+    ),
 ]
 
 
-@pytest.mark.parametrize("params, change, error, match",
-                         [pytest.param(*case[1:], id=case[0]) for case in CHANGES])
+@pytest.mark.parametrize(
+    "params, change, error, match", [pytest.param(*case[1:], id=case[0]) for case in CHANGES]
+)
 def test_a_parameter_changed_after_warm_calls_is_still_validated(params, change, error, match):
     est, y = _warm(**params)
     before = pickle.dumps(est)
@@ -140,8 +158,9 @@ def test_a_valid_parameter_change_after_warm_calls_takes_effect(Est, store):
     """The next call trains with the new parameters: it equals an estimator built with them
     from the same state (set_ftrl_state, whose first call is checked in full)."""
     est, y = _warm(Est, state_store=store)
-    reference = Est(random_state=0, state_store=store, alpha=0.05, eta0=0.7,
-                    fit_intercept=False).set_ftrl_state(est.get_ftrl_state())
+    reference = Est(
+        random_state=0, state_store=store, alpha=0.05, eta0=0.7, fit_intercept=False
+    ).set_ftrl_state(est.get_ftrl_state())
     est.set_params(alpha=0.05, eta0=0.7, fit_intercept=False)
     est.partial_fit(X[40:], y[40:])
     reference.partial_fit(X[40:], y[40:])
@@ -198,8 +217,9 @@ def test_a_batch_with_repeated_columns_after_warm_calls_means_their_sum(Est):
         part = slice(rows.indptr[i], rows.indptr[i + 1])
         data += [rows.data[part] / 2] * 2
         indices += [rows.indices[part]] * 2
-    doubled = sp.csr_matrix((np.concatenate(data), np.concatenate(indices), 2 * rows.indptr),
-                            shape=rows.shape)
+    doubled = sp.csr_matrix(
+        (np.concatenate(data), np.concatenate(indices), 2 * rows.indptr), shape=rows.shape
+    )
     assert doubled.nnz == 2 * rows.nnz
     est.partial_fit(doubled, y[40:50])
     twin.partial_fit(sp.csr_matrix(doubled.toarray()), y[40:50])
@@ -243,26 +263,30 @@ def test_predictions_on_csr_equal_those_on_the_same_rows_checked_in_full(Est, ki
     y = _targets(est, kind)
     est.fit(X, y)
     exported = export_model(est)
-    methods = ["predict"] + (["decision_function", "predict_proba"]
-                             if isinstance(est, SparseFTRLClassifier) else [])
+    methods = ["predict"] + (
+        ["decision_function", "predict_proba"] if isinstance(est, SparseFTRLClassifier) else []
+    )
     for method in methods:
         expected = getattr(est, method)(X.toarray())
         for rows in (X, sp.csr_array(X)):
             np.testing.assert_array_equal(getattr(est, method)(rows), expected)
             np.testing.assert_array_equal(getattr(exported, method)(rows), expected)
         as32 = X.astype(np.float32)
-        np.testing.assert_array_equal(getattr(est, method)(as32),
-                                      getattr(est, method)(as32.toarray()))
+        np.testing.assert_array_equal(
+            getattr(est, method)(as32), getattr(est, method)(as32.toarray())
+        )
         for i in (0, 17):  # one row at a time
-            np.testing.assert_array_equal(getattr(exported, method)(X[i:i + 1]), expected[i:i + 1])
+            np.testing.assert_array_equal(
+                getattr(exported, method)(X[i : i + 1]), expected[i : i + 1]
+            )
 
 
 def test_pickled_mid_stream_the_fast_path_resumes_identically():
     est, y = _warm(SparseFTRLClassifier)
     copy = pickle.loads(pickle.dumps(est))
     for i in range(40, 60):
-        est.partial_fit(X[i:i + 1], y[i:i + 1])
-        copy.partial_fit(X[i:i + 1], y[i:i + 1])
+        est.partial_fit(X[i : i + 1], y[i : i + 1])
+        copy.partial_fit(X[i : i + 1], y[i : i + 1])
     _same_model(est, copy)
 
 
@@ -275,16 +299,19 @@ def test_bulk_prediction_equals_prediction_in_small_calls(width, n_classes):
     rng = np.random.RandomState(1)
     popular = rng.choice(width, size=400, replace=False)  # columns seen often enough to weigh
     picks = np.sort(rng.choice(400, size=(1500, 20)), axis=1)
-    rows = sp.csr_matrix((rng.uniform(0.5, 1.5, size=30000), popular[picks].ravel(),
-                          np.arange(0, 30001, 20)), shape=(1500, width))
+    rows = sp.csr_matrix(
+        (rng.uniform(0.5, 1.5, size=30000), popular[picks].ravel(), np.arange(0, 30001, 20)),
+        shape=(1500, width),
+    )
     rows.sum_duplicates()
     labels = rng.randint(n_classes, size=1500)
     est = SparseFTRLClassifier(state_store="sparse", alpha=1e-5, random_state=0).fit(rows, labels)
     for model in (est, export_model(est)):
         for method in ("decision_function", "predict_proba", "predict"):
             bulk = getattr(model, method)(rows)
-            small = np.concatenate([getattr(model, method)(rows[i:i + 100])
-                                    for i in range(0, 1500, 100)])
+            small = np.concatenate(
+                [getattr(model, method)(rows[i : i + 100]) for i in range(0, 1500, 100)]
+            )
             np.testing.assert_array_equal(bulk, small)
 
 
@@ -312,10 +339,15 @@ def test_the_nonzero_history_of_a_wide_dense_fit_counts_every_column(Est, kind):
     sparse store (which counts every column it holds) and of count_nonzero."""
     rng = np.random.RandomState(3)
     wide = sp.random(300, 5000, density=0.002, format="csr", random_state=rng)
-    y = {"reg": rng.normal(size=300), "binary": rng.randint(2, size=300),
-         "multi": rng.randint(3, size=300)}[kind]
-    fits = [Est(state_store=store, alpha=1e-6, max_iter=4, tol=None, random_state=0).fit(wide, y)
-            for store in ("dense", "sparse")]
+    y = {
+        "reg": rng.normal(size=300),
+        "binary": rng.randint(2, size=300),
+        "multi": rng.randint(3, size=300),
+    }[kind]
+    fits = [
+        Est(state_store=store, alpha=1e-6, max_iter=4, tol=None, random_state=0).fit(wide, y)
+        for store in ("dense", "sparse")
+    ]
     assert fits[0].nnz_history_ == fits[1].nnz_history_
     assert len(fits[0].nnz_history_) == 4
     assert fits[0].nnz_history_[-1] == (fits[0].t_, tuple(fits[0].count_nonzero()))

@@ -33,7 +33,8 @@ def test_string_tokens_equal_their_hashlib_definition(strings):
     from sparsereg._hashing import KIND_STR, fmix64, kind_salt
 
     hashes, missing = hash_uniques(strings)
-    payloads = np.array([reference(s.encode("utf-8", "surrogatepass")) for s in strings],
-                        dtype=np.uint64) ^ np.uint64(kind_salt(KIND_STR))
+    payloads = np.array(
+        [reference(s.encode("utf-8", "surrogatepass")) for s in strings], dtype=np.uint64
+    ) ^ np.uint64(kind_salt(KIND_STR))
     assert missing is None
     assert hashes.tolist() == fmix64(payloads).tolist()

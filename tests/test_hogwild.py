@@ -33,14 +33,22 @@ def chunked_problem(n_chunks=4, per_row=5, columns_per_chunk=50, seed=0, classif
     chunk_of_row = np.arange(n_rows) // CHUNK
     cols = rng.randint(columns_per_chunk, size=(n_rows, per_row))
     cols += (chunk_of_row * columns_per_chunk)[:, None]
-    X = sp.csr_matrix((rng.normal(size=n_rows * per_row), cols.ravel(),
-                       np.arange(0, n_rows * per_row + 1, per_row)),
-                      shape=(n_rows, n_chunks * columns_per_chunk))
+    X = sp.csr_matrix(
+        (
+            rng.normal(size=n_rows * per_row),
+            cols.ravel(),
+            np.arange(0, n_rows * per_row + 1, per_row),
+        ),
+        shape=(n_rows, n_chunks * columns_per_chunk),
+    )
     X.sum_duplicates()  # (a column drawn twice in a row: one entry)
     w = rng.normal(size=X.shape[1]) * (rng.rand(X.shape[1]) < 0.3)
     margin = X @ w
-    y = (margin + rng.normal(scale=0.5, size=n_rows) > 0).astype(int) if classify \
+    y = (
+        (margin + rng.normal(scale=0.5, size=n_rows) > 0).astype(int)
+        if classify
         else margin + rng.normal(scale=0.1, size=n_rows)
+    )
     return X, y
 
 
@@ -49,8 +57,10 @@ def ctr_like(n_rows, n_features=2**16, per_row=20, seed=0):
     rng = np.random.RandomState(seed)
     popularity = np.arange(1, n_features + 1) ** -1.1
     cols = rng.choice(n_features, size=(n_rows, per_row), p=popularity / popularity.sum())
-    X = sp.csr_matrix((np.ones(cols.size), cols.ravel(), np.arange(0, cols.size + 1, per_row)),
-                      shape=(n_rows, n_features))
+    X = sp.csr_matrix(
+        (np.ones(cols.size), cols.ravel(), np.arange(0, cols.size + 1, per_row)),
+        shape=(n_rows, n_features),
+    )
     X.sum_duplicates()
     X.data[:] = 1.0
     w = np.where(rng.rand(n_features) < 0.05, rng.normal(0, 1.5, n_features), 0.0)
@@ -59,8 +69,15 @@ def ctr_like(n_rows, n_features=2**16, per_row=20, seed=0):
 
 
 def make(classify, **params):
-    base = dict(fit_intercept=False, shuffle=False, tol=None, max_iter=3, random_state=0,
-                alpha=1e-5, state_store="dense")
+    base = dict(
+        fit_intercept=False,
+        shuffle=False,
+        tol=None,
+        max_iter=3,
+        random_state=0,
+        alpha=1e-5,
+        state_store="dense",
+    )
     base.update(params)
     return SparseFTRLClassifier(**base) if classify else SparseFTRLRegressor(**base)
 
@@ -113,14 +130,17 @@ def test_regressor_trains_as_well_as_one_thread():
     rng = np.random.RandomState(0)
     n_rows, n_features, per_row = 100_000, 2**14, 20
     cols = np.sort(rng.choice(n_features, size=(n_rows, per_row)), axis=1)
-    X = sp.csr_matrix((rng.rand(cols.size), cols.ravel(), np.arange(0, cols.size + 1, per_row)),
-                      shape=(n_rows, n_features))
+    X = sp.csr_matrix(
+        (rng.rand(cols.size), cols.ravel(), np.arange(0, cols.size + 1, per_row)),
+        shape=(n_rows, n_features),
+    )
     X.sum_duplicates()
     y = X @ rng.normal(size=n_features) + 0.1 * rng.normal(size=n_rows)
     errors = {}
     for n_threads in (1, 2):
-        reg = SparseFTRLRegressor(n_threads=n_threads, eta0=0.2, max_iter=5, tol=None,
-                                  random_state=0).fit(X[:80_000], y[:80_000])
+        reg = SparseFTRLRegressor(
+            n_threads=n_threads, eta0=0.2, max_iter=5, tol=None, random_state=0
+        ).fit(X[:80_000], y[:80_000])
         errors[n_threads] = np.mean((reg.predict(X[80_000:]) - y[80_000:]) ** 2)
     assert errors[1] < 0.2 * np.var(y)
     # threads often update the same columns here (20 of 16,384 per row): 1-2 % worse measured
@@ -150,16 +170,22 @@ def test_one_vs_rest_ignores_n_threads(n_jobs):
 def test_multinomial_ignores_n_threads(state_store):
     X, y = ctr_like(3 * CHUNK, n_features=2**12)
     y = y + (X[:, 0].toarray().ravel() > 0)  # three classes
-    params = dict(multi_class="multinomial", max_iter=2, tol=None, random_state=0,
-                  state_store=state_store)
+    params = dict(
+        multi_class="multinomial", max_iter=2, tol=None, random_state=0, state_store=state_store
+    )
     one = SparseFTRLClassifier(**params).fit(X, y)
     many = SparseFTRLClassifier(n_threads=2, **params).fit(X, y)  # no refusal of the table
     assert_same_state(many, one)
 
 
-@pytest.mark.parametrize("params", [dict(state_store="sparse"),
-                                    dict(inclusion="poisson"),
-                                    dict(state_store="auto", inclusion="bloom")])
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(state_store="sparse"),
+        dict(inclusion="poisson"),
+        dict(state_store="auto", inclusion="bloom"),
+    ],
+)
 def test_table_store_refused(params):
     X, y = chunked_problem(n_chunks=2)
     est = SparseFTRLRegressor(n_threads=2, random_state=0, **params)
@@ -190,9 +216,9 @@ def test_bad_n_threads_refused(estimator, value):
     X, y = chunked_problem(n_chunks=1, classify=True)
     with pytest.raises((ValueError, TypeError), match="n_threads"):
         estimator(n_threads=value).fit(X, y)
-    est = estimator(random_state=0).partial_fit(X, y, **({"classes": [0, 1]}
-                                                         if estimator is SparseFTRLClassifier
-                                                         else {}))
+    est = estimator(random_state=0).partial_fit(
+        X, y, **({"classes": [0, 1]} if estimator is SparseFTRLClassifier else {})
+    )
     before = pickle.dumps(est)
     est.set_params(n_threads=value)
     with pytest.raises((ValueError, TypeError), match="n_threads"):
@@ -208,8 +234,9 @@ def _interrupt_soon(delay):
 
 def test_ctrl_c_during_fit_leaves_the_estimator_as_it_was():
     X, y = ctr_like(200_000, n_features=2**14, per_row=10)
-    est = SparseFTRLClassifier(n_threads=2, max_iter=1000, tol=None, warm_start=True,
-                               random_state=0).partial_fit(X[:40_000], y[:40_000], classes=[0, 1])
+    est = SparseFTRLClassifier(
+        n_threads=2, max_iter=1000, tol=None, warm_start=True, random_state=0
+    ).partial_fit(X[:40_000], y[:40_000], classes=[0, 1])
     before = pickle.dumps(est)
     threads_before = threading.active_count()
     timer = _interrupt_soon(0.3)
@@ -240,8 +267,9 @@ def test_ctrl_c_during_partial_fit_leaves_the_estimator_as_after_the_call():
 
 def test_early_stopping_with_threads_counts_every_row():
     X, y = ctr_like(80_000, n_features=2**12)
-    clf = SparseFTRLClassifier(n_threads=2, early_stopping=True, n_iter_no_change=2, max_iter=50,
-                               tol=1e-3, random_state=0).fit(X, y)
+    clf = SparseFTRLClassifier(
+        n_threads=2, early_stopping=True, n_iter_no_change=2, max_iter=50, tol=1e-3, random_state=0
+    ).fit(X, y)
     assert 2 < clf.n_iter_ < 50
     assert clf.t_ == clf.n_iter_ * 72_000  # validation_fraction=0.1 held out, the rest each epoch
     assert [t for t, _ in clf.nnz_history_] == [72_000 * (i + 1) for i in range(clf.n_iter_)]

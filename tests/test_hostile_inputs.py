@@ -55,16 +55,19 @@ def _hand_built(**changes):
 def _set(i, v):
     def edit(a):
         a[i] = v
+
     return edit
 
 
 def _pf(X_, y_=None, **kw):
     """partial_fit with a matching y for the estimator kind."""
+
     def call(est):
         y = y_
         if y is None:
             y = (Y_CLASS if isinstance(est, SparseFTRLClassifier) else Y_REG)[: X_.shape[0]]
         return est.partial_fit(X_, y, **kw)
+
     return call
 
 
@@ -77,72 +80,196 @@ BAD_INPUTS = [
     ("inf in CSR X", "both", _pf(INF_CSR), ValueError, "infinity"),
     ("NaN in y", "reg", _pf(X, np.where(Y_REG > 0, np.nan, Y_REG)), ValueError, "y contains NaN"),
     ("inf in y", "reg", _pf(X, np.where(Y_REG > 0, np.inf, Y_REG)), ValueError, "y contains inf"),
-    ("NaN in sample_weight", "both", _pf(X, sample_weight=np.full(40, np.nan)), ValueError,
-     "sample_weight contains NaN"),
-    ("inf in sample_weight", "both", _pf(X, sample_weight=np.full(40, np.inf)), ValueError,
-     "sample_weight contains inf"),
-    ("negative sample_weight", "both", _pf(X, sample_weight=-np.ones(40)), ValueError,
-     "Negative values in data passed to `sample_weight`"),
-    ("sample_weight of the wrong length", "both", _pf(X, sample_weight=np.ones(3)), ValueError,
-     r"sample_weight.shape == \(3,\)"),
-    ("X of the wrong width in partial_fit", "both", _pf(np.ones((4, 5))), ValueError,
-     "X has 5 features, but .* is expecting 6"),
-    ("X of the wrong width in predict", "both", lambda est: est.predict(np.ones((4, 5))),
-     ValueError, "X has 5 features, but .* is expecting 6"),
+    (
+        "NaN in sample_weight",
+        "both",
+        _pf(X, sample_weight=np.full(40, np.nan)),
+        ValueError,
+        "sample_weight contains NaN",
+    ),
+    (
+        "inf in sample_weight",
+        "both",
+        _pf(X, sample_weight=np.full(40, np.inf)),
+        ValueError,
+        "sample_weight contains inf",
+    ),
+    (
+        "negative sample_weight",
+        "both",
+        _pf(X, sample_weight=-np.ones(40)),
+        ValueError,
+        "Negative values in data passed to `sample_weight`",
+    ),
+    (
+        "sample_weight of the wrong length",
+        "both",
+        _pf(X, sample_weight=np.ones(3)),
+        ValueError,
+        r"sample_weight.shape == \(3,\)",
+    ),
+    (
+        "X of the wrong width in partial_fit",
+        "both",
+        _pf(np.ones((4, 5))),
+        ValueError,
+        "X has 5 features, but .* is expecting 6",
+    ),
+    (
+        "X of the wrong width in predict",
+        "both",
+        lambda est: est.predict(np.ones((4, 5))),
+        ValueError,
+        "X has 5 features, but .* is expecting 6",
+    ),
     ("1-D X", "both", _pf(np.ones(40)), ValueError, "Expected 2D array"),
     ("3-D X", "both", _pf(np.ones((40, 6, 2))), ValueError, "dim 3"),
     ("X with 0 rows", "both", _pf(np.ones((0, 6)), np.ones(0)), ValueError, "0 sample"),
-    ("X with 0 columns", "reg", lambda est: _reg().fit(np.ones((40, 0)), Y_REG), ValueError,
-     "0 feature"),
-    ("object X of strings", "both", _pf(np.array([["a"] * 6] * 40, dtype=object)), ValueError,
-     "could not convert string"),
+    (
+        "X with 0 columns",
+        "reg",
+        lambda est: _reg().fit(np.ones((40, 0)), Y_REG),
+        ValueError,
+        "0 feature",
+    ),
+    (
+        "object X of strings",
+        "both",
+        _pf(np.array([["a"] * 6] * 40, dtype=object)),
+        ValueError,
+        "could not convert string",
+    ),
     ("complex X", "both", _pf(np.ones((40, 6)) + 1j), ValueError, "Complex data not supported"),
     ("y of the wrong length", "both", _pf(X, np.ones(5)), ValueError, "inconsistent numbers"),
-    ("label absent from classes", "clf", _pf(X[:2], np.array([0, 7])), ValueError,
-     "labels not in classes"),
-    ("classes changing between calls", "clf", _pf(X, classes=[0, 1, 2, 3]), ValueError,
-     "not the same as on the first call"),
-    ("out-of-range CSR index", "both", _pf(_hand_built(indices=_set(2, 6))), ValueError,
-     r"indices must lie in \[0, 6\)"),
-    ("negative CSR index", "both", _pf(_hand_built(indices=_set(2, -3))), ValueError,
-     r"indices must lie in \[0, 6\)"),
-    ("indptr pointing past the data", "both", _pf(_hand_built(indptr=_set(5, 10**6))), ValueError,
-     "indptr must be non-decreasing and within"),
-    ("decreasing indptr", "both", _pf(_hand_built(indptr=_set(5, 0))), ValueError,
-     "indptr must be non-decreasing"),
-    ("indptr not ending at len(indices)", "both", _pf(_hand_built(indptr=_set(-1, 3))), ValueError,
-     "indptr is inconsistent"),
-    ("out-of-range CSR index in predict", "both",
-     lambda est: est.predict(_hand_built(indices=_set(2, 99))), ValueError, "indices must lie"),
-    ("indptr past the data in predict", "both",
-     lambda est: est.predict(_hand_built(indptr=_set(5, 10**6))), ValueError, "indptr must be"),
+    (
+        "label absent from classes",
+        "clf",
+        _pf(X[:2], np.array([0, 7])),
+        ValueError,
+        "labels not in classes",
+    ),
+    (
+        "classes changing between calls",
+        "clf",
+        _pf(X, classes=[0, 1, 2, 3]),
+        ValueError,
+        "not the same as on the first call",
+    ),
+    (
+        "out-of-range CSR index",
+        "both",
+        _pf(_hand_built(indices=_set(2, 6))),
+        ValueError,
+        r"indices must lie in \[0, 6\)",
+    ),
+    (
+        "negative CSR index",
+        "both",
+        _pf(_hand_built(indices=_set(2, -3))),
+        ValueError,
+        r"indices must lie in \[0, 6\)",
+    ),
+    (
+        "indptr pointing past the data",
+        "both",
+        _pf(_hand_built(indptr=_set(5, 10**6))),
+        ValueError,
+        "indptr must be non-decreasing and within",
+    ),
+    (
+        "decreasing indptr",
+        "both",
+        _pf(_hand_built(indptr=_set(5, 0))),
+        ValueError,
+        "indptr must be non-decreasing",
+    ),
+    (
+        "indptr not ending at len(indices)",
+        "both",
+        _pf(_hand_built(indptr=_set(-1, 3))),
+        ValueError,
+        "indptr is inconsistent",
+    ),
+    (
+        "out-of-range CSR index in predict",
+        "both",
+        lambda est: est.predict(_hand_built(indices=_set(2, 99))),
+        ValueError,
+        "indices must lie",
+    ),
+    (
+        "indptr past the data in predict",
+        "both",
+        lambda est: est.predict(_hand_built(indptr=_set(5, 10**6))),
+        ValueError,
+        "indptr must be",
+    ),
     ("values of 1e300", "both", _pf(X * 1e300), ValueError, "would overflow float64"),
     ("values of 1e60 with a squared loss", "reg", _pf(X * 1e60), ValueError, "would overflow"),
     ("y of 1e300", "reg", _pf(X, Y_REG * 1e300), ValueError, "would overflow float64"),
-    ("negative alpha", "both", lambda est: _pf(X)(est.set_params(alpha=-1)),
-     InvalidParameterError, "'alpha' parameter"),
-    ("eta0 of 0", "both", lambda est: _pf(X)(est.set_params(eta0=0)),
-     InvalidParameterError, "'eta0' parameter"),
-    ("unknown loss", "both", lambda est: _pf(X)(est.set_params(loss="cubic")),
-     InvalidParameterError, "'loss' parameter"),
-    ("inclusion with the dense store", "both",
-     lambda est: _pf(X)(est.set_params(inclusion="bloom", state_store="dense")),
-     ValueError, "sparse state store"),
-    ("balanced class_weight in partial_fit", "clf",
-     lambda est: _pf(X)(est.set_params(class_weight="balanced")), ValueError,
-     "class_weight='balanced' is not supported for partial_fit"),
-    ("negative class_weight", "clf",
-     lambda est: _pf(X)(est.set_params(class_weight={0: -1.0, 1: 1.0})), ValueError,
-     "class_weight values must be finite non-negative"),
-    ("NaN class_weight", "clf",
-     lambda est: _pf(X)(est.set_params(class_weight={0: np.nan, 1: 1.0})), ValueError,
-     "class_weight values must be finite non-negative"),
-    ("class_weight of 1e300", "clf",
-     lambda est: _pf(X)(est.set_params(class_weight={0: 1e300, 1: 1.0})), ValueError,
-     "would overflow float64"),
-    ("early_stopping in partial_fit", "both",
-     lambda est: _pf(X)(est.set_params(early_stopping=True)), ValueError,
-     "early_stopping should be False"),
+    (
+        "negative alpha",
+        "both",
+        lambda est: _pf(X)(est.set_params(alpha=-1)),
+        InvalidParameterError,
+        "'alpha' parameter",
+    ),
+    (
+        "eta0 of 0",
+        "both",
+        lambda est: _pf(X)(est.set_params(eta0=0)),
+        InvalidParameterError,
+        "'eta0' parameter",
+    ),
+    (
+        "unknown loss",
+        "both",
+        lambda est: _pf(X)(est.set_params(loss="cubic")),
+        InvalidParameterError,
+        "'loss' parameter",
+    ),
+    (
+        "inclusion with the dense store",
+        "both",
+        lambda est: _pf(X)(est.set_params(inclusion="bloom", state_store="dense")),
+        ValueError,
+        "sparse state store",
+    ),
+    (
+        "balanced class_weight in partial_fit",
+        "clf",
+        lambda est: _pf(X)(est.set_params(class_weight="balanced")),
+        ValueError,
+        "class_weight='balanced' is not supported for partial_fit",
+    ),
+    (
+        "negative class_weight",
+        "clf",
+        lambda est: _pf(X)(est.set_params(class_weight={0: -1.0, 1: 1.0})),
+        ValueError,
+        "class_weight values must be finite non-negative",
+    ),
+    (
+        "NaN class_weight",
+        "clf",
+        lambda est: _pf(X)(est.set_params(class_weight={0: np.nan, 1: 1.0})),
+        ValueError,
+        "class_weight values must be finite non-negative",
+    ),
+    (
+        "class_weight of 1e300",
+        "clf",
+        lambda est: _pf(X)(est.set_params(class_weight={0: 1e300, 1: 1.0})),
+        ValueError,
+        "would overflow float64",
+    ),
+    (
+        "early_stopping in partial_fit",
+        "both",
+        lambda est: _pf(X)(est.set_params(early_stopping=True)),
+        ValueError,
+        "early_stopping should be False",
+    ),
 ]
 CASES = [
     pytest.param(factory, call, error, match, id=f"{name} [{kind}]")
@@ -179,21 +306,29 @@ def test_unsorted_and_duplicate_indices_mean_what_scipy_means(Est):
     unsorted = Est(shuffle=False, max_iter=2, tol=None).fit(reversed_rows, y)
     np.testing.assert_allclose(unsorted.coef_, canonical.coef_, rtol=1e-12)
     # every entry split into two halves at the same column: duplicates that sum to X
-    doubled = sp.csr_matrix((np.repeat(X.data / 2, 2), np.repeat(X.indices, 2), X.indptr * 2),
-                            shape=X.shape)
+    doubled = sp.csr_matrix(
+        (np.repeat(X.data / 2, 2), np.repeat(X.indices, 2), X.indptr * 2), shape=X.shape
+    )
     assert not doubled.has_canonical_format
     dup = Est(shuffle=False, max_iter=2, tol=None).fit(doubled, y)
     np.testing.assert_allclose(dup.coef_, canonical.coef_, rtol=1e-12)
 
 
-@pytest.mark.parametrize("Est, loss, scale", [
-    (SparseFTRLRegressor, "squared_error", 1e-310),
-    (SparseFTRLClassifier, "log_loss", 1e-300),
-    (SparseFTRLRegressor, "squared_error", 1e45),  # the loss derivative grows with |x|: x^2 counts
-    (SparseFTRLClassifier, "squared_hinge", 1e45),
-    (SparseFTRLRegressor, "huber", 1e90),  # bounded derivatives: |x| itself counts
-    (SparseFTRLClassifier, "log_loss", 1e90),
-])
+@pytest.mark.parametrize(
+    "Est, loss, scale",
+    [
+        (SparseFTRLRegressor, "squared_error", 1e-310),
+        (SparseFTRLClassifier, "log_loss", 1e-300),
+        (
+            SparseFTRLRegressor,
+            "squared_error",
+            1e45,
+        ),  # the loss derivative grows with |x|: x^2 counts
+        (SparseFTRLClassifier, "squared_hinge", 1e45),
+        (SparseFTRLRegressor, "huber", 1e90),  # bounded derivatives: |x| itself counts
+        (SparseFTRLClassifier, "log_loss", 1e90),
+    ],
+)
 def test_extreme_but_valid_values_give_finite_weights(Est, loss, scale):
     y = Y_REG if Est is SparseFTRLRegressor else Y_CLASS
     for data in [X * scale, -X * scale]:
@@ -212,8 +347,10 @@ def test_string_labels_and_single_class():
 
 # ------------------------------------------------------------- determinism and concurrency
 def test_bit_identical_across_runs_n_jobs_and_dense_or_csr():
-    fits = [SparseFTRLClassifier(random_state=3, n_jobs=n_jobs, max_iter=4, tol=None).fit(data, Y_CLASS)
-            for n_jobs, data in [(None, X), (2, X), (1, X.toarray()), (2, X.toarray())]]
+    fits = [
+        SparseFTRLClassifier(random_state=3, n_jobs=n_jobs, max_iter=4, tol=None).fit(data, Y_CLASS)
+        for n_jobs, data in [(None, X), (2, X), (1, X.toarray()), (2, X.toarray())]
+    ]
     for other in fits[1:]:
         np.testing.assert_array_equal(other.coef_, fits[0].coef_)
         np.testing.assert_array_equal(other.intercept_, fits[0].intercept_)
@@ -260,7 +397,9 @@ def test_read_only_and_memory_mapped_inputs(tmp_path):
     A = X.copy()
     for arr in (A.data, A.indices, A.indptr):
         arr.flags.writeable = False
-    np.testing.assert_array_equal(SparseFTRLClassifier(random_state=0).fit(A, Y_CLASS).coef_, ref.coef_)
+    np.testing.assert_array_equal(
+        SparseFTRLClassifier(random_state=0).fit(A, Y_CLASS).coef_, ref.coef_
+    )
     path = tmp_path / "X.joblib"
     joblib.dump((X, X.toarray(), Y_CLASS), path)
     Xm, Xd, ym = joblib.load(path, mmap_mode="r")
@@ -283,8 +422,10 @@ def test_joblib_saved_mid_stream_resumes_bit_identically(tmp_path, store):
     for b in batches[1:]:
         resumed.partial_fit(X[b], Y_CLASS[b])
     np.testing.assert_array_equal(dense_state(resumed), dense_state(straight))
-    np.testing.assert_array_equal(resumed.coef_.toarray() if sp.issparse(resumed.coef_) else resumed.coef_,
-                                  straight.coef_.toarray() if sp.issparse(straight.coef_) else straight.coef_)
+    np.testing.assert_array_equal(
+        resumed.coef_.toarray() if sp.issparse(resumed.coef_) else resumed.coef_,
+        straight.coef_.toarray() if sp.issparse(straight.coef_) else straight.coef_,
+    )
 
 
 def _interrupt_soon(delay):
@@ -297,8 +438,14 @@ def _interrupt_soon(delay):
 def test_ctrl_c_leaves_the_estimator_unfitted_or_as_it_was(warm):
     rng = np.random.RandomState(0)
     n_rows, per_row = 200_000, 10
-    big = sp.csr_matrix((np.ones(n_rows * per_row), rng.randint(1000, size=n_rows * per_row),
-                         np.arange(0, n_rows * per_row + 1, per_row)), shape=(n_rows, 1000))
+    big = sp.csr_matrix(
+        (
+            np.ones(n_rows * per_row),
+            rng.randint(1000, size=n_rows * per_row),
+            np.arange(0, n_rows * per_row + 1, per_row),
+        ),
+        shape=(n_rows, 1000),
+    )
     y = rng.randint(2, size=n_rows)
     est = SparseFTRLClassifier(max_iter=1000, tol=None, warm_start=warm, random_state=0)
     if warm:
@@ -325,7 +472,9 @@ def test_ctrl_c_leaves_the_estimator_unfitted_or_as_it_was(warm):
 @pytest.mark.parametrize("store", ["dense", "sparse"])
 def test_a_failed_refit_keeps_the_width_the_state_was_trained_on(store):
     rng = np.random.RandomState(0)
-    reg = SparseFTRLRegressor(state_store=store, max_iter=1, tol=None).fit(rng.rand(20, 1), rng.rand(20))
+    reg = SparseFTRLRegressor(state_store=store, max_iter=1, tol=None).fit(
+        rng.rand(20, 1), rng.rand(20)
+    )
     wide = sp.csr_matrix((np.array([np.nan]), np.array([4999]), np.array([0, 1])), shape=(1, 5000))
     with pytest.raises(ValueError, match="NaN"):
         reg.fit(wide, [1.0])
@@ -368,8 +517,14 @@ def test_a_fresh_fit_resets_the_form_of_coef():
 # ------------------------------------------------------------- threads, interrupts, memory
 def _stream(n_rows=200_000, per_row=10, width=50_000, seed=0):
     rng = np.random.RandomState(seed)
-    X = sp.csr_matrix((np.ones(n_rows * per_row), rng.randint(width, size=n_rows * per_row),
-                       np.arange(0, n_rows * per_row + 1, per_row)), shape=(n_rows, width))
+    X = sp.csr_matrix(
+        (
+            np.ones(n_rows * per_row),
+            rng.randint(width, size=n_rows * per_row),
+            np.arange(0, n_rows * per_row + 1, per_row),
+        ),
+        shape=(n_rows, width),
+    )
     X.sum_duplicates()
     return X, rng.randint(2, size=n_rows)
 
@@ -412,8 +567,9 @@ def test_ctrl_c_during_partial_fit_leaves_the_estimator_as_after_the_call():
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).decision_function(X[:50]), before)
 
 
-@pytest.mark.parametrize("param, value", [("eta0", 1e-309), ("eta0", 1e160), ("beta", 1e-320),
-                                          ("beta", 1e200)])
+@pytest.mark.parametrize(
+    "param, value", [("eta0", 1e-309), ("eta0", 1e160), ("beta", 1e-320), ("beta", 1e200)]
+)
 def test_learning_rates_that_would_give_nan_weights_are_refused(param, value):
     with pytest.raises(ValueError, match=param):
         SparseFTRLRegressor(**{param: value}).fit(X, Y_REG)
@@ -425,14 +581,16 @@ def test_the_extreme_accepted_learning_rates_give_finite_models(loss, eta0, beta
     rng = np.random.RandomState(0)
     X_big = rng.normal(size=(300, 3)) * 1e30  # about as large as the gradient check allows
     y_big = rng.normal(size=300) * 1e30
-    reg = SparseFTRLRegressor(loss=loss, eta0=eta0, beta=beta, penalty=None, max_iter=10,
-                              tol=None).fit(X_big, y_big)
+    reg = SparseFTRLRegressor(
+        loss=loss, eta0=eta0, beta=beta, penalty=None, max_iter=10, tol=None
+    ).fit(X_big, y_big)
     assert np.all(np.isfinite(reg.coef_)) and np.all(np.isfinite(reg.predict(X_big)))
 
 
 def test_a_dense_state_or_bloom_filter_larger_than_memory_is_refused_up_front():
-    wide = sp.csr_matrix((np.ones(2), np.array([0, 2**40 - 1]), np.array([0, 1, 2])),
-                         shape=(2, 2**40))
+    wide = sp.csr_matrix(
+        (np.ones(2), np.array([0, 2**40 - 1]), np.array([0, 1, 2])), shape=(2, 2**40)
+    )
     reg = SparseFTRLRegressor(state_store="dense")
     with pytest.raises(ValueError, match="state_store='sparse'"):
         reg.fit(wide, [1.0, 2.0])

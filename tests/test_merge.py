@@ -14,8 +14,10 @@ N_FEATURES = 80
 def make_data(n_rows=400, seed=0):
     rng = np.random.RandomState(seed)
     X = sp.random(n_rows, N_FEATURES, density=0.08, format="csr", random_state=rng)
-    y = np.digitize(np.asarray(X[:, :6].sum(axis=1)).ravel() - np.asarray(X[:, 6:12].sum(axis=1))
-                    .ravel(), [-0.1, 0.1])
+    y = np.digitize(
+        np.asarray(X[:, :6].sum(axis=1)).ravel() - np.asarray(X[:, 6:12].sum(axis=1)).ravel(),
+        [-0.1, 0.1],
+    )
     return X, y
 
 
@@ -41,16 +43,19 @@ def test_one_state_merged_alone_is_itself():
 def test_copies_from_scratch_average_their_states(store):
     X, y = make_data()
     a = SparseFTRLClassifier(state_store=store, random_state=0).partial_fit(
-        X[:200], y[:200], classes=[0, 1, 2])
+        X[:200], y[:200], classes=[0, 1, 2]
+    )
     b = SparseFTRLClassifier(state_store=store, random_state=1).partial_fit(
-        X[200:], y[200:], classes=[0, 1, 2])
+        X[200:], y[200:], classes=[0, 1, 2]
+    )
     merged = merge_ftrl_states([a.get_ftrl_state(), b.get_ftrl_state()], weights=[3, 1])
     expected = 0.75 * dense_state(a) + 0.25 * dense_state(b)  # a column b lacks counts as 0 there
     np.testing.assert_allclose(as_dense(merged), expected, rtol=1e-15, atol=0)
     assert merged["t"] == 400
     sa, sb = a.get_ftrl_state(), b.get_ftrl_state()
-    np.testing.assert_allclose(merged["intercept_z"], 0.75 * sa["intercept_z"]
-                               + 0.25 * sb["intercept_z"], rtol=1e-15)
+    np.testing.assert_allclose(
+        merged["intercept_z"], 0.75 * sa["intercept_z"] + 0.25 * sb["intercept_z"], rtol=1e-15
+    )
     np.testing.assert_array_equal(merged["columns"], np.union1d(sa["columns"], sb["columns"]))
 
 
@@ -61,9 +66,12 @@ def test_copies_from_a_base_count_samples_and_occurrences_once():
     params = dict(inclusion="bloom", inclusion_count=3, bloom_size=2**12, random_state=0)
     base = SparseFTRLClassifier(**params).partial_fit(X[:200], y[:200], classes=[0, 1, 2])
     start = base.get_ftrl_state()
-    copies = [SparseFTRLClassifier(**params).set_ftrl_state(start).partial_fit(X[lo:lo + 200],
-                                                                              y[lo:lo + 200])
-              for lo in (200, 400)]
+    copies = [
+        SparseFTRLClassifier(**params)
+        .set_ftrl_state(start)
+        .partial_fit(X[lo : lo + 200], y[lo : lo + 200])
+        for lo in (200, 400)
+    ]
     merged = merge_ftrl_states([c.get_ftrl_state() for c in copies], base=start)
     assert merged["t"] == 600  # 200 before, 200 + 200 after: as one sequential run
     counters = [c.get_ftrl_state()["bloom"].astype(int) for c in copies]
@@ -71,7 +79,9 @@ def test_copies_from_a_base_count_samples_and_occurrences_once():
     np.testing.assert_array_equal(merged["bloom"], expected)
     assert merged["bloom"].sum() > start["bloom"].sum()  # the copies counted new occurrences
     held = [c.get_ftrl_state() for c in copies]
-    union = set(held[0]["columns"][held[0]["held"][0]]) | set(held[1]["columns"][held[1]["held"][0]])
+    union = set(held[0]["columns"][held[0]["held"][0]]) | set(
+        held[1]["columns"][held[1]["held"][0]]
+    )
     assert set(merged["columns"][merged["held"][0]]) == union
 
 
@@ -86,10 +96,13 @@ def test_a_merged_state_trains_on_like_any_other():
     assert one.t_ == 800
 
 
-@pytest.mark.parametrize("change, match", [
-    (lambda s: s.update(classes=np.array([0, 1, 5])), "other classes"),
-    (lambda s: s.update(n_features_in=np.int64(N_FEATURES + 1)), "n_features_in"),
-])
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        (lambda s: s.update(classes=np.array([0, 1, 5])), "other classes"),
+        (lambda s: s.update(n_features_in=np.int64(N_FEATURES + 1)), "n_features_in"),
+    ],
+)
 def test_states_of_different_models_are_refused(change, match):
     X, y = make_data()
     a = SparseFTRLClassifier(random_state=0).partial_fit(X, y, classes=[0, 1, 2]).get_ftrl_state()
@@ -126,8 +139,14 @@ def test_bloom_counters_of_other_seeds_and_a_foreign_base_are_refused():
         merge_ftrl_states([a.get_ftrl_state()], base=regressor)
     later = a.get_ftrl_state()
     with pytest.raises(ValueError, match="fewer samples"):
-        merge_ftrl_states([SparseFTRLClassifier(random_state=0, **params).partial_fit(
-            X[:10], y[:10], classes=[0, 1, 2]).get_ftrl_state()], base=later)
+        merge_ftrl_states(
+            [
+                SparseFTRLClassifier(random_state=0, **params)
+                .partial_fit(X[:10], y[:10], classes=[0, 1, 2])
+                .get_ftrl_state()
+            ],
+            base=later,
+        )
 
 
 def test_a_copy_of_weight_zero_counts_for_nothing():

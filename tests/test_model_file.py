@@ -13,8 +13,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import SGDClassifier
 from sklearn.pipeline import make_pipeline
 
-from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
-from sparsereg import _transformer_specs
+from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor, _transformer_specs
 from sparsereg.crosses import FeatureCrossHasher
 from sparsereg.export import export_model, load_model
 
@@ -27,17 +26,28 @@ def models():
     df, y = raw_rows(0, 200)
     texts = ["free prize now", "see you at lunch", "win free cash", "call me later"] * 10
     return {
-        "binary": export_model(SparseFTRLClassifier(alpha=1e-3, random_state=0).fit(X, binary(signal))),
-        "multiclass": export_model(SparseFTRLClassifier(alpha=1e-3, random_state=0)
-                                   .fit(X, three(signal))),
+        "binary": export_model(
+            SparseFTRLClassifier(alpha=1e-3, random_state=0).fit(X, binary(signal))
+        ),
+        "multiclass": export_model(
+            SparseFTRLClassifier(alpha=1e-3, random_state=0).fit(X, three(signal))
+        ),
         "regressor": export_model(SparseFTRLRegressor(alpha=1e-3, random_state=0).fit(X, signal)),
-        "crosses": export_model(make_pipeline(
-            FeatureCrossHasher(crosses=[("lat", "lon"), "kind"], buckets={"lat": 0.1, "lon": 0.1},
-                               n_features=2**10),
-            SparseFTRLClassifier(random_state=0)).fit(df, y)),
-        "text": export_model(make_pipeline(
-            HashingVectorizer(n_features=2**10),
-            SGDClassifier("log_loss", random_state=0)).fit(texts, ["spam", "ham", "spam", "ham"] * 10)),
+        "crosses": export_model(
+            make_pipeline(
+                FeatureCrossHasher(
+                    crosses=[("lat", "lon"), "kind"],
+                    buckets={"lat": 0.1, "lon": 0.1},
+                    n_features=2**10,
+                ),
+                SparseFTRLClassifier(random_state=0),
+            ).fit(df, y)
+        ),
+        "text": export_model(
+            make_pipeline(
+                HashingVectorizer(n_features=2**10), SGDClassifier("log_loss", random_state=0)
+            ).fit(texts, ["spam", "ham", "spam", "ham"] * 10)
+        ),
     }
 
 
@@ -105,8 +115,9 @@ def test_format_version_1_files_still_load(models):
     for arithmetic in ("ftrl_dense", "ftrl_sparse"):
         arrays = arrays_of(models["multiclass"])
         arrays.update(format_version=np.array(1), arithmetic=np.array(arithmetic))
-        assert_array_equal(load_model(saved(arrays)).predict_proba(X),
-                           models["multiclass"].predict_proba(X))
+        assert_array_equal(
+            load_model(saved(arrays)).predict_proba(X), models["multiclass"].predict_proba(X)
+        )
     arrays = arrays_of(models["multiclass"])
     arrays.update(arithmetic=np.array("ftrl_dense"))  # a version-1 name in a version-2 file
     refused(saved(arrays), "unknown arithmetic 'ftrl_dense' for format version 2")
@@ -146,24 +157,39 @@ HOSTILE_PARAMS = [
     ("text", {"dtype": {"__dtype__": "|O"}}, "dtype must be float32 or float64"),
     ("text", {"dtype": {"__dtype__": "(1000000000,)f8"}}, "dtype must be float32 or float64"),
     ("text", {"callback": None}, "HashingVectorizer parameter 'callback' is not one a model"),
-    ("crosses", {"crosses": ["kind"] * 20_000}, "FeatureCrossHasher parameter 'crosses' holds 20,000"),
+    (
+        "crosses",
+        {"crosses": ["kind"] * 20_000},
+        "FeatureCrossHasher parameter 'crosses' holds 20,000",
+    ),
     ("crosses", {"crosses": [{"__tuple__": list(range(40))}]}, "'crosses' holds a cross of 40"),
     ("crosses", {"crosses": [1.5]}, "parameter 'crosses' column keys must be"),
-    ("crosses", {"buckets": {"__dict__": [["lat", {"__dict__": [["width", 0.1],
-                                                                ["format", "print"]]}]]}},
-     "parameter 'buckets' bucket format of 'lat' must be 'interval' or 'deg'"),
-    ("crosses", {"buckets": {"__dict__": [["lat", list(range(200_000))]]}},
-     "parameter 'buckets' holds 200,000 bucket edges"),
-    ("crosses", {"buckets": {"__dict__": [["lat", {"__dict__": [["width", 0.0]]}]]}},
-     "FeatureCrossHasher parameters refused: .*width must be a finite number"),
+    (
+        "crosses",
+        {"buckets": {"__dict__": [["lat", {"__dict__": [["width", 0.1], ["format", "print"]]}]]}},
+        "parameter 'buckets' bucket format of 'lat' must be 'interval' or 'deg'",
+    ),
+    (
+        "crosses",
+        {"buckets": {"__dict__": [["lat", list(range(200_000))]]}},
+        "parameter 'buckets' holds 200,000 bucket edges",
+    ),
+    (
+        "crosses",
+        {"buckets": {"__dict__": [["lat", {"__dict__": [["width", 0.0]]}]]}},
+        "FeatureCrossHasher parameters refused: .*width must be a finite number",
+    ),
     ("crosses", {"seed": -1}, "parameter 'seed'"),
     ("crosses", {"missing": "ignore"}, "parameter 'missing'"),
     ("crosses", {"n_features": 2**61}, "parameter 'n_features'"),
 ]
 
 
-@pytest.mark.parametrize("name, params, match", HOSTILE_PARAMS,
-                         ids=[f"{n}-{next(iter(p))}-{i}" for i, (n, p, _) in enumerate(HOSTILE_PARAMS)])
+@pytest.mark.parametrize(
+    "name, params, match",
+    HOSTILE_PARAMS,
+    ids=[f"{n}-{next(iter(p))}-{i}" for i, (n, p, _) in enumerate(HOSTILE_PARAMS)],
+)
 def test_transformer_params_outside_the_allow_list_are_refused(models, name, params, match):
     refused(with_params(models[name], **params), match)
 
@@ -173,13 +199,22 @@ def test_char_analyzer_may_drop_the_token_pattern(models):
     assert loaded.transformers[0].analyzer == "char_wb"
 
 
-@pytest.mark.parametrize("edit, match", [
-    (lambda s: s[0].update({"class": "FunctionTransformer"}), "unknown transformer"),
-    (lambda s: s[0].update({"code": "import os"}), "spec has unknown keys"),
-    (lambda s: s[0]["params"].update({"n_features": {"__call__": "os.system"}}), "unknown tagged"),
-    (lambda s: s[0].update({"n_features_in_": -3}), "n_features_in_ must be an int"),
-    (lambda s: s[0]["params"].update({"n_features": 2**11}), "outputs 2,048 columns but the model"),
-])
+@pytest.mark.parametrize(
+    "edit, match",
+    [
+        (lambda s: s[0].update({"class": "FunctionTransformer"}), "unknown transformer"),
+        (lambda s: s[0].update({"code": "import os"}), "spec has unknown keys"),
+        (
+            lambda s: s[0]["params"].update({"n_features": {"__call__": "os.system"}}),
+            "unknown tagged",
+        ),
+        (lambda s: s[0].update({"n_features_in_": -3}), "n_features_in_ must be an int"),
+        (
+            lambda s: s[0]["params"].update({"n_features": 2**11}),
+            "outputs 2,048 columns but the model",
+        ),
+    ],
+)
 def test_transformer_specs_that_are_not_what_save_writes_are_refused(models, edit, match):
     arrays = arrays_of(models["crosses"])
     specs = json.loads(str(arrays["transformers"]))
@@ -188,13 +223,19 @@ def test_transformer_specs_that_are_not_what_save_writes_are_refused(models, edi
     refused(saved(arrays), match)
 
 
-@pytest.mark.parametrize("text, match", [
-    ("[" * 100_000 + "]" * 100_000, "nest 100000 levels"),
-    ('[{"class": "FeatureHasher", "params": {}, "class": "HashingVectorizer"}]', "repeat a key"),
-    ('[{"class": "FeatureHasher", "params": {"n_features": NaN}}]', "constant NaN"),
-    ("[{", "not valid JSON"),
-    ('{"class": "FeatureHasher"}', "must be a JSON list"),
-])
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("[" * 100_000 + "]" * 100_000, "nest 100000 levels"),
+        (
+            '[{"class": "FeatureHasher", "params": {}, "class": "HashingVectorizer"}]',
+            "repeat a key",
+        ),
+        ('[{"class": "FeatureHasher", "params": {"n_features": NaN}}]', "constant NaN"),
+        ("[{", "not valid JSON"),
+        ('{"class": "FeatureHasher"}', "must be a JSON list"),
+    ],
+)
 def test_transformer_json_is_bounded_before_parsing(models, text, match):
     arrays = arrays_of(models["binary"])
     arrays["transformers"] = np.array(text)
@@ -212,10 +253,13 @@ def test_transformer_json_size_is_bounded(models, monkeypatch):
 
 def test_export_refuses_a_pipeline_whose_file_load_would_refuse():
     texts, y = ["a b", "c d", "a c", "b d"] * 5, [0, 1, 0, 1] * 5
-    pipe = make_pipeline(HashingVectorizer(n_features=64, token_pattern=r"\S+"),
-                         SGDClassifier(random_state=0)).fit(texts, y)
-    with pytest.raises(ValueError, match="cannot export this HashingVectorizer: load_model would "
-                                         "refuse.*token_pattern"):
+    pipe = make_pipeline(
+        HashingVectorizer(n_features=64, token_pattern=r"\S+"), SGDClassifier(random_state=0)
+    ).fit(texts, y)
+    with pytest.raises(
+        ValueError,
+        match="cannot export this HashingVectorizer: load_model would refuse.*token_pattern",
+    ):
         export_model(pipe)
 
 
@@ -233,17 +277,23 @@ def test_member_declaring_a_huge_shape_is_refused_before_allocating(models):
     members = [(n, d) for n, d in members_of(arrays_of(models["binary"])) if n != "coef_data.npy"]
     header = io.BytesIO()
     np.lib.format.write_array_header_1_0(
-        header, {"descr": "<f8", "fortran_order": False, "shape": (2**28,)})
+        header, {"descr": "<f8", "fortran_order": False, "shape": (2**28,)}
+    )
     file = hand_zip(members + [("coef_data.npy", header.getvalue() + b"\0" * 64)])
-    peak = peak_bytes(lambda: refused(file, r"coef_data declares shape \(268435456,\).*holds 64 bytes"))
+    peak = peak_bytes(
+        lambda: refused(file, r"coef_data declares shape \(268435456,\).*holds 64 bytes")
+    )
     assert peak < 4 * 2**20
 
 
 def test_highly_compressible_member_is_refused_before_decompressing(models):
     arrays = arrays_of(models["binary"])
     nnz = 2**22  # 32 MiB of zero weights, consistent with indptr and indices
-    arrays.update(coef_data=np.zeros(nnz), coef_indices=np.zeros(nnz, dtype=np.int32),
-                  coef_indptr=np.array([0, nnz], dtype=np.int32))
+    arrays.update(
+        coef_data=np.zeros(nnz),
+        coef_indices=np.zeros(nnz, dtype=np.int32),
+        coef_indptr=np.array([0, nnz], dtype=np.int32),
+    )
     file = saved(arrays, compressed=True)
     assert len(file.getvalue()) < 2**20
     peak = peak_bytes(lambda: refused(file, r"expands from .* \(more than 100:1\)"))
@@ -257,18 +307,21 @@ def test_missing_member_is_named(models, drop):
     refused(saved(arrays), rf"lacks the array\(s\) \['{drop}'\]")
 
 
-@pytest.mark.parametrize("key, value, match", [
-    ("coef_data", np.array([1 + 2j]), "coef_data has the complex dtype complex128"),
-    ("intercept", np.array([1j], dtype=np.complex64), "intercept has the complex dtype"),
-    ("coef_data", np.array([1.0], dtype=np.float16), "coef_data has dtype float16"),
-    ("coef_indices", np.array([0], dtype=np.uint64), "coef_indices has dtype uint64"),
-    ("kind", np.array(["classifier"], dtype=object), "kind has dtype object"),
-    ("classes", np.array([(0,), "one"], dtype=object), "classes has dtype object"),
-    ("classes", np.array([0j, 1j]), "classes has the complex dtype"),
-    ("intercept", np.zeros((1, 1)), r"intercept has shape \(1, 1\)"),
-    ("n_features_in", np.array([300]), "n_features_in has shape"),
-    ("source", np.array("x" * 5000), "source is declared 5,000 characters long"),
-])
+@pytest.mark.parametrize(
+    "key, value, match",
+    [
+        ("coef_data", np.array([1 + 2j]), "coef_data has the complex dtype complex128"),
+        ("intercept", np.array([1j], dtype=np.complex64), "intercept has the complex dtype"),
+        ("coef_data", np.array([1.0], dtype=np.float16), "coef_data has dtype float16"),
+        ("coef_indices", np.array([0], dtype=np.uint64), "coef_indices has dtype uint64"),
+        ("kind", np.array(["classifier"], dtype=object), "kind has dtype object"),
+        ("classes", np.array([(0,), "one"], dtype=object), "classes has dtype object"),
+        ("classes", np.array([0j, 1j]), "classes has the complex dtype"),
+        ("intercept", np.zeros((1, 1)), r"intercept has shape \(1, 1\)"),
+        ("n_features_in", np.array([300]), "n_features_in has shape"),
+        ("source", np.array("x" * 5000), "source is declared 5,000 characters long"),
+    ],
+)
 def test_member_with_a_dtype_or_shape_not_its_own_is_refused(models, key, value, match):
     arrays = arrays_of(models["binary"])
     arrays[key] = value
@@ -280,7 +333,10 @@ def test_zip_oddities_are_refused(models):
     with pytest.warns(UserWarning, match="Duplicate name"):
         file = hand_zip(members + [members[2]])
     refused(file, "lists a member twice")
-    refused(hand_zip(members + [(f"x{i}.npy", b"") for i in range(100)]), "zip directory lists 115 members")
+    refused(
+        hand_zip(members + [(f"x{i}.npy", b"") for i in range(100)]),
+        "zip directory lists 115 members",
+    )
     refused(hand_zip(members, compression=zipfile.ZIP_BZIP2), "compression method 12")
     refused(io.BytesIO(b"not a zip at all" * 10), "not a sparsereg.ExportedLinearModel file")
 
@@ -288,16 +344,27 @@ def test_zip_oddities_are_refused(models):
 def test_max_bytes_bounds_the_arrays_and_the_weight_table(models):
     buffer = io.BytesIO()
     models["multiclass"].save(buffer)
-    refused(io.BytesIO(buffer.getvalue()), "arrays take .* bytes decompressed, more than "
-                                           "max_bytes=1,000", max_bytes=1000)
+    refused(
+        io.BytesIO(buffer.getvalue()),
+        "arrays take .* bytes decompressed, more than max_bytes=1,000",
+        max_bytes=1000,
+    )
     # 1,000 models with one weight each on its own column: a 1000 x 1001 table
     n = 1000
     arrays = arrays_of(models["multiclass"])
-    arrays.update(coef_data=np.ones(n), coef_indices=np.arange(n, dtype=np.int32),
-                  coef_indptr=np.arange(n + 1, dtype=np.int32), intercept=np.zeros(n),
-                  classes=np.arange(n), n_features_in=np.array(n, dtype=np.int64))
-    refused(saved(arrays), "1,000 supported features x 1,000 models need a 8,008,000-byte weight "
-                           "table", max_bytes=2**22)
+    arrays.update(
+        coef_data=np.ones(n),
+        coef_indices=np.arange(n, dtype=np.int32),
+        coef_indptr=np.arange(n + 1, dtype=np.int32),
+        intercept=np.zeros(n),
+        classes=np.arange(n),
+        n_features_in=np.array(n, dtype=np.int64),
+    )
+    refused(
+        saved(arrays),
+        "1,000 supported features x 1,000 models need a 8,008,000-byte weight table",
+        max_bytes=2**22,
+    )
     assert load_model(saved(arrays), max_bytes=2**24).n_models == n
 
 
@@ -305,6 +372,7 @@ def test_max_bytes_bounds_the_arrays_and_the_weight_table(models):
 def edit(key, fn):
     def apply(arrays):
         arrays[key] = fn(arrays[key].copy())
+
     return apply
 
 
@@ -316,6 +384,7 @@ def poke(key, index, value):
     def fn(a):
         a[index] = value
         return a
+
     return edit(key, fn)
 
 
@@ -323,14 +392,20 @@ CONTENTS = [
     ("multiclass", poke("coef_data", 0, np.nan), "coef_data holds NaN or infinite"),
     ("multiclass", poke("coef_data", -1, np.inf), "coef_data holds NaN or infinite"),
     ("binary", poke("intercept", 0, -np.inf), "intercept holds NaN or infinite"),
-    ("multiclass", edit("coef_indptr", lambda a: a - np.arange(a.size)),
-     r"coef_indptr ends at [\d,]+ but the file holds [\d,]+ weights"),
+    (
+        "multiclass",
+        edit("coef_indptr", lambda a: a - np.arange(a.size)),
+        r"coef_indptr ends at [\d,]+ but the file holds [\d,]+ weights",
+    ),
     ("multiclass", poke("coef_indptr", 1, 10**6), "coef_indptr decreases"),
     ("multiclass", poke("coef_indptr", 0, 1), "coef_indptr starts at 1"),
     ("multiclass", poke("coef_indices", 0, 10**6), r"coef_indices must lie in \[0, 300\)"),
     ("multiclass", poke("coef_indices", 3, -1), r"coef_indices must lie in \[0, 300\)"),
-    ("multiclass", edit("coef_indices", lambda a: np.where(np.arange(a.size) == 1, a[0], a)),
-     "coef_indices repeat column"),
+    (
+        "multiclass",
+        edit("coef_indices", lambda a: np.where(np.arange(a.size) == 1, a[0], a)),
+        "coef_indices repeat column",
+    ),
     ("multiclass", setting(proba="sigmoid"), "unknown proba kind 'sigmoid'"),
     ("regressor", setting(proba="ovr_logistic"), "a regressor has no predict_proba"),
     ("binary", setting(proba="softmax"), "proba 'softmax' needs a weight vector per class"),
@@ -345,23 +420,33 @@ CONTENTS = [
     ("multiclass", setting(coef_ndim=1), "coef_ndim is 1 but there are 3 weight vectors"),
     ("multiclass", setting(matvec=True), "matvec is set but there are 3"),
     ("binary", setting(arithmetic="gpu"), "unknown arithmetic 'gpu'"),
-    ("binary", setting(feature_names_in=["a", "b"]), "feature_names_in holds 2 names but "
-                                                       "n_features_in is 300"),
+    (
+        "binary",
+        setting(feature_names_in=["a", "b"]),
+        "feature_names_in holds 2 names but n_features_in is 300",
+    ),
     ("binary", setting(n_features_in=-5), "n_features_in is -5"),
     ("binary", setting(n_features_in=2**63 - 1), "n_features_in is 9223372036854775807"),
     ("binary", setting(n_features_in=0), "n_features_in is 0"),
     ("binary", setting(format_version=99), "format version 99 is newer"),
     ("binary", setting(format_version=0), "unknown format_version 0"),
     ("binary", setting(format="something else"), "not a sparsereg.ExportedLinearModel file"),
-    ("binary", edit("coef_indptr", lambda a: a[:-1]), r"coef_indptr has shape \(1,\); 1 weight "
-                                                      r"vector\(s\) .* need \(2,\)"),
+    (
+        "binary",
+        edit("coef_indptr", lambda a: a[:-1]),
+        r"coef_indptr has shape \(1,\); 1 weight "
+        r"vector\(s\) .* need \(2,\)",
+    ),
     ("binary", edit("coef_indices", lambda a: a[:-1]), "coef_data has shape .* but coef_indices"),
     ("binary", setting(intercept=np.zeros(0)), "intercept is empty"),
 ]
 
 
-@pytest.mark.parametrize("name, mutate, match", CONTENTS,
-                         ids=[f"{i}-{m.split()[0]}" for i, (_, _, m) in enumerate(CONTENTS)])
+@pytest.mark.parametrize(
+    "name, mutate, match",
+    CONTENTS,
+    ids=[f"{i}-{m.split()[0]}" for i, (_, _, m) in enumerate(CONTENTS)],
+)
 def test_inconsistent_contents_are_refused_by_name(models, name, mutate, match):
     arrays = arrays_of(models[name])
     mutate(arrays)

@@ -27,8 +27,9 @@ from sparsereg.model_selection import select_model
 STATE_KEYS = ("columns", "z", "n", "intercept_z", "intercept_n", "t")
 
 
-def data(n_rows=120, n_cols=40, *, classes=2, seed=0, dtype=np.float64, index=np.int32,
-         density=0.2):
+def data(
+    n_rows=120, n_cols=40, *, classes=2, seed=0, dtype=np.float64, index=np.int32, density=0.2
+):
     rng = np.random.RandomState(seed)
     X = sp.random(n_rows, n_cols, density=density, format="csr", random_state=rng, dtype=dtype)
     X.indices, X.indptr = X.indices.astype(index), X.indptr.astype(index)
@@ -68,8 +69,9 @@ def test_every_grid_model_equals_the_single_model(store, kind, fit_intercept, we
     X, y = data(classes=2 if kind == "classifier" else None)
     sw = np.random.RandomState(1).uniform(0, 3, size=X.shape[0]) if weighted else None
     CV = SparseFTRLClassifierCV if kind == "classifier" else SparseFTRLRegressorCV
-    cv = CV(**GRID, state_store=store, fit_intercept=fit_intercept, max_iter=2,
-            random_state=3).fit(X, y, sample_weight=sw)
+    cv = CV(**GRID, state_store=store, fit_intercept=fit_intercept, max_iter=2, random_state=3).fit(
+        X, y, sample_weight=sw
+    )
     assert cv.n_models_ == 6
     for i in range(cv.n_models_):
         single = single_for(cv, i).fit(X, y, sample_weight=sw)
@@ -85,8 +87,14 @@ def test_every_grid_model_equals_the_single_model(store, kind, fit_intercept, we
 def test_dtypes_index_types_and_penalties(dtype, index, penalty):
     X, y = data(dtype=dtype, index=index)
     l1_ratios = [0.2, 0.9] if penalty == "elasticnet" else None
-    cv = SparseFTRLClassifierCV(alphas=[1e-4, 1e-2], eta0s=[0.3], l1_ratios=l1_ratios,
-                                penalty=penalty, random_state=0, shuffle=False).fit(X, y)
+    cv = SparseFTRLClassifierCV(
+        alphas=[1e-4, 1e-2],
+        eta0s=[0.3],
+        l1_ratios=l1_ratios,
+        penalty=penalty,
+        random_state=0,
+        shuffle=False,
+    ).fit(X, y)
     for i in range(cv.n_models_):
         assert_same_state(cv.estimator_at(i), single_for(cv, i).fit(X, y))
     assert cv.best_estimator_.coef_.dtype == dtype
@@ -94,8 +102,9 @@ def test_dtypes_index_types_and_penalties(dtype, index, penalty):
 
 def test_multiclass_one_vs_rest_models_equal_single_models():
     X, y = data(classes=3, n_rows=150)
-    cv = SparseFTRLClassifierCV(**GRID, random_state=0, max_iter=2,
-                                class_weight={0: 2.0, 1: 1.0, 2: 0.5}).fit(X, y)
+    cv = SparseFTRLClassifierCV(
+        **GRID, random_state=0, max_iter=2, class_weight={0: 2.0, 1: 1.0, 2: 0.5}
+    ).fit(X, y)
     assert list(cv.classes_) == [0, 1, 2]
     for i in range(cv.n_models_):
         assert_same_state(cv.estimator_at(i), single_for(cv, i).fit(X, y))
@@ -103,30 +112,43 @@ def test_multiclass_one_vs_rest_models_equal_single_models():
 
 
 @settings(max_examples=25, deadline=None)
-@given(n_rows=st.integers(1, 60), n_cols=st.integers(1, 30), seed=st.integers(0, 2**16),
-       alphas=st.lists(st.sampled_from([0.0, 1e-6, 1e-4, 1e-2, 0.3]), min_size=1, max_size=3,
-                       unique=True),
-       eta0s=st.lists(st.sampled_from([0.01, 0.1, 1.0, 7.0]), min_size=1, max_size=3, unique=True),
-       store=st.sampled_from(["dense", "sparse"]), loss=st.sampled_from(
-           ["squared_error", "huber", "epsilon_insensitive", "squared_epsilon_insensitive"]),
-       scale=st.sampled_from(["mean", "sum"]))
-def test_regressor_grid_equals_single_models_property(n_rows, n_cols, seed, alphas, eta0s, store,
-                                                      loss, scale):
+@given(
+    n_rows=st.integers(1, 60),
+    n_cols=st.integers(1, 30),
+    seed=st.integers(0, 2**16),
+    alphas=st.lists(
+        st.sampled_from([0.0, 1e-6, 1e-4, 1e-2, 0.3]), min_size=1, max_size=3, unique=True
+    ),
+    eta0s=st.lists(st.sampled_from([0.01, 0.1, 1.0, 7.0]), min_size=1, max_size=3, unique=True),
+    store=st.sampled_from(["dense", "sparse"]),
+    loss=st.sampled_from(
+        ["squared_error", "huber", "epsilon_insensitive", "squared_epsilon_insensitive"]
+    ),
+    scale=st.sampled_from(["mean", "sum"]),
+)
+def test_regressor_grid_equals_single_models_property(
+    n_rows, n_cols, seed, alphas, eta0s, store, loss, scale
+):
     X, y = data(n_rows, n_cols, classes=None, seed=seed, density=0.3)
-    cv = SparseFTRLRegressorCV(loss, alphas=alphas, eta0s=eta0s, state_store=store,
-                               penalty_scale=scale, random_state=seed).fit(X, y)
+    cv = SparseFTRLRegressorCV(
+        loss, alphas=alphas, eta0s=eta0s, state_store=store, penalty_scale=scale, random_state=seed
+    ).fit(X, y)
     for i in range(cv.n_models_):
         assert_same_state(cv.estimator_at(i), single_for(cv, i).fit(X, y))
 
 
 @settings(max_examples=20, deadline=None)
-@given(seed=st.integers(0, 2**16), loss=st.sampled_from(
-    ["log_loss", "hinge", "modified_huber", "squared_hinge", "perceptron"]),
-       store=st.sampled_from(["dense", "sparse"]), shuffle=st.booleans())
+@given(
+    seed=st.integers(0, 2**16),
+    loss=st.sampled_from(["log_loss", "hinge", "modified_huber", "squared_hinge", "perceptron"]),
+    store=st.sampled_from(["dense", "sparse"]),
+    shuffle=st.booleans(),
+)
 def test_classifier_grid_equals_single_models_property(seed, loss, store, shuffle):
     X, y = data(50, 20, seed=seed, density=0.3)
-    cv = SparseFTRLClassifierCV(loss, **GRID, state_store=store, shuffle=shuffle,
-                                random_state=seed).fit(X, y)
+    cv = SparseFTRLClassifierCV(
+        loss, **GRID, state_store=store, shuffle=shuffle, random_state=seed
+    ).fit(X, y)
     for i in range(cv.n_models_):
         assert_same_state(cv.estimator_at(i), single_for(cv, i).fit(X, y))
 
@@ -153,9 +175,10 @@ def test_partial_fit_batches_equal_one_call_and_losses_accumulate():
     one = SparseFTRLRegressorCV(**GRID, shuffle=False).partial_fit(X, y)
     many = SparseFTRLRegressorCV(**GRID, shuffle=False)
     for start in range(0, 150, 40):
-        many.partial_fit(X[start:start + 40], y[start:start + 40])
-    np.testing.assert_array_equal(one.cv_results_["progressive_loss"],
-                                  many.cv_results_["progressive_loss"])
+        many.partial_fit(X[start : start + 40], y[start : start + 40])
+    np.testing.assert_array_equal(
+        one.cv_results_["progressive_loss"], many.cv_results_["progressive_loss"]
+    )
     for i in range(one.n_models_):
         assert_same_state(one.estimator_at(i), many.estimator_at(i))
 
@@ -188,10 +211,13 @@ def progressive_reference(X, y, *, loss, eta0, lambda1, beta=1.0, epochs=1, samp
         for row in range(X.shape[0]):
             t += 1
             l1 = lambda1 * t
-            cols = X.indices[X.indptr[row]:X.indptr[row + 1]]
-            vals = X.data[X.indptr[row]:X.indptr[row + 1]]
-            w = np.where(np.abs(z[cols]) <= l1, 0.0,
-                         -(z[cols] - np.sign(z[cols]) * l1) / ((beta + np.sqrt(n[cols])) / eta0))
+            cols = X.indices[X.indptr[row] : X.indptr[row + 1]]
+            vals = X.data[X.indptr[row] : X.indptr[row + 1]]
+            w = np.where(
+                np.abs(z[cols]) <= l1,
+                0.0,
+                -(z[cols] - np.sign(z[cols]) * l1) / ((beta + np.sqrt(n[cols])) / eta0),
+            )
             w0 = -z0 / ((beta + math.sqrt(n0)) / eta0)
             p = w0 + float(w @ vals)
             if loss == "log_loss":
@@ -209,7 +235,7 @@ def progressive_reference(X, y, *, loss, eta0, lambda1, beta=1.0, epochs=1, samp
             z0 += d - sigma0 * w0
             n0 += d * d
     losses = np.array(losses)
-    return losses.mean(), np.sqrt(max(np.mean(losses ** 2) - losses.mean() ** 2, 0) / losses.size)
+    return losses.mean(), np.sqrt(max(np.mean(losses**2) - losses.mean() ** 2, 0) / losses.size)
 
 
 @pytest.mark.parametrize("kind", ["classifier", "regressor"])
@@ -219,8 +245,15 @@ def test_progressive_losses_equal_a_numpy_computation(kind):
     CV = SparseFTRLClassifierCV if kind == "classifier" else SparseFTRLRegressorCV
     cv = CV(**GRID, shuffle=False, max_iter=2).fit(X, y, sample_weight=sw)
     for i, params in enumerate(cv.cv_results_["params"]):
-        mean, se = progressive_reference(X, y, loss=cv.loss, eta0=params["eta0"],
-                                         lambda1=params["alpha"], epochs=2, sample_weight=sw)
+        mean, se = progressive_reference(
+            X,
+            y,
+            loss=cv.loss,
+            eta0=params["eta0"],
+            lambda1=params["alpha"],
+            epochs=2,
+            sample_weight=sw,
+        )
         assert cv.cv_results_["progressive_loss"][i] == pytest.approx(mean, rel=1e-10)
         assert cv.cv_results_["progressive_loss_se"][i] == pytest.approx(se, rel=1e-6)
 
@@ -229,8 +262,9 @@ def test_progressive_losses_equal_a_numpy_computation(kind):
 @pytest.mark.parametrize("store", ["dense", "sparse"])
 def test_holdout_rows_are_never_trained_on_and_scored_at_the_end(store):
     X, y = data(103)
-    cv = SparseFTRLClassifierCV(**GRID, selection="holdout", holdout=4, state_store=store,
-                                random_state=5, max_iter=3).fit(X, y)
+    cv = SparseFTRLClassifierCV(
+        **GRID, selection="holdout", holdout=4, state_store=store, random_state=5, max_iter=3
+    ).fit(X, y)
     held = np.arange(3, 103, 4)
     train = np.setdiff1d(np.arange(103), held)
     assert cv.t_ == 3 * train.size
@@ -251,9 +285,9 @@ def test_select_model_rules_on_hand_made_results():
     se = [0.01, 0.02, 0.02, 0.02, 0.02, 0.01]
     assert select_model(loss, nnz) == 1
     assert select_model(loss, nnz, sparsity=0.0) == 1
-    assert select_model(loss, nnz, sparsity=0.02) == 2        # 0.305 <= 0.306; 0.31 is not
-    assert select_model(loss, nnz, sparsity=0.05) == 4        # 100 non-zeros, 0.31 <= 0.315
-    assert select_model(loss, nnz, sparsity=0.11) == 3        # 0.33 <= 0.333
+    assert select_model(loss, nnz, sparsity=0.02) == 2  # 0.305 <= 0.306; 0.31 is not
+    assert select_model(loss, nnz, sparsity=0.05) == 4  # 100 non-zeros, 0.31 <= 0.315
+    assert select_model(loss, nnz, sparsity=0.11) == 3  # 0.33 <= 0.333
     assert select_model(loss, nnz, loss_se=se, sparsity="1se") == 4  # within 0.30 + 0.02
     # ties in non-zeros go to the lower loss, then to the first model
     assert select_model([0.2, 0.1, 0.1], [5, 5, 5], sparsity=1.0) == 1
@@ -269,18 +303,24 @@ def test_select_model_rules_on_hand_made_results():
 @pytest.mark.parametrize("sparsity", [None, 0.05, "1se"])
 def test_the_estimator_applies_its_rule_to_its_results(sparsity):
     X, y = data(300, 60)
-    cv = SparseFTRLClassifierCV(alphas=[1e-6, 1e-4, 1e-3, 1e-2, 3e-2], eta0s=[0.1, 1.0],
-                                sparsity=sparsity, random_state=0).fit(X, y)
+    cv = SparseFTRLClassifierCV(
+        alphas=[1e-6, 1e-4, 1e-3, 1e-2, 3e-2], eta0s=[0.1, 1.0], sparsity=sparsity, random_state=0
+    ).fit(X, y)
     r = cv.cv_results_
     loss, nnz = r["progressive_loss"], r["n_nonzero"]
     best = int(np.argmin(loss))
-    bound = {None: loss[best], 0.05: loss[best] * 1.05,
-             "1se": loss[best] + r["progressive_loss_se"][best]}[sparsity]
+    bound = {
+        None: loss[best],
+        0.05: loss[best] * 1.05,
+        "1se": loss[best] + r["progressive_loss_se"][best],
+    }[sparsity]
     assert loss[cv.best_index_] <= bound
     assert nnz[cv.best_index_] == nnz[loss <= bound].min()
     assert r["rank_loss"][best] == 1
-    assert (cv.alpha_, cv.eta0_) == (r["param_alpha"][cv.best_index_],
-                                     r["param_eta0"][cv.best_index_])
+    assert (cv.alpha_, cv.eta0_) == (
+        r["param_alpha"][cv.best_index_],
+        r["param_eta0"][cv.best_index_],
+    )
     assert cv.best_estimator_.alpha == cv.alpha_ and cv.best_estimator_.eta0 == cv.eta0_
 
 
@@ -338,27 +378,30 @@ def test_fit_is_deterministic_and_refits_from_scratch():
 
 
 # ------------------------------------------------------------------- bad input
-@pytest.mark.parametrize("params, error, match", [
-    ({"alphas": []}, ValueError, "alphas is empty"),
-    ({"alphas": [1e-4, -1.0]}, ValueError, "alphas must hold finite values"),
-    ({"alphas": [np.nan]}, ValueError, "alphas must hold finite values"),
-    ({"alphas": [np.inf]}, ValueError, "alphas must hold finite values"),
-    ({"alphas": ["a"]}, TypeError, "alphas must hold numbers"),
-    ({"alphas": [[1e-4]]}, ValueError, "1-D"),
-    ({"alphas": [1e-4, 1e-4]}, ValueError, "repeats"),
-    ({"alphas": 0}, ValueError, "alphas"),
-    ({"alphas": "1e-4"}, (TypeError, ValueError), "alphas"),
-    ({"eta0s": []}, ValueError, "eta0s is empty"),
-    ({"eta0s": [0.0]}, ValueError, "eta0s must hold finite values"),
-    ({"eta0s": [True]}, TypeError, "eta0s must hold numbers"),
-    ({"l1_ratios": [1.5]}, ValueError, "l1_ratios must hold finite values"),
-    ({"l1_ratios": [0.1, 0.5]}, ValueError, "changes nothing with penalty='l1'"),
-    ({"inclusion": "bloom"}, ValueError, "inclusion"),
-    ({"sparsity": -1.0}, ValueError, "sparsity"),
-    ({"sparsity": "2se"}, ValueError, "sparsity"),
-    ({"holdout": 1}, ValueError, "holdout"),
-    ({"selection": "kfold"}, ValueError, "selection"),
-])
+@pytest.mark.parametrize(
+    "params, error, match",
+    [
+        ({"alphas": []}, ValueError, "alphas is empty"),
+        ({"alphas": [1e-4, -1.0]}, ValueError, "alphas must hold finite values"),
+        ({"alphas": [np.nan]}, ValueError, "alphas must hold finite values"),
+        ({"alphas": [np.inf]}, ValueError, "alphas must hold finite values"),
+        ({"alphas": ["a"]}, TypeError, "alphas must hold numbers"),
+        ({"alphas": [[1e-4]]}, ValueError, "1-D"),
+        ({"alphas": [1e-4, 1e-4]}, ValueError, "repeats"),
+        ({"alphas": 0}, ValueError, "alphas"),
+        ({"alphas": "1e-4"}, (TypeError, ValueError), "alphas"),
+        ({"eta0s": []}, ValueError, "eta0s is empty"),
+        ({"eta0s": [0.0]}, ValueError, "eta0s must hold finite values"),
+        ({"eta0s": [True]}, TypeError, "eta0s must hold numbers"),
+        ({"l1_ratios": [1.5]}, ValueError, "l1_ratios must hold finite values"),
+        ({"l1_ratios": [0.1, 0.5]}, ValueError, "changes nothing with penalty='l1'"),
+        ({"inclusion": "bloom"}, ValueError, "inclusion"),
+        ({"sparsity": -1.0}, ValueError, "sparsity"),
+        ({"sparsity": "2se"}, ValueError, "sparsity"),
+        ({"holdout": 1}, ValueError, "holdout"),
+        ({"selection": "kfold"}, ValueError, "selection"),
+    ],
+)
 def test_bad_grids_are_refused_and_leave_the_estimator_unchanged(params, error, match):
     X, y = data()
     cv = SparseFTRLClassifierCV(**GRID, random_state=0).fit(X, y)
@@ -370,8 +413,7 @@ def test_bad_grids_are_refused_and_leave_the_estimator_unchanged(params, error, 
         cv.partial_fit(X[:50], y[:50])
     assert cv.best_index_ == before[1] and cv.t_ == before[3]
     np.testing.assert_array_equal(cv.predict_proba(X), before[2])
-    np.testing.assert_array_equal(cv.cv_results_["progressive_loss"],
-                                  before[0]["progressive_loss"])
+    np.testing.assert_array_equal(cv.cv_results_["progressive_loss"], before[0]["progressive_loss"])
 
 
 def test_bad_data_leaves_the_estimator_unchanged():
@@ -380,8 +422,12 @@ def test_bad_data_leaves_the_estimator_unchanged():
     proba, n_features = cv.predict_proba(X), cv.n_features_in_
     bad = X[:10].toarray()
     bad[0, 0] = np.nan
-    for args, match in [((bad, y[:10]), "NaN"), ((X[:, :5], y), "features"),
-                        ((X, y[:-1]), "inconsistent"), ((X[:10], np.full(10, 7)), "labels")]:
+    for args, match in [
+        ((bad, y[:10]), "NaN"),
+        ((X[:, :5], y), "features"),
+        ((X, y[:-1]), "inconsistent"),
+        ((X[:10], np.full(10, 7)), "labels"),
+    ]:
         with pytest.raises(ValueError, match=match):
             cv.partial_fit(*args)
         assert cv.n_features_in_ == n_features

@@ -27,7 +27,9 @@ def _problem(seed=0, n_rows=40, n_features=15, n_classes=4):
     rng = np.random.RandomState(seed)
     X = sp.random(n_rows, n_features, density=0.3, format="csr", random_state=rng)
     X.data = rng.normal(size=X.nnz) * 2.0
-    scores = X @ rng.normal(size=(n_features, n_classes)) + 0.3 * rng.normal(size=(n_rows, n_classes))
+    scores = X @ rng.normal(size=(n_features, n_classes)) + 0.3 * rng.normal(
+        size=(n_rows, n_classes)
+    )
     y = scores.argmax(axis=1)
     y[:n_classes] = np.arange(n_classes)  # every class occurs
     return X, y, rng.uniform(0.2, 3.0, size=n_rows)
@@ -42,22 +44,42 @@ def _state_arrays(est):
     return z, n, state["intercept_z"], state["intercept_n"]
 
 
-def _check_against_reference(X, y, sw, *, store, penalty, scale, fit_intercept, epochs=3,
-                             labels=None):
+def _check_against_reference(
+    X, y, sw, *, store, penalty, scale, fit_intercept, epochs=3, labels=None
+):
     alpha, l1_ratio = PENALTIES[penalty]
-    est = SparseFTRLClassifier(multi_class="multinomial", penalty=penalty, alpha=alpha,
-                               l1_ratio=l1_ratio, eta0=ETA0, beta=BETA, penalty_scale=scale,
-                               fit_intercept=fit_intercept, shuffle=False, max_iter=epochs,
-                               tol=None, state_store=store)
+    est = SparseFTRLClassifier(
+        multi_class="multinomial",
+        penalty=penalty,
+        alpha=alpha,
+        l1_ratio=l1_ratio,
+        eta0=ETA0,
+        beta=BETA,
+        penalty_scale=scale,
+        fit_intercept=fit_intercept,
+        shuffle=False,
+        max_iter=epochs,
+        tol=None,
+        state_store=store,
+    )
     y_fit = y if labels is None else labels[y]
     est.fit(X, y_fit, sample_weight=sw)
     r = l1_ratio if penalty == "elasticnet" else (1.0 if penalty == "l1" else 0.0)
     lambda1, lambda2 = alpha * r, alpha * (1 - r)
     K = len(np.unique(y))
     z, n, z0, n0, t, _ = softmax_ftrl_reference(
-        X.astype(np.float64), y, K, eta0=ETA0, beta=BETA, lambda1=lambda1, lambda2=lambda2,
-        mean_scaled=scale == "mean", fit_intercept=fit_intercept, sample_weight=sw,
-        epochs=epochs)
+        X.astype(np.float64),
+        y,
+        K,
+        eta0=ETA0,
+        beta=BETA,
+        lambda1=lambda1,
+        lambda2=lambda2,
+        mean_scaled=scale == "mean",
+        fit_intercept=fit_intercept,
+        sample_weight=sw,
+        epochs=epochs,
+    )
     assert est.t_ == t == epochs * X.shape[0]
     kz, kn, kz0, kn0 = _state_arrays(est)
     np.testing.assert_allclose(kz, z, rtol=1e-10, atol=1e-12)
@@ -65,9 +87,19 @@ def _check_against_reference(X, y, sw, *, store, penalty, scale, fit_intercept, 
     np.testing.assert_allclose(kz0, z0, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(kn0, n0, rtol=1e-10, atol=1e-12)
     scale_t = t if scale == "mean" else 1
-    w = np.array([weights_from_state(z[k], n[k], eta0=ETA0, beta=BETA,
-                                     lambda1=lambda1 * scale_t, lambda2=lambda2 * scale_t)
-                  for k in range(K)])
+    w = np.array(
+        [
+            weights_from_state(
+                z[k],
+                n[k],
+                eta0=ETA0,
+                beta=BETA,
+                lambda1=lambda1 * scale_t,
+                lambda2=lambda2 * scale_t,
+            )
+            for k in range(K)
+        ]
+    )
     coef = est.coef_.toarray() if sp.issparse(est.coef_) else est.coef_
     assert coef.shape == (K, X.shape[1]) and coef.dtype == X.dtype
     tol = 1e-10 if X.dtype == np.float64 else 1e-6
@@ -76,28 +108,52 @@ def _check_against_reference(X, y, sw, *, store, penalty, scale, fit_intercept, 
     return est
 
 
-CASES = list(itertools.product(["dense", "sparse"], [np.float64, np.float32], [np.int32, np.int64],
-                               [True, False], [True, False], list(PENALTIES)))
+CASES = list(
+    itertools.product(
+        ["dense", "sparse"],
+        [np.float64, np.float32],
+        [np.int32, np.int64],
+        [True, False],
+        [True, False],
+        list(PENALTIES),
+    )
+)
 
 
 @pytest.mark.parametrize("store, dtype, index_dtype, fit_intercept, weighted, penalty", CASES)
-def test_kernel_matches_the_softmax_reference(store, dtype, index_dtype, fit_intercept, weighted,
-                                              penalty):
+def test_kernel_matches_the_softmax_reference(
+    store, dtype, index_dtype, fit_intercept, weighted, penalty
+):
     X, y, sw = _problem()
     X = X.astype(dtype)
     X.indices, X.indptr = X.indices.astype(index_dtype), X.indptr.astype(index_dtype)
     scale = "mean" if (fit_intercept ^ weighted) else "sum"
-    _check_against_reference(X, y, sw if weighted else None, store=store, penalty=penalty,
-                             scale=scale, fit_intercept=fit_intercept)
+    _check_against_reference(
+        X,
+        y,
+        sw if weighted else None,
+        store=store,
+        penalty=penalty,
+        scale=scale,
+        fit_intercept=fit_intercept,
+    )
 
 
 @settings(max_examples=25, deadline=None)
-@given(seed=st.integers(0, 2**31 - 1), n_rows=st.integers(1, 30), n_features=st.integers(1, 12),
-       n_classes=st.integers(3, 6), store=st.sampled_from(["dense", "sparse"]),
-       penalty=st.sampled_from(list(PENALTIES)), scale=st.sampled_from(["mean", "sum"]),
-       weighted=st.booleans(), scale_x=st.sampled_from([1e-3, 1.0, 50.0]))
-def test_kernel_matches_the_reference_on_varied_inputs(seed, n_rows, n_features, n_classes, store,
-                                                       penalty, scale, weighted, scale_x):
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    n_rows=st.integers(1, 30),
+    n_features=st.integers(1, 12),
+    n_classes=st.integers(3, 6),
+    store=st.sampled_from(["dense", "sparse"]),
+    penalty=st.sampled_from(list(PENALTIES)),
+    scale=st.sampled_from(["mean", "sum"]),
+    weighted=st.booleans(),
+    scale_x=st.sampled_from([1e-3, 1.0, 50.0]),
+)
+def test_kernel_matches_the_reference_on_varied_inputs(
+    seed, n_rows, n_features, n_classes, store, penalty, scale, weighted, scale_x
+):
     rng = np.random.RandomState(seed)
     X = sp.random(n_rows, n_features, density=0.5, format="csr", random_state=rng)
     X.data = rng.normal(size=X.nnz) * scale_x
@@ -110,22 +166,33 @@ def test_kernel_matches_the_reference_on_varied_inputs(seed, n_rows, n_features,
     sw = rng.choice([0.0, 0.5, 2.0], size=n_rows) if weighted else None
     if sw is not None and not sw.any():
         sw[0] = 1.0
-    _check_against_reference(X, y, sw, store=store, penalty=penalty, scale=scale,
-                             fit_intercept=True, epochs=2)
+    _check_against_reference(
+        X, y, sw, store=store, penalty=penalty, scale=scale, fit_intercept=True, epochs=2
+    )
 
 
 def test_progressive_loss_is_the_references():
     """verbose prints the epoch's average progressive loss: the reference's -log p_y."""
     X, y, sw = _problem(seed=1)
-    est = SparseFTRLClassifier(multi_class="multinomial", alpha=0.01, eta0=ETA0, beta=BETA,
-                               shuffle=False, max_iter=1, tol=None, verbose=1)
+    est = SparseFTRLClassifier(
+        multi_class="multinomial",
+        alpha=0.01,
+        eta0=ETA0,
+        beta=BETA,
+        shuffle=False,
+        max_iter=1,
+        tol=None,
+        verbose=1,
+    )
     import contextlib
+
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         est.fit(X, y, sample_weight=sw)
     printed = float(out.getvalue().split("avg loss: ")[1].split(",")[0])
-    *_, loss = softmax_ftrl_reference(X, y, 4, eta0=ETA0, beta=BETA, lambda1=0.01, lambda2=0.0,
-                                      mean_scaled=True, sample_weight=sw)
+    *_, loss = softmax_ftrl_reference(
+        X, y, 4, eta0=ETA0, beta=BETA, lambda1=0.01, lambda2=0.0, mean_scaled=True, sample_weight=sw
+    )
     assert printed == pytest.approx(loss / X.shape[0], abs=1e-6)
     assert printed > 0
 
@@ -133,12 +200,15 @@ def test_progressive_loss_is_the_references():
 def test_labels_of_any_type_and_dense_and_sparse_stores_agree_to_the_bit():
     X, y, _ = _problem(seed=2, n_rows=200, n_features=40)
     labels = np.array(["ant", "bee", "cat", "dog"])
-    a = SparseFTRLClassifier(multi_class="multinomial", random_state=0, max_iter=5, tol=None,
-                             state_store="dense").fit(X, labels[y])
-    b = SparseFTRLClassifier(multi_class="multinomial", random_state=0, max_iter=5, tol=None,
-                             state_store="sparse").fit(X, labels[y])
-    c = SparseFTRLClassifier(multi_class="multinomial", random_state=0, max_iter=5, tol=None,
-                             state_store="dense").fit(X, y + 10)
+    a = SparseFTRLClassifier(
+        multi_class="multinomial", random_state=0, max_iter=5, tol=None, state_store="dense"
+    ).fit(X, labels[y])
+    b = SparseFTRLClassifier(
+        multi_class="multinomial", random_state=0, max_iter=5, tol=None, state_store="sparse"
+    ).fit(X, labels[y])
+    c = SparseFTRLClassifier(
+        multi_class="multinomial", random_state=0, max_iter=5, tol=None, state_store="dense"
+    ).fit(X, y + 10)
     assert_same_state(a, b)
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
     np.testing.assert_array_equal(a.predict_proba(X), c.predict_proba(X))
@@ -177,8 +247,14 @@ def test_probabilities_are_the_softmax_and_sum_to_one():
 
 def test_l1_gives_exact_zeros_per_class():
     X, y, _ = _problem(seed=5, n_rows=400, n_features=60)
-    dense = SparseFTRLClassifier(multi_class="multinomial", alpha=0.05, penalty_scale="sum",
-                                 random_state=0, max_iter=3, tol=None).fit(X, y)
+    dense = SparseFTRLClassifier(
+        multi_class="multinomial",
+        alpha=0.05,
+        penalty_scale="sum",
+        random_state=0,
+        max_iter=3,
+        tol=None,
+    ).fit(X, y)
     none = clone(dense).set_params(penalty=None).fit(X, y)
     counts = dense.count_nonzero()
     assert counts.shape == (4,)
@@ -204,17 +280,21 @@ def test_binary_multinomial_is_the_binary_logistic_model():
     SparseFTRLClassifier(multi_class="ovr").set_ftrl_state(a.get_ftrl_state())
 
 
-@pytest.mark.parametrize("params, message", [
-    (dict(loss="hinge"), "needs loss='log_loss'"),
-    (dict(loss="modified_huber"), "needs loss='log_loss'"),
-    (dict(inclusion="poisson", state_store="sparse"), "does not support inclusion"),
-    (dict(inclusion="bloom"), "does not support inclusion"),
-    (dict(multi_class="softmax"), "multi_class"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (dict(loss="hinge"), "needs loss='log_loss'"),
+        (dict(loss="modified_huber"), "needs loss='log_loss'"),
+        (dict(inclusion="poisson", state_store="sparse"), "does not support inclusion"),
+        (dict(inclusion="bloom"), "does not support inclusion"),
+        (dict(multi_class="softmax"), "multi_class"),
+    ],
+)
 def test_bad_parameters_are_refused_and_leave_the_model_as_it_was(params, message):
     X, y, _ = _problem(seed=7)
     est = SparseFTRLClassifier(multi_class="multinomial", random_state=0).partial_fit(
-        X, y, classes=np.arange(4))
+        X, y, classes=np.arange(4)
+    )
     before = est.get_ftrl_state()
     est.set_params(**params)
     with pytest.raises(ValueError, match=message):
@@ -232,7 +312,8 @@ def test_switching_multi_class_on_a_fitted_model_is_refused():
     X, y, _ = _problem(seed=8)
     for first, then in (("multinomial", "ovr"), ("ovr", "multinomial")):
         est = SparseFTRLClassifier(multi_class=first, random_state=0).partial_fit(
-            X, y, classes=np.arange(4))
+            X, y, classes=np.arange(4)
+        )
         before = est.get_ftrl_state()
         est.set_params(multi_class=then)
         with pytest.raises(ValueError, match=f"trained with multi_class='{first}'"):
@@ -245,8 +326,9 @@ def test_switching_multi_class_on_a_fitted_model_is_refused():
             np.testing.assert_array_equal(before[key], after[key], err_msg=key)
 
 
-@pytest.mark.parametrize("source_store, target_store", [("dense", "sparse"), ("sparse", "dense"),
-                                                        ("sparse", "sparse")])
+@pytest.mark.parametrize(
+    "source_store, target_store", [("dense", "sparse"), ("sparse", "dense"), ("sparse", "sparse")]
+)
 def test_state_round_trip_resumes_to_the_bit(source_store, target_store):
     X, y, sw = _problem(seed=9, n_rows=120, n_features=25)
     params = dict(multi_class="multinomial", random_state=0, alpha=1e-3)
@@ -289,8 +371,9 @@ def test_hostile_multinomial_states_are_refused():
 
     held = state["held"].copy()
     held[1, 0] = False
-    held_z = dict(state, held=held, z=np.where(held, state["z"], 0.0),
-                  n=np.where(held, state["n"], 0.0))
+    held_z = dict(
+        state, held=held, z=np.where(held, state["z"], 0.0), n=np.where(held, state["n"], 0.0)
+    )
     with pytest.raises(ValueError, match="held' differs between classes"):
         fresh.set_ftrl_state(held_z)
     with pytest.raises(ValueError, match="no inclusion"):
@@ -308,8 +391,9 @@ def test_hostile_multinomial_states_are_refused():
 @pytest.mark.parametrize("store", ["dense", "sparse"])
 def test_export_predicts_the_softmax_exactly(tmp_path, store):
     X, y, _ = _problem(seed=12, n_rows=300, n_features=40, n_classes=5)
-    est = SparseFTRLClassifier(multi_class="multinomial", random_state=0, alpha=1e-3,
-                               state_store=store).fit(X, y)
+    est = SparseFTRLClassifier(
+        multi_class="multinomial", random_state=0, alpha=1e-3, state_store=store
+    ).fit(X, y)
     exported = export_model(est)
     assert exported.proba == "softmax"
     exported.save(tmp_path / "m.npz")
@@ -325,10 +409,15 @@ def test_model_file_with_softmax_needs_a_vector_per_class(tmp_path):
     X, y, _ = _problem(seed=13, n_rows=100)
     est = SparseFTRLClassifier(multi_class="multinomial", random_state=0).fit(X, y)
     arrays = dict(np.load(_saved(export_model(est), tmp_path)))
-    one = dict(arrays, intercept=arrays["intercept"][:1], coef_indptr=arrays["coef_indptr"][:2],
-               coef_data=arrays["coef_data"][:arrays["coef_indptr"][1]],
-               coef_indices=arrays["coef_indices"][:arrays["coef_indptr"][1]],
-               classes=arrays["classes"][:2], coef_ndim=np.int64(2))
+    one = dict(
+        arrays,
+        intercept=arrays["intercept"][:1],
+        coef_indptr=arrays["coef_indptr"][:2],
+        coef_data=arrays["coef_data"][: arrays["coef_indptr"][1]],
+        coef_indices=arrays["coef_indices"][: arrays["coef_indptr"][1]],
+        classes=arrays["classes"][:2],
+        coef_ndim=np.int64(2),
+    )
     np.savez(tmp_path / "bad.npz", **one)
     with pytest.raises(ValueError, match="softmax"):
         load_model(tmp_path / "bad.npz")
@@ -375,7 +464,7 @@ def test_merge_averages_multinomial_states_and_refuses_mixing():
 
 def test_stream_progressive_loss_is_the_softmax_before_training():
     X, y, _ = _problem(seed=16, n_rows=400, n_features=30)
-    batches = [(X[i:i + 100], y[i:i + 100]) for i in range(0, 400, 100)]
+    batches = [(X[i : i + 100], y[i : i + 100]) for i in range(0, 400, 100)]
     params = dict(multi_class="multinomial", random_state=0, alpha=1e-3)
     _, history = fit_stream(SparseFTRLClassifier(**params), batches, classes=np.arange(4))
     twin = SparseFTRLClassifier(**params)
@@ -395,10 +484,12 @@ def test_stream_progressive_loss_is_the_softmax_before_training():
 def test_class_weight_is_a_per_class_sample_weight():
     X, y, sw = _problem(seed=17, n_rows=150)
     cw = {0: 2.0, 1: 0.5, 2: 1.0, 3: 3.0}
-    a = SparseFTRLClassifier(multi_class="multinomial", random_state=0, class_weight=cw,
-                             max_iter=3, tol=None).fit(X, y, sample_weight=sw)
-    b = SparseFTRLClassifier(multi_class="multinomial", random_state=0, max_iter=3,
-                             tol=None).fit(X, y, sample_weight=sw * np.array([cw[c] for c in y]))
+    a = SparseFTRLClassifier(
+        multi_class="multinomial", random_state=0, class_weight=cw, max_iter=3, tol=None
+    ).fit(X, y, sample_weight=sw)
+    b = SparseFTRLClassifier(multi_class="multinomial", random_state=0, max_iter=3, tol=None).fit(
+        X, y, sample_weight=sw * np.array([cw[c] for c in y])
+    )
     assert_same_state(a, b)
     balanced = clone(a).set_params(class_weight="balanced").fit(X, y)
     assert not np.array_equal(balanced.coef_, a.coef_)
@@ -406,11 +497,20 @@ def test_class_weight_is_a_per_class_sample_weight():
 
 def test_warm_start_continues_the_state_as_more_epochs():
     X, y, _ = _problem(seed=18)
-    est = SparseFTRLClassifier(multi_class="multinomial", shuffle=False, max_iter=2, tol=None,
-                               warm_start=True, eta0=ETA0, beta=BETA, alpha=0.02)
+    est = SparseFTRLClassifier(
+        multi_class="multinomial",
+        shuffle=False,
+        max_iter=2,
+        tol=None,
+        warm_start=True,
+        eta0=ETA0,
+        beta=BETA,
+        alpha=0.02,
+    )
     est.fit(X, y).fit(X, y)
-    z, _, _, _, t, _ = softmax_ftrl_reference(X, y, 4, eta0=ETA0, beta=BETA, lambda1=0.02,
-                                                lambda2=0.0, mean_scaled=True, epochs=4)
+    z, _, _, _, t, _ = softmax_ftrl_reference(
+        X, y, 4, eta0=ETA0, beta=BETA, lambda1=0.02, lambda2=0.0, mean_scaled=True, epochs=4
+    )
     assert est.t_ == t
     np.testing.assert_allclose(_state_arrays(est)[0], z, rtol=1e-10, atol=1e-12)
     # without warm_start, fit starts over
@@ -420,8 +520,13 @@ def test_warm_start_continues_the_state_as_more_epochs():
 
 def test_early_stopping_stops_on_the_held_out_accuracy():
     X, y, _ = _problem(seed=19, n_rows=600, n_features=30)
-    est = SparseFTRLClassifier(multi_class="multinomial", random_state=0, early_stopping=True,
-                               n_iter_no_change=2, max_iter=200).fit(X, y)
+    est = SparseFTRLClassifier(
+        multi_class="multinomial",
+        random_state=0,
+        early_stopping=True,
+        n_iter_no_change=2,
+        max_iter=200,
+    ).fit(X, y)
     assert est.n_iter_ < 200
     assert est.score(X, y) > 0.5
 
@@ -435,8 +540,10 @@ def test_pipeline_with_the_hasher_exports_raw_row_probabilities(tmp_path):
     rng = np.random.RandomState(20)
     df = pd.DataFrame({"a": rng.choice(list("pqrs"), 300), "b": rng.randint(0, 5, 300)})
     y = np.where(df["a"] == "p", "x", np.where(df["b"] > 2, "y", "z"))
-    model = make_pipeline(FeatureCrossHasher([("a",), ("b",), ("a", "b")], n_features=2**12),
-                          SparseFTRLClassifier(multi_class="multinomial", random_state=0))
+    model = make_pipeline(
+        FeatureCrossHasher([("a",), ("b",), ("a", "b")], n_features=2**12),
+        SparseFTRLClassifier(multi_class="multinomial", random_state=0),
+    )
     model.fit(df, y)
     export_model(model).save(tmp_path / "p.npz")
     loaded = load_model(tmp_path / "p.npz")
@@ -452,11 +559,18 @@ def test_ctrl_c_leaves_a_multinomial_fit_unfitted_or_as_it_was(warm):
 
     rng = np.random.RandomState(0)
     n_rows, per_row = 100_000, 10
-    big = sp.csr_matrix((np.ones(n_rows * per_row), rng.randint(1000, size=n_rows * per_row),
-                         np.arange(0, n_rows * per_row + 1, per_row)), shape=(n_rows, 1000))
+    big = sp.csr_matrix(
+        (
+            np.ones(n_rows * per_row),
+            rng.randint(1000, size=n_rows * per_row),
+            np.arange(0, n_rows * per_row + 1, per_row),
+        ),
+        shape=(n_rows, 1000),
+    )
     y = rng.randint(5, size=n_rows)
-    est = SparseFTRLClassifier(multi_class="multinomial", max_iter=1000, tol=None,
-                               warm_start=warm, random_state=0)
+    est = SparseFTRLClassifier(
+        multi_class="multinomial", max_iter=1000, tol=None, warm_start=warm, random_state=0
+    )
     if warm:
         est.partial_fit(big[:1000], y[:1000], classes=np.arange(5))
         before = est.get_ftrl_state()
@@ -482,22 +596,24 @@ def test_dask_multinomial_merges_softmax_states():
     from sparsereg.dask import DaskSparseFTRLClassifier
 
     X, y, _ = _problem(seed=21, n_rows=4000, n_features=200, n_classes=3)
-    blocks = [X[i:i + 1000] for i in range(0, 4000, 1000)]
+    blocks = [X[i : i + 1000] for i in range(0, 4000, 1000)]
     dX = da.concatenate([da.from_array(b, chunks=b.shape, asarray=False) for b in blocks])
     dy = da.from_array(y, chunks=1000)
     params = dict(multi_class="multinomial", random_state=0, alpha=1e-4)
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                       dashboard_address=":0", silence_logs=40)
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0", silence_logs=40
+    )
     with distributed.Client(cluster) as client:
-        ordered = DaskSparseFTRLClassifier(mixing=None, max_iter=2, client=client,
-                                           **params).fit(dX, dy)
+        ordered = DaskSparseFTRLClassifier(mixing=None, max_iter=2, client=client, **params).fit(
+            dX, dy
+        )
         mixed = DaskSparseFTRLClassifier(max_iter=2, client=client, **params).fit(dX, dy)
         proba = mixed.predict_proba(dX).compute()
     cluster.close()
     local = SparseFTRLClassifier(**params)
     for _ in range(2):
         for i, block in enumerate(blocks):
-            local.partial_fit(block, y[i * 1000:(i + 1) * 1000], classes=np.arange(3))
+            local.partial_fit(block, y[i * 1000 : (i + 1) * 1000], classes=np.arange(3))
     assert_same_state(ordered.to_local(), local)
     assert str(mixed.to_local().get_ftrl_state()["multi_class"]) == "multinomial"
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-12)

@@ -61,10 +61,12 @@ def identity_regression(targets):
 
 MODELS = {
     "ftrl-binary": lambda X, s: SparseFTRLClassifier(alpha=1e-4, random_state=0).fit(X, binary(s)),
-    "ftrl-multiclass": lambda X, s: SparseFTRLClassifier(alpha=1e-4, random_state=0)
-    .fit(X, three(s)),
+    "ftrl-multiclass": lambda X, s: SparseFTRLClassifier(alpha=1e-4, random_state=0).fit(
+        X, three(s)
+    ),
     "ftrl-sparse-store-regressor": lambda X, s: SparseFTRLRegressor(
-        alpha=1e-4, random_state=0, state_store="sparse").fit(X, s * 1000),
+        alpha=1e-4, random_state=0, state_store="sparse"
+    ).fit(X, s * 1000),
     "sklearn-logistic": lambda X, s: LogisticRegression(C=100.0, max_iter=2000).fit(X, three(s)),
 }
 
@@ -82,7 +84,7 @@ def test_predictions_are_those_of_the_dequantized_weights(name, weights):
     scores = X.toarray() @ W.T + arrays["intercept"]  # NumPy, from the file alone
     loaded = load_model(file_of(exported))
     for model in (exported, loaded):
-        got = (model.predict(X) if model.kind == "regressor" else model.decision_function(X))
+        got = model.predict(X) if model.kind == "regressor" else model.decision_function(X)
         assert_allclose(got.reshape(scores.shape[0], -1), scores, rtol=1e-12, atol=1e-12)
     # what is loaded is what was exported, to the bit
     assert_array_equal(loaded.predict(X), exported.predict(X))
@@ -117,7 +119,7 @@ def test_weight_bytes_are_a_quarter_of_float64():
 
 
 def test_float16_rounds_to_nearest_and_refuses_overflow():
-    values = np.array([0.1, -1 / 3, 1234.5678, 65504.0, -2.0**-20, 1e-8])
+    values = np.array([0.1, -1 / 3, 1234.5678, 65504.0, -(2.0**-20), 1e-8])
     exported = export_model(identity_regression(values), weights="float16")
     expected = values.astype(np.float16).astype(np.float64)
     assert_array_equal(exported.coef_.toarray().ravel(), expected)  # 1e-8 -> 0 is dropped
@@ -168,8 +170,9 @@ def test_q213_scales_large_weights_instead_of_clipping():
 
 def test_quantized_pipeline_with_crosses_round_trips():
     df, y = raw_rows(0, 300)
-    hasher = FeatureCrossHasher(crosses=[("lat", "lon"), "kind"], buckets={"lat": 0.1, "lon": 0.1},
-                                n_features=2**12)
+    hasher = FeatureCrossHasher(
+        crosses=[("lat", "lon"), "kind"], buckets={"lat": 0.1, "lon": 0.1}, n_features=2**12
+    )
     pipe = make_pipeline(hasher, SparseFTRLClassifier(random_state=0)).fit(df, y)
     exported = export_model(pipe, weights="q2.13")
     loaded = load_model(file_of(exported))
@@ -203,32 +206,39 @@ def edited(arrays, **changes):
     return arrays
 
 
-@pytest.mark.parametrize("fmt, changes, match", [
-    ("float16", {"weights_format": None}, "format version 3.*needs weights_format"),
-    ("float16", {"weights_format": np.array("q4.12")}, "unknown weights_format 'q4.12'"),
-    ("float16", {"format_version": np.array(2)}, "format version 2 has no.*weights_format"),
-    ("float16", {"coef_data": "float32"}, "coef_data has dtype float32; weights_format 'float16'"),
-    ("float16", {"coef_data": "int16"}, "coef_data has dtype int16; weights_format 'float16'"),
-    ("float16", {"weights_scale": np.ones(3)}, "'float16' has no weights_scale"),
-    ("float16", {"coef_data": "nan"}, "coef_data holds NaN or infinite"),
-    ("float16", {"coef_data": "inf"}, "coef_data holds NaN or infinite"),
-    ("float16", {"coef_data": "short"}, "coef_data has shape"),
-    ("q2.13", {"weights_scale": None}, "'q2.13' needs weights_scale"),
-    ("q2.13", {"coef_data": "float16"}, "coef_data has dtype float16; weights_format 'q2.13'"),
-    ("q2.13", {"coef_data": "uint16"}, "coef_data has dtype uint16"),
-    ("q2.13", {"coef_data": "int32"}, "coef_data has dtype int32"),
-    ("q2.13", {"weights_scale": np.ones(2)}, r"weights_scale has shape \(2,\); 3 weight"),
-    ("q2.13", {"weights_scale": np.ones((3, 1))}, "weights_scale has shape"),
-    ("q2.13", {"weights_scale": np.array([1.0, 0.0, 1.0])}, "power of two, at least 1"),
-    ("q2.13", {"weights_scale": np.array([1.0, -2.0, 1.0])}, "power of two, at least 1"),
-    ("q2.13", {"weights_scale": np.array([1.0, 3.0, 1.0])}, "power of two, at least 1"),
-    ("q2.13", {"weights_scale": np.array([0.5, 1.0, 1.0])}, "power of two, at least 1"),
-    ("q2.13", {"weights_scale": np.array([1.0, np.nan, 1.0])}, "weights_scale holds NaN"),
-    ("q2.13", {"weights_scale": np.array([1.0, np.inf, 1.0])}, "weights_scale holds NaN"),
-    ("q2.13", {"weights_scale": np.array([1, 1, 1])}, "weights_scale has dtype int64"),
-    ("q2.13", {"weights_scale": np.full(3, 2.0**1023)}, "coef_data holds NaN or infinite"),
-    ("q2.13", {"weights_format": np.array("float16")}, "coef_data has dtype int16"),
-])
+@pytest.mark.parametrize(
+    "fmt, changes, match",
+    [
+        ("float16", {"weights_format": None}, "format version 3.*needs weights_format"),
+        ("float16", {"weights_format": np.array("q4.12")}, "unknown weights_format 'q4.12'"),
+        ("float16", {"format_version": np.array(2)}, "format version 2 has no.*weights_format"),
+        (
+            "float16",
+            {"coef_data": "float32"},
+            "coef_data has dtype float32; weights_format 'float16'",
+        ),
+        ("float16", {"coef_data": "int16"}, "coef_data has dtype int16; weights_format 'float16'"),
+        ("float16", {"weights_scale": np.ones(3)}, "'float16' has no weights_scale"),
+        ("float16", {"coef_data": "nan"}, "coef_data holds NaN or infinite"),
+        ("float16", {"coef_data": "inf"}, "coef_data holds NaN or infinite"),
+        ("float16", {"coef_data": "short"}, "coef_data has shape"),
+        ("q2.13", {"weights_scale": None}, "'q2.13' needs weights_scale"),
+        ("q2.13", {"coef_data": "float16"}, "coef_data has dtype float16; weights_format 'q2.13'"),
+        ("q2.13", {"coef_data": "uint16"}, "coef_data has dtype uint16"),
+        ("q2.13", {"coef_data": "int32"}, "coef_data has dtype int32"),
+        ("q2.13", {"weights_scale": np.ones(2)}, r"weights_scale has shape \(2,\); 3 weight"),
+        ("q2.13", {"weights_scale": np.ones((3, 1))}, "weights_scale has shape"),
+        ("q2.13", {"weights_scale": np.array([1.0, 0.0, 1.0])}, "power of two, at least 1"),
+        ("q2.13", {"weights_scale": np.array([1.0, -2.0, 1.0])}, "power of two, at least 1"),
+        ("q2.13", {"weights_scale": np.array([1.0, 3.0, 1.0])}, "power of two, at least 1"),
+        ("q2.13", {"weights_scale": np.array([0.5, 1.0, 1.0])}, "power of two, at least 1"),
+        ("q2.13", {"weights_scale": np.array([1.0, np.nan, 1.0])}, "weights_scale holds NaN"),
+        ("q2.13", {"weights_scale": np.array([1.0, np.inf, 1.0])}, "weights_scale holds NaN"),
+        ("q2.13", {"weights_scale": np.array([1, 1, 1])}, "weights_scale has dtype int64"),
+        ("q2.13", {"weights_scale": np.full(3, 2.0**1023)}, "coef_data holds NaN or infinite"),
+        ("q2.13", {"weights_format": np.array("float16")}, "coef_data has dtype int16"),
+    ],
+)
 def test_hostile_quantized_files_are_refused(quantized, fmt, changes, match):
     arrays = quantized[fmt]
     data = arrays["coef_data"]

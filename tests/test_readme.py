@@ -12,8 +12,13 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 def test_readme_example_runs(tmp_path, monkeypatch):
     code = re.search(r"```python\n(.*?)```", README.read_text(), re.S).group(1)
     rng = np.random.RandomState(0)
-    frame = pd.DataFrame({"lat": rng.uniform(32, 42, 500), "lon": rng.uniform(-124, -114, 500),
-                          "device": rng.choice(["ios", "android", "web"], 500)})
+    frame = pd.DataFrame(
+        {
+            "lat": rng.uniform(32, 42, 500),
+            "lon": rng.uniform(-124, -114, 500),
+            "device": rng.choice(["ios", "android", "web"], 500),
+        }
+    )
     clicked = (frame["device"] == "ios") | (frame["lat"] > 40)
     monkeypatch.chdir(tmp_path)
     namespace = {"frame": frame, "clicked": clicked}
@@ -22,8 +27,9 @@ def test_readme_example_runs(tmp_path, monkeypatch):
     assert (tmp_path / "ctr.npz").exists()
     from sparsereg import load_model
 
-    np.testing.assert_array_equal(load_model(tmp_path / "ctr.npz").predict_proba(frame),
-                                  model.predict_proba(frame))
+    np.testing.assert_array_equal(
+        load_model(tmp_path / "ctr.npz").predict_proba(frame), model.predict_proba(frame)
+    )
 
 
 def test_readme_streaming_example_runs(tmp_path, monkeypatch):
@@ -36,7 +42,8 @@ def test_readme_streaming_example_runs(tmp_path, monkeypatch):
         device = rng.choice(["ios", "android", "web"], 2000)
         click = (site == "shop") & (device != "web") | (rng.rand(2000) < 0.1)
         pd.DataFrame({"site": site, "device": device, "click": click.astype(int)}).to_csv(
-            tmp_path / f"{day}.csv.gz", index=False)
+            tmp_path / f"{day}.csv.gz", index=False
+        )
     monkeypatch.chdir(tmp_path)
     namespace = {}
     exec(compile(code, str(README), "exec"), namespace)
@@ -65,5 +72,7 @@ def test_readme_choosing_alpha_example_runs():
     assert (model.alpha, model.eta0) == (search.alpha_, search.eta0_)
     assert loss[search.best_index_] <= 1.01 * loss.min()
     within = loss <= 1.01 * loss.min()
-    assert search.cv_results_["n_nonzero"][search.best_index_] == \
-        search.cv_results_["n_nonzero"][within].min()
+    assert (
+        search.cv_results_["n_nonzero"][search.best_index_]
+        == search.cv_results_["n_nonzero"][within].min()
+    )

@@ -20,11 +20,14 @@ def dense_of(coef):
 
 
 @pytest.mark.parametrize("store", ["dense", "sparse"])
-@pytest.mark.parametrize("make, labels", [
-    (lambda store: SparseFTRLRegressor(alpha=1e-3, random_state=0, state_store=store), None),
-    (lambda store: SparseFTRLClassifier(alpha=1e-3, random_state=0, state_store=store), binary),
-    (lambda store: SparseFTRLClassifier(alpha=1e-3, random_state=0, state_store=store), three),
-])
+@pytest.mark.parametrize(
+    "make, labels",
+    [
+        (lambda store: SparseFTRLRegressor(alpha=1e-3, random_state=0, state_store=store), None),
+        (lambda store: SparseFTRLClassifier(alpha=1e-3, random_state=0, state_store=store), binary),
+        (lambda store: SparseFTRLClassifier(alpha=1e-3, random_state=0, state_store=store), three),
+    ],
+)
 def test_sparse_coef_is_csr_of_the_weights(store, make, labels):
     X, signal, _ = make_data()
     y = signal if labels is None else labels(signal)
@@ -64,8 +67,9 @@ def test_unfitted_raises_not_fitted():
 def test_wide_sparse_store_is_never_dense():
     rng = np.random.RandomState(0)
     width = 2**28  # a dense float64 row would be 2 GiB
-    X = sp.csr_matrix((np.ones(2000), rng.randint(0, width, 2000), np.arange(0, 2001, 10)),
-                      shape=(200, width))
+    X = sp.csr_matrix(
+        (np.ones(2000), rng.randint(0, width, 2000), np.arange(0, 2001, 10)), shape=(200, width)
+    )
     y = rng.normal(size=200)
     est = SparseFTRLRegressor(alpha=1e-4, random_state=0, state_store="sparse").fit(X, y)
     est.densify()  # coef_ would now be dense: sparse_coef_ must not go through it

@@ -54,9 +54,9 @@ def test_hand_set_sgd_regressor():
 def test_hand_set_multiclass_per_class_and_union():
     X, rng = tiny_data(n_features=5, dead=())
     clf = SGDClassifier(max_iter=5, tol=None, random_state=0).fit(X, rng.randint(0, 3, 60))
-    clf.coef_ = np.array([[0.0, 1.0, 0.0, 0.0, 2.0],
-                          [0.0, 1.0, 0.0, 0.0, 0.0],
-                          [0.0, 0.0, 0.0, -1.0, 0.0]])
+    clf.coef_ = np.array(
+        [[0.0, 1.0, 0.0, 0.0, 2.0], [0.0, 1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, -1.0, 0.0]]
+    )
     report = sparsity_report(clf)
     assert report.n_models == 3 and report.n_coefficients == 15
     assert report.nonzero == (2, 1, 1) and report.n_nonzero == 4
@@ -69,15 +69,19 @@ def test_hand_set_multiclass_per_class_and_union():
     sparse = sparsity_report(clf)
     assert sparse.coef_format == "csr"
     assert (sparse.nonzero, sparse.nonzero_union, sparse.coef_csr_bytes) == (
-        report.nonzero, report.nonzero_union, report.coef_csr_bytes)
+        report.nonzero,
+        report.nonzero_union,
+        report.coef_csr_bytes,
+    )
 
 
 def test_explicit_zeros_and_duplicates_in_a_csr_coef_are_not_non_zeros():
     X, rng = tiny_data(n_features=6, dead=())
     clf = SGDClassifier(max_iter=5, tol=None, random_state=0).fit(X, rng.randint(0, 2, 60))
     # row 0 stores an explicit 0.0 at column 2 and column 4 twice (1.0 - 1.0 = 0)
-    clf.coef_ = sp.csr_matrix((np.array([1.0, 0.0, 1.0, -1.0]), np.array([0, 2, 4, 4]),
-                               np.array([0, 4])), shape=(1, 6))
+    clf.coef_ = sp.csr_matrix(
+        (np.array([1.0, 0.0, 1.0, -1.0]), np.array([0, 2, 4, 4]), np.array([0, 4])), shape=(1, 6)
+    )
     report = sparsity_report(clf)
     assert report.nonzero == (1,) and report.nonzero_union == 1
     assert report.zero_fraction == 5 / 6
@@ -100,11 +104,14 @@ def test_csr_index_width_follows_scipy():
     assert csr_nbytes(3, 100, 0, np.float32) == 4 * 4
 
 
-@pytest.mark.parametrize("model", [
-    Lasso(alpha=0.05),
-    LogisticRegression(l1_ratio=1.0, C=0.3, solver="liblinear"),
-    LogisticRegression(l1_ratio=1.0, C=0.3, solver="saga", max_iter=2000),
-])
+@pytest.mark.parametrize(
+    "model",
+    [
+        Lasso(alpha=0.05),
+        LogisticRegression(l1_ratio=1.0, C=0.3, solver="liblinear"),
+        LogisticRegression(l1_ratio=1.0, C=0.3, solver="saga", max_iter=2000),
+    ],
+)
 def test_fitted_sklearn_models_match_numpy_counts(model):
     X, rng = tiny_data(n_rows=120)
     y = X[:, 0] + X[:, 1] - X[:, 2] + 0.1 * rng.normal(size=120)
@@ -151,14 +158,21 @@ def test_report_is_frozen_printable_and_html():
 
 # ----------------------------------------------------------------------- FTRL models
 @pytest.mark.parametrize("store", ["dense", "sparse"])
-@pytest.mark.parametrize("Est, y_kind", [(SparseFTRLRegressor, "real"),
-                                         (SparseFTRLClassifier, "binary"),
-                                         (SparseFTRLClassifier, "multiclass")])
+@pytest.mark.parametrize(
+    "Est, y_kind",
+    [
+        (SparseFTRLRegressor, "real"),
+        (SparseFTRLClassifier, "binary"),
+        (SparseFTRLClassifier, "multiclass"),
+    ],
+)
 def test_ftrl_statistics_are_direct_counts(Est, y_kind, store):
     X, rng = tiny_data()
-    y = {"real": X[:, 0] - X[:, 1] + rng.normal(size=60),
-         "binary": rng.randint(0, 2, 60),
-         "multiclass": rng.randint(0, 3, 60)}[y_kind]
+    y = {
+        "real": X[:, 0] - X[:, 1] + rng.normal(size=60),
+        "binary": rng.randint(0, 2, 60),
+        "multiclass": rng.randint(0, 3, 60),
+    }[y_kind]
     est = Est(alpha=0.02, random_state=0, max_iter=3, tol=None, state_store=store).fit(X, y)
     coef = np.atleast_2d(est.coef_.toarray() if sp.issparse(est.coef_) else est.coef_)
     n_models = coef.shape[0]
@@ -185,8 +199,9 @@ def test_ftrl_statistics_are_direct_counts(Est, y_kind, store):
 
 def test_ftrl_float32_coef_and_sparsified_coef():
     X, rng = tiny_data()
-    clf = SparseFTRLClassifier(alpha=0.02, random_state=0).fit(X.astype(np.float32),
-                                                               rng.randint(0, 2, 60))
+    clf = SparseFTRLClassifier(alpha=0.02, random_state=0).fit(
+        X.astype(np.float32), rng.randint(0, 2, 60)
+    )
     dense = sparsity_report(clf)
     assert dense.coef_dtype == "float32" and dense.coef_dense_bytes == 12 * 4
     sparse = sparsity_report(clf.sparsify())
@@ -215,9 +230,14 @@ def test_report_is_never_stale_after_partial_fit():
 # ``nnz_history_``: a list of ``(t, nnz)`` with ``t`` the samples seen when it was
 # recorded and ``nnz`` the non-zero weights of each model then (a batch whose non-zeros
 # are not tiny next to the state is always recorded).
-@pytest.mark.parametrize("Est, classes", [(SparseFTRLRegressor, None),
-                                          (SparseFTRLClassifier, [0, 1]),
-                                          (SparseFTRLClassifier, [0, 1, 2])])
+@pytest.mark.parametrize(
+    "Est, classes",
+    [
+        (SparseFTRLRegressor, None),
+        (SparseFTRLClassifier, [0, 1]),
+        (SparseFTRLClassifier, [0, 1, 2]),
+    ],
+)
 def test_nnz_history_one_entry_per_fit_epoch(Est, classes):
     X, rng = tiny_data()
     y = rng.randint(0, len(classes), 60) if classes else X[:, 0] + rng.normal(size=60)

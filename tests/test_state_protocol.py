@@ -30,8 +30,11 @@ CASES = {
     "binary": (SparseFTRLClassifier, 2, {}),
     "multiclass": (SparseFTRLClassifier, 3, {}),
     "poisson": (SparseFTRLClassifier, 3, {"inclusion": "poisson", "inclusion_p": 0.3}),
-    "bloom": (SparseFTRLClassifier, 2, {"inclusion": "bloom", "inclusion_count": 2,
-                                        "bloom_size": 2**10}),
+    "bloom": (
+        SparseFTRLClassifier,
+        2,
+        {"inclusion": "bloom", "inclusion_count": 2, "bloom_size": 2**10},
+    ),
 }
 
 
@@ -69,8 +72,9 @@ def test_saved_state_resumes_partial_fit_to_the_bit(case, store):
         else:
             partial_fit(resumed, X[rows], y[rows], False, y)
     assert_same_state(resumed, straight)
-    np.testing.assert_array_equal(sp.csr_matrix(resumed.coef_).toarray(),
-                                  sp.csr_matrix(straight.coef_).toarray())
+    np.testing.assert_array_equal(
+        sp.csr_matrix(resumed.coef_).toarray(), sp.csr_matrix(straight.coef_).toarray()
+    )
     assert resumed.nnz_history_ == straight.nnz_history_
     assert resumed.t_ == straight.t_ == X.shape[0]
 
@@ -79,8 +83,9 @@ def test_saved_state_resumes_partial_fit_to_the_bit(case, store):
 def test_a_state_moves_between_stores(source, target):
     X, y = make_data(3)
     params = dict(random_state=0, alpha=1e-3)
-    a = SparseFTRLClassifier(state_store=source, **params).partial_fit(X[:120], y[:120],
-                                                                       classes=[0, 1, 2])
+    a = SparseFTRLClassifier(state_store=source, **params).partial_fit(
+        X[:120], y[:120], classes=[0, 1, 2]
+    )
     b = SparseFTRLClassifier(state_store=target, **params).set_ftrl_state(a.get_ftrl_state())
     assert sp.issparse(b.coef_) == (target == "sparse")  # each store gives coef_ its form
     a.partial_fit(X[120:], y[120:])
@@ -124,10 +129,17 @@ def test_set_state_replaces_a_fitted_model_and_its_names():
 
 
 def test_minimal_state_of_required_keys():
-    reg = SparseFTRLRegressor(penalty=None).set_ftrl_state({
-        "columns": np.array([1, 3]), "z": np.array([[-0.5, 1.0]]), "n": np.array([[1.0, 4.0]]),
-        "intercept_z": np.zeros(1), "intercept_n": np.zeros(1), "t": np.int64(10),
-        "n_features_in": np.int64(5)})
+    reg = SparseFTRLRegressor(penalty=None).set_ftrl_state(
+        {
+            "columns": np.array([1, 3]),
+            "z": np.array([[-0.5, 1.0]]),
+            "n": np.array([[1.0, 4.0]]),
+            "intercept_z": np.zeros(1),
+            "intercept_n": np.zeros(1),
+            "t": np.int64(10),
+            "n_features_in": np.int64(5),
+        }
+    )
     # w = -z / ((beta + sqrt(n)) / eta0) with eta0=0.1, beta=1
     np.testing.assert_allclose(reg.coef_, [0, 0.025, 0, -1 / 30, 0], rtol=1e-15)
     assert reg.t_ == 10
@@ -147,12 +159,14 @@ def _fitted_classifier():
 def _without(key):
     def change(state):
         del state[key]
+
     return change
 
 
 def _set(key, value):
     def change(state):
         state[key] = value(state) if callable(value) else value
+
     return change
 
 
@@ -161,17 +175,26 @@ BAD_STATES = {
     "missing z": (_without("z"), ValueError, "lacks the keys \\['z'\\]"),
     "missing classes": (_without("classes"), ValueError, "classes"),
     "unknown key": (_set("weights", np.zeros(3)), ValueError, "unknown FTRL state keys"),
-    "NaN in z": (_set("z", lambda s: np.where(s["z"] == s["z"].max(), np.nan, s["z"])),
-                 ValueError, "'z' holds NaN"),
+    "NaN in z": (
+        _set("z", lambda s: np.where(s["z"] == s["z"].max(), np.nan, s["z"])),
+        ValueError,
+        "'z' holds NaN",
+    ),
     "negative n": (_set("n", lambda s: -s["n"]), ValueError, "'n' holds negative"),
     "complex z": (_set("z", lambda s: s["z"].astype(complex)), ValueError, "dtype complex"),
     "object z": (_set("z", lambda s: s["z"].astype(object)), ValueError, "dtype object"),
     "z of the wrong width": (_set("z", lambda s: s["z"][:, :-1]), ValueError, "shape"),
     "too few models": (_set("z", lambda s: s["z"][:1]), ValueError, "3 classes"),
-    "unsorted columns": (_set("columns", lambda s: s["columns"][::-1].copy()), ValueError,
-                         "sorted and distinct"),
-    "column past the width": (_set("columns", lambda s: s["columns"] + 10**6), ValueError,
-                              "must lie in"),
+    "unsorted columns": (
+        _set("columns", lambda s: s["columns"][::-1].copy()),
+        ValueError,
+        "sorted and distinct",
+    ),
+    "column past the width": (
+        _set("columns", lambda s: s["columns"] + 10**6),
+        ValueError,
+        "must lie in",
+    ),
     "negative t": (_set("t", np.int64(-1)), ValueError, "'t' must be >= 0"),
     "float t": (_set("t", np.float64(3.0)), ValueError, "'t' has dtype float64"),
     "zero width": (_set("n_features_in", np.int64(0)), ValueError, "n_features_in"),
@@ -179,25 +202,39 @@ BAD_STATES = {
     "repeated classes": (_set("classes", np.array([0, 0, 1])), ValueError, "distinct"),
     "short rng": (_set("rng_state", np.zeros(3, dtype=np.uint32)), ValueError, "rng_state"),
     "partial rng": (_without("rng_pos"), ValueError, "not all of"),
-    "bloom not a power of two": (_set("bloom", np.zeros((3, 3), dtype=np.uint8)), ValueError,
-                                 "bloom"),
+    "bloom not a power of two": (
+        _set("bloom", np.zeros((3, 3), dtype=np.uint8)),
+        ValueError,
+        "bloom",
+    ),
     "held of the wrong shape": (_set("held", np.ones((3, 1), dtype=bool)), ValueError, "held"),
     "future version": (_set("version", np.int64(99)), ValueError, "version"),
     "other format": (_set("format", np.array("something else")), ValueError, "format"),
     "unknown coef dtype": (_set("coef_dtype", np.array("float16")), ValueError, "coef_dtype"),
     "huge z": (_set("z", lambda s: np.full_like(s["z"], 1e308)), ValueError, "beyond"),
-    "huge intercept n": (_set("intercept_n", lambda s: np.full_like(s["intercept_n"], 1e300)),
-                         ValueError, "beyond"),
-    "state in a column not held": (_set("held", lambda s: np.zeros_like(s["held"])), ValueError,
-                                   "'held' is False"),
+    "huge intercept n": (
+        _set("intercept_n", lambda s: np.full_like(s["intercept_n"], 1e300)),
+        ValueError,
+        "beyond",
+    ),
+    "state in a column not held": (
+        _set("held", lambda s: np.zeros_like(s["held"])),
+        ValueError,
+        "'held' is False",
+    ),
     "unsorted classes": (_set("classes", np.array([2, 1, 0])), ValueError, "sorted"),
     "NaN class": (_set("classes", np.array([0.0, 1.0, np.nan])), ValueError, "NaN"),
-    "negative history": (_set("nnz_history", lambda s: -1 - s["nnz_history"]), ValueError,
-                         ">= 0"),
-    "repeated feature names": (_set("feature_names_in", lambda s: np.array(["a"] * N_FEATURES)),
-                               ValueError, "repeats"),
-    "history of the wrong shape": (_set("nnz_history", np.zeros((1, 1), dtype=np.int64)),
-                                   ValueError, "nnz_history"),
+    "negative history": (_set("nnz_history", lambda s: -1 - s["nnz_history"]), ValueError, ">= 0"),
+    "repeated feature names": (
+        _set("feature_names_in", lambda s: np.array(["a"] * N_FEATURES)),
+        ValueError,
+        "repeats",
+    ),
+    "history of the wrong shape": (
+        _set("nnz_history", np.zeros((1, 1), dtype=np.int64)),
+        ValueError,
+        "nnz_history",
+    ),
 }
 
 
@@ -228,8 +265,11 @@ def test_regressor_refuses_a_classifiers_state():
 
 
 @settings(max_examples=25, deadline=None, derandomize=True)
-@given(cuts=st.lists(st.integers(1, 239), min_size=1, max_size=4, unique=True),
-       store=st.sampled_from(["dense", "sparse"]), n_classes=st.sampled_from([None, 2, 3]))
+@given(
+    cuts=st.lists(st.integers(1, 239), min_size=1, max_size=4, unique=True),
+    store=st.sampled_from(["dense", "sparse"]),
+    n_classes=st.sampled_from([None, 2, 3]),
+)
 def test_resuming_anywhere_in_a_stream_is_exact(cuts, store, n_classes):
     """Save and restore the state after any batch of any split: the end model is the same."""
     X, y = make_data(n_classes)
@@ -259,9 +299,15 @@ def test_one_state_given_to_two_estimators_trains_both_alike():
 
 
 def test_a_dense_state_larger_than_memory_is_refused_before_allocating():
-    state = {"columns": np.array([0]), "z": np.ones((1, 1)), "n": np.ones((1, 1)),
-             "intercept_z": np.zeros(1), "intercept_n": np.zeros(1), "t": np.int64(1),
-             "n_features_in": np.int64(2**50)}
+    state = {
+        "columns": np.array([0]),
+        "z": np.ones((1, 1)),
+        "n": np.ones((1, 1)),
+        "intercept_z": np.zeros(1),
+        "intercept_n": np.zeros(1),
+        "t": np.int64(1),
+        "n_features_in": np.int64(2**50),
+    }
     with pytest.raises(ValueError, match="state_store='sparse'"):
         SparseFTRLRegressor(state_store="dense").set_ftrl_state(state)
     reg = SparseFTRLRegressor(state_store="auto").set_ftrl_state(state)  # the table store
@@ -271,8 +317,10 @@ def test_a_dense_state_larger_than_memory_is_refused_before_allocating():
 def test_history_continues_exactly_after_the_table_grew():
     rng = np.random.RandomState(0)
     columns = np.sort(rng.randint(0, 2**20, size=(3000, 5)), axis=1)  # ~15,000 distinct columns
-    X = sp.csr_matrix((np.ones(columns.size), columns.ravel(), np.arange(0, columns.size + 1, 5)),
-                      shape=(3000, 2**20))
+    X = sp.csr_matrix(
+        (np.ones(columns.size), columns.ravel(), np.arange(0, columns.size + 1, 5)),
+        shape=(3000, 2**20),
+    )
     X.sum_duplicates()
     y = rng.randint(0, 2, 3000)
     params = dict(state_store="sparse", random_state=0)

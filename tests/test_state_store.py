@@ -15,19 +15,28 @@ def _wide(n_rows=400, n_features=50_000, per_row=12, seed=0, n_classes=2):
     """Rows over far more columns than the table's first 4096 slots, to make it grow."""
     rng = np.random.RandomState(seed)
     cols = np.sort(rng.choice(n_features, size=(n_rows, per_row)), axis=1)
-    X = sp.csr_matrix((rng.uniform(0.5, 2.0, n_rows * per_row), cols.ravel(),
-                       np.arange(0, n_rows * per_row + 1, per_row)), shape=(n_rows, n_features))
+    X = sp.csr_matrix(
+        (
+            rng.uniform(0.5, 2.0, n_rows * per_row),
+            cols.ravel(),
+            np.arange(0, n_rows * per_row + 1, per_row),
+        ),
+        shape=(n_rows, n_features),
+    )
     X.sum_duplicates()
     y = rng.randint(n_classes, size=n_rows)
     return X, y
 
 
-@pytest.mark.parametrize("Est, n_classes, loss", [
-    (SparseFTRLRegressor, None, "squared_error"),
-    (SparseFTRLRegressor, None, "huber"),
-    (SparseFTRLClassifier, 2, "log_loss"),
-    (SparseFTRLClassifier, 3, "hinge"),
-])
+@pytest.mark.parametrize(
+    "Est, n_classes, loss",
+    [
+        (SparseFTRLRegressor, None, "squared_error"),
+        (SparseFTRLRegressor, None, "huber"),
+        (SparseFTRLClassifier, 2, "log_loss"),
+        (SparseFTRLClassifier, 3, "hinge"),
+    ],
+)
 def test_sparse_store_is_bit_identical_to_dense(Est, n_classes, loss):
     X, y = _wide(n_classes=n_classes or 2)
     y = y.astype(float) if Est is SparseFTRLRegressor else y
@@ -38,12 +47,14 @@ def test_sparse_store_is_bit_identical_to_dense(Est, n_classes, loss):
     np.testing.assert_array_equal(dense_state(sparse), dense_state(dense))
     np.testing.assert_array_equal(intercept_state(sparse), intercept_state(dense))
     assert sp.issparse(sparse.coef_) and not sp.issparse(dense.coef_)
-    np.testing.assert_array_equal(sparse.coef_.toarray().reshape(np.shape(dense.coef_)), dense.coef_)
+    np.testing.assert_array_equal(
+        sparse.coef_.toarray().reshape(np.shape(dense.coef_)), dense.coef_
+    )
     # one decision function for both stores: the same scores to the bit
-    np.testing.assert_array_equal(sparse.predict(X) if Est is SparseFTRLRegressor
-                                  else sparse.decision_function(X),
-                                  dense.predict(X) if Est is SparseFTRLRegressor
-                                  else dense.decision_function(X))
+    np.testing.assert_array_equal(
+        sparse.predict(X) if Est is SparseFTRLRegressor else sparse.decision_function(X),
+        dense.predict(X) if Est is SparseFTRLRegressor else dense.decision_function(X),
+    )
     np.testing.assert_array_equal(sparse.count_nonzero(), dense.count_nonzero())
     np.testing.assert_array_equal(sparse.count_nonzero(), np.diff(sparse.coef_.indptr))
 
@@ -62,8 +73,14 @@ def test_sparse_store_memory_grows_with_columns_seen_not_width():
 
 def test_int32_indices_up_to_the_largest_int32_column():
     n_features = 2**31 - 1
-    X = sp.csr_matrix((np.ones(4), np.array([0, n_features - 1, 5, n_features - 1], dtype=np.int32),
-                       np.array([0, 2, 4], dtype=np.int32)), shape=(2, n_features))
+    X = sp.csr_matrix(
+        (
+            np.ones(4),
+            np.array([0, n_features - 1, 5, n_features - 1], dtype=np.int32),
+            np.array([0, 2, 4], dtype=np.int32),
+        ),
+        shape=(2, n_features),
+    )
     assert X.indices.dtype == np.int32
     reg = SparseFTRLRegressor(penalty=None, max_iter=5, tol=None).fit(X, [1.0, 2.0])
     assert sp.issparse(reg.coef_)  # the table store: 'auto' would never allocate 32 GiB of state
@@ -82,13 +99,15 @@ def test_sparse_store_pickles_and_resumes_bit_identically():
     np.testing.assert_array_equal(resumed.decision_function(X), straight.decision_function(X))
 
 
-@pytest.mark.parametrize("inclusion, params", [("poisson", {"inclusion_p": 1.0}),
-                                               ("bloom", {"inclusion_count": 1})])
+@pytest.mark.parametrize(
+    "inclusion, params", [("poisson", {"inclusion_p": 1.0}), ("bloom", {"inclusion_count": 1})]
+)
 def test_inclusion_that_admits_every_occurrence_changes_nothing(inclusion, params):
     X, y = _wide()
     plain = SparseFTRLClassifier(state_store="sparse", random_state=0).fit(X, y)
-    gated = SparseFTRLClassifier(inclusion=inclusion, random_state=0, bloom_size=2**22,
-                                 **params).fit(X, y)
+    gated = SparseFTRLClassifier(
+        inclusion=inclusion, random_state=0, bloom_size=2**22, **params
+    ).fit(X, y)
     np.testing.assert_array_equal(dense_state(gated), dense_state(plain))
 
 
@@ -123,8 +142,15 @@ def test_bloom_inclusion_admits_a_column_on_its_nth_occurrence():
     indptr = np.concatenate([[0], np.cumsum([len(r) for r in rows])])
     X = sp.csr_matrix((np.ones(len(cols)), cols, indptr), shape=(len(rows), 10))
     y = np.array([1, 1, 1, 0, 0, 1])
-    clf = SparseFTRLClassifier(inclusion="bloom", inclusion_count=3, bloom_size=2**16,
-                               shuffle=False, max_iter=1, tol=None, alpha=0.0).fit(X, y)
+    clf = SparseFTRLClassifier(
+        inclusion="bloom",
+        inclusion_count=3,
+        bloom_size=2**16,
+        shuffle=False,
+        max_iter=1,
+        tol=None,
+        alpha=0.0,
+    ).fit(X, y)
     held = set(held_columns(clf).tolist())
     assert held == {1, 7}
     # 7 entered on its third occurrence: one update only, so n_7 = g^2 of row 3
@@ -144,8 +170,9 @@ def test_dense_state_starts_at_zero_whether_written_or_lazily_zeroed(monkeypatch
     from sparsereg import _state
 
     monkeypatch.setattr(_state, "CACHED_STATE_BYTES", 16 * 2000)  # 1000 written, 5000 lazy
-    X = sp.csr_matrix((np.ones(2), np.array([3, n_features - 1]), np.array([0, 2])),
-                      shape=(1, n_features))
+    X = sp.csr_matrix(
+        (np.ones(2), np.array([3, n_features - 1]), np.array([0, 2])), shape=(1, n_features)
+    )
     for _ in range(3):  # freed garbage of the same size is what np.empty would hand back
         garbage = np.full((n_features, 2), np.nan)
         del garbage

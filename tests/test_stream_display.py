@@ -16,9 +16,17 @@ class Counted:
 
 
 def progress(rows, loss=0.5, holdout=float("nan")):
-    return StreamProgress(pass_index=0, rows=rows, pass_rows=rows, progressive_loss=loss,
-                          holdout_rows=0, holdout_loss=holdout, seconds=2.0, file="a.csv",
-                          model=Counted())
+    return StreamProgress(
+        pass_index=0,
+        rows=rows,
+        pass_rows=rows,
+        progressive_loss=loss,
+        holdout_rows=0,
+        holdout_loss=holdout,
+        seconds=2.0,
+        file="a.csv",
+        model=Counted(),
+    )
 
 
 def test_lines_name_rows_rate_losses_and_nonzeros_at_most_every_few_seconds():
@@ -27,8 +35,9 @@ def test_lines_name_rows_rate_losses_and_nonzeros_at_most_every_few_seconds():
     display(progress(1000))
     display(progress(2000))  # within 5 seconds of the first line: not printed
     lines = out.getvalue().splitlines()
-    assert lines == ["pass 1  rows 1,000  rows/s 500  progressive log_loss 0.50000  holdout -  "
-                     "non-zero 7"]
+    assert lines == [
+        "pass 1  rows 1,000  rows/s 500  progressive log_loss 0.50000  holdout -  non-zero 7"
+    ]
 
 
 def test_the_bar_shows_rows_loss_and_nonzeros():

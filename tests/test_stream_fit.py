@@ -27,15 +27,19 @@ def click_batches(n_batches=6, rows=300, seed=0, labels=(0, 1)):
         hour = rng.randint(0, 24, rows)
         margin = np.where(site == "shop", 1.5, -1.0) + np.where(hour > 18, 1.0, -0.5)
         click = rng.rand(rows) < 1 / (1 + np.exp(-margin))
-        batches.append(pd.DataFrame({"site": site, "hour": hour,
-                                     "click": np.where(click, labels[1], labels[0])}))
+        batches.append(
+            pd.DataFrame(
+                {"site": site, "hour": hour, "click": np.where(click, labels[1], labels[0])}
+            )
+        )
     return batches
 
 
 def pipeline(est=None):
     est = est if est is not None else SparseFTRLClassifier(random_state=0)
-    return make_pipeline(FeatureCrossHasher([("site",), ("hour",), ("site", "hour")],
-                                            n_features=2**12), est)
+    return make_pipeline(
+        FeatureCrossHasher([("site",), ("hour",), ("site", "hour")], n_features=2**12), est
+    )
 
 
 def split(batch, target="click"):
@@ -50,14 +54,19 @@ def log_losses(proba, classes, y):
 def test_one_pass_is_partial_fit_per_batch_and_progressive_loss_scores_before_training():
     batches = click_batches()
     model, history = fit_stream(pipeline(), batches, target="click")
-    hasher, manual = FeatureCrossHasher([("site",), ("hour",), ("site", "hour")],
-                                        n_features=2**12), SparseFTRLClassifier(random_state=0)
+    hasher, manual = (
+        FeatureCrossHasher([("site",), ("hour",), ("site", "hour")], n_features=2**12),
+        SparseFTRLClassifier(random_state=0),
+    )
     total, curve = 0.0, []
     for i, batch in enumerate(batches):
         X, y = split(batch)
         Xt = hasher.fit_transform(X)
-        losses = np.full(len(y), np.log(2)) if i == 0 else \
-            log_losses(manual.predict_proba(Xt), manual.classes_, y)
+        losses = (
+            np.full(len(y), np.log(2))
+            if i == 0
+            else log_losses(manual.predict_proba(Xt), manual.classes_, y)
+        )
         total += float(np.sum(losses))
         curve.append(total / (300 * (i + 1)))
         manual.partial_fit(Xt, y, classes=[0, 1])
@@ -73,8 +82,10 @@ def test_one_pass_is_partial_fit_per_batch_and_progressive_loss_scores_before_tr
 def test_holdout_rows_are_never_trained_on_and_give_the_holdout_loss():
     batches = click_batches()
     model, history = fit_stream(pipeline(), batches, target="click", holdout=4, passes=2)
-    hasher, manual = FeatureCrossHasher([("site",), ("hour",), ("site", "hour")],
-                                        n_features=2**12), SparseFTRLClassifier(random_state=0)
+    hasher, manual = (
+        FeatureCrossHasher([("site",), ("hour",), ("site", "hour")], n_features=2**12),
+        SparseFTRLClassifier(random_state=0),
+    )
     row = 0
     holdout = [0.0, 0.0]
     for p in range(2):
@@ -94,8 +105,9 @@ def test_holdout_rows_are_never_trained_on_and_give_the_holdout_loss():
     assert_same_state(model[-1], manual)
     assert history.pass_holdout_rows == [450, 450]
     assert history.pass_rows == [1350, 1350]
-    np.testing.assert_allclose(history.pass_holdout_loss, [holdout[0] / 450, holdout[1] / 450],
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        history.pass_holdout_loss, [holdout[0] / 450, holdout[1] / 450], rtol=1e-12
+    )
     assert history.rows == 2700
 
 
@@ -110,8 +122,10 @@ def test_holdout_share_holds_out_about_that_share_and_the_same_rows_each_pass():
 def test_early_stop_ends_when_the_holdout_loss_stops_improving():
     # labels that are pure noise, many features, a large step: the holdout loss worsens
     rng = np.random.RandomState(1)
-    batches = [pd.DataFrame({"id": rng.randint(0, 400, 200).astype(str),
-                             "y": rng.randint(0, 2, 200)}) for _ in range(5)]
+    batches = [
+        pd.DataFrame({"id": rng.randint(0, 400, 200).astype(str), "y": rng.randint(0, 2, 200)})
+        for _ in range(5)
+    ]
     est = SparseFTRLClassifier(eta0=5.0, penalty=None, random_state=0)
     model = make_pipeline(FeatureCrossHasher(["id"], n_features=2**12), est)
     _, history = fit_stream(model, batches, target="y", holdout=5, passes=20, early_stop=2)
@@ -127,8 +141,10 @@ def test_early_stop_ends_when_the_holdout_loss_stops_improving():
 def test_several_passes_continue_the_same_model():
     batches = click_batches(n_batches=3)
     model, history = fit_stream(pipeline(), batches, target="click", passes=3)
-    hasher, manual = FeatureCrossHasher([("site",), ("hour",), ("site", "hour")],
-                                        n_features=2**12), SparseFTRLClassifier(random_state=0)
+    hasher, manual = (
+        FeatureCrossHasher([("site",), ("hour",), ("site", "hour")], n_features=2**12),
+        SparseFTRLClassifier(random_state=0),
+    )
     for _ in range(3):
         for batch in batches:
             X, y = split(batch)
@@ -158,7 +174,9 @@ def test_a_label_outside_the_classes_names_its_row():
     batches = click_batches(n_batches=3)
     batches[2].loc[7, "click"] = 2
     model = pipeline()
-    with pytest.raises(ValueError, match=r"<batches>: row 608: label 2.0 is not one of the classes"):
+    with pytest.raises(
+        ValueError, match=r"<batches>: row 608: label 2.0 is not one of the classes"
+    ):
         fit_stream(model, batches, target="click")
     # classes given up front: the label is known
     fit_stream(pipeline(), batches, target="click", classes=[0, 1, 2])
@@ -173,15 +191,18 @@ def test_a_first_batch_with_one_label_asks_for_classes():
     assert model[-1].classes_.tolist() == [0, 1]
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"passes": 0}, "passes must be an int >= 1"),
-    ({"batch_rows": 1.5}, "batch_rows must be an int"),
-    ({"holdout": 1}, "holdout as an int is a period"),
-    ({"holdout": 1.5}, "holdout must be None"),
-    ({"early_stop": 2}, "early_stop needs a holdout"),
-    ({"checkpoint_every": 10}, "checkpoint_every needs checkpoint"),
-    ({"resume": True}, "resume needs checkpoint"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"passes": 0}, "passes must be an int >= 1"),
+        ({"batch_rows": 1.5}, "batch_rows must be an int"),
+        ({"holdout": 1}, "holdout as an int is a period"),
+        ({"holdout": 1.5}, "holdout must be None"),
+        ({"early_stop": 2}, "early_stop needs a holdout"),
+        ({"checkpoint_every": 10}, "checkpoint_every needs checkpoint"),
+        ({"resume": True}, "resume needs checkpoint"),
+    ],
+)
 def test_bad_parameters_are_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
         fit_stream(pipeline(), click_batches(2), target="click", **kwargs)
@@ -196,8 +217,9 @@ def test_a_transformer_that_learns_is_refused_unless_fitted():
     from sklearn.preprocessing import StandardScaler
 
     with pytest.raises(ValueError, match="StandardScaler must be fitted before the stream"):
-        fit_stream(make_pipeline(StandardScaler(), SparseFTRLRegressor()),
-                   [(np.ones((3, 2)), np.ones(3))])
+        fit_stream(
+            make_pipeline(StandardScaler(), SparseFTRLRegressor()), [(np.ones((3, 2)), np.ones(3))]
+        )
 
 
 # ---------------------------------------------------------------- checkpoints
@@ -209,6 +231,7 @@ def interrupt_after(n_batches):
         calls.append(p.rows)
         if len(calls) == n_batches:
             os.kill(os.getpid(), signal.SIGINT)
+
     return progress
 
 
@@ -217,21 +240,25 @@ def comparable(history):
     out = dict(vars(history))
     out.pop("pass_seconds")
     out.pop("resumed_rows")
-    return {k: [("nan" if v != v else v) for v in x] if isinstance(x, list) else x
-            for k, x in out.items()}
+    return {
+        k: [("nan" if v != v else v) for v in x] if isinstance(x, list) else x
+        for k, x in out.items()
+    }
 
 
 @pytest.mark.parametrize("stop_at", [1, 4, 6, 7, 11])
 def test_resume_after_ctrl_c_equals_the_uninterrupted_run_to_the_bit(tmp_path, stop_at):
     batches = click_batches(n_batches=6)
     kwargs = dict(target="click", passes=2, holdout=5, checkpoint_every=500)
-    full, full_history = fit_stream(pipeline(), batches, checkpoint=tmp_path / "full.ckpt",
-                                    **kwargs)
+    full, full_history = fit_stream(
+        pipeline(), batches, checkpoint=tmp_path / "full.ckpt", **kwargs
+    )
 
     path = tmp_path / "run.ckpt"
     with pytest.raises(KeyboardInterrupt):
-        fit_stream(pipeline(), batches, checkpoint=path, progress=interrupt_after(stop_at),
-                   **kwargs)
+        fit_stream(
+            pipeline(), batches, checkpoint=path, progress=interrupt_after(stop_at), **kwargs
+        )
     # a new process would start from a fresh estimator with the same parameters
     resumed, history = fit_stream(pipeline(), batches, checkpoint=path, resume=True, **kwargs)
     assert_same_state(resumed[-1], full[-1])
@@ -242,8 +269,9 @@ def test_resume_of_a_finished_run_with_more_passes_continues_it(tmp_path):
     batches = click_batches(n_batches=3)
     path = tmp_path / "run.ckpt"
     fit_stream(pipeline(), batches, target="click", passes=1, checkpoint=path)
-    model, history = fit_stream(pipeline(), batches, target="click", passes=2, checkpoint=path,
-                                resume=True)
+    model, history = fit_stream(
+        pipeline(), batches, target="click", passes=2, checkpoint=path, resume=True
+    )
     full, full_history = fit_stream(pipeline(), batches, target="click", passes=2)
     assert_same_state(model[-1], full[-1])
     assert comparable(history) == comparable(full_history)
@@ -258,14 +286,27 @@ def test_resume_refuses_the_checkpoint_of_another_run(tmp_path):
     with pytest.raises(ValueError, match=r"different run.*alpha: 0\.0001 -> 0\.001"):
         fit_stream(other, batches, target="click", checkpoint=path, resume=True, passes=2)
     with pytest.raises(ValueError, match=r"batch_rows: 65536 -> 10"):
-        fit_stream(pipeline(), batches, target="click", checkpoint=path, resume=True,
-                   batch_rows=10, passes=2)
+        fit_stream(
+            pipeline(),
+            batches,
+            target="click",
+            checkpoint=path,
+            resume=True,
+            batch_rows=10,
+            passes=2,
+        )
     with pytest.raises(ValueError, match=r"reader_options target_dtype: None -> 'str'"):
-        fit_stream(pipeline(), batches, target="click", checkpoint=path, resume=True,
-                   passes=2, reader_options={"target_dtype": "str"})
+        fit_stream(
+            pipeline(),
+            batches,
+            target="click",
+            checkpoint=path,
+            resume=True,
+            passes=2,
+            reader_options={"target_dtype": "str"},
+        )
     with pytest.raises(ValueError, match="there is no checkpoint at"):
-        fit_stream(pipeline(), batches, target="click", checkpoint=tmp_path / "none",
-                   resume=True)
+        fit_stream(pipeline(), batches, target="click", checkpoint=tmp_path / "none", resume=True)
 
 
 def test_an_error_later_in_the_stream_leaves_the_last_checkpoint_intact(tmp_path):
@@ -275,8 +316,9 @@ def test_an_error_later_in_the_stream_leaves_the_last_checkpoint_intact(tmp_path
     with pytest.raises(ValueError, match="label 7"):
         fit_stream(pipeline(), batches, target="click", checkpoint=path, checkpoint_every=600)
     # the checkpoint holds the run after batch 2 (600 rows) or 4 (1200 rows)
-    resumed, history = fit_stream(pipeline(), batches[:4], target="click", checkpoint=path,
-                                  resume=True)
+    resumed, history = fit_stream(
+        pipeline(), batches[:4], target="click", checkpoint=path, resume=True
+    )
     reference, _ = fit_stream(pipeline(), batches[:4], target="click")
     assert_same_state(resumed[-1], reference[-1])
     assert history.rows == 1200
@@ -295,15 +337,19 @@ def _tamper(path, out, key, value):
             zout.writestr(item, data)
 
 
-@pytest.mark.parametrize("key, value, message", [
-    ("state.n", np.full((1, 3), -1.0), "n"),
-    ("meta", np.array([{"a": 1}], dtype=object), "object"),
-    ("progress.ints", np.array([0, 0, -5, 0, 0, 0]), "negative"),
-    ("version", np.int64(99), "version"),
-    ("history.counts", np.array([1, 2]), "history.counts"),
-])
-def test_a_tampered_checkpoint_is_refused_and_the_estimator_left_as_it_was(tmp_path, key, value,
-                                                                           message):
+@pytest.mark.parametrize(
+    "key, value, message",
+    [
+        ("state.n", np.full((1, 3), -1.0), "n"),
+        ("meta", np.array([{"a": 1}], dtype=object), "object"),
+        ("progress.ints", np.array([0, 0, -5, 0, 0, 0]), "negative"),
+        ("version", np.int64(99), "version"),
+        ("history.counts", np.array([1, 2]), "history.counts"),
+    ],
+)
+def test_a_tampered_checkpoint_is_refused_and_the_estimator_left_as_it_was(
+    tmp_path, key, value, message
+):
     batches = click_batches(n_batches=2)
     path, bad = tmp_path / "run.ckpt", tmp_path / "bad.ckpt"
     fit_stream(pipeline(), batches, target="click", checkpoint=path)
@@ -331,8 +377,9 @@ def reference_scores(est, X):
     scale = t if est.penalty_scale == "mean" else 1
     l1, l2 = alpha * r * scale, alpha * (1 - r) * scale
     w = np.zeros((state["z"].shape[0], int(state["n_features_in"])))
-    w[:, state["columns"]] = weights_from_state(state["z"], state["n"], eta0=est.eta0,
-                                                beta=est.beta, lambda1=l1, lambda2=l2)
+    w[:, state["columns"]] = weights_from_state(
+        state["z"], state["n"], eta0=est.eta0, beta=est.beta, lambda1=l1, lambda2=l2
+    )
     b = -state["intercept_z"] / ((est.beta + np.sqrt(state["intercept_n"])) / est.eta0)
     return X.toarray() @ w.T + b
 
@@ -346,10 +393,9 @@ def test_progressive_loss_matches_the_numpy_reference(store, kind):
     labels = (0, 1) if kind == "binary" else (0, 2)
     batches = click_batches(n_batches=4, rows=200, labels=labels)
     if kind == "multiclass":
-        for i, b in enumerate(batches):
+        for b in batches:
             b["click"] = np.where(b["site"] == "mail", 1, b["click"])
-    params = dict(random_state=0, state_store=store, penalty="elasticnet", l1_ratio=0.5,
-                  alpha=1e-3)
+    params = dict(random_state=0, state_store=store, penalty="elasticnet", l1_ratio=0.5, alpha=1e-3)
     est = SparseFTRLRegressor(**params) if kind == "regression" else SparseFTRLClassifier(**params)
     _, history = fit_stream(pipeline(est), batches, target="click")
     hasher = FeatureCrossHasher([("site",), ("hour",), ("site", "hour")], n_features=2**12)
@@ -362,21 +408,26 @@ def test_progressive_loss_matches_the_numpy_reference(store, kind):
             s = reference_scores(twin, Xt)[:, 0] if i else np.zeros(len(y))
             losses = (y - s) ** 2
         elif i == 0:
-            losses = np.full(len(y), np.log(len(np.unique(np.concatenate(
-                [b["click"] for b in batches])))))
+            losses = np.full(
+                len(y), np.log(len(np.unique(np.concatenate([b["click"] for b in batches]))))
+            )
         else:
             s = reference_scores(twin, Xt)
             p = expit(s)
-            proba = np.column_stack([1 - p[:, 0], p[:, 0]]) if s.shape[1] == 1 else \
-                p / p.sum(axis=1, keepdims=True)
+            proba = (
+                np.column_stack([1 - p[:, 0], p[:, 0]])
+                if s.shape[1] == 1
+                else p / p.sum(axis=1, keepdims=True)
+            )
             losses = log_losses(proba, twin.classes_, y)
         total, rows = total + losses.sum(), rows + len(y)
         expected.append(total / rows)
         if kind == "regression":
             twin.partial_fit(Xt, y)
         else:
-            twin.partial_fit(Xt, y, classes=np.unique(np.concatenate(
-                [b["click"] for b in batches])))
+            twin.partial_fit(
+                Xt, y, classes=np.unique(np.concatenate([b["click"] for b in batches]))
+            )
     np.testing.assert_allclose(history.curve_loss, expected, rtol=1e-10)
 
 
@@ -396,10 +447,14 @@ def test_the_callers_batches_are_read_in_the_callers_thread():
 
 def test_stopped_early_only_when_passes_were_left():
     rng = np.random.RandomState(1)
-    batches = [pd.DataFrame({"id": rng.randint(0, 400, 200).astype(str),
-                             "y": rng.randint(0, 2, 200)}) for _ in range(5)]
-    model = make_pipeline(FeatureCrossHasher(["id"], n_features=2**12),
-                          SparseFTRLClassifier(eta0=5.0, penalty=None, random_state=0))
+    batches = [
+        pd.DataFrame({"id": rng.randint(0, 400, 200).astype(str), "y": rng.randint(0, 2, 200)})
+        for _ in range(5)
+    ]
+    model = make_pipeline(
+        FeatureCrossHasher(["id"], n_features=2**12),
+        SparseFTRLClassifier(eta0=5.0, penalty=None, random_state=0),
+    )
     _, history = fit_stream(model, batches, target="y", holdout=5, passes=2, early_stop=1)
     assert history.n_passes == 2 and not history.stopped_early
 

@@ -23,8 +23,9 @@ SMALL = 20_000  # a call this size is scored by one thread
 
 def _data():
     rng = np.random.RandomState(3)
-    X = sp.random(N_ROWS, N_FEATURES, density=0.05, format="csr", random_state=rng,
-                  dtype=np.float64)
+    X = sp.random(
+        N_ROWS, N_FEATURES, density=0.05, format="csr", random_state=rng, dtype=np.float64
+    )
     X = X.tolil()
     # empty rows: every 97th, and those around the block boundaries of 2, 3 and 4 threads
     empty = set(range(0, N_ROWS, 97))
@@ -62,7 +63,7 @@ def _methods(model, kind):
 
 
 def _in_small_calls(fn, A):
-    return np.concatenate([fn(A[i:i + SMALL]) for i in range(0, A.shape[0], SMALL)])
+    return np.concatenate([fn(A[i : i + SMALL]) for i in range(0, A.shape[0], SMALL)])
 
 
 KINDS = ["reg", "binary", "multi"]
@@ -130,8 +131,9 @@ def test_a_bad_row_in_the_last_block_raises_the_single_thread_error(kind, make_b
     last rows only (one thread) gives, by every method of the estimator and the export."""
     bad = make_bad()
     start = bad.indptr[-101]  # the last 100 rows as they are (slicing would drop a bad column)
-    last = sp.csr_matrix((bad.data[start:], bad.indices[start:], bad.indptr[-101:] - start),
-                         shape=(100, N_FEATURES))
+    last = sp.csr_matrix(
+        (bad.data[start:], bad.indices[start:], bad.indptr[-101:] - start), shape=(100, N_FEATURES)
+    )
     est = _fitted(kind, "dense")
     exported = export_model(est)
     for model in (est, exported):
@@ -165,7 +167,7 @@ def test_four_python_threads_predicting_at_once(kind):
     est = _fitted(kind, "sparse")
     exported = export_model(est)
     method = "predict" if kind == "reg" else "predict_proba"
-    blocks = [X[i * 10_000:i * 10_000 + 60_000] for i in range(4)]
+    blocks = [X[i * 10_000 : i * 10_000 + 60_000] for i in range(4)]
     expected = [_in_small_calls(getattr(est, method), b) for b in blocks]
 
     def run(i):

@@ -24,10 +24,17 @@ WIDTH = 2**6  # narrow: some columns hold several cells
 
 def frame(n=600, seed=0):
     rng = np.random.RandomState(seed)
-    data = pd.DataFrame({"city": rng.choice(["Paris", "Oslo", "Rome", "Lima", "Kyiv"], n),
-                         "device": rng.choice(["phone", "desk", "tv"], n)})
-    clicked = np.where((data.city == "Oslo") & (data.device == "phone"), "yes",
-                       np.where(data.city == "Rome", "maybe", "no"))
+    data = pd.DataFrame(
+        {
+            "city": rng.choice(["Paris", "Oslo", "Rome", "Lima", "Kyiv"], n),
+            "device": rng.choice(["phone", "desk", "tv"], n),
+        }
+    )
+    clicked = np.where(
+        (data.city == "Oslo") & (data.device == "phone"),
+        "yes",
+        np.where(data.city == "Rome", "maybe", "no"),
+    )
     return data, clicked
 
 
@@ -35,6 +42,7 @@ def cells_by_column(data):
     """Column -> set of readable cells, found without explain: a cell's column is its 64-bit
     hash modulo the width, and at 2**60 columns each cross of a row has its own column (the
     column that the k-th cross adds to the first k)."""
+
     def columns(row, k):
         return set(FeatureCrossHasher(crosses=CROSSES[:k], n_features=2**60).transform(row).indices)
 
@@ -51,8 +59,10 @@ def cells_by_column(data):
 @pytest.fixture(scope="module")
 def fitted():
     data, clicked = frame()
-    pipe = make_pipeline(FeatureCrossHasher(crosses=CROSSES, n_features=WIDTH),
-                         SparseFTRLClassifier(alpha=1e-4, eta0=0.5, random_state=0))
+    pipe = make_pipeline(
+        FeatureCrossHasher(crosses=CROSSES, n_features=WIDTH),
+        SparseFTRLClassifier(alpha=1e-4, eta0=0.5, random_state=0),
+    )
     return pipe.fit(data, clicked), data
 
 
@@ -98,8 +108,11 @@ def test_the_export_gives_the_same_table(fitted):
 def test_binary_class_is_the_positive_one_and_scalers_are_skipped():
     data, clicked = frame()
     y = clicked == "yes"
-    pipe = make_pipeline(FeatureCrossHasher(crosses=CROSSES, n_features=WIDTH), MaxAbsScaler(),
-                         SparseFTRLClassifier(alpha=1e-4, eta0=0.5, random_state=0)).fit(data, y)
+    pipe = make_pipeline(
+        FeatureCrossHasher(crosses=CROSSES, n_features=WIDTH),
+        MaxAbsScaler(),
+        SparseFTRLClassifier(alpha=1e-4, eta0=0.5, random_state=0),
+    ).fit(data, y)
     table = top_weights(pipe, n=3, X=data)
     assert table["class"].tolist() == [True] * 3
     assert "city=Oslo x device=phone" in table.feature.iloc[0] and table.weight.iloc[0] > 0
@@ -108,7 +121,9 @@ def test_binary_class_is_the_positive_one_and_scalers_are_skipped():
 def test_column_names_without_a_hasher():
     rng = np.random.RandomState(0)
     data = pd.DataFrame(rng.normal(size=(200, 4)), columns=["rooms", "age", "income", "noise"])
-    reg = SGDRegressor(penalty="l1", alpha=0.05, random_state=0).fit(data, 3 * data.income - data.age)
+    reg = SGDRegressor(penalty="l1", alpha=0.05, random_state=0).fit(
+        data, 3 * data.income - data.age
+    )
     table = top_weights(reg, n=2)
     assert table.feature.tolist() == ["income", "age"] and table["class"].isna().all()
     assert top_weights(export_model(reg), n=2).feature.tolist() == ["income", "age"]
@@ -138,5 +153,6 @@ def test_cli_report_lists_the_same_weights(tmp_path, csv_file, capsys):  # noqa:
     assert main(["report", str(tmp_path / "model.npz"), "--top", "7", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     table = top_weights(load_model(tmp_path / "model.npz"), n=7)
-    assert [(w["column"], w["weight"]) for w in report["top_weights"]] == \
-        list(zip(table.column.tolist(), table.weight.tolist()))
+    assert [(w["column"], w["weight"]) for w in report["top_weights"]] == list(
+        zip(table.column.tolist(), table.weight.tolist())
+    )

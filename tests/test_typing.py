@@ -55,8 +55,15 @@ METHODS = {
         "set_ftrl_state",
     ],
     FeatureCrossHasher: ["fit", "transform", "explain", "collision_stats"],
-    SparseFTRLClassifierCV: ["fit", "partial_fit", "predict", "decision_function",
-                             "predict_proba", "estimator_at", "get_ftrl_state"],
+    SparseFTRLClassifierCV: [
+        "fit",
+        "partial_fit",
+        "predict",
+        "decision_function",
+        "predict_proba",
+        "estimator_at",
+        "get_ftrl_state",
+    ],
     SparseFTRLRegressorCV: ["fit", "partial_fit", "predict", "count_nonzero", "sparsity_report"],
     ExportedLinearModel: ["predict", "decision_function", "predict_proba", "save"],
 }

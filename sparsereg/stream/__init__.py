@@ -12,5 +12,13 @@ from ._fit import StreamFit, StreamProgress, fit_stream
 from ._history import StreamHistory
 from ._readers import Chunk, Position, Source, open_source
 
-__all__ = ["Chunk", "Position", "Source", "StreamFit", "StreamHistory", "StreamProgress",
-           "fit_stream", "open_source"]
+__all__ = [
+    "Chunk",
+    "Position",
+    "Source",
+    "StreamFit",
+    "StreamHistory",
+    "StreamProgress",
+    "fit_stream",
+    "open_source",
+]

@@ -51,11 +51,19 @@ class RunProgress:
         self.train_rows = self.holdout_rows = 0
 
     def arrays(self):
-        ints = [self.pass_index, self.position.file, self.position.row, self.train_rows,
-                self.holdout_rows, int(self.complete)]
+        ints = [
+            self.pass_index,
+            self.position.file,
+            self.position.row,
+            self.train_rows,
+            self.holdout_rows,
+            int(self.complete),
+        ]
         floats = [self.train_loss_sum, self.holdout_loss_sum, self.seconds]
-        return {"progress.ints": np.array(ints, dtype=np.int64),
-                "progress.floats": np.array(floats, dtype=np.float64)}
+        return {
+            "progress.ints": np.array(ints, dtype=np.int64),
+            "progress.floats": np.array(floats, dtype=np.float64),
+        }
 
     @classmethod
     def from_arrays(cls, arrays):
@@ -67,26 +75,44 @@ class RunProgress:
         if not np.all(np.isfinite(floats)) or np.any(floats < 0):
             raise ValueError("checkpoint: progress holds negative or non-finite sums.")
         p, f, r, nt, nh, done = (int(v) for v in ints)
-        return cls(p, Position(f, r), float(floats[0]), nt, float(floats[1]), nh,
-                   float(floats[2]), bool(done))
+        return cls(
+            p,
+            Position(f, r),
+            float(floats[0]),
+            nt,
+            float(floats[1]),
+            nh,
+            float(floats[2]),
+            bool(done),
+        )
 
 
 def save_checkpoint(path, *, state, meta, progress, history):
     """Write the checkpoint atomically (a temporary file renamed over ``path``)."""
     path = os.fspath(path)
-    arrays = {"format": np.array(FORMAT), "version": np.int64(VERSION),
-              "meta": np.array(json.dumps(meta, sort_keys=True)),
-              **progress.arrays(), **history.to_arrays(),
-              **{f"state.{k}": v for k, v in state.items()}}
+    arrays = {
+        "format": np.array(FORMAT),
+        "version": np.int64(VERSION),
+        "meta": np.array(json.dumps(meta, sort_keys=True)),
+        **progress.arrays(),
+        **history.to_arrays(),
+        **{f"state.{k}": v for k, v in state.items()},
+    }
     with atomic_file(path) as f:
         np.savez(f, **arrays)
 
 
 def _check_header(key, dtype, shape):
-    if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None \
-            or dtype.kind not in "biufU":
-        raise ValueError(f"checkpoint: {key} has dtype {dtype}; only numbers, bools and str "
-                         "are read (never objects, which would need pickle).")
+    if (
+        dtype.hasobject
+        or dtype.fields is not None
+        or dtype.subdtype is not None
+        or dtype.kind not in "biufU"
+    ):
+        raise ValueError(
+            f"checkpoint: {key} has dtype {dtype}; only numbers, bools and str "
+            "are read (never objects, which would need pickle)."
+        )
     if len(shape) > 2:
         raise ValueError(f"checkpoint: {key} has {len(shape)} dimensions; at most 2.")
     if dtype.kind == "U" and dtype.itemsize // 4 > MAX_META_CHARS:
@@ -99,14 +125,19 @@ def load_checkpoint(path, *, max_bytes):
     what = f"checkpoint {os.fspath(path)!r}" if owned else "checkpoint"
     try:
         with _npz.open_archive(fp, what=what, fmt=FORMAT, max_members=len(_ALLOWED)) as archive:
-            by_key = _npz.members_by_key(archive, what=what, fmt=FORMAT,
-                                         allowed=lambda k: k in _ALLOWED)
-            members = {k: _npz.Member(archive, k, info, what=what, check_header=_check_header)
-                       for k, info in by_key.items()}
+            by_key = _npz.members_by_key(
+                archive, what=what, fmt=FORMAT, allowed=lambda k: k in _ALLOWED
+            )
+            members = {
+                k: _npz.Member(archive, k, info, what=what, check_header=_check_header)
+                for k, info in by_key.items()
+            }
             declared = sum(m.nbytes for m in members.values())
             if declared > max_bytes:
-                raise ValueError(f"{what}: its arrays take {declared:,} bytes, more than "
-                                 f"max_bytes={max_bytes:,}.")
+                raise ValueError(
+                    f"{what}: its arrays take {declared:,} bytes, more than "
+                    f"max_bytes={max_bytes:,}."
+                )
             if str(members["format"].read()) != FORMAT:
                 raise ValueError(f"not a {FORMAT} file.")
             missing = sorted((_OWN_KEYS | _HISTORY_KEYS) - set(members))
@@ -114,8 +145,10 @@ def load_checkpoint(path, *, max_bytes):
                 raise ValueError(f"{what} lacks the array(s) {missing}.")
             version = members["version"].read()
             if version.shape != () or int(version) != VERSION:
-                raise ValueError(f"{what}: version {version!r} is not {VERSION}; it was written "
-                                 "by another sparsereg.")
+                raise ValueError(
+                    f"{what}: version {version!r} is not {VERSION}; it was written "
+                    "by another sparsereg."
+                )
             arrays = {k: m.read() for k, m in members.items()}
     finally:
         if owned:
@@ -126,5 +159,5 @@ def load_checkpoint(path, *, max_bytes):
         raise ValueError(f"{what}: its description is not JSON ({exc}).") from None
     if not isinstance(meta, dict):
         raise ValueError(f"{what}: its description is not a JSON object.")
-    state = {k[len("state."):]: v for k, v in arrays.items() if k.startswith("state.")}
+    state = {k[len("state.") :]: v for k, v in arrays.items() if k.startswith("state.")}
     return state, meta, RunProgress.from_arrays(arrays), arrays

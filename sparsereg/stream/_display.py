@@ -28,8 +28,11 @@ class ProgressDisplay:
             try:
                 from tqdm import tqdm
             except ImportError:
-                print('sparsereg: a progress bar needs tqdm (pip install "sparsereg[stream]"); '
-                      "printing lines instead.", file=self.stream)
+                print(
+                    'sparsereg: a progress bar needs tqdm (pip install "sparsereg[stream]"); '
+                    "printing lines instead.",
+                    file=self.stream,
+                )
                 mode = "lines"
             else:
                 self.bar = tqdm(unit=" rows", unit_scale=True, file=self.stream, smoothing=0.1)
@@ -52,15 +55,21 @@ class ProgressDisplay:
             self.bar.set_postfix_str(
                 f"pass {p.pass_index + 1}, {self.loss} {_loss_text(self.loss, p.progressive_loss)}"
                 f", holdout {_loss_text(self.loss, p.holdout_loss)}"
-                f", non-zero {self._count(p.model, now)}", refresh=False)
+                f", non-zero {self._count(p.model, now)}",
+                refresh=False,
+            )
             return
         if now - self.last_line >= _LINE_SECONDS:
             self.last_line = now
             rate = p.rows / p.seconds if p.seconds > 0 else float("nan")
-            print(f"pass {p.pass_index + 1}  rows {p.rows:,}  rows/s {rate:,.0f}  "
-                  f"progressive {self.loss} {_loss_text(self.loss, p.progressive_loss)}  "
-                  f"holdout {_loss_text(self.loss, p.holdout_loss)}  "
-                  f"non-zero {self._count(p.model, now)}", file=self.stream, flush=True)
+            print(
+                f"pass {p.pass_index + 1}  rows {p.rows:,}  rows/s {rate:,.0f}  "
+                f"progressive {self.loss} {_loss_text(self.loss, p.progressive_loss)}  "
+                f"holdout {_loss_text(self.loss, p.holdout_loss)}  "
+                f"non-zero {self._count(p.model, now)}",
+                file=self.stream,
+                flush=True,
+            )
 
     def close(self):
         if self.bar is not None:

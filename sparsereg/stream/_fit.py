@@ -5,24 +5,22 @@ import math
 import numbers
 import os
 import time
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from .. import _hashing
 from .._base import _physical_memory
 from .._interrupts import interrupts_deferred
+from .._typing import ArrayLike, FileLike
 from ._checkpoint import RunProgress, load_checkpoint, save_checkpoint
 from ._history import StreamHistory
 from ._model import StreamModel
 from ._readers import _ahead, _IterableSource, open_source
-from collections.abc import Callable
-from typing import Any
-
-from sklearn.base import BaseEstimator
-
-from .._typing import ArrayLike, FileLike
 from ._scoring import class_indices, loss_name, row_losses
 
 
@@ -93,13 +91,17 @@ def _check_holdout(holdout):
         return None
     if isinstance(holdout, numbers.Integral) and not isinstance(holdout, bool):
         if holdout < 2:
-            raise ValueError(f"holdout as an int is a period and must be >= 2 (every holdout-th "
-                             f"row is held out), got {holdout}.")
+            raise ValueError(
+                f"holdout as an int is a period and must be >= 2 (every holdout-th "
+                f"row is held out), got {holdout}."
+            )
         return int(holdout)
     if isinstance(holdout, numbers.Real) and not isinstance(holdout, bool) and 0 < holdout < 1:
         return float(holdout)
-    raise ValueError("holdout must be None, an int >= 2 (every k-th row is held out) or a float "
-                     f"in (0, 1) (that share of rows, chosen by a hash of the row), got {holdout!r}.")
+    raise ValueError(
+        "holdout must be None, an int >= 2 (every k-th row is held out) or a float "
+        f"in (0, 1) (that share of rows, chosen by a hash of the row), got {holdout!r}."
+    )
 
 
 def _held_out(holdout, file_index, row_numbers):
@@ -126,13 +128,20 @@ def _run_description(sm, src, target, batch_rows, holdout, loss, skip_bad_rows, 
         except OSError:
             size = -1
         files.append([str(name), size])
-    return {"estimator": type(sm.final).__name__,
-            "params": _plain(sm.final.get_params(deep=False)),
-            "transformers": [[type(t).__name__, _plain(t.get_params(deep=False))]
-                             for t in sm.transformers],
-            "files": files, "target": target, "batch_rows": batch_rows,
-            "holdout": holdout, "loss": loss, "skip_bad_rows": bool(skip_bad_rows),
-            "reader_options": _plain(dict(sorted((reader_options or {}).items())))}
+    return {
+        "estimator": type(sm.final).__name__,
+        "params": _plain(sm.final.get_params(deep=False)),
+        "transformers": [
+            [type(t).__name__, _plain(t.get_params(deep=False))] for t in sm.transformers
+        ],
+        "files": files,
+        "target": target,
+        "batch_rows": batch_rows,
+        "holdout": holdout,
+        "loss": loss,
+        "skip_bad_rows": bool(skip_bad_rows),
+        "reader_options": _plain(dict(sorted((reader_options or {}).items()))),
+    }
 
 
 def _check_same_run(meta, expected, path):
@@ -144,13 +153,15 @@ def _check_same_run(meta, expected, path):
         old, new = meta.get(key), expected[key]
         if isinstance(old, dict) and isinstance(new, dict):
             keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
-            details.append(f"{key} " + ", ".join(f"{k}: {old.get(k)!r} -> {new.get(k)!r}"
-                                                 for k in keys))
+            details.append(
+                f"{key} " + ", ".join(f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in keys)
+            )
         else:
             details.append(f"{key}: {old!r} -> {new!r}")
-    raise ValueError(f"checkpoint {os.fspath(path)!r} was written by a different run; resuming "
-                     "would not continue it. Differences (checkpoint -> now): "
-                     + "; ".join(details) + ".")
+    raise ValueError(
+        f"checkpoint {os.fspath(path)!r} was written by a different run; resuming "
+        "would not continue it. Differences (checkpoint -> now): " + "; ".join(details) + "."
+    )
 
 
 def _nonzero(final):
@@ -160,13 +171,24 @@ def _nonzero(final):
     return int(np.count_nonzero(getattr(final, "coef_", 0)))
 
 
-def fit_stream(model: BaseEstimator, source: Any, *, target: str | None = None,
-               classes: ArrayLike | None = None, passes: int = 1, batch_rows: int = 65536,
-               holdout: int | float | None = None, early_stop: int | None = None,
-               checkpoint: FileLike | None = None, checkpoint_every: int | None = None,
-               resume: bool = False, skip_bad_rows: bool = False, format: str | None = None,
-               progress: Callable[[StreamProgress], object] | None = None,
-               reader_options: dict | None = None) -> StreamFit:
+def fit_stream(
+    model: BaseEstimator,
+    source: Any,
+    *,
+    target: str | None = None,
+    classes: ArrayLike | None = None,
+    passes: int = 1,
+    batch_rows: int = 65536,
+    holdout: int | float | None = None,
+    early_stop: int | None = None,
+    checkpoint: FileLike | None = None,
+    checkpoint_every: int | None = None,
+    resume: bool = False,
+    skip_bad_rows: bool = False,
+    format: str | None = None,
+    progress: Callable[[StreamProgress], object] | None = None,
+    reader_options: dict | None = None,
+) -> StreamFit:
     """Train an incremental model on batches read from files (or any iterable of batches).
 
     Each batch is read (:func:`~sparsereg.stream.open_source`: CSV, gzip'd CSV and
@@ -281,23 +303,37 @@ def fit_stream(model: BaseEstimator, source: Any, *, target: str | None = None,
         raise TypeError("progress must be a callable taking a StreamProgress.")
     sm = StreamModel.of(model)
     if checkpoint is not None and not hasattr(sm.final, "get_ftrl_state"):
-        raise TypeError(f"checkpoints save the state protocol (get_ftrl_state), which "
-                        f"{type(sm.final).__name__} does not have.")
+        raise TypeError(
+            f"checkpoints save the state protocol (get_ftrl_state), which "
+            f"{type(sm.final).__name__} does not have."
+        )
     if classes is not None and not sm.classifier:
         raise ValueError(f"classes is for classifiers; {type(sm.final).__name__} is a regressor.")
     numeric, categorical = sm.columns_to_read()
-    src = open_source(source, format=format, target=target, numeric=numeric,
-                      categorical=categorical, batch_rows=batch_rows, skip_bad_rows=skip_bad_rows,
-                      **(reader_options or {}))
+    src = open_source(
+        source,
+        format=format,
+        target=target,
+        numeric=numeric,
+        categorical=categorical,
+        batch_rows=batch_rows,
+        skip_bad_rows=skip_bad_rows,
+        **(reader_options or {}),
+    )
     if passes > 1 and not src.resumable:
-        raise ValueError("several passes need a source that can be read again: a path, a list "
-                         "of paths or of batches, or a Source; not an iterator.")
+        raise ValueError(
+            "several passes need a source that can be read again: a path, a list "
+            "of paths or of batches, or a Source; not an iterator."
+        )
     name = loss_name(sm.final)
-    description = _run_description(sm, src, target, batch_rows, holdout, name, skip_bad_rows,
-                                   reader_options)
+    description = _run_description(
+        sm, src, target, batch_rows, holdout, name, skip_bad_rows, reader_options
+    )
     if checkpoint is not None and not src.resumable:
-        raise ValueError("checkpoints need a source that can be read again from a position: "
-                         "files, a list of batches or a Source, not an iterator.")
+        raise ValueError(
+            "checkpoints need a source that can be read again from a position: "
+            "files, a list of batches or a Source, not an iterator."
+        )
 
     trainer = _Trainer(sm, src, name, holdout, classes, progress, passes, skip_bad_rows)
     if resume:
@@ -309,8 +345,13 @@ def fit_stream(model: BaseEstimator, source: Any, *, target: str | None = None,
     def save():
         if checkpoint is not None and trainer.fitted:
             run.seconds = trainer.seconds()
-            save_checkpoint(checkpoint, state=sm.final.get_ftrl_state(), meta=description,
-                            progress=run, history=history)
+            save_checkpoint(
+                checkpoint,
+                state=sm.final.get_ftrl_state(),
+                meta=description,
+                progress=run,
+                history=history,
+            )
 
     since_checkpoint = 0
     try:
@@ -370,10 +411,18 @@ class _Trainer:
         _check_same_run(meta, description, path)
         history = StreamHistory.from_arrays(self.name, arrays)
         _check_progress(run, history, self.src, path)
-        if self.sm.classifier and self.classes is not None and "classes" in state and not \
-                np.array_equal(np.asarray(state["classes"]).astype(str), self.classes.astype(str)):
-            raise ValueError(f"checkpoint {os.fspath(path)!r} has the classes "
-                             f"{np.asarray(state['classes']).tolist()}, not {self.classes.tolist()}.")
+        if (
+            self.sm.classifier
+            and self.classes is not None
+            and "classes" in state
+            and not np.array_equal(
+                np.asarray(state["classes"]).astype(str), self.classes.astype(str)
+            )
+        ):
+            raise ValueError(
+                f"checkpoint {os.fspath(path)!r} has the classes "
+                f"{np.asarray(state['classes']).tolist()}, not {self.classes.tolist()}."
+            )
         self.final.set_ftrl_state(state)  # last: a rejected resume leaves the estimator as it was
         if self.sm.classifier:
             self.classes = np.asarray(self.final.classes_)
@@ -385,9 +434,11 @@ class _Trainer:
     def _classes_from(self, y, chunk):
         labels = np.unique(y)
         if labels.size < 2:
-            raise ValueError(f"{chunk.file}: the first batch (rows {chunk.row_numbers[0]}-"
-                             f"{chunk.row_numbers[-1]}) holds only the label {labels.tolist()}; "
-                             "pass every class of the stream in `classes` (--classes).")
+            raise ValueError(
+                f"{chunk.file}: the first batch (rows {chunk.row_numbers[0]}-"
+                f"{chunk.row_numbers[-1]}) holds only the label {labels.tolist()}; "
+                "pass every class of the stream in `classes` (--classes)."
+            )
         return labels
 
     def transform(self, chunk):
@@ -411,9 +462,13 @@ class _Trainer:
                 raise kind(f"{chunk.file}: rows {numbers[0]}-{numbers[-1]}: {exc}") from exc
         keep = _rows_that_transform(self.sm, chunk.X)
         refused = int((~keep).sum())
-        chunk = replace(chunk, X=_take(chunk.X, keep), y=np.asarray(chunk.y)[keep],
-                        row_numbers=np.asarray(chunk.row_numbers)[keep],
-                        bad_rows=chunk.bad_rows + refused)
+        chunk = replace(
+            chunk,
+            X=_take(chunk.X, keep),
+            y=np.asarray(chunk.y)[keep],
+            row_numbers=np.asarray(chunk.row_numbers)[keep],
+            bad_rows=chunk.bad_rows + refused,
+        )
         Xt = self.sm.transform(chunk.X) if keep.any() else None
         return chunk, Xt, bad_so_far, refused
 
@@ -462,17 +517,29 @@ class _Trainer:
         history.curve_rows.append(history.rows)
         history.curve_loss.append(_mean(run.train_loss_sum, run.train_rows))
         if self.progress is not None:
-            self.progress(StreamProgress(
-                run.pass_index, history.rows, run.train_rows, history.curve_loss[-1],
-                run.holdout_rows, _mean(run.holdout_loss_sum, run.holdout_rows), self.seconds(),
-                chunk.file, final))
+            self.progress(
+                StreamProgress(
+                    run.pass_index,
+                    history.rows,
+                    run.train_rows,
+                    history.curve_loss[-1],
+                    run.holdout_rows,
+                    _mean(run.holdout_loss_sum, run.holdout_rows),
+                    self.seconds(),
+                    chunk.file,
+                    final,
+                )
+            )
         return n_train
 
     def end_pass(self, early_stop):
         run, history = self.run, self.history
         if not self.fitted:
-            raise ValueError("the source gave no rows to train on"
-                             + (" (every row was held out)" if run.holdout_rows else "") + ".")
+            raise ValueError(
+                "the source gave no rows to train on"
+                + (" (every row was held out)" if run.holdout_rows else "")
+                + "."
+            )
         history.pass_rows.append(run.train_rows)
         history.pass_holdout_rows.append(run.holdout_rows)
         history.pass_progressive_loss.append(_mean(run.train_loss_sum, run.train_rows))
@@ -526,14 +593,18 @@ def _check_progress(run, history, src, path):
     """A checkpoint's position and history must agree with each other and with the source."""
     where = f"checkpoint {os.fspath(path)!r}"
     if history.n_passes != run.pass_index:
-        raise ValueError(f"{where}: it records {history.n_passes} passes but stands in pass "
-                         f"{run.pass_index + 1}.")
+        raise ValueError(
+            f"{where}: it records {history.n_passes} passes but stands in pass "
+            f"{run.pass_index + 1}."
+        )
     src._check_start(run.position)
     if run.position.file < len(src.files) and not isinstance(src, _IterableSource):
         size = os.path.getsize(src.files[run.position.file])
         if run.position.row > size:  # every row takes a byte at least
-            raise ValueError(f"{where}: its position, row {run.position.row:,} of "
-                             f"{src.files[run.position.file]}, lies past the file's end.")
+            raise ValueError(
+                f"{where}: its position, row {run.position.row:,} of "
+                f"{src.files[run.position.file]}, lies past the file's end."
+            )
     rows = history.curve_rows
     if any(b < a for a, b in zip(rows, rows[1:])) or (rows and rows[-1] != history.rows):
         raise ValueError(f"{where}: its history of rows is inconsistent.")

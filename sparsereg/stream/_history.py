@@ -68,10 +68,16 @@ class StreamHistory:
     stopped_early: bool = False
     resumed_rows: int = 0
 
-    _LISTS = {"pass_rows": np.int64, "pass_holdout_rows": np.int64,
-              "pass_progressive_loss": np.float64, "pass_holdout_loss": np.float64,
-              "pass_nonzero": np.int64, "pass_seconds": np.float64, "curve_rows": np.int64,
-              "curve_loss": np.float64}
+    _LISTS = {
+        "pass_rows": np.int64,
+        "pass_holdout_rows": np.int64,
+        "pass_progressive_loss": np.float64,
+        "pass_holdout_loss": np.float64,
+        "pass_nonzero": np.int64,
+        "pass_seconds": np.float64,
+        "curve_rows": np.int64,
+        "curve_loss": np.float64,
+    }
 
     @property
     def n_passes(self):
@@ -90,10 +96,12 @@ class StreamHistory:
 
     def to_arrays(self):
         """Plain arrays (for a checkpoint)."""
-        arrays = {f"history.{k}": np.asarray(getattr(self, k), dtype=t)
-                  for k, t in self._LISTS.items()}
-        arrays["history.counts"] = np.array([self.rows, self.bad_rows, int(self.stopped_early)],
-                                            dtype=np.int64)
+        arrays = {
+            f"history.{k}": np.asarray(getattr(self, k), dtype=t) for k, t in self._LISTS.items()
+        }
+        arrays["history.counts"] = np.array(
+            [self.rows, self.bad_rows, int(self.stopped_early)], dtype=np.int64
+        )
         return arrays
 
     @classmethod
@@ -105,10 +113,13 @@ class StreamHistory:
                 raise ValueError(f"checkpoint: history.{key} must be 1-D.")
             if dtype is np.int64 and (values.dtype.kind not in "iu" or np.any(values < 0)):
                 raise ValueError(f"checkpoint: history.{key} must hold non-negative integers.")
-            if dtype is np.float64 and (values.dtype.kind != "f"
-                                        or np.any(np.isinf(values)) or np.any(values < 0)):
-                raise ValueError(f"checkpoint: history.{key} must hold non-negative numbers "
-                                 "(NaN where there is none).")
+            if dtype is np.float64 and (
+                values.dtype.kind != "f" or np.any(np.isinf(values)) or np.any(values < 0)
+            ):
+                raise ValueError(
+                    f"checkpoint: history.{key} must hold non-negative numbers "
+                    "(NaN where there is none)."
+                )
             setattr(history, key, values.astype(dtype).tolist())
         n = len(history.pass_rows)
         if any(len(getattr(history, k)) != n for k in cls._LISTS if k.startswith("pass_")):
@@ -126,9 +137,14 @@ class StreamHistory:
         """The per-pass records as a pandas DataFrame, one row per pass."""
         import pandas as pd
 
-        return pd.DataFrame({
-            "pass": np.arange(1, self.n_passes + 1), "rows": self.pass_rows,
-            "holdout_rows": self.pass_holdout_rows,
-            "progressive_loss": self.pass_progressive_loss,
-            "holdout_loss": self.pass_holdout_loss, "nonzero": self.pass_nonzero,
-            "seconds": self.pass_seconds})
+        return pd.DataFrame(
+            {
+                "pass": np.arange(1, self.n_passes + 1),
+                "rows": self.pass_rows,
+                "holdout_rows": self.pass_holdout_rows,
+                "progressive_loss": self.pass_progressive_loss,
+                "holdout_loss": self.pass_holdout_loss,
+                "nonzero": self.pass_nonzero,
+                "seconds": self.pass_seconds,
+            }
+        )

@@ -22,15 +22,18 @@ class StreamModel:
     def of(cls, model):
         steps = getattr(model, "steps", None)
         if steps is not None:
-            transformers = tuple(step for _, step in steps[:-1]
-                                 if step is not None and step != "passthrough")
+            transformers = tuple(
+                step for _, step in steps[:-1] if step is not None and step != "passthrough"
+            )
             final = steps[-1][1]
         else:
             transformers, final = (), model
         if not hasattr(final, "partial_fit"):
-            raise TypeError(f"{type(final).__name__} has no partial_fit: a stream trains an "
-                            "incremental estimator (e.g. SparseFTRLClassifier) or a Pipeline "
-                            "ending with one.")
+            raise TypeError(
+                f"{type(final).__name__} has no partial_fit: a stream trains an "
+                "incremental estimator (e.g. SparseFTRLClassifier) or a Pipeline "
+                "ending with one."
+            )
         if not (is_classifier(final) or is_regressor(final)):
             raise TypeError(f"{type(final).__name__} is neither a classifier nor a regressor.")
         for step in transformers:
@@ -80,13 +83,16 @@ def columns_to_read(transformers):
     if not isinstance(first, FeatureCrossHasher):
         return (), None
     # datetime-bucketed columns are read as text: the hasher parses their ISO 8601 strings
-    numeric = [key for key, spec in (first.buckets or {}).items()
-               if isinstance(key, str) and not is_datetime_spec(spec)]
+    numeric = [
+        key
+        for key, spec in (first.buckets or {}).items()
+        if isinstance(key, str) and not is_datetime_spec(spec)
+    ]
     if first.crosses is None:
         return tuple(numeric), None
     used = []
     for cross in first.crosses:
-        for key in (cross if isinstance(cross, (tuple, list)) else (cross,)):
+        for key in cross if isinstance(cross, (tuple, list)) else (cross,):
             if not isinstance(key, str):
                 return tuple(numeric), None  # positions: the file's column order decides
             if key not in used:

@@ -17,9 +17,9 @@ import os
 import queue
 import threading
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import islice
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -29,8 +29,27 @@ __all__ = ["Chunk", "Position", "Source", "open_source"]
 _INSTALL = 'pip install "sparsereg[stream]"'
 
 # pandas.read_csv's default missing-value strings, so that a CSV gives the same NaN either way
-_NULL_VALUES = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
-                "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"]
+_NULL_VALUES = [
+    "",
+    "#N/A",
+    "#N/A N/A",
+    "#NA",
+    "-1.#IND",
+    "-1.#QNAN",
+    "-NaN",
+    "-nan",
+    "1.#IND",
+    "1.#QNAN",
+    "<NA>",
+    "N/A",
+    "NA",
+    "NULL",
+    "NaN",
+    "None",
+    "n/a",
+    "nan",
+    "null",
+]
 
 # bytes pyarrow's CSV reader parses at a time: the memory of a read is a few of these plus a
 # chunk of batch_rows rows, whatever the size of the file
@@ -48,10 +67,17 @@ _MAX_EXAMPLES = 10
 
 # suffix -> (format, delimiter or None); longest suffixes first
 _SUFFIXES = [
-    (".csv.gz", "csv", None), (".tsv.gz", "csv", "\t"), (".svmlight.gz", "svmlight", None),
-    (".libsvm.gz", "svmlight", None), (".svm.gz", "svmlight", None),
-    (".csv", "csv", None), (".tsv", "csv", "\t"), (".parquet", "parquet", None),
-    (".pq", "parquet", None), (".svmlight", "svmlight", None), (".libsvm", "svmlight", None),
+    (".csv.gz", "csv", None),
+    (".tsv.gz", "csv", "\t"),
+    (".svmlight.gz", "svmlight", None),
+    (".libsvm.gz", "svmlight", None),
+    (".svm.gz", "svmlight", None),
+    (".csv", "csv", None),
+    (".tsv", "csv", "\t"),
+    (".parquet", "parquet", None),
+    (".pq", "parquet", None),
+    (".svmlight", "svmlight", None),
+    (".libsvm", "svmlight", None),
     (".svm", "svmlight", None),
 ]
 _FORMATS = ("csv", "parquet", "svmlight")
@@ -136,8 +162,9 @@ def _import_pyarrow():
         import pyarrow
         import pyarrow.compute  # noqa: F401
     except ImportError as exc:
-        raise ImportError(f"reading CSV and Parquet files needs pyarrow and pandas: {_INSTALL}"
-                          ) from exc
+        raise ImportError(
+            f"reading CSV and Parquet files needs pyarrow and pandas: {_INSTALL}"
+        ) from exc
     return pyarrow
 
 
@@ -276,13 +303,19 @@ class Source:
     def _check_start(self, start):
         if not isinstance(start, Position):
             raise TypeError(f"start must be a Position, got {type(start).__name__}.")
-        if (isinstance(start.file, bool) or isinstance(start.row, bool)
-                or not isinstance(start.file, (int, np.integer))
-                or not isinstance(start.row, (int, np.integer))
-                or start.file < 0 or start.row < 0 or start.file > len(self.files)
-                or (start.file == len(self.files) and start.row != 0)):
-            raise ValueError(f"start {start} is not a position in this source of "
-                             f"{len(self.files)} file(s).")
+        if (
+            isinstance(start.file, bool)
+            or isinstance(start.row, bool)
+            or not isinstance(start.file, (int, np.integer))
+            or not isinstance(start.row, (int, np.integer))
+            or start.file < 0
+            or start.row < 0
+            or start.file > len(self.files)
+            or (start.file == len(self.files) and start.row != 0)
+        ):
+            raise ValueError(
+                f"start {start} is not a position in this source of {len(self.files)} file(s)."
+            )
 
     def _note_bad(self, file, where, number, reason):
         self._notes.append((file, where, number, reason))
@@ -353,14 +386,18 @@ def _frame_of(pa, arrays, n):
     """A DataFrame of Arrow arrays: dictionaries as Categoricals of str (codes and categories
     taken as they are, 3-7x faster than ``Table.to_pandas``), numbers as float64 with NaN."""
     import pandas as pd
+
     columns = {}
     for name, arr in arrays.items():
         if pa.types.is_dictionary(arr.type) and arr.dictionary.null_count == 0:
             codes = arr.indices.fill_null(-1).to_numpy(zero_copy_only=False)
             categories = pd.Index(arr.dictionary.to_numpy(zero_copy_only=False), dtype=object)
             dtype = pd.CategoricalDtype(categories)
-            columns[name] = pd.Categorical.from_codes(codes.astype(np.int32),  # writable
-                                                      dtype=dtype, validate=False)
+            columns[name] = pd.Categorical.from_codes(
+                codes.astype(np.int32),  # writable
+                dtype=dtype,
+                validate=False,
+            )
         elif pa.types.is_dictionary(arr.type):
             columns[name] = pa.chunked_array([arr]).to_pandas()
         else:
@@ -372,8 +409,11 @@ def _to_dictionary(pa, pc, arr):
     """A column as dictionary<int32, string> (categories as str whatever the stored type); the
     empty string is missing, as an empty CSV field is."""
     if pa.types.is_dictionary(arr.type):
-        if (pa.types.is_string(arr.type.value_type) and arr.type.index_type == pa.int32()
-                and not pc.any(pc.equal(arr.dictionary, "")).as_py()):
+        if (
+            pa.types.is_string(arr.type.value_type)
+            and arr.type.index_type == pa.int32()
+            and not pc.any(pc.equal(arr.dictionary, "")).as_py()
+        ):
             return arr
         arr = arr.cast(arr.type.value_type)
     if not pa.types.is_string(arr.type):
@@ -407,16 +447,30 @@ class _FileErrors:
         if isinstance(exc, ValueError) and not arrow:
             return False
         if arrow or isinstance(exc, (EOFError, zlib.error, OSError)):
-            raise ValueError(f"{self.path}: cannot be read ({type(exc).__name__}: {exc}); is it "
-                             "truncated or corrupt?") from exc
+            raise ValueError(
+                f"{self.path}: cannot be read ({type(exc).__name__}: {exc}); is it "
+                "truncated or corrupt?"
+            ) from exc
         return False
 
 
 class _ArrowSource(Source):
     """CSV or Parquet files read through pyarrow; chunk boundaries are physical row ranges."""
 
-    def __init__(self, files, fmt, *, target, numeric, categorical, batch_rows, skip_bad_rows,
-                 delimiter, target_dtype, readahead):
+    def __init__(
+        self,
+        files,
+        fmt,
+        *,
+        target,
+        numeric,
+        categorical,
+        batch_rows,
+        skip_bad_rows,
+        delimiter,
+        target_dtype,
+        readahead,
+    ):
         super().__init__()
         self.readahead = readahead
         self.files = files
@@ -442,16 +496,20 @@ class _ArrowSource(Source):
             raise ValueError(f"{path} is empty.")
         if self.format == "parquet":
             import pyarrow.parquet as pq
+
             with self._errors(i):
                 return list(pq.ParquetFile(path).schema_arrow.names)
         import pyarrow.csv as pcsv
+
         block = 1 << 16  # the header, and the first rows for pyarrow's type inference
         while True:
             try:
                 with self._errors(i, reraise=(pa.ArrowInvalid,)):
                     reader = pcsv.open_csv(
-                        path, read_options=pcsv.ReadOptions(block_size=block, use_threads=False),
-                        parse_options=self._parse_options(lambda row: "skip"))
+                        path,
+                        read_options=pcsv.ReadOptions(block_size=block, use_threads=False),
+                        parse_options=self._parse_options(lambda row: "skip"),
+                    )
                     names = list(reader.schema.names)
                     reader.close()
                     self._blocks[i] = max(_CSV_BLOCK_BYTES, 2 * block)
@@ -484,11 +542,17 @@ class _ArrowSource(Source):
         wanted += list(self.categorical or [])
         for name in wanted:
             if name not in names:
-                kind = ("target" if name == self.target else
-                        "numeric" if name in self.numeric else "categorical")
+                kind = (
+                    "target"
+                    if name == self.target
+                    else "numeric"
+                    if name in self.numeric
+                    else "categorical"
+                )
                 shown = names[:50] + (["..."] if len(names) > 50 else [])
-                raise ValueError(f"{kind} column {name!r} not found in {path}; its columns are "
-                                 f"{shown}.")
+                raise ValueError(
+                    f"{kind} column {name!r} not found in {path}; its columns are {shown}."
+                )
         numeric = set(self.numeric)
         if self.categorical is None:
             categorical = {n for n in names if n != self.target and n not in numeric}
@@ -497,16 +561,20 @@ class _ArrowSource(Source):
         used = [n for n in names if n in numeric or n in categorical or n == self.target]
         repeated = sorted({n for n in used if names.count(n) > 1})
         if repeated:
-            raise ValueError(f"{path} has the columns {repeated} more than once; a column read "
-                             "must be named once.")
+            raise ValueError(
+                f"{path} has the columns {repeated} more than once; a column read "
+                "must be named once."
+            )
         features = [n for n in names if n != self.target and (n in numeric or n in categorical)]
         self._columns[i] = (used, features, categorical)
         return self._columns[i]
 
     def _parse_options(self, handler):
         import pyarrow.csv as pcsv
-        return pcsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True,
-                                 invalid_row_handler=handler)
+
+        return pcsv.ParseOptions(
+            delimiter=self.delimiter, newlines_in_values=True, invalid_row_handler=handler
+        )
 
     def _errors(self, i, reraise=()):
         return _FileErrors(self.files[i], reraise)
@@ -524,6 +592,7 @@ class _ArrowSource(Source):
         path = self.files[i]
         if self.format == "parquet":
             import pyarrow.parquet as pq
+
             with self._errors(i):
                 strings = [n for n in used if n in categorical]
                 pf = pq.ParquetFile(path, read_dictionary=strings)  # no Python strings
@@ -538,8 +607,9 @@ class _ArrowSource(Source):
                         groups.append(g)
                 number = first
                 if groups:
-                    batches = pf.iter_batches(batch_size=max(self.batch_rows, 1024),
-                                              row_groups=groups, columns=used)
+                    batches = pf.iter_batches(
+                        batch_size=max(self.batch_rows, 1024), row_groups=groups, columns=used
+                    )
                     for batch in batches:
                         n = batch.num_rows
                         numbers = np.arange(number + 1, number + n + 1, dtype=np.int64)
@@ -554,8 +624,11 @@ class _ArrowSource(Source):
             return
 
         import pyarrow.csv as pcsv
-        types = {n: (pa.dictionary(pa.int32(), pa.string()) if n in categorical else pa.string())
-                 for n in used}
+
+        types = {
+            n: (pa.dictionary(pa.int32(), pa.string()) if n in categorical else pa.string())
+            for n in used
+        }
         invalid = self._invalid  # bad rows after the resume point, with their reasons
         gaps = []  # numbers of every row the parser refused, not yet stepped over
         latest = [0]  # the last refused row's number
@@ -575,9 +648,11 @@ class _ArrowSource(Source):
                 return "error"
             run[0] += 1
             if run[0] > _MAX_REFUSED_RUN:  # the refused rows are held until a good row comes
-                self._stop = (f"{path}: more than {_MAX_REFUSED_RUN:,} rows in a row (up to "
-                              f"row {number}) are malformed ({reason}); is the delimiter "
-                              f"{self.delimiter!r} right?")
+                self._stop = (
+                    f"{path}: more than {_MAX_REFUSED_RUN:,} rows in a row (up to "
+                    f"row {number}) are malformed ({reason}); is the delimiter "
+                    f"{self.delimiter!r} right?"
+                )
                 return "error"
             gaps.append(number)
             latest[0] = number
@@ -591,14 +666,20 @@ class _ArrowSource(Source):
                 reader = pcsv.open_csv(
                     path,
                     read_options=pcsv.ReadOptions(
-                        block_size=self._blocks.get(i, _CSV_BLOCK_BYTES), use_threads=threaded),
+                        block_size=self._blocks.get(i, _CSV_BLOCK_BYTES), use_threads=threaded
+                    ),
                     parse_options=self._parse_options(handler),
                     convert_options=pcsv.ConvertOptions(
                         # an empty field is missing; other text is read as written ("NA" is
                         # Namibia), as Parquet stores it; number and target columns also take
                         # pandas' spellings of missing ("NA", "nan"...) as missing (_as_null)
-                        include_columns=used, column_types=types, null_values=[""],
-                        strings_can_be_null=True, quoted_strings_can_be_null=True))
+                        include_columns=used,
+                        column_types=types,
+                        null_values=[""],
+                        strings_can_be_null=True,
+                        quoted_strings_can_be_null=True,
+                    ),
+                )
             except pa.ArrowInvalid as exc:
                 self._raise_invalid(i, exc)
             if refused[0]:
@@ -664,6 +745,7 @@ class _ArrowSource(Source):
         """(X, y, row numbers, bad count) of a range's well-formed rows; bad values found."""
         pa = _import_pyarrow()
         import pyarrow.compute as pc
+
         _, features, categorical = self._plan(i)
         path = self.files[i]
         n = table.num_rows
@@ -681,8 +763,12 @@ class _ArrowSource(Source):
             column = table.column(self.target).combine_chunks()
             if self.target_dtype == "str":
                 if not pa.types.is_string(column.type):
-                    column = pc.cast(column.dictionary_decode() if pa.types.is_dictionary(
-                        column.type) else column, pa.string())
+                    column = pc.cast(
+                        column.dictionary_decode()
+                        if pa.types.is_dictionary(column.type)
+                        else column,
+                        pa.string(),
+                    )
                 target = _as_null(pa, pc, column)
             else:
                 target, not_numbers = _to_float(pa, pc, column)
@@ -759,8 +845,9 @@ class _ArrowSource(Source):
             X, y, numbers, bad = self._convert(i, table, numbers, invalid)
             if len(numbers) == 0:
                 return None
-            return Chunk(X=X, y=y, file=path, row_numbers=numbers,
-                         end=Position(i, limit), bad_rows=bad)
+            return Chunk(
+                X=X, y=y, file=path, row_numbers=numbers, end=Position(i, limit), bad_rows=bad
+            )
 
         # pyarrow's threaded reader parses blocks in parallel but cannot number the rows it
         # refuses: it reads until a row is refused, then the file is read again from the
@@ -793,6 +880,7 @@ class _ArrowSource(Source):
         for i in range(start.file, len(self.files)):
             yield from self._file_chunks(i, start.row if i == start.file else 0)
 
+
 # ---------------------------------------------------------------------------- SVMlight
 def _has_data(line):
     """Whether scikit-learn's parser makes a row of this line (not blank, not only a comment)."""
@@ -823,8 +911,10 @@ class _SVMLightSource(Source):
 
     def _load(self, block, zero_based, n_features):
         from sklearn.datasets import load_svmlight_file
-        return load_svmlight_file(io.BytesIO(block), n_features=n_features,
-                                  zero_based=zero_based, dtype=np.float64)
+
+        return load_svmlight_file(
+            io.BytesIO(block), n_features=n_features, zero_based=zero_based, dtype=np.float64
+        )
 
     def _bad_lines(self, lines, zero_based, lo, hi, out, first_only=False, run=None):
         """Indices of lines[lo:hi] the parser refuses, with the reason (bisection, in order;
@@ -889,8 +979,9 @@ class _SVMLightSource(Source):
             if decided is not None:
                 self.zero_based = decided
         zero_based = True if self.zero_based == "auto" else self.zero_based  # no index yet
-        numbers = np.array([first_line + k for k, line in enumerate(lines) if _has_data(line)],
-                           dtype=np.int64)
+        numbers = np.array(
+            [first_line + k for k, line in enumerate(lines) if _has_data(line)], dtype=np.int64
+        )
         try:
             X, y = self._load(b"".join(lines), zero_based, self.n_features)
             if X.shape[0] == len(numbers):
@@ -903,15 +994,20 @@ class _SVMLightSource(Source):
         bad = []
         run = [self._run] if self.skip_bad_rows else None
         try:
-            self._bad_lines(rows, zero_based, 0, len(rows), bad,
-                            first_only=not self.skip_bad_rows, run=run)
+            self._bad_lines(
+                rows, zero_based, 0, len(rows), bad, first_only=not self.skip_bad_rows, run=run
+            )
         except _TooMany as many:
-            raise ValueError(f"{path}: more than {_MAX_BAD_LINE_RUN:,} lines in a row (up to line "
-                             f"{numbers[many.args[0]]}) do not parse as SVMlight ({bad[-1][1]}); "
-                             "is it an SVMlight file?") from None
+            raise ValueError(
+                f"{path}: more than {_MAX_BAD_LINE_RUN:,} lines in a row (up to line "
+                f"{numbers[many.args[0]]}) do not parse as SVMlight ({bad[-1][1]}); "
+                "is it an SVMlight file?"
+            ) from None
         if not bad:  # the whole block failed but no line alone does: refuse the block
-            raise ValueError(f"{path}: lines {first_line}-{first_line + len(lines) - 1} do not "
-                             "parse as SVMlight.")
+            raise ValueError(
+                f"{path}: lines {first_line}-{first_line + len(lines) - 1} do not "
+                "parse as SVMlight."
+            )
         if not self.skip_bad_rows:
             k, reason = bad[0]
             raise ValueError(f"{path}: line {numbers[k]}: {reason}")
@@ -940,8 +1036,14 @@ class _SVMLightSource(Source):
                     X, y, numbers, bad = self._block(path, lines, line + 1)
                     line += len(lines)
                     if len(numbers):
-                        yield Chunk(X=X, y=y, file=path, row_numbers=numbers,
-                                    end=Position(i, line), bad_rows=bad)
+                        yield Chunk(
+                            X=X,
+                            y=y,
+                            file=path,
+                            row_numbers=numbers,
+                            end=Position(i, line),
+                            bad_rows=bad,
+                        )
 
 
 # ---------------------------------------------------------------------------- iterables
@@ -967,8 +1069,10 @@ class _IterableSource(Source):
             if self.target is None:
                 return batch, None
             if self.target not in batch.columns:
-                raise ValueError(f"target column {self.target!r} not found in batch {k}; its "
-                                 f"columns are {list(batch.columns)[:50]}.")
+                raise ValueError(
+                    f"target column {self.target!r} not found in batch {k}; its "
+                    f"columns are {list(batch.columns)[:50]}."
+                )
             column = batch[self.target]
             if self.target_dtype == "str":
                 y = np.asarray(column.astype(str).to_numpy(), dtype=object)
@@ -976,18 +1080,23 @@ class _IterableSource(Source):
                 try:
                     y = column.to_numpy(dtype=np.float64)
                 except (TypeError, ValueError) as exc:
-                    raise ValueError(f"batch {k}: target column {self.target!r} is not numeric "
-                                     f"({exc}).") from None
+                    raise ValueError(
+                        f"batch {k}: target column {self.target!r} is not numeric ({exc})."
+                    ) from None
             return batch.drop(columns=[self.target]), y
-        raise TypeError(f"batch {k} is a {type(batch).__name__}; expected a pandas DataFrame or "
-                        "an (X, y) tuple.")
+        raise TypeError(
+            f"batch {k} is a {type(batch).__name__}; expected a pandas DataFrame or "
+            "an (X, y) tuple."
+        )
 
     def _chunks(self, start):
         if start.file == 1:
             return
         if not self.resumable and self._used:
-            raise ValueError("this source is a one-shot iterator, already read; pass a list of "
-                             "batches (or a Source) to read it more than once.")
+            raise ValueError(
+                "this source is a one-shot iterator, already read; pass a list of "
+                "batches (or a Source) to read it more than once."
+            )
         self._used = True
         rows = 0
         for k, batch in enumerate(self._batches):
@@ -1012,11 +1121,21 @@ def _format_of(path):
     return None, None
 
 
-def open_source(source: Any, *, format: str | None = None, target: str | None = None,
-                numeric: Sequence[str] = (), categorical: Sequence[str] | None = None,
-                batch_rows: int = 65536, skip_bad_rows: bool = False, delimiter: str = ",",
-                target_dtype: str = "float64", n_features: int | None = None,
-                zero_based: bool | str = "auto", readahead: int = 0) -> "Source":
+def open_source(
+    source: Any,
+    *,
+    format: str | None = None,
+    target: str | None = None,
+    numeric: Sequence[str] = (),
+    categorical: Sequence[str] | None = None,
+    batch_rows: int = 65536,
+    skip_bad_rows: bool = False,
+    delimiter: str = ",",
+    target_dtype: str = "float64",
+    n_features: int | None = None,
+    zero_based: bool | str = "auto",
+    readahead: int = 0,
+) -> "Source":
     """Open files or batches as a :class:`Source` of chunks with bounded memory.
 
     Parameters
@@ -1082,12 +1201,16 @@ def open_source(source: Any, *, format: str | None = None, target: str | None = 
     """
     if isinstance(source, Source):
         return source
-    if (isinstance(batch_rows, (bool, np.bool_)) or not isinstance(batch_rows, (int, np.integer))
-            or batch_rows < 1):
+    if (
+        isinstance(batch_rows, (bool, np.bool_))
+        or not isinstance(batch_rows, (int, np.integer))
+        or batch_rows < 1
+    ):
         raise ValueError(f"batch_rows must be a positive int, got {batch_rows!r}.")
     batch_rows = int(batch_rows)
     if target_dtype in ("float64", np.float64, float) or (
-            isinstance(target_dtype, np.dtype) and target_dtype == np.float64):
+        isinstance(target_dtype, np.dtype) and target_dtype == np.float64
+    ):
         target_dtype = "float64"
     elif target_dtype in ("str", str):
         target_dtype = "str"
@@ -1110,8 +1233,11 @@ def open_source(source: Any, *, format: str | None = None, target: str | None = 
         raise ValueError(f"the target {target!r} is also given as a feature column.")
     if skip_bad_rows not in (True, False):
         raise TypeError(f"skip_bad_rows must be a bool, got {skip_bad_rows!r}.")
-    if (isinstance(readahead, (bool, np.bool_)) or not isinstance(readahead, (int, np.integer))
-            or readahead < 0):
+    if (
+        isinstance(readahead, (bool, np.bool_))
+        or not isinstance(readahead, (int, np.integer))
+        or readahead < 0
+    ):
         raise ValueError(f"readahead must be an int >= 0, got {readahead!r}.")
     readahead = int(readahead)
     if format is not None and format not in _FORMATS:
@@ -1119,15 +1245,20 @@ def open_source(source: Any, *, format: str | None = None, target: str | None = 
 
     if isinstance(source, (str, os.PathLike)):
         paths = [source]
-    elif isinstance(source, (list, tuple)) and source and all(
-            isinstance(p, (str, os.PathLike)) for p in source):
+    elif (
+        isinstance(source, (list, tuple))
+        and source
+        and all(isinstance(p, (str, os.PathLike)) for p in source)
+    ):
         paths = list(source)
     else:
         paths = None
     if paths is None:
         if isinstance(source, (bytes, dict)) or not hasattr(source, "__iter__"):
-            raise TypeError(f"source must be a path, a list of paths, a Source or an iterable of "
-                            f"batches, got {type(source).__name__}.")
+            raise TypeError(
+                f"source must be a path, a list of paths, a Source or an iterable of "
+                f"batches, got {type(source).__name__}."
+            )
         return _IterableSource(source, target=target, target_dtype=target_dtype)
 
     files = [os.fspath(p) for p in paths]
@@ -1135,15 +1266,18 @@ def open_source(source: Any, *, format: str | None = None, target: str | None = 
     for path in files:
         fmt, tab = _format_of(path)
         if format is None and fmt is None:
-            raise ValueError(f"cannot tell the format of {path} from its suffix; pass format= one "
-                             f"of {list(_FORMATS)} (suffixes: .csv, .tsv, .parquet, .pq, .svm, "
-                             ".svmlight, .libsvm, and .gz for the text formats).")
+            raise ValueError(
+                f"cannot tell the format of {path} from its suffix; pass format= one "
+                f"of {list(_FORMATS)} (suffixes: .csv, .tsv, .parquet, .pq, .svm, "
+                ".svmlight, .libsvm, and .gz for the text formats)."
+            )
         found.setdefault(format or fmt, []).append(path)
         if tab and delimiter == ",":
             delimiter = "\t"
     if len(found) > 1:
-        raise ValueError(f"the files are of several formats ({sorted(found)}); open one source "
-                         "per format.")
+        raise ValueError(
+            f"the files are of several formats ({sorted(found)}); open one source per format."
+        )
     fmt = next(iter(found))
     for path in files:
         if not os.path.isfile(path):
@@ -1153,17 +1287,37 @@ def open_source(source: Any, *, format: str | None = None, target: str | None = 
         if not os.access(path, os.R_OK):
             raise PermissionError(f"{path}: not readable.")
     if fmt == "svmlight":
-        if (n_features is None or isinstance(n_features, (bool, np.bool_))
-                or not isinstance(n_features, (int, np.integer)) or n_features < 1):
-            raise ValueError("reading SVMlight in chunks needs n_features (a positive int): "
-                             f"every chunk must have the same width; got {n_features!r}.")
+        if (
+            n_features is None
+            or isinstance(n_features, (bool, np.bool_))
+            or not isinstance(n_features, (int, np.integer))
+            or n_features < 1
+        ):
+            raise ValueError(
+                "reading SVMlight in chunks needs n_features (a positive int): "
+                f"every chunk must have the same width; got {n_features!r}."
+            )
         if zero_based not in (True, False, "auto"):
             raise ValueError(f"zero_based must be True, False or 'auto', got {zero_based!r}.")
-        return _SVMLightSource(files, batch_rows=batch_rows, skip_bad_rows=skip_bad_rows,
-                               n_features=int(n_features), zero_based=zero_based,
-                               readahead=readahead)
+        return _SVMLightSource(
+            files,
+            batch_rows=batch_rows,
+            skip_bad_rows=skip_bad_rows,
+            n_features=int(n_features),
+            zero_based=zero_based,
+            readahead=readahead,
+        )
     if not isinstance(delimiter, str) or len(delimiter) != 1:
         raise ValueError(f"delimiter must be one character, got {delimiter!r}.")
-    return _ArrowSource(files, fmt, target=target, numeric=numeric, categorical=categorical,
-                        batch_rows=batch_rows, skip_bad_rows=skip_bad_rows, delimiter=delimiter,
-                        target_dtype=target_dtype, readahead=readahead)
+    return _ArrowSource(
+        files,
+        fmt,
+        target=target,
+        numeric=numeric,
+        categorical=categorical,
+        batch_rows=batch_rows,
+        skip_bad_rows=skip_bad_rows,
+        delimiter=delimiter,
+        target_dtype=target_dtype,
+        readahead=readahead,
+    )

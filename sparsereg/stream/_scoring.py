@@ -34,9 +34,11 @@ def class_indices(classes, y, where):
     if np.any(bad):
         first = int(np.flatnonzero(bad)[0])
         label = y[first].item() if isinstance(y[first], np.generic) else y[first]
-        raise ValueError(f"{where(first)}: label {label!r} is not one of the classes "
-                         f"{classes.tolist()[:20]}; pass every class of the stream in `classes` "
-                         "(--classes on the command line).")
+        raise ValueError(
+            f"{where(first)}: label {label!r} is not one of the classes "
+            f"{classes.tolist()[:20]}; pass every class of the stream in `classes` "
+            "(--classes on the command line)."
+        )
     return idx
 
 
@@ -65,14 +67,18 @@ def row_losses(final, name, X, y, class_index, n_classes, fitted):
     if name == "log_loss":
         if not fitted:
             return np.full(n, np.log(n_classes))
-        if scores is not None and scores.shape[1] > 2 \
-                and getattr(final, "multi_class", None) == "multinomial":
+        if (
+            scores is not None
+            and scores.shape[1] > 2
+            and getattr(final, "multi_class", None) == "multinomial"
+        ):
             from sklearn.utils.extmath import softmax
 
             proba = softmax(scores, copy=False)  # as the estimator's predict_proba
         elif scores is not None:
-            proba = one_vs_rest_probabilities(scores[:, 0] if scores.shape[1] == 1 else scores,
-                                              final.loss)
+            proba = one_vs_rest_probabilities(
+                scores[:, 0] if scores.shape[1] == 1 else scores, final.loss
+            )
         else:
             proba = final.predict_proba(X)
         p = proba[np.arange(n), class_index]
@@ -82,7 +88,8 @@ def row_losses(final, name, X, y, class_index, n_classes, fitted):
         return (class_index != 0).astype(np.float64)
     classes = np.asarray(final.classes_)
     if scores is not None:
-        predicted = np.where(scores[:, 0] > 0, 1, 0) if scores.shape[1] == 1 \
-            else scores.argmax(axis=1)
+        predicted = (
+            np.where(scores[:, 0] > 0, 1, 0) if scores.shape[1] == 1 else scores.argmax(axis=1)
+        )
         return (predicted != class_index).astype(np.float64)
     return (final.predict(X) != classes[class_index]).astype(np.float64)
