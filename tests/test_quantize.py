@@ -128,6 +128,15 @@ def test_float16_rounds_to_nearest_and_refuses_overflow():
         export_model(identity_regression([1.0, 70000.0]), weights="float16")
 
 
+@pytest.mark.parametrize("weights", ["float16", "q2.13"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_weights_are_refused_at_export(weights, bad):
+    # q2.13 used to keep the NaN/inf in memory and write 0 (int16 of NaN) to the file,
+    # which then loaded as a different model
+    with pytest.raises(ValueError, match="cannot round NaN or infinite weights"):
+        export_model(identity_regression([1.0, bad, 0.5]), weights=weights)
+
+
 def test_q213_rounds_at_random_without_bias_within_one_step():
     rng = np.random.RandomState(1)
     # weights a quarter step above a multiple of the step: round up one time in four
