@@ -731,7 +731,8 @@ def load_model(file: FileLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> "Export
       'datetime' (calendar part names or a width such as '15min'), 'origin' (an
       ISO 8601 str of at most 40 characters) and 'tz' (a time-zone name of
       letters, digits, '_', '+', '-' and '/', read from the system's time-zone
-      database); ``n_features`` in
+      database; not 'localtime', 'posixrules' or the 'posix/' and 'right/'
+      trees, which depend on the machine); ``n_features`` in
       ``[1, 2**60]``; ``missing`` 'bucket', 'skip' or 'error'; ``seed`` in
       ``[0, 2**64)``; ``alternate_sign`` a bool; ``dtype`` float32 or float64.
 
