@@ -64,11 +64,6 @@ def quantize(coef, weights, random_state=0):
     """
     coef = sp.csr_matrix(coef, dtype=np.float64, copy=True)
     coef.sum_duplicates()
-    if not np.all(np.isfinite(coef.data)):
-        raise ValueError(
-            f"weights={weights!r} cannot round NaN or infinite weights: the model's "
-            "weights are not finite (a diverged fit?)."
-        )
     if weights == "float16":
         with np.errstate(over="ignore"):
             half = coef.data.astype(np.float16)

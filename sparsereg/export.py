@@ -546,8 +546,8 @@ def export_model(
     ValueError
         For a Pipeline step that cannot be rebuilt from its parameters, a parameter
         that is not JSON-serialisable (e.g. a callable), class labels that are
-        neither numbers nor strings, an unknown ``weights``, or a weight that
-        float16 cannot hold.
+        neither numbers nor strings, an unknown ``weights``, a weight that
+        float16 cannot hold, or NaN or infinite weights or intercepts.
 
     See Also
     --------
@@ -620,6 +620,12 @@ def export_model(
             coef, intercept, *_linear_scaler(scaler), type(scaler).__name__
         )
         feature_names_in = getattr(scaler, "feature_names_in_", None)
+    if not (np.all(np.isfinite(coef.data)) and np.all(np.isfinite(intercept))):
+        raise ValueError(
+            f"{type(estimator).__name__} has NaN or infinite weights or intercepts (a "
+            "diverged fit?): a model file holds finite numbers only, and load_model "
+            "would refuse this one."
+        )
     weights_scale = None
     if weights_format is not None:
         coef, weights_scale = _quantize.quantize(coef, weights_format, random_state)

@@ -128,13 +128,17 @@ def test_float16_rounds_to_nearest_and_refuses_overflow():
         export_model(identity_regression([1.0, 70000.0]), weights="float16")
 
 
-@pytest.mark.parametrize("weights", ["float16", "q2.13"])
+@pytest.mark.parametrize("weights", ["float64", "float16", "q2.13"])
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_non_finite_weights_are_refused_at_export(weights, bad):
     # q2.13 used to keep the NaN/inf in memory and write 0 (int16 of NaN) to the file,
-    # which then loaded as a different model
-    with pytest.raises(ValueError, match="cannot round NaN or infinite weights"):
+    # which then loaded as a different model; float64 wrote a file load_model refused
+    with pytest.raises(ValueError, match="NaN or infinite weights or intercepts"):
         export_model(identity_regression([1.0, bad, 0.5]), weights=weights)
+    reg = identity_regression([1.0, 2.0, 0.5])
+    reg.intercept_ = bad
+    with pytest.raises(ValueError, match="NaN or infinite weights or intercepts"):
+        export_model(reg, weights=weights)
 
 
 def test_q213_rounds_at_random_without_bias_within_one_step():
