@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, is_classifier, is_regressor
-from sklearn.utils import check_array
+from sklearn.utils import check_array, check_random_state
 from sklearn.utils.extmath import softmax
 from sklearn.utils.validation import check_is_fitted
 
@@ -574,9 +574,9 @@ def export_model(
     ValueError
         For a Pipeline step that cannot be rebuilt from its parameters, a parameter
         that is not JSON-serialisable (e.g. a callable), class labels that are
-        neither numbers nor strings, an unknown ``weights``, a weight that
-        float16 cannot hold (beyond its range, or folded from a scaler below its
-        normal range), or NaN or infinite weights or intercepts.
+        neither numbers nor strings, an unknown ``weights`` or ``random_state``, a
+        weight that float16 cannot hold (beyond its range, or folded from a scaler
+        below its normal range), or NaN or infinite weights or intercepts.
 
     See Also
     --------
@@ -616,6 +616,13 @@ def export_model(
     True
     """
     weights_format = _quantize.check_choice(weights)
+    try:  # refused whatever the format, not only where it is used
+        check_random_state(random_state)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "random_state must be None, an int in [0, 2**32) or a numpy RandomState; "
+            f"got {random_state!r}."
+        ) from None
     transformer_specs = []
     scaler = None
     steps = getattr(estimator, "steps", None)

@@ -193,6 +193,14 @@ def test_quantized_pipeline_with_crosses_round_trips():
     assert np.abs(loaded.predict_proba(df) - pipe.predict_proba(df)).max() < 1e-3
 
 
+@pytest.mark.parametrize("weights", ["float64", "float16", "q2.13"])
+def test_bad_random_state_is_refused_whatever_the_format(weights):
+    est = identity_regression([1.0, 0.3, -2.0])
+    for bad in ("seed", -1, 2.5):
+        with pytest.raises(ValueError, match="random_state must be None, an int"):
+            export_model(est, weights=weights, random_state=bad)
+
+
 def test_bad_weights_argument_is_refused():
     X, signal, _ = make_data()
     est = SparseFTRLRegressor(random_state=0).fit(X, signal)
