@@ -59,6 +59,11 @@ _ISO = re.compile(
     re.ASCII,
 )
 _ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]{0,31}(?:/[A-Za-z0-9_+\-]{1,32}){0,3}")
+# names the pattern admits that are not IANA zones but the machine's settings or copies of
+# the database under another rule set: 'localtime' is /etc/localtime (this machine's zone),
+# 'posixrules' a system default, 'posix/' and 'right/' (leap seconds) distribution trees
+_NOT_ZONES = ("localtime", "posixrules")
+_NOT_ZONE_TREES = ("posix/", "right/")
 _DAY_NS = 86_400 * 10**9
 _NAT = np.iinfo(np.int64).min
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -74,6 +79,17 @@ _NP_UNIT_NS = {
 }
 _RANGE = "[1677-09-21T00:12:43.145224193, 2262-04-11T23:47:16.854775807]"
 _PART_START = _hashing.fmix64_scalar(0xDA7E_0F_DA7E)  # the fold of a column's parts starts here
+
+
+def is_zone_name(tz):
+    """Whether ``tz`` is spelled as a plain IANA zone name (not a path, not a machine setting)."""
+    return (
+        isinstance(tz, str)
+        and _ZONE.fullmatch(tz) is not None
+        and ".." not in tz
+        and tz not in _NOT_ZONES
+        and not tz.startswith(_NOT_ZONE_TREES)
+    )
 
 
 def is_datetime_spec(spec):
@@ -368,7 +384,7 @@ class DatetimeBuckets:
         self.tz = spec.get("tz")
         self.zone = None
         if self.tz is not None:
-            if not (isinstance(self.tz, str) and _ZONE.fullmatch(self.tz) and ".." not in self.tz):
+            if not is_zone_name(self.tz):
                 raise ValueError(
                     f"buckets[{key!r}]: tz must be None or the IANA name of a time "
                     f"zone such as 'UTC' or 'Europe/Paris'; got {self.tz!r}."

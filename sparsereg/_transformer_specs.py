@@ -314,7 +314,7 @@ def _buckets(v):
 
 def _datetime_bucket(key, spec):
     """A datetime bucket spec: calendar parts or a width, an ISO origin, a time-zone name."""
-    from ._datetimes import _WIDTH, _ZONE, CALENDAR_PARTS, PART_ALIASES
+    from ._datetimes import _WIDTH, CALENDAR_PARTS, PART_ALIASES, is_zone_name
 
     unknown = set(spec) - {"datetime", "origin", "tz"}
     if unknown:
@@ -341,7 +341,7 @@ def _datetime_bucket(key, spec):
             f"datetime bucket origin of {key!r} must be an ISO 8601 str, got {origin!r:.200}"
         )
     tz = spec.get("tz")
-    if tz is not None and not (isinstance(tz, str) and _ZONE.fullmatch(tz) and ".." not in tz):
+    if tz is not None and not is_zone_name(tz):
         raise _Refused(
             f"datetime bucket tz of {key!r} must be None or a time-zone name such as "
             f"'Europe/Paris', got {tz!r:.200}"

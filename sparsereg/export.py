@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, is_classifier, is_regressor
-from sklearn.utils import check_array
+from sklearn.utils import check_array, check_random_state
 from sklearn.utils.extmath import softmax
 from sklearn.utils.validation import check_is_fitted
 
@@ -489,6 +489,31 @@ def _fold_scaler(coef, intercept, offset, scale, name):
     return coef, intercept
 
 
+def _check_float16_folding(coef, scale, scaler):
+    """Refuse float16 when folding the scaler pushes a weight below float16's normal range.
+
+    float16 rounds to a relative 2**-11 only down to 2**-14; below, the step is an absolute
+    2**-24 and weights under 2**-25 become 0. A column of large raw values (a Unix time, bytes)
+    has a large scale, so its folded weight ``w / scale`` lands there while the weight the
+    model learned (``w``, on the scaled column) does not: the export would lose a weight
+    that matters, with scores off by that weight times the raw values.
+    """
+    smallest_normal = float(np.finfo(np.float16).smallest_normal)
+    learned = np.abs(coef.data * scale[coef.indices])
+    lost = (np.abs(coef.data) < smallest_normal) & (learned >= smallest_normal)
+    if np.any(lost):
+        at = int(np.flatnonzero(lost)[np.argmax(learned[lost])])
+        column = int(coef.indices[at])
+        raise ValueError(
+            f"weights='float16' cannot hold the weights folded from the "
+            f"{type(scaler).__name__}: column {column} (scale {scale[column]:.6g}) has "
+            f"the weight {coef.data[at] * scale[column]:.6g} on the scaled column, "
+            f"{coef.data[at]:.6g} once folded, below float16's normal range "
+            f"({smallest_normal:g}), where its rounding is no longer relative (to 0 "
+            "under 2**-25). Keep weights='float64'."
+        )
+
+
 def export_model(
     estimator: BaseEstimator,
     *,
@@ -527,10 +552,13 @@ def export_model(
         then scores with the dequantized weights, in memory and after
         :func:`load_model` alike. Each weight moves by less than one step
         (q2.13: ``s * 2**-13``, the same step for the whole vector; float16: a
-        relative ``2**-11``), so a score moves by at most the sum of ``|x_j|``
-        times that: q2.13 suits inputs of order one (hashed indicators,
+        relative ``2**-11`` for weights of magnitude ``2**-14`` and more, at most
+        ``2**-25`` below, so that weights under ``2**-25`` become 0), so a score
+        moves by at most the sum of ``|x_j|`` times that: q2.13 suits inputs of order one (hashed indicators,
         standardised columns); with a folded scaler the model reads raw inputs,
-        and float16's relative rounding is usually the better choice.
+        and float16's relative rounding is usually the better choice, unless
+        folding brings a weight below ``2**-14`` (a column of values in the
+        millions): float16 then refuses the export.
     random_state : int, RandomState instance or None, default=0
         Seed of the randomized rounding of 'q2.13': the same seed gives the same
         weights. Unused by the other formats.
@@ -546,8 +574,9 @@ def export_model(
     ValueError
         For a Pipeline step that cannot be rebuilt from its parameters, a parameter
         that is not JSON-serialisable (e.g. a callable), class labels that are
-        neither numbers nor strings, an unknown ``weights``, or a weight that
-        float16 cannot hold.
+        neither numbers nor strings, an unknown ``weights`` or ``random_state``, a
+        weight that float16 cannot hold (beyond its range, or folded from a scaler
+        below its normal range), or NaN or infinite weights or intercepts.
 
     See Also
     --------
@@ -587,6 +616,13 @@ def export_model(
     True
     """
     weights_format = _quantize.check_choice(weights)
+    try:  # refused whatever the format, not only where it is used
+        check_random_state(random_state)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "random_state must be None, an int in [0, 2**32) or a numpy RandomState; "
+            f"got {random_state!r}."
+        ) from None
     transformer_specs = []
     scaler = None
     steps = getattr(estimator, "steps", None)
@@ -616,10 +652,17 @@ def export_model(
     intercept = np.broadcast_to(np.asarray(estimator.intercept_), (coef.shape[0],))
     feature_names_in = getattr(estimator, "feature_names_in_", None)
     if scaler is not None:
-        coef, intercept = _fold_scaler(
-            coef, intercept, *_linear_scaler(scaler), type(scaler).__name__
-        )
+        offset, scale = _linear_scaler(scaler)
+        coef, intercept = _fold_scaler(coef, intercept, offset, scale, type(scaler).__name__)
         feature_names_in = getattr(scaler, "feature_names_in_", None)
+        if weights_format == "float16" and scale is not None:
+            _check_float16_folding(coef, np.asarray(scale, dtype=np.float64), scaler)
+    if not (np.all(np.isfinite(coef.data)) and np.all(np.isfinite(intercept))):
+        raise ValueError(
+            f"{type(estimator).__name__} has NaN or infinite weights or intercepts (a "
+            "diverged fit?): a model file holds finite numbers only, and load_model "
+            "would refuse this one."
+        )
     weights_scale = None
     if weights_format is not None:
         coef, weights_scale = _quantize.quantize(coef, weights_format, random_state)
@@ -731,7 +774,8 @@ def load_model(file: FileLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> "Export
       'datetime' (calendar part names or a width such as '15min'), 'origin' (an
       ISO 8601 str of at most 40 characters) and 'tz' (a time-zone name of
       letters, digits, '_', '+', '-' and '/', read from the system's time-zone
-      database); ``n_features`` in
+      database; not 'localtime', 'posixrules' or the 'posix/' and 'right/'
+      trees, which depend on the machine); ``n_features`` in
       ``[1, 2**60]``; ``missing`` 'bucket', 'skip' or 'error'; ``seed`` in
       ``[0, 2**64)``; ``alternate_sign`` a bool; ``dtype`` float32 or float64.
 

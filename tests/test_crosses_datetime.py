@@ -412,6 +412,7 @@ def test_naive_values_with_a_tz_are_refused():
         ({"datetime": "1h", "origin": 0}, "origin must be an ISO 8601"),
         ({"datetime": "hour", "tz": "Mars/Olympus"}, "names no time zone"),
         ({"datetime": "hour", "tz": "../../etc/passwd"}, "tz must be None or the IANA name"),
+        ({"datetime": "hour", "tz": "localtime"}, "tz must be None or the IANA name"),
         ({"datetime": "hour", "format": "deg"}, "unknown keys \\['format'\\]"),
     ],
 )
@@ -479,6 +480,13 @@ def d(**items):
         (d(datetime=["hour"] * 100), "must be a width such as '15min' or calendar parts"),
         (d(datetime="hour", tz="../../../etc/passwd"), "datetime bucket tz of 'ts' must be None"),
         (d(datetime="hour", tz="/etc/localtime"), "datetime bucket tz of 'ts' must be None"),
+        # names the tz database resolves to this machine's setting or to other rule sets
+        # (/usr/share/zoneinfo/localtime -> /etc/localtime): the file's buckets would
+        # depend on the machine that loads it
+        (d(datetime="hour", tz="localtime"), "datetime bucket tz of 'ts' must be None"),
+        (d(datetime="hour", tz="posixrules"), "datetime bucket tz of 'ts' must be None"),
+        (d(datetime="hour", tz="right/UTC"), "datetime bucket tz of 'ts' must be None"),
+        (d(datetime="hour", tz="posix/Europe/Paris"), "datetime bucket tz of 'ts' must be None"),
         (d(datetime="hour", tz="No/Such_Zone"), "parameters refused: .*names no time zone"),
         (d(datetime="1h", origin="x" * 1000), "datetime bucket origin of 'ts' must be an ISO 8601"),
         (d(datetime="1h", origin="tomorrow"), "parameters refused: .*origin must be an ISO 8601"),

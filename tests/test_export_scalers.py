@@ -145,6 +145,26 @@ def test_folded_and_quantized():
     assert np.all(np.abs(q.predict(X) - expected) <= bound + 1e-9)
 
 
+@pytest.mark.parametrize("scaler", [StandardScaler(), MaxAbsScaler(), RobustScaler()])
+def test_float16_refuses_folded_weights_below_its_normal_range(scaler):
+    # a column of raw values in the billions (a Unix time in seconds): the weight the model
+    # learned on the scaled column is ~1, folded it is ~1e-8, which float16 rounds to 0 or
+    # to a multiple of 2**-24; the export used to predict scores off by ~40 (RMSE 0.07 -> 42)
+    rng = np.random.RandomState(0)
+    seconds = rng.uniform(1.6e9, 1.75e9, 500)
+    X = np.column_stack([seconds, rng.normal(size=500)])
+    y = (seconds - 1.675e9) / 4e7 + X[:, 1]
+    pipe = make_pipeline(scaler, Ridge(alpha=1e-6)).fit(X, y)
+    before = export_model(pipe)
+    assert abs(before.coef_[0, 0]) < 2.0**-14  # folded below float16's normal range
+    with pytest.raises(ValueError, match=r"float16.*column 0.*below float16's normal range"):
+        export_model(pipe, weights="float16")
+    # the scaled weights themselves are fine: without the large column, float16 exports
+    small = make_pipeline(scaler, Ridge(alpha=1e-6)).fit(X[:, 1:], y - (seconds - 1.675e9) / 4e7)
+    half = export_model(small, weights="float16")
+    assert_allclose(half.predict(X[:, 1:]), small.predict(X[:, 1:]), rtol=1e-3, atol=1e-3)
+
+
 @pytest.mark.parametrize(
     "steps",
     [

@@ -128,6 +128,19 @@ def test_float16_rounds_to_nearest_and_refuses_overflow():
         export_model(identity_regression([1.0, 70000.0]), weights="float16")
 
 
+@pytest.mark.parametrize("weights", ["float64", "float16", "q2.13"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_weights_are_refused_at_export(weights, bad):
+    # q2.13 used to keep the NaN/inf in memory and write 0 (int16 of NaN) to the file,
+    # which then loaded as a different model; float64 wrote a file load_model refused
+    with pytest.raises(ValueError, match="NaN or infinite weights or intercepts"):
+        export_model(identity_regression([1.0, bad, 0.5]), weights=weights)
+    reg = identity_regression([1.0, 2.0, 0.5])
+    reg.intercept_ = bad
+    with pytest.raises(ValueError, match="NaN or infinite weights or intercepts"):
+        export_model(reg, weights=weights)
+
+
 def test_q213_rounds_at_random_without_bias_within_one_step():
     rng = np.random.RandomState(1)
     # weights a quarter step above a multiple of the step: round up one time in four
@@ -178,6 +191,14 @@ def test_quantized_pipeline_with_crosses_round_trips():
     loaded = load_model(file_of(exported))
     assert_array_equal(loaded.predict_proba(df), exported.predict_proba(df))
     assert np.abs(loaded.predict_proba(df) - pipe.predict_proba(df)).max() < 1e-3
+
+
+@pytest.mark.parametrize("weights", ["float64", "float16", "q2.13"])
+def test_bad_random_state_is_refused_whatever_the_format(weights):
+    est = identity_regression([1.0, 0.3, -2.0])
+    for bad in ("seed", -1, 2.5):
+        with pytest.raises(ValueError, match="random_state must be None, an int"):
+            export_model(est, weights=weights, random_state=bad)
 
 
 def test_bad_weights_argument_is_refused():
