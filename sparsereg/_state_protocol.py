@@ -40,7 +40,8 @@ key                           dtype, shape           meaning
 ============================  =====================  ======================================
 
 ``z`` and ``intercept_z`` are bounded by 1e100 in absolute value, ``n`` and
-``intercept_n`` by 1e200 (the bounds training keeps data within), ``held`` may be
+``intercept_n`` by ``max(t, 1) * 1e200`` (training keeps each sample's gradient within
+1e100, and ``n`` sums their squares), ``held`` may be
 False only where ``z = n = 0``, and ``classes`` are sorted. The Bloom counters of
 the state are used as they are, whatever the estimator's ``bloom_size``.
 
@@ -229,10 +230,13 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
         raise ValueError(f"FTRL state 'z' has {z.shape[0]} models; {what} needs {n_models}.")
     shape = (n_models, columns.size)
     out["z"] = _finite(state, "z", shape, bound=MAX_Z)
-    out["n"] = _finite(state, "n", shape, non_negative=True, bound=MAX_Z**2)
+    # n sums a squared gradient per sample seen, each up to MAX_Z**2 (training refuses larger
+    # gradients): after t samples, n may reach t * MAX_Z**2, still far below float64's end
+    n_bound = MAX_Z**2 * max(out["t"], 1)
+    out["n"] = _finite(state, "n", shape, non_negative=True, bound=n_bound)
     out["intercept_z"] = _finite(state, "intercept_z", (n_models,), bound=MAX_Z)
     out["intercept_n"] = _finite(
-        state, "intercept_n", (n_models,), non_negative=True, bound=MAX_Z**2
+        state, "intercept_n", (n_models,), non_negative=True, bound=n_bound
     )
 
     if "held" in state:

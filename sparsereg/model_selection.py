@@ -16,7 +16,9 @@ or an open-addressing table of ``(column, z_0, n_0, ..., z_{M-1}, n_{M-1})`` slo
 only the columns seen.
 """
 
+import copy
 import math
+import threading
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -720,9 +722,27 @@ class _BaseFTRLCV(BaseEstimator):
         best = self._single_estimator(alpha, eta0, l1_ratio)
         return best.set_ftrl_state(arrays)
 
+    @property
+    def _training_lock(self):
+        """Serialises training, as the single estimators do: two threads calling
+        ``partial_fit`` on one grid take turns (else both trained the shared grid state at
+        once and one call's rows were lost from ``t_``, a table store's growth racing)."""
+        # dict.setdefault is atomic: two threads asking at once get the same lock
+        return self.__dict__.setdefault("_training_lock_", threading.RLock())
+
+    def __getstate__(self):
+        with self._training_lock:  # not half-way through another thread's partial_fit
+            state = dict(super().__getstate__())
+            # pickling reads the arrays after this returns: copy what training mutates in place
+            for name in ("_states", "_random_state"):
+                if name in state:
+                    state[name] = copy.deepcopy(state[name])
+        state.pop("_training_lock_", None)  # a lock neither pickles nor means anything elsewhere
+        return state
+
     @_fit_context(prefer_skip_nested_validation=True)
     def _checked_fit(self, X, y, sample_weight):
-        with self._unchanged_on_error():
+        with self._training_lock, self._unchanged_on_error():
             trained = self._fit_or_partial(
                 X, y, sample_weight, None, first=True, epochs=self.max_iter
             )
@@ -730,6 +750,10 @@ class _BaseFTRLCV(BaseEstimator):
         return self
 
     def _checked_partial_fit(self, X, y, sample_weight, classes):
+        with self._training_lock:
+            return self._locked_partial_fit(X, y, sample_weight, classes)
+
+    def _locked_partial_fit(self, X, y, sample_weight, classes):
         first = not hasattr(self, "_states")
         with self._unchanged_on_error(), interrupts_deferred():
             trained = self._fit_or_partial(X, y, sample_weight, classes, first=first, epochs=None)

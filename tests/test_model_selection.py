@@ -457,3 +457,61 @@ def test_a_dense_grid_larger_than_memory_is_refused_before_allocating():
     assert not hasattr(cv, "cv_results_")
     reg = SparseFTRLRegressorCV(**GRID).fit(X, [0.0, 1.0])  # 'auto': the table store
     assert reg.best_estimator_.coef_.shape == (1, 2**40 + 1)
+
+
+def test_grid_of_huge_gradients_fits_and_continues():
+    """|x| = 1e99 with alternating labels: the grid's n passes 1e200, which the state
+    protocol refused whatever t, so fit raised after training and every later partial_fit
+    raised after training the grid in place (t_ stuck, the models moving)."""
+    X = np.zeros((40, 2))
+    X[:, 0] = 1e99
+    X[::2, 1] = 1.0
+    y = np.array([1, 0] * 20)
+    params = dict(alphas=[0.0], eta0s=[0.1], penalty=None, shuffle=False, random_state=0)
+    cv = SparseFTRLClassifierCV(max_iter=20, **params).fit(X, y)
+    assert cv.get_ftrl_state()["n"].max() > 1e200
+    stream = SparseFTRLClassifierCV(**params)
+    for i in range(8):
+        stream.partial_fit(X, y, classes=[0, 1])
+        assert stream.t_ == 40 * (i + 1)
+    single = SparseFTRLClassifier(alpha=0.0, eta0=0.1, penalty=None, shuffle=False, tol=None)
+    for _ in range(8):
+        single.partial_fit(X, y, classes=[0, 1])
+    np.testing.assert_array_equal(stream.best_estimator_.coef_, single.coef_)
+
+
+@pytest.mark.parametrize("state_store", ["dense", "sparse"])
+def test_partial_fit_from_two_threads_takes_turns(state_store):
+    """Two threads calling partial_fit on one grid lose no row (as the single estimators):
+    both trained the shared grid state at once, and t_ kept one call's rows of two."""
+    import threading
+
+    rng = np.random.RandomState(0)
+    X = sp.random(20_000, 1000, density=0.02, format="csr", random_state=0)
+    y = rng.normal(size=20_000)
+    params = dict(alphas=4, eta0s=[0.1, 1.0], random_state=0, state_store=state_store)
+    shared = SparseFTRLRegressorCV(**params).partial_fit(X[:10], y[:10])
+    errors = []
+
+    def calls():
+        try:
+            for _ in range(4):
+                shared.partial_fit(X, y)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=calls) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    alone = SparseFTRLRegressorCV(**params).partial_fit(X[:10], y[:10])
+    for _ in range(8):  # the same batch every call: any order of the calls gives this
+        alone.partial_fit(X, y)
+    assert shared.t_ == alone.t_ == 10 + 8 * X.shape[0]
+    np.testing.assert_array_equal(
+        shared.cv_results_["progressive_loss"], alone.cv_results_["progressive_loss"]
+    )
+    for key, value in alone.get_ftrl_state().items():
+        np.testing.assert_array_equal(shared.get_ftrl_state()[key], value)

@@ -340,3 +340,42 @@ def test_a_generator_other_than_mt19937_is_named():
     assert reg.sparsity_report().n_features == N_FEATURES
     with pytest.raises(ValueError, match="PCG64"):
         reg.get_ftrl_state()
+
+
+def _huge_gradient_problem():
+    """|x| = 1e99 (accepted: each gradient stays within 1e100) with alternating labels, so
+    that n, the sum of squared gradients, passes 1e200 after a few hundred samples."""
+    X = np.zeros((40, 2))
+    X[:, 0] = 1e99
+    X[::2, 1] = 1.0
+    return X, np.array([1, 0] * 20)
+
+
+@pytest.mark.parametrize("multi_class", ["ovr", "multinomial"])
+def test_state_of_huge_gradients_resumes_to_the_bit(multi_class):
+    """A state the estimator trained is taken back: n grows by up to 1e200 per sample, so
+    the protocol bounds it by t * 1e200 (it refused n > 1e200, any t)."""
+    X, y = _huge_gradient_problem()
+    params = dict(penalty=None, shuffle=False, random_state=0, multi_class=multi_class)
+    est = SparseFTRLClassifier(max_iter=20, tol=None, **params).fit(X, y)
+    state = est.get_ftrl_state()
+    assert state["n"].max() > 1e200
+    buffer = io.BytesIO()
+    np.savez(buffer, **state)
+    buffer.seek(0)
+    twin = SparseFTRLClassifier(**params).set_ftrl_state(dict(np.load(buffer)))
+    est.partial_fit(X, y)
+    twin.partial_fit(X, y)
+    assert_same_state(twin, est)
+
+
+def test_n_beyond_what_t_samples_can_sum_is_refused():
+    X, y = _huge_gradient_problem()
+    state = SparseFTRLClassifier(penalty=None, max_iter=1, random_state=0).fit(X, y)
+    state = state.get_ftrl_state()
+    state["n"] = np.full_like(state["n"], 1e200 * (int(state["t"]) + 1) * 1.5)
+    before = SparseFTRLClassifier(random_state=0).fit(np.eye(40)[:, :5], y)
+    expected = before.get_ftrl_state()
+    with pytest.raises(ValueError, match="'n' holds values beyond"):
+        before.set_ftrl_state(state)
+    assert_same_state(before, SparseFTRLClassifier().set_ftrl_state(expected))

@@ -478,3 +478,19 @@ def test_a_checkpoint_whose_passes_disagree_with_its_history_is_refused(tmp_path
     with pytest.raises(ValueError, match="records 1 passes but stands in pass 6"):
         fit_stream(model, batches, target="click", checkpoint=bad, resume=True, passes=9)
     assert not hasattr(model[-1], "coef_")
+
+
+def test_grid_estimators_are_refused_checkpoints_before_training(tmp_path):
+    """A grid estimator's get_ftrl_state is its chosen model's state, which cannot resume
+    the grid: fit_stream wrote such checkpoints, and the resume raised AttributeError."""
+    from sparsereg import SparseFTRLClassifierCV
+
+    batches = click_batches(n_batches=2)
+    model = pipeline(SparseFTRLClassifierCV(alphas=2, eta0s=[0.1], random_state=0))
+    path = tmp_path / "run.ckpt"
+    with pytest.raises(TypeError, match="set_ftrl_state"):
+        fit_stream(model, batches, target="click", checkpoint=path)
+    assert not path.exists()
+    assert not hasattr(model[-1], "best_estimator_")
+    trained, _ = fit_stream(model, batches, target="click")  # without checkpoints: trains
+    assert trained[-1].t_ == sum(len(b) for b in batches)

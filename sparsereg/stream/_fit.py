@@ -229,7 +229,8 @@ def fit_stream(
     checkpoint : path, default=None
         Where to save the training state, the reader's position and the history
         (an ``.npz`` without pickle): after every ``checkpoint_every`` rows, at the
-        end of each pass, at the end, and on Ctrl-C. Needs ``get_ftrl_state``.
+        end of each pass, at the end, and on Ctrl-C. Needs ``get_ftrl_state`` and
+        ``set_ftrl_state`` (not the grid estimators).
     checkpoint_every : int, default=None
         Rows between checkpoints (at the next batch boundary).
     resume : bool, default=False
@@ -302,10 +303,14 @@ def fit_stream(
     if progress is not None and not callable(progress):
         raise TypeError("progress must be a callable taking a StreamProgress.")
     sm = StreamModel.of(model)
-    if checkpoint is not None and not hasattr(sm.final, "get_ftrl_state"):
+    if checkpoint is not None and not (
+        hasattr(sm.final, "get_ftrl_state") and hasattr(sm.final, "set_ftrl_state")
+    ):
+        # (the grid estimators have get_ftrl_state, their chosen model's state only: a
+        # checkpoint of it could not resume the grid)
         raise TypeError(
-            f"checkpoints save the state protocol (get_ftrl_state), which "
-            f"{type(sm.final).__name__} does not have."
+            f"checkpoints save and restore the state protocol (get_ftrl_state and "
+            f"set_ftrl_state), which {type(sm.final).__name__} does not have."
         )
     if classes is not None and not sm.classifier:
         raise ValueError(f"classes is for classifiers; {type(sm.final).__name__} is a regressor.")
