@@ -273,7 +273,7 @@ cdef inline double predict_dense(const double *state, const index_t *cols,
     cdef const double *slot
     cdef double w
     for k in range(length):
-        slot = state + DENSE_SLOT * cols[k]
+        slot = state + DENSE_SLOT * <int64_t>cols[k]
         buf[2 * k + 1] = sqrt(slot[1])
         w = lazy_weight(slot[0], buf[2 * k + 1], inv_eta0, beta, l1, l2)
         buf[2 * k] = w
@@ -286,7 +286,7 @@ cdef inline void update_dense(double *state, const index_t *cols, const cython.f
                               double inv_eta0) noexcept nogil:
     cdef int64_t k
     for k in range(length):
-        ftrl_update(state + DENSE_SLOT * cols[k], g * x[k], buf[2 * k + 1], buf[2 * k], inv_eta0)
+        ftrl_update(state + DENSE_SLOT * <int64_t>cols[k], g * x[k], buf[2 * k + 1], buf[2 * k], inv_eta0)
 
 
 cdef inline double predict_sparse(const double *state, uint64_t mask, const index_t *cols,
@@ -411,7 +411,7 @@ def ftrl_epoch(
                         sr_prefetch(slot + TABLE_SLOT - 1)
                 else:
                     for k in range(indptr[ahead], indptr[ahead + 1]):
-                        sr_prefetch(state + DENSE_SLOT * indices[k])
+                        sr_prefetch(state + DENSE_SLOT * <int64_t>indices[k])
 
             x = &data[0] + start
             cols = &indices[0] + start
@@ -880,7 +880,7 @@ def state_scores(
                         sr_prefetch(slot)
                         sr_prefetch(slot + TABLE_SLOT - 1)
                     else:
-                        sr_prefetch(state + DENSE_SLOT * indices[k])
+                        sr_prefetch(state + DENSE_SLOT * <int64_t>indices[k])
             start = indptr[i]
             length = indptr[i + 1] - start
             if in_table:
@@ -1402,7 +1402,7 @@ cdef inline double predict_dense_shared(const double *state, const index_t *cols
     cdef const double *slot
     cdef double w, n
     for k in range(length):
-        slot = state + DENSE_SLOT * cols[k]
+        slot = state + DENSE_SLOT * <int64_t>cols[k]
         n = slot[1]
         buf[3 * k + 2] = n
         buf[3 * k + 1] = sqrt(n)
@@ -1459,7 +1459,7 @@ def ftrl_epoch_shared(
             if r + PREFETCH_ROWS < n_rows:
                 ahead = order[r + PREFETCH_ROWS]
                 for k in range(indptr[ahead], indptr[ahead + 1]):
-                    sr_prefetch(state + DENSE_SLOT * indices[k])
+                    sr_prefetch(state + DENSE_SLOT * <int64_t>indices[k])
             x = &data[0] + start
             cols = &indices[0] + start
             t += 1
@@ -1483,7 +1483,7 @@ def ftrl_epoch_shared(
             if g == 0.0:
                 continue
             for k in range(length):
-                ftrl_update_shared(state + DENSE_SLOT * cols[k], g * x[k], buf[3 * k + 1],
+                ftrl_update_shared(state + DENSE_SLOT * <int64_t>cols[k], g * x[k], buf[3 * k + 1],
                                    buf[3 * k], inv_eta0, buf[3 * k + 2])
             if hp.fit_intercept:
                 ftrl_update_shared(&intercept_zn[0], g, sq0, w0, inv_eta0, n0)

@@ -628,3 +628,24 @@ def test_a_snapshot_taken_while_another_thread_trains_is_before_or_after_never_b
         assert state["t"] == expected["t"]
         for key in ("columns", "z", "n", "intercept_z"):
             np.testing.assert_array_equal(state[key], expected[key])
+
+
+def test_a_dense_state_wider_than_2_to_30_columns_with_int32_indices():
+    # Column 2**30 + 3 of a dense state sits 2**34 bytes in: the kernel's offset must be
+    # computed in 64 bits even when X's indices are int32 (it overflowed, and wrote before the
+    # state). 16 GiB of zero pages are mapped but only the touched ones cost memory; the
+    # progressive losses of fit_stream read the batch's columns of the state, nothing more.
+    from sparsereg.stream import fit_stream
+
+    width, far = 2**30 + 16, 2**30 + 3
+    indices = np.array([far, 5, far, 5, far, 5], dtype=np.int32)
+    X_wide = sp.csr_matrix((np.ones(6), indices, np.arange(7, dtype=np.int32)), shape=(6, width))
+    y_wide = np.array([1.0, -1.0, 1.0, -1.0, 1.0, -1.0])
+    params = dict(alpha=0.0, fit_intercept=False, tol=None, shuffle=False)
+    batches = [(X_wide[:2], y_wide[:2]), (X_wide[2:4], y_wide[2:4]), (X_wide[4:], y_wide[4:])]
+    histories = {}
+    for store in ("dense", "sparse"):
+        _, histories[store] = fit_stream(SparseFTRLRegressor(state_store=store, **params), batches)
+    assert histories["dense"].curve_loss == histories["sparse"].curve_loss
+    assert histories["dense"].curve_loss[-1] < histories["dense"].curve_loss[0]  # it learned
+    assert histories["dense"].pass_nonzero == [2]
