@@ -490,6 +490,17 @@ class _BaseFTRLCV(BaseEstimator):
             rng = check_random_state(self.random_state)
             seed = int(rng.randint(np.iinfo(np.int32).max))  # drawn as the single estimator does
             table = self._use_table_store(len(grid) * problem.n_models, X.shape[1])
+            if table:  # a slot holds a column's key and the grid's (z, n): sized for X's columns
+                columns = min(X.nnz, X.shape[1])
+                slot_bytes = 8 * (1 + 2 * len(grid))
+                need = _capacity_for(max(columns, 1)) * slot_bytes * problem.n_models
+                if need > _physical_memory():
+                    raise ValueError(
+                        f"the grid's table store needs {need:,} bytes for {len(grid)} models x "
+                        f"{problem.n_models} problem(s) x the {columns:,} columns this batch may "
+                        f"hold, more than this machine's memory ({_physical_memory():,} bytes); "
+                        "use a smaller grid."
+                    )
             need = 17 * len(grid) * problem.n_models * X.shape[1]
             if not table and need > _physical_memory():
                 raise ValueError(

@@ -459,6 +459,18 @@ def test_a_dense_grid_larger_than_memory_is_refused_before_allocating():
     assert reg.best_estimator_.coef_.shape == (1, 2**40 + 1)
 
 
+def test_a_table_grid_larger_than_memory_is_refused_before_allocating():
+    # 200,000 models: a table slot of 3.2 MB per column, for 20,000 columns (the table store
+    # allocated it lazily and ran out of memory while training)
+    X = sp.csr_matrix(
+        (np.ones(20_000), (np.arange(20_000) % 10, np.arange(20_000))), shape=(10, 2**30)
+    )
+    cv = SparseFTRLRegressorCV(alphas=200_000, eta0s=[0.1], state_store="sparse")
+    with pytest.raises(ValueError, match="table store needs .* smaller grid"):
+        cv.fit(X, np.arange(10.0))
+    assert not hasattr(cv, "cv_results_")
+
+
 def test_grid_of_huge_gradients_fits_and_continues():
     """|x| = 1e99 with alternating labels: the grid's n passes 1e200, which the state
     protocol refused whatever t, so fit raised after training and every later partial_fit
