@@ -104,39 +104,44 @@ def test_mixing_is_the_merge_of_the_shards_copies(client):
 
 
 class _DieWhenTraining(distributed.WorkerPlugin):
-    """Kills the victim worker's process when it starts training a shard, once (a marker file)."""
+    """The first worker to start training a shard writes its address and kills its process;
+    only one does (the marker file is created exclusively), and its new process lives on."""
 
-    name = "die-on-first-training-task"
+    name = "die-when-training"
 
-    def __init__(self, victim, marker):
-        self.victim, self.marker = victim, marker
+    def __init__(self, marker):
+        self.marker = marker
 
     def setup(self, worker):
         self.address = worker.address
 
     def transition(self, key, start, finish, **kwargs):
-        training = finish == "executing" and "_train_shard" in str(key)
-        if training and self.address == self.victim and not os.path.exists(self.marker):
-            open(self.marker, "w").close()
-            os._exit(1)  # the nanny starts a new process, which finds the marker
+        if finish != "executing" or "_train_shard" not in str(key):
+            return
+        try:
+            fd = os.open(self.marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            return
+        os.write(fd, self.address.encode())
+        os.close(fd)
+        os._exit(1)  # the nanny starts a new process
 
 
 def test_a_worker_lost_during_fit_does_not_change_the_model(client, tmp_path):
     X, y, blocks, dX, dy = make_data(2)
-    params = dict(random_state=0, alpha=1e-4, max_iter=30, client=client)
+    params = dict(random_state=0, alpha=1e-4, max_iter=4, client=client)
     undisturbed = DaskSparseFTRLClassifier(**params).fit(dX, dy)
-    victim = sorted(client.scheduler_info()["workers"])[0]
-    marker = str(tmp_path / "died")
-    # the worker dies as it starts training its shard, however slow the machine: after fit
-    # counted the workers (the task's name is the one thing this test knows of the inside)
-    client.register_plugin(_DieWhenTraining(victim, marker))
+    marker = tmp_path / "died"
+    # a worker dies as it starts training a shard, however slow the machine: after fit counted
+    # the workers (the task's name is the one thing this test knows of the inside)
+    client.register_plugin(_DieWhenTraining(str(marker)))
     try:
         disturbed = DaskSparseFTRLClassifier(**params).fit(dX, dy)
     finally:
         client.unregister_worker_plugin(_DieWhenTraining.name)
-    assert os.path.exists(marker), "the worker did not die during fit"
+    assert marker.exists(), "no worker died during fit"
     client.wait_for_workers(2, timeout=60)
-    assert victim not in client.scheduler_info()["workers"]
+    assert marker.read_text() not in client.scheduler_info()["workers"]
     assert disturbed.shards_ == undisturbed.shards_
     assert_same_state(disturbed.to_local(), undisturbed.to_local())
 
