@@ -10,13 +10,15 @@ plain fitted ``SparseFTRLClassifier`` / ``SparseFTRLRegressor`` built through th
 protocol (``set_ftrl_state``), with no refit.
 
 The grid's state: for each one-vs-rest problem (one for regression and binary
-classification), the ``M`` models' ``(z, n)`` of a column lie side by side, so one memory
-access serves them all (``_ftrl_fast.grid_epoch``): a dense ``(n_features, 2 M)`` array,
-or an open-addressing table of ``(column, z_0, n_0, ..., z_{M-1}, n_{M-1})`` slots holding
-only the columns seen.
+classification), the ``M`` models' ``z`` then their ``n`` of a column lie side by side, so
+one memory access serves them all and the models are updated as vectors
+(``_ftrl_fast.grid_epoch``): a dense array of ``2 M`` numbers per column seen, found through
+an array of one row number per column of the width, or an open-addressing table of ``(column,
+z_0, ..., z_{M-1}, n_0, ..., n_{M-1})`` slots holding only the columns seen.
 """
 
 import copy
+import functools
 import math
 import threading
 from contextlib import contextmanager
@@ -31,7 +33,14 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import _BaseFTRL, _physical_memory
 from ._epoch import penalty_lambdas
-from ._ftrl_fast import EMPTY_KEY, Loss, Store, grid_epoch, grid_table_insert
+from ._ftrl_fast import (
+    EMPTY_KEY,
+    Loss,
+    Store,
+    grid_count_nonzero,
+    grid_epoch,
+    grid_table_insert,
+)
 from ._interrupts import interrupts_deferred
 from ._losses import CLASSIFICATION_LOSSES, PROBABILISTIC_LOSSES, REGRESSION_LOSSES
 from ._state import _FIRST_CAPACITY, AUTO_SPARSE_BYTES, _capacity_for
@@ -161,6 +170,14 @@ def _grid_values(name, values, *, low, high, closed_low=True):
     return array.tolist()
 
 
+@functools.cache
+def _shared_parameters(cv_class):
+    """The parameters a CV estimator passes to its single estimator (read by ``inspect``
+    once per class, not on every call)."""
+    mine = set(cv_class._get_param_names())
+    return tuple(name for name in cv_class._single._get_param_names() if name in mine)
+
+
 # ------------------------------------------------------------------------- the state
 def _empty_wide_table(capacity, width):
     table = np.zeros((capacity, width))
@@ -174,26 +191,43 @@ class _GridState:
     def __init__(self, n_models, n_features, *, table, expected_columns):
         self.n_models, self.n_features = int(n_models), int(n_features)
         self.store = Store.TABLE_STORE if table else Store.DENSE_STORE
-        self.intercept_zn = np.zeros((n_models, 2))
+        self.intercept_zn = np.zeros((2, n_models))  # the intercepts' z, then their n
         if table:
             first = min(_capacity_for(max(expected_columns, 1)), _FIRST_CAPACITY)
             self.zn = _empty_wide_table(first, 1 + 2 * n_models)
             self.table = np.array([0, first // 2], dtype=np.int64)
+            self.rows = np.empty(0, dtype=np.int64)
         else:
-            self.zn = np.zeros((n_features, 2 * n_models))
+            # one row of zn per column of the data (``add_columns``), so that the state is as
+            # large as the columns seen, not the width, and read in the columns' order
+            self.zn = np.zeros((0, 2 * n_models))
             self.table = np.zeros(2, dtype=np.int64)
-            # the columns of the rows trained on: only their (z, n) can be non-zero, so that
-            # reading the models out costs the data's columns, not the width
-            self.seen = np.zeros(n_features, dtype=bool)
-
-    def mark(self, indices):
-        """Record the columns a training call's rows hold (dense store)."""
-        if not self.in_table:
-            self.seen[indices] = True
+            self.rows = np.full(n_features, -1, dtype=np.int64)
 
     @property
     def in_table(self):
         return self.store == Store.TABLE_STORE
+
+    def add_columns(self, indices):
+        """Dense store: give a row of ``zn`` to each column in ``indices`` that has none (in
+        the order of the columns), before the kernel reads them."""
+        if self.in_table:
+            return
+        marked = np.zeros(self.n_features, dtype=bool)
+        marked[indices] = True
+        marked &= self.rows < 0
+        new = np.flatnonzero(marked)
+        if new.size == 0:
+            return
+        used = int(self.table[0])
+        need = used + new.size
+        if need > self.zn.shape[0]:
+            capacity = need if used == 0 else max(need, min(2 * self.zn.shape[0], self.n_features))
+            bigger = np.zeros((capacity, self.zn.shape[1]))
+            bigger[:used] = self.zn[:used]
+            self.zn = bigger
+        self.rows[new] = np.arange(used, need)
+        self.table[0] = need
 
     def _held(self):
         keys = self.zn.view(np.int64)[:, 0]
@@ -202,6 +236,8 @@ class _GridState:
         return keys[slots], self.zn[slots, 1:]
 
     def grow(self, room):
+        """Table store: make room for ``room`` more columns (the kernel stopped at a row
+        without it)."""
         columns, values = self._held()
         capacity = max(_capacity_for(columns.size + room), self.zn.shape[0])
         bigger = _empty_wide_table(capacity, self.zn.shape[1])
@@ -209,39 +245,44 @@ class _GridState:
         self.zn = bigger
         self.table = np.array([columns.size, capacity // 2], dtype=np.int64)
 
-    def columns_and_values(self):
-        """``(columns, values)``: the columns holding state, sorted, and their ``2 M`` numbers
-        (read once per training call: ``forget`` after the state changes)."""
-        if self.__dict__.get("_read") is None:
-            self._read = self._columns_and_values()
-        return self._read
+    def held(self):
+        """``(columns, at, offset)``: the columns holding state, sorted, their rows of ``zn``
+        and where in a row the ``M`` z start (read once per training call: ``forget`` after
+        the state changes)."""
+        if self.__dict__.get("_held_cache") is None:
+            if self.in_table:
+                keys = self.zn.view(np.int64)[:, 0]
+                slots = np.flatnonzero(keys != EMPTY_KEY)
+                slots = slots[np.argsort(keys[slots], kind="stable")]
+                self._held_cache = keys[slots], slots, 1
+            else:
+                columns = np.flatnonzero(self.rows >= 0)
+                self._held_cache = columns, self.rows[columns], 0
+        return self._held_cache
 
     def forget(self):
-        self._read = None
-
-    def _columns_and_values(self):
-        if self.in_table:
-            return self._held()
-        seen = np.flatnonzero(self.seen)
-        values = self.zn[seen]
-        touched = np.any(values != 0.0, axis=1)
-        return seen[touched], values[touched]
+        self._held_cache = None
 
     def model_zn(self, m):
         """``(columns, z, n)`` of model ``m``: the columns whose ``(z, n)`` is not ``(0, 0)``."""
-        columns, values = self.columns_and_values()
-        z, n = values[:, 2 * m], values[:, 2 * m + 1]
+        columns, at, offset = self.held()
+        z = self.zn[:, offset + m][at]
+        n = self.zn[:, offset + self.n_models + m][at]
         keep = (z != 0.0) | (n != 0.0)
-        return columns[keep].astype(np.int64), z[keep].copy(), n[keep].copy()
+        return columns[keep].astype(np.int64), z[keep], n[keep]
 
     def count_nonzero(self, l1):
-        """Non-zero weights of each model: ``|z| > lambda1`` (``l1``: per model)."""
-        _, values = self.columns_and_values()
-        return np.count_nonzero(np.abs(values[:, 0::2]) > np.asarray(l1)[None, :], axis=0)
+        """Non-zero weights of each model: ``|z| > lambda1`` (``l1``: per model). Rows of
+        ``zn`` that hold no column have ``z = 0``."""
+        counts = np.zeros(self.n_models, dtype=np.int64)
+        rows = self.zn.shape[0] if self.in_table else int(self.table[0])
+        l1 = np.ascontiguousarray(np.broadcast_to(l1, (self.n_models,)), dtype=np.float64)
+        grid_count_nonzero(self.zn, rows, 1 if self.in_table else 0, l1, counts)
+        return counts
 
     @property
     def nbytes(self):
-        return int(self.zn.nbytes + self.intercept_zn.nbytes)
+        return int(self.zn.nbytes + self.intercept_zn.nbytes + self.rows.nbytes)
 
 
 # ------------------------------------------------------------------------- estimators
@@ -308,9 +349,10 @@ _SHARED_CV_PARAMETERS_DOC = """
         Seeds the shuffling. An int makes ``fit`` reproducible to the bit.
 
     state_store : {'auto', 'dense', 'sparse'}, default='auto'
-        'dense': ``16 x n_models`` bytes per column of the input width; 'sparse': a table
-        of the columns seen, ``16 x n_models + 8`` bytes a slot, at most half full; 'auto'
-        picks 'sparse' above 256 MiB of dense state.
+        'dense': 8 bytes per column of the input width (where its state is) and
+        ``16 x n_models`` bytes per column seen; 'sparse': a table of the columns seen,
+        ``16 x n_models + 8`` bytes a slot, at most half full; 'auto' picks 'sparse' when
+        ``16 x n_models`` bytes per column of the width would exceed 256 MiB.
 
     inclusion : None, default=None
         Probabilistic feature inclusion is not supported by the grid (the models would
@@ -430,10 +472,7 @@ class _BaseFTRLCV(BaseEstimator):
         return grid
 
     def _single_params(self):
-        mine = set(self._get_param_names())
-        params = {
-            name: getattr(self, name) for name in self._single._get_param_names() if name in mine
-        }
+        params = {name: getattr(self, name) for name in _shared_parameters(type(self))}
         params.update(tol=None, early_stopping=False, warm_start=False, inclusion=None)
         return params
 
@@ -501,7 +540,7 @@ class _BaseFTRLCV(BaseEstimator):
                         f"hold, more than this machine's memory ({_physical_memory():,} bytes); "
                         "use a smaller grid."
                     )
-            need = 17 * len(grid) * problem.n_models * X.shape[1]
+            need = (16 * len(grid) + 8) * problem.n_models * X.shape[1]  # every column seen
             if not table and need > _physical_memory():
                 raise ValueError(
                     f"the dense state store needs {need:,} bytes for {len(grid)} models x "
@@ -533,6 +572,8 @@ class _BaseFTRLCV(BaseEstimator):
         else:
             held_out, train = np.empty(0, dtype=np.int64), None
         n_train = n_rows if train is None else train.size
+        for state in states:
+            state.add_columns(X.indices)
         hypers = self._grid_hypers(grid)
         buffers = self._buffers(len(grid), longest_row)
         for _ in range(1 if epochs is None else epochs):
@@ -559,7 +600,6 @@ class _BaseFTRLCV(BaseEstimator):
             t += n_train
             counts["progressive"] += n_train
         for state in states:
-            state.mark(X.indices)
             state.forget()
         if held_out.size:
             for k, state in enumerate(states):
@@ -615,6 +655,7 @@ class _BaseFTRLCV(BaseEstimator):
                 state.store,
                 state.zn,
                 state.table,
+                state.rows,
                 state.intercept_zn,
                 hypers["inv_eta0"],
                 hypers["lambda1"],
@@ -638,7 +679,7 @@ class _BaseFTRLCV(BaseEstimator):
             )
             if status == 0:
                 return
-            state.grow(room=buffers["slots"].size)
+            state.grow(room=buffers["slots"].size)  # (the table store's only)
 
     def _commit(self, grid, states, sums, counts, t, rng, seed, problem, dtype, n_iter):
         """Attach a trained grid, choose a model and build ``best_estimator_``."""
@@ -694,23 +735,23 @@ class _BaseFTRLCV(BaseEstimator):
     def _build_best(self, index):
         alpha, eta0, l1_ratio = self._grid_[index]
         per_class = [state.model_zn(index) for state in self._states]
-        union = (
-            per_class[0][0]
-            if len(per_class) == 1
-            else np.unique(np.concatenate([c for c, _, _ in per_class]))
-        )
-        shape = (len(per_class), union.size)
-        z, n, held = np.zeros(shape), np.zeros(shape), np.zeros(shape, dtype=bool)
-        for k, (columns, zk, nk) in enumerate(per_class):
-            at = np.searchsorted(union, columns)
-            z[k, at], n[k, at], held[k, at] = zk, nk, True
+        if len(per_class) == 1:
+            union, z, n = per_class[0]
+            z, n, held = z[None, :], n[None, :], np.ones((1, union.size), dtype=bool)
+        else:
+            union = np.unique(np.concatenate([c for c, _, _ in per_class]))
+            shape = (len(per_class), union.size)
+            z, n, held = np.zeros(shape), np.zeros(shape), np.zeros(shape, dtype=bool)
+            for k, (columns, zk, nk) in enumerate(per_class):
+                at = np.searchsorted(union, columns)
+                z[k, at], n[k, at], held[k, at] = zk, nk, True
         arrays = {
             "columns": union.astype(np.int64),
             "z": z,
             "n": n,
             "held": held,
-            "intercept_z": np.array([s.intercept_zn[index, 0] for s in self._states]),
-            "intercept_n": np.array([s.intercept_zn[index, 1] for s in self._states]),
+            "intercept_z": np.array([s.intercept_zn[0, index] for s in self._states]),
+            "intercept_n": np.array([s.intercept_zn[1, index] for s in self._states]),
             "t": np.int64(self.t_),
             "n_features_in": np.int64(self.n_features_in_),
             "seed": np.int64(self._seed),

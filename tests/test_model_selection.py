@@ -170,6 +170,28 @@ def test_partial_fit_continues_every_model_to_the_bit(store):
     assert_same_state(best.partial_fit(X2, y2), twin.partial_fit(X2, y2))
 
 
+@pytest.mark.parametrize("n_alphas", [1, 2, 3, 4, 5, 8, 9])
+@pytest.mark.parametrize("store", ["dense", "sparse"])
+def test_any_grid_size_row_by_row_equals_single_models(n_alphas, store):
+    # the models are updated as vectors of 2, 4 or 8 lanes with a remainder: every count of
+    # models, row by row (so the state grows for each row's new columns), gives each model
+    # the single estimator's bits
+    X, y = data(60, n_cols=300, classes=None, density=0.03, seed=n_alphas)
+    alphas = list(np.geomspace(1e-6, 1e-2, n_alphas))
+    cv = SparseFTRLRegressorCV(
+        alphas=alphas, eta0s=[0.1, 0.7], state_store=store, penalty="elasticnet", l1_ratio=0.5
+    )
+    singles = [None] * (2 * n_alphas)
+    for row in range(X.shape[0]):
+        cv.partial_fit(X[row : row + 1], y[row : row + 1])
+        for i in range(cv.n_models_):
+            singles[i] = singles[i] or single_for(cv, i)
+            singles[i].partial_fit(X[row : row + 1], y[row : row + 1])
+    for i in range(cv.n_models_):
+        assert_same_state(cv.estimator_at(i), singles[i])
+    assert cv.estimator_at(0).get_ftrl_state()["columns"].size == np.unique(X.indices).size
+
+
 def test_partial_fit_batches_equal_one_call_and_losses_accumulate():
     X, y = data(150, classes=None)
     one = SparseFTRLRegressorCV(**GRID, shuffle=False).partial_fit(X, y)
