@@ -223,6 +223,7 @@ def main(argv=None):
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--data", default="a9a,sms,california")
     ap.add_argument("--epochs", default="1,5", help="epochs of the choice runs (b)")
+    ap.add_argument("--cost-only", action="store_true", help="only (a), the cost of 8 models")
     a = ap.parse_args(argv)
     quick = a.quick
     reps = 1 if quick else a.reps
@@ -249,6 +250,8 @@ def main(argv=None):
                 f"(a) {epochs} epoch(s): one fit {row['one_fit_s']:.3f} s, 8 models in one pass "
                 f"{row['grid8_fit_s']:.3f} s: {row['ratio']:.2f}x (goal <= 2.5x)"
             )
+        if a.cost_only:
+            continue
         for epochs in epochs_list:
             row = choice(name, data, kind, epochs, alphas, etas)
             result["choice"].append(row)

@@ -1269,14 +1269,22 @@ def grid_epoch(
             if train and in_table and table[0] + length > table[1]:
                 status = TABLE_FULL
                 break
+            if not in_table and r + 2 * PREFETCH_ROWS < n_rows:
+                # the dense store's row numbers, read by the prefetch below two rows later
+                ahead = r + 2 * PREFETCH_ROWS if in_order else order[r + 2 * PREFETCH_ROWS]
+                for k in range(indptr[ahead], indptr[ahead + 1]):
+                    sr_prefetch(row_of + indices[k])
             if r + PREFETCH_ROWS < n_rows:
                 ahead = r + PREFETCH_ROWS if in_order else order[r + PREFETCH_ROWS]
+                for k in range(indptr[ahead], indptr[ahead + 1], 8):  # shuffled rows: X's values
+                    sr_prefetch(&data[0] + k)
                 for k in range(indptr[ahead], indptr[ahead + 1]):
                     if in_table:
                         slot = state + width * (mix64(<uint64_t>indices[k]) & mask)
                     else:
                         slot = state + width * row_of[indices[k]]
-                    sr_prefetch(slot)
+                    for m in range(0, width, 8):  # every cache line of the row, however aligned
+                        sr_prefetch(slot + m)
                     sr_prefetch(slot + width - 1)
             x = &data[0] + start
             cols = &indices[0] + start
@@ -1355,8 +1363,7 @@ def grid_count_nonzero(const double[:, ::1] zn, int64_t n_rows, int64_t offset,
     with nogil:
         for r in range(n_rows):
             for m in range(n_models):
-                if fabs(zn[r, offset + m]) > lambda1[m]:
-                    counts[m] += 1
+                counts[m] += fabs(zn[r, offset + m]) > lambda1[m]
 
 
 def grid_table_insert(double[:, ::1] table_zn, const int64_t[::1] columns,
