@@ -1122,8 +1122,9 @@ def softmax_scores(
                                              l1, l2) * xv
 
 
-def softmax_rehash(const double[:, ::1] old_table, double[:, ::1] new_table):
-    """Move every held column of a softmax table store into a larger, empty one."""
+def wide_rehash(const double[:, ::1] old_table, double[:, ::1] new_table):
+    """Move every held column of a table store whose slots are a key and any number of
+    values (softmax, grid) into a larger, empty one."""
     cdef:
         int64_t s, target, key, c
         int64_t width = old_table.shape[1]
@@ -1364,24 +1365,6 @@ def grid_count_nonzero(const double[:, ::1] zn, int64_t n_rows, int64_t offset,
         for r in range(n_rows):
             for m in range(n_models):
                 counts[m] += fabs(zn[r, offset + m]) > lambda1[m]
-
-
-def grid_table_insert(double[:, ::1] table_zn, const int64_t[::1] columns,
-                      const double[:, ::1] values):
-    """Put ``columns`` (none held yet, distinct) with their ``2 M`` numbers (rows of
-    ``values``: ``M`` z, then ``M`` n) into an empty-enough grid table (slots of ``1 + 2 M``
-    numbers)."""
-    cdef:
-        int64_t k, j, s
-        int64_t width = table_zn.shape[1]
-        uint64_t mask = <uint64_t>table_zn.shape[0] - 1
-        double *state = &table_zn[0, 0]
-    with nogil:
-        for k in range(columns.shape[0]):
-            s = probe_wide(state, mask, width, columns[k])
-            (<int64_t *>(state + width * s))[0] = columns[k]
-            for j in range(width - 1):
-                state[width * s + 1 + j] = values[k, j]
 
 
 # ----------------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ from ._ftrl_fast import (
     Store,
     grid_count_nonzero,
     grid_epoch,
-    grid_table_insert,
+    wide_rehash,
 )
 from ._interrupts import interrupts_deferred
 from ._losses import CLASSIFICATION_LOSSES, PROBABILISTIC_LOSSES, REGRESSION_LOSSES
@@ -53,6 +53,7 @@ __all__ = ["SparseFTRLClassifierCV", "SparseFTRLRegressorCV", "select_model"]
 
 ALPHA_RANGE = (1e-8, 1e-3)  # the log-scale range of ``alphas=<int>``
 _GRID_COLUMNS = 6  # numbers per model in grid_epoch's ``models`` scratch
+_FIRST_GRID_TABLE_BYTES = 4 * 2**20
 
 
 # ------------------------------------------------------------------------- selection
@@ -187,6 +188,15 @@ def _aligned_zeros(rows, width):
     return flat[start : start + rows * width].reshape(rows, width)
 
 
+def _first_capacity(width):
+    """The most slots of ``width`` numbers a grid's first table gets: the single
+    estimator's, or more up to 4 MiB (a grid's slots are wider: growing is dearer)."""
+    capacity = _FIRST_CAPACITY
+    while 2 * capacity * width * 8 <= _FIRST_GRID_TABLE_BYTES:
+        capacity *= 2
+    return capacity
+
+
 def _empty_wide_table(capacity, width):
     table = np.zeros((capacity, width))
     table.view(np.int64)[:, 0] = EMPTY_KEY
@@ -201,7 +211,7 @@ class _GridState:
         self.store = Store.TABLE_STORE if table else Store.DENSE_STORE
         self.intercept_zn = np.zeros((2, n_models))  # the intercepts' z, then their n
         if table:
-            first = min(_capacity_for(max(expected_columns, 1)), _FIRST_CAPACITY)
+            first = min(_capacity_for(max(expected_columns, 1)), _first_capacity(1 + 2 * n_models))
             self.zn = _empty_wide_table(first, 1 + 2 * n_models)
             self.table = np.array([0, first // 2], dtype=np.int64)
             self.rows = np.empty(0, dtype=np.int64)
@@ -237,21 +247,15 @@ class _GridState:
         self.rows[new] = np.arange(used, need)
         self.table[0] = need
 
-    def _held(self):
-        keys = self.zn.view(np.int64)[:, 0]
-        slots = np.flatnonzero(keys != EMPTY_KEY)
-        slots = slots[np.argsort(keys[slots], kind="stable")]
-        return keys[slots], self.zn[slots, 1:]
-
     def grow(self, room):
         """Table store: make room for ``room`` more columns (the kernel stopped at a row
         without it)."""
-        columns, values = self._held()
-        capacity = max(_capacity_for(columns.size + room), self.zn.shape[0])
+        held = int(self.table[0])
+        capacity = max(_capacity_for(held + room), self.zn.shape[0])
         bigger = _empty_wide_table(capacity, self.zn.shape[1])
-        grid_table_insert(bigger, columns, np.ascontiguousarray(values))
+        wide_rehash(self.zn, bigger)
         self.zn = bigger
-        self.table = np.array([columns.size, capacity // 2], dtype=np.int64)
+        self.table = np.array([held, capacity // 2], dtype=np.int64)
 
     def held(self):
         """``(columns, at, offset)``: the columns holding state, sorted, their rows of ``zn``
