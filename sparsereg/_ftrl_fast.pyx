@@ -55,6 +55,8 @@ cdef extern from "_grid_models.h" nogil:
                         const double *inv_eta0)
     void sr_grid_intercept(int64_t M, const double *zn, double beta, const double *inv_eta0,
                            double *bw, double *p)
+    bint sr_grid_squared_error(int64_t M, const double *p, double y, double weight,
+                               double *loss_sum, double *loss_squares, double *g)
 
 cpdef enum Loss:
     SQUARED_ERROR = 0
@@ -1327,14 +1329,18 @@ def grid_epoch(
             if one_vs_rest:
                 target = 1.0 if target == positive else -1.0
             weight = sample_weight[row] if weighted else 1.0
-            any_gradient = False
-            for m in range(n_models):
-                lv = weight * loss_and_derivative(loss, p[m], target, epsilon, &dloss)
-                loss_sum[m] += lv
-                loss_squares[m] += lv * lv
-                g[m] = weight * dloss
-                if g[m] != 0.0:
-                    any_gradient = True
+            if loss == SQUARED_ERROR:
+                any_gradient = sr_grid_squared_error(n_models, p, target, weight, &loss_sum[0],
+                                                     &loss_squares[0], g)
+            else:
+                any_gradient = False
+                for m in range(n_models):
+                    lv = weight * loss_and_derivative(loss, p[m], target, epsilon, &dloss)
+                    loss_sum[m] += lv
+                    loss_squares[m] += lv * lv
+                    g[m] = weight * dloss
+                    if g[m] != 0.0:
+                        any_gradient = True
             if not train or not any_gradient:
                 continue
 

@@ -85,6 +85,26 @@ SR_GRID_CLONES static void sr_grid_intercept(int64_t M, const double *restrict z
     }
 }
 
+/* Squared error of every model's prediction ``p`` of ``y``: each loss (times the row's
+ * weight) added to ``loss_sum`` and its square to ``loss_squares``, the gradient factor
+ * ``weight * (p - y)`` kept in ``g`` (``loss_and_derivative``'s arithmetic). Returns whether
+ * any is not zero. */
+SR_GRID_CLONES static int sr_grid_squared_error(int64_t M, const double *restrict p, double y,
+                                               double weight, double *restrict loss_sum,
+                                               double *restrict loss_squares,
+                                               double *restrict g)
+{
+    int any = 0;
+    for (int64_t m = 0; m < M; m++) {
+        double lv = weight * (0.5 * (p[m] - y) * (p[m] - y));
+        loss_sum[m] += lv;
+        loss_squares[m] += lv * lv;
+        g[m] = weight * (p[m] - y);
+        any |= g[m] != 0.0;
+    }
+    return any;
+}
+
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC pop_options
 #endif
