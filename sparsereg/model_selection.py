@@ -325,6 +325,15 @@ _SHARED_CV_PARAMETERS_DOC = """
         With ``selection='holdout'``, rows ``holdout - 1``, ``2 holdout - 1``, ... of each
         call are held out (Vowpal Wabbit's ``--holdout_period``). At least 2.
 
+    refit : bool, default=True
+        With ``selection='holdout'``, ``fit`` then fits the chosen parameters again on
+        every row, held-out rows included (one more fit of the single estimator, as
+        ``GridSearchCV``'s and ``LogisticRegressionCV``'s ``refit``), and that model is
+        ``best_estimator_``. False: ``best_estimator_`` is the grid's model, which never
+        trained on the held-out rows. Progressive selection needs no refit (every model
+        trained on every row), and ``partial_fit`` never refits (a stream is read once):
+        ``best_estimator_`` is then the grid's model.
+
     sparsity : None, float >= 0 or '1se', default=None
         Which model is kept (see :func:`select_model`): None, the least loss; a float
         ``tol``, the model with the fewest non-zero weights whose loss is within
@@ -381,8 +390,9 @@ _SHARED_CV_ATTRIBUTES_DOC = """
     best_estimator_ : estimator
         The chosen model as a fitted single estimator (``alpha=alpha_``,
         ``eta0=eta0_``, ``l1_ratio=l1_ratio_``, the other parameters this estimator's),
-        built by its ``set_ftrl_state`` from the grid's state: it predicts, exports and
-        continues ``partial_fit`` on its own.
+        built by its ``set_ftrl_state`` from the grid's state (with
+        ``selection='holdout'`` and ``refit``, fitted again on every row by ``fit``): it
+        predicts, exports and continues ``partial_fit`` on its own.
 
     cv_results_ : dict of ndarray
         One entry per model: ``params`` (dicts), ``param_alpha``, ``param_eta0``,
@@ -421,6 +431,7 @@ class _BaseFTRLCV(BaseEstimator):
         "l1_ratios": ["array-like", None],
         "selection": [StrOptions({"progressive", "holdout"})],
         "holdout": [Interval(Integral, 2, None, closed="left")],
+        "refit": ["boolean"],
         "sparsity": [Interval(Real, 0, None, closed="left"), StrOptions({"1se"}), None],
         "inclusion": [None],
         **{
@@ -811,6 +822,9 @@ class _BaseFTRLCV(BaseEstimator):
                 X, y, sample_weight, None, first=True, epochs=self.max_iter
             )
             self._commit(*trained, n_iter=self.max_iter)
+            if self.refit and self._selection_key() == "holdout_loss":
+                best = self._single_estimator(self.alpha_, self.eta0_, self.l1_ratio_)
+                self.best_estimator_ = best.fit(X, y, sample_weight=sample_weight)
         return self
 
     def _checked_partial_fit(self, X, y, sample_weight, classes):
@@ -983,6 +997,7 @@ default='log_loss'
         l1_ratios=None,
         selection="progressive",
         holdout=10,
+        refit=True,
         sparsity=None,
         penalty="l1",
         l1_ratio=0.15,
@@ -1003,6 +1018,7 @@ default='log_loss'
         self.l1_ratios = l1_ratios
         self.selection = selection
         self.holdout = holdout
+        self.refit = refit
         self.sparsity = sparsity
         self.penalty = penalty
         self.l1_ratio = l1_ratio
@@ -1182,6 +1198,7 @@ class SparseFTRLRegressorCV(RegressorMixin, _BaseFTRLCV):
         l1_ratios=None,
         selection="progressive",
         holdout=10,
+        refit=True,
         sparsity=None,
         penalty="l1",
         l1_ratio=0.15,
@@ -1201,6 +1218,7 @@ class SparseFTRLRegressorCV(RegressorMixin, _BaseFTRLCV):
         self.l1_ratios = l1_ratios
         self.selection = selection
         self.holdout = holdout
+        self.refit = refit
         self.sparsity = sparsity
         self.penalty = penalty
         self.l1_ratio = l1_ratio

@@ -301,6 +301,36 @@ def test_holdout_rows_are_never_trained_on_and_scored_at_the_end(store):
 
 
 # ------------------------------------------------------------------- selection
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_holdout_refit_fits_the_chosen_model_on_every_row(kind):
+    X, y = data(200, classes=2 if kind == "classifier" else None)
+    cls = SparseFTRLClassifierCV if kind == "classifier" else SparseFTRLRegressorCV
+    params = dict(GRID, selection="holdout", holdout=4, max_iter=2, random_state=3)
+    refitted = cls(**params).fit(X, y)
+    grid_only = cls(**params, refit=False).fit(X, y)
+    index = refitted.best_index_
+    assert grid_only.best_index_ == index
+    # refit: the single estimator with the chosen parameters, fitted on all 200 rows
+    alone = single_for(refitted, index, max_iter=2).fit(X, y)
+    assert_same_state(refitted.best_estimator_, alone)
+    assert refitted.best_estimator_.t_ == 2 * 200
+    # no refit: the grid's model, which never trained on the 50 held-out rows
+    assert_same_state(grid_only.best_estimator_, grid_only.estimator_at(index))
+    assert grid_only.best_estimator_.t_ == 2 * 150
+    # partial_fit never refits, even with refit=True
+    streamed = cls(**params).partial_fit(
+        X, y, **({"classes": [0, 1]} if kind == "classifier" else {})
+    )
+    assert_same_state(streamed.best_estimator_, streamed.estimator_at(streamed.best_index_))
+
+
+def test_progressive_selection_needs_no_refit():
+    X, y = data(150)
+    cv = SparseFTRLClassifierCV(**GRID, random_state=0).fit(X, y)  # refit=True by default
+    assert_same_state(cv.best_estimator_, cv.estimator_at(cv.best_index_))
+    assert_same_state(cv.best_estimator_, single_for(cv, cv.best_index_).fit(X, y))
+
+
 def test_select_model_rules_on_hand_made_results():
     loss = [0.50, 0.30, 0.305, 0.33, 0.31, np.nan]
     nnz = [10, 900, 400, 50, 100, 1]
