@@ -214,13 +214,14 @@ class _GridState:
             first = min(_capacity_for(max(expected_columns, 1)), _first_capacity(1 + 2 * n_models))
             self.zn = _empty_wide_table(first, 1 + 2 * n_models)
             self.table = np.array([0, first // 2], dtype=np.int64)
-            self.rows = np.empty(0, dtype=np.int64)
+            self.rows = self.row_columns = np.empty(0, dtype=np.int64)
         else:
             # one row of zn per column of the data (``add_columns``), so that the state is as
             # large as the columns seen, not the width, and read in the columns' order
             self.zn = np.zeros((0, 2 * n_models))
             self.table = np.zeros(2, dtype=np.int64)
             self.rows = np.full(n_features, -1, dtype=np.int64)
+            self.row_columns = np.empty(0, dtype=np.int64)  # the column of each row
 
     @property
     def in_table(self):
@@ -245,6 +246,7 @@ class _GridState:
             bigger[:used] = self.zn[:used]
             self.zn = bigger
         self.rows[new] = np.arange(used, need)
+        self.row_columns = np.concatenate([self.row_columns, new])
         self.table[0] = need
 
     def grow(self, room):
@@ -267,9 +269,13 @@ class _GridState:
                 slots = np.flatnonzero(keys != EMPTY_KEY)
                 slots = slots[np.argsort(keys[slots], kind="stable")]
                 self._held_cache = keys[slots], slots, 1
-            else:
-                columns = np.flatnonzero(self.rows >= 0)
-                self._held_cache = columns, self.rows[columns], 0
+            else:  # rows are given in the columns' order within a call: usually sorted
+                columns = self.row_columns
+                if columns.size > 1 and not np.all(columns[1:] > columns[:-1]):
+                    columns = np.sort(columns)
+                    self._held_cache = columns, self.rows[columns], 0
+                else:
+                    self._held_cache = columns, slice(0, columns.size), 0
         return self._held_cache
 
     def forget(self):
@@ -277,9 +283,9 @@ class _GridState:
 
     def model_zn(self, m):
         """``(columns, z, n)`` of model ``m``: the columns whose ``(z, n)`` is not ``(0, 0)``."""
-        columns, at, offset = self.held()
-        z = self.zn[:, offset + m][at]
-        n = self.zn[:, offset + self.n_models + m][at]
+        columns, at, offset = self.held()  # ``at``: rows of zn, or a slice of them
+        z = np.array(self.zn[:, offset + m][at])
+        n = np.array(self.zn[:, offset + self.n_models + m][at])
         keep = (z != 0.0) | (n != 0.0)
         return columns[keep].astype(np.int64), z[keep], n[keep]
 
@@ -294,7 +300,9 @@ class _GridState:
 
     @property
     def nbytes(self):
-        return int(self.zn.nbytes + self.intercept_zn.nbytes + self.rows.nbytes)
+        return int(
+            self.zn.nbytes + self.intercept_zn.nbytes + self.rows.nbytes + self.row_columns.nbytes
+        )
 
 
 # ------------------------------------------------------------------------- estimators
