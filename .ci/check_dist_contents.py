@@ -12,7 +12,7 @@ dist = Path(sys.argv[1])
 problems = []
 
 names = zipfile.ZipFile(wheel).namelist()
-for suffix in (".pyx", ".c", ".pxd", ".html"):
+for suffix in (".pyx", ".c", ".h", ".pxd", ".html"):
     problems += [f"wheel carries {n}" for n in names if n.endswith(suffix)]
 if "sparsereg/py.typed" not in names:
     problems.append("wheel has no sparsereg/py.typed")
@@ -38,7 +38,7 @@ with zipfile.ZipFile(wheel) as archive:
         path.unlink()
 
 members = tarfile.open(sdist).getnames()
-for source in ("_ftrl_fast.pyx", "_strhash.pyx"):
+for source in ("_ftrl_fast.pyx", "_grid_models.h", "_strhash.pyx"):
     if not any(m.endswith(f"sparsereg/{source}") for m in members):
         problems.append(f"sdist lacks sparsereg/{source}")
 problems += [f"sdist carries {m}" for m in members if m.endswith((".c", ".so"))]

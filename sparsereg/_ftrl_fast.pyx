@@ -47,6 +47,17 @@ cdef extern from *:
     """
     void sr_prefetch(const void *p) noexcept nogil
 
+cdef extern from "_grid_models.h" nogil:
+    void sr_grid_predict(int64_t M, const double *zn, double x, const double *lam1,
+                         const double *lam2, const double *inv_eta0, double beta, double *bw,
+                         double *p)
+    void sr_grid_update(int64_t M, double *zn, double x, const double *g, const double *bw,
+                        const double *inv_eta0)
+    void sr_grid_intercept(int64_t M, const double *zn, double beta, const double *inv_eta0,
+                           double *bw, double *p)
+    bint sr_grid_squared_error(int64_t M, const double *p, double y, double weight,
+                               double *loss_sum, double *loss_squares, double *g)
+
 cpdef enum Loss:
     SQUARED_ERROR = 0
     HUBER = 1
@@ -1113,8 +1124,9 @@ def softmax_scores(
                                              l1, l2) * xv
 
 
-def softmax_rehash(const double[:, ::1] old_table, double[:, ::1] new_table):
-    """Move every held column of a softmax table store into a larger, empty one."""
+def wide_rehash(const double[:, ::1] old_table, double[:, ::1] new_table):
+    """Move every held column of a table store whose slots are a key and any number of
+    values (softmax, grid) into a larger, empty one."""
     cdef:
         int64_t s, target, key, c
         int64_t width = old_table.shape[1]
@@ -1147,19 +1159,20 @@ def softmax_table_insert(double[:, ::1] table_zn, const int64_t[::1] columns,
 
 # ---------------------------------------------------------------------------------------
 # One pass, many models (McMahan et al. 2013, section 4.3): a grid of M models that differ
-# in eta0, lambda1 and lambda2 reads each row once. A column's M pairs (z, n) lie side by
-# side: in the dense store, row j of ``zn`` is (z_0, n_0, ..., z_{M-1}, n_{M-1}) of column j
-# (2 M numbers); in the table store, a slot is (column, z_0, n_0, ..., z_{M-1}, n_{M-1})
-# (1 + 2 M numbers), so that one lookup serves every model. Each model's arithmetic is
-# ftrl_epoch's, in the same order, so model m of a grid equals the same model trained alone.
+# in eta0, lambda1 and lambda2 reads each row once. A column's M models lie side by side:
+# in the dense store, row j of ``zn`` is (z_0, ..., z_{M-1}, n_0, ..., n_{M-1}) of column j
+# (2 M numbers); in the table store, a slot is (column, z_0, ..., z_{M-1}, n_0, ..., n_{M-1})
+# (1 + 2 M numbers), so that one lookup serves every model and the loops over the models
+# (``_grid_models.h``) run as vector instructions. Each model's arithmetic is ftrl_epoch's,
+# in the same order, so model m of a grid equals the same model trained alone.
 
 cdef enum:
-    GRID_P = 0       # columns of ``models``, one row per model: the prediction,
+    GRID_P = 0       # rows of ``models``, one number per model: the prediction,
     GRID_G = 1       # the gradient factor of the row,
     GRID_L1 = 2      # the lambdas in force,
     GRID_L2 = 3
-    GRID_SQ0 = 4     # sqrt(n) of the intercept
-    GRID_W0 = 5      # and its weight
+    GRID_W0 = 4      # the intercept's weight
+    GRID_SQ0 = 5     # and sqrt(n) (right after the weights, as a column's ``bw``)
     GRID_COLUMNS = 6
 
 
@@ -1173,6 +1186,7 @@ def grid_epoch(
     Store store,
     double[:, ::1] zn,
     int64_t[::1] table,
+    int64_t[::1] rows,
     double[:, ::1] intercept_zn,
     const double[::1] inv_eta0,
     const double[::1] lambda1,
@@ -1197,20 +1211,24 @@ def grid_epoch(
     """Run the rows ``order[start_row:]`` through the ``M = len(inv_eta0)`` models of a grid.
 
     Called only by ``sparsereg.model_selection``, which validates every array and owns
-    every buffer. ``zn``: ``M`` pairs ``(z, n)`` per column (dense store) or per slot after
-    the column's key (table store, ``table = [columns held, most allowed]``, a power-of-two
-    number of slots); ``intercept_zn``: ``(M, 2)``; ``inv_eta0``, ``lambda1``, ``lambda2``:
-    each model's ``1 / eta0`` and lambdas (per sample seen when ``mean_scaled``);
-    ``scratch``: ``(longest row, 2 M)``; ``slots``: the longest row's table rows; ``models``:
-    ``(GRID_COLUMNS, M)``. ``y``, ``sample_weight``, ``order``, ``one_vs_rest``,
-    ``positive``, ``t0`` as for ``ftrl_epoch``.
+    every buffer. ``zn``: rows of ``M`` z then ``M`` n, after the column's key in the table
+    store. Dense store: ``rows[j]`` is column j's row of ``zn``, given to every column of X
+    before the call; ``table`` is not read. Table store: ``rows`` is empty, ``zn`` an
+    open-addressing table of a power-of-two number of slots and ``table = [columns held,
+    most allowed]``.
+    ``intercept_zn``: ``(2, M)``, the intercepts' z then n; ``inv_eta0``, ``lambda1``,
+    ``lambda2``: each model's ``1 / eta0`` and lambdas (per sample seen when
+    ``mean_scaled``); ``scratch``: ``(longest row, 2 M)``; ``slots``: the longest row's rows
+    of ``zn``; ``models``: ``(GRID_COLUMNS, M)``. ``y``, ``sample_weight``, ``order``,
+    ``one_vs_rest``, ``positive``, ``t0`` as for ``ftrl_epoch``.
 
     Each row is scored by every model, its sample-weighted loss added to ``loss_sum[m]``
     (its square to ``loss_squares[m]``), then, with ``train``, every model is updated
     from it. Without ``train`` nothing is updated and every row is scored with the
     lambdas after ``t0`` samples (a holdout scored by the models as they stand).
 
-    Returns ``(next row, status)``, the status ``DONE`` or ``TABLE_FULL``.
+    Returns ``(next row, status)``, the status ``DONE`` or ``TABLE_FULL`` (table store: no
+    room for the next row's columns; nothing of it was applied).
     """
     cdef:
         bint in_order = order.shape[0] == 0
@@ -1223,10 +1241,12 @@ def grid_epoch(
         int64_t r, row, ahead, k, m, s, start, length
         int64_t t = t0 + start_row if train else t0
         uint64_t mask = <uint64_t>zn.shape[0] - 1
-        double target, weight, dloss, lv, w, z, sq, xk, gk, n_new, sqrt_new
-        bint every_gradient, any_gradient
+        double target, weight, dloss, lv
+        bint any_gradient
         int status = DONE
         double *state = &zn[0, 0]
+        double *intercepts = &intercept_zn[0, 0]
+        int64_t *row_of = &rows[0] if rows.shape[0] > 0 else NULL
         double *slot
         double *bw          # the row's column k: its M weights, then its M sqrt(n)
         double *buf = &scratch[0, 0]
@@ -1235,8 +1255,7 @@ def grid_epoch(
         double *g = &models[GRID_G, 0]
         double *lam1 = &models[GRID_L1, 0]
         double *lam2 = &models[GRID_L2, 0]
-        double *sq0 = &models[GRID_SQ0, 0]
-        double *w0 = &models[GRID_W0, 0]
+        double *w0 = &models[GRID_W0, 0]  # then sqrt(n) at w0 + M
         const double *ie = &inv_eta0[0]
         int64_t *where = &slots[0]
         const cython.floating *x
@@ -1253,14 +1272,22 @@ def grid_epoch(
             if train and in_table and table[0] + length > table[1]:
                 status = TABLE_FULL
                 break
+            if not in_table and r + 2 * PREFETCH_ROWS < n_rows:
+                # the dense store's row numbers, read by the prefetch below two rows later
+                ahead = r + 2 * PREFETCH_ROWS if in_order else order[r + 2 * PREFETCH_ROWS]
+                for k in range(indptr[ahead], indptr[ahead + 1]):
+                    sr_prefetch(row_of + indices[k])
             if r + PREFETCH_ROWS < n_rows:
                 ahead = r + PREFETCH_ROWS if in_order else order[r + PREFETCH_ROWS]
+                for k in range(indptr[ahead], indptr[ahead + 1], 8):  # shuffled rows: X's values
+                    sr_prefetch(&data[0] + k)
                 for k in range(indptr[ahead], indptr[ahead + 1]):
                     if in_table:
                         slot = state + width * (mix64(<uint64_t>indices[k]) & mask)
                     else:
-                        slot = state + width * indices[k]
-                    sr_prefetch(slot)
+                        slot = state + width * row_of[indices[k]]
+                    for m in range(0, width, 8):  # every cache line of the row, however aligned
+                        sr_prefetch(slot + m)
                     sr_prefetch(slot + width - 1)
             x = &data[0] + start
             cols = &indices[0] + start
@@ -1273,105 +1300,77 @@ def grid_epoch(
                 else:
                     lam1[m] = lambda1[m]
                     lam2[m] = lambda2[m]
-                w0[m] = 0.0
-                sq0[m] = 0.0
-                if fit_intercept:
-                    sq0[m] = sqrt(intercept_zn[m, 1])
-                    w0[m] = -intercept_zn[m, 0] / ((beta + sq0[m]) * ie[m])
-                p[m] = w0[m]
+            if fit_intercept:
+                sr_grid_intercept(n_models, intercepts, beta, ie, w0, p)
+            else:
+                for m in range(2 * n_models):
+                    w0[m] = 0.0
+                for m in range(n_models):
+                    p[m] = 0.0
 
-            # predict: every model's weight of a column from the one slot
+            # predict: every model's weight of a column from the one row of ``zn``
             for k in range(length):
                 bw = buf + 2 * n_models * k
                 if in_table:
                     s = probe_wide(state, mask, width, cols[k])
                     if key_of(state + width * s) == EMPTY:
-                        where[k] = -1  # not held: weight 0, sqrt(n) 0 in every model
-                        for m in range(2 * n_models):
-                            bw[m] = 0.0
-                        continue
-                    where[k] = s
-                    slot = state + width * s + offset
+                        s = -1
                 else:
-                    slot = state + width * cols[k]
-                xk = x[k]
-                for m in range(n_models):
-                    # lazy_weight without its branch, which the models' lambdas make
-                    # unpredictable: both sides computed, the same value selected
-                    sq = sqrt(slot[2 * m + 1])
-                    z = slot[2 * m]
-                    w = -(z - copysign(lam1[m], z)) / ((beta + sq) * ie[m] + lam2[m])
-                    w = w if fabs(z) > lam1[m] else 0.0
-                    bw[m] = w
-                    bw[n_models + m] = sq
-                    p[m] += w * xk
+                    s = row_of[cols[k]]
+                where[k] = s
+                if s < 0:  # not held: weight 0, sqrt(n) 0 in every model
+                    for m in range(2 * n_models):
+                        bw[m] = 0.0
+                    continue
+                sr_grid_predict(n_models, state + width * s + offset, x[k], lam1, lam2, ie, beta,
+                                bw, p)
 
             target = y[row]
             if one_vs_rest:
                 target = 1.0 if target == positive else -1.0
             weight = sample_weight[row] if weighted else 1.0
-            every_gradient = True
-            any_gradient = False
-            for m in range(n_models):
-                lv = weight * loss_and_derivative(loss, p[m], target, epsilon, &dloss)
-                loss_sum[m] += lv
-                loss_squares[m] += lv * lv
-                g[m] = weight * dloss
-                if g[m] != 0.0:
-                    any_gradient = True
-                else:
-                    every_gradient = False
+            if loss == SQUARED_ERROR:
+                any_gradient = sr_grid_squared_error(n_models, p, target, weight, &loss_sum[0],
+                                                     &loss_squares[0], g)
+            else:
+                any_gradient = False
+                for m in range(n_models):
+                    lv = weight * loss_and_derivative(loss, p[m], target, epsilon, &dloss)
+                    loss_sum[m] += lv
+                    loss_squares[m] += lv * lv
+                    g[m] = weight * dloss
+                    if g[m] != 0.0:
+                        any_gradient = True
             if not train or not any_gradient:
                 continue
 
-            # update: every model with a gradient, from the same slot (ftrl_update's arithmetic)
+            # update: every model with a gradient, in the same row (ftrl_update's arithmetic)
             for k in range(length):
-                bw = buf + 2 * n_models * k
-                if in_table:
-                    s = where[k]
-                    if s < 0:
-                        s = probe_wide(state, mask, width, cols[k])
-                        (<int64_t *>(state + width * s))[0] = cols[k]
-                        table[0] += 1
-                    slot = state + width * s + offset
-                else:
-                    slot = state + width * cols[k]
-                xk = x[k]
-                if every_gradient:
-                    for m in range(n_models):
-                        gk = g[m] * xk
-                        n_new = slot[2 * m + 1] + gk * gk
-                        sqrt_new = sqrt(n_new)
-                        slot[2 * m] += gk - (sqrt_new - bw[n_models + m]) * ie[m] * bw[m]
-                        slot[2 * m + 1] = n_new
-                else:
-                    for m in range(n_models):
-                        if g[m] != 0.0:
-                            ftrl_update(slot + 2 * m, g[m] * xk, bw[n_models + m], bw[m], ie[m])
+                s = where[k]
+                if s < 0:  # (table store only) the column enters the table
+                    s = probe_wide(state, mask, width, cols[k])
+                    (<int64_t *>(state + width * s))[0] = cols[k]
+                    table[0] += 1
+                sr_grid_update(n_models, state + width * s + offset, x[k], g,
+                               buf + 2 * n_models * k, ie)
             if fit_intercept:
-                for m in range(n_models):
-                    if g[m] != 0.0:
-                        ftrl_update(&intercept_zn[m, 0], g[m], sq0[m], w0[m], ie[m])
+                sr_grid_update(n_models, intercepts, 1.0, g, w0, ie)
         else:
             r = n_rows
     return r, status
 
 
-def grid_table_insert(double[:, ::1] table_zn, const int64_t[::1] columns,
-                      const double[:, ::1] values):
-    """Put ``columns`` (none held yet, distinct) with their ``M`` pairs ``(z, n)`` (rows of
-    ``values``) into an empty-enough grid table (slots of ``1 + 2 M`` numbers)."""
+def grid_count_nonzero(const double[:, ::1] zn, int64_t n_rows, int64_t offset,
+                       const double[::1] lambda1, int64_t[::1] counts):
+    """Add to ``counts[m]`` the rows among the first ``n_rows`` of a grid's ``zn`` whose
+    model ``m`` has a non-zero weight, ``|z| > lambda1[m]`` (``z`` at ``offset + m``)."""
     cdef:
-        int64_t k, j, s
-        int64_t width = table_zn.shape[1]
-        uint64_t mask = <uint64_t>table_zn.shape[0] - 1
-        double *state = &table_zn[0, 0]
+        int64_t r, m
+        int64_t n_models = lambda1.shape[0]
     with nogil:
-        for k in range(columns.shape[0]):
-            s = probe_wide(state, mask, width, columns[k])
-            (<int64_t *>(state + width * s))[0] = columns[k]
-            for j in range(width - 1):
-                state[width * s + 1 + j] = values[k, j]
+        for r in range(n_rows):
+            for m in range(n_models):
+                counts[m] += fabs(zn[r, offset + m]) > lambda1[m]
 
 
 # ----------------------------------------------------------------------------------------

@@ -17,9 +17,9 @@ from ._ftrl_fast import (
     Store,
     lazy_weights,
     softmax_epoch,
-    softmax_rehash,
     softmax_scores,
     softmax_table_insert,
+    wide_rehash,
 )
 from ._state import _FIRST_CAPACITY, _capacity_for, _dense_zeros
 
@@ -88,7 +88,7 @@ class SoftmaxState:
         held = int(self.table[0])
         capacity = max(_capacity_for(held + room), self.zn.shape[0])
         bigger = _empty_table(capacity, self.n_classes)
-        softmax_rehash(self.zn, bigger)
+        wide_rehash(self.zn, bigger)
         self.zn = bigger
         self.table = np.array([held, capacity // 2], dtype=np.int64)
 

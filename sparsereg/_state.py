@@ -261,9 +261,9 @@ class FTRLState:
                 state.zn[k] = _empty_table(capacity)
                 table_insert(state.zn[k], columns[mine], z[k, mine], n[k, mine])
                 state.table[k] = np.array([count, capacity // 2], dtype=np.int64)
-            else:
-                state.zn[k][columns, 0] = z[k]
-                state.zn[k][columns, 1] = n[k]
+            else:  # (through 1-D views: numpy's 2-D fancy assignment is several times slower)
+                state.zn[k][:, 0][columns] = z[k]
+                state.zn[k][:, 1][columns] = n[k]
         state.intercept_zn = np.column_stack([arrays["intercept_z"], arrays["intercept_n"]])
         bloom = arrays["bloom"]
         # copies: training writes the counters, and the caller's arrays are not ours to write

@@ -121,6 +121,13 @@ def _parser():
     )
     train.add_argument("data", nargs="+", metavar="DATA", help="input files, all of one format")
     train.add_argument("--model", required=True, metavar="OUT.npz", help="where to write the model")
+    train.add_argument(
+        "--weights",
+        default="float64",
+        choices=("float64", "float16", "q2.13"),
+        help="how the model file stores the weights: float64 (default), float16, or the "
+        "16-bit fixed point q2.13 with seeded randomized rounding (see export_model)",
+    )
     _add_reading(train)
     train.add_argument("--target", metavar="COL", help="the target column (CSV, Parquet)")
     hashing = train.add_argument_group("features (CSV, Parquet)")
@@ -458,7 +465,7 @@ def _train(args):
     finally:
         display.close()
     seconds = time.perf_counter() - start
-    exported = export_model(model)
+    exported = export_model(model, weights=args.weights, random_state=args.seed)
     with atomic_file(args.model) as f:
         exported.save(f)
     nonzero = int(exported.coef_.nnz)
@@ -469,6 +476,7 @@ def _train(args):
         "progressive_loss": _finite_or_none(history.progressive_loss),
         "holdout_loss": _finite_or_none(history.holdout_loss),
         "nonzero": nonzero,
+        "weights": args.weights,
         "seconds": round(seconds, 3),
         "rows_per_second": round((history.rows - history.resumed_rows) / seconds)
         if seconds > 0

@@ -10,13 +10,15 @@ plain fitted ``SparseFTRLClassifier`` / ``SparseFTRLRegressor`` built through th
 protocol (``set_ftrl_state``), with no refit.
 
 The grid's state: for each one-vs-rest problem (one for regression and binary
-classification), the ``M`` models' ``(z, n)`` of a column lie side by side, so one memory
-access serves them all (``_ftrl_fast.grid_epoch``): a dense ``(n_features, 2 M)`` array,
-or an open-addressing table of ``(column, z_0, n_0, ..., z_{M-1}, n_{M-1})`` slots holding
-only the columns seen.
+classification), the ``M`` models' ``z`` then their ``n`` of a column lie side by side, so
+one memory access serves them all and the models are updated as vectors
+(``_ftrl_fast.grid_epoch``): a dense array of ``2 M`` numbers per column seen, found through
+an array of one row number per column of the width, or an open-addressing table of ``(column,
+z_0, ..., z_{M-1}, n_0, ..., n_{M-1})`` slots holding only the columns seen.
 """
 
 import copy
+import functools
 import math
 import threading
 from contextlib import contextmanager
@@ -31,7 +33,14 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import _BaseFTRL, _physical_memory
 from ._epoch import penalty_lambdas
-from ._ftrl_fast import EMPTY_KEY, Loss, Store, grid_epoch, grid_table_insert
+from ._ftrl_fast import (
+    EMPTY_KEY,
+    Loss,
+    Store,
+    grid_count_nonzero,
+    grid_epoch,
+    wide_rehash,
+)
 from ._interrupts import interrupts_deferred
 from ._losses import CLASSIFICATION_LOSSES, PROBABILISTIC_LOSSES, REGRESSION_LOSSES
 from ._state import _FIRST_CAPACITY, AUTO_SPARSE_BYTES, _capacity_for
@@ -44,6 +53,7 @@ __all__ = ["SparseFTRLClassifierCV", "SparseFTRLRegressorCV", "select_model"]
 
 ALPHA_RANGE = (1e-8, 1e-3)  # the log-scale range of ``alphas=<int>``
 _GRID_COLUMNS = 6  # numbers per model in grid_epoch's ``models`` scratch
+_FIRST_GRID_TABLE_BYTES = 4 * 2**20
 
 
 # ------------------------------------------------------------------------- selection
@@ -161,7 +171,32 @@ def _grid_values(name, values, *, low, high, closed_low=True):
     return array.tolist()
 
 
+@functools.cache
+def _shared_parameters(cv_class):
+    """The parameters a CV estimator passes to its single estimator (read by ``inspect``
+    once per class, not on every call)."""
+    mine = set(cv_class._get_param_names())
+    return tuple(name for name in cv_class._single._get_param_names() if name in mine)
+
+
 # ------------------------------------------------------------------------- the state
+def _aligned_zeros(rows, width):
+    """``np.zeros((rows, width))`` starting on a 64-byte cache line, so that a row of 8
+    models (128 bytes) spans two lines rather than three."""
+    flat = np.zeros(rows * width + 8)
+    start = (-flat.ctypes.data % 64) // 8
+    return flat[start : start + rows * width].reshape(rows, width)
+
+
+def _first_capacity(width):
+    """The most slots of ``width`` numbers a grid's first table gets: the single
+    estimator's, or more up to 4 MiB (a grid's slots are wider: growing is dearer)."""
+    capacity = _FIRST_CAPACITY
+    while 2 * capacity * width * 8 <= _FIRST_GRID_TABLE_BYTES:
+        capacity *= 2
+    return capacity
+
+
 def _empty_wide_table(capacity, width):
     table = np.zeros((capacity, width))
     table.view(np.int64)[:, 0] = EMPTY_KEY
@@ -174,74 +209,100 @@ class _GridState:
     def __init__(self, n_models, n_features, *, table, expected_columns):
         self.n_models, self.n_features = int(n_models), int(n_features)
         self.store = Store.TABLE_STORE if table else Store.DENSE_STORE
-        self.intercept_zn = np.zeros((n_models, 2))
+        self.intercept_zn = np.zeros((2, n_models))  # the intercepts' z, then their n
         if table:
-            first = min(_capacity_for(max(expected_columns, 1)), _FIRST_CAPACITY)
+            first = min(_capacity_for(max(expected_columns, 1)), _first_capacity(1 + 2 * n_models))
             self.zn = _empty_wide_table(first, 1 + 2 * n_models)
             self.table = np.array([0, first // 2], dtype=np.int64)
+            self.rows = self.row_columns = np.empty(0, dtype=np.int64)
         else:
-            self.zn = np.zeros((n_features, 2 * n_models))
+            # one row of zn per column of the data (``add_columns``), so that the state is as
+            # large as the columns seen, not the width, and read in the columns' order
+            self.zn = np.zeros((0, 2 * n_models))
             self.table = np.zeros(2, dtype=np.int64)
-            # the columns of the rows trained on: only their (z, n) can be non-zero, so that
-            # reading the models out costs the data's columns, not the width
-            self.seen = np.zeros(n_features, dtype=bool)
-
-    def mark(self, indices):
-        """Record the columns a training call's rows hold (dense store)."""
-        if not self.in_table:
-            self.seen[indices] = True
+            self.rows = np.full(n_features, -1, dtype=np.int64)
+            self.row_columns = np.empty(0, dtype=np.int64)  # the column of each row
 
     @property
     def in_table(self):
         return self.store == Store.TABLE_STORE
 
-    def _held(self):
-        keys = self.zn.view(np.int64)[:, 0]
-        slots = np.flatnonzero(keys != EMPTY_KEY)
-        slots = slots[np.argsort(keys[slots], kind="stable")]
-        return keys[slots], self.zn[slots, 1:]
+    def add_columns(self, indices):
+        """Dense store: give a row of ``zn`` to each column in ``indices`` that has none (in
+        the order of the columns), before the kernel reads them."""
+        if self.in_table:
+            return
+        marked = np.zeros(self.n_features, dtype=bool)
+        marked[indices] = True
+        marked &= self.rows < 0
+        new = np.flatnonzero(marked)
+        if new.size == 0:
+            return
+        used = int(self.table[0])
+        need = used + new.size
+        if need > self.zn.shape[0]:
+            capacity = need if used == 0 else max(need, min(2 * self.zn.shape[0], self.n_features))
+            bigger = _aligned_zeros(capacity, self.zn.shape[1])
+            bigger[:used] = self.zn[:used]
+            self.zn = bigger
+        self.rows[new] = np.arange(used, need)
+        self.row_columns = np.concatenate([self.row_columns, new])
+        self.table[0] = need
 
     def grow(self, room):
-        columns, values = self._held()
-        capacity = max(_capacity_for(columns.size + room), self.zn.shape[0])
+        """Table store: make room for ``room`` more columns (the kernel stopped at a row
+        without it)."""
+        held = int(self.table[0])
+        capacity = max(_capacity_for(held + room), self.zn.shape[0])
         bigger = _empty_wide_table(capacity, self.zn.shape[1])
-        grid_table_insert(bigger, columns, np.ascontiguousarray(values))
+        wide_rehash(self.zn, bigger)
         self.zn = bigger
-        self.table = np.array([columns.size, capacity // 2], dtype=np.int64)
+        self.table = np.array([held, capacity // 2], dtype=np.int64)
 
-    def columns_and_values(self):
-        """``(columns, values)``: the columns holding state, sorted, and their ``2 M`` numbers
-        (read once per training call: ``forget`` after the state changes)."""
-        if self.__dict__.get("_read") is None:
-            self._read = self._columns_and_values()
-        return self._read
+    def held(self):
+        """``(columns, at, offset)``: the columns holding state, sorted, their rows of ``zn``
+        and where in a row the ``M`` z start (read once per training call: ``forget`` after
+        the state changes)."""
+        if self.__dict__.get("_held_cache") is None:
+            if self.in_table:
+                keys = self.zn.view(np.int64)[:, 0]
+                slots = np.flatnonzero(keys != EMPTY_KEY)
+                slots = slots[np.argsort(keys[slots], kind="stable")]
+                self._held_cache = keys[slots], slots, 1
+            else:  # rows are given in the columns' order within a call: usually sorted
+                columns = self.row_columns
+                if columns.size > 1 and not np.all(columns[1:] > columns[:-1]):
+                    columns = np.sort(columns)
+                    self._held_cache = columns, self.rows[columns], 0
+                else:
+                    self._held_cache = columns, slice(0, columns.size), 0
+        return self._held_cache
 
     def forget(self):
-        self._read = None
-
-    def _columns_and_values(self):
-        if self.in_table:
-            return self._held()
-        seen = np.flatnonzero(self.seen)
-        values = self.zn[seen]
-        touched = np.any(values != 0.0, axis=1)
-        return seen[touched], values[touched]
+        self._held_cache = None
 
     def model_zn(self, m):
         """``(columns, z, n)`` of model ``m``: the columns whose ``(z, n)`` is not ``(0, 0)``."""
-        columns, values = self.columns_and_values()
-        z, n = values[:, 2 * m], values[:, 2 * m + 1]
+        columns, at, offset = self.held()  # ``at``: rows of zn, or a slice of them
+        z = np.array(self.zn[:, offset + m][at])
+        n = np.array(self.zn[:, offset + self.n_models + m][at])
         keep = (z != 0.0) | (n != 0.0)
-        return columns[keep].astype(np.int64), z[keep].copy(), n[keep].copy()
+        return columns[keep].astype(np.int64), z[keep], n[keep]
 
     def count_nonzero(self, l1):
-        """Non-zero weights of each model: ``|z| > lambda1`` (``l1``: per model)."""
-        _, values = self.columns_and_values()
-        return np.count_nonzero(np.abs(values[:, 0::2]) > np.asarray(l1)[None, :], axis=0)
+        """Non-zero weights of each model: ``|z| > lambda1`` (``l1``: per model). Rows of
+        ``zn`` that hold no column have ``z = 0``."""
+        counts = np.zeros(self.n_models, dtype=np.int64)
+        rows = self.zn.shape[0] if self.in_table else int(self.table[0])
+        l1 = np.ascontiguousarray(np.broadcast_to(l1, (self.n_models,)), dtype=np.float64)
+        grid_count_nonzero(self.zn, rows, 1 if self.in_table else 0, l1, counts)
+        return counts
 
     @property
     def nbytes(self):
-        return int(self.zn.nbytes + self.intercept_zn.nbytes)
+        return int(
+            self.zn.nbytes + self.intercept_zn.nbytes + self.rows.nbytes + self.row_columns.nbytes
+        )
 
 
 # ------------------------------------------------------------------------- estimators
@@ -271,6 +332,15 @@ _SHARED_CV_PARAMETERS_DOC = """
     holdout : int, default=10
         With ``selection='holdout'``, rows ``holdout - 1``, ``2 holdout - 1``, ... of each
         call are held out (Vowpal Wabbit's ``--holdout_period``). At least 2.
+
+    refit : bool, default=True
+        With ``selection='holdout'``, ``fit`` then fits the chosen parameters again on
+        every row, held-out rows included (one more fit of the single estimator, as
+        ``GridSearchCV``'s and ``LogisticRegressionCV``'s ``refit``), and that model is
+        ``best_estimator_``. False: ``best_estimator_`` is the grid's model, which never
+        trained on the held-out rows. Progressive selection needs no refit (every model
+        trained on every row), and ``partial_fit`` never refits (a stream is read once):
+        ``best_estimator_`` is then the grid's model.
 
     sparsity : None, float >= 0 or '1se', default=None
         Which model is kept (see :func:`select_model`): None, the least loss; a float
@@ -308,9 +378,10 @@ _SHARED_CV_PARAMETERS_DOC = """
         Seeds the shuffling. An int makes ``fit`` reproducible to the bit.
 
     state_store : {'auto', 'dense', 'sparse'}, default='auto'
-        'dense': ``16 x n_models`` bytes per column of the input width; 'sparse': a table
-        of the columns seen, ``16 x n_models + 8`` bytes a slot, at most half full; 'auto'
-        picks 'sparse' above 256 MiB of dense state.
+        'dense': 8 bytes per column of the input width (where its state is) and
+        ``16 x n_models`` bytes per column seen; 'sparse': a table of the columns seen,
+        ``16 x n_models + 8`` bytes a slot, at most half full; 'auto' picks 'sparse' when
+        ``16 x n_models`` bytes per column of the width would exceed 256 MiB.
 
     inclusion : None, default=None
         Probabilistic feature inclusion is not supported by the grid (the models would
@@ -327,8 +398,9 @@ _SHARED_CV_ATTRIBUTES_DOC = """
     best_estimator_ : estimator
         The chosen model as a fitted single estimator (``alpha=alpha_``,
         ``eta0=eta0_``, ``l1_ratio=l1_ratio_``, the other parameters this estimator's),
-        built by its ``set_ftrl_state`` from the grid's state: it predicts, exports and
-        continues ``partial_fit`` on its own.
+        built by its ``set_ftrl_state`` from the grid's state (with
+        ``selection='holdout'`` and ``refit``, fitted again on every row by ``fit``): it
+        predicts, exports and continues ``partial_fit`` on its own.
 
     cv_results_ : dict of ndarray
         One entry per model: ``params`` (dicts), ``param_alpha``, ``param_eta0``,
@@ -367,6 +439,7 @@ class _BaseFTRLCV(BaseEstimator):
         "l1_ratios": ["array-like", None],
         "selection": [StrOptions({"progressive", "holdout"})],
         "holdout": [Interval(Integral, 2, None, closed="left")],
+        "refit": ["boolean"],
         "sparsity": [Interval(Real, 0, None, closed="left"), StrOptions({"1se"}), None],
         "inclusion": [None],
         **{
@@ -430,10 +503,7 @@ class _BaseFTRLCV(BaseEstimator):
         return grid
 
     def _single_params(self):
-        mine = set(self._get_param_names())
-        params = {
-            name: getattr(self, name) for name in self._single._get_param_names() if name in mine
-        }
+        params = {name: getattr(self, name) for name in _shared_parameters(type(self))}
         params.update(tol=None, early_stopping=False, warm_start=False, inclusion=None)
         return params
 
@@ -501,7 +571,7 @@ class _BaseFTRLCV(BaseEstimator):
                         f"hold, more than this machine's memory ({_physical_memory():,} bytes); "
                         "use a smaller grid."
                     )
-            need = 17 * len(grid) * problem.n_models * X.shape[1]
+            need = (16 * len(grid) + 8) * problem.n_models * X.shape[1]  # every column seen
             if not table and need > _physical_memory():
                 raise ValueError(
                     f"the dense state store needs {need:,} bytes for {len(grid)} models x "
@@ -533,6 +603,8 @@ class _BaseFTRLCV(BaseEstimator):
         else:
             held_out, train = np.empty(0, dtype=np.int64), None
         n_train = n_rows if train is None else train.size
+        for state in states:
+            state.add_columns(X.indices)
         hypers = self._grid_hypers(grid)
         buffers = self._buffers(len(grid), longest_row)
         for _ in range(1 if epochs is None else epochs):
@@ -559,7 +631,6 @@ class _BaseFTRLCV(BaseEstimator):
             t += n_train
             counts["progressive"] += n_train
         for state in states:
-            state.mark(X.indices)
             state.forget()
         if held_out.size:
             for k, state in enumerate(states):
@@ -615,6 +686,7 @@ class _BaseFTRLCV(BaseEstimator):
                 state.store,
                 state.zn,
                 state.table,
+                state.rows,
                 state.intercept_zn,
                 hypers["inv_eta0"],
                 hypers["lambda1"],
@@ -638,7 +710,7 @@ class _BaseFTRLCV(BaseEstimator):
             )
             if status == 0:
                 return
-            state.grow(room=buffers["slots"].size)
+            state.grow(room=buffers["slots"].size)  # (the table store's only)
 
     def _commit(self, grid, states, sums, counts, t, rng, seed, problem, dtype, n_iter):
         """Attach a trained grid, choose a model and build ``best_estimator_``."""
@@ -694,23 +766,23 @@ class _BaseFTRLCV(BaseEstimator):
     def _build_best(self, index):
         alpha, eta0, l1_ratio = self._grid_[index]
         per_class = [state.model_zn(index) for state in self._states]
-        union = (
-            per_class[0][0]
-            if len(per_class) == 1
-            else np.unique(np.concatenate([c for c, _, _ in per_class]))
-        )
-        shape = (len(per_class), union.size)
-        z, n, held = np.zeros(shape), np.zeros(shape), np.zeros(shape, dtype=bool)
-        for k, (columns, zk, nk) in enumerate(per_class):
-            at = np.searchsorted(union, columns)
-            z[k, at], n[k, at], held[k, at] = zk, nk, True
+        if len(per_class) == 1:
+            union, z, n = per_class[0]
+            z, n, held = z[None, :], n[None, :], np.ones((1, union.size), dtype=bool)
+        else:
+            union = np.unique(np.concatenate([c for c, _, _ in per_class]))
+            shape = (len(per_class), union.size)
+            z, n, held = np.zeros(shape), np.zeros(shape), np.zeros(shape, dtype=bool)
+            for k, (columns, zk, nk) in enumerate(per_class):
+                at = np.searchsorted(union, columns)
+                z[k, at], n[k, at], held[k, at] = zk, nk, True
         arrays = {
             "columns": union.astype(np.int64),
             "z": z,
             "n": n,
             "held": held,
-            "intercept_z": np.array([s.intercept_zn[index, 0] for s in self._states]),
-            "intercept_n": np.array([s.intercept_zn[index, 1] for s in self._states]),
+            "intercept_z": np.array([s.intercept_zn[0, index] for s in self._states]),
+            "intercept_n": np.array([s.intercept_zn[1, index] for s in self._states]),
             "t": np.int64(self.t_),
             "n_features_in": np.int64(self.n_features_in_),
             "seed": np.int64(self._seed),
@@ -758,6 +830,9 @@ class _BaseFTRLCV(BaseEstimator):
                 X, y, sample_weight, None, first=True, epochs=self.max_iter
             )
             self._commit(*trained, n_iter=self.max_iter)
+            if self.refit and self._selection_key() == "holdout_loss":
+                best = self._single_estimator(self.alpha_, self.eta0_, self.l1_ratio_)
+                self.best_estimator_ = best.fit(X, y, sample_weight=sample_weight)
         return self
 
     def _checked_partial_fit(self, X, y, sample_weight, classes):
@@ -930,6 +1005,7 @@ default='log_loss'
         l1_ratios=None,
         selection="progressive",
         holdout=10,
+        refit=True,
         sparsity=None,
         penalty="l1",
         l1_ratio=0.15,
@@ -950,6 +1026,7 @@ default='log_loss'
         self.l1_ratios = l1_ratios
         self.selection = selection
         self.holdout = holdout
+        self.refit = refit
         self.sparsity = sparsity
         self.penalty = penalty
         self.l1_ratio = l1_ratio
@@ -1129,6 +1206,7 @@ class SparseFTRLRegressorCV(RegressorMixin, _BaseFTRLCV):
         l1_ratios=None,
         selection="progressive",
         holdout=10,
+        refit=True,
         sparsity=None,
         penalty="l1",
         l1_ratio=0.15,
@@ -1148,6 +1226,7 @@ class SparseFTRLRegressorCV(RegressorMixin, _BaseFTRLCV):
         self.l1_ratios = l1_ratios
         self.selection = selection
         self.holdout = holdout
+        self.refit = refit
         self.sparsity = sparsity
         self.penalty = penalty
         self.l1_ratio = l1_ratio

@@ -110,6 +110,30 @@ def test_train_equals_fit_stream_and_predict_equals_the_model(tmp_path, csv_file
     np.testing.assert_allclose(preds[["proba_0", "proba_1"]], model.predict_proba(rows), rtol=1e-15)
 
 
+@pytest.mark.parametrize("weights", ["float16", "q2.13"])
+def test_weights_option_writes_the_16_bit_export(tmp_path, csv_file, capsys, weights):
+    status, path, summary = train(tmp_path, csv_file, "--weights", weights, capsys=capsys)
+    assert status == 0 and summary["weights"] == weights
+    # the model of the same run through the Python API, exported with those weights
+    from sklearn.pipeline import make_pipeline
+
+    from sparsereg import export_model
+
+    hasher = FeatureCrossHasher(
+        [("site",), ("hour",), ("lat",), ("site", "hour")], buckets={"lat": 0.5}, n_features=2**16
+    )
+    est = SparseFTRLClassifier(shuffle=False, random_state=0)
+    fitted, _ = fit_stream(make_pipeline(hasher, est), csv_file, target="click", batch_rows=500)
+    expected = export_model(fitted, weights=weights, random_state=0)
+    model = load_model(path)
+    np.testing.assert_array_equal(model.coef_.toarray(), expected.coef_.toarray())
+    rows = pd.read_csv(csv_file, dtype={"site": str, "hour": str}).drop(columns=["click"])
+    np.testing.assert_array_equal(model.predict_proba(rows), expected.predict_proba(rows))
+    full = export_model(fitted)  # float64: the 16-bit weights differ, and only a little
+    assert not np.array_equal(model.coef_.toarray(), full.coef_.toarray())
+    np.testing.assert_allclose(model.coef_.toarray(), full.coef_.toarray(), atol=1e-2)
+
+
 def test_columns_alone_without_crosses(tmp_path, csv_file, capsys):
     model = tmp_path / "m.npz"
     assert (

@@ -170,6 +170,28 @@ def test_partial_fit_continues_every_model_to_the_bit(store):
     assert_same_state(best.partial_fit(X2, y2), twin.partial_fit(X2, y2))
 
 
+@pytest.mark.parametrize("n_alphas", [1, 2, 3, 4, 5, 8, 9])
+@pytest.mark.parametrize("store", ["dense", "sparse"])
+def test_any_grid_size_row_by_row_equals_single_models(n_alphas, store):
+    # the models are updated as vectors of 2, 4 or 8 lanes with a remainder: every count of
+    # models, row by row (so the state grows for each row's new columns), gives each model
+    # the single estimator's bits
+    X, y = data(60, n_cols=300, classes=None, density=0.03, seed=n_alphas)
+    alphas = list(np.geomspace(1e-6, 1e-2, n_alphas))
+    cv = SparseFTRLRegressorCV(
+        alphas=alphas, eta0s=[0.1, 0.7], state_store=store, penalty="elasticnet", l1_ratio=0.5
+    )
+    singles = [None] * (2 * n_alphas)
+    for row in range(X.shape[0]):
+        cv.partial_fit(X[row : row + 1], y[row : row + 1])
+        for i in range(cv.n_models_):
+            singles[i] = singles[i] or single_for(cv, i)
+            singles[i].partial_fit(X[row : row + 1], y[row : row + 1])
+    for i in range(cv.n_models_):
+        assert_same_state(cv.estimator_at(i), singles[i])
+    assert cv.estimator_at(0).get_ftrl_state()["columns"].size == np.unique(X.indices).size
+
+
 def test_partial_fit_batches_equal_one_call_and_losses_accumulate():
     X, y = data(150, classes=None)
     one = SparseFTRLRegressorCV(**GRID, shuffle=False).partial_fit(X, y)
@@ -279,6 +301,36 @@ def test_holdout_rows_are_never_trained_on_and_scored_at_the_end(store):
 
 
 # ------------------------------------------------------------------- selection
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_holdout_refit_fits_the_chosen_model_on_every_row(kind):
+    X, y = data(200, classes=2 if kind == "classifier" else None)
+    cls = SparseFTRLClassifierCV if kind == "classifier" else SparseFTRLRegressorCV
+    params = dict(GRID, selection="holdout", holdout=4, max_iter=2, random_state=3)
+    refitted = cls(**params).fit(X, y)
+    grid_only = cls(**params, refit=False).fit(X, y)
+    index = refitted.best_index_
+    assert grid_only.best_index_ == index
+    # refit: the single estimator with the chosen parameters, fitted on all 200 rows
+    alone = single_for(refitted, index, max_iter=2).fit(X, y)
+    assert_same_state(refitted.best_estimator_, alone)
+    assert refitted.best_estimator_.t_ == 2 * 200
+    # no refit: the grid's model, which never trained on the 50 held-out rows
+    assert_same_state(grid_only.best_estimator_, grid_only.estimator_at(index))
+    assert grid_only.best_estimator_.t_ == 2 * 150
+    # partial_fit never refits, even with refit=True
+    streamed = cls(**params).partial_fit(
+        X, y, **({"classes": [0, 1]} if kind == "classifier" else {})
+    )
+    assert_same_state(streamed.best_estimator_, streamed.estimator_at(streamed.best_index_))
+
+
+def test_progressive_selection_needs_no_refit():
+    X, y = data(150)
+    cv = SparseFTRLClassifierCV(**GRID, random_state=0).fit(X, y)  # refit=True by default
+    assert_same_state(cv.best_estimator_, cv.estimator_at(cv.best_index_))
+    assert_same_state(cv.best_estimator_, single_for(cv, cv.best_index_).fit(X, y))
+
+
 def test_select_model_rules_on_hand_made_results():
     loss = [0.50, 0.30, 0.305, 0.33, 0.31, np.nan]
     nnz = [10, 900, 400, 50, 100, 1]

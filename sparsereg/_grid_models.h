@@ -1,0 +1,112 @@
+/* The arithmetic of a grid of M FTRL models on one column (``_ftrl_fast.grid_epoch``).
+ *
+ * A column's state is (z_0 .. z_{M-1}, n_0 .. n_{M-1}): each quantity contiguous over the
+ * models, so that these loops run as vector instructions, M models at a time. The operations
+ * and their order per model are those of ``lazy_weight`` and ``ftrl_update`` in
+ * ``_ftrl_fast.pyx``; IEEE addition, multiplication, division and square root give the same
+ * bits in a vector lane as in a scalar register, so model m equals the model trained alone.
+ * (Contraction into fused multiply-adds would not: the module is built with
+ * -ffp-contract=off.)
+ *
+ * With GCC on x86-64 glibc each function is compiled for AVX-512, AVX2 and the baseline, and
+ * the loader picks the widest the CPU has (target_clones); elsewhere, the baseline only.
+ */
+#ifndef SPARSEREG_GRID_MODELS_H
+#define SPARSEREG_GRID_MODELS_H
+
+#include <math.h>
+#include <stdint.h>
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
+#define SR_GRID_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define SR_GRID_CLONES
+#endif
+
+/* GCC if-converts the selections below into vector blends only when comparisons may not
+ * trap (they raise no exception the kernel reads: it reads no floating-point flags). */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC push_options
+#pragma GCC optimize("no-trapping-math")
+#endif
+
+/* Every model's weight of one column from its state ``zn`` (2 M numbers), kept in ``bw``
+ * (M weights, then M square roots of n), and ``w * x`` added to each model's prediction.
+ * Both sides of ``|z| <= lambda1`` are computed and one selected (no branch per model). */
+SR_GRID_CLONES static void sr_grid_predict(int64_t M, const double *restrict zn, double x,
+                                           const double *restrict lam1,
+                                           const double *restrict lam2,
+                                           const double *restrict inv_eta0, double beta,
+                                           double *restrict bw, double *restrict p)
+{
+    for (int64_t m = 0; m < M; m++) {
+        double z = zn[m];
+        double sq = sqrt(zn[M + m]);
+        double w = -(z - copysign(lam1[m], z)) / ((beta + sq) * inv_eta0[m] + lam2[m]);
+        w = fabs(z) > lam1[m] ? w : 0.0;
+        bw[m] = w;
+        bw[M + m] = sq;
+        p[m] += w * x;
+    }
+}
+
+/* Algorithm 1's update of one column in every model whose gradient factor ``g[m]`` is not
+ * zero (the others keep their state: the update is computed and not stored). */
+SR_GRID_CLONES static void sr_grid_update(int64_t M, double *restrict zn, double x,
+                                          const double *restrict g,
+                                          const double *restrict bw,
+                                          const double *restrict inv_eta0)
+{
+    for (int64_t m = 0; m < M; m++) {
+        double z = zn[m], n = zn[M + m];
+        double gi = g[m] * x;
+        double n_new = n + gi * gi;
+        double sqrt_new = sqrt(n_new);
+        double z_new = z + (gi - (sqrt_new - bw[M + m]) * inv_eta0[m] * bw[m]);
+        int live = g[m] != 0.0;
+        zn[m] = live ? z_new : z;
+        zn[M + m] = live ? n_new : n;
+    }
+}
+
+/* The intercepts' weights (no lambdas) from their state ``zn`` (M z, then M n), kept in
+ * ``bw`` (M weights, then M square roots of n); each model's prediction starts from them.
+ * Their update is ``sr_grid_update`` with x = 1. */
+SR_GRID_CLONES static void sr_grid_intercept(int64_t M, const double *restrict zn, double beta,
+                                             const double *restrict inv_eta0,
+                                             double *restrict bw, double *restrict p)
+{
+    for (int64_t m = 0; m < M; m++) {
+        double sq = sqrt(zn[M + m]);
+        double w = -zn[m] / ((beta + sq) * inv_eta0[m]);
+        bw[m] = w;
+        bw[M + m] = sq;
+        p[m] = w;
+    }
+}
+
+/* Squared error of every model's prediction ``p`` of ``y``: each loss (times the row's
+ * weight) added to ``loss_sum`` and its square to ``loss_squares``, the gradient factor
+ * ``weight * (p - y)`` kept in ``g`` (``loss_and_derivative``'s arithmetic). Returns whether
+ * any is not zero. */
+SR_GRID_CLONES static int sr_grid_squared_error(int64_t M, const double *restrict p, double y,
+                                               double weight, double *restrict loss_sum,
+                                               double *restrict loss_squares,
+                                               double *restrict g)
+{
+    int any = 0;
+    for (int64_t m = 0; m < M; m++) {
+        double lv = weight * (0.5 * (p[m] - y) * (p[m] - y));
+        loss_sum[m] += lv;
+        loss_squares[m] += lv * lv;
+        g[m] = weight * (p[m] - y);
+        any |= g[m] != 0.0;
+    }
+    return any;
+}
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
+#endif
+
+#endif
