@@ -2,7 +2,9 @@
 
 :func:`run_epoch` is the only caller of ``_ftrl_fast.ftrl_epoch``: it allocates the
 row buffers, grows a full table and calls the kernel again from the row it stopped
-at. :func:`scores_from_state` scores rows with the same prediction, without training. :class:`Hyper` turns an estimator's parameters into the kernel's numbers once.
+at. On a dense store of at most ``NARROW_COLUMNS`` columns it calls
+``ftrl_epoch_narrow`` (CSR) or ``ftrl_epoch_dense`` (a ``DenseRows`` array) instead,
+which train the same model to the bit, keeping ``sqrt(n_j)`` between rows. :func:`scores_from_state` scores rows with the same prediction, without training. :class:`Hyper` turns an estimator's parameters into the kernel's numbers once.
 """
 
 import threading

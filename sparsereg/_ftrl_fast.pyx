@@ -1604,15 +1604,17 @@ cdef extern from *:
 
 def dense_summary(const cython.floating[:, :] X):
     """``(entries of X that are not 0, largest |x|)`` of a 2-D array of any strides, the
-    largest NaN if any entry is NaN, in one pass (as ``largest_magnitude``)."""
+    largest NaN if any entry is NaN, in one pass (as ``largest_magnitude``) in the order of
+    memory (column by column when a column's entries are the closer)."""
     cdef:
         int64_t i, j, nnz = 0
         double v, largest = 0.0
         bint nan = False
+        bint by_column = abs(X.strides[0]) < abs(X.strides[1])
     with nogil:
-        for i in range(X.shape[0]):
-            for j in range(X.shape[1]):
-                v = fabs(X[i, j])
+        for i in range(X.shape[1] if by_column else X.shape[0]):
+            for j in range(X.shape[0] if by_column else X.shape[1]):
+                v = fabs(X[j, i] if by_column else X[i, j])
                 nnz += v != 0
                 if v > largest:
                     largest = v
