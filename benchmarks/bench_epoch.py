@@ -51,6 +51,7 @@ from _synthetic import WORK, load_ctr  # noqa: E402
 
 # the plain-C loop's ftrl_limit.py: $SPARSEREG_C_LIMIT, or --c-limit (main sets it)
 C_LIMIT = Path(os.environ["SPARSEREG_C_LIMIT"]) if os.environ.get("SPARSEREG_C_LIMIT") else None
+EPOCH_KERNELS = ("ftrl_epoch", "ftrl_epoch_narrow", "ftrl_epoch_dense")  # in sparsereg._epoch
 ETA0, BETA, L1, L2 = 0.1, 1.0, 1.0, 1.0
 TOOLS = [
     "sparsereg fit",
@@ -205,17 +206,23 @@ def child(tool, folder, n_features, rows):
 
             if not callable(getattr(base, "ftrl_epoch", None)):
                 return {"skip": "sparsereg._epoch.ftrl_epoch not found"}
-            kernel = base.ftrl_epoch
+            # the general kernel, and those of a narrow dense store (<= NARROW_COLUMNS columns)
+            names = [n for n in EPOCH_KERNELS if callable(getattr(base, n, None))]
+            kernels = {n: getattr(base, n) for n in names}
 
-            def timed_kernel(*args, **kwargs):
-                t0 = time.perf_counter()
-                try:
-                    return kernel(*args, **kwargs)
-                finally:
-                    kernel_seconds.append(time.perf_counter() - t0)
+            def timed(kernel):
+                def timed_kernel(*args, **kwargs):
+                    t0 = time.perf_counter()
+                    try:
+                        return kernel(*args, **kwargs)
+                    finally:
+                        kernel_seconds.append(time.perf_counter() - t0)
 
-            base.ftrl_epoch = timed_kernel
-            restore = lambda: setattr(base, "ftrl_epoch", kernel)  # noqa: E731
+                return timed_kernel
+
+            for n, kernel in kernels.items():
+                setattr(base, n, timed(kernel))
+            restore = lambda: [setattr(base, n, k) for n, k in kernels.items()]  # noqa: E731
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             make().fit(warm_X, warm_y)

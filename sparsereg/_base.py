@@ -40,6 +40,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from ._decision import LinearWeights
 from ._epoch import (
     IN_ORDER,
+    NARROW_COLUMNS,
     UNWEIGHTED,
     Batch,
     Hyper,
@@ -53,7 +54,14 @@ from ._softmax import SoftmaxState, run_softmax_epoch, softmax_scores_from_state
 from ._state import AUTO_SPARSE_BYTES, FTRLState
 from ._state_protocol import FORMAT, VERSION, check_ftrl_state, history_arrays, plain_labels
 from ._typing import ArrayLike
-from ._validation import MAX_MAGNITUDE, as_kernel_csr, plain_csr, plain_vector
+from ._validation import (
+    MAX_MAGNITUDE,
+    DenseRows,
+    as_kernel_csr,
+    dense_rows,
+    plain_csr,
+    plain_vector,
+)
 from .sparsity import FTRLCounts, SparsityReport, coef_report
 
 
@@ -651,14 +659,18 @@ class _BaseFTRL(BaseEstimator):
         return self
 
     # ------------------------------------------------------------------ training
-    def _validate_training_data(self, X, y, sample_weight, reset):
+    def _validate_training_data(self, X, y, sample_weight, reset, keep_dense=False):
+        """``(X, y, sample_weight, longest_row, bound on |x|)`` for the kernel: ``X`` as CSR
+        or, with ``keep_dense``, a dense array of at most ``NARROW_COLUMNS`` columns as a
+        ``DenseRows`` (as it is: no copy to C order or to CSR)."""
+        keep_dense = keep_dense and not sp.issparse(X)
         X, y = validate_data(
             self,
             X,
             y,
             accept_sparse="csr",
             dtype=[np.float64, np.float32],
-            order="C",
+            order=None if keep_dense else "C",
             accept_large_sparse=True,
             ensure_all_finite=False,  # checked by check_csr in the same pass as the indices
             reset=reset,
@@ -668,8 +680,27 @@ class _BaseFTRL(BaseEstimator):
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
+        if keep_dense and X.ndim == 2 and X.shape[1] <= NARROW_COLUMNS:
+            X, x_bound = dense_rows(X)
+            return X, y, sample_weight, X.shape[1], x_bound
         X, longest_row, x_bound = as_kernel_csr(X)
         return X, y, sample_weight, longest_row, x_bound
+
+    def _trains_dense(self, X, problem, first, early_stopping):
+        """Whether the validated dense ``X`` (``DenseRows``) trains as it is: on a narrow
+        dense state store of one-vs-rest or single models, one thread per model, without a
+        held-out split, every column seen once on average; else it is converted to CSR."""
+        return (
+            not early_stopping
+            and not problem.softmax
+            and self._model_threads(problem.n_models) == 1
+            and not (
+                self._use_table_store(problem.n_models, X.shape[1])
+                if first
+                else self._state.in_table
+            )
+            and X.shape[1] <= min(NARROW_COLUMNS, X.nnz)
+        )
 
     def _check_gradient_scale(self, X, x_bound, problem):
         """Refuse data whose gradients, squared and summed, could overflow (e.g. |x| = 1e300).
@@ -689,7 +720,8 @@ class _BaseFTRL(BaseEstimator):
             return gradients_overflow(x_max, w_max, y_max, grows_with_p)
 
         x_max = x_bound
-        if too_large(x_bound) and X.nnz:  # the bound is loose: look at the real largest |x|
+        # the bound is loose (CSR): look at the real largest |x| (a dense X's bound is exact)
+        if too_large(x_bound) and sp.issparse(X) and X.nnz:
             x_max = max(-float(X.data.min()), float(X.data.max()))
         if too_large(x_max):
             raise ValueError(
@@ -756,7 +788,7 @@ class _BaseFTRL(BaseEstimator):
             start = time.perf_counter()
             # (a permutation of one row draws no random number: skipping it changes nothing)
             order = (
-                rng.permutation(n_rows).astype(np.int64)
+                rng.permutation(n_rows).astype(np.int64, copy=False)
                 if self.shuffle and n_rows > 1
                 else IN_ORDER
             )
@@ -876,12 +908,17 @@ class _BaseFTRL(BaseEstimator):
             interrupts_deferred() if in_place else nullcontext(),
         ):
             first = new_state or not self._is_fitted()
+            early_stopping = not in_place and self.early_stopping
             X, y, sample_weight, longest_row, x_bound = self._validate_training_data(
-                X, y, sample_weight, reset=first
+                X, y, sample_weight, reset=first, keep_dense=not early_stopping
             )
             problem = self._training_problem(
                 y, sample_weight, classes=classes, first_call=first, for_partial_fit=in_place
             )
+            if isinstance(X, DenseRows) and not self._trains_dense(
+                X, problem, first, early_stopping
+            ):
+                X, longest_row = X.to_csr()
             self._check_gradient_scale(X, x_bound, problem)
             # fit draws its split, state seed and shuffling afresh; partial_fit goes on
             # with the generator of its first call
@@ -891,7 +928,7 @@ class _BaseFTRL(BaseEstimator):
                 else check_random_state(self.random_state)
             )
             validation = None
-            if not in_place and self.early_stopping:
+            if early_stopping:
                 X, longest_row, problem, validation = self._split_validation(X, y, problem, rng)
             count_columns = None
             if not problem.softmax:

@@ -2,7 +2,9 @@
 
 :func:`run_epoch` is the only caller of ``_ftrl_fast.ftrl_epoch``: it allocates the
 row buffers, grows a full table and calls the kernel again from the row it stopped
-at. :func:`scores_from_state` scores rows with the same prediction, without training. :class:`Hyper` turns an estimator's parameters into the kernel's numbers once.
+at. On a dense store of at most ``NARROW_COLUMNS`` columns it calls
+``ftrl_epoch_narrow`` (CSR) or ``ftrl_epoch_dense`` (a ``DenseRows`` array) instead,
+which train the same model to the bit, keeping ``sqrt(n_j)`` between rows. :func:`scores_from_state` scores rows with the same prediction, without training. :class:`Hyper` turns an estimator's parameters into the kernel's numbers once.
 """
 
 import threading
@@ -11,10 +13,24 @@ from functools import cached_property
 
 import numpy as np
 
-from ._ftrl_fast import Inclusion, Loss, Status, ftrl_epoch, ftrl_epoch_shared, state_scores
+from ._ftrl_fast import (
+    Inclusion,
+    Loss,
+    Status,
+    Store,
+    ftrl_epoch,
+    ftrl_epoch_dense,
+    ftrl_epoch_narrow,
+    ftrl_epoch_shared,
+    state_scores,
+)
+from ._validation import DenseRows
 
 IN_ORDER = np.empty(0, dtype=np.int64)  # an empty order: rows as stored
 UNWEIGHTED = np.empty(0)  # empty sample weights: every weight is 1, no array of ones to read
+# a dense store of at most this many columns trains with ftrl_epoch_narrow, which keeps
+# sqrt(n_j) of every column (8 bytes each, beside the 16 of the state) between rows
+NARROW_COLUMNS = 4096
 
 _INCLUSION = {
     None: Inclusion.INCLUDE_ALL,
@@ -89,7 +105,8 @@ class Hyper:
 class Batch:
     """Validated rows for the kernel.
 
-    ``X``: a canonical CSR matrix (``_validation.as_kernel_csr``); ``y``: float64
+    ``X``: a canonical CSR matrix (``_validation.as_kernel_csr``), or for a narrow dense
+    state store a ``_validation.DenseRows`` (``run_epoch`` only); ``y``: float64
     targets or labels; ``sample_weight``: float64, or ``UNWEIGHTED``;
     ``longest_row``: the most non-zeros in a row.
     """
@@ -109,6 +126,38 @@ def run_epoch(batch, state, k, hyper, *, order=IN_ORDER, t0=0):
     """
     X = batch.X
     width = max(batch.longest_row, 1)
+    store, zn, table, bloom, intercept_zn = state.kernel_arrays(k)
+    if isinstance(X, DenseRows):
+        if store != Store.DENSE_STORE or zn.shape[0] > NARROW_COLUMNS:  # a backstop
+            raise ValueError("a dense X trains as it is only on a narrow dense state store")
+        return ftrl_epoch_dense(
+            X.array,
+            batch.y,
+            batch.sample_weight,
+            order,
+            zn,
+            intercept_zn,
+            np.empty(zn.shape[0]),
+            np.empty(zn.shape[0]),
+            hyper.kernel_fields,
+            t0,
+        )
+    # few columns, each seen at least once on average: sqrt(n_j) of them all is cheap
+    if store == Store.DENSE_STORE and zn.shape[0] <= min(NARROW_COLUMNS, max(X.nnz, 1)):
+        return ftrl_epoch_narrow(
+            X.data,
+            X.indices,
+            X.indptr,
+            batch.y,
+            batch.sample_weight,
+            order,
+            zn,
+            intercept_zn,
+            np.empty(zn.shape[0]),
+            np.empty(width),
+            hyper.kernel_fields,
+            t0,
+        )
     scratch = np.empty((width, 2))
     slots = np.empty(width, dtype=np.int64)
     kernel_fields = hyper.kernel_fields

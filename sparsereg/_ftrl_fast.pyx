@@ -1487,3 +1487,226 @@ def ftrl_epoch_shared(
             if hp.fit_intercept:
                 ftrl_update_shared(&intercept_zn[0], g, sq0, w0, inv_eta0, n0)
     return loss_sum
+
+
+# ----------------------------------------------------------------------------------------
+# A narrow dense store (few columns, e.g. 8 numeric features): ``ftrl_epoch``'s dense path
+# with sqrt(n_j) kept from the update that wrote n_j to the next prediction that reads it.
+# The loop is then bound by the dependency of each row on the previous row's update of the
+# same few slots and by the square root and division unit, not by memory: this drops one of
+# the two square roots per coordinate (and the intercept's), and the prefetching. Same
+# arithmetic in the same order: sqrt of the same n_j is the same number, to the bit.
+
+cdef inline double update_keep_sqrt(double *slot, double gi, double sqrt_n, double w,
+                                    double inv_eta0) noexcept nogil:
+    """``ftrl_update``, returning the new ``sqrt(n_i)``."""
+    cdef double n_new = slot[1] + gi * gi
+    cdef double sqrt_new = sqrt(n_new)
+    slot[0] += gi - (sqrt_new - sqrt_n) * inv_eta0 * w  # sigma_i * w_i, as ftrl_update
+    slot[1] = n_new
+    return sqrt_new
+
+
+def ftrl_epoch_narrow(
+    const cython.floating[::1] data,
+    const index_t[::1] indices,
+    const index_t[::1] indptr,
+    const double[::1] y,
+    const double[::1] sample_weight,
+    const int64_t[::1] order,
+    double[:, ::1] zn,
+    double[::1] intercept_zn,
+    double[::1] sqrt_n,
+    double[::1] scratch,
+    Hyper hp,
+    int64_t t0,
+):
+    """``ftrl_epoch`` on a dense store (``DENSE_STORE``), keeping ``sqrt(n_j)`` of every
+    column in ``sqrt_n`` (one entry per column, overwritten) between its update and its
+    next prediction; ``scratch`` holds at least the longest row's worth of ``w_i``. The
+    caller, ``sparsereg._epoch.run_epoch``, picks it for few columns. Returns the sum of
+    the sample-weighted progressive losses; the state is what ``ftrl_epoch`` leaves, to
+    the bit.
+    """
+    cdef:
+        bint in_order = order.shape[0] == 0
+        bint weighted = sample_weight.shape[0] > 0
+        int64_t n_rows = indptr.shape[0] - 1 if in_order else order.shape[0]
+        int64_t r, row, k, j, start, length
+        int64_t t = t0
+        double inv_eta0 = 1.0 / hp.eta0
+        double beta = hp.beta
+        double l1 = hp.l1
+        double l2 = hp.l2
+        double p, g, dloss, w, w0, sq0, target, weight, loss_sum = 0.0
+        double *state = &zn[0, 0]
+        double *roots = &sqrt_n[0]
+        double *buf = &scratch[0]
+        const cython.floating *x
+        const index_t *cols
+
+    with nogil:
+        for j in range(zn.shape[0]):
+            roots[j] = sqrt(state[DENSE_SLOT * j + 1])
+        sq0 = sqrt(intercept_zn[1]) if hp.fit_intercept else 0.0
+        for r in range(n_rows):
+            if hp.check_signals and r % SIGNAL_CHECK_ROWS == SIGNAL_CHECK_ROWS - 1:
+                with gil:
+                    PyErr_CheckSignals()  # raises KeyboardInterrupt on Ctrl-C
+            row = r if in_order else order[r]
+            start = indptr[row]
+            length = indptr[row + 1] - start
+            x = &data[0] + start
+            cols = &indices[0] + start
+            t += 1
+            if hp.mean_scaled:
+                l1 = hp.l1 * t
+                l2 = hp.l2 * t
+
+            w0 = 0.0
+            if hp.fit_intercept:
+                w0 = -intercept_zn[0] / ((beta + sq0) * inv_eta0)
+            p = w0
+            for k in range(length):
+                j = <int64_t>cols[k]
+                w = lazy_weight(state[DENSE_SLOT * j], roots[j], inv_eta0, beta, l1, l2)
+                buf[k] = w
+                p += w * x[k]
+
+            target = y[row]
+            if hp.one_vs_rest:
+                target = 1.0 if target == hp.positive else -1.0
+            weight = sample_weight[row] if weighted else 1.0
+            loss_sum += weight * loss_and_derivative(hp.loss, p, target, hp.epsilon, &dloss)
+            g = weight * dloss
+            if g == 0.0:
+                continue  # g_i = 0 and sigma_i = 0: the update would leave (z, n) as is
+            for k in range(length):
+                j = <int64_t>cols[k]
+                roots[j] = update_keep_sqrt(state + DENSE_SLOT * j, g * x[k], roots[j], buf[k],
+                                            inv_eta0)
+            if hp.fit_intercept:
+                sq0 = update_keep_sqrt(&intercept_zn[0], g, sq0, w0, inv_eta0)
+    return loss_sum
+
+
+cdef extern from *:
+    """
+    static inline void sr_prefetch_read(const void *p) {
+    #if defined(__GNUC__) || defined(__clang__)
+        __builtin_prefetch(p, 0, 3);
+    #endif
+    }
+    """
+    void sr_prefetch_read(const void *p) noexcept nogil
+
+
+def dense_summary(const cython.floating[:, :] X):
+    """``(entries of X that are not 0, largest |x|)`` of a 2-D array of any strides, the
+    largest NaN if any entry is NaN, in one pass (as ``largest_magnitude``) in the order of
+    memory (column by column when a column's entries are the closer)."""
+    cdef:
+        int64_t i, j, nnz = 0
+        double v, largest = 0.0
+        bint nan = False
+        bint by_column = abs(X.strides[0]) < abs(X.strides[1])
+    with nogil:
+        for i in range(X.shape[1] if by_column else X.shape[0]):
+            for j in range(X.shape[0] if by_column else X.shape[1]):
+                v = fabs(X[j, i] if by_column else X[i, j])
+                nnz += v != 0
+                if v > largest:
+                    largest = v
+                elif v != v:
+                    nan = True
+    return nnz, float("nan") if nan else largest
+
+
+def ftrl_epoch_dense(
+    const cython.floating[:, :] X,
+    const double[::1] y,
+    const double[::1] sample_weight,
+    const int64_t[::1] order,
+    double[:, ::1] zn,
+    double[::1] intercept_zn,
+    double[::1] sqrt_n,
+    double[::1] scratch,
+    Hyper hp,
+    int64_t t0,
+):
+    """``ftrl_epoch_narrow`` reading the rows of a dense 2-D array ``X`` (any strides) as
+    they are, without a CSR copy: the entries that are 0 are skipped, as CSR leaves them
+    out, and the others are taken in column order, as CSR stores them; the state is what
+    ``ftrl_epoch`` leaves on ``scipy.sparse.csr_matrix(X)``, to the bit. ``zn`` has a row
+    per column of ``X``, ``sqrt_n`` an entry per column (overwritten), ``scratch`` at least
+    as many entries. Returns the sum of the sample-weighted progressive losses.
+    """
+    cdef:
+        bint in_order = order.shape[0] == 0
+        bint weighted = sample_weight.shape[0] > 0
+        int64_t n_rows = X.shape[0] if in_order else order.shape[0]
+        int64_t n_cols = X.shape[1]
+        int64_t r, row, j, ahead
+        int64_t t = t0
+        Py_ssize_t stride = X.strides[1] if X.strides[1] >= 0 else -X.strides[1]
+        # a row's entries one cache line apart (F order) or 64 bytes' worth per line (C order)
+        int64_t col_step = 1 if stride == 0 or stride >= 64 else 64 // stride
+        int64_t n_lines = (n_cols + col_step - 1) // col_step
+        double inv_eta0 = 1.0 / hp.eta0
+        double beta = hp.beta
+        double l1 = hp.l1
+        double l2 = hp.l2
+        double p, g, dloss, w, xj, w0, sq0, target, weight, loss_sum = 0.0
+        double *state = &zn[0, 0]
+        double *roots = &sqrt_n[0]
+        double *buf = &scratch[0]
+
+    with nogil:
+        for j in range(n_cols):
+            roots[j] = sqrt(state[DENSE_SLOT * j + 1])
+        sq0 = sqrt(intercept_zn[1]) if hp.fit_intercept else 0.0
+        for r in range(n_rows):
+            if hp.check_signals and r % SIGNAL_CHECK_ROWS == SIGNAL_CHECK_ROWS - 1:
+                with gil:
+                    PyErr_CheckSignals()  # raises KeyboardInterrupt on Ctrl-C
+            row = r if in_order else order[r]
+            if r + PREFETCH_ROWS < n_rows:  # the row's entries, one cache line each in F order
+                ahead = r + PREFETCH_ROWS if in_order else order[r + PREFETCH_ROWS]
+                for j in range(n_lines):
+                    sr_prefetch_read(&X[ahead, j * col_step])
+            t += 1
+            if hp.mean_scaled:
+                l1 = hp.l1 * t
+                l2 = hp.l2 * t
+
+            w0 = 0.0
+            if hp.fit_intercept:
+                w0 = -intercept_zn[0] / ((beta + sq0) * inv_eta0)
+            p = w0
+            for j in range(n_cols):
+                xj = X[row, j]
+                if xj != 0:
+                    w = lazy_weight(state[DENSE_SLOT * j], roots[j], inv_eta0, beta, l1, l2)
+                    buf[j] = w
+                    p += w * xj
+
+            target = y[row]
+            if hp.one_vs_rest:
+                target = 1.0 if target == hp.positive else -1.0
+            if weighted:
+                weight = sample_weight[row]
+                loss_sum += weight * loss_and_derivative(hp.loss, p, target, hp.epsilon, &dloss)
+                g = weight * dloss
+            else:  # weight 1: 1.0 * v is v, to the bit
+                loss_sum += loss_and_derivative(hp.loss, p, target, hp.epsilon, &dloss)
+                g = dloss
+            if g == 0.0:
+                continue  # g_i = 0 and sigma_i = 0: the update would leave (z, n) as is
+            for j in range(n_cols):
+                xj = X[row, j]
+                if xj != 0:
+                    roots[j] = update_keep_sqrt(state + DENSE_SLOT * j, g * xj, roots[j], buf[j],
+                                                inv_eta0)
+            if hp.fit_intercept:
+                sq0 = update_keep_sqrt(&intercept_zn[0], g, sq0, w0, inv_eta0)
+    return loss_sum

@@ -12,6 +12,7 @@ from ._ftrl_fast import (
     csr_index_summary,
     csr_summary,
     dense_row_counts,
+    dense_summary,
     dense_to_csr,
     largest_magnitude,
     value_summary,
@@ -104,6 +105,35 @@ def dense_csr(X):
     csr = sp.csr_matrix((data, indices, indptr.astype(index_dtype, copy=False)), shape=X.shape)
     csr.has_canonical_format = True  # each row's columns increase, none repeats
     return csr
+
+
+class DenseRows:
+    """A validated 2-D float32/float64 array (any strides) that training reads as it is.
+
+    The narrow dense kernel (``_ftrl_fast.ftrl_epoch_dense``) skips its zeros as CSR leaves
+    them out, so that training on it gives the model that training on its CSR copy gives,
+    to the bit, without the copy. ``nnz``: its entries that are not 0.
+    """
+
+    def __init__(self, array, nnz):
+        self.array = array
+        self.nnz = int(nnz)
+        self.shape = array.shape
+        self.dtype = array.dtype
+
+    def to_csr(self):
+        """``(X, longest_row)`` of :func:`as_kernel_csr` for the paths that read CSR only."""
+        X, longest_row, _ = as_kernel_csr(self.array)
+        return X, longest_row
+
+
+def dense_rows(X):
+    """``(DenseRows, largest |x|)`` of a dense 2-D float32/float64 array from
+    ``validate_data``; ``ValueError`` if it holds NaN or infinity."""
+    nnz, largest = dense_summary(X)
+    if not np.isfinite(largest):
+        raise ValueError("Input X contains NaN or infinity.")
+    return DenseRows(X, nnz), largest
 
 
 def as_kernel_csr(X, values=True):
