@@ -17,10 +17,12 @@
 #include <math.h>
 #include <stdint.h>
 
+#ifndef SR_GRID_CLONES /* (tests/grid_lanes.c defines it empty to build one variant) */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
 #define SR_GRID_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define SR_GRID_CLONES
+#endif
 #endif
 
 /* GCC if-converts the selections below into vector blends only when comparisons may not

@@ -1,0 +1,132 @@
+/* The grid kernel's vector code (sparsereg/_grid_models.h) against the scalar arithmetic of
+ * the single-model kernel (lazy_weight, ftrl_update and the squared error of
+ * sparsereg/_ftrl_fast.pyx), written out here one model at a time. tests/test_grid_lanes.py
+ * builds this file once per instruction set (baseline, AVX2, AVX-512: whatever the compiler
+ * vectorises to with those flags, one variant each, SR_GRID_CLONES empty) and runs it; it
+ * exits 1 at the first model whose bits differ, and prints a checksum of every result so
+ * that the builds can be compared with each other too. */
+#define SR_GRID_CLONES
+#include <stdio.h>
+#include <string.h>
+
+#include "../sparsereg/_grid_models.h"
+
+#define MAX_MODELS 19
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
+
+static double uniform(void) /* xorshift64*: the same numbers on every build */
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return (double)((rng_state * 0x2545F4914F6CDD1DULL) >> 11) * 0x1.0p-53;
+}
+
+static double pick(double a, double b, double zero_share)
+{
+    return uniform() < zero_share ? 0.0 : a + (b - a) * uniform();
+}
+
+__attribute__((optimize("no-tree-vectorize"))) static double lazy_weight(
+    double z, double sqrt_n, double inv_eta0, double beta, double l1, double l2)
+{
+    if (fabs(z) <= l1)
+        return 0.0;
+    return -(z - copysign(l1, z)) / ((beta + sqrt_n) * inv_eta0 + l2);
+}
+
+__attribute__((optimize("no-tree-vectorize"))) static void ftrl_update(
+    double *z, double *n, double gi, double sqrt_n, double w, double inv_eta0)
+{
+    double n_new = *n + gi * gi;
+    double sqrt_new = sqrt(n_new);
+    *z += gi - (sqrt_new - sqrt_n) * inv_eta0 * w;
+    *n = n_new;
+}
+
+static uint64_t checksum = 1469598103934665603ULL;
+
+static int same(const char *what, int64_t m, double got, double want)
+{
+    uint64_t a, b;
+    memcpy(&a, &got, 8);
+    memcpy(&b, &want, 8);
+    checksum = (checksum ^ a) * 1099511628211ULL;
+    if (a != b) {
+        printf("%s of model %ld: %.17g (vector) != %.17g (scalar)\n", what, (long)m, got, want);
+        return 0;
+    }
+    return 1;
+}
+
+int main(void)
+{
+    double zn[2 * MAX_MODELS], ref_z[MAX_MODELS], ref_n[MAX_MODELS], bw[2 * MAX_MODELS];
+    double lam1[MAX_MODELS], lam2[MAX_MODELS], ie[MAX_MODELS], g[MAX_MODELS];
+    double p[MAX_MODELS], ref_p[MAX_MODELS], sums[MAX_MODELS], squares[MAX_MODELS];
+    for (int trial = 0; trial < 20000; trial++) {
+        int64_t M = 1 + trial % MAX_MODELS;
+        double beta = pick(1e-10, 2.0, 0.0), x = pick(-3.0, 3.0, 0.05), y = pick(-2.0, 2.0, 0.1);
+        double weight = pick(0.1, 3.0, 0.0);
+        for (int64_t m = 0; m < M; m++) {
+            ref_z[m] = zn[m] = pick(-5.0, 5.0, 0.2);
+            ref_n[m] = zn[M + m] = pick(0.0, 50.0, 0.2);
+            lam1[m] = pick(0.0, 3.0, 0.3);
+            lam2[m] = pick(0.0, 1.0, 0.3);
+            ie[m] = 1.0 / pick(0.01, 2.0, 0.0);
+            g[m] = pick(-2.0, 2.0, 0.3); /* some models without a gradient */
+            p[m] = ref_p[m] = pick(-1.0, 1.0, 0.1);
+        }
+        sr_grid_predict(M, zn, x, lam1, lam2, ie, beta, bw, p);
+        for (int64_t m = 0; m < M; m++) {
+            double sq = sqrt(ref_n[m]);
+            double w = lazy_weight(ref_z[m], sq, ie[m], beta, lam1[m], lam2[m]);
+            ref_p[m] += w * x;
+            if (!same("weight", m, bw[m], w) || !same("sqrt(n)", m, bw[M + m], sq) ||
+                !same("prediction", m, p[m], ref_p[m]))
+                return 1;
+        }
+        sr_grid_update(M, zn, x, g, bw, ie);
+        for (int64_t m = 0; m < M; m++) {
+            if (g[m] != 0.0)
+                ftrl_update(&ref_z[m], &ref_n[m], g[m] * x, bw[M + m], bw[m], ie[m]);
+            if (!same("z", m, zn[m], ref_z[m]) || !same("n", m, zn[M + m], ref_n[m]))
+                return 1;
+        }
+        /* the intercepts: no lambdas, the prediction starts from them, updated with x = 1 */
+        sr_grid_intercept(M, zn, beta, ie, bw, p);
+        for (int64_t m = 0; m < M; m++) {
+            double sq = sqrt(zn[M + m]), w = -zn[m] / ((beta + sq) * ie[m]);
+            if (!same("intercept weight", m, bw[m], w) || !same("intercept sqrt(n)", m, bw[M + m], sq) ||
+                !same("intercept prediction", m, p[m], w))
+                return 1;
+            ref_z[m] = zn[m];
+            ref_n[m] = zn[M + m];
+        }
+        sr_grid_update(M, zn, 1.0, g, bw, ie);
+        for (int64_t m = 0; m < M; m++) {
+            if (g[m] != 0.0)
+                ftrl_update(&ref_z[m], &ref_n[m], g[m], bw[M + m], bw[m], ie[m]);
+            if (!same("intercept z", m, zn[m], ref_z[m]) || !same("intercept n", m, zn[M + m], ref_n[m]))
+                return 1;
+        }
+        /* squared error: each loss times the weight, its square, the gradient factor */
+        memset(sums, 0, sizeof sums);
+        memset(squares, 0, sizeof squares);
+        int any = sr_grid_squared_error(M, p, y, weight, sums, squares, g), ref_any = 0;
+        for (int64_t m = 0; m < M; m++) {
+            double lv = weight * (0.5 * (p[m] - y) * (p[m] - y)), gm = weight * (p[m] - y);
+            ref_any |= gm != 0.0;
+            if (!same("loss", m, sums[m], lv) || !same("squared loss", m, squares[m], lv * lv) ||
+                !same("gradient", m, g[m], gm))
+                return 1;
+        }
+        if (any != ref_any) {
+            printf("any gradient: %d (vector) != %d (scalar)\n", any, ref_any);
+            return 1;
+        }
+    }
+    printf("%016llx\n", (unsigned long long)checksum);
+    return 0;
+}
