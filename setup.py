@@ -3,8 +3,9 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 
 # -g0 after Python's own CFLAGS (which carry -g): the wheel ships no debug sections.
-# -ffp-contract=off: no fused multiply-adds, whatever instructions the CPU has, so that the
-# grid's vector code (_grid_models.h) gives each model the bits of the scalar kernel.
+# -fno-fast-math -ffp-contract=off: IEEE arithmetic and no fused multiply-adds whatever the
+# CFLAGS and the CPU, so that the grid's vector code (_grid_models.h) gives each model the bits
+# of the scalar kernel (tests/test_grid_lanes.py).
 extensions = [
     Extension(
         "sparsereg._ftrl_fast",
@@ -12,7 +13,7 @@ extensions = [
         depends=["sparsereg/_grid_models.h"],
         include_dirs=[numpy.get_include()],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")],
-        extra_compile_args=["-O3", "-fno-math-errno", "-ffp-contract=off", "-g0"],
+        extra_compile_args=["-O3", "-fno-fast-math", "-fno-math-errno", "-ffp-contract=off", "-g0"],
     ),
     Extension(
         "sparsereg._strhash",

@@ -1347,7 +1347,7 @@ def grid_epoch(
             # update: every model with a gradient, in the same row (ftrl_update's arithmetic)
             for k in range(length):
                 s = where[k]
-                if s < 0:  # (table store only) the column enters the table
+                if in_table and s < 0:  # the column enters the table (dense: every column has a row)
                     s = probe_wide(state, mask, width, cols[k])
                     (<int64_t *>(state + width * s))[0] = cols[k]
                     table[0] += 1

@@ -45,7 +45,7 @@ SR_GRID_CLONES static void sr_grid_predict(int64_t M, const double *restrict zn,
         double z = zn[m];
         double sq = sqrt(zn[M + m]);
         double w = -(z - copysign(lam1[m], z)) / ((beta + sq) * inv_eta0[m] + lam2[m]);
-        w = fabs(z) > lam1[m] ? w : 0.0;
+        w = fabs(z) <= lam1[m] ? 0.0 : w; /* lazy_weight's test, NaN included */
         bw[m] = w;
         bw[M + m] = sq;
         p[m] += w * x;

@@ -240,13 +240,17 @@ class _GridState:
             return
         used = int(self.table[0])
         need = used + new.size
-        if need > self.zn.shape[0]:
-            capacity = need if used == 0 else max(need, min(2 * self.zn.shape[0], self.n_features))
-            bigger = _aligned_zeros(capacity, self.zn.shape[1])
-            bigger[:used] = self.zn[:used]
-            self.zn = bigger
-        self.rows[new] = np.arange(used, need)
-        self.row_columns = np.concatenate([self.row_columns, new])
+        # allocate everything first: a MemoryError then leaves the state as it was
+        zn = self.zn
+        if need > zn.shape[0]:
+            capacity = need if used == 0 else max(need, min(2 * zn.shape[0], self.n_features))
+            zn = _aligned_zeros(capacity, zn.shape[1])
+            zn[:used] = self.zn[:used]
+        given = np.arange(used, need)
+        row_columns = np.concatenate([self.row_columns, new])
+        self.forget()
+        self.zn, self.row_columns = zn, row_columns
+        self.rows[new] = given
         self.table[0] = need
 
     def grow(self, room):
@@ -256,6 +260,7 @@ class _GridState:
         capacity = max(_capacity_for(held + room), self.zn.shape[0])
         bigger = _empty_wide_table(capacity, self.zn.shape[1])
         wide_rehash(self.zn, bigger)
+        self.forget()  # the held slots moved
         self.zn = bigger
         self.table = np.array([held, capacity // 2], dtype=np.int64)
 
@@ -841,7 +846,9 @@ class _BaseFTRLCV(BaseEstimator):
 
     def _locked_partial_fit(self, X, y, sample_weight, classes):
         first = not hasattr(self, "_states")
-        with self._unchanged_on_error(), interrupts_deferred():
+        # a Ctrl-C is held until the call has committed (or been undone), then raised: the
+        # grid is trained in place, so undoing the attributes alone would not undo the call
+        with interrupts_deferred(), self._unchanged_on_error():
             trained = self._fit_or_partial(X, y, sample_weight, classes, first=first, epochs=None)
             self._commit(*trained, n_iter=1)
         return self
@@ -868,7 +875,8 @@ class _BaseFTRLCV(BaseEstimator):
             or not 0 <= index < self.n_models_
         ):
             raise ValueError(f"index must be an int in [0, {self.n_models_}); got {index!r}.")
-        return self._build_best(int(index))
+        with self._training_lock:  # not half-way through another thread's partial_fit
+            return self._build_best(int(index))
 
     # ------------------------------------------------------- the chosen model
     @property

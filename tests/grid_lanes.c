@@ -70,7 +70,7 @@ int main(void)
         double beta = pick(1e-10, 2.0, 0.0), x = pick(-3.0, 3.0, 0.05), y = pick(-2.0, 2.0, 0.1);
         double weight = pick(0.1, 3.0, 0.0);
         for (int64_t m = 0; m < M; m++) {
-            ref_z[m] = zn[m] = pick(-5.0, 5.0, 0.2);
+            ref_z[m] = zn[m] = uniform() < 0.01 ? NAN : pick(-5.0, 5.0, 0.2);
             ref_n[m] = zn[M + m] = pick(0.0, 50.0, 0.2);
             lam1[m] = pick(0.0, 3.0, 0.3);
             lam2[m] = pick(0.0, 1.0, 0.3);

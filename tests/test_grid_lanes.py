@@ -21,7 +21,7 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 # the kernel module's floating-point flags (setup.py), without which lanes may not match
-KERNEL_FLAGS = ["-O3", "-fno-math-errno", "-ffp-contract=off"]
+KERNEL_FLAGS = ["-O3", "-fno-fast-math", "-fno-math-errno", "-ffp-contract=off"]
 
 compiler = shutil.which("gcc") or shutil.which("cc")
 pytestmark = pytest.mark.skipif(compiler is None, reason="no C compiler to build the check")

@@ -46,7 +46,10 @@ def data(
 def assert_same_state(a, b):
     sa, sb = a.get_ftrl_state(), b.get_ftrl_state()
     for key in STATE_KEYS:
-        np.testing.assert_array_equal(sa[key], sb[key], err_msg=key)
+        va, vb = np.asarray(sa[key]), np.asarray(sb[key])
+        if va.dtype == np.float64 and vb.dtype == np.float64:  # the bits: -0.0 is not 0.0
+            va, vb = va.view(np.uint64), vb.view(np.uint64)
+        np.testing.assert_array_equal(va, vb, err_msg=key)
 
 
 def single_for(cv, index, **extra):
@@ -329,6 +332,40 @@ def test_progressive_selection_needs_no_refit():
     cv = SparseFTRLClassifierCV(**GRID, random_state=0).fit(X, y)  # refit=True by default
     assert_same_state(cv.best_estimator_, cv.estimator_at(cv.best_index_))
     assert_same_state(cv.best_estimator_, single_for(cv, cv.best_index_).fit(X, y))
+
+
+def test_ctrl_c_during_partial_fit_leaves_the_grid_as_before_or_after_the_call():
+    import _thread
+    import threading
+    import time
+
+    rng = np.random.RandomState(0)
+    n_rows, per_row, width = 300_000, 10, 50_000
+    X = sp.csr_matrix(
+        (
+            np.ones(n_rows * per_row),
+            rng.randint(width, size=n_rows * per_row),
+            np.arange(0, n_rows * per_row + 1, per_row),
+        ),
+        shape=(n_rows, width),
+    )
+    X.sum_duplicates()
+    y = rng.randint(2, size=n_rows)
+    cv = SparseFTRLClassifierCV(**GRID, random_state=0).partial_fit(X[:10], y[:10], classes=[0, 1])
+    timer = threading.Timer(0.05, _thread.interrupt_main)
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        cv.partial_fit(X, y)  # the grid trains in place; the interrupt waits for the commit
+        time.sleep(5)  # reached only if the signal came after the call
+    timer.join()
+    # either the whole call or none of it: t_, the losses and every model's state agree
+    assert cv.t_ in (10, 10 + n_rows)
+    for i in (0, cv.best_index_, cv.n_models_ - 1):
+        single = single_for(cv, i).partial_fit(X[:10], y[:10], classes=[0, 1])
+        if cv.t_ > 10:
+            single.partial_fit(X, y)
+        assert_same_state(cv.estimator_at(i), single)
+    assert_same_state(cv.best_estimator_, cv.estimator_at(cv.best_index_))
 
 
 def test_select_model_rules_on_hand_made_results():
