@@ -234,8 +234,8 @@ class _GridState:
             return
         marked = np.zeros(self.n_features, dtype=bool)
         marked[indices] = True
-        marked &= self.rows < 0
         new = np.flatnonzero(marked)
+        new = new[self.rows[new] < 0]
         if new.size == 0:
             return
         used = int(self.table[0])
