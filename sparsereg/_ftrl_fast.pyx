@@ -57,6 +57,8 @@ cdef extern from "_grid_models.h" nogil:
                            double *bw, double *p)
     bint sr_grid_squared_error(int64_t M, const double *p, double y, double weight,
                                double *loss_sum, double *loss_squares, double *g)
+    bint sr_grid_log_loss(int64_t M, const double *p, double y, double weight, const double *e,
+                          double *loss_sum, double *loss_squares, double *g)
 
 cpdef enum Loss:
     SQUARED_ERROR = 0
@@ -1173,7 +1175,8 @@ cdef enum:
     GRID_L2 = 3
     GRID_W0 = 4      # the intercept's weight
     GRID_SQ0 = 5     # and sqrt(n) (right after the weights, as a column's ``bw``)
-    GRID_COLUMNS = 6
+    GRID_E = 6       # log loss: exp(-margin)
+    GRID_COLUMNS = 7
 
 
 def grid_epoch(
@@ -1256,6 +1259,7 @@ def grid_epoch(
         double *lam1 = &models[GRID_L1, 0]
         double *lam2 = &models[GRID_L2, 0]
         double *w0 = &models[GRID_W0, 0]  # then sqrt(n) at w0 + M
+        double *e = &models[GRID_E, 0]
         const double *ie = &inv_eta0[0]
         int64_t *where = &slots[0]
         const cython.floating *x
@@ -1332,6 +1336,11 @@ def grid_epoch(
             if loss == SQUARED_ERROR:
                 any_gradient = sr_grid_squared_error(n_models, p, target, weight, &loss_sum[0],
                                                      &loss_squares[0], g)
+            elif loss == LOG_LOSS:
+                for m in range(n_models):  # libm's exp, as loss_and_derivative's; the rest vectorised
+                    e[m] = exp(-(p[m] * target)) if p[m] * target >= -18.0 else 0.0
+                any_gradient = sr_grid_log_loss(n_models, p, target, weight, e, &loss_sum[0],
+                                                &loss_squares[0], g)
             else:
                 any_gradient = False
                 for m in range(n_models):

@@ -16,6 +16,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #if defined(_MSC_VER) && !defined(restrict) /* MSVC's C spells it __restrict */
 #define restrict __restrict
@@ -106,6 +107,56 @@ SR_GRID_CLONES static int sr_grid_squared_error(int64_t M, const double *restric
         loss_sum[m] += lv;
         loss_squares[m] += lv * lv;
         g[m] = weight * (p[m] - y);
+        any |= g[m] != 0.0;
+    }
+    return any;
+}
+
+/* log(v) for finite v >= 1, to about 1e-16 relative: v = f 2**k with f in [sqrt(1/2),
+ * sqrt(2)), log f = 2 atanh(s) = 2 (s + s**3/3 + ...) with s = (f - 1) / (f + 1), |s| <= 0.172
+ * (ten terms: the first left out is below 1e-17 of the sum). Only integer and IEEE operations,
+ * so that it runs as vector instructions (libm's log is one call per model). */
+static inline double sr_log_ge1(double v)
+{
+    uint64_t bits, fraction_bits, exponent_bits;
+    double f, k;
+    memcpy(&bits, &v, 8);
+    exponent_bits = (bits >> 52) | 0x4330000000000000ULL; /* 2**52 + the biased exponent */
+    memcpy(&k, &exponent_bits, 8);
+    k = k - 4503599627370496.0 - 1023.0;
+    fraction_bits = (bits & 0x000FFFFFFFFFFFFFULL) | 0x3FF0000000000000ULL; /* f in [1, 2) */
+    memcpy(&f, &fraction_bits, 8);
+    int high = f > 1.4142135623730951;
+    f = high ? 0.5 * f : f;
+    k = high ? k + 1.0 : k;
+    double s = (f - 1.0) / (f + 1.0), s2 = s * s;
+    double series =
+        1.0 + s2 * (1.0 / 3 + s2 * (1.0 / 5 + s2 * (1.0 / 7 + s2 * (1.0 / 9 + s2 * (1.0 / 11 +
+        s2 * (1.0 / 13 + s2 * (1.0 / 15 + s2 * (1.0 / 17 + s2 * (1.0 / 19)))))))));
+    return k * 0.6931471805599453 + 2.0 * s * series;
+}
+
+/* Log loss of every model's margin ``p`` for the label ``y`` (+1 or -1), given
+ * ``e[m] = exp(-p[m] y)`` wherever ``p[m] y >= -18`` (libm's, by the caller: the gradient
+ * must have the single model's bits): the gradient factor ``weight * d loss / d p`` in ``g``
+ * (``loss_and_derivative``'s arithmetic, to the bit), the loss times the weight added to
+ * ``loss_sum`` and its square to ``loss_squares`` (the loss to about 1e-16 relative). Returns
+ * whether any gradient factor is not zero. */
+SR_GRID_CLONES static int sr_grid_log_loss(int64_t M, const double *restrict p, double y,
+                                          double weight, const double *restrict e,
+                                          double *restrict loss_sum,
+                                          double *restrict loss_squares, double *restrict g)
+{
+    int any = 0;
+    for (int64_t m = 0; m < M; m++) {
+        double z = p[m] * y;
+        double em = e[m];
+        double d = z > 18.0 ? -y * em : (z < -18.0 ? -y : -y * em / (1.0 + em));
+        double loss = z > 18.0 ? em : (z < -18.0 ? -z : sr_log_ge1(1.0 + em));
+        double lv = weight * loss;
+        loss_sum[m] += lv;
+        loss_squares[m] += lv * lv;
+        g[m] = weight * d;
         any |= g[m] != 0.0;
     }
     return any;

@@ -52,7 +52,7 @@ from .sparsity import SparsityReport
 __all__ = ["SparseFTRLClassifierCV", "SparseFTRLRegressorCV", "select_model"]
 
 ALPHA_RANGE = (1e-8, 1e-3)  # the log-scale range of ``alphas=<int>``
-_GRID_COLUMNS = 6  # numbers per model in grid_epoch's ``models`` scratch
+_GRID_COLUMNS = 7  # numbers per model in grid_epoch's ``models`` scratch
 _FIRST_GRID_TABLE_BYTES = 4 * 2**20
 
 

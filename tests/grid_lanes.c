@@ -1,5 +1,5 @@
 /* The grid kernel's vector code (sparsereg/_grid_models.h) against the scalar arithmetic of
- * the single-model kernel (lazy_weight, ftrl_update and the squared error of
+ * the single-model kernel (lazy_weight, ftrl_update, the squared error and log loss of
  * sparsereg/_ftrl_fast.pyx), written out here one model at a time. tests/test_grid_lanes.py
  * builds this file once per instruction set (baseline, AVX2, AVX-512: whatever the compiler
  * vectorises to with those flags, one variant each, SR_GRID_CLONES empty) and runs it; it
@@ -126,6 +126,44 @@ int main(void)
             printf("any gradient: %d (vector) != %d (scalar)\n", any, ref_any);
             return 1;
         }
+        /* log loss (labels -1, +1; margins beyond +-18 too): the gradient to the bit, the
+         * loss (the grid's own log) to 1e-15 */
+        double label = uniform() < 0.5 ? -1.0 : 1.0, e[MAX_MODELS];
+        memset(sums, 0, sizeof sums);
+        memset(squares, 0, sizeof squares);
+        for (int64_t m = 0; m < M; m++) {
+            p[m] = pick(-25.0, 25.0, 0.05);
+            e[m] = p[m] * label >= -18.0 ? exp(-(p[m] * label)) : 0.0;
+        }
+        any = sr_grid_log_loss(M, p, label, weight, e, sums, squares, g);
+        ref_any = 0;
+        for (int64_t m = 0; m < M; m++) {
+            double z = p[m] * label, ez, d, loss;
+            if (z > 18.0) {
+                ez = exp(-z);
+                d = -label * ez;
+                loss = ez;
+            } else if (z < -18.0) {
+                d = -label;
+                loss = -z;
+            } else {
+                ez = exp(-z);
+                d = -label * ez / (1.0 + ez);
+                loss = log(1.0 + ez);
+            }
+            ref_any |= weight * d != 0.0;
+            if (!same("log loss gradient", m, g[m], weight * d))
+                return 1;
+            if (fabs(sums[m] - weight * loss) > 1e-15 * fabs(weight * loss)) {
+                printf("log loss of model %ld: %.17g != %.17g\n", (long)m, sums[m], weight * loss);
+                return 1;
+            }
+            uint64_t loss_bits; /* the builds must agree on the loss's bits too */
+            memcpy(&loss_bits, &sums[m], 8);
+            checksum = (checksum ^ loss_bits) * 1099511628211ULL;
+        }
+        if (any != ref_any)
+            return 1;
     }
     printf("%016llx\n", (unsigned long long)checksum);
     return 0;
