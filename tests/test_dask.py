@@ -22,6 +22,8 @@ from sparsereg.dask import DaskSparseFTRLClassifier, DaskSparseFTRLRegressor  # 
 from .state_helpers import assert_same_state  # noqa: E402
 
 N_ROWS, WIDTH, BLOCK = 12_000, 2**12, 2_000
+# one xdist worker runs this module's tests (--dist loadgroup): one cluster of worker processes
+pytestmark = pytest.mark.xdist_group("dask-processes")
 
 
 @pytest.fixture(scope="module")
