@@ -93,7 +93,7 @@ def _partition(folder, n_features, lo, hi):
     return X, np.array(y[lo:hi])
 
 
-def cluster_run(folder, n_features, n_train, X_test, y_test, passes, n_partitions):
+def cluster_run(folder, n_features, n_train, X_test, y_test, passes, n_partitions, processes=True):
     import dask
     import dask.array as da
     from distributed import Client, LocalCluster
@@ -105,7 +105,7 @@ def cluster_run(folder, n_features, n_train, X_test, y_test, passes, n_partition
         LocalCluster(
             n_workers=2,
             threads_per_worker=1,
-            processes=True,
+            processes=processes,
             dashboard_address=":0",
             silence_logs=40,
         ) as cluster,
@@ -155,7 +155,9 @@ def main(argv=None):
     )
     parser.add_argument("--no-cluster", action="store_true")
     parser.add_argument("--repeats", type=int, default=3, help="cluster fits (median)")
-    parser.add_argument("--quick", action="store_true", help="20,000 rows, 2 and 4 shards")
+    parser.add_argument(
+        "--quick", action="store_true", help="20,000 rows, 2 and 4 shards, workers as threads"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.rows, args.log2_features, args.shards = 20_000, 14, "2,4"
@@ -222,7 +224,18 @@ def main(argv=None):
             "(median fit time of --repeats fresh clusters)"
         )
         runs = [
-            cluster_run(folder, n_features, n_train, X_test, y_test, 3, 8 if not args.quick else 4)
+            # --quick: worker threads, not processes (a worker process starts in ~2 s and
+            # imports scikit-learn and sparsereg in ~5 s: most of a smoke test's time)
+            cluster_run(
+                folder,
+                n_features,
+                n_train,
+                X_test,
+                y_test,
+                3,
+                8 if not args.quick else 4,
+                processes=not args.quick,
+            )
             for _ in range(1 if args.quick else args.repeats)
         ]
         seconds = float(np.median([r[0] for r in runs]))

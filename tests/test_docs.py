@@ -29,13 +29,17 @@ PUBLIC_MODULES = [
 ]
 USER_GUIDE = ["ftrl", "crosses", "sparsity", "state", "migrating", "streaming", "dask"]
 
-pytestmark = pytest.mark.skipif(
-    any(
-        importlib.util.find_spec(m) is None
-        for m in ("sphinx", "numpydoc", "sphinx_gallery", "pydata_sphinx_theme", "distributed")
+pytestmark = [
+    pytest.mark.skipif(
+        any(
+            importlib.util.find_spec(m) is None
+            for m in ("sphinx", "numpydoc", "sphinx_gallery", "pydata_sphinx_theme", "distributed")
+        ),
+        reason='the docs build needs pip install -e ".[docs,dask]"',
     ),
-    reason='the docs build needs pip install -e ".[docs,dask]"',
-)
+    # one xdist worker runs this module's tests (--dist loadgroup): the build is made once
+    pytest.mark.xdist_group("docs"),
+]
 
 
 @pytest.fixture(scope="module")

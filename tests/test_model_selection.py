@@ -588,7 +588,8 @@ def test_partial_fit_from_two_threads_takes_turns(state_store):
     import threading
 
     rng = np.random.RandomState(0)
-    X = sp.random(20_000, 1000, density=0.02, format="csr", random_state=0)
+    # a Generator: scipy draws a RandomState's positions through a permutation of all 2e7 cells
+    X = sp.random(20_000, 1000, density=0.02, format="csr", random_state=np.random.default_rng(0))
     y = rng.normal(size=20_000)
     params = dict(alphas=4, eta0s=[0.1, 1.0], random_state=0, state_store=state_store)
     shared = SparseFTRLRegressorCV(**params).partial_fit(X[:10], y[:10])

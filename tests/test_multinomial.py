@@ -217,10 +217,11 @@ def test_labels_of_any_type_and_dense_and_sparse_stores_agree_to_the_bit():
 
 def test_table_grows_across_batches_as_the_dense_store():
     """New columns in later batches make the table grow and rehash; nothing is lost."""
-    rng = np.random.RandomState(3)
+    rng, gen = np.random.RandomState(3), np.random.default_rng(3)
     batches = []
     for i in range(4):
-        X = sp.random(300, 20_000, density=0.002 * (i + 1), format="csr", random_state=rng)
+        # positions from a Generator (a RandomState's go through a permutation of all cells)
+        X = sp.random(300, 20_000, density=0.002 * (i + 1), format="csr", random_state=gen)
         batches.append((X, rng.randint(5, size=300)))
     a = SparseFTRLClassifier(multi_class="multinomial", random_state=0, state_store="dense")
     b = SparseFTRLClassifier(multi_class="multinomial", random_state=0, state_store="sparse")
