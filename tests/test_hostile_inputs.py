@@ -20,6 +20,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
 
 from .state_helpers import assert_same_state, dense_state, held_columns, intercept_state
+from .streams import click_stream
 
 RNG = np.random.RandomState(0)
 X = sp.random(40, 6, density=0.5, format="csr", random_state=RNG)
@@ -515,23 +516,9 @@ def test_a_fresh_fit_resets_the_form_of_coef():
 
 
 # ------------------------------------------------------------- threads, interrupts, memory
-def _stream(n_rows=200_000, per_row=10, width=50_000, seed=0):
-    rng = np.random.RandomState(seed)
-    X = sp.csr_matrix(
-        (
-            np.ones(n_rows * per_row),
-            rng.randint(width, size=n_rows * per_row),
-            np.arange(0, n_rows * per_row + 1, per_row),
-        ),
-        shape=(n_rows, width),
-    )
-    X.sum_duplicates()
-    return X, rng.randint(2, size=n_rows)
-
-
 @pytest.mark.parametrize("store", ["dense", "sparse"])
 def test_two_threads_training_one_estimator_take_turns(store):
-    X, y = _stream()
+    X, y = click_stream()
     params = dict(state_store=store, random_state=0, shuffle=False)
     shared = SparseFTRLClassifier(**params).partial_fit(X[:10], y[:10], classes=[0, 1])
     reference = SparseFTRLClassifier(**params).partial_fit(X[:10], y[:10], classes=[0, 1])
@@ -546,7 +533,7 @@ def test_two_threads_training_one_estimator_take_turns(store):
 
 
 def test_ctrl_c_during_partial_fit_leaves_the_estimator_as_after_the_call():
-    X, y = _stream(n_rows=400_000)
+    X, y = click_stream(n_rows=400_000)
     params = dict(state_store="sparse", random_state=0)
     est = SparseFTRLClassifier(**params).partial_fit(X[:10], y[:10], classes=[0, 1])
     reference = SparseFTRLClassifier(**params).partial_fit(X[:10], y[:10], classes=[0, 1])
@@ -611,7 +598,7 @@ def test_many_small_one_vs_rest_tables_stay_small():
 
 
 def test_a_snapshot_taken_while_another_thread_trains_is_before_or_after_never_between():
-    X, y = _stream(n_rows=400_000)
+    X, y = click_stream(n_rows=400_000)
     est = SparseFTRLClassifier(state_store="sparse", random_state=0)
     est.partial_fit(X[:10], y[:10], classes=[0, 1])
     before = est.get_ftrl_state()

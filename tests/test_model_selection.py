@@ -24,6 +24,8 @@ from sparsereg import (
 )
 from sparsereg.model_selection import select_model
 
+from .streams import click_stream
+
 STATE_KEYS = ("columns", "z", "n", "intercept_z", "intercept_n", "t")
 
 
@@ -339,18 +341,8 @@ def test_ctrl_c_during_partial_fit_leaves_the_grid_as_before_or_after_the_call()
     import threading
     import time
 
-    rng = np.random.RandomState(0)
-    n_rows, per_row, width = 300_000, 10, 50_000
-    X = sp.csr_matrix(
-        (
-            np.ones(n_rows * per_row),
-            rng.randint(width, size=n_rows * per_row),
-            np.arange(0, n_rows * per_row + 1, per_row),
-        ),
-        shape=(n_rows, width),
-    )
-    X.sum_duplicates()
-    y = rng.randint(2, size=n_rows)
+    n_rows = 300_000
+    X, y = click_stream(n_rows)
     cv = SparseFTRLClassifierCV(**GRID, random_state=0).partial_fit(X[:10], y[:10], classes=[0, 1])
     timer = threading.Timer(0.05, _thread.interrupt_main)
     timer.start()
