@@ -128,7 +128,11 @@ def run_epoch(batch, state, k, hyper, *, order=IN_ORDER, t0=0):
     width = max(batch.longest_row, 1)
     store, zn, table, bloom, intercept_zn = state.kernel_arrays(k)
     if isinstance(X, DenseRows):
-        if store != Store.DENSE_STORE or zn.shape[0] > NARROW_COLUMNS:  # a backstop
+        if (  # a backstop: the kernel reads a row of state per column of X
+            store != Store.DENSE_STORE
+            or zn.shape[0] > NARROW_COLUMNS
+            or X.array.shape[1] != zn.shape[0]
+        ):
             raise ValueError("a dense X trains as it is only on a narrow dense state store")
         return ftrl_epoch_dense(
             X.array,

@@ -1338,7 +1338,7 @@ def grid_epoch(
                                                      &loss_squares[0], g)
             elif loss == LOG_LOSS:
                 for m in range(n_models):  # libm's exp, as loss_and_derivative's; the rest vectorised
-                    e[m] = exp(-(p[m] * target)) if p[m] * target >= -18.0 else 0.0
+                    e[m] = 0.0 if p[m] * target < -18.0 else exp(-(p[m] * target))  # NaN: NaN
                 any_gradient = sr_grid_log_loss(n_models, p, target, weight, e, &loss_sum[0],
                                                 &loss_squares[0], g)
             else:

@@ -137,7 +137,8 @@ static inline double sr_log_ge1(double v)
 }
 
 /* Log loss of every model's margin ``p`` for the label ``y`` (+1 or -1), given
- * ``e[m] = exp(-p[m] y)`` wherever ``p[m] y >= -18`` (libm's, by the caller: the gradient
+ * ``e[m] = exp(-p[m] y)`` wherever ``p[m] y`` is not below -18 (NaN included; libm's, by the
+ * caller: the gradient
  * must have the single model's bits): the gradient factor ``weight * d loss / d p`` in ``g``
  * (``loss_and_derivative``'s arithmetic, to the bit), the loss times the weight added to
  * ``loss_sum`` and its square to ``loss_squares`` (the loss to about 1e-16 relative). Returns
@@ -152,7 +153,7 @@ SR_GRID_CLONES static int sr_grid_log_loss(int64_t M, const double *restrict p, 
         double z = p[m] * y;
         double em = e[m];
         double d = z > 18.0 ? -y * em : (z < -18.0 ? -y : -y * em / (1.0 + em));
-        double loss = z > 18.0 ? em : (z < -18.0 ? -z : sr_log_ge1(1.0 + em));
+        double loss = z > 18.0 ? em : (z < -18.0 ? -z : (em != em ? em : sr_log_ge1(1.0 + em)));
         double lv = weight * loss;
         loss_sum[m] += lv;
         loss_squares[m] += lv * lv;

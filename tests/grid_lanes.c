@@ -132,8 +132,10 @@ int main(void)
         memset(sums, 0, sizeof sums);
         memset(squares, 0, sizeof squares);
         for (int64_t m = 0; m < M; m++) {
-            p[m] = pick(-25.0, 25.0, 0.05);
-            e[m] = p[m] * label >= -18.0 ? exp(-(p[m] * label)) : 0.0;
+            double r = uniform(); /* NaN, infinities, exactly +-18, huge margins too */
+            p[m] = r < 0.02 ? NAN : r < 0.04 ? INFINITY : r < 0.06 ? -INFINITY : r < 0.08 ? 18.0
+                 : r < 0.10 ? -18.0 : r < 0.12 ? pick(-1e300, 1e300, 0.0) : pick(-25.0, 25.0, 0.05);
+            e[m] = p[m] * label < -18.0 ? 0.0 : exp(-(p[m] * label)); /* as grid_epoch */
         }
         any = sr_grid_log_loss(M, p, label, weight, e, sums, squares, g);
         ref_any = 0;
@@ -154,7 +156,9 @@ int main(void)
             ref_any |= weight * d != 0.0;
             if (!same("log loss gradient", m, g[m], weight * d))
                 return 1;
-            if (fabs(sums[m] - weight * loss) > 1e-15 * fabs(weight * loss)) {
+            double want = weight * loss;
+            int both_nan = sums[m] != sums[m] && want != want;
+            if (!both_nan && sums[m] != want && !(fabs(sums[m] - want) <= 1e-15 * fabs(want))) {
                 printf("log loss of model %ld: %.17g != %.17g\n", (long)m, sums[m], weight * loss);
                 return 1;
             }

@@ -240,8 +240,6 @@ def test_ctrl_c_during_fit_leaves_the_estimator_as_it_was():
     before = pickle.dumps(est)
     threads_before = threading.active_count()
     timer = _interrupt_soon(0.3)
-    # (1,000 epochs would take minutes: a kernel that missed the signal shows in the suite's
-    # time, which no test asserts)
     with pytest.raises(KeyboardInterrupt):
         est.fit(X, y)
         time.sleep(5)  # reached only if the signal came after the call

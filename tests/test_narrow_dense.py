@@ -189,3 +189,25 @@ def test_dense_rows_of_a_huge_scale_are_refused():
     X, y, _ = _data(False, seed=8)
     with pytest.raises(ValueError, match="overflow"):
         _make("squared_error").fit(np.asfortranarray(X * 1e200), y)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_a_dense_x_is_not_copied_while_training(order):
+    # the point of reading dense rows as they are: fit allocates far less than X (a copy to
+    # CSR, or to C order from F order, would allocate at least X's size again)
+    import tracemalloc
+
+    rng = np.random.RandomState(0)
+    X = np.asarray(rng.normal(size=(17_000, 8)), order=order)
+    y = X @ rng.normal(size=8)
+    est = SparseFTRLRegressor(max_iter=2, tol=None, random_state=0).fit(X[:100], y[:100])
+    tracemalloc.start()
+    try:
+        est.fit(X, y)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < X.nbytes / 2, (peak, X.nbytes)
+    assert_same_state(
+        est, SparseFTRLRegressor(max_iter=2, tol=None, random_state=0).fit(sp.csr_matrix(X), y)
+    )
