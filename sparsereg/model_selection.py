@@ -289,8 +289,8 @@ class _GridState:
     def model_zn(self, m):
         """``(columns, z, n)`` of model ``m``: the columns whose ``(z, n)`` is not ``(0, 0)``."""
         columns, at, offset = self.held()  # ``at``: rows of zn, or a slice of them
-        z = np.array(self.zn[:, offset + m][at])
-        n = np.array(self.zn[:, offset + self.n_models + m][at])
+        z = self.zn[:, offset + m][at]  # (a view for a slice: the mask below copies)
+        n = self.zn[:, offset + self.n_models + m][at]
         keep = (z != 0.0) | (n != 0.0)
         return columns[keep].astype(np.int64), z[keep], n[keep]
 
@@ -302,12 +302,6 @@ class _GridState:
         l1 = np.ascontiguousarray(np.broadcast_to(l1, (self.n_models,)), dtype=np.float64)
         grid_count_nonzero(self.zn, rows, 1 if self.in_table else 0, l1, counts)
         return counts
-
-    @property
-    def nbytes(self):
-        return int(
-            self.zn.nbytes + self.intercept_zn.nbytes + self.rows.nbytes + self.row_columns.nbytes
-        )
 
 
 # ------------------------------------------------------------------------- estimators
@@ -717,8 +711,10 @@ class _BaseFTRLCV(BaseEstimator):
                 return
             state.grow(room=buffers["slots"].size)  # (the table store's only)
 
-    def _commit(self, grid, states, sums, counts, t, rng, seed, problem, dtype, n_iter):
-        """Attach a trained grid, choose a model and build ``best_estimator_``."""
+    def _commit(self, grid, states, sums, counts, t, rng, seed, problem, dtype, n_iter, data=None):
+        """Attach a trained grid, choose a model and build ``best_estimator_``: from the grid's
+        state, or with ``data = (X, y, sample_weight)`` by the refit of the chosen parameters
+        that holdout selection asks for."""
         self._grid_, self._states, self._sums, self._counts = grid, states, sums, counts
         self._random_state, self._seed, self.t_, self.n_iter_ = rng, seed, int(t), n_iter
         self._coef_dtype = np.dtype(dtype)
@@ -733,7 +729,12 @@ class _BaseFTRLCV(BaseEstimator):
         )
         self.best_index_ = index
         self.alpha_, self.eta0_, self.l1_ratio_ = grid[index]
-        self.best_estimator_ = self._build_best(index)
+        if data is not None and self.refit and key == "holdout_loss":
+            best = self._single_estimator(self.alpha_, self.eta0_, self.l1_ratio_)
+            X, y, sample_weight = data
+            self.best_estimator_ = best.fit(X, y, sample_weight=sample_weight)
+        else:
+            self.best_estimator_ = self._build_best(index)
 
     def _selection_key(self):
         """The loss models are compared by: the holdout's once it holds a row."""
@@ -834,10 +835,7 @@ class _BaseFTRLCV(BaseEstimator):
             trained = self._fit_or_partial(
                 X, y, sample_weight, None, first=True, epochs=self.max_iter
             )
-            self._commit(*trained, n_iter=self.max_iter)
-            if self.refit and self._selection_key() == "holdout_loss":
-                best = self._single_estimator(self.alpha_, self.eta0_, self.l1_ratio_)
-                self.best_estimator_ = best.fit(X, y, sample_weight=sample_weight)
+            self._commit(*trained, n_iter=self.max_iter, data=(X, y, sample_weight))
         return self
 
     def _checked_partial_fit(self, X, y, sample_weight, classes):
