@@ -60,6 +60,14 @@ cdef extern from "_grid_models.h" nogil:
     bint sr_grid_log_loss(int64_t M, const double *p, double y, double weight, const double *e,
                           double *loss_sum, double *loss_squares, double *g)
 
+cdef extern from "_csr_checks.h" nogil:
+    double sr_largest_magnitude_f64(const double *x, int64_t n)
+    double sr_largest_magnitude_f32(const float *x, int64_t n)
+    bint sr_index_summary_i32(const int32_t *indptr, int64_t n_rows, const int32_t *ix,
+                              int64_t nnz, int64_t *out)
+    bint sr_index_summary_i64(const int64_t *indptr, int64_t n_rows, const int64_t *ix,
+                              int64_t nnz, int64_t *out)
+
 cpdef enum Loss:
     SQUARED_ERROR = 0
     HUBER = 1
@@ -582,46 +590,44 @@ def count_nonzero_weights(const double[:, ::1] zn, double l1):
     return nnz
 
 
+cdef bint index_summary(const index_t[::1] indptr, const index_t[::1] indices,
+                        int64_t *out) noexcept nogil:
+    """``sr_index_summary_*`` (``_csr_checks.h``): returns ``indptr_ok``, and if so
+    ``out`` = (smallest, largest, longest row, descents inside rows)."""
+    cdef:
+        int64_t nnz = indices.shape[0], n_rows = indptr.shape[0] - 1
+        const index_t *ix = &indices[0] if nnz else NULL
+    if n_rows < 0:
+        return False
+    if index_t is int32_t:
+        return sr_index_summary_i32(&indptr[0], n_rows, ix, nnz, out)
+    else:
+        return sr_index_summary_i64(&indptr[0], n_rows, ix, nnz, out)
+
+
 def csr_index_summary(const index_t[::1] indptr, const index_t[::1] indices):
-    """One walk of a CSR matrix's index arrays for the validation done in Python.
+    """The walks of a CSR matrix's index arrays for the validation done in Python.
 
     Returns ``(indptr_ok, strictly_sorted, smallest, largest, longest_row)``.
-    ``indptr_ok``: ``indptr`` starts at 0, never decreases and never points past
-    ``indices`` (if not, the rest is meaningless). ``strictly_sorted``: every row's
-    indices increase, so no row repeats a column; only then are ``smallest`` and
-    ``largest`` (taken from each row's first and last index) bounds of all indices.
+    ``indptr_ok``: ``indptr`` starts at 0, never decreases and ends at ``len(indices)``
+    (if not, the rest is meaningless). ``strictly_sorted``: every row's indices increase,
+    so no row repeats a column. ``smallest`` and ``largest``: of all indices (0 and -1
+    when there are none). ``indptr`` and ``indices`` are read once, in blocks of rows: a
+    walk of the block's ``indptr``, then a flat vector pass over its ``indices``
+    (``_csr_checks.h``).
     """
-    cdef:
-        int64_t r, k, start, end, longest = 0, nnz = indices.shape[0]
-        int64_t smallest = 0, largest = -1
-        int descents = 0
-        bint ok = indptr[0] == 0
-        const index_t *ix = &indices[0] if nnz else NULL
-    if nnz:
-        smallest = largest = ix[0]
+    cdef int64_t out[4]
+    cdef bint ok
     with nogil:
-        for r in range(indptr.shape[0] - 1):
-            start = indptr[r]
-            end = indptr[r + 1]
-            if end < start or end > nnz:
-                ok = False
-                break
-            if end == start:
-                continue
-            if end - start > longest:
-                longest = end - start
-            if ix[start] < smallest:
-                smallest = ix[start]
-            if ix[end - 1] > largest:
-                largest = ix[end - 1]
-            for k in range(start + 1, end):
-                descents |= ix[k] <= ix[k - 1]
-    return ok, descents == 0, smallest, largest, longest
+        ok = index_summary(indptr, indices, out)
+    if not ok:
+        return False, False, 0, -1, 0
+    return True, out[3] == 0, out[0], out[1], out[2]
 
 
 def csr_summary(const cython.floating[::1] data, const index_t[::1] indices,
                 const index_t[::1] indptr, int64_t n_cols):
-    """One walk of a whole CSR matrix for the per-call fast paths (validation stays in Python).
+    """The walks of a whole CSR matrix for the per-call fast paths (validation stays in Python).
 
     Returns ``(plain, longest_row, largest |value|)``. ``plain``: ``indptr`` starts at 0,
     never decreases and ends at ``len(indices) == len(data)``; every row's indices
@@ -630,40 +636,20 @@ def csr_summary(const cython.floating[::1] data, const index_t[::1] indices,
     which say what is wrong or make it plain.
     """
     cdef:
-        int64_t r, k, start, end, longest = 0, nnz = indices.shape[0]
-        int64_t n_rows = indptr.shape[0] - 1
-        double v, largest = 0.0
-        bint plain = True
-    if n_rows < 0 or data.shape[0] != nnz or indptr[0] != 0 or indptr[n_rows] != nnz:
+        int64_t out[4]
+        int64_t nnz = indices.shape[0]
+        double largest = 0.0
+        bint plain
+    if data.shape[0] != nnz:
         return False, 0, 0.0
     with nogil:
-        for r in range(n_rows):
-            start = indptr[r]
-            end = indptr[r + 1]
-            if end < start or end > nnz:
-                plain = False
-                break
-            if end == start:
-                continue
-            if end - start > longest:
-                longest = end - start
-            if indices[start] < 0 or indices[end - 1] >= n_cols:
-                plain = False
-                break
-            for k in range(start + 1, end):
-                if indices[k] <= indices[k - 1]:
-                    plain = False
-            if not plain:
-                break
-        if plain:
-            for k in range(nnz):
-                v = fabs(data[k])
-                if not v <= 1.7976931348623157e308:  # NaN or infinite
-                    plain = False
-                    break
-                if v > largest:
-                    largest = v
-    return plain, longest, largest
+        plain = index_summary(indptr, indices, out) and out[3] == 0
+        plain = plain and (nnz == 0 or (out[0] >= 0 and out[1] < n_cols))
+        if plain and nnz:
+            largest = _largest_magnitude(data)
+    if not plain or not largest <= 1.7976931348623157e308:  # (NaN or infinite)
+        return False, 0, 0.0
+    return True, out[2], largest
 
 
 def value_summary(const double[::1] values, const double[::1] allowed):
@@ -803,24 +789,27 @@ def build_column_index(const int64_t[::1] columns, int64_t[:, ::1] index):
             index[s, 1] = k
 
 
+cdef double _largest_magnitude(const cython.floating[::1] values) noexcept nogil:
+    cdef int64_t n = values.shape[0]
+    if n == 0:
+        return 0.0
+    if cython.floating is double:
+        return sr_largest_magnitude_f64(&values[0], n)
+    else:
+        return sr_largest_magnitude_f32(&values[0], n)
+
+
 def largest_magnitude(const cython.floating[::1] values):
-    """The largest ``|value|`` (0.0 for none), NaN if any value is NaN, in one single-threaded pass.
+    """The largest ``|value|`` (0.0 for none; infinity if one is infinite), NaN if any value
+    is NaN, in one single-threaded vector pass (``_csr_checks.h``).
 
     (``np.dot(x, x)`` bounds it as fast, but a threaded BLAS leaves workers spinning on the
     other cores after the call, which slowed the epoch that followed by up to 30 % here.)
     """
-    cdef:
-        int64_t k
-        double v, largest = 0.0
-        bint nan = False
+    cdef double largest
     with nogil:
-        for k in range(values.shape[0]):
-            v = fabs(values[k])
-            if v > largest:
-                largest = v
-            elif v != v:
-                nan = True
-    return float("nan") if nan else largest
+        largest = _largest_magnitude(values)
+    return largest
 
 
 def dense_row_counts(const cython.floating[:, ::1] X, int64_t[::1] indptr):
