@@ -43,13 +43,12 @@ def _trained(factory):
     return est.partial_fit(X, Y_REG)
 
 
-def _hand_built(**changes):
-    """A CSR whose arrays are changed after scipy's constructor checked them."""
-    A = X.copy()
+def _hand_built(base=X, **changes):
+    """A CSR (``X`` by default) whose arrays are changed after scipy's constructor checked them."""
+    A = base.copy()
+    A.indices, A.indptr = base.indices.copy(), base.indptr.copy()  # (copy() narrows int64)
     for name, edit in changes.items():
-        arr = getattr(A, name).copy()
-        edit(arr)
-        setattr(A, name, arr)
+        edit(getattr(A, name))
     return A
 
 
@@ -58,6 +57,13 @@ def _set(i, v):
         a[i] = v
 
     return edit
+
+
+def _int64(A):
+    """``A`` with int64 index arrays (scipy keeps int32 when they fit)."""
+    A = A.copy()
+    A.indices, A.indptr = A.indices.astype(np.int64), A.indptr.astype(np.int64)
+    return A
 
 
 def _pf(X_, y_=None, **kw):
@@ -75,10 +81,28 @@ def _pf(X_, y_=None, **kw):
 NAN_X = X.toarray()
 NAN_X[3, 2] = np.nan
 INF_CSR = _hand_built(data=_set(0, np.inf))
+# X's row 1 holds columns [1, 4, 5] at positions 2-4: a bad index in its middle leaves its
+# first and last index good and the row unsorted
+MIDDLE = 3
 BAD_INPUTS = [
     # (name, estimators, call, error, message pattern)
     ("NaN in dense X", "both", _pf(NAN_X), ValueError, "NaN"),
     ("inf in CSR X", "both", _pf(INF_CSR), ValueError, "infinity"),
+    ("NaN in CSR X", "both", _pf(_hand_built(data=_set(5, np.nan))), ValueError, "NaN"),
+    (
+        "-inf in a float32 CSR X",
+        "both",
+        _pf(_hand_built(data=_set(-1, -np.inf)).astype(np.float32)),
+        ValueError,
+        "infinity",
+    ),
+    (
+        "NaN in CSR X in predict",
+        "both",
+        lambda est: est.predict(_hand_built(data=_set(5, np.nan))),
+        ValueError,
+        "NaN",
+    ),
     ("NaN in y", "reg", _pf(X, np.where(Y_REG > 0, np.nan, Y_REG)), ValueError, "y contains NaN"),
     ("inf in y", "reg", _pf(X, np.where(Y_REG > 0, np.inf, Y_REG)), ValueError, "y contains inf"),
     (
@@ -169,6 +193,37 @@ BAD_INPUTS = [
         _pf(_hand_built(indices=_set(2, -3))),
         ValueError,
         r"indices must lie in \[0, 6\)",
+    ),
+    (
+        "out-of-range index inside an unsorted row",
+        "both",
+        _pf(_hand_built(indices=_set(MIDDLE, 99))),
+        ValueError,
+        r"indices must lie in \[0, 6\); found indices in \[0, 99\]",
+    ),
+    (
+        "negative index inside an unsorted row, int64 indices",
+        "both",
+        _pf(_hand_built(_int64(X), indices=_set(MIDDLE, -1))),
+        ValueError,
+        r"indices must lie in \[0, 6\); found indices in \[-1, 5\]",
+    ),
+    (
+        "out-of-range CSR index in fit",
+        "both",
+        lambda est: est.fit(
+            _hand_built(indices=_set(MIDDLE, 6)),
+            Y_CLASS if isinstance(est, SparseFTRLClassifier) else Y_REG,
+        ),
+        ValueError,
+        r"indices must lie in \[0, 6\)",
+    ),
+    (
+        "indptr pointing past the data, int64 indices",
+        "both",
+        _pf(_hand_built(_int64(X), indptr=_set(5, 10**12))),
+        ValueError,
+        "indptr must be non-decreasing and within",
     ),
     (
         "indptr pointing past the data",
