@@ -332,3 +332,11 @@ def test_bench_quantize_quick(capsys):
         # two seeds, two roundings
         assert rows["q2.13", 0]["max_pred_change"] != rows["q2.13", 1]["max_pred_change"]
     assert text.count("## ") == len(names)
+
+
+def test_bench_check_csr_quick(capsys):
+    times = load("bench_check_csr").main(["--quick"])
+    text = capsys.readouterr().out
+    for key in ["csr_index_summary", "largest_magnitude", "csr_summary", "check_csr"]:
+        assert len(times[key, "this build"]) == 1  # one rep in --quick
+        assert any(line.startswith(key) for line in text.splitlines())

@@ -6,8 +6,12 @@ from three summaries: ``largest_magnitude`` (the values' largest ``|x|``, NaN if
 longest row) and ``csr_summary`` (all of it at once). The vector loops get there by other
 routes (the maximum of the bits with the sign cleared; descents over the flat ``indices``
 less those at a row's first index, in blocks of rows), so each summary is compared here with
-the plain definition on arrays built to hit their edges.
+the plain definition on arrays built to hit their edges: here through the compiled module (the
+variant of ``target_clones`` this CPU selects), and in ``tests/csr_checks_lanes.c`` built for
+each instruction set.
 """
+
+import subprocess
 
 import numpy as np
 import pytest
@@ -15,6 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sparsereg._ftrl_fast import csr_index_summary, csr_summary, largest_magnitude
+
+from .test_grid_lanes import HERE, KERNEL_FLAGS, compiler, variants
 
 SPECIAL = [
     0.0,
@@ -163,3 +169,19 @@ def test_an_indptr_past_the_indices_is_not_read_through():
         indptr = np.array([0, 2, bad, 6], dtype=np.int64)
         assert csr_index_summary(indptr, indices)[0] is False
         assert csr_summary(np.ones(6), indices, indptr, 6) == (False, 0, 0.0)
+
+
+@pytest.mark.skipif(compiler is None, reason="no C compiler to build the check")
+def test_every_instruction_set_gives_the_plain_summaries(tmp_path):
+    sums = {}
+    for flags in variants():
+        binary = tmp_path / ("csr_lanes" + "".join(flags))
+        subprocess.run(
+            [compiler, *KERNEL_FLAGS, *flags, "-o", str(binary), "csr_checks_lanes.c", "-lm"],
+            cwd=HERE,
+            check=True,
+        )
+        run = subprocess.run([str(binary)], capture_output=True, text=True)
+        assert run.returncode == 0, f"{flags}: {run.stdout}"
+        sums[" ".join(flags) or "native"] = run.stdout.strip()
+    assert len(set(sums.values())) == 1, sums
