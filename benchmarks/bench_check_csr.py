@@ -86,10 +86,10 @@ def main(argv=None):
         f"{X.indices.dtype} indices; medians of {a.reps} interleaved reps"
     )
     width = max(len(label) for label in builds)
-    print(f"{'':<20} {'build':<{width}} {'median ms':>9} {'min ms':>7}")
+    print(f"{'':<20} {'build':<{width}} {'median ms':>9} {'min ms':>9}")
     for (name, label), ts in times.items():
         med, low = 1e3 * statistics.median(ts), 1e3 * min(ts)
-        print(f"{name:<20} {label:<{width}} {med:9.2f} {low:7.2f}")
+        print(f"{name:<20} {label:<{width}} {med:9.4f} {low:9.4f}")
     return times
 
 
