@@ -8,11 +8,10 @@
  *   order of the values, denormals included; above the bits of infinity lie only NaNs. The
  *   maximum read back as a number is therefore the largest |x|, infinity if one is infinite
  *   (and none NaN), NaN if one is NaN.
- * - ``sr_index_stats_*``: smallest and largest index, and the number of ``k`` in ``[1, nnz)``
- *   with ``indices[k] <= indices[k - 1]`` (descents), over ``indices`` as one flat array.
- * - ``sr_indptr_walk_*``: ``indptr`` alone, and of the descents those that fall on the first
- *   index of a row (k > 0): the rest fall inside a row, so rows are strictly increasing iff
- *   the two counts are equal.
+ * - ``sr_index_summary_*``: ``indptr`` checked, and over ``indices`` as one flat array (in
+ *   blocks of rows, ``sr_index_block_*``) the smallest and largest index and the number of
+ *   ``k`` with ``indices[k] <= indices[k - 1]`` (descents), less those that fall on a row's
+ *   first index: rows are strictly increasing iff none is left.
  *
  * With GCC on x86-64 glibc each loop is compiled for AVX-512, AVX2 and the baseline (whose
  * SSE2 has no 64-bit comparison), and the loader picks the widest the CPU has.
