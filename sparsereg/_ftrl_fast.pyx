@@ -1520,12 +1520,16 @@ def ftrl_epoch_shared(
         int64_t t = t0
         int64_t n_numbers = 2 * own.shape[0]
         int64_t stride = 2 * published.shape[1]
+        int64_t until_refresh = refresh_rows
         uint64_t n_hot = <uint64_t>(own.shape[0] - 1)
         double inv_eta0 = 1.0 / hp.eta0
         double beta = hp.beta
         double l1 = hp.l1
         double l2 = hp.l2
-        double p, g, dloss, w, w0, sq0, target, weight, loss_sum = 0.0
+        double p, g, dloss, w, z, n, z_held, n_held, w0, sq0, target, weight, loss_sum = 0.0
+        uint64_t mark
+        bint hot
+        double *held
         double *state = &zn[0, 0]
         double *mine = &own[0, 0]
         double *intercept = &own[own.shape[0] - 1, 0]
@@ -1537,7 +1541,9 @@ def ftrl_epoch_shared(
 
     with nogil:
         for r in range(begin, end):
-            if (r - begin) % refresh_rows == refresh_rows - 1:
+            until_refresh -= 1
+            if until_refresh == 0:
+                until_refresh = refresh_rows
                 refresh_hot(mine, &seen[0, 0], &taken[0, 0], &published[0, 0, 0], n_numbers,
                             stride, published.shape[0], me)
             if hp.check_signals and (r - begin) % SIGNAL_CHECK_ROWS == SIGNAL_CHECK_ROWS - 1:
@@ -1565,10 +1571,21 @@ def ftrl_epoch_shared(
                 w0 = -intercept[0] / ((beta + sq0) * inv_eta0)
             p = w0
             for k in range(length):  # predict_dense, keeping (w_i, sqrt(n_i)) and the slot
-                slot = shared_slot(state, mine, n_hot, <int64_t>cols[k])
-                where[k] = slot
-                buf[2 * k + 1] = sqrt(slot[1])
-                w = lazy_weight(slot[0], buf[2 * k + 1], inv_eta0, beta, l1, l2)
+                slot = state + DENSE_SLOT * <int64_t>cols[k]
+                mark = ~(<const uint64_t *>slot)[1]  # < n_hot only for a hot column's mark
+                hot = mark < n_hot
+                held = mine + DENSE_SLOT * (mark if hot else 0)
+                where[k] = held if hot else slot
+                # both copies read at once, the shared one not behind the mark's test, and
+                # selected (not branched on: hot and not hot are too mixed to predict)
+                z_held = held[0]
+                n_held = held[1]
+                z = slot[0]
+                n = slot[1]
+                z = z_held if hot else z
+                n = n_held if hot else n
+                buf[2 * k + 1] = sqrt(n)
+                w = lazy_weight(z, buf[2 * k + 1], inv_eta0, beta, l1, l2)
                 buf[2 * k] = w
                 p += w * x[k]
             target = y[row]
