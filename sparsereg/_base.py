@@ -44,10 +44,11 @@ from ._epoch import (
     UNWEIGHTED,
     Batch,
     Hyper,
+    epoch_order,
     run_epoch,
-    run_epoch_threads,
     scores_from_state,
 )
+from ._hogwild import run_epoch_threads
 from ._interrupts import interrupts_deferred
 from ._losses import UNBOUNDED_DERIVATIVE_LOSSES
 from ._softmax import SoftmaxState, run_softmax_epoch, softmax_scores_from_state
@@ -787,11 +788,7 @@ class _BaseFTRL(BaseEstimator):
         for epoch in range(max_iter):
             start = time.perf_counter()
             # (a permutation of one row draws no random number: skipping it changes nothing)
-            order = (
-                rng.permutation(n_rows).astype(np.int64, copy=False)
-                if self.shuffle and n_rows > 1
-                else IN_ORDER
-            )
+            order = epoch_order(rng, n_rows) if self.shuffle and n_rows > 1 else IN_ORDER
             if problem.softmax:
                 losses = [one_model(0, order, t)]
             elif problem.n_models == 1 or self._threads in (None, 1):

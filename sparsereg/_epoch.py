@@ -7,7 +7,6 @@ at. On a dense store of at most ``NARROW_COLUMNS`` columns it calls
 which train the same model to the bit, keeping ``sqrt(n_j)`` between rows. :func:`scores_from_state` scores rows with the same prediction, without training. :class:`Hyper` turns an estimator's parameters into the kernel's numbers once.
 """
 
-import threading
 from dataclasses import dataclass, fields, replace
 from functools import cached_property
 
@@ -21,7 +20,7 @@ from ._ftrl_fast import (
     ftrl_epoch,
     ftrl_epoch_dense,
     ftrl_epoch_narrow,
-    ftrl_epoch_shared,
+    shuffle_rows,
     state_scores,
 )
 from ._validation import DenseRows
@@ -37,6 +36,15 @@ _INCLUSION = {
     "poisson": Inclusion.INCLUDE_POISSON,
     "bloom": Inclusion.INCLUDE_BLOOM,
 }
+
+
+def epoch_order(rng, n_rows):
+    """A shuffled epoch's order of the rows ``0 .. n_rows - 1`` (int64), from one draw of
+    ``rng`` (a ``RandomState``: the state protocol saves it, so a resumed fit draws the same
+    orders)."""
+    order = np.empty(n_rows, dtype=np.int64)
+    shuffle_rows(order, int(rng.randint(np.iinfo(np.int64).max, dtype=np.int64)))
+    return order
 
 
 def penalty_lambdas(penalty, alpha, l1_ratio):
@@ -191,93 +199,6 @@ def run_epoch(batch, state, k, hyper, *, order=IN_ORDER, t0=0):
             state.grow(k, room=batch.longest_row)
             continue
         return loss
-
-
-# rows of the epoch's order that a thread of run_epoch_threads takes at a time
-THREAD_CHUNK_ROWS = 16384
-
-
-def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0):
-    """:func:`run_epoch` in ``n_threads`` threads updating model ``k``'s state together,
-    without locks (Hogwild!, Niu et al. 2011); dense store only.
-
-    The epoch's order is cut into chunks of ``THREAD_CHUNK_ROWS`` consecutive positions;
-    the calling thread and ``n_threads - 1`` others each take the next chunk until none is
-    left (a thread kept off its core by another process delays the epoch by one chunk, not
-    by a share of the rows). Every row is trained once, with the lambdas of its position in
-    the order (as one thread would), but against a state the other threads are updating:
-    the result depends on the interleaving. The intercept's ``(z, n)`` is shared as the
-    weights' are. The kernel is ``ftrl_epoch_shared``, whose update reads ``n_i`` afresh.
-    Returns the sum of the progressive losses. Ctrl-C raises ``KeyboardInterrupt`` in the
-    calling thread (when ``hyper.check_signals``); the other threads stop after their chunk,
-    and all have stopped when this returns or raises.
-    """
-    if state.in_table:  # a backstop: the estimators refuse the table store with threads
-        raise ValueError("threads training one model need the dense state store")
-    in_order = order.shape[0] == 0
-    n_rows = batch.X.shape[0] if in_order else order.shape[0]
-    n_chunks = -(-n_rows // THREAD_CHUNK_ROWS)
-    if n_threads <= 1 or n_chunks < 2:
-        return run_epoch(batch, state, k, hyper, order=order, t0=t0)
-    quiet = replace(hyper, check_signals=False)  # only the main thread receives signals
-    lock = threading.Lock()
-    next_chunk = [0]
-    stop = threading.Event()
-    losses, errors = [], []
-    X = batch.X
-
-    def work(hyp):
-        loss = 0.0
-        scratch = np.empty((max(batch.longest_row, 1), 3))
-        kernel_fields = hyp.kernel_fields
-        _, zn, _, _, intercept_zn = state.kernel_arrays(k)
-        try:
-            while not stop.is_set():
-                with lock:
-                    c = next_chunk[0]
-                    next_chunk[0] += 1
-                if c >= n_chunks:
-                    break
-                begin, end = c * THREAD_CHUNK_ROWS, min((c + 1) * THREAD_CHUNK_ROWS, n_rows)
-                rows = np.arange(begin, end, dtype=np.int64) if in_order else order[begin:end]
-                loss += ftrl_epoch_shared(
-                    X.data,
-                    X.indices,
-                    X.indptr,
-                    batch.y,
-                    batch.sample_weight,
-                    rows,
-                    zn,
-                    intercept_zn,
-                    scratch,
-                    kernel_fields,
-                    t0 + begin,
-                )
-        except BaseException as exc:  # Ctrl-C in the calling thread
-            stop.set()
-            errors.append(exc)
-        finally:
-            losses.append(loss)
-
-    others = [
-        threading.Thread(target=work, args=(quiet,), name=f"sparsereg-fit-{i}", daemon=True)
-        for i in range(1, min(n_threads, n_chunks))
-    ]
-    started = []
-    try:
-        for thread in others:
-            thread.start()
-            started.append(thread)
-        work(hyper)
-        if errors:
-            raise errors[0]
-    finally:
-        stop.set()
-        for thread in started:
-            thread.join()
-    if errors:  # pragma: no cover
-        raise errors[0]
-    return sum(losses)
 
 
 def scores_from_state(X, longest_row, state, hyper, t):

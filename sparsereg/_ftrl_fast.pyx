@@ -517,6 +517,26 @@ cdef inline int64_t listed_row(const int64_t *columns, int64_t n_listed,
     return lo
 
 
+def shuffle_rows(int64_t[::1] order, uint64_t seed):
+    """Fill ``order`` with a permutation of ``0 .. len(order) - 1``: Fisher-Yates, each swap
+    drawn from SplitMix64 (``mix64`` of a Weyl sequence started at ``seed``). Half the cost
+    of ``RandomState.permutation``, whose Mersenne Twister costs more than a small epoch."""
+    cdef int64_t i, j, tmp, n = order.shape[0]
+    cdef uint64_t weyl = seed
+    cdef double unit = 1.0 / 9007199254740992.0  # 2**-53
+    with nogil:
+        for i in range(n):
+            order[i] = i
+        for i in range(n - 1, 0, -1):
+            weyl += <uint64_t>0x9E3779B97F4A7C15
+            j = <int64_t>(<double>(mix64(weyl) >> 11) * unit * <double>(i + 1))
+            if j > i:  # (i + 1) * u rounded up to i + 1: u is 1 - 2**-53 at most
+                j = i
+            tmp = order[i]
+            order[i] = order[j]
+            order[j] = tmp
+
+
 def linear_scores(const cython.floating[::1] data, const index_t[::1] indices,
                   const index_t[::1] indptr, const int64_t[::1] columns, bint listed,
                   const weight_t[:, ::1] weights, double[:, ::1] out,
@@ -1373,40 +1393,81 @@ def grid_count_nonzero(const double[:, ::1] zn, int64_t n_rows, int64_t offset,
 
 # ----------------------------------------------------------------------------------------
 # One model trained by several threads at once (``n_threads``, Hogwild!): the dense store's
-# epoch, with sigma_i computed from n_i as it is when the update is written.
+# epoch, the update of each coordinate written over whatever other threads wrote since it was
+# read for the prediction (sigma_i then also counts their increase of n_i: rare, see below).
+#
+# The most frequent columns ("hot") and the intercept are not read and written in the shared
+# state: the threads would pass their cache lines between the cores on nearly every row.
+# Each thread keeps its own copy of them, ``own`` (row s: hot column s; the last row: the
+# intercept), and every ``refresh_rows`` rows publishes what it changed and takes in what the
+# others published (``refresh_hot``), without locks: thread t alone writes ``published[t]``,
+# the sum of its changes since the epoch began. While the threads run, the shared slot of
+# hot column j holds, instead of n_j, the bits of ~s (a negative int64: a NaN that no
+# arithmetic makes) where row s of ``own`` holds it; ``combine_hot`` writes the numbers back.
 
-cdef inline void ftrl_update_shared(double *slot, double gi, double sqrt_n, double w,
-                                    double inv_eta0, double n) noexcept nogil:
-    """``ftrl_update`` when other threads may have written ``slot`` since it was read for the
-    prediction as ``n`` (and ``sqrt_n``): ``sigma_i`` must count this step's increase of
-    ``sqrt(n_i)`` only, so ``n_i`` is read again (else another thread's increase is counted
-    twice, which acts as a smaller ``beta`` on the columns the threads share). With one
-    thread ``n_i`` is still ``n``: the same arithmetic as ``ftrl_update``, to the bit."""
-    cdef double n_old = slot[1]
-    cdef double n_new = n_old + gi * gi
-    if n_old != n:
-        sqrt_n = sqrt(n_old)
-    slot[0] += gi - (sqrt(n_new) - sqrt_n) * inv_eta0 * w
-    slot[1] = n_new
+cdef inline double *shared_slot(double *state, double *own, uint64_t n_hot,
+                                int64_t column) noexcept nogil:
+    """Column ``column``'s ``(z, n)``: this thread's copy if the column is hot, else the
+    shared state's; a select, not a branch (hot and not hot are too mixed to predict)."""
+    cdef double *slot = state + DENSE_SLOT * column
+    cdef uint64_t s = ~(<const uint64_t *>slot)[1]  # < n_hot only for a hot column's mark
+    return own + DENSE_SLOT * s if s < n_hot else slot
 
 
-cdef inline double predict_dense_shared(const double *state, const index_t *cols,
-                                        const cython.floating *x, int64_t length, double *buf,
-                                        double p, double inv_eta0, double beta, double l1,
-                                        double l2) noexcept nogil:
-    """``predict_dense`` keeping ``(w_i, sqrt(n_i), n_i)`` in ``buf``."""
-    cdef int64_t k
-    cdef const double *slot
-    cdef double w, n
-    for k in range(length):
-        slot = state + DENSE_SLOT * <int64_t>cols[k]
-        n = slot[1]
-        buf[3 * k + 2] = n
-        buf[3 * k + 1] = sqrt(n)
-        w = lazy_weight(slot[0], buf[3 * k + 1], inv_eta0, beta, l1, l2)
-        buf[3 * k] = w
-        p += w * x[k]
-    return p
+cdef inline bint same_bits(double a, double b) noexcept nogil:
+    return (<uint64_t *>&a)[0] == (<uint64_t *>&b)[0]
+
+
+cdef void refresh_hot(double *own, double *seen, double *taken, double *published,
+                      int64_t n_numbers, int64_t stride, int64_t n_threads,
+                      int64_t me) noexcept nogil:
+    """Publish this thread's change to its copies since the last refresh (``own - seen``) in
+    ``published[me]``, and add to its copies what the other threads published since
+    (``taken``: their sum as last added). A copy nobody else changed is not rewritten:
+    threads training rows with no column in common keep one thread's numbers to the bit."""
+    cdef int64_t i, u
+    cdef double d, others
+    cdef double *mine = published + me * stride
+    for i in range(n_numbers):
+        d = own[i] - seen[i]
+        if d != 0.0:
+            mine[i] += d
+        others = 0.0
+        for u in range(n_threads):
+            if u != me:
+                others = others + published[u * stride + i]
+        if not same_bits(others, taken[i]):
+            own[i] += others - taken[i]
+            taken[i] = others
+        seen[i] = own[i]
+
+
+def combine_hot(const double[:, ::1] start, const double[:, :, :] published,
+                const double[:, :, ::1] owns, double[:, ::1] out):
+    """The shared numbers of the hot columns and the intercept after the threads: ``start``
+    (their numbers before) plus every thread's published change; a number that one thread
+    alone changed is that thread's copy, to the bit."""
+    cdef int64_t s, j, u, n_threads = published.shape[0], changed_by
+    cdef double total
+    with nogil:
+        for s in range(start.shape[0]):
+            for j in range(2):
+                total = start[s, j]
+                changed_by = -1
+                for u in range(n_threads):
+                    if published[u, s, j] != 0.0:
+                        changed_by = u if changed_by == -1 else -2
+                        total = total + published[u, s, j]
+                if changed_by >= 0:
+                    total = owns[changed_by, s, j]
+                out[s, j] = total
+
+
+def mark_hot(double[:, ::1] zn, const int64_t[::1] columns):
+    """Mark the shared slot of ``columns[s]`` (distinct, in range) as row ``s`` of ``own``."""
+    cdef int64_t s
+    for s in range(columns.shape[0]):
+        (<uint64_t *>&zn[columns[s], 0])[1] = ~<uint64_t>s
 
 
 def ftrl_epoch_shared(
@@ -1416,45 +1477,74 @@ def ftrl_epoch_shared(
     const double[::1] y,
     const double[::1] sample_weight,
     const int64_t[::1] order,
+    int64_t begin,
+    int64_t end,
     double[:, ::1] zn,
-    double[::1] intercept_zn,
+    double[:, ::1] own,
+    double[:, ::1] seen,
+    double[:, ::1] taken,
+    double[:, :, ::1] published,
+    int64_t me,
+    int64_t refresh_rows,
     double[:, ::1] scratch,
+    int64_t[::1] slots,
     Hyper hp,
     int64_t t0,
 ):
-    """``ftrl_epoch`` over the rows ``order`` (not empty) of a dense store that other threads
+    """``ftrl_epoch`` over positions ``begin`` to ``end - 1`` of ``order`` (empty: the rows
+    in order), ``t0`` samples seen before them, of a dense store that other threads
     running this function update at the same time, without locks (the caller,
-    ``sparsereg._epoch.run_epoch_threads``, documents the scheme). Each coordinate's update
-    uses ``ftrl_update_shared``; ``scratch`` holds at least the longest row's worth of
-    ``(w_i, sqrt(n_i), n_i)`` (three columns). Returns the sum of the
-    sample-weighted progressive losses. Ctrl-C is checked as in ``ftrl_epoch`` (the caller
-    asks for it in the main thread only).
+    ``sparsereg._hogwild.run_epoch_threads``, documents the scheme). ``own``, ``seen`` and
+    ``taken`` are this thread's (``published[me]`` too): the hot columns' rows, as marked in
+    ``zn`` by ``mark_hot``, then the intercept's; ``refresh_hot`` runs every
+    ``refresh_rows`` rows and after the last. ``scratch`` holds at least the longest row's
+    worth of ``(w_i, sqrt(n_i))`` and ``slots`` as many addresses. Returns the sum of
+    the sample-weighted progressive losses. Ctrl-C is checked as in ``ftrl_epoch`` (the
+    caller asks for it in the main thread only); this thread's changes are published first.
     """
     cdef:
         bint weighted = sample_weight.shape[0] > 0
-        int64_t n_rows = order.shape[0]
+        bint in_order = order.shape[0] == 0
         int64_t r, row, ahead, k, start, length
         int64_t t = t0
+        int64_t n_numbers = 2 * own.shape[0]
+        int64_t stride = 2 * published.shape[1]
+        int64_t until_refresh = refresh_rows
+        uint64_t n_hot = <uint64_t>(own.shape[0] - 1)
         double inv_eta0 = 1.0 / hp.eta0
         double beta = hp.beta
         double l1 = hp.l1
         double l2 = hp.l2
-        double p, g, dloss, w0, sq0, n0, target, weight, loss_sum = 0.0
+        double p, g, dloss, w, z, n, z_held, n_held, w0, sq0, target, weight, loss_sum = 0.0
+        uint64_t mark
+        bint hot
+        double *held
         double *state = &zn[0, 0]
+        double *mine = &own[0, 0]
+        double *intercept = &own[own.shape[0] - 1, 0]
+        double *slot
+        double **where = <double **>&slots[0]
         double *buf = &scratch[0, 0]
         const cython.floating *x
         const index_t *cols
 
     with nogil:
-        for r in range(n_rows):
-            if hp.check_signals and r % SIGNAL_CHECK_ROWS == SIGNAL_CHECK_ROWS - 1:
+        for r in range(begin, end):
+            until_refresh -= 1
+            if until_refresh == 0:
+                until_refresh = refresh_rows
+                refresh_hot(mine, &seen[0, 0], &taken[0, 0], &published[0, 0, 0], n_numbers,
+                            stride, published.shape[0], me)
+            if hp.check_signals and (r - begin) % SIGNAL_CHECK_ROWS == SIGNAL_CHECK_ROWS - 1:
                 with gil:
+                    refresh_hot(mine, &seen[0, 0], &taken[0, 0], &published[0, 0, 0],
+                                n_numbers, stride, published.shape[0], me)
                     PyErr_CheckSignals()  # raises KeyboardInterrupt on Ctrl-C
-            row = order[r]
+            row = r if in_order else order[r]
             start = indptr[row]
             length = indptr[row + 1] - start
-            if r + PREFETCH_ROWS < n_rows:
-                ahead = order[r + PREFETCH_ROWS]
+            if r + PREFETCH_ROWS < end:
+                ahead = r + PREFETCH_ROWS if in_order else order[r + PREFETCH_ROWS]
                 for k in range(indptr[ahead], indptr[ahead + 1]):
                     sr_prefetch(state + DENSE_SLOT * <int64_t>indices[k])
             x = &data[0] + start
@@ -1465,12 +1555,28 @@ def ftrl_epoch_shared(
                 l2 = hp.l2 * t
             w0 = 0.0
             sq0 = 0.0
-            n0 = 0.0
             if hp.fit_intercept:
-                n0 = intercept_zn[1]
-                sq0 = sqrt(n0)
-                w0 = -intercept_zn[0] / ((beta + sq0) * inv_eta0)
-            p = predict_dense_shared(state, cols, x, length, buf, w0, inv_eta0, beta, l1, l2)
+                sq0 = sqrt(intercept[1])
+                w0 = -intercept[0] / ((beta + sq0) * inv_eta0)
+            p = w0
+            for k in range(length):  # predict_dense, keeping (w_i, sqrt(n_i)) and the slot
+                slot = state + DENSE_SLOT * <int64_t>cols[k]
+                mark = ~(<const uint64_t *>slot)[1]  # < n_hot only for a hot column's mark
+                hot = mark < n_hot
+                held = mine + DENSE_SLOT * (mark if hot else 0)
+                where[k] = held if hot else slot
+                # both copies read at once, the shared one not behind the mark's test, and
+                # selected (not branched on: hot and not hot are too mixed to predict)
+                z_held = held[0]
+                n_held = held[1]
+                z = slot[0]
+                n = slot[1]
+                z = z_held if hot else z
+                n = n_held if hot else n
+                buf[2 * k + 1] = sqrt(n)
+                w = lazy_weight(z, buf[2 * k + 1], inv_eta0, beta, l1, l2)
+                buf[2 * k] = w
+                p += w * x[k]
             target = y[row]
             if hp.one_vs_rest:
                 target = 1.0 if target == hp.positive else -1.0
@@ -1480,10 +1586,11 @@ def ftrl_epoch_shared(
             if g == 0.0:
                 continue
             for k in range(length):
-                ftrl_update_shared(state + DENSE_SLOT * <int64_t>cols[k], g * x[k], buf[3 * k + 1],
-                                   buf[3 * k], inv_eta0, buf[3 * k + 2])
+                ftrl_update(where[k], g * x[k], buf[2 * k + 1], buf[2 * k], inv_eta0)
             if hp.fit_intercept:
-                ftrl_update_shared(&intercept_zn[0], g, sq0, w0, inv_eta0, n0)
+                ftrl_update(intercept, g, sq0, w0, inv_eta0)
+        refresh_hot(mine, &seen[0, 0], &taken[0, 0], &published[0, 0, 0], n_numbers,
+                    stride, published.shape[0], me)
     return loss_sum
 
 

@@ -32,7 +32,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import _BaseFTRL, _physical_memory
-from ._epoch import penalty_lambdas
+from ._epoch import epoch_order, penalty_lambdas
 from ._ftrl_fast import (
     EMPTY_KEY,
     Loss,
@@ -608,7 +608,7 @@ class _BaseFTRLCV(BaseEstimator):
         buffers = self._buffers(len(grid), longest_row)
         for _ in range(1 if epochs is None else epochs):
             if self.shuffle and n_train > 1:
-                order = rng.permutation(n_train).astype(np.int64)
+                order = epoch_order(rng, n_train)
                 order = order if train is None else train[order]
             else:
                 order = np.empty(0, dtype=np.int64) if train is None else train.astype(np.int64)

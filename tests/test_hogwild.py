@@ -112,6 +112,27 @@ def test_no_row_lost_with_float32_values_and_int64_indices():
     assert_same_state(many, one)
 
 
+@pytest.mark.parametrize("n_threads", [2, 3])
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_every_update_of_a_column_in_every_row_counts(n_threads, shuffle):
+    # Column 0 and the intercept are in every row: each thread trains its own copy of them
+    # and the threads exchange their changes. With a learning rate so small that every
+    # prediction stays ~0, the squared loss's gradient is ~-y whatever the interleaving, so
+    # n_0 and the intercept's n must be ~sum(y**2) with any number of threads: a change
+    # lost or counted twice in the exchange would be off by a third or more.
+    X, y = chunked_problem(n_chunks=5)
+    X = sp.hstack([np.ones((X.shape[0], 1)), X], format="csr")
+    params = dict(fit_intercept=True, eta0=1e-9, shuffle=shuffle)
+    one = make(False, **params).fit(X, y)
+    many = make(False, n_threads=n_threads, **params).fit(X, y)
+    expected = 3 * np.sum(y**2)  # max_iter=3 epochs
+    for est in (one, many):
+        state = est.get_ftrl_state()
+        np.testing.assert_allclose(dense_state(est)[0, 0, 1], expected, rtol=1e-6)
+        np.testing.assert_allclose(state["intercept_n"][0], expected, rtol=1e-6)
+    np.testing.assert_allclose(dense_state(many)[0, :, 1], dense_state(one)[0, :, 1], rtol=1e-6)
+
+
 def test_two_threads_train_as_well_as_one():
     X, y = ctr_like(160_000)
     train, test = slice(0, 120_000), slice(120_000, None)
