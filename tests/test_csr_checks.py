@@ -11,8 +11,6 @@ variant of ``target_clones`` this CPU selects), and in ``tests/csr_checks_lanes.
 each instruction set.
 """
 
-import subprocess
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -20,7 +18,7 @@ from hypothesis import strategies as st
 
 from sparsereg._ftrl_fast import csr_index_summary, csr_summary, largest_magnitude
 
-from .test_grid_lanes import HERE, KERNEL_FLAGS, compiler, variants
+from .lanes import compiler, outputs_per_instruction_set
 
 SPECIAL = [
     0.0,
@@ -173,15 +171,5 @@ def test_an_indptr_past_the_indices_is_not_read_through():
 
 @pytest.mark.skipif(compiler is None, reason="no C compiler to build the check")
 def test_every_instruction_set_gives_the_plain_summaries(tmp_path):
-    sums = {}
-    for flags in variants():
-        binary = tmp_path / ("csr_lanes" + "".join(flags))
-        subprocess.run(
-            [compiler, *KERNEL_FLAGS, *flags, "-o", str(binary), "csr_checks_lanes.c", "-lm"],
-            cwd=HERE,
-            check=True,
-        )
-        run = subprocess.run([str(binary)], capture_output=True, text=True)
-        assert run.returncode == 0, f"{flags}: {run.stdout}"
-        sums[" ".join(flags) or "native"] = run.stdout.strip()
+    sums = outputs_per_instruction_set("csr_checks_lanes.c", tmp_path)
     assert len(set(sums.values())) == 1, sums

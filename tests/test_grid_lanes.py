@@ -10,33 +10,13 @@ and that all builds give the same bits (a checksum of every result).
 """
 
 import os
-import platform
 import re
-import shutil
-import subprocess
 
-import numpy as np
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-# the kernel module's floating-point flags (setup.py), without which lanes may not match
-KERNEL_FLAGS = ["-O3", "-fno-fast-math", "-fno-math-errno", "-ffp-contract=off"]
+from .lanes import KERNEL_FLAGS, ROOT, compiler, outputs_per_instruction_set
 
-compiler = shutil.which("gcc") or shutil.which("cc")
 pytestmark = pytest.mark.skipif(compiler is None, reason="no C compiler to build the check")
-
-
-def variants():
-    if platform.machine() not in ("x86_64", "AMD64"):
-        return [[]]
-    features = np._core._multiarray_umath.__cpu_features__
-    found = [["-march=x86-64"]]
-    if features.get("AVX2"):
-        found.append(["-mavx2"])
-    if features.get("AVX512F"):
-        found.append(["-mavx512f"])
-    return found
 
 
 def test_the_kernel_is_built_with_these_flags():
@@ -48,15 +28,5 @@ def test_the_kernel_is_built_with_these_flags():
 
 
 def test_every_instruction_set_gives_the_scalar_bits(tmp_path):
-    sums = {}
-    for flags in variants():
-        binary = tmp_path / ("lanes" + "".join(flags))
-        subprocess.run(
-            [compiler, *KERNEL_FLAGS, *flags, "-o", str(binary), "grid_lanes.c", "-lm"],
-            cwd=HERE,
-            check=True,
-        )
-        run = subprocess.run([str(binary)], capture_output=True, text=True)
-        assert run.returncode == 0, f"{flags}: {run.stdout}"
-        sums[" ".join(flags) or "native"] = run.stdout.strip()
+    sums = outputs_per_instruction_set("grid_lanes.c", tmp_path)
     assert len(set(sums.values())) == 1, sums
