@@ -124,6 +124,11 @@ class Batch:
     sample_weight: np.ndarray
     longest_row: int
 
+    @property
+    def csr_rows(self):
+        """The CSR kernels' first arguments: ``X``'s arrays, the targets, the weights."""
+        return self.X.data, self.X.indices, self.X.indptr, self.y, self.sample_weight
+
 
 def run_epoch(batch, state, k, hyper, *, order=IN_ORDER, t0=0):
     """Train model ``k`` of ``state`` on the rows of ``batch`` in ``order``, in place.
@@ -157,11 +162,7 @@ def run_epoch(batch, state, k, hyper, *, order=IN_ORDER, t0=0):
     # few columns, each seen at least once on average: sqrt(n_j) of them all is cheap
     if store == Store.DENSE_STORE and zn.shape[0] <= min(NARROW_COLUMNS, max(X.nnz, 1)):
         return ftrl_epoch_narrow(
-            X.data,
-            X.indices,
-            X.indptr,
-            batch.y,
-            batch.sample_weight,
+            *batch.csr_rows,
             order,
             zn,
             intercept_zn,
@@ -177,11 +178,7 @@ def run_epoch(batch, state, k, hyper, *, order=IN_ORDER, t0=0):
     while True:
         store, zn, table, bloom, intercept_zn = state.kernel_arrays(k)
         part, row, status = ftrl_epoch(
-            X.data,
-            X.indices,
-            X.indptr,
-            batch.y,
-            batch.sample_weight,
+            *batch.csr_rows,
             order,
             store,
             zn,

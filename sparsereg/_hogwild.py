@@ -113,11 +113,7 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
                     break
                 begin, end = c * THREAD_CHUNK_ROWS, min((c + 1) * THREAD_CHUNK_ROWS, n_rows)
                 loss += ftrl_epoch_shared(
-                    X.data,
-                    X.indices,
-                    X.indptr,
-                    batch.y,
-                    batch.sample_weight,
+                    *batch.csr_rows,
                     order,
                     begin,
                     end,

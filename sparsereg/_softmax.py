@@ -195,7 +195,7 @@ def run_softmax_epoch(batch, state, hyper, *, order, t0=0):
     Returns the sum of the sample-weighted progressive log losses. Ctrl-C raises
     ``KeyboardInterrupt`` from the kernel when ``hyper.check_signals``.
     """
-    X, K = batch.X, state.n_classes
+    K = state.n_classes
     width = max(batch.longest_row, 1)
     scratch = np.empty((width, 2 * K))
     classes_buf = np.empty((4, K))
@@ -203,11 +203,7 @@ def run_softmax_epoch(batch, state, hyper, *, order, t0=0):
     loss, row = 0.0, 0
     while True:
         part, row, status = softmax_epoch(
-            X.data,
-            X.indices,
-            X.indptr,
-            batch.y,
-            batch.sample_weight,
+            *batch.csr_rows,
             order,
             state.store,
             state.zn,
