@@ -38,7 +38,13 @@ with zipfile.ZipFile(wheel) as archive:
         path.unlink()
 
 members = tarfile.open(sdist).getnames()
-for source in ("_ftrl_fast.pyx", "_grid_models.h", "_csr_checks.h", "_strhash.pyx"):
+for source in (
+    "_ftrl_fast.pyx",
+    "_grid_models.h",
+    "_csr_checks.h",
+    "_dense_rows.h",
+    "_strhash.pyx",
+):
     if not any(m.endswith(f"sparsereg/{source}") for m in members):
         problems.append(f"sdist lacks sparsereg/{source}")
 problems += [f"sdist carries {m}" for m in members if m.endswith((".c", ".so"))]

@@ -13,6 +13,7 @@ from functools import cached_property
 import numpy as np
 
 from ._ftrl_fast import (
+    DenseScratch,
     Inclusion,
     Loss,
     Status,
@@ -154,8 +155,7 @@ def run_epoch(batch, state, k, hyper, *, order=IN_ORDER, t0=0):
             order,
             zn,
             intercept_zn,
-            np.empty(zn.shape[0]),
-            np.empty(zn.shape[0]),
+            np.empty((DenseScratch.DENSE_SCRATCH_ROWS, max(zn.shape[0], 1))),
             hyper.kernel_fields,
             t0,
         )

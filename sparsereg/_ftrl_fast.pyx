@@ -1727,6 +1727,21 @@ def dense_summary(const cython.floating[:, :] X):
     return nnz, float("nan") if nan else largest
 
 
+cdef extern from "_dense_rows.h" nogil:
+    void sr_dense_row_step(int64_t n, int update, double g, const double *xp, const double *wp,
+                           const double *x, double inv_eta0, double beta, double l1, double l2,
+                           double *z, double *nsum, double *roots, double *w, double *wx)
+
+cpdef enum DenseScratch:
+    DENSE_SCRATCH_ROWS = 8  # rows of ftrl_epoch_dense's scratch: z, n, sqrt(n), w x 2, x x 2, w*x
+
+
+cdef inline void copy_row(const cython.floating[:, :] X, int64_t row, double *x) noexcept nogil:
+    cdef int64_t j
+    for j in range(X.shape[1]):
+        x[j] = X[row, j]
+
+
 def ftrl_epoch_dense(
     const cython.floating[:, :] X,
     const double[::1] y,
@@ -1734,8 +1749,7 @@ def ftrl_epoch_dense(
     const int64_t[::1] order,
     double[:, ::1] zn,
     double[::1] intercept_zn,
-    double[::1] sqrt_n,
-    double[::1] scratch,
+    double[:, ::1] scratch,
     Hyper hp,
     int64_t t0,
 ):
@@ -1743,15 +1757,19 @@ def ftrl_epoch_dense(
     they are, without a CSR copy: the entries that are 0 are skipped, as CSR leaves them
     out, and the others are taken in column order, as CSR stores them; the state is what
     ``ftrl_epoch`` leaves on ``scipy.sparse.csr_matrix(X)``, to the bit. ``zn`` has a row
-    per column of ``X``, ``sqrt_n`` an entry per column (overwritten), ``scratch`` at least
-    as many entries. Returns the sum of the sample-weighted progressive losses.
+    per column of ``X``; ``scratch`` has ``DENSE_SCRATCH_ROWS`` rows of at least as many
+    entries. Returns the sum of the sample-weighted progressive losses.
+
+    The columns' arithmetic is ``sr_dense_row_step`` (``_dense_rows.h``, vector code) on a
+    copy of the state in ``scratch``, written back to ``zn`` at the end (and before each
+    check for Ctrl-C); the margin is summed here, in column order.
     """
     cdef:
         bint in_order = order.shape[0] == 0
         bint weighted = sample_weight.shape[0] > 0
         int64_t n_rows = X.shape[0] if in_order else order.shape[0]
         int64_t n_cols = X.shape[1]
-        int64_t r, row, j, ahead
+        int64_t r, row, j, ahead, after
         int64_t t = t0
         Py_ssize_t stride = X.strides[1] if X.strides[1] >= 0 else -X.strides[1]
         # a row's entries one cache line apart (F order) or 64 bytes' worth per line (C order)
@@ -1761,17 +1779,36 @@ def ftrl_epoch_dense(
         double beta = hp.beta
         double l1 = hp.l1
         double l2 = hp.l2
-        double p, g, dloss, w, xj, w0, sq0, target, weight, loss_sum = 0.0
+        double p, g, dloss, w0, sq0, target, weight, loss_sum = 0.0
         double *state = &zn[0, 0]
-        double *roots = &sqrt_n[0]
-        double *buf = &scratch[0]
+        double *z = &scratch[0, 0]
+        double *nsum = &scratch[1, 0]
+        double *roots = &scratch[2, 0]
+        double *w = &scratch[3, 0]
+        double *w_next = &scratch[4, 0]
+        double *x = &scratch[5, 0]
+        double *x_next = &scratch[6, 0]
+        double *wx = &scratch[7, 0]
+        double *swap
 
     with nogil:
         for j in range(n_cols):
-            roots[j] = sqrt(state[DENSE_SLOT * j + 1])
+            z[j] = state[DENSE_SLOT * j]
+            nsum[j] = state[DENSE_SLOT * j + 1]
+            roots[j] = sqrt(nsum[j])
         sq0 = sqrt(intercept_zn[1]) if hp.fit_intercept else 0.0
+        if n_rows > 0:  # the first row's weights; each step then updates and weighs the next
+            copy_row(X, 0 if in_order else order[0], x)
+            if hp.mean_scaled:
+                l1 = hp.l1 * (t + 1)
+                l2 = hp.l2 * (t + 1)
+            sr_dense_row_step(n_cols, 0, 0.0, x, w_next, x, inv_eta0, beta, l1, l2, z, nsum,
+                              roots, w, wx)
         for r in range(n_rows):
             if hp.check_signals and r % SIGNAL_CHECK_ROWS == SIGNAL_CHECK_ROWS - 1:
+                for j in range(n_cols):
+                    state[DENSE_SLOT * j] = z[j]
+                    state[DENSE_SLOT * j + 1] = nsum[j]
                 with gil:
                     PyErr_CheckSignals()  # raises KeyboardInterrupt on Ctrl-C
             row = r if in_order else order[r]
@@ -1780,20 +1817,13 @@ def ftrl_epoch_dense(
                 for j in range(n_lines):
                     sr_prefetch_read(&X[ahead, j * col_step])
             t += 1
-            if hp.mean_scaled:
-                l1 = hp.l1 * t
-                l2 = hp.l2 * t
 
             w0 = 0.0
             if hp.fit_intercept:
                 w0 = -intercept_zn[0] / ((beta + sq0) * inv_eta0)
             p = w0
-            for j in range(n_cols):
-                xj = X[row, j]
-                if xj != 0:
-                    w = lazy_weight(state[DENSE_SLOT * j], roots[j], inv_eta0, beta, l1, l2)
-                    buf[j] = w
-                    p += w * xj
+            for j in range(n_cols):  # -0.0 where x_j is 0: p + -0.0 is p
+                p += wx[j]
 
             target = y[row]
             if hp.one_vs_rest:
@@ -1805,13 +1835,27 @@ def ftrl_epoch_dense(
             else:  # weight 1: 1.0 * v is v, to the bit
                 loss_sum += loss_and_derivative(hp.loss, p, target, hp.epsilon, &dloss)
                 g = dloss
-            if g == 0.0:
-                continue  # g_i = 0 and sigma_i = 0: the update would leave (z, n) as is
-            for j in range(n_cols):
-                xj = X[row, j]
-                if xj != 0:
-                    roots[j] = update_keep_sqrt(state + DENSE_SLOT * j, g * xj, roots[j], buf[j],
-                                                inv_eta0)
-            if hp.fit_intercept:
+            # g = 0: g_i = 0 and sigma_i = 0, the update would leave (z, n) as is
+            if r + 1 < n_rows:
+                after = r + 1 if in_order else order[r + 1]
+                copy_row(X, after, x_next)
+                if hp.mean_scaled:
+                    l1 = hp.l1 * (t + 1)
+                    l2 = hp.l2 * (t + 1)
+                sr_dense_row_step(n_cols, g != 0.0, g, x, w, x_next, inv_eta0, beta, l1, l2, z,
+                                  nsum, roots, w_next, wx)
+            elif g != 0.0:  # the last row: its update only (the weights are not read)
+                sr_dense_row_step(n_cols, 1, g, x, w, x, inv_eta0, beta, l1, l2, z, nsum, roots,
+                                  w_next, wx)
+            swap = x
+            x = x_next
+            x_next = swap
+            swap = w
+            w = w_next
+            w_next = swap
+            if g != 0.0 and hp.fit_intercept:
                 sq0 = update_keep_sqrt(&intercept_zn[0], g, sq0, w0, inv_eta0)
+        for j in range(n_cols):
+            state[DENSE_SLOT * j] = z[j]
+            state[DENSE_SLOT * j + 1] = nsum[j]
     return loss_sum
