@@ -100,6 +100,32 @@ def test_narrow_kernels_match_under_other_parameters(params, dtype):
         assert narrow.coef_.dtype == dtype
 
 
+@pytest.mark.parametrize("n_cols", [1, 3, 7, 8, 9, 17])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_dense_rows_of_any_width_match_the_general_kernel(n_cols, dtype, order):
+    # the dense kernel computes a row's columns in vector lanes: widths that leave a
+    # remainder of every vector length, rows of zeros of both signs, tiny and large entries,
+    # and weights held at exactly 0 by lambda1 on some rows and not on others
+    rng = np.random.RandomState(n_cols)
+    X = rng.normal(size=(80, n_cols)) * np.logspace(-3, 3, n_cols)
+    X[rng.uniform(size=X.shape) < 0.3] = 0.0
+    X[rng.uniform(size=X.shape) < 0.1] = -0.0
+    X[7] = -0.0
+    X[9, 0] = 1e-300
+    X[11, -1] = 1e15
+    X = np.asarray(X.astype(dtype), order=order)
+    y = X.astype(np.float64) @ rng.normal(size=n_cols) / 1e3 + rng.normal(size=80)
+    for params in (dict(), dict(penalty="l1", alpha=0.05), dict(fit_intercept=False)):
+        general = _make("huber", **params).fit(_padded(X), y)
+        narrow = _make("huber", **params).fit(X, y)
+        a, b = dense_state(narrow), dense_state(general)
+        assert not b[:, n_cols:].any()
+        assert a.tobytes() == np.ascontiguousarray(b[:, :n_cols]).tobytes()
+        assert intercept_state(narrow).tobytes() == intercept_state(general).tobytes()
+        assert narrow.t_ == general.t_
+
+
 def test_one_vs_rest_and_partial_fit_match_the_general_kernel():
     X, y, sw = _data("multi", seed=2)
     general = _make("hinge")
