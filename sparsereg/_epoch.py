@@ -4,7 +4,9 @@
 row buffers, grows a full table and calls the kernel again from the row it stopped
 at. On a dense store of at most ``NARROW_COLUMNS`` columns it calls
 ``ftrl_epoch_narrow`` (CSR) or ``ftrl_epoch_dense`` (a ``DenseRows`` array) instead,
-which train the same model to the bit, keeping ``sqrt(n_j)`` between rows. :func:`scores_from_state` scores rows with the same prediction, without training. :class:`Hyper` turns an estimator's parameters into the kernel's numbers once.
+which train the same model to the bit, keeping ``sqrt(n_j)`` between rows (the dense one
+computes a row's columns in vector lanes, on a copy of the state in scratch rows of
+``DenseScratch.DENSE_SCRATCH_ROWS`` numbers per column). :func:`scores_from_state` scores rows with the same prediction, without training. :class:`Hyper` turns an estimator's parameters into the kernel's numbers once.
 """
 
 from dataclasses import dataclass, fields, replace
