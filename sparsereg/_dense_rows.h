@@ -11,7 +11,9 @@
  *
  * With GCC on x86-64 glibc each function is compiled for AVX-512, AVX2 and the baseline, and
  * the loader picks the widest the CPU has (target_clones, as in ``_grid_models.h``);
- * elsewhere, the baseline only.
+ * elsewhere, the baseline only. Vectors of 2 doubles (the baseline's SSE2) compute every
+ * column of every row, zeros included, and lose to the scalar loop, which the kernel then
+ * keeps: ``sr_dense_lanes_pay``.
  */
 #ifndef SPARSEREG_DENSE_ROWS_H
 #define SPARSEREG_DENSE_ROWS_H
@@ -30,6 +32,18 @@
 #define SR_GRID_CLONES
 #endif
 #endif
+
+/* Whether sr_dense_row_step runs as vectors of at least 4 doubles: the CPU has AVX2, whose
+ * clone (or AVX-512's) the loader picks. */
+static int sr_dense_lanes_pay(void)
+{
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2");
+#else
+    return 0;
+#endif
+}
 
 /* GCC if-converts the selections below into vector blends only when comparisons may not
  * trap (they raise no exception the kernel reads: it reads no floating-point flags). */

@@ -5,8 +5,9 @@ row buffers, grows a full table and calls the kernel again from the row it stopp
 at. On a dense store of at most ``NARROW_COLUMNS`` columns it calls
 ``ftrl_epoch_narrow`` (CSR) or ``ftrl_epoch_dense`` (a ``DenseRows`` array) instead,
 which train the same model to the bit, keeping ``sqrt(n_j)`` between rows (the dense one
-computes a row's columns in vector lanes, on a copy of the state in scratch rows of
-``DenseScratch.DENSE_SCRATCH_ROWS`` numbers per column). :func:`scores_from_state` scores rows with the same prediction, without training. :class:`Hyper` turns an estimator's parameters into the kernel's numbers once.
+computes a row's columns in vector lanes where ``DENSE_LANES``, on a copy of the state in
+scratch rows of ``DenseScratch.DENSE_SCRATCH_ROWS`` numbers per column).
+:func:`scores_from_state` scores rows with the same prediction, without training. :class:`Hyper` turns an estimator's parameters into the kernel's numbers once.
 """
 
 from dataclasses import dataclass, fields, replace
@@ -20,6 +21,7 @@ from ._ftrl_fast import (
     Loss,
     Status,
     Store,
+    dense_lanes_pay,
     ftrl_epoch,
     ftrl_epoch_dense,
     ftrl_epoch_narrow,
@@ -33,6 +35,8 @@ UNWEIGHTED = np.empty(0)  # empty sample weights: every weight is 1, no array of
 # a dense store of at most this many columns trains with ftrl_epoch_narrow, which keeps
 # sqrt(n_j) of every column (8 bytes each, beside the 16 of the state) between rows
 NARROW_COLUMNS = 4096
+# ftrl_epoch_dense computes a row's columns in vector lanes where vectors hold 4+ doubles
+DENSE_LANES = dense_lanes_pay()
 
 _INCLUSION = {
     None: Inclusion.INCLUDE_ALL,
@@ -160,6 +164,7 @@ def run_epoch(batch, state, k, hyper, *, order=IN_ORDER, t0=0):
             np.empty((DenseScratch.DENSE_SCRATCH_ROWS, max(zn.shape[0], 1))),
             hyper.kernel_fields,
             t0,
+            DENSE_LANES,
         )
     # few columns, each seen at least once on average: sqrt(n_j) of them all is cheap
     if store == Store.DENSE_STORE and zn.shape[0] <= min(NARROW_COLUMNS, max(X.nnz, 1)):

@@ -1731,6 +1731,7 @@ cdef extern from "_dense_rows.h" nogil:
     void sr_dense_row_step(int64_t n, int update, double g, const double *xp, const double *wp,
                            const double *x, double inv_eta0, double beta, double l1, double l2,
                            double *z, double *nsum, double *roots, double *w, double *wx)
+    int sr_dense_lanes_pay()
 
 cpdef enum DenseScratch:
     DENSE_SCRATCH_ROWS = 8  # rows of ftrl_epoch_dense's scratch: z, n, sqrt(n), w x 2, x x 2, w*x
@@ -1742,7 +1743,7 @@ cdef inline void copy_row(const cython.floating[:, :] X, int64_t row, double *x)
         x[j] = X[row, j]
 
 
-def ftrl_epoch_dense(
+cdef double dense_epoch_lanes(
     const cython.floating[:, :] X,
     const double[::1] y,
     const double[::1] sample_weight,
@@ -1753,16 +1754,9 @@ def ftrl_epoch_dense(
     Hyper hp,
     int64_t t0,
 ):
-    """``ftrl_epoch_narrow`` reading the rows of a dense 2-D array ``X`` (any strides) as
-    they are, without a CSR copy: the entries that are 0 are skipped, as CSR leaves them
-    out, and the others are taken in column order, as CSR stores them; the state is what
-    ``ftrl_epoch`` leaves on ``scipy.sparse.csr_matrix(X)``, to the bit. ``zn`` has a row
-    per column of ``X``; ``scratch`` has ``DENSE_SCRATCH_ROWS`` rows of at least as many
-    entries. Returns the sum of the sample-weighted progressive losses.
-
-    The columns' arithmetic is ``sr_dense_row_step`` (``_dense_rows.h``, vector code) on a
-    copy of the state in ``scratch``, written back to ``zn`` at the end (and before each
-    check for Ctrl-C); the margin is summed here, in column order.
+    """``ftrl_epoch_dense`` with a row's columns in vector lanes: ``sr_dense_row_step``
+    (``_dense_rows.h``) on a copy of the state in ``scratch``, written back to ``zn`` at
+    the end (and before each check for Ctrl-C); the margin is summed here, in column order.
     """
     cdef:
         bint in_order = order.shape[0] == 0
@@ -1859,3 +1853,119 @@ def ftrl_epoch_dense(
             state[DENSE_SLOT * j] = z[j]
             state[DENSE_SLOT * j + 1] = nsum[j]
     return loss_sum
+
+
+cdef double dense_epoch_scalar(
+    const cython.floating[:, :] X,
+    const double[::1] y,
+    const double[::1] sample_weight,
+    const int64_t[::1] order,
+    double[:, ::1] zn,
+    double[::1] intercept_zn,
+    double[:, ::1] scratch,
+    Hyper hp,
+    int64_t t0,
+):
+    """``ftrl_epoch_dense`` one column at a time (``sqrt(n_j)`` in ``scratch[0]``, the
+    weights in ``scratch[1]``), where vectors would not pay."""
+    cdef:
+        bint in_order = order.shape[0] == 0
+        bint weighted = sample_weight.shape[0] > 0
+        int64_t n_rows = X.shape[0] if in_order else order.shape[0]
+        int64_t n_cols = X.shape[1]
+        int64_t r, row, j, ahead
+        int64_t t = t0
+        Py_ssize_t stride = X.strides[1] if X.strides[1] >= 0 else -X.strides[1]
+        # a row's entries one cache line apart (F order) or 64 bytes' worth per line (C order)
+        int64_t col_step = 1 if stride == 0 or stride >= 64 else 64 // stride
+        int64_t n_lines = (n_cols + col_step - 1) // col_step
+        double inv_eta0 = 1.0 / hp.eta0
+        double beta = hp.beta
+        double l1 = hp.l1
+        double l2 = hp.l2
+        double p, g, dloss, w, xj, w0, sq0, target, weight, loss_sum = 0.0
+        double *state = &zn[0, 0]
+        double *roots = &scratch[0, 0]
+        double *buf = &scratch[1, 0]
+
+    with nogil:
+        for j in range(n_cols):
+            roots[j] = sqrt(state[DENSE_SLOT * j + 1])
+        sq0 = sqrt(intercept_zn[1]) if hp.fit_intercept else 0.0
+        for r in range(n_rows):
+            if hp.check_signals and r % SIGNAL_CHECK_ROWS == SIGNAL_CHECK_ROWS - 1:
+                with gil:
+                    PyErr_CheckSignals()  # raises KeyboardInterrupt on Ctrl-C
+            row = r if in_order else order[r]
+            if r + PREFETCH_ROWS < n_rows:  # the row's entries, one cache line each in F order
+                ahead = r + PREFETCH_ROWS if in_order else order[r + PREFETCH_ROWS]
+                for j in range(n_lines):
+                    sr_prefetch_read(&X[ahead, j * col_step])
+            t += 1
+            if hp.mean_scaled:
+                l1 = hp.l1 * t
+                l2 = hp.l2 * t
+
+            w0 = 0.0
+            if hp.fit_intercept:
+                w0 = -intercept_zn[0] / ((beta + sq0) * inv_eta0)
+            p = w0
+            for j in range(n_cols):
+                xj = X[row, j]
+                if xj != 0:
+                    w = lazy_weight(state[DENSE_SLOT * j], roots[j], inv_eta0, beta, l1, l2)
+                    buf[j] = w
+                    p += w * xj
+
+            target = y[row]
+            if hp.one_vs_rest:
+                target = 1.0 if target == hp.positive else -1.0
+            if weighted:
+                weight = sample_weight[row]
+                loss_sum += weight * loss_and_derivative(hp.loss, p, target, hp.epsilon, &dloss)
+                g = weight * dloss
+            else:  # weight 1: 1.0 * v is v, to the bit
+                loss_sum += loss_and_derivative(hp.loss, p, target, hp.epsilon, &dloss)
+                g = dloss
+            if g == 0.0:
+                continue  # g_i = 0 and sigma_i = 0: the update would leave (z, n) as is
+            for j in range(n_cols):
+                xj = X[row, j]
+                if xj != 0:
+                    roots[j] = update_keep_sqrt(state + DENSE_SLOT * j, g * xj, roots[j], buf[j],
+                                                inv_eta0)
+            if hp.fit_intercept:
+                sq0 = update_keep_sqrt(&intercept_zn[0], g, sq0, w0, inv_eta0)
+    return loss_sum
+
+
+def ftrl_epoch_dense(
+    const cython.floating[:, :] X,
+    const double[::1] y,
+    const double[::1] sample_weight,
+    const int64_t[::1] order,
+    double[:, ::1] zn,
+    double[::1] intercept_zn,
+    double[:, ::1] scratch,
+    Hyper hp,
+    int64_t t0,
+    bint lanes,
+):
+    """``ftrl_epoch_narrow`` reading the rows of a dense 2-D array ``X`` (any strides) as
+    they are, without a CSR copy: the entries that are 0 are skipped, as CSR leaves them
+    out, and the others are taken in column order, as CSR stores them; the state is what
+    ``ftrl_epoch`` leaves on ``scipy.sparse.csr_matrix(X)``, to the bit. ``zn`` has a row
+    per column of ``X``; ``scratch`` has ``DENSE_SCRATCH_ROWS`` rows of at least as many
+    entries. ``lanes``: compute a row's columns in vector lanes (``dense_lanes_pay()``
+    says whether that is faster here), else one at a time; the same bits either way.
+    Returns the sum of the sample-weighted progressive losses.
+    """
+    if lanes:
+        return dense_epoch_lanes(X, y, sample_weight, order, zn, intercept_zn, scratch, hp, t0)
+    return dense_epoch_scalar(X, y, sample_weight, order, zn, intercept_zn, scratch, hp, t0)
+
+
+def dense_lanes_pay():
+    """Whether ``sr_dense_row_step`` runs here as vectors of at least 4 doubles (AVX2 or
+    AVX-512): narrower, it computes more than the scalar loop and is slower."""
+    return bool(sr_dense_lanes_pay())

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
+from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor, _epoch
 from sparsereg._epoch import NARROW_COLUMNS
 from sparsereg._losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES
 
@@ -21,6 +21,13 @@ from .ftrl_reference import ftrl_reference
 from .state_helpers import assert_same_state, dense_state, intercept_state
 
 N_COLS = 6
+
+
+@pytest.fixture(params=[True, False], ids=["lanes", "scalar"])
+def dense_path(request, monkeypatch):
+    """Each loop of the dense kernel: a row's columns in vector lanes (chosen where the CPU
+    has AVX2; elsewhere the baseline build of the same code) or one column at a time."""
+    monkeypatch.setattr(_epoch, "DENSE_LANES", request.param)
 
 
 def _data(classification, seed=0, n_rows=60, dtype=np.float64):
@@ -72,7 +79,7 @@ CASES = list(
 
 @pytest.mark.parametrize("loss, weighted, fit_intercept", CASES)
 @pytest.mark.parametrize("layout", ["C", "F", "csr"])
-def test_narrow_kernels_match_the_general_kernel(loss, weighted, fit_intercept, layout):
+def test_narrow_kernels_match_the_general_kernel(loss, weighted, fit_intercept, layout, dense_path):
     X, y, sw = _data(loss in CLASSIFICATION_LOSSES)
     sw = sw if weighted else None
     general = _make(loss, fit_intercept=fit_intercept).fit(_padded(X), y, sample_weight=sw)
@@ -91,7 +98,7 @@ def test_narrow_kernels_match_the_general_kernel(loss, weighted, fit_intercept, 
     ],
 )
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_narrow_kernels_match_under_other_parameters(params, dtype):
+def test_narrow_kernels_match_under_other_parameters(params, dtype, dense_path):
     X, y, _ = _data(False, seed=1, dtype=dtype)
     general = _make("squared_error", **params).fit(_padded(X), y)
     for X_in in (X, np.asfortranarray(X), X[::-1][::-1], sp.csr_matrix(X)):
@@ -103,7 +110,7 @@ def test_narrow_kernels_match_under_other_parameters(params, dtype):
 @pytest.mark.parametrize("n_cols", [1, 3, 7, 8, 9, 17])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("order", ["C", "F"])
-def test_dense_rows_of_any_width_match_the_general_kernel(n_cols, dtype, order):
+def test_dense_rows_of_any_width_match_the_general_kernel(n_cols, dtype, order, dense_path):
     # the dense kernel computes a row's columns in vector lanes: widths that leave a
     # remainder of every vector length, rows of zeros of both signs, tiny and large entries,
     # and weights held at exactly 0 by lambda1 on some rows and not on others
@@ -126,7 +133,7 @@ def test_dense_rows_of_any_width_match_the_general_kernel(n_cols, dtype, order):
         assert narrow.t_ == general.t_
 
 
-def test_one_vs_rest_and_partial_fit_match_the_general_kernel():
+def test_one_vs_rest_and_partial_fit_match_the_general_kernel(dense_path):
     X, y, sw = _data("multi", seed=2)
     general = _make("hinge")
     narrow = _make("hinge")
@@ -138,7 +145,7 @@ def test_one_vs_rest_and_partial_fit_match_the_general_kernel():
     _same_narrow_state(narrow, general)
 
 
-def test_a_strided_view_trains_as_its_copy():
+def test_a_strided_view_trains_as_its_copy(dense_path):
     X, y, _ = _data(False, seed=3, n_rows=120)
     view = X[::2, ::-1]  # neither C nor F contiguous
     assert not view.flags.c_contiguous and not view.flags.f_contiguous
@@ -171,7 +178,7 @@ def test_multinomial_on_dense_rows_matches_csr():
 
 
 @pytest.mark.parametrize("loss", ["squared_error", "log_loss"])
-def test_dense_rows_match_algorithm_1(loss):
+def test_dense_rows_match_algorithm_1(loss, dense_path):
     X, y, sw = _data(loss in CLASSIFICATION_LOSSES, seed=6)
     est = _make(loss, shuffle=False).fit(np.asfortranarray(X), y, sample_weight=sw)
     z, n, z0, n0, t = ftrl_reference(
