@@ -35,8 +35,11 @@ UNWEIGHTED = np.empty(0)  # empty sample weights: every weight is 1, no array of
 # a dense store of at most this many columns trains with ftrl_epoch_narrow, which keeps
 # sqrt(n_j) of every column (8 bytes each, beside the 16 of the state) between rows
 NARROW_COLUMNS = 4096
-# ftrl_epoch_dense computes a row's columns in vector lanes where vectors hold 4+ doubles
+# ftrl_epoch_dense computes a row's columns in vector lanes where vectors hold 4+ doubles and
+# at least 1 entry in LANES_SPARSEST is not 0 (the lanes compute the zeros' columns too: they
+# lost to the scalar loop below 5-15 % non-zeros, by width, on California-like rows)
 DENSE_LANES = dense_lanes_pay()
+LANES_SPARSEST = 8
 
 _INCLUSION = {
     None: Inclusion.INCLUDE_ALL,
@@ -164,7 +167,7 @@ def run_epoch(batch, state, k, hyper, *, order=IN_ORDER, t0=0):
             np.empty((DenseScratch.DENSE_SCRATCH_ROWS, max(zn.shape[0], 1))),
             hyper.kernel_fields,
             t0,
-            DENSE_LANES,
+            DENSE_LANES and X.nnz * LANES_SPARSEST >= X.array.shape[0] * X.array.shape[1],
         )
     # few columns, each seen at least once on average: sqrt(n_j) of them all is cheap
     if store == Store.DENSE_STORE and zn.shape[0] <= min(NARROW_COLUMNS, max(X.nnz, 1)):

@@ -133,6 +133,19 @@ def test_dense_rows_of_any_width_match_the_general_kernel(n_cols, dtype, order, 
         assert narrow.t_ == general.t_
 
 
+@pytest.mark.parametrize("density", [0.03, 0.5])
+def test_mostly_zero_dense_rows_match_the_general_kernel(density, dense_path):
+    # below one non-zero in LANES_SPARSEST entries the scalar loop trains even where lanes pay
+    rng = np.random.RandomState(9)
+    X = rng.normal(size=(300, 40)) * (rng.uniform(size=(300, 40)) < density)
+    y = X @ rng.normal(size=40) + rng.normal(size=300)
+    general = _make("squared_error").fit(_padded(X), y)
+    narrow = _make("squared_error").fit(X, y)
+    a, b = dense_state(narrow), dense_state(general)
+    assert a.tobytes() == np.ascontiguousarray(b[:, :40]).tobytes()
+    assert intercept_state(narrow).tobytes() == intercept_state(general).tobytes()
+
+
 def test_one_vs_rest_and_partial_fit_match_the_general_kernel(dense_path):
     X, y, sw = _data("multi", seed=2)
     general = _make("hinge")
