@@ -21,6 +21,7 @@ import numpy as np
 
 from ._epoch import IN_ORDER, run_epoch
 from ._ftrl_fast import combine_hot, ftrl_epoch_shared, mark_hot
+from ._interrupts import interrupts_deferred
 
 # rows of the epoch's order that a thread takes at a time
 THREAD_CHUNK_ROWS = 16384
@@ -140,8 +141,8 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
         for i in range(1, n_workers)
     ]
     started = []
-    mark_hot(zn, hot)
     try:
+        mark_hot(zn, hot)
         for thread in others:
             thread.start()
             started.append(thread)
@@ -149,12 +150,14 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
         if errors:
             raise errors[0]
     finally:
-        stop.set()
-        for thread in started:
-            thread.join()
-        combine_hot(start, published[:, : n_hot + 1], np.stack(owns), start)  # in place
-        zn[hot] = start[:n_hot]  # (the marks go)
-        intercept_zn[:] = start[n_hot]
+        # a second Ctrl-C must not cut this short: threads left running, marks left in zn
+        with interrupts_deferred():
+            stop.set()
+            for thread in started:
+                thread.join()
+            combine_hot(start, published[:, : n_hot + 1], np.stack(owns), start)  # in place
+            zn[hot] = start[:n_hot]  # (the marks go)
+            intercept_zn[:] = start[n_hot]
     if errors:  # pragma: no cover
         raise errors[0]
     return sum(losses)

@@ -181,16 +181,18 @@ _N_THREADS_DOC = """
     n_threads : int, default=1
         Threads training one model together (regression and binary
         classification), Hogwild!-style (Niu et al. 2011): each thread takes the
-        next 16,384 rows of the epoch's order and updates the shared FTRL state,
-        intercept included, without locks. Opt-in, and NOT reproducible: the model
-        depends on how the threads interleave (an update may be computed from
-        weights another thread is changing, or, rarely, overwrite one), so two fits
-        with the same ``random_state`` differ slightly; each row is still trained
+        next 16,384 rows of the epoch's order and updates the shared FTRL state
+        without locks. Each thread keeps its own copy of the 1,024 columns most
+        often non-zero in the epoch's first 2,048 rows, and of the intercept, and
+        every 2,048 rows adds its changes to them to the other threads' copies:
+        the cores would otherwise pass those columns' cache lines to each other
+        on nearly every row. Opt-in, and NOT reproducible: the model depends on
+        how the threads interleave (an update may be computed from weights
+        another thread is changing, or, rarely, overwrite one), so two fits with
+        the same ``random_state`` differ slightly; each row is still trained
         once, with the lambdas of its position in the order. It pays only with a
-        free core per thread, and less when rows share popular columns, whose
-        cache lines the cores then pass to each other (2 threads: 0.71-0.92x the
-        time of one on a click-through-like set). 1 (the default) trains in the
-        calling thread, the same to the bit whatever the machine. Needs the dense
+        free core per thread. 1 (the default) trains in the calling thread, the
+        same to the bit whatever the machine. Needs the dense
         state store (the table's inserts are not thread-safe): a model whose state
         is a table (``state_store='sparse'``, ``inclusion``, or 'auto' above 2**24
         columns) is refused with a ValueError. Batches of 16,384 rows or fewer train in one

@@ -253,14 +253,15 @@ def _interrupt_soon(delay):
     return timer
 
 
-def test_ctrl_c_during_fit_leaves_the_estimator_as_it_was():
+@pytest.mark.parametrize("delay", [0.05, 0.3, 0.6])  # during the checks, then the epochs
+def test_ctrl_c_during_fit_leaves_the_estimator_as_it_was(delay):
     X, y = ctr_like(200_000, n_features=2**14, per_row=10)
     est = SparseFTRLClassifier(
         n_threads=2, max_iter=1000, tol=None, warm_start=True, random_state=0
     ).partial_fit(X[:40_000], y[:40_000], classes=[0, 1])
     before = pickle.dumps(est)
     threads_before = threading.active_count()
-    timer = _interrupt_soon(0.3)
+    timer = _interrupt_soon(delay)
     with pytest.raises(KeyboardInterrupt):
         est.fit(X, y)
         time.sleep(5)  # reached only if the signal came after the call
