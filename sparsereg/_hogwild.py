@@ -63,19 +63,19 @@ def padded(shape):
 
 def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0):
     """:func:`~sparsereg._epoch.run_epoch` in ``n_threads`` threads updating model ``k``'s
-        state together (this module's scheme); dense store only.
+    state together (this module's scheme); dense store only.
 
-        The epoch's order is cut into chunks of ``THREAD_CHUNK_ROWS`` consecutive positions;
-        the calling thread and ``n_threads - 1`` others each take the next chunk until none is
-        left (a thread kept off its core by another process delays the epoch by one chunk, not
-        by a share of the rows). Every row is trained once, with the lambdas of its position in
-        the order (as one thread would), against a state the other threads are updating: the
-        result depends on the interleaving (the module's docstring). The kernel is ``ftrl_epoch_shared``, whose update
-        writes each coordinate's update over whatever other threads wrote since it was read (as
-    Hogwild! does). Returns the sum of the progressive losses. Ctrl-C raises
-        ``KeyboardInterrupt`` in the calling thread (when ``hyper.check_signals``); the other
-        threads stop after their chunk, the hot columns' numbers are written back, and all
-        threads have stopped when this returns or raises.
+    The epoch's order is cut into chunks of ``THREAD_CHUNK_ROWS`` consecutive positions;
+    the calling thread and ``n_threads - 1`` others each take the next chunk until none is
+    left (a thread kept off its core by another process delays the epoch by one chunk, not
+    by a share of the rows). Every row is trained once, with the lambdas of its position in
+    the order (as one thread would), against a state the other threads are updating: the
+    result depends on the interleaving (the module's docstring). The kernel,
+    ``ftrl_epoch_shared``, writes each coordinate's update over whatever other threads wrote
+    since it was read, as Hogwild! does. Returns the sum of the progressive losses. Ctrl-C
+    raises ``KeyboardInterrupt`` in the calling thread (when ``hyper.check_signals``); the
+    other threads stop after their chunk, the hot columns' numbers are written back, and all
+    threads have stopped when this returns or raises.
     """
     if state.in_table:  # a backstop: the estimators refuse the table store with threads
         raise ValueError("threads training one model need the dense state store")
