@@ -10,7 +10,12 @@ extensions = [
     Extension(
         "sparsereg._ftrl_fast",
         ["sparsereg/_ftrl_fast.pyx"],
-        depends=["sparsereg/_grid_models.h", "sparsereg/_csr_checks.h", "sparsereg/_dense_rows.h"],
+        depends=[
+            "sparsereg/_grid_models.h",
+            "sparsereg/_csr_checks.h",
+            "sparsereg/_dense_rows.h",
+            "sparsereg/_csr_rows.h",
+        ],
         include_dirs=[numpy.get_include()],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")],
         extra_compile_args=["-O3", "-fno-fast-math", "-fno-math-errno", "-ffp-contract=off", "-g0"],

@@ -6,7 +6,8 @@ at. On a dense store of at most ``NARROW_COLUMNS`` columns it calls
 ``ftrl_epoch_narrow`` (CSR) or ``ftrl_epoch_dense`` (a ``DenseRows`` array) instead,
 which train the same model to the bit, keeping ``sqrt(n_j)`` between rows (the dense one
 computes a row's columns in vector lanes where ``DENSE_LANES``, on a copy of the state in
-scratch rows of ``DenseScratch.DENSE_SCRATCH_ROWS`` numbers per column).
+scratch rows of ``DenseScratch.DENSE_SCRATCH_ROWS`` numbers per column). ``ftrl_epoch``
+computes a dense store's rows of at least ``CSR_LANES_FROM`` non-zeros in vector lanes.
 :func:`scores_from_state` scores rows with the same prediction, without training. :class:`Hyper` turns an estimator's parameters into the kernel's numbers once.
 """
 
@@ -16,6 +17,7 @@ from functools import cached_property
 import numpy as np
 
 from ._ftrl_fast import (
+    CsrScratch,
     DenseScratch,
     Inclusion,
     Loss,
@@ -40,6 +42,11 @@ NARROW_COLUMNS = 4096
 # lost to the scalar loop below 5-15 % non-zeros, by width, on California-like rows)
 DENSE_LANES = dense_lanes_pay()
 LANES_SPARSEST = 8
+# ftrl_epoch computes a dense store's rows of at least CSR_LANES_FROM non-zeros in vector
+# lanes, gathered by column, where DENSE_LANES (AVX2 or AVX-512; the baseline build was not
+# timed); shorter rows lost to the scalar loop (AVX-512: 1.1-1.7x its time at 1-6
+# non-zeros, ~0.95x at 8, 0.75-0.8x at California's 12, 0.65x on the CTR set's ~36)
+CSR_LANES_FROM = 8 if DENSE_LANES else np.iinfo(np.int64).max
 
 _INCLUSION = {
     None: Inclusion.INCLUDE_ALL,
@@ -181,7 +188,7 @@ def run_epoch(batch, state, k, hyper, *, order=IN_ORDER, t0=0):
             hyper.kernel_fields,
             t0,
         )
-    scratch = np.empty((width, 2))
+    scratch = np.empty((width, CsrScratch.CSR_SCRATCH_COLUMNS))
     slots = np.empty(width, dtype=np.int64)
     kernel_fields = hyper.kernel_fields
     loss, row = 0.0, 0
@@ -200,6 +207,7 @@ def run_epoch(batch, state, k, hyper, *, order=IN_ORDER, t0=0):
             kernel_fields,
             t0,
             row,
+            CSR_LANES_FROM,
         )
         loss += part
         if status == Status.TABLE_FULL:

@@ -310,6 +310,62 @@ cdef inline void update_dense(double *state, const index_t *cols, const cython.f
         ftrl_update(state + DENSE_SLOT * <int64_t>cols[k], g * x[k], buf[2 * k + 1], buf[2 * k], inv_eta0)
 
 
+cdef extern from "_csr_rows.h" nogil:
+    void sr_csr_row_weights(int64_t n, const double *x, double inv_eta0, double beta, double l1,
+                            double l2, const double *z, const double *nsum, double *roots,
+                            double *w, double *wx)
+    void sr_csr_row_update(int64_t n, double g, const double *x, const double *w,
+                           const double *roots, double inv_eta0, double *z, double *nsum)
+
+cpdef enum CsrScratch:
+    CSR_SCRATCH_COLUMNS = 6  # ftrl_epoch's scratch per non-zero: z, n, x, sqrt(n), w, w*x
+
+
+cdef inline double predict_dense_lanes(const double *state, const index_t *cols,
+                                       const cython.floating *x, int64_t length, double *lane,
+                                       int64_t width, double p, double inv_eta0, double beta,
+                                       double l1, double l2) noexcept nogil:
+    """``predict_dense`` with the row's non-zeros in vector lanes (``_csr_rows.h``): their
+    ``(z, n)`` and ``x`` gathered into ``lane`` (6 arrays of ``width``), the margin summed in
+    index order."""
+    cdef int64_t k, c
+    cdef double *zb = lane
+    cdef double *nb = lane + width
+    cdef double *xb = lane + 2 * width
+    cdef double *wx = lane + 5 * width
+    for k in range(length):
+        c = DENSE_SLOT * <int64_t>cols[k]
+        zb[k] = state[c]
+        nb[k] = state[c + 1]
+        if cython.floating is float:
+            xb[k] = x[k]
+    if cython.floating is double:
+        xb = <double *>x
+    sr_csr_row_weights(length, xb, inv_eta0, beta, l1, l2, zb, nb, lane + 3 * width,
+                       lane + 4 * width, wx)
+    for k in range(length):
+        p += wx[k]
+    return p
+
+
+cdef inline void update_dense_lanes(double *state, const index_t *cols,
+                                    const cython.floating *x, int64_t length, double *lane,
+                                    int64_t width, double g, double inv_eta0) noexcept nogil:
+    """``update_dense`` after ``predict_dense_lanes``: the update in lanes, then scattered."""
+    cdef int64_t k, c
+    cdef double *zb = lane
+    cdef double *nb = lane + width
+    cdef const double *xb = lane + 2 * width
+    if cython.floating is double:
+        xb = x
+    sr_csr_row_update(length, g, xb, lane + 4 * width, lane + 3 * width, inv_eta0,
+                      zb, nb)
+    for k in range(length):
+        c = DENSE_SLOT * <int64_t>cols[k]
+        state[c] = zb[k]
+        state[c + 1] = nb[k]
+
+
 cdef inline double predict_sparse(const double *state, uint64_t mask, const index_t *cols,
                                   const cython.floating *x, int64_t length, double *buf,
                                   int64_t *where, double p, double inv_eta0, double beta,
@@ -369,6 +425,7 @@ def ftrl_epoch(
     Hyper hp,
     int64_t t0,
     int64_t start_row,
+    int64_t lanes_from,
 ):
     """Run Algorithm 1 over the rows ``order[start_row:]``, updating the state in place.
 
@@ -378,7 +435,9 @@ def ftrl_epoch(
     ``TABLE_SLOT``-wide rows, with ``table = [columns held, most columns allowed]``
     and ``bloom`` the counters of Bloom inclusion (a power-of-two length, or empty).
     ``scratch`` and ``slots`` hold at least the longest row's worth of
-    ``(w_i, sqrt(n_i))`` and table rows. An empty ``order`` means every row in
+    ``(w_i, sqrt(n_i))`` and table rows; ``scratch`` has ``CSR_SCRATCH_COLUMNS`` columns.
+    On the dense store, rows of at least ``lanes_from`` non-zeros are computed in vector
+    lanes (``_csr_rows.h``; the same bits). An empty ``order`` means every row in
     storage order; an empty ``sample_weight`` means every weight is 1. ``y`` holds the
     targets (regression, or classifier margins' signs in {-1, +1}), or with
     ``hp.one_vs_rest`` labels, the target being +1 where ``y == hp.positive`` and -1
@@ -407,6 +466,8 @@ def ftrl_epoch(
         uint8_t *counters = &bloom[0] if bloom.shape[0] > 0 else NULL
         double *slot
         double *buf = &scratch[0, 0]
+        int64_t width = scratch.shape[0]
+        bint in_lanes = False
         int64_t *where = &slots[0]
         const cython.floating *x
         const index_t *cols
@@ -450,7 +511,12 @@ def ftrl_epoch(
                 p = predict_sparse(state, mask, cols, x, length, buf, where, w0, inv_eta0, beta,
                                    l1, l2)
             else:
-                p = predict_dense(state, cols, x, length, buf, w0, inv_eta0, beta, l1, l2)
+                in_lanes = length >= lanes_from
+                if in_lanes:
+                    p = predict_dense_lanes(state, cols, x, length, buf, width, w0, inv_eta0,
+                                            beta, l1, l2)
+                else:
+                    p = predict_dense(state, cols, x, length, buf, w0, inv_eta0, beta, l1, l2)
 
             target = y[row]
             if hp.one_vs_rest:
@@ -463,6 +529,8 @@ def ftrl_epoch(
             if in_table:
                 update_sparse(state, mask, &table[0], &hp, counters, bloom_mask, cols, x, length,
                               buf, where, g, inv_eta0, t)
+            elif in_lanes:
+                update_dense_lanes(state, cols, x, length, buf, width, g, inv_eta0)
             else:
                 update_dense(state, cols, x, length, buf, g, inv_eta0)
             if hp.fit_intercept:
