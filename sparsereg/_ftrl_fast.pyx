@@ -1556,6 +1556,7 @@ def ftrl_epoch_shared(
     int64_t refresh_rows,
     double[:, ::1] scratch,
     int64_t[::1] slots,
+    int64_t lanes_from,
     Hyper hp,
     int64_t t0,
 ):
@@ -1565,8 +1566,11 @@ def ftrl_epoch_shared(
     ``sparsereg._hogwild.run_epoch_threads``, documents the scheme). ``own``, ``seen`` and
     ``taken`` are this thread's (``published[me]`` too): the hot columns' rows, as marked in
     ``zn`` by ``mark_hot``, then the intercept's; ``refresh_hot`` runs every
-    ``refresh_rows`` rows and after the last. ``scratch`` holds at least the longest row's
-    worth of ``(w_i, sqrt(n_i))`` and ``slots`` as many addresses. Returns the sum of
+    ``refresh_rows`` rows and after the last. ``scratch`` is ``ftrl_epoch``'s (at least the
+    longest row by ``CSR_SCRATCH_COLUMNS``: rows of ``lanes_from`` non-zeros or more are
+    computed in vector lanes as there) and ``slots`` holds as many addresses. In lanes a
+    shared column's update is written from the numbers read for the prediction, over any
+    other thread's update in between (rare: that is what the hot columns are for). Returns the sum of
     the sample-weighted progressive losses. Ctrl-C is checked as in ``ftrl_epoch`` (the
     caller asks for it in the main thread only); this thread's changes are published first.
     """
@@ -1593,6 +1597,15 @@ def ftrl_epoch_shared(
         double *slot
         double **where = <double **>&slots[0]
         double *buf = &scratch[0, 0]
+        int64_t width = scratch.shape[0]
+        double *zb = buf
+        double *nb = buf + width
+        double *xb = buf + 2 * width
+        double *roots = buf + 3 * width
+        double *wb = buf + 4 * width
+        double *wx = buf + 5 * width
+        const double *xr = xb
+        bint in_lanes
         const cython.floating *x
         const index_t *cols
 
@@ -1627,7 +1640,8 @@ def ftrl_epoch_shared(
                 sq0 = sqrt(intercept[1])
                 w0 = -intercept[0] / ((beta + sq0) * inv_eta0)
             p = w0
-            for k in range(length):  # predict_dense, keeping (w_i, sqrt(n_i)) and the slot
+            in_lanes = length >= lanes_from
+            for k in range(length):  # each column's copy: the thread's own if hot, else shared
                 slot = state + DENSE_SLOT * <int64_t>cols[k]
                 mark = ~(<const uint64_t *>slot)[1]  # < n_hot only for a hot column's mark
                 hot = mark < n_hot
@@ -1641,10 +1655,21 @@ def ftrl_epoch_shared(
                 n = slot[1]
                 z = z_held if hot else z
                 n = n_held if hot else n
-                buf[2 * k + 1] = sqrt(n)
-                w = lazy_weight(z, buf[2 * k + 1], inv_eta0, beta, l1, l2)
-                buf[2 * k] = w
-                p += w * x[k]
+                if in_lanes:  # gathered for predict_dense_lanes' arithmetic
+                    zb[k] = z
+                    nb[k] = n
+                    if cython.floating is float:
+                        xb[k] = x[k]
+                else:  # predict_dense's
+                    buf[2 * k + 1] = sqrt(n)
+                    w = lazy_weight(z, buf[2 * k + 1], inv_eta0, beta, l1, l2)
+                    buf[2 * k] = w
+                    p += w * x[k]
+            if in_lanes:
+                xr = <const double *>x if cython.floating is double else xb
+                sr_csr_row_weights(length, xr, inv_eta0, beta, l1, l2, zb, nb, roots, wb, wx)
+                for k in range(length):
+                    p += wx[k]
             target = y[row]
             if hp.one_vs_rest:
                 target = 1.0 if target == hp.positive else -1.0
@@ -1653,8 +1678,14 @@ def ftrl_epoch_shared(
             g = weight * dloss
             if g == 0.0:
                 continue
-            for k in range(length):
-                ftrl_update(where[k], g * x[k], buf[2 * k + 1], buf[2 * k], inv_eta0)
+            if in_lanes:  # update_dense_lanes, scattered to each column's copy
+                sr_csr_row_update(length, g, xr, wb, roots, inv_eta0, zb, nb)
+                for k in range(length):
+                    where[k][0] = zb[k]
+                    where[k][1] = nb[k]
+            else:
+                for k in range(length):
+                    ftrl_update(where[k], g * x[k], buf[2 * k + 1], buf[2 * k], inv_eta0)
             if hp.fit_intercept:
                 ftrl_update(intercept, g, sq0, w0, inv_eta0)
         refresh_hot(mine, &seen[0, 0], &taken[0, 0], &published[0, 0, 0], n_numbers,

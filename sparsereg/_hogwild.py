@@ -19,8 +19,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from ._epoch import IN_ORDER, run_epoch
-from ._ftrl_fast import combine_hot, ftrl_epoch_shared, mark_hot
+from ._epoch import CSR_LANES_FROM, IN_ORDER, run_epoch
+from ._ftrl_fast import CsrScratch, combine_hot, ftrl_epoch_shared, mark_hot
 from ._interrupts import interrupts_deferred
 
 # rows of the epoch's order that a thread takes at a time
@@ -102,7 +102,8 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
     def work(me, hyp):
         loss = 0.0
         longest = max(batch.longest_row, 1)
-        scratch, slots = padded((longest, 2)), padded(longest).view(np.int64)
+        scratch = padded((longest, CsrScratch.CSR_SCRATCH_COLUMNS))
+        slots = padded(longest).view(np.int64)
         own, seen, taken = owns[me], padded(start.shape), padded(start.shape)
         own[:] = seen[:] = start
         try:
@@ -127,6 +128,7 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
                     REFRESH_ROWS,
                     scratch,
                     slots,
+                    CSR_LANES_FROM,
                     hyp.kernel_fields,
                     t0 + begin,
                 )

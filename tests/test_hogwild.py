@@ -85,8 +85,9 @@ def make(classify, **params):
 @pytest.mark.parametrize("classify", [False, True])
 @pytest.mark.parametrize("n_threads", [2, 3])
 @pytest.mark.parametrize("penalty_scale", ["mean", "sum"])
-def test_no_row_lost_when_chunks_share_no_column(classify, n_threads, penalty_scale):
-    X, y = chunked_problem(classify=classify)
+@pytest.mark.parametrize("per_row", [5, 12])  # (rows of 8 non-zeros or more: vector lanes)
+def test_no_row_lost_when_chunks_share_no_column(classify, n_threads, penalty_scale, per_row):
+    X, y = chunked_problem(per_row=per_row, classify=classify)
     weights = np.random.RandomState(1).uniform(0.5, 2.0, size=X.shape[0])
     one = make(classify, penalty_scale=penalty_scale).fit(X, y, sample_weight=weights)
     many = make(classify, penalty_scale=penalty_scale, n_threads=n_threads)
