@@ -18,7 +18,14 @@ extensions = [
         ],
         include_dirs=[numpy.get_include()],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")],
-        extra_compile_args=["-O3", "-fno-fast-math", "-fno-math-errno", "-ffp-contract=off", "-g0"],
+        extra_compile_args=[
+            "-O3",
+            "-fno-fast-math",
+            "-fno-math-errno",
+            "-ffp-contract=off",
+            "-fno-strict-aliasing",  # the kernel reads doubles' bits through int pointers
+            "-g0",
+        ],
     ),
     Extension(
         "sparsereg._strhash",

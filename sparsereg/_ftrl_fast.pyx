@@ -1473,15 +1473,6 @@ def grid_count_nonzero(const double[:, ::1] zn, int64_t n_rows, int64_t offset,
 # hot column j holds, instead of n_j, the bits of ~s (a negative int64: a NaN that no
 # arithmetic makes) where row s of ``own`` holds it; ``combine_hot`` writes the numbers back.
 
-cdef inline double *shared_slot(double *state, double *own, uint64_t n_hot,
-                                int64_t column) noexcept nogil:
-    """Column ``column``'s ``(z, n)``: this thread's copy if the column is hot, else the
-    shared state's; a select, not a branch (hot and not hot are too mixed to predict)."""
-    cdef double *slot = state + DENSE_SLOT * column
-    cdef uint64_t s = ~(<const uint64_t *>slot)[1]  # < n_hot only for a hot column's mark
-    return own + DENSE_SLOT * s if s < n_hot else slot
-
-
 cdef inline bint same_bits(double a, double b) noexcept nogil:
     return (<uint64_t *>&a)[0] == (<uint64_t *>&b)[0]
 

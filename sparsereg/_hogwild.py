@@ -5,7 +5,7 @@ Threads updating one shared state without locks scale only as far as they do not
 same cache lines: on hashed click data a few hundred popular columns (and the intercept) are
 in nearly every row, and each row would pass their lines from one core to the other. Each
 thread therefore trains its own copy of the ``HOT_COLUMNS`` most frequent columns (counted in
-the epoch's first ``HOT_SAMPLE_ROWS`` rows) and of the intercept; every ``REFRESH_ROWS`` rows
+``HOT_SAMPLE_ROWS`` rows spread over the epoch) and of the intercept; every ``REFRESH_ROWS`` rows
 it publishes its changes to them and adds the other threads' (``_ftrl_fast.refresh_hot``, no
 lock: each thread writes only its own sums). Every other column is read and written in the
 shared state at once, without locks, as in Hogwild!. A thread sees the others' updates of its
@@ -25,7 +25,7 @@ from ._interrupts import interrupts_deferred
 
 # rows of the epoch's order that a thread takes at a time
 THREAD_CHUNK_ROWS = 16384
-# columns each thread holds itself, the most frequent in the epoch's first HOT_SAMPLE_ROWS
+# columns each thread holds itself, the most frequent in HOT_SAMPLE_ROWS rows of the epoch
 HOT_COLUMNS = 1024
 HOT_SAMPLE_ROWS = 2048
 # rows a thread trains between two exchanges of its hot columns' changes with the others
@@ -34,18 +34,17 @@ LINE = 8  # float64 numbers in a 64-byte cache line
 
 
 def hot_columns(X, order, in_order):
-    """The (at most ``HOT_COLUMNS``) columns most often non-zero in the first
-    ``HOT_SAMPLE_ROWS`` rows of the epoch's order, as int64."""
-    n_sample = min(HOT_SAMPLE_ROWS, X.shape[0] if in_order else order.shape[0])
-    if in_order:
-        sample = X.indices[X.indptr[0] : X.indptr[n_sample]]
-    else:
-        rows = order[:n_sample]
-        starts, ends = X.indptr[rows], X.indptr[rows + 1]
-        lengths = ends - starts
-        # the positions of the sampled rows' entries, row after row
-        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-        sample = X.indices[offsets + np.arange(offsets.shape[0])]
+    """The (at most ``HOT_COLUMNS``) columns most often non-zero in ``HOT_SAMPLE_ROWS`` rows
+    spread evenly over the epoch's order (not its first rows: a file's head may not look like
+    the rest of it), as int64."""
+    n_rows = X.shape[0] if in_order else order.shape[0]
+    positions = np.unique(np.linspace(0, n_rows - 1, min(n_rows, HOT_SAMPLE_ROWS)).astype(np.int64))
+    rows = positions if in_order else order[positions]
+    starts, ends = X.indptr[rows].astype(np.int64), X.indptr[rows + 1].astype(np.int64)
+    lengths = ends - starts
+    # the positions of the sampled rows' entries, row after row
+    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    sample = X.indices[offsets + np.arange(offsets.shape[0])]
     columns, counts = np.unique(sample, return_counts=True)
     if columns.shape[0] > HOT_COLUMNS:
         columns = columns[np.argpartition(counts, -HOT_COLUMNS)[-HOT_COLUMNS:]]
@@ -95,11 +94,17 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
     published = padded((n_workers, rows_per_thread, 2))
     owns = [padded(start.shape) for _ in range(n_workers)]
     chunk_lock = threading.Lock()
+    running = []  # the other threads that have begun to work
     next_chunk = [0]
     stop = threading.Event()
     losses, errors = [], []
 
     def work(me, hyp):
+        if me:  # another thread: joined at the end only if it got here before the stop
+            with chunk_lock:
+                if stop.is_set():
+                    return
+                running.append(threading.current_thread())
         loss = 0.0
         longest = max(batch.longest_row, 1)
         scratch = padded((longest, CsrScratch.CSR_SCRATCH_COLUMNS))
@@ -142,24 +147,43 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
         threading.Thread(target=work, args=(i, quiet), name=f"sparsereg-fit-{i}", daemon=True)
         for i in range(1, n_workers)
     ]
-    started = []
     try:
         mark_hot(zn, hot)
         for thread in others:
             thread.start()
-            started.append(thread)
         work(0, hyper)
         if errors:
             raise errors[0]
     finally:
-        # a second Ctrl-C must not cut this short: threads left running, marks left in zn
-        with interrupts_deferred():
-            stop.set()
-            for thread in started:
-                thread.join()
-            combine_hot(start, published[:, : n_hot + 1], np.stack(owns), start)  # in place
-            zn[hot] = start[:n_hot]  # (the marks go)
-            intercept_zn[:] = start[n_hot]
+        _stop_and_write_back(
+            stop, chunk_lock, running, hot, start, published, owns, zn, intercept_zn
+        )
     if errors:  # pragma: no cover
         raise errors[0]
     return sum(losses)
+
+
+def _stop_and_write_back(stop, chunk_lock, running, hot, start, published, owns, zn, intercept_zn):
+    """Stop and join the threads, then write the hot columns' and the intercept's numbers
+    back over the marks; to the end whatever is raised meanwhile (Ctrl-C is held back, a
+    signal handler's exception is raised afterwards): a thread left training, or a mark left
+    in the state, would corrupt the model."""
+    n_hot = hot.shape[0]
+    numbers = np.empty_like(start)
+    raised = None
+    while True:
+        try:
+            with interrupts_deferred():
+                stop.set()
+                with chunk_lock:  # no thread joins `running` once the stop is set
+                    threads = list(running)
+                for thread in threads:
+                    thread.join()
+                combine_hot(start, published[:, : n_hot + 1], np.stack(owns), numbers)
+                zn[hot] = numbers[:n_hot]  # (the marks go)
+                intercept_zn[:] = numbers[n_hot]
+            break
+        except BaseException as exc:  # every step above can be done again
+            raised = raised or exc
+    if raised is not None:
+        raise raised
