@@ -15,6 +15,7 @@ extensions = [
             "sparsereg/_csr_checks.h",
             "sparsereg/_dense_rows.h",
             "sparsereg/_csr_rows.h",
+            "sparsereg/_vector_clones.h",
         ],
         include_dirs=[numpy.get_include()],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")],

@@ -43,6 +43,8 @@ for source in (
     "_grid_models.h",
     "_csr_checks.h",
     "_dense_rows.h",
+    "_csr_rows.h",
+    "_vector_clones.h",
     "_strhash.pyx",
 ):
     if not any(m.endswith(f"sparsereg/{source}") for m in members):

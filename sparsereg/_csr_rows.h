@@ -20,17 +20,7 @@
 #include <math.h>
 #include <stdint.h>
 
-#if defined(_MSC_VER) && !defined(restrict) /* MSVC's C spells it __restrict */
-#define restrict __restrict
-#endif
-
-#ifndef SR_GRID_CLONES /* (the tests' C checks define it empty to build one variant) */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
-#define SR_GRID_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define SR_GRID_CLONES
-#endif
-#endif
+#include "_vector_clones.h"
 
 /* GCC if-converts the selection below into a vector blend only when comparisons may not
  * trap (they raise no exception the kernel reads: it reads no floating-point flags). */

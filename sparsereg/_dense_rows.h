@@ -21,17 +21,7 @@
 #include <math.h>
 #include <stdint.h>
 
-#if defined(_MSC_VER) && !defined(restrict) /* MSVC's C spells it __restrict */
-#define restrict __restrict
-#endif
-
-#ifndef SR_GRID_CLONES /* (tests/grid_lanes.c defines it empty to build one variant) */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
-#define SR_GRID_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define SR_GRID_CLONES
-#endif
-#endif
+#include "_vector_clones.h"
 
 /* Whether sr_dense_row_step runs as vectors of at least 4 doubles: the CPU has AVX2, whose
  * clone (or AVX-512's) the loader picks. */
