@@ -29,7 +29,7 @@ THREAD_CHUNK_ROWS = 16384
 HOT_COLUMNS = 1024
 HOT_SAMPLE_ROWS = 2048
 # rows a thread trains between two exchanges of its hot columns' changes with the others
-REFRESH_ROWS = 2048
+REFRESH_ROWS = 512
 LINE = 8  # float64 numbers in a 64-byte cache line
 
 

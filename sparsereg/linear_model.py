@@ -184,7 +184,7 @@ _N_THREADS_DOC = """
         next 16,384 rows of the epoch's order and updates the shared FTRL state
         without locks. Each thread keeps its own copy of the 1,024 columns most
         often non-zero in 2,048 rows spread over the epoch, and of the intercept, and
-        every 2,048 rows adds its changes to them to the other threads' copies:
+        every 512 rows adds its changes to them to the other threads' copies:
         the cores would otherwise pass those columns' cache lines to each other
         on nearly every row. Opt-in, and NOT reproducible: the model depends on
         how the threads interleave (an update may be computed from weights
