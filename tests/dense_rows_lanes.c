@@ -9,24 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#define LANE_UNIT "column"
+#include "lanes_reference.h"
 #include "../sparsereg/_dense_rows.h"
 
 #define MAX_COLS 17
-
-static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
-
-static double uniform(void) /* xorshift64*: the same numbers on every build */
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return (double)((rng_state * 0x2545F4914F6CDD1DULL) >> 11) * 0x1.0p-53;
-}
-
-static double pick(double a, double b, double zero_share)
-{
-    return uniform() < zero_share ? 0.0 : a + (b - a) * uniform();
-}
 
 /* an entry of a row: zeros of both signs, huge and tiny magnitudes among ordinary ones */
 static double entry(void)
@@ -34,14 +21,6 @@ static double entry(void)
     double r = uniform();
     return r < 0.15 ? 0.0 : r < 0.25 ? -0.0 : r < 0.3 ? pick(-1e150, 1e150, 0.0)
          : r < 0.35 ? pick(-1e-150, 1e-150, 0.0) : pick(-3.0, 3.0, 0.0);
-}
-
-__attribute__((optimize("no-tree-vectorize"))) static double lazy_weight(
-    double z, double sqrt_n, double inv_eta0, double beta, double l1, double l2)
-{
-    if (fabs(z) <= l1)
-        return 0.0;
-    return -(z - copysign(l1, z)) / ((beta + sqrt_n) * inv_eta0 + l2);
 }
 
 __attribute__((optimize("no-tree-vectorize"))) static double update_keep_sqrt(
@@ -52,21 +31,6 @@ __attribute__((optimize("no-tree-vectorize"))) static double update_keep_sqrt(
     *z += gi - (sqrt_new - sqrt_n) * inv_eta0 * w;
     *n = n_new;
     return sqrt_new;
-}
-
-static uint64_t checksum = 1469598103934665603ULL;
-
-static int same(const char *what, int64_t j, double got, double want)
-{
-    uint64_t a, b;
-    memcpy(&a, &got, 8);
-    memcpy(&b, &want, 8);
-    checksum = (checksum ^ a) * 1099511628211ULL;
-    if (a != b) {
-        printf("%s of column %ld: %.17g (vector) != %.17g (scalar)\n", what, (long)j, got, want);
-        return 0;
-    }
-    return 1;
 }
 
 int main(void)
