@@ -52,7 +52,7 @@ from ._hogwild import run_epoch_threads
 from ._interrupts import interrupts_deferred
 from ._losses import UNBOUNDED_DERIVATIVE_LOSSES
 from ._softmax import SoftmaxState, run_softmax_epoch, softmax_scores_from_state
-from ._state import AUTO_SPARSE_BYTES, FTRLState
+from ._state import AUTO_SPARSE_BYTES, FTRLState, columns_in
 from ._state_protocol import FORMAT, VERSION, check_ftrl_state, history_arrays, plain_labels
 from ._typing import ArrayLike
 from ._validation import (
@@ -948,9 +948,7 @@ class _BaseFTRL(BaseEstimator):
                 if not state.in_table and X.nnz < X.shape[1]:
                     # a new dense state changes only X's columns: count those, not the width
                     # (2**20 slots per epoch cost more than an epoch of 17,000 short rows)
-                    seen = np.zeros(X.shape[1], dtype=bool)
-                    seen[X.indices] = True
-                    count_columns = np.flatnonzero(seen)
+                    count_columns = columns_in(X)
             elif in_place:
                 state, t0, history = self._state, self.t_, self.nnz_history_
             else:

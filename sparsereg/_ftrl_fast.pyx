@@ -44,8 +44,18 @@ cdef extern from *:
         __builtin_prefetch(p, 1, 3);
     #endif
     }
+    static inline int sr_lowest_bit(uint64_t bits) {  /* bits != 0 */
+    #if defined(__GNUC__) || defined(__clang__)
+        return __builtin_ctzll(bits);
+    #else
+        int i = 0;
+        while (!(bits & 1)) { bits >>= 1; i++; }
+        return i;
+    #endif
+    }
     """
     void sr_prefetch(const void *p) noexcept nogil
+    int sr_lowest_bit(uint64_t bits) noexcept nogil
 
 cdef extern from "_grid_models.h" nogil:
     void sr_grid_predict(int64_t M, const double *zn, double x, const double *lam1,
@@ -676,6 +686,34 @@ def count_nonzero_weights(const double[:, ::1] zn, double l1):
         for j in range(zn.shape[0]):
             nnz += fabs(zn[j, z_col]) > l1
     return nnz
+
+
+def count_nonzero_weights_of(const double[:, ::1] zn, const int64_t[::1] rows, double l1):
+    """``count_nonzero_weights`` over the given rows of ``zn`` only (each in range)."""
+    cdef int64_t j, nnz = 0
+    cdef int z_col = zn.shape[1] - 2
+    with nogil:
+        for j in range(rows.shape[0]):
+            nnz += fabs(zn[rows[j], z_col]) > l1
+    return nnz
+
+
+def distinct_columns(const index_t[::1] indices, uint64_t[::1] bitmap, int64_t[::1] out):
+    """Write the distinct values of ``indices`` to ``out`` in increasing order and return
+    their number. ``bitmap`` is zeros, with a bit per column (every index is below
+    ``64 * len(bitmap)``); ``out`` has room for every distinct value."""
+    cdef int64_t k, word, n = 0
+    cdef uint64_t bits
+    with nogil:
+        for k in range(indices.shape[0]):
+            bitmap[indices[k] >> 6] |= (<uint64_t>1) << (indices[k] & 63)
+        for word in range(bitmap.shape[0]):
+            bits = bitmap[word]
+            while bits:
+                out[n] = 64 * word + sr_lowest_bit(bits)
+                n += 1
+                bits &= bits - 1
+    return n
 
 
 cdef bint index_summary(const index_t[::1] indptr, const index_t[::1] indices,

@@ -17,6 +17,8 @@ from ._ftrl_fast import (
     Slot,
     Store,
     count_nonzero_weights,
+    count_nonzero_weights_of,
+    distinct_columns,
     lazy_weights,
     rehash,
     table_insert,
@@ -50,6 +52,14 @@ def _dense_zeros(n_features):
     zn = np.empty((n_features, DENSE_SLOT))
     zn.fill(0.0)
     return zn
+
+
+def columns_in(X):
+    """The distinct columns of the validated CSR ``X``'s non-zeros, sorted, as int64 (the
+    only columns whose ``z`` a new dense state trained on ``X`` can change)."""
+    bitmap = np.zeros(-(-X.shape[1] // 64), dtype=np.uint64)
+    out = np.empty(min(X.nnz, X.shape[1]), dtype=np.int64)
+    return out[: distinct_columns(X.indices, bitmap, out)].copy()
 
 
 def _empty_table(capacity):
@@ -204,7 +214,7 @@ class FTRLState:
         the rows a new state was trained on; the count then reads only their slots.
         """
         if columns is not None and not self.in_table:
-            return tuple(int(count_nonzero_weights(zn[columns], l1)) for zn in self.zn)
+            return tuple(int(count_nonzero_weights_of(zn, columns, l1)) for zn in self.zn)
         return tuple(int(count_nonzero_weights(zn, l1)) for zn in self.zn)
 
     # ------------------------------------------------------------ the arrays

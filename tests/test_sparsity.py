@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import Lasso, LogisticRegression, SGDClassifier, SGDRegressor
@@ -257,6 +259,40 @@ def test_nnz_history_one_entry_per_fit_epoch(Est, classes):
         t, nnz = stream.nnz_history_[-1]
         assert t == stream.t_ == 60 * (epoch + 1)
         np.testing.assert_array_equal(nnz, stream.count_nonzero())
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n_features=st.sampled_from([64, 65, 127, 128, 4096, 2**20 + 1]),
+    index_dtype=st.sampled_from([np.int32, np.int64]),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_nnz_history_of_a_wide_fit_counts_every_trained_column(n_features, index_dtype, seed):
+    # X with fewer non-zeros than columns: a new model's count after each epoch reads only
+    # X's columns (found with a bitmap of 64-bit words). Each epoch's count must be the count
+    # over every column after a fit of that many epochs; the columns include the words'
+    # edges and the last column.
+    rng = np.random.RandomState(seed)
+    edges = [c for c in (0, 63, 64, 127, n_features - 1) if c < n_features]
+    n_rows = 12
+    rows, cols = [], []
+    for r in range(n_rows):
+        picked = set(rng.choice(n_features, size=min(3, n_features), replace=False).tolist())
+        picked.add(edges[r % len(edges)])
+        rows += [r] * len(picked)
+        cols += sorted(picked)
+    X = sp.csr_matrix((rng.uniform(0.5, 2.0, len(cols)), (rows, cols)), shape=(n_rows, n_features))
+    X.indices = X.indices.astype(index_dtype)
+    X.indptr = X.indptr.astype(index_dtype)
+    assert X.nnz < n_features or n_features <= 65
+    y = rng.normal(size=n_rows)
+    params = dict(alpha=0.05, penalty="l1", eta0=0.5, random_state=seed % 1000, tol=None)
+    est = SparseFTRLRegressor(max_iter=3, **params).fit(X, y)
+    for epoch, (t, nnz) in enumerate(est.nnz_history_, start=1):
+        again = SparseFTRLRegressor(max_iter=epoch, **params).fit(X, y)
+        assert t == again.t_ == epoch * n_rows
+        assert nnz == tuple(again.count_nonzero())
+        assert nnz == (np.count_nonzero(again.coef_),)
 
 
 def test_nnz_history_restarts_with_fit_and_continues_with_warm_start():
