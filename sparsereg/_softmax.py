@@ -43,7 +43,9 @@ class SoftmaxState:
     seed : int
         Kept for the state protocol (no inclusion draws: every column seen enters).
     expected_columns : int or None
-        Columns the first table is sized for (at most 2,048).
+        Columns the first batch can touch: the first table is sized for them (at most
+        2,048), and a dense state is not written when made if they are fewer than its
+        columns.
     """
 
     softmax = True
@@ -66,7 +68,8 @@ class SoftmaxState:
             if 16 * self.n_classes * self.n_features > 32 * 2**20:
                 self.zn = np.zeros((self.n_features, 2 * self.n_classes))
             else:
-                self.zn = _dense_zeros(self.n_features * self.n_classes).reshape(
+                touched = None if expected_columns is None else expected_columns * self.n_classes
+                self.zn = _dense_zeros(self.n_features * self.n_classes, touched).reshape(
                     self.n_features, 2 * self.n_classes
                 )
             self.table = np.zeros(2, dtype=np.int64)
