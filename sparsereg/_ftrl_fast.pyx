@@ -1498,30 +1498,27 @@ def grid_count_nonzero(const double[:, ::1] zn, int64_t n_rows, int64_t offset,
 
 
 # ----------------------------------------------------------------------------------------
-# One model trained by several threads at once (``n_threads``, Hogwild!): the dense store's
-# epoch, the update of each coordinate written over whatever other threads wrote since it was
-# read for the prediction (sigma_i then also counts their increase of n_i: rare, see below).
+# One model trained by several threads at once (``n_threads``, Hogwild!): ``ftrl_epoch``'s
+# rows on the dense store, each column's update written over whatever other threads wrote
+# since it was read for the prediction (an update of the same column by another thread in
+# between is then lost: Hogwild!'s races, documented as such).
 #
-# The most frequent columns ("hot") and the intercept are not read and written in the shared
-# state: the threads would pass their cache lines between the cores on nearly every row.
-# Each thread keeps its own copy of them, ``own`` (row s: hot column s; the last row: the
-# intercept), and every ``refresh_rows`` rows publishes what it changed and takes in what the
-# others published (``refresh_hot``), without locks: thread t alone writes ``published[t]``,
-# the sum of its changes since the epoch began. While the threads run, the shared slot of
-# hot column j holds, instead of n_j, the bits of ~s (a negative int64: a NaN that no
-# arithmetic makes) where row s of ``own`` holds it; ``combine_hot`` writes the numbers back.
+# The intercept, in every row, is not in the shared state: each thread keeps its own copy,
+# ``own``, and every ``refresh_rows`` rows publishes what it changed and takes in what the
+# others published (``refresh_own``), without locks: thread t alone writes ``published[t]``,
+# the sum of its changes since the epoch began; ``combine_own`` gives the numbers after.
 
 cdef inline bint same_bits(double a, double b) noexcept nogil:
     return (<uint64_t *>&a)[0] == (<uint64_t *>&b)[0]
 
 
-cdef void refresh_hot(double *own, double *seen, double *taken, double *published,
+cdef void refresh_own(double *own, double *seen, double *taken, double *published,
                       int64_t n_numbers, int64_t stride, int64_t n_threads,
                       int64_t me) noexcept nogil:
     """Publish this thread's change to its copies since the last refresh (``own - seen``) in
     ``published[me]``, and add to its copies what the other threads published since
     (``taken``: their sum as last added). A copy nobody else changed is not rewritten:
-    threads training rows with no column in common keep one thread's numbers to the bit."""
+    a number one thread alone changes stays that thread's to the bit."""
     cdef int64_t i, u
     cdef double d, others
     cdef double *mine = published + me * stride
@@ -1539,11 +1536,11 @@ cdef void refresh_hot(double *own, double *seen, double *taken, double *publishe
         seen[i] = own[i]
 
 
-def combine_hot(const double[:, ::1] start, const double[:, :, :] published,
+def combine_own(const double[:, ::1] start, const double[:, :, :] published,
                 const double[:, :, ::1] owns, double[:, ::1] out):
-    """The shared numbers of the hot columns and the intercept after the threads: ``start``
-    (their numbers before) plus every thread's published change; a number that one thread
-    alone changed is that thread's copy, to the bit."""
+    """The shared numbers of the threads' own copies after the threads: ``start`` (their
+    numbers before) plus every thread's published change; a number that one thread alone
+    changed is that thread's copy, to the bit."""
     cdef int64_t s, j, u, n_threads = published.shape[0], changed_by
     cdef double total
     with nogil:
@@ -1558,13 +1555,6 @@ def combine_hot(const double[:, ::1] start, const double[:, :, :] published,
                 if changed_by >= 0:
                     total = owns[changed_by, s, j]
                 out[s, j] = total
-
-
-def mark_hot(double[:, ::1] zn, const int64_t[::1] columns):
-    """Mark the shared slot of ``columns[s]`` (distinct, in range) as row ``s`` of ``own``."""
-    cdef int64_t s
-    for s in range(columns.shape[0]):
-        (<uint64_t *>&zn[columns[s], 0])[1] = ~<uint64_t>s
 
 
 def ftrl_epoch_shared(
@@ -1584,7 +1574,6 @@ def ftrl_epoch_shared(
     int64_t me,
     int64_t refresh_rows,
     double[:, ::1] scratch,
-    int64_t[::1] slots,
     int64_t lanes_from,
     Hyper hp,
     int64_t t0,
@@ -1593,15 +1582,12 @@ def ftrl_epoch_shared(
     in order), ``t0`` samples seen before them, of a dense store that other threads
     running this function update at the same time, without locks (the caller,
     ``sparsereg._hogwild.run_epoch_threads``, documents the scheme). ``own``, ``seen`` and
-    ``taken`` are this thread's (``published[me]`` too): the hot columns' rows, as marked in
-    ``zn`` by ``mark_hot``, then the intercept's; ``refresh_hot`` runs every
-    ``refresh_rows`` rows and after the last. ``scratch`` is ``ftrl_epoch``'s (at least the
-    longest row by ``CSR_SCRATCH_COLUMNS``: rows of ``lanes_from`` non-zeros or more are
-    computed in vector lanes as there) and ``slots`` holds as many addresses. In lanes a
-    shared column's update is written from the numbers read for the prediction, over any
-    other thread's update in between (rare: that is what the hot columns are for). Returns the sum of
-    the sample-weighted progressive losses. Ctrl-C is checked as in ``ftrl_epoch`` (the
-    caller asks for it in the main thread only); this thread's changes are published first.
+    ``taken`` are this thread's (``published[me]`` too), one row: the intercept's
+    ``(z, n)``; ``refresh_own`` runs every ``refresh_rows`` rows and after the last.
+    ``scratch`` is ``ftrl_epoch``'s (rows of ``lanes_from`` non-zeros or more are computed
+    in vector lanes as there). Returns the sum of the sample-weighted progressive losses.
+    Ctrl-C is checked as in ``ftrl_epoch`` (the caller asks for it in the main thread
+    only); this thread's changes are published first.
     """
     cdef:
         bint weighted = sample_weight.shape[0] > 0
@@ -1611,29 +1597,15 @@ def ftrl_epoch_shared(
         int64_t n_numbers = 2 * own.shape[0]
         int64_t stride = 2 * published.shape[1]
         int64_t until_refresh = refresh_rows
-        uint64_t n_hot = <uint64_t>(own.shape[0] - 1)
         double inv_eta0 = 1.0 / hp.eta0
         double beta = hp.beta
         double l1 = hp.l1
         double l2 = hp.l2
-        double p, g, dloss, w, z, n, z_held, n_held, w0, sq0, target, weight, loss_sum = 0.0
-        uint64_t mark
-        bint hot
-        double *held
+        double p, g, dloss, w0, sq0, target, weight, loss_sum = 0.0
         double *state = &zn[0, 0]
-        double *mine = &own[0, 0]
-        double *intercept = &own[own.shape[0] - 1, 0]
-        double *slot
-        double **where = <double **>&slots[0]
+        double *intercept = &own[0, 0]
         double *buf = &scratch[0, 0]
         int64_t width = scratch.shape[0]
-        double *zb = buf
-        double *nb = buf + width
-        double *xb = buf + 2 * width
-        double *roots = buf + 3 * width
-        double *wb = buf + 4 * width
-        double *wx = buf + 5 * width
-        const double *xr = xb
         bint in_lanes
         const cython.floating *x
         const index_t *cols
@@ -1643,11 +1615,11 @@ def ftrl_epoch_shared(
             until_refresh -= 1
             if until_refresh == 0:
                 until_refresh = refresh_rows
-                refresh_hot(mine, &seen[0, 0], &taken[0, 0], &published[0, 0, 0], n_numbers,
-                            stride, published.shape[0], me)
+                refresh_own(intercept, &seen[0, 0], &taken[0, 0], &published[0, 0, 0],
+                            n_numbers, stride, published.shape[0], me)
             if hp.check_signals and (r - begin) % SIGNAL_CHECK_ROWS == SIGNAL_CHECK_ROWS - 1:
                 with gil:
-                    refresh_hot(mine, &seen[0, 0], &taken[0, 0], &published[0, 0, 0],
+                    refresh_own(intercept, &seen[0, 0], &taken[0, 0], &published[0, 0, 0],
                                 n_numbers, stride, published.shape[0], me)
                     PyErr_CheckSignals()  # raises KeyboardInterrupt on Ctrl-C
             row = r if in_order else order[r]
@@ -1668,37 +1640,12 @@ def ftrl_epoch_shared(
             if hp.fit_intercept:
                 sq0 = sqrt(intercept[1])
                 w0 = -intercept[0] / ((beta + sq0) * inv_eta0)
-            p = w0
             in_lanes = length >= lanes_from
-            for k in range(length):  # each column's copy: the thread's own if hot, else shared
-                slot = state + DENSE_SLOT * <int64_t>cols[k]
-                mark = ~(<const uint64_t *>slot)[1]  # < n_hot only for a hot column's mark
-                hot = mark < n_hot
-                held = mine + DENSE_SLOT * (mark if hot else 0)
-                where[k] = held if hot else slot
-                # both copies read at once, the shared one not behind the mark's test, and
-                # selected (not branched on: hot and not hot are too mixed to predict)
-                z_held = held[0]
-                n_held = held[1]
-                z = slot[0]
-                n = slot[1]
-                z = z_held if hot else z
-                n = n_held if hot else n
-                if in_lanes:  # gathered for predict_dense_lanes' arithmetic
-                    zb[k] = z
-                    nb[k] = n
-                    if cython.floating is float:
-                        xb[k] = x[k]
-                else:  # predict_dense's
-                    buf[2 * k + 1] = sqrt(n)
-                    w = lazy_weight(z, buf[2 * k + 1], inv_eta0, beta, l1, l2)
-                    buf[2 * k] = w
-                    p += w * x[k]
             if in_lanes:
-                xr = <const double *>x if cython.floating is double else xb
-                sr_csr_row_weights(length, xr, inv_eta0, beta, l1, l2, zb, nb, roots, wb, wx)
-                for k in range(length):
-                    p += wx[k]
+                p = predict_dense_lanes(state, cols, x, length, buf, width, w0, inv_eta0, beta,
+                                        l1, l2)
+            else:
+                p = predict_dense(state, cols, x, length, buf, w0, inv_eta0, beta, l1, l2)
             target = y[row]
             if hp.one_vs_rest:
                 target = 1.0 if target == hp.positive else -1.0
@@ -1707,17 +1654,13 @@ def ftrl_epoch_shared(
             g = weight * dloss
             if g == 0.0:
                 continue
-            if in_lanes:  # update_dense_lanes, scattered to each column's copy
-                sr_csr_row_update(length, g, xr, wb, roots, inv_eta0, zb, nb)
-                for k in range(length):
-                    where[k][0] = zb[k]
-                    where[k][1] = nb[k]
+            if in_lanes:
+                update_dense_lanes(state, cols, x, length, buf, width, g, inv_eta0)
             else:
-                for k in range(length):
-                    ftrl_update(where[k], g * x[k], buf[2 * k + 1], buf[2 * k], inv_eta0)
+                update_dense(state, cols, x, length, buf, g, inv_eta0)
             if hp.fit_intercept:
                 ftrl_update(intercept, g, sq0, w0, inv_eta0)
-        refresh_hot(mine, &seen[0, 0], &taken[0, 0], &published[0, 0, 0], n_numbers,
+        refresh_own(intercept, &seen[0, 0], &taken[0, 0], &published[0, 0, 0], n_numbers,
                     stride, published.shape[0], me)
     return loss_sum
 
