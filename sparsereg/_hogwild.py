@@ -71,17 +71,18 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
     published = padded((n_workers, LINE, 2))  # a thread's sums: one line, one line apart
     owns = [padded(start.shape) for _ in range(n_workers)]
     chunk_lock = threading.Lock()
-    running = []  # the other threads that have begun to work
+    running = []  # the events of the other threads that have begun to work
     next_chunk = [0]
     stop = threading.Event()
     losses, errors = [], []
 
     def work(me, hyp):
-        if me:  # another thread: joined at the end only if it got here before the stop
+        done = threading.Event()
+        if me:  # another thread: waited for at the end only if it got here before the stop
             with chunk_lock:
                 if stop.is_set():
                     return
-                running.append(threading.current_thread())
+                running.append(done)
         loss = 0.0
         longest = max(batch.longest_row, 1)
         scratch = padded((longest, CsrScratch.CSR_SCRATCH_COLUMNS))
@@ -117,6 +118,7 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
             errors.append(exc)
         finally:
             losses.append(loss)
+            done.set()  # the last thing this thread does to anything the caller reads
 
     others = [
         threading.Thread(target=work, args=(i, quiet), name=f"sparsereg-fit-{i}", daemon=True)
@@ -129,30 +131,39 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
         if errors:
             raise errors[0]
     finally:
-        _stop_and_write_back(stop, chunk_lock, running, start, published, owns, intercept_zn)
+        # Done to the end whatever is raised meanwhile (Ctrl-C is held back, a signal
+        # handler's exception is raised afterwards): a thread left training would go on
+        # changing the model. The loop is here, not in the function: a signal handler runs
+        # on entering a function and after a call, so nothing between `finally` and `try`
+        # calls anything.
+        raised = None
+        while True:
+            try:
+                _stop_and_write_back(
+                    stop, chunk_lock, running, start, published, owns, intercept_zn
+                )
+                break
+            except BaseException as exc:  # every step of it can be done again
+                raised = raised or exc
+        if raised is not None:
+            raise raised
     if errors:  # pragma: no cover
         raise errors[0]
     return sum(losses)
 
 
 def _stop_and_write_back(stop, chunk_lock, running, start, published, owns, intercept_zn):
-    """Stop and join the threads, then write the intercept's numbers back; to the end
-    whatever is raised meanwhile (Ctrl-C is held back, a signal handler's exception is
-    raised afterwards): a thread left training would go on changing the model."""
-    numbers = np.empty_like(start)
-    raised = None
-    while True:
-        try:
-            with interrupts_deferred():
-                stop.set()
-                with chunk_lock:  # no thread joins `running` once the stop is set
-                    threads = list(running)
-                for thread in threads:
-                    thread.join()
-                combine_own(start, published[:, :1], np.stack(owns), numbers)
-                intercept_zn[:] = numbers[0]
-            break
-        except BaseException as exc:  # every step above can be done again
-            raised = raised or exc
-    if raised is not None:
-        raise raised
+    """Stop the threads and wait until each has finished, then write the intercept's numbers
+    back (Ctrl-C held back meanwhile); every step can be done again if something raises.
+    Each thread's own event says it finished, not ``Thread.join``: a join that a signal
+    handler's exception interrupts marks the thread stopped while it still runs (CPython
+    3.11), and the join tried again returns at once."""
+    with interrupts_deferred():
+        stop.set()
+        with chunk_lock:  # no thread joins `running` once the stop is set
+            finished = list(running)
+        for done in finished:
+            done.wait()
+        numbers = np.empty_like(start)
+        combine_own(start, published[:, :1], np.stack(owns), numbers)
+        intercept_zn[:] = numbers[0]

@@ -10,6 +10,7 @@ the lambdas of another position, would change it.
 
 import _thread
 import pickle
+import signal
 import threading
 import time
 
@@ -293,6 +294,42 @@ def test_ctrl_c_during_partial_fit_leaves_the_estimator_as_after_the_call():
     timer.cancel()
     assert est.t_ == 10 + X.shape[0]
     assert_same_state(est, reference)
+
+
+class _Alarm(Exception):
+    pass
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs signal.setitimer")
+def test_a_signal_handlers_exception_leaves_no_thread_training():
+    # A signal handler that raises (here SIGALRM's) interrupts partial_fit wherever the
+    # calling thread is, the clean-up's waits for the other threads included. When the call
+    # has raised, no other thread may still be training: the state must not change after.
+    X, y = ctr_like(4 * CHUNK, n_features=2**12)
+
+    def raise_alarm(signum, frame):
+        raise _Alarm
+
+    previous = signal.signal(signal.SIGALRM, raise_alarm)
+    try:
+        for attempt in range(30):
+            est = SparseFTRLClassifier(n_threads=3, random_state=0)
+            est.partial_fit(X[:100], y[:100], classes=[0, 1])
+            signal.setitimer(signal.ITIMER_REAL, 0.003 * (attempt + 1))
+            try:
+                for _ in range(40):
+                    est.partial_fit(X, y)
+            except _Alarm:
+                pass
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            after = dense_state(est).copy()
+            time.sleep(0.05)
+            np.testing.assert_array_equal(dense_state(est), after)
+            training = [t for t in threading.enumerate() if t.name.startswith("sparsereg-fit")]
+            assert not [t for t in training if t.is_alive()]
+    finally:
+        signal.signal(signal.SIGALRM, previous)
 
 
 def test_early_stopping_with_threads_counts_every_row():
