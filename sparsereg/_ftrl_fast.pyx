@@ -1499,9 +1499,11 @@ def grid_count_nonzero(const double[:, ::1] zn, int64_t n_rows, int64_t offset,
 
 # ----------------------------------------------------------------------------------------
 # One model trained by several threads at once (``n_threads``, Hogwild!): ``ftrl_epoch``'s
-# rows on the dense store, each column's update written over whatever other threads wrote
-# since it was read for the prediction (an update of the same column by another thread in
-# between is then lost: Hogwild!'s races, documented as such).
+# rows on the dense store, without locks. A row computed in vector lanes writes each
+# column's update from the numbers read for its prediction, over whatever other threads
+# wrote since (their update of that column is then lost); a shorter row reads and writes
+# each column in one short step, losing only an update that lands within it (Hogwild!'s
+# races, documented as such).
 #
 # The intercept, in every row, is not in the shared state: each thread keeps its own copy,
 # ``own``, and every ``refresh_rows`` rows publishes what it changed and takes in what the

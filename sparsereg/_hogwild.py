@@ -51,10 +51,11 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
     the order (as one thread would), against a state the other threads are updating: the
     result depends on the interleaving (the module's docstring). The kernel,
     ``ftrl_epoch_shared``, writes each coordinate's update over whatever other threads wrote
-    since it was read (losing theirs), as Hogwild! does. Returns the sum of the progressive losses. Ctrl-C
-    raises ``KeyboardInterrupt`` in the calling thread (when ``hyper.check_signals``); the
-    other threads stop after their chunk, the intercept's numbers are written back, and all
-    threads have stopped when this returns or raises.
+    since it was read (losing theirs), as Hogwild! does. Returns the sum of the progressive
+    losses. Ctrl-C raises ``KeyboardInterrupt`` in the calling thread (when
+    ``hyper.check_signals``); the other threads stop after their chunk, the intercept's
+    numbers are written back, and all threads have finished their work when this returns
+    or raises.
     """
     if state.in_table:  # a backstop: the estimators refuse the table store with threads
         raise ValueError("threads training one model need the dense state store")
@@ -70,6 +71,9 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
     start = intercept_zn.reshape(1, 2).copy()  # the numbers each thread holds, before
     published = padded((n_workers, LINE, 2))  # a thread's sums: one line, one line apart
     owns = [padded(start.shape) for _ in range(n_workers)]
+    # the clean-up's arrays, made before any thread starts: the clean-up allocates nothing
+    # that could fail again each time it is retried
+    sums, stacked, numbers = published[:, :1], np.empty((n_workers, 1, 2)), np.empty_like(start)
     chunk_lock = threading.Lock()
     running = []  # the events of the other threads that have begun to work
     next_chunk = [0]
@@ -84,11 +88,11 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
                     return
                 running.append(done)
         loss = 0.0
-        longest = max(batch.longest_row, 1)
-        scratch = padded((longest, CsrScratch.CSR_SCRATCH_COLUMNS))
-        own, seen, taken = owns[me], padded(start.shape), padded(start.shape)
-        own[:] = seen[:] = start
-        try:
+        try:  # from here on, whatever happens ends in done.set(): the caller waits for it
+            longest = max(batch.longest_row, 1)
+            scratch = padded((longest, CsrScratch.CSR_SCRATCH_COLUMNS))
+            own, seen, taken = owns[me], padded(start.shape), padded(start.shape)
+            own[:] = seen[:] = start
             while not stop.is_set():
                 with chunk_lock:
                     c = next_chunk[0]
@@ -113,7 +117,7 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
                     hyp.kernel_fields,
                     t0 + begin,
                 )
-        except BaseException as exc:  # Ctrl-C in the calling thread
+        except BaseException as exc:  # Ctrl-C in the calling thread, or any failure
             stop.set()
             errors.append(exc)
         finally:
@@ -134,13 +138,14 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
         # Done to the end whatever is raised meanwhile (Ctrl-C is held back, a signal
         # handler's exception is raised afterwards): a thread left training would go on
         # changing the model. The loop is here, not in the function: a signal handler runs
-        # on entering a function and after a call, so nothing between `finally` and `try`
-        # calls anything.
+        # on entering a function, after a call and on a jump back, and nothing between
+        # `finally` and `try` does any of these. (Between two attempts the jump back
+        # remains: a second handler's exception there would escape.)
         raised = None
         while True:
             try:
                 _stop_and_write_back(
-                    stop, chunk_lock, running, start, published, owns, intercept_zn
+                    stop, chunk_lock, running, start, sums, owns, stacked, numbers, intercept_zn
                 )
                 break
             except BaseException as exc:  # every step of it can be done again
@@ -152,7 +157,9 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
     return sum(losses)
 
 
-def _stop_and_write_back(stop, chunk_lock, running, start, published, owns, intercept_zn):
+def _stop_and_write_back(
+    stop, chunk_lock, running, start, sums, owns, stacked, numbers, intercept_zn
+):
     """Stop the threads and wait until each has finished, then write the intercept's numbers
     back (Ctrl-C held back meanwhile); every step can be done again if something raises.
     Each thread's own event says it finished, not ``Thread.join``: a join that a signal
@@ -164,6 +171,7 @@ def _stop_and_write_back(stop, chunk_lock, running, start, published, owns, inte
             finished = list(running)
         for done in finished:
             done.wait()
-        numbers = np.empty_like(start)
-        combine_own(start, published[:, :1], np.stack(owns), numbers)
+        for me, own in enumerate(owns):
+            stacked[me] = own
+        combine_own(start, sums, stacked, numbers)
         intercept_zn[:] = numbers[0]

@@ -11,9 +11,11 @@ the interrupt is raised (or handed to the handler that was installed) right afte
 import signal
 import threading
 
-try:  # signal.signal without its enum conversions, which cost ~5 us a call
+try:  # signal.signal and getsignal without their enum conversions (~5 us a call)
+    from _signal import getsignal as _get_handler
     from _signal import signal as _set_handler
 except ImportError:  # pragma: no cover - not CPython
+    from signal import getsignal as _get_handler
     from signal import signal as _set_handler
 
 _SIGINT = int(signal.SIGINT)
@@ -38,11 +40,19 @@ class interrupts_deferred:
     def __enter__(self):
         if threading.current_thread() is not threading.main_thread():
             return self  # signals are only ever delivered to the main thread
-        try:
-            self._previous = _set_handler(_SIGINT, self._catch)
-        except ValueError:  # pragma: no cover - not the main interpreter
-            return self
+        # the handler to restore is read and the block marked active before the swap: a
+        # signal handler's exception just after it would otherwise leave SIGINT caught
+        # here for good (a `with` whose __enter__ raises never runs __exit__)
+        self._previous = _get_handler(_SIGINT)
         self._active = True
+        try:
+            _set_handler(_SIGINT, self._catch)
+        except ValueError:  # pragma: no cover - not the main interpreter
+            self._active = False
+            return self
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
         return self
 
     def __exit__(self, *exc_info):

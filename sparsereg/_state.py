@@ -46,7 +46,7 @@ def _dense_zeros(n_features, touched=None):
     in the CPU cache rather than in memory (``benchmarks/RESULTS.md`` has the first
     epoch's time either way). Larger states, and states whose first data can touch fewer
     than ``n_features`` of their slots (``touched``: e.g. 2**20 columns and 17,000 rows of
-    12 non-zeros, where writing 16 MiB took a fifth of a 5-epoch fit), come from
+    12 non-zeros, where writing 16 MiB took a tenth of a 5-epoch fit), come from
     ``np.zeros``: zeroed pages from the OS, so that columns never touched cost no RAM.
     """
     if 16 * n_features > CACHED_STATE_BYTES or (touched is not None and touched < n_features):

@@ -187,11 +187,12 @@ _N_THREADS_DOC = """
         update of the intercept is lost. Opt-in, and NOT reproducible: the model
         depends on how the threads interleave (an update may be computed from
         weights another thread is changing, and overwrite, i.e. lose, another
-        thread's update of the same column: 22 % of the updates of a column in
-        every row of 6 non-zeros with 2 threads, in one test), so two fits with the same ``random_state`` differ
-        slightly; each row is still trained once, with the lambdas of its position
-        in the order. It pays only with a free core per thread. 1 (the default) trains in the calling thread, the
-        same to the bit whatever the machine. Needs the dense
+        thread's update of the same column: in one test, a tenth to a fifth of
+        the updates of a column in every row), so two fits with the same
+        ``random_state`` differ slightly; each row is still trained once, with
+        the lambdas of its position in the order. It pays only with a free core
+        per thread. 1 (the default) trains in the calling thread, the same to the
+        bit whatever the machine. Needs the dense
         state store (the table's inserts are not thread-safe): a model whose state
         is a table (``state_store='sparse'``, ``inclusion``, or 'auto' above 2**24
         columns) is refused with a ValueError. Batches of 16,384 rows or fewer train in one

@@ -277,6 +277,9 @@ def test_ctrl_c_during_fit_leaves_the_estimator_as_it_was(delay):
         time.sleep(5)  # reached only if the signal came after the call
     timer.cancel()
     timer.join()  # the timer's own thread may outlive its interrupt by a moment
+    for thread in threading.enumerate():  # each has finished its work: let it exit
+        if thread.name.startswith("sparsereg-fit"):
+            thread.join(timeout=5)
     assert threading.active_count() == threads_before  # the training threads have stopped
     previous = pickle.loads(before)
     assert est.t_ == previous.t_
@@ -304,12 +307,14 @@ class _Alarm(Exception):
 def test_a_signal_handlers_exception_leaves_no_thread_training():
     # A signal handler that raises (here SIGALRM's) interrupts partial_fit wherever the
     # calling thread is, the clean-up's waits for the other threads included. When the call
-    # has raised, no other thread may still be training: the state must not change after.
+    # has raised, no other thread may still be training: the state must not change after;
+    # and the call's holding back of Ctrl-C must have been undone.
     X, y = ctr_like(4 * CHUNK, n_features=2**12)
 
     def raise_alarm(signum, frame):
         raise _Alarm
 
+    ctrl_c = signal.getsignal(signal.SIGINT)
     previous = signal.signal(signal.SIGALRM, raise_alarm)
     try:
         for attempt in range(30):
@@ -328,8 +333,45 @@ def test_a_signal_handlers_exception_leaves_no_thread_training():
             np.testing.assert_array_equal(dense_state(est), after)
             training = [t for t in threading.enumerate() if t.name.startswith("sparsereg-fit")]
             assert not [t for t in training if t.is_alive()]
+            # and Ctrl-C, held back during each call, is handled as before the call
+            assert signal.getsignal(signal.SIGINT) is ctrl_c
     finally:
         signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_thread_failing_to_start_its_work_fails_the_fit_without_hanging(monkeypatch):
+    # No public input makes another thread's set-up fail (its scratch arrays are a row
+    # wide), so the failure is injected: the module's allocator raises MemoryError in the
+    # training threads it starts (named sparsereg-fit-N). The fit must raise it, not wait
+    # for that thread forever, and leave the estimator as it was.
+    import sparsereg._hogwild as hogwild
+
+    real_padded = hogwild.padded
+
+    def padded_failing_in_other_threads(shape):
+        if threading.current_thread().name.startswith("sparsereg-fit"):
+            raise MemoryError("injected")
+        return real_padded(shape)
+
+    X, y = ctr_like(3 * CHUNK, n_features=2**12)
+    est = SparseFTRLClassifier(n_threads=2, warm_start=True, random_state=0).fit(X, y)
+    before = pickle.dumps(est)
+    monkeypatch.setattr(hogwild, "padded", padded_failing_in_other_threads)
+    outcome = []
+
+    def fit():
+        try:
+            est.fit(X, y)
+        except MemoryError as exc:
+            outcome.append(exc)
+
+    caller = threading.Thread(target=fit, daemon=True)  # a hang fails the test, not the run
+    caller.start()
+    caller.join(timeout=60)
+    monkeypatch.undo()
+    assert not caller.is_alive(), "fit hung waiting for a thread that had failed"
+    assert [str(e) for e in outcome] == ["injected"]
+    assert_same_state(est, pickle.loads(before))
 
 
 def test_early_stopping_with_threads_counts_every_row():
