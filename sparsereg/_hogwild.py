@@ -78,7 +78,7 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
     running = []  # the events of the other threads that have begun to work
     next_chunk = [0]
     stop = threading.Event()
-    losses, errors = [], []
+    losses, errors = [0.0] * n_workers, []
 
     def work(me, hyp):
         done = threading.Event()
@@ -121,8 +121,10 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
             stop.set()
             errors.append(exc)
         finally:
-            losses.append(loss)
-            done.set()  # the last thing this thread does to anything the caller reads
+            try:
+                losses[me] = loss
+            finally:
+                done.set()  # the last thing this thread does to anything the caller reads
 
     others = [
         threading.Thread(target=work, args=(i, quiet), name=f"sparsereg-fit-{i}", daemon=True)

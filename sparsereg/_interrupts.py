@@ -58,10 +58,19 @@ class interrupts_deferred:
     def __exit__(self, *exc_info):
         if not self._active:
             return False
-        self._active = False
         previous = self._previous
         # None: a handler installed from C, which Python cannot reinstall
-        _set_handler(_SIGINT, previous if previous is not None else signal.default_int_handler)
+        restore = previous if previous is not None else signal.default_int_handler
+        raised = None
+        while True:  # a signal handler's exception must not leave SIGINT caught here
+            try:
+                _set_handler(_SIGINT, restore)
+                break
+            except BaseException as exc:
+                raised = raised or exc
+        self._active = False
+        if raised is not None and not self._caught:
+            raise raised
         if self._caught:
             if previous is None:
                 raise KeyboardInterrupt

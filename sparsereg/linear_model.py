@@ -187,8 +187,8 @@ _N_THREADS_DOC = """
         update of the intercept is lost. Opt-in, and NOT reproducible: the model
         depends on how the threads interleave (an update may be computed from
         weights another thread is changing, and overwrite, i.e. lose, another
-        thread's update of the same column: in one test, a tenth to a fifth of
-        the updates of a column in every row), so two fits with the same
+        thread's update of the same column: in one test, 9-23 % of the updates
+        of a column in every row), so two fits with the same
         ``random_state`` differ slightly; each row is still trained once, with
         the lambdas of its position in the order. It pays only with a free core
         per thread. 1 (the default) trains in the calling thread, the same to the
