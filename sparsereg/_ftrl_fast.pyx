@@ -275,6 +275,22 @@ cdef inline double loss_and_derivative(int loss, double p, double y, double eps,
     return loss_value(loss, p, y, eps)
 
 
+cdef inline double row_gradient(const Hyper *hp, double p, double label, bint weighted,
+                                double weight, double *loss_sum) noexcept nogil:
+    """A row's ``g = weight * d loss / d p`` at the prediction ``p``, its sample-weighted loss
+    added to ``loss_sum``. ``label`` is the target, or with ``hp.one_vs_rest`` a label whose
+    target is +1 where it equals ``hp.positive`` and -1 elsewhere. Unweighted (weight 1),
+    nothing is multiplied: 1.0 * v is v, to the bit."""
+    cdef double dloss, target = label
+    if hp.one_vs_rest:
+        target = 1.0 if label == hp.positive else -1.0
+    if weighted:
+        loss_sum[0] += weight * loss_and_derivative(hp.loss, p, target, hp.epsilon, &dloss)
+        return weight * dloss
+    loss_sum[0] += loss_and_derivative(hp.loss, p, target, hp.epsilon, &dloss)
+    return dloss
+
+
 cdef inline double lazy_weight(double z, double sqrt_n, double inv_eta0, double beta,
                                double l1, double l2) noexcept nogil:
     # |z| <= lambda1 is the whole sparsity story: the weight is exactly zero.
@@ -469,7 +485,7 @@ def ftrl_epoch(
         double beta = hp.beta
         double l1 = hp.l1
         double l2 = hp.l2
-        double p, g, dloss, w0, sq0, target, weight, loss_sum = 0.0
+        double p, g, w0, sq0, loss_sum = 0.0
         int status = DONE
         # raw pointers: the loop is bound by memory access, keep the address arithmetic minimal
         double *state = &zn[0, 0]
@@ -528,12 +544,8 @@ def ftrl_epoch(
                 else:
                     p = predict_dense(state, cols, x, length, buf, w0, inv_eta0, beta, l1, l2)
 
-            target = y[row]
-            if hp.one_vs_rest:
-                target = 1.0 if target == hp.positive else -1.0
-            weight = sample_weight[row] if weighted else 1.0
-            loss_sum += weight * loss_and_derivative(hp.loss, p, target, hp.epsilon, &dloss)
-            g = weight * dloss
+            g = row_gradient(&hp, p, y[row], weighted, sample_weight[row] if weighted else 1.0,
+                             &loss_sum)
             if g == 0.0:
                 continue  # g_i = 0 and sigma_i = 0: the update would leave (z, n) as is
             if in_table:
@@ -1603,7 +1615,7 @@ def ftrl_epoch_shared(
         double beta = hp.beta
         double l1 = hp.l1
         double l2 = hp.l2
-        double p, g, dloss, w0, sq0, target, weight, loss_sum = 0.0
+        double p, g, w0, sq0, loss_sum = 0.0
         double *state = &zn[0, 0]
         double *intercept = &own[0, 0]
         double *buf = &scratch[0, 0]
@@ -1648,12 +1660,8 @@ def ftrl_epoch_shared(
                                         l1, l2)
             else:
                 p = predict_dense(state, cols, x, length, buf, w0, inv_eta0, beta, l1, l2)
-            target = y[row]
-            if hp.one_vs_rest:
-                target = 1.0 if target == hp.positive else -1.0
-            weight = sample_weight[row] if weighted else 1.0
-            loss_sum += weight * loss_and_derivative(hp.loss, p, target, hp.epsilon, &dloss)
-            g = weight * dloss
+            g = row_gradient(&hp, p, y[row], weighted, sample_weight[row] if weighted else 1.0,
+                             &loss_sum)
             if g == 0.0:
                 continue
             if in_lanes:
@@ -1716,7 +1724,7 @@ def ftrl_epoch_narrow(
         double beta = hp.beta
         double l1 = hp.l1
         double l2 = hp.l2
-        double p, g, dloss, w, w0, sq0, target, weight, loss_sum = 0.0
+        double p, g, w, w0, sq0, loss_sum = 0.0
         double *state = &zn[0, 0]
         double *roots = &sqrt_n[0]
         double *buf = &scratch[0]
@@ -1751,12 +1759,8 @@ def ftrl_epoch_narrow(
                 buf[k] = w
                 p += w * x[k]
 
-            target = y[row]
-            if hp.one_vs_rest:
-                target = 1.0 if target == hp.positive else -1.0
-            weight = sample_weight[row] if weighted else 1.0
-            loss_sum += weight * loss_and_derivative(hp.loss, p, target, hp.epsilon, &dloss)
-            g = weight * dloss
+            g = row_gradient(&hp, p, y[row], weighted, sample_weight[row] if weighted else 1.0,
+                             &loss_sum)
             if g == 0.0:
                 continue  # g_i = 0 and sigma_i = 0: the update would leave (z, n) as is
             for k in range(length):
@@ -1846,7 +1850,7 @@ cdef double dense_epoch_lanes(
         double beta = hp.beta
         double l1 = hp.l1
         double l2 = hp.l2
-        double p, g, dloss, w0, sq0, target, weight, loss_sum = 0.0
+        double p, g, w0, sq0, loss_sum = 0.0
         double *state = &zn[0, 0]
         double *z = &scratch[0, 0]
         double *nsum = &scratch[1, 0]
@@ -1892,16 +1896,8 @@ cdef double dense_epoch_lanes(
             for j in range(n_cols):  # -0.0 where x_j is 0: p + -0.0 is p
                 p += wx[j]
 
-            target = y[row]
-            if hp.one_vs_rest:
-                target = 1.0 if target == hp.positive else -1.0
-            if weighted:
-                weight = sample_weight[row]
-                loss_sum += weight * loss_and_derivative(hp.loss, p, target, hp.epsilon, &dloss)
-                g = weight * dloss
-            else:  # weight 1: 1.0 * v is v, to the bit
-                loss_sum += loss_and_derivative(hp.loss, p, target, hp.epsilon, &dloss)
-                g = dloss
+            g = row_gradient(&hp, p, y[row], weighted, sample_weight[row] if weighted else 1.0,
+                             &loss_sum)
             # g = 0: g_i = 0 and sigma_i = 0, the update would leave (z, n) as is
             if r + 1 < n_rows:
                 after = r + 1 if in_order else order[r + 1]
@@ -1956,7 +1952,7 @@ cdef double dense_epoch_scalar(
         double beta = hp.beta
         double l1 = hp.l1
         double l2 = hp.l2
-        double p, g, dloss, w, xj, w0, sq0, target, weight, loss_sum = 0.0
+        double p, g, w, xj, w0, sq0, loss_sum = 0.0
         double *state = &zn[0, 0]
         double *roots = &scratch[0, 0]
         double *buf = &scratch[1, 0]
@@ -1990,16 +1986,8 @@ cdef double dense_epoch_scalar(
                     buf[j] = w
                     p += w * xj
 
-            target = y[row]
-            if hp.one_vs_rest:
-                target = 1.0 if target == hp.positive else -1.0
-            if weighted:
-                weight = sample_weight[row]
-                loss_sum += weight * loss_and_derivative(hp.loss, p, target, hp.epsilon, &dloss)
-                g = weight * dloss
-            else:  # weight 1: 1.0 * v is v, to the bit
-                loss_sum += loss_and_derivative(hp.loss, p, target, hp.epsilon, &dloss)
-                g = dloss
+            g = row_gradient(&hp, p, y[row], weighted, sample_weight[row] if weighted else 1.0,
+                             &loss_sum)
             if g == 0.0:
                 continue  # g_i = 0 and sigma_i = 0: the update would leave (z, n) as is
             for j in range(n_cols):
