@@ -684,7 +684,7 @@ class _BaseFTRL(BaseEstimator):
         if keep_dense and X.ndim == 2 and X.shape[1] <= NARROW_COLUMNS:
             X, x_bound = dense_rows(X)
             return X, y, sample_weight, X.shape[1], x_bound
-        X, longest_row, x_bound = as_kernel_csr(X)
+        X, longest_row, x_bound = as_kernel_csr(X, threads=getattr(self, "n_threads", 1))
         return X, y, sample_weight, longest_row, x_bound
 
     def _trains_dense(self, X, problem, first, early_stopping):

@@ -263,6 +263,42 @@ def _interrupt_soon(delay):
     return timer
 
 
+@pytest.mark.parametrize(
+    "spoil, message",
+    [
+        ("nan", "NaN or infinity"),
+        ("huge", "would overflow float64"),
+        ("index", "column indices must lie in"),
+        ("indptr", "indptr must be non-decreasing"),
+    ],
+)
+def test_threads_check_a_large_csr_as_one_thread_does(spoil, message):
+    # With n_threads > 1 the values of a CSR of 2**20 non-zeros or more are checked in a
+    # second thread while the indices are: each defect found either way is still refused,
+    # with one thread's message, and leaves the estimator as it was.
+    n_rows = 2**20
+    X = sp.csr_matrix(
+        (np.ones(n_rows), np.arange(n_rows) % 64, np.arange(n_rows + 1)), shape=(n_rows, 64)
+    )
+    y = np.arange(n_rows) % 2
+    last = n_rows - 1  # the last values and rows: a pass that stopped early would miss them
+    if spoil == "nan":
+        X.data[last] = np.nan
+    elif spoil == "huge":
+        X.data[last] = 1e300
+    elif spoil == "index":
+        X.indices[last] = 64
+    else:
+        X.indptr[last] = X.indptr[last + 1] + 1
+    for n_threads in (1, 2):
+        est = make(False, n_threads=n_threads, max_iter=1).partial_fit(X[:100], y[:100])
+        before = pickle.dumps(est)
+        with pytest.raises(ValueError, match=message):
+            est.partial_fit(X, y)
+        assert_same_state(est, pickle.loads(before))
+        assert est.t_ == 100
+
+
 @pytest.mark.parametrize("delay", [0.05, 0.3, 0.6])  # during the checks, then the epochs
 def test_ctrl_c_during_fit_leaves_the_estimator_as_it_was(delay):
     X, y = ctr_like(200_000, n_features=2**14, per_row=10)
