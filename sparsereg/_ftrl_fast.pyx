@@ -33,6 +33,12 @@ ctypedef fused index_t:
     int32_t
     int64_t
 
+# the column numbers the dense rows' helpers read: a CSR's (index_t), or the int64 slots
+# the threads' kernel resolves ahead (a distinct fused type, so that both can meet in one call)
+ctypedef fused col_t:
+    int32_t
+    int64_t
+
 ctypedef fused weight_t:
     float
     double
@@ -53,9 +59,31 @@ cdef extern from *:
         return i;
     #endif
     }
+    /* Make *shared hold this thread's change from seen to own: own itself if *shared still
+     * holds seen's bits (nobody else changed it), else *shared plus own - seen; atomic, so
+     * that two threads adding at once both count. Returns the number written. */
+    static inline double sr_add_change(double *shared, double seen, double own) {
+    #if defined(__GNUC__) || defined(__clang__)
+        double now = seen, next = own;
+        if (__atomic_compare_exchange(shared, &now, &next, 0, __ATOMIC_RELAXED,
+                                      __ATOMIC_RELAXED))
+            return own;
+        do {
+            next = now + (own - seen);
+        } while (!__atomic_compare_exchange(shared, &now, &next, 0, __ATOMIC_RELAXED,
+                                            __ATOMIC_RELAXED));
+        return next;
+    #else /* not atomic: a change made at the same moment by another thread may be lost */
+        double now = *shared;
+        double next = memcmp(&now, &seen, sizeof now) ? now + (own - seen) : own;
+        *shared = next;
+        return next;
+    #endif
+    }
     """
     void sr_prefetch(const void *p) noexcept nogil
     int sr_lowest_bit(uint64_t bits) noexcept nogil
+    double sr_add_change(double *shared, double seen, double own) noexcept nogil
 
 cdef extern from "_grid_models.h" nogil:
     void sr_grid_predict(int64_t M, const double *zn, double x, const double *lam1,
@@ -311,7 +339,7 @@ cdef inline void ftrl_update(double *slot, double gi, double sqrt_n, double w,
 # One row's prediction and update, for each store. The dense and sparse loops are kept
 # apart so that neither pays a branch per non-zero for the other.
 
-cdef inline double predict_dense(const double *state, const index_t *cols,
+cdef inline double predict_dense(const double *state, const col_t *cols,
                                  const cython.floating *x, int64_t length, double *buf,
                                  double p, double inv_eta0, double beta, double l1,
                                  double l2) noexcept nogil:
@@ -328,7 +356,7 @@ cdef inline double predict_dense(const double *state, const index_t *cols,
     return p
 
 
-cdef inline void update_dense(double *state, const index_t *cols, const cython.floating *x,
+cdef inline void update_dense(double *state, const col_t *cols, const cython.floating *x,
                               int64_t length, const double *buf, double g,
                               double inv_eta0) noexcept nogil:
     cdef int64_t k
@@ -347,7 +375,7 @@ cpdef enum CsrScratch:
     CSR_SCRATCH_COLUMNS = 6  # ftrl_epoch's scratch per non-zero: z, n, x, sqrt(n), w, w*x
 
 
-cdef inline double predict_dense_lanes(const double *state, const index_t *cols,
+cdef inline double predict_dense_lanes(const double *state, const col_t *cols,
                                        const cython.floating *x, int64_t length, double *lane,
                                        int64_t width, double p, double inv_eta0, double beta,
                                        double l1, double l2) noexcept nogil:
@@ -374,7 +402,7 @@ cdef inline double predict_dense_lanes(const double *state, const index_t *cols,
     return p
 
 
-cdef inline void update_dense_lanes(double *state, const index_t *cols,
+cdef inline void update_dense_lanes(double *state, const col_t *cols,
                                     const cython.floating *x, int64_t length, double *lane,
                                     int64_t width, double g, double inv_eta0) noexcept nogil:
     """``update_dense`` after ``predict_dense_lanes``: the update in lanes, then scattered."""
@@ -1571,6 +1599,49 @@ def combine_own(const double[:, ::1] start, const double[:, :, :] published,
                 out[s, j] = total
 
 
+cdef inline void resolve_row(const index_t *cols, int64_t length, const int64_t *hot_table,
+                             int64_t slot_mask, int64_t hot_offset, int64_t *out,
+                             double *state) noexcept nogil:
+    """A row's rows of the state as seen from ``state``: a hot column's (``hot_table[c &
+    slot_mask] == c``) is its copy's, ``hot_offset + (c & slot_mask)``, any other its own,
+    ``c``; each prefetched. (The copies are another array: ``state + DENSE_SLOT * row``
+    then points outside ``zn``, which C leaves undefined but a flat address space, as on
+    every platform the package builds for, computes as meant.)"""
+    cdef int64_t k, c, h, held
+    for k in range(length):
+        c = <int64_t>cols[k]
+        h = c & slot_mask
+        # a select, not a branch: about half the non-zeros are hot, in no order
+        held = -<int64_t>(hot_table[h] == c)
+        out[k] = c ^ ((c ^ (hot_offset + h)) & held)
+        sr_prefetch(state + DENSE_SLOT * out[k])
+
+
+cdef void refresh_hot(double *state, const int64_t *hot_table, const int64_t *hot_used,
+                      int64_t n_used, double *hot_own, double *hot_seen) noexcept nogil:
+    """Add this thread's changes to its hot copies since the last refresh to the shared
+    state (``sr_add_change``: none is lost, and a number nobody else changed is written as
+    this thread holds it, to the bit), and take the shared numbers, the other threads'
+    changes in them, as the copies."""
+    cdef int64_t i, j, h
+    cdef double *shared
+    cdef double *o
+    cdef double *s
+    for i in range(n_used):
+        if i + 8 < n_used:  # each slot's line is likely the other thread's: ask early
+            sr_prefetch(state + DENSE_SLOT * hot_table[hot_used[i + 8]])
+        h = hot_used[i]
+        shared = state + DENSE_SLOT * hot_table[h]
+        o = hot_own + DENSE_SLOT * h
+        s = hot_seen + DENSE_SLOT * h
+        for j in range(DENSE_SLOT):
+            if same_bits(o[j], s[j]):  # unchanged here: take the other threads' changes
+                o[j] = shared[j]
+            else:
+                o[j] = sr_add_change(&shared[j], s[j], o[j])
+            s[j] = o[j]
+
+
 def ftrl_epoch_shared(
     const cython.floating[::1] data,
     const index_t[::1] indices,
@@ -1587,6 +1658,13 @@ def ftrl_epoch_shared(
     double[:, :, ::1] published,
     int64_t me,
     int64_t refresh_rows,
+    int64_t hot_refresh_rows,
+    const int64_t[::1] hot_table,
+    const int64_t[::1] hot_used,
+    double[:, ::1] hot_own,
+    double[:, ::1] hot_seen,
+    int64_t hot_offset,
+    int64_t[:, ::1] ring,
     double[:, ::1] scratch,
     int64_t lanes_from,
     Hyper hp,
@@ -1597,20 +1675,29 @@ def ftrl_epoch_shared(
     running this function update at the same time, without locks (the caller,
     ``sparsereg._hogwild.run_epoch_threads``, documents the scheme). ``own``, ``seen`` and
     ``taken`` are this thread's (``published[me]`` too), one row: the intercept's
-    ``(z, n)``; ``refresh_own`` runs every ``refresh_rows`` rows and after the last.
-    ``scratch`` is ``ftrl_epoch``'s (rows of ``lanes_from`` non-zeros or more are computed
-    in vector lanes as there). Returns the sum of the sample-weighted progressive losses.
-    Ctrl-C is checked as in ``ftrl_epoch`` (the caller asks for it in the main thread
-    only); this thread's changes are published first.
+    ``(z, n)``; ``refresh_own`` runs every ``refresh_rows`` rows and after the last,
+    ``refresh_hot`` every ``hot_refresh_rows`` rows and after the last. The hot columns:
+    ``hot_table`` (a power of two of slots, ``-1`` where empty) holds column ``c`` at slot
+    ``c & (len(hot_table) - 1)`` or not at all; this thread trains its copies in ``hot_own``
+    (the slot's row), ``hot_offset`` rows after ``zn[0]``, and ``refresh_hot`` exchanges
+    them (slots ``hot_used``) with the shared state.
+    ``ring`` (``PREFETCH_ROWS + 1`` rows of the longest row's length) holds the resolved
+    slots of the rows ahead. ``scratch`` is ``ftrl_epoch``'s (rows of ``lanes_from``
+    non-zeros or more are computed in vector lanes as there). Returns the sum of the
+    sample-weighted progressive losses. Ctrl-C is checked as in ``ftrl_epoch`` (the caller
+    asks for it in the main thread only); this thread's changes are published first.
     """
     cdef:
         bint weighted = sample_weight.shape[0] > 0
         bint in_order = order.shape[0] == 0
-        int64_t r, row, ahead, k, start, length
+        int64_t r, row, ahead, k, start, length, now = 0, later
         int64_t t = t0
         int64_t n_numbers = 2 * own.shape[0]
         int64_t stride = 2 * published.shape[1]
         int64_t until_refresh = refresh_rows
+        int64_t until_hot = hot_refresh_rows
+        int64_t n_used = hot_used.shape[0]
+        int64_t slot_mask = hot_table.shape[0] - 1
         double inv_eta0 = 1.0 / hp.eta0
         double beta = hp.beta
         double l1 = hp.l1
@@ -1619,32 +1706,52 @@ def ftrl_epoch_shared(
         double *state = &zn[0, 0]
         double *intercept = &own[0, 0]
         double *buf = &scratch[0, 0]
+        double *mine = &hot_own[0, 0]
+        double *mine_seen = &hot_seen[0, 0]
+        const int64_t *table = &hot_table[0]
+        const int64_t *used = &hot_used[0] if n_used else NULL
+        int64_t *slots
         int64_t width = scratch.shape[0]
+        int64_t ring_rows = ring.shape[0]
         bint in_lanes
         const cython.floating *x
-        const index_t *cols
 
     with nogil:
+        for r in range(begin, min(begin + PREFETCH_ROWS, end)):  # the first rows' slots
+            row = r if in_order else order[r]
+            resolve_row(&indices[0] + indptr[row], indptr[row + 1] - indptr[row], table,
+                        slot_mask, hot_offset, &ring[r - begin, 0], state)
         for r in range(begin, end):
             until_refresh -= 1
             if until_refresh == 0:
                 until_refresh = refresh_rows
                 refresh_own(intercept, &seen[0, 0], &taken[0, 0], &published[0, 0, 0],
                             n_numbers, stride, published.shape[0], me)
+            until_hot -= 1
+            if until_hot == 0:
+                until_hot = hot_refresh_rows
+                refresh_hot(state, table, used, n_used, mine, mine_seen)
             if hp.check_signals and (r - begin) % SIGNAL_CHECK_ROWS == SIGNAL_CHECK_ROWS - 1:
                 with gil:
                     refresh_own(intercept, &seen[0, 0], &taken[0, 0], &published[0, 0, 0],
                                 n_numbers, stride, published.shape[0], me)
+                    refresh_hot(state, table, used, n_used, mine, mine_seen)
                     PyErr_CheckSignals()  # raises KeyboardInterrupt on Ctrl-C
             row = r if in_order else order[r]
             start = indptr[row]
             length = indptr[row + 1] - start
+            later = now + PREFETCH_ROWS
+            if later >= ring_rows:
+                later -= ring_rows
             if r + PREFETCH_ROWS < end:
                 ahead = r + PREFETCH_ROWS if in_order else order[r + PREFETCH_ROWS]
-                for k in range(indptr[ahead], indptr[ahead + 1]):
-                    sr_prefetch(state + DENSE_SLOT * <int64_t>indices[k])
+                resolve_row(&indices[0] + indptr[ahead], indptr[ahead + 1] - indptr[ahead],
+                            table, slot_mask, hot_offset, &ring[later, 0], state)
+            slots = &ring[now, 0]
+            now += 1
+            if now == ring_rows:
+                now = 0
             x = &data[0] + start
-            cols = &indices[0] + start
             t += 1
             if hp.mean_scaled:
                 l1 = hp.l1 * t
@@ -1656,22 +1763,23 @@ def ftrl_epoch_shared(
                 w0 = -intercept[0] / ((beta + sq0) * inv_eta0)
             in_lanes = length >= lanes_from
             if in_lanes:
-                p = predict_dense_lanes(state, cols, x, length, buf, width, w0, inv_eta0, beta,
+                p = predict_dense_lanes(state, slots, x, length, buf, width, w0, inv_eta0, beta,
                                         l1, l2)
             else:
-                p = predict_dense(state, cols, x, length, buf, w0, inv_eta0, beta, l1, l2)
+                p = predict_dense(state, slots, x, length, buf, w0, inv_eta0, beta, l1, l2)
             g = row_gradient(&hp, p, y[row], weighted, sample_weight[row] if weighted else 1.0,
                              &loss_sum)
             if g == 0.0:
                 continue
             if in_lanes:
-                update_dense_lanes(state, cols, x, length, buf, width, g, inv_eta0)
+                update_dense_lanes(state, slots, x, length, buf, width, g, inv_eta0)
             else:
-                update_dense(state, cols, x, length, buf, g, inv_eta0)
+                update_dense(state, slots, x, length, buf, g, inv_eta0)
             if hp.fit_intercept:
                 ftrl_update(intercept, g, sq0, w0, inv_eta0)
         refresh_own(intercept, &seen[0, 0], &taken[0, 0], &published[0, 0, 0], n_numbers,
                     stride, published.shape[0], me)
+        refresh_hot(state, table, used, n_used, mine, mine_seen)
     return loss_sum
 
 

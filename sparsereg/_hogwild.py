@@ -1,18 +1,30 @@
 """One model trained by several threads at once (``n_threads``): Hogwild! (Niu et al. 2011),
-with each thread holding the intercept itself.
+with each thread holding the intercept and the most frequent columns itself.
 
-The threads read and write the shared state of every column at once, without locks: an
+The threads read and write the shared state of most columns at once, without locks: an
 update of a column that another thread wrote between this thread's read and its write is
-lost (Hogwild!'s races; on sparse rows they are rare but for the most frequent columns). The
-intercept is in every row: each thread trains its own copy and every ``REFRESH_ROWS`` rows
-publishes its changes and adds the other threads' (``_ftrl_fast.refresh_own``, no lock:
-each thread writes only its own sums), so that no update of it is lost. The model depends
-on the interleaving, and this is documented as not reproducible. Threads whose rows share
-no column (and no intercept) give one thread's model to the bit.
+lost (Hogwild!'s races; rare on sparse rows, but for the most frequent columns, whose cache
+lines the threads would also pass to and fro on every row). So those are held apart:
 
-Until December 2026 each thread also held the 1,024 most frequent columns (their shared
-slots marked): the marks' test on every non-zero cost more than the cache lines it saved
-(benchmarks/RESULTS.md, "#16 fourth session").
+- the intercept, in every row: each thread trains its own copy and every ``REFRESH_ROWS``
+  rows publishes its changes and adds the other threads' (``_ftrl_fast.refresh_own``, no
+  lock: each thread writes only its own sums);
+- the hot columns, the ``HOT_COLUMNS`` most frequent of the epoch's first
+  ``HOT_SAMPLE_ROWS`` rows: each thread trains copies of them, found through a table of
+  ``HOT_TABLE`` slots (a column at slot ``column % HOT_TABLE``; a column whose slot a more
+  frequent one took stays shared), and every ``HOT_REFRESH_ROWS`` rows adds its changes to
+  the shared state atomically and takes the other threads' (``_ftrl_fast.refresh_hot``).
+  The kernel looks every non-zero up in the table one row ahead, where it prefetches, by
+  a select rather than a branch.
+
+No update of the intercept or of a hot column is lost; a thread sees the others' changes to
+them up to a refresh late. The model depends on the interleaving, and this is documented as
+not reproducible. Threads whose rows share no column (and no intercept) give one thread's
+model to the bit: a number only one thread changed is written back as that thread holds it.
+
+A scheme that marked the held columns in the shared state, tested on every non-zero, cost
+more than the cache lines it saved and was dropped in December 2026 (benchmarks/RESULTS.md,
+"#16 fourth session"); the table looked up a row ahead is the "#16 fifth session".
 """
 
 import threading
@@ -21,13 +33,23 @@ from dataclasses import replace
 import numpy as np
 
 from ._epoch import CSR_LANES_FROM, IN_ORDER, run_epoch
-from ._ftrl_fast import CsrScratch, combine_own, ftrl_epoch_shared
+from ._ftrl_fast import CsrScratch, Slot, combine_own, ftrl_epoch_shared
 from ._interrupts import interrupts_deferred
 
 # rows of the epoch's order that a thread takes at a time
 THREAD_CHUNK_ROWS = 16384
 # rows a thread trains between two exchanges of its intercept's changes with the others
 REFRESH_ROWS = 512
+# the hot columns (the module's docstring): how many at most, the slots of their table (a
+# power of two: 32 KiB, read on every non-zero; 8,192 slots made the threads' epoch ~15 %
+# slower here), the rows sampled to find them, and the rows a thread trains between two
+# exchanges of its copies
+HOT_COLUMNS = 1024
+HOT_TABLE = 4096
+HOT_SAMPLE_ROWS = 2048
+HOT_REFRESH_ROWS = 4096
+DENSE_SLOT = int(Slot.DENSE_SLOT)
+PREFETCH_ROWS = 2  # _ftrl_fast's PREFETCH_ROWS: the kernel resolves the columns this far ahead
 LINE = 8  # float64 numbers in a 64-byte cache line
 
 
@@ -38,6 +60,38 @@ def padded(shape):
     flat = np.zeros(size + 3 * LINE)
     start = (-flat.ctypes.data % 64) // 8
     return flat[start : start + size].reshape(shape)
+
+
+def hot_columns(X, order, n_rows):
+    """``(table, used)``: ``ftrl_epoch_shared``'s table of hot columns (column ``c`` at slot
+    ``c % HOT_TABLE``, ``-1`` where none is) and its slots in use. The hot columns are the
+    ``HOT_COLUMNS`` most frequent of the epoch's first ``HOT_SAMPLE_ROWS`` rows among those
+    that occur there more than once, the more frequent taking a slot first."""
+    if order.shape[0] == 0:
+        sample = X.indices[: X.indptr[min(n_rows, HOT_SAMPLE_ROWS)]]
+    else:  # the first rows of the order: each row's indices, one gather
+        rows = order[:HOT_SAMPLE_ROWS]
+        starts, lengths = X.indptr[rows], X.indptr[rows + 1] - X.indptr[rows]
+        to_sample = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+        sample = X.indices[to_sample + np.arange(to_sample.shape[0])]
+    columns, counts = np.unique(sample, return_counts=True)
+    frequent = np.argsort(-counts, kind="stable")[:HOT_COLUMNS]
+    columns = columns[frequent[counts[frequent] > 1]].astype(np.int64)
+    used, first = np.unique(columns % HOT_TABLE, return_index=True)
+    table = np.full(HOT_TABLE, -1, dtype=np.int64)
+    table[used] = columns[first]
+    return table, used
+
+
+def hot_copies(zn):
+    """A thread's arrays of hot copies ``(own, seen)`` (a row per slot of the table) and
+    the number of rows of ``zn`` from ``zn[0]`` to ``own[0]``: ``own`` starts at the same
+    offset in its cache line as ``zn`` (any float64 array's address is a multiple of 8), so
+    that the distance is a whole number of 16-byte rows."""
+    flat = np.zeros(DENSE_SLOT * HOT_TABLE + 2 * LINE)
+    start = (zn.ctypes.data - flat.ctypes.data) % 64 // 8
+    own = flat[start : start + DENSE_SLOT * HOT_TABLE].reshape(HOT_TABLE, DENSE_SLOT)
+    return own, padded(own.shape), (own.ctypes.data - zn.ctypes.data) // (8 * DENSE_SLOT)
 
 
 def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0):
@@ -74,6 +128,7 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
     # the clean-up's arrays, made before any thread starts: the clean-up allocates nothing
     # that could fail again each time it is retried
     sums, stacked, numbers = published[:, :1], np.empty((n_workers, 1, 2)), np.empty_like(start)
+    table, used = hot_columns(X, order, n_rows)
     chunk_lock = threading.Lock()
     running = []  # the events of the other threads that have begun to work
     next_chunk = [0]
@@ -93,6 +148,9 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
             scratch = padded((longest, CsrScratch.CSR_SCRATCH_COLUMNS))
             own, seen, taken = owns[me], padded(start.shape), padded(start.shape)
             own[:] = seen[:] = start
+            hot_own, hot_seen, hot_offset = hot_copies(zn)
+            hot_own[used] = hot_seen[used] = zn[table[used]]
+            ring = np.empty((PREFETCH_ROWS + 1, longest), dtype=np.int64)
             while not stop.is_set():
                 with chunk_lock:
                     c = next_chunk[0]
@@ -112,6 +170,13 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
                     published,
                     me,
                     REFRESH_ROWS,
+                    HOT_REFRESH_ROWS,
+                    table,
+                    used,
+                    hot_own,
+                    hot_seen,
+                    hot_offset,
+                    ring,
                     scratch,
                     CSR_LANES_FROM,
                     hyp.kernel_fields,

@@ -182,13 +182,14 @@ _N_THREADS_DOC = """
         Threads training one model together (regression and binary
         classification), Hogwild!-style (Niu et al. 2011): each thread takes the
         next 16,384 rows of the epoch's order and updates the shared FTRL state
-        without locks. Each thread keeps its own copy of the intercept and every
-        512 rows adds its changes to it to the other threads' copies, so that no
-        update of the intercept is lost. Opt-in, and NOT reproducible: the model
-        depends on how the threads interleave (an update may be computed from
-        weights another thread is changing, and overwrite, i.e. lose, another
-        thread's update of the same column: in one test, 9-23 % of the updates
-        of a column in every row), so two fits with the same
+        without locks. Each thread keeps its own copies of the intercept and of
+        the most frequent columns (up to 1,024, found in the epoch's first 2,048
+        rows), and adds its changes to them to the shared numbers (the intercept's
+        every 512 rows, the columns' every 4,096, atomically), so that none of
+        their updates is lost. Opt-in, and NOT reproducible: the model depends on
+        how the threads interleave (an update may be computed from weights another
+        thread is changing or has not yet added, or overwrite, i.e. lose, another
+        thread's update of a less frequent column), so two fits with the same
         ``random_state`` differ slightly; each row is still trained once, with
         the lambdas of its position in the order. It pays only with a free core
         per thread. 1 (the default) trains in the calling thread, the same to the

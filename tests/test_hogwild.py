@@ -116,15 +116,17 @@ def test_no_row_lost_with_float32_values_and_int64_indices():
 
 @pytest.mark.parametrize("n_threads", [2, 3])
 @pytest.mark.parametrize("shuffle", [False, True])
-def test_every_update_of_the_intercept_counts_and_a_shared_column_loses_some(n_threads, shuffle):
+def test_every_update_of_the_intercept_and_of_a_frequent_column_counts(n_threads, shuffle):
     # The intercept is in every row: each thread trains its own copy and the threads
     # exchange their changes, so no update of it may be lost. Column 0, also in every row,
-    # is in the shared state: Hogwild! loses an update of it whenever another thread wrote it
-    # between this thread's read and its write, but never counts one twice. With a learning
-    # rate so small that every prediction stays ~0, the squared loss's gradient is ~-y
-    # whatever the interleaving, so the intercept's n must be ~sum(y**2) with any number of
-    # threads (a change lost or counted twice in the exchange would be off by a third or
-    # more), column 0's n at most that, and in file order every other column (each in one
+    # is the most frequent column of the epoch's first rows: each thread trains its own copy
+    # of it too and adds its changes to the shared state atomically, so none of its updates
+    # may be lost either. The other columns are written in the shared state, where
+    # Hogwild! may lose an update but never counts one twice. With a learning rate so small
+    # that every prediction stays ~0, the squared loss's gradient is ~-y whatever the
+    # interleaving, so the intercept's and column 0's n must be ~sum(y**2) with any number
+    # of threads (a change lost or counted twice would be off by a thousandth or more), every
+    # column's n at most one thread's, and in file order every column but 0 (each in one
     # chunk, trained by one thread) exactly one thread's.
     X, y = chunked_problem(n_chunks=5)
     X = sp.hstack([np.ones((X.shape[0], 1)), X], format="csr")
@@ -134,7 +136,7 @@ def test_every_update_of_the_intercept_counts_and_a_shared_column_loses_some(n_t
     expected = 3 * np.sum(y**2)  # max_iter=3 epochs
     for est in (one, many):
         np.testing.assert_allclose(est.get_ftrl_state()["intercept_n"][0], expected, rtol=1e-6)
-    np.testing.assert_allclose(dense_state(one)[0, 0, 1], expected, rtol=1e-6)
+        np.testing.assert_allclose(dense_state(est)[0, 0, 1], expected, rtol=1e-6)
     # no update counted twice: every column's n at most one thread's
     assert np.all(dense_state(many)[0, :, 1] <= dense_state(one)[0, :, 1] * (1 + 1e-6))
     if not shuffle:  # chunks of disjoint columns but column 0: one thread each
