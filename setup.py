@@ -29,6 +29,9 @@ extensions = [
         ],
     ),
     Extension(
+        "sparsereg._interrupts", ["sparsereg/_interrupts.pyx"], extra_compile_args=["-O2", "-g0"]
+    ),
+    Extension(
         "sparsereg._strhash",
         ["sparsereg/_strhash.pyx"],
         extra_compile_args=["-O3", "-g0"],

@@ -22,8 +22,8 @@ metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("META
 if "License-Expression: BSD-3-Clause" not in metadata:
     problems.append("METADATA has no License-Expression: BSD-3-Clause")
 extensions = [n for n in names if n.endswith((".so", ".pyd"))]
-if len(extensions) != 2:
-    problems.append(f"expected the two compiled modules, found {extensions}")
+if len(extensions) != 3:
+    problems.append(f"expected the three compiled modules, found {extensions}")
 with zipfile.ZipFile(wheel) as archive:
     for name in extensions:
         if not name.endswith(".so"):
@@ -46,6 +46,7 @@ for source in (
     "_csr_rows.h",
     "_vector_clones.h",
     "_strhash.pyx",
+    "_interrupts.pyx",
 ):
     if not any(m.endswith(f"sparsereg/{source}") for m in members):
         problems.append(f"sdist lacks sparsereg/{source}")

@@ -73,11 +73,8 @@ cdef extern from *:
         } while (!__atomic_compare_exchange(shared, &now, &next, 0, __ATOMIC_RELAXED,
                                             __ATOMIC_RELAXED));
         return next;
-    #else /* not atomic: a change made at the same moment by another thread may be lost */
-        double now = *shared;
-        double next = memcmp(&now, &seen, sizeof now) ? now + (own - seen) : own;
-        *shared = next;
-        return next;
+    #else
+    #error "sr_add_change needs the __atomic builtins of GCC or Clang"
     #endif
     }
     """
@@ -126,6 +123,9 @@ cpdef enum Store:
     DENSE_STORE = 0  # one slot per column
     TABLE_STORE = 1  # a hash table of the columns held
 
+cpdef enum Ahead:
+    PREFETCH_ROWS = 2  # rows ahead whose state is prefetched (and resolved: ftrl_epoch_shared)
+
 cpdef enum Slot:
     DENSE_SLOT = 2  # numbers per dense slot: (z, n)
     TABLE_SLOT = 3  # numbers per table slot: (column, z, n)
@@ -137,7 +137,6 @@ cpdef enum Status:
 cdef enum:
     TABLE_ZN = 1              # offset of (z, n) in a table slot, after the column's key
     SIGNAL_CHECK_ROWS = 4096  # rows between two checks for Ctrl-C, when asked for
-    PREFETCH_ROWS = 2         # rows ahead whose state is prefetched
     BLOOM_HASHES = 3          # counters a column increments in the Bloom filter
 
 EMPTY_KEY = -1  # the key of a free table slot
@@ -1732,6 +1731,8 @@ def ftrl_epoch_shared(
                 until_hot = hot_refresh_rows
                 refresh_hot(state, table, used, n_used, mine, mine_seen)
             if hp.check_signals and (r - begin) % SIGNAL_CHECK_ROWS == SIGNAL_CHECK_ROWS - 1:
+                until_refresh = refresh_rows
+                until_hot = hot_refresh_rows
                 with gil:
                     refresh_own(intercept, &seen[0, 0], &taken[0, 0], &published[0, 0, 0],
                                 n_numbers, stride, published.shape[0], me)

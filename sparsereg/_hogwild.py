@@ -33,8 +33,8 @@ from dataclasses import replace
 import numpy as np
 
 from ._epoch import CSR_LANES_FROM, IN_ORDER, run_epoch
-from ._ftrl_fast import CsrScratch, Slot, combine_own, ftrl_epoch_shared
-from ._interrupts import interrupts_deferred
+from ._ftrl_fast import Ahead, CsrScratch, Slot, combine_own, ftrl_epoch_shared
+from ._interrupts import call_until_done, interrupts_deferred
 
 # rows of the epoch's order that a thread takes at a time
 THREAD_CHUNK_ROWS = 16384
@@ -49,7 +49,7 @@ HOT_TABLE = 4096
 HOT_SAMPLE_ROWS = 2048
 HOT_REFRESH_ROWS = 4096
 DENSE_SLOT = int(Slot.DENSE_SLOT)
-PREFETCH_ROWS = 2  # _ftrl_fast's PREFETCH_ROWS: the kernel resolves the columns this far ahead
+RING_ROWS = int(Ahead.PREFETCH_ROWS) + 1  # the rows whose columns the kernel has resolved
 LINE = 8  # float64 numbers in a 64-byte cache line
 
 
@@ -150,7 +150,7 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
             own[:] = seen[:] = start
             hot_own, hot_seen, hot_offset = hot_copies(zn)
             hot_own[used] = hot_seen[used] = zn[table[used]]
-            ring = np.empty((PREFETCH_ROWS + 1, longest), dtype=np.int64)
+            ring = np.empty((RING_ROWS, longest), dtype=np.int64)
             while not stop.is_set():
                 with chunk_lock:
                     c = next_chunk[0]
@@ -204,21 +204,21 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
     finally:
         # Done to the end whatever is raised meanwhile (Ctrl-C is held back, a signal
         # handler's exception is raised afterwards): a thread left training would go on
-        # changing the model. The loop is here, not in the function: a signal handler runs
-        # on entering a function, after a call and on a jump back, and nothing between
-        # `finally` and `try` does any of these. (Between two attempts the jump back
-        # remains: a second handler's exception there would escape.)
-        raised = None
-        while True:
-            try:
-                _stop_and_write_back(
-                    stop, chunk_lock, running, start, sums, owns, stacked, numbers, intercept_zn
-                )
-                break
-            except BaseException as exc:  # every step of it can be done again
-                raised = raised or exc
-        if raised is not None:
-            raise raised
+        # changing the model. Nothing between `finally` and this call runs a handler (one
+        # runs on entering a Python function, after a call and on a jump back), and the
+        # compiled retries leave none a moment between two attempts.
+        call_until_done(
+            _stop_and_write_back,
+            stop,
+            chunk_lock,
+            running,
+            start,
+            sums,
+            owns,
+            stacked,
+            numbers,
+            intercept_zn,
+        )
     if errors:  # pragma: no cover
         raise errors[0]
     return sum(losses)

@@ -19,6 +19,7 @@ from ._ftrl_fast import (
     largest_magnitude,
     value_summary,
 )
+from ._interrupts import call_until_done
 
 # Largest |x|, |y|, sample weight (and their product) accepted: squared gradients of this
 # size, summed over billions of samples, stay far from float64's 1.8e308.
@@ -29,8 +30,8 @@ _FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
 _INDEX_TYPES = (np.dtype(np.int32), np.dtype(np.int64))
 _NO_VALUES = np.empty(0)
 # with threads to spare, check_csr reads the values in a second thread from this many on
-# (both passes are bound by memory bandwidth: 1M rows of 36 non-zeros, 19 ms one after the
-# other, 12-14 ms side by side here; a thread's start costs ~0.1 ms)
+# (both passes are bound by memory bandwidth: on 36M non-zeros 15-22 ms one after the
+# other, 12-14 ms side by side; benchmarks/RESULTS.md, "#16 fifth session")
 THREADED_CHECK_NNZ = 2**20
 
 
@@ -149,7 +150,8 @@ def as_kernel_csr(X, values=True, threads=1):
     A dense array is converted to CSR: zeros contribute nothing to FTRL (``g_i = 0``
     leaves ``(z_i, n_i)`` as they are), so the model is bit-identical. A CSR is
     copied only if a row repeats a column (duplicates must be summed to mean what
-    scipy means by them) or its index arrays have two different integer types.
+    scipy means by them), its index arrays have two different integer types, or one of
+    its arrays is a strided view.
     Returns ``(X, longest_row, bound on |values|)``; ``values=False`` skips the check
     of the values (prediction, where ``validate_data`` has checked them) and gives 0.0.
     ``threads``: the threads the caller may use (see :func:`check_csr`).
@@ -159,6 +161,11 @@ def as_kernel_csr(X, values=True, threads=1):
     if X.indices.dtype != X.indptr.dtype:
         X = sp.csr_matrix(
             (X.data, X.indices.astype(np.int64), X.indptr.astype(np.int64)), shape=X.shape
+        )
+    if not all(a.flags.c_contiguous for a in (X.data, X.indices, X.indptr)):
+        # e.g. data=values[::2]: valid for scipy, and the kernel reads each array in one stride
+        X = sp.csr_matrix(
+            tuple(np.ascontiguousarray(a) for a in (X.data, X.indices, X.indptr)), shape=X.shape
         )
     longest_row, max_abs = check_csr(X, values=values, threads=threads)
     # safe only now that indptr and indices are known to be in bounds; scipy caches the answer
@@ -191,14 +198,27 @@ def check_csr(X, values=True, threads=1):
         )
     largest = None
     if values and threads > 1 and data.shape[0] >= THREADED_CHECK_NNZ:
-        found = []
-        reader = threading.Thread(target=lambda: found.append(largest_magnitude(data)))
-        reader.start()
+        found, done = [], threading.Event()
+
+        def read_values():
+            try:
+                found.append(largest_magnitude(data))
+            except BaseException as exc:  # raised again by the caller
+                found.append(exc)
+            finally:
+                done.set()
+
+        threading.Thread(target=read_values, daemon=True).start()
         try:
             indptr_ok, strictly_sorted, lo, hi, longest_row = csr_index_summary(indptr, indices)
         finally:
-            reader.join()  # it only reads X; it is not left reading after the call
+            # waited for even when Ctrl-C lands meanwhile (it is raised afterwards), so that
+            # no thread reads X after the call; only a start that was itself interrupted
+            # can leave one reading it a few milliseconds longer
+            call_until_done(done.wait)
         largest = found[0]
+        if isinstance(largest, BaseException):
+            raise largest
     else:
         indptr_ok, strictly_sorted, lo, hi, longest_row = csr_index_summary(indptr, indices)
     if not indptr_ok:

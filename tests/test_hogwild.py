@@ -114,6 +114,32 @@ def test_no_row_lost_with_float32_values_and_int64_indices():
     assert_same_state(many, one)
 
 
+@pytest.mark.parametrize("per_row", [5, 12])
+def test_no_row_lost_when_frequent_columns_are_wide_apart(per_row):
+    # Each thread trains its own copies of the most frequent columns, found by their number
+    # modulo a table's size (a few thousand): here the frequent columns lie far beyond it
+    # (2**12 to 2**16) and several share a remainder, so that the table both finds columns
+    # of large numbers and holds one of two columns competing for a slot. Chunk c uses only
+    # columns j with j % 4 == c (disjoint chunks, in file order), so the model must still be
+    # one thread's to the bit.
+    rng = np.random.RandomState(2)
+    n_chunks, n_features = 4, 2**16
+    n_rows = n_chunks * CHUNK
+    chunk = np.arange(n_rows) // CHUNK
+    frequent = 4096 * rng.randint(1, 16, size=(n_rows, 2)) + 4 * rng.randint(0, 3, size=(n_rows, 2))
+    rare = 4 * rng.randint(n_features // 4, size=(n_rows, per_row - 2))
+    cols = np.hstack([frequent, rare]) + chunk[:, None]
+    X = sp.csr_matrix(
+        (rng.normal(size=cols.size), cols.ravel(), np.arange(0, cols.size + 1, per_row)),
+        shape=(n_rows, n_features),
+    )
+    X.sum_duplicates()
+    y = X @ rng.normal(size=n_features) + rng.normal(scale=0.1, size=n_rows)
+    one = make(False).fit(X, y)
+    for n_threads in (2, 3):
+        assert_same_state(make(False, n_threads=n_threads).fit(X, y), one)
+
+
 @pytest.mark.parametrize("n_threads", [2, 3])
 @pytest.mark.parametrize("shuffle", [False, True])
 def test_every_update_of_the_intercept_and_of_a_frequent_column_counts(n_threads, shuffle):
