@@ -1721,16 +1721,8 @@ def ftrl_epoch_shared(
             resolve_row(&indices[0] + indptr[row], indptr[row + 1] - indptr[row], table,
                         slot_mask, hot_offset, &ring[r - begin, 0], state)
         for r in range(begin, end):
-            until_refresh -= 1
-            if until_refresh == 0:
-                until_refresh = refresh_rows
-                refresh_own(intercept, &seen[0, 0], &taken[0, 0], &published[0, 0, 0],
-                            n_numbers, stride, published.shape[0], me)
-            until_hot -= 1
-            if until_hot == 0:
-                until_hot = hot_refresh_rows
-                refresh_hot(state, table, used, n_used, mine, mine_seen)
             if hp.check_signals and (r - begin) % SIGNAL_CHECK_ROWS == SIGNAL_CHECK_ROWS - 1:
+                # both exchanges first, then the check: the counters start again from here
                 until_refresh = refresh_rows
                 until_hot = hot_refresh_rows
                 with gil:
@@ -1738,6 +1730,16 @@ def ftrl_epoch_shared(
                                 n_numbers, stride, published.shape[0], me)
                     refresh_hot(state, table, used, n_used, mine, mine_seen)
                     PyErr_CheckSignals()  # raises KeyboardInterrupt on Ctrl-C
+            else:
+                until_refresh -= 1
+                if until_refresh == 0:
+                    until_refresh = refresh_rows
+                    refresh_own(intercept, &seen[0, 0], &taken[0, 0], &published[0, 0, 0],
+                                n_numbers, stride, published.shape[0], me)
+                until_hot -= 1
+                if until_hot == 0:
+                    until_hot = hot_refresh_rows
+                    refresh_hot(state, table, used, n_used, mine, mine_seen)
             row = r if in_order else order[r]
             start = indptr[row]
             length = indptr[row + 1] - start

@@ -71,36 +71,62 @@ cdef class interrupts_deferred:
         # None: a handler installed from C, which Python cannot reinstall
         restore = previous if previous is not None else signal.default_int_handler
         raised = None
-        while True:  # a signal handler's exception must not leave SIGINT caught here
+        for _ in range(MOST_ATTEMPTS):  # a handler's exception must not leave SIGINT caught
             try:
                 _set_handler(_SIGINT, restore)
                 break
             except BaseException as exc:
-                raised = raised or exc
+                raised = _kept(raised, exc)
         self._active = False
-        if raised is not None and not self._caught:
-            raise raised
-        if self._caught:
-            if previous is None:
-                raise KeyboardInterrupt
+        if self._caught:  # Ctrl-C came first: the installed handler's answer, then the rest
+            if previous is None or previous == signal.SIG_DFL:
+                _raise_with_context(KeyboardInterrupt(), raised)
             if callable(previous):
-                previous(_SIGINT, self._caught[0])
-            elif previous == signal.SIG_DFL:  # pragma: no cover - Python installs its own
-                raise KeyboardInterrupt
+                try:
+                    previous(_SIGINT, self._caught[0])
+                except BaseException as exc:
+                    _raise_with_context(exc, raised)
+        if raised is not None:
+            raise raised
         return False
 
 
+# attempts after which a retry loop here gives up: an error that recurs on every attempt
+# (MemoryError, say) is not a signal handler's, and retrying it would never end
+MOST_ATTEMPTS = 10_000
+
+
+cdef object _kept(object raised, object exc):
+    """The exception to raise of an earlier one and a later one: the earlier, unless only
+    the later is a KeyboardInterrupt (Ctrl-C must not be lost behind another handler's
+    exception), which then gets the earlier as its context."""
+    if raised is None:
+        return exc
+    if isinstance(exc, KeyboardInterrupt) and not isinstance(raised, KeyboardInterrupt):
+        if exc.__context__ is None:
+            exc.__context__ = raised
+        return exc
+    return raised
+
+
+cdef _raise_with_context(exc, context):
+    if context is not None and context is not exc and exc.__context__ is None:
+        exc.__context__ = context
+    raise exc
+
+
 def call_until_done(function, *args):
-    """Call ``function(*args)`` until a call returns, then raise the first exception any
-    call raised (a signal handler's, arriving while it ran). For clean-ups whose every step
-    can be done again: the retries run here, where no handler can run between two of them."""
+    """Call ``function(*args)`` until a call returns, then raise what the calls raised (a
+    signal handler's exception, arriving while one ran): the first exception, or the first
+    KeyboardInterrupt. For clean-ups whose every step can be done again: the retries run
+    here, where no handler can run between two of them. After ``MOST_ATTEMPTS`` failed
+    calls it gives up and raises."""
     raised = None
-    while True:
+    for _ in range(MOST_ATTEMPTS):
         try:
             function(*args)
             break
         except BaseException as exc:
-            if raised is None:
-                raised = exc
+            raised = _kept(raised, exc)
     if raised is not None:
         raise raised

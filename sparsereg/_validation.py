@@ -45,7 +45,10 @@ def csr_arrays(X, n_features):
         return None
     data, indices, indptr = X.data, X.indices, X.indptr
     if (
-        data.dtype not in _FLOATS
+        type(data) is not np.ndarray
+        or type(indices) is not np.ndarray
+        or type(indptr) is not np.ndarray
+        or data.dtype not in _FLOATS
         or indices.dtype not in _INDEX_TYPES
         or indptr.dtype != indices.dtype
         or data.ndim != 1
@@ -143,6 +146,30 @@ def dense_rows(X):
     return DenseRows(X, nnz), largest
 
 
+def with_plain_arrays(X):
+    """The CSR ``X`` with 1-D, C-contiguous arrays and index arrays both int32 or both int64,
+    copied only where one is not: scipy accepts strided views (``data=values[::2]``), lists
+    and other integer types, the kernels read each array in one stride of one of their types.
+    A ValueError or TypeError names an array that no conversion makes usable."""
+    arrays = data, indices, indptr = [np.asarray(a) for a in (X.data, X.indices, X.indptr)]
+    if any(a.ndim != 1 for a in arrays):
+        raise ValueError(
+            "CSR data, indices and indptr must be 1-D arrays; got "
+            f"{data.ndim}-D, {indices.ndim}-D and {indptr.ndim}-D."
+        )
+    if indices.dtype.kind not in "iu" or indptr.dtype.kind not in "iu":
+        raise TypeError(
+            f"CSR indices and indptr must be integers; got {indices.dtype} and {indptr.dtype}."
+        )
+    if indices.dtype not in _INDEX_TYPES or indptr.dtype != indices.dtype:
+        # (an index beyond int64 becomes negative here, and is refused as out of range)
+        indices, indptr = indices.astype(np.int64), indptr.astype(np.int64)
+    data, indices, indptr = (np.ascontiguousarray(a) for a in (data, indices, indptr))
+    if any(a is not b for a, b in zip((data, indices, indptr), (X.data, X.indices, X.indptr))):
+        X = sp.csr_matrix((data, indices, indptr), shape=X.shape)
+    return X
+
+
 def as_kernel_csr(X, values=True, threads=1):
     """The CSR matrix the kernel reads, sharing memory with ``X`` whenever possible.
 
@@ -150,7 +177,7 @@ def as_kernel_csr(X, values=True, threads=1):
     A dense array is converted to CSR: zeros contribute nothing to FTRL (``g_i = 0``
     leaves ``(z_i, n_i)`` as they are), so the model is bit-identical. A CSR is
     copied only if a row repeats a column (duplicates must be summed to mean what
-    scipy means by them), its index arrays have two different integer types, or one of
+    scipy means by them), its index arrays are not both int32 or both int64, or one of
     its arrays is a strided view.
     Returns ``(X, longest_row, bound on |values|)``; ``values=False`` skips the check
     of the values (prediction, where ``validate_data`` has checked them) and gives 0.0.
@@ -158,15 +185,7 @@ def as_kernel_csr(X, values=True, threads=1):
     """
     if not sp.issparse(X):
         X = dense_csr(X)
-    if X.indices.dtype != X.indptr.dtype:
-        X = sp.csr_matrix(
-            (X.data, X.indices.astype(np.int64), X.indptr.astype(np.int64)), shape=X.shape
-        )
-    if not all(a.flags.c_contiguous for a in (X.data, X.indices, X.indptr)):
-        # e.g. data=values[::2]: valid for scipy, and the kernel reads each array in one stride
-        X = sp.csr_matrix(
-            tuple(np.ascontiguousarray(a) for a in (X.data, X.indices, X.indptr)), shape=X.shape
-        )
+    X = with_plain_arrays(X)
     longest_row, max_abs = check_csr(X, values=values, threads=threads)
     # safe only now that indptr and indices are known to be in bounds; scipy caches the answer
     if not X.has_canonical_format:

@@ -27,7 +27,7 @@ from ._model_file import ARITHMETIC, DEFAULT_MAX_BYTES, model_arrays, read_model
 from ._state_protocol import plain_labels
 from ._transformer_specs import build_transformer, output_width, transformer_spec
 from ._typing import FileLike, MatrixLike
-from ._validation import as_kernel_csr, check_csr
+from ._validation import as_kernel_csr, check_csr, with_plain_arrays
 from .sparsity import _format_bytes
 
 __all__ = ["ExportSizes", "ExportedLinearModel", "export_model", "export_sizes", "load_model"]
@@ -245,10 +245,7 @@ class ExportedLinearModel:
             return self._linear.scores(as_kernel_csr(X, values=False)[0])
         n_support = self.support_.size
         if sp.issparse(X):
-            if X.indices.dtype != X.indptr.dtype:
-                X = sp.csr_matrix(
-                    (X.data, X.indices.astype(np.int64), X.indptr.astype(np.int64)), shape=X.shape
-                )
+            X = with_plain_arrays(X)
             check_csr(X, values=False)
             # Map each stored column to its row of _weights (features without a
             # weight to the zero row): the product visits the entries of each row of
