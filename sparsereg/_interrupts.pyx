@@ -44,7 +44,16 @@ cdef class interrupts_deferred:
         self._active = False
 
     def _catch(self, signum, frame):
-        self._caught.append(frame)
+        if self._active:
+            self._caught.append(frame)
+            return
+        # still installed after the block: __exit__ could not put the previous handler back
+        # (it gave up), so this one answers as that one would, rather than swallow Ctrl-C
+        previous = self._previous
+        if previous is None or previous == signal.SIG_DFL:
+            raise KeyboardInterrupt
+        if callable(previous):
+            previous(signum, frame)
 
     def __enter__(self):
         if threading.current_thread() is not threading.main_thread():
@@ -103,14 +112,26 @@ cdef object _kept(object raised, object exc):
     if raised is None:
         return exc
     if isinstance(exc, KeyboardInterrupt) and not isinstance(raised, KeyboardInterrupt):
-        if exc.__context__ is None:
+        if exc.__context__ is None and not _leads_to(raised, exc):
             exc.__context__ = raised
         return exc
     return raised
 
 
+cdef bint _leads_to(object start, object target):
+    """Whether ``target`` is ``start`` or in its chain of contexts (a chain may be long, or
+    already a cycle: at most 100 links are followed)."""
+    for _ in range(100):
+        if start is None:
+            return False
+        if start is target:
+            return True
+        start = start.__context__
+    return True
+
+
 cdef _raise_with_context(exc, context):
-    if context is not None and context is not exc and exc.__context__ is None:
+    if context is not None and exc.__context__ is None and not _leads_to(context, exc):
         exc.__context__ = context
     raise exc
 

@@ -162,7 +162,9 @@ def with_plain_arrays(X):
             f"CSR indices and indptr must be integers; got {indices.dtype} and {indptr.dtype}."
         )
     if indices.dtype not in _INDEX_TYPES or indptr.dtype != indices.dtype:
-        # (an index beyond int64 becomes negative here, and is refused as out of range)
+        for name, a in (("indices", indices), ("indptr", indptr)):
+            if a.dtype == np.uint64 and a.size and a.max() > np.iinfo(np.int64).max:
+                raise ValueError(f"CSR {name} must be below 2**63; found {a.max()}.")
         indices, indptr = indices.astype(np.int64), indptr.astype(np.int64)
     data, indices, indptr = (np.ascontiguousarray(a) for a in (data, indices, indptr))
     if any(a is not b for a, b in zip((data, indices, indptr), (X.data, X.indices, X.indptr))):
