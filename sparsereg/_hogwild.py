@@ -33,8 +33,9 @@ from dataclasses import replace
 import numpy as np
 
 from ._epoch import CSR_LANES_FROM, IN_ORDER, run_epoch
-from ._ftrl_fast import Ahead, CsrScratch, Slot, combine_own, ftrl_epoch_shared
+from ._ftrl_fast import Ahead, CsrScratch, combine_own, ftrl_epoch_shared
 from ._interrupts import call_until_done, interrupts_deferred
+from ._state import DENSE_SLOT
 
 # rows of the epoch's order that a thread takes at a time
 THREAD_CHUNK_ROWS = 16384
@@ -48,7 +49,6 @@ HOT_COLUMNS = 1024
 HOT_TABLE = 4096
 HOT_SAMPLE_ROWS = 2048
 HOT_REFRESH_ROWS = 4096
-DENSE_SLOT = int(Slot.DENSE_SLOT)
 RING_ROWS = int(Ahead.PREFETCH_ROWS) + 1  # the rows whose columns the kernel has resolved
 LINE = 8  # float64 numbers in a 64-byte cache line
 

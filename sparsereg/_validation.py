@@ -196,6 +196,23 @@ def as_kernel_csr(X, values=True, threads=1):
     return X, longest_row, max_abs
 
 
+def _read_meanwhile(data):
+    """``(found, done)``: a thread started here puts ``largest_magnitude(data)``, or the
+    exception it raised, in ``found`` and then sets the event ``done``."""
+    found, done = [], threading.Event()
+
+    def read_values():
+        try:
+            found.append(largest_magnitude(data))
+        except BaseException as exc:  # raised again by the caller
+            found.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=read_values, daemon=True).start()
+    return found, done
+
+
 def check_csr(X, values=True, threads=1):
     """Reject non-finite values and a hand-built CSR that would make the kernel read
     or write out of bounds; return ``(longest_row, bound)`` where every ``|x| <= bound``.
@@ -217,31 +234,24 @@ def check_csr(X, values=True, threads=1):
             f"indptr[-1] ({indptr[-1]}) must equal len(indices) ({indices.shape[0]}) "
             f"and len(data) ({data.shape[0]})."
         )
-    largest = None
-    if values and threads > 1 and data.shape[0] >= THREADED_CHECK_NNZ:
-        found, done = [], threading.Event()
-
-        def read_values():
-            try:
-                found.append(largest_magnitude(data))
-            except BaseException as exc:  # raised again by the caller
-                found.append(exc)
-            finally:
-                done.set()
-
-        threading.Thread(target=read_values, daemon=True).start()
-        try:
-            indptr_ok, strictly_sorted, lo, hi, longest_row = csr_index_summary(indptr, indices)
-        finally:
+    values_read = (
+        _read_meanwhile(data)
+        if values and threads > 1 and data.shape[0] >= THREADED_CHECK_NNZ
+        else None
+    )
+    try:
+        indptr_ok, strictly_sorted, lo, hi, longest_row = csr_index_summary(indptr, indices)
+    finally:
+        if values_read is not None:
             # waited for even when Ctrl-C lands meanwhile (it is raised afterwards), so that
             # no thread reads X after the call; only a start that was itself interrupted
             # can leave one reading it a few milliseconds longer
-            call_until_done(done.wait)
-        largest = found[0]
+            call_until_done(values_read[1].wait)
+    largest = None
+    if values_read is not None:
+        largest = values_read[0][0]
         if isinstance(largest, BaseException):
             raise largest
-    else:
-        indptr_ok, strictly_sorted, lo, hi, longest_row = csr_index_summary(indptr, indices)
     if not indptr_ok:
         raise ValueError("CSR indptr must be non-decreasing and within len(indices).")
     if indices.shape[0]:
