@@ -25,7 +25,7 @@ seen it ``n`` times. A column outside the table has weight 0 and no state.
 """
 from cpython.exc cimport PyErr_CheckSignals
 from libc.math cimport copysign, exp, fabs, log, sqrt
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
+from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint64_t
 
 cimport cython
 
@@ -125,6 +125,9 @@ cpdef enum Store:
 
 cpdef enum Ahead:
     PREFETCH_ROWS = 2  # rows ahead whose state is prefetched (and resolved: ftrl_epoch_shared)
+
+cpdef enum HotTable:  # ftrl_epoch_shared's table of the columns each thread holds
+    SLOT_BITS = 12  # 4,096 slots: column c at slot c & 4095 (24 KiB: int32 c, int16 copy)
 
 cpdef enum Slot:
     DENSE_SLOT = 2  # numbers per dense slot: (z, n)
@@ -1598,41 +1601,41 @@ def combine_own(const double[:, ::1] start, const double[:, :, :] published,
                 out[s, j] = total
 
 
-cdef inline void resolve_row(const index_t *cols, int64_t length, const int64_t *hot_table,
-                             int64_t slot_mask, int64_t hot_offset, int64_t *out,
+cdef inline void resolve_row(const index_t *cols, int64_t length, const int32_t *hot_table,
+                             const int16_t *hot_copy, int64_t hot_offset, int64_t *out,
                              double *state) noexcept nogil:
-    """A row's rows of the state as seen from ``state``: a hot column's (``hot_table[c &
-    slot_mask] == c``) is its copy's, ``hot_offset + (c & slot_mask)``, any other its own,
-    ``c``; each prefetched. (The copies are another array: ``state + DENSE_SLOT * row``
-    then points outside ``zn``, which C leaves undefined but a flat address space, as on
-    every platform the package builds for, computes as meant.)"""
+    """A row's rows of the state as seen from ``state``: a hot column's (``hot_table[c %
+    2**SLOT_BITS] == c``) is its copy's, ``hot_offset + hot_copy[c % 2**SLOT_BITS]``, any
+    other its own, ``c``; each prefetched. (The copies are another array: ``state +
+    DENSE_SLOT * row`` then points outside ``zn``, which C leaves undefined but a flat
+    address space, as on every platform the package builds for, computes as meant.)"""
     cdef int64_t k, c, h, held
     for k in range(length):
         c = <int64_t>cols[k]
-        h = c & slot_mask
-        # a select, not a branch: about half the non-zeros are hot, in no order
+        h = c & ((1 << SLOT_BITS) - 1)
+        # a select, not a branch: about half the non-zeros are hot, in no order (a conditional
+        # move here made the epoch 1.5x slower)
         held = -<int64_t>(hot_table[h] == c)
-        out[k] = c ^ ((c ^ (hot_offset + h)) & held)
+        out[k] = c ^ ((c ^ (hot_offset + hot_copy[h])) & held)
         sr_prefetch(state + DENSE_SLOT * out[k])
 
 
-cdef void refresh_hot(double *state, const int64_t *hot_table, const int64_t *hot_used,
-                      int64_t n_used, double *hot_own, double *hot_seen) noexcept nogil:
+cdef void refresh_hot(double *state, const int64_t *hot_columns, int64_t n_hot,
+                      double *hot_own, double *hot_seen) noexcept nogil:
     """Add this thread's changes to its hot copies since the last refresh to the shared
     state (``sr_add_change``: none is lost, and a number nobody else changed is written as
     this thread holds it, to the bit), and take the shared numbers, the other threads'
-    changes in them, as the copies."""
-    cdef int64_t i, j, h
+    changes in them, as the copies (copy ``i`` is column ``hot_columns[i]``'s)."""
+    cdef int64_t i, j
     cdef double *shared
     cdef double *o
     cdef double *s
-    for i in range(n_used):
-        if i + 8 < n_used:  # each slot's line is likely the other thread's: ask early
-            sr_prefetch(state + DENSE_SLOT * hot_table[hot_used[i + 8]])
-        h = hot_used[i]
-        shared = state + DENSE_SLOT * hot_table[h]
-        o = hot_own + DENSE_SLOT * h
-        s = hot_seen + DENSE_SLOT * h
+    for i in range(n_hot):
+        if i + 8 < n_hot:  # each column's line is likely the other thread's: ask early
+            sr_prefetch(state + DENSE_SLOT * hot_columns[i + 8])
+        shared = state + DENSE_SLOT * hot_columns[i]
+        o = hot_own + DENSE_SLOT * i
+        s = hot_seen + DENSE_SLOT * i
         for j in range(DENSE_SLOT):
             if same_bits(o[j], s[j]):  # unchanged here: take the other threads' changes
                 o[j] = shared[j]
@@ -1658,8 +1661,9 @@ def ftrl_epoch_shared(
     int64_t me,
     int64_t refresh_rows,
     int64_t hot_refresh_rows,
-    const int64_t[::1] hot_table,
-    const int64_t[::1] hot_used,
+    const int32_t[::1] hot_table,
+    const int16_t[::1] hot_copy,
+    const int64_t[::1] hot_columns,
     double[:, ::1] hot_own,
     double[:, ::1] hot_seen,
     int64_t hot_offset,
@@ -1676,10 +1680,11 @@ def ftrl_epoch_shared(
     ``taken`` are this thread's (``published[me]`` too), one row: the intercept's
     ``(z, n)``; ``refresh_own`` runs every ``refresh_rows`` rows and after the last,
     ``refresh_hot`` every ``hot_refresh_rows`` rows and after the last. The hot columns:
-    ``hot_table`` (a power of two of slots, ``-1`` where empty) holds column ``c`` at slot
-    ``c & (len(hot_table) - 1)`` or not at all; this thread trains its copies in ``hot_own``
-    (the slot's row), ``hot_offset`` rows after ``zn[0]``, and ``refresh_hot`` exchanges
-    them (slots ``hot_used``) with the shared state.
+    copy ``i`` is column ``hot_columns[i]``'s; ``hot_table`` (``2**SLOT_BITS`` slots, ``-1``
+    where empty) holds column ``c`` at slot ``c % 2**SLOT_BITS`` or not at all, and
+    ``hot_copy`` its copy there; this thread trains its copies in ``hot_own``,
+    ``hot_offset`` rows after ``zn[0]``, and ``refresh_hot`` exchanges them with the shared
+    state.
     ``ring`` (``PREFETCH_ROWS + 1`` rows of the longest row's length) holds the resolved
     slots of the rows ahead. ``scratch`` is ``ftrl_epoch``'s (rows of ``lanes_from``
     non-zeros or more are computed in vector lanes as there). Returns the sum of the
@@ -1695,8 +1700,7 @@ def ftrl_epoch_shared(
         int64_t stride = 2 * published.shape[1]
         int64_t until_refresh = refresh_rows
         int64_t until_hot = hot_refresh_rows
-        int64_t n_used = hot_used.shape[0]
-        int64_t slot_mask = hot_table.shape[0] - 1
+        int64_t n_hot = hot_columns.shape[0]
         double inv_eta0 = 1.0 / hp.eta0
         double beta = hp.beta
         double l1 = hp.l1
@@ -1707,19 +1711,22 @@ def ftrl_epoch_shared(
         double *buf = &scratch[0, 0]
         double *mine = &hot_own[0, 0]
         double *mine_seen = &hot_seen[0, 0]
-        const int64_t *table = &hot_table[0]
-        const int64_t *used = &hot_used[0] if n_used else NULL
+        const int32_t *table = &hot_table[0]
+        const int16_t *copy_of = &hot_copy[0]
+        const int64_t *hot = &hot_columns[0] if n_hot else NULL
         int64_t *slots
         int64_t width = scratch.shape[0]
         int64_t ring_rows = ring.shape[0]
         bint in_lanes
         const cython.floating *x
 
+    if hot_table.shape[0] != 1 << SLOT_BITS or hot_copy.shape[0] != 1 << SLOT_BITS:
+        raise ValueError(f"the table of hot columns needs {1 << SLOT_BITS} slots")  # a backstop
     with nogil:
         for r in range(begin, min(begin + PREFETCH_ROWS, end)):  # the first rows' slots
             row = r if in_order else order[r]
             resolve_row(&indices[0] + indptr[row], indptr[row + 1] - indptr[row], table,
-                        slot_mask, hot_offset, &ring[r - begin, 0], state)
+                        copy_of, hot_offset, &ring[r - begin, 0], state)
         for r in range(begin, end):
             if hp.check_signals and (r - begin) % SIGNAL_CHECK_ROWS == SIGNAL_CHECK_ROWS - 1:
                 # both exchanges first, then the check: the counters start again from here
@@ -1728,7 +1735,7 @@ def ftrl_epoch_shared(
                 with gil:
                     refresh_own(intercept, &seen[0, 0], &taken[0, 0], &published[0, 0, 0],
                                 n_numbers, stride, published.shape[0], me)
-                    refresh_hot(state, table, used, n_used, mine, mine_seen)
+                    refresh_hot(state, hot, n_hot, mine, mine_seen)
                     PyErr_CheckSignals()  # raises KeyboardInterrupt on Ctrl-C
             else:
                 until_refresh -= 1
@@ -1739,7 +1746,7 @@ def ftrl_epoch_shared(
                 until_hot -= 1
                 if until_hot == 0:
                     until_hot = hot_refresh_rows
-                    refresh_hot(state, table, used, n_used, mine, mine_seen)
+                    refresh_hot(state, hot, n_hot, mine, mine_seen)
             row = r if in_order else order[r]
             start = indptr[row]
             length = indptr[row + 1] - start
@@ -1749,7 +1756,7 @@ def ftrl_epoch_shared(
             if r + PREFETCH_ROWS < end:
                 ahead = r + PREFETCH_ROWS if in_order else order[r + PREFETCH_ROWS]
                 resolve_row(&indices[0] + indptr[ahead], indptr[ahead + 1] - indptr[ahead],
-                            table, slot_mask, hot_offset, &ring[later, 0], state)
+                            table, copy_of, hot_offset, &ring[later, 0], state)
             slots = &ring[now, 0]
             now += 1
             if now == ring_rows:
@@ -1782,7 +1789,7 @@ def ftrl_epoch_shared(
                 ftrl_update(intercept, g, sq0, w0, inv_eta0)
         refresh_own(intercept, &seen[0, 0], &taken[0, 0], &published[0, 0, 0], n_numbers,
                     stride, published.shape[0], me)
-        refresh_hot(state, table, used, n_used, mine, mine_seen)
+        refresh_hot(state, hot, n_hot, mine, mine_seen)
     return loss_sum
 
 

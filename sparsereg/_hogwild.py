@@ -33,7 +33,7 @@ from dataclasses import replace
 import numpy as np
 
 from ._epoch import CSR_LANES_FROM, IN_ORDER, run_epoch
-from ._ftrl_fast import Ahead, CsrScratch, combine_own, ftrl_epoch_shared
+from ._ftrl_fast import Ahead, CsrScratch, HotTable, combine_own, ftrl_epoch_shared
 from ._interrupts import call_until_done, interrupts_deferred
 from ._state import DENSE_SLOT
 
@@ -41,14 +41,15 @@ from ._state import DENSE_SLOT
 THREAD_CHUNK_ROWS = 16384
 # rows a thread trains between two exchanges of its intercept's changes with the others
 REFRESH_ROWS = 512
-# the hot columns (the module's docstring): how many at most, the slots of their table (a
-# power of two: 32 KiB, read on every non-zero; 8,192 slots made the threads' epoch ~15 %
-# slower here), the rows sampled to find them, and the rows a thread trains between two
-# exchanges of its copies
+# the hot columns (the module's docstring): how many at most, the slots of their table (the
+# kernel's, ``HotTable``: 24 KiB read on every non-zero; a table of 64 KiB made the threads'
+# epoch ~15 % slower here), the rows sampled to find them, and the rows a thread trains
+# between two exchanges of its copies
 HOT_COLUMNS = 1024
-HOT_TABLE = 4096
+HOT_TABLE = 2 ** int(HotTable.SLOT_BITS)
 HOT_SAMPLE_ROWS = 2048
 HOT_REFRESH_ROWS = 4096
+WIDEST_WITH_HOT = 2**31  # the table holds a column as an int32: in wider models none is held
 RING_ROWS = int(Ahead.PREFETCH_ROWS) + 1  # the rows whose columns the kernel has resolved
 LINE = 8  # float64 numbers in a 64-byte cache line
 
@@ -63,10 +64,15 @@ def padded(shape):
 
 
 def hot_columns(X, order, n_rows):
-    """``(table, used)``: ``ftrl_epoch_shared``'s table of hot columns (column ``c`` at slot
-    ``c % HOT_TABLE``, ``-1`` where none is) and its slots in use. The hot columns are the
+    """``(table, copies, columns)``: ``ftrl_epoch_shared``'s hot columns, ``columns[i]``
+    held as copy ``i``, and their table: column ``c`` at slot ``c % HOT_TABLE``
+    (``table``, ``-1`` where none is) with its copy (``copies``). They are the
     ``HOT_COLUMNS`` most frequent of the epoch's first ``HOT_SAMPLE_ROWS`` rows among those
     that occur there more than once, the more frequent taking a slot first."""
+    table = np.full(HOT_TABLE, -1, dtype=np.int32)
+    copies = np.zeros(HOT_TABLE, dtype=np.int16)
+    if X.shape[1] > WIDEST_WITH_HOT:
+        return table, copies, np.empty(0, dtype=np.int64)
     if order.shape[0] == 0:
         sample = X.indices[: X.indptr[min(n_rows, HOT_SAMPLE_ROWS)]]
     else:  # the first rows of the order: each row's indices, one gather
@@ -77,20 +83,21 @@ def hot_columns(X, order, n_rows):
     columns, counts = np.unique(sample, return_counts=True)
     frequent = np.argsort(-counts, kind="stable")[:HOT_COLUMNS]
     columns = columns[frequent[counts[frequent] > 1]].astype(np.int64)
-    used, first = np.unique(columns % HOT_TABLE, return_index=True)
-    table = np.full(HOT_TABLE, -1, dtype=np.int64)
-    table[used] = columns[first]
-    return table, used
+    _, first = np.unique(columns % HOT_TABLE, return_index=True)
+    columns = columns[np.sort(first)]  # each slot's most frequent column, most frequent first
+    table[columns % HOT_TABLE] = columns
+    copies[columns % HOT_TABLE] = np.arange(columns.shape[0])
+    return table, copies, columns
 
 
 def hot_copies(zn):
-    """A thread's arrays of hot copies ``(own, seen)`` (a row per slot of the table) and
-    the number of rows of ``zn`` from ``zn[0]`` to ``own[0]``: ``own`` starts at the same
+    """A thread's arrays of hot copies ``(own, seen)`` (a row per hot column) and the
+    number of rows of ``zn`` from ``zn[0]`` to ``own[0]``: ``own`` starts at the same
     offset in its cache line as ``zn`` (any float64 array's address is a multiple of 8), so
     that the distance is a whole number of 16-byte rows."""
-    flat = np.zeros(DENSE_SLOT * HOT_TABLE + 2 * LINE)
+    flat = np.zeros(DENSE_SLOT * HOT_COLUMNS + 2 * LINE)
     start = (zn.ctypes.data - flat.ctypes.data) % 64 // 8
-    own = flat[start : start + DENSE_SLOT * HOT_TABLE].reshape(HOT_TABLE, DENSE_SLOT)
+    own = flat[start : start + DENSE_SLOT * HOT_COLUMNS].reshape(HOT_COLUMNS, DENSE_SLOT)
     return own, padded(own.shape), (own.ctypes.data - zn.ctypes.data) // (8 * DENSE_SLOT)
 
 
@@ -128,7 +135,7 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
     # the clean-up's arrays, made before any thread starts: the clean-up allocates nothing
     # that could fail again each time it is retried
     sums, stacked, numbers = published[:, :1], np.empty((n_workers, 1, 2)), np.empty_like(start)
-    table, used = hot_columns(X, order, n_rows)
+    table, copies, hot = hot_columns(X, order, n_rows)
     chunk_lock = threading.Lock()
     running = []  # the events of the other threads that have begun to work
     next_chunk = [0]
@@ -149,7 +156,7 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
             own, seen, taken = owns[me], padded(start.shape), padded(start.shape)
             own[:] = seen[:] = start
             hot_own, hot_seen, hot_offset = hot_copies(zn)
-            hot_own[used] = hot_seen[used] = zn[table[used]]
+            hot_own[: hot.shape[0]] = hot_seen[: hot.shape[0]] = zn[hot]
             ring = np.empty((RING_ROWS, longest), dtype=np.int64)
             while not stop.is_set():
                 with chunk_lock:
@@ -172,7 +179,8 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
                     REFRESH_ROWS,
                     HOT_REFRESH_ROWS,
                     table,
-                    used,
+                    copies,
+                    hot,
                     hot_own,
                     hot_seen,
                     hot_offset,
