@@ -16,7 +16,10 @@ tool, then rep 2...):
                   thread keeps its own copy, so this should cost the threads nothing;
                   --no-intercept-peers skips them);
   C base, C aos+pf  the plain-C loop (ftrl_limit.py from --c-limit or $SPARSEREG_C_LIMIT), one
-                  thread, the same loss and lambdas (lambda2 = 0), its own timer (no validation).
+                  thread, the same loss and lambdas (lambda2 = 0), its own timer (no validation);
+  C aos+pf, N parts  the same loop in N processes at once, each on 1/N of the rows with its own
+                  state: how far N cores of this machine speed up this loop when nothing at all
+                  is shared (memory and the last-level cache are), the bound for the threads.
 Each fit's test log loss is computed after the timer, and its CPU time (all its threads) is
 read with its wall time: 2 threads that had a core each would take about half their CPU time,
 so CPU(N threads) / CPU(1 thread) shows what the threads cost in extra work (cache lines the
@@ -162,34 +165,50 @@ def run_child(n_threads, folder, n_features, quick, fit_intercept=True):
     return json.loads(out.strip().splitlines()[-1])
 
 
-def run_c(folder):
+def c_command(folder, variants, reps):
+    return [
+        sys.executable,
+        str(C_LIMIT),
+        str(folder / "X.npz"),
+        str(folder / "y.npy"),
+        "--alpha",
+        str(ETA0),
+        "--beta",
+        str(BETA),
+        "--l1",
+        str(L1),
+        "--l2",
+        "0",
+        "--variants",
+        variants,
+        "--reps",
+        str(reps),
+    ]
+
+
+def run_c(folder, parts=()):
+    """The C loop's variants on the whole training set, one process; with ``parts`` (the
+    folders of 1/N of the rows each), also aos+prefetch in N processes at once, one per
+    part: the time until the last is done (each its median of 3 reps, so that the
+    loops overlap though the processes load their data at their own pace)."""
     load_before = loadavg()
     busy0, t0 = busy_seconds(), time.perf_counter()
     children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
-        [
-            sys.executable,
-            str(C_LIMIT),
-            str(folder / "X.npz"),
-            str(folder / "y.npy"),
-            "--alpha",
-            str(ETA0),
-            "--beta",
-            str(BETA),
-            "--l1",
-            str(L1),
-            "--l2",
-            "0",
-            "--variants",
-            "base,aos+prefetch",
-            "--reps",
-            "1",
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
+        c_command(folder, "base,aos+prefetch", 1), check=True, capture_output=True, text=True
     ).stdout
     recs = {r["variant"]: r for r in map(json.loads, out.strip().splitlines())}
+    if parts:
+        running = [
+            subprocess.Popen(c_command(part, "aos+prefetch", 3), stdout=subprocess.PIPE, text=True)
+            for part in parts
+        ]
+        outs = [p.communicate()[0] for p in running]
+        if any(p.returncode for p in running):
+            raise SystemExit("the C loop failed on a part of the rows")
+        recs["parts"] = {
+            "median_s": max(json.loads(o.strip().splitlines()[-1])["median_s"] for o in outs)
+        }
     children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     own = sum(getattr(children1, f) - getattr(children0, f) for f in ("ru_utime", "ru_stime"))
     # over the whole call (the script writes the data out before its timer), not the loop only
@@ -202,8 +221,24 @@ def run_c(folder):
             "others_busy": others,
             "load_after": load_after,
         }
-        for v in ("base", "aos+prefetch")
+        for v in recs
     }
+
+
+def c_parts(folder, n_parts):
+    """Folders of the training set cut into ``n_parts`` runs of consecutive rows, as the C
+    loop reads them (made once)."""
+    X, y = sp.load_npz(folder / "X.npz"), np.load(folder / "y.npy")
+    bounds = np.linspace(0, X.shape[0], n_parts + 1).astype(int)
+    out = []
+    for i in range(n_parts):
+        part = folder / f"part_{i}_of_{n_parts}"
+        if not (part / "X.npz").exists():
+            part.mkdir(exist_ok=True)
+            sp.save_npz(part / "X.npz", X[bounds[i] : bounds[i + 1]], compressed=False)
+            np.save(part / "y.npy", y[bounds[i] : bounds[i + 1]])
+        out.append(part)
+    return out
 
 
 def quality(reps, n_threads):
@@ -291,7 +326,9 @@ def main(argv=None):
     tools = ["fit 1 thread", f"fit {a.threads} threads"]
     if not a.no_intercept_peers:
         tools += ["1 thread, no icpt", f"{a.threads} threads, no icpt"]
-    tools += ["C base", "C aos+pf"] if use_c else []
+    parts_tool = f"C aos+pf, {a.threads} parts"
+    tools += ["C base", "C aos+pf", parts_tool] if use_c else []
+    parts = c_parts(folder, a.threads) if use_c else ()
     runs = {t: [] for t in tools}
     started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     for rep in range(a.reps):  # interleaved: one rep of every tool, then the next rep
@@ -303,9 +340,10 @@ def main(argv=None):
                 run_child(a.threads, folder, n_features, a.quick, False)
             )
         if use_c:
-            c = run_c(folder)
+            c = run_c(folder, parts)
             runs["C base"].append(c["base"])
             runs["C aos+pf"].append(c["aos+prefetch"])
+            runs[parts_tool].append(c["parts"])
         print(
             f"rep {rep + 1}: "
             + ", ".join(
@@ -386,6 +424,17 @@ def main(argv=None):
             f"  {a.threads} threads / fastest C loop {many / fastest_c:.3f} (< 1: "
             f"{'met' if many < fastest_c else 'NOT met'}); 1 thread / fastest C loop "
             f"{one / fastest_c:.3f}"
+        )
+        c_scaling = [
+            p["seconds"] / w["seconds"] for w, p in zip(runs["C aos+pf"], runs[parts_tool])
+        ]
+        result["c_parts_over_c"] = float(np.median(c_scaling))
+        print(
+            f"  the machine's own scaling: the C loop in {a.threads} processes at once, each on "
+            f"1/{a.threads} of the rows with its own state (nothing shared), / the C loop on all "
+            f"rows: {np.median(c_scaling):.3f} (per rep: "
+            + " ".join(f"{v:.2f}" for v in c_scaling)
+            + ")"
         )
     if a.json_out:
         Path(a.json_out).write_text(json.dumps(result, indent=1))
