@@ -697,6 +697,30 @@ def test_csr_index_arrays_of_other_integer_types_mean_what_they_say(indices):
         np.testing.assert_array_equal(exported.predict(converted), exported.predict(X))
 
 
+@pytest.mark.parametrize(
+    "replaced",
+    [
+        dict(indices=X.indices.astype(np.int16), indptr=X.indptr.astype(np.int16)),
+        dict(indices=np.repeat(X.indices, 2)[::2]),
+        dict(indptr=list(X.indptr)),
+    ],
+    ids=["int16", "strided", "list"],
+)
+def test_a_scikit_learn_models_export_reads_hostile_csr_arrays_as_they_mean(replaced):
+    # a model exported from scikit-learn scores with its own product, not the FTRL kernel's:
+    # the same arrays are read as int64 / contiguous there, and a column out of range is
+    # still refused by name
+    from sklearn.linear_model import SGDRegressor
+
+    y = np.random.RandomState(0).rand(X.shape[0])
+    exported = export_model(SGDRegressor(random_state=0, max_iter=5, tol=None).fit(X, y))
+    np.testing.assert_array_equal(exported.predict(_replaced(**replaced)), exported.predict(X))
+    too_far = X.indices.astype(np.int16)
+    too_far[0] = X.shape[1]
+    with pytest.raises(ValueError, match="column indices must lie in"):
+        exported.predict(_replaced(indices=too_far, indptr=X.indptr.astype(np.int16)))
+
+
 def test_a_signal_handlers_exception_during_partial_fit_leaves_ctrl_c_working():
     # partial_fit holds Ctrl-C back while it updates the model in place, by a handler of
     # its own for SIGINT. Another signal's handler may raise at any moment of the call (here
