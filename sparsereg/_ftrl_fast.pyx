@@ -50,6 +50,19 @@ cdef extern from *:
         __builtin_prefetch(p, 1, 3);
     #endif
     }
+    /* a == b ? if_equal : otherwise, as a conditional move rather than a branch (about half
+       the non-zeros are hot, in no order); GCC's if-conversion of the C expression gave a branch */
+    static inline int64_t sr_select_equal(int64_t a, int64_t b, int64_t if_equal,
+                                          int64_t otherwise) {
+    #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+        __asm__("cmpq %[b], %[a]; cmoveq %[t], %[r]"
+                : [r] "+r"(otherwise) : [a] "r"(a), [b] "r"(b), [t] "r"(if_equal) : "cc");
+        return otherwise;
+    #else
+        int64_t held = -(int64_t)(a == b);
+        return otherwise ^ ((otherwise ^ if_equal) & held);
+    #endif
+    }
     static inline int sr_lowest_bit(uint64_t bits) {  /* bits != 0 */
     #if defined(__GNUC__) || defined(__clang__)
         return __builtin_ctzll(bits);
@@ -79,6 +92,7 @@ cdef extern from *:
     }
     """
     void sr_prefetch(const void *p) noexcept nogil
+    int64_t sr_select_equal(int64_t a, int64_t b, int64_t if_equal, int64_t otherwise) noexcept nogil
     int sr_lowest_bit(uint64_t bits) noexcept nogil
     double sr_add_change(double *shared, double seen, double own) noexcept nogil
 
@@ -1609,15 +1623,13 @@ cdef inline void resolve_row(const index_t *cols, int64_t length, const int32_t 
     other its own, ``c``; each prefetched. (The copies are another array: ``state +
     DENSE_SLOT * row`` then points outside ``zn``, which C leaves undefined but a flat
     address space, as on every platform the package builds for, computes as meant.)"""
-    cdef int64_t k, c, h, held
+    cdef int64_t k, c, h, r
     for k in range(length):
         c = <int64_t>cols[k]
         h = c & ((1 << SLOT_BITS) - 1)
-        # a select, not a branch: about half the non-zeros are hot, in no order (a conditional
-        # move here made the epoch 1.5x slower)
-        held = -<int64_t>(hot_table[h] == c)
-        out[k] = c ^ ((c ^ (hot_offset + hot_copy[h])) & held)
-        sr_prefetch(state + DENSE_SLOT * out[k])
+        r = sr_select_equal(hot_table[h], c, hot_offset + hot_copy[h], c)
+        out[k] = r
+        sr_prefetch(state + DENSE_SLOT * r)
 
 
 cdef void refresh_hot(double *state, const int64_t *hot_columns, int64_t n_hot,
