@@ -18,8 +18,11 @@ tool, then rep 2...):
   C base, C aos+pf  the plain-C loop (ftrl_limit.py from --c-limit or $SPARSEREG_C_LIMIT), one
                   thread, the same loss and lambdas (lambda2 = 0), its own timer (no validation);
   C aos+pf, N parts  the same loop in N processes at once, each on 1/N of the rows with its own
-                  state: how far N cores of this machine speed up this loop when nothing at all
-                  is shared (memory and the last-level cache are), the bound for the threads.
+                  state: the longest of their loop times (each a median of 3), over the
+                  one-process loop time. How far N cores of this machine speed up this loop
+                  when no state is shared (memory and the last-level cache are; each process
+                  holds a whole state, N times one state's footprint); not a bound for the
+                  threads, whose loop is faster and whose state is one.
 Each fit's test log loss is computed after the timer, and its CPU time (all its threads) is
 read with its wall time: 2 threads that had a core each would take about half their CPU time,
 so CPU(N threads) / CPU(1 thread) shows what the threads cost in extra work (cache lines the
@@ -187,10 +190,11 @@ def c_command(folder, variants, reps):
 
 
 def run_c(folder, parts=()):
-    """The C loop's variants on the whole training set, one process; with ``parts`` (the
-    folders of 1/N of the rows each), also aos+prefetch in N processes at once, one per
-    part: the time until the last is done (each its median of 3 reps, so that the
-    loops overlap though the processes load their data at their own pace)."""
+    """The C loop's variants on the whole training set, one process, one rep; with
+    ``parts`` (the folders of 1/N of the rows each), also aos+prefetch in N processes at
+    once, one per part (``c_parts_seconds``: 3 reps each, so that the loops overlap though
+    the processes load their data at their own pace). The load and the other processes'
+    share are read around the one-process run only."""
     load_before = loadavg()
     busy0, t0 = busy_seconds(), time.perf_counter()
     children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -198,22 +202,13 @@ def run_c(folder, parts=()):
         c_command(folder, "base,aos+prefetch", 1), check=True, capture_output=True, text=True
     ).stdout
     recs = {r["variant"]: r for r in map(json.loads, out.strip().splitlines())}
-    if parts:
-        running = [
-            subprocess.Popen(c_command(part, "aos+prefetch", 3), stdout=subprocess.PIPE, text=True)
-            for part in parts
-        ]
-        outs = [p.communicate()[0] for p in running]
-        if any(p.returncode for p in running):
-            raise SystemExit("the C loop failed on a part of the rows")
-        recs["parts"] = {
-            "median_s": max(json.loads(o.strip().splitlines()[-1])["median_s"] for o in outs)
-        }
     children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     own = sum(getattr(children1, f) - getattr(children0, f) for f in ("ru_utime", "ru_stime"))
     # over the whole call (the script writes the data out before its timer), not the loop only
     others = max(busy_seconds() - busy0 - own, 0.0) / (time.perf_counter() - t0)
     load_after = loadavg()
+    if parts:
+        recs["parts"] = {"median_s": c_parts_seconds(parts)}
     return {
         v: {
             "seconds": recs[v]["median_s"],
@@ -223,6 +218,28 @@ def run_c(folder, parts=()):
         }
         for v in recs
     }
+
+
+def c_parts_seconds(parts):
+    """The longest of the C loop's own loop times (each process's median of 3 reps, loading
+    left out) when one process per folder of ``parts`` runs at once."""
+    running = []
+    try:
+        for part in parts:
+            running.append(
+                subprocess.Popen(
+                    c_command(part, "aos+prefetch", 3), stdout=subprocess.PIPE, text=True
+                )
+            )
+        outs = [p.communicate()[0] for p in running]
+    finally:  # none left running if one fails to start or Ctrl-C lands meanwhile
+        for p in running:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    if any(p.returncode for p in running):
+        raise SystemExit("the C loop failed on a part of the rows")
+    return max(json.loads(o.strip().splitlines()[-1])["median_s"] for o in outs)
 
 
 def c_parts(folder, n_parts):
@@ -431,8 +448,8 @@ def main(argv=None):
         result["c_parts_over_c"] = float(np.median(c_scaling))
         print(
             f"  the machine's own scaling: the C loop in {a.threads} processes at once, each on "
-            f"1/{a.threads} of the rows with its own state (nothing shared), / the C loop on all "
-            f"rows: {np.median(c_scaling):.3f} (per rep: "
+            f"1/{a.threads} of the rows with its own state (longest loop time), / the C loop on "
+            f"all rows: {np.median(c_scaling):.3f} (per rep: "
             + " ".join(f"{v:.2f}" for v in c_scaling)
             + ")"
         )

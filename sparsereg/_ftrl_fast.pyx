@@ -1734,6 +1734,8 @@ def ftrl_epoch_shared(
 
     if hot_table.shape[0] != 1 << SLOT_BITS or hot_copy.shape[0] != 1 << SLOT_BITS:
         raise ValueError(f"the table of hot columns needs {1 << SLOT_BITS} slots")  # a backstop
+    if hot_own.shape[0] < hot_columns.shape[0] or hot_seen.shape[0] < hot_columns.shape[0]:
+        raise ValueError("every hot column needs a row of copies")  # a backstop
     with nogil:
         for r in range(begin, min(begin + PREFETCH_ROWS, end)):  # the first rows' slots
             row = r if in_order else order[r]

@@ -45,7 +45,7 @@ REFRESH_ROWS = 512
 # kernel's, ``HotTable``: 24 KiB read on every non-zero; a table of 64 KiB made the threads'
 # epoch ~15 % slower here), the rows sampled to find them, and the rows a thread trains
 # between two exchanges of its copies
-HOT_COLUMNS = 1024
+HOT_COLUMNS = 1024  # at most 2**15: a column's copy number is an int16
 HOT_TABLE = 2 ** int(HotTable.SLOT_BITS)
 HOT_SAMPLE_ROWS = 2048
 HOT_REFRESH_ROWS = 4096
