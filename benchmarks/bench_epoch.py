@@ -47,6 +47,7 @@ import scipy.sparse as sp
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from _c_limit import c_limit_command  # noqa: E402
 from _synthetic import WORK, load_ctr  # noqa: E402
 
 # the plain-C loop's ftrl_limit.py: $SPARSEREG_C_LIMIT, or --c-limit (main sets it)
@@ -336,24 +337,7 @@ def run_child(tool, folder, n_features, rows, in_process=False):
 
 def time_c_limit(folder, variants):
     out = subprocess.run(
-        [
-            sys.executable,
-            str(C_LIMIT),
-            str(folder / "X.npz"),
-            str(folder / "y.npy"),
-            "--alpha",
-            str(ETA0),
-            "--beta",
-            str(BETA),
-            "--l1",
-            str(L1),
-            "--l2",
-            str(L2),
-            "--variants",
-            variants,
-            "--reps",
-            "1",
-        ],
+        c_limit_command(C_LIMIT, folder, variants, 1, alpha=ETA0, beta=BETA, l1=L1, l2=L2),
         check=True,
         capture_output=True,
         text=True,

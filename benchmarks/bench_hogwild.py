@@ -50,6 +50,7 @@ import scipy.sparse as sp
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from _c_limit import c_limit_command  # noqa: E402
 from _synthetic import WORK, load_ctr  # noqa: E402
 
 C_LIMIT = Path(os.environ["SPARSEREG_C_LIMIT"]) if os.environ.get("SPARSEREG_C_LIMIT") else None
@@ -169,24 +170,7 @@ def run_child(n_threads, folder, n_features, quick, fit_intercept=True):
 
 
 def c_command(folder, variants, reps):
-    return [
-        sys.executable,
-        str(C_LIMIT),
-        str(folder / "X.npz"),
-        str(folder / "y.npy"),
-        "--alpha",
-        str(ETA0),
-        "--beta",
-        str(BETA),
-        "--l1",
-        str(L1),
-        "--l2",
-        "0",
-        "--variants",
-        variants,
-        "--reps",
-        str(reps),
-    ]
+    return c_limit_command(C_LIMIT, folder, variants, reps, alpha=ETA0, beta=BETA, l1=L1, l2=0)
 
 
 def run_c(folder, parts=()):
