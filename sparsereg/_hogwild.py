@@ -85,8 +85,9 @@ def hot_columns(X, order, n_rows):
     columns = columns[frequent[counts[frequent] > 1]].astype(np.int64)
     _, first = np.unique(columns % HOT_TABLE, return_index=True)
     columns = columns[np.sort(first)]  # each slot's most frequent column, most frequent first
-    table[columns % HOT_TABLE] = columns
-    copies[columns % HOT_TABLE] = np.arange(columns.shape[0])
+    slots = columns % HOT_TABLE
+    table[slots] = columns
+    copies[slots] = np.arange(columns.shape[0])
     return table, copies, columns
 
 

@@ -112,9 +112,7 @@ cdef object _kept(object raised, object exc):
     if raised is None:
         return exc
     if isinstance(exc, KeyboardInterrupt) and not isinstance(raised, KeyboardInterrupt):
-        if exc.__context__ is None and not _leads_to(raised, exc):
-            exc.__context__ = raised
-        return exc
+        return _chained(exc, raised)
     return raised
 
 
@@ -130,10 +128,15 @@ cdef bint _leads_to(object start, object target):
     return True
 
 
-cdef _raise_with_context(exc, context):
+cdef object _chained(object exc, object context):
+    """``exc``, with ``context`` as its context if it has none and that makes no cycle."""
     if context is not None and exc.__context__ is None and not _leads_to(context, exc):
         exc.__context__ = context
-    raise exc
+    return exc
+
+
+cdef _raise_with_context(exc, context):
+    raise _chained(exc, context)
 
 
 def call_until_done(function, *args):
