@@ -29,9 +29,10 @@ _CSR_TYPES = (sp.csr_matrix, sp.csr_array)
 _FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
 _INDEX_TYPES = (np.dtype(np.int32), np.dtype(np.int64))
 _NO_VALUES = np.empty(0)
-# with threads to spare, check_csr reads the values in a second thread from this many on
-# (both passes are bound by memory bandwidth: on 36M non-zeros 15-22 ms one after the
-# other, 12-14 ms side by side; benchmarks/RESULTS.md, "#16 fifth session")
+# with threads to spare, check_csr reads part of the values in a second thread from this many
+# on (both passes are bound by memory bandwidth: on 36M non-zeros 27 ms one after the other,
+# 19-21 ms side by side, 17-18 ms when each thread reads half of the bytes; benchmarks/RESULTS.md,
+# "#16 fifth session" and "#16 seventh session")
 THREADED_CHECK_NNZ = 2**20
 
 
@@ -196,14 +197,14 @@ def as_kernel_csr(X, values=True, threads=1):
     return X, longest_row, max_abs
 
 
-def _read_meanwhile(data):
-    """``(found, done)``: a thread started here puts ``largest_magnitude(data)``, or the
+def _read_meanwhile(values):
+    """``(found, done)``: a thread started here puts ``largest_magnitude(values)``, or the
     exception it raised, in ``found`` and then sets the event ``done``."""
     found, done = [], threading.Event()
 
     def read_values():
         try:
-            found.append(largest_magnitude(data))
+            found.append(largest_magnitude(values))
         except BaseException as exc:  # raised again by the caller
             found.append(exc)
         finally:
@@ -213,6 +214,14 @@ def _read_meanwhile(data):
     return found, done
 
 
+def _values_read_here(indptr, indices, data):
+    """How many of the values (from the first) the thread walking the index arrays reads as
+    well, so that both threads read about as many bytes (the passes are bound by memory
+    bandwidth)."""
+    extra = (data.nbytes - indices.nbytes - indptr.nbytes) // 2
+    return max(0, extra // data.itemsize)
+
+
 def check_csr(X, values=True, threads=1):
     """Reject non-finite values and a hand-built CSR that would make the kernel read
     or write out of bounds; return ``(longest_row, bound)`` where every ``|x| <= bound``.
@@ -220,7 +229,8 @@ def check_csr(X, values=True, threads=1):
     One compiled pass checks ``indptr`` and finds the smallest and largest index and
     whether rows are strictly sorted; another finds the largest ``|x|`` (both vector
     loops that run at about the speed of reading the arrays). With ``threads > 1`` and at
-    least ``THREADED_CHECK_NNZ`` values, the values are read in a second thread meanwhile.
+    least ``THREADED_CHECK_NNZ`` values, a second thread reads the last values meanwhile,
+    the calling thread the index arrays and the first values.
     """
     indptr, indices, data = X.indptr, X.indices, X.data
     n_rows, n_cols = X.shape
@@ -234,13 +244,13 @@ def check_csr(X, values=True, threads=1):
             f"indptr[-1] ({indptr[-1]}) must equal len(indices) ({indices.shape[0]}) "
             f"and len(data) ({data.shape[0]})."
         )
-    values_read = (
-        _read_meanwhile(data)
-        if values and threads > 1 and data.shape[0] >= THREADED_CHECK_NNZ
-        else None
-    )
+    values_read, here = None, 0
+    if values and threads > 1 and data.shape[0] >= THREADED_CHECK_NNZ:
+        here = _values_read_here(indptr, indices, data)
+        values_read = _read_meanwhile(data[here:])
     try:
         indptr_ok, strictly_sorted, lo, hi, longest_row = csr_index_summary(indptr, indices)
+        largest_here = largest_magnitude(data[:here]) if here else 0.0
     finally:
         if values_read is not None:
             # waited for even when Ctrl-C lands meanwhile (it is raised afterwards), so that
@@ -252,6 +262,7 @@ def check_csr(X, values=True, threads=1):
         largest = values_read[0][0]
         if isinstance(largest, BaseException):
             raise largest
+        largest = float(np.maximum(largest, largest_here))  # NaN if either is
     if not indptr_ok:
         raise ValueError("CSR indptr must be non-decreasing and within len(indices).")
     if indices.shape[0]:

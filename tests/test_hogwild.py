@@ -300,26 +300,32 @@ def _interrupt_soon(delay):
         ("indptr", "indptr must be non-decreasing"),
     ],
 )
-def test_threads_check_a_large_csr_as_one_thread_does(spoil, message):
-    # With n_threads > 1 the values of a CSR of 2**20 non-zeros or more are checked in a
-    # second thread while the indices are: each defect found either way is still refused,
-    # with one thread's message, and leaves the estimator as it was.
-    n_rows = 2**20
+@pytest.mark.parametrize("where", ["first", "last"])
+def test_threads_check_a_large_csr_as_one_thread_does(spoil, message, where):
+    # With n_threads > 1 a CSR of 2**20 non-zeros or more is checked by two threads, one
+    # reading the index arrays and the first values, the other the last values: each
+    # defect, among the first entries or the last (a pass that stopped early, or started
+    # late, would miss one), is still refused with one thread's message, and leaves the
+    # estimator as it was. Rows of 4 non-zeros: the values are then more bytes than the
+    # index arrays, and the first thread reads some of them.
+    n_rows, per_row = 2**18, 4
+    nnz = n_rows * per_row
     X = sp.csr_matrix(
-        (np.ones(n_rows), np.arange(n_rows) % 64, np.arange(n_rows + 1)), shape=(n_rows, 64)
+        (np.ones(nnz), np.arange(nnz) % 64, np.arange(0, nnz + 1, per_row)), shape=(n_rows, 64)
     )
     y = np.arange(n_rows) % 2
-    last = n_rows - 1  # the last values and rows: a pass that stopped early would miss them
+    clean = X.copy()
+    at, row = (0, 1) if where == "first" else (nnz - 1, n_rows - 1)
     if spoil == "nan":
-        X.data[last] = np.nan
+        X.data[at] = np.nan
     elif spoil == "huge":
-        X.data[last] = 1e300
+        X.data[at] = 1e300
     elif spoil == "index":
-        X.indices[last] = 64
+        X.indices[at] = 64
     else:
-        X.indptr[last] = X.indptr[last + 1] + 1
+        X.indptr[row] = X.indptr[row + 1] + 1
     for n_threads in (1, 2):
-        est = make(False, n_threads=n_threads, max_iter=1).partial_fit(X[:100], y[:100])
+        est = make(False, n_threads=n_threads, max_iter=1).partial_fit(clean[:100], y[:100])
         before = pickle.dumps(est)
         with pytest.raises(ValueError, match=message):
             est.partial_fit(X, y)
