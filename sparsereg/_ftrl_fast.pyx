@@ -867,6 +867,56 @@ def value_summary(const double[::1] values, const double[::1] allowed):
     return n_bad, smallest, largest
 
 
+cdef bint dense_scores(const cython.floating *data, const index_t *indices,
+                       const index_t *indptr, int64_t nnz, int64_t n_cols, const weight_t *w,
+                       double intercept, double *out, int64_t out_stride, bint logistic_pair,
+                       int64_t row_begin, int64_t row_end) noexcept nogil:
+    """``csr_predict`` for one model whose weights are one per column (``w[j]``, column
+    ``j``'s): the same sums in the same order and the same checks, with fewer instructions
+    per non-zero (scoring rows already in the cache, the general loop took 1.5x as long).
+    Each column is checked before its weight is read. A value's check waits for the row's
+    end: a NaN or infinite value makes the sum NaN or infinite (``x * w`` is then NaN or
+    infinite whatever ``w``, and a sum stays so), so only the values of a row whose sum is
+    not finite are read again."""
+    cdef:
+        int64_t i, k, start, end, ahead, column, a0, a1, previous
+        double acc, p
+    for i in range(row_begin, row_end):
+        start = indptr[i]
+        end = indptr[i + 1]
+        if start < 0 or end < start or end > nnz:  # (start: the first row of a block)
+            return False
+        if i + PREFETCH_ROWS < row_end:
+            ahead = i + PREFETCH_ROWS
+            a0 = indptr[ahead]
+            a1 = indptr[ahead + 1]
+            if 0 <= a0 <= a1 <= nnz:
+                for k in range(a0, a1):
+                    column = indices[k]
+                    if <uint64_t>column < <uint64_t>n_cols:
+                        sr_prefetch(w + column)
+        acc = 0.0
+        previous = -1
+        for k in range(start, end):
+            column = indices[k]
+            if <uint64_t>column >= <uint64_t>n_cols or column <= previous:
+                return False
+            previous = column
+            acc += data[k] * <double>w[column]
+        if not fabs(acc) <= 1.7976931348623157e308:  # a value, or only the sum, not finite
+            for k in range(start, end):
+                if not fabs(<double>data[k]) <= 1.7976931348623157e308:
+                    return False
+        acc = acc + intercept
+        if logistic_pair:
+            p = 1.0 / (1.0 + exp(-acc))
+            out[i * out_stride + 1] = p
+            out[i * out_stride] = 1.0 - p
+        else:
+            out[i * out_stride] = acc
+    return True
+
+
 def csr_predict(const cython.floating[::1] data, const index_t[::1] indices,
                 const index_t[::1] indptr, int64_t n_cols, const int64_t[::1] columns,
                 bint listed, const int64_t[:, ::1] column_index,
@@ -901,6 +951,13 @@ def csr_predict(const cython.floating[::1] data, const index_t[::1] indices,
         row_end = n_rows
     if not 0 <= row_begin <= row_end <= n_rows or out.shape[0] < row_end:
         raise ValueError("row range out of bounds")
+    if (not listed and n_models == 1 and weights.shape[0] >= n_cols and intercept.shape[0]
+            and row_end > row_begin):
+        with nogil:
+            plain = dense_scores(&data[0] if nnz else NULL, &indices[0] if nnz else NULL,
+                                 &indptr[0], nnz, n_cols, &weights[0, 0], intercept[0],
+                                 &out[0, 0], out.shape[1], logistic_pair, row_begin, row_end)
+        return plain
     with nogil:
         for i in range(row_begin, row_end):
             start = indptr[i]

@@ -352,3 +352,52 @@ def test_the_nonzero_history_of_a_wide_dense_fit_counts_every_column(Est, kind):
     assert len(fits[0].nnz_history_) == 4
     assert fits[0].nnz_history_[-1] == (fits[0].t_, tuple(fits[0].count_nonzero()))
     assert sum(fits[0].nnz_history_[-1][1]) > 0
+
+
+def _summed_in_order(rows, w, b):
+    """Each row's products ``x * w[column]`` added up in the order given, then ``+ b``: the
+    literal loop of the scoring kernel (no fused multiply-add: the kernel is built without)."""
+    out = []
+    for i in range(rows.shape[0]):
+        acc = 0.0
+        for k in range(rows.indptr[i], rows.indptr[i + 1]):
+            acc += float(rows.data[k]) * float(w[rows.indices[k]])
+        out.append(acc + b)
+    return np.array(out)
+
+
+@pytest.mark.parametrize("Est", [SparseFTRLRegressor, SparseFTRLClassifier])
+def test_one_models_scores_sum_each_canonical_row_in_column_order(Est):
+    """One model's scores (the estimator's weights, one per column; its export's in a dense
+    array from 512 rows on) are each row's products added in the order of its columns, plus
+    the intercept, to the bit (a literal loop). A row given with its entries in another order,
+    or with an entry split in two, is the same row: its score is the canonical row's, not the
+    sum in the order given (with values of very different sizes the order changes the sum)."""
+    rng = np.random.RandomState(3)
+    n_rows, n_cols, per_row = 600, 40, 8
+    columns = np.sort(np.argsort(rng.uniform(size=(n_rows, n_cols)), axis=1)[:, :per_row], axis=1)
+    values = rng.normal(size=(n_rows, per_row)) * 10.0 ** rng.uniform(-6, 6, size=(n_rows, per_row))
+    indptr = np.arange(0, n_rows * per_row + 1, per_row)
+    canonical = sp.csr_matrix((values.ravel(), columns.ravel(), indptr), shape=(n_rows, n_cols))
+    data, indices, lengths = [], [], []
+    for i in range(n_rows):  # entries shuffled, the first split into two halves
+        order = rng.permutation(per_row)
+        v, c = values[i, order], columns[i, order]
+        data.append(np.concatenate([[v[0] / 2], v[1:], [v[0] / 2]]))
+        indices.append(np.concatenate([c, [c[0]]]))
+        lengths.append(per_row + 1)
+    given = sp.csr_matrix(
+        (np.concatenate(data), np.concatenate(indices), np.concatenate([[0], np.cumsum(lengths)])),
+        shape=(n_rows, n_cols),
+    )
+    signal = np.sign(canonical @ rng.normal(size=n_cols))
+    y = signal if Est is SparseFTRLRegressor else (signal > 0).astype(int)
+    est = Est(alpha=1e-6, random_state=0).fit(canonical, y)
+    w, b = np.ravel(est.coef_), float(np.ravel(est.intercept_)[0])
+    assert np.count_nonzero(w) > n_cols // 2
+    expected = _summed_in_order(canonical, w, b)
+    assert np.any(_summed_in_order(given, w, b) != expected)  # the order given would differ
+    method = "predict" if Est is SparseFTRLRegressor else "decision_function"
+    for model in (est, export_model(est)):
+        np.testing.assert_array_equal(getattr(model, method)(canonical), expected)
+        np.testing.assert_array_equal(getattr(model, method)(given), expected)
