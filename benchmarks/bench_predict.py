@@ -63,7 +63,7 @@ def main(argv=None):
     assert np.allclose(ftrl.predict_proba(Xt[:1000]), sgd.predict_proba(Xt[:1000]))
     nnz_w = int(np.count_nonzero(sgd.coef_))
 
-    batches = [1, 100, 10_000, 50_000, Xt.shape[0]] if not a.quick else [1, 100, Xt.shape[0]]
+    batches = [1, 100, 5_000, 10_000, 50_000, Xt.shape[0]] if not a.quick else [1, 100, Xt.shape[0]]
     cases = [
         (f"{name}.{method}", est, method, b)
         for b in batches

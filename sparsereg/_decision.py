@@ -29,8 +29,9 @@ BULK_ROWS = 512
 # the largest dense weight array made for bulk scoring (2**23 columns of one float64 model)
 DENSE_LOOKUP_BYTES = 64 * 2**20
 # calls from this many rows are scored in several threads, over contiguous row blocks
-# (see benchmarks/RESULTS.md, "#16": the crossover measured)
-THREAD_ROWS = 50_000
+# (benchmarks/RESULTS.md, "#16 seventh session": on a free core two threads paid from 2,000-5,000
+# rows, 1.4-1.5x at 5,000)
+THREAD_ROWS = 5_000
 # the most threads a call is split over
 MAX_THREADS = 8
 # the rows of a block taken by one scoring thread at a time

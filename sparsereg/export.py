@@ -71,7 +71,7 @@ class ExportedLinearModel:
     with the estimator's own decision function (``sparsereg._decision``); from a
     scikit-learn model, with the same sparse or dense product as scikit-learn, in
     the same order. Either way its results are identical to the estimator's.
-    From a sparsereg estimator, a call of 50,000 rows or more is scored by one
+    From a sparsereg estimator, a call of 5,000 rows or more is scored by one
     thread per CPU (at most 8) over contiguous row blocks, with the same result.
 
     Attributes

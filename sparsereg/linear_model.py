@@ -249,7 +249,7 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
     meaning, ``fit`` / ``partial_fit`` / ``predict``, and a per-coordinate learning
     rate (``eta0``, ``beta``) that suits very wide, sparse, hashed data. The
     training loop is compiled and reads the CSR matrix as it is. A prediction
-    call of 50,000 rows or more is scored by one thread per CPU (at most 8) over
+    call of 5,000 rows or more is scored by one thread per CPU (at most 8) over
     contiguous row blocks, with the same result as one thread.
 
     Parameters
@@ -477,7 +477,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
 
     n_jobs : int or None, default=None
         Threads training the one-vs-rest problems of a multiclass model at once,
-        and scoring the row blocks of a prediction call of at least 50,000 rows
+        and scoring the row blocks of a prediction call of at least 5,000 rows
         (None: one per CPU for prediction, at most 8; -1: every CPU). The result
         does not depend on it. For threads training a binary model, see
         ``n_threads``.

@@ -1,6 +1,6 @@
 """Bulk prediction in several threads (issue #16) gives the single-thread result to the bit.
 
-A call of at least 50,000 rows is checked and scored over contiguous row blocks in several
+A call of at least 5,000 rows is checked and scored over contiguous row blocks in several
 threads (the classifier's ``n_jobs`` threads, else one per CPU). Each row is scored by the
 same compiled loop whatever its block, so the scores are those of one thread; the tests
 compare them with ``n_jobs=1`` and with calls of fewer rows (which one thread scores), and
@@ -18,7 +18,7 @@ from sparsereg.export import export_model
 
 N_ROWS = 100_003  # not divisible by 2, 3 or 4 threads
 N_FEATURES = 200
-SMALL = 20_000  # a call this size is scored by one thread
+SMALL = 4_000  # a call this size is scored by one thread (below 5,000 rows)
 
 
 def _data():
