@@ -24,8 +24,11 @@ from ._validation import csr_arrays
 _NO_COLUMNS = np.empty(0, dtype=np.int64)
 _NO_INDEX = np.full((1, 2), EMPTY_KEY, dtype=np.int64)
 
-# rows from which a call is scored with a bulk layout of listed columns (LinearWeights._layout)
-BULK_ROWS = 512
+# rows from which a call makes the bulk layout of listed columns (LinearWeights._layout), used
+# by every call after: a binary search per non-zero took 85 ns (300 us for 100 CTR rows), the
+# dense layout of a 2**20-column model 1.4 ms to make once (benchmarks/RESULTS.md, "#16
+# seventh session")
+BULK_ROWS = 32
 # the largest dense weight array made for bulk scoring (2**23 columns of one float64 model)
 DENSE_LOOKUP_BYTES = 64 * 2**20
 # calls from this many rows are scored in several threads, over contiguous row blocks
@@ -118,34 +121,42 @@ class LinearWeights:
     columns: np.ndarray | None
     intercept: np.ndarray
 
+    def __getstate__(self):
+        """The fields without the layouts made by the calls (``_layout``): a pickled model
+        is as large after a bulk call as before it (a dense layout is up to 64 MiB)."""
+        return {name: self.__dict__[name] for name in ("weights", "columns", "intercept")}
+
     def _layout(self, n_features, n_rows):
         """``(listed, columns, column_index, weights)`` as :func:`csr_predict` reads them.
 
-        Listed columns are found by binary search for small calls (below ``BULK_ROWS``
-        rows). A bulk call uses a faster layout, made on the first such call and kept:
-        every column's weight in a dense array (like ``coef_``) when that takes at most
-        ``DENSE_LOOKUP_BYTES``, else a hash table of the listed columns (at most half
-        full: 32 to 64 bytes per listed column). Scores are the same with each: a column
-        without a weight adds ``x * 0.0``, which leaves the sum as it is.
+        Listed columns are found by binary search until a call of ``BULK_ROWS`` rows or more
+        makes a faster layout, kept for every call after: every column's weight in a dense
+        array (like ``coef_``) when that takes at most ``DENSE_LOOKUP_BYTES``, else a hash
+        table of the listed columns (at most half full: 32 to 64 bytes per listed column).
+        Scores are the same with each: a column without a weight adds ``x * 0.0``, which
+        leaves the sum as it is.
         """
         if self.columns is None:
             return False, _NO_COLUMNS, _NO_INDEX, self.weights
-        if n_rows < BULK_ROWS:
-            return True, self.columns, _NO_INDEX, self.weights
         n_models = self.weights.shape[1]
-        if n_features * n_models * self.weights.itemsize <= DENSE_LOOKUP_BYTES:
-            dense = self.__dict__.get("_dense_weights")
-            if dense is None or dense.shape[0] != n_features:
-                dense = np.zeros((n_features, n_models), dtype=self.weights.dtype)
-                dense[self.columns] = self.weights
-                object.__setattr__(self, "_dense_weights", dense)  # (a race makes two alike)
+        dense_fits = n_features * n_models * self.weights.itemsize <= DENSE_LOOKUP_BYTES
+        dense = self.__dict__.get("_dense_weights")
+        if dense_fits and dense is not None and dense.shape[0] == n_features:
             return False, _NO_COLUMNS, _NO_INDEX, dense
         index = self.__dict__.get("_column_index")
-        if index is None:
-            capacity = 1 << max(2 * self.columns.size, 1).bit_length()
-            index = np.full((capacity, 2), EMPTY_KEY, dtype=np.int64)
-            build_column_index(np.ascontiguousarray(self.columns, dtype=np.int64), index)
-            object.__setattr__(self, "_column_index", index)
+        if not dense_fits and index is not None:
+            return True, self.columns, index, self.weights
+        if n_rows < BULK_ROWS:
+            return True, self.columns, _NO_INDEX, self.weights
+        if dense_fits:
+            dense = np.zeros((n_features, n_models), dtype=self.weights.dtype)
+            dense[self.columns] = self.weights
+            object.__setattr__(self, "_dense_weights", dense)  # (a race makes two alike)
+            return False, _NO_COLUMNS, _NO_INDEX, dense
+        capacity = 1 << max(2 * self.columns.size, 1).bit_length()
+        index = np.full((capacity, 2), EMPTY_KEY, dtype=np.int64)
+        build_column_index(np.ascontiguousarray(self.columns, dtype=np.int64), index)
+        object.__setattr__(self, "_column_index", index)
         return True, self.columns, index, self.weights
 
     @classmethod

@@ -293,9 +293,11 @@ def test_pickled_mid_stream_the_fast_path_resumes_identically():
 @pytest.mark.parametrize("width", [2**12, 2**24])  # bulk layouts: dense weights, hash table
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_bulk_prediction_equals_prediction_in_small_calls(width, n_classes):
-    """Large calls look the listed columns up in another layout (a dense array of the weights,
-    or a hash table past DENSE_LOOKUP_BYTES) than small ones (binary search): the same
-    scores and probabilities to the bit, for the sparse store and the export."""
+    """Small calls look the listed columns up by binary search until a larger call makes
+    another layout (a dense array of the weights, or a hash table past
+    DENSE_LOOKUP_BYTES), which every call uses from then on: the same scores and
+    probabilities to the bit, for the sparse store and the export, in calls of 25 rows
+    before the first bulk call and after it."""
     rng = np.random.RandomState(1)
     popular = rng.choice(width, size=400, replace=False)  # columns seen often enough to weigh
     picks = np.sort(rng.choice(400, size=(1500, 20)), axis=1)
@@ -306,13 +308,18 @@ def test_bulk_prediction_equals_prediction_in_small_calls(width, n_classes):
     rows.sum_duplicates()
     labels = rng.randint(n_classes, size=1500)
     est = SparseFTRLClassifier(state_store="sparse", alpha=1e-5, random_state=0).fit(rows, labels)
+    methods = ("decision_function", "predict_proba", "predict")
+
+    def in_small_calls(model, method):
+        return np.concatenate(
+            [getattr(model, method)(rows[i : i + 25]) for i in range(0, 1500, 25)]
+        )
+
     for model in (est, export_model(est)):
-        for method in ("decision_function", "predict_proba", "predict"):
-            bulk = getattr(model, method)(rows)
-            small = np.concatenate(
-                [getattr(model, method)(rows[i : i + 100]) for i in range(0, 1500, 100)]
-            )
-            np.testing.assert_array_equal(bulk, small)
+        searched = {method: in_small_calls(model, method) for method in methods}
+        for method in methods:
+            np.testing.assert_array_equal(getattr(model, method)(rows), searched[method])
+            np.testing.assert_array_equal(in_small_calls(model, method), searched[method])
 
 
 def test_probabilities_are_expit_of_the_margins_to_the_bit():
