@@ -5,7 +5,8 @@
 
 Times ``csr_index_summary``, ``largest_magnitude`` and ``csr_summary`` of the compiled module
 (and of each other build of ``_ftrl_fast`` given by --baseline, e.g. one built from an older
-commit, for a before/after in one run), ``check_csr`` and ``X.data.sum()`` (about the cost of
+commit, for a before/after in one run), ``check_csr`` in one thread and in two (as a fit with
+``n_threads=2`` checks; one million non-zeros or more) and ``X.data.sum()`` (about the cost of
 reading the values from memory), interleaved per rep; prints medians and minima in ms. The
 matrix is the .npz given (scipy.sparse.save_npz) or the synthetic CTR set of that size.
 """
@@ -77,7 +78,11 @@ def main(argv=None):
                 start = time.perf_counter()
                 call(m)
                 times.setdefault((name, label), []).append(time.perf_counter() - start)
-        for name, call in [("check_csr", lambda: check_csr(X)), ("X.data.sum()", X.data.sum)]:
+        for name, call in [
+            ("check_csr", lambda: check_csr(X)),
+            ("check_csr, 2 threads", lambda: check_csr(X, threads=2)),
+            ("X.data.sum()", X.data.sum),
+        ]:
             start = time.perf_counter()
             call()
             times.setdefault((name, "this build"), []).append(time.perf_counter() - start)
