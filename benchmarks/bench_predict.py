@@ -4,7 +4,7 @@ sparsereg is fitted for one epoch on the synthetic CTR set (--rows x 2**--log2-f
 SGDClassifier is then given exactly the same weights (coef_, intercept_), so both evaluate the
 same model of the same size on the same CSR rows; the model exported from sparsereg
 (``export_model``, its non-zero weights only) is timed too. Throughput is measured per batch size (1,
-100, 10,000, 50,000 rows and the whole --test-rows block): the small batches show the per-call overhead
+100, 5,000, 10,000, 50,000 rows and the whole --test-rows block): the small batches show the per-call overhead
 a serving loop pays. Rows/s are medians of --reps interleaved runs (each run repeats the call
 until it has taken >= 0.2 s).
 

@@ -39,6 +39,9 @@ THREAD_ROWS = 5_000
 MAX_THREADS = 8
 # the rows of a block taken by one scoring thread at a time
 BLOCK_ROWS = 8192
+# at least this many blocks per thread (smaller ones in calls of fewer rows), so that a thread
+# kept off its core delays a call by half its share at most (RESULTS.md, "#16 seventh session")
+BLOCKS_PER_THREAD = 2
 
 _pool = None
 _pool_pid = None
@@ -71,8 +74,9 @@ def scoring_threads(n_rows, n_jobs=None):
 def in_row_blocks(score, n_rows, n_threads):
     """``score(begin, end)`` over contiguous row blocks covering ``n_rows`` rows, in
     ``n_threads`` threads: the calling thread and ``n_threads - 1`` of the pool take the
-    next block of about ``BLOCK_ROWS`` rows until none is left (so a thread that another
-    process keeps off its core delays the call by one block, not by a share of the rows).
+    next block of about ``BLOCK_ROWS`` rows (at least ``BLOCKS_PER_THREAD`` blocks per
+    thread) until none is left (so a thread that another process keeps off its core delays
+    the call by one block, not by a share of the rows).
     Every block has ended when this returns (or raises). Returns whether every block
     returned True (one that does not stops the others taking more).
 
@@ -81,7 +85,7 @@ def in_row_blocks(score, n_rows, n_threads):
     """
     if n_threads <= 1:
         return score(0, n_rows)
-    n_blocks = max(-(-n_rows // BLOCK_ROWS), n_threads)
+    n_blocks = max(-(-n_rows // BLOCK_ROWS), BLOCKS_PER_THREAD * n_threads)
     taken = itertools.count()  # next() on it is atomic under the GIL
     failed = []
 

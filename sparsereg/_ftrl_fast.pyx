@@ -951,8 +951,12 @@ def csr_predict(const cython.floating[::1] data, const index_t[::1] indices,
         row_end = n_rows
     if not 0 <= row_begin <= row_end <= n_rows or out.shape[0] < row_end:
         raise ValueError("row range out of bounds")
-    if (not listed and n_models == 1 and weights.shape[0] >= n_cols and intercept.shape[0]
-            and row_end > row_begin):
+    # backstops: the callers pass consistent arrays
+    if n_cols < 0 or (not listed and weights.shape[0] < n_cols):
+        raise ValueError("the weights need a row for each of the n_cols >= 0 columns")
+    if intercept.shape[0] < n_models or out.shape[1] < (2 if logistic_pair else n_models):
+        raise ValueError("intercept and out need a number for each model")
+    if not listed and n_models == 1 and row_end > row_begin:
         with nogil:
             plain = dense_scores(&data[0] if nnz else NULL, &indices[0] if nnz else NULL,
                                  &indptr[0], nnz, n_cols, &weights[0, 0], intercept[0],

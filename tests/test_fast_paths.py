@@ -376,10 +376,11 @@ def _summed_in_order(rows, w, b):
 @pytest.mark.parametrize("Est", [SparseFTRLRegressor, SparseFTRLClassifier])
 def test_one_models_scores_sum_each_canonical_row_in_column_order(Est):
     """One model's scores (the estimator's weights, one per column; its export's in a dense
-    array from 512 rows on) are each row's products added in the order of its columns, plus
-    the intercept, to the bit (a literal loop). A row given with its entries in another order,
-    or with an entry split in two, is the same row: its score is the canonical row's, not the
-    sum in the order given (with values of very different sizes the order changes the sum)."""
+    array once a call of 32 rows or more has made it) are each row's products added in the
+    order of its columns, plus the intercept, to the bit (a literal loop). A row given with its
+    entries in another order, or with an entry split in two, is the same row: its score is the
+    canonical row's, not the sum in the order given (with values of very different sizes the
+    order changes the sum)."""
     rng = np.random.RandomState(3)
     n_rows, n_cols, per_row = 600, 40, 8
     columns = np.sort(np.argsort(rng.uniform(size=(n_rows, n_cols)), axis=1)[:, :per_row], axis=1)

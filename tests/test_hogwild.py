@@ -300,13 +300,14 @@ def _interrupt_soon(delay):
         ("indptr", "indptr must be non-decreasing"),
     ],
 )
-@pytest.mark.parametrize("where", ["first", "last"])
+@pytest.mark.parametrize("where", ["first", "before split", "at split", "last"])
 def test_threads_check_a_large_csr_as_one_thread_does(spoil, message, where):
     # With n_threads > 1 a CSR of 2**20 non-zeros or more is checked by two threads, one
-    # reading the index arrays and the first values, the other the last values: each
-    # defect, among the first entries or the last (a pass that stopped early, or started
-    # late, would miss one), is still refused with one thread's message, and leaves the
-    # estimator as it was. Rows of 4 non-zeros: the values are then more bytes than the
+    # reading the index arrays and the first values, the other the last values, so that
+    # both read about as many bytes: each defect, among the first entries, on either side
+    # of where the second thread starts, or among the last (a pass that stopped early, or
+    # started late, would miss one), is still refused with one thread's message, and leaves
+    # the estimator as it was. Rows of 4 non-zeros: the values are then more bytes than the
     # index arrays, and the first thread reads some of them.
     n_rows, per_row = 2**18, 4
     nnz = n_rows * per_row
@@ -315,7 +316,10 @@ def test_threads_check_a_large_csr_as_one_thread_does(spoil, message, where):
     )
     y = np.arange(n_rows) % 2
     clean = X.copy()
-    at, row = (0, 1) if where == "first" else (nnz - 1, n_rows - 1)
+    # where the second thread starts: half of the bytes beyond the index arrays' are values
+    split = (X.data.nbytes - X.indices.nbytes - X.indptr.nbytes) // 2 // X.data.itemsize
+    at = {"first": 0, "before split": split - 1, "at split": split, "last": nnz - 1}[where]
+    row = min(max(at // per_row, 1), n_rows - 1)
     if spoil == "nan":
         X.data[at] = np.nan
     elif spoil == "huge":
