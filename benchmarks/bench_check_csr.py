@@ -7,9 +7,9 @@ Times ``csr_index_summary``, ``largest_magnitude`` and ``csr_summary`` of the co
 (and of each other build of ``_ftrl_fast`` given by --baseline, e.g. one built from an older
 commit, for a before/after in one run), ``check_csr`` in one thread and in two (as a fit with
 ``n_threads=2`` checks a matrix of 2**20 non-zeros or more; smaller ones in one thread either
-way) and ``X.data.sum()`` (about the cost of
-reading the values from memory), interleaved per rep; prints medians and minima in ms. The
-matrix is the .npz given (scipy.sparse.save_npz) or the synthetic CTR set of that size.
+way) and ``X.data.sum()`` (about the cost of reading the values from memory), interleaved per
+rep; prints medians and minima in ms. The matrix is the .npz given (scipy.sparse.save_npz) or
+the synthetic CTR set of that size.
 """
 
 import argparse
