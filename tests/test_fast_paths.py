@@ -12,6 +12,8 @@ import pickle
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
@@ -409,3 +411,69 @@ def test_one_models_scores_sum_each_canonical_row_in_column_order(Est):
     for model in (est, export_model(est)):
         np.testing.assert_array_equal(getattr(model, method)(canonical), expected)
         np.testing.assert_array_equal(getattr(model, method)(given), expected)
+
+
+_SCORED = {}
+
+
+def _scored_model(Est):
+    """A fitted one-model estimator of 20 columns and its export (made once per class)."""
+    if Est not in _SCORED:
+        rng = np.random.RandomState(5)
+        X_fit = sp.random(200, 20, density=0.4, format="csr", random_state=rng)
+        y = X_fit @ rng.normal(size=20)
+        target = y if Est is SparseFTRLRegressor else (y > 0).astype(int)
+        est = Est(alpha=1e-6, random_state=0).fit(X_fit, target)
+        _SCORED[Est] = (est, export_model(est))
+    return _SCORED[Est]
+
+
+_VALUES = st.one_of(
+    st.floats(-1e3, 1e3, allow_subnormal=True),
+    # sizes far apart (sums that depend on their order), overflow, subnormal, not finite
+    st.sampled_from([1.0, 1e16, -1e16, 0.0, -0.0, 1e308, -1e308, 1e-320, np.inf, -np.inf, np.nan]),
+)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(
+    rows=st.lists(
+        st.lists(st.tuples(st.integers(-2, 21), _VALUES), max_size=6), min_size=1, max_size=40
+    ),
+    value_type=st.sampled_from([np.float64, np.float32]),
+    index_type=st.sampled_from([np.int32, np.int64]),
+    Est=st.sampled_from([SparseFTRLRegressor, SparseFTRLClassifier]),
+)
+def test_one_models_scores_of_any_csr_are_the_literal_sums_or_a_refusal(
+    rows, value_type, index_type, Est
+):
+    """Any CSR given as raw arrays (columns in any order, repeated, out of range; values
+    NaN, infinite, huge or subnormal): a value not finite or a column out of range is
+    refused with the full checks' message, by the estimator and its export (from 32 rows on,
+    with its weights in a dense array); any other row scores as the literal sum over its
+    canonical row (scipy's sum of duplicates, columns in order) plus the intercept, to the
+    bit, overflows to infinity included."""
+    est, exported = _scored_model(Est)
+    indptr = np.cumsum([0] + [len(r) for r in rows]).astype(index_type)
+    columns = np.array([c for r in rows for c, _ in r], dtype=index_type)
+    values = np.array([v for r in rows for _, v in r], dtype=value_type)
+    X = sp.csr_matrix((values, columns, indptr), shape=(len(rows), 20))
+    method = "predict" if Est is SparseFTRLRegressor else "decision_function"
+    if not np.all(np.isfinite(values)):  # checked first, by scikit-learn's validate_data
+        match = "NaN|infinity"
+    elif columns.size and (columns.min() < 0 or columns.max() >= 20):
+        match = "column indices must lie in"
+    else:
+        match = None
+    canonical = X.copy()
+    if match is None:
+        canonical.sum_duplicates()
+        w, b = np.ravel(est.coef_), float(np.ravel(est.intercept_)[0])
+        with np.errstate(over="ignore", invalid="ignore"):
+            expected = _summed_in_order(canonical, w, b)
+    for model in (est, exported):
+        if match is not None:
+            with pytest.raises(ValueError, match=match):
+                getattr(model, method)(X)
+        else:
+            np.testing.assert_array_equal(getattr(model, method)(X), expected)
