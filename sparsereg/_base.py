@@ -412,8 +412,10 @@ class _BaseFTRL(BaseEstimator):
     def _training_lock(self):
         """Serialises the calls that train or replace the state: two threads calling
         ``partial_fit`` on one estimator take turns, and no row is lost."""
-        # dict.setdefault is atomic: two threads asking at once get the same lock
-        return self.__dict__.setdefault("_training_lock_", threading.RLock())
+        lock = self.__dict__.get("_training_lock_")
+        if lock is None:  # dict.setdefault is atomic: two threads asking get the same lock
+            lock = self.__dict__.setdefault("_training_lock_", threading.RLock())
+        return lock
 
     @property
     def coef_(self):
@@ -786,7 +788,7 @@ class _BaseFTRL(BaseEstimator):
         best, no_improvement = np.inf, 0
         n_iter = 0
         for epoch in range(max_iter):
-            start = time.perf_counter()
+            start = time.perf_counter() if self.verbose else 0.0
             # (a permutation of one row draws no random number: skipping it changes nothing)
             order = epoch_order(rng, n_rows) if self.shuffle and n_rows > 1 else IN_ORDER
             if problem.softmax:
@@ -802,8 +804,12 @@ class _BaseFTRL(BaseEstimator):
             loss = sum(losses) / max(n_rows, 1)
             # counting reads every slot; a table has 2 to 4 slots per column held (more while
             # small), and the held count, unlike the table's size, is part of the saved state
-            held = sum(state.n_held(k) for k in range(state.n_models))
-            if self.verbose or held <= 32 * X.nnz or not history or t >= 1.1 * history[-1][0]:
+            if (
+                self.verbose
+                or not history
+                or t >= 1.1 * history[-1][0]
+                or sum(state.n_held(k) for k in range(state.n_models)) <= 32 * X.nnz
+            ):
                 counts = state.count_nonzero(hypers[0].lambdas_at(t)[0], count_columns)
                 history.append((t, counts))
                 if self.verbose:

@@ -55,12 +55,15 @@ _INCLUSION = {
 }
 
 
+_INT64_MAX = np.iinfo(np.int64).max
+
+
 def epoch_order(rng, n_rows):
     """A shuffled epoch's order of the rows ``0 .. n_rows - 1`` (int64), from one draw of
     ``rng`` (a ``RandomState``: the state protocol saves it, so a resumed fit draws the same
     orders)."""
     order = np.empty(n_rows, dtype=np.int64)
-    shuffle_rows(order, int(rng.randint(np.iinfo(np.int64).max, dtype=np.int64)))
+    shuffle_rows(order, int(rng.randint(_INT64_MAX, dtype=np.int64)))
     return order
 
 
@@ -177,7 +180,11 @@ def run_epoch(batch, state, k, hyper, *, order=IN_ORDER, t0=0):
             DENSE_LANES and X.nnz * LANES_SPARSEST >= X.array.shape[0] * X.array.shape[1],
         )
     # few columns, each seen at least once on average: sqrt(n_j) of them all is cheap
-    if store == Store.DENSE_STORE and zn.shape[0] <= min(NARROW_COLUMNS, max(X.nnz, 1)):
+    if (
+        zn.shape[0] <= NARROW_COLUMNS
+        and store == Store.DENSE_STORE
+        and zn.shape[0] <= max(X.nnz, 1)
+    ):
         return ftrl_epoch_narrow(
             *batch.csr_rows,
             order,
@@ -193,7 +200,6 @@ def run_epoch(batch, state, k, hyper, *, order=IN_ORDER, t0=0):
     kernel_fields = hyper.kernel_fields
     loss, row = 0.0, 0
     while True:
-        store, zn, table, bloom, intercept_zn = state.kernel_arrays(k)
         part, row, status = ftrl_epoch(
             *batch.csr_rows,
             order,
@@ -212,6 +218,7 @@ def run_epoch(batch, state, k, hyper, *, order=IN_ORDER, t0=0):
         loss += part
         if status == Status.TABLE_FULL:
             state.grow(k, room=batch.longest_row)
+            store, zn, table, bloom, intercept_zn = state.kernel_arrays(k)
             continue
         return loss
 
