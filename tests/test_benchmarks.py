@@ -340,3 +340,17 @@ def test_bench_check_csr_quick(capsys):
     for key in ["csr_index_summary", "largest_magnitude", "csr_summary", "check_csr"]:
         assert len(times[key, "this build"]) == 1  # one rep in --quick
         assert any(line.startswith(key) for line in text.splitlines())
+
+
+def test_bench_calls_ab_quick_same_code_same_bits(capsys):
+    import sparsereg
+
+    out, same = load("bench_calls_ab").main(
+        ["--quick", "--before", str(Path(sparsereg.__file__).parent.parent)]
+    )
+    text = capsys.readouterr().out
+    # two copies of one package, trained on one stream of partial_fit calls, agree to the bit
+    assert same and "same coefficients after" in text and text.rstrip().endswith("yes")
+    assert "partial_fit, 100 rows" in out
+    for now, before, _ in out.values():
+        assert now > 0 and before > 0
