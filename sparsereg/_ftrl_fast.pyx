@@ -50,6 +50,20 @@ cdef extern from *:
         __builtin_prefetch(p, 1, 3);
     #endif
     }
+    /* Ask for the cache lines of [begin, end) to be read: a shuffled epoch's rows ahead, whose
+       entries lie anywhere in X (the hardware prefetcher follows only runs of lines). */
+    static inline void sr_prefetch_span(const void *begin, const void *end) {
+    #if defined(__GNUC__) || defined(__clang__)
+        const char *p = (const char *)((uintptr_t)begin & ~(uintptr_t)63);
+        for (; p < (const char *)end; p += 64)
+            __builtin_prefetch(p, 0, 3);
+    #endif
+    }
+    /* Read the byte at p, for its cache line: a load the CPU carries out, where a prefetch of
+       the line was measured to be of no use (the place of a shuffled row in indptr) */
+    static inline void sr_touch(const void *p) {
+        (void)*(volatile const char *)p;
+    }
     /* a == b ? if_equal : otherwise, as a conditional move rather than a branch (about half
        the non-zeros are hot, in no order); GCC's if-conversion of the C expression gave a branch */
     static inline int64_t sr_select_equal(int64_t a, int64_t b, int64_t if_equal,
@@ -92,6 +106,8 @@ cdef extern from *:
     }
     """
     void sr_prefetch(const void *p) noexcept nogil
+    void sr_prefetch_span(const void *begin, const void *end) noexcept nogil
+    void sr_touch(const void *p) noexcept nogil
     int64_t sr_select_equal(int64_t a, int64_t b, int64_t if_equal, int64_t otherwise) noexcept nogil
     int sr_lowest_bit(uint64_t bits) noexcept nogil
     double sr_add_change(double *shared, double seen, double own) noexcept nogil
@@ -139,6 +155,11 @@ cpdef enum Store:
 
 cpdef enum Ahead:
     PREFETCH_ROWS = 2  # rows ahead whose state is prefetched (and resolved: ftrl_epoch_shared)
+    # in a shuffled epoch, rows ahead whose entries of X (and target, weight) are prefetched,
+    # so that they are in the cache when the state of their columns is asked for, and whose
+    # place in indptr is prefetched before that
+    ENTRIES_AHEAD = 16
+    INDPTR_AHEAD = 32
 
 cpdef enum HotTable:  # ftrl_epoch_shared's table of the columns each thread holds
     SLOT_BITS = 12  # 4,096 slots: column c at slot c & 4095 (24 KiB: int32 c, int16 copy)
@@ -478,6 +499,31 @@ cdef inline void update_sparse(double *state, uint64_t mask, int64_t *held, cons
         ftrl_update(state + TABLE_SLOT * s + TABLE_ZN, g * x[k], buf[2 * k + 1], buf[2 * k], inv_eta0)
 
 
+cdef inline void prefetch_shuffled(const cython.floating *data, const index_t *indices,
+                                   const index_t *indptr, const double *y,
+                                   const double *sample_weight, bint weighted,
+                                   const int64_t *order, int64_t r,
+                                   int64_t n_rows) noexcept nogil:
+    """In a shuffled epoch at position ``r`` (of ``n_rows``): ask for the entries of X, the
+    target and the weight of the row ``ENTRIES_AHEAD`` positions on, and read the place in
+    ``indptr`` of the row ``INDPTR_AHEAD`` on. Otherwise each row's first reads miss the cache
+    one after the other: 1M shuffled CTR rows took 3.6-4x as long as in order."""
+    cdef int64_t row, begin, end
+    if r + INDPTR_AHEAD < n_rows:
+        row = order[r + INDPTR_AHEAD]
+        sr_touch(indptr + row)
+        sr_touch(indptr + row + 1)
+    if r + ENTRIES_AHEAD < n_rows:
+        row = order[r + ENTRIES_AHEAD]
+        begin = indptr[row]
+        end = indptr[row + 1]
+        sr_prefetch_span(indices + begin, indices + end)
+        sr_prefetch_span(data + begin, data + end)
+        sr_prefetch_span(y + row, y + row + 1)
+        if weighted:
+            sr_prefetch_span(sample_weight + row, sample_weight + row + 1)
+
+
 def ftrl_epoch(
     const cython.floating[::1] data,
     const index_t[::1] indices,
@@ -553,6 +599,9 @@ def ftrl_epoch(
             if in_table and table[0] + length > table[1]:
                 status = TABLE_FULL
                 break
+            if not in_order:
+                prefetch_shuffled(&data[0], &indices[0], &indptr[0], &y[0], &sample_weight[0],
+                                  weighted, &order[0], r, n_rows)
             if r + PREFETCH_ROWS < n_rows:
                 ahead = r + PREFETCH_ROWS if in_order else order[r + PREFETCH_ROWS]
                 if in_table:
@@ -1230,6 +1279,10 @@ def softmax_epoch(
             if in_table and table[0] + length > table[1]:
                 status = TABLE_FULL
                 break
+            if not in_order:
+                # (y holds int64 class numbers: 8 bytes each, as a double's)
+                prefetch_shuffled(&data[0], &indices[0], &indptr[0], <const double *>&y[0],
+                                  &sample_weight[0], weighted, &order[0], r, n_rows)
             if r + PREFETCH_ROWS < n_rows:
                 ahead = r + PREFETCH_ROWS if in_order else order[r + PREFETCH_ROWS]
                 for j in range(indptr[ahead], indptr[ahead + 1]):
@@ -1508,6 +1561,9 @@ def grid_epoch(
             if train and in_table and table[0] + length > table[1]:
                 status = TABLE_FULL
                 break
+            if not in_order:
+                prefetch_shuffled(&data[0], &indices[0], &indptr[0], &y[0], &sample_weight[0],
+                                  weighted, &order[0], r, n_rows)
             if not in_table and r + 2 * PREFETCH_ROWS < n_rows:
                 # the dense store's row numbers, read by the prefetch below two rows later
                 ahead = r + 2 * PREFETCH_ROWS if in_order else order[r + 2 * PREFETCH_ROWS]
@@ -1828,6 +1884,9 @@ def ftrl_epoch_shared(
             later = now + PREFETCH_ROWS
             if later >= ring_rows:
                 later -= ring_rows
+            if not in_order:
+                prefetch_shuffled(&data[0], &indices[0], &indptr[0], &y[0], &sample_weight[0],
+                                  weighted, &order[0], r, end)
             if r + PREFETCH_ROWS < end:
                 ahead = r + PREFETCH_ROWS if in_order else order[r + PREFETCH_ROWS]
                 resolve_row(&indices[0] + indptr[ahead], indptr[ahead + 1] - indptr[ahead],

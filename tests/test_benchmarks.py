@@ -354,3 +354,18 @@ def test_bench_calls_ab_quick_same_code_same_bits(capsys):
     assert "partial_fit, 100 rows" in out
     for now, before, _ in out.values():
         assert now > 0 and before > 0
+
+
+def test_bench_shuffle_quick(capsys):
+    median = load("bench_shuffle").main(["--quick"])
+    text = capsys.readouterr().out
+    tools = {"sparsereg, 1 thread", "sparsereg, 2 threads", "SGDClassifier"}
+    assert set(median) == {(tool, shuffle) for tool in tools for shuffle in (False, True)}
+    assert all(seconds > 0 for seconds in median.values())
+    for tool in tools:  # one printed row per tool: both times and their ratio
+        rows = [
+            row.split()
+            for row in text.splitlines()
+            if row.startswith(tool + " ") and "/" not in row
+        ]
+        assert len(rows) == 1 and all(float(v) > 0 for v in rows[0][-3:])

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sparsereg import SparseFTRLRegressor
+from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
 from sparsereg._epoch import epoch_order
 
 from .state_helpers import dense_state
@@ -49,3 +49,60 @@ def test_every_order_of_four_rows_is_equally_likely():
     expected = draws / 24
     chi2 = np.sum((observed - expected) ** 2 / expected)
     assert chi2 < 49.7  # 23 degrees of freedom: exceeded with probability 0.001
+
+
+def _rows(n_rows, n_cols, seed):
+    """CSR rows of 0 to 40 non-zeros (empty rows too), values of both signs."""
+    rng = np.random.RandomState(seed)
+    lengths = rng.randint(0, 41, size=n_rows)
+    lengths[rng.rand(n_rows) < 0.1] = 0
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    indices = np.concatenate(
+        [np.sort(rng.choice(n_cols, k, replace=False)) for k in lengths] + [np.empty(0, int)]
+    )
+    data = rng.uniform(-2.0, 2.0, size=indices.shape[0])
+    return sp.csr_matrix((data, indices.astype(np.int32), indptr), shape=(n_rows, n_cols))
+
+
+@pytest.mark.parametrize(
+    "cls, params, n_classes",
+    [
+        (SparseFTRLRegressor, {"state_store": "dense"}, 0),
+        (SparseFTRLRegressor, {"state_store": "sparse"}, 0),
+        (SparseFTRLClassifier, {"state_store": "dense"}, 2),
+        (SparseFTRLClassifier, {"state_store": "dense"}, 3),
+        (SparseFTRLClassifier, {"multi_class": "multinomial"}, 3),
+    ],
+    ids=["dense", "table", "binary", "one-vs-rest", "multinomial"],
+)
+@pytest.mark.parametrize("n_rows", [2, 5, 17, 33, 300])
+def test_a_shuffled_batch_trains_as_its_rows_in_the_drawn_order(cls, params, n_classes, n_rows):
+    # the kernels read a shuffled epoch's rows (and fetch the rows ahead) through the order;
+    # the same rows put in that order and trained in storage order must give the same bits
+    X0, Xb = _rows(50, 3000, 0), _rows(n_rows, 3000, n_rows)
+    y0 = np.arange(50) % max(n_classes, 2)
+    yb = np.random.RandomState(n_rows).randint(0, max(n_classes, 2), n_rows)
+    if n_classes == 0:
+        y0, yb = y0 - 0.3, yb + np.random.RandomState(2).normal(size=n_rows)
+    weights = np.random.RandomState(1).uniform(0.5, 2.0, size=n_rows)
+    first = cls(shuffle=True, random_state=5, **params)
+    kwargs = {"classes": np.arange(n_classes)} if n_classes else {}
+    first.partial_fit(X0, y0, **kwargs)
+    state = first.get_ftrl_state()
+    rng = np.random.RandomState()
+    rng.set_state(
+        (
+            "MT19937",
+            state["rng_state"],
+            int(state["rng_pos"]),
+            int(state["rng_has_gauss"]),
+            float(state["rng_cached_gaussian"]),
+        )
+    )
+    order = epoch_order(rng, n_rows)
+    first.partial_fit(Xb, yb, sample_weight=weights)
+    second = cls(shuffle=False, random_state=5, **params).set_ftrl_state(state)
+    second.partial_fit(Xb[order], yb[order], sample_weight=weights[order])
+    after, expected = first.get_ftrl_state(), second.get_ftrl_state()
+    for key in ("z", "n", "intercept_z", "intercept_n"):
+        np.testing.assert_array_equal(after[key], expected[key])
