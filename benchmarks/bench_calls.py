@@ -35,6 +35,15 @@ GOALS_US = {
 }
 
 
+def stream_batches(X, y, warm, calls, size, offset):
+    """``calls`` batches of ``size`` rows after the first ``warm``, in turn, wrapping around."""
+    out = []
+    for i in range(calls):
+        start = warm + (offset + i * size) % (X.shape[0] - warm - size)
+        out.append((X[start : start + size], y[start : start + size]))
+    return out
+
+
 def call_median(fn, batches):
     times = []
     for batch in batches:
@@ -70,15 +79,9 @@ def main(argv=None):
     for est in (ftrl, sgd):
         est.partial_fit(X[: a.warm], y[: a.warm], classes=classes)
     exported = export_model(ftrl)
-    pool = a.rows - a.warm
 
     def row_batches(size, offset):
-        """``a.calls`` batches of ``size`` rows after the warm-up, in turn, wrapping around."""
-        out = []
-        for i in range(a.calls):
-            start = a.warm + (offset + i * size) % (pool - size)
-            out.append((X[start : start + size], y[start : start + size]))
-        return out
+        return stream_batches(X, y, a.warm, a.calls, size, offset)
 
     ones, hundreds = row_batches(1, 0), row_batches(100, 7)
     single_rows = [(x,) for x, _ in row_batches(1, 13)]

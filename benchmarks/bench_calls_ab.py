@@ -10,7 +10,7 @@ differences (this version - before), and whether the two models trained on the s
 stream hold the same coefficients to the bit (a change meant to leave the arithmetic
 alone must say yes).
 
-The cases and data are bench_calls.py's (2**--log2-features columns, ~36 non-zeros per
+The data and batches are bench_calls.py's (2**--log2-features columns, ~36 non-zeros per
 row, warmed on --warm rows; partial_fit goes on through the rows after the warm-up).
 
     python benchmarks/bench_calls_ab.py --before PATH [--calls 3000] [--quick]
@@ -33,6 +33,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from _synthetic import load_ctr  # noqa: E402
+from bench_calls import stream_batches  # noqa: E402
 
 BEFORE_NAME = "sparsereg_before"
 
@@ -97,14 +98,9 @@ def main(argv=None):
             model.partial_fit(X[: a.warm], y[: a.warm], classes=classes)
             models[name] = model
         exported = {"now": export_model(models["now"]), "before": export_before(models["before"])}
-        pool = a.rows - a.warm
 
         def row_batches(size, offset):
-            out = []
-            for i in range(a.calls):
-                start = a.warm + (offset + i * size) % (pool - size)
-                out.append((X[start : start + size], y[start : start + size]))
-            return out
+            return stream_batches(X, y, a.warm, a.calls, size, offset)
 
         single_rows = [(x,) for x, _ in row_batches(1, 13)]
         cases = [  # (case, the method's name, on the exported model, batches)
