@@ -60,7 +60,7 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true")
     a = ap.parse_args(argv)
     if a.quick:
-        a.rows, a.log2_features, a.reps = 20_000, 12, 1
+        a.rows, a.log2_features, a.reps = 20_000, 14, 1
 
     from sklearn.exceptions import ConvergenceWarning
 

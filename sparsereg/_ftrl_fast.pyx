@@ -157,7 +157,7 @@ cpdef enum Ahead:
     PREFETCH_ROWS = 2  # rows ahead whose state is prefetched (and resolved: ftrl_epoch_shared)
     # in a shuffled epoch, rows ahead whose entries of X (and target, weight) are prefetched,
     # so that they are in the cache when the state of their columns is asked for, and whose
-    # place in indptr is prefetched before that
+    # place in indptr is read (a demand load) before that
     ENTRIES_AHEAD = 16
     INDPTR_AHEAD = 32
 
@@ -1932,7 +1932,8 @@ def ftrl_epoch_shared(
 # with sqrt(n_j) kept from the update that wrote n_j to the next prediction that reads it.
 # The loop is then bound by the dependency of each row on the previous row's update of the
 # same few slots and by the square root and division unit, not by memory: this drops one of
-# the two square roots per coordinate (and the intercept's), and the prefetching. Same
+# the two square roots per coordinate (and the intercept's), and the prefetching of the
+# state (a shuffled epoch still fetches X's rows ahead: they are not in the cache). Same
 # arithmetic in the same order: sqrt of the same n_j is the same number, to the bit.
 
 cdef inline double update_keep_sqrt(double *slot, double gi, double sqrt_n, double w,
@@ -1992,6 +1993,9 @@ def ftrl_epoch_narrow(
                 with gil:
                     PyErr_CheckSignals()  # raises KeyboardInterrupt on Ctrl-C
             row = r if in_order else order[r]
+            if not in_order:
+                prefetch_shuffled(&data[0], &indices[0], &indptr[0], &y[0], &sample_weight[0],
+                                  weighted, &order[0], r, n_rows)
             start = indptr[row]
             length = indptr[row + 1] - start
             x = &data[0] + start
