@@ -50,7 +50,17 @@ def import_before(checkout, folder):
         source, Path(folder) / BEFORE_NAME, ignore=shutil.ignore_patterns("__pycache__")
     )
     sys.path.insert(0, str(folder))
-    return importlib.import_module(BEFORE_NAME)
+    before = importlib.import_module(BEFORE_NAME)
+    # a Cython module also enters sys.modules under the name it was compiled with
+    # (sparsereg._ftrl_fast): had the copy been imported first, this version would have run
+    # the copy's kernel. Each version must run its own.
+    for name in ("_ftrl_fast", "_interrupts", "_strhash"):
+        for package in ("sparsereg", BEFORE_NAME):
+            module = importlib.import_module(f"{package}.{name}")
+            home = Path(importlib.import_module(package).__file__).parent
+            if Path(module.__file__).parent != home:
+                raise SystemExit(f"{package}.{name} was loaded from {module.__file__}")
+    return before
 
 
 def paired(fn_now, fn_before, batches):

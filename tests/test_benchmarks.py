@@ -9,6 +9,8 @@ otherwise.
 
 import importlib.util
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -354,6 +356,30 @@ def test_bench_calls_ab_quick_same_code_same_bits(capsys):
     assert "partial_fit, 100 rows" in out
     for now, before, _ in out.values():
         assert now > 0 and before > 0
+
+
+def test_bench_calls_ab_refuses_a_version_running_the_other_kernel(tmp_path):
+    # a Cython module also enters sys.modules under the name it was compiled with: with the
+    # copy imported before sparsereg, sparsereg would run the copy's kernel, and an A/B of a
+    # kernel change would compare one kernel with itself. The bench must refuse, not print.
+    import sparsereg
+
+    script = f"""
+import shutil, sys
+sys.path.insert(0, {str(BENCH)!r})
+shutil.copytree({str(Path(sparsereg.__file__).parent)!r}, {str(tmp_path / "early")!r} + "/sparsereg_before",
+                ignore=shutil.ignore_patterns("__pycache__"))
+sys.path.insert(0, {str(tmp_path / "early")!r})
+import sparsereg_before  # the copy first
+del sys.modules["sparsereg_before"]
+import bench_calls_ab
+bench_calls_ab.import_before({str(Path(sparsereg.__file__).parent.parent)!r}, {str(tmp_path)!r})
+print("accepted")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode != 0 and "accepted" not in done.stdout
+    assert "sparsereg._ftrl_fast was loaded from" in done.stderr
+    assert str(tmp_path / "early") in done.stderr
 
 
 def test_bench_shuffle_quick(capsys):
