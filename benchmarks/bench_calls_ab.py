@@ -38,9 +38,34 @@ from bench_calls import stream_batches  # noqa: E402
 BEFORE_NAME = "sparsereg_before"
 
 
+def compiled_modules(package):
+    """The names of ``package``'s compiled modules (``_ftrl_fast``, ...) in its folder."""
+    home = Path(package.__file__).parent
+    return sorted({p.name.split(".")[0] for p in [*home.glob("*.so"), *home.glob("*.pyd")]})
+
+
+def own_compiled_modules(package):
+    """Import ``package``'s compiled modules; refuse if one is not from its folder."""
+    home = Path(package.__file__).parent
+    for name in compiled_modules(package):
+        module = importlib.import_module(f"{package.__name__}.{name}")
+        if Path(module.__file__).parent != home:
+            raise SystemExit(
+                f"{package.__name__}.{name} was loaded from {module.__file__}: import "
+                f"sparsereg before any copy of it"
+            )
+
+
 def import_before(checkout, folder):
     """The package of ``checkout`` imported as ``sparsereg_before`` from a copy in ``folder``
     (its modules import one another relatively, so the copy runs as it is)."""
+    import sparsereg
+
+    # A Cython module also enters sys.modules under the name it was compiled with
+    # (sparsereg._ftrl_fast) when that name is free: this version's compiled modules are
+    # imported first, or this version would run the copy's kernel. If a copy came first
+    # anyway, refuse: the A/B would compare one kernel with itself.
+    own_compiled_modules(sparsereg)
     source = Path(checkout).resolve() / "sparsereg"
     if not any(source.glob("_ftrl_fast*.so")) and not any(source.glob("_ftrl_fast*.pyd")):
         raise SystemExit(
@@ -50,17 +75,21 @@ def import_before(checkout, folder):
         source, Path(folder) / BEFORE_NAME, ignore=shutil.ignore_patterns("__pycache__")
     )
     sys.path.insert(0, str(folder))
-    before = importlib.import_module(BEFORE_NAME)
-    # a Cython module also enters sys.modules under the name it was compiled with
-    # (sparsereg._ftrl_fast): had the copy been imported first, this version would have run
-    # the copy's kernel. Each version must run its own.
-    for name in ("_ftrl_fast", "_interrupts", "_strhash"):
-        for package in ("sparsereg", BEFORE_NAME):
-            module = importlib.import_module(f"{package}.{name}")
-            home = Path(importlib.import_module(package).__file__).parent
-            if Path(module.__file__).parent != home:
-                raise SystemExit(f"{package}.{name} was loaded from {module.__file__}")
+    try:
+        before = importlib.import_module(BEFORE_NAME)
+        own_compiled_modules(before)
+    except BaseException:
+        forget_before(folder)
+        raise
     return before
+
+
+def forget_before(folder):
+    """Undo ``import_before``'s imports and path (the copy's files go with ``folder``)."""
+    if str(folder) in sys.path:
+        sys.path.remove(str(folder))
+    for name in [m for m in sys.modules if m.split(".")[0] == BEFORE_NAME]:
+        del sys.modules[name]
 
 
 def paired(fn_now, fn_before, batches):
@@ -98,50 +127,57 @@ def main(argv=None):
 
     with tempfile.TemporaryDirectory() as folder:
         old = import_before(a.before, folder)
-        from sparsereg_before.export import export_model as export_before
+        try:
+            from sparsereg_before.export import export_model as export_before
 
-        X, y, _ = load_ctr(a.rows, 2**a.log2_features)
-        classes = np.array([0.0, 1.0])
-        models = {}
-        for name, module in (("now", sparsereg), ("before", old)):
-            model = module.SparseFTRLClassifier(random_state=0)
-            model.partial_fit(X[: a.warm], y[: a.warm], classes=classes)
-            models[name] = model
-        exported = {"now": export_model(models["now"]), "before": export_before(models["before"])}
+            X, y, _ = load_ctr(a.rows, 2**a.log2_features)
+            classes = np.array([0.0, 1.0])
+            models = {}
+            for name, module in (("now", sparsereg), ("before", old)):
+                model = module.SparseFTRLClassifier(random_state=0)
+                model.partial_fit(X[: a.warm], y[: a.warm], classes=classes)
+                models[name] = model
+            exported = {
+                "now": export_model(models["now"]),
+                "before": export_before(models["before"]),
+            }
 
-        def row_batches(size, offset):
-            return stream_batches(X, y, a.warm, a.calls, size, offset)
+            def row_batches(size, offset):
+                return stream_batches(X, y, a.warm, a.calls, size, offset)
 
-        single_rows = [(x,) for x, _ in row_batches(1, 13)]
-        cases = [  # (case, the method's name, on the exported model, batches)
-            ("partial_fit, 1 row", "partial_fit", False, row_batches(1, 0)),
-            ("partial_fit, 100 rows", "partial_fit", False, row_batches(100, 7)),
-            ("predict_proba, 1 row", "predict_proba", False, single_rows),
-            ("decision_function, 1 row", "decision_function", False, single_rows),
-            ("exported predict_proba, 1 row", "predict_proba", True, single_rows),
-        ]
-        print(
-            f"# per-call medians (us), SparseFTRLClassifier: now = sparsereg from "
-            f"{Path(sparsereg.__file__).parent}, before = {Path(a.before).resolve()}; CTR synthetic "
-            f"{X.shape[1]:,} columns, {X.nnz / X.shape[0]:.1f} non-zeros per row, warmed on "
-            f"{a.warm:,} rows; {a.calls} calls per case, each given to both versions in turn"
-        )
-        print(f"# {platform.machine()}, python {platform.python_version()}, numpy {np.__version__}")
-        print(f"{'call':<31} {'now us':>8} {'before us':>10} {'now - before us':>16}")
-        out = {}
-        for case, method, on_export, batches in cases:
-            owner = exported if on_export else models
-            now, before, diff = paired(
-                getattr(owner["now"], method), getattr(owner["before"], method), batches
+            single_rows = [(x,) for x, _ in row_batches(1, 13)]
+            cases = [  # (case, the method's name, on the exported model, batches)
+                ("partial_fit, 1 row", "partial_fit", False, row_batches(1, 0)),
+                ("partial_fit, 100 rows", "partial_fit", False, row_batches(100, 7)),
+                ("predict_proba, 1 row", "predict_proba", False, single_rows),
+                ("decision_function, 1 row", "decision_function", False, single_rows),
+                ("exported predict_proba, 1 row", "predict_proba", True, single_rows),
+            ]
+            print(
+                f"# per-call medians (us), SparseFTRLClassifier: now = sparsereg from "
+                f"{Path(sparsereg.__file__).parent}, before = {Path(a.before).resolve()}; CTR synthetic "
+                f"{X.shape[1]:,} columns, {X.nnz / X.shape[0]:.1f} non-zeros per row, warmed on "
+                f"{a.warm:,} rows; {a.calls} calls per case, each given to both versions in turn"
             )
-            out[case] = (now * 1e6, before * 1e6, diff * 1e6)
-            print(f"{case:<31} {now * 1e6:8.1f} {before * 1e6:10.1f} {diff * 1e6:+16.2f}")
-        same = bool(np.array_equal(models["now"].coef_, models["before"].coef_))
-        same = same and bool(np.array_equal(models["now"].intercept_, models["before"].intercept_))
-        print(f"same coefficients after {models['now'].t_:,} rows: {'yes' if same else 'NO'}")
-        sys.path.remove(folder)
-        for name in [m for m in sys.modules if m.split(".")[0] == BEFORE_NAME]:
-            del sys.modules[name]  # its files go with the folder
+            print(
+                f"# {platform.machine()}, python {platform.python_version()}, numpy {np.__version__}"
+            )
+            print(f"{'call':<31} {'now us':>8} {'before us':>10} {'now - before us':>16}")
+            out = {}
+            for case, method, on_export, batches in cases:
+                owner = exported if on_export else models
+                now, before, diff = paired(
+                    getattr(owner["now"], method), getattr(owner["before"], method), batches
+                )
+                out[case] = (now * 1e6, before * 1e6, diff * 1e6)
+                print(f"{case:<31} {now * 1e6:8.1f} {before * 1e6:10.1f} {diff * 1e6:+16.2f}")
+            same = bool(np.array_equal(models["now"].coef_, models["before"].coef_))
+            same = same and bool(
+                np.array_equal(models["now"].intercept_, models["before"].intercept_)
+            )
+            print(f"same coefficients after {models['now'].t_:,} rows: {'yes' if same else 'NO'}")
+        finally:
+            forget_before(folder)
     return out, same
 
 

@@ -376,7 +376,9 @@ import bench_calls_ab
 bench_calls_ab.import_before({str(Path(sparsereg.__file__).parent.parent)!r}, {str(tmp_path)!r})
 print("accepted")
 """
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
     assert done.returncode != 0 and "accepted" not in done.stdout
     assert "sparsereg._ftrl_fast was loaded from" in done.stderr
     assert str(tmp_path / "early") in done.stderr
