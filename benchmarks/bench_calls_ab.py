@@ -38,16 +38,16 @@ from bench_calls import stream_batches  # noqa: E402
 BEFORE_NAME = "sparsereg_before"
 
 
-def compiled_modules(package):
-    """The names of ``package``'s compiled modules (``_ftrl_fast``, ...) in its folder."""
-    home = Path(package.__file__).parent
-    return sorted({p.name.split(".")[0] for p in [*home.glob("*.so"), *home.glob("*.pyd")]})
+def compiled_modules(folder):
+    """The names of the compiled modules (``_ftrl_fast``, ...) in a package's folder."""
+    folder = Path(folder)
+    return sorted({p.name.split(".")[0] for p in [*folder.glob("*.so"), *folder.glob("*.pyd")]})
 
 
 def own_compiled_modules(package):
     """Import ``package``'s compiled modules; refuse if one is not from its folder."""
     home = Path(package.__file__).parent
-    for name in compiled_modules(package):
+    for name in compiled_modules(home):
         module = importlib.import_module(f"{package.__name__}.{name}")
         if Path(module.__file__).parent != home:
             raise SystemExit(
@@ -67,7 +67,7 @@ def import_before(checkout, folder):
     # anyway, refuse: the A/B would compare one kernel with itself.
     own_compiled_modules(sparsereg)
     source = Path(checkout).resolve() / "sparsereg"
-    if not any(source.glob("_ftrl_fast*.so")) and not any(source.glob("_ftrl_fast*.pyd")):
+    if "_ftrl_fast" not in compiled_modules(source):
         raise SystemExit(
             f"{source} has no built kernel: run `python setup.py build_ext --inplace` there"
         )
