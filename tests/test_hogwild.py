@@ -1,11 +1,12 @@
 """``n_threads``: one model trained by several threads without locks (Hogwild!).
 
 Several threads give a model that depends on how they interleave, so most tests here rest
-on a property that holds exactly despite the races: when no two chunks of the epoch's order
-(16,384 rows each, as documented) share a column and there is no intercept, every column's
-updates come from one thread in the order one thread would apply them, so the model must be
-the one-thread model to the bit. A lost, repeated or misplaced row, or a row trained with
-the lambdas of another position, would change it.
+on a property that holds exactly despite the races: a thread takes 16,384 rows of the
+epoch's order at a time, fewer near its end but always whole pieces of 2,048 rows (as
+documented), so when no two pieces share a column and there is no intercept, every column's
+updates come from one thread in the order one thread would apply them, and the model must be
+the one-thread model to the bit. A lost, repeated or misplaced row, a row trained with the
+lambdas of another position, or a piece cut between two threads, would change it.
 """
 
 import _thread
@@ -24,23 +25,24 @@ from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
 from .state_helpers import assert_same_state, dense_state
 
 CHUNK = 16_384  # rows a thread takes at a time (n_threads's docstring)
+PIECE = 2_048  # near the end of the epoch it takes fewer, in whole pieces of this many
 
 
-def chunked_problem(n_chunks=4, per_row=5, columns_per_chunk=50, seed=0, classify=False):
-    """Rows in order whose chunks use disjoint columns: chunk ``c`` only columns
-    ``c * columns_per_chunk`` to ``(c + 1) * columns_per_chunk - 1``."""
+def chunked_problem(n_chunks=4, per_row=5, columns_per_piece=50, seed=0, classify=False):
+    """``n_chunks`` chunks of rows in order whose pieces use disjoint columns: piece ``p``
+    only columns ``p * columns_per_piece`` to ``(p + 1) * columns_per_piece - 1``."""
     rng = np.random.RandomState(seed)
     n_rows = n_chunks * CHUNK
-    chunk_of_row = np.arange(n_rows) // CHUNK
-    cols = rng.randint(columns_per_chunk, size=(n_rows, per_row))
-    cols += (chunk_of_row * columns_per_chunk)[:, None]
+    piece_of_row = np.arange(n_rows) // PIECE
+    cols = rng.randint(columns_per_piece, size=(n_rows, per_row))
+    cols += (piece_of_row * columns_per_piece)[:, None]
     X = sp.csr_matrix(
         (
             rng.normal(size=n_rows * per_row),
             cols.ravel(),
             np.arange(0, n_rows * per_row + 1, per_row),
         ),
-        shape=(n_rows, n_chunks * columns_per_chunk),
+        shape=(n_rows, (n_rows // PIECE) * columns_per_piece),
     )
     X.sum_duplicates()  # (a column drawn twice in a row: one entry)
     w = rng.normal(size=X.shape[1]) * (rng.rand(X.shape[1]) < 0.3)
@@ -87,7 +89,7 @@ def make(classify, **params):
 @pytest.mark.parametrize("n_threads", [2, 3])
 @pytest.mark.parametrize("penalty_scale", ["mean", "sum"])
 @pytest.mark.parametrize("per_row", [5, 12])  # (rows of 8 non-zeros or more: vector lanes)
-def test_no_row_lost_when_chunks_share_no_column(classify, n_threads, penalty_scale, per_row):
+def test_no_row_lost_when_pieces_share_no_column(classify, n_threads, penalty_scale, per_row):
     X, y = chunked_problem(per_row=per_row, classify=classify)
     weights = np.random.RandomState(1).uniform(0.5, 2.0, size=X.shape[0])
     one = make(classify, penalty_scale=penalty_scale).fit(X, y, sample_weight=weights)
@@ -119,16 +121,17 @@ def test_no_row_lost_when_frequent_columns_are_wide_apart(per_row):
     # Each thread trains its own copies of the most frequent columns, found by their number
     # modulo a table's size (a few thousand): here the frequent columns lie far beyond it
     # (2**12 to 2**16) and several share a remainder, so that the table both finds columns
-    # of large numbers and holds one of two columns competing for a slot. Chunk c uses only
-    # columns j with j % 4 == c (disjoint chunks, in file order), so the model must still be
+    # of large numbers and holds one of two columns competing for a slot. Piece p uses only
+    # columns j with j % 32 == p (disjoint pieces, in file order), so the model must still be
     # one thread's to the bit.
     rng = np.random.RandomState(2)
     n_chunks, n_features = 4, 2**16
     n_rows = n_chunks * CHUNK
-    chunk = np.arange(n_rows) // CHUNK
-    frequent = 4096 * rng.randint(1, 16, size=(n_rows, 2)) + 4 * rng.randint(0, 3, size=(n_rows, 2))
-    rare = 4 * rng.randint(n_features // 4, size=(n_rows, per_row - 2))
-    cols = np.hstack([frequent, rare]) + chunk[:, None]
+    piece = np.arange(n_rows) // PIECE  # 32 pieces
+    slot = 32 * rng.randint(0, 3, size=(n_rows, 2))  # a few slots, each for several columns
+    frequent = 4096 * rng.randint(1, 16, size=(n_rows, 2)) + slot
+    rare = 32 * rng.randint(n_features // 32, size=(n_rows, per_row - 2))
+    cols = np.hstack([frequent, rare]) + piece[:, None]
     X = sp.csr_matrix(
         (rng.normal(size=cols.size), cols.ravel(), np.arange(0, cols.size + 1, per_row)),
         shape=(n_rows, n_features),
@@ -153,7 +156,7 @@ def test_every_update_of_the_intercept_and_of_a_frequent_column_counts(n_threads
     # interleaving, so the intercept's and column 0's n must be ~sum(y**2) with any number
     # of threads (a change lost or counted twice would be off by a thousandth or more), every
     # column's n at most one thread's, and in file order every column but 0 (each in one
-    # chunk, trained by one thread) exactly one thread's.
+    # piece, trained by one thread) exactly one thread's.
     X, y = chunked_problem(n_chunks=5)
     X = sp.hstack([np.ones((X.shape[0], 1)), X], format="csr")
     params = dict(fit_intercept=True, eta0=1e-9, shuffle=shuffle)
@@ -165,7 +168,7 @@ def test_every_update_of_the_intercept_and_of_a_frequent_column_counts(n_threads
         np.testing.assert_allclose(dense_state(est)[0, 0, 1], expected, rtol=1e-6)
     # no update counted twice: every column's n at most one thread's
     assert np.all(dense_state(many)[0, :, 1] <= dense_state(one)[0, :, 1] * (1 + 1e-6))
-    if not shuffle:  # chunks of disjoint columns but column 0: one thread each
+    if not shuffle:  # pieces of disjoint columns but column 0: one thread each
         np.testing.assert_allclose(
             dense_state(many)[0, 1:, 1], dense_state(one)[0, 1:, 1], rtol=1e-6
         )
@@ -358,7 +361,7 @@ def test_ctrl_c_during_fit_leaves_the_estimator_as_it_was(delay):
 
 
 def test_ctrl_c_during_partial_fit_leaves_the_estimator_as_after_the_call():
-    X, y = chunked_problem(n_chunks=24, per_row=30, columns_per_chunk=200)
+    X, y = chunked_problem(n_chunks=24, per_row=30, columns_per_piece=200)
     est = make(False, n_threads=2).partial_fit(X[:10], y[:10])
     reference = make(False).partial_fit(X[:10], y[:10]).partial_fit(X, y)
     timer = _interrupt_soon(0.1)  # after the checks, during the training (~0.3 s here)
