@@ -34,7 +34,7 @@ import numpy as np
 
 from ._epoch import CSR_LANES_FROM, IN_ORDER, run_epoch
 from ._ftrl_fast import Ahead, CsrScratch, HotTable, combine_own, ftrl_epoch_shared
-from ._interrupts import call_until_done, interrupts_deferred
+from ._interrupts import Latch, call_until_done, interrupts_deferred
 from ._state import DENSE_SLOT
 
 # rows of the epoch's order that a thread takes at a time
@@ -153,18 +153,18 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
     running = []  # the events of the other threads that have begun to work
     next_begin = [0]
     # set by one assignment (no lock: see _stop_and_write_back), read by each thread
-    stop = threading.Event()
+    stop = [False]
     losses, errors = [0.0] * n_workers, []
 
     def work(me, hyp):
-        done = threading.Event()
+        done = Latch()
         if me:  # another thread: waited for at the end only if it got here before the stop
             with chunk_lock:
-                if stop.is_set():
+                if stop[0]:
                     return
                 running.append(done)
         loss = 0.0
-        try:  # from here on, whatever happens ends in done.set(): the caller waits for it
+        try:  # from here on, whatever happens ends in done.open(): the caller waits for it
             longest = max(batch.longest_row, 1)
             scratch = padded((longest, CsrScratch.CSR_SCRATCH_COLUMNS))
             own, seen, taken = owns[me], padded(start.shape), padded(start.shape)
@@ -172,7 +172,7 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
             hot_own, hot_seen, hot_offset = hot_copies(zn)
             hot_own[: hot.shape[0]] = hot_seen[: hot.shape[0]] = zn[hot]
             ring = np.empty((RING_ROWS, longest), dtype=np.int64)
-            while not stop.is_set():
+            while not stop[0]:
                 with chunk_lock:
                     begin = next_begin[0]
                     end = min(begin + chunk_rows(n_rows - begin, n_workers), n_rows)
@@ -205,13 +205,13 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
                     t0 + begin,
                 )
         except BaseException as exc:  # Ctrl-C in the calling thread, or any failure
-            stop.set()
+            stop[0] = True
             errors.append(exc)
         finally:
             try:
                 losses[me] = loss
             finally:
-                done.set()  # the last thing this thread does to anything the caller reads
+                done.open()  # the last thing this thread does to anything the caller reads
 
     others = [
         threading.Thread(target=work, args=(i, quiet), name=f"sparsereg-fit-{i}", daemon=True)
@@ -257,7 +257,7 @@ def _stop_and_write_back(
     latches or the stop: a handler's exception inside its Python lock can leave the lock
     held, and the next ``wait()`` or ``set()`` then blocks for good (``Latch``)."""
     with interrupts_deferred():
-        stop.set()
+        stop[0] = True
         with chunk_lock:  # no thread joins `running` once the stop is set
             finished = list(running)
         for done in finished:

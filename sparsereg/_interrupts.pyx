@@ -18,6 +18,15 @@ a second exception escape between two attempts.
 import signal
 import threading
 
+from cpython.pythread cimport (
+    WAIT_LOCK,
+    PyThread_acquire_lock,
+    PyThread_allocate_lock,
+    PyThread_free_lock,
+    PyThread_release_lock,
+    PyThread_type_lock,
+)
+
 try:  # signal.signal and getsignal without their enum conversions (~5 us a call)
     from _signal import getsignal as _get_handler
     from _signal import signal as _set_handler
@@ -154,3 +163,43 @@ def call_until_done(function, *args):
             raised = _kept(raised, exc)
     if raised is not None:
         raise raised
+
+
+cdef class Latch:
+    """A gate that starts closed and is opened once, by any thread: ``wait()`` returns once
+    it is open (at once if it already is), and can be called again and again.
+
+    For a thread that waits for another to finish while signal handlers may raise:
+    ``threading.Event.wait`` enters its condition in Python, where a handler's exception
+    can land just after the condition's lock was taken and leave it held, so that the
+    wait tried again (``call_until_done``), or the other thread's ``set()``, blocks for
+    good (seen once in ~30 runs of the test of a SIGALRM handler raising during
+    ``partial_fit`` with threads). Here both calls are compiled and wait with the GIL
+    released: no handler runs inside them, and the lock is never left held by a waiter.
+    """
+
+    cdef PyThread_type_lock _lock
+    cdef bint _opened
+
+    def __cinit__(self):
+        self._lock = PyThread_allocate_lock()
+        if self._lock == NULL:
+            raise MemoryError("no lock for a latch")
+        PyThread_acquire_lock(self._lock, WAIT_LOCK)  # closed: taken, free when opened
+        self._opened = False
+
+    def __dealloc__(self):
+        if self._lock != NULL:
+            PyThread_free_lock(self._lock)
+
+    def open(self):
+        """Open the gate (the first call; any later one does nothing)."""
+        if not self._opened:
+            self._opened = True
+            PyThread_release_lock(self._lock)
+
+    def wait(self):
+        """Return once the gate is open."""
+        with nogil:
+            PyThread_acquire_lock(self._lock, WAIT_LOCK)  # retried on EINTR: never early
+            PyThread_release_lock(self._lock)

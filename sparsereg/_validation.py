@@ -19,7 +19,7 @@ from ._ftrl_fast import (
     largest_magnitude,
     value_summary,
 )
-from ._interrupts import call_until_done
+from ._interrupts import Latch, call_until_done
 
 # Largest |x|, |y|, sample weight (and their product) accepted: squared gradients of this
 # size, summed over billions of samples, stay far from float64's 1.8e308.
@@ -199,8 +199,9 @@ def as_kernel_csr(X, values=True, threads=1):
 
 def _read_meanwhile(values):
     """``(found, done)``: a thread started here puts ``largest_magnitude(values)``, or the
-    exception it raised, in ``found`` and then sets the event ``done``."""
-    found, done = [], threading.Event()
+    exception it raised, in ``found`` and then opens ``done``, a ``Latch`` (waiting on a
+    ``threading.Event`` may block for good after a signal handler's exception; ``Latch``)."""
+    found, done = [], Latch()
 
     def read_values():
         try:
@@ -208,7 +209,7 @@ def _read_meanwhile(values):
         except BaseException as exc:  # raised again by the caller
             found.append(exc)
         finally:
-            done.set()
+            done.open()
 
     threading.Thread(target=read_values, daemon=True).start()
     return found, done
