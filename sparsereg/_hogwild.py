@@ -39,8 +39,6 @@ from ._state import DENSE_SLOT
 
 # rows of the epoch's order that a thread takes at a time
 THREAD_CHUNK_ROWS = 16384
-# the epoch's last chunks shrink, down to this many rows, so that the threads finish together
-PIECE_ROWS = 2048
 # rows a thread trains between two exchanges of its intercept's changes with the others
 REFRESH_ROWS = 512
 # the hot columns (the module's docstring): how many at most, the slots of their table (the
@@ -93,15 +91,6 @@ def hot_columns(X, order, n_rows):
     return table, copies, columns
 
 
-def chunk_rows(left, n_workers):
-    """The rows of the next chunk when ``left`` rows of the epoch are left:
-    ``THREAD_CHUNK_ROWS``, and near the end a quarter of a thread's share of them, in whole
-    pieces of ``PIECE_ROWS`` (with fixed chunks the threads finished 0-4 ms apart, 3 ms at
-    the median, on 1M rows)."""
-    share = left // (2 * n_workers) // PIECE_ROWS * PIECE_ROWS
-    return min(THREAD_CHUNK_ROWS, max(PIECE_ROWS, share))
-
-
 def hot_copies(zn):
     """A thread's arrays of hot copies ``(own, seen)`` (a row per hot column) and the
     number of rows of ``zn`` from ``zn[0]`` to ``own[0]``: ``own`` starts at the same
@@ -117,11 +106,10 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
     """:func:`~sparsereg._epoch.run_epoch` in ``n_threads`` threads updating model ``k``'s
     state together (this module's scheme); dense store only.
 
-    The epoch's order is cut into chunks of ``THREAD_CHUNK_ROWS`` consecutive positions,
-    which shrink near its end (``chunk_rows``); the calling thread and ``n_threads - 1``
-    others each take the next chunk until none is left (a thread kept off its core by
-    another process delays the epoch by one chunk, not by a share of the rows, and the
-    threads finish within a small chunk of each other). Every row is trained once, with the lambdas of its position in
+    The epoch's order is cut into chunks of ``THREAD_CHUNK_ROWS`` consecutive positions;
+    the calling thread and ``n_threads - 1`` others each take the next chunk until none is
+    left (a thread kept off its core by another process delays the epoch by one chunk, not
+    by a share of the rows). Every row is trained once, with the lambdas of its position in
     the order (as one thread would), against a state the other threads are updating: the
     result depends on the interleaving (the module's docstring). The kernel,
     ``ftrl_epoch_shared``, writes each coordinate's update over whatever other threads wrote
@@ -150,8 +138,8 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
     sums, stacked, numbers = published[:, :1], np.empty((n_workers, 1, 2)), np.empty_like(start)
     table, copies, hot = hot_columns(X, order, n_rows)
     chunk_lock = threading.Lock()
-    running = []  # the events of the other threads that have begun to work
-    next_begin = [0]
+    running = []  # the latches of the other threads that have begun to work
+    next_chunk = [0]
     # set by one assignment (no lock: see _stop_and_write_back), read by each thread
     stop = [False]
     losses, errors = [0.0] * n_workers, []
@@ -174,11 +162,11 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
             ring = np.empty((RING_ROWS, longest), dtype=np.int64)
             while not stop[0]:
                 with chunk_lock:
-                    begin = next_begin[0]
-                    end = min(begin + chunk_rows(n_rows - begin, n_workers), n_rows)
-                    next_begin[0] = end
-                if begin >= n_rows:
+                    c = next_chunk[0]
+                    next_chunk[0] += 1
+                if c >= n_chunks:
                     break
+                begin, end = c * THREAD_CHUNK_ROWS, min((c + 1) * THREAD_CHUNK_ROWS, n_rows)
                 loss += ftrl_epoch_shared(
                     *batch.csr_rows,
                     order,

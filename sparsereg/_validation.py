@@ -256,7 +256,9 @@ def check_csr(X, values=True, threads=1):
         if values_read is not None:
             # waited for even when Ctrl-C lands meanwhile (it is raised afterwards), so that
             # no thread reads X after the call; only a start that was itself interrupted
-            # can leave one reading it a few milliseconds longer
+            # (by a signal handler's exception) can leave that thread behind: reading X a
+            # few milliseconds longer, or, if it landed inside Thread.start's own
+            # threading.Event, never running and holding the values for good
             call_until_done(values_read[1].wait)
     largest = None
     if values_read is not None:

@@ -181,9 +181,8 @@ _N_THREADS_DOC = """
     n_threads : int, default=1
         Threads training one model together (regression and binary
         classification), Hogwild!-style (Niu et al. 2011): each thread takes the
-        next 16,384 rows of the epoch's order (near its end fewer, in whole pieces
-        of 2,048 rows, so that the threads finish together) and updates the shared
-        FTRL state without locks. Each thread keeps its own copies of the intercept and of
+        next 16,384 rows of the epoch's order and updates the shared FTRL state
+        without locks. Each thread keeps its own copies of the intercept and of
         the most frequent columns (up to 1,024, found in the epoch's first 2,048
         rows), and adds its changes to them to the shared numbers (the intercept's
         every 512 rows, the columns' every 4,096, atomically), so that none of

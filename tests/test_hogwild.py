@@ -1,12 +1,11 @@
 """``n_threads``: one model trained by several threads without locks (Hogwild!).
 
 Several threads give a model that depends on how they interleave, so most tests here rest
-on a property that holds exactly despite the races: a thread takes 16,384 rows of the
-epoch's order at a time, fewer near its end but always whole pieces of 2,048 rows (as
-documented), so when no two pieces share a column and there is no intercept, every column's
-updates come from one thread in the order one thread would apply them, and the model must be
-the one-thread model to the bit. A lost, repeated or misplaced row, a row trained with the
-lambdas of another position, or a piece cut between two threads, would change it.
+on a property that holds exactly despite the races: when no two chunks of the epoch's order
+(16,384 rows each, as documented) share a column and there is no intercept, every column's
+updates come from one thread in the order one thread would apply them, so the model must be
+the one-thread model to the bit. A lost, repeated or misplaced row, or a row trained with
+the lambdas of another position, would change it.
 """
 
 import _thread
@@ -25,24 +24,26 @@ from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
 from .state_helpers import assert_same_state, dense_state
 
 CHUNK = 16_384  # rows a thread takes at a time (n_threads's docstring)
-PIECE = 2_048  # near the end of the epoch it takes fewer, in whole pieces of this many
 
 
-def chunked_problem(n_chunks=4, per_row=5, columns_per_piece=50, seed=0, classify=False):
-    """``n_chunks`` chunks of rows in order whose pieces use disjoint columns: piece ``p``
-    only columns ``p * columns_per_piece`` to ``(p + 1) * columns_per_piece - 1``."""
+def chunked_problem(
+    n_chunks=4, per_row=5, columns_per_chunk=50, seed=0, classify=False, n_rows=None
+):
+    """Rows in order (``n_chunks`` chunks, or ``n_rows`` rows) whose chunks use disjoint
+    columns: chunk ``c`` only columns ``c * columns_per_chunk`` to
+    ``(c + 1) * columns_per_chunk - 1``."""
     rng = np.random.RandomState(seed)
-    n_rows = n_chunks * CHUNK
-    piece_of_row = np.arange(n_rows) // PIECE
-    cols = rng.randint(columns_per_piece, size=(n_rows, per_row))
-    cols += (piece_of_row * columns_per_piece)[:, None]
+    n_rows = n_chunks * CHUNK if n_rows is None else n_rows
+    chunk_of_row = np.arange(n_rows) // CHUNK
+    cols = rng.randint(columns_per_chunk, size=(n_rows, per_row))
+    cols += (chunk_of_row * columns_per_chunk)[:, None]
     X = sp.csr_matrix(
         (
             rng.normal(size=n_rows * per_row),
             cols.ravel(),
             np.arange(0, n_rows * per_row + 1, per_row),
         ),
-        shape=(n_rows, (n_rows // PIECE) * columns_per_piece),
+        shape=(n_rows, -(-n_rows // CHUNK) * columns_per_chunk),
     )
     X.sum_duplicates()  # (a column drawn twice in a row: one entry)
     w = rng.normal(size=X.shape[1]) * (rng.rand(X.shape[1]) < 0.3)
@@ -89,7 +90,7 @@ def make(classify, **params):
 @pytest.mark.parametrize("n_threads", [2, 3])
 @pytest.mark.parametrize("penalty_scale", ["mean", "sum"])
 @pytest.mark.parametrize("per_row", [5, 12])  # (rows of 8 non-zeros or more: vector lanes)
-def test_no_row_lost_when_pieces_share_no_column(classify, n_threads, penalty_scale, per_row):
+def test_no_row_lost_when_chunks_share_no_column(classify, n_threads, penalty_scale, per_row):
     X, y = chunked_problem(per_row=per_row, classify=classify)
     weights = np.random.RandomState(1).uniform(0.5, 2.0, size=X.shape[0])
     one = make(classify, penalty_scale=penalty_scale).fit(X, y, sample_weight=weights)
@@ -104,6 +105,17 @@ def test_no_row_lost_when_pieces_share_no_column(classify, n_threads, penalty_sc
         est.partial_fit(X, y)
     assert many.t_ == one.t_ == 5 * X.shape[0]
     assert_same_state(many, one)
+
+
+@pytest.mark.parametrize("n_rows", [CHUNK + 1, 2 * CHUNK + 700, 5 * CHUNK + 1234])
+def test_no_row_lost_in_batches_of_any_size(n_rows):
+    # batches a little over one chunk (one row beyond), and a last chunk cut short
+    X, y = chunked_problem(n_rows=n_rows, classify=True)
+    one = make(True).fit(X, y)
+    for n_threads in (2, 3, 5):
+        many = make(True, n_threads=n_threads).fit(X, y)
+        assert many.t_ == one.t_ == 3 * n_rows
+        assert_same_state(many, one)
 
 
 def test_no_row_lost_with_float32_values_and_int64_indices():
@@ -121,17 +133,16 @@ def test_no_row_lost_when_frequent_columns_are_wide_apart(per_row):
     # Each thread trains its own copies of the most frequent columns, found by their number
     # modulo a table's size (a few thousand): here the frequent columns lie far beyond it
     # (2**12 to 2**16) and several share a remainder, so that the table both finds columns
-    # of large numbers and holds one of two columns competing for a slot. Piece p uses only
-    # columns j with j % 32 == p (disjoint pieces, in file order), so the model must still be
+    # of large numbers and holds one of two columns competing for a slot. Chunk c uses only
+    # columns j with j % 4 == c (disjoint chunks, in file order), so the model must still be
     # one thread's to the bit.
     rng = np.random.RandomState(2)
     n_chunks, n_features = 4, 2**16
     n_rows = n_chunks * CHUNK
-    piece = np.arange(n_rows) // PIECE  # 32 pieces
-    slot = 32 * rng.randint(0, 3, size=(n_rows, 2))  # a few slots, each for several columns
-    frequent = 4096 * rng.randint(1, 16, size=(n_rows, 2)) + slot
-    rare = 32 * rng.randint(n_features // 32, size=(n_rows, per_row - 2))
-    cols = np.hstack([frequent, rare]) + piece[:, None]
+    chunk = np.arange(n_rows) // CHUNK
+    frequent = 4096 * rng.randint(1, 16, size=(n_rows, 2)) + 4 * rng.randint(0, 3, size=(n_rows, 2))
+    rare = 4 * rng.randint(n_features // 4, size=(n_rows, per_row - 2))
+    cols = np.hstack([frequent, rare]) + chunk[:, None]
     X = sp.csr_matrix(
         (rng.normal(size=cols.size), cols.ravel(), np.arange(0, cols.size + 1, per_row)),
         shape=(n_rows, n_features),
@@ -156,7 +167,7 @@ def test_every_update_of_the_intercept_and_of_a_frequent_column_counts(n_threads
     # interleaving, so the intercept's and column 0's n must be ~sum(y**2) with any number
     # of threads (a change lost or counted twice would be off by a thousandth or more), every
     # column's n at most one thread's, and in file order every column but 0 (each in one
-    # piece, trained by one thread) exactly one thread's.
+    # chunk, trained by one thread) exactly one thread's.
     X, y = chunked_problem(n_chunks=5)
     X = sp.hstack([np.ones((X.shape[0], 1)), X], format="csr")
     params = dict(fit_intercept=True, eta0=1e-9, shuffle=shuffle)
@@ -168,7 +179,7 @@ def test_every_update_of_the_intercept_and_of_a_frequent_column_counts(n_threads
         np.testing.assert_allclose(dense_state(est)[0, 0, 1], expected, rtol=1e-6)
     # no update counted twice: every column's n at most one thread's
     assert np.all(dense_state(many)[0, :, 1] <= dense_state(one)[0, :, 1] * (1 + 1e-6))
-    if not shuffle:  # pieces of disjoint columns but column 0: one thread each
+    if not shuffle:  # chunks of disjoint columns but column 0: one thread each
         np.testing.assert_allclose(
             dense_state(many)[0, 1:, 1], dense_state(one)[0, 1:, 1], rtol=1e-6
         )
@@ -361,7 +372,7 @@ def test_ctrl_c_during_fit_leaves_the_estimator_as_it_was(delay):
 
 
 def test_ctrl_c_during_partial_fit_leaves_the_estimator_as_after_the_call():
-    X, y = chunked_problem(n_chunks=24, per_row=30, columns_per_piece=200)
+    X, y = chunked_problem(n_chunks=24, per_row=30, columns_per_chunk=200)
     est = make(False, n_threads=2).partial_fit(X[:10], y[:10])
     reference = make(False).partial_fit(X[:10], y[:10]).partial_fit(X, y)
     timer = _interrupt_soon(0.1)  # after the checks, during the training (~0.3 s here)
@@ -420,28 +431,29 @@ def test_the_wait_for_a_training_thread_outlasts_a_signal_handlers_exception():
     # handler's exception inside Event.wait can leave the Event's lock held, and the wait
     # tried again then blocks for good (the test above hung so, about once in 1,000 alarms of
     # a stress run). A Latch's wait runs no handler: the exception of one that fired during
-    # the wait (at 20 ms) comes only once the gate is open (at 200 ms); Event.wait raises it
-    # at 20 ms.
+    # the wait (at 50 ms) comes only once the gate is open (at 1 s); Event.wait raises it
+    # at 50 ms.
     from sparsereg._interrupts import Latch
 
-    latch, opened = Latch(), []
+    latch, opened, seen_by_handler = Latch(), [], []
 
     def open_later():
-        time.sleep(0.2)
+        time.sleep(1.0)
         opened.append(True)
         latch.open()
 
     def raise_alarm(signum, frame):
+        seen_by_handler.append(bool(opened))
         raise _Alarm
 
     previous = signal.signal(signal.SIGALRM, raise_alarm)
     opener = threading.Thread(target=open_later)
     opener.start()
     try:
-        signal.setitimer(signal.ITIMER_REAL, 0.02)
         with pytest.raises(_Alarm):
+            signal.setitimer(signal.ITIMER_REAL, 0.05)
             latch.wait()
-        assert opened, "the wait was cut short by the handler's exception"
+        assert seen_by_handler == [True], "the wait was cut short by the handler's exception"
         latch.wait()  # open: returns at once, each time
         latch.open()  # opening again does nothing
         latch.wait()
@@ -449,6 +461,30 @@ def test_the_wait_for_a_training_thread_outlasts_a_signal_handlers_exception():
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
         opener.join()
+
+
+def test_the_clean_up_and_the_checks_wait_for_their_threads_on_latches(monkeypatch):
+    # Every wait for another thread, in the threads' clean-up and in the checks of a large
+    # CSR, is a Latch's (the test above): one that went back to threading.Event would hang
+    # only about once in 1,000 signal handlers' exceptions, which no test run would catch.
+    import sparsereg._hogwild as hogwild
+    import sparsereg._validation as validation
+    from sparsereg._interrupts import Latch
+
+    waited = []
+
+    class Watched(Latch):
+        def wait(self):
+            waited.append(threading.current_thread() is threading.main_thread())
+            super().wait()
+
+    monkeypatch.setattr(hogwild, "Latch", Watched)
+    monkeypatch.setattr(validation, "Latch", Watched)
+    X, y = ctr_like(3 * CHUNK, n_features=2**14, per_row=30)  # 2**20 non-zeros or more
+    assert X.nnz >= 2**20
+    SparseFTRLClassifier(n_threads=3, max_iter=1, tol=None, random_state=0).fit(X, y)
+    # the checks' second thread once, and the two other training threads each
+    assert waited == [True] * 3
 
 
 def test_a_thread_failing_to_start_its_work_fails_the_fit_without_hanging(monkeypatch):
