@@ -207,6 +207,9 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
     ]
     try:
         for thread in others:
+            # (Thread.start waits on a threading.Event: a signal handler's exception there can
+            # leave that thread blocked for good before its work, holding its arguments; it
+            # never registers, so the clean-up does not wait for it)
             thread.start()
         work(0, hyper)
         if errors:

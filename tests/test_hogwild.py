@@ -480,11 +480,12 @@ def test_the_clean_up_and_the_checks_wait_for_their_threads_on_latches(monkeypat
 
     monkeypatch.setattr(hogwild, "Latch", Watched)
     monkeypatch.setattr(validation, "Latch", Watched)
-    X, y = ctr_like(3 * CHUNK, n_features=2**14, per_row=30)  # 2**20 non-zeros or more
+    X, y = ctr_like(10 * CHUNK, n_features=2**14, per_row=10)  # 2**20 non-zeros or more
     assert X.nnz >= 2**20
-    SparseFTRLClassifier(n_threads=3, max_iter=1, tol=None, random_state=0).fit(X, y)
-    # the checks' second thread once, and the two other training threads each
-    assert waited == [True] * 3
+    SparseFTRLClassifier(n_threads=2, max_iter=1, tol=None, random_state=0).fit(X, y)
+    # the checks' second thread once, and the other training thread (it has ten chunks' time
+    # to begin its work; one that began after the last chunk is not waited for)
+    assert waited == [True] * 2
 
 
 def test_a_thread_failing_to_start_its_work_fails_the_fit_without_hanging(monkeypatch):
