@@ -27,6 +27,7 @@ more than the cache lines it saved and was dropped in December 2026 (benchmarks/
 "#16 fourth session"); the table looked up a row ahead is the "#16 fifth session".
 """
 
+import _thread
 import threading
 from dataclasses import replace
 
@@ -201,16 +202,12 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
             finally:
                 done.open()  # the last thing this thread does to anything the caller reads
 
-    others = [
-        threading.Thread(target=work, args=(i, quiet), name=f"sparsereg-fit-{i}", daemon=True)
-        for i in range(1, n_workers)
-    ]
     try:
-        for thread in others:
-            # (Thread.start waits on a threading.Event: a signal handler's exception there can
-            # leave that thread blocked for good before its work, holding its arguments; it
-            # never registers, so the clean-up does not wait for it)
-            thread.start()
+        for i in range(1, n_workers):
+            # not threading.Thread: its start() waits on a threading.Event, where a signal
+            # handler's exception can leave the Event's lock held and the new thread blocked
+            # on it for good, holding its arguments (X and the state among them)
+            _thread.start_new_thread(work, (i, quiet))
         work(0, hyper)
         if errors:
             raise errors[0]

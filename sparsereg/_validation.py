@@ -5,7 +5,7 @@ whose ``indptr`` or ``indices`` disagree with its shape must raise a ``ValueErro
 never make the kernel read or write out of bounds.
 """
 
-import threading
+import _thread
 
 import numpy as np
 import scipy.sparse as sp
@@ -211,7 +211,7 @@ def _read_meanwhile(values):
         finally:
             done.open()
 
-    threading.Thread(target=read_values, daemon=True).start()
+    _thread.start_new_thread(read_values, ())  # (Thread.start waits on an Event: Latch)
     return found, done
 
 
@@ -255,10 +255,9 @@ def check_csr(X, values=True, threads=1):
     finally:
         if values_read is not None:
             # waited for even when Ctrl-C lands meanwhile (it is raised afterwards), so that
-            # no thread reads X after the call; only a start that was itself interrupted
-            # (by a signal handler's exception) can leave that thread behind: reading X a
-            # few milliseconds longer, or, if it landed inside Thread.start's own
-            # threading.Event, never running and holding the values for good
+            # no thread reads X after the call; only a signal handler's exception just after
+            # the thread's start, before this `try`, leaves it reading X a few milliseconds
+            # longer
             call_until_done(values_read[1].wait)
     largest = None
     if values_read is not None:

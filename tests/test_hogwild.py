@@ -9,8 +9,11 @@ the lambdas of another position, would change it.
 """
 
 import _thread
+import faulthandler
+import itertools
 import pickle
 import signal
+import sys
 import threading
 import time
 
@@ -21,6 +24,7 @@ from sklearn.metrics import log_loss
 
 from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
 
+from .interruptions import Injected, python_threads, raising_at, threads_settle_at
 from .state_helpers import assert_same_state, dense_state
 
 CHUNK = 16_384  # rows a thread takes at a time (n_threads's docstring)
@@ -358,14 +362,14 @@ def test_ctrl_c_during_fit_leaves_the_estimator_as_it_was(delay):
         n_threads=2, max_iter=1000, tol=None, warm_start=True, random_state=0
     ).partial_fit(X[:40_000], y[:40_000], classes=[0, 1])
     before = pickle.dumps(est)
-    threads_before = threading.active_count()
+    threads_before = python_threads()
     timer = _interrupt_soon(delay)
     with pytest.raises(KeyboardInterrupt):
         est.fit(X, y)
         time.sleep(5)  # reached only if the signal came after the call
     timer.cancel()
     timer.join()  # the timer's own thread may outlive its interrupt by a moment
-    assert threading.active_count() == threads_before  # the training threads have stopped
+    assert threads_settle_at(threads_before)  # the training threads have stopped
     previous = pickle.loads(before)
     assert est.t_ == previous.t_
     np.testing.assert_array_equal(dense_state(est), dense_state(previous))
@@ -400,6 +404,7 @@ def test_a_signal_handlers_exception_leaves_no_thread_training():
         raise _Alarm
 
     ctrl_c = signal.getsignal(signal.SIGINT)
+    threads_before = python_threads()
     previous = signal.signal(signal.SIGALRM, raise_alarm)
     try:
         for attempt in range(30):
@@ -416,13 +421,52 @@ def test_a_signal_handlers_exception_leaves_no_thread_training():
             after = dense_state(est).copy()
             time.sleep(0.05)
             np.testing.assert_array_equal(dense_state(est), after)
-            training = [t for t in threading.enumerate() if t.name.startswith("sparsereg-fit")]
-            assert not [t for t in training if t.is_alive()]
+            assert threads_settle_at(threads_before)  # and they have ended
             # and Ctrl-C, held back during each call, is handled as before the call
             assert signal.getsignal(signal.SIGINT) is ctrl_c
     finally:
         signal.signal(signal.SIGALRM, previous)
         signal.signal(signal.SIGINT, ctrl_c)  # (if the check above failed)
+
+
+def test_threaded_training_interrupted_anywhere_leaves_no_thread_and_can_go_on():
+    # The exception of a signal handler at each function entry and exit of the package and
+    # the standard library in the calling thread in turn (the test above lands handlers'
+    # exceptions at random moments; this one at every place, in order): the call raises it
+    # within seconds, no thread trains after it or is left behind, Ctrl-C is handled as
+    # before the call, and the estimator goes on training. With threading.Thread, an
+    # exception inside its start() left the new thread blocked for good (found so for the
+    # training threads).
+    X, y = ctr_like(2 * CHUNK + 100, n_features=2**18, per_row=44)
+    assert X.nnz >= 2**20  # the checks read the values in a second thread too
+    ctrl_c = signal.getsignal(signal.SIGINT)
+    before = python_threads()
+    faulthandler.dump_traceback_later(300, exit=True)  # a hang fails the run, loudly
+    try:
+        for k in itertools.count(1):
+            est = SparseFTRLClassifier(n_threads=2, random_state=0)
+            est.partial_fit(X[:100], y[:100], classes=[0, 1])
+            sys.settrace(raising_at(k))
+            try:
+                est.partial_fit(X, y)
+                completed = True
+            except Injected:
+                completed = False
+            finally:
+                sys.settrace(None)
+            after = dense_state(est).copy()
+            time.sleep(0.01)
+            np.testing.assert_array_equal(dense_state(est), after)
+            assert threads_settle_at(before), f"a thread was left after an exception at {k}"
+            assert signal.getsignal(signal.SIGINT) is ctrl_c
+            t = est.t_
+            est.partial_fit(X[: CHUNK * 2 + 10], y[: CHUNK * 2 + 10])
+            assert est.t_ == t + CHUNK * 2 + 10
+            if completed:  # k is past the call's last place
+                break
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+    assert k > 50  # (the call's set-up, both threads' starts and the clean-up among them)
 
 
 @pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs signal.setitimer")
@@ -491,14 +535,14 @@ def test_the_clean_up_and_the_checks_wait_for_their_threads_on_latches(monkeypat
 def test_a_thread_failing_to_start_its_work_fails_the_fit_without_hanging(monkeypatch):
     # No public input makes another thread's set-up fail (its scratch arrays are a row
     # wide), so the failure is injected: the module's allocator raises MemoryError in the
-    # training threads it starts (named sparsereg-fit-N). The fit must raise it, not wait
-    # for that thread forever, and leave the estimator as it was.
+    # training threads it starts (any thread but the caller's). The fit must raise it, not
+    # wait for that thread forever, and leave the estimator as it was.
     import sparsereg._hogwild as hogwild
 
     real_padded = hogwild.padded
 
     def padded_failing_in_other_threads(shape):
-        if threading.current_thread().name.startswith("sparsereg-fit"):
+        if threading.get_ident() != caller.ident:
             raise MemoryError("injected")
         return real_padded(shape)
 

@@ -2,6 +2,9 @@
 
 import dataclasses
 import gzip
+import itertools
+import sys
+import threading
 
 import numpy as np
 import pytest
@@ -11,6 +14,8 @@ from hypothesis import strategies as st
 from sklearn.datasets import dump_svmlight_file, load_svmlight_file
 
 from sparsereg.stream import Chunk, Position, Source, open_source
+
+from .interruptions import Injected, python_threads, raising_at, threads_settle_at
 
 pd = pytest.importorskip("pandas")
 
@@ -518,8 +523,6 @@ def test_start_outside_the_source_is_refused(tmp_path):
 
 @pytest.mark.parametrize("fmt", ["csv", "svmlight"])
 def test_readahead_gives_the_same_chunks_errors_and_stops(tmp_path, fmt):
-    import threading
-
     if fmt == "csv":
         _pyarrow()
     frame = pd.DataFrame(
@@ -541,12 +544,48 @@ def test_readahead_gives_the_same_chunks_errors_and_stops(tmp_path, fmt):
         for chunk in open_source(str(path), readahead=2, **kwargs).chunks():
             seen.append(chunk.end.row)
     assert seen == [40, 80, 120, 160, 200, 240]
-    before = threading.active_count()
+    before = python_threads()
     stream = open_source(str(path), readahead=3, skip_bad_rows=True, **kwargs).chunks()
     next(stream)
-    assert threading.active_count() == before + 1
+    assert python_threads() == before + 1
     stream.close()  # the caller stops early: the reading thread ends
-    assert threading.active_count() == before
+    assert threads_settle_at(before)
+
+
+def test_readahead_interrupted_anywhere_neither_hangs_nor_leaves_its_thread(tmp_path):
+    # An exception at each function entry and exit of the reading thread in turn, as a
+    # signal handler's would land there (Ctrl-C, a SIGALRM timeout): the read raises it
+    # within seconds, the read-ahead thread is gone soon after, and the source reads the
+    # same chunks again. With queue.Queue and threading.Thread instead, one such exception
+    # left the queue's lock held and the read hung for good; others left a thread behind.
+    frame = pd.DataFrame({"y": np.arange(100) % 2, "c": ["a", "b"] * 50, "v": np.arange(100.0)})
+    path = tmp_path / "d.svm"  # (read-ahead is the same for every format)
+    _write("svmlight", frame, path, bad_every=0)
+    kwargs = dict(target="y", numeric=["v"], batch_rows=30, n_features=8, readahead=1)
+    expected = [_chunk_key(c) for c in open_source(str(path), **kwargs).chunks()]
+    before = python_threads()  # (after a first read: a reader's own pools have started)
+    for k in itertools.count(1):
+        source, outcome = open_source(str(path), **kwargs), []
+
+        def read(source=source, outcome=outcome, k=k):
+            sys.settrace(raising_at(k))
+            try:
+                outcome.append([_chunk_key(c) for c in source.chunks()])
+            except Injected:  # (not kept: its traceback would keep the chunks' generator)
+                outcome.append(None)
+            finally:
+                sys.settrace(None)
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        reader.join(timeout=20)
+        assert not reader.is_alive(), f"the read hung after an exception at event {k}"
+        assert threads_settle_at(before), f"a thread was left after an exception at event {k}"
+        assert [_chunk_key(c) for c in source.chunks()] == expected
+        if outcome[0] is not None:  # k is past the read's last event
+            assert outcome[0] == expected
+            break
+    assert k > 2 * len(expected)  # (each chunk's resumptions were among the places)
 
 
 # ------------------------------------------------------------------------------ SVMlight

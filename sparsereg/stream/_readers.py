@@ -11,11 +11,12 @@ CSV and Parquet go through pyarrow's streaming readers (``pyarrow.csv.open_csv``
 imported only when a CSV or Parquet file is read (``pip install "sparsereg[stream]"``).
 """
 
+import _thread
 import gzip
 import io
 import os
 import queue
-import threading
+import sys
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -173,38 +174,57 @@ def _ahead(items, depth):
 
     Closing the returned generator (or an error in the caller) stops the thread and closes
     `items`; an exception raised by `items` is raised in the caller, at its place in the stream.
-    """
-    results = queue.Queue(maxsize=depth)
-    stop = threading.Event()
 
-    def put(item):
-        while not stop.is_set():
+    The calling thread, where signal handlers run, touches no lock or condition written in
+    Python: a handler's exception inside ``queue.Queue.get`` or ``threading.Event.wait`` can
+    land just after their lock was taken and leave it held, and the reading thread then
+    blocks on it for good, and the caller's wait for that thread with it. Here the caller
+    only calls compiled ``SimpleQueue`` and lock methods, none of which can be left half
+    done; the thread is started with ``_thread.start_new_thread`` (``Thread.start`` waits on
+    an ``Event``) and stops itself when the caller has gone.
+    """
+    results = queue.SimpleQueue()  # (more, item or exception), in the stream's order
+    slots = queue.SimpleQueue()  # one token per item the thread may read ahead
+    for _ in range(depth):
+        slots.put(None)
+    stop, running = [], []  # flags: appended to once, each by one side
+    finished = _thread.allocate_lock()
+    finished.acquire()  # released by the thread as the last thing it does
+
+    def take_slot():
+        while not stop:
             try:
-                results.put(item, timeout=0.05)
+                slots.get(timeout=0.05)
                 return True
-            except queue.Full:
+            except queue.Empty:
                 continue
         return False
 
     def work():
+        running.append(True)
         try:
-            for item in items:
-                if not put((True, item)):
-                    break
-            else:
-                put((False, None))
-        except BaseException as exc:  # handed to the caller
-            put((False, exc))
+            if stop:  # the caller had already gone, and may not have seen `running`
+                return
+            try:
+                for item in items:
+                    if not take_slot():
+                        break
+                    results.put((True, item))
+                else:
+                    results.put((False, None))
+            except BaseException as exc:  # handed to the caller
+                results.put((False, exc))
+            finally:
+                items.close()
         finally:
-            items.close()
-
-    thread = threading.Thread(target=work, name="sparsereg-readahead", daemon=True)
-    thread.start()
+            finished.release()
 
     def consume():
         try:
+            _thread.start_new_thread(work, ())
             while True:
                 more, value = results.get()
+                slots.put(None)
                 if more:
                     yield value
                 elif value is None:
@@ -212,8 +232,14 @@ def _ahead(items, depth):
                 else:
                     raise value
         finally:
-            stop.set()
-            thread.join()
+            stop.append(True)
+            # Waited for only if it has begun: one that begins later sees `stop` and ends
+            # at once. A wait cut short (Ctrl-C while the thread still reads a large
+            # chunk) leaves it to end by itself after that chunk. Not at the interpreter's
+            # exit (a generator left open in a reference cycle): the thread is gone then,
+            # ended by the interpreter without a word.
+            if running and not sys.is_finalizing():
+                finished.acquire()
 
     return consume()
 

@@ -1,0 +1,63 @@
+"""Exceptions raised where a signal handler's could land, and the threads left after them.
+
+The package starts its threads with ``_thread.start_new_thread`` (``threading.Thread.start``
+waits on an ``Event`` that a signal handler's exception can leave held), which
+``threading.enumerate`` does not list; and native libraries (pyarrow's pools) start and end
+threads of their own, which the OS counts: :func:`python_threads` counts the threads that
+run Python code.
+"""
+
+import inspect
+import os
+import sys
+import threading
+import time
+
+import sparsereg
+
+_PACKAGE = os.path.dirname(sparsereg.__file__)
+_STDLIB = os.path.dirname(threading.__file__)
+_SITE = "-packages"
+
+
+class Injected(Exception):
+    """Raised by :func:`raising_at`'s trace function."""
+
+
+def raising_at(k):
+    """A trace function (``sys.settrace``) that raises :class:`Injected` at the k-th entry to
+    or exit from a function of the package or of Python's standard library in its thread:
+    where a signal handler's exception can land in the calling thread (CPython runs a
+    handler on entering a function, a generator's resumption included, and after a call).
+    Not at a generator's yield: an exception raised there by a trace function ends the
+    generator without running its ``finally``, which no handler's exception can do."""
+    seen = [0]
+
+    def tracer(frame, event, arg):
+        file = frame.f_code.co_filename
+        ours = file.startswith(_PACKAGE) or (file.startswith(_STDLIB) and _SITE not in file)
+        yielding = event == "return" and frame.f_code.co_flags & inspect.CO_GENERATOR
+        if ours and event in ("call", "return") and not yielding:
+            seen[0] += 1
+            if seen[0] == k:
+                sys.settrace(None)
+                raise Injected(f"{event} of {frame.f_code.co_name}")
+        return tracer
+
+    return tracer
+
+
+def python_threads():
+    """How many threads of this process run Python code now."""
+    return len(sys._current_frames())
+
+
+def threads_settle_at(expected, timeout=5.0):
+    """Whether :func:`python_threads` is ``expected`` within ``timeout`` seconds (a thread
+    that has done its work still takes a moment to end)."""
+    deadline = time.monotonic() + timeout
+    while python_threads() != expected:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
