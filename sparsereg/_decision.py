@@ -8,16 +8,18 @@ estimator holds every column's weight (dense store) or only the non-zero ones
 identical to the estimator without repeating its arithmetic.
 """
 
+import _thread
 import itertools
 import os
+import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 from ._ftrl_fast import EMPTY_KEY, build_column_index, csr_predict, linear_scores
+from ._interrupts import Task, finish
 from ._state import sorted_union
 from ._validation import csr_arrays
 
@@ -43,21 +45,45 @@ BLOCK_ROWS = 8192
 # kept off its core delays a call by half its share at most (RESULTS.md, "#16 seventh session")
 BLOCKS_PER_THREAD = 2
 
-_pool = None
-_pool_pid = None
-_pool_lock = threading.Lock()
+_tasks = None  # the queue the scoring threads take their tasks from (made on first use)
+_threads = 0  # scoring threads started in this process
+_threads_lock = threading.Lock()
 
 
-def _executor():
-    """The process's pool of scoring threads, made on first use (again after a fork)."""
-    global _pool, _pool_pid
-    with _pool_lock:
-        if _pool is None or _pool_pid != os.getpid():
-            _pool = ThreadPoolExecutor(
-                max_workers=MAX_THREADS - 1, thread_name_prefix="sparsereg-predict"
-            )
-            _pool_pid = os.getpid()
-        return _pool
+def _forget_threads():
+    """In a forked child: the parent's threads did not come along."""
+    global _tasks, _threads, _threads_lock
+    _tasks, _threads, _threads_lock = None, 0, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_threads)
+
+
+def _serve(tasks):
+    """A scoring thread: runs the tasks it is given, for the life of the process."""
+    while True:
+        tasks.get().run()
+
+
+def _hand_out(tasks):
+    """Queue ``tasks`` for the scoring threads, started as needed (as many as ``tasks``,
+    at most ``MAX_THREADS - 1``). Not a ``concurrent.futures`` pool: its caller's side
+    takes Python locks that a signal handler's exception can leave held (``Task``). A
+    thread that cannot be started leaves its share to the caller."""
+    global _tasks, _threads
+    with _threads_lock:
+        if _tasks is None:
+            _tasks = queue.SimpleQueue()
+        try:
+            while _threads < min(len(tasks), MAX_THREADS - 1):
+                _thread.start_new_thread(_serve, (_tasks,))
+                _threads += 1
+        except RuntimeError:  # "can't start new thread"
+            pass
+        handed = _tasks
+    for task in tasks:
+        handed.put(task)
 
 
 def scoring_threads(n_rows, n_jobs=None):
@@ -97,14 +123,14 @@ def in_row_blocks(score, n_rows, n_threads):
             if not score(n_rows * b // n_blocks, n_rows * (b + 1) // n_blocks):
                 failed.append(b)
 
-    pool = _executor()
-    futures = [pool.submit(work) for _ in range(n_threads - 1)]
+    tasks = [Task(work) for _ in range(n_threads - 1)]
     try:
+        _hand_out(tasks)
         work()
     finally:
-        for f in futures:  # one not started (the pool busy with other calls) is not needed
-            if not f.cancel():
-                f.result()  # wait for all before out is read; raises what the block raised
+        # wait for every block before out is read (a task not begun, the threads busy with
+        # other calls, is not needed); raises what a block raised
+        finish(tasks)
     return not failed
 
 

@@ -205,3 +205,54 @@ cdef class Latch:
         with nogil:
             PyThread_acquire_lock(self._lock, WAIT_LOCK)  # retried on EINTR: never early
             PyThread_release_lock(self._lock)
+
+
+cdef class Task:
+    """A call of ``function()`` handed to another thread, which the caller can take back
+    until a thread has begun it: that thread calls :meth:`run`, the caller :func:`finish`.
+
+    Both are compiled, so that no signal handler runs inside them: the caller's side of
+    ``concurrent.futures`` (``Future.result`` and ``cancel``, the executor's semaphore)
+    enters conditions in Python, where a handler's exception can leave a lock held, the
+    next call blocked on it for good, and the pool's threads with it.
+    """
+
+    cdef object function
+    cdef bint claimed  # by the thread that runs it, or by the caller taking it back
+    cdef object error
+    cdef Latch done
+
+    def __cinit__(self, function):
+        self.function = function
+        self.claimed = False
+        self.error = None
+        self.done = Latch()
+
+    def run(self):
+        """Call the function, unless the task was taken back; its exception is kept for
+        the caller."""
+        if self.claimed:  # (test and set in one step: no other thread runs in between)
+            return
+        self.claimed = True
+        try:
+            self.function()
+        except BaseException as exc:
+            self.error = exc
+        finally:
+            self.done.open()
+
+
+def finish(tasks):
+    """Take back each task that no thread has begun, wait for the others to end, then raise
+    the first exception one of them raised."""
+    cdef Task task
+    error = None
+    for task in tasks:
+        if not task.claimed:
+            task.claimed = True
+            continue
+        task.done.wait()
+        if error is None:
+            error = task.error
+    if error is not None:
+        raise error

@@ -455,13 +455,12 @@ def test_threaded_training_interrupted_anywhere_leaves_no_thread_and_can_go_on()
             finally:
                 sys.settrace(None)
             after = dense_state(est).copy()
-            time.sleep(0.01)
-            np.testing.assert_array_equal(dense_state(est), after)
             assert threads_settle_at(before), f"a thread was left after an exception at {k}"
+            np.testing.assert_array_equal(dense_state(est), after)  # none trained meanwhile
             assert signal.getsignal(signal.SIGINT) is ctrl_c
             t = est.t_
-            est.partial_fit(X[: CHUNK * 2 + 10], y[: CHUNK * 2 + 10])
-            assert est.t_ == t + CHUNK * 2 + 10
+            est.partial_fit(X, y)
+            assert est.t_ == t + X.shape[0]
             if completed:  # k is past the call's last place
                 break
     finally:

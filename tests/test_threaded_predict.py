@@ -7,6 +7,10 @@ compare them with ``n_jobs=1`` and with calls of fewer rows (which one thread sc
 check that a bad row in the last block is refused with the message of a single-thread call.
 """
 
+import faulthandler
+import itertools
+import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -15,6 +19,8 @@ import scipy.sparse as sp
 
 from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
 from sparsereg.export import export_model
+
+from .interruptions import Injected, python_threads, raising_at, threads_settle_at
 
 N_ROWS = 100_003  # not divisible by 2, 3 or 4 threads
 N_FEATURES = 200
@@ -186,3 +192,36 @@ def test_four_python_threads_predicting_at_once(kind):
     for i, got in enumerate(results):
         for values in got:
             np.testing.assert_array_equal(values, expected[i])
+
+
+def test_bulk_calls_interrupted_anywhere_neither_hang_nor_spoil_the_next():
+    """The exception of a signal handler (Ctrl-C, say) at each function entry and exit of
+    the package and the standard library in a bulk call in turn, estimator and export: the
+    call raises it, no thread is started or left blocked, and the next calls give the same
+    predictions. With concurrent.futures' pool, such an exception inside its semaphore left
+    the semaphore's lock held, and the next bulk call hung for good."""
+    est = _fitted("binary", "sparse", n_jobs=4)
+    exported = export_model(est)
+    rows = X[:20_000]
+    expected = est.predict_proba(rows)
+    time.sleep(0.2)  # (the scoring threads it started are running)
+    before = python_threads()
+    faulthandler.dump_traceback_later(300, exit=True)  # a hang fails the run, loudly
+    try:
+        for call in (est.predict_proba, exported.predict_proba):
+            for k in itertools.count(1):
+                sys.settrace(raising_at(k))
+                try:
+                    completed = call(rows) is not None
+                except Exception as exc:  # (scikit-learn's available_if gives AttributeError)
+                    assert isinstance(exc, Injected) or isinstance(exc.__cause__, Injected)
+                    completed = False
+                finally:
+                    sys.settrace(None)
+                assert threads_settle_at(before), f"threads changed after an exception at {k}"
+                np.testing.assert_array_equal(call(rows), expected)
+                if completed:  # k is past the call's last place
+                    break
+            assert k > 20
+    finally:
+        faulthandler.cancel_dump_traceback_later()
