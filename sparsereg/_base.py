@@ -973,14 +973,16 @@ class _BaseFTRL(BaseEstimator):
                 check_signals=not in_place,
                 count_columns=count_columns,
             )
-            self._commit(problem, state, t, X.dtype, fresh=first)
-            self.nnz_history_ = history
-            self.n_iter_ = n_iter
-            self._random_state = rng
-            if in_place and params is not None:
-                self._call_memo = self._new_call_memo(params, state)
-            else:
-                self.__dict__.pop("_call_memo", None)
+            # all of it or none: fit's commit is held back from signal handlers as well
+            with nullcontext() if in_place else interrupts_deferred():
+                self._commit(problem, state, t, X.dtype, fresh=first)
+                self.nnz_history_ = history
+                self.n_iter_ = n_iter
+                self._random_state = rng
+                if in_place and params is not None:
+                    self._call_memo = self._new_call_memo(params, state)
+                else:
+                    self.__dict__.pop("_call_memo", None)
         return self
 
     # ------------------------------------------------------- partial_fit, per call

@@ -35,45 +35,66 @@ except ImportError:  # pragma: no cover - not CPython
     from signal import signal as _set_handler
 
 cdef int _SIGINT = int(signal.SIGINT)
+# the signals other than SIGINT whose Python handler is held back too, when one is installed
+cdef tuple _OTHER_SIGNALS = tuple(
+    sorted(
+        int(s)
+        for s in signal.valid_signals()
+        if s not in (signal.SIGINT, getattr(signal, "SIGKILL", None), getattr(signal, "SIGSTOP", None))
+    )
+)
 
 
 cdef class interrupts_deferred:
-    """Hold SIGINT back until the block has run (main thread only; elsewhere a no-op).
+    """Hold back SIGINT, and every signal whose handler is a Python function, until the
+    block has run (main thread only; elsewhere a no-op); then each handler answers, in the
+    order the signals came.
 
-    A context manager: ``with interrupts_deferred(): ...``.
+    A context manager: ``with interrupts_deferred(): ...``. Not only Ctrl-C: a handler that
+    raises (``SIGTERM`` to ``SystemExit``, a ``SIGALRM`` timeout) would otherwise land
+    between a model's update in place and its bookkeeping. A signal whose handler is not a
+    Python function (the default, ignored, or one installed from C) is left alone.
     """
 
-    cdef list _caught
-    cdef object _previous
+    cdef list _caught  # (signum, frame), each signal once, in the order they came
+    cdef dict _previous  # signum -> the handler to put back
     cdef bint _active
 
     def __cinit__(self):
         self._caught = []
-        self._previous = None
+        self._previous = {}
         self._active = False
 
     def _catch(self, signum, frame):
         if self._active:
-            self._caught.append(frame)
+            for caught, _ in self._caught:
+                if caught == signum:
+                    return
+            self._caught.append((signum, frame))
             return
         # still installed after the block: __exit__ could not put the previous handler back
-        # (it gave up), so this one answers as that one would, rather than swallow Ctrl-C
-        previous = self._previous
-        if previous is None or previous == signal.SIG_DFL:
-            raise KeyboardInterrupt
-        if callable(previous):
-            previous(signum, frame)
+        # (it gave up), so this one answers as that one would, rather than swallow the signal
+        _answer(signum, self._previous.get(signum), frame)
 
     def __enter__(self):
         if threading.current_thread() is not threading.main_thread():
             return self  # signals are only ever delivered to the main thread
-        # the handler to restore is read and the block marked active before the swap: a
-        # signal handler's exception just after it would otherwise leave SIGINT caught
-        # here for good (a `with` whose __enter__ raises never runs __exit__)
-        self._previous = _get_handler(_SIGINT)
+        # the handlers to restore are read and the block marked active before the swaps: a
+        # signal handler's exception just after one (signal.signal runs the handlers of
+        # signals pending) would otherwise leave a signal caught here for good (a `with`
+        # whose __enter__ raises never runs __exit__)
+        cdef object get_handler = _get_handler
+        cdef object signum, handler
+        previous = {_SIGINT: get_handler(_SIGINT)}
+        for signum in _OTHER_SIGNALS:  # ~1 us for 60 signals
+            handler = get_handler(signum)
+            if callable(handler):
+                previous[signum] = handler
+        self._previous = previous
         self._active = True
         try:
-            _set_handler(_SIGINT, self._catch)
+            for signum in previous:
+                _set_handler(signum, self._catch)
         except ValueError:  # pragma: no cover - not the main interpreter
             self._active = False
             return self
@@ -85,28 +106,42 @@ cdef class interrupts_deferred:
     def __exit__(self, *exc_info):
         if not self._active:
             return False
-        previous = self._previous
-        # None: a handler installed from C, which Python cannot reinstall
-        restore = previous if previous is not None else signal.default_int_handler
         raised = None
-        for _ in range(MOST_ATTEMPTS):  # a handler's exception must not leave SIGINT caught
-            try:
-                _set_handler(_SIGINT, restore)
-                break
-            except BaseException as exc:
-                raised = _kept(raised, exc)
-        self._active = False
-        if self._caught:  # Ctrl-C came first: the installed handler's answer, then the rest
-            if previous is None or previous == signal.SIG_DFL:
-                _raise_with_context(KeyboardInterrupt(), raised)
-            if callable(previous):
+        for signum, previous in self._previous.items():
+            # None: a handler installed from C, which Python cannot reinstall (only SIGINT's
+            # is swapped whatever it is)
+            restore = previous if previous is not None else signal.default_int_handler
+            for _ in range(MOST_ATTEMPTS):  # a handler's exception must not leave it caught
                 try:
-                    previous(_SIGINT, self._caught[0])
+                    _set_handler(signum, restore)
+                    break
                 except BaseException as exc:
-                    _raise_with_context(exc, raised)
+                    raised = _kept(raised, exc)
+        self._active = False
+        caught, self._caught = self._caught, []
+        # each held-back signal's handler answers, in the order they came; the first
+        # exception is raised (a KeyboardInterrupt ahead of the others), with what the
+        # restores raised as its context
+        answered = None
+        for signum, frame in caught:
+            try:
+                _answer(signum, self._previous[signum], frame)
+            except BaseException as exc:
+                answered = _kept(answered, exc)
+        if answered is not None:
+            _raise_with_context(answered, raised)
         if raised is not None:
             raise raised
         return False
+
+
+cdef _answer(int signum, object handler, object frame):
+    """What ``handler`` does on ``signum``: a SIGINT left to the default (or to C) raises
+    KeyboardInterrupt; a Python handler is called; an ignored signal does nothing."""
+    if signum == _SIGINT and (handler is None or handler == signal.SIG_DFL):
+        raise KeyboardInterrupt
+    if callable(handler):
+        handler(signum, frame)
 
 
 # attempts after which a retry loop here gives up: an error that recurs on every attempt
