@@ -1,11 +1,16 @@
-"""Ctrl-C held back until a call that updates a model in place has finished.
+"""Signals held back during an update in place, and waits for threads that no signal
+handler can leave blocked.
 
 ``partial_fit`` trains the state in place (copying a state of millions of columns
 per call would cost more than the call), so an interrupt that landed between the
 kernel's update and the new ``t_`` would leave a model that predicts one thing now
-and another after a pickle round trip. :func:`interrupts_deferred` delays SIGINT to
-the end of the block instead: the estimator is then exactly as after the call, and
-the interrupt is raised (or handed to the handler that was installed) right after.
+and another after a pickle round trip. :func:`interrupts_deferred` delays SIGINT, and
+every signal whose handler is a Python function, to the end of the block instead: the
+estimator is then exactly as after the call, and each handler answers right after.
+
+:class:`Latch` and :class:`Task` let the calling thread wait for other threads without
+entering a lock or condition written in Python, where a handler's exception can leave the
+lock held and a thread blocked on it for good.
 
 Compiled, so that no signal handler runs inside these functions: CPython runs a Python
 handler (a ``SIGALRM`` handler that raises, say) on entering a Python function, after a call

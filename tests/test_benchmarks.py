@@ -397,3 +397,10 @@ def test_bench_shuffle_quick(capsys):
             if row.startswith(tool + " ") and "/" not in row
         ]
         assert len(rows) == 1 and all(float(v) > 0 for v in rows[0][-3:])
+
+
+def test_bench_bulk_calls_ab_refuses_a_version_it_did_not_import(tmp_path):
+    # a --before without a package of its own: its processes import this one, and the
+    # comparison would be of one version with itself
+    with pytest.raises(SystemExit, match="imported"):
+        load("bench_bulk_calls_ab").main(["--quick", "--before", str(tmp_path)])
