@@ -62,6 +62,22 @@ def run_child(path, rows, log2_features, sizes):
     return json.loads(result.stdout)
 
 
+def which_package(path):
+    """The folder of the sparsereg that a process with ``PYTHONPATH=path`` would import
+    (found without importing it)."""
+    probe = "import importlib.util; print(importlib.util.find_spec('sparsereg').origin)"
+    env = dict(os.environ, PYTHONPATH=str(path))
+    origin = subprocess.run(
+        [sys.executable, "-c", probe],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=HERE,  # (as the timed processes: this script's folder first on the path, not the caller's)
+    ).stdout.strip()
+    return str(Path(origin).resolve().parent)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -83,6 +99,10 @@ def main(argv=None):
     if a.quick:
         a.pairs, a.rows, a.log2_features, sizes = 1, 2_000, 12, [5_000]
     now = HERE.parent
+    for version, path in (("now", now), ("before", a.before)):
+        found = which_package(path)
+        if found != str(Path(path).resolve() / "sparsereg"):
+            raise SystemExit(f"the {version} processes would import {found}, not {path}")
     runs = {"now": [], "before": []}
     for pair in range(a.pairs):
         order = ("now", "before") if pair % 2 == 0 else ("before", "now")

@@ -437,7 +437,7 @@ def test_threaded_training_interrupted_anywhere_leaves_no_thread_and_can_go_on()
     # before the call, and the estimator goes on training. With threading.Thread, an
     # exception inside its start() left the new thread blocked for good (found so for the
     # training threads).
-    X, y = ctr_like(2 * CHUNK + 100, n_features=2**18, per_row=44)
+    X, y = ctr_like(2 * CHUNK + 100, n_features=2**16, per_row=52)
     assert X.nnz >= 2**20  # the checks read the values in a second thread too
     ctrl_c = signal.getsignal(signal.SIGINT)
     before = python_threads()
@@ -458,9 +458,10 @@ def test_threaded_training_interrupted_anywhere_leaves_no_thread_and_can_go_on()
             assert threads_settle_at(before), f"a thread was left after an exception at {k}"
             np.testing.assert_array_equal(dense_state(est), after)  # none trained meanwhile
             assert signal.getsignal(signal.SIGINT) is ctrl_c
-            t = est.t_
-            est.partial_fit(X, y)
-            assert est.t_ == t + X.shape[0]
+            if k % 8 == 0:  # (a sample: each training call costs ~15 ms)
+                t = est.t_
+                est.partial_fit(X, y)
+                assert est.t_ == t + X.shape[0]
             if completed:  # k is past the call's last place
                 break
     finally:
