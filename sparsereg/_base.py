@@ -209,6 +209,12 @@ class _CallMemo:
     __slots__ = ("params", "state", "hypers", "labels", "positives")
 
 
+class _CallOutcome:
+    """Whether a training call has attached its model (``_input_attributes_restored_on_error``)."""
+
+    committed = False
+
+
 class _WeightsCache:
     """Holds ``(coef, intercept, LinearWeights)`` once computed from the state.
 
@@ -845,12 +851,16 @@ class _BaseFTRL(BaseEstimator):
         a failed call must not leave a width that disagrees with the trained state."""
         names = ("n_features_in_", "feature_names_in_")
         saved = {name: self.__dict__[name] for name in names if name in self.__dict__}
+        call = _CallOutcome()
         try:
-            yield
+            yield call
         except BaseException:
-            for name in names:
-                self.__dict__.pop(name, None)
-            self.__dict__.update(saved)
+            # not after the new model is attached: a held-back signal handler's exception
+            # comes out of that step's end, and the model then is the call's
+            if not call.committed:
+                for name in names:
+                    self.__dict__.pop(name, None)
+                self.__dict__.update(saved)
             raise
 
     def _softmax_classes(self, n_classes):
@@ -907,7 +917,7 @@ class _BaseFTRL(BaseEstimator):
         """
         with (
             self._training_lock,
-            self._input_attributes_restored_on_error(),
+            self._input_attributes_restored_on_error() as call,
             interrupts_deferred() if in_place else nullcontext(),
         ):
             first = new_state or not self._is_fitted()
@@ -983,6 +993,7 @@ class _BaseFTRL(BaseEstimator):
                     self._call_memo = self._new_call_memo(params, state)
                 else:
                     self.__dict__.pop("_call_memo", None)
+                call.committed = True
         return self
 
     # ------------------------------------------------------- partial_fit, per call

@@ -69,20 +69,22 @@ def _serve(tasks):
 def _hand_out(tasks):
     """Queue ``tasks`` for the scoring threads, started as needed (as many as ``tasks``,
     at most ``MAX_THREADS - 1``). Not a ``concurrent.futures`` pool: its caller's side
-    takes Python locks that a signal handler's exception can leave held (``Task``). A
-    thread that cannot be started leaves its share to the caller."""
+    takes Python locks that a signal handler's exception can leave held (``Task``). Tasks
+    beyond the threads there are (none, if no thread can be started) are not queued: the
+    caller's :func:`finish` takes them back."""
     global _tasks, _threads
     with _threads_lock:
         if _tasks is None:
             _tasks = queue.SimpleQueue()
-        try:
-            while _threads < min(len(tasks), MAX_THREADS - 1):
+        while _threads < min(len(tasks), MAX_THREADS - 1):
+            _threads += 1  # counted first: a handler's exception after the start keeps it
+            try:
                 _thread.start_new_thread(_serve, (_tasks,))
-                _threads += 1
-        except RuntimeError:  # "can't start new thread"
-            pass
-        handed = _tasks
-    for task in tasks:
+            except RuntimeError:  # "can't start new thread"
+                _threads -= 1
+                break
+        handed, queued = _tasks, min(len(tasks), _threads)
+    for task in tasks[:queued]:
         handed.put(task)
 
 

@@ -124,20 +124,39 @@ cdef class interrupts_deferred:
                     raised = _kept(raised, exc)
         self._active = False
         caught, self._caught = self._caught, []
-        # each held-back signal's handler answers, in the order they came; the first
-        # exception is raised (a KeyboardInterrupt ahead of the others), with what the
-        # restores raised as its context
+        # each held-back signal's handler answers, in the order they came; of their
+        # exceptions and the restores', one is raised: a request to stop (KeyboardInterrupt,
+        # SystemExit) ahead of an ordinary exception, else the first, with the one it beat as
+        # its context (any others are dropped)
         answered = None
         for signum, frame in caught:
             try:
                 _answer(signum, self._previous[signum], frame)
             except BaseException as exc:
-                answered = _kept(answered, exc)
-        if answered is not None:
-            _raise_with_context(answered, raised)
+                answered = _ranked(answered, exc)
+        raised = _ranked(answered, raised)
         if raised is not None:
             raise raised
         return False
+
+
+cdef object _ranked(object first, object second):
+    """Which of two exceptions (either may be None) to raise: a request to stop
+    (KeyboardInterrupt first, then any other that is not an ``Exception``, such as
+    SystemExit) ahead of an ordinary exception, else ``first``; the other as its context."""
+    if first is None:
+        return second
+    if second is None:
+        return first
+    if _stop_rank(second) > _stop_rank(first):
+        return _chained(second, first)
+    return _chained(first, second)
+
+
+cdef int _stop_rank(object exc):
+    if isinstance(exc, KeyboardInterrupt):
+        return 2
+    return 0 if isinstance(exc, Exception) else 1
 
 
 cdef _answer(int signum, object handler, object frame):
@@ -274,8 +293,9 @@ cdef class Task:
         if self.claimed:  # (test and set in one step: no other thread runs in between)
             return
         self.claimed = True
+        function, self.function = self.function, None  # (its arrays not kept by the queue)
         try:
-            self.function()
+            function()
         except BaseException as exc:
             self.error = exc
         finally:
@@ -290,6 +310,7 @@ def finish(tasks):
     for task in tasks:
         if not task.claimed:
             task.claimed = True
+            task.function = None  # (a queued task would keep its arrays until a thread came)
             continue
         task.done.wait()
         if error is None:

@@ -9,6 +9,7 @@ run Python code.
 
 import inspect
 import os
+import signal
 import sys
 import threading
 import time
@@ -42,6 +43,25 @@ def raising_at(k):
             if seen[0] == k:
                 sys.settrace(None)
                 raise Injected(f"{event} of {frame.f_code.co_name}")
+        return tracer
+
+    return tracer
+
+
+def signalling_at(k, signum, package_only=True):
+    """A trace function that sends ``signum`` to this process at the k-th entry to or exit
+    from a function (of the package only, by default) in its thread: the handler then runs
+    where Python would run it, or is held back where the package holds handlers back."""
+    seen = [0]
+
+    def tracer(frame, event, arg):
+        file = frame.f_code.co_filename
+        ours = file.startswith(_PACKAGE) or not package_only
+        if ours and event in ("call", "return"):
+            seen[0] += 1
+            if seen[0] == k:
+                sys.settrace(None)
+                signal.raise_signal(signum)
         return tracer
 
     return tracer

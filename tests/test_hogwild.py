@@ -429,7 +429,7 @@ def test_a_signal_handlers_exception_leaves_no_thread_training():
         signal.signal(signal.SIGINT, ctrl_c)  # (if the check above failed)
 
 
-def test_threaded_training_interrupted_anywhere_leaves_no_thread_and_can_go_on():
+def test_threaded_training_interrupted_at_each_call_leaves_no_thread_and_can_go_on():
     # The exception of a signal handler at each function entry and exit of the package and
     # the standard library in the calling thread in turn (the test above lands handlers'
     # exceptions at random moments; this one at every place, in order): the call raises it

@@ -8,9 +8,11 @@ Add a row to ``BAD_INPUTS`` to extend the battery.
 
 import _thread
 import gc
+import itertools
 import os
 import pickle
 import signal
+import sys
 import threading
 import time
 
@@ -22,6 +24,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor, export_model
 
+from .interruptions import signalling_at
 from .state_helpers import assert_same_state, dense_state, held_columns, intercept_state
 from .streams import click_stream
 
@@ -821,6 +824,60 @@ def test_a_signal_handlers_exception_leaves_partial_fit_as_before_or_after_the_c
     finally:
         signal.signal(signal.SIGALRM, previous_alarm)
     assert landed > 140  # the alarms did land in the calls
+
+
+@pytest.mark.parametrize("call", ["fit on a new width", "first partial_fit"])
+def test_a_signal_at_each_call_of_training_leaves_the_model_whole(call):
+    # a signal whose handler raises, sent at each function entry and exit of the package in
+    # a training call in turn: the call raises it (or completes, if it came after), and the
+    # estimator is as before the call or as after it, width included. (The width was put
+    # back when the exception of a handler held back during the new model's attachment came
+    # out of it: coef_ of 20 columns, n_features_in_ of 10, or none at all.)
+    rng = np.random.RandomState(0)
+    X10 = sp.random(200, 10, density=0.5, format="csr", random_state=0)
+    X20 = sp.random(200, 20, density=0.5, format="csr", random_state=1)
+    y = rng.rand(200)
+
+    def prepared():
+        est = SparseFTRLRegressor(random_state=0, max_iter=2, tol=None)
+        return est.fit(X10, y) if call == "fit on a new width" else est
+
+    def train(est):
+        return est.fit(X20, y) if call == "fit on a new width" else est.partial_fit(X20, y)
+
+    after = train(prepared())
+
+    class Alarm(Exception):
+        pass
+
+    def on_alarm(signum, frame):
+        raise Alarm
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    try:
+        for k in itertools.count(1):
+            est = prepared()
+            sys.settrace(signalling_at(k, signal.SIGALRM))
+            try:
+                train(est)
+                completed = True
+            except Alarm:
+                completed = False
+            finally:
+                sys.settrace(None)
+            if getattr(est, "n_features_in_", None) == 20:
+                assert_same_state(est, after)
+                np.testing.assert_array_equal(est.predict(X20), after.predict(X20))
+            elif call == "fit on a new width":
+                assert_same_state(est, prepared())
+                assert est.n_features_in_ == 10 and est.coef_.shape[-1] == 10
+            else:
+                assert not hasattr(est, "t_") and not hasattr(est, "n_features_in_")
+            if completed:
+                break
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    assert k > 50
 
 
 def test_a_signal_handler_that_does_not_raise_answers_once_after_partial_fit():

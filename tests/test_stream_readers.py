@@ -3,8 +3,11 @@
 import dataclasses
 import gzip
 import itertools
+import os
+import signal
 import sys
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -552,7 +555,7 @@ def test_readahead_gives_the_same_chunks_errors_and_stops(tmp_path, fmt):
     assert threads_settle_at(before)
 
 
-def test_readahead_interrupted_anywhere_neither_hangs_nor_leaves_its_thread(tmp_path):
+def test_readahead_interrupted_at_each_call_neither_hangs_nor_leaves_its_thread(tmp_path):
     # An exception at each function entry and exit of the reading thread in turn, as a
     # signal handler's would land there (Ctrl-C, a SIGALRM timeout): the read raises it
     # within seconds, the read-ahead thread is gone soon after, and the source reads the
@@ -586,6 +589,35 @@ def test_readahead_interrupted_anywhere_neither_hangs_nor_leaves_its_thread(tmp_
             assert outcome[0] == expected
             break
     assert k > 2 * len(expected)  # (each chunk's resumptions were among the places)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_closes_a_read_ahead_stream_without_waiting_for_its_parents_thread(
+    tmp_path,
+):
+    # the reading thread is the parent's: a child that closes the stream it inherited must
+    # not wait for it (it waited for good)
+    frame = pd.DataFrame({"y": np.arange(100) % 2, "c": ["a", "b"] * 50, "v": np.arange(100.0)})
+    path = tmp_path / "d.svm"
+    _write("svmlight", frame, path, bad_every=0)
+    stream = open_source(str(path), n_features=8, batch_rows=30, readahead=1).chunks()
+    next(stream)
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        stream.close()
+        os._exit(0)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.02)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        pytest.fail("the child hung closing the stream")
+    assert os.waitstatus_to_exitcode(status) == 0
+    stream.close()
 
 
 # ------------------------------------------------------------------------------ SVMlight

@@ -194,7 +194,7 @@ def test_four_python_threads_predicting_at_once(kind):
             np.testing.assert_array_equal(values, expected[i])
 
 
-def test_bulk_calls_interrupted_anywhere_neither_hang_nor_spoil_the_next():
+def test_bulk_calls_interrupted_at_each_call_neither_hang_nor_spoil_the_next():
     """The exception of a signal handler (Ctrl-C, say) at each function entry and exit of
     the package and the standard library in a bulk call in turn, estimator and export: the
     call raises it, no thread is started or left blocked, and the next calls give the same
@@ -204,7 +204,8 @@ def test_bulk_calls_interrupted_anywhere_neither_hang_nor_spoil_the_next():
     exported = export_model(est)
     rows = X[:20_000]
     expected = est.predict_proba(rows)
-    time.sleep(0.2)  # (the scoring threads it started are running)
+    exported.predict_proba(rows)  # (each starts the scoring threads it needs)
+    time.sleep(0.2)  # (and they are running)
     before = python_threads()
     faulthandler.dump_traceback_later(300, exit=True)  # a hang fails the run, loudly
     try:

@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from .._interrupts import call_until_done
+
 __all__ = ["Chunk", "Position", "Source", "open_source"]
 
 _INSTALL = 'pip install "sparsereg[stream]"'
@@ -204,6 +206,7 @@ def _ahead(items, depth):
         running.append(True)
         try:
             if stop:  # the caller had already gone, and may not have seen `running`
+                items.close()
                 return
             try:
                 for item in items:
@@ -219,6 +222,8 @@ def _ahead(items, depth):
         finally:
             finished.release()
 
+    parent = os.getpid()
+
     def consume():
         try:
             _thread.start_new_thread(work, ())
@@ -233,13 +238,13 @@ def _ahead(items, depth):
                     raise value
         finally:
             stop.append(True)
-            # Waited for only if it has begun: one that begins later sees `stop` and ends
-            # at once. A wait cut short (Ctrl-C while the thread still reads a large
-            # chunk) leaves it to end by itself after that chunk. Not at the interpreter's
-            # exit (a generator left open in a reference cycle): the thread is gone then,
-            # ended by the interpreter without a word.
-            if running and not sys.is_finalizing():
-                finished.acquire()
+            # Waited for only if it has begun (one that begins later sees `stop` and ends at
+            # once), to the end even if Ctrl-C comes meanwhile (it is raised afterwards): the
+            # thread may be inside the source's generator, which the caller closes next. Not
+            # in a forked child, nor at the interpreter's exit (a generator left open in a
+            # reference cycle): the thread is not there then.
+            if running and os.getpid() == parent and not sys.is_finalizing():
+                call_until_done(finished.acquire)
 
     return consume()
 
