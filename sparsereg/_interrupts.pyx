@@ -121,13 +121,14 @@ cdef class interrupts_deferred:
                     _set_handler(signum, restore)
                     break
                 except BaseException as exc:
-                    raised = _kept(raised, exc)
+                    raised = _ranked(raised, exc)
         self._active = False
         caught, self._caught = self._caught, []
         # each held-back signal's handler answers, in the order they came; of their
         # exceptions and the restores', one is raised: a request to stop (KeyboardInterrupt,
         # SystemExit) ahead of an ordinary exception, else the first, with the one it beat as
-        # its context (any others are dropped)
+        # its context (any others are dropped; if the block itself raised, Python makes that
+        # exception the context instead)
         answered = None
         for signum, frame in caught:
             try:

@@ -12,6 +12,7 @@ imported only when a CSV or Parquet file is read (``pip install "sparsereg[strea
 """
 
 import _thread
+import contextlib
 import gzip
 import io
 import os
@@ -24,8 +25,6 @@ from itertools import islice
 from typing import Any
 
 import numpy as np
-
-from .._interrupts import call_until_done
 
 __all__ = ["Chunk", "Position", "Source", "open_source"]
 
@@ -189,7 +188,7 @@ def _ahead(items, depth):
     slots = queue.SimpleQueue()  # one token per item the thread may read ahead
     for _ in range(depth):
         slots.put(None)
-    stop, running = [], []  # flags: appended to once, each by one side
+    stop, running, ended = [], [], []  # flags: appended to once, each by one side
     finished = _thread.allocate_lock()
     finished.acquire()  # released by the thread as the last thing it does
 
@@ -220,11 +219,11 @@ def _ahead(items, depth):
             finally:
                 items.close()
         finally:
+            ended.append(True)
             finished.release()
 
-    parent = os.getpid()
-
     def consume():
+        parent = os.getpid()
         try:
             _thread.start_new_thread(work, ())
             while True:
@@ -239,14 +238,28 @@ def _ahead(items, depth):
         finally:
             stop.append(True)
             # Waited for only if it has begun (one that begins later sees `stop` and ends at
-            # once), to the end even if Ctrl-C comes meanwhile (it is raised afterwards): the
-            # thread may be inside the source's generator, which the caller closes next. Not
-            # in a forked child, nor at the interpreter's exit (a generator left open in a
-            # reference cycle): the thread is not there then.
+            # once). Not in a forked child, nor at the interpreter's exit (a generator left
+            # open in a reference cycle): the thread is not there then.
             if running and os.getpid() == parent and not sys.is_finalizing():
-                call_until_done(finished.acquire)
+                _wait_for_reader(finished, ended)
 
     return consume()
+
+
+def _wait_for_reader(finished, ended):
+    """Wait until the read-ahead thread has appended to ``ended`` and released ``finished``.
+    A first interruption (Ctrl-C) is raised only once it has, since the thread may be inside
+    the source's generator, which the caller closes next ("generator already executing"); a
+    second gives up the wait (a read that blocks for good) and the first is raised. (A
+    handler's exception can also come just after ``acquire`` took the lock: ``ended`` then
+    says not to wait again.)"""
+    try:
+        finished.acquire()
+    except BaseException:
+        if not ended:
+            with contextlib.suppress(BaseException):
+                finished.acquire()
+        raise
 
 
 class Source:
@@ -1214,6 +1227,9 @@ def open_source(
         reading, decompressing and parsing (which release the GIL) can overlap with the
         caller's work on the chunk at hand; memory grows by that many chunks. 0: everything
         happens in the caller's thread. Iterables are always read in the caller's thread.
+        Closing the stream, or a first Ctrl-C, waits until the chunk being read is done (a
+        second Ctrl-C gives up the wait); read a file that can block for good (a named pipe
+        whose writer may stop) with 0.
 
     Returns
     -------
