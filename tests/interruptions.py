@@ -25,46 +25,52 @@ class Injected(Exception):
     """Raised by :func:`raising_at`'s trace function."""
 
 
-def raising_at(k):
-    """A trace function (``sys.settrace``) that raises :class:`Injected` at the k-th entry to
-    or exit from a function of the package or of Python's standard library in its thread:
-    where a signal handler's exception can land in the calling thread (CPython runs a
-    handler on entering a function, a generator's resumption included, and after a call).
-    Not at a generator's yield: an exception raised there by a trace function ends the
-    generator without running its ``finally``, which no handler's exception can do."""
+def _at_kth(k, counts, act):
+    """A trace function (``sys.settrace``) that calls ``act(frame, event)`` at the k-th
+    function entry or exit of its thread for which ``counts(frame, event)`` is true, then
+    traces no more."""
     seen = [0]
 
     def tracer(frame, event, arg):
+        if event in ("call", "return") and counts(frame, event):
+            seen[0] += 1
+            if seen[0] == k:
+                sys.settrace(None)
+                act(frame, event)
+        return tracer
+
+    return tracer
+
+
+def raising_at(k):
+    """A trace function that raises :class:`Injected` at the k-th entry to or exit from a
+    function of the package or of Python's standard library in its thread: where a signal
+    handler's exception can land in the calling thread (CPython runs a handler on entering
+    a function, a generator's resumption included, and after a call). Not at a generator's
+    yield: an exception raised there by a trace function ends the generator without running
+    its ``finally``, which no handler's exception can do."""
+
+    def counts(frame, event):
         file = frame.f_code.co_filename
         ours = file.startswith(_PACKAGE) or (file.startswith(_STDLIB) and _SITE not in file)
         yielding = event == "return" and frame.f_code.co_flags & inspect.CO_GENERATOR
-        if ours and event in ("call", "return") and not yielding:
-            seen[0] += 1
-            if seen[0] == k:
-                sys.settrace(None)
-                raise Injected(f"{event} of {frame.f_code.co_name}")
-        return tracer
+        return ours and not yielding
 
-    return tracer
+    def act(frame, event):
+        raise Injected(f"{event} of {frame.f_code.co_name}")
+
+    return _at_kth(k, counts, act)
 
 
-def signalling_at(k, signum, package_only=True):
+def signalling_at(k, signum):
     """A trace function that sends ``signum`` to this process at the k-th entry to or exit
-    from a function (of the package only, by default) in its thread: the handler then runs
-    where Python would run it, or is held back where the package holds handlers back."""
-    seen = [0]
-
-    def tracer(frame, event, arg):
-        file = frame.f_code.co_filename
-        ours = file.startswith(_PACKAGE) or not package_only
-        if ours and event in ("call", "return"):
-            seen[0] += 1
-            if seen[0] == k:
-                sys.settrace(None)
-                signal.raise_signal(signum)
-        return tracer
-
-    return tracer
+    from a function of the package in its thread: the handler then runs where Python would
+    run it, or is held back where the package holds handlers back."""
+    return _at_kth(
+        k,
+        lambda frame, event: frame.f_code.co_filename.startswith(_PACKAGE),
+        lambda frame, event: signal.raise_signal(signum),
+    )
 
 
 def python_threads():

@@ -725,6 +725,14 @@ def test_a_scikit_learn_models_export_reads_hostile_csr_arrays_as_they_mean(repl
         exported.predict(_replaced(indices=too_far, indptr=X.indptr.astype(np.int16)))
 
 
+class _Alarm(Exception):
+    pass
+
+
+def _raise_alarm(signum, frame):
+    raise _Alarm
+
+
 def test_a_signal_handlers_exception_during_partial_fit_leaves_ctrl_c_working():
     # partial_fit holds Ctrl-C back while it updates the model in place, by a handler of
     # its own for SIGINT. Another signal's handler may raise at any moment of the call (here
@@ -736,14 +744,8 @@ def test_a_signal_handlers_exception_during_partial_fit_leaves_ctrl_c_working():
     X_few, y_few = sp.random(4, 2**10, density=0.01, format="csr", random_state=0), rng.rand(4)
     est = SparseFTRLRegressor().partial_fit(X_few, y_few)
 
-    class Alarm(Exception):
-        pass
-
-    def on_alarm(signum, frame):
-        raise Alarm
-
     installed = signal.getsignal(signal.SIGINT)
-    previous_alarm = signal.signal(signal.SIGALRM, on_alarm)
+    previous_alarm = signal.signal(signal.SIGALRM, _raise_alarm)
     swallowed = raised = 0
     gc_was_on = gc.isenabled()
     gc.disable()  # an alarm in a gc callback (hypothesis installs one) is dropped by Python
@@ -755,7 +757,7 @@ def test_a_signal_handlers_exception_during_partial_fit_leaves_ctrl_c_working():
                 # dropped by Python, and would leave an endless loop waiting for it
                 for _ in range(1000):
                     est.partial_fit(X_few, y_few)
-            except Alarm:
+            except _Alarm:
                 raised += 1
             if signal.getsignal(signal.SIGINT) is not installed:
                 swallowed += 1
@@ -794,13 +796,7 @@ def test_a_signal_handlers_exception_leaves_partial_fit_as_before_or_after_the_c
         est = SparseFTRLClassifier(random_state=0, max_iter=3, tol=None)
         return est.partial_fit(X[:10], y[:10], classes=[0, 1])
 
-    class Alarm(Exception):
-        pass
-
-    def on_alarm(signum, frame):
-        raise Alarm
-
-    previous_alarm = signal.signal(signal.SIGALRM, on_alarm)
+    previous_alarm = signal.signal(signal.SIGALRM, _raise_alarm)
     rng = np.random.RandomState(0)
     landed = 0
     try:
@@ -812,7 +808,7 @@ def test_a_signal_handlers_exception_leaves_partial_fit_as_before_or_after_the_c
                     one.partial_fit(Xb, yb)
                     other.partial_fit(Xb, yb)
                     done += 1
-            except Alarm:
+            except _Alarm:
                 landed += 1
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
@@ -820,7 +816,7 @@ def test_a_signal_handlers_exception_leaves_partial_fit_as_before_or_after_the_c
                 continue  # both as before their call, or both as after
             ahead = pickle.loads(pickle.dumps(other)).partial_fit(*batches[done])
             assert _same_state(one, ahead), f"an alarm after {delay * 1e3:.2f} ms"
-            assert signal.getsignal(signal.SIGALRM) is on_alarm
+            assert signal.getsignal(signal.SIGALRM) is _raise_alarm
     finally:
         signal.signal(signal.SIGALRM, previous_alarm)
     assert landed > 140  # the alarms did land in the calls
@@ -847,13 +843,7 @@ def test_a_signal_at_each_call_of_training_leaves_the_model_whole(call):
 
     after = train(prepared())
 
-    class Alarm(Exception):
-        pass
-
-    def on_alarm(signum, frame):
-        raise Alarm
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
+    previous = signal.signal(signal.SIGALRM, _raise_alarm)
     try:
         for k in itertools.count(1):
             est = prepared()
@@ -861,7 +851,7 @@ def test_a_signal_at_each_call_of_training_leaves_the_model_whole(call):
             try:
                 train(est)
                 completed = True
-            except Alarm:
+            except _Alarm:
                 completed = False
             finally:
                 sys.settrace(None)
