@@ -20,7 +20,9 @@ during 4-row ``partial_fit`` calls, none in 16,000 since), and in a Python loop 
 a second exception escape between two attempts.
 """
 
+import os
 import signal
+import sys
 import threading
 
 from cpython.pythread cimport (
@@ -223,6 +225,34 @@ def call_until_done(function, *args):
             raised = _kept(raised, exc)
     if raised is not None:
         raise raised
+
+
+def end_read_ahead(list stop, list running, finished, list ended, parent):
+    """The end of a read-ahead (``sparsereg.stream._readers._ahead``): set ``stop``, then,
+    if its thread has begun (``running``), in process ``parent`` and not at the
+    interpreter's exit, wait until the thread has released ``finished``.
+
+    Compiled, so that no signal handler's exception can land between the stop and the
+    wait. In Python one could, after each call there, and the wait was skipped: the thread
+    went on inside the source, its file open, after the read had raised. The wait is the
+    one place here where a handler runs. The thread may be inside the source's generator,
+    which the caller closes next ("generator already executing"), so a first exception
+    (Ctrl-C) is raised only once the thread has finished. A second gives up the wait (a
+    read that blocks for good), and the first is raised. A handler's exception can also
+    come just after ``acquire`` took the lock: ``ended`` then says not to wait again.
+    """
+    stop.append(True)
+    if not running or os.getpid() != parent or sys.is_finalizing():
+        return
+    try:
+        finished.acquire()
+    except BaseException as first:
+        if not ended:
+            try:
+                finished.acquire()
+            except BaseException:
+                pass
+        raise first
 
 
 cdef class Latch:

@@ -42,6 +42,30 @@ def _at_kth(k, counts, act):
     return tracer
 
 
+def _at_kth_c_return(k, counts, act):
+    """A profile function (``sys.setprofile``) that calls ``act(frame, function)`` at the
+    k-th return from a C function (a builtin, or a method of a built-in type) called in a
+    frame of its thread for which ``counts(frame)`` is true, then profiles no more. CPython
+    runs a signal handler right after such a call returns; an exception raised here comes
+    out of the call after it has taken effect, as the handler's would."""
+    seen = [0]
+
+    def profiler(frame, event, arg):
+        if event == "c_return" and counts(frame):
+            seen[0] += 1
+            if seen[0] == k:
+                sys.setprofile(None)
+                act(frame, arg)
+
+    return profiler
+
+
+def _ours(frame):
+    """Whether ``frame`` runs code of the package or of Python's standard library."""
+    file = frame.f_code.co_filename
+    return file.startswith(_PACKAGE) or (file.startswith(_STDLIB) and _SITE not in file)
+
+
 def raising_at(k):
     """A trace function that raises :class:`Injected` at the k-th entry to or exit from a
     function of the package or of Python's standard library in its thread: where a signal
@@ -51,10 +75,8 @@ def raising_at(k):
     its ``finally``, which no handler's exception can do."""
 
     def counts(frame, event):
-        file = frame.f_code.co_filename
-        ours = file.startswith(_PACKAGE) or (file.startswith(_STDLIB) and _SITE not in file)
         yielding = event == "return" and frame.f_code.co_flags & inspect.CO_GENERATOR
-        return ours and not yielding
+        return _ours(frame) and not yielding
 
     def act(frame, event):
         raise Injected(f"{event} of {frame.f_code.co_name}")
@@ -70,6 +92,31 @@ def signalling_at(k, signum):
         k,
         lambda frame, event: frame.f_code.co_filename.startswith(_PACKAGE),
         lambda frame, event: signal.raise_signal(signum),
+    )
+
+
+def raising_after_c_call(k):
+    """A profile function that raises :class:`Injected` right after the k-th call of a C
+    function made by the package or Python's standard library in its thread returns (the
+    places :func:`raising_at` does not reach: a handler also runs after a call of
+    ``list.append`` or ``os.getpid``)."""
+
+    def act(frame, function):
+        raise Injected(
+            f"after {getattr(function, '__qualname__', function)} in {frame.f_code.co_name}"
+        )
+
+    return _at_kth_c_return(k, _ours, act)
+
+
+def signalling_after_c_call(k, signum):
+    """A profile function that sends ``signum`` to this process right after the k-th call
+    of a C function made by the package in its thread returns: the handler then runs there,
+    or is held back where the package holds handlers back."""
+    return _at_kth_c_return(
+        k,
+        lambda frame: frame.f_code.co_filename.startswith(_PACKAGE),
+        lambda frame, function: signal.raise_signal(signum),
     )
 
 

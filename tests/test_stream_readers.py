@@ -18,7 +18,13 @@ from sklearn.datasets import dump_svmlight_file, load_svmlight_file
 
 from sparsereg.stream import Chunk, Position, Source, open_source
 
-from .interruptions import Injected, python_threads, raising_at, threads_settle_at
+from .interruptions import (
+    Injected,
+    python_threads,
+    raising_after_c_call,
+    raising_at,
+    threads_settle_at,
+)
 
 pd = pytest.importorskip("pandas")
 
@@ -589,6 +595,58 @@ def test_readahead_interrupted_at_each_call_neither_hangs_nor_leaves_its_thread(
             assert outcome[0] == expected
             break
     assert k > 2 * len(expected)  # (each chunk's resumptions were among the places)
+
+
+def _open_descriptors_of(path):
+    """How many of this process's file descriptors are open on ``path`` (Linux)."""
+    found = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            found += os.readlink(f"/proc/self/fd/{fd}") == path
+        except OSError:  # (closed meanwhile: the listing's own descriptor, say)
+            pass
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts descriptors in /proc")
+def test_a_read_ahead_closed_early_has_closed_its_file_when_an_exception_comes_out(tmp_path):
+    # The caller takes a chunk and closes the stream while the read-ahead thread is inside
+    # the file; an exception right after each C function called in turn, as a signal
+    # handler's would land there: when it comes out, the thread has finished and the file
+    # is closed. (In Python, a handler's exception just after the stop was set skipped the
+    # wait: the thread went on, the file open.) Not at function entries: a trace function's
+    # exception at the entry of a generator resumed by close() ends it without its
+    # `finally`, which no handler's exception can do (the entries and exits of a whole read:
+    # test_readahead_interrupted_at_each_call_neither_hangs_nor_leaves_its_thread).
+    path = str(tmp_path / "d.svm")
+    with open(path, "w") as f:
+        f.writelines(f"{i % 2} 1:{i}.0 3:1\n" for i in range(100_000))
+    kwargs = dict(n_features=4, batch_rows=100, readahead=1)
+    for k in itertools.count(1):
+        source, outcome = open_source(path, **kwargs), []
+
+        def read(source=source, outcome=outcome, k=k):
+            sys.setprofile(raising_after_c_call(k))
+            try:
+                stream = source.chunks()
+                next(stream)
+                stream.close()
+                outcome.append(True)
+            except Injected:
+                outcome.append(False)
+            finally:
+                sys.setprofile(None)
+            outcome.append(_open_descriptors_of(path))  # at once: no time to settle
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        reader.join(timeout=20)
+        assert not reader.is_alive(), f"the close hung after an exception at place {k}"
+        completed, still_open = outcome
+        assert still_open == 0, f"the file was open after an exception at place {k}"
+        if completed:
+            break
+    assert k > 10
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")

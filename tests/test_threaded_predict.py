@@ -20,7 +20,13 @@ import scipy.sparse as sp
 from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
 from sparsereg.export import export_model
 
-from .interruptions import Injected, python_threads, raising_at, threads_settle_at
+from .interruptions import (
+    Injected,
+    python_threads,
+    raising_after_c_call,
+    raising_at,
+    threads_settle_at,
+)
 
 N_ROWS = 100_003  # not divisible by 2, 3 or 4 threads
 N_FEATURES = 200
@@ -194,12 +200,18 @@ def test_four_python_threads_predicting_at_once(kind):
             np.testing.assert_array_equal(values, expected[i])
 
 
-def test_bulk_calls_interrupted_at_each_call_neither_hang_nor_spoil_the_next():
+@pytest.mark.parametrize(
+    "install, raising",
+    [(sys.settrace, raising_at), (sys.setprofile, raising_after_c_call)],
+    ids=["function entries and exits", "after C calls"],
+)
+def test_bulk_calls_interrupted_at_each_call_neither_hang_nor_spoil_the_next(install, raising):
     """The exception of a signal handler (Ctrl-C, say) at each function entry and exit of
-    the package and the standard library in a bulk call in turn, estimator and export: the
-    call raises it, no thread is started or left blocked, and the next calls give the same
-    predictions. With concurrent.futures' pool, such an exception inside its semaphore left
-    the semaphore's lock held, and the next bulk call hung for good."""
+    the package and the standard library in a bulk call in turn, and right after each C
+    function they call, estimator and export: the call raises it, no thread is started or
+    left blocked, and the next calls give the same predictions. With concurrent.futures'
+    pool, such an exception inside its semaphore left the semaphore's lock held, and the
+    next bulk call hung for good."""
     est = _fitted("binary", "sparse", n_jobs=4)
     exported = export_model(est)
     rows = X[:20_000]
@@ -211,18 +223,18 @@ def test_bulk_calls_interrupted_at_each_call_neither_hang_nor_spoil_the_next():
     try:
         for call in (est.predict_proba, exported.predict_proba):
             for k in itertools.count(1):
-                sys.settrace(raising_at(k))
+                install(raising(k))
                 try:
                     completed = call(rows) is not None
                 except Exception as exc:  # (scikit-learn's available_if gives AttributeError)
                     assert isinstance(exc, Injected) or isinstance(exc.__cause__, Injected)
                     completed = False
                 finally:
-                    sys.settrace(None)
+                    install(None)
                 assert threads_settle_at(before), f"threads changed after an exception at {k}"
                 np.testing.assert_array_equal(call(rows), expected)
                 if completed:  # k is past the call's last place
                     break
-            assert k > 20
+            assert k > 10  # (the sweep did sweep)
     finally:
         faulthandler.cancel_dump_traceback_later()

@@ -12,12 +12,10 @@ imported only when a CSV or Parquet file is read (``pip install "sparsereg[strea
 """
 
 import _thread
-import contextlib
 import gzip
 import io
 import os
 import queue
-import sys
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +23,8 @@ from itertools import islice
 from typing import Any
 
 import numpy as np
+
+from .._interrupts import end_read_ahead
 
 __all__ = ["Chunk", "Position", "Source", "open_source"]
 
@@ -236,30 +236,12 @@ def _ahead(items, depth):
                 else:
                     raise value
         finally:
-            stop.append(True)
             # Waited for only if it has begun (one that begins later sees `stop` and ends at
             # once). Not in a forked child, nor at the interpreter's exit (a generator left
             # open in a reference cycle): the thread is not there then.
-            if running and os.getpid() == parent and not sys.is_finalizing():
-                _wait_for_reader(finished, ended)
+            end_read_ahead(stop, running, finished, ended, parent)
 
     return consume()
-
-
-def _wait_for_reader(finished, ended):
-    """Wait until the read-ahead thread has appended to ``ended`` and released ``finished``.
-    A first interruption (Ctrl-C) is raised only once it has, since the thread may be inside
-    the source's generator, which the caller closes next ("generator already executing"); a
-    second gives up the wait (a read that blocks for good) and the first is raised. (A
-    handler's exception can also come just after ``acquire`` took the lock: ``ended`` then
-    says not to wait again.)"""
-    try:
-        finished.acquire()
-    except BaseException:
-        if not ended:
-            with contextlib.suppress(BaseException):
-                finished.acquire()
-        raise
 
 
 class Source:
