@@ -660,11 +660,14 @@ class _BaseFTRL(BaseEstimator):
         }
         if "classes" in arrays:
             fitted["classes_"] = arrays["classes"]
-        self.__dict__.pop("feature_names_in_", None)
-        self.__dict__.pop("_call_memo", None)
         if "feature_names_in" in arrays:
             fitted["feature_names_in_"] = arrays["feature_names_in"]
-        self.__dict__.update(fitted)
+        # all of it or none: a signal handler's exception after a pop left the old model
+        # without its feature names
+        with interrupts_deferred():
+            self.__dict__.pop("feature_names_in_", None)
+            self.__dict__.pop("_call_memo", None)
+            self.__dict__.update(fitted)
         return self
 
     # ------------------------------------------------------------------ training

@@ -18,13 +18,14 @@ import time
 
 import joblib
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor, export_model
 
-from .interruptions import signalling_at
+from .interruptions import signalling_after_c_call, signalling_at
 from .state_helpers import assert_same_state, dense_state, held_columns, intercept_state
 from .streams import click_stream
 
@@ -822,13 +823,23 @@ def test_a_signal_handlers_exception_leaves_partial_fit_as_before_or_after_the_c
     assert landed > 140  # the alarms did land in the calls
 
 
+# where a signal handler runs, swept place by place: at each entry to and exit from a function
+# of the package (sys.settrace), and right after each C function it calls (sys.setprofile)
+SIGNAL_SWEEPS = {
+    "function entries and exits": (sys.settrace, signalling_at),
+    "after C calls": (sys.setprofile, signalling_after_c_call),
+}
+
+
+@pytest.mark.parametrize("places", sorted(SIGNAL_SWEEPS))
 @pytest.mark.parametrize("call", ["fit on a new width", "first partial_fit"])
-def test_a_signal_at_each_call_of_training_leaves_the_model_whole(call):
-    # a signal whose handler raises, sent at each function entry and exit of the package in
-    # a training call in turn: the call raises it (or completes, if it came after), and the
-    # estimator is as before the call or as after it, width included. (The width was put
-    # back when the exception of a handler held back during the new model's attachment came
-    # out of it: coef_ of 20 columns, n_features_in_ of 10, or none at all.)
+def test_a_signal_at_each_call_of_training_leaves_the_model_whole(call, places):
+    # a signal whose handler raises, sent at each place of a training call in turn: the call
+    # raises it (or completes, if it came after), and the estimator is as before the call or
+    # as after it, width included. (The width was put back when the exception of a handler
+    # held back during the new model's attachment came out of it: coef_ of 20 columns,
+    # n_features_in_ of 10, or none at all.)
+    install, signalling = SIGNAL_SWEEPS[places]
     rng = np.random.RandomState(0)
     X10 = sp.random(200, 10, density=0.5, format="csr", random_state=0)
     X20 = sp.random(200, 20, density=0.5, format="csr", random_state=1)
@@ -847,14 +858,14 @@ def test_a_signal_at_each_call_of_training_leaves_the_model_whole(call):
     try:
         for k in itertools.count(1):
             est = prepared()
-            sys.settrace(signalling_at(k, signal.SIGALRM))
+            install(signalling(k, signal.SIGALRM))
             try:
                 train(est)
                 completed = True
             except _Alarm:
                 completed = False
             finally:
-                sys.settrace(None)
+                install(None)
             if getattr(est, "n_features_in_", None) == 20:
                 assert_same_state(est, after)
                 np.testing.assert_array_equal(est.predict(X20), after.predict(X20))
@@ -868,6 +879,49 @@ def test_a_signal_at_each_call_of_training_leaves_the_model_whole(call):
     finally:
         signal.signal(signal.SIGALRM, previous)
     assert k > 50
+
+
+@pytest.mark.parametrize("places", sorted(SIGNAL_SWEEPS))
+def test_a_signal_at_each_call_of_set_ftrl_state_leaves_the_estimator_whole(places):
+    # set_ftrl_state over a model fitted with feature names, a signal whose handler raises
+    # sent at each place in turn: the estimator is the old one, feature names included, or
+    # the new one. (A handler's exception right after its pop of feature_names_in_ left the
+    # old model without them.)
+    install, signalling = SIGNAL_SWEEPS[places]
+    rng = np.random.RandomState(0)
+    y = rng.rand(200)
+    named = pd.DataFrame(rng.rand(200, 10), columns=[f"g{i}" for i in range(10)])
+    X20 = sp.random(200, 20, density=0.5, format="csr", random_state=1)
+    state = SparseFTRLRegressor(random_state=1).fit(X20, y).get_ftrl_state()
+
+    def prepared():
+        return SparseFTRLRegressor(random_state=0).fit(named, y)
+
+    after = prepared().set_ftrl_state(state)
+    previous = signal.signal(signal.SIGALRM, _raise_alarm)
+    try:
+        for k in itertools.count(1):
+            est = prepared()
+            install(signalling(k, signal.SIGALRM))
+            try:
+                est.set_ftrl_state(state)
+                completed = True
+            except _Alarm:
+                completed = False
+            finally:
+                install(None)
+            if est.n_features_in_ == 20:
+                assert_same_state(est, after)
+                assert not hasattr(est, "feature_names_in_")
+            else:
+                assert_same_state(est, prepared())
+                assert list(est.feature_names_in_) == list(named.columns)
+                np.testing.assert_array_equal(est.predict(named), prepared().predict(named))
+            if completed:
+                break
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    assert k > 40
 
 
 def test_a_signal_handler_that_does_not_raise_answers_once_after_partial_fit():
