@@ -992,11 +992,12 @@ class _BaseFTRL(BaseEstimator):
                 self.nnz_history_ = history
                 self.n_iter_ = n_iter
                 self._random_state = rng
+                self.__dict__.pop("_call_memo", None)
+                # the model is the call's from here on, even if what follows raises (the
+                # memo is a shortcut for the next calls: without it they take the full path)
+                call.committed = True
                 if in_place and params is not None:
                     self._call_memo = self._new_call_memo(params, state)
-                else:
-                    self.__dict__.pop("_call_memo", None)
-                call.committed = True
         return self
 
     # ------------------------------------------------------- partial_fit, per call
