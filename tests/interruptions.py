@@ -66,17 +66,24 @@ def _ours(frame):
     return file.startswith(_PACKAGE) or (file.startswith(_STDLIB) and _SITE not in file)
 
 
+def _yielding(frame, event):
+    """Whether ``event`` in ``frame`` is a generator's yield (a trace function's ``return``)."""
+    return event == "return" and bool(frame.f_code.co_flags & inspect.CO_GENERATOR)
+
+
 def raising_at(k):
     """A trace function that raises :class:`Injected` at the k-th entry to or exit from a
     function of the package or of Python's standard library in its thread: where a signal
     handler's exception can land in the calling thread (CPython runs a handler on entering
     a function, a generator's resumption included, and after a call). Not at a generator's
     yield: an exception raised there by a trace function ends the generator without running
-    its ``finally``, which no handler's exception can do."""
+    its ``finally``, which no handler's exception can do. (Nor can one at the entry of a
+    generator resumed by ``close()`` or ``throw()``, where a trace function's exception
+    does the same in CPython 3.11: a sweep that closes a generator early should count the
+    places after C calls, :func:`raising_after_c_call`.)"""
 
     def counts(frame, event):
-        yielding = event == "return" and frame.f_code.co_flags & inspect.CO_GENERATOR
-        return _ours(frame) and not yielding
+        return _ours(frame) and not _yielding(frame, event)
 
     def act(frame, event):
         raise Injected(f"{event} of {frame.f_code.co_name}")
@@ -87,10 +94,24 @@ def raising_at(k):
 def signalling_at(k, signum):
     """A trace function that sends ``signum`` to this process at the k-th entry to or exit
     from a function of the package in its thread: the handler then runs where Python would
-    run it, or is held back where the package holds handlers back."""
+    run it, or is held back where the package holds handlers back. Not at a generator's
+    yield, where the handler would run inside the trace function (:func:`raising_at`)."""
     return _at_kth(
         k,
-        lambda frame, event: frame.f_code.co_filename.startswith(_PACKAGE),
+        lambda frame, event: (
+            frame.f_code.co_filename.startswith(_PACKAGE) and not _yielding(frame, event)
+        ),
+        lambda frame, event: signal.raise_signal(signum),
+    )
+
+
+def signalling_anywhere_at(k, signum):
+    """:func:`signalling_at` counting the entries to and exits from functions of any code
+    (scikit-learn's, pandas'...), not only the package's: where a handler's exception can
+    land inside a library's ``except Exception``."""
+    return _at_kth(
+        k,
+        lambda frame, event: not _yielding(frame, event),
         lambda frame, event: signal.raise_signal(signum),
     )
 

@@ -2,16 +2,19 @@
 
 import os
 import signal
+import sys
 import zipfile
 
 import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from sparsereg import FeatureCrossHasher, SparseFTRLClassifier, SparseFTRLRegressor
 from sparsereg.stream import fit_stream
 
+from .interruptions import signalling_after_c_call, signalling_anywhere_at, signalling_at
 from .state_helpers import assert_same_state
 
 pd = pytest.importorskip("pandas")
@@ -263,6 +266,62 @@ def test_resume_after_ctrl_c_equals_the_uninterrupted_run_to_the_bit(tmp_path, s
     resumed, history = fit_stream(pipeline(), batches, checkpoint=path, resume=True, **kwargs)
     assert_same_state(resumed[-1], full[-1])
     assert comparable(history) == comparable(full_history)
+
+
+class _Timeout(Exception):
+    """What the SIGALRM handler below raises: an Exception, as a timeout's would be (not a
+    KeyboardInterrupt, which no ``except Exception`` catches)."""
+
+
+def _raise_timeout(signum, frame):
+    raise _Timeout
+
+
+# where a signal handler runs, swept place by place: at each entry to and exit from a function
+# of the package (sys.settrace), and right after each C function it calls (sys.setprofile)
+SIGNAL_SWEEPS = {
+    "function entries and exits": (sys.settrace, signalling_at),
+    "after C calls": (sys.setprofile, signalling_after_c_call),
+    # and in any code: scikit-learn's check_is_fitted, say
+    "function entries and exits of any code": (sys.settrace, signalling_anywhere_at),
+}
+
+
+@pytest.mark.parametrize("places", sorted(SIGNAL_SWEEPS))
+@pytest.mark.parametrize("model", ["crosses", "a fitted scaler"])
+def test_a_signal_at_each_place_of_a_streams_start_raises_the_handlers_exception(
+    tmp_path, model, places
+):
+    # A SIGALRM whose handler raises (a timeout), sent at each of the first 150 places of a
+    # run over a file in turn (the model's checks, opening the file, the read-ahead, the
+    # first batch): the run raises the handler's exception. (Inside scikit-learn's
+    # available_if check that hasattr(model, "predict_proba") makes, it was turned into
+    # AttributeError and swallowed: the run went on, scoring its error rate instead of its
+    # log loss; inside the check that a scaler is fitted, it became "must be fitted".)
+    frame = pd.concat(click_batches(n_batches=2, rows=50))
+    if model == "a fitted scaler":
+        frame = frame[["hour", "click"]]
+        make = lambda: make_pipeline(  # noqa: E731
+            StandardScaler().fit(frame[["hour"]]), SparseFTRLClassifier(random_state=0)
+        )
+    else:
+        make = pipeline
+    path = tmp_path / "clicks.csv"
+    frame.to_csv(path, index=False)
+    fit_stream(make(), str(path), target="click", batch_rows=50)  # (a run without signals)
+    install, signalling = SIGNAL_SWEEPS[places]
+    previous = signal.signal(signal.SIGALRM, _raise_timeout)
+    try:
+        for k in range(1, 151):
+            model = make()
+            with pytest.raises(_Timeout):
+                install(signalling(k, signal.SIGALRM))
+                try:
+                    fit_stream(model, str(path), target="click", batch_rows=50)
+                finally:
+                    install(None)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
 
 
 def test_resume_of_a_finished_run_with_more_passes_continues_it(tmp_path):

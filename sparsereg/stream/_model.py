@@ -7,6 +7,7 @@ from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
 from .._datetimes import is_datetime_spec
+from .._interrupts import interrupts_deferred
 from ..crosses import FeatureCrossHasher
 
 
@@ -20,6 +21,14 @@ class StreamModel:
 
     @classmethod
     def of(cls, model):
+        # held back: a signal handler's exception inside these look-ups would come out as
+        # their TypeError or ValueError (scikit-learn's available_if gives AttributeError for
+        # any exception raised while it checks, and hasattr swallows it)
+        with interrupts_deferred():
+            return cls._of(model)
+
+    @classmethod
+    def _of(cls, model):
         steps = getattr(model, "steps", None)
         if steps is not None:
             transformers = tuple(
