@@ -8,16 +8,15 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils import compute_class_weight
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import softmax
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 
 from ._base import TrainingProblem, _BaseFTRL, kernel_weights
 from ._losses import (
     CLASSIFICATION_LOSSES,
-    PROBABILISTIC_LOSSES,
     REGRESSION_LOSSES,
     one_vs_rest_probabilities,
 )
+from ._optional_methods import available_when, gives_probabilities
 from ._typing import ArrayLike, MatrixLike
 from ._validation import plain_vector
 
@@ -442,15 +441,6 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
         return self._scores(X)[:, 0]
 
 
-def _has_proba(estimator):
-    if estimator.loss not in PROBABILISTIC_LOSSES:
-        raise AttributeError(
-            f"probability estimates are not available for loss={estimator.loss!r}; use "
-            f"one of {PROBABILISTIC_LOSSES}"
-        )
-    return True
-
-
 class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
     __doc__ = f"""Linear classifier trained by FTRL-Proximal, with L1 sparsity.
 
@@ -862,7 +852,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         """
         return self._predict_from(self._scores(X), self.classes_)
 
-    @available_if(_has_proba)
+    @available_when(gives_probabilities)
     def predict_proba(self, X: MatrixLike) -> np.ndarray:
         """Probability estimates, for ``loss='log_loss'`` and ``'modified_huber'``.
 
@@ -894,7 +884,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         classes = self.__dict__.get("classes_")
         return classes is not None and len(classes) == 2
 
-    @available_if(_has_proba)
+    @available_when(gives_probabilities)
     def predict_log_proba(self, X: MatrixLike) -> np.ndarray:
         """Logarithm of ``predict_proba``.
 

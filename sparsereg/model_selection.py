@@ -28,7 +28,6 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import _BaseFTRL, _physical_memory
@@ -42,7 +41,8 @@ from ._ftrl_fast import (
     wide_rehash,
 )
 from ._interrupts import interrupts_deferred
-from ._losses import CLASSIFICATION_LOSSES, PROBABILISTIC_LOSSES, REGRESSION_LOSSES
+from ._losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES
+from ._optional_methods import available_when, gives_probabilities
 from ._state import _FIRST_CAPACITY, AUTO_SPARSE_BYTES, _capacity_for
 from ._state_protocol import plain_labels
 from ._typing import ArrayLike, MatrixLike
@@ -931,15 +931,6 @@ class _BaseFTRLCV(BaseEstimator):
         return tags
 
 
-def _cv_has_proba(estimator):
-    if estimator.loss not in PROBABILISTIC_LOSSES:
-        raise AttributeError(
-            f"probability estimates are not available for "
-            f"loss={estimator.loss!r}; use one of {PROBABILISTIC_LOSSES}"
-        )
-    return True
-
-
 class SparseFTRLClassifierCV(ClassifierMixin, _BaseFTRLCV):
     __doc__ = f"""FTRL-Proximal classifier with ``alpha``, ``eta0`` (and ``l1_ratio``) chosen
     from a grid whose models are all trained in the same pass over the data.
@@ -1123,7 +1114,7 @@ default='log_loss'
         check_is_fitted(self)
         return self.best_estimator_.predict(X)
 
-    @available_if(_cv_has_proba)
+    @available_when(gives_probabilities)
     def predict_proba(self, X: MatrixLike) -> np.ndarray:
         """The chosen model's probabilities.
 
@@ -1138,7 +1129,7 @@ default='log_loss'
         check_is_fitted(self)
         return self.best_estimator_.predict_proba(X)
 
-    @available_if(_cv_has_proba)
+    @available_when(gives_probabilities)
     def predict_log_proba(self, X: MatrixLike) -> np.ndarray:
         """The chosen model's log-probabilities.
 

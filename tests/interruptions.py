@@ -66,6 +66,9 @@ def _ours(frame):
     return file.startswith(_PACKAGE) or (file.startswith(_STDLIB) and _SITE not in file)
 
 
+_GENERATORS = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
+
+
 def _yielding(frame, event):
     """Whether ``event`` in ``frame`` is a generator's yield (a trace function's ``return``)."""
     return event == "return" and bool(frame.f_code.co_flags & inspect.CO_GENERATOR)
@@ -108,12 +111,15 @@ def signalling_at(k, signum):
 def signalling_anywhere_at(k, signum):
     """:func:`signalling_at` counting the entries to and exits from functions of any code
     (scikit-learn's, pandas'...), not only the package's: where a handler's exception can
-    land inside a library's ``except Exception``."""
-    return _at_kth(
-        k,
-        lambda frame, event: not _yielding(frame, event),
-        lambda frame, event: signal.raise_signal(signum),
-    )
+    land inside a library's ``except Exception``. Not at a generator's entries either: the
+    garbage collector closes other code's generators at any moment, and a trace function's
+    exception at such an entry ends the generator without its ``finally``
+    (:func:`raising_at`)."""
+
+    def counts(frame, event):
+        return not (frame.f_code.co_flags & _GENERATORS and event in ("call", "return"))
+
+    return _at_kth(k, counts, lambda frame, event: signal.raise_signal(signum))
 
 
 def raising_after_c_call(k):

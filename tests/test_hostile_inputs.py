@@ -24,8 +24,9 @@ import scipy.sparse as sp
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor, export_model
+from sparsereg.model_selection import SparseFTRLClassifierCV
 
-from .interruptions import signalling_after_c_call, signalling_at
+from .interruptions import signalling_after_c_call, signalling_anywhere_at, signalling_at
 from .state_helpers import assert_same_state, dense_state, held_columns, intercept_state
 from .streams import click_stream
 
@@ -922,6 +923,45 @@ def test_a_signal_at_each_call_of_set_ftrl_state_leaves_the_estimator_whole(plac
     finally:
         signal.signal(signal.SIGALRM, previous)
     assert k > 40
+
+
+@pytest.mark.parametrize("kind", ["estimator", "CV estimator"])
+def test_a_signal_handlers_exception_in_predict_proba_comes_out_as_itself(kind):
+    # a handler that raises an Exception (a timeout's), at each function entry and exit of
+    # any code in predict_proba in turn, the look-up of the method included: the call raises
+    # that exception, until the place is past the call's end. (scikit-learn's available_if
+    # turned one raised while it checked the loss into "has no attribute 'predict_proba'".)
+    X = sp.random(50, 8, density=0.5, format="csr", random_state=0)
+    y = np.arange(50) % 2
+    est = (
+        SparseFTRLClassifierCV(alphas=[1e-4, 1e-3], random_state=0)
+        if kind == "CV estimator"
+        else SparseFTRLClassifier(random_state=0)
+    ).fit(X, y)
+    answered = []
+
+    def raise_alarm(signum, frame):
+        answered.append(signum)
+        raise _Alarm
+
+    previous = signal.signal(signal.SIGALRM, raise_alarm)
+    try:
+        for k in itertools.count(1):
+            answered.clear()
+            sys.settrace(signalling_anywhere_at(k, signal.SIGALRM))
+            try:
+                est.predict_proba(X)
+                completed = True
+            except _Alarm:
+                completed = False
+            finally:
+                sys.settrace(None)
+            if completed:
+                assert not answered, f"the handler's exception at place {k} was lost"
+                break
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    assert k > 20
 
 
 def test_a_signal_handler_that_does_not_raise_answers_once_after_partial_fit():
