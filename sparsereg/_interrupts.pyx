@@ -237,22 +237,21 @@ def end_read_ahead(list stop, list running, finished, list ended, parent):
     went on inside the source, its file open, after the read had raised. The wait is the
     one place here where a handler runs. The thread may be inside the source's generator,
     which the caller closes next ("generator already executing"), so a first exception
-    (Ctrl-C) is raised only once the thread has finished. A second gives up the wait (a
-    read that blocks for good), and the first is raised. A handler's exception can also
-    come just after ``acquire`` took the lock: ``ended`` then says not to wait again.
+    (Ctrl-C) is raised only once the thread has finished (``ended`` says it has). A second
+    gives up the wait (a read that blocks for good), and the first is raised.
     """
     stop.append(True)
     if not running or os.getpid() != parent or sys.is_finalizing():
         return
     try:
         finished.acquire()
-    except BaseException as first:
+    except BaseException:
         if not ended:
             try:
                 finished.acquire()
             except BaseException:
                 pass
-        raise first
+        raise
 
 
 cdef class Latch:

@@ -42,3 +42,12 @@ def one_vs_rest_probabilities(scores, loss):
     prob[all_zero] = 1.0
     row_sum[all_zero] = prob.shape[1]
     return prob / row_sum
+
+
+def gives_probabilities(estimator):
+    """``predict_proba``'s check: an ``AttributeError`` unless the loss gives probabilities."""
+    if estimator.loss not in PROBABILISTIC_LOSSES:
+        raise AttributeError(
+            f"probability estimates are not available for loss={estimator.loss!r}; use one "
+            f"of {PROBABILISTIC_LOSSES}"
+        )

@@ -1,22 +1,22 @@
 """Methods that exist only under some parameters: ``predict_proba`` and
 ``predict_log_proba`` for the losses that give probabilities.
 
-scikit-learn's ``available_if`` turns any exception raised while it checks into an
+scikit-learn's ``available_if`` turns any ``Exception`` raised while it checks into an
 ``AttributeError`` ("has no attribute 'predict_proba'"), which ``hasattr`` then swallows. A
 signal handler's exception (a ``SIGALRM`` timeout raising ``TimeoutError``) that landed in
 its check came out as that ``AttributeError``, or was lost. Here the check raises an
 ``AttributeError`` that says why, and nothing else is caught.
 """
 
-from functools import update_wrapper
+from functools import update_wrapper, wraps
 from types import MethodType
-
-from ._losses import PROBABILISTIC_LOSSES
 
 
 class _OptionalMethod:
     """A method that an instance has when ``check(instance)`` does not raise
-    ``AttributeError``; on the class, the function itself (its docstring)."""
+    ``AttributeError``. On the class, the function (its docstring), checking the instance
+    it is called with: ``SparseFTRLClassifier.predict_proba(est, X)`` with a loss without
+    probabilities raises as ``est.predict_proba`` does."""
 
     def __init__(self, function, check):
         self.function, self.check = function, check
@@ -24,7 +24,14 @@ class _OptionalMethod:
 
     def __get__(self, instance, owner=None):
         if instance is None:
-            return self.function
+            function, check = self.function, self.check
+
+            @wraps(function)
+            def checked(self, *args, **kwargs):
+                check(self)
+                return function(self, *args, **kwargs)
+
+            return checked
         self.check(instance)
         return MethodType(self.function, instance)
 
@@ -34,12 +41,3 @@ def available_when(check):
     ``AttributeError`` (scikit-learn's ``available_if``, without turning other exceptions
     into ``AttributeError``)."""
     return lambda function: _OptionalMethod(function, check)
-
-
-def gives_probabilities(estimator):
-    """``predict_proba``'s check: an ``AttributeError`` unless the loss gives probabilities."""
-    if estimator.loss not in PROBABILISTIC_LOSSES:
-        raise AttributeError(
-            f"probability estimates are not available for loss={estimator.loss!r}; use one "
-            f"of {PROBABILISTIC_LOSSES}"
-        )

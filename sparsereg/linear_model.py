@@ -14,9 +14,10 @@ from ._base import TrainingProblem, _BaseFTRL, kernel_weights
 from ._losses import (
     CLASSIFICATION_LOSSES,
     REGRESSION_LOSSES,
+    gives_probabilities,
     one_vs_rest_probabilities,
 )
-from ._optional_methods import available_when, gives_probabilities
+from ._optional_methods import available_when
 from ._typing import ArrayLike, MatrixLike
 from ._validation import plain_vector
 

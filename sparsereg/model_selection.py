@@ -41,8 +41,8 @@ from ._ftrl_fast import (
     wide_rehash,
 )
 from ._interrupts import interrupts_deferred
-from ._losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES
-from ._optional_methods import available_when, gives_probabilities
+from ._losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, gives_probabilities
+from ._optional_methods import available_when
 from ._state import _FIRST_CAPACITY, AUTO_SPARSE_BYTES, _capacity_for
 from ._state_protocol import plain_labels
 from ._typing import ArrayLike, MatrixLike

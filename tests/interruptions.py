@@ -7,6 +7,8 @@ threads of their own, which the OS counts: :func:`python_threads` counts the thr
 run Python code.
 """
 
+import contextlib
+import gc
 import inspect
 import os
 import signal
@@ -47,7 +49,9 @@ def _at_kth_c_return(k, counts, act):
     k-th return from a C function (a builtin, or a method of a built-in type) called in a
     frame of its thread for which ``counts(frame)`` is true, then profiles no more. CPython
     runs a signal handler right after such a call returns; an exception raised here comes
-    out of the call after it has taken effect, as the handler's would."""
+    out of the call after it has taken effect, as the handler's would. Not seen: calls of
+    Cython functions and of classes (the profiler reports none), after which CPython runs
+    handlers too, and loops' jumps back; no sweep here reaches those places."""
     seen = [0]
 
     def profiler(frame, event, arg):
@@ -98,7 +102,10 @@ def signalling_at(k, signum):
     """A trace function that sends ``signum`` to this process at the k-th entry to or exit
     from a function of the package in its thread: the handler then runs where Python would
     run it, or is held back where the package holds handlers back. Not at a generator's
-    yield, where the handler would run inside the trace function (:func:`raising_at`)."""
+    yield, where the handler would run inside the trace function (:func:`raising_at`). The
+    entry of a package generator resumed by ``close()`` or ``throw()`` is counted, though no
+    handler can land there either (:func:`raising_at`): a sweep that closes one early should
+    send its signals after C calls."""
     return _at_kth(
         k,
         lambda frame, event: (
@@ -145,6 +152,22 @@ def signalling_after_c_call(k, signum):
         lambda frame: frame.f_code.co_filename.startswith(_PACKAGE),
         lambda frame, function: signal.raise_signal(signum),
     )
+
+
+@contextlib.contextmanager
+def no_garbage_collection():
+    """Collect the garbage, then keep the collector off for the block: it runs finalizers
+    (``__del__``, weakref callbacks) of any code at any moment, and CPython ignores an
+    exception raised in one, a signal handler's included, so a sweep of "any code" would
+    find it lost there."""
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def python_threads():

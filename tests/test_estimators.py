@@ -356,6 +356,15 @@ def test_classifier_proba_and_losses():
         np.testing.assert_array_equal(clf.classes_[proba.argmax(axis=1)], clf.predict(X))
     hinge = SparseFTRLClassifier(loss="hinge").fit(X, y)
     assert not hasattr(hinge, "predict_proba")
+    assert not hasattr(hinge, "predict_log_proba")
+    # called on the class, as a subclass delegating to it does, the methods check the loss
+    # too (returning, for hinge, numbers that are no probabilities)
+    for method in (SparseFTRLClassifier.predict_proba, SparseFTRLClassifier.predict_log_proba):
+        with pytest.raises(AttributeError, match="not available for loss='hinge'"):
+            method(hinge, X)
+    np.testing.assert_array_equal(
+        SparseFTRLClassifier.predict_proba(clf, X), clf.predict_proba(X)
+    )  # (clf: the last of the probabilistic losses)
 
 
 def test_log_loss_is_stable_for_huge_margins():

@@ -3,12 +3,21 @@
 from dataclasses import dataclass
 
 from sklearn.base import is_classifier, is_regressor
+from sklearn.exceptions import NotFittedError
 from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
 from .._datetimes import is_datetime_spec
 from .._interrupts import interrupts_deferred
 from ..crosses import FeatureCrossHasher
+
+
+def has_method(estimator, name):
+    """``hasattr(estimator, name)`` with signal handlers held back: scikit-learn's
+    ``available_if`` turns an ``Exception`` raised while it checks into ``AttributeError``,
+    which ``hasattr`` swallows, so a handler's (a ``SIGALRM`` timeout) was lost there."""
+    with interrupts_deferred():
+        return hasattr(estimator, name)
 
 
 @dataclass(frozen=True)
@@ -21,14 +30,6 @@ class StreamModel:
 
     @classmethod
     def of(cls, model):
-        # held back: a signal handler's exception inside these look-ups would come out as
-        # their TypeError or ValueError (scikit-learn's available_if gives AttributeError for
-        # any exception raised while it checks, and hasattr swallows it)
-        with interrupts_deferred():
-            return cls._of(model)
-
-    @classmethod
-    def _of(cls, model):
         steps = getattr(model, "steps", None)
         if steps is not None:
             transformers = tuple(
@@ -37,7 +38,7 @@ class StreamModel:
             final = steps[-1][1]
         else:
             transformers, final = (), model
-        if not hasattr(final, "partial_fit"):
+        if not has_method(final, "partial_fit"):
             raise TypeError(
                 f"{type(final).__name__} has no partial_fit: a stream trains an "
                 "incremental estimator (e.g. SparseFTRLClassifier) or a Pipeline "
@@ -46,12 +47,12 @@ class StreamModel:
         if not (is_classifier(final) or is_regressor(final)):
             raise TypeError(f"{type(final).__name__} is neither a classifier nor a regressor.")
         for step in transformers:
-            if not hasattr(step, "transform"):
+            if not has_method(step, "transform"):
                 raise TypeError(f"pipeline step {type(step).__name__} has no transform.")
             if get_tags(step).requires_fit:
                 try:
                     check_is_fitted(step)
-                except Exception as exc:
+                except NotFittedError as exc:
                     raise ValueError(
                         f"pipeline step {type(step).__name__} must be fitted before the stream: "
                         "a stream cannot fit a transformer that learns from the data (only "

@@ -236,9 +236,9 @@ def _ahead(items, depth):
                 else:
                     raise value
         finally:
-            # Waited for only if it has begun (one that begins later sees `stop` and ends at
-            # once). Not in a forked child, nor at the interpreter's exit (a generator left
-            # open in a reference cycle): the thread is not there then.
+            # (a thread that begins later sees `stop` and ends at once; in a forked child or
+            # at the interpreter's exit, with a generator left in a reference cycle, the
+            # thread is not there)
             end_read_ahead(stop, running, finished, ended, parent)
 
     return consume()

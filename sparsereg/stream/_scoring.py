@@ -7,8 +7,8 @@ running mean estimates the loss on unseen data without a held-out set. Classifie
 
 import numpy as np
 
-from .._interrupts import interrupts_deferred
 from .._losses import one_vs_rest_probabilities
+from ._model import has_method
 
 _EPS = 1e-15  # probabilities are clipped to [eps, 1 - eps], as scikit-learn's log_loss did
 
@@ -18,12 +18,8 @@ def loss_name(final):
 
     if not is_classifier(final):
         return "squared_error"
-    # held back: scikit-learn's available_if turns an exception raised while it checks into
-    # AttributeError, which hasattr swallows, so a signal handler's (a SIGALRM timeout)
-    # was lost and the run scored its error rate instead of its log loss
-    with interrupts_deferred():
-        has_proba = hasattr(final, "predict_proba")
-    return "log_loss" if has_proba else "error_rate"
+    # (a signal handler's exception lost there made the run score its error rate)
+    return "log_loss" if has_method(final, "predict_proba") else "error_rate"
 
 
 def class_indices(classes, y, where):
