@@ -22,16 +22,16 @@ class _OptionalMethod:
         self.function, self.check = function, check
         update_wrapper(self, function)
 
+        @wraps(function)
+        def checked(estimator, *args, **kwargs):
+            check(estimator)
+            return function(estimator, *args, **kwargs)
+
+        self.on_class = checked
+
     def __get__(self, instance, owner=None):
         if instance is None:
-            function, check = self.function, self.check
-
-            @wraps(function)
-            def checked(self, *args, **kwargs):
-                check(self)
-                return function(self, *args, **kwargs)
-
-            return checked
+            return self.on_class
         self.check(instance)
         return MethodType(self.function, instance)
 

@@ -156,10 +156,11 @@ def signalling_after_c_call(k, signum):
 
 @contextlib.contextmanager
 def no_garbage_collection():
-    """Collect the garbage, then keep the collector off for the block: it runs finalizers
-    (``__del__``, weakref callbacks) of any code at any moment, and CPython ignores an
-    exception raised in one, a signal handler's included, so a sweep of "any code" would
-    find it lost there."""
+    """Collect the garbage, then keep the cyclic collector off for the block: it runs
+    finalizers (``__del__``, weakref callbacks) of other code at any moment, and CPython
+    ignores an exception raised in one, a signal handler's included, so a sweep of "any
+    code" could find it lost there, at places that depend on earlier tests' garbage.
+    (Finalizers that reference counting runs stay where the code puts them.)"""
     gc.collect()
     was_enabled = gc.isenabled()
     gc.disable()

@@ -230,6 +230,17 @@ def test_a_transformer_that_learns_is_refused_unless_fitted():
         )
 
 
+def test_a_step_that_is_no_estimator_is_refused_naming_it():
+    from sklearn.base import BaseEstimator
+
+    class Doubler(BaseEstimator):  # transform without fit
+        def transform(self, X):
+            return 2 * X
+
+    with pytest.raises(TypeError, match="pipeline step Doubler has no fit"):
+        fit_stream(make_pipeline(Doubler(), SparseFTRLRegressor()), [(np.ones((3, 2)), np.ones(3))])
+
+
 # ---------------------------------------------------------------- checkpoints
 def interrupt_after(n_batches):
     """A progress callback that sends Ctrl-C (SIGINT) during batch ``n_batches``."""

@@ -50,6 +50,11 @@ class StreamModel:
             if not has_method(step, "transform"):
                 raise TypeError(f"pipeline step {type(step).__name__} has no transform.")
             if get_tags(step).requires_fit:
+                if not has_method(step, "fit"):
+                    raise TypeError(
+                        f"pipeline step {type(step).__name__} has no fit: it is not an "
+                        "estimator, so whether it is fitted cannot be told."
+                    )
                 try:
                     check_is_fitted(step)
                 except NotFittedError as exc:
