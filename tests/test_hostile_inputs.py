@@ -829,6 +829,29 @@ def test_a_signal_handlers_exception_leaves_partial_fit_as_before_or_after_the_c
     assert landed > 140  # the alarms did land in the calls
 
 
+def _sweep_alarms(install, signalling, prepared, call, check):
+    """Send a SIGALRM whose handler raises at each place of ``call(prepared())`` in turn
+    (``install(signalling(k, SIGALRM))``), calling ``check`` on the estimator after each, until
+    the call completes; return how many places there were."""
+    previous = signal.signal(signal.SIGALRM, _raise_alarm)
+    try:
+        for k in itertools.count(1):
+            est = prepared()
+            install(signalling(k, signal.SIGALRM))
+            try:
+                call(est)
+                completed = True
+            except _Alarm:
+                completed = False
+            finally:
+                install(None)
+            check(est)
+            if completed:
+                return k
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+
+
 # where a signal handler runs, swept place by place: at each entry to and exit from a function
 # of the package (sys.settrace), and right after each C function it calls (sys.setprofile)
 SIGNAL_SWEEPS = {
@@ -860,31 +883,17 @@ def test_a_signal_at_each_call_of_training_leaves_the_model_whole(call, places):
 
     after = train(prepared())
 
-    previous = signal.signal(signal.SIGALRM, _raise_alarm)
-    try:
-        for k in itertools.count(1):
-            est = prepared()
-            install(signalling(k, signal.SIGALRM))
-            try:
-                train(est)
-                completed = True
-            except _Alarm:
-                completed = False
-            finally:
-                install(None)
-            if getattr(est, "n_features_in_", None) == 20:
-                assert_same_state(est, after)
-                np.testing.assert_array_equal(est.predict(X20), after.predict(X20))
-            elif call == "fit on a new width":
-                assert_same_state(est, prepared())
-                assert est.n_features_in_ == 10 and est.coef_.shape[-1] == 10
-            else:
-                assert not hasattr(est, "t_") and not hasattr(est, "n_features_in_")
-            if completed:
-                break
-    finally:
-        signal.signal(signal.SIGALRM, previous)
-    assert k > 50
+    def check(est):
+        if getattr(est, "n_features_in_", None) == 20:
+            assert_same_state(est, after)
+            np.testing.assert_array_equal(est.predict(X20), after.predict(X20))
+        elif call == "fit on a new width":
+            assert_same_state(est, prepared())
+            assert est.n_features_in_ == 10 and est.coef_.shape[-1] == 10
+        else:
+            assert not hasattr(est, "t_") and not hasattr(est, "n_features_in_")
+
+    assert _sweep_alarms(install, signalling, prepared, train, check) > 50
 
 
 @pytest.mark.parametrize("places", sorted(SIGNAL_SWEEPS))
@@ -904,30 +913,20 @@ def test_a_signal_at_each_call_of_set_ftrl_state_leaves_the_estimator_whole(plac
         return SparseFTRLRegressor(random_state=0).fit(named, y)
 
     after = prepared().set_ftrl_state(state)
-    previous = signal.signal(signal.SIGALRM, _raise_alarm)
-    try:
-        for k in itertools.count(1):
-            est = prepared()
-            install(signalling(k, signal.SIGALRM))
-            try:
-                est.set_ftrl_state(state)
-                completed = True
-            except _Alarm:
-                completed = False
-            finally:
-                install(None)
-            if est.n_features_in_ == 20:
-                assert_same_state(est, after)
-                assert not hasattr(est, "feature_names_in_")
-            else:
-                assert_same_state(est, prepared())
-                assert list(est.feature_names_in_) == list(named.columns)
-                np.testing.assert_array_equal(est.predict(named), prepared().predict(named))
-            if completed:
-                break
-    finally:
-        signal.signal(signal.SIGALRM, previous)
-    assert k > 40
+
+    def check(est):
+        if est.n_features_in_ == 20:
+            assert_same_state(est, after)
+            assert not hasattr(est, "feature_names_in_")
+        else:
+            assert_same_state(est, prepared())
+            assert list(est.feature_names_in_) == list(named.columns)
+            np.testing.assert_array_equal(est.predict(named), prepared().predict(named))
+
+    places = _sweep_alarms(
+        install, signalling, prepared, lambda est: est.set_ftrl_state(state), check
+    )
+    assert places > 40
 
 
 @pytest.mark.parametrize("kind", ["estimator", "CV estimator"])
