@@ -22,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import _quantize
 from ._base import _BaseFTRL
 from ._decision import LinearWeights
+from ._interrupts import interrupts_deferred
 from ._losses import one_vs_rest_probabilities
 from ._model_file import ARITHMETIC, DEFAULT_MAX_BYTES, model_arrays, read_model_arrays
 from ._state_protocol import plain_labels
@@ -386,8 +387,18 @@ class ExportedLinearModel:
             Where to write (NumPy appends ``.npz`` to a file name without it).
         compressed : bool, default=False
             Use ``numpy.savez_compressed`` (smaller file, slower to load).
+
+        Notes
+        -----
+        Ctrl-C and other signals whose handler is a Python function are answered once the
+        file is written.
         """
-        (np.savez_compressed if compressed else np.savez)(file, **self._arrays())
+        arrays = self._arrays()
+        # held back: a handler's exception while zipfile closes a member came out as its
+        # "Can't close the ZIP file while there is an open writing handle", and left the file
+        # half written (the model holds the surviving weights only: a short wait)
+        with interrupts_deferred():
+            (np.savez_compressed if compressed else np.savez)(file, **arrays)
 
     def file_bytes(self, *, compressed=False):
         """Size in bytes of the ``.npz`` that :meth:`save` writes.

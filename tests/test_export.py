@@ -1,7 +1,10 @@
 """export_model: identical predictions, npz round trip without pickle, pipelines of raw rows."""
 
 import io
+import itertools
 import pickle
+import signal
+import sys
 import zipfile
 
 import numpy as np
@@ -18,6 +21,8 @@ from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
 from sparsereg.crosses import FeatureCrossHasher
 from sparsereg.export import ExportedLinearModel, export_model, export_sizes, load_model
 from sparsereg.sparsity import sparsity_report
+
+from .interruptions import no_garbage_collection, signalling_anywhere_at
 
 N_FEATURES = 300
 
@@ -430,3 +435,43 @@ def test_a_bulk_call_leaves_a_pickled_model_as_large_as_before(width):
     again = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(again.decision_function(X), scores)
     np.testing.assert_array_equal(again.decision_function(X[:5]), scores[:5])
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _raise_timeout(signum, frame):
+    raise _Timeout
+
+
+def test_a_signal_at_each_place_of_save_leaves_no_file_or_a_whole_one(tmp_path):
+    # A SIGALRM whose handler raises (a timeout), at each function entry and exit of any
+    # code in save in turn: save raises that exception, and the file is not there or is
+    # whole. (One that came while zipfile closed a member came out as zipfile's "Can't close
+    # the ZIP file while there is an open writing handle" and left a file that was no zip.)
+    X = sp.random(200, 20, density=0.3, format="csr", random_state=0)
+    model = export_model(SparseFTRLClassifier(random_state=0).fit(X, np.arange(200) % 2))
+    path = tmp_path / "model.npz"
+    model.save(path)
+    whole = path.stat().st_size
+    previous = signal.signal(signal.SIGALRM, _raise_timeout)
+    try:
+        with no_garbage_collection():  # (a handler's exception in a finalizer is lost)
+            for k in itertools.count(1):
+                path.unlink(missing_ok=True)
+                sys.settrace(signalling_anywhere_at(k, signal.SIGALRM))
+                try:
+                    model.save(path)
+                    completed = True
+                except _Timeout:
+                    completed = False
+                finally:
+                    sys.settrace(None)
+                assert not path.exists() or path.stat().st_size == whole, f"at place {k}"
+                if completed:
+                    break
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    assert k > 100
+    assert_array_equal(load_model(path).predict_proba(X), model.predict_proba(X))
