@@ -10,6 +10,7 @@ run Python code.
 import contextlib
 import gc
 import inspect
+import itertools
 import os
 import signal
 import sys
@@ -152,6 +153,41 @@ def signalling_after_c_call(k, signum):
         lambda frame: frame.f_code.co_filename.startswith(_PACKAGE),
         lambda frame, function: signal.raise_signal(signum),
     )
+
+
+def signal_each_place(install, signalling, signum, raised, prepare, call, after):
+    """Sweep: for ``k = 1, 2, ...``, ``subject = prepare()``, then ``call(subject)`` with
+    ``install(signalling(k, signum))``, where every call must raise ``raised`` (what the
+    caller's handler for ``signum`` raises) until one completes; ``after(subject, k,
+    completed)`` runs after each. Returns how many places there were."""
+    for k in itertools.count(1):
+        subject = prepare()
+        install(signalling(k, signum))
+        try:
+            call(subject)
+            completed = True
+        except raised:
+            completed = False
+        finally:
+            install(None)
+        after(subject, k, completed)
+        if completed:
+            return k
+
+
+def alarm_each_place_of_any_code(handler, raised, prepare, call, after):
+    """:func:`signal_each_place` with a ``SIGALRM`` whose handler is ``handler`` (raising
+    ``raised``) at each function entry and exit of any code (:func:`signalling_anywhere_at`),
+    the garbage collector off (:func:`no_garbage_collection`); the previous handler is put
+    back. Returns how many places there were."""
+    previous = signal.signal(signal.SIGALRM, handler)
+    try:
+        with no_garbage_collection():
+            return signal_each_place(
+                sys.settrace, signalling_anywhere_at, signal.SIGALRM, raised, prepare, call, after
+            )
+    finally:
+        signal.signal(signal.SIGALRM, previous)
 
 
 @contextlib.contextmanager

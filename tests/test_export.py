@@ -1,10 +1,7 @@
 """export_model: identical predictions, npz round trip without pickle, pipelines of raw rows."""
 
 import io
-import itertools
 import pickle
-import signal
-import sys
 import zipfile
 
 import numpy as np
@@ -22,7 +19,7 @@ from sparsereg.crosses import FeatureCrossHasher
 from sparsereg.export import ExportedLinearModel, export_model, export_sizes, load_model
 from sparsereg.sparsity import sparsity_report
 
-from .interruptions import no_garbage_collection, signalling_anywhere_at
+from .interruptions import alarm_each_place_of_any_code
 
 N_FEATURES = 300
 
@@ -455,23 +452,16 @@ def test_a_signal_at_each_place_of_save_leaves_no_file_or_a_whole_one(tmp_path):
     path = tmp_path / "model.npz"
     model.save(path)
     whole = path.stat().st_size
-    previous = signal.signal(signal.SIGALRM, _raise_timeout)
-    try:
-        with no_garbage_collection():  # (a handler's exception in a finalizer is lost)
-            for k in itertools.count(1):
-                path.unlink(missing_ok=True)
-                sys.settrace(signalling_anywhere_at(k, signal.SIGALRM))
-                try:
-                    model.save(path)
-                    completed = True
-                except _Timeout:
-                    completed = False
-                finally:
-                    sys.settrace(None)
-                assert not path.exists() or path.stat().st_size == whole, f"at place {k}"
-                if completed:
-                    break
-    finally:
-        signal.signal(signal.SIGALRM, previous)
-    assert k > 100
+
+    def absent_or_whole(_, k, completed):
+        assert not path.exists() or path.stat().st_size == whole, f"at place {k}"
+
+    places = alarm_each_place_of_any_code(
+        _raise_timeout,
+        _Timeout,
+        lambda: path.unlink(missing_ok=True),
+        lambda _: model.save(path),
+        absent_or_whole,
+    )
+    assert places > 100
     assert_array_equal(load_model(path).predict_proba(X), model.predict_proba(X))

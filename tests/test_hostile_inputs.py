@@ -8,7 +8,6 @@ Add a row to ``BAD_INPUTS`` to extend the battery.
 
 import _thread
 import gc
-import itertools
 import os
 import pickle
 import signal
@@ -27,9 +26,9 @@ from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor, export_model
 from sparsereg.model_selection import SparseFTRLClassifierCV
 
 from .interruptions import (
-    no_garbage_collection,
+    alarm_each_place_of_any_code,
+    signal_each_place,
     signalling_after_c_call,
-    signalling_anywhere_at,
     signalling_at,
 )
 from .state_helpers import assert_same_state, dense_state, held_columns, intercept_state
@@ -835,19 +834,9 @@ def _sweep_alarms(install, signalling, prepared, call, check):
     the call completes; return how many places there were."""
     previous = signal.signal(signal.SIGALRM, _raise_alarm)
     try:
-        for k in itertools.count(1):
-            est = prepared()
-            install(signalling(k, signal.SIGALRM))
-            try:
-                call(est)
-                completed = True
-            except _Alarm:
-                completed = False
-            finally:
-                install(None)
-            check(est)
-            if completed:
-                return k
+        return signal_each_place(
+            install, signalling, signal.SIGALRM, _Alarm, prepared, call, lambda est, *_: check(est)
+        )
     finally:
         signal.signal(signal.SIGALRM, previous)
 
@@ -948,25 +937,13 @@ def test_a_signal_handlers_exception_in_predict_proba_comes_out_as_itself(kind):
         answered.append(signum)
         raise _Alarm
 
-    previous = signal.signal(signal.SIGALRM, raise_alarm)
-    try:
-        with no_garbage_collection():  # (a handler's exception in a finalizer is lost)
-            for k in itertools.count(1):
-                answered.clear()
-                sys.settrace(signalling_anywhere_at(k, signal.SIGALRM))
-                try:
-                    est.predict_proba(X)
-                    completed = True
-                except _Alarm:
-                    completed = False
-                finally:
-                    sys.settrace(None)
-                if completed:
-                    assert not answered, f"the handler's exception at place {k} was lost"
-                    break
-    finally:
-        signal.signal(signal.SIGALRM, previous)
-    assert k > 20
+    def not_lost(_, k, completed):
+        assert not (completed and answered), f"the handler's exception at place {k} was lost"
+
+    places = alarm_each_place_of_any_code(
+        raise_alarm, _Alarm, answered.clear, lambda _: est.predict_proba(X), not_lost
+    )
+    assert places > 20
 
 
 def test_a_signal_handler_that_does_not_raise_answers_once_after_partial_fit():
