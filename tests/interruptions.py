@@ -155,6 +155,23 @@ def signalling_after_c_call(k, signum):
     )
 
 
+class Timeout(Exception):
+    """What the tests' SIGALRM handler raises (:func:`raise_timeout`): an Exception, as a
+    timeout's would be (not a KeyboardInterrupt, which no ``except Exception`` catches)."""
+
+
+def raise_timeout(signum, frame):
+    raise Timeout
+
+
+# where a signal handler runs, swept place by place: at each entry to and exit from a function
+# of the package (sys.settrace), and right after each C function it calls (sys.setprofile)
+SIGNAL_SWEEPS = {
+    "function entries and exits": (sys.settrace, signalling_at),
+    "after C calls": (sys.setprofile, signalling_after_c_call),
+}
+
+
 def signal_each_place(install, signalling, signum, raised, prepare, call, after):
     """Sweep: for ``k = 1, 2, ...``, ``subject = prepare()``, then ``call(subject)`` with
     ``install(signalling(k, signum))``, where every call must raise ``raised`` (what the

@@ -19,7 +19,7 @@ from sparsereg.crosses import FeatureCrossHasher
 from sparsereg.export import ExportedLinearModel, export_model, export_sizes, load_model
 from sparsereg.sparsity import sparsity_report
 
-from .interruptions import alarm_each_place_of_any_code
+from .interruptions import Timeout, alarm_each_place_of_any_code, raise_timeout
 
 N_FEATURES = 300
 
@@ -434,14 +434,6 @@ def test_a_bulk_call_leaves_a_pickled_model_as_large_as_before(width):
     np.testing.assert_array_equal(again.decision_function(X[:5]), scores[:5])
 
 
-class _Timeout(Exception):
-    pass
-
-
-def _raise_timeout(signum, frame):
-    raise _Timeout
-
-
 def test_a_signal_at_each_place_of_save_leaves_no_file_or_a_whole_one(tmp_path):
     # A SIGALRM whose handler raises (a timeout), at each function entry and exit of any
     # code in save in turn: save raises that exception, and the file is not there or is
@@ -457,8 +449,8 @@ def test_a_signal_at_each_place_of_save_leaves_no_file_or_a_whole_one(tmp_path):
         assert not path.exists() or path.stat().st_size == whole, f"at place {k}"
 
     places = alarm_each_place_of_any_code(
-        _raise_timeout,
-        _Timeout,
+        raise_timeout,
+        Timeout,
         lambda: path.unlink(missing_ok=True),
         lambda _: model.save(path),
         absent_or_whole,

@@ -11,7 +11,6 @@ import gc
 import os
 import pickle
 import signal
-import sys
 import threading
 import time
 
@@ -26,10 +25,9 @@ from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor, export_model
 from sparsereg.model_selection import SparseFTRLClassifierCV
 
 from .interruptions import (
+    SIGNAL_SWEEPS,
     alarm_each_place_of_any_code,
     signal_each_place,
-    signalling_after_c_call,
-    signalling_at,
 )
 from .state_helpers import assert_same_state, dense_state, held_columns, intercept_state
 from .streams import click_stream
@@ -839,14 +837,6 @@ def _sweep_alarms(install, signalling, prepared, call, check):
         )
     finally:
         signal.signal(signal.SIGALRM, previous)
-
-
-# where a signal handler runs, swept place by place: at each entry to and exit from a function
-# of the package (sys.settrace), and right after each C function it calls (sys.setprofile)
-SIGNAL_SWEEPS = {
-    "function entries and exits": (sys.settrace, signalling_at),
-    "after C calls": (sys.setprofile, signalling_after_c_call),
-}
 
 
 @pytest.mark.parametrize("places", sorted(SIGNAL_SWEEPS))

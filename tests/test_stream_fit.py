@@ -15,10 +15,11 @@ from sparsereg import FeatureCrossHasher, SparseFTRLClassifier, SparseFTRLRegres
 from sparsereg.stream import fit_stream
 
 from .interruptions import (
+    SIGNAL_SWEEPS,
+    Timeout,
     no_garbage_collection,
-    signalling_after_c_call,
+    raise_timeout,
     signalling_anywhere_at,
-    signalling_at,
 )
 from .state_helpers import assert_same_state
 
@@ -284,21 +285,9 @@ def test_resume_after_ctrl_c_equals_the_uninterrupted_run_to_the_bit(tmp_path, s
     assert comparable(history) == comparable(full_history)
 
 
-class _Timeout(Exception):
-    """What the SIGALRM handler below raises: an Exception, as a timeout's would be (not a
-    KeyboardInterrupt, which no ``except Exception`` catches)."""
-
-
-def _raise_timeout(signum, frame):
-    raise _Timeout
-
-
-# where a signal handler runs, swept place by place: at each entry to and exit from a function
-# of the package (sys.settrace), and right after each C function it calls (sys.setprofile)
+# and in any code (scikit-learn's check_is_fitted, say)
 SIGNAL_SWEEPS = {
-    "function entries and exits": (sys.settrace, signalling_at),
-    "after C calls": (sys.setprofile, signalling_after_c_call),
-    # and in any code: scikit-learn's check_is_fitted, say
+    **SIGNAL_SWEEPS,
     "function entries and exits of any code": (sys.settrace, signalling_anywhere_at),
 }
 
@@ -326,12 +315,12 @@ def test_a_signal_at_each_place_of_a_streams_start_raises_the_handlers_exception
     frame.to_csv(path, index=False)
     fit_stream(make(), str(path), target="click", batch_rows=50)  # (a run without signals)
     install, signalling = SIGNAL_SWEEPS[places]
-    previous = signal.signal(signal.SIGALRM, _raise_timeout)
+    previous = signal.signal(signal.SIGALRM, raise_timeout)
     try:
         with no_garbage_collection():  # (a handler's exception in a finalizer is lost)
             for k in range(1, 151):
                 model = make()
-                with pytest.raises(_Timeout):
+                with pytest.raises(Timeout):
                     install(signalling(k, signal.SIGALRM))
                     try:
                         fit_stream(model, str(path), target="click", batch_rows=50)
