@@ -1,4 +1,5 @@
-"""pyproject.toml's build-system.requires names every module setup.py imports.
+"""pyproject.toml's build-system.requires names every module setup.py imports (but for the
+standard library's).
 
 check_dist.sh builds without build isolation, so an undeclared build dependency would go unseen
 there; this is the check isolation made.
@@ -22,6 +23,8 @@ imported = {
 imported |= {
     n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 0
 }
-missing = sorted(m for m in imported if m.lower() not in declared)
+missing = sorted(
+    m for m in imported if m.lower() not in declared and m not in sys.stdlib_module_names
+)
 if missing:
     sys.exit(f"setup.py imports {missing}, not in build-system.requires {requires}")
