@@ -2,7 +2,9 @@
 
     python benchmarks/bench_memory.py [--quick] [--only california,stream,speed,inclusion]
 
-Four questions, each answered in fresh subprocesses so that peak RSS means one thing:
+Four questions, each answered in fresh subprocesses so that peak RSS means one thing
+(--quick: tiny sizes, each answered in this process, which checks that the script runs and
+what it reports but measures no memory):
   california  California housing, one-minute lat x long cross hashed into 2**28 columns:
               peak RSS of the whole fit process (imports included) and bytes of the state,
               sparse vs dense store; state vs (touched columns x 24 bytes per slot).
@@ -33,8 +35,11 @@ def peak_rss():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def child(task, args):
-    """Run one measurement in a fresh interpreter; return its JSON answer."""
+def child(task, args, in_process=False):
+    """Run one measurement in a fresh interpreter (``in_process``: in this one, where peak
+    RSS is this process's); return its JSON answer."""
+    if in_process:
+        return json.loads(json.dumps(CHILDREN[task](args)))
     out = subprocess.run(
         [sys.executable, __file__, "--child", task, "--child-args", json.dumps(args)],
         check=True,
@@ -172,8 +177,12 @@ def report_california(quick):
         f"{'store':<7} {'process peak RSS':>17} {'RSS before fit':>15} {'fit adds':>10} "
         f"{'state':>11} {'touched':>8} {'state / (touched x 24 B)':>25}"
     )
+    results = {}
     for store in ["sparse"] if quick else ["sparse", "dense"]:
-        r = child("california", {"store": store, "epochs": 2 if quick else 40})
+        r = child("california", {"store": store, "epochs": 2 if quick else 40}, quick)
+        results[store] = r | {
+            "state_per_touched_slot": r["state_bytes"] / (r["touched"] * SLOT_BYTES)
+        }
         ratio = r["state_bytes"] / (r["touched"] * SLOT_BYTES)
         print(
             f"{store:<7} {mib(r['peak_rss']):>17} {mib(r['rss_before_fit']):>15} "
@@ -181,6 +190,7 @@ def report_california(quick):
             f"{r['touched']:>8,} {ratio:>25.2f}"
         )
     print("(dense: np.zeros maps 4 GiB of state lazily; RSS counts only the pages touched)")
+    return results
 
 
 def report_stream(quick):
@@ -194,7 +204,7 @@ def report_stream(quick):
         f"\n## partial_fit stream over 2**31 columns ({args['batch']:,}-row batches, "
         f"{args['per_row']} non-zeros per row, half from 1,000 popular columns)"
     )
-    r = child("stream", args)
+    r = child("stream", args, quick)
     print(
         f"{'rows seen':>10} {'columns held':>13} {'state':>11} {'bytes / column':>15} {'peak RSS':>11}"
     )
@@ -203,6 +213,7 @@ def report_stream(quick):
             f"{row['rows']:>10,} {row['columns_held']:>13,} {mib(row['state_bytes']):>11} "
             f"{row['state_bytes'] / row['columns_held']:>15.1f} {mib(row['peak_rss']):>11}"
         )
+    return r["rows"]
 
 
 def report_speed(quick):
@@ -211,7 +222,7 @@ def report_speed(quick):
         "log2": 12 if quick else 20,
         "reps": 1 if quick else 5,
     }
-    r = child("speed", args)
+    r = child("speed", args, quick)
     d, s = np.median(r["dense"]), np.median(r["sparse"])
     print(
         f"\n## one epoch, {args['rows']:,} rows x 2**{args['log2']} ({r['nnz']:,} non-zeros), "
@@ -221,6 +232,7 @@ def report_speed(quick):
         f"dense store {d:.3f} s ({r['nnz'] / d / 1e6:.1f} M nnz/s), sparse store {s:.3f} s "
         f"({r['nnz'] / s / 1e6:.1f} M nnz/s): sparse / dense = {s / d:.2f}"
     )
+    return {"dense": d, "sparse": s}
 
 
 def report_inclusion(quick):
@@ -244,8 +256,9 @@ def report_inclusion(quick):
         f"{'test log loss':>14} {'vs none':>8} {'AUC':>7}"
     )
     ref = None
+    results = {}
     for name, extra in variants:
-        r = child("inclusion", base | extra)
+        r = results[name] = child("inclusion", base | extra, quick)
         # the Bloom filter's counters are part of the state; count them against the saving
         ref = ref or r
         saved = 1 - r["state_bytes"] / ref["state_bytes"]
@@ -260,13 +273,16 @@ def report_inclusion(quick):
         "(state: table keys and (z, n) slots, kept at most half full and grown by doubling, so it "
         "moves in steps; plus the Bloom counters)"
     )
+    return results
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--quick", action="store_true", help="tiny sizes: checks the script runs")
+    ap.add_argument(
+        "--quick", action="store_true", help="tiny sizes, in this process: measures no memory"
+    )
     ap.add_argument("--only", default="california,stream,speed,inclusion")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--child-args", help=argparse.SUPPRESS)
@@ -280,8 +296,9 @@ def main(argv=None):
         "speed": report_speed,
         "inclusion": report_inclusion,
     }
-    for name in a.only.split(","):
-        reports[name](a.quick)
+    if a.quick:
+        print("# --quick: tiny sizes, measured in this process: the RSS figures mean nothing")
+    return {name: reports[name](a.quick) for name in a.only.split(",")}
 
 
 if __name__ == "__main__":

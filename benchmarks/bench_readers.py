@@ -3,7 +3,10 @@
     flock /tmp/sparsereg-bench.lock python benchmarks/bench_readers.py [--rows 2000000] [--reps 5]
     flock /tmp/sparsereg-bench.lock python benchmarks/bench_readers.py --memory [--sizes 200,1000]
     flock /tmp/sparsereg-bench.lock python benchmarks/bench_readers.py --overlap [--rows N]
-    python benchmarks/bench_readers.py --quick [--memory] [--work DIR]   (a smoke test)
+    python benchmarks/bench_readers.py --quick [--memory] [--work DIR]
+
+--quick: tiny files, one rep, each run in this process rather than a fresh interpreter: it
+checks that the script runs and what it counts, and measures nothing.
 
 speed   A CTR-like CSV (20 categorical string fields of 6 characters, a 0/1 target) read into
         chunks of 65,536 rows by ``open_source(...).chunks()`` (categories as pandas Categorical,
@@ -79,7 +82,10 @@ def peak_rss():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def child(args):
+def child(args, in_process=False):
+    """Run ``run_child(args)`` in a fresh interpreter (``in_process``: in this one)."""
+    if in_process:
+        return run_child(args)
     out = subprocess.run(
         [sys.executable, __file__, "--child", json.dumps(args)],
         check=True,
@@ -149,7 +155,7 @@ def speed(args):
     times = {"sparsereg": [], "pandas": []}
     for rep in range(args.reps):
         for tool in times:
-            r = child({"tool": tool, "path": str(path), "batch_rows": args.batch_rows})
+            r = child({"tool": tool, "path": str(path), "batch_rows": args.batch_rows}, args.quick)
             assert r["rows"] == args.rows, r
             times[tool].append(r["seconds"])
             print(
@@ -184,8 +190,10 @@ def overlap(args):
                     "batch_rows": args.batch_rows,
                     "hash": True,
                     "readahead": ahead,
-                }
+                },
+                args.quick,
             )
+            assert r["rows"] == args.rows, r
             times[ahead].append(r["seconds"])
             print(
                 f"rep {rep}: readahead={ahead} {r['seconds']:.2f} s  "
@@ -206,7 +214,7 @@ def memory(args):
         f"(chunks of {args.batch_rows:,} rows)"
     )
     results = {}
-    base = child({"tool": "imports"})
+    base = child({"tool": "imports"}, args.quick)
     print(
         f"imports only (pandas, pyarrow, sparsereg.stream): peak RSS "
         f"{base['peak_rss'] / 2**20:.0f} MiB"
@@ -214,7 +222,10 @@ def memory(args):
     for mb in args.sizes:
         rows = int(mb * 1e6 / BYTES_PER_ROW)
         path = make_csv(rows, work=args.work)
-        r = child({"tool": "sparsereg", "path": str(path), "batch_rows": args.batch_rows})
+        r = child(
+            {"tool": "sparsereg", "path": str(path), "batch_rows": args.batch_rows}, args.quick
+        )
+        assert r["rows"] == rows, r
         results[mb] = r
         print(
             f"{path.stat().st_size / 1e6:7.0f} MB, {rows:,} rows: {r['seconds']:.1f} s, "
@@ -241,7 +252,11 @@ def main(argv=None):
         "--sizes", default="200,1000", type=lambda s: [int(v) for v in s.split(",")]
     )
     parser.add_argument("--work", default=str(WORK), help="where the CSV files are written")
-    parser.add_argument("--quick", action="store_true", help="tiny sizes, one rep (a smoke test)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny sizes, one rep, in this process: measures nothing",
+    )
     parser.add_argument("--child")
     args = parser.parse_args(argv)
     if args.quick:
