@@ -17,6 +17,7 @@ from sparsereg.stream import fit_stream
 from .interruptions import (
     SIGNAL_SWEEPS,
     Timeout,
+    alarm_each_place_of_any_code,
     no_garbage_collection,
     raise_timeout,
     signalling_anywhere_at,
@@ -559,3 +560,46 @@ def test_grid_estimators_are_refused_checkpoints_before_training(tmp_path):
     assert not hasattr(model[-1], "best_estimator_")
     trained, _ = fit_stream(model, batches, target="click")  # without checkpoints: trains
     assert trained[-1].t_ == sum(len(b) for b in batches)
+
+
+def test_a_signal_at_each_place_of_a_checkpoints_write_raises_the_handlers_exception(tmp_path):
+    # A SIGALRM whose handler raises (a timeout), at each function entry and exit of any code
+    # while a checkpoint is written: the write raises that exception, and the file is the
+    # previous checkpoint or the new one, whole. (One that came as zipfile opened or began to
+    # close a member came out as zipfile's ValueError "Can't close the ZIP file while there is
+    # an open writing handle", which fit_stream's `except KeyboardInterrupt` did not catch.)
+    # The state is one array: the writer does for each array what it does for one.
+    from sparsereg.stream._checkpoint import RunProgress, save_checkpoint
+    from sparsereg.stream._history import StreamHistory
+
+    path = tmp_path / "run.ckpt"
+
+    def save(pass_index):
+        save_checkpoint(
+            path,
+            state={"z": np.arange(6.0)},
+            meta={"run": "test"},
+            progress=RunProgress(pass_index=pass_index),
+            history=StreamHistory("squared_error"),
+        )
+
+    def written_pass():
+        with zipfile.ZipFile(path) as archive:
+            assert archive.testzip() is None  # every member whole
+            with archive.open("progress.ints.npy") as f:
+                return int(np.lib.format.read_array(f)[0])
+
+    save(1)
+    previous = path.read_bytes()
+
+    def previous_or_new(_, k, completed):
+        assert written_pass() in ((2,) if completed else (1, 2)), f"at place {k}"
+
+    places = alarm_each_place_of_any_code(
+        raise_timeout,
+        Timeout,
+        lambda: path.write_bytes(previous),
+        lambda _: save(2),
+        previous_or_new,
+    )
+    assert places > 100

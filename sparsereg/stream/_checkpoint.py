@@ -11,6 +11,7 @@ code or exhaust memory, and its state is validated by ``set_ftrl_state``.
 
 import json
 import os
+import zipfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -99,7 +100,32 @@ def save_checkpoint(path, *, state, meta, progress, history):
         **{f"state.{k}": v for k, v in state.items()},
     }
     with atomic_file(path) as f:
+        _savez(f, arrays)
+
+
+def _savez(f, arrays):
+    """``np.savez(f, **arrays)``, raising whatever interrupted it as itself.
+
+    A signal handler's exception (Ctrl-C's KeyboardInterrupt) that lands as zipfile opens or
+    begins to close a member leaves the member marked open, and the zip's own close then
+    raises ValueError ("Can't close the ZIP file while there is an open writing handle") in
+    its place, which ``fit_stream``'s ``except KeyboardInterrupt`` would not catch; the
+    interruption is that error's context. (Signals are not held back for the write, as they
+    are for a model file: a checkpoint holds the whole state, which can take seconds.)
+    """
+    try:
         np.savez(f, **arrays)
+    except ValueError as exc:
+        if exc.__context__ is not None and _raised_by_closing_a_zip(exc):
+            raise exc.__context__ from None
+        raise
+
+
+def _raised_by_closing_a_zip(exc):
+    tb = exc.__traceback__
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb.tb_frame.f_code is zipfile.ZipFile.close.__code__
 
 
 def _check_header(key, dtype, shape):
