@@ -649,6 +649,57 @@ def test_a_read_ahead_closed_early_has_closed_its_file_when_an_exception_comes_o
     assert k > 10
 
 
+@pytest.mark.parametrize("ctrl_c", [1, 2])
+def test_ctrl_c_waits_for_a_read_ahead_to_leave_its_read_and_a_second_gives_up(ctrl_c):
+    # A stream read ahead is closed while its thread is inside a read that blocks (a file on
+    # a stalled network mount; none of open_source's inputs can be made to block here, so the
+    # read-ahead is given such a source directly). Ctrl-C during the close: the close waits
+    # until the thread has left the read and closed the source, then raises
+    # KeyboardInterrupt. A second Ctrl-C gives the wait up (the read might block for good):
+    # KeyboardInterrupt while the read still blocks.
+    from sparsereg.stream._readers import _ahead
+
+    release, reading, read_ended, closed = threading.Event(), threading.Event(), [], []
+
+    def source():
+        try:
+            yield 0
+            reading.set()
+            release.wait(30)  # the read that blocks
+            read_ended.append(True)
+            yield 1
+        finally:
+            closed.append(True)
+
+    def press_ctrl_c():  # while the close waits (it has had ~0.3 s to begin)
+        for _ in range(ctrl_c):
+            time.sleep(0.3)
+            os.kill(os.getpid(), signal.SIGINT)
+        if ctrl_c == 1:
+            time.sleep(0.3)
+            release.set()
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        stream = _ahead(source(), 1)
+        assert next(stream) == 0
+        assert reading.wait(30)  # the thread is inside the second read
+        presser = threading.Thread(target=press_ctrl_c)
+        presser.start()
+        with pytest.raises(KeyboardInterrupt):
+            stream.close()
+        at_the_interrupt = (bool(read_ended), bool(closed))
+        presser.join()
+    finally:
+        release.set()
+        signal.signal(signal.SIGINT, previous)
+    assert at_the_interrupt == ((True, True) if ctrl_c == 1 else (False, False))
+    deadline = time.monotonic() + 30
+    while not closed and time.monotonic() < deadline:  # the thread ends once the read does
+        time.sleep(0.01)
+    assert closed
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_a_forked_child_closes_a_read_ahead_stream_without_waiting_for_its_parents_thread(
     tmp_path,
