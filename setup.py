@@ -1,14 +1,15 @@
 import os
 
+import Cython  # noqa: F401  (setuptools' build_ext generates each module's C with it)
 import numpy
-from Cython.Distutils import build_ext
 from setuptools import Extension, setup
 
 # The modules are generated (Cython) and compiled (gcc) side by side, one per core: the kernel
 # alone takes about 40 s of CPU, the two others 12 s together, and the tests' command builds
-# twice (the editable install, then the wheel in .ci/check_dist.sh). Cython's build_ext
-# generates each module's C when it builds it, not when this file runs: building the sdist, which
-# carries no C, generates none.
+# twice (the editable install, then the wheel in .ci/check_dist.sh). With Cython installed,
+# setuptools' build_ext generates each module's C when it builds it (with the module's
+# `cython_directives`), not when this file runs: building the sdist, which carries no C, generates
+# none.
 cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 # -g0 after Python's own CFLAGS (which carry -g): the wheel ships no debug sections.
@@ -52,6 +53,5 @@ for extension in extensions:
 
 setup(
     ext_modules=extensions,
-    cmdclass={"build_ext": build_ext},
     options={"build_ext": {"parallel": min(cores, len(extensions))}},
 )
