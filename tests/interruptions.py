@@ -31,7 +31,7 @@ class Injected(Exception):
 def _at_kth(k, counts, act):
     """A trace function (``sys.settrace``) that calls ``act(frame, event)`` at the k-th
     function entry or exit of its thread for which ``counts(frame, event)`` is true, then
-    traces no more."""
+    traces no more; its ``reached`` attribute says whether it got there."""
     seen = [0]
 
     def tracer(frame, event, arg):
@@ -39,9 +39,11 @@ def _at_kth(k, counts, act):
             seen[0] += 1
             if seen[0] == k:
                 sys.settrace(None)
+                tracer.reached = True
                 act(frame, event)
         return tracer
 
+    tracer.reached = False
     return tracer
 
 
@@ -60,8 +62,10 @@ def _at_kth_c_return(k, counts, act):
             seen[0] += 1
             if seen[0] == k:
                 sys.setprofile(None)
+                profiler.reached = True
                 act(frame, arg)
 
+    profiler.reached = False
     return profiler
 
 
@@ -175,11 +179,15 @@ SIGNAL_SWEEPS = {
 def signal_each_place(install, signalling, signum, raised, prepare, call, after):
     """Sweep: for ``k = 1, 2, ...``, ``subject = prepare()``, then ``call(subject)`` with
     ``install(signalling(k, signum))``, where every call must raise ``raised`` (what the
-    caller's handler for ``signum`` raises) until one completes; ``after(subject, k,
-    completed)`` runs after each. Returns how many places there were."""
+    caller's handler for ``signum`` raises) or complete; ``after(subject, k, completed)``
+    runs after each. The sweep ends with the first call that completes without having come
+    to its place: one that came to it and completed all the same lost the handler's
+    exception (CPython ignores one raised in a finalizer, ``__del__``), and the places after
+    it are still swept. Returns how many places there were."""
     for k in itertools.count(1):
         subject = prepare()
-        install(signalling(k, signum))
+        tracer = signalling(k, signum)
+        install(tracer)
         try:
             call(subject)
             completed = True
@@ -188,7 +196,7 @@ def signal_each_place(install, signalling, signum, raised, prepare, call, after)
         finally:
             install(None)
         after(subject, k, completed)
-        if completed:
+        if completed and not tracer.reached:
             return k
 
 

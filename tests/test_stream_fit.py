@@ -568,7 +568,9 @@ def test_a_signal_at_each_place_of_a_checkpoints_write_raises_the_handlers_excep
     # previous checkpoint or the new one, whole. (One that came as zipfile opened or began to
     # close a member came out as zipfile's ValueError "Can't close the ZIP file while there is
     # an open writing handle", which fit_stream's `except KeyboardInterrupt` did not catch.)
-    # The state is one array: the writer does for each array what it does for one.
+    # The state is one array: the writer does for each array what it does for one. At the few
+    # places inside zipfile's finalizer (ZipFile.__del__) CPython ignores the exception and the
+    # write completes; the sweep goes on past them to the end of the write (965 places).
     from sparsereg.stream._checkpoint import RunProgress, save_checkpoint
     from sparsereg.stream._history import StreamHistory
 

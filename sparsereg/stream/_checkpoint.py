@@ -113,12 +113,15 @@ def _savez(f, arrays):
     interruption is that error's context. (Signals are not held back for the write, as they
     are for a model file: a checkpoint holds the whole state, which can take seconds.)
     """
+    interruption = None
     try:
         np.savez(f, **arrays)
     except ValueError as exc:
-        if exc.__context__ is not None and _raised_by_closing_a_zip(exc):
-            raise exc.__context__ from None
-        raise
+        if exc.__context__ is None or not _raised_by_closing_a_zip(exc):
+            raise
+        interruption = exc.__context__
+    if interruption is not None:  # raised here, not in the except: its own context is kept
+        raise interruption
 
 
 def _raised_by_closing_a_zip(exc):
