@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-# Ctrl-C as a terminal gives it, whoever started the tests: a shell starts a command in the
-# background (`... &` without job control, `nohup`) with SIGINT ignored, and Python then leaves
+# Ctrl-C as a terminal gives it, whoever started the tests: a shell without job control (a
+# script) starts a command in the background (`... &`) with SIGINT ignored, and Python then leaves
 # it ignored, so the tests that send SIGINT to this process or to a command they start would
 # see nothing happen (each waited for its timeout, and the suite took minutes longer). The
 # commands they start inherit the default action and install Python's own handler.
