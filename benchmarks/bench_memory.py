@@ -239,7 +239,7 @@ def report_inclusion(quick):
     base = {
         "rows": 2_000 if quick else 1_000_000,
         "log2": 12 if quick else 24,
-        "bloom_size": 2**10 if quick else 2**24,
+        "bloom_size": 2**14 if quick else 2**24,
     }
     variants = [("none", {"inclusion": None})]
     ps = [0.03] if quick else [0.01, 0.03, 0.1, 0.3]

@@ -272,6 +272,8 @@ def main(argv=None):
         f"{platform.processor() or ''} python {platform.python_version()}, pyarrow "
         f"{pyarrow.__version__}, pandas {pandas.__version__}"
     )
+    if args.quick:
+        print("# --quick: tiny files, each run in this process: the times and RSS mean nothing")
     if args.memory:
         return memory(args)
     if args.overlap:

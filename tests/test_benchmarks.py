@@ -133,7 +133,8 @@ def test_bench_memory_quick_reports_a_table_at_most_half_full_and_fewer_columns_
         assert row["state_bytes"] <= 4 * slot * row["columns_held"] + 64
     inclusion = results["inclusion"]
     assert inclusion["poisson p=0.03"]["columns_held"] < inclusion["none"]["columns_held"]
-    assert inclusion["bloom n=2"]["columns_held"] < inclusion["none"]["columns_held"]
+    # (a column held once seen twice: 3,031 of 3,705 here)
+    assert inclusion["bloom n=2"]["columns_held"] < 0.9 * inclusion["none"]["columns_held"]
     assert all(t > 0 for t in results["speed"].values())
 
 
