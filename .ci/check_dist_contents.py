@@ -22,8 +22,9 @@ metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("META
 if "License-Expression: BSD-3-Clause" not in metadata:
     problems.append("METADATA has no License-Expression: BSD-3-Clause")
 extensions = [n for n in names if n.endswith((".so", ".pyd"))]
-if len(extensions) != 3:
-    problems.append(f"expected the three compiled modules, found {extensions}")
+MODULES = {"_ftrl_fast", "_ftrl_grid", "_ftrl_scores", "_cyutility", "_interrupts", "_strhash"}
+if {Path(n).name.split(".")[0] for n in extensions} != MODULES or len(extensions) != len(MODULES):
+    problems.append(f"expected the compiled modules {sorted(MODULES)}, found {extensions}")
 with zipfile.ZipFile(wheel) as archive:
     for name in extensions:
         if not name.endswith(".so"):
@@ -40,6 +41,9 @@ with zipfile.ZipFile(wheel) as archive:
 members = tarfile.open(sdist).getnames()
 for source in (
     "_ftrl_fast.pyx",
+    "_ftrl_fast.pxd",
+    "_ftrl_grid.pyx",
+    "_ftrl_scores.pyx",
     "_grid_models.h",
     "_csr_checks.h",
     "_dense_rows.h",

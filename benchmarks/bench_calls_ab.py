@@ -17,6 +17,9 @@ row, warmed on --warm rows; partial_fit goes on through the rows after the warm-
 
 PATH: a checkout whose ``sparsereg/`` holds its built extension modules
 (``python setup.py build_ext --inplace`` there); e.g. ``git worktree add /tmp/old HEAD~1``.
+Since the kernel's modules share Cython's utility code (``sparsereg._cyutility``, imported by
+that name), a copy of a version that has it runs on this version's: memoryview plumbing, not
+arithmetic, and the same only when both were built by the same Cython.
 """
 
 import argparse

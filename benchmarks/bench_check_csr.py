@@ -4,8 +4,9 @@
         [--reps 15] [--baseline [LABEL=]PATH ...] [--quick]
 
 Times ``csr_index_summary``, ``largest_magnitude`` and ``csr_summary`` of the compiled module
-(and of each other build of ``_ftrl_fast`` given by --baseline, e.g. one built from an older
-commit, for a before/after in one run), ``check_csr`` in one thread and in two (as a fit with
+``_ftrl_scores`` (and of each other build given by --baseline: the .so of ``_ftrl_scores``, or of
+``_ftrl_fast`` before the kernel was split, e.g. one built from an older commit, for a
+before/after in one run), ``check_csr`` in one thread and in two (as a fit with
 ``n_threads=2`` checks a matrix of 2**20 non-zeros or more; smaller ones in one thread either
 way) and ``X.data.sum()`` (about the cost of reading the values from memory), interleaved per
 rep; prints medians and minima in ms. The matrix is the .npz given (scipy.sparse.save_npz) or
@@ -24,13 +25,14 @@ import scipy.sparse as sp
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _synthetic import load_ctr  # noqa: E402
 
-from sparsereg import _ftrl_fast  # noqa: E402
+from sparsereg import _ftrl_scores  # noqa: E402
 from sparsereg._validation import check_csr  # noqa: E402
 
 
 def load_build(path):
-    """Another build of ``_ftrl_fast`` (a .so file) as a module of its own."""
-    spec = importlib.util.spec_from_file_location(f"baseline_{abs(hash(path))}._ftrl_fast", path)
+    """Another build's module of the checks (a .so file) as a module of its own."""
+    name = Path(path).name.split(".")[0]  # its init function's name: _ftrl_scores or _ftrl_fast
+    spec = importlib.util.spec_from_file_location(f"baseline_{abs(hash(path))}.{name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -54,7 +56,10 @@ def main(argv=None):
     ap.add_argument("--log2-features", type=int, default=20)
     ap.add_argument("--reps", type=int, default=15)
     ap.add_argument(
-        "--baseline", action="append", default=[], help="[LABEL=]PATH of another _ftrl_fast .so"
+        "--baseline",
+        action="append",
+        default=[],
+        help="[LABEL=]PATH of another build's _ftrl_scores (or older _ftrl_fast) .so",
     )
     ap.add_argument(
         "--quick", action="store_true", help="tiny sizes, one rep: checks the script runs"
@@ -63,7 +68,7 @@ def main(argv=None):
     if a.quick:
         a.rows, a.log2_features, a.reps = 2000, 12, 1
     X = sp.load_npz(a.npz).tocsr() if a.npz else load_ctr(a.rows, 2**a.log2_features)[0]
-    builds = {"this build": _ftrl_fast}
+    builds = {"this build": _ftrl_scores}
     for given in a.baseline:
         label, _, path = given.rpartition("=")
         builds[label or path] = load_build(path)

@@ -36,7 +36,7 @@ def main(argv=None):
     if a.quick:
         a.rows, a.log2_features, a.reps = 2000, 12, 3
     from sparsereg import SparseFTRLClassifier
-    from sparsereg._ftrl_fast import linear_scores
+    from sparsereg._ftrl_scores import linear_scores
     from sparsereg._losses import one_vs_rest_probabilities
     from sparsereg._validation import plain_csr
     from sparsereg.export import export_model

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ._ftrl_fast import EMPTY_KEY, build_column_index, csr_predict, linear_scores
+from ._ftrl_fast import EMPTY_KEY
+from ._ftrl_scores import build_column_index, csr_predict, linear_scores
 from ._interrupts import Task, finish
 from ._state import sorted_union
 from ._validation import csr_arrays

@@ -28,8 +28,8 @@ from ._ftrl_fast import (
     ftrl_epoch_dense,
     ftrl_epoch_narrow,
     shuffle_rows,
-    state_scores,
 )
+from ._ftrl_scores import state_scores
 from ._validation import DenseRows
 
 IN_ORDER = np.empty(0, dtype=np.int64)  # an empty order: rows as stored

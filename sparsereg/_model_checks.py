@@ -6,7 +6,7 @@ file written by ``ExportedLinearModel.save`` passes them all.
 
 import numpy as np
 
-from ._ftrl_fast import csr_index_summary
+from ._ftrl_scores import csr_index_summary
 
 KINDS = ("regressor", "classifier")
 PROBA = ("ovr_logistic", "ovr_modified_huber", "softmax")

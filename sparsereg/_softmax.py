@@ -11,16 +11,8 @@ models, one per class, so that ``coef_`` is ``(K, n_features)`` as in one-vs-res
 
 import numpy as np
 
-from ._ftrl_fast import (
-    EMPTY_KEY,
-    Status,
-    Store,
-    lazy_weights,
-    softmax_epoch,
-    softmax_scores,
-    softmax_table_insert,
-    wide_rehash,
-)
+from ._ftrl_fast import EMPTY_KEY, Status, Store, lazy_weights
+from ._ftrl_grid import softmax_epoch, softmax_scores, softmax_table_insert, wide_rehash
 from ._state import _FIRST_CAPACITY, _capacity_for, _dense_zeros
 
 _NO_BLOOM = np.empty(0, dtype=np.uint8)

@@ -10,7 +10,7 @@ import _thread
 import numpy as np
 import scipy.sparse as sp
 
-from ._ftrl_fast import (
+from ._ftrl_scores import (
     csr_index_summary,
     csr_summary,
     dense_row_counts,

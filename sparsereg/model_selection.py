@@ -32,14 +32,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import _BaseFTRL, _physical_memory
 from ._epoch import epoch_order, penalty_lambdas
-from ._ftrl_fast import (
-    EMPTY_KEY,
-    Loss,
-    Store,
-    grid_count_nonzero,
-    grid_epoch,
-    wide_rehash,
-)
+from ._ftrl_fast import EMPTY_KEY, Loss, Store
+from ._ftrl_grid import grid_count_nonzero, grid_epoch, wide_rehash
 from ._interrupts import interrupts_deferred
 from ._losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, gives_probabilities
 from ._optional_methods import available_when

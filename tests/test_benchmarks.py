@@ -373,7 +373,9 @@ def test_bench_calls_ab_quick_same_code_same_bits(capsys):
 def test_bench_calls_ab_refuses_a_version_running_the_other_kernel(tmp_path):
     # a Cython module also enters sys.modules under the name it was compiled with: with the
     # copy imported before sparsereg, sparsereg would run the copy's kernel, and an A/B of a
-    # kernel change would compare one kernel with itself. The bench must refuse, not print.
+    # kernel change would compare one kernel with itself. The bench must refuse, not print:
+    # import_before says which module came from the copy, or (a version whose modules import
+    # sparsereg._cyutility, and with it sparsereg) the copy's import fails on the way
     import sparsereg
 
     script = f"""
@@ -392,7 +394,9 @@ print("accepted")
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
     )
     assert done.returncode != 0 and "accepted" not in done.stdout
-    assert "sparsereg._ftrl_fast was loaded from" in done.stderr
+    assert ("sparsereg._ftrl_fast was loaded from" in done.stderr) or (
+        "ImportError" in done.stderr and "partially initialized module" in done.stderr
+    )
     assert str(tmp_path / "early") in done.stderr
 
 

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sparsereg._ftrl_fast import csr_index_summary, csr_summary, largest_magnitude
+from sparsereg._ftrl_scores import csr_index_summary, csr_summary, largest_magnitude
 
 from .lanes import compiler, outputs_per_instruction_set
 

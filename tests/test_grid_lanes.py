@@ -21,10 +21,14 @@ pytestmark = pytest.mark.skipif(compiler is None, reason="no C compiler to build
 
 def test_the_kernel_is_built_with_these_flags():
     setup = open(os.path.join(ROOT, "setup.py")).read()
-    kernel = re.search(r'"sparsereg\._ftrl_fast".*?extra_compile_args=\[(.*?)\]', setup, re.S)
-    assert kernel is not None
-    args = re.findall(r'"([^"]+)"', kernel.group(1))
-    assert set(KERNEL_FLAGS) <= set(args)
+    flags = re.search(r"^KERNEL_FLAGS = \[(.*?)\]", setup, re.S | re.M)
+    assert flags is not None
+    assert set(KERNEL_FLAGS) <= set(re.findall(r'"([^"]+)"', flags.group(1)))
+    # each of the kernel's modules is made by kernel_module, which compiles with them
+    maker = re.search(r"^def kernel_module\(.*?^\s+\)$", setup, re.S | re.M)
+    assert maker is not None and "extra_compile_args=KERNEL_FLAGS" in maker.group(0)
+    made = set(re.findall(r'kernel_module\("(\w+)"', setup))
+    assert made == {"_ftrl_fast", "_ftrl_grid", "_ftrl_scores"}
 
 
 def test_every_instruction_set_gives_the_scalar_bits(tmp_path):

@@ -1,0 +1,464 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Scoring CSR rows with a model's weights or state, and the walks of X that the validation
+in Python asks for: ``csr_predict`` (the fused checks and scores of the per-call paths),
+``linear_scores``, ``state_scores``, the index and value summaries, dense-to-CSR. Nothing here
+trains; it shares ``_ftrl_fast.pxd``'s declarations (the state's layout and its lazy weights)
+with the epochs.
+"""
+
+from libc.math cimport copysign, exp, fabs, log, sqrt
+from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint64_t
+
+cimport cython
+
+from sparsereg._ftrl_fast cimport (
+    DENSE_SLOT, EMPTY, PREFETCH_ROWS, Store, TABLE_SLOT, TABLE_STORE, index_t, mix64,
+    predict_dense, predict_sparse, sr_prefetch, weight_t,
+)
+
+
+cdef extern from "_csr_checks.h" nogil:
+    double sr_largest_magnitude_f64(const double *x, int64_t n)
+    double sr_largest_magnitude_f32(const float *x, int64_t n)
+    bint sr_index_summary_i32(const int32_t *indptr, int64_t n_rows, const int32_t *ix,
+                              int64_t nnz, int64_t *out)
+    bint sr_index_summary_i64(const int64_t *indptr, int64_t n_rows, const int64_t *ix,
+                              int64_t nnz, int64_t *out)
+
+
+
+cdef inline int64_t listed_row(const int64_t *columns, int64_t n_listed,
+                               int64_t column) noexcept nogil:
+    """The position of ``column`` in the sorted ``columns`` (binary search), or -1."""
+    cdef int64_t lo = 0, hi = n_listed, mid
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if columns[mid] < column:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo == n_listed or columns[lo] != column:
+        return -1
+    return lo
+
+
+
+def linear_scores(const cython.floating[::1] data, const index_t[::1] indices,
+                  const index_t[::1] indptr, const int64_t[::1] columns, bint listed,
+                  const weight_t[:, ::1] weights, double[:, ::1] out,
+                  int64_t row_begin=0, int64_t row_end=-1):
+    """``out[i, m] = sum_k data[k] * weights[row of indices[k], m]`` for the CSR rows ``i``
+    (those from ``row_begin`` to ``row_end``, all by default: a caller may score contiguous
+    row blocks in several threads, each row by the same loop).
+
+    Without ``listed``, row ``j`` of ``weights`` is column ``j``'s. With it,
+    ``weights`` has a row per entry of the sorted ``columns`` (the non-zero weights),
+    found by binary search, so that a model over 2**31 columns is applied without a
+    dense vector; a column not listed contributes nothing. Both sum each row's
+    products in float64 in the order of its entries, so they give the same scores
+    for the same weights (a zero weight adds +-0.0, which leaves such a sum as it is).
+    """
+    cdef:
+        int64_t i, k, m, column, n_models = weights.shape[1]
+        int64_t n_listed = columns.shape[0]
+        double acc
+    if row_end < 0:
+        row_end = indptr.shape[0] - 1
+    if not 0 <= row_begin <= row_end <= indptr.shape[0] - 1 or out.shape[0] < row_end:
+        raise ValueError("row range out of bounds")
+    with nogil:
+        for i in range(row_begin, row_end):
+            for m in range(n_models):
+                acc = 0.0
+                for k in range(indptr[i], indptr[i + 1]):
+                    column = indices[k]
+                    if listed:
+                        column = listed_row(&columns[0], n_listed, column)
+                        if column < 0:
+                            continue
+                    acc += data[k] * <double>weights[column, m]
+                out[i, m] = acc
+
+
+
+cdef bint index_summary(const index_t[::1] indptr, const index_t[::1] indices,
+                        int64_t *out) noexcept nogil:
+    """``sr_index_summary_*`` (``_csr_checks.h``): returns ``indptr_ok``, and if so
+    ``out`` = (smallest, largest, longest row, descents inside rows)."""
+    cdef:
+        int64_t nnz = indices.shape[0], n_rows = indptr.shape[0] - 1
+        const index_t *ix = &indices[0] if nnz else NULL
+    if n_rows < 0:
+        return False
+    if index_t is int32_t:
+        return sr_index_summary_i32(&indptr[0], n_rows, ix, nnz, out)
+    else:
+        return sr_index_summary_i64(&indptr[0], n_rows, ix, nnz, out)
+
+
+def csr_index_summary(const index_t[::1] indptr, const index_t[::1] indices):
+    """The walks of a CSR matrix's index arrays for the validation done in Python.
+
+    Returns ``(indptr_ok, strictly_sorted, smallest, largest, longest_row)``.
+    ``indptr_ok``: ``indptr`` starts at 0, never decreases and ends at ``len(indices)``
+    (if not, the rest is meaningless). ``strictly_sorted``: every row's indices increase,
+    so no row repeats a column. ``smallest`` and ``largest``: of all indices (0 and -1
+    when there are none). ``indptr`` and ``indices`` are read once, in blocks of rows: a
+    walk of the block's ``indptr``, then a flat vector pass over its ``indices``
+    (``_csr_checks.h``).
+    """
+    cdef int64_t out[4]
+    cdef bint ok
+    with nogil:
+        ok = index_summary(indptr, indices, out)
+    if not ok:
+        return False, False, 0, -1, 0
+    return True, out[3] == 0, out[0], out[1], out[2]
+
+
+def csr_summary(const cython.floating[::1] data, const index_t[::1] indices,
+                const index_t[::1] indptr, int64_t n_cols):
+    """The walks of a whole CSR matrix for the per-call fast paths (validation stays in Python).
+
+    Returns ``(plain, longest_row, largest |value|)``. ``plain``: ``indptr`` starts at 0,
+    never decreases and ends at ``len(indices) == len(data)``; every row's indices
+    increase strictly and lie in ``[0, n_cols)``; every value is finite. Only then are
+    the other two meaningful. A matrix that is not plain goes through the full checks,
+    which say what is wrong or make it plain.
+    """
+    cdef:
+        int64_t out[4]
+        int64_t nnz = indices.shape[0]
+        double largest = 0.0
+        bint plain
+    if data.shape[0] != nnz:
+        return False, 0, 0.0
+    with nogil:
+        plain = index_summary(indptr, indices, out) and out[3] == 0
+        plain = plain and (nnz == 0 or (out[0] >= 0 and out[1] < n_cols))
+        if plain and nnz:
+            largest = _largest_magnitude(data)
+    if not plain or not largest <= 1.7976931348623157e308:  # (NaN or infinite)
+        return False, 0, 0.0
+    return True, out[2], largest
+
+
+def value_summary(const double[::1] values, const double[::1] allowed):
+    """``(n_bad, smallest, largest |value|)`` of a 1-D array, for the fast paths.
+
+    ``n_bad`` counts the values that are NaN or infinite or, when ``allowed`` is not
+    empty, not equal to one of its values.
+    """
+    cdef:
+        int64_t i, j, n_bad = 0, n_allowed = allowed.shape[0]
+        double v, smallest = 0.0, largest = 0.0
+        bint found
+    if values.shape[0]:
+        smallest = values[0]
+    with nogil:
+        for i in range(values.shape[0]):
+            v = values[i]
+            if not fabs(v) <= 1.7976931348623157e308:
+                n_bad += 1
+                continue
+            if n_allowed:
+                found = False
+                for j in range(n_allowed):
+                    if v == allowed[j]:
+                        found = True
+                        break
+                if not found:
+                    n_bad += 1
+            if v < smallest:
+                smallest = v
+            if fabs(v) > largest:
+                largest = fabs(v)
+    return n_bad, smallest, largest
+
+cdef bint dense_scores(const cython.floating *data, const index_t *indices,
+                       const index_t *indptr, int64_t nnz, int64_t n_cols, const weight_t *w,
+                       double intercept, double *out, int64_t out_stride, bint logistic_pair,
+                       int64_t row_begin, int64_t row_end) noexcept nogil:
+    """``csr_predict`` for one model whose weights are one per column (``w[j]``, column
+    ``j``'s): the same sums in the same order and the same checks, with fewer instructions
+    per non-zero (scoring rows already in the cache, the general loop took 1.5x as long).
+    Each column is checked before its weight is read. A value's check waits for the row's
+    end: a NaN or infinite value makes the sum NaN or infinite (``x * w`` is then NaN or
+    infinite whatever ``w``, and a sum stays so), so only the values of a row whose sum is
+    not finite are read again."""
+    cdef:
+        int64_t i, k, start, end, ahead, column, a0, a1, previous
+        double acc, p
+    for i in range(row_begin, row_end):
+        start = indptr[i]
+        end = indptr[i + 1]
+        if start < 0 or end < start or end > nnz:  # (start: the first row of a block)
+            return False
+        if i + PREFETCH_ROWS < row_end:
+            ahead = i + PREFETCH_ROWS
+            a0 = indptr[ahead]
+            a1 = indptr[ahead + 1]
+            if 0 <= a0 <= a1 <= nnz:
+                for k in range(a0, a1):
+                    column = indices[k]
+                    if <uint64_t>column < <uint64_t>n_cols:
+                        sr_prefetch(w + column)
+        acc = 0.0
+        previous = -1
+        for k in range(start, end):
+            column = indices[k]
+            if <uint64_t>column >= <uint64_t>n_cols or column <= previous:
+                return False
+            previous = column
+            acc += data[k] * <double>w[column]
+        if not fabs(acc) <= 1.7976931348623157e308:  # a value, or only the sum, not finite
+            for k in range(start, end):
+                if not fabs(<double>data[k]) <= 1.7976931348623157e308:
+                    return False
+        acc = acc + intercept
+        if logistic_pair:
+            p = 1.0 / (1.0 + exp(-acc))
+            out[i * out_stride + 1] = p
+            out[i * out_stride] = 1.0 - p
+        else:
+            out[i * out_stride] = acc
+    return True
+
+
+def csr_predict(const cython.floating[::1] data, const index_t[::1] indices,
+                const index_t[::1] indptr, int64_t n_cols, const int64_t[::1] columns,
+                bint listed, const int64_t[:, ::1] column_index,
+                const weight_t[:, ::1] weights, const double[::1] intercept,
+                double[:, ::1] out, bint logistic_pair,
+                int64_t row_begin=0, int64_t row_end=-1):
+    """:func:`linear_scores` plus the intercept, checking on the way what ``csr_summary``
+    checks; returns whether the matrix was plain (when not, ``out`` means nothing and the
+    caller runs the full checks). Only rows ``row_begin`` to ``row_end`` (all by default)
+    are checked and scored, so that contiguous row blocks can be run in several threads.
+
+    ``out[i, m]`` is row ``i``'s score for model ``m``, the same sum as ``linear_scores``
+    plus ``intercept[m]``; with ``logistic_pair`` (one model) it is the pair
+    ``(1 - p, p)``, ``p = 1 / (1 + exp(-score))``, which is ``scipy.special.expit``'s
+    formula. With ``listed``, a column's row of ``weights`` is looked up in
+    ``column_index`` (:func:`build_column_index` of ``columns``), or found by binary search
+    in ``columns`` when ``column_index`` has a single row. The weights (or index rows) of
+    the rows ahead are prefetched.
+    """
+    cdef:
+        int64_t i, k, m, column, previous, start, end, ahead
+        int64_t n_models = weights.shape[1], n_listed = columns.shape[0]
+        int64_t nnz = indices.shape[0], n_rows = indptr.shape[0] - 1
+        uint64_t mask = <uint64_t>column_index.shape[0] - 1
+        bint indexed = column_index.shape[0] > 1
+        int64_t s, key
+        double acc, p, v
+        bint plain = True
+    if n_rows < 0 or data.shape[0] != nnz or indptr[0] != 0 or indptr[n_rows] != nnz:
+        return False
+    if row_end < 0:
+        row_end = n_rows
+    if not 0 <= row_begin <= row_end <= n_rows or out.shape[0] < row_end:
+        raise ValueError("row range out of bounds")
+    # backstops: the callers pass consistent arrays
+    if n_cols < 0 or (not listed and weights.shape[0] < n_cols):
+        raise ValueError("the weights need a row for each of the n_cols >= 0 columns")
+    if intercept.shape[0] < n_models or out.shape[1] < (2 if logistic_pair else n_models):
+        raise ValueError("intercept and out need a number for each model")
+    if not listed and n_models == 1 and row_end > row_begin:
+        with nogil:
+            plain = dense_scores(&data[0] if nnz else NULL, &indices[0] if nnz else NULL,
+                                 &indptr[0], nnz, n_cols, &weights[0, 0], intercept[0],
+                                 &out[0, 0], out.shape[1], logistic_pair, row_begin, row_end)
+        return plain
+    with nogil:
+        for i in range(row_begin, row_end):
+            start = indptr[i]
+            end = indptr[i + 1]
+            if start < 0 or end < start or end > nnz:  # (start: the first row of a block)
+                plain = False
+                break
+            if i + PREFETCH_ROWS < row_end:
+                ahead = i + PREFETCH_ROWS
+                if 0 <= indptr[ahead] <= indptr[ahead + 1] <= nnz:
+                    for k in range(indptr[ahead], indptr[ahead + 1]):
+                        column = indices[k]
+                        if indexed:
+                            sr_prefetch(&column_index[mix64(<uint64_t>column) & mask, 0])
+                        elif 0 <= column < n_cols:
+                            sr_prefetch(&weights[column, 0])
+            for m in range(n_models):
+                acc = 0.0
+                previous = -1
+                for k in range(start, end):
+                    column = indices[k]
+                    v = data[k]
+                    if column <= previous or column >= n_cols or not fabs(v) <= 1.7976931348623157e308:
+                        plain = False
+                        break
+                    previous = column
+                    if listed and not indexed:
+                        column = listed_row(&columns[0], n_listed, column)
+                        if column < 0:
+                            continue
+                    elif listed:
+                        s = <int64_t>(mix64(<uint64_t>column) & mask)
+                        key = column_index[s, 0]
+                        while key != column and key != EMPTY:
+                            s = <int64_t>((<uint64_t>s + 1) & mask)
+                            key = column_index[s, 0]
+                        if key == EMPTY:
+                            continue  # not listed: a weight of 0
+                        column = column_index[s, 1]
+                    acc += v * <double>weights[column, m]
+                if not plain:
+                    break
+                acc = acc + intercept[m]
+                if logistic_pair:
+                    p = 1.0 / (1.0 + exp(-acc))
+                    out[i, 1] = p
+                    out[i, 0] = 1.0 - p
+                else:
+                    out[i, m] = acc
+            if not plain:
+                break
+    return plain
+
+
+def build_column_index(const int64_t[::1] columns, int64_t[:, ::1] index):
+    """Fill ``index`` (a power-of-two number of ``(key, position)`` rows, every key
+    ``EMPTY_KEY``, more rows than ``columns``) with each distinct column and its position in
+    ``columns``: an open-addressing table with linear probing, as the table store's."""
+    cdef:
+        int64_t k, s
+        uint64_t mask = <uint64_t>index.shape[0] - 1
+    with nogil:
+        for k in range(columns.shape[0]):
+            s = <int64_t>(mix64(<uint64_t>columns[k]) & mask)
+            while index[s, 0] != EMPTY:
+                s = <int64_t>((<uint64_t>s + 1) & mask)
+            index[s, 0] = columns[k]
+            index[s, 1] = k
+
+
+cdef double _largest_magnitude(const cython.floating[::1] values) noexcept nogil:
+    cdef int64_t n = values.shape[0]
+    if n == 0:
+        return 0.0
+    if cython.floating is double:
+        return sr_largest_magnitude_f64(&values[0], n)
+    else:
+        return sr_largest_magnitude_f32(&values[0], n)
+
+
+def largest_magnitude(const cython.floating[::1] values):
+    """The largest ``|value|`` (0.0 for none; infinity if one is infinite), NaN if any value
+    is NaN, in one single-threaded vector pass (``_csr_checks.h``).
+
+    (``np.dot(x, x)`` bounds it as fast, but a threaded BLAS leaves workers spinning on the
+    other cores after the call, which slowed the epoch that followed by up to 30 % here.)
+    """
+    cdef double largest
+    with nogil:
+        largest = _largest_magnitude(values)
+    return largest
+
+def dense_row_counts(const cython.floating[:, ::1] X, int64_t[::1] indptr):
+    """Write into ``indptr`` (``n_rows + 1`` entries) the CSR row pointers of the entries of
+    ``X`` that are not 0 (NaN counts: it is not 0, as for scipy); return their number."""
+    cdef int64_t i, j, nnz = 0
+    with nogil:
+        indptr[0] = 0
+        for i in range(X.shape[0]):
+            for j in range(X.shape[1]):
+                nnz += X[i, j] != 0
+            indptr[i + 1] = nnz
+    return nnz
+
+
+def dense_to_csr(const cython.floating[:, ::1] X, index_t[::1] indices,
+                 cython.floating[::1] data):
+    """Copy the entries of ``X`` that are not 0, row by row in column order, into ``indices``
+    and ``data`` (sized by :func:`dense_row_counts`): ``scipy.sparse.csr_matrix(X)``'s arrays."""
+    cdef int64_t i, j, k = 0
+    with nogil:
+        for i in range(X.shape[0]):
+            for j in range(X.shape[1]):
+                if X[i, j] != 0:
+                    indices[k] = <index_t>j
+                    data[k] = X[i, j]
+                    k += 1
+
+
+
+def state_scores(
+    const cython.floating[::1] data,
+    const index_t[::1] indices,
+    const index_t[::1] indptr,
+    Store store,
+    const double[:, ::1] zn,
+    const double[::1] intercept_zn,
+    double eta0,
+    double beta,
+    double l1,
+    double l2,
+    bint fit_intercept,
+    double[:, ::1] scratch,
+    int64_t[::1] slots,
+    double[::1] out,
+):
+    """``out[i] = w0 + w.x_i`` for the CSR rows ``i``, the weights computed lazily from
+    one model's state (``ftrl_epoch``'s layout and prediction, without an update).
+
+    Reads only the rows' columns, so scoring a batch costs its non-zeros, not the width.
+    ``scratch`` and ``slots`` hold at least the longest row's worth, as for ``ftrl_epoch``.
+    """
+    cdef:
+        int64_t i, k, start, length, n_rows = indptr.shape[0] - 1
+        uint64_t mask = <uint64_t>zn.shape[0] - 1
+        double inv_eta0 = 1.0 / eta0
+        double w0 = 0.0
+        const double *state = &zn[0, 0]
+        const double *slot
+        double *buf = &scratch[0, 0]
+        int64_t *where = &slots[0]
+        bint in_table = store == TABLE_STORE
+    if fit_intercept:
+        w0 = -intercept_zn[0] / ((beta + sqrt(intercept_zn[1])) * inv_eta0)
+    with nogil:
+        for i in range(n_rows):
+            if i + PREFETCH_ROWS < n_rows:  # the loop waits on memory: ask for rows ahead
+                for k in range(indptr[i + PREFETCH_ROWS], indptr[i + PREFETCH_ROWS + 1]):
+                    if in_table:
+                        slot = state + TABLE_SLOT * (mix64(<uint64_t>indices[k]) & mask)
+                        sr_prefetch(slot)
+                        sr_prefetch(slot + TABLE_SLOT - 1)
+                    else:
+                        sr_prefetch(state + DENSE_SLOT * <int64_t>indices[k])
+            start = indptr[i]
+            length = indptr[i + 1] - start
+            if in_table:
+                out[i] = predict_sparse(state, mask, &indices[0] + start, &data[0] + start,
+                                        length, buf, where, w0, inv_eta0, beta, l1, l2)
+            else:
+                out[i] = predict_dense(state, &indices[0] + start, &data[0] + start, length,
+                                       buf, w0, inv_eta0, beta, l1, l2)
+
+def dense_summary(const cython.floating[:, :] X):
+    """``(entries of X that are not 0, largest |x|)`` of a 2-D array of any strides, the
+    largest NaN if any entry is NaN, in one pass (as ``largest_magnitude``) in the order of
+    memory (column by column when a column's entries are the closer)."""
+    cdef:
+        int64_t i, j, nnz = 0
+        double v, largest = 0.0
+        bint nan = False
+        bint by_column = abs(X.strides[0]) < abs(X.strides[1])
+    with nogil:
+        for i in range(X.shape[1] if by_column else X.shape[0]):
+            for j in range(X.shape[0] if by_column else X.shape[1]):
+                v = fabs(X[j, i] if by_column else X[i, j])
+                nnz += v != 0
+                if v > largest:
+                    largest = v
+                elif v != v:
+                    nan = True
+    return nnz, float("nan") if nan else largest
