@@ -375,15 +375,36 @@ def test_ctrl_c_during_fit_leaves_the_estimator_as_it_was(delay):
     np.testing.assert_array_equal(dense_state(est), dense_state(previous))
 
 
+def _interrupt_once_threads_start(baseline):
+    """Ctrl-C as soon as this process runs more Python threads than ``baseline`` and this
+    watcher: once the call being tested has started its threads (no Ctrl-C if none starts)."""
+
+    def watch():
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if python_threads() > baseline + 1:
+                _thread.interrupt_main()
+                return
+            time.sleep(0.0002)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    return watcher
+
+
 def test_ctrl_c_during_partial_fit_leaves_the_estimator_as_after_the_call():
     X, y = chunked_problem(n_chunks=24, per_row=30, columns_per_chunk=200)
     est = make(False, n_threads=2).partial_fit(X[:10], y[:10])
     reference = make(False).partial_fit(X[:10], y[:10]).partial_fit(X, y)
-    timer = _interrupt_soon(0.1)  # after the checks, during the training (~0.3 s here)
+    # a fixed delay missed this call (~0.1 s now) and the test passed without testing anything
+    watcher = _interrupt_once_threads_start(python_threads())
+    returned = False
     with pytest.raises(KeyboardInterrupt):
         est.partial_fit(X, y)  # trained in place: the interrupt waits for the end of the call
+        returned = True
         time.sleep(5)  # reached only if the signal came after the call
-    timer.cancel()
+    watcher.join()
+    assert not returned, "the interrupt came after the call"
     assert est.t_ == 10 + X.shape[0]
     assert_same_state(est, reference)
 

@@ -641,10 +641,13 @@ def test_ctrl_c_during_partial_fit_leaves_the_estimator_as_after_the_call():
     untouched = reference.get_ftrl_state()
     reference.partial_fit(X, y)
     timer = _interrupt_soon(0.05)
+    returned = False
     with pytest.raises(KeyboardInterrupt):
         est.partial_fit(X, y)  # the kernel updates in place; the interrupt waits for t_
+        returned = True
         time.sleep(5)  # reached only if the signal came after the call
     timer.cancel()
+    assert not returned, "the interrupt came after the call"
     # On a loaded machine the signal may land before training starts (during validation):
     # then the call is undone. Either way the state is one of the two, never half a call.
     if est.t_ == untouched["t"]:
