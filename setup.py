@@ -63,7 +63,15 @@ for extension in extensions:
 
 
 class BuildExtCythonFirst(build_ext):
-    """setuptools' build_ext, with every module's C generated first, in parallel processes."""
+    """setuptools' build_ext, on every core unless told (``--parallel``), with every module's C
+    generated first, in parallel processes."""
+
+    def finalize_options(self):
+        super().finalize_options()
+        # (not setup()'s `options`: the editable install's build_ext, pip install -e, ignored
+        # them and compiled one module at a time)
+        if not self.parallel:
+            self.parallel = min(cores, len(self.extensions))
 
     def build_extensions(self):
         cythonize(
@@ -77,8 +85,4 @@ class BuildExtCythonFirst(build_ext):
         super().build_extensions()
 
 
-setup(
-    ext_modules=extensions,
-    cmdclass={"build_ext": BuildExtCythonFirst},
-    options={"build_ext": {"parallel": min(cores, len(extensions))}},
-)
+setup(ext_modules=extensions, cmdclass={"build_ext": BuildExtCythonFirst})
