@@ -70,19 +70,29 @@ class BuildExtCythonFirst(build_ext):
         super().finalize_options()
         # (not setup()'s `options`: the editable install's build_ext, pip install -e, ignored
         # them and compiled one module at a time)
-        if not self.parallel:
+        if self.parallel is None:
             self.parallel = min(cores, len(self.extensions))
 
     def build_extensions(self):
-        cythonize(
+        workers = self.parallel if isinstance(self.parallel, int) and self.parallel > 1 else 0
+        generated = cythonize(
             self.extensions,
-            nthreads=self.parallel or 1,
+            nthreads=workers,
             compiler_directives=CYTHON_DIRECTIVES,
             shared_utility_qualified_name=SHARED_UTILITY,
             force=self.force,
             quiet=True,
         )
+        # build from the C just generated: Cython's build_ext (setuptools' base) would run
+        # Cython again on each extension still naming its .pyx, under --force one at a time
+        sources = {extension.name: extension.sources for extension in generated}
+        for extension in self.extensions:
+            extension.sources = sources[extension.name]
+            extension.shared_utility_qualified_name = None
         super().build_extensions()
 
 
-setup(ext_modules=extensions, cmdclass={"build_ext": BuildExtCythonFirst})
+# The guard: cythonize's worker processes, where Python does not fork them (macOS, and Linux
+# from Python 3.14), import this file as their main module, which must not run a build.
+if __name__ == "__main__":
+    setup(ext_modules=extensions, cmdclass={"build_ext": BuildExtCythonFirst})

@@ -4,7 +4,7 @@
  * row never repeats a column), and these loops then run as vector instructions, one
  * non-zero per lane: a row's divisions and square roots share a few vector instructions
  * instead of queueing one by one for the scalar divider. The operations and their order
- * per non-zero are those of ``lazy_weight`` and ``ftrl_update`` in ``_ftrl_fast.pyx``; IEEE
+ * per non-zero are those of ``lazy_weight`` and ``ftrl_update`` in ``_ftrl_fast.pxd``; IEEE
  * addition, multiplication, division and square root give the same bits in a vector lane
  * as in a scalar register (the module is built with -ffp-contract=off), so the model is the
  * scalar loop's to the bit. Explicit zeros of X are updated with g * 0, as the scalar loop

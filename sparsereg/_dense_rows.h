@@ -4,10 +4,11 @@
  * over the columns) so that these loops run as vector instructions, one column per lane:
  * a row's divisions and square roots then share a few vector instructions instead of
  * queueing one by one for the scalar divider, which is what bounds the scalar loop on
- * narrow data. The operations and their order per column are those of ``lazy_weight`` and
- * ``update_keep_sqrt`` in ``_ftrl_fast.pyx``; IEEE addition, multiplication, division and
- * square root give the same bits in a vector lane as in a scalar register (the module is
- * built with -ffp-contract=off), so the model is the scalar loop's to the bit.
+ * narrow data. The operations and their order per column are those of ``lazy_weight``
+ * (``_ftrl_fast.pxd``) and ``update_keep_sqrt`` (``_ftrl_fast.pyx``); IEEE addition,
+ * multiplication, division and square root give the same bits in a vector lane as in a
+ * scalar register (the module is built with -ffp-contract=off), so the model is the scalar
+ * loop's to the bit.
  *
  * With GCC on x86-64 glibc each function is compiled for AVX-512, AVX2 and the baseline, and
  * the loader picks the widest the CPU has (target_clones, as in ``_grid_models.h``);

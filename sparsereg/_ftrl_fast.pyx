@@ -1,12 +1,14 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""FTRL-Proximal over CSR rows (McMahan et al., KDD 2013, Algorithm 1).
+"""FTRL-Proximal over CSR rows (McMahan et al., KDD 2013, Algorithm 1): one model's epochs.
 
 The caller (``sparsereg._epoch``) validates every array and owns every buffer:
 nothing here allocates, checks a shape or raises (but for Ctrl-C, which Cython
 raises from ``PyErr_CheckSignals``). One loop serves every loss; a loss is a pair
-of small ``nogil`` functions picked by a ``Loss`` code. The codes below
-(``Loss``, ``Inclusion``, ``Store``, ``Status``, ``Slot``) are defined here only;
-Python reads them from this module.
+of small ``nogil`` functions picked by a ``Loss`` code. The codes (``Loss``,
+``Inclusion``, ``Store``, ``Status``, ``Slot``, ...) and the per-row arithmetic are
+declared once, in ``_ftrl_fast.pxd``, which the kernel's two other modules
+(``_ftrl_grid``: grid and softmax; ``_ftrl_scores``: scoring) compile too; Python
+reads the codes from this module.
 
 State layout (``Slot``): one slot per coordinate, its numbers interleaved so that
 one cache line fetch serves them all (the loop is bound by memory access). In the

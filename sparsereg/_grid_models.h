@@ -1,9 +1,9 @@
-/* The arithmetic of a grid of M FTRL models on one column (``_ftrl_fast.grid_epoch``).
+/* The arithmetic of a grid of M FTRL models on one column (``_ftrl_grid.grid_epoch``).
  *
  * A column's state is (z_0 .. z_{M-1}, n_0 .. n_{M-1}): each quantity contiguous over the
  * models, so that these loops run as vector instructions, M models at a time. The operations
  * and their order per model are those of ``lazy_weight`` and ``ftrl_update`` in
- * ``_ftrl_fast.pyx``; IEEE addition, multiplication, division and square root give the same
+ * ``_ftrl_fast.pxd``; IEEE addition, multiplication, division and square root give the same
  * bits in a vector lane as in a scalar register, so model m equals the model trained alone.
  * (Contraction into fused multiply-adds would not: the module is built with
  * -ffp-contract=off.)

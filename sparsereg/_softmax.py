@@ -1,7 +1,7 @@
 """The state of a softmax (multinomial) FTRL model, and the one entry point to its kernel.
 
 One ``(z, n)`` per class per coordinate, a column's classes side by side so that a row's
-update reads each column's state in one place (``_ftrl_fast.softmax_epoch``): the dense
+update reads each column's state in one place (``_ftrl_grid.softmax_epoch``): the dense
 store is an ``(n_features, 2 K)`` array, the table store an open-addressing table of
 ``(column, z_0, n_0, ..., z_K-1, n_K-1)`` rows (kept at most half full) holding only the
 columns seen. :class:`SoftmaxState` answers the questions the estimators ask of

@@ -12,7 +12,7 @@ protocol (``set_ftrl_state``), with no refit.
 The grid's state: for each one-vs-rest problem (one for regression and binary
 classification), the ``M`` models' ``z`` then their ``n`` of a column lie side by side, so
 one memory access serves them all and the models are updated as vectors
-(``_ftrl_fast.grid_epoch``): a dense array of ``2 M`` numbers per column seen, found through
+(``_ftrl_grid.grid_epoch``): a dense array of ``2 M`` numbers per column seen, found through
 an array of one row number per column of the width, or an open-addressing table of ``(column,
 z_0, ..., z_{M-1}, n_0, ..., n_{M-1})`` slots holding only the columns seen.
 """

@@ -1,6 +1,6 @@
 /* The CSR-row kernel's vector code (sparsereg/_csr_rows.h) against the scalar arithmetic of
  * ftrl_epoch's dense store (lazy_weight, ftrl_update and the margin summed over a row's
- * non-zeros in index order, of sparsereg/_ftrl_fast.pyx), written out here one non-zero at a
+ * non-zeros in index order, of sparsereg/_ftrl_fast.pxd and .pyx), written out here one non-zero at a
  * time. tests/test_csr_rows_lanes.py builds this file once per instruction set
  * (SR_GRID_CLONES empty) and runs it; it exits 1 at the first number whose bits differ,
  * and prints a checksum of every result so that the builds can be compared with each other

@@ -1,6 +1,6 @@
 /* The dense-row kernel's vector code (sparsereg/_dense_rows.h) against the scalar arithmetic
  * of ftrl_epoch_narrow (lazy_weight, update_keep_sqrt and the margin summed over a row's
- * non-zeros in column order, of sparsereg/_ftrl_fast.pyx), written out here one column at a
+ * non-zeros in column order, of sparsereg/_ftrl_fast.pxd and .pyx), written out here one column at a
  * time. tests/test_dense_rows_lanes.py builds this file once per instruction set
  * (SR_GRID_CLONES empty) and runs it; it exits 1 at the first number whose bits differ,
  * and prints a checksum of every result so that the builds can be compared with each other

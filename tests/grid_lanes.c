@@ -1,6 +1,6 @@
 /* The grid kernel's vector code (sparsereg/_grid_models.h) against the scalar arithmetic of
  * the single-model kernel (lazy_weight, ftrl_update, the squared error and log loss of
- * sparsereg/_ftrl_fast.pyx), written out here one model at a time. tests/test_grid_lanes.py
+ * sparsereg/_ftrl_fast.pxd), written out here one model at a time. tests/test_grid_lanes.py
  * builds this file once per instruction set (baseline, AVX2, AVX-512: whatever the compiler
  * vectorises to with those flags, one variant each, SR_GRID_CLONES empty) and runs it; it
  * exits 1 at the first model whose bits differ, and prints a checksum of every result so

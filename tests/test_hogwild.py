@@ -9,6 +9,7 @@ the lambdas of another position, would change it.
 """
 
 import _thread
+import contextlib
 import faulthandler
 import itertools
 import pickle
@@ -375,13 +376,16 @@ def test_ctrl_c_during_fit_leaves_the_estimator_as_it_was(delay):
     np.testing.assert_array_equal(dense_state(est), dense_state(previous))
 
 
-def _interrupt_once_threads_start(baseline):
-    """Ctrl-C as soon as this process runs more Python threads than ``baseline`` and this
-    watcher: once the call being tested has started its threads (no Ctrl-C if none starts)."""
+@contextlib.contextmanager
+def _interrupt_once_threads_start():
+    """Ctrl-C as soon as this process runs more Python threads than before the block and the
+    watcher: once the call in the block has started its threads; none if none starts, nor
+    after the block (a late one would interrupt whatever runs next)."""
+    baseline = python_threads()
+    done = threading.Event()
 
     def watch():
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        while not done.is_set():
             if python_threads() > baseline + 1:
                 _thread.interrupt_main()
                 return
@@ -389,7 +393,11 @@ def _interrupt_once_threads_start(baseline):
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
-    return watcher
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
 
 
 def test_ctrl_c_during_partial_fit_leaves_the_estimator_as_after_the_call():
@@ -397,13 +405,10 @@ def test_ctrl_c_during_partial_fit_leaves_the_estimator_as_after_the_call():
     est = make(False, n_threads=2).partial_fit(X[:10], y[:10])
     reference = make(False).partial_fit(X[:10], y[:10]).partial_fit(X, y)
     # a fixed delay missed this call (~0.1 s now) and the test passed without testing anything
-    watcher = _interrupt_once_threads_start(python_threads())
     returned = False
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt), _interrupt_once_threads_start():
         est.partial_fit(X, y)  # trained in place: the interrupt waits for the end of the call
         returned = True
-        time.sleep(5)  # reached only if the signal came after the call
-    watcher.join()
     assert not returned, "the interrupt came after the call"
     assert est.t_ == 10 + X.shape[0]
     assert_same_state(est, reference)
