@@ -74,10 +74,10 @@ class BuildExtCythonFirst(build_ext):
             self.parallel = min(cores, len(self.extensions))
 
     def build_extensions(self):
-        workers = self.parallel if isinstance(self.parallel, int) and self.parallel > 1 else 0
+        workers = cores if self.parallel is True else int(self.parallel or 0)
         generated = cythonize(
             self.extensions,
-            nthreads=workers,
+            nthreads=workers if workers > 1 else 0,  # (0: no pool of processes)
             compiler_directives=CYTHON_DIRECTIVES,
             shared_utility_qualified_name=SHARED_UTILITY,
             force=self.force,
