@@ -16,7 +16,6 @@ cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os
 # Cython's utility code (memoryviews, buffers, fused-type dispatch) is generated once, into a
 # module of its own, instead of into each module: ~20,000 lines less in each.
 SHARED_UTILITY = "sparsereg._cyutility"
-CYTHON_DIRECTIVES = {"language_level": "3"}
 
 # -g0 after Python's own CFLAGS (which carry -g): the wheel ships no debug sections.
 # -fno-fast-math -ffp-contract=off: IEEE arithmetic and no fused multiply-adds whatever the
@@ -56,10 +55,6 @@ extensions = [
     ),
     Extension("sparsereg._strhash", ["sparsereg/_strhash.pyx"], extra_compile_args=["-O3", "-g0"]),
 ]
-for extension in extensions:
-    # read by Cython's build_ext, which setuptools' subclasses when Cython is installed
-    extension.cython_directives = CYTHON_DIRECTIVES
-    extension.shared_utility_qualified_name = SHARED_UTILITY
 
 
 class BuildExtCythonFirst(build_ext):
@@ -78,7 +73,7 @@ class BuildExtCythonFirst(build_ext):
         generated = cythonize(
             self.extensions,
             nthreads=workers if workers > 1 else 0,  # (0: no pool of processes)
-            compiler_directives=CYTHON_DIRECTIVES,
+            compiler_directives={"language_level": "3"},
             shared_utility_qualified_name=SHARED_UTILITY,
             force=self.force,
             quiet=True,
@@ -88,7 +83,6 @@ class BuildExtCythonFirst(build_ext):
         sources = {extension.name: extension.sources for extension in generated}
         for extension in self.extensions:
             extension.sources = sources[extension.name]
-            extension.shared_utility_qualified_name = None
         super().build_extensions()
 
 
