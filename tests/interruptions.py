@@ -8,6 +8,7 @@ run Python code.
 """
 
 import contextlib
+import dis
 import gc
 import inspect
 import itertools
@@ -54,7 +55,7 @@ def _at_kth_c_return(k, counts, act):
     runs a signal handler right after such a call returns; an exception raised here comes
     out of the call after it has taken effect, as the handler's would. Not seen: calls of
     Cython functions and of classes (the profiler reports none), after which CPython runs
-    handlers too, and loops' jumps back; no sweep here reaches those places."""
+    handlers too, and loops' jumps back: :func:`_at_kth_call_or_jump` reaches those."""
     seen = [0]
 
     def profiler(frame, event, arg):
@@ -67,6 +68,74 @@ def _at_kth_c_return(k, counts, act):
 
     profiler.reached = False
     return profiler
+
+
+# the instructions after which CPython runs a pending signal handler inside a function: a
+# call of anything (a Cython function or a class too; 3.10 names its calls CALL_FUNCTION...,
+# 3.13 adds CALL_KW), and a loop's jump back (JUMP_ABSOLUTE to an earlier offset in 3.10)
+_CALLS = frozenset(
+    {"CALL", "CALL_KW", "CALL_FUNCTION", "CALL_FUNCTION_KW", "CALL_METHOD", "CALL_FUNCTION_EX"}
+)
+_KINDS = {}
+
+
+def _kind(code, offset):
+    """``"call"``, ``"jump back"`` or ``None``: what the instruction of ``code`` at
+    ``offset`` is, for :func:`_at_kth_call_or_jump`."""
+    kinds = _KINDS.get(code)
+    if kinds is None:
+        kinds = _KINDS[code] = {}
+        for i in dis.get_instructions(code):
+            if i.opname in _CALLS:
+                kinds[i.offset] = "call"
+            elif i.opname == "JUMP_BACKWARD" or (
+                i.opname == "JUMP_ABSOLUTE" and isinstance(i.argval, int) and i.argval < i.offset
+            ):
+                kinds[i.offset] = "jump back"
+    return kinds.get(offset)
+
+
+def _at_kth_call_or_jump(k, counts, act):
+    """A trace function (``sys.settrace``) that calls ``act(frame, place)`` at the k-th
+    place of its thread, in a frame for which ``counts(frame)`` is true at its entry, where
+    CPython runs a signal handler within a function: right after each call made there
+    returns (of a Cython function or a class too, which the profiler does not report) and
+    at each loop's jump back. Traced one instruction at a time (``f_trace_opcodes``): an
+    exception raised here comes out of the instruction after the call, or out of the jump,
+    as the handler's would out of the call or the jump. (After a call of a Python function
+    this repeats the place at its exit, :func:`_at_kth`.) Then it acts no more."""
+    seen = [0]
+    previous = {}  # frame -> the kind of the instruction it ran last
+
+    def local(frame, event, arg):
+        if event == "opcode":
+            kind = _kind(frame.f_code, frame.f_lasti)
+            place = None
+            if previous.get(frame) == "call":
+                place = f"after the call before offset {frame.f_lasti}"
+            elif kind == "jump back":
+                place = f"jump back at offset {frame.f_lasti}"
+            previous[frame] = kind
+            if place is not None and not tracer.reached:
+                seen[0] += 1
+                if seen[0] == k:
+                    sys.settrace(None)
+                    tracer.reached = True
+                    act(frame, place)
+        elif event == "exception":  # the call raised: no handler runs after it
+            previous[frame] = None
+        elif event == "return":
+            previous.pop(frame, None)
+        return local
+
+    def tracer(frame, event, arg):
+        if event == "call" and counts(frame):
+            frame.f_trace_opcodes = True
+            return local
+        return None
+
+    tracer.reached = False
+    return tracer
 
 
 def _ours(frame):
@@ -159,6 +228,28 @@ def signalling_after_c_call(k, signum):
     )
 
 
+def raising_after_call_or_jump(k):
+    """A trace function that raises :class:`Injected` at the k-th place right after a call
+    returns or at a loop's jump back, in a function of the package or of Python's standard
+    library in its thread (:func:`_at_kth_call_or_jump`)."""
+
+    def act(frame, place):
+        raise Injected(f"{place} in {frame.f_code.co_name}")
+
+    return _at_kth_call_or_jump(k, _ours, act)
+
+
+def signalling_after_call_or_jump(k, signum):
+    """A trace function that sends ``signum`` to this process at the k-th place right after
+    a call returns or at a loop's jump back, in a function of the package in its thread:
+    the handler then runs there, or is held back where the package holds handlers back."""
+    return _at_kth_call_or_jump(
+        k,
+        lambda frame: frame.f_code.co_filename.startswith(_PACKAGE),
+        lambda frame, place: signal.raise_signal(signum),
+    )
+
+
 class Timeout(Exception):
     """What the tests' SIGALRM handler raises (:func:`raise_timeout`): an Exception, as a
     timeout's would be (not a KeyboardInterrupt, which no ``except Exception`` catches)."""
@@ -169,10 +260,12 @@ def raise_timeout(signum, frame):
 
 
 # where a signal handler runs, swept place by place: at each entry to and exit from a function
-# of the package (sys.settrace), and right after each C function it calls (sys.setprofile)
+# of the package (sys.settrace), right after each C function it calls (sys.setprofile), and
+# right after each call of anything and at each loop's jump back (sys.settrace, instructions)
 SIGNAL_SWEEPS = {
     "function entries and exits": (sys.settrace, signalling_at),
     "after C calls": (sys.setprofile, signalling_after_c_call),
+    "after calls and at jumps back": (sys.settrace, signalling_after_call_or_jump),
 }
 
 

@@ -25,7 +25,13 @@ from sklearn.metrics import log_loss
 
 from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
 
-from .interruptions import Injected, python_threads, raising_at, threads_settle_at
+from .interruptions import (
+    Injected,
+    python_threads,
+    raising_after_call_or_jump,
+    raising_at,
+    threads_settle_at,
+)
 from .state_helpers import assert_same_state, dense_state
 
 CHUNK = 16_384  # rows a thread takes at a time (n_threads's docstring)
@@ -455,10 +461,16 @@ def test_a_signal_handlers_exception_leaves_no_thread_training():
         signal.signal(signal.SIGINT, ctrl_c)  # (if the check above failed)
 
 
-def test_threaded_training_interrupted_at_each_call_leaves_no_thread_and_can_go_on():
+@pytest.mark.parametrize(
+    "raising",
+    [raising_at, raising_after_call_or_jump],
+    ids=["function entries and exits", "after calls and at jumps back"],
+)
+def test_threaded_training_interrupted_at_each_call_leaves_no_thread_and_can_go_on(raising):
     # The exception of a signal handler at each function entry and exit of the package and
-    # the standard library in the calling thread in turn (the test above lands handlers'
-    # exceptions at random moments; this one at every place, in order): the call raises it
+    # the standard library in the calling thread in turn, then right after each call and at
+    # each loop's jump back (the test above lands handlers' exceptions at random moments;
+    # this one at every place, in order): the call raises it
     # within seconds, no thread trains after it or is left behind, Ctrl-C is handled as
     # before the call, and the estimator goes on training. With threading.Thread, an
     # exception inside its start() left the new thread blocked for good (found so for the
@@ -472,7 +484,7 @@ def test_threaded_training_interrupted_at_each_call_leaves_no_thread_and_can_go_
         for k in itertools.count(1):
             est = SparseFTRLClassifier(n_threads=2, random_state=0)
             est.partial_fit(X[:100], y[:100], classes=[0, 1])
-            sys.settrace(raising_at(k))
+            sys.settrace(raising(k))
             try:
                 est.partial_fit(X, y)
                 completed = True

@@ -843,13 +843,14 @@ def _sweep_alarms(install, signalling, prepared, call, check):
 
 
 @pytest.mark.parametrize("places", sorted(SIGNAL_SWEEPS))
-@pytest.mark.parametrize("call", ["fit on a new width", "first partial_fit"])
+@pytest.mark.parametrize("call", ["fit on a new width", "first partial_fit", "next partial_fit"])
 def test_a_signal_at_each_call_of_training_leaves_the_model_whole(call, places):
     # a signal whose handler raises, sent at each place of a training call in turn: the call
     # raises it (or completes, if it came after), and the estimator is as before the call or
     # as after it, width included. (The width was put back when the exception of a handler
     # held back during the new model's attachment came out of it: coef_ of 20 columns,
-    # n_features_in_ of 10, or none at all.)
+    # n_features_in_ of 10, or none at all.) The next partial_fit takes the short path of a
+    # call like the last one, its update in place.
     install, signalling = SIGNAL_SWEEPS[places]
     rng = np.random.RandomState(0)
     X10 = sp.random(200, 10, density=0.5, format="csr", random_state=0)
@@ -858,7 +859,11 @@ def test_a_signal_at_each_call_of_training_leaves_the_model_whole(call, places):
 
     def prepared():
         est = SparseFTRLRegressor(random_state=0, max_iter=2, tol=None)
-        return est.fit(X10, y) if call == "fit on a new width" else est
+        if call == "fit on a new width":
+            return est.fit(X10, y)
+        if call == "next partial_fit":
+            return est.partial_fit(X20, y).partial_fit(X20, y)
+        return est
 
     def train(est):
         return est.fit(X20, y) if call == "fit on a new width" else est.partial_fit(X20, y)
@@ -866,7 +871,10 @@ def test_a_signal_at_each_call_of_training_leaves_the_model_whole(call, places):
     after = train(prepared())
 
     def check(est):
-        if getattr(est, "n_features_in_", None) == 20:
+        if call == "next partial_fit":
+            assert_same_state(est, after if est.t_ == after.t_ else prepared())
+            assert est.t_ in (after.t_, prepared().t_)
+        elif getattr(est, "n_features_in_", None) == 20:
             assert_same_state(est, after)
             np.testing.assert_array_equal(est.predict(X20), after.predict(X20))
         elif call == "fit on a new width":
@@ -875,7 +883,8 @@ def test_a_signal_at_each_call_of_training_leaves_the_model_whole(call, places):
         else:
             assert not hasattr(est, "t_") and not hasattr(est, "n_features_in_")
 
-    assert _sweep_alarms(install, signalling, prepared, train, check) > 50
+    places = _sweep_alarms(install, signalling, prepared, train, check)
+    assert places > (20 if call == "next partial_fit" else 50)  # (the short path is short)
 
 
 @pytest.mark.parametrize("places", sorted(SIGNAL_SWEEPS))

@@ -23,6 +23,7 @@ from .interruptions import (
     Injected,
     python_threads,
     raising_after_c_call,
+    raising_after_call_or_jump,
     raising_at,
     threads_settle_at,
 )
@@ -562,9 +563,15 @@ def test_readahead_gives_the_same_chunks_errors_and_stops(tmp_path, fmt):
     assert threads_settle_at(before)
 
 
-def test_readahead_interrupted_at_each_call_neither_hangs_nor_leaves_its_thread(tmp_path):
-    # An exception at each function entry and exit of the reading thread in turn, as a
-    # signal handler's would land there (Ctrl-C, a SIGALRM timeout): the read raises it
+@pytest.mark.parametrize(
+    "raising",
+    [raising_at, raising_after_call_or_jump],
+    ids=["function entries and exits", "after calls and at jumps back"],
+)
+def test_readahead_interrupted_at_each_call_neither_hangs_nor_leaves_its_thread(tmp_path, raising):
+    # An exception at each function entry and exit of the reading thread in turn, then right
+    # after each call and at each loop's jump back, as a signal handler's would land there
+    # (Ctrl-C, a SIGALRM timeout): the read raises it
     # within seconds, the read-ahead thread is gone soon after, and the source reads the
     # same chunks again. With queue.Queue and threading.Thread instead, one such exception
     # left the queue's lock held and the read hung for good; others left a thread behind.
@@ -578,7 +585,7 @@ def test_readahead_interrupted_at_each_call_neither_hangs_nor_leaves_its_thread(
         source, outcome = open_source(str(path), **kwargs), []
 
         def read(source=source, outcome=outcome, k=k):
-            sys.settrace(raising_at(k))
+            sys.settrace(raising(k))
             try:
                 outcome.append([_chunk_key(c) for c in source.chunks()])
             except Injected:  # (not kept: its traceback would keep the chunks' generator)

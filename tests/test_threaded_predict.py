@@ -24,6 +24,7 @@ from .interruptions import (
     Injected,
     python_threads,
     raising_after_c_call,
+    raising_after_call_or_jump,
     raising_at,
     threads_settle_at,
 )
@@ -202,8 +203,12 @@ def test_four_python_threads_predicting_at_once(kind):
 
 @pytest.mark.parametrize(
     "install, raising",
-    [(sys.settrace, raising_at), (sys.setprofile, raising_after_c_call)],
-    ids=["function entries and exits", "after C calls"],
+    [
+        (sys.settrace, raising_at),
+        (sys.setprofile, raising_after_c_call),
+        (sys.settrace, raising_after_call_or_jump),
+    ],
+    ids=["function entries and exits", "after C calls", "after calls and at jumps back"],
 )
 def test_bulk_calls_interrupted_at_each_call_neither_hang_nor_spoil_the_next(install, raising):
     """The exception of a signal handler (Ctrl-C, say) at each function entry and exit of
