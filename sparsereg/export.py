@@ -393,11 +393,13 @@ class ExportedLinearModel:
         Ctrl-C and other signals whose handler is a Python function are answered once the
         file is written.
         """
-        arrays = self._arrays()
         # held back: a handler's exception while zipfile closes a member came out as its
         # "Can't close the ZIP file while there is an open writing handle", and left the file
-        # half written (the model holds the surviving weights only: a short wait)
+        # half written; one inside scipy's making of coef_ came out as its ValueError
+        # "unrecognized csr_matrix constructor input" (the model holds the surviving weights
+        # only: a short wait)
         with interrupts_deferred():
+            arrays = self._arrays()
             (np.savez_compressed if compressed else np.savez)(file, **arrays)
 
     def file_bytes(self, *, compressed=False):

@@ -4,7 +4,8 @@ The package starts its threads with ``_thread.start_new_thread`` (``threading.Th
 waits on an ``Event`` that a signal handler's exception can leave held), which
 ``threading.enumerate`` does not list; and native libraries (pyarrow's pools) start and end
 threads of their own, which the OS counts: :func:`python_threads` counts the threads that
-run Python code.
+run Python code, :func:`python_thread_idents` names them (a test compares the names: another
+test's thread in the same process may end meanwhile).
 """
 
 import contextlib
@@ -76,23 +77,23 @@ def _at_kth_c_return(k, counts, act):
 _CALLS = frozenset(
     {"CALL", "CALL_KW", "CALL_FUNCTION", "CALL_FUNCTION_KW", "CALL_METHOD", "CALL_FUNCTION_EX"}
 )
-_KINDS = {}
+_OFFSETS = {}
 
 
-def _kind(code, offset):
-    """``"call"``, ``"jump back"`` or ``None``: what the instruction of ``code`` at
-    ``offset`` is, for :func:`_at_kth_call_or_jump`."""
-    kinds = _KINDS.get(code)
-    if kinds is None:
-        kinds = _KINDS[code] = {}
+def _offsets(code):
+    """The offsets of ``code``'s calls and of its loops' jumps back, as two sets."""
+    found = _OFFSETS.get(code)
+    if found is None:
+        calls, jumps = set(), set()
         for i in dis.get_instructions(code):
             if i.opname in _CALLS:
-                kinds[i.offset] = "call"
+                calls.add(i.offset)
             elif i.opname == "JUMP_BACKWARD" or (
                 i.opname == "JUMP_ABSOLUTE" and isinstance(i.argval, int) and i.argval < i.offset
             ):
-                kinds[i.offset] = "jump back"
-    return kinds.get(offset)
+                jumps.add(i.offset)
+        found = _OFFSETS[code] = (frozenset(calls), frozenset(jumps))
+    return found
 
 
 def _at_kth_call_or_jump(k, counts, act):
@@ -102,37 +103,48 @@ def _at_kth_call_or_jump(k, counts, act):
     returns (of a Cython function or a class too, which the profiler does not report) and
     at each loop's jump back. Traced one instruction at a time (``f_trace_opcodes``): an
     exception raised here comes out of the instruction after the call, or out of the jump,
-    as the handler's would out of the call or the jump. (After a call of a Python function
-    this repeats the place at its exit, :func:`_at_kth`.) Then it acts no more."""
+    as the handler's would out of the call or the jump. Not after a call that ran Python
+    code (a Python function, or a Cython one that called back into Python): the place at
+    that code's exit is :func:`_at_kth`'s. Then it acts no more."""
     seen = [0]
-    previous = {}  # frame -> the kind of the instruction it ran last
-
-    def local(frame, event, arg):
-        if event == "opcode":
-            kind = _kind(frame.f_code, frame.f_lasti)
-            place = None
-            if previous.get(frame) == "call":
-                place = f"after the call before offset {frame.f_lasti}"
-            elif kind == "jump back":
-                place = f"jump back at offset {frame.f_lasti}"
-            previous[frame] = kind
-            if place is not None and not tracer.reached:
-                seen[0] += 1
-                if seen[0] == k:
-                    sys.settrace(None)
-                    tracer.reached = True
-                    act(frame, place)
-        elif event == "exception":  # the call raised: no handler runs after it
-            previous[frame] = None
-        elif event == "return":
-            previous.pop(frame, None)
-        return local
+    done = [False]
+    after_call = {}  # frame -> [whether the instruction it ran last was a call]
 
     def tracer(frame, event, arg):
-        if event == "call" and counts(frame):
-            frame.f_trace_opcodes = True
+        if event != "call" or done[0]:
+            return None
+        caller = after_call.get(frame.f_back)
+        if caller is not None:  # a call of Python code: its exit is the place
+            caller[0] = False
+        if not counts(frame):
+            return None
+        calls, jumps = _offsets(frame.f_code)
+        last = after_call[frame] = [False]
+        frame.f_trace_lines = False
+        frame.f_trace_opcodes = True
+
+        def local(frame, event, arg):
+            if event == "opcode":
+                if done[0]:
+                    return None  # this frame is traced no more
+                offset = frame.f_lasti
+                if last[0] or offset in jumps:
+                    seen[0] += 1
+                    if seen[0] == k:
+                        sys.settrace(None)
+                        done[0] = tracer.reached = True
+                        after_call.clear()
+                        where = "after the call before" if last[0] else "jump back at"
+                        act(frame, f"{where} offset {offset}")
+                        return None
+                last[0] = offset in calls
+            elif event == "exception":  # the call raised: no handler runs after it
+                last[0] = False
+            elif event == "return":
+                after_call.pop(frame, None)
             return local
-        return None
+
+        return local
 
     tracer.reached = False
     return tracer
@@ -228,6 +240,14 @@ def signalling_after_c_call(k, signum):
     )
 
 
+def signalling_anywhere_after_call_or_jump(k, signum):
+    """:func:`signalling_after_call_or_jump` in functions of any code (scikit-learn's,
+    numpy's, zipfile's...), not only the package's."""
+    return _at_kth_call_or_jump(
+        k, lambda frame: True, lambda frame, place: signal.raise_signal(signum)
+    )
+
+
 def raising_after_call_or_jump(k):
     """A trace function that raises :class:`Injected` at the k-th place right after a call
     returns or at a loop's jump back, in a function of the package or of Python's standard
@@ -268,6 +288,13 @@ SIGNAL_SWEEPS = {
     "after calls and at jumps back": (sys.settrace, signalling_after_call_or_jump),
 }
 
+# the same places in any code (scikit-learn's, numpy's, zipfile's...): for
+# alarm_each_place_of_any_code
+ANY_CODE_SWEEPS = {
+    "function entries and exits": signalling_anywhere_at,
+    "after calls and at jumps back": signalling_anywhere_after_call_or_jump,
+}
+
 
 def signal_each_place(install, signalling, signum, raised, prepare, call, after):
     """Sweep: for ``k = 1, 2, ...``, ``subject = prepare()``, then ``call(subject)`` with
@@ -293,16 +320,19 @@ def signal_each_place(install, signalling, signum, raised, prepare, call, after)
             return k
 
 
-def alarm_each_place_of_any_code(handler, raised, prepare, call, after):
+def alarm_each_place_of_any_code(
+    handler, raised, prepare, call, after, signalling=signalling_anywhere_at
+):
     """:func:`signal_each_place` with a ``SIGALRM`` whose handler is ``handler`` (raising
-    ``raised``) at each function entry and exit of any code (:func:`signalling_anywhere_at`),
-    the garbage collector off (:func:`no_garbage_collection`); the previous handler is put
-    back. Returns how many places there were."""
+    ``raised``) at each function entry and exit of any code (:func:`signalling_anywhere_at`;
+    or, with :func:`signalling_anywhere_after_call_or_jump`, after each call and at each jump
+    back), the garbage collector off (:func:`no_garbage_collection`); the previous handler
+    is put back. Returns how many places there were."""
     previous = signal.signal(signal.SIGALRM, handler)
     try:
         with no_garbage_collection():
             return signal_each_place(
-                sys.settrace, signalling_anywhere_at, signal.SIGALRM, raised, prepare, call, after
+                sys.settrace, signalling, signal.SIGALRM, raised, prepare, call, after
             )
     finally:
         signal.signal(signal.SIGALRM, previous)
@@ -330,11 +360,31 @@ def python_threads():
     return len(sys._current_frames())
 
 
-def threads_settle_at(expected, timeout=5.0):
-    """Whether :func:`python_threads` is ``expected`` within ``timeout`` seconds (a thread
-    that has done its work still takes a moment to end)."""
+def python_thread_idents():
+    """The idents of the threads of this process that run Python code now."""
+    return frozenset(sys._current_frames())
+
+
+def settled_thread_idents(quiet=0.2, timeout=10.0):
+    """:func:`python_thread_idents` once they have not changed for ``quiet`` seconds (threads
+    that a call started for good, a pool's, are all running), or after ``timeout``."""
     deadline = time.monotonic() + timeout
-    while python_threads() != expected:
+    idents, since = python_thread_idents(), time.monotonic()
+    while time.monotonic() - since < quiet and time.monotonic() < deadline:
+        time.sleep(0.01)
+        now = python_thread_idents()
+        if now != idents:
+            idents, since = now, time.monotonic()
+    return idents
+
+
+def threads_settle_at(expected, timeout=5.0):
+    """Whether within ``timeout`` seconds every thread that runs Python code is one of
+    ``expected`` (idents, :func:`python_thread_idents`): none started since is left (a thread
+    that has done its work still takes a moment to end). One of ``expected`` may have ended
+    meanwhile: another test's thread in the same process, say."""
+    deadline = time.monotonic() + timeout
+    while not python_thread_idents() <= expected:
         if time.monotonic() > deadline:
             return False
         time.sleep(0.01)

@@ -19,7 +19,7 @@ from sparsereg.crosses import FeatureCrossHasher
 from sparsereg.export import ExportedLinearModel, export_model, export_sizes, load_model
 from sparsereg.sparsity import sparsity_report
 
-from .interruptions import Timeout, alarm_each_place_of_any_code, raise_timeout
+from .interruptions import ANY_CODE_SWEEPS, Timeout, alarm_each_place_of_any_code, raise_timeout
 
 N_FEATURES = 300
 
@@ -434,9 +434,11 @@ def test_a_bulk_call_leaves_a_pickled_model_as_large_as_before(width):
     np.testing.assert_array_equal(again.decision_function(X[:5]), scores[:5])
 
 
-def test_a_signal_at_each_place_of_save_leaves_no_file_or_a_whole_one(tmp_path):
+@pytest.mark.parametrize("places", sorted(ANY_CODE_SWEEPS))
+def test_a_signal_at_each_place_of_save_leaves_no_file_or_a_whole_one(tmp_path, places):
     # A SIGALRM whose handler raises (a timeout), at each function entry and exit of any
-    # code in save in turn: save raises that exception, and the file is not there or is
+    # code in save in turn, then after each call and at each loop's jump back: save raises
+    # that exception, and the file is not there or is
     # whole. (One that came while zipfile closed a member came out as zipfile's "Can't close
     # the ZIP file while there is an open writing handle" and left a file that was no zip.)
     X = sp.random(200, 20, density=0.3, format="csr", random_state=0)
@@ -454,6 +456,7 @@ def test_a_signal_at_each_place_of_save_leaves_no_file_or_a_whole_one(tmp_path):
         lambda: path.unlink(missing_ok=True),
         lambda _: model.save(path),
         absent_or_whole,
+        ANY_CODE_SWEEPS[places],
     )
     assert places > 100
     assert_array_equal(load_model(path).predict_proba(X), model.predict_proba(X))

@@ -27,6 +27,7 @@ from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
 
 from .interruptions import (
     Injected,
+    python_thread_idents,
     python_threads,
     raising_after_call_or_jump,
     raising_at,
@@ -369,7 +370,7 @@ def test_ctrl_c_during_fit_leaves_the_estimator_as_it_was(delay):
         n_threads=2, max_iter=1000, tol=None, warm_start=True, random_state=0
     ).partial_fit(X[:40_000], y[:40_000], classes=[0, 1])
     before = pickle.dumps(est)
-    threads_before = python_threads()
+    threads_before = python_thread_idents()
     timer = _interrupt_soon(delay)
     with pytest.raises(KeyboardInterrupt):
         est.fit(X, y)
@@ -436,7 +437,7 @@ def test_a_signal_handlers_exception_leaves_no_thread_training():
         raise _Alarm
 
     ctrl_c = signal.getsignal(signal.SIGINT)
-    threads_before = python_threads()
+    threads_before = python_thread_idents()
     previous = signal.signal(signal.SIGALRM, raise_alarm)
     try:
         for attempt in range(30):
@@ -478,7 +479,7 @@ def test_threaded_training_interrupted_at_each_call_leaves_no_thread_and_can_go_
     X, y = ctr_like(2 * CHUNK + 100, n_features=2**16, per_row=52)
     assert X.nnz >= 2**20  # the checks read the values in a second thread too
     ctrl_c = signal.getsignal(signal.SIGINT)
-    before = python_threads()
+    before = python_thread_idents()
     faulthandler.dump_traceback_later(300, exit=True)  # a hang fails the run, loudly
     try:
         for k in itertools.count(1):

@@ -15,6 +15,7 @@ from sparsereg import FeatureCrossHasher, SparseFTRLClassifier, SparseFTRLRegres
 from sparsereg.stream import fit_stream
 
 from .interruptions import (
+    ANY_CODE_SWEEPS,
     SIGNAL_SWEEPS,
     Timeout,
     alarm_each_place_of_any_code,
@@ -562,9 +563,13 @@ def test_grid_estimators_are_refused_checkpoints_before_training(tmp_path):
     assert trained[-1].t_ == sum(len(b) for b in batches)
 
 
-def test_a_signal_at_each_place_of_a_checkpoints_write_raises_the_handlers_exception(tmp_path):
+@pytest.mark.parametrize("places", sorted(ANY_CODE_SWEEPS))
+def test_a_signal_at_each_place_of_a_checkpoints_write_raises_the_handlers_exception(
+    tmp_path, places
+):
     # A SIGALRM whose handler raises (a timeout), at each function entry and exit of any code
-    # while a checkpoint is written: the write raises that exception, and the file is the
+    # while a checkpoint is written, then after each call and at each loop's jump back: the
+    # write raises that exception, and the file is the
     # previous checkpoint or the new one, whole. (One that came as zipfile opened or began to
     # close a member came out as zipfile's ValueError "Can't close the ZIP file while there is
     # an open writing handle", which fit_stream's `except KeyboardInterrupt` did not catch.)
@@ -603,5 +608,6 @@ def test_a_signal_at_each_place_of_a_checkpoints_write_raises_the_handlers_excep
         lambda: path.write_bytes(previous),
         lambda _: save(2),
         previous_or_new,
+        ANY_CODE_SWEEPS[places],
     )
     assert places > 100

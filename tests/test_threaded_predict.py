@@ -10,7 +10,6 @@ check that a bad row in the last block is refused with the message of a single-t
 import faulthandler
 import itertools
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -22,10 +21,10 @@ from sparsereg.export import export_model
 
 from .interruptions import (
     Injected,
-    python_threads,
     raising_after_c_call,
     raising_after_call_or_jump,
     raising_at,
+    settled_thread_idents,
     threads_settle_at,
 )
 
@@ -222,8 +221,7 @@ def test_bulk_calls_interrupted_at_each_call_neither_hang_nor_spoil_the_next(ins
     rows = X[:20_000]
     expected = est.predict_proba(rows)
     exported.predict_proba(rows)  # (each starts the scoring threads it needs)
-    time.sleep(0.2)  # (and they are running)
-    before = python_threads()
+    before = settled_thread_idents()  # (and they are running)
     faulthandler.dump_traceback_later(300, exit=True)  # a hang fails the run, loudly
     try:
         for call in (est.predict_proba, exported.predict_proba):
