@@ -5,12 +5,39 @@ popularity, with popular columns scattered over the width as a hash would put th
 come from a logistic model with sparse true weights (1 % of columns).
 """
 
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
 WORK = Path(__file__).resolve().parent / "_work"
+
+
+def _write_atomically(path, write):
+    """``write(file)`` into a new file beside ``path``, then renamed to ``path``: a reader in
+    another process (the test suite's workers share benchmarks/_work/) sees the whole file or
+    none."""
+    path = Path(path)
+    fd, part = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(part, path)
+    except BaseException:
+        Path(part).unlink(missing_ok=True)
+        raise
+
+
+def save_array(path, arr):
+    """``np.save`` to ``path``, atomically."""
+    _write_atomically(path, lambda f: np.save(f, arr))
+
+
+def save_csr(path, X):
+    """``scipy.sparse.save_npz`` (uncompressed) to ``path``, atomically."""
+    _write_atomically(path, lambda f: sp.save_npz(f, X, compressed=False))
 
 
 def make_ctr(n_rows, n_features, per_row=35, seed=0):
@@ -42,6 +69,6 @@ def load_ctr(n_rows, n_features, per_row=35, seed=0):
         folder.mkdir(parents=True, exist_ok=True)
         X, y = make_ctr(n_rows, n_features, per_row, seed)
         for name, arr in zip(names, [X.data, X.indices, X.indptr, y]):
-            np.save(folder / f"{name}.npy", arr)
+            save_array(folder / f"{name}.npy", arr)
     data, indices, indptr, y = (np.load(folder / f"{n}.npy") for n in names)
     return sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, n_features)), y, folder

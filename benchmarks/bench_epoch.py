@@ -48,7 +48,7 @@ import scipy.sparse as sp
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from _c_limit import c_limit_command  # noqa: E402
-from _synthetic import WORK, load_ctr  # noqa: E402
+from _synthetic import WORK, load_ctr, save_array, save_csr  # noqa: E402
 
 # the plain-C loop's ftrl_limit.py: $SPARSEREG_C_LIMIT, or --c-limit (main sets it)
 C_LIMIT = Path(os.environ["SPARSEREG_C_LIMIT"]) if os.environ.get("SPARSEREG_C_LIMIT") else None
@@ -265,15 +265,15 @@ def prepare(a):
                 ["data", "indices", "indptr", "y"],
                 [X.data, X.indices, X.indptr, (y > 0).astype(np.float64)],
             ):
-                np.save(folder / f"{name}.npy", arr)
+                save_array(folder / f"{name}.npy", arr)
         n_features = 123
     else:
         n_features = 2**a.log2_features
         _, _, folder = load_ctr(a.rows, n_features)
     X, y = load_folder(folder, n_features)
-    if not (folder / "X.npz").exists():
-        sp.save_npz(folder / "X.npz", X, compressed=False)
-        np.save(folder / "y.npy", y)
+    if not (folder / "X.npz").exists():  # (written last: it says that both are there)
+        save_array(folder / "y.npy", y)
+        save_csr(folder / "X.npz", X)
     return X, y, folder, n_features
 
 

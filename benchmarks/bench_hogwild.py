@@ -51,7 +51,7 @@ import scipy.sparse as sp
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from _c_limit import c_limit_command  # noqa: E402
-from _synthetic import WORK, load_ctr  # noqa: E402
+from _synthetic import WORK, load_ctr, save_array, save_csr  # noqa: E402
 
 C_LIMIT = Path(os.environ["SPARSEREG_C_LIMIT"]) if os.environ.get("SPARSEREG_C_LIMIT") else None
 ETA0, BETA, L1 = 0.1, 1.0, 1.0
@@ -140,10 +140,10 @@ def prepare(rows, test_rows, log2_features):
         for part, rows_of in (("train", slice(0, rows)), ("test", slice(rows, rows + test_rows))):
             Xp, yp = X[rows_of], y[rows_of]
             for name, arr in zip(NAMES, (Xp.data, Xp.indices, Xp.indptr, yp)):
-                np.save(folder / f"{part}_{name}.npy", arr)
+                save_array(folder / f"{part}_{name}.npy", arr)
         Xt, yt = load(folder, "train", n_features)
-        np.save(folder / "y.npy", yt)
-        sp.save_npz(folder / "X.npz", Xt, compressed=False)
+        save_array(folder / "y.npy", yt)
+        save_csr(folder / "X.npz", Xt)  # (written last: it says that all are there)
     return folder, n_features
 
 
@@ -236,8 +236,8 @@ def c_parts(folder, n_parts):
         part = folder / f"part_{i}_of_{n_parts}"
         if not (part / "X.npz").exists():
             part.mkdir(exist_ok=True)
-            sp.save_npz(part / "X.npz", X[bounds[i] : bounds[i + 1]], compressed=False)
-            np.save(part / "y.npy", y[bounds[i] : bounds[i + 1]])
+            save_array(part / "y.npy", y[bounds[i] : bounds[i + 1]])
+            save_csr(part / "X.npz", X[bounds[i] : bounds[i + 1]])  # (last: both are there)
         out.append(part)
     return out
 
