@@ -24,6 +24,7 @@ def _write_atomically(path, write):
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
+        os.chmod(part, 0o644)  # (mkstemp's file is the owner's alone)
         os.replace(part, path)
     except BaseException:
         Path(part).unlink(missing_ok=True)

@@ -447,11 +447,15 @@ class ExportedLinearModel:
 
 
 def _spread(weights, support, n_features):
-    """CSR (n_models, n_features) from the (n_support, n_models) weights of ``support``."""
-    n_models = weights.shape[1]
-    full = sp.csr_matrix(weights.T)  # (n_models, n_support), zeros dropped
+    """CSR (n_models, n_features) from the (n_support, n_models) weights of ``support``,
+    zeros dropped. Built from NumPy's non-zeros, not by scipy from the dense array: scipy's
+    conversion turns any exception inside it (a signal handler's) into its ValueError."""
+    by_model = weights.T
+    models, at = np.nonzero(by_model)
+    indptr = np.zeros(by_model.shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(models, minlength=by_model.shape[0]), out=indptr[1:])
     return sp.csr_matrix(
-        (full.data, support[full.indices], full.indptr), shape=(n_models, n_features)
+        (by_model[models, at], support[at], indptr), shape=(by_model.shape[0], n_features)
     )
 
 

@@ -4,8 +4,8 @@ The package starts its threads with ``_thread.start_new_thread`` (``threading.Th
 waits on an ``Event`` that a signal handler's exception can leave held), which
 ``threading.enumerate`` does not list; and native libraries (pyarrow's pools) start and end
 threads of their own, which the OS counts: :func:`python_threads` counts the threads that
-run Python code, :func:`python_thread_idents` names them (a test compares the names: another
-test's thread in the same process may end meanwhile).
+run Python code, :func:`python_thread_idents` tells them apart (a test compares the threads
+before and after: another test's thread in the same process may end meanwhile).
 """
 
 import contextlib
@@ -18,6 +18,7 @@ import signal
 import sys
 import threading
 import time
+import weakref
 
 import sparsereg
 
@@ -72,54 +73,82 @@ def _at_kth_c_return(k, counts, act):
 
 
 # the instructions after which CPython runs a pending signal handler inside a function: a
-# call of anything (a Cython function or a class too; 3.10 names its calls CALL_FUNCTION...,
-# 3.13 adds CALL_KW), and a loop's jump back (JUMP_ABSOLUTE to an earlier offset in 3.10)
+# call (3.10 names its calls CALL_FUNCTION..., 3.13 adds CALL_KW), and a jump back taken (a
+# loop's: JUMP_BACKWARD, a `while` loop's conditional POP_JUMP_BACKWARD_IF_... in 3.11,
+# JUMP_ABSOLUTE or POP_JUMP_IF_... to an earlier offset in 3.10); not JUMP_BACKWARD_NO_INTERRUPT
 _CALLS = frozenset(
     {"CALL", "CALL_KW", "CALL_FUNCTION", "CALL_FUNCTION_KW", "CALL_METHOD", "CALL_FUNCTION_EX"}
 )
-_OFFSETS = {}
+_JUMPS = frozenset(dis.hasjrel) | frozenset(dis.hasjabs)
+_OFFSETS = weakref.WeakKeyDictionary()
+
+
+def _handler_of(entries):
+    """offset -> the handler (target, depth, lasti) of the exception table's entry holding the
+    offset, or None: where an exception raised at that instruction goes (none in 3.10)."""
+
+    def handler(offset):
+        for e in entries:
+            if e.start <= offset < e.end:
+                return (e.target, e.depth, e.lasti)
+        return None
+
+    return handler
 
 
 def _offsets(code):
-    """The offsets of ``code``'s calls and of its loops' jumps back, as two sets."""
+    """``(calls, jumps)`` of ``code``: the offsets of its calls and of its jumps back
+    (offset -> target) whose exception goes to the same handler whether it is raised at
+    them or at the instruction the place comes before (the one after a call, a jump's
+    target): elsewhere an exception raised at that instruction would skip a ``finally`` or
+    an ``__exit__`` that the handler's runs (``return f()`` in a ``try``: the return is
+    past the ``try``'s range)."""
     found = _OFFSETS.get(code)
     if found is None:
-        calls, jumps = set(), set()
-        for i in dis.get_instructions(code):
+        handler = _handler_of(getattr(dis.Bytecode(code), "exception_entries", ()))
+        instructions = list(dis.get_instructions(code))
+        calls, jumps = set(), {}
+        for i, after in zip(instructions, instructions[1:] + [None]):
             if i.opname in _CALLS:
-                calls.add(i.offset)
-            elif i.opname == "JUMP_BACKWARD" or (
-                i.opname == "JUMP_ABSOLUTE" and isinstance(i.argval, int) and i.argval < i.offset
+                if after is not None and handler(i.offset) == handler(after.offset):
+                    calls.add(i.offset)
+            elif (
+                i.opcode in _JUMPS
+                and i.opname != "JUMP_BACKWARD_NO_INTERRUPT"
+                and isinstance(i.argval, int)
+                and i.argval < i.offset
+                and handler(i.offset) == handler(i.argval)
             ):
-                jumps.add(i.offset)
-        found = _OFFSETS[code] = (frozenset(calls), frozenset(jumps))
+                jumps[i.offset] = i.argval
+        found = _OFFSETS[code] = (frozenset(calls), jumps)
     return found
 
 
 def _at_kth_call_or_jump(k, counts, act):
     """A trace function (``sys.settrace``) that calls ``act(frame, place)`` at the k-th
     place of its thread, in a frame for which ``counts(frame)`` is true at its entry, where
-    CPython runs a signal handler within a function: right after each call made there
-    returns (of a Cython function or a class too, which the profiler does not report) and
-    at each loop's jump back. Traced one instruction at a time (``f_trace_opcodes``): an
-    exception raised here comes out of the instruction after the call, or out of the jump,
-    as the handler's would out of the call or the jump. Not after a call that ran Python
-    code (a Python function, or a Cython one that called back into Python): the place at
-    that code's exit is :func:`_at_kth`'s. Then it acts no more."""
+    CPython runs a signal handler within a function: right after a call returns (of a Cython
+    function or a class too, which the profiler does not report) and at a loop's jump back
+    taken. Traced one instruction at a time (``f_trace_opcodes``): an exception raised here
+    comes out of the instruction after the call, or the jump's target, where it goes where
+    the handler's would (places where it would not are left out: :func:`_offsets`). Not
+    after a call during which Python code ran (a Python function, a class with a Python
+    ``__init__``, a Cython function that called back into Python): the place at that code's
+    exit is :func:`_at_kth`'s. Then it acts no more."""
     seen = [0]
     done = [False]
-    after_call = {}  # frame -> [whether the instruction it ran last was a call]
+    state = {}  # frame -> [the call or jump (its offset) it ran last, or None]
 
     def tracer(frame, event, arg):
         if event != "call" or done[0]:
             return None
-        caller = after_call.get(frame.f_back)
+        caller = state.get(frame.f_back)
         if caller is not None:  # a call of Python code: its exit is the place
-            caller[0] = False
+            caller[0] = None
         if not counts(frame):
             return None
         calls, jumps = _offsets(frame.f_code)
-        last = after_call[frame] = [False]
+        last = state[frame] = [None]
         frame.f_trace_lines = False
         frame.f_trace_opcodes = True
 
@@ -127,21 +156,21 @@ def _at_kth_call_or_jump(k, counts, act):
             if event == "opcode":
                 if done[0]:
                     return None  # this frame is traced no more
-                offset = frame.f_lasti
-                if last[0] or offset in jumps:
+                offset, before = frame.f_lasti, last[0]
+                if before is not None and (before in calls or offset == jumps.get(before)):
                     seen[0] += 1
                     if seen[0] == k:
                         sys.settrace(None)
                         done[0] = tracer.reached = True
-                        after_call.clear()
-                        where = "after the call before" if last[0] else "jump back at"
-                        act(frame, f"{where} offset {offset}")
+                        state.clear()
+                        where = "after the call at" if before in calls else "jump back from"
+                        act(frame, f"{where} offset {before}")
                         return None
-                last[0] = offset in calls
+                last[0] = offset if offset in calls or offset in jumps else None
             elif event == "exception":  # the call raised: no handler runs after it
-                last[0] = False
+                last[0] = None
             elif event == "return":
-                after_call.pop(frame, None)
+                state.pop(frame, None)
             return local
 
         return local
@@ -361,8 +390,15 @@ def python_threads():
 
 
 def python_thread_idents():
-    """The idents of the threads of this process that run Python code now."""
-    return frozenset(sys._current_frames())
+    """The threads of this process that run Python code now, each as its ident and the code
+    of its outermost frame (the C library gives an ended thread's ident to the next thread
+    it starts, at once: the code tells a new thread from an ended one)."""
+    threads = set()
+    for ident, frame in sys._current_frames().items():
+        while frame.f_back is not None:
+            frame = frame.f_back
+        threads.add((ident, frame.f_code))
+    return frozenset(threads)
 
 
 def settled_thread_idents(quiet=0.2, timeout=10.0):

@@ -143,11 +143,14 @@ def test_a_worker_lost_during_fit_does_not_change_the_model(client, tmp_path):
     try:
         disturbed = DaskSparseFTRLClassifier(**params).fit(dX, dy)
     finally:
-        client.wait_for_workers(2, timeout=60)
-        # the restarted worker may still be installing the plugin it got as it registered: its
-        # removal there raises KeyError (the plugin left on it does nothing: the marker exists)
-        with contextlib.suppress(KeyError):
-            client.unregister_worker_plugin(_DieWhenTraining.name)
+        try:
+            client.wait_for_workers(2, timeout=60)
+        finally:
+            # the restarted worker may still be installing the plugin it got as it registered:
+            # its removal there raises KeyError (the plugin left there does nothing: the marker
+            # exists)
+            with contextlib.suppress(KeyError):
+                client.unregister_worker_plugin(_DieWhenTraining.name)
     assert marker.exists(), "no worker died during fit"
     assert marker.read_text() not in client.scheduler_info()["workers"]
     assert disturbed.shards_ == undisturbed.shards_

@@ -435,12 +435,36 @@ def test_a_bulk_call_leaves_a_pickled_model_as_large_as_before(width):
 
 
 @pytest.mark.parametrize("places", sorted(ANY_CODE_SWEEPS))
+def test_a_signal_handlers_exception_in_coef_comes_out_as_itself(places):
+    # A SIGALRM whose handler raises (a timeout), at each place of any code as coef_ is built
+    # in turn: the look-up raises that exception or completes. (Built by scipy from the dense
+    # weights, one came out as scipy's "unrecognized csr_matrix constructor input".)
+    X = sp.random(200, 20, density=0.3, format="csr", random_state=0)
+    model = export_model(SparseFTRLClassifier(random_state=0).fit(X, np.arange(200) % 2))
+    expected = model.coef_.toarray()
+
+    def same_coef(_, k, completed):
+        assert_array_equal(model.coef_.toarray(), expected)
+
+    places = alarm_each_place_of_any_code(
+        raise_timeout,
+        Timeout,
+        lambda: None,
+        lambda _: model.coef_,
+        same_coef,
+        ANY_CODE_SWEEPS[places],
+    )
+    assert places > 10
+
+
+@pytest.mark.parametrize("places", sorted(ANY_CODE_SWEEPS))
 def test_a_signal_at_each_place_of_save_leaves_no_file_or_a_whole_one(tmp_path, places):
     # A SIGALRM whose handler raises (a timeout), at each function entry and exit of any
     # code in save in turn, then after each call and at each loop's jump back: save raises
-    # that exception, and the file is not there or is
-    # whole. (One that came while zipfile closed a member came out as zipfile's "Can't close
-    # the ZIP file while there is an open writing handle" and left a file that was no zip.)
+    # that exception, and the file is not there or is whole. (One that came while zipfile
+    # closed a member came out as zipfile's "Can't close the ZIP file while there is an open
+    # writing handle" and left a file that was no zip; one while scipy built coef_ for the
+    # file, as scipy's "unrecognized csr_matrix constructor input".)
     X = sp.random(200, 20, density=0.3, format="csr", random_state=0)
     model = export_model(SparseFTRLClassifier(random_state=0).fit(X, np.arange(200) % 2))
     path = tmp_path / "model.npz"

@@ -471,11 +471,10 @@ def test_threaded_training_interrupted_at_each_call_leaves_no_thread_and_can_go_
     # The exception of a signal handler at each function entry and exit of the package and
     # the standard library in the calling thread in turn, then right after each call and at
     # each loop's jump back (the test above lands handlers' exceptions at random moments;
-    # this one at every place, in order): the call raises it
-    # within seconds, no thread trains after it or is left behind, Ctrl-C is handled as
-    # before the call, and the estimator goes on training. With threading.Thread, an
-    # exception inside its start() left the new thread blocked for good (found so for the
-    # training threads).
+    # this one at every place, in order): the call raises it within seconds, no thread
+    # trains after it or is left behind, Ctrl-C is handled as before the call, and the
+    # estimator goes on training. With threading.Thread, an exception inside its start() left
+    # the new thread blocked for good (found so for the training threads).
     X, y = ctr_like(2 * CHUNK + 100, n_features=2**16, per_row=52)
     assert X.nnz >= 2**20  # the checks read the values in a second thread too
     ctrl_c = signal.getsignal(signal.SIGINT)
@@ -485,7 +484,8 @@ def test_threaded_training_interrupted_at_each_call_leaves_no_thread_and_can_go_
         for k in itertools.count(1):
             est = SparseFTRLClassifier(n_threads=2, random_state=0)
             est.partial_fit(X[:100], y[:100], classes=[0, 1])
-            sys.settrace(raising(k))
+            tracer = raising(k)
+            sys.settrace(tracer)
             try:
                 est.partial_fit(X, y)
                 completed = True
@@ -501,7 +501,7 @@ def test_threaded_training_interrupted_at_each_call_leaves_no_thread_and_can_go_
                 t = est.t_
                 est.partial_fit(X, y)
                 assert est.t_ == t + X.shape[0]
-            if completed:  # k is past the call's last place
+            if completed and not tracer.reached:  # k is past the call's last place
                 break
     finally:
         faulthandler.cancel_dump_traceback_later()

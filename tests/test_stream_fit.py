@@ -569,10 +569,10 @@ def test_a_signal_at_each_place_of_a_checkpoints_write_raises_the_handlers_excep
 ):
     # A SIGALRM whose handler raises (a timeout), at each function entry and exit of any code
     # while a checkpoint is written, then after each call and at each loop's jump back: the
-    # write raises that exception, and the file is the
-    # previous checkpoint or the new one, whole. (One that came as zipfile opened or began to
-    # close a member came out as zipfile's ValueError "Can't close the ZIP file while there is
-    # an open writing handle", which fit_stream's `except KeyboardInterrupt` did not catch.)
+    # write raises that exception, and the file is the previous checkpoint or the new one,
+    # whole. (One that came as zipfile opened or began to close a member came out as
+    # zipfile's ValueError "Can't close the ZIP file while there is an open writing handle",
+    # which fit_stream's `except KeyboardInterrupt` did not catch.)
     # The state is one array: the writer does for each array what it does for one. At the few
     # places inside zipfile's finalizer (ZipFile.__del__) CPython ignores the exception and the
     # write completes; the sweep goes on past them to the end of the write (965 places).
