@@ -59,6 +59,7 @@ from ._validation import (
     MAX_MAGNITUDE,
     DenseRows,
     as_kernel_csr,
+    dense_csr,
     dense_rows,
     plain_csr,
     plain_vector,
@@ -428,7 +429,7 @@ class _BaseFTRL(BaseEstimator):
         """Weights computed lazily from the FTRL state (see the class docstring)."""
         coef = self._cached_weights()[0]
         if self._sparse_coef:
-            return coef if sp.issparse(coef) else sp.csr_matrix(coef)
+            return coef if sp.issparse(coef) else dense_csr(coef)
         coef = coef.toarray() if sp.issparse(coef) else coef
         return coef[0] if is_regressor(self) else coef
 
@@ -445,9 +446,7 @@ class _BaseFTRL(BaseEstimator):
         coef = self._cached_weights()[0]
         if sp.issparse(coef):
             return sp.csr_matrix(coef, copy=True)
-        sparse = sp.csr_matrix(coef)
-        sparse.eliminate_zeros()
-        return sparse
+        return dense_csr(coef)  # (zeros dropped)
 
     @property
     def intercept_(self):

@@ -28,7 +28,7 @@ from ._model_file import ARITHMETIC, DEFAULT_MAX_BYTES, model_arrays, read_model
 from ._state_protocol import plain_labels
 from ._transformer_specs import build_transformer, output_width, transformer_spec
 from ._typing import FileLike, MatrixLike
-from ._validation import as_kernel_csr, check_csr, with_plain_arrays
+from ._validation import as_kernel_csr, check_csr, dense_csr, with_plain_arrays
 from .sparsity import _format_bytes
 
 __all__ = ["ExportSizes", "ExportedLinearModel", "export_model", "export_sizes", "load_model"]
@@ -164,7 +164,7 @@ class ExportedLinearModel:
         model.weights_scale_ = (
             None if weights_scale is None else np.array(weights_scale, dtype=np.float64)
         )
-        coef = sp.csr_matrix(coef)
+        coef = _as_csr(coef)
         coef.sum_duplicates()
         coef.eliminate_zeros()
         n_models = coef.shape[0]
@@ -447,16 +447,20 @@ class ExportedLinearModel:
 
 
 def _spread(weights, support, n_features):
-    """CSR (n_models, n_features) from the (n_support, n_models) weights of ``support``,
-    zeros dropped. Built from NumPy's non-zeros, not by scipy from the dense array: scipy's
-    conversion turns any exception inside it (a signal handler's) into its ValueError."""
-    by_model = weights.T
-    models, at = np.nonzero(by_model)
-    indptr = np.zeros(by_model.shape[0] + 1, dtype=np.int64)
-    np.cumsum(np.bincount(models, minlength=by_model.shape[0]), out=indptr[1:])
+    """CSR (n_models, n_features) from the (n_support, n_models) weights of ``support``."""
+    n_models = weights.shape[1]
+    full = dense_csr(weights.T)  # (n_models, n_support), zeros dropped
     return sp.csr_matrix(
-        (by_model[models, at], support[at], indptr), shape=(by_model.shape[0], n_features)
+        (full.data, support[full.indices], full.indptr), shape=(n_models, n_features)
     )
+
+
+def _as_csr(coef):
+    """CSR of a sparse or dense ``coef`` (a row for a 1-D one)."""
+    if sp.issparse(coef):
+        return sp.csr_matrix(coef)
+    coef = np.asarray(coef)
+    return dense_csr(coef.reshape(1, -1) if coef.ndim == 1 else coef)
 
 
 def _linear_scaler(step):
@@ -662,7 +666,7 @@ def export_model(
     coef = estimator.coef_
     ours = isinstance(estimator, _BaseFTRL)
     coef_ndim = 1 if (coef.ndim == 1 or ours and is_regressor(estimator)) else 2
-    coef = sp.csr_matrix(coef.reshape(1, -1) if coef.ndim == 1 else coef)
+    coef = _as_csr(coef)
     intercept = np.broadcast_to(np.asarray(estimator.intercept_), (coef.shape[0],))
     feature_names_in = getattr(estimator, "feature_names_in_", None)
     if scaler is not None:

@@ -8,8 +8,10 @@ run Python code, :func:`python_thread_idents` tells them apart (a test compares 
 before and after: another test's thread in the same process may end meanwhile).
 """
 
+import _thread
 import contextlib
 import dis
+import faulthandler
 import gc
 import inspect
 import itertools
@@ -382,6 +384,26 @@ def no_garbage_collection():
     finally:
         if was_enabled:
             gc.enable()
+
+
+def ctrl_c_came_during(call, after, guard=120.0):
+    """Whether Ctrl-C (``_thread.interrupt_main``), ``after`` seconds into ``call()``, came out
+    of it as KeyboardInterrupt before it returned. A call still running ``guard`` seconds on
+    (one that held Ctrl-C back to its end, say) ends the test run, loudly (faulthandler)."""
+    timer = threading.Timer(after, _thread.interrupt_main)
+    returned = False
+    faulthandler.dump_traceback_later(guard, exit=True)
+    try:
+        timer.start()
+        call()
+        returned = True
+        time.sleep(5)  # reached only if the interrupt came after the call
+    except KeyboardInterrupt:
+        return not returned
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+        timer.cancel()
+    return False
 
 
 def python_threads():

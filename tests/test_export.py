@@ -434,24 +434,41 @@ def test_a_bulk_call_leaves_a_pickled_model_as_large_as_before(width):
     np.testing.assert_array_equal(again.decision_function(X[:5]), scores[:5])
 
 
-@pytest.mark.parametrize("places", sorted(ANY_CODE_SWEEPS))
-def test_a_signal_handlers_exception_in_coef_comes_out_as_itself(places):
-    # A SIGALRM whose handler raises (a timeout), at each place of any code as coef_ is built
-    # in turn: the look-up raises that exception or completes. (Built by scipy from the dense
-    # weights, one came out as scipy's "unrecognized csr_matrix constructor input".)
+def _sparse_weights_calls():
+    """Calls that make a CSR of a model's dense weights (name -> (call, its result's rows))."""
     X = sp.random(200, 20, density=0.3, format="csr", random_state=0)
-    model = export_model(SparseFTRLClassifier(random_state=0).fit(X, np.arange(200) % 2))
-    expected = model.coef_.toarray()
+    y = np.arange(200) % 2
+    ours = SparseFTRLClassifier(random_state=0).fit(X, y)
+    exported = export_model(ours)
+    sgd = SGDClassifier(random_state=0).fit(X, y)
+    sparsified = SparseFTRLClassifier(random_state=0).fit(X, y).sparsify()
+    return {
+        "an export's coef_": lambda: exported.coef_,
+        "export_model of SGDClassifier": lambda: export_model(sgd).coef_,
+        "sparse_coef_": lambda: ours.sparse_coef_,
+        "coef_ after sparsify": lambda: sparsified.coef_,
+    }
 
-    def same_coef(_, k, completed):
-        assert_array_equal(model.coef_.toarray(), expected)
+
+@pytest.mark.parametrize("places", sorted(ANY_CODE_SWEEPS))
+@pytest.mark.parametrize("call", sorted(_sparse_weights_calls()))
+def test_a_signal_handlers_exception_as_dense_weights_become_csr_comes_out_as_itself(call, places):
+    # A SIGALRM whose handler raises (a timeout), at each place of any code in turn as a CSR
+    # is made of a model's dense weights: the call raises that exception or completes, and
+    # the next gives the same weights. (Made by scipy from the dense array, one came out as
+    # scipy's "unrecognized csr_matrix constructor input".)
+    make = _sparse_weights_calls()[call]
+    expected = make().toarray()
+
+    def same_weights(_, k, completed):
+        assert_array_equal(make().toarray(), expected)
 
     places = alarm_each_place_of_any_code(
         raise_timeout,
         Timeout,
         lambda: None,
-        lambda _: model.coef_,
-        same_coef,
+        lambda _: make(),
+        same_weights,
         ANY_CODE_SWEEPS[places],
     )
     assert places > 10

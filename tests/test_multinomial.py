@@ -17,6 +17,7 @@ from sparsereg import SparseFTRLClassifier, export_model, load_model, merge_ftrl
 from sparsereg.stream import fit_stream
 
 from .ftrl_reference import softmax_ftrl_reference, weights_from_state
+from .interruptions import ctrl_c_came_during
 from .state_helpers import assert_same_state
 
 ETA0, BETA = 0.3, 0.7
@@ -554,11 +555,6 @@ def test_pipeline_with_the_hasher_exports_raw_row_probabilities(tmp_path):
 
 @pytest.mark.parametrize("warm", [False, True])
 def test_ctrl_c_leaves_a_multinomial_fit_unfitted_or_as_it_was(warm):
-    import _thread
-    import faulthandler
-    import threading
-    import time
-
     rng = np.random.RandomState(0)
     n_rows, per_row = 100_000, 10
     big = sp.csr_matrix(
@@ -571,26 +567,14 @@ def test_ctrl_c_leaves_a_multinomial_fit_unfitted_or_as_it_was(warm):
     )
     y = rng.randint(5, size=n_rows)
     # 100,000 epochs, hours: a fit that went on after Ctrl-C (to raise it at its end) ends
-    # the run at 120 s, loudly
+    # the run, loudly (ctrl_c_came_during)
     est = SparseFTRLClassifier(
         multi_class="multinomial", max_iter=100_000, tol=None, warm_start=warm, random_state=0
     )
     if warm:
         est.partial_fit(big[:1000], y[:1000], classes=np.arange(5))
         before = est.get_ftrl_state()
-    timer = threading.Timer(0.3, _thread.interrupt_main)
-    timer.start()
-    returned = False
-    faulthandler.dump_traceback_later(120, exit=True)
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            est.fit(big, y)
-            returned = True
-            time.sleep(5)  # reached only if the signal came after the call
-    finally:
-        faulthandler.cancel_dump_traceback_later()
-    timer.cancel()
-    assert not returned, "fit returned: the interrupt came after it"
+    assert ctrl_c_came_during(lambda: est.fit(big, y), after=0.3)
     if warm:
         after = est.get_ftrl_state()
         for key in before:
