@@ -102,6 +102,15 @@ def plain_vector(values, n_rows, allowed=_NO_VALUES):
     return as_float, smallest, largest
 
 
+def csr_of_coef(coef):
+    """A new CSR matrix of a linear model's ``coef_``, sparse or dense (one row for a 1-D
+    one): the caller may change it in place (a third-party model's own stays as it is)."""
+    if sp.issparse(coef):
+        return sp.csr_matrix(coef, copy=True)
+    coef = np.asarray(coef)
+    return dense_csr(coef.reshape(1, -1) if coef.ndim == 1 else coef)
+
+
 def dense_csr(X):
     """``scipy.sparse.csr_matrix(X)`` of a 2-D array: in two compiled passes for float32 and
     float64 (scipy goes through COO: ~20x slower on 17,000 x 8), from NumPy's non-zeros for
@@ -109,8 +118,8 @@ def dense_csr(X):
     inside it (a signal handler's) into its ValueError "unrecognized csr_matrix constructor
     input"."""
     X = np.ascontiguousarray(X)
-    if X.ndim != 2:
-        return sp.csr_matrix(X)
+    if X.ndim != 2 or X.dtype == np.float16 or X.dtype.kind not in "biufc":
+        return sp.csr_matrix(X)  # (scipy's answer: float16 and objects refused)
     if X.dtype not in _FLOATS:
         rows, columns = np.nonzero(X)
         indptr = np.zeros(X.shape[0] + 1, dtype=np.int64)

@@ -28,7 +28,7 @@ from ._model_file import ARITHMETIC, DEFAULT_MAX_BYTES, model_arrays, read_model
 from ._state_protocol import plain_labels
 from ._transformer_specs import build_transformer, output_width, transformer_spec
 from ._typing import FileLike, MatrixLike
-from ._validation import as_kernel_csr, check_csr, dense_csr, with_plain_arrays
+from ._validation import as_kernel_csr, check_csr, csr_of_coef, dense_csr, with_plain_arrays
 from .sparsity import _format_bytes
 
 __all__ = ["ExportSizes", "ExportedLinearModel", "export_model", "export_sizes", "load_model"]
@@ -164,7 +164,7 @@ class ExportedLinearModel:
         model.weights_scale_ = (
             None if weights_scale is None else np.array(weights_scale, dtype=np.float64)
         )
-        coef = _as_csr(coef)
+        coef = csr_of_coef(coef)
         coef.sum_duplicates()
         coef.eliminate_zeros()
         n_models = coef.shape[0]
@@ -455,14 +455,6 @@ def _spread(weights, support, n_features):
     )
 
 
-def _as_csr(coef):
-    """CSR of a sparse or dense ``coef`` (a row for a 1-D one)."""
-    if sp.issparse(coef):
-        return sp.csr_matrix(coef)
-    coef = np.asarray(coef)
-    return dense_csr(coef.reshape(1, -1) if coef.ndim == 1 else coef)
-
-
 def _linear_scaler(step):
     """``(offset, scale)`` of a fitted per-column linear scaler (each may be None), or None.
 
@@ -666,7 +658,7 @@ def export_model(
     coef = estimator.coef_
     ours = isinstance(estimator, _BaseFTRL)
     coef_ndim = 1 if (coef.ndim == 1 or ours and is_regressor(estimator)) else 2
-    coef = _as_csr(coef)
+    coef = csr_of_coef(coef)
     intercept = np.broadcast_to(np.asarray(estimator.intercept_), (coef.shape[0],))
     feature_names_in = getattr(estimator, "feature_names_in_", None)
     if scaler is not None:

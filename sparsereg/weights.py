@@ -16,6 +16,8 @@ import scipy.sparse as sp
 from sklearn.base import is_classifier
 from sklearn.utils.validation import check_is_fitted
 
+from ._validation import csr_of_coef
+
 __all__ = ["top_weights"]
 
 _COLUMNS = ["class", "column", "weight", "feature", "cells"]
@@ -84,8 +86,7 @@ def _parts(model):
             raise TypeError(
                 f"{type(model).__name__} has no coef_: top_weights reads linear models."
             )
-        coef = model.coef_
-        coef = sp.csr_matrix(coef.reshape(1, -1) if coef.ndim == 1 else coef)
+        coef = csr_of_coef(model.coef_)
     names = getattr(transformers[0] if transformers else model, "feature_names_in_", None)
     return (
         coef,

@@ -82,6 +82,10 @@ _CALLS = frozenset(
     {"CALL", "CALL_KW", "CALL_FUNCTION", "CALL_FUNCTION_KW", "CALL_METHOD", "CALL_FUNCTION_EX"}
 )
 _JUMPS = frozenset(dis.hasjrel) | frozenset(dis.hasjabs)
+# where a handler's exception at a jump back is looked up in the exception table: 3.11 and 3.12
+# check for signals after the jump and look up the code unit before its target (CPython issue
+# #108214); 3.13 checks before the jump
+_RAISED_AT_JUMP = (lambda i: i.argval - 2) if sys.version_info < (3, 13) else (lambda i: i.offset)
 _OFFSETS = weakref.WeakKeyDictionary()
 
 
@@ -119,7 +123,7 @@ def _offsets(code):
                 and i.opname != "JUMP_BACKWARD_NO_INTERRUPT"
                 and isinstance(i.argval, int)
                 and i.argval < i.offset
-                and handler(i.offset) == handler(i.argval)
+                and handler(_RAISED_AT_JUMP(i)) == handler(i.argval)
             ):
                 jumps[i.offset] = i.argval
         found = _OFFSETS[code] = (frozenset(calls), jumps)
@@ -412,14 +416,15 @@ def python_threads():
 
 
 def python_thread_idents():
-    """The threads of this process that run Python code now, each as its ident and the code
-    of its outermost frame (the C library gives an ended thread's ident to the next thread
-    it starts, at once: the code tells a new thread from an ended one)."""
+    """The threads of this process that run Python code now, each as its ident and its
+    outermost frame (the C library gives an ended thread's ident to the next thread it
+    starts, at once: the frame, held here so that no other takes its place, tells a new
+    thread from an ended one)."""
     threads = set()
     for ident, frame in sys._current_frames().items():
         while frame.f_back is not None:
             frame = frame.f_back
-        threads.add((ident, frame.f_code))
+        threads.add((ident, frame))
     return frozenset(threads)
 
 

@@ -19,7 +19,7 @@ from sparsereg.crosses import FeatureCrossHasher
 from sparsereg.export import ExportedLinearModel, export_model, export_sizes, load_model
 from sparsereg.sparsity import sparsity_report
 
-from .interruptions import ANY_CODE_SWEEPS, Timeout, alarm_each_place_of_any_code, raise_timeout
+from .interruptions import ANY_CODE_SWEEPS, Timeout, alarm_each_place_of_any_code
 
 N_FEATURES = 300
 
@@ -434,42 +434,60 @@ def test_a_bulk_call_leaves_a_pickled_model_as_large_as_before(width):
     np.testing.assert_array_equal(again.decision_function(X[:5]), scores[:5])
 
 
-def _sparse_weights_calls():
-    """Calls that make a CSR of a model's dense weights (name -> (call, its result's rows))."""
+SPARSE_WEIGHTS_CALLS = [
+    "an export's coef_",
+    "export_model of SGDClassifier",
+    "sparse_coef_",
+    "coef_ after sparsify",
+]
+
+
+def _sparse_weights_call(name):
+    """A call that makes a CSR matrix of a model's dense weights."""
     X = sp.random(200, 20, density=0.3, format="csr", random_state=0)
     y = np.arange(200) % 2
+    if name == "export_model of SGDClassifier":
+        sgd = SGDClassifier(random_state=0).fit(X, y)
+        return lambda: export_model(sgd).coef_
     ours = SparseFTRLClassifier(random_state=0).fit(X, y)
-    exported = export_model(ours)
-    sgd = SGDClassifier(random_state=0).fit(X, y)
-    sparsified = SparseFTRLClassifier(random_state=0).fit(X, y).sparsify()
-    return {
-        "an export's coef_": lambda: exported.coef_,
-        "export_model of SGDClassifier": lambda: export_model(sgd).coef_,
-        "sparse_coef_": lambda: ours.sparse_coef_,
-        "coef_ after sparsify": lambda: sparsified.coef_,
-    }
+    if name == "an export's coef_":
+        exported = export_model(ours)
+        return lambda: exported.coef_
+    if name == "coef_ after sparsify":
+        ours.sparsify()
+        return lambda: ours.coef_
+    return lambda: ours.sparse_coef_
+
+
+def _raising_and_counting():
+    """A SIGALRM handler raising Timeout, and the list of the signals it answered."""
+    answered = []
+
+    def handler(signum, frame):
+        answered.append(signum)
+        raise Timeout
+
+    return handler, answered
 
 
 @pytest.mark.parametrize("places", sorted(ANY_CODE_SWEEPS))
-@pytest.mark.parametrize("call", sorted(_sparse_weights_calls()))
+@pytest.mark.parametrize("call", SPARSE_WEIGHTS_CALLS)
 def test_a_signal_handlers_exception_as_dense_weights_become_csr_comes_out_as_itself(call, places):
     # A SIGALRM whose handler raises (a timeout), at each place of any code in turn as a CSR
-    # is made of a model's dense weights: the call raises that exception or completes, and
-    # the next gives the same weights. (Made by scipy from the dense array, one came out as
-    # scipy's "unrecognized csr_matrix constructor input".)
-    make = _sparse_weights_calls()[call]
+    # is made of a model's dense weights: the call raises that exception, never completes
+    # after the handler ran (the exception swallowed), and the next gives the same weights.
+    # (Made by scipy from the dense array, one came out as scipy's "unrecognized csr_matrix
+    # constructor input".)
+    make = _sparse_weights_call(call)
     expected = make().toarray()
+    handler, answered = _raising_and_counting()
 
-    def same_weights(_, k, completed):
+    def as_before(_, k, completed):
+        assert not (completed and answered), f"the handler's exception at place {k} was lost"
         assert_array_equal(make().toarray(), expected)
 
     places = alarm_each_place_of_any_code(
-        raise_timeout,
-        Timeout,
-        lambda: None,
-        lambda _: make(),
-        same_weights,
-        ANY_CODE_SWEEPS[places],
+        handler, Timeout, answered.clear, lambda _: make(), as_before, ANY_CODE_SWEEPS[places]
     )
     assert places > 10
 
@@ -488,16 +506,38 @@ def test_a_signal_at_each_place_of_save_leaves_no_file_or_a_whole_one(tmp_path, 
     model.save(path)
     whole = path.stat().st_size
 
+    handler, answered = _raising_and_counting()
+
     def absent_or_whole(_, k, completed):
+        assert not (completed and answered), f"the handler's exception at place {k} was lost"
         assert not path.exists() or path.stat().st_size == whole, f"at place {k}"
 
+    def prepare():
+        answered.clear()
+        path.unlink(missing_ok=True)
+
     places = alarm_each_place_of_any_code(
-        raise_timeout,
+        handler,
         Timeout,
-        lambda: path.unlink(missing_ok=True),
+        prepare,
         lambda _: model.save(path),
         absent_or_whole,
         ANY_CODE_SWEEPS[places],
     )
     assert places > 100
     assert_array_equal(load_model(path).predict_proba(X), model.predict_proba(X))
+
+
+def test_export_model_leaves_a_models_sparse_coef_as_it_was():
+    # export_model sums duplicates and drops explicit zeros in its own copy of a sparse coef_:
+    # a third-party model's matrix keeps its explicit zero and its columns' order
+    X = sp.random(100, 4, density=0.5, format="csr", random_state=0)
+    sgd = SGDClassifier(random_state=0).fit(X, np.arange(100) % 2)
+    coef = sp.csr_matrix((np.array([0.5, 0.0, -1.0]), np.array([3, 1, 0]), np.array([0, 3])))
+    coef.resize(1, 4)
+    sgd.coef_ = coef
+    kept = (coef.data.copy(), coef.indices.copy(), coef.indptr.copy())
+    exported = export_model(sgd)
+    for before, now in zip(kept, (sgd.coef_.data, sgd.coef_.indices, sgd.coef_.indptr)):
+        assert_array_equal(now, before)
+    assert_array_equal(exported.coef_.toarray(), [[-1.0, 0.0, 0.0, 0.5]])
