@@ -164,7 +164,7 @@ class ExportedLinearModel:
         model.weights_scale_ = (
             None if weights_scale is None else np.array(weights_scale, dtype=np.float64)
         )
-        coef = csr_of_coef(coef)
+        coef = sp.csr_matrix(coef)  # (its callers' own: export_model's copy, a file's arrays)
         coef.sum_duplicates()
         coef.eliminate_zeros()
         n_models = coef.shape[0]
