@@ -287,6 +287,36 @@ def test_resume_after_ctrl_c_equals_the_uninterrupted_run_to_the_bit(tmp_path, s
     assert comparable(history) == comparable(full_history)
 
 
+@pytest.mark.parametrize("suffix", ["csv.gz", "parquet"])
+def test_resume_in_a_file_of_more_rows_than_bytes_equals_the_uninterrupted_run(tmp_path, suffix):
+    pytest.importorskip("pyarrow")
+    rows = pd.concat(click_batches(n_batches=1, rows=500) * 40, ignore_index=True)
+    path = tmp_path / f"clicks.{suffix}"
+    if suffix == "parquet":
+        rows.to_parquet(path, row_group_size=3000)
+    else:
+        rows.to_csv(path, index=False)
+    kwargs = dict(target="click", batch_rows=1000)
+    full, full_history = fit_stream(pipeline(), str(path), **kwargs)
+    checkpoint = tmp_path / "run.ckpt"
+    with pytest.raises(KeyboardInterrupt):
+        fit_stream(
+            pipeline(),
+            str(path),
+            checkpoint=checkpoint,
+            checkpoint_every=1000,
+            progress=interrupt_after(18),
+            **kwargs,
+        )
+    resumed, history = fit_stream(
+        pipeline(), str(path), checkpoint=checkpoint, resume=True, **kwargs
+    )
+    # compressed, the file ends in bytes before the row the run resumed at (which was refused)
+    assert os.path.getsize(path) < history.resumed_rows
+    assert_same_state(resumed[-1], full[-1])
+    assert comparable(history) == comparable(full_history)
+
+
 # and in any code (scikit-learn's check_is_fitted, say)
 SIGNAL_SWEEPS = {
     **SIGNAL_SWEEPS,
@@ -345,6 +375,35 @@ def test_resume_of_a_finished_run_with_more_passes_continues_it(tmp_path):
     assert history.resumed_rows == 900 and full_history.resumed_rows == 0  # rows/s counts 900
 
 
+def test_resume_with_fewer_passes_than_the_checkpoint_holds_is_refused(tmp_path):
+    batches = click_batches(n_batches=3)
+    path = tmp_path / "run.ckpt"
+    with pytest.raises(KeyboardInterrupt):  # in batch 2 of pass 2
+        fit_stream(
+            pipeline(),
+            batches,
+            target="click",
+            passes=3,
+            checkpoint=path,
+            checkpoint_every=300,
+            progress=interrupt_after(5),
+        )
+    model = pipeline()
+    with pytest.raises(ValueError, match=r"holds 2 pass\(es\).*under way.*passes=2 or more"):
+        fit_stream(model, batches, target="click", passes=1, checkpoint=path, resume=True)
+    assert not hasattr(model[-1], "coef_")
+    # with the pass under way counted, it resumes, to the run of as many passes
+    model, history = fit_stream(
+        pipeline(), batches, target="click", passes=2, checkpoint=path, resume=True
+    )
+    full, full_history = fit_stream(pipeline(), batches, target="click", passes=2)
+    assert_same_state(model[-1], full[-1])
+    assert comparable(history) == comparable(full_history)
+    # a finished run of 2 passes is not one of 1
+    with pytest.raises(ValueError, match=r"holds 2 pass\(es\) of its run, more than passes=1"):
+        fit_stream(pipeline(), batches, target="click", passes=1, checkpoint=path, resume=True)
+
+
 def test_resume_refuses_the_checkpoint_of_another_run(tmp_path):
     batches = click_batches(n_batches=2)
     path = tmp_path / "run.ckpt"
@@ -374,6 +433,14 @@ def test_resume_refuses_the_checkpoint_of_another_run(tmp_path):
         )
     with pytest.raises(ValueError, match="there is no checkpoint at"):
         fit_stream(pipeline(), batches, target="click", checkpoint=tmp_path / "none", resume=True)
+
+
+def test_a_checkpoint_in_a_missing_folder_is_refused_before_training(tmp_path):
+    model = pipeline()
+    path = tmp_path / "no such folder" / "run.ckpt"
+    with pytest.raises(ValueError, match="no such folder is not a writable folder"):
+        fit_stream(model, click_batches(n_batches=2), target="click", checkpoint=path)
+    assert not hasattr(model[-1], "coef_")  # refused before the first batch
 
 
 def test_an_error_later_in_the_stream_leaves_the_last_checkpoint_intact(tmp_path):
@@ -411,6 +478,12 @@ def _tamper(path, out, key, value):
         ("meta", np.array([{"a": 1}], dtype=object), "object"),
         ("progress.ints", np.array([0, 0, -5, 0, 0, 0]), "negative"),
         ("version", np.int64(99), "version"),
+        ("version", np.True_, "version"),
+        ("meta", np.array("[" * 100_000 + "]" * 100_000), "nests too deeply"),
+        ("meta", np.array(7), "not a string"),
+        ("progress.ints", np.array(["0", "0", "0", "0", "0", "0"]), "dtypes"),
+        ("progress.ints", np.array([0, 0, 1.7, 0, 0, 0]), "dtypes"),
+        ("progress.floats", np.array([0, 0, 0]), "dtypes"),
         ("history.counts", np.array([1, 2]), "history.counts"),
     ],
 )

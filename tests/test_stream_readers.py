@@ -230,6 +230,43 @@ def test_parquet_equals_csv(tmp_path):
     assert set(shop.cat.categories) <= {str(k) for k in range(7)}
 
 
+def test_parquet_columns_of_lists_or_structs_are_refused_by_name(tmp_path):
+    pa = _pyarrow()
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "nested.parquet"
+    table = pa.table(
+        {
+            "tags": pa.array([[1, 2], [3]]),
+            "where": pa.array([{"lat": 1.5}, {"lat": 2.5}]),
+            "c": ["u", "v"],
+            "y": [0, 1],
+        }
+    )
+    pq.write_table(table, path)
+    for categorical, name in ((None, "tags"), (["where"], "where")):
+        with pytest.raises(ValueError, match=f"nested.parquet: column '{name}' holds"):
+            list(open_source(str(path), target="y", categorical=categorical).chunks())
+    chunks = list(open_source(str(path), target="y", categorical=["c"]).chunks())
+    assert chunks[0].X["c"].tolist() == ["u", "v"]  # the flat column alone reads
+
+
+def test_categories_are_text_as_each_file_holds_it(tmp_path):
+    # (README: a float column reads "2" from Parquet, "2.0" from the CSV pandas writes)
+    _pyarrow()
+    frame = pd.DataFrame({"f": [2.0, 0.5], "i": [2, 7], "s": ["2.0", "a"], "y": [0, 1]})
+    frame.to_parquet(tmp_path / "d.parquet")
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    read = {
+        suffix: next(open_source(str(tmp_path / f"d.{suffix}"), target="y").chunks()).X
+        for suffix in ("parquet", "csv")
+    }
+    assert read["parquet"]["f"].tolist() == ["2", "0.5"]
+    assert read["csv"]["f"].tolist() == ["2.0", "0.5"]
+    for name in ("i", "s"):  # integers and strings: the same text in both
+        assert read["parquet"][name].tolist() == read["csv"][name].tolist()
+
+
 def test_parquet_string_numeric_column_bad_value(tmp_path):
     pa = _pyarrow()
     import pyarrow.parquet as pq
@@ -313,6 +350,11 @@ def test_bad_rows_skipped_keep_row_numbers_and_positions(tmp_path, batch_rows):
         ("y,c,v\n1,a,1\nx,b,1\n", r"row 2: target 'y': 'x' is not a number"),
         ("y,c,v\n1,a,1\n\n,b,1\n", r"row 2: target 'y' is missing"),
         ("y,c,v\n1,a,1\n0,b,x\n1,a\n", r"row 2: column 'v': 'x' is not a number"),  # first first
+        # infinite numbers parse, but no estimator takes them: the row is bad, as one that does
+        # not parse (1e400 overflows to inf)
+        ("y,c,v\n1,a,1\ninf,b,1\n", r"row 2: target 'y': 'inf' is not finite"),
+        ("y,c,v\n1,a,1\n1,b,1\n1e400,b,1\n", r"row 3: target 'y': '1e400' is not finite"),
+        ("y,c,v\n1,a,1\n0,b,-inf\n", r"row 2: column 'v': '-inf' is not finite"),
     ],
 )
 @pytest.mark.parametrize("batch_rows", [1, 1000])
@@ -402,6 +444,14 @@ def test_truncated_or_corrupt_gzip_names_the_file(tmp_path, cut):
     path.write_bytes(data)
     with pytest.raises(ValueError, match=r"cut\.csv\.gz"):
         list(open_source(str(path), target="clicked", numeric=["price"], batch_rows=1000).chunks())
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_a_named_pipe_is_refused_as_no_regular_file(tmp_path):
+    pipe = tmp_path / "rows.csv"
+    os.mkfifo(pipe)
+    with pytest.raises(ValueError, match="rows.csv is not a regular file"):
+        open_source(str(pipe), target="y")
 
 
 def test_unreadable_inputs(tmp_path):
@@ -530,6 +580,30 @@ def test_start_outside_the_source_is_refused(tmp_path):
     with pytest.raises(TypeError, match="Position"):
         list(source.chunks((0, 1)))
     assert list(source.chunks(Position(file=1))) == []
+
+
+@pytest.mark.parametrize("fmt", ["csv", "csv.gz", "parquet", "svm", "svm.gz"])
+def test_a_start_past_a_files_end_is_refused_when_the_file_is_reached(tmp_path, fmt):
+    _pyarrow()
+    frame = _frame(50)
+    path = tmp_path / f"d.{fmt}"
+    if fmt.startswith("svm"):
+        X = sp.csr_matrix(np.eye(50, 4))
+        with (gzip.open if fmt.endswith(".gz") else open)(path, "wb") as f:
+            dump_svmlight_file(X, frame["clicked"].to_numpy(), f)
+        source = open_source(str(path), n_features=4)
+    else:
+        if fmt == "parquet":
+            frame.to_parquet(path, row_group_size=20)
+        else:
+            _write_csv(frame, path)
+        source = open_source(str(path), target="clicked")
+    # the file's last row is a position (nothing after it); one row further is not: a source
+    # that silently gave nothing there would resume a changed file as if it had been read
+    assert list(source.chunks(Position(0, 50))) == []
+    with pytest.raises(ValueError, match=r"row 51, lies past the file's end \(50 rows\)"):
+        list(source.chunks(Position(0, 51)))
+    assert sum(len(c.y) for c in source.chunks(Position(0, 45))) == 5
 
 
 @pytest.mark.parametrize("fmt", ["csv", "svmlight"])
@@ -842,6 +916,21 @@ def test_svmlight_bad_lines(tmp_path):
     assert "n_features" in source.bad_row_examples[1]
     with pytest.raises(ValueError, match="n_features"):
         open_source(str(path))
+
+
+def test_svmlight_non_finite_labels_and_values_are_bad_lines(tmp_path):
+    path = tmp_path / "b.svm"
+    path.write_text("1 1:0.5\nnan 2:1\n0 1:inf\n1 2:1e400\n0 3:1\n")
+    with pytest.raises(ValueError, match=r"b\.svm: line 2: label nan is not finite"):
+        list(open_source(str(path), n_features=6).chunks())
+    source = open_source(str(path), n_features=6, skip_bad_rows=True)
+    chunks = list(source.chunks())
+    assert np.concatenate([c.row_numbers for c in chunks]).tolist() == [1, 5]
+    assert [m.split(": ", 1)[1] for m in source.bad_row_examples] == [
+        "label nan is not finite",
+        "value inf is not finite",
+        "value inf is not finite",
+    ]
 
 
 def test_svmlight_truncated_gzip(tmp_path):

@@ -71,6 +71,13 @@ class RunProgress:
         ints, floats = arrays["progress.ints"], arrays["progress.floats"]
         if ints.shape != (6,) or floats.shape != (3,):
             raise ValueError("checkpoint: progress arrays have the wrong shape.")
+        if ints.dtype.kind not in "iu" or floats.dtype.kind != "f":
+            raise ValueError(
+                f"checkpoint: progress arrays have dtypes {ints.dtype} and {floats.dtype}; "
+                "integers and floats were written."
+            )
+        if np.any(ints > np.iinfo(np.int64).max):
+            raise ValueError("checkpoint: progress holds counts past 2**63.")
         if np.any(ints < 0) or ints[5] > 1:
             raise ValueError("checkpoint: progress holds negative counts.")
         if not np.all(np.isfinite(floats)) or np.any(floats < 0):
@@ -167,13 +174,14 @@ def load_checkpoint(path, *, max_bytes):
                     f"{what}: its arrays take {declared:,} bytes, more than "
                     f"max_bytes={max_bytes:,}."
                 )
-            if str(members["format"].read()) != FORMAT:
+            fmt = members["format"].read()
+            if fmt.dtype.kind != "U" or fmt.shape != () or str(fmt) != FORMAT:
                 raise ValueError(f"not a {FORMAT} file.")
             missing = sorted((_OWN_KEYS | _HISTORY_KEYS) - set(members))
             if missing:
                 raise ValueError(f"{what} lacks the array(s) {missing}.")
             version = members["version"].read()
-            if version.shape != () or int(version) != VERSION:
+            if version.shape != () or version.dtype.kind not in "iu" or int(version) != VERSION:
                 raise ValueError(
                     f"{what}: version {version!r} is not {VERSION}; it was written "
                     "by another sparsereg."
@@ -182,10 +190,14 @@ def load_checkpoint(path, *, max_bytes):
     finally:
         if owned:
             fp.close()
+    if arrays["meta"].dtype.kind != "U" or arrays["meta"].shape != ():
+        raise ValueError(f"{what}: its description is not a string.")
     try:
         meta = json.loads(str(arrays["meta"]))
     except ValueError as exc:
         raise ValueError(f"{what}: its description is not JSON ({exc}).") from None
+    except RecursionError:  # json's decoder recurses once per level of nesting
+        raise ValueError(f"{what}: its description nests too deeply.") from None
     if not isinstance(meta, dict):
         raise ValueError(f"{what}: its description is not a JSON object.")
     state = {k[len("state.") :]: v for k, v in arrays.items() if k.startswith("state.")}

@@ -20,7 +20,7 @@ from .._typing import ArrayLike, FileLike
 from ._checkpoint import RunProgress, load_checkpoint, save_checkpoint
 from ._history import StreamHistory
 from ._model import StreamModel
-from ._readers import _ahead, _IterableSource, open_source
+from ._readers import Position, _ahead, _IterableSource, open_source
 from ._scoring import class_indices, loss_name, row_losses
 
 
@@ -300,6 +300,12 @@ def fit_stream(
             raise ValueError("checkpoint_every needs checkpoint (a path).")
     if resume and checkpoint is None:
         raise ValueError("resume needs checkpoint: the path of the run to continue.")
+    if checkpoint is not None:  # refused now, not after the rows trained before the first save
+        folder = os.path.dirname(os.path.abspath(os.fspath(checkpoint)))
+        if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+            raise ValueError(
+                f"checkpoint {os.fspath(checkpoint)!r}: {folder} is not a writable folder."
+            )
     if progress is not None and not callable(progress):
         raise TypeError("progress must be a callable taking a StreamProgress.")
     sm = StreamModel.of(model)
@@ -416,6 +422,15 @@ class _Trainer:
         _check_same_run(meta, description, path)
         history = StreamHistory.from_arrays(self.name, arrays)
         _check_progress(run, history, self.src, path)
+        # the passes ended, and one under way unless the position is a pass's start
+        begun = run.pass_index + (run.position != Position())
+        if begun > self.passes:
+            raise ValueError(
+                f"checkpoint {os.fspath(path)!r} holds {begun} pass(es) of its run"
+                f"{', the last under way' if run.position != Position() else ''}, more than "
+                f"passes={self.passes}: resume with passes={begun} or more (or start afresh "
+                "without resume)."
+            )
         if (
             self.sm.classifier
             and self.classes is not None
@@ -603,9 +618,17 @@ def _check_progress(run, history, src, path):
             f"{run.pass_index + 1}."
         )
     src._check_start(run.position)
-    if run.position.file < len(src.files) and not isinstance(src, _IterableSource):
-        size = os.path.getsize(src.files[run.position.file])
-        if run.position.row > size:  # every row takes a byte at least
+    file = src.files[run.position.file] if run.position.file < len(src.files) else None
+    # in an uncompressed text file every row takes a byte at least (the readers also refuse a
+    # position past the end of any file when they get there, before the run trains again)
+    if (
+        file is not None
+        and not isinstance(src, _IterableSource)
+        and getattr(src, "format", None) != "parquet"
+        and not str(file).endswith(".gz")
+    ):
+        size = os.path.getsize(file)
+        if run.position.row > size:
             raise ValueError(
                 f"{where}: its position, row {run.position.row:,} of "
                 f"{src.files[run.position.file]}, lies past the file's end."

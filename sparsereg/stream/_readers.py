@@ -401,6 +401,11 @@ def _to_float(pa, pc, arr):
     return pc.cast(clean, pa.float64()), bad
 
 
+def _infinite(pc, values):
+    """Positions of a float64 Arrow array's infinite values (1e400 in text is one too)."""
+    return np.flatnonzero(pc.fill_null(pc.is_inf(values), False).to_numpy(zero_copy_only=False))
+
+
 def _value(column, positions):
     """The text of the first value at `positions`, for a message."""
     value = column[int(positions[0])].as_py()
@@ -454,6 +459,13 @@ class _TooMany(Exception):
 
 class _Reread(Exception):
     """The threaded CSV reader refused a row: read again serially to number it."""
+
+
+def _past_the_end(path, start_row, n_rows):
+    return ValueError(
+        f"{path}: the position to resume from, row {start_row:,}, lies past the file's end "
+        f"({n_rows:,} rows); has it changed since that position was recorded (a checkpoint)?"
+    )
 
 
 class _FileErrors:
@@ -592,8 +604,28 @@ class _ArrowSource(Source):
                 "must be named once."
             )
         features = [n for n in names if n != self.target and (n in numeric or n in categorical)]
+        if self.format == "parquet":
+            self._check_flat(i, used)
         self._columns[i] = (used, features, categorical)
         return self._columns[i]
+
+    def _check_flat(self, i, used):
+        """Refuse a Parquet column read that holds lists, structs or maps: a cell is one value."""
+        pa = _import_pyarrow()
+        import pyarrow.parquet as pq
+
+        with self._errors(i):
+            schema = pq.ParquetFile(self.files[i]).schema_arrow
+        for name in used:
+            kind = schema.field(name).type
+            if pa.types.is_dictionary(kind):
+                kind = kind.value_type
+            if pa.types.is_nested(kind):
+                raise ValueError(
+                    f"{self.files[i]}: column {name!r} holds {kind}; a column read must hold "
+                    "one number or string per row (flatten it first, or leave it out with "
+                    "categorical=[...])."
+                )
 
     def _parse_options(self, handler):
         import pyarrow.csv as pcsv
@@ -623,6 +655,8 @@ class _ArrowSource(Source):
                 strings = [n for n in used if n in categorical]
                 pf = pq.ParquetFile(path, read_dictionary=strings)  # no Python strings
                 meta = pf.metadata
+                if start_row > meta.num_rows:
+                    raise _past_the_end(path, start_row, meta.num_rows)
                 skip, groups, first = start_row, [], 0
                 for g in range(meta.num_row_groups):
                     n = meta.row_group(g).num_rows
@@ -711,6 +745,7 @@ class _ArrowSource(Source):
             if refused[0]:
                 raise _Reread
             valid = 0  # the number of the last well-formed row
+            stop = False
             while True:
                 try:
                     batch = reader.read_next_batch()
@@ -754,6 +789,8 @@ class _ArrowSource(Source):
                     yield pa.Table.from_batches([batch]), numbers, valid
                 if stop:
                     break
+            if max(valid, latest[0]) < start_row and not stop:
+                raise _past_the_end(path, start_row, max(valid, latest[0]))
         yield None, None, max(last, latest[0])
 
     def _raise_invalid(self, i, exc):
@@ -800,6 +837,8 @@ class _ArrowSource(Source):
                 target, not_numbers = _to_float(pa, pc, column)
                 for p in not_numbers:
                     mark([p], f"target {self.target!r}: {_value(column, [p])} is not a number")
+                for p in _infinite(pc, target):
+                    mark([p], f"target {self.target!r}: {_value(column, [p])} is not finite")
             missing = np.flatnonzero(target.is_null().to_numpy(zero_copy_only=False))
             mark(missing, f"target {self.target!r} is missing")
         arrays = {}
@@ -814,6 +853,8 @@ class _ArrowSource(Source):
                 values, not_numbers = _to_float(pa, pc, column)
                 for p in not_numbers:
                     mark([p], f"column {name!r}: {_value(column, [p])} is not a number")
+                for p in _infinite(pc, values):
+                    mark([p], f"column {name!r}: {_value(column, [p])} is not finite")
                 arrays[name] = values
         if not self.skip_bad_rows and (bad.any() or bad_numbers):
             found = [(int(numbers[p]), reasons[int(p)]) for p in np.flatnonzero(bad)[:1]]
@@ -938,9 +979,15 @@ class _SVMLightSource(Source):
     def _load(self, block, zero_based, n_features):
         from sklearn.datasets import load_svmlight_file
 
-        return load_svmlight_file(
+        X, y = load_svmlight_file(
             io.BytesIO(block), n_features=n_features, zero_based=zero_based, dtype=np.float64
         )
+        # a bad line, as one that does not parse: named, or skipped with skip_bad_rows
+        for what, values in (("label", y), ("value", X.data)):
+            infinite = ~np.isfinite(values)
+            if infinite.any():
+                raise ValueError(f"{what} {float(values[infinite][0])} is not finite")
+        return X, y
 
     def _bad_lines(self, lines, zero_based, lo, hi, out, first_only=False, run=None):
         """Indices of lines[lo:hi] the parser refuses, with the reason (bisection, in order;
@@ -1053,8 +1100,9 @@ class _SVMLightSource(Source):
             path = self.files[i]
             line = start.row if i == start.file else 0
             with _FileErrors(path), self._open(path) as f:
-                for _ in islice(f, line):  # lines consumed before the resume point
-                    pass
+                skipped = sum(1 for _ in islice(f, line))  # lines consumed before the resume point
+                if skipped < line:
+                    raise _past_the_end(path, line, skipped)
                 while True:
                     lines = list(islice(f, self.batch_rows))
                     if not lines:
@@ -1312,6 +1360,12 @@ def open_source(
         if not os.path.isfile(path):
             if os.path.isdir(path):
                 raise ValueError(f"{path} is a directory, not a file.")
+            if os.path.exists(path):  # a named pipe, a device, /dev/stdin
+                raise ValueError(
+                    f"{path} is not a regular file (a pipe or a device): files are read by "
+                    "position, to read them again or resume; give the rows of a pipe to "
+                    "fit_stream as an iterable of batches."
+                )
             raise FileNotFoundError(f"{path}: no such file.")
         if not os.access(path, os.R_OK):
             raise PermissionError(f"{path}: not readable.")
