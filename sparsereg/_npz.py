@@ -8,6 +8,7 @@ messages (``what``) and checks the headers of its own keys (``check_header``).
 """
 
 import os
+import stat
 import zipfile
 import zlib
 
@@ -20,6 +21,9 @@ _MAX_DIRECTORY_BYTES = 2**16  # the zip's central directory: ~100 bytes per memb
 _MAX_RATIO = 100
 _RATIO_FLOOR = 2**20
 _CHUNK = 2**20
+# what zipfile raises on a damaged or crafted archive (NotImplementedError: a "version needed to
+# extract" or a flag it does not read)
+_CORRUPT = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError)
 
 
 class Member:
@@ -57,7 +61,7 @@ class Member:
                         "only 1.0 and 2.0 are read."
                     )
                 self.offset = f.tell()
-        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        except _CORRUPT as exc:
             raise ValueError(f"{what}: member {info.filename!r} is corrupt: {exc}") from None
         check_header(key, dtype, shape)
         self.shape, self.dtype = shape, dtype
@@ -72,7 +76,7 @@ class Member:
     def _open(self):
         try:
             return self.archive.open(self.info)
-        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        except _CORRUPT as exc:
             raise ValueError(
                 f"{self.what}: member {self.info.filename!r} is corrupt: {exc}"
             ) from None
@@ -90,7 +94,7 @@ class Member:
                         break
                     buffer[done : done + len(chunk)] = np.frombuffer(chunk, dtype=np.uint8)
                     done += len(chunk)
-        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        except _CORRUPT as exc:
             raise ValueError(
                 f"{self.what}: member {self.info.filename!r} is corrupt: {exc}"
             ) from None
@@ -104,10 +108,28 @@ class Member:
 
 
 def open_file(file):
-    """``(binary file object, whether we opened it)`` for a path or an open file."""
+    """``(binary file object, whether we opened it)`` for a path or an open file.
+
+    A path must name a regular file: the zip reader reads to the end of what it is given, which
+    a device (``/dev/zero``) never reaches, and opening a named pipe waits for a writer. It is
+    opened without waiting (``O_NONBLOCK``) and checked once open, so that what is read is what
+    was checked."""
     if hasattr(file, "read"):
         return file, False
-    return open(os.fspath(file), "rb"), True
+    path = os.fspath(file)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError(
+                f"{path!r} is not a regular file (a folder, a device or a pipe); only files "
+                "are read."
+            )
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb"), True
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def open_archive(fp, *, what, fmt, max_members):
@@ -129,7 +151,7 @@ def open_archive(fp, *, what, fmt, max_members):
         )
     try:
         return zipfile.ZipFile(fp)
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+    except _CORRUPT as exc:
         raise ValueError(f"not a {fmt} file ({exc}).") from None
 
 

@@ -120,6 +120,7 @@ def _array(state, key, kinds, ndim):
 
 _KIND_NAMES = {
     "iu": "integers",
+    "u": "unsigned integers",
     "iuf": "real numbers",
     "b": "bools",
     "U": "str",

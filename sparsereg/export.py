@@ -189,13 +189,17 @@ class ExportedLinearModel:
                 f"model reads {model.n_features_in_:,}."
             )
         # the FTRL estimators' decision function, on the non-zero weights
-        model._linear = LinearWeights.from_coef(coef, model.intercept_)
+        linear = LinearWeights.from_coef(coef, model.intercept_)
         index_dtype = np.int32 if model.n_features_in_ <= _INT32_MAX else np.int64
-        model.support_ = model._linear.columns.astype(index_dtype)
-        # the 'blas' product's layout: the same rows and a last row of zeros that every
-        # column without a weight maps to
-        weights = np.vstack([model._linear.weights, np.zeros((1, n_models), coef.dtype)])
-        model._weights = weights[:, 0].copy() if model._matvec else weights
+        model.support_ = linear.columns.astype(index_dtype)
+        # one table of weights is held (load_model's max_bytes counts one): the FTRL layout,
+        # or the 'blas' product's, the same rows and a last row of zeros that every column
+        # without a weight maps to
+        model._linear, model._weights = linear, None
+        if model._arithmetic != "ftrl":
+            weights = np.vstack([linear.weights, np.zeros((1, n_models), coef.dtype)])
+            model._linear = None
+            model._weights = weights[:, 0].copy() if model._matvec else weights
         return model
 
     # ------------------------------------------------------------------ scoring
@@ -207,8 +211,13 @@ class ExportedLinearModel:
     @property
     def coef_(self):
         """Weights as a CSR matrix of shape ``(n_models, n_features_in_)``."""
-        weights = self._weights.reshape(self.support_.size + 1, -1)[:-1]
-        return _spread(weights, self.support_, self.n_features_in_)
+        return _spread(self._weight_rows(), self.support_, self.n_features_in_)
+
+    def _weight_rows(self):
+        """The weights of the columns of ``support_``, a row each: ``(n_support, n_models)``."""
+        if self._linear is not None:
+            return self._linear.weights
+        return self._weights.reshape(self.support_.size + 1, -1)[:-1]
 
     def __sklearn_is_fitted__(self):
         return True
@@ -355,7 +364,11 @@ class ExportedLinearModel:
     @property
     def nbytes(self):
         """Bytes of the arrays held in memory (weights, indices, intercepts, labels)."""
-        arrays = [self.support_, self._weights, self.intercept_]
+        arrays = [self.support_, self.intercept_]
+        if self._linear is not None:
+            arrays += [a for a in (self._linear.weights, self._linear.columns) if a is not None]
+        else:
+            arrays.append(self._weights)
         arrays += [a for a in (self.classes_, self.feature_names_in_) if a is not None]
         return int(sum(a.nbytes for a in arrays))
 

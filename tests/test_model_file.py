@@ -1,8 +1,10 @@
 """load_model on hostile files: each class of problem is a ValueError naming it, found
 before anything large is decompressed; files written by save still load."""
 
+import faulthandler
 import io
 import json
+import os
 import tracemalloc
 import zipfile
 
@@ -341,6 +343,35 @@ def test_zip_oddities_are_refused(models):
     refused(io.BytesIO(b"not a zip at all" * 10), "not a sparsereg.ExportedLinearModel file")
 
 
+@pytest.mark.parametrize("field, value", [("version", 70), ("flag", 0x20)])
+def test_a_zip_entry_zipfile_cannot_read_is_refused_as_corrupt(models, field, value):
+    raw = bytearray(saved(arrays_of(models["binary"])).getvalue())
+    entry = raw.index(b"PK\x01\x02")  # the first member's entry in the zip's directory
+    if field == "version":
+        raw[entry + 6] = value  # version needed to extract: 7.0 (zipfile reads up to 6.3)
+    else:
+        raw[entry + 8] |= value  # "compressed patched data", which zipfile does not read
+    refused(io.BytesIO(bytes(raw)), "is corrupt|not a sparsereg.ExportedLinearModel file")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_a_path_that_is_no_regular_file_is_refused_without_reading_it(tmp_path):
+    from sparsereg.stream._checkpoint import load_checkpoint
+
+    pipe, device = tmp_path / "pipe.npz", tmp_path / "device.npz"
+    os.mkfifo(pipe)  # opening it to read would wait for a writer
+    # (/dev/zero, read to its end, would fill the memory: /dev/null stands for any device)
+    device.symlink_to("/dev/null")
+    faulthandler.dump_traceback_later(60, exit=True)  # a wait for a writer ends the run, loudly
+    try:
+        for path in (pipe, device, tmp_path):
+            refused(path, "is not a regular file")
+            with pytest.raises(ValueError, match="is not a regular file"):
+                load_checkpoint(path, max_bytes=2**20)
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+
+
 def test_max_bytes_bounds_the_arrays_and_the_weight_table(models):
     buffer = io.BytesIO()
     models["multiclass"].save(buffer)
@@ -366,6 +397,14 @@ def test_max_bytes_bounds_the_arrays_and_the_weight_table(models):
         max_bytes=2**22,
     )
     assert load_model(saved(arrays), max_bytes=2**24).n_models == n
+    # and the model holds one such table, as nbytes says (not the table and a copy)
+    tracemalloc.start()
+    try:
+        model = load_model(saved(arrays), max_bytes=2**24)
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert 8_008_000 <= model.nbytes <= held < 1.2 * model.nbytes
 
 
 # --------------------------------------------------------------------- contents

@@ -202,6 +202,17 @@ BAD_STATES = {
     "repeated classes": (_set("classes", np.array([0, 0, 1])), ValueError, "distinct"),
     "short rng": (_set("rng_state", np.zeros(3, dtype=np.uint32)), ValueError, "rng_state"),
     "partial rng": (_without("rng_pos"), ValueError, "not all of"),
+    # (as JSON gives the generator's words back: signed)
+    "signed rng": (
+        _set("rng_state", lambda s: s["rng_state"].astype(np.int64)),
+        ValueError,
+        "'rng_state' has dtype int64; expected unsigned integers",
+    ),
+    "signed bloom": (
+        _set("bloom", lambda s: s["bloom"].astype(np.int16)),
+        ValueError,
+        "'bloom' has dtype int16; expected unsigned integers",
+    ),
     "bloom not a power of two": (
         _set("bloom", np.zeros((3, 3), dtype=np.uint8)),
         ValueError,
