@@ -38,7 +38,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from ._losses import gives_probabilities
 from ._merge import merge_ftrl_states
+from ._optional_methods import available_when
 from ._typing import ArrayLike
 from .linear_model import SparseFTRLClassifier, SparseFTRLRegressor
 
@@ -163,6 +165,11 @@ class _DaskFTRL(BaseEstimator):
             raise ValueError(
                 "early_stopping is not available on Dask: hold out a partition and "
                 "score it with the fitted model."
+            )
+        if self.warm_start:
+            raise ValueError(
+                "warm_start is not available on Dask (each fit starts afresh): to go on "
+                "training a fitted model, train its local copy (to_local()) with partial_fit."
             )
         local = self._local(**self._local_params())
         local._validate_params()
@@ -402,7 +409,9 @@ class _DaskFTRL(BaseEstimator):
 class DaskSparseFTRLClassifier(ClassifierMixin, _DaskFTRL):
     """:class:`~sparsereg.SparseFTRLClassifier` trained on a Dask cluster.
 
-    The parameters are the local estimator's, plus:
+    The parameters are the local estimator's (but for ``early_stopping`` and ``warm_start``,
+    which ``fit`` refuses: hold out a partition and score it; go on training the local model,
+    :meth:`to_local`, with ``partial_fit``), plus:
 
     mixing : {'average'} or None, default='average'
         'average': every worker trains a copy on the partitions it holds, and the
@@ -471,6 +480,7 @@ class DaskSparseFTRLClassifier(ClassifierMixin, _DaskFTRL):
         """
         return self._lazy("decision_function", X)
 
+    @available_when(gives_probabilities)
     def predict_proba(self, X: Any) -> Any:
         """Class probabilities (``loss='log_loss'`` or ``'modified_huber'``), lazily.
 

@@ -243,10 +243,25 @@ def test_bad_input_is_refused_before_training(client):
         DaskSparseFTRLClassifier(mixing="sum", client=client).fit(dX, dy)
     with pytest.raises(ValueError, match="early_stopping"):
         DaskSparseFTRLClassifier(early_stopping=True, client=client).fit(dX, dy)
+    # fit starts afresh: warm_start would be ignored
+    with pytest.raises(ValueError, match="warm_start is not available on Dask"):
+        DaskSparseFTRLRegressor(warm_start=True, client=client).fit(dX, da.from_array(y, BLOCK))
     empty = da.from_array(X[:0], chunks=(0, WIDTH), asarray=False)
     with pytest.raises(ValueError, match="empty"):
         DaskSparseFTRLRegressor(client=client).fit(empty, da.from_array(y[:0], chunks=0))
     assert not hasattr(model, "estimator_")
+
+
+def test_predict_proba_exists_only_for_the_losses_with_probabilities(client):
+    X, y, blocks, dX, dy = make_data(2)
+    hinge = DaskSparseFTRLClassifier(loss="hinge", client=client).fit(dX, dy)
+    assert not hasattr(hinge, "predict_proba") and not hasattr(hinge.to_local(), "predict_proba")
+    with pytest.raises(AttributeError, match="not available for loss='hinge'"):
+        hinge.predict_proba(dX)
+    logistic = DaskSparseFTRLClassifier(client=client).fit(dX, dy)
+    np.testing.assert_array_equal(
+        logistic.predict_proba(dX).compute(), logistic.to_local().predict_proba(X)
+    )
 
 
 def test_a_block_narrower_than_declared_is_named(client):
