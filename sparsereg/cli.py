@@ -47,6 +47,8 @@ def _count(text):
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a whole number (e.g. 1000000, 1e6, 2**24)."
         ) from None
+    if not math.isfinite(value):  # 1e400
+        raise argparse.ArgumentTypeError(f"{text!r} is too large.")
     if value != int(value):
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number.")
     return int(value)
@@ -192,7 +194,8 @@ def _parser():
         "--classes",
         type=_names,
         metavar="A,B,...",
-        help="every label of the stream (default: those of the first batch)",
+        help="every label of the stream (default: those of the first batch, read as "
+        "numbers: labels that are text must be listed here)",
     )
     run = train.add_argument_group("run")
     run.add_argument("--passes", type=int, default=1)
@@ -314,8 +317,9 @@ def _reading(args):
 def _csv_header(path, delimiter):
     opener = gzip.open if str(path).endswith(".gz") else open
     try:
-        with opener(path, "rt", newline="", encoding="utf-8") as f:
-            row = next(csv.reader(f, delimiter=delimiter), None)
+        # as the reader (pyarrow) takes it: a byte-order mark dropped, blank lines skipped
+        with opener(path, "rt", newline="", encoding="utf-8-sig") as f:
+            row = next((row for row in csv.reader(f, delimiter=delimiter) if row), None)
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path}: cannot read its header: {exc}") from None
     if not row:
@@ -436,6 +440,8 @@ def _train(args):
     if args.checkpoint and os.path.abspath(args.checkpoint) == os.path.abspath(args.model):
         raise UsageError("--model and --checkpoint must be different files.")
     _check_writable(args.model)
+    if args.checkpoint:
+        _check_writable(args.checkpoint)
     fmt, delimiter = _reading(args)
     model = _model(args, fmt, delimiter)
     final = model.steps[-1][1] if hasattr(model, "steps") else model
@@ -562,7 +568,8 @@ def _predict(args):
     # a file is written beside its name and renamed at the end: an error leaves no partial file
     with atomic_file(args.out, "w", newline="") if to_file else nullcontext(sys.stdout) as out:
         writer = csv.writer(out)
-        header = ["prediction"]
+        # rows skipped leave no line: each line then says which row it predicts
+        header = ["file", "row", "prediction"] if args.skip_bad_rows else ["prediction"]
         if args.proba:
             header += [f"proba_{c}" for c in (classes.astype(np.int64) if whole else classes)]
         writer.writerow(header)
@@ -571,6 +578,9 @@ def _predict(args):
                 continue
             predicted = model.predict(chunk.X)
             columns = [predicted.astype(np.int64) if whole else predicted]
+            if args.skip_bad_rows:
+                columns = [np.full(len(predicted), chunk.file, dtype=object), chunk.row_numbers]
+                columns += [predicted.astype(np.int64) if whole else predicted]
             if args.proba:
                 columns += list(model.predict_proba(chunk.X).T)
             writer.writerows(zip(*(c.tolist() for c in columns)))

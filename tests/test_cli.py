@@ -166,6 +166,11 @@ def test_parquet_and_gzip_give_the_same_model_as_csv(tmp_path, csv_file, capsys)
         dst.write(src.read())
     assert train(tmp_path, tmp_path / "clicks.csv.gz")[0] == 0
     assert_same_model(tmp_path / "model.npz", tmp_path / "from_csv.npz")
+    # a byte-order mark and blank lines before the header: read as the reader reads them
+    marked = tmp_path / "marked.csv"
+    marked.write_bytes(b"\xef\xbb\xbf\n\n" + csv_file.read_bytes())
+    assert train(tmp_path, marked)[0] == 0
+    assert_same_model(tmp_path / "model.npz", tmp_path / "from_csv.npz")
 
 
 def test_several_files_are_one_stream_and_passes_and_early_stop_are_reported(tmp_path, capsys):
@@ -296,6 +301,11 @@ def test_a_missing_file_and_a_bad_option_are_errors(tmp_path, capsys):
         main(["train", "x.csv", "--target", "click", "--model", "m.npz", "--loss", "cubic"])
     assert exit_info.value.code == 2
     assert "--loss 'cubic' is not a loss" in capsys.readouterr().err
+    # a count that overflows to infinity is a usage error, not a traceback
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "x.csv", "--target", "click", "--model", "m.npz", "--batch-rows", "1e400"])
+    assert exit_info.value.code == 2
+    assert "'1e400' is too large" in capsys.readouterr().err
 
 
 def test_an_error_leaves_the_last_checkpoint_intact(tmp_path, csv_file, capsys):
@@ -446,6 +456,30 @@ def test_predict_leaves_no_partial_output_on_error(tmp_path, csv_file, capsys):
     )
     assert "row 2500" in capsys.readouterr().err
     assert not out.exists() and list(tmp_path.glob("preds.csv*")) == []
+
+
+def test_predict_skipping_bad_rows_says_which_row_each_line_predicts(tmp_path, csv_file):
+    import pandas as pd
+
+    train(tmp_path, csv_file)
+    lines = csv_file.read_text().splitlines()
+    lines[2] = lines[5] = "shop,4"  # rows 2 and 5: a field short
+    csv_file.write_text("\n".join(lines[:9]) + "\n")  # rows 1-8
+    out = tmp_path / "preds.csv"
+    argv = ["predict", str(tmp_path / "model.npz"), str(csv_file), "--skip-bad-rows", "--proba"]
+    assert main(argv + ["--out", str(out), "--quiet"]) == 0
+    written = pd.read_csv(out)
+    assert list(written.columns[:3]) == ["file", "row", "prediction"]
+    assert written["row"].tolist() == [1, 3, 4, 6, 7, 8]
+    assert set(written["file"]) == {str(csv_file)}
+    # the same lines as predicting the good rows alone, a file without the bad ones
+    good = tmp_path / "good.csv"
+    good.write_text("\n".join(line for k, line in enumerate(lines[:9]) if k not in (2, 5)) + "\n")
+    argv = ["predict", str(tmp_path / "model.npz"), str(good), "--proba", "--quiet"]
+    assert main(argv + ["--out", str(tmp_path / "good_preds.csv")]) == 0
+    expected = pd.read_csv(tmp_path / "good_preds.csv")
+    assert list(written.columns[2:]) == list(expected.columns)
+    np.testing.assert_array_equal(written.iloc[:, 2:].to_numpy(), expected.to_numpy())
 
 
 def test_svmlight_predict_reads_the_columns_as_training_did(tmp_path):
