@@ -309,6 +309,16 @@ def test_bench_hogwild_quick(tmp_path):
     assert json.loads(out.read_text())["threads"] == 2
 
 
+def test_bench_threads_kernel_quick(capsys):
+    result = load("bench_threads_kernel").main(["--quick"])
+    # 40,000 rows are 3 chunks: the threads' kernel trained all of them in the calling thread,
+    # and gave the one-thread kernel's state to the bit (its copies are changed by it alone)
+    assert result["chunks"]["kernel, 1 thread"] == [3]
+    assert sum(result["chunks"]["2 threads"]) == 3 and result["chunks"]["1 thread"] == []
+    assert result["same"] is True
+    assert "to the bit: yes" in capsys.readouterr().out
+
+
 def test_bench_multinomial_quick(capsys):
     out = load("bench_multinomial").main(["--quick"])
     digits = out["digits"]
