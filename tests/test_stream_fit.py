@@ -287,7 +287,7 @@ def test_resume_after_ctrl_c_equals_the_uninterrupted_run_to_the_bit(tmp_path, s
     assert comparable(history) == comparable(full_history)
 
 
-@pytest.mark.parametrize("suffix", ["csv.gz", "parquet"])
+@pytest.mark.parametrize("suffix", ["csv.gz", "csv.bz2", "parquet"])
 def test_resume_in_a_file_of_more_rows_than_bytes_equals_the_uninterrupted_run(tmp_path, suffix):
     pytest.importorskip("pyarrow")
     rows = pd.concat(click_batches(n_batches=1, rows=500) * 40, ignore_index=True)
@@ -296,7 +296,9 @@ def test_resume_in_a_file_of_more_rows_than_bytes_equals_the_uninterrupted_run(t
         rows.to_parquet(path, row_group_size=3000)
     else:
         rows.to_csv(path, index=False)
-    kwargs = dict(target="click", batch_rows=1000)
+    kwargs = dict(
+        target="click", batch_rows=1000, format="parquet" if suffix == "parquet" else "csv"
+    )
     full, full_history = fit_stream(pipeline(), str(path), **kwargs)
     checkpoint = tmp_path / "run.ckpt"
     with pytest.raises(KeyboardInterrupt):

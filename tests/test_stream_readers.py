@@ -606,6 +606,57 @@ def test_a_start_past_a_files_end_is_refused_when_the_file_is_reached(tmp_path, 
     assert sum(len(c.y) for c in source.chunks(Position(0, 45))) == 5
 
 
+def test_a_start_past_the_end_of_a_list_of_batches_is_refused():
+    batches = [pd.DataFrame({"x": [1.0, 2.0], "y": [0, 1]})] * 3
+    source = open_source(batches, target="y")
+    assert list(source.chunks(Position(0, 3))) == []
+    with pytest.raises(ValueError, match=r"batch 4, lies past the end of the batches \(3\)"):
+        list(source.chunks(Position(0, 4)))
+
+
+@pytest.mark.parametrize("skip_bad_rows", [False, True])
+@pytest.mark.parametrize("batch_rows", [2, 1000])
+def test_bytes_that_are_not_utf8_make_a_bad_row(tmp_path, skip_bad_rows, batch_rows):
+    _pyarrow()
+    path = tmp_path / "raw.csv"
+    path.write_bytes(b"a,v,y\nok,1,0\nbad\xff\xfe,2,1\nfine,3,1\nok,4\xff,1\nlast,5,\xc3\n")
+    source = open_source(
+        str(path), target="y", numeric=["v"], batch_rows=batch_rows, skip_bad_rows=skip_bad_rows
+    )
+    if not skip_bad_rows:
+        with pytest.raises(ValueError, match="raw.csv: row 2: column 'a' holds bytes that are not"):
+            list(source.chunks())
+        return
+    X, y = _stack(list(source.chunks()))
+    assert X["a"].tolist() == ["ok", "fine"] and X["v"].tolist() == [1.0, 3.0]
+    assert y.tolist() == [0.0, 1.0]
+    assert [m.split(": ", 1)[0] for m in source.bad_row_examples] == [
+        f"{path}:row 2",
+        f"{path}:row 4",
+        f"{path}:row 5",
+    ]
+
+
+def test_a_parquet_column_of_bytes_that_are_not_utf8_makes_bad_rows(tmp_path):
+    pa = _pyarrow()
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "raw.parquet"
+    pq.write_table(pa.table({"b": pa.array([b"ok", b"\xff", b"z"]), "y": [0, 1, 1]}), path)
+    with pytest.raises(ValueError, match="raw.parquet: row 2: column 'b' holds bytes"):
+        list(open_source(str(path), target="y").chunks())
+    source = open_source(str(path), target="y", skip_bad_rows=True)
+    assert _stack(list(source.chunks()))[0]["b"].tolist() == ["ok", "z"]
+
+
+def test_a_header_that_is_not_utf8_is_named(tmp_path):
+    _pyarrow()
+    path = tmp_path / "raw.csv"
+    path.write_bytes(b"\xff\xfe,y\nok,0\n")
+    with pytest.raises(ValueError, match="raw.csv: its header holds bytes that are not UTF-8"):
+        list(open_source(str(path), target="y").chunks())
+
+
 @pytest.mark.parametrize("fmt", ["csv", "svmlight"])
 def test_readahead_gives_the_same_chunks_errors_and_stops(tmp_path, fmt):
     if fmt == "csv":

@@ -618,21 +618,6 @@ def _check_progress(run, history, src, path):
             f"{run.pass_index + 1}."
         )
     src._check_start(run.position)
-    file = src.files[run.position.file] if run.position.file < len(src.files) else None
-    # in an uncompressed text file every row takes a byte at least (the readers also refuse a
-    # position past the end of any file when they get there, before the run trains again)
-    if (
-        file is not None
-        and not isinstance(src, _IterableSource)
-        and getattr(src, "format", None) != "parquet"
-        and not str(file).endswith(".gz")
-    ):
-        size = os.path.getsize(file)
-        if run.position.row > size:
-            raise ValueError(
-                f"{where}: its position, row {run.position.row:,} of "
-                f"{src.files[run.position.file]}, lies past the file's end."
-            )
     rows = history.curve_rows
     if any(b < a for a, b in zip(rows, rows[1:])) or (rows and rows[-1] != history.rows):
         raise ValueError(f"{where}: its history of rows is inconsistent.")

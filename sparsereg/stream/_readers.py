@@ -401,6 +401,61 @@ def _to_float(pa, pc, arr):
     return pc.cast(clean, pa.float64()), bad
 
 
+def _text_values(pa, arr):
+    """The strings of a string-like array (a dictionary's values), as a string array read
+    without checking its bytes; None for other types."""
+    values = arr.dictionary if pa.types.is_dictionary(arr.type) else arr
+    if pa.types.is_binary(values.type):
+        return values.view(pa.string())
+    if pa.types.is_large_binary(values.type):
+        return values.view(pa.large_string())
+    if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+        return values
+    return None
+
+
+def _invalid_text_positions(pa, values):
+    """Positions of ``values`` (strings) whose bytes are not UTF-8 (bisection; slow path)."""
+    try:
+        values.validate(full=True)
+        return []
+    except pa.ArrowInvalid:
+        if len(values) == 1:
+            return [0]
+    half = len(values) // 2
+    return _invalid_text_positions(pa, values.slice(0, half)) + [
+        half + p for p in _invalid_text_positions(pa, values.slice(half))
+    ]
+
+
+def _without_invalid_text(pa, pc, column):
+    """``(column, positions)``: a chunked column with its values that are not UTF-8 text made
+    missing, and their positions; ``(None, None)`` when every value is text. (A dictionary may
+    hold such a value that no row of this range uses: the column is then rebuilt without it.)"""
+    column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    values = _text_values(pa, column)
+    if values is None:
+        return None, None
+    try:
+        values.validate(full=True)
+        return None, None
+    except pa.ArrowInvalid:
+        pass
+    invalid = np.asarray(_invalid_text_positions(pa, values), dtype=np.int64)
+    dictionary = pa.types.is_dictionary(column.type)
+    if dictionary:  # the rows whose code is an invalid value's
+        codes = column.indices.to_numpy(zero_copy_only=False)
+        rows = np.flatnonzero(np.isin(codes, invalid) & column.is_valid().to_numpy(False))
+        text = pc.take(values, column.indices)  # the strings of every row, as written
+    else:
+        rows, text = invalid, values
+    mask = np.zeros(len(column), dtype=bool)
+    mask[rows] = True
+    text = pc.if_else(pa.array(mask), pa.scalar(None, text.type), text)
+    text.validate(full=True)
+    return (pc.dictionary_encode(text) if dictionary else text), rows
+
+
 def _infinite(pc, values):
     """Positions of a float64 Arrow array's infinite values (1e400 in text is one too)."""
     return np.flatnonzero(pc.fill_null(pc.is_inf(values), False).to_numpy(zero_copy_only=False))
@@ -575,7 +630,10 @@ class _ArrowSource(Source):
         if i in self._columns:
             return self._columns[i]
         path = self.files[i]
-        names = self._names(i)
+        try:
+            names = self._names(i)
+        except UnicodeDecodeError:
+            raise ValueError(f"{path}: its header holds bytes that are not UTF-8 text.") from None
         wanted = ([] if self.target is None else [self.target]) + list(self.numeric)
         wanted += list(self.categorical or [])
         for name in wanted:
@@ -738,6 +796,9 @@ class _ArrowSource(Source):
                         null_values=[""],
                         strings_can_be_null=True,
                         quoted_strings_can_be_null=True,
+                        # checked row by row in _convert: bytes that are not UTF-8 make a bad
+                        # row, not an error of the whole block without a row number
+                        check_utf8=False,
                     ),
                 )
             except pa.ArrowInvalid as exc:
@@ -820,6 +881,13 @@ class _ArrowSource(Source):
                 if not bad[p]:
                     bad[p] = True
                     reasons[p] = reason
+
+        for name in ([] if self.target is None else [self.target]) + features:
+            column = table.column(name)
+            cleaned, positions = _without_invalid_text(pa, pc, column)
+            if cleaned is not None:
+                mark(positions, f"column {name!r} holds bytes that are not UTF-8 text")
+                table = table.set_column(table.schema.get_field_index(name), name, cleaned)
 
         y = None
         if self.target is not None:
@@ -1172,7 +1240,7 @@ class _IterableSource(Source):
                 "batches (or a Source) to read it more than once."
             )
         self._used = True
-        rows = 0
+        rows, k = 0, -1
         for k, batch in enumerate(self._batches):
             X, y = self._split(k, batch)
             n = X.shape[0]
@@ -1184,6 +1252,11 @@ class _IterableSource(Source):
             numbers = np.arange(rows + 1, rows + n + 1, dtype=np.int64)
             rows += n
             yield Chunk(X=X, y=y, file="<batches>", row_numbers=numbers, end=Position(0, k + 1))
+        if k + 1 < start.row:
+            raise ValueError(
+                f"the position to resume from, batch {start.row:,}, lies past the end of the "
+                f"batches ({k + 1:,}); are they the batches that position was recorded in?"
+            )
 
 
 # ---------------------------------------------------------------------------- open_source
@@ -1258,8 +1331,9 @@ def open_source(
         caller's work on the chunk at hand; memory grows by that many chunks. 0: everything
         happens in the caller's thread. Iterables are always read in the caller's thread.
         Closing the stream, or a first Ctrl-C, waits until the chunk being read is done (a
-        second Ctrl-C gives up the wait); read a file that can block for good (a named pipe
-        whose writer may stop) with 0.
+        second Ctrl-C gives up the wait); read a file that can block for good (on a network
+        mount that may hang) with 0. Files are regular files: a named pipe or a device is
+        refused (they are read by position, again for each pass or resume).
 
     Returns
     -------
