@@ -124,7 +124,7 @@ def open_file(file):
                 f"{path!r} is not a regular file (a folder, a device or a pipe); only files "
                 "are read."
             )
-        if hasattr(os, "set_blocking"):
+        if hasattr(os, "O_NONBLOCK"):  # (os.set_blocking on Windows is for pipes only)
             os.set_blocking(fd, True)
         return os.fdopen(fd, "rb"), True
     except BaseException:
