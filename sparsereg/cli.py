@@ -26,6 +26,7 @@ from ._atomic import atomic_file
 
 _FORMATS = ("csv", "parquet", "svmlight")
 _EXIT_ERROR, _EXIT_INTERRUPTED = 1, 130
+_EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a tool its reader left
 
 
 class UsageError(ValueError):
@@ -717,6 +718,15 @@ def main(argv=None):
         )
         print(f"sparsereg: interrupted{where}.", file=sys.stderr)
         return _EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # the reader of the output left (`sparsereg predict ... | head`): end without a message,
+        # as the tools of a pipeline do; stdout then goes nowhere, or Python would report the
+        # broken pipe again as it flushes stdout at exit
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (AttributeError, OSError, ValueError):  # a stdout without a file descriptor
+            pass
+        return _EXIT_BROKEN_PIPE
     except (ValueError, TypeError, OSError, ImportError) as exc:
         hint = (
             " (SVMlight indices start at 1 unless --zero-based is given)"

@@ -482,6 +482,21 @@ def test_predict_skipping_bad_rows_says_which_row_each_line_predicts(tmp_path, c
     np.testing.assert_array_equal(written.iloc[:, 2:].to_numpy(), expected.to_numpy())
 
 
+def test_predict_into_a_pipe_closed_early_ends_quietly(tmp_path, csv_file):
+    train(tmp_path, csv_file)
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "sparsereg", "predict", str(tmp_path / "model.npz")]
+        + [str(csv_file)] * 2  # 6,000 lines of ~40 bytes: more than a pipe holds
+        + ["--proba", "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert reader.stdout.readline().startswith(b"prediction,proba_")
+    reader.stdout.close()  # as `| head -1` does
+    _, err = reader.communicate(timeout=120)
+    assert reader.returncode == 141 and err == b""
+
+
 def test_svmlight_predict_reads_the_columns_as_training_did(tmp_path):
     from sklearn.datasets import dump_svmlight_file
 
