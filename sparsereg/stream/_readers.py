@@ -414,6 +414,19 @@ def _text_values(pa, arr):
     return None
 
 
+def _is_text(pa, arr):
+    """Whether every value of ``arr`` is UTF-8 text, or ``arr`` is not string-like (a
+    dictionary's values are read, not its codes)."""
+    values = _text_values(pa, arr)
+    if values is None:
+        return True
+    try:
+        values.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
 def _invalid_text_positions(pa, values):
     """Positions of ``values`` (strings) whose bytes are not UTF-8 (bisection; slow path)."""
     try:
@@ -432,15 +445,10 @@ def _without_invalid_text(pa, pc, column):
     """``(column, positions)``: a chunked column with its values that are not UTF-8 text made
     missing, and their positions; ``(None, None)`` when every value is text. (A dictionary may
     hold such a value that no row of this range uses: the column is then rebuilt without it.)"""
-    column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    if all(_is_text(pa, chunk) for chunk in column.chunks):  # each piece as read: no copy
+        return None, None
+    column = column.combine_chunks()
     values = _text_values(pa, column)
-    if values is None:
-        return None, None
-    try:
-        values.validate(full=True)
-        return None, None
-    except pa.ArrowInvalid:
-        pass
     invalid = np.asarray(_invalid_text_positions(pa, values), dtype=np.int64)
     dictionary = pa.types.is_dictionary(column.type)
     if dictionary:  # the rows whose code is an invalid value's
