@@ -10,7 +10,7 @@ largest weights, named by the hasher when data is given. Run ``sparsereg -h``.
 
 import argparse
 import csv
-import gzip
+import io
 import json
 import math
 import os
@@ -316,12 +316,18 @@ def _reading(args):
 
 
 def _csv_header(path, delimiter):
-    opener = gzip.open if str(path).endswith(".gz") else open
+    from .stream._readers import _import_pyarrow
+
+    pa = _import_pyarrow()
     try:
-        # as the reader (pyarrow) takes it: a byte-order mark dropped, blank lines skipped
-        with opener(path, "rt", newline="", encoding="utf-8-sig") as f:
+        # as the reader (pyarrow) takes it: decompressed as its name says (.gz, .bz2...), a
+        # byte-order mark dropped, blank lines skipped
+        with (
+            pa.input_stream(os.fspath(path), compression="detect") as raw,
+            io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as f,
+        ):
             row = next((row for row in csv.reader(f, delimiter=delimiter) if row), None)
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
+    except (OSError, EOFError, UnicodeDecodeError, pa.ArrowException) as exc:
         raise ValueError(f"{path}: cannot read its header: {exc}") from None
     if not row:
         raise ValueError(f"{path} is empty (no header).")
@@ -329,6 +335,11 @@ def _csv_header(path, delimiter):
 
 
 def _header(path, fmt, delimiter):
+    if os.path.exists(path) and not os.path.isfile(path):  # a pipe would wait for a writer
+        raise ValueError(
+            f"{path} is not a regular file (a folder, a pipe or a device); files are read by "
+            "position, again for each pass or resume."
+        )
     if fmt == "parquet":
         from .stream._readers import _import_pyarrow
 
@@ -706,7 +717,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     commands = {"train": _train, "predict": _predict, "report": _report}
     try:
-        return commands[args.command](args)
+        status = commands[args.command](args)
+        sys.stdout.flush()  # here, where a reader that left is caught, not at the exit
+        return status
     except UsageError as exc:
         parser.error(str(exc))  # exits with status 2
     except KeyboardInterrupt:
@@ -723,7 +736,11 @@ def main(argv=None):
         # as the tools of a pipeline do; stdout then goes nowhere, or Python would report the
         # broken pipe again as it flushes stdout at exit
         try:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(devnull, sys.stdout.fileno())
+            finally:
+                os.close(devnull)
         except (AttributeError, OSError, ValueError):  # a stdout without a file descriptor
             pass
         return _EXIT_BROKEN_PIPE

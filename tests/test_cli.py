@@ -1,5 +1,7 @@
 """The ``sparsereg`` command line: train, predict and report on files; bad input; Ctrl-C."""
 
+import bz2
+import faulthandler
 import gzip
 import json
 import os
@@ -165,6 +167,11 @@ def test_parquet_and_gzip_give_the_same_model_as_csv(tmp_path, csv_file, capsys)
     with open(csv_file, "rb") as src, gzip.open(tmp_path / "clicks.csv.gz", "wb") as dst:
         dst.write(src.read())
     assert train(tmp_path, tmp_path / "clicks.csv.gz")[0] == 0
+    assert_same_model(tmp_path / "model.npz", tmp_path / "from_csv.npz")
+    # bzip2 (--format csv: its suffix names no format), decompressed by the header's reader too
+    with open(csv_file, "rb") as src, bz2.open(tmp_path / "clicks.csv.bz2", "wb") as dst:
+        dst.write(src.read())
+    assert train(tmp_path, tmp_path / "clicks.csv.bz2", "--format", "csv")[0] == 0
     assert_same_model(tmp_path / "model.npz", tmp_path / "from_csv.npz")
     # a byte-order mark and blank lines before the header: read as the reader reads them
     marked = tmp_path / "marked.csv"
@@ -482,19 +489,37 @@ def test_predict_skipping_bad_rows_says_which_row_each_line_predicts(tmp_path, c
     np.testing.assert_array_equal(written.iloc[:, 2:].to_numpy(), expected.to_numpy())
 
 
-def test_predict_into_a_pipe_closed_early_ends_quietly(tmp_path, csv_file):
+@pytest.mark.parametrize("when", ["while writing", "at the exit's flush"])
+def test_predict_into_a_pipe_closed_early_ends_quietly(tmp_path, csv_file, when):
     train(tmp_path, csv_file)
+    if when == "at the exit's flush":  # 20 lines: all in stdout's buffer until the end
+        csv_file.write_text("\n".join(csv_file.read_text().splitlines()[:21]) + "\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     reader = subprocess.Popen(
         [sys.executable, "-m", "sparsereg", "predict", str(tmp_path / "model.npz")]
         + [str(csv_file)] * 2  # 6,000 lines of ~40 bytes: more than a pipe holds
         + ["--proba", "--quiet"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        env=env,
     )
-    assert reader.stdout.readline().startswith(b"prediction,proba_")
-    reader.stdout.close()  # as `| head -1` does
+    if when == "while writing":
+        assert reader.stdout.readline().startswith(b"prediction,proba_")
+    reader.stdout.close()  # as `| head -1` (or `| true`) does
     _, err = reader.communicate(timeout=120)
     assert reader.returncode == 141 and err == b""
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_a_named_pipe_is_refused_before_its_header_is_read(tmp_path, capsys):
+    pipe = tmp_path / "rows.csv"
+    os.mkfifo(pipe)  # opening it to read would wait for a writer
+    faulthandler.dump_traceback_later(60, exit=True, file=sys.__stderr__)  # (capsys's has no fd)
+    try:
+        assert train(tmp_path, pipe)[0] == 1
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+    assert "rows.csv is not a regular file" in capsys.readouterr().err
 
 
 def test_svmlight_predict_reads_the_columns_as_training_did(tmp_path):

@@ -405,6 +405,8 @@ def _text_values(pa, arr):
     """The strings of a string-like array (a dictionary's values), as a string array read
     without checking its bytes; None for other types."""
     values = arr.dictionary if pa.types.is_dictionary(arr.type) else arr
+    if pa.types.is_fixed_size_binary(values.type):
+        values = values.cast(pa.binary())  # (bytes: no UTF-8 check)
     if pa.types.is_binary(values.type):
         return values.view(pa.string())
     if pa.types.is_large_binary(values.type):
