@@ -687,6 +687,10 @@ class _BaseFTRL(BaseEstimator):
             reset=reset,
             y_numeric=not is_classifier(self),
         )
+        # scikit-learn checks y for NaN before it converts an object y to float: a None there
+        # becomes NaN after the check, and a regressor would train on it (NaN weights)
+        if not is_classifier(self) and not np.all(np.isfinite(y)):
+            raise ValueError("Input y contains NaN or infinity (None in an object y is NaN).")
         if sample_weight is not None:  # None stays None: the kernel takes it as all ones
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True

@@ -125,6 +125,14 @@ BAD_INPUTS = [
     ),
     ("NaN in y", "reg", _pf(X, np.where(Y_REG > 0, np.nan, Y_REG)), ValueError, "y contains NaN"),
     ("inf in y", "reg", _pf(X, np.where(Y_REG > 0, np.inf, Y_REG)), ValueError, "y contains inf"),
+    # (scikit-learn checks an object y before converting it: its None became a NaN target)
+    (
+        "None in an object y",
+        "reg",
+        _pf(X, np.where(Y_REG > 0, None, Y_REG).astype(object)),
+        ValueError,
+        "y contains NaN",
+    ),
     (
         "NaN in sample_weight",
         "both",
