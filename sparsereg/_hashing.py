@@ -22,7 +22,8 @@ nor on the process:
   - an integral value ``n`` (``3``, ``3.0``, ``True``, ``Decimal('3.00')``,
     ``np.uint64(2**63)``, ``2.0**63``) is the integer ``n``: kind int with
     payload ``n`` modulo 2**64 when ``-2**63 <= n < 2**63``, else kind big
-    with payload BLAKE2b(``b"int:"`` + decimal digits of ``n``). So uint64
+    with payload BLAKE2b(``b"int:"`` + decimal digits of ``n``; beyond Python's
+    limit of digits, ``b"int:x"`` + hexadecimal digits). So uint64
     ``2**64 - 1`` is the integer 18446744073709551615, not int64 ``-1``;
   - a non-integral value exactly representable as a float64 (every float16,
     float32 and float64, ``Decimal('0.5')``, ``Fraction(1, 4)``, infinities)
@@ -31,7 +32,10 @@ nor on the process:
     are different tokens; ``-0.0`` is the integer 0;
   - any other number (``Decimal('0.1')``, ``Fraction(1, 3)``, a long double
     not representable in float64) is its reduced fraction ``p/q``: kind
-    rational with payload BLAKE2b(``b"p/q"``);
+    rational with payload BLAKE2b(``b"p/q"``, or ``b"xp/q"`` in hexadecimal
+    beyond Python's limit of digits);
+  - a ``Decimal`` whose exponent is beyond +-100,000 is refused (its exact
+    value takes too long to compute);
   - complex numbers are refused.
 
 - **strings**: BLAKE2b of the UTF-8 bytes (``str`` and ``np.str_``);
@@ -252,6 +256,8 @@ def _int_payload(n):
     return KIND_BIG, _bytes_hash(b"int:" + digits)
 
 
+# the largest |exponent| (adjusted: of the leading digit) of a Decimal hashed by its exact value
+MAX_EXPONENT = 100_000
 _FLOAT_BITS = struct.Struct("<d")
 _U64 = struct.Struct("<Q")
 
@@ -274,11 +280,22 @@ def _ratio_payload(p, q):
             f = None
         if f is not None and f.as_integer_ratio() == (p, q):
             return _float_payload(f)
-    return KIND_RATIONAL, _bytes_hash(b"%d/%d" % (p, q))
+    try:
+        text = b"%d/%d" % (p, q)
+    except ValueError:  # more digits than sys.get_int_max_str_digits(), as in _int_payload
+        text = b"x%x/%x" % (p, q)
+    return KIND_RATIONAL, _bytes_hash(text)
 
 
 def _real_payload(value):
     """float, NumPy float or Decimal: NaN is missing, infinities are floats."""
+    if isinstance(value, Decimal) and value.is_finite() and abs(value.adjusted()) > MAX_EXPONENT:
+        # its exact fraction holds 10**exponent: Decimal('1e100000000'), 12 characters, would
+        # take minutes to build
+        raise ValueError(
+            f"the Decimal {value} is refused: its exponent is beyond +-{MAX_EXPONENT:,}, whose "
+            "exact value (hashed as such) would take too long to compute."
+        )
     try:
         p, q = value.as_integer_ratio()
     except ValueError:  # NaN

@@ -139,31 +139,69 @@ class Column:
 
 
 def _float_values(col, name, pd):
-    """float64 values of a bucketed column (NaN for every kind of missing)."""
+    """float64 values of a bucketed column (NaN for every kind of missing; an integer beyond
+    float64's range is an infinity of its sign, as a float that large would be)."""
+    if pd is not None and isinstance(col, pd.Series) and isinstance(col.dtype, pd.CategoricalDtype):
+        col = col.astype(object)  # the rows' values (a category no row uses is not read)
     kind = col.dtype.kind
-    if kind in "fiub" and not (
-        pd is not None and isinstance(col, pd.Series) and isinstance(col.dtype, pd.CategoricalDtype)
-    ):
+    if kind in "fiub":
         return np.asarray(col, dtype=np.float64)
     ok = {"floating", "integer", "mixed-integer-float", "boolean", "decimal", "empty"}
     if pd is not None:
         if pd.api.types.infer_dtype(col, skipna=True) in ok:
-            return pd.Series(col).to_numpy(dtype=np.float64, na_value=np.nan)
+            try:
+                return pd.Series(col).to_numpy(dtype=np.float64, na_value=np.nan)
+            except OverflowError:  # an int beyond float64: value by value below
+                pass
     elif kind == "O":
         values = np.where(np.equal(col, None), np.nan, col)
         try:
             return values.astype(np.float64)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             pass
+    values = np.asarray(col, dtype=object)
+    if kind == "O":  # real numbers of mixed types (True and 1.5), or ints beyond float64
+        reals = _real_values(values, pd)
+        if reals is not None:
+            return reals
     example = (
-        next((v for v in np.asarray(col, dtype=object) if not isinstance(v, numbers.Real)), None)
+        next((v for v in values if not isinstance(v, numbers.Real) and not _absent(v, pd)), None)
         if kind == "O"
-        else col[0]
+        else values[0]
     )
     raise ValueError(
         f"column {name!r} is bucketed, so it must be numeric, but it holds "
         f"non-numeric values such as {example!r} (dtype {col.dtype})."
     )
+
+
+def _absent(value, pd):
+    """Whether ``value`` is a missing value (None, NaN, NA, NaT)."""
+    if value is None:
+        return True
+    if pd is not None:
+        try:
+            return bool(pd.isna(value))
+        except (TypeError, ValueError):  # (an array-like value: not a missing scalar)
+            return False
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _real_values(values, pd):
+    """float64 of an object array of real numbers and missing values (NaN), value by value;
+    None if a value is neither."""
+    out = np.empty(len(values))
+    for i, v in enumerate(values):
+        if isinstance(v, numbers.Real):
+            try:
+                out[i] = float(v)
+            except OverflowError:  # 10**400
+                out[i] = math.inf if v > 0 else -math.inf
+        elif _absent(v, pd):
+            out[i] = np.nan
+        else:
+            return None
+    return out
 
 
 def _factorize_objects(values, pd):
@@ -317,7 +355,10 @@ def category_tokens(col, pd):
         if kind in "fiub" and extension:  # nullable Int64 / UInt64 / Float64 / boolean
             missing = col.isna().to_numpy()
             dtype = {"f": np.float64, "u": np.uint64}.get(kind, np.int64)
-            return _numeric_tokens(col.to_numpy(dtype=dtype, na_value=0), missing)
+            values = col.to_numpy(dtype=dtype, na_value=0)
+            if kind == "f":  # a NaN that is not NA (Float64, float64[pyarrow]) is missing too
+                missing = missing | np.isnan(values)
+            return _numeric_tokens(values, missing)
         if kind == "M" and not extension:
             return _datetime64_tokens(col.to_numpy())
     elif kind in "fiub" and not wide_float:

@@ -86,6 +86,25 @@ def test_edges_buckets_are_half_open_with_outer_buckets():
     assert labels[idx[5]] == ["x0=[20, inf)"]
 
 
+def test_bucketed_values_of_any_real_type_bucket_as_their_float():
+    def bucketed(values, buckets):
+        hasher = FeatureCrossHasher(["a"], buckets={"a": buckets}, n_features=BIG)
+        return hasher.transform(pd.DataFrame({"a": values})).indices.tolist()
+
+    # an int beyond float64's range is the infinity of its sign: an outer bucket of edges
+    huge = pd.Series([10**400, 1, -(10**400)], dtype=object)
+    assert bucketed(huge, [0, 5]) == bucketed([np.inf, 1.0, -np.inf], [0, 5])
+    with pytest.raises(ValueError, match="infinite"):  # and, by width, in no bucket
+        bucketed(huge, 1.0)
+    # a numeric Categorical (the rows' values; an unused category is not read) and a mix of
+    # bool and float are numbers, as the docs say
+    numbers = pd.Categorical([1.5, 2.5], categories=[1.5, 2.5, 7.0])
+    assert bucketed(numbers, 1.0) == bucketed([1.5, 2.5], 1.0)
+    assert bucketed(pd.Series([True, 1.5], dtype=object), 1.0) == bucketed([1.0, 1.5], 1.0)
+    with pytest.raises(ValueError, match="non-numeric values such as 'x'"):
+        bucketed(pd.Series([None, "x", 1.5], dtype=object), 1.0)
+
+
 def test_degree_format():
     hasher = FeatureCrossHasher(
         [("lat", "lon")],

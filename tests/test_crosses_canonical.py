@@ -57,6 +57,18 @@ def test_decimal_alone_and_after_an_int():
     assert alone(Decimal("1.000")) == alone(1.0) == alone(True)
 
 
+def test_numbers_of_many_digits_hash_in_bounded_time_or_are_refused():
+    # a fraction past Python's limit of digits for str(): hashed by its hexadecimal digits,
+    # equal to the Decimal of the same value
+    assert alone(Fraction(1, 10**5000)) == alone(Decimal("1e-5000"))
+    assert alone(Fraction(1, 10**5000)) != alone(Fraction(1, 10**5000 + 1))
+    assert alone(Decimal("1e100000")) == alone(10**100000)
+    # Decimal("1e100000000") (12 characters) would build an int of 10**8 digits: refused
+    for huge in ("1e100001", "-1e100000000", "1e-100001"):
+        with pytest.raises(ValueError, match=r"exponent is beyond \+-100,000"):
+            alone(Decimal(huge))
+
+
 def test_integral_float_beyond_int64_alone_and_after_the_int():
     big = alone(2**63)
     assert alone(2.0**63) == big == tokens([2**63, 2.0**63])[1] == tokens([2.0**63, 2**63])[1]
@@ -172,6 +184,16 @@ def test_missing_values_are_one_token_in_any_form():
         with pytest.raises(ValueError, match="missing values"):
             FeatureCrossHasher(missing="error").transform(X)
     assert _hashing.hash_value(Decimal("NaN")) == _hashing.MISSING_TOKEN
+
+
+def test_a_nan_that_is_not_na_in_a_nullable_float_column_is_missing():
+    # pandas' Float64 holds NaN apart from NA (Parquet read with the pyarrow backend too)
+    nan_not_na = pd.arrays.FloatingArray(np.array([np.nan, 1.0]), np.array([False, False]))
+    X = pd.DataFrame({"a": nan_not_na})
+    assert tokens(X) == [alone(None), alone(1.0)]
+    assert FeatureCrossHasher(missing="skip").transform(X).nnz == 1
+    with pytest.raises(ValueError, match="missing values"):
+        FeatureCrossHasher(missing="error").transform(X)
 
 
 def test_strings_bytes_and_numbers_are_distinct():
