@@ -335,6 +335,9 @@ def _csv_header(path, delimiter):
 
 
 def _header(path, fmt, delimiter):
+    from .stream._readers import _check_compressed_suffix
+
+    _check_compressed_suffix(path)
     if os.path.exists(path) and not os.path.isfile(path):  # a pipe would wait for a writer
         raise ValueError(
             f"{path} is not a regular file (a folder, a pipe or a device); files are read by "

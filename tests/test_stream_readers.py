@@ -446,6 +446,19 @@ def test_truncated_or_corrupt_gzip_names_the_file(tmp_path, cut):
         list(open_source(str(path), target="clicked", numeric=["price"], batch_rows=1000).chunks())
 
 
+def test_a_compressed_suffix_in_capitals_is_refused(tmp_path):
+    _pyarrow()
+    path = _write_csv(_frame(20), tmp_path / "d.csv")
+    shouted = tmp_path / "D.CSV.GZ"
+    shouted.write_bytes(gzip.compress(open(path, "rb").read()))
+    # pyarrow would read the gzip'd bytes as the text of one garbled row
+    with pytest.raises(ValueError, match=r"suffix \.GZ is read as compressed in lower case only"):
+        open_source(str(shouted), target="clicked")
+    (tmp_path / "d.csv.gz").write_bytes(shouted.read_bytes())
+    chunks = list(open_source(str(tmp_path / "d.csv.gz"), target="clicked").chunks())
+    assert sum(len(c.y) for c in chunks) == 20
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
 def test_a_named_pipe_is_refused_as_no_regular_file(tmp_path):
     pipe = tmp_path / "rows.csv"

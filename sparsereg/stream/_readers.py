@@ -1270,6 +1270,21 @@ class _IterableSource(Source):
 
 
 # ---------------------------------------------------------------------------- open_source
+# the suffixes pyarrow decompresses by (pyarrow.Codec.detect), as it spells them
+_COMPRESSED = (".gz", ".bz2", ".lz4", ".zst")
+
+
+def _check_compressed_suffix(path):
+    """Refuse a compressed suffix spelt in capitals (``.GZ``): pyarrow and gzip decompress by
+    the suffix in lower case only, and would read the compressed bytes as text."""
+    suffix = os.path.splitext(os.fspath(path))[1]
+    if suffix.lower() in _COMPRESSED and suffix not in _COMPRESSED:
+        raise ValueError(
+            f"{path}: its suffix {suffix} is read as compressed in lower case only; rename it "
+            f"to end in {suffix.lower()}."
+        )
+
+
 def _format_of(path):
     name = os.fspath(path).lower()
     for suffix, fmt, delimiter in _SUFFIXES:
@@ -1441,6 +1456,7 @@ def open_source(
         )
     fmt = next(iter(found))
     for path in files:
+        _check_compressed_suffix(path)
         if not os.path.isfile(path):
             if os.path.isdir(path):
                 raise ValueError(f"{path} is a directory, not a file.")
