@@ -320,6 +320,17 @@ def _from_datetime64(values, name):
     return ns, missing
 
 
+def _numpy_datetimes(col):
+    """An Arrow-backed pandas column of timestamps or dates as pandas' datetime64 column of the
+    same unit and time zone (a date is the midnight that starts it), whose ``to_numpy`` gives
+    datetime64 (the Arrow column's gives objects when it has a time zone)."""
+    kind = col.dtype.pyarrow_dtype
+    unit, tz = getattr(kind, "unit", "s"), getattr(kind, "tz", None)
+    if unit not in ("s", "ms", "us", "ns"):  # (dates: days)
+        unit = "s"
+    return col.astype(f"datetime64[{unit}, {tz}]" if tz else f"datetime64[{unit}]")
+
+
 class DatetimeBuckets:
     """A validated datetime bucket spec ``{"datetime": parts or width, "origin": ..., "tz": ...}``."""
 
@@ -406,13 +417,22 @@ class DatetimeBuckets:
         dtype = col.dtype
         if pd is not None and isinstance(col, pd.Series):
             if isinstance(dtype, pd.CategoricalDtype):
-                ns, missing, aware = self._instants(pd.Series(col.cat.categories), name, pd)
+                # the categories the rows use: one no row uses is not read (nor refused)
                 codes = np.asarray(col.cat.codes)
                 absent = codes < 0
-                at = np.where(absent, 0, codes)
+                used = np.unique(codes[~absent])
+                ns, missing, aware = self._instants(
+                    pd.Series(col.cat.categories[used], dtype=object if not used.size else None),
+                    name,
+                    pd,
+                )
                 if ns.size == 0:
                     return np.zeros(codes.size, np.int64), np.ones(codes.size, bool), aware
+                at = np.searchsorted(used, np.where(absent, used[0], codes))
                 return ns[at], missing[at] | absent, aware
+            if isinstance(dtype, getattr(pd, "ArrowDtype", ())) and dtype.kind == "M":
+                col = _numpy_datetimes(col)  # Arrow timestamps and dates, as pandas' own
+                dtype = col.dtype
             if isinstance(dtype, pd.DatetimeTZDtype):
                 values = col.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
                 return (*_from_datetime64(values, name), True)

@@ -348,7 +348,12 @@ def category_tokens(col, pd):
     wide_float = kind == "f" and col.dtype.itemsize > 8  # long double: not float64 exactly
     if pd is not None and isinstance(col, pd.Series):
         if isinstance(col.dtype, pd.CategoricalDtype):
-            return _tokens_from_codes(col.cat.codes.to_numpy(), col.cat.categories)
+            # the categories the rows use: one no row uses is not hashed (nor refused)
+            codes = col.cat.codes.to_numpy()
+            present = codes >= 0
+            used = np.unique(codes[present])
+            codes = np.where(present, np.searchsorted(used, codes), -1)
+            return _tokens_from_codes(codes, col.cat.categories[used])
         extension = isinstance(col.dtype, pd.api.extensions.ExtensionDtype)
         if kind in "fiub" and not extension and not wide_float:
             return _numeric_tokens(col.to_numpy(), None)

@@ -358,6 +358,34 @@ def test_missing_values_follow_the_missing_parameter():
 
 
 # ------------------------------------------------------------------ time zones
+def test_arrow_backed_timestamps_and_dates_bucket_as_pandas_own():
+    pytest.importorskip("pyarrow")
+    utc = random_instants(200, seed=5, low="2000-01-01", high="2030-01-01").dt.tz_localize("UTC")
+    utc = utc.dt.floor("s")  # (held in milliseconds below without loss)
+    spec = {"datetime": ["date", "hour"]}
+    for arrow in ("timestamp[ns, tz=UTC][pyarrow]", "timestamp[ms, tz=UTC][pyarrow]"):
+        assert (transform(utc.astype(arrow), spec) != transform(utc, spec)).nnz == 0
+    naive = utc.dt.tz_localize(None)
+    assert (
+        transform(naive.astype("timestamp[us][pyarrow]"), spec) != transform(naive, spec)
+    ).nnz == 0
+    days = naive.dt.normalize()
+    dates = pd.Series(days.dt.date, dtype="date32[pyarrow]")
+    assert (transform(dates, spec) != transform(days, spec)).nnz == 0
+
+
+def test_a_category_no_row_uses_is_not_read():
+    used = ["2020-01-01 05:00", None, "2020-03-01 07:30"]
+    spec = {"datetime": ["date", "hour"]}
+    garbage = pd.Series(pd.Categorical(used, categories=["garbage", *used[::2]]))
+    assert (transform(garbage, spec) != transform(pd.Series(used), spec)).nnz == 0
+    # and without buckets: an unused category that could not be hashed is not hashed
+    unhashable = pd.DataFrame({"a": pd.Categorical(["x", "y"], categories=["y", frozenset(), "x"])})
+    hasher = FeatureCrossHasher(["a"], n_features=BIG)
+    plain = pd.DataFrame({"a": ["x", "y"]})
+    assert (hasher.fit_transform(unhashable) != hasher.fit_transform(plain)).nnz == 0
+
+
 def test_aware_columns_are_bucketed_in_utc_or_in_tz():
     utc = random_instants(500, seed=4, low="2023-01-01", high="2026-01-01").dt.tz_localize("UTC")
     paris, new_york = utc.dt.tz_convert("Europe/Paris"), utc.dt.tz_convert("America/New_York")
