@@ -226,6 +226,22 @@ def _exact_floats(classes):
     return all(float(c) == c for c in values) and len(set(map(float, values))) == len(values)
 
 
+def _checked_classes(classes):
+    """``np.unique(classes)`` of partial_fit's ``classes``, refusing a missing label (NaN,
+    None), which no y can hold, and labels that do not sort (1 and "a")."""
+    classes = np.asarray(classes)
+    if classes.dtype.kind == "f" and np.isnan(classes).any():
+        raise ValueError(f"classes hold NaN, which no target can be: {classes!r}.")
+    if classes.dtype.kind == "O" and any(c is None or c != c for c in classes.tolist()):
+        raise ValueError(f"classes hold a missing label (None or NaN): {classes!r}.")
+    try:
+        return np.unique(classes)
+    except TypeError:
+        raise ValueError(
+            f"classes mix labels that do not sort together (numbers and strings, say): {classes!r}."
+        ) from None
+
+
 def _distinct_labels(y):
     """``np.unique(y)``; for numeric ``y`` holding at most two values, without sorting a copy.
 
@@ -238,7 +254,13 @@ def _distinct_labels(y):
             return np.array([lo])
         if np.count_nonzero(y == lo) + np.count_nonzero(y == hi) == y.size:
             return np.array([lo, hi])
-    return np.unique(y)
+    try:
+        return np.unique(y)
+    except TypeError:  # an object y of numbers and strings, or with None
+        raise ValueError(
+            "y mixes labels that do not sort together (numbers and strings, say) or holds None; "
+            "give every label one type."
+        ) from None
 
 
 class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
@@ -639,7 +661,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
             if first_call and classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit.")
             if classes is not None:
-                classes = np.unique(classes)
+                classes = _checked_classes(classes)
                 if not first_call and not np.array_equal(classes, self.classes_):
                     raise ValueError(
                         f"`classes={classes!r}` is not the same as on the first call to "

@@ -388,6 +388,18 @@ def test_partial_fit_classes_contract():
         clf.partial_fit(X[:2], [0, 5])
     with pytest.raises(ValueError, match="greater than one"):
         SparseFTRLClassifier().fit(X, np.zeros(X.shape[0]))
+    # a missing label is no class: no target can be one (it trained a model for NaN)
+    for missing in (np.nan, None):
+        fresh = SparseFTRLClassifier()
+        with pytest.raises(ValueError, match="classes hold"):
+            fresh.partial_fit(X, y, classes=[0, 1, missing])
+        assert not hasattr(fresh, "classes_")
+    # labels that do not sort together: a ValueError saying so, not NumPy's TypeError
+    with pytest.raises(ValueError, match="do not sort together"):
+        SparseFTRLClassifier().partial_fit(X, y, classes=np.array([0, 1, "a"], dtype=object))
+    mixed = np.array([0, "a"] * (X.shape[0] // 2), dtype=object)
+    with pytest.raises(ValueError, match="y mixes labels that do not sort together"):
+        SparseFTRLClassifier().fit(X[: mixed.size], mixed)
 
 
 @pytest.mark.parametrize("Est", ESTIMATORS)
