@@ -298,6 +298,9 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
 
     def _more_validate_params(self):
         """Check what involves the structure of `crosses`, `buckets` and `dtype`."""
+        for name in ("n_features", "seed"):  # (scikit-learn's Interval takes True as 1)
+            if isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ValueError(f"{name} must be an int, got {getattr(self, name)!r}.")
         try:
             dtype = np.dtype(self.dtype)
         except TypeError as exc:

@@ -466,6 +466,9 @@ def test_sklearn_compatible(estimator, check):
         (dict(buckets={0: 1.0}), np.array([[np.inf]]), ValueError, "column 'x0'.*inf"),
         (dict(n_features=0), np.array([[1]]), ValueError, "n_features"),
         (dict(n_features=2**61), np.array([[1]]), ValueError, "n_features"),
+        # scikit-learn's Interval takes True as the int 1 (a one-column output)
+        (dict(n_features=True), np.array([[1]]), ValueError, "n_features must be an int, got True"),
+        (dict(seed=False), np.array([[1]]), ValueError, "seed must be an int, got False"),
         (dict(missing="drop"), np.array([[1]]), ValueError, "missing"),
         (dict(dtype=np.int64), np.array([[1]]), ValueError, "dtype must be float32 or float64"),
     ],
