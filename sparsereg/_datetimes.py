@@ -23,7 +23,7 @@ import re
 import numpy as np
 
 from . import _hashing
-from ._tokens import MISSING_LABEL, Column
+from ._tokens import MISSING_LABEL, Column, used_categories
 
 #: Calendar parts a datetime bucket may name (the names of pandas' ``Series.dt``).
 CALENDAR_PARTS = (
@@ -417,18 +417,12 @@ class DatetimeBuckets:
         dtype = col.dtype
         if pd is not None and isinstance(col, pd.Series):
             if isinstance(dtype, pd.CategoricalDtype):
-                # the categories the rows use: one no row uses is not read (nor refused)
-                codes = np.asarray(col.cat.codes)
+                codes, categories = used_categories(col)
+                ns, missing, aware = self._instants(pd.Series(categories), name, pd)
                 absent = codes < 0
-                used = np.unique(codes[~absent])
-                ns, missing, aware = self._instants(
-                    pd.Series(col.cat.categories[used], dtype=object if not used.size else None),
-                    name,
-                    pd,
-                )
                 if ns.size == 0:
                     return np.zeros(codes.size, np.int64), np.ones(codes.size, bool), aware
-                at = np.searchsorted(used, np.where(absent, used[0], codes))
+                at = np.where(absent, 0, codes)
                 return ns[at], missing[at] | absent, aware
             if isinstance(dtype, getattr(pd, "ArrowDtype", ())) and dtype.kind == "M":
                 col = _numpy_datetimes(col)  # Arrow timestamps and dates, as pandas' own

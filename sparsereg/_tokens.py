@@ -175,6 +175,16 @@ def _float_values(col, name, pd):
     )
 
 
+def used_categories(col):
+    """``(codes, categories)`` of a pandas Categorical column, restricted to the categories its
+    rows use (one no row uses is neither read nor refused): ``codes`` index ``categories``,
+    -1 where a row is missing."""
+    codes = np.asarray(col.cat.codes)
+    present = codes >= 0
+    used = np.unique(codes[present])
+    return np.where(present, np.searchsorted(used, codes), -1), col.cat.categories[used]
+
+
 def _absent(value, pd):
     """Whether ``value`` is a missing value (None, NaN, NA, NaT)."""
     if value is None:
@@ -348,12 +358,7 @@ def category_tokens(col, pd):
     wide_float = kind == "f" and col.dtype.itemsize > 8  # long double: not float64 exactly
     if pd is not None and isinstance(col, pd.Series):
         if isinstance(col.dtype, pd.CategoricalDtype):
-            # the categories the rows use: one no row uses is not hashed (nor refused)
-            codes = col.cat.codes.to_numpy()
-            present = codes >= 0
-            used = np.unique(codes[present])
-            codes = np.where(present, np.searchsorted(used, codes), -1)
-            return _tokens_from_codes(codes, col.cat.categories[used])
+            return _tokens_from_codes(*used_categories(col))
         extension = isinstance(col.dtype, pd.api.extensions.ExtensionDtype)
         if kind in "fiub" and not extension and not wide_float:
             return _numeric_tokens(col.to_numpy(), None)

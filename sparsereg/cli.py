@@ -335,14 +335,9 @@ def _csv_header(path, delimiter):
 
 
 def _header(path, fmt, delimiter):
-    from .stream._readers import _check_compressed_suffix
+    from .stream._readers import _check_readable_path
 
-    _check_compressed_suffix(path)
-    if os.path.exists(path) and not os.path.isfile(path):  # a pipe would wait for a writer
-        raise ValueError(
-            f"{path} is not a regular file (a folder, a pipe or a device); files are read by "
-            "position, again for each pass or resume."
-        )
+    _check_readable_path(path)
     if fmt == "parquet":
         from .stream._readers import _import_pyarrow
 
@@ -592,10 +587,12 @@ def _predict(args):
             if chunk.X.shape[0] == 0:
                 continue
             predicted = model.predict(chunk.X)
-            columns = [predicted.astype(np.int64) if whole else predicted]
-            if args.skip_bad_rows:
-                columns = [np.full(len(predicted), chunk.file, dtype=object), chunk.row_numbers]
-                columns += [predicted.astype(np.int64) if whole else predicted]
+            columns = (
+                [np.full(len(predicted), chunk.file, dtype=object), chunk.row_numbers]
+                if args.skip_bad_rows
+                else []
+            )
+            columns.append(predicted.astype(np.int64) if whole else predicted)
             if args.proba:
                 columns += list(model.predict_proba(chunk.X).T)
             writer.writerows(zip(*(c.tolist() for c in columns)))

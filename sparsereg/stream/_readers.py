@@ -586,6 +586,7 @@ class _ArrowSource(Source):
         self.delimiter = delimiter
         self.target_dtype = target_dtype
         self._columns = {}
+        self._schemas = {}  # Parquet: each file's Arrow schema
         self._blocks = {}  # CSV bytes per block of each file: larger where the header is long
         _import_pyarrow()
         for i in range(len(files)):  # every file's columns are checked before any is read
@@ -598,10 +599,7 @@ class _ArrowSource(Source):
         if os.path.getsize(path) == 0:
             raise ValueError(f"{path} is empty.")
         if self.format == "parquet":
-            import pyarrow.parquet as pq
-
-            with self._errors(i):
-                return list(pq.ParquetFile(path).schema_arrow.names)
+            return list(self._parquet_schema(i).names)
         import pyarrow.csv as pcsv
 
         block = 1 << 16  # the header, and the first rows for pyarrow's type inference
@@ -677,13 +675,18 @@ class _ArrowSource(Source):
         self._columns[i] = (used, features, categorical)
         return self._columns[i]
 
+    def _parquet_schema(self, i):
+        if i not in self._schemas:
+            import pyarrow.parquet as pq
+
+            with self._errors(i):
+                self._schemas[i] = pq.ParquetFile(self.files[i]).schema_arrow
+        return self._schemas[i]
+
     def _check_flat(self, i, used):
         """Refuse a Parquet column read that holds lists, structs or maps: a cell is one value."""
         pa = _import_pyarrow()
-        import pyarrow.parquet as pq
-
-        with self._errors(i):
-            schema = pq.ParquetFile(self.files[i]).schema_arrow
+        schema = self._parquet_schema(i)
         for name in used:
             kind = schema.field(name).type
             if pa.types.is_dictionary(kind):
@@ -1274,14 +1277,24 @@ class _IterableSource(Source):
 _COMPRESSED = (".gz", ".bz2", ".lz4", ".zst")
 
 
-def _check_compressed_suffix(path):
-    """Refuse a compressed suffix spelt in capitals (``.GZ``): pyarrow and gzip decompress by
-    the suffix in lower case only, and would read the compressed bytes as text."""
+def _check_readable_path(path):
+    """Refuse a path the readers cannot read as a file: a compressed suffix spelt in capitals
+    (``.GZ``: pyarrow and gzip decompress by the suffix in lower case only, and would read the
+    compressed bytes as text), or something that exists but is no regular file (a folder, a
+    named pipe, whose opening waits for a writer, a device, /dev/stdin)."""
     suffix = os.path.splitext(os.fspath(path))[1]
     if suffix.lower() in _COMPRESSED and suffix not in _COMPRESSED:
         raise ValueError(
             f"{path}: its suffix {suffix} is read as compressed in lower case only; rename it "
             f"to end in {suffix.lower()}."
+        )
+    if os.path.isdir(path):
+        raise ValueError(f"{path} is a directory, not a file.")
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise ValueError(
+            f"{path} is not a regular file (a pipe or a device): files are read by position, "
+            "to read them again or resume; give the rows of a pipe to fit_stream as an "
+            "iterable of batches."
         )
 
 
@@ -1456,16 +1469,8 @@ def open_source(
         )
     fmt = next(iter(found))
     for path in files:
-        _check_compressed_suffix(path)
+        _check_readable_path(path)
         if not os.path.isfile(path):
-            if os.path.isdir(path):
-                raise ValueError(f"{path} is a directory, not a file.")
-            if os.path.exists(path):  # a named pipe, a device, /dev/stdin
-                raise ValueError(
-                    f"{path} is not a regular file (a pipe or a device): files are read by "
-                    "position, to read them again or resume; give the rows of a pipe to "
-                    "fit_stream as an iterable of batches."
-                )
             raise FileNotFoundError(f"{path}: no such file.")
         if not os.access(path, os.R_OK):
             raise PermissionError(f"{path}: not readable.")
