@@ -27,7 +27,9 @@ import threading
 import time
 import types
 import warnings
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 
@@ -38,6 +40,7 @@ from bench_hogwild import estimator, load, prepare  # noqa: E402
 KINDS = ("1 thread", "kernel, 1 thread", "2 threads")
 
 
+@contextmanager
 def timed_epochs(times, chunks, kind):
     """A context in which the package's epoch functions add their times to ``times[kind]``
     and the threads' kernel counts its calls (chunks) by thread in ``chunks[kind]``; for
@@ -45,46 +48,33 @@ def timed_epochs(times, chunks, kind):
     import sparsereg._base as base
     import sparsereg._hogwild as hogwild
 
-    class Patch:
-        def __enter__(self):
-            self.saved = (
-                base.run_epoch,
-                base.run_epoch_threads,
-                hogwild._thread,
-                hogwild.ftrl_epoch_shared,
-            )
+    def timing(f):
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return f(*args, **kwargs)
+            finally:
+                times[kind].append(time.perf_counter() - start)
 
-            def timing(f):
-                def timed(*args, **kwargs):
-                    start = time.perf_counter()
-                    try:
-                        return f(*args, **kwargs)
-                    finally:
-                        times[kind].append(time.perf_counter() - start)
+        return timed
 
-                return timed
+    def counted(*args, kernel=hogwild.ftrl_epoch_shared):
+        ident = threading.get_ident()
+        chunks[kind][ident] = chunks[kind].get(ident, 0) + 1
+        return kernel(*args)
 
-            base.run_epoch, base.run_epoch_threads = map(timing, self.saved[:2])
-            kernel = self.saved[3]
-
-            def counted(*args):
-                ident = threading.get_ident()
-                chunks[kind][ident] = chunks[kind].get(ident, 0) + 1
-                return kernel(*args)
-
-            hogwild.ftrl_epoch_shared = counted
-            if kind == "kernel, 1 thread":
-                hogwild._thread = types.SimpleNamespace(start_new_thread=lambda f, args: None)
-
-        def __exit__(self, *exc):
-            (
-                base.run_epoch,
-                base.run_epoch_threads,
-                hogwild._thread,
-                hogwild.ftrl_epoch_shared,
-            ) = self.saved
-
-    return Patch()
+    replaced = [
+        (base, "run_epoch", timing(base.run_epoch)),
+        (base, "run_epoch_threads", timing(base.run_epoch_threads)),
+        (hogwild, "ftrl_epoch_shared", counted),
+    ]
+    if kind == "kernel, 1 thread":
+        no_thread = types.SimpleNamespace(start_new_thread=lambda f, args: None)
+        replaced.append((hogwild, "_thread", no_thread))
+    with ExitStack() as stack:
+        for owner, name, value in replaced:
+            stack.enter_context(mock.patch.object(owner, name, value))
+        yield
 
 
 def main(argv=None):
