@@ -52,7 +52,8 @@ def q_scales(coef):
     _, exponent = np.frexp(largest / (Q_MAX * Q_STEP))
     exponent = np.maximum(exponent, 0)
     scales = np.ldexp(1.0, exponent)
-    too_small = largest > Q_MAX * Q_STEP * scales  # frexp's exponent is at most one short
+    # frexp's exponent is at most one short (divided, not multiplied: 2**1023 * 4 overflows)
+    too_small = largest / scales > Q_MAX * Q_STEP
     scales[too_small] *= 2.0
     return scales
 
@@ -84,7 +85,15 @@ def quantize(coef, weights, random_state=0):
         low = np.floor(x)
         u = check_random_state(random_state).random_sample(x.shape[0])
         q = low + (u < (x - low))
-        coef.data = q * step
+        with np.errstate(over="ignore"):
+            coef.data = q * step
+        if not np.all(np.isfinite(coef.data)):  # rounded up past float64's largest number
+            largest = float(np.abs(x * step).max())  # exact: step is a power of two
+            raise ValueError(
+                f"weights='q2.13' cannot hold a weight of magnitude {largest:.6g}: rounded up"
+                " to its next step it is beyond float64's range and would be saved as"
+                " infinite. Keep weights='float64'."
+            )
     else:
         raise ValueError(f"unknown weights format {weights!r}.")
     coef.eliminate_zeros()

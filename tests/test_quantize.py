@@ -181,6 +181,22 @@ def test_q213_scales_large_weights_instead_of_clipping():
     assert_allclose(two.predict(X), multi.predict(X.toarray()), rtol=1e-3, atol=1e-2)
 
 
+def test_q213_at_the_end_of_float64_is_exact_or_refused():
+    # a weight within a step of float64's largest number: its scale is 2**1023, whose
+    # bound 32767 * 2**-13 * 2**1023 overflows, and rounding it up gave an infinite weight,
+    # which the file then held as 0 (a model that loaded and predicted other numbers)
+    largest = np.finfo(np.float64).max
+    for seed in range(4):
+        with pytest.raises(ValueError, match=r"q2\.13.*1\.79769e\+308.*beyond float64"):
+            export_model(identity_regression([largest, 1.0]), weights="q2.13", random_state=seed)
+    values = np.array([2.0**1023, -(2.0**1022), 2.0**1010])  # multiples of the step
+    exported = export_model(identity_regression(values), weights="q2.13")
+    assert exported.weights_scale_.tolist() == [2.0**1022]  # 2**1023 is 2 * 2**1022
+    assert_array_equal(exported.coef_.toarray().ravel(), values)
+    loaded = load_model(file_of(exported))
+    assert_array_equal(loaded.coef_.toarray(), exported.coef_.toarray())
+
+
 def test_quantized_pipeline_with_crosses_round_trips():
     df, y = raw_rows(0, 300)
     hasher = FeatureCrossHasher(
