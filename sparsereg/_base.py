@@ -51,6 +51,7 @@ from ._epoch import (
 from ._hogwild import run_epoch_threads
 from ._interrupts import interrupts_deferred
 from ._losses import UNBOUNDED_DERIVATIVE_LOSSES
+from ._missing import refuse_pandas_na
 from ._softmax import SoftmaxState, run_softmax_epoch, softmax_scores_from_state
 from ._state import AUTO_SPARSE_BYTES, FTRLState, columns_in
 from ._state_protocol import FORMAT, VERSION, check_ftrl_state, history_arrays, plain_labels
@@ -675,6 +676,7 @@ class _BaseFTRL(BaseEstimator):
         or, with ``keep_dense``, a dense array of at most ``NARROW_COLUMNS`` columns as a
         ``DenseRows`` (as it is: no copy to C order or to CSR)."""
         keep_dense = keep_dense and not sp.issparse(X)
+        refuse_pandas_na(y)
         X, y = validate_data(
             self,
             X,

@@ -17,6 +17,7 @@ from ._losses import (
     gives_probabilities,
     one_vs_rest_probabilities,
 )
+from ._missing import is_missing
 from ._optional_methods import available_when
 from ._typing import ArrayLike, MatrixLike
 from ._validation import plain_vector
@@ -232,8 +233,8 @@ def _checked_classes(classes):
     classes = np.asarray(classes)
     if classes.dtype.kind == "f" and np.isnan(classes).any():
         raise ValueError(f"classes hold NaN, which no target can be: {classes!r}.")
-    if classes.dtype.kind == "O" and any(c is None or c != c for c in classes.tolist()):
-        raise ValueError(f"classes hold a missing label (None or NaN): {classes!r}.")
+    if classes.dtype.kind == "O" and any(map(is_missing, classes.tolist())):
+        raise ValueError(f"classes hold a missing label (None, NaN or NA): {classes!r}.")
     try:
         return np.unique(classes)
     except TypeError:

@@ -4,6 +4,7 @@ import pickle
 import tracemalloc
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
@@ -389,10 +390,10 @@ def test_partial_fit_classes_contract():
     with pytest.raises(ValueError, match="greater than one"):
         SparseFTRLClassifier().fit(X, np.zeros(X.shape[0]))
     # a missing label is no class: no target can be one (it trained a model for NaN)
-    for missing in (np.nan, None):
+    for missing in (np.nan, None, pd.NA):
         fresh = SparseFTRLClassifier()
         with pytest.raises(ValueError, match="classes hold"):
-            fresh.partial_fit(X, y, classes=[0, 1, missing])
+            fresh.partial_fit(X, y, classes=np.array([0, 1, missing], dtype=object))
         assert not hasattr(fresh, "classes_")
     # labels that do not sort together: a ValueError saying so, not NumPy's TypeError
     with pytest.raises(ValueError, match="do not sort together"):

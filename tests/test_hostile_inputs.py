@@ -133,6 +133,29 @@ BAD_INPUTS = [
         ValueError,
         "y contains NaN",
     ),
+    # (pandas.NA == pandas.NA is NA: scikit-learn's check raised pandas' "boolean value of NA
+    # is ambiguous", naming neither y nor the row)
+    (
+        "pandas.NA in an object y",
+        "reg",
+        _pf(X, np.where(np.arange(40) == 7, pd.NA, Y_REG).astype(object)),
+        ValueError,
+        "y holds pandas.NA .* at row 7",
+    ),
+    (
+        "pandas.NA in a list of labels",
+        "clf",
+        _pf(X, [pd.NA if i == 5 else int(c) for i, c in enumerate(Y_CLASS)]),
+        ValueError,
+        "y holds pandas.NA .* at row 5",
+    ),
+    (
+        "pandas.NA in an object Series of labels",
+        "clf",
+        _pf(X, pd.Series(np.where(np.arange(40) == 39, pd.NA, Y_CLASS), dtype=object)),
+        ValueError,
+        "y holds pandas.NA .* at row 39",
+    ),
     (
         "NaN in sample_weight",
         "both",
