@@ -325,7 +325,13 @@ class _DaskFTRL(BaseEstimator):
             raise ValueError("every partition of X is empty: nothing to train on.")
         self.estimator_ = self._local(**self._local_params()).set_ftrl_state(final)
         self.shards_ = shards
-        self.n_features_in_ = self.estimator_.n_features_in_
+        self.__dict__.pop("feature_names_in_", None)
+        if self.hasher is None:
+            self.n_features_in_ = self.estimator_.n_features_in_
+        else:  # the DataFrame's columns, as a Pipeline(hasher, model) counts them
+            self.n_features_in_ = len(X.columns)
+            if all(isinstance(name, str) for name in X.columns):
+                self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         if classes is not None:
             self.classes_ = self.estimator_.classes_
         return self
@@ -439,7 +445,11 @@ class DaskSparseFTRLClassifier(ClassifierMixin, _DaskFTRL):
     classes_ : ndarray
         The class labels.
     n_features_in_ : int
-        The input width.
+        The input width: the columns of a dask DataFrame given with ``hasher`` (the
+        hashed width is ``estimator_.n_features_in_``).
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        The DataFrame's column names, when ``hasher`` hashed a DataFrame whose column
+        names are all strings.
 
     Examples
     --------
@@ -508,7 +518,11 @@ class DaskSparseFTRLRegressor(RegressorMixin, _DaskFTRL):
     shards_ : list of list of int
         As in :class:`DaskSparseFTRLClassifier`.
     n_features_in_ : int
-        The input width.
+        The input width: the columns of a dask DataFrame given with ``hasher`` (the
+        hashed width is ``estimator_.n_features_in_``).
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        The DataFrame's column names, when ``hasher`` hashed a DataFrame whose column
+        names are all strings.
 
     Examples
     --------

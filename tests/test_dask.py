@@ -228,6 +228,11 @@ def test_a_dataframe_is_hashed_on_the_workers(client):
     np.testing.assert_array_equal(
         model.predict_proba(ddf).compute(), local.predict_proba(hasher.transform(frame))
     )
+    # the input is the DataFrame's three columns, as a Pipeline(hasher, model) counts it
+    assert model.n_features_in_ == 3 and model.to_local().n_features_in_ == 2**16
+    assert model.feature_names_in_.tolist() == ["lat", "lon", "kind"]
+    model.set_params(hasher=None).fit(da.from_array(np.eye(4)), da.from_array(np.arange(4) % 2))
+    assert model.n_features_in_ == 4 and not hasattr(model, "feature_names_in_")
 
 
 def test_bad_input_is_refused_before_training(client):
