@@ -12,7 +12,7 @@ _CARRIED = ("rng_state", "rng_pos", "rng_has_gauss", "rng_cached_gaussian")
 
 
 def _checked(state, what):
-    if not isinstance(state, dict):
+    if not isinstance(state, Mapping):
         raise TypeError(
             f"{what} must be an FTRL state (a dict of arrays), got {type(state).__name__}."
         )
@@ -120,27 +120,33 @@ def merge_ftrl_states(
     if weights is None:
         weights = np.ones(len(checked))
     else:
-        weights = np.asarray(weights, dtype=np.float64)
+        given = np.asarray(weights)
+        if given.dtype.kind not in "iuf":
+            raise TypeError(f"weights must be numbers; got {weights!r} (dtype {given.dtype}).")
+        weights = given.astype(np.float64)
         if (
             weights.shape != (len(checked),)
             or not np.all(np.isfinite(weights))
             or weights.min() < 0
-            or weights.sum() <= 0
+            or weights.max() <= 0
         ):
             raise ValueError(
                 f"weights must be {len(checked)} finite non-negative numbers, not "
                 f"all zero; got {weights!r}."
             )
+        weights = weights / weights.max()  # (1e308 twice summed to inf: every share 0)
     kept = weights > 0  # a copy of weight 0 contributes nothing, its samples included
     checked, weights = [c for c, k in zip(checked, kept) if k], weights[kept]
+    first = checked[0]  # the seed and generator of a kept copy, not of one left out
     share = weights / weights.sum()
     start = None if base is None else _checked(base, "base")
     for other in [start] if start is not None else []:
         _same_model(first, other, "base")
-    if any(c["bloom"].shape[1] for c in checked) and len({c["seed"] for c in checked}) > 1:
+    with_base = checked if start is None else [*checked, start]
+    if any(c["bloom"].shape[1] for c in with_base) and len({c["seed"] for c in with_base}) > 1:
         raise ValueError(
-            "the states' inclusion seeds differ, so their Bloom counters count "
-            "different hashes: train the copies with the same random_state."
+            "the states' inclusion seeds differ (base's included), so their Bloom counters "
+            "count different hashes: train the copies with the same random_state, from base."
         )
     if start is not None and any(c["t"] < start["t"] for c in checked):
         raise ValueError("a copy has seen fewer samples (t) than base: it did not start from it.")

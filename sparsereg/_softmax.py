@@ -170,7 +170,13 @@ class SoftmaxState:
         """Build a state from :meth:`to_arrays`'s dict (validated) in either store."""
         z, n, columns = arrays["z"], arrays["n"], arrays["columns"]
         n_classes = z.shape[0]
-        state = cls(n_classes, n_features, table=table, seed=int(arrays["seed"]))
+        state = cls(
+            n_classes,
+            n_features,
+            table=table,
+            seed=int(arrays["seed"]),
+            expected_columns=columns.size,
+        )
         rows = np.empty((columns.size, 2 * n_classes))
         rows[:, 0::2], rows[:, 1::2] = z.T, n.T
         if table:

@@ -266,7 +266,15 @@ class FTRLState:
     def from_arrays(cls, arrays, *, n_features, table):
         """Build a state from :meth:`to_arrays`'s dict (already validated) in either store."""
         z, n, held, columns = arrays["z"], arrays["n"], arrays["held"], arrays["columns"]
-        state = cls(z.shape[0], n_features, table=table, seed=int(arrays["seed"]))
+        # (expected columns: a table store's first tables are then of the smallest size,
+        # not 96 KiB each, which 20,000 models of no column made 1.9 GiB)
+        state = cls(
+            z.shape[0],
+            n_features,
+            table=table,
+            seed=int(arrays["seed"]),
+            expected_columns=columns.size,
+        )
         for k in range(state.n_models):
             if table:
                 mine = held[k]

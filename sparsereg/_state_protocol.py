@@ -58,7 +58,11 @@ by none, and there are no Bloom counters. The parameters (``alpha``, ``eta0``, .
 not part of the state: the estimator that takes it applies its own.
 """
 
+from collections.abc import Mapping
+
 import numpy as np
+
+from ._memory import physical_memory
 
 FORMAT = "sparsereg.FTRLState"
 VERSION = 1
@@ -88,10 +92,11 @@ OPTIONAL = (
 
 
 def plain_labels(classes):
-    """Class labels as an array that NumPy saves without pickle (numbers, bools or str)."""
+    """Class labels as an array that NumPy saves without pickle (numbers, bools or str): a
+    copy, shared neither with the caller's state nor with an estimator's ``classes_``."""
     classes = np.asarray(classes)
     if classes.dtype.kind in "iufbU":
-        return classes
+        return classes.copy()
     if classes.dtype.kind == "O" and all(isinstance(c, str) for c in classes):
         return classes.astype(str)  # e.g. labels from a pandas column of str
     raise ValueError(
@@ -106,7 +111,10 @@ def _array(state, key, kinds, ndim):
         raise TypeError(
             f"FTRL state key {key!r} must be a NumPy array, got {type(value).__name__}."
         )
-    array = np.asarray(value)
+    try:
+        array = np.asarray(value)
+    except ValueError as exc:  # a ragged list, say
+        raise ValueError(f"FTRL state key {key!r} is not an array: {exc}") from None
     if array.dtype.kind not in kinds:
         raise ValueError(
             f"FTRL state key {key!r} has dtype {array.dtype}; expected {_KIND_NAMES[kinds]}."
@@ -160,11 +168,13 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
     ``multi_class``: the taking estimator's ('ovr' or 'multinomial'), to which a state of
     three classes or more must belong; None (merging states) takes either.
 
-    Raises ``TypeError`` for a state that is not a dict of arrays and ``ValueError``
-    naming the first key that is missing, unknown or inconsistent with the others.
+    Raises ``TypeError`` for a state that is not a mapping of arrays (a dict, or the
+    ``NpzFile`` of ``np.load``) and ``ValueError`` naming the first key that is missing,
+    unknown or inconsistent with the others.
     """
-    if not isinstance(state, dict):
+    if not isinstance(state, Mapping):
         raise TypeError(f"an FTRL state must be a dict of arrays, got {type(state).__name__}.")
+    state = dict(state)  # (an NpzFile reads each array at each look-up)
     unknown = sorted(set(state) - set(REQUIRED) - set(OPTIONAL), key=str)
     if unknown:
         raise ValueError(
@@ -230,15 +240,16 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
         what = f"{out['classes'].size} classes" if classifier else "a regressor"
         raise ValueError(f"FTRL state 'z' has {z.shape[0]} models; {what} needs {n_models}.")
     shape = (n_models, columns.size)
-    out["z"] = _finite(state, "z", shape, bound=MAX_Z)
     # n sums a squared gradient per sample seen, each up to MAX_Z**2 (training refuses larger
-    # gradients): after t samples, n may reach t * MAX_Z**2, still far below float64's end
-    n_bound = MAX_Z**2 * max(out["t"], 1)
-    out["n"] = _finite(state, "n", shape, non_negative=True, bound=n_bound)
-    out["intercept_z"] = _finite(state, "intercept_z", (n_models,), bound=MAX_Z)
-    out["intercept_n"] = _finite(
-        state, "intercept_n", (n_models,), non_negative=True, bound=n_bound
-    )
+    # gradients): after t samples, n may reach t * MAX_Z**2, still far below float64's end.
+    # z sums a gradient and a step per sample, which training does not bound by MAX_Z (a
+    # target of 1e99 took z to 4e103 in 20 samples): the same bound, as large as any
+    # training of t samples makes, and 1e308 refused whatever t (< 2**63)
+    bound = MAX_Z**2 * max(out["t"], 1)
+    out["z"] = _finite(state, "z", shape, bound=bound)
+    out["n"] = _finite(state, "n", shape, non_negative=True, bound=bound)
+    out["intercept_z"] = _finite(state, "intercept_z", (n_models,), bound=bound)
+    out["intercept_n"] = _finite(state, "intercept_n", (n_models,), non_negative=True, bound=bound)
 
     if "held" in state:
         held = _array(state, "held", "b", 2)
@@ -266,6 +277,11 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
                 f"FTRL state 'bloom' must be uint8 of shape ({n_models}, a power of "
                 f"two or 0), got {bloom.dtype} {bloom.shape}."
             )
+        if n_models * counters > physical_memory():  # each model's counters are copied
+            raise ValueError(
+                f"FTRL state 'bloom' holds {n_models * counters:,} counters, more bytes than "
+                f"this machine's memory ({physical_memory():,})."
+            )
         out["bloom"] = bloom
         if kind == "multinomial" and counters:
             raise ValueError(
@@ -281,8 +297,9 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
         raise ValueError(f"the FTRL state gives {present} but not all of {list(rng_keys)}.")
     if present:
         words = _array(state, "rng_state", "u", 1)
-        if words.dtype != np.uint32 or words.shape != (_MT_WORDS,):
+        if words.dtype.itemsize != 4 or words.shape != (_MT_WORDS,):
             raise ValueError(f"FTRL state 'rng_state' must be uint32 of shape ({_MT_WORDS},).")
+        words = words.astype(np.uint32)  # (of either byte order)
         gauss = _finite(state, "rng_cached_gaussian", ())
         out["rng"] = (
             "MT19937",
@@ -297,12 +314,23 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
     if "nnz_history_t" in state:
         times = _array(state, "nnz_history_t", "iu", 1)
         counts = _array(state, "nnz_history", "iu", 2)
-        if (times.size and times.min() < 0) or (counts.size and counts.min() < 0):
-            raise ValueError("FTRL state 'nnz_history_t' and 'nnz_history' must be >= 0.")
         if counts.shape != (times.size, n_models):
             raise ValueError(
                 f"FTRL state 'nnz_history' has shape {counts.shape}; expected "
                 f"({times.size}, {n_models})."
+            )
+        # each record follows an epoch or a call of at least one sample: its t grows
+        # (checked a block at a time, before anything reads the whole: an array broadcast
+        # from one number may stand for 10**9 records)
+        if times.size and not (times[0] >= 1 and _increasing(times) and times[-1] <= out["t"]):
+            raise ValueError(
+                f"FTRL state 'nnz_history_t' must increase strictly from 1 to at most t="
+                f"{out['t']}: each record follows at least one more sample."
+            )
+        if counts.size and (counts.min() < 0 or counts.max() > n_features):
+            raise ValueError(
+                f"FTRL state 'nnz_history' counts non-zero weights: from 0 to n_features_in="
+                f"{n_features}."
             )
         out["nnz_history"] = [(int(t), tuple(int(c) for c in row)) for t, row in zip(times, counts)]
     else:
@@ -322,6 +350,14 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
             )
         out["feature_names_in"] = names.astype(object)
     return out
+
+
+def _increasing(values, block=2**20):
+    """Whether ``values`` increase strictly, read a block at a time."""
+    for start in range(0, values.size - 1, block):
+        if np.any(np.diff(values[start : start + block + 1]) <= 0):
+            return False
+    return True
 
 
 def history_arrays(history, n_models):

@@ -118,6 +118,20 @@ def test_bad_weights_are_refused(weights):
     state = SparseFTRLRegressor().partial_fit(X, y).get_ftrl_state()
     with pytest.raises(ValueError, match="weights"):
         merge_ftrl_states([state, state], weights=weights)
+    with pytest.raises(TypeError, match="weights must be numbers"):
+        merge_ftrl_states([state, state], weights=["1", "3"])  # were read as 1.0 and 3.0
+
+
+def test_weights_whose_sum_overflows_give_their_shares():
+    # 1e308 twice summed to inf, every share 0: an all-zero model, without a word
+    X, y = make_data()
+    a = SparseFTRLRegressor().partial_fit(X[:200], y[:200]).get_ftrl_state()
+    b = SparseFTRLRegressor().partial_fit(X[200:], y[200:]).get_ftrl_state()
+    huge = merge_ftrl_states([a, b], weights=[1e308, 1e308])
+    even = merge_ftrl_states([a, b])
+    for key in ("z", "n", "intercept_z", "intercept_n"):
+        np.testing.assert_array_equal(huge[key], even[key])
+    assert np.any(huge["z"] != 0)
 
 
 def test_nothing_to_merge_and_not_a_state_are_refused():
@@ -137,6 +151,15 @@ def test_bloom_counters_of_other_seeds_and_a_foreign_base_are_refused():
     regressor = SparseFTRLRegressor().partial_fit(X, y.astype(float)).get_ftrl_state()
     with pytest.raises(ValueError, match="base"):
         merge_ftrl_states([a.get_ftrl_state()], base=regressor)
+    # a base of another seed: its counters subtracted from counters of other hashes
+    fresh = [
+        SparseFTRLClassifier(random_state=1, **params)
+        .partial_fit(X[:k], y[:k], classes=[0, 1, 2])
+        .get_ftrl_state()
+        for k in (300, 400)
+    ]
+    with pytest.raises(ValueError, match=r"seeds differ \(base's included\)"):
+        merge_ftrl_states(fresh, base=a.get_ftrl_state())
     later = a.get_ftrl_state()
     with pytest.raises(ValueError, match="fewer samples"):
         merge_ftrl_states(
@@ -155,5 +178,10 @@ def test_a_copy_of_weight_zero_counts_for_nothing():
     b = SparseFTRLRegressor().partial_fit(X[200:], y[200:]).get_ftrl_state()
     merged = merge_ftrl_states([a, b], weights=[1, 0])
     assert merged["t"] == 200
+    # the seed and generator are the kept copy's, not those of the copy left out first
+    c = SparseFTRLRegressor(random_state=7).partial_fit(X[200:], y[200:]).get_ftrl_state()
+    kept_second = merge_ftrl_states([c, a], weights=[0, 1])
+    for key in ("seed", "rng_state", "rng_pos"):
+        np.testing.assert_array_equal(kept_second[key], a[key])
     np.testing.assert_array_equal(merged["columns"], a["columns"])
     np.testing.assert_array_equal(merged["z"], a["z"])

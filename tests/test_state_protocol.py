@@ -1,6 +1,7 @@
 """get_ftrl_state / set_ftrl_state: a pickle-free state that resumes training to the bit."""
 
 import io
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -183,6 +184,7 @@ BAD_STATES = {
     "negative n": (_set("n", lambda s: -s["n"]), ValueError, "'n' holds negative"),
     "complex z": (_set("z", lambda s: s["z"].astype(complex)), ValueError, "dtype complex"),
     "object z": (_set("z", lambda s: s["z"].astype(object)), ValueError, "dtype object"),
+    "ragged z": (_set("z", [[1.0, 2.0], [1.0]]), ValueError, "key 'z' is not an array"),
     "z of the wrong width": (_set("z", lambda s: s["z"][:, :-1]), ValueError, "shape"),
     "too few models": (_set("z", lambda s: s["z"][:1]), ValueError, "3 classes"),
     "unsorted columns": (
@@ -235,7 +237,40 @@ BAD_STATES = {
     ),
     "unsorted classes": (_set("classes", np.array([2, 1, 0])), ValueError, "sorted"),
     "NaN class": (_set("classes", np.array([0.0, 1.0, np.nan])), ValueError, "NaN"),
-    "negative history": (_set("nnz_history", lambda s: -1 - s["nnz_history"]), ValueError, ">= 0"),
+    "negative history": (
+        _set("nnz_history", lambda s: -1 - s["nnz_history"]),
+        ValueError,
+        "from 0 to n_features_in",
+    ),
+    "history counting past the width": (
+        _set("nnz_history", lambda s: s["nnz_history"] + N_FEATURES + 1),
+        ValueError,
+        "from 0 to n_features_in",
+    ),
+    "history at t 0": (
+        _set("nnz_history_t", lambda s: 0 * s["nnz_history_t"]),
+        ValueError,
+        "increase strictly from 1",
+    ),
+    "history past t": (
+        _set("nnz_history_t", lambda s: s["nnz_history_t"] + s["t"]),
+        ValueError,
+        "increase strictly from 1 to at most t",
+    ),
+    # 10**9 records broadcast from one number: 72 bytes held, hours to read (3,000,000 took 11 s)
+    "a billion records of history": (
+        lambda s: s.update(
+            nnz_history_t=np.broadcast_to(np.int64(1), (10**9,)),
+            nnz_history=np.broadcast_to(np.int64(0), (10**9, 3)),
+        ),
+        ValueError,
+        "increase strictly",
+    ),
+    "Bloom counters beyond the memory": (
+        _set("bloom", np.broadcast_to(np.uint8(0), (3, 2**50))),
+        ValueError,
+        "'bloom' holds .* counters, more bytes than this machine's memory",
+    ),
     "repeated feature names": (
         _set("feature_names_in", lambda s: np.array(["a"] * N_FEATURES)),
         ValueError,
@@ -307,6 +342,71 @@ def test_one_state_given_to_two_estimators_trains_both_alike():
     assert_same_state(b, c)
     for key in kept:
         np.testing.assert_array_equal(state[key], kept[key])
+
+
+@pytest.mark.parametrize("labels", [[0, 1, 2], ["a", "b", "c"]])
+def test_a_state_shares_no_array_with_the_estimator_or_the_caller(labels):
+    # classes was handed out as the estimator's own classes_ and kept as the caller's array:
+    # writing into a state changed which labels a model predicted
+    X, _ = make_data(3)
+    y = np.asarray(labels)[np.arange(X.shape[0]) % 3]
+    est = SparseFTRLClassifier(random_state=0).fit(X, y)
+    expected = est.predict(X)
+    state = est.get_ftrl_state()
+    twin = SparseFTRLClassifier().set_ftrl_state(state)
+    for value in state.values():
+        if isinstance(value, np.ndarray) and value.ndim:
+            value[...] = np.zeros_like(value)  # every array of the state overwritten
+    assert est.classes_.tolist() == labels and twin.classes_.tolist() == labels
+    np.testing.assert_array_equal(est.predict(X), expected)
+    np.testing.assert_array_equal(twin.predict(X), expected)
+
+
+@pytest.mark.parametrize("multi_class", ["ovr", "multinomial"])
+def test_a_small_state_of_many_models_takes_little_memory_while_set(multi_class):
+    # every model's table was first made at 96 KiB (a multinomial state's at 4,096 slots of
+    # every class), then replaced: a 0.1 MiB state of 4,000 classes and no column took
+    # 375 MiB (ovr) or 250 MiB (multinomial) on its way in
+    n_classes = 4000
+    state = {
+        "columns": np.zeros(0, dtype=np.int64),
+        "z": np.zeros((n_classes, 0)),
+        "n": np.zeros((n_classes, 0)),
+        "intercept_z": np.zeros(n_classes),
+        "intercept_n": np.zeros(n_classes),
+        "t": np.int64(5),
+        "n_features_in": np.int64(10),
+        "classes": np.arange(n_classes),
+    }
+    if multi_class == "multinomial":
+        state["multi_class"] = np.array(multi_class)
+    est = SparseFTRLClassifier(state_store="sparse", multi_class=multi_class)
+    tracemalloc.start()
+    try:
+        est.set_ftrl_state(state)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 2**20
+    assert est.sparsity_report().state_bytes < 8 * 2**20
+    assert est.predict(np.ones((2, 10))).tolist() == [0, 0]
+
+
+def test_a_state_read_by_np_load_and_of_either_byte_order_is_taken():
+    # an NpzFile is a Mapping (it was refused as not a dict); a big-endian rng_state is
+    # uint32 (it was refused as not uint32)
+    X, y = make_data(2)
+    source = SparseFTRLClassifier(random_state=0).partial_fit(X[:100], y[:100], classes=[0, 1])
+    state = source.get_ftrl_state()
+    state["rng_state"] = state["rng_state"].astype(">u4")
+    buffer = io.BytesIO()
+    np.savez(buffer, **state)
+    buffer.seek(0)
+    with np.load(buffer) as loaded:
+        twin = SparseFTRLClassifier(random_state=0).set_ftrl_state(loaded)
+    twin.partial_fit(X[100:], y[100:])
+    source.partial_fit(X[100:], y[100:])
+    assert_same_state(twin, source)
 
 
 def test_a_dense_state_larger_than_memory_is_refused_before_allocating():
