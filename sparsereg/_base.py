@@ -18,7 +18,6 @@ after ``partial_fit``.
 
 import copy
 import operator
-import os
 import threading
 import time
 import warnings
@@ -51,6 +50,7 @@ from ._epoch import (
 from ._hogwild import run_epoch_threads
 from ._interrupts import interrupts_deferred
 from ._losses import UNBOUNDED_DERIVATIVE_LOSSES
+from ._memory import physical_memory
 from ._missing import refuse_pandas_na
 from ._softmax import SoftmaxState, run_softmax_epoch, softmax_scores_from_state
 from ._state import AUTO_SPARSE_BYTES, FTRLState, columns_in
@@ -66,13 +66,6 @@ from ._validation import (
     plain_vector,
 )
 from .sparsity import FTRLCounts, SparsityReport, coef_report
-
-
-def _physical_memory():
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
-        return 2**62
 
 
 def kernel_weights(sample_weight):
@@ -218,7 +211,8 @@ class _CallOutcome:
 
 
 class _WeightsCache:
-    """Holds ``(coef, intercept, LinearWeights)`` once computed from the state.
+    """Holds ``(coef, intercept, LinearWeights, classes, n_features)`` once computed from the
+    state (``_BaseFTRL._current_weights``).
 
     Mutated in place so that reading ``coef_`` or predicting leaves the
     estimator's ``__dict__`` unchanged (scikit-learn's ``check_dict_unchanged``).
@@ -318,21 +312,21 @@ class _BaseFTRL(BaseEstimator):
     def _check_dense_state_fits(self, table, n_models, n_features):
         """Refuse a dense state larger than this machine's memory before allocating it."""
         need = 16 * n_models * n_features
-        if not table and need > _physical_memory():
+        if not table and need > physical_memory():
             raise ValueError(
                 f"the dense state store needs {need:,} bytes for {n_models} model(s) x "
                 f"{n_features:,} columns, more than this machine's memory "
-                f"({_physical_memory():,} bytes); use state_store='sparse' (or 'auto'), which "
+                f"({physical_memory():,} bytes); use state_store='sparse' (or 'auto'), which "
                 "holds only the columns seen."
             )
 
     def _check_bloom_fits(self, n_models):
         need = self._bloom_counters() * n_models
-        if need > _physical_memory():
+        if need > physical_memory():
             raise ValueError(
                 f"bloom_size={self.bloom_size} gives {n_models} model(s) Bloom filters of "
                 f"{need:,} bytes in all, more than this machine's memory "
-                f"({_physical_memory():,} bytes); use a smaller bloom_size."
+                f"({physical_memory():,} bytes); use a smaller bloom_size."
             )
 
     def _new_state(self, n_models, n_features, rng, expected_columns=None, softmax=False):
@@ -391,12 +385,40 @@ class _BaseFTRL(BaseEstimator):
         return self._current_weights()
 
     def _current_weights(self):
-        """``(coef, intercept, LinearWeights)`` of a fitted estimator, computed once per state."""
-        cache = self._weights_cache
-        if cache.value is None:
-            coef, intercept = self._weights(self._state, self.t_, self._coef_dtype)
-            cache.value = coef, intercept, LinearWeights.from_coef(coef, intercept)
-        return cache.value
+        """``(coef, intercept, LinearWeights, classes, n_features)`` of a fitted estimator: one
+        model's, whatever other threads do, computed once per state.
+
+        Computed under the training lock: a call that trains the state in place (its kernel
+        without the GIL) is then over, and the cache holds the state it committed (a
+        reader used to compute weights from a state half-way through a call). The arrays
+        are read-only: every reader shares them (writing into ``coef_`` changed the
+        dense store's predictions until the next call, and was lost in a pickle).
+        """
+        value = self._weights_cache.value
+        if value is None:
+            with self._training_lock:
+                cache = self._weights_cache
+                if cache.value is None:
+                    coef, intercept = self._weights(self._state, self.t_, self._coef_dtype)
+                    shared = [coef.data, coef.indices, coef.indptr] if sp.issparse(coef) else [coef]
+                    for array in (*shared, intercept):
+                        array.flags.writeable = False
+                    cache.value = (
+                        coef,
+                        intercept,
+                        LinearWeights.from_coef(coef, intercept),
+                        self.__dict__.get("classes_"),
+                        self.n_features_in_,
+                    )
+                value = cache.value
+        return value
+
+    def _public_model(self):
+        """``(coef_, intercept_, classes_)`` of one model, whatever other threads do (read one
+        after the other, they could come from two calls' states)."""
+        check_is_fitted(self)
+        coef, intercept, _, classes, _ = self._current_weights()
+        return self._coef_form(coef), intercept, classes
 
     def __getstate__(self):
         with self._training_lock:  # not half-way through another thread's partial_fit
@@ -416,10 +438,34 @@ class _BaseFTRL(BaseEstimator):
         state.pop("_training_lock_", None)  # a lock neither pickles nor means anything elsewhere
         return state
 
+    def set_params(self, **params):
+        """Set the parameters of this estimator (scikit-learn's ``set_params``).
+
+        Waits for a call that trains this estimator in another thread to end (the call
+        reads the parameters throughout). The weights of a fitted estimator follow: they
+        are the state's under the parameters, so ``coef_`` and the predictions are
+        computed again with the new ``alpha``, ``eta0``... at the next read.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        with self._training_lock:
+            super().set_params(**params)
+            if "_weights_cache" in self.__dict__:
+                self._weights_cache = _WeightsCache()  # (before: whatever had been read)
+        return self
+
     @property
     def _training_lock(self):
-        """Serialises the calls that train or replace the state: two threads calling
-        ``partial_fit`` on one estimator take turns, and no row is lost."""
+        """Serialises the calls that train or replace the state (and ``set_params``): two
+        threads calling ``partial_fit`` on one estimator take turns, and no row is lost."""
         lock = self.__dict__.get("_training_lock_")
         if lock is None:  # dict.setdefault is atomic: two threads asking get the same lock
             lock = self.__dict__.setdefault("_training_lock_", threading.RLock())
@@ -427,8 +473,12 @@ class _BaseFTRL(BaseEstimator):
 
     @property
     def coef_(self):
-        """Weights computed lazily from the FTRL state (see the class docstring)."""
-        coef = self._cached_weights()[0]
+        """Weights computed lazily from the FTRL state (see the class docstring); read-only."""
+        return self._coef_form(self._cached_weights()[0])
+
+    def _coef_form(self, coef):
+        """``coef_`` of the weights ``coef`` (``_weights``): CSR after ``sparsify``, else dense
+        (1-D for a regressor)."""
         if self._sparse_coef:
             return coef if sp.issparse(coef) else dense_csr(coef)
         coef = coef.toarray() if sp.issparse(coef) else coef
@@ -451,7 +501,8 @@ class _BaseFTRL(BaseEstimator):
 
     @property
     def intercept_(self):
-        """Intercept computed from the FTRL state (zeros when ``fit_intercept=False``)."""
+        """Intercept computed from the FTRL state (zeros when ``fit_intercept=False``);
+        read-only."""
         return self._cached_weights()[1]
 
     def count_nonzero(self) -> np.ndarray:
@@ -465,7 +516,8 @@ class _BaseFTRL(BaseEstimator):
             Non-zero entries of each row of ``coef_`` (``coef_`` itself for a regressor).
         """
         check_is_fitted(self)
-        return np.array(self._nonzero_counts(self._state, self.t_))
+        with self._training_lock:  # not a state half-way through a call
+            return np.array(self._nonzero_counts(self._state, self.t_))
 
     def _nonzero_counts(self, state, t):
         return state.count_nonzero(self._hyper().lambdas_at(t)[0])
@@ -479,16 +531,19 @@ class _BaseFTRL(BaseEstimator):
             Printable; see :func:`sparsereg.sparsity.sparsity_report`.
         """
         check_is_fitted(self)
-        state = self._state.to_arrays()
-        touched = state["n"] > 0  # a non-zero gradient reached the coordinate
-        zeroed = touched & (np.abs(state["z"]) <= self._hyper().lambdas_at(self.t_)[0])
-        counts = FTRLCounts(
-            touched=tuple(int(c) for c in touched.sum(axis=1)),
-            touched_union=int(touched.any(axis=0).sum()),
-            touched_and_zero=tuple(int(c) for c in zeroed.sum(axis=1)),
-            state_bytes=self._state.nbytes,
-        )
-        return coef_report(self.coef_, type(self).__name__, counts)
+        with self._training_lock:  # the counts and coef_ of one state, not of two calls'
+            state = self._state.to_arrays()
+            # a gradient reached the coordinate (z != 0 too: n, a sum of squares, underflows)
+            touched = (state["n"] > 0) | (state["z"] != 0)
+            zeroed = touched & (np.abs(state["z"]) <= self._hyper().lambdas_at(self.t_)[0])
+            counts = FTRLCounts(
+                touched=tuple(int(c) for c in touched.sum(axis=1)),
+                touched_union=int(touched.any(axis=0).sum()),
+                touched_and_zero=tuple(int(c) for c in zeroed.sum(axis=1)),
+                state_bytes=self._state.nbytes,
+            )
+            coef = self.coef_
+        return coef_report(coef, type(self).__name__, counts)
 
     def sparsify(self) -> "_BaseFTRL":
         """Return ``coef_`` as a scipy CSR matrix from now on.
@@ -895,9 +950,8 @@ class _BaseFTRL(BaseEstimator):
 
     def _fit(self, X, y, sample_weight, classes=None):
         """Fit from a new state (or from the current one when ``warm_start``)."""
-        warm = self.warm_start and self._is_fitted()
         return self._partial_fit(
-            X, y, sample_weight, classes, max_iter=self.max_iter, new_state=not warm, in_place=False
+            X, y, sample_weight, classes, max_iter=self.max_iter, new_state=None, in_place=False
         )
 
     def _partial_fit(
@@ -914,7 +968,9 @@ class _BaseFTRL(BaseEstimator):
     ):
         """The one training path of ``fit`` and ``partial_fit``.
 
-        ``new_state``: start from a new state (``fit``, or the first ``partial_fit``).
+        ``new_state``: start from a new state (``fit``, or the first ``partial_fit``); None:
+        unless ``warm_start`` and fitted, as decided under the training lock (decided
+        before, a ``fit`` that waited for another thread's first ``partial_fit`` dropped it).
         ``in_place=False`` (``fit``) trains a copy of the state, so that Ctrl-C leaves
         the estimator as it was, draws the shuffling from ``random_state`` afresh and
         holds out ``validation_fraction`` with ``early_stopping``; ``partial_fit``
@@ -928,6 +984,8 @@ class _BaseFTRL(BaseEstimator):
             self._input_attributes_restored_on_error() as call,
             interrupts_deferred() if in_place else nullcontext(),
         ):
+            if new_state is None:
+                new_state = not self.warm_start
             first = new_state or not self._is_fitted()
             early_stopping = not in_place and self.early_stopping
             X, y, sample_weight, longest_row, x_bound = self._validate_training_data(
@@ -1136,8 +1194,9 @@ class _BaseFTRL(BaseEstimator):
         return X_train, longest_row, problem.take(train), validation_score
 
     # ---------------------------------------------------------------- prediction
-    def _plain_scores(self, X, logistic_pair=False):
-        """``LinearWeights.plain_scores`` of a fitted estimator without feature names, else None.
+    def _plain_scores(self, X, logistic_pair=False, model=None):
+        """``LinearWeights.plain_scores`` of a fitted estimator without feature names, else None;
+        of ``model`` (``_current_weights``), the current model when None.
 
         A plain CSR (see ``plain_csr``) is what ``validate_data`` and ``as_kernel_csr`` would
         return unchanged, so its scores are those of the full path.
@@ -1145,9 +1204,12 @@ class _BaseFTRL(BaseEstimator):
         attrs = self.__dict__
         if "_state" not in attrs or "feature_names_in_" in attrs:
             return None
-        return self._current_weights()[2].plain_scores(
-            X, attrs["n_features_in_"], logistic_pair, self._threads
-        )
+        _, _, weights, _, n_features = model or self._current_weights()
+        return weights.plain_scores(X, n_features, logistic_pair, self._threads)
+
+    def _current_model(self):
+        """``_current_weights`` of a fitted estimator, else None (the caller's checks raise)."""
+        return self._current_weights() if "_state" in self.__dict__ else None
 
     def _scores_from_state(self, X):
         """Scores of shape (n_samples, n_models), as the next ``partial_fit`` would predict
@@ -1171,9 +1233,15 @@ class _BaseFTRL(BaseEstimator):
 
     def _scores(self, X):
         """Scores of shape (n_samples, n_models): the decision function the export shares."""
-        scores = self._plain_scores(X)
+        return self._scores_of(X)[0]
+
+    def _scores_of(self, X):
+        """``(scores, model)``: the scores of the model ``_current_weights`` gave, taken once
+        (another thread's ``fit`` may replace the model, its classes and width meanwhile)."""
+        model = self._current_model()
+        scores = self._plain_scores(X, model=model)
         if scores is not None:
-            return scores
+            return scores, model
         check_is_fitted(self)
         X = validate_data(
             self,
@@ -1184,7 +1252,13 @@ class _BaseFTRL(BaseEstimator):
             reset=False,
         )
         X = as_kernel_csr(X, values=False)[0]
-        return self._current_weights()[2].scores(X, self._threads)
+        model = model or self._current_weights()
+        if X.shape[1] != model[4]:  # X was checked against the width of a newer model
+            raise ValueError(
+                f"X has {X.shape[1]} features, but the model has {model[4]}: another thread's "
+                "fit replaced the model during this call."
+            )
+        return model[2].scores(X, self._threads), model
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

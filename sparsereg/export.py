@@ -668,11 +668,16 @@ def export_model(
         )
     if not (is_classifier(estimator) or is_regressor(estimator)):
         raise TypeError(f"{type(estimator).__name__} is neither a classifier nor a regressor.")
-    coef = estimator.coef_
     ours = isinstance(estimator, _BaseFTRL)
+    # ours: the weights and intercepts of one state (another thread may be training it)
+    coef, intercept, classes = (
+        estimator._public_model()
+        if ours
+        else (estimator.coef_, estimator.intercept_, getattr(estimator, "classes_", None))
+    )
     coef_ndim = 1 if (coef.ndim == 1 or ours and is_regressor(estimator)) else 2
     coef = csr_of_coef(coef)
-    intercept = np.broadcast_to(np.asarray(estimator.intercept_), (coef.shape[0],))
+    intercept = np.broadcast_to(np.asarray(intercept), (coef.shape[0],))
     feature_names_in = getattr(estimator, "feature_names_in_", None)
     if scaler is not None:
         offset, scale = _linear_scaler(scaler)
@@ -689,7 +694,7 @@ def export_model(
     weights_scale = None
     if weights_format is not None:
         coef, weights_scale = _quantize.quantize(coef, weights_format, random_state)
-    classes = getattr(estimator, "classes_", None) if is_classifier(estimator) else None
+    classes = classes if is_classifier(estimator) else None
     return ExportedLinearModel._build(
         kind="classifier" if is_classifier(estimator) else "regressor",
         proba=_proba_kind(estimator, coef.shape[0]),
@@ -699,7 +704,7 @@ def export_model(
         classes=classes,
         coef_ndim=coef_ndim,
         # scikit-learn multiplies by a 1-D coef_ (a BLAS gemv); ours by a 2-D one
-        matvec=estimator.coef_.ndim == 1 and not ours,
+        matvec=coef_ndim == 1 and not ours,
         arithmetic="ftrl" if ours else "blas",
         feature_names_in=None if transformer_specs else feature_names_in,
         transformer_specs=transformer_specs,

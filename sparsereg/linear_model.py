@@ -874,7 +874,8 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels.
         """
-        return self._predict_from(self._scores(X), self.classes_)
+        scores, model = self._scores_of(X)
+        return self._predict_from(scores, model[3])  # the classes of the model that scored
 
     @available_when(gives_probabilities)
     def predict_proba(self, X: MatrixLike) -> np.ndarray:
@@ -895,18 +896,15 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         proba : ndarray of shape (n_samples, n_classes)
             Probability of each class, in the order of ``classes_``.
         """
-        if self.loss == "log_loss" and self._plain_binary():
-            proba = self._plain_scores(X, logistic_pair=True)  # in one compiled pass
+        model = self._current_model()
+        if self.loss == "log_loss" and model is not None and len(model[3]) == 2:
+            proba = self._plain_scores(X, logistic_pair=True, model=model)  # one compiled pass
             if proba is not None:
                 return proba
         scores = self.decision_function(X)
         if scores.ndim == 2 and self._softmax_classes(scores.shape[1]):
             return softmax(scores, copy=False)  # as the exported model computes it
         return one_vs_rest_probabilities(scores, self.loss)
-
-    def _plain_binary(self):
-        classes = self.__dict__.get("classes_")
-        return classes is not None and len(classes) == 2
 
     @available_when(gives_probabilities)
     def predict_log_proba(self, X: MatrixLike) -> np.ndarray:

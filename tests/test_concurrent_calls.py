@@ -1,0 +1,192 @@
+"""Calls on one estimator from two threads behave as if they ran one after the other.
+
+Each test runs the calls serially first, in every order the race allows, and then races them;
+the raced result must be one of the serial ones, to the bit. (The training kernel runs without
+the GIL: a reader used to compute weights from a state half-way through another thread's
+``partial_fit``, and ``set_params`` landed in the middle of a call.)
+"""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor, export_model
+
+N_FEATURES = 1000
+
+
+def rows(rng, n_rows, per_row=20):
+    """``(X, y)``: ``per_row`` distinct random columns a row, one in each band of the width
+    (made directly: ``sp.random`` with a RandomState permutes every cell of the matrix)."""
+    band = N_FEATURES // per_row
+    columns = rng.randint(0, band, size=(n_rows, per_row)) + np.arange(per_row) * band
+    X = sp.csr_matrix(
+        (rng.normal(size=n_rows * per_row), columns.ravel(), np.arange(n_rows + 1) * per_row),
+        shape=(n_rows, N_FEATURES),
+    )
+    return X, X @ rng.normal(size=N_FEATURES) + rng.normal(size=n_rows)
+
+
+def in_thread(call, *args):
+    errors = []
+
+    def run():
+        try:
+            call(*args)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            errors.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, errors
+
+
+def model_of(est, Xt):
+    """Everything a reader may take from the estimator, as bytes (each read is a call of
+    its own: coef_ and intercept_, read one after the other, may be two states')."""
+    coef = est.coef_
+    coef = coef.toarray() if sp.issparse(coef) else coef
+    exported = export_model(est)
+    return (
+        est.predict(Xt).tobytes(),
+        coef.tobytes(),
+        est.intercept_.tobytes(),
+        int(est.count_nonzero()[0]),
+        exported.coef_.toarray().tobytes() + exported.intercept_.tobytes(),
+    )
+
+
+@pytest.mark.parametrize("store", ["dense", "sparse"])
+def test_reads_during_partial_fit_give_a_state_some_call_committed(store):
+    rng = np.random.RandomState(0)
+    batches = [rows(rng, 20_000) for _ in range(8)]
+    Xt = rows(rng, 200)[0]
+    serial = SparseFTRLRegressor(random_state=0, state_store=store)
+    committed = []
+    for X, y in batches:
+        committed.append(model_of(serial.partial_fit(X, y), Xt))
+    est = SparseFTRLRegressor(random_state=0, state_store=store).partial_fit(*batches[0])
+    seen, stop = [], threading.Event()
+
+    def read():
+        while not stop.is_set():
+            seen.append(model_of(est, Xt))
+
+    reader, errors = in_thread(read)
+    for X, y in batches[1:]:
+        est.partial_fit(X, y)
+    stop.set()
+    reader.join()
+    assert not errors
+    assert seen
+    for got in seen:  # predictions, coef_ and intercept_, count, export: one state's each
+        names = ["predict", "coef_", "intercept_", "count_nonzero", "export_model"]
+        for part, name in enumerate(names):
+            assert got[part] in [c[part] for c in committed], name
+
+
+def test_predict_during_fits_that_change_the_classes_uses_one_model():
+    rng = np.random.RandomState(0)
+    X = rows(rng, 2000)[0]
+    three, two = rng.randint(0, 3, size=2000), np.where(rng.rand(2000) > 0.5, 7, 8)
+    Xt = rows(rng, 100)[0]
+    clf = SparseFTRLClassifier(random_state=0).fit(X, three)
+    labels, stop = [], threading.Event()
+
+    def read():
+        while not stop.is_set():
+            labels.append(set(clf.predict(Xt).tolist()))
+            proba = clf.predict_proba(Xt)
+            np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+    reader, errors = in_thread(read)
+    start = time.monotonic()
+    fits = 0
+    while time.monotonic() - start < 1.0 or fits < 20:
+        clf.fit(X, two if fits % 2 else three)
+        fits += 1
+    stop.set()
+    reader.join()
+    assert not errors, errors[0]  # an IndexError: the old weights, the new classes
+    assert labels and all(seen <= {0, 1, 2} or seen <= {7, 8} for seen in labels)
+
+
+def test_set_params_waits_for_a_training_call_and_the_next_calls_follow():
+    rng = np.random.RandomState(0)
+    X0, y0 = rows(rng, 400_000)  # a long call
+    X1, y1 = rows(rng, 2000)
+    Xt = rows(rng, 50)[0]
+
+    def serial(alpha_first):
+        est = SparseFTRLRegressor(random_state=0, alpha=alpha_first).partial_fit(X0, y0)
+        est.set_params(alpha=1e-4)
+        return est.partial_fit(X1, y1).partial_fit(X1, y1).predict(Xt)
+
+    after, before = serial(1e-4), serial(1.0)  # set_params after the call, or before it
+    assert not np.array_equal(after, before)
+    est = SparseFTRLRegressor(random_state=0, alpha=1e-4)
+    trainer, errors = in_thread(est.partial_fit, X0, y0)
+    time.sleep(0.05)
+    est.set_params(alpha=1.0)  # during the call: its parameters were read at its start
+    trainer.join()
+    assert not errors
+    est.set_params(alpha=1e-4)
+    got = est.partial_fit(X1, y1).partial_fit(X1, y1).predict(Xt)
+    assert np.array_equal(got, after) or np.array_equal(got, before)
+
+
+def test_a_warm_fit_waiting_for_a_first_partial_fit_goes_on_from_it():
+    rng = np.random.RandomState(0)
+    X0, y0 = rows(rng, 400_000)
+    X1, y1 = rows(rng, 2000)
+    Xt = rows(rng, 50)[0]
+
+    def make():
+        return SparseFTRLRegressor(warm_start=True, max_iter=2, tol=None, random_state=0)
+
+    orders = [
+        make().fit(X1, y1).partial_fit(X0, y0).predict(Xt),
+        make().partial_fit(X0, y0).fit(X1, y1).predict(Xt),
+    ]
+    est = make()
+    trainer, errors = in_thread(est.partial_fit, X0, y0)
+    time.sleep(0.05)
+    est.fit(X1, y1)  # decided "not fitted" before waiting, it dropped partial_fit's rows
+    trainer.join()
+    assert not errors
+    assert est.t_ == X0.shape[0] + 2 * X1.shape[0]
+    assert any(np.array_equal(est.predict(Xt), order) for order in orders)
+
+
+def test_weights_follow_set_params_whatever_was_read_before():
+    # the weights were cached at the first read and kept through set_params: a model read
+    # before set_params predicted with the old alpha, an unread twin with the new one
+    rng = np.random.RandomState(0)
+    X, y = rows(rng, 3000)
+    read = SparseFTRLRegressor(random_state=0).fit(X, y)
+    read.predict(X)
+    unread = SparseFTRLRegressor(random_state=0).fit(X, y)
+    read.set_params(alpha=0.5)
+    unread.set_params(alpha=0.5)
+    np.testing.assert_array_equal(read.predict(X), unread.predict(X))
+    assert read.count_nonzero()[0] == np.count_nonzero(read.coef_)
+
+
+@pytest.mark.parametrize("store", ["dense", "sparse"])
+def test_coef_and_intercept_are_read_only(store):
+    # writing into coef_ changed the dense store's predictions until the next call (and
+    # was lost in a pickle); the sparse store's predictions ignored it
+    rng = np.random.RandomState(0)
+    X, y = rows(rng, 500)
+    est = SparseFTRLRegressor(random_state=0, state_store=store).fit(X, y)
+    expected = est.predict(X)
+    coef = est.coef_
+    values = coef.data if sp.issparse(coef) else coef
+    with pytest.raises(ValueError, match="read-only"):
+        values[...] = 1000.0
+    with pytest.raises(ValueError, match="read-only"):
+        est.intercept_[...] = 1000.0
+    np.testing.assert_array_equal(est.predict(X), expected)
