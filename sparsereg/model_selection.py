@@ -30,12 +30,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import _BaseFTRL, _physical_memory
+from ._base import _BaseFTRL
 from ._epoch import epoch_order, penalty_lambdas
 from ._ftrl_fast import EMPTY_KEY, Loss, Store
 from ._ftrl_grid import grid_count_nonzero, grid_epoch, wide_rehash
 from ._interrupts import interrupts_deferred
 from ._losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, gives_probabilities
+from ._memory import physical_memory
 from ._optional_methods import available_when
 from ._state import _FIRST_CAPACITY, AUTO_SPARSE_BYTES, _capacity_for
 from ._state_protocol import plain_labels
@@ -108,12 +109,18 @@ def select_model(
         loss_se = np.asarray(loss_se, dtype=np.float64)
         if loss_se.shape != loss.shape:
             raise ValueError(f"loss_se has shape {loss_se.shape}, loss {loss.shape}.")
+        if np.any(loss_se < 0):  # (a negative one left no model within the bound)
+            raise ValueError(f"loss_se holds a negative standard error: {loss_se!r}.")
         bound = ranked[best] + (loss_se[best] if np.isfinite(loss_se[best]) else 0.0)
     else:
         bound = ranked[best] + float(sparsity) * abs(ranked[best])
     candidates = np.flatnonzero(ranked <= bound)
     order = np.lexsort((candidates, ranked[candidates], n_nonzero[candidates]))
     return int(candidates[order[0]])
+
+
+# the most alphas an int may ask for (each a model of the grid, trained in the same pass)
+MAX_ALPHAS = 1_000_000
 
 
 def _check_sparsity(sparsity):
@@ -403,7 +410,9 @@ _SHARED_CV_ATTRIBUTES_DOC = """
         holdout selection ``holdout_loss`` and ``holdout_loss_se``, ``n_nonzero`` (the
         model's non-zero weights now) and ``rank_loss`` (1: least selection loss). The
         loss is the kernel's: log loss, hinge..., and half the squared error for
-        'squared_error'. For one-vs-rest, the classes' losses are summed.
+        'squared_error'. For one-vs-rest, the classes' losses are summed, and the
+        standard errors are NaN (the classes' losses of a row are not summed before
+        squaring; ``sparsity='1se'`` is for one model per grid point).
 
     n_models_ : int
         Models in the grid.
@@ -458,6 +467,11 @@ class _BaseFTRLCV(BaseEstimator):
         if isinstance(self.alphas, Integral) and not isinstance(self.alphas, (bool, np.bool_)):
             if self.alphas < 1:
                 raise ValueError(f"alphas={self.alphas} must be at least 1 value.")
+            if self.alphas > MAX_ALPHAS:  # (10**12 asked NumPy for 7 TiB)
+                raise ValueError(
+                    f"alphas={self.alphas} asks for more than {MAX_ALPHAS:,} values: every "
+                    "one is a model trained in the same pass."
+                )
             alphas = (
                 np.geomspace(*ALPHA_RANGE, int(self.alphas)).tolist()
                 if self.alphas > 1
@@ -486,6 +500,14 @@ class _BaseFTRLCV(BaseEstimator):
                 "estimators; use inclusion=None."
             )
         _check_sparsity(self.sparsity)
+        if isinstance(self.random_state, np.random.RandomState):
+            generator = self.random_state.get_state(legacy=False)["bit_generator"]
+            if generator != "MT19937":  # (best_estimator_ carries it in an FTRL state)
+                raise ValueError(
+                    "the grid estimators carry the shuffling generator of "
+                    f"RandomState(MT19937) only, but random_state uses {generator}: pass an "
+                    "int or None."
+                )
         grid = self._grid()
         for alpha, eta0, l1_ratio in grid[
             :1
@@ -550,28 +572,33 @@ class _BaseFTRLCV(BaseEstimator):
         _BaseFTRL._check_gradient_scale(self, X, x_bound, problem)
         n_rows = X.shape[0]
         if first:
-            rng = check_random_state(self.random_state)
-            seed = int(rng.randint(np.iinfo(np.int32).max))  # drawn as the single estimator does
             table = self._use_table_store(len(grid) * problem.n_models, X.shape[1])
             if table:  # a slot holds a column's key and the grid's (z, n): sized for X's columns
                 columns = min(X.nnz, X.shape[1])
                 slot_bytes = 8 * (1 + 2 * len(grid))
                 need = _capacity_for(max(columns, 1)) * slot_bytes * problem.n_models
-                if need > _physical_memory():
+                if need > physical_memory():
                     raise ValueError(
                         f"the grid's table store needs {need:,} bytes for {len(grid)} models x "
                         f"{problem.n_models} problem(s) x the {columns:,} columns this batch may "
-                        f"hold, more than this machine's memory ({_physical_memory():,} bytes); "
+                        f"hold, more than this machine's memory ({physical_memory():,} bytes); "
                         "use a smaller grid."
                     )
-            need = (16 * len(grid) + 8) * problem.n_models * X.shape[1]  # every column seen
-            if not table and need > _physical_memory():
+            # a dense store: 8 bytes per column of the width (where each column's row is),
+            # and the grid's (z, n) per column this batch may hold
+            columns = min(X.nnz, X.shape[1])
+            need = (8 * X.shape[1] + 16 * len(grid) * columns) * problem.n_models
+            if not table and need > physical_memory():
                 raise ValueError(
                     f"the dense state store needs {need:,} bytes for {len(grid)} models x "
                     f"{problem.n_models} problem(s) x {X.shape[1]:,} columns, more than this "
-                    f"machine's memory ({_physical_memory():,} bytes); use state_store='sparse' "
+                    f"machine's memory ({physical_memory():,} bytes); use state_store='sparse' "
                     "(or 'auto'), which holds only the columns seen, or a smaller grid."
                 )
+            # drawn as the single estimator does, once nothing can refuse the call (a
+            # RandomState given as random_state is the user's)
+            rng = check_random_state(self.random_state)
+            seed = int(rng.randint(np.iinfo(np.int32).max))
             states = [
                 _GridState(
                     len(grid), X.shape[1], table=table, expected_columns=min(X.nnz, X.shape[1])
@@ -747,10 +774,12 @@ class _BaseFTRLCV(BaseEstimator):
         kinds = ["progressive"] + (["holdout"] if self.selection == "holdout" else [])
         for kind in kinds:
             n = counts[kind]
-            with np.errstate(invalid="ignore", divide="ignore"):
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
                 mean = sums[kind] / n if n else np.full(len(grid), np.nan)
                 variance = np.maximum(sums[kind + "_sq"] / n - mean * mean, 0.0) if n else mean
                 se = np.sqrt(variance / n) if n else mean
+            if len(self._states) > 1:  # one-vs-rest: each class's squares summed apart
+                se = np.full(len(grid), np.nan)
             results[f"{kind}_loss"], results[f"{kind}_loss_se"] = mean, se
         l1 = self._grid_hypers(grid)["lambda1"] * (self.t_ if self.penalty_scale == "mean" else 1)
         results["n_nonzero"] = np.sum(

@@ -385,6 +385,9 @@ def test_select_model_rules_on_hand_made_results():
         select_model([np.nan, np.inf], [1, 2])
     with pytest.raises(ValueError, match="needs loss_se"):
         select_model(loss, nnz, sparsity="1se")
+    # a negative standard error left no model within the bound: an IndexError
+    with pytest.raises(ValueError, match="negative standard error"):
+        select_model([0.3, 0.4], [10, 5], loss_se=[-0.1, 0.1], sparsity="1se")
     for bad in [-0.1, np.nan, "2se", True]:
         with pytest.raises(ValueError, match="sparsity must be"):
             select_model(loss, nnz, sparsity=bad)
@@ -479,6 +482,12 @@ def test_fit_is_deterministic_and_refits_from_scratch():
         ({"alphas": [[1e-4]]}, ValueError, "1-D"),
         ({"alphas": [1e-4, 1e-4]}, ValueError, "repeats"),
         ({"alphas": 0}, ValueError, "alphas"),
+        ({"alphas": 10**12}, ValueError, "asks for more than 1,000,000 values"),
+        (
+            {"random_state": np.random.RandomState(np.random.PCG64(0))},
+            ValueError,
+            "RandomState\\(MT19937\\) only, but random_state uses PCG64",
+        ),
         ({"alphas": "1e-4"}, (TypeError, ValueError), "alphas"),
         ({"eta0s": []}, ValueError, "eta0s is empty"),
         ({"eta0s": [0.0]}, ValueError, "eta0s must hold finite values"),
@@ -580,6 +589,48 @@ def test_grid_of_huge_gradients_fits_and_continues():
     for _ in range(8):
         single.partial_fit(X, y, classes=[0, 1])
     np.testing.assert_array_equal(stream.best_estimator_.coef_, single.coef_)
+
+
+def test_a_grid_whose_z_passes_1e100_fits_and_continues():
+    """A target of 1e99 takes z to 4e103 in 20 samples: the state protocol refused |z| > 1e100
+    whatever t, so the grid's fit raised after training and partial_fit raised after training
+    the grid in place (the models moved, t_ and the losses did not)."""
+    X, y = np.ones((20, 1)), np.full(20, 1e99)
+    params = dict(alphas=[1e-4], eta0s=[0.1], random_state=0)
+    cv = SparseFTRLRegressorCV(**params).fit(X, y)
+    assert np.abs(cv.get_ftrl_state()["z"]).max() > 1e100
+    stream = SparseFTRLRegressorCV(**params).partial_fit(X[:3], y[:3])
+    stream.partial_fit(X, y)
+    single = SparseFTRLRegressor(alpha=1e-4, eta0=0.1, random_state=0)
+    single.partial_fit(X[:3], y[:3]).partial_fit(X, y)
+    assert stream.t_ == 23
+    np.testing.assert_array_equal(stream.best_estimator_.coef_, single.coef_)
+
+
+def test_one_vs_rest_standard_errors_are_nan():
+    # the classes' squared losses were summed apart, not each row's summed loss squared: the
+    # standard error of a 3-class grid came out 0.0 where the rows' losses gave 0.034 (a
+    # binary grid's is checked against NumPy in test_progressive_losses_equal_...)
+    X3, y3 = data(classes=3)
+    cv = SparseFTRLClassifierCV(**GRID, random_state=0).fit(X3, y3)
+    assert np.isnan(cv.cv_results_["progressive_loss_se"]).all()
+    assert np.isfinite(cv.cv_results_["progressive_loss"]).all()
+    X, y = data()
+    binary = SparseFTRLClassifierCV(**GRID, random_state=0).fit(X, y)
+    assert np.all(binary.cv_results_["progressive_loss_se"] > 0)
+
+
+def test_a_refused_fit_leaves_a_given_random_state_as_it_was():
+    # the seed was drawn before the memory checks refused the call
+    X = sp.csr_matrix(([1.0, 1.0], ([0, 1], [0, 2**40])), shape=(2, 2**40 + 1))
+    rng = np.random.RandomState(0)
+    cv = SparseFTRLRegressorCV(**GRID, state_store="dense", random_state=rng)
+    with pytest.raises(ValueError, match="state_store='sparse'"):
+        cv.fit(X, [0.0, 1.0])
+    _, words, pos, _, _ = rng.get_state()
+    _, fresh_words, fresh_pos, _, _ = np.random.RandomState(0).get_state()
+    np.testing.assert_array_equal(words, fresh_words)
+    assert pos == fresh_pos
 
 
 @pytest.mark.parametrize("state_store", ["dense", "sparse"])
