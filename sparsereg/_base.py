@@ -122,6 +122,10 @@ def gradients_overflow(x_max, w_max, y_max, grows_with_p):
 
 
 _PARAM_GETTERS = {}
+# the parameters the weights of a state are computed under (``_BaseFTRL._weights``)
+_WEIGHT_PARAMS = operator.attrgetter(
+    "penalty", "alpha", "l1_ratio", "penalty_scale", "eta0", "beta", "fit_intercept"
+)
 
 
 def _param_getter(cls):
@@ -385,8 +389,10 @@ class _BaseFTRL(BaseEstimator):
         return self._current_weights()
 
     def _current_weights(self):
-        """``(coef, intercept, LinearWeights, classes, n_features)`` of a fitted estimator: one
-        model's, whatever other threads do, computed once per state.
+        """``(coef, intercept, LinearWeights, classes, n_features, feature_names, params)`` of a
+        fitted estimator: one model's, whatever other threads do, computed once per state and
+        parameters (``params``, the values the kernel's numbers come from: set by
+        ``set_params`` or assigned).
 
         Computed under the training lock: a call that trains the state in place (its kernel
         without the GIL) is then over, and the cache holds the state it committed (a
@@ -394,11 +400,12 @@ class _BaseFTRL(BaseEstimator):
         are read-only: every reader shares them (writing into ``coef_`` changed the
         dense store's predictions until the next call, and was lost in a pickle).
         """
+        params = _WEIGHT_PARAMS
         value = self._weights_cache.value
-        if value is None:
+        if value is None or value[6] != params(self):
             with self._training_lock:
                 cache = self._weights_cache
-                if cache.value is None:
+                if cache.value is None or cache.value[6] != params(self):
                     coef, intercept = self._weights(self._state, self.t_, self._coef_dtype)
                     shared = [coef.data, coef.indices, coef.indptr] if sp.issparse(coef) else [coef]
                     for array in (*shared, intercept):
@@ -409,16 +416,18 @@ class _BaseFTRL(BaseEstimator):
                         LinearWeights.from_coef(coef, intercept),
                         self.__dict__.get("classes_"),
                         self.n_features_in_,
+                        self.__dict__.get("feature_names_in_"),
+                        params(self),  # the parameters the weights are computed under
                     )
                 value = cache.value
         return value
 
     def _public_model(self):
-        """``(coef_, intercept_, classes_)`` of one model, whatever other threads do (read one
-        after the other, they could come from two calls' states)."""
+        """``(coef_, intercept_, classes_, feature_names_in_)`` of one model, whatever other
+        threads do (read one after the other, they could come from two calls' states)."""
         check_is_fitted(self)
-        coef, intercept, _, classes, _ = self._current_weights()
-        return self._coef_form(coef), intercept, classes
+        coef, intercept, _, classes, _, names, _ = self._current_weights()
+        return self._coef_form(coef), intercept, classes, names
 
     def __getstate__(self):
         with self._training_lock:  # not half-way through another thread's partial_fit
@@ -457,10 +466,7 @@ class _BaseFTRL(BaseEstimator):
             The estimator.
         """
         with self._training_lock:
-            super().set_params(**params)
-            if "_weights_cache" in self.__dict__:
-                self._weights_cache = _WeightsCache()  # (before: whatever had been read)
-        return self
+            return super().set_params(**params)
 
     @property
     def _training_lock(self):
@@ -865,7 +871,9 @@ class _BaseFTRL(BaseEstimator):
             elif problem.n_models == 1 or self._threads in (None, 1):
                 losses = [one_model(k, order, t) for k in range(problem.n_models)]
             else:
-                losses = Parallel(n_jobs=self._threads, prefer="threads")(
+                # sharedmem: the models train the state in place (under a process backend
+                # set by parallel_config, "threads" alone trained pickled copies, thrown away)
+                losses = Parallel(n_jobs=self._threads, require="sharedmem")(
                     delayed(one_model)(k, order, t) for k in range(problem.n_models)
                 )
             t += n_rows
@@ -1065,12 +1073,24 @@ class _BaseFTRL(BaseEstimator):
 
     # ------------------------------------------------------- partial_fit, per call
     def _partial_fit_call(self, X, y, sample_weight, classes=None):
-        """``partial_fit``: the fast path when it applies, else every check."""
+        """``partial_fit``: the fast path when it applies, else every check, all under the
+        training lock (a ``set_params`` between the check of the parameters and the lock
+        trained with parameters never checked)."""
         with self._training_lock:
             if self._fast_partial_fit(X, y, sample_weight, classes):
                 return self
             params = _ParamSnapshot.of(self)
-        return self._checked_partial_fit(X, y, sample_weight, classes, params)
+            return self._checked_partial_fit(X, y, sample_weight, classes, params)
+
+    def _fit_call(self, X, y, sample_weight):
+        """``fit``: the parameters checked and the model trained under the training lock."""
+        with self._training_lock:
+            return self._checked_fit(X, y, sample_weight)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def _checked_fit(self, X, y, sample_weight):
+        self._more_validate_params()
+        return self._fit(X, y, sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def _checked_partial_fit(self, X, y, sample_weight, classes, params):
@@ -1204,8 +1224,10 @@ class _BaseFTRL(BaseEstimator):
         attrs = self.__dict__
         if "_state" not in attrs or "feature_names_in_" in attrs:
             return None
-        _, _, weights, _, n_features = model or self._current_weights()
-        return weights.plain_scores(X, n_features, logistic_pair, self._threads)
+        model = model or self._current_weights()
+        if model[5] is not None:  # the model has feature names: the full checks compare them
+            return None
+        return model[2].plain_scores(X, model[4], logistic_pair, self._threads)
 
     def _current_model(self):
         """``_current_weights`` of a fitted estimator, else None (the caller's checks raise)."""
@@ -1227,6 +1249,11 @@ class _BaseFTRL(BaseEstimator):
         )
         X, longest_row, _ = as_kernel_csr(X, values=False)
         with self._training_lock:
+            if X.shape[1] != self._state.n_features:  # a fit replaced the model meanwhile
+                raise ValueError(
+                    f"X has {X.shape[1]} features, but the model now has "
+                    f"{self._state.n_features}: another thread's fit replaced it."
+                )
             if getattr(self._state, "softmax", False):
                 return softmax_scores_from_state(X, self._state, self._hyper(), self.t_)
             return scores_from_state(X, longest_row, self._state, self._hyper(), self.t_)
@@ -1238,8 +1265,9 @@ class _BaseFTRL(BaseEstimator):
     def _scores_of(self, X):
         """``(scores, model)``: the scores of the model ``_current_weights`` gave, taken once
         (another thread's ``fit`` may replace the model, its classes and width meanwhile)."""
+        X_given = X
         model = self._current_model()
-        scores = self._plain_scores(X, model=model)
+        scores = None if model is None else self._plain_scores(X, model=model)
         if scores is not None:
             return scores, model
         check_is_fitted(self)
@@ -1252,12 +1280,15 @@ class _BaseFTRL(BaseEstimator):
             reset=False,
         )
         X = as_kernel_csr(X, values=False)[0]
-        model = model or self._current_weights()
-        if X.shape[1] != model[4]:  # X was checked against the width of a newer model
-            raise ValueError(
-                f"X has {X.shape[1]} features, but the model has {model[4]}: another thread's "
-                "fit replaced the model during this call."
-            )
+        attrs = self.__dict__
+        if (
+            model is None
+            or model[4] != attrs.get("n_features_in_")
+            or model[5] is not attrs.get("feature_names_in_")
+        ):  # X was checked against a fit's new width or names, before it committed: again,
+            # once no call trains (the lock), against the model then
+            with self._training_lock:
+                return self._scores_of(X_given)
         return model[2].scores(X, self._threads), model
 
     def __sklearn_tags__(self):

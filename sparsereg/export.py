@@ -669,16 +669,21 @@ def export_model(
     if not (is_classifier(estimator) or is_regressor(estimator)):
         raise TypeError(f"{type(estimator).__name__} is neither a classifier nor a regressor.")
     ours = isinstance(estimator, _BaseFTRL)
-    # ours: the weights and intercepts of one state (another thread may be training it)
-    coef, intercept, classes = (
+    # ours: the weights, intercepts, classes and names of one state (another thread may be
+    # training it)
+    coef, intercept, classes, feature_names_in = (
         estimator._public_model()
         if ours
-        else (estimator.coef_, estimator.intercept_, getattr(estimator, "classes_", None))
+        else (
+            estimator.coef_,
+            estimator.intercept_,
+            getattr(estimator, "classes_", None),
+            getattr(estimator, "feature_names_in_", None),
+        )
     )
     coef_ndim = 1 if (coef.ndim == 1 or ours and is_regressor(estimator)) else 2
     coef = csr_of_coef(coef)
     intercept = np.broadcast_to(np.asarray(intercept), (coef.shape[0],))
-    feature_names_in = getattr(estimator, "feature_names_in_", None)
     if scaler is not None:
         offset, scale = _linear_scaler(scaler)
         coef, intercept = _fold_scaler(coef, intercept, offset, scale, type(scaler).__name__)

@@ -3,7 +3,7 @@
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils import compute_class_weight
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -396,7 +396,6 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
     def _score_from(self, scores, y, sample_weight, classes):
         return r2_score(y, scores[:, 0], sample_weight=sample_weight)
 
-    @_fit_context(prefer_skip_nested_validation=True)
     def fit(
         self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
     ) -> "SparseFTRLRegressor":
@@ -417,8 +416,7 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
         self : object
             Fitted estimator.
         """
-        self._more_validate_params()
-        return self._fit(X, y, sample_weight)
+        return self._fit_call(X, y, sample_weight)
 
     def partial_fit(
         self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
@@ -751,7 +749,6 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
             return classes[(scores[:, 0] > 0).astype(int)]
         return classes[scores.argmax(axis=1)]
 
-    @_fit_context(prefer_skip_nested_validation=True)
     def fit(
         self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
     ) -> "SparseFTRLClassifier":
@@ -772,8 +769,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         self : object
             Fitted estimator.
         """
-        self._more_validate_params()
-        return self._fit(X, y, sample_weight)
+        return self._fit_call(X, y, sample_weight)
 
     def partial_fit(
         self,

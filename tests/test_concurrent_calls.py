@@ -173,6 +173,9 @@ def test_weights_follow_set_params_whatever_was_read_before():
     unread.set_params(alpha=0.5)
     np.testing.assert_array_equal(read.predict(X), unread.predict(X))
     assert read.count_nonzero()[0] == np.count_nonzero(read.coef_)
+    read.eta0 = 0.01  # assigned, as scikit-learn allows: the same
+    unread.set_params(eta0=0.01)
+    np.testing.assert_array_equal(read.predict(X), unread.predict(X))
 
 
 @pytest.mark.parametrize("store", ["dense", "sparse"])
@@ -190,3 +193,31 @@ def test_coef_and_intercept_are_read_only(store):
     with pytest.raises(ValueError, match="read-only"):
         est.intercept_[...] = 1000.0
     np.testing.assert_array_equal(est.predict(X), expected)
+
+
+def test_predict_during_a_fit_on_other_columns_checks_them_against_the_model_that_scores():
+    # a fit sets the feature names when it starts: a reader checked X against the new names
+    # and scored it with the old model (y = 3a scored a's value on column c)
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    small = pd.DataFrame(rng.normal(size=(2000, 3)), columns=["a", "b", "c"])
+    est = SparseFTRLRegressor(random_state=0, max_iter=3, tol=None).fit(small, 3 * small["a"])
+    big = pd.DataFrame(rng.normal(size=(400_000, 3)), columns=["c", "b", "a"])
+    row = pd.DataFrame([[0.0, 0.0, 1.0]], columns=["c", "b", "a"])  # a = 1 under the new names
+    after = SparseFTRLRegressor(random_state=0, max_iter=3, tol=None).fit(big, 3 * big["a"])
+    got, stop = [], threading.Event()
+
+    def read():
+        while not stop.is_set():
+            try:
+                got.append(est.predict(row)[0])
+            except ValueError as exc:  # before the fit: the names are not the model's
+                assert "feature names" in str(exc).lower()
+
+    reader, errors = in_thread(read)
+    time.sleep(0.02)
+    est.fit(big, 3 * big["a"])
+    stop.set()
+    reader.join()
+    assert not errors, errors[0]
+    assert all(value == after.predict(row)[0] for value in got)

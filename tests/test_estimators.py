@@ -234,6 +234,13 @@ def test_multiclass_one_vs_rest_is_independent_of_n_jobs():
     proba = a.predict_proba(X)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     assert a.score(X, y) > 0.5
+    # under a process backend (joblib's parallel_config) the classes trained pickled copies
+    # of the state, thrown away: an all-zero model
+    from joblib import parallel_config
+
+    with parallel_config(backend="loky"):
+        c = SparseFTRLClassifier(random_state=0, n_jobs=2).fit(X, y)
+    np.testing.assert_array_equal(a.coef_, c.coef_)
 
 
 def test_class_weight_scales_the_gradient_like_sample_weight():

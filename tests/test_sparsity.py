@@ -332,3 +332,16 @@ def test_l1_vs_l2_example_writes_its_picture(local_dataset, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "SMS spam, 5,574 messages" in printed
     assert "FTRL L1" in printed and "FTRL L2" in printed and "exactly zero" in printed
+
+
+def test_a_column_whose_n_underflowed_counts_as_touched():
+    # n sums squared gradients: a column of 1e-170 gets gradients whose squares underflow to
+    # 0 while z moves; the report called it never touched, with a non-zero weight
+    X = np.tile([[1e-170, 1.0]], (50, 1))
+    y = np.linspace(-1.0, 1.0, 50)
+    est = SparseFTRLRegressor(penalty="l2", alpha=0.0, fit_intercept=False, random_state=0)
+    est.fit(X, y)
+    assert est.get_ftrl_state()["n"][0, 0] == 0.0 and est.coef_[0] != 0.0
+    report = est.sparsity_report()
+    assert report.touched == (2,) and report.never_touched == 0
+    assert report.nonzero[0] + report.touched_and_zero[0] == report.touched[0]
