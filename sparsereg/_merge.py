@@ -110,7 +110,7 @@ def merge_ftrl_states(
     >>> SparseFTRLRegressor().set_ftrl_state(merged).predict(X[:2]).shape
     (2,)
     """
-    states = list(states) if not isinstance(states, dict) else [states]
+    states = [states] if isinstance(states, Mapping) else list(states)
     if not states:
         raise ValueError("merge_ftrl_states needs at least one state.")
     checked = [_checked(state, f"states[{i}]") for i, state in enumerate(states)]
@@ -121,7 +121,7 @@ def merge_ftrl_states(
         weights = np.ones(len(checked))
     else:
         given = np.asarray(weights)
-        if given.dtype.kind not in "iuf":
+        if given.dtype.kind not in "biuf":
             raise TypeError(f"weights must be numbers; got {weights!r} (dtype {given.dtype}).")
         weights = given.astype(np.float64)
         if (

@@ -22,17 +22,21 @@ def is_missing(value):
 
 
 def refuse_pandas_na(y, name="y"):
-    """Raise a ``ValueError`` naming the first row of an object ``y`` (array, Series or list)
-    that holds pandas.NA; anything else is left to scikit-learn's checks."""
+    """Raise a ``ValueError`` naming the first row of a ``y`` of objects (a list, an object
+    array of any shape, a Series or one-column DataFrame of objects or of pandas' strings)
+    that holds pandas.NA; anything else is left to scikit-learn's checks (which turn the NA
+    of a numeric nullable column into NaN and say so)."""
     pandas = sys.modules.get("pandas")
     if pandas is None:
         return
     if isinstance(y, (list, tuple)):
-        values = y
-    elif getattr(y, "dtype", None) == np.dtype(object) and getattr(y, "ndim", 0) == 1:
-        values = np.asarray(y).tolist()
+        values = np.asarray(y, dtype=object).ravel().tolist() if y else []
     else:
-        return
+        dtypes = list(y.dtypes) if hasattr(y, "columns") else [getattr(y, "dtype", None)]
+        kinds = [getattr(d, "kind", None) for d in dtypes]
+        if "O" not in kinds:  # (pandas' "string" and object columns are of kind "O")
+            return
+        values = np.asarray(y, dtype=object).ravel().tolist()
     for row, value in enumerate(values):
         if value is pandas.NA:
             raise ValueError(

@@ -156,8 +156,8 @@ def _finite(state, key, shape, non_negative=False, bound=None):
         raise ValueError(f"FTRL state key {key!r} holds negative values (sums of squares).")
     if bound is not None and value.size and np.abs(value).max() > bound:
         raise ValueError(
-            f"FTRL state key {key!r} holds values beyond {bound:.0e}, which "
-            "training would turn into infinities."
+            f"FTRL state key {key!r} holds values beyond {bound:.0e}, more than training "
+            "makes of the samples the state has seen (t)."
         )
     return value
 
@@ -355,7 +355,8 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
 def _increasing(values, block=2**20):
     """Whether ``values`` increase strictly, read a block at a time."""
     for start in range(0, values.size - 1, block):
-        if np.any(np.diff(values[start : start + block + 1]) <= 0):
+        # (as int64: a uint64 difference wraps around to a large positive number)
+        if np.any(np.diff(values[start : start + block + 1].astype(np.int64)) <= 0):
             return False
     return True
 

@@ -157,6 +157,20 @@ BAD_INPUTS = [
         "y holds pandas.NA .* at row 39",
     ),
     (
+        "pandas.NA in a Series of pandas' strings",
+        "clf",
+        _pf(X, pd.Series(np.where(np.arange(40) == 3, None, Y_CLASS.astype(str)), dtype="string")),
+        ValueError,
+        "y holds pandas.NA .* at row 3",
+    ),
+    (
+        "pandas.NA in a column of objects",
+        "clf",
+        _pf(X, np.where(np.arange(40) == 11, pd.NA, Y_CLASS).astype(object).reshape(-1, 1)),
+        ValueError,
+        "y holds pandas.NA .* at row 11",
+    ),
+    (
         "NaN in sample_weight",
         "both",
         _pf(X, sample_weight=np.full(40, np.nan)),

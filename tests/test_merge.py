@@ -134,6 +134,20 @@ def test_weights_whose_sum_overflows_give_their_shares():
     assert np.any(huge["z"] != 0)
 
 
+def test_one_state_read_by_np_load_merges_alone():
+    # a Mapping given alone was taken for a list of states (its keys)
+    import io
+
+    X, y = make_data()
+    state = SparseFTRLRegressor().partial_fit(X, y).get_ftrl_state()
+    buffer = io.BytesIO()
+    np.savez(buffer, **state)
+    buffer.seek(0)
+    with np.load(buffer) as loaded:
+        merged = merge_ftrl_states(loaded)
+    np.testing.assert_array_equal(merged["z"], state["z"])
+
+
 def test_nothing_to_merge_and_not_a_state_are_refused():
     with pytest.raises(ValueError, match="at least one"):
         merge_ftrl_states([])

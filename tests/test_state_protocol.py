@@ -266,6 +266,15 @@ BAD_STATES = {
         ValueError,
         "increase strictly",
     ),
+    # (a uint64 difference wraps around: 30 - 60 read as increasing)
+    "uint64 history going back": (
+        lambda s: s.update(
+            nnz_history_t=np.array([1, 60, 30], dtype=np.uint64),
+            nnz_history=np.zeros((3, 3), dtype=np.int64),
+        ),
+        ValueError,
+        "increase strictly",
+    ),
     "Bloom counters beyond the memory": (
         _set("bloom", np.broadcast_to(np.uint8(0), (3, 2**50))),
         ValueError,
