@@ -1239,21 +1239,16 @@ class _BaseFTRL(BaseEstimator):
         from the state in float64 (no ``coef_`` of the whole width is built). For scoring
         a batch between two training calls (the stream's progressive validation)."""
         check_is_fitted(self)
-        X = validate_data(
-            self,
-            X,
-            accept_sparse="csr",
-            dtype=[np.float64, np.float32],
-            accept_large_sparse=True,
-            reset=False,
-        )
-        X, longest_row, _ = as_kernel_csr(X, values=False)
-        with self._training_lock:
-            if X.shape[1] != self._state.n_features:  # a fit replaced the model meanwhile
-                raise ValueError(
-                    f"X has {X.shape[1]} features, but the model now has "
-                    f"{self._state.n_features}: another thread's fit replaced it."
-                )
+        with self._training_lock:  # X checked against the model that scores it
+            X = validate_data(
+                self,
+                X,
+                accept_sparse="csr",
+                dtype=[np.float64, np.float32],
+                accept_large_sparse=True,
+                reset=False,
+            )
+            X, longest_row, _ = as_kernel_csr(X, values=False)
             if getattr(self._state, "softmax", False):
                 return softmax_scores_from_state(X, self._state, self._hyper(), self.t_)
             return scores_from_state(X, longest_row, self._state, self._hyper(), self.t_)
@@ -1262,7 +1257,7 @@ class _BaseFTRL(BaseEstimator):
         """Scores of shape (n_samples, n_models): the decision function the export shares."""
         return self._scores_of(X)[0]
 
-    def _scores_of(self, X):
+    def _scores_of(self, X, retried=False):
         """``(scores, model)``: the scores of the model ``_current_weights`` gave, taken once
         (another thread's ``fit`` may replace the model, its classes and width meanwhile)."""
         X_given = X
@@ -1271,24 +1266,39 @@ class _BaseFTRL(BaseEstimator):
         if scores is not None:
             return scores, model
         check_is_fitted(self)
-        X = validate_data(
-            self,
-            X,
-            accept_sparse="csr",
-            dtype=[np.float64, np.float32],
-            accept_large_sparse=True,
-            reset=False,
-        )
-        X = as_kernel_csr(X, values=False)[0]
         attrs = self.__dict__
-        if (
-            model is None
-            or model[4] != attrs.get("n_features_in_")
-            or model[5] is not attrs.get("feature_names_in_")
-        ):  # X was checked against a fit's new width or names, before it committed: again,
-            # once no call trains (the lock), against the model then
+
+        def changed():  # a fit has set its width or names, and not committed yet
+            return (
+                model is None
+                or model[4] != attrs.get("n_features_in_")
+                or model[5] is not attrs.get("feature_names_in_")
+            )
+
+        try:
+            X = validate_data(
+                self,
+                X,
+                accept_sparse="csr",
+                dtype=[np.float64, np.float32],
+                accept_large_sparse=True,
+                reset=False,
+            )
+        except ValueError:  # refused for a fit's new columns: X may be the model's
+            if retried or not changed():
+                raise
             with self._training_lock:
-                return self._scores_of(X_given)
+                return self._scores_of(X_given, retried=True)
+        X = as_kernel_csr(X, values=False)[0]
+        if changed():  # X was checked against a fit's new width or names, before it
+            # committed: again, once no call trains (the lock), against the model then
+            if retried:  # a backstop: under the lock the model is computed from the attributes
+                raise ValueError("the model changed while X was checked; call again.")
+            with self._training_lock:
+                if model is not None and model is self._weights_cache.value:
+                    # the attributes were changed outside any call (assigned): weights again
+                    self._weights_cache.value = None
+                return self._scores_of(X_given, retried=True)
         return model[2].scores(X, self._threads), model
 
     def __sklearn_tags__(self):

@@ -29,17 +29,19 @@ def refuse_pandas_na(y, name="y"):
     pandas = sys.modules.get("pandas")
     if pandas is None:
         return
-    if isinstance(y, (list, tuple)):
-        values = np.asarray(y, dtype=object).ravel().tolist() if y else []
-    else:
+    if not isinstance(y, (list, tuple)):
         dtypes = list(y.dtypes) if hasattr(y, "columns") else [getattr(y, "dtype", None)]
         kinds = [getattr(d, "kind", None) for d in dtypes]
         if "O" not in kinds:  # (pandas' "string" and object columns are of kind "O")
             return
-        values = np.asarray(y, dtype=object).ravel().tolist()
-    for row, value in enumerate(values):
+    try:
+        values = np.asarray(y, dtype=object)
+    except ValueError:  # a ragged list: scikit-learn's checks say so
+        return
+    per_row = int(np.prod(values.shape[1:])) if values.ndim > 1 else 1
+    for cell, value in enumerate(values.ravel().tolist()):
         if value is pandas.NA:
             raise ValueError(
-                f"{name} holds pandas.NA (a missing value) at row {row}: drop or fill the rows "
-                "whose target is missing."
+                f"{name} holds pandas.NA (a missing value) at row {cell // max(per_row, 1)}: "
+                "drop or fill the rows whose target is missing."
             )

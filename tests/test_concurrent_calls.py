@@ -220,4 +220,51 @@ def test_predict_during_a_fit_on_other_columns_checks_them_against_the_model_tha
     stop.set()
     reader.join()
     assert not errors, errors[0]
-    assert all(value == after.predict(row)[0] for value in got)
+    assert got and all(value == after.predict(row)[0] for value in got)
+
+
+def test_predict_during_a_fit_that_fails_scores_with_the_model_it_leaves():
+    # a fit on other columns sets its names when it starts: X of the model's own columns was
+    # refused during it, though the fit then failed (Ctrl-C) and the model never changed
+    import _thread
+
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    small = pd.DataFrame(rng.normal(size=(2000, 3)), columns=["a", "b", "c"])
+    est = SparseFTRLRegressor(random_state=0).fit(small, 3 * small["a"])
+    row = small.iloc[:2]
+    expected = est.predict(row)
+    big = pd.DataFrame(rng.normal(size=(2_000_000, 4)), columns=["w", "x", "y", "z"])
+    got, stop = [], threading.Event()
+
+    def read():
+        while not stop.is_set():
+            got.append(est.predict(row))
+
+    reader, errors = in_thread(read)
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    timer.start()
+    try:
+        est.fit(big, big["w"])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        timer.cancel()
+    stop.set()
+    reader.join()
+    assert not errors, errors[0]
+    assert est.feature_names_in_.tolist() == ["a", "b", "c"]  # the fit left nothing
+    assert got and all(np.array_equal(values, expected) for values in got)
+
+
+def test_names_removed_after_a_prediction_are_read_at_the_next_one():
+    # the model's names were compared with the estimator's, and a call retried under the
+    # lock for ever once they differed (RecursionError): del feature_names_in_, to predict
+    # arrays without scikit-learn's warning, did that
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(rng.normal(size=(300, 3)), columns=["a", "b", "c"])
+    est = SparseFTRLRegressor(random_state=0).fit(frame, frame["a"])
+    expected = est.predict(frame)
+    del est.feature_names_in_
+    np.testing.assert_array_equal(est.predict(frame.to_numpy()), expected)
