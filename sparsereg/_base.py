@@ -1233,6 +1233,20 @@ class _BaseFTRL(BaseEstimator):
         """``_current_weights`` of a fitted estimator, else None (the caller's checks raise)."""
         return self._current_weights() if "_state" in self.__dict__ else None
 
+    def _checked_rows(self, X):
+        """``(CSR, longest row)`` of rows to score, checked against the fitted width and
+        names (``validate_data``)."""
+        X = validate_data(
+            self,
+            X,
+            accept_sparse="csr",
+            dtype=[np.float64, np.float32],
+            accept_large_sparse=True,
+            reset=False,
+        )
+        X, longest_row, _ = as_kernel_csr(X, values=False)
+        return X, longest_row
+
     def _scores_from_state(self, X):
         """Scores of shape (n_samples, n_models), as the next ``partial_fit`` would predict
         each row before training on it: the weights of the rows' columns only, computed
@@ -1240,15 +1254,7 @@ class _BaseFTRL(BaseEstimator):
         a batch between two training calls (the stream's progressive validation)."""
         check_is_fitted(self)
         with self._training_lock:  # X checked against the model that scores it
-            X = validate_data(
-                self,
-                X,
-                accept_sparse="csr",
-                dtype=[np.float64, np.float32],
-                accept_large_sparse=True,
-                reset=False,
-            )
-            X, longest_row, _ = as_kernel_csr(X, values=False)
+            X, longest_row = self._checked_rows(X)
             if getattr(self._state, "softmax", False):
                 return softmax_scores_from_state(X, self._state, self._hyper(), self.t_)
             return scores_from_state(X, longest_row, self._state, self._hyper(), self.t_)
@@ -1276,20 +1282,12 @@ class _BaseFTRL(BaseEstimator):
             )
 
         try:
-            X = validate_data(
-                self,
-                X,
-                accept_sparse="csr",
-                dtype=[np.float64, np.float32],
-                accept_large_sparse=True,
-                reset=False,
-            )
+            X = self._checked_rows(X)[0]
         except ValueError:  # refused for a fit's new columns: X may be the model's
             if retried or not changed():
                 raise
             with self._training_lock:
                 return self._scores_of(X_given, retried=True)
-        X = as_kernel_csr(X, values=False)[0]
         if changed():  # X was checked against a fit's new width or names, before it
             # committed: again, once no call trains (the lock), against the model then
             if retried:  # a backstop: under the lock the model is computed from the attributes
