@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from numbers import Integral, Real
+from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -66,6 +67,17 @@ from ._validation import (
     plain_vector,
 )
 from .sparsity import FTRLCounts, SparsityReport, coef_report
+
+
+def check_mt19937(random_state, who):
+    """Refuse a ``RandomState`` on a bit generator other than MT19937: the state protocol
+    carries MT19937's words only (``who``: what carries it, for the message)."""
+    generator = random_state.get_state(legacy=False)["bit_generator"]
+    if generator != "MT19937":
+        raise ValueError(
+            f"{who} the shuffling generator of RandomState(MT19937) only, but random_state "
+            f"uses {generator}: pass an int or None."
+        )
 
 
 def kernel_weights(sample_weight):
@@ -214,9 +226,21 @@ class _CallOutcome:
     committed = False
 
 
+class _Model(NamedTuple):
+    """One fitted model as readers take it (``_BaseFTRL._current_weights``): its weights, and
+    what checking and scoring rows against them needs."""
+
+    coef: Any  # dense (n_models, n_features) array, or CSR of the survivors (table store)
+    intercept: np.ndarray
+    linear: LinearWeights
+    classes: np.ndarray | None
+    n_features: int
+    feature_names: np.ndarray | None
+    params: tuple  # the parameters the weights are computed under (``_WEIGHT_PARAMS``)
+
+
 class _WeightsCache:
-    """Holds ``(coef, intercept, LinearWeights, classes, n_features)`` once computed from the
-    state (``_BaseFTRL._current_weights``).
+    """Holds the ``_Model`` once computed from the state (``_BaseFTRL._current_weights``).
 
     Mutated in place so that reading ``coef_`` or predicting leaves the
     estimator's ``__dict__`` unchanged (scikit-learn's ``check_dict_unchanged``).
@@ -389,10 +413,9 @@ class _BaseFTRL(BaseEstimator):
         return self._current_weights()
 
     def _current_weights(self):
-        """``(coef, intercept, LinearWeights, classes, n_features, feature_names, params)`` of a
-        fitted estimator: one model's, whatever other threads do, computed once per state and
-        parameters (``params``, the values the kernel's numbers come from: set by
-        ``set_params`` or assigned).
+        """The ``_Model`` of a fitted estimator: one model's, whatever other threads do,
+        computed once per state and parameters (``params``, the values the weights come
+        from: set by ``set_params`` or assigned).
 
         Computed under the training lock: a call that trains the state in place (its kernel
         without the GIL) is then over, and the cache holds the state it committed (a
@@ -400,24 +423,23 @@ class _BaseFTRL(BaseEstimator):
         are read-only: every reader shares them (writing into ``coef_`` changed the
         dense store's predictions until the next call, and was lost in a pickle).
         """
-        params = _WEIGHT_PARAMS
         value = self._weights_cache.value
-        if value is None or value[6] != params(self):
+        if value is None or value.params != _WEIGHT_PARAMS(self):
             with self._training_lock:
                 cache = self._weights_cache
-                if cache.value is None or cache.value[6] != params(self):
+                if cache.value is None or cache.value.params != _WEIGHT_PARAMS(self):
                     coef, intercept = self._weights(self._state, self.t_, self._coef_dtype)
                     shared = [coef.data, coef.indices, coef.indptr] if sp.issparse(coef) else [coef]
                     for array in (*shared, intercept):
                         array.flags.writeable = False
-                    cache.value = (
+                    cache.value = _Model(
                         coef,
                         intercept,
                         LinearWeights.from_coef(coef, intercept),
                         self.__dict__.get("classes_"),
                         self.n_features_in_,
                         self.__dict__.get("feature_names_in_"),
-                        params(self),  # the parameters the weights are computed under
+                        _WEIGHT_PARAMS(self),
                     )
                 value = cache.value
         return value
@@ -426,8 +448,8 @@ class _BaseFTRL(BaseEstimator):
         """``(coef_, intercept_, classes_, feature_names_in_)`` of one model, whatever other
         threads do (read one after the other, they could come from two calls' states)."""
         check_is_fitted(self)
-        coef, intercept, _, classes, _, names, _ = self._current_weights()
-        return self._coef_form(coef), intercept, classes, names
+        model = self._current_weights()
+        return self._coef_form(model.coef), model.intercept, model.classes, model.feature_names
 
     def __getstate__(self):
         with self._training_lock:  # not half-way through another thread's partial_fit
@@ -480,7 +502,7 @@ class _BaseFTRL(BaseEstimator):
     @property
     def coef_(self):
         """Weights computed lazily from the FTRL state (see the class docstring); read-only."""
-        return self._coef_form(self._cached_weights()[0])
+        return self._coef_form(self._cached_weights().coef)
 
     def _coef_form(self, coef):
         """``coef_`` of the weights ``coef`` (``_weights``): CSR after ``sparsify``, else dense
@@ -500,7 +522,7 @@ class _BaseFTRL(BaseEstimator):
         dense store, from the dense weights that store computes anyway. A new matrix
         at each read (changing it changes nothing in the estimator).
         """
-        coef = self._cached_weights()[0]
+        coef = self._cached_weights().coef
         if sp.issparse(coef):
             return sp.csr_matrix(coef, copy=True)
         return dense_csr(coef)  # (zeros dropped)
@@ -509,7 +531,7 @@ class _BaseFTRL(BaseEstimator):
     def intercept_(self):
         """Intercept computed from the FTRL state (zeros when ``fit_intercept=False``);
         read-only."""
-        return self._cached_weights()[1]
+        return self._cached_weights().intercept
 
     def count_nonzero(self) -> np.ndarray:
         """Number of non-zero weights per model (one per class for one-vs-rest).
@@ -629,12 +651,7 @@ class _BaseFTRL(BaseEstimator):
 
     def _get_ftrl_state(self):
         n_models = self._state.n_models
-        generator = self._random_state.get_state(legacy=False)
-        if generator["bit_generator"] != "MT19937":
-            raise ValueError(
-                f"get_ftrl_state saves the shuffling generator of RandomState(MT19937) only, but "
-                f"random_state uses {generator['bit_generator']}: pass an int or None."
-            )
+        check_mt19937(self._random_state, "get_ftrl_state saves")
         _, words, pos, has_gauss, cached = self._random_state.get_state()
         times, counts = history_arrays(self.nnz_history_, n_models)
         state = {
@@ -1225,9 +1242,9 @@ class _BaseFTRL(BaseEstimator):
         if "_state" not in attrs or "feature_names_in_" in attrs:
             return None
         model = model or self._current_weights()
-        if model[5] is not None:  # the model has feature names: the full checks compare them
+        if model.feature_names is not None:  # the full checks compare them
             return None
-        return model[2].plain_scores(X, model[4], logistic_pair, self._threads)
+        return model.linear.plain_scores(X, model.n_features, logistic_pair, self._threads)
 
     def _current_model(self):
         """``_current_weights`` of a fitted estimator, else None (the caller's checks raise)."""
@@ -1274,30 +1291,29 @@ class _BaseFTRL(BaseEstimator):
         check_is_fitted(self)
         attrs = self.__dict__
 
-        def changed():  # a fit has set its width or names, and not committed yet
-            return (
-                model is None
-                or model[4] != attrs.get("n_features_in_")
-                or model[5] is not attrs.get("feature_names_in_")
-            )
-
+        refused = None
         try:
             X = self._checked_rows(X)[0]
-        except ValueError:  # refused for a fit's new columns: X may be the model's
-            if retried or not changed():
-                raise
-            with self._training_lock:
-                return self._scores_of(X_given, retried=True)
-        if changed():  # X was checked against a fit's new width or names, before it
-            # committed: again, once no call trains (the lock), against the model then
-            if retried:  # a backstop: under the lock the model is computed from the attributes
-                raise ValueError("the model changed while X was checked; call again.")
-            with self._training_lock:
-                if model is not None and model is self._weights_cache.value:
-                    # the attributes were changed outside any call (assigned): weights again
-                    self._weights_cache.value = None
-                return self._scores_of(X_given, retried=True)
-        return model[2].scores(X, self._threads), model
+        except ValueError as exc:  # perhaps for a running fit's new columns
+            refused = exc
+        if (
+            model is not None
+            and model.n_features == attrs.get("n_features_in_")
+            and model.feature_names is attrs.get("feature_names_in_")
+        ):  # X was checked against the model that scores it
+            if refused is not None:
+                raise refused
+            return model.linear.scores(X, self._threads), model
+        # a fit has set its width or names and not committed yet (or they were assigned):
+        # again, once no call trains (the lock), against the model then
+        if retried:  # a backstop: under the lock the model is computed from the attributes
+            if refused is not None:
+                raise refused
+            raise ValueError("the model changed while X was checked; call again.")
+        with self._training_lock:
+            if model is not None and model is self._weights_cache.value:
+                self._weights_cache.value = None  # the attributes changed outside any call
+            return self._scores_of(X_given, retried=True)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

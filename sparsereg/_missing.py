@@ -38,10 +38,12 @@ def refuse_pandas_na(y, name="y"):
         values = np.asarray(y, dtype=object)
     except ValueError:  # a ragged list: scikit-learn's checks say so
         return
-    per_row = int(np.prod(values.shape[1:])) if values.ndim > 1 else 1
-    for cell, value in enumerate(values.ravel().tolist()):
-        if value is pandas.NA:
-            raise ValueError(
-                f"{name} holds pandas.NA (a missing value) at row {cell // max(per_row, 1)}: "
-                "drop or fill the rows whose target is missing."
-            )
+    flat = values.ravel()
+    # pandas' compiled isna finds the few candidates (NA, None, NaN...): no loop over the rows
+    cells = [c for c in np.flatnonzero(pandas.isna(flat)).tolist() if flat[c] is pandas.NA]
+    if cells:
+        per_row = max(int(np.prod(values.shape[1:])), 1) if values.ndim > 1 else 1
+        raise ValueError(
+            f"{name} holds pandas.NA (a missing value) at row {cells[0] // per_row}: drop or "
+            "fill the rows whose target is missing."
+        )

@@ -871,7 +871,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
             Predicted labels.
         """
         scores, model = self._scores_of(X)
-        return self._predict_from(scores, model[3])  # the classes of the model that scored
+        return self._predict_from(scores, model.classes)  # of the model that scored
 
     @available_when(gives_probabilities)
     def predict_proba(self, X: MatrixLike) -> np.ndarray:
@@ -893,7 +893,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
             Probability of each class, in the order of ``classes_``.
         """
         model = self._current_model()
-        if self.loss == "log_loss" and model is not None and len(model[3]) == 2:
+        if self.loss == "log_loss" and model is not None and len(model.classes) == 2:
             proba = self._plain_scores(X, logistic_pair=True, model=model)  # one compiled pass
             if proba is not None:
                 return proba

@@ -30,7 +30,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import _BaseFTRL
+from ._base import _BaseFTRL, check_mt19937
 from ._epoch import epoch_order, penalty_lambdas
 from ._ftrl_fast import EMPTY_KEY, Loss, Store
 from ._ftrl_grid import grid_count_nonzero, grid_epoch, wide_rehash
@@ -501,13 +501,8 @@ class _BaseFTRLCV(BaseEstimator):
             )
         _check_sparsity(self.sparsity)
         if isinstance(self.random_state, np.random.RandomState):
-            generator = self.random_state.get_state(legacy=False)["bit_generator"]
-            if generator != "MT19937":  # (best_estimator_ carries it in an FTRL state)
-                raise ValueError(
-                    "the grid estimators carry the shuffling generator of "
-                    f"RandomState(MT19937) only, but random_state uses {generator}: pass an "
-                    "int or None."
-                )
+            # (best_estimator_ carries it in an FTRL state: refused before, not after, training)
+            check_mt19937(self.random_state, "the grid estimators carry")
         grid = self._grid()
         for alpha, eta0, l1_ratio in grid[
             :1
@@ -573,8 +568,8 @@ class _BaseFTRLCV(BaseEstimator):
         n_rows = X.shape[0]
         if first:
             table = self._use_table_store(len(grid) * problem.n_models, X.shape[1])
+            columns = min(X.nnz, X.shape[1])  # the most this batch may hold
             if table:  # a slot holds a column's key and the grid's (z, n): sized for X's columns
-                columns = min(X.nnz, X.shape[1])
                 slot_bytes = 8 * (1 + 2 * len(grid))
                 need = _capacity_for(max(columns, 1)) * slot_bytes * problem.n_models
                 if need > physical_memory():
@@ -586,7 +581,6 @@ class _BaseFTRLCV(BaseEstimator):
                     )
             # a dense store: 8 bytes per column of the width (where each column's row is),
             # and the grid's (z, n) per column this batch may hold
-            columns = min(X.nnz, X.shape[1])
             need = (8 * X.shape[1] + 16 * len(grid) * columns) * problem.n_models
             if not table and need > physical_memory():
                 raise ValueError(
@@ -600,9 +594,7 @@ class _BaseFTRLCV(BaseEstimator):
             rng = check_random_state(self.random_state)
             seed = int(rng.randint(np.iinfo(np.int32).max))
             states = [
-                _GridState(
-                    len(grid), X.shape[1], table=table, expected_columns=min(X.nnz, X.shape[1])
-                )
+                _GridState(len(grid), X.shape[1], table=table, expected_columns=columns)
                 for _ in range(problem.n_models)
             ]
             sums = {
