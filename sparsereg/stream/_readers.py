@@ -941,16 +941,17 @@ class _ArrowSource(Source):
             found = [(int(numbers[p]), reasons[int(p)]) for p in np.flatnonzero(bad)[:1]]
             number, reason = min(found + bad_numbers[:1])
             raise ValueError(f"{path}: row {number}: {reason}")
+        # noted in the order of the rows: the rows of too many fields (bad_numbers) are found
+        # apart from those with values that are not numbers (bad)
+        found = [(int(numbers[p]), reasons[int(p)]) for p in np.flatnonzero(bad)]
+        for number, reason in sorted(found + bad_numbers, key=lambda note: note[0]):
+            self._note_bad(path, "row", number, reason)
         if bad.any():
-            for p in np.flatnonzero(bad):
-                self._note_bad(path, "row", int(numbers[p]), reasons[int(p)])
             keep = pa.array(~bad)
             arrays = {k: pc.filter(v, keep) for k, v in arrays.items()}
             if self.target is not None:
                 target = pc.filter(target, keep)
             numbers = numbers[~bad]
-        for number, reason in bad_numbers:
-            self._note_bad(path, "row", number, reason)
         X = _frame_of(pa, arrays, len(numbers))
         if self.target is not None:
             if self.target_dtype == "str":
