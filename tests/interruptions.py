@@ -393,21 +393,42 @@ def no_garbage_collection():
 def ctrl_c_came_during(call, after, guard=120.0):
     """Whether Ctrl-C (``_thread.interrupt_main``), ``after`` seconds into ``call()``, came out
     of it as KeyboardInterrupt before it returned. A call still running ``guard`` seconds on
-    (one that held Ctrl-C back to its end, say) ends the test run, loudly (faulthandler)."""
+    (one that held Ctrl-C back to its end, say) ends the test run, loudly (faulthandler).
+    Another exception from ``call()`` comes out as itself: a Ctrl-C that the timer sends
+    meanwhile is taken here (it replaced the error and stopped pytest's whole run), unless
+    it lands in the few instructions between the error and ``_take_a_late_ctrl_c``."""
     timer = threading.Timer(after, _thread.interrupt_main)
-    returned = False
     faulthandler.dump_traceback_later(guard, exit=True)
     try:
         timer.start()
-        call()
-        returned = True
-        time.sleep(5)  # reached only if the interrupt came after the call
-    except KeyboardInterrupt:
-        return not returned
+        try:
+            call()
+        except KeyboardInterrupt:
+            return True
+        except BaseException:
+            _take_a_late_ctrl_c(timer)
+            raise
+        try:
+            time.sleep(5)  # reached only if the interrupt came after the call
+        except KeyboardInterrupt:
+            pass
+        return False
     finally:
         faulthandler.cancel_dump_traceback_later()
-        timer.cancel()
-    return False
+        _take_a_late_ctrl_c(timer)
+
+
+def _take_a_late_ctrl_c(timer):
+    """Stop ``timer``, and take the KeyboardInterrupt it raised if it fired: once it has
+    ended, an interrupt it sent is raised at the next instruction, here."""
+    while True:
+        try:
+            timer.cancel()
+            timer.join()
+            time.sleep(0)
+            return
+        except KeyboardInterrupt:
+            continue
 
 
 def python_threads():
