@@ -39,9 +39,9 @@ key                           dtype, shape           meaning
                                                      (absent: one-vs-rest)
 ============================  =====================  ======================================
 
-``z`` and ``intercept_z`` are bounded by 1e100 in absolute value, ``n`` and
-``intercept_n`` by ``max(t, 1) * 1e200`` (training keeps each sample's gradient within
-1e100, and ``n`` sums their squares), ``held`` may be
+``z``, ``intercept_z``, ``n`` and ``intercept_n`` are bounded by ``max(t, 1) *
+1e200`` in absolute value (training keeps each sample's gradient within 1e100: ``n``
+sums their squares, ``z`` the gradients and steps), ``held`` may be
 False only where ``z = n = 0``, and ``classes`` are sorted. The Bloom counters of
 the state are used as they are, whatever the estimator's ``bloom_size``.
 
