@@ -65,6 +65,7 @@ from ._validation import (
     dense_rows,
     plain_csr,
     plain_vector,
+    refuse_unsaveable_names,
 )
 from .sparsity import FTRLCounts, SparsityReport, coef_report
 
@@ -767,6 +768,8 @@ class _BaseFTRL(BaseEstimator):
             reset=reset,
             y_numeric=not is_classifier(self),
         )
+        if reset:
+            refuse_unsaveable_names(getattr(self, "feature_names_in_", None))
         # scikit-learn checks y for NaN before it converts an object y to float: a None there
         # becomes NaN after the check, and a regressor would train on it (NaN weights)
         if not is_classifier(self) and not np.all(np.isfinite(y)):

@@ -36,6 +36,21 @@ _NO_VALUES = np.empty(0)
 THREADED_CHECK_NNZ = 2**20
 
 
+def refuse_unsaveable_names(names):
+    """Raise a ``ValueError`` for a feature name that NumPy's str arrays, in which the
+    state protocol and the model files hold the names, cannot hold: one ending in NUL
+    characters (``np.asarray(["a\\0"], dtype=str)`` holds ``"a"``). Such a name would come
+    back from ``get_ftrl_state`` or ``load_model`` as another name."""
+    if names is None:
+        return
+    for i, name in enumerate(names):
+        if isinstance(name, str) and name.endswith("\0"):
+            raise ValueError(
+                f"feature name {name!r} (column {i}) ends with a NUL character, which the "
+                "model's state and files (NumPy str arrays) cannot hold: rename the column."
+            )
+
+
 def csr_arrays(X, n_features):
     """``(data, indices, indptr)`` of a CSR matrix whose type, shape and dtypes are those a
     fast path takes (see :func:`plain_csr`), before their content is walked; else None."""

@@ -28,7 +28,14 @@ from ._model_file import ARITHMETIC, DEFAULT_MAX_BYTES, model_arrays, read_model
 from ._state_protocol import plain_labels
 from ._transformer_specs import build_transformer, output_width, transformer_spec
 from ._typing import FileLike, MatrixLike
-from ._validation import as_kernel_csr, check_csr, csr_of_coef, dense_csr, with_plain_arrays
+from ._validation import (
+    as_kernel_csr,
+    check_csr,
+    csr_of_coef,
+    dense_csr,
+    refuse_unsaveable_names,
+    with_plain_arrays,
+)
 from .sparsity import _format_bytes
 
 __all__ = ["ExportSizes", "ExportedLinearModel", "export_model", "export_sizes", "load_model"]
@@ -174,6 +181,7 @@ class ExportedLinearModel:
         model.n_features_in_ = int(coef.shape[1])
         model.intercept_ = np.array(intercept).reshape(n_models)
         model.classes_ = None if classes is None else plain_labels(classes)
+        refuse_unsaveable_names(feature_names_in)  # (a str array would drop trailing NULs)
         model.feature_names_in_ = (
             None if feature_names_in is None else np.asarray(feature_names_in, dtype=str)
         )

@@ -1126,3 +1126,45 @@ def test_a_dense_state_wider_than_2_to_30_columns_with_int32_indices():
     assert histories["dense"].curve_loss == histories["sparse"].curve_loss
     assert histories["dense"].curve_loss[-1] < histories["dense"].curve_loss[0]  # it learned
     assert histories["dense"].pass_nonzero == [2]
+
+
+@pytest.mark.parametrize(
+    "make", [SparseFTRLClassifier, SparseFTRLRegressor, SparseFTRLClassifierCV], ids=str
+)
+def test_a_column_name_ending_in_nul_is_refused_and_the_model_kept(make):
+    # NumPy's str arrays, which carry the names in the state and the model files, drop a
+    # name's trailing NULs: "b\0" came back from get_ftrl_state as "b" (the CV, which builds
+    # its chosen model from a state, then failed on two names "b"). A NUL inside a name is
+    # kept, and such a name goes through the state as it is.
+    rng = np.random.RandomState(0)
+    good = pd.DataFrame(rng.rand(60, 3), columns=["a", "b\0c", "b"])
+    y = (good["a"] > 0.5).astype(int)
+    est = make().fit(good, y)
+    single = SparseFTRLClassifier if make is SparseFTRLClassifierCV else make
+    again = single().set_ftrl_state(est.get_ftrl_state())  # (the CV's: its chosen model's)
+    assert list(again.feature_names_in_) == ["a", "b\0c", "b"]
+    before = est.predict(good)
+    classes = {"classes": [0, 1]}
+    for bad_names in (["a", "b\0", "b"], ["a\0\0", "b\0c", "b"]):
+        bad = good.set_axis(bad_names, axis=1)
+        with pytest.raises(ValueError, match=r"feature name .* ends with a NUL character"):
+            make().fit(bad, y)
+        with pytest.raises(ValueError, match="NUL"):
+            est.fit(bad, y)
+        with pytest.raises(ValueError, match="NUL"):
+            make().partial_fit(bad, y, **({} if make is SparseFTRLRegressor else classes))
+        assert list(est.feature_names_in_) == ["a", "b\0c", "b"]
+        np.testing.assert_array_equal(est.predict(good), before)
+
+
+def test_an_export_of_a_column_name_ending_in_nul_is_refused():
+    # a scikit-learn model keeps the names as objects; the exported model's str array dropped
+    # the NUL: "b\0" and "b" became two names "b", and a DataFrame with the two swapped was
+    # taken as it came
+    from sklearn.linear_model import SGDClassifier
+
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(rng.rand(40, 2), columns=["b\0", "b"])
+    sgd = SGDClassifier(random_state=0).fit(X, (X["b"] > 0.5).astype(int))
+    with pytest.raises(ValueError, match=r"feature name 'b\\x00' \(column 0\) ends with a NUL"):
+        export_model(sgd)
