@@ -385,8 +385,7 @@ class _BaseFTRL(BaseEstimator):
         CSR matrix of the surviving weights for the table store.
         """
         hyper = self._hyper()
-        l1, l2 = hyper.lambdas_at(t)
-        rates = dict(eta0=hyper.eta0, beta=hyper.beta, l1=l1, l2=l2)
+        rates = hyper.rates_at(t)
         if state.in_table:
             rows = [state.survivors(k, dtype=dtype, **rates) for k in range(state.n_models)]
             indptr = np.concatenate([[0], np.cumsum([len(c) for c, _ in rows])])
@@ -549,7 +548,7 @@ class _BaseFTRL(BaseEstimator):
             return np.array(self._nonzero_counts(self._state, self.t_))
 
     def _nonzero_counts(self, state, t):
-        return state.count_nonzero(self._hyper().lambdas_at(t)[0])
+        return state.count_nonzero(self._hyper().rates_at(t), self._coef_dtype)
 
     def sparsity_report(self) -> SparsityReport:
         """Non-zero weights, features touched or zeroed by L1, and bytes, from the current state.
@@ -564,14 +563,18 @@ class _BaseFTRL(BaseEstimator):
             state = self._state.to_arrays()
             # a gradient reached the coordinate (z != 0 too: n, a sum of squares, underflows)
             touched = (state["n"] > 0) | (state["z"] != 0)
-            zeroed = touched & (np.abs(state["z"]) <= self._hyper().lambdas_at(self.t_)[0])
+            coef = self.coef_
+            # every weight that is not 0 was touched (|z| > lambda1 >= 0); the others are 0
+            # in coef_: removed by L1 or, rarely, too small for coef_'s dtype
+            nonzero = np.diff(coef.indptr) if sp.issparse(coef) else np.count_nonzero(coef, axis=-1)
             counts = FTRLCounts(
                 touched=tuple(int(c) for c in touched.sum(axis=1)),
                 touched_union=int(touched.any(axis=0).sum()),
-                touched_and_zero=tuple(int(c) for c in zeroed.sum(axis=1)),
+                touched_and_zero=tuple(
+                    int(c) for c in touched.sum(axis=1) - np.atleast_1d(nonzero)
+                ),
                 state_bytes=self._state.nbytes,
             )
-            coef = self.coef_
         return coef_report(coef, type(self).__name__, counts)
 
     def sparsify(self) -> "_BaseFTRL":
@@ -907,7 +910,7 @@ class _BaseFTRL(BaseEstimator):
                 or t >= 1.1 * history[-1][0]
                 or sum(state.n_held(k) for k in range(state.n_models)) <= 32 * X.nnz
             ):
-                counts = state.count_nonzero(hypers[0].lambdas_at(t)[0], count_columns)
+                counts = state.count_nonzero(hypers[0].rates_at(t), X.dtype, count_columns)
                 history.append((t, counts))
                 if self.verbose:
                     print(

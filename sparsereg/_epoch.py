@@ -124,6 +124,12 @@ class Hyper:
         """``(lambda1, lambda2)`` in force after ``t`` samples."""
         return (self.l1 * t, self.l2 * t) if self.mean_scaled else (self.l1, self.l2)
 
+    def rates_at(self, t):
+        """The numbers a weight is computed from after ``t`` samples (``lazy_weights``'s
+        ``eta0``, ``beta``, ``l1``, ``l2``), as keywords."""
+        l1, l2 = self.lambdas_at(t)
+        return dict(eta0=self.eta0, beta=self.beta, l1=l1, l2=l2)
+
     def for_class(self, positive):
         """The same numbers for the one-vs-rest model whose positive label is ``positive``."""
         return replace(self, one_vs_rest=True, positive=float(positive))

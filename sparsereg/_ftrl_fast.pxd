@@ -8,7 +8,7 @@
 # hyper-parameters' struct, the fused types, and Algorithm 1's per-row arithmetic as inline
 # functions, so that each module compiles the same arithmetic into its own loops.
 
-from libc.math cimport copysign, exp, fabs, log, sqrt
+from libc.math cimport INFINITY, copysign, exp, fabs, log, sqrt
 from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint64_t
 
 cimport cython
@@ -326,6 +326,31 @@ cdef inline double lazy_weight(double z, double sqrt_n, double inv_eta0, double 
     if fabs(z) <= l1:
         return 0.0
     return -(z - copysign(l1, z)) / ((beta + sqrt_n) * inv_eta0 + l2)
+
+
+cdef inline bint weight_survives(double z, double n, double inv_eta0, double beta, double l1,
+                                 double l2, bint single) noexcept nogil:
+    """Whether the weight of ``(z, n)`` is not 0 as ``lazy_weights`` writes it, into float64
+    or, with ``single``, float32: ``|z| > l1``, and neither the division nor the cast
+    underflowed to 0 (a z just past l1, or tiny: a float32 coef_ rounds below 1.4e-45 to 0)."""
+    cdef double w
+    if fabs(z) <= l1:
+        return False
+    w = lazy_weight(z, sqrt(n), inv_eta0, beta, l1, l2)
+    if single:
+        return <float>w != 0.0
+    return w != 0.0
+
+
+cdef inline bint none_underflow(double least_excess, double largest_n, double inv_eta0,
+                                double beta, double l2, bint single) noexcept nogil:
+    """Whether no weight whose ``|z| - l1`` is at least ``least_excess`` and whose ``n`` is at
+    most ``largest_n`` can be 0 (``weight_survives``): its denominator is at most that of
+    ``largest_n`` (each step of it rounds monotonically), so the weight is at least
+    ``least_excess`` over it, which keeps 4 of the smallest numbers of the type. A count
+    of ``|z| > l1`` is then ``coef_``'s, without a square root or division per weight."""
+    cdef double smallest = 1.401298464324817e-45 if single else 4.9406564584124654e-324
+    return least_excess >= 4.0 * smallest * ((beta + sqrt(largest_n)) * inv_eta0 + l2)
 
 
 cdef inline void ftrl_update(double *slot, double gi, double sqrt_n, double w,

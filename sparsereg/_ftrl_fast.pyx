@@ -239,24 +239,36 @@ def lazy_weights(
     return nnz
 
 
-def count_nonzero_weights(const double[:, ::1] zn, double l1):
-    """Number of ``(z, n)`` rows of ``zn`` (its last two numbers) whose weight is non-zero,
-    ``|z| > l1``, without writing them."""
-    cdef int64_t j, nnz = 0
-    cdef int z_col = zn.shape[1] - 2
+def count_nonzero_weights(const double[:, ::1] zn, int64_t z_col, const int64_t[::1] rows,
+                          bint all_rows, double eta0, double beta, double l1, double l2,
+                          bint single):
+    """Number of rows of ``zn`` (every row with ``all_rows``, else those in ``rows``, each
+    in range) whose weight, from the ``(z, n)`` at columns ``z_col`` and ``z_col + 1``, is
+    not 0 as ``lazy_weights`` writes it into float64 (float32 with ``single``), without
+    writing them: ``coef_``'s count. One pass counts ``|z| > l1``; a second computes the
+    weights only if one could have underflowed to 0 (``none_underflow``)."""
+    cdef:
+        int64_t j, r, nnz = 0
+        int64_t n_rows = zn.shape[0] if all_rows else rows.shape[0]
+        double inv_eta0 = 1.0 / eta0
+        double excess, n, least_excess = INFINITY, largest_n = 0.0
     with nogil:
-        for j in range(zn.shape[0]):
-            nnz += fabs(zn[j, z_col]) > l1
-    return nnz
-
-
-def count_nonzero_weights_of(const double[:, ::1] zn, const int64_t[::1] rows, double l1):
-    """``count_nonzero_weights`` over the given rows of ``zn`` only (each in range)."""
-    cdef int64_t j, nnz = 0
-    cdef int z_col = zn.shape[1] - 2
-    with nogil:
-        for j in range(rows.shape[0]):
-            nnz += fabs(zn[rows[j], z_col]) > l1
+        # without a branch (half of the rows may count, in any order): the least excess over
+        # the counted rows, the largest n over all (a larger bound is still a bound)
+        for j in range(n_rows):
+            r = j if all_rows else rows[j]
+            excess = fabs(zn[r, z_col]) - l1  # > 0 exactly when |z| > l1 (gradual underflow)
+            n = zn[r, z_col + 1]
+            nnz += excess > 0.0
+            excess = excess if excess > 0.0 else INFINITY
+            least_excess = excess if excess < least_excess else least_excess
+            largest_n = n if n > largest_n else largest_n
+        if nnz and not none_underflow(least_excess, largest_n, inv_eta0, beta, l2, single):
+            nnz = 0
+            for j in range(n_rows):
+                r = j if all_rows else rows[j]
+                nnz += weight_survives(zn[r, z_col], zn[r, z_col + 1], inv_eta0, beta, l1, l2,
+                                       single)
     return nnz
 
 

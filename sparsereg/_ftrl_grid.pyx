@@ -7,7 +7,7 @@ declarations (``_ftrl_fast.pxd``) both modules compile; the callers are
 """
 
 from cpython.exc cimport PyErr_CheckSignals
-from libc.math cimport copysign, exp, fabs, log, sqrt
+from libc.math cimport INFINITY, copysign, exp, fabs, log, sqrt
 from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint64_t
 
 cimport cython
@@ -15,7 +15,8 @@ cimport cython
 from sparsereg._ftrl_fast cimport (
     DENSE_STORE, DONE, EMPTY, Hyper, LOG_LOSS, PREFETCH_ROWS, SIGNAL_CHECK_ROWS, SQUARED_ERROR,
     Store, TABLE_FULL, TABLE_STORE, ftrl_update, index_t, key_of, lazy_weight,
-    loss_and_derivative, mix64, prefetch_shuffled, probe_wide, sr_prefetch,
+    loss_and_derivative, mix64, prefetch_shuffled, probe_wide, sr_prefetch, weight_survives,
+    none_underflow,
 )
 
 
@@ -497,13 +498,32 @@ def grid_epoch(
 
 
 def grid_count_nonzero(const double[:, ::1] zn, int64_t n_rows, int64_t offset,
-                       const double[::1] lambda1, int64_t[::1] counts):
-    """Add to ``counts[m]`` the rows among the first ``n_rows`` of a grid's ``zn`` whose
-    model ``m`` has a non-zero weight, ``|z| > lambda1[m]`` (``z`` at ``offset + m``)."""
+                       const double[::1] lambda1, const double[::1] inv_eta0,
+                       const double[::1] lambda2, double beta, bint single,
+                       double[::1] least_excess, double[::1] largest_n, int64_t[::1] counts):
+    """Write into ``counts[m]`` (zeros given) the rows among the first ``n_rows`` of a
+    grid's ``zn`` whose model ``m`` has a non-zero weight (``z`` at ``offset + m``, ``n`` at
+    ``offset + M + m``), as the single estimator's ``coef_`` holds it in float64 or, with
+    ``single``, float32 (``count_nonzero_weights``'s two passes; ``least_excess`` and
+    ``largest_n``, one number per model, are the first pass's, given as inf and 0)."""
     cdef:
         int64_t r, m
         int64_t n_models = lambda1.shape[0]
+        double excess, n
     with nogil:
-        for r in range(n_rows):
+        for r in range(n_rows):  # without a branch, as count_nonzero_weights
             for m in range(n_models):
-                counts[m] += fabs(zn[r, offset + m]) > lambda1[m]
+                excess = fabs(zn[r, offset + m]) - lambda1[m]
+                n = zn[r, offset + n_models + m]
+                counts[m] += excess > 0.0
+                excess = excess if excess > 0.0 else INFINITY
+                least_excess[m] = excess if excess < least_excess[m] else least_excess[m]
+                largest_n[m] = n if n > largest_n[m] else largest_n[m]
+        for m in range(n_models):
+            if counts[m] == 0 or none_underflow(least_excess[m], largest_n[m], inv_eta0[m],
+                                                 beta, lambda2[m], single):
+                continue
+            counts[m] = 0
+            for r in range(n_rows):
+                counts[m] += weight_survives(zn[r, offset + m], zn[r, offset + n_models + m],
+                                             inv_eta0[m], beta, lambda1[m], lambda2[m], single)

@@ -11,9 +11,15 @@ models, one per class, so that ``coef_`` is ``(K, n_features)`` as in one-vs-res
 
 import numpy as np
 
-from ._ftrl_fast import EMPTY_KEY, Status, Store, lazy_weights
+from ._ftrl_fast import (
+    EMPTY_KEY,
+    Status,
+    Store,
+    count_nonzero_weights,
+    lazy_weights,
+)
 from ._ftrl_grid import softmax_epoch, softmax_scores, softmax_table_insert, wide_rehash
-from ._state import _FIRST_CAPACITY, _capacity_for, _dense_zeros
+from ._state import _FIRST_CAPACITY, _capacity_for, _dense_zeros, count_arguments
 
 _NO_BLOOM = np.empty(0, dtype=np.uint8)
 
@@ -135,12 +141,15 @@ class SoftmaxState:
                 np.ascontiguousarray(self.zn[:, 2 * k : 2 * k + 2]), out[k], eta0, beta, l1, l2
             )
 
-    def count_nonzero(self, l1, columns=None):
-        """Non-zero weights of each class, ``|z| > l1``, without computing them."""
-        z = self.zn[:, 1::2] if self.in_table else self.zn[:, 0::2]
-        if columns is not None and not self.in_table:
-            z = z[columns]
-        return tuple(int(c) for c in np.count_nonzero(np.abs(z) > l1, axis=0))
+    def count_nonzero(self, rates, dtype, columns=None):
+        """Non-zero weights of each class as ``coef_`` of ``dtype`` holds them, without
+        writing them (``FTRLState.count_nonzero``)."""
+        rows, numbers = count_arguments(rates, dtype, None if self.in_table else columns)
+        first = 1 if self.in_table else 0  # the table's rows start with the column
+        return tuple(
+            int(count_nonzero_weights(self.zn, first + 2 * k, *rows, *numbers))
+            for k in range(self.n_classes)
+        )
 
     # ------------------------------------------------------------ the arrays
     def to_arrays(self):

@@ -17,7 +17,6 @@ from ._ftrl_fast import (
     Slot,
     Store,
     count_nonzero_weights,
-    count_nonzero_weights_of,
     distinct_columns,
     lazy_weights,
     rehash,
@@ -90,6 +89,16 @@ def _capacity_for(n_columns):
     while capacity // 2 < n_columns:
         capacity *= 2
     return capacity
+
+
+def count_arguments(rates, dtype, columns):
+    """``count_nonzero_weights``'s ``(rows, all_rows)`` and the numbers after them."""
+    rows = (_NO_ROWS, True) if columns is None else (columns, False)
+    single = np.dtype(dtype) == np.float32
+    return rows, (rates["eta0"], rates["beta"], rates["l1"], rates["l2"], single)
+
+
+_NO_ROWS = np.empty(0, dtype=np.int64)
 
 
 class FTRLState:
@@ -211,15 +220,17 @@ class FTRLState:
         for k in range(self.n_models):
             lazy_weights(self.zn[k], out[k], eta0, beta, l1, l2)
 
-    def count_nonzero(self, l1, columns=None):
-        """Non-zero weights of each model, ``|z| > l1``, without computing them.
+    def count_nonzero(self, rates, dtype, columns=None):
+        """Non-zero weights of each model as ``coef_`` of ``dtype`` holds them, without
+        writing them (``rates``: ``Hyper.rates_at``).
 
         ``columns`` (dense store): the only columns whose ``z`` may not be 0, e.g. those of
         the rows a new state was trained on; the count then reads only their slots.
         """
-        if columns is not None and not self.in_table:
-            return tuple(int(count_nonzero_weights_of(zn, columns, l1)) for zn in self.zn)
-        return tuple(int(count_nonzero_weights(zn, l1)) for zn in self.zn)
+        rows, numbers = count_arguments(rates, dtype, None if self.in_table else columns)
+        return tuple(
+            int(count_nonzero_weights(zn, zn.shape[1] - 2, *rows, *numbers)) for zn in self.zn
+        )
 
     # ------------------------------------------------------------ the arrays
     def to_arrays(self):

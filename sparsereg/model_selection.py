@@ -295,13 +295,25 @@ class _GridState:
         keep = (z != 0.0) | (n != 0.0)
         return columns[keep].astype(np.int64), z[keep], n[keep]
 
-    def count_nonzero(self, l1):
-        """Non-zero weights of each model: ``|z| > lambda1`` (``l1``: per model). Rows of
-        ``zn`` that hold no column have ``z = 0``."""
+    def count_nonzero(self, rates, dtype):
+        """Non-zero weights of each model as the chosen model's ``coef_`` of ``dtype`` would
+        hold them (``rates``: ``_grid_rates``). Rows of ``zn`` that hold no column have
+        ``z = 0``."""
         counts = np.zeros(self.n_models, dtype=np.int64)
         rows = self.zn.shape[0] if self.in_table else int(self.table[0])
-        l1 = np.ascontiguousarray(np.broadcast_to(l1, (self.n_models,)), dtype=np.float64)
-        grid_count_nonzero(self.zn, rows, 1 if self.in_table else 0, l1, counts)
+        grid_count_nonzero(
+            self.zn,
+            rows,
+            1 if self.in_table else 0,
+            rates["lambda1"],
+            rates["inv_eta0"],
+            rates["lambda2"],
+            rates["beta"],
+            np.dtype(dtype) == np.float32,
+            np.full(self.n_models, np.inf),
+            np.zeros(self.n_models),
+            counts,
+        )
         return counts
 
 
@@ -602,19 +614,22 @@ class _BaseFTRLCV(BaseEstimator):
                 for key in ("progressive", "progressive_sq", "holdout", "holdout_sq")
             }
             counts = {"progressive": 0, "holdout": 0}
-            t = 0
+            t, history = 0, []
         else:
             rng, seed = self._random_state, self._seed
             states = self._states
             sums = {key: value.copy() for key, value in self._sums.items()}
             counts = dict(self._counts)
-            t = self.t_
+            # (a grid pickled before the history was kept has none)
+            t, history = self.t_, list(getattr(self, "_nnz_history", []))
         if self.selection == "holdout":
             held_out = np.arange(self.holdout - 1, n_rows, self.holdout)
             train = np.setdiff1d(np.arange(n_rows), held_out)
         else:
             held_out, train = np.empty(0, dtype=np.int64), None
         n_train = n_rows if train is None else train.size
+        # the non-zeros a single model of this grid would train on (nnz_history_'s rule)
+        train_nnz = X.nnz if train is None else int(np.diff(X.indptr)[train].sum())
         for state in states:
             state.add_columns(X.indices)
         hypers = self._grid_hypers(grid)
@@ -642,6 +657,7 @@ class _BaseFTRLCV(BaseEstimator):
                 )
             t += n_train
             counts["progressive"] += n_train
+            self._record_nonzeros(history, states, hypers, t, train_nnz, X.dtype)
         for state in states:
             state.forget()
         if held_out.size:
@@ -661,7 +677,20 @@ class _BaseFTRLCV(BaseEstimator):
                     check_signals=epochs is not None,
                 )
             counts["holdout"] += held_out.size
-        return grid, states, sums, counts, t, rng, seed, problem, X.dtype
+        return grid, states, sums, counts, t, history, rng, seed, problem, X.dtype
+
+    def _record_nonzeros(self, history, states, hypers, t, nnz, dtype):
+        """Append ``(t, non-zero weights per problem and model)`` to ``history`` when a
+        single estimator would (``nnz_history_``'s rule): every model's path is then the
+        single estimator's, and ``best_estimator_`` carries the chosen model's. The columns
+        held are the single model's: its store may be dense where the grid's, ``len(grid)``
+        times larger, is a table ('auto'; a grid in a dense store implies a dense model)."""
+        width = states[0].n_features
+        single_table = self._use_table_store(len(states), width)
+        held = sum(int(s.table[0]) if single_table else width for s in states)
+        if not history or t >= 1.1 * history[-1][0] or held <= 32 * nnz:
+            rates = self._grid_rates(hypers, t)
+            history.append((t, np.array([state.count_nonzero(rates, dtype) for state in states])))
 
     def _grid_hypers(self, grid):
         lambdas = [penalty_lambdas(self.penalty, a, r) for a, _, r in grid]
@@ -669,6 +698,16 @@ class _BaseFTRLCV(BaseEstimator):
             "inv_eta0": np.array([1.0 / e for _, e, _ in grid]),
             "lambda1": np.array([float(l1) for l1, _ in lambdas]),
             "lambda2": np.array([float(l2) for _, l2 in lambdas]),
+        }
+
+    def _grid_rates(self, hypers, t):
+        """The numbers each model's weights are computed from after ``t`` samples."""
+        scale = t if self.penalty_scale == "mean" else 1
+        return {
+            "lambda1": hypers["lambda1"] * scale,
+            "lambda2": hypers["lambda2"] * scale,
+            "inv_eta0": hypers["inv_eta0"],
+            "beta": float(self.beta),
         }
 
     @staticmethod
@@ -724,12 +763,15 @@ class _BaseFTRLCV(BaseEstimator):
                 return
             state.grow(room=buffers["slots"].size)  # (the table store's only)
 
-    def _commit(self, grid, states, sums, counts, t, rng, seed, problem, dtype, n_iter, data=None):
+    def _commit(
+        self, grid, states, sums, counts, t, history, rng, seed, problem, dtype, n_iter, data=None
+    ):
         """Attach a trained grid, choose a model and build ``best_estimator_``: from the grid's
         state, or with ``data = (X, y, sample_weight)`` by the refit of the chosen parameters
         that holdout selection asks for."""
         self._grid_, self._states, self._sums, self._counts = grid, states, sums, counts
         self._random_state, self._seed, self.t_, self.n_iter_ = rng, seed, int(t), n_iter
+        self._nnz_history = history
         self._coef_dtype = np.dtype(dtype)
         if problem.classes is not None:
             self.classes_ = problem.classes
@@ -773,9 +815,9 @@ class _BaseFTRLCV(BaseEstimator):
             if len(self._states) > 1:  # one-vs-rest: each class's squares summed apart
                 se = np.full(len(grid), np.nan)
             results[f"{kind}_loss"], results[f"{kind}_loss_se"] = mean, se
-        l1 = self._grid_hypers(grid)["lambda1"] * (self.t_ if self.penalty_scale == "mean" else 1)
+        rates = self._grid_rates(self._grid_hypers(grid), self.t_)
         results["n_nonzero"] = np.sum(
-            [state.count_nonzero(l1) for state in self._states], axis=0
+            [state.count_nonzero(rates, self._coef_dtype) for state in self._states], axis=0
         ).astype(np.int64)
         key = self._selection_key()
         loss = np.where(np.isfinite(results[key]), results[key], np.inf)
@@ -786,6 +828,7 @@ class _BaseFTRLCV(BaseEstimator):
 
     def _build_best(self, index):
         alpha, eta0, l1_ratio = self._grid_[index]
+        history = getattr(self, "_nnz_history", [])  # (none in a grid pickled before it was kept)
         per_class = [state.model_zn(index) for state in self._states]
         if len(per_class) == 1:
             union, z, n = per_class[0]
@@ -809,6 +852,10 @@ class _BaseFTRLCV(BaseEstimator):
             "seed": np.int64(self._seed),
             "n_iter": np.int64(self.n_iter_),
             "coef_dtype": np.array(self._coef_dtype.name),
+            "nnz_history_t": np.array([t for t, _ in history], dtype=np.int64),
+            "nnz_history": np.array(
+                [counts[:, index] for _, counts in history], dtype=np.int64
+            ).reshape(len(history), len(self._states)),
         }
         # the shuffling generator as it stands, so that the model continues as it would alone
         _, words, pos, has_gauss, cached = self._random_state.get_state()

@@ -98,7 +98,8 @@ class SparsityReport:
         Features no model ever received a gradient for (no training row had them).
     touched_and_zero : tuple of int or None
         Features of each model that were touched in training but whose weight is
-        exactly 0.0: the weights L1 removed.
+        exactly 0.0: the weights L1 removed (and, rarely, a weight too small for the
+        dtype of ``coef_``, e.g. below 1.4e-45 in float32).
     coef_dtype : str
         Dtype of the stored coefficients.
     coef_format : {'dense', 'csr'}

@@ -26,7 +26,18 @@ from sparsereg.model_selection import select_model
 
 from .streams import click_stream
 
-STATE_KEYS = ("columns", "z", "n", "intercept_z", "intercept_n", "t")
+# the history too: each grid model's non-zero counts after each epoch and call, recorded when
+# the single estimator records its own
+STATE_KEYS = (
+    "columns",
+    "z",
+    "n",
+    "intercept_z",
+    "intercept_n",
+    "t",
+    "nnz_history_t",
+    "nnz_history",
+)
 
 
 def data(
@@ -45,9 +56,9 @@ def data(
     return X, y
 
 
-def assert_same_state(a, b):
+def assert_same_state(a, b, keys=STATE_KEYS):
     sa, sb = a.get_ftrl_state(), b.get_ftrl_state()
-    for key in STATE_KEYS:
+    for key in keys:
         va, vb = np.asarray(sa[key]), np.asarray(sb[key])
         if va.dtype == np.float64 and vb.dtype == np.float64:  # the bits: -0.0 is not 0.0
             va, vb = va.view(np.uint64), vb.view(np.uint64)
@@ -206,8 +217,8 @@ def test_partial_fit_batches_equal_one_call_and_losses_accumulate():
     np.testing.assert_array_equal(
         one.cv_results_["progressive_loss"], many.cv_results_["progressive_loss"]
     )
-    for i in range(one.n_models_):
-        assert_same_state(one.estimator_at(i), many.estimator_at(i))
+    for i in range(one.n_models_):  # (the histories differ: one record per call)
+        assert_same_state(one.estimator_at(i), many.estimator_at(i), STATE_KEYS[:-2])
 
 
 def test_partial_fit_classes_required_and_grid_fixed():
@@ -669,3 +680,57 @@ def test_partial_fit_from_two_threads_takes_turns(state_store):
     )
     for key, value in alone.get_ftrl_state().items():
         np.testing.assert_array_equal(shared.get_ftrl_state()[key], value)
+
+
+@pytest.mark.parametrize("store", ["dense", "sparse"])
+def test_n_nonzero_is_the_float32_coef_count_when_a_weight_rounds_to_0(store):
+    # column 5 once, at float32's smallest number: every model's weight there rounds to 0
+    rng = np.random.RandomState(0)
+    X = rng.binomial(1, 0.5, size=(100, 6)).astype(np.float32)
+    X[:, 5] = 0.0
+    X[3, 5] = np.float32(1e-45)
+    y = (X[:, 0] + rng.rand(100) > 1).astype(int)
+    cv = SparseFTRLClassifierCV(alphas=[0.0, 1e-6], eta0s=[0.1, 0.3], state_store=store).fit(X, y)
+    for i in range(cv.n_models_):
+        model = cv.estimator_at(i)
+        coef = model.coef_.toarray() if sp.issparse(model.coef_) else model.coef_
+        assert coef.dtype == np.float32 and coef[0, 5] == 0
+        assert model.get_ftrl_state()["z"][0, -1] != 0
+        assert cv.cv_results_["n_nonzero"][i] == np.count_nonzero(coef)
+        assert model.nnz_history_[-1][1] == (np.count_nonzero(coef),)
+
+
+@pytest.mark.parametrize(
+    "width, store, selection",
+    [
+        (3000, "dense", "progressive"),
+        (3000, "sparse", "holdout"),
+        (2**22, "auto", "progressive"),  # the grid's table, each single model's dense store
+        (1500, "dense", "holdout"),  # the rule counts the training rows' non-zeros only
+    ],
+)
+def test_each_models_history_is_the_single_models_call_by_call(width, store, selection):
+    # nnz_history_ records a call when counting is cheap next to it (non-zeros against the
+    # columns held) or t grew by 10 %: the grid must decide as each single model would
+    rng = np.random.RandomState(0)
+    n, per_row = 600, 5
+    cols = rng.randint(0, min(width, 3000), size=(n, per_row))
+    X = sp.csr_matrix(
+        (np.ones(n * per_row), (np.repeat(np.arange(n), per_row), cols.ravel())), shape=(n, width)
+    )
+    X.sum_duplicates()
+    y = rng.randint(0, 2, n)
+    grid = dict(alphas=[1e-6, 1e-4], eta0s=[0.1, 1.0])
+    cv = SparseFTRLClassifierCV(
+        **grid, state_store=store, selection=selection, refit=False, random_state=0
+    )
+    parts = np.array_split(np.arange(n), 60)  # 10 rows, at most 50 non-zeros a call
+    for p in parts:
+        cv.partial_fit(X[p], y[p], classes=[0, 1])
+    for i in range(cv.n_models_):
+        single = single_for(cv, i)
+        for p in parts:
+            keep = p if selection == "progressive" else np.delete(p, np.arange(9, p.size, 10))
+            single.partial_fit(X[keep], y[keep], classes=[0, 1])
+        assert cv.estimator_at(i).nnz_history_ == single.nnz_history_
+        assert 0 < len(single.nnz_history_) < len(parts)  # some calls recorded, not all

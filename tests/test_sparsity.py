@@ -345,3 +345,100 @@ def test_a_column_whose_n_underflowed_counts_as_touched():
     report = est.sparsity_report()
     assert report.touched == (2,) and report.never_touched == 0
     assert report.nonzero[0] + report.touched_and_zero[0] == report.touched[0]
+
+
+def dense_coef(est):
+    coef = est.coef_
+    return np.atleast_2d(coef.toarray() if sp.issparse(coef) else coef)
+
+
+@pytest.mark.parametrize("store", ["dense", "sparse"])
+@pytest.mark.parametrize(
+    "make, n_classes",
+    [
+        (lambda **p: SparseFTRLRegressor(**p), None),
+        (lambda **p: SparseFTRLClassifier(**p), 2),
+        (lambda **p: SparseFTRLClassifier(**p), 3),
+        (lambda **p: SparseFTRLClassifier(multi_class="multinomial", **p), 3),
+    ],
+    ids=["regressor", "binary", "one-vs-rest", "multinomial"],
+)
+def test_counts_are_coefs_when_a_float32_weight_rounds_to_0(store, make, n_classes):
+    # Column 5 is non-zero in one row, at float32's smallest number (1.4e-45): its z is a
+    # gradient times that, and its weight about a tenth of z, which a float32 coef_ rounds
+    # to 0. count_nonzero and nnz_history_ counted |z| > lambda1, one weight more than
+    # coef_ holds (and the exported model ships).
+    rng = np.random.RandomState(0)
+    X = rng.binomial(1, 0.5, size=(200, 6)).astype(np.float32)
+    X[:, 5] = 0.0
+    X[7, 5] = np.float32(1e-45)
+    score = X[:, 0] + X[:, 1] + rng.rand(200)
+    y = score if n_classes is None else np.digitize(score, [1.0, 2.0][: n_classes - 1])
+    est = make(alpha=0.0, state_store=store, max_iter=1, tol=None, random_state=0).fit(X, y)
+    coef = dense_coef(est)
+    assert coef.dtype == np.float32
+    assert np.all(est.get_ftrl_state()["z"][:, -1] != 0) and np.all(coef[:, 5] == 0)
+    counts = np.count_nonzero(coef, axis=1)
+    np.testing.assert_array_equal(est.count_nonzero(), counts)
+    np.testing.assert_array_equal(est.nnz_history_[-1][1], counts)
+    report = est.sparsity_report()
+    assert report.nonzero == tuple(counts)
+    # the weight that rounds to 0 is touched and 0
+    assert np.array_equal(np.add(report.nonzero, report.touched_and_zero), report.touched)
+    # the same state read as float64 keeps the weight, and counts it
+    wide = make(alpha=0.0, state_store=store).set_ftrl_state(
+        {**est.get_ftrl_state(), "coef_dtype": np.array("float64")}
+    )
+    np.testing.assert_array_equal(wide.count_nonzero(), counts + 1)
+    np.testing.assert_array_equal(wide.count_nonzero(), np.count_nonzero(dense_coef(wide), axis=1))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    z=st.lists(
+        st.sampled_from([0.0, 5e-324, 1e-323, 3e-322, 1e-310, 1e-45, 1e-44, 7e-45, 1.0, -2.0, 1e6]),
+        min_size=1,
+        max_size=8,
+    ),
+    past_l1=st.lists(st.sampled_from([0.0, 5e-324, 2.0**-52, 1e-30]), min_size=1, max_size=4),
+    n=st.sampled_from([0.0, 1e-300, 1.0, 1e6, 1e200]),
+    dtype=st.sampled_from(["float32", "float64"]),
+    store=st.sampled_from(["dense", "sparse"]),
+    alpha=st.sampled_from([0.0, 1e-3, 1.0]),
+    l1_ratio=st.sampled_from([0.0, 0.5, 1.0]),
+    eta0=st.sampled_from([1e-10, 0.1, 1e10]),
+    beta=st.sampled_from([1e-10, 1.0, 1e10]),
+)
+def test_counts_are_coefs_for_states_near_underflow(
+    z, past_l1, n, dtype, store, alpha, l1_ratio, eta0, beta
+):
+    # every count of non-zero weights is coef_'s, whatever the weights underflow to: tiny z,
+    # z just past lambda1 (|z| - lambda1 of one subnormal or one ulp), any rates and lambda2
+    l1 = alpha * l1_ratio  # penalty='elasticnet', penalty_scale='sum': lambda1 as given
+    z = z + [l1 + d for d in past_l1] + [-(l1 + d) for d in past_l1]
+    m = len(z)
+    state = {
+        "columns": np.arange(m),
+        "z": np.array([z]),
+        "n": np.full((1, m), n),
+        "intercept_z": np.zeros(1),
+        "intercept_n": np.zeros(1),
+        "t": np.int64(10),
+        "n_features_in": np.int64(m),
+        "coef_dtype": np.array(dtype),
+    }
+    est = SparseFTRLRegressor(
+        alpha=alpha,
+        penalty="elasticnet",
+        l1_ratio=l1_ratio,
+        penalty_scale="sum",
+        eta0=eta0,
+        beta=beta,
+        state_store=store,
+    )
+    est.set_ftrl_state(state)
+    coef = dense_coef(est)
+    assert coef.dtype == dtype
+    np.testing.assert_array_equal(est.count_nonzero(), np.count_nonzero(coef, axis=1))
+    report = est.sparsity_report()
+    assert report.nonzero[0] + report.touched_and_zero[0] == report.touched[0]
