@@ -98,6 +98,12 @@ def plain_labels(classes):
     if classes.dtype.kind in "iufbU":
         return classes.copy()
     if classes.dtype.kind == "O" and all(isinstance(c, str) for c in classes):
+        for label in classes:  # (a str array drops trailing NULs: "x\0" would become "x")
+            if label.endswith("\0"):
+                raise ValueError(
+                    f"class label {label!r} ends with a NUL character, which the model's "
+                    "state and files (NumPy str arrays) cannot hold: rename the class."
+                )
         return classes.astype(str)  # e.g. labels from a pandas column of str
     raise ValueError(
         f"class labels of dtype {classes.dtype} ({classes[:3]!r}...) cannot be saved "

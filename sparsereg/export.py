@@ -234,8 +234,9 @@ class ExportedLinearModel:
         for transformer in self.transformers:
             X = transformer.transform(X)
         if not self.transformers and self.feature_names_in_ is not None and hasattr(X, "columns"):
-            columns = np.asarray([str(c) for c in X.columns])
-            if not np.array_equal(columns, self.feature_names_in_):
+            # as Python str: a str array would drop a trailing NUL ("a\0" taken for "a")
+            columns = [str(c) for c in X.columns]
+            if columns != self.feature_names_in_.tolist():
                 raise ValueError(
                     "The feature names of X do not match those the estimator was "
                     f"fitted with: {self.feature_names_in_.tolist()[:20]}."

@@ -684,7 +684,11 @@ class _BaseFTRLCV(BaseEstimator):
         single estimator would (``nnz_history_``'s rule): every model's path is then the
         single estimator's, and ``best_estimator_`` carries the chosen model's. The columns
         held are the single model's: its store may be dense where the grid's, ``len(grid)``
-        times larger, is a table ('auto'; a grid in a dense store implies a dense model)."""
+        times larger, is a table ('auto'; a grid in a dense store implies a dense model). In
+        a table the grid holds a row's columns when any model's gradient is not 0, a single
+        model when its own is: with a loss whose gradient can be 0 (hinge, epsilon-
+        insensitive...) the grid may hold more and then record less often than the model
+        alone (the records it makes hold the same counts)."""
         width = states[0].n_features
         single_table = self._use_table_store(len(states), width)
         held = sum(int(s.table[0]) if single_table else width for s in states)

@@ -1168,3 +1168,29 @@ def test_an_export_of_a_column_name_ending_in_nul_is_refused():
     sgd = SGDClassifier(random_state=0).fit(X, (X["b"] > 0.5).astype(int))
     with pytest.raises(ValueError, match=r"feature name 'b\\x00' \(column 0\) ends with a NUL"):
         export_model(sgd)
+
+
+def test_a_class_label_ending_in_nul_is_refused_where_a_state_or_file_would_hold_it():
+    # A str array drops trailing NULs: the state, the exported model and its file predicted
+    # "x" for the class "x\0", and the CV's classes_ and its chosen model's disagreed
+    rng = np.random.RandomState(0)
+    X = rng.rand(40, 3)
+    y = np.array(["x\0", "y"], dtype=object)[(X[:, 0] > 0.5).astype(int)]
+    est = SparseFTRLClassifier().fit(X, y)  # fits and predicts its labels as given
+    assert set(est.predict(X)) <= {"x\0", "y"}
+    for call in (est.get_ftrl_state, lambda: export_model(est)):
+        with pytest.raises(ValueError, match=r"class label 'x\\x00' ends with a NUL"):
+            call()
+    cv = SparseFTRLClassifierCV(alphas=[1e-4], eta0s=[0.1])
+    with pytest.raises(ValueError, match="ends with a NUL"):
+        cv.fit(X, y)
+    assert not hasattr(cv, "cv_results_")
+
+
+def test_an_exported_model_tells_a_name_from_the_same_name_and_a_nul():
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(rng.rand(40, 2), columns=["a", "b"])
+    model = export_model(SparseFTRLRegressor().fit(X, X["a"]))
+    model.predict(X)
+    with pytest.raises(ValueError, match="feature names of X do not match"):
+        model.predict(X.set_axis(["a\0", "b"], axis=1))

@@ -705,7 +705,7 @@ def test_n_nonzero_is_the_float32_coef_count_when_a_weight_rounds_to_0(store):
     [
         (3000, "dense", "progressive"),
         (3000, "sparse", "holdout"),
-        (2**22, "auto", "progressive"),  # the grid's table, each single model's dense store
+        (2**22 + 1, "auto", "progressive"),  # the grid's table, each single model's dense store
         (1500, "dense", "holdout"),  # the rule counts the training rows' non-zeros only
     ],
 )
