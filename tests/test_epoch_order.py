@@ -4,9 +4,11 @@ the estimator's ``RandomState`` (one number per epoch), so that a resumed fit re
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
-from sparsereg._epoch import epoch_order
+from sparsereg._epoch import epoch_order, shuffle_seed
 
 from .state_helpers import dense_state
 
@@ -108,3 +110,26 @@ def test_a_shuffled_batch_trains_as_its_rows_in_the_drawn_order(cls, params, n_c
     after, expected = first.get_ftrl_state(), second.get_ftrl_state()
     for key in ("z", "n", "intercept_z", "intercept_n"):
         np.testing.assert_array_equal(after[key], expected[key])
+
+
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), before=st.integers(0, 700), gauss=st.booleans())
+def test_the_order_is_seeded_by_randints_draw_and_leaves_the_generator_as_it(seed, before, gauss):
+    # shuffle_seed reads MT19937's words itself instead of calling randint (a third of the
+    # time): the same number, and the generator where randint leaves it, so that orders and
+    # saved generators are those of the versions before. Other bit generators use randint.
+    for make in (np.random.RandomState, lambda s: np.random.RandomState(np.random.PCG64(s))):
+        a, b = make(seed), make(seed)
+        for rng in (a, b):
+            rng.random_sample(before)  # any position in MT19937's block of 624 words
+            if gauss:
+                rng.standard_normal()  # a cached Gaussian, which the draw must keep
+        for _ in range(3):
+            assert shuffle_seed(a) == int(b.randint(2**63 - 1, dtype=np.int64))
+        assert same_state(a.get_state(legacy=False), b.get_state(legacy=False))
+
+
+def same_state(a, b):
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same_state(a[k], b[k]) for k in a)
+    return np.array_equal(a, b)
