@@ -569,6 +569,19 @@ def test_a_dense_grid_larger_than_memory_is_refused_before_allocating():
     assert reg.best_estimator_.coef_.shape == (1, 2**40 + 1)
 
 
+def test_a_dense_grid_of_many_models_larger_than_memory_is_refused_before_allocating():
+    # the width alone is small (800 KB of row numbers); the grid's (z, n) for the 100,000
+    # columns this batch holds are 16 bytes x 250,000 models each: 400 GB
+    n_cols = 100_000
+    X = sp.csr_matrix(
+        (np.ones(n_cols), (np.arange(n_cols) % 10, np.arange(n_cols))), shape=(10, n_cols)
+    )
+    cv = SparseFTRLRegressorCV(alphas=250_000, eta0s=[0.1], state_store="dense")
+    with pytest.raises(ValueError, match=r"dense state store needs 400,000,800,000 bytes"):
+        cv.fit(X, np.arange(10.0))
+    assert not hasattr(cv, "cv_results_")
+
+
 def test_a_table_grid_larger_than_memory_is_refused_before_allocating():
     # 200,000 models: a table slot of 3.2 MB per column, for 20,000 columns (the table store
     # allocated it lazily and ran out of memory while training)
