@@ -563,18 +563,12 @@ class _BaseFTRL(BaseEstimator):
             state = self._state.to_arrays()
             # a gradient reached the coordinate (z != 0 too: n, a sum of squares, underflows)
             touched = (state["n"] > 0) | (state["z"] != 0)
-            coef = self.coef_
-            # every weight that is not 0 was touched (|z| > lambda1 >= 0); the others are 0
-            # in coef_: removed by L1 or, rarely, too small for coef_'s dtype
-            nonzero = np.diff(coef.indptr) if sp.issparse(coef) else np.count_nonzero(coef, axis=-1)
             counts = FTRLCounts(
                 touched=tuple(int(c) for c in touched.sum(axis=1)),
                 touched_union=int(touched.any(axis=0).sum()),
-                touched_and_zero=tuple(
-                    int(c) for c in touched.sum(axis=1) - np.atleast_1d(nonzero)
-                ),
                 state_bytes=self._state.nbytes,
             )
+            coef = self.coef_  # (of the same state: coef_report counts its non-zeros)
         return coef_report(coef, type(self).__name__, counts)
 
     def sparsify(self) -> "_BaseFTRL":

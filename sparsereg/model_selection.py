@@ -819,10 +819,13 @@ class _BaseFTRLCV(BaseEstimator):
             if len(self._states) > 1:  # one-vs-rest: each class's squares summed apart
                 se = np.full(len(grid), np.nan)
             results[f"{kind}_loss"], results[f"{kind}_loss_se"] = mean, se
-        rates = self._grid_rates(self._grid_hypers(grid), self.t_)
-        results["n_nonzero"] = np.sum(
-            [state.count_nonzero(rates, self._coef_dtype) for state in self._states], axis=0
-        ).astype(np.int64)
+        history = getattr(self, "_nnz_history", [])
+        if history and history[-1][0] == self.t_:  # counted after this call's last epoch
+            per_problem = history[-1][1]
+        else:
+            rates = self._grid_rates(self._grid_hypers(grid), self.t_)
+            per_problem = [state.count_nonzero(rates, self._coef_dtype) for state in self._states]
+        results["n_nonzero"] = np.sum(per_problem, axis=0).astype(np.int64)
         key = self._selection_key()
         loss = np.where(np.isfinite(results[key]), results[key], np.inf)
         results["rank_loss"] = (

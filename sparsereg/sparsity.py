@@ -213,7 +213,6 @@ class FTRLCounts:
 
     touched: tuple
     touched_union: int
-    touched_and_zero: tuple
     state_bytes: int
 
 
@@ -326,7 +325,11 @@ def coef_report(coef, name, ftrl=None):
         zero_fraction=float((n_coef - n_nonzero) / n_coef) if n_coef else 0.0,
         touched=None if ftrl is None else ftrl.touched,
         never_touched=None if ftrl is None else int(n_features - ftrl.touched_union),
-        touched_and_zero=None if ftrl is None else ftrl.touched_and_zero,
+        # every weight that is not 0 was touched (|z| > lambda1 >= 0): the touched others are
+        # 0 in coef_, removed by L1 or, rarely, too small for coef_'s dtype
+        touched_and_zero=(
+            None if ftrl is None else tuple(t - int(c) for t, c in zip(ftrl.touched, nonzero))
+        ),
         coef_dtype=str(np.dtype(dtype)),
         coef_format=fmt,
         coef_dense_bytes=int(n_coef * np.dtype(dtype).itemsize),
