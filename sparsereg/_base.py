@@ -17,6 +17,7 @@ after ``partial_fit``.
 """
 
 import copy
+import math
 import operator
 import threading
 import time
@@ -37,7 +38,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._decision import LinearWeights
+from ._decision import LinearWeights, RowsWeights
 from ._epoch import (
     IN_ORDER,
     NARROW_COLUMNS,
@@ -47,6 +48,7 @@ from ._epoch import (
     epoch_order,
     run_epoch,
     scores_from_state,
+    weight_rates,
 )
 from ._hogwild import run_epoch_threads
 from ._interrupts import interrupts_deferred
@@ -61,6 +63,7 @@ from ._validation import (
     MAX_MAGNITUDE,
     DenseRows,
     as_kernel_csr,
+    csr_arrays,
     dense_csr,
     dense_rows,
     plain_csr,
@@ -127,6 +130,18 @@ class TrainingProblem:
         )
 
 
+def state_intercept(state, eta0, beta, fit_intercept, dtype):
+    """``intercept_`` that ``state`` stands for, in ``dtype`` (Python floats: an intercept per
+    model, and the same numbers as NumPy's)."""
+    if not fit_intercept:
+        return np.zeros(state.n_models, dtype=dtype)
+    inv_eta0 = 1.0 / eta0
+    return np.array(
+        [-z / ((beta + math.sqrt(n)) * inv_eta0) for z, n in state.intercept_zn.tolist()],
+        dtype=dtype,
+    )
+
+
 def gradients_overflow(x_max, w_max, y_max, grows_with_p):
     """Whether gradients of |x| up to ``x_max``, weights up to ``w_max`` and |y| up to
     ``y_max`` could overflow float64 once squared and summed (see ``_check_gradient_scale``)."""
@@ -135,6 +150,16 @@ def gradients_overflow(x_max, w_max, y_max, grows_with_p):
 
 
 _PARAM_GETTERS = {}
+# After the model changed, a call scores with the weights of its own columns, computed from their
+# state (_rows_model), until the calls since the change have cost about what computing every
+# weight costs; then it computes them all, and the calls after it read them (a rent-or-buy rule:
+# at most about twice the cheaper of the two). Every weight of a 2**20-wide dense model took
+# 1.6 ms, of a table of 377,000 columns 110 ms (~180x per column); scoring with its own
+# columns' weights cost a 1-row call 17 us more, and 59 ns more per non-zero (a 2**20-wide CTR
+# model, benchmarks/RESULTS.md, "#16 eighteenth session"). In units of one dense column's weight:
+ROWS_CALL_COST = 8192
+ROWS_NNZ_COST = 32
+TABLE_COLUMN_COST = 128
 # the parameters the weights of a state are computed under (``_BaseFTRL._weights``)
 _WEIGHT_PARAMS = operator.attrgetter(
     "penalty", "alpha", "l1_ratio", "penalty_scale", "eta0", "beta", "fit_intercept"
@@ -231,7 +256,8 @@ class _Model(NamedTuple):
     """One fitted model as readers take it (``_BaseFTRL._current_weights``): its weights, and
     what checking and scoring rows against them needs."""
 
-    coef: Any  # dense (n_models, n_features) array, or CSR of the survivors (table store)
+    coef: Any  # dense (n_models, n_features) array, CSR of the survivors (table store), or
+    # None for the model of one call's rows (``_rows_model``)
     intercept: np.ndarray
     linear: LinearWeights
     classes: np.ndarray | None
@@ -247,10 +273,13 @@ class _WeightsCache:
     estimator's ``__dict__`` unchanged (scikit-learn's ``check_dict_unchanged``).
     """
 
-    __slots__ = ("value",)
+    __slots__ = ("value", "rows_cost")
 
     def __init__(self):
         self.value = None
+        self.rows_cost = (
+            0  # of the calls scored with their own columns' weights since (_rows_model)
+        )
 
 
 class _BaseFTRL(BaseEstimator):
@@ -401,12 +430,7 @@ class _BaseFTRL(BaseEstimator):
         else:
             coef = np.empty((state.n_models, state.n_features), dtype=dtype)
             state.dense_weights(coef, **rates)
-        izn = state.intercept_zn
-        if hyper.fit_intercept:
-            intercept = -izn[:, 0] / ((hyper.beta + np.sqrt(izn[:, 1])) * (1.0 / hyper.eta0))
-        else:
-            intercept = np.zeros(state.n_models)
-        return coef, intercept.astype(dtype)
+        return coef, state_intercept(state, hyper.eta0, hyper.beta, hyper.fit_intercept, dtype)
 
     def _cached_weights(self):
         check_is_fitted(self)
@@ -1246,9 +1270,61 @@ class _BaseFTRL(BaseEstimator):
             return None
         return model.linear.plain_scores(X, model.n_features, logistic_pair, self._threads)
 
-    def _current_model(self):
-        """``_current_weights`` of a fitted estimator, else None (the caller's checks raise)."""
-        return self._current_weights() if "_state" in self.__dict__ else None
+    def _current_model(self, X=None):
+        """``_current_weights`` of a fitted estimator, else None (the caller's checks raise);
+        for scoring the rows ``X`` only, ``_rows_model(X)`` when it gives one."""
+        if "_state" not in self.__dict__:
+            return None
+        model = None if X is None else self._rows_model(X)
+        return model or self._current_weights()
+
+    def _rows_model(self, X):
+        """A ``_Model`` that scores the rows of ``X`` as the whole model does, holding the
+        weights of ``X``'s columns only (``coef`` None; not cached), computed from the state
+        under the training lock; None when the cached weights are current, ``X`` is not a
+        CSR matrix of the model's width without feature names, or the calls since the model
+        changed have cost about what the whole model's weights cost (``ROWS_CALL_COST``)."""
+        attrs = self.__dict__
+        value = self._weights_cache.value
+        if (value is not None and value.params == _WEIGHT_PARAMS(self)) or (
+            "feature_names_in_" in attrs
+        ):
+            return None
+        arrays = csr_arrays(X, attrs.get("n_features_in_"))
+        if arrays is None:
+            return None
+        nnz = arrays[1].shape[0]
+        with self._training_lock:
+            cache, state, n_features = self._weights_cache, self._state, self.n_features_in_
+            params = _WEIGHT_PARAMS(self)
+            whole = sum(state.n_held(k) for k in range(state.n_models))
+            whole *= TABLE_COLUMN_COST if state.in_table else 1
+            cost = cache.rows_cost + ROWS_CALL_COST + ROWS_NNZ_COST * nnz
+            if (
+                (cache.value is not None and cache.value.params == params)
+                or "feature_names_in_" in attrs
+                or cost > whole
+            ):
+                return None
+            cache.rows_cost = cost
+            # sorted for the binary search (repeats find the same weight); a column out of
+            # range (weight 0) makes X not plain, and the full checks then refuse it
+            columns = arrays[1].astype(np.int64)
+            columns.sort()
+            rates = weight_rates(params, self.t_)
+            dtype = self._coef_dtype
+            weights = np.empty((columns.shape[0], state.n_models), dtype=dtype)
+            state.weights_of(columns, weights.T, **rates)
+            intercept = state_intercept(state, rates["eta0"], rates["beta"], params[-1], dtype)
+            return _Model(
+                None,
+                intercept,
+                RowsWeights(weights, columns, intercept),
+                attrs.get("classes_"),
+                n_features,
+                None,
+                params,
+            )
 
     def _checked_rows(self, X):
         """``(CSR, longest row)`` of rows to score, checked against the fitted width and
@@ -1284,7 +1360,7 @@ class _BaseFTRL(BaseEstimator):
         """``(scores, model)``: the scores of the model ``_current_weights`` gave, taken once
         (another thread's ``fit`` may replace the model, its classes and width meanwhile)."""
         X_given = X
-        model = self._current_model()
+        model = self._current_model(X)
         scores = None if model is None else self._plain_scores(X, model=model)
         if scores is not None:
             return scores, model

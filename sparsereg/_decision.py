@@ -262,3 +262,14 @@ class LinearWeights:
         except (ValueError, TypeError):  # e.g. a non-contiguous array: the full checks say so
             return None
         return out if plain else None
+
+
+@dataclass(frozen=True)
+class RowsWeights(LinearWeights):
+    """The weights of the columns of the rows one call scores (``columns``: those columns,
+    sorted), which give those rows the scores of the whole model (the columns they lack
+    would each add ``x * w`` of a column they do not have). Every call looks its columns up
+    by binary search: no layout of the model's width is made for it."""
+
+    def _layout(self, n_features, n_rows):
+        return True, self.columns, _NO_INDEX, self.weights

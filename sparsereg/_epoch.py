@@ -89,6 +89,17 @@ def penalty_lambdas(penalty, alpha, l1_ratio):
     return alpha * r, alpha * (1.0 - r)
 
 
+def weight_rates(weight_params, t):
+    """``Hyper.rates_at(t)`` of an estimator whose ``_base._WEIGHT_PARAMS`` are
+    ``weight_params``, without building its ``Hyper``: the same numbers."""
+    penalty, alpha, l1_ratio, penalty_scale, eta0, beta, _ = weight_params
+    l1, l2 = penalty_lambdas(penalty, alpha, l1_ratio)
+    l1, l2 = float(l1), float(l2)
+    if penalty_scale == "mean":
+        l1, l2 = l1 * t, l2 * t
+    return dict(eta0=float(eta0), beta=float(beta), l1=l1, l2=l2)
+
+
 @dataclass(frozen=True)
 class Hyper:
     """The numbers the kernel reads (its ``Hyper`` struct), from validated parameters."""

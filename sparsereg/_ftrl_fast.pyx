@@ -192,6 +192,37 @@ def table_insert(double[:, ::1] table_zn, const int64_t[::1] columns, const doub
             state[TABLE_SLOT * s + TABLE_ZN + 1] = n[k]
 
 
+def column_weights(const double[:, ::1] zn, bint in_table, int64_t z_col,
+                   const int64_t[::1] columns, cython.floating[:] out, double eta0,
+                   double beta, double l1, double l2):
+    """Write the weight of each of ``columns`` into ``out``, as ``lazy_weights`` writes it,
+    from that column's ``(z, n)`` at ``z_col`` and ``z_col + 1`` of its row of ``zn``: row
+    ``column`` of a dense store, or the row holding it in a table (an open-addressing table
+    of rows ``(column, ...)``); 0 for a column not held (or out of a dense store's range). The
+    weights of a few columns, read from their state only (``out`` may be strided: a column
+    of a ``(len(columns), n_models)`` array)."""
+    cdef:
+        int64_t i, s, width = zn.shape[1]
+        uint64_t mask = <uint64_t>zn.shape[0] - 1
+        const double *rows = &zn[0, 0]
+        const double *row
+        double inv_eta0 = 1.0 / eta0
+    with nogil:
+        for i in range(columns.shape[0]):
+            if in_table:
+                s = probe_wide(rows, mask, width, columns[i])
+                row = rows + width * s
+                if key_of(row) == EMPTY:
+                    out[i] = 0.0
+                    continue
+            elif <uint64_t>columns[i] < <uint64_t>zn.shape[0]:
+                row = rows + width * columns[i]
+            else:
+                out[i] = 0.0
+                continue
+            out[i] = <cython.floating>lazy_weight(row[z_col], sqrt(row[z_col + 1]), inv_eta0,
+                                                  beta, l1, l2)
+
 
 def shuffle_rows(int64_t[::1] order, uint64_t seed):
     """Fill ``order`` with a permutation of ``0 .. len(order) - 1``: Fisher-Yates, each swap

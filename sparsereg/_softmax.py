@@ -15,6 +15,7 @@ from ._ftrl_fast import (
     EMPTY_KEY,
     Status,
     Store,
+    column_weights,
     count_nonzero_weights,
     lazy_weights,
 )
@@ -139,6 +140,15 @@ class SoftmaxState:
         for k in range(self.n_classes):
             lazy_weights(
                 np.ascontiguousarray(self.zn[:, 2 * k : 2 * k + 2]), out[k], eta0, beta, l1, l2
+            )
+
+    def weights_of(self, columns, out, *, eta0, beta, l1, l2):
+        """Write each class's weights of ``columns`` into its row of ``out``
+        (``FTRLState.weights_of``)."""
+        first = 1 if self.in_table else 0  # the table's rows start with the column
+        for k in range(self.n_classes):
+            column_weights(
+                self.zn, self.in_table, first + 2 * k, columns, out[k], eta0, beta, l1, l2
             )
 
     def count_nonzero(self, rates, dtype, columns=None):

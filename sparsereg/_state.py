@@ -16,6 +16,7 @@ from ._ftrl_fast import (
     EMPTY_KEY,
     Slot,
     Store,
+    column_weights,
     count_nonzero_weights,
     distinct_columns,
     lazy_weights,
@@ -219,6 +220,14 @@ class FTRLState:
         """Write every model's weights into the ``(n_models, n_features)`` array ``out`` (dense store)."""
         for k in range(self.n_models):
             lazy_weights(self.zn[k], out[k], eta0, beta, l1, l2)
+
+    def weights_of(self, columns, out, *, eta0, beta, l1, l2):
+        """Write each model's weights of ``columns`` (int64, in ``[0, n_features)``) into its
+        row of ``out`` (``(n_models, len(columns))``, ``coef_``'s dtype): the numbers ``coef_``
+        holds there, computed from those columns' state only."""
+        z_col = TABLE_SLOT - 2 if self.in_table else DENSE_SLOT - 2
+        for k in range(self.n_models):
+            column_weights(self.zn[k], self.in_table, z_col, columns, out[k], eta0, beta, l1, l2)
 
     def count_nonzero(self, rates, dtype, columns=None):
         """Non-zero weights of each model as ``coef_`` of ``dtype`` holds them, without

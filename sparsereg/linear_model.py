@@ -892,7 +892,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         proba : ndarray of shape (n_samples, n_classes)
             Probability of each class, in the order of ``classes_``.
         """
-        model = self._current_model()
+        model = self._current_model(X)
         if self.loss == "log_loss" and model is not None and len(model.classes) == 2:
             proba = self._plain_scores(X, logistic_pair=True, model=model)  # one compiled pass
             if proba is not None:

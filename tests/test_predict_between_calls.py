@@ -1,0 +1,158 @@
+"""Predicting between training calls (issue #16): a predict-then-learn loop pays per row, not per
+column of the model.
+
+After a ``partial_fit``, the weights a prediction reads are those of the state just trained. A
+call of few non-zeros scores its rows with the weights of its own columns, computed from their
+state, instead of computing every column's weight first; the scores must be those of the whole
+model, to the bit. Each test here fails if the rows' model misses a column, computes a weight
+or an intercept otherwise than ``coef_`` / ``intercept_`` hold them, or if predicting after a
+training call still computes the weights of every column.
+"""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
+
+KINDS = ["regressor", "binary", "ovr", "multinomial"]
+
+
+def _estimator(kind, **params):
+    if kind == "regressor":
+        return SparseFTRLRegressor(**params)
+    multi = {"multi_class": "multinomial"} if kind == "multinomial" else {}
+    return SparseFTRLClassifier(**params, **multi)
+
+
+def _data(kind, n_rows, width, per_row, seed, dtype):
+    """Rows of about ``per_row`` non-zeros at random columns (half of them among 16)."""
+    rng = np.random.RandomState(seed)
+    columns = [
+        np.unique(np.r_[rng.randint(0, min(16, width), per_row), rng.randint(0, width, per_row)])
+        for _ in range(n_rows)
+    ]
+    indptr = np.r_[0, np.cumsum([c.size for c in columns])]
+    X = sp.csr_matrix(
+        (rng.normal(size=indptr[-1]).astype(dtype), np.concatenate(columns), indptr),
+        shape=(n_rows, width),
+    )
+    if kind == "regressor":
+        y = X @ rng.normal(size=width) + rng.normal(size=n_rows)
+    else:
+        y = rng.randint(0, 2 if kind == "binary" else 3, size=n_rows)
+    return X, y
+
+
+def _predictions(est, X):
+    """Every prediction method's output, as bytes (a difference in the last bit counts)."""
+    methods = ["predict"]
+    if isinstance(est, SparseFTRLClassifier):
+        methods += ["decision_function", "predict_proba", "predict_log_proba"]
+    return {name: np.asarray(getattr(est, name)(X)).tobytes() for name in methods}
+
+
+def _alike_after_each_call(kind, store, dtype, width, batch, params, seed):
+    """Two estimators trained alike: one predicts right after each ``partial_fit``, the other
+    first reads ``coef_`` (the whole model's weights). Every prediction agrees to the bit."""
+    X, y = _data(kind, 120, width, 3, seed, dtype)
+    common = dict(random_state=seed, state_store=store, **params)
+    rows, whole = _estimator(kind, **common), _estimator(kind, **common)
+    classes = {} if kind == "regressor" else {"classes": np.unique(y)}
+    for est in (rows, whole):
+        est.partial_fit(X[:40], y[:40], **classes)
+    for start in range(40, 120, batch):
+        part = X[start : start + batch]
+        whole.coef_  # noqa: B018 (computes and keeps the whole model's weights)
+        assert _predictions(rows, part) == _predictions(whole, part)
+        for est in (rows, whole):
+            est.partial_fit(part, y[start : start + batch])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("store", ["dense", "sparse"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_predictions_between_training_calls_on_a_wide_model(kind, store, dtype):
+    """At 2**16 columns the first prediction after each call scores with its rows' weights."""
+    _alike_after_each_call(kind, store, dtype, 2**16, 2, {}, 0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    kind=st.sampled_from(KINDS),
+    store=st.sampled_from(["dense", "sparse"]),
+    dtype=st.sampled_from([np.float64, np.float32]),
+    log2_width=st.integers(3, 14),
+    batch=st.integers(1, 12),
+    params=st.sampled_from(
+        [
+            {},
+            {"penalty": "elasticnet", "alpha": 0.01, "l1_ratio": 0.5, "penalty_scale": "mean"},
+            {"fit_intercept": False, "alpha": 0.0},
+            {"alpha": 5.0, "penalty_scale": "sum"},
+        ]
+    ),
+    seed=st.integers(0, 2**16),
+)
+def test_predictions_between_training_calls_are_the_whole_models(
+    kind, store, dtype, log2_width, batch, params, seed
+):
+    """``_alike_after_each_call`` at widths where a call scores with its rows' weights and
+    where it computes the whole model (a narrow model, or calls of many non-zeros)."""
+    _alike_after_each_call(kind, store, dtype, 2**log2_width, batch, params, seed)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("store", ["dense", "sparse"])
+def test_rows_needing_the_full_checks_after_a_training_call(kind, store):
+    """Rows that the one-pass scoring cannot take as they are (unsorted columns, a repeated
+    column) are scored after the full checks, as the whole model scores them; rows the checks
+    refuse are refused with the same error."""
+    width = 2**16  # (the first predictions after a call score with their rows' weights)
+    X, y = _data(kind, 200, width, 20, 3, np.float64)
+    classes = {} if kind == "regressor" else {"classes": np.unique(y)}
+    rows = _estimator(kind, random_state=0, state_store=store).partial_fit(X, y, **classes)
+    whole = _estimator(kind, random_state=0, state_store=store).partial_fit(X, y, **classes)
+    whole.coef_  # noqa: B018
+    unsorted = sp.csr_matrix(
+        (np.array([1.0, -2.0, 0.5]), np.array([4000, 7, 4000]), np.array([0, 2, 3])),
+        shape=(2, width),
+    )
+    unsorted.has_canonical_format = False
+    assert _predictions(rows, unsorted) == _predictions(whole, unsorted)
+    out_of_range = sp.csr_matrix(
+        (np.array([1.0]), np.array([width]), np.array([0, 1])), shape=(1, width), copy=False
+    )
+    for est in (rows, whole):
+        est.partial_fit(X[:3], y[:3])
+    with pytest.raises(ValueError) as from_rows:
+        rows.predict(out_of_range)
+    with pytest.raises(ValueError) as from_whole:
+        whole.predict(out_of_range)
+    assert str(from_rows.value) == str(from_whole.value)
+
+
+@pytest.mark.parametrize("kind", ["binary", "multinomial"])
+@pytest.mark.parametrize("store", ["dense", "sparse"])
+def test_predicting_one_row_after_a_training_call_reads_its_columns_only(kind, store):
+    """A predict-then-learn loop on a 2**22-wide model: predicting a row right after a
+    ``partial_fit`` allocates far less than the weights of every column (32 MiB dense, or
+    those of the ~15,000 columns a table holds)."""
+    width = 2**22
+    X, y = _data(kind, 2000, width, 10, 1, np.float64)
+    est = _estimator(kind, random_state=0, state_store=store, alpha=0.0)
+    est.partial_fit(X[:1500], y[:1500], classes=np.unique(y))
+    peaks = []
+    for i in range(1500, 1510):
+        tracemalloc.start()
+        try:
+            est.predict_proba(X[i : i + 1])
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+        est.partial_fit(X[i : i + 1], y[i : i + 1])
+    assert max(peaks) < 64 * 2**10  # bytes
