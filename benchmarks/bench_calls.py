@@ -5,7 +5,8 @@ columns, ~36 non-zeros per row); SGDClassifier gets the same warm-up. Then each 
 --calls consecutive calls, each call timed alone (perf_counter), on rows taken in turn from the
 rows after the warm-up; a rep runs every case once, in turn (interleaved), and the table gives,
 per case, the median over --reps of each rep's median call. partial_fit cases go on training the
-model (a stream), prediction cases read it.
+model (a stream), prediction cases read it; the last case is an online loop's event, predicting
+a row and then training on it (after each training call, the weights a prediction reads are new).
 
 The script uses only the public API, so that the same file times another checkout:
 ``PYTHONPATH=<checkout> python benchmarks/bench_calls.py`` (the "before" numbers).
@@ -32,6 +33,8 @@ GOALS_US = {
     "predict, 1 row": 50,
     "decision_function, 1 row": 50,
     "exported predict_proba, 1 row": 20,
+    # an event of an online loop: predict the row, then learn it (the two goals above)
+    "predict_proba + partial_fit, 1 row": 100,
 }
 
 
@@ -42,6 +45,16 @@ def stream_batches(X, y, warm, calls, size, offset):
         start = warm + (offset + i * size) % (X.shape[0] - warm - size)
         out.append((X[start : start + size], y[start : start + size]))
     return out
+
+
+def predict_then_learn(est):
+    """One event of an online loop (progressive validation): predict the row, then train on it."""
+
+    def event(X, y):
+        est.predict_proba(X)
+        est.partial_fit(X, y)
+
+    return event
 
 
 def call_median(fn, batches):
@@ -83,7 +96,7 @@ def main(argv=None):
     def row_batches(size, offset):
         return stream_batches(X, y, a.warm, a.calls, size, offset)
 
-    ones, hundreds = row_batches(1, 0), row_batches(100, 7)
+    ones, hundreds, events = row_batches(1, 0), row_batches(100, 7), row_batches(1, 29)
     single_rows = [(x,) for x, _ in row_batches(1, 13)]
     cases = [  # (case, tool, function, batches)
         ("partial_fit, 1 row", "sparsereg", ftrl.partial_fit, ones),
@@ -97,6 +110,8 @@ def main(argv=None):
         ("decision_function, 1 row", "sparsereg", ftrl.decision_function, single_rows),
         ("decision_function, 1 row", "SGD", sgd.decision_function, single_rows),
         ("exported predict_proba, 1 row", "sparsereg", exported.predict_proba, single_rows),
+        ("predict_proba + partial_fit, 1 row", "sparsereg", predict_then_learn(ftrl), events),
+        ("predict_proba + partial_fit, 1 row", "SGD", predict_then_learn(sgd), events),
     ]
     medians = {(case, tool): [] for case, tool, _, _ in cases}
     for _ in range(a.reps):
@@ -110,7 +125,7 @@ def main(argv=None):
         f"{a.warm:,} rows; {a.calls} calls per case per rep, medians of {a.reps} interleaved reps"
     )
     print(f"# {platform.machine()}, python {platform.python_version()}, numpy {np.__version__}")
-    print(f"{'call':<31} {'sparsereg us':>12} {'SGD us':>9} {'SGD / sparsereg':>16} {'goal us':>8}")
+    print(f"{'call':<35} {'sparsereg us':>12} {'SGD us':>9} {'SGD / sparsereg':>16} {'goal us':>8}")
     out = {}
     for case in dict.fromkeys(c for c, _, _, _ in cases):
         ours = float(np.median(medians[(case, "sparsereg")])) * 1e6
@@ -118,7 +133,7 @@ def main(argv=None):
         theirs = float(np.median(theirs)) * 1e6 if theirs else float("nan")
         out[case] = (ours, theirs)
         ratio = f"{theirs / ours:16.1f}" if theirs == theirs else f"{'':>16}"
-        print(f"{case:<31} {ours:12.1f} {theirs:9.1f} {ratio} {GOALS_US[case]:8d}")
+        print(f"{case:<35} {ours:12.1f} {theirs:9.1f} {ratio} {GOALS_US[case]:8d}")
     return out
 
 

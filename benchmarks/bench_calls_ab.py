@@ -36,7 +36,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from _synthetic import load_ctr  # noqa: E402
-from bench_calls import stream_batches  # noqa: E402
+from bench_calls import predict_then_learn, stream_batches  # noqa: E402
 
 BEFORE_NAME = "sparsereg_before"
 
@@ -151,6 +151,12 @@ def main(argv=None):
             single_rows = [(x,) for x, _ in row_batches(1, 13)]
             cases = [  # (case, the method's name, on the exported model, batches)
                 ("partial_fit, 1 row", "partial_fit", False, row_batches(1, 0)),
+                (
+                    "predict_proba + partial_fit, 1 row",
+                    predict_then_learn,
+                    False,
+                    row_batches(1, 29),
+                ),
                 ("partial_fit, 100 rows", "partial_fit", False, row_batches(100, 7)),
                 ("predict_proba, 1 row", "predict_proba", False, single_rows),
                 ("decision_function, 1 row", "decision_function", False, single_rows),
@@ -165,15 +171,17 @@ def main(argv=None):
             print(
                 f"# {platform.machine()}, python {platform.python_version()}, numpy {np.__version__}"
             )
-            print(f"{'call':<31} {'now us':>8} {'before us':>10} {'now - before us':>16}")
+            print(f"{'call':<35} {'now us':>8} {'before us':>10} {'now - before us':>16}")
             out = {}
             for case, method, on_export, batches in cases:
                 owner = exported if on_export else models
-                now, before, diff = paired(
-                    getattr(owner["now"], method), getattr(owner["before"], method), batches
+                now, before = (
+                    method(owner[v]) if callable(method) else getattr(owner[v], method)
+                    for v in ("now", "before")
                 )
+                now, before, diff = paired(now, before, batches)
                 out[case] = (now * 1e6, before * 1e6, diff * 1e6)
-                print(f"{case:<31} {now * 1e6:8.1f} {before * 1e6:10.1f} {diff * 1e6:+16.2f}")
+                print(f"{case:<35} {now * 1e6:8.1f} {before * 1e6:10.1f} {diff * 1e6:+16.2f}")
             same = bool(np.array_equal(models["now"].coef_, models["before"].coef_))
             same = same and bool(
                 np.array_equal(models["now"].intercept_, models["before"].intercept_)
