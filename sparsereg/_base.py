@@ -153,13 +153,16 @@ _PARAM_GETTERS = {}
 # After the model changed, a call scores with the weights of its own columns, computed from their
 # state (_rows_model), until the calls since the change have cost about what computing every
 # weight costs; then it computes them all, and the calls after it read them (a rent-or-buy rule:
-# at most about twice the cheaper of the two). Every weight of a 2**20-wide dense model took
+# about twice the cheaper of the two at most). Every weight of a 2**20-wide dense model took
 # 1.6 ms, of a table of 377,000 columns 110 ms (~180x per column); scoring with its own
-# columns' weights cost a 1-row call 17 us more, and 59 ns more per non-zero (a 2**20-wide CTR
-# model, benchmarks/RESULTS.md, "#16 eighteenth session"). In units of one dense column's weight:
+# columns' weights cost a 1-row call 17 us more, and 59 ns more per non-zero and model (a
+# 2**20-wide CTR model, benchmarks/RESULTS.md, "#16 eighteenth session"). In units of one dense
+# column's weight (every column of every model counts):
 ROWS_CALL_COST = 8192
 ROWS_NNZ_COST = 32
 TABLE_COLUMN_COST = 128
+# from this many non-zeros a call weighs each distinct column once (a row's are distinct)
+DISTINCT_FROM = 256
 # the parameters the weights of a state are computed under (``_BaseFTRL._weights``)
 _WEIGHT_PARAMS = operator.attrgetter(
     "penalty", "alpha", "l1_ratio", "penalty_scale", "eta0", "beta", "fit_intercept"
@@ -277,9 +280,13 @@ class _WeightsCache:
 
     def __init__(self):
         self.value = None
-        self.rows_cost = (
-            0  # of the calls scored with their own columns' weights since (_rows_model)
-        )
+        # what the calls scored with their own columns' weights cost since (_rows_model)
+        self.rows_cost = 0
+
+    def __setstate__(self, state):
+        """Empty: what it holds comes from the estimator's state (a pickle written before
+        ``rows_cost`` existed holds ``value`` only)."""
+        self.__init__()
 
 
 class _BaseFTRL(BaseEstimator):
@@ -413,8 +420,8 @@ class _BaseFTRL(BaseEstimator):
         ``coef`` is a dense ``(n_models, n_features)`` array for the dense store and a
         CSR matrix of the surviving weights for the table store.
         """
-        hyper = self._hyper()
-        rates = hyper.rates_at(t)
+        params = _WEIGHT_PARAMS(self)
+        rates = weight_rates(params, t)
         if state.in_table:
             rows = [state.survivors(k, dtype=dtype, **rates) for k in range(state.n_models)]
             indptr = np.concatenate([[0], np.cumsum([len(c) for c, _ in rows])])
@@ -430,7 +437,7 @@ class _BaseFTRL(BaseEstimator):
         else:
             coef = np.empty((state.n_models, state.n_features), dtype=dtype)
             state.dense_weights(coef, **rates)
-        return coef, state_intercept(state, hyper.eta0, hyper.beta, hyper.fit_intercept, dtype)
+        return coef, state_intercept(state, rates["eta0"], rates["beta"], params[-1], dtype)
 
     def _cached_weights(self):
         check_is_fitted(self)
@@ -453,6 +460,7 @@ class _BaseFTRL(BaseEstimator):
                 cache = self._weights_cache
                 if cache.value is None or cache.value.params != _WEIGHT_PARAMS(self):
                     coef, intercept = self._weights(self._state, self.t_, self._coef_dtype)
+                    cache.rows_cost = 0  # (after set_params, the rule starts again)
                     shared = [coef.data, coef.indices, coef.indptr] if sp.issparse(coef) else [coef]
                     for array in (*shared, intercept):
                         array.flags.writeable = False
@@ -1299,7 +1307,7 @@ class _BaseFTRL(BaseEstimator):
             params = _WEIGHT_PARAMS(self)
             whole = sum(state.n_held(k) for k in range(state.n_models))
             whole *= TABLE_COLUMN_COST if state.in_table else 1
-            cost = cache.rows_cost + ROWS_CALL_COST + ROWS_NNZ_COST * nnz
+            cost = cache.rows_cost + ROWS_CALL_COST + ROWS_NNZ_COST * nnz * state.n_models
             if (
                 (cache.value is not None and cache.value.params == params)
                 or "feature_names_in_" in attrs
@@ -1311,6 +1319,8 @@ class _BaseFTRL(BaseEstimator):
             # range (weight 0) makes X not plain, and the full checks then refuse it
             columns = arrays[1].astype(np.int64)
             columns.sort()
+            if nnz >= DISTINCT_FROM:
+                columns = columns[np.concatenate(([True], columns[1:] != columns[:-1]))]
             rates = weight_rates(params, self.t_)
             dtype = self._coef_dtype
             weights = np.empty((columns.shape[0], state.n_models), dtype=dtype)
@@ -1356,11 +1366,12 @@ class _BaseFTRL(BaseEstimator):
         """Scores of shape (n_samples, n_models): the decision function the export shares."""
         return self._scores_of(X)[0]
 
-    def _scores_of(self, X, retried=False):
-        """``(scores, model)``: the scores of the model ``_current_weights`` gave, taken once
-        (another thread's ``fit`` may replace the model, its classes and width meanwhile)."""
+    def _scores_of(self, X, retried=False, model=None):
+        """``(scores, model)``: the scores of the model ``_current_model(X)`` gave (or
+        ``model``, which it gave the caller), taken once (another thread's ``fit`` may replace
+        the model, its classes and width meanwhile)."""
         X_given = X
-        model = self._current_model(X)
+        model = model or self._current_model(X)
         scores = None if model is None else self._plain_scores(X, model=model)
         if scores is not None:
             return scores, model

@@ -222,9 +222,9 @@ class FTRLState:
             lazy_weights(self.zn[k], out[k], eta0, beta, l1, l2)
 
     def weights_of(self, columns, out, *, eta0, beta, l1, l2):
-        """Write each model's weights of ``columns`` (int64, in ``[0, n_features)``) into its
-        row of ``out`` (``(n_models, len(columns))``, ``coef_``'s dtype): the numbers ``coef_``
-        holds there, computed from those columns' state only."""
+        """Write each model's weights of ``columns`` (int64) into its row of ``out``
+        (``(n_models, len(columns))``, ``coef_``'s dtype): the numbers ``coef_`` holds there,
+        computed from those columns' state only (0 for a column out of range)."""
         z_col = TABLE_SLOT - 2 if self.in_table else DENSE_SLOT - 2
         for k in range(self.n_models):
             column_weights(self.zn[k], self.in_table, z_col, columns, out[k], eta0, beta, l1, l2)

@@ -897,7 +897,8 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
             proba = self._plain_scores(X, logistic_pair=True, model=model)  # one compiled pass
             if proba is not None:
                 return proba
-        scores = self.decision_function(X)
+        scores = self._scores_of(X, model=model)[0]  # (decision_function's, of the same model)
+        scores = scores[:, 0] if scores.shape[1] == 1 else scores
         if scores.ndim == 2 and self._softmax_classes(scores.shape[1]):
             return softmax(scores, copy=False)  # as the exported model computes it
         return one_vs_rest_probabilities(scores, self.loss)

@@ -4,12 +4,16 @@ column of the model.
 After a ``partial_fit``, the weights a prediction reads are those of the state just trained. A
 call of few non-zeros scores its rows with the weights of its own columns, computed from their
 state, instead of computing every column's weight first; the scores must be those of the whole
-model, to the bit. Each test here fails if the rows' model misses a column, computes a weight
-or an intercept otherwise than ``coef_`` / ``intercept_`` hold them, or if predicting after a
-training call still computes the weights of every column.
+model, to the bit, until such calls have cost about what every weight costs. Each test here
+fails if the rows' model misses a column, computes a weight or an intercept otherwise than
+``coef_`` / ``intercept_`` hold them, if predicting after a training call still computes the
+weights of every column, or if that never happens however many calls follow.
 """
 
+import pickle
+import threading
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -136,23 +140,100 @@ def test_rows_needing_the_full_checks_after_a_training_call(kind, store):
     assert str(from_rows.value) == str(from_whole.value)
 
 
-@pytest.mark.parametrize("kind", ["binary", "multinomial"])
+def _peak_bytes(call, *args):
+    """The most memory ``call(*args)`` had allocated at once (tracemalloc sees NumPy's arrays)."""
+    tracemalloc.start()
+    try:
+        call(*args)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+METHODS = {
+    "regressor": ["predict"],
+    "binary": ["predict", "decision_function", "predict_proba", "predict_log_proba"],
+    "ovr": ["predict", "decision_function", "predict_proba"],
+    "multinomial": ["predict", "decision_function", "predict_proba"],
+}
+
+
+@pytest.mark.parametrize(
+    "kind, method", [(kind, method) for kind, methods in METHODS.items() for method in methods]
+)
 @pytest.mark.parametrize("store", ["dense", "sparse"])
-def test_predicting_one_row_after_a_training_call_reads_its_columns_only(kind, store):
+def test_predicting_one_row_after_a_training_call_reads_its_columns_only(kind, method, store):
     """A predict-then-learn loop on a 2**22-wide model: predicting a row right after a
-    ``partial_fit`` allocates far less than the weights of every column (32 MiB dense, or
-    those of the ~15,000 columns a table holds)."""
+    ``partial_fit`` allocates far less than the weights of every column (32 MiB per model
+    dense, or those of the ~15,000 columns a table holds)."""
     width = 2**22
     X, y = _data(kind, 2000, width, 10, 1, np.float64)
     est = _estimator(kind, random_state=0, state_store=store, alpha=0.0)
-    est.partial_fit(X[:1500], y[:1500], classes=np.unique(y))
+    est.partial_fit(X[:1500], y[:1500], **({} if kind == "regressor" else {"classes": [0, 1, 2]}))
     peaks = []
     for i in range(1500, 1510):
-        tracemalloc.start()
-        try:
-            est.predict_proba(X[i : i + 1])
-            peaks.append(tracemalloc.get_traced_memory()[1])
-        finally:
-            tracemalloc.stop()
+        peaks.append(_peak_bytes(getattr(est, method), X[i : i + 1]))
         est.partial_fit(X[i : i + 1], y[i : i + 1])
     assert max(peaks) < 64 * 2**10  # bytes
+
+
+@pytest.mark.parametrize("store", ["dense", "sparse"])
+def test_calls_after_a_training_call_compute_every_weight_once_they_would_cost_more(store):
+    """Rent or buy: fresh rows predicted one call at a time after a ``partial_fit`` are scored
+    with their own columns' weights at first, then every weight is computed once (an
+    allocation of the model's size) and the calls after read them; after ``set_params``
+    changes the weights, the calls start with their rows' weights again."""
+    width = 2**16
+    X, y = _data("binary", 3000, width, 10, 2, np.float64)
+    est = SparseFTRLClassifier(random_state=0, state_store=store, alpha=0.0)
+    est.partial_fit(X[:2000], y[:2000], classes=[0, 1])
+    whole = est.coef_.nbytes if store == "dense" else est.coef_.data.nbytes
+    est.partial_fit(X[2000:2010], y[2000:2010])  # the weights read above are stale
+    peaks = [_peak_bytes(est.predict_proba, X[i : i + 1]) for i in range(2010, 2510)]
+    bought = [i for i, peak in enumerate(peaks) if peak >= whole]
+    assert peaks[0] < whole / 8 and len(bought) == 1, (whole, peaks[:20])
+    assert max(peaks[bought[0] + 1 :]) < whole / 8
+    est.set_params(eta0=0.05)
+    assert _peak_bytes(est.predict_proba, X[2600:2601]) < whole / 8
+
+
+def test_a_model_pickled_before_the_rows_weights_predicts_alike():
+    """A ``SparseFTRLClassifier`` (table store, 200 columns held of 2**20) pickled by
+    sparsereg at 7818e0b, before a prediction could score with its rows' weights, with its
+    ``predict_proba`` of 50 rows then: loaded, it predicts them one by one to the bit."""
+    with open(Path(__file__).parent / "data" / "classifier_pickled_at_7818e0b.pickle", "rb") as f:
+        saved = pickle.load(f)
+    est, X = saved["estimator"], saved["X"]
+    for i in range(X.shape[0]):
+        assert est.predict_proba(X[i : i + 1]).tobytes() == saved["predict_proba"][i].tobytes()
+
+
+@pytest.mark.parametrize("store", ["dense", "sparse"])
+def test_predictions_during_partial_fit_are_those_of_a_committed_state(store):
+    """A thread predicting while another trains in place (at a width where predictions right
+    after a call score with their rows' weights, then with every weight): each prediction is
+    that of a state some call committed, never of a state half-way through a call."""
+    width = 2**16
+    X, y = _data("regressor", 40_000, width, 20, 4, np.float64)
+    batches = [(X[i : i + 5000], y[i : i + 5000]) for i in range(0, 40_000, 5000)]
+    Xt = X[:3]
+    serial = SparseFTRLRegressor(random_state=0, state_store=store)
+    committed = {serial.partial_fit(*b).predict(Xt).tobytes() for b in batches}
+    est = SparseFTRLRegressor(random_state=0, state_store=store).partial_fit(*batches[0])
+    seen, stop, errors = [], threading.Event(), []
+
+    def read():
+        try:
+            while not stop.is_set():
+                seen.append(est.predict(Xt).tobytes())
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            errors.append(exc)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    for batch in batches[1:]:
+        est.partial_fit(*batch)
+    stop.set()
+    reader.join()
+    assert not errors and seen
+    assert set(seen) <= committed
