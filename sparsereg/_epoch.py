@@ -28,6 +28,7 @@ from ._ftrl_fast import (
     ftrl_epoch_dense,
     ftrl_epoch_narrow,
     shuffle_rows,
+    shuffle_rows_drawn,
 )
 from ._ftrl_scores import state_scores
 from ._validation import DenseRows
@@ -61,24 +62,17 @@ _INT64_MAX = np.iinfo(np.int64).max
 def epoch_order(rng, n_rows):
     """A shuffled epoch's order of the rows ``0 .. n_rows - 1`` (int64), from one draw of
     ``rng`` (a ``RandomState``: the state protocol saves it, so a resumed fit draws the same
-    orders)."""
+    orders): ``rng.randint(2**63 - 1, dtype=np.int64)``, drawn from MT19937's words in
+    compiled code (a shuffled ``partial_fit`` draws one per call: 4.2 against 1 us in a
+    call, ``benchmarks/RESULTS.md``, "#16 eighteenth session"); other bit generators'
+    words differ, and ``randint`` draws for them."""
     order = np.empty(n_rows, dtype=np.int64)
-    shuffle_rows(order, shuffle_seed(rng))
-    return order
-
-
-def shuffle_seed(rng):
-    """``rng.randint(2**63 - 1, dtype=np.int64)``, the same number and the same state after,
-    in a third of its time on MT19937 (2.1 against 0.8 us here: a shuffled ``partial_fit``
-    draws one per call). NumPy draws it as a 64-bit word of two 32-bit outputs, the first
-    the high half, masked to 63 bits and drawn again if it is 2**63 - 1."""
     bits = getattr(rng, "_bit_generator", None)
-    if type(bits) is not np.random.MT19937:  # (another bit generator's words differ)
-        return int(rng.randint(_INT64_MAX, dtype=np.int64))
-    while True:
-        word = ((bits.random_raw() << 32) | bits.random_raw()) & _INT64_MAX
-        if word < _INT64_MAX:
-            return word
+    if type(bits) is np.random.MT19937:
+        shuffle_rows_drawn(order, bits.capsule, bits.lock)
+    else:
+        shuffle_rows(order, int(rng.randint(_INT64_MAX, dtype=np.int64)))
+    return order
 
 
 def penalty_lambdas(penalty, alpha, l1_ratio):

@@ -27,6 +27,8 @@ seen it ``n`` times. A column outside the table has weight 0 and no state.
 """
 
 from cpython.exc cimport PyErr_CheckSignals
+from cpython.pycapsule cimport PyCapsule_GetPointer
+from numpy.random cimport bitgen_t
 
 EMPTY_KEY = EMPTY  # the key of a free table slot
 
@@ -222,6 +224,25 @@ def column_weights(const double[:, ::1] zn, bint in_table, int64_t z_col,
                 continue
             out[i] = <cython.floating>lazy_weight(row[z_col], sqrt(row[z_col + 1]), inv_eta0,
                                                   beta, l1, l2)
+
+
+def shuffle_rows_drawn(int64_t[::1] order, object capsule, object lock):
+    """``shuffle_rows(order, seed)``, ``seed`` drawn from the MT19937 bit generator whose
+    ``capsule`` and ``lock`` are given, as ``RandomState.randint(2**63 - 1, dtype=np.int64)``
+    draws it: a 64-bit word of two 32-bit outputs, the first the high half, masked to 63 bits
+    and drawn again if it is ``2**63 - 1`` (the same number, and the generator left where
+    ``randint`` leaves it). Returns the seed."""
+    cdef bitgen_t *bits = <bitgen_t *>PyCapsule_GetPointer(capsule, "BitGenerator")
+    cdef uint64_t high, word
+    cdef uint64_t largest = <uint64_t>0x7FFFFFFFFFFFFFFF
+    with lock:
+        while True:
+            high = bits.next_uint32(bits.state)
+            word = ((high << 32) | bits.next_uint32(bits.state)) & largest
+            if word < largest:
+                break
+    shuffle_rows(order, word)
+    return word
 
 
 def shuffle_rows(int64_t[::1] order, uint64_t seed):

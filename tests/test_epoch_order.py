@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
-from sparsereg._epoch import epoch_order, shuffle_seed
+from sparsereg._epoch import epoch_order
+from sparsereg._ftrl_fast import shuffle_rows
 
 from .state_helpers import dense_state
 
@@ -115,17 +116,19 @@ def test_a_shuffled_batch_trains_as_its_rows_in_the_drawn_order(cls, params, n_c
 @settings(max_examples=200, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), before=st.integers(0, 700), gauss=st.booleans())
 def test_the_order_is_seeded_by_randints_draw_and_leaves_the_generator_as_it(seed, before, gauss):
-    # shuffle_seed reads MT19937's words itself instead of calling randint (a third of the
-    # time): the same number, and the generator where randint leaves it, so that orders and
-    # saved generators are those of the versions before. Other bit generators use randint.
+    # epoch_order reads MT19937's words in compiled code instead of calling randint: the
+    # same number, and the generator where randint leaves it, so that orders and saved
+    # generators are those of the versions before. Other bit generators use randint.
     for make in (np.random.RandomState, lambda s: np.random.RandomState(np.random.PCG64(s))):
         a, b = make(seed), make(seed)
         for rng in (a, b):
             rng.random_sample(before)  # any position in MT19937's block of 624 words
             if gauss:
                 rng.standard_normal()  # a cached Gaussian, which the draw must keep
-        for _ in range(3):
-            assert shuffle_seed(a) == int(b.randint(2**63 - 1, dtype=np.int64))
+        for n_rows in (1, 2, 17):
+            expected = np.empty(n_rows, dtype=np.int64)
+            shuffle_rows(expected, int(b.randint(2**63 - 1, dtype=np.int64)))
+            np.testing.assert_array_equal(epoch_order(a, n_rows), expected)
         assert same_state(a.get_state(legacy=False), b.get_state(legacy=False))
 
 
