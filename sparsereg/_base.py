@@ -161,7 +161,7 @@ _PARAM_GETTERS = {}
 ROWS_CALL_COST = 8192
 ROWS_NNZ_COST = 32
 TABLE_COLUMN_COST = 128
-# from this many non-zeros a call weighs each distinct column once (a row's are distinct)
+# from this many non-zeros a call weighs each distinct column once (fewer: each non-zero)
 DISTINCT_FROM = 256
 # the parameters the weights of a state are computed under (``_BaseFTRL._weights``)
 _WEIGHT_PARAMS = operator.attrgetter(
@@ -276,12 +276,13 @@ class _WeightsCache:
     estimator's ``__dict__`` unchanged (scikit-learn's ``check_dict_unchanged``).
     """
 
-    __slots__ = ("value", "rows_cost")
+    __slots__ = ("value", "rows_cost", "rows_params")
 
     def __init__(self):
         self.value = None
         # what the calls scored with their own columns' weights cost since (_rows_model)
         self.rows_cost = 0
+        self.rows_params = None  # the parameters of the weights that cost it
 
     def __setstate__(self, state):
         """Empty: what it holds comes from the estimator's state (a pickle written before
@@ -460,7 +461,6 @@ class _BaseFTRL(BaseEstimator):
                 cache = self._weights_cache
                 if cache.value is None or cache.value.params != _WEIGHT_PARAMS(self):
                     coef, intercept = self._weights(self._state, self.t_, self._coef_dtype)
-                    cache.rows_cost = 0  # (after set_params, the rule starts again)
                     shared = [coef.data, coef.indices, coef.indptr] if sp.issparse(coef) else [coef]
                     for array in (*shared, intercept):
                         array.flags.writeable = False
@@ -580,7 +580,7 @@ class _BaseFTRL(BaseEstimator):
             return np.array(self._nonzero_counts(self._state, self.t_))
 
     def _nonzero_counts(self, state, t):
-        return state.count_nonzero(self._hyper().rates_at(t), self._coef_dtype)
+        return state.count_nonzero(weight_rates(_WEIGHT_PARAMS(self), t), self._coef_dtype)
 
     def sparsity_report(self) -> SparsityReport:
         """Non-zero weights, features touched or zeroed by L1, and bytes, from the current state.
@@ -1307,14 +1307,15 @@ class _BaseFTRL(BaseEstimator):
             params = _WEIGHT_PARAMS(self)
             whole = sum(state.n_held(k) for k in range(state.n_models))
             whole *= TABLE_COLUMN_COST if state.in_table else 1
-            cost = cache.rows_cost + ROWS_CALL_COST + ROWS_NNZ_COST * nnz * state.n_models
+            spent = cache.rows_cost if cache.rows_params == params else 0  # (set_params)
+            cost = spent + ROWS_CALL_COST + ROWS_NNZ_COST * nnz * state.n_models
             if (
                 (cache.value is not None and cache.value.params == params)
                 or "feature_names_in_" in attrs
                 or cost > whole
             ):
                 return None
-            cache.rows_cost = cost
+            cache.rows_cost, cache.rows_params = cost, params
             # sorted for the binary search (repeats find the same weight); a column out of
             # range (weight 0) makes X not plain, and the full checks then refuse it
             columns = arrays[1].astype(np.int64)

@@ -63,9 +63,9 @@ def epoch_order(rng, n_rows):
     """A shuffled epoch's order of the rows ``0 .. n_rows - 1`` (int64), from one draw of
     ``rng`` (a ``RandomState``: the state protocol saves it, so a resumed fit draws the same
     orders): ``rng.randint(2**63 - 1, dtype=np.int64)``, drawn from MT19937's words in
-    compiled code (a shuffled ``partial_fit`` draws one per call: 4.2 against 1 us in a
-    call, ``benchmarks/RESULTS.md``, "#16 eighteenth session"); other bit generators'
-    words differ, and ``randint`` draws for them."""
+    compiled code (a shuffled ``partial_fit`` of several rows draws one per call, which took
+    4.2 us in Python inside a stream of calls, ``benchmarks/RESULTS.md``, "#16 eighteenth
+    session"); other bit generators' words differ, and ``randint`` draws for them."""
     order = np.empty(n_rows, dtype=np.int64)
     bits = getattr(rng, "_bit_generator", None)
     if type(bits) is np.random.MT19937:

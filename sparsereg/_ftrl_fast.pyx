@@ -226,43 +226,47 @@ def column_weights(const double[:, ::1] zn, bint in_table, int64_t z_col,
                                                   beta, l1, l2)
 
 
+cdef void fill_shuffled(int64_t *order, int64_t n, uint64_t seed) noexcept nogil:
+    """``order[:n]`` = a permutation of ``0 .. n - 1``: Fisher-Yates, each swap drawn from
+    SplitMix64 (``mix64`` of a Weyl sequence started at ``seed``)."""
+    cdef int64_t i, j, tmp
+    cdef uint64_t weyl = seed
+    cdef double unit = 1.0 / 9007199254740992.0  # 2**-53
+    for i in range(n):
+        order[i] = i
+    for i in range(n - 1, 0, -1):
+        weyl += <uint64_t>0x9E3779B97F4A7C15
+        j = <int64_t>(<double>(mix64(weyl) >> 11) * unit * <double>(i + 1))
+        if j > i:  # (i + 1) * u rounded up to i + 1: u is 1 - 2**-53 at most
+            j = i
+        tmp = order[i]
+        order[i] = order[j]
+        order[j] = tmp
+
+
 def shuffle_rows_drawn(int64_t[::1] order, object capsule, object lock):
-    """``shuffle_rows(order, seed)``, ``seed`` drawn from the MT19937 bit generator whose
-    ``capsule`` and ``lock`` are given, as ``RandomState.randint(2**63 - 1, dtype=np.int64)``
-    draws it: a 64-bit word of two 32-bit outputs, the first the high half, masked to 63 bits
-    and drawn again if it is ``2**63 - 1`` (the same number, and the generator left where
-    ``randint`` leaves it). Returns the seed."""
+    """``shuffle_rows(order, seed)``, ``seed`` drawn from the bit generator whose ``capsule``
+    and ``lock`` are given as ``RandomState.randint(2**63 - 1, dtype=np.int64)`` draws it: its
+    ``next_uint64`` masked to 63 bits, drawn again if ``2**63 - 1`` (the same number, and the
+    generator left where ``randint`` leaves it). Returns the seed."""
     cdef bitgen_t *bits = <bitgen_t *>PyCapsule_GetPointer(capsule, "BitGenerator")
-    cdef uint64_t high, word
+    cdef uint64_t word
     cdef uint64_t largest = <uint64_t>0x7FFFFFFFFFFFFFFF
     with lock:
-        while True:
-            high = bits.next_uint32(bits.state)
-            word = ((high << 32) | bits.next_uint32(bits.state)) & largest
-            if word < largest:
-                break
-    shuffle_rows(order, word)
+        word = bits.next_uint64(bits.state) & largest
+        while word == largest:
+            word = bits.next_uint64(bits.state) & largest
+    with nogil:
+        fill_shuffled(&order[0] if order.shape[0] else NULL, order.shape[0], word)
     return word
 
 
 def shuffle_rows(int64_t[::1] order, uint64_t seed):
-    """Fill ``order`` with a permutation of ``0 .. len(order) - 1``: Fisher-Yates, each swap
-    drawn from SplitMix64 (``mix64`` of a Weyl sequence started at ``seed``). Half the cost
-    of ``RandomState.permutation``, whose Mersenne Twister costs more than a small epoch."""
-    cdef int64_t i, j, tmp, n = order.shape[0]
-    cdef uint64_t weyl = seed
-    cdef double unit = 1.0 / 9007199254740992.0  # 2**-53
+    """Fill ``order`` with a permutation of ``0 .. len(order) - 1`` (``fill_shuffled``). Half
+    the cost of ``RandomState.permutation``, whose Mersenne Twister costs more than a small
+    epoch."""
     with nogil:
-        for i in range(n):
-            order[i] = i
-        for i in range(n - 1, 0, -1):
-            weyl += <uint64_t>0x9E3779B97F4A7C15
-            j = <int64_t>(<double>(mix64(weyl) >> 11) * unit * <double>(i + 1))
-            if j > i:  # (i + 1) * u rounded up to i + 1: u is 1 - 2**-53 at most
-                j = i
-            tmp = order[i]
-            order[i] = order[j]
-            order[j] = tmp
+        fill_shuffled(&order[0] if order.shape[0] else NULL, order.shape[0], seed)
 
 
 

@@ -81,8 +81,10 @@ def _alike_after_each_call(kind, store, dtype, width, batch, params, seed):
 @pytest.mark.parametrize("store", ["dense", "sparse"])
 @pytest.mark.parametrize("kind", KINDS)
 def test_predictions_between_training_calls_on_a_wide_model(kind, store, dtype):
-    """At 2**16 columns the first prediction after each call scores with its rows' weights."""
+    """At 2**16 columns the first prediction after each call scores with its rows' weights;
+    calls of 60 rows (~350 non-zeros, columns repeated across rows) weigh each column once."""
     _alike_after_each_call(kind, store, dtype, 2**16, 2, {}, 0)
+    _alike_after_each_call(kind, store, dtype, 2**16, 60, {}, 1)
 
 
 @settings(max_examples=30, deadline=None)
@@ -153,8 +155,8 @@ def _peak_bytes(call, *args):
 METHODS = {
     "regressor": ["predict"],
     "binary": ["predict", "decision_function", "predict_proba", "predict_log_proba"],
-    "ovr": ["predict", "decision_function", "predict_proba"],
-    "multinomial": ["predict", "decision_function", "predict_proba"],
+    "ovr": ["predict", "decision_function", "predict_proba", "predict_log_proba"],
+    "multinomial": ["predict", "decision_function", "predict_proba", "predict_log_proba"],
 }
 
 
@@ -177,24 +179,59 @@ def test_predicting_one_row_after_a_training_call_reads_its_columns_only(kind, m
     assert max(peaks) < 64 * 2**10  # bytes
 
 
+def _calls_until_every_weight(est, method, row, whole, most=500):
+    """How many calls of ``method`` on ``row`` score with their rows' weights before one
+    computes every weight (allocates ``whole`` bytes or more); every call after that one must
+    read the kept weights."""
+    peaks = [_peak_bytes(getattr(est, method), row) for _ in range(most)]
+    bought = [i for i, peak in enumerate(peaks) if peak >= whole]
+    assert len(bought) == 1, (whole, peaks[:20])
+    assert max(peaks[bought[0] + 1 :]) < whole / 8
+    return bought[0]
+
+
 @pytest.mark.parametrize("store", ["dense", "sparse"])
 def test_calls_after_a_training_call_compute_every_weight_once_they_would_cost_more(store):
-    """Rent or buy: fresh rows predicted one call at a time after a ``partial_fit`` are scored
-    with their own columns' weights at first, then every weight is computed once (an
-    allocation of the model's size) and the calls after read them; after ``set_params``
-    changes the weights, the calls start with their rows' weights again."""
+    """Rent or buy: a row predicted again and again after a ``partial_fit`` is scored with its
+    own columns' weights at first, then every weight is computed once (an allocation of the
+    model's size) and the calls after read them. ``set_params`` changing the weights starts
+    the count again, whether every weight had been computed or not; ``predict_proba`` is
+    charged as ``decision_function`` (one model of the row's weights per call)."""
     width = 2**16
-    X, y = _data("binary", 3000, width, 10, 2, np.float64)
-    est = SparseFTRLClassifier(random_state=0, state_store=store, alpha=0.0)
-    est.partial_fit(X[:2000], y[:2000], classes=[0, 1])
+    X, y = _data("multinomial", 3000, width, 10, 2, np.float64)
+    est = _estimator("multinomial", random_state=0, state_store=store, alpha=0.0)
+    est.partial_fit(X[:300], y[:300], classes=[0, 1, 2])  # (a table of ~3,000 columns)
     whole = est.coef_.nbytes if store == "dense" else est.coef_.data.nbytes
-    est.partial_fit(X[2000:2010], y[2000:2010])  # the weights read above are stale
-    peaks = [_peak_bytes(est.predict_proba, X[i : i + 1]) for i in range(2010, 2510)]
-    bought = [i for i, peak in enumerate(peaks) if peak >= whole]
-    assert peaks[0] < whole / 8 and len(bought) == 1, (whole, peaks[:20])
-    assert max(peaks[bought[0] + 1 :]) < whole / 8
-    est.set_params(eta0=0.05)
-    assert _peak_bytes(est.predict_proba, X[2600:2601]) < whole / 8
+    row = X[2500:2501]
+    counts = []
+    for method in ("decision_function", "predict_proba"):
+        est.partial_fit(X[2000:2010], y[2000:2010])  # the weights read above are stale
+        counts.append(_calls_until_every_weight(est, method, row, whole))
+        est.set_params(eta0=est.eta0 * 0.5)  # after every weight: counted again
+        counts.append(_calls_until_every_weight(est, method, row, whole))
+    assert counts[0] > 0 and len(set(counts)) == 1, counts
+    est.partial_fit(X[2000:2010], y[2000:2010])  # (rows seen before: no new column held)
+    for _ in range(counts[0] // 2):
+        est.decision_function(row)
+    est.set_params(eta0=est.eta0 * 0.5)  # half-way through the count: counted again
+    assert _calls_until_every_weight(est, "decision_function", row, whole) == counts[0]
+
+
+def test_a_multiclass_call_computes_every_weight_when_its_own_would_cost_more():
+    """64 classes over 4,096 columns: a call of 1,500 distinct columns would weigh 1,500 x 64
+    weights and search 64 times per non-zero, more than every weight costs, so it computes
+    every weight (an allocation of the whole model's size)."""
+    width, n_classes = 2**12, 64
+    rng = np.random.RandomState(5)
+    X = sp.random(4000, width, density=0.005, format="csr", random_state=rng)
+    y = np.arange(4000) % n_classes
+    est = SparseFTRLClassifier(random_state=0, alpha=0.0).partial_fit(X, y, classes=np.unique(y))
+    whole = est.coef_.nbytes
+    est.partial_fit(X[:10], y[:10])
+    columns = rng.choice(width, 1500, replace=False)
+    Xt = sp.csr_matrix((np.ones(1500), columns, np.arange(1501)), shape=(1500, width))
+    Xt.sort_indices()
+    assert _peak_bytes(est.decision_function, Xt) >= whole
 
 
 def test_a_model_pickled_before_the_rows_weights_predicts_alike():
