@@ -936,7 +936,8 @@ class _BaseFTRL(BaseEstimator):
                 or t >= 1.1 * history[-1][0]
                 or sum(state.n_held(k) for k in range(state.n_models)) <= 32 * X.nnz
             ):
-                counts = state.count_nonzero(hypers[0].rates_at(t), X.dtype, count_columns)
+                rates = weight_rates(_WEIGHT_PARAMS(self), t)  # (coef_'s: the same count)
+                counts = state.count_nonzero(rates, X.dtype, count_columns)
                 history.append((t, counts))
                 if self.verbose:
                     print(

@@ -84,8 +84,9 @@ def penalty_lambdas(penalty, alpha, l1_ratio):
 
 
 def weight_rates(weight_params, t):
-    """``Hyper.rates_at(t)`` of an estimator whose ``_base._WEIGHT_PARAMS`` are
-    ``weight_params``, without building its ``Hyper``: the same numbers."""
+    """The numbers a weight is computed from after ``t`` samples (``lazy_weights``'s ``eta0``,
+    ``beta``, ``l1``, ``l2``, as keywords) under an estimator's ``_base._WEIGHT_PARAMS``
+    ``weight_params``: those of its ``Hyper`` (``lambdas_at``), without building one."""
     penalty, alpha, l1_ratio, penalty_scale, eta0, beta, _ = weight_params
     l1, l2 = penalty_lambdas(penalty, alpha, l1_ratio)
     l1, l2 = float(l1), float(l2)
@@ -142,12 +143,6 @@ class Hyper:
     def lambdas_at(self, t):
         """``(lambda1, lambda2)`` in force after ``t`` samples."""
         return (self.l1 * t, self.l2 * t) if self.mean_scaled else (self.l1, self.l2)
-
-    def rates_at(self, t):
-        """The numbers a weight is computed from after ``t`` samples (``lazy_weights``'s
-        ``eta0``, ``beta``, ``l1``, ``l2``), as keywords."""
-        l1, l2 = self.lambdas_at(t)
-        return dict(eta0=self.eta0, beta=self.beta, l1=l1, l2=l2)
 
     def for_class(self, positive):
         """The same numbers for the one-vs-rest model whose positive label is ``positive``."""

@@ -231,7 +231,7 @@ class FTRLState:
 
     def count_nonzero(self, rates, dtype, columns=None):
         """Non-zero weights of each model as ``coef_`` of ``dtype`` holds them, without
-        writing them (``rates``: ``Hyper.rates_at``).
+        writing them (``rates``: ``_epoch.weight_rates``).
 
         ``columns`` (dense store): the only columns whose ``z`` may not be 0, e.g. those of
         the rows a new state was trained on; the count then reads only their slots.
