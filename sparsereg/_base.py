@@ -38,7 +38,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._decision import LinearWeights, RowsWeights
+from ._decision import LinearWeights, RowsWeights, refuse_nan_scores
 from ._epoch import (
     IN_ORDER,
     NARROW_COLUMNS,
@@ -57,7 +57,14 @@ from ._memory import physical_memory
 from ._missing import refuse_pandas_na
 from ._softmax import SoftmaxState, run_softmax_epoch, softmax_scores_from_state
 from ._state import AUTO_SPARSE_BYTES, FTRLState, columns_in
-from ._state_protocol import FORMAT, VERSION, check_ftrl_state, history_arrays, plain_labels
+from ._state_protocol import (
+    FORMAT,
+    LARGEST_BETA,
+    VERSION,
+    check_ftrl_state,
+    history_arrays,
+    plain_labels,
+)
 from ._typing import ArrayLike
 from ._validation import (
     MAX_MAGNITUDE,
@@ -301,7 +308,7 @@ class _BaseFTRL(BaseEstimator):
         # wide enough for any learning rate, narrow enough that 1 / eta0 and the first
         # steps stay finite (a subnormal eta0 or one of 1e160 gave NaN weights)
         "eta0": [Interval(Real, 1e-10, 1e10, closed="both")],
-        "beta": [Interval(Real, 1e-10, 1e10, closed="both")],
+        "beta": [Interval(Real, 1e-10, LARGEST_BETA, closed="both")],  # (the state's z bound)
         "fit_intercept": ["boolean"],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, None, None, closed="neither"), None],
@@ -1361,8 +1368,10 @@ class _BaseFTRL(BaseEstimator):
         with self._training_lock:  # X checked against the model that scores it
             X, longest_row = self._checked_rows(X)
             if getattr(self._state, "softmax", False):
-                return softmax_scores_from_state(X, self._state, self._hyper(), self.t_)
-            return scores_from_state(X, longest_row, self._state, self._hyper(), self.t_)
+                scores = softmax_scores_from_state(X, self._state, self._hyper(), self.t_)
+            else:
+                scores = scores_from_state(X, longest_row, self._state, self._hyper(), self.t_)
+            return refuse_nan_scores(scores)
 
     def _scores(self, X):
         """Scores of shape (n_samples, n_models): the decision function the export shares."""

@@ -10,6 +10,7 @@ identical to the estimator without repeating its arithmetic.
 
 import _thread
 import itertools
+import math
 import os
 import queue
 import threading
@@ -45,6 +46,34 @@ BLOCK_ROWS = 8192
 # at least this many blocks per thread (smaller ones in calls of fewer rows), so that a thread
 # kept off its core delays a call by half its share at most (RESULTS.md, "#16 seventh session")
 BLOCKS_PER_THREAD = 2
+
+# scores of at most this many numbers are summed in Python to look for a NaN (0.3 us for one
+# row, where a NumPy reduction costs 1.3 us)
+_SUMMED_IN_PYTHON = 64
+
+
+def refuse_nan_scores(scores):
+    """Return ``scores`` (or probabilities from them), or raise ``ValueError`` if one is NaN.
+
+    X and the weights are finite, so a NaN score means that the products ``x * w`` of a row
+    overflowed float64 to both ``+inf`` and ``-inf``, whose sum is not a number (a NaN
+    decision predicted the first class), and a NaN probability that a softmax met an
+    infinite score: weights of 1e300 from a model file that was not made by training, or
+    values near float64's end. A score of ``+-inf`` (the products overflowing one way) is
+    the limit of the sum and is kept. One sum finds a NaN; a sum that is NaN only because
+    two numbers are ``+inf`` and ``-inf`` is checked number by number.
+    """
+    total = sum(scores.ravel().tolist()) if scores.size <= _SUMMED_IN_PYTHON else np.sum(scores)
+    if math.isnan(total):
+        bad = np.isnan(scores).reshape(scores.shape[0], -1).any(axis=1)
+        if bad.any():
+            raise ValueError(
+                f"the scores of {int(bad.sum())} row(s) (the first: row {int(np.argmax(bad))}) "
+                "are not numbers: the products x * w of the row overflow float64 "
+                "(|x * w| > 1.8e308). The model's weights or X's values are too large."
+            )
+    return scores
+
 
 _tasks = None  # the queue the scoring threads take their tasks from (made on first use)
 _threads = 0  # scoring threads started in this process
@@ -220,7 +249,7 @@ class LinearWeights:
 
         in_row_blocks(score, n_rows, scoring_threads(n_rows, n_jobs))
         out += self.intercept
-        return out
+        return refuse_nan_scores(out)
 
     def plain_scores(self, X, n_features, logistic_pair=False, n_jobs=None):
         """:meth:`scores` of a CSR ``X`` that ``plain_csr`` would find plain, checked and scored
@@ -261,7 +290,7 @@ class LinearWeights:
             plain = in_row_blocks(score, n_rows, scoring_threads(n_rows, n_jobs))
         except (ValueError, TypeError):  # e.g. a non-contiguous array: the full checks say so
             return None
-        return out if plain else None
+        return refuse_nan_scores(out) if plain else None
 
 
 @dataclass(frozen=True)

@@ -39,10 +39,13 @@ key                           dtype, shape           meaning
                                                      (absent: one-vs-rest)
 ============================  =====================  ======================================
 
-``z``, ``intercept_z``, ``n`` and ``intercept_n`` are bounded by ``max(t, 1) *
-1e200`` in absolute value (training keeps each sample's gradient within 1e100: ``n``
-sums their squares, ``z`` the gradients and steps), ``held`` may be
-False only where ``z = n = 0``, and ``classes`` are sorted. The Bloom counters of
+``n`` and ``intercept_n`` are bounded by ``max(t, 1) * 1e200`` (training keeps each
+sample's gradient within 1e100 and ``n`` sums their squares), and each ``z`` by
+``4 * max(t, 1) * (1e10 + sqrt(n))`` of its own ``n`` (training of ``t`` samples keeps
+``|z| <= t * (beta + sqrt(n))`` whatever its parameters, ``beta`` being at most 1e10; the
+4 leaves room for rounding and for threads), so the weights of any state an estimator
+takes stay far from float64's end. ``held`` may be False only where ``z = n = 0``, and
+``classes`` are sorted. The Bloom counters of
 the state are used as they are, whatever the estimator's ``bloom_size``.
 
 Required: ``columns``, ``z``, ``n``, ``intercept_z``, ``intercept_n``, ``t``,
@@ -69,6 +72,8 @@ VERSION = 1
 _MT_WORDS = 624  # MT19937's state, as RandomState.get_state() gives it
 _LARGEST = 2**62  # widths and sample counts stay far from int64's end
 MAX_Z = 1e100  # |z| accepted from a state: as |x| and |y| in training (_validation.MAX_MAGNITUDE)
+LARGEST_BETA = 1e10  # the estimators' largest beta (their _parameter_constraints take it)
+Z_ROOM = 4.0  # how far beyond t * (LARGEST_BETA + sqrt(n)) a z may be (see _check_z)
 
 REQUIRED = ("columns", "z", "n", "intercept_z", "intercept_n", "t", "n_features_in")
 OPTIONAL = (
@@ -168,6 +173,32 @@ def _finite(state, key, shape, non_negative=False, bound=None):
     return value
 
 
+def _check_z(key, z, n, t):
+    """Refuse a ``z`` that no training of ``t`` samples makes: ``|z| > Z_ROOM * max(t, 1) *
+    (LARGEST_BETA + sqrt(n))``, elementwise.
+
+    Why training keeps ``|z| <= t * (beta + sqrt(n))``: an update of a coordinate with
+    gradient ``g`` sets ``n' = n + g**2`` and ``z' = z + g - sigma * w``, where ``sigma =
+    (sqrt(n') - sqrt(n)) / eta0`` and ``|w| <= |z| * eta0 / (beta + sqrt(n))`` (the penalties
+    only shrink ``w``). So ``|z'| <= |z| * (beta + sqrt(n')) / (beta + sqrt(n)) + |g|``, and
+    ``u = |z| / (beta + sqrt(n))`` grows by at most ``|g| / (beta + sqrt(n')) <= 1`` per
+    update: ``u <= t`` for every parameter history with ``beta <= LARGEST_BETA``; an average
+    of states (``merge_ftrl_states``) keeps it, ``sqrt`` being concave. A thread that read
+    ``z`` and ``n`` before another's update (``n_threads``) still adds at most 1, its ``n``
+    being re-read at the update. Without the bound, a state of ``|z| = 1e200 * t`` and
+    ``n = 0`` made weights of 1e217 whose sums overflowed: NaN scores and NaN training.
+    """
+    limit = Z_ROOM * max(t, 1) * (LARGEST_BETA + np.sqrt(n))
+    beyond = np.abs(z) > limit
+    if np.any(beyond):
+        at = np.unravel_index(np.argmax(beyond), z.shape)
+        raise ValueError(
+            f"FTRL state key {key!r} holds {z[at]:.3g} where n is {n[at]:.3g}: beyond "
+            f"{Z_ROOM:g} * max(t, 1) * (1e10 + sqrt(n)) = {limit[at]:.3g}, more than training "
+            f"of the t = {t} samples the state has seen makes."
+        )
+
+
 def check_ftrl_state(state, *, classifier, multi_class=None):
     """Validate a state dict; return its arrays, normalised and with defaults filled in.
 
@@ -249,13 +280,14 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
     # n sums a squared gradient per sample seen, each up to MAX_Z**2 (training refuses larger
     # gradients): after t samples, n may reach t * MAX_Z**2, still far below float64's end.
     # z sums a gradient and a step per sample, which training does not bound by MAX_Z (a
-    # target of 1e99 took z to 4e103 in 20 samples): the same bound, as large as any
-    # training of t samples makes, and 1e308 refused whatever t (< 2**63)
+    # target of 1e99 took z to 4e103 in 20 samples), but by its own n (_check_z)
     bound = MAX_Z**2 * max(out["t"], 1)
-    out["z"] = _finite(state, "z", shape, bound=bound)
+    out["z"] = _finite(state, "z", shape)
     out["n"] = _finite(state, "n", shape, non_negative=True, bound=bound)
-    out["intercept_z"] = _finite(state, "intercept_z", (n_models,), bound=bound)
+    out["intercept_z"] = _finite(state, "intercept_z", (n_models,))
     out["intercept_n"] = _finite(state, "intercept_n", (n_models,), non_negative=True, bound=bound)
+    _check_z("z", out["z"], out["n"], out["t"])
+    _check_z("intercept_z", out["intercept_z"], out["intercept_n"], out["t"])
 
     if "held" in state:
         held = _array(state, "held", "b", 2)

@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _quantize
 from ._base import _BaseFTRL
-from ._decision import LinearWeights
+from ._decision import LinearWeights, refuse_nan_scores
 from ._interrupts import interrupts_deferred
 from ._losses import one_vs_rest_probabilities
 from ._model_file import ARITHMETIC, DEFAULT_MAX_BYTES, model_arrays, read_model_arrays
@@ -280,7 +280,7 @@ class ExportedLinearModel:
             full = np.zeros((self.n_models, self.n_features_in_), dtype=self._weights.dtype)
             full[:, self.support_] = self._weights.reshape(n_support + 1, -1)[:-1].T
             scores = X @ full[0] if self._matvec else X @ full.T
-        return np.asarray(scores) + self.intercept_
+        return refuse_nan_scores(np.asarray(scores) + self.intercept_)
 
     def decision_function(self, X: MatrixLike) -> np.ndarray:
         """Scores, as the exported classifier's ``decision_function`` gives them.
@@ -348,7 +348,7 @@ class ExportedLinearModel:
                 return proba
         scores = self.decision_function(X)
         if self.proba == "softmax":
-            return softmax(scores, copy=False)
+            return refuse_nan_scores(softmax(scores, copy=False))
         return one_vs_rest_probabilities(
             scores, "log_loss" if self.proba == "ovr_logistic" else "modified_huber"
         )

@@ -11,6 +11,7 @@ from sklearn.utils.extmath import softmax
 from sklearn.utils.multiclass import check_classification_targets
 
 from ._base import TrainingProblem, _BaseFTRL, kernel_weights
+from ._decision import refuse_nan_scores
 from ._losses import (
     CLASSIFICATION_LOSSES,
     REGRESSION_LOSSES,
@@ -900,7 +901,8 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         scores = self._scores_of(X, model=model)[0]  # (decision_function's, of the same model)
         scores = scores[:, 0] if scores.shape[1] == 1 else scores
         if scores.ndim == 2 and self._softmax_classes(scores.shape[1]):
-            return softmax(scores, copy=False)  # as the exported model computes it
+            # as the exported model computes it
+            return refuse_nan_scores(softmax(scores, copy=False))
         return one_vs_rest_probabilities(scores, self.loss)
 
     @available_when(gives_probabilities)

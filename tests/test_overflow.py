@@ -1,0 +1,272 @@
+"""Numbers near float64's end: the states an estimator takes, and scores that overflow.
+
+Training keeps every ``|z| <= t * (beta + sqrt(n))`` (``_state_protocol._check_z`` says why),
+so the protocol refuses a ``z`` beyond ``4 * max(t, 1) * (1e10 + sqrt(n))``; a state of
+``|z| = 1e200 * t`` and ``n = 0``, which it took before, made weights of 1e217 whose sums
+overflowed to NaN, in scores and in training. A score that is NaN (products overflowing to
+``+inf`` and ``-inf`` in one row) is refused wherever it would be returned.
+"""
+
+import io
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.linear_model import SGDClassifier
+
+from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor, export_model, load_model
+
+NOT_NUMBERS = "are not numbers: the products x \\* w of the row overflow float64"
+
+
+def _fitted(kind, **params):
+    rng = np.random.default_rng(0)
+    X = sp.random(60, 8, density=0.5, format="csr", random_state=1)
+    if kind == "regressor":
+        # (targets of 100s: weights beyond 1, so that 1e308 * w overflows)
+        return SparseFTRLRegressor(random_state=0, tol=None, **params).fit(
+            X, 100 * rng.normal(size=60)
+        )
+    n_classes = {"binary": 2, "ovr": 3, "multinomial": 3}[kind]
+    multi_class = "multinomial" if kind == "multinomial" else "ovr"
+    y = np.arange(60) % n_classes
+    est = SparseFTRLClassifier(random_state=0, multi_class=multi_class, tol=None, **params)
+    return est.fit(X, y)
+
+
+def _z_ratio(state, beta):
+    """The largest ``|z| / (t * (beta + sqrt(n)))`` of a state, intercepts included."""
+    t = max(int(state["t"]), 1)
+    ratios = [
+        np.abs(state[z]) / (t * (beta + np.sqrt(state[n])))
+        for z, n in (("z", "n"), ("intercept_z", "intercept_n"))
+    ]
+    return max(float(r.max()) if r.size else 0.0 for r in ratios)
+
+
+rates = st.floats(-10, 10).map(lambda e: 10.0**e)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    kind=st.sampled_from(["squared_error", "huber", "log_loss", "hinge", "ovr", "multinomial"]),
+    eta0=rates,
+    betas=st.lists(rates, min_size=1, max_size=3),
+    alpha=st.sampled_from([0.0, 1e-4, 1.0]),
+    scales=st.lists(st.integers(-30, 30), min_size=4, max_size=4),
+    threads=st.sampled_from([1, 2]),
+    seed=st.integers(0, 2**16),
+)
+def test_training_keeps_z_within_t_times_beta_plus_root_n(
+    kind, eta0, betas, alpha, scales, threads, seed
+):
+    """What the protocol's bound rests on, whatever the rates, losses and values: rows of
+    magnitudes 1e-30 to 1e30 (gradients growing by orders, the hardest case), several
+    ``beta`` in turn (the bound then holds for the largest), two threads. Every state
+    training makes is taken back (the bound leaves room 4)."""
+    rng = np.random.default_rng(seed)
+    X = sp.random(80, 6, density=0.6, format="csr", random_state=seed)
+    X = sp.diags(10.0 ** np.repeat(scales, 20)) @ X
+    X = sp.csr_matrix(X)
+    if kind in ("ovr", "multinomial"):
+        est = SparseFTRLClassifier(multi_class=kind, loss="log_loss")
+        y = rng.integers(0, 3, size=80)
+    elif kind in ("log_loss", "hinge"):
+        est = SparseFTRLClassifier(loss=kind, n_threads=threads)
+        y = rng.integers(0, 2, size=80)
+    else:
+        est = SparseFTRLRegressor(loss=kind, n_threads=threads)
+        y = rng.normal(size=80) * 10.0 ** rng.integers(-5, 5)
+    est.set_params(eta0=eta0, alpha=alpha, random_state=seed, state_store="dense")
+    classes = np.unique(y) if kind in ("ovr", "multinomial", "log_loss", "hinge") else None
+    for i, beta in enumerate(betas):
+        est.set_params(beta=beta)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # (convergence, threads' warnings)
+                est.partial_fit(X, y, **({} if classes is None else {"classes": classes}))
+        except ValueError as exc:  # gradients that could overflow: refused, not trained
+            assert "overflow float64" in str(exc)
+            return
+        state = est.get_ftrl_state()
+        assert _z_ratio(state, max(betas[: i + 1])) <= 1.0 + 1e-9
+        type(est)().set_params(**est.get_params()).set_ftrl_state(state)
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "huber"])
+def test_gradients_growing_by_orders_take_z_to_its_bound_and_the_state_is_taken(loss):
+    """Rows of ``x = 10**k`` and ``y = 100**k``: each gradient is 10-1000x the last and of
+    the same sign, so each update adds nearly 1 to ``|z| / (beta + sqrt(n))``, the most
+    training can, and ``z`` nears ``t * (beta + sqrt(n))`` (``x**2 * y`` stays within
+    1e100, which training takes). The state is still taken back: the bound has room."""
+    k = np.arange(25.0)
+    X, y = sp.csr_matrix(10.0 ** k[:, None]), 100.0**k
+    est = SparseFTRLRegressor(loss=loss, beta=1e-10, shuffle=False, tol=None, max_iter=1)
+    state = est.fit(X, y).get_ftrl_state()
+    assert 0.9 < _z_ratio(state, 1e-10) <= 1.0 + 1e-9
+    twin = SparseFTRLRegressor(**est.get_params()).set_ftrl_state(state)
+    np.testing.assert_array_equal(twin.predict(X), est.predict(X))
+
+
+KINDS = ["regressor", "binary", "ovr", "multinomial"]
+
+
+def _with_z(state, z_over_t, n):
+    """``state`` with its first columns' (and intercepts') ``n`` set to ``n`` and ``z`` to
+    ``+-z_over_t * t``, alternating signs (so that sums of their products cancel to NaN)."""
+    state = dict(state)
+    t = max(int(state["t"]), 1)
+    z, n_ = state["z"].copy(), state["n"].copy()
+    signs = np.where(np.arange(z.shape[1]) % 2, -1.0, 1.0)
+    z[:, :4] = signs[:4] * z_over_t * t
+    n_[:, :4] = n
+    if state.get("multi_class") == "multinomial" or z.shape[0] > 1:
+        z[1:, :4] *= -1  # the classes' models pull apart
+    state["z"], state["n"] = z, n_
+    state["intercept_z"] = np.full_like(state["intercept_z"], z_over_t * t)
+    state["intercept_n"] = np.full_like(state["intercept_n"], n)
+    return state
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("z_over_t", [1e10, 3.9e10, 1e60, 1e200])
+@pytest.mark.parametrize("rates", [{}, {"eta0": 1e10, "beta": 1e-10}])
+def test_a_state_the_protocol_takes_never_scores_or_trains_to_nan(kind, z_over_t, rates):
+    """Either the state is refused (and the estimator unchanged), or its scores on values up
+    to 1e100 and its training are numbers (+-inf is a score's limit, never NaN)."""
+    est = _fitted(kind)
+    before = est.get_ftrl_state()
+    state = _with_z(before, z_over_t, n=0.0)
+    try:
+        est.set_ftrl_state(state)
+    except ValueError as exc:
+        assert "'z' holds" in str(exc) or "'intercept_z' holds" in str(exc)
+        assert z_over_t > 4e10
+        after = est.get_ftrl_state()
+        for key in before:
+            np.testing.assert_array_equal(after[key], before[key])
+        return
+    est.set_params(**rates)
+    y = est.classes_[:1] if hasattr(est, "classes_") else np.zeros(1)
+    for row in itertools.product([0.0, 1.0, 1e50, 1e100], repeat=4):
+        X = sp.csr_matrix(np.array([list(row) + [0.0] * 4]))
+        scores = est.decision_function(X) if hasattr(est, "classes_") else est.predict(X)
+        assert not np.isnan(scores).any()
+        if max(row) <= 1.0:
+            est.partial_fit(X, y)
+            state = est.get_ftrl_state()
+            assert all(np.isfinite(state[key]).all() for key in ("z", "n", "intercept_z"))
+
+
+def test_z_beyond_its_bound_is_refused_and_just_within_is_taken():
+    est = _fitted("binary")
+    t = int(est.t_)
+    for key, n_key in (("z", "n"), ("intercept_z", "intercept_n")):
+        state = est.get_ftrl_state()
+        n = state[n_key].ravel()[0]
+        limit = 4 * t * (1e10 + np.sqrt(n))
+        state[key] = state[key].copy()
+        state[key].ravel()[0] = -limit * 1.001
+        with pytest.raises(ValueError, match=f"'{key}' holds .* beyond 4 \\* max\\(t, 1\\)"):
+            SparseFTRLClassifier().set_ftrl_state(state)
+        state[key].ravel()[0] = -limit * 0.999
+        SparseFTRLClassifier().set_ftrl_state(state)
+
+
+def _rows(*values):
+    """One CSR row of 8 columns holding ``values`` in its first columns."""
+    return sp.csr_matrix(np.array([list(values) + [0.0] * (8 - len(values))]))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_estimator_refuses_scores_whose_products_overflow_both_ways(kind):
+    """Values of 1e308 times weights of both signs: the row's sum was NaN, and ``predict``
+    gave the first class (or NaN) without a word. A row that overflows one way scores
+    +-inf, its limit."""
+    est = _fitted(kind, alpha=0.0, eta0=1000.0)
+    coef = est.coef_.reshape(-1, 8)[0]
+    plus, minus = int(np.argmax(coef)), int(np.argmin(coef))
+    assert coef[plus] > 2 and coef[minus] < -2
+    X = sp.csr_matrix(([1e308, 1e308], ([0, 0], sorted([plus, minus]))), shape=(1, 8))
+    methods = ["predict"] + (["decision_function", "predict_proba"] if kind != "regressor" else [])
+    # (a CSR of sorted columns is scored in one checked pass; a dense X is checked first)
+    for method, rows in itertools.product(methods, [X, X.toarray()]):
+        with pytest.raises(ValueError, match=NOT_NUMBERS):
+            getattr(est, method)(rows)
+        with pytest.raises(ValueError, match=NOT_NUMBERS):
+            getattr(export_model(est), method)(rows)
+    one_way = sp.csr_matrix(([1e308], ([0], [plus])), shape=(1, 8))
+    scores = est.decision_function(one_way) if kind != "regressor" else est.predict(one_way)
+    assert np.isposinf(scores.ravel()[0])  # (model 0's, whose largest weight it met)
+    if kind == "multinomial":  # a softmax of an infinite score is not a number
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with pytest.raises(ValueError, match=NOT_NUMBERS):
+                est.predict_proba(one_way)
+
+
+def _file_with(model, **changes):
+    """``model`` saved, its arrays changed, and loaded back (a file from anyone)."""
+    buffer = io.BytesIO()
+    model.save(buffer)
+    buffer.seek(0)
+    arrays = dict(np.load(buffer))
+    for key, change in changes.items():
+        arrays[key] = change(arrays[key].copy())
+    out = io.BytesIO()
+    np.savez(out, **arrays)
+    out.seek(0)
+    return load_model(out)
+
+
+def _weights(*values):
+    def change(data):
+        data[: len(values)] = values
+        return data
+
+    return change
+
+
+def _sgd_classifier():
+    X = sp.random(60, 8, density=0.5, format="csr", random_state=1)
+    return SGDClassifier(loss="log_loss", random_state=0).fit(X, np.arange(60) % 2)
+
+
+@pytest.mark.parametrize("kind", [*KINDS, "SGDClassifier"])
+def test_a_model_file_whose_weights_overflow_is_refused_at_scoring(kind):
+    """Weights of +-1e308 (finite: the file is taken) times 10: the scores were NaN and
+    ``predict`` gave the first class; now every method says why (an exported
+    ``SGDClassifier`` is scored by scikit-learn's arithmetic, the others by FTRL's)."""
+    source = _sgd_classifier() if kind == "SGDClassifier" else _fitted(kind, alpha=0.0)
+    model = _file_with(export_model(source), coef_data=_weights(1e308, -1e308))
+    buffer = io.BytesIO()
+    model.save(buffer)
+    buffer.seek(0)
+    columns = np.load(buffer)["coef_indices"][:2]
+    X = sp.csr_matrix(([10.0, 10.0], ([0, 0], columns)), shape=(1, 8))
+    methods = ["predict"] + (["decision_function", "predict_proba"] if kind != "regressor" else [])
+    for method, rows in itertools.product(methods, [X, X.toarray()]):
+        with pytest.raises(ValueError, match=NOT_NUMBERS):
+            getattr(model, method)(rows)
+        assert getattr(model, method)(_rows()).shape[0] == 1  # a row without them scores
+
+
+def test_a_softmax_meeting_an_infinite_score_is_refused_and_predict_takes_its_class():
+    model = _file_with(export_model(_fitted("multinomial", alpha=0.0)), coef_data=_weights(1e308))
+    buffer = io.BytesIO()
+    model.save(buffer)
+    buffer.seek(0)
+    arrays = np.load(buffer)
+    column = arrays["coef_indices"][0]
+    first_class = int(np.searchsorted(arrays["coef_indptr"], 0, side="right") - 1)
+    X = sp.csr_matrix(([10.0], ([0], [column])), shape=(1, 8))
+    assert np.isposinf(model.decision_function(X)[0, first_class])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (the softmax's own inf - inf)
+        with pytest.raises(ValueError, match=NOT_NUMBERS):
+            model.predict_proba(X)
+    assert model.predict(X)[0] == model.classes_[first_class]
