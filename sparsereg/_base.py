@@ -59,7 +59,8 @@ from ._softmax import SoftmaxState, run_softmax_epoch, softmax_scores_from_state
 from ._state import AUTO_SPARSE_BYTES, FTRLState, columns_in
 from ._state_protocol import (
     FORMAT,
-    LARGEST_BETA,
+    LARGEST_ETA0,
+    SMALLEST_BETA,
     VERSION,
     check_ftrl_state,
     history_arrays,
@@ -307,8 +308,9 @@ class _BaseFTRL(BaseEstimator):
         "penalty_scale": [StrOptions({"mean", "sum"})],
         # wide enough for any learning rate, narrow enough that 1 / eta0 and the first
         # steps stay finite (a subnormal eta0 or one of 1e160 gave NaN weights)
-        "eta0": [Interval(Real, 1e-10, 1e10, closed="both")],
-        "beta": [Interval(Real, 1e-10, LARGEST_BETA, closed="both")],  # (the state's z bound)
+        # (and they bound the weights of a state the estimator takes: _state_protocol._check_z)
+        "eta0": [Interval(Real, 1e-10, LARGEST_ETA0, closed="both")],
+        "beta": [Interval(Real, SMALLEST_BETA, 1e10, closed="both")],
         "fit_intercept": ["boolean"],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, None, None, closed="neither"), None],

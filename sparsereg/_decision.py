@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._ftrl_fast import EMPTY_KEY
-from ._ftrl_scores import build_column_index, csr_predict, linear_scores
+from ._ftrl_scores import CSR_PLAIN_NAN, build_column_index, csr_predict, linear_scores
 from ._interrupts import Task, finish
 from ._state import sorted_union
 from ._validation import csr_arrays
@@ -47,10 +47,6 @@ BLOCK_ROWS = 8192
 # kept off its core delays a call by half its share at most (RESULTS.md, "#16 seventh session")
 BLOCKS_PER_THREAD = 2
 
-# scores of at most this many numbers are summed in Python to look for a NaN (0.3 us for one
-# row, where a NumPy reduction costs 1.3 us)
-_SUMMED_IN_PYTHON = 64
-
 
 def refuse_nan_scores(scores):
     """Return ``scores`` (or probabilities from them), or raise ``ValueError`` if one is NaN.
@@ -61,10 +57,10 @@ def refuse_nan_scores(scores):
     infinite score: weights of 1e300 from a model file that was not made by training, or
     values near float64's end. A score of ``+-inf`` (the products overflowing one way) is
     the limit of the sum and is kept. One sum finds a NaN; a sum that is NaN only because
-    two numbers are ``+inf`` and ``-inf`` is checked number by number.
+    two numbers are ``+inf`` and ``-inf`` is checked number by number. (The compiled
+    scoring of a plain CSR flags a NaN itself: :meth:`LinearWeights.plain_scores`.)
     """
-    total = sum(scores.ravel().tolist()) if scores.size <= _SUMMED_IN_PYTHON else np.sum(scores)
-    if math.isnan(total):
+    if math.isnan(np.sum(scores)):
         bad = np.isnan(scores).reshape(scores.shape[0], -1).any(axis=1)
         if bad.any():
             raise ValueError(
@@ -271,8 +267,10 @@ class LinearWeights:
         listed, columns, index, weights = self._layout(n_features, n_rows)
         pair = logistic_pair and n_models == 1
 
+        nan_seen = []
+
         def score(begin, end):
-            return csr_predict(
+            code = csr_predict(
                 *arrays,
                 n_features,
                 columns,
@@ -285,12 +283,17 @@ class LinearWeights:
                 begin,
                 end,
             )
+            if code == CSR_PLAIN_NAN:
+                nan_seen.append(True)
+            return bool(code)
 
         try:
             plain = in_row_blocks(score, n_rows, scoring_threads(n_rows, n_jobs))
         except (ValueError, TypeError):  # e.g. a non-contiguous array: the full checks say so
             return None
-        return refuse_nan_scores(out) if plain else None
+        if not plain:
+            return None
+        return refuse_nan_scores(out) if nan_seen else out
 
 
 @dataclass(frozen=True)

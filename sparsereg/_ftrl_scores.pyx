@@ -27,6 +27,14 @@ cdef extern from "_csr_checks.h" nogil:
 
 
 
+cdef enum:  # csr_predict's answers
+    NOT_PLAIN = 0
+    PLAIN = 1
+    PLAIN_NAN = 2
+# (for Python)
+CSR_NOT_PLAIN, CSR_PLAIN, CSR_PLAIN_NAN = NOT_PLAIN, PLAIN, PLAIN_NAN
+
+
 cdef inline int64_t listed_row(const int64_t *columns, int64_t n_listed,
                                int64_t column) noexcept nogil:
     """The position of ``column`` in the sorted ``columns`` (binary search), or -1."""
@@ -175,25 +183,26 @@ def value_summary(const double[::1] values, const double[::1] allowed):
                 largest = fabs(v)
     return n_bad, smallest, largest
 
-cdef bint dense_scores(const cython.floating *data, const index_t *indices,
-                       const index_t *indptr, int64_t nnz, int64_t n_cols, const weight_t *w,
-                       double intercept, double *out, int64_t out_stride, bint logistic_pair,
-                       int64_t row_begin, int64_t row_end) noexcept nogil:
+cdef int dense_scores(const cython.floating *data, const index_t *indices,
+                      const index_t *indptr, int64_t nnz, int64_t n_cols, const weight_t *w,
+                      double intercept, double *out, int64_t out_stride, bint logistic_pair,
+                      int64_t row_begin, int64_t row_end) noexcept nogil:
     """``csr_predict`` for one model whose weights are one per column (``w[j]``, column
     ``j``'s): the same sums in the same order and the same checks, with fewer instructions
     per non-zero (scoring rows already in the cache, the general loop took 1.5x as long).
     Each column is checked before its weight is read. A value's check waits for the row's
     end: a NaN or infinite value makes the sum NaN or infinite (``x * w`` is then NaN or
     infinite whatever ``w``, and a sum stays so), so only the values of a row whose sum is
-    not finite are read again."""
+    not finite are read again. Returns ``csr_predict``'s code."""
     cdef:
         int64_t i, k, start, end, ahead, column, a0, a1, previous
         double acc, p
+        int code = PLAIN
     for i in range(row_begin, row_end):
         start = indptr[i]
         end = indptr[i + 1]
         if start < 0 or end < start or end > nnz:  # (start: the first row of a block)
-            return False
+            return NOT_PLAIN
         if i + PREFETCH_ROWS < row_end:
             ahead = i + PREFETCH_ROWS
             a0 = indptr[ahead]
@@ -208,13 +217,15 @@ cdef bint dense_scores(const cython.floating *data, const index_t *indices,
         for k in range(start, end):
             column = indices[k]
             if <uint64_t>column >= <uint64_t>n_cols or column <= previous:
-                return False
+                return NOT_PLAIN
             previous = column
             acc += data[k] * <double>w[column]
         if not fabs(acc) <= 1.7976931348623157e308:  # a value, or only the sum, not finite
             for k in range(start, end):
                 if not fabs(<double>data[k]) <= 1.7976931348623157e308:
-                    return False
+                    return NOT_PLAIN
+            if acc != acc:
+                code = PLAIN_NAN
         acc = acc + intercept
         if logistic_pair:
             p = 1.0 / (1.0 + exp(-acc))
@@ -222,7 +233,7 @@ cdef bint dense_scores(const cython.floating *data, const index_t *indices,
             out[i * out_stride] = 1.0 - p
         else:
             out[i * out_stride] = acc
-    return True
+    return code
 
 
 def csr_predict(const cython.floating[::1] data, const index_t[::1] indices,
@@ -232,8 +243,9 @@ def csr_predict(const cython.floating[::1] data, const index_t[::1] indices,
                 double[:, ::1] out, bint logistic_pair,
                 int64_t row_begin=0, int64_t row_end=-1):
     """:func:`linear_scores` plus the intercept, checking on the way what ``csr_summary``
-    checks; returns whether the matrix was plain (when not, ``out`` means nothing and the
-    caller runs the full checks). Only rows ``row_begin`` to ``row_end`` (all by default)
+    checks; returns ``NOT_PLAIN`` (0) when the matrix was not plain (``out`` then means
+    nothing and the caller runs the full checks), else ``PLAIN`` (1), or ``PLAIN_NAN`` (2)
+    when a score is NaN (the products of a row overflowed to ``+inf`` and ``-inf``). Only rows ``row_begin`` to ``row_end`` (all by default)
     are checked and scored, so that contiguous row blocks can be run in several threads.
 
     ``out[i, m]`` is row ``i``'s score for model ``m``, the same sum as ``linear_scores``
@@ -253,8 +265,9 @@ def csr_predict(const cython.floating[::1] data, const index_t[::1] indices,
         int64_t s, key
         double acc, p, v
         bint plain = True
+        int code = PLAIN
     if n_rows < 0 or data.shape[0] != nnz or indptr[0] != 0 or indptr[n_rows] != nnz:
-        return False
+        return NOT_PLAIN
     if row_end < 0:
         row_end = n_rows
     if not 0 <= row_begin <= row_end <= n_rows or out.shape[0] < row_end:
@@ -266,10 +279,10 @@ def csr_predict(const cython.floating[::1] data, const index_t[::1] indices,
         raise ValueError("intercept and out need a number for each model")
     if not listed and n_models == 1 and row_end > row_begin:
         with nogil:
-            plain = dense_scores(&data[0] if nnz else NULL, &indices[0] if nnz else NULL,
-                                 &indptr[0], nnz, n_cols, &weights[0, 0], intercept[0],
-                                 &out[0, 0], out.shape[1], logistic_pair, row_begin, row_end)
-        return plain
+            code = dense_scores(&data[0] if nnz else NULL, &indices[0] if nnz else NULL,
+                                &indptr[0], nnz, n_cols, &weights[0, 0], intercept[0],
+                                &out[0, 0], out.shape[1], logistic_pair, row_begin, row_end)
+        return code
     with nogil:
         for i in range(row_begin, row_end):
             start = indptr[i]
@@ -313,6 +326,8 @@ def csr_predict(const cython.floating[::1] data, const index_t[::1] indices,
                 if not plain:
                     break
                 acc = acc + intercept[m]
+                if acc != acc:
+                    code = PLAIN_NAN
                 if logistic_pair:
                     p = 1.0 / (1.0 + exp(-acc))
                     out[i, 1] = p
@@ -321,7 +336,7 @@ def csr_predict(const cython.floating[::1] data, const index_t[::1] indices,
                     out[i, m] = acc
             if not plain:
                 break
-    return plain
+    return code if plain else NOT_PLAIN
 
 
 def build_column_index(const int64_t[::1] columns, int64_t[:, ::1] index):

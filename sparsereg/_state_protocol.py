@@ -41,11 +41,11 @@ key                           dtype, shape           meaning
 
 ``n`` and ``intercept_n`` are bounded by ``max(t, 1) * 1e200`` (training keeps each
 sample's gradient within 1e100 and ``n`` sums their squares), and each ``z`` by
-``4 * max(t, 1) * (1e10 + sqrt(n))`` of its own ``n`` (training of ``t`` samples keeps
-``|z| <= t * (beta + sqrt(n))`` whatever its parameters, ``beta`` being at most 1e10; the
-4 leaves room for rounding and for threads), so the weights of any state an estimator
-takes stay far from float64's end. ``held`` may be False only where ``z = n = 0``, and
-``classes`` are sorted. The Bloom counters of
+``1e30 * (1e-10 + sqrt(n))`` of its own ``n``: training in one thread keeps ``|z| <= t *
+(1e-10 + sqrt(n))``, ``t`` being below 2**62, and threads racing on a column can go beyond
+it; so every weight of a state an estimator takes is at most ``1e30 * eta0`` (1e40), far
+from float64's end. ``held`` may be False only where ``z = n = 0``, and ``classes`` are
+sorted. The Bloom counters of
 the state are used as they are, whatever the estimator's ``bloom_size``.
 
 Required: ``columns``, ``z``, ``n``, ``intercept_z``, ``intercept_n``, ``t``,
@@ -72,8 +72,11 @@ VERSION = 1
 _MT_WORDS = 624  # MT19937's state, as RandomState.get_state() gives it
 _LARGEST = 2**62  # widths and sample counts stay far from int64's end
 MAX_Z = 1e100  # |z| accepted from a state: as |x| and |y| in training (_validation.MAX_MAGNITUDE)
-LARGEST_BETA = 1e10  # the estimators' largest beta (their _parameter_constraints take it)
-Z_ROOM = 4.0  # how far beyond t * (LARGEST_BETA + sqrt(n)) a z may be (see _check_z)
+# the estimators' rates (their _parameter_constraints take these): the least beta and the
+# largest eta0 bound a state's weights (_check_z)
+SMALLEST_BETA = 1e-10
+LARGEST_ETA0 = 1e10
+MAX_Z_OVER_ROOT = 1e30  # |z| / (SMALLEST_BETA + sqrt(n)) accepted from a state (_check_z)
 
 REQUIRED = ("columns", "z", "n", "intercept_z", "intercept_n", "t", "n_features_in")
 OPTIONAL = (
@@ -173,29 +176,35 @@ def _finite(state, key, shape, non_negative=False, bound=None):
     return value
 
 
-def _check_z(key, z, n, t):
-    """Refuse a ``z`` that no training of ``t`` samples makes: ``|z| > Z_ROOM * max(t, 1) *
-    (LARGEST_BETA + sqrt(n))``, elementwise.
+def _check_z(key, z, n):
+    """Refuse a ``z`` beyond ``MAX_Z_OVER_ROOT * (SMALLEST_BETA + sqrt(n))``, elementwise.
 
-    Why training keeps ``|z| <= t * (beta + sqrt(n))``: an update of a coordinate with
-    gradient ``g`` sets ``n' = n + g**2`` and ``z' = z + g - sigma * w``, where ``sigma =
-    (sqrt(n') - sqrt(n)) / eta0`` and ``|w| <= |z| * eta0 / (beta + sqrt(n))`` (the penalties
-    only shrink ``w``). So ``|z'| <= |z| * (beta + sqrt(n')) / (beta + sqrt(n)) + |g|``, and
-    ``u = |z| / (beta + sqrt(n))`` grows by at most ``|g| / (beta + sqrt(n')) <= 1`` per
-    update: ``u <= t`` for every parameter history with ``beta <= LARGEST_BETA``; an average
-    of states (``merge_ftrl_states``) keeps it, ``sqrt`` being concave. A thread that read
-    ``z`` and ``n`` before another's update (``n_threads``) still adds at most 1, its ``n``
-    being re-read at the update. Without the bound, a state of ``|z| = 1e200 * t`` and
-    ``n = 0`` made weights of 1e217 whose sums overflowed: NaN scores and NaN training.
+    What it guarantees: a weight is ``(|z| - l1) / ((beta + sqrt(n)) / eta0 + l2)`` or 0, at
+    most ``|z| * eta0 / (beta + sqrt(n))``, so with ``beta >= SMALLEST_BETA`` every weight is
+    at most ``MAX_Z_OVER_ROOT * eta0 <= 1e40``: the scores of values up to 1e100 and the
+    training steps stay finite. (A state of ``|z| = 1e200 * t`` and ``n = 0``, which the
+    protocol took before, made weights of 1e217, NaN scores and NaN training.)
+
+    Why training stays within it: one update of a coordinate with gradient ``g`` sets ``n' =
+    n + g**2`` and ``z' = z + g - sigma * w``, ``sigma = (sqrt(n') - sqrt(n)) / eta0``, with
+    ``|w| <= |z| * eta0 / (beta + sqrt(n))``. So ``|z'| <= |z| * (beta + sqrt(n')) / (beta +
+    sqrt(n)) + |g|``; that ratio is largest at the least ``beta``, so ``u = |z| /
+    (SMALLEST_BETA + sqrt(n))`` grows by at most ``|g| / (SMALLEST_BETA + sqrt(n')) <= 1``:
+    ``u <= t < 2**62`` in one thread, whatever the parameters and their changes; an average
+    of states (``merge_ftrl_states``) keeps it, ``sqrt`` being concave. Threads
+    (``n_threads``) can exceed ``t``: a thread whose read of a column is stale counts the
+    other's growth of ``sqrt(n)`` again, times its stale weight, and the hot columns' copies
+    are summed as deltas. That takes gradients growing by orders while the threads race on
+    the column; 1e30 leaves 2e11 times the largest ``t`` for it.
     """
-    limit = Z_ROOM * max(t, 1) * (LARGEST_BETA + np.sqrt(n))
+    limit = MAX_Z_OVER_ROOT * (SMALLEST_BETA + np.sqrt(n))
     beyond = np.abs(z) > limit
     if np.any(beyond):
         at = np.unravel_index(np.argmax(beyond), z.shape)
         raise ValueError(
             f"FTRL state key {key!r} holds {z[at]:.3g} where n is {n[at]:.3g}: beyond "
-            f"{Z_ROOM:g} * max(t, 1) * (1e10 + sqrt(n)) = {limit[at]:.3g}, more than training "
-            f"of the t = {t} samples the state has seen makes."
+            f"1e30 * (1e-10 + sqrt(n)) = {limit[at]:.3g}, which training keeps |z| within "
+            "(its weights would reach float64's end)."
         )
 
 
@@ -286,8 +295,8 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
     out["n"] = _finite(state, "n", shape, non_negative=True, bound=bound)
     out["intercept_z"] = _finite(state, "intercept_z", (n_models,))
     out["intercept_n"] = _finite(state, "intercept_n", (n_models,), non_negative=True, bound=bound)
-    _check_z("z", out["z"], out["n"], out["t"])
-    _check_z("intercept_z", out["intercept_z"], out["intercept_n"], out["t"])
+    _check_z("z", out["z"], out["n"])
+    _check_z("intercept_z", out["intercept_z"], out["intercept_n"])
 
     if "held" in state:
         held = _array(state, "held", "b", 2)

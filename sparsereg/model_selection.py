@@ -39,7 +39,7 @@ from ._losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, gives_probabiliti
 from ._memory import physical_memory
 from ._optional_methods import available_when
 from ._state import _FIRST_CAPACITY, AUTO_SPARSE_BYTES, _capacity_for
-from ._state_protocol import plain_labels
+from ._state_protocol import LARGEST_ETA0, plain_labels
 from ._typing import ArrayLike, MatrixLike
 from .linear_model import SparseFTRLClassifier, SparseFTRLRegressor
 from .sparsity import SparsityReport
@@ -491,7 +491,7 @@ class _BaseFTRLCV(BaseEstimator):
             )
         else:
             alphas = _grid_values("alphas", self.alphas, low=0.0, high=math.inf)
-        eta0s = _grid_values("eta0s", self.eta0s, low=1e-10, high=1e10)
+        eta0s = _grid_values("eta0s", self.eta0s, low=1e-10, high=LARGEST_ETA0)
         if self.l1_ratios is None:
             l1_ratios = [float(self.l1_ratio)]
         else:

@@ -7,6 +7,7 @@ running mean estimates the loss on unseen data without a held-out set. Classifie
 
 import numpy as np
 
+from .._decision import refuse_nan_scores
 from .._losses import one_vs_rest_probabilities
 from ._model import has_method
 
@@ -76,7 +77,8 @@ def row_losses(final, name, X, y, class_index, n_classes, fitted):
         ):
             from sklearn.utils.extmath import softmax
 
-            proba = softmax(scores, copy=False)  # as the estimator's predict_proba
+            # as the estimator's predict_proba
+            proba = refuse_nan_scores(softmax(scores, copy=False))
         elif scores is not None:
             proba = one_vs_rest_probabilities(
                 scores[:, 0] if scores.shape[1] == 1 else scores, final.loss
