@@ -48,6 +48,15 @@ BLOCK_ROWS = 8192
 BLOCKS_PER_THREAD = 2
 
 
+class ScoresNotNumbers(ValueError):
+    """The ``ValueError`` of :func:`refuse_nan_scores`; ``rows`` holds the rows (of the call)
+    whose scores are not numbers, so that a caller scoring a file can name or skip them."""
+
+    def __init__(self, message, rows):
+        super().__init__(message)
+        self.rows = rows
+
+
 def refuse_nan_scores(scores):
     """Return ``scores`` (or probabilities from them), or raise ``ValueError`` if one is NaN.
 
@@ -61,12 +70,13 @@ def refuse_nan_scores(scores):
     scoring of a plain CSR flags a NaN itself: :meth:`LinearWeights.plain_scores`.)
     """
     if math.isnan(np.sum(scores)):
-        bad = np.isnan(scores).reshape(scores.shape[0], -1).any(axis=1)
-        if bad.any():
-            raise ValueError(
-                f"the scores of {int(bad.sum())} row(s) (the first: row {int(np.argmax(bad))}) "
+        bad = np.flatnonzero(np.isnan(scores).reshape(scores.shape[0], -1).any(axis=1))
+        if bad.size:
+            raise ScoresNotNumbers(
+                f"the scores of {bad.size} row(s) (the first: row {bad[0]}) "
                 "are not numbers: the products x * w of the row overflow float64 "
-                "(|x * w| > 1.8e308). The model's weights or X's values are too large."
+                "(|x * w| > 1.8e308). The model's weights or X's values are too large.",
+                bad,
             )
     return scores
 

@@ -574,7 +574,7 @@ def _predict(args):
     to_file = args.out != "-"
     if to_file:
         _check_writable(args.out)
-    rows = 0
+    rows = not_scored = 0
     # a file is written beside its name and renamed at the end: an error leaves no partial file
     with atomic_file(args.out, "w", newline="") if to_file else nullcontext(sys.stdout) as out:
         writer = csv.writer(out)
@@ -586,24 +586,53 @@ def _predict(args):
         for chunk in source.chunks():
             if chunk.X.shape[0] == 0:
                 continue
-            predicted = model.predict(chunk.X)
+            kept, predicted, proba = _scored_rows(model, chunk, args.proba, args.skip_bad_rows)
+            not_scored += chunk.X.shape[0] - kept.size
+            if not kept.size:
+                continue
             columns = (
-                [np.full(len(predicted), chunk.file, dtype=object), chunk.row_numbers]
+                [np.full(kept.size, chunk.file, dtype=object), chunk.row_numbers[kept]]
                 if args.skip_bad_rows
                 else []
             )
             columns.append(predicted.astype(np.int64) if whole else predicted)
             if args.proba:
-                columns += list(model.predict_proba(chunk.X).T)
+                columns += list(proba.T)
             writer.writerows(zip(*(c.tolist() for c in columns)))
-            rows += chunk.X.shape[0]
+            rows += kept.size
     if not args.quiet:
+        skipped = source.bad_rows + not_scored
         print(
             f"{rows:,} predictions written to {args.out if args.out != '-' else 'stdout'}"
-            + (f"; {source.bad_rows:,} bad rows skipped" if source.bad_rows else ""),
+            + (f"; {skipped:,} bad rows skipped" if skipped else ""),
             file=sys.stderr,
         )
     return 0
+
+
+def _scored_rows(model, chunk, proba, skip):
+    """``(kept, predictions, probabilities or None)`` of a chunk's rows: every row, or with
+    ``skip`` those whose scores are numbers (a row whose products overflow float64 both ways
+    is bad: without ``skip`` its error names its file and row). Nothing is predicted when no
+    row is kept."""
+    from ._decision import ScoresNotNumbers
+
+    kept = np.arange(chunk.X.shape[0])
+    X = chunk.X
+    while kept.size:
+        try:
+            return kept, model.predict(X), model.predict_proba(X) if proba else None
+        except ScoresNotNumbers as exc:
+            if not skip:
+                raise ValueError(
+                    f"{chunk.file}, row {chunk.row_numbers[kept[exc.rows[0]]]}: the products "
+                    "x * w of the row overflow float64 (|x * w| > 1.8e308), so its score is "
+                    "not a number; the model's weights or the row's values are too large "
+                    "(--skip-bad-rows skips such rows)."
+                ) from None
+            kept = np.delete(kept, exc.rows)  # (each call refuses every row it cannot score)
+            X = chunk.X.iloc[kept] if hasattr(chunk.X, "iloc") else chunk.X[kept]
+    return kept, None, None
 
 
 # ---------------------------------------------------------------- report

@@ -5,6 +5,7 @@ import faulthandler
 import gzip
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -566,3 +567,41 @@ def test_svmlight_predict_reads_the_columns_as_training_did(tmp_path):
     np.testing.assert_allclose(
         pd.read_csv(out)[["proba_0", "proba_1"]], load_model(model).predict_proba(test), rtol=1e-15
     )
+
+
+def test_predict_names_or_skips_the_rows_whose_scores_overflow(tmp_path, capsys):
+    """A model file's weights of +-1e308 (taken: finite) times values of 10: the row's score
+    is not a number. `predict` stops naming the file and line; with --skip-bad-rows it
+    writes the other rows' predictions, as the model gives them, and counts the row."""
+    from sklearn.datasets import dump_svmlight_file
+
+    from sparsereg import export_model
+
+    rng = np.random.RandomState(0)
+    X = (rng.rand(300, 6) < 0.5).astype(float)
+    fitted = SparseFTRLClassifier(alpha=0.0, random_state=0).fit(X, (X[:, 0] > 0).astype(int))
+    arrays = {}
+    export_model(fitted).save(tmp_path / "honest.npz")
+    with np.load(tmp_path / "honest.npz") as f:
+        arrays = {k: f[k] for k in f.files}
+    arrays["coef_data"] = arrays["coef_data"].copy()
+    arrays["coef_data"][:2] = [1e308, -1e308]
+    np.savez(tmp_path / "model.npz", **arrays)
+    hostile = arrays["coef_indices"][:2]
+    rows = np.zeros((4, 6))
+    rows[:, 5] = 1.0
+    rows[1, hostile] = 10.0  # line 2: +inf - inf
+    dump_svmlight_file(rows, np.zeros(4), str(tmp_path / "rows.svm"), zero_based=True)
+    argv = ["predict", str(tmp_path / "model.npz"), str(tmp_path / "rows.svm"), "--zero-based"]
+    capsys.readouterr()
+    assert main(argv + ["--proba"]) == 1
+    assert "rows.svm, row 2: the products x * w of the row overflow" in capsys.readouterr().err
+    out = tmp_path / "preds.csv"
+    assert main(argv + ["--proba", "--skip-bad-rows", "--out", str(out)]) == 0
+    assert re.search("3 predictions written to .*; 1 bad rows skipped", capsys.readouterr().err)
+    written = pd.read_csv(out)
+    assert written["row"].tolist() == [1, 3, 4]
+    model = load_model(tmp_path / "model.npz")
+    good = rows[[0, 2, 3]]
+    np.testing.assert_array_equal(written["prediction"], model.predict(good))
+    np.testing.assert_array_equal(written.iloc[:, 3:].to_numpy(), model.predict_proba(good))
