@@ -39,8 +39,8 @@ key                           dtype, shape           meaning
                                                      (absent: one-vs-rest)
 ============================  =====================  ======================================
 
-``n`` and ``intercept_n`` are bounded by ``max(t, 1) * 1e200`` (training keeps each
-sample's gradient within 1e100 and ``n`` sums their squares), and each ``z`` by
+``n`` and ``intercept_n`` are at most 1e300 (sums of squared gradients: short of float64's
+end, so that training can add to them), and each ``z`` is bounded by
 ``1e30 * (1e-10 + sqrt(n))`` of its own ``n``: training in one thread keeps ``|z| <= t *
 (1e-10 + sqrt(n))``, ``t`` being below 2**62, and threads racing on a column can go beyond
 it; so every weight of a state an estimator takes is at most ``1e30 * eta0`` (1e40), far
@@ -71,7 +71,10 @@ FORMAT = "sparsereg.FTRLState"
 VERSION = 1
 _MT_WORDS = 624  # MT19937's state, as RandomState.get_state() gives it
 _LARGEST = 2**62  # widths and sample counts stay far from int64's end
-MAX_Z = 1e100  # |z| accepted from a state: as |x| and |y| in training (_validation.MAX_MAGNITUDE)
+# the largest n accepted from a state. Not t * 1e100**2: a squared loss's gradient grows with the
+# weights, which a rate of 1e10 made 1e10 on the first row, so values of 1e49 (x**2 * y within
+# 1e100, which training takes) gave gradients of 1e108 and an n the protocol then refused
+MAX_N = 1e300
 # the estimators' rates (their _parameter_constraints take these): the least beta and the
 # largest eta0 bound a state's weights (_check_z)
 SMALLEST_BETA = 1e-10
@@ -170,8 +173,8 @@ def _finite(state, key, shape, non_negative=False, bound=None):
         raise ValueError(f"FTRL state key {key!r} holds negative values (sums of squares).")
     if bound is not None and value.size and np.abs(value).max() > bound:
         raise ValueError(
-            f"FTRL state key {key!r} holds values beyond {bound:.0e}, more than training "
-            "makes of the samples the state has seen (t)."
+            f"FTRL state key {key!r} holds values beyond {bound:.0e}: sums of squared "
+            "gradients so large that training would overflow float64 adding to them."
         )
     return value
 
@@ -286,15 +289,12 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
         what = f"{out['classes'].size} classes" if classifier else "a regressor"
         raise ValueError(f"FTRL state 'z' has {z.shape[0]} models; {what} needs {n_models}.")
     shape = (n_models, columns.size)
-    # n sums a squared gradient per sample seen, each up to MAX_Z**2 (training refuses larger
-    # gradients): after t samples, n may reach t * MAX_Z**2, still far below float64's end.
-    # z sums a gradient and a step per sample, which training does not bound by MAX_Z (a
+    # z sums a gradient and a step per sample, which training does not bound by 1e100 (a
     # target of 1e99 took z to 4e103 in 20 samples), but by its own n (_check_z)
-    bound = MAX_Z**2 * max(out["t"], 1)
     out["z"] = _finite(state, "z", shape)
-    out["n"] = _finite(state, "n", shape, non_negative=True, bound=bound)
+    out["n"] = _finite(state, "n", shape, non_negative=True, bound=MAX_N)
     out["intercept_z"] = _finite(state, "intercept_z", (n_models,))
-    out["intercept_n"] = _finite(state, "intercept_n", (n_models,), non_negative=True, bound=bound)
+    out["intercept_n"] = _finite(state, "intercept_n", (n_models,), non_negative=True, bound=MAX_N)
     _check_z("z", out["z"], out["n"])
     _check_z("intercept_z", out["intercept_z"], out["intercept_n"])
 

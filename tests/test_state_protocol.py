@@ -226,7 +226,7 @@ BAD_STATES = {
     "unknown coef dtype": (_set("coef_dtype", np.array("float16")), ValueError, "coef_dtype"),
     "huge z": (_set("z", lambda s: np.full_like(s["z"], 1e308)), ValueError, "beyond"),
     "huge intercept n": (
-        _set("intercept_n", lambda s: np.full_like(s["intercept_n"], 1e300)),
+        _set("intercept_n", lambda s: np.full_like(s["intercept_n"], 1e301)),
         ValueError,
         "beyond",
     ),
@@ -489,13 +489,27 @@ def test_state_of_huge_gradients_resumes_to_the_bit(multi_class):
     assert_same_state(twin, est)
 
 
-def test_n_beyond_what_t_samples_can_sum_is_refused():
+def test_n_beyond_1e300_is_refused():
     X, y = _huge_gradient_problem()
     state = SparseFTRLClassifier(penalty=None, max_iter=1, random_state=0).fit(X, y)
     state = state.get_ftrl_state()
-    state["n"] = np.full_like(state["n"], 1e200 * (int(state["t"]) + 1) * 1.5)
+    state["n"] = np.full_like(state["n"], 1.01e300)
     before = SparseFTRLClassifier(random_state=0).fit(np.eye(40)[:, :5], y)
     expected = before.get_ftrl_state()
-    with pytest.raises(ValueError, match="'n' holds values beyond"):
+    with pytest.raises(ValueError, match="'n' holds values beyond 1e\\+300"):
         before.set_ftrl_state(state)
     assert_same_state(before, SparseFTRLClassifier().set_ftrl_state(expected))
+
+
+def test_a_squared_loss_state_of_gradients_beyond_1e100_resumes_to_the_bit():
+    """Values of 1e49 (``x**2 * y`` within 1e100: training takes them) and a rate of 1e10
+    make the squared loss's gradients 1e108 from the second row, so ``n`` reaches 1e216 in
+    20 rows: the protocol, which bounded ``n`` by ``t * 1e200``, refused the state."""
+    X, y = np.full((20, 1), 1e49), np.ones(20)
+    est = SparseFTRLRegressor(eta0=1e10, shuffle=False, random_state=0).partial_fit(X, y)
+    state = est.get_ftrl_state()
+    assert state["n"].max() > 1e200 * int(state["t"])
+    twin = SparseFTRLRegressor(eta0=1e10, shuffle=False).set_ftrl_state(saved_and_loaded(state))
+    est.partial_fit(X, y)
+    twin.partial_fit(X, y)
+    assert_same_state(twin, est)
