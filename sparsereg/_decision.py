@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.utils.extmath import softmax
 
 from ._ftrl_fast import EMPTY_KEY
 from ._ftrl_scores import CSR_PLAIN_NAN, build_column_index, csr_predict, linear_scores
@@ -79,6 +80,27 @@ def refuse_nan_scores(scores):
                 bad,
             )
     return scores
+
+
+def softmax_probabilities(scores):
+    """scikit-learn's ``softmax`` of ``(n_rows, n_classes)`` scores (computed in place), with
+    its limit where a row's scores overflowed to ``+inf``: the probability shared by the
+    classes at ``+inf`` (``predict`` gives the first of them), 0 for the others. A row whose
+    scores are all ``-inf`` has no limit: refused with :func:`refuse_nan_scores`, as NaN."""
+    if math.isfinite(_sum(scores)):
+        return softmax(scores, copy=False)
+    top = np.isposinf(scores)
+    rows = top.any(axis=1)
+    limits = top[rows] / top[rows].sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore"):  # (inf - inf in those rows, replaced)
+        proba = softmax(scores, copy=False)
+    proba[rows] = limits
+    return refuse_nan_scores(proba)
+
+
+def _sum(values):
+    """The sum of an array's numbers (0.3 us for a few in Python, where NumPy takes 1.3)."""
+    return sum(values.ravel().tolist()) if values.size <= 16 else float(np.sum(values))
 
 
 _tasks = None  # the queue the scoring threads take their tasks from (made on first use)

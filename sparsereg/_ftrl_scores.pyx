@@ -224,9 +224,9 @@ cdef int dense_scores(const cython.floating *data, const index_t *indices,
             for k in range(start, end):
                 if not fabs(<double>data[k]) <= 1.7976931348623157e308:
                     return NOT_PLAIN
-            if acc != acc:
-                code = PLAIN_NAN
         acc = acc + intercept
+        if acc != acc:  # (+inf and -inf met in the row, or the row's sum and the intercept)
+            code = PLAIN_NAN
         if logistic_pair:
             p = 1.0 / (1.0 + exp(-acc))
             out[i * out_stride + 1] = p

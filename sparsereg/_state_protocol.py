@@ -41,10 +41,11 @@ key                           dtype, shape           meaning
 
 ``n`` and ``intercept_n`` are at most 1e300 (sums of squared gradients: short of float64's
 end, so that training can add to them), and each ``z`` is bounded by
-``1e30 * (1e-10 + sqrt(n))`` of its own ``n``: training in one thread keeps ``|z| <= t *
+``1e28 * (1e-10 + sqrt(n))`` of its own ``n``: training in one thread keeps ``|z| <= t *
 (1e-10 + sqrt(n))``, ``t`` being below 2**62, and threads racing on a column can go beyond
-it; so every weight of a state an estimator takes is at most ``1e30 * eta0`` (1e40), far
-from float64's end. ``held`` may be False only where ``z = n = 0``, and ``classes`` are
+it; so every weight of a state an estimator takes is at most ``1e28 * eta0`` (1e38), within
+float32's range. (Both bounds are checked with room for rounding: a merge's average of
+states at the bound can round a few units of the last place above it.) ``held`` may be False only where ``z = n = 0``, and ``classes`` are
 sorted. The Bloom counters of
 the state are used as they are, whatever the estimator's ``bloom_size``.
 
@@ -79,7 +80,10 @@ MAX_N = 1e300
 # largest eta0 bound a state's weights (_check_z)
 SMALLEST_BETA = 1e-10
 LARGEST_ETA0 = 1e10
-MAX_Z_OVER_ROOT = 1e30  # |z| / (SMALLEST_BETA + sqrt(n)) accepted from a state (_check_z)
+MAX_Z_OVER_ROOT = 1e28  # |z| / (SMALLEST_BETA + sqrt(n)) accepted from a state (_check_z)
+# the relative excess over MAX_N and MAX_Z_OVER_ROOT taken: a weighted average of states at the
+# bound (merge_ftrl_states) rounds a few units of the last place above it
+ROUNDING = 1e-9
 
 REQUIRED = ("columns", "z", "n", "intercept_z", "intercept_n", "t", "n_features_in")
 OPTIONAL = (
@@ -171,10 +175,10 @@ def _finite(state, key, shape, non_negative=False, bound=None):
         raise ValueError(f"FTRL state key {key!r} holds NaN or infinite values.")
     if non_negative and value.size and value.min() < 0:
         raise ValueError(f"FTRL state key {key!r} holds negative values (sums of squares).")
-    if bound is not None and value.size and np.abs(value).max() > bound:
+    if bound is not None and value.size and np.abs(value).max() > bound * (1 + ROUNDING):
         raise ValueError(
             f"FTRL state key {key!r} holds values beyond {bound:.0e}: sums of squared "
-            "gradients so large that training would overflow float64 adding to them."
+            "gradients larger than training makes (it keeps them short of float64's end)."
         )
     return value
 
@@ -184,8 +188,8 @@ def _check_z(key, z, n):
 
     What it guarantees: a weight is ``(|z| - l1) / ((beta + sqrt(n)) / eta0 + l2)`` or 0, at
     most ``|z| * eta0 / (beta + sqrt(n))``, so with ``beta >= SMALLEST_BETA`` every weight is
-    at most ``MAX_Z_OVER_ROOT * eta0 <= 1e40``: the scores of values up to 1e100 and the
-    training steps stay finite. (A state of ``|z| = 1e200 * t`` and ``n = 0``, which the
+    at most ``MAX_Z_OVER_ROOT * eta0 <= 1e38``, within float32's range (a float32 ``coef_``),
+    and the scores of values up to 1e100 and the training steps stay finite. (A state of ``|z| = 1e200 * t`` and ``n = 0``, which the
     protocol took before, made weights of 1e217, NaN scores and NaN training.)
 
     Why training stays within it: one update of a coordinate with gradient ``g`` sets ``n' =
@@ -198,16 +202,16 @@ def _check_z(key, z, n):
     (``n_threads``) can exceed ``t``: a thread whose read of a column is stale counts the
     other's growth of ``sqrt(n)`` again, times its stale weight, and the hot columns' copies
     are summed as deltas. That takes gradients growing by orders while the threads race on
-    the column; 1e30 leaves 2e11 times the largest ``t`` for it.
+    the column; 1e28 leaves 2e9 times the largest ``t`` for it.
     """
     limit = MAX_Z_OVER_ROOT * (SMALLEST_BETA + np.sqrt(n))
-    beyond = np.abs(z) > limit
+    beyond = np.abs(z) > limit * (1 + ROUNDING)
     if np.any(beyond):
         at = np.unravel_index(np.argmax(beyond), z.shape)
         raise ValueError(
             f"FTRL state key {key!r} holds {z[at]:.3g} where n is {n[at]:.3g}: beyond "
-            f"1e30 * (1e-10 + sqrt(n)) = {limit[at]:.3g}, which training keeps |z| within "
-            "(its weights would reach float64's end)."
+            f"1e28 * (1e-10 + sqrt(n)) = {limit[at]:.3g}, which training keeps |z| within "
+            "(its weights would pass float32's range and near float64's end)."
         )
 
 

@@ -16,12 +16,11 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, is_classifier, is_regressor
 from sklearn.utils import check_array, check_random_state
-from sklearn.utils.extmath import softmax
 from sklearn.utils.validation import check_is_fitted
 
 from . import _quantize
 from ._base import _BaseFTRL
-from ._decision import LinearWeights, refuse_nan_scores
+from ._decision import LinearWeights, refuse_nan_scores, softmax_probabilities
 from ._interrupts import interrupts_deferred
 from ._losses import one_vs_rest_probabilities
 from ._model_file import ARITHMETIC, DEFAULT_MAX_BYTES, model_arrays, read_model_arrays
@@ -348,7 +347,7 @@ class ExportedLinearModel:
                 return proba
         scores = self.decision_function(X)
         if self.proba == "softmax":
-            return refuse_nan_scores(softmax(scores, copy=False))
+            return softmax_probabilities(scores)
         return one_vs_rest_probabilities(
             scores, "log_loss" if self.proba == "ovr_logistic" else "modified_huber"
         )

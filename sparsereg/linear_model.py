@@ -7,11 +7,10 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils import compute_class_weight
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.extmath import softmax
 from sklearn.utils.multiclass import check_classification_targets
 
 from ._base import TrainingProblem, _BaseFTRL, kernel_weights
-from ._decision import refuse_nan_scores
+from ._decision import softmax_probabilities
 from ._losses import (
     CLASSIFICATION_LOSSES,
     REGRESSION_LOSSES,
@@ -902,7 +901,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         scores = scores[:, 0] if scores.shape[1] == 1 else scores
         if scores.ndim == 2 and self._softmax_classes(scores.shape[1]):
             # as the exported model computes it
-            return refuse_nan_scores(softmax(scores, copy=False))
+            return softmax_probabilities(scores)
         return one_vs_rest_probabilities(scores, self.loss)
 
     @available_when(gives_probabilities)

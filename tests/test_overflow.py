@@ -1,8 +1,8 @@
 """Numbers near float64's end: the states an estimator takes, and scores that overflow.
 
 Training in one thread keeps every ``|z| <= t * (1e-10 + sqrt(n))`` (``_state_protocol._check_z``
-says why), and the protocol refuses a ``z`` beyond ``1e30 * (1e-10 + sqrt(n))``, which bounds
-every weight by ``1e30 * eta0``; a state of ``|z| = 1e200 * t`` and ``n = 0``, which it took
+says why), and the protocol refuses a ``z`` beyond ``1e28 * (1e-10 + sqrt(n))``, which bounds
+every weight by ``1e28 * eta0``; a state of ``|z| = 1e200 * t`` and ``n = 0``, which it took
 before, made weights of 1e217 whose sums overflowed to NaN, in scores and in training. A score that is NaN (products overflowing to
 ``+inf`` and ``-inf`` in one row) is refused wherever it would be returned.
 """
@@ -18,14 +18,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.linear_model import SGDClassifier
 
-from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor, export_model, load_model
+from sparsereg import (
+    SparseFTRLClassifier,
+    SparseFTRLRegressor,
+    export_model,
+    load_model,
+    merge_ftrl_states,
+)
 
 NOT_NUMBERS = "are not numbers: the products x \\* w of the row overflow float64"
 
 
-def _fitted(kind, **params):
+def _fitted(kind, dtype=np.float64, **params):
     rng = np.random.default_rng(0)
-    X = sp.random(60, 8, density=0.5, format="csr", random_state=1)
+    X = sp.random(60, 8, density=0.5, format="csr", random_state=1, dtype=dtype)
     if kind == "regressor":
         # (targets of 100s: weights beyond 1, so that 1e308 * w overflows)
         return SparseFTRLRegressor(random_state=0, tol=None, **params).fit(
@@ -132,25 +138,36 @@ def _with_z(state, z, n):
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize(
     "z, n",
-    [(1e10, 0.0), (0.99e20, 0.0), (1.01e20, 0.0), (0.99e80, 1e100), (1e200, 0.0), (1e200, 1e10)],
+    [
+        (1e10, 0.0),
+        (0.99e18, 0.0),
+        (1.01e18, 0.0),
+        (0.99e20, 0.0),
+        (0.99e78, 1e100),
+        (1e200, 0.0),
+        (1e200, 1e10),
+    ],
 )
 @pytest.mark.parametrize("rates", [{}, {"eta0": 1e10, "beta": 1e-10}])
-def test_a_state_the_protocol_takes_never_scores_or_trains_to_nan(kind, z, n, rates):
-    """Either the state is refused (and the estimator unchanged), or its scores on values up
-    to 1e100 and its training are numbers (+-inf is a score's limit, never NaN): the largest
-    rates make its weights the largest a state can give, 1e40."""
-    est = _fitted(kind)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_state_the_protocol_takes_never_scores_or_trains_to_nan(kind, z, n, rates, dtype):
+    """Either the state is refused (and the estimator unchanged), or its weights are finite
+    (a float32 model's too) and its scores on values up to 1e100 and its training are
+    numbers (+-inf is a score's limit, never NaN): the largest rates make its weights the
+    largest a state can give, 1e38."""
+    est = _fitted(kind, dtype)
     before = est.get_ftrl_state()
     try:
         est.set_ftrl_state(_with_z(before, z, n))
     except ValueError as exc:
         assert "'z' holds" in str(exc) or "'intercept_z' holds" in str(exc)
-        assert z > 1e30 * (1e-10 + np.sqrt(n))
+        assert z > 1e28 * (1e-10 + np.sqrt(n))
         after = est.get_ftrl_state()
         for key in before:
             np.testing.assert_array_equal(after[key], before[key])
         return
     est.set_params(**rates)
+    assert np.isfinite(est.coef_).all() and np.isfinite(est.intercept_).all()
     y = est.classes_[:1] if hasattr(est, "classes_") else np.zeros(1)
     for row in itertools.product([0.0, 1.0, 1e50, 1e100], repeat=4):
         X = sp.csr_matrix(np.array([list(row) + [0.0] * 4]))
@@ -166,10 +183,10 @@ def test_z_beyond_its_bound_is_refused_and_just_within_is_taken():
     est = _fitted("binary")
     for key, n_key in (("z", "n"), ("intercept_z", "intercept_n")):
         state = est.get_ftrl_state()
-        limit = 1e30 * (1e-10 + np.sqrt(state[n_key].ravel()[0]))
+        limit = 1e28 * (1e-10 + np.sqrt(state[n_key].ravel()[0]))
         state[key] = state[key].copy()
         state[key].ravel()[0] = -limit * 1.001
-        with pytest.raises(ValueError, match=f"'{key}' holds .* beyond 1e30 \\* \\(1e-10"):
+        with pytest.raises(ValueError, match=f"'{key}' holds .* beyond 1e28 \\* \\(1e-10"):
             SparseFTRLClassifier().set_ftrl_state(state)
         state[key].ravel()[0] = -limit * 0.999
         SparseFTRLClassifier().set_ftrl_state(state)
@@ -200,11 +217,11 @@ def test_an_estimator_refuses_scores_whose_products_overflow_both_ways(kind):
     one_way = sp.csr_matrix(([1e308], ([0], [plus])), shape=(1, 8))
     scores = est.decision_function(one_way) if kind != "regressor" else est.predict(one_way)
     assert np.isposinf(scores.ravel()[0])  # (model 0's, whose largest weight it met)
-    if kind == "multinomial":  # a softmax of an infinite score is not a number
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with pytest.raises(ValueError, match=NOT_NUMBERS):
-                est.predict_proba(one_way)
+    if kind == "multinomial":  # a softmax's limit: the classes at +inf share the row
+        top = np.isposinf(est.decision_function(one_way))
+        for source in (est, export_model(est)):
+            proba = source.predict_proba(one_way)
+            np.testing.assert_array_equal(proba, top / top.sum(axis=1, keepdims=True))
 
 
 def _file_with(model, **changes):
@@ -253,18 +270,45 @@ def test_a_model_file_whose_weights_overflow_is_refused_at_scoring(kind):
         assert getattr(model, method)(_rows()).shape[0] == 1  # a row without them scores
 
 
-def test_a_softmax_meeting_an_infinite_score_is_refused_and_predict_takes_its_class():
-    model = _file_with(export_model(_fitted("multinomial", alpha=0.0)), coef_data=_weights(1e308))
+def test_a_softmax_takes_its_limit_at_an_infinite_score_and_refuses_all_minus_inf():
+    """A weight of 1e308 times 10 scores one class +inf: its probability is 1 (softmax's
+    limit; it was NaN), as ``predict`` takes it. Weights of -1e308 in every class score a row
+    -inf throughout: no limit, refused."""
+    exported = export_model(_fitted("multinomial", alpha=0.0))
     buffer = io.BytesIO()
-    model.save(buffer)
+    exported.save(buffer)
     buffer.seek(0)
     arrays = np.load(buffer)
     column = arrays["coef_indices"][0]
     first_class = int(np.searchsorted(arrays["coef_indptr"], 0, side="right") - 1)
     X = sp.csr_matrix(([10.0], ([0], [column])), shape=(1, 8))
+    model = _file_with(exported, coef_data=_weights(1e308))
     assert np.isposinf(model.decision_function(X)[0, first_class])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # (the softmax's own inf - inf)
-        with pytest.raises(ValueError, match=NOT_NUMBERS):
-            model.predict_proba(X)
+    expected = np.zeros((1, 3))
+    expected[0, first_class] = 1.0
+    np.testing.assert_array_equal(model.predict_proba(X), expected)
     assert model.predict(X)[0] == model.classes_[first_class]
+
+    def every_class_minus(data):
+        data[arrays["coef_indices"] == column] = -1e308
+        return data
+
+    model = _file_with(exported, coef_data=every_class_minus)
+    assert np.isneginf(model.decision_function(X)).all()
+    with pytest.raises(ValueError, match=NOT_NUMBERS):
+        model.predict_proba(X)
+
+
+def test_a_merge_of_states_at_the_bounds_is_taken():
+    """An average of states at the bounds (``z`` at ``1e28 * (1e-10 + sqrt(n))``, ``n`` at
+    1e300) rounds a few units of the last place above them: still taken."""
+    state = _fitted("binary").get_ftrl_state()
+    at_z, at_n = dict(state), dict(state)
+    at_z["z"] = 1e28 * (1e-10 + np.sqrt(state["n"])) * np.where(np.arange(8) % 2, -1, 1)
+    at_n["n"] = np.full_like(state["n"], 1e300)
+    for edge in (at_z, at_n):
+        SparseFTRLClassifier().set_ftrl_state(edge)
+        for copies in (3, 5, 7, 11):
+            weights = np.random.default_rng(copies).random(copies)
+            merged = merge_ftrl_states([edge] * copies, weights)
+            SparseFTRLClassifier().set_ftrl_state(merged)

@@ -473,8 +473,8 @@ def _huge_gradient_problem():
 
 @pytest.mark.parametrize("multi_class", ["ovr", "multinomial"])
 def test_state_of_huge_gradients_resumes_to_the_bit(multi_class):
-    """A state the estimator trained is taken back: n grows by up to 1e200 per sample, so
-    the protocol bounds it by t * 1e200 (it refused n > 1e200, any t)."""
+    """A state the estimator trained is taken back: n grows by up to 1e200 per sample (the
+    protocol refused n > 1e200, any t; it now takes up to 1e300)."""
     X, y = _huge_gradient_problem()
     params = dict(penalty=None, shuffle=False, random_state=0, multi_class=multi_class)
     est = SparseFTRLClassifier(max_iter=20, tol=None, **params).fit(X, y)

@@ -7,7 +7,7 @@ running mean estimates the loss on unseen data without a held-out set. Classifie
 
 import numpy as np
 
-from .._decision import refuse_nan_scores
+from .._decision import softmax_probabilities
 from .._losses import one_vs_rest_probabilities
 from ._model import has_method
 
@@ -75,10 +75,7 @@ def row_losses(final, name, X, y, class_index, n_classes, fitted):
             and scores.shape[1] > 2
             and getattr(final, "multi_class", None) == "multinomial"
         ):
-            from sklearn.utils.extmath import softmax
-
-            # as the estimator's predict_proba
-            proba = refuse_nan_scores(softmax(scores, copy=False))
+            proba = softmax_probabilities(scores)  # as the estimator's predict_proba
         elif scores is not None:
             proba = one_vs_rest_probabilities(
                 scores[:, 0] if scores.shape[1] == 1 else scores, final.loss
