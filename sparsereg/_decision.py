@@ -70,7 +70,7 @@ def refuse_nan_scores(scores):
     two numbers are ``+inf`` and ``-inf`` is checked number by number. (The compiled
     scoring of a plain CSR flags a NaN itself: :meth:`LinearWeights.plain_scores`.)
     """
-    if math.isnan(np.sum(scores)):
+    if math.isnan(_sum(scores)):
         bad = np.flatnonzero(np.isnan(scores).reshape(scores.shape[0], -1).any(axis=1))
         if bad.size:
             raise ScoresNotNumbers(
@@ -83,24 +83,33 @@ def refuse_nan_scores(scores):
 
 
 def softmax_probabilities(scores):
-    """scikit-learn's ``softmax`` of ``(n_rows, n_classes)`` scores (computed in place), with
-    its limit where a row's scores overflowed to ``+inf``: the probability shared by the
-    classes at ``+inf`` (``predict`` gives the first of them), 0 for the others. A row whose
-    scores are all ``-inf`` has no limit: refused with :func:`refuse_nan_scores`, as NaN."""
+    """scikit-learn's ``softmax`` of ``(n_rows, n_classes)`` finite scores (computed in
+    place). A row whose scores overflowed (``+-inf``: the products ``x * w`` passed float64's
+    end) gets the probabilities ``predict`` agrees with: shared by its classes at ``+inf``,
+    0 for the others (the limit when one class is at ``+inf``; with several, a convention),
+    and ``1 / n_classes`` each when every class is at ``-inf`` (as one-vs-rest's are). A NaN
+    score is refused (:func:`refuse_nan_scores`)."""
     if math.isfinite(_sum(scores)):
         return softmax(scores, copy=False)
+    refuse_nan_scores(scores)
     top = np.isposinf(scores)
+    bottom = np.isneginf(scores).all(axis=1)
+    top[bottom] = True
     rows = top.any(axis=1)
-    limits = top[rows] / top[rows].sum(axis=1, keepdims=True)
+    conventions = top[rows] / top[rows].sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore"):  # (inf - inf in those rows, replaced)
         proba = softmax(scores, copy=False)
-    proba[rows] = limits
-    return refuse_nan_scores(proba)
+    proba[rows] = conventions
+    return proba
 
 
 def _sum(values):
-    """The sum of an array's numbers (0.3 us for a few in Python, where NumPy takes 1.3)."""
-    return sum(values.ravel().tolist()) if values.size <= 16 else float(np.sum(values))
+    """The sum of an array's numbers, ``inf`` or NaN when one is not finite (or when the sum
+    overflows): 0.3 us for a few in Python, where NumPy takes 1.3."""
+    if values.size <= 16:
+        return sum(values.ravel().tolist())
+    with np.errstate(over="ignore", invalid="ignore"):  # (what the caller looks for)
+        return float(np.sum(values))
 
 
 _tasks = None  # the queue the scoring threads take their tasks from (made on first use)

@@ -188,7 +188,7 @@ def _check_z(key, z, n):
 
     What it guarantees: a weight is ``(|z| - l1) / ((beta + sqrt(n)) / eta0 + l2)`` or 0, at
     most ``|z| * eta0 / (beta + sqrt(n))``, so with ``beta >= SMALLEST_BETA`` every weight is
-    at most ``MAX_Z_OVER_ROOT * eta0 <= 1e38``, within float32's range (a float32 ``coef_``),
+    at most ``MAX_Z_OVER_ROOT * eta0`` (1e38, ``ROUNDING`` aside), within float32's range (a float32 ``coef_``),
     and the scores of values up to 1e100 and the training steps stay finite. (A state of ``|z| = 1e200 * t`` and ``n = 0``, which the
     protocol took before, made weights of 1e217, NaN scores and NaN training.)
 
@@ -201,8 +201,9 @@ def _check_z(key, z, n):
     of states (``merge_ftrl_states``) keeps it, ``sqrt`` being concave. Threads
     (``n_threads``) can exceed ``t``: a thread whose read of a column is stale counts the
     other's growth of ``sqrt(n)`` again, times its stale weight, and the hot columns' copies
-    are summed as deltas. That takes gradients growing by orders while the threads race on
-    the column; 1e28 leaves 2e9 times the largest ``t`` for it.
+    are summed as deltas (each exchange can multiply ``u`` by up to ``sqrt(threads)`` when
+    ``n`` grows by orders between exchanges). 1e28 leaves 2e9 times the largest ``t`` for
+    it, which is not proved enough: such a state would be refused, not trained to NaN.
     """
     limit = MAX_Z_OVER_ROOT * (SMALLEST_BETA + np.sqrt(n))
     beyond = np.abs(z) > limit * (1 + ROUNDING)

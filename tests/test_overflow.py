@@ -270,10 +270,10 @@ def test_a_model_file_whose_weights_overflow_is_refused_at_scoring(kind):
         assert getattr(model, method)(_rows()).shape[0] == 1  # a row without them scores
 
 
-def test_a_softmax_takes_its_limit_at_an_infinite_score_and_refuses_all_minus_inf():
+def test_a_softmax_of_infinite_scores_gives_what_predict_agrees_with():
     """A weight of 1e308 times 10 scores one class +inf: its probability is 1 (softmax's
     limit; it was NaN), as ``predict`` takes it. Weights of -1e308 in every class score a row
-    -inf throughout: no limit, refused."""
+    -inf throughout: 1/3 each (no limit; one-vs-rest's convention), ``predict`` the first."""
     exported = export_model(_fitted("multinomial", alpha=0.0))
     buffer = io.BytesIO()
     exported.save(buffer)
@@ -295,8 +295,8 @@ def test_a_softmax_takes_its_limit_at_an_infinite_score_and_refuses_all_minus_in
 
     model = _file_with(exported, coef_data=every_class_minus)
     assert np.isneginf(model.decision_function(X)).all()
-    with pytest.raises(ValueError, match=NOT_NUMBERS):
-        model.predict_proba(X)
+    np.testing.assert_array_equal(model.predict_proba(X), np.full((1, 3), 1 / 3))
+    assert model.predict(X)[0] == model.classes_[0]
 
 
 def test_a_merge_of_states_at_the_bounds_is_taken():
@@ -312,3 +312,23 @@ def test_a_merge_of_states_at_the_bounds_is_taken():
             weights = np.random.default_rng(copies).random(copies)
             merged = merge_ftrl_states([edge] * copies, weights)
             SparseFTRLClassifier().set_ftrl_state(merged)
+
+
+@pytest.mark.parametrize("kind", ["regressor", "multinomial"])
+def test_finite_or_one_way_infinite_scores_raise_no_warning(kind):
+    """The NaN checks sum the scores: a sum that overflows (30 scores near 1e307), or +inf
+    and -inf in two rows, is what they look for, not something to warn about (a
+    RuntimeWarning is an error under ``-W error``). (X's values are all positive:
+    scikit-learn's own check of X warns when they sum to +inf and -inf.)"""
+    est = _fitted(kind, alpha=0.0, eta0=1000.0)
+    coef = est.coef_.reshape(-1, 8)[0]
+    plus, minus = int(np.argmax(coef)), int(np.argmin(coef))
+    near_end = np.zeros((30, 8))
+    near_end[:, plus] = 1e307 / coef[plus]
+    both_ways = np.zeros((30, 8))
+    both_ways[:15, plus], both_ways[15:, minus] = 1e308, 1e308
+    method = "predict" if kind == "regressor" else "predict_proba"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for X in (near_end, both_ways, sp.csr_matrix(near_end), sp.csr_matrix(both_ways)):
+            assert not np.isnan(getattr(est, method)(X)).any()
