@@ -11,7 +11,8 @@ a row and then training on it (after each training call, the weights a predictio
 The script uses only the public API, so that the same file times another checkout:
 ``PYTHONPATH=<checkout> python benchmarks/bench_calls.py`` (the "before" numbers).
 
-    python benchmarks/bench_calls.py [--log2-features 20] [--reps 7] [--calls 300] [--quick]
+    python benchmarks/bench_calls.py [--log2-features 20] [--reps 7] [--calls 300] [--dtype float32]
+                                      [--quick]
 """
 
 import argparse
@@ -76,6 +77,9 @@ def main(argv=None):
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--calls", type=int, default=300)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument(
+        "--dtype", choices=["float64", "float32"], default="float64", help="X's values (and coef_)"
+    )
     a = ap.parse_args(argv)
     if a.quick:
         a.rows, a.log2_features, a.warm, a.reps, a.calls = 2000, 12, 500, 1, 5
@@ -86,6 +90,7 @@ def main(argv=None):
     from sparsereg.export import export_model
 
     X, y, _ = load_ctr(a.rows, 2**a.log2_features)
+    X = X.astype(a.dtype)
     classes = np.array([0.0, 1.0])
     ftrl = SparseFTRLClassifier(random_state=0)
     sgd = SGDClassifier(loss="log_loss", random_state=0)
@@ -121,7 +126,7 @@ def main(argv=None):
     print(
         f"# per-call medians (us), SparseFTRLClassifier (sparsereg {sparsereg.__version__} from "
         f"{Path(sparsereg.__file__).parent}) and SGDClassifier(log_loss), CTR synthetic "
-        f"{X.shape[1]:,} columns, {X.nnz / X.shape[0]:.1f} non-zeros per row, warmed on "
+        f"{X.shape[1]:,} columns ({X.dtype}), {X.nnz / X.shape[0]:.1f} non-zeros per row, warmed on "
         f"{a.warm:,} rows; {a.calls} calls per case per rep, medians of {a.reps} interleaved reps"
     )
     print(f"# {platform.machine()}, python {platform.python_version()}, numpy {np.__version__}")

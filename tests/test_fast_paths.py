@@ -258,12 +258,15 @@ def test_prediction_refuses_on_a_fitted_model_what_the_full_checks_refuse(Est, e
 
 
 @pytest.mark.parametrize("Est, kind", MODELS)
-def test_predictions_on_csr_equal_those_on_the_same_rows_checked_in_full(Est, kind):
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_predictions_on_csr_equal_those_on_the_same_rows_checked_in_full(Est, kind, dtype):
     """A plain CSR (fast path), a csr_array, float32 values and a dense array (full checks)
-    give the same scores, for the estimator and its export."""
+    give the same scores, for the estimator and its export, and for a model trained on
+    float32 values (float32 weights and intercepts, which the fast path reads as float64)."""
     est = Est(random_state=0)
     y = _targets(est, kind)
-    est.fit(X, y)
+    est.fit(X.astype(dtype), y)
+    assert est.coef_.dtype == dtype
     exported = export_model(est)
     methods = ["predict"] + (
         ["decision_function", "predict_proba"] if isinstance(est, SparseFTRLClassifier) else []
