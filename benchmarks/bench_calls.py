@@ -12,7 +12,7 @@ The script uses only the public API, so that the same file times another checkou
 ``PYTHONPATH=<checkout> python benchmarks/bench_calls.py`` (the "before" numbers).
 
     python benchmarks/bench_calls.py [--log2-features 20] [--reps 7] [--calls 300] [--dtype float32]
-                                      [--quick]
+                                      [--dense] [--quick]
 """
 
 import argparse
@@ -80,6 +80,11 @@ def main(argv=None):
     ap.add_argument(
         "--dtype", choices=["float64", "float32"], default="float64", help="X's values (and coef_)"
     )
+    ap.add_argument(
+        "--dense",
+        action="store_true",
+        help="give every call its rows as a dense NumPy array (for narrow widths: 2**8 columns)",
+    )
     a = ap.parse_args(argv)
     if a.quick:
         a.rows, a.log2_features, a.warm, a.reps, a.calls = 2000, 12, 500, 1, 5
@@ -103,6 +108,11 @@ def main(argv=None):
 
     ones, hundreds, events = row_batches(1, 0), row_batches(100, 7), row_batches(1, 29)
     single_rows = [(x,) for x, _ in row_batches(1, 13)]
+    if a.dense:
+        ones, hundreds, events = (
+            [(x.toarray(), *rest) for x, *rest in batches] for batches in (ones, hundreds, events)
+        )
+        single_rows = [(x.toarray(),) for (x,) in single_rows]
     cases = [  # (case, tool, function, batches)
         ("partial_fit, 1 row", "sparsereg", ftrl.partial_fit, ones),
         ("partial_fit, 1 row", "SGD", sgd.partial_fit, ones),
@@ -126,7 +136,8 @@ def main(argv=None):
     print(
         f"# per-call medians (us), SparseFTRLClassifier (sparsereg {sparsereg.__version__} from "
         f"{Path(sparsereg.__file__).parent}) and SGDClassifier(log_loss), CTR synthetic "
-        f"{X.shape[1]:,} columns ({X.dtype}), {X.nnz / X.shape[0]:.1f} non-zeros per row, warmed on "
+        f"{X.shape[1]:,} columns ({X.dtype}{', dense rows' if a.dense else ''}), "
+        f"{X.nnz / X.shape[0]:.1f} non-zeros per row, warmed on "
         f"{a.warm:,} rows; {a.calls} calls per case per rep, medians of {a.reps} interleaved reps"
     )
     print(f"# {platform.machine()}, python {platform.python_version()}, numpy {np.__version__}")

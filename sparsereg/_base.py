@@ -77,6 +77,7 @@ from ._validation import (
     plain_csr,
     plain_vector,
     refuse_unsaveable_names,
+    small_dense_csr,
 )
 from .sparsity import FTRLCounts, SparsityReport, coef_report
 
@@ -1188,7 +1189,9 @@ class _BaseFTRL(BaseEstimator):
             or not memo.params.matches(self)
         ):
             return False
-        csr = plain_csr(X, attrs["n_features_in_"])
+        if type(X) is np.ndarray:  # (1-row calls of 256 columns took 1,040 us the full way)
+            X = small_dense_csr(X)
+        csr = None if X is None else plain_csr(X, attrs["n_features_in_"])
         if csr is None:
             return False
         n_rows = X.shape[0]

@@ -24,7 +24,7 @@ from ._ftrl_fast import EMPTY_KEY
 from ._ftrl_scores import CSR_PLAIN_NAN, build_column_index, csr_predict, linear_scores
 from ._interrupts import Task, finish
 from ._state import sorted_union
-from ._validation import csr_arrays
+from ._validation import csr_arrays, small_dense_arrays
 
 _NO_COLUMNS = np.empty(0, dtype=np.int64)
 _NO_INDEX = np.full((1, 2), EMPTY_KEY, dtype=np.int64)
@@ -300,8 +300,9 @@ class LinearWeights:
         return refuse_nan_scores(out)
 
     def plain_scores(self, X, n_features, logistic_pair=False, n_jobs=None):
-        """:meth:`scores` of a CSR ``X`` that ``plain_csr`` would find plain, checked and scored
-        in one compiled pass; None for any other ``X`` (the caller then runs the full checks).
+        """:meth:`scores` of a CSR ``X`` that ``plain_csr`` would find plain (or of a small
+        dense array's non-zeros, ``small_dense_arrays``), checked and scored in one compiled
+        pass; None for any other ``X`` (the caller then runs the full checks).
 
         With ``logistic_pair`` (one model only), the binary log-loss probabilities
         ``(1 - p, p)``, ``p`` being ``scipy.special.expit`` of the score, bit for bit.
@@ -310,7 +311,7 @@ class LinearWeights:
         loop, so the scores are those of one thread; the rows of every block are checked,
         and one that is not plain makes the whole call None.
         """
-        arrays = csr_arrays(X, n_features)
+        arrays = csr_arrays(X, n_features) or small_dense_arrays(X, n_features)
         if arrays is None:
             return None
         intercept = self._intercept_float64()

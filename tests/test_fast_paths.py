@@ -78,17 +78,39 @@ def test_a_stream_of_single_rows_equals_one_call_on_all_rows(Est, kind, store, w
 @pytest.mark.parametrize("Est, kind", MODELS)
 def test_shuffled_batches_after_the_first_equal_the_same_calls_checked_in_full(Est, kind, store):
     """The fast path draws the shuffling from the same generator: a stream of shuffled batches
-    equals the same stream with each call going the full way (a dense copy of each batch is
-    never plain CSR, so it takes the checked path)."""
+    equals the same stream with each call going the full way (rows given as lists are never
+    plain, so they take the checked path), as CSR batches and as small dense arrays (taken
+    by the fast path as the CSR of their non-zeros)."""
     fast = Est(state_store=store, random_state=3)
+    dense = Est(state_store=store, random_state=3)
     checked = Est(state_store=store, random_state=3)
     y = _targets(fast, kind)
     for start in range(0, 60, 20):
         rows = slice(start, start + 20)
         extra = _classes(fast, y) if start == 0 else {}
         fast.partial_fit(X[rows], y[rows], **extra)
-        checked.partial_fit(X[rows].toarray(), y[rows], **extra)
+        dense.partial_fit(X[rows].toarray(), y[rows], **extra)
+        checked.partial_fit(X[rows].toarray().tolist(), y[rows], **extra)
     _same_model(fast, checked)
+    _same_model(dense, checked)
+
+
+@pytest.mark.parametrize("Est, kind", MODELS)
+def test_narrow_dense_rows_one_per_call_equal_the_same_rows_checked_in_full(Est, kind):
+    """Eight dense columns, some values 0, one row per call: dense arrays (the fast path, as
+    the CSR of their non-zeros) and lists (the full path, trained as dense rows) give the
+    same model, to the bit, and so do their predictions of every row."""
+    rng = np.random.default_rng(5)
+    D = rng.normal(size=(40, 8))
+    D[rng.random((40, 8)) < 0.3] = 0.0
+    fast, checked = Est(random_state=1), Est(random_state=1)
+    y = _targets(fast, kind)[:40]
+    for i in range(40):
+        extra = _classes(fast, y) if i == 0 else {}
+        fast.partial_fit(D[i : i + 1], y[i : i + 1], **extra)
+        checked.partial_fit(D[i : i + 1].tolist(), y[i : i + 1], **extra)
+    _same_model(fast, checked)
+    np.testing.assert_array_equal(fast.predict(D), checked.predict(D.tolist()))
 
 
 def _warm(Est=SparseFTRLClassifier, **params):
@@ -255,14 +277,25 @@ def test_prediction_refuses_on_a_fitted_model_what_the_full_checks_refuse(Est, e
         model.predict(sp.csr_matrix((0, 30)))
     with pytest.raises(ValueError, match="features"):
         model.predict(sp.csr_matrix((2, 29)))
+    # a small dense array takes the per-call path as the CSR of its non-zeros
+    for bad in (np.nan, np.inf, -np.inf):
+        dense = X[:3].toarray()
+        dense[1, 4] = bad
+        with pytest.raises(ValueError, match="NaN" if bad != bad else "infinity"):
+            model.predict(dense)
+    with pytest.raises(ValueError, match="0 sample"):
+        model.predict(np.zeros((0, 30)))
+    with pytest.raises(ValueError, match="features"):
+        model.predict(np.zeros((2, 29)))
 
 
 @pytest.mark.parametrize("Est, kind", MODELS)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_predictions_on_csr_equal_those_on_the_same_rows_checked_in_full(Est, kind, dtype):
-    """A plain CSR (fast path), a csr_array, float32 values and a dense array (full checks)
-    give the same scores, for the estimator and its export, and for a model trained on
-    float32 values (float32 weights and intercepts, which the fast path reads as float64)."""
+    """A plain CSR and a small C-ordered dense array (fast path), a csr_array, float32
+    values, and rows given as lists or a Fortran-ordered array (full checks) give the same
+    scores, for the estimator and its export, and for a model trained on float32 values
+    (float32 weights and intercepts, which the fast path reads as float64)."""
     est = Est(random_state=0)
     y = _targets(est, kind)
     est.fit(X.astype(dtype), y)
@@ -272,18 +305,18 @@ def test_predictions_on_csr_equal_those_on_the_same_rows_checked_in_full(Est, ki
         ["decision_function", "predict_proba"] if isinstance(est, SparseFTRLClassifier) else []
     )
     for method in methods:
-        expected = getattr(est, method)(X.toarray())
-        for rows in (X, sp.csr_array(X)):
+        expected = getattr(est, method)(X.toarray().tolist())
+        dense = X.toarray()
+        for rows in (X, sp.csr_array(X), dense, np.asfortranarray(dense)):
             np.testing.assert_array_equal(getattr(est, method)(rows), expected)
             np.testing.assert_array_equal(getattr(exported, method)(rows), expected)
         as32 = X.astype(np.float32)
-        np.testing.assert_array_equal(
-            getattr(est, method)(as32), getattr(est, method)(as32.toarray())
-        )
+        for rows32 in (as32.toarray(), np.asfortranarray(as32.toarray())):
+            np.testing.assert_array_equal(getattr(est, method)(as32), getattr(est, method)(rows32))
         for i in (0, 17):  # one row at a time
-            np.testing.assert_array_equal(
-                getattr(exported, method)(X[i : i + 1]), expected[i : i + 1]
-            )
+            for rows in (X[i : i + 1], dense[i : i + 1]):
+                np.testing.assert_array_equal(getattr(exported, method)(rows), expected[i : i + 1])
+                np.testing.assert_array_equal(getattr(est, method)(rows), expected[i : i + 1])
 
 
 def test_pickled_mid_stream_the_fast_path_resumes_identically():
