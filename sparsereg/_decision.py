@@ -258,17 +258,6 @@ class LinearWeights:
         object.__setattr__(self, "_column_index", index)
         return True, self.columns, index, self.weights
 
-    def _intercept_float64(self):
-        """The intercepts as the compiled scoring reads them, float64 (kept: a float32 model's,
-        converted exactly, add to the float64 sums what ``scores`` adds; the compiled
-        scoring refused them, so every call of a float32 model took the full checks: 288 us
-        for a 1-row ``predict_proba`` where a float64 model's took 7.6 us)."""
-        kept = self.__dict__.get("_intercept_f64")
-        if kept is None:
-            kept = np.ascontiguousarray(self.intercept, dtype=np.float64)
-            object.__setattr__(self, "_intercept_f64", kept)  # (a race makes two alike)
-        return kept
-
     @classmethod
     def from_coef(cls, coef, intercept):
         """From a dense ``(n_models, n_features)`` array, or a CSR matrix of the non-zeros."""
@@ -314,7 +303,13 @@ class LinearWeights:
         arrays = csr_arrays(X, n_features) or small_dense_arrays(X, n_features)
         if arrays is None:
             return None
-        intercept = self._intercept_float64()
+        # a float32 model's intercepts as float64 (exact: what ``scores`` adds), read on every
+        # call (an export's ``intercept_`` may be changed in place); the compiled scoring
+        # refused them, so every call of a float32 model took the full checks (288 us for a
+        # 1-row ``predict_proba`` where a float64 model's took 7.6 us)
+        intercept = self.intercept
+        if intercept.dtype != np.float64:
+            intercept = intercept.astype(np.float64)
         n_rows = X.shape[0]
         n_models = self.weights.shape[1]
         out = np.empty((n_rows, 2 if logistic_pair else n_models))

@@ -113,6 +113,19 @@ def test_narrow_dense_rows_one_per_call_equal_the_same_rows_checked_in_full(Est,
     np.testing.assert_array_equal(fast.predict(D), checked.predict(D.tolist()))
 
 
+def test_a_float32_exports_intercept_changed_in_place_is_read_by_every_path():
+    """``intercept_ += log(rate)`` after negative downsampling: CSR and small dense rows (the
+    compiled pass, which reads float32 intercepts as float64) score with the new intercept,
+    as rows given as lists (the full path) do."""
+    exported = export_model(SparseFTRLClassifier(random_state=0).fit(X.astype(np.float32), Y_BIN))
+    rows = X[:5]
+    exported.decision_function(rows)  # (a first call, which a cache would have kept)
+    exported.intercept_ += 10
+    expected = exported.decision_function(rows.toarray().tolist())
+    for form in (rows, rows.toarray()):
+        np.testing.assert_array_equal(exported.decision_function(form), expected)
+
+
 def _warm(Est=SparseFTRLClassifier, **params):
     est = Est(random_state=0, **params)
     y = Y_MULTI if isinstance(est, SparseFTRLClassifier) else Y_REG
