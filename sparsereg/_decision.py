@@ -27,6 +27,7 @@ from ._state import sorted_union
 from ._validation import csr_arrays, small_dense_arrays
 
 _NO_COLUMNS = np.empty(0, dtype=np.int64)
+_FLOAT64 = np.dtype(np.float64)
 _NO_INDEX = np.full((1, 2), EMPTY_KEY, dtype=np.int64)
 
 # rows from which a call makes the bulk layout of listed columns (LinearWeights._layout), used
@@ -308,7 +309,7 @@ class LinearWeights:
         # refused them, so every call of a float32 model took the full checks (288 us for a
         # 1-row ``predict_proba`` where a float64 model's took 7.6 us)
         intercept = self.intercept
-        if intercept.dtype != np.float64:
+        if intercept.dtype is not _FLOAT64:  # (an identity test: 30 ns, where != takes 100)
             intercept = intercept.astype(np.float64)
         n_rows = X.shape[0]
         n_models = self.weights.shape[1]
