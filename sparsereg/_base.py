@@ -1190,7 +1190,7 @@ class _BaseFTRL(BaseEstimator):
         ):
             return False
         if type(X) is np.ndarray:  # (1-row calls of 256 columns took 1,040 us the full way)
-            X = small_dense_csr(X)
+            X = small_dense_csr(X, attrs["n_features_in_"])
         csr = None if X is None else plain_csr(X, attrs["n_features_in_"])
         if csr is None:
             return False

@@ -6,6 +6,7 @@ never make the kernel read or write out of bounds.
 """
 
 import _thread
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -54,7 +55,7 @@ def refuse_unsaveable_names(names):
 def csr_arrays(X, n_features):
     """``(data, indices, indptr)`` of a CSR matrix whose type, shape and dtypes are those a
     fast path takes (see :func:`plain_csr`), before their content is walked; else None."""
-    if type(X) not in _CSR_TYPES:
+    if type(X) not in _CSR_TYPES and type(X) is not CsrRows:
         return None
     shape = X.shape
     if len(shape) != 2 or shape[1] != n_features or shape[0] < 1:
@@ -105,20 +106,33 @@ def small_dense_arrays(X, n_features):
     return data, indices, indptr
 
 
-def small_dense_csr(X):
-    """:func:`dense_csr` of a C-contiguous float32 or float64 2-D NumPy array (not a subclass)
-    of at most ``SMALL_DENSE_VALUES`` values, for ``partial_fit``'s per-call path (which then
-    checks it as any CSR batch: :func:`plain_csr`); else None. Training on it gives the model
-    that the full path's training on the array gives, to the bit (``DenseRows``)."""
-    if (
-        type(X) is not np.ndarray
-        or X.ndim != 2
-        or X.dtype not in _FLOATS
-        or X.size > SMALL_DENSE_VALUES
-        or not X.flags.c_contiguous
-    ):
-        return None
-    return dense_csr(X)
+class CsrRows(NamedTuple):
+    """The arrays of a CSR matrix (``data``, ``indices``, ``indptr``, ``shape``) with the
+    attributes the training path reads of one (``nnz``, ``dtype``), without a scipy matrix:
+    making one took ~50 us of a 1-row ``partial_fit`` (the same rows took 53 us as CSR and 107
+    us as a dense array made a matrix). :func:`csr_arrays` takes it as a CSR matrix."""
+
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    shape: tuple
+
+    @property
+    def nnz(self):
+        return self.indices.shape[0]
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+
+def small_dense_csr(X, n_features):
+    """The :class:`CsrRows` of :func:`small_dense_arrays`, for ``partial_fit``'s per-call path
+    (which then checks it as any CSR batch: :func:`plain_csr`); else None. Training on it
+    gives the model that the full path's training on the array gives, to the bit
+    (``DenseRows``)."""
+    arrays = small_dense_arrays(X, n_features)
+    return None if arrays is None else CsrRows(*arrays, X.shape)
 
 
 def plain_csr(X, n_features):
