@@ -245,8 +245,9 @@ def csr_predict(const cython.floating[::1] data, const index_t[::1] indices,
     """:func:`linear_scores` plus the intercept, checking on the way what ``csr_summary``
     checks; returns ``NOT_PLAIN`` (0) when the matrix was not plain (``out`` then means
     nothing and the caller runs the full checks), else ``PLAIN`` (1), or ``PLAIN_NAN`` (2)
-    when a score is NaN (the products of a row overflowed to ``+inf`` and ``-inf``). Only rows ``row_begin`` to ``row_end`` (all by default)
-    are checked and scored, so that contiguous row blocks can be run in several threads.
+    when a score is NaN (the products of a row overflowed to ``+inf`` and ``-inf``). Only
+    rows ``row_begin`` to ``row_end`` (all by default) are checked and scored, so that
+    contiguous row blocks can be run in several threads.
 
     ``out[i, m]`` is row ``i``'s score for model ``m``, the same sum as ``linear_scores``
     plus ``intercept[m]``; with ``logistic_pair`` (one model) it is the pair

@@ -45,9 +45,9 @@ end, so that training can add to them), and each ``z`` is bounded by
 (1e-10 + sqrt(n))``, ``t`` being below 2**62, and threads racing on a column can go beyond
 it; so every weight of a state an estimator takes is at most ``1e28 * eta0`` (1e38), within
 float32's range. (Both bounds are checked with room for rounding: a merge's average of
-states at the bound can round a few units of the last place above it.) ``held`` may be False only where ``z = n = 0``, and ``classes`` are
-sorted. The Bloom counters of
-the state are used as they are, whatever the estimator's ``bloom_size``.
+states at the bound can round a few units of the last place above it.) ``held`` may be
+False only where ``z = n = 0``, and ``classes`` are sorted. The Bloom counters of the state
+are used as they are, whatever the estimator's ``bloom_size``.
 
 Required: ``columns``, ``z``, ``n``, ``intercept_z``, ``intercept_n``, ``t``,
 ``n_features_in`` and, for a classifier, ``classes``. The others default to: every
@@ -188,9 +188,10 @@ def _check_z(key, z, n):
 
     What it guarantees: a weight is ``(|z| - l1) / ((beta + sqrt(n)) / eta0 + l2)`` or 0, at
     most ``|z| * eta0 / (beta + sqrt(n))``, so with ``beta >= SMALLEST_BETA`` every weight is
-    at most ``MAX_Z_OVER_ROOT * eta0`` (1e38, ``ROUNDING`` aside), within float32's range (a float32 ``coef_``),
-    and the scores of values up to 1e100 and the training steps stay finite. (A state of ``|z| = 1e200 * t`` and ``n = 0``, which the
-    protocol took before, made weights of 1e217, NaN scores and NaN training.)
+    at most ``MAX_Z_OVER_ROOT * eta0`` (1e38, ``ROUNDING`` aside), within float32's range (a
+    float32 ``coef_``), and the scores of values up to 1e100 and the training steps stay
+    finite. (A state of ``|z| = 1e200 * t`` and ``n = 0``, which the protocol took before,
+    made weights of 1e217, NaN scores and NaN training.)
 
     Why training stays within it: one update of a coordinate with gradient ``g`` sets ``n' =
     n + g**2`` and ``z' = z + g - sigma * w``, ``sigma = (sqrt(n') - sqrt(n)) / eta0``, with

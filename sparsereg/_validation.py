@@ -99,11 +99,7 @@ def small_dense_arrays(X, n_features):
         or not X.flags.c_contiguous
     ):
         return None
-    indptr = np.empty(X.shape[0] + 1, dtype=np.int64)
-    nnz = dense_row_counts(X, indptr)
-    indices, data = np.empty(nnz, dtype=np.int64), np.empty(nnz, dtype=X.dtype)
-    dense_to_csr(X, indices, data)
-    return data, indices, indptr
+    return _nonzeros(X, np.int64)  # (int64 like indptr: no conversion of it per call)
 
 
 class CsrRows(NamedTuple):
@@ -199,14 +195,22 @@ def dense_csr(X):
         indptr = np.zeros(X.shape[0] + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=X.shape[0]), out=indptr[1:])
         return sp.csr_matrix((X[rows, columns], columns, indptr), shape=X.shape)
-    indptr = np.empty(X.shape[0] + 1, dtype=np.int64)
-    nnz = dense_row_counts(X, indptr)
-    index_dtype = np.int32 if max(nnz, X.shape[1]) <= np.iinfo(np.int32).max else np.int64
-    indices, data = np.empty(nnz, dtype=index_dtype), np.empty(nnz, dtype=X.dtype)
-    dense_to_csr(X, indices, data)
-    csr = sp.csr_matrix((data, indices, indptr.astype(index_dtype, copy=False)), shape=X.shape)
+    csr = sp.csr_matrix(_nonzeros(X), shape=X.shape)
     csr.has_canonical_format = True  # each row's columns increase, none repeats
     return csr
+
+
+def _nonzeros(X, index_dtype=None):
+    """``(data, indices, indptr)`` of the entries that are not 0 of a C-contiguous float32 or
+    float64 2-D array, row by row in column order, in two compiled passes; the indices and
+    row pointers of ``index_dtype``, by default int32 where they fit."""
+    indptr = np.empty(X.shape[0] + 1, dtype=np.int64)
+    nnz = dense_row_counts(X, indptr)
+    if index_dtype is None:
+        index_dtype = np.int32 if max(nnz, X.shape[1]) <= np.iinfo(np.int32).max else np.int64
+    indices, data = np.empty(nnz, dtype=index_dtype), np.empty(nnz, dtype=X.dtype)
+    dense_to_csr(X, indices, data)
+    return data, indices, indptr.astype(index_dtype, copy=False)
 
 
 class DenseRows:
