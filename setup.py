@@ -43,10 +43,12 @@ def kernel_module(name, headers):
     )
 
 
+DENSE_TO_CSR_HEADERS = ["sparsereg/_dense_nonzeros.h", "sparsereg/_vector_clones.h"]
+
 # the longest compilations first (12, 11, 9, 7, 4 and 1 s here), for the cores to end together
 extensions = [
     kernel_module("_ftrl_fast", ["sparsereg/_dense_rows.h", "sparsereg/_vector_clones.h"]),
-    kernel_module("_ftrl_scores", ["sparsereg/_csr_checks.h", "sparsereg/_vector_clones.h"]),
+    kernel_module("_ftrl_scores", ["sparsereg/_csr_checks.h", *DENSE_TO_CSR_HEADERS]),
     kernel_module("_ftrl_grid", ["sparsereg/_grid_models.h", "sparsereg/_vector_clones.h"]),
     # Cython writes this module's C when it is built (its name is SHARED_UTILITY)
     Extension(SHARED_UTILITY, ["sparsereg/_cyutility.c"], extra_compile_args=["-O2", "-g0"]),

@@ -10,6 +10,10 @@ from libc.math cimport copysign, exp, fabs, log, sqrt
 from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint64_t
 
 cimport cython
+cimport numpy as cnp
+import numpy as np
+
+cnp.import_array()
 
 from sparsereg._ftrl_fast cimport (
     DENSE_SLOT, EMPTY, PREFETCH_ROWS, Store, TABLE_SLOT, TABLE_STORE, index_t, mix64,
@@ -25,6 +29,21 @@ cdef extern from "_csr_checks.h" nogil:
     bint sr_index_summary_i64(const int64_t *indptr, int64_t n_rows, const int64_t *ix,
                               int64_t nnz, int64_t *out)
 
+
+
+cdef extern from "_dense_nonzeros.h" nogil:
+    int64_t sr_dense_counts_f64(const double *X, int64_t n_rows, int64_t n_cols,
+                                int64_t *indptr)
+    int64_t sr_dense_counts_f32(const float *X, int64_t n_rows, int64_t n_cols,
+                                int64_t *indptr)
+    int sr_dense_copy_f64_i64(const double *X, int64_t n_rows, int64_t n_cols,
+                              const int64_t *indptr, int64_t *indices, double *data)
+    int sr_dense_copy_f64_i32(const double *X, int64_t n_rows, int64_t n_cols,
+                              const int64_t *indptr, int32_t *indices, double *data)
+    int sr_dense_copy_f32_i64(const float *X, int64_t n_rows, int64_t n_cols,
+                              const int64_t *indptr, int64_t *indices, float *data)
+    int sr_dense_copy_f32_i32(const float *X, int64_t n_rows, int64_t n_cols,
+                              const int64_t *indptr, int32_t *indices, float *data)
 
 
 cdef enum:  # csr_predict's answers
@@ -378,32 +397,48 @@ def largest_magnitude(const cython.floating[::1] values):
         largest = _largest_magnitude(values)
     return largest
 
-def dense_row_counts(const cython.floating[:, ::1] X, int64_t[::1] indptr):
-    """Write into ``indptr`` (``n_rows + 1`` entries) the CSR row pointers of the entries of
-    ``X`` that are not 0 (NaN counts: it is not 0, as for scipy); return their number."""
-    cdef int64_t i, j, nnz = 0
-    with nogil:
-        indptr[0] = 0
-        for i in range(X.shape[0]):
-            for j in range(X.shape[1]):
-                nnz += X[i, j] != 0
-            indptr[i + 1] = nnz
-    return nnz
-
-
-def dense_to_csr(const cython.floating[:, ::1] X, index_t[::1] indices,
-                 cython.floating[::1] data):
-    """Copy the entries of ``X`` that are not 0, row by row in column order, into ``indices``
-    and ``data`` (sized by :func:`dense_row_counts`): ``scipy.sparse.csr_matrix(X)``'s arrays."""
-    cdef int64_t i, j, k = 0
-    with nogil:
-        for i in range(X.shape[0]):
-            for j in range(X.shape[1]):
-                if X[i, j] != 0:
-                    indices[k] = <index_t>j
-                    data[k] = X[i, j]
-                    k += 1
-
+def dense_nonzeros(const cython.floating[:, ::1] X, bint int64_indices):
+    """``(data, indices, indptr)``: the CSR arrays of the entries of ``X`` that are not 0
+    (NaN is not 0, as for scipy), row by row in column order: ``scipy.sparse.csr_matrix(X)``'s
+    arrays, the indices int64 or int32 (then the caller knows that they fit), ``indptr``
+    int64. ``ValueError`` if ``X`` changed between the count and the copy (another thread
+    wrote to it)."""
+    cdef:
+        int64_t n_rows = X.shape[0], n_columns = X.shape[1], nnz = 0
+        int copied = 1
+        cnp.ndarray indptr = np.zeros(n_rows + 1, dtype=np.int64)
+        cnp.ndarray indices, data
+        int64_t *pointers = <int64_t *>cnp.PyArray_DATA(indptr)
+        void *columns
+        void *values
+    if n_rows and n_columns:
+        with nogil:
+            if cython.floating is double:
+                nnz = sr_dense_counts_f64(&X[0, 0], n_rows, n_columns, pointers)
+            else:
+                nnz = sr_dense_counts_f32(&X[0, 0], n_rows, n_columns, pointers)
+    data = np.empty(nnz, dtype=np.float64 if cython.floating is double else np.float32)
+    indices = np.empty(nnz, dtype=np.int64 if int64_indices else np.int32)
+    if nnz:
+        columns, values = cnp.PyArray_DATA(indices), cnp.PyArray_DATA(data)
+        with nogil:
+            if cython.floating is double:
+                if int64_indices:
+                    copied = sr_dense_copy_f64_i64(&X[0, 0], n_rows, n_columns, pointers,
+                                                   <int64_t *>columns, <double *>values)
+                else:
+                    copied = sr_dense_copy_f64_i32(&X[0, 0], n_rows, n_columns, pointers,
+                                                   <int32_t *>columns, <double *>values)
+            else:
+                if int64_indices:
+                    copied = sr_dense_copy_f32_i64(&X[0, 0], n_rows, n_columns, pointers,
+                                                   <int64_t *>columns, <float *>values)
+                else:
+                    copied = sr_dense_copy_f32_i32(&X[0, 0], n_rows, n_columns, pointers,
+                                                   <int32_t *>columns, <float *>values)
+    if not copied:
+        raise ValueError("X changed while its non-zeros were read (another thread wrote to it)")
+    return data, indices, indptr
 
 
 def state_scores(

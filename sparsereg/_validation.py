@@ -14,9 +14,8 @@ import scipy.sparse as sp
 from ._ftrl_scores import (
     csr_index_summary,
     csr_summary,
-    dense_row_counts,
+    dense_nonzeros,
     dense_summary,
-    dense_to_csr,
     largest_magnitude,
     value_summary,
 )
@@ -204,12 +203,9 @@ def _nonzeros(X, index_dtype=None):
     """``(data, indices, indptr)`` of the entries that are not 0 of a C-contiguous float32 or
     float64 2-D array, row by row in column order, in two compiled passes; the indices and
     row pointers of ``index_dtype``, by default int32 where they fit."""
-    indptr = np.empty(X.shape[0] + 1, dtype=np.int64)
-    nnz = dense_row_counts(X, indptr)
-    if index_dtype is None:
-        index_dtype = np.int32 if max(nnz, X.shape[1]) <= np.iinfo(np.int32).max else np.int64
-    indices, data = np.empty(nnz, dtype=index_dtype), np.empty(nnz, dtype=X.dtype)
-    dense_to_csr(X, indices, data)
+    if index_dtype is None:  # (the non-zeros are at most X.size)
+        index_dtype = np.int32 if X.size <= np.iinfo(np.int32).max else np.int64
+    data, indices, indptr = dense_nonzeros(X, index_dtype == np.int64)
     return data, indices, indptr.astype(index_dtype, copy=False)
 
 
