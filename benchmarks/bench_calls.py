@@ -12,7 +12,7 @@ The script uses only the public API, so that the same file times another checkou
 ``PYTHONPATH=<checkout> python benchmarks/bench_calls.py`` (the "before" numbers).
 
     python benchmarks/bench_calls.py [--log2-features 20] [--reps 7] [--calls 300] [--dtype float32]
-                                      [--dense] [--quick]
+                                      [--dense] [--frame] [--quick]
 """
 
 import argparse
@@ -85,6 +85,12 @@ def main(argv=None):
         action="store_true",
         help="give every call its rows as a dense NumPy array (for narrow widths: 2**8 columns)",
     )
+    ap.add_argument(
+        "--frame",
+        action="store_true",
+        help="give every call (the warm-up's too) its rows as a pandas DataFrame with named "
+        "columns and its targets as a Series (for narrow widths: 2**8 columns)",
+    )
     a = ap.parse_args(argv)
     if a.quick:
         a.rows, a.log2_features, a.warm, a.reps, a.calls = 2000, 12, 500, 1, 5
@@ -99,8 +105,21 @@ def main(argv=None):
     classes = np.array([0.0, 1.0])
     ftrl = SparseFTRLClassifier(random_state=0)
     sgd = SGDClassifier(loss="log_loss", random_state=0)
+    as_frame = as_series = None
+    if a.frame:
+        import pandas as pd
+
+        names = [f"c{j}" for j in range(X.shape[1])]
+
+        def as_frame(rows):
+            return pd.DataFrame(rows.toarray(), columns=names)
+
+        as_series = pd.Series
     for est in (ftrl, sgd):
-        est.partial_fit(X[: a.warm], y[: a.warm], classes=classes)
+        if a.frame:
+            est.partial_fit(as_frame(X[: a.warm]), as_series(y[: a.warm]), classes=classes)
+        else:
+            est.partial_fit(X[: a.warm], y[: a.warm], classes=classes)
     exported = export_model(ftrl)
 
     def row_batches(size, offset):
@@ -113,6 +132,12 @@ def main(argv=None):
             [(x.toarray(), *rest) for x, *rest in batches] for batches in (ones, hundreds, events)
         )
         single_rows = [(x.toarray(),) for (x,) in single_rows]
+    if a.frame:
+        ones, hundreds, events = (
+            [(as_frame(x), as_series(t)) for x, t in batches]
+            for batches in (ones, hundreds, events)
+        )
+        single_rows = [(as_frame(x),) for (x,) in single_rows]
     cases = [  # (case, tool, function, batches)
         ("partial_fit, 1 row", "sparsereg", ftrl.partial_fit, ones),
         ("partial_fit, 1 row", "SGD", sgd.partial_fit, ones),
@@ -136,7 +161,8 @@ def main(argv=None):
     print(
         f"# per-call medians (us), SparseFTRLClassifier (sparsereg {sparsereg.__version__} from "
         f"{Path(sparsereg.__file__).parent}) and SGDClassifier(log_loss), CTR synthetic "
-        f"{X.shape[1]:,} columns ({X.dtype}{', dense rows' if a.dense else ''}), "
+        f"{X.shape[1]:,} columns ({X.dtype}{', dense rows' if a.dense else ''}"
+        f"{', DataFrames and Series' if a.frame else ''}), "
         f"{X.nnz / X.shape[0]:.1f} non-zeros per row, warmed on "
         f"{a.warm:,} rows; {a.calls} calls per case per rep, medians of {a.reps} interleaved reps"
     )

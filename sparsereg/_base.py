@@ -74,9 +74,11 @@ from ._validation import (
     csr_arrays,
     dense_csr,
     dense_rows,
+    frame_values,
     plain_csr,
     plain_vector,
     refuse_unsaveable_names,
+    series_values,
     small_dense_csr,
 )
 from .sparsity import FTRLCounts, SparsityReport, coef_report
@@ -1171,9 +1173,10 @@ class _BaseFTRL(BaseEstimator):
         or change the batch; return False (having changed nothing) when that is not so.
 
         It applies after a ``partial_fit`` that passed every check (``_call_memo``), on the
-        same state, with the same parameters (compared value by value, type by type), no
-        feature names, a CSR batch that :func:`plain_csr` finds plain, and targets, labels
-        and sample weights that :func:`plain_vector` finds plain. Then the parameters, the
+        same state, with the same parameters (compared value by value, type by type), a CSR
+        batch that :func:`plain_csr` finds plain (or a small dense array's non-zeros; with
+        feature names, only a DataFrame of them, :func:`frame_values`), and targets, labels
+        and sample weights (or pandas Series of them) that :func:`plain_vector` finds plain. Then the parameters, the
         width, the classes, the label type (``_fast_labels``), the state's preparation and
         the kernel's numbers are those the full path would find, and the batch is the one
         it would train on; anything else returns False, and the caller runs the full path,
@@ -1184,11 +1187,13 @@ class _BaseFTRL(BaseEstimator):
         if (
             memo is None
             or self.verbose
-            or "feature_names_in_" in attrs
             or memo.state() is not attrs.get("_state")
             or not memo.params.matches(self)
         ):
             return False
+        if "feature_names_in_" in attrs:  # a DataFrame with those names, else the full path
+            X = frame_values(X, attrs["feature_names_in_"])
+            y, sample_weight = series_values(y), series_values(sample_weight)
         if type(X) is np.ndarray:  # (1-row calls of 256 columns took 1,040 us the full way)
             X = small_dense_csr(X, attrs["n_features_in_"])
         csr = None if X is None else plain_csr(X, attrs["n_features_in_"])
@@ -1277,18 +1282,24 @@ class _BaseFTRL(BaseEstimator):
 
     # ---------------------------------------------------------------- prediction
     def _plain_scores(self, X, logistic_pair=False, model=None):
-        """``LinearWeights.plain_scores`` of a fitted estimator without feature names, else None;
-        of ``model`` (``_current_weights``), the current model when None.
+        """``LinearWeights.plain_scores`` of a fitted estimator, else None; of ``model``
+        (``_current_weights``), the current model when None.
 
         A plain CSR (see ``plain_csr``) is what ``validate_data`` and ``as_kernel_csr`` would
-        return unchanged, so its scores are those of the full path.
+        return unchanged, so its scores are those of the full path. An estimator fitted with
+        feature names takes DataFrames with those names only (``frame_values``).
         """
         attrs = self.__dict__
-        if "_state" not in attrs or "feature_names_in_" in attrs:
+        if "_state" not in attrs:
             return None
         model = model or self._current_weights()
-        if model.feature_names is not None:  # the full checks compare them
+        names = attrs.get("feature_names_in_")
+        if model.feature_names is not names:  # (a fit under way has set new ones)
             return None
+        if names is not None:  # a DataFrame with those names, else the full checks
+            X = frame_values(X, names)
+            if X is None:
+                return None
         return model.linear.plain_scores(X, model.n_features, logistic_pair, self._threads)
 
     def _current_model(self, X=None):

@@ -28,6 +28,7 @@ MAX_MAGNITUDE = 1e100
 _CSR_TYPES = (sp.csr_matrix, sp.csr_array)
 _FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
 _INDEX_TYPES = (np.dtype(np.int32), np.dtype(np.int64))
+_FLOAT_SET = frozenset(_FLOATS)
 _NO_VALUES = np.empty(0)
 # with threads to spare, check_csr reads part of the values in a second thread from this many
 # on (both passes are bound by memory bandwidth: on 36M non-zeros 27 ms one after the other,
@@ -99,6 +100,52 @@ def small_dense_arrays(X, n_features):
     ):
         return None
     return _nonzeros(X, np.int64)  # (int64 like indptr: no conversion of it per call)
+
+
+# where pandas' DataFrame and Series say they come from (pandas 3: "pandas"; before, their module)
+_FRAME_MODULES = ("pandas", "pandas.core.frame")
+_SERIES_MODULES = ("pandas", "pandas.core.series")
+
+
+def frame_values(X, feature_names):
+    """The values of a pandas ``DataFrame`` (not a subclass) of at most
+    ``SMALL_DENSE_VALUES`` values whose columns are the str ``feature_names`` in their order
+    and each of a NumPy float32 or float64 type, as a C-ordered array: what
+    ``validate_data`` would return for it, without a warning (it checks the names as this
+    does, and converts such columns as ``to_numpy`` does). None for anything else, left to
+    the full checks. pandas is not imported: a frame is known by its type's name and module.
+
+    The per-call paths take frames this way: ``validate_data`` took ~1.7 ms of a 1-row
+    ``partial_fit`` of 8 columns (scikit-learn's per-column checks of a frame).
+    """
+    kind = type(X)
+    if kind.__name__ != "DataFrame" or kind.__module__ not in _FRAME_MODULES:
+        return None
+    n_rows, n_columns = X.shape
+    columns = X.columns
+    if (
+        n_columns != len(feature_names)
+        or n_rows * n_columns > SMALL_DENSE_VALUES
+        or type(columns).__name__ != "Index"
+        or columns.inferred_type != "string"  # (every name a str, as scikit-learn requires)
+        or not (columns.to_numpy() == feature_names).all()
+        or not set(X.dtypes.tolist()) <= _FLOAT_SET
+    ):
+        return None
+    return np.ascontiguousarray(X.to_numpy())  # (a frame's values are its columns' blocks)
+
+
+def series_values(values):
+    """The NumPy array of a pandas ``Series`` (not a subclass) of a NumPy dtype, which is what
+    scikit-learn's checks take of it; ``values`` itself for anything else."""
+    kind = type(values)
+    if (
+        kind.__name__ == "Series"
+        and kind.__module__ in _SERIES_MODULES
+        and isinstance(values.dtype, np.dtype)  # (not one of pandas' own)
+    ):
+        return values.to_numpy()
+    return values
 
 
 class CsrRows(NamedTuple):

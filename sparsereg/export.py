@@ -32,6 +32,7 @@ from ._validation import (
     check_csr,
     csr_of_coef,
     dense_csr,
+    frame_values,
     refuse_unsaveable_names,
     with_plain_arrays,
 )
@@ -250,11 +251,21 @@ class ExportedLinearModel:
             )
         return X
 
+    def _plain_scores(self, X, logistic_pair=False):
+        """``LinearWeights.plain_scores`` of ``X``, or of the values of a DataFrame whose
+        columns are the fitted names (``frame_values``); None when the full checks must run.
+        For a model without transformers, whose arithmetic is FTRL's."""
+        if self.feature_names_in_ is not None and hasattr(X, "columns"):
+            X = frame_values(X, self.feature_names_in_)  # (what _transform would let through)
+            if X is None:
+                return None
+        return self._linear.plain_scores(X, self.n_features_in_, logistic_pair)
+
     def _scores(self, X):
         """``X @ coef.T + intercept``, computed as the source estimator computes it."""
         if self._arithmetic == "ftrl" and not self.transformers:
             # a plain CSR is what check_array and as_kernel_csr would return (no names to check)
-            scores = self._linear.plain_scores(X, self.n_features_in_)
+            scores = self._plain_scores(X)
             if scores is not None:
                 return scores
         X = self._transform(X)
@@ -342,7 +353,7 @@ class ExportedLinearModel:
             and self._arithmetic == "ftrl"
             and not self.transformers
         ):
-            proba = self._linear.plain_scores(X, self.n_features_in_, logistic_pair=True)
+            proba = self._plain_scores(X, logistic_pair=True)
             if proba is not None:
                 return proba
         scores = self.decision_function(X)
