@@ -819,7 +819,8 @@ class _BaseFTRL(BaseEstimator):
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
-        if keep_dense and X.ndim == 2 and X.shape[1] <= NARROW_COLUMNS:
+        # (validate_data makes a DataFrame of sparse columns a CSR matrix)
+        if keep_dense and not sp.issparse(X) and X.ndim == 2 and X.shape[1] <= NARROW_COLUMNS:
             X, x_bound = dense_rows(X)
             return X, y, sample_weight, X.shape[1], x_bound
         X, longest_row, x_bound = as_kernel_csr(X, threads=getattr(self, "n_threads", 1))
@@ -1176,10 +1177,10 @@ class _BaseFTRL(BaseEstimator):
         same state, with the same parameters (compared value by value, type by type), a CSR
         batch that :func:`plain_csr` finds plain (or a small dense array's non-zeros; with
         feature names, only a DataFrame of them, :func:`frame_values`), and targets, labels
-        and sample weights (or pandas Series of them) that :func:`plain_vector` finds plain. Then the parameters, the
-        width, the classes, the label type (``_fast_labels``), the state's preparation and
-        the kernel's numbers are those the full path would find, and the batch is the one
-        it would train on; anything else returns False, and the caller runs the full path,
+        and sample weights (or pandas Series of them) that :func:`plain_vector` finds
+        plain. Then the parameters, the width, the classes, the label type
+        (``_fast_labels``), the state's preparation and the kernel's numbers are those the
+        full path would find, and the batch is the one it would train on; anything else returns False, and the caller runs the full path,
         which raises its errors or converts the input. Called with the training lock held.
         """
         attrs = self.__dict__

@@ -7,7 +7,7 @@ with the epochs.
 """
 
 from libc.math cimport copysign, exp, fabs, log, sqrt
-from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint64_t
+from libc.stdint cimport INT32_MAX, int16_t, int32_t, int64_t, uint8_t, uint64_t
 
 cimport cython
 cimport numpy as cnp
@@ -397,15 +397,20 @@ def largest_magnitude(const cython.floating[::1] values):
         largest = _largest_magnitude(values)
     return largest
 
-def dense_nonzeros(const cython.floating[:, ::1] X, bint int64_indices):
+INDICES_INT32_WHERE_THEY_FIT = 0  # dense_nonzeros' index_bytes: scipy's choice
+
+
+def dense_nonzeros(const cython.floating[:, ::1] X, int index_bytes):
     """``(data, indices, indptr)``: the CSR arrays of the entries of ``X`` that are not 0
     (NaN is not 0, as for scipy), row by row in column order: ``scipy.sparse.csr_matrix(X)``'s
-    arrays, the indices int64 or int32 (then the caller knows that they fit), ``indptr``
-    int64. ``ValueError`` if ``X`` changed between the count and the copy (another thread
-    wrote to it)."""
+    arrays, ``indptr`` int64; the indices int64 (``index_bytes`` 8), int32 (4: the caller
+    knows that they fit) or, for ``INDICES_INT32_WHERE_THEY_FIT``, int32 if the non-zeros and
+    the columns are at most 2**31 - 1. ``ValueError`` if ``X`` changed between the count and
+    the copy (another thread wrote to it)."""
     cdef:
         int64_t n_rows = X.shape[0], n_columns = X.shape[1], nnz = 0
         int copied = 1
+        bint int64_indices
         cnp.ndarray indptr = np.zeros(n_rows + 1, dtype=np.int64)
         cnp.ndarray indices, data
         int64_t *pointers = <int64_t *>cnp.PyArray_DATA(indptr)
@@ -417,6 +422,12 @@ def dense_nonzeros(const cython.floating[:, ::1] X, bint int64_indices):
                 nnz = sr_dense_counts_f64(&X[0, 0], n_rows, n_columns, pointers)
             else:
                 nnz = sr_dense_counts_f32(&X[0, 0], n_rows, n_columns, pointers)
+    if index_bytes == INDICES_INT32_WHERE_THEY_FIT:
+        int64_indices = max(nnz, n_columns) > INT32_MAX
+    elif index_bytes == 4 or index_bytes == 8:
+        int64_indices = index_bytes == 8
+    else:
+        raise ValueError(f"index_bytes must be 0, 4 or 8; got {index_bytes}")
     data = np.empty(nnz, dtype=np.float64 if cython.floating is double else np.float32)
     indices = np.empty(nnz, dtype=np.int64 if int64_indices else np.int32)
     if nnz:

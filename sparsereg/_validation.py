@@ -12,6 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._ftrl_scores import (
+    INDICES_INT32_WHERE_THEY_FIT,
     csr_index_summary,
     csr_summary,
     dense_nonzeros,
@@ -29,6 +30,7 @@ _CSR_TYPES = (sp.csr_matrix, sp.csr_array)
 _FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
 _INDEX_TYPES = (np.dtype(np.int32), np.dtype(np.int64))
 _FLOAT_SET = frozenset(_FLOATS)
+_STR_ONLY = {str}
 _NO_VALUES = np.empty(0)
 # with threads to spare, check_csr reads part of the values in a second thread from this many
 # on (both passes are bound by memory bandwidth: on 36M non-zeros 27 ms one after the other,
@@ -127,8 +129,14 @@ def frame_values(X, feature_names):
         n_columns != len(feature_names)
         or n_rows * n_columns > SMALL_DENSE_VALUES
         or type(columns).__name__ != "Index"
-        or columns.inferred_type != "string"  # (every name a str, as scikit-learn requires)
-        or not (columns.to_numpy() == feature_names).all()
+    ):
+        return None
+    names = columns.to_numpy()
+    # every name of type str exactly, as scikit-learn requires (a subclass of str, np.str_ or
+    # an enum's, makes it warn that there are no valid names, or refuse a mix), then equal
+    if (
+        set(map(type, names)) != _STR_ONLY
+        or not (names == feature_names).all()
         or not set(X.dtypes.tolist()) <= _FLOAT_SET
     ):
         return None
@@ -233,7 +241,7 @@ def dense_csr(X):
     other types. Not by scipy from the dense array: its conversion turns any exception
     inside it (a signal handler's) into its ValueError "unrecognized csr_matrix constructor
     input"."""
-    X = np.ascontiguousarray(X)
+    X = native_order(np.ascontiguousarray(X))
     if X.ndim != 2 or X.dtype == np.float16 or X.dtype.kind not in "biufc":
         return sp.csr_matrix(X)  # (scipy's answer: float16 and objects refused)
     if X.dtype not in _FLOATS:
@@ -250,10 +258,10 @@ def _nonzeros(X, index_dtype=None):
     """``(data, indices, indptr)`` of the entries that are not 0 of a C-contiguous float32 or
     float64 2-D array, row by row in column order, in two compiled passes; the indices and
     row pointers of ``index_dtype``, by default int32 where they fit."""
-    if index_dtype is None:  # (the non-zeros are at most X.size)
-        index_dtype = np.int32 if X.size <= np.iinfo(np.int32).max else np.int64
-    data, indices, indptr = dense_nonzeros(X, index_dtype == np.int64)
-    return data, indices, indptr.astype(index_dtype, copy=False)
+    data, indices, indptr = dense_nonzeros(
+        X, INDICES_INT32_WHERE_THEY_FIT if index_dtype is None else np.dtype(index_dtype).itemsize
+    )
+    return data, indices, indptr.astype(indices.dtype, copy=False)
 
 
 class DenseRows:
@@ -276,9 +284,16 @@ class DenseRows:
         return X, longest_row
 
 
+def native_order(X):
+    """The array ``X`` with its numbers in this machine's byte order (which the kernel reads):
+    ``validate_data`` keeps a DataFrame's big-endian columns as they are."""
+    return X if X.dtype.isnative else X.astype(X.dtype.newbyteorder("="))
+
+
 def dense_rows(X):
     """``(DenseRows, largest |x|)`` of a dense 2-D float32/float64 array from
     ``validate_data``; ``ValueError`` if it holds NaN or infinity."""
+    X = native_order(X)
     nnz, largest = dense_summary(X)
     if not np.isfinite(largest):
         raise ValueError("Input X contains NaN or infinity.")

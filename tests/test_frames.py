@@ -21,7 +21,8 @@ RNG = np.random.default_rng(11)
 VALUES = RNG.normal(size=(90, 6))
 VALUES[RNG.random(VALUES.shape) < 0.3] = 0.0
 NAMES = [f"x{i}" for i in range(6)]
-LABELS = np.where(VALUES[:, 0] - VALUES[:, 2] > 0, "yes", "no")
+LABELS = np.where(VALUES[:, 0] - VALUES[:, 2] > 0, 1, 0)  # (numbers: text labels take the full
+# path of partial_fit on every call, frame or not)
 TARGETS = VALUES[:, 1] * 2.0 - VALUES[:, 3]
 WEIGHTS = RNG.uniform(0.5, 2.0, size=90)
 
@@ -55,7 +56,7 @@ def test_frame_batches_train_the_model_of_the_same_rows_given_as_lists(Est, dtyp
     full checks take (not C-contiguous), targets and weights as lists."""
     framed, y = _estimator_and_targets(Est)
     listed, _ = _estimator_and_targets(Est)
-    extra = {"classes": ["no", "yes"]} if isinstance(framed, SparseFTRLClassifier) else {}
+    extra = {"classes": [0, 1]} if isinstance(framed, SparseFTRLClassifier) else {}
     starts = list(range(0, 40)) + list(range(40, 90, 7))
     for i, start in enumerate(starts):
         rows = slice(start, start + 1 if start < 40 else min(start + 7, 90))
@@ -98,9 +99,7 @@ def test_frames_the_full_checks_refuse_or_warn_about_still_are(Est):
     values, non-str names, an array without names: the errors and warnings of the full checks,
     and the model unchanged by a refused call."""
     est, y = _estimator_and_targets(Est)
-    est.partial_fit(
-        _frame(slice(0, 20)), y[:20], **({"classes": ["no", "yes"]} if y is LABELS else {})
-    )
+    est.partial_fit(_frame(slice(0, 20)), y[:20], **({"classes": [0, 1]} if y is LABELS else {}))
     est.partial_fit(_frame(slice(20, 21)), y[20:21])  # a per-call one
     coef = est.coef_.copy()
     renamed = _frame(slice(21, 23), names=[*NAMES[:-1], "other"])
@@ -145,3 +144,83 @@ def test_an_estimator_fitted_without_names_warns_about_a_frame():
     for call in (lambda X: est.partial_fit(X, TARGETS[21:22]), est.predict):
         with pytest.warns(UserWarning, match="fitted without feature names"):
             call(_frame(slice(21, 22)))
+
+
+class _Name(str):
+    """A column name that is a str to pandas and equal to one, and not one to scikit-learn."""
+
+
+@pytest.mark.parametrize("Est", [SparseFTRLClassifier, SparseFTRLRegressor])
+def test_names_that_are_not_exactly_str_get_scikit_learns_warning_or_error(Est):
+    """Names of a subclass of str (``np.str_``, an enum's, one's own) make scikit-learn warn
+    that X has no valid names, a mix of them with str refuse X, a missing name (pd.NA)
+    refuse it too: after per-call frames, the same as on the first call (full checks)."""
+    est, y = _estimator_and_targets(Est)
+    extra = {"classes": [0, 1]} if y is LABELS else {}
+    est.partial_fit(_frame(slice(0, 20)), y[:20], **extra)
+    est.partial_fit(_frame(slice(20, 21)), y[20:21])  # a per-call one
+    rows = slice(21, 23)
+
+    def renamed(names):
+        frame = _frame(rows)
+        frame.columns = pd.Index(names, dtype=object)
+        return frame
+
+    subclassed = [renamed([np.str_(n) for n in NAMES]), renamed([_Name(n) for n in NAMES])]
+    for frame in subclassed:
+        for call in (lambda X: est.partial_fit(X, y[rows]), est.predict):
+            with pytest.warns(UserWarning, match="does not have valid feature names"):
+                call(frame)
+    coef = est.coef_.copy()
+    mixed = renamed([*NAMES[:-1], np.str_(NAMES[-1])])
+    for call in (lambda X: est.partial_fit(X, y[rows]), est.predict):
+        with pytest.raises(TypeError, match="string names"):
+            call(mixed)
+    missing = _frame(rows)
+    missing.columns = pd.Index([*NAMES[:-1], pd.NA], dtype="string")
+    for call in (lambda X: est.partial_fit(X, y[rows]), est.predict):
+        with pytest.raises(TypeError, match="string names"):
+            call(missing)
+    np.testing.assert_array_equal(est.coef_, coef)
+    exported = export_model(est)
+    with pytest.raises(ValueError, match="feature names"):
+        exported.predict(missing)
+
+
+@pytest.mark.parametrize("kind", ["sparse columns", "big-endian columns"])
+def test_frames_of_sparse_or_big_endian_columns_train_and_score_as_their_values(kind):
+    """A frame of pandas' sparse columns (which scikit-learn's checks make a CSR matrix) or of
+    big-endian floats (which they keep as they are) trains and scores as the same values given
+    as lists (both were refused: a TypeError of the narrow dense path, and the kernel's
+    refusal of a big-endian buffer)."""
+
+    def framed(rows):
+        frame = _frame(rows)
+        if kind == "sparse columns":
+            return frame.astype(pd.SparseDtype(np.float64, 0.0))
+        return frame.astype(">f8")
+
+    est, listed = SparseFTRLRegressor(random_state=0), SparseFTRLRegressor(random_state=0)
+    est.fit(framed(slice(0, 30)), TARGETS[:30])
+    listed.fit(VALUES[:30].tolist(), TARGETS[:30])
+    for start in range(30, 40):
+        est.partial_fit(framed(slice(start, start + 1)), TARGETS[start : start + 1])
+        listed.partial_fit(VALUES[start : start + 1].tolist(), TARGETS[start : start + 1])
+    _same_model(est, listed)
+    expected = listed.predict(VALUES[40:60].tolist())
+    np.testing.assert_array_equal(est.predict(framed(slice(40, 60))), expected)
+    np.testing.assert_array_equal(export_model(est).predict(framed(slice(40, 60))), expected)
+
+
+def test_a_big_endian_array_trains_and_scores_as_a_native_one():
+    """Wide (CSR path) and narrow (dense rows) big-endian arrays, as native ones."""
+    for width in (6, 40):
+        values = np.tile(VALUES, (1, width // 6 + 1))[:, :width]
+        swapped = values.astype(">f8")
+        native, big = SparseFTRLRegressor(random_state=0), SparseFTRLRegressor(random_state=0)
+        native.fit(values[:60], TARGETS[:60])
+        big.fit(swapped[:60], TARGETS[:60])
+        native.partial_fit(values[60:70], TARGETS[60:70])
+        big.partial_fit(swapped[60:70], TARGETS[60:70])
+        _same_model(big, native)
+        np.testing.assert_array_equal(big.predict(swapped[70:]), native.predict(values[70:]))
