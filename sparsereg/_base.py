@@ -46,6 +46,7 @@ from ._epoch import (
     Batch,
     Hyper,
     epoch_order,
+    history_due,
     run_epoch,
     scores_from_state,
     weight_rates,
@@ -891,9 +892,8 @@ class _BaseFTRL(BaseEstimator):
         """Train ``state`` in place for up to ``max_iter`` epochs; return ``(t, n_iter)``.
 
         After each epoch, ``(t, non-zeros per model)`` is appended to ``history``
-        when counting is cheap next to the epoch (a pass over the state's slots, at
-        most 32 columns held per non-zero of ``X``) or ``t`` has grown by 10 % since the last
-        record, so that a stream of small batches pays a bounded share for it.
+        when :func:`history_due` says so (counting reads every slot held: a stream of small
+        batches pays a bounded share for it), or with ``verbose``.
 
         ``count_columns``: the columns that can hold a non-zero weight, when known (a new
         dense state trained on ``X`` only), so that counting reads their slots only.
@@ -941,14 +941,14 @@ class _BaseFTRL(BaseEstimator):
             t += n_rows
             n_iter += 1
             loss = sum(losses) / max(n_rows, 1)
-            # counting reads every slot; a table has 2 to 4 slots per column held (more while
-            # small), and the held count, unlike the table's size, is part of the saved state
-            if (
-                self.verbose
-                or not history
-                or t >= 1.1 * history[-1][0]
-                or sum(state.n_held(k) for k in range(state.n_models)) <= 32 * X.nnz
-            ):
+            # counting reads every slot (of count_columns only, when known); a table has 2 to
+            # 4 slots per column held (more while small), and the held count, unlike the
+            # table's size, is part of the saved state
+            if count_columns is None:
+                held = sum(state.n_held(k) for k in range(state.n_models))
+            else:
+                held = count_columns.shape[0] * state.n_models
+            if self.verbose or history_due(history, t, held, X.nnz, n_rows, state.n_models):
                 rates = weight_rates(_WEIGHT_PARAMS(self), t)  # (coef_'s: the same count)
                 counts = state.count_nonzero(rates, X.dtype, count_columns)
                 history.append((t, counts))

@@ -31,14 +31,14 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import _BaseFTRL, check_mt19937
-from ._epoch import epoch_order, penalty_lambdas
+from ._epoch import epoch_order, history_due, penalty_lambdas
 from ._ftrl_fast import EMPTY_KEY, Loss, Store
 from ._ftrl_grid import grid_count_nonzero, grid_epoch, wide_rehash
 from ._interrupts import interrupts_deferred
 from ._losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, gives_probabilities
 from ._memory import physical_memory
 from ._optional_methods import available_when
-from ._state import _FIRST_CAPACITY, AUTO_SPARSE_BYTES, _capacity_for
+from ._state import _FIRST_CAPACITY, AUTO_SPARSE_BYTES, _capacity_for, columns_in
 from ._state_protocol import LARGEST_ETA0, plain_labels
 from ._typing import ArrayLike, MatrixLike
 from .linear_model import SparseFTRLClassifier, SparseFTRLRegressor
@@ -614,14 +614,14 @@ class _BaseFTRLCV(BaseEstimator):
                 for key in ("progressive", "progressive_sq", "holdout", "holdout_sq")
             }
             counts = {"progressive": 0, "holdout": 0}
-            t, history = 0, []
+            t, history, fresh = 0, [], True
         else:
             rng, seed = self._random_state, self._seed
             states = self._states
             sums = {key: value.copy() for key, value in self._sums.items()}
             counts = dict(self._counts)
             # (a grid pickled before the history was kept has none)
-            t, history = self.t_, list(getattr(self, "_nnz_history", []))
+            t, history, fresh = self.t_, list(getattr(self, "_nnz_history", [])), False
         if self.selection == "holdout":
             held_out = np.arange(self.holdout - 1, n_rows, self.holdout)
             train = np.setdiff1d(np.arange(n_rows), held_out)
@@ -630,6 +630,11 @@ class _BaseFTRLCV(BaseEstimator):
         n_train = n_rows if train is None else train.size
         # the non-zeros a single model of this grid would train on (nnz_history_'s rule)
         train_nnz = X.nnz if train is None else int(np.diff(X.indptr)[train].sum())
+        # and the columns its count reads: a new dense state's are its rows' only
+        count_columns = None
+        width = X.shape[1]
+        if fresh and not self._use_table_store(len(states), width) and train_nnz < width:
+            count_columns = columns_in(X if train is None else X[train]).shape[0]
         for state in states:
             state.add_columns(X.indices)
         hypers = self._grid_hypers(grid)
@@ -657,7 +662,9 @@ class _BaseFTRLCV(BaseEstimator):
                 )
             t += n_train
             counts["progressive"] += n_train
-            self._record_nonzeros(history, states, hypers, t, train_nnz, X.dtype)
+            self._record_nonzeros(
+                history, states, hypers, t, train_nnz, n_train, count_columns, X.dtype
+            )
         for state in states:
             state.forget()
         if held_out.size:
@@ -679,7 +686,7 @@ class _BaseFTRLCV(BaseEstimator):
             counts["holdout"] += held_out.size
         return grid, states, sums, counts, t, history, rng, seed, problem, X.dtype
 
-    def _record_nonzeros(self, history, states, hypers, t, nnz, dtype):
+    def _record_nonzeros(self, history, states, hypers, t, nnz, n_rows, count_columns, dtype):
         """Append ``(t, non-zero weights per problem and model)`` to ``history`` when a
         single estimator would (``nnz_history_``'s rule): every model's path is then the
         single estimator's, and ``best_estimator_`` carries the chosen model's. The columns
@@ -687,12 +694,15 @@ class _BaseFTRLCV(BaseEstimator):
         times larger, is a table ('auto'; a grid in a dense store implies a dense model). In
         a table the grid holds a row's columns when any model's gradient is not 0, a single
         model when its own is: with a loss whose gradient can be 0 (hinge, epsilon-
-        insensitive...) the grid may hold more and then record less often than the model
-        alone (the records it makes hold the same counts)."""
+        insensitive...) the grid may hold more and then record at other times than the model
+        alone (each record holds the counts of its ``t``)."""
         width = states[0].n_features
         single_table = self._use_table_store(len(states), width)
-        held = sum(int(s.table[0]) if single_table else width for s in states)
-        if not history or t >= 1.1 * history[-1][0] or held <= 32 * nnz:
+        if count_columns is None:
+            held = sum(int(s.table[0]) if single_table else width for s in states)
+        else:  # (a new dense state: the single model counts its training rows' columns)
+            held = count_columns * len(states)
+        if history_due(history, t, held, nnz, n_rows, len(states)):
             rates = self._grid_rates(hypers, t)
             history.append((t, np.array([state.count_nonzero(rates, dtype) for state in states])))
 

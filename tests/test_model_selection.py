@@ -713,6 +713,35 @@ def test_n_nonzero_is_the_float32_coef_count_when_a_weight_rounds_to_0(store):
         assert model.nnz_history_[-1][1] == (np.count_nonzero(coef),)
 
 
+@pytest.mark.parametrize("store", ["dense", "sparse"])
+@pytest.mark.parametrize("selection", ["holdout", "progressive"])
+def test_each_models_history_over_many_epochs_of_wide_rows_is_the_single_models(store, selection):
+    """A fit of 15 epochs on rows with fewer non-zeros than columns: a new dense state's
+    count reads its rows' columns only, so each epoch is recorded by the single model, and by
+    the grid for it (the 10 % growth alone stops from the 12th epoch)."""
+    rng = np.random.RandomState(5)
+    X = sp.random(300, 50_000, density=1e-4, format="csr", random_state=rng)
+    y = rng.randint(0, 3, 300)
+    cv = SparseFTRLClassifierCV(
+        alphas=[1e-4, 1e-2],
+        eta0s=[0.3],
+        state_store=store,
+        selection=selection,
+        max_iter=15,
+        refit=False,
+        random_state=0,
+    ).fit(X, y)
+    for i in range(cv.n_models_):
+        keep = (
+            np.arange(300)
+            if selection == "progressive"
+            else np.delete(np.arange(300), np.arange(9, 300, 10))
+        )
+        single = single_for(cv, i).fit(X[keep], y[keep])
+        assert cv.estimator_at(i).nnz_history_ == single.nnz_history_
+        assert len(single.nnz_history_) == 15
+
+
 @pytest.mark.parametrize(
     "width, store, selection",
     [

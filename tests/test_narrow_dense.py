@@ -65,7 +65,10 @@ def _same_narrow_state(narrow, general):
     assert a.tobytes() == np.ascontiguousarray(b[:, :N_COLS]).tobytes()
     assert intercept_state(narrow).tobytes() == intercept_state(general).tobytes()
     assert narrow.t_ == general.t_
-    assert narrow.nnz_history_ == general.nnz_history_
+    # the same counts where both recorded one: the general model's 4,097 columns make a
+    # stream of small calls record less often (a count reads every column)
+    assert general.nnz_history_[0] == narrow.nnz_history_[0]
+    assert set(general.nnz_history_) <= set(narrow.nnz_history_)
 
 
 CASES = list(

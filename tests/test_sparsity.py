@@ -261,6 +261,44 @@ def test_nnz_history_one_entry_per_fit_epoch(Est, classes):
         np.testing.assert_array_equal(nnz, stream.count_nonzero())
 
 
+@pytest.mark.parametrize("n_classes", [None, 3])
+def test_a_stream_of_small_calls_pays_a_bounded_share_for_its_history(n_classes):
+    """10-row calls of 50 non-zeros on a dense store of 4,096 columns per model (fewer than
+    one non-zero per 32 columns held): each count reads every column held, so after the first
+    a call is recorded once t has grown by 10 % since the last record and the rows since then
+    hold at least one non-zero per column (each model trains on every non-zero: one-vs-rest's
+    3 models as one), and then at once: every ~820 rows up to t ~ 8,200, every 10 % after.
+    (With the 10 % alone, 100-row calls at 2**24 columns spent 4.5x their median time on
+    counts.)"""
+    n_features, per_row, warm, n_rows = 4096, 5, 10, 30_000
+    rng = np.random.RandomState(0)
+    spread = np.arange(per_row) * (n_features // per_row)  # 5 distinct columns a row
+    cols = np.sort((rng.randint(0, n_features, (n_rows, 1)) + spread) % n_features, axis=1)
+    X = sp.csr_matrix(
+        (np.ones(cols.size), cols.ravel(), np.arange(0, cols.size + 1, per_row)),
+        shape=(n_rows, n_features),
+    )
+    if n_classes is None:
+        est, y, extra = SparseFTRLRegressor(state_store="dense"), rng.normal(size=n_rows), {}
+    else:
+        est = SparseFTRLClassifier(state_store="dense")
+        y, extra = rng.randint(0, n_classes, n_rows), {"classes": list(range(n_classes))}
+    est.partial_fit(X[:warm], y[:warm], **extra)
+    ends = list(range(warm + 10, n_rows + 1, 10))
+    for end in ends:
+        est.partial_fit(X[end - 10 : end], y[end - 10 : end])
+    recorded = [t for t, _ in est.nnz_history_]
+    assert recorded[0] == warm
+    last = warm
+    for end in ends:
+        due = end >= 1.1 * last and (end - last) * per_row >= n_features
+        assert (end in recorded) == due, end
+        last = end if due else last
+    gaps = np.diff(recorded)
+    needed = -(-n_features // (10 * per_row)) * 10  # rows of one non-zero per column: 820
+    assert gaps[0] == needed and gaps[-1] > needed  # first the non-zeros gate, then the 10 %
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     n_features=st.sampled_from([64, 65, 127, 128, 4096, 2**20 + 1]),
