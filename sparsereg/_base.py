@@ -888,12 +888,13 @@ class _BaseFTRL(BaseEstimator):
         check_signals=False,
         hypers=None,
         count_columns=None,
+        stream=False,
     ):
         """Train ``state`` in place for up to ``max_iter`` epochs; return ``(t, n_iter)``.
 
         After each epoch, ``(t, non-zeros per model)`` is appended to ``history``
-        when :func:`history_due` says so (counting reads every slot held: a stream of small
-        batches pays a bounded share for it), or with ``verbose``.
+        when :func:`history_due` says so (``stream``: a ``partial_fit`` call), or with
+        ``verbose``.
 
         ``count_columns``: the columns that can hold a non-zero weight, when known (a new
         dense state trained on ``X`` only), so that counting reads their slots only.
@@ -948,7 +949,7 @@ class _BaseFTRL(BaseEstimator):
                 held = sum(state.n_held(k) for k in range(state.n_models))
             else:
                 held = count_columns.shape[0] * state.n_models
-            if self.verbose or history_due(history, t, held, X.nnz, n_rows, state.n_models):
+            if self.verbose or history_due(history, t, held, X.nnz, n_rows, state.n_models, stream):
                 rates = weight_rates(_WEIGHT_PARAMS(self), t)  # (coef_'s: the same count)
                 counts = state.count_nonzero(rates, X.dtype, count_columns)
                 history.append((t, counts))
@@ -1119,6 +1120,7 @@ class _BaseFTRL(BaseEstimator):
                 validation=validation,
                 check_signals=not in_place,
                 count_columns=count_columns,
+                stream=in_place,
             )
             # all of it or none: fit's commit is held back from signal handlers as well
             with nullcontext() if in_place else interrupts_deferred():
@@ -1234,6 +1236,7 @@ class _BaseFTRL(BaseEstimator):
                 rng=self._random_state,
                 history=history,
                 hypers=memo.hypers,
+                stream=True,
             )
             self._commit(problem, state, t, X.dtype, fresh=False)
             self.n_iter_ = n_iter

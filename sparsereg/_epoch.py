@@ -83,25 +83,36 @@ def penalty_lambdas(penalty, alpha, l1_ratio):
     return alpha * r, alpha * (1.0 - r)
 
 
-def history_due(history, t, held, nnz, n_rows, n_models):
+def history_due(history, t, held, nnz, n_rows, n_models, stream):
     """Whether ``nnz_history_`` records the count after a call (or epoch) of ``n_rows`` rows
     holding ``nnz`` non-zeros, at ``t`` samples, of a state of ``n_models`` models holding
-    ``held`` columns over them. Counting reads every slot held and training each model
-    reads each non-zero, so it is recorded when the count is cheap next to the call (at
-    most 32 columns per non-zero and model), or when ``t`` has grown by 10 % since the last
-    record and the rows since then, at this call's non-zeros per row, hold at least one
-    non-zero per column held and model: at ~1 ns a dense slot read and ~12 ns a non-zero
-    trained, a stream of small calls pays a bounded share for it (the 10 % alone let 100-row
-    calls on a 2**24-column model count 16.7M slots, 15-28 ms, every ~20 calls: 512 us a
-    call on average, 113 us the median). The estimators and the CV's grid decide by this
-    one rule, in integers (exact)."""
-    trained = nnz * n_models
-    if not history or held <= 32 * trained:
+    ``held`` columns over them; ``stream``: a ``partial_fit`` call, else an epoch of ``fit``.
+
+    A stream's calls are recorded only once ``t`` has grown by 10 % since the last record,
+    so that its history grows as the logarithm of ``t`` (~24 records per decade: recording
+    each call of a narrow model, as the cheap rule below let it, grew the list by a tuple
+    per call without end, and cost 6-13 us of a 1-row call of 256 columns). Counting reads
+    every slot held and training each model reads each non-zero, so then (and for each
+    epoch of ``fit``) a record is due when the count is cheap next to the call (at most 32
+    columns per non-zero and model), or when ``t`` has grown by 10 % and the rows since the
+    last record, at this call's non-zeros per row, hold at least one non-zero per column
+    held and model: at ~1 ns a dense slot read and ~12 ns a non-zero trained, a stream of
+    small calls pays a bounded share for it (the 10 % alone let 100-row calls on a
+    2**24-column model count 16.7M slots, 15-28 ms, every ~20 calls: 512 us a call on
+    average, 113 us the median). The estimators and the CV's grid decide by this one rule,
+    in integers (exact)."""
+    if not history:
         return True
     last = history[-1][0]
+    grown = t >= 1.1 * last
+    if stream and not grown:
+        return False
+    trained = nnz * n_models
+    if held <= 32 * trained:
+        return True
     # (rows since the last record times this call's non-zeros per row: the estimate of
     # what was trained since, as the calls since are not known)
-    return t >= 1.1 * last and n_rows > 0 and held * n_rows <= (t - last) * trained
+    return grown and n_rows > 0 and held * n_rows <= (t - last) * trained
 
 
 def weight_rates(weight_params, t):

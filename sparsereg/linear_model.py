@@ -136,12 +136,13 @@ _SHARED_ATTRIBUTES_DOC = """    n_iter_ : int
         Training samples seen so far, over all epochs and ``partial_fit`` calls.
 
     nnz_history_ : list of (int, tuple of int)
-        ``(t_, non-zero weights per model)`` after each epoch of ``fit`` and each
-        ``partial_fit`` call. Counting is a pass over the state, so when a batch is
-        tiny next to the state (fewer than one non-zero per 32 columns held) a call is
-        recorded only once ``t_`` has grown by 10 % since the last record and the rows
-        since then hold (at the call's non-zeros per row) at least one non-zero per column
-        held by each model.
+        ``(t_, non-zero weights per model)`` after each epoch of ``fit``, and after a
+        ``partial_fit`` call once ``t_`` has grown by 10 % since the last record (a
+        stream's history grows as the logarithm of ``t_``). Counting is a pass over the
+        state, so when a batch is tiny next to the state (fewer than one non-zero per 32
+        columns held by each model) an epoch or call is recorded only once ``t_`` has grown
+        by 10 % and the rows since the last record hold (at the call's non-zeros per row)
+        at least one non-zero per column held by each model.
 
     n_features_in_ : int
         Number of features seen during ``fit``.

@@ -663,7 +663,15 @@ class _BaseFTRLCV(BaseEstimator):
             t += n_train
             counts["progressive"] += n_train
             self._record_nonzeros(
-                history, states, hypers, t, train_nnz, n_train, count_columns, X.dtype
+                history,
+                states,
+                hypers,
+                t,
+                train_nnz,
+                n_train,
+                count_columns,
+                X.dtype,
+                stream=epochs is None,
             )
         for state in states:
             state.forget()
@@ -686,7 +694,9 @@ class _BaseFTRLCV(BaseEstimator):
             counts["holdout"] += held_out.size
         return grid, states, sums, counts, t, history, rng, seed, problem, X.dtype
 
-    def _record_nonzeros(self, history, states, hypers, t, nnz, n_rows, count_columns, dtype):
+    def _record_nonzeros(
+        self, history, states, hypers, t, nnz, n_rows, count_columns, dtype, stream
+    ):
         """Append ``(t, non-zero weights per problem and model)`` to ``history`` when a
         single estimator would (``nnz_history_``'s rule): every model's path is then the
         single estimator's, and ``best_estimator_`` carries the chosen model's. The columns
@@ -702,7 +712,7 @@ class _BaseFTRLCV(BaseEstimator):
             held = sum(int(s.table[0]) if single_table else width for s in states)
         else:  # (a new dense state: the single model counts its training rows' columns)
             held = count_columns * len(states)
-        if history_due(history, t, held, nnz, n_rows, len(states)):
+        if history_due(history, t, held, nnz, n_rows, len(states), stream):
             rates = self._grid_rates(hypers, t)
             history.append((t, np.array([state.count_nonzero(rates, dtype) for state in states])))
 
