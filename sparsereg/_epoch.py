@@ -104,7 +104,7 @@ def history_due(history, t, held, nnz, n_rows, n_models, stream):
     if not history:
         return True
     last = history[-1][0]
-    grown = t >= 1.1 * last
+    grown = 10 * t >= 11 * last  # (t >= 1.1 * last in floats took 110 for less than 100's)
     if stream and not grown:
         return False
     trained = nnz * n_models
