@@ -46,6 +46,7 @@ for source in (
     "_ftrl_scores.pyx",
     "_grid_models.h",
     "_csr_checks.h",
+    "_dense_nonzeros.h",
     "_dense_rows.h",
     "_csr_rows.h",
     "_vector_clones.h",

@@ -1182,8 +1182,9 @@ class _BaseFTRL(BaseEstimator):
         and sample weights (or pandas Series of them) that :func:`plain_vector` finds
         plain. Then the parameters, the width, the classes, the label type
         (``_fast_labels``), the state's preparation and the kernel's numbers are those the
-        full path would find, and the batch is the one it would train on; anything else returns False, and the caller runs the full path,
-        which raises its errors or converts the input. Called with the training lock held.
+        full path would find, and the batch is the one it would train on; anything else
+        returns False, and the caller runs the full path, which raises its errors or converts
+        the input. Called with the training lock held.
         """
         attrs = self.__dict__
         memo = attrs.get("_call_memo")

@@ -1,6 +1,6 @@
 /* The entries that are not 0 of a C-ordered dense float array, as the arrays of its CSR
- * matrix (dense_row_counts and dense_to_csr in _ftrl_scores.pyx): one pass counts each
- * row's, the next copies them.
+ * matrix (dense_nonzeros in _ftrl_scores.pyx): one pass counts each row's, the next copies
+ * them.
  *
  * Each run of up to 64 entries of a row becomes the bits of one word, bit b set when entry
  * b is not 0 (NaN is not 0, as for scipy; -0.0 is), in a loop without branches that GCC

@@ -56,12 +56,14 @@ def _dense_zeros(n_features, touched=None):
     return zn
 
 
-def columns_in(X):
+def columns_in(X, indices=None):
     """The distinct columns of the validated CSR ``X``'s non-zeros, sorted, as int64 (the
-    only columns whose ``z`` a new dense state trained on ``X`` can change)."""
+    only columns whose ``z`` a new dense state trained on ``X`` can change); of ``indices``
+    (those of some of its rows) when given."""
+    indices = X.indices if indices is None else indices
     bitmap = np.zeros(-(-X.shape[1] // 64), dtype=np.uint64)
-    out = np.empty(min(X.nnz, X.shape[1]), dtype=np.int64)
-    return out[: distinct_columns(X.indices, bitmap, out)].copy()
+    out = np.empty(min(indices.shape[0], X.shape[1]), dtype=np.int64)
+    return out[: distinct_columns(indices, bitmap, out)].copy()
 
 
 def _empty_table(capacity):

@@ -634,7 +634,12 @@ class _BaseFTRLCV(BaseEstimator):
         count_columns = None
         width = X.shape[1]
         if fresh and not self._use_table_store(len(states), width) and train_nnz < width:
-            count_columns = columns_in(X if train is None else X[train]).shape[0]
+            indices = None  # (the training rows' indices, not a copy of those rows)
+            if held_out.size:
+                training = np.ones(n_rows, dtype=bool)
+                training[held_out] = False
+                indices = X.indices[np.repeat(training, np.diff(X.indptr))]
+            count_columns = columns_in(X, indices).shape[0]
         for state in states:
             state.add_columns(X.indices)
         hypers = self._grid_hypers(grid)

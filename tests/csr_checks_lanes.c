@@ -10,21 +10,10 @@
 #include <stdlib.h>
 
 #include "../sparsereg/_csr_checks.h"
+#include "lanes_random.h"
 
 #define MAX_ROWS 400
 #define MAX_NNZ (3 * SR_CSR_BLOCK)
-
-static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
-
-static uint64_t next(void) /* xorshift64*: the same numbers on every build */
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 0x2545F4914F6CDD1DULL;
-}
-
-static int64_t below(int64_t n) { return (int64_t)(next() % (uint64_t)n); }
 
 static const double SPECIAL[] = {0.0,     -0.0,   1.0,      -2.5,     5e-324, -1e-310,
                                  1e-40,   1e300,  -1e308,   3.4e38,   -1.4e-45, INFINITY,
@@ -92,17 +81,6 @@ __attribute__((optimize("no-tree-vectorize"))) static double plain_magnitude_f32
 
 PLAIN_SUMMARY(plain_summary_i32, int32_t)
 PLAIN_SUMMARY(plain_summary_i64, int64_t)
-
-static uint64_t checksum = 0;
-
-static void mix(uint64_t v) { checksum = (checksum ^ v) * 0x100000001B3ULL; }
-
-static uint64_t bits(double v)
-{
-    uint64_t b;
-    memcpy(&b, &v, sizeof b);
-    return isnan(v) ? 0x7ff8000000000000ULL : b; /* any NaN: one checksum */
-}
 
 /* one random CSR of each index type: rows empty, sorted or not; now and then a bad index,
  * a broken indptr entry; values special or not */

@@ -13,39 +13,17 @@
 #include <string.h>
 
 #include "../sparsereg/_dense_nonzeros.h"
+#include "lanes_random.h"
 
 #define MAX_ROWS 6
 #define MAX_COLS 200
 #define MAX_VALUES (MAX_ROWS * MAX_COLS)
 #define GUARD 8 /* entries past each array's end that must stay as they were */
 
-static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
-
-static uint64_t next(void) /* xorshift64*: the same numbers on every build */
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 0x2545F4914F6CDD1DULL;
-}
-
-static int64_t below(int64_t n) { return (int64_t)(next() % (uint64_t)n); }
-
 /* zeros of both signs often; NaN (not 0, as for scipy), infinities, denormals */
 static const double SPECIAL[] = {0.0,   -0.0,     0.0,       -0.0,     1.0,    -2.5, 5e-324,
                                  -1e-310, 1.4e-45, 3.4e38, INFINITY, -INFINITY, NAN, 1e300};
 #define N_SPECIAL (sizeof SPECIAL / sizeof SPECIAL[0])
-
-static uint64_t checksum = 0;
-
-static void mix(uint64_t v) { checksum = (checksum ^ v) * 0x100000001B3ULL; }
-
-static uint64_t bits(double v)
-{
-    uint64_t b;
-    memcpy(&b, &v, sizeof b);
-    return isnan(v) ? 0x7ff8000000000000ULL : b; /* any NaN: one checksum */
-}
 
 /* One random array of type T, counted and copied with indices of type I, against the
  * plain loop; then the same copy after one entry changed from 0 to not 0 or back. */
