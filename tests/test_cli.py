@@ -406,15 +406,14 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_gives_the_uninterrupted_model(tmp_
     assert_same_model(tmp_path / "resumed.npz", tmp_path / "whole.npz")
 
 
-def test_the_readme_shows_the_help_of_train():
-    env = dict(os.environ, COLUMNS="100")
-    help_text = subprocess.run(
-        [sys.executable, "-m", "sparsereg", "train", "--help"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-    ).stdout
+def test_the_readme_shows_the_help_of_train(monkeypatch, capsys):
+    # main() as `sparsereg train --help` runs it (the parser names its program "sparsereg"),
+    # in a terminal of 100 columns, where argparse reads the width
+    monkeypatch.setenv("COLUMNS", "100")
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", "--help"])
+    assert exit_.value.code == 0
+    help_text = capsys.readouterr().out
     readme = open(os.path.join(os.path.dirname(__file__), "..", "README.md")).read()
     assert help_text.strip() in readme
 

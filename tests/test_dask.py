@@ -2,8 +2,6 @@
 
 import contextlib
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -296,12 +294,3 @@ def test_parameters_are_the_local_ones_plus_the_dask_ones():
     assert set(params) == local | {"mixing", "mixing_passes", "hasher", "client"}
     assert params["max_iter"] == 1  # passes, all of them made
     assert clone(DaskSparseFTRLClassifier(alpha=0.5, mixing=None)).get_params()["alpha"] == 0.5
-
-
-def test_without_dask_the_package_imports_and_the_module_says_what_to_install():
-    code = (
-        "import sys; sys.modules['dask'] = None; import sparsereg\n"
-        "try:\n    import sparsereg.dask\nexcept ImportError as e:\n    print(e)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert "pip install 'sparsereg[dask]'" in out.stdout

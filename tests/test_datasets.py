@@ -9,7 +9,6 @@ import gzip
 import hashlib
 import io
 import os
-import subprocess
 import sys
 import threading
 import zipfile
@@ -279,17 +278,6 @@ def test_subset_is_validated():
         fetch_a9a(subset="valid")
     with pytest.raises(ValueError, match="subset must be 'train' or 'test'"):
         load_california_housing_mlcc(subset="all")
-
-
-def test_importing_sparsereg_needs_no_pooch():
-    code = (
-        "import sys; sys.modules['pooch'] = None; import sparsereg, sparsereg.datasets; "
-        "print(sparsereg.datasets.load_california_housing_mlcc().data.shape)"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == "(17000, 8)"
 
 
 # ------------------------------------------------------------------------ the real data
