@@ -40,6 +40,8 @@ def _at_kth(k, counts, act):
     seen = [0]
 
     def tracer(frame, event, arg):
+        if event == "call":
+            frame.f_trace_lines = False  # its returns are traced; its lines need no call here
         if event in ("call", "return") and counts(frame, event):
             seen[0] += 1
             if seen[0] == k:
@@ -130,18 +132,21 @@ def _offsets(code):
     return found
 
 
-def _at_kth_call_or_jump(k, counts, act):
-    """A trace function (``sys.settrace``) that calls ``act(frame, place)`` at the k-th
-    place of its thread, in a frame for which ``counts(frame)`` is true at its entry, where
+def _call_or_jump_places(counts, watch, at_place):
+    """A trace function (``sys.settrace``) that finds, in its thread, the places where
     CPython runs a signal handler within a function: right after a call returns (of a Cython
     function or a class too, which the profiler does not report) and at a loop's jump back
-    taken. Traced one instruction at a time (``f_trace_opcodes``): an exception raised here
-    comes out of the instruction after the call, or the jump's target, where it goes where
-    the handler's would (places where it would not are left out: :func:`_offsets`). Not
-    after a call during which Python code ran (a Python function, a class with a Python
-    ``__init__``, a Cython function that called back into Python): the place at that code's
-    exit is :func:`_at_kth`'s. Then it acts no more."""
-    seen = [0]
+    taken. Only in frames for which ``counts(frame)`` is true at their entry; those entries
+    are numbered from 1 in the order they come (a generator's resumption is an entry), and an
+    entry's instructions are traced (``f_trace_opcodes``) only if ``watch(entry, frame)``.
+    At each place of a traced entry, ``at_place(frame, entry, index, where)`` is called
+    (``index``: the place's number within its entry, from 1); if it returns a function, the
+    tracer stops tracing and calls it. An exception raised here comes out of the instruction
+    after the call, or the jump's target, where it goes where the handler's would (places
+    where it would not are left out: :func:`_offsets`). Not after a call during which Python
+    code ran (a Python function, a class with a Python ``__init__``, a Cython function that
+    called back into Python): the place at that code's exit is :func:`_at_kth`'s."""
+    entries = [0]
     done = [False]
     state = {}  # frame -> [the call or jump (its offset) it ran last, or None]
 
@@ -153,8 +158,13 @@ def _at_kth_call_or_jump(k, counts, act):
             caller[0] = None
         if not counts(frame):
             return None
+        entries[0] += 1
+        entry = entries[0]
+        if not watch(entry, frame):
+            return None
         calls, jumps = _offsets(frame.f_code)
         last = state[frame] = [None]
+        index = [0]
         frame.f_trace_lines = False
         frame.f_trace_opcodes = True
 
@@ -164,13 +174,14 @@ def _at_kth_call_or_jump(k, counts, act):
                     return None  # this frame is traced no more
                 offset, before = frame.f_lasti, last[0]
                 if before is not None and (before in calls or offset == jumps.get(before)):
-                    seen[0] += 1
-                    if seen[0] == k:
+                    index[0] += 1
+                    where = "after the call at" if before in calls else "jump back from"
+                    then = at_place(frame, entry, index[0], f"{where} offset {before}")
+                    if then is not None:
                         sys.settrace(None)
-                        done[0] = tracer.reached = True
+                        done[0] = True
                         state.clear()
-                        where = "after the call at" if before in calls else "jump back from"
-                        act(frame, f"{where} offset {before}")
+                        then()
                         return None
                 last[0] = offset if offset in calls or offset in jumps else None
             elif event == "exception":  # the call raised: no handler runs after it
@@ -181,8 +192,78 @@ def _at_kth_call_or_jump(k, counts, act):
 
         return local
 
+    return tracer
+
+
+def _at_kth_call_or_jump(k, counts, act, plan=None):
+    """A trace function that calls ``act(frame, place)`` at the k-th place of its thread
+    (:func:`_call_or_jump_places`, in frames for which ``counts(frame)`` is true at their
+    entry), then acts no more; its ``reached`` attribute says whether it got there.
+
+    With a ``plan`` (:class:`_Places`, the entries and places of an earlier run of the same
+    call), it traces the instructions of the k-th place's entry alone: the run comes to the
+    same place at a fraction of the cost, provided it runs as the planned one did up to
+    there. Where it enters other functions than the plan's, or its place's entry comes to
+    another place, it does not act (``reached`` stays false). With ``k=None`` it records the
+    run's entries and places into ``plan``, and never acts."""
+    if k is None:
+
+        def enter(entry, frame):
+            plan.entries.append(frame.f_code)
+            return True
+
+        def record(frame, entry, index, where):
+            plan.places.append((entry, index, frame.f_code, where))
+
+        return _call_or_jump_places(counts, enter, record)
+    if plan is None:
+        seen = [0]
+
+        def kth(frame, entry, index, where):
+            seen[0] += 1
+            if seen[0] == k:
+                tracer.reached = True
+                return lambda: act(frame, where)
+            return None
+
+        tracer = _call_or_jump_places(counts, lambda entry, frame: True, kth)
+    else:
+        planned_entry, planned_index, code, planned_where = plan.places[k - 1]
+        diverged = [False]
+
+        def enter(entry, frame):
+            if (
+                diverged[0]
+                or entry > len(plan.entries)
+                or frame.f_code is not plan.entries[entry - 1]
+            ):
+                diverged[0] = True  # another run than the planned one: it will not act
+                return False
+            return entry == planned_entry
+
+        def at_planned(frame, entry, index, where):
+            if diverged[0] or (index == planned_index and where != planned_where):
+                return lambda: None  # another run than the planned one: stop, not acting
+            if index != planned_index:
+                return None
+            tracer.reached = True
+            return lambda: act(frame, where)
+
+        tracer = _call_or_jump_places(counts, enter, at_planned)
     tracer.reached = False
     return tracer
+
+
+class _Places:
+    """The counted entries (their code) of one run of a call, and its places in the order it
+    came to them, each as its entry's number, its number within the entry, the entry's code
+    and where in it (:func:`_call_or_jump_places`)."""
+
+    def __init__(self):
+        self.entries, self.places = [], []
+
+    def same_run(self, other):
+        return self.entries == other.entries and self.places == other.places
 
 
 def _ours(frame):
@@ -275,11 +356,11 @@ def signalling_after_c_call(k, signum):
     )
 
 
-def signalling_anywhere_after_call_or_jump(k, signum):
+def signalling_anywhere_after_call_or_jump(k, signum, plan=None):
     """:func:`signalling_after_call_or_jump` in functions of any code (scikit-learn's,
     numpy's, zipfile's...), not only the package's."""
     return _at_kth_call_or_jump(
-        k, lambda frame: True, lambda frame, place: signal.raise_signal(signum)
+        k, lambda frame: True, lambda frame, place: signal.raise_signal(signum), plan
     )
 
 
@@ -294,7 +375,7 @@ def raising_after_call_or_jump(k):
     return _at_kth_call_or_jump(k, _ours, act)
 
 
-def signalling_after_call_or_jump(k, signum):
+def signalling_after_call_or_jump(k, signum, plan=None):
     """A trace function that sends ``signum`` to this process at the k-th place right after
     a call returns or at a loop's jump back, in a function of the package in its thread:
     the handler then runs there, or is held back where the package holds handlers back."""
@@ -302,7 +383,12 @@ def signalling_after_call_or_jump(k, signum):
         k,
         lambda frame: frame.f_code.co_filename.startswith(_PACKAGE),
         lambda frame, place: signal.raise_signal(signum),
+        plan,
     )
+
+
+# the sweeps that signal_each_place runs from a plan (_at_kth_call_or_jump)
+_PLANNED = frozenset({signalling_after_call_or_jump, signalling_anywhere_after_call_or_jump})
 
 
 class Timeout(Exception):
@@ -331,43 +417,92 @@ ANY_CODE_SWEEPS = {
 }
 
 
-def signal_each_place(install, signalling, signum, raised, prepare, call, after):
+def signal_each_place(
+    install, signalling, signum, raised, prepare, call, after, planned=False, runs=None
+):
     """Sweep: for ``k = 1, 2, ...``, ``subject = prepare()``, then ``call(subject)`` with
     ``install(signalling(k, signum))``, where every call must raise ``raised`` (what the
     caller's handler for ``signum`` raises) or complete; ``after(subject, k, completed)``
     runs after each. The sweep ends with the first call that completes without having come
     to its place: one that came to it and completed all the same lost the handler's
     exception (CPython ignores one raised in a finalizer, ``__del__``), and the places after
-    it are still swept. Returns how many places there were."""
+    it are still swept. Returns how many places there were.
+
+    ``planned``, for a sweep after each call and at each jump back (``_PLANNED``) whose
+    ``prepare()`` makes each run's subject afresh: the call is first run without a signal,
+    its entries and places recorded, until two runs in a row agree (at most three); then
+    each run traces only the entry of its place (a run's cost grows with the instructions
+    before its place: a sweep's is quadratic). A run that enters other functions than the
+    plan's, or does not come to its planned place, is run again traced throughout, as are
+    the runs past the plan's end and every run if no two recorded runs agreed. (Not where
+    the runs share a subject that a whole run changes: a cache that a completed call fills,
+    which each interrupted run of the sweep finds empty.) ``runs``, a list, gets "planned"
+    or "traced throughout" for each run of the sweep."""
+    plan = None
+    if planned and signalling in _PLANNED:
+        recorded = []
+        while plan is None and len(recorded) < 3:
+            recorded.append(_Places())
+            subject = prepare()
+            install(signalling(None, signum, recorded[-1]))
+            try:
+                call(subject)
+            finally:
+                install(None)
+            if len(recorded) > 1 and recorded[-1].same_run(recorded[-2]):
+                plan = recorded[-1]
     for k in itertools.count(1):
-        subject = prepare()
-        tracer = signalling(k, signum)
-        install(tracer)
-        try:
-            call(subject)
-            completed = True
-        except raised:
-            completed = False
-        finally:
-            install(None)
+        from_plan = plan is not None and k <= len(plan.places)
+        while True:
+            subject = prepare()
+            tracer = signalling(k, signum, plan) if from_plan else signalling(k, signum)
+            install(tracer)
+            try:
+                call(subject)
+                completed = True
+            except raised:
+                completed = False
+            finally:
+                install(None)
+            if runs is not None:
+                runs.append("planned" if from_plan else "traced throughout")
+            if tracer.reached or not from_plan:
+                break
+            from_plan = False  # not the planned run: again, traced throughout
         after(subject, k, completed)
         if completed and not tracer.reached:
             return k
 
 
 def alarm_each_place_of_any_code(
-    handler, raised, prepare, call, after, signalling=signalling_anywhere_at
+    handler,
+    raised,
+    prepare,
+    call,
+    after,
+    signalling=signalling_anywhere_at,
+    planned=False,
+    runs=None,
 ):
     """:func:`signal_each_place` with a ``SIGALRM`` whose handler is ``handler`` (raising
     ``raised``) at each function entry and exit of any code (:func:`signalling_anywhere_at`;
     or, with :func:`signalling_anywhere_after_call_or_jump`, after each call and at each jump
     back), the garbage collector off (:func:`no_garbage_collection`); the previous handler
-    is put back. Returns how many places there were."""
+    is put back. Returns how many places there were; ``planned``, ``runs``:
+    :func:`signal_each_place`'s."""
     previous = signal.signal(signal.SIGALRM, handler)
     try:
         with no_garbage_collection():
             return signal_each_place(
-                sys.settrace, signalling, signal.SIGALRM, raised, prepare, call, after
+                sys.settrace,
+                signalling,
+                signal.SIGALRM,
+                raised,
+                prepare,
+                call,
+                after,
+                planned,
+                runs,
             )
     finally:
         signal.signal(signal.SIGALRM, previous)

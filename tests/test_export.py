@@ -493,7 +493,15 @@ def test_a_signal_handlers_exception_as_dense_weights_become_csr_comes_out_as_it
         assert_array_equal(make().toarray(), expected)
 
     places = alarm_each_place_of_any_code(
-        handler, Timeout, answered.clear, lambda _: make(), as_before, ANY_CODE_SWEEPS[places]
+        handler,
+        Timeout,
+        answered.clear,
+        lambda _: make(),
+        as_before,
+        ANY_CODE_SWEEPS[places],
+        # each run a new export of the same SGDClassifier, which exporting leaves as it was;
+        # the other calls read a model's cached weights, which a whole run fills
+        planned=call == "export_model of SGDClassifier",
     )
     assert places > 10
 

@@ -881,11 +881,19 @@ def test_a_signal_handlers_exception_leaves_partial_fit_as_before_or_after_the_c
 def _sweep_alarms(install, signalling, prepared, call, check):
     """Send a SIGALRM whose handler raises at each place of ``call(prepared())`` in turn
     (``install(signalling(k, SIGALRM))``), calling ``check`` on the estimator after each, until
-    the call completes; return how many places there were."""
+    the call completes; return how many places there were. (``prepared()`` makes a new
+    estimator for each run: the sweep may run from a plan.)"""
     previous = signal.signal(signal.SIGALRM, _raise_alarm)
     try:
         return signal_each_place(
-            install, signalling, signal.SIGALRM, _Alarm, prepared, call, lambda est, *_: check(est)
+            install,
+            signalling,
+            signal.SIGALRM,
+            _Alarm,
+            prepared,
+            call,
+            lambda est, *_: check(est),
+            planned=True,
         )
     finally:
         signal.signal(signal.SIGALRM, previous)
