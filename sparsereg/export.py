@@ -9,6 +9,7 @@ state, no code in the file.
 """
 
 import io
+import os
 import pickle
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from . import _quantize
+from ._atomic import atomic_file
 from ._base import _BaseFTRL
 from ._decision import LinearWeights, refuse_nan_scores, softmax_probabilities
 from ._interrupts import interrupts_deferred
@@ -422,17 +424,31 @@ class ExportedLinearModel:
 
         Notes
         -----
-        Ctrl-C and other signals whose handler is a Python function are answered once the
-        file is written.
+        A file name is written whole or not at all: into a new file beside it, renamed over
+        it at the end. A write that fails (a full disk) leaves the file that was there, and
+        of two saves to one name at once, the file is the whole model of the one that ends
+        last. Ctrl-C and other signals whose handler is a Python function are answered once
+        the file is written.
         """
         # held back: a handler's exception while zipfile closes a member came out as its
         # "Can't close the ZIP file while there is an open writing handle", and left the file
         # half written; one inside scipy's making of coef_ came out as its ValueError
         # "unrecognized csr_matrix constructor input" (the model holds the surviving weights
         # only: a short wait)
+        write = np.savez_compressed if compressed else np.savez
         with interrupts_deferred():
             arrays = self._arrays()
-            (np.savez_compressed if compressed else np.savez)(file, **arrays)
+            if hasattr(file, "write"):
+                write(file, **arrays)
+                return
+            # a file name: written beside it, then renamed over it, so that a write that fails
+            # (a full disk) leaves the model that was there, and two writes at once (two
+            # threads) leave one of their models whole, not the two interleaved
+            path = os.fspath(file)
+            if not path.endswith(".npz"):
+                path += ".npz"  # as numpy.savez names it
+            with atomic_file(path) as f:
+                write(f, **arrays)
 
     def file_bytes(self, *, compressed=False):
         """Size in bytes of the ``.npz`` that :meth:`save` writes.

@@ -1,0 +1,93 @@
+"""Files the package writes by name (an exported model's ``save``, a stream's checkpoint) are
+written whole or not at all: into a new file of a random name beside the target, renamed over
+it at the end. A write that fails leaves the file that was there; two writes of one name at
+once leave one whole file; a file or link planted under a name known in advance is neither
+written nor removed."""
+
+import os
+import signal
+import threading
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
+from sparsereg.export import export_model, load_model
+from sparsereg.stream import fit_stream
+
+
+def exported(seed, alpha=1e-4):
+    X = sp.random(300, 2**12, density=0.02, format="csr", random_state=0)
+    model = SparseFTRLClassifier(random_state=seed, alpha=alpha).fit(X, np.arange(300) % 2)
+    return export_model(model), X
+
+
+def test_two_threads_saving_one_name_leave_one_whole_model(tmp_path):
+    # (both wrote into one temporary name, "<name>.tmp-<pid>": 69 % of the pairs left a
+    # file that did not load)
+    (a, X), (b, _) = exported(0), exported(1, alpha=1e-2)
+    expected = [a.predict_proba(X), b.predict_proba(X)]
+    assert not np.array_equal(*expected)
+    path = tmp_path / "model.npz"
+    for _ in range(30):
+        threads = [threading.Thread(target=m.save, args=(path,)) for m in (a, b)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        got = load_model(path).predict_proba(X)
+        assert any(np.array_equal(got, e) for e in expected)
+    assert sorted(os.listdir(tmp_path)) == ["model.npz"]
+
+
+@pytest.mark.skipif(
+    not hasattr(signal, "SIGXFSZ") or pytest.importorskip("resource") is None, reason="POSIX"
+)
+def test_a_save_that_fails_leaves_the_model_that_was_there(tmp_path):
+    # a file-size limit stands for a full disk: the write fails half way (the model was
+    # written over in place, and the failed write left half a file)
+    import resource
+
+    X = sp.random(200, 2**17, density=0.01, format="csr", random_state=0)
+    model = export_model(SparseFTRLRegressor(penalty=None).fit(X, np.arange(200.0)))
+    path = tmp_path / "model.npz"
+    model.save(path)
+    before = path.read_bytes()
+    assert len(before) > 2**20  # far above the small files pytest writes meanwhile
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG, not a killed process
+    try:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (len(before) // 2, hard))
+        with pytest.raises(OSError):
+            model.save(path, compressed=False)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["model.npz"]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symbolic links")
+def test_links_planted_under_the_old_temporary_names_are_left_alone(tmp_path):
+    # The temporary file was "<name>.tmp-<pid>", opened to be written through whatever was
+    # there: a link planted under that name had the package write into the file it named
+    # (and then remove the link).
+    victim = tmp_path / "victim.txt"
+    victim.write_text("not to be written")
+    model, X = exported(0)
+    path, checkpoint = tmp_path / "model.npz", tmp_path / "run.ckpt"
+    planted = [tmp_path / f"{p.name}.tmp-{os.getpid()}" for p in (path, checkpoint)]
+    for link in planted:
+        link.symlink_to(victim)
+    model.save(path)
+    pd = pytest.importorskip("pandas")
+    batch = pd.DataFrame({"x": np.arange(20.0), "y": np.arange(20.0) % 2})
+    fit_stream(SparseFTRLClassifier(), [batch], target="y", checkpoint=checkpoint)
+    assert victim.read_text() == "not to be written"
+    assert all(link.is_symlink() for link in planted)
+    np.testing.assert_array_equal(load_model(path).predict_proba(X), model.predict_proba(X))
+    assert checkpoint.stat().st_size > 0
+    assert sorted(os.listdir(tmp_path)) == sorted(
+        ["victim.txt", "model.npz", "run.ckpt", *(p.name for p in planted)]
+    )
