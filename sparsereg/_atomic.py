@@ -7,8 +7,11 @@ from contextlib import contextmanager
 from ._interrupts import interrupts_deferred
 
 # a new file, never one that is there (a file, or a link to another file, planted under the
-# name): O_EXCL; binary where the OS tells text from binary
-_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+# name): O_EXCL; binary at the OS's level, as open() makes every file (text mode translates
+# line ends itself)
+_NEW_FILE = (
+    os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+)
 
 
 @contextmanager
@@ -19,32 +22,42 @@ def atomic_file(path, mode="wb", **open_kwargs):
     file of its own, and ``path`` is the whole file of the one that ends last.
 
     The temporary file's name is random (``.<name>.<16 hex digits>.tmp``) and it is created
-    by this call, so nothing under a name known in advance is written or removed."""
+    by this call, so nothing under a name known in advance is written or removed. Signal
+    handlers are held back while the file is created and while it is removed: a handler's
+    exception between the creation and the file object's ``with`` left the descriptor open,
+    and one before the removal left the file."""
     path = os.fspath(path)
     directory, name = os.path.split(path)
-    flags = _NEW_FILE | (getattr(os, "O_BINARY", 0) if "b" in mode else 0)
-    tmp = None
+    tmp = f = None
     try:
-        # held back: a signal handler's exception between the file's creation and the file
-        # object that owns it would leave its descriptor open
-        with interrupts_deferred():
+        with interrupts_deferred():  # (the held-back handlers answer at its end)
             while True:
-                tmp = os.path.join(directory, f".{name}.{secrets.token_hex(8)}.tmp")
+                candidate = os.path.join(directory, f".{name}.{secrets.token_hex(8)}.tmp")
                 try:
-                    fd = os.open(tmp, flags, 0o666)  # (the process's umask applies)
+                    fd = os.open(candidate, _NEW_FILE, 0o666)  # (the umask applies)
                     break
                 except FileExistsError:
-                    tmp = None  # another's: not ours to remove
+                    continue  # another's: neither written nor removed
+            tmp = candidate
             try:
                 f = os.fdopen(fd, mode, **open_kwargs)
             except BaseException:
                 os.close(fd)
                 raise
-        with f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
+        yield f
+        f.flush()
+        os.fsync(f.fileno())
+        f.close()
         os.replace(tmp, path)
     finally:
-        if tmp is not None and os.path.lexists(tmp):
-            os.remove(tmp)
+        with interrupts_deferred():
+            if f is not None and not f.closed:  # the block failed: the file is thrown away
+                try:
+                    f.close()
+                except OSError:
+                    pass  # its buffer's flush failing again (a full disk), the error raised
+            if tmp is not None:
+                try:
+                    os.remove(tmp)
+                except FileNotFoundError:
+                    pass  # renamed over path

@@ -161,6 +161,10 @@ def _call_or_jump_places(counts, watch, at_place):
         entries[0] += 1
         entry = entries[0]
         if not watch(entry, frame):
+            # not traced; nor by the local trace function of a watched entry of the same
+            # frame (a generator resumed), which would count on into this entry
+            frame.f_trace = None
+            frame.f_trace_opcodes = False
             return None
         calls, jumps = _offsets(frame.f_code)
         last = state[frame] = [None]
@@ -428,16 +432,19 @@ def signal_each_place(
     exception (CPython ignores one raised in a finalizer, ``__del__``), and the places after
     it are still swept. Returns how many places there were.
 
-    ``planned``, for a sweep after each call and at each jump back (``_PLANNED``) whose
-    ``prepare()`` makes each run's subject afresh: the call is first run without a signal,
-    its entries and places recorded, until two runs in a row agree (at most three); then
-    each run traces only the entry of its place (a run's cost grows with the instructions
-    before its place: a sweep's is quadratic). A run that enters other functions than the
-    plan's, or does not come to its planned place, is run again traced throughout, as are
-    the runs past the plan's end and every run if no two recorded runs agreed. (Not where
-    the runs share a subject that a whole run changes: a cache that a completed call fills,
-    which each interrupted run of the sweep finds empty.) ``runs``, a list, gets "planned"
-    or "traced throughout" for each run of the sweep."""
+    ``planned``, for a sweep after each call and at each jump back (``_PLANNED``) of a
+    call that runs alike each time from the subject ``prepare()`` makes afresh: the call is
+    first run without a signal, its entries and places recorded, until two runs in a row
+    agree (at most three); then each run traces only the entry of its place (a run's cost
+    grows with the instructions before its place: a sweep's is quadratic). A run that enters
+    other functions than the plan's, or does not come to its planned place, is run again
+    traced throughout, as are the runs past the plan's end and every run if no two recorded
+    runs agreed. A run that enters the same functions but comes to another number of places
+    in one before its own (a loop of C calls run another number of times) is not told apart
+    from the plan's: it lands on a place of its own, not on its k-th. So: not where the runs
+    share a subject that a whole run changes (a cache that a completed call fills, which
+    each interrupted run of the sweep finds empty). ``runs``, a list, gets "planned" or
+    "traced throughout" for each run of the sweep."""
     plan = None
     if planned and signalling in _PLANNED:
         recorded = []

@@ -30,12 +30,21 @@ def test_two_threads_saving_one_name_leave_one_whole_model(tmp_path):
     expected = [a.predict_proba(X), b.predict_proba(X)]
     assert not np.array_equal(*expected)
     path = tmp_path / "model.npz"
+    errors = []
+
+    def save(model):
+        try:
+            model.save(path)
+        except BaseException as exc:  # (a thread's exception would only be printed)
+            errors.append(exc)
+
     for _ in range(30):
-        threads = [threading.Thread(target=m.save, args=(path,)) for m in (a, b)]
+        threads = [threading.Thread(target=save, args=(m,)) for m in (a, b)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
+        assert errors == []
         got = load_model(path).predict_proba(X)
         assert any(np.array_equal(got, e) for e in expected)
     assert sorted(os.listdir(tmp_path)) == ["model.npz"]
@@ -91,3 +100,29 @@ def test_links_planted_under_the_old_temporary_names_are_left_alone(tmp_path):
     assert sorted(os.listdir(tmp_path)) == sorted(
         ["victim.txt", "model.npz", "run.ckpt", *(p.name for p in planted)]
     )
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symbolic links")
+def test_a_link_planted_under_the_temporary_name_drawn_is_neither_written_nor_removed(
+    tmp_path, monkeypatch
+):
+    # as if the random name had been guessed: the first name drawn is taken by a planted
+    # link; the file is created new (never opened through what is there), another name is
+    # drawn, and the planted link, not the writer's, is left where it is
+    import secrets
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("not to be written")
+    guessed = "0" * 16
+    draws = iter([guessed])
+    real = secrets.token_hex
+    monkeypatch.setattr(secrets, "token_hex", lambda n: next(draws, None) or real(n))
+    planted = tmp_path / f".model.npz.{guessed}.tmp"
+    planted.symlink_to(victim)
+    model, X = exported(0)
+    model.save(tmp_path / "model.npz")
+    assert victim.read_text() == "not to be written" and planted.is_symlink()
+    np.testing.assert_array_equal(
+        load_model(tmp_path / "model.npz").predict_proba(X), model.predict_proba(X)
+    )
+    assert sorted(os.listdir(tmp_path)) == sorted(["victim.txt", "model.npz", planted.name])

@@ -1,6 +1,8 @@
 """The tests' sweeps of a signal at each place (``tests/interruptions.py``): a sweep that runs
 from a plan (each run traces the instructions of its place's function call alone) sends the
-signal at the places, in the order, of the sweep that traces every run throughout."""
+signal at the places, in the order, of the sweep that traces every run throughout, for a call
+that runs alike each time; a run that enters other functions than the plan's, or does not
+come to its planned place, is run again traced throughout."""
 
 import contextlib
 import signal
@@ -100,3 +102,38 @@ def test_runs_that_do_not_repeat_themselves_are_swept_without_a_plan():
     traced, count, _ = places_of_a_sweep(planned=False, longer=lambda i: i % 2 == 1)
     assert planned == traced and planned_count == count
     assert runs == ["traced throughout"] * count
+
+
+def generator_of_sums(first_loop):
+    for step in range(2):
+        total = 0
+        for i in range(first_loop if step == 0 else 4):
+            total += abs(i)
+        yield total
+
+
+def test_a_planned_run_acts_only_in_its_own_entry_of_a_resumed_generator():
+    # The planned place is the last of the generator's first part (between its start and its
+    # first yield) in a run whose loop there is longer; the run's first part has fewer places,
+    # so it does not come to it: the tracer must not act. (The first part's trace function,
+    # left on the generator's frame, counted on into its resumption, and acted there.)
+    plan = interruptions._Places()
+    sys.settrace(interruptions.signalling_anywhere_after_call_or_jump(None, 0, plan))
+    try:
+        sum(generator_of_sums(6))
+    finally:
+        sys.settrace(None)
+    code = generator_of_sums.__code__
+    first = min(entry for entry, _, c, _ in plan.places if c is code)
+    k = max(k for k, (entry, *_) in enumerate(plan.places, start=1) if entry == first)
+    assert plan.places[k - 1][1] > 8  # (the shorter loop's first part has fewer places)
+    acted = []
+    tracer = interruptions._at_kth_call_or_jump(
+        k, lambda frame: True, lambda frame, where: acted.append(where), plan
+    )
+    sys.settrace(tracer)
+    try:
+        sum(generator_of_sums(2))
+    finally:
+        sys.settrace(None)
+    assert acted == [] and not tracer.reached

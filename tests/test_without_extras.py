@@ -1,6 +1,7 @@
 """Without its optional extras (dask, pooch, pyarrow, pandas, tqdm) the package imports and
 trains, and each extra's feature says what to install: in a fresh interpreter where importing
-any of them fails as it does when it is not installed."""
+any of them fails as it does when it is not installed. (Where it is not installed,
+``importlib.util.find_spec`` returns None; here it raises: the package never asks it.)"""
 
 import subprocess
 import sys
@@ -26,6 +27,7 @@ sys.meta_path.insert(0, NotInstalled)
 import numpy as np
 
 import sparsereg, sparsereg.datasets, sparsereg.export, sparsereg.sparsity, sparsereg.stream
+import sparsereg.cli, sparsereg.demo, sparsereg.weights
 from sparsereg import SparseFTRLClassifier
 
 print("mlcc", sparsereg.datasets.load_california_housing_mlcc().data.shape)
