@@ -95,3 +95,45 @@ def test_a_dense_batch_trains_and_scores_as_scipys_csr_of_it():
 def test_every_instruction_set_gives_the_plain_arrays(tmp_path):
     sums = outputs_per_instruction_set("dense_nonzeros_lanes.c", tmp_path)
     assert len(set(sums.values())) == 1, sums
+
+
+def test_an_array_another_thread_writes_to_is_refused_and_the_model_left_as_it_was():
+    # The count and the copy of the non-zeros are two passes without the GIL, so another
+    # thread runs meanwhile: one that writes to the array between them changes the count
+    # under the copy (which then wrote past the arrays, a crash). The copy checks each row
+    # against its count: the call raises ValueError, and the model is as before it. (The
+    # array is wider than the narrow dense path, which reads the array itself.)
+    import threading
+    import time
+
+    from sparsereg import SparseFTRLRegressor
+
+    from .state_helpers import assert_same_state
+
+    X = np.zeros((500, 8192))
+    X[:, :10] = 1.0
+    y = np.ones(500)
+    first = X[:50].copy()
+    stop, refusals = threading.Event(), []
+
+    def write():
+        while not stop.is_set():
+            X[:, 5000:5400] = 1.0
+            X[:, 5000:5400] = 0.0
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    deadline = time.monotonic() + 20
+    try:
+        while len(refusals) < 3 and time.monotonic() < deadline:
+            model = SparseFTRLRegressor(random_state=0).fit(first, y[:50])
+            try:
+                model.partial_fit(X, y)  # (or trains on a mixture the writer made)
+            except ValueError as exc:
+                refusals.append(str(exc))
+                assert_same_state(model, SparseFTRLRegressor(random_state=0).fit(first, y[:50]))
+    finally:
+        stop.set()
+        writer.join()
+    assert refusals, "no call overlapped the writer within 20 s"
+    assert all("X changed while its non-zeros were read" in r for r in refusals), refusals
