@@ -12,6 +12,7 @@ from ._interrupts import interrupts_deferred
 _NEW_FILE = (
     os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 )
+_NAMES_TRIED = 100  # random names taken before giving up (tempfile tries 10,000)
 
 
 @contextmanager
@@ -23,41 +24,48 @@ def atomic_file(path, mode="wb", **open_kwargs):
 
     The temporary file's name is random (``.<name>.<16 hex digits>.tmp``) and it is created
     by this call, so nothing under a name known in advance is written or removed. Signal
-    handlers are held back while the file is created and while it is removed: a handler's
-    exception between the creation and the file object's ``with`` left the descriptor open,
-    and one before the removal left the file."""
+    handlers are held back while the file is created and opened, and while it is closed and
+    removed after an error (a handler's exception there left the descriptor open, or the
+    file). One that comes between this function's ``yield`` and the caller's ``with`` leaves
+    them until its exception is let go (the generator is then closed, and removes them)."""
     path = os.fspath(path)
     directory, name = os.path.split(path)
-    tmp = f = None
+    created = []  # the temporary file's name, once created here
+    # made before the try: in the finally, a call before the hold's __enter__ is a place
+    # where a handler could run and skip the clean-up
+    cleaning = interrupts_deferred()
+    f = None
+
+    def new_file(candidate, flags):  # (open's opener: the file object owns the descriptor)
+        fd = os.open(candidate, _NEW_FILE, 0o666)  # (the umask applies)
+        created.append(candidate)
+        return fd
+
     try:
         with interrupts_deferred():  # (the held-back handlers answer at its end)
-            while True:
+            for attempt in range(_NAMES_TRIED):
                 candidate = os.path.join(directory, f".{name}.{secrets.token_hex(8)}.tmp")
                 try:
-                    fd = os.open(candidate, _NEW_FILE, 0o666)  # (the umask applies)
+                    f = open(candidate, mode, opener=new_file, **open_kwargs)
                     break
                 except FileExistsError:
-                    continue  # another's: neither written nor removed
-            tmp = candidate
-            try:
-                f = os.fdopen(fd, mode, **open_kwargs)
-            except BaseException:
-                os.close(fd)
-                raise
+                    if attempt == _NAMES_TRIED - 1:
+                        raise  # another's each time: neither written nor removed
         yield f
         f.flush()
         os.fsync(f.fileno())
         f.close()
-        os.replace(tmp, path)
+        os.replace(created[0], path)
+        created.clear()  # renamed over path: nothing to remove
     finally:
-        with interrupts_deferred():
+        with cleaning:
             if f is not None and not f.closed:  # the block failed: the file is thrown away
                 try:
                     f.close()
                 except OSError:
                     pass  # its buffer's flush failing again (a full disk), the error raised
-            if tmp is not None:
+            for tmp in created:
                 try:
                     os.remove(tmp)
                 except FileNotFoundError:
-                    pass  # renamed over path
+                    pass

@@ -30,6 +30,7 @@ from cpython.pythread cimport (
     PyThread_acquire_lock,
     PyThread_allocate_lock,
     PyThread_free_lock,
+    PyThread_get_thread_ident,
     PyThread_release_lock,
     PyThread_type_lock,
 )
@@ -42,6 +43,21 @@ except ImportError:  # pragma: no cover - not CPython
     from signal import signal as _set_handler
 
 cdef int _SIGINT = int(signal.SIGINT)
+
+# the main thread's ident, compared in C: threading.current_thread() and main_thread() are
+# Python functions, on whose entry a handler runs before the hold (a hold made for a clean-up
+# in a finally then skipped it); a child forked from another thread has that one as its main
+cdef unsigned long _main_thread = threading.main_thread().ident
+
+
+def _main_thread_forked():
+    global _main_thread
+    _main_thread = PyThread_get_thread_ident()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_main_thread_forked)
+
 # the signals other than SIGINT whose Python handler is held back too, when one is installed
 cdef tuple _OTHER_SIGNALS = tuple(
     sorted(
@@ -84,7 +100,7 @@ cdef class interrupts_deferred:
         _answer(signum, self._previous.get(signum), frame)
 
     def __enter__(self):
-        if threading.current_thread() is not threading.main_thread():
+        if PyThread_get_thread_ident() != _main_thread:
             return self  # signals are only ever delivered to the main thread
         # the handlers to restore are read and the block marked active before the swaps: a
         # signal handler's exception just after one (signal.signal runs the handlers of

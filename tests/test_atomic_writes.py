@@ -126,3 +126,41 @@ def test_a_link_planted_under_the_temporary_name_drawn_is_neither_written_nor_re
         load_model(tmp_path / "model.npz").predict_proba(X), model.predict_proba(X)
     )
     assert sorted(os.listdir(tmp_path)) == sorted(["victim.txt", "model.npz", planted.name])
+
+
+@pytest.mark.parametrize("places", ["function entries and exits", "after calls and at jumps back"])
+def test_a_signal_anywhere_in_a_failed_writes_clean_up_leaves_nothing(tmp_path, places):
+    # A write that fails (here a ValueError in the block), and a SIGALRM whose handler
+    # raises at each place of any code in turn, the clean-up included: the temporary file is
+    # removed and its descriptor closed, whichever exception comes out. (The hold over the
+    # clean-up was made in the finally: a handler's exception just before it skipped both.)
+    from sparsereg._atomic import atomic_file
+
+    from .interruptions import ANY_CODE_SWEEPS, Timeout, alarm_each_place_of_any_code, raise_timeout
+
+    path = tmp_path / "out.bin"
+
+    def failed_write(_):
+        try:
+            with atomic_file(path) as f:
+                f.write(b"half")
+                raise ValueError("the write failed")
+        except ValueError:
+            pass
+
+    def nothing_left(_, k, completed):
+        assert os.listdir(tmp_path) == [], f"at place {k}"
+        fds = "/proc/self/fd"
+        if os.path.isdir(fds):
+            targets = []
+            for fd in os.listdir(fds):
+                try:
+                    targets.append(os.readlink(os.path.join(fds, fd)))
+                except OSError:
+                    pass
+            assert not [t for t in targets if t.startswith(str(tmp_path))], f"at place {k}"
+
+    count = alarm_each_place_of_any_code(
+        raise_timeout, Timeout, lambda: None, failed_write, nothing_left, ANY_CODE_SWEEPS[places]
+    )
+    assert count > 20
