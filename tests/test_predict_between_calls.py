@@ -223,7 +223,8 @@ def test_a_multiclass_call_computes_every_weight_when_its_own_would_cost_more():
     every weight (an allocation of the whole model's size)."""
     width, n_classes = 2**12, 64
     rng = np.random.RandomState(5)
-    X = sp.random(4000, width, density=0.005, format="csr", random_state=rng)
+    # the positions from a Generator (a RandomState's: a permutation of all 16M cells, 1 s)
+    X = sp.random(4000, width, density=0.005, format="csr", random_state=np.random.default_rng(5))
     y = np.arange(4000) % n_classes
     est = SparseFTRLClassifier(random_state=0, alpha=0.0).partial_fit(X, y, classes=np.unique(y))
     whole = est.coef_.nbytes
