@@ -30,7 +30,6 @@ from cpython.pythread cimport (
     PyThread_acquire_lock,
     PyThread_allocate_lock,
     PyThread_free_lock,
-    PyThread_get_thread_ident,
     PyThread_release_lock,
     PyThread_type_lock,
 )
@@ -44,19 +43,23 @@ except ImportError:  # pragma: no cover - not CPython
 
 cdef int _SIGINT = int(signal.SIGINT)
 
-# the main thread's ident, compared in C: threading.current_thread() and main_thread() are
-# Python functions, on whose entry a handler runs before the hold (a hold made for a clean-up
-# in a finally then skipped it); a child forked from another thread has that one as its main
-cdef unsigned long _main_thread = threading.main_thread().ident
+# the holds active (in the main thread), outermost first: a child forked from another thread
+# meanwhile inherits their handlers, which no block of the child will put back
+cdef list _holding = []
 
 
-def _main_thread_forked():
-    global _main_thread
-    _main_thread = PyThread_get_thread_ident()
+def _release_holds_in_child():
+    """In a child forked while the main thread held signals back: each hold ends, its
+    handlers put back and the signals it caught for the parent dropped (its Ctrl-C was
+    caught for good)."""
+    cdef interrupts_deferred hold
+    while _holding:
+        hold = _holding.pop()
+        hold._release()
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_main_thread_forked)
+    os.register_at_fork(after_in_child=_release_holds_in_child)
 
 # the signals other than SIGINT whose Python handler is held back too, when one is installed
 cdef tuple _OTHER_SIGNALS = tuple(
@@ -100,8 +103,9 @@ cdef class interrupts_deferred:
         _answer(signum, self._previous.get(signum), frame)
 
     def __enter__(self):
-        if PyThread_get_thread_ident() != _main_thread:
-            return self  # signals are only ever delivered to the main thread
+        # (in another thread the first swap raises ValueError, CPython's own test of the
+        # main thread: threading.current_thread() is Python code, on whose entry a handler
+        # ran before anything was held, and gevent gives threading other idents than C's)
         # the handlers to restore are read and the block marked active before the swaps: a
         # signal handler's exception just after one (signal.signal runs the handlers of
         # signals pending) would otherwise leave a signal caught here for good (a `with`
@@ -115,16 +119,35 @@ cdef class interrupts_deferred:
                 previous[signum] = handler
         self._previous = previous
         self._active = True
+        _holding.append(self)
         try:
             for signum in previous:
                 _set_handler(signum, self._catch)
-        except ValueError:  # pragma: no cover - not the main interpreter
+        except ValueError:  # not the main thread (of the main interpreter): signals never come
             self._active = False
+            self._forget()
             return self
         except BaseException:
             self.__exit__(None, None, None)
             raise
         return self
+
+    cdef _forget(self):
+        cdef Py_ssize_t i
+        for i in range(len(_holding) - 1, -1, -1):
+            if _holding[i] is self:
+                del _holding[i]
+                return
+
+    cdef _release(self):
+        """End the hold without answering what it caught (a forked child's, above)."""
+        for signum, previous in self._previous.items():
+            try:
+                _set_handler(signum, previous if previous is not None else signal.default_int_handler)
+            except BaseException:
+                pass
+        self._active = False
+        self._caught = []
 
     def __exit__(self, *exc_info):
         if not self._active:
@@ -141,6 +164,7 @@ cdef class interrupts_deferred:
                 except BaseException as exc:
                     raised = _ranked(raised, exc)
         self._active = False
+        self._forget()
         caught, self._caught = self._caught, []
         # each held-back signal's handler answers, in the order they came; of their
         # exceptions and the restores', one is raised: a request to stop (KeyboardInterrupt,

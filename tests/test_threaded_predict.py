@@ -45,17 +45,18 @@ def _data():
         random_state=np.random.default_rng(3),
         dtype=np.float64,
     )
-    X = X.tolil()
     # empty rows: every 97th, and those around the block boundaries of 2, 3 and 4 threads
     empty = set(range(0, N_ROWS, 97))
     for n in (2, 3, 4):
         for b in range(1, n):
             edge = N_ROWS * b // n
             empty.update({edge - 1, edge, edge + 1})
-    for i in empty:
-        X.rows[i] = []
-        X.data[i] = []
-    X = X.tocsr()
+    keep = np.ones(N_ROWS)
+    keep[sorted(empty)] = 0.0
+    # (emptied as CSR: through LIL it took ~0.5 s, at every worker's collection)
+    X = sp.csr_matrix(sp.diags(keep) @ X)
+    X.eliminate_zeros()
+    X.sort_indices()
     coef = rng.normal(size=N_FEATURES)
     y_reg = X @ coef + rng.normal(size=N_ROWS)
     y_bin = (y_reg > 0).astype(np.float64)
