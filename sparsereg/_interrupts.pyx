@@ -143,7 +143,7 @@ cdef class interrupts_deferred:
         """End the hold without answering what it caught (a forked child's, above)."""
         for signum, previous in self._previous.items():
             try:
-                _set_handler(signum, previous if previous is not None else signal.default_int_handler)
+                _set_handler(signum, _reinstallable(previous))
             except BaseException:
                 pass
         self._active = False
@@ -154,9 +154,7 @@ cdef class interrupts_deferred:
             return False
         raised = None
         for signum, previous in self._previous.items():
-            # None: a handler installed from C, which Python cannot reinstall (only SIGINT's
-            # is swapped whatever it is)
-            restore = previous if previous is not None else signal.default_int_handler
+            restore = _reinstallable(previous)
             for _ in range(MOST_ATTEMPTS):  # a handler's exception must not leave it caught
                 try:
                     _set_handler(signum, restore)
@@ -181,6 +179,12 @@ cdef class interrupts_deferred:
         if raised is not None:
             raise raised
         return False
+
+
+cdef object _reinstallable(object previous):
+    """The handler to put back for ``previous``: None is a handler installed from C, which
+    Python cannot reinstall (only SIGINT's is swapped whatever it is)."""
+    return previous if previous is not None else signal.default_int_handler
 
 
 cdef object _ranked(object first, object second):

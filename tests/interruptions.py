@@ -573,6 +573,19 @@ def _take_a_late_ctrl_c(timer):
             continue
 
 
+def files_open_under(folder):
+    """The files under ``folder`` that this process holds a descriptor open on (Linux's
+    /proc/self/fd; none found elsewhere): what an interrupted write may leave open."""
+    fds = "/proc/self/fd"
+    targets = []
+    for fd in os.listdir(fds) if os.path.isdir(fds) else ():
+        try:
+            targets.append(os.readlink(os.path.join(fds, fd)))
+        except OSError:  # (closed meanwhile: the listing's own descriptor)
+            pass
+    return [t for t in targets if t.startswith(os.path.join(str(folder), ""))]
+
+
 def python_threads():
     """How many threads of this process run Python code now."""
     return len(sys._current_frames())

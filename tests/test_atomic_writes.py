@@ -138,7 +138,13 @@ def test_a_signal_anywhere_in_a_failed_writes_clean_up_leaves_nothing(tmp_path, 
     # clean-up was made in the finally: a handler's exception just before it skipped both.)
     from sparsereg._atomic import atomic_file
 
-    from .interruptions import ANY_CODE_SWEEPS, Timeout, alarm_each_place_of_any_code, raise_timeout
+    from .interruptions import (
+        ANY_CODE_SWEEPS,
+        Timeout,
+        alarm_each_place_of_any_code,
+        files_open_under,
+        raise_timeout,
+    )
 
     path = tmp_path / "out.bin"
 
@@ -152,15 +158,7 @@ def test_a_signal_anywhere_in_a_failed_writes_clean_up_leaves_nothing(tmp_path, 
 
     def nothing_left(_, k, completed):
         assert os.listdir(tmp_path) == [], f"at place {k}"
-        fds = "/proc/self/fd"
-        if os.path.isdir(fds):
-            targets = []
-            for fd in os.listdir(fds):
-                try:
-                    targets.append(os.readlink(os.path.join(fds, fd)))
-                except OSError:
-                    pass
-            assert not [t for t in targets if t.startswith(str(tmp_path))], f"at place {k}"
+        assert files_open_under(tmp_path) == [], f"at place {k}"
 
     count = alarm_each_place_of_any_code(
         raise_timeout, Timeout, lambda: None, failed_write, nothing_left, ANY_CODE_SWEEPS[places]

@@ -19,6 +19,7 @@ from .interruptions import (
     SIGNAL_SWEEPS,
     Timeout,
     alarm_each_place_of_any_code,
+    files_open_under,
     no_garbage_collection,
     raise_timeout,
     signalling_anywhere_at,
@@ -638,13 +639,6 @@ def test_grid_estimators_are_refused_checkpoints_before_training(tmp_path):
     assert trained[-1].t_ == sum(len(b) for b in batches)
 
 
-def _link_target(link):
-    try:
-        return os.readlink(link)
-    except OSError:  # (closed meanwhile: the listing's own descriptor)
-        return None
-
-
 @pytest.mark.parametrize("places", sorted(ANY_CODE_SWEEPS))
 def test_a_signal_at_each_place_of_a_checkpoints_write_raises_the_handlers_exception(
     tmp_path, places
@@ -681,17 +675,11 @@ def test_a_signal_at_each_place_of_a_checkpoints_write_raises_the_handlers_excep
     save(1)
     previous = path.read_bytes()
 
-    def open_here():
-        # this process's descriptors open on files of tmp_path (Linux: /proc/self/fd)
-        fds = "/proc/self/fd"
-        links = (os.path.join(fds, fd) for fd in os.listdir(fds)) if os.path.isdir(fds) else ()
-        return [t for t in map(_link_target, links) if t and t.startswith(str(tmp_path))]
-
     def previous_or_new(_, k, completed):
         assert written_pass() in ((2,) if completed else (1, 2)), f"at place {k}"
         # and nothing of the write is left: no temporary file, no descriptor open on one
         assert os.listdir(tmp_path) == ["run.ckpt"], f"at place {k}"
-        assert open_here() == [], f"at place {k}"
+        assert files_open_under(tmp_path) == [], f"at place {k}"
 
     places = alarm_each_place_of_any_code(
         raise_timeout,
