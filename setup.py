@@ -55,6 +55,7 @@ extensions = [
     Extension(
         "sparsereg._interrupts", ["sparsereg/_interrupts.pyx"], extra_compile_args=["-O2", "-g0"]
     ),
+    Extension("sparsereg._atomic", ["sparsereg/_atomic.pyx"], extra_compile_args=["-O2", "-g0"]),
     Extension("sparsereg._strhash", ["sparsereg/_strhash.pyx"], extra_compile_args=["-O3", "-g0"]),
 ]
 

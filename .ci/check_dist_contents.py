@@ -22,7 +22,15 @@ metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("META
 if "License-Expression: BSD-3-Clause" not in metadata:
     problems.append("METADATA has no License-Expression: BSD-3-Clause")
 extensions = [n for n in names if n.endswith((".so", ".pyd"))]
-MODULES = {"_ftrl_fast", "_ftrl_grid", "_ftrl_scores", "_cyutility", "_interrupts", "_strhash"}
+MODULES = {
+    "_ftrl_fast",
+    "_ftrl_grid",
+    "_ftrl_scores",
+    "_cyutility",
+    "_interrupts",
+    "_strhash",
+    "_atomic",
+}
 if {Path(n).name.split(".")[0] for n in extensions} != MODULES or len(extensions) != len(MODULES):
     problems.append(f"expected the compiled modules {sorted(MODULES)}, found {extensions}")
 with zipfile.ZipFile(wheel) as archive:
@@ -52,6 +60,7 @@ for source in (
     "_vector_clones.h",
     "_strhash.pyx",
     "_interrupts.pyx",
+    "_atomic.pyx",
 ):
     if not any(m.endswith(f"sparsereg/{source}") for m in members):
         problems.append(f"sdist lacks sparsereg/{source}")

@@ -1,0 +1,102 @@
+"""Files written whole or not at all: a model, a checkpoint, a file of predictions.
+
+Compiled, so that no signal handler runs on entering ``__enter__`` or ``__exit__`` (CPython
+runs a Python handler on entering a Python function, after a call and at a loop's jump back):
+a handler's exception there left the temporary file, and its descriptor open, for as long as
+the exception lived. A generator's context manager left them so when the exception came
+between its ``yield`` and the caller's block (its traceback kept the generator suspended); a
+Python class's ``__exit__``, on its first line, for good.
+"""
+
+import os
+
+from ._interrupts import interrupts_deferred
+
+# a new file, never one that is there (a file, or a link to another file, planted under the
+# name): O_EXCL; binary at the OS's level, as open() makes every file (text mode translates
+# line ends itself)
+cdef int _NEW_FILE = (
+    os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+)
+cdef int _NAMES_TRIED = 100  # random names taken before giving up (tempfile tries 10,000)
+
+
+cdef class atomic_file:
+    """Open a new temporary file beside ``path``; rename it over ``path`` when the block ends
+    without an error, remove it otherwise. An interrupted or failed write leaves ``path`` as
+    it was; of two writes of one path at once (two threads, two processes), each writes a
+    file of its own, and ``path`` is the whole file of the one that ends last.
+
+    ``with atomic_file(path, mode="wb", **open_kwargs) as f:`` (``open``'s arguments). The
+    temporary file's name is random (``.<name>.<16 hex digits>.tmp``) and it is created on
+    entering the block, so nothing under a name known in advance is written or removed.
+    Signal handlers are held back while it is created and opened, and while it is closed and
+    removed after an error; when the block's exception, or a handler's, comes out, nothing
+    of the temporary file is left."""
+
+    cdef object _path, _mode, _open_kwargs, _file, _cleaning
+    cdef list _created  # the temporary file's name, once created here
+
+    def __init__(self, path, mode="wb", **open_kwargs):
+        self._path = os.fspath(path)
+        self._mode, self._open_kwargs = mode, open_kwargs
+        self._file = None
+        self._created = []
+        # made here, not in the clean-up: a hold made there would be Python code run before
+        # it holds anything (its class's call)
+        self._cleaning = interrupts_deferred()
+
+    def _new_file(self, candidate, flags):  # (open's opener: the file object owns the fd)
+        fd = os.open(candidate, _NEW_FILE, 0o666)  # (the umask applies)
+        self._created.append(candidate)
+        return fd
+
+    def __enter__(self):
+        if self._file is not None or self._created:
+            raise RuntimeError("an atomic_file is entered once")
+        directory, name = os.path.split(self._path)
+        try:
+            with interrupts_deferred():  # (the held-back handlers answer at its end)
+                for attempt in range(_NAMES_TRIED):
+                    candidate = os.path.join(directory, f".{name}.{os.urandom(8).hex()}.tmp")
+                    try:
+                        self._file = open(
+                            candidate, self._mode, opener=self._new_file, **self._open_kwargs
+                        )
+                        break
+                    except FileExistsError:
+                        if attempt == _NAMES_TRIED - 1:
+                            raise  # another's each time: neither written nor removed
+        except BaseException:
+            self._discard()
+            raise
+        return self._file
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            if exc_type is None:
+                f = self._file
+                f.flush()
+                os.fsync(f.fileno())
+                f.close()
+                os.replace(self._created[0], self._path)
+                self._created.clear()  # renamed over path: nothing to remove
+        finally:
+            self._discard()
+        return False
+
+    cdef _discard(self):
+        """Close and remove the temporary file, unless it was renamed over the target."""
+        with self._cleaning:
+            f = self._file
+            if f is not None and not f.closed:  # the block failed: the file is thrown away
+                try:
+                    f.close()
+                except OSError:
+                    pass  # its buffer's flush failing again (a full disk), the error raised
+            for tmp in self._created:
+                try:
+                    os.remove(tmp)
+                except FileNotFoundError:
+                    pass
+            self._created.clear()
