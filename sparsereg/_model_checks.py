@@ -175,7 +175,10 @@ def indptr(indptr, n_models, n_features, nnz):
     """``coef_indptr`` must start at 0, never decrease and end at the number of weights."""
     if indptr[0] != 0:
         raise ValueError(f"model file: coef_indptr starts at {indptr[0]}; it must start at 0.")
-    if np.any(np.diff(indptr) < 0):
+    # compared, not differenced: np.diff wraps around in the array's type (int32 [0, R,
+    # -2**31, -1, 0] has only positive differences), and scipy then read and wrote past
+    # the arrays' ends
+    if np.any(indptr[1:] < indptr[:-1]):
         raise ValueError("model file: coef_indptr decreases; it must be non-decreasing.")
     if indptr[-1] != nnz:
         raise ValueError(
@@ -200,7 +203,9 @@ def indices(indices, indptr, n_features):
         )
     if indptr.dtype != indices.dtype:
         indptr, indices = indptr.astype(np.int64), indices.astype(np.int64)
-    _, strictly_sorted, _, _, _ = csr_index_summary(indptr, indices)
+    indptr_ok, strictly_sorted, _, _, _ = csr_index_summary(indptr, indices)
+    if not indptr_ok:  # a backstop: indptr() refused such a file before
+        raise ValueError("model file: coef_indptr does not delimit coef_indices.")
     if strictly_sorted:
         return
     rows = np.repeat(np.arange(indptr.size - 1), np.diff(indptr))

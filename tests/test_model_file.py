@@ -437,6 +437,15 @@ CONTENTS = [
         r"coef_indptr ends at [\d,]+ but the file holds [\d,]+ weights",
     ),
     ("multiclass", poke("coef_indptr", 1, 10**6), "coef_indptr decreases"),
+    (  # decreasing, though each difference in int32 wraps around to a positive one (scipy
+        # read and wrote past the arrays' ends: a crash)
+        "multiclass",
+        edit(
+            "coef_indptr",
+            lambda a: np.array([0, 2**31 - 1, -(2**31) + int(a[-1]) + 1, a[-1]], dtype=np.int32),
+        ),
+        "coef_indptr decreases",
+    ),
     ("multiclass", poke("coef_indptr", 0, 1), "coef_indptr starts at 1"),
     ("multiclass", poke("coef_indices", 0, 10**6), r"coef_indices must lie in \[0, 300\)"),
     ("multiclass", poke("coef_indices", 3, -1), r"coef_indices must lie in \[0, 300\)"),
