@@ -86,25 +86,44 @@ def linear_scores(const cython.floating[::1] data, const index_t[::1] indices,
     for the same weights (a zero weight adds +-0.0, which leaves such a sum as it is).
     """
     cdef:
-        int64_t i, k, m, column, n_models = weights.shape[1]
-        int64_t n_listed = columns.shape[0]
+        int64_t i, k, m, column, start, end, n_models = weights.shape[1]
+        int64_t n_listed = columns.shape[0], n_weight_rows = weights.shape[0]
+        int64_t nnz = min(indices.shape[0], data.shape[0])
         double acc
+        bint changed = False
     if row_end < 0:
         row_end = indptr.shape[0] - 1
     if not 0 <= row_begin <= row_end <= indptr.shape[0] - 1 or out.shape[0] < row_end:
         raise ValueError("row range out of bounds")
+    # X was validated before, but another thread may write to it meanwhile: each row's
+    # bounds are read once and each column checked before its weight is read (never a read
+    # out of bounds)
     with nogil:
         for i in range(row_begin, row_end):
+            start = indptr[i]
+            end = indptr[i + 1]
+            if start < 0 or end < start or end > nnz:
+                changed = True
+                break
             for m in range(n_models):
                 acc = 0.0
-                for k in range(indptr[i], indptr[i + 1]):
+                for k in range(start, end):
                     column = indices[k]
                     if listed:
                         column = listed_row(&columns[0], n_listed, column)
                         if column < 0:
                             continue
+                    elif column < 0 or column >= n_weight_rows:
+                        changed = True
+                        break
                     acc += data[k] * <double>weights[column, m]
+                if changed:
+                    break
                 out[i, m] = acc
+            if changed:
+                break
+    if changed:
+        raise ValueError("X changed while it was scored (another thread wrote to it)")
 
 
 

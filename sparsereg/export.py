@@ -43,6 +43,9 @@ from .sparsity import _format_bytes
 __all__ = ["ExportSizes", "ExportedLinearModel", "export_model", "export_sizes", "load_model"]
 
 _INT32_MAX = np.iinfo(np.int32).max
+# a dense X is scored with a dense table of every column's weights (the product the
+# estimator computes, to the bit) where the table has at most this many cells or X's
+_DENSE_TABLE_CELLS = 2**20
 
 
 # -------------------------------------------------------------------- the model
@@ -80,7 +83,12 @@ class ExportedLinearModel:
     raw rows can be scored. Exported from a sparsereg estimator, it scores rows
     with the estimator's own decision function (``sparsereg._decision``); from a
     scikit-learn model, with the same sparse or dense product as scikit-learn, in
-    the same order. Either way its results are identical to the estimator's.
+    the same order. Either way its results are identical to the estimator's; except
+    for a dense ``X`` scored by a scikit-learn model whose dense table of weights
+    (models x features) would have more cells than ``X`` and than 2**20: such an ``X``
+    is scored on its columns that have a weight, whose sums may differ from the
+    estimator's in the last bits (the table, built on each call, cost ``n_models``
+    times the memory of ``X``).
     From a sparsereg estimator, a call of 5,000 rows or more is scored by one
     thread per CPU (at most 8) over contiguous row blocks, with the same result.
 
@@ -277,6 +285,10 @@ class ExportedLinearModel:
         n_support = self.support_.size
         if sp.issparse(X):
             X = with_plain_arrays(X)
+            # its own indptr, checked and then multiplied (and the columns read once, into
+            # position): another thread writing to X's between the check and scipy's
+            # product, which reads without bounds, made it read past the arrays' ends
+            X = sp.csr_matrix((X.data, X.indices, X.indptr.copy()), shape=X.shape)
             check_csr(X, values=False)
             # Map each stored column to its row of _weights (features without a
             # weight to the zero row): the product visits the entries of each row of
@@ -287,11 +299,18 @@ class ExportedLinearModel:
                 position = np.where(hit, position, n_support)
             compact = sp.csr_matrix((X.data, position, X.indptr), shape=(X.shape[0], n_support + 1))
             scores = compact @ self._weights
-        else:
+        elif self.n_models * self.n_features_in_ <= max(X.size, _DENSE_TABLE_CELLS):
             # a dense X goes through the same BLAS call as in the estimator
             full = np.zeros((self.n_models, self.n_features_in_), dtype=self._weights.dtype)
-            full[:, self.support_] = self._weights.reshape(n_support + 1, -1)[:-1].T
+            full[:, self.support_] = self._weight_rows().T
             scores = X @ full[0] if self._matvec else X @ full.T
+        else:
+            # a table of every column for each model would outweigh X (a file may hold
+            # 50,000 models of 2**22 columns: 1.5 TiB, for one row): X's columns that have
+            # a weight, times their weights (sums that may differ from the estimator's in
+            # the last bits)
+            weights = self._weight_rows()
+            scores = X[:, self.support_] @ (weights[:, 0] if self._matvec else weights)
         return refuse_nan_scores(np.asarray(scores) + self.intercept_)
 
     def decision_function(self, X: MatrixLike) -> np.ndarray:
