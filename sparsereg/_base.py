@@ -1212,7 +1212,7 @@ class _BaseFTRL(BaseEstimator):
             weights, w_max = UNWEIGHTED, 1.0
         else:
             plain = plain_vector(sample_weight, n_rows)
-            if plain is None or plain[1] < 0:
+            if plain is None or plain[1] < 0 or plain[2] == 0:  # (all 0: the full checks')
                 return False
             weights, _, w_max = plain
         longest_row, x_max = csr

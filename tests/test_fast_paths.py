@@ -227,6 +227,26 @@ def test_labels_the_full_checks_refuse_are_refused_after_warm_calls():
         big.partial_fit(X[20:21], np.array([2**53 + 1]))
 
 
+@pytest.mark.parametrize("Est", [SparseFTRLRegressor, SparseFTRLClassifier])
+@pytest.mark.parametrize("dtype", [np.float64, np.int64])
+def test_weights_the_full_checks_refuse_are_refused_after_warm_calls(Est, dtype):
+    # all zeros (scikit-learn's "at least one non-zero number", as SGD's partial_fit) and
+    # a negative weight: refused after warm calls as on a first call, the model unchanged
+    y = Y_REG if Est is SparseFTRLRegressor else Y_BIN
+    est = Est(random_state=0)
+    with pytest.raises(ValueError, match="at least one non-zero"):
+        est.partial_fit(X[:10], y[:10], sample_weight=np.zeros(10, dtype=dtype))
+    est.partial_fit(X[:10], y[:10], **_classes(est, y))
+    est.partial_fit(X[10:20], y[10:20], sample_weight=WEIGHTS[10:20])
+    before = pickle.dumps(est)
+    with pytest.raises(ValueError, match="at least one non-zero"):
+        est.partial_fit(X[20:30], y[20:30], sample_weight=np.zeros(10, dtype=dtype))
+    with pytest.raises(ValueError, match="[Nn]egative"):
+        est.partial_fit(X[20:30], y[20:30], sample_weight=-np.ones(10, dtype=dtype))
+    _same_model(est, pickle.loads(before))
+    assert est.t_ == 20
+
+
 def test_classes_given_on_every_call():
     every = SparseFTRLClassifier(random_state=0, shuffle=False)
     once = SparseFTRLClassifier(random_state=0, shuffle=False)
