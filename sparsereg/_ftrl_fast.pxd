@@ -472,12 +472,14 @@ cdef inline void update_sparse(double *state, uint64_t mask, int64_t *held, cons
                                const cython.floating *x, int64_t length, const double *buf,
                                const int64_t *where, double g, double inv_eta0,
                                int64_t t) noexcept nogil:
-    """As ``update_dense``; a column not held enters the table if ``admit`` lets it."""
+    """As ``update_dense``; a column not held enters the table if ``admit`` lets it. A stored
+    zero is no occurrence (its update would leave the column as it is): it is not counted,
+    drawn for nor held, so that X with explicit zeros trains the model X without them does."""
     cdef int64_t k, s
     for k in range(length):
         s = where[k]
         if s < 0:
-            if not admit(hp, counters, bloom_mask, cols[k], t):
+            if x[k] == 0.0 or not admit(hp, counters, bloom_mask, cols[k], t):
                 continue
             s = probe(state, mask, cols[k])
             (<int64_t *>(state + TABLE_SLOT * s))[0] = cols[k]

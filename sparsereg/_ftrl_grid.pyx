@@ -185,6 +185,8 @@ def softmax_epoch(
                 if in_table:
                     s = where[j]
                     if s < 0:
+                        if x[j] == 0.0:
+                            continue  # a stored zero: no occurrence, not held (update_sparse)
                         s = probe_wide(state, mask, width, cols[j])
                         (<int64_t *>(state + width * s))[0] = cols[j]
                         table[0] += 1
@@ -485,6 +487,8 @@ def grid_epoch(
             for k in range(length):
                 s = where[k]
                 if in_table and s < 0:  # the column enters the table (dense: every column has a row)
+                    if x[k] == 0.0:
+                        continue  # a stored zero: no occurrence, not held (update_sparse)
                     s = probe_wide(state, mask, width, cols[k])
                     (<int64_t *>(state + width * s))[0] = cols[k]
                     table[0] += 1

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
+from sparsereg import SparseFTRLClassifier, SparseFTRLClassifierCV, SparseFTRLRegressor
 
-from .state_helpers import dense_state, held_columns, intercept_state
+from .state_helpers import assert_same_state, dense_state, held_columns, intercept_state
 
 
 def _wide(n_rows=400, n_features=50_000, per_row=12, seed=0, n_classes=2):
@@ -180,3 +180,47 @@ def test_dense_state_starts_at_zero_whether_written_or_lazily_zeroed(monkeypatch
         state = reg.get_ftrl_state()  # lists every column whose (z, n) is not (0, 0)
         np.testing.assert_array_equal(state["columns"], [3, n_features - 1])
         assert np.all(np.isfinite(state["z"])) and np.all(state["n"] > 0)
+
+
+def _with_stored_zeros(X, seed=1):
+    """``X`` with two explicitly stored zeros more in each row (a column the row already
+    holds keeps its value): the same matrix, more entries."""
+    rng = np.random.RandomState(seed)
+    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+    extra_rows = np.repeat(np.arange(X.shape[0]), 2)
+    extra_cols = rng.randint(X.shape[1], size=extra_rows.size)
+    Xz = sp.coo_matrix(
+        (
+            np.r_[X.data, np.zeros(extra_rows.size)],
+            (np.r_[rows, extra_rows], np.r_[X.indices, extra_cols]),
+        ),
+        shape=X.shape,
+    ).tocsr()  # (duplicates summed, zeros kept)
+    assert (Xz != X).nnz == 0 and Xz.nnz > X.nnz
+    return Xz
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: SparseFTRLClassifier(state_store="sparse", random_state=0),
+        lambda: SparseFTRLClassifier(inclusion="poisson", inclusion_p=0.5, random_state=0),
+        lambda: SparseFTRLClassifier(
+            inclusion="bloom", inclusion_count=2, bloom_size=64, random_state=0
+        ),
+        lambda: SparseFTRLClassifier(
+            state_store="sparse", multi_class="multinomial", random_state=0
+        ),
+        lambda: SparseFTRLClassifierCV(
+            alphas=[1e-4, 1e-2], eta0s=[0.1], state_store="sparse", random_state=0
+        ),
+    ],
+    ids=["table", "poisson", "bloom", "multinomial", "grid"],
+)
+def test_stored_zeros_train_the_model_of_the_matrix_without_them(make):
+    # A stored zero is no occurrence of its column: it was held in the table (a slot of
+    # zeros, counted in the history), counted by the Bloom filter and drawn for by Poisson
+    # inclusion, so the same matrix with and without them trained different models.
+    X, y = _wide(n_classes=3)
+    Xz = _with_stored_zeros(X)
+    assert_same_state(make().fit(Xz, y), make().fit(X, y))
