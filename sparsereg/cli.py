@@ -322,13 +322,23 @@ def _csv_header(path, delimiter):
     try:
         # as the reader (pyarrow) takes it: decompressed as its name says (.gz, .bz2...), a
         # byte-order mark dropped, blank lines skipped
+        # (bytes that are not UTF-8 kept as lone surrogates: the wrapper decodes a block at a
+        # time, and a bad byte in a row after the header failed the header)
         with (
             pa.input_stream(os.fspath(path), compression="detect") as raw,
-            io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as f,
+            io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="") as f,
         ):
             row = next((row for row in csv.reader(f, delimiter=delimiter) if row), None)
-    except (OSError, EOFError, UnicodeDecodeError, pa.ArrowException) as exc:
+    except (OSError, EOFError, UnicodeDecodeError, csv.Error, pa.ArrowException) as exc:
         raise ValueError(f"{path}: cannot read its header: {exc}") from None
+    for cell in row or ():
+        try:
+            cell.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            byte = ord(cell[exc.start]) - 0xDC00
+            raise ValueError(
+                f"{path}: cannot read its header: byte 0x{byte:02x} is not UTF-8."
+            ) from None
     if not row:
         raise ValueError(f"{path} is empty (no header).")
     return row
@@ -364,6 +374,20 @@ def _check_writable(path):
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
         raise ValueError(f"cannot write {path}: {folder} is not a writable folder.")
+
+
+def _check_not_an_input(option, path, data):
+    """Refuse, before any work, an output that names one of the input files: it would be
+    written over while, or after, it is read (the data lost, or a pass reading a model)."""
+    for name in data:
+        same = os.path.abspath(path) == os.path.abspath(name)
+        if not same:
+            try:
+                same = os.path.samefile(path, name)
+            except OSError:  # (either not there yet)
+                pass
+        if same:
+            raise UsageError(f"{option} {path} is the input file {name}: it would be written over.")
 
 
 # ---------------------------------------------------------------- train
@@ -450,8 +474,10 @@ def _train(args):
     if args.checkpoint and os.path.abspath(args.checkpoint) == os.path.abspath(args.model):
         raise UsageError("--model and --checkpoint must be different files.")
     _check_writable(args.model)
+    _check_not_an_input("--model", args.model, args.data)
     if args.checkpoint:
         _check_writable(args.checkpoint)
+        _check_not_an_input("--checkpoint", args.checkpoint, args.data)
     fmt, delimiter = _reading(args)
     model = _model(args, fmt, delimiter)
     final = model.steps[-1][1] if hasattr(model, "steps") else model
@@ -574,12 +600,16 @@ def _predict(args):
     to_file = args.out != "-"
     if to_file:
         _check_writable(args.out)
+        _check_not_an_input("--out", args.out, args.data)
     rows = not_scored = 0
     # a file is written beside its name and renamed at the end: an error leaves no partial file
     with atomic_file(args.out, "w", newline="") if to_file else nullcontext(sys.stdout) as out:
         writer = csv.writer(out)
         # rows skipped leave no line: each line then says which row it predicts
-        header = ["file", "row", "prediction"] if args.skip_bad_rows else ["prediction"]
+        # a regressor of several targets: a column each, prediction_0, prediction_1...
+        targets = model.n_models if model.kind == "regressor" and model.n_models > 1 else 0
+        predictions = [f"prediction_{k}" for k in range(targets)] if targets else ["prediction"]
+        header = ["file", "row", *predictions] if args.skip_bad_rows else predictions
         if args.proba:
             header += [f"proba_{c}" for c in (classes.astype(np.int64) if whole else classes)]
         writer.writerow(header)
@@ -595,7 +625,10 @@ def _predict(args):
                 if args.skip_bad_rows
                 else []
             )
-            columns.append(predicted.astype(np.int64) if whole else predicted)
+            if targets:
+                columns += list(predicted.reshape(-1, targets).T)
+            else:
+                columns.append(predicted.astype(np.int64) if whole else predicted)
             if args.proba:
                 columns += list(proba.T)
             writer.writerows(zip(*(c.tolist() for c in columns)))

@@ -316,6 +316,76 @@ def test_a_missing_file_and_a_bad_option_are_errors(tmp_path, capsys):
     assert "'1e400' is too large" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("option", ["--model", "--checkpoint", "--out"])
+def test_an_output_that_names_an_input_file_is_refused_before_any_work(
+    tmp_path, csv_file, capsys, option
+):
+    # (--model and --checkpoint wrote a model over the training data: silently, or with a
+    # second pass failing on a "corrupt" file)
+    data = csv_file.read_bytes()
+    other = tmp_path / "other.csv"
+    other.write_bytes(data)
+    same = str(tmp_path / "." / csv_file.name)  # another spelling of the same file
+    if option == "--out":
+        assert train(tmp_path, csv_file)[0] == 0
+        args = ["predict", str(tmp_path / "model.npz"), str(other), str(csv_file), "--out", same]
+    else:
+        args = ["train", str(other), str(csv_file), "--target", "click", option, same]
+        args += ["--model", str(tmp_path / "m.npz")] if option == "--checkpoint" else []
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    assert exit_info.value.code == 2
+    assert f"{option} {same} is the input file {csv_file}" in capsys.readouterr().err
+    assert csv_file.read_bytes() == data and other.read_bytes() == data
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"site,ho\xffur,lat,click\nnews,3,35.1,0\n", "byte 0xff is not UTF-8"),
+        (b"site," + b"h" * 200_000 + b",lat,click\nnews,3,35.1,0\n", "field larger than"),
+    ],
+)
+def test_a_header_that_cannot_be_read_is_a_message(tmp_path, capsys, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    assert train(tmp_path, path)[0] == 1
+    err = capsys.readouterr().err
+    assert f"{path}: cannot read its header: {message}" in err and "Traceback" not in err
+
+
+def test_a_row_that_is_not_utf8_near_the_header_is_a_bad_row(tmp_path, csv_file, capsys):
+    # (the header was read through a decoder of ~8 KB blocks: a bad byte in row 2 failed
+    # the header)
+    lines = csv_file.read_bytes().split(b"\n")
+    lines[2] = b"sh\xffop,4,35.0,1"
+    csv_file.write_bytes(b"\n".join(lines))
+    assert train(tmp_path, csv_file)[0] == 1
+    assert "row 2" in capsys.readouterr().err
+    status, _, summary = train(tmp_path, csv_file, "--skip-bad-rows", capsys=capsys)
+    assert status == 0 and summary["bad_rows"] == 1 and summary["rows"] == 2999
+
+
+def test_predictions_of_several_targets_are_a_column_each(tmp_path, capsys):
+    from sklearn.datasets import dump_svmlight_file
+    from sklearn.linear_model import Ridge
+
+    from sparsereg.export import export_model
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(50, 4))
+    ridge = Ridge().fit(X, np.c_[X[:, 0], -X[:, 1]])
+    export_model(ridge).save(tmp_path / "ridge.npz")
+    dump_svmlight_file(X[:3], np.zeros(3), str(tmp_path / "rows.svm"))
+    out = tmp_path / "p.csv"
+    args = ["predict", str(tmp_path / "ridge.npz"), str(tmp_path / "rows.svm"), "--out", str(out)]
+    assert main([*args, "--zero-based", "--quiet"]) == 0
+    written = pd.read_csv(out)
+    assert list(written.columns) == ["prediction_0", "prediction_1"]
+    # (the file holds X to 16 digits)
+    np.testing.assert_allclose(written.to_numpy(), ridge.predict(X[:3]), rtol=1e-13)
+
+
 def test_an_error_leaves_the_last_checkpoint_intact(tmp_path, csv_file, capsys):
     lines = csv_file.read_text().splitlines()
     lines[2500] = "shop,4"
