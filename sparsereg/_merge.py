@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from ._state import sorted_union
-from ._state_protocol import FORMAT, VERSION, check_ftrl_state
+from ._state_protocol import _LARGEST, FORMAT, VERSION, check_ftrl_state
 from ._typing import ArrayLike
 
 _CARRIED = ("rng_state", "rng_pos", "rng_has_gauss", "rng_cached_gaussian")
@@ -163,6 +163,10 @@ def merge_ftrl_states(
 
     base_t = 0 if start is None else start["t"]
     t = base_t + sum(s["t"] - base_t for s in checked)
+    if t > _LARGEST:  # (Python ints: no wrap; a state set_ftrl_state would refuse)
+        raise ValueError(
+            f"the merged state would have seen t = {t:,} samples, more than {_LARGEST:,}."
+        )
     counters = max(s["bloom"].shape[1] for s in checked)
     if any(s["bloom"].shape[1] not in (0, counters) for s in checked):
         raise ValueError("the states' Bloom filters have different sizes.")

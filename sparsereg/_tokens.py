@@ -264,6 +264,8 @@ def _merge_is_safe(values, pd):
     if pd.api.types.infer_dtype(values, skipna=True) in _MERGE_SAFE:
         return True
     types = pd.unique(_type_of(values)) if values.size else ()
+    if Decimal in types and any(type(v) is Decimal and v.is_snan() for v in values):
+        return False  # (hash() refuses a signalling NaN: pandas' merge raised TypeError)
     return all(t in _EXACT_EQ_TYPES or _is_missing_type(t) for t in types)
 
 

@@ -551,11 +551,18 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
             means no row of X produced that column.
         """
         self._validate_params()
-        wanted = np.unique(np.atleast_1d(np.asarray(columns, dtype=np.int64)))
-        if wanted.size and (wanted[0] < 0 or wanted[-1] >= self.n_features):
+        asked = np.atleast_1d(np.asarray(columns))
+        # integers only, as given (7.9 and "7" were read as column 7)
+        if asked.ndim != 1 or (asked.size and asked.dtype.kind not in "iu"):
+            raise ValueError(
+                f"columns must be column indices (integers, 1-D); got {asked.dtype} values "
+                f"of shape {asked.shape}."
+            )
+        if asked.size and (asked.min() < 0 or asked.max() >= self.n_features):
             raise ValueError(f"columns must be in [0, n_features={self.n_features}).")
+        wanted = np.unique(asked.astype(np.int64))
         _, hashes, skips, labels, _ = self._hash(X)
-        found = {int(j): [] for j in np.atleast_1d(columns)}
+        found = {int(j): [] for j in asked}
         for h, skip, label in zip(hashes, skips, labels):
             index, _ = _hashing.column_and_sign(h, self.n_features, alternate_sign=False)
             rows = np.flatnonzero(np.isin(index, wanted) & (True if skip is None else ~skip))

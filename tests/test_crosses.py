@@ -502,6 +502,13 @@ def test_explain_finds_the_cell_and_its_collisions():
     assert narrow.explain(df, 0) == {0: ["city=SF", "city=LA", "city=NY"]}
     with pytest.raises(ValueError, match="columns must be in"):
         narrow.explain(df, [1])
+    # (7.9 and "7" were read as column 7, [[1, 2]] and 2**70 raised TypeError, OverflowError)
+    for bad in ([0.9], ["0"], [[0, 0]], [2**70], [True]):
+        with pytest.raises(ValueError, match="columns must be column indices"):
+            narrow.explain(df, bad)
+    assert narrow.explain(df, np.array([0], dtype=np.uint64)) == {
+        0: ["city=SF", "city=LA", "city=NY"]
+    }
 
 
 def test_collision_stats_match_brute_force():

@@ -134,6 +134,20 @@ def test_weights_whose_sum_overflows_give_their_shares():
     assert np.any(huge["z"] != 0)
 
 
+@pytest.mark.parametrize("t", [2**61 + 2**60, 2**62])
+def test_counts_that_sum_past_the_protocols_largest_are_refused(t):
+    # (2**62 twice raised OverflowError; 3 * 2**61 gave a state set_ftrl_state refuses)
+    X, y = make_data()
+    state = SparseFTRLRegressor().partial_fit(X, y).get_ftrl_state()
+    state["t"] = np.int64(t)
+    with pytest.raises(
+        ValueError, match=r"t = [\d,]+ samples, more than 4,611,686,018,427,387,904"
+    ):
+        merge_ftrl_states([state, state])
+    state["t"] = np.int64(2**61)  # the largest sum: merged and accepted
+    assert SparseFTRLRegressor().set_ftrl_state(merge_ftrl_states([state, state])).t_ == 2**62
+
+
 def test_one_state_read_by_np_load_merges_alone():
     # a Mapping given alone was taken for a list of states (its keys)
     import io
