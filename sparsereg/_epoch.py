@@ -246,7 +246,7 @@ def run_epoch(batch, state, k, hyper, *, order=IN_ORDER, t0=0):
         and store == Store.DENSE_STORE
         and zn.shape[0] <= max(X.nnz, 1)
     ):
-        return ftrl_epoch_narrow(
+        loss, status = ftrl_epoch_narrow(
             *batch.csr_rows,
             order,
             zn,
@@ -256,6 +256,8 @@ def run_epoch(batch, state, k, hyper, *, order=IN_ORDER, t0=0):
             hyper.kernel_fields,
             t0,
         )
+        refuse_changed_x(status)
+        return loss
     scratch = np.empty((width, CsrScratch.CSR_SCRATCH_COLUMNS))
     slots = np.empty(width, dtype=np.int64)
     kernel_fields = hyper.kernel_fields
@@ -282,7 +284,20 @@ def run_epoch(batch, state, k, hyper, *, order=IN_ORDER, t0=0):
             state.grow(k, room=batch.longest_row)
             store, zn, table, bloom, intercept_zn = state.kernel_arrays(k)
             continue
+        refuse_changed_x(status)
         return loss
+
+
+def refuse_changed_x(status, training=True):
+    """A kernel's ``X_CHANGED`` status as the ValueError that names it (a row's extent or a
+    column out of bounds as the kernel read X, which was checked before: another thread
+    wrote to it meanwhile; the kernel never reads or writes out of bounds)."""
+    if status == Status.X_CHANGED:
+        raise ValueError(
+            f"X changed while it was {'trained on' if training else 'scored'} (another "
+            "thread wrote to its index arrays after they were checked)"
+            + ("; the model may hold part of this call's training." if training else ".")
+        )
 
 
 def scores_from_state(X, longest_row, state, hyper, t):
@@ -296,7 +311,7 @@ def scores_from_state(X, longest_row, state, hyper, t):
     out = np.empty((state.n_models, X.shape[0]))
     for k in range(state.n_models):
         store, zn, _, _, intercept_zn = state.kernel_arrays(k)
-        state_scores(
+        status = state_scores(
             X.data,
             X.indices,
             X.indptr,
@@ -312,4 +327,5 @@ def scores_from_state(X, longest_row, state, hyper, t):
             slots,
             out[k],
         )
+        refuse_changed_x(status, training=False)
     return out.T

@@ -118,6 +118,7 @@ cpdef enum Store:
 
 cpdef enum Ahead:
     PREFETCH_ROWS = 2  # rows ahead whose state is prefetched (and resolved: ftrl_epoch_shared)
+    RING_ROWS_MOST = 16  # ftrl_epoch_shared's ring of rows resolved ahead holds at most these
     # in a shuffled epoch, rows ahead whose entries of X (and target, weight) are prefetched,
     # so that they are in the cache when the state of their columns is asked for, and whose
     # place in indptr is read (a demand load) before that
@@ -134,6 +135,9 @@ cpdef enum Slot:
 cpdef enum Status:
     DONE = 0
     TABLE_FULL = 1  # the next row might not fit: grow the table, call again from that row
+    # a row's extent or (dense store) a column was out of bounds as the kernel read it:
+    # another thread wrote to X after it was checked; nothing of that row was applied
+    X_CHANGED = 2
 
 cdef enum:
     TABLE_ZN = 1              # offset of (z, n) in a table slot, after the column's key
@@ -389,6 +393,10 @@ cdef inline void update_dense(double *state, const col_t *cols, const cython.flo
         ftrl_update(state + DENSE_SLOT * <int64_t>cols[k], g * x[k], buf[2 * k + 1], buf[2 * k], inv_eta0)
 
 cdef extern from "_csr_rows.h" nogil:
+    bint sr_checked_columns_i32(int64_t n, const int32_t *cols, uint64_t n_cols,
+                                int64_t *out)
+    bint sr_checked_columns_i64(int64_t n, const int64_t *cols, uint64_t n_cols,
+                                int64_t *out)
     void sr_csr_row_weights(int64_t n, const double *x, double inv_eta0, double beta, double l1,
                             double l2, const double *z, const double *nsum, double *roots,
                             double *w, double *wx)

@@ -68,15 +68,21 @@ def ftrl_epoch(
     elsewhere. ``t0`` is the number of samples seen before ``order[0]``.
 
     Returns ``(sum of sample-weighted progressive losses, next row, status)``, the
-    status ``DONE`` or ``TABLE_FULL`` (nothing of the next row was applied).
+    status ``DONE``, ``TABLE_FULL`` or ``X_CHANGED`` (nothing of the next row was applied).
     """
     cdef:
         bint in_order = order.shape[0] == 0
         bint weighted = sample_weight.shape[0] > 0
         bint in_table = store == TABLE_STORE
         int64_t n_rows = indptr.shape[0] - 1 if in_order else order.shape[0]
-        int64_t r, row, ahead, k, start, length
+        int64_t r, row, ahead, k, start, length, begin, end
         int64_t t = t0 + start_row
+        # X's entries, and the state's rows (dense store): the bounds every row's extent and
+        # column are checked against as the kernel reads them (another thread may write to X
+        # after it was validated, while the GIL is let go)
+        int64_t nnz = min(indices.shape[0], data.shape[0])
+        uint64_t n_cols = <uint64_t>zn.shape[0]
+        bint changed
         uint64_t mask = <uint64_t>zn.shape[0] - 1
         uint64_t bloom_mask = <uint64_t>bloom.shape[0] - 1
         double inv_eta0 = 1.0 / hp.eta0
@@ -104,6 +110,9 @@ def ftrl_epoch(
             row = r if in_order else order[r]
             start = indptr[row]
             length = indptr[row + 1] - start
+            if start < 0 or length < 0 or length > width or start > nnz - length:
+                status = X_CHANGED
+                break
             if in_table and table[0] + length > table[1]:
                 status = TABLE_FULL
                 break
@@ -112,14 +121,18 @@ def ftrl_epoch(
                                   weighted, &order[0], r, n_rows)
             if r + PREFETCH_ROWS < n_rows:
                 ahead = r + PREFETCH_ROWS if in_order else order[r + PREFETCH_ROWS]
+                begin = indptr[ahead]
+                end = indptr[ahead + 1]
+                if not 0 <= begin <= end <= nnz:
+                    end = begin  # (its own row checks it)
                 if in_table:
-                    for k in range(indptr[ahead], indptr[ahead + 1]):
+                    for k in range(begin, end):
                         # a 24-byte table row may straddle two cache lines: fetch both ends
                         slot = state + TABLE_SLOT * (mix64(<uint64_t>indices[k]) & mask)
                         sr_prefetch(slot)
                         sr_prefetch(slot + TABLE_SLOT - 1)
                 else:
-                    for k in range(indptr[ahead], indptr[ahead + 1]):
+                    for k in range(begin, end):
                         sr_prefetch(state + DENSE_SLOT * <int64_t>indices[k])
 
             x = &data[0] + start
@@ -138,12 +151,21 @@ def ftrl_epoch(
                 p = predict_sparse(state, mask, cols, x, length, buf, where, w0, inv_eta0, beta,
                                    l1, l2)
             else:
+                # the row's columns read once, checked, into where (sr_checked_columns): the
+                # prediction reads and the update writes there
+                if index_t is int32_t:
+                    changed = sr_checked_columns_i32(length, cols, n_cols, where)
+                else:
+                    changed = sr_checked_columns_i64(length, cols, n_cols, where)
+                if changed:
+                    status = X_CHANGED
+                    break
                 in_lanes = length >= lanes_from
                 if in_lanes:
-                    p = predict_dense_lanes(state, cols, x, length, buf, width, w0, inv_eta0,
+                    p = predict_dense_lanes(state, where, x, length, buf, width, w0, inv_eta0,
                                             beta, l1, l2)
                 else:
-                    p = predict_dense(state, cols, x, length, buf, w0, inv_eta0, beta, l1, l2)
+                    p = predict_dense(state, where, x, length, buf, w0, inv_eta0, beta, l1, l2)
 
             g = row_gradient(&hp, p, y[row], weighted, sample_weight[row] if weighted else 1.0,
                              &loss_sum)
@@ -153,9 +175,9 @@ def ftrl_epoch(
                 update_sparse(state, mask, &table[0], &hp, counters, bloom_mask, cols, x, length,
                               buf, where, g, inv_eta0, t)
             elif in_lanes:
-                update_dense_lanes(state, cols, x, length, buf, width, g, inv_eta0)
+                update_dense_lanes(state, where, x, length, buf, width, g, inv_eta0)
             else:
-                update_dense(state, cols, x, length, buf, g, inv_eta0)
+                update_dense(state, where, x, length, buf, g, inv_eta0)
             if hp.fit_intercept:
                 ftrl_update(&intercept_zn[0], g, sq0, w0, inv_eta0)
         else:
@@ -332,18 +354,29 @@ def count_nonzero_weights(const double[:, ::1] zn, int64_t z_col, const int64_t[
 def distinct_columns(const index_t[::1] indices, uint64_t[::1] bitmap, int64_t[::1] out):
     """Write the distinct values of ``indices`` to ``out`` in increasing order and return
     their number. ``bitmap`` is zeros, with a bit per column (every index is below
-    ``64 * len(bitmap)``); ``out`` has room for every distinct value."""
-    cdef int64_t k, word, n = 0
-    cdef uint64_t bits
+    ``64 * len(bitmap)``); ``out`` has room for every distinct value. -1 where an index is
+    out of the bitmap, or there are more distinct values than room in ``out`` (another
+    thread wrote to the indices after they were checked: nothing out of bounds is written)."""
+    cdef int64_t k, word, c, n = 0, room = out.shape[0]
+    cdef uint64_t bits, n_bits = 64 * <uint64_t>bitmap.shape[0]
     with nogil:
         for k in range(indices.shape[0]):
-            bitmap[indices[k] >> 6] |= (<uint64_t>1) << (indices[k] & 63)
-        for word in range(bitmap.shape[0]):
+            c = indices[k]  # (read once: checked, then used)
+            if <uint64_t>c >= n_bits:
+                n = -1
+                break
+            bitmap[c >> 6] |= (<uint64_t>1) << (c & 63)
+        for word in range(bitmap.shape[0] if n == 0 else 0):
             bits = bitmap[word]
-            while bits:
+            while bits and n >= 0:
+                if n == room:
+                    n = -1
+                    break
                 out[n] = 64 * word + sr_lowest_bit(bits)
                 n += 1
                 bits &= bits - 1
+            if n < 0:
+                break
     return n
 
 
@@ -410,21 +443,28 @@ def combine_own(const double[:, ::1] start, const double[:, :, :] published,
                 out[s, j] = total
 
 
-cdef inline void resolve_row(const index_t *cols, int64_t length, const int32_t *hot_table,
+cdef inline bint resolve_row(const index_t *cols, int64_t length, const int32_t *hot_table,
                              const int16_t *hot_copy, int64_t hot_offset, int64_t *out,
-                             double *state) noexcept nogil:
+                             double *state, uint64_t n_cols) noexcept nogil:
     """A row's rows of the state as seen from ``state``: a hot column's (``hot_table[c %
     2**SLOT_BITS] == c``) is its copy's, ``hot_offset + hot_copy[c % 2**SLOT_BITS]``, any
     other its own, ``c``; each prefetched. (The copies are another array: ``state +
     DENSE_SLOT * row`` then points outside ``zn``, which C leaves undefined but a flat
-    address space, as on every platform the package builds for, computes as meant.)"""
+    address space, as on every platform the package builds for, computes as meant.)
+    Returns whether every column was below ``n_cols`` (another thread may have written to
+    X since it was checked: a column out of bounds is resolved to 0, never used)."""
     cdef int64_t k, c, h, r
+    cdef bint changed = False
     for k in range(length):
         c = <int64_t>cols[k]
+        if <uint64_t>c >= n_cols:
+            changed = True
+            c = 0
         h = c & ((1 << SLOT_BITS) - 1)
         r = sr_select_equal(hot_table[h], c, hot_offset + hot_copy[h], c)
         out[k] = r
         sr_prefetch(state + DENSE_SLOT * r)
+    return not changed
 
 
 cdef void refresh_hot(double *state, const int64_t *hot_columns, int64_t n_hot,
@@ -526,16 +566,28 @@ def ftrl_epoch_shared(
         int64_t ring_rows = ring.shape[0]
         bint in_lanes
         const cython.floating *x
+        # (ftrl_epoch's checks, another thread may write to X: each ring row's length as
+        # resolved, -1 where its extent or a column was out of bounds; a row is trained only
+        # with the length it was resolved with)
+        int64_t nnz = min(indices.shape[0], data.shape[0])
+        uint64_t n_cols = <uint64_t>zn.shape[0]
+        int64_t resolved[RING_ROWS_MOST]
+        int64_t longest
+        int status = DONE
 
     if hot_table.shape[0] != 1 << SLOT_BITS or hot_copy.shape[0] != 1 << SLOT_BITS:
         raise ValueError(f"the table of hot columns needs {1 << SLOT_BITS} slots")  # a backstop
     if hot_own.shape[0] < hot_columns.shape[0] or hot_seen.shape[0] < hot_columns.shape[0]:
         raise ValueError("every hot column needs a row of copies")  # a backstop
+    if not PREFETCH_ROWS < ring_rows <= RING_ROWS_MOST:
+        raise ValueError(f"the ring holds {PREFETCH_ROWS + 1} to {RING_ROWS_MOST} rows")  # a backstop
+    longest = min(width, ring.shape[1])  # (a row longer than either is X changed)
     with nogil:
         for r in range(begin, min(begin + PREFETCH_ROWS, end)):  # the first rows' slots
             row = r if in_order else order[r]
-            resolve_row(&indices[0] + indptr[row], indptr[row + 1] - indptr[row], table,
-                        copy_of, hot_offset, &ring[r - begin, 0], state)
+            resolved[r - begin] = resolve_checked(&indices[0], indptr[row], indptr[row + 1],
+                                                  nnz, longest, table, copy_of, hot_offset,
+                                                  &ring[r - begin, 0], state, n_cols)
         for r in range(begin, end):
             if hp.check_signals and (r - begin) % SIGNAL_CHECK_ROWS == SIGNAL_CHECK_ROWS - 1:
                 # both exchanges first, then the check: the counters start again from here
@@ -567,8 +619,12 @@ def ftrl_epoch_shared(
                                   weighted, &order[0], r, end)
             if r + PREFETCH_ROWS < end:
                 ahead = r + PREFETCH_ROWS if in_order else order[r + PREFETCH_ROWS]
-                resolve_row(&indices[0] + indptr[ahead], indptr[ahead + 1] - indptr[ahead],
-                            table, copy_of, hot_offset, &ring[later, 0], state)
+                resolved[later] = resolve_checked(&indices[0], indptr[ahead], indptr[ahead + 1],
+                                                  nnz, longest, table, copy_of, hot_offset,
+                                                  &ring[later, 0], state, n_cols)
+            if length != resolved[now] or start < 0 or start > nnz - length:
+                status = X_CHANGED
+                break
             slots = &ring[now, 0]
             now += 1
             if now == ring_rows:
@@ -602,7 +658,22 @@ def ftrl_epoch_shared(
         refresh_own(intercept, &seen[0, 0], &taken[0, 0], &published[0, 0, 0], n_numbers,
                     stride, published.shape[0], me)
         refresh_hot(state, hot, n_hot, mine, mine_seen)
-    return loss_sum
+    return loss_sum, status
+
+
+cdef inline int64_t resolve_checked(const index_t *indices, int64_t start, int64_t stop,
+                                    int64_t nnz, int64_t width, const int32_t *hot_table,
+                                    const int16_t *hot_copy, int64_t hot_offset, int64_t *out,
+                                    double *state, uint64_t n_cols) noexcept nogil:
+    """``resolve_row`` of the entries ``start:stop`` of X: their number, or -1 where the
+    extent lies outside X's ``nnz`` entries or the ring row's ``width``, or a column outside
+    the state."""
+    if not 0 <= start <= stop <= nnz or stop - start > width:
+        return -1
+    if not resolve_row(indices + start, stop - start, hot_table, hot_copy, hot_offset, out,
+                       state, n_cols):
+        return -1
+    return stop - start
 
 
 
@@ -643,7 +714,9 @@ def ftrl_epoch_narrow(
     column in ``sqrt_n`` (one entry per column, overwritten) between its update and its
     next prediction; ``scratch`` holds at least the longest row's worth of ``w_i``. The
     caller, ``sparsereg._epoch.run_epoch``, picks it for few columns. Returns the sum of
-    the sample-weighted progressive losses; the state is what ``ftrl_epoch`` leaves, to
+    the sample-weighted progressive losses and the status, ``DONE`` or ``X_CHANGED`` (as
+    ``ftrl_epoch``'s; a column found out of bounds in an update leaves that row partly
+    applied, never written out of bounds); the state is what ``ftrl_epoch`` leaves, to
     the bit.
     """
     cdef:
@@ -652,6 +725,9 @@ def ftrl_epoch_narrow(
         int64_t n_rows = indptr.shape[0] - 1 if in_order else order.shape[0]
         int64_t r, row, k, j, start, length
         int64_t t = t0
+        int64_t nnz = min(indices.shape[0], data.shape[0]), width = scratch.shape[0]
+        uint64_t n_cols = <uint64_t>zn.shape[0]
+        int status = DONE
         double inv_eta0 = 1.0 / hp.eta0
         double beta = hp.beta
         double l1 = hp.l1
@@ -677,6 +753,10 @@ def ftrl_epoch_narrow(
                                   weighted, &order[0], r, n_rows)
             start = indptr[row]
             length = indptr[row + 1] - start
+            # (ftrl_epoch's checks: another thread may write to X while the GIL is let go)
+            if start < 0 or length < 0 or length > width or start > nnz - length:
+                status = X_CHANGED
+                break
             x = &data[0] + start
             cols = &indices[0] + start
             t += 1
@@ -690,9 +770,14 @@ def ftrl_epoch_narrow(
             p = w0
             for k in range(length):
                 j = <int64_t>cols[k]
+                if <uint64_t>j >= n_cols:
+                    status = X_CHANGED
+                    break
                 w = lazy_weight(state[DENSE_SLOT * j], roots[j], inv_eta0, beta, l1, l2)
                 buf[k] = w
                 p += w * x[k]
+            if status != DONE:
+                break
 
             g = row_gradient(&hp, p, y[row], weighted, sample_weight[row] if weighted else 1.0,
                              &loss_sum)
@@ -700,11 +785,16 @@ def ftrl_epoch_narrow(
                 continue  # g_i = 0 and sigma_i = 0: the update would leave (z, n) as is
             for k in range(length):
                 j = <int64_t>cols[k]
+                if <uint64_t>j >= n_cols:  # (read again: changed since the prediction)
+                    status = X_CHANGED
+                    break
                 roots[j] = update_keep_sqrt(state + DENSE_SLOT * j, g * x[k], roots[j], buf[k],
                                             inv_eta0)
+            if status != DONE:
+                break
             if hp.fit_intercept:
                 sq0 = update_keep_sqrt(&intercept_zn[0], g, sq0, w0, inv_eta0)
-    return loss_sum
+    return loss_sum, status
 
 
 

@@ -14,7 +14,7 @@ cimport cython
 
 from sparsereg._ftrl_fast cimport (
     DENSE_STORE, DONE, EMPTY, Hyper, LOG_LOSS, PREFETCH_ROWS, SIGNAL_CHECK_ROWS, SQUARED_ERROR,
-    Store, TABLE_FULL, TABLE_STORE, ftrl_update, index_t, key_of, lazy_weight,
+    Store, TABLE_FULL, TABLE_STORE, X_CHANGED, ftrl_update, index_t, key_of, lazy_weight,
     loss_and_derivative, mix64, prefetch_shuffled, probe_wide, sr_prefetch, weight_survives,
     none_underflow,
 )
@@ -75,8 +75,8 @@ def softmax_epoch(
     Per row: margins ``m_k = w0_k + sum_i w_ik x_i`` from the lazy weights, ``p = softmax(m)``
     (the largest margin subtracted first), gradient ``g_k = weight (p_k - [y = k])``, and
     Algorithm 1's update of each class's ``(z, n)`` with ``g_k x_i``. Returns ``(sum of the
-    sample-weighted progressive losses -log p_y, next row, status)``, the status ``DONE`` or
-    ``TABLE_FULL`` (nothing of the next row was applied).
+    sample-weighted progressive losses -log p_y, next row, status)``, the status ``DONE``,
+    ``TABLE_FULL`` or ``X_CHANGED`` (``ftrl_epoch``'s; nothing of the next row was applied).
     """
     cdef:
         int64_t K = intercept_zn.shape[0]
@@ -106,7 +106,16 @@ def softmax_epoch(
         int64_t *where = &slots[0]
         const cython.floating *x
         const index_t *cols
+        # (ftrl_epoch's checks: another thread may write to X while the GIL is let go; the
+        # dense store's columns are checked and read once, into where)
+        int64_t nnz = min(indices.shape[0], data.shape[0])
+        int64_t longest = min(slots.shape[0], scratch.shape[0])
+        uint64_t n_cols = <uint64_t>zn.shape[0]
+        int64_t begin, end
+        bint changed
 
+    if scratch.shape[1] < 2 * K:
+        raise ValueError("scratch needs 2 K numbers a non-zero")  # a backstop
     with nogil:
         for r in range(start_row, n_rows):
             if hp.check_signals and r % SIGNAL_CHECK_ROWS == SIGNAL_CHECK_ROWS - 1:
@@ -115,6 +124,9 @@ def softmax_epoch(
             row = r if in_order else order[r]
             start = indptr[row]
             length = indptr[row + 1] - start
+            if start < 0 or length < 0 or length > longest or start > nnz - length:
+                status = X_CHANGED
+                break
             if in_table and table[0] + length > table[1]:
                 status = TABLE_FULL
                 break
@@ -124,13 +136,25 @@ def softmax_epoch(
                                   &sample_weight[0], weighted, &order[0], r, n_rows)
             if r + PREFETCH_ROWS < n_rows:
                 ahead = r + PREFETCH_ROWS if in_order else order[r + PREFETCH_ROWS]
-                for j in range(indptr[ahead], indptr[ahead + 1]):
+                begin = indptr[ahead]
+                end = indptr[ahead + 1]
+                if not 0 <= begin <= end <= nnz:
+                    end = begin  # (its own row checks it)
+                for j in range(begin, end):
                     if in_table:
                         sr_prefetch(state + width * (mix64(<uint64_t>indices[j]) & mask))
                     else:
                         sr_prefetch(state + width * indices[j])
             x = &data[0] + start
             cols = &indices[0] + start
+            if not in_table:
+                changed = False
+                for j in range(length):
+                    where[j] = cols[j]
+                    changed |= <uint64_t>where[j] >= n_cols
+                if changed:
+                    status = X_CHANGED
+                    break
             t += 1
             if hp.mean_scaled:
                 l1 = hp.l1 * t
@@ -155,7 +179,7 @@ def softmax_epoch(
                     where[j] = s
                     base = state + width * s + zn_at
                 else:
-                    base = state + width * cols[j]
+                    base = state + width * where[j]
                 xv = x[j]
                 for c in range(K):
                     sq = sqrt(base[2 * c + 1])
@@ -192,7 +216,7 @@ def softmax_epoch(
                         table[0] += 1
                     base = state + width * s + zn_at
                 else:
-                    base = state + width * cols[j]
+                    base = state + width * where[j]
                 xv = x[j]
                 for c in range(K):
                     ftrl_update(base + 2 * c, g[c] * xv, buf[2 * K * j + 2 * c + 1],
@@ -220,36 +244,55 @@ def softmax_scores(
     double[:, ::1] out,
 ):
     """``out[i, k] = w0_k + w_k.x_i``: the margins ``softmax_epoch`` computes for row ``i``
-    before its update, from the state laid out as it reads it, without training."""
+    before its update, from the state laid out as it reads it, without training. Returns
+    ``DONE``, or ``X_CHANGED`` (``ftrl_epoch``'s: a row's extent or a column out of bounds
+    as read; ``out`` then means nothing)."""
     cdef:
         int64_t K = intercept_zn.shape[0]
         int64_t width = 2 * K if store == DENSE_STORE else 1 + 2 * K
         int64_t zn_at = 0 if store == DENSE_STORE else 1
-        int64_t i, j, c, s, n_rows = indptr.shape[0] - 1
+        int64_t i, j, c, s, start, end, column, n_rows = indptr.shape[0] - 1
+        int64_t nnz = min(indices.shape[0], data.shape[0])
+        uint64_t n_cols = <uint64_t>zn.shape[0]
         uint64_t mask = <uint64_t>zn.shape[0] - 1
         double inv_eta0 = 1.0 / eta0
         double xv
         bint in_table = store == TABLE_STORE
         const double *state = &zn[0, 0]
         const double *base
+        int status = DONE
+    if out.shape[0] < n_rows or out.shape[1] < K:
+        raise ValueError("out needs a row per row of X and a column per class")  # a backstop
     with nogil:
         for i in range(n_rows):
             for c in range(K):
                 out[i, c] = 0.0
                 if fit_intercept:
                     out[i, c] = -intercept_zn[c, 0] / ((beta + sqrt(intercept_zn[c, 1])) * inv_eta0)
-            for j in range(indptr[i], indptr[i + 1]):
+            start = indptr[i]
+            end = indptr[i + 1]
+            if not 0 <= start <= end <= nnz:
+                status = X_CHANGED
+                break
+            for j in range(start, end):
+                column = indices[j]  # (read once: checked, then used)
                 if in_table:
-                    s = probe_wide(state, mask, width, indices[j])
+                    s = probe_wide(state, mask, width, column)
                     if key_of(state + width * s) == EMPTY:
                         continue
                     base = state + width * s + zn_at
+                elif <uint64_t>column < n_cols:
+                    base = state + width * column
                 else:
-                    base = state + width * indices[j]
+                    status = X_CHANGED
+                    break
                 xv = data[j]
                 for c in range(K):
                     out[i, c] += lazy_weight(base[2 * c], sqrt(base[2 * c + 1]), inv_eta0, beta,
                                              l1, l2) * xv
+            if status != DONE:
+                break
+    return status
 
 
 def wide_rehash(const double[:, ::1] old_table, double[:, ::1] new_table):
@@ -357,8 +400,9 @@ def grid_epoch(
     from it. Without ``train`` nothing is updated and every row is scored with the
     lambdas after ``t0`` samples (a holdout scored by the models as they stand).
 
-    Returns ``(next row, status)``, the status ``DONE`` or ``TABLE_FULL`` (table store: no
-    room for the next row's columns; nothing of it was applied).
+    Returns ``(next row, status)``, the status ``DONE``, ``TABLE_FULL`` (table store: no
+    room for the next row's columns; nothing of it was applied) or ``X_CHANGED``
+    (``ftrl_epoch``'s).
     """
     cdef:
         bint in_order = order.shape[0] == 0
@@ -391,7 +435,15 @@ def grid_epoch(
         int64_t *where = &slots[0]
         const cython.floating *x
         const index_t *cols
+        # (ftrl_epoch's checks: another thread may write to X while the GIL is let go; a
+        # column is checked before its row in ``rows`` is read)
+        int64_t nnz = min(indices.shape[0], data.shape[0])
+        int64_t longest = min(slots.shape[0], scratch.shape[0])
+        uint64_t n_cols = <uint64_t>rows.shape[0]
+        int64_t begin, end, column
 
+    if scratch.shape[1] < 2 * n_models:
+        raise ValueError("scratch needs 2 M numbers a non-zero")  # a backstop
     with nogil:
         for r in range(start_row, n_rows):
             if check_signals and r % SIGNAL_CHECK_ROWS == SIGNAL_CHECK_ROWS - 1:
@@ -400,6 +452,9 @@ def grid_epoch(
             row = r if in_order else order[r]
             start = indptr[row]
             length = indptr[row + 1] - start
+            if start < 0 or length < 0 or length > longest or start > nnz - length:
+                status = X_CHANGED
+                break
             if train and in_table and table[0] + length > table[1]:
                 status = TABLE_FULL
                 break
@@ -409,17 +464,27 @@ def grid_epoch(
             if not in_table and r + 2 * PREFETCH_ROWS < n_rows:
                 # the dense store's row numbers, read by the prefetch below two rows later
                 ahead = r + 2 * PREFETCH_ROWS if in_order else order[r + 2 * PREFETCH_ROWS]
-                for k in range(indptr[ahead], indptr[ahead + 1]):
-                    sr_prefetch(row_of + indices[k])
+                begin = indptr[ahead]
+                end = indptr[ahead + 1]
+                if 0 <= begin <= end <= nnz:
+                    for k in range(begin, end):
+                        sr_prefetch(row_of + indices[k])
             if r + PREFETCH_ROWS < n_rows:
                 ahead = r + PREFETCH_ROWS if in_order else order[r + PREFETCH_ROWS]
-                for k in range(indptr[ahead], indptr[ahead + 1], 8):  # shuffled rows: X's values
+                begin = indptr[ahead]
+                end = indptr[ahead + 1]
+                if not 0 <= begin <= end <= nnz:
+                    end = begin  # (its own row checks it)
+                for k in range(begin, end, 8):  # shuffled rows: X's values
                     sr_prefetch(&data[0] + k)
-                for k in range(indptr[ahead], indptr[ahead + 1]):
+                for k in range(begin, end):
                     if in_table:
                         slot = state + width * (mix64(<uint64_t>indices[k]) & mask)
                     else:
-                        slot = state + width * row_of[indices[k]]
+                        column = indices[k]  # (read once: checked, then used)
+                        if <uint64_t>column >= n_cols:
+                            continue
+                        slot = state + width * row_of[column]
                     for m in range(0, width, 8):  # every cache line of the row, however aligned
                         sr_prefetch(slot + m)
                     sr_prefetch(slot + width - 1)
@@ -450,7 +515,11 @@ def grid_epoch(
                     if key_of(state + width * s) == EMPTY:
                         s = -1
                 else:
-                    s = row_of[cols[k]]
+                    column = cols[k]  # (read once: checked, then used)
+                    if <uint64_t>column >= n_cols:
+                        status = X_CHANGED
+                        break
+                    s = row_of[column]
                 where[k] = s
                 if s < 0:  # not held: weight 0, sqrt(n) 0 in every model
                     for m in range(2 * n_models):
@@ -458,6 +527,8 @@ def grid_epoch(
                     continue
                 sr_grid_predict(n_models, state + width * s + offset, x[k], lam1, lam2, ie, beta,
                                 bw, p)
+            if status != DONE:
+                break
 
             target = y[row]
             if one_vs_rest:

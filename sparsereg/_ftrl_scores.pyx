@@ -16,8 +16,9 @@ import numpy as np
 cnp.import_array()
 
 from sparsereg._ftrl_fast cimport (
-    DENSE_SLOT, EMPTY, PREFETCH_ROWS, Store, TABLE_SLOT, TABLE_STORE, index_t, mix64,
-    predict_dense, predict_sparse, sr_prefetch, weight_t,
+    DENSE_SLOT, DONE, EMPTY, PREFETCH_ROWS, Store, TABLE_SLOT, TABLE_STORE, X_CHANGED, index_t,
+    mix64, predict_dense, predict_sparse, sr_checked_columns_i32, sr_checked_columns_i64,
+    sr_prefetch, weight_t,
 )
 
 
@@ -296,7 +297,7 @@ def csr_predict(const cython.floating[::1] data, const index_t[::1] indices,
     the rows ahead are prefetched.
     """
     cdef:
-        int64_t i, k, m, column, previous, start, end, ahead
+        int64_t i, k, m, column, previous, start, end, ahead, a0, a1
         int64_t n_models = weights.shape[1], n_listed = columns.shape[0]
         int64_t nnz = indices.shape[0], n_rows = indptr.shape[0] - 1
         uint64_t mask = <uint64_t>column_index.shape[0] - 1
@@ -331,8 +332,10 @@ def csr_predict(const cython.floating[::1] data, const index_t[::1] indices,
                 break
             if i + PREFETCH_ROWS < row_end:
                 ahead = i + PREFETCH_ROWS
-                if 0 <= indptr[ahead] <= indptr[ahead + 1] <= nnz:
-                    for k in range(indptr[ahead], indptr[ahead + 1]):
+                a0 = indptr[ahead]  # (each read once: checked, then used)
+                a1 = indptr[ahead + 1]
+                if 0 <= a0 <= a1 <= nnz:
+                    for k in range(a0, a1):
                         column = indices[k]
                         if indexed:
                             sr_prefetch(&column_index[mix64(<uint64_t>column) & mask, 0])
@@ -492,9 +495,16 @@ def state_scores(
 
     Reads only the rows' columns, so scoring a batch costs its non-zeros, not the width.
     ``scratch`` and ``slots`` hold at least the longest row's worth, as for ``ftrl_epoch``.
+    Returns ``DONE``, or ``X_CHANGED`` (``ftrl_epoch``'s checks: a row's extent or, in the
+    dense store, a column out of bounds as read; ``out`` then means nothing).
     """
     cdef:
-        int64_t i, k, start, length, n_rows = indptr.shape[0] - 1
+        int64_t i, k, start, length, begin, end, n_rows = indptr.shape[0] - 1
+        int64_t nnz = min(indices.shape[0], data.shape[0])
+        int64_t longest = min(scratch.shape[0], slots.shape[0])
+        uint64_t n_cols = <uint64_t>zn.shape[0]
+        bint changed
+        int status = DONE
         uint64_t mask = <uint64_t>zn.shape[0] - 1
         double inv_eta0 = 1.0 / eta0
         double w0 = 0.0
@@ -503,12 +513,18 @@ def state_scores(
         double *buf = &scratch[0, 0]
         int64_t *where = &slots[0]
         bint in_table = store == TABLE_STORE
+    if out.shape[0] < n_rows:
+        raise ValueError("out needs a number per row of X")  # a backstop
     if fit_intercept:
         w0 = -intercept_zn[0] / ((beta + sqrt(intercept_zn[1])) * inv_eta0)
     with nogil:
         for i in range(n_rows):
             if i + PREFETCH_ROWS < n_rows:  # the loop waits on memory: ask for rows ahead
-                for k in range(indptr[i + PREFETCH_ROWS], indptr[i + PREFETCH_ROWS + 1]):
+                begin = indptr[i + PREFETCH_ROWS]
+                end = indptr[i + PREFETCH_ROWS + 1]
+                if not 0 <= begin <= end <= nnz:
+                    end = begin  # (its own row checks it)
+                for k in range(begin, end):
                     if in_table:
                         slot = state + TABLE_SLOT * (mix64(<uint64_t>indices[k]) & mask)
                         sr_prefetch(slot)
@@ -517,12 +533,23 @@ def state_scores(
                         sr_prefetch(state + DENSE_SLOT * <int64_t>indices[k])
             start = indptr[i]
             length = indptr[i + 1] - start
+            if start < 0 or length < 0 or length > longest or start > nnz - length:
+                status = X_CHANGED
+                break
             if in_table:
                 out[i] = predict_sparse(state, mask, &indices[0] + start, &data[0] + start,
                                         length, buf, where, w0, inv_eta0, beta, l1, l2)
-            else:
-                out[i] = predict_dense(state, &indices[0] + start, &data[0] + start, length,
-                                       buf, w0, inv_eta0, beta, l1, l2)
+            else:  # (ftrl_epoch's: the row's columns read once, checked, into where)
+                if index_t is int32_t:
+                    changed = sr_checked_columns_i32(length, &indices[0] + start, n_cols, where)
+                else:
+                    changed = sr_checked_columns_i64(length, &indices[0] + start, n_cols, where)
+                if changed:
+                    status = X_CHANGED
+                    break
+                out[i] = predict_dense(state, where, &data[0] + start, length, buf, w0, inv_eta0,
+                                       beta, l1, l2)
+    return status
 
 def dense_summary(const cython.floating[:, :] X):
     """``(entries of X that are not 0, largest |x|)`` of a 2-D array of any strides, the

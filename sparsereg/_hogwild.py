@@ -33,7 +33,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ._epoch import CSR_LANES_FROM, IN_ORDER, run_epoch
+from ._epoch import CSR_LANES_FROM, IN_ORDER, refuse_changed_x, run_epoch
 from ._ftrl_fast import Ahead, CsrScratch, HotTable, combine_own, ftrl_epoch_shared
 from ._interrupts import Latch, call_until_done, interrupts_deferred
 from ._state import DENSE_SLOT
@@ -168,7 +168,7 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
                 if c >= n_chunks:
                     break
                 begin, end = c * THREAD_CHUNK_ROWS, min((c + 1) * THREAD_CHUNK_ROWS, n_rows)
-                loss += ftrl_epoch_shared(
+                part, status = ftrl_epoch_shared(
                     *batch.csr_rows,
                     order,
                     begin,
@@ -193,6 +193,8 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
                     hyp.kernel_fields,
                     t0 + begin,
                 )
+                loss += part
+                refuse_changed_x(status)
         except BaseException as exc:  # Ctrl-C in the calling thread, or any failure
             stop[0] = True
             errors.append(exc)

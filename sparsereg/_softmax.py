@@ -11,6 +11,7 @@ models, one per class, so that ``coef_`` is ``(K, n_features)`` as in one-vs-res
 
 import numpy as np
 
+from ._epoch import refuse_changed_x
 from ._ftrl_fast import (
     EMPTY_KEY,
     Status,
@@ -240,6 +241,7 @@ def run_softmax_epoch(batch, state, hyper, *, order, t0=0):
         if status == Status.TABLE_FULL:
             state.grow(room=batch.longest_row)
             continue
+        refuse_changed_x(status)
         return loss
 
 
@@ -248,7 +250,7 @@ def softmax_scores_from_state(X, state, hyper, t):
     as ``softmax_epoch`` computes them before a row's update."""
     l1, l2 = hyper.lambdas_at(t)
     out = np.empty((X.shape[0], state.n_classes))
-    softmax_scores(
+    status = softmax_scores(
         X.data,
         X.indices,
         X.indptr,
@@ -262,4 +264,5 @@ def softmax_scores_from_state(X, state, hyper, t):
         hyper.fit_intercept,
         out,
     )
+    refuse_changed_x(status, training=False)
     return out

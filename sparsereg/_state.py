@@ -12,9 +12,11 @@ the kernel (``_ftrl_fast.ftrl_epoch``) runs either, and :meth:`FTRLState.to_arra
 
 import numpy as np
 
+from ._epoch import refuse_changed_x
 from ._ftrl_fast import (
     EMPTY_KEY,
     Slot,
+    Status,
     Store,
     column_weights,
     count_nonzero_weights,
@@ -63,7 +65,9 @@ def columns_in(X, indices=None):
     indices = X.indices if indices is None else indices
     bitmap = np.zeros(-(-X.shape[1] // 64), dtype=np.uint64)
     out = np.empty(min(indices.shape[0], X.shape[1]), dtype=np.int64)
-    return out[: distinct_columns(indices, bitmap, out)].copy()
+    n = distinct_columns(indices, bitmap, out)
+    refuse_changed_x(Status.X_CHANGED if n < 0 else Status.DONE)
+    return out[:n].copy()
 
 
 def _empty_table(capacity):

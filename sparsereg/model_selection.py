@@ -31,8 +31,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import _BaseFTRL, check_mt19937
-from ._epoch import epoch_order, history_due, penalty_lambdas
-from ._ftrl_fast import EMPTY_KEY, Loss, Store
+from ._epoch import epoch_order, history_due, penalty_lambdas, refuse_changed_x
+from ._ftrl_fast import EMPTY_KEY, Loss, Status, Store
 from ._ftrl_grid import grid_count_nonzero, grid_epoch, wide_rehash
 from ._interrupts import interrupts_deferred
 from ._losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, gives_probabilities
@@ -788,9 +788,10 @@ class _BaseFTRLCV(BaseEstimator):
                 t0,
                 row,
             )
-            if status == 0:
+            if status == Status.DONE:
                 return
-            state.grow(room=buffers["slots"].size)  # (the table store's only)
+            refuse_changed_x(status)
+            state.grow(room=buffers["slots"].size)  # (TABLE_FULL: the table store's only)
 
     def _commit(
         self, grid, states, sums, counts, t, history, rng, seed, problem, dtype, n_iter, data=None

@@ -15,7 +15,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.linear_model import SGDRegressor
 
-from sparsereg import SparseFTRLRegressor
+from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor, SparseFTRLRegressorCV
 from sparsereg.export import export_model
 
 
@@ -70,3 +70,66 @@ def test_scores_of_a_csr_another_thread_writes_to_never_read_out_of_bounds(kind)
     assert refusals, "no call overlapped the writer within 20 s"
     assert all("X changed while it was scored" in r or "indptr" in r for r in refusals), refusals
     np.testing.assert_array_equal(model.predict(X), expected)
+
+
+def _rows(n_rows, n_features, per_row, rng):
+    columns = np.sort(rng.choice(n_features, size=(n_rows, per_row)), axis=1)
+    X = sp.csr_matrix(
+        (rng.uniform(0.5, 1.5, n_rows * per_row), columns.ravel(), np.arange(n_rows + 1) * per_row),
+        shape=(n_rows, n_features),
+    )
+    X.sum_duplicates()
+    return X
+
+
+TRAINERS = {  # each of the compiled epochs that reads X's index arrays
+    "dense store": (lambda: SparseFTRLRegressor(random_state=0), 2**16),
+    "table store": (lambda: SparseFTRLRegressor(state_store="sparse", random_state=0), 2**16),
+    "narrow store": (lambda: SparseFTRLRegressor(random_state=0), 256),
+    "threads": (lambda: SparseFTRLRegressor(n_threads=2, random_state=0), 2**16),
+    "multinomial": (
+        lambda: SparseFTRLClassifier(multi_class="multinomial", random_state=0),
+        2**16,
+    ),
+    "grid": (lambda: SparseFTRLRegressorCV(alphas=2, eta0s=[0.1], random_state=0), 2**16),
+}
+
+
+@pytest.mark.parametrize("write", ["indptr", "indices"])
+@pytest.mark.parametrize("trainer", sorted(TRAINERS))
+def test_training_on_a_csr_another_thread_writes_to_never_goes_out_of_bounds(trainer, write):
+    # The kernels read X's index arrays again after they were checked, without the GIL: a
+    # row end flipped to 2**30 made them read past X, a column flipped past the width made
+    # the dense store's write past the state (crashes). Now each fit trains or raises
+    # ValueError, the kernel's ("X changed while it was trained on") or the checks'.
+    make, n_features = TRAINERS[trainer]
+    rng = np.random.default_rng(0)
+    X = OtherCSR(_rows(3000, n_features, 20, rng))
+    y = rng.integers(0, 3, X.shape[0]) if trainer == "multinomial" else rng.normal(size=3000)
+    where, bad = (X.indptr, 2**30) if write == "indptr" else (X.indices, 2**30)
+    at = X.shape[0] // 2 + 1 if write == "indptr" else X.nnz // 2
+    good = int(where[at])
+    stop, refusals = threading.Event(), []
+
+    def flip():
+        while not stop.is_set():
+            where[at] = bad
+            where[at] = good
+
+    writer = threading.Thread(target=flip)
+    writer.start()
+    begin = time.monotonic()
+    try:
+        while time.monotonic() < begin + 0.5 or (not refusals and time.monotonic() < begin + 20):
+            try:
+                make().fit(X, y)
+            except ValueError as exc:
+                refusals.append(str(exc))
+    finally:
+        stop.set()
+        writer.join()
+    assert refusals, "no fit overlapped the writer within 20 s"
+    assert all(
+        "X changed while it was trained on" in r or write in r or "ndex" in r for r in refusals
+    ), refusals
+    make().fit(X, y)  # the matrix as it was: trained
