@@ -820,6 +820,8 @@ class _BaseFTRL(BaseEstimator):
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
+            if sample_weight.size and not np.any(sample_weight):  # (scikit-learn < 1.9 took it)
+                raise ValueError("Sample weights must contain at least one non-zero number.")
         # (validate_data makes a DataFrame of sparse columns a CSR matrix)
         if keep_dense and not sp.issparse(X) and X.ndim == 2 and X.shape[1] <= NARROW_COLUMNS:
             X, x_bound = dense_rows(X)

@@ -151,7 +151,9 @@ def _float_values(col, name, pd):
         if pd.api.types.infer_dtype(col, skipna=True) in ok:
             try:
                 return pd.Series(col).to_numpy(dtype=np.float64, na_value=np.nan)
-            except OverflowError:  # an int beyond float64: value by value below
+            # an int beyond float64, or Decimal('sNaN') (float() of it raises
+            # InvalidOperation, an ArithmeticError): value by value below
+            except ArithmeticError:
                 pass
     elif kind == "O":
         values = np.where(np.equal(col, None), np.nan, col)
@@ -202,7 +204,9 @@ def _real_values(values, pd):
     None if a value is neither."""
     out = np.empty(len(values))
     for i, v in enumerate(values):
-        if isinstance(v, numbers.Real):
+        if isinstance(v, Decimal):  # (not a numbers.Real; float() refuses a signalling NaN)
+            out[i] = np.nan if v.is_nan() else float(v)
+        elif isinstance(v, numbers.Real):
             try:
                 out[i] = float(v)
             except OverflowError:  # 10**400

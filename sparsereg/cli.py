@@ -600,7 +600,7 @@ def _predict(args):
     to_file = args.out != "-"
     if to_file:
         _check_writable(args.out)
-        _check_not_an_input("--out", args.out, args.data)
+        _check_not_an_input("--out", args.out, [*args.data, args.model])
     rows = not_scored = 0
     # a file is written beside its name and renamed at the end: an error leaves no partial file
     with atomic_file(args.out, "w", newline="") if to_file else nullcontext(sys.stdout) as out:

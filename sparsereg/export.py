@@ -44,8 +44,9 @@ __all__ = ["ExportSizes", "ExportedLinearModel", "export_model", "export_sizes",
 
 _INT32_MAX = np.iinfo(np.int32).max
 # a dense X is scored with a dense table of every column's weights (the product the
-# estimator computes, to the bit) where the table has at most this many cells or X's
-_DENSE_TABLE_CELLS = 2**20
+# estimator computes, to the bit) where the table has at most this many cells (32 MiB), built
+# for the call; beyond, with X's supported columns (the same scores whatever the rows called)
+_DENSE_TABLE_CELLS = 2**22
 
 
 # -------------------------------------------------------------------- the model
@@ -85,10 +86,9 @@ class ExportedLinearModel:
     scikit-learn model, with the same sparse or dense product as scikit-learn, in
     the same order. Either way its results are identical to the estimator's; except
     for a dense ``X`` scored by a scikit-learn model whose dense table of weights
-    (models x features) would have more cells than ``X`` and than 2**20: such an ``X``
-    is scored on its columns that have a weight, whose sums may differ from the
-    estimator's in the last bits (the table, built on each call, cost ``n_models``
-    times the memory of ``X``).
+    (models x features, built on each call) would have more than 2**22 cells: such an
+    ``X`` is scored on its columns that have a weight, in sums that may differ from the
+    estimator's in the last bits.
     From a sparsereg estimator, a call of 5,000 rows or more is scored by one
     thread per CPU (at most 8) over contiguous row blocks, with the same result.
 
@@ -299,16 +299,16 @@ class ExportedLinearModel:
                 position = np.where(hit, position, n_support)
             compact = sp.csr_matrix((X.data, position, X.indptr), shape=(X.shape[0], n_support + 1))
             scores = compact @ self._weights
-        elif self.n_models * self.n_features_in_ <= max(X.size, _DENSE_TABLE_CELLS):
+        elif self.n_models * self.n_features_in_ <= _DENSE_TABLE_CELLS:
             # a dense X goes through the same BLAS call as in the estimator
             full = np.zeros((self.n_models, self.n_features_in_), dtype=self._weights.dtype)
             full[:, self.support_] = self._weight_rows().T
             scores = X @ full[0] if self._matvec else X @ full.T
         else:
-            # a table of every column for each model would outweigh X (a file may hold
-            # 50,000 models of 2**22 columns: 1.5 TiB, for one row): X's columns that have
-            # a weight, times their weights (sums that may differ from the estimator's in
-            # the last bits)
+            # a table of every column for each model, built on each call, would be too
+            # large (a file may hold 50,000 models of 2**22 columns: 1.5 TiB, for one row):
+            # X's columns that have a weight, times their weights (sums that may differ
+            # from the estimator's in the last bits)
             weights = self._weight_rows()
             scores = X[:, self.support_] @ (weights[:, 0] if self._matvec else weights)
         return refuse_nan_scores(np.asarray(scores) + self.intercept_)

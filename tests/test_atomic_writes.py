@@ -111,18 +111,16 @@ def test_a_link_planted_under_the_temporary_name_drawn_is_neither_written_nor_re
     # as if the random name had been guessed: the first name drawn is taken by a planted
     # link; the file is created new (never opened through what is there), another name is
     # drawn, and the planted link, not the writer's, is left where it is
-    import secrets
-
     victim = tmp_path / "victim.txt"
     victim.write_text("not to be written")
-    guessed = "0" * 16
-    draws = iter([guessed])
-    real = secrets.token_hex
-    monkeypatch.setattr(secrets, "token_hex", lambda n: next(draws, None) or real(n))
-    planted = tmp_path / f".model.npz.{guessed}.tmp"
-    planted.symlink_to(victim)
     model, X = exported(0)
+    draws = iter([bytes(8)])  # the name's 8 random bytes (os.urandom's), drawn first
+    real = os.urandom
+    monkeypatch.setattr(os, "urandom", lambda n: next(draws, None) or real(n))
+    planted = tmp_path / f".model.npz.{'00' * 8}.tmp"
+    planted.symlink_to(victim)
     model.save(tmp_path / "model.npz")
+    assert next(draws, None) is None, "the planted name was never drawn"
     assert victim.read_text() == "not to be written" and planted.is_symlink()
     np.testing.assert_array_equal(
         load_model(tmp_path / "model.npz").predict_proba(X), model.predict_proba(X)

@@ -337,6 +337,13 @@ def test_an_output_that_names_an_input_file_is_refused_before_any_work(
     assert exit_info.value.code == 2
     assert f"{option} {same} is the input file {csv_file}" in capsys.readouterr().err
     assert csv_file.read_bytes() == data and other.read_bytes() == data
+    if option == "--out":  # nor the model file predict reads
+        model = tmp_path / "model.npz"
+        saved = model.read_bytes()
+        with pytest.raises(SystemExit):
+            main(["predict", str(model), str(csv_file), "--out", str(model)])
+        assert f"--out {model} is the input file {model}" in capsys.readouterr().err
+        assert model.read_bytes() == saved
 
 
 @pytest.mark.parametrize(

@@ -187,6 +187,19 @@ def test_missing_values_are_one_token_in_any_form():
     assert _hashing.hash_value(Decimal("NaN")) == _hashing.MISSING_TOKEN
 
 
+def test_a_bucketed_column_of_decimals_takes_any_nan_as_missing():
+    # (float() of Decimal('sNaN') raised decimal.InvalidOperation out of the bucketing)
+    hasher = FeatureCrossHasher([("c",)], buckets={"c": 1.0}, n_features=2**10)
+    values = [Decimal("1.5"), Decimal("sNaN"), Decimal("NaN"), None, Decimal("1.7")]
+    Xt = hasher.fit_transform(pd.DataFrame({"c": np.array(values, dtype=object)}))
+    assert [(Xt[i] != Xt[3]).nnz for i in (1, 2)] == [0, 0]  # missing, as None
+    assert (Xt[0] != Xt[4]).nnz == 0 and (Xt[0] != Xt[3]).nnz  # one bucket, not missing
+    # Decimals among other numbers (refused as not numeric): the buckets of their values
+    mixed = hasher.transform(pd.DataFrame({"c": np.array([Decimal("1.5"), 1.25, 3], dtype=object)}))
+    floats = hasher.transform(pd.DataFrame({"c": [1.5, 1.25, 3.0]}))
+    assert (mixed != floats).nnz == 0
+
+
 def test_a_nan_that_is_not_na_in_a_nullable_float_column_is_missing():
     # pandas' Float64 holds NaN apart from NA (Parquet read with the pyarrow backend too)
     nan_not_na = pd.arrays.FloatingArray(np.array([np.nan, 1.0]), np.array([False, False]))

@@ -567,12 +567,13 @@ def test_export_model_leaves_a_models_sparse_coef_as_it_was():
 
 def test_a_dense_x_is_scored_without_a_table_far_larger_than_it():
     # A 'blas' export scored a dense X against a dense table of every column's weight for
-    # each model, built on each call: 20 classes of 2**17 columns, 21 MB for one row of 1 MB
-    # (a 79 KB file claiming 50,000 classes of 2**22 columns asked for 1.5 TiB). Such an X
-    # is now scored on its supported columns: the estimator's scores up to the last bits.
+    # each model, built on each call: 20 classes of 2**18 columns, 42 MB for two rows of
+    # 4 MB (a 79 KB file claiming 50,000 classes of 2**22 columns asked for 1.5 TiB). Such
+    # an X is now scored on its supported columns: the estimator's scores up to the last
+    # bits, the same whatever rows are called together.
     import tracemalloc
 
-    n_features = 2**17
+    n_features = 2**18
     rng = np.random.default_rng(0)
     X = sp.random(400, n_features, density=2e-4, format="csr", random_state=rng)
     y = np.arange(400) % 20
@@ -586,6 +587,8 @@ def test_a_dense_x_is_scored_without_a_table_far_larger_than_it():
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert peak < 4 * rows.nbytes, peak  # not the 21 MB table
+    assert peak < 4 * rows.nbytes, peak  # not the 42 MB table
     np.testing.assert_allclose(scores, source.decision_function(rows), rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(model.predict(rows), source.predict(rows))
+    for i in range(2):
+        np.testing.assert_array_equal(model.decision_function(rows[i : i + 1])[0], scores[i])

@@ -247,6 +247,21 @@ def test_weights_the_full_checks_refuse_are_refused_after_warm_calls(Est, dtype)
     assert est.t_ == 20
 
 
+def test_all_zero_weights_are_refused_without_scikit_learns_own_check(monkeypatch):
+    # scikit-learn refuses them from 1.9 on; 1.6-1.8, which the package supports, did not
+    import sparsereg._base as base
+
+    def check_before_1_9(sample_weight, X, dtype=None, ensure_non_negative=False):
+        return np.asarray(sample_weight, dtype=dtype)
+
+    monkeypatch.setattr(base, "_check_sample_weight", check_before_1_9)
+    est = SparseFTRLRegressor(random_state=0)
+    for call in (est.fit, est.partial_fit):
+        with pytest.raises(ValueError, match="at least one non-zero"):
+            call(X[:10], Y_REG[:10], sample_weight=np.zeros(10))
+    assert not hasattr(est, "coef_")
+
+
 def test_classes_given_on_every_call():
     every = SparseFTRLClassifier(random_state=0, shuffle=False)
     once = SparseFTRLClassifier(random_state=0, shuffle=False)
