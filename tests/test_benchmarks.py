@@ -379,6 +379,17 @@ def test_bench_calls_ab_quick_same_code_same_bits(capsys):
         assert now > 0 and before > 0
 
 
+def test_bench_epoch_ab_quick_same_code_same_bits(capsys):
+    import sparsereg
+
+    ratio, same = load("bench_epoch_ab").main(
+        ["--quick", "--before", str(Path(sparsereg.__file__).parent.parent)]
+    )
+    text = capsys.readouterr().out
+    # two copies of one package fit one model, to the bit
+    assert same and text.rstrip().endswith("same coefficients: yes") and ratio > 0
+
+
 def test_bench_calls_ab_refuses_a_version_running_the_other_kernel(tmp_path, monkeypatch):
     # A Cython module also enters sys.modules under the name it was compiled with when that
     # name is free: had a copy been imported before sparsereg, sparsereg would run the copy's
