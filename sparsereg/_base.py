@@ -931,16 +931,22 @@ class _BaseFTRL(BaseEstimator):
             start = time.perf_counter() if self.verbose else 0.0
             # (a permutation of one row draws no random number: skipping it changes nothing)
             order = epoch_order(rng, n_rows) if self.shuffle and n_rows > 1 else IN_ORDER
-            if problem.softmax:
-                losses = [one_model(0, order, t)]
-            elif problem.n_models == 1 or self._threads in (None, 1):
-                losses = [one_model(k, order, t) for k in range(problem.n_models)]
-            else:
-                # sharedmem: the models train the state in place (under a process backend
-                # set by parallel_config, "threads" alone trained pickled copies, thrown away)
-                losses = Parallel(n_jobs=self._threads, require="sharedmem")(
-                    delayed(one_model)(k, order, t) for k in range(problem.n_models)
-                )
+            try:
+                if problem.softmax:
+                    losses = [one_model(0, order, t)]
+                elif problem.n_models == 1 or self._threads in (None, 1):
+                    losses = [one_model(k, order, t) for k in range(problem.n_models)]
+                else:
+                    # sharedmem: the models train the state in place (under a process backend
+                    # set by parallel_config, "threads" alone trained pickled copies, thrown
+                    # away)
+                    losses = Parallel(n_jobs=self._threads, require="sharedmem")(
+                        delayed(one_model)(k, order, t) for k in range(problem.n_models)
+                    )
+            except ValueError:  # (X changed meanwhile: the kernels stopped part-way)
+                if state is self.__dict__.get("_state"):  # partial_fit's state, in place:
+                    self._weights_cache.value = None  # coef_ is then what the state holds
+                raise
             t += n_rows
             n_iter += 1
             loss = sum(losses) / max(n_rows, 1)

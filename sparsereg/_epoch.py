@@ -278,6 +278,7 @@ def run_epoch(batch, state, k, hyper, *, order=IN_ORDER, t0=0):
             t0,
             row,
             CSR_LANES_FROM,
+            X.shape[1],
         )
         loss += part
         if status == Status.TABLE_FULL:
@@ -296,7 +297,7 @@ def refuse_changed_x(status, training=True):
         raise ValueError(
             f"X changed while it was {'trained on' if training else 'scored'} (another "
             "thread wrote to its index arrays after they were checked)"
-            + ("; the model may hold part of this call's training." if training else ".")
+            + ("; a partial_fit may have trained on part of its rows." if training else ".")
         )
 
 
@@ -326,6 +327,7 @@ def scores_from_state(X, longest_row, state, hyper, t):
             scratch,
             slots,
             out[k],
+            X.shape[1],
         )
         refuse_changed_x(status, training=False)
     return out.T

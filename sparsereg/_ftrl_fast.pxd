@@ -454,15 +454,24 @@ cdef inline void update_dense_lanes(double *state, const col_t *cols,
 cdef inline double predict_sparse(const double *state, uint64_t mask, const index_t *cols,
                                   const cython.floating *x, int64_t length, double *buf,
                                   int64_t *where, double p, double inv_eta0, double beta,
-                                  double l1, double l2) noexcept nogil:
-    """As ``predict_dense``; also keeps each column's table row in ``where`` (-1: not held)."""
-    cdef int64_t k, s
+                                  double l1, double l2, uint64_t n_features,
+                                  bint *changed) noexcept nogil:
+    """As ``predict_dense``; also keeps each column's table row in ``where``, or ``~column``
+    (negative) for a column not held, which ``update_sparse`` inserts. Each column is read
+    once, checked against ``n_features`` (``*changed`` set where it is not below: another
+    thread wrote to X since it was checked; the caller stops)."""
+    cdef int64_t k, s, c
     cdef const double *slot
     cdef double w
+    cdef bint bad = False
     for k in range(length):
-        s = probe(state, mask, cols[k])
+        c = <int64_t>cols[k]
+        if <uint64_t>c >= n_features:
+            bad = True
+            c = 0
+        s = probe(state, mask, c)
         if key_of(state + TABLE_SLOT * s) == EMPTY:
-            where[k] = -1  # not in the table: weight 0, sqrt(n) 0
+            where[k] = ~c  # not in the table: weight 0, sqrt(n) 0
             buf[2 * k] = 0.0
             buf[2 * k + 1] = 0.0
             continue
@@ -472,6 +481,8 @@ cdef inline double predict_sparse(const double *state, uint64_t mask, const inde
         w = lazy_weight(slot[0], buf[2 * k + 1], inv_eta0, beta, l1, l2)
         buf[2 * k] = w
         p += w * x[k]
+    if bad:
+        changed[0] = True
     return p
 
 
@@ -480,17 +491,19 @@ cdef inline void update_sparse(double *state, uint64_t mask, int64_t *held, cons
                                const cython.floating *x, int64_t length, const double *buf,
                                const int64_t *where, double g, double inv_eta0,
                                int64_t t) noexcept nogil:
-    """As ``update_dense``; a column not held enters the table if ``admit`` lets it. A stored
-    zero is no occurrence (its update would leave the column as it is): it is not counted,
-    drawn for nor held, so that X with explicit zeros trains the model X without them does."""
-    cdef int64_t k, s
+    """As ``update_dense``; a column not held (``where[k] == ~column``, the column
+    ``predict_sparse`` checked) enters the table if ``admit`` lets it. A stored zero is no
+    occurrence (its update would leave the column as it is): it is not counted, drawn for
+    nor held, so that X with explicit zeros trains the model X without them does."""
+    cdef int64_t k, s, c
     for k in range(length):
         s = where[k]
         if s < 0:
-            if x[k] == 0.0 or not admit(hp, counters, bloom_mask, cols[k], t):
+            c = ~s
+            if x[k] == 0.0 or not admit(hp, counters, bloom_mask, c, t):
                 continue
-            s = probe(state, mask, cols[k])
-            (<int64_t *>(state + TABLE_SLOT * s))[0] = cols[k]
+            s = probe(state, mask, c)
+            (<int64_t *>(state + TABLE_SLOT * s))[0] = c
             held[0] += 1
         ftrl_update(state + TABLE_SLOT * s + TABLE_ZN, g * x[k], buf[2 * k + 1], buf[2 * k], inv_eta0)
 

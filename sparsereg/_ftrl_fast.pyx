@@ -50,6 +50,7 @@ def ftrl_epoch(
     int64_t t0,
     int64_t start_row,
     int64_t lanes_from,
+    int64_t n_features,
 ):
     """Run Algorithm 1 over the rows ``order[start_row:]``, updating the state in place.
 
@@ -60,7 +61,8 @@ def ftrl_epoch(
     and ``bloom`` the counters of Bloom inclusion (a power-of-two length, or empty).
     ``scratch`` and ``slots`` hold at least the longest row's worth of
     ``(w_i, sqrt(n_i))`` and table rows; ``scratch`` has ``CSR_SCRATCH_COLUMNS`` columns.
-    On the dense store, rows of at least ``lanes_from`` non-zeros are computed in vector
+    ``n_features`` is X's width (the table store's bound on a column; the dense store's is
+    its rows). On the dense store, rows of at least ``lanes_from`` non-zeros are computed in vector
     lanes (``_csr_rows.h``; the same bits). An empty ``order`` means every row in
     storage order; an empty ``sample_weight`` means every weight is 1. ``y`` holds the
     targets (regression, or classifier margins' signs in {-1, +1}), or with
@@ -148,8 +150,12 @@ def ftrl_epoch(
                 sq0 = sqrt(intercept_zn[1])
                 w0 = -intercept_zn[0] / ((beta + sq0) * inv_eta0)
             if in_table:
+                changed = False
                 p = predict_sparse(state, mask, cols, x, length, buf, where, w0, inv_eta0, beta,
-                                   l1, l2)
+                                   l1, l2, <uint64_t>n_features, &changed)
+                if changed:
+                    status = X_CHANGED
+                    break
             else:
                 # the row's columns read once, checked, into where (sr_checked_columns): the
                 # prediction reads and the update writes there
@@ -351,14 +357,17 @@ def count_nonzero_weights(const double[:, ::1] zn, int64_t z_col, const int64_t[
 
 
 
-def distinct_columns(const index_t[::1] indices, uint64_t[::1] bitmap, int64_t[::1] out):
+def distinct_columns(const index_t[::1] indices, int64_t n_cols, uint64_t[::1] bitmap,
+                     int64_t[::1] out):
     """Write the distinct values of ``indices`` to ``out`` in increasing order and return
-    their number. ``bitmap`` is zeros, with a bit per column (every index is below
-    ``64 * len(bitmap)``); ``out`` has room for every distinct value. -1 where an index is
-    out of the bitmap, or there are more distinct values than room in ``out`` (another
-    thread wrote to the indices after they were checked: nothing out of bounds is written)."""
+    their number. ``bitmap`` is zeros, with a bit per column of the ``n_cols``; ``out`` has
+    room for every distinct value. -1 where an index is not below ``n_cols``, or there are
+    more distinct values than room in ``out`` (another thread wrote to the indices after
+    they were checked: nothing out of bounds is read or written)."""
     cdef int64_t k, word, c, n = 0, room = out.shape[0]
-    cdef uint64_t bits, n_bits = 64 * <uint64_t>bitmap.shape[0]
+    cdef uint64_t bits, n_bits = <uint64_t>max(n_cols, 0)
+    if n_cols > 64 * bitmap.shape[0]:
+        raise ValueError("the bitmap needs a bit per column")  # a backstop
     with nogil:
         for k in range(indices.shape[0]):
             c = indices[k]  # (read once: checked, then used)
@@ -622,7 +631,9 @@ def ftrl_epoch_shared(
                 resolved[later] = resolve_checked(&indices[0], indptr[ahead], indptr[ahead + 1],
                                                   nnz, longest, table, copy_of, hot_offset,
                                                   &ring[later, 0], state, n_cols)
-            if length != resolved[now] or start < 0 or start > nnz - length:
+            # (resolved -1: a bad extent or column, never a length, though a length read
+            # now can be -1 too)
+            if resolved[now] < 0 or length != resolved[now] or start < 0 or start > nnz - length:
                 status = X_CHANGED
                 break
             slots = &ring[now, 0]

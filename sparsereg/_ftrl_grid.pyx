@@ -60,6 +60,7 @@ def softmax_epoch(
     Hyper hp,
     int64_t t0,
     int64_t start_row,
+    int64_t n_features,
 ):
     """Softmax FTRL-Proximal over the rows ``order[start_row:]``, the state updated in place.
 
@@ -70,7 +71,8 @@ def softmax_epoch(
     of ``2 K`` numbers ``(w, sqrt(n))`` per class, ``classes_buf`` is ``(4, K)`` (margins,
     intercept weights, their ``sqrt(n)``, gradients) and ``slots`` the longest row's table
     rows. An empty ``order`` means every row in storage order; an empty ``sample_weight``
-    every weight 1; ``t0`` the samples seen before ``order[0]``.
+    every weight 1; ``t0`` the samples seen before ``order[0]``; ``n_features`` X's width
+    (the table store's bound on a column).
 
     Per row: margins ``m_k = w0_k + sum_i w_ik x_i`` from the lazy weights, ``p = softmax(m)``
     (the largest margin subtracted first), gradient ``g_k = weight (p_k - [y = k])``, and
@@ -111,7 +113,7 @@ def softmax_epoch(
         int64_t nnz = min(indices.shape[0], data.shape[0])
         int64_t longest = min(slots.shape[0], scratch.shape[0])
         uint64_t n_cols = <uint64_t>zn.shape[0]
-        int64_t begin, end
+        int64_t begin, end, column
         bint changed
 
     if scratch.shape[1] < 2 * K:
@@ -170,9 +172,13 @@ def softmax_epoch(
             # the margins, keeping each class's (w, sqrt(n)) of each column in buf
             for j in range(length):
                 if in_table:
-                    s = probe_wide(state, mask, width, cols[j])
+                    column = cols[j]  # (read once: checked, then kept in where)
+                    if <uint64_t>column >= <uint64_t>n_features:
+                        status = X_CHANGED
+                        break
+                    s = probe_wide(state, mask, width, column)
                     if key_of(state + width * s) == EMPTY:
-                        where[j] = -1  # not held: every weight 0, every sqrt(n) 0
+                        where[j] = ~column  # not held: every weight 0, every sqrt(n) 0
                         for c in range(2 * K):
                             buf[2 * K * j + c] = 0.0
                         continue
@@ -187,6 +193,8 @@ def softmax_epoch(
                     buf[2 * K * j + 2 * c] = w
                     buf[2 * K * j + 2 * c + 1] = sq
                     margin[c] += w * xv
+            if status != DONE:
+                break
             # softmax, the largest margin subtracted first
             top = margin[0]
             for c in range(1, K):
@@ -211,8 +219,9 @@ def softmax_epoch(
                     if s < 0:
                         if x[j] == 0.0:
                             continue  # a stored zero: no occurrence, not held (update_sparse)
-                        s = probe_wide(state, mask, width, cols[j])
-                        (<int64_t *>(state + width * s))[0] = cols[j]
+                        column = ~s  # (the column checked in the prediction)
+                        s = probe_wide(state, mask, width, column)
+                        (<int64_t *>(state + width * s))[0] = column
                         table[0] += 1
                     base = state + width * s + zn_at
                 else:
@@ -380,6 +389,7 @@ def grid_epoch(
     double[::1] loss_squares,
     int64_t t0,
     int64_t start_row,
+    int64_t n_features,
 ):
     """Run the rows ``order[start_row:]`` through the ``M = len(inv_eta0)`` models of a grid.
 
@@ -393,7 +403,8 @@ def grid_epoch(
     ``lambda2``: each model's ``1 / eta0`` and lambdas (per sample seen when
     ``mean_scaled``); ``scratch``: ``(longest row, 2 M)``; ``slots``: the longest row's rows
     of ``zn``; ``models``: ``(GRID_COLUMNS, M)``. ``y``, ``sample_weight``, ``order``,
-    ``one_vs_rest``, ``positive``, ``t0`` as for ``ftrl_epoch``.
+    ``one_vs_rest``, ``positive``, ``t0`` as for ``ftrl_epoch``; ``n_features`` X's width (the
+    table store's bound on a column).
 
     Each row is scored by every model, its sample-weighted loss added to ``loss_sum[m]``
     (its square to ``loss_squares[m]``), then, with ``train``, every model is updated
@@ -511,12 +522,18 @@ def grid_epoch(
             for k in range(length):
                 bw = buf + 2 * n_models * k
                 if in_table:
-                    s = probe_wide(state, mask, width, cols[k])
+                    column = cols[k]  # (read once: checked, then kept in where)
+                    if <uint64_t>column >= <uint64_t>n_features:
+                        status = X_CHANGED
+                        break
+                    s = probe_wide(state, mask, width, column)
                     if key_of(state + width * s) == EMPTY:
-                        s = -1
+                        s = ~column  # not held (negative): update inserts this column
                 else:
                     column = cols[k]  # (read once: checked, then used)
-                    if <uint64_t>column >= n_cols:
+                    # (every column of X was given a row before the call: one without is a
+                    # column another thread wrote since, as is one past the width)
+                    if <uint64_t>column >= n_cols or row_of[column] < 0:
                         status = X_CHANGED
                         break
                     s = row_of[column]
@@ -560,8 +577,9 @@ def grid_epoch(
                 if in_table and s < 0:  # the column enters the table (dense: every column has a row)
                     if x[k] == 0.0:
                         continue  # a stored zero: no occurrence, not held (update_sparse)
-                    s = probe_wide(state, mask, width, cols[k])
-                    (<int64_t *>(state + width * s))[0] = cols[k]
+                    column = ~s  # (the column checked in the prediction)
+                    s = probe_wide(state, mask, width, column)
+                    (<int64_t *>(state + width * s))[0] = column
                     table[0] += 1
                 sr_grid_update(n_models, state + width * s + offset, x[k], g,
                                buf + 2 * n_models * k, ie)

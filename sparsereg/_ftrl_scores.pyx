@@ -489,6 +489,7 @@ def state_scores(
     double[:, ::1] scratch,
     int64_t[::1] slots,
     double[::1] out,
+    int64_t n_features,
 ):
     """``out[i] = w0 + w.x_i`` for the CSR rows ``i``, the weights computed lazily from
     one model's state (``ftrl_epoch``'s layout and prediction, without an update).
@@ -537,8 +538,13 @@ def state_scores(
                 status = X_CHANGED
                 break
             if in_table:
+                changed = False
                 out[i] = predict_sparse(state, mask, &indices[0] + start, &data[0] + start,
-                                        length, buf, where, w0, inv_eta0, beta, l1, l2)
+                                        length, buf, where, w0, inv_eta0, beta, l1, l2,
+                                        <uint64_t>n_features, &changed)
+                if changed:
+                    status = X_CHANGED
+                    break
             else:  # (ftrl_epoch's: the row's columns read once, checked, into where)
                 if index_t is int32_t:
                     changed = sr_checked_columns_i32(length, &indices[0] + start, n_cols, where)

@@ -236,6 +236,7 @@ def run_softmax_epoch(batch, state, hyper, *, order, t0=0):
             hyper.kernel_fields,
             t0,
             row,
+            batch.X.shape[1],
         )
         loss += part
         if status == Status.TABLE_FULL:

@@ -65,7 +65,7 @@ def columns_in(X, indices=None):
     indices = X.indices if indices is None else indices
     bitmap = np.zeros(-(-X.shape[1] // 64), dtype=np.uint64)
     out = np.empty(min(indices.shape[0], X.shape[1]), dtype=np.int64)
-    n = distinct_columns(indices, bitmap, out)
+    n = distinct_columns(indices, X.shape[1], bitmap, out)
     refuse_changed_x(Status.X_CHANGED if n < 0 else Status.DONE)
     return out[:n].copy()
 

@@ -32,7 +32,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import _BaseFTRL, check_mt19937
 from ._epoch import epoch_order, history_due, penalty_lambdas, refuse_changed_x
-from ._ftrl_fast import EMPTY_KEY, Loss, Status, Store
+from ._ftrl_fast import EMPTY_KEY, Loss, Status, Store, distinct_columns
 from ._ftrl_grid import grid_count_nonzero, grid_epoch, wide_rehash
 from ._interrupts import interrupts_deferred
 from ._losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, gives_probabilities
@@ -233,9 +233,13 @@ class _GridState:
         the order of the columns), before the kernel reads them."""
         if self.in_table:
             return
-        marked = np.zeros(self.n_features, dtype=bool)
-        marked[indices] = True
-        new = np.flatnonzero(marked)
+        # marked in compiled code, each index read once and bounded (another thread may write
+        # to X's indices meanwhile: NumPy's marked[indices] = True checks, then writes)
+        bitmap = np.zeros(-(-self.n_features // 64), dtype=np.uint64)
+        out = np.empty(min(indices.shape[0], self.n_features), dtype=np.int64)
+        n = distinct_columns(indices, self.n_features, bitmap, out)
+        refuse_changed_x(Status.X_CHANGED if n < 0 else Status.DONE)
+        new = out[:n]
         new = new[self.rows[new] < 0]
         if new.size == 0:
             return
@@ -787,10 +791,11 @@ class _BaseFTRLCV(BaseEstimator):
                 sums[kind + "_sq"],
                 t0,
                 row,
+                X.shape[1],
             )
             if status == Status.DONE:
                 return
-            refuse_changed_x(status)
+            refuse_changed_x(status, training=train)
             state.grow(room=buffers["slots"].size)  # (TABLE_FULL: the table store's only)
 
     def _commit(

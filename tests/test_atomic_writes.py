@@ -13,8 +13,17 @@ import pytest
 import scipy.sparse as sp
 
 from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
+from sparsereg._atomic import atomic_file
 from sparsereg.export import export_model, load_model
 from sparsereg.stream import fit_stream
+
+from .interruptions import (
+    ANY_CODE_SWEEPS,
+    Timeout,
+    alarm_each_place_of_any_code,
+    files_open_under,
+    raise_timeout,
+)
 
 
 def exported(seed, alpha=1e-4):
@@ -128,22 +137,12 @@ def test_a_link_planted_under_the_temporary_name_drawn_is_neither_written_nor_re
     assert sorted(os.listdir(tmp_path)) == sorted(["victim.txt", "model.npz", planted.name])
 
 
-@pytest.mark.parametrize("places", ["function entries and exits", "after calls and at jumps back"])
+@pytest.mark.parametrize("places", sorted(ANY_CODE_SWEEPS))
 def test_a_signal_anywhere_in_a_failed_writes_clean_up_leaves_nothing(tmp_path, places):
     # A write that fails (here a ValueError in the block), and a SIGALRM whose handler
     # raises at each place of any code in turn, the clean-up included: the temporary file is
     # removed and its descriptor closed, whichever exception comes out. (The hold over the
     # clean-up was made in the finally: a handler's exception just before it skipped both.)
-    from sparsereg._atomic import atomic_file
-
-    from .interruptions import (
-        ANY_CODE_SWEEPS,
-        Timeout,
-        alarm_each_place_of_any_code,
-        files_open_under,
-        raise_timeout,
-    )
-
     path = tmp_path / "out.bin"
 
     def failed_write(_):
@@ -164,23 +163,13 @@ def test_a_signal_anywhere_in_a_failed_writes_clean_up_leaves_nothing(tmp_path, 
     assert count > 10  # (the places of the Python code a write calls: posixpath's, the test's)
 
 
-@pytest.mark.parametrize("places", ["function entries and exits", "after calls and at jumps back"])
+@pytest.mark.parametrize("places", sorted(ANY_CODE_SWEEPS))
 def test_a_signal_anywhere_in_a_write_leaves_nothing_while_its_exception_is_held(tmp_path, places):
     # A write that succeeds unless a SIGALRM's handler raises at a place of any code: when the
     # exception comes out, before anything lets it go, the target is the old file or the
     # new one, whole, and no temporary file is there or open. (The generator-based context
     # manager left both while its exception lived: a handler's exception between its yield
     # and the caller's block kept the generator suspended in the traceback.)
-    from sparsereg._atomic import atomic_file
-
-    from .interruptions import (
-        ANY_CODE_SWEEPS,
-        Timeout,
-        alarm_each_place_of_any_code,
-        files_open_under,
-        raise_timeout,
-    )
-
     path = tmp_path / "out.bin"
 
     def write(_):
