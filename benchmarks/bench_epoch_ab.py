@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -72,7 +73,7 @@ def main(argv=None):
                     t0 = time.perf_counter()
                     est.fit(X, y)
                     seconds[name].append(time.perf_counter() - t0)
-                    coef[name] = est.coef_
+                    coef[name] = est.coef_.toarray() if sp.issparse(est.coef_) else est.coef_
         finally:
             forget_before(folder)
     ratios = np.array(seconds["now"]) / np.array(seconds["before"])
