@@ -34,7 +34,7 @@ from dataclasses import replace
 import numpy as np
 
 from ._epoch import CSR_LANES_FROM, IN_ORDER, refuse_changed_x, run_epoch
-from ._ftrl_fast import Ahead, CsrScratch, HotTable, combine_own, ftrl_epoch_shared
+from ._ftrl_fast import Ahead, CsrScratch, HotTable, Status, combine_own, ftrl_epoch_shared
 from ._interrupts import Latch, call_until_done, interrupts_deferred
 from ._state import DENSE_SLOT
 
@@ -74,13 +74,22 @@ def hot_columns(X, order, n_rows):
     copies = np.zeros(HOT_TABLE, dtype=np.int16)
     if X.shape[1] > WIDEST_WITH_HOT:
         return table, copies, np.empty(0, dtype=np.int64)
+    # X's arrays are read once into arrays of this call and checked (another thread may
+    # write to them after X was checked: a row end read as 2**30 asked np.repeat for 8 GiB)
+    nnz = X.indices.shape[0]
     if order.shape[0] == 0:
-        sample = X.indices[: X.indptr[min(n_rows, HOT_SAMPLE_ROWS)]]
+        end = int(X.indptr[min(n_rows, HOT_SAMPLE_ROWS)])
+        sample = X.indices[: min(max(end, 0), nnz)].copy()
     else:  # the first rows of the order: each row's indices, one gather
         rows = order[:HOT_SAMPLE_ROWS]
-        starts, lengths = X.indptr[rows], X.indptr[rows + 1] - X.indptr[rows]
+        starts, ends = X.indptr[rows], X.indptr[rows + 1]  # (copies)
+        lengths = ends - starts
+        if starts.size and (starts.min() < 0 or lengths.min() < 0 or ends.max() > nnz):
+            refuse_changed_x(Status.X_CHANGED)
         to_sample = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
         sample = X.indices[to_sample + np.arange(to_sample.shape[0])]
+    if sample.size and (sample.min() < 0 or sample.max() >= X.shape[1]):
+        refuse_changed_x(Status.X_CHANGED)
     columns, counts = np.unique(sample, return_counts=True)
     frequent = np.argsort(-counts, kind="stable")[:HOT_COLUMNS]
     columns = columns[frequent[counts[frequent] > 1]].astype(np.int64)

@@ -342,10 +342,12 @@ def as_kernel_csr(X, values=True, threads=1):
     if not sp.issparse(X):
         X = dense_csr(X)
     X = with_plain_arrays(X)
-    longest_row, max_abs = check_csr(X, values=values, threads=threads)
-    # safe only now that indptr and indices are known to be in bounds; scipy caches the answer
-    if not X.has_canonical_format:
-        X = X.copy()
+    longest_row, max_abs, canonical = checked_csr(X, values=values, threads=threads)
+    if not canonical:
+        # a copy of the arrays, checked again before scipy sorts it (scipy reads without
+        # bounds, and another thread may write to X's own arrays after the check above)
+        X = sp.csr_matrix((X.data.copy(), X.indices.copy(), X.indptr.copy()), shape=X.shape)
+        longest_row, max_abs, _ = checked_csr(X, values=values, threads=threads)
         X.sum_duplicates()
     return X, longest_row, max_abs
 
@@ -379,6 +381,13 @@ def _values_read_here(indptr, indices, data):
 def check_csr(X, values=True, threads=1):
     """Reject non-finite values and a hand-built CSR that would make the kernel read
     or write out of bounds; return ``(longest_row, bound)`` where every ``|x| <= bound``.
+    (:func:`checked_csr` also says whether the rows are canonical.)"""
+    return checked_csr(X, values, threads)[:2]
+
+
+def checked_csr(X, values=True, threads=1):
+    """:func:`check_csr`, returning ``(longest_row, bound, canonical)``: ``canonical``,
+    whether every row's indices strictly increase (sorted, no column twice).
 
     One compiled pass checks ``indptr`` and finds the smallest and largest index and
     whether rows are strictly sorted; another finds the largest ``|x|`` (both vector
@@ -428,11 +437,11 @@ def check_csr(X, values=True, threads=1):
         if strictly_sorted:
             X.has_canonical_format = True  # what scipy would find: spares it a pass over indices
         if not values:
-            return longest_row, 0.0
+            return longest_row, 0.0, bool(strictly_sorted)
         # one compiled pass (not BLAS: see largest_magnitude) finds the largest |x| and NaN/inf
         if largest is None:
             largest = largest_magnitude(data)
         if not np.isfinite(largest):
             raise ValueError("Input X contains NaN or infinity.")
-        return longest_row, largest
-    return longest_row, 0.0
+        return longest_row, largest, bool(strictly_sorted)
+    return longest_row, 0.0, True
