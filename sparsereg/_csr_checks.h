@@ -93,17 +93,19 @@ SR_CSR_CLONES static double sr_largest_magnitude_f32(const float *x, int64_t n)
         if (indptr[0] != 0)                                                                 \
             return 0;                                                                       \
         for (int64_t r0 = 0, r1 = 0; r0 < n_rows; r0 = r1) {                                \
-            for (; r1 < n_rows && end - indptr[r0] < SR_CSR_BLOCK; r1++) {                  \
+            int64_t begin = end; /* indptr[r0] as checked: X is read again below */          \
+            for (; r1 < n_rows && end - begin < SR_CSR_BLOCK; r1++) {                       \
                 int64_t next = indptr[r1 + 1];                                              \
                 if (next < end || next > nnz)                                               \
                     return 0;                                                               \
                 longest = next - end > longest ? next - end : longest;                      \
                 end = next;                                                                 \
             }                                                                               \
-            inside += BLOCK(ix, indptr[r0], end, &lo, &hi);                                 \
+            inside += BLOCK(ix, begin, end, &lo, &hi);                                      \
             for (int64_t r = r0; r < r1; r++) {                                             \
+                /* read again (another thread may write to X meanwhile): bounded */        \
                 int64_t start = indptr[r];                                                  \
-                if (start > 0 && indptr[r + 1] > start)                                     \
+                if (start > 0 && start < nnz && indptr[r + 1] > start)                      \
                     inside -= ix[start] <= ix[start - 1];                                   \
             }                                                                               \
         }                                                                                   \
