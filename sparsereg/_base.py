@@ -281,6 +281,14 @@ class _Model(NamedTuple):
     params: tuple  # the parameters the weights are computed under (``_WEIGHT_PARAMS``)
 
 
+def _outcome(train, *args):
+    """``(train(*args), None)``, or ``(None, the exception)`` it raised."""
+    try:
+        return train(*args), None
+    except Exception as exc:  # noqa: BLE001 - handed to the caller once every model is done
+        return None, exc
+
+
 class _WeightsCache:
     """Holds the ``_Model`` once computed from the state (``_BaseFTRL._current_weights``).
 
@@ -939,11 +947,16 @@ class _BaseFTRL(BaseEstimator):
                 else:
                     # sharedmem: the models train the state in place (under a process backend
                     # set by parallel_config, "threads" alone trained pickled copies, thrown
-                    # away)
-                    losses = Parallel(n_jobs=self._threads, require="sharedmem")(
-                        delayed(one_model)(k, order, t) for k in range(problem.n_models)
+                    # away); each model's failure is returned, not raised: joblib re-raises
+                    # the first at once, while the other models' threads go on training
+                    outcomes = Parallel(n_jobs=self._threads, require="sharedmem")(
+                        delayed(_outcome)(one_model, k, order, t) for k in range(problem.n_models)
                     )
-            except ValueError:  # (X changed meanwhile: the kernels stopped part-way)
+                    failures = [exc for _, exc in outcomes if exc is not None]
+                    if failures:
+                        raise failures[0]
+                    losses = [loss for loss, _ in outcomes]
+            except BaseException:  # (X changed meanwhile: the kernels stopped part-way)
                 if state is self.__dict__.get("_state"):  # partial_fit's state, in place:
                     self._weights_cache.value = None  # coef_ is then what the state holds
                 raise

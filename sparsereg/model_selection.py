@@ -755,6 +755,17 @@ class _BaseFTRLCV(BaseEstimator):
     def _run(
         self, X, problem, k, state, order, hypers, buffers, t0, train, sums, kind, check_signals
     ):
+        try:
+            self._run_rows(
+                X, problem, k, state, order, hypers, buffers, t0, train, sums, kind, check_signals
+            )
+        except BaseException:  # (X changed: the kernel stopped part-way, in place)
+            state.forget()  # its held columns are read again from the state
+            raise
+
+    def _run_rows(
+        self, X, problem, k, state, order, hypers, buffers, t0, train, sums, kind, check_signals
+    ):
         weights = problem.weights[k]
         positive = problem.positives[k] if problem.positives is not None else 0.0
         one_vs_rest = problem.positives is not None

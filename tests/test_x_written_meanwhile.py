@@ -167,3 +167,64 @@ def test_training_on_a_csr_another_thread_writes_to_never_goes_out_of_bounds(tra
             )
         assert coef.shape[-1] == n_features
     make().fit(X, y)  # the matrix as it was: trained
+
+
+def test_a_partial_fit_refused_in_one_model_returns_once_every_model_stopped(monkeypatch):
+    # One-vs-rest models trained in threads (n_jobs): joblib raised the first model's
+    # ValueError at once while the others' threads went on training the estimator's state
+    # after the call returned, under a coef_ cached meanwhile. Fault injected: model 0
+    # stops as a kernel that met a writer does, the others train on.
+    import sparsereg._base as base
+    from sparsereg._epoch import refuse_changed_x
+    from sparsereg._ftrl_fast import Status
+
+    rng = np.random.default_rng(0)
+    X = _rows(100_000, 2**12, 20, rng)
+    y = rng.integers(0, 4, X.shape[0])
+    clf = SparseFTRLClassifier(n_jobs=4, state_store="dense", random_state=0)
+    clf.partial_fit(X[:1000], y[:1000], classes=np.arange(4))
+    real = base.run_epoch
+
+    def first_model_meets_a_writer(batch, state, k, hyper, **kwargs):
+        if k == 0:
+            refuse_changed_x(Status.X_CHANGED)
+        return real(batch, state, k, hyper, **kwargs)
+
+    monkeypatch.setattr(base, "run_epoch", first_model_meets_a_writer)
+    with pytest.raises(ValueError, match="X changed while it was trained on"):
+        clf.partial_fit(X, y)
+    right_after = clf.get_ftrl_state()
+    coef = clf.coef_.copy()
+    time.sleep(0.5)  # (the other models' epochs take ~0.05-0.2 s)
+    later = clf.get_ftrl_state()
+    for key in right_after:
+        np.testing.assert_array_equal(np.asarray(right_after[key]), np.asarray(later[key]))
+    monkeypatch.undo()
+    # coef_ is what the state holds: the models' rows trained, t_ not counting them
+    np.testing.assert_array_equal(clf.coef_, coef)
+
+
+def test_a_grid_partial_fit_refused_part_way_reads_its_held_columns_again(monkeypatch):
+    # The CV grid's table store keeps the list of its held columns between calls: a
+    # partial_fit whose kernel stopped part-way (X changed) had inserted columns the list
+    # did not have, and the grid's models were then built without them. Fault injected: the
+    # kernel trains, then reports what a kernel that met a writer reports.
+    import sparsereg.model_selection as model_selection
+    from sparsereg._ftrl_fast import Status
+
+    rng = np.random.default_rng(0)
+    X = _rows(2000, 300, 6, rng)
+    y = rng.normal(size=2000)
+    cv = SparseFTRLRegressorCV(state_store="sparse", random_state=0)
+    cv.partial_fit(X[:, :150] @ sp.eye(150, 300, format="csr"), y)  # columns below 150 only
+    real = model_selection.grid_epoch
+
+    def trained_then_met_a_writer(*args):
+        row, _ = real(*args)
+        return row, int(Status.X_CHANGED)
+
+    monkeypatch.setattr(model_selection, "grid_epoch", trained_then_met_a_writer)
+    with pytest.raises(ValueError, match="X changed while it was trained on"):
+        cv.partial_fit(X, y)
+    monkeypatch.undo()
+    assert cv.estimator_at(0).get_ftrl_state()["columns"].max() >= 150
