@@ -403,6 +403,15 @@ cdef extern from "_csr_rows.h" nogil:
     void sr_csr_row_update(int64_t n, double g, const double *x, const double *w,
                            const double *roots, double inv_eta0, double *z, double *nsum)
 
+cdef inline bint checked_columns(int64_t n, const index_t *cols, uint64_t n_cols,
+                                 int64_t *out) noexcept nogil:
+    """``sr_checked_columns_*`` for ``cols``' index type: the row's columns into ``out``;
+    whether one was at or past ``n_cols``."""
+    if index_t is int32_t:
+        return sr_checked_columns_i32(n, cols, n_cols, out)
+    else:
+        return sr_checked_columns_i64(n, cols, n_cols, out)
+
 cpdef enum CsrScratch:
     CSR_SCRATCH_COLUMNS = 6  # ftrl_epoch's scratch per non-zero: z, n, x, sqrt(n), w, w*x
 

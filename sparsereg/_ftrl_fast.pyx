@@ -159,10 +159,7 @@ def ftrl_epoch(
             else:
                 # the row's columns read once, checked, into where (sr_checked_columns): the
                 # prediction reads and the update writes there
-                if index_t is int32_t:
-                    changed = sr_checked_columns_i32(length, cols, n_cols, where)
-                else:
-                    changed = sr_checked_columns_i64(length, cols, n_cols, where)
+                changed = checked_columns(length, cols, n_cols, where)
                 if changed:
                     status = X_CHANGED
                     break
@@ -364,28 +361,33 @@ def distinct_columns(const index_t[::1] indices, int64_t n_cols, uint64_t[::1] b
     room for every distinct value. -1 where an index is not below ``n_cols``, or there are
     more distinct values than room in ``out`` (another thread wrote to the indices after
     they were checked: nothing out of bounds is read or written)."""
-    cdef int64_t k, word, c, n = 0, room = out.shape[0]
-    cdef uint64_t bits, n_bits = <uint64_t>max(n_cols, 0)
+    cdef int64_t n
     if n_cols > 64 * bitmap.shape[0]:
         raise ValueError("the bitmap needs a bit per column")  # a backstop
     with nogil:
-        for k in range(indices.shape[0]):
-            c = indices[k]  # (read once: checked, then used)
-            if <uint64_t>c >= n_bits:
-                n = -1
-                break
-            bitmap[c >> 6] |= (<uint64_t>1) << (c & 63)
-        for word in range(bitmap.shape[0] if n == 0 else 0):
-            bits = bitmap[word]
-            while bits and n >= 0:
-                if n == room:
-                    n = -1
-                    break
-                out[n] = 64 * word + sr_lowest_bit(bits)
-                n += 1
-                bits &= bits - 1
-            if n < 0:
-                break
+        n = _distinct(&indices[0] if indices.shape[0] else NULL, indices.shape[0],
+                      <uint64_t>max(n_cols, 0), &bitmap[0] if bitmap.shape[0] else NULL,
+                      bitmap.shape[0], &out[0] if out.shape[0] else NULL, out.shape[0])
+    return n
+
+
+cdef int64_t _distinct(const index_t *indices, int64_t nnz, uint64_t n_cols, uint64_t *bitmap,
+                       int64_t n_words, int64_t *out, int64_t room) noexcept nogil:
+    cdef int64_t k, word, c, n = 0
+    cdef uint64_t bits
+    for k in range(nnz):
+        c = indices[k]  # (read once: checked, then used)
+        if <uint64_t>c >= n_cols:
+            return -1
+        bitmap[c >> 6] |= (<uint64_t>1) << (c & 63)
+    for word in range(n_words):
+        bits = bitmap[word]
+        while bits:
+            if n == room:
+                return -1
+            out[n] = 64 * word + sr_lowest_bit(bits)
+            n += 1
+            bits &= bits - 1
     return n
 
 

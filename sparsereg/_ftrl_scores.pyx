@@ -17,8 +17,7 @@ cnp.import_array()
 
 from sparsereg._ftrl_fast cimport (
     DENSE_SLOT, DONE, EMPTY, PREFETCH_ROWS, Store, TABLE_SLOT, TABLE_STORE, X_CHANGED, index_t,
-    mix64, predict_dense, predict_sparse, sr_checked_columns_i32, sr_checked_columns_i64,
-    sr_prefetch, weight_t,
+    checked_columns, mix64, predict_dense, predict_sparse, sr_prefetch, weight_t,
 )
 
 
@@ -546,10 +545,7 @@ def state_scores(
                     status = X_CHANGED
                     break
             else:  # (ftrl_epoch's: the row's columns read once, checked, into where)
-                if index_t is int32_t:
-                    changed = sr_checked_columns_i32(length, &indices[0] + start, n_cols, where)
-                else:
-                    changed = sr_checked_columns_i64(length, &indices[0] + start, n_cols, where)
+                changed = checked_columns(length, &indices[0] + start, n_cols, where)
                 if changed:
                     status = X_CHANGED
                     break

@@ -62,11 +62,17 @@ def columns_in(X, indices=None):
     """The distinct columns of the validated CSR ``X``'s non-zeros, sorted, as int64 (the
     only columns whose ``z`` a new dense state trained on ``X`` can change); of ``indices``
     (those of some of its rows) when given."""
-    indices = X.indices if indices is None else indices
-    bitmap = np.zeros(-(-X.shape[1] // 64), dtype=np.uint64)
-    out = np.empty(min(indices.shape[0], X.shape[1]), dtype=np.int64)
-    n = distinct_columns(indices, X.shape[1], bitmap, out)
-    refuse_changed_x(Status.X_CHANGED if n < 0 else Status.DONE)
+    return distinct_of(X.indices if indices is None else indices, X.shape[1])
+
+
+def distinct_of(indices, n_features):
+    """The distinct values of the index array ``indices`` (of a matrix ``n_features`` wide),
+    sorted, as int64; each read once and bounded, as another thread may write to them."""
+    bitmap = np.zeros(-(-n_features // 64), dtype=np.uint64)
+    out = np.empty(min(indices.shape[0], n_features), dtype=np.int64)
+    n = distinct_columns(indices, n_features, bitmap, out)
+    if n < 0:
+        refuse_changed_x(Status.X_CHANGED)
     return out[:n].copy()
 
 

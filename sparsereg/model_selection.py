@@ -32,13 +32,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import _BaseFTRL, check_mt19937
 from ._epoch import epoch_order, history_due, penalty_lambdas, refuse_changed_x
-from ._ftrl_fast import EMPTY_KEY, Loss, Status, Store, distinct_columns
+from ._ftrl_fast import EMPTY_KEY, Loss, Status, Store
 from ._ftrl_grid import grid_count_nonzero, grid_epoch, wide_rehash
 from ._interrupts import interrupts_deferred
 from ._losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, gives_probabilities
 from ._memory import physical_memory
 from ._optional_methods import available_when
-from ._state import _FIRST_CAPACITY, AUTO_SPARSE_BYTES, _capacity_for, columns_in
+from ._state import _FIRST_CAPACITY, AUTO_SPARSE_BYTES, _capacity_for, columns_in, distinct_of
 from ._state_protocol import LARGEST_ETA0, plain_labels
 from ._typing import ArrayLike, MatrixLike
 from .linear_model import SparseFTRLClassifier, SparseFTRLRegressor
@@ -233,13 +233,9 @@ class _GridState:
         the order of the columns), before the kernel reads them."""
         if self.in_table:
             return
-        # marked in compiled code, each index read once and bounded (another thread may write
-        # to X's indices meanwhile: NumPy's marked[indices] = True checks, then writes)
-        bitmap = np.zeros(-(-self.n_features // 64), dtype=np.uint64)
-        out = np.empty(min(indices.shape[0], self.n_features), dtype=np.int64)
-        n = distinct_columns(indices, self.n_features, bitmap, out)
-        refuse_changed_x(Status.X_CHANGED if n < 0 else Status.DONE)
-        new = out[:n]
+        # (not NumPy's marked[indices] = True, which checks, then writes: another thread may
+        # write to X's indices meanwhile)
+        new = distinct_of(indices, self.n_features)
         new = new[self.rows[new] < 0]
         if new.size == 0:
             return
