@@ -270,6 +270,34 @@ def test_a_model_file_whose_weights_overflow_is_refused_at_scoring(kind):
         assert getattr(model, method)(_rows()).shape[0] == 1  # a row without them scores
 
 
+@pytest.mark.parametrize("n_features", [8, 2**22 + 8], ids=["dense table", "columns with a weight"])
+def test_an_exported_sgd_model_treats_overflow_alike_on_every_path(n_features):
+    """An exported ``SGDClassifier`` scores a dense X by a BLAS product (with a dense table of
+    weights, or on the columns with a weight when that table would pass 2**22 cells) and a
+    CSR by scipy's. Products of 10 * 1e308 overflowing both ways are refused by each (a
+    BLAS product with fused multiply-adds summed them to +inf, where rounded products give
+    NaN); overflowing one way they score +inf, the limit, as the FTRL arithmetic does; and
+    no path warns."""
+    rng = np.random.default_rng(1)
+    X = sp.csr_matrix(
+        (rng.random(120), ([*range(60), *range(60)], [0] * 60 + [1] * 60)), shape=(60, n_features)
+    )
+    source = SGDClassifier(loss="log_loss", max_iter=1, tol=None, random_state=0)
+    source.fit(X, np.arange(60) % 2)
+    both = _file_with(export_model(source), coef_data=_weights(1e308, -1e308))
+    one = _file_with(export_model(source), coef_data=_weights(1e308, 1e308))
+    columns = one.support_[:2]
+    row = sp.csr_matrix(([10.0, 10.0], ([0, 0], columns)), shape=(1, n_features))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for rows in (row, row.toarray()):
+            for method in ("predict", "decision_function", "predict_proba"):
+                with pytest.raises(ValueError, match=NOT_NUMBERS):
+                    getattr(both, method)(rows)
+            assert np.isposinf(one.decision_function(rows)).all()
+            assert one.predict(rows)[0] == one.classes_[1]
+
+
 def test_a_softmax_of_infinite_scores_gives_what_predict_agrees_with():
     """A weight of 1e308 times 10 scores one class +inf: its probability is 1 (softmax's
     limit; it was NaN), as ``predict`` takes it. Weights of -1e308 in every class score a row
