@@ -9,6 +9,10 @@ Python class's ``__exit__``, on its first line, for good.
 """
 
 import os
+import zipfile
+
+import numpy as np
+from numpy.lib.format import write_array
 
 from ._interrupts import interrupts_deferred
 
@@ -100,3 +104,35 @@ cdef class atomic_file:
                 except FileNotFoundError:
                     pass
             self._created.clear()
+
+
+def write_npz(f, arrays):
+    """Write to the binary file ``f`` what ``np.savez(f, **arrays)`` writes (each array a
+    stored member ``name.npy``, in zip64, without pickle), with signal handlers held back
+    while zipfile opens and closes the archive and each member, and answered while the
+    arrays are written (a checkpoint holds a whole state, which can take seconds).
+
+    Compiled, as the rest of this module: a handler's exception that landed in zipfile's
+    bookkeeping of a member (inside ``np.savez``, or between two Python lines of a writer
+    like this one) left the member marked open; the archive's close then raised zipfile's
+    ValueError "Can't close the ZIP file while there is an open writing handle" in the
+    handler's exception's place, and again, printed, when the archive was collected."""
+    cdef object archive = None, member = None
+    cleaning = interrupts_deferred()
+    try:
+        with interrupts_deferred():
+            archive = zipfile.ZipFile(f, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True)
+        for name, array in arrays.items():
+            with interrupts_deferred():
+                member = archive.open(f"{name}.npy", "w", force_zip64=True)
+            write_array(member, np.asanyarray(array), allow_pickle=False)
+            with interrupts_deferred():
+                member.close()
+    finally:
+        with cleaning:  # (after an error: a member's close again does nothing)
+            try:
+                if member is not None:
+                    member.close()
+            finally:
+                if archive is not None:
+                    archive.close()

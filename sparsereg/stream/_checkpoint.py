@@ -11,13 +11,12 @@ code or exhaust memory, and its state is validated by ``set_ftrl_state``.
 
 import json
 import os
-import zipfile
 from dataclasses import dataclass
 
 import numpy as np
 
 from .. import _npz
-from .._atomic import atomic_file
+from .._atomic import atomic_file, write_npz
 from .._state_protocol import OPTIONAL, REQUIRED
 from ._history import StreamHistory
 from ._readers import Position
@@ -107,35 +106,7 @@ def save_checkpoint(path, *, state, meta, progress, history):
         **{f"state.{k}": v for k, v in state.items()},
     }
     with atomic_file(path) as f:
-        _savez(f, arrays)
-
-
-def _savez(f, arrays):
-    """``np.savez(f, **arrays)``, raising whatever interrupted it as itself.
-
-    A signal handler's exception (Ctrl-C's KeyboardInterrupt) that lands as zipfile opens or
-    begins to close a member leaves the member marked open, and the zip's own close then
-    raises ValueError ("Can't close the ZIP file while there is an open writing handle") in
-    its place, which ``fit_stream``'s ``except KeyboardInterrupt`` would not catch; the
-    interruption is that error's context. (Signals are not held back for the write, as they
-    are for a model file: a checkpoint holds the whole state, which can take seconds.)
-    """
-    interruption = None
-    try:
-        np.savez(f, **arrays)
-    except ValueError as exc:
-        if exc.__context__ is None or not _raised_by_closing_a_zip(exc):
-            raise
-        interruption = exc.__context__
-    if interruption is not None:  # raised here, not in the except: its own context is kept
-        raise interruption
-
-
-def _raised_by_closing_a_zip(exc):
-    tb = exc.__traceback__
-    while tb.tb_next is not None:
-        tb = tb.tb_next
-    return tb.tb_frame.f_code is zipfile.ZipFile.close.__code__
+        write_npz(f, arrays)
 
 
 def _check_header(key, dtype, shape):
