@@ -128,11 +128,16 @@ def write_npz(f, arrays):
             write_array(member, np.asanyarray(array), allow_pickle=False)
             with interrupts_deferred():
                 member.close()
-    finally:
-        with cleaning:  # (after an error: a member's close again does nothing)
-            try:
-                if member is not None:
-                    member.close()
-            finally:
-                if archive is not None:
-                    archive.close()
+        with interrupts_deferred():
+            archive.close()
+    except BaseException:
+        # closed for good, whatever their own closes raise (a full disk fails them again):
+        # the error raised is the first (a member's close after an error does nothing)
+        with cleaning:
+            for opened in (member, archive):
+                if opened is not None:
+                    try:
+                        opened.close()
+                    except (OSError, ValueError):
+                        pass
+        raise

@@ -45,8 +45,10 @@ __all__ = ["ExportSizes", "ExportedLinearModel", "export_model", "export_sizes",
 _INT32_MAX = np.iinfo(np.int32).max
 # a dense X is scored with a dense table of every column's weights (the product the
 # estimator computes, to the bit) where the table has at most this many cells (32 MiB), built
-# for the call; beyond, with X's supported columns, row by row (``_support_csr``)
+# for the call; beyond, with X's supported columns (the same sums up to the last bits)
 _DENSE_TABLE_CELLS = 2**22
+# products x * w formed at a time when a non-finite score is checked (8 MiB)
+_OVERFLOW_CHECK_CELLS = 2**20
 
 
 # -------------------------------------------------------------------- the model
@@ -282,69 +284,74 @@ class ExportedLinearModel:
         if self._arithmetic == "ftrl":
             # validated and scored exactly as the FTRL estimators score
             return self._linear.scores(as_kernel_csr(X, values=False)[0])
-        if sp.issparse(X) or self.n_models * self.n_features_in_ > _DENSE_TABLE_CELLS:
-            compact = self._support_csr(X)
-            with np.errstate(over="ignore", invalid="ignore"):  # (NaNs are refused below)
-                scores = compact @ self._weights
-        else:
+        on_support = True  # X's columns are support_'s (and, in a CSR, _weights' rows)
+        if sp.issparse(X):
+            X = self._support_csr(X)
+            weights = self._weights
+        elif self.n_models * self.n_features_in_ <= _DENSE_TABLE_CELLS:
             # a dense X goes through the same BLAS call as in the estimator
             full = np.zeros((self.n_models, self.n_features_in_), dtype=self._weights.dtype)
             full[:, self.support_] = self._weight_rows().T
-            with np.errstate(over="ignore", invalid="ignore"):
-                scores = X @ full[0] if self._matvec else X @ full.T
-            compact = None
-        scores = np.asarray(scores) + self.intercept_
+            weights, on_support = (full[0] if self._matvec else full.T), False
+        else:
+            # a table of every column for each model, built on each call, would be too
+            # large (a file may hold 50,000 models of 2**22 columns: 1.5 TiB, for one row):
+            # X's columns that have a weight, times their weights (sums that may differ
+            # from the estimator's in the last bits)
+            X, weights = X[:, self.support_], self._weight_rows()
+            weights = weights[:, 0] if self._matvec else weights
+        with np.errstate(over="ignore", invalid="ignore"):  # (NaNs are refused below)
+            scores = np.asarray(X @ weights) + self.intercept_
         if not np.isfinite(scores).all():
-            self._cancelling_overflow_as_nan(X if compact is None else compact, scores)
+            self._cancelling_overflow_as_nan(X, on_support, scores)
         return refuse_nan_scores(scores)
 
     def _support_csr(self, X):
-        """X's entries in the columns of ``support_`` as a CSR of ``n_support + 1`` columns,
-        each entry at its weight's row of ``_weights`` (the product visits the entries of
-        each row of X in the order scikit-learn's sparse product does, so the sums are the
-        same, one row at a time: a row's scores do not depend on the rows called with it)."""
+        """The CSR ``X``'s entries, each at the row of ``_weights`` of its column (features
+        without a weight at the last row, of zeros): the product visits the entries of each
+        row of X in the order scikit-learn's sparse product does, so the sums are the same."""
         n_support = self.support_.size
-        if not sp.issparse(X):
-            # a table of every column for each model, built on each call, would be too
-            # large (a file may hold 50,000 models of 2**22 columns: 1.5 TiB, for one row):
-            # X's columns that have a weight (sums that may differ from the estimator's
-            # BLAS product in the last bits)
-            compact = sp.csr_matrix(X[:, self.support_])
-            return sp.csr_matrix(
-                (compact.data, compact.indices, compact.indptr), shape=(X.shape[0], n_support + 1)
-            )
         X = with_plain_arrays(X)
         # its own indptr, checked and then multiplied (and the columns read once, into
         # position): another thread writing to X's between the check and scipy's
         # product, which reads without bounds, made it read past the arrays' ends
         X = sp.csr_matrix((X.data, X.indices, X.indptr.copy()), shape=X.shape)
         check_csr(X, values=False)
-        # each stored column's row of _weights (features without a weight: the zero row)
         position = np.searchsorted(self.support_, X.indices)
         if n_support:
             hit = self.support_[np.minimum(position, n_support - 1)] == X.indices
             position = np.where(hit, position, n_support)
         return sp.csr_matrix((X.data, position, X.indptr), shape=(X.shape[0], n_support + 1))
 
-    def _cancelling_overflow_as_nan(self, X, scores):
+    def _cancelling_overflow_as_nan(self, X, on_support, scores):
         """Set to NaN (in place) the infinite scores whose row's products ``x * w`` overflow
         to both ``+inf`` and ``-inf``. A BLAS product that fuses each multiplication into its
         sum (an FMA) returns ``+inf`` for ``10 * 1e308 + 10 * -1e308`` where a product
         rounded first gives NaN: both are refused the same way, whatever the machine's
         kernel. A row scored ``+-inf`` by products overflowing one way keeps it (the limit,
-        as the FTRL arithmetic gives). ``X``: a dense X, or the CSR of ``_support_csr``."""
+        as the FTRL arithmetic gives). ``X``: the CSR of ``_support_csr``, or a dense X (of
+        the columns of ``support_`` when ``on_support``). The products are formed
+        ``_OVERFLOW_CHECK_CELLS`` at a time (a row of 50,000 models' weights would take GBs)."""
         weights = self._weights.reshape(self.support_.size + 1, -1)
+        support_weights, n_models = weights[:-1], weights.shape[1]
+        step = max(1, _OVERFLOW_CHECK_CELLS // n_models)
         table = scores.reshape(scores.shape[0], -1)
         for row in np.flatnonzero(~np.isfinite(table).all(axis=1)):
             if sp.issparse(X):
                 start, end = X.indptr[row], X.indptr[row + 1]
-                values, rows_of_weights = X.data[start:end], weights[X.indices[start:end]]
+                values, at = X.data[start:end], X.indices[start:end]
             else:
-                values, rows_of_weights = X[row, self.support_], weights[:-1]
-            with np.errstate(over="ignore"):
-                products = values[:, None] * rows_of_weights
-            both = np.isposinf(products).any(axis=0) & np.isneginf(products).any(axis=0)
-            table[row, both] = np.nan
+                values = X[row] if on_support else X[row, self.support_]
+                at = None
+            plus, minus = np.zeros(n_models, dtype=bool), np.zeros(n_models, dtype=bool)
+            for first in range(0, values.shape[0], step):
+                part = slice(first, first + step)
+                rows_of_weights = support_weights[part] if at is None else weights[at[part]]
+                with np.errstate(over="ignore"):
+                    products = values[part, None] * rows_of_weights
+                plus |= np.isposinf(products).any(axis=0)
+                minus |= np.isneginf(products).any(axis=0)
+            table[row, plus & minus] = np.nan
 
     def decision_function(self, X: MatrixLike) -> np.ndarray:
         """Scores, as the exported classifier's ``decision_function`` gives them.

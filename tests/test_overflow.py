@@ -16,7 +16,7 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sklearn.linear_model import SGDClassifier
+from sklearn.linear_model import SGDClassifier, SGDRegressor
 
 from sparsereg import (
     SparseFTRLClassifier,
@@ -270,8 +270,9 @@ def test_a_model_file_whose_weights_overflow_is_refused_at_scoring(kind):
         assert getattr(model, method)(_rows()).shape[0] == 1  # a row without them scores
 
 
+@pytest.mark.parametrize("source", [SGDClassifier, SGDRegressor])
 @pytest.mark.parametrize("n_features", [8, 2**22 + 8], ids=["dense table", "columns with a weight"])
-def test_an_exported_sgd_model_treats_overflow_alike_on_every_path(n_features):
+def test_an_exported_sgd_model_treats_overflow_alike_on_every_path(n_features, source):
     """An exported ``SGDClassifier`` scores a dense X by a BLAS product (with a dense table of
     weights, or on the columns with a weight when that table would pass 2**22 cells) and a
     CSR by scipy's. Products of 10 * 1e308 overflowing both ways are refused by each (a
@@ -282,20 +283,75 @@ def test_an_exported_sgd_model_treats_overflow_alike_on_every_path(n_features):
     X = sp.csr_matrix(
         (rng.random(120), ([*range(60), *range(60)], [0] * 60 + [1] * 60)), shape=(60, n_features)
     )
-    source = SGDClassifier(loss="log_loss", max_iter=1, tol=None, random_state=0)
-    source.fit(X, np.arange(60) % 2)
-    both = _file_with(export_model(source), coef_data=_weights(1e308, -1e308))
-    one = _file_with(export_model(source), coef_data=_weights(1e308, 1e308))
+    loss = {"loss": "log_loss"} if source is SGDClassifier else {}
+    fitted = source(max_iter=1, tol=None, random_state=0, **loss).fit(X, np.arange(60) % 2)
+    both = _file_with(export_model(fitted), coef_data=_weights(1e308, -1e308))
+    one = _file_with(export_model(fitted), coef_data=_weights(1e308, 1e308))
     columns = one.support_[:2]
     row = sp.csr_matrix(([10.0, 10.0], ([0, 0], columns)), shape=(1, n_features))
+    methods = ["predict"] + (
+        ["decision_function", "predict_proba"] if both.classes_ is not None else []
+    )
+    scores = "predict" if both.classes_ is None else "decision_function"
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         for rows in (row, row.toarray()):
-            for method in ("predict", "decision_function", "predict_proba"):
+            for method in methods:
                 with pytest.raises(ValueError, match=NOT_NUMBERS):
                     getattr(both, method)(rows)
-            assert np.isposinf(one.decision_function(rows)).all()
-            assert one.predict(rows)[0] == one.classes_[1]
+            assert np.isposinf(getattr(one, scores)(rows)).all()
+
+
+def test_an_intercept_that_takes_the_score_past_float64s_end_scores_inf_without_a_warning():
+    """Weights of 1e308 and an intercept of 1e308: the sum's last addition overflows one
+    way, to +inf (the limit), on every path of an exported ``SGDClassifier``."""
+    X = sp.random(60, 8, density=0.5, format="csr", random_state=1)
+    source = SGDClassifier(random_state=0).fit(X, np.arange(60) % 2)
+    model = _file_with(
+        export_model(source),
+        coef_data=lambda data: np.full_like(data, 1e308),
+        intercept=lambda intercept: np.full_like(intercept, 1e308),
+    )
+    row = sp.csr_matrix(([1.5], ([0], [model.support_[0]])), shape=(1, 8))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for rows in (row, row.toarray()):
+            assert np.isposinf(model.decision_function(rows)).all()
+
+
+def test_checking_an_overflowed_row_of_many_models_takes_bounded_memory():
+    """A row scored +inf in a file of 1,024 models of 8,192 weights each: the check of its
+    products x * w (both ways, or one) formed all 8.4M of them at once (64 MiB and the
+    copies of the weights they came from; a file of 50,000 models, GBs); now 2**20 at a
+    time, for a dense row and a CSR row alike."""
+    import tracemalloc
+
+    n_models, n_features = 1024, 8192
+    X = sp.random(60, 8, density=0.5, format="csr", random_state=1)
+    source = SGDClassifier(random_state=0).fit(X, np.arange(60) % 3)
+    weights = np.full((n_models, n_features), 1e-3)
+    weights[:, 0] = 1e300
+    arrays = {
+        "n_features_in": lambda _: np.int64(n_features),
+        "coef_data": lambda _: weights.ravel(),
+        "coef_indices": lambda _: np.tile(np.arange(n_features, dtype=np.int32), n_models),
+        "coef_indptr": lambda _: np.arange(n_models + 1, dtype=np.int64) * n_features,
+        "intercept": lambda _: np.zeros(n_models),
+        "classes": lambda _: np.arange(n_models),
+    }
+    model = _file_with(export_model(source), **arrays)
+    row = np.ones((1, n_features))
+    row[0, 0] = 1e10  # (1e310: +inf, one way)
+    for rows in (row, sp.csr_matrix(row)):
+        model.decision_function(rows)  # (warm)
+        tracemalloc.start()
+        try:
+            scores = model.decision_function(rows)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert np.isposinf(scores).all()
+        assert peak < 40 * 2**20, peak
 
 
 def test_a_softmax_of_infinite_scores_gives_what_predict_agrees_with():
