@@ -10,8 +10,8 @@
  * scalar loop's to the bit. Explicit zeros of X are updated with g * 0, as the scalar loop
  * updates them.
  *
- * Compiled for AVX-512, AVX2 and the baseline with GCC on x86-64 glibc (target_clones, as in
- * ``_grid_models.h``); ``sr_dense_lanes_pay`` (``_dense_rows.h``) says whether the kernel
+ * Compiled for AVX2 and the baseline with GCC on x86-64 glibc (target_clones: SR_GRID_CLONES,
+ * _vector_clones.h); ``sr_dense_lanes_pay`` (``_dense_rows.h``) says whether the kernel
  * should call them.
  */
 #ifndef SPARSEREG_CSR_ROWS_H

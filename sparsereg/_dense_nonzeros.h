@@ -10,7 +10,7 @@
  * 8 us this way.
  *
  * With GCC on x86-64 glibc each function is compiled for AVX-512, AVX2 and the baseline, and
- * the loader picks the widest the CPU has (_vector_clones.h).
+ * the loader picks the widest the CPU has (SR_SCAN_CLONES, _vector_clones.h).
  */
 #ifndef SPARSEREG_DENSE_NONZEROS_H
 #define SPARSEREG_DENSE_NONZEROS_H
@@ -31,7 +31,7 @@
 
 /* indptr[i + 1] = the entries not 0 in rows 0..i (indptr[0] = 0); returns their number. */
 #define SR_DEFINE_DENSE_COUNTS(NAME, T)                                                     \
-    SR_GRID_CLONES static int64_t NAME(const T *restrict X, int64_t n_rows, int64_t n_cols, \
+    SR_SCAN_CLONES static int64_t NAME(const T *restrict X, int64_t n_rows, int64_t n_cols, \
                                        int64_t *restrict indptr)                            \
     {                                                                                       \
         int64_t nnz = 0;                                                                    \
@@ -54,7 +54,7 @@
  * than its indptr says (X changed since the count: another thread's writes), having
  * written nothing past the arrays' ends; 1 otherwise. */
 #define SR_DEFINE_DENSE_COPY(NAME, T, I)                                                    \
-    SR_GRID_CLONES static int NAME(const T *restrict X, int64_t n_rows, int64_t n_cols,     \
+    SR_SCAN_CLONES static int NAME(const T *restrict X, int64_t n_rows, int64_t n_cols,     \
                                    const int64_t *restrict indptr, I *restrict indices,     \
                                    T *restrict data)                                        \
     {                                                                                       \

@@ -10,9 +10,9 @@
  * scalar register (the module is built with -ffp-contract=off), so the model is the scalar
  * loop's to the bit.
  *
- * With GCC on x86-64 glibc each function is compiled for AVX-512, AVX2 and the baseline, and
- * the loader picks the widest the CPU has (target_clones, as in ``_grid_models.h``);
- * elsewhere, the baseline only. Vectors of 2 doubles (the baseline's SSE2) compute every
+ * With GCC on x86-64 glibc each function is compiled for AVX2 and the baseline, and the
+ * loader picks the widest the CPU has (target_clones: SR_GRID_CLONES, _vector_clones.h says
+ * why not AVX-512); elsewhere, the baseline only. Vectors of 2 doubles (the baseline's SSE2) compute every
  * column of every row, zeros included, and lose to the scalar loop, which the kernel then
  * keeps: ``sr_dense_lanes_pay``.
  */
@@ -25,7 +25,7 @@
 #include "_vector_clones.h"
 
 /* Whether sr_dense_row_step runs as vectors of at least 4 doubles: the CPU has AVX2, whose
- * clone (or AVX-512's) the loader picks. */
+ * clone the loader picks. */
 static int sr_dense_lanes_pay(void)
 {
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)

@@ -44,9 +44,10 @@ NARROW_COLUMNS = 4096
 DENSE_LANES = dense_lanes_pay()
 LANES_SPARSEST = 8
 # ftrl_epoch computes a dense store's rows of at least CSR_LANES_FROM non-zeros in vector
-# lanes, gathered by column, where DENSE_LANES (AVX2 or AVX-512; the baseline build was not
-# timed); shorter rows lost to the scalar loop (AVX-512: 1.1-1.7x its time at 1-6
-# non-zeros, ~0.95x at 8, 0.75-0.8x at California's 12, 0.65x on the CTR set's ~36)
+# lanes, gathered by column, where DENSE_LANES (AVX2; the baseline build was not timed);
+# shorter rows lost to the scalar loop (measured with the AVX-512 clone on an AMD EPYC, since
+# dropped: 1.1-1.7x its time at 1-6 non-zeros, ~0.95x at 8, 0.75-0.8x at California's 12,
+# 0.65x on the CTR set's ~36)
 CSR_LANES_FROM = 8 if DENSE_LANES else np.iinfo(np.int64).max
 
 # ftrl_epoch's specializations by X's value and index types: run_epoch calls the one for its

@@ -1044,6 +1044,6 @@ def ftrl_epoch_dense(
 
 
 def dense_lanes_pay():
-    """Whether ``sr_dense_row_step`` runs here as vectors of at least 4 doubles (AVX2 or
-    AVX-512): narrower, it computes more than the scalar loop and is slower."""
+    """Whether ``sr_dense_row_step`` runs here as vectors of at least 4 doubles (AVX2):
+    narrower, it computes more than the scalar loop and is slower."""
     return bool(sr_dense_lanes_pay())

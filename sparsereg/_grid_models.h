@@ -8,8 +8,9 @@
  * (Contraction into fused multiply-adds would not: the module is built with
  * -ffp-contract=off.)
  *
- * With GCC on x86-64 glibc each function is compiled for AVX-512, AVX2 and the baseline, and
- * the loader picks the widest the CPU has (target_clones); elsewhere, the baseline only.
+ * With GCC on x86-64 glibc each function is compiled for AVX2 and the baseline, and the
+ * loader picks the widest the CPU has (target_clones: SR_GRID_CLONES, _vector_clones.h);
+ * elsewhere, the baseline only.
  */
 #ifndef SPARSEREG_GRID_MODELS_H
 #define SPARSEREG_GRID_MODELS_H

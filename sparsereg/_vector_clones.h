@@ -1,8 +1,14 @@
-/* What the kernel's vector headers (_grid_models.h, _dense_rows.h, _csr_rows.h) share.
+/* What the kernel's vector headers (_grid_models.h, _dense_rows.h, _csr_rows.h,
+ * _dense_nonzeros.h) share.
  *
- * With GCC on x86-64 glibc, a function marked SR_GRID_CLONES is compiled for AVX-512, AVX2 and
- * the baseline, and the loader picks the widest the CPU has (target_clones); elsewhere, the
- * baseline only. The tests' C checks define SR_GRID_CLONES empty to build one variant. */
+ * With GCC on x86-64 glibc, a function marked SR_GRID_CLONES (the training lanes: divisions,
+ * square roots and blends) is compiled for AVX2 and the baseline, one marked SR_SCAN_CLONES
+ * (a pass over a dense array) also for AVX-512, and the loader picks the widest the CPU has
+ * (target_clones); elsewhere, the baseline only. The training lanes' AVX-512 clone took
+ * 1.06-1.08x the AVX2 clone's time for an epoch of 1M CTR rows and ~1.12x for the narrow dense
+ * epoch on an Intel Xeon (Emerald Rapids; benchmarks/RESULTS.md, "#16 twenty-third session"),
+ * where the CSR checks' AVX-512 passes (_csr_checks.h) run up to 1.8x faster than AVX2's.
+ * The tests' C checks define both empty to build one variant per instruction set. */
 #ifndef SPARSEREG_VECTOR_CLONES_H
 #define SPARSEREG_VECTOR_CLONES_H
 
@@ -12,9 +18,17 @@
 
 #ifndef SR_GRID_CLONES
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
-#define SR_GRID_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#define SR_GRID_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define SR_GRID_CLONES
+#endif
+#endif
+
+#ifndef SR_SCAN_CLONES
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
+#define SR_SCAN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define SR_SCAN_CLONES
 #endif
 #endif
 

@@ -1,12 +1,12 @@
 /* The dense-to-CSR passes (sparsereg/_dense_nonzeros.h) against a plain loop over the
  * entries, written out here. tests/test_dense_nonzeros.py builds this file once per
- * instruction set (baseline, AVX2, AVX-512: one variant each, SR_GRID_CLONES empty) and runs
+ * instruction set (baseline, AVX2, AVX-512: one variant each, SR_SCAN_CLONES empty) and runs
  * it, since the compiled module only exercises the variant this CPU selects; it exits 1 at
  * the first array whose arrays differ, and prints a checksum of every result so that the
  * builds can be compared with each other too. Widths run from 0 to 200 columns, so that each
  * word of 64 entries and each vector length meets a remainder; a copy whose array changed
  * after the count must say so and write nothing past the arrays' ends. */
-#define SR_GRID_CLONES
+#define SR_SCAN_CLONES
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

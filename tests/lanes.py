@@ -2,8 +2,9 @@
 module's floating-point flags, and collect what each build prints.
 
 The compiled module picks one variant of a header's functions when it loads (GCC's
-``target_clones``: AVX-512, AVX2 or the baseline), so the estimator tests only reach the one
-this CPU selects; these builds reach the others.
+``target_clones``: AVX2 or the baseline for the training lanes, also AVX-512 for the passes
+over X), so the estimator tests only reach the one this CPU selects; these builds reach the
+others, AVX-512 included (the code stays right for a build that would clone it).
 """
 
 import os

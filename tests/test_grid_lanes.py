@@ -1,7 +1,7 @@
 """The CV grid's vector code gives every model the scalar kernel's bits on every instruction set.
 
-The compiled module picks one variant of ``sparsereg/_grid_models.h`` when it loads (AVX-512,
-AVX2 or the baseline, by GCC's ``target_clones``), so the estimator tests only exercise the
+The compiled module picks one variant of ``sparsereg/_grid_models.h`` when it loads (AVX2 or
+the baseline, by GCC's ``target_clones``; AVX-512 is checked too), so the estimator tests only exercise the
 one this CPU selects. ``tests/grid_lanes.c`` runs the functions of that header on 20,000
 random cases against a scalar transcription of ``lazy_weight``, ``ftrl_update`` and the
 squared error; this test builds it once per instruction set this CPU can run, with the
