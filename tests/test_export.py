@@ -26,6 +26,7 @@ from .interruptions import (
     signalling_after_call_or_jump,
     signalling_anywhere_at,
 )
+from .memory_helpers import result_and_peak
 
 N_FEATURES = 300
 
@@ -571,8 +572,6 @@ def test_a_dense_x_is_scored_without_a_table_far_larger_than_it():
     # 4 MB (a 79 KB file claiming 50,000 classes of 2**22 columns asked for 1.5 TiB). Such
     # an X is now scored on its supported columns: the estimator's scores up to the last
     # bits (a BLAS product's, which may differ in them with the rows called together).
-    import tracemalloc
-
     n_features = 2**18
     rng = np.random.default_rng(0)
     X = sp.random(400, n_features, density=2e-4, format="csr", random_state=rng)
@@ -581,12 +580,7 @@ def test_a_dense_x_is_scored_without_a_table_far_larger_than_it():
     model = export_model(source)
     rows = X[:2].toarray()
     model.decision_function(rows)  # (warm: what the first call imports)
-    tracemalloc.start()
-    try:
-        scores = model.decision_function(rows)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    scores, peak = result_and_peak(model.decision_function, rows)
     assert peak < 4 * rows.nbytes, peak  # not the 42 MB table
     np.testing.assert_allclose(scores, source.decision_function(rows), rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(model.predict(rows), source.predict(rows))

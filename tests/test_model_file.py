@@ -19,6 +19,7 @@ from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor, _transformer_sp
 from sparsereg.crosses import FeatureCrossHasher
 from sparsereg.export import export_model, load_model
 
+from .memory_helpers import peak_bytes
 from .test_export import binary, make_data, raw_rows, three
 
 
@@ -87,16 +88,6 @@ def members_of(arrays):
 def refused(file, match, **kwargs):
     with pytest.raises(ValueError, match=match):
         load_model(file, **kwargs)
-
-
-def peak_bytes(fn):
-    tracemalloc.start()
-    try:
-        fn()
-    finally:
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-    return peak
 
 
 # ------------------------------------------------------------- files save writes

@@ -26,6 +26,8 @@ from sparsereg import (
     merge_ftrl_states,
 )
 
+from .memory_helpers import result_and_peak
+
 NOT_NUMBERS = "are not numbers: the products x \\* w of the row overflow float64"
 
 
@@ -324,8 +326,6 @@ def test_checking_an_overflowed_row_of_many_models_takes_bounded_memory():
     products x * w (both ways, or one) formed all 8.4M of them at once (64 MiB and the
     copies of the weights they came from; a file of 50,000 models, GBs); now 2**20 at a
     time, for a dense row and a CSR row alike."""
-    import tracemalloc
-
     n_models, n_features = 1024, 8192
     X = sp.random(60, 8, density=0.5, format="csr", random_state=1)
     source = SGDClassifier(random_state=0).fit(X, np.arange(60) % 3)
@@ -344,12 +344,7 @@ def test_checking_an_overflowed_row_of_many_models_takes_bounded_memory():
     row[0, 0] = 1e10  # (1e310: +inf, one way)
     for rows in (row, sp.csr_matrix(row)):
         model.decision_function(rows)  # (warm)
-        tracemalloc.start()
-        try:
-            scores = model.decision_function(rows)
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+        scores, peak = result_and_peak(model.decision_function, rows)
         assert np.isposinf(scores).all()
         assert peak < 40 * 2**20, peak
 

@@ -12,7 +12,6 @@ weights of every column, or if that never happens however many calls follow.
 
 import pickle
 import threading
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +21,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
+
+from .memory_helpers import peak_bytes
 
 KINDS = ["regressor", "binary", "ovr", "multinomial"]
 
@@ -142,16 +143,6 @@ def test_rows_needing_the_full_checks_after_a_training_call(kind, store):
     assert str(from_rows.value) == str(from_whole.value)
 
 
-def _peak_bytes(call, *args):
-    """The most memory ``call(*args)`` had allocated at once (tracemalloc sees NumPy's arrays)."""
-    tracemalloc.start()
-    try:
-        call(*args)
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 METHODS = {
     "regressor": ["predict"],
     "binary": ["predict", "decision_function", "predict_proba", "predict_log_proba"],
@@ -174,7 +165,7 @@ def test_predicting_one_row_after_a_training_call_reads_its_columns_only(kind, m
     est.partial_fit(X[:1500], y[:1500], **({} if kind == "regressor" else {"classes": [0, 1, 2]}))
     peaks = []
     for i in range(1500, 1510):
-        peaks.append(_peak_bytes(getattr(est, method), X[i : i + 1]))
+        peaks.append(peak_bytes(getattr(est, method), X[i : i + 1]))
         est.partial_fit(X[i : i + 1], y[i : i + 1])
     assert max(peaks) < 64 * 2**10  # bytes
 
@@ -183,7 +174,7 @@ def _calls_until_every_weight(est, method, row, whole, most=500):
     """How many calls of ``method`` on ``row`` score with their rows' weights before one
     computes every weight (allocates ``whole`` bytes or more); every call after that one must
     read the kept weights."""
-    peaks = [_peak_bytes(getattr(est, method), row) for _ in range(most)]
+    peaks = [peak_bytes(getattr(est, method), row) for _ in range(most)]
     bought = [i for i, peak in enumerate(peaks) if peak >= whole]
     assert len(bought) == 1, (whole, peaks[:20])
     assert max(peaks[bought[0] + 1 :]) < whole / 8
@@ -232,7 +223,7 @@ def test_a_multiclass_call_computes_every_weight_when_its_own_would_cost_more():
     columns = rng.choice(width, 1500, replace=False)
     Xt = sp.csr_matrix((np.ones(1500), columns, np.arange(1501)), shape=(1500, width))
     Xt.sort_indices()
-    assert _peak_bytes(est.decision_function, Xt) >= whole
+    assert peak_bytes(est.decision_function, Xt) >= whole
 
 
 def test_a_model_pickled_before_the_rows_weights_predicts_alike():
