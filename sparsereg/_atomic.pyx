@@ -131,13 +131,14 @@ def write_npz(f, arrays):
         with interrupts_deferred():
             archive.close()
     except BaseException:
-        # closed for good, whatever their own closes raise (a full disk fails them again):
-        # the error raised is the first (a member's close after an error does nothing)
+        # closed for good, whatever their own closes raise (a full disk fails them again, a
+        # file object's write may raise anything): the error raised is the first (a member's
+        # close after an error does nothing)
         with cleaning:
             for opened in (member, archive):
                 if opened is not None:
                     try:
                         opened.close()
-                    except (OSError, ValueError):
+                    except Exception:
                         pass
         raise

@@ -189,7 +189,7 @@ def test_partial_fit_continues_every_model_to_the_bit(store):
 @pytest.mark.parametrize("n_alphas", [1, 2, 3, 4, 5, 8, 9])
 @pytest.mark.parametrize("store", ["dense", "sparse"])
 def test_any_grid_size_row_by_row_equals_single_models(n_alphas, store):
-    # the models are updated as vectors of 2, 4 or 8 lanes with a remainder: every count of
+    # the models are updated as vectors of 2 or 4 lanes with a remainder: every count of
     # models, row by row (so the state grows for each row's new columns), gives each model
     # the single estimator's bits
     X, y = data(60, n_cols=300, classes=None, density=0.03, seed=n_alphas)
