@@ -12,9 +12,9 @@
  *
  * With GCC on x86-64 glibc each function is compiled for AVX2 and the baseline, and the
  * loader picks the widest the CPU has (target_clones: SR_GRID_CLONES, _vector_clones.h says
- * why not AVX-512); elsewhere, the baseline only. Vectors of 2 doubles (the baseline's SSE2) compute every
- * column of every row, zeros included, and lose to the scalar loop, which the kernel then
- * keeps: ``sr_dense_lanes_pay``.
+ * why not AVX-512); elsewhere, the baseline only. Vectors of 2 doubles (the baseline's SSE2)
+ * compute every column of every row, zeros included, and lose to the scalar loop, which the
+ * kernel then keeps: ``sr_dense_lanes_pay``.
  */
 #ifndef SPARSEREG_DENSE_ROWS_H
 #define SPARSEREG_DENSE_ROWS_H

@@ -9,6 +9,7 @@ state, no code in the file.
 """
 
 import io
+import math
 import os
 import pickle
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import _quantize
 from ._atomic import atomic_file
 from ._base import _BaseFTRL
-from ._decision import LinearWeights, refuse_nan_scores, softmax_probabilities
+from ._decision import LinearWeights, _sum, refuse_nan_scores, softmax_probabilities
 from ._interrupts import interrupts_deferred
 from ._losses import one_vs_rest_probabilities
 from ._model_file import ARITHMETIC, DEFAULT_MAX_BYTES, model_arrays, read_model_arrays
@@ -302,8 +303,9 @@ class ExportedLinearModel:
             weights = weights[:, 0] if self._matvec else weights
         with np.errstate(over="ignore", invalid="ignore"):  # (NaNs are refused below)
             scores = np.asarray(X @ weights) + self.intercept_
-        if not np.isfinite(scores).all():
-            self._cancelling_overflow_as_nan(X, on_support, scores)
+        if math.isfinite(_sum(scores)):  # (one pass finds a score that is not finite)
+            return scores
+        self._cancelling_overflow_as_nan(X, on_support, scores)
         return refuse_nan_scores(scores)
 
     def _support_csr(self, X):
