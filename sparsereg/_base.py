@@ -85,6 +85,18 @@ from ._validation import (
 from .sparsity import FTRLCounts, SparsityReport, coef_report
 
 
+def copy_random_state(state):
+    """Copy, in a ``__getstate__``'s ``state``, the generator that training draws from
+    (``_random_state``, advanced in place by each call) and the ``random_state`` parameter
+    together: when the parameter is a ``RandomState``, the two are one object (scikit-learn's
+    ``check_random_state`` returns it), and a copy must keep them one, or the copy's next
+    ``fit`` would start from a generator its ``partial_fit`` calls did not advance."""
+    if "_random_state" in state:
+        state["random_state"], state["_random_state"] = copy.deepcopy(
+            (state.get("random_state"), state["_random_state"])
+        )
+
+
 def check_mt19937(random_state, who):
     """Refuse a ``RandomState`` on a bit generator other than MT19937: the state protocol
     carries MT19937's words only (``who``: what carries it, for the message)."""
@@ -510,13 +522,10 @@ class _BaseFTRL(BaseEstimator):
             # and state must stay the estimator's
             state = dict(super().__getstate__())
             # pickling reads the arrays after this returns: copy what training mutates in place
-            for name, copy_of in (
-                ("_state", lambda v: v.copy()),
-                ("nnz_history_", list),
-                ("_random_state", copy.deepcopy),
-            ):
+            for name, copy_of in (("_state", lambda v: v.copy()), ("nnz_history_", list)):
                 if name in state:
                     state[name] = copy_of(state[name])
+            copy_random_state(state)
         state["_weights_cache"] = _WeightsCache()  # derived from _state: recomputed after loading
         state.pop("_call_memo", None)  # a weak reference; rebuilt by the next checked call
         state.pop("_training_lock_", None)  # a lock neither pickles nor means anything elsewhere

@@ -30,7 +30,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import _BaseFTRL, check_mt19937
+from ._base import _BaseFTRL, check_mt19937, copy_random_state
 from ._epoch import epoch_order, history_due, penalty_lambdas, refuse_changed_x
 from ._ftrl_fast import EMPTY_KEY, Loss, Status, Store
 from ._ftrl_grid import grid_count_nonzero, grid_epoch, wide_rehash
@@ -930,9 +930,9 @@ class _BaseFTRLCV(BaseEstimator):
         with self._training_lock:  # not half-way through another thread's partial_fit
             state = dict(super().__getstate__())
             # pickling reads the arrays after this returns: copy what training mutates in place
-            for name in ("_states", "_random_state"):
-                if name in state:
-                    state[name] = copy.deepcopy(state[name])
+            if "_states" in state:
+                state["_states"] = copy.deepcopy(state["_states"])
+            copy_random_state(state)
         state.pop("_training_lock_", None)  # a lock neither pickles nor means anything elsewhere
         return state
 

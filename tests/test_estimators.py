@@ -1,5 +1,6 @@
 """Behaviour shared by the regressor and the classifier, and what each adds."""
 
+import copy
 import pickle
 import tracemalloc
 
@@ -12,11 +13,20 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
+from sparsereg import (
+    SparseFTRLClassifier,
+    SparseFTRLClassifierCV,
+    SparseFTRLRegressor,
+    SparseFTRLRegressorCV,
+)
 
 from .state_helpers import dense_state, intercept_state
 
 ESTIMATORS = [SparseFTRLRegressor, SparseFTRLClassifier]
+
+
+def pickle_twin(model):
+    return pickle.loads(pickle.dumps(model))
 
 
 def _data(Est, n_rows=300, n_features=40, seed=0, n_classes=2):
@@ -74,6 +84,33 @@ def test_pickle_round_trip_and_resume(Est):
     resumed.partial_fit(X[halves[1]], y[halves[1]])
     np.testing.assert_array_equal(dense_state(resumed), dense_state(straight))
     np.testing.assert_array_equal(resumed.coef_, straight.coef_)
+
+
+@pytest.mark.parametrize(
+    "Est, kw",
+    [
+        (SparseFTRLRegressor, {"tol": None}),
+        (SparseFTRLClassifier, {"tol": None}),
+        (SparseFTRLRegressorCV, {"alphas": [1e-4, 1e-2]}),
+        (SparseFTRLClassifierCV, {"alphas": [1e-4, 1e-2]}),
+    ],
+)
+@pytest.mark.parametrize("twin_of", [pickle_twin, copy.deepcopy])
+def test_a_copy_given_a_random_state_object_trains_on_as_the_original(Est, kw, twin_of):
+    # random_state=RandomState(7): the parameter is the generator every call draws from (as in
+    # SGDClassifier). The copy's generator was copied apart from its parameter, so a copy's
+    # partial_fit advanced one and its next fit drew from the other, not advanced.
+    X, y = _data(SparseFTRLRegressor if "Regressor" in Est.__name__ else SparseFTRLClassifier)
+    original = Est(random_state=np.random.RandomState(7), max_iter=3, **kw)
+    original.partial_fit(
+        X, y, **({"classes": np.unique(y)} if "Classifier" in Est.__name__ else {})
+    )
+    twin = twin_of(original)
+    for model in (original, twin):
+        model.partial_fit(X, y)
+        model.fit(X, y)  # shuffles with the generator partial_fit left
+    np.testing.assert_array_equal(twin.coef_, original.coef_)
+    np.testing.assert_array_equal(twin.intercept_, original.intercept_)
 
 
 @pytest.mark.parametrize("Est", ESTIMATORS)
