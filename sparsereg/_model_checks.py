@@ -27,7 +27,10 @@ _WEIGHT = (
     lambda d: d.kind == "f" and d.itemsize in (2, 4, 8) or d.kind == "i" and d.itemsize == 2,
 )
 _BOOL = ("bool", lambda d: d.kind == "b")
-_LABEL = ("int, float, bool or str", lambda d: d.kind in "iubU" or _FLOAT[1](d))
+_LABEL = (
+    "int, float, bool or str",
+    lambda d: d.kind in "iubU" or d.kind == "f" and d.itemsize in (2, 4, 8),
+)
 MEMBERS = {
     "format": (_STR, 0),
     "format_version": (_INT, 0),

@@ -100,6 +100,10 @@ def read_model_arrays(file, max_bytes=DEFAULT_MAX_BYTES):
     been checked; the arrays are read smallest first, each checked against what was
     read before it. Everything a file may get wrong is a ``ValueError`` naming it.
     """
+    if isinstance(max_bytes, (bool, np.bool_)) or not isinstance(max_bytes, (int, np.integer)):
+        raise TypeError(f"max_bytes must be an int, got {type(max_bytes).__name__}.")
+    if max_bytes <= 0:
+        raise ValueError(f"max_bytes must be positive, got {max_bytes}.")
     fp, owned = _npz.open_file(file)
     try:
         with _npz.open_archive(

@@ -1,4 +1,5 @@
-"""Reading an ``.npz`` that may come from anyone, without ``np.load``.
+"""Reading an ``.npz`` that may come from anyone, without ``np.load``; and writing a
+compressed one that this reading takes back (``savez_compressed``).
 
 The zip is opened here: its directory is bounded, each ``.npy`` member's header is read
 and checked (dtype, shape, declared against stored size) before any data is decompressed,
@@ -7,6 +8,7 @@ stream checkpoints (``sparsereg.stream``) are read this way; each names itself i
 messages (``what``) and checks the headers of its own keys (``check_header``).
 """
 
+import io
 import os
 import stat
 import zipfile
@@ -21,6 +23,11 @@ _MAX_DIRECTORY_BYTES = 2**16  # the zip's central directory: ~100 bytes per memb
 _MAX_RATIO = 100
 _RATIO_FLOOR = 2**20
 _CHUNK = 2**20
+# the bytes of a .npy header's length (format version 1.0: 2, 2.0: 4), and the longest header
+# read (numpy's own default limit; the headers it writes for plain arrays take 128 bytes)
+_HEADER_LENGTH_BYTES = {(1, 0): 2, (2, 0): 4}
+_MAX_HEADER_BYTES = 10_000
+_LARGEST_CODE_POINT = 0x10FFFF
 # what zipfile raises on a damaged or crafted archive (NotImplementedError: a "version needed to
 # extract" or a flag it does not read)
 _CORRUPT = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError)
@@ -51,19 +58,18 @@ class Member:
         try:  # a tiny member is read to its end here, where the zip checks its CRC
             with self._open() as f:
                 version = npy.read_magic(f)
-                if version == (1, 0):
-                    shape, fortran_order, dtype = npy.read_array_header_1_0(f)
-                elif version == (2, 0):
-                    shape, fortran_order, dtype = npy.read_array_header_2_0(f)
-                else:
+                if version not in _HEADER_LENGTH_BYTES:
                     raise ValueError(
                         f"{what}: {key} has .npy format version {version}; "
                         "only 1.0 and 2.0 are read."
                     )
+                shape, dtype = self._header(f, version)
                 self.offset = f.tell()
         except _CORRUPT as exc:
             raise ValueError(f"{what}: member {info.filename!r} is corrupt: {exc}") from None
         check_header(key, dtype, shape)
+        if dtype.itemsize == 0:
+            raise ValueError(f"{what}: {key} has dtype {dtype}, of items of 0 bytes.")
         self.shape, self.dtype = shape, dtype
         self.nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
         if info.file_size != self.offset + self.nbytes:
@@ -72,6 +78,29 @@ class Member:
                 f"({self.nbytes:,} bytes) but its zip entry holds "
                 f"{info.file_size - self.offset:,} bytes of data."
             )
+
+    def _header(self, f, version):
+        """``(shape, dtype)`` of the header that follows the magic in ``f``. Its length is
+        read and bounded here first: numpy's reader reads a header whole (a version 2.0 one
+        may declare 4 GiB) before it checks the length, and its parser can raise
+        RecursionError or MemoryError on a header of 10,000 characters of nested operators."""
+        size = _HEADER_LENGTH_BYTES[version]
+        length_bytes = f.read(size)
+        length = int.from_bytes(length_bytes, "little") if len(length_bytes) == size else -1
+        if not 0 <= length <= _MAX_HEADER_BYTES:
+            raise ValueError(
+                f"{self.what}: {self.key} declares a .npy header of {length:,} bytes; at most "
+                f"{_MAX_HEADER_BYTES:,} are read."
+            )
+        text = f.read(length)
+        read_header = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
+        try:
+            shape, _, dtype = read_header(io.BytesIO(length_bytes + text))
+        except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
+            raise ValueError(f"{self.what}: {self.key} has an unreadable .npy header.") from None
+        if not all(type(n) is int and n >= 0 for n in shape):  # (and not bools)
+            raise ValueError(f"{self.what}: {self.key} declares the shape {shape!r}.")
+        return shape, dtype
 
     def _open(self):
         try:
@@ -104,6 +133,12 @@ class Member:
                 f"declares {self.nbytes:,}."
             )
         array = buffer.view(self.dtype).reshape(self.shape)
+        if self.dtype.kind == "U" and self.nbytes:
+            units = buffer.view(self.dtype.byteorder.replace("|", "=") + "u4")
+            if units.max() > _LARGEST_CODE_POINT:  # (Python's str cannot hold them)
+                raise ValueError(
+                    f"{self.what}: {self.key} holds a character beyond U+10FFFF (not Unicode)."
+                )
         return array.astype(self.dtype.newbyteorder("="), copy=False)
 
 
@@ -171,3 +206,35 @@ def members_by_key(archive, *, what, fmt, allowed):
     if unknown:
         raise ValueError(f"{what}: unknown member(s) {unknown[:5]}.")
     return by_key
+
+
+def _deflated_size(array):
+    """The bytes of ``array``'s ``.npy`` once deflated as zipfile deflates a member."""
+    deflate = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    size = 0
+
+    class Counter:
+        def write(self, data):
+            nonlocal size
+            size += len(deflate.compress(data))
+
+    npy.write_array(Counter(), array, allow_pickle=False)
+    return size + len(deflate.flush())
+
+
+def savez_compressed(file, arrays):
+    """``np.savez_compressed(file, **arrays)``, except that a member larger than
+    ``_RATIO_FLOOR`` that deflates more than ``_MAX_RATIO / 2`` to 1 is stored: ``Member``
+    refuses one that expands more than ``_MAX_RATIO`` to 1 (a zip bomb), and an array of
+    the writer's own can (long str padding, constant weights)."""
+    with zipfile.ZipFile(file, mode="w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as z:
+        for name, value in arrays.items():
+            array = np.asanyarray(value)
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            if array.nbytes > _RATIO_FLOOR and array.nbytes > _MAX_RATIO // 2 * _deflated_size(
+                array
+            ):
+                info.compress_type = zipfile.ZIP_STORED
+            with z.open(info, "w", force_zip64=True) as member:
+                npy.write_array(member, array, allow_pickle=False)

@@ -110,6 +110,18 @@ def plain_labels(classes):
     """Class labels as an array that NumPy saves without pickle (numbers, bools or str): a
     copy, shared neither with the caller's state nor with an estimator's ``classes_``."""
     classes = np.asarray(classes)
+    if classes.dtype.kind == "f" and classes.dtype.itemsize > 8:  # long double
+        wide = classes.astype(np.float64)
+        if not np.array_equal(wide, classes):
+            raise ValueError(
+                f"class labels of dtype {classes.dtype} that float64 does not hold exactly "
+                "cannot be saved (files hold at most float64); use int, float64 or str labels."
+            )
+        return wide
+    if classes.dtype.kind == "U" and classes.size:
+        units = classes.view(classes.dtype.byteorder + "u4")
+        if units.max() > 0x10FFFF:  # (a str of Python cannot hold it)
+            raise ValueError("class labels hold a character beyond U+10FFFF (not Unicode).")
     if classes.dtype.kind in "iufbU":
         return classes.copy()
     if classes.dtype.kind == "O" and all(isinstance(c, str) for c in classes):

@@ -144,6 +144,8 @@ def parse_specs(text):
         specs = json.loads(text, object_pairs_hook=_no_repeated_keys, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise ValueError(f"the transformer specs are not valid JSON: {exc}.") from None
+    except ValueError as exc:  # an integer of more digits than int() converts
+        raise ValueError(f"the transformer specs hold a number out of bounds: {exc}") from None
     if not isinstance(specs, list) or not all(isinstance(s, dict) for s in specs):
         raise ValueError("the transformer specs must be a JSON list of objects.")
     return specs

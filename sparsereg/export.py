@@ -27,6 +27,7 @@ from ._decision import LinearWeights, _sum, refuse_nan_scores, softmax_probabili
 from ._interrupts import interrupts_deferred
 from ._losses import one_vs_rest_probabilities
 from ._model_file import ARITHMETIC, DEFAULT_MAX_BYTES, model_arrays, read_model_arrays
+from ._npz import savez_compressed
 from ._state_protocol import plain_labels
 from ._transformer_specs import build_transformer, output_width, transformer_spec
 from ._typing import FileLike, MatrixLike
@@ -481,7 +482,9 @@ class ExportedLinearModel:
         file : str, path-like or file-like
             Where to write (NumPy appends ``.npz`` to a file name without it).
         compressed : bool, default=False
-            Use ``numpy.savez_compressed`` (smaller file, slower to load).
+            Deflate the arrays as ``numpy.savez_compressed`` does (a smaller file,
+            slower to load); an array above 1 MiB that would deflate more than 50:1 is
+            stored as it is, so that :func:`load_model` reads the file back.
 
         Notes
         -----
@@ -496,11 +499,13 @@ class ExportedLinearModel:
         # half written; one inside scipy's making of coef_ came out as its ValueError
         # "unrecognized csr_matrix constructor input" (the model holds the surviving weights
         # only: a short wait)
-        write = np.savez_compressed if compressed else np.savez
+        # (compressed: each member deflated as numpy.savez_compressed does, unless it would
+        # expand beyond what load_model reads from a file of anyone's, which is then stored)
+        write = savez_compressed if compressed else lambda f, arrays: np.savez(f, **arrays)
         with interrupts_deferred():
             arrays = self._arrays()
             if hasattr(file, "write"):
-                write(file, **arrays)
+                write(file, arrays)
                 return
             # a file name: written beside it, then renamed over it, so that a write that fails
             # (a full disk) leaves the model that was there, and two writes at once (two
@@ -509,7 +514,7 @@ class ExportedLinearModel:
             if not path.endswith(".npz"):
                 path += ".npz"  # as numpy.savez names it
             with atomic_file(path) as f:
-                write(f, **arrays)
+                write(f, arrays)
 
     def file_bytes(self, *, compressed=False):
         """Size in bytes of the ``.npz`` that :meth:`save` writes.

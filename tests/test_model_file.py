@@ -512,3 +512,120 @@ def test_a_flipped_byte_in_a_small_member_is_a_value_error(tmp_path):
     path.write_bytes(bytes(raw))
     with pytest.raises(ValueError, match="corrupt|coef_data"):
         load_model(path)
+
+
+# ------------------------------------------------------------- .npy headers and text
+def _npy_with_header(header, version=1):
+    length = len(header).to_bytes(2 if version == 1 else 4, "little")
+    return b"\x93NUMPY" + bytes([version, 0]) + length + header
+
+
+@pytest.mark.parametrize("depth", [4000, 9000])
+def test_a_header_of_nested_operators_is_a_value_error(models, depth):
+    # numpy's parser (ast.literal_eval) raised RecursionError at 4,000 unary minuses and
+    # MemoryError at 9,000, both within its 10,000-character limit
+    members = [(n, d) for n, d in members_of(arrays_of(models["binary"])) if n != "coef_ndim.npy"]
+    header = b"{'descr': '<i8', 'fortran_order': False, 'shape': (" + b"-" * depth + b"1,)}\n"
+    file = hand_zip(members + [("coef_ndim.npy", _npy_with_header(header))])
+    refused(file, r"coef_ndim has an unreadable \.npy header")
+
+
+def test_a_header_declared_longer_than_any_is_refused_before_it_is_read(models):
+    # a version 2.0 header declares its length in 4 bytes: numpy read 60 MiB of one (and
+    # decoded a copy) before it checked its limit, whatever max_bytes said
+    members = [(n, d) for n, d in members_of(arrays_of(models["binary"])) if n != "coef_ndim.npy"]
+    rng = np.random.RandomState(0)
+    pad = np.full(2**25, ord(" "), np.uint8)  # a character in 130 drawn: it deflates < 100:1
+    at = rng.randint(0, pad.size, pad.size // 130)
+    pad[at] = rng.randint(33, 126, at.size)
+    header = b"{'descr': '<i8', 'fortran_order': False, 'shape': ()}" + pad.tobytes() + b"\n"
+    file = hand_zip(
+        members + [("coef_ndim.npy", _npy_with_header(header, version=2))],
+        compression=zipfile.ZIP_DEFLATED,
+    )
+    assert len(file.getvalue()) < 2**21
+    peak = peak_bytes(lambda: refused(file, r"coef_ndim declares a \.npy header of 33,554,4"))
+    assert peak < 4 * 2**20
+
+
+@pytest.mark.parametrize(
+    "key, shape, message",
+    [("intercept", "(True,)", r"declares the shape \(True,\)"), ("intercept", "(-1,)", "-1")],
+)
+def test_a_header_shape_of_bools_or_negative_numbers_is_refused(models, key, shape, message):
+    members = [(n, d) for n, d in members_of(arrays_of(models["binary"])) if n != f"{key}.npy"]
+    header = f"{{'descr': '<f8', 'fortran_order': False, 'shape': {shape}, }}\n".encode()
+    refused(hand_zip(members + [(f"{key}.npy", _npy_with_header(header) + b"\0" * 8)]), message)
+
+
+@pytest.mark.parametrize("key", ["kind", "classes"])
+def test_text_beyond_unicode_is_refused(models, key):
+    # a code unit above U+10FFFF: SystemError from NumPy's str conversion when loaded (kind)
+    # or at the first repr or tolist() of a prediction (classes)
+    arrays = arrays_of(models["binary"])
+    shape = "()" if key == "kind" else "(2,)"
+    header = f"{{'descr': '<U1', 'fortran_order': False, 'shape': {shape}, }}\n".encode()
+    units = np.array([0x110000, 65][: 1 if key == "kind" else 2], dtype="<u4").tobytes()
+    members = [(n, d) for n, d in members_of(arrays) if n != f"{key}.npy"]
+    refused(
+        hand_zip(members + [(f"{key}.npy", _npy_with_header(header) + units)]),
+        rf"{key} holds a character beyond U\+10FFFF",
+    )
+
+
+def test_a_str_member_of_empty_items_is_refused_naming_it(models):
+    arrays = arrays_of(models["binary"])
+    arrays["classes"] = np.array(["", ""])  # dtype <U1 as numpy makes it: written as <U0 below
+    members = [(n, d) for n, d in members_of(arrays) if n != "classes.npy"]
+    header = b"{'descr': '<U0', 'fortran_order': False, 'shape': (2,), }\n"
+    refused(
+        hand_zip(members + [("classes.npy", _npy_with_header(header))]), "classes has dtype <U0"
+    )
+
+
+def test_a_transformer_spec_of_an_int_too_long_to_convert_is_refused_naming_it(models):
+    arrays = arrays_of(models["crosses"])
+    arrays["transformers"] = np.array(
+        json.dumps(json.loads(str(arrays["transformers"])))[:-1] + ", " + "9" * 5000 + "]"
+    )
+    refused(saved(arrays), "transformer specs hold a number out of bounds")
+
+
+@pytest.mark.parametrize(
+    "max_bytes, error",
+    [(None, TypeError), (float("nan"), TypeError), (True, TypeError), (0, ValueError)],
+)
+def test_max_bytes_is_checked(models, max_bytes, error):
+    buffer = io.BytesIO()
+    models["binary"].save(buffer)
+    buffer.seek(0)
+    with pytest.raises(error, match="max_bytes"):
+        load_model(buffer, max_bytes=max_bytes)
+
+
+# ------------------------------------------------------------- what save writes, loads
+def test_a_compressed_save_of_arrays_that_deflate_far_loads():
+    # a 272-character feature name among 5,000 short ones pads the str array 190:1 under
+    # deflate: load_model refused the file save(compressed=True) had written
+    rng = np.random.RandomState(0)
+    names = [f"x{i}" for i in range(5000)]
+    names[0] = "a_rather_long_one_hot_column_name_" * 8
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(rng.binomial(1, 0.01, size=(40, 5000)).astype(float), columns=names)
+    est = SparseFTRLRegressor(random_state=0).fit(X, X["x1"] + rng.normal(size=40))
+    model = export_model(est)
+    buffer = io.BytesIO()
+    model.save(buffer, compressed=True)
+    assert len(buffer.getvalue()) < model.file_bytes(compressed=False)  # the rest deflated
+    buffer.seek(0)
+    assert_array_equal(load_model(buffer).predict(X), est.predict(X))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.longdouble])
+def test_float16_and_long_double_labels_round_trip(dtype):
+    X = np.random.RandomState(0).normal(size=(60, 4))
+    est = SparseFTRLClassifier(random_state=0).fit(X, (X[:, 0] > 0).astype(dtype))
+    buffer = io.BytesIO()
+    export_model(est).save(buffer)
+    buffer.seek(0)
+    assert_array_equal(load_model(buffer).predict(X), est.predict(X))
