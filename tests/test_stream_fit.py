@@ -7,6 +7,7 @@ import zipfile
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -699,3 +700,51 @@ def test_a_signal_at_each_place_of_a_checkpoints_write_raises_the_handlers_excep
         sys.unraisablehook = hook
     assert places > 100
     assert all(type(exc) is Timeout for exc in ignored), ignored
+
+
+@pytest.mark.skipif(
+    not hasattr(signal, "SIGXFSZ") or pytest.importorskip("resource") is None, reason="POSIX"
+)
+def test_a_checkpoint_write_that_fails_leaves_the_last_checkpoint_whole(tmp_path):
+    # A file-size limit stands for a full disk: the compiled writer's error path (each member
+    # and the archive closed after a failed write, the first error raised) leaves the
+    # checkpoint that was there, no temporary file, and nothing for the collector to report.
+    import gc
+    import resource
+
+    rng = np.random.RandomState(0)
+    batches = []
+    for _ in range(4):  # 60,000 non-zeros a batch over 2**20 columns: a checkpoint of MiBs
+        X = sp.csr_matrix(
+            (
+                rng.uniform(0.5, 1.5, 60_000),
+                rng.randint(0, 2**20, 60_000),
+                np.arange(0, 60_001, 200),
+            ),
+            shape=(300, 2**20),
+        )
+        batches.append((X, rng.normal(size=300)))
+    path = tmp_path / "run.ckpt"
+    model = SparseFTRLRegressor(random_state=0)
+    fit_stream(model, batches[:2], checkpoint=path)
+    before = path.read_bytes()
+    assert len(before) > 2**21  # far above the small files pytest writes meanwhile
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG, not a killed process
+    ignored, hook = [], sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: ignored.append(unraisable.exc_value)
+    try:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (len(before) // 2, hard))
+        with pytest.raises(OSError):
+            fit_stream(clone(model), batches, checkpoint=path)
+        gc.collect()
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
+        sys.unraisablehook = hook
+    assert ignored == []
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["run.ckpt"]
+    resumed, history = fit_stream(clone(model), batches[:2], checkpoint=path, resume=True)
+    assert_same_state(resumed, fit_stream(clone(model), batches[:2])[0])
+    assert history.rows == 600

@@ -1107,3 +1107,25 @@ def test_text_that_spells_missing_is_text_in_csv_and_parquet(tmp_path):
         assert chunk.X["country"].tolist()[:2] == ["NA", "FR"], name
         assert pd.isna(chunk.X["country"].iloc[2]) and chunk.X["country"].iloc[3] == "nan", name
         np.testing.assert_array_equal(chunk.X["price"], [1.5, np.nan, np.nan, 2.0])
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_files_of_the_same_columns_in_another_order_give_batches_in_one_order(tmp_path, fmt):
+    # the second file's columns in its own order: its batches were refused by the model
+    # ("feature names must be in the same order"), or every row skipped as bad
+    _pyarrow()
+    frame = _frame(60)
+    paths = [tmp_path / f"a.{fmt}", tmp_path / f"b.{fmt}"]
+    for path, part in zip(paths, (frame[:30], frame[30:][list(frame.columns)[::-1]])):
+        if fmt == "csv":
+            part.to_csv(path, index=False)
+        else:
+            part.to_parquet(path, index=False)
+    chunks = list(open_source(paths, target="clicked", numeric=["price"], batch_rows=25).chunks())
+    assert {tuple(c.X.columns) for c in chunks} == {("city", "price", "device")}
+    X, y = _stack(chunks)
+    alone = [
+        _stack(list(open_source(p, target="clicked", numeric=["price"]).chunks())) for p in paths
+    ]
+    _same_frame(X, pd.concat([a[0][["city", "price", "device"]] for a in alone], ignore_index=True))
+    np.testing.assert_array_equal(y, np.concatenate([a[1] for a in alone]))

@@ -633,8 +633,9 @@ class _ArrowSource(Source):
         return len(head) <= size and not head.strip()
 
     def _plan(self, i):
-        """File i's columns: (those read, in file order; the features among them, in file
-        order; the set of categorical ones). Refuses a missing or repeated column."""
+        """File i's columns: (those read, in file order; the features among them, in the
+        first file's order where the file holds the same, else in its own; the set of
+        categorical ones). Refuses a missing or repeated column."""
         if i in self._columns:
             return self._columns[i]
         path = self.files[i]
@@ -670,6 +671,8 @@ class _ArrowSource(Source):
                 "must be named once."
             )
         features = [n for n in names if n != self.target and (n in numeric or n in categorical)]
+        if i > 0 and set(features) == set(first := self._plan(0)[1]):
+            features = list(first)  # every batch's columns in one order, whatever each file's
         if self.format == "parquet":
             self._check_flat(i, used)
         self._columns[i] = (used, features, categorical)
