@@ -12,7 +12,14 @@ KINDS = ("regressor", "classifier")
 PROBA = ("ovr_logistic", "ovr_modified_huber", "softmax")
 # format version -> arithmetic names it may hold
 # 3: quantized weights (weights_format, weights_scale); files of unquantized weights stay 2
-ARITHMETIC = {1: ("blas", "ftrl_dense", "ftrl_sparse"), 2: ("blas", "ftrl"), 3: ("blas", "ftrl")}
+# 4: scikit-learn models whose coef_ is Fortran-ordered or sparse, scored with their layout
+# (float weights); the files of other models keep versions 2 and 3, byte for byte
+ARITHMETIC = {
+    1: ("blas", "ftrl_dense", "ftrl_sparse"),
+    2: ("blas", "ftrl"),
+    3: ("blas", "ftrl"),
+    4: ("blas_fortran", "blas_sparse"),
+}
 WEIGHTS_FORMATS = ("float16", "q2.13")
 MAX_N_FEATURES = 2**62
 
@@ -234,10 +241,10 @@ def weights_layout(version, weights_format, dtypes, shapes, n_models):
 
     A file of format version 3 holds quantized weights and says how in ``weights_format``:
     float16 ``coef_data``; or int16 ``coef_data`` with a ``weights_scale`` per weight vector.
-    Earlier versions hold float32 or float64 weights and neither member.
+    The other versions hold float32 or float64 weights and neither member.
     """
     data = dtypes["coef_data"]
-    if version < 3:
+    if version != 3:
         extra = [key for key in ("weights_format", "weights_scale") if key in dtypes]
         if extra:
             raise ValueError(

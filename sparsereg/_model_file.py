@@ -29,8 +29,12 @@ FORMAT_VERSION = 2
 # 3: quantized weights, float16 or q2.13 (weights_format, weights_scale); a file of float
 # weights is still written as version 2, byte for byte as before
 QUANTIZED_FORMAT_VERSION = 3
+# 4: a scikit-learn model whose coef_ is Fortran-ordered ('blas_fortran': multiclass
+# LogisticRegression) or sparse ('blas_sparse': sparsify()), scored with that layout; a
+# quantized model is scored as 'blas' (its weights are no longer the estimator's)
+LAYOUT_FORMAT_VERSION = 4
 _INT32_MAX = np.iinfo(np.int32).max
-ARITHMETIC = ("blas", "ftrl")
+ARITHMETIC = ("blas", "ftrl", "blas_fortran", "blas_sparse")
 
 
 def model_arrays(fields):
@@ -47,7 +51,13 @@ def model_arrays(fields):
     index_dtype = np.int32 if max(coef.nnz, n_features) <= _INT32_MAX else np.int64
     arrays = {
         "format": np.array(FORMAT),
-        "format_version": np.array(QUANTIZED_FORMAT_VERSION if weights_format else FORMAT_VERSION),
+        "format_version": np.array(
+            LAYOUT_FORMAT_VERSION
+            if fields["arithmetic"] in checks.ARITHMETIC[LAYOUT_FORMAT_VERSION]
+            else QUANTIZED_FORMAT_VERSION
+            if weights_format
+            else FORMAT_VERSION
+        ),
         "kind": np.array(fields["kind"]),
         "proba": np.array(fields["proba"] or ""),
         "source": np.array(fields["source"]),

@@ -28,6 +28,7 @@ from ._interrupts import interrupts_deferred
 from ._losses import one_vs_rest_probabilities
 from ._model_file import ARITHMETIC, DEFAULT_MAX_BYTES, model_arrays, read_model_arrays
 from ._npz import savez_compressed
+from ._optional_methods import available_when
 from ._state_protocol import plain_labels
 from ._transformer_specs import build_transformer, output_width, transformer_spec
 from ._typing import FileLike, MatrixLike
@@ -112,7 +113,7 @@ class ExportedLinearModel:
     support_ : ndarray of shape (n_support,)
         Sorted column indices with a non-zero weight in at least one model.
     intercept_ : ndarray of shape (n_models,)
-        Intercepts.
+        Intercepts (may be set; ``coef_`` may not).
     classes_ : ndarray of shape (n_classes,) or None
         Class labels (classifiers only).
     n_features_in_ : int
@@ -193,7 +194,7 @@ class ExportedLinearModel:
         model.proba = proba
         model.source = source
         model.n_features_in_ = int(coef.shape[1])
-        model.intercept_ = np.array(intercept).reshape(n_models)
+        model._intercept = np.array(intercept).reshape(n_models)
         model.classes_ = None if classes is None else plain_labels(classes)
         refuse_unsaveable_names(feature_names_in)  # (a str array would drop trailing NULs)
         model.feature_names_in_ = (
@@ -211,7 +212,7 @@ class ExportedLinearModel:
                 f"model reads {model.n_features_in_:,}."
             )
         # the FTRL estimators' decision function, on the non-zero weights
-        linear = LinearWeights.from_coef(coef, model.intercept_)
+        linear = LinearWeights.from_coef(coef, model._intercept)
         index_dtype = np.int32 if model.n_features_in_ <= _INT32_MAX else np.int64
         model.support_ = linear.columns.astype(index_dtype)
         # one table of weights is held (load_model's max_bytes counts one): the FTRL layout,
@@ -231,6 +232,27 @@ class ExportedLinearModel:
         return self.intercept_.shape[0]
 
     @property
+    def intercept_(self):
+        """Intercepts, one per weight vector. May be set (e.g. ``intercept_ += log(rate)``
+        after negative downsampling): the values are written into the array every scoring
+        path reads, and ``save`` writes."""
+        return self._intercept
+
+    @intercept_.setter
+    def intercept_(self, value):
+        if value is self._intercept:
+            return  # (intercept_ += ...: changed in place already)
+        value = np.asarray(value)
+        if value.dtype.kind not in "iuf" or value.shape not in ((), self._intercept.shape):
+            raise ValueError(
+                f"intercept_ must be {self._intercept.shape[0]} real number(s), got an array "
+                f"of shape {value.shape} and dtype {value.dtype}."
+            )
+        if not np.all(np.isfinite(value)):
+            raise ValueError("intercept_ must be finite.")
+        self._intercept[...] = value
+
+    @property
     def coef_(self):
         """Weights as a CSR matrix of shape ``(n_models, n_features_in_)``."""
         return _spread(self._weight_rows(), self.support_, self.n_features_in_)
@@ -243,6 +265,22 @@ class ExportedLinearModel:
 
     def __sklearn_is_fitted__(self):
         return True
+
+    def __sklearn_tags__(self):
+        """What scikit-learn's scorers and metrics ask of a model (a classifier or a
+        regressor, reading sparse X, or raw rows through its transformers)."""
+        from sklearn.utils import ClassifierTags, InputTags, RegressorTags, Tags, TargetTags
+
+        classifier = self.kind == "classifier"
+        return Tags(
+            estimator_type=self.kind,
+            target_tags=TargetTags(
+                required=True, multi_output=self._coef_ndim == 2 and not classifier
+            ),
+            classifier_tags=ClassifierTags() if classifier else None,
+            regressor_tags=None if classifier else RegressorTags(),
+            input_tags=InputTags(sparse=not self.transformers, string=bool(self.transformers)),
+        )
 
     def _transform(self, X):
         for transformer in self.transformers:
@@ -290,9 +328,17 @@ class ExportedLinearModel:
         if sp.issparse(X):
             X = self._support_csr(X)
             weights = self._weights
+        elif self._arithmetic == "blas_sparse":
+            # dense X times a sparse coef_.T, as scikit-learn's safe_sparse_dot computes it
+            weights, on_support = self.coef_.T, False
         elif self.n_models * self.n_features_in_ <= _DENSE_TABLE_CELLS:
-            # a dense X goes through the same BLAS call as in the estimator
-            full = np.zeros((self.n_models, self.n_features_in_), dtype=self._weights.dtype)
+            # a dense X goes through the same BLAS call as in the estimator, with its coef_'s
+            # layout (the order of the sums follows it)
+            full = np.zeros(
+                (self.n_models, self.n_features_in_),
+                dtype=self._weights.dtype,
+                order="F" if self._arithmetic == "blas_fortran" else "C",
+            )
             full[:, self.support_] = self._weight_rows().T
             weights, on_support = (full[0] if self._matvec else full.T), False
         else:
@@ -356,6 +402,17 @@ class ExportedLinearModel:
                 minus |= np.isneginf(products).any(axis=0)
             table[row, plus & minus] = np.nan
 
+    def _check_classifier(self):
+        if self.kind != "classifier":
+            raise AttributeError(
+                f"decision_function is for classifiers; this export is a {self.kind}."
+            )
+
+    def _check_probabilities(self):
+        if self.proba is None:
+            raise AttributeError(f"the exported {self.source} has no predict_proba.")
+
+    @available_when(_check_classifier)
     def decision_function(self, X: MatrixLike) -> np.ndarray:
         """Scores, as the exported classifier's ``decision_function`` gives them.
 
@@ -369,10 +426,6 @@ class ExportedLinearModel:
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
             One column per class for multiclass, one value per row for binary.
         """
-        if self.kind != "classifier":
-            raise AttributeError(
-                f"decision_function is for classifiers; this export is a {self.kind}."
-            )
         scores = self._scores(X)
         return scores.reshape(-1) if scores.ndim > 1 and scores.shape[1] == 1 else scores
 
@@ -396,6 +449,7 @@ class ExportedLinearModel:
             return self.classes_[(scores.reshape(-1) > 0).astype(int)]
         return self.classes_[scores.argmax(axis=1)]
 
+    @available_when(_check_probabilities)
     def predict_proba(self, X: MatrixLike) -> np.ndarray:
         """Probability of each class, computed as the exported classifier does.
 
@@ -409,8 +463,6 @@ class ExportedLinearModel:
         proba : ndarray of shape (n_samples, n_classes)
             In the order of ``classes_``.
         """
-        if self.proba is None:
-            raise AttributeError(f"the exported {self.source} has no predict_proba.")
         if (
             self.proba == "ovr_logistic"
             and self.n_models == 1
@@ -427,6 +479,7 @@ class ExportedLinearModel:
             scores, "log_loss" if self.proba == "ovr_logistic" else "modified_huber"
         )
 
+    @available_when(_check_probabilities)
     def predict_log_proba(self, X: MatrixLike) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`.
 
@@ -638,6 +691,23 @@ def _check_float16_folding(coef, scale, scaler):
         )
 
 
+def _blas_layout(coef):
+    """How a scikit-learn model's ``coef_`` is laid out, which decides the order of the sums
+    of its product with a dense X: 'blas' (C order, or 1-D), 'blas_fortran' (F order: a
+    multiclass ``LogisticRegression``'s) or 'blas_sparse' (after ``sparsify()``)."""
+    if sp.issparse(coef):
+        return "blas_sparse"
+    coef = np.asarray(coef)
+    if (
+        coef.ndim == 2
+        and coef.shape[0] > 1
+        and coef.flags.f_contiguous
+        and not coef.flags.c_contiguous
+    ):
+        return "blas_fortran"
+    return "blas"
+
+
 def export_model(
     estimator: BaseEstimator,
     *,
@@ -811,7 +881,7 @@ def export_model(
         coef_ndim=coef_ndim,
         # scikit-learn multiplies by a 1-D coef_ (a BLAS gemv); ours by a 2-D one
         matvec=coef_ndim == 1 and not ours,
-        arithmetic="ftrl" if ours else "blas",
+        arithmetic="ftrl" if ours else "blas" if weights_format else _blas_layout(estimator.coef_),
         feature_names_in=None if transformer_specs else feature_names_in,
         transformer_specs=transformer_specs,
         weights_format=weights_format,
@@ -866,9 +936,11 @@ def load_model(file: FileLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> "Export
     holds 16-bit weights and says how in ``weights_format``: 'float16'
     (``coef_data`` float16, finite, no ``weights_scale``) or 'q2.13'
     (``coef_data`` int16 and a float ``weights_scale`` per weight vector, each a
-    power of two at least 1, the dequantized weights finite). The dtypes and
-    shapes are checked from the headers; the weights are held as float64, and
-    counted so against ``max_bytes``.
+    power of two at least 1, the dequantized weights finite); version 4 holds
+    float weights of a scikit-learn model whose ``coef_`` was Fortran-ordered
+    (``arithmetic`` 'blas_fortran') or sparse ('blas_sparse'), whose dense rows
+    are scored with that layout. The dtypes and shapes are checked from the
+    headers; the weights are held as float64, and counted so against ``max_bytes``.
 
     **Contents.** Weights and intercepts must be finite; ``coef_indptr`` must start
     at 0, never decrease and end at the number of weights; column indices must lie
