@@ -358,6 +358,9 @@ def category_tokens(col, pd):
     Raises `_hashing.NoStableForm` (a TypeError) for values without a stable
     canonical form; the caller names the column.
     """
+    if pd is not None and isinstance(col, pd.Series) and isinstance(col.dtype, pd.SparseDtype):
+        # (a SparseDtype has no itemsize): the dense column's values, hashed as they are
+        col = col.sparse.to_dense()
     kind = col.dtype.kind
     if kind in "cm":
         _refuse_dtype(col.dtype)

@@ -210,6 +210,20 @@ def test_a_nan_that_is_not_na_in_a_nullable_float_column_is_missing():
         FeatureCrossHasher(missing="error").transform(X)
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_a_sparse_float_column_hashes_as_the_dense_column(dtype):
+    # (Sparse[float] raised AttributeError: a SparseDtype has no itemsize)
+    values = np.array([1.0, np.nan, 0.0, 2.5], dtype=dtype)
+    sparse = pd.DataFrame({"c": pd.arrays.SparseArray(values)})
+    dense = pd.DataFrame({"c": values})
+    assert tokens(sparse) == tokens(dense) == [alone(1.0), alone(None), alone(0.0), alone(2.5)]
+    for missing in ("bucket", "skip"):
+        hasher = FeatureCrossHasher(["c"], missing=missing)
+        assert (hasher.fit_transform(sparse) != hasher.fit_transform(dense)).nnz == 0
+    with pytest.raises(ValueError, match="column 'c' has missing values"):
+        FeatureCrossHasher(["c"], missing="error").fit_transform(sparse)
+
+
 def test_strings_bytes_and_numbers_are_distinct():
     assert len({alone("1"), alone(b"1"), alone(1)}) == 3
     assert tokens(np.array(["a"])) == [alone("a")] == [alone(np.str_("a"))]
