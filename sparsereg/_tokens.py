@@ -373,8 +373,9 @@ def category_tokens(col, pd):
             return _numeric_tokens(col.to_numpy(), None)
         if kind in "fiub" and extension:  # nullable Int64 / UInt64 / Float64 / boolean
             missing = col.isna().to_numpy()
-            dtype = {"f": np.float64, "u": np.uint64}.get(kind, np.int64)
-            values = col.to_numpy(dtype=dtype, na_value=0)
+            dtype = {"f": np.float64, "u": np.uint64, "b": np.bool_}.get(kind, np.int64)
+            # (bool[pyarrow] refuses the int 0 as a fill value for its nulls: False is taken)
+            values = col.to_numpy(dtype=dtype, na_value=dtype(0))
             if kind == "f":  # a NaN that is not NA (Float64, float64[pyarrow]) is missing too
                 missing = missing | np.isnan(values)
             return _numeric_tokens(values, missing)

@@ -224,6 +224,18 @@ def test_a_sparse_float_column_hashes_as_the_dense_column(dtype):
         FeatureCrossHasher(["c"], missing="error").fit_transform(sparse)
 
 
+def test_a_pyarrow_bool_column_with_nulls_hashes_as_a_nullable_boolean_column():
+    pytest.importorskip("pyarrow")
+    # (bool[pyarrow] with a null raised pyarrow's ArrowInvalid)
+    values = [True, None, False]
+    arrow = pd.DataFrame({"c": pd.Series(values, dtype="bool[pyarrow]")})
+    masked = pd.DataFrame({"c": pd.Series(values, dtype="boolean")})
+    assert tokens(arrow) == tokens(masked) == [alone(True), alone(None), alone(False)]
+    hasher = FeatureCrossHasher(["c"], missing="skip")
+    assert hasher.fit_transform(arrow).indptr.tolist() == [0, 1, 1, 2]
+    assert (hasher.transform(arrow) != hasher.transform(masked)).nnz == 0
+
+
 def test_strings_bytes_and_numbers_are_distinct():
     assert len({alone("1"), alone(b"1"), alone(1)}) == 3
     assert tokens(np.array(["a"])) == [alone("a")] == [alone(np.str_("a"))]
