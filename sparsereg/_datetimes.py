@@ -331,6 +331,15 @@ def _numpy_datetimes(col):
     return col.astype(f"datetime64[{unit}, {tz}]" if tz else f"datetime64[{unit}]")
 
 
+def _all_missing(col, pd):
+    """Whether every value of a numeric column is missing (NaN, or pandas' NA)."""
+    if pd is not None and isinstance(col, pd.Series):
+        if col.dtype.kind == "f":  # (a NaN that is not NA, in Float64, is missing too)
+            return bool(np.isnan(col.to_numpy(dtype=np.float64, na_value=np.nan)).all())
+        return bool(col.isna().all())
+    return col.dtype.kind == "f" and bool(np.isnan(np.asarray(col, dtype=np.float64)).all())
+
+
 class DatetimeBuckets:
     """A validated datetime bucket spec ``{"datetime": parts or width, "origin": ..., "tz": ...}``."""
 
@@ -434,6 +443,10 @@ class DatetimeBuckets:
                 return (*_from_datetime64(col.to_numpy(), name), False)
         elif dtype.kind == "M":
             return (*_from_datetime64(np.asarray(col), name), False)
+        if dtype.kind in "biuf" and _all_missing(col, pd):
+            # a column of missing values only, as pandas stores them (float64 NaN, e.g. a CSV
+            # field empty on every row of a chunk; Int64 NA): all missing, as None is
+            return np.zeros(len(col), np.int64), np.ones(len(col), bool), False
         if dtype.kind in "biufcm":
             raise TypeError(
                 f"column {name!r} is bucketed as datetimes but holds {dtype} values: numbers are "

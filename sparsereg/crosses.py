@@ -141,9 +141,11 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         the system's time-zone database; needs pandas), in that zone's wall
         time, daylight saving included; naive values with a `tz` are refused
         (localize them first), and so is a column mixing naive and aware
-        values. NaT, None and NaN are missing (see `missing`). Numbers are
-        refused with a TypeError naming the column (an epoch count has no
-        unit: convert it with ``pandas.to_datetime(col, unit="s")``), as are
+        values. NaT, None and NaN are missing (see `missing`), and so is each
+        row of a numeric column holding only NaN or NA (``read_csv`` makes
+        float64 NaN of a field empty on every row). Other numbers are refused
+        with a TypeError naming the column (an epoch count has no unit:
+        convert it with ``pandas.to_datetime(col, unit="s")``), as are
         strings that are not ISO 8601 dates ("now", "03/01/2024") and
         instants outside 1677-09-21..2262-04-11 (int64 nanoseconds). Parts
         are the column's wall time cut as pandas' ``.dt`` cuts it, so they

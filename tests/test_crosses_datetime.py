@@ -357,6 +357,39 @@ def test_missing_values_follow_the_missing_parameter():
     ]
 
 
+def test_a_column_of_missing_values_only_as_pandas_stores_them_is_all_missing():
+    # (read_csv gives float64 NaN to a field empty on every row of a chunk: it was refused as
+    # numbers, and the chunk's transform raised TypeError)
+    csv = "ts,page\n2024-03-01T16:30Z,home\n,cart\n"
+    hasher = FeatureCrossHasher(
+        [("ts", "page")], buckets={"ts": {"datetime": "hour"}}, n_features=BIG
+    )
+    chunks = list(pd.read_csv(io.StringIO(csv), chunksize=1))
+    assert chunks[1]["ts"].dtype == np.float64
+    whole = hasher.fit_transform(pd.read_csv(io.StringIO(csv)))
+    assert [(hasher.transform(chunk) != whole[i]).nnz for i, chunk in enumerate(chunks)] == [0, 0]
+    nones = pd.DataFrame({"ts": np.array([None, None], dtype=object), "page": ["cart", "home"]})
+    for ts in (
+        np.array([np.nan, np.nan]),
+        np.array([np.nan, np.nan], dtype=np.float32),
+        pd.array([None, None], dtype="Int64"),
+        pd.array([None, np.nan], dtype="Float64"),
+    ):
+        frame = nones.assign(ts=ts)
+        assert (hasher.transform(frame) != hasher.transform(nones)).nnz == 0, frame.ts.dtype
+    skip = FeatureCrossHasher(
+        [("ts", "page")], buckets={"ts": {"datetime": "hour"}}, missing="skip"
+    )
+    assert skip.fit_transform(nones.assign(ts=[np.nan, np.nan])).nnz == 0
+    with pytest.raises(ValueError, match="column 'ts' has missing values"):
+        skip.set_params(missing="error").transform(nones.assign(ts=[np.nan, np.nan]))
+    # a column holding any number is refused still
+    with pytest.raises(TypeError, match="column 'ts' is bucketed as datetimes but holds float64"):
+        hasher.transform(nones.assign(ts=[np.nan, 1.7e9]))
+    with pytest.raises(TypeError, match="column 'ts' is bucketed as datetimes but holds Int64"):
+        hasher.transform(nones.assign(ts=pd.array([None, 1], dtype="Int64")))
+
+
 # ------------------------------------------------------------------ time zones
 def test_arrow_backed_timestamps_and_dates_bucket_as_pandas_own():
     pytest.importorskip("pyarrow")
