@@ -452,7 +452,13 @@ def transformer_spec(transformer):
             f"cannot export a Pipeline step {name}: only stateless hashing transformers "
             f"({', '.join(sorted(known))}) can be rebuilt from their parameters alone."
         )
-    params = {k: _to_json(v, k) for k, v in transformer.get_params(deep=False).items()}
+    params = transformer.get_params(deep=False)
+    if isinstance(params.get("dtype"), str):  # dtype="float32", as the transformers take it
+        try:
+            params["dtype"] = np.dtype(params["dtype"])  # saved as NumPy's dtypes are
+        except TypeError:
+            pass  # not a dtype's name: refused below as load_model would refuse it
+    params = {k: _to_json(v, k) for k, v in params.items()}
     spec = {"class": name, "params": params}
     if hasattr(transformer, "n_features_in_"):
         spec["n_features_in_"] = int(transformer.n_features_in_)

@@ -402,6 +402,29 @@ def test_pipeline_with_hashing_vectorizer_scores_raw_text(tmp_path):
     assert_array_equal(loaded.predict_proba(new), pipe.predict_proba(new))
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_dtype_given_by_name_is_exported(dtype, tmp_path):
+    # (export_model refused dtype="float32": "parameter 'dtype' must be float32 or float64,
+    # got 'float32'")
+    df, y = raw_rows(0, 300)
+    hasher = FeatureCrossHasher(
+        [("lat", "lon"), "kind"], buckets={"lat": 0.1, "lon": 0.1}, dtype=dtype
+    )
+    pipe = make_pipeline(hasher, SparseFTRLClassifier(random_state=0)).fit(df, y)
+    loaded = round_trip(export_model(pipe), tmp_path)
+    (rebuilt,) = loaded.transformers
+    assert rebuilt.transform(df).dtype == hasher.transform(df).dtype == np.dtype(dtype)
+    assert_array_equal(loaded.predict_proba(df), pipe.predict_proba(df))
+    texts = ["win a free prize now", "see you at lunch", "free entry win cash", "call me"] * 5
+    labels = np.array(["spam", "ham", "spam", "ham"] * 5)
+    pipe = make_pipeline(
+        HashingVectorizer(n_features=2**10, dtype=dtype), SparseFTRLClassifier(random_state=0)
+    ).fit(texts, labels)
+    loaded = round_trip(export_model(pipe), tmp_path)
+    assert loaded.transformers[0].transform(texts).dtype == np.dtype(dtype)
+    assert_array_equal(loaded.predict_proba(texts), pipe.predict_proba(texts))
+
+
 def test_pipelines_that_cannot_be_rebuilt_are_rejected():
     X, signal, _ = make_data()
     with pytest.raises(ValueError, match="only stateless hashing transformers"):
