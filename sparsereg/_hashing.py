@@ -109,6 +109,11 @@ class NoStableForm(TypeError):
         )
 
 
+class RefusedValue(ValueError):
+    """A value whose canonical form is refused (too costly to compute); the caller names the
+    column."""
+
+
 def type_name(t):
     module = getattr(t, "__module__", "builtins")
     return t.__qualname__ if module == "builtins" else f"{module}.{t.__qualname__}"
@@ -292,7 +297,7 @@ def _real_payload(value):
     if isinstance(value, Decimal) and value.is_finite() and abs(value.adjusted()) > MAX_EXPONENT:
         # its exact fraction holds 10**exponent: Decimal('1e100000000'), 12 characters, would
         # take minutes to build
-        raise ValueError(
+        raise RefusedValue(
             f"the Decimal {value} is refused: its exponent is beyond +-{MAX_EXPONENT:,}, whose "
             "exact value (hashed as such) would take too long to compute."
         )

@@ -439,6 +439,8 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
                     "and tuples of these are hashed; convert the column to str (or to a pandas "
                     "category of str) first."
                 ) from exc
+            except _hashing.RefusedValue as exc:
+                raise ValueError(f"column {name!r}: {exc}") from exc
         elif isinstance(spec, _datetimes.DatetimeBuckets):
             column = spec.tokens(col, name, pd)
         else:

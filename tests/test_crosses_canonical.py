@@ -69,6 +69,19 @@ def test_numbers_of_many_digits_hash_in_bounded_time_or_are_refused():
             alone(Decimal(huge))
 
 
+def test_a_decimal_of_a_huge_exponent_is_refused_naming_the_column():
+    # (the ValueError named no column, as every other refusal does)
+    huge = Decimal("1E+100001")
+    for X, name in (
+        (pd.DataFrame({"price": np.array([huge, "a"], dtype=object)}), "price"),
+        (pd.DataFrame({"price": pd.Categorical([huge, Decimal(1)])}), "price"),
+        (pd.DataFrame({"price": np.array([(huge, 1), None], dtype=object)}), "price"),
+        (column(["a", huge]), "x0"),
+    ):
+        with pytest.raises(ValueError, match=rf"column '{name}'.*exponent is beyond \+-100,000"):
+            FeatureCrossHasher().fit_transform(X)
+
+
 def test_integral_float_beyond_int64_alone_and_after_the_int():
     big = alone(2**63)
     assert alone(2.0**63) == big == tokens([2**63, 2.0**63])[1] == tokens([2.0**63, 2**63])[1]
