@@ -3,8 +3,10 @@
 ``fetch_*`` functions look for a data set's file in a local copy, then in a download cache, and
 download it from its canonical public address when it is in neither; ``load_*`` functions read
 data that ship with the package. Every file a ``fetch_*`` function reads, local or downloaded,
-is checked against its published sha256 first (the files shipped with the package are checked
-by the tests, which decompress them and compare with the published hashes).
+is checked against its published sha256 first, and read once: the data returned are parsed
+from the very bytes checked, so a file replaced meanwhile is not read unchecked (the files
+shipped with the package are checked by the tests, which decompress them and compare with the
+published hashes).
 
 Where files are looked for, in order:
 
@@ -29,6 +31,7 @@ been exercised.
 
 import gzip
 import hashlib
+import io
 import os
 import tempfile
 import zipfile
@@ -171,36 +174,35 @@ def _data_folders(data_home):
     return folders
 
 
-def _sha256(path):
-    digest = hashlib.sha256()
+def _read_checked(path, expected, what, advice):
+    """The bytes of the file at ``path``, read once and returned only if their sha256 is
+    ``expected``: the caller parses these bytes, never the file again (which another process
+    could replace after the check)."""
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _check_sha256(path, expected, what, advice):
-    actual = _sha256(path)
+        data = f.read()  # (the data sets' files are a few MB to tens of MB)
+    actual = hashlib.sha256(data).hexdigest()
     if actual != expected:
         raise OSError(
             f"the sha256 of {what} is {actual}, not the published {expected}: the file is "
             f"corrupt or another version; {advice}"
         )
+    return data
 
 
 def _fetch_file(remote, data_home, download_if_missing, n_retries):
-    """Path of ``remote`` in the first folder that has it, checked; downloaded if in none."""
+    """``(path, data)``: where ``remote`` is, in the first folder that has it (downloaded there
+    if in none), and its checked bytes."""
     folders = _data_folders(data_home)
     for folder in folders:
         path = folder / remote.folder / remote.filename
         if path.is_file():
-            _check_sha256(
+            data = _read_checked(
                 path,
                 remote.sha256,
                 str(path),
                 "replace it with the published file, or delete it to download it again",
             )
-            return path
+            return path, data
     looked = ", ".join(str(folder / remote.folder / remote.filename) for folder in folders)
     if not download_if_missing:
         raise FileNotFoundError(
@@ -209,8 +211,7 @@ def _fetch_file(remote, data_home, download_if_missing, n_retries):
             f"{remote.folder}/{remote.filename}, or allow the download from {remote.url}."
         )
     target = folders[-1] / remote.folder / remote.filename
-    _download(remote, target, n_retries)
-    return target
+    return target, _download(remote, target, n_retries)
 
 
 def _import_pooch():
@@ -225,7 +226,8 @@ def _import_pooch():
 
 
 def _download(remote, target, n_retries):
-    """Download ``remote`` to ``target`` through a temporary folder beside it; check, then rename."""
+    """Download ``remote`` to ``target`` through a temporary folder beside it; check, then
+    rename. Returns the checked bytes."""
     pooch = _import_pooch()
     target.parent.mkdir(parents=True, exist_ok=True)
     name = remote.url.rsplit("/", 1)[-1]
@@ -242,13 +244,14 @@ def _download(remote, target, n_retries):
         downloaded = Path(fetcher.fetch(name))
         if remote.member is not None:
             downloaded = _extract(downloaded, remote.member, Path(tmp))
-        _check_sha256(
+        data = _read_checked(
             downloaded,
             remote.sha256,
             f"{remote.filename} downloaded from {remote.url}",
             f"nothing was saved in {target.parent}",
         )
         os.replace(downloaded, target)
+    return data
 
 
 def _extract(archive, member, folder):
@@ -345,9 +348,9 @@ def fetch_a9a(
     from sklearn.datasets import load_svmlight_file
 
     _check_subset(subset)
-    path = _fetch_file(_A9A[subset], data_home, download_if_missing, n_retries)
+    _, raw = _fetch_file(_A9A[subset], data_home, download_if_missing, n_retries)
     # n_features: feature 123 occurs in one training row only, and never in a9a.t
-    X, y = load_svmlight_file(str(path), n_features=123, dtype=np.float64)
+    X, y = load_svmlight_file(io.BytesIO(raw), n_features=123, dtype=np.float64)
     X = X.tocsr()
     X.indices, X.indptr = X.indices.astype(np.int32), X.indptr.astype(np.int32)
     y = y.astype(np.int64)
@@ -394,9 +397,9 @@ def fetch_sms_spam(
     >>> len(texts), int((labels == "spam").sum())  # doctest: +SKIP
     (5574, 747)
     """
-    path = _fetch_file(_SMS, data_home, download_if_missing, n_retries)
+    path, raw = _fetch_file(_SMS, data_home, download_if_missing, n_retries)
     labels, texts = [], []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(raw.decode("utf-8").splitlines(), 1):
         label, tab, text = line.partition("\t")
         if not tab or label not in ("ham", "spam"):
             raise ValueError(
@@ -517,8 +520,8 @@ def fetch_california_housing_handson(
     207
     """
     pd = _require_pandas("fetch_california_housing_handson")
-    path = _fetch_file(_HANDSON, data_home, download_if_missing, n_retries)
-    frame = pd.read_csv(path)
+    _, raw = _fetch_file(_HANDSON, data_home, download_if_missing, n_retries)
+    frame = pd.read_csv(io.BytesIO(raw))
     features = [c for c in frame.columns if c != HOUSING_TARGET]
     data, target = frame[features], frame[HOUSING_TARGET]
     if return_X_y:

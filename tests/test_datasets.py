@@ -273,6 +273,97 @@ def test_a_malformed_sms_line_is_named(isolated, monkeypatch, tmp_path):
         fetch_sms_spam(data_home=tmp_path / "copy")
 
 
+def replaced_once_checked(monkeypatch, files, content):
+    """Stand for another process that replaces each of ``files()`` with ``content`` (whole, by a
+    rename) as soon as a fetcher has computed a sha256: between its check and its parse, where
+    the fetchers read the file a second time."""
+    done = []
+
+    class Sha256:
+        def __init__(self, *args):
+            self.digest = hashlib.sha256(*args)
+
+        def update(self, data):
+            self.digest.update(data)
+
+        def hexdigest(self):
+            value = self.digest.hexdigest()
+            if not done:
+                for path in files():
+                    path.with_name("replacement").write_bytes(content)
+                    os.replace(path.with_name("replacement"), path)
+                    done.append(path)
+            return value
+
+    monkeypatch.setattr(datasets, "hashlib", SimpleNamespace(sha256=Sha256))
+    return done
+
+
+HOUSING_TEXT = (
+    b"longitude,total_bedrooms,ocean_proximity,median_house_value\n-122.2,,NEAR BAY,4526\n"
+)
+
+
+def a9a_rows(X_y):
+    return X_y[0].shape, X_y[0].indices.tolist(), X_y[0].indptr.tolist(), X_y[1].tolist()
+
+
+def sms_rows(X_y):
+    return X_y[0], X_y[1].tolist()
+
+
+def housing_rows(X_y):
+    return X_y[0].to_csv(), X_y[1].tolist()
+
+
+FETCHERS = {  # a made-up file, another one, and what the fetcher returns as plain values
+    "a9a": (fetch_a9a, ("_A9A", "train"), A9A_TEXT, b"+1 7:1\n", a9a_rows),
+    "sms": (fetch_sms_spam, ("_SMS",), SMS_TEXT, b"spam\tother\n", sms_rows),
+    "housing": (
+        fetch_california_housing_handson,
+        ("_HANDSON",),
+        HOUSING_TEXT,
+        b"x,median_house_value\n1,2\n",
+        housing_rows,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", FETCHERS)
+def test_the_data_returned_are_the_bytes_checked(isolated, monkeypatch, tmp_path, name):
+    # (each fetcher checked the file's sha256, then opened it again to parse it: a file
+    # replaced in between was read unchecked)
+    if name == "housing":
+        pytest.importorskip("pandas")
+    fetch, where, content, other, rows = FETCHERS[name]
+    remote = getattr(datasets, where[0])
+    remote = remote[where[1]] if len(where) > 1 else remote
+    local = datasets._RemoteFile(
+        remote.folder, remote.filename, "http://127.0.0.1:9/", sha256(content)
+    )
+    if len(where) > 1:
+        monkeypatch.setitem(getattr(datasets, where[0]), where[1], local)
+    else:
+        monkeypatch.setattr(datasets, where[0], local)
+    path = tmp_path / "copy" / remote.folder / remote.filename
+    path.parent.mkdir(parents=True)
+    path.write_bytes(content)
+    expected = rows(fetch(data_home=tmp_path / "copy", return_X_y=True))
+    replaced = replaced_once_checked(monkeypatch, lambda: [path], other)
+    assert rows(fetch(data_home=tmp_path / "copy", return_X_y=True)) == expected
+    assert replaced == [path] and path.read_bytes() == other  # the file was replaced once checked
+    with pytest.raises(OSError, match="not the published"):  # and is checked at the next read
+        fetch(data_home=tmp_path / "copy")
+
+
+def test_a_download_returns_the_bytes_checked(server, isolated, monkeypatch, tmp_path):
+    serve_a9a(server, monkeypatch)
+    home = tmp_path / "home"
+    replaced = replaced_once_checked(monkeypatch, lambda: list(home.rglob("a9a")), b"+1 7:1\n")
+    X, y = fetch_a9a(data_home=home, return_X_y=True)
+    assert replaced and X.shape == (3, 123) and y.tolist() == [-1, 1, -1]
+
+
 def test_subset_is_validated():
     with pytest.raises(ValueError, match="subset must be 'train' or 'test', got 'valid'"):
         fetch_a9a(subset="valid")
@@ -312,6 +403,38 @@ def test_california_housing_handson(local_dataset):
         "ISLAND": 5,
     }
     assert housing.target.max() == 500001
+
+
+def real_file(remote):
+    """The local copy of a real data set's file (SPARSEREG_DATA, then the download cache), or
+    skip the test, as the fetchers' tests do where the data are absent."""
+    from sklearn.datasets import get_data_home
+
+    folders = [os.environ.get("SPARSEREG_DATA"), Path(get_data_home()) / "sparsereg"]
+    for folder in filter(None, folders):
+        path = Path(folder).expanduser() / remote.folder / remote.filename
+        if path.is_file():
+            return path
+    pytest.skip(f"{remote.filename} not found in SPARSEREG_DATA or the download cache")
+
+
+@pytest.mark.parametrize("name", FETCHERS)
+def test_real_data_replaced_once_checked_are_read_as_checked(monkeypatch, tmp_path, name):
+    # a real file that another process cuts to its first lines just after the check
+    fetch, where, _, _, rows = FETCHERS[name]
+    remote = getattr(datasets, where[0])
+    remote = remote[where[1]] if len(where) > 1 else remote
+    source = real_file(remote)
+    if name == "housing":
+        pytest.importorskip("pandas")
+    path = tmp_path / "copy" / remote.folder / remote.filename
+    path.parent.mkdir(parents=True)
+    path.write_bytes(source.read_bytes())
+    expected = rows(fetch(data_home=tmp_path / "copy", return_X_y=True))
+    head = b"".join(source.read_bytes().splitlines(keepends=True)[:3])
+    replaced = replaced_once_checked(monkeypatch, lambda: [path], head)
+    assert rows(fetch(data_home=tmp_path / "copy", return_X_y=True)) == expected
+    assert replaced == [path]
 
 
 @pytest.mark.parametrize("subset, rows", [("train", 17000), ("test", 3000)])
