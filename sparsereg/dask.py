@@ -36,7 +36,7 @@ from typing import Any
 
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._losses import gives_probabilities
 from ._merge import merge_ftrl_states
@@ -381,6 +381,16 @@ class _DaskFTRL(BaseEstimator):
             rows = (np.nan,) * len(parts)
         else:
             raise TypeError(f"X must be a dask array or DataFrame, got {type(X).__name__}.")
+        if self.hasher is not None:
+            # the raw columns, checked as a Pipeline(hasher, model) checks them (the local model
+            # sees only the hashed width): the same names in the same order, as many. A dask
+            # DataFrame's names are not found by scikit-learn: an empty pandas frame stands for it
+            raw = X
+            if hasattr(X, "columns"):
+                import pandas as pd  # (a dask DataFrame: pandas is there)
+
+                raw = pd.DataFrame(columns=X.columns)
+            validate_data(self, raw, skip_check_array=True, reset=False)
         classes = getattr(self, "classes_", None)
         columns = None  # one value per row: predictions, regression, binary margins
         if method == "predict_proba" or (method == "decision_function" and len(classes) > 2):
@@ -403,7 +413,10 @@ class _DaskFTRL(BaseEstimator):
         Parameters
         ----------
         X : dask.array.Array or dask DataFrame
-            As in ``fit``.
+            As in ``fit``. With ``hasher``, the DataFrame's columns must be those ``fit`` saw,
+            in the same order (``feature_names_in_``; their number, ``n_features_in_``, when
+            they are not all strings), as a ``Pipeline(hasher, model)`` checks them: else a
+            ValueError.
 
         Returns
         -------

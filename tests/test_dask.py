@@ -233,6 +233,43 @@ def test_a_dataframe_is_hashed_on_the_workers(client):
     assert model.n_features_in_ == 4 and not hasattr(model, "feature_names_in_")
 
 
+def test_predicting_on_other_columns_is_refused_as_the_local_pipeline_refuses_it(client):
+    dd = pytest.importorskip("dask.dataframe")
+    import pandas as pd
+    from sklearn.pipeline import make_pipeline
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"city": rng.choice(list("abc"), 600), "dev": rng.choice(list("xy"), 600)})
+    y = pd.Series((frame["city"] == "a").astype(int))
+    hasher = FeatureCrossHasher(crosses=["city", "dev", ("city", "dev")], n_features=2**10)
+    ddf, dy = dd.from_pandas(frame, npartitions=2), dd.from_pandas(y, npartitions=2)
+    model = DaskSparseFTRLClassifier(hasher=hasher, client=client, random_state=0).fit(ddf, dy)
+    local = make_pipeline(hasher, SparseFTRLClassifier(random_state=0)).fit(frame, y)
+    others = {
+        "reordered": (ddf[["dev", "city"]], frame[["dev", "city"]]),
+        "one more": (ddf.assign(extra="z"), frame.assign(extra="z")),
+        "one fewer": (ddf[["city"]], frame[["city"]]),
+    }
+    for name, (dask_frame, local_frame) in others.items():
+        with pytest.raises(ValueError) as expected:
+            local.predict(local_frame)
+        for method in ("predict", "predict_proba", "decision_function"):
+            with pytest.raises(ValueError, match="feature names should match") as raised:
+                getattr(model, method)(dask_frame)
+            assert str(raised.value) == str(expected.value), (name, method)
+    # without names (integer columns), the number of columns is checked
+    unnamed = frame.set_axis([0, 1], axis=1)
+    numbered = FeatureCrossHasher(crosses=[0, 1], n_features=2**10)
+    model = DaskSparseFTRLClassifier(hasher=numbered, client=client).fit(
+        dd.from_pandas(unnamed, npartitions=2), dy
+    )
+    wider = dd.from_pandas(unnamed.assign(**{"2": "z"}).set_axis([0, 1, 2], axis=1), npartitions=2)
+    with pytest.raises(
+        ValueError, match="X has 3 features, but DaskSparseFTRLClassifier is expecting 2"
+    ):
+        model.predict(wider)
+
+
 def test_bad_input_is_refused_before_training(client):
     X, y, blocks, dX, dy = make_data(2)
     model = DaskSparseFTRLClassifier(client=client)
