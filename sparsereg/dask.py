@@ -289,8 +289,9 @@ class _DaskFTRL(BaseEstimator):
             final = client.gather(state)
         else:
             # contiguous ranges of partitions, as many as there are workers when fit starts:
-            # where Dask put the data (or puts it again after a loss) changes nothing
-            n_shards = max(1, min(len(parts), len(client.scheduler_info()["workers"])))
+            # where Dask put the data (or puts it again after a loss) changes nothing. nthreads()
+            # lists every worker; scheduler_info() lists at most 5 in some distributed releases
+            n_shards = max(1, min(len(parts), len(client.nthreads())))
             shards = [chunk.tolist() for chunk in np.array_split(np.arange(len(parts)), n_shards)]
             state = None
             rounds = -(-self.max_iter // self.mixing_passes)

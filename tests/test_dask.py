@@ -106,6 +106,24 @@ def test_mixing_is_the_merge_of_the_shards_copies(client):
     assert model.to_local().t_ == 3 * N_ROWS
 
 
+def test_one_shard_per_worker_however_many_workers_scheduler_info_lists(client, monkeypatch):
+    # some distributed releases list at most 5 workers in scheduler_info() unless asked for
+    # more: the number of shards (and so the model) must not depend on that
+    listed = distributed.Client.scheduler_info
+
+    def fewer(self, *args, **kwargs):
+        info = listed(self, *args, **kwargs)
+        first = next(iter(info["workers"]))
+        return {**info, "workers": {first: info["workers"][first]}}
+
+    monkeypatch.setattr(distributed.Client, "scheduler_info", fewer)
+    assert len(client.scheduler_info()["workers"]) == 1
+    X, y, blocks, dX, dy = make_data(2)
+    model = DaskSparseFTRLClassifier(client=client, random_state=0).fit(dX, dy)
+    assert len(model.shards_) == 2  # the fixture's two workers
+    assert model.shards_ == [[0, 1, 2], [3, 4, 5]]
+
+
 class _DieWhenTraining(distributed.WorkerPlugin):
     """The first worker to start training a shard writes its address and kills its process;
     only one does (the marker file is created exclusively), and its new process lives on."""
