@@ -36,13 +36,20 @@ from typing import Any
 
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
 from ._losses import gives_probabilities
 from ._merge import merge_ftrl_states
+from ._missing import refuse_pandas_na
 from ._optional_methods import available_when
 from ._typing import ArrayLike
-from .linear_model import SparseFTRLClassifier, SparseFTRLRegressor
+from .linear_model import (
+    SparseFTRLClassifier,
+    SparseFTRLRegressor,
+    _checked_classes,
+    _distinct_labels,
+)
 
 __all__ = ["DaskSparseFTRLClassifier", "DaskSparseFTRLRegressor"]
 
@@ -131,8 +138,31 @@ def _merge_pair(a, b, base):
     ), rows_a + rows_b
 
 
-def _distinct(y):
-    return np.unique(np.asarray(y))
+def _distinct(y, index):
+    """The distinct labels of partition ``index`` of ``y``, which is checked as the local
+    classifier checks a ``y`` (a missing label, labels that do not sort together...)."""
+    try:
+        refuse_pandas_na(y)
+        y = check_array(
+            column_or_1d(y), ensure_2d=False, dtype=None, ensure_min_samples=0, input_name="y"
+        )
+        labels = _distinct_labels(y)
+        if labels.size:
+            check_classification_targets(labels if y.dtype.kind in "biuf" else y)
+    except ValueError as error:
+        raise ValueError(f"partition {index} of y: {error}") from error
+    return labels
+
+
+def _all_labels(found):
+    """The distinct labels of all the partitions, from each partition's."""
+    found = [labels for labels in found if labels.size] or found
+    kinds = {labels.dtype.kind for labels in found}
+    if len(kinds) > 1 and kinds & set("OSU"):
+        # partitions of numbers and of strings: as objects (NumPy would turn the numbers into
+        # strings), which _distinct_labels refuses as it refuses such a y
+        found = [labels.astype(object) for labels in found]
+    return _distinct_labels(np.concatenate(found))
 
 
 def _predict_block(method, estimator, hasher, X, empty):
@@ -251,9 +281,12 @@ class _DaskFTRL(BaseEstimator):
             raise ValueError("X has no partitions.")
         if isinstance(self, ClassifierMixin):
             if classes is None:
-                found = client.compute([dask.delayed(_distinct)(y_part) for _, y_part in blocks])
-                classes = np.unique(np.concatenate(client.gather(found)))
-            classes = np.unique(np.asarray(classes))
+                found = client.compute(
+                    [dask.delayed(_distinct)(y_part, i) for i, (_, y_part) in enumerate(blocks)]
+                )
+                classes = _all_labels(client.gather(found))
+            else:
+                classes = _checked_classes(classes)  # as partial_fit checks them
         else:
             classes = None
         parts = client.compute([dask.delayed(tuple)([x, y_part]) for x, y_part in blocks])

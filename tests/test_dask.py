@@ -214,6 +214,47 @@ def test_labels_absent_from_some_partitions_and_empty_partitions(client):
     assert model.predict(dX).compute().shape == (N_ROWS,)
 
 
+def test_a_missing_label_is_refused_as_the_local_classifier_refuses_it(client):
+    dd = pytest.importorskip("dask.dataframe")
+    import dask
+    import pandas as pd
+
+    X = np.eye(8)
+    labels = np.array(["a", "b"] * 4, dtype=object)
+    none, nan = labels.copy(), labels.copy()
+    none[5], nan[5] = None, np.nan
+    na = pd.Series(labels).astype("string")
+    na[5] = pd.NA
+    # each partition's labels sort, but the two partitions' together do not (a partition's
+    # dtype is not always the declared one: CSV files read apart, say)
+    halves = [pd.Series(labels[:4]), pd.Series([1, 2, 1, 2])]
+    mixed = dd.from_delayed(
+        [dask.delayed(half) for half in halves], meta=halves[0][:0], verify_meta=False
+    )
+    cases = {
+        "None": (none, da.from_array(none, chunks=4)),
+        "NaN": (nan, da.from_array(nan, chunks=4)),
+        "pandas.NA": (na, dd.from_pandas(na, npartitions=2)),
+        "numbers and strings": (np.concatenate([labels[:4], halves[1]]), mixed),
+    }
+    for name, (y, dy) in cases.items():
+        with pytest.raises(ValueError) as expected:
+            SparseFTRLClassifier().fit(X, y)
+        message = str(expected.value).replace("row 5", "row 1")  # the row in its partition
+        for mixing in ("average", None):
+            model = DaskSparseFTRLClassifier(mixing=mixing, client=client)
+            with pytest.raises(ValueError) as raised:
+                model.fit(da.from_array(X, chunks=(4, 8)), dy)
+            assert str(raised.value).endswith(message), name
+            if name != "numbers and strings":
+                assert str(raised.value).startswith("partition 1 of y: "), name
+            assert not hasattr(model, "estimator_")
+    with pytest.raises(ValueError, match="classes hold a missing label"):
+        DaskSparseFTRLClassifier(client=client).fit(
+            da.from_array(X, chunks=(4, 8)), da.from_array(labels, chunks=4), classes=["a", None]
+        )
+
+
 def test_a_dataframe_is_hashed_on_the_workers(client):
     dd = pytest.importorskip("dask.dataframe")
     import pandas as pd
