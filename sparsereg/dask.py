@@ -94,7 +94,8 @@ def _rows(X):
 
 
 def _train_shard(local, params, state, blocks, passes, classes, hasher):
-    """Train a copy of the model from ``state`` on ``blocks`` [(X, y), ...], in order.
+    """Train a copy of the model from ``state`` on ``blocks`` [(X, y, sample_weight), ...],
+    in order.
 
     Returns ``(state, rows trained)``; ``state`` None means a new model.
     """
@@ -103,7 +104,7 @@ def _train_shard(local, params, state, blocks, passes, classes, hasher):
         estimator.set_ftrl_state(state)
     rows = 0
     for _ in range(passes):
-        for X, y in blocks:
+        for X, y, sample_weight in blocks:
             if len(y) == 0:  # an empty partition (before hashing: the hasher refuses 0 rows)
                 continue
             if hasher is not None:
@@ -111,11 +112,45 @@ def _train_shard(local, params, state, blocks, passes, classes, hasher):
             first = (
                 {"classes": classes} if classes is not None and not hasattr(estimator, "t_") else {}
             )
+            if sample_weight is not None:
+                first["sample_weight"] = np.asarray(sample_weight)
             estimator.partial_fit(X, np.asarray(y), **first)
             rows += X.shape[0]
     if not hasattr(estimator, "t_"):
         return state, 0
     return estimator.get_ftrl_state(), rows
+
+
+def _row_parts(values, name, x_parts):
+    """The delayed row blocks of ``values`` (``y`` or ``sample_weight``: a 1-D dask array or
+    a dask Series), as many as ``X``'s."""
+    if isinstance(values, da.Array):
+        if values.ndim != 1:
+            raise ValueError(f"{name} must be 1-D, got {values.ndim} dimension(s).")
+        parts = values.to_delayed().ravel().tolist()
+    elif hasattr(values, "to_delayed"):
+        parts = values.to_delayed()
+    else:
+        raise TypeError(
+            f"{name} must be a dask array or Series partitioned as X, got {type(values).__name__}."
+        )
+    if len(parts) != len(x_parts):
+        raise ValueError(
+            f"X has {len(x_parts)} row blocks but {name} has {len(parts)}: partition them alike."
+        )
+    return parts
+
+
+def _block(X, y, sample_weight, index):
+    """Partition ``index`` of the training data, its lengths checked (a dask DataFrame's, or
+    an array's of unknown chunks, are known only now)."""
+    rows = {"X": X.shape[0], "y": len(y)}
+    if sample_weight is not None:
+        rows["sample_weight"] = len(sample_weight)
+    if len(set(rows.values())) > 1:
+        counts = ", ".join(f"{name} has {n}" for name, n in rows.items())
+        raise ValueError(f"partition {index} of the data: {counts} rows; partition them alike.")
+    return X, y, sample_weight
 
 
 def _first(pair):
@@ -205,8 +240,9 @@ class _DaskFTRL(BaseEstimator):
         local._validate_params()
         local._more_validate_params(for_partial_fit=True)
 
-    def _blocks(self, X, y):
-        """Delayed ``(X, y)`` blocks of the training data, in partition order."""
+    def _blocks(self, X, y, sample_weight=None):
+        """Delayed ``(X, y, sample_weight)`` blocks of the training data, in partition order
+        (``sample_weight`` None in each when None)."""
         if isinstance(X, da.Array):
             if X.ndim != 2:
                 raise ValueError(f"X must be a 2-D dask array, got {X.ndim} dimension(s).")
@@ -233,30 +269,25 @@ class _DaskFTRL(BaseEstimator):
                 f"X must be a dask array or a dask DataFrame, got {type(X).__name__}; "
                 "for in-memory data use the local estimator."
             )
-        if isinstance(y, da.Array):
-            if y.ndim != 1:
-                raise ValueError(f"y must be 1-D, got {y.ndim} dimension(s).")
-            y_parts = y.to_delayed().ravel().tolist()
-        elif hasattr(y, "to_delayed"):
-            y_parts = y.to_delayed()
-        else:
-            raise TypeError(
-                f"y must be a dask array or Series partitioned as X, got {type(y).__name__}."
-            )
-        if len(y_parts) != len(x_parts):
-            raise ValueError(
-                f"X has {len(x_parts)} row blocks but y has {len(y_parts)}: partition them alike."
-            )
-        if (
-            isinstance(X, da.Array)
-            and isinstance(y, da.Array)
-            and not any(np.isnan(c) for c in X.chunks[0] + y.chunks[0])
-            and X.chunks[0] != y.chunks[0]
-        ):
-            raise ValueError(f"X's row blocks {X.chunks[0]} and y's {y.chunks[0]} differ.")
-        return list(zip(x_parts, y_parts))
+        y_parts = _row_parts(y, "y", x_parts)
+        w_parts = [None] * len(x_parts)
+        if sample_weight is not None:
+            w_parts = _row_parts(sample_weight, "sample_weight", x_parts)
+        known = [
+            (name, a.chunks[0])
+            for name, a in (("X", X), ("y", y), ("sample_weight", sample_weight))
+            if isinstance(a, da.Array) and not any(np.isnan(c) for c in a.chunks[0])
+        ]
+        for name, chunks in known[1:]:
+            if chunks != known[0][1]:
+                raise ValueError(
+                    f"{known[0][0]}'s row blocks {known[0][1]} and {name}'s {chunks} differ."
+                )
+        return list(zip(x_parts, y_parts, w_parts))
 
-    def fit(self, X: Any, y: Any, classes: ArrayLike | None = None) -> "_DaskFTRL":
+    def fit(
+        self, X: Any, y: Any, classes: ArrayLike | None = None, sample_weight: Any = None
+    ) -> "_DaskFTRL":
         """Train on a dask array of row blocks (or a dask DataFrame with ``hasher``).
 
         Parameters
@@ -268,6 +299,10 @@ class _DaskFTRL(BaseEstimator):
             Targets, partitioned as ``X``.
         classes : array-like, default=None
             Every class label (classifiers); gathered from ``y`` first when None.
+        sample_weight : dask.array.Array or dask Series, default=None
+            Non-negative weights, partitioned as ``X`` and ``y``; each multiplies its
+            sample's gradient, as in the local ``partial_fit``. (With ``mixing='average'``
+            the copies are still merged in proportion to the rows each trained on.)
 
         Returns
         -------
@@ -276,20 +311,20 @@ class _DaskFTRL(BaseEstimator):
         """
         self._validate_dask_params()
         client = self.client if self.client is not None else default_client()
-        blocks = self._blocks(X, y)
+        blocks = self._blocks(X, y, sample_weight)
         if not blocks:
             raise ValueError("X has no partitions.")
         if isinstance(self, ClassifierMixin):
             if classes is None:
                 found = client.compute(
-                    [dask.delayed(_distinct)(y_part, i) for i, (_, y_part) in enumerate(blocks)]
+                    [dask.delayed(_distinct)(y_part, i) for i, (_, y_part, _) in enumerate(blocks)]
                 )
                 classes = _all_labels(client.gather(found))
             else:
                 classes = _checked_classes(classes)  # as partial_fit checks them
         else:
             classes = None
-        parts = client.compute([dask.delayed(tuple)([x, y_part]) for x, y_part in blocks])
+        parts = client.compute([dask.delayed(_block)(*block, i) for i, block in enumerate(blocks)])
         wait(parts)
         holders = client.who_has(parts)
 

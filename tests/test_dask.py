@@ -66,6 +66,50 @@ def test_without_mixing_it_is_partial_fit_over_the_blocks_in_order(client, n_cla
     np.testing.assert_array_equal(model.predict(dX).compute(), local.predict(X))
 
 
+@pytest.mark.parametrize("n_classes", [None, 3])
+def test_weighted_without_mixing_it_is_weighted_partial_fit_over_the_blocks(client, n_classes):
+    X, y, blocks, dX, dy = make_data(n_classes)
+    weight = np.random.default_rng(1).uniform(0, 3, N_ROWS)
+    weight[::7] = 0
+    Dask = DaskSparseFTRLRegressor if n_classes is None else DaskSparseFTRLClassifier
+    Local = SparseFTRLRegressor if n_classes is None else SparseFTRLClassifier
+    params = dict(random_state=0, alpha=1e-4)
+    model = Dask(mixing=None, max_iter=2, client=client, **params)
+    model.fit(dX, dy, sample_weight=da.from_array(weight, chunks=BLOCK))
+    local = Local(**params)
+    for _ in range(2):
+        for i, block in enumerate(blocks):
+            rows = slice(i * BLOCK, (i + 1) * BLOCK)
+            classes = {} if n_classes is None else {"classes": np.unique(y)}
+            local.partial_fit(block, y[rows], sample_weight=weight[rows], **classes)
+    assert_same_state(model.to_local(), local)
+    unweighted = Dask(mixing=None, max_iter=2, client=client, **params).fit(dX, dy)
+    assert not np.array_equal(unweighted.to_local().coef_, model.to_local().coef_)
+
+
+def test_sample_weight_partitioned_otherwise_is_refused(client):
+    X, y, blocks, dX, dy = make_data(2)
+    weight = np.ones(N_ROWS)
+    uneven = da.from_array(weight, chunks=((BLOCK // 2, BLOCK * 3 // 2) + (BLOCK,) * 4,))
+    assert uneven.numblocks == dX.numblocks[:1]
+    model = DaskSparseFTRLClassifier(client=client)
+    with pytest.raises(ValueError, match=r"X's row blocks .* and sample_weight's .* differ"):
+        model.fit(dX, dy, sample_weight=uneven)
+    with pytest.raises(ValueError, match="X has 6 row blocks but sample_weight has 3"):
+        model.fit(dX, dy, sample_weight=da.from_array(weight, chunks=2 * BLOCK))
+    with pytest.raises(ValueError, match="sample_weight must be 1-D"):
+        model.fit(dX, dy, sample_weight=da.from_array(weight[:, None], chunks=(BLOCK, 1)))
+    with pytest.raises(TypeError, match="sample_weight must be a dask array or Series"):
+        model.fit(dX, dy, sample_weight=weight)
+    # blocks of unknown length (a filter's): checked when computed, partition by partition
+    with pytest.raises(
+        ValueError,
+        match="partition [01] of the data: X has 2000, y has 2000, sample_weight has [13]000 rows",
+    ):
+        model.fit(dX, dy, sample_weight=uneven[uneven > 0])
+    assert not hasattr(model, "estimator_")
+
+
 def _simulate(Local, params, shards, blocks, y, passes, classes):
     """The mixing rule in one process: copies per shard, merged in the same tree."""
     state = None
