@@ -17,9 +17,13 @@ in order.
 
 A round is a pure function of (state, partitions), so when a worker is lost Dask
 recomputes its tasks elsewhere and ``fit`` gives the same model.
+
+``predict``, ``predict_proba`` and ``decision_function`` return lazy dask arrays; ``score``
+(accuracy, R^2) sums each partition's matches or errors on the cluster and returns a float.
 """
 
 import inspect
+import warnings
 
 import numpy as np
 
@@ -35,6 +39,7 @@ except ImportError as error:  # pragma: no cover - exercised without dask instal
 from typing import Any
 
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
+from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
@@ -206,6 +211,76 @@ def _predict_block(method, estimator, hasher, X, empty):
     if hasher is not None:
         X = hasher.transform(X)
     return getattr(estimator, method)(X)
+
+
+def _aligned(values, name, chunks):
+    """``values`` (``y`` or ``sample_weight`` for ``score``) in row blocks ``chunks`` when both
+    are known (a score does not depend on the blocks), as they are otherwise."""
+    if (
+        isinstance(values, da.Array)
+        and values.ndim == 1
+        and not any(np.isnan(c) for c in values.chunks[0] + chunks)
+        and values.chunks[0] != chunks
+    ):
+        if sum(values.chunks[0]) != sum(chunks):
+            raise ValueError(f"X has {sum(chunks)} rows but {name} has {sum(values.chunks[0])}.")
+        values = values.rechunk((chunks,))
+    return values
+
+
+def _score_sums(metric, y_pred, y, sample_weight, index):
+    """Partition ``index``'s sums for ``metric`` (accuracy: rows, weight correct, weight;
+    r2: rows, weight, weighted mean of y, weighted squares about it, weighted squared errors)."""
+    y_pred, y = np.asarray(y_pred), np.asarray(y)
+    weight = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    if len(y) != len(y_pred) or (weight is not None and len(weight) != len(y)):
+        counts = f"X has {len(y_pred)}, y has {len(y)}"
+        if weight is not None:
+            counts += f", sample_weight has {len(weight)}"
+        raise ValueError(f"partition {index} of the data: {counts} rows; partition them alike.")
+    if metric == "accuracy":
+        correct = y == y_pred
+        if weight is None:  # counts: exact, as scikit-learn's mean of the matches
+            return len(y), int(np.count_nonzero(correct)), len(y)
+        return len(y), float(weight[correct].sum()), float(weight.sum())
+    y = y.astype(np.float64)
+    if not np.all(np.isfinite(y)):
+        raise ValueError(f"partition {index} of y: Input y contains NaN or infinity.")
+    weight = np.ones(len(y)) if weight is None else weight
+    total = float(weight.sum())
+    mean = float(weight @ y) / total if total else 0.0
+    return len(y), total, mean, float(weight @ (y - mean) ** 2), float(weight @ (y - y_pred) ** 2)
+
+
+def _joined_score(metric, sums):
+    """``metric`` from the partitions' sums, as scikit-learn's accuracy_score and r2_score."""
+    rows = sum(s[0] for s in sums)
+    if metric == "accuracy":
+        correct, total = sum(s[1] for s in sums), sum(s[2] for s in sums)
+        if total == 0:
+            raise ValueError("sample_weight sums to zero (or X has no rows): no accuracy.")
+        return float(correct / total)
+    if rows < 2:
+        warnings.warn(
+            "R^2 score is not well-defined with less than two samples.",
+            UndefinedMetricWarning,
+            stacklevel=4,  # score's caller
+        )
+        return float("nan")
+    total, mean, squares, errors = 0.0, 0.0, 0.0, 0.0
+    for _, w, m, m2, res in sums:  # weighted means and squares joined pairwise (Chan et al.)
+        errors += res
+        if w == 0:
+            continue
+        delta, joined = m - mean, total + w
+        squares += m2 + delta * delta * total * w / joined
+        mean += delta * w / joined
+        total = joined
+    if total == 0:
+        raise ValueError("sample_weight sums to zero: no R^2.")
+    if squares == 0:  # scikit-learn's force_finite: a constant y
+        return 1.0 if errors == 0 else 0.0
+    return float(1 - errors / squares)
 
 
 class _DaskFTRL(BaseEstimator):
@@ -476,6 +551,25 @@ class _DaskFTRL(BaseEstimator):
         ]
         return da.concatenate(pieces, axis=0)
 
+    def _score(self, metric, X, y, sample_weight):
+        y_pred = self.predict(X)
+        chunks = y_pred.chunks[0]
+        parts = y_pred.to_delayed().ravel().tolist()
+        y_parts = _row_parts(_aligned(y, "y", chunks), "y", parts)
+        w_parts = [None] * len(parts)
+        if sample_weight is not None:
+            w_parts = _row_parts(
+                _aligned(sample_weight, "sample_weight", chunks), "sample_weight", parts
+            )
+        client = self.client if self.client is not None else default_client()
+        sums = client.compute(
+            [
+                dask.delayed(_score_sums)(metric, *part, i)
+                for i, part in enumerate(zip(parts, y_parts, w_parts))
+            ]
+        )
+        return _joined_score(metric, client.gather(sums))
+
     def predict(self, X: Any) -> Any:
         """Predictions, as a lazy dask array (one block per block of ``X``).
 
@@ -572,6 +666,27 @@ class DaskSparseFTRLClassifier(ClassifierMixin, _DaskFTRL):
         """
         return self._lazy("decision_function", X)
 
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Mean accuracy on ``X`` and ``y``, as ``sklearn.metrics.accuracy_score``.
+
+        Each partition's matches are counted on the cluster: only counts reach the driver.
+
+        Parameters
+        ----------
+        X : dask.array.Array or dask DataFrame
+            As in ``predict``.
+        y : dask.array.Array or dask Series
+            True labels, partitioned as ``X`` (a dask array whose row blocks are known is
+            rechunked to ``X``'s when they differ).
+        sample_weight : dask.array.Array or dask Series, default=None
+            Sample weights, partitioned as ``y``.
+
+        Returns
+        -------
+        score : float
+        """
+        return self._score("accuracy", X, y, sample_weight)
+
     @available_when(gives_probabilities)
     def predict_proba(self, X: Any) -> Any:
         """Class probabilities (``loss='log_loss'`` or ``'modified_huber'``), lazily.
@@ -632,3 +747,25 @@ class DaskSparseFTRLRegressor(RegressorMixin, _DaskFTRL):
 
     _local = SparseFTRLRegressor
     __init__ = _init_with_local_parameters(SparseFTRLRegressor)
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Coefficient of determination R^2 on ``X`` and ``y``, as ``sklearn.metrics.r2_score``.
+
+        Each partition's sums are computed on the cluster and joined on the driver (the
+        same value as ``r2_score`` but for the rounding of the sums).
+
+        Parameters
+        ----------
+        X : dask.array.Array or dask DataFrame
+            As in ``predict``.
+        y : dask.array.Array or dask Series
+            True targets, partitioned as ``X`` (a dask array whose row blocks are known is
+            rechunked to ``X``'s when they differ).
+        sample_weight : dask.array.Array or dask Series, default=None
+            Sample weights, partitioned as ``y``.
+
+        Returns
+        -------
+        score : float
+        """
+        return self._score("r2", X, y, sample_weight)

@@ -373,6 +373,62 @@ def test_predicting_on_other_columns_is_refused_as_the_local_pipeline_refuses_it
         model.predict(wider)
 
 
+@pytest.mark.parametrize("n_classes", [None, 3])
+def test_score_is_the_local_metric_on_the_computed_arrays(client, n_classes):
+    from sklearn.metrics import accuracy_score, r2_score
+
+    X, y, blocks, dX, dy = make_data(n_classes)
+    weight = np.random.default_rng(1).uniform(0, 3, N_ROWS)
+    Dask = DaskSparseFTRLRegressor if n_classes is None else DaskSparseFTRLClassifier
+    metric = r2_score if n_classes is None else accuracy_score
+    model = Dask(client=client, random_state=0, alpha=1e-4).fit(dX, dy)
+    y_pred = model.predict(dX).compute()
+    for sample_weight in (None, weight):
+        expected = metric(y, y_pred, sample_weight=sample_weight)
+        assert model.to_local().score(X, y, sample_weight=sample_weight) == expected
+        dw = None if sample_weight is None else da.from_array(sample_weight, chunks=BLOCK)
+        known = model.score(dX, dy, sample_weight=dw)
+        # y and the weights in blocks of unknown length (a filter's), or in other known blocks
+        unknown = model.score(
+            dX, dy[dy > -np.inf], sample_weight=None if dw is None else dw[dw >= 0]
+        )
+        rechunked = model.score(
+            dX, dy.rechunk(BLOCK // 2), sample_weight=None if dw is None else dw.rechunk(3000)
+        )
+        for score in (known, unknown, rechunked):
+            assert isinstance(score, float)
+            if n_classes is not None and sample_weight is None:
+                assert score == expected  # counts
+            else:  # sums in another order
+                assert score == pytest.approx(expected, rel=1e-12, abs=1e-15)
+    with pytest.raises(
+        ValueError, match="partition [01] of the data: X has 2000, y has [13]000 rows"
+    ):
+        uneven = da.from_array(y, chunks=((BLOCK // 2, BLOCK * 3 // 2) + (BLOCK,) * 4,))
+        model.score(dX, uneven[uneven > -np.inf])
+    with pytest.raises(ValueError, match="X has 12000 rows but y has 11999"):
+        model.score(dX, dy[1:])
+
+
+def test_score_on_a_dataframe_and_series(client):
+    dd = pytest.importorskip("dask.dataframe")
+    import pandas as pd
+    from sklearn.metrics import accuracy_score
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"city": rng.choice(list("abc"), 900), "dev": rng.choice(list("xy"), 900)})
+    y = pd.Series(np.where((frame["city"] == "a") ^ (rng.uniform(size=900) < 0.2), "yes", "no"))
+    weight = pd.Series(rng.uniform(0, 2, 900))
+    hasher = FeatureCrossHasher(crosses=["city", "dev", ("city", "dev")], n_features=2**10)
+    ddf, dy = dd.from_pandas(frame, npartitions=3), dd.from_pandas(y, npartitions=3)
+    model = DaskSparseFTRLClassifier(hasher=hasher, client=client, random_state=0).fit(ddf, dy)
+    y_pred = model.predict(ddf).compute()
+    assert model.score(ddf, dy) == accuracy_score(y, y_pred) < 1
+    assert model.score(ddf, dy, sample_weight=dd.from_pandas(weight, npartitions=3)) == (
+        pytest.approx(accuracy_score(y, y_pred, sample_weight=weight), rel=1e-12)
+    )
+
+
 def test_bad_input_is_refused_before_training(client):
     X, y, blocks, dX, dy = make_data(2)
     model = DaskSparseFTRLClassifier(client=client)
