@@ -681,3 +681,24 @@ def test_predict_names_or_skips_the_rows_whose_scores_overflow(tmp_path, capsys)
     good = rows[[0, 2, 3]]
     np.testing.assert_array_equal(written["prediction"], model.predict(good))
     np.testing.assert_array_equal(written.iloc[:, 3:].to_numpy(), model.predict_proba(good))
+
+
+def test_resuming_a_finished_checkpoint_writes_the_model_of_the_run(tmp_path, csv_file, capsys):
+    # (the hasher was fitted on the first batch read, and a finished run has none left: the
+    # model file lacked the columns the hasher reads, and took any); a bad row in the first
+    # batch, read again to fit the hasher, is counted once
+    lines = csv_file.read_text().splitlines()
+    lines[10] = "shop,4"
+    csv_file.write_text("\n".join(lines) + "\n")
+    checkpoint = tmp_path / "run.ckpt"
+    options = ["--skip-bad-rows", "--checkpoint", str(checkpoint)]
+    status, first, summary = train(tmp_path, csv_file, *options, capsys=capsys)
+    assert status == 0 and summary["bad_rows"] == 1
+    os.replace(first, tmp_path / "whole.npz")
+    status, resumed, resumed_summary = train(
+        tmp_path, csv_file, *options, "--resume", capsys=capsys
+    )
+    assert status == 0 and resumed_summary["bad_rows"] == 1
+    assert_same_model(resumed, tmp_path / "whole.npz")
+    (hasher,) = load_model(resumed).transformers
+    assert hasher.feature_names_in_.tolist() == ["site", "hour", "lat"]

@@ -349,6 +349,9 @@ def fit_stream(
     trainer = _Trainer(sm, src, name, holdout, classes, progress, passes, skip_bad_rows)
     if resume:
         trainer.resume(checkpoint, description)
+        # the transformers as the run that wrote the checkpoint fitted them, on its first batch:
+        # also when no batch is left to read (a finished run, or one stopped after its last)
+        trainer.prepare_from_start()
     run, history = trainer.run, trainer.history
     if run.complete and (run.pass_index >= passes or history.stopped_early):
         return StreamFit(model, history)
@@ -450,6 +453,24 @@ class _Trainer:
         self.bad_rows_before = history.bad_rows
         history.resumed_rows = history.rows
         self.started = time.perf_counter() - run.seconds
+
+    def prepare_from_start(self):
+        """Fit the stateless transformers on the source's first batch, as an uninterrupted run
+        does; the reader's count of bad rows is left as it was (that batch is read again)."""
+        if self.prepared or not self.sm.needs_prepare:
+            return
+        src = self.src
+        bad_rows, examples = src.bad_rows, list(src.bad_row_examples)
+        chunks = src.chunks(Position())
+        try:
+            with closing(chunks):
+                for chunk in chunks:
+                    if chunk.X.shape[0]:
+                        self.sm.prepare(chunk.X)
+                        self.prepared = True
+                        break
+        finally:
+            src.bad_rows, src.bad_row_examples = bad_rows, examples
 
     def _classes_from(self, y, chunk):
         labels = np.unique(y)

@@ -69,12 +69,23 @@ class StreamModel:
     def classifier(self):
         return is_classifier(self.final)
 
+    def _unprepared(self):
+        # check_is_fitted passes for estimators that need no fit: look at the attribute
+        return [
+            step
+            for step in self.transformers
+            if not get_tags(step).requires_fit and not hasattr(step, "n_features_in_")
+        ]
+
+    @property
+    def needs_prepare(self):
+        """Whether a stateless transformer is still to be fitted (see `prepare`)."""
+        return bool(self._unprepared())
+
     def prepare(self, X):
         """Fit the stateless transformers that are not fitted yet (validation only) on X."""
-        for step in self.transformers:
-            # check_is_fitted passes for estimators that need no fit: look at the attribute
-            if not get_tags(step).requires_fit and not hasattr(step, "n_features_in_"):
-                step.fit(X)
+        for step in self._unprepared():
+            step.fit(X)
 
     def transform(self, X):
         for step in self.transformers:
