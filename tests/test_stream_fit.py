@@ -804,3 +804,32 @@ def test_a_resumed_run_with_no_batch_left_has_its_hasher_fitted_as_the_run_it_re
     assert sorted(got) == sorted(expected)
     for key in expected:
         np.testing.assert_array_equal(got[key], expected[key], err_msg=key)
+
+
+def test_a_resume_with_more_passes_judges_early_stopping_on_the_passes_it_holds(tmp_path):
+    # (the rule was judged only after a pass with another to follow: the last pass of the
+    # shorter run was never judged, and the resume ran a pass the uninterrupted run had not)
+    rng = np.random.RandomState(1)
+    batches = [
+        pd.DataFrame({"id": rng.randint(0, 400, 200).astype(str), "y": rng.randint(0, 2, 200)})
+        for _ in range(5)
+    ]
+
+    def model():
+        return make_pipeline(
+            FeatureCrossHasher(["id"], n_features=2**12),
+            SparseFTRLClassifier(eta0=5.0, penalty=None, random_state=0),
+        )
+
+    kwargs = dict(target="y", holdout=5, early_stop=1)
+    full, full_history = fit_stream(model(), batches, passes=4, **kwargs)
+    assert full_history.stopped_early and full_history.n_passes == 2
+    path = tmp_path / "run.ckpt"
+    _, shorter = fit_stream(model(), batches, passes=2, checkpoint=path, **kwargs)
+    assert not shorter.stopped_early and shorter.n_passes == 2
+    resumed, history = fit_stream(
+        model(), batches, passes=4, checkpoint=path, resume=True, **kwargs
+    )
+    assert_same_state(resumed[-1], full[-1])
+    assert comparable(history) == comparable(full_history)
+    assert history.stopped_early and history.n_passes == 2

@@ -352,6 +352,7 @@ def fit_stream(
         # the transformers as the run that wrote the checkpoint fitted them, on its first batch:
         # also when no batch is left to read (a finished run, or one stopped after its last)
         trainer.prepare_from_start()
+        trainer.judge_resumed(early_stop)
     run, history = trainer.run, trainer.history
     if run.complete and (run.pass_index >= passes or history.stopped_early):
         return StreamFit(model, history)
@@ -589,10 +590,28 @@ class _Trainer:
         history.pass_seconds.append(self.seconds())
         history.bad_rows = self.bad_rows_before + self.src.bad_rows + self.refused
         if early_stop is not None and run.pass_index + 1 < self.passes:
-            losses = history.pass_holdout_loss
-            best = int(np.nanargmin(losses)) if not all(map(math.isnan, losses)) else 0
-            history.stopped_early = len(losses) - 1 - best >= early_stop
+            history.stopped_early = _stops_early(history, early_stop)
         run.next_pass()
+
+    def judge_resumed(self, early_stop):
+        """On resume: the early-stopping rule on the passes the checkpoint holds, when another
+        pass is to start (the run that wrote it did not judge its last pass if it was its
+        last: with more passes now, the uninterrupted run would have)."""
+        run, history = self.run, self.history
+        if (
+            early_stop is not None
+            and history.n_passes
+            and run.position == Position()
+            and run.pass_index < self.passes
+        ):
+            history.stopped_early = _stops_early(history, early_stop)
+
+
+def _stops_early(history, early_stop):
+    """Whether ``early_stop`` passes have gone by without a better holdout loss."""
+    losses = history.pass_holdout_loss
+    best = int(np.nanargmin(losses)) if not all(map(math.isnan, losses)) else 0
+    return len(losses) - 1 - best >= early_stop
 
 
 def _mean(total, count):
