@@ -443,6 +443,13 @@ def _model(args, fmt, delimiter):
         raise UsageError(f"--features lists the target {args.target!r}.")
     crosses = [(f,) for f in features] + [tuple(c) for c in args.cross]
     buckets = dict(args.bucket)
+    used = {n for cross in crosses for n in cross}
+    unused = [n for n in buckets if n not in used]
+    if unused:
+        raise UsageError(
+            f"--bucket {unused[0]}: the column is in no --features or --cross, so its "
+            "buckets would not be used; add it to --features or to a --cross."
+        )
     for name in {n for cross in crosses for n in cross} | set(buckets):
         if name not in header:
             raise ValueError(f"{args.data[0]}: no column {name!r}; its columns are {header[:30]}.")

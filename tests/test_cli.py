@@ -702,3 +702,16 @@ def test_resuming_a_finished_checkpoint_writes_the_model_of_the_run(tmp_path, cs
     assert_same_model(resumed, tmp_path / "whole.npz")
     (hasher,) = load_model(resumed).transformers
     assert hasher.feature_names_in_.tolist() == ["site", "hour", "lat"]
+
+
+def test_a_bucket_on_a_column_no_feature_uses_is_a_usage_error(tmp_path, csv_file, capsys):
+    # (the column was not read, and the hasher said "column 'lat' not found in X" after
+    # opening the file, though the file has it)
+    args = ["train", str(csv_file), "--target", "click", "--model", str(tmp_path / "m.npz")]
+    with pytest.raises(SystemExit) as exit_info:
+        main([*args, "--features", "site,hour", "--bucket", "lat=0.1", "--quiet"])
+    assert exit_info.value.code == 2
+    assert "--bucket lat: the column is in no --features or --cross" in capsys.readouterr().err
+    assert not (tmp_path / "m.npz").exists()
+    # in a cross, it is used
+    assert main([*args, "--features", "site", "--cross", "hour,lat", "--bucket", "lat=0.1"]) == 0

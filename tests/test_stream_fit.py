@@ -833,3 +833,27 @@ def test_a_resume_with_more_passes_judges_early_stopping_on_the_passes_it_holds(
     assert_same_state(resumed[-1], full[-1])
     assert comparable(history) == comparable(full_history)
     assert history.stopped_early and history.n_passes == 2
+
+
+def test_a_bucketed_column_that_no_cross_uses_is_read_as_the_hasher_takes_it(tmp_path):
+    # (the column was not read from the file, and the hasher, which requires it in X, refused
+    # every batch: "column 'lat' not found in X" though the file has it)
+    pytest.importorskip("pyarrow")
+    frame = pd.concat(click_batches(n_batches=2), ignore_index=True)
+    frame.insert(2, "lat", np.round(np.linspace(30, 40, len(frame)), 3).astype(object))
+    frame.loc[5, "lat"] = "north"  # the hasher never reads the column's values
+    path = tmp_path / "clicks.csv"
+    frame.to_csv(path, index=False)
+
+    def model():
+        hasher = FeatureCrossHasher([("site",), ("hour",)], buckets={"lat": 0.1}, n_features=2**12)
+        return make_pipeline(hasher, SparseFTRLClassifier(random_state=0))
+
+    streamed, history = fit_stream(model(), str(path), target="click")
+    X, y = split(pd.read_csv(path, dtype=str), target="click")
+    in_memory = model()  # the same batch in memory: the hasher takes the column, unread
+    hasher, est = in_memory[0], in_memory[-1]
+    est.partial_fit(hasher.fit_transform(X), y.astype(float), classes=[0.0, 1.0])
+    assert streamed[0].feature_names_in_.tolist() == ["site", "hour", "lat"]
+    assert history.rows == len(frame) and history.bad_rows == 0
+    assert_same_state(streamed[-1], est)

@@ -101,7 +101,8 @@ def columns_to_read(transformers):
     """(numeric, categorical) input columns, when a FeatureCrossHasher names them.
 
     Bucketed columns are read as numbers, every other column of a cross as text (datetime-
-    bucketed ones too: the hasher parses their ISO 8601 strings).
+    bucketed ones too: the hasher parses their ISO 8601 strings), and a bucketed column that no
+    cross uses as text (the hasher requires it in X but does not read it).
     ``categorical`` is None when the first transformer reads every column (no
     named crosses), or is not a FeatureCrossHasher.
     """
@@ -123,4 +124,10 @@ def columns_to_read(transformers):
                 return tuple(numeric), None  # positions: the file's column order decides
             if key not in used:
                 used.append(key)
-    return tuple(k for k in numeric if k in used), [k for k in used if k not in numeric]
+    # a bucketed column that no cross uses: the hasher needs it in X but never reads its values,
+    # so it is read as text (any cell accepted, as the hasher accepts it)
+    unused = [k for k in (first.buckets or {}) if isinstance(k, str) and k not in used]
+    return tuple(k for k in numeric if k in used), [
+        *(k for k in used if k not in numeric),
+        *unused,
+    ]
