@@ -369,8 +369,12 @@ def _finite_or_none(value):
     return value if isinstance(value, (int, float)) and math.isfinite(value) else None
 
 
-def _check_writable(path):
-    """Refuse, before any work, an output whose folder is missing or not writable."""
+def _check_writable(option, path):
+    """Refuse, before any work, an output that exists but is no regular file (a folder: the
+    file renamed over it at the end would fail) or whose folder is missing or not writable."""
+    if os.path.exists(path) and not os.path.isfile(path):
+        what = "a directory" if os.path.isdir(path) else "not a regular file"
+        raise UsageError(f"{option} {path} is {what}; give the path of a file to write.")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
         raise ValueError(f"cannot write {path}: {folder} is not a writable folder.")
@@ -480,10 +484,10 @@ def _train(args):
         raise UsageError("--resume continues the run saved in --checkpoint: give its path.")
     if args.checkpoint and os.path.abspath(args.checkpoint) == os.path.abspath(args.model):
         raise UsageError("--model and --checkpoint must be different files.")
-    _check_writable(args.model)
+    _check_writable("--model", args.model)
     _check_not_an_input("--model", args.model, args.data)
     if args.checkpoint:
-        _check_writable(args.checkpoint)
+        _check_writable("--checkpoint", args.checkpoint)
         _check_not_an_input("--checkpoint", args.checkpoint, args.data)
     fmt, delimiter = _reading(args)
     model = _model(args, fmt, delimiter)
@@ -606,7 +610,7 @@ def _predict(args):
     )
     to_file = args.out != "-"
     if to_file:
-        _check_writable(args.out)
+        _check_writable("--out", args.out)
         _check_not_an_input("--out", args.out, [*args.data, args.model])
     rows = not_scored = 0
     # a file is written beside its name and renamed at the end: an error leaves no partial file

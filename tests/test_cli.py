@@ -715,3 +715,26 @@ def test_a_bucket_on_a_column_no_feature_uses_is_a_usage_error(tmp_path, csv_fil
     assert not (tmp_path / "m.npz").exists()
     # in a cross, it is used
     assert main([*args, "--features", "site", "--cross", "hour,lat", "--bucket", "lat=0.1"]) == 0
+
+
+@pytest.mark.parametrize("option", ["--model", "--checkpoint", "--out"])
+def test_an_output_that_is_a_directory_is_refused_before_any_work(
+    tmp_path, csv_file, capsys, option
+):
+    # (each was refused only when written, "[Errno 21] Is a directory", the training or the
+    # predictions lost)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    if option == "--out":
+        assert train(tmp_path, csv_file)[0] == 0
+        capsys.readouterr()
+        args = ["predict", str(tmp_path / "model.npz"), str(csv_file), "--out", str(folder)]
+    else:
+        args = ["train", str(csv_file), "--target", "click", option, str(folder)]
+        args += ["--model", str(tmp_path / "m.npz")] if option == "--checkpoint" else []
+    with pytest.raises(SystemExit) as exit_info:
+        main([*args, "--quiet"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"{option} {folder} is a directory; give the path of a file to write" in err
+    assert os.listdir(folder) == [] and not (tmp_path / "m.npz").exists()

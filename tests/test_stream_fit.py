@@ -447,6 +447,16 @@ def test_a_checkpoint_in_a_missing_folder_is_refused_before_training(tmp_path):
     assert not hasattr(model[-1], "coef_")  # refused before the first batch
 
 
+def test_a_checkpoint_path_that_is_a_directory_is_refused_before_training(tmp_path):
+    # (it failed at the first save, "[Errno 21] Is a directory", after the rows trained before)
+    model = pipeline()
+    path = tmp_path / "run.ckpt"
+    path.mkdir()
+    with pytest.raises(ValueError, match=r"run\.ckpt' is a directory; give the path of a file"):
+        fit_stream(model, click_batches(n_batches=2), target="click", checkpoint=path)
+    assert not hasattr(model[-1], "coef_")  # refused before the first batch
+
+
 def test_an_error_later_in_the_stream_leaves_the_last_checkpoint_intact(tmp_path):
     batches = click_batches(n_batches=5)
     batches[4].loc[0, "click"] = 7

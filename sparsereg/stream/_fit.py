@@ -301,6 +301,12 @@ def fit_stream(
     if resume and checkpoint is None:
         raise ValueError("resume needs checkpoint: the path of the run to continue.")
     if checkpoint is not None:  # refused now, not after the rows trained before the first save
+        if os.path.exists(checkpoint) and not os.path.isfile(checkpoint):
+            raise ValueError(
+                f"checkpoint {os.fspath(checkpoint)!r} is "
+                f"{'a directory' if os.path.isdir(checkpoint) else 'not a regular file'}; "
+                "give the path of a file."
+            )
         folder = os.path.dirname(os.path.abspath(os.fspath(checkpoint)))
         if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
             raise ValueError(
