@@ -100,11 +100,18 @@ def _names(text):
 
 
 def _holdout(text):
+    """Every K-th row (an int K >= 2, 5.0 taken as 5) or a share (0 < K < 1)."""
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
         value = _number(text)
-    return int(value) if value >= 1 and value == int(value) else value  # 5.0: every 5th
+        if math.isfinite(value) and value >= 1 and value == int(value):  # 5.0: every 5th
+            value = int(value)
+    if isinstance(value, int) and value >= 2 or isinstance(value, float) and 0 < value < 1:
+        return value
+    raise argparse.ArgumentTypeError(
+        f"{text!r}: give K >= 2 (every K-th row of each file) or a share 0 < K < 1."
+    )
 
 
 def _parser():

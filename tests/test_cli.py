@@ -738,3 +738,17 @@ def test_an_output_that_is_a_directory_is_refused_before_any_work(
     err = capsys.readouterr().err
     assert f"{option} {folder} is a directory; give the path of a file to write" in err
     assert os.listdir(folder) == [] and not (tmp_path / "m.npz").exists()
+
+
+@pytest.mark.parametrize("value", ["inf", "1e400", "nan", "1", "1.5", "-0.5"])
+def test_a_bad_holdout_is_a_usage_error(tmp_path, csv_file, capsys, value):
+    # (inf and 1e400 raised OverflowError out of argparse, a traceback; 1 and 1.5 were refused
+    # by fit_stream, exit status 1, after the file was opened)
+    with pytest.raises(SystemExit) as exit_info:
+        main(
+            ["train", str(csv_file), "--target", "click", "--model", str(tmp_path / "m.npz")]
+            + ["--holdout", value]
+        )
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument --holdout: '{value}': give K >= 2" in err and "Traceback" not in err
