@@ -321,6 +321,37 @@ def test_resume_in_a_file_of_more_rows_than_bytes_equals_the_uninterrupted_run(t
     assert comparable(history) == comparable(full_history)
 
 
+@pytest.mark.parametrize("callback", ["sleeps", "raises KeyboardInterrupt"])
+def test_a_ctrl_c_in_the_progress_callback_stops_it_at_once_and_resume_is_exact(tmp_path, callback):
+    # (the callback ran with Ctrl-C held back: one that slept or blocked went on to its end,
+    # whatever the number of Ctrl-C)
+    import time
+
+    batches = click_batches(n_batches=6)
+    kwargs = dict(target="click", passes=2, holdout=5, checkpoint_every=500)
+    full, full_history = fit_stream(
+        pipeline(), batches, checkpoint=tmp_path / "full.ckpt", **kwargs
+    )
+    finished = []
+
+    def progress(p):
+        if p.rows > 1000 and not finished:
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, then a callback that takes its time
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(10)
+            finished.append(p.rows)
+
+    path = tmp_path / "run.ckpt"
+    with pytest.raises(KeyboardInterrupt):
+        fit_stream(pipeline(), batches, checkpoint=path, progress=progress, **kwargs)
+    assert finished == []  # the sleep was cut short
+    with np.load(path) as f:  # the checkpoint holds the batch the callback was called for
+        assert int(f["state.t"]) == 1200
+    resumed, history = fit_stream(pipeline(), batches, checkpoint=path, resume=True, **kwargs)
+    assert_same_state(resumed[-1], full[-1])
+    assert comparable(history) == comparable(full_history)
+
+
 # and in any code (scikit-learn's check_is_fitted, say)
 SIGNAL_SWEEPS = {
     **SIGNAL_SWEEPS,

@@ -243,7 +243,9 @@ def fit_stream(
     format : {'csv', 'parquet', 'svmlight'}, default=None
         The files' format; None: from their suffix.
     progress : callable, default=None
-        Called with a :class:`StreamProgress` after each batch.
+        Called with a :class:`StreamProgress` after each batch, once the batch is trained
+        and recorded: a Ctrl-C while it runs stops the run there (the checkpoint then holds
+        that batch).
     reader_options : dict, default=None
         Further keyword arguments of :func:`~sparsereg.stream.open_source`
         (``delimiter``, ``target_dtype``, ``n_features`` and ``zero_based`` for
@@ -389,7 +391,11 @@ def fit_stream(
             with closing(chunks), closing(batches):
                 for chunk, Xt, bad_so_far, refused in batches:
                     with interrupts_deferred():  # a batch is trained and recorded, or not at all
-                        trained = trainer.step(chunk, Xt, bad_so_far, refused)
+                        trained, report = trainer.step(chunk, Xt, bad_so_far, refused)
+                    if report is not None:
+                        # the caller's callback, after the batch is recorded and outside the
+                        # hold: a Ctrl-C while it runs (it may sleep or block) stops it at once
+                        progress(report)
                     since_checkpoint += trained
                     if checkpoint_every is not None and since_checkpoint >= checkpoint_every:
                         save()
@@ -521,7 +527,9 @@ class _Trainer:
         return chunk, Xt, bad_so_far, refused
 
     def step(self, chunk, Xt, bad_so_far, refused):
-        """Score and train one batch; returns the number of rows trained on."""
+        """Score and train one batch; returns the number of rows trained on and the
+        :class:`StreamProgress` for the ``progress`` callback (None without one, or when the
+        batch had no row)."""
         final, run = self.final, self.run
         y = np.asarray(chunk.y)
         n = chunk.X.shape[0]
@@ -529,7 +537,7 @@ class _Trainer:
         if n == 0 or Xt is None:
             run.position = chunk.end
             self.history.bad_rows = self.bad_rows_before + bad_so_far + self.refused
-            return 0
+            return 0, None
         held = _held_out(self.holdout, chunk.end.file, np.asarray(chunk.row_numbers))
         train = None if held is None else ~held
 
@@ -564,21 +572,19 @@ class _Trainer:
         history.rows += n_train
         history.curve_rows.append(history.rows)
         history.curve_loss.append(_mean(run.train_loss_sum, run.train_rows))
-        if self.progress is not None:
-            self.progress(
-                StreamProgress(
-                    run.pass_index,
-                    history.rows,
-                    run.train_rows,
-                    history.curve_loss[-1],
-                    run.holdout_rows,
-                    _mean(run.holdout_loss_sum, run.holdout_rows),
-                    self.seconds(),
-                    chunk.file,
-                    final,
-                )
-            )
-        return n_train
+        if self.progress is None:
+            return n_train, None
+        return n_train, StreamProgress(
+            run.pass_index,
+            history.rows,
+            run.train_rows,
+            history.curve_loss[-1],
+            run.holdout_rows,
+            _mean(run.holdout_loss_sum, run.holdout_rows),
+            self.seconds(),
+            chunk.file,
+            final,
+        )
 
     def end_pass(self, early_stop):
         run, history = self.run, self.history
