@@ -92,6 +92,29 @@ def test_one_pass_is_partial_fit_per_batch_and_progressive_loss_scores_before_tr
     assert history.pass_nonzero == [int(manual.count_nonzero().sum())]
 
 
+def test_a_fitted_estimator_is_trained_on_and_its_first_batch_scored_by_it():
+    # (the first batch of a fitted estimator was scored as by an untrained one: log 2 each)
+    batches = click_batches()
+    model, _ = fit_stream(pipeline(), batches[:3], target="click")
+    model, history = fit_stream(model, batches[3:], target="click")  # a warm start
+    hasher, manual = (
+        FeatureCrossHasher([("site",), ("hour",), ("site", "hour")], n_features=2**12),
+        SparseFTRLClassifier(random_state=0),
+    )
+    total, curve = 0.0, []
+    for i, batch in enumerate(batches):
+        X, y = split(batch)
+        Xt = hasher.fit_transform(X)
+        if i >= 3:
+            total += float(np.sum(log_losses(manual.predict_proba(Xt), manual.classes_, y)))
+            curve.append(total / (300 * (i - 2)))
+        manual.partial_fit(Xt, y, classes=[0, 1])
+    assert_same_state(model[-1], manual)
+    np.testing.assert_allclose(history.curve_loss, curve, rtol=1e-12)
+    assert history.curve_loss[0] < np.log(2)
+    assert history.rows == 900 and model[-1].t_ == 1800
+
+
 def test_holdout_rows_are_never_trained_on_and_give_the_holdout_loss():
     batches = click_batches()
     model, history = fit_stream(pipeline(), batches, target="click", holdout=4, passes=2)

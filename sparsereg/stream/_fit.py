@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
 
 from .. import _hashing
 from .._interrupts import interrupts_deferred
@@ -204,7 +206,10 @@ def fit_stream(
     model : estimator or Pipeline
         An estimator with ``partial_fit`` (sparsereg's FTRL estimators; any
         scikit-learn incremental linear model without checkpoints), or a Pipeline of
-        stateless transformers ending with one. Trained in place and returned.
+        stateless transformers ending with one. Trained in place and returned. An
+        estimator already fitted is trained on (a warm start, as ``partial_fit``
+        continues it): the first batch is scored by the model as it stands, the classes
+        are its ``classes_``, and the history counts the rows of this call.
     source : path, list of paths, Source, or iterable of batches
         Files of one format, or batches (DataFrames holding ``target``, or
         ``(X, y)`` pairs). Several passes need a list or a Source, not an iterator.
@@ -212,7 +217,8 @@ def fit_stream(
         Name of the target column (CSV, Parquet, DataFrames).
     classes : array-like, default=None
         Every class of the stream (classifiers). None: the labels of the first
-        batch, and a later batch with another label is an error naming its row.
+        batch (a fitted estimator's ``classes_``), and a later batch with another label
+        is an error naming its row.
     passes : int, default=1
         Passes over the source.
     batch_rows : int, default=65536
@@ -424,7 +430,12 @@ class _Trainer:
         self.progress = progress
         self.run = RunProgress()
         self.history = StreamHistory(name)
-        self.fitted = False
+        # a fitted estimator is trained on (a warm start, as partial_fit continues it): its
+        # first batch is scored by the model as it stands, and its classes are the stream's
+        self.fitted = _is_fitted(self.final)
+        if self.fitted and sm.classifier and self.classes is None:
+            self.classes = np.asarray(self.final.classes_)
+        self.trained = False  # a batch was trained on, in this run or the one resumed
         self.prepared = False
         self.started = time.perf_counter()
 
@@ -462,7 +473,8 @@ class _Trainer:
         self.final.set_ftrl_state(state)  # last: a rejected resume leaves the estimator as it was
         if self.sm.classifier:
             self.classes = np.asarray(self.final.classes_)
-        self.run, self.history, self.fitted = run, history, True
+        self.run, self.history = run, history
+        self.fitted = self.trained = True
         self.bad_rows_before = history.bad_rows
         history.resumed_rows = history.rows
         self.started = time.perf_counter() - run.seconds
@@ -558,7 +570,7 @@ class _Trainer:
                 final.partial_fit(X_train, y_train, classes=self.classes)
             else:
                 final.partial_fit(X_train, y_train)
-            self.fitted = True
+            self.fitted = self.trained = True
         # the batch is trained: record it (no exception can come after this point)
         train_losses = losses if train is None else losses[train]
         run.train_loss_sum += float(np.sum(train_losses))
@@ -588,7 +600,7 @@ class _Trainer:
 
     def end_pass(self, early_stop):
         run, history = self.run, self.history
-        if not self.fitted:
+        if not self.trained:
             raise ValueError(
                 "the source gave no rows to train on"
                 + (" (every row was held out)" if run.holdout_rows else "")
@@ -617,6 +629,14 @@ class _Trainer:
             and run.pass_index < self.passes
         ):
             history.stopped_early = _stops_early(history, early_stop)
+
+
+def _is_fitted(estimator):
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError:
+        return False
+    return True
 
 
 def _stops_early(history, early_stop):
