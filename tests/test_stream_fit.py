@@ -493,6 +493,32 @@ def test_resume_refuses_the_checkpoint_of_another_run(tmp_path):
         fit_stream(pipeline(), batches, target="click", checkpoint=tmp_path / "none", resume=True)
 
 
+def test_a_resume_takes_the_same_classes_written_as_other_numbers(tmp_path):
+    # (the classes were compared as text: [0.0, 1.0], inferred from the first batch, were
+    # refused as "not [0, 1]")
+    batches = click_batches(n_batches=4)
+    path = tmp_path / "run.ckpt"
+    with pytest.raises(KeyboardInterrupt):
+        fit_stream(
+            pipeline(),
+            batches,
+            target="click",
+            checkpoint=path,
+            checkpoint_every=300,
+            progress=interrupt_after(2),
+        )
+    resumed, history = fit_stream(
+        pipeline(), batches, target="click", classes=[0, 1], checkpoint=path, resume=True
+    )
+    full, full_history = fit_stream(pipeline(), batches, target="click")
+    assert_same_state(resumed[-1], full[-1])
+    assert comparable(history) == comparable(full_history)
+    with pytest.raises(ValueError, match=r"has the classes \[0\.0, 1\.0\], not \[0, 2\]"):
+        fit_stream(
+            pipeline(), batches, target="click", classes=[0, 2], checkpoint=path, resume=True
+        )
+
+
 def test_a_checkpoint_in_a_missing_folder_is_refused_before_training(tmp_path):
     model = pipeline()
     path = tmp_path / "no such folder" / "run.ckpt"

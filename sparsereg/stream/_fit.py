@@ -462,9 +462,7 @@ class _Trainer:
             self.sm.classifier
             and self.classes is not None
             and "classes" in state
-            and not np.array_equal(
-                np.asarray(state["classes"]).astype(str), self.classes.astype(str)
-            )
+            and not _same_classes(np.asarray(state["classes"]), self.classes)
         ):
             raise ValueError(
                 f"checkpoint {os.fspath(path)!r} has the classes "
@@ -655,6 +653,13 @@ def _sorted_classes(classes):
     if labels.size < 2:
         raise ValueError(f"classes must hold at least 2 labels, got {labels.tolist()}.")
     return labels
+
+
+def _same_classes(a, b):
+    """The same labels: equal values when both are numbers (0 and 0.0), else equal text."""
+    if a.dtype.kind in "biuf" and b.dtype.kind in "biuf":
+        return a.shape == b.shape and bool(np.all(a == b))
+    return np.array_equal(a.astype(str), b.astype(str))
 
 
 def _take(X, keep):
