@@ -92,6 +92,12 @@ def _bucket(text):
     return name, value
 
 
+def _delimiter(text):
+    if len(text) != 1:
+        raise argparse.ArgumentTypeError(f"give one character (e.g. ';'), got {text!r}.")
+    return text
+
+
 def _names(text):
     names = [n.strip() for n in text.split(",")]
     if not all(names):
@@ -261,7 +267,9 @@ def _parser():
         help="rows of DATA read to name the columns (100000)",
     )
     report.add_argument("--format", choices=_FORMATS)
-    report.add_argument("--delimiter", help="CSV field delimiter (default: ',', tab for .tsv)")
+    report.add_argument(
+        "--delimiter", type=_delimiter, help="CSV field delimiter (default: ',', tab for .tsv)"
+    )
     report.add_argument(
         "--zero-based",
         action="store_true",
@@ -274,7 +282,9 @@ def _parser():
 def _add_reading(parser):
     group = parser.add_argument_group("reading")
     group.add_argument("--format", choices=_FORMATS, help="default: from the file suffix")
-    group.add_argument("--delimiter", help="CSV field delimiter (default: ',', tab for .tsv)")
+    group.add_argument(
+        "--delimiter", type=_delimiter, help="CSV field delimiter (default: ',', tab for .tsv)"
+    )
     group.add_argument(
         "--batch-rows", type=_count, default=65536, metavar="N", help="rows per batch (65536)"
     )
@@ -319,7 +329,11 @@ def _format_of(paths, given):
 def _reading(args):
     """``(format, delimiter)`` of the input files."""
     fmt, implied = _format_of(args.data, args.format)
-    return fmt, args.delimiter or implied or ","
+    if args.delimiter is None:
+        return fmt, implied or ","
+    if fmt != "csv":
+        raise UsageError(f"--delimiter is for CSV files; these are read as {fmt}.")
+    return fmt, args.delimiter
 
 
 def _csv_header(path, delimiter):

@@ -752,3 +752,32 @@ def test_a_bad_holdout_is_a_usage_error(tmp_path, csv_file, capsys, value):
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert f"argument --holdout: '{value}': give K >= 2" in err and "Traceback" not in err
+
+
+def test_the_delimiter_given_is_the_one_read(tmp_path, csv_file, capsys):
+    # (--delimiter , on a .tsv file was taken for the default and the file read with a tab;
+    # --delimiter '' became ','; with SVMlight or Parquet files it was ignored)
+    assert train(tmp_path, csv_file)[0] == 0
+    os.replace(tmp_path / "model.npz", tmp_path / "from_csv.npz")
+    named_tsv = tmp_path / "commas.tsv"
+    named_tsv.write_bytes(csv_file.read_bytes())
+    assert train(tmp_path, named_tsv, "--delimiter", ",")[0] == 0
+    assert_same_model(tmp_path / "model.npz", tmp_path / "from_csv.npz")
+    for value in ["", ";;"]:
+        with pytest.raises(SystemExit) as exit_info:
+            train(tmp_path, csv_file, "--delimiter", value)
+        assert exit_info.value.code == 2
+        assert f"argument --delimiter: give one character (e.g. ';'), got {value!r}" in (
+            capsys.readouterr().err
+        )
+    clicks().to_parquet(tmp_path / "clicks.parquet")
+    with pytest.raises(SystemExit) as exit_info:
+        train(tmp_path, tmp_path / "clicks.parquet", "--delimiter", ";")
+    assert exit_info.value.code == 2
+    assert "--delimiter is for CSV files; these are read as parquet" in capsys.readouterr().err
+    (tmp_path / "rows.svm").write_text("1 1:1\n0 2:1\n")
+    args = ["train", str(tmp_path / "rows.svm"), "--model", str(tmp_path / "m.npz")]
+    with pytest.raises(SystemExit) as exit_info:
+        main([*args, "--n-features", "4", "--delimiter", ";"])
+    assert exit_info.value.code == 2
+    assert "--delimiter is for CSV files; these are read as svmlight" in capsys.readouterr().err

@@ -166,6 +166,22 @@ def test_csv_gz_and_tsv_equal_plain(tmp_path):
     assert len(keys[0]) == 4
 
 
+def test_a_tsv_file_is_read_with_the_delimiter_given_even_a_comma(tmp_path):
+    # (a "," given was taken for the default, and a .tsv file read with a tab regardless)
+    _pyarrow()
+    frame = _frame(150, seed=1)
+    plain = _write_csv(frame, tmp_path / "d.csv")
+    named_tsv = _write_csv(frame, tmp_path / "commas.tsv")  # commas in a .tsv
+
+    def keys(path, **options):
+        source = open_source(path, target="clicked", numeric=["price"], batch_rows=40, **options)
+        return [_chunk_key(c)[:2] for c in source.chunks()]
+
+    assert keys(named_tsv, delimiter=",") == keys(plain)
+    with pytest.raises(ValueError, match="target column 'clicked' not found"):
+        keys(named_tsv)  # by default a .tsv file is read with a tab
+
+
 def test_csv_columns_selected_and_prediction_without_target(tmp_path):
     _pyarrow()
     path = _write_csv(_frame(30), tmp_path / "d.csv")

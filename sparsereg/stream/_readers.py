@@ -1319,7 +1319,7 @@ def open_source(
     categorical: Sequence[str] | None = None,
     batch_rows: int = 65536,
     skip_bad_rows: bool = False,
-    delimiter: str = ",",
+    delimiter: str | None = None,
     target_dtype: str = "float64",
     n_features: int | None = None,
     zero_based: bool | str = "auto",
@@ -1353,9 +1353,9 @@ def open_source(
         raises ValueError ``"<file>: row N: <reason>"`` (``line N`` for SVMlight). True: such
         rows are skipped and counted (``Chunk.bad_rows``, ``Source.bad_rows``,
         ``Source.bad_row_examples``).
-    delimiter : str, default=","
-        The CSV field delimiter (a ``.tsv`` file is read with a tab unless another delimiter
-        than "," is given).
+    delimiter : str, default=None
+        The CSV field delimiter. None: a tab if a file's name ends in ``.tsv`` (or
+        ``.tsv.gz``...), else ",".
     target_dtype : {"float64", "str"}, default="float64"
         The type of y; "str" gives an object array of str (class labels as written).
     n_features : int, default=None
@@ -1465,7 +1465,7 @@ def open_source(
                 ".svmlight, .libsvm, and .gz for the text formats)."
             )
         found.setdefault(format or fmt, []).append(path)
-        if tab and delimiter == ",":
+        if tab and delimiter is None:
             delimiter = "\t"
     if len(found) > 1:
         raise ValueError(
@@ -1499,6 +1499,8 @@ def open_source(
             zero_based=zero_based,
             readahead=readahead,
         )
+    if delimiter is None:
+        delimiter = ","
     if not isinstance(delimiter, str) or len(delimiter) != 1:
         raise ValueError(f"delimiter must be one character, got {delimiter!r}.")
     return _ArrowSource(
