@@ -179,7 +179,7 @@ def _parser():
         metavar="N",
         help="hashed columns, e.g. 2**24 (default); for SVMlight, its width",
     )
-    hashing.add_argument("--hash-seed", type=int, default=0, metavar="S", help="hash seed (0)")
+    hashing.add_argument("--hash-seed", type=int, metavar="S", help="hash seed (0)")
     model = train.add_argument_group("model (see SparseFTRLClassifier / SparseFTRLRegressor)")
     model.add_argument(
         "--loss",
@@ -450,10 +450,10 @@ def _model(args, fmt, delimiter):
 
     estimator = _estimator(args)
     if fmt == "svmlight":
-        if args.features or args.cross or args.bucket or args.target:
+        if args.features or args.cross or args.bucket or args.target or args.hash_seed is not None:
             raise UsageError(
                 "SVMlight rows are already numeric columns: --features, --cross, "
-                "--bucket and --target apply to CSV and Parquet only."
+                "--bucket, --hash-seed and --target apply to CSV and Parquet only."
             )
         return estimator
     if not args.target:
@@ -481,7 +481,10 @@ def _model(args, fmt, delimiter):
         if name == args.target:
             raise UsageError(f"the target {args.target!r} cannot be a feature.")
     hasher = FeatureCrossHasher(
-        crosses, buckets=buckets or None, n_features=args.n_features, seed=args.hash_seed
+        crosses,
+        buckets=buckets or None,
+        n_features=args.n_features,
+        seed=0 if args.hash_seed is None else args.hash_seed,
     )
     return Pipeline([("hasher", hasher), ("model", estimator)])
 

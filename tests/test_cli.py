@@ -781,3 +781,16 @@ def test_the_delimiter_given_is_the_one_read(tmp_path, csv_file, capsys):
         main([*args, "--n-features", "4", "--delimiter", ";"])
     assert exit_info.value.code == 2
     assert "--delimiter is for CSV files; these are read as svmlight" in capsys.readouterr().err
+
+
+def test_hash_seed_with_svmlight_files_is_a_usage_error(tmp_path, capsys):
+    # (it was accepted and ignored: SVMlight columns are not hashed)
+    (tmp_path / "rows.svm").write_text("1 1:1\n0 2:1\n")
+    args = ["train", str(tmp_path / "rows.svm"), "--model", str(tmp_path / "m.npz")]
+    with pytest.raises(SystemExit) as exit_info:
+        main([*args, "--n-features", "4", "--hash-seed", "3"])
+    assert exit_info.value.code == 2
+    assert "--bucket, --hash-seed and --target apply to CSV and Parquet only" in (
+        capsys.readouterr().err
+    )
+    assert not (tmp_path / "m.npz").exists()
