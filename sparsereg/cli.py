@@ -66,6 +66,24 @@ def _number(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a number (e.g. 0.5 or 1/60).") from None
 
 
+def _non_negative(text):
+    """A finite number >= 0 (e.g. 0.1)."""
+    value = _number(text)
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number >= 0.")
+    return value
+
+
+def _non_negative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number >= 0.")
+    return value
+
+
 def _bucket(text):
     name, sep, width = text.rpartition("=")
     if not sep or not name:
@@ -194,7 +212,7 @@ def _parser():
     model.add_argument("--penalty-scale", default="mean", choices=("mean", "sum"))
     model.add_argument("--eta0", type=float, default=0.1)
     model.add_argument("--beta", type=float, default=1.0)
-    model.add_argument("--epsilon", type=float, default=0.1)
+    model.add_argument("--epsilon", type=_non_negative, default=0.1)
     model.add_argument("--no-intercept", action="store_true", help="learn no intercept")
     model.add_argument("--state-store", default="auto", choices=("auto", "dense", "sparse"))
     model.add_argument("--inclusion", choices=("poisson", "bloom"))
@@ -258,7 +276,7 @@ def _parser():
     )
     report.add_argument("model", metavar="MODEL.npz")
     report.add_argument("data", nargs="*", metavar="DATA", help="rows to name the columns with")
-    report.add_argument("--top", type=int, default=20, help="weights to list (20)")
+    report.add_argument("--top", type=_non_negative_int, default=20, help="weights to list (20)")
     report.add_argument(
         "--explain-rows",
         type=_count,
@@ -748,7 +766,7 @@ def _report(args):
 
     model = load_model(args.model)
     coef = model.coef_.tocsr()
-    top = max(0, args.top)
+    top = args.top
     # the selection (and naming) of sparsereg.top_weights, without pandas
     weights = [
         (

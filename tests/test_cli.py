@@ -794,3 +794,30 @@ def test_hash_seed_with_svmlight_files_is_a_usage_error(tmp_path, capsys):
         capsys.readouterr().err
     )
     assert not (tmp_path / "m.npz").exists()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--epsilon", "-5"], "argument --epsilon: '-5': give a number >= 0"),
+        (["--epsilon", "nan"], "argument --epsilon: 'nan': give a number >= 0"),
+        (["--loss", "huber", "--epsilon", "-0.1"], "argument --epsilon: '-0.1'"),
+    ],
+)
+def test_a_negative_epsilon_is_a_usage_error(tmp_path, csv_file, capsys, args, message):
+    # (it was accepted: ignored by classifiers, refused by regressors after the first batch)
+    with pytest.raises(SystemExit) as exit_info:
+        train(tmp_path, csv_file, *args)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_negative_top_is_a_usage_error(tmp_path, csv_file, capsys):
+    # (report --top -5 listed no weight, silently)
+    assert train(tmp_path, csv_file)[0] == 0
+    with pytest.raises(SystemExit) as exit_info:
+        main(["report", str(tmp_path / "model.npz"), "--top", "-5"])
+    assert exit_info.value.code == 2
+    assert "argument --top: '-5': give a whole number >= 0" in capsys.readouterr().err
+    assert main(["report", str(tmp_path / "model.npz"), "--top", "0", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["top_weights"] == []
