@@ -500,7 +500,8 @@ def test_rows_the_hasher_refuses_are_named_or_skipped(tmp_path, csv_file, capsys
     lines[2700] = "shop,4,1e308,1"  # a number, but no bucket of width 0.5 holds it
     csv_file.write_text("\n".join(lines) + "\n")
     assert train(tmp_path, csv_file)[0] == 1
-    assert "clicks.csv: rows 2501-3000" in capsys.readouterr().err
+    # the row, not its batch (rows 2501-3000), found by the bisection that skipping uses
+    assert "clicks.csv: row 2700: " in capsys.readouterr().err
     status, _, summary = train(tmp_path, csv_file, "--skip-bad-rows", capsys=capsys)
     assert status == 0 and summary["bad_rows"] == 1 and summary["rows"] == 2999
 
@@ -821,3 +822,17 @@ def test_a_negative_top_is_a_usage_error(tmp_path, csv_file, capsys):
     assert "argument --top: '-5': give a whole number >= 0" in capsys.readouterr().err
     assert main(["report", str(tmp_path / "model.npz"), "--top", "0", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["top_weights"] == []
+
+
+def test_a_cell_the_hasher_refuses_is_named_by_its_row(tmp_path, capsys):
+    # (the error named the batch: "rows 1-4")
+    path = tmp_path / "times.csv"
+    path.write_text(
+        "ts,site,click\n2024-01-01T10:00,a,1\n2024-01-01T11:00,b,0\nnotadate,a,1\n"
+        "2024-01-02T10:00,b,0\n"
+    )
+    args = ["train", str(path), "--target", "click", "--model", str(tmp_path / "m.npz")]
+    assert main([*args, "--bucket", "ts=hour", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "times.csv: row 3: column 'ts' is bucketed as datetimes but holds the string " in err
+    assert "'notadate'" in err

@@ -521,9 +521,7 @@ class _Trainer:
             return chunk, self.sm.transform(chunk.X), bad_so_far, 0
         except (ValueError, TypeError) as exc:
             if not self.skip_bad_rows:
-                numbers = chunk.row_numbers
-                kind = TypeError if isinstance(exc, TypeError) else ValueError
-                raise kind(f"{chunk.file}: rows {numbers[0]}-{numbers[-1]}: {exc}") from exc
+                raise _first_refused_row(self.sm, chunk, exc) from exc
         keep = _rows_that_transform(self.sm, chunk.X)
         refused = int((~keep).sum())
         chunk = replace(
@@ -684,6 +682,23 @@ def _rows_that_transform(sm, X):
 
     check(0, X.shape[0])
     return keep
+
+
+def _first_refused_row(sm, chunk, exc):
+    """The error naming the first row of the chunk that the transformers refuse, found by
+    `_rows_that_transform`, with that row's own error; the chunk's rows and ``exc`` when no
+    row alone is refused."""
+    numbers = chunk.row_numbers
+    refused = np.flatnonzero(~_rows_that_transform(sm, chunk.X))
+    where, error = f"rows {numbers[0]}-{numbers[-1]}", exc
+    if refused.size:
+        k = int(refused[0])
+        try:
+            sm.transform(_take(chunk.X, np.arange(chunk.X.shape[0]) == k))
+        except (ValueError, TypeError) as row_exc:
+            where, error = f"row {numbers[k]}", row_exc
+    kind = TypeError if isinstance(error, TypeError) else ValueError
+    return kind(f"{chunk.file}: {where}: {error}")
 
 
 def _check_progress(run, history, src, path):
