@@ -55,6 +55,14 @@ def _count(text):
     return int(value)
 
 
+def _positive_count(text):
+    """A count >= 1, written as `_count` takes it."""
+    value = _count(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number >= 1.")
+    return value
+
+
 def _number(text):
     """A float written as a decimal or a fraction ``a/b`` (e.g. 1/60)."""
     try:
@@ -249,7 +257,7 @@ def _parser():
         help="save the training state here: every --checkpoint-every rows, after "
         "each pass, at the end, and on Ctrl-C",
     )
-    run.add_argument("--checkpoint-every", type=_count, metavar="ROWS")
+    run.add_argument("--checkpoint-every", type=_positive_count, metavar="ROWS")
     run.add_argument("--resume", action="store_true", help="continue the run in --checkpoint")
     _add_output(train)
 
@@ -279,7 +287,7 @@ def _parser():
     report.add_argument("--top", type=_non_negative_int, default=20, help="weights to list (20)")
     report.add_argument(
         "--explain-rows",
-        type=_count,
+        type=_positive_count,
         default=100_000,
         metavar="N",
         help="rows of DATA read to name the columns (100000)",
@@ -304,7 +312,11 @@ def _add_reading(parser):
         "--delimiter", type=_delimiter, help="CSV field delimiter (default: ',', tab for .tsv)"
     )
     group.add_argument(
-        "--batch-rows", type=_count, default=65536, metavar="N", help="rows per batch (65536)"
+        "--batch-rows",
+        type=_positive_count,
+        default=65536,
+        metavar="N",
+        help="rows per batch (65536)",
     )
     group.add_argument(
         "--skip-bad-rows",

@@ -836,3 +836,24 @@ def test_a_cell_the_hasher_refuses_is_named_by_its_row(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "times.csv: row 3: column 'ts' is bucketed as datetimes but holds the string " in err
     assert "'notadate'" in err
+
+
+@pytest.mark.parametrize(
+    "command, option",
+    [("report", "--explain-rows"), ("train", "--batch-rows"), ("train", "--checkpoint-every")],
+)
+def test_a_count_of_zero_rows_is_a_usage_error_naming_the_option(
+    tmp_path, csv_file, capsys, command, option
+):
+    # (report --explain-rows 0 said "batch_rows must be a positive int, got 0.", exit 1;
+    # --batch-rows 0 and --checkpoint-every 0 were refused by fit_stream, exit 1)
+    if command == "report":
+        assert train(tmp_path, csv_file)[0] == 0
+        args = ["report", str(tmp_path / "model.npz"), str(csv_file)]
+    else:
+        args = ["train", str(csv_file), "--target", "click", "--model", str(tmp_path / "m.npz")]
+        args += ["--checkpoint", str(tmp_path / "run.ckpt")]
+    with pytest.raises(SystemExit) as exit_info:
+        main([*args, option, "0"])
+    assert exit_info.value.code == 2
+    assert f"argument {option}: '0': give a whole number >= 1" in capsys.readouterr().err
