@@ -9,6 +9,7 @@ Python class's ``__exit__``, on its first line, for good.
 """
 
 import os
+import stat
 import zipfile
 
 import numpy as np
@@ -53,6 +54,21 @@ cdef class atomic_file:
     def _new_file(self, candidate, flags):  # (open's opener: the file object owns the fd)
         fd = os.open(candidate, _NEW_FILE, 0o666)  # (the umask applies)
         self._created.append(candidate)
+        try:
+            # a file rewritten keeps its permissions (a model or checkpoint made 0600 stays
+            # so); a new one has the umask's
+            target = os.stat(self._path)
+        except OSError:  # (not there, or not to be looked at: a new file's mode)
+            return fd
+        if stat.S_ISREG(target.st_mode):
+            try:
+                if hasattr(os, "fchmod"):
+                    os.fchmod(fd, stat.S_IMODE(target.st_mode))
+                else:  # pragma: no cover - Windows before Python 3.13
+                    os.chmod(candidate, stat.S_IMODE(target.st_mode))
+            except BaseException:
+                os.close(fd)  # (not yet owned by a file object; the file itself is removed)
+                raise
         return fd
 
     def __enter__(self):

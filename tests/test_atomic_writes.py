@@ -195,3 +195,28 @@ def test_a_signal_anywhere_in_a_write_leaves_nothing_while_its_exception_is_held
         ANY_CODE_SWEEPS[places],
     )
     assert count > 10  # (the places of the Python code a write calls: posixpath's, the test's)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o604])
+def test_a_file_written_again_keeps_its_permissions(tmp_path, mode):
+    # (the new file renamed over it had the umask's mode: a model or checkpoint made private
+    # with chmod 600 became readable by all, 644, when written again)
+    model, _ = exported(0)
+    path = tmp_path / "model.npz"
+    model.save(path)
+    os.chmod(path, mode)
+    exported(1)[0].save(path)
+    assert os.stat(path).st_mode & 0o7777 == mode
+    checkpoint = tmp_path / "run.ckpt"
+    rng = np.random.RandomState(0)
+    batches = [(rng.normal(size=(50, 3)), rng.normal(size=50)) for _ in range(3)]
+    fit_stream(SparseFTRLRegressor(random_state=0), batches[:1], checkpoint=checkpoint)
+    os.chmod(checkpoint, mode)
+    fit_stream(SparseFTRLRegressor(random_state=0), batches, checkpoint=checkpoint)
+    assert os.stat(checkpoint).st_mode & 0o7777 == mode
+    # a new file has the umask's mode, as open() gives
+    umask = os.umask(0o022)
+    os.umask(umask)
+    model.save(tmp_path / "new.npz")
+    assert os.stat(tmp_path / "new.npz").st_mode & 0o7777 == 0o666 & ~umask
