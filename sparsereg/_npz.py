@@ -208,33 +208,35 @@ def members_by_key(archive, *, what, fmt, allowed):
     return by_key
 
 
-def _deflated_size(array):
-    """The bytes of ``array``'s ``.npy`` once deflated as zipfile deflates a member."""
+def _npy_sizes(array):
+    """``(bytes, bytes deflated)`` of ``array``'s ``.npy`` (header and data), deflated as
+    zipfile deflates a member."""
     deflate = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
-    size = 0
+    size = deflated = 0
 
     class Counter:
         def write(self, data):
-            nonlocal size
-            size += len(deflate.compress(data))
+            nonlocal size, deflated
+            size += len(data)
+            deflated += len(deflate.compress(data))
 
     npy.write_array(Counter(), array, allow_pickle=False)
-    return size + len(deflate.flush())
+    return size, deflated + len(deflate.flush())
 
 
 def savez_compressed(file, arrays):
-    """``np.savez_compressed(file, **arrays)``, except that a member larger than
-    ``_RATIO_FLOOR`` that deflates more than ``_MAX_RATIO / 2`` to 1 is stored: ``Member``
-    refuses one that expands more than ``_MAX_RATIO`` to 1 (a zip bomb), and an array of
-    the writer's own can (long str padding, constant weights)."""
+    """``np.savez_compressed(file, **arrays)``, except that a member (``.npy`` header and
+    data) larger than ``_RATIO_FLOOR`` that deflates more than ``_MAX_RATIO / 2`` to 1 is
+    stored: ``Member`` refuses one that expands more than ``_MAX_RATIO`` to 1 (a zip bomb),
+    and an array of the writer's own can (long str padding, constant weights)."""
     with zipfile.ZipFile(file, mode="w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as z:
         for name, value in arrays.items():
             array = np.asanyarray(value)
             info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
-            if array.nbytes > _RATIO_FLOOR and array.nbytes > _MAX_RATIO // 2 * _deflated_size(
-                array
-            ):
-                info.compress_type = zipfile.ZIP_STORED
+            if array.nbytes > _RATIO_FLOOR // 2:  # (the member: its header too, as Member sees it)
+                size, deflated = _npy_sizes(array)
+                if size > _RATIO_FLOOR and size > _MAX_RATIO // 2 * deflated:
+                    info.compress_type = zipfile.ZIP_STORED
             with z.open(info, "w", force_zip64=True) as member:
                 npy.write_array(member, array, allow_pickle=False)

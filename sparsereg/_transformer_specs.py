@@ -116,15 +116,19 @@ def _json_depth(text):
     return int(np.cumsum(steps, dtype=np.int32).max(initial=0))
 
 
+class _RefusedSpec(ValueError):
+    """What the JSON decoder's hooks refuse, raised as it is."""
+
+
 def _no_repeated_keys(pairs):
     keys = [k for k, _ in pairs]
     if len(set(keys)) != len(keys):
-        raise ValueError(f"transformer specs repeat a key in a JSON object: {sorted(keys)[:10]}.")
+        raise _RefusedSpec(f"transformer specs repeat a key in a JSON object: {sorted(keys)[:10]}.")
     return dict(pairs)
 
 
 def _no_constant(name):
-    raise ValueError(f"transformer specs hold the non-standard JSON constant {name}.")
+    raise _RefusedSpec(f"transformer specs hold the non-standard JSON constant {name}.")
 
 
 def parse_specs(text):
@@ -144,6 +148,8 @@ def parse_specs(text):
         specs = json.loads(text, object_pairs_hook=_no_repeated_keys, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise ValueError(f"the transformer specs are not valid JSON: {exc}.") from None
+    except _RefusedSpec:
+        raise
     except ValueError as exc:  # an integer of more digits than int() converts
         raise ValueError(f"the transformer specs hold a number out of bounds: {exc}") from None
     if not isinstance(specs, list) or not all(isinstance(s, dict) for s in specs):

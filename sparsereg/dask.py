@@ -385,6 +385,15 @@ class _DaskFTRL(BaseEstimator):
             Fitted estimator; ``estimator_`` is the local model.
         """
         self._validate_dask_params()
+        if (
+            self.hasher is not None
+            and len({isinstance(c, str) for c in getattr(X, "columns", ())}) > 1
+        ):
+            # as a Pipeline(hasher, model) refuses them in fit (else every prediction would)
+            raise TypeError(
+                "X's column names mix strings and other types: feature names are checked "
+                "only if all are strings; convert them, e.g. X.columns = X.columns.astype(str)."
+            )
         client = self.client if self.client is not None else default_client()
         blocks = self._blocks(X, y, sample_weight)
         if not blocks:
@@ -553,6 +562,25 @@ class _DaskFTRL(BaseEstimator):
 
     def _score(self, metric, X, y, sample_weight):
         y_pred = self.predict(X)
+        client = self.client if self.client is not None else default_client()
+        if not all(v is None or hasattr(v, "to_delayed") for v in (y, sample_weight)):
+            # y or the weights in memory (as scikit-learn's score takes them): the
+            # predictions are gathered and scored by scikit-learn's metric
+            from sklearn.metrics import accuracy_score, r2_score
+
+            def in_memory(values):
+                if values is None or not hasattr(values, "to_delayed"):
+                    return values
+                return client.compute(values).result()
+
+            score = accuracy_score if metric == "accuracy" else r2_score
+            return float(
+                score(
+                    in_memory(y),
+                    client.compute(y_pred).result(),
+                    sample_weight=in_memory(sample_weight),
+                )
+            )
         chunks = y_pred.chunks[0]
         parts = y_pred.to_delayed().ravel().tolist()
         y_parts = _row_parts(_aligned(y, "y", chunks), "y", parts)
@@ -561,7 +589,6 @@ class _DaskFTRL(BaseEstimator):
             w_parts = _row_parts(
                 _aligned(sample_weight, "sample_weight", chunks), "sample_weight", parts
             )
-        client = self.client if self.client is not None else default_client()
         sums = client.compute(
             [
                 dask.delayed(_score_sums)(metric, *part, i)

@@ -195,6 +195,8 @@ class ExportedLinearModel:
         model.source = source
         model.n_features_in_ = int(coef.shape[1])
         model._intercept = np.array(intercept).reshape(n_models)
+        if model._intercept.dtype.kind != "f":  # (an int intercept_ set by hand: as a float)
+            model._intercept = model._intercept.astype(np.float64)
         model.classes_ = None if classes is None else plain_labels(classes)
         refuse_unsaveable_names(feature_names_in)  # (a str array would drop trailing NULs)
         model.feature_names_in_ = (
@@ -241,16 +243,24 @@ class ExportedLinearModel:
     @intercept_.setter
     def intercept_(self, value):
         if value is self._intercept:
-            return  # (intercept_ += ...: changed in place already)
+            return  # (intercept_ += ...: changed in place already; save checks it)
         value = np.asarray(value)
         if value.dtype.kind not in "iuf" or value.shape not in ((), self._intercept.shape):
             raise ValueError(
                 f"intercept_ must be {self._intercept.shape[0]} real number(s), got an array "
                 f"of shape {value.shape} and dtype {value.dtype}."
             )
+        with np.errstate(over="ignore"):
+            value = value.astype(self._intercept.dtype)  # as it is held (float32: 1e39 is inf)
         if not np.all(np.isfinite(value)):
-            raise ValueError("intercept_ must be finite.")
+            raise ValueError(f"intercept_ must be finite as {self._intercept.dtype}.")
         self._intercept[...] = value
+
+    def __setstate__(self, state):
+        # (a pickle made before intercept_ became a property holds it in the instance's dict)
+        if "intercept_" in state:
+            state["_intercept"] = state.pop("intercept_")
+        self.__dict__.update(state)
 
     @property
     def coef_(self):
@@ -509,6 +519,11 @@ class ExportedLinearModel:
         return int(sum(a.nbytes for a in arrays))
 
     def _arrays(self):
+        if not np.all(np.isfinite(self.intercept_)):  # (changed in place to NaN or inf)
+            raise ValueError(
+                "intercept_ holds NaN or infinite values: a model file holds finite numbers "
+                "only, and load_model would refuse this one."
+            )
         return model_arrays(
             {
                 "kind": self.kind,

@@ -395,6 +395,9 @@ def test_score_is_the_local_metric_on_the_computed_arrays(client, n_classes):
         rechunked = model.score(
             dX, dy.rechunk(BLOCK // 2), sample_weight=None if dw is None else dw.rechunk(3000)
         )
+        # y and the weights in memory, as scikit-learn's score takes them (and a list)
+        in_memory = model.score(dX, list(y), sample_weight=sample_weight)
+        assert in_memory == expected
         for score in (known, unknown, rechunked):
             assert isinstance(score, float)
             if n_classes is not None and sample_weight is None:
@@ -490,3 +493,21 @@ def test_parameters_are_the_local_ones_plus_the_dask_ones():
     assert set(params) == local | {"mixing", "mixing_passes", "hasher", "client"}
     assert params["max_iter"] == 1  # passes, all of them made
     assert clone(DaskSparseFTRLClassifier(alpha=0.5, mixing=None)).get_params()["alpha"] == 0.5
+
+
+def test_column_names_of_mixed_types_are_refused_at_fit_as_a_pipeline_refuses_them(client):
+    # fit accepted them and every prediction then raised scikit-learn's TypeError
+    dd = pytest.importorskip("dask.dataframe")
+    import pandas as pd
+    from sklearn.pipeline import make_pipeline
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"a": rng.choice(list("abc"), 60), 1: rng.choice(list("xy"), 60)})
+    y = pd.Series(rng.randint(0, 2, 60))
+    hasher = FeatureCrossHasher(n_features=2**8)
+    with pytest.raises(TypeError):
+        make_pipeline(hasher, SparseFTRLClassifier()).fit(frame, y)
+    model = DaskSparseFTRLClassifier(hasher=hasher, client=client)
+    with pytest.raises(TypeError, match="column names mix strings and other types"):
+        model.fit(dd.from_pandas(frame, npartitions=2), dd.from_pandas(y, npartitions=2))
+    assert not hasattr(model, "estimator_")

@@ -660,6 +660,31 @@ def test_an_intercept_set_on_an_export_is_what_it_predicts_and_saves(make, tmp_p
         exported.coef_ = exported.coef_
 
 
+def test_an_intercept_that_float32_cannot_hold_is_refused_and_never_saved():
+    X = np.random.RandomState(0).normal(size=(80, 10)).astype(np.float32)
+    exported = export_model(LogisticRegression().fit(X, (X[:, 0] > 0).astype(int)))
+    assert exported.intercept_.dtype == np.float32
+    before = exported.decision_function(X)
+    with pytest.raises(ValueError, match="intercept_ must be finite as float32"):
+        exported.intercept_ = np.array([1e39])  # finite as float64, inf as float32
+    assert_array_equal(exported.decision_function(X), before)
+    exported.intercept_ += np.inf  # in place: no setter can refuse it, save does
+    with pytest.raises(ValueError, match="intercept_ holds NaN or infinite values"):
+        exported.save(io.BytesIO())
+
+
+def test_a_pickle_of_an_export_holding_intercept_in_its_dict_unpickles():
+    # pickles made before intercept_ became a property: their state holds "intercept_"
+    X = np.random.RandomState(0).normal(size=(80, 10))
+    exported = export_model(LogisticRegression().fit(X, (X[:, 0] > 0).astype(int)))
+    state = dict(exported.__dict__)
+    state["intercept_"] = state.pop("_intercept")
+    old = ExportedLinearModel.__new__(ExportedLinearModel)
+    old.__setstate__(state)
+    assert_array_equal(old.intercept_, exported.intercept_)
+    assert_array_equal(old.decision_function(X), exported.decision_function(X))
+
+
 @pytest.mark.parametrize(
     "make, methods",
     [

@@ -947,3 +947,25 @@ def test_a_bucketed_column_that_no_cross_uses_is_read_as_the_hasher_takes_it(tmp
     assert streamed[0].feature_names_in_.tolist() == ["site", "hour", "lat"]
     assert history.rows == len(frame) and history.bad_rows == 0
     assert_same_state(streamed[-1], est)
+
+
+def test_a_checkpoints_history_is_counted_against_max_bytes_as_the_lists_it_becomes(tmp_path):
+    # a checkpoint's history arrays become Python lists, ~4x their bytes (a 16 MB file of
+    # 1,000,000 curve points took 76 MiB to resume): counted so against max_bytes, they are
+    # refused before they are read when the lists would not fit
+    from sparsereg.stream._checkpoint import RunProgress, load_checkpoint, save_checkpoint
+    from sparsereg.stream._history import StreamHistory
+
+    history = StreamHistory("squared_error")
+    history.curve_rows = list(range(100_000))
+    history.curve_loss = [0.5] * 100_000
+    path = tmp_path / "run.ckpt"
+    state = {"z": np.zeros(10)}
+    save_checkpoint(path, state=state, meta={}, progress=RunProgress(), history=history)
+    on_disk = sum(a.nbytes for a in history.to_arrays().values())
+    with pytest.raises(ValueError, match="the history's as Python lists"):
+        load_checkpoint(path, max_bytes=2 * on_disk)
+    restored = StreamHistory.from_arrays(
+        "squared_error", load_checkpoint(path, max_bytes=6 * on_disk)[3]
+    )
+    assert restored.curve_rows == history.curve_rows
