@@ -229,6 +229,13 @@ def plain_vector(values, n_rows, allowed=_NO_VALUES):
 def csr_of_coef(coef):
     """A new CSR matrix of a linear model's ``coef_``, sparse or dense (one row for a 1-D
     one): the caller may change it in place (a third-party model's own stays as it is)."""
+    if sp.issparse(coef) and coef.ndim == 1:  # (SGDRegressor.sparsify() makes one: scipy's
+        # 1-D CSR, which neither reshapes nor converts to a 2-D matrix: its arrays, one row)
+        coef = coef.tocsr() if coef.format != "csr" else coef
+        return sp.csr_matrix(
+            (coef.data.copy(), coef.indices.copy(), np.array([0, coef.indices.size])),
+            shape=(1, coef.shape[0]),
+        )
     if sp.issparse(coef):
         return sp.csr_matrix(coef, copy=True)
     coef = np.asarray(coef)

@@ -660,6 +660,15 @@ def test_an_intercept_set_on_an_export_is_what_it_predicts_and_saves(make, tmp_p
         exported.coef_ = exported.coef_
 
 
+def test_a_sparsified_sgd_regressor_exports(tmp_path):
+    # its sparsify() makes a 1-D scipy CSR coef_, which export_model could not convert
+    X = np.random.RandomState(0).normal(size=(50, 40))
+    reg = SGDRegressor(random_state=0).fit(X, X[:, 0]).sparsify()
+    assert reg.coef_.ndim == 1
+    for exported in (export_model(reg), round_trip(export_model(reg), tmp_path)):
+        assert_array_equal(exported.predict(X), reg.predict(X))
+
+
 def test_an_intercept_that_float32_cannot_hold_is_refused_and_never_saved():
     X = np.random.RandomState(0).normal(size=(80, 10)).astype(np.float32)
     exported = export_model(LogisticRegression().fit(X, (X[:, 0] > 0).astype(int)))
