@@ -55,17 +55,18 @@ cdef class atomic_file:
         fd = os.open(candidate, _NEW_FILE, 0o666)  # (the umask applies)
         self._created.append(candidate)
         try:
-            # a file rewritten keeps its permissions (a model or checkpoint made 0600 stays
-            # so); a new one has the umask's
-            target = os.stat(self._path)
+            # a regular file rewritten keeps its permission bits (a model or checkpoint made
+            # 0600 stays so), not set-id bits nor a linked file's (the link is replaced by a
+            # file); a new one has the umask's
+            target = os.lstat(self._path)
         except OSError:  # (not there, or not to be looked at: a new file's mode)
             return fd
         if stat.S_ISREG(target.st_mode):
             try:
                 if hasattr(os, "fchmod"):
-                    os.fchmod(fd, stat.S_IMODE(target.st_mode))
+                    os.fchmod(fd, target.st_mode & 0o777)
                 else:  # pragma: no cover - Windows before Python 3.13
-                    os.chmod(candidate, stat.S_IMODE(target.st_mode))
+                    os.chmod(candidate, target.st_mode & 0o777)
             except BaseException:
                 os.close(fd)  # (not yet owned by a file object; the file itself is removed)
                 raise

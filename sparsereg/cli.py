@@ -63,6 +63,14 @@ def _positive_count(text):
     return value
 
 
+def _seed(text):
+    """A hash seed: a whole number in [0, 2**64 - 1], written as `_count` takes it."""
+    value = _count(text)
+    if not 0 <= value < 2**64:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number in [0, 2**64 - 1].")
+    return value
+
+
 def _number(text):
     """A float written as a decimal or a fraction ``a/b`` (e.g. 1/60)."""
     try:
@@ -205,7 +213,7 @@ def _parser():
         metavar="N",
         help="hashed columns, e.g. 2**24 (default); for SVMlight, its width",
     )
-    hashing.add_argument("--hash-seed", type=int, metavar="S", help="hash seed (0)")
+    hashing.add_argument("--hash-seed", type=_seed, metavar="S", help="hash seed (0)")
     model = train.add_argument_group("model (see SparseFTRLClassifier / SparseFTRLRegressor)")
     model.add_argument(
         "--loss",
@@ -238,7 +246,7 @@ def _parser():
         "numbers: labels that are text must be listed here)",
     )
     run = train.add_argument_group("run")
-    run.add_argument("--passes", type=int, default=1)
+    run.add_argument("--passes", type=_positive_count, default=1)
     run.add_argument(
         "--holdout",
         type=_holdout,
@@ -247,7 +255,7 @@ def _parser():
     )
     run.add_argument(
         "--early-stop",
-        type=int,
+        type=_positive_count,
         metavar="N",
         help="with --holdout: stop after N passes without a better holdout loss",
     )

@@ -220,3 +220,26 @@ def test_a_file_written_again_keeps_its_permissions(tmp_path, mode):
     os.umask(umask)
     model.save(tmp_path / "new.npz")
     assert os.stat(tmp_path / "new.npz").st_mode & 0o7777 == 0o666 & ~umask
+
+
+@pytest.mark.skipif(os.name != "posix" or not hasattr(os, "symlink"), reason="POSIX modes, links")
+def test_a_file_written_again_takes_neither_set_id_bits_nor_a_linked_files_mode(tmp_path):
+    # the mode kept is the replaced file's permission bits: a setuid target stayed setuid,
+    # and a link to a setuid program gave the new (root-owned, here) file its 04711
+    model, _ = exported(0)
+    path = tmp_path / "model.npz"
+    model.save(path)
+    os.chmod(path, 0o4750)
+    model.save(path)
+    assert os.stat(path).st_mode & 0o7777 == 0o750
+    program = tmp_path / "program"
+    program.write_bytes(b"#!/bin/sh\n")
+    os.chmod(program, 0o4711)
+    link = tmp_path / "link.npz"
+    os.symlink(program, link)
+    model.save(link)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert not os.path.islink(link)  # replaced by the file, as before
+    assert os.stat(link).st_mode & 0o7777 == 0o666 & ~umask
+    assert os.stat(program).st_mode & 0o7777 == 0o4711  # and the program left alone

@@ -857,3 +857,23 @@ def test_a_count_of_zero_rows_is_a_usage_error_naming_the_option(
         main([*args, option, "0"])
     assert exit_info.value.code == 2
     assert f"argument {option}: '0': give a whole number >= 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--passes", "0"], "argument --passes: '0': give a whole number >= 1"),
+        (["--holdout", "10", "--early-stop", "0"], "argument --early-stop: '0'"),
+        (["--hash-seed", "-1"], "argument --hash-seed: '-1': give a whole number in [0, 2**64"),
+        (["--hash-seed", "2**64"], "argument --hash-seed: '2**64'"),
+    ],
+)
+def test_zero_passes_or_early_stop_and_a_seed_out_of_range_are_usage_errors(
+    tmp_path, csv_file, capsys, args, message
+):
+    # (exit 1 once the inputs were opened, naming the parameter, not the option)
+    with pytest.raises(SystemExit) as exit_info:
+        train(tmp_path, csv_file, *args)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "model.npz").exists()

@@ -969,3 +969,49 @@ def test_a_checkpoints_history_is_counted_against_max_bytes_as_the_lists_it_beco
         "squared_error", load_checkpoint(path, max_bytes=6 * on_disk)[3]
     )
     assert restored.curve_rows == history.curve_rows
+
+
+def test_a_batch_the_hasher_refuses_whole_is_named_at_about_one_transforms_cost(monkeypatch):
+    # Finding the first refused row transformed every row ~log2(n) times when all were
+    # refused (a text column bucketed as dates: 2 min for a 65,536-row batch, Ctrl-C lost)
+    n = 4096
+    rng = np.random.RandomState(0)
+    batch = pd.DataFrame(
+        {
+            "site": rng.choice(SITES, n),
+            "ts": ["12/31/2024 10:00"] * n,
+            "click": rng.randint(0, 2, n),
+        }
+    )
+    hasher = FeatureCrossHasher([("site", "ts")], buckets={"ts": {"datetime": "hour"}})
+    rows_seen = []
+    transform = FeatureCrossHasher.transform
+
+    def counted(self, X):
+        rows_seen.append(len(X))
+        return transform(self, X)
+
+    monkeypatch.setattr(FeatureCrossHasher, "transform", counted)
+    model = make_pipeline(hasher, SparseFTRLClassifier(random_state=0))
+    with pytest.raises(ValueError, match="row 1: column 'ts' is bucketed as datetimes"):
+        fit_stream(model, [batch], target="click")
+    assert sum(rows_seen) <= 3 * n  # the batch, then halves: ~2n (every row ~12 times before)
+
+
+def test_an_incremental_estimator_without_fit_streams():
+    # a model with partial_fit only (all fit_stream asks for): the warm-start check called
+    # check_is_fitted, which refuses an object without fit ("is not an estimator instance")
+    from sklearn.base import BaseEstimator, RegressorMixin
+
+    class PartialOnly(RegressorMixin, BaseEstimator):
+        def partial_fit(self, X, y):
+            self.rows_ = getattr(self, "rows_", 0) + X.shape[0]
+            return self
+
+        def predict(self, X):
+            return np.zeros(X.shape[0])
+
+    rng = np.random.RandomState(0)
+    batches = [(rng.normal(size=(50, 3)), rng.normal(size=50)) for _ in range(3)]
+    model, history = fit_stream(PartialOnly(), batches)
+    assert model.rows_ == history.rows == 150

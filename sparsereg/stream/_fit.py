@@ -630,7 +630,7 @@ class _Trainer:
 def _is_fitted(estimator):
     try:
         check_is_fitted(estimator)
-    except NotFittedError:
+    except (NotFittedError, TypeError):  # (TypeError: an incremental model without fit)
         return False
     return True
 
@@ -685,18 +685,33 @@ def _rows_that_transform(sm, X):
 
 
 def _first_refused_row(sm, chunk, exc):
-    """The error naming the first row of the chunk that the transformers refuse, found by
-    `_rows_that_transform`, with that row's own error; the chunk's rows and ``exc`` when no
-    row alone is refused."""
-    numbers = chunk.row_numbers
-    refused = np.flatnonzero(~_rows_that_transform(sm, chunk.X))
-    where, error = f"rows {numbers[0]}-{numbers[-1]}", exc
-    if refused.size:
-        k = int(refused[0])
+    """The error naming the first row of the chunk that the transformers refuse, with that
+    row's own error; the chunk's rows and ``exc`` when that row alone is accepted (an error
+    of the batch as a whole). The refused rows are looked for in halves, the first half
+    first: about one transform of the chunk in all (a search for every refused row,
+    `_rows_that_transform`, takes twice as many transforms as rows where all are refused)."""
+    X, numbers = chunk.X, chunk.row_numbers
+
+    def refuses(lo, hi):
         try:
-            sm.transform(_take(chunk.X, np.arange(chunk.X.shape[0]) == k))
-        except (ValueError, TypeError) as row_exc:
-            where, error = f"row {numbers[k]}", row_exc
+            sm.transform(X.iloc[lo:hi] if hasattr(X, "iloc") else X[lo:hi])
+        except (ValueError, TypeError) as part_exc:
+            return part_exc
+        return None
+
+    lo, hi = 0, X.shape[0]  # (rows lo:hi hold a refused one, if refusals are row by row)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if refuses(lo, mid) is not None:
+            hi = mid
+        else:
+            lo = mid
+    row_exc = refuses(lo, lo + 1) if X.shape[0] else None
+    where, error = (
+        (f"rows {numbers[0]}-{numbers[-1]}", exc)
+        if row_exc is None
+        else (f"row {numbers[lo]}", row_exc)
+    )
     kind = TypeError if isinstance(error, TypeError) else ValueError
     return kind(f"{chunk.file}: {where}: {error}")
 
