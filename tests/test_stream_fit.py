@@ -64,25 +64,34 @@ def log_losses(proba, classes, y):
     return -np.log(np.clip(p, 1e-15, 1 - 1e-15))
 
 
-def test_one_pass_is_partial_fit_per_batch_and_progressive_loss_scores_before_training():
-    batches = click_batches()
-    model, history = fit_stream(pipeline(), batches, target="click")
+def manual_stream(batches, scored_from=0):
+    """``(model, curve)``: the pipeline's hasher and a classifier trained by hand on each of
+    ``batches`` in turn, and the running mean progressive loss of those from ``scored_from``
+    on, each scored before it is trained on (log 2 a row before any training)."""
     hasher, manual = (
         FeatureCrossHasher([("site",), ("hour",), ("site", "hour")], n_features=2**12),
         SparseFTRLClassifier(random_state=0),
     )
-    total, curve = 0.0, []
+    total, rows, curve = 0.0, 0, []
     for i, batch in enumerate(batches):
         X, y = split(batch)
         Xt = hasher.fit_transform(X)
-        losses = (
-            np.full(len(y), np.log(2))
-            if i == 0
-            else log_losses(manual.predict_proba(Xt), manual.classes_, y)
-        )
-        total += float(np.sum(losses))
-        curve.append(total / (300 * (i + 1)))
+        if i >= scored_from:
+            losses = (
+                np.full(len(y), np.log(2))
+                if i == 0
+                else log_losses(manual.predict_proba(Xt), manual.classes_, y)
+            )
+            total, rows = total + float(np.sum(losses)), rows + len(y)
+            curve.append(total / rows)
         manual.partial_fit(Xt, y, classes=[0, 1])
+    return manual, curve
+
+
+def test_one_pass_is_partial_fit_per_batch_and_progressive_loss_scores_before_training():
+    batches = click_batches()
+    model, history = fit_stream(pipeline(), batches, target="click")
+    manual, curve = manual_stream(batches)
     assert_same_state(model[-1], manual)
     # the stream scores from the state (the intercept added first): equal up to rounding
     np.testing.assert_allclose(history.curve_loss, curve, rtol=1e-12)
@@ -97,18 +106,7 @@ def test_a_fitted_estimator_is_trained_on_and_its_first_batch_scored_by_it():
     batches = click_batches()
     model, _ = fit_stream(pipeline(), batches[:3], target="click")
     model, history = fit_stream(model, batches[3:], target="click")  # a warm start
-    hasher, manual = (
-        FeatureCrossHasher([("site",), ("hour",), ("site", "hour")], n_features=2**12),
-        SparseFTRLClassifier(random_state=0),
-    )
-    total, curve = 0.0, []
-    for i, batch in enumerate(batches):
-        X, y = split(batch)
-        Xt = hasher.fit_transform(X)
-        if i >= 3:
-            total += float(np.sum(log_losses(manual.predict_proba(Xt), manual.classes_, y)))
-            curve.append(total / (300 * (i - 2)))
-        manual.partial_fit(Xt, y, classes=[0, 1])
+    manual, curve = manual_stream(batches, scored_from=3)
     assert_same_state(model[-1], manual)
     np.testing.assert_allclose(history.curve_loss, curve, rtol=1e-12)
     assert history.curve_loss[0] < np.log(2)
