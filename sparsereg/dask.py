@@ -231,8 +231,13 @@ def _aligned(values, name, chunks):
 def _score_sums(metric, y_pred, y, sample_weight, index):
     """Partition ``index``'s sums for ``metric`` (accuracy: rows, weight correct, weight;
     r2: rows, weight, weighted mean of y, weighted squares about it, weighted squared errors)."""
-    y_pred, y = np.asarray(y_pred), np.asarray(y)
-    weight = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    # (a one-column DataFrame's partition is 2-D: compared as such with y_pred, it broadcast)
+    y_pred, y = np.asarray(y_pred), column_or_1d(np.asarray(y), warn=True)
+    weight = (
+        None
+        if sample_weight is None
+        else column_or_1d(np.asarray(sample_weight, dtype=np.float64), warn=True)
+    )
     if len(y) != len(y_pred) or (weight is not None and len(weight) != len(y)):
         counts = f"X has {len(y_pred)}, y has {len(y)}"
         if weight is not None:
@@ -248,6 +253,9 @@ def _score_sums(metric, y_pred, y, sample_weight, index):
         raise ValueError(f"partition {index} of y: Input y contains NaN or infinity.")
     weight = np.ones(len(y)) if weight is None else weight
     total = float(weight.sum())
+    if len(y) and np.ptp(y) == 0:  # a constant y: its mean and squares exactly (r2_score's
+        # force-finite branch is then reached whatever the partitions)
+        return len(y), total, float(y[0]), 0.0, float(weight @ (y - y_pred) ** 2)
     mean = float(weight @ y) / total if total else 0.0
     return len(y), total, mean, float(weight @ (y - mean) ** 2), float(weight @ (y - y_pred) ** 2)
 
@@ -385,10 +393,8 @@ class _DaskFTRL(BaseEstimator):
             Fitted estimator; ``estimator_`` is the local model.
         """
         self._validate_dask_params()
-        if (
-            self.hasher is not None
-            and len({isinstance(c, str) for c in getattr(X, "columns", ())}) > 1
-        ):
+        kinds = {type(c).__qualname__ for c in getattr(X, "columns", ())}
+        if self.hasher is not None and len(kinds) > 1 and "str" in kinds:  # (scikit-learn's rule)
             # as a Pipeline(hasher, model) refuses them in fit (else every prediction would)
             raise TypeError(
                 "X's column names mix strings and other types: feature names are checked "

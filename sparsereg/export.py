@@ -259,7 +259,12 @@ class ExportedLinearModel:
     def __setstate__(self, state):
         # (a pickle made before intercept_ became a property holds it in the instance's dict)
         if "intercept_" in state:
-            state["_intercept"] = state.pop("intercept_")
+            intercept = np.asarray(state.pop("intercept_"))
+            if intercept.dtype.kind != "f":
+                intercept = intercept.astype(np.float64)
+            state["_intercept"] = intercept
+            if state.get("_linear") is not None:  # the array the FTRL layout scores with
+                object.__setattr__(state["_linear"], "intercept", intercept)
         self.__dict__.update(state)
 
     @property

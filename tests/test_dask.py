@@ -502,12 +502,41 @@ def test_column_names_of_mixed_types_are_refused_at_fit_as_a_pipeline_refuses_th
     from sklearn.pipeline import make_pipeline
 
     rng = np.random.RandomState(0)
-    frame = pd.DataFrame({"a": rng.choice(list("abc"), 60), 1: rng.choice(list("xy"), 60)})
     y = pd.Series(rng.randint(0, 2, 60))
     hasher = FeatureCrossHasher(n_features=2**8)
-    with pytest.raises(TypeError):
-        make_pipeline(hasher, SparseFTRLClassifier()).fit(frame, y)
-    model = DaskSparseFTRLClassifier(hasher=hasher, client=client)
-    with pytest.raises(TypeError, match="column names mix strings and other types"):
-        model.fit(dd.from_pandas(frame, npartitions=2), dd.from_pandas(y, npartitions=2))
-    assert not hasattr(model, "estimator_")
+    for second in (1, np.str_("b")):  # (np.str_: scikit-learn's rule is by type name)
+        columns = pd.Index(["a", second], dtype=object)
+        frame = pd.DataFrame(
+            {"a": rng.choice(list("abc"), 60), "b": rng.choice(list("xy"), 60)}
+        ).set_axis(columns, axis=1)
+        with pytest.raises(TypeError):
+            make_pipeline(hasher, SparseFTRLClassifier()).fit(frame, y)
+        model = DaskSparseFTRLClassifier(hasher=hasher, client=client)
+        with pytest.raises(TypeError, match="column names mix strings and other types"):
+            model.fit(dd.from_pandas(frame, npartitions=2), dd.from_pandas(y, npartitions=2))
+        assert not hasattr(model, "estimator_")
+
+
+def test_score_of_a_one_column_frame_and_of_a_constant_y_is_scikit_learns(client):
+    # a one-column dask DataFrame y broadcast against the predictions (accuracy 50.5); a
+    # constant y's R^2 depended on the partitions (0.0, -1.3e29, -3.2e28)
+    dd = pytest.importorskip("dask.dataframe")
+    import pandas as pd
+    from sklearn.metrics import accuracy_score
+
+    X, y, blocks, dX, dy = make_data(3)
+    model = DaskSparseFTRLClassifier(client=client, random_state=0, alpha=1e-4).fit(dX, dy)
+    frame = dd.from_pandas(pd.DataFrame({"t": y}), npartitions=len(dX.chunks[0]))
+    score = model.score(dX, frame)  # (column_or_1d warns on the worker)
+    assert score == accuracy_score(y, model.predict(dX).compute())
+    rng = np.random.RandomState(0)
+    Xr = rng.normal(size=(1000, 4))
+    yr = np.full(1000, 0.1)
+    reg = DaskSparseFTRLRegressor(client=client, random_state=0).fit(
+        da.from_array(Xr, chunks=500), da.from_array(yr, chunks=500)
+    )
+    scores = {
+        reg.score(da.from_array(Xr, chunks=n), da.from_array(yr, chunks=n))
+        for n in (1000, 500, 250, 125)
+    }
+    assert scores == {0.0}  # a constant y predicted otherwise: force_finite's 0, every way

@@ -692,6 +692,21 @@ def test_a_pickle_of_an_export_holding_intercept_in_its_dict_unpickles():
     old.__setstate__(state)
     assert_array_equal(old.intercept_, exported.intercept_)
     assert_array_equal(old.decision_function(X), exported.decision_function(X))
+    # an FTRL export pickled after intercept_ was assigned (saved, but not predicted with),
+    # and an int intercept (kept by the export then): predicted with, and set as a float
+    ftrl = export_model(SparseFTRLClassifier(random_state=0).fit(X, (X[:, 0] > 0).astype(int)))
+    before = ftrl.decision_function(X)
+    state = dict(ftrl.__dict__)
+    del state["_intercept"]
+    state["intercept_"] = np.array([2])
+    old = ExportedLinearModel.__new__(ExportedLinearModel)
+    old.__setstate__(state)
+    np.testing.assert_allclose(old.decision_function(X), before - ftrl.intercept_ + 2, atol=1e-12)
+    old.intercept_ = 0.75
+    assert old.intercept_[0] == 0.75
+    np.testing.assert_allclose(
+        old.decision_function(X), before - ftrl.intercept_ + 0.75, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize(

@@ -1013,3 +1013,34 @@ def test_an_incremental_estimator_without_fit_streams():
     batches = [(rng.normal(size=(50, 3)), rng.normal(size=50)) for _ in range(3)]
     model, history = fit_stream(PartialOnly(), batches)
     assert model.rows_ == history.rows == 150
+
+
+def test_the_first_row_refused_alone_is_named_when_rows_are_also_refused_together():
+    # rows 5 and 6 are refused together (aware and naive datetimes), row 11 alone: the
+    # search in halves went into the first half and named the whole batch
+    ts = ["2024-01-01 10:00"] * 16
+    ts[5], ts[10] = "2024-01-01T10:00Z", "not a date"
+    batch = pd.DataFrame({"site": ["a", "b"] * 8, "ts": ts, "click": [0, 1] * 8})
+    hasher = FeatureCrossHasher([("site", "ts")], buckets={"ts": {"datetime": "hour"}})
+    model = make_pipeline(hasher, SparseFTRLClassifier(random_state=0))
+    with pytest.raises(ValueError, match="row 11: column 'ts' .* 'not a date'"):
+        fit_stream(model, [batch], target="click")
+
+
+def test_an_incremental_estimator_without_fit_already_trained_is_trained_on():
+    # without fit, check_is_fitted refuses the model: it was taken as untrained
+    from sklearn.base import BaseEstimator, RegressorMixin
+
+    class RunningMean(RegressorMixin, BaseEstimator):
+        def partial_fit(self, X, y):
+            self.n_ = getattr(self, "n_", 0) + len(y)
+            self.sum_ = getattr(self, "sum_", 0.0) + float(np.sum(y))
+            return self
+
+        def predict(self, X):
+            return np.full(X.shape[0], self.sum_ / self.n_)
+
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(50, 3)), 100 + rng.normal(size=50)
+    _, history = fit_stream(RunningMean().partial_fit(X, y), [(X, y)])
+    assert history.curve_loss[0] < 2  # scored by the mean of 100, not as untrained (~5,000)

@@ -628,9 +628,13 @@ class _Trainer:
 
 
 def _is_fitted(estimator):
+    if not hasattr(estimator, "fit"):  # (check_is_fitted refuses a model without fit)
+        if hasattr(estimator, "__sklearn_is_fitted__"):
+            return bool(estimator.__sklearn_is_fitted__())
+        return any(v.endswith("_") and not v.startswith("__") for v in vars(estimator))
     try:
         check_is_fitted(estimator)
-    except (NotFittedError, TypeError):  # (TypeError: an incremental model without fit)
+    except NotFittedError:
         return False
     return True
 
@@ -707,6 +711,11 @@ def _first_refused_row(sm, chunk, exc):
         else:
             lo = mid
     row_exc = refuses(lo, lo + 1) if X.shape[0] else None
+    if row_exc is None:  # rows refused together led the halves astray: every row's refusal
+        refused = np.flatnonzero(~_rows_that_transform(sm, X))
+        if refused.size:
+            lo = int(refused[0])
+            row_exc = refuses(lo, lo + 1)
     where, error = (
         (f"rows {numbers[0]}-{numbers[-1]}", exc)
         if row_exc is None
