@@ -133,13 +133,20 @@ class Member:
                 f"declares {self.nbytes:,}."
             )
         array = buffer.view(self.dtype).reshape(self.shape)
-        if self.dtype.kind == "U" and self.nbytes:
-            units = buffer.view(self.dtype.byteorder.replace("|", "=") + "u4")
-            if units.max() > _LARGEST_CODE_POINT:  # (Python's str cannot hold them)
-                raise ValueError(
-                    f"{self.what}: {self.key} holds a character beyond U+10FFFF (not Unicode)."
-                )
+        if beyond_unicode(array):
+            raise ValueError(
+                f"{self.what}: {self.key} holds a character beyond U+10FFFF (not Unicode)."
+            )
         return array.astype(self.dtype.newbyteorder("="), copy=False)
+
+
+def beyond_unicode(array):
+    """Whether a NumPy str array holds a code unit beyond U+10FFFF, which no Python str can
+    hold (NumPy's conversion raises SystemError); False for any other array."""
+    if array.dtype.kind != "U" or array.size == 0 or array.dtype.itemsize == 0:
+        return False
+    flat = np.ascontiguousarray(array).reshape(-1)  # (a view as code units needs it)
+    return bool(flat.view(flat.dtype.byteorder + "u4").max() > _LARGEST_CODE_POINT)
 
 
 def open_file(file):

@@ -67,6 +67,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ._memory import physical_memory
+from ._npz import beyond_unicode
 
 FORMAT = "sparsereg.FTRLState"
 VERSION = 1
@@ -118,10 +119,8 @@ def plain_labels(classes):
                 "cannot be saved (files hold at most float64); use int, float64 or str labels."
             )
         return wide
-    if classes.dtype.kind == "U" and classes.size:
-        units = classes.view(classes.dtype.byteorder + "u4")
-        if units.max() > 0x10FFFF:  # (a str of Python cannot hold it)
-            raise ValueError("class labels hold a character beyond U+10FFFF (not Unicode).")
+    if beyond_unicode(classes):
+        raise ValueError("class labels hold a character beyond U+10FFFF (not Unicode).")
     if classes.dtype.kind in "iufbU":
         return classes.copy()
     if classes.dtype.kind == "O" and all(isinstance(c, str) for c in classes):
