@@ -668,6 +668,11 @@ def _take(X, keep):
     return X.iloc[np.flatnonzero(keep)] if hasattr(X, "iloc") else X[keep]
 
 
+def _row_slice(X, lo, hi):
+    """Rows ``lo:hi`` of a DataFrame or an array."""
+    return X.iloc[lo:hi] if hasattr(X, "iloc") else X[lo:hi]
+
+
 def _rows_that_transform(sm, X):
     """Mask of the rows of X that the transformers accept, found by bisection (slow path:
     only after a whole batch was refused)."""
@@ -675,7 +680,7 @@ def _rows_that_transform(sm, X):
 
     def check(lo, hi):
         try:
-            sm.transform(X.iloc[lo:hi] if hasattr(X, "iloc") else X[lo:hi])
+            sm.transform(_row_slice(X, lo, hi))
         except (ValueError, TypeError):
             if hi - lo == 1:
                 keep[lo] = False
@@ -698,7 +703,7 @@ def _first_refused_row(sm, chunk, exc):
 
     def refuses(lo, hi):
         try:
-            sm.transform(X.iloc[lo:hi] if hasattr(X, "iloc") else X[lo:hi])
+            sm.transform(_row_slice(X, lo, hi))
         except (ValueError, TypeError) as part_exc:
             return part_exc
         return None
