@@ -1044,3 +1044,43 @@ def test_an_incremental_estimator_without_fit_already_trained_is_trained_on():
     X, y = rng.normal(size=(50, 3)), 100 + rng.normal(size=50)
     _, history = fit_stream(RunningMean().partial_fit(X, y), [(X, y)])
     assert history.curve_loss[0] < 2  # scored by the mean of 100, not as untrained (~5,000)
+
+
+def _refusing_negatives(X):
+    if np.any(X < 0):
+        raise ValueError("a negative value")
+    return X
+
+
+def _rows_with_bad_runs(runs):
+    """Batches of 4,000 rows of one column: each ``(good, bad)`` of ``runs`` that many rows
+    the pipeline accepts, then that many it refuses (a negative value)."""
+    from sklearn.preprocessing import FunctionTransformer
+
+    values = np.concatenate([np.r_[np.ones(good), -np.ones(bad)] for good, bad in runs])
+    X, y = values.reshape(-1, 1), np.zeros(values.size)
+    batches = [(X[i : i + 4000], y[i : i + 4000]) for i in range(0, values.size, 4000)]
+    model = make_pipeline(
+        FunctionTransformer(_refusing_negatives), SparseFTRLRegressor(random_state=0)
+    )
+    return model, batches
+
+
+def test_skipping_stops_past_10000_refused_rows_in_a_row_across_batches():
+    # every row of a batch refused was searched for one by one (2 transforms each: minutes
+    # for a hasher on a 65,536-row batch) however many batches of them came; as the readers
+    # stop past a run of malformed rows, the transformers' refusals stop past 10,000
+    model, batches = _rows_with_bad_runs([(100, 11_000)])
+    with pytest.raises(
+        ValueError,
+        match=r"more than 10,000 rows in a row \(up to row \d+\) are refused by the "
+        r"pipeline's transformers \(a negative value\)",
+    ):
+        fit_stream(model, batches, skip_bad_rows=True)
+
+
+def test_refused_rows_with_accepted_ones_among_them_are_skipped_and_counted():
+    model, batches = _rows_with_bad_runs([(100, 9000), (1, 9000), (50, 0)])
+    fitted, history = fit_stream(model, batches, skip_bad_rows=True)
+    assert history.bad_rows == 18_000
+    assert history.rows == 151 == fitted[-1].t_

@@ -245,7 +245,13 @@ def fit_stream(
         ``passes`` may grow. The result equals that of an uninterrupted run to the
         bit (timings aside).
     skip_bad_rows : bool, default=False
-        Skip and count malformed rows instead of stopping at the first.
+        Skip and count malformed rows (the reader's, see
+        :func:`~sparsereg.stream.open_source`) and rows the pipeline's transformers refuse,
+        instead of stopping at the first. More than 10,000 rows in a row that the
+        transformers refuse, none accepted among them, still stop the run with ValueError
+        (each costs about two transforms of its own; such a stream is rather of another
+        schema), as more than 100,000 malformed CSV rows or 10,000 SVMlight lines in a row
+        stop the reader.
     format : {'csv', 'parquet', 'svmlight'}, default=None
         The files' format; None: from their suffix.
     progress : callable, default=None
@@ -426,6 +432,7 @@ class _Trainer:
         self.src, self.passes, self.skip_bad_rows = src, passes, skip_bad_rows
         self.bad_rows_before = 0  # bad rows of a resumed run, before this process
         self.refused = 0  # rows the transformers refused, in this process
+        self.refused_run = [0]  # rows in a row they refused, since the last one they accepted
         self.classes = None if classes is None else _sorted_classes(classes)
         self.progress = progress
         self.run = RunProgress()
@@ -518,11 +525,22 @@ class _Trainer:
             self.sm.prepare(chunk.X)
             self.prepared = True
         try:
-            return chunk, self.sm.transform(chunk.X), bad_so_far, 0
+            Xt = self.sm.transform(chunk.X)
         except (ValueError, TypeError) as exc:
             if not self.skip_bad_rows:
                 raise _first_refused_row(self.sm, chunk, exc) from exc
-        keep = _rows_that_transform(self.sm, chunk.X)
+        else:
+            self.refused_run[0] = 0
+            return chunk, Xt, bad_so_far, 0
+        try:
+            keep = _rows_that_transform(self.sm, chunk.X, run=self.refused_run)
+        except _TooManyRefused as many:
+            last, error = many.args
+            raise ValueError(
+                f"{chunk.file}: more than {_MAX_TRANSFORM_REFUSED_RUN:,} rows in a row (up to "
+                f"row {chunk.row_numbers[last]}) are refused by the pipeline's transformers "
+                f"({error}); is the stream of the columns and types the pipeline expects?"
+            ) from None
         refused = int((~keep).sum())
         chunk = replace(
             chunk,
@@ -673,21 +691,46 @@ def _row_slice(X, lo, hi):
     return X.iloc[lo:hi] if hasattr(X, "iloc") else X[lo:hi]
 
 
-def _rows_that_transform(sm, X):
-    """Mask of the rows of X that the transformers accept, found by bisection (slow path:
-    only after a whole batch was refused)."""
+# with skip_bad_rows, this many rows in a row that the transformers refuse, none accepted among
+# them, stop the run: each costs about two transforms of its own (~1 ms for a hasher), a whole
+# batch of them minutes, and such a stream is rather of another schema than the model's
+_MAX_TRANSFORM_REFUSED_RUN = 10_000
+
+
+class _TooManyRefused(Exception):
+    """More than ``_MAX_TRANSFORM_REFUSED_RUN`` rows in a row refused: ``(index of the last
+    row, its error)``."""
+
+
+def _rows_that_transform(sm, X, run=None, first_only=False):
+    """Mask of the rows of X that the transformers accept, found by bisection, the first
+    rows first (slow path: only after a whole batch was refused). ``run``: a one-item list,
+    the rows refused since the last accepted one (it spans batches); past
+    ``_MAX_TRANSFORM_REFUSED_RUN`` the search stops with `_TooManyRefused`. ``first_only``:
+    stop at the first refused row (the rows after it are left marked as accepted)."""
     keep = np.ones(X.shape[0], dtype=bool)
+    found = []
 
     def check(lo, hi):
+        if first_only and found:
+            return
         try:
             sm.transform(_row_slice(X, lo, hi))
-        except (ValueError, TypeError):
+        except (ValueError, TypeError) as exc:
             if hi - lo == 1:
                 keep[lo] = False
+                found.append(lo)
+                if run is not None:
+                    run[0] += 1
+                    if run[0] > _MAX_TRANSFORM_REFUSED_RUN:
+                        raise _TooManyRefused(lo, exc) from None
                 return
             mid = (lo + hi) // 2
             check(lo, mid)
             check(mid, hi)
+        else:
+            if run is not None:
+                run[0] = 0
 
     check(0, X.shape[0])
     return keep
@@ -717,7 +760,7 @@ def _first_refused_row(sm, chunk, exc):
             lo = mid
     row_exc = refuses(lo, lo + 1) if X.shape[0] else None
     if row_exc is None:  # rows refused together led the halves astray: every row's refusal
-        refused = np.flatnonzero(~_rows_that_transform(sm, X))
+        refused = np.flatnonzero(~_rows_that_transform(sm, X, first_only=True))
         if refused.size:
             lo = int(refused[0])
             row_exc = refuses(lo, lo + 1)

@@ -1352,7 +1352,9 @@ def open_source(
         numeric or float target column, a missing target, an SVMlight line that does not parse)
         raises ValueError ``"<file>: row N: <reason>"`` (``line N`` for SVMlight). True: such
         rows are skipped and counted (``Chunk.bad_rows``, ``Source.bad_rows``,
-        ``Source.bad_row_examples``).
+        ``Source.bad_row_examples``), but more than 100,000 malformed CSV rows or 10,000
+        SVMlight lines in a row, no good one among them, stop the read with ValueError (such
+        a file is rather of another format or delimiter).
     delimiter : str, default=None
         The CSV field delimiter. None: a tab if a file's name ends in ``.tsv`` (or
         ``.tsv.gz``...), else ",".
