@@ -1084,3 +1084,49 @@ def test_refused_rows_with_accepted_ones_among_them_are_skipped_and_counted():
     fitted, history = fit_stream(model, batches, skip_bad_rows=True)
     assert history.bad_rows == 18_000
     assert history.rows == 151 == fitted[-1].t_
+
+
+def test_the_curve_of_a_long_run_grows_as_the_log_of_its_rows_and_resumes_to_the_bit(tmp_path):
+    # each batch made a record, kept in memory and rewritten at each checkpoint: 10^7 of
+    # them for 10^9 rows in batches of 100. Now a batch is recorded once the rows have grown
+    # by 1 % since the last record, and each pass's end: 1,000 batches of 3 rows, 2 passes
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(3000, 4))
+    y = X @ [1.0, -2.0, 0.5, 0.0] + 0.1 * rng.normal(size=3000)
+    batches = [(X[i : i + 3], y[i : i + 3]) for i in range(0, 3000, 3)]
+    seen = {}
+
+    def progress(p):
+        seen[p.rows] = p.progressive_loss
+
+    kwargs = dict(passes=2, checkpoint_every=600)
+    full, history = fit_stream(
+        SparseFTRLRegressor(random_state=0),
+        batches,
+        progress=progress,
+        checkpoint=tmp_path / "full.ckpt",
+        **kwargs,
+    )
+    rows, loss = history.curve_rows, history.curve_loss
+    assert len(rows) == len(loss) < 450  # (1,000 batches a pass)
+    assert rows[:100] == list(range(3, 301, 3))  # every batch of the first 100
+    grown = [100 * (b - a) >= a for a, b in zip(rows, rows[1:]) if b not in (3000, 6000)]
+    assert all(grown) and len(grown) == len(rows) - 3
+    assert rows[-1] == history.rows == 6000 and 3000 in rows  # each pass's end
+    assert loss == [seen[r] for r in rows]  # the progressive loss after that batch
+    assert [loss[rows.index(3000)], loss[-1]] == history.pass_progressive_loss
+
+    path = tmp_path / "run.ckpt"
+    with pytest.raises(KeyboardInterrupt):
+        fit_stream(
+            SparseFTRLRegressor(random_state=0),
+            batches,
+            checkpoint=path,
+            progress=interrupt_after(1234),
+            **kwargs,
+        )
+    resumed, resumed_history = fit_stream(
+        SparseFTRLRegressor(random_state=0), batches, checkpoint=path, resume=True, **kwargs
+    )
+    assert_same_state(resumed, full)
+    assert comparable(resumed_history) == comparable(history)

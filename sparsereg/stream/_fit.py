@@ -596,15 +596,17 @@ class _Trainer:
         history = self.history
         history.bad_rows = self.bad_rows_before + bad_so_far + self.refused
         history.rows += n_train
-        history.curve_rows.append(history.rows)
-        history.curve_loss.append(_mean(run.train_loss_sum, run.train_rows))
+        progressive = _mean(run.train_loss_sum, run.train_rows)
+        if _grown_for_the_curve(history):
+            history.curve_rows.append(history.rows)
+            history.curve_loss.append(progressive)
         if self.progress is None:
             return n_train, None
         return n_train, StreamProgress(
             run.pass_index,
             history.rows,
             run.train_rows,
-            history.curve_loss[-1],
+            progressive,
             run.holdout_rows,
             _mean(run.holdout_loss_sum, run.holdout_rows),
             self.seconds(),
@@ -623,6 +625,9 @@ class _Trainer:
         history.pass_rows.append(run.train_rows)
         history.pass_holdout_rows.append(run.holdout_rows)
         history.pass_progressive_loss.append(_mean(run.train_loss_sum, run.train_rows))
+        if run.train_rows and history.curve_rows[-1:] != [history.rows]:  # the pass's end
+            history.curve_rows.append(history.rows)
+            history.curve_loss.append(history.pass_progressive_loss[-1])
         history.pass_holdout_loss.append(_mean(run.holdout_loss_sum, run.holdout_rows))
         history.pass_nonzero.append(_nonzero(self.final))
         history.pass_seconds.append(self.seconds())
@@ -643,6 +648,15 @@ class _Trainer:
             and run.pass_index < self.passes
         ):
             history.stopped_early = _stops_early(history, early_stop)
+
+
+# the progressive-loss curve records a batch once the rows trained have grown by 1 % since
+# its last record (and each pass's end): every batch of a run's first 100 or so, then ever
+# fewer, so that it grows as the logarithm of the rows (a run of 10^9 rows in batches of
+# 100: ~1,600 records where each batch made 10^7, rewritten at each checkpoint)
+def _grown_for_the_curve(history):
+    rows, recorded = history.rows, history.curve_rows
+    return rows > 0 and (not recorded or 100 * (rows - recorded[-1]) >= recorded[-1])
 
 
 def _is_fitted(estimator):
@@ -783,7 +797,7 @@ def _check_progress(run, history, src, path):
         )
     src._check_start(run.position)
     rows = history.curve_rows
-    if any(b < a for a, b in zip(rows, rows[1:])) or (rows and rows[-1] != history.rows):
+    if any(b < a for a, b in zip(rows, rows[1:])) or (rows and rows[-1] > history.rows):
         raise ValueError(f"{where}: its history of rows is inconsistent.")
     if history.rows < run.train_rows or sum(history.pass_rows) > history.rows:
         raise ValueError(f"{where}: its row counts are inconsistent.")
