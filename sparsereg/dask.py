@@ -102,7 +102,9 @@ def _train_shard(local, params, state, blocks, passes, classes, hasher):
     """Train a copy of the model from ``state`` on ``blocks`` [(X, y, sample_weight), ...],
     in order.
 
-    Returns ``(state, rows trained)``; ``state`` None means a new model.
+    Returns ``(state, weight trained)``: the rows trained, or their sample weights' sum
+    where weights are given (the copy's share in the average); ``state`` None means a new
+    model.
     """
     estimator = local(**params)
     if state is not None:
@@ -118,9 +120,9 @@ def _train_shard(local, params, state, blocks, passes, classes, hasher):
                 {"classes": classes} if classes is not None and not hasattr(estimator, "t_") else {}
             )
             if sample_weight is not None:
-                first["sample_weight"] = np.asarray(sample_weight)
+                first["sample_weight"] = sample_weight = np.asarray(sample_weight)
             estimator.partial_fit(X, np.asarray(y), **first)
-            rows += X.shape[0]
+            rows += X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
     if not hasattr(estimator, "t_"):
         return state, 0
     return estimator.get_ftrl_state(), rows
@@ -384,8 +386,9 @@ class _DaskFTRL(BaseEstimator):
             Every class label (classifiers); gathered from ``y`` first when None.
         sample_weight : dask.array.Array or dask Series, default=None
             Non-negative weights, partitioned as ``X`` and ``y``; each multiplies its
-            sample's gradient, as in the local ``partial_fit``. (With ``mixing='average'``
-            the copies are still merged in proportion to the rows each trained on.)
+            sample's gradient, as in the local ``partial_fit``. With ``mixing='average'``
+            the copies are averaged in proportion to the sample weight each trained on
+            (the rows, without weights).
 
         Returns
         -------

@@ -110,8 +110,9 @@ def test_sample_weight_partitioned_otherwise_is_refused(client):
     assert not hasattr(model, "estimator_")
 
 
-def _simulate(Local, params, shards, blocks, y, passes, classes):
-    """The mixing rule in one process: copies per shard, merged in the same tree."""
+def _simulate(Local, params, shards, blocks, y, passes, classes, weight=None):
+    """The mixing rule in one process: copies per shard, merged in the same tree, each in
+    proportion to the rows it trained on (their weights' sum with ``weight``)."""
     state = None
     for _ in range(passes):
         trained = []
@@ -125,8 +126,13 @@ def _simulate(Local, params, shards, blocks, y, passes, classes):
                     if classes is not None and state is None and not hasattr(copy, "t_")
                     else {}
                 )
-                copy.partial_fit(blocks[i], y[i * BLOCK : (i + 1) * BLOCK], **first)
-            trained.append((copy.get_ftrl_state(), BLOCK * len(shard)))
+                rows = slice(i * BLOCK, (i + 1) * BLOCK)
+                if weight is not None:
+                    first["sample_weight"] = weight[rows]
+                copy.partial_fit(blocks[i], y[rows], **first)
+            shard_rows = np.concatenate([np.arange(i * BLOCK, (i + 1) * BLOCK) for i in shard])
+            share = BLOCK * len(shard) if weight is None else float(np.sum(weight[shard_rows]))
+            trained.append((copy.get_ftrl_state(), share))
         while len(trained) > 1:
             pairs = []
             for i in range(0, len(trained), 2):
@@ -148,6 +154,20 @@ def test_mixing_is_the_merge_of_the_shards_copies(client):
     expected = _simulate(SparseFTRLClassifier, params, model.shards_, blocks, y, 3, np.unique(y))
     assert_same_state(model.to_local(), SparseFTRLClassifier(**params).set_ftrl_state(expected))
     assert model.to_local().t_ == 3 * N_ROWS
+
+
+def test_weighted_mixing_averages_the_copies_in_proportion_to_their_weights(client):
+    # the copies were averaged by the rows each trained on, whatever their weights: a shard
+    # of rows weighted ~0 counted as much as one of rows weighted ~5
+    X, y, blocks, dX, dy = make_data(None)
+    rng = np.random.default_rng(2)
+    weight = np.concatenate([rng.uniform(0, 5 * (i % 2) + 0.01, BLOCK) for i in range(6)])
+    params = dict(random_state=0, alpha=1e-4)
+    model = DaskSparseFTRLRegressor(max_iter=2, client=client, **params)
+    model.fit(dX, dy, sample_weight=da.from_array(weight, chunks=BLOCK))
+    assert len(model.shards_) == 2
+    expected = _simulate(SparseFTRLRegressor, params, model.shards_, blocks, y, 2, None, weight)
+    assert_same_state(model.to_local(), SparseFTRLRegressor(**params).set_ftrl_state(expected))
 
 
 def test_one_shard_per_worker_however_many_workers_scheduler_info_lists(client, monkeypatch):
