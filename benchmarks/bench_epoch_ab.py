@@ -10,7 +10,7 @@ The version of --before is imported as bench_calls_ab.py imports it.
 
     python benchmarks/bench_epoch_ab.py --before PATH [--rows 1000000] [--log2-features 20]
                                         [--reps 15] [--n-threads 1] [--state-store auto]
-                                        [--quick]
+                                        [--shuffle] [--quick]
 
 PATH: a checkout whose ``sparsereg/`` holds its built extension modules (``python setup.py
 build_ext --inplace`` there). A copy of this very checkout as --before measures the noise:
@@ -43,6 +43,7 @@ def main(argv=None):
     ap.add_argument("--reps", type=int, default=15)
     ap.add_argument("--n-threads", type=int, default=1)
     ap.add_argument("--state-store", choices=["auto", "dense", "sparse"], default="auto")
+    ap.add_argument("--shuffle", action="store_true", help="a shuffled epoch (default: in order)")
     ap.add_argument("--quick", action="store_true")
     a = ap.parse_args(argv)
     if a.quick:
@@ -64,7 +65,7 @@ def main(argv=None):
                 for name in ("now", "before") if rep % 2 else ("before", "now"):
                     est = versions[name](
                         random_state=0,
-                        shuffle=False,
+                        shuffle=a.shuffle,
                         max_iter=1,
                         tol=None,
                         n_threads=a.n_threads,
@@ -80,7 +81,7 @@ def main(argv=None):
     same = bool(np.array_equal(coef["now"], coef["before"]))
     print(
         f"# one epoch's fit, SparseFTRLClassifier(n_threads={a.n_threads}, state_store="
-        f"{a.state_store!r}): now = sparsereg from "
+        f"{a.state_store!r}, shuffle={a.shuffle}): now = sparsereg from "
         f"{Path(sparsereg.__file__).parent}, before = {a.before}; CTR synthetic {a.rows:,} rows "
         f"x 2**{a.log2_features} columns, {a.reps} reps, the versions in turn"
     )

@@ -120,7 +120,7 @@ def ftrl_epoch(
                 break
             if not in_order:
                 prefetch_shuffled(&data[0], &indices[0], &indptr[0], &y[0], &sample_weight[0],
-                                  weighted, &order[0], r, n_rows)
+                                  weighted, &order[0], r, n_rows, nnz)
             if r + PREFETCH_ROWS < n_rows:
                 ahead = r + PREFETCH_ROWS if in_order else order[r + PREFETCH_ROWS]
                 begin = indptr[ahead]
@@ -627,7 +627,7 @@ def ftrl_epoch_shared(
                 later -= ring_rows
             if not in_order:
                 prefetch_shuffled(&data[0], &indices[0], &indptr[0], &y[0], &sample_weight[0],
-                                  weighted, &order[0], r, end)
+                                  weighted, &order[0], r, end, nnz)
             if r + PREFETCH_ROWS < end:
                 ahead = r + PREFETCH_ROWS if in_order else order[r + PREFETCH_ROWS]
                 resolved[later] = resolve_checked(&indices[0], indptr[ahead], indptr[ahead + 1],
@@ -763,7 +763,7 @@ def ftrl_epoch_narrow(
             row = r if in_order else order[r]
             if not in_order:
                 prefetch_shuffled(&data[0], &indices[0], &indptr[0], &y[0], &sample_weight[0],
-                                  weighted, &order[0], r, n_rows)
+                                  weighted, &order[0], r, n_rows, nnz)
             start = indptr[row]
             length = indptr[row + 1] - start
             # (ftrl_epoch's checks: another thread may write to X while the GIL is let go)

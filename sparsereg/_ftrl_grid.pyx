@@ -135,7 +135,7 @@ def softmax_epoch(
             if not in_order:
                 # (y holds int64 class numbers: 8 bytes each, as a double's)
                 prefetch_shuffled(&data[0], &indices[0], &indptr[0], <const double *>&y[0],
-                                  &sample_weight[0], weighted, &order[0], r, n_rows)
+                                  &sample_weight[0], weighted, &order[0], r, n_rows, nnz)
             if r + PREFETCH_ROWS < n_rows:
                 ahead = r + PREFETCH_ROWS if in_order else order[r + PREFETCH_ROWS]
                 begin = indptr[ahead]
@@ -471,7 +471,7 @@ def grid_epoch(
                 break
             if not in_order:
                 prefetch_shuffled(&data[0], &indices[0], &indptr[0], &y[0], &sample_weight[0],
-                                  weighted, &order[0], r, n_rows)
+                                  weighted, &order[0], r, n_rows, nnz)
             if not in_table and r + 2 * PREFETCH_ROWS < n_rows:
                 # the dense store's row numbers, read by the prefetch below two rows later
                 ahead = r + 2 * PREFETCH_ROWS if in_order else order[r + 2 * PREFETCH_ROWS]

@@ -101,9 +101,36 @@ TRAINERS = {  # each of the compiled epochs that reads X's index arrays
     ),
 }
 # what the writer flips an entry to: past the arrays or the width, negative (-1 is also the
-# table's empty key), or a column of the width that X does not hold (the grid's dense store
-# gave such a column no row)
-WRITES = [("indptr", 2**30), ("indices", 2**30), ("indices", -1), ("indices", "unseen")]
+# table's empty key), a column of the width that X does not hold (the grid's dense store
+# gave such a column no row), or a row end far past X in int64 index arrays (a shuffled
+# epoch asked for the cache lines of a row ahead up to its end as read: 2**46 of them)
+WRITES = [
+    ("indptr", 2**30),
+    ("indices", 2**30),
+    ("indices", -1),
+    ("indices", "unseen"),
+    ("indptr", 2**50),
+]
+
+
+def _fit_within(make, X, y, seconds):
+    """``make().fit(X, y)`` in another thread, its exception raised here; AssertionError if
+    it has not returned within ``seconds`` (the thread is then left running)."""
+    outcome = []
+
+    def fit():
+        try:
+            outcome.append(make().fit(X, y))
+        except BaseException as exc:
+            outcome.append(exc)
+
+    fitting = threading.Thread(target=fit, daemon=True)
+    fitting.start()
+    fitting.join(seconds)
+    assert outcome, f"a fit has not returned within {seconds} s"
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
 
 
 @pytest.mark.parametrize("write, bad", WRITES)
@@ -121,6 +148,8 @@ def test_training_on_a_csr_another_thread_writes_to_never_goes_out_of_bounds(tra
     rng = np.random.default_rng(0)
     n_rows = 40_000 if trainer == "threads" else 3000
     X = OtherCSR(_rows(n_rows, n_features, 20, rng))
+    if isinstance(bad, int) and bad > 2**31:
+        X.indices, X.indptr = X.indices.astype(np.int64), X.indptr.astype(np.int64)
     if "unsorted" in trainer:  # each row's entries in decreasing column order
         row = np.repeat(np.arange(n_rows), np.diff(X.indptr))
         backwards = X.indptr[row] + X.indptr[row + 1] - 1 - np.arange(X.nnz)
@@ -158,7 +187,7 @@ def test_training_on_a_csr_another_thread_writes_to_never_goes_out_of_bounds(tra
             refused and not refusals and time.monotonic() < begin + 20
         ):
             try:
-                trained.append(make().fit(X, y))
+                trained.append(_fit_within(make, X, y, seconds=60))
             except ValueError as exc:
                 refusals.append(str(exc))
     finally:
