@@ -527,7 +527,8 @@ cdef inline void prefetch_shuffled(const cython.floating *data, const index_t *i
     ``indptr`` of the row ``INDPTR_AHEAD`` on. Otherwise each row's first reads miss the cache
     one after the other: 1M shuffled CTR rows took 3.6-4x as long as in order. A row whose
     extent as read lies outside X's ``nnz`` entries (another thread wrote to ``indptr``;
-    its own row checks it) is not asked for: a row end of 2**50 asked for 2**46 lines."""
+    its own row checks it) is not asked for: a row end of 2**50 asked for 2**47 lines of
+    each array."""
     cdef int64_t row, begin, end
     if r + INDPTR_AHEAD < n_rows:
         row = order[r + INDPTR_AHEAD]

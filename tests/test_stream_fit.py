@@ -1047,7 +1047,7 @@ def test_an_incremental_estimator_without_fit_already_trained_is_trained_on():
 
 
 def _refusing_negatives(X):
-    if np.any(X < 0):
+    if np.any(np.asarray(X) < 0):
         raise ValueError("a negative value")
     return X
 
@@ -1130,3 +1130,66 @@ def test_the_curve_of_a_long_run_grows_as_the_log_of_its_rows_and_resumes_to_the
     )
     assert_same_state(resumed, full)
     assert comparable(resumed_history) == comparable(history)
+
+
+def test_a_run_of_refused_rows_is_counted_per_pass_and_per_file(tmp_path):
+    # the count went on from the end of a pass into the next, and from one file into the
+    # next: a stream each of whose files and passes trains stopped, naming a file that held
+    # fewer refused rows than the limit
+    model, batches = _rows_with_bad_runs([(0, 6000), (100, 6000)])
+    _, history = fit_stream(model, batches, skip_bad_rows=True, passes=2)
+    assert history.bad_rows == 24_000 and history.rows == 200
+    pytest.importorskip("pyarrow")
+    values = np.r_[np.ones(100), -np.ones(6000)]
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    pd.DataFrame({"v": values, "y": 0.0}).to_csv(first, index=False)
+    pd.DataFrame({"v": values[::-1], "y": 0.0}).to_csv(second, index=False)
+    model, _ = _rows_with_bad_runs([(1, 0)])
+    files = [str(first), str(second)]
+    options = dict(numeric=["v"])
+    _, history = fit_stream(model, files, target="y", skip_bad_rows=True, reader_options=options)
+    assert history.bad_rows == 12_000 and history.rows == 200
+
+
+def test_a_resumed_run_stops_where_the_uninterrupted_run_stops_on_refused_rows(tmp_path):
+    # the run of refused rows was not in the checkpoint: the resumed run counted from 0 and
+    # trained past the place where the uninterrupted run stopped
+    model, batches = _rows_with_bad_runs([(100, 11_000), (100, 0)])
+    message = r"more than 10,000 rows in a row \(up to row \d+\)"
+    with pytest.raises(ValueError, match=message) as uninterrupted:
+        fit_stream(model, batches, skip_bad_rows=True)
+    path = tmp_path / "run.ckpt"
+    kwargs = dict(skip_bad_rows=True, checkpoint=path, checkpoint_every=1)
+    with pytest.raises(KeyboardInterrupt):
+        fit_stream(clone(model), batches, progress=interrupt_after(1), **kwargs)
+    with pytest.raises(ValueError, match=message) as resumed:
+        fit_stream(clone(model), batches, resume=True, **kwargs)
+    assert str(resumed.value) == str(uninterrupted.value)
+
+
+def test_reader_options_name_the_numeric_columns_of_a_pipeline_without_a_hasher(tmp_path):
+    # numeric in reader_options raised open_source's "got multiple values for keyword
+    # argument 'numeric'" (fit_stream passed its own), so a CSV before a StandardScaler could
+    # only be read as text
+    pytest.importorskip("pyarrow")
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200)})
+    frame["y"] = 2 * frame["a"] - frame["b"]
+    path = tmp_path / "numbers.csv"
+    frame.to_csv(path, index=False)
+    scaler = StandardScaler().fit(frame[["a", "b"]])
+    model = make_pipeline(scaler, SparseFTRLRegressor(random_state=0))
+    fitted, history = fit_stream(
+        model, str(path), target="y", reader_options={"numeric": ["a", "b"]}
+    )
+    assert history.rows == 200
+    by_hand = SparseFTRLRegressor(random_state=0)
+    by_hand.partial_fit(scaler.transform(frame[["a", "b"]]), frame["y"].to_numpy())
+    assert_same_state(fitted[-1], by_hand)
+    with pytest.raises(TypeError, match=r"reader_options holds \['target'\]: pass them to"):
+        fit_stream(
+            make_pipeline(scaler, SparseFTRLRegressor()),
+            str(path),
+            target="y",
+            reader_options={"target": "y"},
+        )

@@ -103,7 +103,7 @@ TRAINERS = {  # each of the compiled epochs that reads X's index arrays
 # what the writer flips an entry to: past the arrays or the width, negative (-1 is also the
 # table's empty key), a column of the width that X does not hold (the grid's dense store
 # gave such a column no row), or a row end far past X in int64 index arrays (a shuffled
-# epoch asked for the cache lines of a row ahead up to its end as read: 2**46 of them)
+# epoch asked for the cache lines of a row ahead up to its end as read: 2**47 of each array)
 WRITES = [
     ("indptr", 2**30),
     ("indices", 2**30),

@@ -42,13 +42,16 @@ class RunProgress:
     holdout_rows: int = 0
     seconds: float = 0.0
     complete: bool = False
+    # rows in a row the transformers refused (skip_bad_rows) in the file of ``position``,
+    # up to it (a checkpoint of an earlier version holds none: 0)
+    refused_run: int = 0
 
     def next_pass(self):
         """Start the next pass from the first file, its sums at zero (in place)."""
         self.pass_index += 1
         self.position = Position()
         self.train_loss_sum = self.holdout_loss_sum = 0.0
-        self.train_rows = self.holdout_rows = 0
+        self.train_rows = self.holdout_rows = self.refused_run = 0
 
     def arrays(self):
         ints = [
@@ -58,6 +61,7 @@ class RunProgress:
             self.train_rows,
             self.holdout_rows,
             int(self.complete),
+            self.refused_run,
         ]
         floats = [self.train_loss_sum, self.holdout_loss_sum, self.seconds]
         return {
@@ -68,7 +72,7 @@ class RunProgress:
     @classmethod
     def from_arrays(cls, arrays):
         ints, floats = arrays["progress.ints"], arrays["progress.floats"]
-        if ints.shape != (6,) or floats.shape != (3,):
+        if ints.shape not in ((6,), (7,)) or floats.shape != (3,):  # (6: no refused_run)
             raise ValueError("checkpoint: progress arrays have the wrong shape.")
         if ints.dtype.kind not in "iu" or floats.dtype.kind != "f":
             raise ValueError(
@@ -81,7 +85,7 @@ class RunProgress:
             raise ValueError("checkpoint: progress holds negative counts.")
         if not np.all(np.isfinite(floats)) or np.any(floats < 0):
             raise ValueError("checkpoint: progress holds negative or non-finite sums.")
-        p, f, r, nt, nh, done = (int(v) for v in ints)
+        p, f, r, nt, nh, done, *refused_run = (int(v) for v in ints)
         return cls(
             p,
             Position(f, r),
@@ -91,6 +95,7 @@ class RunProgress:
             nh,
             float(floats[2]),
             bool(done),
+            *refused_run,
         )
 
 

@@ -261,7 +261,10 @@ def fit_stream(
     reader_options : dict, default=None
         Further keyword arguments of :func:`~sparsereg.stream.open_source`
         (``delimiter``, ``target_dtype``, ``n_features`` and ``zero_based`` for
-        SVMlight...).
+        SVMlight...). ``numeric`` and ``categorical`` given here replace the columns that
+        fit_stream reads as named by a leading :class:`~sparsereg.FeatureCrossHasher`
+        (with another first step a CSV file's columns are read as text unless named:
+        e.g. ``{"numeric": ["price", "age"]}`` before a ``StandardScaler``).
 
     Returns
     -------
@@ -340,7 +343,17 @@ def fit_stream(
         )
     if classes is not None and not sm.classifier:
         raise ValueError(f"classes is for classifiers; {type(sm.final).__name__} is a regressor.")
+    options = dict(reader_options or {})
+    given_here = sorted({"format", "target", "batch_rows", "skip_bad_rows"} & set(options))
+    if given_here:
+        raise TypeError(
+            f"reader_options holds {given_here}: pass them to fit_stream itself, which passes "
+            "them on to the reader."
+        )
     numeric, categorical = sm.columns_to_read()
+    # (the columns that the pipeline's first step names, unless the caller names them)
+    numeric = options.pop("numeric", numeric)
+    categorical = options.pop("categorical", categorical)
     src = open_source(
         source,
         format=format,
@@ -349,7 +362,7 @@ def fit_stream(
         categorical=categorical,
         batch_rows=batch_rows,
         skip_bad_rows=skip_bad_rows,
-        **(reader_options or {}),
+        **options,
     )
     if passes > 1 and not src.resumable:
         raise ValueError(
@@ -395,15 +408,16 @@ def fit_stream(
             # files: the next batch is read and hashed in a thread while this one trains; the
             # caller's own batches are read in the caller's thread (a database cursor or a
             # socket may belong to it, and may block)
+            trainer.start_reading()
             chunks = src.chunks(run.position)
             batches = (trainer.transform(chunk) for chunk in chunks)
             if not isinstance(src, _IterableSource):
                 batches = _ahead(batches, 1)
             # leaving the block stops the reading thread first, then closes the reader's files
             with closing(chunks), closing(batches):
-                for chunk, Xt, bad_so_far, refused in batches:
+                for transformed in batches:
                     with interrupts_deferred():  # a batch is trained and recorded, or not at all
-                        trained, report = trainer.step(chunk, Xt, bad_so_far, refused)
+                        trained, report = trainer.step(*transformed)
                     if report is not None:
                         # the caller's callback, after the batch is recorded and outside the
                         # hold: a Ctrl-C while it runs (it may sleep or block) stops it at once
@@ -432,7 +446,10 @@ class _Trainer:
         self.src, self.passes, self.skip_bad_rows = src, passes, skip_bad_rows
         self.bad_rows_before = 0  # bad rows of a resumed run, before this process
         self.refused = 0  # rows the transformers refused, in this process
-        self.refused_run = [0]  # rows in a row they refused, since the last one they accepted
+        # rows in a row they refused since the last one they accepted, in the file
+        # (index) of the batch transformed last: the reading thread's, a batch ahead of
+        # `step`, which keeps the count as of its batch in `run` (and so in checkpoints)
+        self.refused_run, self.refused_in = [0], None
         self.classes = None if classes is None else _sorted_classes(classes)
         self.progress = progress
         self.run = RunProgress()
@@ -512,15 +529,25 @@ class _Trainer:
             )
         return labels
 
+    def start_reading(self):
+        """Before a pass's batches are read (from its start, or on resume from the run's
+        position): the run of refused rows as it stood there."""
+        run = self.run
+        self.refused_run[0] = run.refused_run
+        self.refused_in = None if run.position == Position() else run.position.file
+
     def transform(self, chunk):
         """``(chunk, X through the transformers, bad rows the reader has counted so far, rows
-        the transformers refused)``; run by the reading thread. A row the transformers refuse
-        names the file and rows, or with ``skip_bad_rows`` is dropped and counted."""
+        the transformers refused, the run of refused rows after them)``; run by the reading
+        thread. A row the transformers refuse names the file and rows, or with
+        ``skip_bad_rows`` is dropped and counted."""
         bad_so_far = self.src.bad_rows  # the reader has counted this chunk's bad rows
         if chunk.y is None:
             raise ValueError(f"{chunk.file}: the batch has no target; name the target column.")
+        if chunk.end.file != self.refused_in:  # a run of refused rows is counted per file
+            self.refused_run[0], self.refused_in = 0, chunk.end.file
         if chunk.X.shape[0] == 0:
-            return chunk, None, bad_so_far, 0
+            return chunk, None, bad_so_far, 0, self.refused_run[0]
         if not self.prepared:
             self.sm.prepare(chunk.X)
             self.prepared = True
@@ -531,7 +558,7 @@ class _Trainer:
                 raise _first_refused_row(self.sm, chunk, exc) from exc
         else:
             self.refused_run[0] = 0
-            return chunk, Xt, bad_so_far, 0
+            return chunk, Xt, bad_so_far, 0, 0
         try:
             keep = _rows_that_transform(self.sm, chunk.X, run=self.refused_run)
         except _TooManyRefused as many:
@@ -550,9 +577,9 @@ class _Trainer:
             bad_rows=chunk.bad_rows + refused,
         )
         Xt = self.sm.transform(chunk.X) if keep.any() else None
-        return chunk, Xt, bad_so_far, refused
+        return chunk, Xt, bad_so_far, refused, self.refused_run[0]
 
-    def step(self, chunk, Xt, bad_so_far, refused):
+    def step(self, chunk, Xt, bad_so_far, refused, refused_run):
         """Score and train one batch; returns the number of rows trained on and the
         :class:`StreamProgress` for the ``progress`` callback (None without one, or when the
         batch had no row)."""
@@ -561,7 +588,7 @@ class _Trainer:
         n = chunk.X.shape[0]
         self.refused += refused
         if n == 0 or Xt is None:
-            run.position = chunk.end
+            run.position, run.refused_run = chunk.end, refused_run
             self.history.bad_rows = self.bad_rows_before + bad_so_far + self.refused
             return 0, None
         held = _held_out(self.holdout, chunk.end.file, np.asarray(chunk.row_numbers))
@@ -592,7 +619,7 @@ class _Trainer:
         if held is not None:
             run.holdout_loss_sum += float(np.sum(losses[held]))
             run.holdout_rows += n - n_train
-        run.position = chunk.end
+        run.position, run.refused_run = chunk.end, refused_run
         history = self.history
         history.bad_rows = self.bad_rows_before + bad_so_far + self.refused
         history.rows += n_train
@@ -653,7 +680,7 @@ class _Trainer:
 # the progressive-loss curve records a batch once the rows trained have grown by 1 % since
 # its last record (and each pass's end): every batch of a run's first 100 or so, then ever
 # fewer, so that it grows as the logarithm of the rows (a run of 10^9 rows in batches of
-# 100: ~1,600 records where each batch made 10^7, rewritten at each checkpoint)
+# 100: ~1,200 records where each batch made 10^7, rewritten at each checkpoint)
 def _grown_for_the_curve(history):
     rows, recorded = history.rows, history.curve_rows
     return rows > 0 and (not recorded or 100 * (rows - recorded[-1]) >= recorded[-1])

@@ -29,7 +29,7 @@ class StreamHistory:
         Rows trained so far (all passes) and the running mean progressive loss of the
         current pass, after a batch once the rows have grown by 1 % since the last record
         (every batch of the first ~100), and at the end of each pass: the lists grow as
-        the logarithm of the rows (~1,600 records for 10^9 rows in batches of 100).
+        the logarithm of the rows (~1,200 records for 10^9 rows in batches of 100).
     rows : int
         Rows trained on, over all passes.
     bad_rows : int
