@@ -568,13 +568,14 @@ def _tamper(path, out, key, value):
     [
         ("state.n", np.full((1, 3), -1.0), "n"),
         ("meta", np.array([{"a": 1}], dtype=object), "object"),
-        ("progress.ints", np.array([0, 0, -5, 0, 0, 0]), "negative"),
+        ("progress.ints", np.array([0, 0, -5, 0, 0, 0, 0]), "negative"),
+        ("progress.ints", np.array([0, 0, 0, 0, 0, 0]), "wrong shape"),
         ("version", np.int64(99), "version"),
         ("version", np.True_, "version"),
         ("meta", np.array("[" * 100_000 + "]" * 100_000), "nests too deeply"),
         ("meta", np.array(7), "not a string"),
-        ("progress.ints", np.array(["0", "0", "0", "0", "0", "0"]), "dtypes"),
-        ("progress.ints", np.array([0, 0, 1.7, 0, 0, 0]), "dtypes"),
+        ("progress.ints", np.array(["0", "0", "0", "0", "0", "0", "0"]), "dtypes"),
+        ("progress.ints", np.array([0, 0, 1.7, 0, 0, 0, 0]), "dtypes"),
         ("progress.floats", np.array([0, 0, 0]), "dtypes"),
         ("history.counts", np.array([1, 2]), "history.counts"),
     ],
@@ -590,6 +591,25 @@ def test_a_tampered_checkpoint_is_refused_and_the_estimator_left_as_it_was(
     with pytest.raises(ValueError, match=message):
         fit_stream(model, batches, target="click", checkpoint=bad, resume=True, passes=2)
     assert not hasattr(model[-1], "coef_")
+
+
+def test_a_checkpoint_of_version_1_resumes_to_the_uninterrupted_run(tmp_path):
+    # version 2 added the run of refused rows to the progress: a version-1 checkpoint (its
+    # progress without it) is still read, as a run of 0
+    batches = click_batches(n_batches=6)
+    kwargs = dict(target="click", checkpoint_every=600)
+    full, full_history = fit_stream(pipeline(), batches, target="click")
+    path, old = tmp_path / "run.ckpt", tmp_path / "old.ckpt"
+    with pytest.raises(KeyboardInterrupt):
+        fit_stream(pipeline(), batches, checkpoint=path, progress=interrupt_after(3), **kwargs)
+    with np.load(path) as arrays:
+        ints = arrays["progress.ints"]
+    assert ints.shape == (7,) and ints[-1] == 0
+    _tamper(path, old, "progress.ints", ints[:6])
+    _tamper(old, path, "version", np.int64(1))
+    resumed, history = fit_stream(pipeline(), batches, checkpoint=path, resume=True, **kwargs)
+    assert_same_state(resumed[-1], full[-1])
+    assert comparable(history) == comparable(full_history)
 
 
 def test_a_checkpoint_that_is_not_a_zip_is_refused(tmp_path):
@@ -705,7 +725,7 @@ def test_a_checkpoint_whose_passes_disagree_with_its_history_is_refused(tmp_path
     batches = click_batches(n_batches=2)
     path, bad = tmp_path / "run.ckpt", tmp_path / "bad.ckpt"
     fit_stream(pipeline(), batches, target="click", checkpoint=path)
-    _tamper(path, bad, "progress.ints", np.array([5, 0, 0, 0, 0, 1]))
+    _tamper(path, bad, "progress.ints", np.array([5, 0, 0, 0, 0, 1, 0]))
     model = pipeline()
     with pytest.raises(ValueError, match="records 1 passes but stands in pass 6"):
         fit_stream(model, batches, target="click", checkpoint=bad, resume=True, passes=9)

@@ -22,7 +22,10 @@ from ._history import StreamHistory
 from ._readers import Position
 
 FORMAT = "sparsereg.StreamCheckpoint"
-VERSION = 1
+# 2: the progress holds the run of refused rows (`RunProgress.refused_run`), and the curve
+# records batches as the rows grow by 1 %; a checkpoint of version 1 is read as well
+VERSION = 2
+_PROGRESS_INTS = {1: 6, 2: 7}  # the progress's integers in each version
 MAX_META_CHARS = 2**24
 _STATE_KEYS = {f"state.{k}" for k in REQUIRED + OPTIONAL}
 _HISTORY_KEYS = {f"history.{k}" for k in StreamHistory._LISTS} | {"history.counts"}
@@ -70,9 +73,9 @@ class RunProgress:
         }
 
     @classmethod
-    def from_arrays(cls, arrays):
+    def from_arrays(cls, arrays, version=VERSION):
         ints, floats = arrays["progress.ints"], arrays["progress.floats"]
-        if ints.shape not in ((6,), (7,)) or floats.shape != (3,):  # (6: no refused_run)
+        if ints.shape != (_PROGRESS_INTS[version],) or floats.shape != (3,):
             raise ValueError("checkpoint: progress arrays have the wrong shape.")
         if ints.dtype.kind not in "iu" or floats.dtype.kind != "f":
             raise ValueError(
@@ -165,11 +168,16 @@ def load_checkpoint(path, *, max_bytes):
             if missing:
                 raise ValueError(f"{what} lacks the array(s) {missing}.")
             version = members["version"].read()
-            if version.shape != () or version.dtype.kind not in "iu" or int(version) != VERSION:
+            if (
+                version.shape != ()
+                or version.dtype.kind not in "iu"
+                or int(version) not in _PROGRESS_INTS
+            ):
                 raise ValueError(
-                    f"{what}: version {version!r} is not {VERSION}; it was written "
-                    "by another sparsereg."
+                    f"{what}: version {version!r} is not one of {sorted(_PROGRESS_INTS)}; it "
+                    "was written by another sparsereg."
                 )
+            version = int(version)
             arrays = {k: m.read() for k, m in members.items()}
     finally:
         if owned:
@@ -185,4 +193,4 @@ def load_checkpoint(path, *, max_bytes):
     if not isinstance(meta, dict):
         raise ValueError(f"{what}: its description is not a JSON object.")
     state = {k[len("state.") :]: v for k, v in arrays.items() if k.startswith("state.")}
-    return state, meta, RunProgress.from_arrays(arrays), arrays
+    return state, meta, RunProgress.from_arrays(arrays, version), arrays
