@@ -132,6 +132,8 @@ def _templates():
 
 
 _TEMPLATES = _templates()
+#: the longest string `_ISO` may accept; a longer one is not an ISO 8601 date
+_MAX_ISO = max(map(len, _TEMPLATES))
 
 
 def _iso_many(strings):
@@ -144,9 +146,16 @@ def _iso_many(strings):
     """
     n = len(strings)
     lengths = np.fromiter(map(len, strings), dtype=np.int64, count=n)
+    # a string longer than every template matches none: left out of the array (as ''), whose
+    # every row NumPy pads to the longest (one field of 10**7 characters among 10**5 strings
+    # asked for terabytes)
+    held = lengths
+    if (lengths > _MAX_ISO).any():
+        strings = [s if len(s) <= _MAX_ISO else "" for s in strings]
+        held = np.where(lengths > _MAX_ISO, 0, lengths)
     text = np.array(strings, dtype=str) if n else np.zeros(0, "U1")
     width = text.dtype.itemsize // 4
-    if n and (width == 0 or (np.char.str_len(text) != lengths).any()):  # trailing NULs
+    if n and (width == 0 or (np.char.str_len(text) != held).any()):  # trailing NULs
         return _iso_each(strings)
     # code points by position (one contiguous row of uint8 per position; non-ASCII -> 255)
     codes = (
@@ -482,7 +491,8 @@ class DatetimeBuckets:
                         f"datetime buckets {_RANGE}."
                     )
                 raise ValueError(
-                    f"column {name!r} is bucketed as datetimes but holds the string {value!r}, "
+                    f"column {name!r} is bucketed as datetimes but holds the string "
+                    f"{_hashing.short_repr(value)}, "
                     "which is not an ISO 8601 date or date and time (YYYY-MM-DD, "
                     "YYYY-MM-DD[T ]hh:mm[:ss[.fffffffff]] and an optional UTC offset Z, "
                     "+hh:mm); parse the column with pandas.to_datetime first."

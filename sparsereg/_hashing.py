@@ -69,6 +69,7 @@ import datetime
 import hashlib
 import math
 import numbers
+import reprlib
 import struct
 from decimal import Decimal
 
@@ -112,6 +113,15 @@ class NoStableForm(TypeError):
 class RefusedValue(ValueError):
     """A value whose canonical form is refused (too costly to compute); the caller names the
     column."""
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 80
+
+
+def short_repr(value):
+    """``repr(value)`` for a message, bounded (a long string, a deeply nested tuple)."""
+    return _SHORT.repr(value)
 
 
 def type_name(t):

@@ -327,6 +327,26 @@ def test_values_that_are_not_instants_are_refused_naming_the_column(values, erro
         hasher.fit_transform(pd.DataFrame({"when": values}))
 
 
+def test_a_long_malformed_string_is_refused_as_a_short_one_in_bounded_memory():
+    import tracemalloc
+
+    good = pd.date_range("2000-01-01", periods=2_000, freq="min").strftime("%Y-%m-%dT%H:%M")
+    hasher = FeatureCrossHasher(["when"], buckets={"when": {"datetime": "hour"}})
+    for bad in ("2020-01-01x", "2020-01-01" + "x" * 20_000):
+        X = pd.DataFrame({"when": pd.Series([*good, bad], dtype=object)})
+        tracemalloc.start()
+        try:
+            with pytest.raises(ValueError, match="column 'when'.*'2020-01-01x.*not an ISO"):
+                hasher.fit_transform(X)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        # (every row was padded to the longest string: 2,001 x 80 kB)
+        assert peak < 16 * 2**20
+        X.loc[len(good), "when"] = "2020-01-01"
+        hasher.fit_transform(X)
+
+
 def test_datetime64_finer_than_nanoseconds_is_refused():
     hasher = FeatureCrossHasher([0], buckets={0: {"datetime": "hour"}})
     with pytest.raises(TypeError, match="column 'x0' holds datetime64\\[ps\\].*finer than"):
