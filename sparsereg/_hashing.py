@@ -121,7 +121,10 @@ _SHORT.maxstring = _SHORT.maxother = 80
 
 def short_repr(value):
     """``repr(value)`` for a message, bounded (a long string, a deeply nested tuple)."""
-    return _SHORT.repr(value)
+    try:
+        return _SHORT.repr(value)
+    except (ValueError, RecursionError):  # an int beyond sys.get_int_max_str_digits()...
+        return f"<a {type_name(type(value))}>"
 
 
 def type_name(t):

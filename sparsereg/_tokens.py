@@ -28,6 +28,17 @@ def _format_degrees(value):
     return text
 
 
+def _finite_float(v):
+    """``float(v)`` of a real number (not a bool) if finite, else None (10**400 included)."""
+    if not isinstance(v, numbers.Real) or isinstance(v, (bool, np.bool_)):
+        return None
+    try:
+        f = float(v)
+    except (OverflowError, ValueError, TypeError):
+        return None
+    return f if math.isfinite(f) else None
+
+
 class Buckets:
     """A validated bucket spec: fixed width from an origin, or explicit edges."""
 
@@ -59,23 +70,26 @@ class Buckets:
                 f"with 'width'/'origin' or 'edges'; got {type(spec).__name__}."
             )
         if width is not None:
-            if (
-                not isinstance(width, numbers.Real)
-                or isinstance(width, bool)
-                or not math.isfinite(width)
-                or width <= 0
-            ):
+            w = _finite_float(width)
+            if w is None or w <= 0:
                 raise ValueError(
-                    f"buckets[{key!r}]: width must be a finite number > 0, got {width!r}."
+                    f"buckets[{key!r}]: width must be a finite number > 0, got "
+                    f"{_hashing.short_repr(width)}."
                 )
-            if not isinstance(origin, numbers.Real) or not math.isfinite(origin):
+            o = _finite_float(origin)
+            if o is None:
                 raise ValueError(
-                    f"buckets[{key!r}]: origin must be a finite number, got {origin!r}."
+                    f"buckets[{key!r}]: origin must be a finite number, got "
+                    f"{_hashing.short_repr(origin)}."
                 )
-            self.width, self.origin, self.edges = float(width), float(origin), None
+            self.width, self.origin, self.edges = w, o, None
         else:
             try:
                 e = np.asarray(edges, dtype=np.float64)
+            except OverflowError as exc:  # an int such as 10**400: beyond float64
+                raise ValueError(
+                    f"buckets[{key!r}]: edges must be finite numbers (within float64's range)."
+                ) from exc
             except (TypeError, ValueError) as exc:
                 raise ValueError(f"buckets[{key!r}]: edges must be numbers.") from exc
             if e.ndim != 1 or e.size == 0 or not np.all(np.isfinite(e)) or np.any(np.diff(e) <= 0):

@@ -12,10 +12,13 @@ else is refused with a ``ValueError`` naming the transformer, the parameter and 
 
 import codecs
 import json
+import math
 import numbers
 import re
 
 import numpy as np
+
+from . import _hashing
 
 # JSON text and structure: a spec nests about ten levels deep (buckets of a cross hasher)
 MAX_JSON_CHARS = 2**22
@@ -167,7 +170,13 @@ def _is_int(v):
 
 
 def _is_real(v):
-    return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+    """A real number (not a bool) that converts to a finite float64 (not 10**400, NaN, inf)."""
+    if not isinstance(v, numbers.Real) or isinstance(v, (bool, np.bool_)):
+        return False
+    try:
+        return math.isfinite(float(v))
+    except (OverflowError, ValueError, TypeError):
+        return False
 
 
 def _boolean(v):
@@ -280,7 +289,7 @@ def _crosses(v):
 def _numbers(edges):
     _sized_list(edges, MAX_EDGES, "bucket edges")
     if not all(_is_real(e) for e in edges):
-        raise _Refused("bucket edges must be numbers")
+        raise _Refused("bucket edges must be finite numbers")
 
 
 def _buckets(v):
@@ -294,7 +303,12 @@ def _buckets(v):
         )
     for key, spec in v.items():
         _column_key(key)
-        if _is_real(spec):
+        if isinstance(spec, numbers.Real) and not isinstance(spec, (bool, np.bool_)):
+            if not _is_real(spec):
+                raise _Refused(
+                    f"bucket width of {key!r} must be a finite number, got "
+                    f"{_hashing.short_repr(spec)}"
+                )
             continue
         if isinstance(spec, (list, tuple)):
             _numbers(list(spec))
@@ -309,7 +323,10 @@ def _buckets(v):
             raise _Refused(f"bucket spec of {key!r} has unknown keys {sorted(map(str, unknown))}")
         for name in ("width", "origin"):
             if name in spec and not _is_real(spec[name]):
-                raise _Refused(f"bucket {name} of {key!r} must be a number, got {spec[name]!r}")
+                raise _Refused(
+                    f"bucket {name} of {key!r} must be a finite number, got "
+                    f"{_hashing.short_repr(spec[name])}"
+                )
         if "edges" in spec:
             _numbers(list(spec["edges"]) if isinstance(spec["edges"], tuple) else spec["edges"])
         fmt = spec.get("format")

@@ -1,5 +1,6 @@
 import itertools
 import math
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -476,6 +477,27 @@ def test_sklearn_compatible(estimator, check):
 def test_bad_input_errors(params, X, error, match):
     with pytest.raises(error, match=match):
         FeatureCrossHasher(**params).fit_transform(X)
+
+
+@pytest.mark.parametrize(
+    "spec, match",
+    [
+        ([10**400], "edges must be finite numbers"),
+        ({"edges": [1, 10**400]}, "edges must be finite numbers"),
+        (10**400, "width must be a finite number > 0"),
+        (Fraction(10**400, 1), "width must be a finite number > 0"),
+        ({"width": 10**400}, "width must be a finite number > 0"),
+        ({"width": 1.0, "origin": 10**400}, "origin must be a finite number"),
+        ({"width": 1.0, "origin": Fraction(-(10**400), 3)}, "origin must be a finite number"),
+    ],
+    ids=["edges", "edges-dict", "width", "width-fraction", "width-dict", "origin", "origin-frac"],
+)
+def test_bucket_numbers_beyond_float64_are_refused_naming_the_column(spec, match):
+    # (float() of them raised OverflowError)
+    hasher = FeatureCrossHasher(buckets={"v": spec})
+    with pytest.raises(ValueError, match=rf"buckets\['v'\]: {match}"):
+        hasher.fit(pd.DataFrame({"v": [1.0]}))
+    assert not hasattr(hasher, "n_features_in_")
 
 
 def test_wrong_number_of_columns_at_transform():

@@ -172,6 +172,32 @@ HOSTILE_PARAMS = [
         {"buckets": {"__dict__": [["lat", {"__dict__": [["width", 0.0]]}]]}},
         "FeatureCrossHasher parameters refused: .*width must be a finite number",
     ),
+    # numbers beyond float64 (float() of them raised OverflowError)
+    (
+        "crosses",
+        {"buckets": {"__dict__": [["lat", 10**400]]}},
+        "parameter 'buckets' bucket width of 'lat' must be a finite number",
+    ),
+    (
+        "crosses",
+        {"buckets": {"__dict__": [["lat", [1, 10**400]]]}},
+        "parameter 'buckets' bucket edges must be finite numbers",
+    ),
+    (
+        "crosses",
+        {"buckets": {"__dict__": [["lat", {"__dict__": [["edges", [-(10**400), 1]]]}]]}},
+        "parameter 'buckets' bucket edges must be finite numbers",
+    ),
+    (
+        "crosses",
+        {"buckets": {"__dict__": [["lat", {"__dict__": [["width", 10**400]]}]]}},
+        "parameter 'buckets' bucket width of 'lat' must be a finite number",
+    ),
+    (
+        "crosses",
+        {"buckets": {"__dict__": [["lat", {"__dict__": [["width", 1], ["origin", 10**400]]}]]}},
+        "parameter 'buckets' bucket origin of 'lat' must be a finite number",
+    ),
     ("crosses", {"seed": -1}, "parameter 'seed'"),
     ("crosses", {"missing": "ignore"}, "parameter 'missing'"),
     ("crosses", {"n_features": 2**61}, "parameter 'n_features'"),
