@@ -363,6 +363,9 @@ def _datetime_payload(value):
     return kind, _bytes_hash(b"%d" % ns)
 
 
+DURATIONS_REFUSED = "durations are refused; convert them to a number of seconds and bucket it"
+
+
 def _is_pandas_missing(value):
     t = type(value)
     return t.__module__.startswith("pandas") and t.__name__ in ("NAType", "NaTType")
@@ -376,6 +379,8 @@ def _payload(value):
         return KIND_INT, int(value)
     if isinstance(value, bytes):
         return KIND_BYTES, _bytes_hash(value)
+    if isinstance(value, (np.timedelta64, datetime.timedelta)):  # (a NumPy signedinteger)
+        raise NoStableForm(type(value), DURATIONS_REFUSED)
     if isinstance(value, numbers.Integral):
         return _int_payload(int(value))
     if isinstance(value, (float, np.floating, Decimal)):

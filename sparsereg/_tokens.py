@@ -169,7 +169,7 @@ def _float_values(col, name, pd):
             # InvalidOperation, an ArithmeticError): value by value below
             except ArithmeticError:
                 pass
-    elif kind == "O":
+    elif kind == "O" and not any(isinstance(v, np.timedelta64) for v in col):
         values = np.where(np.equal(col, None), np.nan, col)
         try:
             return values.astype(np.float64)
@@ -181,7 +181,7 @@ def _float_values(col, name, pd):
         if reals is not None:
             return reals
     example = (
-        next((v for v in values if not isinstance(v, numbers.Real) and not _absent(v, pd)), None)
+        next((v for v in values if _not_a_number(v) and not _absent(v, pd)), None)
         if kind == "O"
         else values[0]
     )
@@ -189,6 +189,10 @@ def _float_values(col, name, pd):
         f"column {name!r} is bucketed, so it must be numeric, but it holds "
         f"non-numeric values such as {example!r} (dtype {col.dtype})."
     )
+
+
+def _not_a_number(v):
+    return not isinstance(v, numbers.Real) or isinstance(v, np.timedelta64)
 
 
 def used_categories(col):
@@ -218,6 +222,8 @@ def _real_values(values, pd):
     None if a value is neither."""
     out = np.empty(len(values))
     for i, v in enumerate(values):
+        if isinstance(v, np.timedelta64):  # a duration, though a NumPy signedinteger
+            return None
         if isinstance(v, Decimal):  # (not a numbers.Real; float() refuses a signalling NaN)
             out[i] = np.nan if v.is_nan() else float(v)
         elif isinstance(v, numbers.Real):
@@ -360,10 +366,7 @@ def _refuse_dtype(dtype):
     if dtype.kind == "c":
         raise _hashing.NoStableForm(np.dtype(dtype).type, "complex numbers are refused")
     if dtype.kind == "m":
-        raise _hashing.NoStableForm(
-            np.dtype(dtype).type,
-            "durations are refused; convert them to a number of seconds and bucket it",
-        )
+        raise _hashing.NoStableForm(np.dtype(dtype).type, _hashing.DURATIONS_REFUSED)
 
 
 def category_tokens(col, pd):

@@ -311,6 +311,9 @@ class Colour(enum.Enum):
         (lambda x: x, "function"),
         (1 + 0j, "complex"),
         (dt.timedelta(1), "timedelta"),
+        # a NumPy signedinteger: hashed as the integer 5 (ns), int() of it raised TypeError (D)
+        (np.timedelta64(5, "ns"), "timedelta64"),
+        (np.timedelta64(5, "D"), "timedelta64"),
         (dt.time(1), "time"),
         (Colour.RED, "Colour"),
         ((1, frozenset({2})), "frozenset"),
@@ -330,6 +333,16 @@ def test_values_without_a_stable_form_are_refused(value, type_name, without_pand
     with pytest.raises(TypeError) as exc:
         _hashing.hash_value(value)
     assert isinstance(exc.value, _hashing.NoStableForm)
+
+
+@pytest.mark.parametrize("without_pandas", [False, True])
+def test_numpy_durations_in_a_bucketed_object_column_are_refused(without_pandas, monkeypatch):
+    # (read as the number 5)
+    if without_pandas:
+        monkeypatch.setattr(crosses, "_pandas", lambda: None)
+    X = np.array([[np.timedelta64(5, "s")], [5]], dtype=object)
+    with pytest.raises(ValueError, match="column 'x0' is bucketed.*numeric.*timedelta64"):
+        FeatureCrossHasher(buckets={0: 1.0}).transform(X)
 
 
 def test_refused_dtypes_name_the_dataframe_column():
