@@ -72,6 +72,34 @@ def _is_dataframe(X):
     return hasattr(X, "columns") and hasattr(X, "iloc")
 
 
+def _arrow_as_pandas(X):
+    """A pyarrow Table or RecordBatch (or another dataframe exporting an Arrow stream) as a
+    pandas DataFrame of Arrow-backed columns, which keep its time zones and nulls: as a NumPy
+    array (``check_array``), tz-aware timestamps became naive and uint64 with nulls float.
+    Other non-pandas dataframes are refused; anything else is returned as it is."""
+    if _is_dataframe(X) or isinstance(X, np.ndarray):
+        return X
+    kind = type(X)
+    arrow = kind.__module__.startswith("pyarrow") and kind.__name__ in ("Table", "RecordBatch")
+    if not arrow and not hasattr(X, "__dataframe__"):
+        return X
+    pd = _pandas()
+    refused = TypeError(
+        f"X is a {_hashing.type_name(kind)}, which FeatureCrossHasher does not read as such "
+        "(a NumPy array of it would drop time zones and turn integers with nulls into "
+        "floats); pass a pandas DataFrame."
+    )
+    if pd is None or not (arrow or hasattr(X, "__arrow_c_stream__")):
+        raise refused
+    import pyarrow as pa
+
+    try:
+        table = X if arrow else pa.table(X)
+        return table.to_pandas(types_mapper=pd.ArrowDtype)
+    except (pa.ArrowException, TypeError, ValueError) as exc:
+        raise refused from exc
+
+
 class FeatureCrossHasher(TransformerMixin, BaseEstimator):
     """Hash crosses of bucketed numeric and categorical columns into a sparse matrix.
 
@@ -341,6 +369,7 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
     def _validate_X(self, X, reset):
         # an unfitted transformer is stateless: no column count or names to check against
         check_columns = reset or hasattr(self, "n_features_in_")
+        X = _arrow_as_pandas(X)
         if _is_dataframe(X):
             columns = list(X.columns)
             if len(set(columns)) != len(columns):  # as validate_data refuses at fit

@@ -632,3 +632,29 @@ def test_output_is_flagged_canonical_and_really_is():
     assert out.has_canonical_format  # the flag set by the hasher...
     recomputed = sp.csr_matrix((out.data, out.indices, out.indptr), shape=out.shape)
     assert recomputed.has_canonical_format  # ...agrees with scipy's own check
+
+
+def test_a_pyarrow_table_gives_what_the_pandas_dataframe_gives():
+    pa = pytest.importorskip("pyarrow")
+    # (through check_array, tz-aware timestamps became naive and uint64 with nulls float)
+    times = pd.to_datetime(["2024-03-01T16:30Z", "2024-03-02T08:05Z", None], utc=True)
+    df = pd.DataFrame(
+        {
+            "t": times.tz_convert("Europe/Paris"),
+            "u": pd.Series([2**64 - 1, None, 3], dtype="UInt64"),
+            "s": ["a", None, "c"],
+        }
+    )
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    naive = pa.Table.from_pandas(df.assign(t=times.tz_localize(None)), preserve_index=False)
+    hasher = FeatureCrossHasher(n_features=BIG)
+    assert (hasher.transform(table.select(["t"])) != hasher.transform(df[["t"]])).nnz == 0
+    for hasher in (
+        FeatureCrossHasher(n_features=BIG),
+        FeatureCrossHasher([("t", "s"), "u"], buckets={"t": {"datetime": "hour"}}, n_features=BIG),
+    ):
+        expected = hasher.fit_transform(df)
+        for X in (table, table.to_batches()[0]):
+            assert (hasher.fit_transform(X) != expected).nnz == 0
+            assert list(hasher.feature_names_in_) == ["t", "u", "s"]
+        assert (FeatureCrossHasher(n_features=BIG).transform(naive) != expected).nnz > 0
