@@ -507,7 +507,8 @@ class DatetimeBuckets:
             except TypeError:
                 raise TypeError(
                     f"column {name!r} is bucketed as datetimes but holds a value of type "
-                    f"{_hashing.type_name(type(value))} ({value!r:.40}); it takes datetime64, "
+                    f"{_hashing.type_name(type(value))} ({_hashing.short_repr(value)}); it takes "
+                    "datetime64, "
                     "datetime, date, pandas.Timestamp or ISO 8601 strings, and missing "
                     "values."
                 ) from None

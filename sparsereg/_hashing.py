@@ -50,7 +50,7 @@ nor on the process:
   both equal ``np.datetime64('2020-01-01')``). Payload BLAKE2b of the decimal
   count. ``np.datetime64`` finer than nanoseconds, ``time`` and timedeltas are
   refused.
-- **tuples** of the above (nested allowed) are BLAKE2b of the concatenated
+- **tuples** of the above (nested up to `MAX_TUPLE_DEPTH` levels) are BLAKE2b of the concatenated
   ``(kind, payload)`` of their elements (a missing element is the missing
   kind), so ``(1, "a")`` and ``(1.0, "a")`` agree.
 - Anything else (``set``, ``frozenset``, ``dict``, ``list``, objects with the
@@ -371,7 +371,11 @@ def _is_pandas_missing(value):
     return t.__module__.startswith("pandas") and t.__name__ in ("NAType", "NaTType")
 
 
-def _payload(value):
+#: tuples nested deeper than this are refused (their hash and repr would recurse unbounded)
+MAX_TUPLE_DEPTH = 32
+
+
+def _payload(value, depth=0):
     """(kind, 64-bit payload) of one Python value: its canonical form (module docstring)."""
     if isinstance(value, str):
         return KIND_STR, _bytes_hash(value.encode("utf-8", "surrogatepass"))
@@ -392,7 +396,11 @@ def _payload(value):
     if isinstance(value, (datetime.date, np.datetime64)):
         return _datetime_payload(value)
     if isinstance(value, tuple):
-        parts = [_payload(v) for v in value]
+        if depth >= MAX_TUPLE_DEPTH:
+            raise NoStableForm(
+                type(value), f"tuples nested more than {MAX_TUPLE_DEPTH} levels deep are refused"
+            )
+        parts = [_payload(v, depth + 1) for v in value]
         return KIND_TUPLE, _bytes_hash(
             b"".join(bytes([kind]) + payload.to_bytes(8, "little") for kind, payload in parts)
         )

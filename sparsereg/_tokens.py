@@ -187,7 +187,7 @@ def _float_values(col, name, pd):
     )
     raise ValueError(
         f"column {name!r} is bucketed, so it must be numeric, but it holds "
-        f"non-numeric values such as {example!r} (dtype {col.dtype})."
+        f"non-numeric values such as {_hashing.short_repr(example)} (dtype {col.dtype})."
     )
 
 

@@ -238,7 +238,7 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         nanoseconds since the epoch (naive and timezone-aware apart; aware
         ones as UTC), a `date` as the naive datetime at its midnight;
         durations and times are refused;
-      * tuples of accepted values element by element;
+      * tuples of accepted values element by element (nested up to 32 levels);
       * missing values (None, NaN of any type, `pandas.NA`, NaT): one
         constant;
       * bucketed columns: the bucket id, under its own kind; a datetime

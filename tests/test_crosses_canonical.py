@@ -625,3 +625,25 @@ PINNED_VALUES = [
     7088537228805664277,
     1155427817167198369,
 ]
+
+
+def _nested(depth):
+    value = 1
+    for _ in range(depth):
+        value = (value,)
+    column = np.empty((1, 1), dtype=object)
+    column[0, 0] = value
+    return column
+
+
+def test_tuples_nested_too_deep_are_refused_naming_the_column():
+    # (RecursionError from about 500 levels; in bucketed columns, from the message's repr)
+    limit = 32  # _hashing.MAX_TUPLE_DEPTH, as documented
+    assert FeatureCrossHasher().transform(_nested(limit)).nnz == 1
+    for depth in (limit + 1, 5_000):
+        with pytest.raises(TypeError, match=f"column 'x0' .*tuple.*more than {limit} levels"):
+            FeatureCrossHasher().transform(_nested(depth))
+    with pytest.raises(ValueError, match="column 'x0' is bucketed.*numeric.*\\(\\(\\("):
+        FeatureCrossHasher(buckets={0: 1.0}).transform(_nested(5_000))
+    with pytest.raises(TypeError, match="column 'x0' is bucketed as datetimes.*tuple"):
+        FeatureCrossHasher(buckets={0: {"datetime": "hour"}}).transform(_nested(5_000))
