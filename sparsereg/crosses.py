@@ -520,7 +520,17 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         self : object
             The transformer, with `n_features_in_` (and `feature_names_in_`).
         """
-        self._plan(X, reset=True)
+        # validate_data(reset=True) sets the input attributes before crosses and buckets are
+        # resolved against X: a refused call leaves those of the previous fit (or none)
+        names = ("n_features_in_", "feature_names_in_")
+        saved = {name: self.__dict__[name] for name in names if name in self.__dict__}
+        try:
+            self._plan(X, reset=True)
+        except BaseException:
+            for name in names:
+                self.__dict__.pop(name, None)
+            self.__dict__.update(saved)
+            raise
         return self
 
     def transform(self, X: MatrixLike) -> sp.csr_matrix:

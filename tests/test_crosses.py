@@ -658,3 +658,20 @@ def test_a_pyarrow_table_gives_what_the_pandas_dataframe_gives():
             assert (hasher.fit_transform(X) != expected).nnz == 0
             assert list(hasher.feature_names_in_) == ["t", "u", "s"]
         assert (FeatureCrossHasher(n_features=BIG).transform(naive) != expected).nnz > 0
+
+
+@pytest.mark.parametrize("fitted_on", ["frame", "array", None])
+def test_a_refused_fit_leaves_the_input_attributes_as_they_were(fitted_on):
+    first = pd.DataFrame({"a": [1], "b": [2]})
+    hasher = FeatureCrossHasher(n_features=2**10)
+    if fitted_on is not None:
+        hasher.fit(first if fitted_on == "frame" else first.to_numpy())
+    before = {k: v for k, v in vars(hasher).items() if k.endswith("_in_")}
+    hasher.set_params(crosses=["a"])
+    for X in (pd.DataFrame({"c": [1], "d": [2], "e": [3]}), np.array([[1, 2, 3]])):
+        with pytest.raises(ValueError, match="'a'"):
+            hasher.fit(X)
+        after = {k: v for k, v in vars(hasher).items() if k.endswith("_in_")}
+        assert after.keys() == before.keys()
+        for k in before:
+            np.testing.assert_array_equal(after[k], before[k])
