@@ -400,6 +400,12 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
                 f"{type(self).__name__} needs dense input (a DataFrame or 2-D array "
                 "of column values), got a sparse matrix."
             )
+        if isinstance(X, np.ma.MaskedArray):  # (check_array drops the mask: hidden values read)
+            raise TypeError(
+                f"{type(self).__name__} does not take masked arrays: their masked entries "
+                "would be read as the values they hide; pass X.filled(np.nan) (or None in an "
+                "object array) to make them missing values."
+            )
         if not hasattr(X, "__array__") and not hasattr(X, "dtype"):
             X = np.asarray(X, dtype=object)  # lists: keep the type of each value
         kwargs = dict(dtype=None, ensure_all_finite=False, accept_sparse=False)

@@ -675,3 +675,15 @@ def test_a_refused_fit_leaves_the_input_attributes_as_they_were(fitted_on):
         assert after.keys() == before.keys()
         for k in before:
             np.testing.assert_array_equal(after[k], before[k])
+
+
+def test_masked_arrays_are_refused():
+    # (the mask was dropped: a masked entry was hashed as the value it hides)
+    X = np.ma.masked_array([[1.0, 2.0], [3.0, 4.0]], mask=[[False, True], [False, False]])
+    hasher = FeatureCrossHasher(n_features=2**10)
+    for call in (hasher.fit, hasher.transform, hasher.fit_transform):
+        with pytest.raises(TypeError, match="masked arrays.*filled"):
+            call(X)
+    assert not hasattr(hasher, "n_features_in_")
+    missing = hasher.transform(X.filled(np.nan))
+    assert (missing != hasher.transform(X.data)).nnz > 0
