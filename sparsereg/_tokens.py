@@ -52,7 +52,7 @@ class Buckets:
             unknown = set(spec) - {"width", "origin", "edges", "format"}
             if unknown:
                 raise ValueError(
-                    f"buckets[{key!r}] has unknown keys {sorted(unknown)}; "
+                    f"buckets[{key!r}] has unknown keys {sorted(map(str, unknown))}; "
                     "use 'width' (and 'origin') or 'edges', and optionally 'format'."
                 )
             if ("width" in spec) == ("edges" in spec):
@@ -363,10 +363,14 @@ def _datetime64_tokens(values):
 
 
 def _refuse_dtype(dtype):
+    try:
+        scalar = np.dtype(dtype).type
+    except TypeError:  # a pandas extension dtype (duration[s][pyarrow]): its scalar type
+        scalar = getattr(dtype, "type", type(dtype))
     if dtype.kind == "c":
-        raise _hashing.NoStableForm(np.dtype(dtype).type, "complex numbers are refused")
+        raise _hashing.NoStableForm(scalar, "complex numbers are refused")
     if dtype.kind == "m":
-        raise _hashing.NoStableForm(np.dtype(dtype).type, _hashing.DURATIONS_REFUSED)
+        raise _hashing.NoStableForm(scalar, _hashing.DURATIONS_REFUSED)
 
 
 def category_tokens(col, pd):

@@ -451,6 +451,13 @@ def test_sklearn_compatible(estimator, check):
         (dict(buckets={0: -1.0}), np.array([[1.0]]), ValueError, "width must be"),
         (dict(buckets={0: [3, 1]}), np.array([[1.0]]), ValueError, "strictly increasing"),
         (dict(buckets={0: {"with": 1}}), np.array([[1.0]]), ValueError, "unknown keys"),
+        # (sorting them raised "'<' not supported between 'str' and 'int'")
+        (
+            dict(buckets={0: {"width": 1.0, 1: 2, "b": 3}}),
+            np.array([[1.0]]),
+            ValueError,
+            r"buckets\[0\] has unknown keys \['1', 'b'\]",
+        ),
         (dict(buckets={0: "wide"}), np.array([[1.0]]), TypeError, "must be a width"),
         (
             dict(buckets={0: 1.0}),

@@ -345,6 +345,14 @@ def test_numpy_durations_in_a_bucketed_object_column_are_refused(without_pandas,
         FeatureCrossHasher(buckets={0: 1.0}).transform(X)
 
 
+def test_an_arrow_duration_column_is_refused_as_durations():
+    pytest.importorskip("pyarrow")
+    # (np.dtype of the extension dtype raised "Cannot interpret 'duration[s][pyarrow]'")
+    df = pd.DataFrame({"wait": pd.Series([1, None], dtype="duration[s][pyarrow]")})
+    with pytest.raises(TypeError, match="column 'wait' .*no stable hash.*durations are refused"):
+        FeatureCrossHasher(["wait"]).transform(df)
+
+
 def test_refused_dtypes_name_the_dataframe_column():
     df = pd.DataFrame(
         {
