@@ -55,11 +55,19 @@ def expected_collision_rate(n_tokens: ArrayLike, n_features: int) -> float | np.
     >>> float(expected_collision_rate(5, 1))
     0.8
     """
-    if n_features < 1:
-        raise ValueError(f"n_features must be >= 1, got {n_features}.")
-    k = np.asarray(n_tokens, dtype=np.float64)
-    if np.any(k < 0):
-        raise ValueError("n_tokens must be >= 0.")
+    if isinstance(n_features, (bool, np.bool_)) or not isinstance(n_features, numbers.Integral):
+        raise TypeError(f"n_features must be an int, got {_hashing.short_repr(n_features)}.")
+    if not 1 <= n_features <= 2**1023:  # (float() of a larger int overflows)
+        raise ValueError(
+            f"n_features must be in [1, 2**1023], got {_hashing.short_repr(n_features)}."
+        )
+    try:
+        k = np.asarray(n_tokens, dtype=np.float64)
+    except OverflowError:  # an int beyond float64
+        k = np.array(np.inf)
+    # (NaN and infinities gave rates of 0.0 or NaN)
+    if not np.all(np.isfinite(k)) or np.any(k < 0):
+        raise ValueError("n_tokens must be finite numbers >= 0.")
     n = float(n_features)
     # n * (1 - (1 - 1/n)^k), computed without cancellation for large n
     occupied = -n * np.expm1(k * np.log1p(-1.0 / n)) if n > 1 else np.minimum(k, 1.0)

@@ -694,3 +694,23 @@ def test_masked_arrays_are_refused():
     assert not hasattr(hasher, "n_features_in_")
     missing = hasher.transform(X.filled(np.nan))
     assert (missing != hasher.transform(X.data)).nnz > 0
+
+
+@pytest.mark.parametrize(
+    "n_tokens, n_features, error",
+    [
+        (math.nan, 16, ValueError),  # (0.0)
+        ([3, math.inf], 16, ValueError),  # (NaN)
+        (10**400, 16, ValueError),  # (OverflowError)
+        (-1, 16, ValueError),
+        (10, math.nan, TypeError),  # (0.9)
+        (10, 16.0, TypeError),
+        (10, True, TypeError),
+        (10, 0, ValueError),
+        (10, 10**400, ValueError),  # (OverflowError)
+    ],
+    ids=["nan", "inf", "huge", "negative", "nan-n", "float-n", "bool-n", "zero-n", "huge-n"],
+)
+def test_expected_collision_rate_refuses_invalid_input(n_tokens, n_features, error):
+    with pytest.raises(error, match="n_tokens|n_features"):
+        expected_collision_rate(n_tokens, n_features)
