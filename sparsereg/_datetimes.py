@@ -596,11 +596,22 @@ class DatetimeBuckets:
             values[part] = np.asarray(v, dtype=np.int64)
         return values
 
-    def bucket_ids(self, ns):
-        """int64 bucket ``floor((ns - origin) / width)``, exactly (no int64 overflow)."""
+    def bucket_ids(self, ns, name=None):
+        """int64 bucket ``floor((ns - origin) / width)``, exactly (no int64 overflow); a
+        ValueError where it is outside int64 (a width of 1ns from a far origin)."""
         w, o = np.int64(self.width), self.origin
-        q = np.floor_divide(ns, w) - np.int64(o // self.width)
-        return q - (np.remainder(ns, w) < np.int64(o % self.width))
+        a, b = np.floor_divide(ns, w), o // self.width
+        below = np.remainder(ns, w) < np.int64(o % self.width)
+        # a - b - below within int64 (only a width of 1ns reaches past it: a is ns itself)
+        out = (a > 2**63 - 1 + b) if b < 0 else (a < -(2**63) + b) | ((a == -(2**63) + b) & below)
+        if out.any():
+            value = np.datetime64(int(ns[np.flatnonzero(out)[0]]), "ns")
+            raise ValueError(
+                f"column {name!r} holds {value}, whose bucket of {self.width_text} from the "
+                "origin is outside the int64 range of bucket ids; take a wider width or an "
+                "origin nearer the values."
+            )
+        return a - np.int64(b) - below
 
     def _part_text(self, part, value):
         if PART_ALIASES.get(part, part) == "day_of_week":
@@ -620,7 +631,7 @@ class DatetimeBuckets:
         ns, missing = self.wall_ns(col, name, pd)
         missing = missing if missing.any() else None
         if self.width is not None:
-            ids = self.bucket_ids(ns)
+            ids = self.bucket_ids(ns, name)
             tokens = _hashing.hash_ints(ids, _hashing.KIND_BUCKET)
             return Column(
                 tokens,

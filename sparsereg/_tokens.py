@@ -131,7 +131,8 @@ class Buckets:
         lower, upper = float(lower), float(upper)
         if callable(self.fmt):
             return str(self.fmt(lower, upper))
-        if self.fmt == "deg" and math.isfinite(lower):
+        # (degrees of |lower| > 5e304: its seconds are infinite, int() of them raised)
+        if self.fmt == "deg" and math.isfinite(lower * 3600.0):
             return _format_degrees(lower)
         return f"[{lower:.6g}, {upper:.6g})"
 

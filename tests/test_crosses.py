@@ -714,3 +714,11 @@ def test_masked_arrays_are_refused():
 def test_expected_collision_rate_refuses_invalid_input(n_tokens, n_features, error):
     with pytest.raises(error, match="n_tokens|n_features"):
         expected_collision_rate(n_tokens, n_features)
+
+
+def test_explain_in_degrees_of_a_huge_edge_prints_the_interval():
+    # (int() of its infinite seconds raised "cannot convert float NaN to integer")
+    X = np.array([[2e306], [1.0]])
+    hasher = FeatureCrossHasher(buckets={0: {"edges": [0.0, 1e306], "format": "deg"}})
+    cells = hasher.explain(X, hasher.transform(X).indices)
+    assert sorted(c for found in cells.values() for c in found) == ["x0=0°00'", "x0=[1e+306, inf)"]

@@ -807,3 +807,14 @@ def test_fit_stream_buckets_a_parquet_timestamp_column_as_the_frame(tmp_path, zo
         manual.partial_fit(hasher.transform(part[["ts"]]), part.click, classes=[0, 1])
     np.testing.assert_array_equal(streamed[-1].coef_, manual.coef_)
     assert np.count_nonzero(manual.coef_) > 50
+
+
+def test_a_1ns_bucket_id_beyond_int64_is_refused_naming_the_column():
+    # (the id wrapped around int64: an instant of 1835 got a bucket near 2**63)
+    spec = {"datetime": "1ns", "origin": "2262-04-11T23:47:16"}
+    hasher = FeatureCrossHasher(["when"], buckets={"when": spec})
+    far = pd.DataFrame({"when": pd.to_datetime(["1835-06-06T13:07:06"])})
+    with pytest.raises(ValueError, match="column 'when' holds 1835-06-06T13:07:06.*1ns.*int64"):
+        hasher.transform(far)
+    near = pd.DataFrame({"when": pd.to_datetime(["2262-04-11T23:47:15"])})
+    assert hasher.explain(near, hasher.transform(near).indices) != {}
