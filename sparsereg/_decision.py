@@ -37,6 +37,8 @@ _NO_INDEX = np.full((1, 2), EMPTY_KEY, dtype=np.int64)
 BULK_ROWS = 32
 # the largest dense weight array made for bulk scoring (2**23 columns of one float64 model)
 DENSE_LOOKUP_BYTES = 64 * 2**20
+# weights placed at a time in a table of weights (weight_table): 8 MiB of positions
+TABLE_CHUNK = 2**18
 # calls from this many rows are scored in several threads, over contiguous row blocks
 # (benchmarks/RESULTS.md, "#16 seventh session": on a free core two threads paid from 2,000-5,000
 # rows, 1.4-1.5x at 5,000)
@@ -266,10 +268,7 @@ class LinearWeights:
             return cls(np.ascontiguousarray(np.asarray(coef).T), None, np.asarray(intercept))
         coef = sp.csr_matrix(coef)
         columns = sorted_union([coef.indices])
-        weights = np.zeros((columns.size, coef.shape[0]), dtype=coef.dtype)
-        rows = np.repeat(np.arange(coef.shape[0]), np.diff(coef.indptr))
-        weights[np.searchsorted(columns, coef.indices), rows] = coef.data
-        return cls(weights, columns, np.asarray(intercept))
+        return cls(weight_table(coef, columns), columns, np.asarray(intercept))
 
     def scores(self, X, n_jobs=None):
         """``X @ coef.T + intercept`` of shape (n_rows, n_models) for a validated CSR ``X``
@@ -344,6 +343,22 @@ class LinearWeights:
         if not plain:
             return None
         return refuse_nan_scores(out) if nan_seen else out
+
+
+def weight_table(coef, columns, zero_rows=0):
+    """The ``(columns.size + zero_rows, n_models)`` weights of the CSR ``coef``'s non-zeros,
+    row ``j`` column ``columns[j]``'s (``columns``: sorted, holding each of ``coef``'s
+    columns), then ``zero_rows`` rows of zeros. Filled ``TABLE_CHUNK`` weights at a time:
+    the positions of a model file's 10**7 weights took 160 MB beside a 40 MB table."""
+    n_models = coef.shape[0]
+    weights = np.zeros((columns.size + zero_rows, n_models), dtype=coef.dtype)
+    indptr = coef.indptr.astype(np.int64, copy=False)
+    for begin in range(0, coef.nnz, TABLE_CHUNK):
+        end = min(begin + TABLE_CHUNK, coef.nnz)
+        models = np.searchsorted(indptr, np.arange(begin, end), side="right") - 1
+        rows = np.searchsorted(columns, coef.indices[begin:end])
+        weights[rows, models] = coef.data[begin:end]
+    return weights
 
 
 @dataclass(frozen=True)

@@ -185,17 +185,25 @@ def _read(archive, max_bytes):
 
     indices = members["coef_indices"].read()
     checks.indices(indices, indptr, n_features)
-    # the model holds a dense (support + 1, n_models) table of weights: bound it too
-    support = np.unique(indices).size
+    # the index dtype save writes (and scipy's CSR keeps): a file's other one is converted
+    index_dtype = np.int32 if max(nnz, n_features) <= _INT32_MAX else np.int64
+    converted = 0 if indices.dtype == index_dtype else nnz * np.dtype(index_dtype).itemsize
+    # the model holds a dense (support + 1, n_models) table of weights and the support's
+    # column indices (int64, and support_ as int32 beside them): bound them too. A model's
+    # columns do not repeat: one model's support is its weights
+    support = nnz if n_models == 1 else np.unique(indices).size
     # quantized weights are held as float64 (the weights and the table)
     itemsize = 8 if weights_format else members["coef_data"].dtype.itemsize
-    table = (support + 1) * n_models * itemsize + (8 * indices.size if weights_format else 0)
-    if declared + table > max_bytes:
+    table = (support + 1) * n_models * itemsize
+    held = table + 12 * support + (8 * nnz if weights_format else 0) + converted
+    if declared + held > max_bytes:
         raise ValueError(
             f"model file: its {support:,} supported features x {n_models:,} models "
-            f"need a {table:,}-byte weight table; with the arrays, more than "
-            f"max_bytes={max_bytes:,}."
+            f"need a {table:,}-byte weight table ({held:,} bytes with their column "
+            f"indices and conversions); with the arrays, more than max_bytes={max_bytes:,}."
         )
+    indices = indices.astype(index_dtype, copy=False)
+    indptr = indptr.astype(index_dtype, copy=False)
     data = members["coef_data"].read()
     if weights_format:
         if weights_format == "float16":

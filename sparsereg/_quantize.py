@@ -108,10 +108,21 @@ def encode(coef, weights, scales):
     return np.rint(coef.data / step).astype(np.int16)
 
 
+DECODE_CHUNK = 2**18
+
+
 def decode(data, indptr, weights, scales):
     """float64 weights from a file's ``coef_data`` (checked by ``_model_checks``)."""
     if weights == "float16":
         return data.astype(np.float64)
-    rows = np.repeat(np.arange(indptr.size - 1), np.diff(indptr).astype(np.int64))
-    with np.errstate(over="ignore"):  # infinite weights are refused by the caller
-        return data.astype(np.float64) * (np.asarray(scales, dtype=np.float64) * Q_STEP)[rows]
+    # scaled in place, DECODE_CHUNK weights at a time (the model of each weight, its scale
+    # and the product took 24 bytes a weight beside the result)
+    weights = data.astype(np.float64)
+    steps = np.asarray(scales, dtype=np.float64) * Q_STEP
+    indptr = indptr.astype(np.int64, copy=False)
+    for begin in range(0, weights.size, DECODE_CHUNK):
+        end = min(begin + DECODE_CHUNK, weights.size)
+        models = np.searchsorted(indptr, np.arange(begin, end), side="right") - 1
+        with np.errstate(over="ignore"):  # infinite weights are refused by the caller
+            weights[begin:end] *= steps[models]
+    return weights

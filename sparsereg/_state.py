@@ -87,7 +87,13 @@ def sorted_union(arrays):
     which NumPy 2.4 made several times slower on a million columns)."""
     if len(arrays) == 1 and (arrays[0].size < 2 or np.all(arrays[0][1:] > arrays[0][:-1])):
         return np.array(arrays[0], dtype=np.int64)
-    values = np.sort(np.concatenate(arrays).astype(np.int64, copy=False))
+    # one copy, as int64, sorted in place (concatenate, astype and np.sort made three)
+    values = (
+        arrays[0].astype(np.int64)
+        if len(arrays) == 1
+        else np.concatenate(arrays).astype(np.int64, copy=False)
+    )
+    values.sort()
     if values.size < 2:
         return values
     keep = np.empty(values.size, dtype=bool)

@@ -23,12 +23,19 @@ from sklearn.utils.validation import check_is_fitted
 from . import _quantize
 from ._atomic import atomic_file
 from ._base import _BaseFTRL
-from ._decision import LinearWeights, _sum, refuse_nan_scores, softmax_probabilities
+from ._decision import (
+    LinearWeights,
+    _sum,
+    refuse_nan_scores,
+    softmax_probabilities,
+    weight_table,
+)
 from ._interrupts import interrupts_deferred
 from ._losses import one_vs_rest_probabilities
 from ._model_file import ARITHMETIC, DEFAULT_MAX_BYTES, model_arrays, read_model_arrays
 from ._npz import savez_compressed
 from ._optional_methods import available_when
+from ._state import sorted_union
 from ._state_protocol import plain_labels
 from ._transformer_specs import build_transformer, output_width, transformer_spec
 from ._typing import FileLike, MatrixLike
@@ -213,18 +220,19 @@ class ExportedLinearModel:
                 f"outputs {output_width(model.transformers[-1]):,} columns but the "
                 f"model reads {model.n_features_in_:,}."
             )
-        # the FTRL estimators' decision function, on the non-zero weights
-        linear = LinearWeights.from_coef(coef, model._intercept)
-        index_dtype = np.int32 if model.n_features_in_ <= _INT32_MAX else np.int64
-        model.support_ = linear.columns.astype(index_dtype)
-        # one table of weights is held (load_model's max_bytes counts one): the FTRL layout,
-        # or the 'blas' product's, the same rows and a last row of zeros that every column
+        # one table of weights is held (load_model's max_bytes counts it), made once: the
+        # FTRL layout (the FTRL estimators' decision function, on the non-zero weights), or
+        # the 'blas' product's, the same rows and a last row of zeros that every column
         # without a weight maps to
-        model._linear, model._weights = linear, None
-        if model._arithmetic != "ftrl":
-            weights = np.vstack([linear.weights, np.zeros((1, n_models), coef.dtype)])
-            model._linear = None
-            model._weights = weights[:, 0].copy() if model._matvec else weights
+        columns = sorted_union([coef.indices])
+        index_dtype = np.int32 if model.n_features_in_ <= _INT32_MAX else np.int64
+        model.support_ = columns.astype(index_dtype, copy=False)
+        model._linear, model._weights = None, None
+        if model._arithmetic == "ftrl":
+            model._linear = LinearWeights(weight_table(coef, columns), columns, model._intercept)
+        else:
+            weights = weight_table(coef, columns, zero_rows=1)
+            model._weights = weights.reshape(-1) if model._matvec else weights
         return model
 
     # ------------------------------------------------------------------ scoring
@@ -922,9 +930,13 @@ def load_model(file: FileLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> "Export
         The ``.npz`` file.
     max_bytes : int, default=2**31
         Largest number of bytes the model's arrays may take once decompressed, with
-        the dense ``(n_support + 1, n_models)`` weight table the model is scored
-        from. Checked from the file's headers before anything large is read; raise
-        it to load a larger model.
+        the arrays the model holds: the dense ``(n_support + 1, n_models)`` weight
+        table it is scored from and 12 bytes of column indices per supported feature
+        (and 8 bytes per weight for quantized weights, decoded to float64, or for
+        indices converted to the dtype ``save`` writes). Checked from the file's
+        headers and its column indices before the weights are read; a load takes at
+        most 1.5 times ``max_bytes`` plus 16 MiB of memory at its peak. Raise it to
+        load a larger model.
 
     Returns
     -------

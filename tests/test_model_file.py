@@ -19,7 +19,7 @@ from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor, _transformer_sp
 from sparsereg.crosses import FeatureCrossHasher
 from sparsereg.export import export_model, load_model
 
-from .memory_helpers import peak_bytes
+from .memory_helpers import peak_bytes, result_and_peak
 from .test_export import binary, make_data, raw_rows, three
 
 
@@ -546,6 +546,26 @@ def test_a_flipped_byte_in_a_small_member_is_a_value_error(tmp_path):
 def _npy_with_header(header, version=1):
     length = len(header).to_bytes(2 if version == 1 else 4, "little")
     return b"\x93NUMPY" + bytes([version, 0]) + length + header
+
+
+def test_max_bytes_counts_what_the_load_holds_and_bounds_its_peak(models):
+    # 10**6 weights of one model, int32 indices and float32 weights: 8 MB of arrays and a
+    # 4 MB table, which max_bytes=12.6 MB let through while the model held 16 MB (its
+    # column indices, int64, and support_) and the load took 3.6 times max_bytes
+    n = 10**6
+    arrays = arrays_of(models["binary"])
+    arrays.update(
+        coef_data=np.ones(n, np.float32),
+        coef_indices=np.arange(0, 2 * n, 2, dtype=np.int32),
+        coef_indptr=np.array([0, n], np.int32),
+        n_features_in=np.array(2 * n, dtype=np.int64),
+    )
+    refused(saved(arrays), r"4,000,004-byte weight table .*max_bytes=20,000,000", max_bytes=20 * n)
+    file = saved(arrays)
+    model, peak = result_and_peak(lambda: load_model(file, max_bytes=25 * n))
+    assert model.nbytes <= 25 * n - 8 * n  # what it holds, besides the file's arrays
+    assert peak <= 1.5 * 25 * n + 16 * 2**20
+    assert_array_equal(model.support_, arrays["coef_indices"])
 
 
 @pytest.mark.parametrize("depth", [4000, 9000])

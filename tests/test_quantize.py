@@ -307,4 +307,5 @@ def test_quantized_weights_count_as_float64_against_max_bytes(quantized):
     table = 8 * (model.support_.size + 1) * 3
     with pytest.raises(ValueError, match="weight table"):
         load_model(saved(arrays), max_bytes=stored + table)
-    load_model(saved(arrays), max_bytes=stored + table + 8 * arrays["coef_data"].size)
+    columns = 12 * model.support_.size  # int64 column indices, and support_ as int32
+    load_model(saved(arrays), max_bytes=stored + table + 8 * arrays["coef_data"].size + columns)
