@@ -530,6 +530,68 @@ def build_transformer(spec):
     return transformer
 
 
+# what a hashing transformer raises on rows it cannot read (an int document: AttributeError
+# 'lower'; no documents: StopIteration; a dict value of 10**400: OverflowError): a ValueError
+_UNREADABLE_ROWS = (AttributeError, StopIteration, OverflowError, IndexError, KeyError)
+
+
+def transform_raw(transformer, X):
+    """``transformer.transform`` of the raw rows ``X`` of an exported pipeline, checked first
+    for a ``HashingVectorizer`` (an iterable of str or bytes documents) or a ``FeatureHasher``
+    (an iterable of dicts, or of iterables of (str, value) pairs or of str, per its
+    ``input_type``): a ``TypeError`` or ``ValueError`` naming the problem, never what the
+    transformer raises on rows it cannot read (``predict([])`` raised StopIteration, which
+    ended the loop that called it; a DataFrame of texts was scored as its column name)."""
+    import scipy.sparse as sp
+
+    name = type(transformer).__name__
+    if name not in ("HashingVectorizer", "FeatureHasher"):
+        return transformer.transform(X)
+    text = name == "HashingVectorizer"
+    what = (
+        "documents (str or bytes)" if text else f"samples (input_type={transformer.input_type!r})"
+    )
+    if hasattr(X, "columns") or sp.issparse(X) or isinstance(X, (str, bytes, dict)):
+        raise TypeError(
+            f"the exported {name} takes an iterable of {what}, one per row; got a "
+            f"{type(X).__name__}"
+            + (" (pass its column, a Series)." if hasattr(X, "columns") else ".")
+        )
+    if isinstance(X, np.ndarray) and X.ndim != 1 and (text or transformer.input_type == "dict"):
+        raise ValueError(f"the exported {name} takes a 1-D array of {what}; got shape {X.shape}.")
+    try:
+        rows = list(X)
+    except TypeError:
+        raise TypeError(
+            f"the exported {name} takes an iterable of {what}; got a {type(X).__name__}."
+        ) from None
+    if not rows:
+        raise ValueError(f"the exported {name} was given 0 {what}; at least 1 is required.")
+    if text:
+        expected, kind = (str, bytes), "a str or bytes"
+    elif transformer.input_type == "dict":
+        expected, kind = dict, "a dict"
+    else:
+        expected, kind = None, None
+    for i, row in enumerate(rows):
+        if (
+            isinstance(row, (str, bytes, dict))
+            if expected is None
+            else not isinstance(row, expected)
+        ) or row is None:
+            raise TypeError(
+                f"the exported {name} takes {what}: row {i} is a {type(row).__name__}, not "
+                + (kind or "an iterable of features")
+                + "."
+            )
+    try:
+        return transformer.transform(rows)
+    except _UNREADABLE_ROWS as exc:
+        raise ValueError(
+            f"the exported {name} cannot read its input ({type(exc).__name__}: {exc})."
+        ) from None
+
+
 def output_width(transformer):
     """Number of columns ``transformer.transform`` produces."""
     return int(transformer.n_features)

@@ -37,7 +37,7 @@ from ._npz import savez_compressed
 from ._optional_methods import available_when
 from ._state import sorted_union
 from ._state_protocol import plain_labels
-from ._transformer_specs import build_transformer, output_width, transformer_spec
+from ._transformer_specs import build_transformer, output_width, transform_raw, transformer_spec
 from ._typing import FileLike, MatrixLike
 from ._validation import (
     as_kernel_csr,
@@ -307,7 +307,7 @@ class ExportedLinearModel:
 
     def _transform(self, X):
         for transformer in self.transformers:
-            X = transformer.transform(X)
+            X = transform_raw(transformer, X)
         if not self.transformers and self.feature_names_in_ is not None and hasattr(X, "columns"):
             # as Python str: a str array would drop a trailing NUL ("a\0" taken for "a")
             columns = [str(c) for c in X.columns]

@@ -748,3 +748,47 @@ def test_scikit_learn_scorers_score_an_export_as_its_estimator(make, scoring):
     exported = export_model(est)
     for name in scoring:
         assert get_scorer(name)(exported, X, y) == get_scorer(name)(est, X, y), name
+
+
+def _hashing_exports():
+    from sklearn.feature_extraction import FeatureHasher
+
+    docs, y = ["good movie", "bad movie", "good fun", "bad film"] * 5, [1, 0, 1, 0] * 5
+    fit = {
+        "text": (HashingVectorizer(n_features=2**10), docs),
+        "dict": (FeatureHasher(n_features=2**10), [{"a": 1, "b": 2}, {"a": 3}] * 10),
+        "string": (FeatureHasher(n_features=2**10, input_type="string"), [["a", "b"], ["c"]] * 10),
+        "pair": (FeatureHasher(n_features=2**10, input_type="pair"), [[("a", 1)], [("c", 2)]] * 10),
+    }
+    return {
+        kind: (export_model(make_pipeline(t, SparseFTRLClassifier(random_state=0)).fit(X, y)), X)
+        for kind, (t, X) in fit.items()
+    }
+
+
+def test_hashing_pipelines_refuse_raw_input_they_cannot_read():
+    # an int document raised AttributeError ('lower'), a dict of 10**400 OverflowError, no
+    # documents StopIteration (which ended a map() over batches early: 1 result for 3), and a
+    # DataFrame of 3 texts was scored as one row, its column name
+    frame = pd.DataFrame({"review": ["good movie", "bad film", "good fun"]})
+    bad = [[1, 2], [None], "abc", [1.5], frame, []]
+    more = {
+        "text": [[["a"]], ["ok", b"x", 3], [{"a": 1}]],
+        "dict": [[{"a": 10**400}], [["a"]], ["ok"], [{"a": 1}, "b"]],
+        "string": [[["a"], "bc"], [{"a": 1}]],
+        "pair": [[["a"]], [[("a", 1)], "bc"]],
+    }
+    exports = _hashing_exports()
+    for kind, (model, good) in exports.items():
+        assert model.predict_proba(good).shape == (len(good), 2)
+        for X in bad + more[kind]:
+            with pytest.raises((ValueError, TypeError)) as caught:
+                model.predict(X)
+            assert type(caught.value) in (ValueError, TypeError), (kind, X)
+        with pytest.raises(ValueError, match="0 "):
+            model.predict([])
+        with pytest.raises(TypeError, match="DataFrame"):
+            model.predict_proba(pd.DataFrame({"review": ["good movie", "bad film"]}))
+    text, _ = exports["text"]
+    with pytest.raises(ValueError, match="0 documents"):
+        list(map(text.predict, [["good movie"], [], ["bad film"]]))
