@@ -213,6 +213,14 @@ class ExportedLinearModel:
         model._matvec = bool(matvec)
         model._arithmetic = str(arithmetic)
         model._transformer_specs = [dict(spec) for spec in transformer_specs]
+        if len(model._transformer_specs) > 1:
+            # each outputs a sparse matrix, which none of them reads (predict raised
+            # AttributeError): a Pipeline of two cannot be fitted, nor a file's run
+            raise ValueError(
+                "the export chains the transformers "
+                f"{[spec.get('class') for spec in model._transformer_specs]}; each outputs a "
+                "sparse matrix, which none of them reads: an exported model has at most one."
+            )
         model.transformers = [build_transformer(spec) for spec in model._transformer_specs]
         if model.transformers and output_width(model.transformers[-1]) != model.n_features_in_:
             raise ValueError(
@@ -983,7 +991,8 @@ def load_model(file: FileLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> "Export
     per weight vector, distinct and finite, a regressor none; ``coef_ndim`` is 1
     (one weight vector) or 2; ``matvec`` means one weight vector;
     ``feature_names_in`` has ``n_features_in`` names; ``n_features_in`` is in
-    ``[1, 2**62]``; the last transformer outputs ``n_features_in`` columns.
+    ``[1, 2**62]``; there is at most one transformer (each outputs a sparse matrix,
+    which none reads), and it outputs ``n_features_in`` columns.
 
     **Transformers.** Their parameters are JSON (at most 2**22 characters, nested
     at most 32 deep) and each must be on this allow-list, with these values;

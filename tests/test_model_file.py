@@ -692,3 +692,14 @@ def test_float16_and_long_double_labels_round_trip(dtype):
     export_model(est).save(buffer)
     buffer.seek(0)
     assert_array_equal(load_model(buffer).predict(X), est.predict(X))
+
+
+@pytest.mark.parametrize("second", ["HashingVectorizer", "FeatureHasher", "FeatureCrossHasher"])
+def test_a_chain_of_transformers_that_cannot_run_is_refused(models, second):
+    # FeatureCrossHasher -> HashingVectorizer loaded, and predict raised AttributeError
+    arrays = arrays_of(models["crosses"])
+    (first,) = json.loads(str(arrays["transformers"]))
+    first["params"]["n_features"] = 64
+    chain = [first, {"class": second, "params": {"n_features": 2**10}}]
+    arrays["transformers"] = np.array(json.dumps(chain))
+    refused(saved(arrays), "chains the transformers .*at most one")
