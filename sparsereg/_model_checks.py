@@ -7,6 +7,7 @@ file written by ``ExportedLinearModel.save`` passes them all.
 import numpy as np
 
 from ._ftrl_scores import csr_index_summary
+from ._transformer_specs import MAX_JSON_CHARS
 
 KINDS = ("regressor", "classifier")
 PROBA = ("ovr_logistic", "ovr_modified_huber", "softmax")
@@ -69,6 +70,8 @@ SHORT_STR_CHARS = {
     "arithmetic": 64,
     "source": 1024,
     "weights_format": 64,
+    # the transformers' JSON, bounded before it is read (it was read whole, up to max_bytes)
+    "transformers": MAX_JSON_CHARS,
 }
 
 

@@ -703,3 +703,12 @@ def test_a_chain_of_transformers_that_cannot_run_is_refused(models, second):
     chain = [first, {"class": second, "params": {"n_features": 2**10}}]
     arrays["transformers"] = np.array(json.dumps(chain))
     refused(saved(arrays), "chains the transformers .*at most one")
+
+
+def test_transformers_longer_than_the_json_limit_are_refused_before_they_are_read(models):
+    # its length was checked once the member was read whole (up to max_bytes: 16 MiB here)
+    arrays = arrays_of(models["crosses"])
+    arrays["transformers"] = np.array(" " * (_transformer_specs.MAX_JSON_CHARS + 1))
+    file = saved(arrays)
+    peak = peak_bytes(lambda: refused(file, "transformers is declared 4,194,305 characters"))
+    assert peak < 2**20
