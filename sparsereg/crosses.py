@@ -99,7 +99,10 @@ def _arrow_as_pandas(X):
     )
     if pd is None or not (arrow or hasattr(X, "__arrow_c_stream__")):
         raise refused
-    import pyarrow as pa
+    try:  # (a dataframe of another library exports an Arrow stream without pyarrow)
+        import pyarrow as pa
+    except ImportError:
+        raise refused from None
 
     try:
         table = X if arrow else pa.table(X)
