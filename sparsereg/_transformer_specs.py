@@ -15,6 +15,7 @@ import json
 import math
 import numbers
 import re
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
@@ -532,7 +533,17 @@ def build_transformer(spec):
 
 # what a hashing transformer raises on rows it cannot read (an int document: AttributeError
 # 'lower'; no documents: StopIteration; a dict value of 10**400: OverflowError): a ValueError
-_UNREADABLE_ROWS = (AttributeError, StopIteration, OverflowError, IndexError, KeyError)
+# what a hashing transformer raises on rows it cannot read, as a ValueError naming it (its own
+# ValueError and TypeError too: "need more than 1 value to unpack" of a pair that is not one)
+_UNREADABLE_ROWS = (
+    AttributeError,
+    StopIteration,
+    OverflowError,
+    IndexError,
+    KeyError,
+    ValueError,
+    TypeError,
+)
 
 
 def transform_raw(transformer, X):
@@ -551,7 +562,12 @@ def transform_raw(transformer, X):
     what = (
         "documents (str or bytes)" if text else f"samples (input_type={transformer.input_type!r})"
     )
-    if hasattr(X, "columns") or sp.issparse(X) or isinstance(X, (str, bytes, dict)):
+    if isinstance(X, (str, bytes)):  # (scikit-learn's ValueError: "Iterable over raw text")
+        raise ValueError(
+            f"the exported {name} takes an iterable of {what}, one per row; got a "
+            f"{type(X).__name__} (wrap one document in a list)."
+        )
+    if hasattr(X, "columns") or sp.issparse(X) or isinstance(X, Mapping):
         raise TypeError(
             f"the exported {name} takes an iterable of {what}, one per row; got a "
             f"{type(X).__name__}"
@@ -569,17 +585,19 @@ def transform_raw(transformer, X):
         raise ValueError(f"the exported {name} was given 0 {what}; at least 1 is required.")
     if text:
         expected, kind = (str, bytes), "a str or bytes"
-    elif transformer.input_type == "dict":
-        expected, kind = dict, "a dict"
+    elif transformer.input_type == "dict":  # (scikit-learn reads any mapping's items())
+        expected, kind = Mapping, "a dict"
     else:
         expected, kind = None, None
     for i, row in enumerate(rows):
         if (
-            isinstance(row, (str, bytes, dict))
+            isinstance(row, (str, bytes, Mapping)) or not isinstance(row, Iterable)
             if expected is None
             else not isinstance(row, expected)
         ) or row is None:
-            raise TypeError(
+            # (a ValueError, as scikit-learn's for a document that is not text: "np.nan is
+            # an invalid document")
+            raise ValueError(
                 f"the exported {name} takes {what}: row {i} is a {type(row).__name__}, not "
                 + (kind or "an iterable of features")
                 + "."

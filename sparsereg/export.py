@@ -118,7 +118,7 @@ class ExportedLinearModel:
     source : str
         Class name of the exported estimator.
     support_ : ndarray of shape (n_support,)
-        Sorted column indices with a non-zero weight in at least one model.
+        Sorted column indices with a non-zero weight in at least one model (read-only).
     intercept_ : ndarray of shape (n_models,)
         Intercepts (may be set; ``coef_`` may not).
     classes_ : ndarray of shape (n_classes,) or None
@@ -234,7 +234,10 @@ class ExportedLinearModel:
         # without a weight maps to
         columns = sorted_union([coef.indices])
         index_dtype = np.int32 if model.n_features_in_ <= _INT32_MAX else np.int64
-        model.support_ = columns.astype(index_dtype, copy=False)
+        # read-only, and never the scoring layout's own array (with int64 indices it is
+        # `columns` itself, which a caller's write to support_ changed under the scores)
+        model.support_ = columns.astype(index_dtype, copy=False).view()
+        model.support_.flags.writeable = False
         model._linear, model._weights = None, None
         if model._arithmetic == "ftrl":
             model._linear = LinearWeights(weight_table(coef, columns), columns, model._intercept)
