@@ -1030,6 +1030,18 @@ def test_svmlight_non_finite_labels_and_values_are_bad_lines(tmp_path):
     ]
 
 
+def test_svmlight_index_past_int64_is_a_bad_line(tmp_path):
+    # scikit-learn's parser raised OverflowError: no file, no line, not skippable
+    path = tmp_path / "b.svm"
+    path.write_text("1 1:0.5\n0 9223372036854775808:1\n1 2:1\n0 99999999999999999999:1\n")
+    with pytest.raises(ValueError, match=r"b\.svm: line 2: a feature index is too large"):
+        list(open_source(str(path), n_features=6).chunks())
+    source = open_source(str(path), n_features=6, skip_bad_rows=True)
+    chunks = list(source.chunks())
+    assert np.concatenate([c.row_numbers for c in chunks]).tolist() == [1, 3]
+    assert source.bad_rows == 2
+
+
 def test_svmlight_truncated_gzip(tmp_path):
     plain = _svm_file(tmp_path / "d.svm", True, n=3000)
     with open(plain, "rb") as f:

@@ -1064,9 +1064,12 @@ class _SVMLightSource(Source):
     def _load(self, block, zero_based, n_features):
         from sklearn.datasets import load_svmlight_file
 
-        X, y = load_svmlight_file(
-            io.BytesIO(block), n_features=n_features, zero_based=zero_based, dtype=np.float64
-        )
+        try:
+            X, y = load_svmlight_file(
+                io.BytesIO(block), n_features=n_features, zero_based=zero_based, dtype=np.float64
+            )
+        except OverflowError as exc:  # an index past 2**63 - 1: a bad line too
+            raise ValueError(f"a feature index is too large ({exc})") from None
         # a bad line, as one that does not parse: named, or skipped with skip_bad_rows
         for what, values in (("label", y), ("value", X.data)):
             infinite = ~np.isfinite(values)
