@@ -297,6 +297,21 @@ def test_parquet_string_numeric_column_bad_value(tmp_path):
     assert source.bad_rows == 1
 
 
+def test_a_nan_stored_in_a_parquet_target_is_missing(tmp_path):
+    # it was passed on as y = NaN: not skipped, and fit_stream then failed on it
+    pa = _pyarrow()
+    import pyarrow.parquet as pq
+
+    path = str(tmp_path / "a.parquet")
+    pq.write_table(pa.table({"y": [1.0, float("nan"), 0.0], "c": ["u", "v", "w"]}), path)
+    with pytest.raises(ValueError, match=r"a\.parquet: row 2: target 'y' is missing"):
+        list(open_source(path, target="y").chunks())
+    source = open_source(path, target="y", skip_bad_rows=True)
+    (chunk,) = source.chunks()
+    assert chunk.row_numbers.tolist() == [1, 3] and chunk.y.tolist() == [1.0, 0.0]
+    assert source.bad_rows == 1
+
+
 def test_parquet_missing_target_and_a_later_file_without_the_column(tmp_path):
     pa = _pyarrow()
     import pyarrow.parquet as pq

@@ -923,6 +923,9 @@ class _ArrowSource(Source):
                     mark([p], f"target {self.target!r}: {_value(column, [p])} is not a number")
                 for p in _infinite(pc, target):
                     mark([p], f"target {self.target!r}: {_value(column, [p])} is not finite")
+                # a NaN stored as a number (Parquet) is missing, as "nan" in a CSV field is
+                nan = pc.fill_null(pc.is_nan(target), False)
+                target = pc.if_else(nan, pa.scalar(None, pa.float64()), target)
             missing = np.flatnonzero(target.is_null().to_numpy(zero_copy_only=False))
             mark(missing, f"target {self.target!r} is missing")
         arrays = {}
