@@ -455,6 +455,19 @@ def test_missing_column_empty_and_header_only_files(tmp_path):
         open_source(str(blank))
 
 
+def test_a_csv_row_longer_than_a_block_is_refused_not_read_whole(tmp_path):
+    # a long row among the first ones grew the header's block (up to 2 GiB), and the file
+    # was then read in blocks of that size: a last line with no line end was taken whole
+    first = tmp_path / "first.csv"
+    first.write_bytes(b"y,x\n1," + b"7" * (9 << 20))
+    with pytest.raises(ValueError, match=r"first\.csv: a row among the first ones is longer"):
+        open_source(str(first), target="y")
+    later = tmp_path / "later.csv"
+    later.write_bytes(b"y,x\n" + b"1,2\n" * 300_000 + b'0,"' + b"7" * (5 << 20))
+    with pytest.raises(ValueError, match=r"later\.csv: a row is longer than 2,097,152 bytes"):
+        list(open_source(str(later), target="y").chunks())
+
+
 def test_csv_header_longer_than_a_block(tmp_path):
     _pyarrow()
     names = [f"{'a_long_column_name_' * 5}{k:06d}" for k in range(2_500)]  # a 250 kB header

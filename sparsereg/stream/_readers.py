@@ -56,6 +56,9 @@ _NULL_VALUES = [
 # bytes pyarrow's CSV reader parses at a time: the memory of a read is a few of these plus a
 # chunk of batch_rows rows, whatever the size of the file
 _CSV_BLOCK_BYTES = 1 << 21
+# the longest CSV header read (bytes): the first rows are read in a block of up to this size,
+# and the rows then in blocks twice as large
+_MAX_HEADER = 1 << 25
 # parse CSV blocks in pyarrow's thread pool (rows refused by the parser are then numbered by
 # reading again serially; see _ArrowSource._file_chunks)
 _CSV_THREADS = True
@@ -619,10 +622,29 @@ class _ArrowSource(Source):
                 text = str(exc)
                 if "Empty CSV file" in text and self._blank(i, block):
                     raise ValueError(f"{path} is empty.") from None
-                if ("Empty CSV file" in text or "straddling" in text) and block < (1 << 30):
+                long_row = "straddling" in text and block >= _CSV_BLOCK_BYTES
+                if long_row and self._line_ends_within(i, block):
+                    # the header fits: a row is longer than a block, which the read of the
+                    # rows refuses too; growing the block for it took memory without bound
+                    raise ValueError(
+                        f"{path}: a row among the first ones is longer than {block:,} bytes "
+                        "(a line end missing, or a quoted field left open?)."
+                    ) from None
+                if ("Empty CSV file" in text or "straddling" in text) and block < _MAX_HEADER:
                     block *= 8  # a header longer than a block
                     continue
+                if "Empty CSV file" in text or "straddling" in text:
+                    raise ValueError(
+                        f"{path}: its header is longer than {block:,} bytes."
+                    ) from None
                 raise ValueError(f"{path}: {text}") from None
+
+    def _line_ends_within(self, i, size):
+        """Whether the (decompressed) file holds a line end in its first `size` bytes."""
+        pa = _import_pyarrow()
+        with self._errors(i), pa.input_stream(self.files[i], compression="detect") as f:
+            head = f.read(size)
+        return b"\n" in head or b"\r" in head
 
     def _blank(self, i, size):
         """Whether the (decompressed) file holds only white space in its first `size` bytes
@@ -879,6 +901,12 @@ class _ArrowSource(Source):
         text = str(exc)
         if "Empty CSV file" in text:
             raise ValueError(f"{self.files[i]} is empty.") from None
+        if "straddling" in text:  # pyarrow's advice (a larger block) is not the user's to take
+            raise ValueError(
+                f"{self.files[i]}: a row is longer than "
+                f"{self._blocks.get(i, _CSV_BLOCK_BYTES):,} bytes (a line end missing, or a "
+                "quoted field left open?)."
+            ) from None
         raise ValueError(f"{self.files[i]}: {text}") from None
 
     def _convert(self, i, table, numbers, bad_numbers):
