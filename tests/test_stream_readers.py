@@ -1081,6 +1081,20 @@ def test_svmlight_truncated_gzip(tmp_path):
 
 
 # ------------------------------------------------------------------------------ iterables
+@pytest.mark.parametrize("bad, what", [(np.nan, "missing"), (np.inf, "not finite")])
+@pytest.mark.parametrize("tuples", [False, True])
+def test_a_non_finite_target_in_batches_is_named(bad, what, tuples):
+    # it was passed on, and the estimator's "Input y contains NaN." named no batch or row
+    frames = [
+        pd.DataFrame({"x": [1.0, 2.0], "y": [0.0, 1.0]}),
+        pd.DataFrame({"x": [3.0, 4.0], "y": [1.0, bad]}),
+    ]
+    batches = [(f[["x"]], f["y"].to_numpy()) for f in frames] if tuples else frames
+    source = open_source(batches, target=None if tuples else "y")
+    with pytest.raises(ValueError, match=rf"<batches>: row 4 \(batch 1\): the target is {what}"):
+        list(source.chunks())
+
+
 def test_frames_multi_pass_and_resume():
     frames = [_frame(4, seed=s) for s in range(3)]
     source = open_source(frames, target="clicked")

@@ -1297,6 +1297,13 @@ class _IterableSource(Source):
             n = X.shape[0]
             if y is not None and len(y) != n:
                 raise ValueError(f"batch {k}: X has {n} rows but y has {len(y)}.")
+            if y is not None and y.dtype.kind == "f" and not np.isfinite(y).all():
+                # named here: the estimator's "Input y contains NaN" names no row
+                p = int(np.flatnonzero(~np.isfinite(y.reshape(n, -1)).all(axis=1))[0])
+                what = "missing (NaN)" if np.isnan(y.reshape(n, -1)[p]).any() else "not finite"
+                raise ValueError(
+                    f"<batches>: row {rows + p + 1} (batch {k}): the target is {what}."
+                )
             if k < start.row or n == 0:
                 rows += n
                 continue
