@@ -1387,7 +1387,10 @@ def open_source(
         Columns read as a pandas Categorical of str (dictionary-encoded, never Python objects).
         None: every column that is neither the target nor numeric. Other columns are not read.
     batch_rows : int, default=65536
-        Physical rows (lines for SVMlight) per chunk.
+        Physical rows (lines for SVMlight) per chunk. A read's memory is a few blocks of the
+        file plus a chunk, but for Parquet, whose reader decompresses a row group's column
+        chunks at once: there it follows the file's row groups (write them with
+        ``row_group_size`` near ``batch_rows`` for a bounded read).
     skip_bad_rows : bool, default=False
         False: a malformed row (wrong number of fields, a value that is not a number in a
         numeric or float target column, a missing target, an SVMlight line that does not parse)
