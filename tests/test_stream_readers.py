@@ -459,13 +459,32 @@ def test_a_csv_row_longer_than_a_block_is_refused_not_read_whole(tmp_path):
     # a long row among the first ones grew the header's block (up to 2 GiB), and the file
     # was then read in blocks of that size: a last line with no line end was taken whole
     first = tmp_path / "first.csv"
-    first.write_bytes(b"y,x\n1," + b"7" * (9 << 20))
+    first.write_bytes(b"y,x\n1," + b"7" * (20 << 20))
     with pytest.raises(ValueError, match=r"first\.csv: a row among the first ones is longer"):
         open_source(str(first), target="y")
     later = tmp_path / "later.csv"
     later.write_bytes(b"y,x\n" + b"1,2\n" * 300_000 + b'0,"' + b"7" * (5 << 20))
     with pytest.raises(ValueError, match=r"later\.csv: a row is longer than 2,097,152 bytes"):
         list(open_source(str(later), target="y").chunks())
+
+
+def test_a_wide_csv_whose_first_rows_exceed_the_headers_block_is_read(tmp_path):
+    # (the refusal of a long first row took a header read in a 4 MiB block and rows of 6.6 MB
+    # as too long, though its rows are read in blocks of 8 MiB: it had trained before)
+    _pyarrow()
+    n = 20_000
+    header = ",".join(["t"] + [f"c{k:06d}{'_' * 113}" for k in range(n)])
+    rows = [
+        f"{t},{v}," + ",".join(["x" * 330] * (n - 1)) for t, v in ((1, 12345678901234.5), (0, 8))
+    ]
+    path = tmp_path / "wide.csv"
+    path.write_text("\n".join([header, *rows]) + "\n")
+    # (the first row spans three of the header's 4 MiB blocks: pyarrow's "straddling")
+    assert 2 << 20 < len(header) < 4 << 20 < len(rows[0]) < 8 << 20
+    first = f"c{0:06d}{'_' * 113}"
+    (chunk,) = open_source(str(path), target="t", numeric=[first], categorical=[]).chunks()
+    assert chunk.y.tolist() == [1.0, 0.0]
+    assert chunk.X[first].tolist() == [12345678901234.5, 8.0]
 
 
 def test_csv_header_longer_than_a_block(tmp_path):
@@ -1062,7 +1081,7 @@ def test_svmlight_index_past_int64_is_a_bad_line(tmp_path):
     # scikit-learn's parser raised OverflowError: no file, no line, not skippable
     path = tmp_path / "b.svm"
     path.write_text("1 1:0.5\n0 9223372036854775808:1\n1 2:1\n0 99999999999999999999:1\n")
-    with pytest.raises(ValueError, match=r"b\.svm: line 2: a feature index is too large"):
+    with pytest.raises(ValueError, match=r"b\.svm: line 2: a feature index is outside int64"):
         list(open_source(str(path), n_features=6).chunks())
     source = open_source(str(path), n_features=6, skip_bad_rows=True)
     chunks = list(source.chunks())
@@ -1199,3 +1218,13 @@ def test_files_of_the_same_columns_in_another_order_give_batches_in_one_order(tm
     ]
     _same_frame(X, pd.concat([a[0][["city", "price", "device"]] for a in alone], ignore_index=True))
     np.testing.assert_array_equal(y, np.concatenate([a[1] for a in alone]))
+
+
+def test_an_svmlight_file_compressed_other_than_by_gzip_is_refused_naming_it(tmp_path):
+    # a .svm.bz2 was read as text: "could not convert string to float: b'BZh91...'"
+    import bz2
+
+    path = tmp_path / "data.svm.bz2"
+    path.write_bytes(bz2.compress(b"1 1:1\n0 2:1\n"))
+    with pytest.raises(ValueError, match=r"data\.svm\.bz2: SVMlight files are read plain or"):
+        open_source(str(path), format="svmlight", n_features=8)

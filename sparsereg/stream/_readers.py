@@ -606,6 +606,7 @@ class _ArrowSource(Source):
         import pyarrow.csv as pcsv
 
         block = 1 << 16  # the header, and the first rows for pyarrow's type inference
+        retried = False  # (a first row longer than the header's block: once at the rows')
         while True:
             try:
                 with self._errors(i, reraise=(pa.ArrowInvalid,)):
@@ -624,8 +625,12 @@ class _ArrowSource(Source):
                     raise ValueError(f"{path} is empty.") from None
                 long_row = "straddling" in text and block >= _CSV_BLOCK_BYTES
                 if long_row and self._line_ends_within(i, block):
-                    # the header fits: a row is longer than a block, which the read of the
-                    # rows refuses too; growing the block for it took memory without bound
+                    # the header fits: a first row is longer than its block; read at the size
+                    # the rows would be read at (twice the header's), but no larger: growing
+                    # the block for such a row took memory without bound
+                    if not retried:
+                        block, retried = 2 * block, True
+                        continue
                     raise ValueError(
                         f"{path}: a row among the first ones is longer than {block:,} bytes "
                         "(a line end missing, or a quoted field left open?)."
@@ -1083,6 +1088,12 @@ class _SVMLightSource(Source):
         # "auto" until decided on the first batch of the first file that holds an index
         self.zero_based = zero_based
         for path in files:
+            suffix = os.path.splitext(os.fspath(path))[1]
+            if suffix in _COMPRESSED and suffix != ".gz":  # (its bytes read as text before)
+                raise ValueError(
+                    f"{path}: SVMlight files are read plain or gzip'd (.gz), not {suffix}; "
+                    "decompress it, or compress it with gzip."
+                )
             with _FileErrors(path):
                 with self._open(path) as f:
                     if not f.read(1):
@@ -1100,7 +1111,7 @@ class _SVMLightSource(Source):
                 io.BytesIO(block), n_features=n_features, zero_based=zero_based, dtype=np.float64
             )
         except OverflowError as exc:  # an index past 2**63 - 1: a bad line too
-            raise ValueError(f"a feature index is too large ({exc})") from None
+            raise ValueError(f"a feature index is outside int64 ({exc})") from None
         # a bad line, as one that does not parse: named, or skipped with skip_bad_rows
         for what, values in (("label", y), ("value", X.data)):
             infinite = ~np.isfinite(values)
