@@ -485,6 +485,11 @@ def test_a_wide_csv_whose_first_rows_exceed_the_headers_block_is_read(tmp_path):
     (chunk,) = open_source(str(path), target="t", numeric=[first], categorical=[]).chunks()
     assert chunk.y.tolist() == [1.0, 0.0]
     assert chunk.X[first].tolist() == [12345678901234.5, 8.0]
+    # its rows are read at the 8 MiB the first one needed (not twice that)
+    with open(path, "a") as f:
+        f.write("0,1," + ",".join(["y" * 600] * (n - 1)) + "\n")  # a third row of 12 MB
+    with pytest.raises(ValueError, match=r"wide\.csv: a row is longer than 8,388,608 bytes"):
+        list(open_source(str(path), target="t", numeric=[first], categorical=[]).chunks())
 
 
 def test_csv_header_longer_than_a_block(tmp_path):
@@ -1062,31 +1067,30 @@ def test_svmlight_bad_lines(tmp_path):
         open_source(str(path))
 
 
-def test_svmlight_non_finite_labels_and_values_are_bad_lines(tmp_path):
+@pytest.mark.parametrize(
+    "text, bad",
+    [
+        (  # (line 4: 1e400 is inf)
+            "1 1:0.5\nnan 2:1\n0 1:inf\n1 2:1e400\n0 3:1\n",
+            ["label nan is not finite", "value inf is not finite", "value inf is not finite"],
+        ),
+        (  # scikit-learn's parser raised OverflowError: no file, no line, not skippable
+            "1 1:0.5\n0 9223372036854775808:1\n0 99999999999999999999:1\n"
+            "0 -9223372036854775809:1\n1 2:1\n",
+            ["a feature index is outside int64"] * 3,
+        ),
+    ],
+)
+def test_svmlight_bad_lines_are_named_or_skipped(tmp_path, text, bad):
     path = tmp_path / "b.svm"
-    path.write_text("1 1:0.5\nnan 2:1\n0 1:inf\n1 2:1e400\n0 3:1\n")
-    with pytest.raises(ValueError, match=r"b\.svm: line 2: label nan is not finite"):
+    path.write_text(text)
+    with pytest.raises(ValueError, match=rf"b\.svm: line 2: {bad[0]}"):
         list(open_source(str(path), n_features=6).chunks())
     source = open_source(str(path), n_features=6, skip_bad_rows=True)
     chunks = list(source.chunks())
     assert np.concatenate([c.row_numbers for c in chunks]).tolist() == [1, 5]
-    assert [m.split(": ", 1)[1] for m in source.bad_row_examples] == [
-        "label nan is not finite",
-        "value inf is not finite",
-        "value inf is not finite",
-    ]
-
-
-def test_svmlight_index_past_int64_is_a_bad_line(tmp_path):
-    # scikit-learn's parser raised OverflowError: no file, no line, not skippable
-    path = tmp_path / "b.svm"
-    path.write_text("1 1:0.5\n0 9223372036854775808:1\n1 2:1\n0 99999999999999999999:1\n")
-    with pytest.raises(ValueError, match=r"b\.svm: line 2: a feature index is outside int64"):
-        list(open_source(str(path), n_features=6).chunks())
-    source = open_source(str(path), n_features=6, skip_bad_rows=True)
-    chunks = list(source.chunks())
-    assert np.concatenate([c.row_numbers for c in chunks]).tolist() == [1, 3]
-    assert source.bad_rows == 2
+    assert source.bad_rows == len(bad)
+    assert [m.split(": ", 1)[1][: len(b)] for m, b in zip(source.bad_row_examples, bad)] == bad
 
 
 def test_svmlight_truncated_gzip(tmp_path):
@@ -1224,7 +1228,8 @@ def test_an_svmlight_file_compressed_other_than_by_gzip_is_refused_naming_it(tmp
     # a .svm.bz2 was read as text: "could not convert string to float: b'BZh91...'"
     import bz2
 
-    path = tmp_path / "data.svm.bz2"
-    path.write_bytes(bz2.compress(b"1 1:1\n0 2:1\n"))
-    with pytest.raises(ValueError, match=r"data\.svm\.bz2: SVMlight files are read plain or"):
-        open_source(str(path), format="svmlight", n_features=8)
+    for name in ("data.svm.bz2", "data.svm.BZ2"):  # (not first told to rename it .bz2)
+        path = tmp_path / name
+        path.write_bytes(bz2.compress(b"1 1:1\n0 2:1\n"))
+        with pytest.raises(ValueError, match=rf"{name}: SVMlight files are read plain or"):
+            open_source(str(path), format="svmlight", n_features=8)

@@ -617,7 +617,9 @@ class _ArrowSource(Source):
                     )
                     names = list(reader.schema.names)
                     reader.close()
-                    self._blocks[i] = max(_CSV_BLOCK_BYTES, 2 * block)
+                    # the rows: twice the header's block (the block a long first row was
+                    # read at, when it needed one)
+                    self._blocks[i] = block if retried else max(_CSV_BLOCK_BYTES, 2 * block)
                     return names
             except pa.ArrowInvalid as exc:
                 text = str(exc)
@@ -1088,12 +1090,6 @@ class _SVMLightSource(Source):
         # "auto" until decided on the first batch of the first file that holds an index
         self.zero_based = zero_based
         for path in files:
-            suffix = os.path.splitext(os.fspath(path))[1]
-            if suffix in _COMPRESSED and suffix != ".gz":  # (its bytes read as text before)
-                raise ValueError(
-                    f"{path}: SVMlight files are read plain or gzip'd (.gz), not {suffix}; "
-                    "decompress it, or compress it with gzip."
-                )
             with _FileErrors(path):
                 with self._open(path) as f:
                     if not f.read(1):
@@ -1530,6 +1526,12 @@ def open_source(
         )
     fmt = next(iter(found))
     for path in files:
+        suffix = os.path.splitext(path)[1]
+        if fmt == "svmlight" and suffix.lower() in _COMPRESSED and suffix.lower() != ".gz":
+            raise ValueError(  # (its bytes were read as text)
+                f"{path}: SVMlight files are read plain or gzip'd (.gz), not {suffix}; "
+                "decompress it, or compress it with gzip."
+            )
         _check_readable_path(path)
         if not os.path.isfile(path):
             raise FileNotFoundError(f"{path}: no such file.")
