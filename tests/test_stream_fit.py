@@ -1213,3 +1213,22 @@ def test_reader_options_name_the_numeric_columns_of_a_pipeline_without_a_hasher(
             target="y",
             reader_options={"target": "y"},
         )
+
+
+@pytest.mark.parametrize("classes", [None, ["a", "b"]])
+def test_missing_and_mixed_labels_in_batches_are_named(classes):
+    # a NaN among str labels: with classes, "row 1: label 'a' is not one of the classes ['a',
+    # 'b']" (every row was taken as bad when labels did not compare); without, NumPy's
+    # TypeError "'<' not supported between instances of 'float' and 'str'"
+    X = np.ones((3, 2))
+    missing = np.array(["a", np.nan, "b"], dtype=object)
+    with pytest.raises(ValueError, match=r"<batches>: row 2 \(batch 0\): the target is missing"):
+        fit_stream(SparseFTRLClassifier(), [(X, missing)], classes=classes)
+    mixed = np.array(["a", 1, "b"], dtype=object)
+    expected = (
+        r"the labels of the first batch \(rows 1-3\) are of types \['int', 'str'\]"
+        if classes is None
+        else r"<batches>: row 2: label 1 is not one of the classes \['a', 'b'\]"
+    )
+    with pytest.raises(ValueError, match=expected):
+        fit_stream(SparseFTRLClassifier(), [(X, mixed)], classes=classes)

@@ -520,7 +520,15 @@ class _Trainer:
             src.bad_rows, src.bad_row_examples = bad_rows, examples
 
     def _classes_from(self, y, chunk):
-        labels = np.unique(y)
+        try:
+            labels = np.unique(y)
+        except TypeError:  # (NumPy's "'<' not supported between 'float' and 'str'")
+            kinds = sorted({type(v).__name__ for v in np.asarray(y).tolist()})
+            raise ValueError(
+                f"{chunk.file}: the labels of the first batch (rows {chunk.row_numbers[0]}-"
+                f"{chunk.row_numbers[-1]}) are of types {kinds}, which do not sort together; "
+                "give labels of one kind, or every class in `classes` (--classes)."
+            ) from None
         if labels.size < 2:
             raise ValueError(
                 f"{chunk.file}: the first batch (rows {chunk.row_numbers[0]}-"
@@ -710,7 +718,13 @@ def _mean(total, count):
 
 
 def _sorted_classes(classes):
-    labels = np.unique(np.asarray(classes))
+    try:
+        labels = np.unique(np.asarray(classes))
+    except TypeError:
+        kinds = sorted({type(v).__name__ for v in np.asarray(classes).tolist()})
+        raise ValueError(
+            f"classes are of types {kinds}, which do not sort together; give labels of one kind."
+        ) from None
     if labels.size < 2:
         raise ValueError(f"classes must hold at least 2 labels, got {labels.tolist()}.")
     return labels

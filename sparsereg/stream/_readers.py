@@ -1247,6 +1247,15 @@ class _SVMLightSource(Source):
 
 
 # ---------------------------------------------------------------------------- iterables
+def _missing_label(v):
+    """Whether an object label is missing: None, a float NaN, pandas' NA or NaT."""
+    if v is None:
+        return True
+    if isinstance(v, (float, np.floating)):
+        return v != v
+    return type(v).__module__.startswith("pandas") and type(v).__name__ in ("NAType", "NaTType")
+
+
 class _IterableSource(Source):
     """An iterable of ``(X, y)`` tuples or of DataFrames holding the target column."""
 
@@ -1304,6 +1313,13 @@ class _IterableSource(Source):
             n = X.shape[0]
             if y is not None and len(y) != n:
                 raise ValueError(f"batch {k}: X has {n} rows but y has {len(y)}.")
+            if y is not None and y.dtype.kind == "O":  # labels: None, NaN or pandas' NA
+                absent = np.fromiter((_missing_label(v) for v in y.ravel().tolist()), bool)
+                if absent.any():
+                    p = int(np.flatnonzero(absent.reshape(n, -1).any(axis=1))[0])
+                    raise ValueError(
+                        f"<batches>: row {rows + p + 1} (batch {k}): the target is missing."
+                    )
             if y is not None and y.dtype.kind == "f" and not np.isfinite(y).all():
                 # named here: the estimator's "Input y contains NaN" names no row
                 p = int(np.flatnonzero(~np.isfinite(y.reshape(n, -1)).all(axis=1))[0])

@@ -31,9 +31,14 @@ def class_indices(classes, y, where):
         idx = np.searchsorted(classes, y)
         np.minimum(idx, classes.size - 1, out=idx)
         bad = classes[idx] != y
-    except TypeError:  # labels that do not compare with the classes (str vs numbers)
-        bad = np.ones(y.shape[0], dtype=bool)
-        idx = np.zeros(y.shape[0], dtype=np.intp)
+    except TypeError:  # labels that do not compare with the classes (str vs numbers):
+        # each label looked up by equality (every row was taken as bad, and the first named)
+        position = {c: i for i, c in enumerate(classes.tolist())}
+        try:
+            idx = np.array([position.get(v, -1) for v in y.tolist()], dtype=np.intp)
+        except TypeError:  # an unhashable label
+            idx = np.full(y.shape[0], -1, dtype=np.intp)
+        bad = idx < 0
     if np.any(bad):
         first = int(np.flatnonzero(bad)[0])
         label = y[first].item() if isinstance(y[first], np.generic) else y[first]
