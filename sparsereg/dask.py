@@ -418,7 +418,8 @@ class _DaskFTRL(BaseEstimator):
         else:
             classes = None
         parts = client.compute([dask.delayed(_block)(*block, i) for i, block in enumerate(blocks)])
-        wait(parts)
+        with client.as_current():  # wait() waits with the default client, not necessarily ours
+            wait(parts)
         holders = client.who_has(parts)
 
         def near(indices):  # where most of these partitions are: a hint, never the result

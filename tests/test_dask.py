@@ -265,6 +265,25 @@ def test_clone_and_pickle_leave_the_client_behind(client):
     np.testing.assert_array_equal(loaded.to_local().coef_, model.to_local().coef_)
 
 
+def test_the_client_given_is_used_when_there_is_no_default_client(client, monkeypatch):
+    import weakref
+
+    # as with Client(..., set_as_default=False): fit waited with the default client, and failed
+    # with 'No clients found'
+    monkeypatch.setattr(distributed.client, "_global_clients", weakref.WeakValueDictionary())
+    token = distributed.client._current_client.set(None)  # (the fixture's `with` set it)
+    try:
+        with pytest.raises(ValueError, match="No clients found"):
+            distributed.default_client()
+        X, y, blocks, dX, dy = make_data(2)
+        for mixing in ("average", None):
+            model = DaskSparseFTRLClassifier(mixing=mixing, client=client).fit(dX, dy)
+            assert model.to_local().t_ == N_ROWS
+            assert 0.5 < model.score(dX, dy) <= 1
+    finally:
+        distributed.client._current_client.reset(token)
+
+
 def test_labels_absent_from_some_partitions_and_empty_partitions(client):
     X, y, blocks, dX, dy = make_data(3)
     y = np.where(np.arange(N_ROWS) < BLOCK, 5, y)  # label 5 only in the first partition
