@@ -534,6 +534,8 @@ class _DaskFTRL(BaseEstimator):
     def _lazy(self, method, X):
         estimator = self.to_local()
         if isinstance(X, da.Array):
+            if X.ndim != 2:
+                raise ValueError(f"X must be a 2-D dask array, got {X.ndim} dimension(s).")
             if len(X.chunks[1]) != 1:
                 raise ValueError(
                     "X is chunked along its columns: rechunk it with X.rechunk({1: -1})."

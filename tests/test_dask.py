@@ -579,3 +579,14 @@ def test_score_of_a_one_column_frame_and_of_a_constant_y_is_scikit_learns(client
         for n in (1000, 500, 250, 125)
     }
     assert scores == {0.0}  # a constant y predicted otherwise: force_finite's 0, every way
+
+
+def test_predicting_on_a_dask_array_not_2d_is_refused_naming_it(client):
+    X, y, blocks, dX, dy = make_data(2)
+    model = DaskSparseFTRLClassifier(client=client).fit(dX, dy)
+    one_d = da.from_array(y.astype(np.float64), chunks=BLOCK)
+    for method in ("predict", "predict_proba", "decision_function"):
+        with pytest.raises(ValueError, match="X must be a 2-D dask array, got 1 dimension"):
+            getattr(model, method)(one_d)  # was IndexError: tuple index out of range
+    with pytest.raises(ValueError, match="X must be a 2-D dask array, got 1 dimension"):
+        model.score(one_d, dy)
