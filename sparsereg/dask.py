@@ -500,7 +500,7 @@ class _DaskFTRL(BaseEstimator):
         return self
 
     def __getstate__(self):
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # (a copy: it may be the instance's __dict__)
         state["client"] = None  # a connection does not travel; the default client is used there
         return state
 

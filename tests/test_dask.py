@@ -1,6 +1,7 @@
 """sparsereg.dask on a small LocalCluster: exact sequential mode, mixing, faults, bad input."""
 
 import contextlib
+import copy
 import os
 
 import numpy as np
@@ -262,6 +263,8 @@ def test_clone_and_pickle_leave_the_client_behind(client):
     model.set_params(mixing=None).fit(dX, dy)
     loaded = pickle.loads(pickle.dumps(model))
     assert loaded.client is None
+    assert model.client is client  # pickling it set the model's own client to None
+    assert copy.deepcopy(model).client is None and model.client is client
     np.testing.assert_array_equal(loaded.to_local().coef_, model.to_local().coef_)
 
 
