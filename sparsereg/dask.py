@@ -245,6 +245,10 @@ def _score_sums(metric, y_pred, y, sample_weight, index):
         if weight is not None:
             counts += f", sample_weight has {len(weight)}"
         raise ValueError(f"partition {index} of the data: {counts} rows; partition them alike.")
+    if weight is not None and not np.all(np.isfinite(weight)):  # (a NaN sum gave a NaN score)
+        raise ValueError(
+            f"partition {index} of sample_weight: Input sample_weight contains NaN or infinity."
+        )
     if metric == "accuracy":
         correct = y == y_pred
         if weight is None:  # counts: exact, as scikit-learn's mean of the matches

@@ -593,3 +593,18 @@ def test_predicting_on_a_dask_array_not_2d_is_refused_naming_it(client):
             getattr(model, method)(one_d)  # was IndexError: tuple index out of range
     with pytest.raises(ValueError, match="X must be a 2-D dask array, got 1 dimension"):
         model.score(one_d, dy)
+
+
+@pytest.mark.parametrize("n_classes", [None, 2])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_score_refuses_a_weight_not_finite_as_scikit_learn_does(client, n_classes, bad):
+    X, y, blocks, dX, dy = make_data(n_classes)
+    Dask = DaskSparseFTRLRegressor if n_classes is None else DaskSparseFTRLClassifier
+    model = Dask(client=client, random_state=0).fit(dX, dy)
+    weight = np.ones(N_ROWS)
+    weight[BLOCK + 3] = bad
+    with pytest.raises(ValueError, match="sample_weight contains (NaN|infinity)"):  # sklearn
+        model.to_local().score(X, y, sample_weight=weight)
+    # was a NaN score
+    with pytest.raises(ValueError, match="partition 1 of sample_weight: .* NaN or infinity"):
+        model.score(dX, dy, sample_weight=da.from_array(weight, chunks=BLOCK))
