@@ -250,6 +250,13 @@ def _score_sums(metric, y_pred, y, sample_weight, index):
             f"partition {index} of sample_weight: Input sample_weight contains NaN or infinity."
         )
     if metric == "accuracy":
+        if len(y):  # scikit-learn's checks of the labels (else a string y scored 0 on numbers)
+            from sklearn.metrics import accuracy_score
+
+            try:
+                accuracy_score(y, y_pred)
+            except ValueError as error:
+                raise ValueError(f"partition {index} of y: {error}") from error
         correct = y == y_pred
         if weight is None:  # counts: exact, as scikit-learn's mean of the matches
             return len(y), int(np.count_nonzero(correct)), len(y)

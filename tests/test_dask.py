@@ -608,3 +608,16 @@ def test_score_refuses_a_weight_not_finite_as_scikit_learn_does(client, n_classe
     # was a NaN score
     with pytest.raises(ValueError, match="partition 1 of sample_weight: .* NaN or infinity"):
         model.score(dX, dy, sample_weight=da.from_array(weight, chunks=BLOCK))
+
+
+def test_score_refuses_labels_scikit_learns_accuracy_refuses(client):
+    from sklearn.metrics import accuracy_score
+
+    X, y, blocks, dX, dy = make_data(2)
+    model = DaskSparseFTRLClassifier(client=client, random_state=0).fit(dX, dy)
+    y_pred = model.predict(dX).compute()
+    for labels, message in ((y.astype(str), "Mix of label input types"), (y + 0.5, "a mix of")):
+        with pytest.raises(ValueError, match=message):
+            accuracy_score(labels, y_pred)
+        with pytest.raises(ValueError, match=rf"partition \d of y: .*{message}"):  # was 0.0
+            model.score(dX, da.from_array(labels, chunks=BLOCK))
