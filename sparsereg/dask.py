@@ -233,6 +233,10 @@ def _aligned(values, name, chunks):
 def _score_sums(metric, y_pred, y, sample_weight, index):
     """Partition ``index``'s sums for ``metric`` (accuracy: rows, weight correct, weight;
     r2: rows, weight, weighted mean of y, weighted squares about it, weighted squared errors)."""
+    try:  # (else pandas' "boolean value of NA is ambiguous")
+        refuse_pandas_na(y)
+    except ValueError as error:
+        raise ValueError(f"partition {index} of y: {error}") from error
     # (a one-column DataFrame's partition is 2-D: compared as such with y_pred, it broadcast)
     y_pred, y = np.asarray(y_pred), column_or_1d(np.asarray(y), warn=True)
     weight = (

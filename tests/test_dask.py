@@ -621,3 +621,19 @@ def test_score_refuses_labels_scikit_learns_accuracy_refuses(client):
             accuracy_score(labels, y_pred)
         with pytest.raises(ValueError, match=rf"partition \d of y: .*{message}"):  # was 0.0
             model.score(dX, da.from_array(labels, chunks=BLOCK))
+
+
+def test_score_refuses_a_y_holding_pandas_na_naming_it(client):
+    dd = pytest.importorskip("dask.dataframe")
+    import pandas as pd
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"city": rng.choice(list("abc"), 900), "dev": rng.choice(list("xy"), 900)})
+    y = pd.Series(np.where(frame["city"] == "a", "yes", "no"), dtype="string")
+    hasher = FeatureCrossHasher(n_features=2**8)
+    ddf, dy = dd.from_pandas(frame, npartitions=3), dd.from_pandas(y, npartitions=3)
+    model = DaskSparseFTRLClassifier(hasher=hasher, client=client, random_state=0).fit(ddf, dy)
+    missing = y.copy()
+    missing[305] = pd.NA
+    with pytest.raises(ValueError, match=r"partition 1 of y: y holds pandas.NA .* at row 5"):
+        model.score(ddf, dd.from_pandas(missing, npartitions=3))  # was pandas' TypeError
