@@ -430,8 +430,8 @@ class _DaskFTRL(BaseEstimator):
                 classes = _all_labels(client.gather(found))
             else:
                 classes = _checked_classes(classes)  # as partial_fit checks them
-        else:
-            classes = None
+        elif classes is not None:  # (the local regressor's fit and partial_fit take none)
+            raise TypeError("classes is for classifiers: a regressor takes no classes.")
         parts = client.compute([dask.delayed(_block)(*block, i) for i, block in enumerate(blocks)])
         with client.as_current():  # wait() waits with the default client, not necessarily ours
             wait(parts)

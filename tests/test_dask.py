@@ -637,3 +637,13 @@ def test_score_refuses_a_y_holding_pandas_na_naming_it(client):
     missing[305] = pd.NA
     with pytest.raises(ValueError, match=r"partition 1 of y: y holds pandas.NA .* at row 5"):
         model.score(ddf, dd.from_pandas(missing, npartitions=3))  # was pandas' TypeError
+
+
+def test_a_regressor_refuses_classes_as_the_local_one_does(client):
+    X, y, blocks, dX, dy = make_data(None)
+    with pytest.raises(TypeError, match="classes"):
+        SparseFTRLRegressor().fit(X, y, classes=[0, 1])
+    model = DaskSparseFTRLRegressor(client=client)
+    with pytest.raises(TypeError, match="classes is for classifiers"):  # they were ignored
+        model.fit(dX, dy, classes=[0, 1])
+    assert not hasattr(model, "estimator_")
