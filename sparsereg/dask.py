@@ -280,10 +280,12 @@ def _score_sums(metric, y_pred, y, sample_weight, index):
 def _joined_score(metric, sums):
     """``metric`` from the partitions' sums, as scikit-learn's accuracy_score and r2_score."""
     rows = sum(s[0] for s in sums)
+    if rows == 0:  # (as scikit-learn's metrics refuse an empty input)
+        raise ValueError("X has no rows (every partition is empty): no score.")
     if metric == "accuracy":
         correct, total = sum(s[1] for s in sums), sum(s[2] for s in sums)
         if total == 0:
-            raise ValueError("sample_weight sums to zero (or X has no rows): no accuracy.")
+            raise ValueError("sample_weight sums to zero: no accuracy.")
         return float(correct / total)
     if rows < 2:
         warnings.warn(

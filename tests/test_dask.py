@@ -647,3 +647,19 @@ def test_a_regressor_refuses_classes_as_the_local_one_does(client):
     with pytest.raises(TypeError, match="classes is for classifiers"):  # they were ignored
         model.fit(dX, dy, classes=[0, 1])
     assert not hasattr(model, "estimator_")
+
+
+@pytest.mark.parametrize("n_classes", [None, 2])
+def test_score_on_no_rows_is_refused_as_scikit_learn_refuses_it(client, n_classes):
+    from sklearn.metrics import accuracy_score, r2_score
+
+    X, y, blocks, dX, dy = make_data(n_classes)
+    Dask = DaskSparseFTRLRegressor if n_classes is None else DaskSparseFTRLClassifier
+    metric = r2_score if n_classes is None else accuracy_score
+    model = Dask(client=client, random_state=0).fit(dX, dy)
+    with pytest.raises(ValueError, match="empty|0 sample"):
+        metric(y[:0], model.to_local().predict(X[:0]))
+    none = dy > np.inf  # blocks of unknown length, all empty
+    # was NaN (R^2, with a warning about one sample) or a ValueError about sample_weight
+    with pytest.raises(ValueError, match=r"X has no rows \(every partition is empty\)"):
+        model.score(dX[none], dy[none])
