@@ -725,7 +725,9 @@ class DaskSparseFTRLClassifier(ClassifierMixin, _DaskFTRL):
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Mean accuracy on ``X`` and ``y``, as ``sklearn.metrics.accuracy_score``.
 
-        Each partition's matches are counted on the cluster: only counts reach the driver.
+        Each partition's matches are counted on the cluster: only counts reach the driver (with
+        ``sample_weight``, weight sums: the same value as ``accuracy_score`` but for the
+        rounding of the sums).
 
         Parameters
         ----------
