@@ -127,6 +127,17 @@ def short_repr(value):
         return f"<a {type_name(type(value))}>"
 
 
+def finite_float(v):
+    """``float(v)`` of a real number (not a bool) if finite, else None (10**400 included)."""
+    if not isinstance(v, numbers.Real) or isinstance(v, (bool, np.bool_)):
+        return None
+    try:
+        f = float(v)
+    except (OverflowError, ValueError, TypeError):
+        return None
+    return f if math.isfinite(f) else None
+
+
 def type_name(t):
     module = getattr(t, "__module__", "builtins")
     return t.__qualname__ if module == "builtins" else f"{module}.{t.__qualname__}"

@@ -21,6 +21,20 @@ def is_missing(value):
         return False
 
 
+def missing_mask(values):
+    """`is_missing` of each item of an object array (flattened), without a loop in Python:
+    pandas' compiled isna once pandas is imported, else NumPy's comparisons (a loop only for
+    values that do not compare as scalars)."""
+    flat = np.asarray(values, dtype=object).ravel()
+    pandas = sys.modules.get("pandas")
+    if pandas is not None:
+        return np.asarray(pandas.isna(flat), dtype=bool)
+    try:
+        return np.asarray(np.equal(flat, None) | (flat != flat), dtype=bool)
+    except (TypeError, ValueError):
+        return np.fromiter(map(is_missing, flat.tolist()), dtype=bool, count=flat.size)
+
+
 def refuse_pandas_na(y, name="y"):
     """Raise a ``ValueError`` naming the first row of a ``y`` of objects (a list, an object
     array of any shape, a Series or one-column DataFrame of objects or of pandas' strings)

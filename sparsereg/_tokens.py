@@ -28,17 +28,6 @@ def _format_degrees(value):
     return text
 
 
-def _finite_float(v):
-    """``float(v)`` of a real number (not a bool) if finite, else None (10**400 included)."""
-    if not isinstance(v, numbers.Real) or isinstance(v, (bool, np.bool_)):
-        return None
-    try:
-        f = float(v)
-    except (OverflowError, ValueError, TypeError):
-        return None
-    return f if math.isfinite(f) else None
-
-
 class Buckets:
     """A validated bucket spec: fixed width from an origin, or explicit edges."""
 
@@ -70,13 +59,13 @@ class Buckets:
                 f"with 'width'/'origin' or 'edges'; got {type(spec).__name__}."
             )
         if width is not None:
-            w = _finite_float(width)
+            w = _hashing.finite_float(width)
             if w is None or w <= 0:
                 raise ValueError(
                     f"buckets[{key!r}]: width must be a finite number > 0, got "
                     f"{_hashing.short_repr(width)}."
                 )
-            o = _finite_float(origin)
+            o = _hashing.finite_float(origin)
             if o is None:
                 raise ValueError(
                     f"buckets[{key!r}]: origin must be a finite number, got "

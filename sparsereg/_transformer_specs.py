@@ -12,7 +12,6 @@ else is refused with a ``ValueError`` naming the transformer, the parameter and 
 
 import codecs
 import json
-import math
 import numbers
 import re
 from collections.abc import Iterable, Mapping
@@ -172,12 +171,7 @@ def _is_int(v):
 
 def _is_real(v):
     """A real number (not a bool) that converts to a finite float64 (not 10**400, NaN, inf)."""
-    if not isinstance(v, numbers.Real) or isinstance(v, (bool, np.bool_)):
-        return False
-    try:
-        return math.isfinite(float(v))
-    except (OverflowError, ValueError, TypeError):
-        return False
+    return _hashing.finite_float(v) is not None
 
 
 def _boolean(v):

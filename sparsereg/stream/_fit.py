@@ -520,15 +520,12 @@ class _Trainer:
             src.bad_rows, src.bad_row_examples = bad_rows, examples
 
     def _classes_from(self, y, chunk):
-        try:
-            labels = np.unique(y)
-        except TypeError:  # (NumPy's "'<' not supported between 'float' and 'str'")
-            kinds = sorted({type(v).__name__ for v in np.asarray(y).tolist()})
-            raise ValueError(
-                f"{chunk.file}: the labels of the first batch (rows {chunk.row_numbers[0]}-"
-                f"{chunk.row_numbers[-1]}) are of types {kinds}, which do not sort together; "
-                "give labels of one kind, or every class in `classes` (--classes)."
-            ) from None
+        labels = _unique_labels(
+            y,
+            f"{chunk.file}: the labels of the first batch (rows {chunk.row_numbers[0]}-"
+            f"{chunk.row_numbers[-1]})",
+            ", or every class in `classes` (--classes)",
+        )
         if labels.size < 2:
             raise ValueError(
                 f"{chunk.file}: the first batch (rows {chunk.row_numbers[0]}-"
@@ -717,14 +714,21 @@ def _mean(total, count):
     return total / count if count else float("nan")
 
 
-def _sorted_classes(classes):
+def _unique_labels(labels, what, hint=""):
+    """``np.unique(labels)``; labels that do not sort together (NumPy's TypeError "'<' not
+    supported between 'float' and 'str'") are a ValueError naming ``what`` and their types."""
     try:
-        labels = np.unique(np.asarray(classes))
+        return np.unique(np.asarray(labels))
     except TypeError:
-        kinds = sorted({type(v).__name__ for v in np.asarray(classes).tolist()})
+        kinds = sorted({type(v).__name__ for v in np.asarray(labels).tolist()})
         raise ValueError(
-            f"classes are of types {kinds}, which do not sort together; give labels of one kind."
+            f"{what} are of types {kinds}, which do not sort together; give labels of one "
+            f"kind{hint}."
         ) from None
+
+
+def _sorted_classes(classes):
+    labels = _unique_labels(classes, "classes")
     if labels.size < 2:
         raise ValueError(f"classes must hold at least 2 labels, got {labels.tolist()}.")
     return labels

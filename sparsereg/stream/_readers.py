@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .._interrupts import end_read_ahead
+from .._missing import missing_mask
 
 __all__ = ["Chunk", "Position", "Source", "open_source"]
 
@@ -1247,15 +1248,6 @@ class _SVMLightSource(Source):
 
 
 # ---------------------------------------------------------------------------- iterables
-def _missing_label(v):
-    """Whether an object label is missing: None, a float NaN, pandas' NA or NaT."""
-    if v is None:
-        return True
-    if isinstance(v, (float, np.floating)):
-        return v != v
-    return type(v).__module__.startswith("pandas") and type(v).__name__ in ("NAType", "NaTType")
-
-
 class _IterableSource(Source):
     """An iterable of ``(X, y)`` tuples or of DataFrames holding the target column."""
 
@@ -1314,7 +1306,7 @@ class _IterableSource(Source):
             if y is not None and len(y) != n:
                 raise ValueError(f"batch {k}: X has {n} rows but y has {len(y)}.")
             if y is not None and y.dtype.kind == "O":  # labels: None, NaN or pandas' NA
-                absent = np.fromiter((_missing_label(v) for v in y.ravel().tolist()), bool)
+                absent = missing_mask(y)
                 if absent.any():
                     p = int(np.flatnonzero(absent.reshape(n, -1).any(axis=1))[0])
                     raise ValueError(
