@@ -342,9 +342,10 @@ class _DaskFTRL(BaseEstimator):
         local._validate_params()
         local._more_validate_params(for_partial_fit=True)
 
-    def _blocks(self, X, y, sample_weight=None):
-        """Delayed ``(X, y, sample_weight)`` blocks of the training data, in partition order
-        (``sample_weight`` None in each when None)."""
+    def _x_parts(self, X):
+        """``(delayed row blocks of X, their lengths)`` (NaN where unknown), ``X`` checked as
+        ``fit`` and the predictions take it: a row-chunked 2-D dask array without ``hasher``,
+        or a dask DataFrame with one."""
         if isinstance(X, da.Array):
             if X.ndim != 2:
                 raise ValueError(f"X must be a 2-D dask array, got {X.ndim} dimension(s).")
@@ -358,19 +359,31 @@ class _DaskFTRL(BaseEstimator):
                     "hasher is for a dask DataFrame of raw columns; X is already a "
                     "numeric dask array."
                 )
-            x_parts = X.to_delayed().ravel().tolist()
-        elif hasattr(X, "to_delayed") and hasattr(X, "npartitions"):
+            return X.to_delayed().ravel().tolist(), X.chunks[0]
+        if hasattr(X, "to_delayed") and hasattr(X, "npartitions"):
+            if getattr(X, "ndim", None) != 2:  # (a dask Series has columns too)
+                raise ValueError(
+                    f"X must be 2-D: a dask DataFrame, got a dask {type(X).__name__} (a Series "
+                    "is made one by X.to_frame())."
+                )
             if self.hasher is None:
                 raise ValueError(
-                    "a dask DataFrame needs a FeatureCrossHasher (hasher=...) to turn "
-                    "each partition into a sparse matrix on its worker."
+                    "X is a dask DataFrame but hasher is None: a dask DataFrame needs a "
+                    "FeatureCrossHasher (hasher=...) to turn each partition into a sparse "
+                    "matrix on its worker; give numeric columns as a dask array "
+                    "(X.to_dask_array())."
                 )
-            x_parts = X.to_delayed()
-        else:
-            raise TypeError(
-                f"X must be a dask array or a dask DataFrame, got {type(X).__name__}; "
-                "for in-memory data use the local estimator."
-            )
+            parts = X.to_delayed()
+            return parts, (np.nan,) * len(parts)
+        raise TypeError(
+            f"X must be a dask array or a dask DataFrame, got {type(X).__name__}; "
+            "for in-memory data use the local estimator."
+        )
+
+    def _blocks(self, X, y, sample_weight=None):
+        """Delayed ``(X, y, sample_weight)`` blocks of the training data, in partition order
+        (``sample_weight`` None in each when None)."""
+        x_parts = self._x_parts(X)[0]
         y_parts = _row_parts(y, "y", x_parts)
         w_parts = [None] * len(x_parts)
         if sample_weight is not None:
@@ -550,19 +563,8 @@ class _DaskFTRL(BaseEstimator):
 
     def _lazy(self, method, X):
         estimator = self.to_local()
-        if isinstance(X, da.Array):
-            if X.ndim != 2:
-                raise ValueError(f"X must be a 2-D dask array, got {X.ndim} dimension(s).")
-            if len(X.chunks[1]) != 1:
-                raise ValueError(
-                    "X is chunked along its columns: rechunk it with X.rechunk({1: -1})."
-                )
-            parts, rows = X.to_delayed().ravel().tolist(), X.chunks[0]
-        elif hasattr(X, "to_delayed"):
-            parts = X.to_delayed()
-            rows = (np.nan,) * len(parts)
-        else:
-            raise TypeError(f"X must be a dask array or DataFrame, got {type(X).__name__}.")
+        # refused now what fit refuses, not by every partition once computed
+        parts, rows = self._x_parts(X)
         if self.hasher is not None:
             # the raw columns, checked as a Pipeline(hasher, model) checks them (the local model
             # sees only the hashed width): the same names in the same order, as many. A dask
@@ -632,10 +634,11 @@ class _DaskFTRL(BaseEstimator):
         Parameters
         ----------
         X : dask.array.Array or dask DataFrame
-            As in ``fit``. With ``hasher``, the DataFrame's columns must be those ``fit`` saw,
-            in the same order (``feature_names_in_``; their number, ``n_features_in_``, when
-            they are not all strings), as a ``Pipeline(hasher, model)`` checks them: else a
-            ValueError.
+            As in ``fit``: a dask array without ``hasher``, a dask DataFrame with it (else a
+            ValueError when called, not when computed). With ``hasher``, the DataFrame's
+            columns must be those ``fit`` saw, in the same order (``feature_names_in_``; their
+            number, ``n_features_in_``, when they are not all strings), as a
+            ``Pipeline(hasher, model)`` checks them: else a ValueError.
 
         Returns
         -------

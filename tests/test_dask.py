@@ -663,3 +663,44 @@ def test_score_on_no_rows_is_refused_as_scikit_learn_refuses_it(client, n_classe
     # was NaN (R^2, with a warning about one sample) or a ValueError about sample_weight
     with pytest.raises(ValueError, match=r"X has no rows \(every partition is empty\)"):
         model.score(dX[none], dy[none])
+
+
+def test_predicting_on_a_collection_fit_refuses_is_refused_when_called(client):
+    # predict took a dask DataFrame into a model without hasher (numeric columns were scored by
+    # position, others failed once computed), a dask array into one with hasher (failed once
+    # computed), and fit a dask Series with hasher (failed once computed)
+    dd = pytest.importorskip("dask.dataframe")
+    import pickle
+
+    import pandas as pd
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"a": rng.choice(list("xyz"), 200), "b": rng.choice(list("uv"), 200)})
+    y = (frame["a"] == "x").astype(int)
+    ddf, dy = dd.from_pandas(frame, npartitions=2), dd.from_pandas(y, npartitions=2)
+    numbers = rng.normal(size=(200, 2))
+    plain = DaskSparseFTRLClassifier(client=client, random_state=0).fit(
+        da.from_array(numbers, chunks=(100, 2)), da.from_array(y.to_numpy(), chunks=100)
+    )
+    hasher = FeatureCrossHasher(n_features=2**8)
+    hashed = DaskSparseFTRLClassifier(hasher=hasher, client=client, random_state=0).fit(ddf, dy)
+    numeric_frame = dd.from_pandas(pd.DataFrame(numbers, columns=["p", "q"]), npartitions=2)
+    raw_array = da.from_array(frame.to_numpy(), chunks=(100, 2))
+    cases = [
+        (plain, ddf, "X is a dask DataFrame but hasher is None"),
+        (plain, numeric_frame, "X is a dask DataFrame but hasher is None"),
+        (hashed, raw_array, "hasher is for a dask DataFrame"),
+        (hashed, ddf["a"], "X must be 2-D: a dask DataFrame, got a dask Series"),
+    ]
+    for model, X, message in cases:
+        before = pickle.dumps(model)
+        for method in ("predict", "predict_proba", "decision_function"):
+            with pytest.raises(ValueError, match=message):
+                getattr(model, method)(X)
+        with pytest.raises(ValueError, match=message):
+            model.score(X, dy)
+        assert pickle.dumps(model) == before
+    fresh = DaskSparseFTRLClassifier(hasher=hasher, client=client)
+    with pytest.raises(ValueError, match="X must be 2-D: a dask DataFrame, got a dask Series"):
+        fresh.fit(ddf["a"], dy)
+    assert not hasattr(fresh, "estimator_")
