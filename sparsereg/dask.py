@@ -575,6 +575,8 @@ class _DaskFTRL(BaseEstimator):
 
                 raw = pd.DataFrame(columns=X.columns)
             validate_data(self, raw, skip_check_array=True, reset=False)
+        elif not np.isnan(X.shape[1]):  # a dask array's width (else checked block by block)
+            validate_data(self, X, skip_check_array=True, reset=False)
         classes = getattr(self, "classes_", None)
         columns = None  # one value per row: predictions, regression, binary margins
         if method == "predict_proba" or (method == "decision_function" and len(classes) > 2):
@@ -638,7 +640,9 @@ class _DaskFTRL(BaseEstimator):
             ValueError when called, not when computed). With ``hasher``, the DataFrame's
             columns must be those ``fit`` saw, in the same order (``feature_names_in_``; their
             number, ``n_features_in_``, when they are not all strings), as a
-            ``Pipeline(hasher, model)`` checks them: else a ValueError.
+            ``Pipeline(hasher, model)`` checks them: else a ValueError. Without, a dask
+            array whose width is known must have ``n_features_in_`` columns: else a ValueError
+            when called.
 
         Returns
         -------

@@ -704,3 +704,45 @@ def test_predicting_on_a_collection_fit_refuses_is_refused_when_called(client):
     with pytest.raises(ValueError, match="X must be 2-D: a dask DataFrame, got a dask Series"):
         fresh.fit(ddf["a"], dy)
     assert not hasattr(fresh, "estimator_")
+
+
+@pytest.mark.parametrize("Dask", [DaskSparseFTRLClassifier, DaskSparseFTRLRegressor])
+def test_a_dask_array_of_another_width_is_refused_when_called_naming_the_dask_class(client, Dask):
+    # it failed once computed, in every block, naming the local class (SparseFTRLClassifier)
+    dd = pytest.importorskip("dask.dataframe")
+    import pickle
+
+    import dask
+    import pandas as pd
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 5))
+    y = (X[:, 0] > 0).astype(int)
+    model = Dask(client=client, random_state=0).fit(
+        da.from_array(X, chunks=(100, 5)), da.from_array(y, chunks=100)
+    )
+    before = pickle.dumps(model)
+    narrower = da.from_array(X[:, :3], chunks=(100, 3))
+    wider = da.from_array(sp.csr_matrix(np.hstack([X, X])), chunks=(100, 10), asarray=False)
+    unknown_rows = dd.from_pandas(pd.DataFrame(X[:, :3]), npartitions=2).to_dask_array()
+    methods = ["predict", "score"]
+    methods += ["predict_proba", "decision_function"] if Dask is DaskSparseFTRLClassifier else []
+    for X_bad, width in ((narrower, 3), (wider, 10), (unknown_rows, 3)):
+        message = f"X has {width} features, but {Dask.__name__} is expecting 5 features as input"
+        for method in methods:
+            args = (X_bad, da.from_array(y, chunks=100)) if method == "score" else (X_bad,)
+            with pytest.raises(ValueError, match=message):
+                getattr(model, method)(*args)
+    assert pickle.dumps(model) == before
+
+    # a width unknown until computed is checked then, in each block
+    def unknown_width(values):
+        return da.from_delayed(dask.delayed(values.copy)(), shape=(200, np.nan), dtype=float)
+
+    np.testing.assert_array_equal(
+        model.predict(unknown_width(X)).compute(),
+        model.predict(da.from_array(X, chunks=(200, 5))).compute(),
+    )
+    lazy = model.predict(unknown_width(X[:, :3]))
+    with pytest.raises(ValueError, match="X has 3 features"):
+        lazy.compute()
