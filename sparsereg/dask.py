@@ -148,6 +148,16 @@ def _row_parts(values, name, x_parts):
     return parts
 
 
+def _refuse_weight_not_1d(sample_weight):
+    """A dask ``sample_weight`` of more than one dimension refused, a one-column DataFrame
+    included (which ``y`` may be), as scikit-learn's ``_check_sample_weight`` refuses them."""
+    ndim = getattr(sample_weight, "ndim", 1)
+    if hasattr(sample_weight, "to_delayed") and ndim != 1:
+        frame = hasattr(sample_weight, "columns")  # (not a Series: its ndim is 1)
+        frame = " (a dask DataFrame: give its column, a Series)" if frame else ""
+        raise ValueError(f"sample_weight must be 1-D, got {ndim} dimension(s){frame}.")
+
+
 def _block(X, y, sample_weight, index):
     """Partition ``index`` of the training data, its lengths checked (a dask DataFrame's, or
     an array's of unknown chunks, are known only now)."""
@@ -384,6 +394,7 @@ class _DaskFTRL(BaseEstimator):
         """Delayed ``(X, y, sample_weight)`` blocks of the training data, in partition order
         (``sample_weight`` None in each when None)."""
         x_parts = self._x_parts(X)[0]
+        _refuse_weight_not_1d(sample_weight)
         y_parts = _row_parts(y, "y", x_parts)
         w_parts = [None] * len(x_parts)
         if sample_weight is not None:
@@ -594,6 +605,7 @@ class _DaskFTRL(BaseEstimator):
         return da.concatenate(pieces, axis=0)
 
     def _score(self, metric, X, y, sample_weight):
+        _refuse_weight_not_1d(sample_weight)  # (column_or_1d below would take one column)
         y_pred = self.predict(X)
         client = self.client if self.client is not None else default_client()
         if not all(v is None or hasattr(v, "to_delayed") for v in (y, sample_weight)):

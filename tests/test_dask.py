@@ -746,3 +746,41 @@ def test_a_dask_array_of_another_width_is_refused_when_called_naming_the_dask_cl
     lazy = model.predict(unknown_width(X[:, :3]))
     with pytest.raises(ValueError, match="X has 3 features"):
         lazy.compute()
+
+
+@pytest.mark.parametrize("Dask", [DaskSparseFTRLClassifier, DaskSparseFTRLRegressor])
+def test_a_one_column_frame_of_weights_is_refused_by_fit_and_score_alike(client, Dask):
+    # score took it as its column, fit refused it once computed (scikit-learn's message, from a
+    # partition's partial_fit); scikit-learn's _check_sample_weight refuses a 2-D weight
+    dd = pytest.importorskip("dask.dataframe")
+    import pickle
+
+    import pandas as pd
+    from sklearn.utils.validation import _check_sample_weight
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 5))
+    y = (X[:, 0] > 0).astype(int)
+    dX, dy = da.from_array(X, chunks=(100, 5)), da.from_array(y, chunks=100)
+    weight = pd.DataFrame({"w": rng.uniform(0.5, 2, 200)})
+    with pytest.raises(ValueError, match="1D"):
+        _check_sample_weight(weight, X)
+    model = Dask(client=client, random_state=0).fit(dX, dy)
+    before = pickle.dumps(model)
+    message = r"sample_weight must be 1-D, got 2 dimension\(s\) \(a dask DataFrame: give its column"
+    frame = dd.from_pandas(weight, npartitions=2)
+    for y_given in (dy, y):  # y on the cluster or in memory
+        with pytest.raises(ValueError, match=message):
+            model.score(dX, y_given, sample_weight=frame)
+    fresh = Dask(client=client, random_state=0)
+    for mixing in ("average", None):
+        with pytest.raises(ValueError, match=message):
+            fresh.set_params(mixing=mixing).fit(dX, dy, sample_weight=frame)
+    assert not hasattr(fresh, "estimator_")
+    assert pickle.dumps(model) == before
+    # its column is taken by both
+    column = frame["w"]
+    fitted = Dask(client=client, random_state=0).fit(dX, dy, sample_weight=column)
+    assert fitted.score(dX, dy, sample_weight=column) == pytest.approx(
+        fitted.to_local().score(X, y, sample_weight=weight["w"]), rel=1e-12
+    )
