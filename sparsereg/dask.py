@@ -158,6 +158,17 @@ def _refuse_weight_not_1d(sample_weight):
         raise ValueError(f"sample_weight must be 1-D, got {ndim} dimension(s){frame}.")
 
 
+def _refuse_y_not_1d(y):
+    """A dask DataFrame ``y`` of other than one column refused by its columns, before any task
+    (one column is taken as ``y``, as ``column_or_1d`` takes it)."""
+    if hasattr(y, "to_delayed") and getattr(y, "ndim", 1) == 2 and hasattr(y, "columns"):
+        if len(y.columns) != 1:
+            raise ValueError(
+                "y must be 1-D: a dask array, a Series or a DataFrame of one column; got a "
+                f"dask DataFrame of {len(y.columns)} columns."
+            )
+
+
 def _block(X, y, sample_weight, index):
     """Partition ``index`` of the training data, its lengths checked (a dask DataFrame's, or
     an array's of unknown chunks, are known only now)."""
@@ -394,6 +405,7 @@ class _DaskFTRL(BaseEstimator):
         """Delayed ``(X, y, sample_weight)`` blocks of the training data, in partition order
         (``sample_weight`` None in each when None)."""
         x_parts = self._x_parts(X)[0]
+        _refuse_y_not_1d(y)
         _refuse_weight_not_1d(sample_weight)
         y_parts = _row_parts(y, "y", x_parts)
         w_parts = [None] * len(x_parts)
@@ -605,6 +617,7 @@ class _DaskFTRL(BaseEstimator):
         return da.concatenate(pieces, axis=0)
 
     def _score(self, metric, X, y, sample_weight):
+        _refuse_y_not_1d(y)
         _refuse_weight_not_1d(sample_weight)  # (column_or_1d below would take one column)
         y_pred = self.predict(X)
         client = self.client if self.client is not None else default_client()

@@ -784,3 +784,35 @@ def test_a_one_column_frame_of_weights_is_refused_by_fit_and_score_alike(client,
     assert fitted.score(dX, dy, sample_weight=column) == pytest.approx(
         fitted.to_local().score(X, y, sample_weight=weight["w"]), rel=1e-12
     )
+
+
+@pytest.mark.parametrize("Dask", [DaskSparseFTRLClassifier, DaskSparseFTRLRegressor])
+def test_a_frame_y_of_several_columns_is_refused_by_fit_and_score_when_called(client, Dask):
+    # its columns are metadata, but it was refused only once computed (the regressor's fit once
+    # training); a one-column frame is taken as its column, by both
+    dd = pytest.importorskip("dask.dataframe")
+    import pickle
+
+    import pandas as pd
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 5))
+    y = (X[:, 0] > 0).astype(int)
+    dX, dy = da.from_array(X, chunks=(100, 5)), da.from_array(y, chunks=100)
+    two = dd.from_pandas(pd.DataFrame({"a": y, "b": y}), npartitions=2)
+    model = Dask(client=client, random_state=0).fit(dX, dy)
+    before = pickle.dumps(model)
+    message = "y must be 1-D: a dask array, a Series or a DataFrame of one column; got a dask "
+    message += "DataFrame of 2 columns"
+    for weight in (None, np.ones(200)):  # y scored on the cluster, or gathered
+        with pytest.raises(ValueError, match=message):
+            model.score(dX, two, sample_weight=weight)
+    assert pickle.dumps(model) == before
+    fresh = Dask(client=client, random_state=0)
+    with pytest.raises(ValueError, match=message):
+        fresh.fit(dX, two)
+    assert not hasattr(fresh, "estimator_")
+    one = two[["a"]]
+    fitted = Dask(client=client, random_state=0).fit(dX, one)
+    np.testing.assert_array_equal(fitted.to_local().coef_, model.to_local().coef_)
+    assert fitted.score(dX, one) == model.score(dX, dy)
