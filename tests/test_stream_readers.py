@@ -1,5 +1,6 @@
 """sparsereg.stream readers: chunks equal a whole-file read, resume exactly, name bad rows."""
 
+import contextlib
 import dataclasses
 import gzip
 import itertools
@@ -9,6 +10,7 @@ import signal
 import sys
 import threading
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -1116,6 +1118,36 @@ def test_a_non_finite_target_in_batches_is_named(bad, what, tuples):
     source = open_source(batches, target=None if tuples else "y")
     with pytest.raises(ValueError, match=rf"<batches>: row 4 \(batch 1\): the target is {what}"):
         list(source.chunks())
+
+
+@contextlib.contextmanager
+def _without_str_dtype():
+    """pandas without its str dtype (pandas < 3 has none): astype(str) spells NaN "nan"."""
+    if "infer_string" not in dir(pd.options.future):
+        yield
+        return
+    with warnings.catch_warnings():  # (pandas 3 deprecates turning it off)
+        warnings.filterwarnings("ignore", message=".*infer_string")
+        with pd.option_context("future.infer_string", False):
+            yield
+
+
+@pytest.mark.parametrize("missing", [np.nan, None, pd.NA])
+@pytest.mark.parametrize("str_dtype", [True, False])
+def test_a_missing_str_target_in_frames_is_named_not_taken_as_a_label(missing, str_dtype):
+    # astype(str) made it the label "nan", "None" or "<NA>" (pandas < 3, or pandas 3 without
+    # its str dtype), trained on as a class of its own
+    frames = [
+        pd.DataFrame({"x": [1.0, 2.0], "y": ["a", "b"]}),
+        pd.DataFrame({"x": [3.0, 4.0], "y": pd.Series(["a", missing], dtype=object)}),
+    ]
+    source = open_source(frames, target="y", target_dtype="str")
+    with contextlib.nullcontext() if str_dtype else _without_str_dtype():
+        assert next(iter(source.chunks())).y.tolist() == ["a", "b"]
+        with pytest.raises(
+            ValueError, match=r"<batches>: row 4 \(batch 1\): the target is missing"
+        ):
+            list(source.chunks())
 
 
 def test_frames_multi_pass_and_resume():

@@ -1276,7 +1276,12 @@ class _IterableSource(Source):
                 )
             column = batch[self.target]
             if self.target_dtype == "str":
+                # astype(str) spells a missing label as text in pandas < 3 (and without its str
+                # dtype): "nan", "None", "<NA>"; found before, and made None for _chunks to name
+                absent = missing_mask(column.to_numpy(dtype=object))
                 y = np.asarray(column.astype(str).to_numpy(), dtype=object)
+                if absent.any():
+                    y = np.where(absent.reshape(y.shape), None, y)
             else:
                 try:
                     y = column.to_numpy(dtype=np.float64)
