@@ -1150,6 +1150,17 @@ def test_a_missing_str_target_in_frames_is_named_not_taken_as_a_label(missing, s
             list(source.chunks())
 
 
+@pytest.mark.parametrize("times", ["datetime", "timedelta"])
+def test_a_missing_time_target_in_frames_is_named_not_taken_as_a_number(times):
+    # a NaT became -9.2e18 (the int64 it is stored as) and was trained on as a target
+    values = ["2020-01-01", None] if times == "datetime" else ["1s", None]
+    convert = pd.to_datetime if times == "datetime" else pd.to_timedelta
+    frame = pd.DataFrame({"x": [1.0, 2.0], "y": convert(values)})
+    source = open_source([frame], target="y")
+    with pytest.raises(ValueError, match=r"<batches>: row 2 \(batch 0\): the target is missing"):
+        list(source.chunks())
+
+
 def test_frames_multi_pass_and_resume():
     frames = [_frame(4, seed=s) for s in range(3)]
     source = open_source(frames, target="clicked")

@@ -1289,6 +1289,9 @@ class _IterableSource(Source):
                     raise ValueError(
                         f"batch {k}: target column {self.target!r} is not numeric ({exc})."
                     ) from None
+                absent = np.asarray(column.isna(), dtype=bool)
+                if absent.any():  # (a NaT is -9.2e18 as a float, not NaN)
+                    y = np.where(absent.reshape(y.shape), np.nan, y)
             return batch.drop(columns=[self.target]), y
         raise TypeError(
             f"batch {k} is a {type(batch).__name__}; expected a pandas DataFrame or "
