@@ -503,6 +503,45 @@ def test_csv_header_longer_than_a_block(tmp_path):
     assert chunk.X.shape == (1, 2_499) and chunk.X.iloc[0, -1] == str(2_499 % 3)
 
 
+@pytest.mark.parametrize("padding", [0, 5 << 20])
+def test_a_line_end_in_a_quoted_csv_header_name_is_part_of_the_name(tmp_path, padding):
+    # (RFC 4180): the header ends at the first line end outside quotes, whether it fits in
+    # the first block read (64 kB) or not; a value may hold one too
+    _pyarrow()
+    target = 'cl\n"icked'
+    frame = pd.DataFrame({target: [1, 0, 1], "city": ["Oslo", "Ro\nme", "Lima"]})
+    for k in range(padding // 100_000):
+        frame[f"{k}{'_' * 100_000}"] = 0
+    path = tmp_path / "quoted.csv"
+    frame.to_csv(path, index=False)
+    assert path.read_bytes().startswith(b'"cl\n""icked",city')
+    (chunk,) = open_source(str(path), target=target, categorical=["city"]).chunks()
+    assert chunk.y.tolist() == [1.0, 0.0, 1.0]
+    assert list(chunk.X.columns) == ["city"]
+    assert chunk.X["city"].tolist() == ["Oslo", "Ro\nme", "Lima"]
+    assert chunk.row_numbers.tolist() == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('"y,x\n1,2\n0,3\n', r"a quoted field of its header is left open"),
+        ('y,"x\n1,2\n0,3\n', r"a quoted field of its header is left open"),
+        ('"y\n"",x\n1,2\n', r"a quoted field of its header is left open"),
+        ("y,x", r"its header has no line end"),
+        ('"y\nz",x', r"its header has no line end"),
+    ],
+)
+def test_a_csv_header_that_never_ends_is_named(tmp_path, text, message):
+    # pyarrow finds no header in any block; a file of a few bytes was said to have "a header
+    # longer than 33,554,432 bytes"
+    _pyarrow()
+    path = tmp_path / "open.csv"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=rf"open\.csv: {message}"):
+        open_source(str(path), target="y")
+
+
 @pytest.mark.parametrize("cut", ["half", "garbage"])
 def test_truncated_or_corrupt_gzip_names_the_file(tmp_path, cut):
     _pyarrow()

@@ -16,6 +16,7 @@ import gzip
 import io
 import os
 import queue
+import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -470,6 +471,29 @@ def _without_invalid_text(pa, pc, column):
     return (pc.dictionary_encode(text) if dictionary else text), rows
 
 
+def _first_line_end(head, delimiter):
+    """How pyarrow's CSV lexer (quoting on, no escape character, newlines in values) reads the
+    first line of `head` (bytes): "end" if it ends within them, "quoted" if they end inside a
+    quoted field, None if inside an unquoted one. A quote opens a field at its start only, two
+    quotes in a quoted field stand for one, and a line end in a quoted field is part of it."""
+    delimiter = delimiter.encode()
+    quoted, doubled = False, -1
+    for match in re.finditer(rb'["\r\n]', head):
+        p = match.start()
+        if p == doubled:
+            continue
+        if not quoted:
+            if head[p] != ord('"'):
+                return "end"
+            quoted = p == 0 or head[p - len(delimiter) : p] == delimiter
+        elif head[p] == ord('"'):
+            if head[p + 1 : p + 2] == b'"':
+                doubled = p + 1
+            else:
+                quoted = False
+    return "quoted" if quoted else None
+
+
 def _infinite(pc, values):
     """Positions of a float64 Arrow array's infinite values (1e400 in text is one too)."""
     return np.flatnonzero(pc.fill_null(pc.is_inf(values), False).to_numpy(zero_copy_only=False))
@@ -624,8 +648,8 @@ class _ArrowSource(Source):
                     return names
             except pa.ArrowInvalid as exc:
                 text = str(exc)
-                if "Empty CSV file" in text and self._blank(i, block):
-                    raise ValueError(f"{path} is empty.") from None
+                if "Empty CSV file" in text:
+                    self._refuse_unended_header(i, block)
                 long_row = "straddling" in text and block >= _CSV_BLOCK_BYTES
                 if long_row and self._line_ends_within(i, block):
                     # the header fits: a first row is longer than its block; read at the size
@@ -647,20 +671,34 @@ class _ArrowSource(Source):
                     ) from None
                 raise ValueError(f"{path}: {text}") from None
 
-    def _line_ends_within(self, i, size):
-        """Whether the (decompressed) file holds a line end in its first `size` bytes."""
+    def _head(self, i, size):
+        """The first `size` bytes of the (decompressed) file."""
         pa = _import_pyarrow()
         with self._errors(i), pa.input_stream(self.files[i], compression="detect") as f:
-            head = f.read(size)
-        return b"\n" in head or b"\r" in head
+            return f.read(size)
 
-    def _blank(self, i, size):
-        """Whether the (decompressed) file holds only white space in its first `size` bytes
-        and ends there."""
-        pa = _import_pyarrow()
-        with self._errors(i), pa.input_stream(self.files[i], compression="detect") as f:
-            head = f.read(size + 1)
-        return len(head) <= size and not head.strip()
+    def _line_ends_within(self, i, size):
+        """Whether the file's first line (its header) ends in its first `size` bytes."""
+        return _first_line_end(self._head(i, size), self.delimiter) == "end"
+
+    def _refuse_unended_header(self, i, size):
+        """Refuse a file that ends within its first `size` bytes with no line end to its header
+        there (pyarrow then finds no header, whatever its block): an empty file, a quoted field
+        of the header left open, or a header with no line end."""
+        head = self._head(i, size + 1)
+        if len(head) > size:  # (the header may end further on)
+            return
+        path = self.files[i]
+        if not head.strip():
+            raise ValueError(f"{path} is empty.")
+        ended = _first_line_end(head, self.delimiter)
+        if ended == "quoted":
+            raise ValueError(
+                f"{path}: a quoted field of its header is left open (no closing '\"' before "
+                "the file ends)."
+            )
+        if ended is None:
+            raise ValueError(f"{path}: its header has no line end; end it with one.")
 
     def _plan(self, i):
         """File i's columns: (those read, in file order; the features among them, in the
