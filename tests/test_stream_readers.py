@@ -1190,12 +1190,15 @@ def test_a_missing_str_target_in_frames_is_named_not_taken_as_a_label(missing, s
 
 
 @pytest.mark.parametrize("times", ["datetime", "timedelta"])
-def test_a_missing_time_target_in_frames_is_named_not_taken_as_a_number(times):
-    # a NaT became -9.2e18 (the int64 it is stored as) and was trained on as a target
+@pytest.mark.parametrize("tuples", [False, True])
+def test_a_missing_time_target_in_batches_is_named_not_taken_as_a_number(times, tuples):
+    # a NaT became -9.2e18 (the int64 it is stored as) and was trained on as a target (a
+    # frame), or reached the estimator, which named no row (a tuple)
     values = ["2020-01-01", None] if times == "datetime" else ["1s", None]
     convert = pd.to_datetime if times == "datetime" else pd.to_timedelta
     frame = pd.DataFrame({"x": [1.0, 2.0], "y": convert(values)})
-    source = open_source([frame], target="y")
+    batch = (frame[["x"]], frame["y"].to_numpy()) if tuples else frame
+    source = open_source([batch], target=None if tuples else "y")
     with pytest.raises(ValueError, match=r"<batches>: row 2 \(batch 0\): the target is missing"):
         list(source.chunks())
 

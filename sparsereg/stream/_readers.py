@@ -1351,7 +1351,7 @@ class _IterableSource(Source):
             n = X.shape[0]
             if y is not None and len(y) != n:
                 raise ValueError(f"batch {k}: X has {n} rows but y has {len(y)}.")
-            if y is not None and y.dtype.kind == "O":  # labels: None, NaN or pandas' NA
+            if y is not None and y.dtype.kind in "OmM":  # labels: None, NaN, NA or NaT
                 absent = missing_mask(y)
                 if absent.any():
                     p = int(np.flatnonzero(absent.reshape(n, -1).any(axis=1))[0])
