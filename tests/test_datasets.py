@@ -9,6 +9,7 @@ import gzip
 import hashlib
 import io
 import os
+import subprocess
 import sys
 import threading
 import zipfile
@@ -273,30 +274,67 @@ def test_a_malformed_sms_line_is_named(isolated, monkeypatch, tmp_path):
         fetch_sms_spam(data_home=tmp_path / "copy")
 
 
-def replaced_once_checked(monkeypatch, files, content):
-    """Stand for another process that replaces each of ``files()`` with ``content`` (whole, by a
-    rename) as soon as a fetcher has computed a sha256: between its check and its parse, where
-    the fetchers read the file a second time."""
-    done = []
+# Another process that replaces a file while a fetcher has it open, at a moment made certain by
+# the kernel rather than by luck: it holds a write lease on the file (Linux, fcntl F_SETLEASE),
+# so the fetcher's open() of it blocks until the lease is given up. Told of the open by SIGIO,
+# the writer renames the replacement over the path, then gives the lease up. The blocked open
+# goes on with the file its path lookup had found, so the fetcher gets the old bytes from that
+# open and the replacement from any later one (a read of the file after its check).
+LEASE_WRITER = r"""
+import fcntl, os, signal, sys
 
-    class Sha256:
-        def __init__(self, *args):
-            self.digest = hashlib.sha256(*args)
+path, replacement = sys.argv[1:]
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGIO})
+fd = os.open(path, os.O_RDONLY)
+try:
+    fcntl.fcntl(fd, getattr(fcntl, "F_SETLEASE", 1024), fcntl.F_WRLCK)
+except OSError as exc:
+    sys.exit(f"no lease: {exc}")
+print("leased", flush=True)
+if signal.sigtimedwait({signal.SIGIO}, 60) is None:
+    sys.exit(f"nothing opened {path}")
+os.replace(replacement, path)
+fcntl.fcntl(fd, getattr(fcntl, "F_SETLEASE", 1024), fcntl.F_UNLCK)
+"""
 
-        def update(self, data):
-            self.digest.update(data)
 
-        def hexdigest(self):
-            value = self.digest.hexdigest()
-            if not done:
-                for path in files():
-                    path.with_name("replacement").write_bytes(content)
-                    os.replace(path.with_name("replacement"), path)
-                    done.append(path)
-            return value
+@pytest.fixture
+def replace_when_opened():
+    """``replace_when_opened(path, content)`` starts a LEASE_WRITER for ``path``; it returns a
+    function that waits for the writer and says whether it replaced the file (which it does
+    once something opened the file, before that open returns)."""
+    if sys.platform != "linux":
+        pytest.skip("the writer's lease (fcntl F_SETLEASE) is Linux's")
+    writers = []
 
-    monkeypatch.setattr(datasets, "hashlib", SimpleNamespace(sha256=Sha256))
-    return done
+    def start(path, content):
+        replacement = path.with_name(path.name + ".replacement")
+        replacement.write_bytes(content)
+        writer = subprocess.Popen(
+            [sys.executable, "-c", LEASE_WRITER, str(path), str(replacement)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        writers.append(writer)
+        if writer.stdout.readline() != "leased\n":
+            error = writer.communicate(timeout=30)[1]
+            if "no lease" in error:
+                pytest.skip(f"{path.parent} refuses leases: {error.strip()}")
+            raise AssertionError(error)
+
+        def replaced():
+            error = writer.communicate(timeout=30)[1]
+            assert writer.returncode == 0, error
+            return not replacement.exists()
+
+        return replaced
+
+    yield start
+    for writer in writers:
+        if writer.poll() is None:
+            writer.kill()
+        writer.communicate()
 
 
 HOUSING_TEXT = (
@@ -330,7 +368,9 @@ FETCHERS = {  # a made-up file, another one, and what the fetcher returns as pla
 
 
 @pytest.mark.parametrize("name", FETCHERS)
-def test_the_data_returned_are_the_bytes_checked(isolated, monkeypatch, tmp_path, name):
+def test_the_data_returned_are_the_bytes_checked(
+    isolated, monkeypatch, tmp_path, replace_when_opened, name
+):
     # (each fetcher checked the file's sha256, then opened it again to parse it: a file
     # replaced in between was read unchecked)
     if name == "housing":
@@ -349,19 +389,36 @@ def test_the_data_returned_are_the_bytes_checked(isolated, monkeypatch, tmp_path
     path.parent.mkdir(parents=True)
     path.write_bytes(content)
     expected = rows(fetch(data_home=tmp_path / "copy", return_X_y=True))
-    replaced = replaced_once_checked(monkeypatch, lambda: [path], other)
+    replaced = replace_when_opened(path, other)
     assert rows(fetch(data_home=tmp_path / "copy", return_X_y=True)) == expected
-    assert replaced == [path] and path.read_bytes() == other  # the file was replaced once checked
+    assert replaced() and path.read_bytes() == other  # replaced while the fetcher had it open
     with pytest.raises(OSError, match="not the published"):  # and is checked at the next read
         fetch(data_home=tmp_path / "copy")
 
 
-def test_a_download_returns_the_bytes_checked(server, isolated, monkeypatch, tmp_path):
+def test_a_download_returns_the_bytes_checked(
+    server, isolated, monkeypatch, tmp_path, replace_when_opened
+):
+    # The downloaded file is replaced once pooch has it in place and before the fetcher opens
+    # it to check it. Nothing public happens between those two moments but the return of
+    # pooch's public Pooch.fetch, so the writer is started there (sparsereg is not patched).
+    pooch = pytest.importorskip("pooch")
     serve_a9a(server, monkeypatch)
+    download, replaced = pooch.Pooch.fetch, []
+
+    def download_then_replace(self, *args, **kwargs):
+        path = download(self, *args, **kwargs)
+        replaced.append(replace_when_opened(Path(path), b"+1 7:1\n"))
+        return path
+
+    monkeypatch.setattr(pooch.Pooch, "fetch", download_then_replace)
     home = tmp_path / "home"
-    replaced = replaced_once_checked(monkeypatch, lambda: list(home.rglob("a9a")), b"+1 7:1\n")
     X, y = fetch_a9a(data_home=home, return_X_y=True)
-    assert replaced and X.shape == (3, 123) and y.tolist() == [-1, 1, -1]
+    assert len(replaced) == 1 and replaced[0]()  # replaced while the fetcher had it open
+    assert X.shape == (3, 123) and X[0].indices.tolist() == [2, 10, 122]
+    assert y.tolist() == [-1, 1, -1]
+    # what the fetcher then moved into the cache is the replacement, checked at its next read
+    assert (home / "libsvm_a9a" / "a9a").read_bytes() == b"+1 7:1\n"
 
 
 def test_subset_is_validated():
@@ -405,36 +462,44 @@ def test_california_housing_handson(local_dataset):
     assert housing.target.max() == 500001
 
 
-def real_file(remote):
+# where each fetcher's file is in a data folder (the layout the module's docstring gives)
+REAL_FILES = {
+    "a9a": "libsvm_a9a/a9a",
+    "sms": "sms_spam_collection/SMSSpamCollection",
+    "housing": "california_housing_handson/housing.csv",
+}
+
+
+def real_file(relative):
     """The local copy of a real data set's file (SPARSEREG_DATA, then the download cache), or
     skip the test, as the fetchers' tests do where the data are absent."""
     from sklearn.datasets import get_data_home
 
     folders = [os.environ.get("SPARSEREG_DATA"), Path(get_data_home()) / "sparsereg"]
     for folder in filter(None, folders):
-        path = Path(folder).expanduser() / remote.folder / remote.filename
+        path = Path(folder).expanduser() / relative
         if path.is_file():
             return path
-    pytest.skip(f"{remote.filename} not found in SPARSEREG_DATA or the download cache")
+    pytest.skip(f"{relative} not found in SPARSEREG_DATA or the download cache")
 
 
 @pytest.mark.parametrize("name", FETCHERS)
-def test_real_data_replaced_once_checked_are_read_as_checked(monkeypatch, tmp_path, name):
-    # a real file that another process cuts to its first lines just after the check
-    fetch, where, _, _, rows = FETCHERS[name]
-    remote = getattr(datasets, where[0])
-    remote = remote[where[1]] if len(where) > 1 else remote
-    source = real_file(remote)
+def test_real_data_replaced_while_read_are_read_as_checked(tmp_path, replace_when_opened, name):
+    # a real file that another process cuts to its first lines while a fetcher has it open
+    fetch, rows = FETCHERS[name][0], FETCHERS[name][-1]
+    source = real_file(REAL_FILES[name])
     if name == "housing":
         pytest.importorskip("pandas")
-    path = tmp_path / "copy" / remote.folder / remote.filename
+    path = tmp_path / "copy" / REAL_FILES[name]
     path.parent.mkdir(parents=True)
     path.write_bytes(source.read_bytes())
     expected = rows(fetch(data_home=tmp_path / "copy", return_X_y=True))
     head = b"".join(source.read_bytes().splitlines(keepends=True)[:3])
-    replaced = replaced_once_checked(monkeypatch, lambda: [path], head)
+    replaced = replace_when_opened(path, head)
     assert rows(fetch(data_home=tmp_path / "copy", return_X_y=True)) == expected
-    assert replaced == [path]
+    assert replaced() and path.read_bytes() == head
+    with pytest.raises(OSError, match="not the published"):
+        fetch(data_home=tmp_path / "copy")
 
 
 @pytest.mark.parametrize("subset, rows", [("train", 17000), ("test", 3000)])
