@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sparsereg import SparseFTRLClassifier, SparseFTRLClassifierCV, SparseFTRLRegressor
+from sparsereg import (
+    SparseFTRLClassifier,
+    SparseFTRLClassifierCV,
+    SparseFTRLRegressor,
+    SparseFTRLRegressorCV,
+)
 
 from .state_helpers import assert_same_state, dense_state, held_columns, intercept_state
 
@@ -224,3 +229,44 @@ def test_stored_zeros_train_the_model_of_the_matrix_without_them(make):
     X, y = _wide(n_classes=3)
     Xz = _with_stored_zeros(X)
     assert_same_state(make().fit(Xz, y), make().fit(X, y))
+
+
+@pytest.mark.parametrize("Est", [SparseFTRLClassifierCV, SparseFTRLRegressorCV])
+def test_the_grid_holds_no_column_for_a_stored_zero(Est):
+    # The grid's table store let a stored zero's column in (a slot of zeros in every model):
+    # the chosen state drops (0, 0) columns, but the count of columns held decides when
+    # nnz_history_ records (a call of fewer than one non-zero per 32 columns held is not
+    # recorded). 50 rows of 2 non-zeros over 10 columns and 40 stored zeros each over 10**5
+    # columns, then 5 rows of 2 non-zeros: 10 columns held, and the second call recorded;
+    # ~2000 held with the stored zeros' columns, and it was not.
+    rng = np.random.RandomState(0)
+
+    def rows(n, zeros):
+        """``n`` rows of 2 non-zeros in columns 0-9 and ``zeros`` stored zeros past them."""
+        cols = [
+            np.r_[np.sort(rng.choice(10, 2, False)), np.sort(rng.choice(99_990, zeros, False)) + 10]
+            for _ in range(n)
+        ]
+        data = np.tile(np.r_[1.0, 1.0, np.zeros(zeros)], n) * rng.uniform(0.5, 2.0, n * (2 + zeros))
+        return sp.csr_matrix(
+            (data, np.concatenate(cols), np.arange(0, n * (2 + zeros) + 1, 2 + zeros)),
+            shape=(n, 10**5),
+        )
+
+    first, second = rows(50, 40), rows(5, 0)
+    without = first.copy()
+    without.eliminate_zeros()
+    assert first.nnz == 50 * 42 and without.nnz == 100
+    y1, y2 = np.arange(50) % 2, np.arange(5) % 2
+    kwargs = {"classes": [0, 1]} if Est is SparseFTRLClassifierCV else {}
+    grids = [
+        Est(alphas=[1e-4, 1e-2], eta0s=[0.1, 1.0], state_store="sparse", random_state=0)
+        .partial_fit(X, y1, **kwargs)
+        .partial_fit(second, y2)
+        for X in (first, without)
+    ]
+    assert [t for t, _ in grids[1].best_estimator_.nnz_history_] == [50, 55]
+    for key, value in grids[1].cv_results_.items():
+        np.testing.assert_array_equal(grids[0].cv_results_[key], value, err_msg=key)
+    for index in range(grids[1].n_models_):
+        assert_same_state(grids[0].estimator_at(index), grids[1].estimator_at(index))
