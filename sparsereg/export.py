@@ -234,10 +234,11 @@ class ExportedLinearModel:
         # without a weight maps to
         columns = sorted_union([coef.indices])
         index_dtype = np.int32 if model.n_features_in_ <= _INT32_MAX else np.int64
-        # read-only, and never the scoring layout's own array (with int64 indices it is
-        # `columns` itself, which a caller's write to support_ changed under the scores)
-        model.support_ = columns.astype(index_dtype, copy=False).view()
-        model.support_.flags.writeable = False
+        # read-only for good (_read_only): the scores read support_ ('blas') or, with int64
+        # indices, the FTRL layout's columns, which are then support_ itself (one array)
+        model.support_ = _read_only(columns.astype(index_dtype, copy=False))
+        if model.support_.dtype == columns.dtype:
+            columns = model.support_
         model._linear, model._weights = None, None
         if model._arithmetic == "ftrl":
             model._linear = LinearWeights(weight_table(coef, columns), columns, model._intercept)
@@ -284,6 +285,12 @@ class ExportedLinearModel:
             state["_intercept"] = intercept
             if state.get("_linear") is not None:  # the array the FTRL layout scores with
                 object.__setattr__(state["_linear"], "intercept", intercept)
+        # read-only for good again (pickle protocols below 5 give writable arrays), and one
+        # array with the FTRL layout's columns where it was (pickle keeps that)
+        support = state["support_"]
+        state["support_"] = _read_only(support)
+        if state.get("_linear") is not None and state["_linear"].columns is support:
+            object.__setattr__(state["_linear"], "columns", state["support_"])
         self.__dict__.update(state)
 
     @property
@@ -650,6 +657,13 @@ class ExportedLinearModel:
             f"{self.n_features_in_:,} features, {self.n_models} model"
             f"{'s' if self.n_models > 1 else ''}, {_format_bytes(self.nbytes)})"
         )
+
+
+def _read_only(array):
+    """A copy of ``array`` in a bytes object's memory, which NumPy never lets be written:
+    ``flags.writeable = True`` raises ValueError (a read-only view of a writable array, or
+    that array through the view's ``base``, can be made writable again by whoever holds it)."""
+    return np.frombuffer(array.tobytes(), dtype=array.dtype)
 
 
 def _spread(weights, support, n_features):

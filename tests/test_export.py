@@ -817,18 +817,40 @@ class _Mapping(collections.abc.Mapping):
         return len(self._items)
 
 
-def test_support_is_read_only_and_writing_it_cannot_change_the_scores():
-    # with int64 indices support_ was the scoring layout's own array of columns: a write to
-    # it changed the scores (a column 3 moved to 7)
+def _support_model(kind):
+    """An exported model and data it scores: FTRL with int64 or int32 indices, or 'blas'."""
     rng = np.random.RandomState(0)
-    columns = np.sort(rng.choice(2**32, size=(300, 4)), axis=1).ravel()
+    width = 2**32 if kind == "ftrl-int64" else 5000
+    columns = np.sort(rng.choice(width, size=(300, 4)), axis=1).ravel()
     X = sp.csr_matrix(
-        (np.ones(1200), columns, np.arange(0, 1201, 4, dtype=np.int64)), shape=(300, 2**32)
+        (np.ones(1200), columns, np.arange(0, 1201, 4, dtype=np.int64)), shape=(300, width)
     )
     y = rng.randint(0, 2, 300)
-    model = export_model(SparseFTRLClassifier(alpha=0.0, random_state=0).fit(X, y))
-    assert model.support_.dtype == np.int64 and model.support_.size > 0
+    if kind == "blas":
+        source = SGDClassifier(alpha=1e-6, random_state=0).fit(X, y)
+    else:
+        source = SparseFTRLClassifier(alpha=0.0, random_state=0).fit(X, y)
+    return export_model(source), X
+
+
+@pytest.mark.parametrize("how", ["exported", "loaded", "pickled", "pickled-5"])
+@pytest.mark.parametrize("kind", ["ftrl-int64", "ftrl-int32", "blas"])
+def test_support_is_read_only_and_writing_it_cannot_change_the_scores(kind, how, tmp_path):
+    # support_ was a read-only view of a writable array: support_.flags.writeable = True
+    # made it writable again, and the scores read it (with int64 indices it was the FTRL
+    # layout's own columns; the 'blas' product finds X's columns in it), so a write moved a
+    # column's weight (a column 3 to 7). A pickle (protocol < 5) gave a writable support_.
+    model, X = _support_model(kind)
+    if how == "loaded":
+        model = round_trip(model, tmp_path)
+    elif how.startswith("pickled"):
+        model = pickle.loads(pickle.dumps(model, protocol=5 if how == "pickled-5" else 2))
+    assert model.support_.dtype == (np.int64 if kind == "ftrl-int64" else np.int32)
+    assert model.support_.size > 0
     before = model.decision_function(X)
     with pytest.raises(ValueError, match="read-only"):
         model.support_[0] = 7
+    with pytest.raises(ValueError, match="WRITEABLE"):
+        model.support_.flags.writeable = True
     assert_array_equal(model.decision_function(X), before)
+    assert_array_equal(model.decision_function(X[:1]), before[:1])  # (a call below BULK_ROWS)
