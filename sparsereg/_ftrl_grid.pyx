@@ -26,6 +26,13 @@ cdef extern from "_grid_models.h" nogil:
                          double *p)
     void sr_grid_update(int64_t M, double *zn, double x, const double *g, const double *bw,
                         const double *inv_eta0)
+    void sr_grid_predict_kept(int64_t M, const double *zn, const double *roots, double x,
+                              const double *lam1, const double *lam2, const double *inv_eta0,
+                              double beta, double *bw, double *p)
+    void sr_grid_update_kept(int64_t M, double *zn, double *roots, double x, const double *g,
+                             const double *bw, const double *inv_eta0)
+    void sr_grid_roots(int64_t M, int64_t rows, int64_t width, int64_t n_at, const double *zn,
+                       double *roots)
     void sr_grid_intercept(int64_t M, const double *zn, double beta, const double *inv_eta0,
                            double *bw, double *p)
     bint sr_grid_squared_error(int64_t M, const double *p, double y, double weight,
@@ -385,6 +392,7 @@ def grid_epoch(
     double[:, ::1] scratch,
     int64_t[::1] slots,
     double[:, ::1] models,
+    double[:, ::1] roots,
     double[::1] loss_sum,
     double[::1] loss_squares,
     int64_t t0,
@@ -402,7 +410,10 @@ def grid_epoch(
     ``intercept_zn``: ``(2, M)``, the intercepts' z then n; ``inv_eta0``, ``lambda1``,
     ``lambda2``: each model's ``1 / eta0`` and lambdas (per sample seen when
     ``mean_scaled``); ``scratch``: ``(longest row, 2 M)``; ``slots``: the longest row's rows
-    of ``zn``; ``models``: ``(GRID_COLUMNS, M)``. ``y``, ``sample_weight``, ``order``,
+    of ``zn``; ``models``: ``(GRID_COLUMNS, M)``; ``roots``: ``(zn.shape[0], M)``, in which
+    the call keeps every model's ``sqrt(n)`` of each row of ``zn`` (computed at its start)
+    from the update that writes ``n`` to the next prediction that reads it (the same numbers:
+    one square root per model and non-zero less), or ``(0, M)``: each computed where read. ``y``, ``sample_weight``, ``order``,
     ``one_vs_rest``, ``positive``, ``t0`` as for ``ftrl_epoch``; ``n_features`` X's width (the
     table store's bound on a column).
 
@@ -452,10 +463,16 @@ def grid_epoch(
         int64_t longest = min(slots.shape[0], scratch.shape[0])
         uint64_t n_cols = <uint64_t>rows.shape[0]
         int64_t begin, end, column
+        bint kept = roots.shape[0] > 0
+        double *root_rows = &roots[0, 0] if kept else NULL
 
     if scratch.shape[1] < 2 * n_models:
         raise ValueError("scratch needs 2 M numbers a non-zero")  # a backstop
+    if kept and (roots.shape[0] != zn.shape[0] or roots.shape[1] != n_models):
+        raise ValueError("roots needs a row of M numbers per row of zn")  # a backstop
     with nogil:
+        if kept:
+            sr_grid_roots(n_models, zn.shape[0], width, offset + n_models, state, root_rows)
         for r in range(start_row, n_rows):
             if check_signals and r % SIGNAL_CHECK_ROWS == SIGNAL_CHECK_ROWS - 1:
                 with gil:
@@ -542,8 +559,13 @@ def grid_epoch(
                     for m in range(2 * n_models):
                         bw[m] = 0.0
                     continue
-                sr_grid_predict(n_models, state + width * s + offset, x[k], lam1, lam2, ie, beta,
-                                bw, p)
+                if kept:
+                    sr_grid_predict_kept(n_models, state + width * s + offset,
+                                         root_rows + n_models * s, x[k], lam1, lam2, ie, beta,
+                                         bw, p)
+                else:
+                    sr_grid_predict(n_models, state + width * s + offset, x[k], lam1, lam2, ie,
+                                    beta, bw, p)
             if status != DONE:
                 break
 
@@ -581,8 +603,13 @@ def grid_epoch(
                     s = probe_wide(state, mask, width, column)
                     (<int64_t *>(state + width * s))[0] = column
                     table[0] += 1
-                sr_grid_update(n_models, state + width * s + offset, x[k], g,
-                               buf + 2 * n_models * k, ie)
+                if kept:
+                    sr_grid_update_kept(n_models, state + width * s + offset,
+                                        root_rows + n_models * s, x[k], g,
+                                        buf + 2 * n_models * k, ie)
+                else:
+                    sr_grid_update(n_models, state + width * s + offset, x[k], g,
+                                   buf + 2 * n_models * k, ie)
             if fit_intercept:
                 sr_grid_update(n_models, intercepts, 1.0, g, w0, ie)
         else:

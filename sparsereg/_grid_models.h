@@ -67,6 +67,57 @@ SR_GRID_CLONES static void sr_grid_update(int64_t M, double *restrict zn, double
     }
 }
 
+/* ``sr_grid_predict`` with each model's sqrt(n) of the column read from ``roots`` (M
+ * numbers, ``sqrt`` of the state's n, kept by ``sr_grid_update_kept``) instead of computed:
+ * the same number, so the same bits, one square root per model less. */
+SR_GRID_CLONES static void sr_grid_predict_kept(int64_t M, const double *restrict zn,
+                                                const double *restrict roots, double x,
+                                                const double *restrict lam1,
+                                                const double *restrict lam2,
+                                                const double *restrict inv_eta0, double beta,
+                                                double *restrict bw, double *restrict p)
+{
+    for (int64_t m = 0; m < M; m++) {
+        double z = zn[m];
+        double sq = roots[m];
+        double w = -(z - copysign(lam1[m], z)) / ((beta + sq) * inv_eta0[m] + lam2[m]);
+        w = fabs(z) <= lam1[m] ? 0.0 : w; /* lazy_weight's test, NaN included */
+        bw[m] = w;
+        bw[M + m] = sq;
+        p[m] += w * x;
+    }
+}
+
+/* ``sr_grid_update``, keeping each updated model's new sqrt(n) in ``roots``. */
+SR_GRID_CLONES static void sr_grid_update_kept(int64_t M, double *restrict zn,
+                                               double *restrict roots, double x,
+                                               const double *restrict g,
+                                               const double *restrict bw,
+                                               const double *restrict inv_eta0)
+{
+    for (int64_t m = 0; m < M; m++) {
+        double z = zn[m], n = zn[M + m];
+        double gi = g[m] * x;
+        double n_new = n + gi * gi;
+        double sqrt_new = sqrt(n_new);
+        double z_new = z + (gi - (sqrt_new - bw[M + m]) * inv_eta0[m] * bw[m]);
+        int live = g[m] != 0.0;
+        zn[m] = live ? z_new : z;
+        zn[M + m] = live ? n_new : n;
+        roots[m] = sqrt_new; /* (no gradient: n + 0 = n, the same root) */
+    }
+}
+
+/* The square roots of the n of ``rows`` rows of a grid's state ``zn`` (``width`` numbers a
+ * row, the M n at ``n_at``) into ``roots`` (M a row). */
+SR_GRID_CLONES static void sr_grid_roots(int64_t M, int64_t rows, int64_t width, int64_t n_at,
+                                         const double *restrict zn, double *restrict roots)
+{
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t m = 0; m < M; m++)
+            roots[M * r + m] = sqrt(zn[width * r + n_at + m]);
+}
+
 /* The intercepts' weights (no lambdas) from their state ``zn`` (M z, then M n), kept in
  * ``bw`` (M weights, then M square roots of n); each model's prediction starts from them.
  * Their update is ``sr_grid_update`` with x = 1. */

@@ -58,6 +58,33 @@ int main(void)
             if (!same("z", m, zn[m], ref_z[m]) || !same("n", m, zn[M + m], ref_n[m]))
                 return 1;
         }
+        /* the same column with its square roots kept (a state row of a key then 2 M numbers,
+         * as the table store's): read by the prediction, written by the update */
+        double row[1 + 2 * MAX_MODELS], roots[MAX_MODELS], kept_p[MAX_MODELS], p0[MAX_MODELS];
+        row[0] = 0.0;
+        for (int64_t m = 0; m < M; m++) {
+            row[1 + m] = ref_z[m];
+            row[1 + M + m] = ref_n[m];
+            kept_p[m] = p0[m] = pick(-1.0, 1.0, 0.0);
+        }
+        sr_grid_roots(M, 1, 1 + 2 * M, 1 + M, row, roots);
+        sr_grid_predict_kept(M, row + 1, roots, x, lam1, lam2, ie, beta, bw, kept_p);
+        for (int64_t m = 0; m < M; m++) {
+            double sq = sqrt(ref_n[m]);
+            double w = lazy_weight(ref_z[m], sq, ie[m], beta, lam1[m], lam2[m]);
+            if (!same("kept root", m, roots[m], sq) || !same("kept weight", m, bw[m], w) ||
+                !same("kept prediction", m, kept_p[m], p0[m] + w * x))
+                return 1;
+        }
+        sr_grid_update_kept(M, row + 1, roots, x, g, bw, ie);
+        for (int64_t m = 0; m < M; m++) {
+            if (g[m] != 0.0)
+                ftrl_update(&ref_z[m], &ref_n[m], g[m] * x, bw[M + m], bw[m], ie[m]);
+            if (!same("kept z", m, row[1 + m], ref_z[m]) ||
+                !same("kept n", m, row[1 + M + m], ref_n[m]) ||
+                !same("kept root after", m, roots[m], sqrt(ref_n[m])))
+                return 1;
+        }
         /* the intercepts: no lambdas, the prediction starts from them, updated with x = 1 */
         sr_grid_intercept(M, zn, beta, ie, bw, p);
         for (int64_t m = 0; m < M; m++) {
