@@ -25,14 +25,13 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import _BaseFTRL, check_mt19937, copy_random_state
-from ._epoch import epoch_order, history_due, penalty_lambdas, refuse_changed_x
+from ._epoch import NARROW_COLUMNS, epoch_order, history_due, penalty_lambdas, refuse_changed_x
 from ._ftrl_fast import EMPTY_KEY, Loss, Status, Store
 from ._ftrl_grid import grid_count_nonzero, grid_epoch, wide_rehash
 from ._interrupts import interrupts_deferred
@@ -753,12 +752,13 @@ class _BaseFTRLCV(BaseEstimator):
     def _roots(state_rows, n_models, X):
         """``grid_epoch``'s ``roots``: a row of ``n_models`` numbers per row of the state, in
         which the call keeps every model's ``sqrt(n)`` from an update to the next prediction
-        (one square root per model and non-zero less: ~5 % of a9a's grid epoch here), or no
-        row (each computed where it is read). Kept when the state has no more rows than X
-        has non-zeros (computing them at the call's start costs no more square roots than
-        one pass over X saves) and they fit in scikit-learn's ``working_memory``."""
-        budget = get_config()["working_memory"] * 2**20
-        kept = state_rows <= X.nnz and state_rows * n_models * 8 <= budget
+        (one square root per model and non-zero less), or no row (each computed where it is
+        read). Kept for a state of at most ``NARROW_COLUMNS`` rows, as one model's narrow
+        kernel keeps them (in a larger one, SMS's, the second cache line a non-zero then
+        reads cost more than the square root saved: benchmarks/RESULTS.md, "Twenty-sixth"),
+        and no more rows than X has non-zeros (computing them at the call's start costs
+        no more square roots than a pass over X saves)."""
+        kept = state_rows <= min(NARROW_COLUMNS, X.nnz)
         return np.empty((state_rows if kept else 0, n_models))
 
     def _run(
