@@ -159,8 +159,11 @@ def _refuse_weight_not_1d(sample_weight):
 
 
 def _refuse_y_not_1d(y):
-    """A dask DataFrame ``y`` of other than one column refused by its columns, before any task
-    (one column is taken as ``y``, as ``column_or_1d`` takes it)."""
+    """A dask array ``y`` of other than one dimension, or a dask DataFrame of other than one
+    column, refused before any task, by ``fit`` and ``score`` alike (a DataFrame's one column
+    is taken as ``y``, as ``column_or_1d`` takes it)."""
+    if isinstance(y, da.Array) and y.ndim != 1:
+        raise ValueError(f"y must be 1-D, got a dask array of {y.ndim} dimension(s).")
     if hasattr(y, "to_delayed") and getattr(y, "ndim", 1) == 2 and hasattr(y, "columns"):
         if len(y.columns) != 1:
             raise ValueError(

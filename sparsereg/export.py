@@ -277,6 +277,7 @@ class ExportedLinearModel:
         self._intercept[...] = value
 
     def __setstate__(self, state):
+        state = dict(state)  # (copy.copy hands over the original's own dict)
         # (a pickle made before intercept_ became a property holds it in the instance's dict)
         if "intercept_" in state:
             intercept = np.asarray(state.pop("intercept_"))
@@ -286,11 +287,13 @@ class ExportedLinearModel:
             if state.get("_linear") is not None:  # the array the FTRL layout scores with
                 object.__setattr__(state["_linear"], "intercept", intercept)
         # read-only for good again (pickle protocols below 5 give writable arrays), and one
-        # array with the FTRL layout's columns where it was (pickle keeps that)
+        # array with the FTRL layout's columns where it was (pickle keeps that); one in a
+        # bytes object's memory already (a copy, protocol 5) is kept as it is
         support = state["support_"]
-        state["support_"] = _read_only(support)
-        if state.get("_linear") is not None and state["_linear"].columns is support:
-            object.__setattr__(state["_linear"], "columns", state["support_"])
+        if support.flags.writeable or not isinstance(support.base, bytes):
+            state["support_"] = _read_only(support)
+            if state.get("_linear") is not None and state["_linear"].columns is support:
+                object.__setattr__(state["_linear"], "columns", state["support_"])
         self.__dict__.update(state)
 
     @property

@@ -816,3 +816,11 @@ def test_a_frame_y_of_several_columns_is_refused_by_fit_and_score_when_called(cl
     fitted = Dask(client=client, random_state=0).fit(dX, one)
     np.testing.assert_array_equal(fitted.to_local().coef_, model.to_local().coef_)
     assert fitted.score(dX, one) == model.score(dX, dy)
+    # a 2-D dask array y: fit refused it, and score too unless its weights were in memory
+    column = da.from_array(y[:, None], chunks=(100, 1))
+    for weight in (None, np.ones(200)):
+        with pytest.raises(ValueError, match=r"y must be 1-D, got a dask array of 2 dim"):
+            model.score(dX, column, sample_weight=weight)
+    with pytest.raises(ValueError, match=r"y must be 1-D, got a dask array of 2 dim"):
+        Dask(client=client, random_state=0).fit(dX, column)
+    assert pickle.dumps(model) == before

@@ -1,6 +1,7 @@
 """export_model: identical predictions, npz round trip without pickle, pipelines of raw rows."""
 
 import collections.abc
+import copy
 import io
 import pickle
 import zipfile
@@ -854,3 +855,19 @@ def test_support_is_read_only_and_writing_it_cannot_change_the_scores(kind, how,
         model.support_.flags.writeable = True
     assert_array_equal(model.decision_function(X), before)
     assert_array_equal(model.decision_function(X[:1]), before[:1])  # (a call below BULK_ROWS)
+
+
+@pytest.mark.parametrize("kind", ["ftrl-int64", "ftrl-int32", "blas"])
+def test_copying_an_exported_model_leaves_the_original_as_it_was(kind):
+    # copy.copy hands the original's own attributes to the copy's __setstate__, which once
+    # replaced the original's support_ (and the FTRL layout's columns) with copies of them
+    model, X = _support_model(kind)
+    support, attributes = model.support_, dict(vars(model))
+    copied = copy.copy(model)
+    assert model.support_ is support
+    assert vars(model).keys() == attributes.keys()
+    assert all(vars(model)[name] is value for name, value in attributes.items())
+    assert_array_equal(copied.decision_function(X), model.decision_function(X))
+    deep = copy.deepcopy(model)
+    assert model.support_ is support
+    assert_array_equal(deep.decision_function(X), model.decision_function(X))

@@ -530,6 +530,11 @@ def test_a_line_end_in_a_quoted_csv_header_name_is_part_of_the_name(tmp_path, pa
         ('"y\n"",x\n1,2\n', r"a quoted field of its header is left open"),
         ("y,x", r"its header has no line end"),
         ('"y\nz",x', r"its header has no line end"),
+        # after what pyarrow skips before a header: empty lines, a UTF-8 byte-order mark
+        ("\ny,x", r"its header has no line end"),
+        ("\r\n\r\ny,x", r"its header has no line end"),
+        ('\n"y,x\n1,2\n0,3\n', r"a quoted field of its header is left open"),
+        ('\ufeff"y,x\n1,2\n0,3\n', r"a quoted field of its header is left open"),
     ],
 )
 def test_a_csv_header_that_never_ends_is_named(tmp_path, text, message):

@@ -475,7 +475,9 @@ def _first_line_end(head, delimiter):
     """How pyarrow's CSV lexer (quoting on, no escape character, newlines in values) reads the
     first line of `head` (bytes): "end" if it ends within them, "quoted" if they end inside a
     quoted field, None if inside an unquoted one. A quote opens a field at its start only, two
-    quotes in a quoted field stand for one, and a line end in a quoted field is part of it."""
+    quotes in a quoted field stand for one, and a line end in a quoted field is part of it.
+    As pyarrow, a UTF-8 byte-order mark and empty lines before the header are skipped."""
+    head = head.removeprefix(b"\xef\xbb\xbf").lstrip(b"\r\n")
     delimiter = delimiter.encode()
     quoted, doubled = False, -1
     for match in re.finditer(rb'["\r\n]', head):
