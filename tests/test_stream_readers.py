@@ -6,6 +6,7 @@ import gzip
 import itertools
 import linecache
 import os
+import re
 import signal
 import sys
 import threading
@@ -545,6 +546,120 @@ def test_a_csv_header_that_never_ends_is_named(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(ValueError, match=rf"open\.csv: {message}"):
         open_source(str(path), target="y")
+
+
+def _write_compressed(path, data):
+    """Write `data` to `path`, compressed as its suffix says (.gz, .zst) or plain."""
+    if str(path).endswith(".zst"):
+        pa = _pyarrow()
+        with pa.CompressedOutputStream(str(path), "zstd") as f:
+            f.write(data)
+    else:
+        path.write_bytes(gzip.compress(data) if str(path).endswith(".gz") else data)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "text, categorical",
+    [
+        # in the last column: the row had its fields, and took the rest of the file as text
+        ('y,x\n1,a\n0,"b\n1,c\n0,d\n', None),
+        ('y,x\n1,a\n0,"b\n1,c\n0,d\n', []),  # (a last column that is not read)
+        ('y,x\n1,a\n0,"b""\n1,c\n0,d', None),
+        ('y,x\r\n1,a\r\n0,"b\r\n1,c\r\n', None),
+        # in an earlier one: the row is short of fields, and was one bad row when skipping
+        ('y,x,z\n1,a,q\n0,"b,q\n1,c,q\n0,d,q\n', None),
+        ('y,x,z\n1,a,q\n0,"b,q\n1,c,q\n0,d,q\n', ["x"]),
+    ],
+)
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz", ".csv.zst"])
+@pytest.mark.parametrize("skip_bad_rows", [False, True])
+@pytest.mark.parametrize("batch_rows", [1, 1000])
+def test_a_quoted_field_left_open_to_the_end_of_a_csv_is_refused(
+    tmp_path, text, categorical, suffix, skip_bad_rows, batch_rows
+):
+    # pyarrow reads the rest of the file as the field's text: the rows after it were lost
+    # without a word (or counted as one bad row), where pandas refuses the file
+    _pyarrow()
+    path = _write_compressed(tmp_path / f"open{suffix}", text.encode())
+    source = open_source(
+        path,
+        format="csv",  # (.zst: by pyarrow, not by the suffix)
+        target="y",
+        categorical=categorical,
+        skip_bad_rows=skip_bad_rows,
+        batch_rows=batch_rows,
+    )
+    seen = []
+    with pytest.raises(
+        ValueError,
+        match=rf"open\.csv{re.escape(suffix[4:])}: row 2: a quoted field opened in this row is "
+        r"never closed: the rest of the file would be read as its text",
+    ):
+        for chunk in source.chunks():
+            seen += chunk.row_numbers.tolist()
+    assert 2 not in seen  # the row holding the rest of the file is not yielded
+
+
+@pytest.mark.parametrize("skip_bad_rows", [False, True])
+@pytest.mark.parametrize("open_in", ["x", "y"])
+def test_a_bad_value_before_a_quoted_field_left_open_is_named_first(
+    tmp_path, skip_bad_rows, open_in
+):
+    # as for any malformed row: the first in the file is named; skipping, the open field
+    # still refuses the file
+    _pyarrow()
+    path = tmp_path / "open.csv"
+    row = '0,"c' if open_in == "x" else '"0,c'  # (the last column, or one short of fields)
+    path.write_text(f"y,x\n1,a\nz,b\n{row}\n1,d\n")
+    source = open_source(str(path), target="y", skip_bad_rows=skip_bad_rows)
+    message = "row 3: a quoted field" if skip_bad_rows else "row 2: target 'y': 'z' is not"
+    with pytest.raises(ValueError, match=rf"open\.csv: {message}"):
+        list(source.chunks())
+
+
+@pytest.mark.parametrize(
+    "text, last",
+    [
+        ('y,x\n1,a\n0,"b\n1"\n', "b\n1"),
+        ('y,x\n1,a\n0,"b\n1"', "b\n1"),
+        ('y,x\n1,a\n0,"b\n"\n\n', "b\n"),
+        ('y,x\n1,a\n0,"\n"\n', "\n"),
+        ('y,x\n1,a\n0,"b""\n""c"\n', 'b"\n"c'),
+        ('y,x\n1,a\n0,"b,\n1,"c\n', "b,\n1,c"),  # (closed by the quote before c)
+        ('x\n"a"\n"\n"\n', "\n"),  # one column: the value is the row
+        ('y,x\n1,a\n0,"b', "b"),  # open, but no line end in it: no row is lost
+    ],
+)
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz"])
+def test_a_csv_ending_in_a_quoted_field_that_holds_line_ends_is_read(tmp_path, text, last, suffix):
+    _pyarrow()
+    path = _write_compressed(tmp_path / f"closed{suffix}", text.encode())
+    target = "y" if text.startswith("y") else None
+    for skip_bad_rows in (False, True):
+        chunks = list(open_source(path, target=target, skip_bad_rows=skip_bad_rows).chunks())
+        assert chunks[-1].X["x"].tolist()[-1] == last
+        assert chunks[-1].row_numbers.tolist()[-1] == 2
+
+
+@pytest.mark.parametrize("threaded", [True, False])
+def test_line_ends_in_the_last_column_across_blocks_give_the_rows_of_pandas(tmp_path, threaded):
+    # (a batch whose last row holds a line end in its last column waits for the next rows)
+    _pyarrow()
+    n = 200_000  # three 2 MiB blocks (the second ends in a row whose text holds a line end)
+    text = [f'row {k}, a\n"line"' * (k % 3) for k in range(n)]
+    frame = pd.DataFrame({"y": np.arange(n) % 2, "text": text})
+    frame.loc[n - 1, "text"] = "end\n"
+    path = tmp_path / "texts.csv"
+    frame.to_csv(path, index=False)
+    source = open_source(str(path), target="y", batch_rows=7_000, skip_bad_rows=not threaded)
+    chunks = list(source.chunks())
+    X, y = _stack(chunks)
+    expected = pd.read_csv(path, keep_default_na=False, na_values={"text": [""]})
+    _same_frame(X, expected[["text"]])
+    np.testing.assert_array_equal(y, expected["y"].to_numpy(float))
+    resumed = list(source.chunks(chunks[9].end))
+    assert [_chunk_key(c) for c in resumed] == [_chunk_key(c) for c in chunks[10:]]
 
 
 @pytest.mark.parametrize("cut", ["half", "garbage"])

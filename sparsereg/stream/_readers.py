@@ -496,6 +496,23 @@ def _first_line_end(head, delimiter):
     return "quoted" if quoted else None
 
 
+def _last_text(pa, column):
+    """The bytes of the last value of a string or dictionary-of-string Arrow array (None if
+    missing)."""
+    scalar = column[len(column) - 1]
+    if pa.types.is_dictionary(column.type):
+        scalar = scalar.value
+    if scalar is None or not scalar.is_valid:
+        return None
+    return scalar.as_buffer().to_pybytes()
+
+
+_LEFT_OPEN = (
+    "a quoted field opened in this row is never closed: the rest of the file would be read "
+    "as its text (a stray '\"'?)"
+)
+
+
 def _infinite(pc, values):
     """Positions of a float64 Arrow array's infinite values (1e400 in text is one too)."""
     return np.flatnonzero(pc.fill_null(pc.is_inf(values), False).to_numpy(zero_copy_only=False))
@@ -618,6 +635,7 @@ class _ArrowSource(Source):
         self._columns = {}
         self._schemas = {}  # Parquet: each file's Arrow schema
         self._blocks = {}  # CSV bytes per block of each file: larger where the header is long
+        self._last_column = {}  # CSV: each file's last column (None if named twice), its width
         _import_pyarrow()
         for i in range(len(files)):  # every file's columns are checked before any is read
             self._plan(i)
@@ -678,6 +696,34 @@ class _ArrowSource(Source):
         pa = _import_pyarrow()
         with self._errors(i), pa.input_stream(self.files[i], compression="detect") as f:
             return f.read(size)
+
+    def _tail(self, i, size):
+        """The last `size` bytes of the (decompressed) file; a compressed file is read whole."""
+        pa = _import_pyarrow()
+        with self._errors(i), pa.input_stream(self.files[i], compression="detect") as f:
+            if f.seekable():
+                f.seek(max(0, f.size() - size))
+                return f.read()
+            tail = b""
+            while block := f.read(_CSV_BLOCK_BYTES):
+                tail = (tail + block)[-size:]
+            return tail
+
+    def _ends_inside(self, i, value):
+        """Whether file i ends inside a quoted field of its last column, opened at that field's
+        start, whose text as parsed is `value` (bytes): pyarrow takes a quote left open as
+        closed by the end of the file."""
+        _, width = self._last_column[i]
+        opened = b'"' + value.replace(b'"', b'""')  # the bytes from its quote to the file's end
+        tail = self._tail(i, 2 * len(opened) + 2)
+        if not tail.endswith(opened) or len(tail) == len(opened):
+            return False
+        before = tail[-len(opened) - 1 : -len(opened)]
+        if before not in ((b"\n", b"\r") if width == 1 else (self.delimiter.encode(),)):
+            return False  # (that quote does not open the last column)
+        # the same bytes closed by a quote and line ends: `value` is a closed field's text
+        # ('"\n"' and a line end: the text is a line end, the last bytes those of '"\n')
+        return not tail.rstrip(b"\r\n").endswith(opened + b'"')
 
     def _line_ends_within(self, i, size):
         """Whether the file's first line (its header) ends in its first `size` bytes."""
@@ -745,6 +791,9 @@ class _ArrowSource(Source):
             features = list(first)  # every batch's columns in one order, whatever each file's
         if self.format == "parquet":
             self._check_flat(i, used)
+        else:
+            last = names[-1] if names.count(names[-1]) == 1 else None
+            self._last_column[i] = (last, len(names))
         self._columns[i] = (used, features, categorical)
         return self._columns[i]
 
@@ -833,6 +882,11 @@ class _ArrowSource(Source):
             n: (pa.dictionary(pa.int32(), pa.string()) if n in categorical else pa.string())
             for n in used
         }
+        # the last column is read (as text, if not used) to see whether the file ends inside
+        # a quoted field of it: pyarrow then takes the rest of the file as its text
+        last_name = self._last_column[i][0]
+        if last_name is not None and last_name not in types:
+            types[last_name] = pa.string()
         invalid = self._invalid  # bad rows after the resume point, with their reasons
         gaps = []  # numbers of every row the parser refused, not yet stepped over
         latest = [0]  # the last refused row's number
@@ -850,6 +904,12 @@ class _ArrowSource(Source):
             if number < 1:
                 self._stop = f"{path}: {reason} (row number unknown)"
                 return "error"
+            # a row ends inside a quote only at the file's end: the rest of the file is in it
+            if _first_line_end(row.text.encode(), self.delimiter) == "quoted":
+                reason = _LEFT_OPEN
+                if self.skip_bad_rows:  # not one bad row: the file cannot be read
+                    self._stop = f"{path}: row {number}: {reason}"
+                    return "error"
             run[0] += 1
             if run[0] > _MAX_REFUSED_RUN:  # the refused rows are held until a good row comes
                 self._stop = (
@@ -877,7 +937,7 @@ class _ArrowSource(Source):
                         # an empty field is missing; other text is read as written ("NA" is
                         # Namibia), as Parquet stores it; number and target columns also take
                         # pandas' spellings of missing ("NA", "nan"...) as missing (_as_null)
-                        include_columns=used,
+                        include_columns=list(types),
                         column_types=types,
                         null_values=[""],
                         strings_can_be_null=True,
@@ -891,8 +951,12 @@ class _ArrowSource(Source):
                 self._raise_invalid(i, exc)
             if refused[0]:
                 raise _Reread
+            last_index = None if last_name is None else reader.schema.get_field_index(last_name)
             valid = 0  # the number of the last well-formed row
             stop = False
+            # the last row read, when its last field holds a line end: (its number, the field's
+            # text); the piece that holds it waits until the next rows show it is not the last
+            opened, held = None, None
             while True:
                 try:
                     batch = reader.read_next_batch()
@@ -907,10 +971,24 @@ class _ArrowSource(Source):
                     reader.close()
                     raise _Reread
                 if batch is None:
+                    if opened is not None and self._ends_inside(i, opened[1]):
+                        number = opened[0]
+                        if self.skip_bad_rows or number <= start_row:
+                            raise ValueError(f"{path}: row {number}: {_LEFT_OPEN}")
+                        # named as a refused row is, after a bad value in an earlier one
+                        invalid.append((number, _LEFT_OPEN))
+                        table, numbers, _ = held
+                        held = table.slice(0, len(numbers) - 1), numbers[:-1], valid
+                        if not held[0].num_rows:
+                            held = None
                     break
                 n = batch.num_rows
                 if n:
                     run[0] = 0
+                    opened = None
+                    if held is not None:
+                        yield held
+                        held = None
                 # a malformed row in error mode: the rows before it are converted (a bad value
                 # there is reported first), then it raises; nothing after it is read
                 stop = bool(invalid) and not self.skip_bad_rows
@@ -926,6 +1004,10 @@ class _ArrowSource(Source):
                     numbers = numbers[:n]
                 valid = int(numbers[-1])
                 gaps[:] = [g for g in gaps if g > valid]
+                if last_index is not None:
+                    text = _last_text(pa, batch.column(last_index))
+                    if text is not None and (b"\n" in text or b"\r" in text):
+                        opened = valid, text
                 # rows consumed before the resume point: parsed, then dropped
                 first = int(np.searchsorted(numbers, start_row, side="right"))
                 if first:
@@ -933,9 +1015,14 @@ class _ArrowSource(Source):
                     batch = batch.slice(first)
                 last = max(last, valid)
                 if batch.num_rows:
-                    yield pa.Table.from_batches([batch]), numbers, valid
+                    if opened is None:
+                        yield pa.Table.from_batches([batch]), numbers, valid
+                    else:
+                        held = pa.Table.from_batches([batch]), numbers, valid
                 if stop:
                     break
+            if held is not None:
+                yield held
             if max(valid, latest[0]) < start_row and not stop:
                 raise _past_the_end(path, start_row, max(valid, latest[0]))
         yield None, None, max(last, latest[0])
@@ -1461,7 +1548,9 @@ def open_source(
         rows are skipped and counted (``Chunk.bad_rows``, ``Source.bad_rows``,
         ``Source.bad_row_examples``), but more than 100,000 malformed CSV rows or 10,000
         SVMlight lines in a row, no good one among them, stop the read with ValueError (such
-        a file is rather of another format or delimiter).
+        a file is rather of another format or delimiter). Either way, a quoted field left open
+        to the end of a CSV file (a stray ``"``), which pyarrow would read the rest of the file
+        into, raises ValueError naming its row.
     delimiter : str, default=None
         The CSV field delimiter. None: a tab if a file's name ends in ``.tsv`` (or
         ``.tsv.gz``...), else ",".
