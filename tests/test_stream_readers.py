@@ -1323,6 +1323,14 @@ def test_a_missing_time_target_in_batches_is_named_not_taken_as_a_number(times, 
         list(source.chunks())
 
 
+@pytest.mark.parametrize("X", [{"x": [1.0, 2.0]}, [[1.0], [2.0]]])
+def test_an_x_without_shape_in_a_batch_is_named(X):
+    # "AttributeError: 'dict' object has no attribute 'shape'", naming no batch
+    source = open_source([(np.ones((2, 1)), [0.0, 1.0]), (X, [0.0, 1.0])])
+    with pytest.raises(TypeError, match=rf"batch 1: X is a {type(X).__name__}; expected a"):
+        list(source.chunks())
+
+
 def test_frames_multi_pass_and_resume():
     frames = [_frame(4, seed=s) for s in range(3)]
     source = open_source(frames, target="clicked")

@@ -1392,6 +1392,11 @@ class _IterableSource(Source):
             if len(batch) != 2:
                 raise ValueError(f"batch {k} is a tuple of {len(batch)} items; expected (X, y).")
             X, y = batch
+            if not hasattr(X, "shape"):  # (a chunk's rows are X.shape[0])
+                raise TypeError(
+                    f"batch {k}: X is a {type(X).__name__}; expected a 2-D NumPy array, a "
+                    "SciPy sparse matrix or a pandas DataFrame."
+                )
             return X, None if y is None else np.asarray(y)
         if hasattr(batch, "columns") and hasattr(batch, "drop"):  # a DataFrame
             if self.target is None:
