@@ -21,16 +21,11 @@ from sparsereg._ftrl_fast cimport (
 
 
 cdef extern from "_grid_models.h" nogil:
-    void sr_grid_predict(int64_t M, const double *zn, double x, const double *lam1,
-                         const double *lam2, const double *inv_eta0, double beta, double *bw,
-                         double *p)
-    void sr_grid_update(int64_t M, double *zn, double x, const double *g, const double *bw,
-                        const double *inv_eta0)
-    void sr_grid_predict_kept(int64_t M, const double *zn, const double *roots, double x,
-                              const double *lam1, const double *lam2, const double *inv_eta0,
-                              double beta, double *bw, double *p)
-    void sr_grid_update_kept(int64_t M, double *zn, double *roots, double x, const double *g,
-                             const double *bw, const double *inv_eta0)
+    void sr_grid_predict(int64_t M, const double *zn, const double *roots, double x,
+                         const double *lam1, const double *lam2, const double *inv_eta0,
+                         double beta, double *bw, double *p)
+    void sr_grid_update(int64_t M, double *zn, double *roots, double x, const double *g,
+                        const double *bw, const double *inv_eta0)
     void sr_grid_roots(int64_t M, int64_t rows, int64_t width, int64_t n_at, const double *zn,
                        double *roots)
     void sr_grid_intercept(int64_t M, const double *zn, double beta, const double *inv_eta0,
@@ -559,13 +554,9 @@ def grid_epoch(
                     for m in range(2 * n_models):
                         bw[m] = 0.0
                     continue
-                if kept:
-                    sr_grid_predict_kept(n_models, state + width * s + offset,
-                                         root_rows + n_models * s, x[k], lam1, lam2, ie, beta,
-                                         bw, p)
-                else:
-                    sr_grid_predict(n_models, state + width * s + offset, x[k], lam1, lam2, ie,
-                                    beta, bw, p)
+                sr_grid_predict(n_models, state + width * s + offset,
+                                root_rows + n_models * s if kept else NULL, x[k], lam1, lam2,
+                                ie, beta, bw, p)
             if status != DONE:
                 break
 
@@ -603,15 +594,11 @@ def grid_epoch(
                     s = probe_wide(state, mask, width, column)
                     (<int64_t *>(state + width * s))[0] = column
                     table[0] += 1
-                if kept:
-                    sr_grid_update_kept(n_models, state + width * s + offset,
-                                        root_rows + n_models * s, x[k], g,
-                                        buf + 2 * n_models * k, ie)
-                else:
-                    sr_grid_update(n_models, state + width * s + offset, x[k], g,
-                                   buf + 2 * n_models * k, ie)
+                sr_grid_update(n_models, state + width * s + offset,
+                               root_rows + n_models * s if kept else NULL, x[k], g,
+                               buf + 2 * n_models * k, ie)
             if fit_intercept:
-                sr_grid_update(n_models, intercepts, 1.0, g, w0, ie)
+                sr_grid_update(n_models, intercepts, NULL, 1.0, g, w0, ie)
         else:
             r = n_rows
     return r, status

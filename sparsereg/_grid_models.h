@@ -30,8 +30,12 @@
 
 /* Every model's weight of one column from its state ``zn`` (2 M numbers), kept in ``bw``
  * (M weights, then M square roots of n), and ``w * x`` added to each model's prediction.
- * Both sides of ``|z| <= lambda1`` are computed and one selected (no branch per model). */
-SR_GRID_CLONES static void sr_grid_predict(int64_t M, const double *restrict zn, double x,
+ * Both sides of ``|z| <= lambda1`` are computed and one selected (no branch per model). The
+ * square roots are read from ``roots`` (M numbers, ``sqrt`` of the state's n, kept by
+ * ``sr_grid_update``) when it is not NULL: the same numbers, one square root per model less
+ * (the loop is compiled once for each case: -funswitch-loops, -O3). */
+SR_GRID_CLONES static void sr_grid_predict(int64_t M, const double *restrict zn,
+                                           const double *restrict roots, double x,
                                            const double *restrict lam1,
                                            const double *restrict lam2,
                                            const double *restrict inv_eta0, double beta,
@@ -39,7 +43,7 @@ SR_GRID_CLONES static void sr_grid_predict(int64_t M, const double *restrict zn,
 {
     for (int64_t m = 0; m < M; m++) {
         double z = zn[m];
-        double sq = sqrt(zn[M + m]);
+        double sq = roots ? roots[m] : sqrt(zn[M + m]);
         double w = -(z - copysign(lam1[m], z)) / ((beta + sq) * inv_eta0[m] + lam2[m]);
         w = fabs(z) <= lam1[m] ? 0.0 : w; /* lazy_weight's test, NaN included */
         bw[m] = w;
@@ -49,8 +53,10 @@ SR_GRID_CLONES static void sr_grid_predict(int64_t M, const double *restrict zn,
 }
 
 /* Algorithm 1's update of one column in every model whose gradient factor ``g[m]`` is not
- * zero (the others keep their state: the update is computed and not stored). */
-SR_GRID_CLONES static void sr_grid_update(int64_t M, double *restrict zn, double x,
+ * zero (the others keep their state: the update is computed and not stored), each new
+ * sqrt(n) kept in ``roots`` when it is not NULL (without a gradient n + 0 = n: the same). */
+SR_GRID_CLONES static void sr_grid_update(int64_t M, double *restrict zn,
+                                          double *restrict roots, double x,
                                           const double *restrict g,
                                           const double *restrict bw,
                                           const double *restrict inv_eta0)
@@ -64,47 +70,8 @@ SR_GRID_CLONES static void sr_grid_update(int64_t M, double *restrict zn, double
         int live = g[m] != 0.0;
         zn[m] = live ? z_new : z;
         zn[M + m] = live ? n_new : n;
-    }
-}
-
-/* ``sr_grid_predict`` with each model's sqrt(n) of the column read from ``roots`` (M
- * numbers, ``sqrt`` of the state's n, kept by ``sr_grid_update_kept``) instead of computed:
- * the same number, so the same bits, one square root per model less. */
-SR_GRID_CLONES static void sr_grid_predict_kept(int64_t M, const double *restrict zn,
-                                                const double *restrict roots, double x,
-                                                const double *restrict lam1,
-                                                const double *restrict lam2,
-                                                const double *restrict inv_eta0, double beta,
-                                                double *restrict bw, double *restrict p)
-{
-    for (int64_t m = 0; m < M; m++) {
-        double z = zn[m];
-        double sq = roots[m];
-        double w = -(z - copysign(lam1[m], z)) / ((beta + sq) * inv_eta0[m] + lam2[m]);
-        w = fabs(z) <= lam1[m] ? 0.0 : w; /* lazy_weight's test, NaN included */
-        bw[m] = w;
-        bw[M + m] = sq;
-        p[m] += w * x;
-    }
-}
-
-/* ``sr_grid_update``, keeping each updated model's new sqrt(n) in ``roots``. */
-SR_GRID_CLONES static void sr_grid_update_kept(int64_t M, double *restrict zn,
-                                               double *restrict roots, double x,
-                                               const double *restrict g,
-                                               const double *restrict bw,
-                                               const double *restrict inv_eta0)
-{
-    for (int64_t m = 0; m < M; m++) {
-        double z = zn[m], n = zn[M + m];
-        double gi = g[m] * x;
-        double n_new = n + gi * gi;
-        double sqrt_new = sqrt(n_new);
-        double z_new = z + (gi - (sqrt_new - bw[M + m]) * inv_eta0[m] * bw[m]);
-        int live = g[m] != 0.0;
-        zn[m] = live ? z_new : z;
-        zn[M + m] = live ? n_new : n;
-        roots[m] = sqrt_new; /* (no gradient: n + 0 = n, the same root) */
+        if (roots)
+            roots[m] = sqrt_new;
     }
 }
 
@@ -120,7 +87,7 @@ SR_GRID_CLONES static void sr_grid_roots(int64_t M, int64_t rows, int64_t width,
 
 /* The intercepts' weights (no lambdas) from their state ``zn`` (M z, then M n), kept in
  * ``bw`` (M weights, then M square roots of n); each model's prediction starts from them.
- * Their update is ``sr_grid_update`` with x = 1. */
+ * Their update is ``sr_grid_update`` with x = 1 (no roots kept). */
 SR_GRID_CLONES static void sr_grid_intercept(int64_t M, const double *restrict zn, double beta,
                                              const double *restrict inv_eta0,
                                              double *restrict bw, double *restrict p)

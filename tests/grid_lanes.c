@@ -42,7 +42,7 @@ int main(void)
             g[m] = pick(-2.0, 2.0, 0.3); /* some models without a gradient */
             p[m] = ref_p[m] = pick(-1.0, 1.0, 0.1);
         }
-        sr_grid_predict(M, zn, x, lam1, lam2, ie, beta, bw, p);
+        sr_grid_predict(M, zn, NULL, x, lam1, lam2, ie, beta, bw, p);
         for (int64_t m = 0; m < M; m++) {
             double sq = sqrt(ref_n[m]);
             double w = lazy_weight(ref_z[m], sq, ie[m], beta, lam1[m], lam2[m]);
@@ -51,7 +51,7 @@ int main(void)
                 !same("prediction", m, p[m], ref_p[m]))
                 return 1;
         }
-        sr_grid_update(M, zn, x, g, bw, ie);
+        sr_grid_update(M, zn, NULL, x, g, bw, ie);
         for (int64_t m = 0; m < M; m++) {
             if (g[m] != 0.0)
                 ftrl_update(&ref_z[m], &ref_n[m], g[m] * x, bw[M + m], bw[m], ie[m]);
@@ -68,7 +68,7 @@ int main(void)
             kept_p[m] = p0[m] = pick(-1.0, 1.0, 0.0);
         }
         sr_grid_roots(M, 1, 1 + 2 * M, 1 + M, row, roots);
-        sr_grid_predict_kept(M, row + 1, roots, x, lam1, lam2, ie, beta, bw, kept_p);
+        sr_grid_predict(M, row + 1, roots, x, lam1, lam2, ie, beta, bw, kept_p);
         for (int64_t m = 0; m < M; m++) {
             double sq = sqrt(ref_n[m]);
             double w = lazy_weight(ref_z[m], sq, ie[m], beta, lam1[m], lam2[m]);
@@ -76,7 +76,7 @@ int main(void)
                 !same("kept prediction", m, kept_p[m], p0[m] + w * x))
                 return 1;
         }
-        sr_grid_update_kept(M, row + 1, roots, x, g, bw, ie);
+        sr_grid_update(M, row + 1, roots, x, g, bw, ie);
         for (int64_t m = 0; m < M; m++) {
             if (g[m] != 0.0)
                 ftrl_update(&ref_z[m], &ref_n[m], g[m] * x, bw[M + m], bw[m], ie[m]);
@@ -95,7 +95,7 @@ int main(void)
             ref_z[m] = zn[m];
             ref_n[m] = zn[M + m];
         }
-        sr_grid_update(M, zn, 1.0, g, bw, ie);
+        sr_grid_update(M, zn, NULL, 1.0, g, bw, ie);
         for (int64_t m = 0; m < M; m++) {
             if (g[m] != 0.0)
                 ftrl_update(&ref_z[m], &ref_n[m], g[m], bw[M + m], bw[m], ie[m]);

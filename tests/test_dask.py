@@ -748,6 +748,15 @@ def test_a_dask_array_of_another_width_is_refused_when_called_naming_the_dask_cl
         lazy.compute()
 
 
+def _two_blocks():
+    """``(rng, X, y, dX, dy)``: 200 rows of 5 columns and a 0/1 target, on the cluster in two
+    blocks of 100 rows."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 5))
+    y = (X[:, 0] > 0).astype(int)
+    return rng, X, y, da.from_array(X, chunks=(100, 5)), da.from_array(y, chunks=100)
+
+
 @pytest.mark.parametrize("Dask", [DaskSparseFTRLClassifier, DaskSparseFTRLRegressor])
 def test_a_one_column_frame_of_weights_is_refused_by_fit_and_score_alike(client, Dask):
     # score took it as its column, fit refused it once computed (scikit-learn's message, from a
@@ -758,10 +767,7 @@ def test_a_one_column_frame_of_weights_is_refused_by_fit_and_score_alike(client,
     import pandas as pd
     from sklearn.utils.validation import _check_sample_weight
 
-    rng = np.random.RandomState(0)
-    X = rng.normal(size=(200, 5))
-    y = (X[:, 0] > 0).astype(int)
-    dX, dy = da.from_array(X, chunks=(100, 5)), da.from_array(y, chunks=100)
+    rng, X, y, dX, dy = _two_blocks()
     weight = pd.DataFrame({"w": rng.uniform(0.5, 2, 200)})
     with pytest.raises(ValueError, match="1D"):
         _check_sample_weight(weight, X)
@@ -795,10 +801,7 @@ def test_a_frame_y_of_several_columns_is_refused_by_fit_and_score_when_called(cl
 
     import pandas as pd
 
-    rng = np.random.RandomState(0)
-    X = rng.normal(size=(200, 5))
-    y = (X[:, 0] > 0).astype(int)
-    dX, dy = da.from_array(X, chunks=(100, 5)), da.from_array(y, chunks=100)
+    _, X, y, dX, dy = _two_blocks()
     two = dd.from_pandas(pd.DataFrame({"a": y, "b": y}), npartitions=2)
     model = Dask(client=client, random_state=0).fit(dX, dy)
     before = pickle.dumps(model)
