@@ -285,16 +285,26 @@ import errno, fcntl, os, signal, sys
 
 path, replacement = sys.argv[1:]
 signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGIO})
+F_SETLEASE = getattr(fcntl, "F_SETLEASE", 1024)
+# first a file nobody else opened: a refusal there is the kernel's or the file system's (some
+# refuse every write lease with EAGAIN), not a sign that a fetcher kept a file open
+control = os.open(replacement, os.O_RDONLY)
+try:
+    fcntl.fcntl(control, F_SETLEASE, fcntl.F_WRLCK)
+    fcntl.fcntl(control, F_SETLEASE, fcntl.F_UNLCK)
+except OSError as exc:
+    sys.exit(f"no lease: {exc}")
+os.close(control)
 fd = os.open(path, os.O_RDONLY)
 try:
-    fcntl.fcntl(fd, getattr(fcntl, "F_SETLEASE", 1024), fcntl.F_WRLCK)
+    fcntl.fcntl(fd, F_SETLEASE, fcntl.F_WRLCK)
 except OSError as exc:  # EAGAIN: the file is open elsewhere (a fetcher kept it open), no skip
     sys.exit(f"{'open elsewhere' if exc.errno == errno.EAGAIN else 'no lease'}: {exc}")
 print("leased", flush=True)
 if signal.sigtimedwait({signal.SIGIO}, 20) is None:
     sys.exit(f"nothing opened {path}")
 os.replace(replacement, path)
-fcntl.fcntl(fd, getattr(fcntl, "F_SETLEASE", 1024), fcntl.F_UNLCK)
+fcntl.fcntl(fd, F_SETLEASE, fcntl.F_UNLCK)
 """
 
 

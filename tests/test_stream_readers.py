@@ -456,6 +456,10 @@ def test_missing_column_empty_and_header_only_files(tmp_path):
     blank.write_text("\n\n\n")
     with pytest.raises(ValueError, match=r"blank\.csv is empty"):
         open_source(str(blank))
+    for text in (b"\xef\xbb\xbf", b"\xef\xbb\xbf\r\n\r\n"):  # a spreadsheet's, empty
+        blank.write_bytes(text)
+        with pytest.raises(ValueError, match=r"blank\.csv is empty"):
+            open_source(str(blank))
 
 
 def test_a_csv_row_longer_than_a_block_is_refused_not_read_whole(tmp_path):
@@ -599,6 +603,21 @@ def test_a_quoted_field_left_open_to_the_end_of_a_csv_is_refused(
         for chunk in source.chunks():
             seen += chunk.row_numbers.tolist()
     assert 2 not in seen  # the row holding the rest of the file is not yielded
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz"])
+def test_a_csv_cut_off_inside_a_quoted_field_of_an_earlier_column_has_one_bad_row(tmp_path, suffix):
+    # a file cut mid-write: the open field holds no line end, so no row is lost in it; it is
+    # one malformed row (refused in error mode, skipped when skipping), as before the check of
+    # quotes left open, not "the rest of the file would be read as its text"
+    _pyarrow()
+    path = _write_compressed(tmp_path / f"cut{suffix}", b'y,x,z\n1,a,q\n0,b,q\n1,"partial te')
+    source = open_source(path, target="y", skip_bad_rows=True)
+    chunks = list(source.chunks())
+    assert [n for c in chunks for n in c.row_numbers.tolist()] == [1, 2]
+    assert source.bad_rows == 1
+    with pytest.raises(ValueError, match=r"row 3: expected 3 fields, found 2"):
+        list(open_source(path, target="y").chunks())
 
 
 @pytest.mark.parametrize("skip_bad_rows", [False, True])
@@ -1323,7 +1342,7 @@ def test_a_missing_time_target_in_batches_is_named_not_taken_as_a_number(times, 
         list(source.chunks())
 
 
-@pytest.mark.parametrize("X", [{"x": [1.0, 2.0]}, [[1.0], [2.0]]])
+@pytest.mark.parametrize("X", [{"x": [1.0, 2.0]}, [[1.0], [2.0]], np.float64(1.0), np.array(3.0)])
 def test_an_x_without_shape_in_a_batch_is_named(X):
     # "AttributeError: 'dict' object has no attribute 'shape'", naming no batch
     source = open_source([(np.ones((2, 1)), [0.0, 1.0]), (X, [0.0, 1.0])])

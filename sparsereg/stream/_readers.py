@@ -475,25 +475,36 @@ def _first_line_end(head, delimiter):
     """How pyarrow's CSV lexer (quoting on, no escape character, newlines in values) reads the
     first line of `head` (bytes): "end" if it ends within them, "quoted" if they end inside a
     quoted field, None if inside an unquoted one. A quote opens a field at its start only, two
-    quotes in a quoted field stand for one, and a line end in a quoted field is part of it.
-    As pyarrow, a UTF-8 byte-order mark and empty lines before the header are skipped."""
-    head = head.removeprefix(b"\xef\xbb\xbf").lstrip(b"\r\n")
+    quotes in a quoted field stand for one, and a line end in a quoted field is part of it."""
+    return _line_scan(head, delimiter)[0]
+
+
+def _line_scan(line, delimiter):
+    """``(_first_line_end's answer, where the quoted field open at the end of `line` began:
+    its quote's position, or -1)``."""
     delimiter = delimiter.encode()
-    quoted, doubled = False, -1
-    for match in re.finditer(rb'["\r\n]', head):
+    quoted, doubled, opened = False, -1, -1
+    for match in re.finditer(rb'["\r\n]', line):
         p = match.start()
         if p == doubled:
             continue
         if not quoted:
-            if head[p] != ord('"'):
-                return "end"
-            quoted = p == 0 or head[p - len(delimiter) : p] == delimiter
-        elif head[p] == ord('"'):
-            if head[p + 1 : p + 2] == b'"':
+            if line[p] != ord('"'):
+                return "end", -1
+            quoted = p == 0 or line[p - len(delimiter) : p] == delimiter
+            opened = p if quoted else -1
+        elif line[p] == ord('"'):
+            if line[p + 1 : p + 2] == b'"':
                 doubled = p + 1
             else:
                 quoted = False
-    return "quoted" if quoted else None
+    return ("quoted", opened) if quoted else (None, -1)
+
+
+def _header_text(head):
+    """The file's first bytes from where pyarrow looks for the header: after a UTF-8
+    byte-order mark, then after empty lines."""
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip(b"\r\n")
 
 
 def _last_text(pa, column):
@@ -727,7 +738,7 @@ class _ArrowSource(Source):
 
     def _line_ends_within(self, i, size):
         """Whether the file's first line (its header) ends in its first `size` bytes."""
-        return _first_line_end(self._head(i, size), self.delimiter) == "end"
+        return _first_line_end(_header_text(self._head(i, size)), self.delimiter) == "end"
 
     def _refuse_unended_header(self, i, size):
         """Refuse a file that ends within its first `size` bytes with no line end to its header
@@ -737,6 +748,7 @@ class _ArrowSource(Source):
         if len(head) > size:  # (the header may end further on)
             return
         path = self.files[i]
+        head = _header_text(head)
         if not head.strip():
             raise ValueError(f"{path} is empty.")
         ended = _first_line_end(head, self.delimiter)
@@ -904,8 +916,11 @@ class _ArrowSource(Source):
             if number < 1:
                 self._stop = f"{path}: {reason} (row number unknown)"
                 return "error"
-            # a row ends inside a quote only at the file's end: the rest of the file is in it
-            if _first_line_end(row.text.encode(), self.delimiter) == "quoted":
+            # a row ends inside a quote only at the file's end: the rest of the file is in it,
+            # when the open field holds a line end (else the file ends cut off in that row)
+            text = row.text.encode()
+            ended, opened = _line_scan(text, self.delimiter)
+            if ended == "quoted" and re.search(rb"[\r\n]", text[opened:]):
                 reason = _LEFT_OPEN
                 if self.skip_bad_rows:  # not one bad row: the file cannot be read
                     self._stop = f"{path}: row {number}: {reason}"
@@ -1008,6 +1023,12 @@ class _ArrowSource(Source):
                     text = _last_text(pa, batch.column(last_index))
                     if text is not None and (b"\n" in text or b"\r" in text):
                         opened = valid, text
+                    if last_name not in used:  # read for this check only: not held
+                        keep = [j for j in range(batch.num_columns) if j != last_index]
+                        batch = pa.RecordBatch.from_arrays(
+                            [batch.column(j) for j in keep],
+                            names=[batch.schema.names[j] for j in keep],
+                        )
                 # rows consumed before the resume point: parsed, then dropped
                 first = int(np.searchsorted(numbers, start_row, side="right"))
                 if first:
@@ -1392,7 +1413,7 @@ class _IterableSource(Source):
             if len(batch) != 2:
                 raise ValueError(f"batch {k} is a tuple of {len(batch)} items; expected (X, y).")
             X, y = batch
-            if not hasattr(X, "shape"):  # (a chunk's rows are X.shape[0])
+            if not getattr(X, "shape", ()):  # (a chunk's rows are X.shape[0])
                 raise TypeError(
                     f"batch {k}: X is a {type(X).__name__}; expected a 2-D NumPy array, a "
                     "SciPy sparse matrix or a pandas DataFrame."
@@ -1555,7 +1576,11 @@ def open_source(
         SVMlight lines in a row, no good one among them, stop the read with ValueError (such
         a file is rather of another format or delimiter). Either way, a quoted field left open
         to the end of a CSV file (a stray ``"``), which pyarrow would read the rest of the file
-        into, raises ValueError naming its row.
+        into, raises ValueError naming its row (not checked in a file whose last column's
+        name is also another's). To tell such a field from a closed one holding line ends in
+        the file's last row, the file's end is read once more (a compressed file is then
+        decompressed again, each pass); a field cut off by the file's end with no line end in
+        it is the rest of its row, not of the file: a malformed row if short of fields.
     delimiter : str, default=None
         The CSV field delimiter. None: a tab if a file's name ends in ``.tsv`` (or
         ``.tsv.gz``...), else ",".
