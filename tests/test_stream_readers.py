@@ -661,6 +661,20 @@ def test_a_csv_ending_in_a_quoted_field_that_holds_line_ends_is_read(tmp_path, t
         assert chunks[-1].row_numbers.tolist()[-1] == 2
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz"])
+def test_a_file_changed_between_passes_is_checked_for_an_open_quote_again(tmp_path, suffix):
+    # a file's end found closed is not read again on the next passes (for a compressed file,
+    # a whole decompression each pass), unless the file changed
+    _pyarrow()
+    closed = _write_compressed(tmp_path / f"f{suffix}", b'y,x\n1,a\n0,"b\n1"\n')
+    source = open_source(closed, target="y")
+    for _ in range(2):
+        assert list(source.chunks())[-1].X["x"].tolist() == ["a", "b\n1"]
+    _write_compressed(tmp_path / f"f{suffix}", b'y,x\n1,a\n0,"b\n1')  # now left open
+    with pytest.raises(ValueError, match="row 2: a quoted field opened in this row is never"):
+        list(source.chunks())
+
+
 @pytest.mark.parametrize("threaded", [True, False])
 def test_line_ends_in_the_last_column_across_blocks_give_the_rows_of_pandas(tmp_path, threaded):
     # (a batch whose last row holds a line end in its last column waits for the next rows)

@@ -646,6 +646,10 @@ class _ArrowSource(Source):
         self._columns = {}
         self._schemas = {}  # Parquet: each file's Arrow schema
         self._blocks = {}  # CSV bytes per block of each file: larger where the header is long
+        # CSV: a file whose last field holds a line end, found closed (_ends_inside), with its
+        # size and time then: the next passes skip reading its end again (a compressed file's
+        # is its whole decompression)
+        self._closed_ends = {}
         self._last_column = {}  # CSV: each file's last column (None if named twice), its width
         _import_pyarrow()
         for i in range(len(files)):  # every file's columns are checked before any is read
@@ -724,17 +728,29 @@ class _ArrowSource(Source):
         """Whether file i ends inside a quoted field of its last column, opened at that field's
         start, whose text as parsed is `value` (bytes): pyarrow takes a quote left open as
         closed by the end of the file."""
+        try:
+            found = os.stat(self.files[i])
+            key = (value, found.st_size, found.st_mtime_ns, found.st_ino)
+        except (OSError, TypeError, ValueError):
+            key = None
+        if key is not None and self._closed_ends.get(i) == key:
+            return False
         _, width = self._last_column[i]
         opened = b'"' + value.replace(b'"', b'""')  # the bytes from its quote to the file's end
         tail = self._tail(i, 2 * len(opened) + 2)
-        if not tail.endswith(opened) or len(tail) == len(opened):
-            return False
         before = tail[-len(opened) - 1 : -len(opened)]
-        if before not in ((b"\n", b"\r") if width == 1 else (self.delimiter.encode(),)):
-            return False  # (that quote does not open the last column)
-        # the same bytes closed by a quote and line ends: `value` is a closed field's text
-        # ('"\n"' and a line end: the text is a line end, the last bytes those of '"\n')
-        return not tail.rstrip(b"\r\n").endswith(opened + b'"')
+        inside = (
+            tail.endswith(opened)
+            and len(tail) > len(opened)
+            # (else that quote does not open the last column)
+            and before in ((b"\n", b"\r") if width == 1 else (self.delimiter.encode(),))
+            # the same bytes closed by a quote and line ends: `value` is a closed field's text
+            # ('"\n"' and a line end: the text is a line end, the last bytes those of '"\n')
+            and not tail.rstrip(b"\r\n").endswith(opened + b'"')
+        )
+        if not inside and key is not None:
+            self._closed_ends[i] = key
+        return inside
 
     def _line_ends_within(self, i, size):
         """Whether the file's first line (its header) ends in its first `size` bytes."""
@@ -1579,8 +1595,9 @@ def open_source(
         into, raises ValueError naming its row (not checked in a file whose last column's
         name is also another's). To tell such a field from a closed one holding line ends in
         the file's last row, the file's end is read once more (a compressed file is then
-        decompressed again, each pass); a field cut off by the file's end with no line end in
-        it is the rest of its row, not of the file: a malformed row if short of fields.
+        decompressed again; in later passes only if the file changed); a field cut off by the
+        file's end with no line end in it is the rest of its row, not of the file: a
+        malformed row if short of fields.
     delimiter : str, default=None
         The CSV field delimiter. None: a tab if a file's name ends in ``.tsv`` (or
         ``.tsv.gz``...), else ",".
