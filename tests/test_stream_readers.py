@@ -605,13 +605,23 @@ def test_a_quoted_field_left_open_to_the_end_of_a_csv_is_refused(
     assert 2 not in seen  # the row holding the rest of the file is not yielded
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'y,x,z\n1,a,q\n0,b,q\n1,"partial te',
+        b'y,x,z\n1,a,q\n0,b,q\n1,"partial te\n\n',  # (only empty lines swallowed)
+        b'y,x,z\r\n1,a,q\r\n0,b,q\r\n1,"partial te\r\n\r\n',
+    ],
+)
 @pytest.mark.parametrize("suffix", [".csv", ".csv.gz"])
-def test_a_csv_cut_off_inside_a_quoted_field_of_an_earlier_column_has_one_bad_row(tmp_path, suffix):
+def test_a_csv_cut_off_inside_a_quoted_field_of_an_earlier_column_has_one_bad_row(
+    tmp_path, text, suffix
+):
     # a file cut mid-write: the open field holds no line end, so no row is lost in it; it is
     # one malformed row (refused in error mode, skipped when skipping), as before the check of
     # quotes left open, not "the rest of the file would be read as its text"
     _pyarrow()
-    path = _write_compressed(tmp_path / f"cut{suffix}", b'y,x,z\n1,a,q\n0,b,q\n1,"partial te')
+    path = _write_compressed(tmp_path / f"cut{suffix}", text)
     source = open_source(path, target="y", skip_bad_rows=True)
     chunks = list(source.chunks())
     assert [n for c in chunks for n in c.row_numbers.tolist()] == [1, 2]
@@ -648,6 +658,8 @@ def test_a_bad_value_before_a_quoted_field_left_open_is_named_first(
         ('y,x\n1,a\n0,"b,\n1,"c\n', "b,\n1,c"),  # (closed by the quote before c)
         ('x\n"a"\n"\n"\n', "\n"),  # one column: the value is the row
         ('y,x\n1,a\n0,"b', "b"),  # open, but no line end in it: no row is lost
+        ('y,x\n1,a\n0,"b\n\n', "b\n\n"),  # open, only empty lines after it: none lost
+        ('y,x\n1,a\n0,"b\r\n', "b\r\n"),
     ],
 )
 @pytest.mark.parametrize("suffix", [".csv", ".csv.gz"])
@@ -659,6 +671,17 @@ def test_a_csv_ending_in_a_quoted_field_that_holds_line_ends_is_read(tmp_path, t
         chunks = list(open_source(path, target=target, skip_bad_rows=skip_bad_rows).chunks())
         assert chunks[-1].X["x"].tolist()[-1] == last
         assert chunks[-1].row_numbers.tolist()[-1] == 2
+
+
+def test_a_csv_read_for_no_column_still_gives_its_rows(tmp_path):
+    # the last column, read for the check of quotes left open only, leaves each batch: a
+    # batch rebuilt from no column had no row
+    _pyarrow()
+    path = tmp_path / "a.csv"
+    path.write_bytes(b"x,z\n1,q\n2,r\n3,s\n")
+    chunks = list(open_source(str(path), categorical=[]).chunks())
+    assert [c.row_numbers.tolist() for c in chunks] == [[1, 2, 3]]
+    assert chunks[0].X.shape == (3, 0)
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".csv.gz"])

@@ -13,6 +13,7 @@ imported only when a CSV or Parquet file is read (``pip install "sparsereg[strea
 
 import _thread
 import gzip
+import hashlib
 import io
 import os
 import queue
@@ -501,6 +502,13 @@ def _line_scan(line, delimiter):
     return ("quoted", opened) if quoted else (None, -1)
 
 
+def _holds_line_end(text):
+    """Whether a line end in `text` (bytes) has more text after it: the rows after it that a
+    quoted field left open swallowed (only empty lines after it: none)."""
+    stripped = text.rstrip(b"\r\n")
+    return b"\n" in stripped or b"\r" in stripped
+
+
 def _header_text(head):
     """The file's first bytes from where pyarrow looks for the header: after a UTF-8
     byte-order mark, then after empty lines."""
@@ -647,8 +655,8 @@ class _ArrowSource(Source):
         self._schemas = {}  # Parquet: each file's Arrow schema
         self._blocks = {}  # CSV bytes per block of each file: larger where the header is long
         # CSV: a file whose last field holds a line end, found closed (_ends_inside), with its
-        # size and time then: the next passes skip reading its end again (a compressed file's
-        # is its whole decompression)
+        # size, time and inode then: the next passes skip reading its end again (a compressed
+        # file's is its whole decompression) unless one of them changed
         self._closed_ends = {}
         self._last_column = {}  # CSV: each file's last column (None if named twice), its width
         _import_pyarrow()
@@ -730,7 +738,8 @@ class _ArrowSource(Source):
         closed by the end of the file."""
         try:
             found = os.stat(self.files[i])
-            key = (value, found.st_size, found.st_mtime_ns, found.st_ino)
+            digest = hashlib.blake2b(value, digest_size=16).digest()  # (not a block of text)
+            key = (digest, found.st_size, found.st_mtime_ns, found.st_ino)
         except (OSError, TypeError, ValueError):
             key = None
         if key is not None and self._closed_ends.get(i) == key:
@@ -936,7 +945,7 @@ class _ArrowSource(Source):
             # when the open field holds a line end (else the file ends cut off in that row)
             text = row.text.encode()
             ended, opened = _line_scan(text, self.delimiter)
-            if ended == "quoted" and re.search(rb"[\r\n]", text[opened:]):
+            if ended == "quoted" and _holds_line_end(text[opened:]):
                 reason = _LEFT_OPEN
                 if self.skip_bad_rows:  # not one bad row: the file cannot be read
                     self._stop = f"{path}: row {number}: {reason}"
@@ -1037,13 +1046,12 @@ class _ArrowSource(Source):
                 gaps[:] = [g for g in gaps if g > valid]
                 if last_index is not None:
                     text = _last_text(pa, batch.column(last_index))
-                    if text is not None and (b"\n" in text or b"\r" in text):
+                    if text is not None and _holds_line_end(text):
                         opened = valid, text
                     if last_name not in used:  # read for this check only: not held
-                        keep = [j for j in range(batch.num_columns) if j != last_index]
-                        batch = pa.RecordBatch.from_arrays(
-                            [batch.column(j) for j in keep],
-                            names=[batch.schema.names[j] for j in keep],
+                        # (select: from_arrays of no column would make a batch of no row)
+                        batch = batch.select(
+                            [j for j in range(batch.num_columns) if j != last_index]
                         )
                 # rows consumed before the resume point: parsed, then dropped
                 first = int(np.searchsorted(numbers, start_row, side="right"))
@@ -1592,12 +1600,12 @@ def open_source(
         SVMlight lines in a row, no good one among them, stop the read with ValueError (such
         a file is rather of another format or delimiter). Either way, a quoted field left open
         to the end of a CSV file (a stray ``"``), which pyarrow would read the rest of the file
-        into, raises ValueError naming its row (not checked in a file whose last column's
-        name is also another's). To tell such a field from a closed one holding line ends in
-        the file's last row, the file's end is read once more (a compressed file is then
-        decompressed again; in later passes only if the file changed); a field cut off by the
-        file's end with no line end in it is the rest of its row, not of the file: a
-        malformed row if short of fields.
+        into, raises ValueError naming its row (not checked for the file's last column when
+        its name is also another column's). To tell such a field in the last column from a
+        closed one holding line ends, the file's end is read once more (a compressed file is
+        then decompressed again; in later passes only if the file's size, time or inode
+        changed). A field left open with no line end in it but the file's last ones swallowed
+        no row: it is the rest of its row, a malformed row if short of fields.
     delimiter : str, default=None
         The CSV field delimiter. None: a tab if a file's name ends in ``.tsv`` (or
         ``.tsv.gz``...), else ",".
