@@ -1605,7 +1605,8 @@ def open_source(
         closed one holding line ends, the file's end is read once more (a compressed file is
         then decompressed again; in later passes only if the file's size, time or inode
         changed). A field left open with no line end in it but the file's last ones swallowed
-        no row: it is the rest of its row, a malformed row if short of fields.
+        no row: it is the rest of its row (its text keeping those line ends), or a malformed
+        row if short of fields.
     delimiter : str, default=None
         The CSV field delimiter. None: a tab if a file's name ends in ``.tsv`` (or
         ``.tsv.gz``...), else ",".
