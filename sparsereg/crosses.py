@@ -433,7 +433,29 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         """Validate X and resolve crosses and buckets to column positions."""
         crosses, buckets, dtype = self._more_validate_params()
         X, display, keys = self._validate_X(X, reset)
-        n_cols = X.shape[1]
+        positions, bucket_at = self._positions(crosses, buckets, keys, display)
+        return X, display, positions, bucket_at, dtype
+
+    def _check_columns(self, names):
+        """The checks of ``transform`` that need X's column names only (``names``), not its
+        rows: every column that ``crosses`` and ``buckets`` name or number is in X. For a
+        caller that knows the names before the rows (a dask DataFrame's)."""
+        crosses, buckets, _ = self._more_validate_params()
+        names = list(names)
+        if not names:  # (as check_array refuses X of no column)
+            raise ValueError(
+                f"Found X with 0 feature(s) while a minimum of 1 is required by "
+                f"{type(self).__name__}."
+            )
+        keys = names if all(isinstance(n, str) for n in names) else None
+        display = keys if keys is not None else [f"x{j}" for j in range(len(names))]
+        self._positions(crosses, buckets, keys, display)
+
+    @staticmethod
+    def _positions(crosses, buckets, keys, display):
+        """``(positions of each cross, {position: bucket spec})`` in an X whose columns are
+        ``display`` (named ``keys``, or None when it has no names)."""
+        n_cols = len(display)
         lookup = {k: j for j, k in enumerate(keys)} if keys is not None else {}
 
         def resolve(key):
@@ -469,7 +491,7 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
                     f"buckets give column {display[j]!r} twice (by name and position)."
                 )
             bucket_at[j] = spec
-        return X, display, positions, bucket_at, dtype
+        return positions, bucket_at
 
     def _column(self, X, j, name, spec, pd):
         col = X.iloc[:, j] if _is_dataframe(X) else X[:, j]

@@ -463,6 +463,8 @@ class _DaskFTRL(BaseEstimator):
         blocks = self._blocks(X, y, sample_weight)
         if not blocks:
             raise ValueError("X has no partitions.")
+        if self.hasher is not None:  # the columns it names, now (else each partition, computed)
+            self.hasher._check_columns(X.columns)
         if isinstance(self, ClassifierMixin):
             if classes is None:
                 found = client.compute(

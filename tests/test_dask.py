@@ -559,6 +559,36 @@ def test_column_names_of_mixed_types_are_refused_at_fit_as_a_pipeline_refuses_th
         assert not hasattr(model, "estimator_")
 
 
+@pytest.mark.parametrize(
+    "crosses, columns, message",
+    [
+        (["city", ("city", "dev")], ["city", "os"], r"column 'dev' not found in X"),
+        ([0, 5], ["city", "os"], r"column position 5 is out of range for X with 2 columns"),
+        (None, [], r"Found X with 0 feature\(s\)"),
+    ],
+)
+def test_columns_the_hasher_needs_are_checked_when_fit_is_called(client, crosses, columns, message):
+    # the names are the dask DataFrame's metadata; each partition refused them once computed
+    # (here computing any partition would raise RuntimeError: fit must refuse before)
+    dd = pytest.importorskip("dask.dataframe")
+    import dask
+    import pandas as pd
+
+    def never():
+        raise RuntimeError("a partition was computed")
+
+    frame = dd.from_delayed(
+        [dask.delayed(never)()], meta=pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    )
+    y = dd.from_delayed([dask.delayed(never)()], meta=pd.Series(dtype=np.int64))
+    model = DaskSparseFTRLClassifier(
+        hasher=FeatureCrossHasher(crosses=crosses, n_features=2**8), client=client
+    )
+    with pytest.raises(ValueError, match=message):
+        model.fit(frame, y)
+    assert not hasattr(model, "estimator_")
+
+
 def test_score_of_a_one_column_frame_and_of_a_constant_y_is_scikit_learns(client):
     # a one-column dask DataFrame y broadcast against the predictions (accuracy 50.5); a
     # constant y's R^2 depended on the partitions (0.0, -1.3e29, -3.2e28)
