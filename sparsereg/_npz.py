@@ -40,6 +40,19 @@ class Member:
         self.archive, self.key, self.info, self.what = archive, key, info, what
         if info.flag_bits & 0x1:
             raise ValueError(f"{what}: member {info.filename!r} is encrypted.")
+        # its data lies between its offset and the zip's directory: a size declared beyond the
+        # file was allocated before the reading found the file short (MemoryError under a limit
+        # of address space), a negative offset (a damaged end record) was an OSError
+        end = info.header_offset + info.compress_size
+        if (
+            info.header_offset < 0
+            or end > archive.start_dir
+            or (info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size)
+        ):
+            raise ValueError(
+                f"{what}: member {info.filename!r} declares {info.compress_size:,} bytes at "
+                f"offset {info.header_offset:,}, which the file does not hold."
+            )
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise ValueError(
                 f"{what}: member {info.filename!r} uses compression method "

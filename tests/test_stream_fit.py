@@ -593,6 +593,82 @@ def test_a_tampered_checkpoint_is_refused_and_the_estimator_left_as_it_was(
     assert not hasattr(model[-1], "coef_")
 
 
+def _declare_sizes(path, name, size):
+    """Patch the zip directory of ``path``: member ``name`` declares ``size`` bytes, stored."""
+    import struct
+
+    raw = bytearray(path.read_bytes())
+    at = 0
+    while (at := raw.find(b"PK\x01\x02", at + 1)) >= 0:
+        length = struct.unpack_from("<H", raw, at + 28)[0]
+        if raw[at + 46 : at + 46 + length] == name.encode():
+            struct.pack_into("<II", raw, at + 20, size, size)
+    path.write_bytes(bytes(raw))
+
+
+_ADDRESS_SPACE_LIMITED = """
+import resource, sys
+from sparsereg.stream import fit_stream
+from tests.test_stream_fit import click_batches, pipeline
+resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))
+try:
+    fit_stream(pipeline(), click_batches(2), target="click", checkpoint=sys.argv[1],
+               resume=True, passes=2)
+except ValueError as exc:
+    print("ValueError:", exc)
+"""
+
+
+def test_a_checkpoint_declaring_more_bytes_than_it_holds_is_refused_before_allocating(tmp_path):
+    # a 20 KB checkpoint declaring a 4 GB member (its .npy header and the zip directory
+    # agreeing) had its buffer allocated before the reading found the file short: a
+    # MemoryError where the address space is limited (ulimit -v), not a ValueError
+    import io
+    import subprocess
+
+    path, bad = tmp_path / "run.ckpt", tmp_path / "bad.ckpt"
+    fit_stream(pipeline(), click_batches(n_batches=2), target="click", checkpoint=path)
+    size = 2**32 - 2**16
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "|u1", "fortran_order": False, "shape": (size - 128,)}
+    )
+    assert len(header.getvalue()) == 128
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(bad, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "state.nnz_history_t.npy":
+                data = header.getvalue() + bytes(64)
+            zout.writestr(item, data)
+    _declare_sizes(bad, "state.nnz_history_t.npy", size)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run(
+        [sys.executable, "-c", _ADDRESS_SPACE_LIMITED, str(bad)],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": root, "OPENBLAS_NUM_THREADS": "1"},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "ValueError:" in done.stdout and "does not hold" in done.stdout, done.stdout
+
+
+def test_a_checkpoint_with_a_damaged_end_record_is_a_value_error(tmp_path):
+    # a flipped bit in the end record's offset of the directory moved every member's offset
+    # below 0: the reader's seek raised OSError (Invalid argument)
+    path = tmp_path / "run.ckpt"
+    fit_stream(pipeline(), click_batches(n_batches=2), target="click", checkpoint=path)
+    raw = bytearray(path.read_bytes())
+    raw[-3] ^= 1  # the directory's offset, its high byte: 2**24 bytes further
+    path.write_bytes(bytes(raw))
+    model = pipeline()
+    with pytest.raises(ValueError, match="which the file does not hold"):
+        fit_stream(model, click_batches(2), target="click", checkpoint=path, resume=True)
+    assert not hasattr(model[-1], "coef_")
+    assert path.read_bytes() == bytes(raw)
+
+
 def test_a_checkpoint_of_version_1_resumes_to_the_uninterrupted_run(tmp_path):
     # version 2 added the run of refused rows to the progress: a version-1 checkpoint (its
     # progress without it) is still read, as a run of 0
