@@ -808,6 +808,27 @@ def test_a_checkpoint_whose_passes_disagree_with_its_history_is_refused(tmp_path
     assert not hasattr(model[-1], "coef_")
 
 
+@pytest.mark.parametrize(
+    "counts, message", [([600, 0, 2], "not 0 or 1"), ([600, 0, 1], "early stop")]
+)
+def test_a_checkpoint_stopped_early_mid_pass_is_refused(tmp_path, counts, message):
+    # a checkpoint in the middle of its first pass that claimed an early stop (or a flag of 2)
+    # was resumed as a finished run: its remaining rows silently never trained
+    batches = click_batches(n_batches=4)
+    path, bad = tmp_path / "run.ckpt", tmp_path / "bad.ckpt"
+    with pytest.raises(KeyboardInterrupt):
+        fit_stream(
+            pipeline(), batches, target="click", checkpoint=path, progress=interrupt_after(2)
+        )
+    _tamper(path, bad, "history.counts", np.array(counts))
+    before = bad.read_bytes()
+    model = pipeline()
+    with pytest.raises(ValueError, match=message):
+        fit_stream(model, batches, target="click", checkpoint=bad, resume=True)
+    assert not hasattr(model[-1], "coef_")
+    assert bad.read_bytes() == before
+
+
 def test_grid_estimators_are_refused_checkpoints_before_training(tmp_path):
     """A grid estimator's get_ftrl_state is its chosen model's state, which cannot resume
     the grid: fit_stream wrote such checkpoints, and the resume raised AttributeError."""

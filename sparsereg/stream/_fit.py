@@ -841,6 +841,12 @@ def _check_progress(run, history, src, path):
             f"{run.pass_index + 1}."
         )
     src._check_start(run.position)
+    # a run stops early at the end of a pass (not its first): the position is the next one's start
+    if history.stopped_early and (run.position != Position() or not history.n_passes):
+        raise ValueError(
+            f"{where}: it records an early stop in pass {run.pass_index + 1}, at {run.position}; "
+            "a run stops early only at the end of a pass after its first."
+        )
     rows = history.curve_rows
     if any(b < a for a, b in zip(rows, rows[1:])) or (rows and rows[-1] > history.rows):
         raise ValueError(f"{where}: its history of rows is inconsistent.")

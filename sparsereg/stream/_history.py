@@ -131,6 +131,8 @@ class StreamHistory:
         counts = arrays["history.counts"]
         if counts.shape != (3,) or counts.dtype.kind not in "iu" or np.any(counts < 0):
             raise ValueError("checkpoint: history.counts must hold 3 non-negative integers.")
+        if counts[2] > 1:
+            raise ValueError("checkpoint: history.counts' flag of an early stop is not 0 or 1.")
         history.rows, history.bad_rows, stopped = (int(c) for c in counts)
         history.stopped_early = bool(stopped)
         return history
