@@ -829,6 +829,30 @@ def test_a_checkpoint_stopped_early_mid_pass_is_refused(tmp_path, counts, messag
     assert bad.read_bytes() == before
 
 
+@pytest.mark.parametrize("row", [10**6, np.iinfo(np.int64).max])
+def test_a_resume_refused_at_its_first_batch_leaves_the_model_as_it_was(tmp_path, row):
+    # a position past the data shows only when the source is read, after the checkpoint's
+    # state was set: the model was left holding it (fitted) though the resume was refused
+    data = tmp_path / "clicks.csv"
+    pd.concat(click_batches(n_batches=4)).to_csv(data, index=False)
+    path, bad = tmp_path / "run.ckpt", tmp_path / "bad.ckpt"
+    options = dict(target="click", batch_rows=300)
+    with pytest.raises(KeyboardInterrupt):
+        fit_stream(pipeline(), data, checkpoint=path, progress=interrupt_after(2), **options)
+    _tamper(path, bad, "progress.ints", np.array([0, 0, row, 0, 0, 0, 0]))
+    model = pipeline()
+    with pytest.raises(ValueError, match="row"):
+        fit_stream(model, data, checkpoint=bad, resume=True, **options)
+    assert not hasattr(model[-1], "coef_")
+    assert all(not hasattr(step, "n_features_in_") for _, step in model.steps)
+    warm = pipeline()
+    fit_stream(warm, click_batches(n_batches=1), target="click")
+    before = clone(warm[-1]).set_ftrl_state(warm[-1].get_ftrl_state())
+    with pytest.raises(ValueError, match="row"):
+        fit_stream(warm, data, checkpoint=bad, resume=True, **options)
+    assert_same_state(warm[-1], before)
+
+
 def test_grid_estimators_are_refused_checkpoints_before_training(tmp_path):
     """A grid estimator's get_ftrl_state is its chosen model's state, which cannot resume
     the grid: fit_stream wrote such checkpoints, and the resume raised AttributeError."""

@@ -279,9 +279,13 @@ def fit_stream(
     ValueError
         For bad parameters, a malformed row (naming the file and row), a label
         outside ``classes``, a checkpoint of another run. The estimator is then as
-        after the last completed batch, and the last checkpoint is intact.
+        after the last completed batch, and the last checkpoint is intact; a resume that
+        stops so before this call trained a batch leaves the estimator and the
+        transformers as they were before the call.
     KeyboardInterrupt
-        After saving a checkpoint at the last completed batch (with ``checkpoint``).
+        After saving a checkpoint at the last completed batch (with ``checkpoint``); as
+        for a ValueError, a resume stopped before this call trained a batch leaves the
+        model as it was.
 
     Examples
     --------
@@ -380,62 +384,79 @@ def fit_stream(
         )
 
     trainer = _Trainer(sm, src, name, holdout, classes, progress, passes, skip_bad_rows)
-    if resume:
-        trainer.resume(checkpoint, description)
-        # the transformers as the run that wrote the checkpoint fitted them, on its first batch:
-        # also when no batch is left to read (a finished run, or one stopped after its last)
-        trainer.prepare_from_start()
-        trainer.judge_resumed(early_stop)
-    run, history = trainer.run, trainer.history
-    if run.complete and (run.pass_index >= passes or history.stopped_early):
+    # a resume refused or stopped before this process trained a batch leaves the estimator
+    # and the transformers as they were (a checkpoint's position past the data, or its state
+    # fitting neither the pipeline nor the data, shows only when the first batch is read)
+    before = [(o, dict(vars(o))) for o in (sm.final, *sm.transformers)] if resume else []
+
+    def train():
+        if resume:
+            trainer.resume(checkpoint, description)
+            # the transformers as the run that wrote the checkpoint fitted them, on its first batch:
+            # also when no batch is left to read (a finished run, or one stopped after its last)
+            trainer.prepare_from_start()
+            trainer.judge_resumed(early_stop)
+        run, history = trainer.run, trainer.history
+        if run.complete and (run.pass_index >= passes or history.stopped_early):
+            return StreamFit(model, history)
+
+        def save():
+            if checkpoint is not None and trainer.fitted:
+                run.seconds = trainer.seconds()
+                save_checkpoint(
+                    checkpoint,
+                    state=sm.final.get_ftrl_state(),
+                    meta=description,
+                    progress=run,
+                    history=history,
+                )
+
+        since_checkpoint = 0
+        try:
+            while run.pass_index < passes and not history.stopped_early:
+                run.complete = False
+                # files: the next batch is read and hashed in a thread while this one trains; the
+                # caller's own batches are read in the caller's thread (a database cursor or a
+                # socket may belong to it, and may block)
+                trainer.start_reading()
+                chunks = src.chunks(run.position)
+                batches = (trainer.transform(chunk) for chunk in chunks)
+                if not isinstance(src, _IterableSource):
+                    batches = _ahead(batches, 1)
+                # leaving the block stops the reading thread first, then closes the reader's files
+                with closing(chunks), closing(batches):
+                    for transformed in batches:
+                        with (
+                            interrupts_deferred()
+                        ):  # a batch is trained and recorded, or not at all
+                            trained, report = trainer.step(*transformed)
+                        if report is not None:
+                            # the caller's callback, after the batch is recorded and outside the
+                            # hold: a Ctrl-C while it runs (it may sleep or block) stops it at once
+                            progress(report)
+                        since_checkpoint += trained
+                        if checkpoint_every is not None and since_checkpoint >= checkpoint_every:
+                            save()
+                            since_checkpoint = 0
+                with interrupts_deferred():
+                    trainer.end_pass(early_stop)
+                if run.pass_index < passes and not history.stopped_early:
+                    save()
+            run.complete = True
+            save()
+        except KeyboardInterrupt:
+            save()
+            raise
         return StreamFit(model, history)
 
-    def save():
-        if checkpoint is not None and trainer.fitted:
-            run.seconds = trainer.seconds()
-            save_checkpoint(
-                checkpoint,
-                state=sm.final.get_ftrl_state(),
-                meta=description,
-                progress=run,
-                history=history,
-            )
-
-    since_checkpoint = 0
     try:
-        while run.pass_index < passes and not history.stopped_early:
-            run.complete = False
-            # files: the next batch is read and hashed in a thread while this one trains; the
-            # caller's own batches are read in the caller's thread (a database cursor or a
-            # socket may belong to it, and may block)
-            trainer.start_reading()
-            chunks = src.chunks(run.position)
-            batches = (trainer.transform(chunk) for chunk in chunks)
-            if not isinstance(src, _IterableSource):
-                batches = _ahead(batches, 1)
-            # leaving the block stops the reading thread first, then closes the reader's files
-            with closing(chunks), closing(batches):
-                for transformed in batches:
-                    with interrupts_deferred():  # a batch is trained and recorded, or not at all
-                        trained, report = trainer.step(*transformed)
-                    if report is not None:
-                        # the caller's callback, after the batch is recorded and outside the
-                        # hold: a Ctrl-C while it runs (it may sleep or block) stops it at once
-                        progress(report)
-                    since_checkpoint += trained
-                    if checkpoint_every is not None and since_checkpoint >= checkpoint_every:
-                        save()
-                        since_checkpoint = 0
-            with interrupts_deferred():
-                trainer.end_pass(early_stop)
-            if run.pass_index < passes and not history.stopped_early:
-                save()
-        run.complete = True
-        save()
-    except KeyboardInterrupt:
-        save()
+        return train()
+    except BaseException:
+        if before and not trainer.trained_here:
+            for o, attributes in before:
+                vars(o).clear()
+                vars(o).update(attributes)
         raise
-    return StreamFit(model, history)
 
 
 class _Trainer:
@@ -460,6 +481,7 @@ class _Trainer:
         if self.fitted and sm.classifier and self.classes is None:
             self.classes = np.asarray(self.final.classes_)
         self.trained = False  # a batch was trained on, in this run or the one resumed
+        self.trained_here = False  # ... by this process
         self.prepared = False
         self.started = time.perf_counter()
 
@@ -492,7 +514,7 @@ class _Trainer:
                 f"checkpoint {os.fspath(path)!r} has the classes "
                 f"{np.asarray(state['classes']).tolist()}, not {self.classes.tolist()}."
             )
-        self.final.set_ftrl_state(state)  # last: a rejected resume leaves the estimator as it was
+        self.final.set_ftrl_state(state)  # last (fit_stream restores it if the run then stops)
         if self.sm.classifier:
             self.classes = np.asarray(self.final.classes_)
         self.run, self.history = run, history
@@ -616,7 +638,7 @@ class _Trainer:
                 final.partial_fit(X_train, y_train, classes=self.classes)
             else:
                 final.partial_fit(X_train, y_train)
-            self.fitted = self.trained = True
+            self.fitted = self.trained = self.trained_here = True
         # the batch is trained: record it (no exception can come after this point)
         train_losses = losses if train is None else losses[train]
         run.train_loss_sum += float(np.sum(train_losses))
