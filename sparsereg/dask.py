@@ -49,6 +49,7 @@ from ._merge import merge_ftrl_states
 from ._missing import refuse_pandas_na
 from ._optional_methods import available_when
 from ._typing import ArrayLike
+from .crosses import FeatureCrossHasher
 from .linear_model import (
     SparseFTRLClassifier,
     SparseFTRLRegressor,
@@ -463,7 +464,9 @@ class _DaskFTRL(BaseEstimator):
         blocks = self._blocks(X, y, sample_weight)
         if not blocks:
             raise ValueError("X has no partitions.")
-        if self.hasher is not None:  # the columns it names, now (else each partition, computed)
+        if isinstance(self.hasher, FeatureCrossHasher) and all(
+            isinstance(c, str) for c in X.columns
+        ):  # the columns it names, now (else each partition refuses them, once computed)
             self.hasher._check_columns(X.columns)
         if isinstance(self, ClassifierMixin):
             if classes is None:

@@ -589,6 +589,26 @@ def test_columns_the_hasher_needs_are_checked_when_fit_is_called(client, crosses
     assert not hasattr(model, "estimator_")
 
 
+def test_the_early_check_of_columns_refuses_nothing_the_partitions_take(client):
+    # names not all str (an int beside a NumPy str_) are looked up by each partition's
+    # transform; a hasher in a Pipeline has no early check: both train, as before it
+    dd = pytest.importorskip("dask.dataframe")
+    import pandas as pd
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"a": rng.choice(list("abc"), 40), "b": rng.choice(list("xy"), 40)})
+    y = pd.Series(rng.randint(0, 2, 40))
+    frame.columns = pd.Index([0, np.str_("b")], dtype=object)
+    hasher = FeatureCrossHasher(crosses=["b"], n_features=64)
+    assert hasher.transform(frame).shape == (40, 64)
+    for h in (hasher, make_pipeline(FunctionTransformer(), hasher)):
+        model = DaskSparseFTRLClassifier(hasher=h, client=client, random_state=0)
+        model.fit(dd.from_pandas(frame, npartitions=2), dd.from_pandas(y, npartitions=2))
+        assert model.estimator_.t_ == 40
+
+
 def test_score_of_a_one_column_frame_and_of_a_constant_y_is_scikit_learns(client):
     # a one-column dask DataFrame y broadcast against the predictions (accuracy 50.5); a
     # constant y's R^2 depended on the partitions (0.0, -1.3e29, -3.2e28)

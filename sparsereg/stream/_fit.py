@@ -453,9 +453,10 @@ def fit_stream(
         return train()
     except BaseException:
         if before and not trainer.trained_here:
-            for o, attributes in before:
-                vars(o).clear()
-                vars(o).update(attributes)
+            with interrupts_deferred():  # all of them or none
+                for o, attributes in before:
+                    vars(o).clear()
+                    vars(o).update(attributes)
         raise
 
 
