@@ -408,9 +408,9 @@ def grid_epoch(
     of ``zn``; ``models``: ``(GRID_COLUMNS, M)``; ``roots``: ``(zn.shape[0], M)``, in which
     the call keeps every model's ``sqrt(n)`` of each row of ``zn`` (computed at its start)
     from the update that writes ``n`` to the next prediction that reads it (the same numbers:
-    one square root per model and non-zero less), or ``(0, M)``: each computed where read. ``y``, ``sample_weight``, ``order``,
-    ``one_vs_rest``, ``positive``, ``t0`` as for ``ftrl_epoch``; ``n_features`` X's width (the
-    table store's bound on a column).
+    one square root per model and non-zero less), or ``(0, M)``: each computed where read.
+    ``y``, ``sample_weight``, ``order``, ``one_vs_rest``, ``positive``, ``t0`` as for
+    ``ftrl_epoch``; ``n_features`` X's width (the table store's bound on a column).
 
     Each row is scored by every model, its sample-weighted loss added to ``loss_sum[m]``
     (its square to ``loss_squares[m]``), then, with ``train``, every model is updated

@@ -426,9 +426,8 @@ def fit_stream(
                 # leaving the block stops the reading thread first, then closes the reader's files
                 with closing(chunks), closing(batches):
                     for transformed in batches:
-                        with (
-                            interrupts_deferred()
-                        ):  # a batch is trained and recorded, or not at all
+                        # a batch is trained and recorded, or not at all
+                        with interrupts_deferred():
                             trained, report = trainer.step(*transformed)
                         if report is not None:
                             # the caller's callback, after the batch is recorded and outside the

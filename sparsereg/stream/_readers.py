@@ -1455,7 +1455,7 @@ class _IterableSource(Source):
             if self.target_dtype == "str":
                 # astype(str) spells a missing label as text in pandas < 3 (and without its str
                 # dtype): "nan", "None", "<NA>"; found before, and made None for _chunks to name
-                absent = missing_mask(column.to_numpy(dtype=object))
+                absent = np.asarray(column.isna(), dtype=bool)
                 y = np.asarray(column.astype(str).to_numpy(), dtype=object)
                 if absent.any():
                     y = np.where(absent.reshape(y.shape), None, y)
