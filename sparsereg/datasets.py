@@ -17,12 +17,23 @@ Where files are looked for, in order:
 Each folder is laid out by data set: ``libsvm_a9a/a9a``, ``libsvm_a9a/a9a.t``,
 ``sms_spam_collection/SMSSpamCollection``, ``california_housing_handson/housing.csv``.
 
+Where files are downloaded from: each file's canonical public address, or, when the
+``SPARSEREG_DATA_MIRROR`` environment variable is set, a mirror: an ``http://`` or ``https://``
+base address (an internal server, for a site with no access to the internet) laid out like a
+data folder but holding the files as published, ``{mirror}/libsvm_a9a/a9a``,
+``{mirror}/libsvm_a9a/a9a.t``, ``{mirror}/sms_spam_collection/sms+spam+collection.zip`` (the
+archive, not its member) and ``{mirror}/california_housing_handson/housing.csv``. A download
+from a mirror is checked against the same published sha256, so a mirror cannot serve other
+data. The variable is read when a file has to be downloaded; a value that is not an http(s)
+address (an empty one included) raises a ``ValueError`` naming it.
+
 Downloads use `pooch <https://www.fatiando.org/pooch/>`_ (``pip install "sparsereg[datasets]"``),
 imported only when a file has to be downloaded, so reading a local copy needs nothing beyond
 sparsereg's own dependencies. Pooch brings HTTP(S) with retries; it does not read ``file://``
-addresses, so the tests serve files from a loopback HTTP server. A file is downloaded into a
-temporary folder beside its final place, checked, and only then renamed into place: a failed or
-corrupt download leaves no file in the cache (the data set's empty folder may remain).
+addresses, so a mirror is an HTTP(S) server (the tests run one on the loopback). A file is
+downloaded into a temporary folder beside its final place, checked, and only then renamed into
+place: a failed or corrupt download leaves no file in the cache (the data set's empty folder may
+remain).
 
 The download addresses below are the canonical ones as best known; they were not reachable from
 the machine this module was written on, so only the local-copy path and a loopback server have
@@ -38,6 +49,7 @@ import zipfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 from sklearn.utils import Bunch
@@ -52,6 +64,7 @@ __all__ = [
 ]
 
 ENV_DATA = "SPARSEREG_DATA"
+ENV_MIRROR = "SPARSEREG_DATA_MIRROR"
 
 
 @dataclass(frozen=True)
@@ -174,6 +187,36 @@ def _data_folders(data_home):
     return folders
 
 
+def _download_url(remote):
+    """Where ``remote`` is downloaded from: its canonical address, or its place on the mirror
+    named by ``SPARSEREG_DATA_MIRROR`` (``{mirror}/{folder}/{name of the downloaded file}``)."""
+    mirror = os.environ.get(ENV_MIRROR)
+    if mirror is None:
+        return remote.url
+    try:
+        parts = urlsplit(mirror)
+        valid = (
+            parts.scheme in ("http", "https")
+            and parts.hostname
+            and parts.port != 0
+            and not parts.query
+            and not parts.fragment
+            and mirror.isprintable()
+            and " " not in mirror
+        )
+    except ValueError:  # an unclosed "[" in the host, a port not a number from 0 to 65535
+        valid = False
+    if not valid:
+        raise ValueError(
+            f"{ENV_MIRROR}={mirror!r} is not an http:// or https:// base address (a host, no "
+            "space, query or fragment): set it to the address of a mirror laid out as libsvm_a9a/, "
+            "sms_spam_collection/, ..., or unset it to download from the data sets' public "
+            "addresses"
+        )
+    name = remote.url.rsplit("/", 1)[-1]
+    return f"{mirror.rstrip('/')}/{remote.folder}/{name}"
+
+
 def _read_checked(path, expected, what, advice):
     """The bytes of the file at ``path``, read once and returned only if their sha256 is
     ``expected``: the caller parses these bytes, never the file again (which another process
@@ -204,14 +247,15 @@ def _fetch_file(remote, data_home, download_if_missing, n_retries):
             )
             return path, data
     looked = ", ".join(str(folder / remote.folder / remote.filename) for folder in folders)
+    url = _download_url(remote)
     if not download_if_missing:
         raise FileNotFoundError(
             f"{remote.filename} not found (looked for {looked}) and download_if_missing=False. "
             f"Set the {ENV_DATA} environment variable (or pass data_home=) to a folder holding "
-            f"{remote.folder}/{remote.filename}, or allow the download from {remote.url}."
+            f"{remote.folder}/{remote.filename}, or allow the download from {url}."
         )
     target = folders[-1] / remote.folder / remote.filename
-    return target, _download(remote, target, n_retries)
+    return target, _download(remote, url, target, n_retries)
 
 
 def _import_pooch():
@@ -225,12 +269,12 @@ def _import_pooch():
     return pooch
 
 
-def _download(remote, target, n_retries):
-    """Download ``remote`` to ``target`` through a temporary folder beside it; check, then
-    rename. Returns the checked bytes."""
+def _download(remote, url, target, n_retries):
+    """Download ``remote`` from ``url`` to ``target`` through a temporary folder beside it;
+    check, then rename. Returns the checked bytes."""
     pooch = _import_pooch()
     target.parent.mkdir(parents=True, exist_ok=True)
-    name = remote.url.rsplit("/", 1)[-1]
+    name = url.rsplit("/", 1)[-1]
     with tempfile.TemporaryDirectory(prefix=f".{remote.filename}.part-", dir=target.parent) as tmp:
         # no known hash for pooch: the published sha256 is of the file we keep, which for a zip
         # is a member of the download, so it is checked below, with one message for both cases
@@ -238,7 +282,7 @@ def _download(remote, target, n_retries):
             path=tmp,
             base_url="",
             registry={name: None},
-            urls={name: remote.url},
+            urls={name: url},
             retry_if_failed=n_retries,
         )
         downloaded = Path(fetcher.fetch(name))
@@ -247,7 +291,7 @@ def _download(remote, target, n_retries):
         data = _read_checked(
             downloaded,
             remote.sha256,
-            f"{remote.filename} downloaded from {remote.url}",
+            f"{remote.filename} downloaded from {url}",
             f"nothing was saved in {target.parent}",
         )
         os.replace(downloaded, target)
@@ -279,7 +323,8 @@ def _require_pandas(function):
 
 _FETCH_PARAMETERS = """    download_if_missing : bool, default=True
         If False, raise a ``FileNotFoundError`` when the file is not found locally instead of
-        downloading it.
+        downloading it, from its public address or, when the ``SPARSEREG_DATA_MIRROR``
+        environment variable is set, from that mirror (laid out as the module's docstring says).
     return_X_y : bool, default=False
         If True, return ``(data, target)`` instead of a Bunch.
     n_retries : int, default=3
@@ -293,7 +338,10 @@ _FETCH_RAISES = """    (data, target) : tuple
     FileNotFoundError
         If the file is not found and ``download_if_missing`` is False.
     OSError
-        If a file's sha256 is not the published one."""
+        If a file's sha256 is not the published one.
+    ValueError
+        If the file is to be downloaded and ``SPARSEREG_DATA_MIRROR`` is set to anything but
+        an http(s) address."""
 
 
 def _fetcher_doc(function):
