@@ -1,14 +1,17 @@
 """sparsereg.datasets: where files are found, how downloads are checked and cached, the real data.
 
-Downloads are served by a loopback HTTP server on 127.0.0.1 (pooch does not read file://
-addresses); no test reaches anything else. The real data sets are read from SPARSEREG_DATA (or
-the download cache) and their tests are skipped where they are absent.
+Downloads come from a mirror (SPARSEREG_DATA_MIRROR), a loopback HTTP server on 127.0.0.1
+(pooch does not read file:// addresses); no test reaches anything else. Every file is checked
+against its published sha256, so a test that needs a valid download serves the real file, read
+from SPARSEREG_DATA (or the download cache), and is skipped where it is absent, as the tests of
+the real data sets are; a test of a wrong checksum serves made-up bytes.
 """
 
 import gzip
 import hashlib
 import io
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -22,7 +25,6 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sparsereg import datasets
 from sparsereg.datasets import (
     fetch_a9a,
     fetch_california_housing_handson,
@@ -32,24 +34,61 @@ from sparsereg.datasets import (
 
 ROOT = Path(__file__).resolve().parents[1]
 A9A_TEXT = b"-1 3:1 11:1 123:1\n+1 1:1 5:1\n-1 2:1\n"
-SMS_TEXT = "ham\tsee you at 5\nspam\tWIN \u00a3100 now\twith a tab\nham\tok\n".encode()
+# the published sha256 of the files (MANIFEST of the data folder, and the data sets' sources)
+PUBLISHED = {
+    "libsvm_a9a/a9a": "f5d5ffd8d865ff41328e7ee043e4b020816914ff6843ff15b98905ddbedce906",
+    "libsvm_a9a/a9a.t": "1f448a153f0320399a7e40836eb207655b0bde0f21fc941cc472193daa9f5de9",
+    "sms_spam_collection/SMSSpamCollection": (
+        "7d039a24a6083ed9ef0f806ebad56bbb976e3aeb8de05669173bfdc4996c239d"
+    ),
+    "california_housing_mlcc/california_housing_train.csv": (
+        "ad03b415ac056277f1c37c1cd46dddd69286619352f2b2b2b1bd0ee8027715aa"
+    ),
+    "california_housing_mlcc/california_housing_test.csv": (
+        "d1a02d81a735b806d9654c13a83704bb072aac48ae46edc6181616e43b334491"
+    ),
+}
+SMS_ZIP = "sms_spam_collection/sms+spam+collection.zip"  # where the SMS archive is on a mirror
+# where the real data sets' files are looked for, as the fetchers do: read before a test's
+# monkeypatch moves SPARSEREG_DATA and scikit-learn's data home (SCIKIT_LEARN_DATA) away
+REAL_DATA_FOLDERS = [
+    Path(folder).expanduser()
+    for folder in (
+        os.environ.get("SPARSEREG_DATA"),
+        os.path.join(os.environ.get("SCIKIT_LEARN_DATA", "~/scikit_learn_data"), "sparsereg"),
+    )
+    if folder
+]
 
 
 def sha256(data):
     return hashlib.sha256(data).hexdigest()
 
 
+def real_file(relative):
+    """The bytes of a real data set's file (from SPARSEREG_DATA, then the download cache), or
+    skip the test, as the fetchers' tests do where the data are absent."""
+    for folder in REAL_DATA_FOLDERS:
+        path = folder / relative
+        if path.is_file():
+            return path.read_bytes()
+    pytest.skip(f"{relative} not found in SPARSEREG_DATA or the download cache")
+
+
 @pytest.fixture
 def isolated(tmp_path, monkeypatch):
-    """No SPARSEREG_DATA, and scikit-learn's data home (the download cache's parent) in tmp_path."""
+    """No SPARSEREG_DATA or SPARSEREG_DATA_MIRROR, and scikit-learn's data home (the download
+    cache's parent) in tmp_path."""
     monkeypatch.delenv("SPARSEREG_DATA", raising=False)
+    monkeypatch.delenv("SPARSEREG_DATA_MIRROR", raising=False)
     monkeypatch.setenv("SCIKIT_LEARN_DATA", str(tmp_path / "scikit_learn_data"))
     return tmp_path / "scikit_learn_data" / "sparsereg"
 
 
 @pytest.fixture
-def server(tmp_path, monkeypatch):
-    """An HTTP server on 127.0.0.1 serving ``root``; ``requests`` lists the paths asked for."""
+def server(isolated, tmp_path, monkeypatch):
+    """An HTTP server on 127.0.0.1 serving ``root``, named by SPARSEREG_DATA_MIRROR: every
+    download comes from it; ``requests`` lists the paths asked for."""
     root = tmp_path / "remote"
     root.mkdir()
     seen = []
@@ -74,35 +113,28 @@ def server(tmp_path, monkeypatch):
         target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     )
     thread.start()
+    url = f"http://127.0.0.1:{httpd.server_port}"
+    monkeypatch.setenv("SPARSEREG_DATA_MIRROR", url)
     try:
-        yield SimpleNamespace(root=root, url=f"http://127.0.0.1:{httpd.server_port}", requests=seen)
+        yield SimpleNamespace(root=root, url=url, requests=seen)
     finally:
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=5)
 
 
-def serve_a9a(server, monkeypatch, content=A9A_TEXT, published=None):
-    (server.root / "a9a").write_bytes(content)
-    remote = datasets._RemoteFile(
-        "libsvm_a9a", "a9a", f"{server.url}/a9a", published or sha256(content)
-    )
-    monkeypatch.setitem(datasets._A9A, "train", remote)
-    return remote
+def serve(server, relative, content):
+    """Put ``content`` at ``relative`` on the mirror; returns the path a download asks for."""
+    path = server.root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return f"/{relative}"
 
 
-def local_a9a(folder, monkeypatch, content=A9A_TEXT, published=None):
-    """A local copy of a made-up a9a under ``folder``, with no address it could be downloaded from."""
-    path = folder / "libsvm_a9a" / "a9a"
+def local_copy(folder, relative, content):
+    path = folder / relative
     path.parent.mkdir(parents=True)
     path.write_bytes(content)
-    monkeypatch.setitem(
-        datasets._A9A,
-        "train",
-        datasets._RemoteFile(
-            "libsvm_a9a", "a9a", "http://127.0.0.1:9/not-served", published or sha256(content)
-        ),
-    )
     return path
 
 
@@ -118,70 +150,70 @@ def zip_bytes(members):
     return buffer.getvalue()
 
 
+def a9a_test_is_whole(X, y):
+    """a9a.t as published: its shape, non-zeros, labels, the dtypes fetch_a9a promises."""
+    assert sp.isspmatrix_csr(X) and X.shape == (16281, 123) and X.nnz == 225_731
+    assert X.dtype == np.float64 and X.indices.dtype == np.int32 and X.indptr.dtype == np.int32
+    assert y.dtype == np.int64 and np.sum(y == 1) == 3846 and np.sum(y == -1) == 12435
+
+
 # ------------------------------------------------------------------------ downloads
 
 
-def test_download_lands_checked_and_is_not_repeated(server, isolated, monkeypatch, tmp_path):
-    serve_a9a(server, monkeypatch)
+def test_download_lands_checked_and_is_not_repeated(server, isolated, tmp_path):
+    content = real_file("libsvm_a9a/a9a.t")
+    served = serve(server, "libsvm_a9a/a9a.t", content)
     home = tmp_path / "home"
-    X, y = fetch_a9a(data_home=home, return_X_y=True)
-    assert sp.isspmatrix_csr(X) and X.shape == (3, 123) and X.dtype == np.float64
-    assert X.indices.dtype == np.int32
-    assert X[0].indices.tolist() == [2, 10, 122] and y.tolist() == [-1, 1, -1]
-    assert (home / "libsvm_a9a" / "a9a").read_bytes() == A9A_TEXT
-    assert os.listdir(home / "libsvm_a9a") == ["a9a"]  # no temporary file or folder left
-    assert server.requests == ["/a9a"]
+    X, y = fetch_a9a(subset="test", data_home=home, return_X_y=True)
+    a9a_test_is_whole(X, y)
+    assert (home / "libsvm_a9a" / "a9a.t").read_bytes() == content
+    assert os.listdir(home / "libsvm_a9a") == ["a9a.t"]  # no temporary file or folder left
+    assert server.requests == [served]
 
-    (server.root / "a9a").unlink()  # a second download would now fail
-    X2, y2 = fetch_a9a(data_home=home, return_X_y=True)
-    assert server.requests == ["/a9a"]
+    (server.root / served[1:]).unlink()  # a second download would now fail
+    X2, y2 = fetch_a9a(subset="test", data_home=home, return_X_y=True)
+    assert server.requests == [served]
     assert (X2 != X).nnz == 0 and y2.tolist() == y.tolist()
     assert not isolated.exists()  # with data_home given, the default cache is not touched
 
 
-def test_default_download_goes_to_the_scikit_learn_data_home(server, isolated, monkeypatch):
-    serve_a9a(server, monkeypatch)
-    bunch = fetch_a9a()
-    assert (isolated / "libsvm_a9a" / "a9a").read_bytes() == A9A_TEXT
-    assert bunch.data.shape == (3, 123) and "a9a" in bunch.DESCR
-    assert bunch.target_names.tolist() == [-1, 1]
+def test_default_download_goes_to_the_scikit_learn_data_home(server, isolated):
+    content = real_file("libsvm_a9a/a9a.t")
+    serve(server, "libsvm_a9a/a9a.t", content)
+    bunch = fetch_a9a(subset="test")
+    assert (isolated / "libsvm_a9a" / "a9a.t").read_bytes() == content
+    a9a_test_is_whole(bunch.data, bunch.target)
+    assert "a9a" in bunch.DESCR and bunch.target_names.tolist() == [-1, 1]
 
 
-def test_wrong_checksum_raises_and_caches_nothing(server, isolated, monkeypatch, tmp_path):
-    remote = serve_a9a(server, monkeypatch, published="0" * 64)
+def test_wrong_checksum_raises_and_caches_nothing(server, isolated, tmp_path):
+    served = serve(server, "libsvm_a9a/a9a", A9A_TEXT)  # not the published a9a
     home = tmp_path / "home"
     with pytest.raises(OSError) as info:
         fetch_a9a(data_home=home, n_retries=0)
     message = str(info.value)
-    assert "a9a" in message and remote.url in message
-    assert "0" * 64 in message and sha256(A9A_TEXT) in message
+    assert f"a9a downloaded from {server.url}{served}" in message
+    assert PUBLISHED["libsvm_a9a/a9a"] in message and sha256(A9A_TEXT) in message
     assert os.listdir(home / "libsvm_a9a") == []
     with pytest.raises(FileNotFoundError):
         fetch_a9a(data_home=home, download_if_missing=False)
+    assert server.requests == [served]
 
 
-def test_zip_member_is_extracted_checked_and_the_archive_dropped(
-    server, isolated, monkeypatch, tmp_path
-):
-    (server.root / "sms.zip").write_bytes(zip_bytes({"readme": "x", "SMSSpamCollection": SMS_TEXT}))
-    monkeypatch.setattr(
-        datasets,
-        "_SMS",
-        datasets._RemoteFile(
-            "sms_spam_collection",
-            "SMSSpamCollection",
-            f"{server.url}/sms.zip",
-            sha256(SMS_TEXT),
-            member="SMSSpamCollection",
-        ),
-    )
+def test_zip_member_is_extracted_checked_and_the_archive_dropped(server, isolated, tmp_path):
+    content = real_file("sms_spam_collection/SMSSpamCollection")
+    served = serve(server, SMS_ZIP, zip_bytes({"readme": "x", "SMSSpamCollection": content}))
     home = tmp_path / "home"
     sms = fetch_sms_spam(data_home=home)
-    assert sms.data == ["see you at 5", "WIN \u00a3100 now\twith a tab", "ok"]
-    assert sms.target.tolist() == ["ham", "spam", "ham"]
+    lines = content.decode("utf-8").splitlines()
+    assert sms.data == [line.partition("\t")[2] for line in lines]
+    assert sms.target.tolist() == [line.partition("\t")[0] for line in lines]
+    assert len(sms.data) == 5574 and int((sms.target == "spam").sum()) == 747
+    assert any("\u00a3" in text for text in sms.data)  # decoded as UTF-8
     assert os.listdir(home / "sms_spam_collection") == ["SMSSpamCollection"]
+    assert (home / "sms_spam_collection" / "SMSSpamCollection").read_bytes() == content
     fetch_sms_spam(data_home=home)
-    assert server.requests == ["/sms.zip"]
+    assert server.requests == [served]
 
 
 @pytest.mark.parametrize(
@@ -191,21 +223,8 @@ def test_zip_member_is_extracted_checked_and_the_archive_dropped(
         ({"SMSSpamCollection": b"ham\tother text\n"}, sha256(b"ham\tother text\n")),
     ],
 )
-def test_a_bad_archive_raises_and_caches_nothing(
-    server, isolated, monkeypatch, tmp_path, members, expected
-):
-    (server.root / "sms.zip").write_bytes(zip_bytes(members))
-    monkeypatch.setattr(
-        datasets,
-        "_SMS",
-        datasets._RemoteFile(
-            "sms_spam_collection",
-            "SMSSpamCollection",
-            f"{server.url}/sms.zip",
-            sha256(SMS_TEXT),
-            member="SMSSpamCollection",
-        ),
-    )
+def test_a_bad_archive_raises_and_caches_nothing(server, isolated, tmp_path, members, expected):
+    serve(server, SMS_ZIP, zip_bytes(members))
     with pytest.raises(OSError, match=expected):
         fetch_sms_spam(data_home=tmp_path / "home", n_retries=0)
     assert os.listdir(tmp_path / "home" / "sms_spam_collection") == []
@@ -217,28 +236,77 @@ def test_download_without_pooch_says_what_to_install(isolated, monkeypatch, tmp_
         fetch_a9a(data_home=tmp_path / "empty")
 
 
+# ------------------------------------------------------------------------ the mirror
+
+
+def test_mirror_may_have_a_path_and_a_trailing_slash(server, isolated, monkeypatch, tmp_path):
+    monkeypatch.setenv("SPARSEREG_DATA_MIRROR", f"{server.url}/data/sets/")
+    served = serve(server, "data/sets/libsvm_a9a/a9a.t", b"+1 7:1\n")
+    with pytest.raises(OSError, match=re.escape(f"downloaded from {server.url}{served} is ")):
+        fetch_a9a(subset="test", data_home=tmp_path / "home", n_retries=0)
+    assert server.requests == [served]
+
+
+def test_without_download_the_mirror_address_is_named(server, isolated, tmp_path):
+    with pytest.raises(FileNotFoundError) as info:
+        fetch_sms_spam(data_home=tmp_path / "home", download_if_missing=False)
+    assert f"allow the download from {server.url}/{SMS_ZIP}." in str(info.value)
+    assert server.requests == []
+
+
+@pytest.mark.parametrize(
+    "mirror",
+    [
+        "",
+        "ftp://127.0.0.1/data",
+        "file:///srv/data",
+        "127.0.0.1/data",
+        "http://",
+        "http:///data",
+        "http://127.0.0.1:port/data",
+        "http://127.0.0.1:0/data",
+        "http://127.0.0.1:65536/data",
+        "http://[127.0.0.1/data",
+        "https://127.0.0.1/data?token=1",
+        "https://127.0.0.1/data#top",
+        " http://127.0.0.1/data",
+        "http://127.0.0.1/my data",
+        "http://127.0.0.1/data\n",
+    ],
+)
+def test_mirror_must_be_an_http_address(isolated, monkeypatch, tmp_path, mirror):
+    monkeypatch.setenv("SPARSEREG_DATA_MIRROR", mirror)
+    no_pooch(monkeypatch)  # refused before pooch is needed, with nothing created
+    for download_if_missing in (True, False):
+        with pytest.raises(ValueError, match=r"SPARSEREG_DATA_MIRROR=.* is not an http:// or"):
+            fetch_a9a(data_home=tmp_path / "home", download_if_missing=download_if_missing)
+    assert not (tmp_path / "home").exists()
+
+
 # ------------------------------------------------------------------------ local copies
 
 
-def test_sparsereg_data_is_read_without_pooch_or_download(isolated, monkeypatch, tmp_path):
-    local_a9a(tmp_path / "copy", monkeypatch)
+def test_sparsereg_data_is_read_without_pooch_or_download(server, isolated, monkeypatch, tmp_path):
+    local_copy(tmp_path / "copy", "libsvm_a9a/a9a.t", real_file("libsvm_a9a/a9a.t"))
     monkeypatch.setenv("SPARSEREG_DATA", str(tmp_path / "copy"))
     no_pooch(monkeypatch)
-    X, y = fetch_a9a(return_X_y=True)
-    assert X.shape == (3, 123) and y.tolist() == [-1, 1, -1]
-    assert not isolated.exists()
+    X, y = fetch_a9a(subset="test", return_X_y=True)
+    a9a_test_is_whole(X, y)
+    assert not isolated.exists() and server.requests == []
     with pytest.raises(FileNotFoundError):  # data_home, when given, is the only place looked in
-        fetch_a9a(data_home=tmp_path / "elsewhere", download_if_missing=False)
+        fetch_a9a(subset="test", data_home=tmp_path / "elsewhere", download_if_missing=False)
 
 
-def test_local_copy_is_checksum_checked_and_left_alone(isolated, monkeypatch, tmp_path):
-    path = local_a9a(tmp_path / "copy", monkeypatch, published="f" * 64)
+def test_local_copy_is_checksum_checked_and_left_alone(server, isolated, monkeypatch, tmp_path):
+    path = local_copy(tmp_path / "copy", "libsvm_a9a/a9a", A9A_TEXT)  # not the published a9a
     monkeypatch.setenv("SPARSEREG_DATA", str(tmp_path / "copy"))
     with pytest.raises(OSError) as info:
         fetch_a9a()
     message = str(info.value)
-    assert str(path) in message and "f" * 64 in message and sha256(A9A_TEXT) in message
+    assert str(path) in message and PUBLISHED["libsvm_a9a/a9a"] in message
+    assert sha256(A9A_TEXT) in message
     assert path.read_bytes() == A9A_TEXT
+    assert server.requests == [] and not isolated.exists()  # not downloaded instead
 
 
 def test_nothing_found_without_download_says_where_it_looked(isolated, monkeypatch, tmp_path):
@@ -256,22 +324,6 @@ def test_sparsereg_data_must_be_a_directory(isolated, monkeypatch, tmp_path):
     monkeypatch.setenv("SPARSEREG_DATA", str(tmp_path / "typo"))
     with pytest.raises(NotADirectoryError, match="SPARSEREG_DATA=.*typo"):
         fetch_sms_spam(download_if_missing=False)
-
-
-def test_a_malformed_sms_line_is_named(isolated, monkeypatch, tmp_path):
-    content = b"ham\tfine\nspam no tab here\n"
-    path = tmp_path / "copy" / "sms_spam_collection" / "SMSSpamCollection"
-    path.parent.mkdir(parents=True)
-    path.write_bytes(content)
-    monkeypatch.setattr(
-        datasets,
-        "_SMS",
-        datasets._RemoteFile(
-            "sms_spam_collection", "SMSSpamCollection", "http://127.0.0.1:9/", sha256(content)
-        ),
-    )
-    with pytest.raises(ValueError, match="line 2: expected 'ham' or 'spam'"):
-        fetch_sms_spam(data_home=tmp_path / "copy")
 
 
 # Another process that replaces a file while a fetcher has it open, at a moment made certain by
@@ -347,11 +399,6 @@ def replace_when_opened():
         writer.communicate()
 
 
-HOUSING_TEXT = (
-    b"longitude,total_bedrooms,ocean_proximity,median_house_value\n-122.2,,NEAR BAY,4526\n"
-)
-
-
 def a9a_rows(X_y):
     return X_y[0].shape, X_y[0].indices.tolist(), X_y[0].indptr.tolist(), X_y[1].tolist()
 
@@ -364,44 +411,34 @@ def housing_rows(X_y):
     return X_y[0].to_csv(), X_y[1].tolist()
 
 
-FETCHERS = {  # a made-up file, another one, and what the fetcher returns as plain values
-    "a9a": (fetch_a9a, ("_A9A", "train"), A9A_TEXT, b"+1 7:1\n", a9a_rows),
-    "sms": (fetch_sms_spam, ("_SMS",), SMS_TEXT, b"spam\tother\n", sms_rows),
+# each fetcher, the place of its real file in a data folder (the layout the module's docstring
+# gives), and what the fetcher returns as plain values
+FETCHERS = {
+    "a9a": (fetch_a9a, "libsvm_a9a/a9a", a9a_rows),
+    "sms": (fetch_sms_spam, "sms_spam_collection/SMSSpamCollection", sms_rows),
     "housing": (
         fetch_california_housing_handson,
-        ("_HANDSON",),
-        HOUSING_TEXT,
-        b"x,median_house_value\n1,2\n",
+        "california_housing_handson/housing.csv",
         housing_rows,
     ),
 }
 
 
 @pytest.mark.parametrize("name", FETCHERS)
-def test_the_data_returned_are_the_bytes_checked(
-    isolated, monkeypatch, tmp_path, replace_when_opened, name
-):
-    # (each fetcher checked the file's sha256, then opened it again to parse it: a file
-    # replaced in between was read unchecked)
+def test_the_data_returned_are_the_bytes_checked(tmp_path, replace_when_opened, name):
+    # (each fetcher checked the file's sha256, then opened it again to parse it: a file replaced
+    # in between was read unchecked) A real file that another process cuts to its first lines
+    # while a fetcher has it open.
+    fetch, relative, rows = FETCHERS[name]
+    content = real_file(relative)
     if name == "housing":
         pytest.importorskip("pandas")
-    fetch, where, content, other, rows = FETCHERS[name]
-    remote = getattr(datasets, where[0])
-    remote = remote[where[1]] if len(where) > 1 else remote
-    local = datasets._RemoteFile(
-        remote.folder, remote.filename, "http://127.0.0.1:9/", sha256(content)
-    )
-    if len(where) > 1:
-        monkeypatch.setitem(getattr(datasets, where[0]), where[1], local)
-    else:
-        monkeypatch.setattr(datasets, where[0], local)
-    path = tmp_path / "copy" / remote.folder / remote.filename
-    path.parent.mkdir(parents=True)
-    path.write_bytes(content)
+    path = local_copy(tmp_path / "copy", relative, content)
     expected = rows(fetch(data_home=tmp_path / "copy", return_X_y=True))
-    replaced = replace_when_opened(path, other)
+    head = b"".join(content.splitlines(keepends=True)[:3])
+    replaced = replace_when_opened(path, head)
     assert rows(fetch(data_home=tmp_path / "copy", return_X_y=True)) == expected
-    assert replaced() and path.read_bytes() == other  # replaced while the fetcher had it open
+    assert replaced() and path.read_bytes() == head  # replaced while the fetcher had it open
     with pytest.raises(OSError, match="not the published"):  # and is checked at the next read
         fetch(data_home=tmp_path / "copy")
 
@@ -413,7 +450,7 @@ def test_a_download_returns_the_bytes_checked(
     # it to check it. Nothing public happens between those two moments but the return of
     # pooch's public Pooch.fetch, so the writer is started there (sparsereg is not patched).
     pooch = pytest.importorskip("pooch")
-    serve_a9a(server, monkeypatch)
+    serve(server, "libsvm_a9a/a9a.t", real_file("libsvm_a9a/a9a.t"))
     download, replaced = pooch.Pooch.fetch, []
 
     def download_then_replace(self, *args, **kwargs):
@@ -423,12 +460,13 @@ def test_a_download_returns_the_bytes_checked(
 
     monkeypatch.setattr(pooch.Pooch, "fetch", download_then_replace)
     home = tmp_path / "home"
-    X, y = fetch_a9a(data_home=home, return_X_y=True)
+    X, y = fetch_a9a(subset="test", data_home=home, return_X_y=True)
     assert len(replaced) == 1 and replaced[0]()  # replaced while the fetcher had it open
-    assert X.shape == (3, 123) and X[0].indices.tolist() == [2, 10, 122]
-    assert y.tolist() == [-1, 1, -1]
+    a9a_test_is_whole(X, y)
     # what the fetcher then moved into the cache is the replacement, checked at its next read
-    assert (home / "libsvm_a9a" / "a9a").read_bytes() == b"+1 7:1\n"
+    assert (home / "libsvm_a9a" / "a9a.t").read_bytes() == b"+1 7:1\n"
+    with pytest.raises(OSError, match="not the published"):
+        fetch_a9a(subset="test", data_home=home)
 
 
 def test_subset_is_validated():
@@ -472,51 +510,12 @@ def test_california_housing_handson(local_dataset):
     assert housing.target.max() == 500001
 
 
-# where each fetcher's file is in a data folder (the layout the module's docstring gives)
-REAL_FILES = {
-    "a9a": "libsvm_a9a/a9a",
-    "sms": "sms_spam_collection/SMSSpamCollection",
-    "housing": "california_housing_handson/housing.csv",
-}
-
-
-def real_file(relative):
-    """The local copy of a real data set's file (SPARSEREG_DATA, then the download cache), or
-    skip the test, as the fetchers' tests do where the data are absent."""
-    from sklearn.datasets import get_data_home
-
-    folders = [os.environ.get("SPARSEREG_DATA"), Path(get_data_home()) / "sparsereg"]
-    for folder in filter(None, folders):
-        path = Path(folder).expanduser() / relative
-        if path.is_file():
-            return path
-    pytest.skip(f"{relative} not found in SPARSEREG_DATA or the download cache")
-
-
-@pytest.mark.parametrize("name", FETCHERS)
-def test_real_data_replaced_while_read_are_read_as_checked(tmp_path, replace_when_opened, name):
-    # a real file that another process cuts to its first lines while a fetcher has it open
-    fetch, rows = FETCHERS[name][0], FETCHERS[name][-1]
-    source = real_file(REAL_FILES[name])
-    if name == "housing":
-        pytest.importorskip("pandas")
-    path = tmp_path / "copy" / REAL_FILES[name]
-    path.parent.mkdir(parents=True)
-    path.write_bytes(source.read_bytes())
-    expected = rows(fetch(data_home=tmp_path / "copy", return_X_y=True))
-    head = b"".join(source.read_bytes().splitlines(keepends=True)[:3])
-    replaced = replace_when_opened(path, head)
-    assert rows(fetch(data_home=tmp_path / "copy", return_X_y=True)) == expected
-    assert replaced() and path.read_bytes() == head
-    with pytest.raises(OSError, match="not the published"):
-        fetch(data_home=tmp_path / "copy")
-
-
 @pytest.mark.parametrize("subset, rows", [("train", 17000), ("test", 3000)])
 def test_bundled_california_housing_mlcc_is_the_published_file(subset, rows):
     source = resources.files("sparsereg.data").joinpath(f"california_housing_{subset}.csv.gz")
     with source.open("rb") as f:
-        assert sha256(gzip.decompress(f.read())) == datasets._MLCC[subset].sha256
+        published = PUBLISHED[f"california_housing_mlcc/california_housing_{subset}.csv"]
+        assert sha256(gzip.decompress(f.read())) == published
     X, y = load_california_housing_mlcc(subset=subset, return_X_y=True)
     assert X.shape == (rows, 8) and y.shape == (rows,) and not np.isnan(X).any()
     frame = load_california_housing_mlcc(subset=subset, as_frame=True)
