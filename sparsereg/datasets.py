@@ -24,8 +24,9 @@ data folder but holding the files as published, ``{mirror}/libsvm_a9a/a9a``,
 ``{mirror}/libsvm_a9a/a9a.t``, ``{mirror}/sms_spam_collection/sms+spam+collection.zip`` (the
 archive, not its member) and ``{mirror}/california_housing_handson/housing.csv``. A download
 from a mirror is checked against the same published sha256, so a mirror cannot serve other
-data. The variable is read when a file has to be downloaded; a value that is not an http(s)
-address (an empty one included) raises a ``ValueError`` naming it.
+data. The variable is read when a file has to be downloaded (an empty one counts as unset); a
+value that is not an http(s) address, or that holds a user name or password (the downloader
+reads those from ``~/.netrc``), raises a ``ValueError`` naming it.
 
 Downloads use `pooch <https://www.fatiando.org/pooch/>`_ (``pip install "sparsereg[datasets]"``),
 imported only when a file has to be downloaded, so reading a local copy needs nothing beyond
@@ -191,13 +192,14 @@ def _download_url(remote):
     """Where ``remote`` is downloaded from: its canonical address, or its place on the mirror
     named by ``SPARSEREG_DATA_MIRROR`` (``{mirror}/{folder}/{name of the downloaded file}``)."""
     mirror = os.environ.get(ENV_MIRROR)
-    if mirror is None:
+    if not mirror:  # (unset or empty, as SPARSEREG_DATA)
         return remote.url
     try:
         parts = urlsplit(mirror)
         valid = (
             parts.scheme in ("http", "https")
             and parts.hostname
+            and parts.username is None  # (it would be shown in messages: ~/.netrc holds it)
             and parts.port != 0
             and not parts.query
             and not parts.fragment
@@ -209,7 +211,8 @@ def _download_url(remote):
     if not valid:
         raise ValueError(
             f"{ENV_MIRROR}={mirror!r} is not an http:// or https:// base address (a host, no "
-            "space, query or fragment): set it to the address of a mirror laid out as libsvm_a9a/, "
+            "user name or password (the downloader reads them from ~/.netrc), no space, query "
+            "or fragment): set it to the address of a mirror laid out as libsvm_a9a/, "
             "sms_spam_collection/, ..., or unset it to download from the data sets' public "
             "addresses"
         )

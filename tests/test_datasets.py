@@ -254,11 +254,19 @@ def test_without_download_the_mirror_address_is_named(server, isolated, tmp_path
     assert server.requests == []
 
 
+def test_an_empty_mirror_is_unset(isolated, monkeypatch, tmp_path):
+    monkeypatch.setenv("SPARSEREG_DATA_MIRROR", "")  # as an empty SPARSEREG_DATA
+    with pytest.raises(FileNotFoundError) as info:
+        fetch_a9a(data_home=tmp_path / "home", download_if_missing=False)
+    assert "allow the download from https://www.csie.ntu.edu.tw/" in str(info.value)
+
+
 @pytest.mark.parametrize(
     "mirror",
     [
-        "",
         "ftp://127.0.0.1/data",
+        "http://user:secret@127.0.0.1/data",
+        "http://user@127.0.0.1/data",
         "file:///srv/data",
         "127.0.0.1/data",
         "http://",
