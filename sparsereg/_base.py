@@ -81,6 +81,7 @@ from ._validation import (
     refuse_unsaveable_names,
     series_values,
     small_dense_csr,
+    sparse_before_conversion,
 )
 from .sparsity import FTRLCounts, SparsityReport, coef_report
 
@@ -817,7 +818,7 @@ class _BaseFTRL(BaseEstimator):
         refuse_pandas_na(y)
         X, y = validate_data(
             self,
-            X,
+            sparse_before_conversion(X),
             y,
             accept_sparse="csr",
             dtype=[np.float64, np.float32],
@@ -1401,7 +1402,7 @@ class _BaseFTRL(BaseEstimator):
         names (``validate_data``)."""
         X = validate_data(
             self,
-            X,
+            sparse_before_conversion(X),
             accept_sparse="csr",
             dtype=[np.float64, np.float32],
             accept_large_sparse=True,

@@ -307,6 +307,97 @@ def dense_rows(X):
     return DenseRows(X, nnz), largest
 
 
+def sparse_before_conversion(X):
+    """``X``, or for a sparse matrix that ``validate_data`` would convert (CSC, COO, BSR, or
+    CSR of values other than float32/float64), a copy made of checked copies of its arrays.
+
+    scipy converts such a matrix with compiled loops that trust its index arrays: a
+    hand-built ``indptr`` that decreases, is negative or runs past ``indices``, or a row or
+    column index beyond the shape, made them read and write out of bounds (a segmentation
+    fault, or silently other rows). The arrays are copied before they are checked, so that
+    another thread writing to ``X``'s meanwhile cannot undo the check. A float CSR is left
+    to :func:`check_csr`, after ``validate_data``; other formats are converted by scipy
+    from Python-held structures it checks itself.
+    """
+    if not sp.issparse(X):
+        return X
+    kind = X.format
+    if kind == "csr" and X.dtype in _FLOAT_SET or kind not in ("csr", "csc", "bsr", "coo"):
+        return X
+    shape = X.shape
+    if len(shape) != 2:
+        return X  # (scipy's 1-D sparse arrays: validate_data names them)
+    data = np.array(X.data)
+    if kind == "coo":
+        coords = [_index_copy(X.row, "row"), _index_copy(X.col, "col")]
+        for index, size, name in zip(coords, shape, ("row", "column")):
+            if index.shape != (data.shape[0],):
+                raise ValueError(
+                    f"COO {name} indices hold {index.shape[0]:,} entries for "
+                    f"{data.shape[0]:,} values."
+                )
+            _refuse_out_of_range(index, size, f"COO {name} indices")
+        return _same_kind(X)((data, tuple(coords)), shape=shape)
+    indices, indptr = _index_copy(X.indices, "indices"), _index_copy(X.indptr, "indptr")
+    if kind == "bsr":
+        rows_per_block, columns_per_block = X.blocksize
+        if not (
+            rows_per_block >= 1
+            and columns_per_block >= 1
+            and shape[0] % rows_per_block == 0
+            and shape[1] % columns_per_block == 0
+        ):
+            raise ValueError(f"BSR blocks of {X.blocksize} do not tile the shape {shape}.")
+        n_major, n_minor = shape[0] // rows_per_block, shape[1] // columns_per_block
+        expected = (indices.shape[0], rows_per_block, columns_per_block)
+        if data.shape != expected:
+            raise ValueError(f"BSR data has shape {data.shape}; its indices need {expected}.")
+    else:
+        n_major, n_minor = shape if kind == "csr" else shape[::-1]
+        if data.shape != indices.shape:
+            raise ValueError(
+                f"{kind.upper()} data holds {data.shape[0]:,} values for "
+                f"{indices.shape[0]:,} indices."
+            )
+    name = kind.upper()
+    if indptr.shape != (n_major + 1,):
+        raise ValueError(
+            f"{name} indptr has {indptr.shape[0]:,} entries; its shape {shape} needs "
+            f"{n_major + 1:,}."
+        )
+    # compared, not differenced: np.diff wraps around in the array's type
+    if indptr[0] != 0 or indptr[-1] != indices.shape[0] or np.any(indptr[1:] < indptr[:-1]):
+        raise ValueError(
+            f"{name} indptr must start at 0, never decrease and end at len(indices) "
+            f"({indices.shape[0]:,})."
+        )
+    _refuse_out_of_range(indices, n_minor, f"{name} indices")
+    return _same_kind(X)((data, indices, indptr), shape=shape)
+
+
+def _same_kind(X):
+    """scipy's class of ``X``'s format, a matrix or an array as ``X`` is."""
+    return getattr(sp, f"{X.format}_{'array' if isinstance(X, sp.sparray) else 'matrix'}")
+
+
+def _index_copy(array, name):
+    """A copy of an index array of a sparse matrix, as a 1-D int64 array."""
+    array = np.array(array)
+    if array.ndim != 1 or array.dtype.kind not in "iu":
+        raise ValueError(f"sparse {name} must be a 1-D integer array; got {array.dtype}.")
+    if array.dtype == np.uint64 and array.size and array.max() > np.iinfo(np.int64).max:
+        raise ValueError(f"sparse {name} must be below 2**63; found {array.max()}.")
+    return array.astype(np.int64, copy=False)
+
+
+def _refuse_out_of_range(index, size, what):
+    if index.size and (index.min() < 0 or index.max() >= size):
+        raise ValueError(
+            f"{what} must lie in [0, {size:,}); found indices in "
+            f"[{index.min():,}, {index.max():,}]."
+        )
+
+
 def with_plain_arrays(X):
     """The CSR ``X`` with 1-D, C-contiguous arrays and index arrays both int32 or both int64,
     copied only where one is not: scipy accepts strided views (``data=values[::2]``), lists

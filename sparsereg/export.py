@@ -46,6 +46,7 @@ from ._validation import (
     dense_csr,
     frame_values,
     refuse_unsaveable_names,
+    sparse_before_conversion,
     with_plain_arrays,
 )
 from .sparsity import _format_bytes
@@ -338,7 +339,10 @@ class ExportedLinearModel:
                     f"fitted with: {self.feature_names_in_.tolist()[:20]}."
                 )
         X = check_array(
-            X, accept_sparse="csr", dtype=[np.float64, np.float32], accept_large_sparse=True
+            sparse_before_conversion(X),
+            accept_sparse="csr",
+            dtype=[np.float64, np.float32],
+            accept_large_sparse=True,
         )
         if X.shape[1] != self.n_features_in_:
             raise ValueError(

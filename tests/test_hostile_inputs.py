@@ -1202,3 +1202,92 @@ def test_an_exported_model_tells_a_name_from_the_same_name_and_a_nul():
     model.predict(X)
     with pytest.raises(ValueError, match="feature names of X do not match"):
         model.predict(X.set_axis(["a\0", "b"], axis=1))
+
+
+def _sparse_with(make, **arrays):
+    """``make(X)`` (another sparse format) with arrays replaced after scipy checked them."""
+    A = make(X)
+    for name, value in arrays.items():
+        setattr(A, name, value)
+    return A
+
+
+_FAR = 10**7  # an index far enough out of bounds that a read or write there faults
+_INT_DATA = np.ones(X.nnz, dtype=np.int64)
+_NEGATIVE_INDPTR = np.r_[0, -_FAR, X.indptr[2:]].astype(np.int32)
+
+
+@pytest.mark.parametrize(
+    "make_hostile, match",
+    [
+        (lambda: _replaced(data=_INT_DATA, indptr=_NEGATIVE_INDPTR), "CSR indptr must start"),
+        (
+            lambda: _replaced(data=X.data.astype(np.float16), indptr=_NEGATIVE_INDPTR),
+            "CSR indptr must start",
+        ),
+        (
+            lambda: _replaced(data=_INT_DATA, indptr=np.r_[0, _FAR, X.indptr[2:]]),
+            "CSR indptr must start",
+        ),
+        (
+            lambda: _sparse_with(
+                sp.csc_matrix, indptr=np.r_[0, -_FAR, sp.csc_matrix(X).indptr[2:]]
+            ),
+            "CSC indptr must start",
+        ),
+        (
+            lambda: _sparse_with(sp.csc_matrix, indices=sp.csc_matrix(X).indices + _FAR),
+            "CSC indices must lie in",
+        ),
+        (lambda: _sparse_with(sp.coo_matrix, row=sp.coo_matrix(X).row + _FAR), "COO row"),
+        (
+            lambda: _sparse_with(sp.bsr_matrix, indptr=np.r_[0, -_FAR, X.indptr[2:]]),
+            "BSR indptr must start",
+        ),
+        (
+            lambda: _sparse_with(
+                sp.csr_array, data=_INT_DATA, indptr=_NEGATIVE_INDPTR.astype(np.int64)
+            ),
+            "CSR indptr must start",
+        ),
+    ],
+    ids=[
+        "csr-int-negative",
+        "csr-float16",
+        "csr-int-past",
+        "csc-indptr",
+        "csc-rows",
+        "coo-rows",
+        "bsr",
+        "csr_array",
+    ],
+)
+def test_sparse_input_that_scipy_converts_is_checked_before_the_conversion(make_hostile, match):
+    # a sparse X that validate_data converts (CSC, COO, BSR, a CSR of ints or float16) went
+    # to scipy's compiled conversion with its index arrays unchecked: a negative or too
+    # large indptr, or a row index beyond the shape, read and wrote out of bounds
+    # (segmentation faults, a C++ RuntimeError, or other rows' values)
+    from sklearn.linear_model import SGDRegressor
+
+    reg = _trained(_reg)
+    before = pickle.loads(pickle.dumps(reg))
+    exports = [
+        export_model(reg),
+        export_model(SGDRegressor(random_state=0, max_iter=5, tol=None).fit(X, Y_REG)),
+    ]
+    for call in (
+        reg.predict,
+        lambda X_: reg.partial_fit(X_, np.zeros(X_.shape[0])),
+        *(exported.predict for exported in exports),
+    ):
+        with pytest.raises(ValueError, match=match):
+            call(make_hostile())
+    assert_same_state(reg, before)
+    # the same formats, well formed, are still read as what they hold
+    rounded = _replaced(data=X.data.astype(np.float16).astype(np.float64))
+    for model in (reg, *exports):
+        for make in (sp.csc_matrix, sp.coo_matrix, sp.bsr_matrix, sp.csr_array):
+            np.testing.assert_allclose(model.predict(make(X)), model.predict(X), rtol=1e-12)
+        np.testing.assert_array_equal(
+            model.predict(_replaced(data=X.data.astype(np.float16))), model.predict(rounded)
+        )
