@@ -751,6 +751,23 @@ def _check_float16_folding(coef, scale, scaler):
         )
 
 
+def _float_numbers(values, what):
+    """``values`` (an array or a sparse matrix) as float64 when their type is neither float32
+    nor float64 but float64 holds each exactly as the estimator's product uses it (ints and
+    bools, which NumPy converts so against a float X, and float16); the file holds float32 or
+    float64 only, and ``save`` wrote ints or float16 that ``load_model`` then refused. Other
+    types (long double, complex, objects) are refused: float64 would change the scores."""
+    dtype = values.dtype
+    if dtype.kind == "f" and dtype.itemsize in (4, 8):  # (in either byte order)
+        return values
+    if dtype.kind in "biu" or dtype == np.float16:
+        return values.astype(np.float64)
+    raise ValueError(
+        f"{what} has dtype {dtype}; an exported model holds float32 or float64 weights and "
+        "intercepts (or integers, converted to float64)."
+    )
+
+
 def _blas_layout(coef):
     """How a scikit-learn model's ``coef_`` is laid out, which decides the order of the sums
     of its product with a dense X: 'blas' (C order, or 1-D), 'blas_fortran' (F order: a
@@ -913,8 +930,11 @@ def export_model(
         )
     )
     coef_ndim = 1 if (coef.ndim == 1 or ours and is_regressor(estimator)) else 2
-    coef = csr_of_coef(coef)
-    intercept = np.broadcast_to(np.asarray(intercept), (coef.shape[0],))
+    name = type(estimator).__name__
+    coef = csr_of_coef(_float_numbers(coef, f"{name}.coef_"))
+    intercept = np.broadcast_to(
+        _float_numbers(np.asarray(intercept), f"{name}.intercept_"), (coef.shape[0],)
+    )
     if scaler is not None:
         offset, scale = _linear_scaler(scaler)
         coef, intercept = _fold_scaler(coef, intercept, offset, scale, type(scaler).__name__)

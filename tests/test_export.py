@@ -671,6 +671,41 @@ def test_a_sparsified_sgd_regressor_exports(tmp_path):
         assert_array_equal(exported.predict(X), reg.predict(X))
 
 
+@pytest.mark.parametrize("dtype", [np.int64, np.int8, np.bool_, np.float16])
+def test_weights_of_another_number_type_are_saved_as_float64_files_that_load(dtype, tmp_path):
+    # a coef_ or intercept_ of ints, bools or float16 (set by hand, or by another library):
+    # export_model kept ints, whose file load_model refused (float16 failed in scipy)
+    X = np.random.RandomState(0).normal(size=(80, 10))
+    clf = LogisticRegression().fit(X, (X[:, 0] > 0).astype(int))
+    clf.coef_ = (clf.coef_ * 4).astype(dtype)
+    clf.intercept_ = np.ones(1, dtype=dtype)
+    exported = export_model(clf)
+    for model in (exported, round_trip(exported, tmp_path)):
+        assert model.coef_.dtype == np.float64
+        assert_array_equal(model.decision_function(X), clf.decision_function(X))
+        assert_array_equal(model.predict_proba(X), clf.predict_proba(X))
+
+
+@pytest.mark.parametrize(
+    "dtype",
+    [
+        pytest.param(
+            np.longdouble,
+            marks=pytest.mark.skipif(
+                np.dtype(np.longdouble).itemsize == 8, reason="long double is float64 here"
+            ),
+        ),
+        np.complex128,
+    ],
+)
+def test_weights_that_float64_would_change_are_refused_at_export(dtype):
+    X = np.random.RandomState(0).normal(size=(80, 10))
+    reg = Ridge().fit(X, X[:, 0])
+    reg.coef_ = reg.coef_.astype(dtype)
+    with pytest.raises(ValueError, match=f"Ridge.coef_ has dtype {np.dtype(dtype)}"):
+        export_model(reg)
+
+
 def test_an_intercept_that_float32_cannot_hold_is_refused_and_never_saved():
     X = np.random.RandomState(0).normal(size=(80, 10)).astype(np.float32)
     exported = export_model(LogisticRegression().fit(X, (X[:, 0] > 0).astype(int)))
