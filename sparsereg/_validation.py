@@ -322,7 +322,9 @@ def sparse_before_conversion(X):
     if not sp.issparse(X):
         return X
     kind = X.format
-    if kind == "csr" and X.dtype in _FLOAT_SET or kind not in ("csr", "csc", "bsr", "coo"):
+    if kind not in ("csr", "csc", "bsr", "coo"):
+        return X
+    if kind == "csr" and isinstance(X.data, np.ndarray) and X.data.dtype in _FLOAT_SET:
         return X
     shape = X.shape
     if len(shape) != 2:

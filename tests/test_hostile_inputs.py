@@ -1288,6 +1288,8 @@ def test_sparse_input_that_scipy_converts_is_checked_before_the_conversion(make_
     for model in (reg, *exports):
         for make in (sp.csc_matrix, sp.coo_matrix, sp.bsr_matrix, sp.csr_array):
             np.testing.assert_allclose(model.predict(make(X)), model.predict(X), rtol=1e-12)
+        # (values as a list: sklearn's X.dtype raised AttributeError)
+        np.testing.assert_array_equal(model.predict(_replaced(data=list(X.data))), model.predict(X))
         np.testing.assert_array_equal(
             model.predict(_replaced(data=X.data.astype(np.float16))), model.predict(rounded)
         )
