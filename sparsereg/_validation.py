@@ -385,8 +385,10 @@ def _same_kind(X):
 def _index_copy(array, name):
     """A copy of an index array of a sparse matrix, as a 1-D int64 array."""
     array = np.array(array)
-    if array.ndim != 1 or array.dtype.kind not in "iu":
-        raise ValueError(f"sparse {name} must be a 1-D integer array; got {array.dtype}.")
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"sparse {name} must be integers; got {array.dtype}.")
+    if array.ndim != 1:
+        raise ValueError(f"sparse {name} must be a 1-D array; got {array.ndim}-D.")
     if array.dtype == np.uint64 and array.size and array.max() > np.iinfo(np.int64).max:
         raise ValueError(f"sparse {name} must be below 2**63; found {array.max()}.")
     return array.astype(np.int64, copy=False)
