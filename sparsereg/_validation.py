@@ -383,7 +383,8 @@ def _same_kind(X):
 
 
 def _index_copy(array, name):
-    """A copy of an index array of a sparse matrix, as a 1-D int64 array."""
+    """A copy of an index array of a sparse matrix, 1-D, in its own integer type (int32
+    indices stay int32: int64 copies doubled a large matrix's index memory)."""
     array = np.array(array)
     if array.dtype.kind not in "iu":
         raise TypeError(f"sparse {name} must be integers; got {array.dtype}.")
@@ -391,7 +392,7 @@ def _index_copy(array, name):
         raise ValueError(f"sparse {name} must be a 1-D array; got {array.ndim}-D.")
     if array.dtype == np.uint64 and array.size and array.max() > np.iinfo(np.int64).max:
         raise ValueError(f"sparse {name} must be below 2**63; found {array.max()}.")
-    return array.astype(np.int64, copy=False)
+    return array
 
 
 def _refuse_out_of_range(index, size, what):
