@@ -481,11 +481,16 @@ class _DaskFTRL(BaseEstimator):
         parts = client.compute([dask.delayed(_block)(*block, i) for i, block in enumerate(blocks)])
         with client.as_current():  # wait() waits with the default client, not necessarily ours
             wait(parts)
+        for part in parts:  # a partition refused on its worker (lengths that differ...): its
+            if part.status == "error":  # error, not a task failing for want of its input
+                part.result()
         holders = client.who_has(parts)
 
         def near(indices):  # where most of these partitions are: a hint, never the result
             found = [w for i in indices for w in holders.get(parts[i].key, ())]
-            return [max(set(found), key=found.count)] if found else None
+            if not found:  # (their worker lost meanwhile: Dask computes them again anywhere)
+                return {}
+            return {"workers": [max(set(found), key=found.count)], "allow_other_workers": True}
 
         params = self._local_params()
         # one seed for every copy and every retry: a round is a pure function of its inputs
@@ -504,8 +509,7 @@ class _DaskFTRL(BaseEstimator):
                         1,
                         classes,
                         self.hasher,
-                        workers=near([index]),
-                        allow_other_workers=True,
+                        **near([index]),
                         pure=False,
                     )
                     state = client.submit(_first, state, pure=False)
@@ -530,8 +534,7 @@ class _DaskFTRL(BaseEstimator):
                         passes,
                         classes,
                         self.hasher,
-                        workers=near(shard),
-                        allow_other_workers=True,
+                        **near(shard),
                         pure=False,
                     )
                     for shard in shards

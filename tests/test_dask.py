@@ -111,6 +111,25 @@ def test_sample_weight_partitioned_otherwise_is_refused(client):
     assert not hasattr(model, "estimator_")
 
 
+@pytest.mark.parametrize("mixing", ["average", None])
+def test_a_series_partitioned_otherwise_in_every_partition_is_refused_naming_it(client, mixing):
+    # every partition refused on its worker: fit then asked Dask to train near no worker and
+    # raised "Only use allow_other_workers= if using workers="
+    dd = pytest.importorskip("dask.dataframe")
+    import pandas as pd
+
+    X = np.random.default_rng(0).normal(size=(50, 4))
+    y = pd.Series((X[:, 0] > 0).astype(int))
+    dX = da.from_array(X, chunks=((20, 10, 10, 10), 4))
+    dy = dd.from_pandas(y, npartitions=4)  # rows 13, 13, 12, 12
+    model = DaskSparseFTRLClassifier(mixing=mixing, client=client)
+    with pytest.raises(
+        ValueError, match="partition [0-3] of the data: X has [12]0, y has 1[23] rows"
+    ):
+        model.fit(dX, dy)
+    assert not hasattr(model, "estimator_")
+
+
 def _simulate(Local, params, shards, blocks, y, passes, classes, weight=None):
     """The mixing rule in one process: copies per shard, merged in the same tree, each in
     proportion to the rows it trained on (their weights' sum with ``weight``)."""
