@@ -232,6 +232,10 @@ def _all_labels(found):
     return _distinct_labels(np.concatenate(found))
 
 
+def _predict_rows(X, method, estimator, empty):
+    return _predict_block(method, estimator, None, X, empty)
+
+
 def _predict_block(method, estimator, hasher, X, empty):
     if X.shape[0] == 0:
         return empty
@@ -617,6 +621,18 @@ class _DaskFTRL(BaseEstimator):
             columns = len(classes)
         dtype = classes.dtype if method == "predict" and classes is not None else np.float64
         empty = np.empty((0,) if columns is None else (0, columns), dtype=dtype)
+        if isinstance(X, da.Array):
+            # block for block, an empty one kept (da.concatenate drops those of known length:
+            # the predictions then had fewer blocks than X, and y partitioned as X was refused)
+            return X.map_blocks(
+                _predict_rows,
+                method,
+                estimator,
+                empty,
+                dtype=dtype,
+                meta=empty,
+                **({"drop_axis": 1} if columns is None else {"chunks": (X.chunks[0], (columns,))}),
+            )
         pieces = [
             da.from_delayed(
                 dask.delayed(_predict_block)(method, estimator, self.hasher, part, empty),

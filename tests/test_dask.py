@@ -319,6 +319,35 @@ def test_labels_absent_from_some_partitions_and_empty_partitions(client):
     assert model.predict(dX).compute().shape == (N_ROWS,)
 
 
+def test_predictions_keep_xs_blocks_an_empty_one_included(client):
+    # da.concatenate dropped the empty block: the predictions had a block fewer than X, and a
+    # y partitioned as X (a Series, or an array of unknown blocks) was refused by score
+    dd = pytest.importorskip("dask.dataframe")
+    import dask
+    import pandas as pd
+
+    X = np.random.default_rng(0).normal(size=(50, 4))
+    y = (X[:, 0] > 0).astype(int)
+    bounds = [(0, 13), (13, 26), (26, 26), (26, 50)]
+    chunks = ((13, 13, 0, 24),)
+    dX = da.from_array(sp.csr_matrix(X), chunks=(chunks[0], 4), asarray=False)
+    dy = da.from_array(y, chunks=chunks)
+    series = dd.from_delayed(
+        [dask.delayed(pd.Series)(y[a:b], index=range(a, b)) for a, b in bounds],
+        meta=pd.Series([], dtype=y.dtype),
+    )
+    model = DaskSparseFTRLClassifier(mixing=None, client=client, random_state=0).fit(dX, dy)
+    local = model.to_local()
+    for method in ("predict", "predict_proba", "decision_function"):
+        lazy = getattr(model, method)(dX)
+        assert lazy.chunks[0] == chunks[0], method
+        np.testing.assert_array_equal(lazy.compute(), getattr(local, method)(X))
+    expected = local.score(X, y)
+    assert model.score(dX, series) == expected
+    assert model.score(dX, dy[dy >= 0]) == expected  # blocks of unknown length
+    assert model.score(dX[dy >= 0], dy) == expected
+
+
 def test_a_missing_label_is_refused_as_the_local_classifier_refuses_it(client):
     dd = pytest.importorskip("dask.dataframe")
     import dask
