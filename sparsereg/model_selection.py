@@ -623,7 +623,9 @@ class _BaseFTRLCV(BaseEstimator):
             # (a grid pickled before the history was kept has none)
             t, history, fresh = self.t_, list(getattr(self, "_nnz_history", [])), False
         if self.selection == "holdout":
-            held_out = np.arange(self.holdout - 1, n_rows, self.holdout)
+            # (a Python int: a NumPy one wraps, np.uint64 made the rows floats, one past X's)
+            period = int(self.holdout)
+            held_out = np.arange(period - 1, n_rows, period, dtype=np.int64)
             train = np.setdiff1d(np.arange(n_rows), held_out)
         else:
             held_out, train = np.empty(0, dtype=np.int64), None

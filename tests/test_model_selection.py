@@ -316,6 +316,23 @@ def test_holdout_rows_are_never_trained_on_and_scored_at_the_end(store):
     assert cv.best_index_ == int(np.argmin(losses))
 
 
+@pytest.mark.parametrize(
+    "holdout, same_as",
+    [(np.uint64(2**63 + 5), 10**6), (np.int8(100), 100), (np.uint8(200), 200), (2**70, 10**6)],
+)
+def test_a_numpy_int_holdout_holds_out_the_rows_its_value_says(holdout, same_as):
+    # NumPy arithmetic wrapped: np.int8(100) raised 'Maximum allowed size exceeded', and
+    # np.uint64(2**63 + 5) held out (and scored) a row past the end of X
+    X, y = data(260)
+    params = dict(**GRID, selection="holdout", random_state=5)
+    cv = SparseFTRLClassifierCV(**params, holdout=holdout).fit(X, y)
+    expected = SparseFTRLClassifierCV(**params, holdout=same_as).fit(X, y)
+    np.testing.assert_array_equal(
+        cv.cv_results_["holdout_loss"], expected.cv_results_["holdout_loss"]
+    )
+    assert cv.t_ == expected.t_
+
+
 # ------------------------------------------------------------------- selection
 @pytest.mark.parametrize("kind", ["classifier", "regressor"])
 def test_holdout_refit_fits_the_chosen_model_on_every_row(kind):
