@@ -182,6 +182,12 @@ def _block(X, y, sample_weight, index):
     if len(set(rows.values())) > 1:
         counts = ", ".join(f"{name} has {n}" for name, n in rows.items())
         raise ValueError(f"partition {index} of the data: {counts} rows; partition them alike.")
+    if sample_weight is not None and len(sample_weight) and not np.any(np.asarray(sample_weight)):
+        # (the local partial_fit, which trains each partition, refuses such a batch unnamed)
+        raise ValueError(
+            f"partition {index} of sample_weight: every weight is 0; each partition is trained "
+            "by partial_fit, which needs a non-zero weight: drop that partition."
+        )
     return X, y, sample_weight
 
 
@@ -447,7 +453,8 @@ class _DaskFTRL(BaseEstimator):
             Every class label (classifiers); gathered from ``y`` first when None.
         sample_weight : dask.array.Array or dask Series, default=None
             Non-negative weights, partitioned as ``X`` and ``y``; each multiplies its
-            sample's gradient, as in the local ``partial_fit``. With ``mixing='average'``
+            sample's gradient, as in the local ``partial_fit`` (which refuses a partition
+            whose weights are all 0: a ValueError naming it). With ``mixing='average'``
             the copies are averaged in proportion to the sample weight each trained on
             (the rows, without weights).
 

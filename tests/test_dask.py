@@ -130,6 +130,24 @@ def test_a_series_partitioned_otherwise_in_every_partition_is_refused_naming_it(
     assert not hasattr(model, "estimator_")
 
 
+@pytest.mark.parametrize("mixing", ["average", None])
+def test_a_partition_of_zero_weights_is_refused_naming_it(client, mixing):
+    # the local partial_fit refused it from inside a task: "Sample weights must contain at
+    # least one non-zero number", though the weights of X as a whole are not all 0
+    X = np.random.default_rng(0).normal(size=(60, 4))
+    y = (X[:, 0] > 0).astype(int)
+    weight = np.ones(60)
+    weight[20:40] = 0
+    model = DaskSparseFTRLClassifier(mixing=mixing, client=client)
+    with pytest.raises(ValueError, match="partition 1 of sample_weight: every weight is 0"):
+        model.fit(
+            da.from_array(X, chunks=(20, 4)),
+            da.from_array(y, chunks=20),
+            sample_weight=da.from_array(weight, chunks=20),
+        )
+    assert not hasattr(model, "estimator_")
+
+
 def _simulate(Local, params, shards, blocks, y, passes, classes, weight=None):
     """The mixing rule in one process: copies per shard, merged in the same tree, each in
     proportion to the rows it trained on (their weights' sum with ``weight``)."""
