@@ -338,8 +338,8 @@ _SHARED_CV_PARAMETERS_DOC = """
         by every model before it trains on it (with ``max_iter > 1`` the later epochs
         score rows already seen, so prefer 'holdout' there). 'holdout': every
         ``holdout``-th row of each call to ``fit`` / ``partial_fit`` is never trained on,
-        and is scored by every model at the end of that call (until a call has held a
-        row out, models are compared by their progressive loss).
+        and is scored by every model at the end of that call (until a call has held out
+        a row of non-zero weight, models are compared by their progressive loss).
 
     holdout : int, default=10
         With ``selection='holdout'``, rows ``holdout - 1``, ``2 holdout - 1``, ... of each
@@ -613,7 +613,7 @@ class _BaseFTRLCV(BaseEstimator):
                 key: np.zeros(len(grid))
                 for key in ("progressive", "progressive_sq", "holdout", "holdout_sq")
             }
-            counts = {"progressive": 0, "holdout": 0}
+            counts = {"progressive": 0, "holdout": 0, "holdout_weighed": 0}
             t, history, fresh = 0, [], True
         else:
             rng, seed = self._random_state, self._seed
@@ -698,6 +698,15 @@ class _BaseFTRLCV(BaseEstimator):
                     "holdout",
                     check_signals=epochs is not None,
                 )
+            # the rows that weigh in the holdout loss (held-out rows all of weight 0 scored
+            # every model 0, and the first model was chosen); a grid pickled before they were
+            # counted: its held-out rows
+            weighed = np.zeros(held_out.size, dtype=bool)
+            for weights in problem.weights:
+                weighed |= (weights[held_out] != 0) if weights.size else True
+            counts["holdout_weighed"] = counts.get("holdout_weighed", counts["holdout"]) + int(
+                weighed.sum()
+            )
             counts["holdout"] += held_out.size
         return grid, states, sums, counts, t, history, rng, seed, problem, X.dtype
 
@@ -851,10 +860,15 @@ class _BaseFTRLCV(BaseEstimator):
             self.best_estimator_ = self._build_best(index)
 
     def _selection_key(self):
-        """The loss models are compared by: the holdout's once it holds a row."""
-        if self.selection == "holdout" and self._counts["holdout"]:
+        """The loss models are compared by: the holdout's once a held-out row weighs."""
+        if self.selection == "holdout" and self._holdout_weighed():
             return "holdout_loss"
         return "progressive_loss"
+
+    def _holdout_weighed(self):
+        """Held-out rows of a non-zero weight so far (a grid pickled before they were
+        counted: its held-out rows)."""
+        return self._counts.get("holdout_weighed", self._counts["holdout"])
 
     def _results(self):
         grid, sums, counts = self._grid_, self._sums, self._counts
@@ -867,6 +881,8 @@ class _BaseFTRLCV(BaseEstimator):
         kinds = ["progressive"] + (["holdout"] if self.selection == "holdout" else [])
         for kind in kinds:
             n = counts[kind]
+            if kind == "holdout" and not self._holdout_weighed():
+                n = 0  # (no row weighs: no loss)
             with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
                 mean = sums[kind] / n if n else np.full(len(grid), np.nan)
                 variance = np.maximum(sums[kind + "_sq"] / n - mean * mean, 0.0) if n else mean

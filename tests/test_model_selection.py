@@ -333,6 +333,27 @@ def test_a_numpy_int_holdout_holds_out_the_rows_its_value_says(holdout, same_as)
     assert cv.t_ == expected.t_
 
 
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_held_out_rows_all_of_weight_zero_choose_by_the_progressive_loss(kind):
+    # they scored every model 0: the first model was chosen, whatever the losses
+    X, y = data(120, classes=2 if kind == "classifier" else None)
+    CV = SparseFTRLClassifierCV if kind == "classifier" else SparseFTRLRegressorCV
+    weight = np.random.RandomState(1).uniform(0.5, 2, size=120)
+    weight[np.arange(2, 120, 3)] = 0
+    params = dict(alphas=[1e-1, 1e-5], eta0s=[1e-3, 0.5], selection="holdout", holdout=3)
+    cv = CV(**params, random_state=0).fit(X, y, sample_weight=weight)
+    assert np.isnan(cv.cv_results_["holdout_loss"]).all()
+    progressive = cv.cv_results_["progressive_loss"]
+    assert cv.best_index_ == int(np.argmin(progressive)) != 0
+    assert (
+        cv.cv_results_["rank_loss"].tolist() == (np.argsort(np.argsort(progressive)) + 1).tolist()
+    )
+    # one held-out row of weight: the holdout loss again
+    cv.partial_fit(X[:3], y[:3], sample_weight=[1.0, 1.0, 1.0])
+    assert np.isfinite(cv.cv_results_["holdout_loss"]).all()
+    assert cv.best_index_ == int(np.argmin(cv.cv_results_["holdout_loss"]))
+
+
 # ------------------------------------------------------------------- selection
 @pytest.mark.parametrize("kind", ["classifier", "regressor"])
 def test_holdout_refit_fits_the_chosen_model_on_every_row(kind):
