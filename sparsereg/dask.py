@@ -30,7 +30,7 @@ import numpy as np
 try:
     import dask
     import dask.array as da
-    from distributed import default_client, wait
+    from distributed import Client, default_client, wait
 except ImportError as error:  # pragma: no cover - exercised without dask installed
     raise ImportError(
         "sparsereg.dask needs dask and distributed: pip install 'sparsereg[dask]'"
@@ -354,6 +354,17 @@ class _DaskFTRL(BaseEstimator):
         names = inspect.signature(self._local.__init__).parameters
         return {name: getattr(self, name) for name in names if name != "self"}
 
+    def _client(self):
+        """``client``, or the default client when None."""
+        if self.client is None:
+            return default_client()
+        if not isinstance(self.client, Client):  # (else an AttributeError from inside fit)
+            raise TypeError(
+                f"client must be a distributed.Client or None, got {type(self.client).__name__}"
+                f" ({self.client!r}): connect one with Client(address)."
+            )
+        return self.client
+
     def _validate_dask_params(self):
         if self.mixing not in ("average", None):
             raise ValueError(f"mixing must be 'average' or None, got {self.mixing!r}.")
@@ -471,7 +482,7 @@ class _DaskFTRL(BaseEstimator):
                 "X's column names mix strings and other types: feature names are checked "
                 "only if all are strings; convert them, e.g. X.columns = X.columns.astype(str)."
             )
-        client = self.client if self.client is not None else default_client()
+        client = self._client()
         blocks = self._blocks(X, y, sample_weight)
         if not blocks:
             raise ValueError("X has no partitions.")
@@ -654,7 +665,7 @@ class _DaskFTRL(BaseEstimator):
         _refuse_y_not_1d(y)
         _refuse_weight_not_1d(sample_weight)  # (column_or_1d below would take one column)
         y_pred = self.predict(X)
-        client = self.client if self.client is not None else default_client()
+        client = self._client()
         if not all(v is None or hasattr(v, "to_delayed") for v in (y, sample_weight)):
             # y or the weights in memory (as scikit-learn's score takes them): the
             # predictions are gathered and scored by scikit-learn's metric

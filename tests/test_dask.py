@@ -324,6 +324,20 @@ def test_the_client_given_is_used_when_there_is_no_default_client(client, monkey
         distributed.client._current_client.reset(token)
 
 
+@pytest.mark.parametrize("Dask", [DaskSparseFTRLClassifier, DaskSparseFTRLRegressor])
+def test_a_client_that_is_not_a_client_is_refused_naming_it(client, Dask):
+    # an address string fell through to an AttributeError ('str' object has no attribute ...)
+    X, y = np.eye(8), np.arange(8) % 2
+    dX, dy = da.from_array(X, chunks=(4, 8)), da.from_array(y, chunks=4)
+    model = Dask(client="tcp://127.0.0.1:8786")
+    with pytest.raises(TypeError, match="client must be a distributed.Client or None, got str"):
+        model.fit(dX, dy)
+    assert not hasattr(model, "estimator_")
+    fitted = Dask(mixing=None, client=client).fit(dX, dy)
+    with pytest.raises(TypeError, match="client must be a distributed.Client or None, got str"):
+        fitted.set_params(client="tcp://127.0.0.1:8786").score(dX, dy)
+
+
 def test_labels_absent_from_some_partitions_and_empty_partitions(client):
     X, y, blocks, dX, dy = make_data(3)
     y = np.where(np.arange(N_ROWS) < BLOCK, 5, y)  # label 5 only in the first partition
