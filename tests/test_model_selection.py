@@ -22,7 +22,7 @@ from sparsereg import (
     export_model,
     load_model,
 )
-from sparsereg.model_selection import select_model
+from sparsereg.model_selection import MAX_ALPHAS, select_model
 
 from .streams import click_stream
 
@@ -629,6 +629,19 @@ def test_a_table_grid_larger_than_memory_is_refused_before_allocating():
     cv = SparseFTRLRegressorCV(alphas=200_000, eta0s=[0.1], state_store="sparse")
     with pytest.raises(ValueError, match="table store needs .* smaller grid"):
         cv.fit(X, np.arange(10.0))
+    assert not hasattr(cv, "cv_results_")
+
+
+def test_a_grid_of_more_models_than_memory_holds_is_refused_before_building_it():
+    # 10**13 models: the list of their parameters was built first, until memory ran out
+    cv = SparseFTRLRegressorCV(
+        alphas=MAX_ALPHAS,
+        eta0s=np.geomspace(1e-3, 1.0, 10_000),
+        l1_ratios=np.linspace(0.0, 1.0, 1_000),
+        penalty="elasticnet",
+    )
+    with pytest.raises(ValueError, match=r"10,000,000,000,000 models .* smaller grid"):
+        cv.fit(sp.csr_matrix(np.eye(3)), np.arange(3.0))
     assert not hasattr(cv, "cv_results_")
 
 
