@@ -52,9 +52,13 @@ def q_scales(coef):
     _, exponent = np.frexp(largest / (Q_MAX * Q_STEP))
     exponent = np.maximum(exponent, 0)
     scales = np.ldexp(1.0, exponent)
-    # frexp's exponent is at most one short (divided, not multiplied: 2**1023 * 4 overflows)
+    # frexp's exponent is at most one off: short when the division rounded down, one over when
+    # the quotient is (or rounded up to) a power of two, e.g. a largest weight of exactly
+    # 32767 * 2**-13 (checked by dividing, not multiplying: 2**1023 * 4 overflows)
     too_small = largest / scales > Q_MAX * Q_STEP
     scales[too_small] *= 2.0
+    too_large = (scales > 1.0) & (largest / (scales / 2.0) <= Q_MAX * Q_STEP)
+    scales[too_large] /= 2.0
     return scales
 
 

@@ -181,6 +181,18 @@ def test_q213_scales_large_weights_instead_of_clipping():
     assert_allclose(two.predict(X), multi.predict(X.toarray()), rtol=1e-3, atol=1e-2)
 
 
+@pytest.mark.parametrize("exponent", [0, 1, 5, 900])
+def test_q213_scale_is_the_smallest_when_the_largest_weight_is_on_a_bound(exponent):
+    # a largest weight of exactly 32767 steps of a scale (the quotient a power of two) took
+    # twice that scale: 32767 * 2**-13 left the paper's format, with steps twice as coarse
+    bound = 32767 * STEP * 2.0**exponent
+    values = np.array([bound, -bound / 3, 0.5])
+    exported = export_model(identity_regression(values), weights="q2.13")
+    assert exported.weights_scale_.tolist() == [2.0**exponent]
+    assert_array_equal(exported.coef_.toarray().ravel()[0], bound)  # a multiple of the step
+    assert np.all(np.abs(exported.coef_.toarray().ravel() - values) <= 2.0**exponent * STEP)
+
+
 def test_q213_at_the_end_of_float64_is_exact_or_refused():
     # a weight within a step of float64's largest number: its scale is 2**1023, whose
     # bound 32767 * 2**-13 * 2**1023 overflows, and rounding it up gave an infinite weight,
