@@ -41,7 +41,6 @@ from typing import Any
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
 from ._losses import gives_probabilities
@@ -55,6 +54,7 @@ from .linear_model import (
     SparseFTRLRegressor,
     _checked_classes,
     _distinct_labels,
+    check_label_type,
 )
 
 __all__ = ["DaskSparseFTRLClassifier", "DaskSparseFTRLRegressor"]
@@ -221,7 +221,7 @@ def _distinct(y, index):
         )
         labels = _distinct_labels(y)
         if labels.size:
-            check_classification_targets(labels if y.dtype.kind in "biuf" else y)
+            check_label_type(y, labels)
     except ValueError as error:
         raise ValueError(f"partition {index} of y: {error}") from error
     return labels

@@ -1,5 +1,6 @@
 """FTRL-Proximal regressor and classifier, drop-in for ``SGDRegressor`` / ``SGDClassifier``."""
 
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -7,7 +8,7 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils import compute_class_weight
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 from ._base import TrainingProblem, _BaseFTRL, kernel_weights
 from ._decision import softmax_probabilities
@@ -265,6 +266,24 @@ def _distinct_labels(y):
             "y mixes labels that do not sort together (numbers and strings, say) or holds None; "
             "give every label one type."
         ) from None
+
+
+def check_label_type(y, labels):
+    """``check_classification_targets(y)``, numeric ``y`` read through its distinct ``labels``
+    (which spares a sort of the whole column). scikit-learn's warning of more labels than half
+    the rows counts ``y``'s rows: on the labels alone it came for any 21 classes or more."""
+    if y.dtype.kind not in "biuf":
+        check_classification_targets(y)
+        return
+    if type_of_target(labels, input_name="y") not in ("binary", "multiclass"):
+        check_classification_targets(labels)  # (scikit-learn's error, the label type named)
+    if labels.size > 2 and y.size > 20 and labels.size > round(0.5 * y.size):
+        warnings.warn(
+            "The number of unique classes is greater than 50% of the number of samples. "
+            "`y` could represent a regression problem, not a classification problem.",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
@@ -656,9 +675,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
 
     def _training_problem(self, y, sample_weight, *, classes, first_call, for_partial_fit):
         labels = _distinct_labels(y)
-        # the label type of y is that of its distinct values (y is 1-D and finite here):
-        # checking them, not all of y, spares a sort of the whole column
-        check_classification_targets(labels if y.dtype.kind in "biuf" else y)
+        check_label_type(y, labels)  # (y is 1-D and finite here)
         if for_partial_fit:
             if first_call and classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit.")

@@ -4,6 +4,7 @@ and everything around its state (protocol, export, pickling, merge, stream)."""
 import io
 import itertools
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -611,3 +612,20 @@ def test_dask_multinomial_merges_softmax_states():
     assert str(mixed.to_local().get_ftrl_state()["multi_class"]) == "multinomial"
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-12)
     assert (proba.argmax(axis=1) == y).mean() > 0.6
+
+
+@pytest.mark.parametrize("multi_class", ["multinomial", "ovr"])
+def test_many_classes_on_many_rows_give_no_regression_warning(multi_class):
+    # scikit-learn's "more unique classes than half the samples" was checked on the distinct
+    # labels alone, so any 21 classes or more warned, whatever the rows
+    rng = np.random.RandomState(0)
+    X = sp.random(2000, 30, density=0.2, format="csr", random_state=rng)
+    y = np.arange(2000) % 30
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        clf = SparseFTRLClassifier(multi_class=multi_class, max_iter=1).fit(X, y)
+        clf.partial_fit(X, y)
+    assert clf.coef_.shape == (30, 30)
+    # a y that is mostly distinct labels still warns, as scikit-learn's classifiers do
+    with pytest.warns(UserWarning, match="greater than 50% of the number of samples"):
+        SparseFTRLClassifier(multi_class=multi_class, max_iter=1).fit(X[:40], np.arange(40) % 30)
