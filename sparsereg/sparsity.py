@@ -14,6 +14,8 @@ from numpy.typing import DTypeLike
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from ._validation import csr_of_coef
+
 __all__ = ["SparsityReport", "csr_nbytes", "sparsity_report"]
 
 _INT32_MAX = np.iinfo(np.int32).max
@@ -294,10 +296,10 @@ def sparsity_report(estimator: BaseEstimator) -> "SparsityReport":
 def coef_report(coef, name, ftrl=None):
     """The :class:`SparsityReport` of a ``coef_`` (dense or sparse), with ``ftrl``'s counts if given."""
     if sp.issparse(coef):
-        coef = sp.csr_matrix(coef)  # a copy of the structure: summing duplicates is safe
+        # a copy, summing duplicates is safe; one row for a 1-D one (SGDRegressor.sparsify()'s
+        # CSR of one dimension, which scipy neither reshapes nor converts)
+        coef = csr_of_coef(coef)
         coef.sum_duplicates()
-        if coef.ndim == 1:  # pragma: no cover - sparse arrays of one dimension
-            coef = coef.reshape(1, -1)
         n_models, n_features = coef.shape
         stored = coef.data != 0
         rows = np.repeat(np.arange(n_models), np.diff(coef.indptr))

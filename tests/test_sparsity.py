@@ -89,6 +89,20 @@ def test_explicit_zeros_and_duplicates_in_a_csr_coef_are_not_non_zeros():
     assert report.zero_fraction == 5 / 6
 
 
+def test_sparsified_sgd_regressor_is_described_as_its_dense_coef():
+    # SGDRegressor.sparsify() holds a CSR of one dimension, which scipy does not reshape:
+    # the report failed with scipy's "shape must have length in (2,)"
+    X, rng = tiny_data()
+    reg = SGDRegressor(penalty="l1", alpha=0.05, random_state=0).fit(X, X[:, 0] - X[:, 1])
+    dense = sparsity_report(reg)
+    sparse = sparsity_report(reg.sparsify())
+    assert sparse.coef_format == "csr" and (sparse.n_models, sparse.n_features) == (1, 12)
+    assert sparse.nonzero == dense.nonzero == (np.count_nonzero(reg.coef_.toarray()),)
+    assert sparse.nonzero_union == dense.nonzero_union
+    assert sparse.coef_csr_bytes == dense.coef_csr_bytes == csr_size(reg.coef_.toarray())
+    assert sparse.coef_dense_bytes == dense.coef_dense_bytes == 12 * 8
+
+
 def test_float32_coef_is_counted_at_4_bytes():
     X, rng = tiny_data()
     reg = SGDRegressor(max_iter=5, tol=None, random_state=0).fit(X, rng.normal(size=60))
