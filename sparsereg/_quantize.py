@@ -5,8 +5,9 @@ export; the model then holds the *dequantized* weights as float64 and scores wit
 with any other weights, so the saved file (16-bit weights) and the model in memory predict
 the same. The intercepts are never quantized.
 
-- ``'float16'``: ``numpy.float16`` of each weight (round to nearest even). A weight beyond
-  float16's range (65504) would become infinite: refused.
+- ``'float16'``: ``numpy.float16`` of each weight (round to nearest even). A weight that
+  would round to infinity (of magnitude 65520 or more; one in (65504, 65520) rounds to
+  65504) is refused.
 - ``'q2.13'``: the paper's encoding (section 4.2): a signed 16-bit integer ``q`` standing for
   ``q * 2**-13``, so ``[-4, 4)`` in steps of ``2**-13``, rounded at random, up with
   probability equal to the remainder (unbiased: the expected stored weight is the weight).

@@ -810,7 +810,8 @@ def export_model(
     weights : {'float64', 'float16', 'q2.13'}, default='float64'
         How the weights are stored. 'float64' keeps them as the estimator holds
         them (float64, or float32). 'float16' rounds each to IEEE half precision
-        (to nearest); a weight beyond float16's range (65504) is refused rather
+        (to nearest); a weight that would round to infinity (magnitude 65520 or
+        more: float16's largest, 65504, takes those below) is refused rather
         than saved as infinite. 'q2.13' is the 16-bit fixed point of McMahan et
         al. (2013, section 4.2): ``q * 2**-13`` for an int16 ``q``, rounded at
         random, up with probability equal to the remainder, so that the rounding
