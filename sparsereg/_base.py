@@ -302,6 +302,13 @@ def _outcome(train, *args):
         return None, exc
 
 
+def _model_workers(n_jobs, n_models):
+    """joblib's ``n_jobs`` for ``n_models`` one-vs-rest models: no more threads than models
+    (joblib starts every thread it is given, and refused an ``n_jobs`` above 500,000 only once
+    a partial_fit had drawn its epoch's order)."""
+    return min(n_jobs, n_models) if n_jobs > 0 else n_jobs
+
+
 class _WeightsCache:
     """Holds the ``_Model`` once computed from the state (``_BaseFTRL._current_weights``).
 
@@ -959,9 +966,9 @@ class _BaseFTRL(BaseEstimator):
                     # set by parallel_config, "threads" alone trained pickled copies, thrown
                     # away); each model's failure is returned, not raised: joblib re-raises
                     # the first at once, while the other models' threads go on training
-                    outcomes = Parallel(n_jobs=self._threads, require="sharedmem")(
-                        delayed(_outcome)(one_model, k, order, t) for k in range(problem.n_models)
-                    )
+                    outcomes = Parallel(
+                        n_jobs=_model_workers(self._threads, problem.n_models), require="sharedmem"
+                    )(delayed(_outcome)(one_model, k, order, t) for k in range(problem.n_models))
                     failures = [exc for _, exc in outcomes if exc is not None]
                     if failures:
                         raise failures[0]

@@ -576,7 +576,13 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         **_BaseFTRL._parameter_constraints,
         "loss": [StrOptions(set(CLASSIFICATION_LOSSES))],
         "class_weight": [StrOptions({"balanced"}), dict, None],
-        "n_jobs": [Integral, None],
+        # joblib's convention (-1: every CPU); 0 means nothing, and joblib refused it only once
+        # an epoch had begun (a partial_fit then had drawn its shuffling)
+        "n_jobs": [
+            Interval(Integral, None, -1, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+            None,
+        ],
         "multi_class": [StrOptions({"ovr", "multinomial"})],
         "n_threads": [Interval(Integral, 1, None, closed="left")],
     }

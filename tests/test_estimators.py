@@ -20,7 +20,7 @@ from sparsereg import (
     SparseFTRLRegressorCV,
 )
 
-from .state_helpers import dense_state, intercept_state
+from .state_helpers import assert_same_state, dense_state, intercept_state
 
 ESTIMATORS = [SparseFTRLRegressor, SparseFTRLClassifier]
 
@@ -278,6 +278,25 @@ def test_multiclass_one_vs_rest_is_independent_of_n_jobs():
     with parallel_config(backend="loky"):
         c = SparseFTRLClassifier(random_state=0, n_jobs=2).fit(X, y)
     np.testing.assert_array_equal(a.coef_, c.coef_)
+
+
+def test_n_jobs_of_zero_is_refused_before_partial_fit_draws_its_shuffling():
+    X, y = _data(SparseFTRLClassifier, n_classes=3)
+    est = SparseFTRLClassifier(random_state=0).partial_fit(X, y, classes=[0, 1, 2])
+    before = est.get_ftrl_state()
+    # (joblib refused it inside the epoch, after the rows' order was drawn)
+    with pytest.raises(ValueError, match="n_jobs"):
+        est.set_params(n_jobs=0).partial_fit(X, y)
+    assert_same_state(est, SparseFTRLClassifier(random_state=0).set_ftrl_state(before))
+
+
+def test_n_jobs_beyond_the_number_of_models_trains_as_one_thread_would():
+    X, y = _data(SparseFTRLClassifier, n_classes=3)
+    one, many = (
+        SparseFTRLClassifier(random_state=0, n_jobs=n_jobs).partial_fit(X, y, classes=[0, 1, 2])
+        for n_jobs in (1, 10**6)  # (joblib refused n_jobs above 500,000)
+    )
+    assert_same_state(one.partial_fit(X, y), many.partial_fit(X, y))
 
 
 def test_class_weight_scales_the_gradient_like_sample_weight():
