@@ -177,11 +177,13 @@ def _integer(state, key, low, high=None):
 
 
 def _finite(state, key, shape, non_negative=False, bound=None):
-    value = _array(state, key, "iuf", len(shape)).astype(np.float64)
-    if value.shape != shape:
+    value = _array(state, key, "iuf", len(shape))
+    if value.shape != shape:  # (before the copy: an array broadcast from one number may be
+        # of any size, a copy of which exhausted the memory)
         raise ValueError(
             f"FTRL state key {key!r} has shape {value.shape}; the other keys give {shape}."
         )
+    value = value.astype(np.float64)
     if not np.all(np.isfinite(value)):
         raise ValueError(f"FTRL state key {key!r} holds NaN or infinite values.")
     if non_negative and value.size and value.min() < 0:
@@ -266,18 +268,23 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
 
     n_features = _integer(state, "n_features_in", 1, _LARGEST)
     columns = _array(state, "columns", "iu", 1)
-    if columns.size and (columns.min() < 0 or columns.max() >= n_features):
+    # (a block at a time before anything reads the whole: an array broadcast from one number
+    # may stand for 2**36 columns, which took a minute to read, then exhausted the memory)
+    if not _increasing(columns):
+        raise ValueError("FTRL state 'columns' must be sorted and distinct.")
+    if columns.size and (columns[0] < 0 or columns[-1] >= n_features):
         raise ValueError(
             f"FTRL state 'columns' must lie in [0, n_features_in={n_features}); "
-            f"found [{columns.min()}, {columns.max()}]."
+            f"found [{columns[0]}, {columns[-1]}]."
         )
     columns = columns.astype(np.int64)
-    if np.any(np.diff(columns) <= 0):
-        raise ValueError("FTRL state 'columns' must be sorted and distinct.")
     out = {"columns": columns, "n_features_in": n_features, "t": _integer(state, "t", 0, _LARGEST)}
 
     if classifier:
-        classes = plain_labels(_array(state, "classes", "iufbUO", 1))
+        classes = _array(state, "classes", "iufbUO", 1)
+        if _repeats(classes):  # (before the copy, which a broadcast of 2**40 labels exhausted)
+            raise ValueError("FTRL state 'classes' repeats a label: it is one broadcast value.")
+        classes = plain_labels(classes)
         if classes.dtype.kind == "f" and not np.all(np.isfinite(classes)):
             raise ValueError("FTRL state 'classes' holds NaN or infinite labels.")
         if classes.size < 2 or not np.array_equal(np.unique(classes), classes):
@@ -306,6 +313,13 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
         what = f"{out['classes'].size} classes" if classifier else "a regressor"
         raise ValueError(f"FTRL state 'z' has {z.shape[0]} models; {what} needs {n_models}.")
     shape = (n_models, columns.size)
+    if 16 * n_models * columns.size > physical_memory():  # z and n as float64 (broadcast
+        # arrays of that shape take no room until they are copied)
+        raise ValueError(
+            f"the FTRL state's {n_models:,} model(s) x {columns.size:,} columns need "
+            f"{16 * n_models * columns.size:,} bytes, more than this machine's memory "
+            f"({physical_memory():,} bytes)."
+        )
     # z sums a gradient and a step per sample, which training does not bound by 1e100 (a
     # target of 1e99 took z to 4e103 in 20 samples), but by its own n (_check_z)
     out["z"] = _finite(state, "z", shape)
@@ -406,7 +420,8 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
     out["coef_dtype"] = np.dtype(dtype)
     if "feature_names_in" in state:
         names = _array(state, "feature_names_in", "U", 1)
-        if np.unique(names).size != names.size:
+        # (a broadcast name repeats: np.unique's copy of 2**33 of them exhausted the memory)
+        if _repeats(names) or np.unique(names).size != names.size:
             raise ValueError("FTRL state 'feature_names_in' repeats a name.")
         if names.size != n_features:
             raise ValueError(
@@ -416,11 +431,18 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
     return out
 
 
+def _repeats(values):
+    """Whether the 1-D ``values`` is one value broadcast (a stride of 0) over several places."""
+    return values.size > 1 and values.strides[0] == 0
+
+
 def _increasing(values, block=2**20):
     """Whether ``values`` increase strictly, read a block at a time."""
     for start in range(0, values.size - 1, block):
-        # (as int64: a uint64 difference wraps around to a large positive number)
-        if np.any(np.diff(values[start : start + block + 1].astype(np.int64)) <= 0):
+        # (compared, not subtracted: a uint64 difference wraps around to a large positive
+        # number, and uint64 values as int64 to negative ones)
+        chunk = values[start : start + block + 1]
+        if not np.all(chunk[1:] > chunk[:-1]):
             return False
     return True
 

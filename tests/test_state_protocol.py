@@ -290,6 +290,38 @@ BAD_STATES = {
         ValueError,
         "nnz_history",
     ),
+    # arrays broadcast from one number, of sizes no memory holds: refused before any copy
+    # (each exhausted the memory, or read 2**34 columns for ten seconds first)
+    "z broadcast to 2**40 columns": (
+        _set("z", np.broadcast_to(0.0, (3, 2**40))),
+        ValueError,
+        "'z' has shape \\(3, 1099511627776\\)",
+    ),
+    "intercept_n broadcast to 2**40 models": (
+        _set("intercept_n", np.broadcast_to(0.0, (2**40,))),
+        ValueError,
+        "'intercept_n' has shape",
+    ),
+    "columns broadcast to 2**34": (
+        lambda s: s.update(
+            columns=np.broadcast_to(np.int64(0), (2**34,)), n_features_in=np.int64(2**40)
+        ),
+        ValueError,
+        "'columns' must be sorted and distinct",
+    ),
+    "classes broadcast to 2**40": (
+        _set("classes", np.broadcast_to(np.int64(0), (2**40,))),
+        ValueError,
+        "'classes' repeats a label",
+    ),
+    "feature names broadcast to 2**33": (
+        lambda s: s.update(
+            feature_names_in=np.broadcast_to(np.array("c"), (2**33,)),
+            n_features_in=np.int64(2**33),
+        ),
+        ValueError,
+        "repeats a name",
+    ),
 }
 
 
@@ -432,6 +464,26 @@ def test_a_dense_state_larger_than_memory_is_refused_before_allocating():
         SparseFTRLRegressor(state_store="dense").set_ftrl_state(state)
     reg = SparseFTRLRegressor(state_store="auto").set_ftrl_state(state)  # the table store
     assert reg.coef_.shape == (1, 2**50) and reg.coef_.nnz == 1
+
+
+def test_a_state_of_more_models_times_columns_than_memory_is_refused_before_copying():
+    """z and n of 2**20 classes x 2**20 columns, broadcast from one number: 16 TiB once
+    copied as float64 (a MemoryError, or the machine out of memory when it nearly fits)."""
+    size = 2**20
+    state = {
+        "columns": np.arange(size),
+        "z": np.broadcast_to(0.0, (size, size)),
+        "n": np.broadcast_to(0.0, (size, size)),
+        "intercept_z": np.zeros(size),
+        "intercept_n": np.zeros(size),
+        "t": np.int64(1),
+        "n_features_in": np.int64(size),
+        "classes": np.arange(size),
+    }
+    est = SparseFTRLClassifier(state_store="sparse")
+    with pytest.raises(ValueError, match="more than this machine's memory"):
+        est.set_ftrl_state(state)
+    assert not hasattr(est, "t_")
 
 
 def test_history_continues_exactly_after_the_table_grew():
