@@ -837,6 +837,13 @@ class _BaseFTRL(BaseEstimator):
         )
         if reset:
             refuse_unsaveable_names(getattr(self, "feature_names_in_", None))
+        # scikit-learn converts only an object y to numbers: a str y reached np.isfinite's
+        # TypeError, and datetimes trained as counts of their unit (days, or nanoseconds)
+        if not is_classifier(self) and y.dtype.kind not in "biuf":
+            raise ValueError(
+                f"y of dtype {y.dtype} is not numeric: a regressor's targets are numbers "
+                "(convert them, e.g. str with astype(float), datetimes to a chosen unit)."
+            )
         # scikit-learn checks y for NaN before it converts an object y to float: a None there
         # becomes NaN after the check, and a regressor would train on it (NaN weights)
         if not is_classifier(self) and not np.all(np.isfinite(y)):

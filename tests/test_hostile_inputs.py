@@ -125,6 +125,23 @@ BAD_INPUTS = [
     ),
     ("NaN in y", "reg", _pf(X, np.where(Y_REG > 0, np.nan, Y_REG)), ValueError, "y contains NaN"),
     ("inf in y", "reg", _pf(X, np.where(Y_REG > 0, np.inf, Y_REG)), ValueError, "y contains inf"),
+    # (scikit-learn converts an object y only: a str y reached np.isfinite's TypeError, which
+    # named no argument, and datetimes trained as counts of days or nanoseconds)
+    ("str y of numbers", "reg", _pf(X, Y_REG.astype(str)), ValueError, "y of dtype <U.* numeric"),
+    (
+        "datetime y",
+        "reg",
+        _pf(X, np.arange(40).astype("datetime64[D]")),
+        ValueError,
+        "y of dtype datetime64\\[D\\] is not numeric",
+    ),
+    (
+        "fit on a timedelta y",
+        "reg",
+        lambda est: est.fit(X, np.arange(40).astype("timedelta64[s]")),
+        ValueError,
+        "not numeric",
+    ),
     # (scikit-learn checks an object y before converting it: its None became a NaN target)
     (
         "None in an object y",
