@@ -233,10 +233,11 @@ def _exact_floats(classes):
 
 def _checked_classes(classes):
     """``np.unique(classes)`` of partial_fit's ``classes``, refusing a missing label (NaN,
-    None), which no y can hold, and labels that do not sort (1 and "a")."""
+    None) or an infinite one, which no y can hold, and labels that do not sort (1 and "a")."""
     classes = np.asarray(classes)
-    if classes.dtype.kind == "f" and np.isnan(classes).any():
-        raise ValueError(f"classes hold NaN, which no target can be: {classes!r}.")
+    # (an infinite class was taken, and the state protocol then refused the model's own state)
+    if classes.dtype.kind == "f" and not np.isfinite(classes).all():
+        raise ValueError(f"classes hold NaN or infinity, which no target can be: {classes!r}.")
     if classes.dtype.kind == "O" and any(map(is_missing, classes.tolist())):
         raise ValueError(f"classes hold a missing label (None, NaN or NA): {classes!r}.")
     try:

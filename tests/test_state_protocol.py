@@ -346,6 +346,17 @@ def test_bad_states_are_refused_and_change_nothing(case, fitted):
         assert not hasattr(target, "t_") and not hasattr(target, "classes_")
 
 
+@pytest.mark.parametrize("infinity", [np.inf, -np.inf])
+def test_partial_fit_refuses_an_infinite_class_which_its_state_could_not_carry(infinity):
+    """No y holds an infinite label, and set_ftrl_state refuses one: a model that took it
+    wrote checkpoints (get_ftrl_state) that no estimator could resume from."""
+    X, y = make_data(2)
+    est = SparseFTRLClassifier(random_state=0)
+    with pytest.raises(ValueError, match="classes hold NaN or infinity"):
+        est.partial_fit(X, y, classes=[0, 1, infinity])
+    assert not hasattr(est, "classes_")
+
+
 def test_regressor_refuses_a_classifiers_state():
     with pytest.raises(ValueError, match="classifier's"):
         SparseFTRLRegressor().set_ftrl_state(_state_of(_fitted_classifier()))
