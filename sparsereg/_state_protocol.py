@@ -143,6 +143,11 @@ def _array(state, key, kinds, ndim):
         raise TypeError(
             f"FTRL state key {key!r} must be a NumPy array, got {type(value).__name__}."
         )
+    if isinstance(value, np.ma.MaskedArray):  # (np.asarray reads the masked values as they are)
+        raise TypeError(
+            f"FTRL state key {key!r} is a masked array: its masked values would be read as "
+            "numbers; give a plain array (e.g. its .filled())."
+        )
     try:
         array = np.asarray(value)
     except ValueError as exc:  # a ragged list, say

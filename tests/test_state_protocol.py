@@ -184,6 +184,12 @@ BAD_STATES = {
     "negative n": (_set("n", lambda s: -s["n"]), ValueError, "'n' holds negative"),
     "complex z": (_set("z", lambda s: s["z"].astype(complex)), ValueError, "dtype complex"),
     "object z": (_set("z", lambda s: s["z"].astype(object)), ValueError, "dtype object"),
+    # (np.asarray drops the mask: a masked NaN or garbage value was trained on as a number)
+    "masked z": (
+        _set("z", lambda s: np.ma.masked_array(s["z"], mask=np.ones_like(s["z"], dtype=bool))),
+        TypeError,
+        "'z' is a masked array",
+    ),
     "ragged z": (_set("z", [[1.0, 2.0], [1.0]]), ValueError, "key 'z' is not an array"),
     "z of the wrong width": (_set("z", lambda s: s["z"][:, :-1]), ValueError, "shape"),
     "too few models": (_set("z", lambda s: s["z"][:1]), ValueError, "3 classes"),
