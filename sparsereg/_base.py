@@ -61,6 +61,7 @@ from ._state import AUTO_SPARSE_BYTES, FTRLState, columns_in
 from ._state_protocol import (
     FORMAT,
     LARGEST_ETA0,
+    LARGEST_T,
     SMALLEST_BETA,
     VERSION,
     check_ftrl_state,
@@ -960,6 +961,12 @@ class _BaseFTRL(BaseEstimator):
         best, no_improvement = np.inf, 0
         n_iter = 0
         for epoch in range(max_iter):
+            if t + n_rows > LARGEST_T:  # (after a state taken at the bound: the state the
+                # epoch left was one that set_ftrl_state refused)
+                raise ValueError(
+                    f"this model has seen t = {t:,} samples: {n_rows:,} more would pass "
+                    f"{LARGEST_T:,}, the most a state holds."
+                )
             start = time.perf_counter() if self.verbose else 0.0
             # (a permutation of one row draws no random number: skipping it changes nothing)
             order = epoch_order(rng, n_rows) if self.shuffle and n_rows > 1 else IN_ORDER

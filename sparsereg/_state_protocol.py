@@ -73,6 +73,7 @@ FORMAT = "sparsereg.FTRLState"
 VERSION = 1
 _MT_WORDS = 624  # MT19937's state, as RandomState.get_state() gives it
 _LARGEST = 2**62  # widths and sample counts stay far from int64's end
+LARGEST_T = _LARGEST  # the most samples a state has seen (training stops short of it)
 # the largest n accepted from a state. Not t * 1e100**2: a squared loss's gradient grows with the
 # weights, which a rate of 1e10 made 1e10 on the first row, so values of 1e49 (x**2 * y within
 # 1e100, which training takes) gave gradients of 1e108 and an n the protocol then refused

@@ -503,6 +503,23 @@ def test_a_state_of_more_models_times_columns_than_memory_is_refused_before_copy
     assert not hasattr(est, "t_")
 
 
+@pytest.mark.parametrize("how", ["partial_fit", "warm_start fit"])
+def test_training_refuses_to_take_t_past_what_a_state_holds(how):
+    """A state at the protocol's bound of t was taken and trained on: its own state was then
+    one that set_ftrl_state refused (a checkpoint that could not be resumed)."""
+    X, y = make_data(None)
+    state = SparseFTRLRegressor(random_state=0).partial_fit(X, y).get_ftrl_state()
+    state["t"] = np.int64(2**62 - X.shape[0] + 1)
+    est = SparseFTRLRegressor(random_state=0, warm_start=True, max_iter=2, tol=None)
+    est.set_ftrl_state(state)
+    with pytest.raises(ValueError, match="would pass 4,611,686,018,427,387,904"):
+        est.partial_fit(X, y) if how == "partial_fit" else est.fit(X, y)
+    assert_same_state(est, SparseFTRLRegressor(random_state=0).set_ftrl_state(state))
+    est.partial_fit(X[:-1], y[:-1])  # up to the bound
+    assert est.t_ == 2**62
+    SparseFTRLRegressor().set_ftrl_state(est.get_ftrl_state())
+
+
 def test_history_continues_exactly_after_the_table_grew():
     rng = np.random.RandomState(0)
     columns = np.sort(rng.randint(0, 2**20, size=(3000, 5)), axis=1)  # ~15,000 distinct columns
