@@ -384,6 +384,14 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
         if words.dtype.itemsize != 4 or words.shape != (_MT_WORDS,):
             raise ValueError(f"FTRL state 'rng_state' must be uint32 of shape ({_MT_WORDS},).")
         words = words.astype(np.uint32)  # (of either byte order)
+        # MT19937 reads only the top bit of its first word: without it and with the others 0,
+        # the generator draws 0 forever (every epoch the same order, silently)
+        if not (words[0] >> 31) and not words[1:].any():
+            raise ValueError(
+                "FTRL state 'rng_state' is MT19937's all-zero state, which draws only zeros "
+                "(every shuffle the same order): give the state get_ftrl_state saved, or drop "
+                "the rng_ keys to draw from random_state."
+            )
         gauss = _finite(state, "rng_cached_gaussian", ())
         out["rng"] = (
             "MT19937",

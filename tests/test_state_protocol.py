@@ -209,6 +209,12 @@ BAD_STATES = {
     "one class": (_set("classes", np.array([1])), ValueError, "two distinct labels"),
     "repeated classes": (_set("classes", np.array([0, 0, 1])), ValueError, "distinct"),
     "short rng": (_set("rng_state", np.zeros(3, dtype=np.uint32)), ValueError, "rng_state"),
+    # (the generator then drew 0 forever: every partial_fit shuffled its rows alike)
+    "all-zero rng": (
+        _set("rng_state", np.array([2**31 - 1] + [0] * 623, dtype=np.uint32)),
+        ValueError,
+        "'rng_state' is MT19937's all-zero state",
+    ),
     "partial rng": (_without("rng_pos"), ValueError, "not all of"),
     # (as JSON gives the generator's words back: signed)
     "signed rng": (
