@@ -515,7 +515,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         and scoring the row blocks of a prediction call of at least 5,000 rows
         (None: one per CPU for prediction, at most 8; -1: every CPU). The result
         does not depend on it. For threads training a binary model, see
-        ``n_threads``.
+        ``n_threads``. Values must be non-zero integers or None.
 
     multi_class : {{'ovr', 'multinomial'}}, default='ovr'
         'ovr': one binary model per class, trained independently. 'multinomial'
