@@ -647,6 +647,21 @@ def test_a_bad_value_before_a_quoted_field_left_open_is_named_first(
         list(source.chunks())
 
 
+@pytest.mark.parametrize("batch_rows", [1_000, 100_000])
+def test_a_bad_value_a_block_before_a_malformed_row_is_named_first(tmp_path, batch_rows):
+    # pyarrow parses the next 2 MiB block (and refuses its malformed row) before it hands
+    # over the rows before it: those were left unread, and the malformed row named instead
+    _pyarrow()
+    rows = ["x,y"] + [f"{k},1" for k in range(300_000)]
+    rows[250_000] = "5,"  # the target missing
+    rows[260_000] = "5,1,7"  # a field too many, 90 kB further
+    path = tmp_path / "late.csv"
+    path.write_text("\n".join(rows) + "\n")
+    source = open_source(str(path), target="y", numeric=["x"], batch_rows=batch_rows)
+    with pytest.raises(ValueError, match=r"late\.csv: row 250000: target 'y' is missing"):
+        list(source.chunks())
+
+
 @pytest.mark.parametrize(
     "text, last",
     [

@@ -592,6 +592,13 @@ class _Reread(Exception):
     """The threaded CSV reader refused a row: read again serially to number it."""
 
 
+def _all_read_before(row, valid, refused):
+    """Whether every CSV row before `row` has been read: delivered (numbers up to `valid`) or
+    refused by the parser (`refused`, numbers)."""
+    refused = set(refused)
+    return all(number in refused for number in range(valid + 1, row))
+
+
 def _past_the_end(path, start_row, n_rows):
     return ValueError(
         f"{path}: the position to resume from, row {start_row:,}, lies past the file's end "
@@ -1030,8 +1037,14 @@ class _ArrowSource(Source):
                         yield held
                         held = None
                 # a malformed row in error mode: the rows before it are converted (a bad value
-                # there is reported first), then it raises; nothing after it is read
-                stop = bool(invalid) and not self.skip_bad_rows
+                # there is reported first), then it raises; nothing after it is read. (pyarrow
+                # parses a block ahead: the row can be refused before the batches of the rows
+                # before it are read)
+                stop = (
+                    bool(invalid)
+                    and not self.skip_bad_rows
+                    and _all_read_before(invalid[0][0], valid, gaps)
+                )
                 if n == 0:
                     if stop:
                         break
@@ -1064,6 +1077,11 @@ class _ArrowSource(Source):
                         yield pa.Table.from_batches([batch]), numbers, valid
                     else:
                         held = pa.Table.from_batches([batch]), numbers, valid
+                stop = (
+                    bool(invalid)
+                    and not self.skip_bad_rows
+                    and _all_read_before(invalid[0][0], valid, gaps)
+                )
                 if stop:
                     break
             if held is not None:
