@@ -1280,6 +1280,21 @@ def test_svmlight_auto_is_decided_once_and_kept_on_resume(tmp_path):
     assert resumed[0].X[0, 4] == 5.0  # index 5 one-based is column 4
 
 
+def test_svmlight_auto_is_decided_on_a_block_whose_only_index_is_the_width(tmp_path):
+    # block 2 holds index 3 of 3 features, on a line beside a bad one: the decision read it
+    # zero-based, where it is past the width, and left it out; the block was then read
+    # zero-based (line 4 skipped) where a resume, deciding one-based first, read it
+    path = tmp_path / "width.svm"
+    path.write_text("1\n1\nx 1:1\n1 3:1\n0 1:1\n1 2:1\n")
+    source = open_source(str(path), n_features=3, batch_rows=2, skip_bad_rows=True)
+    uninterrupted = list(source.chunks())
+    assert source.zero_based is False
+    assert [n for c in uninterrupted for n in c.row_numbers.tolist()] == [1, 2, 4, 5, 6]
+    resumed = open_source(str(path), n_features=3, batch_rows=2, skip_bad_rows=True)
+    chunks = list(resumed.chunks(uninterrupted[0].end))
+    assert [_chunk_key(c) for c in chunks] == [_chunk_key(c) for c in uninterrupted[1:]]
+
+
 def test_svmlight_bad_lines(tmp_path):
     path = tmp_path / "b.svm"
     path.write_text("1 1:0.5\n# a comment\n0 2:x\n1 9:1\n\n0 1:1\nfoo 1:1\n1 3:1\n")

@@ -1306,14 +1306,18 @@ class _SVMLightSource(Source):
                 raise ValueError(f"{what} {float(values[infinite][0])} is not finite")
         return X, y
 
-    def _bad_lines(self, lines, zero_based, lo, hi, out, first_only=False, run=None):
+    def _bad_lines(
+        self, lines, zero_based, lo, hi, out, first_only=False, run=None, any_width=False
+    ):
         """Indices of lines[lo:hi] the parser refuses, with the reason (bisection, in order;
         slow path). `first_only`: stop at the first. `run`: a one-item list counting refused
-        lines since the last good one, which stops the search past _MAX_BAD_LINE_RUN."""
+        lines since the last good one, which stops the search past _MAX_BAD_LINE_RUN.
+        `any_width`: indices past n_features are not refused."""
         if first_only and out:
             return
         try:
-            self._load(b"".join(lines[lo:hi]), zero_based, self.n_features)
+            n_features = None if any_width else self.n_features
+            self._load(b"".join(lines[lo:hi]), zero_based, n_features)
             if run is not None:
                 run[0] = 0
             return
@@ -1326,8 +1330,8 @@ class _SVMLightSource(Source):
                         raise _TooMany(lo) from None
                 return
         mid = (lo + hi) // 2
-        self._bad_lines(lines, zero_based, lo, mid, out, first_only, run)
-        self._bad_lines(lines, zero_based, mid, hi, out, first_only, run)
+        self._bad_lines(lines, zero_based, lo, mid, out, first_only, run, any_width)
+        self._bad_lines(lines, zero_based, mid, hi, out, first_only, run, any_width)
 
     def _decide_zero_based(self, lines):
         """sklearn's "auto" on one block: one-based unless an index 0 appears. None: no index."""
@@ -1338,7 +1342,9 @@ class _SVMLightSource(Source):
             X, _ = self._load(b"".join(rows), True, None)
         except ValueError:  # a bad line: decide on the lines that parse
             bad = []
-            self._bad_lines(rows, True, 0, len(rows), bad)
+            # (read as zero-based, an index equal to n_features is past the width: were such
+            # a line left out, a one-based file would be decided later than its first index)
+            self._bad_lines(rows, True, 0, len(rows), bad, any_width=True)
             skip = {k for k, _ in bad}
             rows = [line for k, line in enumerate(rows) if k not in skip]
             if not rows:
