@@ -1523,6 +1523,19 @@ def test_files_of_the_same_columns_in_another_order_give_batches_in_one_order(tm
     np.testing.assert_array_equal(y, np.concatenate([a[1] for a in alone]))
 
 
+@pytest.mark.parametrize("fmt", ["csv", "svmlight"])
+def test_a_text_file_compressed_by_what_no_reader_decompresses_is_refused_naming_it(tmp_path, fmt):
+    # an .xz CSV reached pyarrow, which parsed its compressed bytes as a row ("Expected 1
+    # columns, got 2: <binary>", and a UnicodeDecodeError printed from the bad-row handler)
+    import lzma
+
+    for name in ("data.csv.xz", "data.csv.XZ", "data.csv.zip"):
+        path = tmp_path / name
+        path.write_bytes(lzma.compress(b"y,x\n1,2\n0,3\n"))
+        with pytest.raises(ValueError, match=rf"{name}: \.(xz|XZ|zip) files are not decompressed"):
+            open_source(str(path), format=fmt, target="y", n_features=8)
+
+
 def test_an_svmlight_file_compressed_other_than_by_gzip_is_refused_naming_it(tmp_path):
     # a .svm.bz2 was read as text: "could not convert string to float: b'BZh91...'"
     import bz2
