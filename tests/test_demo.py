@@ -1,6 +1,7 @@
 """The README's first command: the California housing demo."""
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -34,6 +35,16 @@ def test_demo_prints_l1_keeping_fewer_weights_at_similar_rmse(tmp_path, capsys):
     for name, (cross, other, total) in split.items():
         assert cross + other == total == nnz[name]
         assert cross > 0 and other > 0
+    # the README shows this output: its table's RMSE and non-zero counts, and its sentence on
+    # the map's L1 cells, are the ones printed (a changed model left them stale)
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    table = r"^(L1|L2)\s+(\$[\d,]+)\s+([\d,]+)\s"
+    shown = re.findall(table, readme, re.MULTILINE)
+    assert shown and shown == re.findall(table, text, re.MULTILINE)
+    cross, other, total = split["L1"]
+    flat = " ".join(readme.split())
+    assert f"({cross:,} non-zero cells for L1)" in flat
+    assert f"({other:,} more, {total:,} in all)" in flat
 
 
 def test_map_counts_match_the_explained_weights_and_every_label_is_inside_the_figure():
