@@ -76,3 +76,14 @@ def test_readme_choosing_alpha_example_runs():
         search.cv_results_["n_nonzero"][search.best_index_]
         == search.cv_results_["n_nonzero"][within].min()
     )
+
+
+def test_readme_counts_the_hostile_inputs_and_states_the_tests_hold():
+    # "N kinds of hostile input, M cases" and "K kinds of hostile state" were written once and
+    # went stale as the lists grew
+    from .test_hostile_inputs import BAD_INPUTS, CASES
+    from .test_state_protocol import BAD_STATES
+
+    text = " ".join(README.read_text().split())
+    assert f"{len(BAD_INPUTS)} kinds of hostile input, {len(CASES)} cases" in text
+    assert f"{len(BAD_STATES)} kinds of hostile state" in text
