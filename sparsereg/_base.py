@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, _fit_context, is_classifier, is_regressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
@@ -306,8 +306,8 @@ def _outcome(train, *args):
 def _model_workers(n_jobs, n_models):
     """joblib's ``n_jobs`` for ``n_models`` one-vs-rest models: no more threads than models
     (joblib starts every thread it is given, and refused an ``n_jobs`` above 500,000 only once
-    a partial_fit had drawn its epoch's order)."""
-    return min(n_jobs, n_models) if n_jobs > 0 else n_jobs
+    a partial_fit had drawn its epoch's order; -1, every CPU, is no more than the models)."""
+    return min(effective_n_jobs(n_jobs), n_models)
 
 
 class _WeightsCache:

@@ -314,8 +314,9 @@ def sparse_before_conversion(X):
     scipy converts such a matrix with compiled loops that trust its index arrays: a
     hand-built ``indptr`` that decreases, is negative or runs past ``indices``, or a row or
     column index beyond the shape, made them read and write out of bounds (a segmentation
-    fault, or silently other rows). The arrays are copied before they are checked, so that
-    another thread writing to ``X``'s meanwhile cannot undo the check. A float CSR is left
+    fault, or silently other rows). The index arrays are copied before they are checked, so
+    that another thread writing to ``X``'s meanwhile cannot undo the check (the values are
+    not: no value reads out of bounds). A float CSR is left
     to :func:`check_csr`, after ``validate_data``; other formats are converted by scipy
     from Python-held structures it checks itself.
     """
@@ -329,7 +330,10 @@ def sparse_before_conversion(X):
     shape = X.shape
     if len(shape) != 2:
         return X  # (scipy's 1-D sparse arrays: validate_data names them)
-    data = np.array(X.data)
+    # the values as they are (a reference: their length is fixed, and no value can make the
+    # conversion read out of bounds; a copy doubled the memory of a large X); the index arrays
+    # copied, so that another thread cannot change them between their check and scipy's use
+    data = np.asarray(X.data)
     if kind == "coo":
         coords = [_index_copy(X.row, "row"), _index_copy(X.col, "col")]
         for index, size, name in zip(coords, shape, ("row", "column")):

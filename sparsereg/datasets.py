@@ -250,13 +250,17 @@ def _fetch_file(remote, data_home, download_if_missing, n_retries):
             )
             return path, data
     looked = ", ".join(str(folder / remote.folder / remote.filename) for folder in folders)
-    url = _download_url(remote)
-    if not download_if_missing:
+    if not download_if_missing:  # (nothing to download: a mirror is named, not checked)
+        try:
+            url = _download_url(remote)
+        except ValueError:
+            url = remote.url
         raise FileNotFoundError(
             f"{remote.filename} not found (looked for {looked}) and download_if_missing=False. "
             f"Set the {ENV_DATA} environment variable (or pass data_home=) to a folder holding "
             f"{remote.folder}/{remote.filename}, or allow the download from {url}."
         )
+    url = _download_url(remote)
     target = folders[-1] / remote.folder / remote.filename
     return target, _download(remote, url, target, n_retries)
 

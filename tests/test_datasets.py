@@ -285,10 +285,12 @@ def test_an_empty_mirror_is_unset(isolated, monkeypatch, tmp_path):
 def test_mirror_must_be_an_http_address(isolated, monkeypatch, tmp_path, mirror):
     monkeypatch.setenv("SPARSEREG_DATA_MIRROR", mirror)
     no_pooch(monkeypatch)  # refused before pooch is needed, with nothing created
-    for download_if_missing in (True, False):
-        with pytest.raises(ValueError, match=r"SPARSEREG_DATA_MIRROR=.* is not an http:// or"):
-            fetch_a9a(data_home=tmp_path / "home", download_if_missing=download_if_missing)
+    with pytest.raises(ValueError, match=r"SPARSEREG_DATA_MIRROR=.* is not an http:// or"):
+        fetch_a9a(data_home=tmp_path / "home")
     assert not (tmp_path / "home").exists()
+    # nothing to download: the file is not found, whatever the mirror (the public address named)
+    with pytest.raises(FileNotFoundError, match="allow the download from https://www.csie"):
+        fetch_a9a(data_home=tmp_path / "home", download_if_missing=False)
 
 
 # ------------------------------------------------------------------------ local copies

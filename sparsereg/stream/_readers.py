@@ -1758,10 +1758,11 @@ def open_source(
     for path in files:
         suffix = os.path.splitext(path)[1]
         if fmt != "parquet" and suffix.lower() in _NOT_DECOMPRESSED:
+            read = _COMPRESSED if fmt == "csv" else (".gz",)  # (SVMlight: gzip alone)
             raise ValueError(
                 f"{path}: {suffix} files are not decompressed by the {fmt} reader (it "
-                f"decompresses {', '.join(_COMPRESSED)}); decompress it, or compress it with "
-                "gzip or zstd."
+                f"decompresses {', '.join(read)}); decompress it, or compress it with "
+                f"{'gzip or zstd' if fmt == 'csv' else 'gzip'}."
             )
         if fmt == "svmlight" and suffix.lower() in _COMPRESSED and suffix.lower() != ".gz":
             raise ValueError(  # (its bytes were read as text)
