@@ -1054,8 +1054,9 @@ class _BaseFTRL(BaseEstimator):
         """Whether ``n_classes`` classes train one softmax model (the classifier says)."""
         return False
 
-    def _prepare_state(self, state):
-        """Fit a state built under other parameters to the current ones (set_params between calls)."""
+    def _check_state_multi_class(self, state):
+        """Refuse a state whose kind (softmax or one-vs-rest) ``multi_class`` no longer names
+        (set_params after fitting): neither trains on, nor reads as probabilities, the other."""
         softmax = getattr(state, "softmax", False)
         if softmax != self._softmax_classes(state.n_models):  # (a binary state has 1 model)
             raise ValueError(
@@ -1063,6 +1064,10 @@ class _BaseFTRL(BaseEstimator):
                 f"multi_class={'multinomial' if softmax else 'ovr'!r}, but multi_class is now "
                 f"{getattr(self, 'multi_class', 'ovr')!r}: set it back, or fit again from scratch."
             )
+
+    def _prepare_state(self, state):
+        """Fit a state built under other parameters to the current ones (set_params between calls)."""
+        self._check_state_multi_class(state)
         if self.inclusion is not None and not state.in_table:
             raise ValueError(
                 f"inclusion={self.inclusion!r} needs the sparse state store, but this model's state "

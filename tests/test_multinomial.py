@@ -329,6 +329,22 @@ def test_switching_multi_class_on_a_fitted_model_is_refused():
             np.testing.assert_array_equal(before[key], after[key], err_msg=key)
 
 
+@pytest.mark.parametrize("first, then", [("multinomial", "ovr"), ("ovr", "multinomial")])
+def test_probabilities_of_a_model_whose_multi_class_was_switched_are_refused(first, then):
+    # the softmax of one-vs-rest margins (or the normalised sigmoids of softmax margins) are
+    # not the trained model's probabilities: refused, as training on is, not silently given
+    X, y, _ = _problem(seed=8)
+    est = SparseFTRLClassifier(multi_class=first, random_state=0).fit(X, y)
+    labels = est.predict(X)
+    est.set_params(multi_class=then)
+    for read in (est.predict_proba, est.predict_log_proba, export_model):
+        with pytest.raises(ValueError, match=f"trained with multi_class='{first}'"):
+            read(X) if read is not export_model else read(est)
+    np.testing.assert_array_equal(est.predict(X), labels)  # the margins are the same
+    est.set_params(multi_class=first)
+    np.testing.assert_allclose(est.predict_proba(X).sum(axis=1), 1.0)
+
+
 @pytest.mark.parametrize(
     "source_store, target_store", [("dense", "sparse"), ("sparse", "dense"), ("sparse", "sparse")]
 )
