@@ -54,7 +54,7 @@ from ._epoch import (
 from ._hogwild import run_epoch_threads
 from ._interrupts import interrupts_deferred
 from ._losses import UNBOUNDED_DERIVATIVE_LOSSES
-from ._memory import physical_memory
+from ._memory import memory_limit
 from ._missing import refuse_pandas_na
 from ._softmax import SoftmaxState, run_softmax_epoch, softmax_scores_from_state
 from ._state import AUTO_SPARSE_BYTES, FTRLState, columns_in
@@ -418,23 +418,23 @@ class _BaseFTRL(BaseEstimator):
         return self._is_fitted()
 
     def _check_dense_state_fits(self, table, n_models, n_features):
-        """Refuse a dense state larger than this machine's memory before allocating it."""
+        """Refuse a dense state larger than the memory this process may use before allocating it."""
         need = 16 * n_models * n_features
-        if not table and need > physical_memory():
+        if not table and need > memory_limit():
             raise ValueError(
                 f"the dense state store needs {need:,} bytes for {n_models} model(s) x "
-                f"{n_features:,} columns, more than this machine's memory "
-                f"({physical_memory():,} bytes); use state_store='sparse' (or 'auto'), which "
+                f"{n_features:,} columns, more than the memory this process may use "
+                f"({memory_limit():,} bytes); use state_store='sparse' (or 'auto'), which "
                 "holds only the columns seen."
             )
 
     def _check_bloom_fits(self, n_models):
         need = self._bloom_counters() * n_models
-        if need > physical_memory():
+        if need > memory_limit():
             raise ValueError(
                 f"bloom_size={self.bloom_size} gives {n_models} model(s) Bloom filters of "
-                f"{need:,} bytes in all, more than this machine's memory "
-                f"({physical_memory():,} bytes); use a smaller bloom_size."
+                f"{need:,} bytes in all, more than the memory this process may use "
+                f"({memory_limit():,} bytes); use a smaller bloom_size."
             )
 
     def _new_state(self, n_models, n_features, rng, expected_columns=None, softmax=False):

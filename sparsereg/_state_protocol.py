@@ -66,7 +66,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ._memory import physical_memory
+from ._memory import memory_limit
 from ._npz import beyond_unicode
 
 FORMAT = "sparsereg.FTRLState"
@@ -319,12 +319,12 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
         what = f"{out['classes'].size} classes" if classifier else "a regressor"
         raise ValueError(f"FTRL state 'z' has {z.shape[0]} models; {what} needs {n_models}.")
     shape = (n_models, columns.size)
-    if 16 * n_models * columns.size > physical_memory():  # z and n as float64 (broadcast
+    if 16 * n_models * columns.size > memory_limit():  # z and n as float64 (broadcast
         # arrays of that shape take no room until they are copied)
         raise ValueError(
             f"the FTRL state's {n_models:,} model(s) x {columns.size:,} columns need "
-            f"{16 * n_models * columns.size:,} bytes, more than this machine's memory "
-            f"({physical_memory():,} bytes)."
+            f"{16 * n_models * columns.size:,} bytes, more than the memory this process may use "
+            f"({memory_limit():,} bytes)."
         )
     # z sums a gradient and a step per sample, which training does not bound by 1e100 (a
     # target of 1e99 took z to 4e103 in 20 samples), but by its own n (_check_z)
@@ -361,10 +361,10 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
                 f"FTRL state 'bloom' must be uint8 of shape ({n_models}, a power of "
                 f"two or 0), got {bloom.dtype} {bloom.shape}."
             )
-        if n_models * counters > physical_memory():  # each model's counters are copied
+        if n_models * counters > memory_limit():  # each model's counters are copied
             raise ValueError(
                 f"FTRL state 'bloom' holds {n_models * counters:,} counters, more bytes than "
-                f"this machine's memory ({physical_memory():,})."
+                f"the memory this process may use ({memory_limit():,})."
             )
         out["bloom"] = bloom
         if kind == "multinomial" and counters:

@@ -36,7 +36,7 @@ from ._ftrl_fast import EMPTY_KEY, Loss, Status, Store
 from ._ftrl_grid import grid_count_nonzero, grid_epoch, wide_rehash
 from ._interrupts import interrupts_deferred
 from ._losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, gives_probabilities
-from ._memory import physical_memory
+from ._memory import memory_limit
 from ._optional_methods import available_when
 from ._state import _FIRST_CAPACITY, AUTO_SPARSE_BYTES, _capacity_for, columns_in, distinct_of
 from ._state_protocol import LARGEST_ETA0, plain_labels
@@ -506,12 +506,12 @@ class _BaseFTRLCV(BaseEstimator):
                     "l1_ratios=None."
                 )
         n_models = len(alphas) * len(eta0s) * len(l1_ratios)
-        if n_models * _BYTES_PER_MODEL > physical_memory():  # (else building it exhausted it)
+        if n_models * _BYTES_PER_MODEL > memory_limit():  # (else building it exhausted it)
             raise ValueError(
                 f"the grid has {n_models:,} models ({len(alphas):,} alphas x {len(eta0s):,} "
                 f"eta0s x {len(l1_ratios):,} l1_ratios): their bookkeeping alone, about "
-                f"{_BYTES_PER_MODEL} bytes a model, exceeds this machine's memory "
-                f"({physical_memory():,} bytes); use a smaller grid."
+                f"{_BYTES_PER_MODEL} bytes a model, exceeds the memory this process may use "
+                f"({memory_limit():,} bytes); use a smaller grid."
             )
         return [(a, e, r) for a in alphas for e in eta0s for r in l1_ratios]
 
@@ -595,21 +595,21 @@ class _BaseFTRLCV(BaseEstimator):
             if table:  # a slot holds a column's key and the grid's (z, n): sized for X's columns
                 slot_bytes = 8 * (1 + 2 * len(grid))
                 need = _capacity_for(max(columns, 1)) * slot_bytes * problem.n_models
-                if need > physical_memory():
+                if need > memory_limit():
                     raise ValueError(
                         f"the grid's table store needs {need:,} bytes for {len(grid)} models x "
                         f"{problem.n_models} problem(s) x the {columns:,} columns this batch may "
-                        f"hold, more than this machine's memory ({physical_memory():,} bytes); "
+                        f"hold, more than the memory this process may use ({memory_limit():,} bytes); "
                         "use a smaller grid."
                     )
             # a dense store: 8 bytes per column of the width (where each column's row is),
             # and the grid's (z, n) per column this batch may hold
             need = (8 * X.shape[1] + 16 * len(grid) * columns) * problem.n_models
-            if not table and need > physical_memory():
+            if not table and need > memory_limit():
                 raise ValueError(
                     f"the dense state store needs {need:,} bytes for {len(grid)} models x "
-                    f"{problem.n_models} problem(s) x {X.shape[1]:,} columns, more than this "
-                    f"machine's memory ({physical_memory():,} bytes); use state_store='sparse' "
+                    f"{problem.n_models} problem(s) x {X.shape[1]:,} columns, more than the "
+                    f"memory this process may use ({memory_limit():,} bytes); use state_store='sparse' "
                     "(or 'auto'), which holds only the columns seen, or a smaller grid."
                 )
             # drawn as the single estimator does, once nothing can refuse the call (a

@@ -11,6 +11,7 @@ import gc
 import os
 import pickle
 import signal
+import sys
 import threading
 import time
 
@@ -1102,6 +1103,39 @@ def test_a_dense_state_or_bloom_filter_larger_than_memory_is_refused_up_front():
     with pytest.raises(ValueError, match="bloom_size"):
         clf.fit(wide, [0, 1])
     assert not hasattr(clf, "t_")
+
+
+_LIMITED_PROCESS = """
+import resource
+resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))
+import numpy as np, scipy.sparse as sp
+from sparsereg import SparseFTRLRegressor
+wide = sp.csr_matrix((np.ones(2), np.array([0, 2**28 - 1]), np.array([0, 1, 2])), shape=(2, 2**28))
+try:  # a dense state of 4 GiB, within the machine's memory, beyond what the process may map
+    SparseFTRLRegressor(state_store="dense").fit(wide, [1.0, 2.0])
+except ValueError as exc:
+    print("ValueError:", exc)
+"""
+
+
+def test_a_dense_state_beyond_the_process_memory_limit_is_refused_up_front():
+    # the guard compared a state with the machine's physical memory only: under a smaller
+    # limit (ulimit -v here; a container's cgroup alike, where the kernel kills the process)
+    # the allocation itself failed (MemoryError), or the training was killed
+    import subprocess
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run(
+        [sys.executable, "-c", _LIMITED_PROCESS],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": root, "OPENBLAS_NUM_THREADS": "1"},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "ValueError: the dense state store needs 4,294,967,296 bytes" in done.stdout
+    assert "3,221,225,472 bytes" in done.stdout  # the limit named
 
 
 def test_many_small_one_vs_rest_tables_stay_small():

@@ -290,7 +290,7 @@ BAD_STATES = {
     "Bloom counters beyond the memory": (
         _set("bloom", np.broadcast_to(np.uint8(0), (3, 2**50))),
         ValueError,
-        "'bloom' holds .* counters, more bytes than this machine's memory",
+        "'bloom' holds .* counters, more bytes than the memory this process may use",
     ),
     "repeated feature names": (
         _set("feature_names_in", lambda s: np.array(["a"] * N_FEATURES)),
@@ -504,7 +504,7 @@ def test_a_state_of_more_models_times_columns_than_memory_is_refused_before_copy
         "classes": np.arange(size),
     }
     est = SparseFTRLClassifier(state_store="sparse")
-    with pytest.raises(ValueError, match="more than this machine's memory"):
+    with pytest.raises(ValueError, match="more than the memory this process may use"):
         est.set_ftrl_state(state)
     assert not hasattr(est, "t_")
 

@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import _hashing
 from .._interrupts import interrupts_deferred
-from .._memory import physical_memory
+from .._memory import memory_limit
 from .._typing import ArrayLike, FileLike
 from ._checkpoint import RunProgress, load_checkpoint, save_checkpoint
 from ._history import StreamHistory
@@ -491,7 +491,7 @@ class _Trainer:
     def resume(self, path, description):
         if not os.path.exists(path):
             raise ValueError(f"resume: there is no checkpoint at {os.fspath(path)!r}.")
-        state, meta, run, arrays = load_checkpoint(path, max_bytes=physical_memory() // 2)
+        state, meta, run, arrays = load_checkpoint(path, max_bytes=memory_limit() // 2)
         _check_same_run(meta, description, path)
         history = StreamHistory.from_arrays(self.name, arrays)
         _check_progress(run, history, self.src, path)
