@@ -404,9 +404,10 @@ def _csv_header(path, delimiter):
 
 
 def _header(path, fmt, delimiter):
-    from .stream._readers import _check_readable_path
+    from .stream._readers import _check_arrow_readable_name, _check_readable_path
 
     _check_readable_path(path)
+    _check_arrow_readable_name(path)
     if fmt == "parquet":
         from .stream._readers import _import_pyarrow
 

@@ -877,3 +877,27 @@ def test_zero_passes_or_early_stop_and_a_seed_out_of_range_are_usage_errors(
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "model.npz").exists()
+
+
+def test_a_file_name_that_is_not_utf8_is_named_not_a_codec_error(tmp_path, csv_file, capsys):
+    # a name's bytes that are not UTF-8 come from the command line as lone surrogates, which
+    # pyarrow (opening CSV and Parquet files by a UTF-8 name) failed to encode, naming no file
+    strange = os.path.join(os.fsdecode(bytes(tmp_path)), os.fsdecode(b"clicks\xff.csv"))
+    try:
+        with open(strange, "wb") as f:
+            f.write(csv_file.read_bytes())
+    except (OSError, UnicodeEncodeError):  # pragma: no cover - a file system of UTF-8 names
+        pytest.skip("this file system takes only UTF-8 names")
+    assert train(tmp_path, csv_file)[0] == 0
+    capsys.readouterr()
+    for args in (
+        ["train", strange, "--target", "click", "--model", str(tmp_path / "m.npz")],
+        ["predict", str(tmp_path / "model.npz"), strange],
+        ["report", str(tmp_path / "model.npz"), strange],
+    ):
+        assert main(args) == 1
+        err = capsys.readouterr().err
+        assert "the file name is not UTF-8 (byte 0xff)" in err, err
+        assert "clicks" in err
+    with pytest.raises(ValueError, match="not UTF-8"):
+        fit_stream(SparseFTRLClassifier(), [strange], target="click")

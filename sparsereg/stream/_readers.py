@@ -1569,6 +1569,22 @@ def _check_readable_path(path):
         )
 
 
+def _check_arrow_readable_name(path):
+    """Refuse a file name that is not UTF-8 (its bytes kept as lone surrogates, as Python
+    gives them from the command line or ``os.listdir``): pyarrow opens files by a UTF-8 name
+    and failed with a codec error that named no file."""
+    name = os.fspath(path)
+    if isinstance(name, str):
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            byte = ord(name[exc.start]) - 0xDC00
+            raise ValueError(
+                f"{name!r}: the file name is not UTF-8 (byte 0x{byte:02x}), and CSV and "
+                "Parquet files are opened by a UTF-8 name; rename the file."
+            ) from None
+
+
 def _format_of(path):
     name = os.fspath(path).lower()
     for suffix, fmt, delimiter in _SUFFIXES:
@@ -1770,6 +1786,8 @@ def open_source(
                 "decompress it, or compress it with gzip."
             )
         _check_readable_path(path)
+        if fmt != "svmlight":
+            _check_arrow_readable_name(path)
         if not os.path.isfile(path):
             raise FileNotFoundError(f"{path}: no such file.")
         if not os.access(path, os.R_OK):
