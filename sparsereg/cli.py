@@ -16,21 +16,50 @@ import math
 import os
 import re
 import resource
+import signal
 import sys
 import time
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 
 import numpy as np
 
 from ._atomic import atomic_file
 
 _FORMATS = ("csv", "parquet", "svmlight")
-_EXIT_ERROR, _EXIT_INTERRUPTED = 1, 130
+_EXIT_ERROR, _EXIT_INTERRUPTED, _EXIT_TERMINATED = 1, 130, 143  # 128 + SIGINT, + SIGTERM
 _EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a tool its reader left
 
 
 class UsageError(ValueError):
     """A combination of options that does not make sense."""
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised as Ctrl-C is: a run stopped by ``kill`` or a service manager saves its
+    checkpoint and leaves no temporary file of a write it cut short."""
+
+
+def _terminate(signum, frame):
+    raise _Terminated
+
+
+@contextmanager
+def _sigterm_stops_like_ctrl_c():
+    """SIGTERM raises `_Terminated` while the command runs (main thread only; elsewhere, or
+    where a handler not from Python is installed, it is left alone)."""
+    try:
+        previous = signal.getsignal(signal.SIGTERM)
+        if previous is not signal.SIG_DFL:  # the caller's own handler (or SIG_IGN) stands
+            yield
+            return
+        signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 # ---------------------------------------------------------------- option parsing
@@ -853,20 +882,24 @@ def main(argv=None):
     args = parser.parse_args(argv)
     commands = {"train": _train, "predict": _predict, "report": _report}
     try:
-        status = commands[args.command](args)
-        sys.stdout.flush()  # here, where a reader that left is caught, not at the exit
+        with _sigterm_stops_like_ctrl_c():
+            status = commands[args.command](args)
+            sys.stdout.flush()  # here, where a reader that left is caught, not at the exit
         return status
     except UsageError as exc:
         parser.error(str(exc))  # exits with status 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         checkpoint = getattr(args, "checkpoint", None)
         where = (
             f"; the last checkpoint is {checkpoint}"
             if checkpoint and os.path.exists(checkpoint)
             else ("; no checkpoint was written yet" if checkpoint else "")
         )
-        print(f"sparsereg: interrupted{where}.", file=sys.stderr)
-        return _EXIT_INTERRUPTED
+        terminated = isinstance(exc, _Terminated)
+        print(
+            f"sparsereg: {'terminated' if terminated else 'interrupted'}{where}.", file=sys.stderr
+        )
+        return _EXIT_TERMINATED if terminated else _EXIT_INTERRUPTED
     except BrokenPipeError:
         # the reader of the output left (`sparsereg predict ... | head`): end without a message,
         # as the tools of a pipeline do; stdout then goes nowhere, or Python would report the

@@ -901,3 +901,25 @@ def test_a_file_name_that_is_not_utf8_is_named_not_a_codec_error(tmp_path, csv_f
         assert "clicks" in err
     with pytest.raises(ValueError, match="not UTF-8"):
         fit_stream(SparseFTRLClassifier(), [strange], target="click")
+
+
+def test_sigterm_saves_a_checkpoint_and_exits_143_leaving_no_temporary_file(tmp_path):
+    path = tmp_path / "big.csv"
+    clicks(30_000, seed=1).to_csv(path, index=False)
+    checkpoint = tmp_path / "run.ckpt"
+    command = [sys.executable, "-m", "sparsereg", "train", str(path), "--target", "click"]
+    command += ["--cross", "site,hour", "--n-features", "2**18", "--batch-rows", "1000"]
+    command += ["--passes", "3", "--quiet", "--model", str(tmp_path / "m.npz")]
+    command += ["--checkpoint", str(checkpoint), "--checkpoint-every", "10000"]
+    run = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not checkpoint.exists() and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert run.poll() is None, "the run ended before it could be stopped"
+    run.send_signal(signal.SIGTERM)
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 143, err
+    assert "terminated; the last checkpoint is" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.csv", "run.ckpt"]
+    with np.load(checkpoint) as f:
+        assert (int(f["progress.ints"][0]), int(f["progress.ints"][2])) != (0, 0)
