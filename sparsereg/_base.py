@@ -17,6 +17,7 @@ after ``partial_fit``.
 """
 
 import copy
+import itertools
 import math
 import operator
 import threading
@@ -31,14 +32,20 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
-from joblib import Parallel, delayed, effective_n_jobs
+from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, _fit_context, is_classifier, is_regressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._decision import LinearWeights, RowsWeights, refuse_nan_scores
+from ._decision import (
+    MAX_THREADS,
+    LinearWeights,
+    RowsWeights,
+    hand_out_tasks,
+    refuse_nan_scores,
+)
 from ._epoch import (
     IN_ORDER,
     NARROW_COLUMNS,
@@ -52,7 +59,7 @@ from ._epoch import (
     weight_rates,
 )
 from ._hogwild import run_epoch_threads
-from ._interrupts import interrupts_deferred
+from ._interrupts import Task, finish, interrupts_deferred
 from ._losses import UNBOUNDED_DERIVATIVE_LOSSES
 from ._memory import memory_limit
 from ._missing import refuse_pandas_na
@@ -303,11 +310,42 @@ def _outcome(train, *args):
         return None, exc
 
 
+def _train_models_in_threads(one_model, order, t, n_models, n_jobs):
+    """``_outcome(one_model, k, order, t)`` of each model ``k``, in ``n_jobs`` threads: the
+    calling thread and the scoring threads (``_decision``) take the next model until none is
+    left. Each model's failure is returned, not raised, once every model is done.
+
+    Not joblib: a signal handler's exception landing while joblib started its thread pool left
+    the pool's four threads waiting for good, and one landing in its wait for the results left
+    the models' threads training after the call had raised. Here the threads train the state
+    in place (the models share it), and the call returns or raises only once every thread has
+    ended its model (``finish``, compiled: no handler runs in its wait)."""
+    outcomes = [None] * n_models
+    taken = itertools.count()  # next() on it is atomic under the GIL
+    stopped = []  # the caller raised: the threads take no further model
+
+    def work():
+        while not stopped:
+            k = next(taken)
+            if k >= n_models:
+                return
+            outcomes[k] = _outcome(one_model, k, order, t)
+
+    tasks = [Task(work) for _ in range(_model_workers(n_jobs, n_models) - 1)]
+    try:
+        hand_out_tasks(tasks)
+        work()
+    finally:
+        stopped.append(True)
+        finish(tasks)
+    return outcomes
+
+
 def _model_workers(n_jobs, n_models):
-    """joblib's ``n_jobs`` for ``n_models`` one-vs-rest models: no more threads than models
-    (joblib starts every thread it is given, and refused an ``n_jobs`` above 500,000 only once
-    a partial_fit had drawn its epoch's order; -1, every CPU, is no more than the models)."""
-    return min(effective_n_jobs(n_jobs), n_models)
+    """The threads, the caller's included, for ``n_models`` one-vs-rest models under ``n_jobs``
+    (joblib's convention: -1 is every CPU): no more than the models, nor than the scoring
+    threads and the caller (``MAX_THREADS``)."""
+    return min(effective_n_jobs(n_jobs), n_models, MAX_THREADS)
 
 
 class _WeightsCache:
@@ -976,13 +1014,9 @@ class _BaseFTRL(BaseEstimator):
                 elif problem.n_models == 1 or self._threads in (None, 1):
                     losses = [one_model(k, order, t) for k in range(problem.n_models)]
                 else:
-                    # sharedmem: the models train the state in place (under a process backend
-                    # set by parallel_config, "threads" alone trained pickled copies, thrown
-                    # away); each model's failure is returned, not raised: joblib re-raises
-                    # the first at once, while the other models' threads go on training
-                    outcomes = Parallel(
-                        n_jobs=_model_workers(self._threads, problem.n_models), require="sharedmem"
-                    )(delayed(_outcome)(one_model, k, order, t) for k in range(problem.n_models))
+                    outcomes = _train_models_in_threads(
+                        one_model, order, t, problem.n_models, self._threads
+                    )
                     failures = [exc for _, exc in outcomes if exc is not None]
                     if failures:
                         raise failures[0]

@@ -513,7 +513,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
     n_jobs : int or None, default=None
         Threads training the one-vs-rest problems of a multiclass model at once,
         and scoring the row blocks of a prediction call of at least 5,000 rows
-        (None: one per CPU for prediction, at most 8; -1: every CPU). The result
+        (None: one per CPU for prediction; -1: every CPU; at most 8). The result
         does not depend on it. For threads training a binary model, see
         ``n_threads``. Values must be non-zero integers or None.
 

@@ -614,3 +614,34 @@ def test_early_stopping_with_threads_counts_every_row():
     assert 2 < clf.n_iter_ < 50
     assert clf.t_ == clf.n_iter_ * 72_000  # validation_fraction=0.1 held out, the rest each epoch
     assert [t for t, _ in clf.nnz_history_] == [72_000 * (i + 1) for i in range(clf.n_iter_)]
+
+
+def test_one_vs_rest_fit_in_threads_interrupted_at_each_place_leaves_no_thread():
+    # n_jobs's one-vs-rest threads, under an exception at every 5th function entry or exit in
+    # turn: one landing while joblib started its thread pool left the pool's four threads
+    # waiting for good (one fit in ~20 under random SIGALRM timeouts), and one landing in
+    # joblib's wait left the models' threads training after fit had raised
+    rng = np.random.RandomState(0)
+    X = sp.random(3000, 200, density=0.05, format="csr", random_state=rng)
+    y = rng.randint(0, 4, size=3000)
+    SparseFTRLClassifier(random_state=0, n_jobs=2).fit(X, y).predict(X)  # (lasting threads)
+    before = python_thread_idents()
+    faulthandler.dump_traceback_later(300, exit=True)  # a hang fails the run, loudly
+    try:
+        for k in itertools.count(1, 5):
+            est = SparseFTRLClassifier(random_state=0, n_jobs=2)
+            tracer = raising_at(k)
+            sys.settrace(tracer)
+            try:
+                est.fit(X, y)
+                completed = True
+            except Injected:
+                completed = False
+            finally:
+                sys.settrace(None)
+            assert threads_settle_at(before), f"a thread was left after an exception at {k}"
+            if completed and not tracer.reached:  # k is past the call's last place
+                break
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+    assert k > 500
