@@ -16,6 +16,7 @@ and ``intercept_`` are computed from that state when read, so they never go stal
 after ``partial_fit``.
 """
 
+import _thread
 import copy
 import itertools
 import math
@@ -43,7 +44,6 @@ from ._decision import (
     MAX_THREADS,
     LinearWeights,
     RowsWeights,
-    hand_out_tasks,
     refuse_nan_scores,
 )
 from ._epoch import (
@@ -312,20 +312,22 @@ def _outcome(train, *args):
 
 def _train_models_in_threads(one_model, order, t, n_models, n_jobs):
     """``_outcome(one_model, k, order, t)`` of each model ``k``, in ``n_jobs`` threads: the
-    calling thread and the scoring threads (``_decision``) take the next model until none is
-    left. Each model's failure is returned, not raised, once every model is done.
+    calling thread and threads started for this call take the next model until none is left.
+    Each model's failure is returned, not raised, once every model is done.
 
     Not joblib: a signal handler's exception landing while joblib started its thread pool left
     the pool's four threads waiting for good, and one landing in its wait for the results left
     the models' threads training after the call had raised. Here the threads train the state
     in place (the models share it), and the call returns or raises only once every thread has
-    ended its model (``finish``, compiled: no handler runs in its wait)."""
+    ended its model (``finish``, compiled: no handler runs in its wait). Not the scoring
+    threads either: a model's epoch held one for its whole length, and predictions (or
+    another fit) meanwhile found none free."""
     outcomes = [None] * n_models
     taken = itertools.count()  # next() on it is atomic under the GIL
-    stopped = []  # the caller raised: the threads take no further model
+    stopped = [False]  # the caller raised: the threads take no further model
 
     def work():
-        while not stopped:
+        while not stopped[0]:
             k = next(taken)
             if k >= n_models:
                 return
@@ -333,18 +335,23 @@ def _train_models_in_threads(one_model, order, t, n_models, n_jobs):
 
     tasks = [Task(work) for _ in range(_model_workers(n_jobs, n_models) - 1)]
     try:
-        hand_out_tasks(tasks)
+        for task in tasks:  # (a task its thread begins after finish took it back: nothing)
+            try:
+                _thread.start_new_thread(task.run, ())
+            except RuntimeError:  # "can't start new thread": the others take its models
+                break
         work()
     finally:
-        stopped.append(True)
+        # (a subscript store, not a call: no signal handler runs between it and finish)
+        stopped[0] = True
         finish(tasks)
     return outcomes
 
 
 def _model_workers(n_jobs, n_models):
     """The threads, the caller's included, for ``n_models`` one-vs-rest models under ``n_jobs``
-    (joblib's convention: -1 is every CPU): no more than the models, nor than the scoring
-    threads and the caller (``MAX_THREADS``)."""
+    (joblib's convention: -1 is every CPU): no more than the models, nor than ``MAX_THREADS``
+    (prediction's bound)."""
     return min(effective_n_jobs(n_jobs), n_models, MAX_THREADS)
 
 

@@ -1,32 +1,26 @@
 """The memory this process may use, the bound of what a state, a filter or a checkpoint may ask
 for."""
 
-import functools
 import os
 import sys
 
 
-@functools.cache
 def memory_limit():
-    """Bytes of memory this process may use: the machine's physical memory, or less where a
-    container's cgroup (v1 ``memory.limit_in_bytes``, v2 ``memory.max``) or the address-space
-    limit (``ulimit -v``) says so; 2**62 where the system says nothing. Read once per process,
-    as ``distributed.system.memory_limit`` does (a state larger than a container's limit got
-    past the guards, and the container's out-of-memory killer ended the process)."""
+    """Bytes of memory this process may use: the machine's physical memory, or less where the
+    process's cgroup or one above it (a container's, a systemd unit's, a batch job's: v2
+    ``memory.max``, v1 ``memory.limit_in_bytes``) or the address-space limit (``ulimit -v``)
+    says so; 2**62 where the system says nothing. Read on each call (a few small files: the
+    guards run when a state is made or loaded, not per row), so a limit changed while the
+    process runs, or a forked child's, is the current one. The guards compared a state with
+    the physical memory only: one larger than a container's limit got past them, and the
+    kernel's out-of-memory killer ended the process."""
     limits = [2**62]
     try:
         limits.append(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
     except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
         pass
     if sys.platform == "linux":
-        for path in ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory.max"):
-            try:
-                with open(path) as f:
-                    value = f.read().strip()
-            except OSError:
-                continue
-            if value.isdigit() and int(value) > 0:  # ("max": no limit)
-                limits.append(int(value))
+        limits += _cgroup_limits()
     try:
         import resource
 
@@ -36,3 +30,37 @@ def memory_limit():
     except (ImportError, OSError, ValueError):  # pragma: no cover - not POSIX
         pass
     return min(limits)
+
+
+def _cgroup_limits():
+    """The memory limits of this process's cgroup and of those above it, as the files of the
+    cgroup file system say them ("max": none), in bytes."""
+    places = []  # (the controller's mount, the cgroup's path under it, the limit's file)
+    try:
+        with open("/proc/self/cgroup") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        lines = []
+    for line in lines:
+        hierarchy, controllers, path = (line.split(":", 2) + ["", ""])[:3]
+        if hierarchy == "0" and controllers == "":
+            places.append(("/sys/fs/cgroup", path, "memory.max"))
+        elif "memory" in controllers.split(","):
+            places.append(("/sys/fs/cgroup/memory", path, "memory.limit_in_bytes"))
+    # the mount's own root: a container's cgroup namespace shows its cgroup there as "/"
+    places += [
+        ("/sys/fs/cgroup", "/", "memory.max"),
+        ("/sys/fs/cgroup/memory", "/", "memory.limit_in_bytes"),
+    ]
+    limits = []
+    for mount, path, name in places:
+        parts = [part for part in path.split("/") if part and part != ".."]
+        for depth in range(len(parts), -1, -1):  # the cgroup, then each one above it
+            try:
+                with open(os.path.join(mount, *parts[:depth], name)) as f:
+                    value = f.read().strip()
+            except OSError:
+                continue
+            if value.isdigit() and int(value) > 0:
+                limits.append(int(value))
+    return limits

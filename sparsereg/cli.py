@@ -45,21 +45,25 @@ def _terminate(signum, frame):
 
 @contextmanager
 def _sigterm_stops_like_ctrl_c():
-    """SIGTERM raises `_Terminated` while the command runs (main thread only; elsewhere, or
-    where a handler not from Python is installed, it is left alone)."""
+    """SIGTERM raises `_Terminated` while the command runs, where it would kill the process
+    (its default); a handler of the caller's, SIG_IGN or another thread than the main one:
+    left alone. The `yield` is in no `try` that catches: an error of the command (a
+    `UsageError` is a ValueError) passes through as raised."""
+    ours = False
     try:
-        previous = signal.getsignal(signal.SIGTERM)
-        if previous is not signal.SIG_DFL:  # the caller's own handler (or SIG_IGN) stands
-            yield
-            return
-        signal.signal(signal.SIGTERM, _terminate)
-    except ValueError:  # not the main thread
-        yield
-        return
-    try:
+        try:
+            if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+                ours = True  # (set first: a SIGTERM right after the install restores it too)
+                signal.signal(signal.SIGTERM, _terminate)
+        except ValueError:  # not the main thread
+            pass
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if ours:
+            try:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            except ValueError:  # not the main thread: nothing was installed
+                pass
 
 
 # ---------------------------------------------------------------- option parsing

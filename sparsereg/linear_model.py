@@ -920,7 +920,8 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
             Probability of each class, in the order of ``classes_``.
         """
         model = self._current_model(X)
-        if model is not None:  # (the softmax of one-vs-rest margins, or the reverse, is wrong)
+        if model is not None and self.loss == "log_loss":  # (only log_loss trains a softmax:
+            # the softmax of one-vs-rest margins, or the reverse, is wrong)
             self._check_state_multi_class(self._state)
         if self.loss == "log_loss" and model is not None and len(model.classes) == 2:
             proba = self._plain_scores(X, logistic_pair=True, model=model)  # one compiled pass
@@ -928,7 +929,7 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
                 return proba
         scores = self._scores_of(X, model=model)[0]  # (decision_function's, of the same model)
         scores = scores[:, 0] if scores.shape[1] == 1 else scores
-        if scores.ndim == 2 and self._softmax_classes(scores.shape[1]):
+        if scores.ndim == 2 and self.loss == "log_loss" and self._softmax_classes(scores.shape[1]):
             # as the exported model computes it
             return softmax_probabilities(scores)
         return one_vs_rest_probabilities(scores, self.loss)

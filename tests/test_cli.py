@@ -923,3 +923,37 @@ def test_sigterm_saves_a_checkpoint_and_exits_143_leaving_no_temporary_file(tmp_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.csv", "run.ckpt"]
     with np.load(checkpoint) as f:
         assert (int(f["progress.ints"][0]), int(f["progress.ints"][2])) != (0, 0)
+
+
+@pytest.mark.parametrize("disposition", ["ignored", "handled"])
+def test_an_error_is_reported_as_such_whatever_sigterm_was_set_to(tmp_path, disposition):
+    # with SIGTERM ignored (`trap '' TERM`) or handled by the caller, the SIGTERM guard caught
+    # the command's ValueError and yielded again: "RuntimeError: generator didn't stop after
+    # throw()" and a traceback instead of the usage error (status 2)
+    setup = (
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN)"
+        if disposition == "ignored"
+        else "signal.signal(signal.SIGTERM, lambda *a: None)"
+    )
+    code = (
+        f"import signal, sys; {setup}; from sparsereg.cli import main; "
+        "after = signal.getsignal(signal.SIGTERM)\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit as exc:\n"
+        "    assert signal.getsignal(signal.SIGTERM) is after; raise"
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            code,
+            "train",
+            "--model",
+            str(tmp_path / "m.npz"),
+            str(tmp_path / "x.unknownext"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and "sparsereg" in done.stderr

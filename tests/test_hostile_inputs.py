@@ -1107,9 +1107,10 @@ def test_a_dense_state_or_bloom_filter_larger_than_memory_is_refused_up_front():
 
 _LIMITED_PROCESS = """
 import resource
-resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))
 import numpy as np, scipy.sparse as sp
 from sparsereg import SparseFTRLRegressor
+SparseFTRLRegressor().fit(np.eye(3), [1.0, 2.0, 3.0])  # a state made before the limit is set
+resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, resource.RLIM_INFINITY))
 wide = sp.csr_matrix((np.ones(2), np.array([0, 2**28 - 1]), np.array([0, 1, 2])), shape=(2, 2**28))
 try:  # a dense state of 4 GiB, within the machine's memory, beyond what the process may map
     SparseFTRLRegressor(state_store="dense").fit(wide, [1.0, 2.0])
@@ -1121,7 +1122,8 @@ except ValueError as exc:
 def test_a_dense_state_beyond_the_process_memory_limit_is_refused_up_front():
     # the guard compared a state with the machine's physical memory only: under a smaller
     # limit (ulimit -v here; a container's cgroup alike, where the kernel kills the process)
-    # the allocation itself failed (MemoryError), or the training was killed
+    # the allocation itself failed (MemoryError), or the training was killed; and the limit
+    # is the one in force at the call, not when the process first asked
     import subprocess
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

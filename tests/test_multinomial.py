@@ -345,6 +345,18 @@ def test_probabilities_of_a_model_whose_multi_class_was_switched_are_refused(fir
     np.testing.assert_allclose(est.predict_proba(X).sum(axis=1), 1.0)
 
 
+def test_modified_huber_probabilities_stay_one_vs_rest_whatever_multi_class_says():
+    # only log_loss trains a softmax model: a modified_huber model's probabilities are its
+    # normalised one-vs-rest ones, which its export gives too; with multi_class switched they
+    # were a softmax of its margins (then refused, though no fit could make it multinomial)
+    X, y, _ = _problem(seed=8)
+    est = SparseFTRLClassifier(loss="modified_huber", random_state=0).fit(X, y)
+    proba = est.predict_proba(X)
+    est.set_params(multi_class="multinomial")
+    np.testing.assert_array_equal(est.predict_proba(X), proba)
+    np.testing.assert_allclose(export_model(est).predict_proba(X), proba, rtol=1e-12)
+
+
 @pytest.mark.parametrize(
     "source_store, target_store", [("dense", "sparse"), ("sparse", "dense"), ("sparse", "sparse")]
 )

@@ -1578,9 +1578,12 @@ def _check_arrow_readable_name(path):
         try:
             name.encode("utf-8")
         except UnicodeEncodeError as exc:
-            byte = ord(name[exc.start]) - 0xDC00
+            code = ord(name[exc.start])
+            # (a byte that is no UTF-8 is kept as U+DC80-U+DCFF; another lone surrogate is
+            # itself what cannot be encoded)
+            what = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
             raise ValueError(
-                f"{name!r}: the file name is not UTF-8 (byte 0x{byte:02x}), and CSV and "
+                f"{name!r}: the file name is not UTF-8 ({what}), and CSV and "
                 "Parquet files are opened by a UTF-8 name; rename the file."
             ) from None
 
