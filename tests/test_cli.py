@@ -410,6 +410,19 @@ def test_an_error_leaves_the_last_checkpoint_intact(tmp_path, csv_file, capsys):
 
 
 # ---------------------------------------------------------------- Ctrl-C and resume
+def _stopped_after_a_checkpoint(command, checkpoint, signum):
+    """Run `command`, send it `signum` once `checkpoint` exists (the run still going), and
+    return its ``(returncode, stderr)``."""
+    run = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not checkpoint.exists() and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert run.poll() is None, "the run ended before it could be stopped"
+    run.send_signal(signum)
+    _, err = run.communicate(timeout=120)
+    return run.returncode, err
+
+
 def test_ctrl_c_saves_a_checkpoint_and_resume_gives_the_uninterrupted_model(tmp_path):
     data = clicks(30_000, seed=1)
     path = tmp_path / "big.csv"
@@ -436,7 +449,7 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_gives_the_uninterrupted_model(tmp_
         "--quiet",
     ]
     checkpoint = tmp_path / "run.ckpt"
-    run = subprocess.Popen(
+    returncode, err = _stopped_after_a_checkpoint(
         common
         + [
             "--model",
@@ -446,16 +459,10 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_gives_the_uninterrupted_model(tmp_
             "--checkpoint-every",
             "10000",
         ],
-        stderr=subprocess.PIPE,
-        text=True,
+        checkpoint,
+        signal.SIGINT,
     )
-    deadline = time.monotonic() + 120
-    while not checkpoint.exists() and run.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert run.poll() is None, "the run ended before it could be interrupted"
-    run.send_signal(signal.SIGINT)
-    _, err = run.communicate(timeout=120)
-    assert run.returncode == 130, err
+    assert returncode == 130, err
     assert "interrupted; the last checkpoint is" in err
     assert not (tmp_path / "resumed.npz").exists()
     with np.load(checkpoint) as f:
@@ -911,14 +918,8 @@ def test_sigterm_saves_a_checkpoint_and_exits_143_leaving_no_temporary_file(tmp_
     command += ["--cross", "site,hour", "--n-features", "2**18", "--batch-rows", "1000"]
     command += ["--passes", "3", "--quiet", "--model", str(tmp_path / "m.npz")]
     command += ["--checkpoint", str(checkpoint), "--checkpoint-every", "10000"]
-    run = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while not checkpoint.exists() and run.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert run.poll() is None, "the run ended before it could be stopped"
-    run.send_signal(signal.SIGTERM)
-    _, err = run.communicate(timeout=120)
-    assert run.returncode == 143, err
+    returncode, err = _stopped_after_a_checkpoint(command, checkpoint, signal.SIGTERM)
+    assert returncode == 143, err
     assert "terminated; the last checkpoint is" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.csv", "run.ckpt"]
     with np.load(checkpoint) as f:

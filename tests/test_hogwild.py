@@ -462,6 +462,19 @@ def test_a_signal_handlers_exception_leaves_no_thread_training():
         signal.signal(signal.SIGINT, ctrl_c)  # (if the check above failed)
 
 
+def _completed_under(tracer, call, *args):
+    """``call(*args)`` with ``tracer`` as the trace function (its ``Injected`` exception at
+    some place): whether the call completed."""
+    sys.settrace(tracer)
+    try:
+        call(*args)
+        return True
+    except Injected:
+        return False
+    finally:
+        sys.settrace(None)
+
+
 @pytest.mark.parametrize(
     "raising",
     [raising_at, raising_after_call_or_jump],
@@ -485,14 +498,7 @@ def test_threaded_training_interrupted_at_each_call_leaves_no_thread_and_can_go_
             est = SparseFTRLClassifier(n_threads=2, random_state=0)
             est.partial_fit(X[:100], y[:100], classes=[0, 1])
             tracer = raising(k)
-            sys.settrace(tracer)
-            try:
-                est.partial_fit(X, y)
-                completed = True
-            except Injected:
-                completed = False
-            finally:
-                sys.settrace(None)
+            completed = _completed_under(tracer, est.partial_fit, X, y)
             after = dense_state(est).copy()
             assert threads_settle_at(before), f"a thread was left after an exception at {k}"
             np.testing.assert_array_equal(dense_state(est), after)  # none trained meanwhile
@@ -631,14 +637,7 @@ def test_one_vs_rest_fit_in_threads_interrupted_at_each_place_leaves_no_thread()
         for k in itertools.count(1, 5):
             est = SparseFTRLClassifier(random_state=0, n_jobs=2)
             tracer = raising_at(k)
-            sys.settrace(tracer)
-            try:
-                est.fit(X, y)
-                completed = True
-            except Injected:
-                completed = False
-            finally:
-                sys.settrace(None)
+            completed = _completed_under(tracer, est.fit, X, y)
             assert threads_settle_at(before), f"a thread was left after an exception at {k}"
             if completed and not tracer.reached:  # k is past the call's last place
                 break

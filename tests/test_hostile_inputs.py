@@ -11,7 +11,6 @@ import gc
 import os
 import pickle
 import signal
-import sys
 import threading
 import time
 
@@ -32,7 +31,7 @@ from .interruptions import (
     ctrl_c_came_during,
     signal_each_place,
 )
-from .memory_helpers import peak_bytes
+from .memory_helpers import peak_bytes, run_python
 from .state_helpers import assert_same_state, dense_state, held_columns, intercept_state
 from .streams import click_stream
 
@@ -1124,17 +1123,7 @@ def test_a_dense_state_beyond_the_process_memory_limit_is_refused_up_front():
     # limit (ulimit -v here; a container's cgroup alike, where the kernel kills the process)
     # the allocation itself failed (MemoryError), or the training was killed; and the limit
     # is the one in force at the call, not when the process first asked
-    import subprocess
-
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    done = subprocess.run(
-        [sys.executable, "-c", _LIMITED_PROCESS],
-        capture_output=True,
-        text=True,
-        cwd=root,
-        env={**os.environ, "PYTHONPATH": root, "OPENBLAS_NUM_THREADS": "1"},
-        timeout=120,
-    )
+    done = run_python(_LIMITED_PROCESS)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "ValueError: the dense state store needs 4,294,967,296 bytes" in done.stdout
     assert "3,221,225,472 bytes" in done.stdout  # the limit named

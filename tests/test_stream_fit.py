@@ -25,6 +25,7 @@ from .interruptions import (
     raise_timeout,
     signalling_anywhere_at,
 )
+from .memory_helpers import run_python
 from .state_helpers import assert_same_state
 
 pd = pytest.importorskip("pandas")
@@ -624,7 +625,6 @@ def test_a_checkpoint_declaring_more_bytes_than_it_holds_is_refused_before_alloc
     # agreeing) had its buffer allocated before the reading found the file short: a
     # MemoryError where the address space is limited (ulimit -v), not a ValueError
     import io
-    import subprocess
 
     path, bad = tmp_path / "run.ckpt", tmp_path / "bad.ckpt"
     fit_stream(pipeline(), click_batches(n_batches=2), target="click", checkpoint=path)
@@ -641,15 +641,7 @@ def test_a_checkpoint_declaring_more_bytes_than_it_holds_is_refused_before_alloc
                 data = header.getvalue() + bytes(64)
             zout.writestr(item, data)
     _declare_sizes(bad, "state.nnz_history_t.npy", size)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    done = subprocess.run(
-        [sys.executable, "-c", _ADDRESS_SPACE_LIMITED, str(bad)],
-        capture_output=True,
-        text=True,
-        cwd=root,
-        env={**os.environ, "PYTHONPATH": root, "OPENBLAS_NUM_THREADS": "1"},
-        timeout=120,
-    )
+    done = run_python(_ADDRESS_SPACE_LIMITED, str(bad))
     assert done.returncode == 0, done.stderr[-2000:]
     assert "ValueError:" in done.stdout and "does not hold" in done.stdout, done.stdout
 
