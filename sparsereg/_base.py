@@ -338,8 +338,10 @@ def _train_models_in_threads(one_model, order, t, n_models, n_jobs):
         for task in tasks:  # (a task its thread begins after finish took it back: nothing)
             try:
                 _thread.start_new_thread(task.run, ())
-            except RuntimeError:  # "can't start new thread": the others take its models
-                break
+            except RuntimeError as exc:
+                if "can't start new thread" not in str(exc):  # (a signal handler's, raised
+                    raise  # as the call returned)
+                break  # the others take its models
         work()
     finally:
         # (a subscript store, not a call: no signal handler runs between it and finish)
@@ -1094,6 +1096,20 @@ class _BaseFTRL(BaseEstimator):
     def _softmax_classes(self, n_classes):
         """Whether ``n_classes`` classes train one softmax model (the classifier says)."""
         return False
+
+    def _check_probability_kind(self, state):
+        """Refuse a state whose probabilities the current parameters would misread: a
+        softmax model unless ``loss='log_loss'`` (only it trains one), and for log_loss a
+        state whose kind ``multi_class`` no longer names (``set_params`` after fitting)."""
+        softmax = getattr(state, "softmax", False)
+        if softmax and getattr(self, "loss", None) != "log_loss":
+            raise ValueError(
+                f"this model was trained as one softmax model (loss='log_loss', "
+                f"multi_class='multinomial'), but loss is now {self.loss!r}: set it back, or "
+                "fit again from scratch."
+            )
+        if softmax or getattr(self, "loss", None) == "log_loss":
+            self._check_state_multi_class(state)
 
     def _check_state_multi_class(self, state):
         """Refuse a state whose kind (softmax or one-vs-rest) ``multi_class`` no longer names

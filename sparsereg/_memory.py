@@ -3,15 +3,15 @@ for."""
 
 import os
 import sys
+import time
 
 
 def memory_limit():
     """Bytes of memory this process may use: the machine's physical memory, or less where the
     process's cgroup or one above it (a container's, a systemd unit's, a batch job's: v2
     ``memory.max``, v1 ``memory.limit_in_bytes``) or the address-space limit (``ulimit -v``)
-    says so; 2**62 where the system says nothing. Read on each call (a few small files: the
-    guards run when a state is made or loaded, not per row), so a limit changed while the
-    process runs, or a forked child's, is the current one. The guards compared a state with
+    says so; 2**62 where the system says nothing. The address-space limit is read on each call,
+    the cgroups' at most once a second, so a limit changed while the process runs counts. The guards compared a state with
     the physical memory only: one larger than a container's limit got past them, and the
     kernel's out-of-memory killer ended the process."""
     limits = [2**62]
@@ -20,7 +20,7 @@ def memory_limit():
     except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
         pass
     if sys.platform == "linux":
-        limits += _cgroup_limits()
+        limits += _recent_cgroup_limits()
     try:
         import resource
 
@@ -32,17 +32,32 @@ def memory_limit():
     return min(limits)
 
 
+_CGROUP_SECONDS = 1.0  # how long the cgroups' limits, as last read, stand
+_cgroup_read = [float("-inf"), []]  # when they were last read, and what they said
+
+
+def _recent_cgroup_limits():
+    """:func:`_cgroup_limits`, read again when the last reading is older than a second: the
+    files take ~50-100 us to read, and some callers ask once per batch (``partial_fit`` with
+    Bloom filters, the CV grid); a limit changed meanwhile (``docker update``) counts within
+    a second. (Under the GIL; two threads reading at once read the same files.)"""
+    now = time.monotonic()
+    if now - _cgroup_read[0] > _CGROUP_SECONDS:
+        _cgroup_read[:] = [now, _cgroup_limits()]
+    return _cgroup_read[1]
+
+
 def _cgroup_limits():
     """The memory limits of this process's cgroup and of those above it, as the files of the
     cgroup file system say them ("max": none), in bytes."""
     places = []  # (the controller's mount, the cgroup's path under it, the limit's file)
     try:
-        with open("/proc/self/cgroup") as f:
-            lines = f.read().splitlines()
+        with open("/proc/self/cgroup", "rb") as f:  # (a cgroup's name may be any bytes)
+            lines = f.read().split(b"\n")
     except OSError:
         lines = []
     for line in lines:
-        hierarchy, controllers, path = (line.split(":", 2) + ["", ""])[:3]
+        hierarchy, controllers, path = (os.fsdecode(line).split(":", 2) + ["", ""])[:3]
         if hierarchy == "0" and controllers == "":
             places.append(("/sys/fs/cgroup", path, "memory.max"))
         elif "memory" in controllers.split(","):

@@ -8,6 +8,7 @@ through an exported model; ``sparsereg report`` prints a model's sparsity and it
 largest weights, named by the hasher when data is given. Run ``sparsereg -h``.
 """
 
+import _signal
 import argparse
 import csv
 import io
@@ -24,6 +25,7 @@ from contextlib import contextmanager, nullcontext
 import numpy as np
 
 from ._atomic import atomic_file
+from ._interrupts import call_until_done
 
 _FORMATS = ("csv", "parquet", "svmlight")
 _EXIT_ERROR, _EXIT_INTERRUPTED, _EXIT_TERMINATED = 1, 130, 143  # 128 + SIGINT, + SIGTERM
@@ -55,15 +57,14 @@ def _sigterm_stops_like_ctrl_c():
             if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
                 ours = True  # (set first: a SIGTERM right after the install restores it too)
                 signal.signal(signal.SIGTERM, _terminate)
-        except ValueError:  # not the main thread
-            pass
+        except ValueError:  # not the main thread: nothing installed
+            ours = False
         yield
     finally:
         if ours:
-            try:
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            except ValueError:  # not the main thread: nothing was installed
-                pass
+            # compiled retries of the C function: no handler runs between two (a SIGTERM in
+            # the Python wrapper's restore left _terminate installed); its _Terminated after
+            call_until_done(_signal.signal, _signal.SIGTERM, _signal.SIG_DFL)
 
 
 # ---------------------------------------------------------------- option parsing

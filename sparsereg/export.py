@@ -73,8 +73,8 @@ def _proba_kind(estimator, n_models):
     ):
         return "softmax" if n_models > 1 else "ovr_logistic"
     loss = getattr(estimator, "loss", None)
-    if isinstance(estimator, _BaseFTRL) and loss == "log_loss":
-        estimator._check_state_multi_class(estimator._state)  # (set_params after fitting)
+    if isinstance(estimator, _BaseFTRL):
+        estimator._check_probability_kind(estimator._state)  # (set_params after fitting)
     if (
         loss == "log_loss"
         and getattr(estimator, "multi_class", None) == "multinomial"

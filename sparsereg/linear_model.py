@@ -920,9 +920,8 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
             Probability of each class, in the order of ``classes_``.
         """
         model = self._current_model(X)
-        if model is not None and self.loss == "log_loss":  # (only log_loss trains a softmax:
-            # the softmax of one-vs-rest margins, or the reverse, is wrong)
-            self._check_state_multi_class(self._state)
+        if model is not None:  # (the softmax of one-vs-rest margins, or the reverse, is wrong)
+            self._check_probability_kind(self._state)
         if self.loss == "log_loss" and model is not None and len(model.classes) == 2:
             proba = self._plain_scores(X, logistic_pair=True, model=model)  # one compiled pass
             if proba is not None:

@@ -345,6 +345,17 @@ def test_probabilities_of_a_model_whose_multi_class_was_switched_are_refused(fir
     np.testing.assert_allclose(est.predict_proba(X).sum(axis=1), 1.0)
 
 
+def test_probabilities_of_a_softmax_model_whose_loss_was_switched_are_refused():
+    # a softmax model's margins read as modified_huber's clipped one-vs-rest probabilities
+    # were returned (by the export too), though no fit trains that combination
+    X, y, _ = _problem(seed=8)
+    est = SparseFTRLClassifier(multi_class="multinomial", random_state=0).fit(X, y)
+    est.set_params(loss="modified_huber")
+    for read in (est.predict_proba, export_model):
+        with pytest.raises(ValueError, match="trained as one softmax model .* loss is now"):
+            read(X) if read is not export_model else read(est)
+
+
 def test_modified_huber_probabilities_stay_one_vs_rest_whatever_multi_class_says():
     # only log_loss trains a softmax model: a modified_huber model's probabilities are its
     # normalised one-vs-rest ones, which its export gives too; with multi_class switched they
