@@ -40,12 +40,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._decision import (
-    MAX_THREADS,
-    LinearWeights,
-    RowsWeights,
-    refuse_nan_scores,
-)
+from ._decision import MAX_THREADS, LinearWeights, RowsWeights, refuse_nan_scores
 from ._epoch import (
     IN_ORDER,
     NARROW_COLUMNS,
@@ -465,7 +460,8 @@ class _BaseFTRL(BaseEstimator):
         return self._is_fitted()
 
     def _check_dense_state_fits(self, table, n_models, n_features):
-        """Refuse a dense state larger than the memory this process may use before allocating it."""
+        """Refuse a dense state larger than the memory this process may use, before
+        allocating it."""
         need = 16 * n_models * n_features
         if not table and need > memory_limit():
             raise ValueError(

@@ -136,7 +136,7 @@ def _serve(tasks):
         tasks.get().run()
 
 
-def hand_out_tasks(tasks):
+def _hand_out(tasks):
     """Queue ``tasks`` for the scoring threads, started as needed (as many as ``tasks``,
     at most ``MAX_THREADS - 1``). Not a ``concurrent.futures`` pool: its caller's side
     takes Python locks that a signal handler's exception can leave held (``Task``). Tasks
@@ -197,7 +197,7 @@ def in_row_blocks(score, n_rows, n_threads):
 
     tasks = [Task(work) for _ in range(n_threads - 1)]
     try:
-        hand_out_tasks(tasks)
+        _hand_out(tasks)
         work()
     finally:
         # wait for every block before out is read (a task not begun, the threads busy with

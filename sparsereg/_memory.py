@@ -10,10 +10,11 @@ def memory_limit():
     """Bytes of memory this process may use: the machine's physical memory, or less where the
     process's cgroup or one above it (a container's, a systemd unit's, a batch job's: v2
     ``memory.max``, v1 ``memory.limit_in_bytes``) or the address-space limit (``ulimit -v``)
-    says so; 2**62 where the system says nothing. The address-space limit is read on each call,
-    the cgroups' at most once a second, so a limit changed while the process runs counts. The guards compared a state with
-    the physical memory only: one larger than a container's limit got past them, and the
-    kernel's out-of-memory killer ended the process."""
+    says so; 2**62 where the system says nothing. The address-space limit is read on each
+    call, the cgroups' at most once a second, so a limit changed while the process runs
+    counts. The guards compared a state with the physical memory only: one larger than a
+    container's limit got past them, and the kernel's out-of-memory killer ended the
+    process."""
     limits = [2**62]
     try:
         limits.append(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
@@ -67,15 +68,18 @@ def _cgroup_limits():
         ("/sys/fs/cgroup", "/", "memory.max"),
         ("/sys/fs/cgroup/memory", "/", "memory.limit_in_bytes"),
     ]
-    limits = []
+    files = {}  # each limit's file once (a cgroup's walk up ends at the root too), in order
     for mount, path, name in places:
         parts = [part for part in path.split("/") if part and part != ".."]
         for depth in range(len(parts), -1, -1):  # the cgroup, then each one above it
-            try:
-                with open(os.path.join(mount, *parts[:depth], name)) as f:
-                    value = f.read().strip()
-            except OSError:
-                continue
-            if value.isdigit() and int(value) > 0:
-                limits.append(int(value))
+            files[os.path.join(mount, *parts[:depth], name)] = None
+    limits = []
+    for file in files:
+        try:
+            with open(file) as f:
+                value = f.read().strip()
+        except OSError:
+            continue
+        if value.isdigit() and int(value) > 0:
+            limits.append(int(value))
     return limits

@@ -316,9 +316,9 @@ def sparse_before_conversion(X):
     column index beyond the shape, made them read and write out of bounds (a segmentation
     fault, or silently other rows). The index arrays are copied before they are checked, so
     that another thread writing to ``X``'s meanwhile cannot undo the check (the values are
-    not: no value reads out of bounds). A float CSR is left
-    to :func:`check_csr`, after ``validate_data``; other formats are converted by scipy
-    from Python-held structures it checks itself.
+    not: no value reads out of bounds). A float CSR is left to :func:`check_csr`, after
+    ``validate_data``; other formats are converted by scipy from Python-held structures it
+    checks itself.
     """
     if not sp.issparse(X):
         return X

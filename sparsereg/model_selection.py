@@ -126,6 +126,12 @@ MAX_ALPHAS = 1_000_000
 _BYTES_PER_MODEL = 512
 
 
+def _holdout_weighed(counts):
+    """Held-out rows of a non-zero weight so far, in a grid's ``counts`` (a grid pickled
+    before they were counted: its held-out rows)."""
+    return counts.get("holdout_weighed", counts["holdout"])
+
+
 def _check_sparsity(sparsity):
     if sparsity is None or (isinstance(sparsity, str) and sparsity == "1se"):
         return
@@ -599,8 +605,8 @@ class _BaseFTRLCV(BaseEstimator):
                     raise ValueError(
                         f"the grid's table store needs {need:,} bytes for {len(grid)} models x "
                         f"{problem.n_models} problem(s) x the {columns:,} columns this batch may "
-                        f"hold, more than the memory this process may use ({memory_limit():,} bytes); "
-                        "use a smaller grid."
+                        f"hold, more than the memory this process may use "
+                        f"({memory_limit():,} bytes); use a smaller grid."
                     )
             # a dense store: 8 bytes per column of the width (where each column's row is),
             # and the grid's (z, n) per column this batch may hold
@@ -609,8 +615,9 @@ class _BaseFTRLCV(BaseEstimator):
                 raise ValueError(
                     f"the dense state store needs {need:,} bytes for {len(grid)} models x "
                     f"{problem.n_models} problem(s) x {X.shape[1]:,} columns, more than the "
-                    f"memory this process may use ({memory_limit():,} bytes); use state_store='sparse' "
-                    "(or 'auto'), which holds only the columns seen, or a smaller grid."
+                    f"memory this process may use ({memory_limit():,} bytes); use "
+                    "state_store='sparse' (or 'auto'), which holds only the columns seen, or a "
+                    "smaller grid."
                 )
             # drawn as the single estimator does, once nothing can refuse the call (a
             # RandomState given as random_state is the user's)
@@ -715,9 +722,7 @@ class _BaseFTRLCV(BaseEstimator):
             weighed = np.zeros(held_out.size, dtype=bool)
             for weights in problem.weights:
                 weighed |= (weights[held_out] != 0) if weights.size else True
-            counts["holdout_weighed"] = counts.get("holdout_weighed", counts["holdout"]) + int(
-                weighed.sum()
-            )
+            counts["holdout_weighed"] = _holdout_weighed(counts) + int(weighed.sum())
             counts["holdout"] += held_out.size
         return grid, states, sums, counts, t, history, rng, seed, problem, X.dtype
 
@@ -872,14 +877,9 @@ class _BaseFTRLCV(BaseEstimator):
 
     def _selection_key(self):
         """The loss models are compared by: the holdout's once a held-out row weighs."""
-        if self.selection == "holdout" and self._holdout_weighed():
+        if self.selection == "holdout" and _holdout_weighed(self._counts):
             return "holdout_loss"
         return "progressive_loss"
-
-    def _holdout_weighed(self):
-        """Held-out rows of a non-zero weight so far (a grid pickled before they were
-        counted: its held-out rows)."""
-        return self._counts.get("holdout_weighed", self._counts["holdout"])
 
     def _results(self):
         grid, sums, counts = self._grid_, self._sums, self._counts
@@ -892,7 +892,7 @@ class _BaseFTRLCV(BaseEstimator):
         kinds = ["progressive"] + (["holdout"] if self.selection == "holdout" else [])
         for kind in kinds:
             n = counts[kind]
-            if kind == "holdout" and not self._holdout_weighed():
+            if kind == "holdout" and not _holdout_weighed(counts):
                 n = 0  # (no row weighs: no loss)
             with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
                 mean = sums[kind] / n if n else np.full(len(grid), np.nan)

@@ -592,11 +592,14 @@ class _Reread(Exception):
     """The threaded CSV reader refused a row: read again serially to number it."""
 
 
-def _all_read_before(row, valid, refused):
-    """Whether every CSV row before `row` has been read: delivered (numbers up to `valid`) or
-    refused by the parser (`refused`, numbers)."""
-    refused = set(refused)
-    return all(number in refused for number in range(valid + 1, row))
+def _error_row_reached(invalid, skip_bad_rows, valid, refused):
+    """In error mode, whether every CSV row before the first refused one (`invalid`: (number,
+    reason) pairs) has been read: delivered (numbers up to `valid`) or refused by the parser
+    (`refused`, numbers)."""
+    if not invalid or skip_bad_rows:
+        return False
+    row = invalid[0][0]
+    return len({number for number in refused if valid < number < row}) >= row - valid - 1
 
 
 def _past_the_end(path, start_row, n_rows):
@@ -1040,11 +1043,7 @@ class _ArrowSource(Source):
                 # there is reported first), then it raises; nothing after it is read. (pyarrow
                 # parses a block ahead: the row can be refused before the batches of the rows
                 # before it are read)
-                stop = (
-                    bool(invalid)
-                    and not self.skip_bad_rows
-                    and _all_read_before(invalid[0][0], valid, gaps)
-                )
+                stop = _error_row_reached(invalid, self.skip_bad_rows, valid, gaps)
                 if n == 0:
                     if stop:
                         break
@@ -1077,11 +1076,7 @@ class _ArrowSource(Source):
                         yield pa.Table.from_batches([batch]), numbers, valid
                     else:
                         held = pa.Table.from_batches([batch]), numbers, valid
-                stop = (
-                    bool(invalid)
-                    and not self.skip_bad_rows
-                    and _all_read_before(invalid[0][0], valid, gaps)
-                )
+                stop = _error_row_reached(invalid, self.skip_bad_rows, valid, gaps)
                 if stop:
                     break
             if held is not None:
