@@ -409,7 +409,7 @@ def _reading(args):
 
 
 def _csv_header(path, delimiter):
-    from .stream._readers import _import_pyarrow
+    from .stream._source import _import_pyarrow
 
     pa = _import_pyarrow()
     try:
@@ -443,7 +443,7 @@ def _header(path, fmt, delimiter):
     _check_readable_path(path)
     _check_arrow_readable_name(path)
     if fmt == "parquet":
-        from .stream._readers import _import_pyarrow
+        from .stream._source import _import_pyarrow
 
         _import_pyarrow()
         import pyarrow.parquet as pq

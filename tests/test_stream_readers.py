@@ -1121,7 +1121,7 @@ def test_ctrl_c_waits_for_a_read_ahead_to_leave_its_read_and_a_second_gives_up(c
     # thread: the close waits on until the thread has left the read and closed the source,
     # then raises KeyboardInterrupt. A second Ctrl-C gives the wait up (the read might block
     # for good): KeyboardInterrupt while the read still blocks.
-    from sparsereg.stream._readers import _ahead
+    from sparsereg.stream._source import _ahead
 
     release, reading, read_ended, closed = threading.Event(), threading.Event(), [], []
     main = threading.main_thread().ident

@@ -10,7 +10,8 @@ line ``sparsereg`` is built on it. Reading files needs ``pip install "sparsereg[
 
 from ._fit import StreamFit, StreamProgress, fit_stream
 from ._history import StreamHistory
-from ._readers import Chunk, Position, Source, open_source
+from ._readers import open_source
+from ._source import Chunk, Position, Source
 
 __all__ = [
     "Chunk",

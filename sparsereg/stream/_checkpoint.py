@@ -19,7 +19,7 @@ from .. import _npz
 from .._atomic import atomic_file, write_npz
 from .._state_protocol import OPTIONAL, REQUIRED
 from ._history import StreamHistory
-from ._readers import Position
+from ._source import Position
 
 FORMAT = "sparsereg.StreamCheckpoint"
 # 2: the progress holds the run of refused rows (`RunProgress.refused_run`), and the curve

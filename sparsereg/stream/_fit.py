@@ -21,9 +21,11 @@ from .._memory import memory_limit
 from .._typing import ArrayLike, FileLike
 from ._checkpoint import RunProgress, load_checkpoint, save_checkpoint
 from ._history import StreamHistory
+from ._iterable_source import _IterableSource
 from ._model import StreamModel
-from ._readers import Position, _ahead, _IterableSource, open_source
+from ._readers import open_source
 from ._scoring import class_indices, loss_name, row_losses
+from ._source import Position, _ahead
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,914 @@
+"""CSV and Parquet files read as a :class:`~sparsereg.stream.Source` through pyarrow's streaming
+readers (``pyarrow.csv.open_csv``, ``pyarrow.parquet.ParquetFile.iter_batches``): their columns
+converted to numbers or hashed text, the rows the parser refuses numbered, a quote left open to
+a file's end found. pyarrow and pandas are imported only when such a file is read.
+"""
+
+import hashlib
+import os
+import re
+
+import numpy as np
+
+from ._source import Chunk, Position, Source, _FileErrors, _import_pyarrow, _past_the_end
+
+# pandas.read_csv's default missing-value strings, so that a CSV gives the same NaN either way
+_NULL_VALUES = [
+    "",
+    "#N/A",
+    "#N/A N/A",
+    "#NA",
+    "-1.#IND",
+    "-1.#QNAN",
+    "-NaN",
+    "-nan",
+    "1.#IND",
+    "1.#QNAN",
+    "<NA>",
+    "N/A",
+    "NA",
+    "NULL",
+    "NaN",
+    "None",
+    "n/a",
+    "nan",
+    "null",
+]
+
+# bytes pyarrow's CSV reader parses at a time: the memory of a read is a few of these plus a
+# chunk of batch_rows rows, whatever the size of the file
+_CSV_BLOCK_BYTES = 1 << 21
+# the longest CSV header read (bytes): the first rows are read in a block of up to this size,
+# and the rows then in blocks twice as large
+_MAX_HEADER = 1 << 25
+# parse CSV blocks in pyarrow's thread pool (rows refused by the parser are then numbered by
+# reading again serially; see _ArrowSource._file_chunks)
+_CSV_THREADS = True
+# with skip_bad_rows, this many malformed rows with no good one among them stop the read: their
+# numbers are held until a good row comes, and such a file is rather of another format
+_MAX_REFUSED_RUN = 100_000
+
+
+def _bad_positions(pa, pc, arr, lo, hi, out):
+    """Positions in arr[lo:hi] whose string does not cast to float64 (bisection; slow path)."""
+    try:
+        pc.cast(arr.slice(lo, hi - lo), pa.float64())
+        return
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    if hi - lo == 1:
+        out.append(lo)
+        return
+    mid = (lo + hi) // 2
+    _bad_positions(pa, pc, arr, lo, mid, out)
+    _bad_positions(pa, pc, arr, mid, hi, out)
+
+
+def _as_null(pa, pc, arr):
+    """Text spelling a missing value (pandas' list: "", "NA", "nan", "null"...) as null."""
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return arr
+    spelled = pc.is_in(arr, value_set=pa.array(_NULL_VALUES, type=arr.type))
+    return pc.if_else(spelled, pa.scalar(None, arr.type), arr)
+
+
+def _to_float(pa, pc, arr):
+    """(float64 array with nulls, positions that are not numbers) of an Arrow array."""
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.cast(arr.type.value_type)
+    arr = _as_null(pa, pc, arr)
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        try:
+            return pc.cast(arr, pa.float64()), []
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # e.g. a timestamp column
+            arr = pc.cast(arr, pa.string())
+    try:
+        return pc.cast(arr, pa.float64()), []
+    except pa.ArrowInvalid:
+        pass
+    arr = pc.utf8_trim_whitespace(arr)  # " 2" is a number to pandas, not to Arrow's cast
+    try:
+        return pc.cast(arr, pa.float64()), []
+    except pa.ArrowInvalid:
+        pass
+    bad = []
+    _bad_positions(pa, pc, arr, 0, len(arr), bad)
+    mask = np.zeros(len(arr), dtype=bool)
+    mask[bad] = True
+    clean = pc.if_else(pa.array(mask), pa.scalar(None, arr.type), arr)
+    return pc.cast(clean, pa.float64()), bad
+
+
+def _text_values(pa, arr):
+    """The strings of a string-like array (a dictionary's values), as a string array read
+    without checking its bytes; None for other types."""
+    values = arr.dictionary if pa.types.is_dictionary(arr.type) else arr
+    if pa.types.is_fixed_size_binary(values.type):
+        values = values.cast(pa.binary())  # (bytes: no UTF-8 check)
+    if pa.types.is_binary(values.type):
+        return values.view(pa.string())
+    if pa.types.is_large_binary(values.type):
+        return values.view(pa.large_string())
+    if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+        return values
+    return None
+
+
+def _is_text(pa, arr):
+    """Whether every value of ``arr`` is UTF-8 text, or ``arr`` is not string-like (a
+    dictionary's values are read, not its codes)."""
+    values = _text_values(pa, arr)
+    if values is None:
+        return True
+    try:
+        values.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _invalid_text_positions(pa, values):
+    """Positions of ``values`` (strings) whose bytes are not UTF-8 (bisection; slow path)."""
+    try:
+        values.validate(full=True)
+        return []
+    except pa.ArrowInvalid:
+        if len(values) == 1:
+            return [0]
+    half = len(values) // 2
+    return _invalid_text_positions(pa, values.slice(0, half)) + [
+        half + p for p in _invalid_text_positions(pa, values.slice(half))
+    ]
+
+
+def _without_invalid_text(pa, pc, column):
+    """``(column, positions)``: a chunked column with its values that are not UTF-8 text made
+    missing, and their positions; ``(None, None)`` when every value is text. (A dictionary may
+    hold such a value that no row of this range uses: the column is then rebuilt without it.)"""
+    if all(_is_text(pa, chunk) for chunk in column.chunks):  # each piece as read: no copy
+        return None, None
+    column = column.combine_chunks()
+    values = _text_values(pa, column)
+    invalid = np.asarray(_invalid_text_positions(pa, values), dtype=np.int64)
+    dictionary = pa.types.is_dictionary(column.type)
+    if dictionary:  # the rows whose code is an invalid value's
+        codes = column.indices.to_numpy(zero_copy_only=False)
+        rows = np.flatnonzero(np.isin(codes, invalid) & column.is_valid().to_numpy(False))
+        text = pc.take(values, column.indices)  # the strings of every row, as written
+    else:
+        rows, text = invalid, values
+    mask = np.zeros(len(column), dtype=bool)
+    mask[rows] = True
+    text = pc.if_else(pa.array(mask), pa.scalar(None, text.type), text)
+    text.validate(full=True)
+    return (pc.dictionary_encode(text) if dictionary else text), rows
+
+
+def _first_line_end(head, delimiter):
+    """How pyarrow's CSV lexer (quoting on, no escape character, newlines in values) reads the
+    first line of `head` (bytes): "end" if it ends within them, "quoted" if they end inside a
+    quoted field, None if inside an unquoted one. A quote opens a field at its start only, two
+    quotes in a quoted field stand for one, and a line end in a quoted field is part of it."""
+    return _line_scan(head, delimiter)[0]
+
+
+def _line_scan(line, delimiter):
+    """``(_first_line_end's answer, where the quoted field open at the end of `line` began:
+    its quote's position, or -1)``."""
+    delimiter = delimiter.encode()
+    quoted, doubled, opened = False, -1, -1
+    for match in re.finditer(rb'["\r\n]', line):
+        p = match.start()
+        if p == doubled:
+            continue
+        if not quoted:
+            if line[p] != ord('"'):
+                return "end", -1
+            quoted = p == 0 or line[p - len(delimiter) : p] == delimiter
+            opened = p if quoted else -1
+        elif line[p] == ord('"'):
+            if line[p + 1 : p + 2] == b'"':
+                doubled = p + 1
+            else:
+                quoted = False
+    return ("quoted", opened) if quoted else (None, -1)
+
+
+def _holds_line_end(text):
+    """Whether a line end in `text` (bytes) has more text after it: the rows after it that a
+    quoted field left open swallowed (only empty lines after it: none)."""
+    stripped = text.rstrip(b"\r\n")
+    return b"\n" in stripped or b"\r" in stripped
+
+
+def _header_text(head):
+    """The file's first bytes from where pyarrow looks for the header: after a UTF-8
+    byte-order mark, then after empty lines."""
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip(b"\r\n")
+
+
+def _last_text(pa, column):
+    """The bytes of the last value of a string or dictionary-of-string Arrow array (None if
+    missing)."""
+    scalar = column[len(column) - 1]
+    if pa.types.is_dictionary(column.type):
+        scalar = scalar.value
+    if scalar is None or not scalar.is_valid:
+        return None
+    return scalar.as_buffer().to_pybytes()
+
+
+_LEFT_OPEN = (
+    "a quoted field opened in this row is never closed: the rest of the file would be read "
+    "as its text (a stray '\"'?)"
+)
+
+
+def _infinite(pc, values):
+    """Positions of a float64 Arrow array's infinite values (1e400 in text is one too)."""
+    return np.flatnonzero(pc.fill_null(pc.is_inf(values), False).to_numpy(zero_copy_only=False))
+
+
+def _value(column, positions):
+    """The text of the first value at `positions`, for a message."""
+    value = column[int(positions[0])].as_py()
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _frame_of(pa, arrays, n):
+    """A DataFrame of Arrow arrays: dictionaries as Categoricals of str (codes and categories
+    taken as they are, 3-7x faster than ``Table.to_pandas``), numbers as float64 with NaN."""
+    import pandas as pd
+
+    columns = {}
+    for name, arr in arrays.items():
+        if pa.types.is_dictionary(arr.type) and arr.dictionary.null_count == 0:
+            codes = arr.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+            categories = pd.Index(arr.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+            dtype = pd.CategoricalDtype(categories)
+            columns[name] = pd.Categorical.from_codes(
+                codes.astype(np.int32),  # writable
+                dtype=dtype,
+                validate=False,
+            )
+        elif pa.types.is_dictionary(arr.type):
+            columns[name] = pa.chunked_array([arr]).to_pandas()
+        else:
+            columns[name] = np.array(arr.to_numpy(zero_copy_only=False), dtype=np.float64)
+    return pd.DataFrame(columns, index=pd.RangeIndex(n), copy=False)
+
+
+def _to_dictionary(pa, pc, arr):
+    """A column as dictionary<int32, string> (categories as str whatever the stored type); the
+    empty string is missing, as an empty CSV field is."""
+    if pa.types.is_dictionary(arr.type):
+        if (
+            pa.types.is_string(arr.type.value_type)
+            and arr.type.index_type == pa.int32()
+            and not pc.any(pc.equal(arr.dictionary, "")).as_py()
+        ):
+            return arr
+        arr = arr.cast(arr.type.value_type)
+    if not pa.types.is_string(arr.type):
+        arr = pc.cast(arr, pa.string())
+    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+    return pc.dictionary_encode(arr)
+
+
+class _Reread(Exception):
+    """The threaded CSV reader refused a row: read again serially to number it."""
+
+
+def _error_row_reached(invalid, skip_bad_rows, valid, refused):
+    """In error mode, whether every CSV row before the first refused one (`invalid`: (number,
+    reason) pairs) has been read: delivered (numbers up to `valid`) or refused by the parser
+    (`refused`, numbers)."""
+    if not invalid or skip_bad_rows:
+        return False
+    row = invalid[0][0]
+    return len({number for number in refused if valid < number < row}) >= row - valid - 1
+
+
+class _ArrowSource(Source):
+    """CSV or Parquet files read through pyarrow; chunk boundaries are physical row ranges."""
+
+    def __init__(
+        self,
+        files,
+        fmt,
+        *,
+        target,
+        numeric,
+        categorical,
+        batch_rows,
+        skip_bad_rows,
+        delimiter,
+        target_dtype,
+        readahead,
+    ):
+        super().__init__()
+        self.readahead = readahead
+        self.files = files
+        self.format = fmt
+        self.target = target
+        self.numeric = numeric
+        self.categorical = categorical
+        self.batch_rows = batch_rows
+        self.skip_bad_rows = skip_bad_rows
+        self.delimiter = delimiter
+        self.target_dtype = target_dtype
+        self._columns = {}
+        self._schemas = {}  # Parquet: each file's Arrow schema
+        self._blocks = {}  # CSV bytes per block of each file: larger where the header is long
+        # CSV: a file whose last field holds a line end, found closed (_ends_inside), with its
+        # size, time and inode then: the next passes skip reading its end again (a compressed
+        # file's is its whole decompression) unless one of them changed
+        self._closed_ends = {}
+        self._last_column = {}  # CSV: each file's last column (None if named twice), its width
+        _import_pyarrow()
+        for i in range(len(files)):  # every file's columns are checked before any is read
+            self._plan(i)
+
+    # -- columns -------------------------------------------------------------------
+    def _names(self, i):
+        pa = _import_pyarrow()
+        path = self.files[i]
+        if os.path.getsize(path) == 0:
+            raise ValueError(f"{path} is empty.")
+        if self.format == "parquet":
+            return list(self._parquet_schema(i).names)
+        import pyarrow.csv as pcsv
+
+        block = 1 << 16  # the header, and the first rows for pyarrow's type inference
+        retried = False  # (a first row longer than the header's block: once at the rows')
+        while True:
+            try:
+                with self._errors(i, reraise=(pa.ArrowInvalid,)):
+                    reader = pcsv.open_csv(
+                        path,
+                        read_options=pcsv.ReadOptions(block_size=block, use_threads=False),
+                        parse_options=self._parse_options(lambda row: "skip"),
+                    )
+                    names = list(reader.schema.names)
+                    reader.close()
+                    # the rows: twice the header's block (the block a long first row was
+                    # read at, when it needed one)
+                    self._blocks[i] = block if retried else max(_CSV_BLOCK_BYTES, 2 * block)
+                    return names
+            except pa.ArrowInvalid as exc:
+                text = str(exc)
+                if "Empty CSV file" in text:
+                    self._refuse_unended_header(i, block)
+                long_row = "straddling" in text and block >= _CSV_BLOCK_BYTES
+                if long_row and self._line_ends_within(i, block):
+                    # the header fits: a first row is longer than its block; read at the size
+                    # the rows would be read at (twice the header's), but no larger: growing
+                    # the block for such a row took memory without bound
+                    if not retried:
+                        block, retried = 2 * block, True
+                        continue
+                    raise ValueError(
+                        f"{path}: a row among the first ones is longer than {block:,} bytes "
+                        "(a line end missing, or a quoted field left open?)."
+                    ) from None
+                if ("Empty CSV file" in text or "straddling" in text) and block < _MAX_HEADER:
+                    block *= 8  # a header longer than a block
+                    continue
+                if "Empty CSV file" in text or "straddling" in text:
+                    raise ValueError(
+                        f"{path}: its header is longer than {block:,} bytes."
+                    ) from None
+                raise ValueError(f"{path}: {text}") from None
+
+    def _head(self, i, size):
+        """The first `size` bytes of the (decompressed) file."""
+        pa = _import_pyarrow()
+        with self._errors(i), pa.input_stream(self.files[i], compression="detect") as f:
+            return f.read(size)
+
+    def _tail(self, i, size):
+        """The last `size` bytes of the (decompressed) file; a compressed file is read whole."""
+        pa = _import_pyarrow()
+        with self._errors(i), pa.input_stream(self.files[i], compression="detect") as f:
+            if f.seekable():
+                f.seek(max(0, f.size() - size))
+                return f.read()
+            tail = b""
+            while block := f.read(_CSV_BLOCK_BYTES):
+                tail = (tail + block)[-size:]
+            return tail
+
+    def _ends_inside(self, i, value):
+        """Whether file i ends inside a quoted field of its last column, opened at that field's
+        start, whose text as parsed is `value` (bytes): pyarrow takes a quote left open as
+        closed by the end of the file."""
+        try:
+            found = os.stat(self.files[i])
+            digest = hashlib.blake2b(value, digest_size=16).digest()  # (not a block of text)
+            key = (digest, found.st_size, found.st_mtime_ns, found.st_ino)
+        except (OSError, TypeError, ValueError):
+            key = None
+        if key is not None and self._closed_ends.get(i) == key:
+            return False
+        _, width = self._last_column[i]
+        opened = b'"' + value.replace(b'"', b'""')  # the bytes from its quote to the file's end
+        tail = self._tail(i, 2 * len(opened) + 2)
+        before = tail[-len(opened) - 1 : -len(opened)]
+        inside = (
+            tail.endswith(opened)
+            and len(tail) > len(opened)
+            # (else that quote does not open the last column)
+            and before in ((b"\n", b"\r") if width == 1 else (self.delimiter.encode(),))
+            # the same bytes closed by a quote and line ends: `value` is a closed field's text
+            # ('"\n"' and a line end: the text is a line end, the last bytes those of '"\n')
+            and not tail.rstrip(b"\r\n").endswith(opened + b'"')
+        )
+        if not inside and key is not None:
+            self._closed_ends[i] = key
+        return inside
+
+    def _line_ends_within(self, i, size):
+        """Whether the file's first line (its header) ends in its first `size` bytes."""
+        return _first_line_end(_header_text(self._head(i, size)), self.delimiter) == "end"
+
+    def _refuse_unended_header(self, i, size):
+        """Refuse a file that ends within its first `size` bytes with no line end to its header
+        there (pyarrow then finds no header, whatever its block): an empty file, a quoted field
+        of the header left open, or a header with no line end."""
+        head = self._head(i, size + 1)
+        if len(head) > size:  # (the header may end further on)
+            return
+        path = self.files[i]
+        head = _header_text(head)
+        if not head.strip():
+            raise ValueError(f"{path} is empty.")
+        ended = _first_line_end(head, self.delimiter)
+        if ended == "quoted":
+            raise ValueError(
+                f"{path}: a quoted field of its header is left open (no closing '\"' before "
+                "the file ends)."
+            )
+        if ended is None:
+            raise ValueError(f"{path}: its header has no line end; end it with one.")
+
+    def _plan(self, i):
+        """File i's columns: (those read, in file order; the features among them, in the
+        first file's order where the file holds the same, else in its own; the set of
+        categorical ones). Refuses a missing or repeated column."""
+        if i in self._columns:
+            return self._columns[i]
+        path = self.files[i]
+        try:
+            names = self._names(i)
+        except UnicodeDecodeError:
+            raise ValueError(f"{path}: its header holds bytes that are not UTF-8 text.") from None
+        wanted = ([] if self.target is None else [self.target]) + list(self.numeric)
+        wanted += list(self.categorical or [])
+        for name in wanted:
+            if name not in names:
+                kind = (
+                    "target"
+                    if name == self.target
+                    else "numeric"
+                    if name in self.numeric
+                    else "categorical"
+                )
+                shown = names[:50] + (["..."] if len(names) > 50 else [])
+                raise ValueError(
+                    f"{kind} column {name!r} not found in {path}; its columns are {shown}."
+                )
+        numeric = set(self.numeric)
+        if self.categorical is None:
+            categorical = {n for n in names if n != self.target and n not in numeric}
+        else:
+            categorical = set(self.categorical)
+        used = [n for n in names if n in numeric or n in categorical or n == self.target]
+        repeated = sorted({n for n in used if names.count(n) > 1})
+        if repeated:
+            raise ValueError(
+                f"{path} has the columns {repeated} more than once; a column read "
+                "must be named once."
+            )
+        features = [n for n in names if n != self.target and (n in numeric or n in categorical)]
+        if i > 0 and set(features) == set(first := self._plan(0)[1]):
+            features = list(first)  # every batch's columns in one order, whatever each file's
+        if self.format == "parquet":
+            self._check_flat(i, used)
+        else:
+            last = names[-1] if names.count(names[-1]) == 1 else None
+            self._last_column[i] = (last, len(names))
+        self._columns[i] = (used, features, categorical)
+        return self._columns[i]
+
+    def _parquet_schema(self, i):
+        if i not in self._schemas:
+            import pyarrow.parquet as pq
+
+            with self._errors(i):
+                self._schemas[i] = pq.ParquetFile(self.files[i]).schema_arrow
+        return self._schemas[i]
+
+    def _check_flat(self, i, used):
+        """Refuse a Parquet column read that holds lists, structs or maps: a cell is one value."""
+        pa = _import_pyarrow()
+        schema = self._parquet_schema(i)
+        for name in used:
+            kind = schema.field(name).type
+            if pa.types.is_dictionary(kind):
+                kind = kind.value_type
+            if pa.types.is_nested(kind):
+                raise ValueError(
+                    f"{self.files[i]}: column {name!r} holds {kind}; a column read must hold "
+                    "one number or string per row (flatten it first, or leave it out with "
+                    "categorical=[...])."
+                )
+
+    def _parse_options(self, handler):
+        import pyarrow.csv as pcsv
+
+        return pcsv.ParseOptions(
+            delimiter=self.delimiter, newlines_in_values=True, invalid_row_handler=handler
+        )
+
+    def _errors(self, i, reraise=()):
+        return _FileErrors(self.files[i], reraise)
+
+    # -- reading ---------------------------------------------------------------------
+    def _pieces(self, i, start_row, threaded=False):
+        """Yield (table of well-formed rows, their physical numbers, reached) for file i.
+
+        `reached` is the last physical row number known to be decided (after a piece:
+        its last row; at the end of the file: every row). Rows up to `start_row` are dropped.
+        Rows refused by the CSV parser (wrong number of fields) are in self._invalid.
+        """
+        pa = _import_pyarrow()
+        used, _, categorical = self._plan(i)
+        path = self.files[i]
+        if self.format == "parquet":
+            import pyarrow.parquet as pq
+
+            with self._errors(i):
+                strings = [n for n in used if n in categorical]
+                pf = pq.ParquetFile(path, read_dictionary=strings)  # no Python strings
+                meta = pf.metadata
+                if start_row > meta.num_rows:
+                    raise _past_the_end(path, start_row, meta.num_rows)
+                skip, groups, first = start_row, [], 0
+                for g in range(meta.num_row_groups):
+                    n = meta.row_group(g).num_rows
+                    if not groups and skip >= n:  # whole row groups before the resume point
+                        skip -= n
+                        first += n
+                    else:
+                        groups.append(g)
+                number = first
+                if groups:
+                    batches = pf.iter_batches(
+                        batch_size=max(self.batch_rows, 1024), row_groups=groups, columns=used
+                    )
+                    for batch in batches:
+                        n = batch.num_rows
+                        numbers = np.arange(number + 1, number + n + 1, dtype=np.int64)
+                        number += n
+                        if skip:
+                            drop = min(skip, n)
+                            skip -= drop
+                            batch, numbers = batch.slice(drop), numbers[drop:]
+                        if batch.num_rows:
+                            yield pa.Table.from_batches([batch]), numbers, number
+                yield None, None, meta.num_rows
+            return
+
+        import pyarrow.csv as pcsv
+
+        types = {
+            n: (pa.dictionary(pa.int32(), pa.string()) if n in categorical else pa.string())
+            for n in used
+        }
+        # the last column is read (as text, if not used) to see whether the file ends inside
+        # a quoted field of it: pyarrow then takes the rest of the file as its text
+        last_name = self._last_column[i][0]
+        if last_name is not None and last_name not in types:
+            types[last_name] = pa.string()
+        invalid = self._invalid  # bad rows after the resume point, with their reasons
+        gaps = []  # numbers of every row the parser refused, not yet stepped over
+        latest = [0]  # the last refused row's number
+
+        refused = [False]  # threaded: a row was refused (its number is not known)
+        run = [0]  # rows refused since the last batch with a good row
+        self._stop = None
+
+        def handler(row):
+            if threaded:
+                refused[0] = True
+                return "skip"
+            number = (row.number or 0) - 1  # the header is row 1 of the file
+            reason = f"expected {row.expected_columns} fields, found {row.actual_columns}"
+            if number < 1:
+                self._stop = f"{path}: {reason} (row number unknown)"
+                return "error"
+            # a row ends inside a quote only at the file's end: the rest of the file is in it,
+            # when the open field holds a line end (else the file ends cut off in that row)
+            text = row.text.encode()
+            ended, opened = _line_scan(text, self.delimiter)
+            if ended == "quoted" and _holds_line_end(text[opened:]):
+                reason = _LEFT_OPEN
+                if self.skip_bad_rows:  # not one bad row: the file cannot be read
+                    self._stop = f"{path}: row {number}: {reason}"
+                    return "error"
+            run[0] += 1
+            if run[0] > _MAX_REFUSED_RUN:  # the refused rows are held until a good row comes
+                self._stop = (
+                    f"{path}: more than {_MAX_REFUSED_RUN:,} rows in a row (up to "
+                    f"row {number}) are malformed ({reason}); is the delimiter "
+                    f"{self.delimiter!r} right?"
+                )
+                return "error"
+            gaps.append(number)
+            latest[0] = number
+            if number > start_row:  # rows before the resume point were consumed already
+                invalid.append((number, reason))
+            return "skip"  # in error mode too: a bad value in an earlier row must come first
+
+        last = start_row
+        with self._errors(i):
+            try:
+                reader = pcsv.open_csv(
+                    path,
+                    read_options=pcsv.ReadOptions(
+                        block_size=self._blocks.get(i, _CSV_BLOCK_BYTES), use_threads=threaded
+                    ),
+                    parse_options=self._parse_options(handler),
+                    convert_options=pcsv.ConvertOptions(
+                        # an empty field is missing; other text is read as written ("NA" is
+                        # Namibia), as Parquet stores it; number and target columns also take
+                        # pandas' spellings of missing ("NA", "nan"...) as missing (_as_null)
+                        include_columns=list(types),
+                        column_types=types,
+                        null_values=[""],
+                        strings_can_be_null=True,
+                        quoted_strings_can_be_null=True,
+                        # checked row by row in _convert: bytes that are not UTF-8 make a bad
+                        # row, not an error of the whole block without a row number
+                        check_utf8=False,
+                    ),
+                )
+            except pa.ArrowInvalid as exc:
+                self._raise_invalid(i, exc)
+            if refused[0]:
+                raise _Reread
+            last_index = None if last_name is None else reader.schema.get_field_index(last_name)
+            valid = 0  # the number of the last well-formed row
+            stop = False
+            # the last row read, when its last field holds a line end: (its number, the field's
+            # text); the piece that holds it waits until the next rows show it is not the last
+            opened, held = None, None
+            while True:
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    batch = None
+                except pa.ArrowInvalid as exc:
+                    self._raise_invalid(i, exc)
+                if refused[0]:
+                    # pyarrow's threaded reader refused a row without its number; the batches
+                    # used so far came from blocks parsed before it (a block is parsed before
+                    # it is delivered), so their numbering holds
+                    reader.close()
+                    raise _Reread
+                if batch is None:
+                    if opened is not None and self._ends_inside(i, opened[1]):
+                        number = opened[0]
+                        if self.skip_bad_rows or number <= start_row:
+                            raise ValueError(f"{path}: row {number}: {_LEFT_OPEN}")
+                        # named as a refused row is, after a bad value in an earlier one
+                        invalid.append((number, _LEFT_OPEN))
+                        table, numbers, _ = held
+                        held = table.slice(0, len(numbers) - 1), numbers[:-1], valid
+                        if not held[0].num_rows:
+                            held = None
+                    break
+                n = batch.num_rows
+                if n:
+                    run[0] = 0
+                    opened = None
+                    if held is not None:
+                        yield held
+                        held = None
+                # a malformed row in error mode: the rows before it are converted (a bad value
+                # there is reported first), then it raises; nothing after it is read. (pyarrow
+                # parses a block ahead: the row can be refused before the batches of the rows
+                # before it are read)
+                stop = _error_row_reached(invalid, self.skip_bad_rows, valid, gaps)
+                if n == 0:
+                    if stop:
+                        break
+                    continue
+                # number the rows: consecutive after `valid`, stepping over refused rows
+                numbers = np.arange(valid + 1, valid + n + len(gaps) + 1, dtype=np.int64)
+                if gaps:
+                    numbers = numbers[~np.isin(numbers, gaps)][:n]
+                else:
+                    numbers = numbers[:n]
+                valid = int(numbers[-1])
+                gaps[:] = [g for g in gaps if g > valid]
+                if last_index is not None:
+                    text = _last_text(pa, batch.column(last_index))
+                    if text is not None and _holds_line_end(text):
+                        opened = valid, text
+                    if last_name not in used:  # read for this check only: not held
+                        # (select: from_arrays of no column would make a batch of no row)
+                        batch = batch.select(
+                            [j for j in range(batch.num_columns) if j != last_index]
+                        )
+                # rows consumed before the resume point: parsed, then dropped
+                first = int(np.searchsorted(numbers, start_row, side="right"))
+                if first:
+                    numbers = numbers[first:]
+                    batch = batch.slice(first)
+                last = max(last, valid)
+                if batch.num_rows:
+                    if opened is None:
+                        yield pa.Table.from_batches([batch]), numbers, valid
+                    else:
+                        held = pa.Table.from_batches([batch]), numbers, valid
+                stop = _error_row_reached(invalid, self.skip_bad_rows, valid, gaps)
+                if stop:
+                    break
+            if held is not None:
+                yield held
+            if max(valid, latest[0]) < start_row and not stop:
+                raise _past_the_end(path, start_row, max(valid, latest[0]))
+        yield None, None, max(last, latest[0])
+
+    def _raise_invalid(self, i, exc):
+        if self._stop:
+            raise ValueError(self._stop) from None
+        if self._invalid and not self.skip_bad_rows:
+            number, reason = self._invalid[-1]
+            raise ValueError(f"{self.files[i]}: row {number}: {reason}") from None
+        text = str(exc)
+        if "Empty CSV file" in text:
+            raise ValueError(f"{self.files[i]} is empty.") from None
+        if "straddling" in text:  # pyarrow's advice (a larger block) is not the user's to take
+            raise ValueError(
+                f"{self.files[i]}: a row is longer than "
+                f"{self._blocks.get(i, _CSV_BLOCK_BYTES):,} bytes (a line end missing, or a "
+                "quoted field left open?)."
+            ) from None
+        raise ValueError(f"{self.files[i]}: {text}") from None
+
+    def _convert(self, i, table, numbers, bad_numbers):
+        """(X, y, row numbers, bad count) of a range's well-formed rows; bad values found."""
+        pa = _import_pyarrow()
+        import pyarrow.compute as pc
+
+        _, features, categorical = self._plan(i)
+        path = self.files[i]
+        n = table.num_rows
+        bad = np.zeros(n, dtype=bool)
+        reasons = {}
+
+        def mark(positions, reason):
+            for p in positions:
+                if not bad[p]:
+                    bad[p] = True
+                    reasons[p] = reason
+
+        for name in ([] if self.target is None else [self.target]) + features:
+            column = table.column(name)
+            cleaned, positions = _without_invalid_text(pa, pc, column)
+            if cleaned is not None:
+                mark(positions, f"column {name!r} holds bytes that are not UTF-8 text")
+                table = table.set_column(table.schema.get_field_index(name), name, cleaned)
+
+        y = None
+        if self.target is not None:
+            column = table.column(self.target).combine_chunks()
+            if self.target_dtype == "str":
+                if not pa.types.is_string(column.type):
+                    column = pc.cast(
+                        column.dictionary_decode()
+                        if pa.types.is_dictionary(column.type)
+                        else column,
+                        pa.string(),
+                    )
+                target = _as_null(pa, pc, column)
+            else:
+                target, not_numbers = _to_float(pa, pc, column)
+                for p in not_numbers:
+                    mark([p], f"target {self.target!r}: {_value(column, [p])} is not a number")
+                for p in _infinite(pc, target):
+                    mark([p], f"target {self.target!r}: {_value(column, [p])} is not finite")
+                # a NaN stored as a number (Parquet) is missing, as "nan" in a CSV field is
+                nan = pc.fill_null(pc.is_nan(target), False)
+                target = pc.if_else(nan, pa.scalar(None, pa.float64()), target)
+            missing = np.flatnonzero(target.is_null().to_numpy(zero_copy_only=False))
+            mark(missing, f"target {self.target!r} is missing")
+        arrays = {}
+        for name in features:
+            column = table.column(name)
+            if pa.types.is_dictionary(column.type) and column.num_chunks > 1:
+                column = column.unify_dictionaries()  # one dictionary for the chunk
+            column = column.combine_chunks()
+            if name in categorical:
+                arrays[name] = _to_dictionary(pa, pc, column)
+            else:
+                values, not_numbers = _to_float(pa, pc, column)
+                for p in not_numbers:
+                    mark([p], f"column {name!r}: {_value(column, [p])} is not a number")
+                for p in _infinite(pc, values):
+                    mark([p], f"column {name!r}: {_value(column, [p])} is not finite")
+                arrays[name] = values
+        if not self.skip_bad_rows and (bad.any() or bad_numbers):
+            found = [(int(numbers[p]), reasons[int(p)]) for p in np.flatnonzero(bad)[:1]]
+            number, reason = min(found + bad_numbers[:1])
+            raise ValueError(f"{path}: row {number}: {reason}")
+        # noted in the order of the rows: the rows of too many fields (bad_numbers) are found
+        # apart from those with values that are not numbers (bad)
+        found = [(int(numbers[p]), reasons[int(p)]) for p in np.flatnonzero(bad)]
+        for number, reason in sorted(found + bad_numbers, key=lambda note: note[0]):
+            self._note_bad(path, "row", number, reason)
+        if bad.any():
+            keep = pa.array(~bad)
+            arrays = {k: pc.filter(v, keep) for k, v in arrays.items()}
+            if self.target is not None:
+                target = pc.filter(target, keep)
+            numbers = numbers[~bad]
+        X = _frame_of(pa, arrays, len(numbers))
+        if self.target is not None:
+            if self.target_dtype == "str":
+                y = np.asarray(target.to_pylist(), dtype=object)
+            else:
+                y = target.to_numpy(zero_copy_only=False).astype(np.float64)  # writable
+        return X, y, numbers, int(bad.sum()) + len(bad_numbers)
+
+    def _file_chunks(self, i, start_row):
+        pa = _import_pyarrow()
+        path = self.files[i]
+        B = self.batch_rows
+        self._invalid = []
+        end = start_row + B
+        tables, nums = [], []
+
+        def cut(limit):
+            """Split the buffer at physical row `limit`; return the part up to it."""
+            nonlocal tables, nums
+            if not tables:
+                return None, np.empty(0, np.int64)
+            table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+            numbers = np.concatenate(nums) if len(nums) > 1 else nums[0]
+            k = int(np.searchsorted(numbers, limit, side="right"))
+            rest = table.num_rows - k
+            tables = [table.slice(k)] if rest else []
+            nums = [numbers[k:]] if rest else []
+            return table.slice(0, k), numbers[:k]
+
+        def emit(limit, previous):
+            table, numbers = cut(limit)
+            invalid = [(b, r) for b, r in self._invalid if previous < b <= limit]
+            self._invalid[:] = [(b, r) for b, r in self._invalid if b > limit]
+            if table is None or table.num_rows == 0:
+                if invalid and not self.skip_bad_rows:
+                    raise ValueError(f"{path}: row {invalid[0][0]}: {invalid[0][1]}")
+                for b, r in invalid:
+                    self._note_bad(path, "row", b, r)
+                return None
+            X, y, numbers, bad = self._convert(i, table, numbers, invalid)
+            if len(numbers) == 0:
+                return None
+            return Chunk(
+                X=X, y=y, file=path, row_numbers=numbers, end=Position(i, limit), bad_rows=bad
+            )
+
+        # pyarrow's threaded reader parses blocks in parallel but cannot number the rows it
+        # refuses: it reads until a row is refused, then the file is read again from the
+        # current range by the serial reader, which numbers them (with skip_bad_rows, serial
+        # from the start, so that a file with a few bad rows is not read twice)
+        pieces = self._pieces(i, start_row, threaded=_CSV_THREADS and not self.skip_bad_rows)
+        while True:
+            try:
+                for table, numbers, reached in pieces:
+                    if table is not None:
+                        tables.append(table)
+                        nums.append(numbers)
+                    while reached >= end:
+                        chunk = emit(end, end - B)
+                        if chunk is not None:
+                            yield chunk
+                        end += B
+                    if table is None:  # end of file: the last, partial range
+                        if reached > end - B:
+                            chunk = emit(reached, end - B)
+                            if chunk is not None:
+                                yield chunk
+                return
+            except _Reread:
+                tables, nums = [], []
+                self._invalid.clear()
+                pieces = self._pieces(i, end - B, threaded=False)
+
+    def _chunks(self, start):
+        for i in range(start.file, len(self.files)):
+            yield from self._file_chunks(i, start.row if i == start.file else 0)
