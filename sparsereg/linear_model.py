@@ -20,6 +20,7 @@ from ._losses import (
 )
 from ._missing import is_missing
 from ._optional_methods import available_when
+from ._state_protocol import plain_labels
 from ._typing import ArrayLike, MatrixLike
 from ._validation import plain_vector
 
@@ -700,7 +701,11 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
                     f"warm_start fit got the classes {classes!r}, but the model was trained "
                     f"on {self.classes_!r}."
                 )
-        if not first_call:
+        if first_call:
+            # classes that get_ftrl_state could not give (stream checkpoints, Dask, the CV's
+            # chosen model) are refused before training on them, as the CV estimators do
+            plain_labels(classes)
+        else:
             classes = self.classes_
         if len(classes) < 2:
             raise ValueError(
@@ -787,7 +792,8 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
             Training data. A CSR matrix of float32/float64 with int32/int64 indices is
             read in place, without a copy.
         y : array-like of shape (n_samples,)
-            Class labels.
+            Class labels: integers, bools, whole floats or str (the kinds the state
+            protocol and the model files hold; dates or a str ending in NUL are refused).
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; each multiplies its sample's gradient.
 
@@ -815,7 +821,8 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
             Class labels, all in ``classes``.
         classes : array-like of shape (n_classes,), default=None
             Every class of the stream. Required on the first call; may be omitted
-            afterwards, and must not change.
+            afterwards, and must not change. Labels of the kinds ``y`` takes (an object
+            array of numbers, complex numbers or dates are refused).
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; each multiplies its sample's gradient.
 

@@ -585,8 +585,7 @@ class _BaseFTRLCV(BaseEstimator):
         problem = reader._training_problem(
             y, sample_weight, classes=classes, first_call=first, for_partial_fit=epochs is None
         )
-        if problem.classes is not None:
-            plain_labels(problem.classes)  # the state protocol must carry them
+        if problem.classes is not None:  # (labels the state cannot carry: refused by the reader)
             if self.sparsity == "1se" and problem.n_models > 1:
                 raise ValueError(
                     "sparsity='1se' is available for binary classification and "

@@ -1227,15 +1227,49 @@ def test_a_class_label_ending_in_nul_is_refused_where_a_state_or_file_would_hold
     rng = np.random.RandomState(0)
     X = rng.rand(40, 3)
     y = np.array(["x\0", "y"], dtype=object)[(X[:, 0] > 0.5).astype(int)]
-    est = SparseFTRLClassifier().fit(X, y)  # fits and predicts its labels as given
-    assert set(est.predict(X)) <= {"x\0", "y"}
-    for call in (est.get_ftrl_state, lambda: export_model(est)):
-        with pytest.raises(ValueError, match=r"class label 'x\\x00' ends with a NUL"):
-            call()
+    est = SparseFTRLClassifier()
+    with pytest.raises(ValueError, match=r"class label 'x\\x00' ends with a NUL"):
+        est.fit(X, y)  # (it trained, then get_ftrl_state and export_model refused the model)
+    assert not hasattr(est, "classes_")
     cv = SparseFTRLClassifierCV(alphas=[1e-4], eta0s=[0.1])
     with pytest.raises(ValueError, match="ends with a NUL"):
         cv.fit(X, y)
     assert not hasattr(cv, "cv_results_")
+
+
+# labels that the state protocol cannot carry (get_ftrl_state: stream checkpoints, Dask, the
+# CV's chosen model), as (y, partial_fit's classes or None for fit)
+_Y_TWO = Y_CLASS % 2
+UNCARRIED_LABELS = [
+    pytest.param(_Y_TWO, np.array([0, 1, 2j]), id="complex classes"),
+    pytest.param(_Y_TWO, np.array([0, 1, 2**64], dtype=object), id="object int beyond int64"),
+    pytest.param(_Y_TWO, np.array([0, 1], dtype=object), id="object ints"),
+    pytest.param(_Y_TWO, np.array([False, True], dtype=object), id="object bools"),
+    pytest.param(np.array(["x\0", "y"], dtype=object)[_Y_TWO], None, id="str ending in NUL"),
+    pytest.param(np.array(["2020-01-01", "2021-06-01"], dtype="M8[D]")[_Y_TWO], None, id="dates"),
+    pytest.param(np.array([1, 2], dtype="m8[s]")[_Y_TWO], None, id="durations"),
+]
+
+
+@pytest.mark.parametrize("make", [SparseFTRLClassifier, SparseFTRLClassifierCV], ids=str)
+@pytest.mark.parametrize("y, classes", UNCARRIED_LABELS)
+def test_labels_no_state_can_carry_are_refused_before_training(make, y, classes):
+    # the single estimators trained on them, and get_ftrl_state (a stream's checkpoint, a
+    # Dask round) then refused the model; the CV estimators refused them up front
+    def train(est):
+        return est.fit(X, y) if classes is None else est.partial_fit(X, y, classes=classes)
+
+    fresh = make(random_state=0)
+    with pytest.raises(ValueError, match="cannot be saved without pickle|ends with a NUL"):
+        train(fresh)
+    assert not hasattr(fresh, "n_features_in_") and not hasattr(fresh, "classes_")
+    if classes is None:  # a fit starts afresh (a later partial_fit keeps the first classes)
+        fitted = make(random_state=0).fit(X, _Y_TWO)
+        kept = pickle.loads(pickle.dumps(fitted))
+        with pytest.raises(ValueError, match="cannot be saved without pickle|ends with a NUL"):
+            train(fitted)
+        assert_same_state(fitted, kept)
+        np.testing.assert_array_equal(fitted.classes_, [0, 1])
 
 
 def test_an_exported_model_tells_a_name_from_the_same_name_and_a_nul():
