@@ -688,6 +688,14 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.requires_fit = False
+        # the output is of the dtype parameter's type whatever X's (an input of that type
+        # keeps it): the default float64 tag was wrong for dtype=np.float32
+        try:
+            dtype = np.dtype(self.dtype)
+        except (TypeError, ValueError):
+            dtype = None  # (refused by fit and transform)
+        float_dtype = dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
+        tags.transformer_tags.preserves_dtype = [float_dtype.name]
         tags.input_tags.allow_nan = True
         tags.input_tags.string = True
         tags.input_tags.categorical = True

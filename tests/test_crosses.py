@@ -7,14 +7,15 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+import sklearn
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction import FeatureHasher
 from sklearn.linear_model import Ridge, SGDRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sparsereg import _hashing, crosses
 from sparsereg.crosses import FeatureCrossHasher, expected_collision_rate
@@ -421,18 +422,24 @@ def test_column_transformer_and_pipeline():
     assert sp.issparse(Xt) and Xt.shape == (n, 2**18 + 1)
 
 
-# -- scikit-learn conformance -----------------------------------------------------------
+# -- scikit-learn conformance (its estimator checks: tests/test_common.py) ---------------
 
 
-# narrow outputs: some checks densify the output, 2**20 columns would take seconds
-@parametrize_with_checks(
-    [
-        FeatureCrossHasher(n_features=2**10),
-        FeatureCrossHasher(n_features=2**10, alternate_sign=True, missing="skip"),
-    ]
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
+def test_pandas_output_is_configured_as_for_feature_hasher():
+    # like FeatureHasher, a hasher of sparse output has no set_output (nor feature names):
+    # a pipeline asked for pandas output refuses it with scikit-learn's message, and the
+    # global setting leaves the CSR as it is
+    for hasher, X in (
+        (FeatureHasher(input_type="string"), [["x"], ["y"]]),
+        (FeatureCrossHasher(), pd.DataFrame({"a": ["x", "y"]})),
+    ):
+        assert not hasattr(hasher, "set_output")
+        assert not hasattr(hasher, "get_feature_names_out")
+        name = type(hasher).__name__
+        with pytest.raises(ValueError, match=f"configure output for {name}.*`set_output` is not"):
+            make_pipeline(hasher, Ridge()).set_output(transform="pandas")
+        with sklearn.config_context(transform_output="pandas"):
+            assert sp.issparse(hasher.fit_transform(X))
 
 
 # -- errors -----------------------------------------------------------------------------
