@@ -4,6 +4,7 @@ import numbers
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn import get_config
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, validate_data
@@ -585,7 +586,9 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         -------
         Xt : scipy.sparse.csr_matrix of shape (n_samples, n_features)
             One entry per cross and row (fewer after collisions or skipped
-            missing values), sorted indices, no duplicates.
+            missing values), sorted indices, no duplicates. A ``csr_array``
+            under ``sklearn.set_config(sparse_interface="sparray")``, as
+            scikit-learn's transformers give.
         """
         self._validate_params()
         n_rows, hashes, skips, _, dtype = self._hash(X)
@@ -608,7 +611,10 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
             if skip is not None:
                 np.copyto(data[:, k], 0, where=skip)
         indptr = np.arange(0, n_rows * m + 1, m, dtype=index_dtype)
-        out = sp.csr_matrix((data.ravel(), indices.ravel(), indptr), shape=(n_rows, n_features))
+        # scikit-learn's sparse_interface (1.9): its FeatureHasher gives a csr_array under
+        # "sparray", a csr_matrix otherwise
+        csr = sp.csr_array if get_config().get("sparse_interface") == "sparray" else sp.csr_matrix
+        out = csr((data.ravel(), indices.ravel(), indptr), shape=(n_rows, n_features))
         out.sum_duplicates()
         out.eliminate_zeros()
         return out

@@ -17,7 +17,7 @@ from sklearn.linear_model import Ridge, SGDRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sparsereg import _hashing, crosses
+from sparsereg import SparseFTRLClassifier, _hashing, crosses
 from sparsereg.crosses import FeatureCrossHasher, expected_collision_rate
 from sparsereg.datasets import fetch_california_housing_handson, load_california_housing_mlcc
 
@@ -423,6 +423,26 @@ def test_column_transformer_and_pipeline():
 
 
 # -- scikit-learn conformance (its estimator checks: tests/test_common.py) ---------------
+
+
+def test_the_sparse_interface_configured_is_the_one_given_as_feature_hasher_gives_it():
+    # a csr_matrix came out whatever sklearn.set_config(sparse_interface=...) said, where
+    # FeatureHasher (and every scikit-learn transformer of sparse output) follows it
+    if "sparse_interface" not in sklearn.get_config():
+        pytest.skip("scikit-learn before sparse_interface (1.9)")
+    X = pd.DataFrame({"a": ["x", "y", "x", "z"], "b": [1, 2, 2, 1]})
+    y = np.array([0, 1, 0, 1])
+    hasher = FeatureCrossHasher(["a", ("a", "b")], n_features=2**12)
+    models = []
+    for interface, kind in (("sparray", sp.csr_array), ("spmatrix", sp.csr_matrix)):
+        with sklearn.config_context(sparse_interface=interface):
+            reference = FeatureHasher(input_type="string").transform([["a"], ["b"]])
+            Xt = hasher.fit_transform(X)
+            models.append(make_pipeline(hasher, SparseFTRLClassifier(random_state=0)).fit(X, y))
+        assert type(Xt) is type(reference) is kind
+        assert Xt.has_canonical_format and Xt.indices.dtype == np.int32
+        np.testing.assert_array_equal(Xt.toarray(), hasher.transform(X).toarray())
+    np.testing.assert_array_equal(models[0][-1].coef_, models[1][-1].coef_)  # the same model
 
 
 def test_pandas_output_is_configured_as_for_feature_hasher():
