@@ -75,6 +75,7 @@ from ._validation import (
     MAX_MAGNITUDE,
     DenseRows,
     as_kernel_csr,
+    configured_csr,
     csr_arrays,
     dense_csr,
     dense_rows,
@@ -622,7 +623,7 @@ class _BaseFTRL(BaseEstimator):
         """``coef_`` of the weights ``coef`` (``_weights``): CSR after ``sparsify``, else dense
         (1-D for a regressor)."""
         if self._sparse_coef:
-            return coef if sp.issparse(coef) else dense_csr(coef)
+            return configured_csr(coef if sp.issparse(coef) else dense_csr(coef))
         coef = coef.toarray() if sp.issparse(coef) else coef
         return coef[0] if is_regressor(self) else coef
 
@@ -634,12 +635,13 @@ class _BaseFTRL(BaseEstimator):
         non-zero weights stored. With the sparse state store it is built from the
         columns the state holds, never from a dense row of the whole width; with the
         dense store, from the dense weights that store computes anyway. A new matrix
-        at each read (changing it changes nothing in the estimator).
+        at each read (changing it changes nothing in the estimator). A ``csr_array``
+        under ``sklearn.set_config(sparse_interface="sparray")``, as scikit-learn gives.
         """
         coef = self._cached_weights().coef
         if sp.issparse(coef):
-            return sp.csr_matrix(coef, copy=True)
-        return dense_csr(coef)  # (zeros dropped)
+            return configured_csr(sp.csr_matrix(coef, copy=True))
+        return configured_csr(dense_csr(coef))  # (zeros dropped)
 
     @property
     def intercept_(self):

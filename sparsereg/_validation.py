@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn import get_config
 
 from ._ftrl_scores import (
     INDICES_INT32_WHERE_THEY_FIT,
@@ -240,6 +241,15 @@ def csr_of_coef(coef):
         return sp.csr_matrix(coef, copy=True)
     coef = np.asarray(coef)
     return dense_csr(coef.reshape(1, -1) if coef.ndim == 1 else coef)
+
+
+def configured_csr(csr):
+    """A sparse result ``csr`` (a ``csr_matrix``) as scikit-learn's ``sparse_interface``
+    setting (1.9) asks: a ``csr_array`` sharing its arrays under ``"sparray"``, as
+    ``SGDClassifier.sparsify`` and ``ElasticNet.sparse_coef_`` give; else ``csr`` itself."""
+    if get_config().get("sparse_interface") == "sparray":
+        return sp.csr_array(csr)
+    return csr
 
 
 def dense_csr(X):

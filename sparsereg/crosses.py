@@ -4,13 +4,13 @@ import numbers
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn import get_config
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, validate_data
 
 from . import _datetimes, _hashing, _tokens
 from ._typing import ArrayLike, MatrixLike
+from ._validation import configured_csr
 
 __all__ = ["FeatureCrossHasher", "expected_collision_rate"]
 
@@ -611,13 +611,12 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
             if skip is not None:
                 np.copyto(data[:, k], 0, where=skip)
         indptr = np.arange(0, n_rows * m + 1, m, dtype=index_dtype)
-        # scikit-learn's sparse_interface (1.9): its FeatureHasher gives a csr_array under
-        # "sparray", a csr_matrix otherwise
-        csr = sp.csr_array if get_config().get("sparse_interface") == "sparray" else sp.csr_matrix
-        out = csr((data.ravel(), indices.ravel(), indptr), shape=(n_rows, n_features))
+        out = sp.csr_matrix((data.ravel(), indices.ravel(), indptr), shape=(n_rows, n_features))
         out.sum_duplicates()
         out.eliminate_zeros()
-        return out
+        return configured_csr(
+            out
+        )  # a csr_array under sparse_interface="sparray", as FeatureHasher's
 
     def explain(self, X: MatrixLike, columns: ArrayLike) -> dict[int, list[str]]:
         """Which cells of the batch X landed in the given output columns.

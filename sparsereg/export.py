@@ -42,6 +42,7 @@ from ._typing import FileLike, MatrixLike
 from ._validation import (
     as_kernel_csr,
     check_csr,
+    configured_csr,
     csr_of_coef,
     dense_csr,
     frame_values,
@@ -301,8 +302,9 @@ class ExportedLinearModel:
 
     @property
     def coef_(self):
-        """Weights as a CSR matrix of shape ``(n_models, n_features_in_)``."""
-        return _spread(self._weight_rows(), self.support_, self.n_features_in_)
+        """Weights as a CSR matrix of shape ``(n_models, n_features_in_)`` (a ``csr_array``
+        under ``sklearn.set_config(sparse_interface="sparray")``)."""
+        return configured_csr(_spread(self._weight_rows(), self.support_, self.n_features_in_))
 
     def _weight_rows(self):
         """The weights of the columns of ``support_``, a row each: ``(n_support, n_models)``."""
@@ -380,7 +382,8 @@ class ExportedLinearModel:
             weights = self._weights
         elif self._arithmetic == "blas_sparse":
             # dense X times a sparse coef_.T, as scikit-learn's safe_sparse_dot computes it
-            weights, on_support = self.coef_.T, False
+            coef = _spread(self._weight_rows(), self.support_, self.n_features_in_)
+            weights, on_support = coef.T, False
         elif self.n_models * self.n_features_in_ <= _DENSE_TABLE_CELLS:
             # a dense X goes through the same BLAS call as in the estimator, with its coef_'s
             # layout (the order of the sums follows it)

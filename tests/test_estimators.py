@@ -197,6 +197,44 @@ def test_sparsify_keeps_predictions_and_training(Est):
 
 
 @pytest.mark.parametrize("store", ["dense", "sparse"])
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_sparse_weights_follow_scikit_learns_sparse_interface(Est, store):
+    # a csr_matrix came out whatever sklearn.set_config(sparse_interface=...) said, where
+    # SGDClassifier.sparsify() and ElasticNet.sparse_coef_ give a csr_array under "sparray"
+    import sklearn
+
+    from sparsereg import export_model, sparsity_report, top_weights
+
+    if "sparse_interface" not in sklearn.get_config():
+        pytest.skip("scikit-learn before sparse_interface (1.9)")
+    X, y = _data(Est)
+    est = Est(alpha=1e-3, random_state=0, state_store=store).fit(X, y).sparsify()
+    exported = export_model(est)
+    found = {}
+    for interface, kind in [("spmatrix", sp.csr_matrix), ("sparray", sp.csr_array)]:
+        with sklearn.config_context(sparse_interface=interface):
+            weights = [est.coef_, est.sparse_coef_, exported.coef_]
+            assert all(type(w) is kind for w in weights)
+            found[interface] = (
+                [w.toarray() for w in weights],
+                est.predict(X),
+                exported.predict(X),
+                str(sparsity_report(est)),
+                top_weights(est, 5).to_dict(),
+            )
+    dense = est.densify().coef_
+    for weights, *rest in zip(*found.values(), strict=True):
+        if isinstance(weights, list):
+            for a, b in zip(weights, rest[0], strict=True):
+                np.testing.assert_array_equal(a, b)
+                np.testing.assert_array_equal(np.ravel(a), np.ravel(dense))
+        elif isinstance(weights, np.ndarray):
+            np.testing.assert_array_equal(weights, rest[0])
+        else:
+            assert weights == rest[0]
+
+
+@pytest.mark.parametrize("store", ["dense", "sparse"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("index", [np.int32, np.int64])
 def test_decision_function_is_the_linear_product(store, dtype, index):
