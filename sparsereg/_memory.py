@@ -2,6 +2,7 @@
 for."""
 
 import os
+import re
 import sys
 import time
 
@@ -10,8 +11,10 @@ def memory_limit():
     """Bytes of memory this process may use: the machine's physical memory, or less where the
     process's cgroup or one above it (a container's, a systemd unit's, a batch job's: v2
     ``memory.max``, v1 ``memory.limit_in_bytes``) or the address-space limit (``ulimit -v``)
-    says so; 2**62 where the system says nothing. The address-space limit is read on each
-    call, the cgroups' at most once a second, so a limit changed while the process runs
+    says so; 2**62 where the system says nothing. The cgroups' files are found where
+    ``/proc/self/mountinfo`` says the memory controller is mounted (a container's layout), and
+    a file that is missing, endless or garbled is skipped. The address-space limit is read on
+    each call, the cgroups' at most once a second, so a limit changed while the process runs
     counts. The guards compared a state with the physical memory only: one larger than a
     container's limit got past them, and the kernel's out-of-memory killer ended the
     process."""
@@ -50,36 +53,129 @@ def _recent_cgroup_limits():
 
 def _cgroup_limits():
     """The memory limits of this process's cgroup and of those above it, as the files of the
-    cgroup file system say them ("max": none), in bytes."""
-    places = []  # (the controller's mount, the cgroup's path under it, the limit's file)
-    try:
-        with open("/proc/self/cgroup", "rb") as f:  # (a cgroup's name may be any bytes)
-            lines = f.read().split(b"\n")
-    except OSError:
-        lines = []
-    for line in lines:
-        hierarchy, controllers, path = (os.fsdecode(line).split(":", 2) + ["", ""])[:3]
-        if hierarchy == "0" and controllers == "":
-            places.append(("/sys/fs/cgroup", path, "memory.max"))
-        elif "memory" in controllers.split(","):
-            places.append(("/sys/fs/cgroup/memory", path, "memory.limit_in_bytes"))
-    # the mount's own root: a container's cgroup namespace shows its cgroup there as "/"
-    places += [
-        ("/sys/fs/cgroup", "/", "memory.max"),
-        ("/sys/fs/cgroup/memory", "/", "memory.limit_in_bytes"),
-    ]
-    files = {}  # each limit's file once (a cgroup's walk up ends at the root too), in order
-    for mount, path, name in places:
-        parts = [part for part in path.split("/") if part and part != ".."]
-        for depth in range(len(parts), -1, -1):  # the cgroup, then each one above it
-            files[os.path.join(mount, *parts[:depth], name)] = None
+    cgroup file system say them ("max": none), in bytes. Where the memory controller is
+    mounted, and which cgroup each mount shows at its mount point, is read from
+    ``/proc/self/mountinfo`` (a v1 hierarchy may be mounted anywhere, with other controllers,
+    or from a cgroup below its root: a container's, bind-mounted); where that file says
+    nothing, the usual places under ``/sys/fs/cgroup``. Every file is read in a bounded number
+    of bytes, and one that is missing, unreadable or garbled is skipped."""
+    paths = _cgroup_paths(_read_head("/proc/self/cgroup", _MOST_CGROUP_BYTES) or b"")
+    mounts = _memory_mounts(_read_head("/proc/self/mountinfo", _MOST_MOUNTINFO_BYTES) or b"")
+    if not mounts:  # (no /proc, or a mount namespace that hides them): the usual places
+        mounts = [(b"/", b"/sys/fs/cgroup", "v2"), (b"/", b"/sys/fs/cgroup/memory", "v1")]
+    files = {}  # each limit's file once, in order
+    for root, mount, version in mounts:
+        if version not in paths:  # (no /proc/self/cgroup): the mount's own cgroup
+            files[os.path.join(mount, _LIMIT_FILES[version])] = None
+            continue
+        for directory in _cgroup_directories(paths[version], root, mount):
+            files[os.path.join(directory, _LIMIT_FILES[version])] = None
     limits = []
     for file in files:
-        try:
-            with open(file) as f:
-                value = f.read().strip()
-        except OSError:
-            continue
-        if value.isdigit() and int(value) > 0:
+        value = (_read_head(file, _MOST_LIMIT_BYTES) or b"").strip()
+        if len(value) < _MOST_LIMIT_BYTES and value.isdigit() and int(value) > 0:
             limits.append(int(value))
     return limits
+
+
+_LIMIT_FILES = {"v1": b"memory.limit_in_bytes", "v2": b"memory.max"}
+_MOST_CGROUP_BYTES = 1 << 16  # a line per v1 hierarchy, a path of at most 4096 bytes in each
+_MOST_MOUNTINFO_BYTES = 1 << 22  # some 20,000 mounts (a busy Kubernetes node has thousands)
+_MOST_LIMIT_BYTES = 64  # a limit is at most 20 digits: more is not a limit
+_MOST_PATH_BYTES = 4096  # PATH_MAX: a longer cgroup path is not one
+_MOST_MOUNTS = 16  # memory mounts looked at (a hierarchy is seldom mounted more than twice)
+
+
+def _read_head(path, size):
+    """The first ``size`` bytes of the file at ``path``, or None where it cannot be read. Opened
+    without blocking: a FIFO put in a file's place must not stop the caller."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except (OSError, ValueError):
+        return None
+    try:
+        chunks, left = [], size
+        while left > 0:
+            chunk = os.read(fd, left)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _cgroup_paths(text):
+    """``{"v1": path, "v2": path}``: this process's cgroup in the v1 hierarchy holding the memory
+    controller and in the v2 one, from the lines ``hierarchy:controllers:path`` of
+    ``/proc/self/cgroup``."""
+    paths = {}
+    for line in text.split(b"\n"):
+        fields = line.split(b":", 2)
+        if len(fields) != 3 or not fields[2].startswith(b"/") or len(fields[2]) > _MOST_PATH_BYTES:
+            continue
+        hierarchy, controllers, path = fields
+        if hierarchy == b"0" and controllers == b"":
+            paths["v2"] = path
+        elif hierarchy.isdigit() and b"memory" in controllers.split(b","):
+            paths["v1"] = path
+    return paths
+
+
+def _memory_mounts(text):
+    """``(root, mount point, "v1" or "v2")`` of each mount of a cgroup hierarchy that may hold
+    the memory controller, from the lines of ``/proc/self/mountinfo``: ``id parent major:minor
+    root mount-point options [optional fields...] - type source super-options`` (proc(5)),
+    paths with space, tab, newline and backslash written as octal escapes (``\\040``)."""
+    if len(text) == _MOST_MOUNTINFO_BYTES:  # the last line may be cut
+        text = text[: text.rfind(b"\n") + 1]
+    mounts = []
+    for line in text.split(b"\n"):
+        fields = line.split(b" ")
+        try:
+            separator = fields.index(b"-", 6)
+        except ValueError:
+            continue
+        if len(fields) != separator + 4:
+            continue
+        kind, super_options = fields[separator + 1], fields[separator + 3]
+        if kind == b"cgroup2":
+            version = "v2"
+        elif kind == b"cgroup" and b"memory" in super_options.split(b","):
+            version = "v1"
+        else:
+            continue
+        root, mount = _unescape(fields[3]), _unescape(fields[4])
+        if root.startswith(b"/") and mount.startswith(b"/"):
+            mounts.append((root, mount, version))
+        if len(mounts) == _MOST_MOUNTS:
+            break
+    return mounts
+
+
+_ESCAPE = re.compile(rb"\\([0-3][0-7][0-7])")
+
+
+def _unescape(path):
+    return _ESCAPE.sub(lambda match: bytes([int(match[1], 8)]), path)
+
+
+def _cgroup_directories(path, root, mount):
+    """The directories, under ``mount`` (which shows the cgroup ``root`` of the hierarchy), of
+    the cgroup ``path`` and of each one above it up to ``mount``: none where the cgroup is not
+    under that root (the mount shows another branch), ``mount`` alone where the root is above
+    this cgroup namespace's (shown as ``/..``: its limit bounds this cgroup's, whose place under
+    it is not known)."""
+    parts = [part for part in path.split(b"/") if part]
+    root_parts = [part for part in root.split(b"/") if part]
+    if b".." in parts or b"." in parts:
+        return []
+    if root_parts and all(part == b".." for part in root_parts):
+        return [mount]
+    if parts[: len(root_parts)] != root_parts:
+        return []
+    below = parts[len(root_parts) :]
+    return [os.path.join(mount, *below[:depth]) for depth in range(len(below), -1, -1)]

@@ -1,0 +1,134 @@
+"""The memory guards' limit read from the cgroup file system as a container shows it: the memory
+controller mounted elsewhere than /sys/fs/cgroup, from a cgroup below the hierarchy's root, and
+hostile files in place of /proc/self/mountinfo, /proc/self/cgroup or a limit's file.
+
+Each case runs a fresh interpreter in a private mount namespace (``unshare -m``) whose mounts
+play the container's layout on this machine's own cgroup file system: root, ``unshare`` and a
+memory controller (cgroup v1 ``memory`` or v2) are needed, and the cases are skipped without."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+_GUARDED_FIT = """
+import resource, sys
+import numpy as np, scipy.sparse as sp
+from sparsereg import SparseFTRLRegressor
+if int(sys.argv[1]):  # an address-space limit, the guard's bound when the cgroups say nothing
+    resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[1]), resource.RLIM_INFINITY))
+columns = int(sys.argv[2])
+wide = sp.csr_matrix(
+    (np.ones(2), np.array([0, columns - 1]), np.array([0, 1, 2])), shape=(2, columns)
+)
+try:
+    SparseFTRLRegressor(state_store="dense").fit(wide, [1.0, 2.0])
+    print("fitted")
+except ValueError as exc:
+    print("ValueError:", exc)
+"""
+
+
+def _memory_cgroup():
+    """``(mount point, limit file, this process's cgroup)`` of the memory controller, or None."""
+    try:
+        with open("/proc/self/cgroup") as f:
+            lines = [line.rstrip("\n").split(":", 2) for line in f]
+    except OSError:
+        return None
+    places = []  # a v1 memory hierarchy first, else the v2 one
+    for hierarchy, controllers, path in lines:
+        if "memory" in controllers.split(","):
+            places.insert(0, ("/sys/fs/cgroup/memory", "memory.limit_in_bytes", path))
+        elif hierarchy == "0" and controllers == "":
+            places.append(("/sys/fs/cgroup", "memory.max", path))
+    for mount, limit_file, path in places:
+        if os.path.isfile(os.path.join(mount + path, limit_file)):
+            return mount, limit_file, path
+    return None
+
+
+def _can_mount():
+    if os.geteuid() != 0 or shutil.which("unshare") is None or _memory_cgroup() is None:
+        return False
+    done = subprocess.run(["unshare", "-m", "true"], capture_output=True)
+    return done.returncode == 0
+
+
+needs_mounts = pytest.mark.skipif(
+    sys.platform != "linux" or not _can_mount(),
+    reason="needs root, unshare and a cgroup memory controller",
+)
+
+
+def _run_in_mount_namespace(setup, tmp_path, *args, timeout=120):
+    """Run ``_GUARDED_FIT`` after the shell lines ``setup``, in a private mount namespace (the
+    interpreter replaces the shell: /proc/$$ is its own)."""
+    script = "set -e\nmount --make-rprivate /\n" + setup + '\nexec "$PYTHON" -c "$CODE" "$@"\n'
+    env = {
+        **os.environ,
+        "PYTHONPATH": ROOT,
+        "OPENBLAS_NUM_THREADS": "1",
+        "PYTHON": sys.executable,
+        "CODE": _GUARDED_FIT,
+        "TMP": str(tmp_path),
+    }
+    return subprocess.run(
+        ["unshare", "-m", "sh", "-c", script, "sh", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=timeout,
+    )
+
+
+@needs_mounts
+def test_a_limit_of_a_memory_controller_mounted_elsewhere_from_below_its_root_counts(tmp_path):
+    # the cgroup's directory was found under /sys/fs/cgroup by its path in /proc/self/cgroup
+    # only: a container's layout (the hierarchy mounted from its own cgroup down, somewhere
+    # else, its mount point's name escaped in /proc/self/mountinfo) hid the limit, and the
+    # guards let a state past it (the kernel killed the process)
+    mount, limit_file, path = _memory_cgroup()
+    parent, name = os.path.split(path)
+    (tmp_path / "limit").write_text("1048576\n")  # 1 MiB, as the container's limit says
+    setup = f"""
+mkdir -p "$TMP/cgroup mount"
+mount --bind "{mount}{parent}" "$TMP/cgroup mount"
+mount --bind "$TMP/limit" "$TMP/cgroup mount/{name}/{limit_file}"
+umount -l "{mount}"
+"""
+    done = _run_in_mount_namespace(setup, tmp_path, "0", str(2**17))  # a state of 2 MiB
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "ValueError: the dense state store needs 2,097,152 bytes" in done.stdout
+    assert "(1,048,576 bytes)" in done.stdout
+
+
+_HOSTILE = {
+    "an endless mountinfo": "mount --bind /dev/zero /proc/$$/mountinfo",
+    "a garbled mountinfo": "head -c 5000000 /dev/urandom > $TMP/junk\n"
+    "mount --bind $TMP/junk /proc/$$/mountinfo",
+    "an endless /proc/self/cgroup": "mount --bind /dev/zero /proc/$$/cgroup",
+    "an endless limit file": 'mount --bind /dev/zero "{limit}"',
+    "a FIFO as the limit file": 'mkfifo $TMP/fifo\nmount --bind $TMP/fifo "{limit}"',
+}
+
+
+@needs_mounts
+@pytest.mark.parametrize("case", list(_HOSTILE))
+def test_hostile_cgroup_files_fall_back_to_the_other_limits(tmp_path, case):
+    # each file was read whole, and opened blocking: an endless one exhausted the memory
+    # (a MemoryError from the guard), a FIFO stopped it for ever
+    mount, limit_file, path = _memory_cgroup()
+    limit = os.path.join(mount + path, limit_file)
+    limit_bytes = 3 * 2**30
+    done = _run_in_mount_namespace(
+        _HOSTILE[case].format(limit=limit), tmp_path, str(limit_bytes), str(2**28), timeout=60
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "ValueError: the dense state store needs 4,294,967,296 bytes" in done.stdout
+    assert f"({limit_bytes:,} bytes)" in done.stdout
