@@ -435,25 +435,27 @@ class ExportedLinearModel:
         the columns of ``support_`` when ``on_support``). The products are formed
         ``_OVERFLOW_CHECK_CELLS`` at a time (a row of 50,000 models' weights would take GBs)."""
         weights = self._weights.reshape(self.support_.size + 1, -1)
-        support_weights, n_models = weights[:-1], weights.shape[1]
-        step = max(1, _OVERFLOW_CHECK_CELLS // n_models)
+        n_models = weights.shape[1]
         table = scores.reshape(scores.shape[0], -1)
-        for row in np.flatnonzero(~np.isfinite(table).all(axis=1)):
-            if sp.issparse(X):
-                start, end = X.indptr[row], X.indptr[row + 1]
-                values, at = X.data[start:end], X.indices[start:end]
-            else:
-                values = X[row] if on_support else X[row, self.support_]
-                at = None
-            plus, minus = np.zeros(n_models, dtype=bool), np.zeros(n_models, dtype=bool)
-            for first in range(0, values.shape[0], step):
-                part = slice(first, first + step)
-                rows_of_weights = support_weights[part] if at is None else weights[at[part]]
+        rows = np.flatnonzero(~np.isfinite(table).all(axis=1))
+        # all the entries of a block of such rows at once (a loop over the rows took ~10 us
+        # each): each entry's row in the block, value and row of ``weights``, ``step`` at a time
+        step = max(1, _OVERFLOW_CHECK_CELLS // n_models)
+        for first in range(0, rows.size, step):
+            block = rows[first : first + step]
+            plus = np.zeros((block.size, n_models), dtype=bool)
+            minus = np.zeros((block.size, n_models), dtype=bool)
+            for at_row, values, at_weights in _row_entries(
+                X, block, on_support, self.support_, step
+            ):
                 with np.errstate(over="ignore"):
-                    products = values[part, None] * rows_of_weights
-                plus |= np.isposinf(products).any(axis=0)
-                minus |= np.isneginf(products).any(axis=0)
-            table[row, plus & minus] = np.nan
+                    products = values[:, None] * weights[at_weights]
+                # the entries come row after row: or-reduce each row's run of them
+                firsts = np.flatnonzero(np.r_[True, at_row[1:] != at_row[:-1]])
+                runs = at_row[firsts]
+                plus[runs] |= np.logical_or.reduceat(np.isposinf(products), firsts, axis=0)
+                minus[runs] |= np.logical_or.reduceat(np.isneginf(products), firsts, axis=0)
+            table[block] = np.where(plus & minus, np.nan, table[block])
 
     def _check_classifier(self):
         if self.kind != "classifier":
@@ -676,6 +678,28 @@ def _read_only(array):
     ``flags.writeable = True`` raises ValueError (a read-only view of a writable array, or
     that array through the view's ``base``, can be made writable again by whoever holds it)."""
     return np.frombuffer(array.tobytes(), dtype=array.dtype)
+
+
+def _row_entries(X, rows, on_support, support, step):
+    """``(row, values, rows of the weights)`` of the entries of ``X``'s ``rows``, ``step``
+    entries at a time, row after row: ``row`` indexes ``rows``. ``X``: a CSR whose column
+    indices are rows of the weights (``_support_csr``'s), or a dense X (of the columns of
+    ``support`` when ``on_support``), each of whose rows has an entry per column of
+    ``support``."""
+    if sp.issparse(X):
+        starts, lengths = X.indptr[rows], X.indptr[rows + 1] - X.indptr[rows]
+        at_row = np.repeat(np.arange(rows.size), lengths)
+        entries = np.arange(at_row.size) + np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+        for first in range(0, entries.size, step):
+            part = entries[first : first + step]
+            yield at_row[first : first + step], X.data[part], X.indices[part]
+        return
+    n_columns = support.size
+    for first in range(0, rows.size * n_columns, step):
+        cells = np.arange(first, min(first + step, rows.size * n_columns))
+        at_row, column = np.divmod(cells, n_columns)
+        values = X[rows[at_row], column if on_support else support[column]]
+        yield at_row, values, column
 
 
 def _spread(weights, support, n_features):

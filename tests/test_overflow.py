@@ -349,6 +349,48 @@ def test_checking_an_overflowed_row_of_many_models_takes_bounded_memory():
         assert peak < 40 * 2**20, peak
 
 
+@pytest.mark.parametrize("n_features", [13, 1100], ids=["dense table", "columns with a weight"])
+def test_overflowing_rows_of_many_models_are_told_apart_row_by_row(n_features):
+    """300 rows of 13 values among 0, 1e-3 and +-10, times 4,096 models' weights among
+    +-1e308 and 1: a row whose products overflow both ways in one model is refused (the
+    count and the first named), one way it scores +-inf, and the other rows are finite, on
+    each path (a dense X, a CSR; the products checked a block of rows and entries at a time,
+    a row's entries split between two blocks) as a row-by-row reference says."""
+    n_models, n_rows = 4096, 300
+    rng = np.random.default_rng(5)
+    support = np.arange(13) * (n_features // 13)
+    weights = rng.choice([1e308, -1e308, 1.0], p=[0.004, 0.004, 0.992], size=(n_models, 13))
+    X_support = rng.choice([0.0, 1e-3, 10.0, -10.0], p=[0.3, 0.5, 0.1, 0.1], size=(n_rows, 13))
+    X = np.zeros((n_rows, n_features))
+    X[:, support] = X_support
+    with np.errstate(over="ignore"):
+        products = [X_support[row, None, :] * weights for row in range(n_rows)]
+    plus = np.array([np.isposinf(p).any(axis=1) for p in products])
+    minus = np.array([np.isneginf(p).any(axis=1) for p in products])
+    refused = np.flatnonzero((plus & minus).any(axis=1))
+    assert 0 < refused.size < n_rows // 2 and (plus ^ minus).any()  # (the data has each case)
+    X_small = sp.random(60, 8, density=0.5, format="csr", random_state=1)
+    source = SGDClassifier(random_state=0).fit(X_small, np.arange(60) % 3)
+    arrays = {
+        "n_features_in": lambda _: np.int64(n_features),
+        "coef_data": lambda _: weights.ravel(),
+        "coef_indices": lambda _: np.tile(support.astype(np.int32), n_models),
+        "coef_indptr": lambda _: np.arange(n_models + 1, dtype=np.int64) * 13,
+        "intercept": lambda _: np.zeros(n_models),
+        "classes": lambda _: np.arange(n_models),
+    }
+    model = _file_with(export_model(source), **arrays)
+    kept = np.setdiff1d(np.arange(n_rows), refused)
+    message = f"the scores of {refused.size} row\\(s\\) \\(the first: row {refused[0]}\\)"
+    for rows in (X, sp.csr_matrix(X)):
+        with pytest.raises(ValueError, match=message):
+            model.decision_function(rows)
+        scores = model.decision_function(rows[kept])
+        np.testing.assert_array_equal(np.isposinf(scores), (plus & ~minus)[kept])
+        np.testing.assert_array_equal(np.isneginf(scores), (minus & ~plus)[kept])
+        assert np.isfinite(scores[~(plus | minus)[kept]]).all()
+
+
 def test_a_softmax_of_infinite_scores_gives_what_predict_agrees_with():
     """A weight of 1e308 times 10 scores one class +inf: its probability is 1 (softmax's
     limit; it was NaN), as ``predict`` takes it. Weights of -1e308 in every class score a row
