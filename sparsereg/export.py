@@ -331,7 +331,10 @@ class ExportedLinearModel:
             input_tags=InputTags(sparse=not self.transformers, string=bool(self.transformers)),
         )
 
-    def _transform(self, X):
+    def _transform(self, X, cast_by_product=False):
+        """``X`` transformed, validated, and as float64 or float32; with ``cast_by_product``,
+        a dense X of bools, integers or float16 as scikit-learn's ``validate_data`` leaves
+        it (:func:`_cast_by_numpy`)."""
         for transformer in self.transformers:
             X = transform_raw(transformer, X)
         if not self.transformers and self.feature_names_in_ is not None and hasattr(X, "columns"):
@@ -342,10 +345,11 @@ class ExportedLinearModel:
                     "The feature names of X do not match those the estimator was "
                     f"fitted with: {self.feature_names_in_.tolist()[:20]}."
                 )
+        keep = cast_by_product and _cast_by_numpy(X)
         X = check_array(
             sparse_before_conversion(X),
             accept_sparse="csr",
-            dtype=[np.float64, np.float32],
+            dtype="numeric" if keep else [np.float64, np.float32],
             accept_large_sparse=True,
         )
         if X.shape[1] != self.n_features_in_:
@@ -372,10 +376,10 @@ class ExportedLinearModel:
             scores = self._plain_scores(X)
             if scores is not None:
                 return scores
-        X = self._transform(X)
         if self._arithmetic == "ftrl":
             # validated and scored exactly as the FTRL estimators score
-            return self._linear.scores(as_kernel_csr(X, values=False)[0])
+            return self._linear.scores(as_kernel_csr(self._transform(X), values=False)[0])
+        X = self._transform(X, cast_by_product=True)
         on_support = True  # X's columns are support_'s (and, in a CSR, _weights' rows)
         if sp.issparse(X):
             X = self._support_csr(X)
@@ -678,6 +682,24 @@ def _read_only(array):
     ``flags.writeable = True`` raises ValueError (a read-only view of a writable array, or
     that array through the view's ``base``, can be made writable again by whoever holds it)."""
     return np.frombuffer(array.tobytes(), dtype=array.dtype)
+
+
+def _cast_by_numpy(X):
+    """Whether ``X`` is a dense X (an array, a DataFrame) of bools, integers or float16, which
+    scikit-learn's linear models multiply as ``validate_data`` leaves it: NumPy's product
+    casts it into a C-ordered float64 copy, whose sums BLAS takes in another order than
+    those of a Fortran-ordered one (a DataFrame's, ``pd.get_dummies``' bools), which a
+    conversion to float64 first kept: most scores differed in the last bit."""
+    if isinstance(X, np.ndarray):
+        dtypes = [X.dtype]
+    elif type(X).__module__.partition(".")[0] == "pandas" and hasattr(X, "columns"):
+        dtypes = list(X.dtypes)
+    else:
+        return False  # (a list is converted into a C-ordered array, as NumPy's cast makes)
+    return bool(dtypes) and all(
+        isinstance(dtype, np.dtype) and (dtype.kind in "biu" or dtype == np.float16)
+        for dtype in dtypes
+    )
 
 
 def _row_entries(X, rows, on_support, support, step):

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_array_equal
+from sklearn.base import is_classifier
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import Lasso, LogisticRegression, Ridge, SGDClassifier, SGDRegressor
 from sklearn.pipeline import make_pipeline
@@ -173,6 +174,49 @@ def test_dense_rows_are_scored_with_the_layout_of_the_source_coef(
             check_identical(est, exported, rows)
     with np.load(tmp_path / "model.npz", allow_pickle=False) as npz:
         assert int(npz["format_version"]) == version
+
+
+_rng = np.random.RandomState(3)
+DUMMIES = pd.get_dummies(
+    pd.DataFrame({f"k{i}": _rng.choice(list("abcdefgh"), 400) for i in range(8)})
+)
+Y_DUMMIES = _rng.randint(3, size=400)
+
+
+@pytest.mark.parametrize(
+    "make, sparsify",
+    [
+        (lambda: SGDRegressor(random_state=0), False),
+        (lambda: SGDClassifier(random_state=0), False),
+        (lambda: LogisticRegression(max_iter=50), False),
+        (lambda: SGDClassifier(penalty="l1", alpha=0.01, random_state=0), True),
+    ],
+    ids=["sgd-regressor", "sgd-ovr", "lbfgs-multinomial", "sgd-sparsified"],
+)
+@pytest.mark.parametrize(
+    "layout", ["get_dummies", "bools-fortran", "bools-strided", "int8-fortran", "float16-fortran"]
+)
+def test_rows_of_bools_ints_or_float16_are_scored_as_the_estimator_scores_them(
+    make, sparsify, layout
+):
+    # scikit-learn multiplies such a dense X as it is (validate_data keeps its dtype), and
+    # NumPy's product casts it to float64 into a C-ordered copy; the export converted it to
+    # float64 first, in X's own order: for a Fortran-ordered X (the bools of a DataFrame
+    # that pd.get_dummies made) BLAS summed in another order, and most scores differed in
+    # the last bit
+    bools = DUMMIES.to_numpy()  # 400 rows of 64 bools, Fortran-ordered
+    X = {
+        "get_dummies": lambda: DUMMIES,
+        "bools-fortran": lambda: np.asfortranarray(bools),
+        "bools-strided": lambda: np.repeat(bools, 2, axis=1)[:, ::2],
+        "int8-fortran": lambda: np.asfortranarray(bools, dtype=np.int8),
+        "float16-fortran": lambda: np.asfortranarray(bools, dtype=np.float16),
+    }[layout]()
+    est = make()
+    est.fit(X, Y_DUMMIES if is_classifier(est) else Y_DUMMIES * 1.5)
+    if sparsify:
+        est.sparsify()
+    check_identical(est, export_model(est), X)
 
 
 def shuffled_csr(X, rng):
