@@ -10,7 +10,10 @@ The version of --before is imported as bench_calls_ab.py imports it.
 
     python benchmarks/bench_epoch_ab.py --before PATH [--rows 1000000] [--log2-features 20]
                                         [--reps 15] [--n-threads 1] [--state-store auto]
-                                        [--shuffle] [--quick]
+                                        [--shuffle] [--partial-fit-rows N] [--quick]
+
+--partial-fit-rows N trains the same rows by ``partial_fit`` calls of N rows each (a stream's
+chunks) instead of one ``fit``.
 
 PATH: a checkout whose ``sparsereg/`` holds its built extension modules (``python setup.py
 build_ext --inplace`` there). A copy of this very checkout as --before measures the noise:
@@ -44,6 +47,9 @@ def main(argv=None):
     ap.add_argument("--n-threads", type=int, default=1)
     ap.add_argument("--state-store", choices=["auto", "dense", "sparse"], default="auto")
     ap.add_argument("--shuffle", action="store_true", help="a shuffled epoch (default: in order)")
+    ap.add_argument(
+        "--partial-fit-rows", type=int, default=0, help="partial_fit calls of N rows (0: fit)"
+    )
     ap.add_argument("--quick", action="store_true")
     a = ap.parse_args(argv)
     if a.quick:
@@ -72,15 +78,21 @@ def main(argv=None):
                         state_store=a.state_store,
                     )
                     t0 = time.perf_counter()
-                    est.fit(X, y)
+                    if a.partial_fit_rows > 0:
+                        for start in range(0, X.shape[0], a.partial_fit_rows):
+                            rows = slice(start, start + a.partial_fit_rows)
+                            est.partial_fit(X[rows], y[rows], classes=[0, 1])
+                    else:
+                        est.fit(X, y)
                     seconds[name].append(time.perf_counter() - t0)
                     coef[name] = est.coef_.toarray() if sp.issparse(est.coef_) else est.coef_
         finally:
             forget_before(folder)
     ratios = np.array(seconds["now"]) / np.array(seconds["before"])
     same = bool(np.array_equal(coef["now"], coef["before"]))
+    how = f"partial_fit calls of {a.partial_fit_rows:,} rows" if a.partial_fit_rows > 0 else "fit"
     print(
-        f"# one epoch's fit, SparseFTRLClassifier(n_threads={a.n_threads}, state_store="
+        f"# one epoch's {how}, SparseFTRLClassifier(n_threads={a.n_threads}, state_store="
         f"{a.state_store!r}, shuffle={a.shuffle}): now = sparsereg from "
         f"{Path(sparsereg.__file__).parent}, before = {a.before}; CTR synthetic {a.rows:,} rows "
         f"x 2**{a.log2_features} columns, {a.reps} reps, the versions in turn"

@@ -390,6 +390,25 @@ def test_bench_epoch_ab_quick_same_code_same_bits(capsys):
     assert same and text.rstrip().endswith("same coefficients: yes") and ratio > 0
 
 
+def test_bench_epoch_ab_quick_partial_fit_calls_same_bits(capsys):
+    import sparsereg
+
+    ratio, same = load("bench_epoch_ab").main(
+        [
+            "--quick",
+            "--state-store",
+            "sparse",
+            "--partial-fit-rows",
+            "700",
+            "--before",
+            str(Path(sparsereg.__file__).parent.parent),
+        ]
+    )
+    text = capsys.readouterr().out
+    # the same rows by partial_fit calls of 700 rows, in two copies of one package: one model
+    assert same and "partial_fit calls of 700 rows" in text and ratio > 0
+
+
 def test_bench_calls_ab_refuses_a_version_running_the_other_kernel(tmp_path, monkeypatch):
     # A Cython module also enters sys.modules under the name it was compiled with when that
     # name is free: had a copy been imported before sparsereg, sparsereg would run the copy's
