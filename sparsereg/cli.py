@@ -90,10 +90,20 @@ def _count(text):
 
 
 def _positive_count(text):
-    """A count >= 1, written as `_count` takes it."""
+    """A count in [1, 2**63 - 1] (an int64: 2**64 rows per batch failed), as `_count` takes it."""
     value = _count(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r}: give a whole number >= 1.")
+    if value >= 2**63:
+        raise argparse.ArgumentTypeError(f"{text!r} is too large (at most 2**63 - 1).")
+    return value
+
+
+def _random_seed(text):
+    """A random_state: a whole number in [0, 2**32 - 1] (numpy's seeds), as `_count` takes it."""
+    value = _count(text)
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number in [0, 2**32 - 1].")
     return value
 
 
@@ -242,7 +252,7 @@ def _parser():
     )
     hashing.add_argument(
         "--n-features",
-        type=_count,
+        type=_positive_count,
         default=2**24,
         metavar="N",
         help="hashed columns, e.g. 2**24 (default); for SVMlight, its width",
@@ -271,7 +281,7 @@ def _parser():
         action="store_true",
         help="shuffle the rows inside each batch (default: file order)",
     )
-    model.add_argument("--seed", type=int, default=0, help="random_state (0)")
+    model.add_argument("--seed", type=_random_seed, default=0, help="random_state (0)")
     model.add_argument(
         "--classes",
         type=_names,
@@ -489,6 +499,42 @@ def _check_not_an_input(option, path, data):
 
 
 # ---------------------------------------------------------------- train
+# the options that set an estimator's or the hasher's parameter, by parameter
+_OPTION_OF_PARAMETER = {
+    "penalty": "--penalty",
+    "alpha": "--alpha",
+    "l1_ratio": "--l1-ratio",
+    "penalty_scale": "--penalty-scale",
+    "eta0": "--eta0",
+    "beta": "--beta",
+    "epsilon": "--epsilon",
+    "random_state": "--seed",
+    "state_store": "--state-store",
+    "inclusion": "--inclusion",
+    "n_features": "--n-features",
+    "seed": "--hash-seed",
+}
+
+
+def _validated(estimator):
+    """`estimator`, its parameters checked as its fit checks them, before any file is read; a
+    value out of range is a `UsageError` naming the option typed, not the parameter."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    try:
+        estimator._validate_params()
+    except InvalidParameterError as exc:
+        # scikit-learn's "The 'alpha' parameter of X must be ... Got -1.0 instead."
+        found = re.fullmatch(
+            r"The '(\w+)' parameter of \w+ (must be .*)\. Got (.*) instead\.", str(exc), re.S
+        )
+        if found is None or found[1] not in _OPTION_OF_PARAMETER:
+            raise
+        option, must, value = _OPTION_OF_PARAMETER[found[1]], found[2], found[3]
+        raise UsageError(f"argument {option}: {value}: {must}.") from None
+    return estimator
+
+
 def _estimator(args):
     from . import SparseFTRLClassifier, SparseFTRLRegressor
     from ._losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES
@@ -506,10 +552,15 @@ def _estimator(args):
         state_store=args.state_store,
         inclusion=args.inclusion,
     )
+    if args.inclusion and args.state_store == "dense":
+        raise UsageError(
+            f"--inclusion {args.inclusion} needs the sparse state store (a column left out "
+            "holds no state): give --state-store sparse or auto."
+        )
     if args.loss in CLASSIFICATION_LOSSES:
-        return SparseFTRLClassifier(loss=args.loss, **params)
+        return _validated(SparseFTRLClassifier(loss=args.loss, **params))
     if args.loss in REGRESSION_LOSSES:
-        return SparseFTRLRegressor(loss=args.loss, epsilon=args.epsilon, **params)
+        return _validated(SparseFTRLRegressor(loss=args.loss, epsilon=args.epsilon, **params))
     raise UsageError(
         f"--loss {args.loss!r} is not a loss; use one of "
         f"{', '.join(CLASSIFICATION_LOSSES + REGRESSION_LOSSES)}."
@@ -531,6 +582,7 @@ def _model(args, fmt, delimiter):
         return estimator
     if not args.target:
         raise UsageError(f"--target names the target column of the {fmt.upper()} files.")
+    _validated(FeatureCrossHasher(n_features=args.n_features))  # before the header is read
     header = _header(args.data[0], fmt, delimiter)
     if args.target not in header:
         raise ValueError(

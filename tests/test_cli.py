@@ -958,3 +958,43 @@ def test_an_error_is_reported_as_such_whatever_sigterm_was_set_to(tmp_path, disp
     )
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr and "sparsereg" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--alpha", "-1"], "argument --alpha: -1.0: must be a float in the range [0.0, inf)"),
+        (["--l1-ratio", "2"], "argument --l1-ratio: 2.0: must be a float in the range [0.0, 1.0]"),
+        (["--eta0", "0"], "argument --eta0: 0.0: must be a float in the range"),
+        (["--beta", "nan"], "argument --beta: nan: must be a float in the range"),
+        (["--n-features", "2**61"], "argument --n-features: 2305843009213693952: must be an int"),
+        (["--seed", "-1"], "argument --seed: '-1': give a whole number in [0, 2**32 - 1]"),
+        (["--inclusion", "bloom", "--state-store", "dense"], "--inclusion bloom needs the sparse"),
+    ],
+)
+def test_a_parameter_out_of_range_is_a_usage_error_naming_the_option(
+    tmp_path, csv_file, capsys, args, message
+):
+    # (exit 1 after the header was read, naming the estimator's parameter: "The 'alpha'
+    # parameter of SparseFTRLClassifier must be...", "inclusion='bloom' needs...")
+    with pytest.raises(SystemExit) as exit_info:
+        train(tmp_path, csv_file, *args)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err, err
+    assert "parameter" not in err and "'alpha'" not in err
+    assert not (tmp_path / "model.npz").exists()
+
+
+@pytest.mark.parametrize("option", ["--batch-rows", "--n-features", "--checkpoint-every"])
+def test_a_count_beyond_int64_is_a_usage_error(tmp_path, capsys, option):
+    # (svmlight --batch-rows 2**64 failed in the reader: "Stop argument for islice() must be
+    # None or an integer", exit 1; --n-features 2**64 blamed line 1's feature index)
+    path = tmp_path / "rows.svm"
+    path.write_text("1 1:0.5 3:1\n0 2:1\n")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", str(path), "--model", str(tmp_path / "m.npz"), option, "2**64"])
+    assert exit_info.value.code == 2
+    assert f"argument {option}: '2**64' is too large (at most 2**63 - 1)" in (
+        capsys.readouterr().err
+    )
