@@ -391,3 +391,33 @@ def finish(tasks):
             error = task.error
     if error is not None:
         raise error
+
+
+cdef extern from *:
+    """
+    #ifndef _WIN32
+    #include <signal.h>
+    #endif
+    /* 1 if the process's disposition of signum is the default, 0 if it is a handler (one
+       installed from C: faulthandler.register, an embedding host) or ignored, -1 if it cannot
+       be told */
+    static int sparsereg_default_disposition(int signum) {
+    #ifdef _WIN32
+        return -1;
+    #else
+        struct sigaction current;
+        if (sigaction(signum, NULL, &current) != 0) return -1;
+        if (current.sa_flags & SA_SIGINFO) return 0;
+        return current.sa_handler == SIG_DFL;
+    #endif
+    }
+    """
+    int sparsereg_default_disposition(int signum) nogil
+
+
+def default_disposition(int signum):
+    """Whether the process's disposition of ``signum`` is the default: True, False, or None
+    where it cannot be told. ``signal.getsignal`` says ``SIG_DFL`` for a handler installed
+    from C after the interpreter started (``faulthandler.register``); the process knows."""
+    cdef int answer = sparsereg_default_disposition(signum)
+    return None if answer < 0 else bool(answer)

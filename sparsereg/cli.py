@@ -25,7 +25,7 @@ from contextlib import contextmanager, nullcontext
 import numpy as np
 
 from ._atomic import atomic_file
-from ._interrupts import call_until_done
+from ._interrupts import call_until_done, default_disposition
 
 _FORMATS = ("csv", "parquet", "svmlight")
 _EXIT_ERROR, _EXIT_INTERRUPTED, _EXIT_TERMINATED = 1, 130, 143  # 128 + SIGINT, + SIGTERM
@@ -49,12 +49,18 @@ def _terminate(signum, frame):
 def _sigterm_stops_like_ctrl_c():
     """SIGTERM raises `_Terminated` while the command runs, where it would kill the process
     (its default); a handler of the caller's, SIG_IGN or another thread than the main one:
-    left alone. The `yield` is in no `try` that catches: an error of the command (a
-    `UsageError` is a ValueError) passes through as raised."""
+    left alone. So is a handler installed from C (`faulthandler.register`, an embedding
+    host), which `signal.getsignal` reports as SIG_DFL or None: the process's disposition is
+    asked too, since a handler replaced here could not be put back (it would end as SIG_DFL).
+    The `yield` is in no `try` that catches: an error of the command (a `UsageError` is a
+    ValueError) passes through as raised."""
     ours = False
     try:
         try:
-            if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            if (
+                signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+                and default_disposition(signal.SIGTERM) is not False
+            ):
                 ours = True  # (set first: a SIGTERM right after the install restores it too)
                 signal.signal(signal.SIGTERM, _terminate)
         except ValueError:  # not the main thread: nothing installed

@@ -998,3 +998,28 @@ def test_a_count_beyond_int64_is_a_usage_error(tmp_path, capsys, option):
     assert f"argument {option}: '2**64' is too large (at most 2**63 - 1)" in (
         capsys.readouterr().err
     )
+
+
+def test_the_program_leaves_a_sigterm_handler_installed_from_c_in_place(tmp_path, csv_file):
+    # faulthandler.register installs its handler in C, which signal.getsignal reports as
+    # SIG_DFL: the program replaced it for the command and then set SIGTERM to SIG_DFL, so a
+    # later SIGTERM killed the process instead of dumping its threads' stacks
+    code = (
+        "import faulthandler, os, runpy, signal, sys, time\n"
+        "faulthandler.register(signal.SIGTERM)\n"
+        "try:\n    runpy.run_module('sparsereg', run_name='__main__', alter_sys=True)\n"
+        "except SystemExit as exc:\n    print('status', exc.code)\n"
+        "os.kill(os.getpid(), signal.SIGTERM)\ntime.sleep(0.5)\nprint('alive')\n"
+    )
+    model = tmp_path / "m.npz"
+    done = subprocess.run(
+        [sys.executable, "-c", code, "train", str(csv_file), "--target", "click", "--quiet"]
+        + ["--model", str(model), "--n-features", "2**16"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["status", "0", "alive"]
+    assert "most recent call first" in done.stderr  # faulthandler's dump
+    assert model.exists()
