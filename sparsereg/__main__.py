@@ -1,7 +1,15 @@
-"""``python -m sparsereg``: the ``sparsereg`` command line (see ``sparsereg.cli``)."""
+"""``python -m sparsereg`` and the ``sparsereg`` script: the command line of ``sparsereg.cli``,
+run as the process's program (SIGTERM stops a command as Ctrl-C does)."""
 
 import sys
 
-from .cli import main
 
-sys.exit(main())
+def run():
+    """The ``sparsereg`` program; returns its exit status."""
+    from .cli import _main_as_program
+
+    return _main_as_program()
+
+
+if __name__ == "__main__":
+    sys.exit(run())

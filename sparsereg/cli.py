@@ -940,12 +940,30 @@ def _report(args):
 
 # ---------------------------------------------------------------- main
 def main(argv=None):
-    """Run the ``sparsereg`` command line; returns the exit status."""
+    """Run the ``sparsereg`` command line in this process; returns the exit status.
+
+    ``argv`` is the arguments (default: ``sys.argv[1:]``). An error ends the command with
+    status 1, a usage error with 2 (raised as argparse's ``SystemExit``), Ctrl-C with 130
+    after saving the checkpoint. SIGTERM is left as the caller has set it (by default it ends
+    the process, as during any other call): only the ``sparsereg`` program (``python -m
+    sparsereg``) turns it into a stop like Ctrl-C's, with status 143, since a program that
+    calls ``main`` and goes on would not expect a SIGTERM meant for it to end one command.
+    """
+    return _run(argv, sigterm_stops=False)
+
+
+def _main_as_program():
+    """`main` as the ``sparsereg`` program runs it (``sparsereg.__main__``): SIGTERM, where it
+    would kill the process, stops the command as Ctrl-C does (status 143)."""
+    return _run(None, sigterm_stops=True)
+
+
+def _run(argv, sigterm_stops):
     parser = _parser()
     args = parser.parse_args(argv)
     commands = {"train": _train, "predict": _predict, "report": _report}
     try:
-        with _sigterm_stops_like_ctrl_c():
+        with _sigterm_stops_like_ctrl_c() if sigterm_stops else nullcontext():
             status = commands[args.command](args)
             sys.stdout.flush()  # here, where a reader that left is caught, not at the exit
         return status
@@ -987,4 +1005,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    sys.exit(_main_as_program())

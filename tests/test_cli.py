@@ -1000,6 +1000,21 @@ def test_a_count_beyond_int64_is_a_usage_error(tmp_path, capsys, option):
     )
 
 
+def test_main_called_as_a_library_leaves_sigterm_to_the_caller(tmp_path):
+    # (main() turned the caller's SIGTERM into a return value 143, and the program went on)
+    path = tmp_path / "big.csv"
+    clicks(30_000, seed=1).to_csv(path, index=False)
+    checkpoint = tmp_path / "run.ckpt"
+    code = "import sys; from sparsereg.cli import main; print('went on', main(sys.argv[1:]))"
+    command = [sys.executable, "-c", code, "train", str(path), "--target", "click"]
+    command += ["--cross", "site,hour", "--n-features", "2**18", "--batch-rows", "1000"]
+    command += ["--passes", "3", "--quiet", "--model", str(tmp_path / "m.npz")]
+    command += ["--checkpoint", str(checkpoint), "--checkpoint-every", "10000"]
+    returncode, err = _stopped_after_a_checkpoint(command, checkpoint, signal.SIGTERM)
+    assert returncode == -signal.SIGTERM, err  # SIGTERM's default: the process ends
+    assert "terminated" not in err
+
+
 def test_the_program_leaves_a_sigterm_handler_installed_from_c_in_place(tmp_path, csv_file):
     # faulthandler.register installs its handler in C, which signal.getsignal reports as
     # SIG_DFL: the program replaced it for the command and then set SIGTERM to SIG_DFL, so a
