@@ -1038,3 +1038,29 @@ def test_the_program_leaves_a_sigterm_handler_installed_from_c_in_place(tmp_path
     assert done.stdout.split() == ["status", "0", "alive"]
     assert "most recent call first" in done.stderr  # faulthandler's dump
     assert model.exists()
+
+
+@pytest.mark.parametrize("module", ["numpy", "sklearn", "pyarrow"])
+def test_ctrl_c_while_the_program_imports_ends_as_an_interrupted_command(tmp_path, module):
+    # `python -m sparsereg` imported numpy and scikit-learn with the package, before the
+    # command's Ctrl-C handling began: a Ctrl-C in that second printed a traceback.
+    # A real SIGINT, sent as `module` is first looked for (in a fresh interpreter)
+    code = (
+        "import os, runpy, signal, sys\n"
+        "class Interrupt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        f"        if name == {module!r}:\n"
+        "            sys.meta_path.remove(self)\n"
+        "            os.kill(os.getpid(), signal.SIGINT)\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+        "runpy.run_module('sparsereg', run_name='__main__', alter_sys=True)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, "train", str(tmp_path / "x.csv"), "--target", "click"]
+        + ["--model", str(tmp_path / "m.npz")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 130, done.stderr
+    assert done.stderr == "sparsereg: interrupted.\n"
