@@ -179,6 +179,10 @@ def _bucket(text):
 def _delimiter(text):
     if len(text) != 1:
         raise argparse.ArgumentTypeError(f"give one character (e.g. ';'), got {text!r}.")
+    if text in '"\r\n':  # (each row was read as one field: "no column 'click'")
+        raise argparse.ArgumentTypeError(
+            f"{text!r} quotes fields or ends lines; give another character (e.g. ';')."
+        )
     return text
 
 
@@ -637,6 +641,12 @@ def _train(args):
 
     if args.resume and not args.checkpoint:
         raise UsageError("--resume continues the run saved in --checkpoint: give its path.")
+    if args.checkpoint_every and not args.checkpoint:
+        raise UsageError("--checkpoint-every: give --checkpoint, the file to save the run in.")
+    if args.early_stop and not args.holdout:
+        raise UsageError("--early-stop watches the holdout loss: give --holdout too.")
+    if args.resume and not os.path.exists(args.checkpoint):
+        raise ValueError(f"--resume: there is no checkpoint at {args.checkpoint}.")
     if args.checkpoint and os.path.abspath(args.checkpoint) == os.path.abspath(args.model):
         raise UsageError("--model and --checkpoint must be different files.")
     _check_writable("--model", args.model)
