@@ -498,14 +498,33 @@ def _check_not_an_input(option, path, data):
     """Refuse, before any work, an output that names one of the input files: it would be
     written over while, or after, it is read (the data lost, or a pass reading a model)."""
     for name in data:
-        same = os.path.abspath(path) == os.path.abspath(name)
-        if not same:
-            try:
-                same = os.path.samefile(path, name)
-            except OSError:  # (either not there yet)
-                pass
-        if same:
+        if _same_file(path, name):
             raise UsageError(f"{option} {path} is the input file {name}: it would be written over.")
+
+
+def _same_file(path, other):
+    if os.path.abspath(path) == os.path.abspath(other):
+        return True
+    try:
+        return os.path.samefile(path, other)
+    except OSError:  # (either not there yet)
+        return False
+
+
+def _load_model(path, data):
+    """The exported model at `path`, refused if it is also given as DATA (its zip bytes read
+    as rows, with pyarrow's decoding errors); a refusal of the file names it."""
+    from .export import load_model
+
+    for name in data:
+        if _same_file(path, name):
+            raise UsageError(f"{name} is the model file: give the rows to read as DATA.")
+    try:
+        return load_model(path)
+    except ValueError as exc:
+        if str(path) in str(exc):
+            raise
+        raise ValueError(f"{path}: {exc}") from None  # ("not a ... file": which one?)
 
 
 # ---------------------------------------------------------------- train
@@ -739,11 +758,10 @@ def _reader_options(args, fmt, delimiter):
 
 # ---------------------------------------------------------------- predict
 def _predict(args):
-    from .export import load_model
     from .stream._model import columns_to_read
     from .stream._readers import open_source
 
-    model = load_model(args.model)
+    model = _load_model(args.model, args.data)
     fmt, delimiter = _reading(args)
     numeric, categorical = columns_to_read(model.transformers)
     options = (
@@ -883,11 +901,10 @@ def _named_columns(model, paths, fmt, delimiter, columns, max_rows, zero_based=F
 
 
 def _report(args):
-    from .export import load_model
     from .sparsity import sparsity_report
     from .weights import largest_weights
 
-    model = load_model(args.model)
+    model = _load_model(args.model, args.data)
     coef = model.coef_.tocsr()
     top = args.top
     # the selection (and naming) of sparsereg.top_weights, without pandas

@@ -1093,3 +1093,28 @@ def test_resuming_a_checkpoint_that_is_not_there_names_the_option(tmp_path, csv_
     checkpoint = tmp_path / "run.ckpt"
     assert train(tmp_path, csv_file, "--checkpoint", str(checkpoint), "--resume")[0] == 1
     assert f"--resume: there is no checkpoint at {checkpoint}." in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["predict", "report"])
+def test_the_model_file_given_as_data_is_a_usage_error(tmp_path, csv_file, capsys, command):
+    # (its zip bytes were read as CSV rows: pyarrow's "Exception ignored ... UnicodeDecodeError"
+    # traceback, then a parse error quoting binary bytes)
+    assert train(tmp_path, csv_file)[0] == 0
+    capsys.readouterr()
+    model = tmp_path / "model.npz"
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, str(model), str(model), "--format", "csv"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"{model} is the model file: give the rows to read as DATA." in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", ["predict", "report"])
+def test_a_model_file_that_is_refused_is_named(tmp_path, csv_file, capsys, command):
+    # (data given as the model, the arguments swapped: "not a sparsereg.ExportedLinearModel
+    # file (not a zip archive).", naming no file)
+    data = [str(csv_file.with_name("more.csv"))] if command == "predict" else []
+    assert main([command, str(csv_file), *data]) == 1
+    err = capsys.readouterr().err
+    assert f"{csv_file}: not a sparsereg.ExportedLinearModel file" in err
