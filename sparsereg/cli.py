@@ -647,9 +647,14 @@ def _classes(args):
     if not args.classes:
         return None
     try:
-        return np.array([float(c) for c in args.classes])
+        classes = np.array([float(c) for c in args.classes])
     except ValueError:
-        return np.array(args.classes)
+        classes = np.array(args.classes)
+    if classes.dtype.kind == "f" and not np.isfinite(classes).all():  # (no row's label matches)
+        raise UsageError(f"--classes {','.join(args.classes)}: labels must be finite numbers.")
+    if np.unique(classes).size < 2:
+        raise UsageError(f"--classes {','.join(args.classes)}: give at least 2 distinct labels.")
+    return classes
 
 
 def _train(args):
@@ -666,6 +671,7 @@ def _train(args):
         raise UsageError("--early-stop watches the holdout loss: give --holdout too.")
     if args.resume and not os.path.exists(args.checkpoint):
         raise ValueError(f"--resume: there is no checkpoint at {args.checkpoint}.")
+    _classes(args)  # (checked before any file is read)
     if args.checkpoint and os.path.abspath(args.checkpoint) == os.path.abspath(args.model):
         raise UsageError("--model and --checkpoint must be different files.")
     _check_writable("--model", args.model)

@@ -1118,3 +1118,23 @@ def test_a_model_file_that_is_refused_is_named(tmp_path, csv_file, capsys, comma
     assert main([command, str(csv_file), *data]) == 1
     err = capsys.readouterr().err
     assert f"{csv_file}: not a sparsereg.ExportedLinearModel file" in err
+
+
+@pytest.mark.parametrize(
+    "classes, message",
+    [
+        ("1,1", "--classes 1,1: give at least 2 distinct labels"),
+        ("1", "--classes 1: give at least 2 distinct labels"),
+        ("nan,1", "--classes nan,1: labels must be finite numbers"),
+        ("0,inf", "--classes 0,inf: labels must be finite numbers"),
+    ],
+)
+def test_classes_that_cannot_be_the_labels_are_a_usage_error(
+    tmp_path, csv_file, capsys, classes, message
+):
+    # (a NaN or infinite class was taken, and the first row's label 0 refused as "not one of
+    # the classes [1.0, nan]"; one label was refused as fit_stream's `classes`, status 1)
+    with pytest.raises(SystemExit) as exit_info:
+        train(tmp_path, csv_file, "--classes", classes)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
