@@ -201,8 +201,8 @@ def _holdout(text):
         value = _number(text)
         if math.isfinite(value) and value >= 1 and value == int(value):  # 5.0: every 5th
             value = int(value)
-    if isinstance(value, int) and value >= 2 or isinstance(value, float) and 0 < value < 1:
-        return value
+    if isinstance(value, int) and 2 <= value < 2**63 or isinstance(value, float) and 0 < value < 1:
+        return value  # (K of 1e30 was taken: OverflowError and a traceback at the first batch)
     raise argparse.ArgumentTypeError(
         f"{text!r}: give K >= 2 (every K-th row of each file) or a share 0 < K < 1."
     )

@@ -748,10 +748,13 @@ def test_an_output_that_is_a_directory_is_refused_before_any_work(
     assert os.listdir(folder) == [] and not (tmp_path / "m.npz").exists()
 
 
-@pytest.mark.parametrize("value", ["inf", "1e400", "nan", "1", "1.5", "-0.5"])
+@pytest.mark.parametrize(
+    "value", ["inf", "1e400", "nan", "1", "1.5", "-0.5", "1e30", "99999999999999999999"]
+)
 def test_a_bad_holdout_is_a_usage_error(tmp_path, csv_file, capsys, value):
     # (inf and 1e400 raised OverflowError out of argparse, a traceback; 1 and 1.5 were refused
-    # by fit_stream, exit status 1, after the file was opened)
+    # by fit_stream, exit status 1, after the file was opened; a K beyond int64, 1e30, was
+    # taken and raised OverflowError at the first batch, a traceback)
     with pytest.raises(SystemExit) as exit_info:
         main(
             ["train", str(csv_file), "--target", "click", "--model", str(tmp_path / "m.npz")]
