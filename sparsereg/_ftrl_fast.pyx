@@ -204,6 +204,119 @@ def rehash(const double[:, ::1] old_table, double[:, ::1] new_table):
                 new_table[target, TABLE_ZN + 1] = old_table[s, TABLE_ZN + 1]
 
 
+cdef inline int64_t capacity_for(int64_t n_columns) noexcept nogil:
+    """``_state._capacity_for``: the smallest power-of-two table holding ``n_columns`` under
+    half load (at least 16 slots)."""
+    cdef int64_t capacity = 16
+    while capacity // 2 < n_columns:
+        capacity *= 2
+    return capacity
+
+
+def table_growth(
+    const cython.floating[::1] data,
+    const index_t[::1] indices,
+    const index_t[::1] indptr,
+    const int64_t[::1] order,
+    const double[:, ::1] table,
+    int64_t[::1] seen,
+    uint8_t[::1] counters,
+    int inclusion,
+    double inclusion_p,
+    int inclusion_count,
+    uint64_t seed,
+    int64_t t0,
+    int64_t room,
+    int64_t n_features,
+    int64_t[::1] progress,
+):
+    """The table a training call over the rows ``order[progress[0]:]`` would grow to, without
+    training: ``ftrl_epoch``'s growth (before a row of ``length`` non-zeros, a table holding
+    ``held`` columns that ``held + length`` do not fit under half load grows to the smallest
+    one that ``held + room`` fit) as if every column that may enter did, on every row.
+
+    ``table``: the store's rows (any width, the column's key first; read only); ``seen``: a
+    power-of-two set of the columns that entered so far (``EMPTY`` when free); ``counters``:
+    a copy of the Bloom filter (written), or empty; the inclusion numbers are ``Hyper``'s;
+    ``progress = [next row, columns in seen, columns held, table's slots]``, updated. A column
+    may enter where ``admit`` lets it at that round, whatever the row's gradient; with
+    Bloom inclusion every occurrence of a column not held counts, as one that entered
+    counts no more in training: the columns that enter training are among those that
+    enter here, each no later, so that the table reached holds training's rows.
+
+    Returns ``DONE``, ``TABLE_FULL`` (``seen`` has no room for the next row: give a larger
+    one and call again) or ``X_CHANGED``.
+    """
+    cdef:
+        bint in_order = order.shape[0] == 0
+        int64_t n_rows = indptr.shape[0] - 1 if in_order else order.shape[0]
+        int64_t nnz = min(indices.shape[0], data.shape[0])
+        int64_t width = table.shape[1]
+        uint64_t mask = <uint64_t>table.shape[0] - 1
+        uint64_t seen_mask = <uint64_t>seen.shape[0] - 1
+        uint64_t bloom_mask = <uint64_t>counters.shape[0] - 1
+        uint8_t *bloom = &counters[0] if counters.shape[0] > 0 else NULL
+        int64_t r, row, k, start, length, c, s
+        int64_t n_seen = progress[1], held = progress[2], capacity = progress[3]
+        int status = DONE
+        Hyper hp
+    hp.inclusion = inclusion
+    hp.inclusion_p = inclusion_p
+    hp.inclusion_count = inclusion_count
+    hp.seed = seed
+    with nogil:
+        for r in range(progress[0], n_rows):
+            row = r if in_order else order[r]
+            start = indptr[row]
+            length = indptr[row + 1] - start
+            if start < 0 or length < 0 or start > nnz - length:
+                status = X_CHANGED
+                break
+            if n_seen + length > <int64_t>(seen.shape[0] // 2):
+                status = TABLE_FULL
+                break
+            if held + length > capacity // 2:
+                capacity = max(capacity_for(held + room), capacity)
+            for k in range(start, start + length):
+                c = <int64_t>indices[k]
+                if c < 0 or c >= n_features:
+                    status = X_CHANGED
+                    break
+                if data[k] == 0.0:
+                    continue
+                if key_of(&table[0, 0] + width * probe_wide(&table[0, 0], mask, width, c)) == c:
+                    continue  # held before the call
+                if not admit(&hp, bloom, bloom_mask, c, t0 + r + 1):
+                    continue
+                s = <int64_t>(mix64(<uint64_t>c) & seen_mask)
+                while seen[s] != c and seen[s] != EMPTY:
+                    s = <int64_t>((<uint64_t>s + 1) & seen_mask)
+                if seen[s] == EMPTY:
+                    seen[s] = c
+                    n_seen += 1
+                    held += 1
+            if status != DONE:
+                break
+        else:
+            r = n_rows
+    progress[0], progress[1], progress[2], progress[3] = r, n_seen, held, capacity
+    return status
+
+
+def seen_rehash(const int64_t[::1] old, int64_t[::1] new):
+    """Move ``table_growth``'s set of columns into a larger, empty one."""
+    cdef:
+        int64_t i, s
+        uint64_t mask = <uint64_t>new.shape[0] - 1
+    with nogil:
+        for i in range(old.shape[0]):
+            if old[i] != EMPTY:
+                s = <int64_t>(mix64(<uint64_t>old[i]) & mask)
+                while new[s] != EMPTY:
+                    s = <int64_t>((<uint64_t>s + 1) & mask)
+                new[s] = old[i]
+
+
 def table_insert(double[:, ::1] table_zn, const int64_t[::1] columns, const double[::1] z,
                  const double[::1] n):
     """Put ``columns`` (none held yet, distinct) with their ``(z, n)`` into an empty-enough table."""

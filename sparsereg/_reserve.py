@@ -1,0 +1,64 @@
+"""A table store grown before a ``partial_fit`` trains, so that a ``MemoryError`` leaves it as
+it was.
+
+Training grows a full table between two rows (``_epoch.run_epoch``): had that allocation
+failed, the rows trained before it stayed in the state while ``t_`` did not count them. A
+``partial_fit`` on the estimator's own table store therefore first finds the size training
+would grow each table to (``_ftrl_fast.table_growth``: the same growth, as if every column
+that may enter did) and allocates it; training then never grows it. When the call's rows
+cannot grow the table (the columns held, plus as many new ones as the call has non-zeros or
+the width has columns left, plus a row, fit), nothing is done. The table's size changes no
+number of the model: only its bytes (``nbytes``) and when it grows next.
+"""
+
+import numpy as np
+
+from ._epoch import refuse_changed_x
+from ._ftrl_fast import EMPTY_KEY, Inclusion, Status, seen_rehash, table_growth
+
+_NO_BLOOM = np.empty(0, dtype=np.uint8)
+_FIRST_SEEN = 1 << 10  # slots of the first set of columns entering (8 KiB)
+
+
+def may_grow(table, batch, room, n_features):
+    """Whether training on ``batch`` can grow the table of ``table = [held, most allowed]``."""
+    held, allowed = int(table[0]), int(table[1])
+    return held + min(batch.X.nnz, n_features - held) + room > allowed
+
+
+def grown_slots(zn, table, batch, *, order, t0, room, n_features, hyper=None, bloom=_NO_BLOOM):
+    """The slots of the table (``zn``'s rows, ``table = [held, most allowed]``) after training
+    on ``batch``'s rows in ``order`` from ``t0`` samples, growing it by ``room`` columns at a
+    time, if every column that may enter (``hyper``'s inclusion; None: all) did; at least its
+    slots now. Needs a set of those columns (16-32 bytes each) and a copy of ``bloom``."""
+    slots = zn.shape[0]
+    if not may_grow(table, batch, room, n_features):
+        return slots
+    X = batch.X
+    if hyper is None or hyper.inclusion == Inclusion.INCLUDE_ALL:
+        inclusion = (int(Inclusion.INCLUDE_ALL), 0.0, 0, 0)
+    else:
+        inclusion = (hyper.inclusion, hyper.inclusion_p, hyper.inclusion_count, hyper.seed)
+    counters = bloom.copy() if inclusion[0] == Inclusion.INCLUDE_BLOOM else _NO_BLOOM
+    seen = _empty_set(max(_FIRST_SEEN, _set_slots(room)))
+    progress = np.array([0, 0, int(table[0]), slots], dtype=np.int64)
+    while True:
+        status = table_growth(
+            X.data, X.indices, X.indptr, order, zn, seen, counters, *inclusion,
+            t0, room, n_features, progress,
+        )  # fmt: skip
+        if status != Status.TABLE_FULL:
+            refuse_changed_x(status)
+            return int(progress[3])
+        bigger = _empty_set(_set_slots(int(progress[1]) + room))
+        seen_rehash(seen, bigger)
+        seen = bigger
+
+
+def _set_slots(n_columns):
+    """Smallest power of two holding ``n_columns`` under half load."""
+    return 1 << max(2 * n_columns - 1, 1).bit_length()
+
+
+def _empty_set(slots):
+    return np.full(slots, EMPTY_KEY, dtype=np.int64)
