@@ -1002,6 +1002,14 @@ class _BaseFTRL(BaseEstimator):
                 )
             return run_epoch(batches[k], state, k, hypers[k], order=order, t0=t_start)
 
+        # partial_fit grows the table store it trains in place before any row (_reserve),
+        # so that a MemoryError leaves it (and the generator) as it was
+        reserving = (
+            stream
+            and state.in_table
+            and state is self.__dict__.get("_state")
+            and state.may_grow(batches)
+        )
         t = t0
         best, no_improvement = np.inf, 0
         n_iter = 0
@@ -1014,7 +1022,14 @@ class _BaseFTRL(BaseEstimator):
                 )
             start = time.perf_counter() if self.verbose else 0.0
             # (a permutation of one row draws no random number: skipping it changes nothing)
+            drawn = rng.get_state(legacy=False) if reserving else None
             order = epoch_order(rng, n_rows) if self.shuffle and n_rows > 1 else IN_ORDER
+            if reserving:
+                try:
+                    state.reserve(batches, hypers, order, t)
+                except BaseException:
+                    rng.set_state(drawn)
+                    raise
             try:
                 if problem.softmax:
                     losses = [one_model(0, order, t)]

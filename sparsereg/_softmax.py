@@ -21,6 +21,7 @@ from ._ftrl_fast import (
     lazy_weights,
 )
 from ._ftrl_grid import softmax_epoch, softmax_scores, softmax_table_insert, wide_rehash
+from ._reserve import grown_slots, may_grow
 from ._state import _FIRST_CAPACITY, _capacity_for, _dense_zeros, count_arguments
 
 _NO_BLOOM = np.empty(0, dtype=np.uint8)
@@ -90,10 +91,30 @@ class SoftmaxState:
         """Enlarge the table until ``room`` more columns fit under half load."""
         held = int(self.table[0])
         capacity = max(_capacity_for(held + room), self.zn.shape[0])
-        bigger = _empty_table(capacity, self.n_classes)
+        self._move(_empty_table(capacity, self.n_classes))
+
+    def _move(self, bigger):
         wide_rehash(self.zn, bigger)
         self.zn = bigger
-        self.table = np.array([held, capacity // 2], dtype=np.int64)
+        self.table = np.array([int(self.table[0]), bigger.shape[0] // 2], dtype=np.int64)
+
+    def may_grow(self, batches):
+        """Whether training on ``batches[0]`` can grow the table (table store)."""
+        return may_grow(self.table, batches[0], batches[0].longest_row, self.n_features)
+
+    def reserve(self, batches, hypers, order, t0):
+        """``FTRLState.reserve``: the table grown before training on ``batches[0]``."""
+        slots = grown_slots(
+            self.zn,
+            self.table,
+            batches[0],
+            order=order,
+            t0=t0,
+            room=batches[0].longest_row,
+            n_features=self.n_features,
+        )
+        if slots > self.zn.shape[0]:
+            self._move(_empty_table(slots, self.n_classes))
 
     def copy(self):
         twin = SoftmaxState.__new__(SoftmaxState)

@@ -25,6 +25,7 @@ from ._ftrl_fast import (
     rehash,
     table_insert,
 )
+from ._reserve import grown_slots, may_grow
 
 DENSE_SLOT, TABLE_SLOT = int(Slot.DENSE_SLOT), int(Slot.TABLE_SLOT)
 
@@ -181,11 +182,42 @@ class FTRLState:
     def grow(self, k, room):
         """Enlarge model ``k``'s table until ``room`` more columns fit under half load."""
         held = int(self.table[k][0])
-        capacity = max(_capacity_for(held + room), self.zn[k].shape[0])
-        bigger = _empty_table(capacity)
+        self._move(k, _empty_table(max(_capacity_for(held + room), self.zn[k].shape[0])))
+
+    def _move(self, k, bigger):
         rehash(self.zn[k], bigger)
         self.zn[k] = bigger
-        self.table[k] = np.array([held, capacity // 2], dtype=np.int64)
+        self.table[k] = np.array([int(self.table[k][0]), bigger.shape[0] // 2], dtype=np.int64)
+
+    def may_grow(self, batches):
+        """Whether training on ``batches`` (one per model) can grow a table (table store)."""
+        return any(
+            may_grow(self.table[k], batch, batch.longest_row, self.n_features)
+            for k, batch in enumerate(batches)
+        )
+
+    def reserve(self, batches, hypers, order, t0):
+        """Grow every model's table to the size training model ``k`` on ``batches[k]`` in
+        ``order`` from ``t0`` samples (``hypers[k]``'s inclusion) would grow it to, or
+        larger, every table allocated before any is changed: training then grows none, and a
+        ``MemoryError`` is raised here, with the state as it was (``_reserve``)."""
+        bigger = {}
+        for k, batch in enumerate(batches):
+            slots = grown_slots(
+                self.zn[k],
+                self.table[k],
+                batch,
+                order=order,
+                t0=t0,
+                room=batch.longest_row,
+                n_features=self.n_features,
+                hyper=hypers[k],
+                bloom=self.bloom[k],
+            )
+            if slots > self.zn[k].shape[0]:
+                bigger[k] = _empty_table(slots)
+        for k, table in bigger.items():
+            self._move(k, table)
 
     def __setstate__(self, attributes):
         if "sparse" in attributes:  # pickled by sparsereg 0.1.0.dev0 at 52ec8bf or before

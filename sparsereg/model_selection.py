@@ -31,13 +31,22 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import _BaseFTRL, check_mt19937, copy_random_state
-from ._epoch import NARROW_COLUMNS, epoch_order, history_due, penalty_lambdas, refuse_changed_x
+from ._epoch import (
+    NARROW_COLUMNS,
+    UNWEIGHTED,
+    Batch,
+    epoch_order,
+    history_due,
+    penalty_lambdas,
+    refuse_changed_x,
+)
 from ._ftrl_fast import EMPTY_KEY, Loss, Status, Store
 from ._ftrl_grid import grid_count_nonzero, grid_epoch, wide_rehash
 from ._interrupts import interrupts_deferred
 from ._losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, gives_probabilities
 from ._memory import memory_limit
 from ._optional_methods import available_when
+from ._reserve import grown_slots, may_grow
 from ._state import _FIRST_CAPACITY, AUTO_SPARSE_BYTES, _capacity_for, columns_in, distinct_of
 from ._state_protocol import LARGEST_ETA0, plain_labels
 from ._typing import ArrayLike, MatrixLike
@@ -213,6 +222,26 @@ def _empty_wide_table(capacity, width):
     return table
 
 
+def _reserve_grid_tables(states, batch, order, t0):
+    """Grow the grid's tables (one per problem) to the size training on ``batch``'s rows in
+    ``order`` would grow them to, every table allocated before any is changed."""
+    bigger = {}
+    for k, state in enumerate(states):
+        slots = grown_slots(
+            state.zn,
+            state.table,
+            batch,
+            order=order,
+            t0=t0,
+            room=batch.longest_row,
+            n_features=state.n_features,
+        )
+        if slots > state.zn.shape[0]:
+            bigger[k] = _empty_wide_table(slots, state.zn.shape[1])
+    for k, table in bigger.items():
+        states[k].move(table)
+
+
 class _GridState:
     """The ``(z, n)`` of ``n_models`` models of one binary problem, column by column."""
 
@@ -268,11 +297,14 @@ class _GridState:
         without it)."""
         held = int(self.table[0])
         capacity = max(_capacity_for(held + room), self.zn.shape[0])
-        bigger = _empty_wide_table(capacity, self.zn.shape[1])
+        self.move(_empty_wide_table(capacity, self.zn.shape[1]))
+
+    def move(self, bigger):
+        """Table store: move the columns held into the larger, empty table ``bigger``."""
         wide_rehash(self.zn, bigger)
         self.forget()  # the held slots moved
         self.zn = bigger
-        self.table = np.array([held, capacity // 2], dtype=np.int64)
+        self.table = np.array([int(self.table[0]), bigger.shape[0] // 2], dtype=np.int64)
 
     def held(self):
         """``(columns, at, offset)``: the columns holding state, sorted, their rows of ``zn``
@@ -663,12 +695,28 @@ class _BaseFTRLCV(BaseEstimator):
             state.add_columns(X.indices)
         hypers = self._grid_hypers(grid)
         buffers = self._buffers(len(grid), longest_row)
+        # partial_fit grows the tables it trains in place before any row (_reserve), so
+        # that a MemoryError leaves them (and the generator) as they were
+        batch = Batch(X, problem.targets, UNWEIGHTED, max(longest_row, 1))
+        reserving = (
+            not fresh
+            and epochs is None
+            and states[0].in_table
+            and any(may_grow(s.table, batch, batch.longest_row, width) for s in states)
+        )
         for _ in range(1 if epochs is None else epochs):
+            drawn = rng.get_state(legacy=False) if reserving else None
             if self.shuffle and n_train > 1:
                 order = epoch_order(rng, n_train)
                 order = order if train is None else train[order]
             else:
                 order = np.empty(0, dtype=np.int64) if train is None else train.astype(np.int64)
+            if reserving:
+                try:
+                    _reserve_grid_tables(states, batch, order, t)
+                except BaseException:
+                    rng.set_state(drawn)
+                    raise
             for k, state in enumerate(states):
                 self._run(
                     X,

@@ -13,6 +13,7 @@ from sparsereg import (
     SparseFTRLRegressorCV,
 )
 
+from .memory_helpers import run_python
 from .state_helpers import assert_same_state, dense_state, held_columns, intercept_state
 
 
@@ -270,3 +271,130 @@ def test_the_grid_holds_no_column_for_a_stored_zero(Est):
         np.testing.assert_array_equal(grids[0].cv_results_[key], value, err_msg=key)
     for index in range(grids[1].n_models_):
         assert_same_state(grids[0].estimator_at(index), grids[1].estimator_at(index))
+
+
+_GROWTH_BEYOND_THE_LIMIT = """
+import pickle, resource, sys
+import numpy as np, scipy.sparse as sp
+from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor, SparseFTRLRegressorCV
+
+HELD, NEW, WIDTH = 100_000, 100_000, 2**21  # a table of 2**18 slots; NEW more columns grow it
+
+
+def rows(first, n, per_row):  # row i: columns first + i .. first + i + per_row - 1
+    cols = (first + np.arange(n)[:, None] + np.arange(per_row)).ravel().astype(np.int32)
+    indptr = np.arange(0, n * per_row + 1, per_row, dtype=np.int32)
+    return sp.csr_matrix((np.ones(n * per_row), cols, indptr), shape=(n, WIDTH))
+
+
+def address_space():
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize"))
+
+
+def bits(value):  # every number of value, as bytes
+    if isinstance(value, dict):
+        return b"".join(repr(k).encode() + bits(v) for k, v in sorted(value.items(), key=repr))
+    if isinstance(value, (list, tuple)):
+        return b"".join(bits(v) for v in value)
+    if isinstance(value, np.ndarray):
+        if value.dtype == object:
+            return bits(list(value.ravel()))
+        return repr((value.dtype, value.shape)).encode() + np.ascontiguousarray(value).tobytes()
+    return repr(value).encode()
+
+
+def snapshot(est, X):
+    models = [est.estimator_at(i) for i in range(est.n_models_)] if hasattr(est, "n_models_") else [est]
+    return bits([
+        [m.get_ftrl_state() for m in models], [m.nnz_history_ for m in models], est.t_,
+        est.sparsity_report().state_bytes, est.predict(X), getattr(est, "cv_results_", None),
+    ])
+
+
+sparse = dict(state_store="sparse", random_state=0)
+cases = {  # (estimator, parameters set after the first call, non-zeros per row, models)
+    "regressor": (SparseFTRLRegressor(**sparse), {}, 1, 1),
+    "poisson": (SparseFTRLClassifier(**sparse), {"inclusion": "poisson", "inclusion_p": 0.5}, 1, 1),
+    "bloom": (SparseFTRLClassifier(**sparse), {"inclusion": "bloom", "inclusion_count": 2}, 2, 1),
+    "one-vs-rest": (SparseFTRLClassifier(**sparse), {}, 1, 3),
+    "multinomial": (SparseFTRLClassifier(multi_class="multinomial", **sparse), {}, 1, 1),
+    "grid": (SparseFTRLRegressorCV(alphas=[1e-3], eta0s=[0.1], **sparse), {}, 1, 1),
+}
+for name in sys.argv[1:]:  # (one per process: memory freed by another would serve it)
+    est, params, per_row, n_models = cases[name]
+    n_labels = 3 if name in ("one-vs-rest", "multinomial") else 2
+    scale = 0.5 if isinstance(est, (SparseFTRLRegressor, SparseFTRLRegressorCV)) else 1
+    labels = lambda n: np.arange(n) % n_labels * scale
+    classes = {"classes": np.arange(n_labels)} if scale == 1 else {}
+    X1, X2 = rows(0, HELD, 1), rows(HELD, NEW, per_row)
+    est.partial_fit(X1, labels(HELD), **classes).set_params(**params)
+    est.partial_fit(X1[:10], labels(10))  # (inclusion's Bloom filter made before the limit)
+    before, twin = snapshot(est, X2[:1000]), pickle.dumps(est)
+    # room for a model's table now, not twice it, which its growth asks for
+    table = est.sparsity_report().state_bytes // n_models
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (address_space() + table, hard))
+    try:
+        est.partial_fit(X2, labels(NEW))
+        raised = "trained"
+    except MemoryError:
+        raised = "MemoryError"
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    unchanged = snapshot(est, X2[:1000]) == before
+    # and it goes on as the estimator that never met the limit (the same shuffling)
+    twin = pickle.loads(twin).partial_fit(X2, labels(NEW))
+    same = snapshot(est.partial_fit(X2, labels(NEW)), X2[:1000]) == snapshot(twin, X2[:1000])
+    print(name, raised, unchanged, same)
+"""
+
+
+@pytest.mark.parametrize(
+    "case", ["regressor", "poisson", "bloom", "one-vs-rest", "multinomial", "grid"]
+)
+def test_a_partial_fit_whose_table_growth_meets_a_memory_error_changes_nothing(case):
+    # a table store grew between two rows of a partial_fit: when that allocation failed, the
+    # rows before it stayed in the state while t_ did not count them; now every table is
+    # grown before the first row (the size training would grow it to), or nothing changes
+    done = run_python(_GROWTH_BEYOND_THE_LIMIT, case)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == [case, "MemoryError", "True", "True"]
+
+
+@pytest.mark.parametrize(
+    "make, params",
+    [
+        (SparseFTRLRegressor, {}),
+        (SparseFTRLClassifier, {"inclusion": "poisson", "inclusion_p": 0.3}),
+        (SparseFTRLClassifier, {"inclusion": "bloom", "inclusion_count": 2}),
+        (SparseFTRLClassifier, {"n_classes": 3}),
+        (SparseFTRLClassifier, {"n_classes": 3, "multi_class": "multinomial"}),
+        (SparseFTRLClassifierCV, {"alphas": [1e-4, 1e-2], "eta0s": [0.1, 1.0]}),
+    ],
+)
+def test_a_table_grown_before_a_partial_fit_trains_the_model_grown_between_rows(make, params):
+    # the first call trains a new state (grown between rows as it fills); the second grows
+    # the estimator's table before its first row: the same model as one call over both (but
+    # for the history, recorded after each call)
+    params = dict(params)
+    X, y = _wide(n_rows=1200, n_features=20_000, per_row=20, n_classes=params.pop("n_classes", 2))
+    y = y.astype(float) if make is SparseFTRLRegressor else y
+    classes = {} if make is SparseFTRLRegressor else {"classes": np.unique(y)}
+    params = dict(state_store="sparse", shuffle=False, random_state=0, **params)
+    two = make(**params).partial_fit(X[:300], y[:300], **classes)
+    held_before = two.sparsity_report().state_bytes
+    two.partial_fit(X[300:], y[300:])
+    assert two.sparsity_report().state_bytes > held_before  # the second call grew it
+    one = make(**params).partial_fit(X, y, **classes)
+    assert two.t_ == one.t_ == 1200
+    pairs = [(two, one)]
+    if make is SparseFTRLClassifierCV:
+        pairs = [(two.estimator_at(i), one.estimator_at(i)) for i in range(one.n_models_)]
+    for a, b in pairs:
+        sa, sb = a.get_ftrl_state(), b.get_ftrl_state()
+        assert sorted(sa) == sorted(sb)
+        for key in sa:
+            if not key.startswith("nnz_history"):
+                np.testing.assert_array_equal(sa[key], sb[key], err_msg=key)
+    scores = "predict" if make is SparseFTRLRegressor else "decision_function"
+    np.testing.assert_array_equal(getattr(two, scores)(X), getattr(one, scores)(X))
