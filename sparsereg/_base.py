@@ -1002,13 +1002,14 @@ class _BaseFTRL(BaseEstimator):
                 )
             return run_epoch(batches[k], state, k, hypers[k], order=order, t0=t_start)
 
-        # partial_fit grows the table store it trains in place before any row (_reserve),
-        # so that a MemoryError leaves it (and the generator) as it was
+        # partial_fit grows the table store it trains in place before any row when that
+        # growth could fail (_reserve), so that a MemoryError leaves it (and the generator)
+        # as it was
         reserving = (
             stream
             and state.in_table
             and state is self.__dict__.get("_state")
-            and state.may_grow(batches)
+            and state.growth_may_fail(batches)
         )
         t = t0
         best, no_improvement = np.inf, 0

@@ -2,7 +2,8 @@
 
 :func:`run_epoch` is the only caller of ``_ftrl_fast.ftrl_epoch``: it allocates the
 row buffers, grows a full table and calls the kernel again from the row it stopped
-at (a ``partial_fit`` grows the tables it trains in place beforehand, ``_reserve``). On a dense store of at most ``NARROW_COLUMNS`` columns it calls
+at (a ``partial_fit`` grows the tables it trains in place beforehand when their growth
+could fail, ``_reserve``). On a dense store of at most ``NARROW_COLUMNS`` columns it calls
 ``ftrl_epoch_narrow`` (CSR) or ``ftrl_epoch_dense`` (a ``DenseRows`` array) instead,
 which train the same model to the bit, keeping ``sqrt(n_j)`` between rows (the dense one
 computes a row's columns in vector lanes where ``DENSE_LANES``, on a copy of the state in

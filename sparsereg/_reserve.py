@@ -3,21 +3,51 @@ it was.
 
 Training grows a full table between two rows (``_epoch.run_epoch``): had that allocation
 failed, the rows trained before it stayed in the state while ``t_`` did not count them. A
-``partial_fit`` on the estimator's own table store therefore first finds the size training
-would grow each table to (``_ftrl_fast.table_growth``: the same growth, as if every column
-that may enter did) and allocates it; training then never grows it. When the call's rows
-cannot grow the table (the columns held, plus as many new ones as the call has non-zeros or
-the width has columns left, plus a row, fit), nothing is done. The table's size changes no
-number of the model: only its bytes (``nbytes``) and when it grows next.
+``partial_fit`` on the estimator's own table store whose growth could fail therefore first
+finds the size training would grow each table to (``_ftrl_fast.table_growth``: the same
+growth, as if every column that may enter did, one table probe per non-zero) and allocates
+it; training then never grows it. That pass is done only when the growth could fail
+(:func:`growth_may_fail`): when the call's rows can grow a table (the columns held, plus as
+many new ones as the call has non-zeros or the width has columns left, plus a row, do not
+fit) and the largest tables they could grow to, with every table of the doublings up to them
+alive at once and a margin of ``SAFETY``, do not fit in the memory the process may still
+take (``_memory.memory_headroom``) as it stands at the call's start. Otherwise training
+grows the tables between rows as before, the same model to the bit. So the call is atomic
+when a growth fails for want of address space or memory as seen at its start; another thread
+or process taking the memory meanwhile can still make a growth between rows fail (the rows
+before it then stay trained, ``t_`` not counting them). The table's size changes no number
+of the model: only its bytes (``nbytes``) and when it grows next.
 """
 
 import numpy as np
 
 from ._epoch import refuse_changed_x
 from ._ftrl_fast import EMPTY_KEY, Inclusion, Status, seen_rehash, table_growth
+from ._memory import memory_headroom
 
 _NO_BLOOM = np.empty(0, dtype=np.uint8)
 _FIRST_SEEN = 1 << 10  # slots of the first set of columns entering (8 KiB)
+SAFETY = 2  # times its bound the memory left must hold for a growth left to training
+
+
+def growth_may_fail(largest_bytes):
+    """Whether growing tables to ``largest_bytes`` in all (:func:`largest_table_bytes`) could
+    meet a ``MemoryError``, as the memory stands now. Each growth at least doubles a table
+    and frees the old one only once the new one is filled: counting every table of the
+    doublings as still held (freed memory need not go back to the system), a table grown to
+    ``B`` bytes has taken at most ``B + B/2 + ... < 2 B`` more."""
+    return largest_bytes > 0 and SAFETY * 2 * largest_bytes > memory_headroom()
+
+
+def largest_table_bytes(zn, table, batch, room, n_features):
+    """The bytes of the largest table training on ``batch`` can grow ``zn`` (``table = [held,
+    most allowed]``) to, a row holding ``room`` columns at most: every non-zero a new column
+    (as the width allows), plus a row; 0 when it cannot grow."""
+    if not may_grow(table, batch, room, n_features):
+        return 0
+    held = int(table[0])
+    slots = _set_slots(held + min(batch.X.nnz, n_features - held) + room)
+    return max(slots, zn.shape[0]) * zn.shape[1] * zn.itemsize
 
 
 def may_grow(table, batch, room, n_features):

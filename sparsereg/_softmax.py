@@ -21,7 +21,7 @@ from ._ftrl_fast import (
     lazy_weights,
 )
 from ._ftrl_grid import softmax_epoch, softmax_scores, softmax_table_insert, wide_rehash
-from ._reserve import grown_slots, may_grow
+from ._reserve import grown_slots, growth_may_fail, largest_table_bytes
 from ._state import _FIRST_CAPACITY, _capacity_for, _dense_zeros, count_arguments
 
 _NO_BLOOM = np.empty(0, dtype=np.uint8)
@@ -98,9 +98,12 @@ class SoftmaxState:
         self.zn = bigger
         self.table = np.array([int(self.table[0]), bigger.shape[0] // 2], dtype=np.int64)
 
-    def may_grow(self, batches):
-        """Whether training on ``batches[0]`` can grow the table (table store)."""
-        return may_grow(self.table, batches[0], batches[0].longest_row, self.n_features)
+    def growth_may_fail(self, batches):
+        """``FTRLState.growth_may_fail``: of the table, training on ``batches[0]``."""
+        batch = batches[0]
+        return growth_may_fail(
+            largest_table_bytes(self.zn, self.table, batch, batch.longest_row, self.n_features)
+        )
 
     def reserve(self, batches, hypers, order, t0):
         """``FTRLState.reserve``: the table grown before training on ``batches[0]``."""

@@ -25,7 +25,7 @@ from ._ftrl_fast import (
     rehash,
     table_insert,
 )
-from ._reserve import grown_slots, may_grow
+from ._reserve import grown_slots, growth_may_fail, largest_table_bytes
 
 DENSE_SLOT, TABLE_SLOT = int(Slot.DENSE_SLOT), int(Slot.TABLE_SLOT)
 
@@ -189,12 +189,16 @@ class FTRLState:
         self.zn[k] = bigger
         self.table[k] = np.array([int(self.table[k][0]), bigger.shape[0] // 2], dtype=np.int64)
 
-    def may_grow(self, batches):
-        """Whether training on ``batches`` (one per model) can grow a table (table store)."""
-        return any(
-            may_grow(self.table[k], batch, batch.longest_row, self.n_features)
+    def growth_may_fail(self, batches):
+        """Whether training on ``batches`` (one per model) can grow the tables (table store)
+        beyond what the memory, as it stands, surely holds (``_reserve``)."""
+        largest = [
+            largest_table_bytes(
+                self.zn[k], self.table[k], batch, batch.longest_row, self.n_features
+            )
             for k, batch in enumerate(batches)
-        )
+        ]
+        return growth_may_fail(sum(largest))
 
     def reserve(self, batches, hypers, order, t0):
         """Grow every model's table to the size training model ``k`` on ``batches[k]`` in

@@ -46,7 +46,7 @@ from ._interrupts import interrupts_deferred
 from ._losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, gives_probabilities
 from ._memory import memory_limit
 from ._optional_methods import available_when
-from ._reserve import grown_slots, may_grow
+from ._reserve import grown_slots, growth_may_fail, largest_table_bytes
 from ._state import _FIRST_CAPACITY, AUTO_SPARSE_BYTES, _capacity_for, columns_in, distinct_of
 from ._state_protocol import LARGEST_ETA0, plain_labels
 from ._typing import ArrayLike, MatrixLike
@@ -695,14 +695,20 @@ class _BaseFTRLCV(BaseEstimator):
             state.add_columns(X.indices)
         hypers = self._grid_hypers(grid)
         buffers = self._buffers(len(grid), longest_row)
-        # partial_fit grows the tables it trains in place before any row (_reserve), so
-        # that a MemoryError leaves them (and the generator) as they were
+        # partial_fit grows the tables it trains in place before any row when that growth
+        # could fail (_reserve), so that a MemoryError leaves them (and the generator) as
+        # they were
         batch = Batch(X, problem.targets, UNWEIGHTED, max(longest_row, 1))
         reserving = (
             not fresh
             and epochs is None
             and states[0].in_table
-            and any(may_grow(s.table, batch, batch.longest_row, width) for s in states)
+            and growth_may_fail(
+                sum(
+                    largest_table_bytes(s.zn, s.table, batch, batch.longest_row, width)
+                    for s in states
+                )
+            )
         )
         for _ in range(1 if epochs is None else epochs):
             drawn = rng.get_state(legacy=False) if reserving else None

@@ -321,44 +321,61 @@ cases = {  # (estimator, parameters set after the first call, non-zeros per row,
     "multinomial": (SparseFTRLClassifier(multi_class="multinomial", **sparse), {}, 1, 1),
     "grid": (SparseFTRLRegressorCV(alphas=[1e-3], eta0s=[0.1], **sparse), {}, 1, 1),
 }
-for name in sys.argv[1:]:  # (one per process: memory freed by another would serve it)
-    est, params, per_row, n_models = cases[name]
-    n_labels = 3 if name in ("one-vs-rest", "multinomial") else 2
-    scale = 0.5 if isinstance(est, (SparseFTRLRegressor, SparseFTRLRegressorCV)) else 1
-    labels = lambda n: np.arange(n) % n_labels * scale
-    classes = {"classes": np.arange(n_labels)} if scale == 1 else {}
-    X1, X2 = rows(0, HELD, 1), rows(HELD, NEW, per_row)
-    est.partial_fit(X1, labels(HELD), **classes).set_params(**params)
-    est.partial_fit(X1[:10], labels(10))  # (inclusion's Bloom filter made before the limit)
-    before, twin = snapshot(est, X2[:1000]), pickle.dumps(est)
-    # room for a model's table now, not twice it, which its growth asks for
-    table = est.sparsity_report().state_bytes // n_models
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    resource.setrlimit(resource.RLIMIT_AS, (address_space() + table, hard))
-    try:
-        est.partial_fit(X2, labels(NEW))
-        raised = "trained"
-    except MemoryError:
-        raised = "MemoryError"
-    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-    unchanged = snapshot(est, X2[:1000]) == before
-    # and it goes on as the estimator that never met the limit (the same shuffling)
-    twin = pickle.loads(twin).partial_fit(X2, labels(NEW))
-    same = snapshot(est.partial_fit(X2, labels(NEW)), X2[:1000]) == snapshot(twin, X2[:1000])
-    print(name, raised, unchanged, same)
+mode, name = sys.argv[1:]  # (one case per process: memory freed by another would serve it)
+est, params, per_row, n_models = cases[name]
+n_labels = 3 if name in ("one-vs-rest", "multinomial") else 2
+scale = 0.5 if isinstance(est, (SparseFTRLRegressor, SparseFTRLRegressorCV)) else 1
+labels = lambda n: np.arange(n) % n_labels * scale
+classes = {"classes": np.arange(n_labels)} if scale == 1 else {}
+X1, X2 = rows(0, HELD, 1), rows(HELD, NEW, per_row)
+est.partial_fit(X1, labels(HELD), **classes).set_params(**params)
+est.partial_fit(X1[:10], labels(10))  # (inclusion's Bloom filter made before the limit)
+before, twin = snapshot(est, X2[:1000]), pickle.dumps(est)
+state = est.sparsity_report().state_bytes
+# "short": room for a model's table now, not twice it, which its growth asks for; "enough":
+# room for the growth (every table twice its size) and the grid's best model, not for the
+# bound of the largest growth the call's non-zeros could ask for (twice as large again,
+# every table of the doublings, the margin: 16 tables)
+room = state // n_models if mode == "short" else 6 * state
+soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+resource.setrlimit(resource.RLIMIT_AS, (address_space() + room, hard))
+try:
+    est.partial_fit(X2, labels(NEW))
+    raised = "trained"
+except MemoryError:
+    raised = "MemoryError"
+resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+unchanged = snapshot(est, X2[:1000]) == before
+# the twin, far from any limit, grows its table between rows: the same model to the bit
+twin = pickle.loads(twin).partial_fit(X2, labels(NEW))
+if raised == "MemoryError":  # and then it goes on as the twin (the same shuffling)
+    est.partial_fit(X2, labels(NEW))
+same = snapshot(est, X2[:1000]) == snapshot(twin, X2[:1000])
+print(name, raised, unchanged, same)
 """
 
 
-@pytest.mark.parametrize(
-    "case", ["regressor", "poisson", "bloom", "one-vs-rest", "multinomial", "grid"]
-)
+_CASES = ["regressor", "poisson", "bloom", "one-vs-rest", "multinomial", "grid"]
+
+
+@pytest.mark.parametrize("case", _CASES)
 def test_a_partial_fit_whose_table_growth_meets_a_memory_error_changes_nothing(case):
     # a table store grew between two rows of a partial_fit: when that allocation failed, the
-    # rows before it stayed in the state while t_ did not count them; now every table is
-    # grown before the first row (the size training would grow it to), or nothing changes
-    done = run_python(_GROWTH_BEYOND_THE_LIMIT, case)
+    # rows before it stayed in the state while t_ did not count them; now, when the memory
+    # left could not hold the growth, every table is grown before the first row (the size
+    # training would grow it to), or nothing changes
+    done = run_python(_GROWTH_BEYOND_THE_LIMIT, "short", case)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == [case, "MemoryError", "True", "True"]
+
+
+@pytest.mark.parametrize("case", _CASES)
+def test_a_partial_fit_near_the_memory_limit_trains_the_model_of_one_far_from_it(case):
+    # near the limit the tables are grown before the first row (to the size training grows
+    # them to); far from it training grows them between rows: the same model to the bit
+    done = run_python(_GROWTH_BEYOND_THE_LIMIT, "enough", case)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == [case, "trained", "False", "True"]
 
 
 @pytest.mark.parametrize(
@@ -372,10 +389,11 @@ def test_a_partial_fit_whose_table_growth_meets_a_memory_error_changes_nothing(c
         (SparseFTRLClassifierCV, {"alphas": [1e-4, 1e-2], "eta0s": [0.1, 1.0]}),
     ],
 )
-def test_a_table_grown_before_a_partial_fit_trains_the_model_grown_between_rows(make, params):
+def test_a_partial_fit_growing_its_table_store_trains_the_model_of_one_call(make, params):
     # the first call trains a new state (grown between rows as it fills); the second grows
-    # the estimator's table before its first row: the same model as one call over both (but
-    # for the history, recorded after each call)
+    # the estimator's table, far from any memory limit between rows too (near one, before
+    # its first row: test_a_partial_fit_near_the_memory_limit_...): the same model as one
+    # call over both (but for the history, recorded after each call)
     params = dict(params)
     X, y = _wide(n_rows=1200, n_features=20_000, per_row=20, n_classes=params.pop("n_classes", 2))
     y = y.astype(float) if make is SparseFTRLRegressor else y
