@@ -13,7 +13,15 @@ import scipy.sparse as sp
 from numpy.testing import assert_array_equal
 from sklearn.base import is_classifier
 from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.linear_model import Lasso, LogisticRegression, Ridge, SGDClassifier, SGDRegressor
+from sklearn.linear_model import (
+    Lasso,
+    LinearRegression,
+    LogisticRegression,
+    Ridge,
+    RidgeClassifier,
+    SGDClassifier,
+    SGDRegressor,
+)
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import Normalizer
 
@@ -950,3 +958,125 @@ def test_copying_an_exported_model_leaves_the_original_as_it_was(kind):
     deep = copy.deepcopy(model)
     assert model.support_ is support
     assert_array_equal(deep.decision_function(X), model.decision_function(X))
+
+
+def _inputs_of_other_types():
+    """Two rows of two columns, of each type a dense X may come in."""
+    numbers = np.array([[1.0, 2.0], [0.0, -1.0]])
+    counts = np.array([[1, 2], [3, 4]])
+    dates = pd.DataFrame({0: pd.to_datetime([1, 2]), 1: pd.to_datetime([3, 4])})
+    periods = pd.period_range("2000", periods=2, freq="D")
+    return {
+        "str": numbers.astype(str),
+        "bytes": numbers.astype(bytes),
+        "list of str": numbers.astype(str).tolist(),
+        "datetime64": counts.astype("datetime64[s]"),
+        "timedelta64": counts.astype("timedelta64[s]"),
+        "object of str": numbers.astype(str).astype(object),
+        "object of bytes": numbers.astype(bytes).astype(object),
+        "object of datetime64": counts.astype("datetime64[s]").astype(object),
+        "object of timedelta64": counts.astype("timedelta64[s]").astype(object),
+        "object of numbers": np.array([[1, 2.5], [True, 0]], dtype=object),
+        "complex": numbers.astype(complex),
+        "bool": numbers > 0,
+        "frame of str": pd.DataFrame(numbers.astype(str)),
+        "frame of bytes": pd.DataFrame(numbers.astype(bytes)),
+        "frame of string": pd.DataFrame(numbers.astype(str)).astype("string"),
+        "frame of datetimes": dates,
+        "frame of datetimes with tz": dates.apply(lambda c: c.dt.tz_localize("UTC")),
+        "frame of timedeltas": dates - dates.iloc[0, 0],
+        "frame of periods": pd.DataFrame({0: periods, 1: periods}),
+        "frame of complex": pd.DataFrame(numbers.astype(complex)),
+        "frame of Int64": pd.DataFrame(counts).astype("Int64"),
+        "frame of Int64 with NA": pd.DataFrame({0: pd.array([1, None], dtype="Int64"), 1: [1, 2]}),
+        "frame of Float64": pd.DataFrame(numbers).astype("Float64"),
+        "frame of Float64 with NA": pd.DataFrame(
+            {0: pd.array([1.5, None], dtype="Float64"), 1: [1.0, 2.0]}
+        ),
+        "frame of boolean": pd.DataFrame(numbers > 0).astype("boolean"),
+        "frame of boolean with NA": pd.DataFrame(
+            {0: pd.array([True, None], dtype="boolean"), 1: [1.0, 2.0]}
+        ),
+        "frame of numeric categories": pd.DataFrame(numbers).astype("category"),
+        "frame of str categories": pd.DataFrame(numbers.astype(str)).astype("category"),
+        "frame of a str category and a number": pd.DataFrame(
+            {0: pd.Categorical(["1", "2"]), 1: [1.0, 2.0]}
+        ),
+    }
+
+
+def _outcome(method, X):
+    """The array ``method(X)`` returns, or the class of the exception it raises."""
+    try:
+        return np.asarray(method(X))
+    except Exception as exc:  # compared with the estimator's
+        return type(exc)
+
+
+@pytest.mark.parametrize(
+    "make, classes",
+    [
+        (lambda: SGDRegressor(random_state=0), False),
+        (lambda: SGDClassifier(random_state=0), True),
+        (lambda: SGDClassifier("log_loss", random_state=0), True),
+        (lambda: LogisticRegression(), True),
+        (lambda: LinearRegression(), False),
+        (lambda: Ridge(), False),
+        (lambda: RidgeClassifier(), True),
+        (lambda: SparseFTRLClassifier(random_state=0), True),
+        (lambda: SparseFTRLRegressor(random_state=0), False),
+    ],
+    ids=[
+        "sgd-regressor",
+        "sgd-hinge",
+        "sgd-log",
+        "logistic",
+        "linear",
+        "ridge",
+        "ridge-classifier",
+        "ftrl-classifier",
+        "ftrl-regressor",
+    ],
+)
+def test_an_export_refuses_and_accepts_the_inputs_its_estimator_does(make, classes, tmp_path):
+    # a dense X of str, bytes, dates or durations (a NumPy array, a list, a DataFrame's
+    # columns, or categories of str) was converted to float64 and scored, where the
+    # scikit-learn estimator refuses it (its check refuses str and bytes, its product the
+    # rest)
+    X = np.random.RandomState(0).normal(size=(60, 2))
+    est = make().fit(X, X[:, 0] > 0 if classes else X[:, 0])
+    exported = export_model(est)
+    models = {"exported": exported, "loaded": round_trip(exported, tmp_path)}
+    differences = []
+    for name, X_other in _inputs_of_other_types().items():
+        for method in ("predict", "decision_function", "predict_proba"):
+            if not hasattr(est, method):
+                continue
+            expected = _outcome(getattr(est, method), X_other)
+            for which, model in models.items():
+                got = _outcome(getattr(model, method), X_other)
+                if isinstance(got, type):
+                    assert issubclass(got, (ValueError, TypeError)), (name, method, got)
+                if isinstance(expected, type) != isinstance(got, type) or (
+                    not isinstance(got, type) and not np.array_equal(got, expected)
+                ):
+                    differences.append((name, method, which, expected, got))
+    assert differences == []
+
+
+@pytest.mark.parametrize(
+    "X, match",
+    [
+        (np.array([[1, 2]], dtype="datetime64[D]"), "dtype datetime64"),
+        (np.array([[1, 2]], dtype="timedelta64[s]"), "dtype timedelta64"),
+        (pd.DataFrame({0: pd.Categorical(["1"]), 1: [1.0]}), "type str"),
+        (pd.DataFrame({0: pd.to_datetime([1], utc=True), 1: [1.0]}), "type Timestamp"),
+        (np.array([["1", "2"]]), "bytes/strings"),
+    ],
+    ids=["datetime64", "timedelta64", "str-categories", "timestamps-with-tz", "str"],
+)
+def test_an_export_names_the_input_its_estimator_cannot_multiply(X, match):
+    X_fit = np.random.RandomState(0).normal(size=(60, 2))
+    exported = export_model(SGDClassifier(random_state=0).fit(X_fit, X_fit[:, 0] > 0))
+    with pytest.raises((TypeError, ValueError), match=match):
+        exported.decision_function(X)
