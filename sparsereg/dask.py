@@ -56,6 +56,7 @@ from .linear_model import (
     _checked_classes,
     _distinct_labels,
     check_label_type,
+    refuse_untrainable_classes,
 )
 
 __all__ = ["DaskSparseFTRLClassifier", "DaskSparseFTRLRegressor"]
@@ -499,6 +500,9 @@ class _DaskFTRL(BaseEstimator):
                 classes = _all_labels(client.gather(found))
             else:
                 classes = _checked_classes(classes)  # as partial_fit checks them
+            # as the local classifier's first partial_fit refuses them, but before any
+            # partition is computed and sent to a worker
+            refuse_untrainable_classes(classes)
         elif classes is not None:  # (the local regressor's fit and partial_fit take none)
             raise TypeError("classes is for classifiers: a regressor takes no classes.")
         parts = client.compute([dask.delayed(_block)(*block, i) for i, block in enumerate(blocks)])

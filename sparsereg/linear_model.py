@@ -249,6 +249,19 @@ def _checked_classes(classes):
         ) from None
 
 
+def refuse_untrainable_classes(classes):
+    """Refuse the checked ``classes`` of a first training call that no model can be trained
+    on: fewer than two, or labels the state and files cannot hold (``plain_labels``: complex,
+    objects other than str, dates, a str ending in NUL). Such classes are refused before
+    training on them (stream checkpoints, Dask, the CV's chosen model), as the CV estimators
+    do: get_ftrl_state could not give them."""
+    plain_labels(classes)
+    if len(classes) < 2:
+        raise ValueError(
+            f"The number of classes has to be greater than one; got {len(classes)} class."
+        )
+
+
 def _distinct_labels(y):
     """``np.unique(y)``; for numeric ``y`` holding at most two values, without sorting a copy.
 
@@ -702,15 +715,9 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
                     f"on {self.classes_!r}."
                 )
         if first_call:
-            # classes that get_ftrl_state could not give (stream checkpoints, Dask, the CV's
-            # chosen model) are refused before training on them, as the CV estimators do
-            plain_labels(classes)
+            refuse_untrainable_classes(classes)
         else:
             classes = self.classes_
-        if len(classes) < 2:
-            raise ValueError(
-                f"The number of classes has to be greater than one; got {len(classes)} class."
-            )
         # labels meet classes as Python objects: exact whatever the two dtypes (NumPy would
         # compare an int64 label with uint64 classes as float64, merging labels above 2**53)
         index_of = {c: k for k, c in enumerate(classes.tolist())}

@@ -957,3 +957,50 @@ def test_a_frame_y_of_several_columns_is_refused_by_fit_and_score_when_called(cl
     with pytest.raises(ValueError, match=r"y must be 1-D, got a dask array of 2 dim"):
         Dask(client=client, random_state=0).fit(dX, column)
     assert pickle.dumps(model) == before
+
+
+@pytest.mark.parametrize(
+    "y, classes",
+    [
+        (np.array([1, 2] * 4), np.array([1, 2], dtype=complex)),
+        (np.array([1, 2] * 4), np.array([1, 2], dtype=object)),
+        (np.array([1, 2] * 4, dtype="datetime64[s]"), None),
+        (np.array([1, 2] * 4, dtype="timedelta64[s]"), None),
+        (np.array(["a\0", "b"] * 4, dtype=object), None),
+        (np.ones(8, dtype=int), None),
+        (np.ones(8, dtype=int), [1]),
+    ],
+    ids=[
+        "complex-classes",
+        "object-classes",
+        "datetime64",
+        "timedelta64",
+        "nul",
+        "one",
+        "one-given",
+    ],
+)
+def test_classes_the_local_classifier_refuses_are_refused_before_any_partition_of_x(
+    client, y, classes
+):
+    # the local classifier's first partial_fit refused them, on a worker: after every
+    # partition of X was computed and sent out (here computing one raises RuntimeError)
+    import dask
+
+    def never():
+        raise RuntimeError("a partition of X was computed")
+
+    X = np.eye(8)
+    given = {} if classes is None else {"classes": classes}
+    with pytest.raises(ValueError) as expected:
+        SparseFTRLClassifier().partial_fit(
+            X, y, classes=np.unique(y) if classes is None else classes
+        )
+    dX = da.concatenate(
+        [da.from_delayed(dask.delayed(never)(), shape=(4, 8), dtype=np.float64) for _ in range(2)]
+    )
+    model = DaskSparseFTRLClassifier(client=client)
+    with pytest.raises(ValueError) as raised:
+        model.fit(dX, da.from_array(y, chunks=4), **given)
+    assert str(raised.value) == str(expected.value)
+    assert not hasattr(model, "estimator_")
