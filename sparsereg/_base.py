@@ -79,6 +79,7 @@ from ._validation import (
     csr_arrays,
     dense_csr,
     dense_rows,
+    float_values,
     frame_values,
     plain_csr,
     plain_vector,
@@ -868,19 +869,21 @@ class _BaseFTRL(BaseEstimator):
         or, with ``keep_dense``, a dense array of at most ``NARROW_COLUMNS`` columns as a
         ``DenseRows`` (as it is: no copy to C order or to CSR)."""
         keep_dense = keep_dense and not sp.issparse(X)
+        order = None if keep_dense else "C"
         refuse_pandas_na(y)
         X, y = validate_data(
             self,
             sparse_before_conversion(X),
             y,
             accept_sparse="csr",
-            dtype=[np.float64, np.float32],
-            order=None if keep_dense else "C",
+            dtype="numeric",  # (as float64 below: float_values)
+            order=order,
             accept_large_sparse=True,
             ensure_all_finite=False,  # checked by check_csr in the same pass as the indices
             reset=reset,
             y_numeric=not is_classifier(self),
         )
+        X = float_values(X, type(self).__name__, order=order)
         if reset:
             refuse_unsaveable_names(getattr(self, "feature_names_in_", None))
         # scikit-learn converts only an object y to numbers: a str y reached np.isfinite's
@@ -1501,10 +1504,11 @@ class _BaseFTRL(BaseEstimator):
             self,
             sparse_before_conversion(X),
             accept_sparse="csr",
-            dtype=[np.float64, np.float32],
+            dtype="numeric",
             accept_large_sparse=True,
             reset=False,
         )
+        X = float_values(X, type(self).__name__)
         X, longest_row, _ = as_kernel_csr(X, values=False)
         return X, longest_row
 

@@ -6,6 +6,7 @@ never make the kernel read or write out of bounds.
 """
 
 import _thread
+import numbers
 from typing import NamedTuple
 
 import numpy as np
@@ -155,6 +156,53 @@ def series_values(values):
     ):
         return values.to_numpy()
     return values
+
+
+def refuse_non_numbers(X, who, peer):
+    """Raise a ``TypeError`` when a dense ``X`` from scikit-learn's
+    ``check_array(dtype='numeric')`` (which refuses str and bytes itself) holds anything but
+    real numbers: dates and durations (datetime64, timedelta64), which a conversion to
+    float64 took for counts of their unit, or, in an object array the check left (a pandas
+    column of categories, timestamps with a time zone, periods), anything else. ``who``
+    multiplies ``X``; ``peer`` refuses it as well (for the message)."""
+    if sp.issparse(X):
+        return  # (scipy holds numbers only)
+    if X.dtype.kind in "Mm":
+        raise TypeError(
+            f"X has dtype {X.dtype}: {who} multiplies numbers, and {peer} refuses dates and "
+            "durations as well; convert them to numbers first."
+        )
+    if X.dtype == object:
+        for value in X.ravel():
+            if not isinstance(value, (numbers.Real, np.bool_)):
+                raise TypeError(
+                    f"X holds a value of type {type(value).__name__} ({value!r:.60}): {who} "
+                    f"multiplies real numbers only, and {peer} refuses this one as well; "
+                    "convert it first."
+                )
+
+
+def float_values(X, who, order=None):
+    """The ``X`` of scikit-learn's ``check_array(dtype='numeric')`` as the estimators train
+    on and score it: float32 and float64 kept, any other numbers as float64 (the values
+    ``check_array(dtype=[np.float64, np.float32])`` gives), a dense one in ``order``.
+
+    Not that conversion itself: it parsed str and bytes and took dates and durations for
+    counts of their unit, which scikit-learn's linear models refuse to predict on (the
+    check, or their product: :func:`refuse_non_numbers`): a dtype test for an array of
+    numbers."""
+    if sp.issparse(X):
+        return X if X.dtype in _FLOAT_SET else X.astype(np.float64)
+    kind = X.dtype.kind
+    if kind not in "biuf":
+        refuse_non_numbers(X, who, "scikit-learn's SGD models' prediction")
+    if X.dtype in _FLOAT_SET:
+        return np.asarray(X, order=order)
+    X = np.asarray(X, dtype=np.float64, order=order)
+    # an object array the check left was checked for NaN only (its values, once floats, not)
+    if kind == "O" and X.size and not np.isfinite(X).all():
+        raise ValueError("Input X contains NaN or infinity.")
+    return X
 
 
 class CsrRows(NamedTuple):

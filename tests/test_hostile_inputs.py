@@ -1389,3 +1389,122 @@ def test_a_converted_sparse_x_is_checked_without_a_copy_of_its_values():
     size = X_csc.data.nbytes + X_csc.indices.nbytes + X_csc.indptr.nbytes
     # the conversion's CSR (one size) and the checked index arrays (a third of it): ~1.35x
     assert peak_bytes(reg.predict, X_csc) < 1.6 * size
+
+
+# ---------------------------------------------------------------- dense X of other dtypes
+_COUNTS = np.array([[1, 0, 2], [0, 3, 1], [2, 1, 0], [0, 0, 1]] * 3)
+_LABELS = np.array([0, 1, 0, 1] * 3)
+_TARGETS = np.linspace(-1.0, 1.0, 12)
+
+
+def _frame(values, dtype=None):
+    frame = pd.DataFrame(values, columns=["a", "b", "c"])
+    return frame if dtype is None else frame.astype(dtype)
+
+
+_TIMESTAMPS = pd.to_datetime(_COUNTS.ravel(), unit="D").to_numpy().reshape(_COUNTS.shape)
+# each a dense X holding _COUNTS (or their truth values) in another form
+DENSE_KINDS = {
+    "str": _COUNTS.astype(str),
+    "bytes": _COUNTS.astype(bytes),
+    "list of str": _COUNTS.astype(str).tolist(),
+    "object of str": _COUNTS.astype(str).astype(object),
+    "object of numbers": _COUNTS.astype(object),
+    "datetime64": _COUNTS.astype("datetime64[D]"),
+    "timedelta64": _COUNTS.astype("timedelta64[s]"),
+    "object of Timestamps": np.array([[pd.Timestamp(t) for t in row] for row in _TIMESTAMPS]),
+    "complex": _COUNTS.astype(complex),
+    "longdouble": _COUNTS.astype(np.longdouble),
+    "float16": _COUNTS.astype(np.float16),
+    "bool": _COUNTS.astype(bool),
+    "int8": _COUNTS.astype(np.int8),
+    "uint64": _COUNTS.astype(np.uint64),
+    "list of numbers": _COUNTS.tolist(),
+    "Int64": _frame(_COUNTS, "Int64"),
+    "Int64 with NA": _frame(_COUNTS, "Int64").mask(_COUNTS == 3),
+    "Float64": _frame(_COUNTS, "Float64"),
+    "Float64 with NA": _frame(_COUNTS, "Float64").mask(_COUNTS == 3),
+    "boolean": _frame(_COUNTS.astype(bool), "boolean"),
+    "boolean with NA": _frame(_COUNTS.astype(bool), "boolean").mask(_COUNTS == 3),
+    "category of numbers": _frame(_COUNTS, "category"),
+    "category of str": _frame(_COUNTS.astype(str), "category"),
+    "string": _frame(_COUNTS.astype(str), "string"),
+    "object column of str": _frame(_COUNTS.astype(str), object),
+    "datetime column": _frame(_TIMESTAMPS),
+    "datetime column with a time zone": _frame(_TIMESTAMPS).apply(
+        lambda column: column.dt.tz_localize("UTC")
+    ),
+    "timedelta column": _frame(_COUNTS.astype("timedelta64[s]")),
+}
+
+
+def _sgd_predicts(X):
+    """Whether scikit-learn's SGDRegressor, fitted on numbers, predicts on ``X`` (its check
+    and its product), and the float64 values it then multiplies."""
+    from sklearn.linear_model import SGDRegressor
+    from sklearn.utils import check_array
+
+    columns = getattr(X, "columns", None)
+    fitted_on = np.ones((4, 3)) if columns is None else _frame(np.ones((4, 3)))
+    sgd = SGDRegressor(max_iter=5, tol=None).fit(fitted_on, np.arange(4.0))
+    try:
+        sgd.predict(X)
+    except (ValueError, TypeError):
+        return None
+    values = np.asarray(check_array(X, dtype="numeric"), dtype=np.float64)
+    return values if columns is None else _frame(values)
+
+
+# what each refusal names: str or bytes, dates or durations, a missing value, complex numbers,
+# a value that is not a number
+_PROBLEM = r"bytes/strings|dates and durations|NaN|Complex|Timestamp|of type str"
+
+
+def _refused_leaving_as_it_was(est, method, *args, **kwargs):
+    before = pickle.loads(pickle.dumps(est))
+    with pytest.raises((ValueError, TypeError), match=_PROBLEM):
+        getattr(est, method)(*args, **kwargs)
+    for name in ("n_features_in_", "feature_names_in_", "classes_", "t_", "n_iter_"):
+        assert hasattr(est, name) == hasattr(before, name), name
+        if hasattr(est, name):
+            np.testing.assert_array_equal(getattr(est, name), getattr(before, name))
+    if hasattr(before, "t_"):
+        assert_same_state(est, before)
+
+
+@pytest.mark.parametrize("kind", list(DENSE_KINDS))
+def test_dense_x_of_any_dtype_is_taken_as_sgd_takes_it(kind):
+    # a conversion to float64 parsed str and bytes and trained datetimes as counts of their
+    # unit: scikit-learn's SGD models refuse to predict on either, nor on what a pandas column
+    # of categories or time zones leaves as objects that are not numbers
+    X_kind = DENSE_KINDS[kind]
+    reference = _sgd_predicts(X_kind)
+    fitted_on = _frame(_COUNTS.astype(float)) if hasattr(X_kind, "columns") else _COUNTS * 1.0
+    clf = _clf().fit(fitted_on, _LABELS)
+    reg = _reg().fit(fitted_on, _TARGETS)
+    warm = _clf().partial_fit(fitted_on, _LABELS, classes=[0, 1])
+    warm.partial_fit(fitted_on, _LABELS)  # the next call can take the per-call path
+    if reference is None:
+        for est in (clf, reg, warm):
+            for method in ("predict", "decision_function", "predict_proba", "score"):
+                if hasattr(est, method):
+                    args = (X_kind, _LABELS) if method == "score" else (X_kind,)
+                    _refused_leaving_as_it_was(est, method, *args)
+        _refused_leaving_as_it_was(clf, "fit", X_kind, _LABELS)
+        _refused_leaving_as_it_was(reg, "partial_fit", X_kind, _TARGETS)
+        _refused_leaving_as_it_was(warm, "partial_fit", X_kind, _LABELS)
+        fresh = _clf()
+        _refused_leaving_as_it_was(fresh, "partial_fit", X_kind, _LABELS, classes=[0, 1])
+        assert not hasattr(fresh, "coef_")
+        cv = SparseFTRLClassifierCV(alphas=[1e-3], eta0s=[0.1])
+        _refused_leaving_as_it_was(cv, "fit", X_kind, _LABELS)
+        return
+    np.testing.assert_array_equal(clf.decision_function(X_kind), clf.decision_function(reference))
+    np.testing.assert_array_equal(clf.predict_proba(X_kind), clf.predict_proba(reference))
+    np.testing.assert_array_equal(reg.predict(X_kind), reg.predict(reference))
+    assert_same_state(_clf().fit(X_kind, _LABELS), _clf().fit(reference, _LABELS))
+    assert_same_state(_reg().partial_fit(X_kind, _TARGETS), _reg().partial_fit(reference, _TARGETS))
+    warm_reference = pickle.loads(pickle.dumps(warm))
+    warm.partial_fit(X_kind, _LABELS)
+    warm_reference.partial_fit(reference, _LABELS)
+    assert_same_state(warm, warm_reference)
