@@ -10,7 +10,6 @@ state, no code in the file.
 
 import io
 import math
-import numbers
 import os
 import pickle
 from dataclasses import dataclass
@@ -46,7 +45,9 @@ from ._validation import (
     configured_csr,
     csr_of_coef,
     dense_csr,
+    float_values,
     frame_values,
+    refuse_non_numbers,
     refuse_unsaveable_names,
     sparse_before_conversion,
     with_plain_arrays,
@@ -105,12 +106,11 @@ class ExportedLinearModel:
     for a dense ``X`` scored by a scikit-learn model whose dense table of weights
     (models x features, built on each call) would have more than 2**22 cells: such an
     ``X`` is scored on its columns that have a weight, in sums that may differ from the
-    estimator's in the last bits. ``X`` is checked as the estimator checks it: from a
-    scikit-learn model, a dense ``X`` of str or bytes, dates or durations (``datetime64``,
-    ``timedelta64``) or, from a pandas column left as objects (categories, timestamps with a
-    time zone, periods), anything but real numbers is refused, as the model's check or its
-    product refuses it (also when a scaler was folded into the weights, whose own check
-    would have converted some of them).
+    estimator's in the last bits. ``X`` is checked as the estimator checks it: a dense ``X``
+    of str or bytes, dates or durations (``datetime64``, ``timedelta64``) or, from a pandas
+    column left as objects (categories, timestamps with a time zone, periods), anything but
+    real numbers is refused, as the model's check or its product refuses it (also when a
+    scaler was folded into the weights, whose own check would have converted some of them).
     From a sparsereg estimator, a call of 5,000 rows or more is scored by one
     thread per CPU (at most 8) over contiguous row blocks, with the same result.
 
@@ -356,12 +356,15 @@ class ExportedLinearModel:
             sparse_before_conversion(X),
             accept_sparse="csr",
             # scikit-learn's own check, which refuses str and bytes (a conversion to float64
-            # parsed them); _product_operand refuses what its product then refuses
-            dtype="numeric" if cast_by_product else [np.float64, np.float32],
+            # parsed them); _product_operand refuses what its product then refuses, and
+            # float_values what the FTRL estimators refuse
+            dtype="numeric",
             accept_large_sparse=True,
         )
         if cast_by_product:
             X = self._product_operand(X, keep)
+        else:
+            X = float_values(X, f"the exported {self.source}")
         if X.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {X.shape[1]} features, but the exported model expects "
@@ -380,20 +383,7 @@ class ExportedLinearModel:
             return X
         if sp.issparse(X):
             return X.astype(np.float64)  # (scipy holds numbers only)
-        if X.dtype.kind in "Mm":
-            raise TypeError(
-                f"X has dtype {X.dtype}: the exported {self.source} multiplies numbers, and "
-                f"{self.source} refuses dates and durations as well; convert them to numbers "
-                "first."
-            )
-        if X.dtype == object:
-            for value in X.ravel():
-                if not isinstance(value, (numbers.Real, np.bool_)):
-                    raise TypeError(
-                        f"X holds a value of type {type(value).__name__} ({value!r:.60}): "
-                        f"the exported {self.source} multiplies real numbers only, and "
-                        f"{self.source} refuses this one as well; convert it first."
-                    )
+        refuse_non_numbers(X, f"the exported {self.source}", self.source)
         return X.astype(np.float64)
 
     def _plain_scores(self, X, logistic_pair=False):

@@ -1484,6 +1484,7 @@ def test_dense_x_of_any_dtype_is_taken_as_sgd_takes_it(kind):
     reg = _reg().fit(fitted_on, _TARGETS)
     warm = _clf().partial_fit(fitted_on, _LABELS, classes=[0, 1])
     warm.partial_fit(fitted_on, _LABELS)  # the next call can take the per-call path
+    exported = export_model(reg)
     if reference is None:
         for est in (clf, reg, warm):
             for method in ("predict", "decision_function", "predict_proba", "score"):
@@ -1498,10 +1499,13 @@ def test_dense_x_of_any_dtype_is_taken_as_sgd_takes_it(kind):
         assert not hasattr(fresh, "coef_")
         cv = SparseFTRLClassifierCV(alphas=[1e-3], eta0s=[0.1])
         _refused_leaving_as_it_was(cv, "fit", X_kind, _LABELS)
+        with pytest.raises((ValueError, TypeError), match=_PROBLEM):
+            exported.predict(X_kind)
         return
     np.testing.assert_array_equal(clf.decision_function(X_kind), clf.decision_function(reference))
     np.testing.assert_array_equal(clf.predict_proba(X_kind), clf.predict_proba(reference))
     np.testing.assert_array_equal(reg.predict(X_kind), reg.predict(reference))
+    np.testing.assert_array_equal(exported.predict(X_kind), reg.predict(reference))
     assert_same_state(_clf().fit(X_kind, _LABELS), _clf().fit(reference, _LABELS))
     assert_same_state(_reg().partial_fit(X_kind, _TARGETS), _reg().partial_fit(reference, _TARGETS))
     warm_reference = pickle.loads(pickle.dumps(warm))
