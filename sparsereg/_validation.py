@@ -173,10 +173,13 @@ def refuse_non_numbers(X, who, peer):
             "durations as well; convert them to numbers first."
         )
     if X.dtype == object:
-        for value in X.ravel():
-            if not isinstance(value, (numbers.Real, np.bool_)):
+        values = X.ravel()
+        # each type once (a frame of categories of numbers: millions of values, a few types)
+        for kind in set(map(type, values)):
+            if not issubclass(kind, (numbers.Real, np.bool_)):
+                value = next(v for v in values if type(v) is kind)
                 raise TypeError(
-                    f"X holds a value of type {type(value).__name__} ({value!r:.60}): {who} "
+                    f"X holds a value of type {kind.__name__} ({value!r:.60}): {who} "
                     f"multiplies real numbers only, and {peer} refuses this one as well; "
                     "convert it first."
                 )
