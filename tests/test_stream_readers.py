@@ -713,6 +713,34 @@ def test_a_file_changed_between_passes_is_checked_for_an_open_quote_again(tmp_pa
         list(source.chunks())
 
 
+@pytest.mark.parametrize(
+    "columns",
+    [
+        {"y": [1, 0], "n": [1.0, 2.0]},  # x gone
+        {"y": [1, 0], "x": [["a"], ["b"]], "n": [1.0, 2.0]},  # x of lists
+        {"y": [1, 0], "x": ["a", "b"], "n": [[1.0], [2.0]]},
+        {"y": [1, 0], "x": ["a", "b"], "n": [{"a": 1}, {"a": 2}]},
+    ],
+)
+def test_a_parquet_column_gone_or_nested_between_passes_is_refused(tmp_path, columns):
+    # the columns were checked (one number or string a row) when the file was opened: a
+    # column gone or of lists failed with a KeyError or ArrowNotImplementedError
+    pa = _pyarrow()
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "f.parquet"
+    pq.write_table(pa.table({"y": [1, 0], "x": ["a", "b"], "n": [1.0, 2.0]}), path)
+    source = open_source(str(path), target="y", numeric=["n"], categorical=["x"])
+    assert [c.X["n"].tolist() for c in source.chunks()] == [[1.0, 2.0]]
+    pq.write_table(pa.table(columns), path)
+    with pytest.raises(ValueError, match=r"f\.parquet: (its )?column '(x|n)' (is gone|holds)"):
+        list(source.chunks())
+    # reordered, of another flat type: read by name, as a file opened so
+    pq.write_table(pa.table({"n": [3], "x": [4], "y": [1]}), path)
+    assert [c.X["n"].tolist() for c in source.chunks()] == [[3.0]]
+    assert [c.X["x"].tolist() for c in source.chunks()] == [["4"]]
+
+
 @pytest.mark.parametrize("threaded", [True, False])
 def test_line_ends_in_the_last_column_across_blocks_give_the_rows_of_pandas(tmp_path, threaded):
     # (a batch whose last row holds a line end in its last column waits for the next rows)

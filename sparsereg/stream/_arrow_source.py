@@ -509,11 +509,19 @@ class _ArrowSource(Source):
                 self._schemas[i] = pq.ParquetFile(self.files[i]).schema_arrow
         return self._schemas[i]
 
-    def _check_flat(self, i, used):
-        """Refuse a Parquet column read that holds lists, structs or maps: a cell is one value."""
+    def _check_flat(self, i, used, schema=None):
+        """Refuse a Parquet column read that holds lists, structs or maps: a cell is one value.
+        `schema`: the file's as a pass opens it (its columns were planned by the one read
+        when the file was opened), where a column read may also be gone or repeated."""
         pa = _import_pyarrow()
-        schema = self._parquet_schema(i)
+        if schema is None:
+            schema = self._parquet_schema(i)
         for name in used:
+            if schema.get_field_index(name) < 0:  # (-1: gone, or repeated)
+                raise ValueError(
+                    f"{self.files[i]}: its column {name!r} is gone or repeated since the file "
+                    "was opened; open it again."
+                )
             kind = schema.field(name).type
             if pa.types.is_dictionary(kind):
                 kind = kind.value_type
@@ -548,9 +556,11 @@ class _ArrowSource(Source):
         if self.format == "parquet":
             import pyarrow.parquet as pq
 
-            with self._errors(i):
+            # (the file opened once for the check and the read: it may be replaced meanwhile)
+            with self._errors(i), pa.OSFile(path) as source:
                 strings = [n for n in used if n in categorical]
-                pf = pq.ParquetFile(path, read_dictionary=strings)  # no Python strings
+                self._check_flat(i, used, pq.ParquetFile(source).schema_arrow)
+                pf = pq.ParquetFile(source, read_dictionary=strings)  # no Python strings
                 meta = pf.metadata
                 if start_row > meta.num_rows:
                     raise _past_the_end(path, start_row, meta.num_rows)
