@@ -358,6 +358,23 @@ class _GridState:
         return counts
 
 
+class _ChosenModel:
+    """``best_estimator_`` of a grid: the refit model, or ``None`` until first read, then the
+    chosen model built from the grid's state under ``params`` (the single estimator's
+    parameters as the call that chose it found them).
+
+    Made before a call trains, so that attaching the call's grid allocates nothing the size
+    of the state: a ``partial_fit`` trains the grid in place, and a ``MemoryError`` while
+    building the chosen model after that left the grid trained and ``t_`` as before. Mutated
+    in place on first read, as ``_base._WeightsCache`` is (reads leave ``__dict__`` as it
+    was); a read that meets a ``MemoryError`` leaves it empty."""
+
+    __slots__ = ("value", "params")
+
+    def __init__(self, params, value=None):
+        self.params, self.value = params, value
+
+
 # ------------------------------------------------------------------------- estimators
 _SHARED_CV_PARAMETERS_DOC = """
     alphas : int or array-like of float, default=8
@@ -578,10 +595,9 @@ class _BaseFTRLCV(BaseEstimator):
         params.update(tol=None, early_stopping=False, warm_start=False, inclusion=None)
         return params
 
-    def _single_estimator(self, alpha, eta0, l1_ratio):
-        return self._single(
-            **{**self._single_params(), "alpha": alpha, "eta0": eta0, "l1_ratio": l1_ratio}
-        )
+    def _single_estimator(self, alpha, eta0, l1_ratio, params=None):
+        params = self._single_params() if params is None else params
+        return self._single(**{**params, "alpha": alpha, "eta0": eta0, "l1_ratio": l1_ratio})
 
     def _use_table_store(self, n_models, n_features):
         if self.state_store == "auto":
@@ -901,10 +917,25 @@ class _BaseFTRLCV(BaseEstimator):
             state.grow(room=buffers["slots"].size)  # (TABLE_FULL: the table store's only)
 
     def _commit(
-        self, grid, states, sums, counts, t, history, rng, seed, problem, dtype, n_iter, data=None
+        self,
+        grid,
+        states,
+        sums,
+        counts,
+        t,
+        history,
+        rng,
+        seed,
+        problem,
+        dtype,
+        n_iter,
+        *,
+        chosen,
+        data=None,
     ):
-        """Attach a trained grid, choose a model and build ``best_estimator_``: from the grid's
-        state, or with ``data = (X, y, sample_weight)`` by the refit of the chosen parameters
+        """Attach a trained grid and choose a model; ``best_estimator_`` (``chosen``, a
+        ``_ChosenModel`` made before training) is built from the grid's state when first read,
+        or with ``data = (X, y, sample_weight)`` here, by the refit of the chosen parameters
         that holdout selection asks for."""
         self._grid_, self._states, self._sums, self._counts = grid, states, sums, counts
         self._random_state, self._seed, self.t_, self.n_iter_ = rng, seed, int(t), n_iter
@@ -922,11 +953,10 @@ class _BaseFTRLCV(BaseEstimator):
         self.best_index_ = index
         self.alpha_, self.eta0_, self.l1_ratio_ = grid[index]
         if data is not None and self.refit and key == "holdout_loss":
-            best = self._single_estimator(self.alpha_, self.eta0_, self.l1_ratio_)
+            best = self._single_estimator(self.alpha_, self.eta0_, self.l1_ratio_, chosen.params)
             X, y, sample_weight = data
-            self.best_estimator_ = best.fit(X, y, sample_weight=sample_weight)
-        else:
-            self.best_estimator_ = self._build_best(index)
+            chosen.value = best.fit(X, y, sample_weight=sample_weight)
+        self._chosen = chosen
 
     def _selection_key(self):
         """The loss models are compared by: the holdout's once a held-out row weighs."""
@@ -968,7 +998,9 @@ class _BaseFTRLCV(BaseEstimator):
         ).astype(np.int32)
         return results
 
-    def _build_best(self, index):
+    def _build_best(self, index, params=None):
+        """Model ``index`` of the grid as a fitted single estimator (``params``: its
+        parameters, ``_single_params``; None: this estimator's now)."""
         alpha, eta0, l1_ratio = self._grid_[index]
         history = getattr(self, "_nnz_history", [])  # (none in a grid pickled before it was kept)
         per_class = [state.model_zn(index) for state in self._states]
@@ -1012,7 +1044,7 @@ class _BaseFTRLCV(BaseEstimator):
         names = getattr(self, "feature_names_in_", None)
         if names is not None:
             arrays["feature_names_in"] = np.asarray(names, dtype=str)
-        best = self._single_estimator(alpha, eta0, l1_ratio)
+        best = self._single_estimator(alpha, eta0, l1_ratio, params)
         return best.set_ftrl_state(arrays)
 
     @property
@@ -1036,10 +1068,11 @@ class _BaseFTRLCV(BaseEstimator):
     @_fit_context(prefer_skip_nested_validation=True)
     def _checked_fit(self, X, y, sample_weight):
         with self._training_lock, self._unchanged_on_error():
+            chosen = _ChosenModel(self._single_params())
             trained = self._fit_or_partial(
                 X, y, sample_weight, None, first=True, epochs=self.max_iter
             )
-            self._commit(*trained, n_iter=self.max_iter, data=(X, y, sample_weight))
+            self._commit(*trained, n_iter=self.max_iter, chosen=chosen, data=(X, y, sample_weight))
         return self
 
     def _checked_partial_fit(self, X, y, sample_weight, classes):
@@ -1051,8 +1084,9 @@ class _BaseFTRLCV(BaseEstimator):
         # a Ctrl-C is held until the call has committed (or been undone), then raised: the
         # grid is trained in place, so undoing the attributes alone would not undo the call
         with interrupts_deferred(), self._unchanged_on_error():
+            chosen = _ChosenModel(self._single_params())
             trained = self._fit_or_partial(X, y, sample_weight, classes, first=first, epochs=None)
-            self._commit(*trained, n_iter=1)
+            self._commit(*trained, n_iter=1, chosen=chosen)
         return self
 
     def estimator_at(self, index: int) -> BaseEstimator:
@@ -1081,6 +1115,31 @@ class _BaseFTRLCV(BaseEstimator):
             return self._build_best(int(index))
 
     # ------------------------------------------------------- the chosen model
+    @property
+    def best_estimator_(self):
+        """The chosen model as a fitted single estimator (see the class docstring), built
+        from the grid's state on first read (under the training lock: of the state a call
+        committed)."""
+        chosen = self.__dict__.get("_chosen")
+        if chosen is None:
+            raise AttributeError(
+                f"{type(self).__name__!r} object has no attribute 'best_estimator_'"
+            )
+        if chosen.value is None:
+            # signal handlers held back: a handler's exception inside the state's checks
+            # (np.array_equal swallows one) came out as a refused state
+            with self._training_lock, interrupts_deferred():
+                chosen = self._chosen  # (another thread's call may have committed meanwhile)
+                if chosen.value is None:
+                    chosen.value = self._build_best(self.best_index_, chosen.params)
+        return chosen.value
+
+    def __setstate__(self, state):
+        if "best_estimator_" in state:  # pickled before best_estimator_ was built when read
+            best = state.pop("best_estimator_")
+            state["_chosen"] = _ChosenModel(best.get_params(), best)
+        super().__setstate__(state)
+
     @property
     def coef_(self):
         """The chosen model's weights (``best_estimator_.coef_``)."""
@@ -1127,7 +1186,7 @@ class _BaseFTRLCV(BaseEstimator):
         return self.best_estimator_.sparsity_report()
 
     def __sklearn_is_fitted__(self):
-        return "best_estimator_" in self.__dict__
+        return "_chosen" in self.__dict__
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
