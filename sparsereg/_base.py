@@ -18,6 +18,7 @@ after ``partial_fit``.
 
 import _thread
 import copy
+import functools
 import itertools
 import math
 import operator
@@ -48,6 +49,7 @@ from ._epoch import (
     Batch,
     Hyper,
     epoch_order,
+    epoch_scratch,
     history_due,
     run_epoch,
     scores_from_state,
@@ -308,7 +310,8 @@ def _outcome(train, *args):
 
 
 def _train_models_in_threads(one_model, order, t, n_models, n_jobs):
-    """``_outcome(one_model, k, order, t)`` of each model ``k``, in ``n_jobs`` threads: the
+    """``_outcome(one_model, k, order, t, worker)`` of each model ``k``, in ``n_jobs`` threads
+    (:func:`_model_workers`; ``worker``: the thread's number, from 0, the caller's): the
     calling thread and threads started for this call take the next model until none is left.
     Each model's failure is returned, not raised, once every model is done.
 
@@ -323,14 +326,17 @@ def _train_models_in_threads(one_model, order, t, n_models, n_jobs):
     taken = itertools.count()  # next() on it is atomic under the GIL
     stopped = [False]  # the caller raised: the threads take no further model
 
-    def work():
+    def work(worker=0):
         while not stopped[0]:
             k = next(taken)
             if k >= n_models:
                 return
-            outcomes[k] = _outcome(one_model, k, order, t)
+            outcomes[k] = _outcome(one_model, k, order, t, worker)
 
-    tasks = [Task(work) for _ in range(_model_workers(n_jobs, n_models) - 1)]
+    tasks = [
+        Task(functools.partial(work, worker))
+        for worker in range(1, _model_workers(n_jobs, n_models))
+    ]
     try:
         for task in tasks:  # (a task its thread begins after finish took it back: nothing)
             try:
@@ -995,15 +1001,27 @@ class _BaseFTRL(BaseEstimator):
         batches = [Batch(X, problem.targets, weights, longest_row) for weights in problem.weights]
 
         together = 1 if problem.softmax else self._model_threads(problem.n_models)
+        in_threads = problem.n_models > 1 and self._threads not in (None, 1)
+        # each thread's kernel scratch, made before any model trains (_epoch.epoch_scratch)
+        scratch = (
+            []
+            if problem.softmax or together > 1
+            else [
+                epoch_scratch(batches[0], state)
+                for _ in range(_model_workers(self._threads, problem.n_models) if in_threads else 1)
+            ]
+        )
 
-        def one_model(k, order, t_start):
+        def one_model(k, order, t_start, worker=0):
             if problem.softmax:  # one model over every class
                 return run_softmax_epoch(batches[0], state, hypers[0], order=order, t0=t_start)
             if together > 1:
                 return run_epoch_threads(
                     batches[k], state, k, hypers[k], together, order=order, t0=t_start
                 )
-            return run_epoch(batches[k], state, k, hypers[k], order=order, t0=t_start)
+            return run_epoch(
+                batches[k], state, k, hypers[k], order=order, t0=t_start, scratch=scratch[worker]
+            )
 
         # partial_fit grows the table store it trains in place before any row when that
         # growth could fail (_reserve), so that a MemoryError leaves it (and the generator)
@@ -1037,7 +1055,7 @@ class _BaseFTRL(BaseEstimator):
             try:
                 if problem.softmax:
                     losses = [one_model(0, order, t)]
-                elif problem.n_models == 1 or self._threads in (None, 1):
+                elif not in_threads:
                     losses = [one_model(k, order, t) for k in range(problem.n_models)]
                 else:
                     outcomes = _train_models_in_threads(

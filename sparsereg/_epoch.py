@@ -213,16 +213,45 @@ class Batch:
         return self.X.data, self.X.indices, self.X.indptr, self.y, self.sample_weight
 
 
-def run_epoch(batch, state, k, hyper, *, order=IN_ORDER, t0=0):
+def _narrow(X, store, zn):
+    """Whether ``run_epoch`` trains on the CSR ``X`` with ``ftrl_epoch_narrow``: few columns,
+    each seen at least once on average (``sqrt(n_j)`` of them all is cheap)."""
+    return (
+        zn.shape[0] <= NARROW_COLUMNS
+        and store == Store.DENSE_STORE
+        and zn.shape[0] <= max(X.nnz, 1)
+    )
+
+
+def epoch_scratch(batch, state, k=0):
+    """The scratch arrays :func:`run_epoch` trains model ``k`` of ``state`` on ``batch`` with;
+    they serve every model of ``state`` (a dense store's models are alike, a table store's
+    scratch is the rows'), one model at a time. One-vs-rest training makes them before any
+    model trains: made by each model, a ``MemoryError`` for the second one left the first
+    trained in place."""
+    store, zn = state.kernel_arrays(k)[:2]
+    width = max(batch.longest_row, 1)
+    if isinstance(batch.X, DenseRows):
+        # (at most NARROW_COLUMNS: run_epoch refuses a wider state, a backstop)
+        columns = max(min(zn.shape[0], NARROW_COLUMNS), 1)
+        return (np.empty((DenseScratch.DENSE_SCRATCH_ROWS, columns)),)
+    if _narrow(batch.X, store, zn):
+        return np.empty(zn.shape[0]), np.empty(width)
+    return np.empty((width, CsrScratch.CSR_SCRATCH_COLUMNS)), np.empty(width, dtype=np.int64)
+
+
+def run_epoch(batch, state, k, hyper, *, order=IN_ORDER, t0=0, scratch=None):
     """Train model ``k`` of ``state`` on the rows of ``batch`` in ``order``, in place.
 
     ``t0`` is the number of samples seen before; returns the sum of the
     sample-weighted progressive losses. Ctrl-C raises ``KeyboardInterrupt`` from the
-    kernel when ``hyper.check_signals`` (the state is then partly updated).
+    kernel when ``hyper.check_signals`` (the state is then partly updated). ``scratch``:
+    :func:`epoch_scratch`'s arrays (None: made here).
     """
     X = batch.X
-    width = max(batch.longest_row, 1)
     store, zn, table, bloom, intercept_zn = state.kernel_arrays(k)
+    if scratch is None:
+        scratch = epoch_scratch(batch, state, k)
     if isinstance(X, DenseRows):
         if (  # a backstop: the kernel reads a row of state per column of X
             store != Store.DENSE_STORE
@@ -237,31 +266,24 @@ def run_epoch(batch, state, k, hyper, *, order=IN_ORDER, t0=0):
             order,
             zn,
             intercept_zn,
-            np.empty((DenseScratch.DENSE_SCRATCH_ROWS, max(zn.shape[0], 1))),
+            scratch[0],
             hyper.kernel_fields,
             t0,
             DENSE_LANES and X.nnz * LANES_SPARSEST >= X.array.shape[0] * X.array.shape[1],
         )
-    # few columns, each seen at least once on average: sqrt(n_j) of them all is cheap
-    if (
-        zn.shape[0] <= NARROW_COLUMNS
-        and store == Store.DENSE_STORE
-        and zn.shape[0] <= max(X.nnz, 1)
-    ):
+    if _narrow(X, store, zn):
         loss, status = ftrl_epoch_narrow(
             *batch.csr_rows,
             order,
             zn,
             intercept_zn,
-            np.empty(zn.shape[0]),
-            np.empty(width),
+            *scratch,
             hyper.kernel_fields,
             t0,
         )
         refuse_changed_x(status)
         return loss
-    scratch = np.empty((width, CsrScratch.CSR_SCRATCH_COLUMNS))
-    slots = np.empty(width, dtype=np.int64)
+    scratch, slots = scratch
     kernel_fields = hyper.kernel_fields
     epoch = _FTRL_EPOCH_OF_TYPES.get((X.data.dtype, X.indices.dtype), ftrl_epoch)
     loss, row = 0.0, 0

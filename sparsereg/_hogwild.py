@@ -147,6 +147,19 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
     # that could fail again each time it is retried
     sums, stacked, numbers = published[:, :1], np.empty((n_workers, 1, 2)), np.empty_like(start)
     table, copies, hot = hot_columns(X, order, n_rows)
+    # every thread's arrays, made before any thread trains: made by each thread as it began,
+    # a MemoryError for one left the rows the others had trained in the state
+    longest = max(batch.longest_row, 1)
+    arrays = [
+        (
+            padded((longest, CsrScratch.CSR_SCRATCH_COLUMNS)),
+            padded(start.shape),
+            padded(start.shape),
+            hot_copies(zn),
+            np.empty((RING_ROWS, longest), dtype=np.int64),
+        )
+        for _ in range(n_workers)
+    ]
     chunk_lock = threading.Lock()
     running = []  # the latches of the other threads that have begun to work
     next_chunk = [0]
@@ -163,13 +176,11 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
                 running.append(done)
         loss = 0.0
         try:  # from here on, whatever happens ends in done.open(): the caller waits for it
-            longest = max(batch.longest_row, 1)
-            scratch = padded((longest, CsrScratch.CSR_SCRATCH_COLUMNS))
-            own, seen, taken = owns[me], padded(start.shape), padded(start.shape)
+            scratch, seen, taken, (hot_own, hot_seen, hot_offset), ring = arrays[me]
+            own = owns[me]
             own[:] = seen[:] = start
-            hot_own, hot_seen, hot_offset = hot_copies(zn)
-            hot_own[: hot.shape[0]] = hot_seen[: hot.shape[0]] = zn[hot]
-            ring = np.empty((RING_ROWS, longest), dtype=np.int64)
+            np.take(zn, hot, axis=0, out=hot_own[: hot.shape[0]])
+            hot_seen[: hot.shape[0]] = hot_own[: hot.shape[0]]
             while not stop[0]:
                 with chunk_lock:
                     c = next_chunk[0]
@@ -218,7 +229,13 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
             # not threading.Thread: its start() waits on a threading.Event, where a signal
             # handler's exception can leave the Event's lock held and the new thread blocked
             # on it for good, holding its arguments (X and the state among them)
-            _thread.start_new_thread(work, (i, quiet))
+            try:
+                _thread.start_new_thread(work, (i, quiet))
+            except RuntimeError as exc:
+                if "can't start new thread" not in str(exc):  # (a signal handler's)
+                    raise
+                break  # (no stack for it: the threads started take its chunks, as
+                # _base._train_models_in_threads does; raised, it left theirs trained)
         work(0, hyper)
         if errors:
             raise errors[0]

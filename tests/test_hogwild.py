@@ -578,23 +578,23 @@ def test_the_clean_up_and_the_checks_wait_for_their_threads_on_latches(monkeypat
 
 
 def test_a_thread_failing_to_start_its_work_fails_the_fit_without_hanging(monkeypatch):
-    # No public input makes another thread's set-up fail (its scratch arrays are a row
-    # wide), so the failure is injected: the module's allocator raises MemoryError in the
-    # training threads it starts (any thread but the caller's). The fit must raise it, not
-    # wait for that thread forever, and leave the estimator as it was.
+    # No public input makes another thread fail (its arrays are made before it starts, by
+    # the caller), so the failure is injected: the kernel raises MemoryError in the training
+    # threads started (any thread but the caller's). The fit must raise it, not wait for
+    # that thread forever, and leave the estimator as it was.
     import sparsereg._hogwild as hogwild
 
-    real_padded = hogwild.padded
+    real_kernel = hogwild.ftrl_epoch_shared
 
-    def padded_failing_in_other_threads(shape):
+    def kernel_failing_in_other_threads(*args):
         if threading.get_ident() != caller.ident:
             raise MemoryError("injected")
-        return real_padded(shape)
+        return real_kernel(*args)
 
     X, y = ctr_like(3 * CHUNK, n_features=2**12)
     est = SparseFTRLClassifier(n_threads=2, warm_start=True, random_state=0).fit(X, y)
     before = pickle.dumps(est)
-    monkeypatch.setattr(hogwild, "padded", padded_failing_in_other_threads)
+    monkeypatch.setattr(hogwild, "ftrl_epoch_shared", kernel_failing_in_other_threads)
     outcome = []
 
     def fit():
