@@ -710,7 +710,12 @@ class _BaseFTRLCV(BaseEstimator):
         for state in states:
             state.add_columns(X.indices)
         hypers = self._grid_hypers(grid)
-        buffers = self._buffers(len(grid), longest_row)
+        buffers = self._buffers(len(grid), longest_row, states, X)
+        # the rows that weigh in the holdout loss (held-out rows all of weight 0 scored every
+        # model 0, and the first model was chosen), found before the grid trains in place
+        weighed = np.zeros(held_out.size, dtype=bool)
+        for weights in problem.weights if held_out.size else ():
+            weighed |= (weights[held_out] != 0) if weights.size else True
         # partial_fit grows the tables it trains in place before any row when that growth
         # could fail (_reserve), so that a MemoryError leaves them (and the generator) as
         # they were
@@ -776,7 +781,7 @@ class _BaseFTRLCV(BaseEstimator):
                     problem,
                     k,
                     state,
-                    held_out.astype(np.int64),
+                    held_out,
                     hypers,
                     buffers,
                     t,
@@ -785,12 +790,7 @@ class _BaseFTRLCV(BaseEstimator):
                     "holdout",
                     check_signals=epochs is not None,
                 )
-            # the rows that weigh in the holdout loss (held-out rows all of weight 0 scored
-            # every model 0, and the first model was chosen); a grid pickled before they were
-            # counted: its held-out rows
-            weighed = np.zeros(held_out.size, dtype=bool)
-            for weights in problem.weights:
-                weighed |= (weights[held_out] != 0) if weights.size else True
+            # (a grid pickled before the rows that weigh were counted: its held-out rows)
             counts["holdout_weighed"] = _holdout_weighed(counts) + int(weighed.sum())
             counts["holdout"] += held_out.size
         return grid, states, sums, counts, t, history, rng, seed, problem, X.dtype
@@ -836,16 +836,21 @@ class _BaseFTRLCV(BaseEstimator):
         }
 
     @staticmethod
-    def _buffers(n_models, longest_row):
+    def _buffers(n_models, longest_row, states, X):
+        """The kernel's scratch, made before the grid trains in place (one-vs-rest problems
+        train one after the other: a ``MemoryError`` allocating the next one's left the
+        first trained); ``roots``: rows for any problem's ``_roots``."""
         width = max(longest_row, 1)
+        kept = [s.zn.shape[0] for s in states if s.zn.shape[0] <= min(NARROW_COLUMNS, X.nnz)]
         return {
             "scratch": np.empty((width, 2 * n_models)),
             "slots": np.empty(width, dtype=np.int64),
             "models": np.empty((_GRID_COLUMNS, n_models)),
+            "roots": np.empty((max(kept, default=0), n_models)),
         }
 
     @staticmethod
-    def _roots(state_rows, n_models, X):
+    def _roots(state_rows, n_models, X, made):
         """``grid_epoch``'s ``roots``: a row of ``n_models`` numbers per row of the state, in
         which the call keeps every model's ``sqrt(n)`` from an update to the next prediction
         (one square root per model and non-zero less), or no row (each computed where it is
@@ -853,9 +858,12 @@ class _BaseFTRLCV(BaseEstimator):
         kernel keeps them (in a larger one, SMS's, the second cache line a non-zero then
         reads cost more than the square root saved: benchmarks/RESULTS.md, "Twenty-sixth"),
         and no more rows than X has non-zeros (computing them at the call's start costs
-        no more square roots than a pass over X saves)."""
+        no more square roots than a pass over X saves). Rows of ``made`` (``_buffers``) when
+        it has enough (a table grown during the call may need more)."""
         kept = state_rows <= min(NARROW_COLUMNS, X.nnz)
-        return np.empty((state_rows if kept else 0, n_models))
+        if not kept or state_rows <= made.shape[0]:
+            return made[: state_rows if kept else 0]
+        return np.empty((state_rows, n_models))
 
     def _run(
         self, X, problem, k, state, order, hypers, buffers, t0, train, sums, kind, check_signals
@@ -876,7 +884,7 @@ class _BaseFTRLCV(BaseEstimator):
         one_vs_rest = problem.positives is not None
         row = 0
         while True:
-            roots = self._roots(state.zn.shape[0], len(hypers["inv_eta0"]), X)  # (may grow)
+            roots = self._roots(state.zn.shape[0], len(hypers["inv_eta0"]), X, buffers["roots"])
             row, status = grid_epoch(
                 X.data,
                 X.indices,
