@@ -468,9 +468,11 @@ _SHARED_CV_ATTRIBUTES_DOC = """
     best_estimator_ : estimator
         The chosen model as a fitted single estimator (``alpha=alpha_``,
         ``eta0=eta0_``, ``l1_ratio=l1_ratio_``, the other parameters this estimator's),
-        built by its ``set_ftrl_state`` from the grid's state (with
+        built by its ``set_ftrl_state`` from the grid's state when first read (with
         ``selection='holdout'`` and ``refit``, fitted again on every row by ``fit``): it
-        predicts, exports and continues ``partial_fit`` on its own.
+        predicts, exports and continues ``partial_fit`` on its own. Built when read, a
+        ``MemoryError`` building it is raised by the read, which changes nothing, not by
+        the ``partial_fit`` that trained the grid.
 
     cv_results_ : dict of ndarray
         One entry per model: ``params`` (dicts), ``param_alpha``, ``param_eta0``,
