@@ -1002,10 +1002,11 @@ class _BaseFTRL(BaseEstimator):
 
         together = 1 if problem.softmax else self._model_threads(problem.n_models)
         in_threads = problem.n_models > 1 and self._threads not in (None, 1)
-        # each thread's kernel scratch, made before any model trains (_epoch.epoch_scratch)
+        # each thread's kernel scratch, made before any model trains (_epoch.epoch_scratch);
+        # one model makes its own before its first row (nothing to make on a 1-row call's path)
         scratch = (
-            []
-            if problem.softmax or together > 1
+            [None]
+            if problem.softmax or together > 1 or problem.n_models == 1
             else [
                 epoch_scratch(batches[0], state)
                 for _ in range(_model_workers(self._threads, problem.n_models) if in_threads else 1)

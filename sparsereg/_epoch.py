@@ -230,12 +230,18 @@ def epoch_scratch(batch, state, k=0):
     model trains: made by each model, a ``MemoryError`` for the second one left the first
     trained in place."""
     store, zn = state.kernel_arrays(k)[:2]
+    return _scratch_of(batch, zn, _narrow(batch.X, store, zn))
+
+
+def _scratch_of(batch, zn, narrow):
+    """:func:`epoch_scratch` of a state whose model rows are ``zn``; ``narrow``: ``_narrow``'s
+    answer."""
     width = max(batch.longest_row, 1)
     if isinstance(batch.X, DenseRows):
         # (at most NARROW_COLUMNS: run_epoch refuses a wider state, a backstop)
         columns = max(min(zn.shape[0], NARROW_COLUMNS), 1)
         return (np.empty((DenseScratch.DENSE_SCRATCH_ROWS, columns)),)
-    if _narrow(batch.X, store, zn):
+    if narrow:
         return np.empty(zn.shape[0]), np.empty(width)
     return np.empty((width, CsrScratch.CSR_SCRATCH_COLUMNS)), np.empty(width, dtype=np.int64)
 
@@ -250,8 +256,9 @@ def run_epoch(batch, state, k, hyper, *, order=IN_ORDER, t0=0, scratch=None):
     """
     X = batch.X
     store, zn, table, bloom, intercept_zn = state.kernel_arrays(k)
+    narrow = not isinstance(X, DenseRows) and _narrow(X, store, zn)
     if scratch is None:
-        scratch = epoch_scratch(batch, state, k)
+        scratch = _scratch_of(batch, zn, narrow)
     if isinstance(X, DenseRows):
         if (  # a backstop: the kernel reads a row of state per column of X
             store != Store.DENSE_STORE
@@ -271,7 +278,7 @@ def run_epoch(batch, state, k, hyper, *, order=IN_ORDER, t0=0, scratch=None):
             t0,
             DENSE_LANES and X.nnz * LANES_SPARSEST >= X.array.shape[0] * X.array.shape[1],
         )
-    if _narrow(X, store, zn):
+    if narrow:
         loss, status = ftrl_epoch_narrow(
             *batch.csr_rows,
             order,
