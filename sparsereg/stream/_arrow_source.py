@@ -543,12 +543,31 @@ class _ArrowSource(Source):
         return _FileErrors(self.files[i], reraise)
 
     # -- reading ---------------------------------------------------------------------
-    def _pieces(self, i, start_row, threaded=False):
+    def _state(self, i):
+        """File i's device, inode, size and modification time; None if it cannot be found."""
+        try:
+            found = os.stat(self.files[i])
+        except (OSError, ValueError):
+            return None
+        return found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns
+
+    def _check_unchanged(self, i, state):
+        """Refuse file i if its state is no longer `state`, taken when the pass began: pyarrow
+        reads to whatever end the file has (rows past a cut lost, the last row read cut off
+        where the file or its writer was), and a file replaced meanwhile is another file."""
+        if state is None or self._state(i) != state:
+            raise ValueError(
+                f"{self.files[i]}: it changed while this pass read it (its size, time or "
+                "inode): rows may be lost or cut off; read a file once it is written."
+            )
+
+    def _pieces(self, i, start_row, threaded=False, state=None):
         """Yield (table of well-formed rows, their physical numbers, reached) for file i.
 
         `reached` is the last physical row number known to be decided (after a piece:
         its last row; at the end of the file: every row). Rows up to `start_row` are dropped.
         Rows refused by the CSV parser (wrong number of fields) are in self._invalid.
+        `state`: a CSV file's (_state) when the pass began, checked again at its end.
         """
         pa = _import_pyarrow()
         used, _, categorical = self._plan(i)
@@ -688,6 +707,7 @@ class _ArrowSource(Source):
                     reader.close()
                     raise _Reread
                 if batch is None:
+                    self._check_unchanged(i, state)  # (before the rows held are given)
                     if opened is not None and self._ends_inside(i, opened[1]):
                         number = opened[0]
                         if self.skip_bad_rows or number <= start_row:
@@ -896,7 +916,10 @@ class _ArrowSource(Source):
         # refuses: it reads until a row is refused, then the file is read again from the
         # current range by the serial reader, which numbers them (with skip_bad_rows, serial
         # from the start, so that a file with a few bad rows is not read twice)
-        pieces = self._pieces(i, start_row, threaded=_CSV_THREADS and not self.skip_bad_rows)
+        state = None if self.format == "parquet" else self._state(i)
+        pieces = self._pieces(
+            i, start_row, threaded=_CSV_THREADS and not self.skip_bad_rows, state=state
+        )
         while True:
             try:
                 for table, numbers, reached in pieces:
@@ -917,7 +940,7 @@ class _ArrowSource(Source):
             except _Reread:
                 tables, nums = [], []
                 self._invalid.clear()
-                pieces = self._pieces(i, end - B, threaded=False)
+                pieces = self._pieces(i, end - B, threaded=False, state=state)
 
     def _chunks(self, start):
         for i in range(start.file, len(self.files)):

@@ -178,7 +178,9 @@ def open_source(
         Closing the stream, or a first Ctrl-C, waits until the chunk being read is done (a
         second Ctrl-C gives up the wait); read a file that can block for good (on a network
         mount that may hang) with 0. Files are regular files: a named pipe or a device is
-        refused (they are read by position, again for each pass or resume).
+        refused (they are read by position, again for each pass or resume); a CSV file that
+        changes while a pass reads it (its size, time or inode: rows lost, its last row cut off
+        where its writer was, or another file) raises ValueError at its end.
 
     Returns
     -------
