@@ -713,6 +713,28 @@ def test_a_file_changed_between_passes_is_checked_for_an_open_quote_again(tmp_pa
         list(source.chunks())
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz"])
+@pytest.mark.parametrize(
+    "header", ["y,t,x", "y,x,t,u", "y,t", "Y,x,t", '"y,x",t', "x,y,t", "y,x,t,t", ""]
+)
+def test_a_csv_whose_header_changed_between_passes_is_refused(tmp_path, suffix, header):
+    # its columns were planned by the header read when it was opened: reordered, the file's
+    # last column was no longer the one checked for a quote left open (the rows it swallowed
+    # were lost without a word); a column read named twice was read by its first one
+    _pyarrow()
+    path = tmp_path / f"f{suffix}"
+    _write_compressed(path, b"y,x,t\n1,a,p\n0,b,q\n1,c,r\n")
+    source = open_source(str(path), target="y", categorical=["x"])
+    assert [c.X["x"].tolist() for c in source.chunks()] == [["a", "b", "c"]]
+    fields = header.split(",")
+    row = ['"b' if name == "x" else "0" for name in fields]  # (a quote left open in x)
+    _write_compressed(path, f"{header}\n{','.join(row)}\n1,1,1,1\n".encode())
+    with pytest.raises(ValueError, match=r"f\.csv(\.gz)?: its header changed since the file"):
+        list(source.chunks())
+    _write_compressed(path, b"y,x,t\n1,d,p\n")  # the same header again
+    assert [c.X["x"].tolist() for c in source.chunks()] == [["d"]]
+
+
 @pytest.mark.parametrize("skip_bad_rows", [False, True])
 @pytest.mark.parametrize("change", ["truncated", "appended"])
 def test_a_csv_whose_size_changes_while_read_is_refused(

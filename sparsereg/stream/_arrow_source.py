@@ -174,7 +174,7 @@ def _first_line_end(head, delimiter):
 
 def _line_scan(line, delimiter):
     """``(_first_line_end's answer, where the quoted field open at the end of `line` began:
-    its quote's position, or -1)``."""
+    its quote's position, or where the line ends for "end", else -1)``."""
     delimiter = delimiter.encode()
     quoted, doubled, opened = False, -1, -1
     for match in re.finditer(rb'["\r\n]', line):
@@ -183,7 +183,7 @@ def _line_scan(line, delimiter):
             continue
         if not quoted:
             if line[p] != ord('"'):
-                return "end", -1
+                return "end", p
             quoted = p == 0 or line[p - len(delimiter) : p] == delimiter
             opened = p if quoted else -1
         elif line[p] == ord('"'):
@@ -199,6 +199,17 @@ def _holds_line_end(text):
     quoted field left open swallowed (only empty lines after it: none)."""
     stripped = text.rstrip(b"\r\n")
     return b"\n" in stripped or b"\r" in stripped
+
+
+def _header_digest(head, delimiter):
+    """``(length, digest)`` of a CSV file's bytes up to its header's line end, from its first
+    bytes `head`; None if the header does not end in them."""
+    text = _header_text(head)
+    ended, end = _line_scan(text, delimiter)
+    if ended != "end":
+        return None
+    length = len(head) - len(text) + end + 1
+    return length, hashlib.blake2b(head[:length], digest_size=16).digest()
 
 
 def _header_text(head):
@@ -326,6 +337,7 @@ class _ArrowSource(Source):
         # file's is its whole decompression) unless one of them changed
         self._closed_ends = {}
         self._last_column = {}  # CSV: each file's last column (None if named twice), its width
+        self._header_bytes = {}  # CSV: the length and digest of each file's header as opened
         _import_pyarrow()
         for i in range(len(files)):  # every file's columns are checked before any is read
             self._plan(i)
@@ -352,6 +364,7 @@ class _ArrowSource(Source):
                     )
                     names = list(reader.schema.names)
                     reader.close()
+                    self._header_bytes[i] = _header_digest(self._head(i, block), self.delimiter)
                     # the rows: twice the header's block (the block a long first row was
                     # read at, when it needed one)
                     self._blocks[i] = block if retried else max(_CSV_BLOCK_BYTES, 2 * block)
@@ -561,6 +574,20 @@ class _ArrowSource(Source):
                 "inode): rows may be lost or cut off; read a file once it is written."
             )
 
+    def _check_header(self, i):
+        """Refuse file i if its header is not the one its columns were planned by when the
+        source was opened: the columns read by name, its last one checked for a quote left
+        open, would no longer be those."""
+        header = self._header_bytes[i]
+        if header is None:
+            return
+        length, digest = header
+        head = self._head(i, length)
+        if len(head) < length or hashlib.blake2b(head, digest_size=16).digest() != digest:
+            raise ValueError(
+                f"{self.files[i]}: its header changed since the file was opened; open it again."
+            )
+
     def _pieces(self, i, start_row, threaded=False, state=None):
         """Yield (table of well-formed rows, their physical numbers, reached) for file i.
 
@@ -661,6 +688,7 @@ class _ArrowSource(Source):
             return "skip"  # in error mode too: a bad value in an earlier row must come first
 
         last = start_row
+        self._check_header(i)
         with self._errors(i):
             try:
                 reader = pcsv.open_csv(
@@ -685,6 +713,7 @@ class _ArrowSource(Source):
                 )
             except pa.ArrowInvalid as exc:
                 self._raise_invalid(i, exc)
+            self._check_unchanged(i, state)  # (the file whose header was checked is read)
             if refused[0]:
                 raise _Reread
             last_index = None if last_name is None else reader.schema.get_field_index(last_name)

@@ -180,7 +180,8 @@ def open_source(
         mount that may hang) with 0. Files are regular files: a named pipe or a device is
         refused (they are read by position, again for each pass or resume); a CSV file that
         changes while a pass reads it (its size, time or inode: rows lost, its last row cut off
-        where its writer was, or another file) raises ValueError at its end.
+        where its writer was, or another file) raises ValueError at its end, and one whose
+        header changed since it was opened raises ValueError (open it again).
 
     Returns
     -------
