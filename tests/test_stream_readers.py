@@ -713,6 +713,29 @@ def test_a_file_changed_between_passes_is_checked_for_an_open_quote_again(tmp_pa
         list(source.chunks())
 
 
+@pytest.mark.parametrize("skip_bad_rows", [False, True])
+@pytest.mark.parametrize("categorical", [["x"], []])
+def test_a_quote_left_open_in_a_last_column_named_twice_is_refused(
+    tmp_path, skip_bad_rows, categorical
+):
+    # pyarrow reads a name's first column: the last one, named as an earlier one, was not
+    # read, and a quote left open in it was not seen (the rows it swallowed were lost)
+    _pyarrow()
+    header = "y,z,x,z\n"
+    path = tmp_path / "twice.csv"
+    path.write_text(header + '1,a,p,b\n0,c,q,"d\n1,e,r,f\n0,g,s,h\n')
+    source = open_source(
+        str(path), target="y", categorical=categorical, skip_bad_rows=skip_bad_rows
+    )
+    with pytest.raises(ValueError, match="row 2: a quoted field opened in this row is never"):
+        list(source.chunks())
+    # closed, it is read as before, the columns read taken by their position
+    path.write_text(header + '1,a,p,b\n0,c,q,"d\n1"\n')
+    chunks = list(open_source(str(path), target="y", categorical=["x"]).chunks())
+    assert [c.X["x"].tolist() for c in chunks] == [["p", "q"]]
+    assert [c.y.tolist() for c in chunks] == [[1.0, 0.0]]
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".csv.gz"])
 @pytest.mark.parametrize(
     "header", ["y,t,x", "y,x,t,u", "y,t", "Y,x,t", '"y,x",t', "x,y,t", "y,x,t,t", ""]

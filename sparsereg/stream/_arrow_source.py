@@ -336,7 +336,7 @@ class _ArrowSource(Source):
         # size, time and inode then: the next passes skip reading its end again (a compressed
         # file's is its whole decompression) unless one of them changed
         self._closed_ends = {}
-        self._last_column = {}  # CSV: each file's last column (None if named twice), its width
+        self._header = {}  # CSV: each file's column names, as its header gives them
         self._header_bytes = {}  # CSV: the length and digest of each file's header as opened
         _import_pyarrow()
         for i in range(len(files)):  # every file's columns are checked before any is read
@@ -424,7 +424,7 @@ class _ArrowSource(Source):
             key = None
         if key is not None and self._closed_ends.get(i) == key:
             return False
-        _, width = self._last_column[i]
+        width = len(self._header[i])
         opened = b'"' + value.replace(b'"', b'""')  # the bytes from its quote to the file's end
         tail = self._tail(i, 2 * len(opened) + 2)
         before = tail[-len(opened) - 1 : -len(opened)]
@@ -509,8 +509,7 @@ class _ArrowSource(Source):
         if self.format == "parquet":
             self._check_flat(i, used)
         else:
-            last = names[-1] if names.count(names[-1]) == 1 else None
-            self._last_column[i] = (last, len(names))
+            self._header[i] = names
         self._columns[i] = (used, features, categorical)
         return self._columns[i]
 
@@ -643,10 +642,18 @@ class _ArrowSource(Source):
             for n in used
         }
         # the last column is read (as text, if not used) to see whether the file ends inside
-        # a quoted field of it: pyarrow then takes the rest of the file as its text
-        last_name = self._last_column[i][0]
-        if last_name is not None and last_name not in types:
-            types[last_name] = pa.string()
+        # a quoted field of it: pyarrow then takes the rest of the file as its text. It is the
+        # last column read (include_columns lists them in the file's order), but
+        # include_columns takes a name's first column: when the last column's name is also an
+        # earlier one's, every column is read (those not used as text), the used ones kept by
+        # their position
+        names = self._header[i]
+        if names.count(names[-1]) > 1:
+            include = []
+            types = {name: pa.string() for name in names} | types
+        else:
+            types.setdefault(names[-1], pa.string())
+            include = list(types)
         invalid = self._invalid  # bad rows after the resume point, with their reasons
         gaps = []  # numbers of every row the parser refused, not yet stepped over
         latest = [0]  # the last refused row's number
@@ -701,7 +708,7 @@ class _ArrowSource(Source):
                         # an empty field is missing; other text is read as written ("NA" is
                         # Namibia), as Parquet stores it; number and target columns also take
                         # pandas' spellings of missing ("NA", "nan"...) as missing (_as_null)
-                        include_columns=list(types),
+                        include_columns=include,
                         column_types=types,
                         null_values=[""],
                         strings_can_be_null=True,
@@ -716,7 +723,8 @@ class _ArrowSource(Source):
             self._check_unchanged(i, state)  # (the file whose header was checked is read)
             if refused[0]:
                 raise _Reread
-            last_index = None if last_name is None else reader.schema.get_field_index(last_name)
+            used_names = set(used)
+            keep = [j for j, name in enumerate(reader.schema.names) if name in used_names]
             valid = 0  # the number of the last well-formed row
             stop = False
             # the last row read, when its last field holds a line end: (its number, the field's
@@ -772,15 +780,12 @@ class _ArrowSource(Source):
                     numbers = numbers[:n]
                 valid = int(numbers[-1])
                 gaps[:] = [g for g in gaps if g > valid]
-                if last_index is not None:
-                    text = _last_text(pa, batch.column(last_index))
-                    if text is not None and _holds_line_end(text):
-                        opened = valid, text
-                    if last_name not in used:  # read for this check only: not held
-                        # (select: from_arrays of no column would make a batch of no row)
-                        batch = batch.select(
-                            [j for j in range(batch.num_columns) if j != last_index]
-                        )
+                text = _last_text(pa, batch.column(batch.num_columns - 1))
+                if text is not None and _holds_line_end(text):
+                    opened = valid, text
+                if len(keep) < batch.num_columns:  # (columns read for this check only)
+                    # (select: from_arrays of no column would make a batch of no row)
+                    batch = batch.select(keep)
                 # rows consumed before the resume point: parsed, then dropped
                 first = int(np.searchsorted(numbers, start_row, side="right"))
                 if first:

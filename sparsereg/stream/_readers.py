@@ -146,16 +146,17 @@ def open_source(
         SVMlight lines in a row, no good one among them, stop the read with ValueError (such
         a file is rather of another format or delimiter). Either way, a quoted field left open
         to the end of a CSV file (a stray ``"``), which pyarrow would read the rest of the file
-        into, raises ValueError naming its row (not checked for the file's last column when
-        its name is also another column's). To tell such a field in the last column from a
-        closed one holding line ends, the file's end is read once more (a compressed file is
-        then decompressed again; in later passes only if the file's size, time or inode
-        changed). A field left open with no line end in it but the file's last ones swallowed
-        no row: it is the rest of its row (its text keeping those line ends), or a malformed
-        row if short of fields. A known pyarrow defect (apache/arrow#51368, open in pyarrow
-        26): a ``\\r\\n`` inside a quoted field whose ``\\r`` ends one of pyarrow's 2 MiB read
-        blocks loses its ``\\n`` (the text value then holds ``\\r`` alone), and a stray quote
-        whose field holds such a line end is not recognised as left open.
+        into, raises ValueError naming its row (a file whose last column's name is also an
+        earlier column's is read with every column, as text those not used, to have that last
+        one: slower). To tell such a field in the last column from a closed one holding line
+        ends, the file's end is read once more (a compressed file is then decompressed again; in
+        later passes only if the file's size, time or inode changed). A field left open with no
+        line end in it but the file's last ones swallowed no row: it is the rest of its row (its
+        text keeping those line ends), or a malformed row if short of fields. A known pyarrow
+        defect (apache/arrow#51368, open in pyarrow 26): a ``\\r\\n`` inside a quoted field
+        whose ``\\r`` ends one of pyarrow's 2 MiB read blocks loses its ``\\n`` (the text value
+        then holds ``\\r`` alone), and a stray quote whose field holds such a line end is not
+        recognised as left open.
     delimiter : str, default=None
         The CSV field delimiter. None: a tab if a file's name ends in ``.tsv`` (or
         ``.tsv.gz``...), else ",".
