@@ -16,10 +16,7 @@ and ``intercept_`` are computed from that state when read, so they never go stal
 after ``partial_fit``.
 """
 
-import _thread
 import copy
-import functools
-import itertools
 import math
 import operator
 import threading
@@ -34,14 +31,14 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
-from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, _fit_context, is_classifier, is_regressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._decision import MAX_THREADS, LinearWeights, RowsWeights, refuse_nan_scores
+from ._call_memo import _CallMemo, _param_getter, _ParamSnapshot
+from ._decision import LinearWeights, RowsWeights, refuse_nan_scores
 from ._epoch import (
     IN_ORDER,
     NARROW_COLUMNS,
@@ -56,10 +53,11 @@ from ._epoch import (
     weight_rates,
 )
 from ._hogwild import run_epoch_threads
-from ._interrupts import Task, finish, interrupts_deferred
+from ._interrupts import interrupts_deferred
 from ._losses import UNBOUNDED_DERIVATIVE_LOSSES
 from ._memory import memory_limit
 from ._missing import refuse_pandas_na
+from ._model_threads import _model_workers, _train_models_in_threads
 from ._softmax import SoftmaxState, run_softmax_epoch, softmax_scores_from_state
 from ._state import AUTO_SPARSE_BYTES, FTRLState, columns_in
 from ._state_protocol import (
@@ -181,7 +179,6 @@ def gradients_overflow(x_max, w_max, y_max, grows_with_p):
     return scale * w_max * max(y_max, 1.0) > MAX_MAGNITUDE or max(w_max, y_max) > MAX_MAGNITUDE
 
 
-_PARAM_GETTERS = {}
 # After the model changed, a call scores with the weights of its own columns, computed from their
 # state (_rows_model), until the calls since the change have cost about what computing every
 # weight costs; then it computes them all, and the calls after it read them (a rent-or-buy rule:
@@ -199,86 +196,6 @@ DISTINCT_FROM = 256
 _WEIGHT_PARAMS = operator.attrgetter(
     "penalty", "alpha", "l1_ratio", "penalty_scale", "eta0", "beta", "fit_intercept"
 )
-
-
-def _param_getter(cls):
-    """``(names, getter)``: the class's parameter names and one C call reading them all
-    (``get_params`` finds the names by inspecting ``__init__`` on every call)."""
-    found = _PARAM_GETTERS.get(cls)
-    if found is None:
-        names = tuple(cls._get_param_names())
-        getter = (
-            operator.attrgetter(*names)
-            if len(names) > 1
-            else (lambda est, _get=operator.attrgetter(*names): (_get(est),))
-        )
-        found = _PARAM_GETTERS[cls] = (names, getter)
-    return found
-
-
-_IMMUTABLE_PARAM_TYPES = (str, int, float, bool, type(None), np.number, np.bool_, np.str_)
-
-
-def _frozen_dict(d):
-    return tuple((type(k), k, type(v), v) for k, v in d.items())
-
-
-class _ParamSnapshot:
-    """The parameters of an estimator as they were validated, to tell cheaply whether
-    they changed since (a set_params, or an attribute assigned directly).
-
-    Holds each value and its type (``True == 1`` but only one of them is a valid
-    ``fit_intercept``) and a frozen copy of each dict (``class_weight`` may be mutated in
-    place). Only values whose validity cannot change without a new value or type are
-    snapshotted: immutable scalars, ``RandomState`` instances (valid whatever their
-    state) and dicts of immutable scalars; for anything else :meth:`of` gives None and
-    the parameters are validated on every call.
-    """
-
-    __slots__ = ("values", "types", "dicts")
-
-    @classmethod
-    def of(cls, estimator):
-        values = _param_getter(type(estimator))[1](estimator)
-        dicts = []
-        for i, value in enumerate(values):
-            if isinstance(value, _IMMUTABLE_PARAM_TYPES) or type(value) is np.random.RandomState:
-                continue
-            if type(value) is dict and all(
-                isinstance(item, _IMMUTABLE_PARAM_TYPES) for pair in value.items() for item in pair
-            ):
-                dicts.append((i, _frozen_dict(value)))
-                continue
-            return None
-        snapshot = cls()
-        snapshot.values = values
-        snapshot.types = tuple(map(type, values))
-        snapshot.dicts = tuple(dicts)
-        return snapshot
-
-    def matches(self, estimator):
-        """Whether ``estimator``'s parameters are still the ones snapshotted."""
-        values = _param_getter(type(estimator))[1](estimator)
-        # tuple equality tries identity first, so unchanged values compare at C speed
-        return (
-            tuple(map(type, values)) == self.types
-            and values == self.values
-            and all(_frozen_dict(values[i]) == frozen for i, frozen in self.dicts)
-        )
-
-
-class _CallMemo:
-    """What a ``partial_fit`` call can reuse from the last one that passed the full checks.
-
-    ``params``: the parameters validated for ``partial_fit`` (a ``_ParamSnapshot``);
-    ``state``: a weak reference to the state they were checked against (``fit`` and
-    ``set_ftrl_state`` replace it); ``hypers``: the kernel's numbers per model;
-    ``labels``: the float64 labels a batch's ``y`` may hold without a further check
-    (None: classes that need the full label checks), ``positives``: each one-vs-rest
-    model's positive label (None for a regressor).
-    """
-
-    __slots__ = ("params", "state", "hypers", "labels", "positives")
 
 
 class _CallOutcome:
@@ -299,65 +216,6 @@ class _Model(NamedTuple):
     n_features: int
     feature_names: np.ndarray | None
     params: tuple  # the parameters the weights are computed under (``_WEIGHT_PARAMS``)
-
-
-def _outcome(train, *args):
-    """``(train(*args), None)``, or ``(None, the exception)`` it raised."""
-    try:
-        return train(*args), None
-    except Exception as exc:  # noqa: BLE001 - handed to the caller once every model is done
-        return None, exc
-
-
-def _train_models_in_threads(one_model, order, t, n_models, n_jobs):
-    """``_outcome(one_model, k, order, t, worker)`` of each model ``k``, in ``n_jobs`` threads
-    (:func:`_model_workers`; ``worker``: the thread's number, from 0, the caller's): the
-    calling thread and threads started for this call take the next model until none is left.
-    Each model's failure is returned, not raised, once every model is done.
-
-    Not joblib: a signal handler's exception landing while joblib started its thread pool left
-    the pool's four threads waiting for good, and one landing in its wait for the results left
-    the models' threads training after the call had raised. Here the threads train the state
-    in place (the models share it), and the call returns or raises only once every thread has
-    ended its model (``finish``, compiled: no handler runs in its wait). Not the scoring
-    threads either: a model's epoch held one for its whole length, and predictions (or
-    another fit) meanwhile found none free."""
-    outcomes = [None] * n_models
-    taken = itertools.count()  # next() on it is atomic under the GIL
-    stopped = [False]  # the caller raised: the threads take no further model
-
-    def work(worker=0):
-        while not stopped[0]:
-            k = next(taken)
-            if k >= n_models:
-                return
-            outcomes[k] = _outcome(one_model, k, order, t, worker)
-
-    tasks = [
-        Task(functools.partial(work, worker))
-        for worker in range(1, _model_workers(n_jobs, n_models))
-    ]
-    try:
-        for task in tasks:  # (a task its thread begins after finish took it back: nothing)
-            try:
-                _thread.start_new_thread(task.run, ())
-            except RuntimeError as exc:
-                if "can't start new thread" not in str(exc):  # (a signal handler's, raised
-                    raise  # as the call returned)
-                break  # the others take its models
-        work()
-    finally:
-        # (a subscript store, not a call: no signal handler runs between it and finish)
-        stopped[0] = True
-        finish(tasks)
-    return outcomes
-
-
-def _model_workers(n_jobs, n_models):
-    """The threads, the caller's included, for ``n_models`` one-vs-rest models under ``n_jobs``
-    (joblib's convention: -1 is every CPU): no more than the models, nor than ``MAX_THREADS``
-    (prediction's bound)."""
-    return min(effective_n_jobs(n_jobs), n_models, MAX_THREADS)
 
 
 class _WeightsCache:

@@ -235,7 +235,7 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
                 if "can't start new thread" not in str(exc):  # (a signal handler's)
                     raise
                 break  # (no stack for it: the threads started take its chunks, as
-                # _base._train_models_in_threads does; raised, it left theirs trained)
+                # _model_threads._train_models_in_threads does; raised, it left theirs trained)
         work(0, hyper)
         if errors:
             raise errors[0]
