@@ -245,7 +245,8 @@ def table_growth(
     enter here, each no later, so that the table reached holds training's rows.
 
     Returns ``DONE``, ``TABLE_FULL`` (``seen`` has no room for the next row: give a larger
-    one and call again) or ``X_CHANGED``.
+    one and call again) or ``X_CHANGED`` (also for a row longer than ``room``, which must be
+    the longest row checked: a larger set would never be enough for it).
     """
     cdef:
         bint in_order = order.shape[0] == 0
@@ -269,7 +270,9 @@ def table_growth(
             row = r if in_order else order[r]
             start = indptr[row]
             length = indptr[row + 1] - start
-            if start < 0 or length < 0 or start > nnz - length:
+            # (a row longer than room, the longest row checked, was written meanwhile by
+            # another thread: the caller's set of room more columns would never fit it)
+            if start < 0 or length < 0 or length > room or start > nnz - length:
                 status = X_CHANGED
                 break
             if n_seen + length > <int64_t>(seen.shape[0] // 2):

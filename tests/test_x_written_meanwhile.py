@@ -266,3 +266,57 @@ def test_a_grid_partial_fit_refused_part_way_reads_its_held_columns_again(monkey
         cv.partial_fit(X, y)
     monkeypatch.undo()
     assert cv.estimator_at(0).get_ftrl_state()["columns"].max() >= 150
+
+
+@pytest.mark.parametrize("kind", ["ftrl", "softmax", "grid"])
+def test_a_table_pre_pass_over_a_row_written_longer_meanwhile_stops(kind):
+    # partial_fit's pre-pass (_reserve.grown_slots, when a table's growth could fail for want
+    # of memory) reads X's index arrays again after they were checked, as the kernels do. A
+    # row that another thread made longer than the longest row checked (`room`) never fit the
+    # set of columns it grows by `room` at a time: the pass looped for ever. It is X changed,
+    # as the training kernels say of a row longer than their buffers.
+    from sparsereg._epoch import UNWEIGHTED, Batch
+    from sparsereg._reserve import grown_slots
+    from sparsereg._softmax import SoftmaxState
+    from sparsereg._state import FTRLState
+    from sparsereg.model_selection import _GridState
+
+    n_features = 10_000
+    # the longest row was checked at 4 non-zeros; a writer has since moved the row ends
+    X = sp.csr_matrix(
+        (np.ones(3000), np.arange(3000), [0, 1000, 2000, 3000]), shape=(3, n_features)
+    )
+    batch = Batch(X, np.ones(3), UNWEIGHTED, 4)
+    if kind == "ftrl":
+        state = FTRLState(1, n_features, table=True)
+        zn, table = state.zn[0], state.table[0]
+    elif kind == "softmax":
+        state = SoftmaxState(3, n_features, table=True)
+        zn, table = state.zn, state.table
+    else:
+        state = _GridState(2, n_features, table=True, expected_columns=1)
+        zn, table = state.zn, state.table
+    outcome = []
+
+    def run():
+        try:
+            outcome.append(
+                grown_slots(
+                    zn,
+                    table,
+                    batch,
+                    order=np.empty(0, dtype=np.int64),
+                    t0=0,
+                    room=4,
+                    n_features=n_features,
+                )
+            )
+        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    assert outcome, "the table pre-pass has not returned within 20 s"
+    assert isinstance(outcome[0], ValueError), outcome
+    assert "X changed while it was trained on" in str(outcome[0])
