@@ -181,43 +181,67 @@ def _cgroup_directories(path, root, mount):
     return [os.path.join(mount, *below[:depth]) for depth in range(len(below), -1, -1)]
 
 
-def memory_headroom():
-    """Bytes this process may still allocate, as it stands now: the least of the address space
-    left under ``ulimit -v`` (its limit less the process's virtual size: past it an allocation
-    raises ``MemoryError``), of :func:`memory_limit` less the process's resident size, and,
-    where the kernel refuses memory it cannot back (``vm.overcommit_memory = 2``), of the
-    commit limit left. 0 where the process's sizes cannot be read (``/proc/self/statm``): it
-    then may have none. ~10-20 us (the files of ``/proc``, the cgroups' once a second)."""
-    try:
-        with open("/proc/self/statm", "rb") as f:
-            pages = f.read().split()
-        page = os.sysconf("SC_PAGE_SIZE")
-        virtual, resident = int(pages[0]) * page, int(pages[1]) * page
-    except (OSError, ValueError, IndexError, AttributeError):
-        return 0
-    room = memory_limit() - resident
+def allocation_may_fail(size):
+    """Whether allocating ``size`` more bytes could raise ``MemoryError`` as the process stands
+    now: past the address-space limit (``ulimit -v``; the process's virtual size is read on
+    each call where one is set), past the commit limit where the kernel refuses memory it
+    cannot back (``vm.overcommit_memory = 2``), or past :func:`memory_limit` less the process's
+    resident size (read at most once a second: past it the kernel ends the process rather
+    than refuse an allocation, but for one larger than the machine). ~1 us with no limit set
+    (a call may be made per ``partial_fit``); where the process's sizes cannot be read
+    (``/proc/self/statm``: not Linux), only a set address-space limit answers "may fail"."""
     try:
         import resource
 
-        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
-        if soft != resource.RLIM_INFINITY and soft > 0:
-            room = min(room, soft - virtual)
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+        limited = soft != resource.RLIM_INFINITY and soft > 0
     except (ImportError, OSError, ValueError):  # pragma: no cover - not POSIX
-        pass
-    return max(min(room, _commit_room()), 0)
+        limited = False
+    if limited:
+        sizes = _process_sizes()
+        if sizes is None or size > soft - sizes[0]:
+            return True
+    now = time.monotonic()
+    read = _sizes_read
+    if now - read[0] > _SIZES_SECONDS:
+        sizes = _process_sizes()
+        left = None if sizes is None else memory_limit() - sizes[1]
+        read = _sizes_read[:] = [now, left, _strict_overcommit()]
+    if read[2] and size > _commit_room():
+        return True
+    return read[1] is not None and size > read[1]
+
+
+_SIZES_SECONDS = 1.0  # how long the memory left and the overcommit rule, as last read, stand
+# when they were last read, memory_limit() less the resident size (None: unknown), and whether
+# the kernel refuses memory it cannot back
+_sizes_read = [float("-inf"), None, False]
+
+
+def _process_sizes():
+    """``(virtual, resident)`` bytes of this process, or None where ``/proc/self/statm`` cannot
+    be read."""
+    pages = (_read_head("/proc/self/statm", 256) or b"").split()
+    try:
+        page = os.sysconf("SC_PAGE_SIZE")
+        return int(pages[0]) * page, int(pages[1]) * page
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+def _strict_overcommit():
+    """Whether the kernel refuses memory it cannot back (``vm.overcommit_memory = 2``)."""
+    return (_read_head("/proc/sys/vm/overcommit_memory", 16) or b"").strip() == b"2"
 
 
 def _commit_room():
-    """Bytes the kernel's commit accounting still grants (``CommitLimit - Committed_AS``) when
-    it refuses what it cannot back (``vm.overcommit_memory = 2``); 2**62 otherwise (an
-    allocation is then refused only past the machine's memory, which :func:`memory_limit`
-    bounds)."""
+    """Bytes the kernel's commit accounting still grants (``CommitLimit - Committed_AS``); 0
+    where ``/proc/meminfo`` does not say (under strict overcommit: as if none were left)."""
+    fields = {}
+    for line in (_read_head("/proc/meminfo", 1 << 16) or b"").split(b"\n"):
+        name, _, value = line.partition(b":")
+        fields[name] = value.split()[:1]
     try:
-        with open("/proc/sys/vm/overcommit_memory", "rb") as f:
-            if f.read().strip() != b"2":
-                return 2**62
-        with open("/proc/meminfo", "rb") as f:
-            fields = {line.split(b":")[0]: line.split()[1:2] for line in f}
         return (int(fields[b"CommitLimit"][0]) - int(fields[b"Committed_AS"][0])) * 1024
-    except (OSError, ValueError, KeyError, IndexError):
-        return 0  # (the rule unknown: as if none were left)
+    except (KeyError, IndexError, ValueError):
+        return 0

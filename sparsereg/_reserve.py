@@ -11,9 +11,12 @@ it; training then never grows it. That pass is done only when the growth could f
 many new ones as the call has non-zeros or the width has columns left, plus a row, do not
 fit) and the largest tables they could grow to, with every table of the doublings up to them
 alive at once and a margin of ``SAFETY``, do not fit in the memory the process may still
-take (``_memory.memory_headroom``) as it stands at the call's start. Otherwise training
-grows the tables between rows as before, the same model to the bit. So the call is atomic
-when a growth fails for want of address space or memory as seen at its start; another thread
+take (``_memory.allocation_may_fail``: the address space left under ``ulimit -v`` as it
+stands at the call's start, the commit limit under strict overcommit, the memory limit less
+the resident size read within the last second; where the process's sizes cannot be read, not
+on Linux, an address-space limit alone). Otherwise training grows the tables between rows as
+before, the same model to the bit. So the call is atomic when a growth fails for want of
+address space or memory as seen at its start; another thread
 or process taking the memory meanwhile can still make a growth between rows fail (the rows
 before it then stay trained, ``t_`` not counting them). The table's size changes no number
 of the model: only its bytes (``nbytes``) and when it grows next.
@@ -23,7 +26,7 @@ import numpy as np
 
 from ._epoch import refuse_changed_x
 from ._ftrl_fast import EMPTY_KEY, Inclusion, Status, seen_rehash, table_growth
-from ._memory import memory_headroom
+from ._memory import allocation_may_fail
 
 _NO_BLOOM = np.empty(0, dtype=np.uint8)
 _FIRST_SEEN = 1 << 10  # slots of the first set of columns entering (8 KiB)
@@ -36,23 +39,23 @@ def growth_may_fail(largest_bytes):
     and frees the old one only once the new one is filled: counting every table of the
     doublings as still held (freed memory need not go back to the system), a table grown to
     ``B`` bytes has taken at most ``B + B/2 + ... < 2 B`` more."""
-    return largest_bytes > 0 and SAFETY * 2 * largest_bytes > memory_headroom()
+    return largest_bytes > 0 and allocation_may_fail(SAFETY * 2 * largest_bytes)
 
 
 def largest_table_bytes(zn, table, batch, room, n_features):
     """The bytes of the largest table training on ``batch`` can grow ``zn`` (``table = [held,
     most allowed]``) to, a row holding ``room`` columns at most: every non-zero a new column
     (as the width allows), plus a row; 0 when it cannot grow."""
-    if not may_grow(table, batch, room, n_features):
+    held, allowed = table.tolist()  # (one call: a 1-row partial_fit asks this)
+    reach = held + min(batch.X.nnz, n_features - held) + room
+    if reach <= allowed:
         return 0
-    held = int(table[0])
-    slots = _set_slots(held + min(batch.X.nnz, n_features - held) + room)
-    return max(slots, zn.shape[0]) * zn.shape[1] * zn.itemsize
+    return max(_set_slots(reach), zn.shape[0]) * zn.shape[1] * zn.itemsize
 
 
 def may_grow(table, batch, room, n_features):
     """Whether training on ``batch`` can grow the table of ``table = [held, most allowed]``."""
-    held, allowed = int(table[0]), int(table[1])
+    held, allowed = table.tolist()
     return held + min(batch.X.nnz, n_features - held) + room > allowed
 
 

@@ -192,13 +192,12 @@ class FTRLState:
     def growth_may_fail(self, batches):
         """Whether training on ``batches`` (one per model) can grow the tables (table store)
         beyond what the memory, as it stands, surely holds (``_reserve``)."""
-        largest = [
-            largest_table_bytes(
+        largest = 0
+        for k, batch in enumerate(batches):
+            largest += largest_table_bytes(
                 self.zn[k], self.table[k], batch, batch.longest_row, self.n_features
             )
-            for k, batch in enumerate(batches)
-        ]
-        return growth_may_fail(sum(largest))
+        return growth_may_fail(largest)
 
     def reserve(self, batches, hypers, order, t0):
         """Grow every model's table to the size training model ``k`` on ``batches[k]`` in
