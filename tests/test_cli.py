@@ -876,9 +876,16 @@ def test_a_count_of_zero_rows_is_a_usage_error_naming_the_option(
         (["--holdout", "10", "--early-stop", "0"], "argument --early-stop: '0'"),
         (["--hash-seed", "-1"], "argument --hash-seed: '-1': give a whole number in [0, 2**64"),
         (["--hash-seed", "2**64"], "argument --hash-seed: '2**64'"),
+        # (these were exit 1 naming fit_stream's parameters: "checkpoint_every needs
+        # checkpoint (a path).", "early_stop needs a holdout"; a quote or a line end as the
+        # delimiter read each line as one column: "no column 'click'")
+        (["--checkpoint-every", "100"], "--checkpoint-every: give --checkpoint"),
+        (["--early-stop", "2"], "--early-stop watches the holdout loss: give --holdout too"),
+        (["--delimiter", '"'], "argument --delimiter: '\"' quotes fields or ends lines"),
+        (["--delimiter", "\n"], "argument --delimiter: '\\n' quotes fields or ends lines"),
     ],
 )
-def test_zero_passes_or_early_stop_and_a_seed_out_of_range_are_usage_errors(
+def test_an_option_out_of_range_or_that_cannot_work_is_a_usage_error_naming_it(
     tmp_path, csv_file, capsys, args, message
 ):
     # (exit 1 once the inputs were opened, naming the parameter, not the option)
@@ -1067,28 +1074,6 @@ def test_ctrl_c_while_the_program_imports_ends_as_an_interrupted_command(tmp_pat
     )
     assert done.returncode == 130, done.stderr
     assert done.stderr == "sparsereg: interrupted.\n"
-
-
-@pytest.mark.parametrize(
-    "args, message",
-    [
-        (["--checkpoint-every", "100"], "--checkpoint-every: give --checkpoint"),
-        (["--early-stop", "2"], "--early-stop watches the holdout loss: give --holdout too"),
-        (["--delimiter", '"'], "argument --delimiter: '\"' quotes fields or ends lines"),
-        (["--delimiter", "\n"], "argument --delimiter: '\\n' quotes fields or ends lines"),
-    ],
-)
-def test_an_option_that_cannot_work_is_a_usage_error_naming_it(
-    tmp_path, csv_file, capsys, args, message
-):
-    # (exit 1 naming fit_stream's parameters: "checkpoint_every needs checkpoint (a path).",
-    # "early_stop needs a holdout"; a quote or a line end as the delimiter read each line
-    # as one column: "no column 'click'; its columns are ['site,hour,lat,click']")
-    with pytest.raises(SystemExit) as exit_info:
-        train(tmp_path, csv_file, *args)
-    assert exit_info.value.code == 2
-    assert message in capsys.readouterr().err
-    assert not (tmp_path / "model.npz").exists()
 
 
 def test_resuming_a_checkpoint_that_is_not_there_names_the_option(tmp_path, csv_file, capsys):
