@@ -357,9 +357,31 @@ def test_files_that_are_not_exports_are_rejected(tmp_path):
     np.savez(path, weights=np.ones(3))
     with pytest.raises(ValueError, match="not a sparsereg.ExportedLinearModel"):
         load_model(path)
-    with pytest.raises(ValueError):  # pickled arrays are refused by np.load itself
-        np.savez(path, format=np.array([{"x": 1}], dtype=object))
+    # an export whose member is a pickled object array: refused by name, never unpickled
+    X, signal, _ = make_data()
+    export_model(SparseFTRLRegressor(random_state=0).fit(X, signal)).save(path)
+    with np.load(path) as npz:
+        arrays = dict(npz)
+    arrays["kind"] = np.array([_RecordsUnpickling()], dtype=object)
+    np.savez(path, **arrays)
+    _UNPICKLED.clear()
+    with pytest.raises(ValueError, match="kind has dtype object; .* which would need pickle"):
         load_model(path)
+    assert _UNPICKLED == []
+
+
+_UNPICKLED = []
+
+
+def _record_unpickling():
+    _UNPICKLED.append("unpickled")
+
+
+class _RecordsUnpickling:
+    """Unpickled, it calls _record_unpickling (a stand-in for any code a pickle runs)."""
+
+    def __reduce__(self):
+        return _record_unpickling, ()
 
 
 def test_sizes_and_compressed_file(tmp_path):
