@@ -242,7 +242,7 @@ def test_bad_weights_argument_is_refused():
 def quantized():
     X, signal, _ = make_data()
     est = SparseFTRLClassifier(alpha=1e-4, random_state=0).fit(X, three(signal))
-    return {w: dict(export_model(est, weights=w)._arrays()) for w in ("float16", "q2.13")}
+    return {w: raw_arrays(export_model(est, weights=w)) for w in ("float16", "q2.13")}
 
 
 def edited(arrays, **changes):
@@ -305,9 +305,13 @@ def test_hostile_quantized_files_are_refused(quantized, fmt, changes, match):
 
 
 def test_files_written_with_quantized_weights_load(quantized):
-    for arrays in quantized.values():
-        load_model(saved(arrays))
-        load_model(saved(arrays, compressed=True))
+    X, _, _ = make_data()
+    for weights, arrays in quantized.items():
+        scores = X.toarray() @ dequantized_by_hand(arrays).T + arrays["intercept"]
+        for compressed in (False, True):
+            model = load_model(saved(arrays, compressed=compressed))
+            assert model.weights_format == weights
+            assert_allclose(model.decision_function(X), scores, rtol=1e-12, atol=1e-12)
 
 
 def test_quantized_weights_count_as_float64_against_max_bytes(quantized):
