@@ -9,7 +9,7 @@ import pandas as pd
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def test_readme_example_runs(tmp_path, monkeypatch):
+def test_readme_example_runs(tmp_path, monkeypatch, capsys):
     code = re.search(r"```python\n(.*?)```", README.read_text(), re.S).group(1)
     rng = np.random.RandomState(0)
     frame = pd.DataFrame(
@@ -24,9 +24,13 @@ def test_readme_example_runs(tmp_path, monkeypatch):
     namespace = {"frame": frame, "clicked": clicked}
     exec(compile(code, str(README), "exec"), namespace)
     model = namespace["model"]
-    assert (tmp_path / "ctr.npz").exists()
-    from sparsereg import load_model
+    from sparsereg import load_model, sparsity_report
 
+    # it learned (the majority class is right for 54 % of the rows), and printed its report
+    assert model.score(frame, clicked) > 0.8
+    report = sparsity_report(model)
+    assert 0 < report.n_nonzero < report.n_features == 2**28
+    assert capsys.readouterr().out == f"{report}\n"
     np.testing.assert_array_equal(
         load_model(tmp_path / "ctr.npz").predict_proba(frame), model.predict_proba(frame)
     )
