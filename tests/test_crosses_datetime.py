@@ -15,6 +15,7 @@ from sklearn.pipeline import make_pipeline
 from sparsereg import FeatureCrossHasher, SparseFTRLClassifier, export_model, load_model
 
 from .hash_seed_helpers import outputs_under_two_hash_seeds
+from .test_model_file import arrays_of
 
 pd = pytest.importorskip("pandas")
 
@@ -536,7 +537,7 @@ def test_export_round_trip_predicts_exactly_as_the_pipeline():
 
 def with_buckets(buckets_json):
     pipeline, _, _ = fitted_pipeline()
-    arrays = dict(export_model(pipeline)._arrays())
+    arrays = arrays_of(export_model(pipeline))
     specs = json.loads(str(arrays["transformers"]))
     specs[0]["params"]["buckets"] = buckets_json
     arrays["transformers"] = np.array(json.dumps(specs))

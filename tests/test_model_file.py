@@ -55,7 +55,12 @@ def models():
 
 
 def arrays_of(model):
-    return dict(model._arrays())
+    """The arrays of ``model``'s file, as np.load reads them (plain arrays, no pickle)."""
+    buffer = io.BytesIO()
+    model.save(buffer)
+    buffer.seek(0)
+    with np.load(buffer, allow_pickle=False) as npz:
+        return {key: npz[key] for key in npz.files}
 
 
 def saved(arrays, compressed=False):
