@@ -344,7 +344,7 @@ def test_dataframe_columns_are_checked(tmp_path):
 def test_regressor_has_no_decision_function_and_hinge_no_proba():
     X, signal, _ = make_data()
     reg = export_model(SparseFTRLRegressor(random_state=0).fit(X, signal))
-    with pytest.raises(AttributeError):
+    with pytest.raises(AttributeError, match="decision_function is for classifiers"):
         reg.decision_function(X)
     clf = export_model(SparseFTRLClassifier("hinge", random_state=0).fit(X, binary(signal)))
     assert clf.proba is None
@@ -440,7 +440,8 @@ def test_pipeline_with_feature_crosses_scores_raw_rows(tmp_path):
     assert_array_equal(loaded.predict(test), pipe.predict(test))
     assert_array_equal(loaded.predict_proba(test), pipe.predict_proba(test))
     assert_array_equal(loaded.predict(test.iloc[:1]), pipe.predict(test.iloc[:1]))  # one row
-    with pytest.raises(ValueError):  # the columns the pipeline was fitted with are checked
+    # the columns the pipeline was fitted with are checked
+    with pytest.raises(ValueError, match="(?s)feature names should match.*now missing:\n- kind"):
         loaded.predict(test.rename(columns={"kind": "type"}))
 
 
