@@ -617,7 +617,8 @@ class _BaseFTRLCV(BaseEstimator):
             self.__dict__.update(saved)
             raise
 
-    def _fit_or_partial(self, X, y, sample_weight, classes, *, first, epochs):
+    def _fit_or_partial(self, X, y, sample_weight, classes, *, first, epochs, trained=None):
+        # trained: a list whose item 0 is set True once the grid's state is trained in place
         grid = self._check_params(for_partial_fit=epochs is None)
         if not first and grid != self._grid_:
             raise ValueError(
@@ -746,6 +747,8 @@ class _BaseFTRLCV(BaseEstimator):
                 except BaseException:
                     rng.set_state(drawn)
                     raise
+            if trained is not None:
+                trained[0] = True
             for k, state in enumerate(states):
                 self._run(
                     X,
@@ -1091,12 +1094,25 @@ class _BaseFTRLCV(BaseEstimator):
 
     def _locked_partial_fit(self, X, y, sample_weight, classes):
         first = not hasattr(self, "_states")
+        in_place = [False]
         # a Ctrl-C is held until the call has committed (or been undone), then raised: the
         # grid is trained in place, so undoing the attributes alone would not undo the call
-        with interrupts_deferred(), self._unchanged_on_error():
-            chosen = _ChosenModel(self._single_params())
-            trained = self._fit_or_partial(X, y, sample_weight, classes, first=first, epochs=None)
-            self._commit(*trained, n_iter=1, chosen=chosen)
+        try:
+            with interrupts_deferred(), self._unchanged_on_error():
+                chosen = _ChosenModel(self._single_params())
+                trained = self._fit_or_partial(
+                    X, y, sample_weight, classes, first=first, epochs=None, trained=in_place
+                )
+                self._commit(*trained, n_iter=1, chosen=chosen)
+        except BaseException:
+            # stopped part-way (X changed, a growth's MemoryError), the grid keeps the rows it
+            # trained, t_ not counting them; best_estimator_ is then what the grid holds, as a
+            # single estimator's coef_ is, whether or not it was read before the call (a model
+            # built before it was kept, one not yet built was built with those rows)
+            held = self.__dict__.get("_chosen")
+            if in_place[0] and held is not None and held.value is not None:
+                self._chosen = _ChosenModel(held.params)
+            raise
         return self
 
     def estimator_at(self, index: int) -> BaseEstimator:

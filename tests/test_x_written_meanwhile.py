@@ -320,3 +320,40 @@ def test_a_table_pre_pass_over_a_row_written_longer_meanwhile_stops(kind):
     assert outcome, "the table pre-pass has not returned within 20 s"
     assert isinstance(outcome[0], ValueError), outcome
     assert "X changed while it was trained on" in str(outcome[0])
+
+
+def test_a_grid_partial_fit_refused_part_way_gives_one_best_estimator_read_before_or_not(
+    monkeypatch,
+):
+    # best_estimator_ is built when first read. A partial_fit stopped part-way (here: X
+    # changed) leaves the grid's rows trained, t_ not counting them, as a single estimator's
+    # state. The chosen model must not depend on whether it was read before that call: a
+    # model built before it was kept (the old one), one not yet built was built with the
+    # rows the refused call trained. Both must be what the grid holds.
+    import copy
+
+    import sparsereg.model_selection as model_selection
+    from sparsereg._ftrl_fast import Status
+
+    rng = np.random.default_rng(0)
+    X = _rows(2000, 300, 6, rng)
+    y = rng.normal(size=2000)
+    read = SparseFTRLRegressorCV(state_store="sparse", random_state=0).partial_fit(X[:500], y[:500])
+    unread = copy.deepcopy(read)
+    read.best_estimator_  # built now, before the refused call
+    real = model_selection.grid_epoch
+
+    def trained_then_met_a_writer(*args):
+        row, _ = real(*args)
+        return row, int(Status.X_CHANGED)
+
+    monkeypatch.setattr(model_selection, "grid_epoch", trained_then_met_a_writer)
+    for cv in (read, unread):
+        with pytest.raises(ValueError, match="X changed while it was trained on"):
+            cv.partial_fit(X[500:], y[500:])
+    monkeypatch.undo()
+    assert read.t_ == unread.t_ == 500
+    grid_now = read.estimator_at(read.best_index_).coef_
+    np.testing.assert_array_equal(unread.best_estimator_.coef_.toarray(), grid_now.toarray())
+    np.testing.assert_array_equal(read.best_estimator_.coef_.toarray(), grid_now.toarray())
+    np.testing.assert_array_equal(read.predict(X[:50]), unread.predict(X[:50]))
