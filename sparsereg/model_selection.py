@@ -1160,6 +1160,13 @@ class _BaseFTRLCV(BaseEstimator):
                     chosen.value = self._build_best(self.best_index_, chosen.params)
         return chosen.value
 
+    @best_estimator_.setter
+    def best_estimator_(self, value):
+        # (an attribute until it was built when read: assigning a model, as scikit-learn's
+        # searches allow, still makes it the one predict, coef_ and the exports use)
+        with self._training_lock:
+            self._chosen = _ChosenModel(value.get_params(), value)
+
     def __setstate__(self, state):
         if "best_estimator_" in state:  # pickled before best_estimator_ was built when read
             best = state.pop("best_estimator_")

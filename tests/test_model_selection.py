@@ -7,12 +7,14 @@ in test_kernel_reference.py): the grid must give the same state to the bit.
 
 import io
 import math
+import pickle
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.datasets import make_regression
 
 from sparsereg import (
     SparseFTRLClassifier,
@@ -828,3 +830,17 @@ def test_each_models_history_is_the_single_models_call_by_call(width, store, sel
             single.partial_fit(X[keep], y[keep], classes=[0, 1])
         assert cv.estimator_at(i).nnz_history_ == single.nnz_history_
         assert 0 < len(single.nnz_history_) < len(parts)  # some calls recorded, not all
+
+
+def test_best_estimator_can_still_be_assigned():
+    # best_estimator_ was an attribute (as in scikit-learn's searches) before it was built
+    # when read: assigning another model of the grid raised AttributeError (no setter)
+    X, y = make_regression(n_samples=300, n_features=20, random_state=0)
+    cv = SparseFTRLRegressorCV(alphas=3, random_state=0).fit(X, y)
+    other = cv.estimator_at(0)
+    cv.best_estimator_ = other
+    assert cv.best_estimator_ is other
+    np.testing.assert_array_equal(cv.predict(X), other.predict(X))
+    np.testing.assert_array_equal(cv.coef_, other.coef_)
+    back = pickle.loads(pickle.dumps(cv))
+    np.testing.assert_array_equal(back.predict(X), other.predict(X))
