@@ -577,7 +577,7 @@ def test_the_clean_up_and_the_checks_wait_for_their_threads_on_latches(monkeypat
     assert waited == [True] * 2
 
 
-def test_a_thread_failing_to_start_its_work_fails_the_fit_without_hanging(monkeypatch):
+def test_a_thread_failing_in_its_work_fails_the_fit_without_hanging(monkeypatch):
     # No public input makes another thread fail (its arrays are made before it starts, by
     # the caller), so the failure is injected: the kernel raises MemoryError in the training
     # threads started (any thread but the caller's). The fit must raise it, not wait for
@@ -610,6 +610,26 @@ def test_a_thread_failing_to_start_its_work_fails_the_fit_without_hanging(monkey
     assert not caller.is_alive(), "fit hung waiting for a thread that had failed"
     assert [str(e) for e in outcome] == ["injected"]
     assert_same_state(est, pickle.loads(before))
+
+
+def test_threads_that_cannot_start_leave_their_rows_to_those_that_did(monkeypatch):
+    # No public input keeps a thread from starting (the system's threads or memory run out:
+    # RuntimeError "can't start new thread"), so it is injected. The fit raised it with the
+    # other threads' rows trained; the calling thread now trains every chunk itself: one
+    # thread's model, to the bit, as the kernel gives when no other thread shares the state.
+    import sparsereg._hogwild as hogwild
+
+    def no_thread_starts(*args):
+        raise RuntimeError("can't start new thread")
+
+    X, y = ctr_like(3 * CHUNK, n_features=2**12)
+    one_epoch = dict(max_iter=1, tol=None, random_state=0)
+    alone = SparseFTRLClassifier(n_threads=1, **one_epoch).fit(X, y)
+    monkeypatch.setattr(hogwild._thread, "start_new_thread", no_thread_starts)
+    est = SparseFTRLClassifier(n_threads=4, **one_epoch).fit(X, y)
+    monkeypatch.undo()
+    assert est.t_ == alone.t_ == X.shape[0]
+    assert_same_state(est, alone)
 
 
 def test_early_stopping_with_threads_counts_every_row():
