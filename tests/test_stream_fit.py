@@ -243,6 +243,25 @@ def test_bad_parameters_are_refused(kwargs, message):
         fit_stream(pipeline(), click_batches(2), target="click", **kwargs)
 
 
+@pytest.mark.parametrize("value", [2**63, 10**30])
+@pytest.mark.parametrize(
+    "name", ["passes", "batch_rows", "holdout", "early_stop", "checkpoint_every"]
+)
+def test_counts_beyond_int64_are_refused_before_any_reading(tmp_path, name, value):
+    # they meet numpy's int64 arithmetic: holdout=10**30 raised OverflowError at the first batch
+    read = []
+
+    def batches():
+        read.append(True)
+        yield from click_batches(2)
+
+    path = tmp_path / "run.npz"
+    kwargs = {"holdout": 10, "checkpoint": path, name: value}
+    with pytest.raises(ValueError, match=rf"{name} must be at most 2\*\*63 - 1 \(an int64\)"):
+        fit_stream(pipeline(), batches(), target="click", **kwargs)
+    assert not read and not path.exists()
+
+
 def test_several_passes_over_an_iterator_are_refused():
     with pytest.raises(ValueError, match="several passes need a source that can be read again"):
         fit_stream(pipeline(), iter(click_batches(2)), target="click", passes=2)

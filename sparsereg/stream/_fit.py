@@ -84,10 +84,20 @@ class StreamFit(tuple):
     history = property(lambda self: self[1])
 
 
+# the largest count taken: row numbers, periods and counts meet numpy's int64 arithmetic
+_MAX_COUNT = 2**63 - 1
+
+
 def _check_int(name, value, low):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
         raise ValueError(f"{name} must be an int >= {low}, got {value!r}.")
-    return int(value)
+    return _at_most_max_count(name, int(value))
+
+
+def _at_most_max_count(name, value):
+    if value > _MAX_COUNT:
+        raise ValueError(f"{name} must be at most 2**63 - 1 (an int64), got {value}.")
+    return value
 
 
 def _check_holdout(holdout):
@@ -99,7 +109,7 @@ def _check_holdout(holdout):
                 f"holdout as an int is a period and must be >= 2 (every holdout-th "
                 f"row is held out), got {holdout}."
             )
-        return int(holdout)
+        return _at_most_max_count("holdout", int(holdout))  # (a period: row_numbers % holdout)
     if isinstance(holdout, numbers.Real) and not isinstance(holdout, bool) and 0 < holdout < 1:
         return float(holdout)
     raise ValueError(
