@@ -982,9 +982,12 @@ class _BaseFTRL(BaseEstimator):
             # not after the new model is attached: a held-back signal handler's exception
             # comes out of that step's end, and the model then is the call's
             if not call.committed:
-                for name in names:
-                    self.__dict__.pop(name, None)
+                # the saved values written first (in place, where the name is there: no
+                # allocation that could fail after one was removed), then the others removed
                 self.__dict__.update(saved)
+                for name in names:
+                    if name not in saved:
+                        self.__dict__.pop(name, None)
             raise
 
     def _softmax_classes(self, n_classes):

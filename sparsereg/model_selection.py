@@ -613,8 +613,10 @@ class _BaseFTRLCV(BaseEstimator):
         try:
             yield
         except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(saved)
+            # the copy itself put back, which allocates nothing: emptied, then refilled (a new
+            # table), a MemoryError left the estimator without its parameters, and another
+            # thread could read it empty meanwhile
+            self.__dict__ = saved
             raise
 
     def _fit_or_partial(self, X, y, sample_weight, classes, *, first, epochs, trained=None):
