@@ -235,6 +235,17 @@ _LEFT_OPEN = (
 )
 
 
+def _numbers_marked(pa, pc, column, what, mark):
+    """``column`` as float64 (:func:`_to_float`), each value that is not a number or not
+    finite given to ``mark(positions, reason)`` as a bad row, ``what`` naming the column."""
+    values, not_numbers = _to_float(pa, pc, column)
+    for p in not_numbers:
+        mark([p], f"{what}: {_value(column, [p])} is not a number")
+    for p in _infinite(pc, values):
+        mark([p], f"{what}: {_value(column, [p])} is not finite")
+    return values
+
+
 def _infinite(pc, values):
     """Positions of a float64 Arrow array's infinite values (1e400 in text is one too)."""
     return np.flatnonzero(pc.fill_null(pc.is_inf(values), False).to_numpy(zero_copy_only=False))
@@ -860,11 +871,7 @@ class _ArrowSource(Source):
                     )
                 target = _as_null(pa, pc, column)
             else:
-                target, not_numbers = _to_float(pa, pc, column)
-                for p in not_numbers:
-                    mark([p], f"target {self.target!r}: {_value(column, [p])} is not a number")
-                for p in _infinite(pc, target):
-                    mark([p], f"target {self.target!r}: {_value(column, [p])} is not finite")
+                target = _numbers_marked(pa, pc, column, f"target {self.target!r}", mark)
                 # a NaN stored as a number (Parquet) is missing, as "nan" in a CSV field is
                 nan = pc.fill_null(pc.is_nan(target), False)
                 target = pc.if_else(nan, pa.scalar(None, pa.float64()), target)
@@ -879,12 +886,7 @@ class _ArrowSource(Source):
             if name in categorical:
                 arrays[name] = _to_dictionary(pa, pc, column)
             else:
-                values, not_numbers = _to_float(pa, pc, column)
-                for p in not_numbers:
-                    mark([p], f"column {name!r}: {_value(column, [p])} is not a number")
-                for p in _infinite(pc, values):
-                    mark([p], f"column {name!r}: {_value(column, [p])} is not finite")
-                arrays[name] = values
+                arrays[name] = _numbers_marked(pa, pc, column, f"column {name!r}", mark)
         if not self.skip_bad_rows and (bad.any() or bad_numbers):
             found = [(int(numbers[p]), reasons[int(p)]) for p in np.flatnonzero(bad)[:1]]
             number, reason = min(found + bad_numbers[:1])
