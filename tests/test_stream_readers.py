@@ -1679,3 +1679,35 @@ def test_an_svmlight_file_compressed_other_than_by_gzip_is_refused_naming_it(tmp
         path.write_bytes(bz2.compress(b"1 1:1\n0 2:1\n"))
         with pytest.raises(ValueError, match=rf"{name}: SVMlight files are read plain or"):
             open_source(str(path), format="svmlight", n_features=8)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "svmlight"])
+def test_a_readahead_beyond_the_chunks_a_file_holds_reads_them_all_at_once(tmp_path, fmt):
+    # the reading thread was given one token per chunk it may read ahead, all made up front:
+    # readahead=2**63 - 1 (or 10**8, ~1 GB of tokens) hung at the first chunk, making them
+    if fmt == "csv":
+        _pyarrow()
+    frame = pd.DataFrame({"y": np.arange(90) % 2, "c": ["a", "b", "c"] * 30, "v": np.arange(90.0)})
+    path = tmp_path / f"d.{'svm' if fmt == 'svmlight' else 'csv'}"
+    _write(fmt, frame, path, bad_every=0)
+    kwargs = dict(target="y", numeric=["v"], batch_rows=40, n_features=8)
+    base = [_chunk_key(c) for c in open_source(str(path), **kwargs).chunks()]
+    for readahead in (10**8, 2**63 - 1, 10**30):
+        started = time.perf_counter()
+        ahead = open_source(str(path), readahead=readahead, **kwargs)
+        assert [_chunk_key(c) for c in ahead.chunks()] == base
+        assert time.perf_counter() - started < 10
+
+
+@pytest.mark.parametrize("name", ["batch_rows", "n_features"])
+@pytest.mark.parametrize("value", [2**63, 10**30])
+def test_counts_beyond_int64_are_refused_when_the_source_opens(tmp_path, name, value):
+    # svmlight batch_rows=2**64 raised islice's "Stop argument for islice() must be None or
+    # an integer: 0 <= x <= sys.maxsize" at the first chunk; n_features=2**63 was "line 1: a
+    # feature index is outside int64 (Python int too large to convert to C long)", of a file
+    # whose indices are all small
+    path = tmp_path / "d.svm"
+    path.write_text("1 1:1\n0 2:1\n")
+    kwargs = {"n_features": 4, name: value}
+    with pytest.raises(ValueError, match=rf"{name} must be at most 2\*\*63 - 1 \(an int64\)"):
+        open_source(str(path), **kwargs)

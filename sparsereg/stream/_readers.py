@@ -97,6 +97,14 @@ def _format_of(path):
     return None, None
 
 
+def _at_most_max_count(name, value):
+    # (row numbers and column indices are int64: SVMlight's islice took no more than
+    # sys.maxsize rows, and its indices refused a width beyond int64 as the file's)
+    if value > 2**63 - 1:
+        raise ValueError(f"{name} must be at most 2**63 - 1 (an int64), got {value}.")
+    return value
+
+
 def open_source(
     source: Any,
     *,
@@ -207,7 +215,7 @@ def open_source(
         or batch_rows < 1
     ):
         raise ValueError(f"batch_rows must be a positive int, got {batch_rows!r}.")
-    batch_rows = int(batch_rows)
+    batch_rows = _at_most_max_count("batch_rows", int(batch_rows))
     if target_dtype in ("float64", np.float64, float) or (
         isinstance(target_dtype, np.dtype) and target_dtype == np.float64
     ):
@@ -317,7 +325,7 @@ def open_source(
             files,
             batch_rows=batch_rows,
             skip_bad_rows=skip_bad_rows,
-            n_features=int(n_features),
+            n_features=_at_most_max_count("n_features", int(n_features)),
             zero_based=zero_based,
             readahead=readahead,
         )

@@ -121,14 +121,19 @@ def _ahead(items, depth):
     an ``Event``) and stops itself when the caller has gone.
     """
     results = queue.SimpleQueue()  # (more, item or exception), in the stream's order
-    slots = queue.SimpleQueue()  # one token per item the thread may read ahead
-    for _ in range(depth):
-        slots.put(None)
+    # one token per item the caller has taken: the thread reads `depth` items on credit
+    # (not `depth` tokens made up front, which hung on a readahead of 2**63 - 1), then one
+    # more for each token
+    slots = queue.SimpleQueue()
+    credit = [depth]  # (the thread's alone)
     stop, running, ended = [], [], []  # flags: appended to once, each by one side
     finished = _thread.allocate_lock()
     finished.acquire()  # released by the thread as the last thing it does
 
     def take_slot():
+        if not stop and credit[0]:
+            credit[0] -= 1
+            return True
         while not stop:
             try:
                 slots.get(timeout=0.05)
