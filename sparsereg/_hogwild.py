@@ -27,7 +27,6 @@ more than the cache lines it saved and was dropped in December 2026 (benchmarks/
 "#16 fourth session"); the table looked up a row ahead is the "#16 fifth session".
 """
 
-import _thread
 import threading
 from dataclasses import replace
 
@@ -36,6 +35,7 @@ import numpy as np
 from ._epoch import CSR_LANES_FROM, IN_ORDER, refuse_changed_x, run_epoch
 from ._ftrl_fast import Ahead, CsrScratch, HotTable, Status, combine_own, ftrl_epoch_shared
 from ._interrupts import Latch, call_until_done, interrupts_deferred
+from ._model_threads import thread_started
 from ._state import DENSE_SLOT
 
 # rows of the epoch's order that a thread takes at a time
@@ -229,13 +229,9 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
             # not threading.Thread: its start() waits on a threading.Event, where a signal
             # handler's exception can leave the Event's lock held and the new thread blocked
             # on it for good, holding its arguments (X and the state among them)
-            try:
-                _thread.start_new_thread(work, (i, quiet))
-            except RuntimeError as exc:
-                if "can't start new thread" not in str(exc):  # (a signal handler's)
-                    raise
-                break  # (no stack for it: the threads started take its chunks, as
-                # _model_threads._train_models_in_threads does; raised, it left theirs trained)
+            if not thread_started(work, (i, quiet)):
+                break  # (no stack for it: the threads started take its chunks; raised, it
+                # left theirs trained)
         work(0, hyper)
         if errors:
             raise errors[0]

@@ -49,11 +49,7 @@ def _train_models_in_threads(one_model, order, t, n_models, n_jobs):
     ]
     try:
         for task in tasks:  # (a task its thread begins after finish took it back: nothing)
-            try:
-                _thread.start_new_thread(task.run, ())
-            except RuntimeError as exc:
-                if "can't start new thread" not in str(exc):  # (a signal handler's, raised
-                    raise  # as the call returned)
+            if not thread_started(task.run, ()):
                 break  # the others take its models
         work()
     finally:
@@ -61,6 +57,21 @@ def _train_models_in_threads(one_model, order, t, n_models, n_jobs):
         stopped[0] = True
         finish(tasks)
     return outcomes
+
+
+def thread_started(function, args):
+    """Start ``function(*args)`` in a new thread (``_thread``: ``Thread.start`` waits on an
+    ``Event``, which a signal handler's exception can leave locked); False where the system
+    has no thread left to give ("can't start new thread"), so that the threads started take
+    its work. Any other ``RuntimeError`` (a signal handler's, raised as the call returned)
+    is raised."""
+    try:
+        _thread.start_new_thread(function, args)
+    except RuntimeError as exc:
+        if "can't start new thread" not in str(exc):
+            raise
+        return False
+    return True
 
 
 def _model_workers(n_jobs, n_models):

@@ -736,12 +736,16 @@ def _row_entries(X, rows, on_support, support, step):
     ``support`` when ``on_support``), each of whose rows has an entry per column of
     ``support``."""
     if sp.issparse(X):
+        # entry k of the block is in the row whose end (cumulative length) first exceeds k:
+        # ``step`` entries' indices at a time, never the whole block's (rows of X's size)
         starts, lengths = X.indptr[rows], X.indptr[rows + 1] - X.indptr[rows]
-        at_row = np.repeat(np.arange(rows.size), lengths)
-        entries = np.arange(at_row.size) + np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-        for first in range(0, entries.size, step):
-            part = entries[first : first + step]
-            yield at_row[first : first + step], X.data[part], X.indices[part]
+        ends = np.cumsum(lengths)
+        total = int(ends[-1]) if ends.size else 0
+        for first in range(0, total, step):
+            flat = np.arange(first, min(first + step, total))
+            at_row = np.searchsorted(ends, flat, side="right")
+            part = starts[at_row] + (flat - (ends[at_row] - lengths[at_row]))
+            yield at_row, X.data[part], X.indices[part]
         return
     n_columns = support.size
     for first in range(0, rows.size * n_columns, step):

@@ -617,7 +617,7 @@ def test_threads_that_cannot_start_leave_their_rows_to_those_that_did(monkeypatc
     # RuntimeError "can't start new thread"), so it is injected. The fit raised it with the
     # other threads' rows trained; the calling thread now trains every chunk itself: one
     # thread's model, to the bit, as the kernel gives when no other thread shares the state.
-    import sparsereg._hogwild as hogwild
+    import _thread
 
     def no_thread_starts(*args):
         raise RuntimeError("can't start new thread")
@@ -625,7 +625,7 @@ def test_threads_that_cannot_start_leave_their_rows_to_those_that_did(monkeypatc
     X, y = ctr_like(3 * CHUNK, n_features=2**12)
     one_epoch = dict(max_iter=1, tol=None, random_state=0)
     alone = SparseFTRLClassifier(n_threads=1, **one_epoch).fit(X, y)
-    monkeypatch.setattr(hogwild._thread, "start_new_thread", no_thread_starts)
+    monkeypatch.setattr(_thread, "start_new_thread", no_thread_starts)
     est = SparseFTRLClassifier(n_threads=4, **one_epoch).fit(X, y)
     monkeypatch.undo()
     assert est.t_ == alone.t_ == X.shape[0]
