@@ -209,15 +209,23 @@ def _holdout(text):
 
 
 def _parser():
+    from . import __version__
+
+    # no abbreviated long options (argparse's default takes --hold for --holdout): an
+    # abbreviation a script relies on would change meaning, or stop working, when an option
+    # that shares its prefix is added; a mistyped option is then an error, not another option
     parser = argparse.ArgumentParser(
         prog="sparsereg",
         description="FTRL-Proximal models on hashed feature crosses, trained "
         "from files bigger than memory.",
+        allow_abbrev=False,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     train = commands.add_parser(
         "train",
+        allow_abbrev=False,
         help="train a model on CSV, Parquet or SVMlight files",
         description="Stream the files (in order, batch by batch), hash each row's columns and "
         "crosses, score each batch before training on it (progressive validation) and train "
@@ -325,6 +333,7 @@ def _parser():
 
     predict = commands.add_parser(
         "predict",
+        allow_abbrev=False,
         help="predict with a model, streaming the files",
         description="Stream the files through the model (hasher included) and write one "
         "prediction per row, in order, as CSV.",
@@ -340,6 +349,7 @@ def _parser():
 
     report = commands.add_parser(
         "report",
+        allow_abbrev=False,
         help="sparsity and the largest weights of a model",
         description="Print the model's sparsity report and its largest weights; with DATA, "
         "each weight's column is named by the readable cells that hash to it.",
@@ -364,6 +374,9 @@ def _parser():
         help="SVMlight column indices start at 0 (default: at 1)",
     )
     report.add_argument("--json", action="store_true", help="print the report as JSON")
+    for command in (train, predict, report):
+        # a UsageError of the command is printed with its usage line, as argparse's own are
+        command.set_defaults(command_parser=command)
     return parser
 
 
@@ -486,6 +499,8 @@ def _finite_or_none(value):
 def _check_writable(option, path):
     """Refuse, before any work, an output that exists but is no regular file (a folder: the
     file renamed over it at the end would fail) or whose folder is missing or not writable."""
+    if path == "-":  # (a file named "-" was written: "-" is stdout for predict's --out)
+        raise UsageError(f"{option} -: give the path of a file to write, not stdout.")
     if os.path.exists(path) and not os.path.isfile(path):
         what = "a directory" if os.path.isdir(path) else "not a regular file"
         raise UsageError(f"{option} {path} is {what}; give the path of a file to write.")
@@ -620,6 +635,9 @@ def _model(args, fmt, delimiter):
     features = args.features or [c for c in header if c != args.target]
     if args.target in features:
         raise UsageError(f"--features lists the target {args.target!r}.")
+    for cross in args.cross:
+        if args.target in cross:
+            raise UsageError(f"--cross {','.join(cross)} crosses the target {args.target!r}.")
     crosses = [(f,) for f in features] + [tuple(c) for c in args.cross]
     buckets = dict(args.bucket)
     used = {n for cross in crosses for n in cross}
@@ -632,8 +650,6 @@ def _model(args, fmt, delimiter):
     for name in {n for cross in crosses for n in cross} | set(buckets):
         if name not in header:
             raise ValueError(f"{args.data[0]}: no column {name!r}; its columns are {header[:30]}.")
-        if name == args.target:
-            raise UsageError(f"the target {args.target!r} cannot be a feature.")
     hasher = FeatureCrossHasher(
         crosses,
         buckets=buckets or None,
@@ -878,7 +894,10 @@ def _named_columns(model, paths, fmt, delimiter, columns, max_rows, zero_based=F
 
     hasher = model.transformers[0] if model.transformers else None
     if not isinstance(hasher, FeatureCrossHasher):
-        raise UsageError("naming columns needs a model exported with a FeatureCrossHasher.")
+        raise UsageError(
+            "DATA: naming columns needs a model exported with a FeatureCrossHasher; "
+            "give no DATA to report this model."
+        )
     numeric, categorical = columns_to_read(model.transformers)
     source = open_source(
         list(paths),
@@ -993,7 +1012,15 @@ def _main_as_program():
 
 def _run(argv, sigterm_stops):
     parser = _parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args, unrecognized = parser.parse_known_args(argv)
+    if unrecognized:
+        # reported by the command's parser, with its usage (parse_args has the top-level
+        # parser report them), unless given before the command's name
+        before_command = unrecognized[0] in argv[: argv.index(args.command)]
+        (parser if before_command else args.command_parser).error(
+            f"unrecognized arguments: {' '.join(unrecognized)}"
+        )
     commands = {"train": _train, "predict": _predict, "report": _report}
     try:
         with _sigterm_stops_like_ctrl_c() if sigterm_stops else nullcontext():
@@ -1001,7 +1028,7 @@ def _run(argv, sigterm_stops):
             sys.stdout.flush()  # here, where a reader that left is caught, not at the exit
         return status
     except UsageError as exc:
-        parser.error(str(exc))  # exits with status 2
+        args.command_parser.error(str(exc))  # exits with status 2
     except KeyboardInterrupt as exc:
         checkpoint = getattr(args, "checkpoint", None)
         where = (

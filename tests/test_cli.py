@@ -1126,3 +1126,46 @@ def test_classes_that_cannot_be_the_labels_are_a_usage_error(
         train(tmp_path, csv_file, "--classes", classes)
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "command, args, message",
+    [
+        ("train", ["--target", "click", "--early-stop", "2"], "--early-stop watches the holdout"),
+        ("train", ["--target", "click", "--hold", "10"], "unrecognized arguments: --hold"),
+        ("train", ["--cross", "site,click"], "--cross site,click crosses the target 'click'"),
+        ("train", ["--target", "click", "--model", "-"], "--model -: give the path of a file"),
+        ("predict", ["MODEL"], "is the model file: give the rows to read as DATA"),
+        ("predict", ["DATA", "--s"], "unrecognized arguments: --s"),
+        ("report", ["MODEL"], "is the model file: give the rows to read as DATA"),
+    ],
+)
+def test_a_usage_error_prints_the_usage_of_its_command(
+    tmp_path, csv_file, capsys, monkeypatch, command, args, message
+):
+    # (the errors found after parsing, and the options argparse does not know, printed the
+    # usage of `sparsereg` itself: "usage: sparsereg [-h] COMMAND ..."; --hold was taken as
+    # --holdout, and --model - wrote a file named "-")
+    monkeypatch.chdir(tmp_path)
+    model = tmp_path / "model.npz"
+    args = [{"MODEL": str(model), "DATA": str(csv_file)}.get(a, a) for a in args]
+    if command == "train":
+        args = ["train", str(csv_file), "--target", "click", "--model", str(model), *args]
+    else:
+        args = [command, str(model), *args]
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: sparsereg {command} [-h]")
+    assert f"\nsparsereg {command}: error: " in err and message in err
+    assert not model.exists() and not (tmp_path / "-").exists()
+
+
+def test_the_version_is_printed(capsys):
+    from sparsereg import __version__
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"sparsereg {__version__}\n"
