@@ -10,10 +10,12 @@ import time
 def memory_limit():
     """Bytes of memory this process may use: the machine's physical memory, or less where the
     process's cgroup or one above it (a container's, a systemd unit's, a batch job's: v2
-    ``memory.max``, v1 ``memory.limit_in_bytes``) or the address-space limit (``ulimit -v``)
-    says so; 2**62 where the system says nothing. The cgroups' files are found where
-    ``/proc/self/mountinfo`` says the memory controller is mounted (a container's layout), and
-    a file that is missing, endless or garbled is skipped. The address-space limit is read on
+    ``memory.max``, v1 ``memory.limit_in_bytes``, and v1 ``memory.stat``'s
+    ``hierarchical_memory_limit``, which counts the cgroups above those a container sees) or
+    the address-space limit (``ulimit -v``) says so; 2**62 where the system says nothing. The
+    cgroups' files are found where ``/proc/self/mountinfo`` says the memory controller is
+    mounted (a container's layout), and a file that is missing, endless or garbled is
+    skipped. The address-space limit is read on
     each call, the cgroups' at most once a second, so a limit changed while the process runs
     counts. The guards compared a state with the physical memory only: one larger than a
     container's limit got past them, and the kernel's out-of-memory killer ended the
@@ -53,7 +55,8 @@ def _recent_cgroup_limits():
 
 def _cgroup_limits():
     """The memory limits of this process's cgroup and of those above it, as the files of the
-    cgroup file system say them ("max": none), in bytes. Where the memory controller is
+    cgroup file system say them ("max": none), in bytes: each one's that the mounts show, and
+    under v1 the kernel's lowest of them all (``hierarchical_memory_limit``). Where the memory controller is
     mounted, and which cgroup each mount shows at its mount point, is read from
     ``/proc/self/mountinfo`` (a v1 hierarchy may be mounted anywhere, with other controllers,
     or from a cgroup below its root: a container's, bind-mounted); where that file says
@@ -64,24 +67,50 @@ def _cgroup_limits():
     if not mounts:  # (no /proc, or a mount namespace that hides them): the usual places
         mounts = [(b"/", b"/sys/fs/cgroup", "v2"), (b"/", b"/sys/fs/cgroup/memory", "v1")]
     files = {}  # each limit's file once, in order
+    stats = {}  # v1: the memory.stat of the lowest cgroup each mount shows
     for root, mount, version in mounts:
         if version not in paths:  # (no /proc/self/cgroup): the mount's own cgroup
-            files[os.path.join(mount, _LIMIT_FILES[version])] = None
-            continue
-        for directory in _cgroup_directories(paths[version], root, mount):
+            directories = [mount]
+        else:
+            directories = _cgroup_directories(paths[version], root, mount)
+        for directory in directories:
             files[os.path.join(directory, _LIMIT_FILES[version])] = None
-    limits = []
-    for file in files:
-        value = (_read_head(file, _MOST_LIMIT_BYTES) or b"").strip()
-        if len(value) < _MOST_LIMIT_BYTES and value.isdigit() and int(value) > 0:
-            limits.append(int(value))
-    return limits
+        if version == "v1" and directories:
+            # its hierarchical_memory_limit is the kernel's lowest limit of the cgroup and of
+            # those above it, those the mount does not show included (a container's parent);
+            # read for that cgroup only: a v1 memory.stat sums the cgroups below its own, which
+            # at a busy hierarchy's root is slow, and says no more about the limit
+            stats[os.path.join(directories[0], b"memory.stat")] = None
+    limits = [_limit(_read_head(file, _MOST_LIMIT_BYTES) or b"") for file in files]
+    limits += [_hierarchical_limit(_read_head(file, _MOST_STAT_BYTES) or b"") for file in stats]
+    return [limit for limit in limits if limit is not None]
 
 
+def _limit(text):
+    """The bytes a limit's text says (digits), or None ("max", garbled, 0, too long)."""
+    value = text.strip()
+    if len(value) < _MOST_LIMIT_BYTES and value.isdigit() and int(value) > 0:
+        return int(value)
+    return None
+
+
+def _hierarchical_limit(text):
+    """The ``hierarchical_memory_limit`` line's limit of a v1 ``memory.stat``'s text, or None
+    where no whole line says it (the file's last line, cut at the bound read, is not one)."""
+    for line in text.split(b"\n")[:-1]:
+        name, _, value = line.partition(b" ")
+        if name == b"hierarchical_memory_limit":
+            return _limit(value)
+    return None
+
+
+# (not v2's memory.high nor v1's soft limit: past those the kernel reclaims and throttles, an
+# allocation does not fail and the process is not killed; memory.max is the hard limit)
 _LIMIT_FILES = {"v1": b"memory.limit_in_bytes", "v2": b"memory.max"}
 _MOST_CGROUP_BYTES = 1 << 16  # a line per v1 hierarchy, a path of at most 4096 bytes in each
 _MOST_MOUNTINFO_BYTES = 1 << 22  # some 20,000 mounts (a busy Kubernetes node has thousands)
 _MOST_LIMIT_BYTES = 64  # a limit is at most 20 digits: more is not a limit
+_MOST_STAT_BYTES = 1 << 14  # a v1 memory.stat: some 40 lines of a name and a number
 _MOST_PATH_BYTES = 4096  # PATH_MAX: a longer cgroup path is not one
 _MOST_MOUNTS = 16  # memory mounts looked at (a hierarchy is seldom mounted more than twice)
 

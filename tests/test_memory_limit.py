@@ -108,6 +108,52 @@ umount -l "{mount}"
     assert "(1,048,576 bytes)" in done.stdout
 
 
+@needs_mounts
+def test_a_v1_limit_above_the_cgroups_a_container_sees_counts(tmp_path):
+    # under cgroup v1, a limit set on a cgroup above the container's (which its mount does not
+    # show) is said only by the kernel's hierarchical_memory_limit in the memory.stat of the
+    # container's cgroup: it was not read, and the guards let a state past it
+    mount, limit_file, path = _memory_cgroup()
+    if limit_file != "memory.limit_in_bytes":
+        pytest.skip("needs a cgroup v1 memory controller")
+    (tmp_path / "stat").write_text(
+        "cache 0\nrss 0\nhierarchical_memory_limit 1048576\nhierarchical_memsw_limit 1048576\n"
+    )
+    setup = f'mount --bind "$TMP/stat" "{mount}{path}/memory.stat"'
+    done = _run_in_mount_namespace(setup, tmp_path, "0", str(2**17))  # a state of 2 MiB
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "ValueError: the dense state store needs 2,097,152 bytes" in done.stdout
+    assert "(1,048,576 bytes)" in done.stdout
+
+
+@needs_mounts
+@pytest.mark.parametrize("lowest", ["parent", "root", "own"])
+def test_the_lowest_v2_memory_max_up_the_hierarchy_counts(tmp_path, lowest):
+    # a cgroup v2 hierarchy (made of files, named by a /proc/self/mountinfo and a
+    # /proc/self/cgroup of its own) whose cgroup /job/step has no limit but one above it has
+    tree = tmp_path / "cgroup v2"
+    (tree / "job" / "step").mkdir(parents=True)
+    for directory, name in [
+        (tree, "root"),
+        (tree / "job", "parent"),
+        (tree / "job" / "step", "own"),
+    ]:
+        (directory / "memory.max").write_text("1048576\n" if name == lowest else "max\n")
+        (directory / "memory.high").write_text("max\n")
+    (tree / "job" / "memory.high").write_text("4096\n")  # throttles only: not a limit
+    escaped = str(tree).replace(" ", "\\040")
+    (tmp_path / "mountinfo").write_text(f"99 1 0:99 / {escaped} rw - cgroup2 cgroup2 rw\n")
+    (tmp_path / "cgroup").write_text("0::/job/step\n")
+    setup = (
+        'mount --bind "$TMP/mountinfo" /proc/$$/mountinfo\n'
+        'mount --bind "$TMP/cgroup" /proc/$$/cgroup'
+    )
+    done = _run_in_mount_namespace(setup, tmp_path, "0", str(2**17))  # a state of 2 MiB
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "ValueError: the dense state store needs 2,097,152 bytes" in done.stdout
+    assert "(1,048,576 bytes)" in done.stdout
+
+
 _HOSTILE = {
     "an endless mountinfo": "mount --bind /dev/zero /proc/$$/mountinfo",
     "a garbled mountinfo": "head -c 5000000 /dev/urandom > $TMP/junk\n"
@@ -115,6 +161,10 @@ _HOSTILE = {
     "an endless /proc/self/cgroup": "mount --bind /dev/zero /proc/$$/cgroup",
     "an endless limit file": 'mount --bind /dev/zero "{limit}"',
     "a FIFO as the limit file": 'mkfifo $TMP/fifo\nmount --bind $TMP/fifo "{limit}"',
+    "an endless memory.stat": 'mount --bind /dev/zero "{stat}"',
+    "a garbled memory.stat": "head -c 5000000 /dev/urandom > $TMP/junk\n"
+    'mount --bind $TMP/junk "{stat}"',
+    "a FIFO as memory.stat": 'mkfifo $TMP/fifo\nmount --bind $TMP/fifo "{stat}"',
 }
 
 
@@ -125,10 +175,10 @@ def test_hostile_cgroup_files_fall_back_to_the_other_limits(tmp_path, case):
     # (a MemoryError from the guard), a FIFO stopped it for ever
     mount, limit_file, path = _memory_cgroup()
     limit = os.path.join(mount + path, limit_file)
+    stat = os.path.join(mount + path, "memory.stat")
     limit_bytes = 3 * 2**30
-    done = _run_in_mount_namespace(
-        _HOSTILE[case].format(limit=limit), tmp_path, str(limit_bytes), str(2**28), timeout=60
-    )
+    setup = _HOSTILE[case].format(limit=limit, stat=stat)
+    done = _run_in_mount_namespace(setup, tmp_path, str(limit_bytes), str(2**28), timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "ValueError: the dense state store needs 4,294,967,296 bytes" in done.stdout
     assert f"({limit_bytes:,} bytes)" in done.stdout
