@@ -467,7 +467,8 @@ _SHARED_CV_ATTRIBUTES_DOC = """
 
     best_estimator_ : estimator
         The chosen model as a fitted single estimator (``alpha=alpha_``,
-        ``eta0=eta0_``, ``l1_ratio=l1_ratio_``, the other parameters this estimator's),
+        ``eta0=eta0_``, ``l1_ratio=l1_ratio_``, the other parameters this estimator's as
+        the last call to ``fit`` or ``partial_fit`` found them),
         built by its ``set_ftrl_state`` from the grid's state when first read (with
         ``selection='holdout'`` and ``refit``, fitted again on every row by ``fit``): it
         predicts, exports and continues ``partial_fit`` on its own. Built when read, a
@@ -971,6 +972,9 @@ class _BaseFTRLCV(BaseEstimator):
             best = self._single_estimator(self.alpha_, self.eta0_, self.l1_ratio_, chosen.params)
             X, y, sample_weight = data
             chosen.value = best.fit(X, y, sample_weight=sample_weight)
+        # the single estimator's parameters as the call that trained the grid found them: a
+        # set_params since changes no model of the grid (estimator_at), until the next call
+        self._trained_params = chosen.params
         self._chosen = chosen
 
     def _selection_key(self):
@@ -1122,6 +1126,12 @@ class _BaseFTRLCV(BaseEstimator):
         estimator, built from the grid's state as ``best_estimator_`` is: the whole
         sparsity-accuracy path of one fit, model by model.
 
+        As ``best_estimator_`` and ``cv_results_`` (and ``GridSearchCV``'s), it holds the
+        parameters of the last call that trained the grid (``fit`` or ``partial_fit``): a
+        ``set_params`` since (``beta``, ``penalty``...) changes no model of the grid until the
+        next call, so ``estimator_at(best_index_)`` is the grid's ``best_estimator_`` (when
+        that was not refit on the held-out rows).
+
         Parameters
         ----------
         index : int
@@ -1130,7 +1140,8 @@ class _BaseFTRLCV(BaseEstimator):
         Returns
         -------
         estimator : SparseFTRLClassifier or SparseFTRLRegressor
-            Fitted, with that model's ``alpha``, ``eta0`` and ``l1_ratio``.
+            Fitted, with that model's ``alpha``, ``eta0`` and ``l1_ratio``, and the other
+            parameters the last training call found.
         """
         check_is_fitted(self)
         if (
@@ -1140,7 +1151,9 @@ class _BaseFTRLCV(BaseEstimator):
         ):
             raise ValueError(f"index must be an int in [0, {self.n_models_}); got {index!r}.")
         with self._training_lock:  # not half-way through another thread's partial_fit
-            return self._build_best(int(index))
+            # (a grid pickled before they were kept: those its best_estimator_ was built with)
+            params = self.__dict__.get("_trained_params", self._chosen.params)
+            return self._build_best(int(index), params)
 
     # ------------------------------------------------------- the chosen model
     @property

@@ -844,3 +844,29 @@ def test_best_estimator_can_still_be_assigned():
     np.testing.assert_array_equal(cv.coef_, other.coef_)
     back = pickle.loads(pickle.dumps(cv))
     np.testing.assert_array_equal(back.predict(X), other.predict(X))
+
+
+@pytest.mark.parametrize("train", ["fit", "partial_fit"])
+def test_estimator_at_keeps_the_parameters_of_the_call_that_trained_the_grid(train):
+    # (estimator_at took the parameters as they stood when called: after a set_params, its
+    # model of best_index_ had another beta and penalty than best_estimator_ and the grid's
+    # training, and predicted otherwise)
+    X, y = data()
+    cv = SparseFTRLClassifierCV(**GRID, random_state=0)
+    cv.fit(X, y) if train == "fit" else cv.partial_fit(X, y, classes=[0, 1])
+    best = cv.best_estimator_
+    cv.set_params(beta=5.0, penalty="l2", fit_intercept=False)
+    at_best = cv.estimator_at(cv.best_index_)
+    assert at_best.get_params() == best.get_params()
+    assert at_best.beta == 1.0 and at_best.penalty == "l1" and at_best.fit_intercept
+    assert_same_state(at_best, best)
+    np.testing.assert_array_equal(at_best.predict_proba(X), best.predict_proba(X))
+    for i in range(cv.n_models_):
+        assert_same_state(
+            cv.estimator_at(i),
+            single_for(cv, i, beta=1.0, penalty="l1", fit_intercept=True).fit(X, y),
+        )
+    # the next call trains with the parameters then set, and the models follow them
+    cv.fit(X, y)
+    assert cv.estimator_at(cv.best_index_).get_params() == cv.best_estimator_.get_params()
+    assert cv.estimator_at(0).beta == 5.0 and not cv.estimator_at(0).fit_intercept
