@@ -199,9 +199,12 @@ _WEIGHT_PARAMS = operator.attrgetter(
 
 
 class _CallOutcome:
-    """Whether a training call has attached its model (``_input_attributes_restored_on_error``)."""
+    """Whether a training call has attached its model (``_input_attributes_restored_on_error``),
+    and the ``(generator, state)`` of a ``RandomState`` given as ``random_state`` before the
+    call drew from it, put back when the call fails."""
 
     committed = False
+    given_random_state = None
 
 
 class _Model(NamedTuple):
@@ -972,7 +975,8 @@ class _BaseFTRL(BaseEstimator):
     @contextmanager
     def _input_attributes_restored_on_error(self):
         """``validate_data(reset=True)`` sets ``n_features_in_`` before anything else can fail;
-        a failed call must not leave a width that disagrees with the trained state."""
+        a failed call must not leave a width that disagrees with the trained state (nor a
+        ``RandomState`` the user gave advanced: ``call.given_random_state``)."""
         names = ("n_features_in_", "feature_names_in_")
         saved = {name: self.__dict__[name] for name in names if name in self.__dict__}
         call = _CallOutcome()
@@ -982,6 +986,9 @@ class _BaseFTRL(BaseEstimator):
             # not after the new model is attached: a held-back signal handler's exception
             # comes out of that step's end, and the model then is the call's
             if not call.committed:
+                if call.given_random_state is not None:
+                    generator, drawn = call.given_random_state
+                    generator.set_state(drawn)
                 # the saved values written first (in place, where the name is there: no
                 # allocation that could fail after one was removed), then the others removed
                 self.__dict__.update(saved)
@@ -1089,6 +1096,9 @@ class _BaseFTRL(BaseEstimator):
                 if in_place and not first
                 else check_random_state(self.random_state)
             )
+            if rng is self.random_state and not (in_place and not first):
+                # the user's: early_stopping's split draws from it before the state's checks
+                call.given_random_state = (rng, rng.get_state(legacy=False))
             validation = None
             if early_stopping:
                 X, longest_row, problem, validation = self._split_validation(X, y, problem, rng)
@@ -1286,6 +1296,12 @@ class _BaseFTRL(BaseEstimator):
         sample_weight = problem.sample_weight
         X_val, y_val = X[val], y[val]
         sw_val = None if sample_weight is None else sample_weight[val]
+        if sw_val is not None and not sw_val.any():  # (no epoch could be scored)
+            raise ValueError(
+                f"the {len(val)} validation rows that early_stopping holds out "
+                f"(validation_fraction={self.validation_fraction}) all have sample_weight 0: "
+                "change random_state or validation_fraction, or weigh more rows."
+            )
 
         def validation_score(state, t):
             coef, intercept = self._weights(state, t, np.float64)

@@ -677,6 +677,49 @@ def test_a_fresh_fit_resets_the_form_of_coef():
     assert sp.issparse(reg.coef_)
 
 
+def _given_generator_untouched(rng):
+    _, words, pos, _, _ = rng.get_state()
+    _, fresh_words, fresh_pos, _, _ = np.random.RandomState(0).get_state()
+    return np.array_equal(words, fresh_words) and pos == fresh_pos
+
+
+def test_validation_rows_all_of_weight_zero_are_refused_before_training():
+    # (each epoch's score then met scikit-learn's "Sample weights must contain at least one
+    # non-zero number", about weights that did hold some, after the first epoch)
+    rng = np.random.RandomState(0)
+    data = np.random.RandomState(1).randn(200, 3)
+    weights = np.r_[np.ones(2), np.zeros(198)]
+    reg = _reg(early_stopping=True, validation_fraction=0.5).fit(data, data[:, 0])
+    before = pickle.dumps(reg)
+    reg.set_params(random_state=rng)
+    with pytest.raises(ValueError, match="validation rows .* all have sample_weight 0"):
+        reg.fit(data, data[:, 0], sample_weight=weights)
+    assert_same_state(reg, pickle.loads(before))
+    assert _given_generator_untouched(rng)
+
+
+@pytest.mark.parametrize(
+    "params, X_bad, match",
+    [
+        (
+            dict(state_store="dense"),
+            sp.csr_matrix(([1.0] * 4, ([0, 1, 2, 3], [0, 2**40, 1, 2])), shape=(4, 2**40 + 1)),
+            "dense state store needs",
+        ),
+        (dict(state_store="sparse", n_threads=2), np.eye(4), "n_threads=2"),
+    ],
+)
+def test_a_fit_refused_after_the_validation_split_leaves_a_given_random_state(params, X_bad, match):
+    # early_stopping's split draws from random_state before the state's checks refuse the fit
+    rng = np.random.RandomState(0)
+    est = SparseFTRLRegressor(
+        early_stopping=True, validation_fraction=0.5, random_state=rng, **params
+    )
+    with pytest.raises(ValueError, match=match):
+        est.fit(X_bad, [0.0, 1.0, 0.0, 1.0])
+    assert _given_generator_untouched(rng)
+
+
 # ------------------------------------------------------------- threads, interrupts, memory
 @pytest.mark.parametrize("store", ["dense", "sparse"])
 def test_two_threads_training_one_estimator_take_turns(store):
