@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from numbers import Integral, Real
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -89,6 +89,9 @@ from ._validation import (
     sparse_before_conversion,
 )
 from .sparsity import FTRLCounts, SparsityReport, coef_report
+
+#: the estimator a method that returns ``self`` is called on (``typing.Self`` is Python 3.11+)
+_Estimator = TypeVar("_Estimator", bound="_BaseFTRL")
 
 
 def copy_random_state(state):
@@ -555,7 +558,7 @@ class _BaseFTRL(BaseEstimator):
             coef = self.coef_  # (of the same state: coef_report counts its non-zeros)
         return coef_report(coef, type(self).__name__, counts)
 
-    def sparsify(self) -> "_BaseFTRL":
+    def sparsify(self: _Estimator) -> _Estimator:
         """Return ``coef_`` as a scipy CSR matrix from now on.
 
         Unlike scikit-learn's SGD estimators, training (``partial_fit``, ``fit`` with
@@ -571,7 +574,7 @@ class _BaseFTRL(BaseEstimator):
         self._sparse_coef = True
         return self
 
-    def densify(self) -> "_BaseFTRL":
+    def densify(self: _Estimator) -> _Estimator:
         """Return ``coef_`` as a dense NumPy array from now on (the default).
 
         Returns
@@ -660,7 +663,7 @@ class _BaseFTRL(BaseEstimator):
             state["feature_names_in"] = np.asarray(names, dtype=str)
         return state
 
-    def set_ftrl_state(self, state: Mapping[str, ArrayLike]) -> "_BaseFTRL":
+    def set_ftrl_state(self: _Estimator, state: Mapping[str, ArrayLike]) -> _Estimator:
         """Take a training state given by :meth:`get_ftrl_state`; fitted or not, the
         estimator then predicts and continues training as the one it came from.
 

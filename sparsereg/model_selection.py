@@ -1351,7 +1351,7 @@ default='log_loss'
 
     def fit(
         self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
-    ) -> "_BaseFTRLCV":
+    ) -> "SparseFTRLClassifierCV":
         """Train every model of the grid in the same ``max_iter`` passes; choose one.
 
         Parameters
@@ -1550,7 +1550,7 @@ class SparseFTRLRegressorCV(RegressorMixin, _BaseFTRLCV):
 
     def fit(
         self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
-    ) -> "_BaseFTRLCV":
+    ) -> "SparseFTRLRegressorCV":
         """Train every model of the grid in the same ``max_iter`` passes; choose one.
 
         Parameters

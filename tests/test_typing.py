@@ -90,3 +90,30 @@ def test_public_signature_is_annotated_and_resolves(name, function):
     missing = [p.name for p in parameters if p.name not in hints]
     assert not missing, f"{name}: parameters without a type hint: {missing}"
     assert "return" in hints, f"{name}: no return type"
+
+
+SELF_RETURNING = {
+    SparseFTRLRegressor: ["fit", "partial_fit", "sparsify", "densify", "set_ftrl_state"],
+    SparseFTRLClassifier: ["fit", "partial_fit", "sparsify", "densify", "set_ftrl_state"],
+    SparseFTRLClassifierCV: ["fit", "partial_fit"],
+    SparseFTRLRegressorCV: ["fit", "partial_fit"],
+}
+
+
+@pytest.mark.parametrize(
+    "cls, name",
+    [(cls, name) for cls, names in SELF_RETURNING.items() for name in names],
+    ids=[f"{cls.__name__}.{name}" for cls, names in SELF_RETURNING.items() for name in names],
+)
+def test_a_method_returning_self_is_typed_as_the_estimators_own_class(cls, name):
+    # a private base class as the return type made a type checker refuse
+    # SparseFTRLClassifierCV().fit(X, y).predict_proba(X)
+    hints = typing.get_type_hints(getattr(cls, name))
+    returned = hints["return"]
+    if isinstance(returned, typing.TypeVar):  # self-typed: the class it is called on
+        assert hints.get("self") is returned
+        bound = returned.__bound__  # (a forward reference to a base of cls)
+        assert getattr(bound, "__forward_arg__", bound) in [c.__name__ for c in cls.__mro__]
+    else:
+        assert returned is cls
+    assert getattr(cls(), name).__name__ == name  # (and it is the public method)
