@@ -235,7 +235,13 @@ def _exact_floats(classes):
 def _checked_classes(classes):
     """``np.unique(classes)`` of partial_fit's ``classes``, refusing a missing label (NaN,
     None) or an infinite one, which no y can hold, and labels that do not sort (1 and "a")."""
-    classes = np.asarray(classes)
+    array = np.asarray(classes)
+    if array.ndim != 1:  # (a set or a scalar became one object, then "a label of dtype object")
+        raise ValueError(
+            f"classes must be a 1-D array-like of the labels (a list, an array); got "
+            f"{type(classes).__name__} {classes!r:.80}."
+        )
+    classes = array
     # (an infinite class was taken, and the state protocol then refused the model's own state)
     if classes.dtype.kind == "f" and not np.isfinite(classes).all():
         raise ValueError(f"classes hold NaN or infinity, which no target can be: {classes!r}.")

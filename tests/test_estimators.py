@@ -499,6 +499,12 @@ def test_partial_fit_classes_contract():
     # labels that do not sort together: a ValueError saying so, not NumPy's TypeError
     with pytest.raises(ValueError, match="do not sort together"):
         SparseFTRLClassifier().partial_fit(X, y, classes=np.array([0, 1, "a"], dtype=object))
+    # not a sequence of labels: said so (a set was one label of dtype object)
+    for not_labels in ({0, 1}, 5, "01", [[0, 1]]):
+        fresh = SparseFTRLClassifier()
+        with pytest.raises(ValueError, match="classes must be a 1-D array-like"):
+            fresh.partial_fit(X, y, classes=not_labels)
+        assert not hasattr(fresh, "classes_")
     mixed = np.array([0, "a"] * (X.shape[0] // 2), dtype=object)
     with pytest.raises(ValueError, match="y mixes labels that do not sort together"):
         SparseFTRLClassifier().fit(X[: mixed.size], mixed)
