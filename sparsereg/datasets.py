@@ -44,6 +44,7 @@ been exercised.
 import gzip
 import hashlib
 import io
+import numbers
 import os
 import tempfile
 import zipfile
@@ -235,9 +236,19 @@ def _read_checked(path, expected, what, advice):
     return data
 
 
+def _check_n_retries(n_retries):
+    # (pooch took it as given: -1 made no attempt, then a temporary file was not found; "2" and
+    # None raised TypeErrors of its arithmetic, after the data set's folder was made)
+    if isinstance(n_retries, (bool, np.bool_)) or not isinstance(n_retries, numbers.Integral):
+        raise TypeError(f"n_retries must be an int >= 0, got {n_retries!r}")
+    if n_retries < 0:
+        raise ValueError(f"n_retries must be an int >= 0, got {n_retries!r}")
+
+
 def _fetch_file(remote, data_home, download_if_missing, n_retries):
     """``(path, data)``: where ``remote`` is, in the first folder that has it (downloaded there
     if in none), and its checked bytes."""
+    _check_n_retries(n_retries)
     folders = _data_folders(data_home)
     for folder in folders:
         path = folder / remote.folder / remote.filename
@@ -290,7 +301,7 @@ def _download(remote, url, target, n_retries):
             base_url="",
             registry={name: None},
             urls={name: url},
-            retry_if_failed=n_retries,
+            retry_if_failed=int(n_retries),
         )
         downloaded = Path(fetcher.fetch(name))
         if remote.member is not None:
@@ -335,7 +346,7 @@ _FETCH_PARAMETERS = """    download_if_missing : bool, default=True
     return_X_y : bool, default=False
         If True, return ``(data, target)`` instead of a Bunch.
     n_retries : int, default=3
-        How many more times a failed download is tried."""
+        How many more times a failed download is tried. Values must be in the range `[0, inf)`."""
 
 _FETCH_RAISES = """    (data, target) : tuple
         If ``return_X_y`` is True.

@@ -486,6 +486,19 @@ def test_subset_is_validated():
         load_california_housing_mlcc(subset="all")
 
 
+@pytest.mark.parametrize(
+    "n_retries, error",
+    [(-1, ValueError), ("2", TypeError), (2.5, TypeError), (None, TypeError), (True, TypeError)],
+)
+def test_n_retries_is_validated_before_anything_is_made(isolated, tmp_path, n_retries, error):
+    # (pooch got it as given: -1 made no attempt and a FileNotFoundError of a temporary file
+    # followed; "2", 2.5 and None raised TypeErrors of pooch's arithmetic, naming nothing)
+    home = tmp_path / "home"
+    with pytest.raises(error, match=r"n_retries must be an int >= 0, got"):
+        fetch_a9a(subset="test", data_home=home, n_retries=n_retries)
+    assert not home.exists()
+
+
 # ------------------------------------------------------------------------ the real data
 
 
