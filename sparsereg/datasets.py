@@ -303,7 +303,16 @@ def _download(remote, url, target, n_retries):
             urls={name: url},
             retry_if_failed=int(n_retries),
         )
-        downloaded = Path(fetcher.fetch(name))
+        try:
+            downloaded = Path(fetcher.fetch(name))
+        except OSError as exc:  # (requests' errors are OSErrors naming a URL only)
+            relative = f"{remote.folder}/{remote.filename}"
+            raise OSError(
+                f"could not download {relative} from {url} ({exc}); nothing was saved in "
+                f"{target.parent}. Set the {ENV_DATA} environment variable (or pass data_home=) "
+                f"to a folder holding {relative} (sha256 {remote.sha256}), or "
+                f"{ENV_MIRROR} to a mirror that serves it"
+            ) from exc
         if remote.member is not None:
             downloaded = _extract(downloaded, remote.member, Path(tmp))
         data = _read_checked(
@@ -356,7 +365,7 @@ _FETCH_RAISES = """    (data, target) : tuple
     FileNotFoundError
         If the file is not found and ``download_if_missing`` is False.
     OSError
-        If a file's sha256 is not the published one.
+        If a file's sha256 is not the published one, or its download failed.
     ValueError
         If the file is to be downloaded and ``SPARSEREG_DATA_MIRROR`` is set to anything but
         an http(s) address."""

@@ -12,6 +12,7 @@ import hashlib
 import io
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -228,6 +229,31 @@ def test_a_bad_archive_raises_and_caches_nothing(server, isolated, tmp_path, mem
     with pytest.raises(OSError, match=expected):
         fetch_sms_spam(data_home=tmp_path / "home", n_retries=0)
     assert os.listdir(tmp_path / "home" / "sms_spam_collection") == []
+
+
+def closed_port():
+    """A loopback port nothing listens on: a download from it is refused, as from a machine
+    with no network."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("where", ["unreachable", "not served"])
+def test_a_failed_download_names_the_file_and_what_to_set(server, isolated, monkeypatch, where):
+    # (the error was requests' own, naming a URL only: not the data set's file, its sha256, nor
+    # SPARSEREG_DATA, data_home or the mirror)
+    if where == "unreachable":
+        monkeypatch.setenv("SPARSEREG_DATA_MIRROR", f"http://127.0.0.1:{closed_port()}")
+    url = f"{os.environ['SPARSEREG_DATA_MIRROR']}/libsvm_a9a/a9a.t"
+    with pytest.raises(OSError) as info:
+        fetch_a9a(subset="test", n_retries=0)
+    message = str(info.value)
+    assert f"could not download libsvm_a9a/a9a.t from {url}" in message
+    assert PUBLISHED["libsvm_a9a/a9a.t"] in message
+    for advice in ("SPARSEREG_DATA", "data_home=", "SPARSEREG_DATA_MIRROR"):
+        assert advice in message
+    assert os.listdir(isolated / "libsvm_a9a") == []  # nothing saved, no partial file
 
 
 def test_download_without_pooch_says_what_to_install(isolated, monkeypatch, tmp_path):
