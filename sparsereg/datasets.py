@@ -245,6 +245,22 @@ def _check_n_retries(n_retries):
         raise ValueError(f"n_retries must be an int >= 0, got {n_retries!r}")
 
 
+def _refuse_wrong_kind(path, remote):
+    """Raise if a folder is where the file ``path`` of ``remote`` is expected, or a file where
+    its data set's folder is: in a local copy it was passed over (and the file downloaded
+    instead); in the cache the download failed at its final rename."""
+    for place, kind, error in (
+        (path.parent, "folder", NotADirectoryError),
+        (path, "file", IsADirectoryError),
+    ):
+        if place.exists() and place.is_dir() != (kind == "folder"):
+            raise error(
+                f"{place} is not a {kind}, where the data set's {remote.folder}/"
+                f"{remote.filename} is looked for: remove it (or move it away) and put the "
+                f"published file there (sha256 {remote.sha256}), or let it be downloaded"
+            )
+
+
 def _fetch_file(remote, data_home, download_if_missing, n_retries):
     """``(path, data)``: where ``remote`` is, in the first folder that has it (downloaded there
     if in none), and its checked bytes."""
@@ -252,6 +268,7 @@ def _fetch_file(remote, data_home, download_if_missing, n_retries):
     folders = _data_folders(data_home)
     for folder in folders:
         path = folder / remote.folder / remote.filename
+        _refuse_wrong_kind(path, remote)
         if path.is_file():
             data = _read_checked(
                 path,
@@ -365,7 +382,8 @@ _FETCH_RAISES = """    (data, target) : tuple
     FileNotFoundError
         If the file is not found and ``download_if_missing`` is False.
     OSError
-        If a file's sha256 is not the published one, or its download failed.
+        If a file's sha256 is not the published one, a folder is in its place, or its download
+        failed.
     ValueError
         If the file is to be downloaded and ``SPARSEREG_DATA_MIRROR`` is set to anything but
         an http(s) address."""

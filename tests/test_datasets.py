@@ -356,6 +356,32 @@ def test_nothing_found_without_download_says_where_it_looked(isolated, monkeypat
     assert "SPARSEREG_DATA" in message and "download_if_missing=False" in message
 
 
+@pytest.mark.parametrize("where", ["cache", "SPARSEREG_DATA"])
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_a_folder_in_the_place_of_a_file_is_refused_before_downloading(
+    server, isolated, monkeypatch, tmp_path, where, what
+):
+    # (a folder at the file's place in the cache was found after the download, by the final
+    # rename's raw IsADirectoryError; in SPARSEREG_DATA, the copy was passed over and the file
+    # downloaded instead; the data set's folder a file: mkdir's FileExistsError)
+    serve(server, "libsvm_a9a/a9a.t", b"+1 7:1\n")  # (what a download would have got)
+    folder = isolated if where == "cache" else tmp_path / "copy"
+    if where == "SPARSEREG_DATA":
+        monkeypatch.setenv("SPARSEREG_DATA", str(folder))
+    folder.mkdir(parents=True)
+    if what == "file":
+        (folder / "libsvm_a9a" / "a9a.t" / "old").mkdir(parents=True)
+        wrong = folder / "libsvm_a9a" / "a9a.t"
+    else:
+        wrong = folder / "libsvm_a9a"
+        wrong.write_bytes(b"")
+    with pytest.raises(OSError) as info:
+        fetch_a9a(subset="test", n_retries=0)
+    message = str(info.value)
+    assert f"{wrong} is not a {what}" in message and "remove it" in message
+    assert server.requests == []
+
+
 def test_sparsereg_data_must_be_a_directory(isolated, monkeypatch, tmp_path):
     monkeypatch.setenv("SPARSEREG_DATA", str(tmp_path / "typo"))
     with pytest.raises(NotADirectoryError, match="SPARSEREG_DATA=.*typo"):
