@@ -363,6 +363,51 @@ def _refuse_dtype(dtype):
         raise _hashing.NoStableForm(scalar, _hashing.DURATIONS_REFUSED)
 
 
+def _without_views(kind, pa):
+    """The Arrow type ``kind`` with its view types (string_view, binary_view, list_view) made
+    the plain types of the same values, which pandas and pyarrow's kernels read."""
+    types = pa.types
+
+    def is_(name):  # (view types are pyarrow 16's; older ones have neither them nor their tests)
+        return getattr(types, f"is_{name}", lambda _: False)(kind)
+
+    if is_("string_view"):
+        return pa.large_string()
+    if is_("binary_view"):
+        return pa.large_binary()
+    if is_("list_view") or is_("large_list_view") or types.is_large_list(kind):
+        return pa.large_list(_without_views(kind.value_type, pa))
+    if types.is_list(kind):
+        return pa.list_(_without_views(kind.value_type, pa))
+    if types.is_fixed_size_list(kind):
+        return pa.list_(_without_views(kind.value_type, pa), kind.list_size)
+    if types.is_struct(kind):
+        return pa.struct([f.with_type(_without_views(f.type, pa)) for f in kind])
+    if types.is_map(kind):
+        return pa.map_(
+            _without_views(kind.key_type, pa), _without_views(kind.item_type, pa), kind.keys_sorted
+        )
+    if types.is_dictionary(kind):
+        return pa.dictionary(kind.index_type, _without_views(kind.value_type, pa), kind.ordered)
+    return kind
+
+
+def without_arrow_views(col, pd):
+    """A pandas column of an Arrow type holding view types (Polars and DuckDB export text as
+    string_view) as the column of the same values in plain Arrow types: pandas cannot turn a
+    view column into NumPy objects, nor filter or take from it. Other columns as they are."""
+    if pd is None or not isinstance(col.dtype, getattr(pd, "ArrowDtype", ())):
+        return col
+    import pyarrow as pa
+
+    kind = col.dtype.pyarrow_dtype
+    plain = _without_views(kind, pa)
+    if plain == kind:
+        return col
+    values = pa.chunked_array([col.array]).cast(plain)
+    return pd.Series(pd.arrays.ArrowExtensionArray(values), index=col.index, name=col.name)
+
+
 def category_tokens(col, pd):
     """Token hashes of a categorical (non-bucketed) column: one hash per distinct value.
 

@@ -496,9 +496,27 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
 
     def _column(self, X, j, name, spec, pd):
         col = X.iloc[:, j] if _is_dataframe(X) else X[:, j]
+        try:
+            if pd is not None and _is_dataframe(X):
+                col = _tokens.without_arrow_views(col, pd)
+            column = self._column_tokens(col, name, spec, pd)
+        except NotImplementedError as exc:  # (pyarrow's ArrowNotImplementedError, pandas')
+            raise TypeError(
+                f"column {name!r} is of type {col.dtype}, whose values pandas cannot read "
+                f"({type(exc).__name__}: {exc}); cast it to str, a number or a datetime first."
+            ) from exc
+        if column.missing is not None:
+            if self.missing == "error":
+                raise ValueError(f"column {name!r} has missing values and missing='error'.")
+            if self.missing == "bucket":
+                column.tokens[column.missing] = np.uint64(_hashing.MISSING_TOKEN)
+        return column
+
+    @staticmethod
+    def _column_tokens(col, name, spec, pd):
         if spec is None:
             try:
-                column = _tokens.category_tokens(col, pd)
+                return _tokens.category_tokens(col, pd)
             except _hashing.NoStableForm as exc:
                 why = f" ({exc.reason})" if exc.reason else ""
                 raise TypeError(
@@ -510,16 +528,9 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
                 ) from exc
             except _hashing.RefusedValue as exc:
                 raise ValueError(f"column {name!r}: {exc}") from exc
-        elif isinstance(spec, _datetimes.DatetimeBuckets):
-            column = spec.tokens(col, name, pd)
-        else:
-            column = _tokens.bucket_tokens(col, name, spec, pd)
-        if column.missing is not None:
-            if self.missing == "error":
-                raise ValueError(f"column {name!r} has missing values and missing='error'.")
-            if self.missing == "bucket":
-                column.tokens[column.missing] = np.uint64(_hashing.MISSING_TOKEN)
-        return column
+        if isinstance(spec, _datetimes.DatetimeBuckets):
+            return spec.tokens(col, name, pd)
+        return _tokens.bucket_tokens(col, name, spec, pd)
 
     def _hash(self, X):
         """Full 64-bit hash of every cross; returns (n_rows, hashes, skips, labels, dtype)."""

@@ -249,6 +249,44 @@ def test_a_pyarrow_bool_column_with_nulls_hashes_as_a_nullable_boolean_column():
     assert (hasher.transform(arrow) != hasher.transform(masked)).nnz == 0
 
 
+def test_arrow_view_columns_hash_as_their_values():
+    pa = pytest.importorskip("pyarrow")
+    # (a string_view or binary_view column, as Polars and DuckDB export text, raised pandas'
+    # NotImplementedError or pyarrow's ArrowNotImplementedError: neither names the column)
+    texts, blobs = ["2024-03-01T16:30", None, "2024-03-02T08:05"], [b"a", None, b"c"]
+    views = {"s": pa.string_view(), "b": pa.binary_view()}
+    values = {"s": texts, "b": blobs}
+    frame = pd.DataFrame({k: pd.Series(values[k], dtype=pd.ArrowDtype(views[k])) for k in views})
+    table = pa.table({k: pa.array(values[k], views[k]) for k in views})
+    plain = pd.DataFrame({k: pd.Series(values[k], dtype=object) for k in views})
+    assert tokens(frame[["s"]]) == [alone(v) for v in texts]
+    assert tokens(frame[["b"]]) == [alone(v) for v in blobs]
+    for hasher in (
+        FeatureCrossHasher([("s", "b"), "s"], n_features=WIDE),
+        FeatureCrossHasher([("s", "b")], buckets={"s": {"datetime": "hour"}}, missing="skip"),
+    ):
+        expected = hasher.fit_transform(plain)
+        for X in (frame, table):
+            assert (hasher.transform(X) != expected).nnz == 0
+    view_of_lists = pd.Series([[1], None], dtype=pd.ArrowDtype(pa.list_view(pa.int64())))
+    with pytest.raises(TypeError, match="column 'l' holds a value of type numpy.ndarray"):
+        FeatureCrossHasher().fit_transform(pd.DataFrame({"l": view_of_lists}))
+
+
+@pytest.mark.parametrize("kind", ["run_end_encoded", "month_day_nano_interval"])
+def test_an_arrow_column_pandas_cannot_read_is_refused_naming_it(kind):
+    pa = pytest.importorskip("pyarrow")
+    # (pandas' NotImplementedError, naming the Arrow type only)
+    if kind == "run_end_encoded":
+        values = pa.RunEndEncodedArray.from_arrays([2, 3], pa.array(["a", "b"]))
+    else:
+        values = pa.array([pa.MonthDayNano([1, 2, 3]), None], pa.month_day_nano_interval())
+    arrow = pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array([values])))
+    for buckets in (None, {"r": 1.0}, {"r": {"datetime": "hour"}}):
+        with pytest.raises(TypeError, match=f"column 'r' is of type {kind}.*cast it to str"):
+            FeatureCrossHasher(buckets=buckets).fit_transform(pd.DataFrame({"r": arrow}))
+
+
 def test_strings_bytes_and_numbers_are_distinct():
     assert len({alone("1"), alone(b"1"), alone(1)}) == 3
     assert tokens(np.array(["a"])) == [alone("a")] == [alone(np.str_("a"))]
