@@ -496,6 +496,10 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
 
     def _column(self, X, j, name, spec, pd):
         col = X.iloc[:, j] if _is_dataframe(X) else X[:, j]
+        if isinstance(col.dtype, np.dtype) and not col.dtype.isnative:
+            # (values are read by their bits in places: uint64 against int64, datetime64 as
+            # int64 nanoseconds) the same values in this machine's byte order
+            col = col.astype(col.dtype.newbyteorder("="))
         try:
             if pd is not None and _is_dataframe(X):
                 col = _tokens.without_arrow_views(col, pd)

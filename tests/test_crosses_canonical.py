@@ -287,6 +287,32 @@ def test_an_arrow_column_pandas_cannot_read_is_refused_naming_it(kind):
             FeatureCrossHasher(buckets=buckets).fit_transform(pd.DataFrame({"r": arrow}))
 
 
+@pytest.mark.parametrize("as_frame", [False, True])
+def test_values_of_either_byte_order_hash_alike(as_frame):
+    # (a big-endian uint64 beyond int64 hashed as the int64 of its bits, 2**63 + 5 as
+    # -2**63 + 5; the bytes of big-endian datetimes were read as little-endian nanoseconds,
+    # refused as out of range or bucketed at another time)
+    native = {
+        "u": np.array([2**63 + 5, 7], dtype=np.uint64),
+        "i": np.array([-3, 2**40]),
+        "f": np.array([0.1, np.nan]),
+        "t": np.array(["2020-01-01T01:02", "NaT"], dtype="datetime64[s]"),
+    }
+    swapped = {k: v.astype(v.dtype.newbyteorder("S")) for k, v in native.items()}
+    assert not any(v.dtype.isnative for v in swapped.values())
+    specs = {"f": 0.5, "t": {"datetime": ["hour", "minute"]}}
+    for key in native:
+        for buckets in (None, {0: specs[key]} if key in specs else None, {0: {"datetime": "1min"}}):
+            if buckets and "datetime" in str(buckets) and key != "t":
+                continue
+            hasher = FeatureCrossHasher(n_features=WIDE, buckets=buckets)
+            if as_frame:  # (pandas keeps a big-endian number column as it is)
+                X, X_swapped = pd.DataFrame({key: native[key]}), pd.DataFrame({key: swapped[key]})
+            else:
+                X, X_swapped = native[key].reshape(-1, 1), swapped[key].reshape(-1, 1)
+            assert (hasher.fit_transform(X_swapped) != hasher.fit_transform(X)).nnz == 0
+
+
 def test_strings_bytes_and_numbers_are_distinct():
     assert len({alone("1"), alone(b"1"), alone(1)}) == 3
     assert tokens(np.array(["a"])) == [alone("a")] == [alone(np.str_("a"))]
