@@ -654,7 +654,8 @@ class ExportedLinearModel:
             # a file name: written beside it, then renamed over it, so that a write that fails
             # (a full disk) leaves the model that was there, and two writes at once (two
             # threads) leave one of their models whole, not the two interleaved
-            path = os.fspath(file)
+            # (as str: a bytes path, which load_model reads, met the str suffix and name)
+            path = os.fsdecode(file)
             if not path.endswith(".npz"):
                 path += ".npz"  # as numpy.savez names it
             with atomic_file(path) as f:

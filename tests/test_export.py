@@ -3,6 +3,7 @@
 import collections.abc
 import copy
 import io
+import os
 import pickle
 import zipfile
 
@@ -382,6 +383,32 @@ class _RecordsUnpickling:
 
     def __reduce__(self):
         return _record_unpickling, ()
+
+
+class _BytesPath:
+    """A path-like object whose path is bytes (``os.PathLike`` allows either)."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __fspath__(self):
+        return self.path
+
+
+def test_a_path_given_as_bytes_is_saved_as_load_model_reads_it(tmp_path):
+    # save raised "endswith first arg must be bytes" for a bytes path, which load_model reads
+    X, signal, _ = make_data()
+    exported = export_model(SparseFTRLClassifier(random_state=0).fit(X, binary(signal)))
+    folder = os.fsencode(tmp_path)
+    for name, given in [
+        (b"bytes", folder + b"/bytes"),
+        (b"latin-\xe9.npz", folder + b"/latin-\xe9.npz"),  # a name that is not UTF-8
+        (b"pathlike", _BytesPath(folder + b"/pathlike")),
+    ]:
+        exported.save(given, compressed=name == b"pathlike")
+        path = os.path.join(folder, name if name.endswith(b".npz") else name + b".npz")
+        assert_array_equal(load_model(path).predict_proba(X), exported.predict_proba(X))
+    assert sorted(os.listdir(folder)) == [b"bytes.npz", b"latin-\xe9.npz", b"pathlike.npz"]
 
 
 def test_sizes_and_compressed_file(tmp_path):
