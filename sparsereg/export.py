@@ -343,9 +343,10 @@ class ExportedLinearModel:
         it (:func:`_cast_by_numpy`)."""
         for transformer in self.transformers:
             X = transform_raw(transformer, X)
-        if not self.transformers and self.feature_names_in_ is not None and hasattr(X, "columns"):
+        names = _column_names(X)
+        if not self.transformers and self.feature_names_in_ is not None and names is not None:
             # as Python str: a str array would drop a trailing NUL ("a\0" taken for "a")
-            columns = [str(c) for c in X.columns]
+            columns = [str(c) for c in names]
             if columns != self.feature_names_in_.tolist():
                 raise ValueError(
                     "The feature names of X do not match those the estimator was "
@@ -710,6 +711,18 @@ def _read_only(array):
     ``flags.writeable = True`` raises ValueError (a read-only view of a writable array, or
     that array through the view's ``base``, can be made writable again by whoever holds it)."""
     return np.frombuffer(array.tobytes(), dtype=array.dtype)
+
+
+def _column_names(X):
+    """The column names of a data frame ``X``, None when it has none. A pyarrow ``Table`` or
+    ``RecordBatch`` has them as ``column_names`` (scikit-learn reads them so): its
+    ``columns`` are the columns' arrays, whose text never matched a name, so that a table of
+    the fitted columns was refused."""
+    if type(X).__module__.partition(".")[0] == "pyarrow":
+        names = getattr(X, "column_names", None)
+    else:
+        names = getattr(X, "columns", None)
+    return None if names is None else list(names)
 
 
 def _cast_by_numpy(X):

@@ -342,6 +342,22 @@ def test_dataframe_columns_are_checked(tmp_path):
         loaded.predict(df.to_numpy()[:, :3])
 
 
+@pytest.mark.parametrize("make", [SparseFTRLRegressor, SGDRegressor])
+def test_an_arrow_table_of_the_fitted_columns_is_scored_as_its_estimator_scores_it(make):
+    # a pyarrow Table's columns are its arrays, not its names: the export refused a table
+    # of the fitted columns, which the estimator scores
+    pa = pytest.importorskip("pyarrow")
+    df = pd.DataFrame(np.random.RandomState(0).normal(size=(50, 3)), columns=["a", "b", "c"])
+    est = make(random_state=0).fit(df, df["a"] - df["b"])
+    exported = export_model(est)
+    assert_array_equal(exported.predict(pa.table(df)), est.predict(pa.table(df)))
+    for other in (df[["b", "a", "c"]], df.set_axis(["a", "b", "z"], axis=1)):
+        with pytest.raises(ValueError, match="feature names"):
+            est.predict(pa.table(other))
+        with pytest.raises(ValueError, match="feature names"):
+            exported.predict(pa.table(other))
+
+
 def test_regressor_has_no_decision_function_and_hinge_no_proba():
     X, signal, _ = make_data()
     reg = export_model(SparseFTRLRegressor(random_state=0).fit(X, signal))
