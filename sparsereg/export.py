@@ -376,11 +376,12 @@ class ExportedLinearModel:
     def _product_operand(self, X, keep):
         """The ``X`` of scikit-learn's ``check_array(dtype='numeric')`` that the source
         multiplies by its weights: as it is when ``keep`` (:func:`_cast_by_numpy`) or of
-        float32/float64, else as float64. What the source's product refuses is refused:
-        dates and durations (datetime64, timedelta64), and an object array left by the check
-        (a pandas column of categories, timestamps with a time zone, periods) holding
-        anything but real numbers."""
-        if X.dtype in (np.float64, np.float32) or (keep and not sp.issparse(X)):
+        float32/float64 or long double (whose product, and scores, the source keeps in long
+        double: as float64 they differed in the last bits), else as float64. What the
+        source's product refuses is refused: dates and durations (datetime64, timedelta64),
+        and an object array left by the check (a pandas column of categories, timestamps
+        with a time zone, periods) holding anything but real numbers."""
+        if X.dtype in (np.float64, np.float32, np.longdouble) or (keep and not sp.issparse(X)):
             return X
         if sp.issparse(X):
             return X.astype(np.float64)  # (scipy holds numbers only)

@@ -268,6 +268,24 @@ def test_other_input_formats_give_the_estimators_results(fmt, make):
     assert_array_equal(export_model(clf).predict_proba(X_test), clf.predict_proba(X_test))
 
 
+@pytest.mark.skipif(np.dtype(np.longdouble).itemsize == 8, reason="long double is float64 here")
+@pytest.mark.parametrize(
+    "make", [lambda: SGDClassifier(loss="log_loss", random_state=0), LogisticRegression]
+)
+def test_rows_of_long_doubles_are_scored_in_long_double_as_the_estimator_scores_them(make):
+    # the export converted them to float64: scores of float64 that differed from the
+    # estimator's long double ones in the last bits
+    X = np.random.RandomState(0).normal(size=(80, 6))
+    est = make().fit(X, np.arange(80) % 3)
+    exported = export_model(est)
+    rows = X[:20].astype(np.longdouble) / 3
+    for given in (rows, sp.csr_matrix(rows), pd.DataFrame(rows)):
+        for method in ("decision_function", "predict_proba", "predict"):
+            expected, got = getattr(est, method)(given), getattr(exported, method)(given)
+            assert got.dtype == expected.dtype
+            assert_array_equal(got, expected)
+
+
 def test_only_non_zero_weights_are_kept():
     X, signal, _ = make_data()
     clf = SparseFTRLClassifier(alpha=3e-3, random_state=0).fit(X, three(signal))
