@@ -865,6 +865,30 @@ def _float_numbers(values, what):
     )
 
 
+def _refuse_predictions_not_from_scores(estimator):
+    """Refuse a linear model whose predictions an export, which predicts its scores (a
+    regressor) or the class of the largest (a classifier), would get wrong: they were
+    exported and predicted the linear score of a ``PoissonRegressor`` (which predicts its
+    ``exp``), or one class per row of a ``RidgeClassifier`` fitted on multilabel targets
+    (which predicts a 0/1 column per label)."""
+    name = type(estimator).__name__
+    if any(cls.__name__ == "_GeneralizedLinearRegressor" for cls in type(estimator).__mro__):
+        link = getattr(getattr(estimator, "_base_loss", None), "link", None)
+        if type(link).__name__ != "IdentityLink":
+            raise TypeError(
+                f"{name} predicts the inverse of its link function ({type(link).__name__}) of "
+                "the linear score; an exported model predicts the score itself. Only a "
+                "generalized linear model with the identity link (e.g. TweedieRegressor("
+                "power=0)) is exported."
+            )
+    y_type = getattr(getattr(estimator, "_label_binarizer", None), "y_type_", None)
+    if isinstance(y_type, str) and y_type.startswith("multilabel"):
+        raise ValueError(
+            f"{name} was fitted on multilabel targets and predicts a set of labels per row; "
+            "an exported classifier predicts one class per row."
+        )
+
+
 def _blas_layout(coef):
     """How a scikit-learn model's ``coef_`` is laid out, which decides the order of the sums
     of its product with a dense X: 'blas' (C order, or 1-D), 'blas_fortran' (F order: a
@@ -945,7 +969,13 @@ def export_model(
         that is not JSON-serialisable (e.g. a callable), class labels that are
         neither numbers nor strings, an unknown ``weights`` or ``random_state``, a
         weight that float16 cannot hold (beyond its range, or folded from a scaler
-        below its normal range), or NaN or infinite weights or intercepts.
+        below its normal range), NaN or infinite weights or intercepts, or a classifier
+        fitted on multilabel targets (``RidgeClassifier``), which predicts a label set per row.
+    TypeError
+        For an estimator without ``coef_`` and ``intercept_``, or whose predictions are not
+        its scores: a generalized linear model with a link other than the identity
+        (``PoissonRegressor``, ``GammaRegressor``, ``TweedieRegressor`` with a log link)
+        predicts ``exp`` of them.
 
     See Also
     --------
@@ -1014,6 +1044,7 @@ def export_model(
         )
     if not (is_classifier(estimator) or is_regressor(estimator)):
         raise TypeError(f"{type(estimator).__name__} is neither a classifier nor a regressor.")
+    _refuse_predictions_not_from_scores(estimator)
     ours = isinstance(estimator, _BaseFTRL)
     # ours: the weights, intercepts, classes and names of one state (another thread may be
     # training it)

@@ -15,13 +15,16 @@ from numpy.testing import assert_array_equal
 from sklearn.base import is_classifier
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import (
+    GammaRegressor,
     Lasso,
     LinearRegression,
     LogisticRegression,
+    PoissonRegressor,
     Ridge,
     RidgeClassifier,
     SGDClassifier,
     SGDRegressor,
+    TweedieRegressor,
 )
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import Normalizer
@@ -561,6 +564,34 @@ def test_a_dtype_given_by_name_is_exported(dtype, tmp_path):
     loaded = round_trip(export_model(pipe), tmp_path)
     assert loaded.transformers[0].transform(texts).dtype == np.dtype(dtype)
     assert_array_equal(loaded.predict_proba(texts), pipe.predict_proba(texts))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [PoissonRegressor, GammaRegressor, lambda: TweedieRegressor(power=1.5)],
+    ids=["poisson", "gamma", "tweedie-log-link"],
+)
+def test_a_generalized_linear_model_predicting_exp_of_its_scores_is_refused(make):
+    # it was exported, and the export predicted the linear score where the model predicts
+    # its exp (predictions off by a factor of e**score)
+    X = np.random.RandomState(0).normal(size=(60, 3))
+    glm = make().fit(X, np.exp(X[:, 0]))
+    with pytest.raises(TypeError, match="inverse of its link function"):
+        export_model(glm)
+    identity = TweedieRegressor(power=0).fit(X, X[:, 0])  # its link is the identity
+    assert_array_equal(export_model(identity).predict(X), identity.predict(X))
+
+
+def test_a_classifier_fitted_on_multilabel_targets_is_refused():
+    # a RidgeClassifier fitted on a label indicator matrix predicts a 0/1 column per label:
+    # its export predicted one class per row (the argmax), for any number of labels
+    X = np.random.RandomState(0).normal(size=(60, 3))
+    for n_labels in (2, 3):
+        clf = RidgeClassifier().fit(X, (X[:, :n_labels] > 0).astype(int))
+        with pytest.raises(ValueError, match="fitted on multilabel targets"):
+            export_model(clf)
+    clf = RidgeClassifier().fit(X, np.arange(60) % 3)  # multiclass: still exported
+    assert_array_equal(export_model(clf).predict(X), clf.predict(X))
 
 
 def test_pipelines_that_cannot_be_rebuilt_are_rejected():
