@@ -869,10 +869,23 @@ def _refuse_predictions_not_from_scores(estimator):
     """Refuse a linear model whose predictions an export, which predicts its scores (a
     regressor) or the class of the largest (a classifier), would get wrong: they were
     exported and predicted the linear score of a ``PoissonRegressor`` (which predicts its
-    ``exp``), or one class per row of a ``RidgeClassifier`` fitted on multilabel targets
-    (which predicts a 0/1 column per label)."""
+    ``exp``), one class per row of a ``RidgeClassifier`` fitted on multilabel targets
+    (which predicts a 0/1 column per label), the argmax of an ``SVC``'s one-vs-one scores
+    (or an IndexError), and ``X @ coef_.T`` of a ``PLSRegression`` (which centres X first)."""
     name = type(estimator).__name__
-    if any(cls.__name__ == "_GeneralizedLinearRegressor" for cls in type(estimator).__mro__):
+    bases = {cls.__name__ for cls in type(estimator).__mro__}
+    if "BaseLibSVM" in bases:
+        raise TypeError(
+            f"{name} scores rows with libsvm from its support vectors (a weight vector per "
+            "pair of classes when multiclass, as one-vs-one votes); an exported model scores "
+            "with coef_ as a one-vs-rest linear model. Export LinearSVC or LinearSVR instead."
+        )
+    if "_PLS" in bases:
+        raise TypeError(
+            f"{name} centres (and scales) X by its training means before multiplying it by "
+            "coef_; an exported model multiplies X itself."
+        )
+    if "_GeneralizedLinearRegressor" in bases:
         link = getattr(getattr(estimator, "_base_loss", None), "link", None)
         if type(link).__name__ != "IdentityLink":
             raise TypeError(
@@ -973,9 +986,12 @@ def export_model(
         fitted on multilabel targets (``RidgeClassifier``), which predicts a label set per row.
     TypeError
         For an estimator without ``coef_`` and ``intercept_``, or whose predictions are not
-        its scores: a generalized linear model with a link other than the identity
-        (``PoissonRegressor``, ``GammaRegressor``, ``TweedieRegressor`` with a log link)
-        predicts ``exp`` of them.
+        ``X @ coef_.T + intercept_`` (or the class of the largest): a generalized linear
+        model with a link other than the identity (``PoissonRegressor``,
+        ``GammaRegressor``, ``TweedieRegressor`` with a log link) predicts ``exp`` of
+        them, libsvm's ``SVC``, ``NuSVC``, ``SVR`` and ``NuSVR`` score from support
+        vectors (one-vs-one when multiclass), and ``PLSRegression``, ``PLSCanonical`` and
+        ``CCA`` centre X first.
 
     See Also
     --------
@@ -1080,6 +1096,17 @@ def export_model(
     if weights_format is not None:
         coef, weights_scale = _quantize.quantize(coef, weights_format, random_state)
     classes = classes if is_classifier(estimator) else None
+    if is_classifier(estimator):
+        # what load_model refuses (_model_checks.layout); the export predicted an IndexError,
+        # or the argmax of weight vectors that are not one per class
+        n_models = coef.shape[0]
+        n_classes = None if classes is None else len(classes)
+        if n_classes != (2 if n_models == 1 else n_models):
+            raise ValueError(
+                f"{name} has {n_classes or 'no'} classes for {n_models} weight vector(s); a "
+                "binary classifier has 1 weight vector and 2 classes, any other a weight "
+                "vector per class."
+            )
     return ExportedLinearModel._build(
         kind="classifier" if is_classifier(estimator) else "regressor",
         proba=_proba_kind(estimator, coef.shape[0]),

@@ -13,6 +13,7 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_array_equal
 from sklearn.base import is_classifier
+from sklearn.cross_decomposition import CCA, PLSRegression
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import (
     GammaRegressor,
@@ -28,6 +29,7 @@ from sklearn.linear_model import (
 )
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import Normalizer
+from sklearn.svm import SVC, SVR
 
 from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
 from sparsereg.crosses import FeatureCrossHasher
@@ -592,6 +594,36 @@ def test_a_classifier_fitted_on_multilabel_targets_is_refused():
             export_model(clf)
     clf = RidgeClassifier().fit(X, np.arange(60) % 3)  # multiclass: still exported
     assert_array_equal(export_model(clf).predict(X), clf.predict(X))
+
+
+@pytest.mark.parametrize(
+    "make, y_of",
+    [
+        (lambda: SVC(kernel="linear"), lambda X: np.arange(len(X)) % 3),
+        (lambda: SVC(kernel="linear"), lambda X: np.arange(len(X)) % 4),
+        (lambda: SVR(kernel="linear"), lambda X: X[:, 0]),
+        (lambda: PLSRegression(n_components=2), lambda X: X[:, 0]),
+        (lambda: CCA(n_components=1), lambda X: X[:, :2]),
+    ],
+    ids=["svc-3-classes", "svc-4-classes", "svr", "pls", "cca"],
+)
+def test_a_model_whose_predictions_are_not_its_linear_scores_is_refused(make, y_of):
+    # exported, they predicted the argmax of an SVC's one-vs-one scores (or an IndexError
+    # with 4 classes and 6 weight vectors), an SVR's predictions as a column, and a PLS
+    # model's X @ coef_.T where it centres X first
+    X = np.random.RandomState(0).normal(size=(60, 3)) + 5
+    with pytest.raises(TypeError, match="libsvm|centres"):
+        export_model(make().fit(X, y_of(X)))
+
+
+def test_a_classifier_whose_weight_vectors_are_not_one_per_class_is_refused():
+    # exported and saved, its file was refused by load_model (and the export predicted 2 of
+    # the 3 classes only)
+    X = np.random.RandomState(0).normal(size=(60, 3))
+    clf = LogisticRegression().fit(X, np.arange(60) % 3)
+    clf.coef_, clf.intercept_ = clf.coef_[:2], clf.intercept_[:2]
+    with pytest.raises(ValueError, match="has 3 classes for 2 weight vector"):
+        export_model(clf)
 
 
 def test_pipelines_that_cannot_be_rebuilt_are_rejected():
