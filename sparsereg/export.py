@@ -74,7 +74,9 @@ def _proba_kind(estimator, n_models):
         cls.__name__ in ("LogisticRegression", "LogisticRegressionCV")
         for cls in type(estimator).__mro__
     ):
-        return "softmax" if n_models > 1 else "ovr_logistic"
+        return (
+            "softmax" if n_models > 1 and not _one_vs_rest_logistic(estimator) else "ovr_logistic"
+        )
     loss = getattr(estimator, "loss", None)
     if isinstance(estimator, _BaseFTRL):
         estimator._check_probability_kind(estimator._state)  # (set_params after fitting)
@@ -90,6 +92,19 @@ def _proba_kind(estimator, n_models):
     if loss == "modified_huber":
         return "ovr_modified_huber"
     return None
+
+
+def _one_vs_rest_logistic(estimator):
+    """Whether a multiclass ``LogisticRegression`` of scikit-learn before 1.8 normalises its
+    one-vs-rest sigmoids, as its ``predict_proba`` decides: ``multi_class='ovr'``, or the
+    default with the liblinear solver (a softmax of those scores gave other probabilities).
+    Later versions have no ``multi_class`` and always take the softmax."""
+    multi_class = getattr(estimator, "multi_class", None)
+    if multi_class is None:
+        return False
+    return multi_class in ("ovr", "warn") or (
+        multi_class in ("auto", "deprecated") and getattr(estimator, "solver", None) == "liblinear"
+    )
 
 
 class ExportedLinearModel:

@@ -5,13 +5,16 @@ import copy
 import io
 import os
 import pickle
+import warnings
 import zipfile
 
 import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+import sklearn
 from numpy.testing import assert_array_equal
+from packaging.version import Version
 from sklearn.base import is_classifier
 from sklearn.cross_decomposition import CCA, PLSRegression
 from sklearn.feature_extraction.text import HashingVectorizer
@@ -624,6 +627,20 @@ def test_a_classifier_whose_weight_vectors_are_not_one_per_class_is_refused():
     clf.coef_, clf.intercept_ = clf.coef_[:2], clf.intercept_[:2]
     with pytest.raises(ValueError, match="has 3 classes for 2 weight vector"):
         export_model(clf)
+
+
+@pytest.mark.skipif(
+    Version(sklearn.__version__) >= Version("1.8"),
+    reason="LogisticRegression has no multi_class, nor a multiclass liblinear, from 1.8",
+)
+@pytest.mark.parametrize("params", [{"multi_class": "ovr"}, {"solver": "liblinear"}])
+def test_a_one_vs_rest_logistic_regression_exports_its_probabilities(params):
+    # its predict_proba normalises one-vs-rest sigmoids: the export took their softmax
+    X = np.random.RandomState(0).normal(size=(90, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # (multi_class, deprecated in 1.5)
+        clf = LogisticRegression(**params).fit(X, np.arange(90) % 3)
+    assert_array_equal(export_model(clf).predict_proba(X), clf.predict_proba(X))
 
 
 def test_pipelines_that_cannot_be_rebuilt_are_rejected():
