@@ -43,7 +43,7 @@ cdef class atomic_file:
     cdef list _created  # the temporary file's name, once created here
 
     def __init__(self, path, mode="wb", **open_kwargs):
-        self._path = os.fspath(path)
+        self._path = os.fsdecode(path)  # (str: the temporary name beside it is one)
         self._mode, self._open_kwargs = mode, open_kwargs
         self._file = None
         self._created = []

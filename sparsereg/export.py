@@ -662,6 +662,8 @@ class ExportedLinearModel:
         # only: a short wait)
         # (compressed: each member deflated as numpy.savez_compressed does, unless it would
         # expand beyond what load_model reads from a file of anyone's, which is then stored)
+        if not isinstance(compressed, (bool, np.bool_)):  # ("no" was taken as true)
+            raise TypeError(f"compressed must be True or False, got {compressed!r}.")
         write = savez_compressed if compressed else lambda f, arrays: np.savez(f, **arrays)
         with interrupts_deferred():
             arrays = self._arrays()

@@ -243,3 +243,19 @@ def test_a_file_written_again_takes_neither_set_id_bits_nor_a_linked_files_mode(
     assert not os.path.islink(link)  # replaced by the file, as before
     assert os.stat(link).st_mode & 0o7777 == 0o666 & ~umask
     assert os.stat(program).st_mode & 0o7777 == 0o4711  # and the program left alone
+
+
+def test_a_checkpoint_named_by_bytes_is_written_and_resumed(tmp_path):
+    # (a bytes path met the temporary name's str: "Can't mix strings and bytes", nothing
+    # written; a name that is not UTF-8 as well, as os.fsencode gives it)
+    X = sp.random(200, 64, density=0.1, format="csr", random_state=0)
+    y = np.arange(200) % 2
+    batches = [(X[:100], y[:100]), (X[100:], y[100:])]
+    path = os.fsencode(tmp_path) + b"/run-\xff.npz"
+    first, _ = fit_stream(SparseFTRLClassifier(), batches, classes=[0, 1], checkpoint=path)
+    assert os.listdir(tmp_path) == [os.fsdecode(b"run-\xff.npz")]
+    resumed, history = fit_stream(
+        SparseFTRLClassifier(), batches, classes=[0, 1], checkpoint=path, resume=True
+    )
+    assert history.resumed_rows == 200
+    np.testing.assert_array_equal(resumed.predict_proba(X), first.predict_proba(X))

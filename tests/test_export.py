@@ -473,6 +473,13 @@ def test_sizes_and_compressed_file(tmp_path):
         assert {"coef_data.npy", "coef_indices.npy", "transformers.npy"} <= set(archive.namelist())
     buffer.seek(0)
     assert_array_equal(ExportedLinearModel.load(buffer).predict(X), clf.predict(X))
+    # (not a bool: "no" deflated the file, as if true)
+    for not_a_bool in ("no", 0, None):
+        with pytest.raises(TypeError, match="compressed must be True or False"):
+            exported.save(tmp_path / "other.npz", compressed=not_a_bool)
+        with pytest.raises(TypeError, match="compressed must be True or False"):
+            exported.file_bytes(compressed=not_a_bool)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.npz"]
 
 
 # ------------------------------------------------------------------------ pipelines
