@@ -836,9 +836,11 @@ class _BaseFTRLCV(BaseEstimator):
     def _grid_rates(self, hypers, t):
         """The numbers each model's weights are computed from after ``t`` samples."""
         scale = t if self.penalty_scale == "mean" else 1
+        with np.errstate(over="ignore"):  # (alpha * t past 1e308: inf, as the single model's)
+            lambda1, lambda2 = hypers["lambda1"] * scale, hypers["lambda2"] * scale
         return {
-            "lambda1": hypers["lambda1"] * scale,
-            "lambda2": hypers["lambda2"] * scale,
+            "lambda1": lambda1,
+            "lambda2": lambda2,
             "inv_eta0": hypers["inv_eta0"],
             "beta": float(self.beta),
         }

@@ -870,3 +870,18 @@ def test_estimator_at_keeps_the_parameters_of_the_call_that_trained_the_grid(tra
     cv.fit(X, y)
     assert cv.estimator_at(cv.best_index_).get_params() == cv.best_estimator_.get_params()
     assert cv.estimator_at(0).beta == 5.0 and not cv.estimator_at(0).fit_intercept
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("penalty", ["l1", "l2", "elasticnet"])
+def test_an_alpha_whose_penalty_overflows_warns_no_more_than_the_single_model(penalty):
+    # alpha * t past 1e308 is inf for the single model, silently; the grid's NumPy product
+    # raised a RuntimeWarning (an error under -W error) and fit failed
+    X, y = data(60, 10, classes=None)
+    cv = SparseFTRLRegressorCV(alphas=[1e-3, 1e308], eta0s=[0.1], penalty=penalty, random_state=0)
+    cv.fit(X, y)
+    cv.partial_fit(X, y)
+    for i in range(cv.n_models_):
+        single = single_for(cv, i).fit(X, y).partial_fit(X, y)
+        assert_same_state(cv.estimator_at(i), single, STATE_KEYS[:-2])
+        assert cv.cv_results_["n_nonzero"][i] == single.count_nonzero().sum()
