@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.stats import rankdata
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -481,7 +482,8 @@ _SHARED_CV_ATTRIBUTES_DOC = """
         sample-weighted training loss of the rows as each model scored them before
         training on them, over every epoch and call, and its standard error), with
         holdout selection ``holdout_loss`` and ``holdout_loss_se``, ``n_nonzero`` (the
-        model's non-zero weights now) and ``rank_loss`` (1: least selection loss). The
+        model's non-zero weights now) and ``rank_loss`` (1: least selection loss; equal losses
+        share a rank, as ``GridSearchCV``'s ``rank_test_score``). The
         loss is the kernel's: log loss, hinge..., and half the squared error for
         'squared_error'. For one-vs-rest, the classes' losses are summed, and the
         standard errors are NaN (the classes' losses of a row are not summed before
@@ -1014,9 +1016,8 @@ class _BaseFTRLCV(BaseEstimator):
         results["n_nonzero"] = np.sum(per_problem, axis=0).astype(np.int64)
         key = self._selection_key()
         loss = np.where(np.isfinite(results[key]), results[key], np.inf)
-        results["rank_loss"] = (
-            np.argsort(np.argsort(loss, kind="stable"), kind="stable") + 1
-        ).astype(np.int32)
+        # equal losses share the lower rank, as GridSearchCV's rank_test_score
+        results["rank_loss"] = rankdata(loss, method="min").astype(np.int32)
         return results
 
     def _build_best(self, index, params=None):

@@ -885,3 +885,17 @@ def test_an_alpha_whose_penalty_overflows_warns_no_more_than_the_single_model(pe
         single = single_for(cv, i).fit(X, y).partial_fit(X, y)
         assert_same_state(cv.estimator_at(i), single, STATE_KEYS[:-2])
         assert cv.cv_results_["n_nonzero"][i] == single.count_nonzero().sum()
+
+
+def test_models_of_equal_loss_share_their_rank():
+    # alphas this large keep every weight at 0: the models train the same intercept and
+    # score every row alike. Their ranks were 1, 2 (a model of the least loss ranked 2nd);
+    # GridSearchCV's rank_test_score gives equal scores the lower rank
+    X, y = data(100, 10)
+    cv = SparseFTRLClassifierCV(alphas=[10.0, 100.0, 1e-5], eta0s=[0.1], random_state=0)
+    loss = cv.fit(X, y).cv_results_["progressive_loss"]
+    assert loss[0] == loss[1] and loss[2] < loss[0]
+    assert cv.cv_results_["rank_loss"].tolist() == [2, 2, 1]
+    tied = SparseFTRLClassifierCV(alphas=[10.0, 100.0], eta0s=[0.1], random_state=0).fit(X, y)
+    assert tied.cv_results_["rank_loss"].tolist() == [1, 1]
+    assert tied.cv_results_["rank_loss"].dtype == np.int32 and tied.best_index_ == 0
