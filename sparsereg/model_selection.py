@@ -27,7 +27,7 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.stats import rankdata
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, compute_class_weight
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -140,6 +140,17 @@ def _holdout_weighed(counts):
     """Held-out rows of a non-zero weight so far, in a grid's ``counts`` (a grid pickled
     before they were counted: its held-out rows)."""
     return counts.get("holdout_weighed", counts["holdout"])
+
+
+def _balanced_on(y_train, classes):
+    """``class_weight='balanced'`` of the training rows' labels ``y_train``, as a dict: the
+    weights the single model fitted on those rows alone computes (the held-out rows' labels
+    weighed in the grid's training). When a class is in held-out rows only, the single model
+    would not know it: ``'balanced'`` over every row then, as before."""
+    if not np.isin(classes, y_train).all():
+        return "balanced"
+    weights = compute_class_weight("balanced", classes=classes, y=y_train)
+    return dict(zip(classes.tolist(), weights.tolist()))
 
 
 def _check_sparsity(sparsity):
@@ -634,6 +645,14 @@ class _BaseFTRLCV(BaseEstimator):
         X, y, sample_weight, longest_row, x_bound = _BaseFTRL._validate_training_data(
             self, X, y, sample_weight, reset=first
         )
+        n_rows = X.shape[0]
+        if self.selection == "holdout":
+            # (a Python int: a NumPy one wraps, np.uint64 made the rows floats, one past X's)
+            period = int(self.holdout)
+            held_out = np.arange(period - 1, n_rows, period, dtype=np.int64)
+            train = np.setdiff1d(np.arange(n_rows), held_out)
+        else:
+            held_out, train = np.empty(0, dtype=np.int64), None
         # the labels are read by a single estimator with this one's parameters (and classes)
         reader = self._single_estimator(*grid[0])
         if not first and "classes_" in self.__dict__:
@@ -641,6 +660,11 @@ class _BaseFTRLCV(BaseEstimator):
         problem = reader._training_problem(
             y, sample_weight, classes=classes, first_call=first, for_partial_fit=epochs is None
         )
+        if held_out.size and getattr(self, "class_weight", None) == "balanced":  # (fit only)
+            reader.class_weight = _balanced_on(y[train], problem.classes)
+            problem = reader._training_problem(
+                y, sample_weight, classes=classes, first_call=first, for_partial_fit=epochs is None
+            )
         if problem.classes is not None:  # (labels the state cannot carry: refused by the reader)
             if self.sparsity == "1se" and problem.n_models > 1:
                 raise ValueError(
@@ -649,7 +673,6 @@ class _BaseFTRLCV(BaseEstimator):
                     "correlated; give a relative tolerance instead."
                 )
         _BaseFTRL._check_gradient_scale(self, X, x_bound, problem)
-        n_rows = X.shape[0]
         if first:
             table = self._use_table_store(len(grid) * problem.n_models, X.shape[1])
             columns = min(X.nnz, X.shape[1])  # the most this batch may hold
@@ -695,13 +718,6 @@ class _BaseFTRLCV(BaseEstimator):
             counts = dict(self._counts)
             # (a grid pickled before the history was kept has none)
             t, history, fresh = self.t_, list(getattr(self, "_nnz_history", [])), False
-        if self.selection == "holdout":
-            # (a Python int: a NumPy one wraps, np.uint64 made the rows floats, one past X's)
-            period = int(self.holdout)
-            held_out = np.arange(period - 1, n_rows, period, dtype=np.int64)
-            train = np.setdiff1d(np.arange(n_rows), held_out)
-        else:
-            held_out, train = np.empty(0, dtype=np.int64), None
         n_train = n_rows if train is None else train.size
         # the non-zeros a single model of this grid would train on (nnz_history_'s rule)
         train_nnz = X.nnz if train is None else int(np.diff(X.indptr)[train].sum())
@@ -1266,7 +1282,8 @@ default='log_loss'
 {_SHARED_CV_PARAMETERS_DOC}
 
     class_weight : dict, 'balanced' or None, default=None
-        As in ``SparseFTRLClassifier`` ('balanced' in ``fit`` only).
+        As in ``SparseFTRLClassifier`` ('balanced' in ``fit`` only; with
+        ``selection='holdout'``, counted on the rows trained on, not the held-out ones).
 
     Attributes
     ----------

@@ -899,3 +899,21 @@ def test_models_of_equal_loss_share_their_rank():
     tied = SparseFTRLClassifierCV(alphas=[10.0, 100.0], eta0s=[0.1], random_state=0).fit(X, y)
     assert tied.cv_results_["rank_loss"].tolist() == [1, 1]
     assert tied.cv_results_["rank_loss"].dtype == np.int32 and tied.best_index_ == 0
+
+
+@pytest.mark.parametrize("classes", [2, 3])
+def test_balanced_class_weights_of_a_holdout_grid_come_from_its_training_rows(classes):
+    # 'balanced' counted the held-out rows' labels too: every model of the grid differed from
+    # the single model fitted on the rows it trained on, and the held-out labels leaked
+    # into the training
+    X, y = data(97, 12, classes=classes, seed=3)
+    y[::3] = 0  # class 0 more frequent among the training rows than the held-out ones
+    params = dict(GRID, selection="holdout", holdout=3, random_state=4, class_weight="balanced")
+    cv = SparseFTRLClassifierCV(**params, refit=False).fit(X, y)
+    train = np.setdiff1d(np.arange(97), np.arange(2, 97, 3))
+    for i in range(cv.n_models_):
+        assert_same_state(cv.estimator_at(i), single_for(cv, i).fit(X[train], y[train]))
+    # the refit model is the single model on every row, balanced over every row
+    refitted = SparseFTRLClassifierCV(**params).fit(X, y)
+    alone = single_for(refitted, refitted.best_index_).fit(X, y)
+    assert_same_state(refitted.best_estimator_, alone)
