@@ -1075,6 +1075,35 @@ def test_a_resume_with_more_passes_judges_early_stopping_on_the_passes_it_holds(
     assert history.stopped_early and history.n_passes == 2
 
 
+def test_a_resume_without_early_stop_of_a_run_that_stopped_early_runs_its_passes(tmp_path):
+    # (the early stop recorded in the checkpoint held: the resume returned at once, with the
+    # passes of the run that stopped, where an uninterrupted run without early_stop runs all)
+    rng = np.random.RandomState(1)
+    batches = [
+        pd.DataFrame({"id": rng.randint(0, 400, 200).astype(str), "y": rng.randint(0, 2, 200)})
+        for _ in range(5)
+    ]
+
+    def model():
+        return make_pipeline(
+            FeatureCrossHasher(["id"], n_features=2**12),
+            SparseFTRLClassifier(eta0=5.0, penalty=None, random_state=0),
+        )
+
+    path = tmp_path / "run.ckpt"
+    _, stopped = fit_stream(
+        model(), batches, target="y", holdout=5, passes=4, early_stop=1, checkpoint=path
+    )
+    assert stopped.stopped_early and stopped.n_passes == 2
+    full, full_history = fit_stream(model(), batches, target="y", holdout=5, passes=4)
+    resumed, history = fit_stream(
+        model(), batches, target="y", holdout=5, passes=4, checkpoint=path, resume=True
+    )
+    assert_same_state(resumed[-1], full[-1])
+    assert comparable(history) == comparable(full_history)
+    assert history.n_passes == 4 and not history.stopped_early
+
+
 def test_a_bucketed_column_that_no_cross_uses_is_read_as_the_hasher_takes_it(tmp_path):
     # (the column was not read from the file, and the hasher, which requires it in X, refused
     # every batch: "column 'lat' not found in X" though the file has it)

@@ -243,7 +243,8 @@ def fit_stream(
     early_stop : int or None, default=None
         With ``holdout``: stop after this many passes without a better holdout
         loss (Vowpal Wabbit's ``--early_terminate``). The model of the last pass
-        run is kept.
+        run is kept. A resume judges the passes its checkpoint holds by this call's
+        ``early_stop``: without one, a run that stopped early goes on to ``passes``.
     checkpoint : path, default=None
         Where to save the training state, the reader's position and the history
         (an ``.npz`` without pickle): after every ``checkpoint_every`` rows, at the
@@ -705,15 +706,12 @@ class _Trainer:
     def judge_resumed(self, early_stop):
         """On resume: the early-stopping rule on the passes the checkpoint holds, when another
         pass is to start (the run that wrote it did not judge its last pass if it was its
-        last: with more passes now, the uninterrupted run would have)."""
+        last: with more passes now, the uninterrupted run would have). Without ``early_stop``
+        an early stop recorded by the run that wrote it is lifted: the run goes on, as an
+        uninterrupted run without ``early_stop`` would have."""
         run, history = self.run, self.history
-        if (
-            early_stop is not None
-            and history.n_passes
-            and run.position == Position()
-            and run.pass_index < self.passes
-        ):
-            history.stopped_early = _stops_early(history, early_stop)
+        if history.n_passes and run.position == Position() and run.pass_index < self.passes:
+            history.stopped_early = early_stop is not None and _stops_early(history, early_stop)
 
 
 # the progressive-loss curve records a batch once the rows trained have grown by 1 % since
