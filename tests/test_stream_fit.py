@@ -613,6 +613,29 @@ def test_a_tampered_checkpoint_is_refused_and_the_estimator_left_as_it_was(
     assert not hasattr(model[-1], "coef_")
 
 
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("history.counts", np.array([2**63 - 1, 0, 0])),
+        ("progress.ints", np.array([1, 0, 0, 0, 2**63 - 1, 1, 0])),  # holdout rows
+    ],
+)
+def test_a_checkpoint_counting_rows_near_int64s_end_is_refused_before_training(
+    tmp_path, key, value
+):
+    # (it was taken: the resumed run trained a pass, then its save met a count past int64 and
+    # raised OverflowError, the pass lost and no checkpoint written)
+    batches = click_batches(n_batches=2)
+    path, bad = tmp_path / "run.ckpt", tmp_path / "bad.ckpt"
+    options = dict(target="click", holdout=3)
+    fit_stream(pipeline(), batches, checkpoint=path, **options)
+    _tamper(path, bad, key, value)
+    model = pipeline()
+    with pytest.raises(ValueError, match=r"more than 2\*\*62 rows"):
+        fit_stream(model, batches, checkpoint=bad, resume=True, passes=2, **options)
+    assert not hasattr(model[-1], "coef_")
+
+
 def _declare_sizes(path, name, size):
     """Patch the zip directory of ``path``: member ``name`` declares ``size`` bytes, stored."""
     import struct

@@ -18,7 +18,7 @@ import numpy as np
 from .. import _npz
 from .._atomic import atomic_file, write_npz
 from .._state_protocol import OPTIONAL, REQUIRED
-from ._history import StreamHistory
+from ._history import MAX_ROWS, StreamHistory
 from ._source import Position
 
 FORMAT = "sparsereg.StreamCheckpoint"
@@ -86,6 +86,12 @@ class RunProgress:
             raise ValueError("checkpoint: progress holds counts past 2**63.")
         if np.any(ints < 0) or ints[5] > 1:
             raise ValueError("checkpoint: progress holds negative counts.")
+        # rows trained, held out and refused in a row: counts that training adds to
+        if np.any(ints[3:5] > MAX_ROWS) or np.any(ints[6:] > MAX_ROWS):
+            raise ValueError(
+                "checkpoint: progress counts more than 2**62 rows (training adds to them, and "
+                "they are saved again as int64)."
+            )
         if not np.all(np.isfinite(floats)) or np.any(floats < 0):
             raise ValueError("checkpoint: progress holds negative or non-finite sums.")
         p, f, r, nt, nh, done, *refused_run = (int(v) for v in ints)

@@ -4,6 +4,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+# the most rows a checkpoint's counts may hold: training adds to them, and they are saved again
+# as int64 (an FTRL state's samples seen stop short of 2**62 too)
+MAX_ROWS = 2**62
+
 
 @dataclass
 class StreamHistory:
@@ -133,6 +137,11 @@ class StreamHistory:
             raise ValueError("checkpoint: history.counts must hold 3 non-negative integers.")
         if counts[2] > 1:
             raise ValueError("checkpoint: history.counts' flag of an early stop is not 0 or 1.")
+        if np.any(counts[:2] > MAX_ROWS):
+            raise ValueError(
+                "checkpoint: history.counts counts more than 2**62 rows (training adds to them, "
+                "and they are saved again as int64)."
+            )
         history.rows, history.bad_rows, stopped = (int(c) for c in counts)
         history.stopped_early = bool(stopped)
         return history
