@@ -537,6 +537,33 @@ def test_a_resume_takes_the_same_classes_written_as_other_numbers(tmp_path):
         )
 
 
+def test_a_resume_takes_a_pipeline_function_defined_again_as_in_a_new_process(tmp_path):
+    # (the run's description held the function's repr, its address: a resume in another
+    # process, where the function is defined again, was refused as "a different run")
+    from sklearn.preprocessing import FunctionTransformer
+
+    def defined():  # each call: the function as a new process defines it, at a new address
+        def clip(X):
+            return np.clip(X, -2.0, 2.0)
+
+        return clip
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(400, 3))
+    batches = [(X[i : i + 100], X[i : i + 100, 0]) for i in range(0, 400, 100)]
+
+    def model():
+        return make_pipeline(FunctionTransformer(defined()), SparseFTRLRegressor(random_state=0))
+
+    full, full_history = fit_stream(model(), batches, passes=2)
+    path = tmp_path / "run.ckpt"
+    first = model()  # (kept: the resume's function is then defined at another address)
+    fit_stream(first, batches, passes=1, checkpoint=path)
+    resumed, history = fit_stream(model(), batches, passes=2, checkpoint=path, resume=True)
+    assert_same_state(resumed[-1], full[-1])
+    assert comparable(history) == comparable(full_history)
+
+
 def test_a_checkpoint_in_a_missing_folder_is_refused_before_training(tmp_path):
     model = pipeline()
     path = tmp_path / "no such folder" / "run.ckpt"

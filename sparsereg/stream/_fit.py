@@ -4,6 +4,7 @@ import json
 import math
 import numbers
 import os
+import re
 import time
 from collections.abc import Callable
 from contextlib import closing
@@ -131,7 +132,23 @@ def _held_out(holdout, file_index, row_numbers):
 
 def _plain(params):
     """Parameters as JSON values (anything else by its repr), for comparing runs."""
-    return json.loads(json.dumps(params, default=repr, sort_keys=True))
+    return json.loads(json.dumps(params, default=_stable_repr, sort_keys=True))
+
+
+def _stable_repr(value):
+    """``repr(value)`` as another process spells it too: a repr holding an address (which
+    changes from run to run: a pipeline's ``FunctionTransformer(func)`` made every resume "a
+    different run") without it, a function's as its module and name."""
+    text = repr(value)
+    if not _ADDRESS.search(text):
+        return text  # (as checkpoints of earlier versions spell it)
+    name = getattr(value, "__qualname__", None)
+    if callable(value) and isinstance(name, str):
+        return f"{getattr(value, '__module__', None)}.{name}"
+    return _ADDRESS.sub("", text)
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 def _run_description(sm, src, target, batch_rows, holdout, loss, skip_bad_rows, reader_options):
