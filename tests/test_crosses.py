@@ -1,5 +1,6 @@
 import itertools
 import math
+import re
 from fractions import Fraction
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from sklearn.linear_model import Ridge, SGDRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sparsereg import SparseFTRLClassifier, _hashing, crosses
+from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor, _hashing, crosses
 from sparsereg.crosses import FeatureCrossHasher, expected_collision_rate
 from sparsereg.datasets import fetch_california_housing_handson, load_california_housing_mlcc
 
@@ -749,3 +750,37 @@ def test_explain_in_degrees_of_a_huge_edge_prints_the_interval():
     hasher = FeatureCrossHasher(buckets={0: {"edges": [0.0, 1e306], "format": "deg"}})
     cells = hasher.explain(X, hasher.transform(X).indices)
     assert sorted(c for found in cells.values() for c in found) == ["x0=0°00'", "x0=[1e+306, inf)"]
+
+
+def test_the_user_guide_explain_recipe_runs_on_its_2_28_column_model(capsys):
+    """docs/user_guide/crosses.rst's two blocks, run as written: at 2**28 columns the model
+    has the sparse store, whose ``coef_`` is a CSR matrix (argsort of it named no column)."""
+    guide = (Path(__file__).resolve().parents[1] / "docs/user_guide/crosses.rst").read_text()
+    blocks = [
+        "\n".join(line[3:] for line in block.splitlines())
+        for block in re.findall(r"\.\. code-block:: python\n\n((?:   .*\n|\n)+)", guide)
+    ]
+    assert len(blocks) == 2
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "latitude": rng.uniform(32, 42, 400),
+            "longitude": rng.uniform(-124, -114, 400),
+            "ocean_proximity": rng.choice(["INLAND", "NEAR BAY", "<1H OCEAN"], 400),
+            "median_income": rng.uniform(0, 10, 400),
+        }
+    )
+    price = 1 + frame["median_income"] / 3 + (frame["ocean_proximity"] == "NEAR BAY")
+    namespace = {
+        "frame": frame,
+        "price": price,
+        "make_pipeline": make_pipeline,
+        "SparseFTRLRegressor": SparseFTRLRegressor,
+    }
+    for block in blocks:
+        exec(compile(block, "crosses.rst", "exec"), namespace)
+    printed = capsys.readouterr().out.splitlines()
+    assert len(printed) == 5
+    for line in printed:
+        weight, cells = line.split(" ", 1)
+        assert float(weight) != 0 and cells.startswith("[") and cells != "[]"
