@@ -91,3 +91,23 @@ def test_readme_counts_the_hostile_inputs_and_states_the_tests_hold():
     text = " ".join(README.read_text().split())
     assert f"{len(BAD_INPUTS)} kinds of hostile input, {len(CASES)} cases" in text
     assert f"{len(BAD_STATES)} kinds of hostile state" in text
+
+
+def test_the_files_the_readme_contributing_and_user_guide_name_exist():
+    # CONTRIBUTING's table named sparsereg/_atomic.py for the compiled sparsereg/_atomic.pyx
+    root = README.parent
+    documents = [README, root / "CONTRIBUTING.md", *sorted((root / "docs").rglob("*.rst"))]
+    named = re.compile(r"(?<![\w/.])((?:sparsereg|tests|benchmarks|examples|\.ci)/[\w./-]*\w)")
+    bare = re.compile(r"(?<![\w/.])(_\w+\.(?:py|pyx|pxd|h))\b")  # a module of the package
+    missing = []
+    for document in documents:
+        text = document.read_text()
+        for path in named.findall(text):
+            if not (root / path).exists():
+                missing.append((document.name, path))
+        for name in bare.findall(text):
+            if not any(
+                (root / folder / name).exists() for folder in ("sparsereg", "sparsereg/stream")
+            ):
+                missing.append((document.name, name))
+    assert missing == []
