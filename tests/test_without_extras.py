@@ -46,6 +46,12 @@ with tempfile.TemporaryDirectory() as folder:
         sparsereg.stream.fit_stream(SparseFTRLClassifier(), path, target="y")
     except ImportError as exc:
         print("stream:", exc)
+# batches of arrays train without pandas; the history's frame needs it
+_, history = sparsereg.stream.fit_stream(SparseFTRLClassifier(), [(X, y)], classes=[0, 1])
+try:
+    history.as_frame()
+except ImportError as exc:
+    print("as_frame:", exc)
 """
 
 
@@ -59,4 +65,5 @@ def test_without_the_extras_the_package_trains_and_each_extra_says_what_to_insta
     assert lines[:3] == ["mlcc (17000, 8)", "score 1.0", "extras imported []"]
     assert lines[3].startswith("dask: ") and "pip install 'sparsereg[dask]'" in lines[3]
     assert lines[4].startswith("stream: ") and 'pip install "sparsereg[stream]"' in lines[4]
-    assert len(lines) == 5
+    assert lines[5].startswith("as_frame: ") and 'pip install "sparsereg[stream]"' in lines[5]
+    assert len(lines) == 6

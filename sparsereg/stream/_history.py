@@ -4,6 +4,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._source import _INSTALL
+
 # the most rows a checkpoint's counts may hold: training adds to them, and they are saved again
 # as int64 (an FTRL state's samples seen stop short of 2**62 too)
 MAX_ROWS = 2**62
@@ -148,7 +150,12 @@ class StreamHistory:
 
     def as_frame(self):
         """The per-pass records as a pandas DataFrame, one row per pass."""
-        import pandas as pd
+        try:
+            import pandas as pd
+        except ImportError as exc:  # a stream of arrays trains without pandas
+            raise ImportError(
+                f"StreamHistory.as_frame returns a pandas DataFrame: {_INSTALL} (or pandas)"
+            ) from exc
 
         return pd.DataFrame(
             {
