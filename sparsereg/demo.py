@@ -154,6 +154,11 @@ def main(argv=None):
     ap.add_argument("--out", default="california_weights.png", help="PNG map of the cell weights")
     ap.add_argument("--no-plot", action="store_true", help="skip the PNG (no matplotlib needed)")
     args = ap.parse_args(argv)
+    if not args.no_plot:
+        try:  # before the training, not after it
+            import matplotlib  # noqa: F401
+        except ImportError:
+            ap.error('the map needs matplotlib: pip install "sparsereg[examples]", or --no-plot')
 
     X_train, y_train = load("train")
     X_test, y_test = load("test")

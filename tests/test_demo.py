@@ -1,6 +1,7 @@
 """The README's first command: the California housing demo."""
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,15 @@ def test_map_counts_match_the_explained_weights_and_every_label_is_inside_the_fi
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+
+
+def test_without_matplotlib_the_demo_says_what_to_install_before_training(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if not installed
+    with pytest.raises(SystemExit) as exit_info:
+        demo.main(["--out", str(tmp_path / "map.png")])
+    assert exit_info.value.code == 2
+    captured = capsys.readouterr()
+    assert 'pip install "sparsereg[examples]"' in captured.err and "--no-plot" in captured.err
+    assert captured.out == ""  # refused before hashing and training
