@@ -4,6 +4,8 @@ Build with ``python -m sphinx -W -b html docs docs/_build/html`` (every warning 
 ``tests/test_docs.py`` runs exactly that. The gallery (``../examples``) is executed at build time.
 """
 
+import importlib
+import inspect
 import os
 import sys
 import warnings
@@ -43,7 +45,9 @@ nitpicky = False
 
 # -- autodoc / autosummary / numpydoc -----------------------------------------------------------
 autosummary_generate = True
-autodoc_default_options = {"members": True}
+# members inherited from sparsereg's own base classes (the state protocol, count_nonzero...) are
+# the class's; those of scikit-learn's bases are left to scikit-learn (_skip_foreign_members)
+autodoc_default_options = {"members": True, "inherited-members": True}
 autodoc_typehints = "none"  # numpydoc's Parameters sections say the types
 numpydoc_show_class_members = False  # the class template lists the methods
 numpydoc_class_members_toctree = False
@@ -99,12 +103,43 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 warnings.filterwarnings("ignore", message="Matplotlib is currently using agg", category=UserWarning)
 
 
-def _skip_metadata_requests(app, what, name, obj, skip, options):
-    """scikit-learn's generated ``set_*_request`` methods are documented by scikit-learn."""
+def _members_of_sparsereg(class_name):
+    """The public methods and properties of a class that come from sparsereg's code, not from
+    a base class of scikit-learn's (its ``get_params``, ``score``...) or of Python's."""
+    module_name, _, name = class_name.rpartition(".")
+    cls = getattr(importlib.import_module(module_name), name)
+    members = []
+    for member in dir(cls):
+        owner = next((c for c in cls.__mro__ if member in vars(c)), None)
+        generated = member.startswith("set_") and member.endswith("_request")  # by sklearn
+        if not member.startswith("_") and owner and owner.__module__.startswith("sparsereg"):
+            members.extend([] if generated else [member])
+    return members
+
+
+def _skip_foreign_members(app, what, name, obj, skip, options):
+    """scikit-learn's members (its generated ``set_*_request`` methods included) are
+    documented by scikit-learn."""
     if name.startswith("set_") and name.endswith("_request"):
         return True
+    function = getattr(obj, "fget", obj)  # a property's getter
+    if what == "class" and inspect.isroutine(function):
+        if (getattr(function, "__module__", None) or "").split(".")[0] != "sparsereg":
+            return True
     return None
 
 
+# the class template lists these methods (a dict of names: a function would not be cached)
+_PUBLIC_MODULES = ["sparsereg", "sparsereg.stream", "sparsereg.dask", "sparsereg.export"]
+autosummary_context = {
+    "sparsereg_members": {
+        f"{module}.{name}": _members_of_sparsereg(f"{module}.{name}")
+        for module in _PUBLIC_MODULES
+        for name in importlib.import_module(module).__all__
+        if isinstance(getattr(importlib.import_module(module), name), type)
+    }
+}
+
+
 def setup(app):
-    app.connect("autodoc-skip-member", _skip_metadata_requests)
+    app.connect("autodoc-skip-member", _skip_foreign_members)

@@ -543,7 +543,7 @@ class _BaseFTRL(BaseEstimator):
         Returns
         -------
         report : sparsereg.sparsity.SparsityReport
-            Printable; see :func:`sparsereg.sparsity.sparsity_report`.
+            Printable; see :func:`sparsereg.sparsity_report`.
         """
         check_is_fitted(self)
         with self._training_lock:  # the counts and coef_ of one state, not of two calls'

@@ -1014,7 +1014,7 @@ def export_model(
     --------
     load_model : Read an exported model back.
     export_sizes : Its size next to the pickled estimator's.
-    sparsereg.sparsity.sparsity_report : How many weights are non-zero.
+    sparsereg.sparsity_report : How many weights are non-zero.
 
     Examples
     --------
@@ -1275,7 +1275,7 @@ class ExportSizes:
     estimator_pickle_bytes : int
         ``len(pickle.dumps(estimator))``, training state included.
     export_memory_bytes : int
-        :attr:`ExportedLinearModel.nbytes`.
+        :attr:`~sparsereg.ExportedLinearModel.nbytes`.
     export_file_bytes : int
         Size of the saved ``.npz`` (uncompressed).
 

@@ -425,10 +425,10 @@ _SHARED_CV_PARAMETERS_DOC = """
         ``best_estimator_`` is then the grid's model.
 
     sparsity : None, float >= 0 or '1se', default=None
-        Which model is kept (see :func:`select_model`): None, the least loss; a float
-        ``tol``, the model with the fewest non-zero weights whose loss is within
-        ``tol`` (relative) of the least; '1se', within one standard error of it (binary
-        and regression only).
+        Which model is kept (see :func:`~sparsereg.model_selection.select_model`): None,
+        the least loss; a float ``tol``, the model with the fewest non-zero weights whose
+        loss is within ``tol`` (relative) of the least; '1se', within one standard error of
+        it (binary and regression only).
 
     penalty : {'l1', 'l2', 'elasticnet', None}, default='l1'
         As in the single estimator.
@@ -1298,7 +1298,7 @@ default='log_loss'
     --------
     SparseFTRLRegressorCV : The same for regression.
     sparsereg.SparseFTRLClassifier : One model.
-    select_model : The selection rule.
+    sparsereg.model_selection.select_model : The selection rule.
 
     Examples
     --------

@@ -255,7 +255,7 @@ def sparsity_report(estimator: BaseEstimator) -> "SparsityReport":
 
     See Also
     --------
-    sparsereg.export.export_model : Keep only the non-zero weights, for serving.
+    sparsereg.export_model : Keep only the non-zero weights, for serving.
 
     Examples
     --------

@@ -4,7 +4,7 @@
 ``Pipeline`` ending in one, or an :class:`~sparsereg.export.ExportedLinearModel`, with the
 readable cells behind each hashed column when the model reads a
 :class:`~sparsereg.crosses.FeatureCrossHasher`'s output (through
-:meth:`~sparsereg.crosses.FeatureCrossHasher.explain`, on rows you give it), or the column
+:meth:`~sparsereg.FeatureCrossHasher.explain`, on rows you give it), or the column
 names the model was fitted with. It is what Vowpal Wabbit's ``--invert_hash`` prints, for
 FTRL models too. The ``sparsereg report`` command prints the same selection and names.
 """
@@ -105,7 +105,7 @@ def top_weights(model: Any, n: int = 20, X: Any = None) -> Any:  # a pandas Data
     model : estimator, Pipeline or ExportedLinearModel
         A fitted linear model with ``coef_`` (sparsereg's FTRL estimators, any
         scikit-learn linear model), a ``Pipeline`` ending in one, or an exported
-        model (:func:`~sparsereg.export.export_model`, :func:`~sparsereg.export.load_model`).
+        model (:func:`~sparsereg.export_model`, :func:`~sparsereg.load_model`).
     n : int, default=20
         Weights listed per weight vector (per class for one-vs-rest), the largest
         ``|weight|`` first. Zero weights are never listed.
@@ -139,8 +139,8 @@ def top_weights(model: Any, n: int = 20, X: Any = None) -> Any:  # a pandas Data
 
     See Also
     --------
-    sparsereg.crosses.FeatureCrossHasher.explain : The readable cells of columns.
-    sparsereg.sparsity.sparsity_report : How many weights are non-zero.
+    sparsereg.FeatureCrossHasher.explain : The readable cells of columns.
+    sparsereg.sparsity_report : How many weights are non-zero.
 
     Examples
     --------

@@ -81,8 +81,15 @@ class StreamFit(tuple):
     def __new__(cls, model, history):
         return super().__new__(cls, (model, history))
 
-    model = property(lambda self: self[0])
-    history = property(lambda self: self[1])
+    @property
+    def model(self):
+        """The trained model (``result[0]``)."""
+        return self[0]
+
+    @property
+    def history(self):
+        """The run's :class:`StreamHistory` (``result[1]``)."""
+        return self[1]
 
 
 # the largest count taken: row numbers, periods and counts meet numpy's int64 arithmetic

@@ -114,6 +114,7 @@ class StreamHistory:
 
     @classmethod
     def from_arrays(cls, loss, arrays):
+        """The history :meth:`to_arrays` wrote (from a checkpoint), for the loss ``loss``."""
         history = cls(loss)
         for key, dtype in cls._LISTS.items():
             values = arrays[f"history.{key}"]
