@@ -97,3 +97,12 @@ def test_without_matplotlib_the_demo_says_what_to_install_before_training(
     captured = capsys.readouterr()
     assert 'pip install "sparsereg[examples]"' in captured.err and "--no-plot" in captured.err
     assert captured.out == ""  # refused before hashing and training
+
+
+def test_the_demo_command_is_shown_after_the_install_that_brings_matplotlib():
+    # docs/index.rst ran the demo after a plain `pip install sparsereg`, without matplotlib
+    root = Path(__file__).resolve().parents[1]
+    for document in (root / "README.md", root / "docs" / "index.rst"):
+        text = document.read_text()
+        before = text[: text.index("python -m sparsereg.demo")]
+        assert '".[examples]"' in before or '"sparsereg[examples]"' in before, document.name
