@@ -27,6 +27,8 @@ import numpy as np
 from ._atomic import atomic_file
 from ._interrupts import call_until_done, default_disposition
 
+__all__ = ["main"]
+
 _FORMATS = ("csv", "parquet", "svmlight")
 _EXIT_ERROR, _EXIT_INTERRUPTED, _EXIT_TERMINATED = 1, 130, 143  # 128 + SIGINT, + SIGTERM
 _EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a tool its reader left
@@ -1000,6 +1002,22 @@ def main(argv=None):
     the process, as during any other call): only the ``sparsereg`` program (``python -m
     sparsereg``) turns it into a stop like Ctrl-C's, with status 143, since a program that
     calls ``main`` and goes on would not expect a SIGTERM meant for it to end one command.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from sparsereg.cli import main
+    >>> folder = tempfile.mkdtemp()
+    >>> data, model = os.path.join(folder, "clicks.csv"), os.path.join(folder, "ctr.npz")
+    >>> with open(data, "w") as f:
+    ...     _ = f.write("site,click\\n" + "news,1\\nshop,0\\n" * 50)
+    >>> main(["train", data, "--target", "click", "--model", model, "--quiet"])
+    0
+    >>> main(["predict", model, data, "--out", os.path.join(folder, "preds.csv"), "--quiet"])
+    0
+    >>> with open(os.path.join(folder, "preds.csv")) as f:
+    ...     f.read().splitlines()[:3]
+    ['prediction', '1', '0']
     """
     return _run(argv, sigterm_stops=False)
 

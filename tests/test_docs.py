@@ -28,6 +28,7 @@ PUBLIC_MODULES = [
     "sparsereg.export",
     "sparsereg.sparsity",
     "sparsereg.model_selection",
+    "sparsereg.cli",
 ]
 USER_GUIDE = ["ftrl", "crosses", "sparsity", "state", "migrating", "streaming", "dask"]
 
