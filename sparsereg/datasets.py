@@ -358,7 +358,9 @@ def _require_pandas(function):
     try:
         import pandas as pd
     except ImportError as exc:
-        raise ImportError(f"{function} returns pandas objects: pip install pandas") from exc
+        raise ImportError(
+            f'{function} returns pandas objects: pip install "sparsereg[datasets]" (or pandas)'
+        ) from exc
     return pd
 
 

@@ -46,6 +46,10 @@ with tempfile.TemporaryDirectory() as folder:
         sparsereg.stream.fit_stream(SparseFTRLClassifier(), path, target="y")
     except ImportError as exc:
         print("stream:", exc)
+try:
+    sparsereg.datasets.load_california_housing_mlcc(as_frame=True)
+except ImportError as exc:
+    print("as_frame:", exc)
 # batches of arrays train without pandas; the history's frame needs it
 _, history = sparsereg.stream.fit_stream(SparseFTRLClassifier(), [(X, y)], classes=[0, 1])
 try:
@@ -65,5 +69,6 @@ def test_without_the_extras_the_package_trains_and_each_extra_says_what_to_insta
     assert lines[:3] == ["mlcc (17000, 8)", "score 1.0", "extras imported []"]
     assert lines[3].startswith("dask: ") and "pip install 'sparsereg[dask]'" in lines[3]
     assert lines[4].startswith("stream: ") and 'pip install "sparsereg[stream]"' in lines[4]
-    assert lines[5].startswith("as_frame: ") and 'pip install "sparsereg[stream]"' in lines[5]
-    assert len(lines) == 6
+    assert lines[5].startswith("as_frame: ") and 'pip install "sparsereg[datasets]"' in lines[5]
+    assert lines[6].startswith("as_frame: ") and 'pip install "sparsereg[stream]"' in lines[6]
+    assert len(lines) == 7
