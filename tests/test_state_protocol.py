@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
 
+from .memory_helpers import run_python
 from .state_helpers import assert_same_state, dense_state, held_columns
 
 N_FEATURES = 60
@@ -662,3 +663,39 @@ def test_every_label_kind_fit_takes_goes_through_the_state_and_back(kind_and_lab
     np.testing.assert_array_equal(twin.classes_, est.classes_)
     np.testing.assert_array_equal(twin.predict(X), est.predict(X))
     assert set(est.predict(X).tolist()) <= set(y.tolist()), kind
+
+
+_HISTORY_BROADCAST = """
+import resource, sys
+import numpy as np
+from sparsereg import SparseFTRLClassifier
+resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, resource.RLIM_INFINITY))
+size = 20000
+state = {
+    "columns": np.zeros(0, dtype=np.int64),
+    "z": np.zeros((size, 0)),
+    "n": np.zeros((size, 0)),
+    "intercept_z": np.zeros(size),
+    "intercept_n": np.zeros(size),
+    "t": np.int64(size),
+    "n_features_in": np.int64(10**6),
+    "classes": np.arange(size),
+    "nnz_history_t": np.arange(1, size + 1),
+    "nnz_history": np.broadcast_to(np.int64(1000), (size, size)),
+}
+est = SparseFTRLClassifier(state_store="sparse")
+try:
+    est.set_ftrl_state(state)
+except ValueError as exc:
+    print("ValueError:", exc, hasattr(est, "t_"))
+"""
+
+
+def test_a_history_larger_than_memory_as_python_ints_is_refused_before_reading_it():
+    """0.6 MB of state, its counts broadcast from one number to 20,000 records of 20,000
+    models: they were read for 20 s into 4e8 Python ints (16 GB), a MemoryError or the
+    machine out of memory."""
+    done = run_python(_HISTORY_BROADCAST)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "ValueError: FTRL state 'nnz_history' holds 400,000,000 counts" in done.stdout
+    assert done.stdout.rstrip().endswith("False")  # the estimator left unfitted
