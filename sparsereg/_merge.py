@@ -72,9 +72,10 @@ def merge_ftrl_states(
     - inclusion counters (``bloom``): counted the same way, ``base + sum(b_i - base)``,
       saturated at 255 as in training: an occurrence seen by any copy counts once;
     - the class labels, width, feature names and coefficient dtype must agree (with
-      ``base`` too), and with Bloom counters so must the inclusion seeds; the seed and
-      the shuffling generator are the first copy's; the history (``nnz_history``,
-      ``n_iter``) is not carried; a copy of weight 0 is left out entirely.
+      ``base`` too), and with Bloom counters so must the inclusion seeds and a
+      ``base``'s number of counters; the seed and the shuffling generator are the first
+      copy's; the history (``nnz_history``, ``n_iter``) is not carried; a copy of weight
+      0 is left out entirely.
 
     Parameters
     ----------
@@ -170,6 +171,13 @@ def merge_ftrl_states(
     counters = max(s["bloom"].shape[1] for s in checked)
     if any(s["bloom"].shape[1] not in (0, counters) for s in checked):
         raise ValueError("the states' Bloom filters have different sizes.")
+    if start is not None and start["bloom"].shape[1] not in (0, counters):
+        # (a copy keeps the counters of the state it started from, whatever its bloom_size:
+        # these were summed as if base had none, its occurrences counted once per copy)
+        raise ValueError(
+            f"base has Bloom filters of {start['bloom'].shape[1]} counters, the copies of "
+            f"{counters}: they did not start from it."
+        )
     bloom = np.zeros((n_models, counters), dtype=np.int64)
     base_bloom = (
         np.zeros_like(bloom)

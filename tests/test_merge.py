@@ -213,3 +213,32 @@ def test_a_copy_of_weight_zero_counts_for_nothing():
         np.testing.assert_array_equal(kept_second[key], a[key])
     np.testing.assert_array_equal(merged["columns"], a["columns"])
     np.testing.assert_array_equal(merged["z"], a["z"])
+
+
+def test_a_base_whose_bloom_filters_the_copies_lack_is_refused():
+    # a copy keeps the counters of the state it started from: copies of 1,024 counters did not
+    # start from a base of 512, whose counters were then taken as none (t and z merged as if)
+    X, y = make_data()
+    base = (
+        SparseFTRLClassifier(random_state=0, inclusion="bloom", bloom_size=2**9)
+        .partial_fit(X[:100], y[:100], classes=[0, 1, 2])
+        .get_ftrl_state()
+    )
+    copies = [
+        SparseFTRLClassifier(random_state=0, inclusion="bloom", bloom_size=2**10)
+        .partial_fit(X[:k], y[:k], classes=[0, 1, 2])
+        .get_ftrl_state()
+        for k in (200, 300)
+    ]
+    with pytest.raises(ValueError, match="base has Bloom filters of 512 counters, the copies"):
+        merge_ftrl_states(copies, base=base)
+    # copies that did start from it keep its 512 counters and merge
+    twins = [
+        SparseFTRLClassifier(random_state=0, inclusion="bloom", bloom_size=2**10)
+        .set_ftrl_state(base)
+        .partial_fit(X[100:k], y[100:k])
+        .get_ftrl_state()
+        for k in (200, 300)
+    ]
+    merged = merge_ftrl_states(twins, base=base)
+    assert merged["bloom"].shape == (3, 2**9) and merged["t"] == 100 + 100 + 200
