@@ -866,15 +866,16 @@ class _BaseFTRL(BaseEstimator):
 
         together = 1 if problem.softmax else self._model_threads(problem.n_models)
         in_threads = problem.n_models > 1 and self._threads not in (None, 1)
+        # counted once for the call: n_jobs=-1 counts the CPUs, which can grow meanwhile (a
+        # container's CPU quota raised, LOKY_MAX_CPU_COUNT): an epoch's extra thread then
+        # found no scratch of its own and the fit raised an IndexError
+        workers = _model_workers(self._threads, problem.n_models) if in_threads else 1
         # each thread's kernel scratch, made before any model trains (_epoch.epoch_scratch);
         # one model makes its own before its first row (nothing to make on a 1-row call's path)
         scratch = (
             [None]
             if problem.softmax or together > 1 or problem.n_models == 1
-            else [
-                epoch_scratch(batches[0], state)
-                for _ in range(_model_workers(self._threads, problem.n_models) if in_threads else 1)
-            ]
+            else [epoch_scratch(batches[0], state) for _ in range(workers)]
         )
 
         def one_model(k, order, t_start, worker=0):
@@ -924,7 +925,7 @@ class _BaseFTRL(BaseEstimator):
                     losses = [one_model(k, order, t) for k in range(problem.n_models)]
                 else:
                     outcomes = _train_models_in_threads(
-                        one_model, order, t, problem.n_models, self._threads
+                        one_model, order, t, problem.n_models, workers
                     )
                     failures = [exc for _, exc in outcomes if exc is not None]
                     if failures:

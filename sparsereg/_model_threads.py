@@ -19,8 +19,8 @@ def _outcome(train, *args):
         return None, exc
 
 
-def _train_models_in_threads(one_model, order, t, n_models, n_jobs):
-    """``_outcome(one_model, k, order, t, worker)`` of each model ``k``, in ``n_jobs`` threads
+def _train_models_in_threads(one_model, order, t, n_models, workers):
+    """``_outcome(one_model, k, order, t, worker)`` of each model ``k``, in ``workers`` threads
     (:func:`_model_workers`; ``worker``: the thread's number, from 0, the caller's): the
     calling thread and threads started for this call take the next model until none is left.
     Each model's failure is returned, not raised, once every model is done.
@@ -43,10 +43,7 @@ def _train_models_in_threads(one_model, order, t, n_models, n_jobs):
                 return
             outcomes[k] = _outcome(one_model, k, order, t, worker)
 
-    tasks = [
-        Task(functools.partial(work, worker))
-        for worker in range(1, _model_workers(n_jobs, n_models))
-    ]
+    tasks = [Task(functools.partial(work, worker)) for worker in range(1, workers)]
     try:
         for task in tasks:  # (a task its thread begins after finish took it back: nothing)
             if not thread_started(task.run, ()):

@@ -337,6 +337,39 @@ def test_n_jobs_beyond_the_number_of_models_trains_as_one_thread_would():
     assert_same_state(one.partial_fit(X, y), many.partial_fit(X, y))
 
 
+def test_cpus_that_grow_during_a_fit_with_n_jobs_minus_one_change_nothing(monkeypatch, capsys):
+    """n_jobs=-1 counts the CPUs: counted again at each epoch, a count grown after the first
+    (a container's CPU quota raised, LOKY_MAX_CPU_COUNT) gave a thread no scratch of its own,
+    and the fit raised an IndexError."""
+    from joblib import effective_n_jobs
+
+    monkeypatch.delenv("LOKY_MAX_CPU_COUNT", raising=False)
+    if effective_n_jobs(-1) < 2:
+        pytest.skip("needs two CPUs")
+    rng = np.random.RandomState(0)
+    # models long enough to train that the thread started second takes some of them
+    X = sp.random(20000, 100, density=0.05, format="csr", random_state=rng)
+    y = rng.randint(6, size=20000)
+
+    class GrowingCPUs:  # verbose's first epoch line lets a second CPU count
+        def write(self, text):
+            if text.startswith("Epoch 1,"):
+                monkeypatch.setenv("LOKY_MAX_CPU_COUNT", "2")
+            return len(text)
+
+        def flush(self):
+            pass
+
+    params = dict(random_state=0, n_jobs=-1, max_iter=3, tol=None, verbose=1)
+    monkeypatch.setenv("LOKY_MAX_CPU_COUNT", "1")
+    monkeypatch.setattr("sys.stdout", GrowingCPUs())
+    grown = SparseFTRLClassifier(**params).fit(X, y)
+    monkeypatch.undo()
+    capsys.readouterr()
+    alone = SparseFTRLClassifier(**{**params, "n_jobs": None}).fit(X, y)
+    assert_same_state(grown, alone)
+
+
 def test_class_weight_scales_the_gradient_like_sample_weight():
     X, y = _data(SparseFTRLClassifier)
     a = SparseFTRLClassifier(class_weight={0: 1.0, 1: 3.0}, random_state=0).fit(X, y)
