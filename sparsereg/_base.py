@@ -59,7 +59,7 @@ from ._memory import memory_limit
 from ._missing import refuse_pandas_na
 from ._model_threads import _model_workers, _train_models_in_threads
 from ._softmax import SoftmaxState, run_softmax_epoch, softmax_scores_from_state
-from ._state import AUTO_SPARSE_BYTES, FTRLState, columns_in
+from ._state import AUTO_SPARSE_BYTES, LEAST_TABLE_MODEL_BYTES, FTRLState, columns_in
 from ._state_protocol import (
     FORMAT,
     LARGEST_ETA0,
@@ -343,6 +343,18 @@ class _BaseFTRL(BaseEstimator):
                 "holds only the columns seen."
             )
 
+    def _check_table_models_fit(self, table, n_models):
+        """Refuse one-vs-rest models of the table store whose smallest tables alone need more
+        than the memory this process may use, before allocating them (a 100 MB state of
+        25,000,000 classes and no column set out to make 15 GB of tables)."""
+        need = LEAST_TABLE_MODEL_BYTES * n_models
+        if table and need > memory_limit():
+            raise ValueError(
+                f"the table store's {n_models:,} one-vs-rest models need at least {need:,} bytes "
+                f"(a table each), more than the memory this process may use "
+                f"({memory_limit():,} bytes)."
+            )
+
     def _check_bloom_fits(self, n_models):
         need = self._bloom_counters() * n_models
         if need > memory_limit():
@@ -355,6 +367,8 @@ class _BaseFTRL(BaseEstimator):
     def _new_state(self, n_models, n_features, rng, expected_columns=None, softmax=False):
         table = self._use_table_store(n_models, n_features)
         self._check_dense_state_fits(table, n_models, n_features)
+        if not softmax:
+            self._check_table_models_fit(table, n_models)
         if self.inclusion == "bloom":
             self._check_bloom_fits(n_models)
         # drawn whether or not inclusion is on, so that it never changes the shuffling
@@ -703,6 +717,8 @@ class _BaseFTRL(BaseEstimator):
         table = self._use_table_store(n_models, n_features)
         self._check_dense_state_fits(table, n_models, n_features)
         kind = SoftmaxState if arrays["multi_class"] == "multinomial" else FTRLState
+        if kind is FTRLState:
+            self._check_table_models_fit(table, n_models)
         ftrl_state = kind.from_arrays(arrays, n_features=n_features, table=table)
         self._prepare_state(ftrl_state)
         if "rng" in arrays:

@@ -103,6 +103,11 @@ def sorted_union(arrays):
     return values[keep]
 
 
+# the fewest bytes a model of the table store holds before any column: its smallest table and
+# its two arrays' own objects (a NumPy array's is ~112 bytes)
+LEAST_TABLE_MODEL_BYTES = _SMALLEST_CAPACITY * TABLE_SLOT * 8 + 2 * 112
+
+
 def _capacity_for(n_columns):
     """Smallest power-of-two table holding ``n_columns`` under half load."""
     capacity = _SMALLEST_CAPACITY

@@ -699,3 +699,36 @@ def test_a_history_larger_than_memory_as_python_ints_is_refused_before_reading_i
     assert done.returncode == 0, done.stderr[-2000:]
     assert "ValueError: FTRL state 'nnz_history' holds 400,000,000 counts" in done.stdout
     assert done.stdout.rstrip().endswith("False")  # the estimator left unfitted
+
+
+_MANY_MODELS = """
+import resource
+import numpy as np
+from sparsereg import SparseFTRLClassifier
+resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, resource.RLIM_INFINITY))
+size = 2**23
+state = {
+    "columns": np.zeros(0, dtype=np.int64),
+    "z": np.zeros((size, 0)),
+    "n": np.zeros((size, 0)),
+    "intercept_z": np.broadcast_to(0.0, (size,)),
+    "intercept_n": np.broadcast_to(0.0, (size,)),
+    "t": np.int64(1),
+    "n_features_in": np.int64(10),
+    "classes": np.arange(size, dtype=np.int32),
+}
+est = SparseFTRLClassifier(state_store="sparse")
+try:
+    est.set_ftrl_state(state)
+except ValueError as exc:
+    print("ValueError:", exc, hasattr(est, "t_"))
+"""
+
+
+def test_a_state_of_more_one_vs_rest_tables_than_memory_is_refused_before_making_them():
+    """32 MB of state, 8,388,608 classes and no column: the table store set out to make a
+    table for each, 5 GB (a MemoryError after a minute, or the machine out of memory)."""
+    done = run_python(_MANY_MODELS)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "ValueError: the table store's 8,388,608 one-vs-rest models need" in done.stdout
+    assert done.stdout.rstrip().endswith("False")  # the estimator left unfitted
