@@ -22,6 +22,7 @@ recomputes its tasks elsewhere and ``fit`` gives the same model.
 (accuracy, R^2) sums each partition's matches or errors on the cluster and returns a float.
 """
 
+import copy
 import inspect
 import uuid
 import warnings
@@ -198,10 +199,15 @@ def _first(pair):
 
 
 def _one_seed(random_state):
-    """``random_state`` as one int shared by every copy (an int stays as it is)."""
+    """``random_state`` as one int shared by every copy (an int stays as it is), and the
+    generator it was drawn from: a copy of a ``RandomState`` given, so that a ``fit`` that fails
+    leaves it as it was (the local estimator's does), to be copied back once ``fit`` succeeds."""
     if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
-        return random_state
-    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+        return random_state, None
+    if isinstance(random_state, np.random.RandomState):
+        random_state = copy.deepcopy(random_state)
+    generator = check_random_state(random_state)
+    return int(generator.randint(np.iinfo(np.int32).max)), generator
 
 
 def _merge_pair(a, b, base):
@@ -521,7 +527,7 @@ class _DaskFTRL(BaseEstimator):
 
         params = self._local_params()
         # one seed for every copy and every retry: a round is a pure function of its inputs
-        params["random_state"] = _one_seed(self.random_state)
+        params["random_state"], drawn = _one_seed(self.random_state)
         if self.mixing is None:
             shards = [[index] for index in range(len(parts))]
             state = None
@@ -577,6 +583,8 @@ class _DaskFTRL(BaseEstimator):
             final = client.gather(state)
         if final is None:
             raise ValueError("every partition of X is empty: nothing to train on.")
+        if isinstance(self.random_state, np.random.RandomState):  # the draw, now fit succeeded
+            self.random_state.set_state(drawn.get_state())
         self.estimator_ = self._local(**self._local_params()).set_ftrl_state(final)
         self.shards_ = shards
         self.__dict__.pop("feature_names_in_", None)

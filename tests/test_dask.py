@@ -289,6 +289,38 @@ def test_one_seed_for_every_copy_when_random_state_is_none(client):
     assert model.to_local().t_ == 2 * N_ROWS
 
 
+@pytest.mark.parametrize("mixing", ["average", None])
+def test_a_fit_failing_on_a_worker_leaves_a_random_state_given_as_it_was(client, mixing):
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(400, 5)), np.arange(400) % 2
+    X_bad = X.copy()
+    X_bad[350, 0] = np.inf  # refused by the local partial_fit, on a worker, once training
+    dy = da.from_array(y, chunks=100)
+    random_state = np.random.RandomState(0)
+    with pytest.raises(ValueError, match="infinity"):
+        DaskSparseFTRLClassifier(mixing=mixing, random_state=random_state, client=client).fit(
+            da.from_array(X_bad, chunks=(100, 5)), dy
+        )
+    # as the local estimator leaves it: the fit retried gives the model a first fit gives
+    untouched = np.random.RandomState(0)
+    assert same_generator_state(random_state, untouched)
+    models = [
+        DaskSparseFTRLClassifier(mixing=mixing, random_state=state, client=client).fit(
+            da.from_array(X, chunks=(100, 5)), dy
+        )
+        for state in (random_state, untouched)
+    ]
+    assert_same_state(*(model.to_local() for model in models))
+    # and a fit that succeeds draws from it, as before
+    assert same_generator_state(random_state, untouched)
+    assert not same_generator_state(random_state, np.random.RandomState(0))
+
+
+def same_generator_state(a, b):
+    (_, keys_a, pos_a, *rest_a), (_, keys_b, pos_b, *rest_b) = a.get_state(), b.get_state()
+    return np.array_equal(keys_a, keys_b) and pos_a == pos_b and rest_a == rest_b
+
+
 def test_clone_and_pickle_leave_the_client_behind(client):
     import pickle
 
