@@ -427,6 +427,14 @@ class _DaskFTRL(BaseEstimator):
                     "matrix on its worker; give numeric columns as a dask array "
                     "(X.to_dask_array())."
                 )
+            if isinstance(self.hasher, type) or not callable(
+                getattr(self.hasher, "transform", None)
+            ):
+                # (else each partition failed on its worker, once computed)
+                raise TypeError(
+                    "hasher must be a FeatureCrossHasher (or another transformer with a "
+                    f"transform method) or None, got {self.hasher!r}."
+                )
             parts = X.to_delayed()
             return parts, (np.nan,) * len(parts)
         raise TypeError(

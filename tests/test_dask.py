@@ -608,6 +608,23 @@ def test_bad_input_is_refused_before_training(client):
     assert not hasattr(model, "estimator_")
 
 
+@pytest.mark.parametrize("hasher", ["crosses", FeatureCrossHasher, object()])
+def test_a_hasher_that_is_not_a_transformer_is_refused_when_called(client, hasher):
+    dd = pytest.importorskip("dask.dataframe")
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"city": ["a", "b", "c", "d"] * 25, "n": np.arange(100)})
+    ddf = dd.from_pandas(frame, npartitions=2)
+    dy = da.from_array(np.arange(100) % 2, chunks=50)
+    model = DaskSparseFTRLClassifier(hasher=hasher, client=client)
+    with pytest.raises(TypeError, match="hasher must be a FeatureCrossHasher"):
+        model.fit(ddf, dy)
+    assert not hasattr(model, "estimator_")
+    model.set_params(hasher=FeatureCrossHasher(crosses=["city"], n_features=64)).fit(ddf, dy)
+    model.set_params(hasher=hasher)
+    with pytest.raises(TypeError, match="hasher must be a FeatureCrossHasher"):
+        model.predict(ddf)  # when called, not once computed
+
+
 def test_predict_proba_exists_only_for_the_losses_with_probabilities(client):
     X, y, blocks, dX, dy = make_data(2)
     hinge = DaskSparseFTRLClassifier(loss="hinge", client=client).fit(dX, dy)
