@@ -512,6 +512,8 @@ class _DaskFTRL(BaseEstimator):
                     [dask.delayed(_distinct)(y_part, i) for i, (_, y_part, _) in enumerate(blocks)]
                 )
                 classes = _all_labels(client.gather(found))
+                if not classes.size:  # (as the regressor says it, not "0 classes")
+                    raise ValueError("every partition of X is empty: nothing to train on.")
             else:
                 classes = _checked_classes(classes)  # as partial_fit checks them
             # as the local classifier's first partial_fit refuses them, but before any

@@ -605,6 +605,8 @@ def test_bad_input_is_refused_before_training(client):
     empty = da.from_array(X[:0], chunks=(0, WIDTH), asarray=False)
     with pytest.raises(ValueError, match="empty"):
         DaskSparseFTRLRegressor(client=client).fit(empty, da.from_array(y[:0], chunks=0))
+    with pytest.raises(ValueError, match="every partition of X is empty"):
+        model.fit(empty, da.from_array(y[:0], chunks=0))
     assert not hasattr(model, "estimator_")
 
 
