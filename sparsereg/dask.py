@@ -22,6 +22,7 @@ recomputes its tasks elsewhere and ``fit`` gives the same model.
 (accuracy, R^2) sums each partition's matches or errors on the cluster and returns a float.
 """
 
+import contextlib
 import copy
 import inspect
 import uuid
@@ -194,6 +195,23 @@ def _block(X, y, sample_weight, index):
     return X, y, sample_weight
 
 
+@contextlib.contextmanager
+def _released_on_error(client):
+    """A list to fill with futures, released if the block raises. The error's traceback holds
+    the frames holding them, and distributed keeps the error (a task's) while they live: the
+    partitions stayed in the workers' memory for the client's life after a failed ``fit``.
+    (Released, not cancelled: ``client.cancel`` asserts on the scheduler, which then drops the
+    client, when a dependent task is no longer wanted: a finished round's.)"""
+    futures = []
+    try:
+        yield futures
+    except BaseException:
+        for future in futures:
+            with contextlib.suppress(Exception):  # (a closed client: nothing held any more)
+                future.release()
+        raise
+
+
 def _first(pair):
     return pair[0]
 
@@ -244,6 +262,16 @@ def _all_labels(found):
         # strings), which _distinct_labels refuses as it refuses such a y
         found = [labels.astype(object) for labels in found]
     return _distinct_labels(np.concatenate(found))
+
+
+def _gathered_labels(client, y_parts):
+    """The distinct labels of all the partitions ``y_parts``, computed on the workers (their
+    futures released with this frame, or on error)."""
+    with _released_on_error(client) as futures:
+        futures.extend(
+            client.compute([dask.delayed(_distinct)(part, i) for i, part in enumerate(y_parts)])
+        )
+        return _all_labels(client.gather(futures))
 
 
 def _predict_rows(X, method, estimator, empty):
@@ -464,64 +492,11 @@ class _DaskFTRL(BaseEstimator):
                 )
         return list(zip(x_parts, y_parts, w_parts))
 
-    def fit(
-        self, X: Any, y: Any, classes: ArrayLike | None = None, sample_weight: Any = None
-    ) -> "_DaskFTRL":
-        """Train on a dask array of row blocks (or a dask DataFrame with ``hasher``).
-
-        Parameters
-        ----------
-        X : dask.array.Array of shape (n_samples, n_features), or dask DataFrame
-            Row-chunked (one block across all columns); blocks are scipy CSR matrices or
-            NumPy arrays. A dask DataFrame is hashed by ``hasher`` on its workers.
-        y : dask.array.Array or dask Series
-            Targets, partitioned as ``X``.
-        classes : array-like, default=None
-            Every class label (classifiers); gathered from ``y`` first when None.
-        sample_weight : dask.array.Array or dask Series, default=None
-            Non-negative weights, partitioned as ``X`` and ``y``; each multiplies its
-            sample's gradient, as in the local ``partial_fit`` (which refuses a partition
-            whose weights are all 0: a ValueError naming it). With ``mixing='average'``
-            the copies are averaged in proportion to the sample weight each trained on
-            (the rows, without weights).
-
-        Returns
-        -------
-        self : object
-            Fitted estimator; ``estimator_`` is the local model.
-        """
-        self._validate_dask_params()
-        kinds = {type(c).__qualname__ for c in getattr(X, "columns", ())}
-        if self.hasher is not None and len(kinds) > 1 and "str" in kinds:  # (scikit-learn's rule)
-            # as a Pipeline(hasher, model) refuses them in fit (else every prediction would)
-            raise TypeError(
-                "X's column names mix strings and other types: feature names are checked "
-                "only if all are strings; convert them, e.g. X.columns = X.columns.astype(str)."
-            )
-        client = self._client()
-        blocks = self._blocks(X, y, sample_weight)
-        if not blocks:
-            raise ValueError("X has no partitions.")
-        if isinstance(self.hasher, FeatureCrossHasher) and all(
-            isinstance(c, str) for c in X.columns
-        ):  # the columns it names, now (else each partition refuses them, once computed)
-            self.hasher._check_columns(X.columns)
-        if isinstance(self, ClassifierMixin):
-            if classes is None:
-                found = client.compute(
-                    [dask.delayed(_distinct)(y_part, i) for i, (_, y_part, _) in enumerate(blocks)]
-                )
-                classes = _all_labels(client.gather(found))
-                if not classes.size:  # (as the regressor says it, not "0 classes")
-                    raise ValueError("every partition of X is empty: nothing to train on.")
-            else:
-                classes = _checked_classes(classes)  # as partial_fit checks them
-            # as the local classifier's first partial_fit refuses them, but before any
-            # partition is computed and sent to a worker
-            refuse_untrainable_classes(classes)
-        elif classes is not None:  # (the local regressor's fit and partial_fit take none)
-            raise TypeError("classes is for classifiers: a regressor takes no classes.")
+    def _trained_state(self, client, blocks, classes, params, futures):
+        """``(the final state, shards_)`` of training ``params``' model on ``blocks``, the
+        partitions' futures added to ``futures``."""
         parts = client.compute([dask.delayed(_block)(*block, i) for i, block in enumerate(blocks)])
+        futures.extend(parts)
         with client.as_current():  # wait() waits with the default client, not necessarily ours
             wait(parts)
         for part in parts:  # a partition refused on its worker (lengths that differ...): its
@@ -535,9 +510,6 @@ class _DaskFTRL(BaseEstimator):
                 return {}
             return {"workers": [max(set(found), key=found.count)], "allow_other_workers": True}
 
-        params = self._local_params()
-        # one seed for every copy and every retry: a round is a pure function of its inputs
-        params["random_state"], drawn = _one_seed(self.random_state)
         if self.mixing is None:
             shards = [[index] for index in range(len(parts))]
             state = None
@@ -591,6 +563,67 @@ class _DaskFTRL(BaseEstimator):
                     ]
                 state = client.submit(_first, trained[0], pure=False)
             final = client.gather(state)
+        return final, shards
+
+    def fit(
+        self, X: Any, y: Any, classes: ArrayLike | None = None, sample_weight: Any = None
+    ) -> "_DaskFTRL":
+        """Train on a dask array of row blocks (or a dask DataFrame with ``hasher``).
+
+        Parameters
+        ----------
+        X : dask.array.Array of shape (n_samples, n_features), or dask DataFrame
+            Row-chunked (one block across all columns); blocks are scipy CSR matrices or
+            NumPy arrays. A dask DataFrame is hashed by ``hasher`` on its workers.
+        y : dask.array.Array or dask Series
+            Targets, partitioned as ``X``.
+        classes : array-like, default=None
+            Every class label (classifiers); gathered from ``y`` first when None.
+        sample_weight : dask.array.Array or dask Series, default=None
+            Non-negative weights, partitioned as ``X`` and ``y``; each multiplies its
+            sample's gradient, as in the local ``partial_fit`` (which refuses a partition
+            whose weights are all 0: a ValueError naming it). With ``mixing='average'``
+            the copies are averaged in proportion to the sample weight each trained on
+            (the rows, without weights).
+
+        Returns
+        -------
+        self : object
+            Fitted estimator; ``estimator_`` is the local model.
+        """
+        self._validate_dask_params()
+        kinds = {type(c).__qualname__ for c in getattr(X, "columns", ())}
+        if self.hasher is not None and len(kinds) > 1 and "str" in kinds:  # (scikit-learn's rule)
+            # as a Pipeline(hasher, model) refuses them in fit (else every prediction would)
+            raise TypeError(
+                "X's column names mix strings and other types: feature names are checked "
+                "only if all are strings; convert them, e.g. X.columns = X.columns.astype(str)."
+            )
+        client = self._client()
+        blocks = self._blocks(X, y, sample_weight)
+        if not blocks:
+            raise ValueError("X has no partitions.")
+        if isinstance(self.hasher, FeatureCrossHasher) and all(
+            isinstance(c, str) for c in X.columns
+        ):  # the columns it names, now (else each partition refuses them, once computed)
+            self.hasher._check_columns(X.columns)
+        if isinstance(self, ClassifierMixin):
+            if classes is None:
+                classes = _gathered_labels(client, [y_part for _, y_part, _ in blocks])
+                if not classes.size:  # (as the regressor says it, not "0 classes")
+                    raise ValueError("every partition of X is empty: nothing to train on.")
+            else:
+                classes = _checked_classes(classes)  # as partial_fit checks them
+            # as the local classifier's first partial_fit refuses them, but before any
+            # partition is computed and sent to a worker
+            refuse_untrainable_classes(classes)
+        elif classes is not None:  # (the local regressor's fit and partial_fit take none)
+            raise TypeError("classes is for classifiers: a regressor takes no classes.")
+        params = self._local_params()
+        # one seed for every copy and every retry: a round is a pure function of its inputs
+        params["random_state"], drawn = _one_seed(self.random_state)
+        with _released_on_error(client) as futures:
+            final, shards = self._trained_state(client, blocks, classes, params, futures)
         if final is None:
             raise ValueError("every partition of X is empty: nothing to train on.")
         if isinstance(self.random_state, np.random.RandomState):  # the draw, now fit succeeded

@@ -321,6 +321,36 @@ def same_generator_state(a, b):
     return np.array_equal(keys_a, keys_b) and pos_a == pos_b and rest_a == rest_b
 
 
+@pytest.mark.parametrize(
+    "fault, mixing", [("training", "average"), ("training", None), ("labels", "average")]
+)
+def test_a_failed_fit_leaves_nothing_in_the_workers_memory(client, fault, mixing):
+    import time
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(400, 5)), (np.arange(400) % 2).astype(float)
+    if fault == "training":
+        X[350, 0] = np.inf  # refused by the local partial_fit, on a worker
+    else:
+        y[350] = np.nan  # refused when the labels are gathered
+
+    def held():
+        return {key for key, workers in client.who_has().items() if workers}
+
+    before = held()
+    with pytest.raises(ValueError) as caught:
+        DaskSparseFTRLClassifier(mixing=mixing, client=client).fit(
+            da.from_array(X, chunks=(100, 5)), da.from_array(y, chunks=100)
+        )
+    # the error kept, as IPython keeps the last one: its traceback holds fit's frames, and
+    # distributed the error while the futures in them live (the partitions were held for good)
+    assert caught.value.__traceback__ is not None
+    deadline = time.monotonic() + 10
+    while held() - before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not held() - before
+
+
 def test_clone_and_pickle_leave_the_client_behind(client):
     import pickle
 
