@@ -751,13 +751,16 @@ class _DaskFTRL(BaseEstimator):
             w_parts = _row_parts(
                 _aligned(sample_weight, "sample_weight", chunks), "sample_weight", parts
             )
-        sums = client.compute(
-            [
-                dask.delayed(_score_sums)(metric, *part, i)
-                for i, part in enumerate(zip(parts, y_parts, w_parts))
-            ]
-        )
-        return _joined_score(metric, client.gather(sums))
+        with _released_on_error(client) as sums:
+            sums.extend(
+                client.compute(
+                    [
+                        dask.delayed(_score_sums)(metric, *part, i)
+                        for i, part in enumerate(zip(parts, y_parts, w_parts))
+                    ]
+                )
+            )
+            return _joined_score(metric, client.gather(sums))
 
     def predict(self, X: Any) -> Any:
         """Predictions, as a lazy dask array (one block per block of ``X``).

@@ -351,6 +351,28 @@ def test_a_failed_fit_leaves_nothing_in_the_workers_memory(client, fault, mixing
     assert not held() - before
 
 
+def test_a_failed_score_leaves_nothing_in_the_workers_memory(client):
+    import time
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(400, 5)), rng.normal(size=400)
+    dX = da.from_array(X, chunks=(100, 5))
+    model = DaskSparseFTRLRegressor(client=client).fit(dX, da.from_array(y, chunks=100))
+
+    def held():
+        return {key for key, workers in client.who_has().items() if workers}
+
+    before = held()
+    y[350] = np.nan
+    with pytest.raises(ValueError, match="partition 3 of y") as caught:
+        model.score(dX, da.from_array(y, chunks=100))
+    assert caught.value.__traceback__ is not None  # (kept, as IPython keeps it)
+    deadline = time.monotonic() + 10
+    while held() - before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not held() - before
+
+
 def test_clone_and_pickle_leave_the_client_behind(client):
     import pickle
 
