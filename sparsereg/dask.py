@@ -133,6 +133,17 @@ def _train_shard(local, params, state, blocks, passes, classes, hasher):
     return estimator.get_ftrl_state(), rows
 
 
+def _frame_parts(frame):
+    """The delayed partitions of a dask DataFrame or Series, ``npartitions`` of them. Optimized,
+    a narrow projection of a Parquet read may be cut in fewer (dask-expr fuses them:
+    ``df["label"]`` of 8 files in 3), and ``X = df[features]``, ``y = df["label"]`` were refused
+    as partitioned otherwise: such a one is taken unoptimized."""
+    parts = frame.to_delayed()
+    if len(parts) != getattr(frame, "npartitions", len(parts)):
+        parts = frame.to_delayed(optimize_graph=False)
+    return parts
+
+
 def _row_parts(values, name, x_parts):
     """The delayed row blocks of ``values`` (``y`` or ``sample_weight``: a 1-D dask array or
     a dask Series), as many as ``X``'s."""
@@ -141,7 +152,7 @@ def _row_parts(values, name, x_parts):
             raise ValueError(f"{name} must be 1-D, got {values.ndim} dimension(s).")
         parts = values.to_delayed().ravel().tolist()
     elif hasattr(values, "to_delayed"):
-        parts = values.to_delayed()
+        parts = _frame_parts(values)
     else:
         raise TypeError(
             f"{name} must be a dask array or Series partitioned as X, got {type(values).__name__}."
@@ -463,7 +474,7 @@ class _DaskFTRL(BaseEstimator):
                     "hasher must be a FeatureCrossHasher (or another transformer with a "
                     f"transform method) or None, got {self.hasher!r}."
                 )
-            parts = X.to_delayed()
+            parts = _frame_parts(X)
             return parts, (np.nan,) * len(parts)
         raise TypeError(
             f"X must be a dask array or a dask DataFrame, got {type(X).__name__}; "

@@ -542,6 +542,40 @@ def test_a_dataframe_is_hashed_on_the_workers(client):
     assert model.n_features_in_ == 4 and not hasattr(model, "feature_names_in_")
 
 
+def test_features_and_label_of_one_parquet_read_pair_partition_for_partition(client, tmp_path):
+    dd = pytest.importorskip("dask.dataframe")
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    rng = np.random.RandomState(0)
+    files = []
+    for i in range(8):
+        n = 300 + 10 * i
+        frame = pd.DataFrame(
+            {
+                "city": rng.choice(["a", "b", "c"], n),
+                "x": rng.normal(size=n),
+                "other": rng.normal(size=n),
+                "label": rng.randint(0, 2, n),
+            }
+        )
+        frame.to_parquet(tmp_path / f"part{i}.parquet")
+        files.append(frame)
+    ddf = dd.read_parquet(tmp_path)
+    X, y = ddf[["city", "x"]], ddf["label"]
+    if len(y.to_delayed()) == y.npartitions:
+        pytest.skip("this dask does not fuse the partitions of a narrow projection")
+    hasher = FeatureCrossHasher(crosses=["city", ("city", "x")], n_features=2**10)
+    model = DaskSparseFTRLClassifier(mixing=None, hasher=hasher, client=client, random_state=0)
+    model.fit(X, y)
+    local = SparseFTRLClassifier(random_state=0)
+    for frame in files:  # one partition a file, in order
+        local.partial_fit(hasher.transform(frame[["city", "x"]]), frame["label"], classes=[0, 1])
+    assert_same_state(model.to_local(), local)
+    whole = pd.concat(files)
+    expected = local.score(hasher.transform(whole[["city", "x"]]), whole["label"])
+    assert model.score(X, y) == pytest.approx(expected)
+
+
 def test_predicting_on_other_columns_is_refused_as_the_local_pipeline_refuses_it(client):
     dd = pytest.importorskip("dask.dataframe")
     import pandas as pd
