@@ -39,7 +39,7 @@ except ImportError as error:  # pragma: no cover - exercised without dask instal
         "sparsereg.dask needs dask and distributed: pip install 'sparsereg[dask]'"
     ) from error
 
-from typing import Any
+from typing import Any, TypeVar
 
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.exceptions import UndefinedMetricWarning
@@ -392,6 +392,10 @@ def _joined_score(metric, sums):
     return float(1 - errors / squares)
 
 
+#: the estimator ``fit`` is called on, which it returns (``typing.Self`` is Python 3.11+)
+_DaskEstimator = TypeVar("_DaskEstimator", bound="_DaskFTRL")
+
+
 class _DaskFTRL(BaseEstimator):
     """What the two Dask estimators share. Not for direct use."""
 
@@ -577,8 +581,12 @@ class _DaskFTRL(BaseEstimator):
         return final, shards
 
     def fit(
-        self, X: Any, y: Any, classes: ArrayLike | None = None, sample_weight: Any = None
-    ) -> "_DaskFTRL":
+        self: _DaskEstimator,
+        X: Any,
+        y: Any,
+        classes: ArrayLike | None = None,
+        sample_weight: Any = None,
+    ) -> _DaskEstimator:
         """Train on a dask array of row blocks (or a dask DataFrame with ``hasher``).
 
         Parameters

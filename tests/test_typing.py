@@ -98,6 +98,12 @@ SELF_RETURNING = {
     SparseFTRLClassifierCV: ["fit", "partial_fit"],
     SparseFTRLRegressorCV: ["fit", "partial_fit"],
 }
+try:  # (the [dask] extra)
+    from sparsereg.dask import DaskSparseFTRLClassifier, DaskSparseFTRLRegressor
+except ImportError:  # pragma: no cover
+    pass
+else:
+    SELF_RETURNING.update({DaskSparseFTRLClassifier: ["fit"], DaskSparseFTRLRegressor: ["fit"]})
 
 
 @pytest.mark.parametrize(
