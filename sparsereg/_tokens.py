@@ -404,7 +404,10 @@ def without_arrow_views(col, pd):
     plain = _without_views(kind, pa)
     if plain == kind:
         return col
-    values = pa.chunked_array([col.array]).cast(plain)
+    values = col.array.__arrow_array__()  # (all its chunks: a table of several batches has more)
+    if isinstance(values, pa.Array):
+        values = pa.chunked_array([values])
+    values = values.cast(plain)
     return pd.Series(pd.arrays.ArrowExtensionArray(values), index=col.index, name=col.name)
 
 

@@ -719,3 +719,20 @@ def test_tuples_nested_too_deep_are_refused_naming_the_column():
         FeatureCrossHasher(buckets={0: 1.0}).transform(_nested(5_000))
     with pytest.raises(TypeError, match="column 'x0' is bucketed as datetimes.*tuple"):
         FeatureCrossHasher(buckets={0: {"datetime": "hour"}}).transform(_nested(5_000))
+
+
+def test_arrow_view_columns_of_several_chunks_hash_as_their_values():
+    pa = pytest.importorskip("pyarrow")
+    # (a view column of several chunks, as a table of several record batches converts, raised
+    # pyarrow's TypeError 'Cannot convert pyarrow.lib.ChunkedArray to pyarrow.lib.Array')
+    batches = [
+        pa.record_batch([pa.array(values, pa.string_view())], names=["s"])
+        for values in (["a"], ["b", None])
+    ]
+    table = pa.Table.from_batches(batches)
+    frame = table.to_pandas(types_mapper=pd.ArrowDtype)
+    plain = pd.DataFrame({"s": pd.Series(["a", "b", None], dtype=object)})
+    hasher = FeatureCrossHasher(["s"], n_features=WIDE)
+    expected = hasher.fit_transform(plain)
+    for X in (frame, table):
+        assert (hasher.transform(X) != expected).nnz == 0
