@@ -254,11 +254,17 @@ def _refuse_wrong_kind(path, remote):
         (path, "file", IsADirectoryError),
     ):
         if place.exists() and place.is_dir() != (kind == "folder"):
-            raise error(
-                f"{place} is not a {kind}, where the data set's {remote.folder}/"
-                f"{remote.filename} is looked for: remove it (or move it away) and put the "
-                f"published file there (sha256 {remote.sha256}), or let it be downloaded"
-            )
+            what = f"is not a {kind}"
+        elif kind == "folder" and place.is_symlink() and not place.exists():
+            # (mkdir then raised a raw FileExistsError for it, before the download)
+            what = f"is a symbolic link to {os.readlink(place)}, which does not exist"
+        else:
+            continue
+        raise error(
+            f"{place} {what}, where the data set's {remote.folder}/{remote.filename} is "
+            "looked for: remove it (or move it away) and put the published file there "
+            f"(sha256 {remote.sha256}), or let it be downloaded"
+        )
 
 
 def _fetch_file(remote, data_home, download_if_missing, n_retries):

@@ -538,6 +538,25 @@ def test_subset_is_validated():
         load_california_housing_mlcc(subset="all")
 
 
+@pytest.mark.parametrize("where", ["cache", "SPARSEREG_DATA"])
+def test_a_broken_link_in_the_place_of_a_data_set_folder_is_refused_naming_it(
+    server, isolated, monkeypatch, tmp_path, where
+):
+    # (in the cache, mkdir raised a raw FileExistsError naming the folder only)
+    serve(server, "libsvm_a9a/a9a.t", b"+1 7:1\n")
+    folder = isolated if where == "cache" else tmp_path / "copy"
+    if where == "SPARSEREG_DATA":
+        monkeypatch.setenv("SPARSEREG_DATA", str(folder))
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "libsvm_a9a").symlink_to(tmp_path / "unmounted")
+    with pytest.raises(OSError) as info:
+        fetch_a9a(subset="test", n_retries=0)
+    message = str(info.value)
+    assert f"{folder / 'libsvm_a9a'} is a symbolic link to {tmp_path / 'unmounted'}" in message
+    assert "remove it" in message and PUBLISHED["libsvm_a9a/a9a.t"] in message
+    assert server.requests == []
+
+
 @pytest.mark.parametrize(
     "n_retries, error",
     [(-1, ValueError), ("2", TypeError), (2.5, TypeError), (None, TypeError), (True, TypeError)],
