@@ -622,11 +622,22 @@ class _BaseFTRLCV(BaseEstimator):
 
     # ----------------------------------------------------------------- training
     @contextmanager
-    def _unchanged_on_error(self):
+    def _unchanged_on_error(self, given_random_state=False):
+        """``given_random_state``: also put back a ``RandomState`` given as ``random_state``
+        (the user's, which fit draws its seed and shuffling from), as the single estimator's
+        fit does."""
         saved = dict(self.__dict__)
+        rng = self.random_state
+        drawn = (
+            rng.get_state(legacy=False)
+            if given_random_state and isinstance(rng, np.random.RandomState)
+            else None
+        )
         try:
             yield
         except BaseException:
+            if drawn is not None:
+                rng.set_state(drawn)
             # the copy itself put back, which allocates nothing: emptied, then refilled (a new
             # table), a MemoryError left the estimator without its parameters, and another
             # thread could read it empty meanwhile
@@ -1105,7 +1116,7 @@ class _BaseFTRLCV(BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def _checked_fit(self, X, y, sample_weight):
-        with self._training_lock, self._unchanged_on_error():
+        with self._training_lock, self._unchanged_on_error(given_random_state=True):
             chosen = _ChosenModel(self._single_params())
             trained = self._fit_or_partial(
                 X, y, sample_weight, None, first=True, epochs=self.max_iter

@@ -26,6 +26,7 @@ from sparsereg import (
 )
 from sparsereg.model_selection import MAX_ALPHAS, select_model
 
+from .interruptions import ctrl_c_came_during
 from .streams import click_stream
 
 # the history too: each grid model's non-zero counts after each epoch and call, recorded when
@@ -917,3 +918,18 @@ def test_balanced_class_weights_of_a_holdout_grid_come_from_its_training_rows(cl
     refitted = SparseFTRLClassifierCV(**params).fit(X, y)
     alone = single_for(refitted, refitted.best_index_).fit(X, y)
     assert_same_state(refitted.best_estimator_, alone)
+
+
+def test_ctrl_c_during_fit_leaves_a_given_random_state_as_it_was():
+    # the grid drew its seed and shuffling from the user's RandomState: an interrupted fit
+    # left it advanced (the single estimator's leaves it as it was), so the fit retried gave
+    # another grid. 10**6 epochs, hours: a fit that held Ctrl-C back ends the run, loudly
+    X, y = data(2000)
+    rng = np.random.RandomState(0)
+    cv = SparseFTRLClassifierCV(**GRID, max_iter=10**6, random_state=rng)
+    assert ctrl_c_came_during(lambda: cv.fit(X, y), after=0.3)
+    assert not hasattr(cv, "t_")
+    _, words, pos, _, _ = rng.get_state()
+    _, fresh_words, fresh_pos, _, _ = np.random.RandomState(0).get_state()
+    np.testing.assert_array_equal(words, fresh_words)
+    assert pos == fresh_pos
