@@ -236,6 +236,8 @@ def _checked_classes(classes):
     """``np.unique(classes)`` of partial_fit's ``classes``, refusing a missing label (NaN,
     None) or an infinite one, which no y can hold, and labels that do not sort (1 and "a")."""
     array = np.asarray(classes)
+    if array.ndim == 2 and array.shape[1] == 1:  # a column of labels (SGDClassifier takes it)
+        array = array.ravel()
     if array.ndim != 1:  # (a set or a scalar became one object, then "a label of dtype object")
         raise ValueError(
             f"classes must be a 1-D array-like of the labels (a list, an array); got "

@@ -538,6 +538,11 @@ def test_partial_fit_classes_contract():
         with pytest.raises(ValueError, match="classes must be a 1-D array-like"):
             fresh.partial_fit(X, y, classes=not_labels)
         assert not hasattr(fresh, "classes_")
+    # a column of labels is taken, as SGDClassifier.partial_fit takes it
+    column = SparseFTRLClassifier(random_state=0).partial_fit(X, y, classes=[[0], [1]])
+    flat = SparseFTRLClassifier(random_state=0).partial_fit(X, y, classes=[0, 1])
+    np.testing.assert_array_equal(column.classes_, [0, 1])
+    np.testing.assert_array_equal(column.predict_proba(X), flat.predict_proba(X))
     mixed = np.array([0, "a"] * (X.shape[0] // 2), dtype=object)
     with pytest.raises(ValueError, match="y mixes labels that do not sort together"):
         SparseFTRLClassifier().fit(X[: mixed.size], mixed)
