@@ -643,11 +643,12 @@ class _DaskFTRL(BaseEstimator):
         params["random_state"], drawn = _one_seed(self.random_state)
         with _released_on_error(client) as futures:
             final, shards = self._trained_state(client, blocks, classes, params, futures)
-        if final is None:
-            raise ValueError("every partition of X is empty: nothing to train on.")
+            if final is None:
+                raise ValueError("every partition of X is empty: nothing to train on.")
+            estimator = self._local(**self._local_params()).set_ftrl_state(final)
         if isinstance(self.random_state, np.random.RandomState):  # the draw, now fit succeeded
             self.random_state.set_state(drawn.get_state())
-        self.estimator_ = self._local(**self._local_params()).set_ftrl_state(final)
+        self.estimator_ = estimator
         self.shards_ = shards
         self.__dict__.pop("feature_names_in_", None)
         if self.hasher is None:

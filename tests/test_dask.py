@@ -316,6 +316,38 @@ def test_a_fit_failing_on_a_worker_leaves_a_random_state_given_as_it_was(client,
     assert not same_generator_state(random_state, np.random.RandomState(0))
 
 
+def test_a_fit_interrupted_after_training_leaves_the_generator_and_the_workers_as_they_were(
+    client, monkeypatch
+):
+    # Ctrl-C (or any error) in the local model's set_ftrl_state, once the state was gathered:
+    # the RandomState given had been advanced already, and the error's traceback held fit's
+    # frame, whose futures kept every partition in the workers' memory
+    import time
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(400, 5)), np.arange(400) % 2
+    random_state = np.random.RandomState(0)
+
+    def held():
+        return {key for key, workers in client.who_has().items() if workers}
+
+    def interrupted(self, state):  # (here only: the workers are other processes)
+        raise KeyboardInterrupt
+
+    before = held()
+    monkeypatch.setattr(SparseFTRLClassifier, "set_ftrl_state", interrupted)
+    model = DaskSparseFTRLClassifier(random_state=random_state, client=client)
+    with pytest.raises(KeyboardInterrupt) as caught:
+        model.fit(da.from_array(X, chunks=(100, 5)), da.from_array(y, chunks=100))
+    assert caught.value.__traceback__ is not None  # (kept, as IPython keeps it)
+    assert same_generator_state(random_state, np.random.RandomState(0))
+    assert not hasattr(model, "estimator_")
+    deadline = time.monotonic() + 10
+    while held() - before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not held() - before
+
+
 def same_generator_state(a, b):
     (_, keys_a, pos_a, *rest_a), (_, keys_b, pos_b, *rest_b) = a.get_state(), b.get_state()
     return np.array_equal(keys_a, keys_b) and pos_a == pos_b and rest_a == rest_b
