@@ -1134,7 +1134,8 @@ class _BaseFTRLCV(BaseEstimator):
         # a Ctrl-C is held until the call has committed (or been undone), then raised: the
         # grid is trained in place, so undoing the attributes alone would not undo the call
         try:
-            with interrupts_deferred(), self._unchanged_on_error():
+            # (a first call draws its seed from a RandomState given: put back if it fails)
+            with interrupts_deferred(), self._unchanged_on_error(given_random_state=first):
                 chosen = _ChosenModel(self._single_params())
                 trained = self._fit_or_partial(
                     X, y, sample_weight, classes, first=first, epochs=None, trained=in_place
