@@ -665,11 +665,23 @@ def test_every_label_kind_fit_takes_goes_through_the_state_and_back(kind_and_lab
     assert set(est.predict(X).tolist()) <= set(y.tolist()), kind
 
 
-_HISTORY_BROADCAST = """
-import resource, sys
+# a subprocess under a 3 GiB address-space limit sets `state` (made by the code between the two)
+# on a table-store classifier and prints its ValueError and whether the estimator is fitted
+_UNDER_3_GIB = """
+import resource
 import numpy as np
 from sparsereg import SparseFTRLClassifier
 resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, resource.RLIM_INFINITY))
+"""
+_SET_AND_REPORT = """
+est = SparseFTRLClassifier(state_store="sparse")
+try:
+    est.set_ftrl_state(state)
+except ValueError as exc:
+    print("ValueError:", exc, hasattr(est, "t_"))
+"""
+
+_HISTORY_BROADCAST = """
 size = 20000
 state = {
     "columns": np.zeros(0, dtype=np.int64),
@@ -683,11 +695,6 @@ state = {
     "nnz_history_t": np.arange(1, size + 1),
     "nnz_history": np.broadcast_to(np.int64(1000), (size, size)),
 }
-est = SparseFTRLClassifier(state_store="sparse")
-try:
-    est.set_ftrl_state(state)
-except ValueError as exc:
-    print("ValueError:", exc, hasattr(est, "t_"))
 """
 
 
@@ -695,17 +702,13 @@ def test_a_history_larger_than_memory_as_python_ints_is_refused_before_reading_i
     """0.6 MB of state, its counts broadcast from one number to 20,000 records of 20,000
     models: they were read for 20 s into 4e8 Python ints (16 GB), a MemoryError or the
     machine out of memory."""
-    done = run_python(_HISTORY_BROADCAST)
+    done = run_python(_UNDER_3_GIB + _HISTORY_BROADCAST + _SET_AND_REPORT)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "ValueError: FTRL state 'nnz_history' holds 400,000,000 counts" in done.stdout
     assert done.stdout.rstrip().endswith("False")  # the estimator left unfitted
 
 
 _MANY_MODELS = """
-import resource
-import numpy as np
-from sparsereg import SparseFTRLClassifier
-resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, resource.RLIM_INFINITY))
 size = 2**23
 state = {
     "columns": np.zeros(0, dtype=np.int64),
@@ -717,18 +720,13 @@ state = {
     "n_features_in": np.int64(10),
     "classes": np.arange(size, dtype=np.int32),
 }
-est = SparseFTRLClassifier(state_store="sparse")
-try:
-    est.set_ftrl_state(state)
-except ValueError as exc:
-    print("ValueError:", exc, hasattr(est, "t_"))
 """
 
 
 def test_a_state_of_more_one_vs_rest_tables_than_memory_is_refused_before_making_them():
     """32 MB of state, 8,388,608 classes and no column: the table store set out to make a
     table for each, 5 GB (a MemoryError after a minute, or the machine out of memory)."""
-    done = run_python(_MANY_MODELS)
+    done = run_python(_UNDER_3_GIB + _MANY_MODELS + _SET_AND_REPORT)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "ValueError: the table store's 8,388,608 one-vs-rest models need" in done.stdout
     assert done.stdout.rstrip().endswith("False")  # the estimator left unfitted

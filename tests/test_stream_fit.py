@@ -1096,20 +1096,26 @@ def test_a_resumed_run_with_no_batch_left_has_its_hasher_fitted_as_the_run_it_re
         np.testing.assert_array_equal(got[key], expected[key], err_msg=key)
 
 
-def test_a_resume_with_more_passes_judges_early_stopping_on_the_passes_it_holds(tmp_path):
-    # (the rule was judged only after a pass with another to follow: the last pass of the
-    # shorter run was never judged, and the resume ran a pass the uninterrupted run had not)
+def _early_stopping_batches():
+    """Five batches of one categorical column whose holdout loss rises after two passes."""
     rng = np.random.RandomState(1)
-    batches = [
+    return [
         pd.DataFrame({"id": rng.randint(0, 400, 200).astype(str), "y": rng.randint(0, 2, 200)})
         for _ in range(5)
     ]
 
-    def model():
-        return make_pipeline(
-            FeatureCrossHasher(["id"], n_features=2**12),
-            SparseFTRLClassifier(eta0=5.0, penalty=None, random_state=0),
-        )
+
+def _early_stopping_model():
+    return make_pipeline(
+        FeatureCrossHasher(["id"], n_features=2**12),
+        SparseFTRLClassifier(eta0=5.0, penalty=None, random_state=0),
+    )
+
+
+def test_a_resume_with_more_passes_judges_early_stopping_on_the_passes_it_holds(tmp_path):
+    # (the rule was judged only after a pass with another to follow: the last pass of the
+    # shorter run was never judged, and the resume ran a pass the uninterrupted run had not)
+    batches, model = _early_stopping_batches(), _early_stopping_model
 
     kwargs = dict(target="y", holdout=5, early_stop=1)
     full, full_history = fit_stream(model(), batches, passes=4, **kwargs)
@@ -1128,17 +1134,7 @@ def test_a_resume_with_more_passes_judges_early_stopping_on_the_passes_it_holds(
 def test_a_resume_without_early_stop_of_a_run_that_stopped_early_runs_its_passes(tmp_path):
     # (the early stop recorded in the checkpoint held: the resume returned at once, with the
     # passes of the run that stopped, where an uninterrupted run without early_stop runs all)
-    rng = np.random.RandomState(1)
-    batches = [
-        pd.DataFrame({"id": rng.randint(0, 400, 200).astype(str), "y": rng.randint(0, 2, 200)})
-        for _ in range(5)
-    ]
-
-    def model():
-        return make_pipeline(
-            FeatureCrossHasher(["id"], n_features=2**12),
-            SparseFTRLClassifier(eta0=5.0, penalty=None, random_state=0),
-        )
+    batches, model = _early_stopping_batches(), _early_stopping_model
 
     path = tmp_path / "run.ckpt"
     _, stopped = fit_stream(
