@@ -291,6 +291,12 @@ def _distinct_labels(y):
         ) from None
 
 
+def may_warn_of_many_labels(n_labels, n_rows):
+    """Whether ``n_labels`` distinct labels in ``n_rows`` rows are more than half of them, of
+    which :func:`check_label_type` warns (as scikit-learn does)."""
+    return n_rows > 20 and n_labels > round(0.5 * n_rows)
+
+
 def check_label_type(y, labels):
     """``check_classification_targets(y)``, numeric ``y`` read through its distinct ``labels``
     (which spares a sort of the whole column). scikit-learn's warning of more labels than half
@@ -300,7 +306,7 @@ def check_label_type(y, labels):
         return
     if type_of_target(labels, input_name="y") not in ("binary", "multiclass"):
         check_classification_targets(labels)  # (scikit-learn's error, the label type named)
-    if labels.size > 2 and y.size > 20 and labels.size > round(0.5 * y.size):
+    if labels.size > 2 and may_warn_of_many_labels(labels.size, y.size):
         warnings.warn(
             "The number of unique classes is greater than 50% of the number of samples. "
             "`y` could represent a regression problem, not a classification problem.",
@@ -857,7 +863,8 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         classification target (an integer below 2**53: ``type_of_target`` calls other floats
         'continuous'). With ``class_weight``, or more than 20 classes (where the full path's
         ``type_of_target`` may warn of too many distinct labels), the full path runs on every
-        call.
+        call; so it does for a batch whose labels could be more than half of its rows
+        (``check_label_type``'s warning, ``_fast_targets``).
         """
         classes = self.classes_
         if (
@@ -876,6 +883,8 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         """``(float64 labels, 1.0)`` for a plain ``y`` whose labels are all in ``memo.labels``
         and ``classes`` None or the classes of the first call in their order."""
         if memo.labels is None or memo.labels.size == 0:
+            return None
+        if may_warn_of_many_labels(memo.labels.size, n_rows):  # (the full path's warning)
             return None
         if classes is not None:
             known = self.classes_

@@ -227,6 +227,18 @@ def test_labels_the_full_checks_refuse_are_refused_after_warm_calls():
         big.partial_fit(X[20:21], np.array([2**53 + 1]))
 
 
+def test_the_many_labels_warning_comes_after_warm_calls_as_on_the_full_path():
+    """More distinct labels than half a batch's rows (over 20 rows) warn on every call, as the
+    full checks do, with fewer than 21 classes as well."""
+    y = np.arange(60) % 15
+    clf = SparseFTRLClassifier(random_state=0)
+    clf.partial_fit(X[:3], y[:3], classes=np.arange(15))
+    clf.partial_fit(X[3:6], y[3:6])
+    for batch in (y[6:27], list(y[6:27])):  # an array (the fast path's) and a list (never)
+        with pytest.warns(UserWarning, match="greater than 50%"):
+            clf.partial_fit(X[6:27], batch)
+
+
 @pytest.mark.parametrize("Est", [SparseFTRLRegressor, SparseFTRLClassifier])
 @pytest.mark.parametrize("dtype", [np.float64, np.int64])
 def test_weights_the_full_checks_refuse_are_refused_after_warm_calls(Est, dtype):
