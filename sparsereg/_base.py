@@ -31,6 +31,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn import get_config
 from sklearn.base import BaseEstimator, _fit_context, is_classifier, is_regressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
@@ -1185,7 +1186,9 @@ class _BaseFTRL(BaseEstimator):
         with self._training_lock:
             if self._fast_partial_fit(X, y, sample_weight, classes):
                 return self
-            params = _ParamSnapshot.of(self)
+            # parameters let through unchecked (skip_parameter_validation) are no snapshot
+            # the next calls may trust once the checks are back on
+            params = None if get_config()["skip_parameter_validation"] else _ParamSnapshot.of(self)
             return self._checked_partial_fit(X, y, sample_weight, classes, params)
 
     def _fit_call(self, X, y, sample_weight):

@@ -14,6 +14,7 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn import config_context
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
@@ -237,6 +238,18 @@ def test_the_many_labels_warning_comes_after_warm_calls_as_on_the_full_path():
     for batch in (y[6:27], list(y[6:27])):  # an array (the fast path's) and a list (never)
         with pytest.warns(UserWarning, match="greater than 50%"):
             clf.partial_fit(X[6:27], batch)
+
+
+def test_parameters_taken_unchecked_are_checked_once_validation_is_back_on():
+    """A call under skip_parameter_validation leaves nothing the next calls trust: with the
+    checks back on, they refuse the invalid parameter, as a new estimator does."""
+    est = SparseFTRLRegressor(alpha=-1.0, random_state=0)
+    with config_context(skip_parameter_validation=True):
+        est.partial_fit(X[:10], Y_REG[:10])
+    t = est.t_
+    with pytest.raises(InvalidParameterError, match="'alpha'"):
+        est.partial_fit(X[10:11], Y_REG[10:11])
+    assert est.t_ == t
 
 
 @pytest.mark.parametrize("Est", [SparseFTRLRegressor, SparseFTRLClassifier])
