@@ -790,6 +790,9 @@ class _BaseFTRL(BaseEstimator):
             )
             if sample_weight.size and not np.any(sample_weight):  # (scikit-learn < 1.9 took it)
                 raise ValueError("Sample weights must contain at least one non-zero number.")
+            # (scikit-learn checks them only without assume_finite: a NaN made every weight NaN)
+            if not np.isfinite(sample_weight).all():
+                raise ValueError("Input sample_weight contains NaN or infinity.")
         # (validate_data makes a DataFrame of sparse columns a CSR matrix)
         if keep_dense and not sp.issparse(X) and X.ndim == 2 and X.shape[1] <= NARROW_COLUMNS:
             X, x_bound = dense_rows(X)

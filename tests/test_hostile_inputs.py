@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from sklearn import config_context
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor, export_model
@@ -681,6 +682,22 @@ def _given_generator_untouched(rng):
     _, words, pos, _, _ = rng.get_state()
     _, fresh_words, fresh_pos, _, _ = np.random.RandomState(0).get_state()
     return np.array_equal(words, fresh_words) and pos == fresh_pos
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+@pytest.mark.parametrize("Est", [SparseFTRLRegressor, SparseFTRLClassifier])
+def test_non_finite_sample_weights_are_refused_under_assume_finite(Est, bad):
+    # (scikit-learn checks them only without assume_finite: one NaN made every weight NaN)
+    y = Y_REG if Est is SparseFTRLRegressor else Y_CLASS
+    weights = np.ones(40)
+    weights[3] = bad
+    est = Est(random_state=0).fit(X, y)
+    before = pickle.dumps(est)
+    with config_context(assume_finite=True):
+        for call in (est.fit, est.partial_fit):
+            with pytest.raises(ValueError, match="sample_weight contains NaN or infinity"):
+                call(X, y, sample_weight=weights)
+    assert_same_state(est, pickle.loads(before))
 
 
 def test_validation_rows_all_of_weight_zero_are_refused_before_training():
