@@ -35,7 +35,7 @@ from sklearn import get_config
 from sklearn.base import BaseEstimator, _fit_context, is_classifier, is_regressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._call_memo import _CallMemo, _param_getter, _ParamSnapshot
@@ -1189,9 +1189,14 @@ class _BaseFTRL(BaseEstimator):
         with self._training_lock:
             if self._fast_partial_fit(X, y, sample_weight, classes):
                 return self
-            # parameters let through unchecked (skip_parameter_validation) are no snapshot
-            # the next calls may trust once the checks are back on
-            params = None if get_config()["skip_parameter_validation"] else _ParamSnapshot.of(self)
+            params = _ParamSnapshot.of(self)
+            if params is not None and get_config()["skip_parameter_validation"]:
+                # not checked by this call: a snapshot of invalid ones would let the next
+                # calls train with them once the checks are back on
+                try:
+                    self._validate_params()
+                except InvalidParameterError:
+                    params = None
             return self._checked_partial_fit(X, y, sample_weight, classes, params)
 
     def _fit_call(self, X, y, sample_weight):

@@ -246,10 +246,20 @@ def test_parameters_taken_unchecked_are_checked_once_validation_is_back_on():
     est = SparseFTRLRegressor(alpha=-1.0, random_state=0)
     with config_context(skip_parameter_validation=True):
         est.partial_fit(X[:10], Y_REG[:10])
+        est.partial_fit(X[10:11], Y_REG[10:11])
     t = est.t_
     with pytest.raises(InvalidParameterError, match="'alpha'"):
-        est.partial_fit(X[10:11], Y_REG[10:11])
+        est.partial_fit(X[11:12], Y_REG[11:12])
     assert est.t_ == t
+    # valid ones, checked or not, train as a new estimator does
+    skipped, checked = SparseFTRLRegressor(random_state=0), SparseFTRLRegressor(random_state=0)
+    with config_context(skip_parameter_validation=True):
+        skipped.partial_fit(X[:10], Y_REG[:10])
+    checked.partial_fit(X[:10], Y_REG[:10])
+    for est in (skipped, checked):
+        for row in range(10, 20):
+            est.partial_fit(X[row : row + 1], Y_REG[row : row + 1])
+    _same_model(skipped, checked)
 
 
 @pytest.mark.parametrize("Est", [SparseFTRLRegressor, SparseFTRLClassifier])
