@@ -490,8 +490,14 @@ def with_plain_arrays(X):
         indices, indptr = indices.astype(np.int64), indptr.astype(np.int64)
     data, indices, indptr = (np.ascontiguousarray(a) for a in (data, indices, indptr))
     if any(a is not b for a, b in zip((data, indices, indptr), (X.data, X.indices, X.indptr))):
-        X = sp.csr_matrix((data, indices, indptr), shape=X.shape)
-    return X
+        return sp.csr_matrix((data, indices, indptr), shape=X.shape)
+    # the arrays read above, in a matrix of the caller's own (no copy): another thread may
+    # give X other arrays meanwhile (X.indptr = ...), and a kernel that read an indptr
+    # shorter than the rows checked read past its end (the kernels trust its length)
+    # (their lengths against its shape, read after them: checked_csr, next)
+    own = sp.csr_matrix(X)
+    own.data, own.indices, own.indptr = data, indices, indptr
+    return own
 
 
 def as_kernel_csr(X, values=True, threads=1):

@@ -363,6 +363,46 @@ def test_threads_check_a_large_csr_as_one_thread_does(spoil, message, where):
         assert est.t_ == 100
 
 
+class IndptrReplacedAfter(sp.csr_matrix):
+    """A CSR matrix whose ``indptr`` is replaced after ``reads`` reads, as another thread's
+    ``X.indptr = ...`` would: by the first two offsets of a buffer that goes on with rows of
+    one non-zero, so that a kernel reading past the new array's end finds rows there."""
+
+    reads = 2**62  # (set once made)
+
+    @property
+    def indptr(self):
+        self.__dict__["_read"] += 1
+        indptr = self.__dict__["_indptr"]
+        if self.__dict__["_read"] <= self.reads:
+            return indptr
+        return np.arange(indptr.shape[0], dtype=indptr.dtype)[:2]
+
+    @indptr.setter
+    def indptr(self, value):
+        self.__dict__["_indptr"] = value
+        self.__dict__["_read"] = 0
+
+
+@pytest.mark.parametrize("n_threads, shuffle", [(2, False), (1, True)])  # (to the bit)
+def test_x_given_other_arrays_during_a_fit_is_trained_as_checked(n_threads, shuffle):
+    # X.indptr replaced by a shorter array while the epochs run: the kernels trust the
+    # length of the indptr checked, and one read again from X (each thread's chunk, each
+    # epoch) read past the new one's end (a segfault, or rows that were never checked). The
+    # fit trains X as it was checked, or refuses it; never another model.
+    X, y = chunked_problem(n_chunks=2)
+    params = dict(n_threads=n_threads, shuffle=shuffle, max_iter=2)
+    plain = make(False, **params).fit(X, y)
+    for reads in range(40):
+        changing = IndptrReplacedAfter(X)
+        changing.reads, changing.__dict__["_read"] = reads, 0
+        try:
+            est = make(False, **params).fit(changing, y)
+        except ValueError:
+            continue
+        assert_same_state(est, plain)
+
+
 @pytest.mark.parametrize("delay", [0.05, 0.3, 0.6])  # during the checks, then the epochs
 def test_ctrl_c_during_fit_leaves_the_estimator_as_it_was(delay):
     X, y = ctr_like(200_000, n_features=2**14, per_row=10)
