@@ -5,7 +5,6 @@ whose ``indptr`` or ``indices`` disagree with its shape must raise a ``ValueErro
 never make the kernel read or write out of bounds.
 """
 
-import _thread
 import numbers
 from typing import NamedTuple
 
@@ -529,7 +528,11 @@ def as_kernel_csr(X, values=True, threads=1):
 def _read_meanwhile(values):
     """``(found, done)``: a thread started here puts ``largest_magnitude(values)``, or the
     exception it raised, in ``found`` and then opens ``done``, a ``Latch`` (waiting on a
-    ``threading.Event`` may block for good after a signal handler's exception; ``Latch``)."""
+    ``threading.Event`` may block for good after a signal handler's exception; ``Latch``).
+    None where the system has no thread to give: the caller reads them itself."""
+    # (imported here: _model_threads imports _decision, which imports this module)
+    from ._model_threads import thread_started
+
     found, done = [], Latch()
 
     def read_values():
@@ -540,7 +543,8 @@ def _read_meanwhile(values):
         finally:
             done.open()
 
-    _thread.start_new_thread(read_values, ())  # (Thread.start waits on an Event: Latch)
+    if not thread_started(read_values, ()):
+        return None
     return found, done
 
 
@@ -585,6 +589,8 @@ def checked_csr(X, values=True, threads=1):
     if values and threads > 1 and data.shape[0] >= THREADED_CHECK_NNZ:
         here = _values_read_here(indptr, indices, data)
         values_read = _read_meanwhile(data[here:])
+        if values_read is None:  # (no thread: the pass below reads every value)
+            here = 0
     try:
         indptr_ok, strictly_sorted, lo, hi, longest_row = csr_index_summary(indptr, indices)
         largest_here = largest_magnitude(data[:here]) if here else 0.0

@@ -672,6 +672,37 @@ def test_threads_that_cannot_start_leave_their_rows_to_those_that_did(monkeypatc
     assert_same_state(est, alone)
 
 
+@pytest.mark.parametrize("spoil", [None, "nan"])
+def test_a_large_csr_is_checked_in_one_thread_when_no_other_starts(monkeypatch, spoil):
+    # With n_threads > 1 a CSR of 2**20 non-zeros or more is checked by two threads: the
+    # fit raised "can't start new thread" where the system had none to give; the calling
+    # thread now reads every value itself (a NaN among the last ones is still refused).
+    import _thread
+
+    def no_thread_starts(*args):
+        raise RuntimeError("can't start new thread")
+
+    n_rows, per_row = 2**18, 4
+    nnz = n_rows * per_row
+    X = sp.csr_matrix(
+        (np.ones(nnz), np.arange(nnz) % 64, np.arange(0, nnz + 1, per_row)), shape=(n_rows, 64)
+    )
+    y = np.arange(n_rows) % 2
+    one_epoch = dict(max_iter=1, random_state=0)
+    alone = make(False, n_threads=1, **one_epoch).fit(X, y)
+    if spoil == "nan":
+        X.data[-1] = np.nan
+    monkeypatch.setattr(_thread, "start_new_thread", no_thread_starts)
+    est = make(False, n_threads=2, **one_epoch)
+    if spoil == "nan":
+        with pytest.raises(ValueError, match="NaN or infinity"):
+            est.fit(X, y)
+        assert not hasattr(est, "t_")
+    else:
+        est.fit(X, y)
+        assert_same_state(est, alone)  # (no chunk trained by another thread either)
+
+
 def test_early_stopping_with_threads_counts_every_row():
     X, y = ctr_like(80_000, n_features=2**12)
     clf = SparseFTRLClassifier(
