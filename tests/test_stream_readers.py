@@ -24,6 +24,7 @@ from sparsereg.stream import Chunk, Position, Source, open_source
 
 from .interruptions import (
     Injected,
+    files_open_under,
     python_thread_idents,
     raising_after_c_call,
     raising_after_call_or_jump,
@@ -1145,6 +1146,32 @@ def test_readahead_gives_the_same_chunks_errors_and_stops(tmp_path, fmt):
     assert len(python_thread_idents() - before) == 1
     stream.close()  # the caller stops early: the reading thread ends
     assert threads_settle_at(before)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "svmlight"])
+def test_readahead_without_a_thread_to_give_reads_in_the_callers(tmp_path, fmt, monkeypatch):
+    # (the read raised "can't start new thread" where the process was at its thread limit;
+    # no public input keeps a thread from starting, so it is injected)
+    import _thread
+
+    if fmt == "csv":
+        _pyarrow()
+    frame = pd.DataFrame({"y": np.arange(100) % 2, "c": ["a", "b"] * 50, "v": np.arange(100) / 4})
+    path = tmp_path / f"d.{'svm' if fmt == 'svmlight' else 'csv'}"
+    _write(fmt, frame, path, bad_every=0)
+    kwargs = dict(target="y", numeric=["v"], batch_rows=30, n_features=8)
+    base = [_chunk_key(c) for c in open_source(str(path), **kwargs).chunks()]
+
+    def no_thread_starts(*args):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(_thread, "start_new_thread", no_thread_starts)
+    ahead = open_source(str(path), readahead=2, **kwargs)
+    assert [_chunk_key(c) for c in ahead.chunks()] == base
+    stream = ahead.chunks()
+    next(stream)
+    stream.close()  # (closed early: the file's reader is closed with it)
+    assert not files_open_under(tmp_path)
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._interrupts import end_read_ahead
+from .._model_threads import thread_started
 
 __all__ = ["Chunk", "Position", "Source"]
 
@@ -118,7 +119,8 @@ def _ahead(items, depth):
     blocks on it for good, and the caller's wait for that thread with it. Here the caller
     only calls compiled ``SimpleQueue`` and lock methods, none of which can be left half
     done; the thread is started with ``_thread.start_new_thread`` (``Thread.start`` waits on
-    an ``Event``) and stops itself when the caller has gone.
+    an ``Event``) and stops itself when the caller has gone. Where no thread can start (a
+    process at its thread limit) the caller reads the items itself, none ahead.
     """
     results = queue.SimpleQueue()  # (more, item or exception), in the stream's order
     # one token per item the caller has taken: the thread reads `depth` items on credit
@@ -166,7 +168,14 @@ def _ahead(items, depth):
     def consume():
         parent = os.getpid()
         try:
-            _thread.start_new_thread(work, ())
+            if not thread_started(work, ()):
+                # no thread to give (a process at its thread limit): read in the caller's,
+                # none ahead, as a model's threads leave their work to the threads started
+                try:
+                    yield from items
+                finally:
+                    items.close()
+                return
             while True:
                 more, value = results.get()
                 slots.put(None)
