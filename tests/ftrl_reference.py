@@ -66,12 +66,16 @@ def ftrl_reference(
     epsilon=0.1,
     epochs=1,
     order=None,
+    admit_after=None,
 ):
     """Algorithm 1 over the rows of ``X`` (any scipy sparse or dense matrix).
 
     ``lambda1``/``lambda2`` are absolute, or per sample seen when ``mean_scaled``
     (round ``t`` uses ``lambda * t``). Returns ``(z, n, z0, n0, t)``: the state of
-    the features and of the unpenalised intercept coordinate.
+    the features and of the unpenalised intercept coordinate. ``admit_after``: Bloom
+    inclusion without false positives (section 4.1): a feature enters the model on its
+    ``admit_after``-th occurrence (a non-zero in a row whose gradient is not zero); until
+    then it has weight 0 and no state.
     """
     X = sp.csr_matrix(X, dtype=np.float64)
     n_rows, d = X.shape
@@ -81,6 +85,8 @@ def ftrl_reference(
     z, n = np.zeros(d), np.zeros(d)
     z0 = n0 = 0.0
     t = 0
+    seen = np.zeros(d, dtype=np.int64)
+    held = np.full(d, admit_after is None)
     for _ in range(epochs):
         for row in order:
             t += 1
@@ -100,6 +106,11 @@ def ftrl_reference(
             p = w0 + sum(w[i] * x for i, x in zip(features, values))
             dloss = sw[row] * _loss_gradient(loss, p, y[row], epsilon)
             for i, x in zip(features, values):
+                if not held[i] and x != 0.0 and dloss != 0.0:
+                    seen[i] += 1
+                    held[i] = seen[i] >= admit_after
+                if not held[i]:
+                    continue
                 g = dloss * x
                 sigma = (math.sqrt(n[i] + g * g) - math.sqrt(n[i])) / eta0
                 z[i] += g - sigma * w[i]
