@@ -1255,6 +1255,7 @@ class _BaseFTRL(BaseEstimator):
         csr = None if X is None else plain_csr(X, attrs["n_features_in_"])
         if csr is None:
             return False
+        X, longest_row, x_max = csr  # (X's arrays as checked: X may be given others)
         n_rows = X.shape[0]
         targets = self._fast_targets(y, n_rows, classes, memo)
         if targets is None:
@@ -1267,7 +1268,6 @@ class _BaseFTRL(BaseEstimator):
             if plain is None or plain[1] < 0 or plain[2] == 0:  # (all 0: the full checks')
                 return False
             weights, _, w_max = plain
-        longest_row, x_max = csr
         if gradients_overflow(x_max, w_max, y_max, self.loss in UNBOUNDED_DERIVATIVE_LOSSES):
             return False
         problem = TrainingProblem(

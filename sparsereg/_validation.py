@@ -237,8 +237,10 @@ def small_dense_csr(X, n_features):
 
 
 def plain_csr(X, n_features):
-    """``(longest_row, largest |x|)`` when ``X`` needs no conversion and passes every check
-    that ``validate_data`` and :func:`as_kernel_csr` make; None otherwise.
+    """``(rows, longest_row, largest |x|)`` when ``X`` needs no conversion and passes every
+    check that ``validate_data`` and :func:`as_kernel_csr` make; None otherwise. ``rows``:
+    the :class:`CsrRows` of the arrays checked, which the caller trains on (another thread
+    may give ``X`` other arrays meanwhile, ``X.data = ...``, never checked).
 
     The per-call fast paths of ``partial_fit`` and prediction take a CSR matrix as it is
     when it is one that the full checks would let through unchanged: a ``csr_matrix`` or
@@ -255,7 +257,10 @@ def plain_csr(X, n_features):
         plain, longest_row, x_max = csr_summary(*arrays, n_features)
     except (ValueError, TypeError):  # e.g. a non-contiguous array: the full checks say so
         return None
-    return (longest_row, x_max) if plain else None
+    if not plain:
+        return None
+    data, indices, indptr = arrays
+    return CsrRows(data, indices, indptr, (indptr.shape[0] - 1, n_features)), longest_row, x_max
 
 
 def plain_vector(values, n_rows, allowed=_NO_VALUES):

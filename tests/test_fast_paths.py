@@ -8,6 +8,7 @@ since, a label the full checks refuse, a batch that needs converting, or a diffe
 """
 
 import pickle
+import sys
 
 import numpy as np
 import pytest
@@ -20,6 +21,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
 from sparsereg.export import export_model
 
+from .interruptions import _at_kth, _ours
 from .state_helpers import dense_state, intercept_state
 
 RNG = np.random.RandomState(7)
@@ -596,3 +598,40 @@ def test_one_models_scores_of_any_csr_are_the_literal_sums_or_a_refusal(
                 getattr(model, method)(X)
         else:
             np.testing.assert_array_equal(getattr(model, method)(X), expected)
+
+
+def test_a_batch_given_other_values_during_a_warm_call_is_trained_as_checked():
+    """Another thread's ``X.data = ...`` during a warm call (here at each function entry of
+    the package, in turn): the batch is trained as it was checked, or refused. The fast path
+    checked X's arrays, then trained on those X held when the kernel started (NaN values
+    trained: a model of NaN weights)."""
+    batch, y = X[20:30], Y_REG[20:30]
+
+    def warm():
+        est = SparseFTRLRegressor(random_state=0)
+        est.partial_fit(X[:10], Y_REG[:10])
+        est.partial_fit(X[10:20], Y_REG[10:20])
+        return est
+
+    expected = warm().partial_fit(batch, y)
+    reached = True
+    for k in range(1, 400):
+        if not reached:
+            break
+        est, changing = warm(), batch.copy()
+
+        def give_nan(frame, event, changing=changing):
+            changing.data = np.full_like(changing.data, np.nan)
+
+        tracer = _at_kth(k, lambda frame, event: event == "call" and _ours(frame), give_nan)
+        sys.settrace(tracer)
+        try:
+            est.partial_fit(changing, y)
+        except ValueError:
+            assert est.t_ == 20
+            continue
+        finally:
+            sys.settrace(None)
+            reached = tracer.reached
+        _same_model(est, expected)
+    assert not reached  # (every entry of the call was reached)
