@@ -74,10 +74,12 @@ from ._state_protocol import (
 from ._typing import ArrayLike
 from ._validation import (
     MAX_MAGNITUDE,
+    CsrRows,
     DenseRows,
     as_kernel_csr,
     configured_csr,
     csr_arrays,
+    csr_read_once,
     dense_csr,
     dense_rows,
     float_values,
@@ -1461,7 +1463,8 @@ class _BaseFTRL(BaseEstimator):
         """``(scores, model)``: the scores of the model ``_current_model(X)`` gave (or
         ``model``, which it gave the caller), taken once (another thread's ``fit`` may replace
         the model, its classes and width meanwhile)."""
-        X_given = X
+        # (a model of X's columns only scores the rows it was made of)
+        X = X_given = csr_read_once(X, self.__dict__.get("n_features_in_"))
         model = model or self._current_model(X)
         scores = None if model is None else self._plain_scores(X, model=model)
         if scores is not None:
@@ -1471,6 +1474,8 @@ class _BaseFTRL(BaseEstimator):
 
         refused = None
         try:
+            if isinstance(X, CsrRows):
+                X = sp.csr_matrix((X.data, X.indices, X.indptr), shape=X.shape)
             X = self._checked_rows(X)[0]
         except ValueError as exc:  # perhaps for a running fit's new columns
             refused = exc

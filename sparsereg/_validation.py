@@ -236,6 +236,18 @@ def small_dense_csr(X, n_features):
     return None if arrays is None else CsrRows(*arrays, X.shape)
 
 
+def csr_read_once(X, n_features):
+    """The :class:`CsrRows` of a CSR ``X`` that :func:`csr_arrays` takes, its arrays read
+    once; ``X`` itself for anything else. A call that looks at X's rows twice (the weights
+    of their columns, then their scores) reads them here: another thread may give ``X``
+    other arrays meanwhile (``X.indices = ...``)."""
+    arrays = csr_arrays(X, n_features)
+    if arrays is None:
+        return X
+    data, indices, indptr = arrays
+    return CsrRows(data, indices, indptr, (indptr.shape[0] - 1, n_features))
+
+
 def plain_csr(X, n_features):
     """``(rows, longest_row, largest |x|)`` when ``X`` needs no conversion and passes every
     check that ``validate_data`` and :func:`as_kernel_csr` make; None otherwise. ``rows``:

@@ -22,7 +22,7 @@ from ._missing import is_missing
 from ._optional_methods import available_when
 from ._state_protocol import plain_labels
 from ._typing import ArrayLike, MatrixLike
-from ._validation import plain_vector
+from ._validation import csr_read_once, plain_vector
 
 _SHARED_PARAMETERS_DOC = """
     penalty : {'l1', 'l2', 'elasticnet', None}, default='l1'
@@ -950,6 +950,8 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         proba : ndarray of shape (n_samples, n_classes)
             Probability of each class, in the order of ``classes_``.
         """
+        # (a model of X's columns only scores the rows it was made of)
+        X = csr_read_once(X, self.__dict__.get("n_features_in_"))
         model = self._current_model(X)
         if model is not None:  # (the softmax of one-vs-rest margins, or the reverse, is wrong)
             self._check_probability_kind(self._state)

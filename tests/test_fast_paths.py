@@ -635,3 +635,48 @@ def test_a_batch_given_other_values_during_a_warm_call_is_trained_as_checked():
             reached = tracer.reached
         _same_model(est, expected)
     assert not reached  # (every entry of the call was reached)
+
+
+@pytest.mark.parametrize("method", ["decision_function", "predict_proba"])
+def test_rows_given_other_columns_during_a_prediction_are_scored_as_read(method):
+    """Another thread's ``X.indices = ...`` during a prediction of a wide model just changed
+    (here at each function entry of the package, in turn): the rows are scored as X held
+    them before or after, or refused. The weights of the rows' columns were computed from X
+    read once, the rows scored from X read again: the new columns, without a weight, scored
+    as 0 (the intercept's score alone)."""
+    n = 2**15
+    rng = np.random.RandomState(0)
+    dense_part = sp.random(200, 10, density=0.8, random_state=rng)
+    wide = sp.hstack([dense_part, sp.random(200, n - 10, density=0.002, random_state=rng)])
+    wide, y = wide.tocsr(), (rng.uniform(size=200) > 0.5).astype(int)
+    row = sp.csr_matrix((np.ones(3), np.array([1, 2, 3]), np.array([0, 3])), shape=(1, n))
+    other = np.array([4, 5, 6], dtype=row.indices.dtype)
+
+    def changed_model():
+        est = SparseFTRLClassifier(penalty=None, random_state=0).fit(wide, y)
+        return est.partial_fit(wide[:5], y[:5])  # (no weights computed since)
+
+    reference = changed_model()
+    before = getattr(reference, method)(row)
+    after = getattr(reference, method)(sp.csr_matrix((row.data, other, row.indptr), shape=(1, n)))
+    assert not np.allclose(before, after)
+    reached = True
+    for k in range(1, 200):
+        if not reached:
+            break
+        est, changing = changed_model(), row.copy()
+
+        def give_other_columns(frame, event, changing=changing):
+            changing.indices = other.copy()
+
+        tracer = _at_kth(
+            k, lambda frame, event: event == "call" and _ours(frame), give_other_columns
+        )
+        sys.settrace(tracer)
+        try:
+            got = getattr(est, method)(changing)
+        finally:
+            sys.settrace(None)
+            reached = tracer.reached
+        assert np.allclose(got, before) or np.allclose(got, after), k
+    assert not reached
