@@ -27,6 +27,37 @@ SETTINGS = settings(
 )
 
 
+# the state's numbers against the reference's; the scores', whose sums of rounded weights
+# differ more, by X's precision
+STATE_TOL = dict(rtol=1e-9, atol=1e-9)
+
+
+def score_tolerance(X):
+    return dict(rtol=1e-7, atol=1e-9) if X.dtype == np.float64 else dict(rtol=1e-5, atol=1e-6)
+
+
+def reference_rates(p):
+    """The reference's ``eta0``, ``beta``, ``lambda1`` and ``lambda2`` of parameters ``p``."""
+    r = {"l1": 1.0, "l2": 0.0, "elasticnet": p["l1_ratio"], None: 0.0}[p["penalty"]]
+    alpha = p["alpha"] if p["penalty"] is not None else 0.0
+    return dict(eta0=p["eta0"], beta=p["beta"], lambda1=alpha * r, lambda2=alpha * (1 - r))
+
+
+def reference_weights(z, n, z0, n0, t, p, kw):
+    """``(w, w0)`` of the reference's state after ``t`` samples (Algorithm 1's weights)."""
+    scale = t if p["penalty_scale"] == "mean" else 1
+    w = weights_from_state(
+        z,
+        n,
+        eta0=p["eta0"],
+        beta=p["beta"],
+        lambda1=kw["lambda1"] * scale,
+        lambda2=kw["lambda2"] * scale,
+    )
+    w0 = -z0 / ((p["beta"] + np.sqrt(n0)) / p["eta0"]) if p["fit_intercept"] else 0.0
+    return w, w0
+
+
 @st.composite
 def raw_csr(draw, max_rows=20, max_cols=7):
     """A CSR matrix as a user may hand it: unsorted rows, repeated columns, stored zeros."""
@@ -117,9 +148,7 @@ def test_every_path_matches_algorithm_1(X, p, loss, path, weighted, class_weight
             mp.setattr(_epoch, "CSR_LANES_FROM", 1)
         est.fit(X_in, target, sample_weight=sw)
 
-    r = {"l1": 1.0, "l2": 0.0, "elasticnet": p["l1_ratio"], None: 0.0}[p["penalty"]]
-    alpha = p["alpha"] if p["penalty"] is not None else 0.0
-    kw = dict(eta0=p["eta0"], beta=p["beta"], lambda1=alpha * r, lambda2=alpha * (1 - r))
+    kw = reference_rates(p)
     z, n, z0, n0, t = ftrl_reference(
         canonical.astype(np.float64),
         signs,
@@ -132,23 +161,13 @@ def test_every_path_matches_algorithm_1(X, p, loss, path, weighted, class_weight
         **kw,
     )
     state = dense_state(est)[0][:n_features]
-    tol = dict(rtol=1e-9, atol=1e-9)
-    np.testing.assert_allclose(state[:, 0], z, **tol)
-    np.testing.assert_allclose(state[:, 1], n, **tol)
-    np.testing.assert_allclose(intercept_state(est)[0], [z0, n0], **tol)
+    np.testing.assert_allclose(state[:, 0], z, **STATE_TOL)
+    np.testing.assert_allclose(state[:, 1], n, **STATE_TOL)
+    np.testing.assert_allclose(intercept_state(est)[0], [z0, n0], **STATE_TOL)
 
-    scale = t if p["penalty_scale"] == "mean" else 1
-    w = weights_from_state(
-        z,
-        n,
-        eta0=p["eta0"],
-        beta=p["beta"],
-        lambda1=kw["lambda1"] * scale,
-        lambda2=kw["lambda2"] * scale,
-    )
-    w0 = -z0 / ((p["beta"] + np.sqrt(n0)) / p["eta0"]) if p["fit_intercept"] else 0.0
+    w, w0 = reference_weights(z, n, z0, n0, t, p, kw)
     coef = est.coef_.toarray() if sp.issparse(est.coef_) else est.coef_
-    wtol = dict(rtol=1e-7, atol=1e-9) if X.dtype == np.float64 else dict(rtol=1e-5, atol=1e-6)
+    wtol = score_tolerance(X)
     np.testing.assert_allclose(np.ravel(coef)[:n_features], w, **wtol)
     np.testing.assert_allclose(np.ravel(est.intercept_)[0], w0, **wtol)
     want = canonical.astype(np.float64) @ w + w0
@@ -207,10 +226,9 @@ def test_inclusion_matches_algorithm_1(X, p, loss, inclusion, random):
         admit_after=count,
     )
     state = dense_state(est)[0]
-    tol = dict(rtol=1e-9, atol=1e-9)
-    np.testing.assert_allclose(state[:, 0], z, **tol)
-    np.testing.assert_allclose(state[:, 1], n, **tol)
-    np.testing.assert_allclose(intercept_state(est)[0], [z0, n0], **tol)
+    np.testing.assert_allclose(state[:, 0], z, **STATE_TOL)
+    np.testing.assert_allclose(state[:, 1], n, **STATE_TOL)
+    np.testing.assert_allclose(intercept_state(est)[0], [z0, n0], **STATE_TOL)
 
 
 @SETTINGS
@@ -235,9 +253,7 @@ def test_one_vs_rest_matches_algorithm_1(X, p, loss, store, class_weighted, rand
     est = SparseFTRLClassifier(
         loss=loss, shuffle=False, max_iter=2, tol=None, state_store=store, class_weight=cw, **p
     ).fit(X, labels, sample_weight=sw)
-    r = {"l1": 1.0, "l2": 0.0, "elasticnet": p["l1_ratio"], None: 0.0}[p["penalty"]]
-    alpha = p["alpha"] if p["penalty"] is not None else 0.0
-    kw = dict(eta0=p["eta0"], beta=p["beta"], lambda1=alpha * r, lambda2=alpha * (1 - r))
+    kw = reference_rates(p)
     state, intercepts = dense_state(est), intercept_state(est)
     want_scores = []
     for k, c in enumerate(classes):
@@ -253,23 +269,13 @@ def test_one_vs_rest_matches_algorithm_1(X, p, loss, store, class_weighted, rand
             epochs=2,
             **kw,
         )
-        tol = dict(rtol=1e-9, atol=1e-9)
-        np.testing.assert_allclose(state[k, :, 0], z, **tol)
-        np.testing.assert_allclose(state[k, :, 1], n, **tol)
-        np.testing.assert_allclose(intercepts[k], [z0, n0], **tol)
-        scale = t if p["penalty_scale"] == "mean" else 1
-        w = weights_from_state(
-            z,
-            n,
-            eta0=p["eta0"],
-            beta=p["beta"],
-            lambda1=kw["lambda1"] * scale,
-            lambda2=kw["lambda2"] * scale,
-        )
-        w0 = -z0 / ((p["beta"] + np.sqrt(n0)) / p["eta0"]) if p["fit_intercept"] else 0.0
+        np.testing.assert_allclose(state[k, :, 0], z, **STATE_TOL)
+        np.testing.assert_allclose(state[k, :, 1], n, **STATE_TOL)
+        np.testing.assert_allclose(intercepts[k], [z0, n0], **STATE_TOL)
+        w, w0 = reference_weights(z, n, z0, n0, t, p, kw)
         want_scores.append(canonical.astype(np.float64) @ w + w0)
     want = np.column_stack(want_scores)
-    wtol = dict(rtol=1e-7, atol=1e-9) if X.dtype == np.float64 else dict(rtol=1e-5, atol=1e-6)
+    wtol = score_tolerance(X)
     np.testing.assert_allclose(est.decision_function(X), want, **wtol)
     np.testing.assert_allclose(export_model(est).decision_function(X), want, **wtol)
     if loss in ("log_loss", "modified_huber"):
@@ -364,9 +370,7 @@ def test_partial_fit_batches_match_one_pass_of_algorithm_1(X, p, loss, store, cu
     Est = SparseFTRLClassifier if is_clf else SparseFTRLRegressor
     est = Est(loss=loss, state_store=store, shuffle=False, **p)
     bounds = [0, *sorted({min(c, n_rows) for c in cuts}), n_rows]
-    r = {"l1": 1.0, "l2": 0.0, "elasticnet": p["l1_ratio"], None: 0.0}[p["penalty"]]
-    alpha = p["alpha"] if p["penalty"] is not None else 0.0
-    kw = dict(eta0=p["eta0"], beta=p["beta"], lambda1=alpha * r, lambda2=alpha * (1 - r))
+    kw = reference_rates(p)
     for a, b in zip(bounds[:-1], bounds[1:]):
         if a == b:
             continue
@@ -383,23 +387,13 @@ def test_partial_fit_batches_match_one_pass_of_algorithm_1(X, p, loss, store, cu
             **kw,
         )
         assert est.t_ == t
-        tol = dict(rtol=1e-9, atol=1e-9)
-        np.testing.assert_allclose(dense_state(est)[0, :, 0], z, **tol)
-        np.testing.assert_allclose(dense_state(est)[0, :, 1], n, **tol)
-        np.testing.assert_allclose(intercept_state(est)[0], [z0, n0], **tol)
-        scale = t if p["penalty_scale"] == "mean" else 1
-        w = weights_from_state(
-            z,
-            n,
-            eta0=p["eta0"],
-            beta=p["beta"],
-            lambda1=kw["lambda1"] * scale,
-            lambda2=kw["lambda2"] * scale,
-        )
-        w0 = -z0 / ((p["beta"] + np.sqrt(n0)) / p["eta0"]) if p["fit_intercept"] else 0.0
+        np.testing.assert_allclose(dense_state(est)[0, :, 0], z, **STATE_TOL)
+        np.testing.assert_allclose(dense_state(est)[0, :, 1], n, **STATE_TOL)
+        np.testing.assert_allclose(intercept_state(est)[0], [z0, n0], **STATE_TOL)
+        w, w0 = reference_weights(z, n, z0, n0, t, p, kw)
         want = canonical.astype(np.float64) @ w + w0
         got = est.decision_function(X) if is_clf else est.predict(X)
-        wtol = dict(rtol=1e-7, atol=1e-9) if X.dtype == np.float64 else dict(rtol=1e-5, atol=1e-6)
+        wtol = score_tolerance(X)
         np.testing.assert_allclose(got, want, **wtol)
 
 
@@ -430,9 +424,7 @@ def test_multinomial_matches_the_softmax_reference(X, p, store, class_weighted, 
         class_weight=cw,
         **p,
     ).fit(X_in, labels, sample_weight=sw)
-    r = {"l1": 1.0, "l2": 0.0, "elasticnet": p["l1_ratio"], None: 0.0}[p["penalty"]]
-    alpha = p["alpha"] if p["penalty"] is not None else 0.0
-    kw = dict(eta0=p["eta0"], beta=p["beta"], lambda1=alpha * r, lambda2=alpha * (1 - r))
+    kw = reference_rates(p)
     eff = sw * (np.array([cw[c] for c in labels]) if cw else 1.0)
     z, n, z0, n0, t, _ = softmax_ftrl_reference(
         canonical.astype(np.float64),
@@ -444,11 +436,10 @@ def test_multinomial_matches_the_softmax_reference(X, p, store, class_weighted, 
         epochs=2,
         **kw,
     )
-    tol = dict(rtol=1e-9, atol=1e-9)
     state = dense_state(est)
-    np.testing.assert_allclose(state[:, :, 0], z, **tol)
-    np.testing.assert_allclose(state[:, :, 1], n, **tol)
-    np.testing.assert_allclose(intercept_state(est), np.column_stack([z0, n0]), **tol)
+    np.testing.assert_allclose(state[:, :, 0], z, **STATE_TOL)
+    np.testing.assert_allclose(state[:, :, 1], n, **STATE_TOL)
+    np.testing.assert_allclose(intercept_state(est), np.column_stack([z0, n0]), **STATE_TOL)
     scale = t if p["penalty_scale"] == "mean" else 1
     w = np.array(
         [
@@ -467,7 +458,7 @@ def test_multinomial_matches_the_softmax_reference(X, p, store, class_weighted, 
     scores = canonical.astype(np.float64) @ w.T + w0
     proba = np.exp(scores - scores.max(axis=1, keepdims=True))
     proba /= proba.sum(axis=1, keepdims=True)
-    wtol = dict(rtol=1e-7, atol=1e-9) if X.dtype == np.float64 else dict(rtol=1e-5, atol=1e-6)
+    wtol = score_tolerance(X)
     np.testing.assert_allclose(est.decision_function(X_in), scores, **wtol)
     np.testing.assert_allclose(est.predict_proba(X_in), proba, **wtol)
     np.testing.assert_allclose(export_model(est).predict_proba(X_in), proba, **wtol)
