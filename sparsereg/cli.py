@@ -934,15 +934,13 @@ def _report(args):
     model = _load_model(args.model, args.data)
     coef = model.coef_.tocsr()
     top = args.top
-    # the selection (and naming) of sparsereg.top_weights, without pandas
-    weights = [
-        (
-            None if model.classes_ is None or coef.shape[0] == 1 else model.classes_[k],
-            column,
-            weight,
-        )
-        for k, column, weight in largest_weights(coef, top)
-    ]
+    # the selection (and naming) of sparsereg.top_weights, without pandas: a multi-output
+    # regressor's weights are labelled by their target's index, as top_weights' class
+    if coef.shape[0] == 1:
+        labels = [None]
+    else:
+        labels = list(range(coef.shape[0])) if model.classes_ is None else model.classes_
+    weights = [(labels[k], column, weight) for k, column, weight in largest_weights(coef, top)]
     names = {}
     if args.data and weights:
         fmt, delimiter = _reading(args)

@@ -1169,3 +1169,21 @@ def test_the_version_is_printed(capsys):
         main(["--version"])
     assert exit_info.value.code == 0
     assert capsys.readouterr().out == f"sparsereg {__version__}\n"
+
+
+def test_report_labels_the_weights_of_each_target_of_a_multi_output_regressor(tmp_path, capsys):
+    # (both targets' weights were listed with "model": null, telling them apart impossible)
+    from sklearn.linear_model import MultiTaskLasso
+
+    from sparsereg import export_model
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(100, 5))
+    model = MultiTaskLasso(alpha=0.1).fit(X, np.c_[X[:, 0], -2 * X[:, 1]])
+    export_model(model).save(tmp_path / "targets.npz")
+    assert main(["report", str(tmp_path / "targets.npz"), "--top", "1", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)["top_weights"]
+    assert [(w["model"], w["column"]) for w in listed] == [("0", 0), ("1", 1)]
+    assert main(["report", str(tmp_path / "targets.npz"), "--top", "1"]) == 0
+    text = capsys.readouterr().out
+    assert re.search(r"\[0\] \+\S+ +column +0", text) and re.search(r"\[1\] -\S+ +column +1", text)
