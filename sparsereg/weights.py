@@ -26,7 +26,8 @@ _COLUMNS = ["class", "column", "weight", "feature", "cells"]
 def largest_weights(coef, n):
     """``[(model, column, weight)]``: the ``n`` largest ``|weight|`` of each row of ``coef``.
 
-    Within a model, by decreasing magnitude, ties in increasing column order.
+    Within a model, by decreasing magnitude, ties in increasing column order; a NaN weight
+    (a model that diverged) counts as infinite, so that it is listed rather than sorted last.
     """
     coef = sp.csr_matrix(coef)
     coef.sum_duplicates()  # sorted indices, one entry per column
@@ -36,7 +37,9 @@ def largest_weights(coef, n):
         data, indices = coef.data[begin:end], coef.indices[begin:end]
         keep = data != 0
         data, indices = data[keep], indices[keep]
-        order = np.argsort(-np.abs(data), kind="stable")[: max(0, n)]
+        magnitude = np.abs(data)
+        magnitude[np.isnan(magnitude)] = np.inf
+        order = np.argsort(-magnitude, kind="stable")[: max(0, n)]
         found += [(k, int(indices[i]), float(data[i])) for i in order]
     return found
 
@@ -108,7 +111,7 @@ def top_weights(model: Any, n: int = 20, X: Any = None) -> Any:  # a pandas Data
         model (:func:`~sparsereg.export_model`, :func:`~sparsereg.load_model`).
     n : int, default=20
         Weights listed per weight vector (per class for one-vs-rest), the largest
-        ``|weight|`` first. Zero weights are never listed.
+        ``|weight|`` first (a NaN weight counts as infinite). Zero weights are never listed.
     X : DataFrame or array-like, default=None
         Raw rows (e.g. the training data) to name hashed columns with, when the
         step before the model (scalers aside) is a

@@ -156,3 +156,13 @@ def test_cli_report_lists_the_same_weights(tmp_path, csv_file, capsys):  # noqa:
     assert [(w["column"], w["weight"]) for w in report["top_weights"]] == list(
         zip(table.column.tolist(), table.weight.tolist())
     )
+
+
+def test_a_nan_weight_is_listed_first_not_sorted_last():
+    # (argsort put NaN after every number: top_weights(n=1) hid a diverged weight)
+    model = SGDRegressor(max_iter=5, tol=None).fit(np.eye(4), np.arange(4.0))
+    model.coef_ = np.array([2.0, np.nan, -np.inf, 0.5])
+    table = top_weights(model, n=2)
+    assert table.column.tolist() == [1, 2]
+    assert np.isnan(table.weight[0]) and table.weight[1] == -np.inf
+    assert top_weights(model, n=4).column.tolist() == [1, 2, 0, 3]
