@@ -953,6 +953,16 @@ def _report(args):
             args.explain_rows,
             args.zero_based,
         )
+    # a model fitted on a DataFrame, its columns read as they are, names them (as top_weights)
+    column_names = None if model.transformers else model.feature_names_in_
+    features = {}
+    for _, c, _ in weights:
+        if names.get(c):
+            features[c] = "; ".join(names[c])
+        elif column_names is not None:
+            features[c] = str(column_names[c])
+        else:
+            features[c] = None
     report = sparsity_report(model)
     if args.json:
         print(
@@ -967,6 +977,7 @@ def _report(args):
                             "model": None if label is None else str(label),
                             "column": c,
                             "weight": w,
+                            "feature": features[c],
                             "cells": names.get(c, []),
                         }
                         for label, c, w in weights
@@ -983,7 +994,7 @@ def _report(args):
         text = (
             "; ".join(cells[:3]) + (" ..." if cells and len(cells) > 3 else "")
             if cells
-            else ("(not in the rows read)" if args.data else "")
+            else ("(not in the rows read)" if args.data else features[column] or "")
         )
         prefix = f"[{label}] " if label is not None else ""
         print(f"  {prefix}{weight:+.6f}  column {column:>12,}  {text}".rstrip())

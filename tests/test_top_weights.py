@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 import sys
 
 import numpy as np
@@ -166,3 +167,16 @@ def test_a_nan_weight_is_listed_first_not_sorted_last():
     assert table.column.tolist() == [1, 2]
     assert np.isnan(table.weight[0]) and table.weight[1] == -np.inf
     assert top_weights(model, n=4).column.tolist() == [1, 2, 0, 3]
+
+
+def test_cli_report_names_the_columns_of_a_model_fitted_on_a_dataframe(tmp_path, capsys):
+    # (the report printed bare column numbers where top_weights names them)
+    rng = np.random.RandomState(0)
+    data = pd.DataFrame(rng.normal(size=(200, 3)), columns=["rooms", "age", "income"])
+    reg = SGDRegressor(penalty="l1", alpha=0.05, random_state=0).fit(data, 3 * data.income)
+    export_model(reg).save(tmp_path / "named.npz")
+    assert main(["report", str(tmp_path / "named.npz"), "--top", "1", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)["top_weights"]
+    assert [w["feature"] for w in listed] == top_weights(reg, n=1).feature.tolist() == ["income"]
+    assert main(["report", str(tmp_path / "named.npz"), "--top", "1"]) == 0
+    assert re.search(r"column +2 +income$", capsys.readouterr().out, re.MULTILINE)
