@@ -79,6 +79,7 @@ from ._validation import (
     as_kernel_csr,
     configured_csr,
     csr_arrays,
+    csr_matrix_of,
     csr_read_once,
     dense_csr,
     dense_rows,
@@ -1475,7 +1476,7 @@ class _BaseFTRL(BaseEstimator):
         refused = None
         try:
             if isinstance(X, CsrRows):
-                X = sp.csr_matrix((X.data, X.indices, X.indptr), shape=X.shape)
+                X = csr_matrix_of(X)
             X = self._checked_rows(X)[0]
         except ValueError as exc:  # perhaps for a running fit's new columns
             refused = exc

@@ -248,6 +248,16 @@ def csr_read_once(X, n_features):
     return CsrRows(data, indices, indptr, (indptr.shape[0] - 1, n_features))
 
 
+def csr_matrix_of(rows):
+    """A ``csr_matrix`` holding the arrays of the :class:`CsrRows` ``rows`` as they are, for
+    the full checks: not made by scipy's constructor, which drops the entries past
+    ``indptr[-1]`` (a hand-built X the checks refuse was scored) and converts int64 indices
+    that fit to int32 (a copy of X's index arrays)."""
+    matrix = sp.csr_matrix(rows.shape, dtype=rows.data.dtype)
+    matrix.data, matrix.indices, matrix.indptr = rows.data, rows.indices, rows.indptr
+    return matrix
+
+
 def plain_csr(X, n_features):
     """``(rows, longest_row, largest |x|)`` when ``X`` needs no conversion and passes every
     check that ``validate_data`` and :func:`as_kernel_csr` make; None otherwise. ``rows``:

@@ -372,6 +372,15 @@ BAD_INPUTS = [
         ValueError,
         "indptr must be",
     ),
+    (
+        "entries past indptr[-1] in predict",
+        "both",
+        lambda est: est.predict(
+            _replaced(data=np.append(X.data, 1.0), indices=np.append(X.indices, 0).astype(np.int32))
+        ),
+        ValueError,
+        "indptr is inconsistent",
+    ),
     ("values of 1e300", "both", _pf(X * 1e300), ValueError, "would overflow float64"),
     ("values of 1e60 with a squared loss", "reg", _pf(X * 1e60), ValueError, "would overflow"),
     ("y of 1e300", "reg", _pf(X, Y_REG * 1e300), ValueError, "would overflow float64"),
