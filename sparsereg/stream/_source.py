@@ -172,7 +172,9 @@ def _ahead(items, depth):
                 # no thread to give (a process at its thread limit): read in the caller's,
                 # none ahead, as a model's threads leave their work to the threads started
                 try:
-                    yield from items
+                    # (not `yield from`, which closes them too and throws into them)
+                    for item in items:  # noqa: UP028
+                        yield item
                 finally:
                     items.close()
                 return
