@@ -240,7 +240,9 @@ def csr_read_once(X, n_features):
     """The :class:`CsrRows` of a CSR ``X`` that :func:`csr_arrays` takes, its arrays read
     once; ``X`` itself for anything else. A call that looks at X's rows twice (the weights
     of their columns, then their scores) reads them here: another thread may give ``X``
-    other arrays meanwhile (``X.indices = ...``)."""
+    other arrays meanwhile (``X.indices = ...``). Rows already read (a ``CsrRows``) as they are."""
+    if type(X) is CsrRows:
+        return X
     arrays = csr_arrays(X, n_features)
     if arrays is None:
         return X
@@ -521,9 +523,7 @@ def with_plain_arrays(X):
     # give X other arrays meanwhile (X.indptr = ...), and a kernel that read an indptr
     # shorter than the rows checked read past its end (the kernels trust its length)
     # (their lengths against its shape, read after them: checked_csr, next)
-    own = sp.csr_matrix(X)
-    own.data, own.indices, own.indptr = data, indices, indptr
-    return own
+    return csr_matrix_of(CsrRows(data, indices, indptr, X.shape))
 
 
 def as_kernel_csr(X, values=True, threads=1):

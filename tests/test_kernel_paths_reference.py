@@ -43,8 +43,37 @@ def reference_rates(p):
     return dict(eta0=p["eta0"], beta=p["beta"], lambda1=alpha * r, lambda2=alpha * (1 - r))
 
 
-def reference_weights(z, n, z0, n0, t, p, kw):
+def summed_and_targets(X, is_clf, rng):
+    """``(X with its duplicates summed, targets, their signs)``: 0/1 labels holding both
+    classes (+1/-1), or regression targets (their own signs)."""
+    canonical = X.copy()
+    canonical.sum_duplicates()
+    n_rows = X.shape[0]
+    if is_clf:
+        labels = rng.randint(0, 2, size=n_rows)
+        labels[:2] = [0, 1]
+        return canonical, labels, np.where(labels == 1, 1.0, -1.0)
+    target = rng.normal(size=n_rows) * 3
+    return canonical, target, target
+
+
+def reference_of(rows, signs, loss, p, **options):
+    """Algorithm 1 (``ftrl_reference``) over ``rows`` under the drawn parameters ``p``."""
+    return ftrl_reference(
+        rows.astype(np.float64),
+        signs,
+        loss=loss,
+        mean_scaled=p["penalty_scale"] == "mean",
+        fit_intercept=p["fit_intercept"],
+        epsilon=p["epsilon"],
+        **reference_rates(p),
+        **options,
+    )
+
+
+def reference_weights(z, n, z0, n0, t, p):
     """``(w, w0)`` of the reference's state after ``t`` samples (Algorithm 1's weights)."""
+    kw = reference_rates(p)
     scale = t if p["penalty_scale"] == "mean" else 1
     w = weights_from_state(
         z,
@@ -115,14 +144,7 @@ def test_every_path_matches_algorithm_1(X, p, loss, path, weighted, class_weight
     n_rows = X.shape[0]
     rng = np.random.RandomState(random.randint(0, 2**31))
     is_clf = loss in CLASSIFICATION_LOSSES
-    canonical = X.copy()
-    canonical.sum_duplicates()
-    if is_clf:
-        labels = rng.randint(0, 2, size=n_rows)
-        labels[:2] = [0, 1]
-        target, signs = labels, np.where(labels == 1, 1.0, -1.0)
-    else:
-        target = signs = rng.normal(size=n_rows) * 3
+    canonical, target, signs = summed_and_targets(X, is_clf, rng)
     sw = rng.uniform(0.0, 3.0, size=n_rows) if weighted else None
     cw = {0: 0.5, 1: 2.5} if (is_clf and class_weighted) else None
     eff = np.ones(n_rows) if sw is None else sw.copy()
@@ -148,24 +170,13 @@ def test_every_path_matches_algorithm_1(X, p, loss, path, weighted, class_weight
             mp.setattr(_epoch, "CSR_LANES_FROM", 1)
         est.fit(X_in, target, sample_weight=sw)
 
-    kw = reference_rates(p)
-    z, n, z0, n0, t = ftrl_reference(
-        canonical.astype(np.float64),
-        signs,
-        loss=loss,
-        mean_scaled=p["penalty_scale"] == "mean",
-        fit_intercept=p["fit_intercept"],
-        sample_weight=eff,
-        epsilon=p["epsilon"],
-        epochs=2,
-        **kw,
-    )
+    z, n, z0, n0, t = reference_of(canonical, signs, loss, p, sample_weight=eff, epochs=2)
     state = dense_state(est)[0][:n_features]
     np.testing.assert_allclose(state[:, 0], z, **STATE_TOL)
     np.testing.assert_allclose(state[:, 1], n, **STATE_TOL)
     np.testing.assert_allclose(intercept_state(est)[0], [z0, n0], **STATE_TOL)
 
-    w, w0 = reference_weights(z, n, z0, n0, t, p, kw)
+    w, w0 = reference_weights(z, n, z0, n0, t, p)
     coef = est.coef_.toarray() if sp.issparse(est.coef_) else est.coef_
     wtol = score_tolerance(X)
     np.testing.assert_allclose(np.ravel(coef)[:n_features], w, **wtol)
@@ -193,38 +204,15 @@ def test_every_path_matches_algorithm_1(X, p, loss, path, weighted, class_weight
     st.randoms(use_true_random=False),
 )
 def test_inclusion_matches_algorithm_1(X, p, loss, inclusion, random):
-    n_rows = X.shape[0]
     rng = np.random.RandomState(random.randint(0, 2**31))
     is_clf = loss in CLASSIFICATION_LOSSES
-    canonical = X.copy()
-    canonical.sum_duplicates()
-    if is_clf:
-        labels = rng.randint(0, 2, size=n_rows)
-        labels[:2] = [0, 1]
-        target, signs = labels, np.where(labels == 1, 1.0, -1.0)
-    else:
-        target = signs = rng.normal(size=n_rows) * 3
+    canonical, target, signs = summed_and_targets(X, is_clf, rng)
     kind, count = inclusion
     extra = dict(inclusion_count=count) if kind == "bloom" else dict(inclusion_p=1.0)
     Est = SparseFTRLClassifier if is_clf else SparseFTRLRegressor
     est = Est(loss=loss, shuffle=False, max_iter=3, tol=None, inclusion=kind, **extra, **p)
     est.fit(X, target)
-    r = {"l1": 1.0, "l2": 0.0, "elasticnet": p["l1_ratio"], None: 0.0}[p["penalty"]]
-    alpha = p["alpha"] if p["penalty"] is not None else 0.0
-    z, n, z0, n0, t = ftrl_reference(
-        canonical.astype(np.float64),
-        signs,
-        loss=loss,
-        eta0=p["eta0"],
-        beta=p["beta"],
-        lambda1=alpha * r,
-        lambda2=alpha * (1 - r),
-        mean_scaled=p["penalty_scale"] == "mean",
-        fit_intercept=p["fit_intercept"],
-        epsilon=p["epsilon"],
-        epochs=3,
-        admit_after=count,
-    )
+    z, n, z0, n0, t = reference_of(canonical, signs, loss, p, epochs=3, admit_after=count)
     state = dense_state(est)[0]
     np.testing.assert_allclose(state[:, 0], z, **STATE_TOL)
     np.testing.assert_allclose(state[:, 1], n, **STATE_TOL)
@@ -253,26 +241,17 @@ def test_one_vs_rest_matches_algorithm_1(X, p, loss, store, class_weighted, rand
     est = SparseFTRLClassifier(
         loss=loss, shuffle=False, max_iter=2, tol=None, state_store=store, class_weight=cw, **p
     ).fit(X, labels, sample_weight=sw)
-    kw = reference_rates(p)
     state, intercepts = dense_state(est), intercept_state(est)
     want_scores = []
     for k, c in enumerate(classes):
         eff = sw * (np.where(labels == c, cw[c], 1.0) if cw else 1.0)
-        z, n, z0, n0, t = ftrl_reference(
-            canonical.astype(np.float64),
-            np.where(labels == c, 1.0, -1.0),
-            loss=loss,
-            mean_scaled=p["penalty_scale"] == "mean",
-            fit_intercept=p["fit_intercept"],
-            sample_weight=eff,
-            epsilon=p["epsilon"],
-            epochs=2,
-            **kw,
+        z, n, z0, n0, t = reference_of(
+            canonical, np.where(labels == c, 1.0, -1.0), loss, p, sample_weight=eff, epochs=2
         )
         np.testing.assert_allclose(state[k, :, 0], z, **STATE_TOL)
         np.testing.assert_allclose(state[k, :, 1], n, **STATE_TOL)
         np.testing.assert_allclose(intercepts[k], [z0, n0], **STATE_TOL)
-        w, w0 = reference_weights(z, n, z0, n0, t, p, kw)
+        w, w0 = reference_weights(z, n, z0, n0, t, p)
         want_scores.append(canonical.astype(np.float64) @ w + w0)
     want = np.column_stack(want_scores)
     wtol = score_tolerance(X)
@@ -370,27 +349,17 @@ def test_partial_fit_batches_match_one_pass_of_algorithm_1(X, p, loss, store, cu
     Est = SparseFTRLClassifier if is_clf else SparseFTRLRegressor
     est = Est(loss=loss, state_store=store, shuffle=False, **p)
     bounds = [0, *sorted({min(c, n_rows) for c in cuts}), n_rows]
-    kw = reference_rates(p)
     for a, b in zip(bounds[:-1], bounds[1:]):
         if a == b:
             continue
         extra = dict(classes=[0, 1]) if is_clf else {}
         est.partial_fit(X[a:b], target[a:b], sample_weight=sw[a:b], **extra)
-        z, n, z0, n0, t = ftrl_reference(
-            canonical[:b].astype(np.float64),
-            signs[:b],
-            loss=loss,
-            mean_scaled=p["penalty_scale"] == "mean",
-            fit_intercept=p["fit_intercept"],
-            sample_weight=sw[:b],
-            epsilon=p["epsilon"],
-            **kw,
-        )
+        z, n, z0, n0, t = reference_of(canonical[:b], signs[:b], loss, p, sample_weight=sw[:b])
         assert est.t_ == t
         np.testing.assert_allclose(dense_state(est)[0, :, 0], z, **STATE_TOL)
         np.testing.assert_allclose(dense_state(est)[0, :, 1], n, **STATE_TOL)
         np.testing.assert_allclose(intercept_state(est)[0], [z0, n0], **STATE_TOL)
-        w, w0 = reference_weights(z, n, z0, n0, t, p, kw)
+        w, w0 = reference_weights(z, n, z0, n0, t, p)
         want = canonical.astype(np.float64) @ w + w0
         got = est.decision_function(X) if is_clf else est.predict(X)
         wtol = score_tolerance(X)
