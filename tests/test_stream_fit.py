@@ -623,7 +623,8 @@ def _tamper(path, out, key, value):
         ("meta", np.array(7), "not a string"),
         ("progress.ints", np.array(["0", "0", "0", "0", "0", "0", "0"]), "dtypes"),
         ("progress.ints", np.array([0, 0, 1.7, 0, 0, 0, 0]), "dtypes"),
-        ("progress.floats", np.array([0, 0, 0]), "dtypes"),
+        ("progress.floats", np.array([0, 0, 0, 0, 0]), "dtypes"),
+        ("progress.floats", np.array([0.0, 0.0, 0.0]), "wrong shape"),
         ("history.counts", np.array([1, 2]), "history.counts"),
     ],
 )
@@ -730,20 +731,24 @@ def test_a_checkpoint_with_a_damaged_end_record_is_a_value_error(tmp_path):
     assert path.read_bytes() == bytes(raw)
 
 
-def test_a_checkpoint_of_version_1_resumes_to_the_uninterrupted_run(tmp_path):
-    # version 2 added the run of refused rows to the progress: a version-1 checkpoint (its
-    # progress without it) is still read, as a run of 0
+@pytest.mark.parametrize("version", [1, 2])
+def test_a_checkpoint_of_an_earlier_version_resumes_to_the_uninterrupted_run(tmp_path, version):
+    # version 2 added the run of refused rows to the progress, version 3 the weight of the rows
+    # trained and held out: an earlier checkpoint (its progress without them) is still read, as
+    # a run of 0 and rows weighing 1 each
     batches = click_batches(n_batches=6)
-    kwargs = dict(target="click", checkpoint_every=600)
-    full, full_history = fit_stream(pipeline(), batches, target="click")
-    path, old = tmp_path / "run.ckpt", tmp_path / "old.ckpt"
+    kwargs = dict(target="click", checkpoint_every=600, holdout=5)
+    full, full_history = fit_stream(pipeline(), batches, target="click", holdout=5)
+    path, old, older = tmp_path / "run.ckpt", tmp_path / "old.ckpt", tmp_path / "older.ckpt"
     with pytest.raises(KeyboardInterrupt):
         fit_stream(pipeline(), batches, checkpoint=path, progress=interrupt_after(3), **kwargs)
     with np.load(path) as arrays:
-        ints = arrays["progress.ints"]
-    assert ints.shape == (7,) and ints[-1] == 0
-    _tamper(path, old, "progress.ints", ints[:6])
-    _tamper(old, path, "version", np.int64(1))
+        ints, floats = arrays["progress.ints"], arrays["progress.floats"]
+    assert ints.shape == (7,) and ints[-1] == 0 and floats.shape == (5,)
+    assert floats[3:].tolist() == [float(ints[3]), float(ints[4])]  # rows weighing 1 each
+    _tamper(path, old, "progress.ints", ints[: {1: 6, 2: 7}[version]])
+    _tamper(old, older, "progress.floats", floats[:3])
+    _tamper(older, path, "version", np.int64(version))
     resumed, history = fit_stream(pipeline(), batches, checkpoint=path, resume=True, **kwargs)
     assert_same_state(resumed[-1], full[-1])
     assert comparable(history) == comparable(full_history)
@@ -1439,3 +1444,250 @@ def test_missing_and_mixed_labels_in_batches_are_named(classes):
     )
     with pytest.raises(ValueError, match=expected):
         fit_stream(SparseFTRLClassifier(), [(X, mixed)], classes=classes)
+
+
+# ---------------------------------------------------------------- a weight column
+def weighted_clicks(n_batches=3, seed=1):
+    """The click rows of ``click_batches`` as one frame, with a weight column ``w`` (0 among
+    its values: down-sampled negatives weighed back, and rows of no weight)."""
+    frame = pd.concat(click_batches(n_batches=n_batches), ignore_index=True)
+    weights = np.random.RandomState(seed).choice([0.0, 0.5, 1.0, 4.0], len(frame))
+    return frame.assign(w=weights)
+
+
+def write_rows(frame, path):
+    if str(path).endswith(".parquet"):
+        frame.to_parquet(path)
+    else:
+        frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_a_weight_column_trains_as_partial_fit_with_sample_weight_batch_by_batch(tmp_path, suffix):
+    from sparsereg.stream import open_source
+
+    frame = weighted_clicks()
+    path = write_rows(frame.astype({"hour": str}), tmp_path / f"rows.{suffix}")
+    options = dict(target="click", batch_rows=250, holdout=4)
+    model, history = fit_stream(pipeline(), path, weight_column="w", **options)
+
+    # the same rows by hand: each batch's features as the reader gives them without weights
+    # (the weight column left out by name), its weights from the frame
+    by_hand = pipeline()
+    hasher, est = by_hand[0], by_hand[-1]
+    chunks = open_source(path, target="click", categorical=["site", "hour"], batch_rows=250)
+    train_sum = train_weight = held_sum = held_weight = 0.0
+    for i, chunk in enumerate(chunks.chunks()):
+        w = frame["w"].to_numpy()[chunk.row_numbers - 1]
+        Xt = (hasher.fit(chunk.X) if i == 0 else hasher).transform(chunk.X)
+        losses = (
+            log_losses(est.predict_proba(Xt), est.classes_, chunk.y)
+            if i
+            else np.full(len(w), np.log(2))
+        )
+        train = chunk.row_numbers % 4 != 0
+        train_sum += np.sum(w[train] * losses[train])
+        train_weight += np.sum(w[train])
+        held_sum += np.sum(w[~train] * losses[~train])
+        held_weight += np.sum(w[~train])
+        est.partial_fit(Xt[train], chunk.y[train], classes=[0.0, 1.0], sample_weight=w[train])
+    assert_same_state(model[-1], est)
+    # the losses are weighted means, as scikit-learn's metrics take sample_weight
+    assert history.pass_progressive_loss[0] == pytest.approx(train_sum / train_weight, rel=1e-12)
+    assert history.pass_holdout_loss[0] == pytest.approx(held_sum / held_weight, rel=1e-12)
+    unweighted = fit_stream(pipeline(), path, **options)[1]
+    assert history.pass_progressive_loss[0] != unweighted.pass_progressive_loss[0]
+
+
+def test_weights_of_one_train_and_score_as_no_weights_to_the_bit(tmp_path):
+    frame = weighted_clicks().assign(w=1.0)
+    options = dict(target="click", batch_rows=250, holdout=0.2, passes=2)
+    weighted = write_rows(frame, tmp_path / "weighted.csv")
+    plain = write_rows(frame.drop(columns=["w"]), tmp_path / "plain.csv")
+    model, history = fit_stream(pipeline(), weighted, weight_column="w", **options)
+    expected, expected_history = fit_stream(pipeline(), plain, **options)
+    assert_same_state(model[-1], expected[-1])
+    assert comparable(history) == comparable(expected_history)
+
+
+def test_rows_of_weight_zero_change_nothing(tmp_path):
+    # (sparsereg's partial_fit counts a row of weight 0 among the samples seen, `t`, which
+    # scales a "mean" penalty and feeds the shuffling: a row-sequential model of a summed
+    # penalty shows that they change no weight; a batch of them alone is not trained on)
+    est = SparseFTRLClassifier(shuffle=False, penalty_scale="sum", random_state=0)
+    frame = weighted_clicks()
+    frame.loc[600:, "w"] = 0.0  # the third batch weighs nothing
+    options = dict(target="click", batch_rows=300)
+    path = write_rows(frame, tmp_path / "rows.csv")
+    model, history = fit_stream(pipeline(clone(est)), path, weight_column="w", **options)
+    kept = frame[frame["w"] > 0]
+    expected, expected_history = fit_stream(
+        pipeline(clone(est)),
+        write_rows(kept, tmp_path / "kept.csv"),
+        weight_column="w",
+        target="click",
+        batch_rows=10**6,
+    )
+    np.testing.assert_array_equal(model[-1].coef_, expected[-1].coef_)
+    np.testing.assert_array_equal(model[-1].intercept_, expected[-1].intercept_)
+    # the batch of weight 0 alone left the model as the first two made it, to the bit
+    two, _ = fit_stream(
+        pipeline(clone(est)),
+        write_rows(frame.iloc[:600], tmp_path / "two.csv"),
+        weight_column="w",
+        **options,
+    )
+    assert_same_state(model[-1], two[-1])
+    assert history.rows == 900
+
+
+def test_a_stream_of_weight_zero_alone_is_refused(tmp_path):
+    path = write_rows(weighted_clicks(1).assign(w=0.0), tmp_path / "rows.csv")
+    model = pipeline()
+    with pytest.raises(ValueError, match=r"no rows to train on \(every row's weight was 0\)"):
+        fit_stream(model, path, target="click", weight_column="w")
+    assert not hasattr(model[-1], "coef_")
+
+
+@pytest.mark.parametrize(
+    "cell, message",
+    [
+        ("nan", r"row 452: weight 'w' is missing"),
+        ("", r"row 452: weight 'w' is missing"),
+        ("inf", r"row 452: weight 'w': 'inf' is not finite"),
+        ("-1e400", r"row 452: weight 'w': '-1e400' is not finite"),
+        ("-0.5", r"row 452: weight 'w': '-0.5' is negative"),
+        ("heavy", r"row 452: weight 'w': 'heavy' is not a number"),
+    ],
+)
+def test_a_bad_weight_is_a_bad_row_named_or_skipped(tmp_path, cell, message):
+    frame = weighted_clicks().astype({"w": object})
+    frame.loc[451, "w"] = cell  # physical row 452, in the second batch
+    path = write_rows(frame, tmp_path / "rows.csv")
+    options = dict(target="click", weight_column="w", batch_rows=300)
+    model = pipeline()
+    with pytest.raises(ValueError, match=rf"rows\.csv: {message}"):
+        fit_stream(model, path, **options)
+    # the batch with the bad row is not trained on: the model is that of the first batch
+    first, _ = fit_stream(pipeline(), write_rows(frame.iloc[:300], tmp_path / "a.csv"), **options)
+    assert_same_state(model[-1], first[-1])
+    # skipped: the stream of the other rows (in one batch: the boundaries are then the same)
+    options["batch_rows"] = 10**6
+    skipped, history = fit_stream(pipeline(), path, skip_bad_rows=True, **options)
+    other = write_rows(frame.drop(index=451), tmp_path / "other.csv")
+    assert_same_state(skipped[-1], fit_stream(pipeline(), other, **options)[0][-1])
+    assert history.bad_rows == 1
+
+
+def test_a_parquet_weight_that_is_nan_or_negative_is_a_bad_row(tmp_path):
+    frame = weighted_clicks()
+    frame.loc[4, "w"] = np.nan
+    path = write_rows(frame, tmp_path / "rows.parquet")
+    with pytest.raises(ValueError, match=r"rows\.parquet: row 5: weight 'w' is missing"):
+        fit_stream(pipeline(), path, target="click", weight_column="w")
+    frame.loc[4, "w"] = -2.0
+    write_rows(frame, path)
+    with pytest.raises(ValueError, match=r"rows\.parquet: row 5: weight 'w': -2\.0 is negative"):
+        fit_stream(pipeline(), path, target="click", weight_column="w")
+
+
+@pytest.mark.parametrize(
+    "frame_of, options, error, message",
+    [
+        (lambda f: f, dict(weight_column="weight"), ValueError, "weight column 'weight' not found"),
+        (lambda f: f, dict(weight_column="click"), ValueError, "'click' is the target column"),
+        (lambda f: f, dict(weight_column=1), TypeError, "weight_column must be a column name"),
+        (lambda f: f.assign(w="x"), dict(weight_column="w"), ValueError, "row 1: weight 'w'"),
+        (
+            lambda f: f,
+            dict(weight_column="w", reader_options={"numeric": ["w"]}),
+            ValueError,
+            "the weight column 'w' is also given as a feature column",
+        ),
+        (
+            lambda f: f,
+            dict(reader_options={"weight_column": "w"}),
+            TypeError,
+            r"reader_options holds \['weight_column'\]",
+        ),
+    ],
+)
+def test_a_weight_column_that_cannot_be_one_is_refused(tmp_path, frame_of, options, error, message):
+    path = write_rows(frame_of(weighted_clicks(1)), tmp_path / "rows.csv")
+    model = pipeline()
+    with pytest.raises(error, match=message):
+        fit_stream(model, path, target="click", **options)
+    assert not hasattr(model[-1], "coef_")
+
+
+def test_svmlight_has_no_weight_column(tmp_path):
+    path = tmp_path / "rows.svm"
+    path.write_text("1 1:1\n0 2:1\n")
+    with pytest.raises(ValueError, match="SVMlight files have no weight column"):
+        fit_stream(
+            SparseFTRLClassifier(), path, weight_column="w", reader_options={"n_features": 3}
+        )
+
+
+def test_batches_give_weights_as_a_column_or_as_a_third_item():
+    frame = weighted_clicks()
+    frames = [frame.iloc[i : i + 300] for i in (0, 300, 600)]
+    model, history = fit_stream(pipeline(), frames, target="click", weight_column="w")
+    hasher = pipeline()[0].fit(frames[0].drop(columns=["click", "w"]))
+    triples = [
+        (hasher.transform(f.drop(columns=["click", "w"])), f["click"].to_numpy(), f["w"])
+        for f in frames
+    ]
+    est = SparseFTRLClassifier(random_state=0)
+    fitted, from_triples = fit_stream(est, triples, classes=[0, 1])
+    assert_same_state(model[-1], fitted)
+    assert history.pass_progressive_loss == from_triples.pass_progressive_loss
+
+
+@pytest.mark.parametrize(
+    "weights, options, message",
+    [
+        (-np.ones(5), {}, r"row 4 \(batch 1\): w is negative"),
+        (np.full(5, np.nan), {}, r"row 4 \(batch 1\): w is missing"),
+        (np.full(5, np.inf), {}, r"row 4 \(batch 1\): w is not finite"),
+        (np.ones(4), {}, r"batch 1: w has shape \(4,\)"),
+        (np.array(["1"] * 5), {}, "batch 1: w is not numeric"),
+        (np.ones(5), {"weight_column": "w"}, "leave it out"),
+        (None, {"weight_column": "w"}, "has no column 'w'"),
+    ],
+)
+def test_bad_weights_of_batches_are_refused_naming_the_row(weights, options, message):
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(8, 3)), np.array([0, 1] * 4)
+    second = (X[3:], y[3:]) if weights is None else (X[3:], y[3:], weights)
+    est = SparseFTRLClassifier(random_state=0)
+    with pytest.raises(ValueError, match=message):
+        first = (X[:3], y[:3]) if weights is None else (X[:3], y[:3], np.ones(3))
+        fit_stream(est, [first, second], classes=[0, 1], **options)
+    expected = SparseFTRLClassifier(random_state=0)
+    if not options:  # the first batch trained, the second refused before it was
+        expected.partial_fit(X[:3], y[:3], classes=[0, 1], sample_weight=np.ones(3))
+        assert_same_state(est, expected)
+    else:
+        assert not hasattr(est, "coef_")
+
+
+def test_a_resume_with_another_weight_column_is_refused_and_the_same_one_continues(tmp_path):
+    frame = weighted_clicks().assign(v=1.0)
+    path = write_rows(frame, tmp_path / "rows.csv")
+    ckpt = tmp_path / "run.ckpt"
+    options = dict(target="click", batch_rows=200, checkpoint=ckpt, checkpoint_every=200)
+    full, full_history = fit_stream(
+        pipeline(), path, target="click", batch_rows=200, weight_column="w"
+    )
+    with pytest.raises(KeyboardInterrupt):
+        fit_stream(pipeline(), path, weight_column="w", progress=interrupt_after(2), **options)
+    for other in ("v", None):
+        model = pipeline()
+        with pytest.raises(ValueError, match=rf"weight_column: 'w' -> {other!r}"):
+            fit_stream(model, path, weight_column=other, resume=True, **options)
+        assert not hasattr(model[-1], "coef_")
+    resumed, history = fit_stream(pipeline(), path, weight_column="w", resume=True, **options)
+    assert_same_state(resumed[-1], full[-1])
+    assert comparable(history) == comparable(full_history)

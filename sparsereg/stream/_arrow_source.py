@@ -321,6 +321,7 @@ class _ArrowSource(Source):
         fmt,
         *,
         target,
+        weight_column,
         numeric,
         categorical,
         batch_rows,
@@ -334,6 +335,7 @@ class _ArrowSource(Source):
         self.files = files
         self.format = fmt
         self.target = target
+        self.weight_column = weight_column
         self.numeric = numeric
         self.categorical = categorical
         self.batch_rows = batch_rows
@@ -487,13 +489,15 @@ class _ArrowSource(Source):
             names = self._names(i)
         except UnicodeDecodeError:
             raise ValueError(f"{path}: its header holds bytes that are not UTF-8 text.") from None
-        wanted = ([] if self.target is None else [self.target]) + list(self.numeric)
-        wanted += list(self.categorical or [])
+        labels = self._label_columns()
+        wanted = labels + list(self.numeric) + list(self.categorical or [])
         for name in wanted:
             if name not in names:
                 kind = (
                     "target"
                     if name == self.target
+                    else "weight"
+                    if name == self.weight_column
                     else "numeric"
                     if name in self.numeric
                     else "categorical"
@@ -504,17 +508,17 @@ class _ArrowSource(Source):
                 )
         numeric = set(self.numeric)
         if self.categorical is None:
-            categorical = {n for n in names if n != self.target and n not in numeric}
+            categorical = {n for n in names if n not in labels and n not in numeric}
         else:
             categorical = set(self.categorical)
-        used = [n for n in names if n in numeric or n in categorical or n == self.target]
+        used = [n for n in names if n in numeric or n in categorical or n in labels]
         repeated = sorted({n for n in used if names.count(n) > 1})
         if repeated:
             raise ValueError(
                 f"{path} has the columns {repeated} more than once; a column read "
                 "must be named once."
             )
-        features = [n for n in names if n != self.target and (n in numeric or n in categorical)]
+        features = [n for n in names if n not in labels and (n in numeric or n in categorical)]
         if i > 0 and set(features) == set(first := self._plan(0)[1]):
             features = list(first)  # every batch's columns in one order, whatever each file's
         if self.format == "parquet":
@@ -523,6 +527,10 @@ class _ArrowSource(Source):
             self._header[i] = names
         self._columns[i] = (used, features, categorical)
         return self._columns[i]
+
+    def _label_columns(self):
+        """The columns read beside the features: the target and the weight column."""
+        return [n for n in (self.target, self.weight_column) if n is not None]
 
     def _parquet_schema(self, i):
         if i not in self._schemas:
@@ -851,7 +859,7 @@ class _ArrowSource(Source):
                     bad[p] = True
                     reasons[p] = reason
 
-        for name in ([] if self.target is None else [self.target]) + features:
+        for name in self._label_columns() + features:
             column = table.column(name)
             cleaned, positions = _without_invalid_text(pa, pc, column)
             if cleaned is not None:
@@ -877,6 +885,8 @@ class _ArrowSource(Source):
                 target = pc.if_else(nan, pa.scalar(None, pa.float64()), target)
             missing = np.flatnonzero(target.is_null().to_numpy(zero_copy_only=False))
             mark(missing, f"target {self.target!r} is missing")
+        if self.weight_column is not None:
+            weight = self._weights_marked(pa, pc, table.column(self.weight_column), mark)
         arrays = {}
         for name in features:
             column = table.column(name)
@@ -901,6 +911,8 @@ class _ArrowSource(Source):
             arrays = {k: pc.filter(v, keep) for k, v in arrays.items()}
             if self.target is not None:
                 target = pc.filter(target, keep)
+            if self.weight_column is not None:
+                weight = pc.filter(weight, keep)
             numbers = numbers[~bad]
         X = _frame_of(pa, arrays, len(numbers))
         if self.target is not None:
@@ -908,7 +920,24 @@ class _ArrowSource(Source):
                 y = np.asarray(target.to_pylist(), dtype=object)
             else:
                 y = target.to_numpy(zero_copy_only=False).astype(np.float64)  # writable
-        return X, y, numbers, int(bad.sum()) + len(bad_numbers)
+        sample_weight = None
+        if self.weight_column is not None:
+            sample_weight = weight.to_numpy(zero_copy_only=False).astype(np.float64)
+        return X, y, sample_weight, numbers, int(bad.sum()) + len(bad_numbers)
+
+    def _weights_marked(self, pa, pc, column, mark):
+        """The weight column as float64, each row whose weight is not a number, not finite,
+        missing or negative given to ``mark`` as a bad row (as a bad target makes one)."""
+        what = f"weight {self.weight_column!r}"
+        weight = _numbers_marked(pa, pc, column.combine_chunks(), what, mark)
+        weight = pc.if_else(
+            pc.fill_null(pc.is_nan(weight), False), pa.scalar(None, pa.float64()), weight
+        )
+        mark(np.flatnonzero(weight.is_null().to_numpy(zero_copy_only=False)), f"{what} is missing")
+        negative = pc.fill_null(pc.less(weight, 0.0), False).to_numpy(zero_copy_only=False)
+        for p in np.flatnonzero(negative):
+            mark([p], f"{what}: {_value(column, [p])} is negative")
+        return weight
 
     def _file_chunks(self, i, start_row):
         pa = _import_pyarrow()
@@ -941,11 +970,17 @@ class _ArrowSource(Source):
                 for b, r in invalid:
                     self._note_bad(path, "row", b, r)
                 return None
-            X, y, numbers, bad = self._convert(i, table, numbers, invalid)
+            X, y, sample_weight, numbers, bad = self._convert(i, table, numbers, invalid)
             if len(numbers) == 0:
                 return None
             return Chunk(
-                X=X, y=y, file=path, row_numbers=numbers, end=Position(i, limit), bad_rows=bad
+                X=X,
+                y=y,
+                file=path,
+                row_numbers=numbers,
+                end=Position(i, limit),
+                bad_rows=bad,
+                sample_weight=sample_weight,
             )
 
         # pyarrow's threaded reader parses blocks in parallel but cannot number the rows it

@@ -23,9 +23,12 @@ from ._source import Position
 
 FORMAT = "sparsereg.StreamCheckpoint"
 # 2: the progress holds the run of refused rows (`RunProgress.refused_run`), and the curve
-# records batches as the rows grow by 1 %; a checkpoint of version 1 is read as well
-VERSION = 2
-_PROGRESS_INTS = {1: 6, 2: 7}  # the progress's integers in each version
+# records batches as the rows grow by 1 %; 3: the progress holds the weight of the rows
+# trained and held out (the losses' weighted means); checkpoints of versions 1 and 2 are read
+# as well (their rows weighed 1 each)
+VERSION = 3
+_PROGRESS_INTS = {1: 6, 2: 7, 3: 7}  # the progress's integers in each version
+_PROGRESS_FLOATS = {1: 3, 2: 3, 3: 5}  # ... and floats
 MAX_META_CHARS = 2**24
 _STATE_KEYS = {f"state.{k}" for k in REQUIRED + OPTIONAL}
 _HISTORY_KEYS = {f"history.{k}" for k in StreamHistory._LISTS} | {"history.counts"}
@@ -48,12 +51,17 @@ class RunProgress:
     # rows in a row the transformers refused (skip_bad_rows) in the file of ``position``,
     # up to it (a checkpoint of an earlier version holds none: 0)
     refused_run: int = 0
+    # the weight of the rows trained on and held out in this pass (their count without a
+    # weight column): the progressive and holdout losses are weighted means
+    train_weight: float = 0.0
+    holdout_weight: float = 0.0
 
     def next_pass(self):
         """Start the next pass from the first file, its sums at zero (in place)."""
         self.pass_index += 1
         self.position = Position()
         self.train_loss_sum = self.holdout_loss_sum = 0.0
+        self.train_weight = self.holdout_weight = 0.0
         self.train_rows = self.holdout_rows = self.refused_run = 0
 
     def arrays(self):
@@ -66,7 +74,13 @@ class RunProgress:
             int(self.complete),
             self.refused_run,
         ]
-        floats = [self.train_loss_sum, self.holdout_loss_sum, self.seconds]
+        floats = [
+            self.train_loss_sum,
+            self.holdout_loss_sum,
+            self.seconds,
+            self.train_weight,
+            self.holdout_weight,
+        ]
         return {
             "progress.ints": np.array(ints, dtype=np.int64),
             "progress.floats": np.array(floats, dtype=np.float64),
@@ -75,7 +89,7 @@ class RunProgress:
     @classmethod
     def from_arrays(cls, arrays, version=VERSION):
         ints, floats = arrays["progress.ints"], arrays["progress.floats"]
-        if ints.shape != (_PROGRESS_INTS[version],) or floats.shape != (3,):
+        if ints.shape != (_PROGRESS_INTS[version],) or floats.shape != (_PROGRESS_FLOATS[version],):
             raise ValueError("checkpoint: progress arrays have the wrong shape.")
         if ints.dtype.kind not in "iu" or floats.dtype.kind != "f":
             raise ValueError(
@@ -95,6 +109,8 @@ class RunProgress:
         if not np.all(np.isfinite(floats)) or np.any(floats < 0):
             raise ValueError("checkpoint: progress holds negative or non-finite sums.")
         p, f, r, nt, nh, done, *refused_run = (int(v) for v in ints)
+        # (before version 3 every row weighed 1)
+        weights = [float(v) for v in floats[3:]] if version >= 3 else [float(nt), float(nh)]
         return cls(
             p,
             Position(f, r),
@@ -104,7 +120,8 @@ class RunProgress:
             nh,
             float(floats[2]),
             bool(done),
-            *refused_run,
+            refused_run[0] if refused_run else 0,
+            *weights,
         )
 
 

@@ -51,9 +51,9 @@ class StreamProgress:
     pass_index: int  # 0-based
     rows: int  # rows trained on so far, all passes
     pass_rows: int  # rows trained on in this pass
-    progressive_loss: float  # running mean over this pass
+    progressive_loss: float  # running mean over this pass (weighted by the rows' weights)
     holdout_rows: int
-    holdout_loss: float  # running mean over this pass (NaN without holdout)
+    holdout_loss: float  # running mean over this pass (NaN without holdout; weighted)
     seconds: float
     file: str
     model: object  # the final estimator (count its non-zeros sparingly: it is a pass)
@@ -158,7 +158,9 @@ def _stable_repr(value):
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
-def _run_description(sm, src, target, batch_rows, holdout, loss, skip_bad_rows, reader_options):
+def _run_description(
+    sm, src, target, weight_column, batch_rows, holdout, loss, skip_bad_rows, reader_options
+):
     files = []
     for name in src.files:
         try:
@@ -174,6 +176,8 @@ def _run_description(sm, src, target, batch_rows, holdout, loss, skip_bad_rows, 
         ],
         "files": files,
         "target": target,
+        # (a checkpoint written before weight columns has none: None, as a run without one)
+        "weight_column": weight_column,
         "batch_rows": batch_rows,
         "holdout": holdout,
         "loss": loss,
@@ -214,6 +218,7 @@ def fit_stream(
     source: Any,
     *,
     target: str | None = None,
+    weight_column: str | None = None,
     classes: ArrayLike | None = None,
     passes: int = 1,
     batch_rows: int = 65536,
@@ -248,9 +253,19 @@ def fit_stream(
         are its ``classes_``, and the history counts the rows of this call.
     source : path, list of paths, Source, or iterable of batches
         Files of one format, or batches (DataFrames holding ``target``, or
-        ``(X, y)`` pairs). Several passes need a list or a Source, not an iterator.
+        ``(X, y)`` pairs, or ``(X, y, w)`` with each row's weight). Several passes need a
+        list or a Source, not an iterator.
     target : str, default=None
         Name of the target column (CSV, Parquet, DataFrames).
+    weight_column : str, default=None
+        Name of a numeric column of each row's weight (CSV, Parquet, DataFrames), read as
+        the target is (not a feature) and passed as ``sample_weight`` to each batch's
+        ``partial_fit``: e.g. the inverse of the rate negatives were down-sampled at (Vowpal
+        Wabbit's importance weight). A weight that is missing, not a number, not finite or
+        negative is a malformed row (named, or skipped with ``skip_bad_rows``). The
+        progressive and holdout losses are then weighted means, as scikit-learn's metrics
+        take ``sample_weight``. SVMlight files have none (refused); ``(X, y, w)`` batches
+        give theirs as their third item, without ``weight_column``.
     classes : array-like, default=None
         Every class of the stream (classifiers). None: the labels of the first
         batch (a fitted estimator's ``classes_``), and a later batch with another label
@@ -278,7 +293,8 @@ def fit_stream(
         Rows between checkpoints (at the next batch boundary).
     resume : bool, default=False
         Continue the run saved in ``checkpoint`` (which must exist): the same
-        model, parameters, files, ``target``, ``batch_rows`` and ``holdout``;
+        model, parameters, files, ``target``, ``weight_column``, ``batch_rows`` and
+        ``holdout``;
         ``passes`` may grow. The result equals that of an uninterrupted run to the
         bit (timings aside).
     skip_bad_rows : bool, default=False
@@ -385,7 +401,9 @@ def fit_stream(
     if classes is not None and not sm.classifier:
         raise ValueError(f"classes is for classifiers; {type(sm.final).__name__} is a regressor.")
     options = dict(reader_options or {})
-    given_here = sorted({"format", "target", "batch_rows", "skip_bad_rows"} & set(options))
+    given_here = sorted(
+        {"format", "target", "weight_column", "batch_rows", "skip_bad_rows"} & set(options)
+    )
     if given_here:
         raise TypeError(
             f"reader_options holds {given_here}: pass them to fit_stream itself, which passes "
@@ -399,6 +417,7 @@ def fit_stream(
         source,
         format=format,
         target=target,
+        weight_column=weight_column,
         numeric=numeric,
         categorical=categorical,
         batch_rows=batch_rows,
@@ -412,7 +431,7 @@ def fit_stream(
         )
     name = loss_name(sm.final)
     description = _run_description(
-        sm, src, target, batch_rows, holdout, name, skip_bad_rows, reader_options
+        sm, src, target, weight_column, batch_rows, holdout, name, skip_bad_rows, reader_options
     )
     if checkpoint is not None and not src.resumable:
         raise ValueError(
@@ -637,6 +656,7 @@ class _Trainer:
             chunk,
             X=_take(chunk.X, keep),
             y=np.asarray(chunk.y)[keep],
+            sample_weight=None if chunk.sample_weight is None else chunk.sample_weight[keep],
             row_numbers=np.asarray(chunk.row_numbers)[keep],
             bad_rows=chunk.bad_rows + refused,
         )
@@ -668,26 +688,38 @@ class _Trainer:
             class_index = class_indices(self.classes, y, where)
             n_classes = self.classes.size
         losses = row_losses(final, self.name, Xt, y, class_index, n_classes, self.fitted)
+        weight = chunk.sample_weight  # (None: every row weighs 1)
         n_train = n if train is None else int(train.sum())
         if n_train:
             X_train, y_train = (Xt, y) if train is None else (Xt[train], y[train])
-            if self.sm.classifier:
-                final.partial_fit(X_train, y_train, classes=self.classes)
-            else:
-                final.partial_fit(X_train, y_train)
-            self.fitted = self.trained = self.trained_here = True
+            fit_params = {}
+            if weight is not None:
+                fit_params["sample_weight"] = weight if train is None else weight[train]
+            # rows of weight 0 change nothing: a batch of them alone is not trained on
+            # (partial_fit refuses weights that are all 0)
+            if weight is None or fit_params["sample_weight"].any():
+                if self.sm.classifier:
+                    final.partial_fit(X_train, y_train, classes=self.classes, **fit_params)
+                else:
+                    final.partial_fit(X_train, y_train, **fit_params)
+                self.fitted = self.trained = self.trained_here = True
         # the batch is trained: record it (no exception can come after this point)
+        # (weighted means of the losses, as scikit-learn's metrics take sample_weight)
+        if weight is not None:
+            losses = losses * weight
         train_losses = losses if train is None else losses[train]
         run.train_loss_sum += float(np.sum(train_losses))
         run.train_rows += n_train
+        run.train_weight += _weight_sum(weight, train, n_train)
         if held is not None:
             run.holdout_loss_sum += float(np.sum(losses[held]))
             run.holdout_rows += n - n_train
+            run.holdout_weight += _weight_sum(weight, held, n - n_train)
         run.position, run.refused_run = chunk.end, refused_run
         history = self.history
         history.bad_rows = self.bad_rows_before + bad_so_far + self.refused
         history.rows += n_train
-        progressive = _mean(run.train_loss_sum, run.train_rows)
+        progressive = _mean(run.train_loss_sum, run.train_weight)
         if _grown_for_the_curve(history):
             history.curve_rows.append(history.rows)
             history.curve_loss.append(progressive)
@@ -699,7 +731,7 @@ class _Trainer:
             run.train_rows,
             progressive,
             run.holdout_rows,
-            _mean(run.holdout_loss_sum, run.holdout_rows),
+            _mean(run.holdout_loss_sum, run.holdout_weight),
             self.seconds(),
             chunk.file,
             final,
@@ -710,16 +742,22 @@ class _Trainer:
         if not self.trained:
             raise ValueError(
                 "the source gave no rows to train on"
-                + (" (every row was held out)" if run.holdout_rows else "")
+                + (
+                    " (every row was held out)"
+                    if run.holdout_rows and not run.train_rows
+                    else " (every row's weight was 0)"
+                    if run.train_rows
+                    else ""
+                )
                 + "."
             )
         history.pass_rows.append(run.train_rows)
         history.pass_holdout_rows.append(run.holdout_rows)
-        history.pass_progressive_loss.append(_mean(run.train_loss_sum, run.train_rows))
+        history.pass_progressive_loss.append(_mean(run.train_loss_sum, run.train_weight))
         if run.train_rows and history.curve_rows[-1:] != [history.rows]:  # the pass's end
             history.curve_rows.append(history.rows)
             history.curve_loss.append(history.pass_progressive_loss[-1])
-        history.pass_holdout_loss.append(_mean(run.holdout_loss_sum, run.holdout_rows))
+        history.pass_holdout_loss.append(_mean(run.holdout_loss_sum, run.holdout_weight))
         history.pass_nonzero.append(_nonzero(self.final))
         history.pass_seconds.append(self.seconds())
         history.bad_rows = self.bad_rows_before + self.src.bad_rows + self.refused
@@ -768,6 +806,13 @@ def _stops_early(history, early_stop):
 
 def _mean(total, count):
     return total / count if count else float("nan")
+
+
+def _weight_sum(weight, rows, n):
+    """The weight of ``n`` rows (those of the mask ``rows``, None: all); without weights, n."""
+    if weight is None:
+        return float(n)
+    return float(np.sum(weight if rows is None else weight[rows]))
 
 
 def _unique_labels(labels, what, hint=""):

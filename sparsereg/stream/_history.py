@@ -24,9 +24,12 @@ class StreamHistory:
         Rows trained on, and held-out rows scored, in each completed pass.
     pass_progressive_loss : list of float
         Mean loss of each pass's training rows, each scored by the model as it was
-        before the row's batch (progressive validation; NaN for a pass without rows).
+        before the row's batch (progressive validation; NaN for a pass without rows). With
+        row weights (``weight_column``, ``(X, y, w)`` batches) the mean is weighted, as
+        scikit-learn's metrics take ``sample_weight`` (NaN for a pass of weight 0).
     pass_holdout_loss : list of float
-        Mean loss of each pass's held-out rows (NaN without ``holdout``).
+        Mean loss of each pass's held-out rows (NaN without ``holdout``); weighted as
+        ``pass_progressive_loss``.
     pass_nonzero : list of int
         Non-zero weights after each pass.
     pass_seconds : list of float

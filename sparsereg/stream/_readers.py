@@ -110,6 +110,7 @@ def open_source(
     *,
     format: str | None = None,
     target: str | None = None,
+    weight_column: str | None = None,
     numeric: Sequence[str] = (),
     categorical: Sequence[str] | None = None,
     batch_rows: int = 65536,
@@ -134,6 +135,12 @@ def open_source(
     target : str, default=None
         The target column (CSV, Parquet, DataFrames). None: chunks have ``y=None`` (prediction).
         SVMlight files always give their labels as y.
+    weight_column : str, default=None
+        A numeric column of each row's weight (CSV, Parquet, DataFrames), read as float64 into
+        ``Chunk.sample_weight`` and, as the target, not among the features. A weight that is
+        missing, not a number, not finite or negative makes its row bad (named, or skipped
+        with ``skip_bad_rows``). SVMlight has no weight column (scikit-learn's reader reads
+        none): refused there. An ``(X, y, w)`` batch gives its weights as its third item.
     numeric : sequence of str, default=()
         Columns read as float64 (NaN for missing); a value that is not a number makes its row
         bad.
@@ -239,6 +246,19 @@ def open_source(
         raise ValueError(f"columns {both} are given as numeric and as categorical.")
     if target is not None and (target in numeric or target in (categorical or [])):
         raise ValueError(f"the target {target!r} is also given as a feature column.")
+    if weight_column is not None:
+        if not isinstance(weight_column, str):
+            raise TypeError(
+                f"weight_column must be a column name (str) or None, got {weight_column!r}."
+            )
+        if weight_column == target:
+            raise ValueError(
+                f"weight_column {weight_column!r} is the target column; name another column."
+            )
+        if weight_column in numeric or weight_column in (categorical or []):
+            raise ValueError(
+                f"the weight column {weight_column!r} is also given as a feature column."
+            )
     if skip_bad_rows not in (True, False):
         raise TypeError(f"skip_bad_rows must be a bool, got {skip_bad_rows!r}.")
     if (
@@ -267,7 +287,9 @@ def open_source(
                 f"source must be a path, a list of paths, a Source or an iterable of "
                 f"batches, got {type(source).__name__}."
             )
-        return _IterableSource(source, target=target, target_dtype=target_dtype)
+        return _IterableSource(
+            source, target=target, weight_column=weight_column, target_dtype=target_dtype
+        )
 
     files = [os.fspath(p) for p in paths]
     found = {}
@@ -309,6 +331,12 @@ def open_source(
         if not os.access(path, os.R_OK):
             raise PermissionError(f"{path}: not readable.")
     if fmt == "svmlight":
+        if weight_column is not None:
+            raise ValueError(
+                f"weight_column={weight_column!r}: SVMlight files have no weight column "
+                "(scikit-learn's reader reads a label and features per line, no weight); "
+                "give the rows as CSV or Parquet with a weight column, or as (X, y, w) batches."
+            )
         if (
             n_features is None
             or isinstance(n_features, (bool, np.bool_))
@@ -337,6 +365,7 @@ def open_source(
         files,
         fmt,
         target=target,
+        weight_column=weight_column,
         numeric=numeric,
         categorical=categorical,
         batch_rows=batch_rows,

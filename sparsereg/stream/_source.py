@@ -76,6 +76,9 @@ class Chunk:
         The position just after this chunk.
     bad_rows : int
         Rows skipped in this chunk (only with ``skip_bad_rows=True``).
+    sample_weight : ndarray of float64 or None
+        Each row's weight (finite, >= 0), from the source's ``weight_column`` (or an
+        ``(X, y, w)`` batch); None without one.
 
     Examples
     --------
@@ -93,6 +96,7 @@ class Chunk:
     row_numbers: np.ndarray
     end: Position
     bad_rows: int = 0
+    sample_weight: "np.ndarray | None" = None
 
 
 def _import_pyarrow():
