@@ -244,6 +244,13 @@ def _parser():
     )
     _add_reading(train)
     train.add_argument("--target", metavar="COL", help="the target column (CSV, Parquet)")
+    train.add_argument(
+        "--weight-column",
+        metavar="COL",
+        help="a numeric column of each row's weight (CSV, Parquet), given to the model as "
+        "sample_weight and not hashed; the losses reported are weighted means. A weight that "
+        "is missing, not a number, infinite or negative makes its row bad",
+    )
     hashing = train.add_argument_group("features (CSV, Parquet)")
     hashing.add_argument(
         "--features",
@@ -620,6 +627,11 @@ def _model(args, fmt, delimiter):
 
     estimator = _estimator(args)
     if fmt == "svmlight":
+        if args.weight_column is not None:
+            raise UsageError(
+                "--weight-column: SVMlight files have no weight column (a line holds a label "
+                "and features); give the rows as CSV or Parquet with a weight column."
+            )
         if args.features or args.cross or args.bucket or args.target or args.hash_seed is not None:
             raise UsageError(
                 "SVMlight rows are already numeric columns: --features, --cross, "
@@ -634,12 +646,25 @@ def _model(args, fmt, delimiter):
         raise ValueError(
             f"{args.data[0]}: no column {args.target!r}; its columns are {header[:30]}."
         )
-    features = args.features or [c for c in header if c != args.target]
+    weight = args.weight_column
+    if weight is not None:
+        if weight == args.target:
+            raise UsageError(f"--weight-column {weight!r} is the target; name another column.")
+        if weight not in header:
+            raise ValueError(
+                f"{args.data[0]}: no column {weight!r}; its columns are {header[:30]}."
+            )
+    labels = {args.target, weight}
+    features = args.features or [c for c in header if c not in labels]
     if args.target in features:
         raise UsageError(f"--features lists the target {args.target!r}.")
+    if weight in features:
+        raise UsageError(f"--features lists the weight column {weight!r}.")
     for cross in args.cross:
         if args.target in cross:
             raise UsageError(f"--cross {','.join(cross)} crosses the target {args.target!r}.")
+        if weight in cross:
+            raise UsageError(f"--cross {','.join(cross)} crosses the weight column {weight!r}.")
     crosses = [(f,) for f in features] + [tuple(c) for c in args.cross]
     buckets = dict(args.bucket)
     used = {n for cross in crosses for n in cross}
@@ -710,6 +735,7 @@ def _train(args):
             model,
             list(args.data),
             target=args.target,
+            weight_column=args.weight_column,
             classes=classes,
             passes=args.passes,
             batch_rows=args.batch_rows,

@@ -1187,3 +1187,75 @@ def test_report_labels_the_weights_of_each_target_of_a_multi_output_regressor(tm
     assert main(["report", str(tmp_path / "targets.npz"), "--top", "1"]) == 0
     text = capsys.readouterr().out
     assert re.search(r"\[0\] \+\S+ +column +0", text) and re.search(r"\[1\] -\S+ +column +1", text)
+
+
+# ---------------------------------------------------------------- a weight column
+def test_weight_column_trains_as_fit_stream_and_is_not_a_feature(tmp_path, capsys):
+    from sklearn.pipeline import make_pipeline
+
+    rows = clicks(n=1500)
+    rows["w"] = np.random.RandomState(1).choice([0.0, 1.0, 5.0], len(rows))
+    path = tmp_path / "weighted.csv"
+    rows.to_csv(path, index=False)
+    status, model_path, summary = train(
+        tmp_path, path, "--weight-column", "w", "--holdout", "10", capsys=capsys
+    )
+    assert status == 0
+    # the same run through the Python API: the weight column is hashed by no feature
+    hasher = FeatureCrossHasher(
+        [("site",), ("hour",), ("lat",), ("site", "hour")], buckets={"lat": 0.5}, n_features=2**16
+    )
+    est = SparseFTRLClassifier(shuffle=False, random_state=0)
+    fitted, history = fit_stream(
+        make_pipeline(hasher, est),
+        path,
+        target="click",
+        weight_column="w",
+        holdout=10,
+        batch_rows=500,
+    )
+    model = load_model(model_path)
+    np.testing.assert_array_equal(model.coef_.toarray(), fitted[-1].coef_.reshape(1, -1))
+    assert summary["progressive_loss"] == history.progressive_loss
+    assert summary["holdout_loss"] == history.holdout_loss
+    unweighted = train(tmp_path, path, "--features", "site,hour,lat", capsys=capsys)[2]
+    assert unweighted["progressive_loss"] != summary["progressive_loss"]
+    # a bad weight names its file and row
+    rows.loc[7, "w"] = -1.0
+    rows.to_csv(path, index=False)
+    assert train(tmp_path, path, "--weight-column", "w")[0] == 1
+    assert "weighted.csv: row 8: weight 'w': '-1.0' is negative" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--weight-column", "click"], "--weight-column 'click' is the target"),
+        (["--weight-column", "lat", "--features", "site,lat"], "--features lists the weight"),
+        (["--weight-column", "lat", "--features", "site"], "--cross site,hour,lat crosses"),
+    ],
+)
+def test_a_weight_column_that_is_the_target_or_a_feature_is_a_usage_error(
+    tmp_path, csv_file, capsys, extra, message
+):
+    args = ["train", str(csv_file), "--target", "click", "--model", str(tmp_path / "m.npz")]
+    cross = ["--cross", "site,hour,lat"] if "--cross" in message else []
+    with pytest.raises(SystemExit) as exit_info:
+        main([*args, *extra, *cross, "--quiet"])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_a_weight_column_missing_or_for_svmlight_is_refused(tmp_path, csv_file, capsys):
+    status = main(
+        ["train", str(csv_file), "--target", "click", "--weight-column", "weight"]
+        + ["--model", str(tmp_path / "m.npz")]
+    )
+    assert status == 1
+    assert "clicks.csv: no column 'weight'" in capsys.readouterr().err
+    (tmp_path / "d.svm").write_text("1 1:1\n0 2:1\n")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", str(tmp_path / "d.svm"), "--weight-column", "w", "--model", "m.npz"])
+    assert exit_info.value.code == 2
+    assert "SVMlight files have no weight column" in capsys.readouterr().err
