@@ -1691,3 +1691,22 @@ def test_a_resume_with_another_weight_column_is_refused_and_the_same_one_continu
     resumed, history = fit_stream(pipeline(), path, weight_column="w", resume=True, **options)
     assert_same_state(resumed[-1], full[-1])
     assert comparable(history) == comparable(full_history)
+
+
+def test_weights_for_an_estimator_whose_partial_fit_takes_none_are_refused(tmp_path):
+    from sklearn.linear_model import Perceptron
+
+    class Unweighted(Perceptron):  # (partial_fit without sample_weight)
+        def partial_fit(self, X, y, classes=None):
+            return super().partial_fit(X, y, classes=classes)
+
+    path = write_rows(weighted_clicks(1), tmp_path / "rows.csv")
+    model = pipeline(Unweighted())
+    with pytest.raises(TypeError, match=r"weight_column='w': Unweighted\.partial_fit takes no"):
+        fit_stream(model, path, target="click", weight_column="w")
+    assert not hasattr(model[-1], "coef_")
+    X, y = np.eye(4), np.array([0, 1, 0, 1])
+    est = Unweighted()
+    with pytest.raises(TypeError, match=r"<batches>: the rows' weights: Unweighted\.partial_fit"):
+        fit_stream(est, [(X, y, np.ones(4))], classes=[0, 1])
+    assert not hasattr(est, "coef_")

@@ -1,5 +1,6 @@
 """Training from a stream of batches: read, hash, score, train, record, checkpoint."""
 
+import inspect
 import json
 import math
 import numbers
@@ -400,6 +401,8 @@ def fit_stream(
         )
     if classes is not None and not sm.classifier:
         raise ValueError(f"classes is for classifiers; {type(sm.final).__name__} is a regressor.")
+    if weight_column is not None:
+        _check_takes_sample_weight(sm.final, f"weight_column={weight_column!r}")
     options = dict(reader_options or {})
     given_here = sorted(
         {"format", "target", "weight_column", "batch_rows", "skip_bad_rows"} & set(options)
@@ -694,6 +697,7 @@ class _Trainer:
             X_train, y_train = (Xt, y) if train is None else (Xt[train], y[train])
             fit_params = {}
             if weight is not None:
+                _check_takes_sample_weight(final, f"{chunk.file}: the rows' weights")
                 fit_params["sample_weight"] = weight if train is None else weight[train]
             # rows of weight 0 change nothing: a batch of them alone is not trained on
             # (partial_fit refuses weights that are all 0)
@@ -802,6 +806,21 @@ def _stops_early(history, early_stop):
     losses = history.pass_holdout_loss
     best = int(np.nanargmin(losses)) if not all(map(math.isnan, losses)) else 0
     return len(losses) - 1 - best >= early_stop
+
+
+def _check_takes_sample_weight(final, what):
+    """Refuse row weights for an estimator whose ``partial_fit`` takes no ``sample_weight``."""
+    try:
+        parameters = inspect.signature(final.partial_fit).parameters
+    except (TypeError, ValueError):  # (no signature to read: partial_fit says when called)
+        return
+    if "sample_weight" not in parameters and not any(
+        p.kind is p.VAR_KEYWORD for p in parameters.values()
+    ):
+        raise TypeError(
+            f"{what}: {type(final).__name__}.partial_fit takes no sample_weight, so the rows "
+            "cannot be weighted."
+        )
 
 
 def _mean(total, count):
