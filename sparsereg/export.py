@@ -70,13 +70,14 @@ def _proba_kind(estimator, n_models):
     """How the source turns scores into probabilities, or None."""
     if not is_classifier(estimator):
         return None
-    if any(
-        cls.__name__ in ("LogisticRegression", "LogisticRegressionCV")
-        for cls in type(estimator).__mro__
-    ):
+    bases = {cls.__name__ for cls in type(estimator).__mro__}
+    if bases & {"LogisticRegression", "LogisticRegressionCV"}:
         return (
             "softmax" if n_models > 1 and not _one_vs_rest_logistic(estimator) else "ovr_logistic"
         )
+    if "LinearDiscriminantAnalysis" in bases:
+        # its predict_proba: the sigmoid of the binary score, the softmax of the class scores
+        return "softmax" if n_models > 1 else "ovr_logistic"
     loss = getattr(estimator, "loss", None)
     if isinstance(estimator, _BaseFTRL):
         estimator._check_probability_kind(estimator._state)  # (set_params after fitting)
@@ -137,9 +138,9 @@ class ExportedLinearModel:
         How scores become probabilities: the sigmoid of each one-vs-rest score
         normalised to sum to one (``log_loss``), ``(clip(score, -1, 1) + 1) / 2``
         normalised likewise (``modified_huber``), or the softmax
-        (``LogisticRegression`` and ``SparseFTRLClassifier(multi_class='multinomial')``,
-        multiclass); None when there is no
-        ``predict_proba``.
+        (``LogisticRegression``, ``LinearDiscriminantAnalysis`` and
+        ``SparseFTRLClassifier(multi_class='multinomial')``, multiclass); None when there is
+        no ``predict_proba``.
     source : str
         Class name of the exported estimator.
     support_ : ndarray of shape (n_support,)
@@ -596,8 +597,12 @@ class ExportedLinearModel:
         log_proba : ndarray of shape (n_samples, n_classes)
             In the order of ``classes_``.
         """
+        proba = self.predict_proba(X)
+        if self.source == "LinearDiscriminantAnalysis":
+            # as its predict_log_proba: a probability of 0 as float64's smallest normal
+            proba[proba == 0.0] = np.finfo(proba.dtype).smallest_normal
         with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+            return np.log(proba)
 
     # ------------------------------------------------------------- size and I/O
     @property

@@ -650,6 +650,25 @@ def test_a_one_vs_rest_logistic_regression_exports_its_probabilities(params):
     assert_array_equal(export_model(clf).predict_proba(X), clf.predict_proba(X))
 
 
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("solver", ["svd", "lsqr"])
+def test_linear_discriminant_analysis_exports_its_probabilities(n_classes, solver, tmp_path):
+    # its predict_proba (the sigmoid of the binary score, the softmax of the class scores)
+    # was missing from the export; far rows give probabilities of 0, whose log it takes as
+    # the log of float64's smallest normal
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 6))
+    y = np.digitize(X[:, 0] + X[:, 1], [-1.0, 1.0][: n_classes - 1])
+    lda = LinearDiscriminantAnalysis(solver=solver).fit(X, y)
+    exported = round_trip(export_model(lda), tmp_path)
+    far = X * 60
+    assert (lda.predict_proba(far) == 0).any()
+    for rows in (X, far):
+        check_identical(lda, exported, rows)
+
+
 def test_pipelines_that_cannot_be_rebuilt_are_rejected():
     X, signal, _ = make_data()
     with pytest.raises(ValueError, match="only stateless hashing transformers"):
