@@ -12,6 +12,7 @@ import io
 import math
 import os
 import pickle
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -359,15 +360,8 @@ class ExportedLinearModel:
         it (:func:`_cast_by_numpy`)."""
         for transformer in self.transformers:
             X = transform_raw(transformer, X)
-        names = _column_names(X)
-        if not self.transformers and self.feature_names_in_ is not None and names is not None:
-            # as Python str: a str array would drop a trailing NUL ("a\0" taken for "a")
-            columns = [str(c) for c in names]
-            if columns != self.feature_names_in_.tolist():
-                raise ValueError(
-                    "The feature names of X do not match those the estimator was "
-                    f"fitted with: {self.feature_names_in_.tolist()[:20]}."
-                )
+        if not self.transformers:
+            self._check_feature_names(X)
         keep = cast_by_product and _cast_by_numpy(X)
         X = check_array(
             sparse_before_conversion(X),
@@ -389,6 +383,37 @@ class ExportedLinearModel:
             )
         return X
 
+    def _check_feature_names(self, X):
+        """Check the column names of ``X`` as scikit-learn's ``validate_data`` does: names
+        that are not all str (ints: ``pd.DataFrame(array)``'s) are no names, and a model
+        fitted with names warns for them, or for none, and scores X, as one fitted without
+        warns for a frame that has them; different names are refused, and a mix of str and
+        other names is a TypeError (the fitted names were required for any DataFrame)."""
+        from sklearn.utils.validation import _get_feature_names
+
+        names = _get_feature_names(X)  # (a pyarrow Table's are its column_names)
+        fitted = self.feature_names_in_
+        if names is None and fitted is None:
+            return
+        if fitted is None:
+            warnings.warn(
+                f"X has feature names, but the exported {self.source} was fitted without "
+                "feature names",
+                stacklevel=2,
+            )
+        elif names is None:
+            warnings.warn(
+                f"X does not have valid feature names, but the exported {self.source} was "
+                "fitted with feature names",
+                stacklevel=2,
+            )
+        # as Python str: a str array would drop a trailing NUL ("a\0" taken for "a")
+        elif [str(c) for c in names] != fitted.tolist():
+            raise ValueError(
+                "The feature names of X do not match those the estimator was "
+                f"fitted with: {fitted.tolist()[:20]}."
+            )
+
     def _product_operand(self, X, keep):
         """The ``X`` of scikit-learn's ``check_array(dtype='numeric')`` that the source
         multiplies by its weights: as it is when ``keep`` (:func:`_cast_by_numpy`) or of
@@ -408,8 +433,10 @@ class ExportedLinearModel:
         """``LinearWeights.plain_scores`` of ``X``, or of the values of a DataFrame whose
         columns are the fitted names (``frame_values``); None when the full checks must run.
         For a model without transformers, whose arithmetic is FTRL's."""
-        if self.feature_names_in_ is not None and hasattr(X, "columns"):
-            X = frame_values(X, self.feature_names_in_)  # (what _transform would let through)
+        if self.feature_names_in_ is not None:
+            # a DataFrame of those names (what _transform lets through), else the full checks
+            # (which warn for an X without them, as the estimator's validate_data does)
+            X = frame_values(X, self.feature_names_in_)
             if X is None:
                 return None
         return self._linear.plain_scores(X, self.n_features_in_, logistic_pair)
@@ -734,18 +761,6 @@ def _read_only(array):
     ``flags.writeable = True`` raises ValueError (a read-only view of a writable array, or
     that array through the view's ``base``, can be made writable again by whoever holds it)."""
     return np.frombuffer(array.tobytes(), dtype=array.dtype)
-
-
-def _column_names(X):
-    """The column names of a data frame ``X``, None when it has none. A pyarrow ``Table`` or
-    ``RecordBatch`` has them as ``column_names`` (scikit-learn reads them so): its
-    ``columns`` are the columns' arrays, whose text never matched a name, so that a table of
-    the fitted columns was refused."""
-    if type(X).__module__.partition(".")[0] == "pyarrow":
-        names = getattr(X, "column_names", None)
-    else:
-        names = getattr(X, "columns", None)
-    return None if names is None else list(names)
 
 
 def _cast_by_numpy(X):

@@ -384,6 +384,46 @@ def test_an_arrow_table_of_the_fitted_columns_is_scored_as_its_estimator_scores_
             exported.predict(pa.table(other))
 
 
+def _prediction_and_warnings(predict, X):
+    """``(predictions or the exception's type, number of warnings)`` of ``predict(X)``."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = predict(X)
+        except (TypeError, ValueError) as exc:
+            result = type(exc)
+    return result, len(caught)
+
+
+@pytest.mark.parametrize("make", [SparseFTRLRegressor, SGDRegressor])
+def test_column_names_that_are_not_all_str_are_taken_as_the_estimator_takes_them(make):
+    # int column names are no feature names to scikit-learn (not set by fit; a warning at
+    # predict for a model fitted with str names): the export refused a frame of int names
+    rng = np.random.RandomState(0)
+    values = rng.normal(size=(80, 3))
+    named = pd.DataFrame(values, columns=["a", "b", "c"])
+    frames = {
+        "int": pd.DataFrame(values),
+        "str": named,
+        "array": values,
+        "mixed": pd.DataFrame(values, columns=["a", 1, "c"]),
+        "other str": named.set_axis(["a", "b", "z"], axis=1),
+    }
+    for fitted_on in ("int", "str"):
+        est = make(random_state=0).fit(frames[fitted_on], values[:, 0] - values[:, 1])
+        exported = export_model(est)
+        assert (exported.feature_names_in_ is None) == (fitted_on == "int")
+        for name, X in frames.items():
+            expected, warned = _prediction_and_warnings(est.predict, X)
+            got, exported_warned = _prediction_and_warnings(exported.predict, X)
+            assert exported_warned == warned, (fitted_on, name)
+            if isinstance(expected, type):
+                assert got is expected, (fitted_on, name)
+            else:
+                assert_array_equal(got, expected)
+    assert _prediction_and_warnings(exported.predict, frames["int"])[1] == 1  # (as est's)
+
+
 def test_regressor_has_no_decision_function_and_hinge_no_proba():
     X, signal, _ = make_data()
     reg = export_model(SparseFTRLRegressor(random_state=0).fit(X, signal))
