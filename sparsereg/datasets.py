@@ -34,18 +34,24 @@ sparsereg's own dependencies. Pooch brings HTTP(S) with retries; it does not rea
 addresses, so a mirror is an HTTP(S) server (the tests run one on the loopback). A file is
 downloaded into a temporary folder beside its final place, checked, and only then renamed into
 place: a failed or corrupt download leaves no file in the cache (the data set's empty folder may
-remain).
+remain). Downloads into a data set's folder take turns (each holds a lock on the folder, where
+the system has ``fcntl``), so the temporary folder that a process killed mid-download left is
+removed by the next download of that file.
 
 The download addresses below are the canonical ones as best known; they were not reachable from
 the machine this module was written on, so only the local-copy path and a loopback server have
 been exercised.
 """
 
+import contextlib
+import glob
 import gzip
 import hashlib
 import io
 import numbers
 import os
+import shutil
+import stat
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -57,6 +63,11 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from ._typing import FileLike
+
+try:
+    import fcntl
+except ImportError:  # (Windows)
+    fcntl = None
 
 __all__ = [
     "fetch_a9a",
@@ -71,15 +82,18 @@ ENV_MIRROR = "SPARSEREG_DATA_MIRROR"
 
 @dataclass(frozen=True)
 class _RemoteFile:
-    """A file of a data set: where it lives in a data folder, where it comes from, its sha256.
+    """A file of a data set: where it lives in a data folder, where it comes from, its sha256
+    and size in bytes (checked first: a file of another size is refused without being read).
 
-    ``member`` names the file inside the zip archive at ``url``; the sha256 is the member's.
+    ``member`` names the file inside the zip archive at ``url``; the sha256 and size are the
+    member's.
     """
 
     folder: str
     filename: str
     url: str
     sha256: str
+    size: int
     member: str | None = None
 
 
@@ -90,12 +104,14 @@ _A9A = {
         "a9a",
         f"{_LIBSVM}/a9a",
         "f5d5ffd8d865ff41328e7ee043e4b020816914ff6843ff15b98905ddbedce906",
+        2_329_875,
     ),
     "test": _RemoteFile(
         "libsvm_a9a",
         "a9a.t",
         f"{_LIBSVM}/a9a.t",
         "1f448a153f0320399a7e40836eb207655b0bde0f21fc941cc472193daa9f5de9",
+        1_164_628,
     ),
 }
 _SMS = _RemoteFile(
@@ -103,6 +119,7 @@ _SMS = _RemoteFile(
     "SMSSpamCollection",
     "https://archive.ics.uci.edu/static/public/228/sms+spam+collection.zip",
     "7d039a24a6083ed9ef0f806ebad56bbb976e3aeb8de05669173bfdc4996c239d",
+    477_907,
     member="SMSSpamCollection",
 )
 _HANDSON = _RemoteFile(
@@ -110,6 +127,7 @@ _HANDSON = _RemoteFile(
     "housing.csv",
     "https://raw.githubusercontent.com/ageron/handson-ml2/master/datasets/housing/housing.csv",
     "8a3727f4cf54ac1a327f69b1d5b4db54c5834ea81c6e4efc0d163300022a685e",
+    1_423_529,
 )
 # The crash-course split ships with the package (sparsereg/data/*.csv.gz); these are its sources
 # and the sha256 of the uncompressed files.
@@ -119,12 +137,14 @@ _MLCC = {
         "california_housing_train.csv",
         "https://download.mlcc.google.com/mledu-datasets/california_housing_train.csv",
         "ad03b415ac056277f1c37c1cd46dddd69286619352f2b2b2b1bd0ee8027715aa",
+        831_500,
     ),
     "test": _RemoteFile(
         "california_housing_mlcc",
         "california_housing_test.csv",
         "https://download.mlcc.google.com/mledu-datasets/california_housing_test.csv",
         "d1a02d81a735b806d9654c13a83704bb072aac48ae46edc6181616e43b334491",
+        146_649,
     ),
 }
 
@@ -221,17 +241,27 @@ def _download_url(remote):
     return f"{mirror.rstrip('/')}/{remote.folder}/{name}"
 
 
-def _read_checked(path, expected, what, advice):
+def _read_checked(path, remote, what, advice):
     """The bytes of the file at ``path``, read once and returned only if their sha256 is
-    ``expected``: the caller parses these bytes, never the file again (which another process
-    could replace after the check)."""
+    ``remote``'s: the caller parses these bytes, never the file again (which another process
+    could replace after the check). A file (or what a link leads to) that is not a regular
+    file of ``remote``'s size is refused before anything is read: a link to a large file or to
+    a device (``/dev/zero``) was read whole, then hashed."""
     with open(path, "rb") as f:
-        data = f.read()  # (the data sets' files are a few MB to tens of MB)
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"{what} is not a regular file; {advice}")
+        if info.st_size != remote.size:
+            raise OSError(
+                f"{what} is {info.st_size:,} bytes, not the published {remote.size:,}: the "
+                f"file is corrupt or another version; {advice}"
+            )
+        data = f.read(remote.size + 1)  # (one more: a file grown meanwhile fails the hash)
     actual = hashlib.sha256(data).hexdigest()
-    if actual != expected:
+    if actual != remote.sha256:
         raise OSError(
-            f"the sha256 of {what} is {actual}, not the published {expected}: the file is "
-            f"corrupt or another version; {advice}"
+            f"the sha256 of {what} is {actual}, not the published {remote.sha256}: the file "
+            f"is corrupt or another version; {advice}"
         )
     return data
 
@@ -247,17 +277,20 @@ def _check_n_retries(n_retries):
 
 def _refuse_wrong_kind(path, remote):
     """Raise if a folder is where the file ``path`` of ``remote`` is expected, or a file where
-    its data set's folder is: in a local copy it was passed over (and the file downloaded
-    instead); in the cache the download failed at its final rename."""
-    for place, kind, error in (
-        (path.parent, "folder", NotADirectoryError),
-        (path, "file", IsADirectoryError),
-    ):
+    its data set's folder is, or anything but a regular file (a device, a FIFO) or a broken
+    symbolic link where the file is: in a local copy it was passed over (and the file
+    downloaded instead); in the cache the download failed at its final rename (or replaced
+    the link)."""
+    for place, kind in ((path.parent, "folder"), (path, "file")):
+        error = NotADirectoryError if kind == "folder" else IsADirectoryError
         if place.exists() and place.is_dir() != (kind == "folder"):
             what = f"is not a {kind}"
-        elif kind == "folder" and place.is_symlink() and not place.exists():
-            # (mkdir then raised a raw FileExistsError for it, before the download)
+        elif kind == "file" and place.exists() and not place.is_file():
+            what, error = "is not a regular file", OSError
+        elif place.is_symlink() and not place.exists():
+            # (a folder's: mkdir then raised a raw FileExistsError for it, before the download)
             what = f"is a symbolic link to {os.readlink(place)}, which does not exist"
+            error = NotADirectoryError if kind == "folder" else FileNotFoundError
         else:
             continue
         raise error(
@@ -278,7 +311,7 @@ def _fetch_file(remote, data_home, download_if_missing, n_retries):
         if path.is_file():
             data = _read_checked(
                 path,
-                remote.sha256,
+                remote,
                 str(path),
                 "replace it with the published file, or delete it to download it again",
             )
@@ -310,11 +343,51 @@ def _import_pooch():
     return pooch
 
 
+@contextlib.contextmanager
+def _download_lock(folder):
+    """Hold an exclusive lock on the data set's ``folder`` (``flock`` of the folder itself,
+    released by the system when the process ends, however it ends): downloads into it take
+    turns, so that the temporary folders found there by the holder are abandoned ones. Where
+    there is no ``fcntl`` (Windows), no lock is taken."""
+    if fcntl is None:
+        yield False
+        return
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield True
+    finally:
+        os.close(descriptor)
+
+
+def _remove_abandoned_downloads(folder, remote):
+    """Remove the temporary folders of downloads of ``remote`` into ``folder`` that a process
+    killed mid-download left (kept for ever, each as large as the part downloaded)."""
+    for part in folder.glob(f".{glob.escape(remote.filename)}.part-*"):
+        if part.is_dir() and not part.is_symlink():
+            shutil.rmtree(part, ignore_errors=True)
+
+
 def _download(remote, url, target, n_retries):
     """Download ``remote`` from ``url`` to ``target`` through a temporary folder beside it;
     check, then rename. Returns the checked bytes."""
     pooch = _import_pooch()
     target.parent.mkdir(parents=True, exist_ok=True)
+    with _download_lock(target.parent) as locked:
+        if locked:
+            _remove_abandoned_downloads(target.parent, remote)
+        if target.is_file():  # (downloaded by another process while this one waited)
+            return _read_checked(
+                target,
+                remote,
+                str(target),
+                "replace it with the published file, or delete it to download it again",
+            )
+        return _download_unlocked(pooch, remote, url, target, n_retries)
+
+
+def _download_unlocked(pooch, remote, url, target, n_retries):
+    """:func:`_download`'s download, check and rename, with the folder's lock held."""
     name = url.rsplit("/", 1)[-1]
     with tempfile.TemporaryDirectory(prefix=f".{remote.filename}.part-", dir=target.parent) as tmp:
         # no known hash for pooch: the published sha256 is of the file we keep, which for a zip
@@ -337,10 +410,10 @@ def _download(remote, url, target, n_retries):
                 f"{ENV_MIRROR} to a mirror that serves it"
             ) from exc
         if remote.member is not None:
-            downloaded = _extract(downloaded, remote.member, Path(tmp))
+            downloaded = _extract(downloaded, remote, Path(tmp), url)
         data = _read_checked(
             downloaded,
-            remote.sha256,
+            remote,
             f"{remote.filename} downloaded from {url}",
             f"nothing was saved in {target.parent}",
         )
@@ -348,10 +421,19 @@ def _download(remote, url, target, n_retries):
     return data
 
 
-def _extract(archive, member, folder):
+def _extract(archive, remote, folder, url):
+    """Extract ``remote``'s member of the zip ``archive`` into ``folder``, unless the archive
+    says it has another size (a member of gigabytes was extracted, then read whole)."""
+    member = remote.member
     with zipfile.ZipFile(archive) as z:
         if member not in z.namelist():
             raise OSError(f"{archive.name} has no member {member!r} (it has {z.namelist()})")
+        size = z.getinfo(member).file_size
+        if size != remote.size:
+            raise OSError(
+                f"{remote.filename} in {archive.name} downloaded from {url} is {size:,} bytes, "
+                f"not the published {remote.size:,}: the file is corrupt or another version"
+            )
         return Path(z.extract(member, folder / "extracted"))
 
 

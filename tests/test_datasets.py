@@ -7,6 +7,7 @@ from SPARSEREG_DATA (or the download cache), and is skipped where it is absent, 
 the real data sets are; a test of a wrong checksum serves made-up bytes.
 """
 
+import dataclasses
 import gzip
 import hashlib
 import io
@@ -35,6 +36,9 @@ from sparsereg.datasets import (
 
 ROOT = Path(__file__).resolve().parents[1]
 A9A_TEXT = b"-1 3:1 11:1 123:1\n+1 1:1 5:1\n-1 2:1\n"
+# made-up a9a of the published a9a's size (a file of another size is refused before its hash)
+A9A_SIZE = 2_329_875
+A9A_SAME_SIZE = A9A_TEXT.ljust(A9A_SIZE, b"\n")
 # the published sha256 of the files (MANIFEST of the data folder, and the data sets' sources)
 PUBLISHED = {
     "libsvm_a9a/a9a": "f5d5ffd8d865ff41328e7ee043e4b020816914ff6843ff15b98905ddbedce906",
@@ -188,13 +192,13 @@ def test_default_download_goes_to_the_scikit_learn_data_home(server, isolated):
 
 
 def test_wrong_checksum_raises_and_caches_nothing(server, isolated, tmp_path):
-    served = serve(server, "libsvm_a9a/a9a", A9A_TEXT)  # not the published a9a
+    served = serve(server, "libsvm_a9a/a9a", A9A_SAME_SIZE)  # not the published a9a
     home = tmp_path / "home"
     with pytest.raises(OSError) as info:
         fetch_a9a(data_home=home, n_retries=0)
     message = str(info.value)
     assert f"a9a downloaded from {server.url}{served}" in message
-    assert PUBLISHED["libsvm_a9a/a9a"] in message and sha256(A9A_TEXT) in message
+    assert PUBLISHED["libsvm_a9a/a9a"] in message and sha256(A9A_SAME_SIZE) in message
     assert os.listdir(home / "libsvm_a9a") == []
     with pytest.raises(FileNotFoundError):
         fetch_a9a(data_home=home, download_if_missing=False)
@@ -221,7 +225,7 @@ def test_zip_member_is_extracted_checked_and_the_archive_dropped(server, isolate
     "members, expected",
     [
         ({"readme": "x"}, "no member 'SMSSpamCollection'"),
-        ({"SMSSpamCollection": b"ham\tother text\n"}, sha256(b"ham\tother text\n")),
+        ({"SMSSpamCollection": b"ham\tother text\n"}, "is 15 bytes, not the published 477,907"),
     ],
 )
 def test_a_bad_archive_raises_and_caches_nothing(server, isolated, tmp_path, members, expected):
@@ -334,14 +338,14 @@ def test_sparsereg_data_is_read_without_pooch_or_download(server, isolated, monk
 
 
 def test_local_copy_is_checksum_checked_and_left_alone(server, isolated, monkeypatch, tmp_path):
-    path = local_copy(tmp_path / "copy", "libsvm_a9a/a9a", A9A_TEXT)  # not the published a9a
+    path = local_copy(tmp_path / "copy", "libsvm_a9a/a9a", A9A_SAME_SIZE)  # not the published
     monkeypatch.setenv("SPARSEREG_DATA", str(tmp_path / "copy"))
     with pytest.raises(OSError) as info:
         fetch_a9a()
     message = str(info.value)
     assert str(path) in message and PUBLISHED["libsvm_a9a/a9a"] in message
-    assert sha256(A9A_TEXT) in message
-    assert path.read_bytes() == A9A_TEXT
+    assert sha256(A9A_SAME_SIZE) in message
+    assert path.read_bytes() == A9A_SAME_SIZE
     assert server.requests == [] and not isolated.exists()  # not downloaded instead
 
 
@@ -555,6 +559,71 @@ def test_a_broken_link_in_the_place_of_a_data_set_folder_is_refused_naming_it(
     assert f"{folder / 'libsvm_a9a'} is a symbolic link to {tmp_path / 'unmounted'}" in message
     assert "remove it" in message and PUBLISHED["libsvm_a9a/a9a.t"] in message
     assert server.requests == []
+
+
+@pytest.fixture
+def small_a9a_test(monkeypatch):
+    """The registry's a9a.t made A9A_TEXT (its sha256 and size): downloads of it need no real
+    file."""
+    from sparsereg import datasets
+
+    published = datasets._A9A["test"]
+    small = dataclasses.replace(published, sha256=sha256(A9A_TEXT), size=len(A9A_TEXT))
+    monkeypatch.setitem(datasets._A9A, "test", small)
+
+
+def test_a_download_killed_midway_leaves_nothing_for_ever(server, isolated, small_a9a_test):
+    # the temporary folder of a download whose process was killed (SIGKILL, a power cut) was
+    # kept for ever beside the file, each new one beside the last
+    served = serve(server, "libsvm_a9a/a9a.t", A9A_TEXT)
+    abandoned = isolated / "libsvm_a9a" / ".a9a.t.part-k1ll3d"
+    abandoned.mkdir(parents=True)
+    (abandoned / "a9a.t").write_bytes(A9A_TEXT[:9])
+    other = isolated / "libsvm_a9a" / ".a9a.part-0ther"  # another file's: not this download's
+    other.mkdir()
+    X, y = fetch_a9a(subset="test", return_X_y=True, n_retries=0)
+    assert X.shape == (3, 123) and y.tolist() == [-1, 1, -1]
+    assert sorted(os.listdir(isolated / "libsvm_a9a")) == [".a9a.part-0ther", "a9a.t"]
+    assert server.requests == [served]
+
+
+@pytest.mark.parametrize("where", ["cache", "SPARSEREG_DATA"])
+def test_a_broken_link_in_the_place_of_a_file_is_refused_naming_it(
+    server, isolated, monkeypatch, tmp_path, where
+):
+    # (in SPARSEREG_DATA it was passed over and the file downloaded into the cache instead; in
+    # the cache the download replaced the link)
+    serve(server, "libsvm_a9a/a9a.t", b"+1 7:1\n")
+    folder = isolated if where == "cache" else tmp_path / "copy"
+    if where == "SPARSEREG_DATA":
+        monkeypatch.setenv("SPARSEREG_DATA", str(folder))
+    (folder / "libsvm_a9a").mkdir(parents=True)
+    (folder / "libsvm_a9a" / "a9a.t").symlink_to(tmp_path / "unmounted" / "a9a.t")
+    with pytest.raises(FileNotFoundError) as info:
+        fetch_a9a(subset="test", n_retries=0)
+    message = str(info.value)
+    link = folder / "libsvm_a9a" / "a9a.t"
+    assert f"{link} is a symbolic link to {tmp_path / 'unmounted' / 'a9a.t'}, which" in message
+    assert "remove it" in message and PUBLISHED["libsvm_a9a/a9a.t"] in message
+    assert server.requests == [] and (folder / "libsvm_a9a" / "a9a.t").is_symlink()
+
+
+def test_a_file_of_another_size_is_refused_before_it_is_read(isolated, monkeypatch, tmp_path):
+    # (a link to a large file, or the file itself, was read whole, then hashed: a link to a
+    # file of 64 GiB was a MemoryError; one to a device such as /dev/zero was passed over)
+    copy = tmp_path / "copy" / "libsvm_a9a"
+    copy.mkdir(parents=True)
+    monkeypatch.setenv("SPARSEREG_DATA", str(tmp_path / "copy"))
+    large = tmp_path / "large"
+    with open(large, "wb") as f:
+        f.truncate(8 * 2**20)  # (sparse: no disk)
+    (copy / "a9a").symlink_to(large)
+    with pytest.raises(OSError, match=r"a9a is 8,388,608 bytes, not the published 2,329,875"):
+        fetch_a9a(download_if_missing=False)
+    if os.path.exists("/dev/zero"):
+        (copy / "a9a.t").symlink_to("/dev/zero")
+        with pytest.raises(OSError, match=r"a9a.t is not a regular file, where .* looked for"):
+            fetch_a9a(subset="test", download_if_missing=False)
 
 
 @pytest.mark.parametrize(
