@@ -60,8 +60,10 @@ MEMBERS = {
     "feature_names_in": (_STR, 1),
     "weights_format": (_STR, 0),
     "weights_scale": (_FLOAT, 1),
+    # present (True) when a scaler was folded into the weights: X is first converted as it did
+    "scaler_input": (_BOOL, 0),
 }
-OPTIONAL = ("classes", "feature_names_in", "weights_format", "weights_scale")
+OPTIONAL = ("classes", "feature_names_in", "weights_format", "weights_scale", "scaler_input")
 # longest text of the short string scalars, in characters
 SHORT_STR_CHARS = {
     "format": 64,

@@ -43,7 +43,9 @@ def model_arrays(fields):
     ``fields``: ``kind``, ``proba`` (or None), ``source``, ``coef`` (CSR), ``intercept``,
     ``classes`` and ``feature_names_in`` (or None), ``coef_ndim``, ``matvec``,
     ``arithmetic`` and ``transformer_specs``; optionally ``weights_format`` ('float16' or
-    'q2.13': ``coef`` holds the dequantized weights) and ``weights_scale`` (q2.13).
+    'q2.13': ``coef`` holds the dequantized weights), ``weights_scale`` (q2.13) and
+    ``scaler_input`` (a scaler was folded into the weights; written only when true, so that
+    the files of other models are as before).
     """
     coef = fields["coef"]
     weights_format = fields.get("weights_format")
@@ -74,6 +76,8 @@ def model_arrays(fields):
     for name in ("classes", "feature_names_in"):
         if fields[name] is not None:
             arrays[name] = fields[name]
+    if fields.get("scaler_input"):
+        arrays["scaler_input"] = np.array(True)
     if weights_format:
         scale = fields.get("weights_scale")
         arrays["coef_data"] = _quantize.encode(coef, weights_format, scale)
@@ -226,4 +230,5 @@ def _read(archive, max_bytes):
         "transformer_specs": specs,
         "weights_format": weights_format,
         "weights_scale": scale,
+        "scaler_input": "scaler_input" in members and bool(members["scaler_input"].read()),
     }

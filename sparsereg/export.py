@@ -187,6 +187,8 @@ class ExportedLinearModel:
     ['ham', 'spam']
     """
 
+    _scaler_input = False  # (a model pickled before it was kept)
+
     def __init__(self, *args, **kwargs):
         raise TypeError("an ExportedLinearModel is built by export_model() or load_model().")
 
@@ -207,6 +209,7 @@ class ExportedLinearModel:
         transformer_specs=(),
         weights_format=None,
         weights_scale=None,
+        scaler_input=False,
     ):
         """The model of ``coef`` (CSR, ``(n_models, n_features)``) and the rest.
 
@@ -239,6 +242,7 @@ class ExportedLinearModel:
         model._coef_ndim = int(coef_ndim)
         model._matvec = bool(matvec)
         model._arithmetic = str(arithmetic)
+        model._scaler_input = bool(scaler_input)
         model._transformer_specs = [dict(spec) for spec in transformer_specs]
         if len(model._transformer_specs) > 1:
             # each outputs a sparse matrix, which none of them reads (predict raised
@@ -418,10 +422,13 @@ class ExportedLinearModel:
         """The ``X`` of scikit-learn's ``check_array(dtype='numeric')`` that the source
         multiplies by its weights: as it is when ``keep`` (:func:`_cast_by_numpy`) or of
         float32/float64 or long double (whose product, and scores, the source keeps in long
-        double: as float64 they differed in the last bits), else as float64. What the
+        double: as float64 they differed in the last bits; but as float64 when a scaler was
+        folded into the weights, whose check converted it so), else as float64. What the
         source's product refuses is refused: dates and durations (datetime64, timedelta64),
         and an object array left by the check (a pandas column of categories, timestamps
         with a time zone, periods) holding anything but real numbers."""
+        if self._scaler_input and X.dtype == np.longdouble:
+            return X.astype(np.float64)  # (the scaler's check converts it: float64 scores)
         if X.dtype in (np.float64, np.float32, np.longdouble) or (keep and not sp.issparse(X)):
             return X
         if sp.issparse(X):
@@ -664,6 +671,7 @@ class ExportedLinearModel:
                 "transformer_specs": self._transformer_specs,
                 "weights_format": self.weights_format,
                 "weights_scale": self.weights_scale_,
+                "scaler_input": self._scaler_input,
             }
         )
 
@@ -1159,6 +1167,7 @@ def export_model(
         transformer_specs=transformer_specs,
         weights_format=weights_format,
         weights_scale=weights_scale,
+        scaler_input=scaler is not None,
     )
 
 
@@ -1203,7 +1212,8 @@ def load_model(file: FileLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> "Export
     ``format_version``, ``kind``, ``proba``, ``source``, ``n_features_in``,
     ``coef_ndim``, ``matvec``, ``arithmetic``, ``coef_data``, ``coef_indices``,
     ``coef_indptr``, ``intercept``, ``transformers`` and optionally ``classes``,
-    ``feature_names_in``, ``weights_format`` and ``weights_scale``; any other member, a missing one, an object, structured or
+    ``feature_names_in``, ``weights_format``, ``weights_scale`` and ``scaler_input`` (a
+    bool: a scaler was folded into the weights); any other member, a missing one, an object, structured or
     complex dtype, a header whose shape and dtype disagree with the zip entry's
     size or with the model's scalars (number of models, of weights, of features),
     a deflated member expanding more than 100:1 (above 1 MiB), or arrays larger

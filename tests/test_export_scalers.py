@@ -88,6 +88,25 @@ def test_folded_scaler_predicts_as_the_pipeline(scaler, model):
             )
 
 
+@pytest.mark.parametrize("model", ["ridge", "logistic", "ftrl-regressor"])
+def test_folded_scaler_scores_long_double_rows_in_float64_as_the_pipeline(model):
+    # the scaler's check converts long double to float64, so the pipeline's scores are
+    # float64; the export of a scikit-learn model multiplied long double rows in long double
+    X, y = dense_data()
+    target = np.digitize(y, np.quantile(y, [0.33, 0.66])) if model == "logistic" else y
+    pipe = make_pipeline(StandardScaler(), MODELS[model]()).fit(X, target)
+    exported = export_model(pipe)
+    classifier = exported.kind == "classifier"
+    X_new = dense_data(seed=1)[0].astype(np.longdouble)
+    expected = scores(pipe, X_new, classifier)
+    assert expected.dtype == np.float64
+    for candidate in (exported, round_trip(exported)):
+        got = scores(candidate, X_new, classifier)
+        assert got.dtype == np.float64
+        assert_array_equal(got, scores(candidate, X_new.astype(np.float64), classifier))
+        assert_allclose(got, expected, rtol=1e-12, atol=1e-12 * np.abs(expected).max())
+
+
 def test_folding_is_the_formula():
     X, y = dense_data()
     scaler = StandardScaler().fit(X)
