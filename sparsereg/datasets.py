@@ -348,14 +348,22 @@ def _download_lock(folder):
     """Hold an exclusive lock on the data set's ``folder`` (``flock`` of the folder itself,
     released by the system when the process ends, however it ends): downloads into it take
     turns, so that the temporary folders found there by the holder are abandoned ones. Where
-    there is no ``fcntl`` (Windows), no lock is taken."""
-    if fcntl is None:
+    there is no ``fcntl`` (Windows) or the folder cannot be locked (a file system without
+    locks), yields False: the download goes ahead without the lock."""
+    try:
+        descriptor = None if fcntl is None else os.open(folder, os.O_RDONLY)
+    except OSError:
+        descriptor = None
+    if descriptor is None:
         yield False
         return
-    descriptor = os.open(folder, os.O_RDONLY)
     try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
-        yield True
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            locked = True
+        except OSError:  # (ENOLCK: a file system without locks)
+            locked = False
+        yield locked
     finally:
         os.close(descriptor)
 

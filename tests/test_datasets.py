@@ -587,6 +587,36 @@ def test_a_download_killed_midway_leaves_nothing_for_ever(server, isolated, smal
     assert server.requests == [served]
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="the lock is fcntl's flock")
+def test_a_download_waits_for_one_under_way_and_takes_its_file(server, isolated, small_a9a_test):
+    # two processes downloading a file at once each downloaded it; with the temporary
+    # folders of killed downloads now removed, one must not remove those of a live one
+    import fcntl
+
+    serve(server, "libsvm_a9a/a9a.t", A9A_TEXT)
+    folder = isolated / "libsvm_a9a"
+    folder.mkdir(parents=True)
+    live = folder / ".a9a.t.part-l1ve"  # the other download's, under way
+    live.mkdir()
+    other = os.open(folder, os.O_RDONLY)  # its lock on the data set's folder
+    fcntl.flock(other, fcntl.LOCK_EX)
+    results = []
+    waiting = threading.Thread(
+        target=lambda: results.append(fetch_a9a(subset="test", return_X_y=True, n_retries=0))
+    )
+    waiting.start()
+    try:
+        waiting.join(timeout=0.5)
+        assert waiting.is_alive() and live.is_dir()  # it waits, and leaves the folder alone
+        (folder / "a9a.t").write_bytes(A9A_TEXT)  # the other download ends
+        live.rmdir()
+    finally:
+        os.close(other)
+        waiting.join(timeout=30)
+    assert len(results) == 1 and results[0][1].tolist() == [-1, 1, -1]
+    assert server.requests == []  # the file the other download left, not a second download
+
+
 @pytest.mark.parametrize("where", ["cache", "SPARSEREG_DATA"])
 def test_a_broken_link_in_the_place_of_a_file_is_refused_naming_it(
     server, isolated, monkeypatch, tmp_path, where
