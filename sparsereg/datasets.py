@@ -3,10 +3,10 @@
 ``fetch_*`` functions look for a data set's file in a local copy, then in a download cache, and
 download it from its canonical public address when it is in neither; ``load_*`` functions read
 data that ship with the package. Every file a ``fetch_*`` function reads, local or downloaded,
-is checked against its published sha256 first, and read once: the data returned are parsed
-from the very bytes checked, so a file replaced meanwhile is not read unchecked (the files
-shipped with the package are checked by the tests, which decompress them and compare with the
-published hashes).
+is checked against its published size (before it is read) and sha256 first, and read once: the
+data returned are parsed from the very bytes checked, so a file replaced meanwhile is not read
+unchecked (the files shipped with the package are checked by the tests, which decompress them
+and compare with the published hashes).
 
 Where files are looked for, in order:
 
@@ -480,8 +480,8 @@ _FETCH_RAISES = """    (data, target) : tuple
     FileNotFoundError
         If the file is not found and ``download_if_missing`` is False.
     OSError
-        If a file's sha256 is not the published one, a folder is in its place, or its download
-        failed.
+        If a file's size or sha256 is not the published one, a folder, a broken symbolic link or
+        anything but a regular file is in its place, or its download failed.
     ValueError
         If the file is to be downloaded and ``SPARSEREG_DATA_MIRROR`` is set to anything but
         an http(s) address."""
