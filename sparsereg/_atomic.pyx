@@ -8,6 +8,7 @@ between its ``yield`` and the caller's block (its traceback kept the generator s
 Python class's ``__exit__``, on its first line, for good.
 """
 
+import errno
 import os
 import stat
 import zipfile
@@ -24,11 +25,48 @@ cdef int _NEW_FILE = (
     os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 )
 cdef int _NAMES_TRIED = 100  # random names taken before giving up (tempfile tries 10,000)
+cdef int _LINKS_FOLLOWED = 40  # as Linux's (ELOOP past it)
+
+
+def resolved_path(path):
+    """``path``, or the file its symbolic link (a chain of them) names, as ``open`` reaches
+    it: a file written through a link is its target, written beside the target and renamed
+    over it, and the link is kept (as ``open(path, "w")``, editors and npm's
+    write-file-atomic do; renaming over the link replaced it, and left its target stale).
+
+    A link in a sticky, world-writable folder (``/tmp``) is followed only if it is the
+    user's or the folder owner's, as Linux's ``protected_symlinks`` has ``open`` do: another
+    user's link planted there is a PermissionError, not a way to have the user's file
+    written over."""
+    path = os.fsdecode(path)
+    for _ in range(_LINKS_FOLLOWED):
+        try:
+            link = os.lstat(path)
+        except OSError:  # (not there, or not to be looked at: the path as it is)
+            return path
+        if not stat.S_ISLNK(link.st_mode):
+            return path
+        folder = os.path.dirname(path) or os.curdir
+        if hasattr(os, "geteuid") and link.st_uid != os.geteuid():
+            held = os.stat(folder)
+            sticky = held.st_mode & stat.S_ISVTX and held.st_mode & stat.S_IWOTH
+            if sticky and link.st_uid != held.st_uid:
+                raise PermissionError(
+                    errno.EACCES,
+                    "a symbolic link of another user in a sticky, world-writable folder is "
+                    "not followed (as open() does not, with protected_symlinks)",
+                    path,
+                )
+        # (a relative target is the link's folder's; not normalized: ".." after a folder
+        # that is itself a link is the link's target's parent, as the system resolves it)
+        path = os.path.join(folder, os.readlink(path))
+    raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), path)
 
 
 cdef class atomic_file:
     """Open a new temporary file beside ``path``; rename it over ``path`` when the block ends
-    without an error, remove it otherwise. An interrupted or failed write leaves ``path`` as
+    without an error, remove it otherwise. A symbolic link is written through: its target
+    is the file written (`resolved_path`), and the link is kept. An interrupted or failed write leaves ``path`` as
     it was; of two writes of one path at once (two threads, two processes), each writes a
     file of its own, and ``path`` is the whole file of the one that ends last.
 
@@ -56,8 +94,8 @@ cdef class atomic_file:
         self._created.append(candidate)
         try:
             # a regular file rewritten keeps its permission bits (a model or checkpoint made
-            # 0600 stays so), not set-id bits nor a linked file's (the link is replaced by a
-            # file); a new one has the umask's
+            # 0600 stays so), not set-id bits; a new one has the umask's (the path is the
+            # link's target: a link whose target went meanwhile is not a regular file)
             target = os.lstat(self._path)
         except OSError:  # (not there, or not to be looked at: a new file's mode)
             return fd
@@ -75,6 +113,7 @@ cdef class atomic_file:
     def __enter__(self):
         if self._file is not None or self._created:
             raise RuntimeError("an atomic_file is entered once")
+        self._path = resolved_path(self._path)  # (nothing made yet: no clean-up)
         directory, name = os.path.split(self._path)
         try:
             with interrupts_deferred():  # (the held-back handlers answer at its end)

@@ -24,7 +24,7 @@ from contextlib import contextmanager, nullcontext
 
 import numpy as np
 
-from ._atomic import atomic_file
+from ._atomic import atomic_file, resolved_path
 from ._interrupts import call_until_done, default_disposition
 
 __all__ = ["main"]
@@ -513,7 +513,11 @@ def _check_writable(option, path):
     if os.path.exists(path) and not os.path.isfile(path):
         what = "a directory" if os.path.isdir(path) else "not a regular file"
         raise UsageError(f"{option} {path} is {what}; give the path of a file to write.")
-    folder = os.path.dirname(os.path.abspath(path))
+    try:  # (a link is written through: its target's folder holds the new file)
+        written = resolved_path(path)
+    except OSError as exc:
+        raise ValueError(f"cannot write {path}: {exc.strerror}.") from None
+    folder = os.path.dirname(os.path.abspath(written))
     if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
         raise ValueError(f"cannot write {path}: {folder} is not a writable folder.")
 

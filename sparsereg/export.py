@@ -690,7 +690,8 @@ class ExportedLinearModel:
         Notes
         -----
         A file name is written whole or not at all: into a new file beside it, renamed over
-        it at the end. A write that fails (a full disk) leaves the file that was there, and
+        it at the end (a symbolic link is written through: beside its target, which is
+        replaced, and the link kept). A write that fails (a full disk) leaves the file that was there, and
         of two saves to one name at once, the file is the whole model of the one that ends
         last. Ctrl-C and other signals whose handler is a Python function are answered once
         the file is written.

@@ -238,11 +238,10 @@ def test_a_file_written_again_takes_neither_set_id_bits_nor_a_linked_files_mode(
     link = tmp_path / "link.npz"
     os.symlink(program, link)
     model.save(link)
-    umask = os.umask(0o022)
-    os.umask(umask)
-    assert not os.path.islink(link)  # replaced by the file, as before
-    assert os.stat(link).st_mode & 0o7777 == 0o666 & ~umask
-    assert os.stat(program).st_mode & 0o7777 == 0o4711  # and the program left alone
+    # written through the link: the file it names keeps its permission bits, not its set-id
+    assert os.path.islink(link)
+    assert os.stat(program).st_mode & 0o7777 == 0o711
+    assert load_model(link).n_features_in_ == model.n_features_in_
 
 
 def test_a_checkpoint_named_by_bytes_is_written_and_resumed(tmp_path):
@@ -259,3 +258,60 @@ def test_a_checkpoint_named_by_bytes_is_written_and_resumed(tmp_path):
     )
     assert history.resumed_rows == 200
     np.testing.assert_array_equal(resumed.predict_proba(X), first.predict_proba(X))
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symbolic links")
+def test_a_link_is_written_through_and_kept(tmp_path):
+    # (the file renamed over the link replaced it: the link was lost, and the file it named,
+    # elsewhere, was left stale)
+    first, X = exported(0)
+    second, _ = exported(1, alpha=1e-2)
+    (tmp_path / "store").mkdir()
+    (tmp_path / "work").mkdir()
+    target = tmp_path / "store" / "model.npz"
+    first.save(target)
+    os.symlink("../store/model.npz", tmp_path / "work" / "link.npz")  # relative, as ln -s
+    os.symlink(tmp_path / "work" / "link.npz", tmp_path / "work" / "chain.npz")
+    second.save(tmp_path / "work" / "chain.npz")
+    assert os.readlink(tmp_path / "work" / "link.npz") == "../store/model.npz"
+    assert os.path.islink(tmp_path / "work" / "chain.npz")
+    np.testing.assert_array_equal(load_model(target).predict_proba(X), second.predict_proba(X))
+    # the new file was made beside the target, and nothing is left beside the links
+    assert sorted(os.listdir(tmp_path / "store")) == ["model.npz"]
+    assert sorted(os.listdir(tmp_path / "work")) == ["chain.npz", "link.npz"]
+    # a checkpoint through a link: written to its target, and resumed from it
+    rng = np.random.RandomState(0)
+    batches = [(rng.normal(size=(50, 3)), rng.normal(size=50)) for _ in range(3)]
+    checkpoint = tmp_path / "work" / "run.ckpt"
+    os.symlink("../store/run.ckpt", checkpoint)  # dangling until the first save
+    fit_stream(SparseFTRLRegressor(random_state=0), batches, checkpoint=checkpoint)
+    assert os.path.islink(checkpoint) and os.path.isfile(tmp_path / "store" / "run.ckpt")
+    _, history = fit_stream(
+        SparseFTRLRegressor(random_state=0), batches, checkpoint=checkpoint, resume=True
+    )
+    assert history.resumed_rows == 150
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="a link of another user (root)"
+)
+def test_another_users_link_in_a_sticky_folder_is_not_followed(tmp_path):
+    # as Linux's protected_symlinks has open() refuse: a link planted in /tmp by another
+    # user does not get the user's file written over
+    model, _ = exported(0)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"precious")
+    link = shared / "model.npz"
+    os.symlink(victim, link)
+    os.lchown(link, 65534, 65534)
+    with pytest.raises(PermissionError, match="another user"):
+        model.save(link)
+    rng = np.random.RandomState(0)
+    batches = [(rng.normal(size=(50, 3)), rng.normal(size=50))]
+    with pytest.raises(ValueError, match="another user"):
+        fit_stream(SparseFTRLRegressor(random_state=0), batches, checkpoint=link)
+    assert victim.read_bytes() == b"precious" and os.path.islink(link)
+    assert sorted(os.listdir(shared)) == ["model.npz"]

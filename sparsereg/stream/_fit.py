@@ -18,6 +18,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _hashing
+from .._atomic import resolved_path
 from .._interrupts import interrupts_deferred
 from .._memory import memory_limit
 from .._typing import ArrayLike, FileLike
@@ -382,7 +383,11 @@ def fit_stream(
                 f"{'a directory' if os.path.isdir(checkpoint) else 'not a regular file'}; "
                 "give the path of a file."
             )
-        folder = os.path.dirname(os.path.abspath(os.fspath(checkpoint)))
+        try:  # (a link is written through: its target's folder holds the new file)
+            written = resolved_path(checkpoint)
+        except OSError as exc:
+            raise ValueError(f"checkpoint {os.fspath(checkpoint)!r}: {exc.strerror}.") from None
+        folder = os.path.dirname(os.path.abspath(written))
         if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
             raise ValueError(
                 f"checkpoint {os.fspath(checkpoint)!r}: {folder} is not a writable folder."
