@@ -330,6 +330,27 @@ def test_resume_after_ctrl_c_equals_the_uninterrupted_run_to_the_bit(tmp_path, s
     assert comparable(history) == comparable(full_history)
 
 
+def test_checkpoint_every_counts_rows_from_the_checkpoint_at_a_pass_end(tmp_path):
+    # (the count went on across the pass's end: the checkpoint written there was written
+    # again 300 rows into the next pass, checkpoint_every=600)
+    path = tmp_path / "run.ckpt"
+    written_by = []  # rows trained when the callback saw a checkpoint new since its last call
+    seen = [None]
+
+    def progress(p):
+        now = path.read_bytes() if path.exists() else None
+        if now != seen[0]:
+            written_by.append(p.rows)
+        seen[0] = now
+
+    kwargs = dict(target="click", passes=2, checkpoint=path, checkpoint_every=600)
+    fit_stream(pipeline(), click_batches(n_batches=3), progress=progress, **kwargs)
+    # written after 600 rows, at the pass's end (900) and after 1,500, each seen by the next
+    # batch, 300 rows later; then at the end
+    assert written_by == [900, 1200, 1800]
+    assert path.read_bytes() != seen[0]
+
+
 @pytest.mark.parametrize("suffix", ["csv.gz", "csv.bz2", "parquet"])
 def test_resume_in_a_file_of_more_rows_than_bytes_equals_the_uninterrupted_run(tmp_path, suffix):
     pytest.importorskip("pyarrow")

@@ -292,7 +292,8 @@ def fit_stream(
         end of each pass, at the end, and on Ctrl-C. Needs ``get_ftrl_state`` and
         ``set_ftrl_state`` (not the grid estimators).
     checkpoint_every : int, default=None
-        Rows between checkpoints (at the next batch boundary).
+        Rows between checkpoints (at the next batch boundary), counted from the last one
+        written (at a pass's end as well).
     resume : bool, default=False
         Continue the run saved in ``checkpoint`` (which must exist): the same
         model, parameters, files, ``target``, ``weight_column``, ``batch_rows`` and
@@ -505,6 +506,7 @@ def fit_stream(
                     trainer.end_pass(early_stop)
                 if run.pass_index < passes and not history.stopped_early:
                     save()
+                    since_checkpoint = 0  # (the next is checkpoint_every rows after this one)
             run.complete = True
             save()
         except KeyboardInterrupt:
