@@ -585,6 +585,55 @@ def test_a_resume_takes_a_pipeline_function_defined_again_as_in_a_new_process(tm
     assert comparable(history) == comparable(full_history)
 
 
+_LAMBDA_RUN = """
+import sys
+import numpy as np
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sparsereg import SparseFTRLRegressor
+from sparsereg.stream import fit_stream
+
+def scaled(scale):
+    return {
+        "same": lambda X: np.where(np.isin(X.dtype.kind, {"f", "i", "u"}), X * scale, X),
+        "other": lambda X: np.where(np.isin(X.dtype.kind, {"f", "i", "u"}), X * -scale, X),
+    }
+
+
+funcs = scaled(float(sys.argv[3]))
+rng = np.random.RandomState(0)
+X = rng.normal(size=(400, 3))
+batches = [(X[i : i + 100], X[i : i + 100, 0]) for i in range(0, 400, 100)]
+model = make_pipeline(FunctionTransformer(funcs[sys.argv[2]]), SparseFTRLRegressor())
+try:
+    _, history = fit_stream(
+        model, batches, passes=2, checkpoint=sys.argv[1], resume=sys.argv[4] == "resume"
+    )
+except ValueError as exc:
+    print(exc)
+else:
+    print("resumed", history.resumed_rows)
+"""
+
+
+def test_a_resume_tells_lambdas_apart_by_their_code_and_closure_in_a_new_process(tmp_path):
+    # (a lambda or local function was described by its module and name alone, as
+    # "__main__.<lambda>": a resume with another lambda continued the run with it)
+    path = str(tmp_path / "run.ckpt")
+
+    def run(func, scale, resume):
+        done = run_python(_LAMBDA_RUN, path, func, scale, resume)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    # one process per run: the set in the lambda is ordered by the process's own hash seed
+    assert run("same", "2", "start") == "resumed 0"
+    assert run("same", "2", "resume") == "resumed 800"
+    refused = run("other", "2", "resume")  # the code differs
+    assert "different run" in refused and "__main__.scaled.<locals>.<lambda>#" in refused
+    assert "different run" in run("same", "3", "resume")  # the closure's value differs
+
+
 def test_a_checkpoint_in_a_missing_folder_is_refused_before_training(tmp_path):
     model = pipeline()
     path = tmp_path / "no such folder" / "run.ckpt"

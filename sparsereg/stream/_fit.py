@@ -1,11 +1,9 @@
 """Training from a stream of batches: read, hash, score, train, record, checkpoint."""
 
 import inspect
-import json
 import math
 import numbers
 import os
-import re
 import time
 from collections.abc import Callable
 from contextlib import closing
@@ -29,6 +27,7 @@ from ._model import StreamModel
 from ._readers import open_source
 from ._scoring import class_indices, loss_name, row_losses
 from ._source import Position, _ahead
+from ._stable_text import plain
 
 
 @dataclass(frozen=True)
@@ -139,27 +138,6 @@ def _held_out(holdout, file_index, row_numbers):
     return _hashing.fmix64(keys) < np.uint64(min(int(holdout * 2.0**64), 2**64 - 1))
 
 
-def _plain(params):
-    """Parameters as JSON values (anything else by its repr), for comparing runs."""
-    return json.loads(json.dumps(params, default=_stable_repr, sort_keys=True))
-
-
-def _stable_repr(value):
-    """``repr(value)`` as another process spells it too: a repr holding an address (which
-    changes from run to run: a pipeline's ``FunctionTransformer(func)`` made every resume "a
-    different run") without it, a function's as its module and name."""
-    text = repr(value)
-    if not _ADDRESS.search(text):
-        return text  # (as checkpoints of earlier versions spell it)
-    name = getattr(value, "__qualname__", None)
-    if callable(value) and isinstance(name, str):
-        return f"{getattr(value, '__module__', None)}.{name}"
-    return _ADDRESS.sub("", text)
-
-
-_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
-
-
 def _run_description(
     sm, src, target, weight_column, batch_rows, holdout, loss, skip_bad_rows, reader_options
 ):
@@ -172,9 +150,9 @@ def _run_description(
         files.append([str(name), size])
     return {
         "estimator": type(sm.final).__name__,
-        "params": _plain(sm.final.get_params(deep=False)),
+        "params": plain(sm.final.get_params(deep=False)),
         "transformers": [
-            [type(t).__name__, _plain(t.get_params(deep=False))] for t in sm.transformers
+            [type(t).__name__, plain(t.get_params(deep=False))] for t in sm.transformers
         ],
         "files": files,
         "target": target,
@@ -184,7 +162,7 @@ def _run_description(
         "holdout": holdout,
         "loss": loss,
         "skip_bad_rows": bool(skip_bad_rows),
-        "reader_options": _plain(dict(sorted((reader_options or {}).items()))),
+        "reader_options": plain(dict(sorted((reader_options or {}).items()))),
     }
 
 

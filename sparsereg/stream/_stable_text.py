@@ -1,0 +1,96 @@
+"""Parameters spelt as JSON that another process spells the same: how a stream run is
+described in its checkpoint, so that a resume with other parameters is refused."""
+
+import functools
+import hashlib
+import json
+import re
+import types
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+def plain(params):
+    """Parameters as JSON values (anything else by its stable repr), for comparing runs."""
+    return json.loads(json.dumps(params, default=stable_repr, sort_keys=True))
+
+
+def stable_repr(value):
+    """``repr(value)`` as another process spells it too: a repr holding an address (which
+    changes from run to run: a pipeline's ``FunctionTransformer(func)`` made every resume "a
+    different run") without it, a function's as its module and name. A lambda or a local
+    function, whose name other functions share, adds a digest of its code, defaults and
+    closure (`function_digest`): two lambdas that compute differently are different runs."""
+    text = repr(value)
+    if not _ADDRESS.search(text):
+        return text  # (as checkpoints of earlier versions spell it)
+    if isinstance(value, functools.partial):
+        args = [stable_repr(a) for a in value.args]
+        args += [f"{k}={stable_repr(v)}" for k, v in sorted(value.keywords.items())]
+        return f"functools.partial({', '.join([stable_repr(value.func), *args])})"
+    name = getattr(value, "__qualname__", None)
+    if callable(value) and isinstance(name, str):
+        described = f"{getattr(value, '__module__', None)}.{name}"
+        if isinstance(value, types.FunctionType) and "<" in name:  # <lambda>, f.<locals>.g
+            described += f"#{function_digest(value)}"
+        return described
+    return _ADDRESS.sub("", text)
+
+
+def function_digest(function):
+    """16 hex digits of a SHA-256 of what a Python function computes: its code (the
+    bytecode, constants and names, nested functions' code too; not its file or line), its
+    defaults and the values its closure holds. The same source gives the same digest in
+    every process of one Python version."""
+    return hashlib.sha256(_function_text(function, set()).encode()).hexdigest()[:16]
+
+
+def _function_text(function, within):
+    if id(function) in within:  # (a local function that calls itself holds itself)
+        return "<recursive>"
+    within = within | {id(function)}
+    cells = [_cell_text(c, within) for c in function.__closure__ or ()]
+    defaults = _value_text(function.__defaults__, within)
+    kwdefaults = _value_text(function.__kwdefaults__, within)
+    return f"{_code_text(function.__code__, within)}|{defaults}|{kwdefaults}|{cells}"
+
+
+def _cell_text(cell, within):
+    try:
+        return _value_text(cell.cell_contents, within)
+    except ValueError:  # (a cell not yet filled)
+        return "<empty>"
+
+
+def _code_text(code, within):
+    parts = (
+        code.co_code.hex(),
+        getattr(code, "co_exceptiontable", b"").hex(),
+        code.co_argcount,
+        code.co_posonlyargcount,
+        code.co_kwonlyargcount,
+        code.co_flags,
+        code.co_names,
+        code.co_varnames,
+        code.co_freevars,
+        code.co_cellvars,
+        [_value_text(c, within) for c in code.co_consts],
+    )
+    return repr(parts)
+
+
+def _value_text(value, within):
+    """A value as text that does not depend on the process: functions by their digest's
+    text, sets sorted (their order follows the strings' hashes, random per process)."""
+    if isinstance(value, types.CodeType):
+        return _code_text(value, within)
+    if isinstance(value, types.FunctionType):
+        return f"{value.__module__}.{value.__qualname__}:{_function_text(value, within)}"
+    if isinstance(value, (set, frozenset)):
+        return f"{type(value).__name__}({sorted(_value_text(v, within) for v in value)})"
+    if isinstance(value, (tuple, list)):
+        return f"{type(value).__name__}({[_value_text(v, within) for v in value]})"
+    if isinstance(value, dict):
+        items = sorted((_value_text(k, within), _value_text(v, within)) for k, v in value.items())
+        return f"dict({items})"
+    return stable_repr(value)
