@@ -233,7 +233,13 @@ def _parser():
         "crosses, score each batch before training on it (progressive validation) and train "
         "with FTRL-Proximal; write the model (an .npz without pickle) at the end.",
     )
-    train.add_argument("data", nargs="+", metavar="DATA", help="input files, all of one format")
+    train.add_argument(
+        "data",
+        nargs="+",
+        metavar="DATA",
+        help="input files, all of one format (not stdin: give a .gz file itself, it is "
+        "decompressed as it is read)",
+    )
     train.add_argument("--model", required=True, metavar="OUT.npz", help="where to write the model")
     train.add_argument(
         "--weights",
@@ -520,6 +526,21 @@ def _check_writable(option, path):
     folder = os.path.dirname(os.path.abspath(written))
     if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
         raise ValueError(f"cannot write {path}: {folder} is not a writable folder.")
+
+
+def _refuse_stdin(args):
+    """Refuse ``-`` as DATA (it was read as a file named "-": "cannot tell the format", or
+    "no such file"): the readers read a file by position, and more than once (its header
+    first, rows again to name a bad one, a pass again, a run resumed), which a pipe cannot."""
+    if "-" in args.data:
+        model = "" if args.command == "train" else " MODEL.npz"
+        raise UsageError(
+            "DATA -: standard input cannot be read: files are read by position and more than "
+            "once (the header first, rows again to name a bad one, train's --passes and "
+            "--resume). Give the file itself (one compressed as .gz, .bz2, .lz4 or .zst is "
+            f"decompressed as it is read: sparsereg {args.command}{model} day.csv.gz), or "
+            "save the stream to a file first."
+        )
 
 
 def _check_not_an_input(option, path, data):
@@ -1080,6 +1101,7 @@ def _run(argv, sigterm_stops):
         )
     commands = {"train": _train, "predict": _predict, "report": _report}
     try:
+        _refuse_stdin(args)
         with _sigterm_stops_like_ctrl_c() if sigterm_stops else nullcontext():
             status = commands[args.command](args)
             sys.stdout.flush()  # here, where a reader that left is caught, not at the exit

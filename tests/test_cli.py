@@ -502,6 +502,28 @@ def test_the_readme_shows_the_help_of_train(monkeypatch, capsys):
     assert help_text.strip() in readme
 
 
+@pytest.mark.parametrize("command", ["train", "predict", "report"])
+def test_stdin_as_data_is_a_usage_error_naming_the_alternative(tmp_path, csv_file, capsys, command):
+    # ("-" was taken for a file's name: "cannot tell the format of - from its suffix", or
+    # with --format "-: no such file")
+    model = tmp_path / "m.npz"
+    assert main(["train", str(csv_file), "--target", "click", "--model", str(model)]) == 0
+    capsys.readouterr()
+    before = model.read_bytes()
+    args = {
+        "train": ["train", "-", "--target", "click", "--model", str(model), "--format", "csv"],
+        "predict": ["predict", str(model), str(csv_file), "-", "--out", str(tmp_path / "p")],
+        "report": ["report", str(model), "-"],
+    }[command]
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "DATA -: standard input cannot be read" in err
+    assert f"sparsereg {command}{'' if command == 'train' else ' MODEL.npz'} day.csv.gz" in err
+    assert model.read_bytes() == before and not (tmp_path / "p").exists()
+
+
 def test_rows_the_hasher_refuses_are_named_or_skipped(tmp_path, csv_file, capsys):
     lines = csv_file.read_text().splitlines()
     lines[2700] = "shop,4,1e308,1"  # a number, but no bucket of width 0.5 holds it
