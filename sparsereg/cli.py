@@ -740,13 +740,14 @@ def _train(args):
     if args.resume and not os.path.exists(args.checkpoint):
         raise ValueError(f"--resume: there is no checkpoint at {args.checkpoint}.")
     _classes(args)  # (checked before any file is read)
-    if args.checkpoint and os.path.abspath(args.checkpoint) == os.path.abspath(args.model):
-        raise UsageError("--model and --checkpoint must be different files.")
     _check_writable("--model", args.model)
     _check_not_an_input("--model", args.model, args.data)
     if args.checkpoint:
         _check_writable("--checkpoint", args.checkpoint)
         _check_not_an_input("--checkpoint", args.checkpoint, args.data)
+        # (a link is written through: one to the model, or to where it will be, is the model)
+        if _same_file(resolved_path(args.checkpoint), resolved_path(args.model)):
+            raise UsageError("--model and --checkpoint must be different files.")
     fmt, delimiter = _reading(args)
     model = _model(args, fmt, delimiter)
     final = model.steps[-1][1] if hasattr(model, "steps") else model

@@ -502,6 +502,23 @@ def test_the_readme_shows_the_help_of_train(monkeypatch, capsys):
     assert help_text.strip() in readme
 
 
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symbolic links")
+@pytest.mark.parametrize("model_there", [False, True])
+def test_a_checkpoint_linked_to_the_model_is_a_usage_error(tmp_path, csv_file, capsys, model_there):
+    # (a link is written through: the checkpoints were written into the model's file, and the
+    # model over them at the end; --resume then read a model as a checkpoint)
+    model = tmp_path / "m.npz"
+    if model_there:
+        assert main(["train", str(csv_file), "--target", "click", "--model", str(model)]) == 0
+    os.symlink("m.npz", tmp_path / "run.ckpt")
+    args = ["train", str(csv_file), "--target", "click", "--model", str(model)]
+    with pytest.raises(SystemExit) as exit_info:
+        main([*args, "--checkpoint", str(tmp_path / "run.ckpt")])
+    assert exit_info.value.code == 2
+    assert "--model and --checkpoint must be different files" in capsys.readouterr().err
+    assert model.exists() == model_there
+
+
 @pytest.mark.parametrize("command", ["train", "predict", "report"])
 def test_stdin_as_data_is_a_usage_error_naming_the_alternative(tmp_path, csv_file, capsys, command):
     # ("-" was taken for a file's name: "cannot tell the format of - from its suffix", or
