@@ -642,6 +642,25 @@ def test_a_checkpoint_in_a_missing_folder_is_refused_before_training(tmp_path):
     assert not hasattr(model[-1], "coef_")  # refused before the first batch
 
 
+@pytest.mark.parametrize("linked", [False, True])
+def test_a_checkpoint_that_is_an_input_file_is_refused_before_training(tmp_path, linked):
+    # (the first save wrote the checkpoint over the CSV being read; the command line refused
+    # it, fit_stream did not)
+    first, data = tmp_path / "first.csv", tmp_path / "clicks.csv"
+    click_batches(n_batches=1)[0].to_csv(first, index=False)
+    pd.concat(click_batches(n_batches=2)).to_csv(data, index=False)
+    before = data.read_bytes()
+    checkpoint = data
+    if linked:
+        checkpoint = tmp_path / "run.ckpt"
+        os.symlink("clicks.csv", checkpoint)
+    model = pipeline()
+    with pytest.raises(ValueError, match="is the input file .*clicks.csv.*written over"):
+        fit_stream(model, [str(first), str(data)], target="click", checkpoint=checkpoint)
+    assert data.read_bytes() == before
+    assert not hasattr(model[-1], "coef_")
+
+
 def test_a_checkpoint_path_that_is_a_directory_is_refused_before_training(tmp_path):
     # (it failed at the first save, "[Errno 21] Is a directory", after the rows trained before)
     model = pipeline()

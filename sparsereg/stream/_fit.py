@@ -166,6 +166,23 @@ def _run_description(
     }
 
 
+def _check_not_an_input(checkpoint, written, src):
+    """Refuse a checkpoint that is one of the files read (or links to one): the data would be
+    written over, while a pass reads it."""
+    for name in src.files if not isinstance(src, _IterableSource) else ():
+        try:
+            same = os.path.abspath(written) == os.path.abspath(name) or os.path.samefile(
+                written, name
+            )
+        except (OSError, TypeError, ValueError):  # (either not there; a Source's own names)
+            same = False
+        if same:
+            raise ValueError(
+                f"checkpoint {os.fspath(checkpoint)!r} is the input file {os.fspath(name)!r}: "
+                "it would be written over."
+            )
+
+
 def _check_same_run(meta, expected, path):
     differ = [key for key in expected if meta.get(key) != expected[key]]
     if not differ:
@@ -411,6 +428,8 @@ def fit_stream(
         skip_bad_rows=skip_bad_rows,
         **options,
     )
+    if checkpoint is not None:
+        _check_not_an_input(checkpoint, written, src)
     if passes > 1 and not src.resumable:
         raise ValueError(
             "several passes need a source that can be read again: a path, a list "
