@@ -519,6 +519,11 @@ def _check_writable(option, path):
     if os.path.exists(path) and not os.path.isfile(path):
         what = "a directory" if os.path.isdir(path) else "not a regular file"
         raise UsageError(f"{option} {path} is {what}; give the path of a file to write.")
+    if not os.path.basename(path):  # (the file renamed over it at the end would fail)
+        raise UsageError(
+            f"{option} {path!r} names no file (empty, or ending in a folder separator); give "
+            "the path of a file to write."
+        )
     try:  # (a link is written through: its target's folder holds the new file)
         written = resolved_path(path)
     except OSError as exc:
@@ -742,7 +747,7 @@ def _train(args):
     _classes(args)  # (checked before any file is read)
     _check_writable("--model", args.model)
     _check_not_an_input("--model", args.model, args.data)
-    if args.checkpoint:
+    if args.checkpoint is not None:  # ("" too: it names no file)
         _check_writable("--checkpoint", args.checkpoint)
         _check_not_an_input("--checkpoint", args.checkpoint, args.data)
         # (a link is written through: one to the model, or to where it will be, is the model)

@@ -3,6 +3,7 @@
 import bz2
 import faulthandler
 import gzip
+import itertools
 import json
 import os
 import re
@@ -500,6 +501,29 @@ def test_the_readme_shows_the_help_of_train(monkeypatch, capsys):
     help_text = capsys.readouterr().out
     readme = open(os.path.join(os.path.dirname(__file__), "..", "README.md")).read()
     assert help_text.strip() in readme
+
+
+@pytest.mark.parametrize("option", ["--model", "--checkpoint", "--out"])
+@pytest.mark.parametrize("name", ["", "folder/"])
+def test_an_output_that_names_no_file_is_a_usage_error(
+    tmp_path, csv_file, capsys, monkeypatch, option, name
+):
+    # (it failed after training, or after predicting: "No such file or directory:
+    # '..<hex>.tmp' -> ''")
+    model = tmp_path / "m.npz"
+    assert main(["train", str(csv_file), "--target", "click", "--model", str(model)]) == 0
+    capsys.readouterr()
+    monkeypatch.chdir(tmp_path)
+    if option == "--out":
+        args = ["predict", str(model), str(csv_file), "--out", name]
+    else:
+        outputs = {"--model": str(tmp_path / "n.npz"), option: name}
+        args = ["train", str(csv_file), "--target", "click", *itertools.chain(*outputs.items())]
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    assert exit_info.value.code == 2
+    assert f"{option} {name!r} names no file" in capsys.readouterr().err
+    assert sorted(os.listdir(tmp_path)) == sorted(["clicks.csv", "m.npz"])
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="symbolic links")

@@ -661,6 +661,19 @@ def test_a_checkpoint_that_is_an_input_file_is_refused_before_training(tmp_path,
     assert not hasattr(model[-1], "coef_")
 
 
+@pytest.mark.parametrize("name", ["", "run/", b""])
+def test_a_checkpoint_path_that_names_no_file_is_refused_before_training(
+    tmp_path, monkeypatch, name
+):
+    # (the folder checked was the working one, and the first save failed after training:
+    # "No such file or directory: '..<hex>.tmp' -> ''")
+    monkeypatch.chdir(tmp_path)
+    model = pipeline()
+    with pytest.raises(ValueError, match="names no file"):
+        fit_stream(model, click_batches(n_batches=2), target="click", checkpoint=name)
+    assert not hasattr(model[-1], "coef_") and os.listdir(tmp_path) == []
+
+
 def test_a_checkpoint_path_that_is_a_directory_is_refused_before_training(tmp_path):
     # (it failed at the first save, "[Errno 21] Is a directory", after the rows trained before)
     model = pipeline()

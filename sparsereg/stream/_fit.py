@@ -379,6 +379,11 @@ def fit_stream(
                 f"{'a directory' if os.path.isdir(checkpoint) else 'not a regular file'}; "
                 "give the path of a file."
             )
+        if not os.path.basename(os.fsdecode(checkpoint)):
+            raise ValueError(
+                f"checkpoint {os.fspath(checkpoint)!r} names no file (empty, or ending in a "
+                "folder separator); give the path of a file."
+            )
         try:  # (a link is written through: its target's folder holds the new file)
             written = resolved_path(checkpoint)
         except OSError as exc:
