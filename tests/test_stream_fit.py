@@ -634,6 +634,30 @@ def test_a_resume_tells_lambdas_apart_by_their_code_and_closure_in_a_new_process
     assert "different run" in run("same", "3", "resume")  # the closure's value differs
 
 
+def test_a_resume_tells_partials_of_lambdas_apart(tmp_path):
+    # (functools.partial's repr, its address taken out, was "functools.partial(<function
+    # <lambda>>, k=2)" for any lambda)
+    import functools
+
+    from sklearn.preprocessing import FunctionTransformer
+
+    def model(times):
+        func = (lambda X, k: X * k) if times else (lambda X, k: X + k)
+        return make_pipeline(
+            FunctionTransformer(functools.partial(func, k=2)), SparseFTRLRegressor()
+        )
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 3))
+    batches = [(X[:100], X[:100, 0]), (X[100:], X[100:, 0])]
+    path = tmp_path / "run.ckpt"
+    fit_stream(model(True), batches, checkpoint=path)
+    _, history = fit_stream(model(True), batches, checkpoint=path, resume=True)
+    assert history.resumed_rows == 200
+    with pytest.raises(ValueError, match=r"different run.*functools\.partial\(.*<lambda>#"):
+        fit_stream(model(False), batches, checkpoint=path, resume=True)
+
+
 def test_a_checkpoint_in_a_missing_folder_is_refused_before_training(tmp_path):
     model = pipeline()
     path = tmp_path / "no such folder" / "run.ckpt"

@@ -8,6 +8,7 @@ import re
 import types
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+_NAMELESS = re.compile(r"<lambda>|<locals>")  # in a function's qualified name
 
 
 def plain(params):
@@ -24,14 +25,14 @@ def stable_repr(value):
     text = repr(value)
     if not _ADDRESS.search(text):
         return text  # (as checkpoints of earlier versions spell it)
-    if isinstance(value, functools.partial):
+    if isinstance(value, functools.partial) and _NAMELESS.search(text):  # (else as before)
         args = [stable_repr(a) for a in value.args]
         args += [f"{k}={stable_repr(v)}" for k, v in sorted(value.keywords.items())]
         return f"functools.partial({', '.join([stable_repr(value.func), *args])})"
     name = getattr(value, "__qualname__", None)
     if callable(value) and isinstance(name, str):
         described = f"{getattr(value, '__module__', None)}.{name}"
-        if isinstance(value, types.FunctionType) and "<" in name:  # <lambda>, f.<locals>.g
+        if isinstance(value, types.FunctionType) and _NAMELESS.search(name):
             described += f"#{function_digest(value)}"
         return described
     return _ADDRESS.sub("", text)
