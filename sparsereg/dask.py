@@ -51,6 +51,7 @@ from ._merge import merge_ftrl_states
 from ._missing import refuse_pandas_na
 from ._optional_methods import available_when
 from ._typing import ArrayLike
+from ._worker_warnings import joined, reissue, with_recorded_warnings
 from .crosses import FeatureCrossHasher
 from .linear_model import (
     SparseFTRLClassifier,
@@ -103,14 +104,24 @@ def _rows(X):
     return X.shape[0]
 
 
-def _train_shard(local, params, state, blocks, passes, classes, hasher):
-    """Train a copy of the model from ``state`` on ``blocks`` [(X, y, sample_weight), ...],
+def _train_shard(local, params, start, blocks, passes, classes, hasher):
+    """Train a copy of the model from ``start`` on ``blocks`` [(X, y, sample_weight), ...],
     in order.
 
-    Returns ``(state, weight trained)``: the rows trained, or their sample weights' sum
-    where weights are given (the copy's share in the average); ``state`` None means a new
-    model.
+    Returns ``(state, weight trained, warnings)``: the rows trained, or their sample weights'
+    sum where weights are given (the copy's share in the average), and the warnings raised
+    (``_worker_warnings``), those ``start`` carried included. ``start`` None means a new model,
+    else it is such a triple: the previous partition's or round's.
     """
+    state, earlier = (None, []) if start is None else (start[0], start[2])
+    (state, rows), records = with_recorded_warnings(
+        _trained_copy, local, params, state, blocks, passes, classes, hasher
+    )
+    return state, rows, joined(earlier, records)
+
+
+def _trained_copy(local, params, state, blocks, passes, classes, hasher):
+    """``(state, weight trained)`` of ``_train_shard``'s copy."""
     estimator = local(**params)
     if state is not None:
         estimator.set_ftrl_state(state)
@@ -223,10 +234,6 @@ def _released_on_error(client):
         raise
 
 
-def _first(pair):
-    return pair[0]
-
-
 def _one_seed(random_state):
     """``random_state`` as one int shared by every copy (an int stays as it is), and the
     generator it was drawn from: a copy of a ``RandomState`` given, so that a ``fit`` that fails
@@ -240,12 +247,15 @@ def _one_seed(random_state):
 
 
 def _merge_pair(a, b, base):
-    (state_a, rows_a), (state_b, rows_b) = a, b
+    """Two ``_train_shard`` triples merged into one; ``base`` the triple both started from."""
+    (state_a, rows_a, records_a), (state_b, rows_b, records_b) = a, b
+    records = joined(records_a, records_b)
     if rows_a == 0 or rows_b == 0:
-        return a if rows_b == 0 else b
-    return merge_ftrl_states(
-        [state_a, state_b], weights=[rows_a, rows_b], base=base
-    ), rows_a + rows_b
+        state, rows = (state_a, rows_a) if rows_b == 0 else (state_b, rows_b)
+        return state, rows, records
+    base = None if base is None else base[0]
+    merged = merge_ftrl_states([state_a, state_b], weights=[rows_a, rows_b], base=base)
+    return merged, rows_a + rows_b, records
 
 
 def _distinct(y, index):
@@ -276,13 +286,19 @@ def _all_labels(found):
 
 
 def _gathered_labels(client, y_parts):
-    """The distinct labels of all the partitions ``y_parts``, computed on the workers (their
-    futures released with this frame, or on error)."""
+    """``(the distinct labels of all the partitions y_parts, the warnings raised)``, computed
+    on the workers (their futures released with this frame, or on error)."""
     with _released_on_error(client) as futures:
         futures.extend(
-            client.compute([dask.delayed(_distinct)(part, i) for i, part in enumerate(y_parts)])
+            client.compute(
+                [
+                    dask.delayed(with_recorded_warnings)(_distinct, part, i)
+                    for i, part in enumerate(y_parts)
+                ]
+            )
         )
-        return _all_labels(client.gather(futures))
+        found = client.gather(futures)
+        return _all_labels([labels for labels, _ in found]), joined(*(r for _, r in found))
 
 
 def _predict_rows(X, method, estimator, empty):
@@ -508,8 +524,8 @@ class _DaskFTRL(BaseEstimator):
         return list(zip(x_parts, y_parts, w_parts))
 
     def _trained_state(self, client, blocks, classes, params, futures):
-        """``(the final state, shards_)`` of training ``params``' model on ``blocks``, the
-        partitions' futures added to ``futures``."""
+        """``(the final state, shards_, the warnings raised)`` of training ``params``' model on
+        ``blocks``, the partitions' futures added to ``futures``."""
         parts = client.compute([dask.delayed(_block)(*block, i) for i, block in enumerate(blocks)])
         futures.extend(parts)
         with client.as_current():  # wait() waits with the default client, not necessarily ours
@@ -542,8 +558,6 @@ class _DaskFTRL(BaseEstimator):
                         **near([index]),
                         pure=False,
                     )
-                    state = client.submit(_first, state, pure=False)
-            final = client.gather(state)
         else:
             # contiguous ranges of partitions, as many as there are workers when fit starts:
             # where Dask put the data (or puts it again after a loss) changes nothing. nthreads()
@@ -576,9 +590,9 @@ class _DaskFTRL(BaseEstimator):
                         else trained[i]
                         for i in range(0, len(trained), 2)
                     ]
-                state = client.submit(_first, trained[0], pure=False)
-            final = client.gather(state)
-        return final, shards
+                state = trained[0]
+        final, _, records = client.gather(state)
+        return final, shards, records
 
     def fit(
         self: _DaskEstimator,
@@ -626,9 +640,12 @@ class _DaskFTRL(BaseEstimator):
             isinstance(c, str) for c in X.columns
         ):  # the columns it names, now (else each partition refuses them, once computed)
             self.hasher._check_columns(X.columns)
+        label_warnings = []  # (the classifier's, when it gathers the labels)
         if isinstance(self, ClassifierMixin):
             if classes is None:
-                classes = _gathered_labels(client, [y_part for _, y_part, _ in blocks])
+                classes, label_warnings = _gathered_labels(
+                    client, [y_part for _, y_part, _ in blocks]
+                )
                 if not classes.size:  # (as the regressor says it, not "0 classes")
                     raise ValueError("every partition of X is empty: nothing to train on.")
             else:
@@ -642,10 +659,12 @@ class _DaskFTRL(BaseEstimator):
         # one seed for every copy and every retry: a round is a pure function of its inputs
         params["random_state"], drawn = _one_seed(self.random_state)
         with _released_on_error(client) as futures:
-            final, shards = self._trained_state(client, blocks, classes, params, futures)
+            final, shards, records = self._trained_state(client, blocks, classes, params, futures)
             if final is None:
                 raise ValueError("every partition of X is empty: nothing to train on.")
             estimator = self._local(**self._local_params()).set_ftrl_state(final)
+            # before the estimator changes (a filter may make them errors); fit's caller's
+            reissue(joined(label_warnings, records), stacklevel=2)
         if isinstance(self.random_state, np.random.RandomState):  # the draw, now fit succeeded
             self.random_state.set_state(drawn.get_state())
         self.estimator_ = estimator
@@ -775,12 +794,14 @@ class _DaskFTRL(BaseEstimator):
             sums.extend(
                 client.compute(
                     [
-                        dask.delayed(_score_sums)(metric, *part, i)
+                        dask.delayed(with_recorded_warnings)(_score_sums, metric, *part, i)
                         for i, part in enumerate(zip(parts, y_parts, w_parts))
                     ]
                 )
             )
-            return _joined_score(metric, client.gather(sums))
+            found = client.gather(sums)
+            reissue(joined(*(records for _, records in found)), stacklevel=3)  # score's caller's
+            return _joined_score(metric, [partition for partition, _ in found])
 
     def predict(self, X: Any) -> Any:
         """Predictions, as a lazy dask array (one block per block of ``X``).

@@ -608,6 +608,67 @@ def test_features_and_label_of_one_parquet_read_pair_partition_for_partition(cli
     assert model.score(X, y) == pytest.approx(expected)
 
 
+@pytest.mark.parametrize("mixing", ["average", None])
+def test_warnings_raised_on_the_workers_reach_the_client_once_each(client, mixing):
+    # they went to the workers' logs: the client never saw the local model's warning of a
+    # y that looks like a regression target, nor scikit-learn's of a column-vector y
+    import warnings
+
+    dd = pytest.importorskip("dask.dataframe")
+    pd = pytest.importorskip("pandas")
+    from sklearn.exceptions import DataConversionWarning
+
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    y = np.arange(60) % 40  # each partition's labels more than half of its rows
+    dX, dy = da.from_array(X, chunks=(30, 3)), da.from_array(y, chunks=30)
+    many_labels = "The number of unique classes is greater than 50% of the number of samples"
+    for classes in (None, np.arange(40)):  # labels gathered on the workers or given
+        model = DaskSparseFTRLClassifier(mixing=mixing, max_iter=2, client=client)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.fit(dX, dy, classes=classes)
+        messages = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+        assert len(messages) == 1 and messages[0].startswith(many_labels)  # once, not per task
+        assert caught[0].filename == __file__  # fit's caller
+    # the warnings made errors: fit refused, the model as it was
+    before = model.to_local().get_ftrl_state()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        with pytest.raises(UserWarning, match=many_labels):
+            model.fit(dX, dy)
+    assert_same_state(model.to_local(), SparseFTRLClassifier().set_ftrl_state(before))
+    frame = dd.from_pandas(pd.DataFrame({"t": y}), npartitions=2)
+    with pytest.warns(DataConversionWarning, match="A column-vector y was passed"):
+        model.score(dX, frame)
+
+
+def test_recording_the_workers_warnings_in_threads_leaves_the_clients_warnings_as_they_were():
+    # a cluster of threads in this process, tasks recording at once in two threads of a worker:
+    # catch_warnings nested across threads restored each other's, and could leave a recorder
+    # that swallowed this process's warnings for good
+    import warnings
+
+    # two shards trained at once, the second longer: its task ends last
+    chunks = (30, 30, 30, 20_000)
+    X = np.random.default_rng(0).normal(size=(sum(chunks), 20))
+    y = np.arange(sum(chunks)) % 40
+    dX, dy = da.from_array(X, chunks=(chunks, 20)), da.from_array(y, chunks=(chunks,))
+    shown, filters = warnings.showwarning, list(warnings.filters)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as threads,
+    ):
+        for _ in range(3):
+            with pytest.warns(UserWarning, match="unique classes") as caught:
+                DaskSparseFTRLClassifier(max_iter=2, client=threads).fit(dX, dy)
+            assert len(caught) == 1
+    assert warnings.showwarning is shown and warnings.filters == filters
+    with pytest.warns(UserWarning, match="still shown"):
+        warnings.warn("still shown", UserWarning, stacklevel=1)
+
+
 def test_predicting_on_other_columns_is_refused_as_the_local_pipeline_refuses_it(client):
     dd = pytest.importorskip("dask.dataframe")
     import pandas as pd
@@ -868,7 +929,10 @@ def test_score_of_a_one_column_frame_and_of_a_constant_y_is_scikit_learns(client
     X, y, blocks, dX, dy = make_data(3)
     model = DaskSparseFTRLClassifier(client=client, random_state=0, alpha=1e-4).fit(dX, dy)
     frame = dd.from_pandas(pd.DataFrame({"t": y}), npartitions=len(dX.chunks[0]))
-    score = model.score(dX, frame)  # (column_or_1d warns on the worker)
+    from sklearn.exceptions import DataConversionWarning
+
+    with pytest.warns(DataConversionWarning):  # (column_or_1d's, on the worker)
+        score = model.score(dX, frame)
     assert score == accuracy_score(y, model.predict(dX).compute())
     rng = np.random.RandomState(0)
     Xr = rng.normal(size=(1000, 4))
@@ -1115,9 +1179,13 @@ def test_a_frame_y_of_several_columns_is_refused_by_fit_and_score_when_called(cl
         fresh.fit(dX, two)
     assert not hasattr(fresh, "estimator_")
     one = two[["a"]]
-    fitted = Dask(client=client, random_state=0).fit(dX, one)
+    from sklearn.exceptions import DataConversionWarning
+
+    with pytest.warns(DataConversionWarning, match="column-vector y"):  # (as the local fit)
+        fitted = Dask(client=client, random_state=0).fit(dX, one)
     np.testing.assert_array_equal(fitted.to_local().coef_, model.to_local().coef_)
-    assert fitted.score(dX, one) == model.score(dX, dy)
+    with pytest.warns(DataConversionWarning, match="column-vector y"):
+        assert fitted.score(dX, one) == model.score(dX, dy)
     # a 2-D dask array y: fit refused it, and score too unless its weights were in memory
     column = da.from_array(y[:, None], chunks=(100, 1))
     for weight in (None, np.ones(200)):

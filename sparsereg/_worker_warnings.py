@@ -1,0 +1,87 @@
+"""Warnings raised in a Dask task, recorded on the worker and raised again on the client (the
+client never saw them: they went to the worker's log).
+
+``warnings.catch_warnings`` swaps process-wide state: two tasks recording at once in a worker's
+threads (or in the client's process, with ``LocalCluster(processes=False)``) restored each
+other's, and left a dead recorder in place for good. Here the first task to record installs one
+recorder (every warning shown, ``'always'``: the worker's registry of warnings already shown
+would hide a second fit's); each thread's warnings go to its own task's list, other threads'
+where they went before (under the filter 'always' meanwhile); the last task to finish restores
+the filters.
+"""
+
+import contextlib
+import sys
+import threading
+import warnings
+
+_lock = threading.Lock()
+_this_thread = threading.local()  # .records: the list of the task running in this thread
+_installed = {"tasks": 0, "context": None}
+
+
+def _shown(shown_before, message, category, filename, lineno, file=None, line=None):
+    records = getattr(_this_thread, "records", None)
+    if records is None:  # a thread not recording (the client's, with a cluster of threads)
+        shown_before(message, category, filename, lineno, file, line)
+    else:
+        records.append((category.__module__, category.__qualname__, str(message)))
+
+
+@contextlib.contextmanager
+def recorded_warnings():
+    """A list of ``(category's module, its qualified name, message)`` of every warning raised
+    in this thread while the block runs (none shown): picklable whatever the category."""
+    records = []
+    with _lock:
+        if _installed["tasks"] == 0:
+            context = warnings.catch_warnings()
+            context.__enter__()
+            warnings.simplefilter("always")
+            shown_before = warnings.showwarning
+            warnings.showwarning = lambda *args, **kwargs: _shown(shown_before, *args, **kwargs)
+            _installed["context"] = context
+        _installed["tasks"] += 1
+    outer = getattr(_this_thread, "records", None)
+    _this_thread.records = records
+    try:
+        yield records
+    finally:
+        _this_thread.records = outer
+        with _lock:
+            _installed["tasks"] -= 1
+            if _installed["tasks"] == 0:
+                context, _installed["context"] = _installed["context"], None
+                context.__exit__(None, None, None)
+
+
+def with_recorded_warnings(function, *args):
+    """``(function(*args), the warnings it raised)``, for a task."""
+    with recorded_warnings() as records:
+        result = function(*args)
+    return result, records
+
+
+def joined(*record_lists):
+    """The distinct records of ``record_lists``, in their order."""
+    return list(dict.fromkeys(record for records in record_lists for record in records))
+
+
+def _category(module, qualname):
+    """The warning class named, if the client has imported its module; else UserWarning."""
+    found = sys.modules.get(module)
+    for name in qualname.split("."):
+        found = getattr(found, name, None)
+    if isinstance(found, type) and issubclass(found, Warning):
+        return found
+    return UserWarning
+
+
+def reissue(records, stacklevel):
+    """Raise each distinct recorded warning once, on the client; ``stacklevel`` as
+    ``warnings.warn``'s, counted from the caller of this function."""
+    for module, qualname, message in joined(records):
+        category = _category(module, qualname)
+        if category is UserWarning and (module, qualname) != ("builtins", "UserWarning"):
+            message = f"{module}.{qualname}: {message}"
+        warnings.warn(message, category, stacklevel=stacklevel + 1)
