@@ -43,7 +43,7 @@ from typing import Any, TypeVar
 
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.exceptions import UndefinedMetricWarning
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
 from ._losses import gives_probabilities
@@ -416,6 +416,18 @@ class _DaskFTRL(BaseEstimator):
     """What the two Dask estimators share. Not for direct use."""
 
     _local = None  # the local estimator class
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        if self.hasher is None:  # row blocks of CSR matrices or NumPy arrays, as the local model
+            tags.input_tags.sparse = True
+            return tags
+        # a dask DataFrame of the raw columns the hasher takes (strings, categories, NaN for a
+        # FeatureCrossHasher), never a dask array (refused)
+        with contextlib.suppress(ValueError, AttributeError, TypeError):  # (not an estimator)
+            tags.input_tags = copy.deepcopy(get_tags(self.hasher).input_tags)
+        tags.input_tags.sparse = False
+        return tags
 
     def _local_params(self):
         names = inspect.signature(self._local.__init__).parameters

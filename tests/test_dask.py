@@ -608,6 +608,33 @@ def test_features_and_label_of_one_parquet_read_pair_partition_for_partition(cli
     assert model.score(X, y) == pytest.approx(expected)
 
 
+def test_tags_say_what_x_may_be(client):
+    # input_tags.sparse was False (BaseEstimator's) though fit takes blocks of CSR matrices
+    from sklearn.utils import get_tags
+
+    for Dask, Local in (
+        (DaskSparseFTRLClassifier, SparseFTRLClassifier),
+        (DaskSparseFTRLRegressor, SparseFTRLRegressor),
+    ):
+        assert get_tags(Dask()).input_tags == get_tags(Local()).input_tags
+        assert get_tags(Dask()).input_tags.sparse
+        # with a hasher: a dask DataFrame of raw columns, strings and NaN included, never blocks
+        # of a sparse matrix (refused)
+        tags = get_tags(Dask(hasher=FeatureCrossHasher())).input_tags
+        assert not tags.sparse and tags.string and tags.categorical and tags.allow_nan
+    X, y, blocks, dX, dy = make_data(2)
+    DaskSparseFTRLClassifier(client=client).fit(dX, dy)  # blocks of CSR matrices, as tagged
+    dd = pytest.importorskip("dask.dataframe")
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"city": ["a", None, "b", "a"] * 10, "x": [0.5, np.nan, 1.0, 2.0] * 10})
+    hasher = FeatureCrossHasher(crosses=["city", ("city", "x")], n_features=2**8)
+    model = DaskSparseFTRLClassifier(hasher=hasher, client=client).fit(
+        dd.from_pandas(frame, npartitions=2), dd.from_pandas(pd.Series(np.arange(40) % 2), 2)
+    )
+    with pytest.raises(ValueError, match="hasher is for a dask DataFrame"):
+        model.fit(dX, dy)
+
+
 @pytest.mark.parametrize("mixing", ["average", None])
 def test_warnings_raised_on_the_workers_reach_the_client_once_each(client, mixing):
     # they went to the workers' logs: the client never saw the local model's warning of a
