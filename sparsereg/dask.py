@@ -155,9 +155,9 @@ def _frame_parts(frame):
     return parts
 
 
-def _row_parts(values, name, x_parts):
+def _row_parts(values, name, x_parts, x_is_frame):
     """The delayed row blocks of ``values`` (``y`` or ``sample_weight``: a 1-D dask array or
-    a dask Series), as many as ``X``'s."""
+    a dask Series), as many as ``X``'s (``x_is_frame``: X's are a dask DataFrame's)."""
     if isinstance(values, da.Array):
         if values.ndim != 1:
             raise ValueError(f"{name} must be 1-D, got {values.ndim} dimension(s).")
@@ -169,9 +169,21 @@ def _row_parts(values, name, x_parts):
             f"{name} must be a dask array or Series partitioned as X, got {type(values).__name__}."
         )
     if len(parts) != len(x_parts):
-        raise ValueError(
-            f"X has {len(x_parts)} row blocks but {name} has {len(parts)}: partition them alike."
-        )
+        if x_is_frame and isinstance(values, da.Array):
+            # (ddf["label"].to_dask_array() of a narrow Parquet projection: dask-expr fused its
+            # partitions, and to_dask_array(lengths=True) fails on it)
+            fix = (
+                f"give {name} as the dask Series itself (ddf['label'], not its "
+                "to_dask_array(), whose blocks dask may have merged), partitioned as X"
+            )
+        elif not x_is_frame and not isinstance(values, da.Array):
+            fix = (
+                f"partition them alike, or give {name} as a dask array of known row blocks "
+                "(to_dask_array(lengths=True)): it is then rechunked to X's"
+            )
+        else:
+            fix = "partition them alike"
+        raise ValueError(f"X has {len(x_parts)} row blocks but {name} has {len(parts)}: {fix}.")
     return parts
 
 
@@ -314,8 +326,9 @@ def _predict_block(method, estimator, hasher, X, empty):
 
 
 def _aligned(values, name, chunks):
-    """``values`` (``y`` or ``sample_weight`` for ``score``) in row blocks ``chunks`` when both
-    are known (a score does not depend on the blocks), as they are otherwise."""
+    """``values`` (``y`` or ``sample_weight``) in X's row blocks ``chunks`` when both are known
+    (neither a score nor the model depends on how its blocks were cut, only X's), as they are
+    otherwise."""
     if (
         isinstance(values, da.Array)
         and values.ndim == 1
@@ -519,10 +532,14 @@ class _DaskFTRL(BaseEstimator):
         x_parts = self._x_parts(X)[0]
         _refuse_y_not_1d(y)
         _refuse_weight_not_1d(sample_weight)
-        y_parts = _row_parts(y, "y", x_parts)
+        if isinstance(X, da.Array):  # rechunked to X's row blocks when all are known
+            y = _aligned(y, "y", X.chunks[0])
+            sample_weight = _aligned(sample_weight, "sample_weight", X.chunks[0])
+        x_is_frame = not isinstance(X, da.Array)
+        y_parts = _row_parts(y, "y", x_parts, x_is_frame)
         w_parts = [None] * len(x_parts)
         if sample_weight is not None:
-            w_parts = _row_parts(sample_weight, "sample_weight", x_parts)
+            w_parts = _row_parts(sample_weight, "sample_weight", x_parts, x_is_frame)
         known = [
             (name, a.chunks[0])
             for name, a in (("X", X), ("y", y), ("sample_weight", sample_weight))
@@ -796,11 +813,12 @@ class _DaskFTRL(BaseEstimator):
             )
         chunks = y_pred.chunks[0]
         parts = y_pred.to_delayed().ravel().tolist()
-        y_parts = _row_parts(_aligned(y, "y", chunks), "y", parts)
+        x_is_frame = not isinstance(X, da.Array)
+        y_parts = _row_parts(_aligned(y, "y", chunks), "y", parts, x_is_frame)
         w_parts = [None] * len(parts)
         if sample_weight is not None:
             w_parts = _row_parts(
-                _aligned(sample_weight, "sample_weight", chunks), "sample_weight", parts
+                _aligned(sample_weight, "sample_weight", chunks), "sample_weight", parts, x_is_frame
             )
         with _released_on_error(client) as sums:
             sums.extend(

@@ -88,16 +88,33 @@ def test_weighted_without_mixing_it_is_weighted_partial_fit_over_the_blocks(clie
     assert not np.array_equal(unweighted.to_local().coef_, model.to_local().coef_)
 
 
+def test_y_and_weights_of_other_known_row_blocks_are_rechunked_to_xs(client):
+    # they were refused ("X's row blocks ... and y's ... differ", "X has 6 row blocks but y has
+    # 3"), though X's blocks alone make the model and score takes them rechunked
+    X, y, blocks, dX, dy = make_data(2)
+    weight = np.random.default_rng(1).uniform(0.5, 2, N_ROWS)
+    params = dict(mixing=None, random_state=0, client=client)
+    expected = DaskSparseFTRLClassifier(**params).fit(
+        dX, dy, sample_weight=da.from_array(weight, chunks=BLOCK)
+    )
+    for chunks in (((BLOCK // 2, BLOCK * 3 // 2) + (BLOCK,) * 4,), 2 * BLOCK):
+        model = DaskSparseFTRLClassifier(**params).fit(
+            dX,
+            da.from_array(y, chunks=chunks),
+            sample_weight=da.from_array(weight, chunks=chunks),
+        )
+        assert_same_state(model.to_local(), expected.to_local())
+    model = DaskSparseFTRLClassifier(client=client)
+    with pytest.raises(ValueError, match=f"X has {N_ROWS} rows but y has {N_ROWS - 1}"):
+        model.fit(dX, da.from_array(y[1:], chunks=BLOCK))
+    assert not hasattr(model, "estimator_")
+
+
 def test_sample_weight_partitioned_otherwise_is_refused(client):
     X, y, blocks, dX, dy = make_data(2)
     weight = np.ones(N_ROWS)
     uneven = da.from_array(weight, chunks=((BLOCK // 2, BLOCK * 3 // 2) + (BLOCK,) * 4,))
-    assert uneven.numblocks == dX.numblocks[:1]
     model = DaskSparseFTRLClassifier(client=client)
-    with pytest.raises(ValueError, match=r"X's row blocks .* and sample_weight's .* differ"):
-        model.fit(dX, dy, sample_weight=uneven)
-    with pytest.raises(ValueError, match="X has 6 row blocks but sample_weight has 3"):
-        model.fit(dX, dy, sample_weight=da.from_array(weight, chunks=2 * BLOCK))
     with pytest.raises(ValueError, match="sample_weight must be 1-D"):
         model.fit(dX, dy, sample_weight=da.from_array(weight[:, None], chunks=(BLOCK, 1)))
     with pytest.raises(TypeError, match="sample_weight must be a dask array or Series"):
@@ -108,6 +125,14 @@ def test_sample_weight_partitioned_otherwise_is_refused(client):
         match="partition [01] of the data: X has 2000, y has 2000, sample_weight has [13]000 rows",
     ):
         model.fit(dX, dy, sample_weight=uneven[uneven > 0])
+    dd = pytest.importorskip("dask.dataframe")
+    pd = pytest.importorskip("pandas")
+    with pytest.raises(
+        ValueError,
+        match=r"X has 6 row blocks but sample_weight has 3: partition them alike, or give "
+        r"sample_weight as a dask array of known row blocks \(to_dask_array\(lengths=True\)\)",
+    ):
+        model.fit(dX, dy, sample_weight=dd.from_pandas(pd.Series(weight), npartitions=3))
     assert not hasattr(model, "estimator_")
 
 
@@ -608,6 +633,44 @@ def test_features_and_label_of_one_parquet_read_pair_partition_for_partition(cli
     assert model.score(X, y) == pytest.approx(expected)
 
 
+def test_a_label_column_made_a_dask_array_of_fused_blocks_is_refused_naming_the_fix(
+    client, tmp_path
+):
+    # ddf["label"].to_dask_array() of a narrow Parquet projection has the fused partitions' blocks
+    # (and its lengths=True fails in dask): "partition them alike" did not say what to give
+    dd = pytest.importorskip("dask.dataframe")
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    rng = np.random.RandomState(0)
+    for i in range(8):
+        n = 50 + i
+        frame = pd.DataFrame(
+            {
+                "city": rng.choice(["a", "b"], n),
+                "other": rng.normal(size=n),
+                "label": rng.randint(0, 2, n),
+            }
+        )
+        frame.to_parquet(tmp_path / f"part{i}.parquet")
+    ddf = dd.read_parquet(tmp_path)
+    X, labels = ddf[["city"]], ddf["label"].to_dask_array()
+    if labels.numblocks[0] == X.npartitions:
+        pytest.skip("this dask does not fuse the partitions of a narrow projection")
+    hasher = FeatureCrossHasher(crosses=["city"], n_features=2**8)
+    model = DaskSparseFTRLClassifier(hasher=hasher, client=client, random_state=0)
+    message = (
+        rf"X has 8 row blocks but y has {labels.numblocks[0]}: give y as the dask Series itself "
+        r"\(ddf\['label'\], not its to_dask_array\(\)"
+    )
+    with pytest.raises(ValueError, match=message):
+        model.fit(X, labels)
+    assert not hasattr(model, "estimator_")
+    model.fit(X, ddf["label"])  # the fix named
+    with pytest.raises(ValueError, match=message):
+        model.score(X, labels)
+    assert 0 <= model.score(X, ddf["label"]) <= 1
+
+
 def test_tags_say_what_x_may_be(client):
     # input_tags.sparse was False (BaseEstimator's) though fit takes blocks of CSR matrices
     from sklearn.utils import get_tags
@@ -797,8 +860,9 @@ def test_bad_input_is_refused_before_training(client):
     model = DaskSparseFTRLClassifier(client=client)
     with pytest.raises(ValueError, match="chunked along its columns"):
         model.fit(dX.rechunk({1: WIDTH // 2}), dy)
-    with pytest.raises(ValueError, match="row blocks"):
-        model.fit(dX, da.from_array(y, chunks=BLOCK // 2))
+    halves = da.from_array(y, chunks=BLOCK // 2)
+    with pytest.raises(ValueError, match="X has 6 row blocks but y has 12"):
+        model.fit(dX, halves[halves >= 0])  # (blocks of unknown length: not rechunked)
     with pytest.raises(TypeError, match="dask array"):
         model.fit(X, y)
     with pytest.raises(ValueError, match="mixing"):
