@@ -20,6 +20,8 @@ recomputes its tasks elsewhere and ``fit`` gives the same model.
 
 ``predict``, ``predict_proba`` and ``decision_function`` return lazy dask arrays; ``score``
 (accuracy, R^2) sums each partition's matches or errors on the cluster and returns a float.
+The warnings that ``fit``'s and ``score``'s tasks raise on the workers are raised again on the
+client, each distinct one once.
 """
 
 import contextlib
@@ -638,15 +640,17 @@ class _DaskFTRL(BaseEstimator):
             Row-chunked (one block across all columns); blocks are scipy CSR matrices or
             NumPy arrays. A dask DataFrame is hashed by ``hasher`` on its workers.
         y : dask.array.Array or dask Series
-            Targets, partitioned as ``X``.
+            Targets, partitioned as ``X`` (a dask array whose row blocks are known is
+            rechunked to ``X``'s when they differ; with a dask DataFrame ``X``, the Series of
+            its label column itself: a ``to_dask_array()`` of it may have merged blocks).
         classes : array-like, default=None
             Every class label (classifiers); gathered from ``y`` first when None.
         sample_weight : dask.array.Array or dask Series, default=None
-            Non-negative weights, partitioned as ``X`` and ``y``; each multiplies its
-            sample's gradient, as in the local ``partial_fit`` (which refuses a partition
-            whose weights are all 0: a ValueError naming it). With ``mixing='average'``
-            the copies are averaged in proportion to the sample weight each trained on
-            (the rows, without weights).
+            Non-negative weights, partitioned as ``X`` and ``y`` (rechunked as ``y``); each
+            multiplies its sample's gradient, as in the local ``partial_fit`` (which refuses
+            a partition whose weights are all 0: a ValueError naming it). With
+            ``mixing='average'`` the copies are averaged in proportion to the sample weight
+            each trained on (the rows, without weights).
 
         Returns
         -------
