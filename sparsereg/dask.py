@@ -29,6 +29,7 @@ import copy
 import inspect
 import uuid
 import warnings
+from numbers import Integral
 
 import numpy as np
 
@@ -46,6 +47,7 @@ from typing import Any, TypeVar
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.utils import check_random_state, get_tags
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
 from ._losses import gives_probabilities
@@ -76,6 +78,14 @@ _DASK_PARAMETERS = (
 
 # max_iter counts passes over the partitions, and tol is not used: one pass unless asked
 _DASK_DEFAULTS = {"max_iter": 1}
+
+# (hasher and client are checked where they are used, with messages of their own)
+_DASK_CONSTRAINTS = {
+    "mixing": [StrOptions({"average"}), None],
+    "mixing_passes": [Interval(Integral, 1, None, closed="left")],
+    "hasher": "no_validation",
+    "client": "no_validation",
+}
 
 
 def _init_with_local_parameters(local):
@@ -460,14 +470,9 @@ class _DaskFTRL(BaseEstimator):
         return self.client
 
     def _validate_dask_params(self):
-        if self.mixing not in ("average", None):
-            raise ValueError(f"mixing must be 'average' or None, got {self.mixing!r}.")
-        if (
-            not isinstance(self.mixing_passes, (int, np.integer))
-            or isinstance(self.mixing_passes, bool)
-            or self.mixing_passes < 1
-        ):
-            raise ValueError(f"mixing_passes must be an int >= 1, got {self.mixing_passes!r}.")
+        # the local parameters' constraints and the Dask ones, the Dask class named (a mixing or
+        # an early_stopping of an array was "The truth value of an array ... is ambiguous")
+        self._validate_params()
         if self.early_stopping:
             raise ValueError(
                 "early_stopping is not available on Dask: hold out a partition and "
@@ -478,9 +483,7 @@ class _DaskFTRL(BaseEstimator):
                 "warm_start is not available on Dask (each fit starts afresh): to go on "
                 "training a fitted model, train its local copy (to_local()) with partial_fit."
             )
-        local = self._local(**self._local_params())
-        local._validate_params()
-        local._more_validate_params(for_partial_fit=True)
+        self._local(**self._local_params())._more_validate_params(for_partial_fit=True)
 
     def _x_parts(self, X):
         """``(delayed row blocks of X, their lengths)`` (NaN where unknown), ``X`` checked as
@@ -921,6 +924,10 @@ class DaskSparseFTRLClassifier(ClassifierMixin, _DaskFTRL):
     """
 
     _local = SparseFTRLClassifier
+    _parameter_constraints: dict = {
+        **SparseFTRLClassifier._parameter_constraints,
+        **_DASK_CONSTRAINTS,
+    }
     __init__ = _init_with_local_parameters(SparseFTRLClassifier)
 
     def decision_function(self, X: Any) -> Any:
@@ -1018,6 +1025,10 @@ class DaskSparseFTRLRegressor(RegressorMixin, _DaskFTRL):
     """
 
     _local = SparseFTRLRegressor
+    _parameter_constraints: dict = {
+        **SparseFTRLRegressor._parameter_constraints,
+        **_DASK_CONSTRAINTS,
+    }
     __init__ = _init_with_local_parameters(SparseFTRLRegressor)
 
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:

@@ -855,6 +855,28 @@ def test_score_on_a_dataframe_and_series(client):
     )
 
 
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("mixing", np.array(["average", "average"])),
+        ("mixing", ["average"]),
+        ("mixing_passes", 2.0),
+        ("early_stopping", np.array([True, False])),
+        ("warm_start", "no"),
+        ("max_iter", 0),
+    ],
+)
+def test_parameters_of_another_type_are_refused_naming_them_and_the_dask_class(client, name, value):
+    # an array mixing or early_stopping was "The truth value of an array ... is ambiguous"; a
+    # local parameter's message named SparseFTRLClassifier
+    _, X, y, dX, dy = _two_blocks()
+    model = DaskSparseFTRLClassifier(client=client, random_state=0).fit(dX, dy)
+    before = model.to_local().get_ftrl_state()
+    with pytest.raises(ValueError, match=f"The '{name}' parameter of DaskSparseFTRLClassifier"):
+        model.set_params(**{name: value}).fit(dX, dy)
+    assert_same_state(model.to_local(), SparseFTRLClassifier().set_ftrl_state(before))
+
+
 def test_bad_input_is_refused_before_training(client):
     X, y, blocks, dX, dy = make_data(2)
     model = DaskSparseFTRLClassifier(client=client)
