@@ -65,6 +65,7 @@ not part of the state: the estimator that takes it applies its own.
 from collections.abc import Mapping
 
 import numpy as np
+from sklearn.utils.multiclass import type_of_target
 
 from ._memory import memory_limit
 from ._npz import beyond_unicode
@@ -139,6 +140,21 @@ def plain_labels(classes):
         f"class labels of dtype {classes.dtype} ({classes[:3]!r}...) cannot be saved "
         "without pickle; use int, float, bool or str labels."
     )
+
+
+def refuse_continuous_labels(classes):
+    """Refuse float class labels that scikit-learn's ``type_of_target`` calls continuous
+    (0.5, 1e300): ``fit`` and ``partial_fit`` refuse a ``y`` holding them, so no model is
+    trained on them (integral floats, 0.0 and 1.0, are classes as 0 and 1 are)."""
+    if classes.dtype.kind != "f":
+        return
+    with np.errstate(invalid="ignore"):  # (its cast of 1e300 to int is what finds it continuous)
+        kind = type_of_target(classes)
+    if kind not in ("binary", "multiclass"):
+        raise ValueError(
+            f"class labels {classes[:5]!r:.100} are not integral: scikit-learn's type_of_target "
+            f"calls them {kind!r}, a regression target, which no classifier trains on."
+        )
 
 
 def _array(state, key, kinds, ndim):
@@ -296,6 +312,10 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
         classes = plain_labels(classes)
         if classes.dtype.kind == "f" and not np.all(np.isfinite(classes)):
             raise ValueError("FTRL state 'classes' holds NaN or infinite labels.")
+        try:
+            refuse_continuous_labels(classes)
+        except ValueError as exc:
+            raise ValueError(f"FTRL state 'classes': {exc}") from None
         if classes.size < 2 or not np.array_equal(np.unique(classes), classes):
             raise ValueError(
                 f"FTRL state 'classes' must hold at least two distinct labels, "

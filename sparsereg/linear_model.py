@@ -20,7 +20,7 @@ from ._losses import (
 )
 from ._missing import is_missing
 from ._optional_methods import available_when
-from ._state_protocol import plain_labels
+from ._state_protocol import plain_labels, refuse_continuous_labels
 from ._typing import ArrayLike, MatrixLike
 from ._validation import csr_read_once, plain_vector
 
@@ -259,11 +259,13 @@ def _checked_classes(classes):
 
 def refuse_untrainable_classes(classes):
     """Refuse the checked ``classes`` of a first training call that no model can be trained
-    on: fewer than two, or labels the state and files cannot hold (``plain_labels``: complex,
-    objects other than str, dates, a str ending in NUL). Such classes are refused before
-    training on them (stream checkpoints, Dask, the CV's chosen model), as the CV estimators
-    do: get_ftrl_state could not give them."""
+    on: fewer than two, float labels that are not integral (``refuse_continuous_labels``: a
+    ``y`` holding them is refused), or labels the state and files cannot hold
+    (``plain_labels``: complex, objects other than str, dates, a str ending in NUL). Such
+    classes are refused before training on them (stream checkpoints, Dask, the CV's chosen
+    model), as the CV estimators do: get_ftrl_state could not give them."""
     plain_labels(classes)
+    refuse_continuous_labels(classes)
     if len(classes) < 2:
         raise ValueError(
             f"The number of classes has to be greater than one; got {len(classes)} class."

@@ -250,6 +250,9 @@ BAD_STATES = {
     ),
     "unsorted classes": (_set("classes", np.array([2, 1, 0])), ValueError, "sorted"),
     "NaN class": (_set("classes", np.array([0.0, 1.0, np.nan])), ValueError, "NaN"),
+    # (type_of_target calls them continuous: fit and partial_fit refuse a y holding them)
+    "fractional classes": (_set("classes", np.array([0.5, 1.5, 2.5])), ValueError, "integral"),
+    "a class beyond int64": (_set("classes", np.array([0.0, 1.0, 1e300])), ValueError, "integral"),
     "negative history": (
         _set("nnz_history", lambda s: -1 - s["nnz_history"]),
         ValueError,
@@ -368,6 +371,19 @@ def test_partial_fit_refuses_an_infinite_class_which_its_state_could_not_carry(i
     with pytest.raises(ValueError, match="classes hold NaN or infinity"):
         est.partial_fit(X, y, classes=[0, 1, infinity])
     assert not hasattr(est, "classes_")
+
+
+def test_partial_fit_refuses_fractional_classes_which_no_y_can_hold():
+    """A y holding 0.5 is continuous (type_of_target) and refused: a model of the classes
+    [0, 0.5, 1] wrote states that set_ftrl_state refuses, as SGDClassifier refuses them."""
+    X, y = make_data(2)
+    est = SparseFTRLClassifier(random_state=0)
+    with pytest.raises(ValueError, match="not integral"):
+        est.partial_fit(X, y, classes=[0, 0.5, 1])
+    assert not hasattr(est, "classes_")
+    integral = SparseFTRLClassifier(random_state=0).partial_fit(X, y, classes=[0.0, 1.0, 2.0])
+    twin = SparseFTRLClassifier(random_state=0).set_ftrl_state(integral.get_ftrl_state())
+    np.testing.assert_array_equal(twin.classes_, [0.0, 1.0, 2.0])
 
 
 def test_regressor_refuses_a_classifiers_state():
