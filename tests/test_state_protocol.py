@@ -746,3 +746,24 @@ def test_a_state_of_more_one_vs_rest_tables_than_memory_is_refused_before_making
     assert done.returncode == 0, done.stderr[-2000:]
     assert "ValueError: the table store's 8,388,608 one-vs-rest models need" in done.stdout
     assert done.stdout.rstrip().endswith("False")  # the estimator left unfitted
+
+
+@pytest.mark.parametrize("inclusion", ["poisson", "bloom"])
+def test_a_seed_is_used_whole_not_modulo_2_to_the_32(inclusion):
+    # the kernel's seed is 64 bits: states whose seeds differ by 2**32 draw differently
+    rng = np.random.default_rng(0)
+    X = sp.random(40, 2000, density=0.02, random_state=rng, format="csr")
+    y = rng.normal(size=40)
+    params = dict(random_state=0, shuffle=False, inclusion=inclusion, inclusion_p=0.3)
+    params.update(inclusion_count=2, bloom_size=1024)
+    state = SparseFTRLRegressor(**params).partial_fit(X[:1], y[:1]).get_ftrl_state()
+
+    def columns_after(seed):
+        seeded = dict(state, seed=np.int64(seed), bloom=np.zeros((1, 1024), np.uint8))
+        est = SparseFTRLRegressor(**params).set_ftrl_state(seeded).partial_fit(X, y)
+        assert est.get_ftrl_state()["seed"] == seed
+        return est.get_ftrl_state()["columns"]
+
+    assert not np.array_equal(columns_after(5), columns_after(5 + 2**32))
+    with pytest.raises(ValueError, match="'seed' must be >= 0 and <= 9223372036854775807"):
+        SparseFTRLRegressor(**params).set_ftrl_state(dict(state, seed=np.uint64(2**63)))
