@@ -226,6 +226,9 @@ class _Model(NamedTuple):
     n_features: int
     feature_names: np.ndarray | None
     params: tuple  # the parameters the weights are computed under (``_WEIGHT_PARAMS``)
+    # the kind of the state the weights come from: one softmax model (True) or one-vs-rest;
+    # its probabilities are read by it, not by multi_class, which set_params may change
+    softmax: bool
 
 
 class _WeightsCache:
@@ -447,16 +450,19 @@ class _BaseFTRL(BaseEstimator):
                         self.n_features_in_,
                         self.__dict__.get("feature_names_in_"),
                         _WEIGHT_PARAMS(self),
+                        getattr(self._state, "softmax", False),
                     )
                 value = cache.value
         return value
 
     def _public_model(self):
-        """``(coef_, intercept_, classes_, feature_names_in_)`` of one model, whatever other
-        threads do (read one after the other, they could come from two calls' states)."""
+        """``(coef_, intercept_, classes_, feature_names_in_, softmax)`` of one model, whatever
+        other threads do (read one after the other, they could come from two calls' states);
+        ``softmax``: whether it is one softmax model (``_Model.softmax``)."""
         check_is_fitted(self)
         model = self._current_weights()
-        return self._coef_form(model.coef), model.intercept, model.classes, model.feature_names
+        coef = self._coef_form(model.coef)
+        return coef, model.intercept, model.classes, model.feature_names, model.softmax
 
     def __getstate__(self):
         with self._training_lock:  # not half-way through another thread's partial_fit
@@ -1028,25 +1034,27 @@ class _BaseFTRL(BaseEstimator):
         """Whether ``n_classes`` classes train one softmax model (the classifier says)."""
         return False
 
-    def _check_probability_kind(self, state):
-        """Refuse a state whose probabilities the current parameters would misread: a
-        softmax model unless ``loss='log_loss'`` (only it trains one), and for log_loss a
-        state whose kind ``multi_class`` no longer names (``set_params`` after fitting)."""
-        softmax = getattr(state, "softmax", False)
-        if softmax and getattr(self, "loss", None) != "log_loss":
+    def _check_probability_kind(self, softmax, n_models, loss):
+        """Refuse a model (of ``n_models`` weight vectors, one softmax model or not) whose
+        probabilities the parameters would misread: a softmax model unless ``loss`` (the
+        caller's one read of it) is 'log_loss' (only it trains one), and for log_loss a
+        model whose kind ``multi_class`` no longer names (``set_params`` after fitting)."""
+        if softmax and loss != "log_loss":
             raise ValueError(
                 f"this model was trained as one softmax model (loss='log_loss', "
-                f"multi_class='multinomial'), but loss is now {self.loss!r}: set it back, or "
+                f"multi_class='multinomial'), but loss is now {loss!r}: set it back, or "
                 "fit again from scratch."
             )
-        if softmax or getattr(self, "loss", None) == "log_loss":
-            self._check_state_multi_class(state)
+        if softmax or loss == "log_loss":
+            self._check_multi_class(softmax, n_models)
 
     def _check_state_multi_class(self, state):
         """Refuse a state whose kind (softmax or one-vs-rest) ``multi_class`` no longer names
         (set_params after fitting): neither trains on, nor reads as probabilities, the other."""
-        softmax = getattr(state, "softmax", False)
-        if softmax != self._softmax_classes(state.n_models):  # (a binary state has 1 model)
+        self._check_multi_class(getattr(state, "softmax", False), state.n_models)
+
+    def _check_multi_class(self, softmax, n_models):
+        if softmax != self._softmax_classes(n_models):  # (a binary state has 1 model)
             raise ValueError(
                 f"this model's state was trained with "
                 f"multi_class={'multinomial' if softmax else 'ovr'!r}, but multi_class is now "
@@ -1425,6 +1433,7 @@ class _BaseFTRL(BaseEstimator):
                 n_features,
                 None,
                 params,
+                getattr(state, "softmax", False),
             )
 
     def _checked_rows(self, X):

@@ -67,8 +67,9 @@ _OVERFLOW_CHECK_CELLS = 2**20
 
 
 # -------------------------------------------------------------------- the model
-def _proba_kind(estimator, n_models):
-    """How the source turns scores into probabilities, or None."""
+def _proba_kind(estimator, n_models, softmax=False):
+    """How the source turns scores into probabilities, or None; ``softmax``: whether the
+    exported model of an FTRL estimator is one softmax model (``_public_model``)."""
     if not is_classifier(estimator):
         return None
     bases = {cls.__name__ for cls in type(estimator).__mro__}
@@ -81,14 +82,10 @@ def _proba_kind(estimator, n_models):
         return "softmax" if n_models > 1 else "ovr_logistic"
     loss = getattr(estimator, "loss", None)
     if isinstance(estimator, _BaseFTRL):
-        estimator._check_probability_kind(estimator._state)  # (set_params after fitting)
-    if (
-        loss == "log_loss"
-        and getattr(estimator, "multi_class", None) == "multinomial"
-        and n_models > 1
-        and isinstance(estimator, _BaseFTRL)
-    ):
-        return "softmax"  # SparseFTRLClassifier(multi_class='multinomial'), 3 classes or more
+        # (set_params after fitting); the kind is the exported model's, not multi_class's
+        estimator._check_probability_kind(softmax, n_models, loss)
+        if softmax:
+            return "softmax"  # SparseFTRLClassifier(multi_class='multinomial'), 3 classes or more
     if loss == "log_loss":
         return "ovr_logistic"
     if loss == "modified_huber":
@@ -1110,7 +1107,7 @@ def export_model(
     ours = isinstance(estimator, _BaseFTRL)
     # ours: the weights, intercepts, classes and names of one state (another thread may be
     # training it)
-    coef, intercept, classes, feature_names_in = (
+    coef, intercept, classes, feature_names_in, softmax = (
         estimator._public_model()
         if ours
         else (
@@ -1118,6 +1115,7 @@ def export_model(
             estimator.intercept_,
             getattr(estimator, "classes_", None),
             getattr(estimator, "feature_names_in_", None),
+            False,
         )
     )
     coef_ndim = 1 if (coef.ndim == 1 or ours and is_regressor(estimator)) else 2
@@ -1155,7 +1153,7 @@ def export_model(
             )
     return ExportedLinearModel._build(
         kind="classifier" if is_classifier(estimator) else "regressor",
-        proba=_proba_kind(estimator, coef.shape[0]),
+        proba=_proba_kind(estimator, coef.shape[0], softmax),
         source=type(estimator).__name__,
         coef=coef,
         intercept=intercept,

@@ -954,19 +954,23 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         """
         # (a model of X's columns only scores the rows it was made of)
         X = csr_read_once(X, self.__dict__.get("n_features_in_"))
+        # the link is the scoring model's kind (softmax or one-vs-rest) under one read of the
+        # loss: the state and parameters may change meanwhile (set_params, another thread)
+        loss = self.loss
         model = self._current_model(X)
         if model is not None:  # (the softmax of one-vs-rest margins, or the reverse, is wrong)
-            self._check_probability_kind(self._state)
-        if self.loss == "log_loss" and model is not None and len(model.classes) == 2:
+            self._check_probability_kind(model.softmax, len(model.intercept), loss)
+        if loss == "log_loss" and model is not None and len(model.classes) == 2:
             proba = self._plain_scores(X, logistic_pair=True, model=model)  # one compiled pass
             if proba is not None:
                 return proba
-        scores = self._scores_of(X, model=model)[0]  # (decision_function's, of the same model)
+        scores, scored_by = self._scores_of(X, model=model)  # (decision_function's)
+        if scored_by is not model:  # (fitted meanwhile, or taken again after a change)
+            self._check_probability_kind(scored_by.softmax, len(scored_by.intercept), loss)
         scores = scores[:, 0] if scores.shape[1] == 1 else scores
-        if scores.ndim == 2 and self.loss == "log_loss" and self._softmax_classes(scores.shape[1]):
-            # as the exported model computes it
+        if scored_by.softmax:  # as the exported model computes it
             return softmax_probabilities(scores)
-        return one_vs_rest_probabilities(scores, self.loss)
+        return one_vs_rest_probabilities(scores, loss)
 
     @available_when(gives_probabilities)
     def predict_log_proba(self, X: MatrixLike) -> np.ndarray:

@@ -344,6 +344,45 @@ def test_probabilities_of_a_model_whose_multi_class_was_switched_are_refused(fir
     np.testing.assert_allclose(est.predict_proba(X).sum(axis=1), 1.0)
 
 
+class _RowsThatSwapTheModel:
+    """Dense rows (an array-like) whose first read gives ``est`` the state of the other
+    kind and the multi_class naming it, as another thread's set_params and set_ftrl_state
+    could while ``est`` scores them."""
+
+    def __init__(self, rows, est, other):
+        self.rows, self.est, self.other, self.swapped = rows, est, other, False
+        self.shape, self.ndim, self.dtype = rows.shape, rows.ndim, rows.dtype
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __array__(self, dtype=None, copy=None):
+        if not self.swapped:
+            self.swapped = True
+            self.est.set_params(multi_class=self.other.multi_class)
+            self.est.set_ftrl_state(self.other.get_ftrl_state())
+        return self.rows if dtype is None else self.rows.astype(dtype)
+
+
+@pytest.mark.parametrize("first, then", [("ovr", "multinomial"), ("multinomial", "ovr")])
+def test_probabilities_are_those_of_the_model_that_scored_the_rows(first, then):
+    # predict_proba took the model, then read multi_class for its link: a model of the other
+    # kind set meanwhile made it return the softmax of one-vs-rest margins (or the reverse),
+    # the probabilities of neither model
+    X, y, _ = _problem(seed=8)
+    rows = X[:5].toarray()
+    scoring = SparseFTRLClassifier(multi_class=first, random_state=0).fit(X, y)
+    other = SparseFTRLClassifier(multi_class=then, random_state=0).fit(X, y)
+    expected = scoring.predict_proba(rows)
+    est = SparseFTRLClassifier(multi_class=first, random_state=0)
+    est.set_ftrl_state(scoring.get_ftrl_state())
+    swapping = _RowsThatSwapTheModel(rows, est, other)
+    proba = est.predict_proba(swapping)
+    assert swapping.swapped and est.multi_class == then
+    np.testing.assert_allclose(proba, expected, rtol=1e-12)
+    np.testing.assert_allclose(est.predict_proba(rows), other.predict_proba(rows), rtol=1e-12)
+
+
 def test_probabilities_of_a_softmax_model_whose_loss_was_switched_are_refused():
     # a softmax model's margins read as modified_huber's clipped one-vs-rest probabilities
     # were returned (by the export too), though no fit trains that combination
