@@ -312,16 +312,25 @@ class _BaseFTRL(BaseEstimator):
         hyper = self._hyper(seed, check_signals=check_signals)
         return [hyper] if positives is None else [hyper.for_class(p) for p in positives]
 
-    def _model_threads(self, n_models):
-        """Threads training one model together (``n_threads``): regression and binary
-        classification only; one-vs-rest models train one per thread (``n_jobs``)."""
-        return getattr(self, "n_threads", 1) if n_models == 1 else 1
+    def _call_threads(self):
+        """``n_threads``, read once by a training call, which passes it on: assigned by
+        another thread between two reads, a call checked the store and the data's form for
+        one value and trained with the other (a narrow dense X given to the threads' kernel,
+        which reads CSR only, raised an AttributeError)."""
+        return getattr(self, "n_threads", 1)
 
-    def _check_threads_fit_store(self, in_table, n_models, n_features):
+    @staticmethod
+    def _model_threads(n_models, threads):
+        """Threads training one model together (the call's ``n_threads``, ``threads``):
+        regression and binary classification only; one-vs-rest models train one per
+        thread (``n_jobs``)."""
+        return threads if n_models == 1 else 1
+
+    def _check_threads_fit_store(self, in_table, n_models, n_features, threads):
         """Refuse ``n_threads > 1`` with the table store (its inserts are not thread-safe)."""
-        if in_table and self._model_threads(n_models) > 1:
+        if in_table and self._model_threads(n_models, threads) > 1:
             raise ValueError(
-                f"n_threads={self.n_threads} trains one model in several threads, which needs "
+                f"n_threads={threads} trains one model in several threads, which needs "
                 "the dense state store, but this model's state is a table of the columns seen "
                 f"(state_store={self.state_store!r}, inclusion={self.inclusion!r}, "
                 f"{n_features:,} columns): use state_store='dense' without inclusion, "
@@ -809,14 +818,14 @@ class _BaseFTRL(BaseEstimator):
         X, longest_row, x_bound = as_kernel_csr(X, threads=getattr(self, "n_threads", 1))
         return X, y, sample_weight, longest_row, x_bound
 
-    def _trains_dense(self, X, problem, first, early_stopping):
+    def _trains_dense(self, X, problem, first, early_stopping, threads):
         """Whether the validated dense ``X`` (``DenseRows``) trains as it is: on a narrow
         dense state store of one-vs-rest or single models, one thread per model, without a
         held-out split, every column seen once on average; else it is converted to CSR."""
         return (
             not early_stopping
             and not problem.softmax
-            and self._model_threads(problem.n_models) == 1
+            and self._model_threads(problem.n_models, threads) == 1
             and not (
                 self._use_table_store(problem.n_models, X.shape[1])
                 if first
@@ -871,6 +880,7 @@ class _BaseFTRL(BaseEstimator):
         hypers=None,
         count_columns=None,
         stream=False,
+        threads=1,
     ):
         """Train ``state`` in place for up to ``max_iter`` epochs; return ``(t, n_iter)``.
 
@@ -880,6 +890,7 @@ class _BaseFTRL(BaseEstimator):
 
         ``count_columns``: the columns that can hold a non-zero weight, when known (a new
         dense state trained on ``X`` only), so that counting reads their slots only.
+        ``threads``: the call's ``n_threads`` (``_call_threads``).
 
         Stopping follows ``SGDRegressor``: after ``n_iter_no_change`` epochs whose
         average loss (or validation score) did not improve by ``tol``.
@@ -893,12 +904,13 @@ class _BaseFTRL(BaseEstimator):
             hypers = self._model_hypers(problem.positives, state.seed, check_signals)
         batches = [Batch(X, problem.targets, weights, longest_row) for weights in problem.weights]
 
-        together = 1 if problem.softmax else self._model_threads(problem.n_models)
-        in_threads = problem.n_models > 1 and self._threads not in (None, 1)
+        together = 1 if problem.softmax else self._model_threads(problem.n_models, threads)
+        jobs = self._threads  # (read once, as n_threads: it may be assigned meanwhile)
+        in_threads = problem.n_models > 1 and jobs not in (None, 1)
         # counted once for the call: n_jobs=-1 counts the CPUs, which can grow meanwhile (a
         # container's CPU quota raised, LOKY_MAX_CPU_COUNT): an epoch's extra thread then
         # found no scratch of its own and the fit raised an IndexError
-        workers = _model_workers(self._threads, problem.n_models) if in_threads else 1
+        workers = _model_workers(jobs, problem.n_models) if in_threads else 1
         # each thread's kernel scratch, made before any model trains (_epoch.epoch_scratch);
         # one model makes its own before its first row (nothing to make on a 1-row call's path)
         scratch = (
@@ -1109,6 +1121,7 @@ class _BaseFTRL(BaseEstimator):
             self._input_attributes_restored_on_error() as call,
             interrupts_deferred() if in_place else nullcontext(),
         ):
+            threads = self._call_threads()
             if new_state is None:
                 new_state = not self.warm_start
             first = new_state or not self._is_fitted()
@@ -1120,7 +1133,7 @@ class _BaseFTRL(BaseEstimator):
                 y, sample_weight, classes=classes, first_call=first, for_partial_fit=in_place
             )
             if isinstance(X, DenseRows) and not self._trains_dense(
-                X, problem, first, early_stopping
+                X, problem, first, early_stopping, threads
             ):
                 X, longest_row = X.to_csr()
             self._check_gradient_scale(X, x_bound, problem)
@@ -1145,6 +1158,7 @@ class _BaseFTRL(BaseEstimator):
                     else self._state.in_table,
                     problem.n_models,
                     X.shape[1],
+                    threads,
                 )
             if first:
                 state = self._new_state(
@@ -1177,6 +1191,7 @@ class _BaseFTRL(BaseEstimator):
                 check_signals=not in_place,
                 count_columns=count_columns,
                 stream=in_place,
+                threads=threads,
             )
             # all of it or none: fit's commit is held back from signal handlers as well
             with nullcontext() if in_place else interrupts_deferred():
@@ -1232,6 +1247,10 @@ class _BaseFTRL(BaseEstimator):
         memo.state = weakref.ref(state)
         memo.labels, memo.positives = self._fast_labels()
         memo.hypers = self._model_hypers(memo.positives, state.seed)
+        # the n_threads of the parameters the memo holds (a read after matching them could
+        # see another value, assigned meanwhile)
+        names = _param_getter(type(self))[0]
+        memo.threads = params.values[names.index("n_threads")] if "n_threads" in names else 1
         return memo
 
     def _fast_partial_fit(self, X, y, sample_weight, classes):
@@ -1301,6 +1320,7 @@ class _BaseFTRL(BaseEstimator):
                 history=history,
                 hypers=memo.hypers,
                 stream=True,
+                threads=memo.threads,
             )
             self._commit(problem, state, t, X.dtype, fresh=False)
             self.n_iter_ = n_iter

@@ -83,7 +83,8 @@ class _CallMemo:
     ``set_ftrl_state`` replace it); ``hypers``: the kernel's numbers per model;
     ``labels``: the float64 labels a batch's ``y`` may hold without a further check
     (None: classes that need the full label checks), ``positives``: each one-vs-rest
-    model's positive label (None for a regressor).
+    model's positive label (None for a regressor); ``threads``: ``params``' ``n_threads``
+    (1 without it), which the call trains with.
     """
 
-    __slots__ = ("params", "state", "hypers", "labels", "positives")
+    __slots__ = ("params", "state", "hypers", "labels", "positives", "threads")

@@ -268,3 +268,34 @@ def test_names_removed_after_a_prediction_are_read_at_the_next_one():
     expected = est.predict(frame)
     del est.feature_names_in_
     np.testing.assert_array_equal(est.predict(frame.to_numpy()), expected)
+
+
+class _AssignsOnDraw(np.random.RandomState):
+    """A ``random_state`` whose draws assign ``est.<name> = value``: as another thread
+    assigning the attribute while ``est`` trains (the new state's seed is drawn between the
+    call's checks and its epochs)."""
+
+    def __init__(self, seed, est, name, value):
+        super().__init__(seed)
+        self.assignment = (est, name, value)
+
+    def randint(self, *args, **kwargs):
+        setattr(*self.assignment)
+        return super().randint(*args, **kwargs)
+
+
+@pytest.mark.parametrize("store", ["dense", "sparse"])
+def test_n_threads_assigned_during_a_fit_is_read_once_by_the_call(store):
+    # the call checked the store and the data's form for n_threads=1 and trained with the 4
+    # assigned meanwhile: a narrow dense X went to the threads' kernel, which reads CSR only
+    # (AttributeError), and a table store to its backstop (ValueError)
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(20_000, 8))  # two of the threads' chunks of rows, narrow and dense
+    y = X @ rng.normal(size=8)
+    params = dict(n_threads=1, state_store=store, max_iter=2, tol=None)
+    alone = SparseFTRLRegressor(random_state=np.random.RandomState(0), **params).fit(X, y)
+    est = SparseFTRLRegressor(**params)
+    est.set_params(random_state=_AssignsOnDraw(0, est, "n_threads", 4))
+    est.fit(X, y)
+    assert est.n_threads == 4  # the assignment stays, for the next call
+    np.testing.assert_array_equal(est.get_ftrl_state()["z"], alone.get_ftrl_state()["z"])
