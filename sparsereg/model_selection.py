@@ -153,6 +153,17 @@ def _balanced_on(y_train, classes):
     return dict(zip(classes.tolist(), weights.tolist()))
 
 
+def _told_apart(grid, penalty):
+    """The grid's ``(alpha, eta0, l1_ratio)`` models as what sets them apart under
+    ``penalty``: ``l1_ratio`` only with 'elasticnet', the one penalty that reads it (a
+    ``set_params(l1_ratio=...)`` under 'l1' made the next ``partial_fit`` refuse the grid as
+    changed, though every model stayed the same)."""
+    return [
+        (alpha, eta0, l1_ratio if penalty == "elasticnet" else None)
+        for alpha, eta0, l1_ratio in grid
+    ]
+
+
 def _check_sparsity(sparsity):
     if sparsity is None or (isinstance(sparsity, str) and sparsity == "1se"):
         return
@@ -647,7 +658,7 @@ class _BaseFTRLCV(BaseEstimator):
     def _fit_or_partial(self, X, y, sample_weight, classes, *, first, epochs, trained=None):
         # trained: a list whose item 0 is set True once the grid's state is trained in place
         grid = self._check_params(for_partial_fit=epochs is None)
-        if not first and grid != self._grid_:
+        if not first and _told_apart(grid, self.penalty) != _told_apart(self._grid_, self.penalty):
             raise ValueError(
                 f"the grid changed since the first call ({len(self._grid_)} models "
                 f"then, {len(grid)} now): partial_fit continues the same models; "

@@ -239,6 +239,25 @@ def test_partial_fit_classes_required_and_grid_fixed():
     assert cv.t_ == X.shape[0]
 
 
+@pytest.mark.parametrize("penalty", ["l1", "l2", None])
+def test_l1_ratio_that_no_model_reads_may_change_between_partial_fits(penalty):
+    # l1_ratio is read by elasticnet only: set under another penalty, the next partial_fit
+    # refused the grid as changed, though every model was the same
+    X, y = data()
+    params = dict(GRID, penalty=penalty, random_state=0)
+    changed = SparseFTRLClassifierCV(**params).partial_fit(X, y, classes=[0, 1])
+    kept = SparseFTRLClassifierCV(**params).partial_fit(X, y, classes=[0, 1])
+    changed.set_params(l1_ratio=0.7).partial_fit(X, y)
+    kept.partial_fit(X, y)
+    for key in ("progressive_loss", "n_nonzero"):
+        np.testing.assert_array_equal(changed.cv_results_[key], kept.cv_results_[key])
+    np.testing.assert_array_equal(changed.decision_function(X), kept.decision_function(X))
+    elasticnet = SparseFTRLClassifierCV(**dict(GRID, penalty="elasticnet"))
+    elasticnet.partial_fit(X, y, classes=[0, 1]).set_params(l1_ratio=0.7)
+    with pytest.raises(ValueError, match="grid changed"):  # its models' L1 and L2 would
+        elasticnet.partial_fit(X, y)
+
+
 # -------------------------------------------------------- progressive validation
 def progressive_reference(X, y, *, loss, eta0, lambda1, beta=1.0, epochs=1, sample_weight=None):
     """Mean sample-weighted progressive loss and its standard error, in NumPy (rows in order,
