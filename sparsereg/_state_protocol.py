@@ -87,9 +87,13 @@ MAX_Z_OVER_ROOT = 1e28  # |z| / (SMALLEST_BETA + sqrt(n)) accepted from a state 
 # the relative excess over MAX_N and MAX_Z_OVER_ROOT taken: a weighted average of states at the
 # bound (merge_ftrl_states) rounds a few units of the last place above it
 ROUNDING = 1e-9
-# the bytes of one count of nnz_history_: a tuple's reference to a Python int, and the int (28
-# bytes, 32 as Python allocates it)
+# the bytes of nnz_history_, a list of (t, counts) tuples: a count is its tuple's reference to a
+# Python int and the int (28 bytes, 32 as Python allocates it; 0 for the cached ints up to 256,
+# which a state's counts are not read to tell); a record is the list's reference, the pair (56
+# bytes with the collector's header), t's int (32) and the counts tuple's header (40). Measured
+# (tracemalloc): 166 bytes a record of one count above 256, 4,131 of 100 such counts
 _HISTORY_COUNT_BYTES = 40
+_HISTORY_RECORD_BYTES = 8 + 56 + 32 + 40
 
 REQUIRED = ("columns", "z", "n", "intercept_z", "intercept_n", "t", "n_features_in")
 OPTIONAL = (
@@ -444,10 +448,13 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
             )
         # (before anything reads the counts: 640 KB of state, the counts broadcast from one
         # number to 20,000 records of 20,000 models, were read for 20 s into 4e8 Python ints)
-        if counts.size * _HISTORY_COUNT_BYTES > memory_limit():
+        # (the records count too: with one model each, they cost 4 times their count)
+        need = times.size * _HISTORY_RECORD_BYTES + counts.size * _HISTORY_COUNT_BYTES
+        if need > memory_limit():
             raise ValueError(
-                f"FTRL state 'nnz_history' holds {counts.size:,} counts, which as the Python "
-                f"ints of nnz_history_ need more than the memory this process may use "
+                f"FTRL state 'nnz_history' holds {times.size:,} records of {counts.size:,} "
+                f"counts, which as the tuples and Python ints of nnz_history_ need up to "
+                f"{need:,} bytes, more than the memory this process may use "
                 f"({memory_limit():,} bytes)."
             )
         if counts.size and (counts.min() < 0 or counts.max() > n_features):

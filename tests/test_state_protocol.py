@@ -720,7 +720,36 @@ def test_a_history_larger_than_memory_as_python_ints_is_refused_before_reading_i
     machine out of memory."""
     done = run_python(_UNDER_3_GIB + _HISTORY_BROADCAST + _SET_AND_REPORT)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "ValueError: FTRL state 'nnz_history' holds 400,000,000 counts" in done.stdout
+    assert "ValueError: FTRL state 'nnz_history' holds 20,000 records of 400,000,000 counts" in (
+        done.stdout
+    )
+    assert done.stdout.rstrip().endswith("False")  # the estimator left unfitted
+
+
+_LONG_HISTORY = """
+size = 30_000_000
+state = {
+    "columns": np.zeros(0, dtype=np.int64),
+    "z": np.zeros((1, 0)),
+    "n": np.zeros((1, 0)),
+    "intercept_z": np.zeros(1),
+    "intercept_n": np.zeros(1),
+    "t": np.int64(size),
+    "n_features_in": np.int64(10**6),
+    "classes": np.arange(2),
+    "nnz_history_t": np.arange(1, size + 1),
+    "nnz_history": np.broadcast_to(np.int64(1000), (size, 1)),
+}
+"""
+
+
+def test_a_history_of_more_records_than_memory_holds_is_refused_before_reading_it():
+    """240 MB of state, 30 million records of one count: counted at 40 bytes a count (1.2 GB,
+    within the 3 GiB), they were read into 5 GB of tuples and ints until a MemoryError; the
+    records' own tuples and ints count too."""
+    done = run_python(_UNDER_3_GIB + _LONG_HISTORY + _SET_AND_REPORT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "ValueError: FTRL state 'nnz_history' holds 30,000,000 records" in done.stdout
     assert done.stdout.rstrip().endswith("False")  # the estimator left unfitted
 
 
