@@ -66,9 +66,10 @@ def resolved_path(path):
 cdef class atomic_file:
     """Open a new temporary file beside ``path``; rename it over ``path`` when the block ends
     without an error, remove it otherwise. A symbolic link is written through: its target
-    is the file written (`resolved_path`), and the link is kept. An interrupted or failed write leaves ``path`` as
-    it was; of two writes of one path at once (two threads, two processes), each writes a
-    file of its own, and ``path`` is the whole file of the one that ends last.
+    is the file written (``resolved_path``), and the link is kept. An interrupted or failed
+    write leaves ``path`` as it was; of two writes of one path at once (two threads, two
+    processes), each writes a file of its own, and ``path`` is the whole file of the one that
+    ends last.
 
     ``with atomic_file(path, mode="wb", **open_kwargs) as f:`` (``open``'s arguments). The
     temporary file's name is random (``.<name>.<16 hex digits>.tmp``) and it is created on

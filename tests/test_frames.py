@@ -182,8 +182,8 @@ def test_names_that_are_not_exactly_str_get_scikit_learns_warning_or_error(Est):
         with pytest.raises(TypeError, match="string names"):
             call(missing)
     np.testing.assert_array_equal(est.coef_, coef)
-    exported = export_model(est)
-    with pytest.raises(ValueError, match="feature names"):
+    exported = export_model(est)  # (as the estimator: scikit-learn's TypeError)
+    with pytest.raises(TypeError, match="string names"):
         exported.predict(missing)
 
 
