@@ -71,6 +71,20 @@ def busy_seconds():
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
+def huge_page_mib():
+    """MiB of this process's memory in transparent huge pages (numpy asks for them on large
+    arrays; the one-thread fit was ~8 % slower without them here: benchmarks/RESULTS.md, "Thirtieth session"), or -1
+    where the kernel does not say."""
+    try:
+        with open("/proc/self/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("AnonHugePages:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return -1
+
+
 def loadavg():
     with open("/proc/loadavg") as f:
         return float(f.read().split()[0])
@@ -126,6 +140,7 @@ def child(n_threads, folder, n_features, fit_intercept=True):
         "load_before": load_before,
         "load_after": load_after,
         "nonzero_weights": int(est.count_nonzero()[0]),
+        "huge_page_mib": huge_page_mib(),
     }
 
 
@@ -350,7 +365,13 @@ def main(argv=None):
             + ", ".join(
                 f"{t} {runs[t][-1]['seconds']:.3f}s (load {runs[t][-1]['load_before']:.2f}"
                 f"->{runs[t][-1]['load_after']:.2f}, other processes {runs[t][-1]['others_busy']:.2f} "
-                "cores)"
+                "cores"
+                + (
+                    f", {runs[t][-1]['huge_page_mib']} MiB in huge pages"
+                    if "huge_page_mib" in runs[t][-1]
+                    else ""
+                )
+                + ")"
                 for t in tools
             ),
             flush=True,
