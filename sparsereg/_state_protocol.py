@@ -147,18 +147,27 @@ def plain_labels(classes):
 
 
 def refuse_continuous_labels(classes):
-    """Refuse float class labels that scikit-learn's ``type_of_target`` calls continuous
-    (0.5, 1e300): ``fit`` and ``partial_fit`` refuse a ``y`` holding them, so no model is
-    trained on them (integral floats, 0.0 and 1.0, are classes as 0 and 1 are)."""
+    """Refuse float class labels that scikit-learn's ``type_of_target`` calls continuous:
+    not integral (0.5), or integral beyond int64 (1e300, through which it reads them).
+    ``fit`` and ``partial_fit`` refuse a ``y`` holding them, so no model is trained on them
+    (integral floats, 0.0 and 1.0, are classes as 0 and 1 are). The message names the
+    labels refused (the first five of the classes were all integral in [0, 1, 2, 3, 4, 5.5])."""
     if classes.dtype.kind != "f":
         return
     with np.errstate(invalid="ignore"):  # (its cast of 1e300 to int is what finds it continuous)
         kind = type_of_target(classes)
-    if kind not in ("binary", "multiclass"):
-        raise ValueError(
-            f"class labels {classes[:5]!r:.100} are not integral: scikit-learn's type_of_target "
-            f"calls them {kind!r}, a regression target, which no classifier trains on."
-        )
+    if kind in ("binary", "multiclass"):
+        return
+    fractional = classes[classes != np.trunc(classes)]
+    if fractional.size:
+        problem = f"{fractional[:5].tolist()!r:.100} are not integral"
+    else:  # (1e300 is an integer, but not one of int64, which type_of_target casts to)
+        beyond = classes[np.abs(classes) >= 2.0**63]
+        problem = f"{beyond[:5].tolist()!r:.100} are integral but beyond int64 (2**63)"
+    raise ValueError(
+        f"class labels {problem}: scikit-learn's type_of_target calls them {kind!r}, a "
+        "regression target, which no classifier trains on."
+    )
 
 
 def _array(state, key, kinds, ndim):

@@ -259,11 +259,11 @@ def _checked_classes(classes):
 
 def refuse_untrainable_classes(classes):
     """Refuse the checked ``classes`` of a first training call that no model can be trained
-    on: fewer than two, float labels that are not integral (``refuse_continuous_labels``: a
-    ``y`` holding them is refused), or labels the state and files cannot hold
-    (``plain_labels``: complex, objects other than str, dates, a str ending in NUL). Such
-    classes are refused before training on them (stream checkpoints, Dask, the CV's chosen
-    model), as the CV estimators do: get_ftrl_state could not give them."""
+    on: fewer than two, float labels that are not integral or beyond int64
+    (``refuse_continuous_labels``: a ``y`` holding them is refused), or labels the state and
+    files cannot hold (``plain_labels``: complex, objects other than str, dates, a str ending
+    in NUL). Such classes are refused before training on them (stream checkpoints, Dask, the
+    CV's chosen model), as the CV estimators do: get_ftrl_state could not give them."""
     plain_labels(classes)
     refuse_continuous_labels(classes)
     if len(classes) < 2:

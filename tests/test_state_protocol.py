@@ -252,7 +252,11 @@ BAD_STATES = {
     "NaN class": (_set("classes", np.array([0.0, 1.0, np.nan])), ValueError, "NaN"),
     # (type_of_target calls them continuous: fit and partial_fit refuse a y holding them)
     "fractional classes": (_set("classes", np.array([0.5, 1.5, 2.5])), ValueError, "integral"),
-    "a class beyond int64": (_set("classes", np.array([0.0, 1.0, 1e300])), ValueError, "integral"),
+    "a class beyond int64": (
+        _set("classes", np.array([0.0, 1.0, 1e300])),
+        ValueError,
+        r"\[1e\+300\] are integral but beyond int64",
+    ),
     "negative history": (
         _set("nnz_history", lambda s: -1 - s["nnz_history"]),
         ValueError,
@@ -384,6 +388,28 @@ def test_partial_fit_refuses_fractional_classes_which_no_y_can_hold():
     integral = SparseFTRLClassifier(random_state=0).partial_fit(X, y, classes=[0.0, 1.0, 2.0])
     twin = SparseFTRLClassifier(random_state=0).set_ftrl_state(integral.get_ftrl_state())
     np.testing.assert_array_equal(twin.classes_, [0.0, 1.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    "classes, refused",
+    [
+        # (the message showed the first five classes, all integral, and called them not so)
+        ([0, 1, 2, 3, 4, 5, 5.5], r"\[5\.5\] are not integral"),
+        ([0, 1, 1e300], r"\[1e\+300\] are integral but beyond int64"),
+        ([-1e19, 0, 1], r"\[-1e\+19\] are integral but beyond int64"),
+    ],
+    ids=["fractional", "1e300", "-1e19"],
+)
+def test_refused_float_classes_are_named_for_what_they_are(classes, refused):
+    X, y = make_data(2)
+    est = SparseFTRLClassifier(random_state=0)
+    with pytest.raises(ValueError, match=refused):
+        est.partial_fit(X, y, classes=classes)
+    assert not hasattr(est, "classes_")
+    state = _state_of(_fitted_classifier())
+    state["classes"] = np.array(classes, dtype=np.float64)[-3:]  # (the state's 3 models)
+    with pytest.raises(ValueError, match=refused):
+        SparseFTRLClassifier().set_ftrl_state(state)
 
 
 def test_regressor_refuses_a_classifiers_state():
