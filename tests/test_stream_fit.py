@@ -1,5 +1,6 @@
 """fit_stream: partial_fit per batch, progressive validation, holdout, passes, checkpoints."""
 
+import json
 import os
 import signal
 import sys
@@ -876,6 +877,49 @@ def test_a_checkpoint_of_an_earlier_version_resumes_to_the_uninterrupted_run(tmp
     _tamper(old, older, "progress.floats", floats[:3])
     _tamper(older, path, "version", np.int64(version))
     resumed, history = fit_stream(pipeline(), batches, checkpoint=path, resume=True, **kwargs)
+    assert_same_state(resumed[-1], full[-1])
+    assert comparable(history) == comparable(full_history)
+
+
+def test_a_checkpoint_of_version_2_with_a_lambda_resumes(tmp_path):
+    # version 3 describes a lambda, a local function or a partial of one by a digest of its
+    # code; version 2 by its name alone (a partial: its repr, the address taken out). A
+    # version 2 checkpoint of a run with one was refused as "written by a different run"
+    import functools
+    import re
+
+    from sklearn.preprocessing import FunctionTransformer
+
+    def model():
+        return make_pipeline(
+            FunctionTransformer(
+                lambda X: X * 2.0,
+                inverse_func=functools.partial(lambda X, k: X / k, k=2.0),
+                check_inverse=False,
+            ),
+            SparseFTRLRegressor(random_state=0),
+        )
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(400, 3))
+    batches = [(X[i : i + 100], X[i : i + 100, 0]) for i in range(0, 400, 100)]
+    full, full_history = fit_stream(model(), batches)
+    path, old, older = tmp_path / "run.ckpt", tmp_path / "old.ckpt", tmp_path / "older.ckpt"
+    written = model()
+    with pytest.raises(KeyboardInterrupt):
+        fit_stream(written, batches, checkpoint=path, progress=interrupt_after(2))
+    with np.load(path) as arrays:
+        meta, floats = json.loads(str(arrays["meta"])), arrays["progress.floats"]
+    params = meta["transformers"][0][1]
+    assert re.fullmatch(r".*<lambda>#[0-9a-f]{16}", params["func"])
+    # as version 2 spelt them
+    params["func"] = re.sub("#[0-9a-f]{16}$", "", params["func"])
+    params["inverse_func"] = re.sub(" at 0x[0-9a-fA-F]+", "", repr(written[0].inverse_func))
+    _tamper(path, old, "meta", np.array(json.dumps(meta)))
+    _tamper(old, older, "progress.floats", floats[:3])
+    _tamper(older, path, "version", np.int64(2))
+    resumed, history = fit_stream(model(), batches, checkpoint=path, resume=True)
+    assert history.resumed_rows == 200
     assert_same_state(resumed[-1], full[-1])
     assert comparable(history) == comparable(full_history)
 

@@ -139,7 +139,16 @@ def _held_out(holdout, file_index, row_numbers):
 
 
 def _run_description(
-    sm, src, target, weight_column, batch_rows, holdout, loss, skip_bad_rows, reader_options
+    sm,
+    src,
+    target,
+    weight_column,
+    batch_rows,
+    holdout,
+    loss,
+    skip_bad_rows,
+    reader_options,
+    digests=True,
 ):
     files = []
     for name in src.files:
@@ -150,9 +159,9 @@ def _run_description(
         files.append([str(name), size])
     return {
         "estimator": type(sm.final).__name__,
-        "params": plain(sm.final.get_params(deep=False)),
+        "params": plain(sm.final.get_params(deep=False), digests),
         "transformers": [
-            [type(t).__name__, plain(t.get_params(deep=False))] for t in sm.transformers
+            [type(t).__name__, plain(t.get_params(deep=False), digests)] for t in sm.transformers
         ],
         "files": files,
         "target": target,
@@ -162,7 +171,7 @@ def _run_description(
         "holdout": holdout,
         "loss": loss,
         "skip_bad_rows": bool(skip_bad_rows),
-        "reader_options": plain(dict(sorted((reader_options or {}).items()))),
+        "reader_options": plain(dict(sorted((reader_options or {}).items())), digests),
     }
 
 
@@ -441,9 +450,10 @@ def fit_stream(
             "of paths or of batches, or a Source; not an iterator."
         )
     name = loss_name(sm.final)
-    description = _run_description(
-        sm, src, target, weight_column, batch_rows, holdout, name, skip_bad_rows, reader_options
-    )
+    described = (sm, src, target, weight_column, batch_rows, holdout, name, skip_bad_rows)
+    description = _run_description(*described, reader_options)
+    # (a checkpoint before version 3 spelt a lambda or local function without its digest)
+    undigested = _run_description(*described, reader_options, digests=False) if resume else None
     if checkpoint is not None and not src.resumable:
         raise ValueError(
             "checkpoints need a source that can be read again from a position: "
@@ -458,7 +468,7 @@ def fit_stream(
 
     def train():
         if resume:
-            trainer.resume(checkpoint, description)
+            trainer.resume(checkpoint, description, undigested)
             # the transformers as the run that wrote the checkpoint fitted them, on its first batch:
             # also when no batch is left to read (a finished run, or one stopped after its last)
             trainer.prepare_from_start()
@@ -556,11 +566,11 @@ class _Trainer:
     def seconds(self):
         return time.perf_counter() - self.started
 
-    def resume(self, path, description):
+    def resume(self, path, description, undigested):
         if not os.path.exists(path):
             raise ValueError(f"resume: there is no checkpoint at {os.fspath(path)!r}.")
         state, meta, run, arrays = load_checkpoint(path, max_bytes=memory_limit() // 2)
-        _check_same_run(meta, description, path)
+        _check_same_run(meta, description if arrays["version"] >= 3 else undigested, path)
         history = StreamHistory.from_arrays(self.name, arrays)
         _check_progress(run, history, self.src, path)
         # the passes ended, and one under way unless the position is a pass's start

@@ -11,28 +11,31 @@ _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 _NAMELESS = re.compile(r"<lambda>|<locals>")  # in a function's qualified name
 
 
-def plain(params):
-    """Parameters as JSON values (anything else by its stable repr), for comparing runs."""
-    return json.loads(json.dumps(params, default=stable_repr, sort_keys=True))
+def plain(params, digests=True):
+    """Parameters as JSON values (anything else by its stable repr), for comparing runs;
+    ``digests=False``: as checkpoints before version 3 spelt them (`stable_repr`)."""
+    spell = stable_repr if digests else functools.partial(stable_repr, digests=False)
+    return json.loads(json.dumps(params, default=spell, sort_keys=True))
 
 
-def stable_repr(value):
+def stable_repr(value, digests=True):
     """``repr(value)`` as another process spells it too: a repr holding an address (which
     changes from run to run: a pipeline's ``FunctionTransformer(func)`` made every resume "a
     different run") without it, a function's as its module and name. A lambda or a local
     function, whose name other functions share, adds a digest of its code, defaults and
-    closure (`function_digest`): two lambdas that compute differently are different runs."""
+    closure (`function_digest`): two lambdas that compute differently are different runs.
+    ``digests=False``: without the digests, as checkpoints before version 3 spelt them."""
     text = repr(value)
     if not _ADDRESS.search(text):
         return text  # (as checkpoints of earlier versions spell it)
-    if isinstance(value, functools.partial) and _NAMELESS.search(text):  # (else as before)
+    if digests and isinstance(value, functools.partial) and _NAMELESS.search(text):
         args = [stable_repr(a) for a in value.args]
         args += [f"{k}={stable_repr(v)}" for k, v in sorted(value.keywords.items())]
         return f"functools.partial({', '.join([stable_repr(value.func), *args])})"
     name = getattr(value, "__qualname__", None)
     if callable(value) and isinstance(name, str):
         described = f"{getattr(value, '__module__', None)}.{name}"
-        if isinstance(value, types.FunctionType) and _NAMELESS.search(name):
+        if digests and isinstance(value, types.FunctionType) and _NAMELESS.search(name):
             described += f"#{function_digest(value)}"
         return described
     return _ADDRESS.sub("", text)
