@@ -659,6 +659,29 @@ def test_a_resume_tells_partials_of_lambdas_apart(tmp_path):
         fit_stream(model(False), batches, checkpoint=path, resume=True)
 
 
+def test_a_lambda_whose_closure_holds_a_container_that_holds_itself_is_described(tmp_path):
+    # (its digest recursed into the container without end: every fit_stream of the pipeline,
+    # with a checkpoint or without, raised RecursionError)
+    from sklearn.preprocessing import FunctionTransformer
+
+    def model(scale):
+        cache = {"scale": scale}
+        cache["self"] = cache
+        return make_pipeline(
+            FunctionTransformer(lambda X: X * cache["scale"]), SparseFTRLRegressor()
+        )
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 3))
+    batches = [(X[:100], X[:100, 0]), (X[100:], X[100:, 0])]
+    path = tmp_path / "run.ckpt"
+    fit_stream(model(2.0), batches, checkpoint=path)
+    _, history = fit_stream(model(2.0), batches, checkpoint=path, resume=True)
+    assert history.resumed_rows == 200
+    with pytest.raises(ValueError, match="different run"):
+        fit_stream(model(3.0), batches, checkpoint=path, resume=True)
+
+
 def test_a_checkpoint_in_a_missing_folder_is_refused_before_training(tmp_path):
     model = pipeline()
     path = tmp_path / "no such folder" / "run.ckpt"

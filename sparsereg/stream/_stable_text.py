@@ -90,6 +90,10 @@ def _value_text(value, within):
         return _code_text(value, within)
     if isinstance(value, types.FunctionType):
         return f"{value.__module__}.{value.__qualname__}:{_function_text(value, within)}"
+    if isinstance(value, (set, frozenset, tuple, list, dict)):
+        if id(value) in within:  # (a cache that holds itself: repr's "{...}")
+            return "<recursive>"
+        within = within | {id(value)}
     if isinstance(value, (set, frozenset)):
         return f"{type(value).__name__}({sorted(_value_text(v, within) for v in value)})"
     if isinstance(value, (tuple, list)):
