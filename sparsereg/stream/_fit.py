@@ -450,15 +450,18 @@ def fit_stream(
             "of paths or of batches, or a Source; not an iterator."
         )
     name = loss_name(sm.final)
-    described = (sm, src, target, weight_column, batch_rows, holdout, name, skip_bad_rows)
-    description = _run_description(*described, reader_options)
-    # (a checkpoint before version 3 spelt a lambda or local function without its digest)
-    undigested = _run_description(*described, reader_options, digests=False) if resume else None
     if checkpoint is not None and not src.resumable:
         raise ValueError(
             "checkpoints need a source that can be read again from a position: "
             "files, a list of batches or a Source, not an iterator."
         )
+    # only a checkpoint holds the description: a lambda's digest reads all its closure holds
+    described = (sm, src, target, weight_column, batch_rows, holdout, name, skip_bad_rows)
+    description = undigested = None
+    if checkpoint is not None:
+        description = _run_description(*described, reader_options)
+    if resume:  # (a checkpoint before version 3 spelt a lambda or local function undigested)
+        undigested = _run_description(*described, reader_options, digests=False)
 
     trainer = _Trainer(sm, src, name, holdout, classes, progress, passes, skip_bad_rows)
     # a resume refused or stopped before this process trained a batch leaves the estimator
