@@ -268,8 +268,8 @@ def fit_stream(
         the target is (not a feature) and passed as ``sample_weight`` to each batch's
         ``partial_fit``: e.g. the inverse of the rate negatives were down-sampled at (Vowpal
         Wabbit's importance weight). A weight that is missing, not a number, not finite or
-        negative is a malformed row (named, or skipped with ``skip_bad_rows``). The
-        progressive and holdout losses are then weighted means, as scikit-learn's metrics
+        negative is a malformed row of a file (named, or skipped with ``skip_bad_rows``); in
+        a batch, a ValueError naming its row (as a bad target there). The progressive and holdout losses are then weighted means, as scikit-learn's metrics
         take ``sample_weight``. SVMlight files have none (refused); ``(X, y, w)`` batches
         give theirs as their third item, without ``weight_column``.
     classes : array-like, default=None
