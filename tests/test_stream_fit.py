@@ -1908,6 +1908,26 @@ def test_a_resume_with_another_weight_column_is_refused_and_the_same_one_continu
     assert comparable(history) == comparable(full_history)
 
 
+@pytest.mark.parametrize("weight_column", [None, "w"])
+def test_a_checkpoint_whose_progress_weighs_rows_wrongly_is_refused(tmp_path, weight_column):
+    # (a weight of the rows trained other than their count, without a weight column, or one
+    # for no rows, was taken: the pass's progressive loss came out 3 times the run's)
+    frame = weighted_clicks()
+    path = write_rows(frame if weight_column else frame.drop(columns=["w"]), tmp_path / "r.csv")
+    options = dict(target="click", batch_rows=300, weight_column=weight_column)
+    checkpoint, tampered = tmp_path / "run.ckpt", tmp_path / "tampered.ckpt"
+    with pytest.raises(KeyboardInterrupt):
+        fit_stream(pipeline(), path, checkpoint=checkpoint, progress=interrupt_after(2), **options)
+    with np.load(checkpoint) as arrays:
+        floats = arrays["progress.floats"].copy()
+    floats[3 if weight_column is None else 4] = 1e-3  # rows trained; rows held out: none
+    _tamper(checkpoint, tampered, "progress.floats", floats)
+    model = pipeline()
+    with pytest.raises(ValueError, match=r"its progress gives (600|0) rows the weight 0\.001"):
+        fit_stream(model, path, checkpoint=tampered, resume=True, **options)
+    assert not hasattr(model[-1], "coef_")
+
+
 def test_weights_for_an_estimator_whose_partial_fit_takes_none_are_refused(tmp_path):
     from sklearn.linear_model import Perceptron
 

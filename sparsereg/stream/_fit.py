@@ -20,6 +20,7 @@ from .._atomic import resolved_path
 from .._interrupts import interrupts_deferred
 from .._memory import memory_limit
 from .._typing import ArrayLike, FileLike
+from ._arrow_source import _ArrowSource
 from ._checkpoint import RunProgress, load_checkpoint, save_checkpoint
 from ._history import StreamHistory
 from ._iterable_source import _IterableSource
@@ -28,6 +29,7 @@ from ._readers import open_source
 from ._scoring import class_indices, loss_name, row_losses
 from ._source import Position, _ahead
 from ._stable_text import plain
+from ._svmlight_source import _SVMLightSource
 
 
 @dataclass(frozen=True)
@@ -994,3 +996,16 @@ def _check_progress(run, history, src, path):
         raise ValueError(f"{where}: its history of rows is inconsistent.")
     if history.rows < run.train_rows or sum(history.pass_rows) > history.rows:
         raise ValueError(f"{where}: its row counts are inconsistent.")
+    # the losses are means over these weights: files without a weight column weigh 1 a row
+    unweighted = isinstance(src, _SVMLightSource) or (
+        isinstance(src, _ArrowSource) and src.weight_column is None
+    )
+    for rows, weight in [
+        (run.train_rows, run.train_weight),
+        (run.holdout_rows, run.holdout_weight),
+    ]:
+        if (weight != rows) if unweighted else (weight and not rows):
+            raise ValueError(
+                f"{where}: its progress gives {rows:,} rows the weight {weight!r}; "
+                + ("without a weight column each weighs 1." if unweighted else "none weigh 0.")
+            )
