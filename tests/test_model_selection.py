@@ -730,6 +730,28 @@ def test_a_refused_fit_leaves_a_given_random_state_as_it_was():
     assert pos == fresh_pos
 
 
+class _FailsAfterItsDraw(np.random.RandomState):
+    """A ``random_state`` whose seed draw succeeds and then fails as what may fail after it
+    (a ``MemoryError`` making the grid's state, X changed by another thread)."""
+
+    def randint(self, *args, **kwargs):
+        super().randint(*args, **kwargs)
+        raise MemoryError("after the draw")
+
+
+def test_a_first_partial_fit_failing_after_its_draw_leaves_a_given_random_state_as_it_was():
+    X, y = data(200)
+    rng = _FailsAfterItsDraw(0)
+    cv = SparseFTRLClassifierCV(**GRID, random_state=rng)
+    with pytest.raises(MemoryError, match="after the draw"):
+        cv.partial_fit(X, y, classes=[0, 1])
+    assert not hasattr(cv, "t_")
+    _, words, pos, _, _ = rng.get_state()
+    _, fresh_words, fresh_pos, _, _ = np.random.RandomState(0).get_state()
+    np.testing.assert_array_equal(words, fresh_words)
+    assert pos == fresh_pos
+
+
 @pytest.mark.parametrize("state_store", ["dense", "sparse"])
 def test_partial_fit_from_two_threads_takes_turns(state_store):
     """Two threads calling partial_fit on one grid lose no row (as the single estimators):
