@@ -266,14 +266,15 @@ def fit_stream(
     target : str, default=None
         Name of the target column (CSV, Parquet, DataFrames).
     weight_column : str, default=None
-        Name of a numeric column of each row's weight (CSV, Parquet, DataFrames), read as
-        the target is (not a feature) and passed as ``sample_weight`` to each batch's
+        Name of a numeric column of each row's weight (CSV, Parquet, DataFrames), read as the
+        target is (not a feature) and passed as ``sample_weight`` to each batch's
         ``partial_fit``: e.g. the inverse of the rate negatives were down-sampled at (Vowpal
         Wabbit's importance weight). A weight that is missing, not a number, not finite or
-        negative is a malformed row of a file (named, or skipped with ``skip_bad_rows``); in
-        a batch, a ValueError naming its row (as a bad target there). The progressive and holdout losses are then weighted means, as scikit-learn's metrics
-        take ``sample_weight``. SVMlight files have none (refused); ``(X, y, w)`` batches
-        give theirs as their third item, without ``weight_column``.
+        negative is a malformed row of a file (named, or skipped with ``skip_bad_rows``); in a
+        batch, a ValueError naming its row (as a bad target there). The progressive and holdout
+        losses are then weighted means, as scikit-learn's metrics take ``sample_weight``.
+        SVMlight files have none (refused); ``(X, y, w)`` batches give theirs as their third
+        item, without ``weight_column``.
     classes : array-like, default=None
         Every class of the stream (classifiers). None: the labels of the first
         batch (a fitted estimator's ``classes_``), and a later batch with another label

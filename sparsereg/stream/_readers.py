@@ -139,8 +139,9 @@ def open_source(
         A numeric column of each row's weight (CSV, Parquet, DataFrames), read as float64 into
         ``Chunk.sample_weight`` and, as the target, not among the features. A weight that is
         missing, not a number, not finite or negative makes a file's row bad (named, or skipped
-        with ``skip_bad_rows``); a batch's is a ValueError naming its row. SVMlight has no weight column (scikit-learn's reader reads
-        none): refused there. An ``(X, y, w)`` batch gives its weights as its third item.
+        with ``skip_bad_rows``); a batch's is a ValueError naming its row. SVMlight has no
+        weight column (scikit-learn's reader reads none): refused there. An ``(X, y, w)`` batch
+        gives its weights as its third item.
     numeric : sequence of str, default=()
         Columns read as float64 (NaN for missing); a value that is not a number makes its row
         bad.
