@@ -7,7 +7,9 @@ other's, and left a dead recorder in place for good. Here the first task to reco
 recorder (every warning shown, ``'always'``: the worker's registry of warnings already shown
 would hide a second fit's); each thread's warnings go to its own task's list, other threads'
 where they went before (under the filter 'always' meanwhile); the last task to finish restores
-the filters.
+the filters, unless another ``catch_warnings`` put its own state in place meanwhile (a client in
+this process whose ``catch_warnings`` ended while a task of a failed ``fit`` ran on: the state
+found at the start was that client's dead recorder, which swallowed every later warning).
 """
 
 import contextlib
@@ -17,7 +19,8 @@ import warnings
 
 _lock = threading.Lock()
 _this_thread = threading.local()  # .records: the list of the task running in this thread
-_installed = {"tasks": 0, "context": None}
+# the catch_warnings entered, and the filters list and showwarning it installed
+_installed = {"tasks": 0, "context": None, "filters": None, "showwarning": None}
 
 
 def _shown(shown_before, message, category, filename, lineno, file=None, line=None):
@@ -40,7 +43,9 @@ def recorded_warnings():
             warnings.simplefilter("always")
             shown_before = warnings.showwarning
             warnings.showwarning = lambda *args, **kwargs: _shown(shown_before, *args, **kwargs)
-            _installed["context"] = context
+            _installed.update(
+                context=context, filters=warnings.filters, showwarning=warnings.showwarning
+            )
         _installed["tasks"] += 1
     outer = getattr(_this_thread, "records", None)
     _this_thread.records = records
@@ -51,8 +56,13 @@ def recorded_warnings():
         with _lock:
             _installed["tasks"] -= 1
             if _installed["tasks"] == 0:
-                context, _installed["context"] = _installed["context"], None
-                context.__exit__(None, None, None)
+                context, filters, shown = (
+                    _installed[name] for name in ("context", "filters", "showwarning")
+                )
+                _installed.update(context=None, filters=None, showwarning=None)
+                # (catch_warnings puts a new filters list in place, entering and leaving)
+                if warnings.filters is filters and warnings.showwarning is shown:
+                    context.__exit__(None, None, None)
 
 
 def with_recorded_warnings(function, *args):

@@ -759,6 +759,45 @@ def test_recording_the_workers_warnings_in_threads_leaves_the_clients_warnings_a
         warnings.warn("still shown", UserWarning, stacklevel=1)
 
 
+def test_a_task_running_on_after_a_failed_fit_leaves_the_clients_warnings_as_they_are(recwarn):
+    # a fit refused by one shard while another trains on, in a thread of this process: the
+    # client's catch_warnings ended first, then the last task put back the state it had found,
+    # the client's dead recorder, which swallowed this process's warnings from then on
+    import time
+    import warnings
+
+    # two shards (in two threads wherever they are placed): the first refuses its second
+    # partition once the second shard has started, which trains on for a second or so
+    chunks = (20_000, 30, 30, 200_000)
+    X = np.random.default_rng(0).normal(size=(sum(chunks), 20))
+    X[20_005, 3] = np.nan
+    y = np.arange(sum(chunks)) % 2
+    dX, dy = da.from_array(X, chunks=(chunks, 20)), da.from_array(y, chunks=(chunks,))
+    filters = list(warnings.filters)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=2, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as threads,
+    ):
+        model = DaskSparseFTRLClassifier(max_iter=40, mixing_passes=40, client=threads)
+        with warnings.catch_warnings(record=True) as ended:
+            with pytest.raises(ValueError, match="NaN"):
+                model.fit(dX, dy)
+
+        def executing(dask_worker):
+            return dask_worker.state.executing_count
+
+        deadline = time.monotonic() + 60
+        while any(threads.run(executing).values()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    ended.clear()
+    recwarn.clear()
+    warnings.warn("raised after the fit", UserWarning, stacklevel=1)
+    assert [str(w.message) for w in recwarn] == ["raised after the fit"] and not ended
+    assert warnings.filters == filters
+
+
 def test_predicting_on_other_columns_is_refused_as_the_local_pipeline_refuses_it(client):
     dd = pytest.importorskip("dask.dataframe")
     import pandas as pd
