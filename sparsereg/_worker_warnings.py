@@ -87,11 +87,20 @@ def _category(module, qualname):
     return UserWarning
 
 
+def _warning(module, qualname, message):
+    """The warning of a record: of its category, or a UserWarning naming the category where
+    the client has no such class or the class does not take the message alone (a category
+    whose ``__init__`` asks for more: ``warnings.warn`` raised its TypeError, failing a fit
+    whose training had succeeded)."""
+    category = _category(module, qualname)
+    if category is not UserWarning or (module, qualname) == ("builtins", "UserWarning"):
+        with contextlib.suppress(Exception):
+            return category(message)
+    return UserWarning(f"{module}.{qualname}: {message}")
+
+
 def reissue(records, stacklevel):
     """Raise each distinct recorded warning once, on the client; ``stacklevel`` as
     ``warnings.warn``'s, counted from the caller of this function."""
-    for module, qualname, message in joined(records):
-        category = _category(module, qualname)
-        if category is UserWarning and (module, qualname) != ("builtins", "UserWarning"):
-            message = f"{module}.{qualname}: {message}"
-        warnings.warn(message, category, stacklevel=stacklevel + 1)
+    for record in joined(records):
+        warnings.warn(_warning(*record), stacklevel=stacklevel + 1)

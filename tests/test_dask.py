@@ -759,6 +759,42 @@ def test_recording_the_workers_warnings_in_threads_leaves_the_clients_warnings_a
         warnings.warn("still shown", UserWarning, stacklevel=1)
 
 
+class _CodedWarning(UserWarning):
+    """A warning category that does not take a message alone."""
+
+    def __init__(self, message, code):
+        super().__init__(message)
+        self.code = code
+
+
+def test_a_workers_warning_whose_category_takes_more_than_a_message_does_not_fail_fit(
+    monkeypatch,
+):
+    # the client raised it again as warnings.warn(message, category): category(message) was a
+    # TypeError, and the fit, trained, failed
+    import warnings
+
+    partial_fit = SparseFTRLClassifier.partial_fit
+
+    def coded_partial_fit(self, *args, **kwargs):
+        warnings.warn(_CodedWarning("a coded warning", 7), stacklevel=2)
+        return partial_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(SparseFTRLClassifier, "partial_fit", coded_partial_fit)
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    dX, dy = da.from_array(X, chunks=(30, 3)), da.from_array(np.arange(60) % 2, chunks=30)
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as threads,
+    ):
+        model = DaskSparseFTRLClassifier(client=threads, random_state=0)
+        with pytest.warns(UserWarning, match="_CodedWarning: a coded warning"):
+            model.fit(dX, dy)
+    assert model.to_local().predict(X).shape == (60,)  # (fitted)
+
+
 def test_a_task_running_on_after_a_failed_fit_leaves_the_clients_warnings_as_they_are(recwarn):
     # a fit refused by one shard while another trains on, in a thread of this process: the
     # client's catch_warnings ended first, then the last task put back the state it had found,
