@@ -380,7 +380,14 @@ def _download(remote, url, target, n_retries):
     """Download ``remote`` from ``url`` to ``target`` through a temporary folder beside it;
     check, then rename. Returns the checked bytes."""
     pooch = _import_pooch()
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as exc:  # (raw: "[Errno 17] File exists")
+        raise NotADirectoryError(
+            f"cannot make the folder {target.parent} to download {remote.filename} into: "
+            f"{exc.filename} is in its way ({exc.strerror}: a file, or a symbolic link to a "
+            "folder that does not exist); point data_home elsewhere, or remove it"
+        ) from exc
     with _download_lock(target.parent) as locked:
         if locked:
             _remove_abandoned_downloads(target.parent, remote)

@@ -561,6 +561,26 @@ def test_a_broken_link_in_the_place_of_a_data_set_folder_is_refused_naming_it(
     assert server.requests == []
 
 
+@pytest.mark.parametrize("in_the_way", ["broken link", "file"])
+def test_a_data_home_that_cannot_be_a_folder_is_refused_naming_it(
+    server, isolated, tmp_path, in_the_way
+):
+    # (mkdir raised a raw "[Errno 17] File exists" for a broken link, "[Errno 20] Not a
+    # directory" naming the data set's folder for a file)
+    serve(server, "libsvm_a9a/a9a.t", b"+1 7:1\n")
+    home = tmp_path / "home"
+    if in_the_way == "file":
+        home.write_bytes(b"")
+    else:
+        home.symlink_to(tmp_path / "unmounted")
+    with pytest.raises(NotADirectoryError) as info:
+        fetch_a9a(subset="test", data_home=home, n_retries=0)
+    message = str(info.value)
+    assert f"cannot make the folder {home / 'libsvm_a9a'} to download a9a.t" in message
+    assert str(home) in message.partition(": ")[2] and "point data_home elsewhere" in message
+    assert server.requests == [] and not (tmp_path / "unmounted").exists()
+
+
 @pytest.fixture
 def small_a9a_test(monkeypatch):
     """The registry's a9a.t made A9A_TEXT (its sha256 and size): downloads of it need no real
