@@ -353,6 +353,14 @@ def _aligned(values, name, chunks):
     return values
 
 
+def _recorded_score_sums(metric, predicted, y, sample_weight, index):
+    """``(_score_sums, the warnings raised)``, those of the predictions ``predicted``
+    (``(y_pred, warnings)``) included."""
+    y_pred, earlier = predicted
+    sums, records = with_recorded_warnings(_score_sums, metric, y_pred, y, sample_weight, index)
+    return sums, joined(earlier, records)
+
+
 def _score_sums(metric, y_pred, y, sample_weight, index):
     """Partition ``index``'s sums for ``metric`` (accuracy: rows, weight correct, weight;
     r2: rows, weight, weighted mean of y, weighted squares about it, weighted squared errors)."""
@@ -748,7 +756,9 @@ class _DaskFTRL(BaseEstimator):
         """The local model's ``intercept_``."""
         return self.to_local().intercept_
 
-    def _lazy(self, method, X):
+    def _lazy(self, method, X, recorded=False):
+        """The lazy predictions of ``method``; with ``recorded`` (``score``), ``(a delayed
+        (predictions, warnings raised) for each row block of X, their lengths)``."""
         estimator = self.to_local()
         # refused now what fit refuses, not by every partition once computed
         parts, rows = self._x_parts(X)
@@ -770,6 +780,15 @@ class _DaskFTRL(BaseEstimator):
             columns = len(classes)
         dtype = classes.dtype if method == "predict" and classes is not None else np.float64
         empty = np.empty((0,) if columns is None else (0, columns), dtype=dtype)
+        if recorded:  # (the model is put in the graph once, each task referring to it)
+            model = dask.delayed(estimator, pure=False)
+            predicted = [
+                dask.delayed(with_recorded_warnings)(
+                    _predict_block, method, model, self.hasher, part, empty
+                )
+                for part in parts
+            ]
+            return predicted, tuple(rows)
         if isinstance(X, da.Array):
             # block for block, an empty one kept (da.concatenate drops those of known length:
             # the predictions then had fewer blocks than X, and y partitioned as X was refused)
@@ -798,7 +817,9 @@ class _DaskFTRL(BaseEstimator):
     def _score(self, metric, X, y, sample_weight):
         _refuse_y_not_1d(y)
         _refuse_weight_not_1d(sample_weight)  # (column_or_1d below would take one column)
-        y_pred = self.predict(X)
+        # the predictions with the warnings their tasks raise (a hasher's transform warns of
+        # unknown categories: the warning went to the worker's log)
+        parts, chunks = self._lazy("predict", X, recorded=True)
         client = self._client()
         if not all(v is None or hasattr(v, "to_delayed") for v in (y, sample_weight)):
             # y or the weights in memory (as scikit-learn's score takes them): the
@@ -810,16 +831,13 @@ class _DaskFTRL(BaseEstimator):
                     return values
                 return client.compute(values).result()
 
+            with _released_on_error(client) as predicted:
+                predicted.extend(client.compute(parts))
+                found = client.gather(predicted)
+            reissue(joined(*(records for _, records in found)), stacklevel=3)
+            y_pred = np.concatenate([block for block, _ in found])
             score = accuracy_score if metric == "accuracy" else r2_score
-            return float(
-                score(
-                    in_memory(y),
-                    client.compute(y_pred).result(),
-                    sample_weight=in_memory(sample_weight),
-                )
-            )
-        chunks = y_pred.chunks[0]
-        parts = y_pred.to_delayed().ravel().tolist()
+            return float(score(in_memory(y), y_pred, sample_weight=in_memory(sample_weight)))
         x_is_frame = not isinstance(X, da.Array)
         y_parts = _row_parts(_aligned(y, "y", chunks), "y", parts, x_is_frame)
         w_parts = [None] * len(parts)
@@ -831,7 +849,7 @@ class _DaskFTRL(BaseEstimator):
             sums.extend(
                 client.compute(
                     [
-                        dask.delayed(with_recorded_warnings)(_score_sums, metric, *part, i)
+                        dask.delayed(_recorded_score_sums)(metric, *part, i)
                         for i, part in enumerate(zip(parts, y_parts, w_parts))
                     ]
                 )

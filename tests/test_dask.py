@@ -759,6 +759,33 @@ def test_recording_the_workers_warnings_in_threads_leaves_the_clients_warnings_a
         warnings.warn("still shown", UserWarning, stacklevel=1)
 
 
+@pytest.mark.parametrize("y_in_memory", [False, True])
+def test_the_warnings_of_scores_predictions_reach_the_client(client, y_in_memory):
+    # score's predictions were tasks of their own, unrecorded: a hasher's warning of unknown
+    # categories went to the worker's log, though the local pipeline's score raises it
+    dd = pytest.importorskip("dask.dataframe")
+    pd = pytest.importorskip("pandas")
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    train = pd.DataFrame({"city": ["a", "b"] * 20})
+    new = pd.DataFrame({"city": ["a", "c"] * 20})
+    y = pd.Series(np.arange(40) % 2)
+    encoder = OneHotEncoder(handle_unknown="warn").fit(train)
+    model = DaskSparseFTRLClassifier(hasher=encoder, client=client, random_state=0).fit(
+        dd.from_pandas(train, npartitions=2), dd.from_pandas(y, npartitions=2)
+    )
+    unknown = "Found unknown categories in columns"
+    with pytest.warns(UserWarning, match=unknown):  # (the local pipeline's)
+        expected = make_pipeline(encoder, model.to_local()).score(new, y)
+    with pytest.warns(UserWarning, match=unknown) as caught:
+        score = model.score(
+            dd.from_pandas(new, npartitions=2), y if y_in_memory else dd.from_pandas(y, 2)
+        )
+    assert score == pytest.approx(expected)
+    assert sum(unknown in str(w.message) for w in caught) == 1  # (once, not per partition)
+
+
 class _CodedWarning(UserWarning):
     """A warning category that does not take a message alone."""
 
