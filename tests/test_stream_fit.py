@@ -1908,6 +1908,41 @@ def test_a_resume_with_another_weight_column_is_refused_and_the_same_one_continu
     assert comparable(history) == comparable(full_history)
 
 
+def test_a_source_reads_its_own_weight_column(tmp_path):
+    # (weight_column given with a Source opened without it was not used: the rows trained
+    # unweighted, the weight column hashed as a feature; a resume through a Source opened
+    # with another weight column was taken as the same run)
+    from sparsereg.stream import open_source
+
+    path = write_rows(weighted_clicks().assign(v=1.0), tmp_path / "rows.csv")
+    options = dict(target="click", batch_rows=200)
+    expected = fit_stream(pipeline(), path, weight_column="w", **options)[0]
+
+    def opened(weight_column=None):
+        return open_source(
+            path, weight_column=weight_column, categorical=["site", "hour"], **options
+        )
+
+    for source in (opened(), opened("v")):
+        model = pipeline()
+        with pytest.raises(ValueError, match=r"weight_column='w', but the Source given reads"):
+            fit_stream(model, source, weight_column="w", **options)
+        assert not hasattr(model[-1], "coef_")
+    for weight_column in (None, "w"):
+        model = fit_stream(pipeline(), opened("w"), weight_column=weight_column, **options)[0]
+        assert_same_state(model[-1], expected[-1])
+    ckpt = tmp_path / "run.ckpt"
+    resumable = dict(options, checkpoint=ckpt, checkpoint_every=200)
+    with pytest.raises(KeyboardInterrupt):
+        fit_stream(pipeline(), opened("w"), progress=interrupt_after(2), **resumable)
+    model = pipeline()
+    with pytest.raises(ValueError, match=r"weight_column: 'w' -> None"):
+        fit_stream(model, opened(), resume=True, **resumable)
+    assert not hasattr(model[-1], "coef_")
+    resumed = fit_stream(pipeline(), opened("w"), resume=True, **resumable)[0]
+    assert_same_state(resumed[-1], expected[-1])
+
+
 @pytest.mark.parametrize("weight_column", [None, "w"])
 def test_a_checkpoint_whose_progress_weighs_rows_wrongly_is_refused(tmp_path, weight_column):
     # (a weight of the rows trained other than their count, without a weight column, or one

@@ -27,7 +27,7 @@ from ._iterable_source import _IterableSource
 from ._model import StreamModel
 from ._readers import open_source
 from ._scoring import class_indices, loss_name, row_losses
-from ._source import Position, _ahead
+from ._source import Position, Source, _ahead
 from ._stable_text import plain
 from ._svmlight_source import _SVMLightSource
 
@@ -274,7 +274,8 @@ def fit_stream(
         batch, a ValueError naming its row (as a bad target there). The progressive and holdout
         losses are then weighted means, as scikit-learn's metrics take ``sample_weight``.
         SVMlight files have none (refused); ``(X, y, w)`` batches give theirs as their third
-        item, without ``weight_column``.
+        item, without ``weight_column``; a :class:`Source` reads its own (``open_source``'s
+        ``weight_column``): another one named here is refused.
     classes : array-like, default=None
         Every class of the stream (classifiers). None: the labels of the first
         batch (a fitted estimator's ``classes_``), and a later batch with another label
@@ -445,6 +446,20 @@ def fit_stream(
         skip_bad_rows=skip_bad_rows,
         **options,
     )
+    if isinstance(source, Source):
+        # a Source's chunks carry their weights (open_source's weight_column): one named here
+        # that the Source does not read was not used, the rows trained unweighted
+        opened_with = getattr(source, "weight_column", None)
+        if weight_column is not None and weight_column != opened_with:
+            raise ValueError(
+                f"weight_column={weight_column!r}, but the Source given reads "
+                + ("no weight column" if opened_with is None else f"{opened_with!r}")
+                + ": its chunks carry their own sample_weight. Open it with "
+                f"open_source(..., weight_column={weight_column!r}), or leave weight_column out."
+            )
+        weight_column = opened_with  # (the run's, as its checkpoint describes it)
+        if weight_column is not None:
+            _check_takes_sample_weight(sm.final, f"weight_column={weight_column!r}")
     if checkpoint is not None:
         _check_not_an_input(checkpoint, written, src)
     if passes > 1 and not src.resumable:
