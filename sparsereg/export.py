@@ -688,9 +688,9 @@ class ExportedLinearModel:
         -----
         A file name is written whole or not at all: into a new file beside it, renamed over
         it at the end (a symbolic link is written through: beside its target, which is
-        replaced, and the link kept). A write that fails (a full disk) leaves the file that was there, and
-        of two saves to one name at once, the file is the whole model of the one that ends
-        last. Ctrl-C and other signals whose handler is a Python function are answered once
+        replaced, and the link kept). A write that fails (a full disk) leaves the file that
+        was there, and of two saves to one name at once, the file is the whole model of the
+        one that ends last. Ctrl-C and other signals whose handler is a Python function are answered once
         the file is written.
         """
         # held back: a handler's exception while zipfile closes a member came out as its
@@ -1212,8 +1212,8 @@ def load_model(file: FileLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> "Export
     ``coef_ndim``, ``matvec``, ``arithmetic``, ``coef_data``, ``coef_indices``,
     ``coef_indptr``, ``intercept``, ``transformers`` and optionally ``classes``,
     ``feature_names_in``, ``weights_format``, ``weights_scale`` and ``scaler_input`` (a
-    bool: a scaler was folded into the weights); any other member, a missing one, an object, structured or
-    complex dtype, a header whose shape and dtype disagree with the zip entry's
+    bool: a scaler was folded into the weights); any other member, a missing one, an
+    object, structured or complex dtype, a header whose shape and dtype disagree with the zip entry's
     size or with the model's scalars (number of models, of weights, of features),
     a deflated member expanding more than 100:1 (above 1 MiB), or arrays larger
     than ``max_bytes`` are refused before their data is read.
