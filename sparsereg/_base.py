@@ -31,14 +31,19 @@ from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn import get_config
-from sklearn.base import BaseEstimator, _fit_context, is_classifier, is_regressor
+from sklearn import config_context, get_config
+from sklearn.base import BaseEstimator, is_classifier, is_regressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._call_memo import _CallMemo, _param_getter, _ParamSnapshot
+from ._call_memo import _CallMemo, _CallParams, _param_getter, _ParamSnapshot
 from ._decision import LinearWeights, RowsWeights, refuse_nan_scores
 from ._epoch import (
     IN_ORDER,
@@ -287,37 +292,49 @@ class _BaseFTRL(BaseEstimator):
     _threads = None
 
     # ----------------------------------------------------------------- parameters
-    def _more_validate_params(self, for_partial_fit=False):
-        if self.early_stopping and for_partial_fit:
+    def _checked_call_params(self, *, for_partial_fit=False, values=None, constraints=True):
+        """The ``_CallParams`` of one call (``values``: the parameters as the caller read them,
+        else read here), checked (against ``_parameter_constraints`` unless not
+        ``constraints``, then by ``_more_validate_params``): the call reads them only, so that
+        it trains with the parameters it checked, whatever is assigned meanwhile."""
+        params = _CallParams.of(self, values)
+        if constraints:
+            self._check_constraints(params)
+        self._more_validate_params(for_partial_fit, params)
+        return params
+
+    def _check_constraints(self, params):
+        """``_validate_params`` of the ``_CallParams`` ``params``."""
+        validate_parameter_constraints(
+            self._parameter_constraints, vars(params), caller_name=type(self).__name__
+        )
+
+    def _more_validate_params(self, for_partial_fit=False, params=None):
+        """The checks across parameters, of ``params`` (a ``_CallParams``; None: ``self``'s)."""
+        p = self if params is None else params
+        if p.early_stopping and for_partial_fit:
             raise ValueError("early_stopping should be False with partial_fit")
-        if self.inclusion is not None and self.state_store == "dense":
+        if p.inclusion is not None and p.state_store == "dense":
             raise ValueError(
-                f"inclusion={self.inclusion!r} needs the sparse state store: a column left out "
+                f"inclusion={p.inclusion!r} needs the sparse state store: a column left out "
                 "must hold no state. Use state_store='sparse' or 'auto'."
             )
 
-    def _use_table_store(self, n_models, n_features):
-        if self.state_store == "auto":
-            return self.inclusion is not None or 16 * n_features * n_models > AUTO_SPARSE_BYTES
-        return self.state_store == "sparse"
+    @staticmethod
+    def _use_table_store(n_models, n_features, params):
+        if params.state_store == "auto":
+            return params.inclusion is not None or 16 * n_features * n_models > AUTO_SPARSE_BYTES
+        return params.state_store == "sparse"
 
-    def _hyper(self, seed=0, check_signals=False):
-        names, getter = _param_getter(type(self))
-        return Hyper.from_params(
-            dict(zip(names, getter(self))), seed=seed, check_signals=check_signals
-        )
+    def _hyper(self, seed=0, check_signals=False, params=None):
+        """The kernel's numbers of ``params`` (a ``_CallParams``; None: ``self``'s)."""
+        params = _CallParams.of(self) if params is None else params
+        return Hyper.from_params(vars(params), seed=seed, check_signals=check_signals)
 
-    def _model_hypers(self, positives, seed, check_signals=False):
+    def _model_hypers(self, positives, seed, params, check_signals=False):
         """The kernel's numbers for each model (one per one-vs-rest positive label)."""
-        hyper = self._hyper(seed, check_signals=check_signals)
+        hyper = self._hyper(seed, check_signals=check_signals, params=params)
         return [hyper] if positives is None else [hyper.for_class(p) for p in positives]
-
-    def _call_threads(self):
-        """``n_threads``, read once by a training call, which passes it on: assigned by
-        another thread between two reads, a call checked the store and the data's form for
-        one value and trained with the other (a narrow dense X given to the threads' kernel,
-        which reads CSR only, raised an AttributeError)."""
-        return getattr(self, "n_threads", 1)
 
     @staticmethod
     def _model_threads(n_models, threads):
@@ -326,19 +343,20 @@ class _BaseFTRL(BaseEstimator):
         thread (``n_jobs``)."""
         return threads if n_models == 1 else 1
 
-    def _check_threads_fit_store(self, in_table, n_models, n_features, threads):
+    def _check_threads_fit_store(self, in_table, n_models, n_features, params):
         """Refuse ``n_threads > 1`` with the table store (its inserts are not thread-safe)."""
-        if in_table and self._model_threads(n_models, threads) > 1:
+        if in_table and self._model_threads(n_models, params.n_threads) > 1:
             raise ValueError(
-                f"n_threads={threads} trains one model in several threads, which needs "
+                f"n_threads={params.n_threads} trains one model in several threads, which needs "
                 "the dense state store, but this model's state is a table of the columns seen "
-                f"(state_store={self.state_store!r}, inclusion={self.inclusion!r}, "
+                f"(state_store={params.state_store!r}, inclusion={params.inclusion!r}, "
                 f"{n_features:,} columns): use state_store='dense' without inclusion, "
                 "or n_threads=1."
             )
 
-    def _bloom_counters(self):
-        return 1 << max(int(self.bloom_size) - 1, 1).bit_length()  # next power of two
+    @staticmethod
+    def _bloom_counters(params):
+        return 1 << max(int(params.bloom_size) - 1, 1).bit_length()  # next power of two
 
     # ------------------------------------------------------------- fitted state
     def _is_fitted(self):
@@ -371,22 +389,22 @@ class _BaseFTRL(BaseEstimator):
                 f"({memory_limit():,} bytes)."
             )
 
-    def _check_bloom_fits(self, n_models):
-        need = self._bloom_counters() * n_models
+    def _check_bloom_fits(self, n_models, params):
+        need = self._bloom_counters(params) * n_models
         if need > memory_limit():
             raise ValueError(
-                f"bloom_size={self.bloom_size} gives {n_models} model(s) Bloom filters of "
+                f"bloom_size={params.bloom_size} gives {n_models} model(s) Bloom filters of "
                 f"{need:,} bytes in all, more than the memory this process may use "
                 f"({memory_limit():,} bytes); use a smaller bloom_size."
             )
 
-    def _new_state(self, n_models, n_features, rng, expected_columns=None, softmax=False):
-        table = self._use_table_store(n_models, n_features)
+    def _new_state(self, n_models, n_features, rng, params, expected_columns=None, softmax=False):
+        table = self._use_table_store(n_models, n_features, params)
         self._check_dense_state_fits(table, n_models, n_features)
         if not softmax:
             self._check_table_models_fit(table, n_models)
-        if self.inclusion == "bloom":
-            self._check_bloom_fits(n_models)
+        if params.inclusion == "bloom":
+            self._check_bloom_fits(n_models, params)
         # drawn whether or not inclusion is on, so that it never changes the shuffling
         seed = int(rng.randint(np.iinfo(np.int32).max))
         if softmax:
@@ -397,18 +415,19 @@ class _BaseFTRL(BaseEstimator):
             n_models,
             n_features,
             table=table,
-            bloom_size=self._bloom_counters() if self.inclusion == "bloom" else 0,
+            bloom_size=self._bloom_counters(params) if params.inclusion == "bloom" else 0,
             seed=seed,
             expected_columns=expected_columns,
         )
 
-    def _weights(self, state, t, dtype):
-        """``(coef, intercept)`` that ``state`` stands for after ``t`` samples.
+    def _weights(self, state, t, dtype, params=None):
+        """``(coef, intercept)`` that ``state`` stands for after ``t`` samples, under
+        ``params`` (``_WEIGHT_PARAMS`` of a training call's; None: of ``self``).
 
         ``coef`` is a dense ``(n_models, n_features)`` array for the dense store and a
         CSR matrix of the surviving weights for the table store.
         """
-        params = _WEIGHT_PARAMS(self)
+        params = _WEIGHT_PARAMS(self) if params is None else params
         rates = weight_rates(params, t)
         if state.in_table:
             rows = [state.survivors(k, dtype=dtype, **rates) for k in range(state.n_models)]
@@ -727,24 +746,25 @@ class _BaseFTRL(BaseEstimator):
             return self._set_ftrl_state(state)
 
     def _set_ftrl_state(self, state):
-        self._validate_params()
-        self._more_validate_params()
+        params = self._checked_call_params()
         arrays = check_ftrl_state(
-            state, classifier=is_classifier(self), multi_class=getattr(self, "multi_class", "ovr")
+            state,
+            classifier=is_classifier(self),
+            multi_class=getattr(params, "multi_class", "ovr"),
         )
         n_models, n_features = arrays["z"].shape[0], arrays["n_features_in"]
-        table = self._use_table_store(n_models, n_features)
+        table = self._use_table_store(n_models, n_features, params)
         self._check_dense_state_fits(table, n_models, n_features)
         kind = SoftmaxState if arrays["multi_class"] == "multinomial" else FTRLState
         if kind is FTRLState:
             self._check_table_models_fit(table, n_models)
         ftrl_state = kind.from_arrays(arrays, n_features=n_features, table=table)
-        self._prepare_state(ftrl_state)
+        self._prepare_state(ftrl_state, params)
         if "rng" in arrays:
             rng = np.random.RandomState()
             rng.set_state(arrays["rng"])
         else:
-            rng = check_random_state(self.random_state)
+            rng = check_random_state(params.random_state)
         fitted = {
             "n_features_in_": n_features,
             "_state": ftrl_state,
@@ -769,10 +789,11 @@ class _BaseFTRL(BaseEstimator):
         return self
 
     # ------------------------------------------------------------------ training
-    def _validate_training_data(self, X, y, sample_weight, reset, keep_dense=False):
+    def _validate_training_data(self, X, y, sample_weight, reset, keep_dense=False, threads=1):
         """``(X, y, sample_weight, longest_row, bound on |x|)`` for the kernel: ``X`` as CSR
         or, with ``keep_dense``, a dense array of at most ``NARROW_COLUMNS`` columns as a
-        ``DenseRows`` (as it is: no copy to C order or to CSR)."""
+        ``DenseRows`` (as it is: no copy to C order or to CSR); ``threads``: the call's
+        ``n_threads``, which check the CSR."""
         keep_dense = keep_dense and not sp.issparse(X)
         order = None if keep_dense else "C"
         refuse_pandas_na(y)
@@ -815,26 +836,26 @@ class _BaseFTRL(BaseEstimator):
         if keep_dense and not sp.issparse(X) and X.ndim == 2 and X.shape[1] <= NARROW_COLUMNS:
             X, x_bound = dense_rows(X)
             return X, y, sample_weight, X.shape[1], x_bound
-        X, longest_row, x_bound = as_kernel_csr(X, threads=getattr(self, "n_threads", 1))
+        X, longest_row, x_bound = as_kernel_csr(X, threads=threads)
         return X, y, sample_weight, longest_row, x_bound
 
-    def _trains_dense(self, X, problem, first, early_stopping, threads):
+    def _trains_dense(self, X, problem, first, early_stopping, params):
         """Whether the validated dense ``X`` (``DenseRows``) trains as it is: on a narrow
         dense state store of one-vs-rest or single models, one thread per model, without a
         held-out split, every column seen once on average; else it is converted to CSR."""
         return (
             not early_stopping
             and not problem.softmax
-            and self._model_threads(problem.n_models, threads) == 1
+            and self._model_threads(problem.n_models, params.n_threads) == 1
             and not (
-                self._use_table_store(problem.n_models, X.shape[1])
+                self._use_table_store(problem.n_models, X.shape[1], params)
                 if first
                 else self._state.in_table
             )
             and X.shape[1] <= min(NARROW_COLUMNS, X.nnz)
         )
 
-    def _check_gradient_scale(self, X, x_bound, problem):
+    def _check_gradient_scale(self, X, x_bound, problem, loss):
         """Refuse data whose gradients, squared and summed, could overflow (e.g. |x| = 1e300).
 
         A gradient is ``weight * loss'(p, y) * x``, the weight being the kernel's
@@ -846,7 +867,7 @@ class _BaseFTRL(BaseEstimator):
         w_max = max(float(w.max()) if w.size else 1.0 for w in distinct)
         y = problem.targets
         y_max = float(np.abs(y).max()) if problem.classes is None and y.size else 1.0
-        grows_with_p = self.loss in UNBOUNDED_DERIVATIVE_LOSSES
+        grows_with_p = loss in UNBOUNDED_DERIVATIVE_LOSSES
 
         def too_large(x_max):
             return gradients_overflow(x_max, w_max, y_max, grows_with_p)
@@ -880,7 +901,7 @@ class _BaseFTRL(BaseEstimator):
         hypers=None,
         count_columns=None,
         stream=False,
-        threads=1,
+        params,
     ):
         """Train ``state`` in place for up to ``max_iter`` epochs; return ``(t, n_iter)``.
 
@@ -890,7 +911,7 @@ class _BaseFTRL(BaseEstimator):
 
         ``count_columns``: the columns that can hold a non-zero weight, when known (a new
         dense state trained on ``X`` only), so that counting reads their slots only.
-        ``threads``: the call's ``n_threads`` (``_call_threads``).
+        ``params``: the call's ``_CallParams``.
 
         Stopping follows ``SGDRegressor``: after ``n_iter_no_change`` epochs whose
         average loss (or validation score) did not improve by ``tol``.
@@ -901,11 +922,11 @@ class _BaseFTRL(BaseEstimator):
             )
         n_rows = X.shape[0]
         if hypers is None:
-            hypers = self._model_hypers(problem.positives, state.seed, check_signals)
+            hypers = self._model_hypers(problem.positives, state.seed, params, check_signals)
         batches = [Batch(X, problem.targets, weights, longest_row) for weights in problem.weights]
 
-        together = 1 if problem.softmax else self._model_threads(problem.n_models, threads)
-        jobs = self._threads  # (read once, as n_threads: it may be assigned meanwhile)
+        together = 1 if problem.softmax else self._model_threads(problem.n_models, params.n_threads)
+        jobs = getattr(params, "n_jobs", None)  # (the classifier's one-vs-rest threads)
         in_threads = problem.n_models > 1 and jobs not in (None, 1)
         # counted once for the call: n_jobs=-1 counts the CPUs, which can grow meanwhile (a
         # container's CPU quota raised, LOKY_MAX_CPU_COUNT): an epoch's extra thread then
@@ -949,10 +970,10 @@ class _BaseFTRL(BaseEstimator):
                     f"this model has seen t = {t:,} samples: {n_rows:,} more would pass "
                     f"{LARGEST_T:,}, the most a state holds."
                 )
-            start = time.perf_counter() if self.verbose else 0.0
+            start = time.perf_counter() if params.verbose else 0.0
             # (a permutation of one row draws no random number: skipping it changes nothing)
             drawn = rng.get_state(legacy=False) if reserving else None
-            order = epoch_order(rng, n_rows) if self.shuffle and n_rows > 1 else IN_ORDER
+            order = epoch_order(rng, n_rows) if params.shuffle and n_rows > 1 else IN_ORDER
             if reserving:
                 try:
                     state.reserve(batches, hypers, order, t)
@@ -986,29 +1007,31 @@ class _BaseFTRL(BaseEstimator):
                 held = sum(state.n_held(k) for k in range(state.n_models))
             else:
                 held = count_columns.shape[0] * state.n_models
-            if self.verbose or history_due(history, t, held, X.nnz, n_rows, state.n_models, stream):
-                rates = weight_rates(_WEIGHT_PARAMS(self), t)  # (coef_'s: the same count)
+            if params.verbose or history_due(
+                history, t, held, X.nnz, n_rows, state.n_models, stream
+            ):
+                rates = weight_rates(_WEIGHT_PARAMS(params), t)  # (coef_'s: the same count)
                 counts = state.count_nonzero(rates, X.dtype, count_columns)
                 history.append((t, counts))
-                if self.verbose:
+                if params.verbose:
                     print(
                         f"Epoch {epoch + 1}, avg loss: {loss:.6f}, non-zero weights: "
                         f"{sum(counts)}, time: {time.perf_counter() - start:.2f}s"
                     )
-            if self.tol is None or max_iter == 1:
+            if params.tol is None or max_iter == 1:
                 continue
             criterion = -validation(state, t) if validation is not None else loss
-            if criterion > best - self.tol:
+            if criterion > best - params.tol:
                 no_improvement += 1
             else:
                 no_improvement = 0
             best = min(best, criterion)
-            if no_improvement >= self.n_iter_no_change:
-                if self.verbose:
+            if no_improvement >= params.n_iter_no_change:
+                if params.verbose:
                     print(f"Convergence after {n_iter} epochs")
                 break
         else:
-            if self.tol is not None and max_iter > 1:
+            if params.tol is not None and max_iter > 1:
                 warnings.warn(
                     "Maximum number of iteration reached before convergence. Consider "
                     "increasing max_iter to improve the fit.",
@@ -1042,8 +1065,9 @@ class _BaseFTRL(BaseEstimator):
                         self.__dict__.pop(name, None)
             raise
 
-    def _softmax_classes(self, n_classes):
-        """Whether ``n_classes`` classes train one softmax model (the classifier says)."""
+    def _softmax_classes(self, n_classes, params=None):
+        """Whether ``n_classes`` classes train one softmax model under ``params`` (None:
+        ``self``'s; the classifier says)."""
         return False
 
     def _check_probability_kind(self, softmax, n_models, loss):
@@ -1060,35 +1084,44 @@ class _BaseFTRL(BaseEstimator):
         if softmax or loss == "log_loss":
             self._check_multi_class(softmax, n_models)
 
-    def _check_state_multi_class(self, state):
+    def _check_state_multi_class(self, state, params):
         """Refuse a state whose kind (softmax or one-vs-rest) ``multi_class`` no longer names
         (set_params after fitting): neither trains on, nor reads as probabilities, the other."""
-        self._check_multi_class(getattr(state, "softmax", False), state.n_models)
+        self._check_multi_class(getattr(state, "softmax", False), state.n_models, params)
 
-    def _check_multi_class(self, softmax, n_models):
-        if softmax != self._softmax_classes(n_models):  # (a binary state has 1 model)
+    def _check_multi_class(self, softmax, n_models, params=None):
+        p = self if params is None else params
+        if softmax != self._softmax_classes(n_models, params):  # (a binary state has 1 model)
             raise ValueError(
                 f"this model's state was trained with "
                 f"multi_class={'multinomial' if softmax else 'ovr'!r}, but multi_class is now "
-                f"{getattr(self, 'multi_class', 'ovr')!r}: set it back, or fit again from scratch."
+                f"{getattr(p, 'multi_class', 'ovr')!r}: set it back, or fit again from scratch."
             )
 
-    def _prepare_state(self, state):
-        """Fit a state built under other parameters to the current ones (set_params between calls)."""
-        self._check_state_multi_class(state)
-        if self.inclusion is not None and not state.in_table:
+    def _prepare_state(self, state, params):
+        """Fit a state built under other parameters to the call's ``params`` (set_params
+        between calls)."""
+        self._check_state_multi_class(state, params)
+        if params.inclusion is not None and not state.in_table:
             raise ValueError(
-                f"inclusion={self.inclusion!r} needs the sparse state store, but this model's state "
-                "is dense: fit it again from scratch with state_store='sparse' or 'auto'."
+                f"inclusion={params.inclusion!r} needs the sparse state store, but this model's "
+                "state is dense: fit it again from scratch with state_store='sparse' or 'auto'."
             )
-        if self.inclusion == "bloom":
-            self._check_bloom_fits(state.n_models)
-            state.ensure_bloom(self._bloom_counters())
+        if params.inclusion == "bloom":
+            self._check_bloom_fits(state.n_models, params)
+            state.ensure_bloom(self._bloom_counters(params))
 
-    def _fit(self, X, y, sample_weight, classes=None):
+    def _fit(self, X, y, sample_weight, params, classes=None):
         """Fit from a new state (or from the current one when ``warm_start``)."""
         return self._partial_fit(
-            X, y, sample_weight, classes, max_iter=self.max_iter, new_state=None, in_place=False
+            X,
+            y,
+            sample_weight,
+            classes,
+            max_iter=params.max_iter,
+            new_state=None,
+            in_place=False,
+            params=params,
         )
 
     def _partial_fit(
@@ -1101,7 +1134,8 @@ class _BaseFTRL(BaseEstimator):
         max_iter=1,
         new_state=False,
         in_place=True,
-        params=None,
+        params,
+        snapshot=None,
     ):
         """The one training path of ``fit`` and ``partial_fit``.
 
@@ -1112,59 +1146,72 @@ class _BaseFTRL(BaseEstimator):
         the estimator as it was, draws the shuffling from ``random_state`` afresh and
         holds out ``validation_fraction`` with ``early_stopping``; ``partial_fit``
         updates the state in place and shuffles with the generator of the first call.
-        ``params``: the ``_ParamSnapshot`` taken before this ``partial_fit`` validated the
-        parameters; once the call has passed every check, the next calls may skip what
-        depends only on them (``_fast_partial_fit``).
+        ``params``: the call's checked ``_CallParams``, the only parameters it reads.
+        ``snapshot``: the ``_ParamSnapshot`` of the same values, taken before this
+        ``partial_fit`` validated them; once the call has passed every check, the next calls
+        may skip what depends only on them (``_fast_partial_fit``).
         """
         with (
             self._training_lock,
             self._input_attributes_restored_on_error() as call,
             interrupts_deferred() if in_place else nullcontext(),
         ):
-            threads = self._call_threads()
             if new_state is None:
-                new_state = not self.warm_start
+                new_state = not params.warm_start
             first = new_state or not self._is_fitted()
-            early_stopping = not in_place and self.early_stopping
+            early_stopping = not in_place and params.early_stopping
             X, y, sample_weight, longest_row, x_bound = self._validate_training_data(
-                X, y, sample_weight, reset=first, keep_dense=not early_stopping
+                X,
+                y,
+                sample_weight,
+                reset=first,
+                keep_dense=not early_stopping,
+                threads=params.n_threads,
             )
             problem = self._training_problem(
-                y, sample_weight, classes=classes, first_call=first, for_partial_fit=in_place
+                y,
+                sample_weight,
+                classes=classes,
+                first_call=first,
+                for_partial_fit=in_place,
+                params=params,
             )
             if isinstance(X, DenseRows) and not self._trains_dense(
-                X, problem, first, early_stopping, threads
+                X, problem, first, early_stopping, params
             ):
                 X, longest_row = X.to_csr()
-            self._check_gradient_scale(X, x_bound, problem)
+            self._check_gradient_scale(X, x_bound, problem, params.loss)
             # fit draws its split, state seed and shuffling afresh; partial_fit goes on
             # with the generator of its first call
             rng = (
                 self._random_state
                 if in_place and not first
-                else check_random_state(self.random_state)
+                else check_random_state(params.random_state)
             )
-            if rng is self.random_state and not (in_place and not first):
+            if rng is params.random_state and not (in_place and not first):
                 # the user's: early_stopping's split draws from it before the state's checks
                 call.given_random_state = (rng, rng.get_state(legacy=False))
             validation = None
             if early_stopping:
-                X, longest_row, problem, validation = self._split_validation(X, y, problem, rng)
+                X, longest_row, problem, validation = self._split_validation(
+                    X, y, problem, rng, params
+                )
             count_columns = None
             if not problem.softmax:
                 self._check_threads_fit_store(
-                    self._use_table_store(problem.n_models, X.shape[1])
+                    self._use_table_store(problem.n_models, X.shape[1], params)
                     if first
                     else self._state.in_table,
                     problem.n_models,
                     X.shape[1],
-                    threads,
+                    params,
                 )
             if first:
                 state = self._new_state(
                     len(problem.classes) if problem.softmax else problem.n_models,
                     X.shape[1],
                     rng,
+                    params,
                     expected_columns=min(X.nnz, X.shape[1]),
                     softmax=problem.softmax,
                 )
@@ -1177,7 +1224,7 @@ class _BaseFTRL(BaseEstimator):
                 state, t0, history = self._state, self.t_, self.nnz_history_
             else:
                 state, t0, history = self._state.copy(), self.t_, list(self.nnz_history_)
-            self._prepare_state(state)
+            self._prepare_state(state, params)
             t, n_iter = self._run_epochs(
                 X,
                 longest_row,
@@ -1191,7 +1238,7 @@ class _BaseFTRL(BaseEstimator):
                 check_signals=not in_place,
                 count_columns=count_columns,
                 stream=in_place,
-                threads=threads,
+                params=params,
             )
             # all of it or none: fit's commit is held back from signal handlers as well
             with nullcontext() if in_place else interrupts_deferred():
@@ -1203,8 +1250,8 @@ class _BaseFTRL(BaseEstimator):
                 # the model is the call's from here on, even if what follows raises (the
                 # memo is a shortcut for the next calls: without it they take the full path)
                 call.committed = True
-                if in_place and params is not None:
-                    self._call_memo = self._new_call_memo(params, state)
+                if in_place and snapshot is not None:
+                    self._call_memo = self._new_call_memo(snapshot, params, state)
         return self
 
     # ------------------------------------------------------- partial_fit, per call
@@ -1215,42 +1262,41 @@ class _BaseFTRL(BaseEstimator):
         with self._training_lock:
             if self._fast_partial_fit(X, y, sample_weight, classes):
                 return self
-            params = _ParamSnapshot.of(self)
-            if params is not None and get_config()["skip_parameter_validation"]:
+            values = _param_getter(type(self))[1](self)  # the call's one read
+            snapshot = _ParamSnapshot.of(self, values)
+            checked = not get_config()["skip_parameter_validation"]
+            params = self._checked_call_params(
+                for_partial_fit=True, values=values, constraints=checked
+            )
+            if snapshot is not None and not checked:
                 # not checked by this call: a snapshot of invalid ones would let the next
                 # calls train with them once the checks are back on
                 try:
-                    self._validate_params()
+                    self._check_constraints(params)
                 except InvalidParameterError:
-                    params = None
-            return self._checked_partial_fit(X, y, sample_weight, classes, params)
+                    snapshot = None
+            with config_context(skip_parameter_validation=True):  # (nested calls' checks)
+                return self._partial_fit(
+                    X, y, sample_weight, classes, params=params, snapshot=snapshot
+                )
 
     def _fit_call(self, X, y, sample_weight):
-        """``fit``: the parameters checked and the model trained under the training lock."""
+        """``fit``: the parameters read once and checked, and the model trained with them,
+        under the training lock."""
         with self._training_lock:
-            return self._checked_fit(X, y, sample_weight)
+            checked = not get_config()["skip_parameter_validation"]
+            params = self._checked_call_params(constraints=checked)
+            with config_context(skip_parameter_validation=True):  # (nested calls' checks)
+                return self._fit(X, y, sample_weight, params)
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def _checked_fit(self, X, y, sample_weight):
-        self._more_validate_params()
-        return self._fit(X, y, sample_weight)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def _checked_partial_fit(self, X, y, sample_weight, classes, params):
-        # _fit_context validates the parameters (this method is not named partial_fit)
-        self._more_validate_params(for_partial_fit=True)
-        return self._partial_fit(X, y, sample_weight, classes, params=params)
-
-    def _new_call_memo(self, params, state):
+    def _new_call_memo(self, snapshot, params, state):
         memo = _CallMemo()
-        memo.params = params
+        memo.params = snapshot
+        memo.call = params
+        memo.grows_with_p = params.loss in UNBOUNDED_DERIVATIVE_LOSSES
         memo.state = weakref.ref(state)
-        memo.labels, memo.positives = self._fast_labels()
-        memo.hypers = self._model_hypers(memo.positives, state.seed)
-        # the n_threads of the parameters the memo holds (a read after matching them could
-        # see another value, assigned meanwhile)
-        names = _param_getter(type(self))[0]
-        memo.threads = params.values[names.index("n_threads")] if "n_threads" in names else 1
+        memo.labels, memo.positives = self._fast_labels(params)
+        memo.hypers = self._model_hypers(memo.positives, state.seed, params)
         return memo
 
     def _fast_partial_fit(self, X, y, sample_weight, classes):
@@ -1272,9 +1318,9 @@ class _BaseFTRL(BaseEstimator):
         memo = attrs.get("_call_memo")
         if (
             memo is None
-            or self.verbose
             or memo.state() is not attrs.get("_state")
             or not memo.params.matches(self)
+            or memo.call.verbose
         ):
             return False
         if "feature_names_in_" in attrs:  # a DataFrame with those names, else the full path
@@ -1298,7 +1344,7 @@ class _BaseFTRL(BaseEstimator):
             if plain is None or plain[1] < 0 or plain[2] == 0:  # (all 0: the full checks')
                 return False
             weights, _, w_max = plain
-        if gradients_overflow(x_max, w_max, y_max, self.loss in UNBOUNDED_DERIVATIVE_LOSSES):
+        if gradients_overflow(x_max, w_max, y_max, memo.grows_with_p):
             return False
         problem = TrainingProblem(
             targets=y_kernel,
@@ -1320,7 +1366,7 @@ class _BaseFTRL(BaseEstimator):
                 history=history,
                 hypers=memo.hypers,
                 stream=True,
-                threads=memo.threads,
+                params=memo.call,
             )
             self._commit(problem, state, t, X.dtype, fresh=False)
             self.n_iter_ = n_iter
@@ -1341,18 +1387,20 @@ class _BaseFTRL(BaseEstimator):
         if fresh or not hasattr(self, "_sparse_coef"):
             self._sparse_coef = state.in_table
 
-    def _split_validation(self, X, y, problem, rng):
-        """Hold out ``validation_fraction`` of the rows; returns the training part of
-        ``X`` and of ``problem``, and the score of a state on the held-out rows."""
+    def _split_validation(self, X, y, problem, rng, params):
+        """Hold out ``validation_fraction`` of the rows (of the call's ``params``); returns the
+        training part of ``X`` and of ``problem``, and the score of a state on the held-out
+        rows."""
         from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 
+        fraction = params.validation_fraction
         splitter_cls = StratifiedShuffleSplit if is_classifier(self) else ShuffleSplit
-        splitter = splitter_cls(test_size=self.validation_fraction, random_state=rng)
+        splitter = splitter_cls(test_size=fraction, random_state=rng)
         train, val = next(splitter.split(np.zeros(X.shape[0]), y))
         if len(val) == 0 or len(train) == 0:
             raise ValueError(
                 f"Splitting {X.shape[0]} samples into a train and validation set with "
-                f"validation_fraction={self.validation_fraction} leaves one of them empty. "
+                f"validation_fraction={fraction} leaves one of them empty. "
                 "Increase the number of samples or change validation_fraction."
             )
         sample_weight = problem.sample_weight
@@ -1361,16 +1409,18 @@ class _BaseFTRL(BaseEstimator):
         if sw_val is not None and not sw_val.any():  # (no epoch could be scored)
             raise ValueError(
                 f"the {len(val)} validation rows that early_stopping holds out "
-                f"(validation_fraction={self.validation_fraction}) all have sample_weight 0: "
+                f"(validation_fraction={fraction}) all have sample_weight 0: "
                 "change random_state or validation_fraction, or weigh more rows."
             )
 
+        weight_params = _WEIGHT_PARAMS(params)
+
         def validation_score(state, t):
-            coef, intercept = self._weights(state, t, np.float64)
+            coef, intercept = self._weights(state, t, np.float64, weight_params)
             scores = LinearWeights.from_coef(coef, intercept).scores(X_val)
             return self._score_from(scores, y_val, sw_val, problem.classes)
 
-        train = train if self.shuffle else np.sort(train)
+        train = train if params.shuffle else np.sort(train)
         X_train, longest_row, _ = as_kernel_csr(X[train])
         return X_train, longest_row, problem.take(train), validation_score
 

@@ -1,8 +1,10 @@
-"""What a ``partial_fit`` call can reuse from the last one that passed the full checks: the
-parameters as they were validated (``_ParamSnapshot``, told unchanged in one C call) and the
-numbers derived from them (``_CallMemo``)."""
+"""The parameters one training call reads (``_CallParams``), and what a ``partial_fit`` call
+can reuse from the last one that passed the full checks: the parameters as they were
+validated (``_ParamSnapshot``, told unchanged in one C call) and the numbers derived from
+them (``_CallMemo``)."""
 
 import operator
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -22,6 +24,21 @@ def _param_getter(cls):
         )
         found = _PARAM_GETTERS[cls] = (names, getter)
     return found
+
+
+class _CallParams(SimpleNamespace):
+    """The parameters of one training call, read once (``of``) and then checked: the call reads
+    these, never the estimator's attributes, which another thread may assign meanwhile (no
+    ``set_params``, so no lock): a loss assigned between two reads trained a regressor with
+    'hinge', and a store chosen for one ``inclusion`` was trained with the other."""
+
+    @classmethod
+    def of(cls, estimator, values=None):
+        """``estimator``'s parameters, or ``values``, as its getter read them (one read)."""
+        names, getter = _param_getter(type(estimator))
+        values = getter(estimator) if values is None else values
+        # (a dict parameter copied: mutated in place, it was read twice too)
+        return cls(**{n: dict(v) if type(v) is dict else v for n, v in zip(names, values)})
 
 
 _IMMUTABLE_PARAM_TYPES = (str, int, float, bool, type(None), np.number, np.bool_, np.str_)
@@ -46,8 +63,10 @@ class _ParamSnapshot:
     __slots__ = ("values", "types", "dicts")
 
     @classmethod
-    def of(cls, estimator):
-        values = _param_getter(type(estimator))[1](estimator)
+    def of(cls, estimator, values=None):
+        """``values``: the parameters as the caller read them (else read here)."""
+        if values is None:
+            values = _param_getter(type(estimator))[1](estimator)
         dicts = []
         for i, value in enumerate(values):
             if isinstance(value, _IMMUTABLE_PARAM_TYPES) or type(value) is np.random.RandomState:
@@ -83,8 +102,10 @@ class _CallMemo:
     ``set_ftrl_state`` replace it); ``hypers``: the kernel's numbers per model;
     ``labels``: the float64 labels a batch's ``y`` may hold without a further check
     (None: classes that need the full label checks), ``positives``: each one-vs-rest
-    model's positive label (None for a regressor); ``threads``: ``params``' ``n_threads``
-    (1 without it), which the call trains with.
+    model's positive label (None for a regressor); ``call``: ``params`` as the
+    ``_CallParams`` the calls train with (read again after matching them, a parameter could
+    have another value, assigned meanwhile); ``grows_with_p``: whether ``call.loss``'s
+    derivative grows with the prediction.
     """
 
-    __slots__ = ("params", "state", "hypers", "labels", "positives", "threads")
+    __slots__ = ("params", "state", "hypers", "labels", "positives", "call", "grows_with_p")

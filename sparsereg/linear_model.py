@@ -438,7 +438,9 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
         self.bloom_size = bloom_size
         self.n_threads = n_threads
 
-    def _training_problem(self, y, sample_weight, *, classes, first_call, for_partial_fit):
+    def _training_problem(
+        self, y, sample_weight, *, classes, first_call, for_partial_fit, params=None
+    ):
         return TrainingProblem(
             targets=np.ascontiguousarray(y, dtype=np.float64),
             positives=None,
@@ -492,7 +494,7 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
         """
         return self._partial_fit_call(X, y, sample_weight)
 
-    def _fast_labels(self):
+    def _fast_labels(self, params):
         return None, None  # targets are numbers: nothing to look up
 
     def _fast_targets(self, y, n_rows, classes, memo):
@@ -677,25 +679,26 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         self.multi_class = multi_class
         self.n_threads = n_threads
 
-    def _more_validate_params(self, for_partial_fit=False):
-        super()._more_validate_params(for_partial_fit)
-        if self.multi_class == "multinomial" and self.loss != "log_loss":
+    def _more_validate_params(self, for_partial_fit=False, params=None):
+        super()._more_validate_params(for_partial_fit, params)
+        p = self if params is None else params
+        if p.multi_class == "multinomial" and p.loss != "log_loss":
             raise ValueError(
                 f"multi_class='multinomial' trains the softmax (multinomial log) loss and needs "
-                f"loss='log_loss'; got loss={self.loss!r}. Use multi_class='ovr' for other losses."
+                f"loss='log_loss'; got loss={p.loss!r}. Use multi_class='ovr' for other losses."
             )
-        if self.multi_class == "multinomial" and self.inclusion is not None:
+        if p.multi_class == "multinomial" and p.inclusion is not None:
             raise ValueError(
-                f"multi_class='multinomial' does not support inclusion={self.inclusion!r}: "
+                f"multi_class='multinomial' does not support inclusion={p.inclusion!r}: "
                 "every column seen enters its state. Use inclusion=None, or multi_class='ovr'."
             )
-        if isinstance(self.class_weight, dict):
-            bad = {c: w for c, w in self.class_weight.items() if not _is_weight(w)}
+        if isinstance(p.class_weight, dict):
+            bad = {c: w for c, w in p.class_weight.items() if not _is_weight(w)}
             if bad:
                 raise ValueError(
                     f"class_weight values must be finite non-negative numbers; got {bad!r}."
                 )
-        if for_partial_fit and self.class_weight == "balanced":
+        if for_partial_fit and p.class_weight == "balanced":
             raise ValueError(
                 "class_weight='balanced' is not supported for partial_fit: it needs the "
                 "class frequencies of the whole training set. Compute them with "
@@ -707,10 +710,15 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
     def _threads(self):
         return self.n_jobs
 
-    def _softmax_classes(self, n_classes):
-        return self.multi_class == "multinomial" and n_classes > 2
+    def _softmax_classes(self, n_classes, params=None):
+        return (self if params is None else params).multi_class == "multinomial" and n_classes > 2
 
-    def _training_problem(self, y, sample_weight, *, classes, first_call, for_partial_fit):
+    def _training_problem(
+        self, y, sample_weight, *, classes, first_call, for_partial_fit, params=None
+    ):
+        """The ``TrainingProblem`` of labels ``y`` under ``params`` (a training call's
+        ``_CallParams``; None: ``self``'s)."""
+        p = self if params is None else params
         labels = _distinct_labels(y)
         check_label_type(y, labels)  # (y is 1-D and finite here)
         if for_partial_fit:
@@ -753,13 +761,13 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
             label_index = np.array([index_of[label] for label in labels.tolist()], dtype=np.float64)
             y_kernel = label_index[np.searchsorted(labels, y)]
             label_of = [float(k) for k in range(len(classes))]
-        if self._softmax_classes(len(classes)):
-            return self._softmax_problem(y, y_kernel, label_of, sample_weight, classes)
+        if self._softmax_classes(len(classes), p):
+            return self._softmax_problem(y, y_kernel, label_of, sample_weight, classes, p)
         models = [1] if len(classes) == 2 else range(len(classes))
-        if self.class_weight is None or len(y) == 0:
+        if p.class_weight is None or len(y) == 0:
             weights = [kernel_weights(sample_weight)] * len(models)
         else:
-            class_weight = compute_class_weight(self.class_weight, classes=classes, y=y)
+            class_weight = compute_class_weight(p.class_weight, classes=classes, y=y)
             base = np.ones(len(y)) if sample_weight is None else sample_weight
             if len(classes) == 2:
                 weights = [
@@ -777,14 +785,14 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
             classes=classes,
         )
 
-    def _softmax_problem(self, y, y_kernel, label_of, sample_weight, classes):
+    def _softmax_problem(self, y, y_kernel, label_of, sample_weight, classes, params):
         """The multinomial problem: each row's class index, one weight per row."""
         label_values = np.array(label_of)  # sorted: the classes, or their indices
         index = np.searchsorted(label_values, y_kernel).astype(np.int64)
-        if self.class_weight is None or len(y) == 0:
+        if params.class_weight is None or len(y) == 0:
             weights = kernel_weights(sample_weight)
         else:
-            class_weight = compute_class_weight(self.class_weight, classes=classes, y=y)
+            class_weight = compute_class_weight(params.class_weight, classes=classes, y=y)
             base = np.ones(len(y)) if sample_weight is None else sample_weight
             weights = base * class_weight[index]
         return TrainingProblem(
@@ -856,9 +864,10 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         """
         return self._partial_fit_call(X, y, sample_weight, classes)
 
-    def _fast_labels(self):
-        """``(labels, positives)`` for ``_fast_partial_fit``: the classes a plain ``y`` may hold
-        as float64 (None: none, the full checks run on every call), each model's positive label.
+    def _fast_labels(self, params):
+        """``(labels, positives)`` for ``_fast_partial_fit`` under the ``_CallParams`` ``params``:
+        the classes a plain ``y`` may hold as float64 (None: none, the full checks run on every
+        call), each model's positive label.
 
         A class qualifies when the full path would read it as float64 too (every class is
         exactly one float64, ``_exact_floats``) and a float ``y`` holding it is a
@@ -870,10 +879,10 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         """
         classes = self.classes_
         if (
-            self.class_weight is not None
+            params.class_weight is not None
             or len(classes) > 20
             or not _exact_floats(classes)
-            or self._softmax_classes(len(classes))
+            or self._softmax_classes(len(classes), params)
         ):  # the kernel takes class indices
             return None, None
         label_of = [float(c) for c in classes.tolist()]

@@ -665,7 +665,7 @@ class _BaseFTRLCV(BaseEstimator):
                 "call fit to start a new grid."
             )
         X, y, sample_weight, longest_row, x_bound = _BaseFTRL._validate_training_data(
-            self, X, y, sample_weight, reset=first
+            self, X, y, sample_weight, reset=first, threads=getattr(self, "n_threads", 1)
         )
         n_rows = X.shape[0]
         if self.selection == "holdout":
@@ -694,7 +694,7 @@ class _BaseFTRLCV(BaseEstimator):
                     "regression only: the classes' losses of one-vs-rest are "
                     "correlated; give a relative tolerance instead."
                 )
-        _BaseFTRL._check_gradient_scale(self, X, x_bound, problem)
+        _BaseFTRL._check_gradient_scale(self, X, x_bound, problem, self.loss)
         if first:
             table = self._use_table_store(len(grid) * problem.n_models, X.shape[1])
             columns = min(X.nnz, X.shape[1])  # the most this batch may hold

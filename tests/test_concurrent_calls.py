@@ -299,3 +299,116 @@ def test_n_threads_assigned_during_a_fit_is_read_once_by_the_call(store):
     est.fit(X, y)
     assert est.n_threads == 4  # the assignment stays, for the next call
     np.testing.assert_array_equal(est.get_ftrl_state()["z"], alone.get_ftrl_state()["z"])
+
+
+class _AssignsOnSplit(np.random.RandomState):
+    """A ``random_state`` whose permutations assign ``est.<name> = value``: early_stopping's
+    split draws one before the call checks the store and makes the state."""
+
+    def __init__(self, seed, est, name, value):
+        super().__init__(seed)
+        self.assignment = (est, name, value)
+
+    def permutation(self, *args, **kwargs):
+        setattr(*self.assignment)
+        return super().permutation(*args, **kwargs)
+
+
+def _trained_alone_and_assigned(make, params, name, value, X, y, method="fit", kind=_AssignsOnDraw):
+    """``(state trained with params, state trained while name=value was assigned, estimator)``."""
+    alone = make(random_state=np.random.RandomState(0), **params)
+    est = make(**params)
+    est.set_params(random_state=kind(0, est, name, value))
+    fit_args = {"classes": np.unique(y)} if method == "partial_fit" and make is _classifier else {}
+    getattr(alone, method)(X, y, **fit_args)
+    getattr(est, method)(X, y, **fit_args)
+    return alone.get_ftrl_state(), est.get_ftrl_state(), est
+
+
+def _classifier(**params):
+    return SparseFTRLClassifier(**params)
+
+
+def _assert_same_state(expected, got):
+    assert expected.keys() == got.keys()
+    for key in expected:
+        np.testing.assert_array_equal(got[key], expected[key], err_msg=key)
+
+
+@pytest.mark.parametrize(
+    "make, params, name, value",
+    [
+        # a regressor trained with the classifier's hinge loss, silently
+        (SparseFTRLRegressor, {}, "loss", "hinge"),
+        (_classifier, {}, "loss", "modified_huber"),
+        (SparseFTRLRegressor, {}, "alpha", 0.5),
+        (SparseFTRLRegressor, {"penalty": "elasticnet"}, "l1_ratio", 0.9),
+        (SparseFTRLRegressor, {}, "eta0", 0.01),
+        (SparseFTRLRegressor, {}, "beta", 10.0),
+        (SparseFTRLRegressor, {}, "penalty", "l2"),
+        (SparseFTRLRegressor, {}, "penalty_scale", "sum"),
+        (SparseFTRLRegressor, {}, "fit_intercept", False),
+        (SparseFTRLRegressor, {"loss": "huber"}, "epsilon", 0.01),
+        (SparseFTRLRegressor, {}, "shuffle", False),
+        (SparseFTRLRegressor, {"state_store": "sparse"}, "inclusion", "poisson"),
+        (SparseFTRLRegressor, {"state_store": "sparse"}, "inclusion", "bloom"),
+        (SparseFTRLRegressor, {"inclusion": "poisson"}, "inclusion_p", 0.1),
+        (_classifier, {"multi_class": "ovr"}, "multi_class", "multinomial"),
+        (_classifier, {"multi_class": "multinomial"}, "multi_class", "ovr"),
+    ],
+)
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_a_parameter_assigned_during_a_call_is_read_once_by_the_call(
+    make, params, name, value, method
+):
+    # the call read the parameter again after its checks, and trained with (or refused) the
+    # value assigned meanwhile by another thread (no set_params, so no lock)
+    rng = np.random.RandomState(0)
+    X, y = rows(rng, 300)
+    if make is _classifier:
+        y = np.digitize(y, np.quantile(y, [1 / 3, 2 / 3]))  # three classes
+    params = {"max_iter": 20, "tol": None, **params}
+    expected, got, est = _trained_alone_and_assigned(make, params, name, value, X, y, method)
+    assert getattr(est, name) == value  # the assignment stays, for the next call
+    _assert_same_state(expected, got)
+
+
+@pytest.mark.parametrize("name, value", [("tol", None), ("n_iter_no_change", 5)])
+def test_the_stopping_rule_assigned_during_a_fit_is_read_once_by_the_call(name, value):
+    rng = np.random.RandomState(0)
+    X, y = rows(rng, 300)
+    params = {"max_iter": 20, "tol": 1.0, "n_iter_no_change": 1}  # stops early
+    expected, got, est = _trained_alone_and_assigned(SparseFTRLRegressor, params, name, value, X, y)
+    assert getattr(est, name) == value
+    _assert_same_state(expected, got)
+    assert est.n_iter_ < 20  # stopped by the rule it started with
+
+
+def test_verbose_assigned_during_a_fit_is_read_once_by_the_call(capsys):
+    rng = np.random.RandomState(0)
+    X, y = rows(rng, 300)
+    _trained_alone_and_assigned(
+        SparseFTRLRegressor, {"max_iter": 3, "tol": None}, "verbose", 1, X, y
+    )
+    assert capsys.readouterr().out == ""  # the call was not verbose when it started
+
+
+@pytest.mark.parametrize("name, value", [("state_store", "sparse"), ("inclusion", "poisson")])
+def test_a_parameter_assigned_during_the_split_is_read_once_by_the_fit(name, value):
+    # early_stopping's split drew from random_state before the call checked the store for
+    # n_threads and made the state: a table store assigned meanwhile was refused for n_threads=2
+    rng = np.random.RandomState(0)
+    X, y = rows(rng, 300)
+    params = {
+        "max_iter": 5,
+        "early_stopping": True,
+        "state_store": "dense",
+        "n_threads": 2,
+        "validation_fraction": 0.2,
+    }
+    expected, got, est = _trained_alone_and_assigned(
+        SparseFTRLRegressor, params, name, value, X, y, kind=_AssignsOnSplit
+    )
+    assert getattr(est, name) == value
+    _assert_same_state(expected, got)
+    assert not sp.issparse(est.coef_)  # the dense store's coef_
