@@ -465,8 +465,9 @@ class _BaseFTRL(BaseEstimator):
         if value is None or value.params != _WEIGHT_PARAMS(self):
             with self._training_lock:
                 cache = self._weights_cache
-                if cache.value is None or cache.value.params != _WEIGHT_PARAMS(self):
-                    coef, intercept = self._weights(self._state, self.t_, self._coef_dtype)
+                params = _WEIGHT_PARAMS(self)  # (read once: the weights are cached under it)
+                if cache.value is None or cache.value.params != params:
+                    coef, intercept = self._weights(self._state, self.t_, self._coef_dtype, params)
                     shared = [coef.data, coef.indices, coef.indptr] if sp.issparse(coef) else [coef]
                     for array in (*shared, intercept):
                         array.flags.writeable = False
@@ -477,7 +478,7 @@ class _BaseFTRL(BaseEstimator):
                         self.__dict__.get("classes_"),
                         self.n_features_in_,
                         self.__dict__.get("feature_names_in_"),
-                        _WEIGHT_PARAMS(self),
+                        params,
                         getattr(self._state, "softmax", False),
                     )
                 value = cache.value

@@ -412,3 +412,32 @@ def test_a_parameter_assigned_during_the_split_is_read_once_by_the_fit(name, val
     assert getattr(est, name) == value
     _assert_same_state(expected, got)
     assert not sp.issparse(est.coef_)  # the dense store's coef_
+
+
+class _AssignsOnUse(float):
+    """An ``alpha`` whose first product assigns ``est.alpha = value``: as another thread
+    assigning it while ``coef_`` is computed from the state."""
+
+    def __new__(cls, number, est, value):
+        self = super().__new__(cls, number)
+        self.assignment = [(est, "alpha", value)]
+        return self
+
+    def __mul__(self, other):
+        if self.assignment:
+            setattr(*self.assignment.pop())
+        return float(self) * other
+
+
+def test_alpha_assigned_while_the_weights_are_computed_is_not_cached_as_theirs():
+    # the weights were computed under one alpha and cached as the other's: coef_ and the
+    # predictions stayed those of the first alpha under the second
+    rng = np.random.RandomState(0)
+    X, y = rows(rng, 300)
+    est = SparseFTRLRegressor(alpha=0.0, random_state=0).fit(X, y)
+    est.set_params(alpha=_AssignsOnUse(0.0, est, 0.5))
+    est.predict(X)
+    assert est.alpha == 0.5
+    twin = SparseFTRLRegressor(alpha=0.5).set_ftrl_state(est.get_ftrl_state())
+    np.testing.assert_array_equal(est.coef_, twin.coef_)
+    np.testing.assert_array_equal(est.predict(X), twin.predict(X))
