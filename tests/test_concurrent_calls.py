@@ -393,6 +393,7 @@ def test_verbose_assigned_during_a_fit_is_read_once_by_the_call(capsys):
     assert capsys.readouterr().out == ""  # the call was not verbose when it started
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # (5 epochs)
 @pytest.mark.parametrize("name, value", [("state_store", "sparse"), ("inclusion", "poisson")])
 def test_a_parameter_assigned_during_the_split_is_read_once_by_the_fit(name, value):
     # early_stopping's split drew from random_state before the call checked the store for
