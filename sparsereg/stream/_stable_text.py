@@ -9,13 +9,38 @@ import types
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 _NAMELESS = re.compile(r"<lambda>|<locals>")  # in a function's qualified name
+# values a digest takes apart nested deeper than this are spelt by their type: a fixed
+# depth, not the recursion limit, so that every process spells them the same
+_MAX_NESTING = 100
 
 
 def plain(params, digests=True):
     """Parameters as JSON values (anything else by its stable repr), for comparing runs;
     ``digests=False``: as checkpoints before version 3 spelt them (`stable_repr`)."""
     spell = stable_repr if digests else functools.partial(stable_repr, digests=False)
-    return json.loads(json.dumps(params, default=spell, sort_keys=True))
+    try:
+        return _as_json(params, spell)
+    except (ValueError, TypeError, RecursionError):
+        # a value JSON cannot spell (a container that holds itself, keys that are not
+        # strings or numbers, nesting past the recursion limit): that parameter by its type
+        return {key: _as_json_or_type(value, spell) for key, value in params.items()}
+
+
+def _as_json(value, spell):
+    return json.loads(json.dumps(value, default=spell, sort_keys=True))
+
+
+def _as_json_or_type(value, spell):
+    try:
+        return _as_json(value, spell)
+    except (ValueError, TypeError, RecursionError):
+        return undescribed(value, "not JSON")
+
+
+def undescribed(value, why):
+    """How a value that cannot be described is spelt: its type's qualified name, marked."""
+    kind = type(value)
+    return f"<{kind.__module__}.{kind.__qualname__}: {why}>"
 
 
 def stable_repr(value, digests=True):
@@ -24,7 +49,18 @@ def stable_repr(value, digests=True):
     different run") without it, a function's as its module and name. A lambda or a local
     function, whose name other functions share, adds a digest of its code, defaults and
     closure (`function_digest`): two lambdas that compute differently are different runs.
-    ``digests=False``: without the digests, as checkpoints before version 3 spelt them."""
+    ``digests=False``: without the digests, as checkpoints before version 3 spelt them.
+    A value whose repr raises is spelt by its type (`undescribed`): describing a run never
+    stops it."""
+    try:
+        return _stable_repr(value, digests)
+    except RecursionError:
+        return undescribed(value, "nested too deeply")
+    except Exception:  # (a repr, or an attribute looked up, that raises)
+        return undescribed(value, "no repr")
+
+
+def _stable_repr(value, digests):
     text = repr(value)
     if not _ADDRESS.search(text):
         return text  # (as checkpoints of earlier versions spell it)
@@ -56,7 +92,7 @@ def _function_text(function, within):
     cells = [_cell_text(c, within) for c in function.__closure__ or ()]
     defaults = _value_text(function.__defaults__, within)
     kwdefaults = _value_text(function.__kwdefaults__, within)
-    return f"{_code_text(function.__code__, within)}|{defaults}|{kwdefaults}|{cells}"
+    return _joined([_code_text(function.__code__, within), defaults, kwdefaults, _joined(cells)])
 
 
 def _cell_text(cell, within):
@@ -78,16 +114,18 @@ def _code_text(code, within):
         code.co_varnames,
         code.co_freevars,
         code.co_cellvars,
-        [_value_text(c, within) for c in code.co_consts],
     )
-    return repr(parts)
+    return _joined([repr(parts), *(_value_text(c, within) for c in code.co_consts)])
 
 
 def _value_text(value, within):
     """A value as text that does not depend on the process: functions by their digest's
-    text, sets sorted (their order follows the strings' hashes, random per process)."""
+    text, sets sorted (their order follows the strings' hashes, random per process).
+    ``within``: the functions, code and containers that hold the value."""
+    if len(within) > _MAX_NESTING:
+        return undescribed(value, "nested too deeply")
     if isinstance(value, types.CodeType):
-        return _code_text(value, within)
+        return _code_text(value, within | {id(value)})
     if isinstance(value, types.FunctionType):
         return f"{value.__module__}.{value.__qualname__}:{_function_text(value, within)}"
     if isinstance(value, (set, frozenset, tuple, list, dict)):
@@ -95,10 +133,17 @@ def _value_text(value, within):
             return "<recursive>"
         within = within | {id(value)}
     if isinstance(value, (set, frozenset)):
-        return f"{type(value).__name__}({sorted(_value_text(v, within) for v in value)})"
+        return type(value).__name__ + _joined(sorted(_value_text(v, within) for v in value))
     if isinstance(value, (tuple, list)):
-        return f"{type(value).__name__}({[_value_text(v, within) for v in value]})"
+        return type(value).__name__ + _joined([_value_text(v, within) for v in value])
     if isinstance(value, dict):
         items = sorted((_value_text(k, within), _value_text(v, within)) for k, v in value.items())
-        return f"dict({items})"
+        return "dict" + _joined([_joined(item) for item in items])
     return stable_repr(value)
+
+
+def _joined(texts):
+    """Texts in one, each after its length: no text can pass for two, and a text nested in
+    others is not escaped again at each level (as a repr of a list of texts would: its
+    length doubled with each level of nesting)."""
+    return "(" + ",".join(f"{len(text)}:{text}" for text in texts) + ")"
