@@ -747,6 +747,44 @@ def test_a_lambda_over_nested_containers_is_described_in_memory_linear_in_them(t
     assert described - without < 2**20
 
 
+@pytest.mark.parametrize("where", ["closure", "kw_args", "partial"])
+@pytest.mark.parametrize("kind", ["array", "DataFrame", "sparse"])
+def test_a_resume_tells_apart_large_arrays_that_differ_in_the_middle(tmp_path, where, kind):
+    # (they were spelt by their repr, which shows the first and last values only: a resume
+    # with the other array continued the run)
+    import functools
+
+    from sklearn.preprocessing import FunctionTransformer
+
+    def model(middle):
+        weights = np.ones(10_000)
+        weights[5_000] = middle
+        if kind == "DataFrame":
+            weights = pd.DataFrame({"w": weights})
+        elif kind == "sparse":
+            weights = sp.csr_matrix(weights)
+        func = {
+            "closure": dict(func=lambda X: X if weights is not None else X),
+            "kw_args": dict(func=lambda X, w: X, kw_args={"w": weights}),
+            "partial": dict(func=functools.partial(_unchanged, weights=weights)),
+        }[where]
+        return make_pipeline(FunctionTransformer(**func), SparseFTRLRegressor())
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 3))
+    batches = [(X[:100], X[:100, 0]), (X[100:], X[100:, 0])]
+    path = tmp_path / "run.ckpt"
+    fit_stream(model(2.0), batches, checkpoint=path)
+    _, history = fit_stream(model(2.0), batches, checkpoint=path, resume=True)
+    assert history.resumed_rows == 200
+    with pytest.raises(ValueError, match="different run"):
+        fit_stream(model(3.0), batches, checkpoint=path, resume=True)
+
+
+def _unchanged(X, weights):
+    return X
+
+
 def test_a_run_without_a_checkpoint_does_not_read_what_a_lambdas_closure_holds():
     # (the run's description, which only a checkpoint holds, was made for every run: a lambda
     # closing over a vocabulary of 1M words took 2.3 s more per call, to spell each entry)

@@ -5,7 +5,10 @@ import functools
 import hashlib
 import json
 import re
+import sys
 import types
+
+import numpy as np
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 _NAMELESS = re.compile(r"<lambda>|<locals>")  # in a function's qualified name
@@ -50,8 +53,9 @@ def stable_repr(value, digests=True):
     function, whose name other functions share, adds a digest of its code, defaults and
     closure (`function_digest`): two lambdas that compute differently are different runs.
     ``digests=False``: without the digests, as checkpoints before version 3 spelt them.
-    A value whose repr raises is spelt by its type (`undescribed`): describing a run never
-    stops it."""
+    A NumPy array, a sparse matrix or a pandas object, whose repr is cut short, is spelt by a
+    digest of its values (`_data_text`), and so are the arguments of a partial. A value whose
+    repr raises is spelt by its type (`undescribed`): describing a run never stops it."""
     try:
         return _stable_repr(value, digests)
     except RecursionError:
@@ -61,10 +65,13 @@ def stable_repr(value, digests=True):
 
 
 def _stable_repr(value, digests):
+    data = _data_text_or_none(value, set()) if digests else None
+    if data is not None:  # (an array's repr is cut short: the digest of what it holds)
+        return data
     text = repr(value)
     if not _ADDRESS.search(text):
         return text  # (as checkpoints of earlier versions spell it)
-    if digests and isinstance(value, functools.partial) and _NAMELESS.search(text):
+    if digests and isinstance(value, functools.partial):  # (its arguments' reprs cut short)
         args = [stable_repr(a) for a in value.args]
         args += [f"{k}={stable_repr(v)}" for k, v in sorted(value.keywords.items())]
         return f"functools.partial({', '.join([stable_repr(value.func), *args])})"
@@ -139,7 +146,56 @@ def _value_text(value, within):
     if isinstance(value, dict):
         items = sorted((_value_text(k, within), _value_text(v, within)) for k, v in value.items())
         return "dict" + _joined([_joined(item) for item in items])
-    return stable_repr(value)
+    data = _data_text_or_none(value, within)
+    return data if data is not None else stable_repr(value)
+
+
+def _data_text_or_none(value, within):
+    try:
+        return _data_text(value, within)
+    except Exception:  # (what the data's own methods refuse: by its repr, as other values)
+        return None
+
+
+def _data_text(value, within):
+    """A NumPy array, a scipy.sparse matrix or array, or a pandas Series, DataFrame or Index
+    (whose reprs show their first and last values only) as its type, dtype and shape and a
+    digest of its values (and index, labels and names); None for anything else."""
+    kind = type(value)
+    pd, sparse = sys.modules.get("pandas"), sys.modules.get("scipy.sparse")
+    if isinstance(value, np.ndarray):  # (a dtype's repr holds its byte order and fields)
+        described = (value.dtype, value.shape)
+        arrays = [value]
+        if isinstance(value, np.ma.MaskedArray):
+            arrays.append(np.ma.getmaskarray(value))
+    elif sparse is not None and sparse.issparse(value):
+        described = (value.dtype, value.shape)
+        csr = value.tocsr()  # (a copy unless it is one: as a sum or a product over it would)
+        arrays = [csr.data, csr.indices, csr.indptr]
+    elif pd is not None and isinstance(value, pd.Index):
+        described, arrays = (value.dtype, list(value.names)), [value.to_numpy()]
+    elif pd is not None and isinstance(value, pd.Series):
+        described = (value.dtype, value.name, _data_text(value.index, within))
+        arrays = [value.to_numpy()]
+    elif pd is not None and isinstance(value, pd.DataFrame):
+        columns = [value.iloc[:, i] for i in range(value.shape[1])]
+        labels = [_data_text(labels, within) for labels in (value.columns, value.index)]
+        described, arrays = (labels, [c.dtype for c in columns]), [c.to_numpy() for c in columns]
+    else:
+        return None
+    digests = [_array_digest(a, within | {id(value)}) for a in arrays]
+    text = _joined([_value_text(described, within), *digests])
+    return f"{kind.__module__}.{kind.__qualname__}#{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+
+
+def _array_digest(array, within):
+    """SHA-256 of an array's values: its bytes in C order (no copy when it is C-contiguous),
+    or the text of each item of an array of objects (whose bytes are addresses)."""
+    if array.dtype.hasobject:
+        items = [_value_text(v, within) for v in array.ravel().tolist()]
+        return hashlib.sha256(_joined(items).encode()).hexdigest()
+    flat = np.ascontiguousarray(array).reshape(-1).view(np.uint8)  # (any dtype, any shape)
+    return hashlib.sha256(flat).hexdigest()
 
 
 def _joined(texts):
