@@ -352,6 +352,35 @@ def test_checkpoint_every_counts_rows_from_the_checkpoint_at_a_pass_end(tmp_path
     assert path.read_bytes() != seen[0]
 
 
+def test_a_resumed_run_writes_its_checkpoints_at_the_rows_of_the_uninterrupted_run(tmp_path):
+    # (the rows trained since the last checkpoint were not saved: a run stopped 300 rows
+    # after one and resumed counted from 0 again, and wrote its next 300 rows late)
+    def run(path, stop_at=None, resume=False):
+        written = []  # rows trained when the callback saw a checkpoint new since its last call
+        seen = [path.read_bytes() if path.exists() else None, None]  # (bytes, rows)
+
+        def progress(p):
+            now = path.read_bytes() if path.exists() else None
+            if now != seen[0]:
+                written.append(seen[1])
+            seen[:] = [now, p.rows]
+            if p.rows == stop_at:
+                raise KeyboardInterrupt
+
+        kwargs = dict(target="click", passes=2, checkpoint=path, checkpoint_every=500)
+        fit_stream(pipeline(), click_batches(), progress=progress, resume=resume, **kwargs)
+        return written
+
+    uninterrupted = run(tmp_path / "whole.ckpt")
+    assert uninterrupted == [600, 1200, 1800, 2400, 3000]
+    for stop_at in [900, 2100, 2700]:  # 300 rows after a checkpoint
+        path = tmp_path / f"stopped at {stop_at}.ckpt"
+        with pytest.raises(KeyboardInterrupt):
+            run(path, stop_at=stop_at)
+        before = [rows for rows in uninterrupted if rows < stop_at]
+        assert before + run(path, resume=True) == uninterrupted
+
+
 @pytest.mark.parametrize("suffix", ["csv.gz", "csv.bz2", "parquet"])
 def test_resume_in_a_file_of_more_rows_than_bytes_equals_the_uninterrupted_run(tmp_path, suffix):
     pytest.importorskip("pyarrow")
@@ -890,14 +919,16 @@ def _tamper(path, out, key, value):
     [
         ("state.n", np.full((1, 3), -1.0), "n"),
         ("meta", np.array([{"a": 1}], dtype=object), "object"),
-        ("progress.ints", np.array([0, 0, -5, 0, 0, 0, 0]), "negative"),
+        ("progress.ints", np.array([0, 0, -5, 0, 0, 0, 0, 0]), "negative"),
         ("progress.ints", np.array([0, 0, 0, 0, 0, 0]), "wrong shape"),
+        # more rows trained since the last checkpoint than in the pass
+        ("progress.ints", np.array([1, 0, 0, 0, 0, 1, 0, 1]), "row counts are inconsistent"),
         ("version", np.int64(99), "version"),
         ("version", np.True_, "version"),
         ("meta", np.array("[" * 100_000 + "]" * 100_000), "nests too deeply"),
         ("meta", np.array(7), "not a string"),
-        ("progress.ints", np.array(["0", "0", "0", "0", "0", "0", "0"]), "dtypes"),
-        ("progress.ints", np.array([0, 0, 1.7, 0, 0, 0, 0]), "dtypes"),
+        ("progress.ints", np.array(["0"] * 8), "dtypes"),
+        ("progress.ints", np.array([0, 0, 1.7, 0, 0, 0, 0, 0]), "dtypes"),
         ("progress.floats", np.array([0, 0, 0, 0, 0]), "dtypes"),
         ("progress.floats", np.array([0.0, 0.0, 0.0]), "wrong shape"),
         ("history.counts", np.array([1, 2]), "history.counts"),
@@ -920,7 +951,8 @@ def test_a_tampered_checkpoint_is_refused_and_the_estimator_left_as_it_was(
     "key, value",
     [
         ("history.counts", np.array([2**63 - 1, 0, 0])),
-        ("progress.ints", np.array([1, 0, 0, 0, 2**63 - 1, 1, 0])),  # holdout rows
+        ("progress.ints", np.array([1, 0, 0, 0, 2**63 - 1, 1, 0, 0])),  # holdout rows
+        ("progress.ints", np.array([1, 0, 0, 0, 0, 1, 0, 2**63 - 1])),  # since the checkpoint
     ],
 )
 def test_a_checkpoint_counting_rows_near_int64s_end_is_refused_before_training(
@@ -1009,8 +1041,8 @@ def test_a_checkpoint_with_a_damaged_end_record_is_a_value_error(tmp_path):
 @pytest.mark.parametrize("version", [1, 2])
 def test_a_checkpoint_of_an_earlier_version_resumes_to_the_uninterrupted_run(tmp_path, version):
     # version 2 added the run of refused rows to the progress, version 3 the weight of the rows
-    # trained and held out: an earlier checkpoint (its progress without them) is still read, as
-    # a run of 0 and rows weighing 1 each
+    # trained and held out and the rows since the last checkpoint: an earlier checkpoint (its
+    # progress without them) is still read, as a run of 0, rows weighing 1 each and 0 rows
     batches = click_batches(n_batches=6)
     kwargs = dict(target="click", checkpoint_every=600, holdout=5)
     full, full_history = fit_stream(pipeline(), batches, target="click", holdout=5)
@@ -1019,7 +1051,7 @@ def test_a_checkpoint_of_an_earlier_version_resumes_to_the_uninterrupted_run(tmp
         fit_stream(pipeline(), batches, checkpoint=path, progress=interrupt_after(3), **kwargs)
     with np.load(path) as arrays:
         ints, floats = arrays["progress.ints"], arrays["progress.floats"]
-    assert ints.shape == (7,) and ints[-1] == 0 and floats.shape == (5,)
+    assert ints.shape == (8,) and ints[6] == 0 and floats.shape == (5,)
     assert floats[3:].tolist() == [float(ints[3]), float(ints[4])]  # rows weighing 1 each
     _tamper(path, old, "progress.ints", ints[: {1: 6, 2: 7}[version]])
     _tamper(old, older, "progress.floats", floats[:3])
@@ -1058,6 +1090,7 @@ def test_a_checkpoint_of_version_2_with_a_lambda_resumes(tmp_path):
         fit_stream(written, batches, checkpoint=path, progress=interrupt_after(2))
     with np.load(path) as arrays:
         meta, floats = json.loads(str(arrays["meta"])), arrays["progress.floats"]
+        ints = arrays["progress.ints"]
     params = meta["transformers"][0][1]
     assert re.fullmatch(r".*<lambda>#[0-9a-f]{16}", params["func"])
     # as version 2 spelt them
@@ -1065,7 +1098,8 @@ def test_a_checkpoint_of_version_2_with_a_lambda_resumes(tmp_path):
     params["inverse_func"] = re.sub(" at 0x[0-9a-fA-F]+", "", repr(written[0].inverse_func))
     _tamper(path, old, "meta", np.array(json.dumps(meta)))
     _tamper(old, older, "progress.floats", floats[:3])
-    _tamper(older, path, "version", np.int64(2))
+    _tamper(older, old, "progress.ints", ints[:7])
+    _tamper(old, path, "version", np.int64(2))
     resumed, history = fit_stream(model(), batches, checkpoint=path, resume=True)
     assert history.resumed_rows == 200
     assert_same_state(resumed[-1], full[-1])
@@ -1185,7 +1219,7 @@ def test_a_checkpoint_whose_passes_disagree_with_its_history_is_refused(tmp_path
     batches = click_batches(n_batches=2)
     path, bad = tmp_path / "run.ckpt", tmp_path / "bad.ckpt"
     fit_stream(pipeline(), batches, target="click", checkpoint=path)
-    _tamper(path, bad, "progress.ints", np.array([5, 0, 0, 0, 0, 1, 0]))
+    _tamper(path, bad, "progress.ints", np.array([5, 0, 0, 0, 0, 1, 0, 0]))
     model = pipeline()
     with pytest.raises(ValueError, match="records 1 passes but stands in pass 6"):
         fit_stream(model, batches, target="click", checkpoint=bad, resume=True, passes=9)
@@ -1223,7 +1257,7 @@ def test_a_resume_refused_at_its_first_batch_leaves_the_model_as_it_was(tmp_path
     options = dict(target="click", batch_rows=300)
     with pytest.raises(KeyboardInterrupt):
         fit_stream(pipeline(), data, checkpoint=path, progress=interrupt_after(2), **options)
-    _tamper(path, bad, "progress.ints", np.array([0, 0, row, 0, 0, 0, 0]))
+    _tamper(path, bad, "progress.ints", np.array([0, 0, row, 0, 0, 0, 0, 0]))
     model = pipeline()
     with pytest.raises(ValueError, match="row"):
         fit_stream(model, data, checkpoint=bad, resume=True, **options)

@@ -24,10 +24,11 @@ from ._source import Position
 FORMAT = "sparsereg.StreamCheckpoint"
 # 2: the progress holds the run of refused rows (`RunProgress.refused_run`), and the curve
 # records batches as the rows grow by 1 %; 3: the progress holds the weight of the rows
-# trained and held out (the losses' weighted means); checkpoints of versions 1 and 2 are read
-# as well (their rows weighed 1 each)
+# trained and held out (the losses' weighted means), and the rows trained since the last
+# checkpoint (`RunProgress.since_checkpoint`); checkpoints of versions 1 and 2 are read as well
+# (their rows weighed 1 each, and they counted no rows since the last checkpoint)
 VERSION = 3
-_PROGRESS_INTS = {1: 6, 2: 7, 3: 7}  # the progress's integers in each version
+_PROGRESS_INTS = {1: 6, 2: 7, 3: 8}  # the progress's integers in each version
 _PROGRESS_FLOATS = {1: 3, 2: 3, 3: 5}  # ... and floats
 MAX_META_CHARS = 2**24
 _STATE_KEYS = {f"state.{k}" for k in REQUIRED + OPTIONAL}
@@ -55,6 +56,10 @@ class RunProgress:
     # weight column): the progressive and holdout losses are weighted means
     train_weight: float = 0.0
     holdout_weight: float = 0.0
+    # the rows trained in this pass since the last checkpoint written on the way (at
+    # checkpoint_every rows or a pass's end; one written when a run is stopped is not one of
+    # them): a resumed run writes its checkpoints at the rows an uninterrupted one does
+    since_checkpoint: int = 0
 
     def next_pass(self):
         """Start the next pass from the first file, its sums at zero (in place)."""
@@ -62,7 +67,7 @@ class RunProgress:
         self.position = Position()
         self.train_loss_sum = self.holdout_loss_sum = 0.0
         self.train_weight = self.holdout_weight = 0.0
-        self.train_rows = self.holdout_rows = self.refused_run = 0
+        self.train_rows = self.holdout_rows = self.refused_run = self.since_checkpoint = 0
 
     def arrays(self):
         ints = [
@@ -73,6 +78,7 @@ class RunProgress:
             self.holdout_rows,
             int(self.complete),
             self.refused_run,
+            self.since_checkpoint,
         ]
         floats = [
             self.train_loss_sum,
@@ -108,7 +114,8 @@ class RunProgress:
             )
         if not np.all(np.isfinite(floats)) or np.any(floats < 0):
             raise ValueError("checkpoint: progress holds negative or non-finite sums.")
-        p, f, r, nt, nh, done, *refused_run = (int(v) for v in ints)
+        p, f, r, nt, nh, done, *counts = (int(v) for v in ints)
+        refused_run, since_checkpoint = (counts + [0, 0])[:2]
         # (before version 3 every row weighed 1)
         weights = [float(v) for v in floats[3:]] if version >= 3 else [float(nt), float(nh)]
         return cls(
@@ -120,8 +127,9 @@ class RunProgress:
             nh,
             float(floats[2]),
             bool(done),
-            refused_run[0] if refused_run else 0,
+            refused_run,
             *weights,
+            since_checkpoint,
         )
 
 

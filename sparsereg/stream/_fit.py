@@ -301,7 +301,8 @@ def fit_stream(
         ``set_ftrl_state`` (not the grid estimators).
     checkpoint_every : int, default=None
         Rows between checkpoints (at the next batch boundary), counted from the last one
-        written (at a pass's end as well).
+        written (at a pass's end as well; not on Ctrl-C: a resumed run writes its checkpoints
+        at the rows the uninterrupted run would have).
     resume : bool, default=False
         Continue the run saved in ``checkpoint`` (which must exist): the same
         model, parameters, files, ``target``, ``weight_column``, ``batch_rows`` and
@@ -509,7 +510,6 @@ def fit_stream(
                     history=history,
                 )
 
-        since_checkpoint = 0
         try:
             while run.pass_index < passes and not history.stopped_early:
                 run.complete = False
@@ -526,20 +526,21 @@ def fit_stream(
                     for transformed in batches:
                         # a batch is trained and recorded, or not at all
                         with interrupts_deferred():
-                            trained, report = trainer.step(*transformed)
+                            report = trainer.step(*transformed)
                         if report is not None:
                             # the caller's callback, after the batch is recorded and outside the
                             # hold: a Ctrl-C while it runs (it may sleep or block) stops it at once
                             progress(report)
-                        since_checkpoint += trained
-                        if checkpoint_every is not None and since_checkpoint >= checkpoint_every:
+                        if (
+                            checkpoint_every is not None
+                            and run.since_checkpoint >= checkpoint_every
+                        ):
+                            run.since_checkpoint = 0  # (as this checkpoint records it)
                             save()
-                            since_checkpoint = 0
                 with interrupts_deferred():
                     trainer.end_pass(early_stop)
                 if run.pass_index < passes and not history.stopped_early:
-                    save()
-                    since_checkpoint = 0  # (the next is checkpoint_every rows after this one)
+                    save()  # (the next is checkpoint_every rows after this one: run.next_pass)
             run.complete = True
             save()
         except KeyboardInterrupt:
@@ -707,8 +708,8 @@ class _Trainer:
         return chunk, Xt, bad_so_far, refused, self.refused_run[0]
 
     def step(self, chunk, Xt, bad_so_far, refused, refused_run):
-        """Score and train one batch; returns the number of rows trained on and the
-        :class:`StreamProgress` for the ``progress`` callback (None without one, or when the
+        """Score and train one batch (counting its rows in ``run.since_checkpoint``); returns
+        the :class:`StreamProgress` for the ``progress`` callback (None without one, or when the
         batch had no row)."""
         final, run = self.final, self.run
         y = np.asarray(chunk.y)
@@ -717,7 +718,7 @@ class _Trainer:
         if n == 0 or Xt is None:
             run.position, run.refused_run = chunk.end, refused_run
             self.history.bad_rows = self.bad_rows_before + bad_so_far + self.refused
-            return 0, None
+            return None
         held = _held_out(self.holdout, chunk.end.file, np.asarray(chunk.row_numbers))
         train = None if held is None else ~held
 
@@ -754,6 +755,7 @@ class _Trainer:
         train_losses = losses if train is None else losses[train]
         run.train_loss_sum += float(np.sum(train_losses))
         run.train_rows += n_train
+        run.since_checkpoint += n_train
         run.train_weight += _weight_sum(weight, train, n_train)
         if held is not None:
             run.holdout_loss_sum += float(np.sum(losses[held]))
@@ -768,8 +770,8 @@ class _Trainer:
             history.curve_rows.append(history.rows)
             history.curve_loss.append(progressive)
         if self.progress is None:
-            return n_train, None
-        return n_train, StreamProgress(
+            return None
+        return StreamProgress(
             run.pass_index,
             history.rows,
             run.train_rows,
@@ -1010,7 +1012,11 @@ def _check_progress(run, history, src, path):
     rows = history.curve_rows
     if any(b < a for a, b in zip(rows, rows[1:])) or (rows and rows[-1] > history.rows):
         raise ValueError(f"{where}: its history of rows is inconsistent.")
-    if history.rows < run.train_rows or sum(history.pass_rows) > history.rows:
+    if (
+        history.rows < run.train_rows
+        or sum(history.pass_rows) > history.rows
+        or run.since_checkpoint > run.train_rows  # (counted from the pass's start at most)
+    ):
         raise ValueError(f"{where}: its row counts are inconsistent.")
     # the losses are means over these weights: files without a weight column weigh 1 a row
     unweighted = isinstance(src, _SVMLightSource) or (
