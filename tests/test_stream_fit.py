@@ -1932,6 +1932,29 @@ def test_a_bad_weight_is_a_bad_row_named_or_skipped(tmp_path, cell, message):
     assert history.bad_rows == 1
 
 
+def test_bool_weights_weigh_1_and_0_in_files_as_in_batches(tmp_path):
+    # (a CSV's True was a malformed row, while a Parquet file's, a DataFrame's or an (X, y, w)
+    # batch's bool weighed 1 and False 0, as scikit-learn's sample_weight takes them)
+    frame = weighted_clicks().assign(w=lambda f: f["w"] > 0.5).astype({"hour": str})
+    options = dict(target="click", batch_rows=250, holdout=4)
+    numbers = write_rows(frame.assign(w=frame["w"].astype(float)), tmp_path / "numbers.csv")
+    expected, history = fit_stream(pipeline(), numbers, weight_column="w", **options)
+    mixed = frame.astype({"w": object})  # other spellings, and numbers among them
+    mixed.loc[::3, "w"] = mixed.loc[::3, "w"].map({True: "TRUE", False: "false"})
+    mixed.loc[::5, "w"] = frame.loc[::5, "w"].astype(float)
+    sources = {
+        "csv": write_rows(frame, tmp_path / "bools.csv"),
+        "csv of other spellings": write_rows(mixed, tmp_path / "spellings.csv"),
+        "parquet": write_rows(frame, tmp_path / "bools.parquet"),
+        "DataFrame": [frame.iloc[i : i + 250] for i in range(0, len(frame), 250)],
+    }
+    for name, source in sources.items():
+        model, got = fit_stream(pipeline(), source, weight_column="w", **options)
+        assert_same_state(model[-1], expected[-1])
+        assert got.pass_progressive_loss == history.pass_progressive_loss, name
+        assert got.bad_rows == 0, name
+
+
 def test_a_parquet_weight_that_is_nan_or_negative_is_a_bad_row(tmp_path):
     frame = weighted_clicks()
     frame.loc[4, "w"] = np.nan

@@ -246,6 +246,23 @@ def _numbers_marked(pa, pc, column, what, mark):
     return values
 
 
+# the text of a bool in a CSV (Arrow's and pandas' spellings): a weight of 1 or 0, as a bool
+# weight of a Parquet file, a DataFrame or an (X, y, w) batch is (scikit-learn's sample_weight)
+_TRUE, _FALSE = ["True", "TRUE", "true"], ["False", "FALSE", "false"]
+
+
+def _bools_as_numbers(pa, pc, column):
+    """A text column with each bool's text (`_TRUE`, `_FALSE`) as "1" or "0"."""
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return column
+    for words, number in [(_TRUE, "1"), (_FALSE, "0")]:
+        spelled = pc.is_in(column, value_set=pa.array(words, type=column.type))
+        column = pc.if_else(spelled, pa.scalar(number, column.type), column)
+    return column
+
+
 def _infinite(pc, values):
     """Positions of a float64 Arrow array's infinite values (1e400 in text is one too)."""
     return np.flatnonzero(pc.fill_null(pc.is_inf(values), False).to_numpy(zero_copy_only=False))
@@ -929,7 +946,9 @@ class _ArrowSource(Source):
         """The weight column as float64, each row whose weight is not a number, not finite,
         missing or negative given to ``mark`` as a bad row (as a bad target makes one)."""
         what = f"weight {self.weight_column!r}"
-        weight = _numbers_marked(pa, pc, column.combine_chunks(), what, mark)
+        weight = _numbers_marked(
+            pa, pc, _bools_as_numbers(pa, pc, column.combine_chunks()), what, mark
+        )
         weight = pc.if_else(
             pc.fill_null(pc.is_nan(weight), False), pa.scalar(None, pa.float64()), weight
         )

@@ -269,8 +269,9 @@ def fit_stream(
         Name of a numeric column of each row's weight (CSV, Parquet, DataFrames), read as the
         target is (not a feature) and passed as ``sample_weight`` to each batch's
         ``partial_fit``: e.g. the inverse of the rate negatives were down-sampled at (Vowpal
-        Wabbit's importance weight). A weight that is missing, not a number, not finite or
-        negative is a malformed row of a file (named, or skipped with ``skip_bad_rows``); in a
+        Wabbit's importance weight). A bool weighs 1 or 0 (as in scikit-learn's
+        ``sample_weight``), and so does a CSV's True or False (also TRUE, true, FALSE, false).
+        A weight that is missing, not a number, not finite or negative is a malformed row of a file (named, or skipped with ``skip_bad_rows``); in a
         batch, a ValueError naming its row (as a bad target there). The progressive and holdout
         losses are then weighted means, as scikit-learn's metrics take ``sample_weight``.
         SVMlight files have none (refused); ``(X, y, w)`` batches give theirs as their third

@@ -137,7 +137,8 @@ def open_source(
         SVMlight files always give their labels as y.
     weight_column : str, default=None
         A numeric column of each row's weight (CSV, Parquet, DataFrames), read as float64 into
-        ``Chunk.sample_weight`` and, as the target, not among the features. A weight that is
+        ``Chunk.sample_weight`` and, as the target, not among the features (a bool, or a CSV's
+        True or False, also TRUE, true, FALSE, false, as 1 or 0). A weight that is
         missing, not a number, not finite or negative makes a file's row bad (named, or skipped
         with ``skip_bad_rows``); a batch's is a ValueError naming its row. SVMlight has no
         weight column (scikit-learn's reader reads none): refused there. An ``(X, y, w)`` batch
