@@ -1523,18 +1523,22 @@ class _BaseFTRL(BaseEstimator):
         return X, longest_row
 
     def _scores_from_state(self, X):
-        """Scores of shape (n_samples, n_models), as the next ``partial_fit`` would predict
-        each row before training on it: the weights of the rows' columns only, computed
-        from the state in float64 (no ``coef_`` of the whole width is built). For scoring
-        a batch between two training calls (the stream's progressive validation)."""
+        """``(scores, softmax)``: scores of shape (n_samples, n_models), as the next
+        ``partial_fit`` would predict each row before training on it: the weights of the rows'
+        columns only, computed from the state in float64 (no ``coef_`` of the whole width is
+        built). For scoring a batch between two training calls (the stream's progressive
+        validation). ``softmax``: whether the state that scored is one softmax model, whose
+        scores are read by softmax whatever ``multi_class`` now says (``_Model.softmax``)."""
         check_is_fitted(self)
         with self._training_lock:  # X checked against the model that scores it
             X, longest_row = self._checked_rows(X)
-            if getattr(self._state, "softmax", False):
-                scores = softmax_scores_from_state(X, self._state, self._hyper(), self.t_)
+            state = self._state
+            softmax = getattr(state, "softmax", False)
+            if softmax:
+                scores = softmax_scores_from_state(X, state, self._hyper(), self.t_)
             else:
-                scores = scores_from_state(X, longest_row, self._state, self._hyper(), self.t_)
-            return refuse_nan_scores(scores)
+                scores = scores_from_state(X, longest_row, state, self._hyper(), self.t_)
+            return refuse_nan_scores(scores), softmax
 
     def _scores(self, X):
         """Scores of shape (n_samples, n_models): the decision function the export shares."""

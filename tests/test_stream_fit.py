@@ -1798,6 +1798,27 @@ def test_missing_and_mixed_labels_in_batches_are_named(classes):
         fit_stream(SparseFTRLClassifier(), [(X, mixed)], classes=classes)
 
 
+def test_the_holdout_loss_reads_the_scores_by_the_kind_of_the_model_that_scored():
+    # (it took the kind from multi_class: a softmax model's scores, read one-vs-rest after a
+    # set_params between batches, gave another loss than predict_proba's)
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(301, 4))
+    y = np.argmax(X[:, :3], axis=1)
+    # rows 1-300 trained on; row 301, the only one of the second batch, held out (holdout=301)
+    batches = [(X[:300], y[:300]), (X[300:], y[300:])]
+    seen = []
+
+    def progress(p):
+        if not seen:
+            seen.append(p.model.predict_proba(X[300:])[0, y[300]])
+            p.model.set_params(multi_class="ovr")
+
+    est = SparseFTRLClassifier(multi_class="multinomial", random_state=0)
+    _, history = fit_stream(est, batches, holdout=301, progress=progress)
+    assert history.pass_holdout_rows == [1]
+    assert history.pass_holdout_loss[0] == pytest.approx(-np.log(seen[0]), rel=1e-9)
+
+
 # ---------------------------------------------------------------- a weight column
 def weighted_clicks(n_batches=3, seed=1):
     """The click rows of ``click_batches`` as one frame, with a weight column ``w`` (0 among

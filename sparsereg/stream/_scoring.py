@@ -51,9 +51,10 @@ def class_indices(classes, y, where):
 
 
 def _scores(final, X):
-    """Margins of X under the model as it stands, or None when it has no state to score from."""
+    """``(margins of X under the model as it stands, whether they are one softmax model's)``,
+    read from one state; ``(None, False)`` when it has no state to score from."""
     from_state = getattr(final, "_scores_from_state", None)  # sparsereg's FTRL estimators
-    return from_state(X) if from_state is not None else None
+    return from_state(X) if from_state is not None else (None, False)
 
 
 def row_losses(final, name, X, y, class_index, n_classes, fitted):
@@ -65,7 +66,7 @@ def row_losses(final, name, X, y, class_index, n_classes, fitted):
     others through ``predict`` / ``predict_proba``.
     """
     n = X.shape[0]
-    scores = _scores(final, X) if fitted else None
+    scores, softmax = _scores(final, X) if fitted else (None, False)
     if name == "squared_error":
         if not fitted:
             predictions = np.zeros(n)
@@ -75,12 +76,8 @@ def row_losses(final, name, X, y, class_index, n_classes, fitted):
     if name == "log_loss":
         if not fitted:
             return np.full(n, np.log(n_classes))
-        if (
-            scores is not None
-            and scores.shape[1] > 2
-            and getattr(final, "multi_class", None) == "multinomial"
-        ):
-            proba = softmax_probabilities(scores)  # as the estimator's predict_proba
+        if softmax:  # (the kind of the state that scored, not multi_class: predict_proba's)
+            proba = softmax_probabilities(scores)
         elif scores is not None:
             proba = one_vs_rest_probabilities(
                 scores[:, 0] if scores.shape[1] == 1 else scores, final.loss
