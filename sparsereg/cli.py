@@ -26,6 +26,7 @@ import numpy as np
 
 from ._atomic import atomic_file, resolved_path
 from ._interrupts import call_until_done, default_disposition
+from ._output_path import OutputPathError, check_output_path
 
 __all__ = ["main"]
 
@@ -516,21 +517,13 @@ def _check_writable(option, path):
     file renamed over it at the end would fail) or whose folder is missing or not writable."""
     if path == "-":  # (a file named "-" was written: "-" is stdout for predict's --out)
         raise UsageError(f"{option} -: give the path of a file to write, not stdout.")
-    if os.path.exists(path) and not os.path.isfile(path):
-        what = "a directory" if os.path.isdir(path) else "not a regular file"
-        raise UsageError(f"{option} {path} is {what}; give the path of a file to write.")
-    if not os.path.basename(path):  # (the file renamed over it at the end would fail)
-        raise UsageError(
-            f"{option} {path!r} names no file (empty, or ending in a folder separator); give "
-            "the path of a file to write."
-        )
-    try:  # (a link is written through: its target's folder holds the new file)
-        written = resolved_path(path)
-    except OSError as exc:
-        raise ValueError(f"cannot write {path}: {exc.strerror}.") from None
-    folder = os.path.dirname(os.path.abspath(written))
-    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
-        raise ValueError(f"cannot write {path}: {folder} is not a writable folder.")
+    try:
+        check_output_path(path)
+    except OutputPathError as exc:
+        shown = repr(path) if exc.quoted else path
+        raise (UsageError if exc.misnamed else ValueError)(
+            f"{option} {shown} {exc.reason}"
+        ) from None
 
 
 def _refuse_stdin(args):

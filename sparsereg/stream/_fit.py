@@ -19,6 +19,7 @@ from .. import _hashing
 from .._atomic import resolved_path
 from .._interrupts import interrupts_deferred
 from .._memory import memory_limit
+from .._output_path import OutputPathError, check_output_path
 from .._typing import ArrayLike, FileLike
 from ._arrow_source import _ArrowSource
 from ._checkpoint import RunProgress, load_checkpoint, save_checkpoint
@@ -388,26 +389,10 @@ def fit_stream(
     if resume and checkpoint is None:
         raise ValueError("resume needs checkpoint: the path of the run to continue.")
     if checkpoint is not None:  # refused now, not after the rows trained before the first save
-        if os.path.exists(checkpoint) and not os.path.isfile(checkpoint):
-            raise ValueError(
-                f"checkpoint {os.fspath(checkpoint)!r} is "
-                f"{'a directory' if os.path.isdir(checkpoint) else 'not a regular file'}; "
-                "give the path of a file."
-            )
-        if not os.path.basename(os.fsdecode(checkpoint)):
-            raise ValueError(
-                f"checkpoint {os.fspath(checkpoint)!r} names no file (empty, or ending in a "
-                "folder separator); give the path of a file."
-            )
-        try:  # (a link is written through: its target's folder holds the new file)
-            written = resolved_path(checkpoint)
-        except OSError as exc:
-            raise ValueError(f"checkpoint {os.fspath(checkpoint)!r}: {exc.strerror}.") from None
-        folder = os.path.dirname(os.path.abspath(written))
-        if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
-            raise ValueError(
-                f"checkpoint {os.fspath(checkpoint)!r}: {folder} is not a writable folder."
-            )
+        try:
+            check_output_path(checkpoint)
+        except OutputPathError as exc:
+            raise ValueError(f"checkpoint {os.fspath(checkpoint)!r} {exc.reason}") from None
     if progress is not None and not callable(progress):
         raise TypeError("progress must be a callable taking a StreamProgress.")
     sm = StreamModel.of(model)
@@ -463,7 +448,7 @@ def fit_stream(
         if weight_column is not None:
             _check_takes_sample_weight(sm.final, f"weight_column={weight_column!r}")
     if checkpoint is not None:
-        _check_not_an_input(checkpoint, written, src)
+        _check_not_an_input(checkpoint, resolved_path(checkpoint), src)
     if passes > 1 and not src.resumable:
         raise ValueError(
             "several passes need a source that can be read again: a path, a list "
