@@ -664,6 +664,21 @@ def test_a_resume_tells_lambdas_apart_by_their_code_and_closure_in_a_new_process
     assert "different run" in run("same", "3", "resume")  # the closure's value differs
 
 
+def _resumes_only_the_same_run(tmp_path, model, other=None, match="different run"):
+    """A run of ``model()`` over two batches, checkpointed, resumes with ``model()`` made again
+    (its description the same) and is refused with ``other``."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 3))
+    batches = [(X[:100], X[:100, 0]), (X[100:], X[100:, 0])]
+    path = tmp_path / "run.ckpt"
+    fit_stream(model(), batches, checkpoint=path)
+    _, history = fit_stream(model(), batches, checkpoint=path, resume=True)
+    assert history.resumed_rows == 200
+    if other is not None:
+        with pytest.raises(ValueError, match=match):
+            fit_stream(other, batches, checkpoint=path, resume=True)
+
+
 def test_a_resume_tells_partials_of_lambdas_apart(tmp_path):
     # (functools.partial's repr, its address taken out, was "functools.partial(<function
     # <lambda>>, k=2)" for any lambda)
@@ -677,15 +692,12 @@ def test_a_resume_tells_partials_of_lambdas_apart(tmp_path):
             FunctionTransformer(functools.partial(func, k=2)), SparseFTRLRegressor()
         )
 
-    rng = np.random.RandomState(0)
-    X = rng.normal(size=(200, 3))
-    batches = [(X[:100], X[:100, 0]), (X[100:], X[100:, 0])]
-    path = tmp_path / "run.ckpt"
-    fit_stream(model(True), batches, checkpoint=path)
-    _, history = fit_stream(model(True), batches, checkpoint=path, resume=True)
-    assert history.resumed_rows == 200
-    with pytest.raises(ValueError, match=r"different run.*functools\.partial\(.*<lambda>#"):
-        fit_stream(model(False), batches, checkpoint=path, resume=True)
+    _resumes_only_the_same_run(
+        tmp_path,
+        lambda: model(True),
+        model(False),
+        r"different run.*functools\.partial\(.*<lambda>#",
+    )
 
 
 def test_a_lambda_whose_closure_holds_a_container_that_holds_itself_is_described(tmp_path):
@@ -700,15 +712,7 @@ def test_a_lambda_whose_closure_holds_a_container_that_holds_itself_is_described
             FunctionTransformer(lambda X: X * cache["scale"]), SparseFTRLRegressor()
         )
 
-    rng = np.random.RandomState(0)
-    X = rng.normal(size=(200, 3))
-    batches = [(X[:100], X[:100, 0]), (X[100:], X[100:, 0])]
-    path = tmp_path / "run.ckpt"
-    fit_stream(model(2.0), batches, checkpoint=path)
-    _, history = fit_stream(model(2.0), batches, checkpoint=path, resume=True)
-    assert history.resumed_rows == 200
-    with pytest.raises(ValueError, match="different run"):
-        fit_stream(model(3.0), batches, checkpoint=path, resume=True)
+    _resumes_only_the_same_run(tmp_path, lambda: model(2.0), model(3.0))
 
 
 class _Unprintable:
@@ -752,13 +756,7 @@ def test_a_run_is_described_whatever_its_lambdas_hold(tmp_path, make, value):
     def model():
         return make_pipeline(FunctionTransformer(**make(value)), SparseFTRLRegressor())
 
-    rng = np.random.RandomState(0)
-    X = rng.normal(size=(200, 3))
-    batches = [(X[:100], X[:100, 0]), (X[100:], X[100:, 0])]
-    path = tmp_path / "run.ckpt"
-    fit_stream(model(), batches, checkpoint=path)
-    _, history = fit_stream(model(), batches, checkpoint=path, resume=True)
-    assert history.resumed_rows == 200
+    _resumes_only_the_same_run(tmp_path, model)
 
 
 def test_a_lambda_over_nested_containers_is_described_in_memory_linear_in_them(tmp_path):
@@ -799,15 +797,7 @@ def test_a_resume_tells_apart_large_arrays_that_differ_in_the_middle(tmp_path, w
         }[where]
         return make_pipeline(FunctionTransformer(**func), SparseFTRLRegressor())
 
-    rng = np.random.RandomState(0)
-    X = rng.normal(size=(200, 3))
-    batches = [(X[:100], X[:100, 0]), (X[100:], X[100:, 0])]
-    path = tmp_path / "run.ckpt"
-    fit_stream(model(2.0), batches, checkpoint=path)
-    _, history = fit_stream(model(2.0), batches, checkpoint=path, resume=True)
-    assert history.resumed_rows == 200
-    with pytest.raises(ValueError, match="different run"):
-        fit_stream(model(3.0), batches, checkpoint=path, resume=True)
+    _resumes_only_the_same_run(tmp_path, lambda: model(2.0), model(3.0))
 
 
 def _unchanged(X, weights):
