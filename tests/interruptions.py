@@ -586,6 +586,16 @@ def files_open_under(folder):
     return [t for t in targets if t.startswith(os.path.join(str(folder), ""))]
 
 
+def files_left_open_under(folder, seconds=10.0):
+    """``files_open_under(folder)`` once the files are closed, or after ``seconds``: pyarrow's
+    CSV reader closes its file on its own I/O threads once a read under way there ends, a
+    moment after the reader is released (under load, that moment came after the check)."""
+    deadline = time.monotonic() + seconds
+    while (left := files_open_under(folder)) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return left
+
+
 def python_threads():
     """How many threads of this process run Python code now."""
     return len(sys._current_frames())

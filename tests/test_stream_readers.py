@@ -24,7 +24,7 @@ from sparsereg.stream import Chunk, Position, Source, open_source
 
 from .interruptions import (
     Injected,
-    files_open_under,
+    files_left_open_under,
     python_thread_idents,
     raising_after_c_call,
     raising_after_call_or_jump,
@@ -1171,7 +1171,7 @@ def test_readahead_without_a_thread_to_give_reads_in_the_callers(tmp_path, fmt, 
     stream = ahead.chunks()
     next(stream)
     stream.close()  # (closed early: the file's reader is closed with it)
-    assert not files_open_under(tmp_path)
+    assert not files_left_open_under(tmp_path)
 
 
 @pytest.mark.parametrize(
