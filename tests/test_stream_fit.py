@@ -15,6 +15,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sparsereg import FeatureCrossHasher, SparseFTRLClassifier, SparseFTRLRegressor
 from sparsereg.stream import fit_stream
+from sparsereg.stream._stable_text import plain
 
 from .interruptions import (
     ANY_CODE_SWEEPS,
@@ -802,6 +803,62 @@ def test_a_resume_tells_apart_large_arrays_that_differ_in_the_middle(tmp_path, w
 
 def _unchanged(X, weights):
     return X
+
+
+def _holds_itself(kind):
+    inner = np.empty(2, dtype=object)
+    inner[0], inner[1] = inner, 1
+    if kind == "Series":
+        inner = pd.Series([None, 1], dtype=object)
+        inner.iloc[0] = inner
+    return inner
+
+
+@pytest.mark.parametrize("kind", ["array", "Series"])
+def test_an_array_that_holds_itself_is_described_alike_at_any_depth_of_the_stack(tmp_path, kind):
+    # (its items were described until the recursion limit: the digest counted the frames
+    # left, and a resume called from another depth was refused as a different run)
+    from sklearn.preprocessing import FunctionTransformer
+
+    value = _holds_itself(kind)
+
+    def model():
+        return make_pipeline(
+            FunctionTransformer(lambda X, v: X, kw_args={"v": value}), SparseFTRLRegressor()
+        )
+
+    def at_depth(n, call):
+        return call() if n == 0 else at_depth(n - 1, call)
+
+    described = {at_depth(n, lambda: plain({"v": value})["v"]) for n in range(12)}
+    assert len(described) == 1
+    X = np.random.RandomState(0).normal(size=(200, 3))
+    batches = [(X[:100], X[:100, 0]), (X[100:], X[100:, 0])]
+    path = tmp_path / "run.ckpt"
+    fit_stream(model(), batches, checkpoint=path)
+    _, history = at_depth(7, lambda: fit_stream(model(), batches, checkpoint=path, resume=True))
+    assert history.resumed_rows == 200
+
+
+@pytest.mark.parametrize(
+    "value, other",
+    [
+        ({(1, 2): 2.0}, {(1, 2): 3.0}),
+        ({**_cyclic(), "k": 1}, {**_cyclic(), "k": 2}),
+        ([_cyclic(), 1], [_cyclic(), 2]),
+    ],
+    ids=["tuple keys", "cyclic", "cyclic in a list"],
+)
+def test_a_resume_tells_apart_kw_args_that_json_cannot_spell(tmp_path, value, other):
+    # (such a value was spelt by its type alone: a resume with other kw_args continued the run)
+    from sklearn.preprocessing import FunctionTransformer
+
+    def model(kw):
+        return make_pipeline(
+            FunctionTransformer(lambda X, v: X, kw_args={"v": kw}), SparseFTRLRegressor()
+        )
+
+    _resumes_only_the_same_run(tmp_path, lambda: model(value), model(other))
 
 
 def test_a_run_without_a_checkpoint_does_not_read_what_a_lambdas_closure_holds():

@@ -25,19 +25,29 @@ def plain(params, digests=True):
         return _as_json(params, spell)
     except (ValueError, TypeError, RecursionError):
         # a value JSON cannot spell (a container that holds itself, keys that are not
-        # strings or numbers, nesting past the recursion limit): that parameter by its type
-        return {key: _as_json_or_type(value, spell) for key, value in params.items()}
+        # strings or numbers, nesting past the recursion limit): that parameter by a digest
+        return {key: _as_json_or_text(value, spell) for key, value in params.items()}
 
 
 def _as_json(value, spell):
     return json.loads(json.dumps(value, default=spell, sort_keys=True))
 
 
-def _as_json_or_type(value, spell):
+def _as_json_or_text(value, spell):
     try:
         return _as_json(value, spell)
     except (ValueError, TypeError, RecursionError):
+        pass
+    # by a digest of its text as a closure's values are spelt (`_value_text`: any keys, a
+    # container that holds itself, nesting cut at a fixed depth), not by its type alone: two
+    # runs whose kw_args differ in a tuple key's value were described alike
+    try:
+        text = _value_text(value, set())
+    except Exception:  # (RecursionError included)
         return undescribed(value, "not JSON")
+    kind = type(value)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return f"<{kind.__module__}.{kind.__qualname__}#{digest}: not JSON>"
 
 
 def undescribed(value, why):
@@ -183,6 +193,8 @@ def _data_text(value, within):
         described, arrays = (labels, [c.dtype for c in columns]), [c.to_numpy() for c in columns]
     else:
         return None
+    if id(value) in within:  # (an array of objects, or a frame, that holds itself)
+        return "<recursive>"
     digests = [_array_digest(a, within | {id(value)}) for a in arrays]
     text = _joined([_value_text(described, within), *digests])
     return f"{kind.__module__}.{kind.__qualname__}#{hashlib.sha256(text.encode()).hexdigest()[:16]}"
