@@ -272,8 +272,9 @@ def fit_stream(
         ``partial_fit``: e.g. the inverse of the rate negatives were down-sampled at (Vowpal
         Wabbit's importance weight). A bool weighs 1 or 0 (as in scikit-learn's
         ``sample_weight``), and so does a CSV's True or False (also TRUE, true, FALSE, false).
-        A weight that is missing, not a number, not finite or negative is a malformed row of a file (named, or skipped with ``skip_bad_rows``); in a
-        batch, a ValueError naming its row (as a bad target there). The progressive and holdout
+        A weight that is missing, not a number, not finite or negative is a malformed row of
+        a file (named, or skipped with ``skip_bad_rows``); in a batch, a ValueError naming its
+        row (as a bad target there). The progressive and holdout
         losses are then weighted means, as scikit-learn's metrics take ``sample_weight``.
         SVMlight files have none (refused); ``(X, y, w)`` batches give theirs as their third
         item, without ``weight_column``; a :class:`Source` reads its own (``open_source``'s
@@ -300,7 +301,12 @@ def fit_stream(
         Where to save the training state, the reader's position and the history
         (an ``.npz`` without pickle): after every ``checkpoint_every`` rows, at the
         end of each pass, at the end, and on Ctrl-C. Needs ``get_ftrl_state`` and
-        ``set_ftrl_state`` (not the grid estimators).
+        ``set_ftrl_state`` (not the grid estimators), and a source that can be read again
+        (files, a list of batches or a Source; not an iterator). A symbolic link is written
+        through (its target replaced, the link kept; another user's link in a sticky,
+        world-writable folder is refused). Refused with ValueError before any batch is read:
+        a path that names no file (``""``, ending in a folder separator), a folder, one whose
+        folder cannot be written, or one of the files read (or a link to one).
     checkpoint_every : int, default=None
         Rows between checkpoints (at the next batch boundary), counted from the last one
         written (at a pass's end as well; not on Ctrl-C: a resumed run writes its checkpoints
@@ -308,9 +314,11 @@ def fit_stream(
     resume : bool, default=False
         Continue the run saved in ``checkpoint`` (which must exist): the same
         model, parameters, files, ``target``, ``weight_column``, ``batch_rows`` and
-        ``holdout``;
-        ``passes`` may grow. The result equals that of an uninterrupted run to the
-        bit (timings aside).
+        ``holdout`` (a lambda or local function, e.g. a ``FunctionTransformer``'s, is told
+        apart by a digest of its code, defaults and closure; in checkpoints written before
+        version 3 by its name alone); ``passes`` may grow. The result equals that of an
+        uninterrupted run to the bit (timings aside), and so do the rows at which its
+        checkpoints are written.
     skip_bad_rows : bool, default=False
         Skip and count malformed rows (the reader's, see
         :func:`~sparsereg.stream.open_source`) and rows the pipeline's transformers refuse,

@@ -127,8 +127,8 @@ def open_source(
     ----------
     source : str, path-like, list of them, Source, or iterable of batches
         One file or a list of files of one format; a :class:`Source` (returned as is); or an
-        iterable of pandas DataFrames (holding the `target` column) or of ``(X, y)`` tuples,
-        each batch becoming one chunk.
+        iterable of pandas DataFrames (holding the `target` column) or of ``(X, y)`` or
+        ``(X, y, w)`` tuples (``w``: each row's weight), each batch becoming one chunk.
     format : {"csv", "parquet", "svmlight"}, default=None
         None: from the suffix (``.csv``, ``.tsv`` (tab-delimited), ``.parquet``, ``.pq``,
         ``.svm``, ``.svmlight``, ``.libsvm``; CSV, TSV and SVMlight also gzip'd, ``.gz``).

@@ -214,6 +214,11 @@ class Source:
         two passes counts twice).
     bad_row_examples : list of str
         The first 10 skipped rows, as ``"file:row N: reason"`` (``line N`` for SVMlight).
+    weight_column : str or None
+        The column its chunks' ``sample_weight`` come from (``open_source``'s); a source of
+        your own whose chunks carry weights may set it (None when absent). :func:`fit_stream`
+        trains with the chunks' weights, records this name in its checkpoints, and refuses a
+        ``weight_column`` that differs from it.
 
     Notes
     -----
