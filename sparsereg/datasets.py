@@ -36,7 +36,9 @@ downloaded into a temporary folder beside its final place, checked, and only the
 place: a failed or corrupt download leaves no file in the cache (the data set's empty folder may
 remain). Downloads into a data set's folder take turns (each holds a lock on the folder, where
 the system has ``fcntl``), so the temporary folder that a process killed mid-download left is
-removed by the next download of that file.
+removed by the next download of that file. Where the folder cannot be locked (Windows, a file
+system without locks) a download goes ahead without the lock: two processes may then both
+download the file, and such temporary folders are left where they are.
 
 The download addresses below are the canonical ones as best known; they were not reachable from
 the machine this module was written on, so only the local-copy path and a loopback server have
