@@ -21,7 +21,9 @@ recomputes its tasks elsewhere and ``fit`` gives the same model.
 ``predict``, ``predict_proba`` and ``decision_function`` return lazy dask arrays; ``score``
 (accuracy, R^2) sums each partition's matches or errors on the cluster and returns a float.
 The warnings that ``fit``'s and ``score``'s tasks raise on the workers are raised again on the
-client, each distinct one once.
+client, each distinct one once (as a ``UserWarning`` naming its class where the client has no
+such class or it takes more than the message); those of the lazy prediction arrays, computed
+by the caller, stay on the workers.
 """
 
 import contextlib

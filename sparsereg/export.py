@@ -150,7 +150,12 @@ class ExportedLinearModel:
     n_features_in_ : int
         Number of columns the linear model reads.
     feature_names_in_ : ndarray of str or None
-        Column names the estimator was fitted with, when it was given a DataFrame.
+        Column names the estimator was fitted with, when it was given a DataFrame. A
+        DataFrame's names are checked as scikit-learn's ``validate_data`` checks them: names
+        that are not all str (``pd.DataFrame(array)``'s ints) count as none, a warning where
+        the estimator warns (so do names given to a model fitted without them); str mixed
+        with other names is a TypeError, and str names other than the fitted ones a
+        ValueError.
     transformers : list of estimators
         The rebuilt transformers applied before the linear model, in order.
     weights_format : {None, 'float16', 'q2.13'}
@@ -690,8 +695,10 @@ class ExportedLinearModel:
         it at the end (a symbolic link is written through: beside its target, which is
         replaced, and the link kept). A write that fails (a full disk) leaves the file that
         was there, and of two saves to one name at once, the file is the whole model of the
-        one that ends last. Ctrl-C and other signals whose handler is a Python function are answered once
-        the file is written.
+        one that ends last. Another user's symbolic link in a sticky, world-writable folder
+        (``/tmp``) is not followed: a PermissionError, as Linux's ``protected_symlinks`` has
+        ``open`` refuse it. Ctrl-C and other signals whose handler is a Python function are
+        answered once the file is written.
         """
         # held back: a handler's exception while zipfile closes a member came out as its
         # "Can't close the ZIP file while there is an open writing handle", and left the file
