@@ -741,7 +741,9 @@ class _BaseFTRL(BaseEstimator):
         TypeError, ValueError
             For a state that is not a dict of arrays, or whose keys are missing,
             unknown or inconsistent (shapes, NaN, negative ``n``, unsorted or
-            out-of-range columns...), naming the key.
+            out-of-range columns...), naming the key; also float ``classes`` that are not
+            integral (0.5) or lie beyond int64 (1e300), which ``fit`` takes for a continuous
+            target (a state saved with such classes by an earlier version is refused so).
         """
         with self._training_lock:
             return self._set_ftrl_state(state)

@@ -853,7 +853,8 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
         classes : array-like of shape (n_classes,), default=None
             Every class of the stream. Required on the first call; may be omitted
             afterwards, and must not change. Labels of the kinds ``y`` takes (an object
-            array of numbers, complex numbers or dates are refused).
+            array of numbers, complex numbers or dates are refused, and so are floats that
+            are not integral or lie beyond int64, named).
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; each multiplies its sample's gradient.
 
