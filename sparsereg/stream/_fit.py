@@ -275,7 +275,9 @@ def fit_stream(
         A weight that is missing, not a number, not finite or negative is a malformed row of
         a file (named, or skipped with ``skip_bad_rows``); in a batch, a ValueError naming its
         row (as a bad target there). The progressive and holdout
-        losses are then weighted means, as scikit-learn's metrics take ``sample_weight``.
+        losses are then weighted means, as scikit-learn's metrics take ``sample_weight``. A
+        batch whose rows all weigh 0 is not trained on; a run whose every row weighs 0 is a
+        ValueError (no rows to train on).
         SVMlight files have none (refused); ``(X, y, w)`` batches give theirs as their third
         item, without ``weight_column``; a :class:`Source` reads its own (``open_source``'s
         ``weight_column``): another one named here is refused.
