@@ -216,9 +216,9 @@ class Source:
         The first 10 skipped rows, as ``"file:row N: reason"`` (``line N`` for SVMlight).
     weight_column : str or None
         The column its chunks' ``sample_weight`` come from (``open_source``'s); a source of
-        your own whose chunks carry weights may set it (None when absent). :func:`fit_stream`
-        trains with the chunks' weights, records this name in its checkpoints, and refuses a
-        ``weight_column`` that differs from it.
+        your own whose chunks carry weights may set it (None when absent).
+        :func:`~sparsereg.stream.fit_stream` trains with the chunks' weights, records this
+        name in its checkpoints, and refuses a ``weight_column`` that differs from it.
 
     Notes
     -----
