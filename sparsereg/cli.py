@@ -535,9 +535,9 @@ def _refuse_stdin(args):
         raise UsageError(
             "DATA -: standard input cannot be read: files are read by position and more than "
             "once (the header first, rows again to name a bad one, train's --passes and "
-            "--resume). Give the file itself (one compressed as .gz, .bz2, .lz4 or .zst is "
-            f"decompressed as it is read: sparsereg {args.command}{model} day.csv.gz), or "
-            "save the stream to a file first."
+            "--resume). Give the file itself (one compressed as .gz is decompressed as it is "
+            f"read: sparsereg {args.command}{model} day.csv.gz; a CSV as .bz2, .lz4 or .zst "
+            "too, with --format csv), or save the stream to a file first."
         )
 
 
