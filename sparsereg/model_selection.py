@@ -26,12 +26,18 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.stats import rankdata
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn import config_context
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils import check_random_state, compute_class_weight
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import (
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import _BaseFTRL, check_mt19937, copy_random_state
+from ._call_memo import _CallParams
 from ._epoch import (
     NARROW_COLUMNS,
     UNWEIGHTED,
@@ -559,32 +565,33 @@ class _BaseFTRLCV(BaseEstimator):
     }
 
     # ----------------------------------------------------------------- the grid
-    def _grid(self):
-        """``[(alpha, eta0, l1_ratio), ...]``, checked value by value."""
-        if isinstance(self.alphas, Integral) and not isinstance(self.alphas, (bool, np.bool_)):
-            if self.alphas < 1:
-                raise ValueError(f"alphas={self.alphas} must be at least 1 value.")
-            if self.alphas > MAX_ALPHAS:  # (10**12 asked NumPy for 7 TiB)
+    def _grid(self, params):
+        """``[(alpha, eta0, l1_ratio), ...]`` of the ``_CallParams`` ``params``, checked value by
+        value."""
+        if isinstance(params.alphas, Integral) and not isinstance(params.alphas, (bool, np.bool_)):
+            if params.alphas < 1:
+                raise ValueError(f"alphas={params.alphas} must be at least 1 value.")
+            if params.alphas > MAX_ALPHAS:  # (10**12 asked NumPy for 7 TiB)
                 raise ValueError(
-                    f"alphas={self.alphas} asks for more than {MAX_ALPHAS:,} values: every "
+                    f"alphas={params.alphas} asks for more than {MAX_ALPHAS:,} values: every "
                     "one is a model trained in the same pass."
                 )
             alphas = (
-                np.geomspace(*ALPHA_RANGE, int(self.alphas)).tolist()
-                if self.alphas > 1
+                np.geomspace(*ALPHA_RANGE, int(params.alphas)).tolist()
+                if params.alphas > 1
                 else [math.sqrt(ALPHA_RANGE[0] * ALPHA_RANGE[1])]
             )
         else:
-            alphas = _grid_values("alphas", self.alphas, low=0.0, high=math.inf)
-        eta0s = _grid_values("eta0s", self.eta0s, low=1e-10, high=LARGEST_ETA0)
-        if self.l1_ratios is None:
-            l1_ratios = [float(self.l1_ratio)]
+            alphas = _grid_values("alphas", params.alphas, low=0.0, high=math.inf)
+        eta0s = _grid_values("eta0s", params.eta0s, low=1e-10, high=LARGEST_ETA0)
+        if params.l1_ratios is None:
+            l1_ratios = [float(params.l1_ratio)]
         else:
-            l1_ratios = _grid_values("l1_ratios", self.l1_ratios, low=0.0, high=1.0)
-            if self.penalty != "elasticnet" and len(l1_ratios) > 1:
+            l1_ratios = _grid_values("l1_ratios", params.l1_ratios, low=0.0, high=1.0)
+            if params.penalty != "elasticnet" and len(l1_ratios) > 1:
                 raise ValueError(
-                    f"l1_ratios={self.l1_ratios!r} changes nothing with "
-                    f"penalty={self.penalty!r}: give penalty='elasticnet' or "
+                    f"l1_ratios={params.l1_ratios!r} changes nothing with "
+                    f"penalty={params.penalty!r}: give penalty='elasticnet' or "
                     "l1_ratios=None."
                 )
         n_models = len(alphas) * len(eta0s) * len(l1_ratios)
@@ -597,53 +604,59 @@ class _BaseFTRLCV(BaseEstimator):
             )
         return [(a, e, r) for a in alphas for e in eta0s for r in l1_ratios]
 
-    def _check_params(self, for_partial_fit=False):
-        self._validate_params()
-        if self.inclusion is not None:  # (the constraint says so too; a clearer message)
+    def _checked_call_params(self, for_partial_fit=False):
+        """``(params, grid)``: the ``_CallParams`` of one training call, read once and checked,
+        and their grid. The call reads them only, so that it trains the grid, and makes
+        ``cv_results_`` and ``best_estimator_``, with the parameters it checked, whatever
+        another thread assigns meanwhile (no ``set_params``, so no lock): a penalty, loss or
+        selection assigned during a call trained part of it, or chose its model, under the
+        other value."""
+        params = _CallParams.of(self)
+        validate_parameter_constraints(
+            self._parameter_constraints, vars(params), caller_name=type(self).__name__
+        )
+        if params.inclusion is not None:  # (the constraint says so too; a clearer message)
             raise ValueError(
-                f"inclusion={self.inclusion!r} is not supported by the grid "
+                f"inclusion={params.inclusion!r} is not supported by the grid "
                 "estimators; use inclusion=None."
             )
-        _check_sparsity(self.sparsity)
-        if isinstance(self.random_state, np.random.RandomState):
+        _check_sparsity(params.sparsity)
+        if isinstance(params.random_state, np.random.RandomState):
             # (best_estimator_ carries it in an FTRL state: refused before, not after, training)
-            check_mt19937(self.random_state, "the grid estimators carry")
-        grid = self._grid()
-        for alpha, eta0, l1_ratio in grid[
-            :1
-        ]:  # the shared parameters, as the single one checks them
-            single = self._single_estimator(alpha, eta0, l1_ratio)
-            single._validate_params()
-            single._more_validate_params(for_partial_fit)
-        return grid
+            check_mt19937(params.random_state, "the grid estimators carry")
+        grid = self._grid(params)
+        # the shared parameters, as the single one checks them
+        single = self._single_estimator(*grid[0], self._single_params(params))
+        single._checked_call_params(for_partial_fit=for_partial_fit)
+        return params, grid
 
-    def _single_params(self):
-        params = {name: getattr(self, name) for name in _shared_parameters(type(self))}
-        params.update(tol=None, early_stopping=False, warm_start=False, inclusion=None)
-        return params
+    def _single_params(self, params=None):
+        """The single estimator's parameters under the ``_CallParams`` ``params`` (None: this
+        estimator's now)."""
+        params = _CallParams.of(self) if params is None else params
+        single = {name: getattr(params, name) for name in _shared_parameters(type(self))}
+        single.update(tol=None, early_stopping=False, warm_start=False, inclusion=None)
+        return single
 
     def _single_estimator(self, alpha, eta0, l1_ratio, params=None):
+        """``params``: ``_single_params``' (None: this estimator's now)."""
         params = self._single_params() if params is None else params
         return self._single(**{**params, "alpha": alpha, "eta0": eta0, "l1_ratio": l1_ratio})
 
-    def _use_table_store(self, n_models, n_features):
-        if self.state_store == "auto":
+    @staticmethod
+    def _use_table_store(n_models, n_features, params):
+        if params.state_store == "auto":
             return 16 * n_features * n_models > AUTO_SPARSE_BYTES
-        return self.state_store == "sparse"
+        return params.state_store == "sparse"
 
     # ----------------------------------------------------------------- training
     @contextmanager
-    def _unchanged_on_error(self, given_random_state=False):
-        """``given_random_state``: also put back a ``RandomState`` given as ``random_state``
-        (the user's, which fit draws its seed and shuffling from), as the single estimator's
-        fit does."""
+    def _unchanged_on_error(self, random_state=None):
+        """``random_state``: the call's, also put back when a ``RandomState`` (the user's,
+        which fit draws its seed and shuffling from), as the single estimator's fit does."""
         saved = dict(self.__dict__)
-        rng = self.random_state
-        drawn = (
-            rng.get_state(legacy=False)
-            if given_random_state and isinstance(rng, np.random.RandomState)
-            else None
-        )
+        rng = random_state
+        drawn = rng.get_state(legacy=False) if isinstance(rng, np.random.RandomState) else None
         try:
             yield
         except BaseException:
@@ -655,48 +668,52 @@ class _BaseFTRLCV(BaseEstimator):
             self.__dict__ = saved
             raise
 
-    def _fit_or_partial(self, X, y, sample_weight, classes, *, first, epochs, trained=None):
+    def _fit_or_partial(
+        self, X, y, sample_weight, classes, params, grid, *, first, epochs, trained=None
+    ):
+        # params, grid: the call's (_checked_call_params), the only parameters it reads;
         # trained: a list whose item 0 is set True once the grid's state is trained in place
-        grid = self._check_params(for_partial_fit=epochs is None)
-        if not first and _told_apart(grid, self.penalty) != _told_apart(self._grid_, self.penalty):
+        if not first and _told_apart(grid, params.penalty) != _told_apart(
+            self._grid_, params.penalty
+        ):
             raise ValueError(
                 f"the grid changed since the first call ({len(self._grid_)} models "
                 f"then, {len(grid)} now): partial_fit continues the same models; "
                 "call fit to start a new grid."
             )
         X, y, sample_weight, longest_row, x_bound = _BaseFTRL._validate_training_data(
-            self, X, y, sample_weight, reset=first, threads=getattr(self, "n_threads", 1)
+            self, X, y, sample_weight, reset=first, threads=getattr(params, "n_threads", 1)
         )
         n_rows = X.shape[0]
-        if self.selection == "holdout":
+        if params.selection == "holdout":
             # (a Python int: a NumPy one wraps, np.uint64 made the rows floats, one past X's)
-            period = int(self.holdout)
+            period = int(params.holdout)
             held_out = np.arange(period - 1, n_rows, period, dtype=np.int64)
             train = np.setdiff1d(np.arange(n_rows), held_out)
         else:
             held_out, train = np.empty(0, dtype=np.int64), None
         # the labels are read by a single estimator with this one's parameters (and classes)
-        reader = self._single_estimator(*grid[0])
+        reader = self._single_estimator(*grid[0], self._single_params(params))
         if not first and "classes_" in self.__dict__:
             reader.classes_ = self.classes_
         problem = reader._training_problem(
             y, sample_weight, classes=classes, first_call=first, for_partial_fit=epochs is None
         )
-        if held_out.size and getattr(self, "class_weight", None) == "balanced":  # (fit only)
+        if held_out.size and getattr(params, "class_weight", None) == "balanced":  # (fit only)
             reader.class_weight = _balanced_on(y[train], problem.classes)
             problem = reader._training_problem(
                 y, sample_weight, classes=classes, first_call=first, for_partial_fit=epochs is None
             )
         if problem.classes is not None:  # (labels the state cannot carry: refused by the reader)
-            if self.sparsity == "1se" and problem.n_models > 1:
+            if params.sparsity == "1se" and problem.n_models > 1:
                 raise ValueError(
                     "sparsity='1se' is available for binary classification and "
                     "regression only: the classes' losses of one-vs-rest are "
                     "correlated; give a relative tolerance instead."
                 )
-        _BaseFTRL._check_gradient_scale(self, X, x_bound, problem, self.loss)
+        _BaseFTRL._check_gradient_scale(self, X, x_bound, problem, params.loss)
         if first:
-            table = self._use_table_store(len(grid) * problem.n_models, X.shape[1])
+            table = self._use_table_store(len(grid) * problem.n_models, X.shape[1], params)
             columns = min(X.nnz, X.shape[1])  # the most this batch may hold
             if table:  # a slot holds a column's key and the grid's (z, n): sized for X's columns
                 slot_bytes = 8 * (1 + 2 * len(grid))
@@ -721,7 +738,7 @@ class _BaseFTRLCV(BaseEstimator):
                 )
             # drawn as the single estimator does, once nothing can refuse the call (a
             # RandomState given as random_state is the user's)
-            rng = check_random_state(self.random_state)
+            rng = check_random_state(params.random_state)
             seed = int(rng.randint(np.iinfo(np.int32).max))
             states = [
                 _GridState(len(grid), X.shape[1], table=table, expected_columns=columns)
@@ -746,7 +763,7 @@ class _BaseFTRLCV(BaseEstimator):
         # and the columns its count reads: a new dense state's are its rows' only
         count_columns = None
         width = X.shape[1]
-        if fresh and not self._use_table_store(len(states), width) and train_nnz < width:
+        if fresh and not self._use_table_store(len(states), width, params) and train_nnz < width:
             indices = None  # (the training rows' indices, not a copy of those rows)
             if held_out.size:
                 training = np.ones(n_rows, dtype=bool)
@@ -755,7 +772,7 @@ class _BaseFTRLCV(BaseEstimator):
             count_columns = columns_in(X, indices).shape[0]
         for state in states:
             state.add_columns(X.indices)
-        hypers = self._grid_hypers(grid)
+        hypers = self._grid_hypers(grid, params)
         buffers = self._buffers(len(grid), longest_row, states, X)
         # the rows that weigh in the holdout loss (held-out rows all of weight 0 scored every
         # model 0, and the first model was chosen), found before the grid trains in place
@@ -779,7 +796,7 @@ class _BaseFTRLCV(BaseEstimator):
         )
         for _ in range(1 if epochs is None else epochs):
             drawn = rng.get_state(legacy=False) if reserving else None
-            if self.shuffle and n_train > 1:
+            if params.shuffle and n_train > 1:
                 order = epoch_order(rng, n_train)
                 order = order if train is None else train[order]
             else:
@@ -805,6 +822,7 @@ class _BaseFTRLCV(BaseEstimator):
                     True,
                     sums,
                     "progressive",
+                    params,
                     check_signals=epochs is not None,
                 )
             t += n_train
@@ -818,6 +836,7 @@ class _BaseFTRLCV(BaseEstimator):
                 n_train,
                 count_columns,
                 X.dtype,
+                params,
                 stream=epochs is None,
             )
         for state in states:
@@ -836,6 +855,7 @@ class _BaseFTRLCV(BaseEstimator):
                     False,
                     sums,
                     "holdout",
+                    params,
                     check_signals=epochs is not None,
                 )
             # (a grid pickled before the rows that weigh were counted: its held-out rows)
@@ -844,7 +864,7 @@ class _BaseFTRLCV(BaseEstimator):
         return grid, states, sums, counts, t, history, rng, seed, problem, X.dtype
 
     def _record_nonzeros(
-        self, history, states, hypers, t, nnz, n_rows, count_columns, dtype, stream
+        self, history, states, hypers, t, nnz, n_rows, count_columns, dtype, params, stream
     ):
         """Append ``(t, non-zero weights per problem and model)`` to ``history`` when a
         single estimator would (``nnz_history_``'s rule): every model's path is then the
@@ -856,33 +876,35 @@ class _BaseFTRLCV(BaseEstimator):
         insensitive...) the grid may hold more and then record at other times than the model
         alone (each record holds the counts of its ``t``)."""
         width = states[0].n_features
-        single_table = self._use_table_store(len(states), width)
+        single_table = self._use_table_store(len(states), width, params)
         if count_columns is None:
             held = sum(int(s.table[0]) if single_table else width for s in states)
         else:  # (a new dense state: the single model counts its training rows' columns)
             held = count_columns * len(states)
         if history_due(history, t, held, nnz, n_rows, len(states), stream):
-            rates = self._grid_rates(hypers, t)
+            rates = self._grid_rates(hypers, t, params)
             history.append((t, np.array([state.count_nonzero(rates, dtype) for state in states])))
 
-    def _grid_hypers(self, grid):
-        lambdas = [penalty_lambdas(self.penalty, a, r) for a, _, r in grid]
+    @staticmethod
+    def _grid_hypers(grid, params):
+        lambdas = [penalty_lambdas(params.penalty, a, r) for a, _, r in grid]
         return {
             "inv_eta0": np.array([1.0 / e for _, e, _ in grid]),
             "lambda1": np.array([float(l1) for l1, _ in lambdas]),
             "lambda2": np.array([float(l2) for _, l2 in lambdas]),
         }
 
-    def _grid_rates(self, hypers, t):
+    @staticmethod
+    def _grid_rates(hypers, t, params):
         """The numbers each model's weights are computed from after ``t`` samples."""
-        scale = t if self.penalty_scale == "mean" else 1
+        scale = t if params.penalty_scale == "mean" else 1
         with np.errstate(over="ignore"):  # (alpha * t past 1e308: inf, as the single model's)
             lambda1, lambda2 = hypers["lambda1"] * scale, hypers["lambda2"] * scale
         return {
             "lambda1": lambda1,
             "lambda2": lambda2,
             "inv_eta0": hypers["inv_eta0"],
-            "beta": float(self.beta),
+            "beta": float(params.beta),
         }
 
     @staticmethod
@@ -916,18 +938,56 @@ class _BaseFTRLCV(BaseEstimator):
         return np.empty((state_rows, n_models))
 
     def _run(
-        self, X, problem, k, state, order, hypers, buffers, t0, train, sums, kind, check_signals
+        self,
+        X,
+        problem,
+        k,
+        state,
+        order,
+        hypers,
+        buffers,
+        t0,
+        train,
+        sums,
+        kind,
+        params,
+        check_signals,
     ):
         try:
             self._run_rows(
-                X, problem, k, state, order, hypers, buffers, t0, train, sums, kind, check_signals
+                X,
+                problem,
+                k,
+                state,
+                order,
+                hypers,
+                buffers,
+                t0,
+                train,
+                sums,
+                kind,
+                params,
+                check_signals,
             )
         except BaseException:  # (X changed: the kernel stopped part-way, in place)
             state.forget()  # its held columns are read again from the state
             raise
 
     def _run_rows(
-        self, X, problem, k, state, order, hypers, buffers, t0, train, sums, kind, check_signals
+        self,
+        X,
+        problem,
+        k,
+        state,
+        order,
+        hypers,
+        buffers,
+        t0,
+        train,
+        sums,
+        kind,
+        params,
+        check_signals,
     ):
         weights = problem.weights[k]
         positive = problem.positives[k] if problem.positives is not None else 0.0
@@ -950,13 +1010,13 @@ class _BaseFTRLCV(BaseEstimator):
                 hypers["inv_eta0"],
                 hypers["lambda1"],
                 hypers["lambda2"],
-                float(self.beta),
-                int(Loss[self.loss.upper()]),
-                float(self.epsilon),
+                float(params.beta),
+                int(Loss[params.loss.upper()]),
+                float(params.epsilon),
                 one_vs_rest,
                 float(positive),
-                self.penalty_scale == "mean",
-                bool(self.fit_intercept),
+                params.penalty_scale == "mean",
+                bool(params.fit_intercept),
                 check_signals,
                 train,
                 buffers["scratch"],
@@ -986,15 +1046,16 @@ class _BaseFTRLCV(BaseEstimator):
         seed,
         problem,
         dtype,
-        n_iter,
+        params,
         *,
+        n_iter,
         chosen,
         data=None,
     ):
         """Attach a trained grid and choose a model; ``best_estimator_`` (``chosen``, a
         ``_ChosenModel`` made before training) is built from the grid's state when first read,
         or with ``data = (X, y, sample_weight)`` here, by the refit of the chosen parameters
-        that holdout selection asks for."""
+        that holdout selection asks for; ``params``: the call's ``_CallParams``."""
         self._grid_, self._states, self._sums, self._counts = grid, states, sums, counts
         self._random_state, self._seed, self.t_, self.n_iter_ = rng, seed, int(t), n_iter
         self._nnz_history = history
@@ -1002,15 +1063,18 @@ class _BaseFTRLCV(BaseEstimator):
         if problem.classes is not None:
             self.classes_ = problem.classes
         self.n_models_ = len(grid)
-        results = self._results()
+        results = self._results(params)
         self.cv_results_ = results
-        key = self._selection_key()
+        key = self._selection_key(params)
         index = select_model(
-            results[key], results["n_nonzero"], loss_se=results[key + "_se"], sparsity=self.sparsity
+            results[key],
+            results["n_nonzero"],
+            loss_se=results[key + "_se"],
+            sparsity=params.sparsity,
         )
         self.best_index_ = index
         self.alpha_, self.eta0_, self.l1_ratio_ = grid[index]
-        if data is not None and self.refit and key == "holdout_loss":
+        if data is not None and params.refit and key == "holdout_loss":
             best = self._single_estimator(self.alpha_, self.eta0_, self.l1_ratio_, chosen.params)
             X, y, sample_weight = data
             chosen.value = best.fit(X, y, sample_weight=sample_weight)
@@ -1019,13 +1083,15 @@ class _BaseFTRLCV(BaseEstimator):
         self._trained_params = chosen.params
         self._chosen = chosen
 
-    def _selection_key(self):
-        """The loss models are compared by: the holdout's once a held-out row weighs."""
-        if self.selection == "holdout" and _holdout_weighed(self._counts):
+    def _selection_key(self, params):
+        """The loss models are compared by under ``params``: the holdout's once a held-out row
+        weighs."""
+        if params.selection == "holdout" and _holdout_weighed(self._counts):
             return "holdout_loss"
         return "progressive_loss"
 
-    def _results(self):
+    def _results(self, params):
+        """``cv_results_`` of the grid trained under the ``_CallParams`` ``params``."""
         grid, sums, counts = self._grid_, self._sums, self._counts
         results = {
             "params": [{"alpha": a, "eta0": e, "l1_ratio": r} for a, e, r in grid],
@@ -1033,7 +1099,7 @@ class _BaseFTRLCV(BaseEstimator):
             "param_eta0": np.array([e for _, e, _ in grid]),
             "param_l1_ratio": np.array([r for _, _, r in grid]),
         }
-        kinds = ["progressive"] + (["holdout"] if self.selection == "holdout" else [])
+        kinds = ["progressive"] + (["holdout"] if params.selection == "holdout" else [])
         for kind in kinds:
             n = counts[kind]
             if kind == "holdout" and not _holdout_weighed(counts):
@@ -1049,10 +1115,10 @@ class _BaseFTRLCV(BaseEstimator):
         if history and history[-1][0] == self.t_:  # counted after this call's last epoch
             per_problem = history[-1][1]
         else:
-            rates = self._grid_rates(self._grid_hypers(grid), self.t_)
+            rates = self._grid_rates(self._grid_hypers(grid, params), self.t_, params)
             per_problem = [state.count_nonzero(rates, self._coef_dtype) for state in self._states]
         results["n_nonzero"] = np.sum(per_problem, axis=0).astype(np.int64)
-        key = self._selection_key()
+        key = self._selection_key(params)
         loss = np.where(np.isfinite(results[key]), results[key], np.inf)
         # equal losses share the lower rank, as GridSearchCV's rank_test_score
         results["rank_loss"] = rankdata(loss, method="min").astype(np.int32)
@@ -1125,14 +1191,24 @@ class _BaseFTRLCV(BaseEstimator):
         state.pop("_training_lock_", None)  # a lock neither pickles nor means anything elsewhere
         return state
 
-    @_fit_context(prefer_skip_nested_validation=True)
     def _checked_fit(self, X, y, sample_weight):
-        with self._training_lock, self._unchanged_on_error(given_random_state=True):
-            chosen = _ChosenModel(self._single_params())
-            trained = self._fit_or_partial(
-                X, y, sample_weight, None, first=True, epochs=self.max_iter
-            )
-            self._commit(*trained, n_iter=self.max_iter, chosen=chosen, data=(X, y, sample_weight))
+        with self._training_lock:
+            params, grid = self._checked_call_params()
+            with (
+                self._unchanged_on_error(params.random_state),
+                config_context(skip_parameter_validation=True),  # (the refit's checks)
+            ):
+                chosen = _ChosenModel(self._single_params(params))
+                trained = self._fit_or_partial(
+                    X, y, sample_weight, None, params, grid, first=True, epochs=params.max_iter
+                )
+                self._commit(
+                    *trained,
+                    params,
+                    n_iter=params.max_iter,
+                    chosen=chosen,
+                    data=(X, y, sample_weight),
+                )
         return self
 
     def _checked_partial_fit(self, X, y, sample_weight, classes):
@@ -1145,13 +1221,25 @@ class _BaseFTRLCV(BaseEstimator):
         # a Ctrl-C is held until the call has committed (or been undone), then raised: the
         # grid is trained in place, so undoing the attributes alone would not undo the call
         try:
+            params, grid = self._checked_call_params(for_partial_fit=True)
             # (a first call draws its seed from a RandomState given: put back if it fails)
-            with interrupts_deferred(), self._unchanged_on_error(given_random_state=first):
-                chosen = _ChosenModel(self._single_params())
+            with (
+                interrupts_deferred(),
+                self._unchanged_on_error(params.random_state if first else None),
+            ):
+                chosen = _ChosenModel(self._single_params(params))
                 trained = self._fit_or_partial(
-                    X, y, sample_weight, classes, first=first, epochs=None, trained=in_place
+                    X,
+                    y,
+                    sample_weight,
+                    classes,
+                    params,
+                    grid,
+                    first=first,
+                    epochs=None,
+                    trained=in_place,
                 )
-                self._commit(*trained, n_iter=1, chosen=chosen)
+                self._commit(*trained, params, n_iter=1, chosen=chosen)
         except BaseException:
             # stopped part-way (X changed, a growth's MemoryError), the grid keeps the rows it
             # trained, t_ not counting them; best_estimator_ is then what the grid holds, as a

@@ -12,8 +12,15 @@ import time
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.base import is_classifier
 
-from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor, export_model
+from sparsereg import (
+    SparseFTRLClassifier,
+    SparseFTRLClassifierCV,
+    SparseFTRLRegressor,
+    SparseFTRLRegressorCV,
+    export_model,
+)
 
 N_FEATURES = 1000
 
@@ -442,3 +449,69 @@ def test_alpha_assigned_while_the_weights_are_computed_is_not_cached_as_theirs()
     twin = SparseFTRLRegressor(alpha=0.5).set_ftrl_state(est.get_ftrl_state())
     np.testing.assert_array_equal(est.coef_, twin.coef_)
     np.testing.assert_array_equal(est.predict(X), twin.predict(X))
+
+
+def _cv_trained_alone_and_assigned(make, params, name, value, X, y, method):
+    """``(grid trained with params, grid trained while name=value was assigned)``: the grid
+    draws its seed between the call's checks and its epochs."""
+    alone = make(random_state=np.random.RandomState(0), **params)
+    est = make(**params)
+    est.set_params(random_state=_AssignsOnDraw(0, est, name, value))
+    fit_args = {"classes": np.unique(y)} if method == "partial_fit" and is_classifier(est) else {}
+    getattr(alone, method)(X, y, **fit_args)
+    getattr(est, method)(X, y, **fit_args)
+    return alone, est
+
+
+def _assert_same_grid(expected, got):
+    assert expected.cv_results_.keys() == got.cv_results_.keys()
+    assert got.cv_results_["params"] == expected.cv_results_["params"]
+    for key in expected.cv_results_.keys() - {"params"}:
+        np.testing.assert_array_equal(got.cv_results_[key], expected.cv_results_[key], key)
+    assert got.best_index_ == expected.best_index_
+    best, expected_best = got.best_estimator_, expected.best_estimator_
+    _assert_same_state(expected_best.get_ftrl_state(), best.get_ftrl_state())
+    params = {k: v for k, v in best.get_params().items() if k != "random_state"}
+    assert params == {k: v for k, v in expected_best.get_params().items() if k != "random_state"}
+
+
+_GRID_CALL_ASSIGNMENTS = [
+    (SparseFTRLRegressorCV, {}, "penalty", "l2"),
+    (SparseFTRLRegressorCV, {}, "loss", "huber"),
+    (SparseFTRLClassifierCV, {}, "loss", "hinge"),
+    (SparseFTRLRegressorCV, {}, "beta", 10.0),
+    (SparseFTRLRegressorCV, {}, "fit_intercept", False),
+    (SparseFTRLRegressorCV, {}, "shuffle", False),
+    (SparseFTRLRegressorCV, {}, "penalty_scale", "sum"),
+    (SparseFTRLRegressorCV, {"loss": "huber"}, "epsilon", 0.01),
+    (SparseFTRLRegressorCV, {"selection": "holdout"}, "selection", "progressive"),
+    (SparseFTRLRegressorCV, {}, "selection", "holdout"),
+    (SparseFTRLRegressorCV, {}, "sparsity", 10.0),
+]
+
+
+@pytest.mark.parametrize(
+    "method, make, params, name, value",
+    [("fit", *case) for case in _GRID_CALL_ASSIGNMENTS]
+    + [("partial_fit", *case) for case in _GRID_CALL_ASSIGNMENTS]
+    + [
+        # fit's: n_iter_ said 5 epochs after 3, and the refit was left out
+        ("fit", SparseFTRLRegressorCV, {}, "max_iter", 5),
+        ("fit", SparseFTRLRegressorCV, {"selection": "holdout"}, "refit", False),
+    ],
+)
+def test_a_parameter_assigned_during_a_grid_call_is_read_once_by_the_call(
+    make, params, name, value, method
+):
+    # the grid's call read the parameters again after its checks: the models trained (or
+    # cv_results_ and best_estimator_ were made) under the value another thread assigned
+    # meanwhile (no set_params, so no lock)
+    rng = np.random.RandomState(0)
+    X, y = rows(rng, 300)
+    if make is SparseFTRLClassifierCV:
+        y = np.digitize(y, np.quantile(y, [1 / 3, 2 / 3]))  # three classes
+    params = {"alphas": [1e-4, 1e-3], "eta0s": [0.1, 0.3], "max_iter": 3, **params}
+    alone, est = _cv_trained_alone_and_assigned(make, params, name, value, X, y, method)
+    assert getattr(est, name) == value  # the assignment stays, for the next call
+    _assert_same_grid(alone, est)
+    assert (est.n_iter_, est.t_) == (alone.n_iter_, alone.t_)
