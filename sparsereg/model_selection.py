@@ -37,7 +37,7 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import _BaseFTRL, check_mt19937, copy_random_state
-from ._call_memo import _CallParams
+from ._call_memo import _CallParams, _param_getter
 from ._epoch import (
     NARROW_COLUMNS,
     UNWEIGHTED,
@@ -662,6 +662,12 @@ class _BaseFTRLCV(BaseEstimator):
         except BaseException:
             if drawn is not None:
                 rng.set_state(drawn)
+            # the parameters as they are now: the call assigns none, another thread may have
+            # (set_params, which does not wait for the call, or an attribute), and putting
+            # the call's back lost that value (existing keys replaced: no allocation)
+            for name in _param_getter(type(self))[0]:
+                if name in saved and name in self.__dict__:
+                    saved[name] = self.__dict__[name]
             # the copy itself put back, which allocates nothing: emptied, then refilled (a new
             # table), a MemoryError left the estimator without its parameters, and another
             # thread could read it empty meanwhile

@@ -515,3 +515,29 @@ def test_a_parameter_assigned_during_a_grid_call_is_read_once_by_the_call(
     assert getattr(est, name) == value  # the assignment stays, for the next call
     _assert_same_grid(alone, est)
     assert (est.n_iter_, est.t_) == (alone.n_iter_, alone.t_)
+
+
+class _AssignsThenFails(_AssignsOnDraw):
+    """As ``_AssignsOnDraw``, then the draw fails (a ``MemoryError``, any error after another
+    thread's assignment)."""
+
+    def randint(self, *args, **kwargs):
+        setattr(*self.assignment)
+        raise MemoryError("no memory for the draw")
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_a_parameter_assigned_during_a_failed_grid_call_stays(method):
+    # the failed call put back the whole __dict__ it had saved: the value another thread
+    # (or its set_params, which the grid does not serialise) assigned meanwhile was lost
+    rng = np.random.RandomState(0)
+    X, y = rows(rng, 300)
+    est = SparseFTRLRegressorCV(alphas=[1e-4, 1e-3], penalty="l1")
+    est.set_params(random_state=_AssignsThenFails(0, est, "penalty", "l2"))
+    with pytest.raises(MemoryError):
+        getattr(est, method)(X, y)
+    assert est.penalty == "l2"
+    assert not hasattr(est, "cv_results_")  # and the call left nothing of its own
+    est.set_params(random_state=0)
+    expected = SparseFTRLRegressorCV(alphas=[1e-4, 1e-3], penalty="l2", random_state=0)
+    _assert_same_grid(getattr(expected, method)(X, y), getattr(est, method)(X, y))
