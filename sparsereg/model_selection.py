@@ -943,38 +943,11 @@ class _BaseFTRLCV(BaseEstimator):
             return made[: state_rows if kept else 0]
         return np.empty((state_rows, n_models))
 
-    def _run(
-        self,
-        X,
-        problem,
-        k,
-        state,
-        order,
-        hypers,
-        buffers,
-        t0,
-        train,
-        sums,
-        kind,
-        params,
-        check_signals,
-    ):
+    def _run(self, X, problem, k, state, *rest, **named):
+        """``_run_rows`` (``rest``, ``named``: its other arguments), the state's held columns
+        forgotten if it stops part-way."""
         try:
-            self._run_rows(
-                X,
-                problem,
-                k,
-                state,
-                order,
-                hypers,
-                buffers,
-                t0,
-                train,
-                sums,
-                kind,
-                params,
-                check_signals,
-            )
+            self._run_rows(X, problem, k, state, *rest, **named)
         except BaseException:  # (X changed: the kernel stopped part-way, in place)
             state.forget()  # its held columns are read again from the state
             raise
