@@ -1152,6 +1152,26 @@ class _BaseFTRLCV(BaseEstimator):
         best = self._single_estimator(alpha, eta0, l1_ratio, params)
         return best.set_ftrl_state(arrays)
 
+    def set_params(self, **params):
+        """Set the parameters of this estimator (scikit-learn's ``set_params``).
+
+        Waits for a call that trains this grid in another thread to end, as the single
+        estimators' does: the call trains with the parameters it read when it started, and a
+        failed call puts back what it changed.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        with self._training_lock:
+            return super().set_params(**params)
+
     @property
     def _training_lock(self):
         """Serialises training, as the single estimators do: two threads calling

@@ -541,3 +541,41 @@ def test_a_parameter_assigned_during_a_failed_grid_call_stays(method):
     est.set_params(random_state=0)
     expected = SparseFTRLRegressorCV(alphas=[1e-4, 1e-3], penalty="l2", random_state=0)
     _assert_same_grid(getattr(expected, method)(X, y), getattr(est, method)(X, y))
+
+
+class _SetsParamsInAThreadOnDraw(np.random.RandomState):
+    """A ``random_state`` whose draw starts a thread calling ``est.set_params(**params)`` and
+    gives it half a second: ``returned`` says whether its ``set_params`` returned meanwhile."""
+
+    def __init__(self, seed, est, params):
+        super().__init__(seed)
+        self.est, self.params, self.returned, self.thread = est, params, None, None
+
+    def randint(self, *args, **kwargs):
+        done = threading.Event()
+
+        def set_params():
+            self.est.set_params(**self.params)
+            done.set()
+
+        self.thread = threading.Thread(target=set_params)
+        self.thread.start()
+        self.returned = done.wait(0.5)
+        return super().randint(*args, **kwargs)
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_a_grids_set_params_waits_for_a_call_training_it(method):
+    # the grid estimators' set_params did not wait for a training call (the single
+    # estimators' does): it could land as a failed call put back its saved attributes
+    rng = np.random.RandomState(0)
+    X, y = rows(rng, 300)
+    est = SparseFTRLRegressorCV(alphas=[1e-4, 1e-3], penalty="l1")
+    draw = _SetsParamsInAThreadOnDraw(0, est, {"penalty": "l2"})
+    est.set_params(random_state=draw)
+    getattr(est, method)(X, y)
+    draw.thread.join()
+    assert draw.returned is False  # it waited for the call
+    assert est.penalty == "l2"
+    alone = SparseFTRLRegressorCV(alphas=[1e-4, 1e-3], penalty="l1", random_state=0)
+    _assert_same_grid(getattr(alone, method)(X, y), est)
