@@ -19,7 +19,6 @@ after ``partial_fit``.
 import copy
 import math
 import operator
-import threading
 import time
 import warnings
 import weakref
@@ -76,6 +75,7 @@ from ._state_protocol import (
     history_arrays,
     plain_labels,
 )
+from ._training_lock import TrainingLock
 from ._typing import ArrayLike
 from ._validation import (
     MAX_MAGNITUDE,
@@ -257,7 +257,7 @@ class _WeightsCache:
         self.__init__()
 
 
-class _BaseFTRL(BaseEstimator):
+class _BaseFTRL(TrainingLock, BaseEstimator):
     """Shared machinery of the FTRL-Proximal estimators. Not for direct use."""
 
     _parameter_constraints: dict = {
@@ -507,36 +507,6 @@ class _BaseFTRL(BaseEstimator):
         state.pop("_call_memo", None)  # a weak reference; rebuilt by the next checked call
         state.pop("_training_lock_", None)  # a lock neither pickles nor means anything elsewhere
         return state
-
-    def set_params(self, **params):
-        """Set the parameters of this estimator (scikit-learn's ``set_params``).
-
-        Waits for a call that trains this estimator in another thread to end (the call
-        reads the parameters throughout). The weights of a fitted estimator follow: they
-        are the state's under the parameters, so ``coef_`` and the predictions are
-        computed again with the new ``alpha``, ``eta0``... at the next read.
-
-        Parameters
-        ----------
-        **params : dict
-            Estimator parameters.
-
-        Returns
-        -------
-        self : object
-            The estimator.
-        """
-        with self._training_lock:
-            return super().set_params(**params)
-
-    @property
-    def _training_lock(self):
-        """Serialises the calls that train or replace the state (and ``set_params``): two
-        threads calling ``partial_fit`` on one estimator take turns, and no row is lost."""
-        lock = self.__dict__.get("_training_lock_")
-        if lock is None:  # dict.setdefault is atomic: two threads asking get the same lock
-            lock = self.__dict__.setdefault("_training_lock_", threading.RLock())
-        return lock
 
     @property
     def coef_(self):

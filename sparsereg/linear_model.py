@@ -338,8 +338,9 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,), or CSR matrix of shape (1, n_features)
-        Weights, computed from the FTRL state when read: a CSR matrix after
-        ``sparsify()``, and after a ``fit`` with the sparse state store (until
+        Weights, computed from the FTRL state when read, under the parameters then (a
+        ``set_params(alpha=...)`` after fitting changes them, and the predictions): a CSR
+        matrix after ``sparsify()``, and after a ``fit`` with the sparse state store (until
         ``densify()``); a dense array otherwise.
 
     sparse_coef_ : CSR matrix of shape (1, n_features)
@@ -564,8 +565,9 @@ class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
     Attributes
     ----------
     coef_ : ndarray or CSR matrix of shape (1, n_features) or (n_classes, n_features)
-        Weights, computed from the FTRL state when read: a CSR matrix after
-        ``sparsify()``, and after a ``fit`` with the sparse state store (until
+        Weights, computed from the FTRL state when read, under the parameters then (a
+        ``set_params(alpha=...)`` after fitting changes them, and the predictions): a CSR
+        matrix after ``sparsify()``, and after a ``fit`` with the sparse state store (until
         ``densify()``); a dense array otherwise.
 
     sparse_coef_ : CSR matrix of shape (1, n_features) or (n_classes, n_features)

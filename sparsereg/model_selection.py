@@ -20,7 +20,6 @@ z_0, ..., z_{M-1}, n_0, ..., n_{M-1})`` slots holding only the columns seen.
 import copy
 import functools
 import math
-import threading
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -56,6 +55,7 @@ from ._optional_methods import available_when
 from ._reserve import grown_slots, growth_may_fail, largest_table_bytes
 from ._state import _FIRST_CAPACITY, AUTO_SPARSE_BYTES, _capacity_for, columns_in, distinct_of
 from ._state_protocol import LARGEST_ETA0, plain_labels
+from ._training_lock import TrainingLock
 from ._typing import ArrayLike, MatrixLike
 from .linear_model import SparseFTRLClassifier, SparseFTRLRegressor
 from .sparsity import SparsityReport
@@ -533,7 +533,7 @@ _SHARED_CV_ATTRIBUTES_DOC = """
         Names of features seen during ``fit``, when X has string column names."""
 
 
-class _BaseFTRLCV(BaseEstimator):
+class _BaseFTRLCV(TrainingLock, BaseEstimator):
     """A grid of single FTRL estimators trained in one pass. Not for direct use."""
 
     _single = None  # the single estimator's class
@@ -1151,34 +1151,6 @@ class _BaseFTRLCV(BaseEstimator):
             arrays["feature_names_in"] = np.asarray(names, dtype=str)
         best = self._single_estimator(alpha, eta0, l1_ratio, params)
         return best.set_ftrl_state(arrays)
-
-    def set_params(self, **params):
-        """Set the parameters of this estimator (scikit-learn's ``set_params``).
-
-        Waits for a call that trains this grid in another thread to end, as the single
-        estimators' does: the call trains with the parameters it read when it started, and a
-        failed call puts back what it changed.
-
-        Parameters
-        ----------
-        **params : dict
-            Estimator parameters.
-
-        Returns
-        -------
-        self : object
-            The estimator.
-        """
-        with self._training_lock:
-            return super().set_params(**params)
-
-    @property
-    def _training_lock(self):
-        """Serialises training, as the single estimators do: two threads calling
-        ``partial_fit`` on one grid take turns (else both trained the shared grid state at
-        once and one call's rows were lost from ``t_``, a table store's growth racing)."""
-        # dict.setdefault is atomic: two threads asking at once get the same lock
-        return self.__dict__.setdefault("_training_lock_", threading.RLock())
 
     def __getstate__(self):
         with self._training_lock:  # not half-way through another thread's partial_fit
