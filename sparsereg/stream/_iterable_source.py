@@ -142,19 +142,23 @@ class _IterableSource(Source):
         """Batch k's weights as float64, one finite number >= 0 per row; else a ValueError
         naming the row (``rows``: the rows of the batches before it)."""
         what = "w" if self.weight_column is None else f"weight {self.weight_column!r}"
-        given = np.asarray(weight, dtype=object)
+        given = np.asarray(weight)
         if given.shape != (n,):
             raise ValueError(
                 f"batch {k}: {what} has shape {given.shape}; expected one weight per row, ({n},)."
             )
-        absent = missing_mask(given)
-        text = [v for v in given[~absent].tolist() if isinstance(v, (str, bytes))]
-        try:
-            if text:
-                raise TypeError(f"{text[0]!r} is text")
-            values = np.where(absent, np.nan, given).astype(np.float64)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"batch {k}: {what} is not numeric ({exc}).") from None
+        if given.dtype.kind in "biuf":  # numbers (bools weigh 1 and 0): no look at each one
+            values = given.astype(np.float64)
+        else:  # objects: each missing one NaN, text refused
+            given = np.asarray(weight, dtype=object)  # (as given: [1, "a"] is not ["1", "a"])
+            absent = missing_mask(given)
+            text = [v for v in given[~absent].tolist() if isinstance(v, (str, bytes))]
+            try:
+                if text:
+                    raise TypeError(f"{text[0]!r} is text")
+                values = np.where(absent, np.nan, given).astype(np.float64)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"batch {k}: {what} is not numeric ({exc}).") from None
         checks = [
             (np.isnan(values), "missing"),
             (~np.isfinite(values), "not finite"),
@@ -164,6 +168,7 @@ class _IterableSource(Source):
             if bad.any():
                 p = int(np.flatnonzero(bad)[0])
                 raise ValueError(
-                    f"<batches>: row {rows + p + 1} (batch {k}): {what} is {reason} ({given[p]!r})."
+                    f"<batches>: row {rows + p + 1} (batch {k}): {what} is {reason} "
+                    f"({given[p : p + 1].tolist()[0]!r})."
                 )
         return values
