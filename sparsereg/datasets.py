@@ -34,7 +34,11 @@ sparsereg's own dependencies. Pooch brings HTTP(S) with retries; it does not rea
 addresses, so a mirror is an HTTP(S) server (the tests run one on the loopback). A file is
 downloaded into a temporary folder beside its final place, checked, and only then renamed into
 place: a failed or corrupt download leaves no file in the cache (the data set's empty folder may
-remain). Downloads into a data set's folder take turns (each holds a lock on the folder, where
+remain). A download stops as soon as the server has sent more bytes than the file's published
+size (for a zip archive, than the member's size and 1 MiB), so a huge or endless response is
+refused with a ``ValueError`` after at most that much is on disk; a file shorter than published
+is refused too.
+Downloads into a data set's folder take turns (each holds a lock on the folder, where
 the system has ``fcntl``), so the temporary folder that a process killed mid-download left is
 removed by the next download of that file. Where the folder cannot be locked (Windows, a file
 system without locks) a download goes ahead without the lock: two processes may then both
@@ -97,6 +101,16 @@ class _RemoteFile:
     sha256: str
     size: int
     member: str | None = None
+
+    @property
+    def download_limit(self):
+        """The most bytes a download of this file may have: the file's size, or for a zip
+        archive (whose own size is not published) the member's size and room for the archive's
+        headers and other members, as when the member is stored uncompressed."""
+        return self.size if self.member is None else self.size + _ARCHIVE_ROOM
+
+
+_ARCHIVE_ROOM = 2**20
 
 
 _LIBSVM = "https://www.csie.ntu.edu.tw/~cjlin/libsvmtools/datasets/binary"
@@ -403,6 +417,68 @@ def _download(remote, url, target, n_retries):
         return _download_unlocked(pooch, remote, url, target, n_retries)
 
 
+class _RefusedDownload(Exception):
+    """Raised by :class:`_CappedDownloader` and caught around pooch's fetch: not a ValueError
+    nor a requests error, which pooch would retry (the server would send the same bytes)."""
+
+
+class _WrongSizeDownload(ValueError, OSError):
+    """A download of more, or fewer, bytes than the published size: a ValueError, and an
+    OSError as every other file of a size or sha256 not the published one."""
+
+
+class _CappedDownloader:
+    """Pooch's HTTP downloader for ``remote``, stopped as soon as the response holds more than
+    ``remote.download_limit`` bytes (a mirror sending a huge file, or an endless one, was
+    written to disk whole before its size was checked); a file (not an archive) of fewer bytes
+    is refused too."""
+
+    def __init__(self, pooch, remote):
+        self.http = pooch.HTTPDownloader()
+        self.remote = remote
+
+    def __call__(self, url, output_file, pooch, check_only=False):
+        remote, limit = self.remote, self.remote.download_limit
+        relative = f"{remote.folder}/{remote.filename}"
+        with open(output_file, "wb") as f:
+            capped = _CappedFile(f, limit)
+            try:
+                self.http(url, capped, pooch)
+            except _RefusedDownload:
+                pass
+        if capped.too_large and remote.member is None:
+            raise _RefusedDownload(
+                f"{url} sent more than the published size of {relative}, {limit:,} bytes"
+            )
+        if capped.too_large:
+            raise _RefusedDownload(
+                f"{url} sent more than the {limit:,} bytes an archive of {relative} (published "
+                f"size {remote.size:,} bytes) may have"
+            )
+        if remote.member is None and capped.written != limit:
+            raise _RefusedDownload(
+                f"{url} sent {capped.written:,} bytes, not the published size of {relative}, "
+                f"{limit:,} bytes"
+            )
+
+
+class _CappedFile:
+    """A file that takes at most ``limit`` bytes; the write that would go beyond writes nothing
+    and raises (pooch's downloader then stops reading the response)."""
+
+    def __init__(self, file, limit):
+        self.file, self.limit, self.written, self.too_large = file, limit, 0, False
+
+    def write(self, chunk):
+        if self.written + len(chunk) > self.limit:
+            self.too_large = True
+            raise _RefusedDownload("too large")
+        self.written += self.file.write(chunk)
+
+    def flush(self):
+        self.file.flush()
+
+
 def _download_unlocked(pooch, remote, url, target, n_retries):
     """:func:`_download`'s download, check and rename, with the folder's lock held."""
     name = url.rsplit("/", 1)[-1]
@@ -416,8 +492,15 @@ def _download_unlocked(pooch, remote, url, target, n_retries):
             urls={name: url},
             retry_if_failed=int(n_retries),
         )
+        downloader = _CappedDownloader(pooch, remote)
         try:
-            downloaded = Path(fetcher.fetch(name))
+            downloaded = Path(fetcher.fetch(name, downloader=downloader))
+        except _RefusedDownload as exc:
+            raise _WrongSizeDownload(
+                f"{exc}: refused, nothing was saved in {target.parent}. The server serves "
+                f"another file: point {ENV_MIRROR} at a mirror that serves the published one, "
+                f"or set {ENV_DATA} (or pass data_home=) to a folder holding it"
+            ) from None
         except OSError as exc:  # (requests' errors are OSErrors naming a URL only)
             relative = f"{remote.folder}/{remote.filename}"
             raise OSError(
@@ -493,7 +576,8 @@ _FETCH_RAISES = """    (data, target) : tuple
         anything but a regular file is in its place, or its download failed.
     ValueError
         If the file is to be downloaded and ``SPARSEREG_DATA_MIRROR`` is set to anything but
-        an http(s) address."""
+        an http(s) address, or if the server sends more (or fewer) bytes than the published
+        size: the download stops there (the error is also an ``OSError``)."""
 
 
 def _fetcher_doc(function):

@@ -7,12 +7,14 @@ from SPARSEREG_DATA (or the download cache), and is skipped where it is absent, 
 the real data sets are; a test of a wrong checksum serves made-up bytes.
 """
 
+import contextlib
 import dataclasses
 import gzip
 import hashlib
 import io
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -93,10 +95,12 @@ def isolated(tmp_path, monkeypatch):
 @pytest.fixture
 def server(isolated, tmp_path, monkeypatch):
     """An HTTP server on 127.0.0.1 serving ``root``, named by SPARSEREG_DATA_MIRROR: every
-    download comes from it; ``requests`` lists the paths asked for."""
+    download comes from it; ``requests`` lists the paths asked for. ``streams`` maps a path to
+    a function returning the chunks to send instead (``sent``: how many bytes were sent,
+    ``ended``: set once the client closed the connection or all were sent)."""
     root = tmp_path / "remote"
     root.mkdir()
-    seen = []
+    seen, streams, sent, ended = [], {}, {}, {}
 
     class Handler(SimpleHTTPRequestHandler):
         def __init__(self, *args, **kwargs):
@@ -104,7 +108,20 @@ def server(isolated, tmp_path, monkeypatch):
 
         def do_GET(self):
             seen.append(self.path)
-            super().do_GET()
+            if self.path not in streams:
+                return super().do_GET()
+            self.send_response(200)  # (no Content-Length: a body that ends when it ends)
+            self.end_headers()
+            sent[self.path], ended[self.path] = 0, threading.Event()
+            try:
+                for chunk in streams[self.path]():
+                    self.wfile.write(chunk)
+                    sent[self.path] += len(chunk)
+            except OSError:  # (the client closed the connection)
+                pass
+            finally:
+                ended[self.path].set()
+            self.close_connection = True
 
         def log_message(self, *args):
             pass
@@ -121,7 +138,9 @@ def server(isolated, tmp_path, monkeypatch):
     url = f"http://127.0.0.1:{httpd.server_port}"
     monkeypatch.setenv("SPARSEREG_DATA_MIRROR", url)
     try:
-        yield SimpleNamespace(root=root, url=url, requests=seen)
+        yield SimpleNamespace(
+            root=root, url=url, requests=seen, streams=streams, sent=sent, ended=ended
+        )
     finally:
         httpd.shutdown()
         httpd.server_close()
@@ -243,6 +262,74 @@ def closed_port():
         return s.getsockname()[1]
 
 
+@contextlib.contextmanager
+def files_limited_to(size):
+    """Any write that would make a file larger than ``size`` bytes fails (EFBIG) within the
+    block: what a download writes to disk is bounded without filling the disk."""
+    resource = pytest.importorskip("resource")
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    if hard != resource.RLIM_INFINITY and hard < size:
+        pytest.skip(f"the hard limit of file sizes is {hard} bytes")
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # (else the process is killed)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
+
+
+A9A_T_SIZE = 1_164_628  # the published size of a9a.t
+
+
+def test_a_download_larger_than_published_stops_and_the_right_file_works(
+    server, isolated, tmp_path
+):
+    # (a mirror sending a huge or endless file had it written to disk whole, then refused by
+    # size: 100 times a9a.t's size here, or a disk filled)
+    path = "/libsvm_a9a/a9a.t"
+    chunk = b"+1 7:1\n" * 8192
+    total = 100 * A9A_T_SIZE
+    server.streams[path] = lambda: (chunk for _ in range(total // len(chunk) + 1))
+    home = tmp_path / "home"
+    with files_limited_to(A9A_T_SIZE + 1024), pytest.raises(ValueError) as info:
+        fetch_a9a(subset="test", data_home=home, n_retries=2)
+    message = str(info.value)
+    assert isinstance(info.value, OSError)  # as every file not of the published size
+    assert f"{server.url}{path} sent more than the published size" in message
+    assert "1,164,628 bytes" in message and str(home / "libsvm_a9a") in message
+    assert server.requests == [path]  # refused, not tried again
+    assert os.listdir(home / "libsvm_a9a") == []
+    assert server.ended[path].wait(timeout=30)  # the client closed the connection early
+    assert server.sent[path] < total // 10
+
+    del server.streams[path]
+    serve(server, path[1:], real_file("libsvm_a9a/a9a.t"))
+    X, y = fetch_a9a(subset="test", data_home=home, return_X_y=True)
+    a9a_test_is_whole(X, y)
+    assert os.listdir(home / "libsvm_a9a") == ["a9a.t"]
+
+
+def test_a_download_shorter_than_published_is_refused(server, isolated, tmp_path):
+    # (refused by the OSError of the size check after it was saved: now a ValueError too)
+    path = serve(server, "libsvm_a9a/a9a.t", b"+1 7:1\n" * 1000)
+    home = tmp_path / "home"
+    with pytest.raises(ValueError, match=re.escape(f"{path} sent 7,000 bytes, not the publish")):
+        fetch_a9a(subset="test", data_home=home, n_retries=0)
+    assert os.listdir(home / "libsvm_a9a") == []
+
+
+def test_an_archive_larger_than_its_member_allows_stops(server, isolated, tmp_path):
+    path = f"/{SMS_ZIP}"
+    server.streams[path] = lambda: (b"PK" * 32768 for _ in range(1000))  # 64 MiB
+    with files_limited_to(477_907 + 2**20 + 1024), pytest.raises(ValueError) as info:
+        fetch_sms_spam(data_home=tmp_path / "home", n_retries=0)
+    assert "sent more than the 1,526,483 bytes an archive of sms_spam_collection/" in str(
+        info.value
+    )
+    assert os.listdir(tmp_path / "home" / "sms_spam_collection") == []
+
+
 @pytest.mark.parametrize("where", ["unreachable", "not served"])
 def test_a_failed_download_names_the_file_and_what_to_set(server, isolated, monkeypatch, where):
     # (the error was requests' own, naming a URL only: not the data set's file, its sha256, nor
@@ -272,7 +359,7 @@ def test_download_without_pooch_says_what_to_install(isolated, monkeypatch, tmp_
 def test_mirror_may_have_a_path_and_a_trailing_slash(server, isolated, monkeypatch, tmp_path):
     monkeypatch.setenv("SPARSEREG_DATA_MIRROR", f"{server.url}/data/sets/")
     served = serve(server, "data/sets/libsvm_a9a/a9a.t", b"+1 7:1\n")
-    with pytest.raises(OSError, match=re.escape(f"downloaded from {server.url}{served} is ")):
+    with pytest.raises(OSError, match=re.escape(f"{server.url}{served} sent 7 bytes, not the")):
         fetch_a9a(subset="test", data_home=tmp_path / "home", n_retries=0)
     assert server.requests == [served]
 
