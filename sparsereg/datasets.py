@@ -37,7 +37,8 @@ place: a failed or corrupt download leaves no file in the cache (the data set's 
 remain). A download stops as soon as the server has sent more bytes than the file's published
 size (for a zip archive, than the member's size and 1 MiB), so a huge or endless response is
 refused with a ``ValueError`` after at most that much is on disk; a file shorter than published
-is refused too.
+is refused too. A file kept is made as ``open`` makes files: as the umask (and the folder's
+default ACL) allows, so a cache shared by a group is readable by the group.
 Downloads into a data set's folder take turns (each holds a lock on the folder, where
 the system has ``fcntl``), so the temporary folder that a process killed mid-download left is
 removed by the next download of that file. Where the folder cannot be locked (Windows, a file
@@ -431,7 +432,9 @@ class _CappedDownloader:
     """Pooch's HTTP downloader for ``remote``, stopped as soon as the response holds more than
     ``remote.download_limit`` bytes (a mirror sending a huge file, or an endless one, was
     written to disk whole before its size was checked); a file (not an archive) of fewer bytes
-    is refused too."""
+    is refused too. The file pooch made for the download (mode 0600, as ``tempfile`` makes
+    files) is made again as ``open`` makes files, as the umask (and the folder's default ACL)
+    allows: it is the file kept, which a data cache shared by a group is read through."""
 
     def __init__(self, pooch, remote):
         self.http = pooch.HTTPDownloader()
@@ -440,7 +443,8 @@ class _CappedDownloader:
     def __call__(self, url, output_file, pooch, check_only=False):
         remote, limit = self.remote, self.remote.download_limit
         relative = f"{remote.folder}/{remote.filename}"
-        with open(output_file, "wb") as f:
+        os.remove(output_file)
+        with open(output_file, "xb") as f:
             capped = _CappedFile(f, limit)
             try:
                 self.http(url, capped, pooch)

@@ -9,6 +9,7 @@ the real data sets are; a test of a wrong checksum serves made-up bytes.
 
 import contextlib
 import dataclasses
+import functools
 import gzip
 import hashlib
 import io
@@ -16,6 +17,7 @@ import os
 import re
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -328,6 +330,29 @@ def test_an_archive_larger_than_its_member_allows_stops(server, isolated, tmp_pa
         info.value
     )
     assert os.listdir(tmp_path / "home" / "sms_spam_collection") == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="file modes and the umask are POSIX's")
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+@pytest.mark.parametrize("name", ["a9a", "sms"])
+def test_a_downloaded_file_is_made_as_the_umask_allows(
+    server, isolated, tmp_path, umask, mode, name
+):
+    # (the downloaded a9a files were kept with the mode 0600 of a temporary file: a data cache
+    # shared by a group could not be read by the group)
+    if name == "a9a":
+        serve(server, "libsvm_a9a/a9a.t", real_file("libsvm_a9a/a9a.t"))
+        fetch, kept = functools.partial(fetch_a9a, subset="test"), "libsvm_a9a/a9a.t"
+    else:
+        content = real_file("sms_spam_collection/SMSSpamCollection")
+        serve(server, SMS_ZIP, zip_bytes({"SMSSpamCollection": content}))
+        fetch, kept = fetch_sms_spam, "sms_spam_collection/SMSSpamCollection"
+    previous = os.umask(umask)
+    try:
+        fetch(data_home=tmp_path / "home", n_retries=0)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(os.stat(tmp_path / "home" / kept).st_mode) == mode
 
 
 @pytest.mark.parametrize("where", ["unreachable", "not served"])
