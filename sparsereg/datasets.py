@@ -41,9 +41,12 @@ is refused too. A file kept is made as ``open`` makes files: as the umask (and t
 default ACL) allows, so a cache shared by a group is readable by the group.
 Downloads into a data set's folder take turns (each holds a lock on the folder, where
 the system has ``fcntl``), so the temporary folder that a process killed mid-download left is
-removed by the next download of that file. Where the folder cannot be locked (Windows, a file
-system without locks) a download goes ahead without the lock: two processes may then both
-download the file, and such temporary folders are left where they are.
+removed by the next download of that file. A download waits for another process's while that
+one makes progress (its partial file grows) and gives up with a ``TimeoutError`` naming the
+folder once nothing changed there for ``stall_timeout`` seconds (a stopped or hung process);
+the same allowance bounds each wait for a server that sends nothing. Where the folder cannot be locked
+(Windows, a file system without locks) a download goes ahead without the lock: two processes
+may then both download the file, and such temporary folders are left where they are.
 
 The download addresses below are the canonical ones as best known; they were not reachable from
 the machine this module was written on, so only the local-copy path and a loopback server have
@@ -55,11 +58,13 @@ import glob
 import gzip
 import hashlib
 import io
+import math
 import numbers
 import os
 import shutil
 import stat
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass
 from importlib import resources
@@ -292,6 +297,15 @@ def _check_n_retries(n_retries):
         raise ValueError(f"n_retries must be an int >= 0, got {n_retries!r}")
 
 
+def _check_stall_timeout(stall_timeout):
+    if isinstance(stall_timeout, (bool, np.bool_)) or not isinstance(stall_timeout, numbers.Real):
+        raise TypeError(f"stall_timeout must be a number of seconds > 0, got {stall_timeout!r}")
+    if not 0 < stall_timeout < math.inf:  # (nan too: a wait for ever)
+        raise ValueError(
+            f"stall_timeout must be a finite number of seconds > 0, got {stall_timeout!r}"
+        )
+
+
 def _refuse_wrong_kind(path, remote):
     """Raise if a folder is where the file ``path`` of ``remote`` is expected, or a file where
     its data set's folder is, or anything but a regular file (a device, a FIFO) or a broken
@@ -317,10 +331,12 @@ def _refuse_wrong_kind(path, remote):
         )
 
 
-def _fetch_file(remote, data_home, download_if_missing, n_retries):
+def _fetch_file(remote, data_home, download_if_missing, n_retries, stall_timeout):
     """``(path, data)``: where ``remote`` is, in the first folder that has it (downloaded there
     if in none), and its checked bytes."""
     _check_n_retries(n_retries)
+    _check_stall_timeout(stall_timeout)
+    stall_timeout = float(stall_timeout)
     folders = _data_folders(data_home)
     for folder in folders:
         path = folder / remote.folder / remote.filename
@@ -346,7 +362,7 @@ def _fetch_file(remote, data_home, download_if_missing, n_retries):
         )
     url = _download_url(remote)
     target = folders[-1] / remote.folder / remote.filename
-    return target, _download(remote, url, target, n_retries)
+    return target, _download(remote, url, target, n_retries, stall_timeout)
 
 
 def _import_pooch():
@@ -361,12 +377,13 @@ def _import_pooch():
 
 
 @contextlib.contextmanager
-def _download_lock(folder):
+def _download_lock(folder, stall_timeout):
     """Hold an exclusive lock on the data set's ``folder`` (``flock`` of the folder itself,
     released by the system when the process ends, however it ends): downloads into it take
     turns, so that the temporary folders found there by the holder are abandoned ones. Where
     there is no ``fcntl`` (Windows) or the folder cannot be locked (a file system without
-    locks), yields False: the download goes ahead without the lock."""
+    locks), yields False: the download goes ahead without the lock. The wait for another
+    holder lasts while its download makes progress: see :func:`_wait_for_lock`."""
     try:
         descriptor = None if fcntl is None else os.open(folder, os.O_RDONLY)
     except OSError:
@@ -376,13 +393,67 @@ def _download_lock(folder):
         return
     try:
         try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            _wait_for_lock(descriptor, folder, stall_timeout)
             locked = True
+        except TimeoutError:
+            raise
         except OSError:  # (ENOLCK: a file system without locks)
             locked = False
         yield locked
     finally:
         os.close(descriptor)
+
+
+def _wait_for_lock(descriptor, folder, stall_timeout):
+    """Take the lock on ``folder`` (open as ``descriptor``), waiting while another process
+    holds it and its download makes progress: raise a ``TimeoutError`` once nothing in the
+    folder (its temporary download folders included) has changed for ``stall_timeout``
+    seconds. A stopped or hung holder made every other download of the data set wait for
+    ever (the lock is released only when its process ends)."""
+    seen, since, pause = None, time.monotonic(), 0.01
+    while True:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+        progress = _download_progress(folder)
+        if progress != seen:
+            seen, since = progress, time.monotonic()
+        elif time.monotonic() - since >= stall_timeout:
+            parts = sorted(name for name, *_ in progress if ".part-" in name and "/" not in name)
+            holding = f"its partial download {', '.join(parts)}" if parts else "the download"
+            raise TimeoutError(
+                f"another download into {folder} holds the folder's lock, and neither the "
+                f"folder nor {holding} changed for {stall_timeout} s (stall_timeout): "
+                "gave up waiting. The other process is stopped or hung: end it, then try "
+                "again (or wait longer with a larger stall_timeout)"
+            )
+        time.sleep(pause)
+        pause = min(2 * pause, 0.25)
+
+
+def _download_progress(folder):
+    """What a download into ``folder`` changes: the name, size and modification time of each
+    entry of the folder and of its temporary download folders (down to their files)."""
+    progress = set()
+    pending = [(folder, "")]
+    while pending:
+        place, prefix = pending.pop()
+        try:
+            entries = list(os.scandir(place))
+        except OSError:  # (a temporary folder removed meanwhile)
+            continue
+        for entry in entries:
+            name = prefix + entry.name
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            progress.add((name, info.st_size, info.st_mtime_ns))
+            if (prefix or ".part-" in entry.name) and stat.S_ISDIR(info.st_mode):
+                pending.append((entry.path, name + "/"))
+    return frozenset(progress)
 
 
 def _remove_abandoned_downloads(folder, remote):
@@ -393,7 +464,7 @@ def _remove_abandoned_downloads(folder, remote):
             shutil.rmtree(part, ignore_errors=True)
 
 
-def _download(remote, url, target, n_retries):
+def _download(remote, url, target, n_retries, stall_timeout):
     """Download ``remote`` from ``url`` to ``target`` through a temporary folder beside it;
     check, then rename. Returns the checked bytes."""
     pooch = _import_pooch()
@@ -405,7 +476,7 @@ def _download(remote, url, target, n_retries):
             f"{exc.filename} is in its way ({exc.strerror}: a file, or a symbolic link to a "
             "folder that does not exist); point data_home elsewhere, or remove it"
         ) from exc
-    with _download_lock(target.parent) as locked:
+    with _download_lock(target.parent, stall_timeout) as locked:
         if locked:
             _remove_abandoned_downloads(target.parent, remote)
         if target.is_file():  # (downloaded by another process while this one waited)
@@ -415,7 +486,7 @@ def _download(remote, url, target, n_retries):
                 str(target),
                 "replace it with the published file, or delete it to download it again",
             )
-        return _download_unlocked(pooch, remote, url, target, n_retries)
+        return _download_unlocked(pooch, remote, url, target, n_retries, stall_timeout)
 
 
 class _RefusedDownload(Exception):
@@ -436,8 +507,8 @@ class _CappedDownloader:
     files) is made again as ``open`` makes files, as the umask (and the folder's default ACL)
     allows: it is the file kept, which a data cache shared by a group is read through."""
 
-    def __init__(self, pooch, remote):
-        self.http = pooch.HTTPDownloader()
+    def __init__(self, pooch, remote, timeout):
+        self.http = pooch.HTTPDownloader(timeout=timeout)
         self.remote = remote
 
     def __call__(self, url, output_file, pooch, check_only=False):
@@ -483,7 +554,7 @@ class _CappedFile:
         self.file.flush()
 
 
-def _download_unlocked(pooch, remote, url, target, n_retries):
+def _download_unlocked(pooch, remote, url, target, n_retries, stall_timeout):
     """:func:`_download`'s download, check and rename, with the folder's lock held."""
     name = url.rsplit("/", 1)[-1]
     with tempfile.TemporaryDirectory(prefix=f".{remote.filename}.part-", dir=target.parent) as tmp:
@@ -496,7 +567,7 @@ def _download_unlocked(pooch, remote, url, target, n_retries):
             urls={name: url},
             retry_if_failed=int(n_retries),
         )
-        downloader = _CappedDownloader(pooch, remote)
+        downloader = _CappedDownloader(pooch, remote, stall_timeout)
         try:
             downloaded = Path(fetcher.fetch(name, downloader=downloader))
         except _RefusedDownload as exc:
@@ -566,7 +637,14 @@ _FETCH_PARAMETERS = """    download_if_missing : bool, default=True
     return_X_y : bool, default=False
         If True, return ``(data, target)`` instead of a Bunch.
     n_retries : int, default=3
-        How many more times a failed download is tried. Values must be in the range `[0, inf)`."""
+        How many more times a failed download is tried. Values must be in the range `[0, inf)`.
+    stall_timeout : float, default=60
+        Seconds a download may go without progress. A download waits for another process's
+        download into the same data set's folder while that one progresses, and raises a
+        ``TimeoutError`` once its folder and partial file did not change for that long (a
+        stopped or hung process); a server that sends nothing for that long fails the download
+        attempt (an ``OSError`` once ``n_retries`` are spent). Values must be in the range
+        `(0, inf)`."""
 
 _FETCH_RAISES = """    (data, target) : tuple
         If ``return_X_y`` is True.
@@ -577,7 +655,9 @@ _FETCH_RAISES = """    (data, target) : tuple
         If the file is not found and ``download_if_missing`` is False.
     OSError
         If a file's size or sha256 is not the published one, a folder, a broken symbolic link or
-        anything but a regular file is in its place, or its download failed.
+        anything but a regular file is in its place, or its download failed; a
+        ``TimeoutError`` if another process's download into the data set's folder made no
+        progress for ``stall_timeout`` seconds.
     ValueError
         If the file is to be downloaded and ``SPARSEREG_DATA_MIRROR`` is set to anything but
         an http(s) address, or if the server sends more (or fewer) bytes than the published
@@ -600,6 +680,7 @@ def fetch_a9a(
     download_if_missing: bool = True,
     return_X_y: bool = False,
     n_retries: int = 3,
+    stall_timeout: float = 60,
 ) -> Bunch | tuple:
     """Load the a9a binary classification data set (LIBSVM's version of UCI Adult).
 
@@ -636,7 +717,7 @@ def fetch_a9a(
     from sklearn.datasets import load_svmlight_file
 
     _check_subset(subset)
-    _, raw = _fetch_file(_A9A[subset], data_home, download_if_missing, n_retries)
+    _, raw = _fetch_file(_A9A[subset], data_home, download_if_missing, n_retries, stall_timeout)
     # n_features: feature 123 occurs in one training row only, and never in a9a.t
     X, y = load_svmlight_file(io.BytesIO(raw), n_features=123, dtype=np.float64)
     X = X.tocsr()
@@ -654,6 +735,7 @@ def fetch_sms_spam(
     download_if_missing: bool = True,
     return_X_y: bool = False,
     n_retries: int = 3,
+    stall_timeout: float = 60,
 ) -> Bunch | tuple:
     """Load the SMS Spam Collection (5,574 text messages labelled ham or spam).
 
@@ -685,7 +767,7 @@ def fetch_sms_spam(
     >>> len(texts), int((labels == "spam").sum())  # doctest: +SKIP
     (5574, 747)
     """
-    path, raw = _fetch_file(_SMS, data_home, download_if_missing, n_retries)
+    path, raw = _fetch_file(_SMS, data_home, download_if_missing, n_retries, stall_timeout)
     labels, texts = [], []
     for number, line in enumerate(raw.decode("utf-8").splitlines(), 1):
         label, tab, text = line.partition("\t")
@@ -774,6 +856,7 @@ def fetch_california_housing_handson(
     download_if_missing: bool = True,
     return_X_y: bool = False,
     n_retries: int = 3,
+    stall_timeout: float = 60,
 ) -> Bunch | tuple:
     """Load California housing with ``ocean_proximity`` and missing values, as pandas objects.
 
@@ -808,7 +891,7 @@ def fetch_california_housing_handson(
     207
     """
     pd = _require_pandas("fetch_california_housing_handson")
-    _, raw = _fetch_file(_HANDSON, data_home, download_if_missing, n_retries)
+    _, raw = _fetch_file(_HANDSON, data_home, download_if_missing, n_retries, stall_timeout)
     frame = pd.read_csv(io.BytesIO(raw))
     features = [c for c in frame.columns if c != HOUSING_TARGET]
     data, target = frame[features], frame[HOUSING_TARGET]

@@ -15,6 +15,7 @@ import hashlib
 import io
 import os
 import re
+import shutil
 import signal
 import socket
 import stat
@@ -747,6 +748,103 @@ def test_a_download_waits_for_one_under_way_and_takes_its_file(server, isolated,
         waiting.join(timeout=30)
     assert len(results) == 1 and results[0][1].tolist() == [-1, 1, -1]
     assert server.requests == []  # the file the other download left, not a second download
+
+
+@pytest.fixture
+def lock_held_elsewhere(isolated):
+    """The cache's libsvm_a9a folder locked as another process's download locks it, with that
+    download's temporary folder: yields the folder, ``live`` (the temporary folder) and
+    ``release``; the lock is released at the end of the test at the latest."""
+    fcntl = pytest.importorskip("fcntl")
+    folder = isolated / "libsvm_a9a"
+    folder.mkdir(parents=True)
+    live = folder / ".a9a.t.part-l1ve"
+    live.mkdir()
+    other = os.open(folder, os.O_RDONLY)
+    fcntl.flock(other, fcntl.LOCK_EX)
+    released = []
+
+    def release():
+        if not released:
+            released.append(os.close(other))
+
+    try:
+        yield SimpleNamespace(folder=folder, live=live, release=release)
+    finally:
+        release()
+
+
+def fetch_in_a_thread(**kwargs):
+    """Start fetch_a9a(subset="test", **kwargs) in a thread; returns the thread and the list
+    that receives its result or its exception."""
+    outcome = []
+
+    def fetch():
+        try:
+            outcome.append(fetch_a9a(subset="test", return_X_y=True, n_retries=0, **kwargs))
+        except Exception as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=fetch, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+def test_a_download_gives_up_on_one_that_makes_no_progress(server, lock_held_elsewhere):
+    # (a stopped (SIGSTOP) or hung process holding the data set folder's lock made every
+    # other download of it wait for ever)
+    held = lock_held_elsewhere
+    (held.live / "tmp1234").write_bytes(b"+1 7:1\n")  # its partial download, which never grows
+    thread, outcome = fetch_in_a_thread(stall_timeout=0.3)
+    thread.join(timeout=20)
+    held.release()
+    thread.join(timeout=30)
+    assert len(outcome) == 1 and isinstance(outcome[0], TimeoutError)
+    message = str(outcome[0])
+    assert f"another download into {held.folder} holds the folder's lock" in message
+    assert ".a9a.t.part-l1ve" in message and "0.3 s (stall_timeout)" in message
+    assert os.listdir(held.folder) == [held.live.name]  # its download left alone
+    assert server.requests == []
+
+
+def test_a_download_waits_for_one_that_makes_progress(server, lock_held_elsewhere):
+    held = lock_held_elsewhere
+    content = real_file("libsvm_a9a/a9a.t")
+    thread, outcome = fetch_in_a_thread(stall_timeout=0.3)
+    with open(held.live / "tmp1234", "wb") as partial:  # 2 s of a download, 0.1 s a step
+        for step in range(20):
+            partial.write(content[step * 4096 : (step + 1) * 4096])
+            partial.flush()
+            thread.join(timeout=0.1)
+    assert thread.is_alive()  # still waiting, after more than stall_timeout in all
+    (held.folder / "a9a.t").write_bytes(content)  # the other download ends
+    shutil.rmtree(held.live)
+    held.release()
+    thread.join(timeout=30)
+    assert len(outcome) == 1 and not isinstance(outcome[0], Exception), outcome
+    a9a_test_is_whole(*outcome[0])
+    assert server.requests == []  # the file the other download left
+
+
+@pytest.mark.parametrize(
+    "stall_timeout, error",
+    [
+        (0, ValueError),
+        (-1, ValueError),
+        (float("nan"), ValueError),
+        (float("inf"), ValueError),
+        ("60", TypeError),
+        (None, TypeError),
+        (True, TypeError),
+    ],
+)
+def test_stall_timeout_is_validated_before_anything_is_made(
+    isolated, tmp_path, stall_timeout, error
+):
+    home = tmp_path / "home"
+    with pytest.raises(error, match=r"stall_timeout must be a .*number of seconds > 0, got"):
+        fetch_a9a(subset="test", data_home=home, stall_timeout=stall_timeout)
+    assert not home.exists()
 
 
 @pytest.mark.parametrize("where", ["cache", "SPARSEREG_DATA"])
