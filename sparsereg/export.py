@@ -140,7 +140,8 @@ class ExportedLinearModel:
         ``SparseFTRLClassifier(multi_class='multinomial')``, multiclass); None when there is
         no ``predict_proba``.
     source : str
-        Class name of the exported estimator.
+        Class name of the exported estimator; 'LinearDiscriminantAnalysis' for a subclass of
+        it, whose ``predict_log_proba`` the model reproduces (the file records this name only).
     support_ : ndarray of shape (n_support,)
         Sorted column indices with a non-zero weight in at least one model (read-only).
     intercept_ : ndarray of shape (n_models,)
@@ -952,6 +953,17 @@ def _refuse_predictions_not_from_scores(estimator):
         )
 
 
+def _source_name(estimator):
+    """The class name the model records: its own, or 'LinearDiscriminantAnalysis' for a
+    subclass of it. The name is all a file records, and it decides how ``predict_log_proba``
+    takes a probability of 0 (a subclass's export gave ``-inf`` where the estimator gives the
+    log of float64's smallest normal)."""
+    bases = {cls.__name__ for cls in type(estimator).__mro__}
+    if "LinearDiscriminantAnalysis" in bases:
+        return "LinearDiscriminantAnalysis"
+    return type(estimator).__name__
+
+
 def _blas_layout(coef):
     """How a scikit-learn model's ``coef_`` is laid out, which decides the order of the sums
     of its product with a dense X: 'blas' (C order, or 1-D), 'blas_fortran' (F order: a
@@ -1161,7 +1173,7 @@ def export_model(
     return ExportedLinearModel._build(
         kind="classifier" if is_classifier(estimator) else "regressor",
         proba=_proba_kind(estimator, coef.shape[0], softmax),
-        source=type(estimator).__name__,
+        source=_source_name(estimator),
         coef=coef,
         intercept=intercept,
         classes=classes,

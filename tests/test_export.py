@@ -1310,3 +1310,23 @@ def test_an_export_names_the_input_its_estimator_cannot_multiply(X, match):
     exported = export_model(SGDClassifier(random_state=0).fit(X_fit, X_fit[:, 0] > 0))
     with pytest.raises((TypeError, ValueError), match=match):
         exported.decision_function(X)
+
+
+def test_a_linear_discriminant_analysis_subclass_exports_its_log_probabilities(tmp_path):
+    # the file records a class name only: a subclass's export took a probability of 0 as
+    # log(0) = -inf, where the estimator (LDA's predict_log_proba) gives log(smallest normal)
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    class SubclassedLDA(LinearDiscriminantAnalysis):
+        pass
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 6))
+    for n_classes in (2, 3):
+        y = np.digitize(X[:, 0] + X[:, 1], [-1.0, 1.0][: n_classes - 1])
+        lda = SubclassedLDA().fit(X, y)
+        far = X * 60
+        assert (lda.predict_proba(far) == 0).any()
+        for exported in (export_model(lda), round_trip(export_model(lda), tmp_path)):
+            assert_array_equal(exported.predict_log_proba(far), lda.predict_log_proba(far))
+            assert np.isfinite(exported.predict_log_proba(far)).all()
