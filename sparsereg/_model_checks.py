@@ -15,12 +15,17 @@ PROBA = ("ovr_logistic", "ovr_modified_huber", "softmax")
 # 3: quantized weights (weights_format, weights_scale); files of unquantized weights stay 2
 # 4: scikit-learn models whose coef_ is Fortran-ordered or sparse, scored with their layout
 # (float weights); the files of other models keep versions 2 and 3, byte for byte
+# 5: a scaler folded into the weights (scaler_input), with any arithmetic of 2-4 and float or
+# quantized weights; the files of other models keep versions 2-4
 ARITHMETIC = {
     1: ("blas", "ftrl_dense", "ftrl_sparse"),
     2: ("blas", "ftrl"),
     3: ("blas", "ftrl"),
     4: ("blas_fortran", "blas_sparse"),
+    5: ("blas", "ftrl", "blas_fortran", "blas_sparse"),
 }
+QUANTIZED_VERSION = 3
+SCALER_VERSION = 5
 WEIGHTS_FORMATS = ("float16", "q2.13")
 MAX_N_FEATURES = 2**62
 # weights whose columns are checked for repeats at a time, in a file whose are not sorted
@@ -96,9 +101,9 @@ def header(key, dtype, shape):
         )
 
 
-def scalars(s):
-    """Check the scalar members (read first) and return them normalised."""
-    version = int(s["format_version"])
+def format_version(value):
+    """The file's format version, an int this sparsereg reads."""
+    version = int(value)
     if version > max(ARITHMETIC):
         raise ValueError(
             f"file format version {version} is newer than this sparsereg reads "
@@ -106,6 +111,12 @@ def scalars(s):
         )
     if version not in ARITHMETIC:
         raise ValueError(f"model file: unknown format_version {version}.")
+    return version
+
+
+def scalars(s):
+    """Check the scalar members (read first) and return them normalised."""
+    version = format_version(s["format_version"])
     kind, proba, arithmetic = str(s["kind"]), str(s["proba"]), str(s["arithmetic"])
     if kind not in KINDS:
         raise ValueError(f"model file: unknown kind {kind!r}; expected one of {KINDS}.")
@@ -259,20 +270,43 @@ def classes(labels):
         raise ValueError("model file: classes repeat a label; each class needs its own.")
 
 
-def weights_layout(version, weights_format, dtypes, shapes, n_models):
+def scaler_input(version, value):
+    """Whether a scaler was folded into the weights: a file of format version 5 says so in
+    ``scaler_input`` (True), which the other versions do not hold."""
+    if version != SCALER_VERSION:
+        if value is not None:
+            raise ValueError(
+                f"model file: format version {version} has no scaler_input; a folded "
+                f"scaler's model is format version {SCALER_VERSION}."
+            )
+        return False
+    if value is None or not bool(value):
+        raise ValueError(
+            f"model file: format version {SCALER_VERSION} (a folded scaler) needs "
+            "scaler_input, True."
+        )
+    return True
+
+
+def weights_layout(version, weights_format, dtypes, shapes, n_models, arithmetic):
     """How the file stores its weights: None (float32/float64), 'float16' or 'q2.13'.
 
     A file of format version 3 holds quantized weights and says how in ``weights_format``:
     float16 ``coef_data``; or int16 ``coef_data`` with a ``weights_scale`` per weight vector.
-    The other versions hold float32 or float64 weights and neither member.
+    One of version 5 (a folded scaler) may hold them so, scored with the arithmetic 'blas'
+    or 'ftrl'. The other versions hold float32 or float64 weights and neither member.
     """
     data = dtypes["coef_data"]
-    if version != 3:
+    quantized = version == QUANTIZED_VERSION or (
+        version == SCALER_VERSION and "weights_format" in dtypes
+    )
+    if not quantized:
         extra = [key for key in ("weights_format", "weights_scale") if key in dtypes]
         if extra:
             raise ValueError(
                 f"model file: format version {version} has no {extra}; quantized "
-                "weights are format version 3."
+                f"weights are format version {QUANTIZED_VERSION} (or {SCALER_VERSION}, with "
+                "weights_format, for a folded scaler)."
             )
         if not (data.kind == "f" and data.itemsize in (4, 8)):
             raise ValueError(
@@ -282,6 +316,11 @@ def weights_layout(version, weights_format, dtypes, shapes, n_models):
         return None
     if weights_format is None:
         raise ValueError("model file: format version 3 (quantized weights) needs weights_format.")
+    if arithmetic not in ARITHMETIC[QUANTIZED_VERSION]:
+        raise ValueError(
+            f"model file: quantized weights are scored with the arithmetic "
+            f"{ARITHMETIC[QUANTIZED_VERSION]}, not {arithmetic!r}."
+        )
     fmt = str(weights_format)
     if fmt not in WEIGHTS_FORMATS:
         raise ValueError(

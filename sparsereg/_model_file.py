@@ -33,6 +33,10 @@ QUANTIZED_FORMAT_VERSION = 3
 # LogisticRegression) or sparse ('blas_sparse': sparsify()), scored with that layout; a
 # quantized model is scored as 'blas' (its weights are no longer the estimator's)
 LAYOUT_FORMAT_VERSION = 4
+# 5: a scaler folded into the weights (scaler_input), with any weights and arithmetic of 2-4:
+# a reader that does not know scaler_input refuses the file as newer, not as one it misreads;
+# the files of other models keep versions 2-4, byte for byte
+SCALER_FORMAT_VERSION = checks.SCALER_VERSION
 _INT32_MAX = np.iinfo(np.int32).max
 ARITHMETIC = ("blas", "ftrl", "blas_fortran", "blas_sparse")
 
@@ -54,7 +58,9 @@ def model_arrays(fields):
     arrays = {
         "format": np.array(FORMAT),
         "format_version": np.array(
-            LAYOUT_FORMAT_VERSION
+            SCALER_FORMAT_VERSION
+            if fields.get("scaler_input")
+            else LAYOUT_FORMAT_VERSION
             if fields["arithmetic"] in checks.ARITHMETIC[LAYOUT_FORMAT_VERSION]
             else QUANTIZED_FORMAT_VERSION
             if weights_format
@@ -93,10 +99,19 @@ _WHAT = "model file"
 
 
 def _members(archive):
-    """Key -> zip entry of the ``.npy`` members; unknown, repeated or missing ones refused."""
-    by_key = _npz.members_by_key(
-        archive, what=_WHAT, fmt=FORMAT, allowed=lambda key: key in checks.MEMBERS
-    )
+    """Key -> zip entry of the ``.npy`` members; unknown, repeated or missing ones refused.
+
+    The format and its version are read first: a newer file's members that this sparsereg
+    does not know are refused as the newer version's, not as unknown ones."""
+    by_key = _npz.members_by_key(archive, what=_WHAT, fmt=FORMAT, allowed=lambda key: True)
+    fmt = _member(archive, "format", by_key["format"])
+    if str(fmt.read()) != FORMAT:
+        raise ValueError(f"not a {FORMAT} file.")
+    if "format_version" in by_key:
+        checks.format_version(_member(archive, "format_version", by_key["format_version"]).read())
+    unknown = sorted(f"{key}.npy" for key in by_key if key not in checks.MEMBERS)
+    if unknown:
+        raise ValueError(f"{_WHAT}: unknown member(s) {unknown[:5]}.")
     missing = [key for key in checks.MEMBERS if key not in by_key and key not in checks.OPTIONAL]
     if missing:
         raise ValueError(f"model file lacks the array(s) {missing}.")
@@ -131,9 +146,6 @@ def read_model_arrays(file, max_bytes=DEFAULT_MAX_BYTES):
 
 def _read(archive, max_bytes):
     by_key = _members(archive)
-    fmt = _member(archive, "format", by_key["format"])
-    if str(fmt.read()) != FORMAT:
-        raise ValueError(f"not a {FORMAT} file.")
     members = {key: _member(archive, key, info) for key, info in by_key.items()}
     declared = sum(m.nbytes for m in members.values())
     if declared > max_bytes:
@@ -163,6 +175,10 @@ def _read(archive, max_bytes):
         {key: m.dtype for key, m in members.items()},
         shapes,
         shapes["intercept"][0],
+        s["arithmetic"],
+    )
+    scaler_input = checks.scaler_input(
+        s["version"], members["scaler_input"].read() if "scaler_input" in members else None
     )
     n_models = checks.layout(s, shapes)
     n_features = s["n_features"]
@@ -230,5 +246,5 @@ def _read(archive, max_bytes):
         "transformer_specs": specs,
         "weights_format": weights_format,
         "weights_scale": scale,
-        "scaler_input": "scaler_input" in members and bool(members["scaler_input"].read()),
+        "scaler_input": scaler_input,
     }

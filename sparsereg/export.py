@@ -1244,7 +1244,11 @@ def load_model(file: FileLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> "Export
     power of two at least 1, the dequantized weights finite); version 4 holds
     float weights of a scikit-learn model whose ``coef_`` was Fortran-ordered
     (``arithmetic`` 'blas_fortran') or sparse ('blas_sparse'), whose dense rows
-    are scored with that layout. The dtypes and shapes are checked from the
+    are scored with that layout; version 5 holds the model of a folded scaler
+    (``scaler_input`` True, which no other version holds), with the weights and
+    arithmetic of versions 2 to 4 (quantized weights scored as 'blas' or 'ftrl').
+    A version newer than this sparsereg reads is refused as such, before its
+    members are. The dtypes and shapes are checked from the
     headers; the weights are held as float64, and counted so against ``max_bytes``.
 
     **Contents.** Weights and intercepts must be finite; ``coef_indptr`` must start

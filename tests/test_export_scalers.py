@@ -208,3 +208,42 @@ def test_a_scaler_subclass_is_not_folded():
     pipe = make_pipeline(Shifted(), Ridge()).fit(X, y)
     with pytest.raises(ValueError, match="cannot export a Pipeline step Shifted"):
         export_model(pipe)
+
+
+def _file_arrays(exported):
+    buffer = io.BytesIO()
+    exported.save(buffer)
+    buffer.seek(0)
+    with np.load(buffer, allow_pickle=False) as npz:
+        return {key: npz[key] for key in npz.files}
+
+
+@pytest.mark.parametrize(
+    "model, weights, version_without",
+    [
+        ("ridge", "float64", 2),
+        ("ridge", "q2.13", 3),
+        ("logistic", "float64", 4),  # multiclass: a Fortran-ordered coef_ ('blas_fortran')
+        ("logistic", "float16", 3),
+        ("ftrl-multiclass", "float64", 2),
+    ],
+)
+def test_a_folded_scalers_file_is_format_version_5(model, weights, version_without):
+    # its scaler_input changes how X is read: a reader that does not know it must refuse the
+    # file as newer (it refused it as holding an "unknown member"); other files keep theirs
+    X, y = dense_data()
+    classifier = model != "ridge"
+    target = np.digitize(y, np.quantile(y, [0.33, 0.66])) if classifier else y
+    pipe = make_pipeline(StandardScaler(), MODELS[model]()).fit(X, target)
+    exported = export_model(pipe, weights=weights)
+    arrays = _file_arrays(exported)
+    assert int(arrays["format_version"]) == 5
+    assert bool(arrays["scaler_input"])
+    X_new = dense_data(seed=1)[0]
+    assert_array_equal(
+        scores(round_trip(exported), X_new, classifier), scores(exported, X_new, classifier)
+    )
+    unscaled = export_model(make_pipeline(MODELS[model]()).fit(X, target), weights=weights)
+    arrays = _file_arrays(unscaled)
+    assert int(arrays["format_version"]) == version_without
+    assert "scaler_input" not in arrays

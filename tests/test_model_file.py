@@ -717,3 +717,51 @@ def test_transformers_longer_than_the_json_limit_are_refused_before_they_are_rea
     file = saved(arrays)
     peak = peak_bytes(lambda: refused(file, "transformers is declared 4,194,305 characters"))
     assert peak < 2**20
+
+
+def test_a_newer_files_new_member_is_refused_as_the_newer_version(models):
+    # the version is read before the members are: a file of a later format, holding a member
+    # this sparsereg does not know, was refused as holding an "unknown member"
+    arrays = arrays_of(models["binary"])
+    arrays.update(format_version=np.array(99), holdout_rate=np.array(0.5))
+    refused(saved(arrays), "format version 99 is newer than this sparsereg reads")
+    arrays.update(format_version=np.array(2))
+    refused(saved(arrays), r"unknown member\(s\) \['holdout_rate.npy'\]")
+
+
+def _folded_scaler_model():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    X, signal, _ = make_data(n_rows=100)
+    X = X.toarray() if hasattr(X, "toarray") else X
+    return export_model(
+        make_pipeline(StandardScaler(), LogisticRegression(max_iter=50)).fit(X, three(signal))
+    ), X
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_scaler_input_is_format_version_5s_only():
+    model, X = _folded_scaler_model()
+    arrays = arrays_of(model)
+    assert int(arrays["format_version"]) == 5 and str(arrays["arithmetic"]) == "blas_fortran"
+    assert_array_equal(load_model(saved(arrays)).predict_proba(X), model.predict_proba(X))
+    for version, arithmetic in ((2, "blas"), (4, "blas_fortran")):
+        edited = dict(arrays, format_version=np.array(version), arithmetic=np.array(arithmetic))
+        refused(saved(edited), f"format version {version} has no scaler_input")
+    for value in (None, False):
+        edited = dict(arrays)
+        if value is None:
+            edited.pop("scaler_input")
+        else:
+            edited["scaler_input"] = np.array(value)
+        refused(saved(edited), r"format version 5 \(a folded scaler\) needs scaler_input")
+    # quantized weights are scored as 'blas' or 'ftrl' (as export_model writes them)
+    edited = dict(
+        arrays,
+        coef_data=arrays["coef_data"].astype(np.float16),
+        weights_format=np.array("float16"),
+    )
+    refused(saved(edited), "quantized weights are scored with the arithmetic")
+    edited["arithmetic"] = np.array("blas")
+    assert load_model(saved(edited)).weights_format == "float16"
