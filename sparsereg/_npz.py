@@ -163,13 +163,15 @@ def beyond_unicode(array):
 
 
 def open_file(file):
-    """``(binary file object, whether we opened it)`` for a path or an open file.
+    """``(binary file object, whether we opened it)`` for a path or an open file (seekable,
+    and a regular file where it has a descriptor: ``_check_open_file``).
 
     A path must name a regular file: the zip reader reads to the end of what it is given, which
     a device (``/dev/zero``) never reaches, and opening a named pipe waits for a writer. It is
     opened without waiting (``O_NONBLOCK``) and checked once open, so that what is read is what
     was checked."""
     if hasattr(file, "read"):
+        _check_open_file(file)
         return file, False
     path = os.fspath(file)
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -185,6 +187,27 @@ def open_file(file):
     except BaseException:
         os.close(fd)
         raise
+
+
+def _check_open_file(file):
+    """Refuse an open file that the zip reader cannot read to its end: one without ``seek``
+    (an AttributeError from zipfile), or one open on a device, which may seek but never ends
+    (``open("/dev/zero", "rb")``: zipfile's read of the last 22 bytes "to the end" filled the
+    memory). One without a descriptor (``io.BytesIO``) is read as it is."""
+    if not (hasattr(file, "seek") and hasattr(file, "tell")):
+        raise TypeError(
+            f"file must be a path or a seekable binary file; a {type(file).__name__} has no "
+            "seek and tell."
+        )
+    try:
+        mode = os.fstat(file.fileno()).st_mode
+    except (AttributeError, OSError, ValueError, TypeError):  # (io.UnsupportedOperation)
+        return
+    if not stat.S_ISREG(mode):
+        raise ValueError(
+            f"{getattr(file, 'name', type(file).__name__)!r} is open on something that is not "
+            "a regular file (a device or a pipe); only files are read."
+        )
 
 
 def open_archive(fp, *, what, fmt, max_members):

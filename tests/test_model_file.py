@@ -765,3 +765,29 @@ def test_scaler_input_is_format_version_5s_only():
     refused(saved(edited), "quantized weights are scored with the arithmetic")
     edited["arithmetic"] = np.array("blas")
     assert load_model(saved(edited)).weights_format == "float16"
+
+
+class _ReadsToTheEnd(io.FileIO):
+    """/dev/zero, open, which fails the test where it is read "to the end" (which fills the
+    memory)."""
+
+    def read(self, size=-1):
+        assert size is not None and size >= 0, "read /dev/zero to its end"
+        return super().read(size)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="a device")
+def test_an_open_file_that_is_no_regular_file_is_refused_without_reading_it():
+    with _ReadsToTheEnd("/dev/zero", "r") as device:
+        refused(device, "is open on something that is not a regular file")
+    read_fd, write_fd = os.pipe()
+    os.close(write_fd)
+    with open(read_fd, "rb") as pipe:
+        refused(pipe, "is open on something that is not a regular file")
+
+    class ReadOnly:
+        def read(self, size=-1):
+            return b""
+
+    with pytest.raises(TypeError, match="a ReadOnly has no seek and tell"):
+        load_model(ReadOnly())
