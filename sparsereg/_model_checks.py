@@ -288,6 +288,17 @@ def scaler_input(version, value):
     return True
 
 
+def feature_names(names):
+    """Column names, none repeated: scikit-learn fits no DataFrame whose names repeat (its
+    check of X's names refuses one), so no estimator's export holds such names."""
+    unique, counts = np.unique(names, return_counts=True)
+    if np.any(counts > 1):
+        raise ValueError(
+            f"model file: feature_names_in repeats the name {str(unique[counts > 1][0])!r:.200}; "
+            "each column has its own."
+        )
+
+
 def weights_layout(version, weights_format, dtypes, shapes, n_models, arithmetic):
     """How the file stores its weights: None (float32/float64), 'float16' or 'q2.13'.
 

@@ -231,6 +231,8 @@ def _read(archive, max_bytes):
         data = _quantize.decode(data, indptr, weights_format, scale)
     checks.finite("coef_data", data)
     names = members["feature_names_in"].read() if "feature_names_in" in members else None
+    if names is not None:
+        checks.feature_names(names)
     coef = sp.csr_matrix((data, indices, indptr), shape=(n_models, n_features))
     return {
         "kind": s["kind"],

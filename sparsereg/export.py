@@ -1259,7 +1259,7 @@ def load_model(file: FileLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> "Export
     vector per class); a classifier has 2 classes for 1 weight vector or one class
     per weight vector, distinct and finite, a regressor none; ``coef_ndim`` is 1
     (one weight vector) or 2; ``matvec`` means one weight vector;
-    ``feature_names_in`` has ``n_features_in`` names; ``n_features_in`` is in
+    ``feature_names_in`` has ``n_features_in`` names, none repeated; ``n_features_in`` is in
     ``[1, 2**62]``; there is at most one transformer (each outputs a sparse matrix,
     which none reads), and it outputs ``n_features_in`` columns.
 

@@ -791,3 +791,16 @@ def test_an_open_file_that_is_no_regular_file_is_refused_without_reading_it():
 
     with pytest.raises(TypeError, match="a ReadOnly has no seek and tell"):
         load_model(ReadOnly())
+
+
+def test_feature_names_that_repeat_are_refused():
+    # scikit-learn fits no DataFrame whose names repeat: such a file was loaded, and its model
+    # scored a DataFrame of those columns (an FTRL model) or raised narwhals' DuplicateError
+    import pandas as pd
+
+    X, signal, _ = make_data(n_rows=50)
+    X = pd.DataFrame(X.toarray()[:, :3], columns=["a", "b", "c"])
+    arrays = arrays_of(export_model(SparseFTRLClassifier(random_state=0).fit(X, binary(signal))))
+    assert list(load_model(saved(arrays)).feature_names_in_) == ["a", "b", "c"]
+    arrays["feature_names_in"] = np.array(["a", "b", "a"])
+    refused(saved(arrays), "feature_names_in repeats the name 'a'")
