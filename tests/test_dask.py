@@ -521,6 +521,33 @@ def test_predictions_keep_xs_blocks_an_empty_one_included(client):
     assert model.score(dX[dy >= 0], dy) == expected
 
 
+def test_the_lazy_predictions_carry_the_model_once_not_in_every_task(client):
+    # given to each block's task, the model was sent with each: 160 blocks of a 34 MB model
+    # predicted in 4.4 s, 1.1 s once
+    dd = pytest.importorskip("dask.dataframe")
+    import pickle
+
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    X = sp.random(200, WIDTH, density=0.001, format="csr", random_state=rng)
+    y = rng.integers(0, 3, 200)
+    dX = da.from_array(X, chunks=(10, WIDTH), asarray=False)
+    model = DaskSparseFTRLClassifier(client=client, random_state=0).fit(dX, da.from_array(y, 10))
+    frame = pd.DataFrame({"kind": rng.choice(["a", "b"], 200)})
+    hasher = FeatureCrossHasher(crosses=["kind"], n_features=WIDTH)
+    hashed = DaskSparseFTRLClassifier(hasher=hasher, client=client, random_state=0)
+    hashed.fit(dd.from_pandas(frame, npartitions=20), dd.from_pandas(pd.Series(y), npartitions=20))
+    for fitted, data in ((model, dX), (hashed, dd.from_pandas(frame, npartitions=20))):
+        size = len(pickle.dumps(fitted.to_local()))
+        for method in ("predict", "predict_proba", "decision_function"):
+            lazy = getattr(fitted, method)(data)
+            tasks = dict(lazy.__dask_graph__()).values()
+            assert sum(len(pickle.dumps(task)) > size / 2 for task in tasks) == 1, method
+    local = model.to_local()
+    np.testing.assert_array_equal(model.predict_proba(dX).compute(), local.predict_proba(X))
+
+
 def test_a_missing_label_is_refused_as_the_local_classifier_refuses_it(client):
     dd = pytest.importorskip("dask.dataframe")
     import dask
