@@ -152,7 +152,7 @@ def _trained_copy(local, params, state, blocks, passes, classes, hasher):
             if sample_weight is not None:
                 first["sample_weight"] = sample_weight = np.asarray(sample_weight)
             estimator.partial_fit(X, np.asarray(y), **first)
-            rows += X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
+            rows += X.shape[0] if sample_weight is None else float(_as_numbers(sample_weight).sum())
     if not hasattr(estimator, "t_"):
         return state, 0
     return estimator.get_ftrl_state(), rows
@@ -234,13 +234,24 @@ def _block(X, y, sample_weight, index):
     if len(set(rows.values())) > 1:
         counts = ", ".join(f"{name} has {n}" for name, n in rows.items())
         raise ValueError(f"partition {index} of the data: {counts} rows; partition them alike.")
-    if sample_weight is not None and len(sample_weight) and not np.any(np.asarray(sample_weight)):
+    if sample_weight is not None and len(sample_weight) and not np.any(_as_numbers(sample_weight)):
         # (the local partial_fit, which trains each partition, refuses such a batch unnamed)
         raise ValueError(
             f"partition {index} of sample_weight: every weight is 0; each partition is trained "
             "by partial_fit, which needs a non-zero weight: drop that partition."
         )
     return X, y, sample_weight
+
+
+def _as_numbers(sample_weight):
+    """``sample_weight`` as the float64 weights the local ``partial_fit`` trains with (it takes
+    numeric strings, and None in an object array as NaN), or NaN where it refuses them (naming
+    the problem), so that no weights it refuses are taken for zeros."""
+    values = np.asarray(sample_weight)
+    if values.dtype.kind != "c":  # (complex ones are refused; cast, they warned)
+        with contextlib.suppress(TypeError, ValueError):
+            return values.astype(np.float64)
+    return np.full(len(values), np.nan)
 
 
 @contextlib.contextmanager

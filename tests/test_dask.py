@@ -173,6 +173,31 @@ def test_a_partition_of_zero_weights_is_refused_naming_it(client, mixing):
     assert not hasattr(model, "estimator_")
 
 
+@pytest.mark.parametrize("mixing", ["average", None])
+def test_weights_are_read_as_the_local_partial_fit_reads_them(client, mixing):
+    # the weight a copy trained on was summed as given: numeric strings, which partial_fit
+    # takes, failed ("not compatible with add.reduce"), and weights of None (NaN for
+    # partial_fit) were refused as "every weight is 0"
+    X = np.random.default_rng(0).normal(size=(60, 4))
+    y = (X[:, 0] > 0).astype(int)
+    weight = np.random.default_rng(1).integers(1, 4, 60)
+    dX, dy = da.from_array(X, chunks=(20, 4)), da.from_array(y, chunks=20)
+    params = dict(mixing=mixing, client=client, random_state=0)
+    as_numbers = DaskSparseFTRLClassifier(**params).fit(
+        dX, dy, sample_weight=da.from_array(weight.astype(float), chunks=20)
+    )
+    as_strings = DaskSparseFTRLClassifier(**params).fit(
+        dX, dy, sample_weight=da.from_array(weight.astype(str), chunks=20)
+    )
+    assert_same_state(as_strings.to_local(), as_numbers.to_local())
+    zeros = np.where(np.arange(60) // 20 == 1, "0", weight.astype(str))
+    with pytest.raises(ValueError, match="partition 1 of sample_weight: every weight is 0"):
+        DaskSparseFTRLClassifier(**params).fit(dX, dy, sample_weight=da.from_array(zeros, 20))
+    missing = np.full(60, None, dtype=object)
+    with pytest.raises(ValueError, match="sample_weight contains NaN"):
+        DaskSparseFTRLClassifier(**params).fit(dX, dy, sample_weight=da.from_array(missing, 20))
+
+
 def _simulate(Local, params, shards, blocks, y, passes, classes, weight=None):
     """The mixing rule in one process: copies per shard, merged in the same tree, each in
     proportion to the rows it trained on (their weights' sum with ``weight``)."""
