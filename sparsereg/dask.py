@@ -13,7 +13,8 @@ from the current state, and the copies' states are combined by
 that only touched columns travel and the driver never gathers the shards. With
 ``mixing=None`` the partitions are trained one after another, the state travelling
 from worker to worker: the model is bit-identical to ``partial_fit`` over the blocks
-in order.
+in order (with an int ``random_state``: a ``RandomState`` given is drawn once for a seed
+shared by every copy, where ``partial_fit`` shuffles with the generator itself).
 
 A round is a pure function of (state, partitions), so when a worker is lost Dask
 recomputes its tasks elsewhere and ``fit`` gives the same model.
@@ -902,10 +903,12 @@ class DaskSparseFTRLClassifier(ClassifierMixin, _DaskFTRL):
     :meth:`to_local`, with ``partial_fit``), plus:
 
     mixing : {'average'} or None, default='average'
-        'average': every worker trains a copy on the partitions it holds, and the
-        copies' states are averaged (:func:`~sparsereg.merge_ftrl_states`) every
+        'average': the partitions are cut into contiguous shards, one per worker, a
+        copy is trained on each shard (on the worker holding most of its partitions), and
+        the copies' states are averaged (:func:`~sparsereg.merge_ftrl_states`) every
         ``mixing_passes`` passes; None: the partitions are trained one after another,
-        bit-identical to ``partial_fit`` over the blocks in order.
+        bit-identical to ``partial_fit`` over the blocks in order (with an int
+        ``random_state``).
     mixing_passes : int, default=1
         Passes over its partitions each copy makes between two mixings.
     max_iter : int, default=1
