@@ -49,7 +49,7 @@ from typing import Any, TypeVar
 
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.exceptions import UndefinedMetricWarning
-from sklearn.utils import check_random_state, get_tags
+from sklearn.utils import check_random_state, compute_class_weight, get_tags
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
@@ -711,6 +711,8 @@ class _DaskFTRL(BaseEstimator):
             # as the local classifier's first partial_fit refuses them, but before any
             # partition is computed and sent to a worker
             refuse_untrainable_classes(classes)
+            if isinstance(self.class_weight, dict):  # (its labels that are not classes)
+                compute_class_weight(self.class_weight, classes=classes, y=classes)
         elif classes is not None:  # (the local regressor's fit and partial_fit take none)
             raise TypeError("classes is for classifiers: a regressor takes no classes.")
         params = self._local_params()

@@ -1508,3 +1508,30 @@ def test_classes_the_local_classifier_refuses_are_refused_before_any_partition_o
         model.fit(dX, da.from_array(y, chunks=4), **given)
     assert str(raised.value) == str(expected.value)
     assert not hasattr(model, "estimator_")
+
+
+@pytest.mark.parametrize("classes", [None, [0, 1]])
+def test_class_weights_of_labels_not_classes_are_refused_before_any_partition_of_x(client, classes):
+    # the local classifier's first partial_fit refused them, on a worker: after every
+    # partition of X was computed and sent out (here computing one raises RuntimeError)
+    import dask
+
+    def never():
+        raise RuntimeError("a partition of X was computed")
+
+    X, y = np.eye(8), np.array([0, 1] * 4)
+    class_weight = {0: 2.0, 7: 3.0}
+    with pytest.raises(ValueError) as expected:
+        SparseFTRLClassifier(class_weight=class_weight).partial_fit(X, y, classes=[0, 1])
+    dX = da.concatenate(
+        [da.from_delayed(dask.delayed(never)(), shape=(4, 8), dtype=np.float64) for _ in range(2)]
+    )
+    model = DaskSparseFTRLClassifier(class_weight=class_weight, client=client)
+    with pytest.raises(ValueError) as raised:
+        model.fit(dX, da.from_array(y, chunks=4), classes=classes)
+    assert str(raised.value) == str(expected.value)
+    assert not hasattr(model, "estimator_")
+    # weights of every class, and of labels besides, are taken as the local classifier takes them
+    model.set_params(class_weight={0: 2.0, 1: 1.0, 7: 3.0})
+    model.fit(da.from_array(X, chunks=(4, 8)), da.from_array(y, chunks=4), classes=classes)
+    assert model.classes_.tolist() == [0, 1]
