@@ -57,6 +57,7 @@ from ._losses import gives_probabilities
 from ._merge import merge_ftrl_states
 from ._missing import refuse_pandas_na
 from ._optional_methods import available_when
+from ._training_lock import TrainingLock
 from ._typing import ArrayLike
 from ._worker_warnings import joined, reissue, with_recorded_warnings
 from .crosses import FeatureCrossHasher
@@ -459,7 +460,7 @@ def _joined_score(metric, sums):
 _DaskEstimator = TypeVar("_DaskEstimator", bound="_DaskFTRL")
 
 
-class _DaskFTRL(BaseEstimator):
+class _DaskFTRL(TrainingLock, BaseEstimator):
     """What the two Dask estimators share. Not for direct use."""
 
     _local = None  # the local estimator class
@@ -682,6 +683,12 @@ class _DaskFTRL(BaseEstimator):
         self : object
             Fitted estimator; ``estimator_`` is the local model.
         """
+        # set_params in another thread waits (a fit of it too): the tasks, submitted as the
+        # partitions arrive, read hasher when submitted, and the local model the parameters
+        with self._training_lock:
+            return self._fit(X, y, classes, sample_weight)
+
+    def _fit(self, X, y, classes, sample_weight):
         self._validate_dask_params()
         kinds = {type(c).__qualname__ for c in getattr(X, "columns", ())}
         if self.hasher is not None and len(kinds) > 1 and "str" in kinds:  # (scikit-learn's rule)
@@ -724,7 +731,7 @@ class _DaskFTRL(BaseEstimator):
                 raise ValueError("every partition of X is empty: nothing to train on.")
             estimator = self._local(**self._local_params()).set_ftrl_state(final)
             # before the estimator changes (a filter may make them errors); fit's caller's
-            reissue(joined(label_warnings, records), stacklevel=2)
+            reissue(joined(label_warnings, records), stacklevel=3)
         if isinstance(self.random_state, np.random.RandomState):  # the draw, now fit succeeded
             self.random_state.set_state(drawn.get_state())
         self.estimator_ = estimator
@@ -743,6 +750,7 @@ class _DaskFTRL(BaseEstimator):
     def __getstate__(self):
         state = dict(super().__getstate__())  # (a copy: it may be the instance's __dict__)
         state["client"] = None  # a connection does not travel; the default client is used there
+        state.pop("_training_lock_", None)  # (nor does a lock)
         return state
 
     def __sklearn_clone__(self):

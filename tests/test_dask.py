@@ -1535,3 +1535,39 @@ def test_class_weights_of_labels_not_classes_are_refused_before_any_partition_of
     model.set_params(class_weight={0: 2.0, 1: 1.0, 7: 3.0})
     model.fit(da.from_array(X, chunks=(4, 8)), da.from_array(y, chunks=4), classes=classes)
     assert model.classes_.tolist() == [0, 1]
+
+
+def test_set_params_in_another_thread_waits_for_fit_to_end(client):
+    # fit submitted each partition's task with the hasher it read then: one set while the
+    # partitions were computed hashed them with the new one, and the model was neither's
+    dd = pytest.importorskip("dask.dataframe")
+    import threading
+    import time
+
+    import dask
+    import pandas as pd
+
+    rng = np.random.RandomState(0)
+    frames = [pd.DataFrame({"kind": rng.choice(["a", "b", "c"], 50)}) for _ in range(2)]
+    labels = [pd.Series(rng.randint(0, 2, 50)) for _ in range(2)]
+
+    def slowly(frame):
+        time.sleep(1)
+        return frame
+
+    X = dd.from_delayed([dask.delayed(slowly)(frame) for frame in frames], meta=frames[0][:0])
+    y = dd.from_pandas(pd.concat(labels, ignore_index=True), npartitions=2)
+    first, second = (
+        FeatureCrossHasher(crosses=["kind"], n_features=2**10, seed=seed) for seed in (0, 1)
+    )
+    model = DaskSparseFTRLClassifier(mixing=None, hasher=first, client=client, random_state=0)
+    fitting = threading.Thread(target=model.fit, args=(X, y))
+    fitting.start()
+    time.sleep(0.3)  # (the partitions of X are being computed)
+    model.set_params(hasher=second)
+    fitting.join()
+    assert model.get_params()["hasher"] is second
+    local = SparseFTRLClassifier(random_state=0)
+    for frame, label in zip(frames, labels):
+        local.partial_fit(first.transform(frame), label, classes=[0, 1])
+    assert_same_state(model.to_local(), local)
