@@ -760,6 +760,11 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
         twin.client = client  # the same cluster, not a copy of the connection
         return twin
 
+    def __sklearn_is_fitted__(self):
+        # (not scikit-learn's guess from attributes ending in "_": set_params makes the
+        # training lock's, and an unfitted estimator was then taken as fitted)
+        return hasattr(self, "estimator_")
+
     def to_local(self) -> SparseFTRLClassifier | SparseFTRLRegressor:
         """The fitted local estimator (picklable, exportable with ``export_model``).
 

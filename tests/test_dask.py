@@ -1571,3 +1571,17 @@ def test_set_params_in_another_thread_waits_for_fit_to_end(client):
     for frame, label in zip(frames, labels):
         local.partial_fit(first.transform(frame), label, classes=[0, 1])
     assert_same_state(model.to_local(), local)
+
+
+@pytest.mark.parametrize("Estimator", [DaskSparseFTRLClassifier, DaskSparseFTRLRegressor])
+def test_an_estimator_is_not_fitted_after_set_params(Estimator):
+    # set_params makes the training lock: an attribute ending in "_", which scikit-learn's
+    # check_is_fitted took for a fitted one
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    model = Estimator().set_params(max_iter=2)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(model)
+    with pytest.raises(NotFittedError):
+        model.to_local()
