@@ -290,6 +290,35 @@ def test_a_step_that_is_no_estimator_is_refused_naming_it():
 
 
 # ---------------------------------------------------------------- checkpoints
+def test_a_resume_names_the_files_by_any_path_and_refuses_others_of_the_same_names(
+    tmp_path, monkeypatch
+):
+    # the files were described by their names as given: the same files given by their full
+    # path (a resume from another folder, or as ./clicks.csv) were "a different run", and
+    # other files of the same names and sizes, from another folder, were taken for them
+    pytest.importorskip("pyarrow")
+    for folder in ("run", "copy"):
+        (tmp_path / folder).mkdir()
+        for k, batch in enumerate(click_batches(n_batches=2, rows=500)):
+            batch.to_csv(tmp_path / folder / f"day{k}.csv", index=False)
+    names = ["day0.csv", "day1.csv"]
+    full_paths = [str(tmp_path / "run" / name) for name in names]
+    kwargs = dict(target="click", batch_rows=200, passes=2)
+    full, full_history = fit_stream(pipeline(), full_paths, **kwargs)
+    checkpoint = str(tmp_path / "run.ckpt")
+    monkeypatch.chdir(tmp_path / "run")
+    with pytest.raises(KeyboardInterrupt):
+        fit_stream(pipeline(), names, checkpoint=checkpoint, progress=interrupt_after(3), **kwargs)
+    monkeypatch.chdir(tmp_path / "copy")
+    with pytest.raises(ValueError, match=r"different run.*files: .*[/\\\\]copy[/\\\\]day0\.csv"):
+        fit_stream(pipeline(), names, checkpoint=checkpoint, resume=True, **kwargs)
+    resumed, history = fit_stream(
+        pipeline(), full_paths, checkpoint=checkpoint, resume=True, **kwargs
+    )
+    assert_same_state(resumed[-1], full[-1])
+    assert comparable(history) == comparable(full_history)
+
+
 def interrupt_after(n_batches):
     """A progress callback that sends Ctrl-C (SIGINT) during batch ``n_batches``."""
     calls = []

@@ -153,20 +153,13 @@ def _run_description(
     reader_options,
     digests=True,
 ):
-    files = []
-    for name in src.files:
-        try:
-            size = os.path.getsize(name)
-        except OSError:
-            size = -1
-        files.append([str(name), size])
     return {
         "estimator": type(sm.final).__name__,
         "params": plain(sm.final.get_params(deep=False), digests),
         "transformers": [
             [type(t).__name__, plain(t.get_params(deep=False), digests)] for t in sm.transformers
         ],
-        "files": files,
+        "files": _described_files(src),
         "target": target,
         # (a checkpoint written before weight columns has none: None, as a run without one)
         "weight_column": weight_column,
@@ -176,6 +169,22 @@ def _run_description(
         "skip_bad_rows": bool(skip_bad_rows),
         "reader_options": plain(dict(sorted((reader_options or {}).items())), digests),
     }
+
+
+def _described_files(src, as_given=False):
+    """``[name, size]`` of each file of the source: a file's name as its full path, links
+    resolved (the same files given as ``./day1.csv``, or from another folder, are the same run;
+    other files of the same names, from another folder, are not); ``as_given``: as the files
+    were named, which checkpoints written before held."""
+    files = []
+    for name in src.files:
+        try:
+            size = os.path.getsize(name)
+        except (OSError, TypeError, ValueError):  # (not there; a Source's own names)
+            size = -1
+        shown = str(name) if as_given or size < 0 else os.path.realpath(name)
+        files.append([shown, size])
+    return files
 
 
 def _check_not_an_input(checkpoint, written, src):
@@ -588,7 +597,11 @@ class _Trainer:
         if not os.path.exists(path):
             raise ValueError(f"resume: there is no checkpoint at {os.fspath(path)!r}.")
         state, meta, run, arrays = load_checkpoint(path, max_bytes=memory_limit() // 2)
-        _check_same_run(meta, description if arrays["version"] >= 3 else undigested, path)
+        expected = description if arrays["version"] >= 3 else undigested
+        given = _described_files(self.src, as_given=True)
+        if meta.get("files") == given:  # (written before files were described by full path)
+            expected = {**expected, "files": given}
+        _check_same_run(meta, expected, path)
         history = StreamHistory.from_arrays(self.name, arrays)
         _check_progress(run, history, self.src, path)
         # the passes ended, and one under way unless the position is a pass's start
