@@ -451,10 +451,25 @@ def _reading(args):
     """``(format, delimiter)`` of the input files."""
     fmt, implied = _format_of(args.data, args.format)
     if args.delimiter is None:
+        if fmt == "csv":  # (the first file's delimiter read every file: a .tsv as one column)
+            _check_one_delimiter(args.data)
         return fmt, implied or ","
     if fmt != "csv":
         raise UsageError(f"--delimiter is for CSV files; these are read as {fmt}.")
     return fmt, args.delimiter
+
+
+def _check_one_delimiter(paths):
+    """Refuse CSV files whose suffixes give different delimiters (``.tsv``: a tab)."""
+    from .stream._readers import _format_of as format_and_delimiter
+
+    tabbed = [p for p in paths if format_and_delimiter(p)[1] == "\t"]
+    other = [p for p in paths if p not in tabbed]
+    if tabbed and other:
+        raise UsageError(
+            f"{tabbed[0]} is tab-delimited by its suffix but {other[0]} is not; the files "
+            "are read with one delimiter: give --delimiter, or files of one kind."
+        )
 
 
 def _csv_header(path, delimiter):

@@ -857,6 +857,25 @@ def test_the_delimiter_given_is_the_one_read(tmp_path, csv_file, capsys):
     assert "--delimiter is for CSV files; these are read as svmlight" in capsys.readouterr().err
 
 
+def test_csv_and_tsv_files_together_are_a_usage_error(tmp_path, csv_file, capsys):
+    # (the first file's delimiter read every file: a .tsv after a .csv as one column, "no
+    # column"; a .csv after a .tsv the same, once the .tsv was trained on)
+    tsv = tmp_path / "more.tsv"
+    tsv.write_text(csv_file.read_text().replace(",", "\t"))
+    for data in ([csv_file, tsv], [tsv, csv_file]):
+        with pytest.raises(SystemExit) as exit_info:
+            train(tmp_path, data)
+        assert exit_info.value.code == 2
+        assert "more.tsv is tab-delimited by its suffix but" in capsys.readouterr().err
+    assert not (tmp_path / "model.npz").exists()
+    assert train(tmp_path, csv_file)[0] == 0
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:
+        main(["predict", str(tmp_path / "model.npz"), str(csv_file), str(tsv)])
+    assert exit_info.value.code == 2
+    assert "more.tsv is tab-delimited by its suffix but" in capsys.readouterr().err
+
+
 def test_hash_seed_with_svmlight_files_is_a_usage_error(tmp_path, capsys):
     # (it was accepted and ignored: SVMlight columns are not hashed)
     (tmp_path / "rows.svm").write_text("1 1:1\n0 2:1\n")

@@ -186,6 +186,22 @@ def test_a_tsv_file_is_read_with_the_delimiter_given_even_a_comma(tmp_path):
         keys(named_tsv)  # by default a .tsv file is read with a tab
 
 
+def test_csv_and_tsv_files_together_are_refused_unless_a_delimiter_is_given(tmp_path):
+    # (one .tsv among the files had every file read with a tab: the .csv as one column, and
+    # the error "target column 'clicked' not found in d.csv" told nothing of the tab)
+    _pyarrow()
+    frame = _frame(150, seed=1)
+    plain = _write_csv(frame, tmp_path / "d.csv")
+    tsv = _write_csv(frame, tmp_path / "d.tsv", sep="\t")
+    for files in ([plain, tsv], [tsv, plain]):
+        with pytest.raises(ValueError, match=r"d\.tsv is tab-delimited by its suffix but .*d\.csv"):
+            open_source(files, target="clicked")
+    commas = _write_csv(frame, tmp_path / "commas.tsv")
+    source = open_source([plain, commas], target="clicked", delimiter=",", batch_rows=200)
+    assert [c.X.shape[0] for c in source.chunks()] == [150, 150]
+    assert open_source([tsv, tsv], target="clicked").delimiter == "\t"
+
+
 def test_csv_columns_selected_and_prediction_without_target(tmp_path):
     _pyarrow()
     path = _write_csv(_frame(30), tmp_path / "d.csv")

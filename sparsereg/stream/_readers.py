@@ -175,8 +175,8 @@ def open_source(
         then holds ``\\r`` alone), and a stray quote whose field holds such a line end is not
         recognised as left open.
     delimiter : str, default=None
-        The CSV field delimiter. None: a tab if a file's name ends in ``.tsv`` (or
-        ``.tsv.gz``...), else ",".
+        The CSV field delimiter, one for every file. None: a tab if the files' names end in
+        ``.tsv`` (or ``.tsv.gz``...), else "," (files of both kinds are refused).
     target_dtype : {"float64", "str"}, default="float64"
         The type of y; "str" gives an object array of str (class labels as written).
     n_features : int, default=None
@@ -295,6 +295,7 @@ def open_source(
 
     files = [os.fspath(p) for p in paths]
     found = {}
+    implied = {}  # each file's delimiter as its suffix gives it (a tab for .tsv, else ",")
     for path in files:
         fmt, tab = _format_of(path)
         if format is None and fmt is None:
@@ -304,13 +305,21 @@ def open_source(
                 ".svmlight, .libsvm, and .gz for the text formats)."
             )
         found.setdefault(format or fmt, []).append(path)
-        if tab and delimiter is None:
-            delimiter = "\t"
+        implied.setdefault(tab or ",", path)
     if len(found) > 1:
         raise ValueError(
             f"the files are of several formats ({sorted(found)}); open one source per format."
         )
     fmt = next(iter(found))
+    if fmt == "csv" and delimiter is None:
+        if len(implied) > 1:  # (one delimiter reads every file: a tab read a .csv as one column)
+            tabbed, other = implied["\t"], implied[","]
+            raise ValueError(
+                f"{tabbed} is tab-delimited by its suffix but {other} is not; "
+                "the files are read with one delimiter: pass delimiter=, or open one source "
+                "per delimiter."
+            )
+        delimiter = next(iter(implied))
     for path in files:
         suffix = os.path.splitext(path)[1]
         if fmt != "parquet" and suffix.lower() in _NOT_DECOMPRESSED:
