@@ -306,7 +306,11 @@ def _parser():
     model.add_argument("--penalty-scale", default="mean", choices=("mean", "sum"))
     model.add_argument("--eta0", type=float, default=0.1)
     model.add_argument("--beta", type=float, default=1.0)
-    model.add_argument("--epsilon", type=_non_negative, default=0.1)
+    model.add_argument(
+        "--epsilon",
+        type=_non_negative,
+        help="the margin of the huber and epsilon-insensitive losses (regressors; 0.1)",
+    )
     model.add_argument("--no-intercept", action="store_true", help="learn no intercept")
     model.add_argument("--state-store", default="auto", choices=("auto", "dense", "sparse"))
     model.add_argument("--inclusion", choices=("poisson", "bloom"))
@@ -450,6 +454,8 @@ def _format_of(paths, given):
 def _reading(args):
     """``(format, delimiter)`` of the input files."""
     fmt, implied = _format_of(args.data, args.format)
+    if args.zero_based and fmt != "svmlight":  # (it was taken and not used)
+        raise UsageError(f"--zero-based is for SVMlight files; these are read as {fmt}.")
     if args.delimiter is None:
         if fmt == "csv":  # (the first file's delimiter read every file: a .tsv as one column)
             _check_one_delimiter(args.data)
@@ -649,9 +655,15 @@ def _estimator(args):
             "holds no state): give --state-store sparse or auto."
         )
     if args.loss in CLASSIFICATION_LOSSES:
+        if args.epsilon is not None:  # (it was taken and not used)
+            raise UsageError(
+                f"--epsilon is the margin of regression losses; --loss {args.loss} is a "
+                "classifier's."
+            )
         return _validated(SparseFTRLClassifier(loss=args.loss, **params))
     if args.loss in REGRESSION_LOSSES:
-        return _validated(SparseFTRLRegressor(loss=args.loss, epsilon=args.epsilon, **params))
+        epsilon = 0.1 if args.epsilon is None else args.epsilon
+        return _validated(SparseFTRLRegressor(loss=args.loss, epsilon=epsilon, **params))
     raise UsageError(
         f"--loss {args.loss!r} is not a loss; use one of "
         f"{', '.join(CLASSIFICATION_LOSSES + REGRESSION_LOSSES)}."
@@ -996,6 +1008,11 @@ def _report(args):
     from .sparsity import sparsity_report
     from .weights import largest_weights
 
+    if not args.data and (args.format or args.delimiter is not None or args.zero_based):
+        raise UsageError(  # (they were taken and not used)
+            "--format, --delimiter and --zero-based tell how to read DATA: give DATA too, "
+            "or leave them out."
+        )
     model = _load_model(args.model, args.data)
     coef = model.coef_.tocsr()
     top = args.top

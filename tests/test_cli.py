@@ -905,6 +905,44 @@ def test_a_negative_epsilon_is_a_usage_error(tmp_path, csv_file, capsys, args, m
     assert message in capsys.readouterr().err
 
 
+def test_an_option_that_would_not_be_used_is_a_usage_error(tmp_path, csv_file, capsys):
+    # (each was taken and ignored: --epsilon by a classifier, --zero-based for CSV files,
+    # report's reading options without DATA)
+    model = str(tmp_path / "model.npz")
+    refused = [
+        (
+            ["train", str(csv_file), "--target", "click", "--model", model, "--epsilon", "0.5"],
+            "--epsilon is the margin of regression losses; --loss log_loss is a classifier's",
+        ),
+        (
+            ["train", str(csv_file), "--target", "click", "--model", model, "--zero-based"],
+            "--zero-based is for SVMlight files; these are read as csv",
+        ),
+    ]
+    for argv, message in refused:
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        assert exit_info.value.code == 2
+        assert message in capsys.readouterr().err
+        assert not os.path.exists(model)
+    assert train(tmp_path, csv_file, "--loss", "huber", "--epsilon", "0.5")[0] == 0
+    capsys.readouterr()
+    for argv, message in [
+        (["predict", model, str(csv_file), "--zero-based"], "--zero-based is for SVMlight"),
+        *(
+            (
+                ["report", model, *option],
+                "--format, --delimiter and --zero-based tell how to read DATA: give DATA too",
+            )
+            for option in (["--format", "csv"], ["--delimiter", ";"], ["--zero-based"])
+        ),
+    ]:
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        assert exit_info.value.code == 2
+        assert message in capsys.readouterr().err
+
+
 def test_a_negative_top_is_a_usage_error(tmp_path, csv_file, capsys):
     # (report --top -5 listed no weight, silently)
     assert train(tmp_path, csv_file)[0] == 0
