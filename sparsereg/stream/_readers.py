@@ -161,7 +161,9 @@ def open_source(
         rows are skipped and counted (``Chunk.bad_rows``, ``Source.bad_rows``,
         ``Source.bad_row_examples``), but more than 100,000 malformed CSV rows or 10,000
         SVMlight lines in a row, no good one among them, stop the read with ValueError (such
-        a file is rather of another format or delimiter). Either way, a quoted field left open
+        a file is rather of another format or delimiter). Either way, a CSV row longer than
+        pyarrow's 2 MiB read block can raise ValueError naming its file, not its row (past
+        4 MiB it does); and a quoted field left open
         to the end of a CSV file (a stray ``"``), which pyarrow would read the rest of the file
         into, raises ValueError naming its row (a file whose last column's name is also an
         earlier column's is read with every column, as text those not used, to have that last
