@@ -189,11 +189,15 @@ def _delimiter(text):
     return text
 
 
-def _names(text):
+def _names(text, what="column names"):
     names = [n.strip() for n in text.split(",")]
     if not all(names):
-        raise argparse.ArgumentTypeError(f"{text!r}: give column names separated by commas.")
+        raise argparse.ArgumentTypeError(f"{text!r}: give {what} separated by commas.")
     return names
+
+
+def _labels(text):
+    return _names(text, "labels")
 
 
 def _holdout(text):
@@ -322,7 +326,7 @@ def _parser():
     model.add_argument("--seed", type=_random_seed, default=0, help="random_state (0)")
     model.add_argument(
         "--classes",
-        type=_names,
+        type=_labels,
         metavar="A,B,...",
         help="every label of the stream (default: those of the first batch, read as "
         "numbers: labels that are text must be listed here)",

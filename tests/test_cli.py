@@ -1003,6 +1003,8 @@ def test_a_count_of_zero_rows_is_a_usage_error_naming_the_option(
         (["--early-stop", "2"], "--early-stop watches the holdout loss: give --holdout too"),
         (["--delimiter", '"'], "argument --delimiter: '\"' quotes fields or ends lines"),
         (["--delimiter", "\n"], "argument --delimiter: '\\n' quotes fields or ends lines"),
+        # (an empty label was refused as "give column names separated by commas")
+        (["--classes", "yes,no,"], "argument --classes: 'yes,no,': give labels separated by"),
     ],
 )
 def test_an_option_out_of_range_or_that_cannot_work_is_a_usage_error_naming_it(
