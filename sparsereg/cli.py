@@ -1123,9 +1123,24 @@ def _main_as_program():
     return _run(None, sigterm_stops=True)
 
 
+def _labels_joined(argv):
+    """``--classes -1,1`` as ``--classes=-1,1``: argparse takes a value that starts with "-" for
+    an option unless it is one number ("expected one argument"), and SVMlight's labels are
+    -1 and +1."""
+    joined = []
+    for k, arg in enumerate(argv):
+        if arg == "--":  # (file names follow)
+            return joined + argv[k:]
+        if joined[-1:] == ["--classes"] and re.match(r"-[\d.]", arg) and "," in arg:
+            joined[-1] = f"--classes={arg}"
+        else:
+            joined.append(arg)
+    return joined
+
+
 def _run(argv, sigterm_stops):
     parser = _parser()
-    argv = sys.argv[1:] if argv is None else list(argv)
+    argv = _labels_joined(sys.argv[1:] if argv is None else list(argv))
     args, unrecognized = parser.parse_known_args(argv)
     if unrecognized:
         # reported by the command's parser, with its usage (parse_args has the top-level

@@ -876,6 +876,21 @@ def test_csv_and_tsv_files_together_are_a_usage_error(tmp_path, csv_file, capsys
     assert "more.tsv is tab-delimited by its suffix but" in capsys.readouterr().err
 
 
+def test_negative_labels_are_taken_by_classes_as_typed(tmp_path, capsys):
+    # (--classes -1,1, SVMlight's labels, was "argument --classes: expected one argument":
+    # argparse took -1,1 for an option)
+    (tmp_path / "rows.svm").write_text("1 1:1\n-1 2:1\n1 1:1 3:2\n-1 2:2\n")
+    args = ["train", str(tmp_path / "rows.svm"), "--n-features", "4", "--quiet"]
+    for given in (["--classes", "-1,1"], ["--classes=-1,1"]):
+        model = tmp_path / f"{len(given)}.npz"
+        assert main([*args, "--model", str(model), *given]) == 0
+    assert_same_model(tmp_path / "1.npz", tmp_path / "2.npz")
+    with pytest.raises(SystemExit) as exit_info:
+        main([*args, "--model", str(tmp_path / "m.npz"), "--classes", "-1"])
+    assert exit_info.value.code == 2
+    assert "--classes -1: give at least 2 distinct labels" in capsys.readouterr().err
+
+
 def test_hash_seed_with_svmlight_files_is_a_usage_error(tmp_path, capsys):
     # (it was accepted and ignored: SVMlight columns are not hashed)
     (tmp_path / "rows.svm").write_text("1 1:1\n0 2:1\n")
