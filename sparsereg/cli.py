@@ -721,6 +721,10 @@ def _model(args, fmt, delimiter):
             raise UsageError(f"--cross {','.join(cross)} crosses the weight column {weight!r}.")
     crosses = [(f,) for f in features] + [tuple(c) for c in args.cross]
     buckets = dict(args.bucket)
+    if len(buckets) < len(args.bucket):  # (the last one given was taken)
+        named = [name for name, _ in args.bucket]
+        twice = next(name for name in named if named.count(name) > 1)
+        raise UsageError(f"--bucket {twice}: the column is bucketed twice; give one width.")
     used = {n for cross in crosses for n in cross}
     unused = [n for n in buckets if n not in used]
     if unused:

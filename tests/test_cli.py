@@ -1020,6 +1020,8 @@ def test_a_count_of_zero_rows_is_a_usage_error_naming_the_option(
         (["--delimiter", "\n"], "argument --delimiter: '\\n' quotes fields or ends lines"),
         # (an empty label was refused as "give column names separated by commas")
         (["--classes", "yes,no,"], "argument --classes: 'yes,no,': give labels separated by"),
+        # (the last width given was taken)
+        (["--bucket", "lat=1"], "--bucket lat: the column is bucketed twice; give one width"),
     ],
 )
 def test_an_option_out_of_range_or_that_cannot_work_is_a_usage_error_naming_it(
