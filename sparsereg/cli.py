@@ -720,6 +720,7 @@ def _model(args, fmt, delimiter):
         if weight in cross:
             raise UsageError(f"--cross {','.join(cross)} crosses the weight column {weight!r}.")
     crosses = [(f,) for f in features] + [tuple(c) for c in args.cross]
+    _check_no_repeats(crosses, len(features))
     buckets = dict(args.bucket)
     if len(buckets) < len(args.bucket):  # (the last one given was taken)
         named = [name for name, _ in args.bucket]
@@ -742,6 +743,28 @@ def _model(args, fmt, delimiter):
         seed=0 if args.hash_seed is None else args.hash_seed,
     )
     return Pipeline([("hasher", hasher), ("model", estimator)])
+
+
+def _check_no_repeats(crosses, n_features):
+    """Refuse a column or cross given twice (the hasher hashes each of them as a feature of
+    its own: two columns of one value each row) and a cross that repeats a column; the first
+    ``n_features`` crosses are the --features columns."""
+    seen = {}
+    for k, cross in enumerate(crosses):
+        option = "--features" if k < n_features else "--cross"
+        if len(set(cross)) < len(cross):
+            raise UsageError(f"{option} {','.join(cross)} repeats a column.")
+        key = frozenset(cross)
+        if key in seen:
+            first = seen[key]
+            if k < n_features:
+                raise UsageError(f"--features lists {cross[0]} twice.")
+            raise UsageError(
+                f"{option} {','.join(cross)}: {','.join(crosses[first])} is already "
+                + ("a feature" if first < n_features else "a cross")
+                + " (each would be hashed as a feature of its own)."
+            )
+        seen[key] = k
 
 
 def _classes(args):

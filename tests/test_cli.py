@@ -1022,6 +1022,12 @@ def test_a_count_of_zero_rows_is_a_usage_error_naming_the_option(
         (["--classes", "yes,no,"], "argument --classes: 'yes,no,': give labels separated by"),
         # (the last width given was taken)
         (["--bucket", "lat=1"], "--bucket lat: the column is bucketed twice; give one width"),
+        # (a column or cross given twice was hashed twice, as two features of one value; a
+        # cross repeating a column was refused naming no option, exit 1)
+        (["--cross", "hour,site"], "--cross hour,site: site,hour is already a cross"),
+        (["--cross", "site"], "--cross site: site is already a feature"),
+        (["--features", "site,lat,site"], "--features lists site twice"),
+        (["--cross", "site,site"], "--cross site,site repeats a column"),
     ],
 )
 def test_an_option_out_of_range_or_that_cannot_work_is_a_usage_error_naming_it(
