@@ -720,7 +720,10 @@ def _model(args, fmt, delimiter):
         if weight in cross:
             raise UsageError(f"--cross {','.join(cross)} crosses the weight column {weight!r}.")
     crosses = [(f,) for f in features] + [tuple(c) for c in args.cross]
-    _check_no_repeats(crosses, len(features))
+    # (a header naming a column twice is the reader's to refuse: "has the columns [...] more
+    # than once")
+    listed = features if args.features else list(dict.fromkeys(features))
+    _check_no_repeats([(f,) for f in listed] + [tuple(c) for c in args.cross], len(listed))
     buckets = dict(args.bucket)
     if len(buckets) < len(args.bucket):  # (the last one given was taken)
         named = [name for name, _ in args.bucket]

@@ -891,6 +891,14 @@ def test_negative_labels_are_taken_by_classes_as_typed(tmp_path, capsys):
     assert "--classes -1: give at least 2 distinct labels" in capsys.readouterr().err
 
 
+def test_a_header_naming_a_column_twice_is_refused_by_the_reader(tmp_path, capsys):
+    # (the features taken from the header are not --features given twice)
+    path = tmp_path / "twice.csv"
+    path.write_text("site,site,click\na,x,1\nb,y,0\n")
+    assert main(["train", str(path), "--target", "click", "--model", str(tmp_path / "m.npz")]) == 1
+    assert "twice.csv has the columns ['site'] more than once" in capsys.readouterr().err
+
+
 def test_hash_seed_with_svmlight_files_is_a_usage_error(tmp_path, capsys):
     # (it was accepted and ignored: SVMlight columns are not hashed)
     (tmp_path / "rows.svm").write_text("1 1:1\n0 2:1\n")
