@@ -1512,6 +1512,18 @@ def test_svmlight_bad_lines_are_named_or_skipped(tmp_path, text, bad):
     assert [m.split(": ", 1)[1][: len(b)] for m, b in zip(source.bad_row_examples, bad)] == bad
 
 
+def test_an_svmlight_line_past_64_mib_stops_the_read_naming_it(tmp_path):
+    # (a line was read whole, however long, and parsed into ~20x its bytes: a file without
+    # line ends, or not SVMlight, of some GB exhausted memory)
+    path = tmp_path / "long.svm"
+    with open(path, "wb") as f:
+        f.write(b"1 1:1\n0" + b" " * 2**26 + b"2:1\n1 3:1\n")
+    for skip in (False, True):
+        source = open_source(str(path), n_features=4, skip_bad_rows=skip)
+        with pytest.raises(ValueError, match=r"long\.svm: line 2 is longer than 67,108,864 bytes"):
+            list(source.chunks())
+
+
 def test_svmlight_truncated_gzip(tmp_path):
     plain = _svm_file(tmp_path / "d.svm", True, n=3000)
     with open(plain, "rb") as f:

@@ -163,7 +163,8 @@ def open_source(
         SVMlight lines in a row, no good one among them, stop the read with ValueError (such
         a file is rather of another format or delimiter). Either way, a CSV row longer than
         pyarrow's 2 MiB read block can raise ValueError naming its file, not its row (past
-        4 MiB it does); and a quoted field left open
+        4 MiB it does), an SVMlight line longer than 64 MiB one naming its line; and a quoted
+        field left open
         to the end of a CSV file (a stray ``"``), which pyarrow would read the rest of the file
         into, raises ValueError naming its row (a file whose last column's name is also an
         earlier column's is read with every column, as text those not used, to have that last

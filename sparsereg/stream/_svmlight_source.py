@@ -14,6 +14,28 @@ from ._source import Chunk, Position, Source, _FileErrors, _past_the_end
 _MAX_BAD_LINE_RUN = 10_000  # SVMlight: each bad line costs ~2 parses of its own
 
 
+# a line is read whole, and parsed into ~20x its bytes: a longer one (a file without line
+# ends, or of another format) stops the read, as a CSV row longer than pyarrow's block does
+MAX_LINE_BYTES = 1 << 26
+
+
+def _lines(f, n, path, first_line):
+    """The next ``n`` lines of ``f`` (fewer at its end), each of at most `MAX_LINE_BYTES`;
+    ``first_line``: the number of the first, to name a longer one."""
+    lines = []
+    for k in range(n):
+        line = f.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            break
+        if len(line) > MAX_LINE_BYTES:
+            raise ValueError(
+                f"{path}: line {first_line + k} is longer than {MAX_LINE_BYTES:,} bytes (a line "
+                "end missing, or not an SVMlight file?)."
+            )
+        lines.append(line)
+    return lines
+
+
 class _TooMany(Exception):
     """Too many SVMlight lines in a row do not parse (carries the index of the last)."""
 
@@ -113,10 +135,12 @@ class _SVMLightSource(Source):
         """Decide "auto" from the first file's blocks, as an uninterrupted first pass does."""
         for path in self.files:
             with _FileErrors(path), self._open(path) as f:
+                first_line = 1
                 while True:
-                    lines = list(islice(f, self.batch_rows))
+                    lines = _lines(f, self.batch_rows, path, first_line)
                     if not lines:
                         break
+                    first_line += len(lines)
                     decided = self._decide_zero_based(lines)
                     if decided is not None:
                         self.zero_based = decided
@@ -182,7 +206,7 @@ class _SVMLightSource(Source):
                 if skipped < line:
                     raise _past_the_end(path, line, skipped)
                 while True:
-                    lines = list(islice(f, self.batch_rows))
+                    lines = _lines(f, self.batch_rows, path, line + 1)
                     if not lines:
                         break
                     X, y, numbers, bad = self._block(path, lines, line + 1)
