@@ -202,6 +202,16 @@ def test_csv_and_tsv_files_together_are_refused_unless_a_delimiter_is_given(tmp_
     assert open_source([tsv, tsv], target="clicked").delimiter == "\t"
 
 
+@pytest.mark.parametrize("delimiter", ['"', "\n", "\r"])
+def test_a_delimiter_that_quotes_or_ends_lines_is_refused(tmp_path, delimiter):
+    # (a quote was taken, and each line read as one field: "target column 'clicked' not
+    # found"; a line end was pyarrow's "ParseOptions: delimiter cannot be \r or \n")
+    _pyarrow()
+    plain = _write_csv(_frame(30), tmp_path / "d.csv")
+    with pytest.raises(ValueError, match="quotes fields or ends lines; give another character"):
+        open_source(plain, target="clicked", delimiter=delimiter)
+
+
 def test_csv_columns_selected_and_prediction_without_target(tmp_path):
     _pyarrow()
     path = _write_csv(_frame(30), tmp_path / "d.csv")

@@ -375,6 +375,10 @@ def open_source(
         delimiter = ","
     if not isinstance(delimiter, str) or len(delimiter) != 1:
         raise ValueError(f"delimiter must be one character, got {delimiter!r}.")
+    if delimiter in '"\r\n':  # (a quote read each line as one field: "not found")
+        raise ValueError(
+            f"delimiter {delimiter!r} quotes fields or ends lines; give another character."
+        )
     return _ArrowSource(
         files,
         fmt,
