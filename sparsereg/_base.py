@@ -61,7 +61,7 @@ from ._hogwild import run_epoch_threads
 from ._interrupts import interrupts_deferred
 from ._losses import UNBOUNDED_DERIVATIVE_LOSSES
 from ._memory import memory_limit
-from ._missing import refuse_pandas_na
+from ._missing import refuse_masked, refuse_pandas_na
 from ._model_threads import _model_workers, _train_models_in_threads
 from ._softmax import SoftmaxState, run_softmax_epoch, softmax_scores_from_state
 from ._state import AUTO_SPARSE_BYTES, LEAST_TABLE_MODEL_BYTES, FTRLState, columns_in
@@ -769,6 +769,9 @@ class _BaseFTRL(TrainingLock, BaseEstimator):
         ``n_threads``, which check the CSR."""
         keep_dense = keep_dense and not sp.issparse(X)
         order = None if keep_dense else "C"
+        who = type(self).__name__
+        for name, value in (("X", X), ("y", y), ("sample_weight", sample_weight)):
+            refuse_masked(value, name, who)
         refuse_pandas_na(y)
         X, y = validate_data(
             self,
@@ -1482,6 +1485,7 @@ class _BaseFTRL(TrainingLock, BaseEstimator):
     def _checked_rows(self, X):
         """``(CSR, longest row)`` of rows to score, checked against the fitted width and
         names (``validate_data``)."""
+        refuse_masked(X, "X", type(self).__name__)
         X = validate_data(
             self,
             sparse_before_conversion(X),

@@ -61,3 +61,15 @@ def refuse_pandas_na(y, name="y"):
             f"{name} holds pandas.NA (a missing value) at row {cells[0] // per_row}: drop or "
             "fill the rows whose target is missing."
         )
+
+
+def refuse_masked(value, name, who):
+    """Raise a ``TypeError`` for a NumPy masked array given as ``name`` to ``who``:
+    scikit-learn's checks (``np.asarray``) drop the mask, so each masked entry was trained on
+    or scored as the value it hides (a hidden 1e6 in ``X`` made the model's weights, a hidden
+    label a class)."""
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(
+            f"{who} does not take a masked array as {name}: its masked entries would be read "
+            f"as the values they hide; fill them ({name}.filled(...)) or drop their rows first."
+        )
