@@ -111,6 +111,11 @@ def select_model(
             f"loss and n_nonzero must be 1-D arrays of the same non-zero length; "
             f"got shapes {loss.shape} and {n_nonzero.shape}."
         )
+    # (a NaN count sorted last and a negative one first: the "sparsest" model was either)
+    if not np.all(np.isfinite(n_nonzero) & (n_nonzero >= 0) & (n_nonzero == np.floor(n_nonzero))):
+        raise ValueError(
+            f"n_nonzero must hold counts of weights (whole numbers >= 0); got {n_nonzero!r}."
+        )
     finite = np.isfinite(loss)
     if not finite.any():
         raise ValueError("every model's loss is NaN or infinite: no model to choose.")

@@ -462,6 +462,10 @@ def test_select_model_rules_on_hand_made_results():
     for bad in [-0.1, np.nan, "2se", True]:
         with pytest.raises(ValueError, match="sparsity must be"):
             select_model(loss, nnz, sparsity=bad)
+    # a NaN count was sorted last, a negative one first, whatever the rule
+    for bad in [np.nan, -1, 0.5, np.inf]:
+        with pytest.raises(ValueError, match="n_nonzero must hold counts"):
+            select_model([0.30, 0.303], [bad, 400], sparsity=0.02)
 
 
 @pytest.mark.parametrize("sparsity", [None, 0.05, "1se"])
