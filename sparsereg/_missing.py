@@ -71,5 +71,5 @@ def refuse_masked(value, name, who):
     if isinstance(value, np.ma.MaskedArray):
         raise TypeError(
             f"{who} does not take a masked array as {name}: its masked entries would be read "
-            f"as the values they hide; fill them ({name}.filled(...)) or drop their rows first."
+            f"as the values they hide; fill them ({name}.filled(...)) or drop them first."
         )

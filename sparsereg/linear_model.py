@@ -18,7 +18,7 @@ from ._losses import (
     gives_probabilities,
     one_vs_rest_probabilities,
 )
-from ._missing import is_missing
+from ._missing import is_missing, refuse_masked
 from ._optional_methods import available_when
 from ._state_protocol import plain_labels, refuse_continuous_labels
 from ._typing import ArrayLike, MatrixLike
@@ -235,6 +235,7 @@ def _exact_floats(classes):
 def _checked_classes(classes):
     """``np.unique(classes)`` of partial_fit's ``classes``, refusing a missing label (NaN,
     None) or an infinite one, which no y can hold, and labels that do not sort (1 and "a")."""
+    refuse_masked(classes, "classes", "partial_fit")
     array = np.asarray(classes)
     if array.ndim == 2 and array.shape[1] == 1:  # a column of labels (SGDClassifier takes it)
         array = array.ravel()

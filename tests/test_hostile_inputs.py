@@ -1693,3 +1693,13 @@ def test_masked_arrays_are_refused_and_an_unfitted_estimator_stays_unfitted(make
     est.fit(X, y)
     with pytest.raises(TypeError, match="masked array as X"):
         est.predict(_masked(X.toarray()))
+
+
+@pytest.mark.parametrize("make", [_clf, SparseFTRLClassifierCV])
+def test_masked_classes_are_refused_by_a_first_partial_fit(make):
+    # (a hidden label became a class of the model)
+    est = make()
+    hidden = np.ma.masked_array([0, 1, 2, 99], mask=[False, False, False, True])
+    with pytest.raises(TypeError, match="masked array as classes"):
+        est.partial_fit(X, Y_CLASS, classes=hidden)
+    assert not hasattr(est, "classes_")
