@@ -6,6 +6,7 @@ estimators), dense or CSR, when it is called: the numbers describe the model as 
 is now, so they never go stale after ``partial_fit``.
 """
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,6 +58,11 @@ def csr_nbytes(n_rows: int, n_cols: int, nnz: int, dtype: DTypeLike) -> int:
     nbytes : int
         ``data.nbytes + indices.nbytes + indptr.nbytes``.
 
+    Raises
+    ------
+    TypeError, ValueError
+        If a count is not an int, is negative, or ``nnz`` exceeds ``n_rows * n_cols``.
+
     Examples
     --------
     >>> import numpy as np
@@ -64,6 +70,16 @@ def csr_nbytes(n_rows: int, n_cols: int, nnz: int, dtype: DTypeLike) -> int:
     >>> csr_nbytes(1, 2**18, 100, np.float64)  # 100 * 8 + 100 * 4 + 2 * 4
     1208
     """
+    for name, value in (("n_rows", n_rows), ("n_cols", n_cols), ("nnz", nnz)):
+        # (a negative count gave negative bytes, a float a fractional one)
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"{name} must be an int, got {value!r}.")
+        if value < 0:
+            raise ValueError(f"{name} must be >= 0, got {value}.")
+    if nnz > n_rows * n_cols:
+        raise ValueError(
+            f"nnz={nnz} exceeds the {n_rows} x {n_cols} matrix's {n_rows * n_cols} cells."
+        )
     index_size = 4 if max(nnz, n_cols) <= _INT32_MAX else 8
     return int(nnz * np.dtype(dtype).itemsize + (nnz + n_rows + 1) * index_size)
 

@@ -122,6 +122,21 @@ def test_csr_index_width_follows_scipy():
 
 
 @pytest.mark.parametrize(
+    "counts, error",
+    [
+        ((1, 10, -5), ValueError),  # gave -52 bytes
+        ((-1, 10, 5), ValueError),
+        ((1, 10, 11), ValueError),  # more values than cells
+        ((1.5, 10, 5), TypeError),  # gave a fractional size
+        ((1, 10, True), TypeError),
+    ],
+)
+def test_csr_nbytes_refuses_counts_no_matrix_has(counts, error):
+    with pytest.raises(error, match="n_rows|n_cols|nnz"):
+        csr_nbytes(*counts, np.float64)
+
+
+@pytest.mark.parametrize(
     "model",
     [
         Lasso(alpha=0.05),
