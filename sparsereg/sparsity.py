@@ -324,6 +324,12 @@ def coef_report(coef, name, ftrl=None):
         dtype, fmt = coef.dtype, "csr"
     else:
         coef = np.asarray(coef)
+        # (else "too many values to unpack", which named neither coef_ nor the problem)
+        if coef.ndim not in (1, 2) or coef.dtype.kind not in "biuf":
+            raise ValueError(
+                f"{name}'s coef_ must be a 1-D or 2-D array of real numbers; got "
+                f"{coef.dtype} of shape {coef.shape}."
+            )
         coef2d = coef.reshape(1, -1) if coef.ndim == 1 else coef
         n_models, n_features = coef2d.shape
         mask = coef2d != 0

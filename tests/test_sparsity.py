@@ -547,3 +547,11 @@ def test_counts_are_coefs_for_states_near_underflow(
     np.testing.assert_array_equal(est.count_nonzero(), np.count_nonzero(coef, axis=1))
     report = est.sparsity_report()
     assert report.nonzero[0] + report.touched_and_zero[0] == report.touched[0]
+
+
+@pytest.mark.parametrize("coef", [np.zeros((2, 3, 4)), np.array("abc"), np.array([1 + 2j])])
+def test_a_coef_that_is_no_weight_matrix_is_refused_naming_it(coef):
+    model = Lasso().fit([[0.0], [1.0]], [0.0, 1.0])
+    model.coef_ = coef
+    with pytest.raises(ValueError, match="Lasso's coef_ must be a 1-D or 2-D array"):
+        sparsity_report(model)
