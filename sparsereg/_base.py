@@ -92,6 +92,7 @@ from ._validation import (
     frame_values,
     plain_csr,
     plain_vector,
+    refuse_non_number_values,
     refuse_unsaveable_names,
     series_values,
     small_dense_csr,
@@ -773,6 +774,9 @@ class _BaseFTRL(TrainingLock, BaseEstimator):
         for name, value in (("X", X), ("y", y), ("sample_weight", sample_weight)):
             refuse_masked(value, name, who)
         refuse_pandas_na(y)
+        refuse_non_number_values(sample_weight, "sample_weight", who)
+        if not is_classifier(self):
+            refuse_non_number_values(y, "y", who)
         X, y = validate_data(
             self,
             sparse_before_conversion(X),

@@ -184,6 +184,39 @@ def refuse_non_numbers(X, who, peer):
                 )
 
 
+def refuse_non_number_values(values, name, who):
+    """Raise a ``ValueError`` when the 1-D ``values`` (``sample_weight``, a regressor's ``y``)
+    are str, bytes, dates or durations, as an array of those or as objects: scikit-learn's
+    conversion to float64 parsed the text ("2" a weight of 2) and took dates and durations
+    for counts of their unit (2020-01-01 a weight of 18,262), where ``X`` of them is refused
+    (:func:`refuse_non_numbers`) and so are the weights of a stream's batches. Scalars, None
+    (left to the NaN checks) and numbers of any type pass."""
+    if values is None or sp.issparse(values) or isinstance(values, (numbers.Number, np.generic)):
+        return
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError):  # (a ragged list: scikit-learn's checks name it)
+        return
+    if array.dtype.kind in "SUMm":
+        raise ValueError(
+            f"{name} of dtype {array.dtype} is not numeric: {who} would read text as the "
+            f"numbers it spells and dates or durations as counts of their unit; convert "
+            f"{name} first (e.g. astype(float))."
+        )
+    if array.dtype.kind != "O":
+        return
+    flat = array.ravel()
+    for kind in set(map(type, flat.tolist())):  # each type once
+        # (None is a NaN once converted, which the NaN checks name; NaT was read as -2**63)
+        if issubclass(kind, (numbers.Number, np.bool_, type(None))):
+            continue
+        value = next(v for v in flat if type(v) is kind)
+        raise ValueError(
+            f"{name} holds a value of type {kind.__name__} ({value!r:.60}), which is not "
+            f"numeric: {who} would read it as a number; convert {name} first."
+        )
+
+
 def float_values(X, who, order=None):
     """The ``X`` of scikit-learn's ``check_array(dtype='numeric')`` as the estimators train
     on and score it: float32 and float64 kept, any other numbers as float64 (the values

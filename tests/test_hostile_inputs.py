@@ -461,6 +461,29 @@ BAD_INPUTS = [
         ValueError,
         "early_stopping should be False",
     ),
+    # (scikit-learn's conversion read "2" as a weight of 2 and 2020-01-01 as one of 18,262,
+    # and an object y of text as the numbers it spells, where a str array y was refused)
+    (
+        "str sample_weight",
+        "both",
+        _pf(X, sample_weight=np.ones(40).astype(str)),
+        ValueError,
+        "sample_weight of dtype <U.* is not numeric",
+    ),
+    (
+        "datetime sample_weight",
+        "both",
+        _pf(X, sample_weight=np.arange(40).astype("datetime64[D]")),
+        ValueError,
+        "sample_weight of dtype datetime64\\[D\\] is not numeric",
+    ),
+    (
+        "object y of text",
+        "reg",
+        _pf(X, Y_REG.astype(str).astype(object)),
+        ValueError,
+        "y holds a value of type str",
+    ),
     ("masked X", "both", _pf(_masked(X.toarray())), TypeError, "masked array as X"),
     ("masked y", "both", lambda est: est.partial_fit(X, _masked_y(est)), TypeError, "as y"),
     (
