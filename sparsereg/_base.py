@@ -82,6 +82,7 @@ from ._validation import (
     CsrRows,
     DenseRows,
     as_kernel_csr,
+    beyond_float64,
     configured_csr,
     csr_arrays,
     csr_matrix_of,
@@ -777,18 +778,21 @@ class _BaseFTRL(TrainingLock, BaseEstimator):
         refuse_non_number_values(sample_weight, "sample_weight", who)
         if not is_classifier(self):
             refuse_non_number_values(y, "y", who)
-        X, y = validate_data(
-            self,
-            sparse_before_conversion(X),
-            y,
-            accept_sparse="csr",
-            dtype="numeric",  # (as float64 below: float_values)
-            order=order,
-            accept_large_sparse=True,
-            ensure_all_finite=False,  # checked by check_csr in the same pass as the indices
-            reset=reset,
-            y_numeric=not is_classifier(self),
-        )
+        try:
+            X, y = validate_data(
+                self,
+                sparse_before_conversion(X),
+                y,
+                accept_sparse="csr",
+                dtype="numeric",  # (as float64 below: float_values)
+                order=order,
+                accept_large_sparse=True,
+                ensure_all_finite=False,  # checked by check_csr in the same pass as the indices
+                reset=reset,
+                y_numeric=not is_classifier(self),
+            )
+        except OverflowError:
+            raise beyond_float64("X" if is_classifier(self) else "X or y") from None
         X = float_values(X, type(self).__name__, order=order)
         if reset:
             refuse_unsaveable_names(getattr(self, "feature_names_in_", None))
@@ -804,9 +808,12 @@ class _BaseFTRL(TrainingLock, BaseEstimator):
         if not is_classifier(self) and not np.all(np.isfinite(y)):
             raise ValueError("Input y contains NaN or infinity (None in an object y is NaN).")
         if sample_weight is not None:  # None stays None: the kernel takes it as all ones
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=np.float64, ensure_non_negative=True
-            )
+            try:
+                sample_weight = _check_sample_weight(
+                    sample_weight, X, dtype=np.float64, ensure_non_negative=True
+                )
+            except OverflowError:
+                raise beyond_float64("sample_weight") from None
             if sample_weight.size and not np.any(sample_weight):  # (scikit-learn < 1.9 took it)
                 raise ValueError("Sample weights must contain at least one non-zero number.")
             # (scikit-learn checks them only without assume_finite: a NaN made every weight NaN)
@@ -1490,14 +1497,17 @@ class _BaseFTRL(TrainingLock, BaseEstimator):
         """``(CSR, longest row)`` of rows to score, checked against the fitted width and
         names (``validate_data``)."""
         refuse_masked(X, "X", type(self).__name__)
-        X = validate_data(
-            self,
-            sparse_before_conversion(X),
-            accept_sparse="csr",
-            dtype="numeric",
-            accept_large_sparse=True,
-            reset=False,
-        )
+        try:
+            X = validate_data(
+                self,
+                sparse_before_conversion(X),
+                accept_sparse="csr",
+                dtype="numeric",
+                accept_large_sparse=True,
+                reset=False,
+            )
+        except OverflowError:
+            raise beyond_float64("X") from None
         X = float_values(X, type(self).__name__)
         X, longest_row, _ = as_kernel_csr(X, values=False)
         return X, longest_row

@@ -217,6 +217,16 @@ def refuse_non_number_values(values, name, who):
         )
 
 
+def beyond_float64(names):
+    """The ``ValueError`` for ``names`` (the arguments converted) whose conversion to float64
+    overflowed: NumPy's ``OverflowError`` ("int too large to convert to float", for an int
+    such as 10**400 in a list or an object array) named no argument."""
+    return ValueError(
+        f"{names} holds an integer beyond float64's range (such as 10**400), which cannot be "
+        "read as a number: rescale or drop it."
+    )
+
+
 def float_values(X, who, order=None):
     """The ``X`` of scikit-learn's ``check_array(dtype='numeric')`` as the estimators train
     on and score it: float32 and float64 kept, any other numbers as float64 (the values
@@ -233,7 +243,10 @@ def float_values(X, who, order=None):
         refuse_non_numbers(X, who, "scikit-learn's SGD models' prediction")
     if X.dtype in _FLOAT_SET:
         return np.asarray(X, order=order)
-    X = np.asarray(X, dtype=np.float64, order=order)
+    try:
+        X = np.asarray(X, dtype=np.float64, order=order)
+    except OverflowError:
+        raise beyond_float64("X") from None
     # an object array the check left was checked for NaN only (its values, once floats, not)
     if kind == "O" and X.size and not np.isfinite(X).all():
         raise ValueError("Input X contains NaN or infinity.")

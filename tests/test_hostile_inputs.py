@@ -104,6 +104,14 @@ NAN_X = X.toarray()
 NAN_X[3, 2] = np.nan
 
 
+def _with_huge_int(values):
+    """``values`` as an object array whose first entry is 10**400, beyond float64 (NumPy's
+    conversion raised an OverflowError that named no argument)."""
+    values = np.array(values, dtype=object)
+    values.flat[0] = 10**400
+    return values
+
+
 def _masked(values):
     """``values`` as a masked array whose first entry hides 1e6 (scikit-learn's checks drop
     the mask: the hidden value was trained on or scored)."""
@@ -483,6 +491,22 @@ BAD_INPUTS = [
         _pf(X, Y_REG.astype(str).astype(object)),
         ValueError,
         "y holds a value of type str",
+    ),
+    ("int beyond float64 in X", "both", _pf(_with_huge_int(X.toarray())), ValueError, "float64"),
+    ("int beyond float64 in y", "reg", _pf(X, _with_huge_int(Y_REG)), ValueError, "float64"),
+    (
+        "int beyond float64 in sample_weight",
+        "both",
+        _pf(X, sample_weight=_with_huge_int(np.ones(40))),
+        ValueError,
+        "sample_weight holds an integer beyond float64",
+    ),
+    (
+        "int beyond float64 in X in predict",
+        "both",
+        lambda est: est.predict(_with_huge_int(X.toarray())),
+        ValueError,
+        "X holds an integer beyond float64",
     ),
     ("masked X", "both", _pf(_masked(X.toarray())), TypeError, "masked array as X"),
     ("masked y", "both", lambda est: est.partial_fit(X, _masked_y(est)), TypeError, "as y"),
