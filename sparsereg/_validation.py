@@ -184,6 +184,11 @@ def refuse_non_numbers(X, who, peer):
                 )
 
 
+def _is_number_type(kind):
+    """Whether values of type ``kind`` are numbers (NumPy's timedelta64 is an integer type)."""
+    return issubclass(kind, (numbers.Number, np.bool_)) and not issubclass(kind, np.timedelta64)
+
+
 def refuse_non_number_values(values, name, who):
     """Raise a ``ValueError`` when the 1-D ``values`` (``sample_weight``, a regressor's ``y``)
     are str, bytes, dates or durations, as an array of those or as objects: scikit-learn's
@@ -191,7 +196,7 @@ def refuse_non_number_values(values, name, who):
     for counts of their unit (2020-01-01 a weight of 18,262), where ``X`` of them is refused
     (:func:`refuse_non_numbers`) and so are the weights of a stream's batches. Scalars, None
     (left to the NaN checks) and numbers of any type pass."""
-    if values is None or sp.issparse(values) or isinstance(values, (numbers.Number, np.generic)):
+    if values is None or sp.issparse(values) or _is_number_type(type(values)):
         return
     try:
         array = np.asarray(values)
@@ -208,7 +213,7 @@ def refuse_non_number_values(values, name, who):
     flat = array.ravel()
     for kind in set(map(type, flat.tolist())):  # each type once
         # (None is a NaN once converted, which the NaN checks name; NaT was read as -2**63)
-        if issubclass(kind, (numbers.Number, np.bool_, type(None))):
+        if _is_number_type(kind) or kind is type(None):
             continue
         value = next(v for v in flat if type(v) is kind)
         raise ValueError(

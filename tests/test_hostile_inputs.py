@@ -1750,3 +1750,20 @@ def test_masked_classes_are_refused_by_a_first_partial_fit(make):
     with pytest.raises(TypeError, match="masked array as classes"):
         est.partial_fit(X, Y_CLASS, classes=hidden)
     assert not hasattr(est, "classes_")
+
+
+@pytest.mark.parametrize(
+    "weight",
+    [
+        np.timedelta64(5, "s"),  # (NumPy's timedelta64 is an integer type: a weight of 5)
+        np.datetime64("2020-01-01"),
+        np.array([np.timedelta64(1, "s")] * 40, dtype=object),
+    ],
+    ids=["timedelta64", "datetime64", "object timedelta64"],
+)
+def test_durations_and_dates_as_sample_weight_are_refused(weight):
+    est = _trained(_reg)
+    before = pickle.dumps(est)
+    with pytest.raises(ValueError, match="sample_weight .*not numeric"):
+        est.partial_fit(X, Y_REG, sample_weight=weight)
+    assert pickle.dumps(est) == before
