@@ -33,6 +33,7 @@ from ._decision import (
 )
 from ._interrupts import interrupts_deferred
 from ._losses import one_vs_rest_probabilities
+from ._missing import refuse_masked
 from ._model_file import ARITHMETIC, DEFAULT_MAX_BYTES, model_arrays, read_model_arrays
 from ._npz import savez_compressed
 from ._optional_methods import available_when
@@ -365,6 +366,7 @@ class ExportedLinearModel:
         """``X`` transformed, validated, and as float64 or float32; with ``cast_by_product``,
         a dense X of bools, integers or float16 as scikit-learn's ``validate_data`` leaves
         it (:func:`_cast_by_numpy`)."""
+        refuse_masked(X, "X", f"the exported {self.source}")
         for transformer in self.transformers:
             X = transform_raw(transformer, X)
         if not self.transformers:
@@ -443,6 +445,7 @@ class ExportedLinearModel:
         """``LinearWeights.plain_scores`` of ``X``, or of the values of a DataFrame whose
         columns are the fitted names (``frame_values``); None when the full checks must run.
         For a model without transformers, whose arithmetic is FTRL's."""
+        refuse_masked(X, "X", f"the exported {self.source}")
         if self.feature_names_in_ is not None:
             # a DataFrame of those names (what _transform lets through), else the full checks
             # (which warn for an X without them, as the estimator's validate_data does)

@@ -1330,3 +1330,18 @@ def test_a_linear_discriminant_analysis_subclass_exports_its_log_probabilities(t
         for exported in (export_model(lda), round_trip(export_model(lda), tmp_path)):
             assert_array_equal(exported.predict_log_proba(far), lda.predict_log_proba(far))
             assert np.isfinite(exported.predict_log_proba(far)).all()
+
+
+@pytest.mark.parametrize("source", ["ftrl", "logistic"])
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "decision_function"])
+def test_an_export_refuses_a_masked_x_as_the_estimator_does(source, method, tmp_path):
+    # the masked entry hides 1e6: read, it decided the scores
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 3)), np.arange(40) % 2
+    est = (SparseFTRLClassifier() if source == "ftrl" else LogisticRegression()).fit(X, y)
+    masked = np.ma.masked_array(X[:5].copy(), mask=np.zeros((5, 3), dtype=bool))
+    masked.data[0, 0], masked.mask[0, 0] = 1e6, True
+    model = export_model(est)
+    for scorer in (model, round_trip(model, tmp_path)):
+        with pytest.raises(TypeError, match="masked array as X"):
+            getattr(scorer, method)(masked)
