@@ -59,6 +59,7 @@ from ._missing import refuse_pandas_na
 from ._optional_methods import available_when
 from ._training_lock import TrainingLock
 from ._typing import ArrayLike
+from ._validation import refuse_non_number_values
 from ._worker_warnings import joined, reissue, with_recorded_warnings
 from .crosses import FeatureCrossHasher
 from .linear_model import (
@@ -236,6 +237,11 @@ def _block(X, y, sample_weight, index):
     if len(set(rows.values())) > 1:
         counts = ", ".join(f"{name} has {n}" for name, n in rows.items())
         raise ValueError(f"partition {index} of the data: {counts} rows; partition them alike.")
+    if sample_weight is not None:  # (an object array's text is known only now)
+        try:
+            refuse_non_number_values(sample_weight, "sample_weight", "partial_fit")
+        except ValueError as exc:
+            raise ValueError(f"partition {index}: {exc}") from None
     if sample_weight is not None and len(sample_weight) and not np.any(_as_numbers(sample_weight)):
         # (the local partial_fit, which trains each partition, refuses such a batch unnamed)
         raise ValueError(
@@ -246,9 +252,9 @@ def _block(X, y, sample_weight, index):
 
 
 def _as_numbers(sample_weight):
-    """``sample_weight`` as the float64 weights the local ``partial_fit`` trains with (it takes
-    numeric strings, and None in an object array as NaN), or NaN where it refuses them (naming
-    the problem), so that no weights it refuses are taken for zeros."""
+    """``sample_weight`` as the float64 weights the local ``partial_fit`` trains with (None in
+    an object array as NaN), or NaN where it refuses them (naming the problem), so that no
+    weights it refuses are taken for zeros."""
     values = np.asarray(sample_weight)
     if values.dtype.kind != "c":  # (complex ones are refused; cast, they warned)
         with contextlib.suppress(TypeError, ValueError):
@@ -560,6 +566,12 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
         x_parts = self._x_parts(X)[0]
         _refuse_y_not_1d(y)
         _refuse_weight_not_1d(sample_weight)
+        if sample_weight is not None and hasattr(sample_weight, "dtype"):
+            # text, dates or durations, as the local estimator refuses them: before any
+            # partition is computed (objects are looked at in each partition, _block)
+            refuse_non_number_values(
+                np.empty(0, dtype=sample_weight.dtype), "sample_weight", type(self).__name__
+            )
         if isinstance(X, da.Array):  # rechunked to X's row blocks when all are known
             y = _aligned(y, "y", X.chunks[0])
             sample_weight = _aligned(sample_weight, "sample_weight", X.chunks[0])
