@@ -271,21 +271,15 @@ def classes(labels):
 
 
 def scaler_input(version, value):
-    """Whether a scaler was folded into the weights: a file of format version 5 says so in
-    ``scaler_input`` (True), which the other versions do not hold."""
-    if version != SCALER_VERSION:
-        if value is not None:
-            raise ValueError(
-                f"model file: format version {version} has no scaler_input; a folded "
-                f"scaler's model is format version {SCALER_VERSION}."
-            )
-        return False
-    if value is None or not bool(value):
+    """Whether a scaler was folded into the weights (``scaler_input``, True). A file of format
+    version 5 needs it. One of versions 2-4 may hold it too: sparsereg wrote folded scalers'
+    files so before version 5 (during this release's development), and they read as then."""
+    if version == SCALER_VERSION and (value is None or not bool(value)):
         raise ValueError(
             f"model file: format version {SCALER_VERSION} (a folded scaler) needs "
             "scaler_input, True."
         )
-    return True
+    return value is not None and bool(value)
 
 
 def feature_names(names):

@@ -1248,7 +1248,8 @@ def load_model(file: FileLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> "Export
     float weights of a scikit-learn model whose ``coef_`` was Fortran-ordered
     (``arithmetic`` 'blas_fortran') or sparse ('blas_sparse'), whose dense rows
     are scored with that layout; version 5 holds the model of a folded scaler
-    (``scaler_input`` True, which no other version holds), with the weights and
+    (``scaler_input`` True; files of versions 2 to 4 written by sparsereg before
+    version 5 may hold it too, and load as written), with the weights and
     arithmetic of versions 2 to 4 (quantized weights scored as 'blas' or 'ftrl').
     A version newer than this sparsereg reads is refused as such, before its
     members are. The dtypes and shapes are checked from the

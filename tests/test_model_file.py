@@ -746,9 +746,6 @@ def test_scaler_input_is_format_version_5s_only():
     arrays = arrays_of(model)
     assert int(arrays["format_version"]) == 5 and str(arrays["arithmetic"]) == "blas_fortran"
     assert_array_equal(load_model(saved(arrays)).predict_proba(X), model.predict_proba(X))
-    for version, arithmetic in ((2, "blas"), (4, "blas_fortran")):
-        edited = dict(arrays, format_version=np.array(version), arithmetic=np.array(arithmetic))
-        refused(saved(edited), f"format version {version} has no scaler_input")
     for value in (None, False):
         edited = dict(arrays)
         if value is None:
@@ -765,6 +762,26 @@ def test_scaler_input_is_format_version_5s_only():
     refused(saved(edited), "quantized weights are scored with the arithmetic")
     edited["arithmetic"] = np.array("blas")
     assert load_model(saved(edited)).weights_format == "float16"
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_folded_scalers_file_of_version_2_to_4_still_loads():
+    # sparsereg wrote folded scalers' files as versions 2-4 with scaler_input before version
+    # 5: they were refused ("format version 4 has no scaler_input")
+    model, X = _folded_scaler_model()
+    arrays = arrays_of(model)
+    long_rows = X.astype(np.longdouble)  # scored in float64, as the pipeline's scaler does
+    quantized = dict(
+        arrays,
+        coef_data=arrays["coef_data"].astype(np.float16),
+        weights_format=np.array("float16"),
+        arithmetic=np.array("blas"),
+    )
+    for version, written in ((4, arrays), (3, quantized), (2, dict(arrays, arithmetic="blas"))):
+        as_written = load_model(saved(dict(written, format_version=np.array(version))))
+        assert_array_equal(as_written.predict_proba(long_rows), as_written.predict_proba(X))
+        expected = load_model(saved(written)).predict_proba(X)  # as version 5
+        assert_array_equal(as_written.predict_proba(X), expected)
 
 
 class _ReadsToTheEnd(io.FileIO):
