@@ -58,7 +58,6 @@ import glob
 import gzip
 import hashlib
 import io
-import math
 import numbers
 import os
 import shutil
@@ -117,6 +116,8 @@ class _RemoteFile:
 
 
 _ARCHIVE_ROOM = 2**20
+# the longest wait without progress: a socket's timeout in milliseconds fits in a C int
+_MAX_STALL_TIMEOUT = 10**6
 
 
 _LIBSVM = "https://www.csie.ntu.edu.tw/~cjlin/libsvmtools/datasets/binary"
@@ -300,9 +301,12 @@ def _check_n_retries(n_retries):
 def _check_stall_timeout(stall_timeout):
     if isinstance(stall_timeout, (bool, np.bool_)) or not isinstance(stall_timeout, numbers.Real):
         raise TypeError(f"stall_timeout must be a number of seconds > 0, got {stall_timeout!r}")
-    if not 0 < stall_timeout < math.inf:  # (nan too: a wait for ever)
+    # (nan too: a wait for ever); beyond the bound, the socket's timeout overflowed mid-download
+    # (OverflowError: 1e10 s), and an int beyond float's range was no float
+    if not 0 < stall_timeout <= _MAX_STALL_TIMEOUT:
         raise ValueError(
-            f"stall_timeout must be a finite number of seconds > 0, got {stall_timeout!r}"
+            f"stall_timeout must be a number of seconds > 0 and at most {_MAX_STALL_TIMEOUT:,} "
+            f"(11 days), got {stall_timeout!r:.100}"
         )
 
 
@@ -644,7 +648,7 @@ _FETCH_PARAMETERS = """    download_if_missing : bool, default=True
         ``TimeoutError`` once its folder and partial file did not change for that long (a
         stopped or hung process); a server that sends nothing for that long fails the download
         attempt (an ``OSError`` once ``n_retries`` are spent). Values must be in the range
-        `(0, inf)`."""
+        `(0, 1e6]`."""
 
 _FETCH_RAISES = """    (data, target) : tuple
         If ``return_X_y`` is True.
