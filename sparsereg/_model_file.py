@@ -96,6 +96,9 @@ def model_arrays(fields):
 # Reading a file that may come from anyone
 DEFAULT_MAX_BYTES = 2**31
 _WHAT = "model file"
+# members a zip directory may list beyond this version's: a newer version's, refused as the
+# newer version's once its format_version is read
+_NEWER_MEMBERS = 16
 
 
 def _members(archive):
@@ -136,7 +139,7 @@ def read_model_arrays(file, max_bytes=DEFAULT_MAX_BYTES):
     fp, owned = _npz.open_file(file)
     try:
         with _npz.open_archive(
-            fp, what=_WHAT, fmt=FORMAT, max_members=len(checks.MEMBERS)
+            fp, what=_WHAT, fmt=FORMAT, max_members=len(checks.MEMBERS) + _NEWER_MEMBERS
         ) as archive:
             return _read(archive, max_bytes)
     finally:

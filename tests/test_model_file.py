@@ -725,6 +725,11 @@ def test_a_newer_files_new_member_is_refused_as_the_newer_version(models):
     arrays = arrays_of(models["binary"])
     arrays.update(format_version=np.array(99), holdout_rate=np.array(0.5))
     refused(saved(arrays), "format version 99 is newer than this sparsereg reads")
+    # with every member this sparsereg knows (a q2.13 folded scaler's, fitted on a DataFrame)
+    # and a new one: it was refused for its number of members
+    known = ("feature_names_in", "weights_format", "weights_scale", "scaler_input")
+    full = dict(arrays, **{key: np.array(0) for key in known})
+    refused(saved(full), "format version 99 is newer than this sparsereg reads")
     arrays.update(format_version=np.array(2))
     refused(saved(arrays), r"unknown member\(s\) \['holdout_rate.npy'\]")
 
