@@ -967,6 +967,19 @@ def _source_name(estimator):
     return type(estimator).__name__
 
 
+def _refuse_repeated_names(names, owner):
+    """Refuse feature names that repeat one (set by hand: scikit-learn fits no DataFrame whose
+    names repeat), which the export saved in a file that ``load_model`` refuses."""
+    seen = set()
+    for name in [] if names is None else names:
+        if name in seen:
+            raise ValueError(
+                f"{owner}.feature_names_in_ repeats the name {str(name)!r:.200}; a model file "
+                "holds each column's name once (load_model would refuse this one)."
+            )
+        seen.add(name)
+
+
 def _blas_layout(coef):
     """How a scikit-learn model's ``coef_`` is laid out, which decides the order of the sums
     of its product with a dense X: 'blas' (C order, or 1-D), 'blas_fortran' (F order: a
@@ -1173,6 +1186,8 @@ def export_model(
                 "binary classifier has 1 weight vector and 2 classes, any other a weight "
                 "vector per class."
             )
+    if not transformer_specs:
+        _refuse_repeated_names(feature_names_in, type(scaler or estimator).__name__)
     return ExportedLinearModel._build(
         kind="classifier" if is_classifier(estimator) else "regressor",
         proba=_proba_kind(estimator, coef.shape[0], softmax),

@@ -826,3 +826,15 @@ def test_feature_names_that_repeat_are_refused():
     assert list(load_model(saved(arrays)).feature_names_in_) == ["a", "b", "c"]
     arrays["feature_names_in"] = np.array(["a", "b", "a"])
     refused(saved(arrays), "feature_names_in repeats the name 'a'")
+
+
+def test_an_estimator_whose_feature_names_repeat_is_not_exported():
+    # (names set by hand: the export was saved in a file that load_model refuses)
+    import pandas as pd
+
+    X, signal, _ = make_data(n_rows=50)
+    X = pd.DataFrame(X.toarray()[:, :3], columns=["a", "b", "c"])
+    estimator = SGDClassifier(random_state=0).fit(X, binary(signal))
+    estimator.feature_names_in_ = np.array(["a", "b", "a"], dtype=object)
+    with pytest.raises(ValueError, match="SGDClassifier.feature_names_in_ repeats the name 'a'"):
+        export_model(estimator)
