@@ -807,22 +807,23 @@ def test_a_download_gives_up_on_one_that_makes_no_progress(server, lock_held_els
     assert server.requests == []
 
 
-def test_a_download_waits_for_one_that_makes_progress(server, lock_held_elsewhere):
+def test_a_download_waits_for_one_that_makes_progress(server, lock_held_elsewhere, small_a9a_test):
     held = lock_held_elsewhere
-    content = real_file("libsvm_a9a/a9a.t")
-    thread, outcome = fetch_in_a_thread(stall_timeout=0.3)
-    with open(held.live / "tmp1234", "wb") as partial:  # 2 s of a download, 0.1 s a step
-        for step in range(20):
-            partial.write(content[step * 4096 : (step + 1) * 4096])
+    # 2 s of a download, a step each 0.1 s: the waiter, which looks every 0.25 s at most, gives
+    # up only if no step lands for 1.5 s (with 0.3 s, a step 0.1 s late on a busy machine did)
+    thread, outcome = fetch_in_a_thread(stall_timeout=1.5)
+    with open(held.live / "tmp1234", "wb") as partial:
+        for _ in range(20):
+            partial.write(A9A_TEXT)
             partial.flush()
             thread.join(timeout=0.1)
     assert thread.is_alive()  # still waiting, after more than stall_timeout in all
-    (held.folder / "a9a.t").write_bytes(content)  # the other download ends
+    (held.folder / "a9a.t").write_bytes(A9A_TEXT)  # the other download ends
     shutil.rmtree(held.live)
     held.release()
     thread.join(timeout=30)
     assert len(outcome) == 1 and not isinstance(outcome[0], Exception), outcome
-    a9a_test_is_whole(*outcome[0])
+    assert outcome[0][1].tolist() == [-1, 1, -1]
     assert server.requests == []  # the file the other download left
 
 
