@@ -319,6 +319,40 @@ def test_a_resume_names_the_files_by_any_path_and_refuses_others_of_the_same_nam
     assert comparable(history) == comparable(full_history)
 
 
+def test_a_checkpoint_naming_its_files_as_given_resumes_and_names_a_file_that_grew(
+    tmp_path, monkeypatch
+):
+    # a checkpoint written before files were described by their full path holds their names
+    # as given: the same names, from the same folder, resume it; a file that grew since was
+    # refused with every name "changed" (its full path against the name given), not its size
+    pytest.importorskip("pyarrow")
+    for k, batch in enumerate(click_batches(n_batches=2, rows=500)):
+        batch.to_csv(tmp_path / f"day{k}.csv", index=False)
+    names = ["day0.csv", "./day1.csv"]
+    kwargs = dict(target="click", batch_rows=200, passes=2)
+    monkeypatch.chdir(tmp_path)
+    full, full_history = fit_stream(pipeline(), names, **kwargs)
+    written, checkpoint = tmp_path / "new.ckpt", tmp_path / "old.ckpt"
+    with pytest.raises(KeyboardInterrupt):
+        fit_stream(pipeline(), names, checkpoint=written, progress=interrupt_after(3), **kwargs)
+    with np.load(written) as arrays:
+        meta = json.loads(str(arrays["meta"]))
+    meta["files"] = [[name, os.path.getsize(name)] for name in names]  # as they were given
+    _tamper(written, checkpoint, "meta", np.array(json.dumps(meta)))
+    saved = checkpoint.read_bytes()
+    resumed, history = fit_stream(pipeline(), names, checkpoint=checkpoint, resume=True, **kwargs)
+    assert_same_state(resumed[-1], full[-1])
+    assert comparable(history) == comparable(full_history)
+    checkpoint.write_bytes(saved)
+    size = os.path.getsize("day1.csv")
+    with open("day1.csv", "a") as f:
+        f.write("news,3,1\n")
+    with pytest.raises(ValueError, match="different run") as refused:
+        fit_stream(pipeline(), names, checkpoint=checkpoint, resume=True, **kwargs)
+    assert f"['./day1.csv', {size}]] -> [['day0.csv', " in str(refused.value)
+    assert str(refused.value).endswith(f"['./day1.csv', {size + 9}]].")
+
+
 def interrupt_after(n_batches):
     """A progress callback that sends Ctrl-C (SIGINT) during batch ``n_batches``."""
     calls = []

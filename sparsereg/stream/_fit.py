@@ -187,6 +187,13 @@ def _described_files(src, as_given=False):
     return files
 
 
+def _file_names(files):
+    """The names of described files (``[name, size]`` each); None if ``files`` is no such list."""
+    if not isinstance(files, list) or not all(isinstance(f, list) and len(f) == 2 for f in files):
+        return None
+    return [name for name, _ in files]
+
+
 def _check_not_an_input(checkpoint, written, src):
     """Refuse a checkpoint that is one of the files read (or links to one): the data would be
     written over, while a pass reads it."""
@@ -598,8 +605,10 @@ class _Trainer:
             raise ValueError(f"resume: there is no checkpoint at {os.fspath(path)!r}.")
         state, meta, run, arrays = load_checkpoint(path, max_bytes=memory_limit() // 2)
         expected = description if arrays["version"] >= 3 else undigested
+        # a checkpoint written before files were described by their full path names them as
+        # given: compared so (sizes too), its message shows a size that changed, not every name
         given = _described_files(self.src, as_given=True)
-        if meta.get("files") == given:  # (written before files were described by full path)
+        if _file_names(meta.get("files")) == _file_names(given):
             expected = {**expected, "files": given}
         _check_same_run(meta, expected, path)
         history = StreamHistory.from_arrays(self.name, arrays)
