@@ -617,6 +617,10 @@ _OPTION_OF_PARAMETER = {
 }
 
 
+# the losses --epsilon is the margin of
+_LOSSES_WITH_A_MARGIN = ("huber", "epsilon_insensitive", "squared_epsilon_insensitive")
+
+
 def _validated(estimator):
     """`estimator`, its parameters checked as its fit checks them, before any file is read; a
     value out of range is a `UsageError` naming the option typed, not the parameter."""
@@ -658,12 +662,13 @@ def _estimator(args):
             f"--inclusion {args.inclusion} needs the sparse state store (a column left out "
             "holds no state): give --state-store sparse or auto."
         )
+    a_loss = args.loss in CLASSIFICATION_LOSSES + REGRESSION_LOSSES
+    if args.epsilon is not None and a_loss and args.loss not in _LOSSES_WITH_A_MARGIN:
+        raise UsageError(  # (it was taken and not used)
+            "--epsilon is the margin of the huber and epsilon-insensitive losses; --loss "
+            f"{args.loss} has none."
+        )
     if args.loss in CLASSIFICATION_LOSSES:
-        if args.epsilon is not None:  # (it was taken and not used)
-            raise UsageError(
-                f"--epsilon is the margin of regression losses; --loss {args.loss} is a "
-                "classifier's."
-            )
         return _validated(SparseFTRLClassifier(loss=args.loss, **params))
     if args.loss in REGRESSION_LOSSES:
         epsilon = 0.1 if args.epsilon is None else args.epsilon

@@ -929,13 +929,20 @@ def test_a_negative_epsilon_is_a_usage_error(tmp_path, csv_file, capsys, args, m
 
 
 def test_an_option_that_would_not_be_used_is_a_usage_error(tmp_path, csv_file, capsys):
-    # (each was taken and ignored: --epsilon by a classifier, --zero-based for CSV files,
-    # report's reading options without DATA)
+    # (each was taken and ignored: --epsilon by a classifier or a squared_error regressor,
+    # --zero-based for CSV files, report's reading options without DATA)
     model = str(tmp_path / "model.npz")
     refused = [
         (
             ["train", str(csv_file), "--target", "click", "--model", model, "--epsilon", "0.5"],
-            "--epsilon is the margin of regression losses; --loss log_loss is a classifier's",
+            "--epsilon is the margin of the huber and epsilon-insensitive losses; --loss "
+            "log_loss has none",
+        ),
+        (
+            ["train", str(csv_file), "--target", "click", "--model", model, "--epsilon", "0.5"]
+            + ["--loss", "squared_error"],
+            "--epsilon is the margin of the huber and epsilon-insensitive losses; --loss "
+            "squared_error has none",
         ),
         (
             ["train", str(csv_file), "--target", "click", "--model", model, "--zero-based"],
