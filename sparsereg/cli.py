@@ -1053,6 +1053,8 @@ def _report(args):
             "or leave them out."
         )
     model = _load_model(args.model, args.data)
+    # (checked also when no weight is named, and DATA not read: --top 0, a model of zeros)
+    reading = _reading(args) if args.data else None
     coef = model.coef_.tocsr()
     top = args.top
     # the selection (and naming) of sparsereg.top_weights, without pandas: a multi-output
@@ -1064,7 +1066,7 @@ def _report(args):
     weights = [(labels[k], column, weight) for k, column, weight in largest_weights(coef, top)]
     names = {}
     if args.data and weights:
-        fmt, delimiter = _reading(args)
+        fmt, delimiter = reading
         names = _named_columns(
             model,
             args.data,

@@ -966,6 +966,13 @@ def test_an_option_that_would_not_be_used_is_a_usage_error(tmp_path, csv_file, c
             )
             for option in (["--format", "csv"], ["--delimiter", ";"], ["--zero-based"])
         ),
+        # (checked only when a weight was named, DATA read for its name)
+        (["report", model, str(csv_file), "--top", "0", "--zero-based"], "--zero-based is for"),
+        (
+            ["report", model, str(csv_file), "--top", "0", "--format", "parquet"]
+            + ["--delimiter", ";"],
+            "--delimiter is for CSV files; these are read as parquet",
+        ),
     ]:
         with pytest.raises(SystemExit) as exit_info:
             main(argv)
