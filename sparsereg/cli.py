@@ -733,7 +733,13 @@ def _model(args, fmt, delimiter):
     if len(buckets) < len(args.bucket):  # (the last one given was taken)
         named = [name for name, _ in args.bucket]
         twice = next(name for name in named if named.count(name) > 1)
-        raise UsageError(f"--bucket {twice}: the column is bucketed twice; give one width.")
+        specs = [spec for name, spec in args.bucket if name == twice]
+        hint = "give one width"
+        if all(isinstance(spec, dict) and isinstance(spec["datetime"], list) for spec in specs):
+            # (calendar parts each, which one --bucket takes together)
+            parts = dict.fromkeys(part for spec in specs for part in spec["datetime"])
+            hint = f"give its calendar parts in one: --bucket {twice}={','.join(parts)}"
+        raise UsageError(f"--bucket {twice}: the column is bucketed twice; {hint}.")
     used = {n for cross in crosses for n in cross}
     unused = [n for n in buckets if n not in used]
     if unused:

@@ -1044,6 +1044,11 @@ def test_a_count_of_zero_rows_is_a_usage_error_naming_the_option(
         (["--classes", "yes,no,"], "argument --classes: 'yes,no,': give labels separated by"),
         # (the last width given was taken)
         (["--bucket", "lat=1"], "--bucket lat: the column is bucketed twice; give one width"),
+        (
+            ["--bucket", "ts=hour", "--bucket", "ts=dayofweek"],
+            "--bucket ts: the column is bucketed twice; give its calendar parts in one: "
+            "--bucket ts=hour,dayofweek.",
+        ),
         # (a column or cross given twice was hashed twice, as two features of one value; a
         # cross repeating a column was refused naming no option, exit 1)
         (["--cross", "hour,site"], "--cross hour,site: site,hour is already a cross"),
