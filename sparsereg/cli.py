@@ -384,7 +384,6 @@ def _parser():
     report.add_argument(
         "--explain-rows",
         type=_positive_count,
-        default=100_000,
         metavar="N",
         help="rows of DATA read to name the columns (100000)",
     )
@@ -1053,10 +1052,11 @@ def _report(args):
     from .sparsity import sparsity_report
     from .weights import largest_weights
 
-    if not args.data and (args.format or args.delimiter is not None or args.zero_based):
+    reading_options = (args.format, args.delimiter, args.zero_based or None, args.explain_rows)
+    if not args.data and any(option is not None for option in reading_options):
         raise UsageError(  # (they were taken and not used)
-            "--format, --delimiter and --zero-based tell how to read DATA: give DATA too, "
-            "or leave them out."
+            "--format, --delimiter, --zero-based and --explain-rows tell how to read DATA: give "
+            "DATA too, or leave them out."
         )
     model = _load_model(args.model, args.data)
     # (checked also when no weight is named, and DATA not read: --top 0, a model of zeros)
@@ -1079,7 +1079,7 @@ def _report(args):
             fmt,
             delimiter,
             sorted({c for _, c, _ in weights}),
-            args.explain_rows,
+            100_000 if args.explain_rows is None else args.explain_rows,
             args.zero_based,
         )
     # a model fitted on a DataFrame, its columns read as they are, names them (as top_weights)

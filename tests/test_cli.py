@@ -930,7 +930,7 @@ def test_a_negative_epsilon_is_a_usage_error(tmp_path, csv_file, capsys, args, m
 
 def test_an_option_that_would_not_be_used_is_a_usage_error(tmp_path, csv_file, capsys):
     # (each was taken and ignored: --epsilon by a classifier or a squared_error regressor,
-    # --zero-based for CSV files, report's reading options without DATA)
+    # --zero-based for CSV files, report's reading options and --explain-rows without DATA)
     model = str(tmp_path / "model.npz")
     refused = [
         (
@@ -962,9 +962,15 @@ def test_an_option_that_would_not_be_used_is_a_usage_error(tmp_path, csv_file, c
         *(
             (
                 ["report", model, *option],
-                "--format, --delimiter and --zero-based tell how to read DATA: give DATA too",
+                "--format, --delimiter, --zero-based and --explain-rows tell how to read DATA: "
+                "give DATA too",
             )
-            for option in (["--format", "csv"], ["--delimiter", ";"], ["--zero-based"])
+            for option in (
+                ["--format", "csv"],
+                ["--delimiter", ";"],
+                ["--zero-based"],
+                ["--explain-rows", "10"],
+            )
         ),
         # (checked only when a weight was named, DATA read for its name)
         (["report", model, str(csv_file), "--top", "0", "--zero-based"], "--zero-based is for"),
