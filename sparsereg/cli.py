@@ -186,6 +186,10 @@ def _delimiter(text):
         raise argparse.ArgumentTypeError(
             f"{text!r} quotes fields or ends lines; give another character (e.g. ';')."
         )
+    if not "\x01" <= text <= "\x7f":  # (the header was read as one column: "no column")
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ASCII character other than NUL (pyarrow reads one byte)."
+        )
     return text
 
 

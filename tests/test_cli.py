@@ -1046,6 +1046,8 @@ def test_a_count_of_zero_rows_is_a_usage_error_naming_the_option(
         (["--early-stop", "2"], "--early-stop watches the holdout loss: give --holdout too"),
         (["--delimiter", '"'], "argument --delimiter: '\"' quotes fields or ends lines"),
         (["--delimiter", "\n"], "argument --delimiter: '\\n' quotes fields or ends lines"),
+        # (pyarrow reads one byte: 'é' read the header as one column, "no column 'click'")
+        (["--delimiter", "é"], "argument --delimiter: 'é' is not an ASCII character other than"),
         # (an empty label was refused as "give column names separated by commas")
         (["--classes", "yes,no,"], "argument --classes: 'yes,no,': give labels separated by"),
         # (the last width given was taken)

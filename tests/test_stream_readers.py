@@ -212,6 +212,16 @@ def test_a_delimiter_that_quotes_or_ends_lines_is_refused(tmp_path, delimiter):
         open_source(plain, target="clicked", delimiter=delimiter)
 
 
+@pytest.mark.parametrize("delimiter", ["\x00", "é", "\x85"])
+def test_a_delimiter_that_is_not_one_ascii_byte_is_refused_naming_it(tmp_path, delimiter):
+    # (pyarrow refused it as "Expecting an ASCII character", naming neither the delimiter nor
+    # the parameter)
+    _pyarrow()
+    plain = _write_csv(_frame(30), tmp_path / "d.csv")
+    with pytest.raises(ValueError, match=f"delimiter {re.escape(repr(delimiter))} is not an ASCII"):
+        open_source(plain, target="clicked", delimiter=delimiter)
+
+
 def test_csv_columns_selected_and_prediction_without_target(tmp_path):
     _pyarrow()
     path = _write_csv(_frame(30), tmp_path / "d.csv")

@@ -178,8 +178,9 @@ def open_source(
         then holds ``\\r`` alone), and a stray quote whose field holds such a line end is not
         recognised as left open.
     delimiter : str, default=None
-        The CSV field delimiter, one for every file. None: a tab if the files' names end in
-        ``.tsv`` (or ``.tsv.gz``...), else "," (files of both kinds are refused).
+        The CSV field delimiter, one for every file: an ASCII character, not NUL, a quote or a
+        line end. None: a tab if the files' names end in ``.tsv`` (or ``.tsv.gz``...), else ","
+        (files of both kinds are refused).
     target_dtype : {"float64", "str"}, default="float64"
         The type of y; "str" gives an object array of str (class labels as written).
     n_features : int, default=None
@@ -378,6 +379,11 @@ def open_source(
     if delimiter in '"\r\n':  # (a quote read each line as one field: "not found")
         raise ValueError(
             f"delimiter {delimiter!r} quotes fields or ends lines; give another character."
+        )
+    if not "\x01" <= delimiter <= "\x7f":  # (pyarrow's "Expecting an ASCII character")
+        raise ValueError(
+            f"delimiter {delimiter!r} is not an ASCII character other than NUL (pyarrow reads "
+            "one byte); give another character."
         )
     return _ArrowSource(
         files,
