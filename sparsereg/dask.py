@@ -566,9 +566,10 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
         x_parts = self._x_parts(X)[0]
         _refuse_y_not_1d(y)
         _refuse_weight_not_1d(sample_weight)
-        if sample_weight is not None and hasattr(sample_weight, "dtype"):
+        if isinstance(getattr(sample_weight, "dtype", None), np.dtype):
             # text, dates or durations, as the local estimator refuses them: before any
-            # partition is computed (objects are looked at in each partition, _block)
+            # partition is computed (objects, and pandas' own dtypes such as Float64 or
+            # category, which NumPy cannot make, are looked at in each partition, _block)
             refuse_non_number_values(
                 np.empty(0, dtype=sample_weight.dtype), "sample_weight", type(self).__name__
             )

@@ -195,6 +195,33 @@ def test_weights_are_read_as_the_local_partial_fit_reads_them(client, mixing):
         DaskSparseFTRLClassifier(**params).fit(dX, dy, sample_weight=da.from_array(missing, 20))
 
 
+def test_weights_of_pandas_dtypes_train_as_the_local_partial_fit_trains_them(client):
+    # NumPy cannot make a pandas dtype: fit failed with "Cannot interpret 'Float64Dtype()' as
+    # a data type" where the local partial_fit takes Float64, Int64 and numeric categories
+    dd = pytest.importorskip("dask.dataframe")
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"kind": rng.choice(["a", "b", "c"], 40)})
+    y = pd.Series(rng.integers(0, 2, 40))
+    weight = rng.integers(1, 4, 40)
+    hasher = FeatureCrossHasher(crosses=["kind"], n_features=64)
+    dX, dy = dd.from_pandas(frame, npartitions=2), dd.from_pandas(y, npartitions=2)
+    local = SparseFTRLClassifier(random_state=0)
+    for part in (slice(0, 20), slice(20, 40)):
+        local.partial_fit(
+            hasher.transform(frame[part]), y[part], classes=[0, 1], sample_weight=weight[part]
+        )
+    params = dict(mixing=None, hasher=hasher, client=client, random_state=0)
+    for dtype in ("Float64", "Int64", "category"):
+        given = dd.from_pandas(pd.Series(weight).astype(dtype), npartitions=2)
+        model = DaskSparseFTRLClassifier(**params).fit(dX, dy, sample_weight=given)
+        assert_same_state(model.to_local(), local)
+    text = dd.from_pandas(pd.Series(weight.astype(str), dtype="string"), npartitions=2)
+    with pytest.raises(ValueError, match=r"partition 0: sample_weight holds a value of type str"):
+        DaskSparseFTRLClassifier(**params).fit(dX, dy, sample_weight=text)
+
+
 def _simulate(Local, params, shards, blocks, y, passes, classes, weight=None):
     """The mixing rule in one process: copies per shard, merged in the same tree, each in
     proportion to the rows it trained on (their weights' sum with ``weight``)."""
