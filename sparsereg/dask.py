@@ -55,7 +55,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d,
 
 from ._losses import gives_probabilities
 from ._merge import merge_ftrl_states
-from ._missing import refuse_pandas_na
+from ._missing import refuse_masked, refuse_pandas_na
 from ._optional_methods import available_when
 from ._training_lock import TrainingLock
 from ._typing import ArrayLike
@@ -237,6 +237,12 @@ def _block(X, y, sample_weight, index):
     if len(set(rows.values())) > 1:
         counts = ", ".join(f"{name} has {n}" for name, n in rows.items())
         raise ValueError(f"partition {index} of the data: {counts} rows; partition them alike.")
+    # (a masked chunk's mask is known only now; np.asarray, before partial_fit, drops it)
+    for name, values in (("X", X), ("y", y), ("sample_weight", sample_weight)):
+        try:
+            refuse_masked(values, name, "partial_fit")
+        except TypeError as exc:
+            raise TypeError(f"partition {index}: {exc}") from None
     if sample_weight is not None:  # (an object array's text is known only now)
         try:
             refuse_non_number_values(sample_weight, "sample_weight", "partial_fit")

@@ -222,6 +222,25 @@ def test_weights_of_pandas_dtypes_train_as_the_local_partial_fit_trains_them(cli
         DaskSparseFTRLClassifier(**params).fit(dX, dy, sample_weight=text)
 
 
+@pytest.mark.parametrize("masked", ["X", "y", "sample_weight"])
+def test_masked_blocks_are_refused_as_the_local_estimator_refuses_them(client, masked):
+    # each partition went through np.asarray before partial_fit, which drops the mask: a
+    # hidden label 7 became a class, a hidden weight of 1e6 was trained with
+    rng = np.random.default_rng(0)
+    data = {"X": rng.normal(size=(40, 3)), "y": np.arange(40.0) % 2, "sample_weight": np.ones(40)}
+    hidden = np.ma.masked_array(data[masked], mask=False)
+    hidden.data.flat[0], hidden.mask.flat[0] = 7 if masked == "y" else 1e6, True
+    data[masked] = hidden
+    given = {
+        name: da.from_array(values, chunks=(20,) + values.shape[1:], asarray=False)
+        for name, values in data.items()
+    }
+    model = DaskSparseFTRLClassifier(mixing=None, client=client, random_state=0)
+    with pytest.raises(TypeError, match=f"partition 0: .*masked array as {masked}"):
+        model.fit(given["X"], given["y"], sample_weight=given["sample_weight"])
+    assert not hasattr(model, "estimator_")
+
+
 def _simulate(Local, params, shards, blocks, y, passes, classes, weight=None):
     """The mixing rule in one process: copies per shard, merged in the same tree, each in
     proportion to the rows it trained on (their weights' sum with ``weight``)."""
