@@ -263,7 +263,8 @@ def _as_numbers(sample_weight):
     weights it refuses are taken for zeros."""
     values = np.asarray(sample_weight)
     if values.dtype.kind != "c":  # (complex ones are refused; cast, they warned)
-        with contextlib.suppress(TypeError, ValueError):
+        # (an int beyond float64, 10**400, is an OverflowError: partial_fit names it)
+        with contextlib.suppress(TypeError, ValueError, OverflowError):
             return values.astype(np.float64)
     return np.full(len(values), np.nan)
 

@@ -193,6 +193,10 @@ def test_weights_are_read_as_the_local_partial_fit_reads_them(client, mixing):
     missing = np.full(60, None, dtype=object)
     with pytest.raises(ValueError, match="sample_weight contains NaN"):
         DaskSparseFTRLClassifier(**params).fit(dX, dy, sample_weight=da.from_array(missing, 20))
+    huge = weight.astype(object)
+    huge[30] = 10**400  # (NumPy's OverflowError, naming no argument, failed the task)
+    with pytest.raises(ValueError, match="sample_weight holds an integer beyond float64"):
+        DaskSparseFTRLClassifier(**params).fit(dX, dy, sample_weight=da.from_array(huge, 20))
 
 
 def test_weights_of_pandas_dtypes_train_as_the_local_partial_fit_trains_them(client):
