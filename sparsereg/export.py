@@ -43,6 +43,7 @@ from ._transformer_specs import build_transformer, output_width, transform_raw, 
 from ._typing import FileLike, MatrixLike
 from ._validation import (
     as_kernel_csr,
+    beyond_float64,
     check_csr,
     configured_csr,
     csr_of_coef,
@@ -372,15 +373,18 @@ class ExportedLinearModel:
         if not self.transformers:
             self._check_feature_names(X)
         keep = cast_by_product and _cast_by_numpy(X)
-        X = check_array(
-            sparse_before_conversion(X),
-            accept_sparse="csr",
-            # scikit-learn's own check, which refuses str and bytes (a conversion to float64
-            # parsed them); _product_operand refuses what its product then refuses, and
-            # float_values what the FTRL estimators refuse
-            dtype="numeric",
-            accept_large_sparse=True,
-        )
+        try:
+            X = check_array(
+                sparse_before_conversion(X),
+                accept_sparse="csr",
+                # scikit-learn's own check, which refuses str and bytes (a conversion to
+                # float64 parsed them); _product_operand refuses what its product then
+                # refuses, and float_values what the FTRL estimators refuse
+                dtype="numeric",
+                accept_large_sparse=True,
+            )
+        except OverflowError:  # (an object array holding 10**400, as the estimators say)
+            raise beyond_float64("X") from None
         if cast_by_product:
             X = self._product_operand(X, keep)
         else:
@@ -439,7 +443,10 @@ class ExportedLinearModel:
         if sp.issparse(X):
             return X.astype(np.float64)  # (scipy holds numbers only)
         refuse_non_numbers(X, f"the exported {self.source}", self.source)
-        return X.astype(np.float64)
+        try:
+            return X.astype(np.float64)
+        except OverflowError:  # (an object array the check left, holding 10**400)
+            raise beyond_float64("X") from None
 
     def _plain_scores(self, X, logistic_pair=False):
         """``LinearWeights.plain_scores`` of ``X``, or of the values of a DataFrame whose

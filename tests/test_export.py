@@ -1345,3 +1345,19 @@ def test_an_export_refuses_a_masked_x_as_the_estimator_does(source, method, tmp_
     for scorer in (model, round_trip(model, tmp_path)):
         with pytest.raises(TypeError, match="masked array as X"):
             getattr(scorer, method)(masked)
+
+
+@pytest.mark.parametrize("source", ["ftrl", "logistic"])
+@pytest.mark.parametrize("as_list", [False, True])
+def test_an_export_names_an_int_beyond_float64_in_x(source, as_list):
+    # NumPy's OverflowError ("int too large to convert to float") named no argument, where
+    # the FTRL estimators raise a ValueError naming X
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 3)), np.arange(40) % 2
+    est = (SparseFTRLClassifier() if source == "ftrl" else LogisticRegression()).fit(X, y)
+    huge = X[:2].astype(object)
+    huge[0, 0] = 10**400
+    model = export_model(est)
+    for method in ("predict", "predict_proba", "decision_function"):
+        with pytest.raises(ValueError, match="X holds an integer beyond float64"):
+            getattr(model, method)(huge.tolist() if as_list else huge)
