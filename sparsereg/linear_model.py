@@ -11,6 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 from ._base import TrainingProblem, _BaseFTRL, kernel_weights
+from ._checked_score import CheckedScore
 from ._decision import softmax_probabilities
 from ._losses import (
     CLASSIFICATION_LOSSES,
@@ -318,7 +319,7 @@ def check_label_type(y, labels):
         )
 
 
-class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
+class SparseFTRLRegressor(CheckedScore, RegressorMixin, _BaseFTRL):
     __doc__ = f"""Linear regression trained by FTRL-Proximal, with L1 sparsity.
 
     A drop-in for :class:`~sklearn.linear_model.SGDRegressor`: the same
@@ -520,7 +521,7 @@ class SparseFTRLRegressor(RegressorMixin, _BaseFTRL):
         return self._scores(X)[:, 0]
 
 
-class SparseFTRLClassifier(ClassifierMixin, _BaseFTRL):
+class SparseFTRLClassifier(CheckedScore, ClassifierMixin, _BaseFTRL):
     __doc__ = f"""Linear classifier trained by FTRL-Proximal, with L1 sparsity.
 
     A drop-in for :class:`~sklearn.linear_model.SGDClassifier`: logistic regression

@@ -37,6 +37,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import _BaseFTRL, check_mt19937, copy_random_state
 from ._call_memo import _CallParams, _param_getter
+from ._checked_score import CheckedScore
 from ._epoch import (
     NARROW_COLUMNS,
     UNWEIGHTED,
@@ -1348,7 +1349,7 @@ class _BaseFTRLCV(TrainingLock, BaseEstimator):
         return tags
 
 
-class SparseFTRLClassifierCV(ClassifierMixin, _BaseFTRLCV):
+class SparseFTRLClassifierCV(CheckedScore, ClassifierMixin, _BaseFTRLCV):
     __doc__ = f"""FTRL-Proximal classifier with ``alpha``, ``eta0`` (and ``l1_ratio``) chosen
     from a grid whose models are all trained in the same pass over the data.
 
@@ -1563,7 +1564,7 @@ default='log_loss'
         return self.best_estimator_.predict_log_proba(X)
 
 
-class SparseFTRLRegressorCV(RegressorMixin, _BaseFTRLCV):
+class SparseFTRLRegressorCV(CheckedScore, RegressorMixin, _BaseFTRLCV):
     __doc__ = f"""FTRL-Proximal regressor with ``alpha``, ``eta0`` (and ``l1_ratio``) chosen
     from a grid whose models are all trained in the same pass over the data.
 

@@ -23,7 +23,7 @@ from sklearn import config_context
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor, export_model
-from sparsereg.model_selection import SparseFTRLClassifierCV
+from sparsereg.model_selection import SparseFTRLClassifierCV, SparseFTRLRegressorCV
 
 from .interruptions import (
     ANY_CODE_SWEEPS,
@@ -1767,3 +1767,26 @@ def test_durations_and_dates_as_sample_weight_are_refused(weight):
     with pytest.raises(ValueError, match="sample_weight .*not numeric"):
         est.partial_fit(X, Y_REG, sample_weight=weight)
     assert pickle.dumps(est) == before
+
+
+@pytest.mark.parametrize(
+    "make, y",
+    [
+        (_reg, Y_REG),
+        (_clf, Y_CLASS),
+        (SparseFTRLClassifierCV, Y_CLASS),
+        (SparseFTRLRegressorCV, Y_REG),
+    ],
+)
+def test_score_refuses_y_and_sample_weight_as_fit_does(make, y):
+    # scikit-learn's score dropped the masks (a hidden weight of 1e6 decided the score) and
+    # read text weights as the numbers they spell
+    est = make().fit(X, y)
+    weight = np.ones(X.shape[0])
+    with pytest.raises(TypeError, match="masked array as sample_weight"):
+        est.score(X, y, sample_weight=_masked(weight))
+    with pytest.raises(TypeError, match="masked array as y"):
+        est.score(X, _masked(y))
+    with pytest.raises(ValueError, match="sample_weight of dtype <U.* is not numeric"):
+        est.score(X, y, sample_weight=weight.astype(str))
+    assert est.score(X, y, sample_weight=weight) == est.score(X, y)

@@ -1,0 +1,44 @@
+"""``score`` refusing ``y`` and ``sample_weight`` as ``fit`` refuses them: scikit-learn's
+``score`` takes them through ``np.asarray``, which drops a mask (the masked values were
+scored), and its metrics read text weights as the numbers they spell."""
+
+from sklearn.base import is_classifier
+
+from ._missing import refuse_masked
+from ._typing import ArrayLike, MatrixLike
+from ._validation import refuse_non_number_values
+
+
+class CheckedScore:
+    """A ``score`` that checks ``y`` and ``sample_weight``, then is scikit-learn's (before
+    ``ClassifierMixin`` or ``RegressorMixin`` in a class's bases)."""
+
+    def score(self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
+        """Mean accuracy (a classifier) or R² (a regressor) of ``predict(X)`` against ``y``,
+        as scikit-learn's ``score``.
+
+        ``y`` and ``sample_weight`` are refused as ``fit`` refuses them: masked arrays
+        (``TypeError``), and weights, or a regressor's ``y``, of text, dates or durations
+        (``ValueError``).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,)
+            True labels or values for ``X``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            Accuracy or R² of ``predict(X)``.
+        """
+        who = type(self).__name__
+        refuse_masked(y, "y", who)
+        refuse_masked(sample_weight, "sample_weight", who)
+        refuse_non_number_values(sample_weight, "sample_weight", who)
+        if not is_classifier(self):
+            refuse_non_number_values(y, "y", who)
+        return super().score(X, y, sample_weight=sample_weight)
