@@ -76,6 +76,8 @@ def csr_nbytes(n_rows: int, n_cols: int, nnz: int, dtype: DTypeLike) -> int:
             raise TypeError(f"{name} must be an int, got {value!r}.")
         if value < 0:
             raise ValueError(f"{name} must be >= 0, got {value}.")
+    # as Python ints: NumPy's products wrap (2**20 x 2**62 cells made 0, "exceeded" by 5)
+    n_rows, n_cols, nnz = int(n_rows), int(n_cols), int(nnz)
     if nnz > n_rows * n_cols:
         raise ValueError(
             f"nnz={nnz} exceeds the {n_rows} x {n_cols} matrix's {n_rows * n_cols} cells."

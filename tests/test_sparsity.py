@@ -136,6 +136,13 @@ def test_csr_nbytes_refuses_counts_no_matrix_has(counts, error):
         csr_nbytes(*counts, np.float64)
 
 
+def test_csr_nbytes_takes_numpy_counts_of_a_wide_matrix():
+    # the check of nnz against the cells multiplied NumPy ints, which wrapped to 0 cells
+    expected = csr_nbytes(2**20, 2**62, 5, np.float64)
+    assert expected == 5 * 8 + (5 + 2**20 + 1) * 8
+    assert csr_nbytes(np.int64(2**20), np.int64(2**62), np.int64(5), np.float64) == expected
+
+
 @pytest.mark.parametrize(
     "model",
     [
