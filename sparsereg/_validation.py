@@ -203,10 +203,12 @@ def refuse_non_number_values(values, name, who):
     except (TypeError, ValueError):  # (a ragged list: scikit-learn's checks name it)
         return
     if array.dtype.kind in "SUMm":
+        # (astype(float) of dates or durations is the count of their unit this refuses)
+        fix = "e.g. astype(float)" if array.dtype.kind in "SU" else "to a number of a chosen unit"
         raise ValueError(
             f"{name} of dtype {array.dtype} is not numeric: {who} would read text as the "
             f"numbers it spells and dates or durations as counts of their unit; convert "
-            f"{name} first (e.g. astype(float))."
+            f"{name} first ({fix})."
         )
     if array.dtype.kind != "O":
         return
