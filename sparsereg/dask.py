@@ -59,7 +59,7 @@ from ._missing import refuse_masked, refuse_pandas_na
 from ._optional_methods import available_when
 from ._training_lock import TrainingLock
 from ._typing import ArrayLike
-from ._validation import refuse_non_number_values
+from ._validation import beyond_float64, refuse_non_number_values
 from ._worker_warnings import joined, reissue, with_recorded_warnings
 from .crosses import FeatureCrossHasher
 from .linear_model import (
@@ -389,6 +389,20 @@ def _recorded_score_sums(metric, predicted, y, sample_weight, index):
     return sums, joined(earlier, records)
 
 
+def _refuse_unscorable(metric, y, sample_weight, where=""):
+    """Refuse what the local estimators' ``score`` refuses: a masked ``y`` or
+    ``sample_weight`` (``np.asarray`` drops the mask: the hidden values were scored), and
+    weights, or an r2 ``y``, of text, dates or durations (read as numbers); ``where``
+    (``"partition 3: "``) begins the message."""
+    try:
+        for name, values in (("y", y), ("sample_weight", sample_weight)):
+            refuse_masked(values, name, "score")
+            if name == "sample_weight" or metric == "r2":
+                refuse_non_number_values(values, name, "score")
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"{where}{error}") from None
+
+
 def _score_sums(metric, y_pred, y, sample_weight, index):
     """Partition ``index``'s sums for ``metric`` (accuracy: rows, weight correct, weight;
     r2: rows, weight, weighted mean of y, weighted squares about it, weighted squared errors)."""
@@ -396,13 +410,17 @@ def _score_sums(metric, y_pred, y, sample_weight, index):
         refuse_pandas_na(y)
     except ValueError as error:
         raise ValueError(f"partition {index} of y: {error}") from error
+    _refuse_unscorable(metric, y, sample_weight, f"partition {index}: ")
     # (a one-column DataFrame's partition is 2-D: compared as such with y_pred, it broadcast)
     y_pred, y = np.asarray(y_pred), column_or_1d(np.asarray(y), warn=True)
-    weight = (
-        None
-        if sample_weight is None
-        else column_or_1d(np.asarray(sample_weight, dtype=np.float64), warn=True)
-    )
+    try:
+        weight = (
+            None
+            if sample_weight is None
+            else column_or_1d(np.asarray(sample_weight, dtype=np.float64), warn=True)
+        )
+    except OverflowError:
+        raise ValueError(f"partition {index}: {beyond_float64('sample_weight')}") from None
     if len(y) != len(y_pred) or (weight is not None and len(weight) != len(y)):
         counts = f"X has {len(y_pred)}, y has {len(y)}"
         if weight is not None:
@@ -881,6 +899,11 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
                 if values is None or not hasattr(values, "to_delayed"):
                     return values
                 return client.compute(values).result()
+
+            # those in memory, before any task (a dask one's partitions are checked in theirs)
+            _refuse_unscorable(
+                metric, *(None if hasattr(v, "to_delayed") else v for v in (y, sample_weight))
+            )
 
             with _released_on_error(client) as predicted:
                 predicted.extend(client.compute(parts))

@@ -245,6 +245,34 @@ def test_masked_blocks_are_refused_as_the_local_estimator_refuses_them(client, m
     assert not hasattr(model, "estimator_")
 
 
+@pytest.mark.parametrize("Estimator", [DaskSparseFTRLClassifier, DaskSparseFTRLRegressor])
+def test_score_refuses_y_and_weights_as_the_local_score_does(client, Estimator):
+    # each partition's y and weights went through np.asarray: a mask was dropped (the hidden
+    # values were scored) and str weights were read as the numbers they spell
+    rng = np.random.default_rng(0)
+    X, y, weight = rng.normal(size=(40, 3)), np.arange(40.0) % 2, np.ones(40)
+    dX, dy = da.from_array(X, chunks=(20, 3)), da.from_array(y, chunks=20)
+    model = Estimator(mixing=None, client=client, random_state=0).fit(dX, dy)
+
+    def hidden(values):
+        masked = np.ma.masked_array(values.copy(), mask=False)
+        masked.data[0], masked.mask[0] = 1e6, True
+        return masked
+
+    for given in (hidden(y), da.from_array(hidden(y), chunks=20, asarray=False)):
+        with pytest.raises(TypeError, match="masked array as y"):
+            model.score(dX, given)
+    for given in (hidden(weight), da.from_array(hidden(weight), chunks=20, asarray=False)):
+        with pytest.raises(TypeError, match="masked array as sample_weight"):
+            model.score(dX, dy, sample_weight=given)
+    text = da.from_array(weight.astype(str), chunks=20)
+    with pytest.raises(ValueError, match="sample_weight of dtype <U32 is not numeric"):
+        model.score(dX, dy, sample_weight=text)
+    assert model.score(dX, dy, sample_weight=da.from_array(weight, chunks=20)) == model.score(
+        dX, dy
+    )
+
+
 def _simulate(Local, params, shards, blocks, y, passes, classes, weight=None):
     """The mixing rule in one process: copies per shard, merged in the same tree, each in
     proportion to the rows it trained on (their weights' sum with ``weight``)."""
