@@ -6,6 +6,7 @@ never make the kernel read or write out of bounds.
 """
 
 import numbers
+import sys
 from typing import NamedTuple
 
 import numpy as np
@@ -217,6 +218,12 @@ def refuse_non_number_values(values, name, who):
         # (None is a NaN once converted, which the NaN checks name; NaT was read as -2**63)
         if _is_number_type(kind) or kind is type(None):
             continue
+        pandas = sys.modules.get("pandas")  # (no pandas.NA before pandas is imported)
+        if pandas is not None and kind is type(pandas.NA):  # (missing, not read as a number)
+            raise ValueError(
+                f"{name} holds pandas.NA (a missing value): drop or fill the rows where it is "
+                "missing."
+            )
         value = next(v for v in flat if type(v) is kind)
         raise ValueError(
             f"{name} holds a value of type {kind.__name__} ({value!r:.60}), which is not "

@@ -1791,3 +1791,13 @@ def test_score_refuses_y_and_sample_weight_as_fit_does(make, y):
     with pytest.raises(ValueError, match="sample_weight of dtype <U.* is not numeric"):
         est.score(X, y, sample_weight=weight.astype(str))
     assert est.score(X, y, sample_weight=weight) == est.score(X, y)
+
+
+def test_pandas_na_in_sample_weight_is_named_as_missing():
+    # it was "a value of type NAType, which is not numeric: ... would read it as a number"
+    est = _trained(_reg)
+    before = pickle.dumps(est)
+    weight = pd.Series([1.0] * 39 + [pd.NA], dtype=object)
+    with pytest.raises(ValueError, match="sample_weight holds pandas.NA \\(a missing value\\)"):
+        est.partial_fit(X, Y_REG, sample_weight=weight)
+    assert pickle.dumps(est) == before
