@@ -120,7 +120,10 @@ _SHORT.maxstring = _SHORT.maxother = 80
 
 
 def short_repr(value):
-    """``repr(value)`` for a message, bounded (a long string, a deeply nested tuple)."""
+    """``repr(value)`` for a message, bounded (a long string, a deeply nested tuple); a NumPy
+    number as the plain number it holds (``1e+300``, not ``np.float64(1e+300)``)."""
+    if isinstance(value, (np.number, np.bool_)) and not isinstance(value, np.timedelta64):
+        value = value.item()
     try:
         return _SHORT.repr(value)
     except (ValueError, RecursionError):  # an int beyond sys.get_int_max_str_digits()...

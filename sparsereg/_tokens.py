@@ -105,7 +105,7 @@ class Buckets:
         if bad.any():
             raise ValueError(
                 f"column {name!r} is bucketed by width but holds the value "
-                f"{x[np.flatnonzero(bad)[0]]!r}: infinite (or too far from the origin) "
+                f"{_hashing.short_repr(x[np.flatnonzero(bad)[0]])}: infinite (or too far from the origin) "
                 "values have no bucket; replace them by NaN to treat them as missing."
             )
         return q.astype(np.int64), missing

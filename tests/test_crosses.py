@@ -535,6 +535,15 @@ def test_bucket_numbers_beyond_float64_are_refused_naming_the_column(spec, match
     assert not hasattr(hasher, "n_features_in_")
 
 
+def test_bucket_messages_show_plain_numbers():
+    # (the value and the width showed as np.float64(1e+300), NumPy's repr)
+    with pytest.raises(ValueError, match=r"holds the value 1e\+300: infinite") as caught:
+        FeatureCrossHasher(buckets={0: 1.0}).fit_transform(np.array([[1e300]]))
+    assert "np." not in str(caught.value)
+    with pytest.raises(ValueError, match=r"width must be a finite number > 0, got -2.5\.$"):
+        FeatureCrossHasher(buckets={0: np.float64(-2.5)}).fit(np.zeros((1, 1)))
+
+
 def test_wrong_number_of_columns_at_transform():
     hasher = FeatureCrossHasher().fit(np.zeros((3, 2)))
     with pytest.raises(ValueError, match="X has 3 features, but FeatureCrossHasher is expecting 2"):
