@@ -848,6 +848,11 @@ def _train(args):
             progress=display,
             reader_options=_reader_options(args, fmt, delimiter),
         )
+    except ValueError as exc:
+        hint = _text_target_hint(args, final, exc)
+        if hint is None:
+            raise
+        raise ValueError(f"{exc}{hint}") from exc
     finally:
         display.close()
     seconds = time.perf_counter() - start
@@ -891,6 +896,25 @@ def _train(args):
             file=sys.stderr,
         )
     return 0
+
+
+def _text_target_hint(args, final, exc):
+    """What to add to the reader's "target 'y': 'yes' is not a number" (a text label read as a
+    number, as it is without --classes), or None for another error."""
+    if args.target is None or f"target {args.target!r}: " not in str(exc):
+        return None
+    if "is not a number" not in str(exc):
+        return None
+    from sklearn.base import is_classifier
+
+    if not is_classifier(final):
+        return f" (a regressor's target is a number; --loss {args.loss} is a regressor's loss)"
+    if args.classes is None:
+        return (
+            "; labels that are text must be listed with --classes (every label of the "
+            "stream, e.g. --classes no,yes)"
+        )
+    return f"; --classes {','.join(args.classes)} are numbers: list the labels as the file has them"
 
 
 def _reader_options(args, fmt, delimiter):

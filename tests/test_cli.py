@@ -891,6 +891,23 @@ def test_negative_labels_are_taken_by_classes_as_typed(tmp_path, capsys):
     assert "--classes -1: give at least 2 distinct labels" in capsys.readouterr().err
 
 
+def test_a_text_target_read_as_a_number_suggests_classes(tmp_path, capsys):
+    # (the message was "target 'click': 'yes' is not a number", with no hint)
+    path = tmp_path / "labels.csv"
+    path.write_text("x,click\n1,yes\n2,no\n3,yes\n")
+    args = ["train", str(path), "--target", "click", "--model", str(tmp_path / "m.npz")]
+    for extra, hint in [
+        ([], "labels that are text must be listed with --classes"),
+        (["--classes", "0,1"], "--classes 0,1 are numbers: list the labels as the file has them"),
+        (["--loss", "squared_error"], "a regressor's target is a number"),
+    ]:
+        assert main([*args, *extra]) == 1
+        err = capsys.readouterr().err
+        assert "row 1: target 'click': 'yes' is not a number" in err and hint in err
+    assert main([*args, "--classes", "no,yes", "--quiet"]) == 0
+    assert load_model(tmp_path / "m.npz").classes_.tolist() == ["no", "yes"]
+
+
 def test_a_header_naming_a_column_twice_is_refused_by_the_reader(tmp_path, capsys):
     # (the features taken from the header are not --features given twice)
     path = tmp_path / "twice.csv"
