@@ -219,6 +219,33 @@ def test_a_label_outside_the_classes_names_its_row():
     fit_stream(pipeline(), batches, target="click", classes=[0, 1, 2])
 
 
+@pytest.mark.parametrize(
+    "bad_X, message",
+    [
+        (np.zeros((20, 4)), "X has 4 features, but SparseFTRLClassifier is expecting 5"),
+        (np.full((20, 5), np.nan), "Input X contains NaN"),
+        (np.zeros(20), "Expected 2D array, got 1D array instead"),
+    ],
+    ids=["width", "nan", "1-d"],
+)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_an_estimators_error_on_an_x_y_batch_names_the_batch(bad_X, message, weighted):
+    # (the estimator's message alone named no batch)
+    rng = np.random.default_rng(0)
+    batches = [(rng.normal(size=(20, 5)), rng.integers(0, 2, 20)) for _ in range(3)]
+    batches[2] = (bad_X, batches[2][1])
+    if weighted:
+        batches = [(X, y, np.ones(20)) for X, y in batches]
+    # scored by a fitted model, or trained first (where X alone is refused)
+    for given in (batches, batches[2:]) if bad_X.shape != (20, 4) else (batches,):
+        first = 41 if len(given) == 3 else 1
+        with pytest.raises(ValueError) as caught:
+            fit_stream(SparseFTRLClassifier(), given, classes=[0, 1])
+        where = f"batch {len(given) - 1} (rows {first}-{first + 19}): "
+        assert str(caught.value).startswith(where + message)
+        assert type(caught.value) is type(caught.value.__cause__)
+
+
 def test_a_first_batch_with_one_label_asks_for_classes():
     batches = click_batches(n_batches=2)
     batches[0]["click"] = 0

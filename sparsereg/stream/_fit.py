@@ -1,12 +1,13 @@
 """Training from a stream of batches: read, hash, score, train, record, checkpoint."""
 
+import copy
 import inspect
 import math
 import numbers
 import os
 import time
 from collections.abc import Callable
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -749,7 +750,8 @@ class _Trainer:
                 self.classes = self._classes_from(y if train is None else y[train], chunk)
             class_index = class_indices(self.classes, y, where)
             n_classes = self.classes.size
-        losses = row_losses(final, self.name, Xt, y, class_index, n_classes, self.fitted)
+        with self._naming_the_batch(chunk):
+            losses = row_losses(final, self.name, Xt, y, class_index, n_classes, self.fitted)
         weight = chunk.sample_weight  # (None: every row weighs 1)
         n_train = n if train is None else int(train.sum())
         if n_train:
@@ -761,10 +763,11 @@ class _Trainer:
             # rows of weight 0 change nothing: a batch of them alone is not trained on
             # (partial_fit refuses weights that are all 0)
             if weight is None or fit_params["sample_weight"].any():
-                if self.sm.classifier:
-                    final.partial_fit(X_train, y_train, classes=self.classes, **fit_params)
-                else:
-                    final.partial_fit(X_train, y_train, **fit_params)
+                with self._naming_the_batch(chunk):
+                    if self.sm.classifier:
+                        final.partial_fit(X_train, y_train, classes=self.classes, **fit_params)
+                    else:
+                        final.partial_fit(X_train, y_train, **fit_params)
                 self.fitted = self.trained = self.trained_here = True
         # the batch is trained: record it (no exception can come after this point)
         # (weighted means of the losses, as scikit-learn's metrics take sample_weight)
@@ -800,6 +803,23 @@ class _Trainer:
             chunk.file,
             final,
         )
+
+    @contextmanager
+    def _naming_the_batch(self, chunk):
+        """The estimator's errors on a batch ("X has 4 features, but ... is expecting 5"), which
+        name no batch, prefixed with the batch (of the caller's batches: its index, as the
+        reader's errors give it) or the file and rows; of the same type."""
+        try:
+            yield
+        except (ValueError, TypeError) as exc:
+            numbers = chunk.row_numbers
+            rows = f"rows {numbers[0]}-{numbers[-1]}"
+            where = (
+                f"batch {chunk.end.row - 1} ({rows})"
+                if isinstance(self.src, _IterableSource)
+                else f"{chunk.file}: {rows}"
+            )
+            raise _with_message(exc, f"{where}: {exc}") from exc
 
     def end_pass(self, early_stop):
         run, history = self.run, self.history
@@ -1010,6 +1030,19 @@ def _first_refused_row(sm, chunk, exc):
     )
     kind = TypeError if isinstance(error, TypeError) else ValueError
     return kind(f"{chunk.file}: {where}: {error}")
+
+
+def _with_message(exc, message):
+    """An exception of ``exc``'s type (and attributes) saying ``message``; a ValueError or
+    TypeError when its type cannot be made to say it (another constructor)."""
+    try:
+        named = copy.copy(exc)
+        named.args = (message,)
+        if str(named) == message:
+            return named
+    except Exception:  # (a constructor of other arguments, a __str__ of its own)
+        pass
+    return (TypeError if isinstance(exc, TypeError) else ValueError)(message)
 
 
 def _check_progress(run, history, src, path):
