@@ -892,10 +892,18 @@ def _train(args):
             )
             + f"; {nonzero:,} non-zero weights; model {args.model} "
             f"({summary['model_bytes']:,} bytes)"
-            + (f"; {history.bad_rows:,} bad rows skipped" if history.bad_rows else ""),
+            + _bad_rows_skipped(history),
             file=sys.stderr,
         )
     return 0
+
+
+def _bad_rows_skipped(history):
+    """The summary's count of bad rows, which are counted in each pass that reads them."""
+    if not history.bad_rows:
+        return ""
+    passes = f" over {history.n_passes} passes" if history.n_passes > 1 else ""
+    return f"; {history.bad_rows:,} bad rows skipped{passes}"
 
 
 def _text_target_hint(args, final, exc):

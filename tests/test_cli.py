@@ -296,6 +296,28 @@ def test_skip_bad_rows_counts_them(tmp_path, csv_file, capsys):
     assert summary["bad_rows"] == 2 and summary["rows"] == 2998
 
 
+def test_bad_rows_of_several_passes_are_counted_in_each_and_the_summary_says_so(
+    tmp_path, csv_file, capsys
+):
+    # (a 3-pass run over a file of 2 bad rows said "6 bad rows skipped", as if 6 rows were bad)
+    lines = csv_file.read_text().splitlines()
+    lines[10] = "shop,4"
+    lines[20] = "shop,4,north,1"
+    csv_file.write_text("\n".join(lines) + "\n")
+    status, _, summary = train(
+        tmp_path, csv_file, "--skip-bad-rows", "--passes", "3", capsys=capsys
+    )
+    assert status == 0 and summary["bad_rows"] == 6 and summary["rows"] == 3 * 2998
+    args = ["train", str(csv_file), "--target", "click", "--bucket", "lat=0.5"]
+    args += ["--model", str(tmp_path / "m.npz")]
+    for passes, said in [
+        ("3", "; 6 bad rows skipped over 3 passes\n"),
+        ("1", "; 2 bad rows skipped\n"),
+    ]:
+        assert main([*args, "--skip-bad-rows", "--passes", passes]) == 0
+        assert capsys.readouterr().err.endswith(said)
+
+
 def test_a_truncated_gzip_is_an_error_naming_the_file(tmp_path, csv_file, capsys):
     data = gzip.compress(csv_file.read_bytes())
     (tmp_path / "cut.csv.gz").write_bytes(data[: len(data) // 2])

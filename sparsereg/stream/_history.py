@@ -42,7 +42,9 @@ class StreamHistory:
     rows : int
         Rows trained on, over all passes.
     bad_rows : int
-        Malformed rows skipped (``skip_bad_rows=True``).
+        Malformed rows skipped and rows the transformers refused (``skip_bad_rows=True``),
+        over all passes as `rows`: a bad row counts once in each pass that reads it (a file
+        of 601 bad rows read in 3 passes gives 1,803).
     stopped_early : bool
         Whether the run stopped before its last pass because the holdout loss stopped
         improving.
