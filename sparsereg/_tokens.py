@@ -12,7 +12,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from . import _hashing
+from . import _hashing, _int_buckets
 
 MISSING_LABEL = "<missing>"
 
@@ -72,6 +72,9 @@ class Buckets:
                     f"{_hashing.short_repr(origin)}."
                 )
             self.width, self.origin, self.edges = w, o, None
+            exact = _int_buckets.whole(width), _int_buckets.whole(origin)
+            # integers are bucketed exactly by a whole width from a whole origin
+            self.int_width, self.int_origin = exact if None not in exact else (None, None)
         else:
             try:
                 e = np.asarray(edges, dtype=np.float64)
@@ -81,34 +84,66 @@ class Buckets:
                 ) from exc
             except (TypeError, ValueError) as exc:
                 raise ValueError(f"buckets[{key!r}]: edges must be numbers.") from exc
-            if e.ndim != 1 or e.size == 0 or not np.all(np.isfinite(e)) or np.any(np.diff(e) <= 0):
+            # an int edge is that int (2**63, not the float64 2.0**63), any other its float64
+            exact = (
+                [
+                    int(v) if isinstance(v, numbers.Integral) else float(f)
+                    for v, f in zip(edges.tolist() if isinstance(edges, np.ndarray) else edges, e)
+                ]
+                if e.ndim == 1
+                else []
+            )
+            if (
+                not exact
+                or not np.all(np.isfinite(e))
+                or any(a >= b for a, b in zip(exact, exact[1:]))
+            ):
                 raise ValueError(
                     f"buckets[{key!r}]: edges must be a non-empty 1-D list of finite, "
                     "strictly increasing numbers."
                 )
             self.width, self.origin, self.edges = None, None, e
+            # compared exactly: a float with each edge rounded up to a float64, an int with
+            # each edge's ceiling
+            self.float_edges = np.array([_int_buckets.rounded_up(v) for v in exact])
+            self.int_edges = [v if isinstance(v, int) else math.ceil(v) for v in exact]
         if not (self.fmt is None or self.fmt in ("interval", "deg") or callable(self.fmt)):
             raise ValueError(
                 f"buckets[{key!r}]: format must be 'interval', 'deg' or a callable "
                 f"(lower, upper) -> str; got {self.fmt!r}."
             )
 
-    def ids(self, x, name):
-        """int64 bucket ids of float64 ``x`` (NaN entries are left for the caller to mask)."""
-        missing = np.isnan(x)
+    def exact_for_integers(self):
+        """Whether integer values are bucketed in integer arithmetic (edges, a whole width)."""
+        return self.edges is not None or self.int_width is not None
+
+    def ids(self, x):
+        """``(ids, bad)``: int64 bucket ids of float64 ``x`` (NaN entries left for the caller to
+        mask), and where a width gives no bucket id (infinite or too far from the origin)."""
         if self.edges is not None:
-            return np.searchsorted(self.edges, x, side="right").astype(np.int64), missing
+            ids = np.searchsorted(self.float_edges, x, side="right").astype(np.int64)
+            return ids, np.zeros(x.shape, bool)
         with np.errstate(invalid="ignore", over="ignore"):
             q = np.floor((x - self.origin) / self.width)
-        q[missing] = 0.0
+        q[np.isnan(x)] = 0.0
         bad = ~(np.abs(q) < 2.0**62)
-        if bad.any():
-            raise ValueError(
-                f"column {name!r} is bucketed by width but holds the value "
-                f"{_hashing.short_repr(x[np.flatnonzero(bad)[0]])}: infinite (or too far from the origin) "
-                "values have no bucket; replace them by NaN to treat them as missing."
-            )
-        return q.astype(np.int64), missing
+        q[bad] = 0.0
+        return q.astype(np.int64), bad
+
+    def integer_ids(self, values):
+        """``(ids, bad)`` as `ids` of an int64 or uint64 array, exactly (`exact_for_integers`)."""
+        if self.edges is not None:
+            return _int_buckets.edge_ids(values, self.int_edges), np.zeros(values.shape, bool)
+        return _int_buckets.width_ids(values, self.int_width, self.int_origin)
+
+    def object_ids(self, ints):
+        """``(ids, bad)`` as `ids` of a list of Python ints, exactly (`exact_for_integers`)."""
+        if self.edges is not None:
+            ids = [_int_buckets.object_id(v, thresholds=self.int_edges) for v in ints]
+        else:
+            ids = [_int_buckets.object_id(v, self.int_width, self.int_origin) for v in ints]
+        bad = np.array([not -_int_buckets.ID_LIMIT < i < _int_buckets.ID_LIMIT for i in ids], bool)
+        return np.array([0 if b else i for i, b in zip(ids, bad)], dtype=np.int64), bad
 
     def label(self, bucket):
         if self.edges is not None:
@@ -456,8 +491,52 @@ def category_tokens(col, pd):
 
 
 def bucket_tokens(col, name, buckets, pd):
-    """Token hashes of a bucketed column: one hash per bucket id."""
-    ids, missing = buckets.ids(_float_values(col, name, pd), name)
+    """Token hashes of a bucketed column: one hash per bucket id. Integers (of an integer
+    column, or ints of an object column) are bucketed exactly when the spec allows it
+    (`Buckets.exact_for_integers`), other numbers as their float64."""
+    if pd is not None and isinstance(col, pd.Series) and isinstance(col.dtype, pd.CategoricalDtype):
+        col = col.astype(object)  # the rows' values (a category no row uses is not read)
+    exact = buckets.exact_for_integers()
+    integers = _int_buckets.integer_values(col) if exact else None
+    if integers is not None:
+        values, missing = integers
+        ids, bad = buckets.integer_ids(values)
+        if missing is None:
+            missing = np.zeros(values.shape, bool)
+        else:
+            ids[missing], bad[missing] = 0, False
+
+        def value(r):
+            return values[r]
+    else:
+        x = _float_values(col, name, pd)
+        missing = np.isnan(x)
+        ids, bad = buckets.ids(x)
+        held = {}
+        if exact and col.dtype.kind == "O":
+            objects = np.asarray(col, dtype=object)
+            at = np.flatnonzero(
+                np.fromiter(
+                    (isinstance(v, (int, np.integer)) for v in objects),
+                    dtype=bool,
+                    count=objects.size,
+                )
+            )
+            if at.size:
+                held = {int(r): int(objects[r]) for r in at}
+                ids[at], bad[at] = buckets.object_ids(list(held.values()))
+
+        def value(r):
+            return held.get(r, x[r])
+
+    if bad.any():
+        raise ValueError(
+            f"column {name!r} is bucketed by width but holds the value "
+            f"{_hashing.short_repr(value(int(np.flatnonzero(bad)[0])))}: infinite (or too far "
+            "from the origin) values have no bucket; replace them by NaN to treat them as "
+            "missing."
+        )
+    ids[missing] = 0
     tokens = _hashing.hash_ints(ids, _hashing.KIND_BUCKET)
     return Column(
         tokens,

@@ -108,6 +108,87 @@ def test_bucketed_values_of_any_real_type_bucket_as_their_float():
         bucketed(pd.Series([None, "x", 1.5], dtype=object), 1.0)
 
 
+def bucket_columns(values, spec, dtype=None):
+    """Output columns of a column of ``values`` bucketed by ``spec``."""
+    if dtype in ("Int64", "UInt64"):  # (pandas makes a list holding 2**63 float64 first)
+        values = np.array(values, dtype=dtype.lower())
+    hasher = FeatureCrossHasher(buckets={"v": spec}, n_features=BIG)
+    return hasher.transform(pd.DataFrame({"v": pd.Series(values, dtype=dtype)})).indices.tolist()
+
+
+def columns_of_bucket_ids(ids):
+    """Output columns of the bucket ids ``ids`` (an int bucketed by width 1 is its own id)."""
+    return bucket_columns(np.array(ids, dtype=np.int64), 1)
+
+
+def test_integers_near_a_bucket_boundary_are_bucketed_exactly():
+    # (ids were computed in float64: 2**53 and 2**53 + 1 shared a bucket of width 1, and so
+    # did nanosecond timestamps on either side of a microsecond)
+    t = 1_700_000_000_000_000_000  # ns since the epoch, 2023-11-14
+    assert len(set(bucket_columns([2**53, 2**53 + 1], 1))) == 2
+    assert len(set(bucket_columns([t - 1, t], {"width": 1000, "origin": 0}))) == 2
+    assert len(set(bucket_columns([t, t + 999], {"width": 1000, "origin": 0}))) == 1
+    # an edge of 2**63 (2.0**63 once rounded, as is 2**63 - 1): 2**63 - 1 is below it
+    assert bucket_columns([2**63 - 1], [2**63]) == bucket_columns([0], [2**63])
+    assert bucket_columns([2**63], [2**63], "uint64") != bucket_columns([0], [2**63])
+    assert bucket_columns([2**53], [2**53 + 1]) == bucket_columns([0], [2**53 + 1])
+    assert len(set(bucket_columns([2**53, 2**53 + 1], [2**53, 2**53 + 1]))) == 2
+
+
+WHOLE = st.integers(-(2**70), 2**70)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(st.integers(-(2**63), 2**64 - 1), min_size=1, max_size=8),
+    width=st.one_of(st.integers(1, 10), st.integers(1, 2**70)),
+    origin=st.one_of(st.integers(-10, 10), WHOLE),
+    kind=st.sampled_from(["int64", "uint64", "Int64", "UInt64", "object"]),
+)
+def test_integers_are_bucketed_as_the_exact_floor_of_a_whole_width(values, width, origin, kind):
+    if kind in ("int64", "Int64"):
+        values = [v - 2**63 if v >= 2**63 else v for v in values]
+    elif kind in ("uint64", "UInt64"):
+        values = [v + 2**63 if v < 0 else v for v in values]
+    else:
+        values = [v * 3**k for k, v in enumerate(values)]  # Python ints beyond 64 bits too
+    ids = [(v - origin) // width for v in values]
+    spec = {"width": float(width) if width < 2**53 and width % 2 else width, "origin": origin}
+    if all(-(2**62) < i < 2**62 for i in ids):
+        assert bucket_columns(values, spec, kind) == columns_of_bucket_ids(ids)
+    else:
+        with pytest.raises(ValueError, match="too far from the origin"):
+            bucket_columns(values, spec, kind)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    near=st.lists(st.tuples(st.integers(0, 4), st.integers(-2, 2)), min_size=1, max_size=8),
+    edges=st.lists(
+        st.one_of(WHOLE, st.integers(2**53, 2**64), st.floats(-1e20, 1e20)), min_size=1, max_size=5
+    ),
+)
+def test_integers_are_compared_exactly_with_the_edges(near, edges):
+    edges = sorted(set(edges))
+    if any(a >= b for a, b in zip(edges, edges[1:])):  # (an int equal to a float)
+        return
+    # values next to the edges, within int64
+    values = [math.floor(edges[k % len(edges)]) + d for k, d in near]
+    values = [min(max(v, -(2**63)), 2**63 - 1) for v in values]
+    ids = [sum(e <= v for e in edges) for v in values]  # (Python compares int and float exactly)
+    for kind in ("int64", "object"):
+        assert bucket_columns(values, edges, kind) == columns_of_bucket_ids(ids)
+
+
+def test_floats_keep_their_float64_buckets():
+    # a width's bucket of a float is floor((x - origin) / width) in float64, as before
+    x = np.array([0.3, 0.1 * 3, -1e16 + 2, 2.0**55 + 8, 1e15 + 0.5])
+    for width, origin in [(0.1, 0), (3, 0), (MINUTE, 0.25), (7, -2)]:
+        ids = np.floor((x - origin) / width).astype(np.int64)
+        assert bucket_columns(x, {"width": width, "origin": origin}) == columns_of_bucket_ids(ids)
+    assert bucket_columns(x[:2], 0.1) == columns_of_bucket_ids([2, 3])
+
+
 def test_degree_format():
     hasher = FeatureCrossHasher(
         [("lat", "lon")],
