@@ -852,7 +852,8 @@ def _train(args):
         hint = _text_target_hint(args, final, exc)
         if hint is None:
             raise
-        raise ValueError(f"{exc}{hint}") from exc
+        text = str(exc)
+        raise ValueError(f"{text[:-1]}{hint}." if text.endswith(".") else text + hint) from exc
     finally:
         display.close()
     seconds = time.perf_counter() - start
@@ -891,8 +892,7 @@ def _train(args):
                 else ""
             )
             + f"; {nonzero:,} non-zero weights; model {args.model} "
-            f"({summary['model_bytes']:,} bytes)"
-            + _bad_rows_skipped(history),
+            f"({summary['model_bytes']:,} bytes)" + _bad_rows_skipped(history),
             file=sys.stderr,
         )
     return 0

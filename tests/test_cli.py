@@ -922,10 +922,14 @@ def test_a_text_target_read_as_a_number_suggests_classes(tmp_path, capsys):
         ([], "labels that are text must be listed with --classes"),
         (["--classes", "0,1"], "--classes 0,1 are numbers: list the labels as the file has them"),
         (["--loss", "squared_error"], "a regressor's target is a number"),
+        # every row skipped as bad: the run's error says why, with the hint
+        (["--skip-bad-rows"], "labels that are text must be listed with --classes"),
     ]:
         assert main([*args, *extra]) == 1
         err = capsys.readouterr().err
         assert "row 1: target 'click': 'yes' is not a number" in err and hint in err
+        if extra == ["--skip-bad-rows"]:
+            assert "no rows to train on (every row read was bad: 3 skipped; the first, " in err
     assert main([*args, "--classes", "no,yes", "--quiet"]) == 0
     assert load_model(tmp_path / "m.npz").classes_.tolist() == ["no", "yes"]
 

@@ -2060,6 +2060,20 @@ def test_a_stream_of_weight_zero_alone_is_refused(tmp_path):
     assert not hasattr(model[-1], "coef_")
 
 
+def test_a_stream_of_bad_rows_alone_says_so_with_the_first(tmp_path):
+    # (the message was "the source gave no rows to train on." alone)
+    path = tmp_path / "rows.csv"
+    path.write_text("site,hour,click\nshop,1,yes\nnews,2,no\n")
+    model = pipeline()
+    with pytest.raises(ValueError) as caught:
+        fit_stream(model, str(path), target="click", skip_bad_rows=True)
+    assert str(caught.value) == (
+        "the source gave no rows to train on (every row read was bad: 2 skipped; the first, "
+        f"{path}:row 1: target 'click': 'yes' is not a number)."
+    )
+    assert not hasattr(model[-1], "coef_")
+
+
 @pytest.mark.parametrize(
     "cell, message",
     [

@@ -824,6 +824,8 @@ class _Trainer:
     def end_pass(self, early_stop):
         run, history = self.run, self.history
         if not self.trained:
+            bad = self.bad_rows_before + self.src.bad_rows + self.refused
+            examples = self.src.bad_row_examples
             raise ValueError(
                 "the source gave no rows to train on"
                 + (
@@ -831,6 +833,9 @@ class _Trainer:
                     if run.holdout_rows and not run.train_rows
                     else " (every row's weight was 0)"
                     if run.train_rows
+                    else f" (every row read was bad: {bad:,} skipped"
+                    + (f"; the first, {examples[0]})" if examples else ")")
+                    if bad
                     else ""
                 )
                 + "."
