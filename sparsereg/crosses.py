@@ -147,18 +147,18 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         crossing. A spec is a float width (origin 0), a dict
         ``{"width": w, "origin": o}``, a list of strictly increasing edges, or
         ``{"edges": [...]}``. A width gives the bucket
-        ``floor((x - origin) / width)`` (int64, within +-2**62); edges give
+        ``floor((x - origin) / width)`` (int64, within ``+-2**62``); edges give
         ``searchsorted(edges, x, side="right")``, i.e. ``[e[i-1], e[i])``
         with open-ended outer buckets. Integers (``int``, NumPy and pandas integer
         columns) are bucketed exactly, in integer arithmetic, by edges and by a whole
-        width from a whole origin: 2**53 and 2**53 + 1 are two buckets of width 1, and
-        nanosecond timestamps are cut exactly; an int edge is compared exactly with
-        every value (``2**63 - 1 < 2**63``), any other edge is its float64. Other
+        width from a whole origin: ``2**53`` and ``2**53 + 1`` are two buckets of width
+        1, and nanosecond timestamps are cut exactly; an int edge is compared exactly
+        with every value (``2**63 - 1 < 2**63``), any other edge is its float64. Other
         values (floats, ``Decimal``, ``Fraction``), and integers by a width or an
         origin that is not whole, are bucketed as their float64 in float64 arithmetic,
-        each step rounded: a value within a rounding of a bucket's edge, or beyond 2**53
-        in magnitude, may fall one bucket off the exact floor (so may an integral float
-        next to the equal int). Dict specs take an optional
+        each step rounded: a value within a rounding of a bucket's edge, or beyond
+        ``2**53`` in magnitude, may fall one bucket off the exact floor (so may an
+        integral float next to the equal int). Dict specs take an optional
         ``"format"``: ``"interval"`` (default), ``"deg"`` (lower edge in
         degrees and minutes, for latitudes and longitudes) or a callable
         ``(lower, upper) -> str``, used by :meth:`explain`. Columns not listed
