@@ -66,11 +66,16 @@ def _at_least(values, bound):
 
 
 def _reached(values, thresholds):
-    """How many of the sorted ints ``thresholds`` are <= each of ``values``, exactly."""
+    """How many of the sorted ints ``thresholds`` (a list, or an int64 array) are <= each of
+    ``values``, exactly."""
     low, high = _RANGES[values.dtype]
-    below = bisect.bisect_left(thresholds, low)  # (reached by every value)
-    inside = np.array([t for t in thresholds if low <= t <= high], dtype=values.dtype)
-    return below + np.searchsorted(inside, values, side="right").astype(np.int64)
+    if isinstance(thresholds, np.ndarray):  # (int64: only uint64 values reach past its low)
+        start, stop = int(np.searchsorted(thresholds, low)), thresholds.size
+    else:
+        start, stop = bisect.bisect_left(thresholds, low), bisect.bisect_right(thresholds, high)
+    inside = np.array(thresholds[start:stop], dtype=values.dtype)
+    # (thresholds below the dtype's range are reached by every value)
+    return start + np.searchsorted(inside, values, side="right").astype(np.int64)
 
 
 def _wrapped(n):
@@ -101,7 +106,7 @@ def width_ids(values, width, origin):
 
 def edge_ids(values, thresholds):
     """int64 bucket ids of an int64 or uint64 array by the edges whose ceilings are the sorted
-    ints ``thresholds``: the number of edges <= each value."""
+    ints ``thresholds`` (a list, or an int64 array): the number of edges <= each value."""
     return _reached(values, thresholds)
 
 

@@ -31,6 +31,11 @@ def _format_degrees(value):
 class Buckets:
     """A validated bucket spec: fixed width from an origin, or explicit edges."""
 
+    _NOT_EDGES = (
+        "buckets[{key!r}]: edges must be a non-empty 1-D list of finite, strictly increasing "
+        "numbers."
+    )
+
     def __init__(self, key, spec):
         self.fmt = None
         width = edges = None
@@ -84,29 +89,25 @@ class Buckets:
                 ) from exc
             except (TypeError, ValueError) as exc:
                 raise ValueError(f"buckets[{key!r}]: edges must be numbers.") from exc
-            # an int edge is that int (2**63, not the float64 2.0**63), any other its float64
-            exact = (
-                [
-                    int(v) if isinstance(v, numbers.Integral) else float(f)
-                    for v, f in zip(edges.tolist() if isinstance(edges, np.ndarray) else edges, e)
-                ]
-                if e.ndim == 1
-                else []
-            )
-            if (
-                not exact
-                or not np.all(np.isfinite(e))
-                or any(a >= b for a, b in zip(exact, exact[1:]))
-            ):
-                raise ValueError(
-                    f"buckets[{key!r}]: edges must be a non-empty 1-D list of finite, "
-                    "strictly increasing numbers."
-                )
-            self.width, self.origin, self.edges = None, None, e
+            if e.ndim != 1 or e.size == 0 or not np.all(np.isfinite(e)):
+                raise ValueError(self._NOT_EDGES.format(key=key))
             # compared exactly: a float with each edge rounded up to a float64, an int with
             # each edge's ceiling
-            self.float_edges = np.array([_int_buckets.rounded_up(v) for v in exact])
-            self.int_edges = [v if isinstance(v, int) else math.ceil(v) for v in exact]
+            if np.all(np.abs(e) < 2.0**53):  # every edge is its float64 (an int too)
+                increasing = bool(np.all(np.diff(e) > 0))
+                self.float_edges, self.int_edges = e, np.ceil(e).astype(np.int64)
+            else:  # an int edge is that int (2**63, not 2.0**63), any other its float64
+                items = edges.tolist() if isinstance(edges, np.ndarray) else edges
+                exact = [
+                    int(v) if isinstance(v, numbers.Integral) else float(f)
+                    for v, f in zip(items, e)
+                ]
+                increasing = all(a < b for a, b in zip(exact, exact[1:]))
+                self.float_edges = np.array([_int_buckets.rounded_up(v) for v in exact])
+                self.int_edges = [v if isinstance(v, int) else math.ceil(v) for v in exact]
+            if not increasing:
+                raise ValueError(self._NOT_EDGES.format(key=key))
+            self.width, self.origin, self.edges = None, None, e
         if not (self.fmt is None or self.fmt in ("interval", "deg") or callable(self.fmt)):
             raise ValueError(
                 f"buckets[{key!r}]: format must be 'interval', 'deg' or a callable "

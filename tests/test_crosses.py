@@ -172,12 +172,12 @@ def test_integers_are_compared_exactly_with_the_edges(near, edges):
     edges = sorted(set(edges))
     if any(a >= b for a, b in zip(edges, edges[1:])):  # (an int equal to a float)
         return
-    # values next to the edges, within int64
-    values = [math.floor(edges[k % len(edges)]) + d for k, d in near]
-    values = [min(max(v, -(2**63)), 2**63 - 1) for v in values]
-    ids = [sum(e <= v for e in edges) for v in values]  # (Python compares int and float exactly)
-    for kind in ("int64", "object"):
-        assert bucket_columns(values, edges, kind) == columns_of_bucket_ids(ids)
+    near_edges = [math.floor(edges[k % len(edges)]) + d for k, d in near]
+    for kind, low, high in [("int64", -(2**63), 2**63 - 1), ("uint64", 0, 2**64 - 1)]:
+        values = [min(max(v, low), high) for v in near_edges]
+        ids = [sum(e <= v for e in edges) for v in values]  # (Python compares exactly)
+        for dtype in (kind, "object"):
+            assert bucket_columns(values, edges, dtype) == columns_of_bucket_ids(ids)
 
 
 def test_floats_keep_their_float64_buckets():
