@@ -813,7 +813,7 @@ class _Trainer:
             yield
         except (ValueError, TypeError) as exc:
             numbers = chunk.row_numbers
-            rows = f"rows {numbers[0]}-{numbers[-1]}"
+            rows = f"rows {numbers[0]}-{numbers[-1]}" if len(numbers) else "no rows"
             where = (
                 f"batch {chunk.end.row - 1} ({rows})"
                 if isinstance(self.src, _IterableSource)
