@@ -565,7 +565,7 @@ def _refuse_stdin(args):
             "once (the header first, rows again to name a bad one, train's --passes and "
             "--resume). Give the file itself (one compressed as .gz is decompressed as it is "
             f"read: sparsereg {args.command}{model} day.csv.gz; a CSV as .bz2, .lz4 or .zst "
-            "too, with --format csv), or save the stream to a file first."
+            "too), or save the stream to a file first."
         )
 
 

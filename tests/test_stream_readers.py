@@ -1786,3 +1786,19 @@ def test_counts_beyond_int64_are_refused_when_the_source_opens(tmp_path, name, v
     kwargs = {"n_features": 4, name: value}
     with pytest.raises(ValueError, match=rf"{name} must be at most 2\*\*63 - 1 \(an int64\)"):
         open_source(str(path), **kwargs)
+
+
+@pytest.mark.parametrize("codec", [".gz", ".bz2", ".lz4", ".zst"])
+@pytest.mark.parametrize("kind, sep", [("csv", ","), ("tsv", "\t")])
+def test_a_compressed_csv_tells_its_format_and_delimiter_by_its_suffix(tmp_path, codec, kind, sep):
+    # only .csv.gz and .tsv.gz were told by their suffix: a day.csv.zst needed format="csv",
+    # and a .tsv.bz2 given it was read with "," (one column)
+    pa = _pyarrow()
+    text = "".join(f"{i % 2}{sep}{i}\n" for i in range(50)).encode()
+    path = tmp_path / f"day.{kind}{codec}"
+    name = {".gz": "gzip", ".bz2": "bz2", ".lz4": "lz4", ".zst": "zstd"}[codec]
+    with pa.CompressedOutputStream(str(path), name) as f:
+        f.write(f"y{sep}x\n".encode() + text)
+    chunks = list(open_source(str(path), target="y", numeric=["x"]).chunks())
+    np.testing.assert_array_equal(np.concatenate([c.y for c in chunks]), np.arange(50) % 2)
+    np.testing.assert_array_equal(np.concatenate([c.X["x"] for c in chunks]), np.arange(50))

@@ -25,10 +25,13 @@ from ._svmlight_source import _SVMLightSource
 __all__ = ["open_source"]
 
 
-# suffix -> (format, delimiter or None); longest suffixes first
+# the suffixes pyarrow decompresses by (pyarrow.Codec.detect), as it spells them
+_COMPRESSED = (".gz", ".bz2", ".lz4", ".zst")
+# suffix -> (format, delimiter or None); longest suffixes first: CSV compressed by any codec
+# pyarrow decompresses (as pandas' read_csv takes them), SVMlight by gzip only
 _SUFFIXES = [
-    (".csv.gz", "csv", None),
-    (".tsv.gz", "csv", "\t"),
+    *((".csv" + codec, "csv", None) for codec in _COMPRESSED),
+    *((".tsv" + codec, "csv", "\t") for codec in _COMPRESSED),
     (".svmlight.gz", "svmlight", None),
     (".libsvm.gz", "svmlight", None),
     (".svm.gz", "svmlight", None),
@@ -43,8 +46,6 @@ _SUFFIXES = [
 _FORMATS = ("csv", "parquet", "svmlight")
 
 
-# the suffixes pyarrow decompresses by (pyarrow.Codec.detect), as it spells them
-_COMPRESSED = (".gz", ".bz2", ".lz4", ".zst")
 # compressions it does not: their bytes were parsed as text (a CSV's first "row" of binary)
 _NOT_DECOMPRESSED = (".xz", ".lzma", ".lz", ".zip", ".7z", ".z", ".br", ".sz", ".snappy")
 
@@ -131,7 +132,8 @@ def open_source(
         ``(X, y, w)`` tuples (``w``: each row's weight), each batch becoming one chunk.
     format : {"csv", "parquet", "svmlight"}, default=None
         None: from the suffix (``.csv``, ``.tsv`` (tab-delimited), ``.parquet``, ``.pq``,
-        ``.svm``, ``.svmlight``, ``.libsvm``; CSV, TSV and SVMlight also gzip'd, ``.gz``).
+        ``.svm``, ``.svmlight``, ``.libsvm``; CSV and TSV also compressed, ``.gz``, ``.bz2``,
+        ``.lz4``, ``.zst``; SVMlight also gzip'd, ``.gz``).
     target : str, default=None
         The target column (CSV, Parquet, DataFrames). None: chunks have ``y=None`` (prediction).
         SVMlight files always give their labels as y.
@@ -306,7 +308,7 @@ def open_source(
             raise ValueError(
                 f"cannot tell the format of {path} from its suffix; pass format= one "
                 f"of {list(_FORMATS)} (suffixes: .csv, .tsv, .parquet, .pq, .svm, "
-                ".svmlight, .libsvm, and .gz for the text formats)."
+                ".svmlight, .libsvm; .gz for the text formats, and .bz2, .lz4, .zst for CSV)."
             )
         found.setdefault(format or fmt, []).append(path)
         implied.setdefault(tab or ",", path)
