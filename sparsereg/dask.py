@@ -521,6 +521,11 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
                 f"client must be a distributed.Client or None, got {type(self.client).__name__}"
                 f" ({self.client!r}): connect one with Client(address)."
             )
+        if self.client.status in ("closing", "closed"):  # (distributed's ClosedClientError)
+            raise ValueError(
+                f"client {self.client!r} is closed: connect another with Client(address), or "
+                "set client=None to use the default client."
+            )
         return self.client
 
     def _validate_dask_params(self):

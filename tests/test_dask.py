@@ -1660,3 +1660,18 @@ def test_an_estimator_is_not_fitted_after_set_params(Estimator):
         check_is_fitted(model)
     with pytest.raises(NotFittedError):
         model.to_local()
+
+
+def test_a_closed_client_is_refused_naming_it():
+    # distributed's ClosedClientError came from inside fit
+    cluster = distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0"
+    )
+    closed = distributed.Client(cluster, set_as_default=False)
+    closed.close()
+    cluster.close()
+    X, y = np.random.default_rng(0).normal(size=(40, 3)), np.arange(40) % 2
+    model = DaskSparseFTRLClassifier(client=closed)
+    with pytest.raises(ValueError, match="is closed"):
+        model.fit(da.from_array(X, chunks=(20, 3)), da.from_array(y, chunks=20))
+    assert not hasattr(model, "estimator_")
