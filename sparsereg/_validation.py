@@ -216,6 +216,11 @@ def refuse_non_number_values(values, name, who):
     flat = array.ravel()
     for kind in set(map(type, flat.tolist())):  # each type once
         # (None is a NaN once converted, which the NaN checks name; NaT was read as -2**63)
+        if issubclass(kind, (complex, np.complexfloating)):  # (NumPy's float() TypeError)
+            value = next(v for v in flat if type(v) is kind)
+            raise ValueError(
+                f"{name} holds a complex number ({value!r:.60}); {who} takes real ones."
+            )
         if _is_number_type(kind) or kind is type(None):
             continue
         pandas = sys.modules.get("pandas")  # (no pandas.NA before pandas is imported)

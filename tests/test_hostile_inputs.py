@@ -1801,3 +1801,15 @@ def test_pandas_na_in_sample_weight_is_named_as_missing():
     with pytest.raises(ValueError, match="sample_weight holds pandas.NA \\(a missing value\\)"):
         est.partial_fit(X, Y_REG, sample_weight=weight)
     assert pickle.dumps(est) == before
+
+
+@pytest.mark.parametrize("value", [1 + 2j, np.complex128(1 + 0j)])
+def test_complex_numbers_among_object_weights_are_refused_naming_them(value):
+    # NumPy's float() raised "float() argument must be a string or a real number"
+    est = _trained(_reg)
+    before = pickle.dumps(est)
+    weight = np.ones(X.shape[0], dtype=object)
+    weight[1] = value
+    with pytest.raises(ValueError, match="sample_weight holds a complex number"):
+        est.partial_fit(X, Y_REG, sample_weight=weight)
+    assert pickle.dumps(est) == before
