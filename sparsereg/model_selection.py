@@ -58,6 +58,7 @@ from ._state import _FIRST_CAPACITY, AUTO_SPARSE_BYTES, _capacity_for, columns_i
 from ._state_protocol import LARGEST_ETA0, plain_labels
 from ._training_lock import TrainingLock
 from ._typing import ArrayLike, MatrixLike
+from ._validation import beyond_float64, refuse_non_number_values
 from .linear_model import SparseFTRLClassifier, SparseFTRLRegressor
 from .sparsity import SparsityReport
 
@@ -105,8 +106,7 @@ def select_model(
     >>> select_model(loss, nnz, loss_se=[0.02, 0.02, 0.02], sparsity="1se")
     2
     """
-    loss = np.asarray(loss, dtype=np.float64)
-    n_nonzero = np.asarray(n_nonzero, dtype=np.float64)
+    loss, n_nonzero = _numbers(loss, "loss"), _numbers(n_nonzero, "n_nonzero")
     if loss.ndim != 1 or loss.size == 0 or n_nonzero.shape != loss.shape:
         raise ValueError(
             f"loss and n_nonzero must be 1-D arrays of the same non-zero length; "
@@ -128,7 +128,7 @@ def select_model(
     if isinstance(sparsity, str):
         if loss_se is None:
             raise ValueError("sparsity='1se' needs loss_se, the standard error of each loss.")
-        loss_se = np.asarray(loss_se, dtype=np.float64)
+        loss_se = _numbers(loss_se, "loss_se")
         if loss_se.shape != loss.shape:
             raise ValueError(f"loss_se has shape {loss_se.shape}, loss {loss.shape}.")
         if np.any(loss_se < 0):  # (a negative one left no model within the bound)
@@ -174,6 +174,19 @@ def _told_apart(grid, penalty):
         (alpha, eta0, l1_ratio if penalty == "elasticnet" else None)
         for alpha, eta0, l1_ratio in grid
     ]
+
+
+def _numbers(values, name):
+    """``values`` (``select_model``'s results) as float64, refusing text, dates and durations
+    (read as the numbers they spell, or counts of their unit) and ints beyond float64 (NumPy's
+    ``OverflowError``), naming ``name``."""
+    refuse_non_number_values(values, name, "select_model")
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except OverflowError:
+        raise beyond_float64(name) from None
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must hold numbers: {exc}") from None
 
 
 def _check_sparsity(sparsity):

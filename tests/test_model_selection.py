@@ -978,3 +978,18 @@ def test_ctrl_c_during_fit_leaves_a_given_random_state_as_it_was():
     _, fresh_words, fresh_pos, _, _ = np.random.RandomState(0).get_state()
     np.testing.assert_array_equal(words, fresh_words)
     assert pos == fresh_pos
+
+
+@pytest.mark.parametrize(
+    "loss, n_nonzero, loss_se, message",
+    [
+        ([0.3, 0.303], [10**400, 1], None, "n_nonzero holds an integer beyond float64"),
+        (["0.3", "0.2"], [1, 2], None, "loss of dtype <U3 is not numeric"),
+        ([0.3, 0.2], np.array(["1", "2"], dtype=object), None, "n_nonzero holds a value of type"),
+        ([0.3, 0.2], [1, 2], ["0.1", "0.1"], "loss_se of dtype <U3 is not numeric"),
+    ],
+)
+def test_select_model_refuses_results_that_are_no_numbers(loss, n_nonzero, loss_se, message):
+    # text was read as the numbers it spells, and 10**400 raised NumPy's OverflowError
+    with pytest.raises(ValueError, match=message):
+        select_model(loss, n_nonzero, loss_se=loss_se, sparsity="1se" if loss_se else None)
