@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 from sklearn import config_context
+from sklearn.base import is_classifier
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor, export_model
@@ -1791,6 +1792,27 @@ def test_score_refuses_y_and_sample_weight_as_fit_does(make, y):
     with pytest.raises(ValueError, match="sample_weight of dtype <U.* is not numeric"):
         est.score(X, y, sample_weight=weight.astype(str))
     assert est.score(X, y, sample_weight=weight) == est.score(X, y)
+
+
+@pytest.mark.parametrize(
+    "make, y",
+    [
+        (_reg, Y_REG),
+        (_clf, Y_CLASS),
+        (SparseFTRLClassifierCV, Y_CLASS),
+        (SparseFTRLRegressorCV, Y_REG),
+    ],
+)
+def test_score_refuses_an_int_beyond_float64_as_fit_does(make, y):
+    # a regressor's score raised NumPy's OverflowError naming no argument, and a classifier's
+    # weighed its rows by the exact int (the row of weight 10**400 alone made the accuracy)
+    est = make().fit(X, y)
+    with pytest.raises(ValueError, match=r"sample_weight holds an integer beyond float64"):
+        est.score(X, y, sample_weight=_with_huge_int(np.ones(X.shape[0])))
+    if not is_classifier(est):
+        with pytest.raises(ValueError, match=r"y holds an integer beyond float64"):
+            est.score(X, _with_huge_int(y))
+    assert est.score(X, y, sample_weight=np.ones(X.shape[0], dtype=object)) == est.score(X, y)
 
 
 def test_pandas_na_in_sample_weight_is_named_as_missing():
