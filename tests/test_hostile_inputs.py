@@ -1804,8 +1804,8 @@ def test_score_refuses_y_and_sample_weight_as_fit_does(make, y):
     ],
 )
 def test_score_refuses_an_int_beyond_float64_as_fit_does(make, y):
-    # a regressor's score raised NumPy's OverflowError naming no argument, and a classifier's
-    # weighed its rows by the exact int (the row of weight 10**400 alone made the accuracy)
+    # score raised NumPy's OverflowError, naming no argument, or (a classifier's accuracy)
+    # weighed the rows by the exact int: 0.0 when that row was misclassified
     est = make().fit(X, y)
     with pytest.raises(ValueError, match=r"sample_weight holds an integer beyond float64"):
         est.score(X, y, sample_weight=_with_huge_int(np.ones(X.shape[0])))
