@@ -2074,6 +2074,25 @@ def test_a_stream_of_bad_rows_alone_says_so_with_the_first(tmp_path):
     assert not hasattr(model[-1], "coef_")
 
 
+def test_a_stream_of_bad_rows_some_refused_by_the_transformers_names_no_later_one_first(
+    tmp_path,
+):
+    # row 1, refused by the hasher (no bucket that far from the origin), was counted, and the
+    # reader's row 2 was named as "the first"
+    pytest.importorskip("pyarrow")
+    path = tmp_path / "rows.csv"
+    path.write_text("site,hour,click\nshop,1e300,1\nnews,2,yes\nnews,1e300,0\n")
+    model = make_pipeline(FeatureCrossHasher(buckets={"hour": 1}), SparseFTRLClassifier())
+    with pytest.raises(ValueError) as caught:
+        fit_stream(model, str(path), target="click", skip_bad_rows=True, classes=[0, 1])
+    assert str(caught.value) == (
+        "the source gave no rows to train on (every row read was bad: 3 skipped, 2 of them "
+        "refused by the pipeline's transformers; the first malformed one, "
+        f"{path}:row 2: target 'click': 'yes' is not a number)."
+    )
+    assert not hasattr(model[-1], "coef_")
+
+
 @pytest.mark.parametrize(
     "cell, message",
     [

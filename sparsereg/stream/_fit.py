@@ -821,11 +821,27 @@ class _Trainer:
             )
             raise _with_message(exc, f"{where}: {exc}") from exc
 
+    def _every_row_bad(self):
+        """What the reader and the transformers skipped when no row was trained on, naming the
+        first malformed row (the reader's examples: a row the transformers refused is not
+        one, so it is not called the first when there are such rows); "" when none was."""
+        bad = self.bad_rows_before + self.src.bad_rows + self.refused
+        if not bad:
+            return ""
+        examples = self.src.bad_row_examples
+        if not self.refused:
+            return f" (every row read was bad: {bad:,} skipped" + (
+                f"; the first, {examples[0]})" if examples else ")"
+            )
+        return (
+            f" (every row read was bad: {bad:,} skipped, {self.refused:,} of them refused by "
+            "the pipeline's transformers"
+            + (f"; the first malformed one, {examples[0]})" if examples else ")")
+        )
+
     def end_pass(self, early_stop):
         run, history = self.run, self.history
         if not self.trained:
-            bad = self.bad_rows_before + self.src.bad_rows + self.refused
-            examples = self.src.bad_row_examples
             raise ValueError(
                 "the source gave no rows to train on"
                 + (
@@ -833,10 +849,7 @@ class _Trainer:
                     if run.holdout_rows and not run.train_rows
                     else " (every row's weight was 0)"
                     if run.train_rows
-                    else f" (every row read was bad: {bad:,} skipped"
-                    + (f"; the first, {examples[0]})" if examples else ")")
-                    if bad
-                    else ""
+                    else self._every_row_bad()
                 )
                 + "."
             )
