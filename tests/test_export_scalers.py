@@ -21,6 +21,8 @@ from sklearn.preprocessing import (
 from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
 from sparsereg.export import export_model, load_model
 
+from .test_model_file import arrays_of
+
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
@@ -210,14 +212,6 @@ def test_a_scaler_subclass_is_not_folded():
         export_model(pipe)
 
 
-def _file_arrays(exported):
-    buffer = io.BytesIO()
-    exported.save(buffer)
-    buffer.seek(0)
-    with np.load(buffer, allow_pickle=False) as npz:
-        return {key: npz[key] for key in npz.files}
-
-
 @pytest.mark.parametrize(
     "model, weights, version_without",
     [
@@ -236,7 +230,7 @@ def test_a_folded_scalers_file_is_format_version_5(model, weights, version_witho
     target = np.digitize(y, np.quantile(y, [0.33, 0.66])) if classifier else y
     pipe = make_pipeline(StandardScaler(), MODELS[model]()).fit(X, target)
     exported = export_model(pipe, weights=weights)
-    arrays = _file_arrays(exported)
+    arrays = arrays_of(exported)
     assert int(arrays["format_version"]) == 5
     assert bool(arrays["scaler_input"])
     X_new = dense_data(seed=1)[0]
@@ -244,6 +238,6 @@ def test_a_folded_scalers_file_is_format_version_5(model, weights, version_witho
         scores(round_trip(exported), X_new, classifier), scores(exported, X_new, classifier)
     )
     unscaled = export_model(make_pipeline(MODELS[model]()).fit(X, target), weights=weights)
-    arrays = _file_arrays(unscaled)
+    arrays = arrays_of(unscaled)
     assert int(arrays["format_version"]) == version_without
     assert "scaler_input" not in arrays

@@ -1771,7 +1771,8 @@ def test_durations_and_dates_as_sample_weight_are_refused(weight):
     assert pickle.dumps(est) == before
 
 
-@pytest.mark.parametrize(
+# the estimators and the CV grids, each with a target of its kind
+EVERY_SCORER = pytest.mark.parametrize(
     "make, y",
     [
         (_reg, Y_REG),
@@ -1780,6 +1781,9 @@ def test_durations_and_dates_as_sample_weight_are_refused(weight):
         (SparseFTRLRegressorCV, Y_REG),
     ],
 )
+
+
+@EVERY_SCORER
 def test_score_refuses_y_and_sample_weight_as_fit_does(make, y):
     # scikit-learn's score dropped the masks (a hidden weight of 1e6 decided the score) and
     # read text weights as the numbers they spell
@@ -1794,15 +1798,7 @@ def test_score_refuses_y_and_sample_weight_as_fit_does(make, y):
     assert est.score(X, y, sample_weight=weight) == est.score(X, y)
 
 
-@pytest.mark.parametrize(
-    "make, y",
-    [
-        (_reg, Y_REG),
-        (_clf, Y_CLASS),
-        (SparseFTRLClassifierCV, Y_CLASS),
-        (SparseFTRLRegressorCV, Y_REG),
-    ],
-)
+@EVERY_SCORER
 def test_score_refuses_an_int_beyond_float64_as_fit_does(make, y):
     # score raised NumPy's OverflowError, naming no argument, or (a classifier's accuracy)
     # weighed the rows by the exact int: 0.0 when that row was misclassified
