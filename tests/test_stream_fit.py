@@ -2219,6 +2219,7 @@ def test_batches_give_weights_as_a_column_or_as_a_third_item():
         (np.full(5, np.inf), {}, r"row 4 \(batch 1\): w is not finite"),
         (np.ones(4), {}, r"batch 1: w has shape \(4,\)"),
         (np.array(["1"] * 5), {}, "batch 1: w is not numeric"),
+        (np.array([1] * 4 + [10**400], dtype=object), {}, "batch 1: w holds an integer beyond"),
         (np.ones(5), {"weight_column": "w"}, "leave it out"),
         (None, {"weight_column": "w"}, "has no column 'w'"),
     ],
@@ -2237,6 +2238,35 @@ def test_bad_weights_of_batches_are_refused_naming_the_row(weights, options, mes
         assert_same_state(est, expected)
     else:
         assert not hasattr(est, "coef_")
+
+
+@pytest.mark.parametrize("masked", ["X", "y", "w"])
+def test_a_masked_array_in_a_batch_is_refused_before_anything_is_trained(masked):
+    # (np.asarray dropped the mask of y and w: the hidden labels and weights were trained on)
+    rng = np.random.RandomState(0)
+    X, y, w = rng.normal(size=(8, 3)), np.array([0, 1] * 4), np.ones(8)
+    batch = {"X": X, "y": y, "w": w}
+    hidden = np.zeros(batch[masked].shape, dtype=bool)
+    hidden[:2] = True
+    batch[masked] = np.ma.masked_array(batch[masked], mask=hidden)
+    # (a scaler first: its check drops the mask of X too)
+    scaler = StandardScaler().fit(X)
+    model = make_pipeline(scaler, SparseFTRLClassifier(random_state=0))
+    with pytest.raises(TypeError, match=f"batch 1: .* masked array as {masked}"):
+        fit_stream(model, [(X, y, w), (batch["X"], batch["y"], batch["w"])], classes=[0, 1])
+    expected = make_pipeline(scaler, SparseFTRLClassifier(random_state=0))
+    fit_stream(expected, [(X, y, w)], classes=[0, 1])
+    assert_same_state(model[-1], expected[-1])
+
+
+@pytest.mark.parametrize("column", ["click", "w"])
+def test_an_int_beyond_float64_in_a_frames_target_or_weight_is_named(column):
+    # (NumPy's OverflowError named neither the batch nor the column)
+    frame = click_batches(n_batches=1)[0].assign(w=1)
+    frame[column] = frame[column].astype(object)
+    frame.loc[3, column] = 10**400
+    with pytest.raises(ValueError, match=f"batch 0: .*'{column}' holds an integer beyond"):
+        fit_stream(pipeline(), [frame], target="click", weight_column="w", classes=[0, 1])
 
 
 def test_a_resume_with_another_weight_column_is_refused_and_the_same_one_continues(tmp_path):

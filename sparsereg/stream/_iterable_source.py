@@ -3,7 +3,8 @@
 
 import numpy as np
 
-from .._missing import missing_mask
+from .._missing import missing_mask, refuse_masked
+from .._validation import beyond_float64
 from ._source import Chunk, Position, Source
 
 
@@ -35,6 +36,12 @@ class _IterableSource(Source):
                     "batches: leave it out."
                 )
             X, y, weight = batch if len(batch) == 3 else (*batch, None)
+            # (np.asarray below drops a mask: the hidden labels and weights were trained on)
+            for name, value in (("X", X), ("y", y), ("w", weight)):
+                try:
+                    refuse_masked(value, name, "fit_stream")
+                except TypeError as exc:
+                    raise TypeError(f"batch {k}: {exc}") from None
             if not getattr(X, "shape", ()):  # (a chunk's rows are X.shape[0])
                 raise TypeError(
                     f"batch {k}: X is a {type(X).__name__}; expected a 2-D NumPy array, a "
@@ -78,6 +85,10 @@ class _IterableSource(Source):
                 except (TypeError, ValueError) as exc:
                     raise ValueError(
                         f"batch {k}: target column {self.target!r} is not numeric ({exc})."
+                    ) from None
+                except OverflowError:  # (an int such as 10**400 among objects)
+                    raise ValueError(
+                        f"batch {k}: {beyond_float64(f'target column {self.target!r}')}"
                     ) from None
                 absent = np.asarray(column.isna(), dtype=bool)
                 if absent.any():  # (a NaT is -9.2e18 as a float, not NaN)
@@ -159,6 +170,8 @@ class _IterableSource(Source):
                 values = np.where(absent, np.nan, given).astype(np.float64)
             except (TypeError, ValueError) as exc:
                 raise ValueError(f"batch {k}: {what} is not numeric ({exc}).") from None
+            except OverflowError:  # (an int such as 10**400)
+                raise ValueError(f"batch {k}: {beyond_float64(what)}") from None
         checks = [
             (np.isnan(values), "missing"),
             (~np.isfinite(values), "not finite"),
