@@ -460,29 +460,35 @@ def _format_of(paths, given):
 
 def _reading(args):
     """``(format, delimiter)`` of the input files."""
-    fmt, implied = _format_of(args.data, args.format)
+    fmt, _ = _format_of(args.data, args.format)
     if args.zero_based and fmt != "svmlight":  # (it was taken and not used)
         raise UsageError(f"--zero-based is for SVMlight files; these are read as {fmt}.")
     if args.delimiter is None:
-        if fmt == "csv":  # (the first file's delimiter read every file: a .tsv as one column)
-            _check_one_delimiter(args.data)
-        return fmt, implied or ","
+        # (not the first file's alone: it read every file, a .tsv as one column)
+        return fmt, _implied_delimiter(args.data) if fmt == "csv" else ","
     if fmt != "csv":
         raise UsageError(f"--delimiter is for CSV files; these are read as {fmt}.")
     return fmt, args.delimiter
 
 
-def _check_one_delimiter(paths):
-    """Refuse CSV files whose suffixes give different delimiters (``.tsv``: a tab)."""
+def _implied_delimiter(paths):
+    """The delimiter the CSV files' suffixes give (a tab for ``.tsv``, else ","), as
+    `open_source` takes it: files of both kinds are refused; a file whose suffix names no
+    format (read with ``--format csv``) gives none."""
     from .stream._readers import _format_of as format_and_delimiter
 
-    tabbed = [p for p in paths if format_and_delimiter(p)[1] == "\t"]
-    other = [p for p in paths if p not in tabbed]
-    if tabbed and other:
+    first_of = {}  # delimiter -> the first file whose suffix gives it
+    for path in paths:
+        fmt, delimiter = format_and_delimiter(path)
+        if fmt == "csv":
+            first_of.setdefault(delimiter or ",", path)
+    if len(first_of) > 1:
+        tabbed, other = first_of["\t"], first_of[","]
         raise UsageError(
-            f"{tabbed[0]} is tab-delimited by its suffix but {other[0]} is not; the files "
+            f"{tabbed} is tab-delimited by its suffix but {other} is not; the files "
             "are read with one delimiter: give --delimiter, or files of one kind."
         )
+    return next(iter(first_of), ",")
 
 
 def _csv_header(path, delimiter):

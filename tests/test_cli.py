@@ -898,6 +898,22 @@ def test_csv_and_tsv_files_together_are_a_usage_error(tmp_path, csv_file, capsys
     assert "more.tsv is tab-delimited by its suffix but" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("tsv_first", [True, False])
+def test_a_tsv_with_a_file_of_no_csv_suffix_is_read_with_a_tab(
+    tmp_path, csv_file, tsv_first, capsys
+):
+    # (--format csv: a file whose suffix names no format was taken for a ","-delimited one, and
+    # a .tsv with it refused; the first file's delimiter read every file before)
+    text = csv_file.read_text().replace(",", "\t")
+    (tmp_path / "a.tsv").write_text(text)
+    (tmp_path / "b.txt").write_text(text)
+    data = [tmp_path / "a.tsv", tmp_path / "b.txt"]
+    given = data if tsv_first else data[::-1]
+    code, _, summary = train(tmp_path, given, "--format", "csv", capsys=capsys)
+    assert code == 0
+    assert summary["rows"] == 2 * len(clicks())
+
+
 def test_negative_labels_are_taken_by_classes_as_typed(tmp_path, capsys):
     # (--classes -1,1, SVMlight's labels, was "argument --classes: expected one argument":
     # argparse took -1,1 for an option)

@@ -202,6 +202,18 @@ def test_csv_and_tsv_files_together_are_refused_unless_a_delimiter_is_given(tmp_
     assert open_source([tsv, tsv], target="clicked").delimiter == "\t"
 
 
+def test_a_tsv_with_a_file_of_no_csv_suffix_is_read_with_a_tab(tmp_path):
+    # (format="csv": a file whose suffix names no format was taken for a ","-delimited one, and
+    # a .tsv with it refused)
+    _pyarrow()
+    frame = _frame(150, seed=1)
+    tsv = _write_csv(frame, tmp_path / "d.tsv", sep="\t")
+    other = _write_csv(frame, tmp_path / "d.txt", sep="\t")
+    for files in ([tsv, other], [other, tsv]):
+        source = open_source(files, format="csv", target="clicked", batch_rows=200)
+        assert [c.X.shape for c in source.chunks()] == [(150, frame.shape[1] - 1)] * 2
+
+
 @pytest.mark.parametrize("delimiter", ['"', "\n", "\r"])
 def test_a_delimiter_that_quotes_or_ends_lines_is_refused(tmp_path, delimiter):
     # (a quote was taken, and each line read as one field: "target column 'clicked' not

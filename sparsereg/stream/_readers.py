@@ -301,7 +301,9 @@ def open_source(
 
     files = [os.fspath(p) for p in paths]
     found = {}
-    implied = {}  # each file's delimiter as its suffix gives it (a tab for .tsv, else ",")
+    # delimiter -> the first file whose suffix gives it (a tab for .tsv, else ","; a file
+    # whose suffix names no CSV, read by format="csv", gives none)
+    implied = {}
     for path in files:
         fmt, tab = _format_of(path)
         if format is None and fmt is None:
@@ -311,7 +313,8 @@ def open_source(
                 ".svmlight, .libsvm; .gz for the text formats, and .bz2, .lz4, .zst for CSV)."
             )
         found.setdefault(format or fmt, []).append(path)
-        implied.setdefault(tab or ",", path)
+        if fmt == "csv":
+            implied.setdefault(tab or ",", path)
     if len(found) > 1:
         raise ValueError(
             f"the files are of several formats ({sorted(found)}); open one source per format."
@@ -325,7 +328,7 @@ def open_source(
                 "the files are read with one delimiter: pass delimiter=, or open one source "
                 "per delimiter."
             )
-        delimiter = next(iter(implied))
+        delimiter = next(iter(implied), ",")
     for path in files:
         suffix = os.path.splitext(path)[1]
         if fmt != "parquet" and suffix.lower() in _NOT_DECOMPRESSED:
