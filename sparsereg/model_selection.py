@@ -52,6 +52,7 @@ from ._ftrl_grid import grid_count_nonzero, grid_epoch, wide_rehash
 from ._interrupts import interrupts_deferred
 from ._losses import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, gives_probabilities
 from ._memory import memory_limit
+from ._missing import refuse_masked
 from ._optional_methods import available_when
 from ._reserve import grown_slots, growth_may_fail, largest_table_bytes
 from ._state import _FIRST_CAPACITY, AUTO_SPARSE_BYTES, _capacity_for, columns_in, distinct_of
@@ -178,15 +179,21 @@ def _told_apart(grid, penalty):
 
 def _numbers(values, name):
     """``values`` (``select_model``'s results) as float64, refusing text, dates and durations
-    (read as the numbers they spell, or counts of their unit) and ints beyond float64 (NumPy's
-    ``OverflowError``), naming ``name``."""
+    (read as the numbers they spell, or counts of their unit), ints beyond float64 (NumPy's
+    ``OverflowError``), masked arrays (the masked results were ranked by the values they hide)
+    and complex numbers (their imaginary parts were dropped), naming ``name``."""
+    refuse_masked(values, name, "select_model")
     refuse_non_number_values(values, name, "select_model")
     try:
-        return np.asarray(values, dtype=np.float64)
+        is_complex = np.asarray(values).dtype.kind == "c"
+        array = None if is_complex else np.asarray(values, dtype=np.float64)
     except OverflowError:
         raise beyond_float64(name) from None
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{name} must hold numbers: {exc}") from None
+    if is_complex:
+        raise ValueError(f"{name} holds complex numbers; select_model takes real ones.")
+    return array
 
 
 def _check_sparsity(sparsity):

@@ -993,3 +993,17 @@ def test_select_model_refuses_results_that_are_no_numbers(loss, n_nonzero, loss_
     # text was read as the numbers it spells, and 10**400 raised NumPy's OverflowError
     with pytest.raises(ValueError, match=message):
         select_model(loss, n_nonzero, loss_se=loss_se, sparsity="1se" if loss_se else None)
+
+
+def test_select_model_refuses_masked_and_complex_results():
+    # a masked array's hidden loss was ranked (the masked model won), and a complex one's
+    # imaginary part dropped with NumPy's ComplexWarning
+    with pytest.raises(TypeError, match="select_model does not take a masked array as loss"):
+        select_model(np.ma.masked_array([0.1, 0.3], mask=[True, False]), [1, 1])
+    with pytest.raises(TypeError, match="masked array as loss_se"):
+        masked_se = np.ma.masked_array([0.5, 0.0], mask=[True, False])
+        select_model([0.1, 0.11], [9, 1], loss_se=masked_se, sparsity="1se")
+    with pytest.raises(ValueError, match="loss holds complex numbers"):
+        select_model(np.array([0.1 + 5j, 0.3]), [1, 1])
+    with pytest.raises(ValueError, match="n_nonzero holds complex numbers"):
+        select_model([0.1, 0.3], np.array([1 + 0j, 1]))
