@@ -515,7 +515,7 @@ def bucket_tokens(col, name, buckets, pd):
         ids, bad = buckets.ids(x)
         held = {}
         if exact and col.dtype.kind == "O":
-            objects = np.asarray(col, dtype=object)
+            objects = np.asarray(getattr(col, "array", col), dtype=object)  # (see integer_values)
             at = np.flatnonzero(
                 np.fromiter(
                     (isinstance(v, (int, np.integer)) for v in objects),
