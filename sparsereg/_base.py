@@ -93,6 +93,7 @@ from ._validation import (
     frame_values,
     plain_csr,
     plain_vector,
+    refuse_beyond_float64,
     refuse_non_number_values,
     refuse_unsaveable_names,
     series_values,
@@ -792,7 +793,9 @@ class _BaseFTRL(TrainingLock, BaseEstimator):
                 y_numeric=not is_classifier(self),
             )
         except OverflowError:
-            raise beyond_float64("X" if is_classifier(self) else "X or y") from None
+            if not is_classifier(self):  # (a classifier's y is labels, not converted)
+                refuse_beyond_float64(y, "y")
+            raise beyond_float64("X") from None
         X = float_values(X, type(self).__name__, order=order)
         if reset:
             refuse_unsaveable_names(getattr(self, "feature_names_in_", None))

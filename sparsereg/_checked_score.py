@@ -2,28 +2,11 @@
 ``score`` takes them through ``np.asarray``, which drops a mask (the masked values were
 scored), and its metrics read text weights as the numbers they spell."""
 
-import numpy as np
-import scipy.sparse as sp
 from sklearn.base import is_classifier
 
 from ._missing import refuse_masked
 from ._typing import ArrayLike, MatrixLike
-from ._validation import beyond_float64, refuse_non_number_values
-
-
-def _refuse_beyond_float64(values, name):
-    """The ``ValueError`` of ``fit`` for an int beyond float64 (10**400) among ``values``:
-    scikit-learn's metrics raised NumPy's OverflowError, which named no argument."""
-    if values is None or sp.issparse(values):
-        return
-    try:
-        array = np.asarray(values)
-        if array.dtype.kind == "O":
-            array.astype(np.float64)
-    except OverflowError:
-        raise beyond_float64(name) from None
-    except (TypeError, ValueError):  # (a ragged list, text: scikit-learn's checks name them)
-        pass
+from ._validation import refuse_beyond_float64, refuse_non_number_values
 
 
 class CheckedScore:
@@ -56,8 +39,8 @@ class CheckedScore:
         refuse_masked(y, "y", who)
         refuse_masked(sample_weight, "sample_weight", who)
         refuse_non_number_values(sample_weight, "sample_weight", who)
-        _refuse_beyond_float64(sample_weight, "sample_weight")
+        refuse_beyond_float64(sample_weight, "sample_weight")
         if not is_classifier(self):
             refuse_non_number_values(y, "y", who)
-            _refuse_beyond_float64(y, "y")
+            refuse_beyond_float64(y, "y")
         return super().score(X, y, sample_weight=sample_weight)

@@ -246,6 +246,21 @@ def beyond_float64(names):
     )
 
 
+def refuse_beyond_float64(values, name):
+    """Raise :func:`beyond_float64` for an int beyond float64 (10**400) among ``values``: NumPy's
+    OverflowError, from scikit-learn's checks and metrics, named no argument."""
+    if values is None or sp.issparse(values):
+        return
+    try:
+        array = np.asarray(values)
+        if array.dtype.kind == "O":
+            array.astype(np.float64)
+    except OverflowError:
+        raise beyond_float64(name) from None
+    except (TypeError, ValueError):  # (a ragged list, text: scikit-learn's checks name them)
+        pass
+
+
 def float_values(X, who, order=None):
     """The ``X`` of scikit-learn's ``check_array(dtype='numeric')`` as the estimators train
     on and score it: float32 and float64 kept, any other numbers as float64 (the values

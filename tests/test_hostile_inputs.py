@@ -494,8 +494,20 @@ BAD_INPUTS = [
         ValueError,
         "y holds a value of type str",
     ),
-    ("int beyond float64 in X", "both", _pf(_with_huge_int(X.toarray())), ValueError, "float64"),
-    ("int beyond float64 in y", "reg", _pf(X, _with_huge_int(Y_REG)), ValueError, "float64"),
+    (
+        "int beyond float64 in X",
+        "both",
+        _pf(_with_huge_int(X.toarray())),
+        ValueError,
+        "^X holds an integer beyond float64",
+    ),
+    (  # (named "X or y")
+        "int beyond float64 in y",
+        "reg",
+        _pf(X, _with_huge_int(Y_REG)),
+        ValueError,
+        "^y holds an integer beyond float64",
+    ),
     (
         "int beyond float64 in sample_weight",
         "both",
