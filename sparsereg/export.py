@@ -382,6 +382,7 @@ class ExportedLinearModel:
                 # refuses, and float_values what the FTRL estimators refuse
                 dtype="numeric",
                 accept_large_sparse=True,
+                input_name="X",  # ("Input X contains NaN", as the estimators say)
             )
         except OverflowError:  # (an object array holding 10**400, as the estimators say)
             raise beyond_float64("X") from None

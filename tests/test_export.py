@@ -1361,3 +1361,20 @@ def test_an_export_names_an_int_beyond_float64_in_x(source, as_list):
     for method in ("predict", "predict_proba", "decision_function"):
         with pytest.raises(ValueError, match="X holds an integer beyond float64"):
             getattr(model, method)(huge.tolist() if as_list else huge)
+
+
+@pytest.mark.parametrize("source", ["ftrl", "logistic"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_an_export_names_x_for_nan_and_infinity_as_the_estimator_does(source, sparse, tmp_path):
+    # the estimator says "Input X contains NaN", the export said "Input contains NaN"
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 3)), np.arange(40) % 2
+    est = (SparseFTRLClassifier() if source == "ftrl" else LogisticRegression()).fit(X, y)
+    model = export_model(est)
+    for bad, what in ((np.nan, "NaN"), (np.inf, "infinity")):
+        rows = X[:2].copy()
+        rows[1, 2] = bad
+        rows = sp.csr_matrix(rows) if sparse else rows
+        for scorer in (est, model, round_trip(model, tmp_path)):
+            with pytest.raises(ValueError, match=f"Input X contains {what}"):
+                scorer.predict(rows)
