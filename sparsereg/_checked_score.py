@@ -2,6 +2,7 @@
 ``score`` takes them through ``np.asarray``, which drops a mask (the masked values were
 scored), and its metrics read text weights as the numbers they spell."""
 
+import numpy as np
 from sklearn.base import is_classifier
 
 from ._missing import refuse_masked
@@ -19,7 +20,8 @@ class CheckedScore:
 
         ``y`` and ``sample_weight`` are refused as ``fit`` refuses them: masked arrays
         (``TypeError``), and weights, or a regressor's ``y``, of text, dates or durations
-        (``ValueError``), and an int beyond float64 (``10**400``) among them (``ValueError``).
+        (``ValueError``), and an int beyond float64 (``10**400``) among them (``ValueError``);
+        a regressor's ``y`` holding NaN or infinity is a ``ValueError`` naming ``y``.
 
         Parameters
         ----------
@@ -43,4 +45,16 @@ class CheckedScore:
         if not is_classifier(self):
             refuse_non_number_values(y, "y", who)
             refuse_beyond_float64(y, "y")
+            _refuse_non_finite(y)
         return super().score(X, y, sample_weight=sample_weight)
+
+
+def _refuse_non_finite(y):
+    """Name ``y`` for a NaN or an infinity in a regressor's ``y``, as ``fit`` does
+    (scikit-learn's R² said "Input contains NaN")."""
+    try:
+        values = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError):  # (a ragged list: scikit-learn's checks name it)
+        return
+    if not np.isfinite(values).all():
+        raise ValueError("Input y contains NaN or infinity (None in an object y is NaN).")

@@ -1823,6 +1823,18 @@ def test_score_refuses_an_int_beyond_float64_as_fit_does(make, y):
     assert est.score(X, y, sample_weight=np.ones(X.shape[0], dtype=object)) == est.score(X, y)
 
 
+@pytest.mark.parametrize("make", [_reg, SparseFTRLRegressorCV])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, None])
+def test_score_names_y_for_nan_and_infinity_as_fit_does(make, bad):
+    # scikit-learn's R² said "Input contains NaN" (and infinity), naming no argument
+    est = make().fit(X, Y_REG)
+    y = Y_REG.astype(object if bad is None else np.float64)
+    y[3] = bad
+    for call in (lambda: make().fit(X, y), lambda: est.score(X, y)):
+        with pytest.raises(ValueError, match="Input y contains"):
+            call()
+
+
 def test_pandas_na_in_sample_weight_is_named_as_missing():
     # it was "a value of type NAType, which is not numeric: ... would read it as a number"
     est = _trained(_reg)
