@@ -160,7 +160,8 @@ def series_values(values):
 
 def refuse_non_numbers(X, who, peer):
     """Raise a ``TypeError`` when a dense ``X`` from scikit-learn's
-    ``check_array(dtype='numeric')`` (which refuses str and bytes itself) holds anything but
+    ``check_array(dtype='numeric')`` (which refuses arrays of str and bytes itself, and parses
+    numeric text held in an object array, as scikit-learn's estimators do) holds anything but
     real numbers: dates and durations (datetime64, timedelta64), which a conversion to
     float64 took for counts of their unit, or, in an object array the check left (a pandas
     column of categories, timestamps with a time zone, periods), anything else. ``who``
@@ -194,9 +195,10 @@ def refuse_non_number_values(values, name, who):
     """Raise a ``ValueError`` when the 1-D ``values`` (``sample_weight``, a regressor's ``y``)
     are str, bytes, dates or durations, as an array of those or as objects: scikit-learn's
     conversion to float64 parsed the text ("2" a weight of 2) and took dates and durations
-    for counts of their unit (2020-01-01 a weight of 18,262), where ``X`` of them is refused
-    (:func:`refuse_non_numbers`) and so are the weights of a stream's batches. Scalars, None
-    (left to the NaN checks) and numbers of any type pass."""
+    for counts of their unit (2020-01-01 a weight of 18,262), where an ``X`` array of str,
+    bytes, dates or durations is refused (:func:`refuse_non_numbers`; numeric text held in an
+    object ``X`` is parsed, as scikit-learn parses it) and so are the weights of a stream's
+    batches. Scalars, None (left to the NaN checks) and numbers of any type pass."""
     if values is None or sp.issparse(values) or _is_number_type(type(values)):
         return
     try:
@@ -266,10 +268,11 @@ def float_values(X, who, order=None):
     on and score it: float32 and float64 kept, any other numbers as float64 (the values
     ``check_array(dtype=[np.float64, np.float32])`` gives), a dense one in ``order``.
 
-    Not that conversion itself: it parsed str and bytes and took dates and durations for
-    counts of their unit, which scikit-learn's linear models refuse to predict on (the
-    check, or their product: :func:`refuse_non_numbers`): a dtype test for an array of
-    numbers."""
+    Not that conversion itself: it parsed str and bytes (numeric text in an object array is
+    parsed by ``check_array`` before, as scikit-learn's estimators take it) and took dates and
+    durations for counts of their unit, which scikit-learn's linear models refuse to predict
+    on (the check, or their product: :func:`refuse_non_numbers`): a dtype test for an array
+    of numbers."""
     if sp.issparse(X):
         return X if X.dtype in _FLOAT_SET else X.astype(np.float64)
     kind = X.dtype.kind

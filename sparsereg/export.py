@@ -377,8 +377,9 @@ class ExportedLinearModel:
             X = check_array(
                 sparse_before_conversion(X),
                 accept_sparse="csr",
-                # scikit-learn's own check, which refuses str and bytes (a conversion to
-                # float64 parsed them); _product_operand refuses what its product then
+                # scikit-learn's own check, which refuses arrays of str and bytes (a conversion
+                # to float64 parsed them; numeric text in an object array it parses, as the
+                # source estimators do); _product_operand refuses what its product then
                 # refuses, and float_values what the FTRL estimators refuse
                 dtype="numeric",
                 accept_large_sparse=True,
