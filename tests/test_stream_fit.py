@@ -2269,6 +2269,20 @@ def test_an_int_beyond_float64_in_a_frames_target_or_weight_is_named(column):
         fit_stream(pipeline(), [frame], target="click", weight_column="w", classes=[0, 1])
 
 
+def test_an_int_beyond_float64_in_a_regressors_batch_y_is_named():
+    # (the progressive loss's conversion raised NumPy's OverflowError, naming no batch or y)
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(8, 3)), rng.normal(size=8)
+    huge = y.astype(object)
+    huge[3] = 10**400
+    est = SparseFTRLRegressor(random_state=0)
+    with pytest.raises(ValueError, match=r"batch 1 \(rows 9-16\): y holds an integer beyond"):
+        fit_stream(est, [(X, y), (X, huge)])
+    expected = SparseFTRLRegressor(random_state=0)
+    fit_stream(expected, [(X, y)])
+    assert_same_state(est, expected)
+
+
 def test_a_resume_with_another_weight_column_is_refused_and_the_same_one_continues(tmp_path):
     frame = weighted_clicks().assign(v=1.0)
     path = write_rows(frame, tmp_path / "rows.csv")

@@ -9,6 +9,7 @@ import numpy as np
 
 from .._decision import softmax_probabilities
 from .._losses import one_vs_rest_probabilities
+from .._validation import beyond_float64
 from ._model import has_method
 
 _EPS = 1e-15  # probabilities are clipped to [eps, 1 - eps], as scikit-learn's log_loss did
@@ -72,7 +73,11 @@ def row_losses(final, name, X, y, class_index, n_classes, fitted):
             predictions = np.zeros(n)
         else:
             predictions = scores[:, 0] if scores is not None else final.predict(X)
-        return (np.asarray(y, dtype=np.float64) - predictions) ** 2
+        try:
+            y = np.asarray(y, dtype=np.float64)
+        except OverflowError:  # (an int such as 10**400 in an object y: named as fit names it)
+            raise beyond_float64("y") from None
+        return (y - predictions) ** 2
     if name == "log_loss":
         if not fitted:
             return np.full(n, np.log(n_classes))
