@@ -444,23 +444,23 @@ def _add_output(parser):
 
 # ---------------------------------------------------------------- helpers
 def _format_of(paths, given):
-    """The files' format (``--format`` or their suffix) and their CSV delimiter, if implied."""
+    """The files' format: ``--format``, or the first file's suffix."""
     from .stream._readers import _format_of as format_and_delimiter
 
-    fmt, delimiter = format_and_delimiter(paths[0])
     if given:
-        return given, delimiter if given == fmt else None
+        return given
+    fmt, _ = format_and_delimiter(paths[0])
     if fmt is None:
         raise UsageError(
             f"cannot tell the format of {paths[0]} from its suffix; give --format "
             f"({', '.join(_FORMATS)})."
         )
-    return fmt, delimiter
+    return fmt
 
 
 def _reading(args):
     """``(format, delimiter)`` of the input files."""
-    fmt, _ = _format_of(args.data, args.format)
+    fmt = _format_of(args.data, args.format)
     if args.zero_based and fmt != "svmlight":  # (it was taken and not used)
         raise UsageError(f"--zero-based is for SVMlight files; these are read as {fmt}.")
     if args.delimiter is None:
