@@ -2241,7 +2241,7 @@ def test_bad_weights_of_batches_are_refused_naming_the_row(weights, options, mes
 
 
 @pytest.mark.parametrize("masked", ["X", "y", "w"])
-def test_a_masked_array_in_a_batch_is_refused_before_anything_is_trained(masked):
+def test_a_masked_array_in_a_batch_is_refused_before_its_batch_is_trained(masked):
     # (np.asarray dropped the mask of y and w: the hidden labels and weights were trained on)
     rng = np.random.RandomState(0)
     X, y, w = rng.normal(size=(8, 3)), np.array([0, 1] * 4), np.ones(8)
