@@ -56,6 +56,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d,
 from ._losses import gives_probabilities
 from ._merge import merge_ftrl_states
 from ._missing import refuse_masked, refuse_pandas_na
+from ._named_errors import with_message
 from ._optional_methods import available_when
 from ._training_lock import TrainingLock
 from ._typing import ArrayLike
@@ -121,9 +122,9 @@ def _rows(X):
     return X.shape[0]
 
 
-def _train_shard(local, params, start, blocks, passes, classes, hasher):
+def _train_shard(local, params, start, blocks, passes, classes, hasher, indices):
     """Train a copy of the model from ``start`` on ``blocks`` [(X, y, sample_weight), ...],
-    in order.
+    in order, partitions ``indices`` of the data (which an error names).
 
     Returns ``(state, weight trained, warnings)``: the rows trained, or their sample weights'
     sum where weights are given (the copy's share in the average), and the warnings raised
@@ -132,29 +133,32 @@ def _train_shard(local, params, start, blocks, passes, classes, hasher):
     """
     state, earlier = (None, []) if start is None else (start[0], start[2])
     (state, rows), records = with_recorded_warnings(
-        _trained_copy, local, params, state, blocks, passes, classes, hasher
+        _trained_copy, local, params, state, blocks, passes, classes, hasher, indices
     )
     return state, rows, joined(earlier, records)
 
 
-def _trained_copy(local, params, state, blocks, passes, classes, hasher):
+def _trained_copy(local, params, state, blocks, passes, classes, hasher, indices):
     """``(state, weight trained)`` of ``_train_shard``'s copy."""
     estimator = local(**params)
     if state is not None:
         estimator.set_ftrl_state(state)
     rows = 0
     for _ in range(passes):
-        for X, y, sample_weight in blocks:
+        for index, (X, y, sample_weight) in zip(indices, blocks):
             if len(y) == 0:  # an empty partition (before hashing: the hasher refuses 0 rows)
                 continue
-            if hasher is not None:
-                X = hasher.transform(X)
             first = (
                 {"classes": classes} if classes is not None and not hasattr(estimator, "t_") else {}
             )
             if sample_weight is not None:
                 first["sample_weight"] = sample_weight = np.asarray(sample_weight)
-            estimator.partial_fit(X, np.asarray(y), **first)
+            try:  # (the estimator's and the hasher's messages name no partition)
+                if hasher is not None:
+                    X = hasher.transform(X)
+                estimator.partial_fit(X, np.asarray(y), **first)
+            except (ValueError, TypeError) as exc:
+                raise with_message(exc, f"partition {index}: {exc}") from exc
             rows += X.shape[0] if sample_weight is None else float(_as_numbers(sample_weight).sum())
     if not hasattr(estimator, "t_"):
         return state, 0
@@ -655,6 +659,7 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
                         1,
                         classes,
                         self.hasher,
+                        [index],
                         **near([index]),
                         pure=False,
                     )
@@ -678,6 +683,7 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
                         passes,
                         classes,
                         self.hasher,
+                        shard,
                         **near(shard),
                         pure=False,
                     )

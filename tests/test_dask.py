@@ -1675,3 +1675,16 @@ def test_a_closed_client_is_refused_naming_it():
     with pytest.raises(ValueError, match="is closed"):
         model.fit(da.from_array(X, chunks=(20, 3)), da.from_array(y, chunks=20))
     assert not hasattr(model, "estimator_")
+
+
+@pytest.mark.parametrize("mixing", ["average", None])
+def test_an_error_in_a_training_task_names_its_partition(client, mixing):
+    # the local estimator's "Input y contains NaN" came back from the worker naming no
+    # partition, in a fit over hundreds of them
+    X = np.random.default_rng(0).normal(size=(60, 4))
+    y = (X[:, 0] > 0).astype(float)
+    y[47] = np.nan  # in partition 2 of 20 rows each
+    model = DaskSparseFTRLRegressor(mixing=mixing, client=client, random_state=0)
+    with pytest.raises(ValueError, match=r"^partition 2: Input y contains NaN"):
+        model.fit(da.from_array(X, chunks=(20, 4)), da.from_array(y, chunks=20))
+    assert not hasattr(model, "estimator_")

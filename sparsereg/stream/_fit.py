@@ -1,6 +1,5 @@
 """Training from a stream of batches: read, hash, score, train, record, checkpoint."""
 
-import copy
 import inspect
 import math
 import numbers
@@ -20,6 +19,7 @@ from .. import _hashing
 from .._atomic import resolved_path
 from .._interrupts import interrupts_deferred
 from .._memory import memory_limit
+from .._named_errors import with_message
 from .._output_path import OutputPathError, check_output_path
 from .._typing import ArrayLike, FileLike
 from ._arrow_source import _ArrowSource
@@ -819,7 +819,7 @@ class _Trainer:
                 if isinstance(self.src, _IterableSource)
                 else f"{chunk.file}: {rows}"
             )
-            raise _with_message(exc, f"{where}: {exc}") from exc
+            raise with_message(exc, f"{where}: {exc}") from exc
 
     def _every_row_bad(self):
         """What the reader and the transformers skipped when no row was trained on, naming the
@@ -1048,19 +1048,6 @@ def _first_refused_row(sm, chunk, exc):
     )
     kind = TypeError if isinstance(error, TypeError) else ValueError
     return kind(f"{chunk.file}: {where}: {error}")
-
-
-def _with_message(exc, message):
-    """An exception of ``exc``'s type (and attributes) saying ``message``; a ValueError or
-    TypeError when its type cannot be made to say it (another constructor)."""
-    try:
-        named = copy.copy(exc)
-        named.args = (message,)
-        if str(named) == message:
-            return named
-    except Exception:  # (a constructor of other arguments, a __str__ of its own)
-        pass
-    return (TypeError if isinstance(exc, TypeError) else ValueError)(message)
 
 
 def _check_progress(run, history, src, path):
