@@ -1,6 +1,6 @@
 """Mixing the states of several copies of one FTRL model (data-parallel training)."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -111,7 +111,14 @@ def merge_ftrl_states(
     >>> SparseFTRLRegressor().set_ftrl_state(merged).predict(X[:2]).shape
     (2,)
     """
-    states = [states] if isinstance(states, Mapping) else list(states)
+    if isinstance(states, Mapping):
+        states = [states]
+    elif isinstance(states, Iterable) and not isinstance(states, (str, bytes)):
+        states = list(states)
+    else:
+        raise TypeError(
+            f"states must be a list of FTRL states (dicts of arrays), got {type(states).__name__}."
+        )
     if not states:
         raise ValueError("merge_ftrl_states needs at least one state.")
     checked = [_checked(state, f"states[{i}]") for i, state in enumerate(states)]
@@ -120,6 +127,7 @@ def merge_ftrl_states(
         _same_model(first, other, f"states[{i}]")
     if weights is None:
         weights = np.ones(len(checked))
+        kept = weights > 0
     else:
         given = np.asarray(weights)
         if given.dtype.kind not in "biuf":
@@ -135,8 +143,10 @@ def merge_ftrl_states(
                 f"weights must be {len(checked)} finite non-negative numbers, not "
                 f"all zero; got {weights!r}."
             )
+        # a copy of weight 0 contributes nothing, its samples included; told apart before
+        # scaling, which takes a weight of 5e-324 beside 1e308 to 0
+        kept = weights > 0
         weights = weights / weights.max()  # (1e308 twice summed to inf: every share 0)
-    kept = weights > 0  # a copy of weight 0 contributes nothing, its samples included
     checked, weights = [c for c, k in zip(checked, kept) if k], weights[kept]
     first = checked[0]  # the seed and generator of a kept copy, not of one left out
     share = weights / weights.sum()

@@ -167,6 +167,9 @@ def test_nothing_to_merge_and_not_a_state_are_refused():
         merge_ftrl_states([])
     with pytest.raises(TypeError, match="FTRL state"):
         merge_ftrl_states([np.zeros(3)])
+    for not_a_list in (None, 3):  # (raised "'NoneType' object is not iterable")
+        with pytest.raises(TypeError, match="states must be a list of FTRL states"):
+            merge_ftrl_states(not_a_list)
 
 
 def test_bloom_counters_of_other_seeds_and_a_foreign_base_are_refused():
@@ -213,6 +216,16 @@ def test_a_copy_of_weight_zero_counts_for_nothing():
         np.testing.assert_array_equal(kept_second[key], a[key])
     np.testing.assert_array_equal(merged["columns"], a["columns"])
     np.testing.assert_array_equal(merged["z"], a["z"])
+
+
+def test_a_copy_of_a_tiny_positive_weight_still_counts_its_samples():
+    # 5e-324 beside 1e308 was scaled to 0 and the copy left out, its samples not in t
+    X, y = make_data()
+    a = SparseFTRLRegressor().partial_fit(X[:100], y[:100]).get_ftrl_state()
+    b = SparseFTRLRegressor().partial_fit(X[100:], y[100:]).get_ftrl_state()
+    merged = merge_ftrl_states([a, b], weights=[5e-324, 1e308])
+    assert merged["t"] == X.shape[0]
+    np.testing.assert_array_equal(as_dense(merged), as_dense(merge_ftrl_states([b])))
 
 
 def test_a_base_whose_bloom_filters_the_copies_lack_is_refused():
