@@ -311,8 +311,25 @@ def sparsity_report(estimator: BaseEstimator) -> "SparsityReport":
     return coef_report(estimator.coef_, type(estimator).__name__)
 
 
+def real_coef(coef, name):
+    """``coef`` (a sparse matrix, else as an array) once it is 1-D or 2-D and of real numbers.
+
+    (A complex one was listed by ``top_weights`` as weights of 0.0, or counted as a CSR of
+    complex numbers; others failed in scipy with messages naming neither coef_ nor the model.)
+    """
+    if not sp.issparse(coef):
+        coef = np.asarray(coef)
+    if coef.ndim not in (1, 2) or coef.dtype.kind not in "biuf":
+        raise ValueError(
+            f"{name}'s coef_ must be a 1-D or 2-D array of real numbers; got "
+            f"{coef.dtype} of shape {coef.shape}."
+        )
+    return coef
+
+
 def coef_report(coef, name, ftrl=None):
     """The :class:`SparsityReport` of a ``coef_`` (dense or sparse), with ``ftrl``'s counts if given."""
+    coef = real_coef(coef, name)
     if sp.issparse(coef):
         # a copy, summing duplicates is safe; one row for a 1-D one (SGDRegressor.sparsify()'s
         # CSR of one dimension, which scipy neither reshapes nor converts)
@@ -325,13 +342,6 @@ def coef_report(coef, name, ftrl=None):
         union = np.unique(coef.indices[stored]).size
         dtype, fmt = coef.dtype, "csr"
     else:
-        coef = np.asarray(coef)
-        # (else "too many values to unpack", which named neither coef_ nor the problem)
-        if coef.ndim not in (1, 2) or coef.dtype.kind not in "biuf":
-            raise ValueError(
-                f"{name}'s coef_ must be a 1-D or 2-D array of real numbers; got "
-                f"{coef.dtype} of shape {coef.shape}."
-            )
         coef2d = coef.reshape(1, -1) if coef.ndim == 1 else coef
         n_models, n_features = coef2d.shape
         mask = coef2d != 0

@@ -17,6 +17,7 @@ from sklearn.base import is_classifier
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import csr_of_coef
+from .sparsity import real_coef
 
 __all__ = ["top_weights"]
 
@@ -89,7 +90,7 @@ def _parts(model):
             raise TypeError(
                 f"{type(model).__name__} has no coef_: top_weights reads linear models."
             )
-        coef = csr_of_coef(model.coef_)
+        coef = csr_of_coef(real_coef(model.coef_, type(model).__name__))
     names = getattr(transformers[0] if transformers else model, "feature_names_in_", None)
     return (
         coef,
@@ -177,6 +178,16 @@ def top_weights(model: Any, n: int = 20, X: Any = None) -> Any:  # a pandas Data
     from .crosses import FeatureCrossHasher
 
     coef, classes, classifier, transformers, feature_names = _parts(model)
+    if (
+        classifier
+        and classes is not None
+        and coef.shape[0] != len(classes)
+        and not (coef.shape[0] == 1 and len(classes) == 2)
+    ):  # (an IndexError, or weights listed under the wrong classes)
+        raise ValueError(
+            f"the model has {coef.shape[0]} weight vector(s) for {len(classes)} classes: "
+            "one per class, or one for two classes, was expected."
+        )
     while transformers and _linear_scaler(transformers[-1]):
         transformers = transformers[:-1]
     hasher = transformers[-1] if transformers else None

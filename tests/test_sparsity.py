@@ -556,7 +556,16 @@ def test_counts_are_coefs_for_states_near_underflow(
     assert report.nonzero[0] + report.touched_and_zero[0] == report.touched[0]
 
 
-@pytest.mark.parametrize("coef", [np.zeros((2, 3, 4)), np.array("abc"), np.array([1 + 2j])])
+@pytest.mark.parametrize(
+    "coef",
+    [
+        np.zeros((2, 3, 4)),
+        np.array("abc"),
+        np.array([1 + 2j]),
+        sp.csr_matrix(np.array([[1j, 0.0, 2.0]])),  # (was counted as a complex CSR)
+        sp.coo_array(np.ones((1, 2, 3))),  # (scipy's "CSR must be 1D or 2D")
+    ],
+)
 def test_a_coef_that_is_no_weight_matrix_is_refused_naming_it(coef):
     model = Lasso().fit([[0.0], [1.0]], [0.0, 1.0])
     model.coef_ = coef

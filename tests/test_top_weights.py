@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_array_equal
-from sklearn.linear_model import SGDRegressor
+from sklearn.linear_model import LogisticRegression, SGDRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MaxAbsScaler
 
@@ -167,6 +167,25 @@ def test_a_nan_weight_is_listed_first_not_sorted_last():
     assert table.column.tolist() == [1, 2]
     assert np.isnan(table.weight[0]) and table.weight[1] == -np.inf
     assert top_weights(model, n=4).column.tolist() == [1, 2, 0, 3]
+
+
+@pytest.mark.parametrize(
+    "coef", [np.array([1j, 2.0]), np.array(["a", "b"]), np.zeros((1, 1, 2)), np.float64(3.0)]
+)
+def test_a_coef_that_is_no_weight_matrix_is_refused_naming_it(coef):
+    # a complex coef_ was listed as weights of 0.0; others failed in scipy naming no coef_
+    model = SGDRegressor(max_iter=5, tol=None).fit(np.eye(2), np.arange(2.0))
+    model.coef_ = coef
+    with pytest.raises(ValueError, match="SGDRegressor's coef_ must be a 1-D or 2-D array"):
+        top_weights(model)
+
+
+def test_weight_vectors_that_are_not_one_per_class_are_refused():
+    # (an IndexError past the last class)
+    model = LogisticRegression().fit(np.eye(4), [0, 1, 0, 1])
+    model.coef_ = np.ones((3, 4))
+    with pytest.raises(ValueError, match="3 weight vector.s. for 2 classes"):
+        top_weights(model)
 
 
 def test_cli_report_names_the_columns_of_a_model_fitted_on_a_dataframe(tmp_path, capsys):
