@@ -11,11 +11,13 @@ of the 1990 census California housing set) ships with the package.
 """
 
 import argparse
+import os
 import time
 
 import numpy as np
 
 from sparsereg import FeatureCrossHasher, SparseFTRLRegressor
+from sparsereg._output_path import OutputPathError, check_output_path
 from sparsereg.datasets import load_california_housing_mlcc
 from sparsereg.sparsity import sparsity_report
 
@@ -139,11 +141,34 @@ def figure(panels):
     return fig
 
 
-def plot(path, panels):
+def image_format(ap, path):
+    """The image format of the map at ``path`` (its extension; 'png' without one), refused
+    through ``ap`` before any work when matplotlib cannot write it or the path is no file:
+    a folder (``--out /tmp`` wrote /tmp.png, an empty path .png, and both said the map was
+    written there) or one in a missing folder (a traceback after the training)."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    try:
+        check_output_path(path)
+    except OutputPathError as exc:
+        ap.error(f"--out {path!r} {exc.reason}")
+    extension = os.path.splitext(path)[1][1:].lower()
+    supported = FigureCanvasBase.get_supported_filetypes()
+    if extension and extension not in supported:
+        ap.error(
+            f"--out {path!r}: matplotlib cannot write a .{extension} image; use one of "
+            f"{', '.join('.' + name for name in sorted(supported))}."
+        )
+    return extension or "png"
+
+
+def plot(path, panels, image="png"):
     import matplotlib.pyplot as plt
 
     fig = figure(panels)
-    fig.savefig(path, dpi=110, bbox_inches="tight", pad_inches=0.2)  # nothing cut at the edges
+    # the format given, else savefig adds ".png" to a path without an extension; bbox and pad:
+    # nothing cut at the edges
+    fig.savefig(path, format=image, dpi=110, bbox_inches="tight", pad_inches=0.2)
     plt.close(fig)
 
 
@@ -159,6 +184,7 @@ def main(argv=None):
             import matplotlib  # noqa: F401
         except ImportError:
             ap.error('the map needs matplotlib: pip install "sparsereg[examples]", or --no-plot')
+        image = image_format(ap, args.out)
 
     X_train, y_train = load("train")
     X_test, y_test = load("test")
@@ -205,7 +231,7 @@ def main(argv=None):
             f"(the map) + {counts['other']:,} in the other features = {counts['total']:,}"
         )
     if not args.no_plot:
-        plot(args.out, panels)
+        plot(args.out, panels, image)
         print(f"map of the learned cell weights written to {args.out}")
 
 

@@ -106,3 +106,29 @@ def test_the_demo_command_is_shown_after_the_install_that_brings_matplotlib():
         text = document.read_text()
         before = text[: text.index("python -m sparsereg.demo")]
         assert '".[examples]"' in before or '"sparsereg[examples]"' in before, document.name
+
+
+@pytest.mark.parametrize("out", ["", "folder", "missing/map.png", "map.xyz"])
+def test_an_out_that_cannot_be_the_map_is_refused_before_training(
+    tmp_path, monkeypatch, capsys, out
+):
+    # a folder was written as folder.png, "" as .png, both "written to" the path given; a
+    # missing folder or an unknown extension raised a traceback after the training
+    pytest.importorskip("matplotlib")
+    monkeypatch.chdir(tmp_path)  # (where "" was written)
+    (tmp_path / "folder").mkdir()
+    path = str(tmp_path / out) if out else out
+    with pytest.raises(SystemExit) as exit_info:
+        demo.main(["--out", path])
+    assert exit_info.value.code == 2
+    captured = capsys.readouterr()
+    assert f"--out {path!r}" in captured.err and captured.out == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder"]
+
+
+def test_an_out_without_an_extension_is_the_png_written(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "map"
+    demo.main(["--out", str(out)])
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["map"]
