@@ -115,6 +115,14 @@ def weight_histogram(ax, weights, linthresh):
     ax.set_ylabel("number of columns (log scale)")
 
 
+def positive_int(text):
+    """An argparse type: --epochs 0 or --batch 0 failed after loading (NotFittedError, range())."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         description="L1 removes weights, L2 only shrinks them: one spam filter, both ways."
@@ -135,10 +143,13 @@ def main(argv=None):
     parser.add_argument("--l1-alpha", type=float, default=1e-5)
     parser.add_argument("--l2-alpha", type=float, default=1e-6)
     parser.add_argument("--eta0", type=float, default=2.0)
-    parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--batch", type=int, default=250)
+    parser.add_argument("--epochs", type=positive_int, default=5)
+    parser.add_argument("--batch", type=positive_int, default=250)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    if str(args.out) != "-" and (args.out.is_dir() or args.out.suffix.lower() != ".png"):
+        # (a folder was written as <folder>.png, "wrote <folder>" printed)
+        parser.error(f"--out {args.out}: give the path of a .png file to write.")
 
     texts, labels = fetch_sms_spam(data_home=args.data_home, return_X_y=True)
     start = time.perf_counter()
@@ -262,7 +273,7 @@ def main(argv=None):
     fig.tight_layout()
     if str(args.out) != "-":
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(args.out, dpi=110)
+        fig.savefig(args.out, format="png", dpi=110)
         print(f"\nwrote {args.out} ({time.perf_counter() - start:.1f} s)")
     return 0
 

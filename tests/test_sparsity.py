@@ -446,6 +446,27 @@ def test_l1_vs_l2_example_writes_its_picture(local_dataset, tmp_path, capsys):
     assert round(float(l1["export"])) == 61 and round(float(l2["export"])) == 448
 
 
+@pytest.mark.parametrize(
+    "args", [["--epochs", "0"], ["--batch", "0"], ["--batch", "-5"], ["--out", "folder"]]
+)
+def test_l1_vs_l2_example_refuses_bad_arguments_before_any_work(
+    local_dataset, tmp_path, monkeypatch, capsys, args
+):
+    # (NotFittedError or range()'s ValueError after loading; a folder written as folder.png)
+    local_dataset(fetch_sms_spam)  # here, so that even a run past the arguments downloads none
+    monkeypatch.chdir(tmp_path)  # (the default --out is examples/l1_vs_l2.png)
+    path = Path(__file__).resolve().parents[1] / "examples" / "l1_vs_l2.py"
+    spec = importlib.util.spec_from_file_location("l1_vs_l2", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    (tmp_path / "folder").mkdir()
+    args = [str(tmp_path / a) if a == "folder" else a for a in args]
+    with pytest.raises(SystemExit) as exit_info:
+        example.main(args)
+    assert exit_info.value.code == 2 and args[0] in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder"]
+
+
 def test_a_column_whose_n_underflowed_counts_as_touched():
     # n sums squared gradients: a column of 1e-170 gets gradients whose squares underflow to
     # 0 while z moves; the report called it never touched, with a non-zero weight
