@@ -508,7 +508,6 @@ class _BaseFTRL(TrainingLock, BaseEstimator):
             copy_random_state(state)
         state["_weights_cache"] = _WeightsCache()  # derived from _state: recomputed after loading
         state.pop("_call_memo", None)  # a weak reference; rebuilt by the next checked call
-        state.pop("_training_lock_", None)  # a lock neither pickles nor means anything elsewhere
         return state
 
     @property

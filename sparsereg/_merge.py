@@ -127,7 +127,6 @@ def merge_ftrl_states(
         _same_model(first, other, f"states[{i}]")
     if weights is None:
         weights = np.ones(len(checked))
-        kept = weights > 0
     else:
         given = np.asarray(weights)
         if given.dtype.kind not in "biuf":
@@ -143,10 +142,10 @@ def merge_ftrl_states(
                 f"weights must be {len(checked)} finite non-negative numbers, not "
                 f"all zero; got {weights!r}."
             )
-        # a copy of weight 0 contributes nothing, its samples included; told apart before
-        # scaling, which takes a weight of 5e-324 beside 1e308 to 0
-        kept = weights > 0
-        weights = weights / weights.max()  # (1e308 twice summed to inf: every share 0)
+    # a copy of weight 0 contributes nothing, its samples included; told apart before
+    # scaling, which takes a weight of 5e-324 beside 1e308 to 0
+    kept = weights > 0
+    weights = weights / weights.max()  # (1e308 twice summed to inf: every share 0)
     checked, weights = [c for c, k in zip(checked, kept) if k], weights[kept]
     first = checked[0]  # the seed and generator of a kept copy, not of one left out
     share = weights / weights.sum()

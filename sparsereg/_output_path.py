@@ -19,10 +19,11 @@ class OutputPathError(ValueError):
 
 
 def check_output_path(path):
-    """Raise ``OutputPathError`` (whose ``reason`` follows the path in a message) if ``path``
+    """The path written for ``path`` (a symbolic link's target: it is written through).
+    Raise ``OutputPathError`` (whose ``reason`` follows the path in a message) if ``path``
     exists but is no regular file (a folder: the file renamed over it at the end would fail),
     names no file (empty, or ending in a folder separator), or its folder (its target's, for
-    a symbolic link, which is written through) is missing or not writable."""
+    a symbolic link) is missing or not writable."""
     if os.path.exists(path) and not os.path.isfile(path):
         what = "a directory" if os.path.isdir(path) else "not a regular file"
         raise OutputPathError(f"is {what}; give the path of a file to write.", True)
@@ -40,3 +41,4 @@ def check_output_path(path):
     folder = os.path.dirname(os.path.abspath(written))
     if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
         raise OutputPathError(f"cannot be written: {folder} is not a writable folder.", False)
+    return written

@@ -36,3 +36,8 @@ class TrainingLock:
         """
         with self._training_lock:
             return super().set_params(**params)
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # (a copy: it may be the instance's __dict__)
+        state.pop("_training_lock_", None)  # a lock neither pickles nor means anything elsewhere
+        return state

@@ -475,13 +475,9 @@ def _implied_delimiter(paths):
     """The delimiter the CSV files' suffixes give (a tab for ``.tsv``, else ","), as
     `open_source` takes it: files of both kinds are refused; a file whose suffix names no
     format (read with ``--format csv``) gives none."""
-    from .stream._readers import _format_of as format_and_delimiter
+    from .stream._readers import delimiters_by_suffix
 
-    first_of = {}  # delimiter -> the first file whose suffix gives it
-    for path in paths:
-        fmt, delimiter = format_and_delimiter(path)
-        if fmt == "csv":
-            first_of.setdefault(delimiter or ",", path)
+    first_of = delimiters_by_suffix(paths)
     if len(first_of) > 1:
         tabbed, other = first_of["\t"], first_of[","]
         raise UsageError(

@@ -269,7 +269,7 @@ def _as_numbers(sample_weight):
     if values.dtype.kind != "c":  # (complex ones are refused; cast, they warned)
         # (an int beyond float64, 10**400, is an OverflowError: partial_fit names it)
         with contextlib.suppress(TypeError, ValueError, OverflowError):
-            return values.astype(np.float64)
+            return values.astype(np.float64, copy=False)
     return np.full(len(values), np.nan)
 
 
@@ -799,7 +799,6 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
     def __getstate__(self):
         state = dict(super().__getstate__())  # (a copy: it may be the instance's __dict__)
         state["client"] = None  # a connection does not travel; the default client is used there
-        state.pop("_training_lock_", None)  # (nor does a lock)
         return state
 
     def __sklearn_clone__(self):

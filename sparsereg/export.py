@@ -453,8 +453,8 @@ class ExportedLinearModel:
     def _plain_scores(self, X, logistic_pair=False):
         """``LinearWeights.plain_scores`` of ``X``, or of the values of a DataFrame whose
         columns are the fitted names (``frame_values``); None when the full checks must run.
-        For a model without transformers, whose arithmetic is FTRL's."""
-        refuse_masked(X, "X", f"the exported {self.source}")
+        For a model without transformers, whose arithmetic is FTRL's (a masked array, which
+        none of them takes, is refused by ``_transform``)."""
         if self.feature_names_in_ is not None:
             # a DataFrame of those names (what _transform lets through), else the full checks
             # (which warn for an X without them, as the estimator's validate_data does)

@@ -31,7 +31,6 @@ from sklearn.utils import check_random_state, compute_class_weight
 from sklearn.utils._param_validation import (
     Interval,
     StrOptions,
-    validate_parameter_constraints,
 )
 from sklearn.utils.validation import check_is_fitted
 
@@ -185,15 +184,14 @@ def _numbers(values, name):
     refuse_masked(values, name, "select_model")
     refuse_non_number_values(values, name, "select_model")
     try:
-        is_complex = np.asarray(values).dtype.kind == "c"
-        array = None if is_complex else np.asarray(values, dtype=np.float64)
+        array = np.asarray(values)
+        if array.dtype.kind != "c":
+            return array.astype(np.float64, copy=False)
     except OverflowError:
         raise beyond_float64(name) from None
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{name} must hold numbers: {exc}") from None
-    if is_complex:
-        raise ValueError(f"{name} holds complex numbers; select_model takes real ones.")
-    return array
+    raise ValueError(f"{name} holds complex numbers; select_model takes real ones.")
 
 
 def _check_sparsity(sparsity):
@@ -638,9 +636,7 @@ class _BaseFTRLCV(TrainingLock, BaseEstimator):
         selection assigned during a call trained part of it, or chose its model, under the
         other value."""
         params = _CallParams.of(self)
-        validate_parameter_constraints(
-            self._parameter_constraints, vars(params), caller_name=type(self).__name__
-        )
+        _BaseFTRL._check_constraints(self, params)
         if params.inclusion is not None:  # (the constraint says so too; a clearer message)
             raise ValueError(
                 f"inclusion={params.inclusion!r} is not supported by the grid "
@@ -1185,7 +1181,6 @@ class _BaseFTRLCV(TrainingLock, BaseEstimator):
             if "_states" in state:
                 state["_states"] = copy.deepcopy(state["_states"])
             copy_random_state(state)
-        state.pop("_training_lock_", None)  # a lock neither pickles nor means anything elsewhere
         return state
 
     def _checked_fit(self, X, y, sample_weight):

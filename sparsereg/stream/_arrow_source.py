@@ -257,6 +257,9 @@ def _bools_as_numbers(pa, pc, column):
         column = column.cast(column.type.value_type)
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
         return column
+    # (most weight columns hold no bool: one look for any, not a rebuilt column per spelling)
+    if not pc.any(pc.is_in(column, value_set=pa.array(_TRUE + _FALSE, type=column.type))).as_py():
+        return column
     for words, number in [(_TRUE, "1"), (_FALSE, "0")]:
         spelled = pc.is_in(column, value_set=pa.array(words, type=column.type))
         column = pc.if_else(spelled, pa.scalar(number, column.type), column)

@@ -16,7 +16,6 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _hashing
-from .._atomic import resolved_path
 from .._interrupts import interrupts_deferred
 from .._memory import memory_limit
 from .._named_errors import with_message
@@ -415,9 +414,10 @@ def fit_stream(
             raise ValueError("checkpoint_every needs checkpoint (a path).")
     if resume and checkpoint is None:
         raise ValueError("resume needs checkpoint: the path of the run to continue.")
+    written = None
     if checkpoint is not None:  # refused now, not after the rows trained before the first save
         try:
-            check_output_path(checkpoint)
+            written = check_output_path(checkpoint)
         except OutputPathError as exc:
             raise ValueError(f"checkpoint {os.fspath(checkpoint)!r} {exc.reason}") from None
     if progress is not None and not callable(progress):
@@ -471,11 +471,11 @@ def fit_stream(
                 + ": its chunks carry their own sample_weight. Open it with "
                 f"open_source(..., weight_column={weight_column!r}), or leave weight_column out."
             )
+        if weight_column is None and opened_with is not None:  # (else checked above)
+            _check_takes_sample_weight(sm.final, f"weight_column={opened_with!r}")
         weight_column = opened_with  # (the run's, as its checkpoint describes it)
-        if weight_column is not None:
-            _check_takes_sample_weight(sm.final, f"weight_column={weight_column!r}")
     if checkpoint is not None:
-        _check_not_an_input(checkpoint, resolved_path(checkpoint), src)
+        _check_not_an_input(checkpoint, written, src)
     if passes > 1 and not src.resumable:
         raise ValueError(
             "several passes need a source that can be read again: a path, a list "

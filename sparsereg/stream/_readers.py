@@ -98,6 +98,17 @@ def _format_of(path):
     return None, None
 
 
+def delimiters_by_suffix(paths):
+    """Delimiter -> the first of ``paths`` whose suffix gives it (a tab for ``.tsv``, else
+    ","; a file whose suffix names no CSV, read by ``format="csv"``, gives none)."""
+    first_of = {}
+    for path in paths:
+        fmt, tab = _format_of(path)
+        if fmt == "csv":
+            first_of.setdefault(tab or ",", path)
+    return first_of
+
+
 def _at_most_max_count(name, value):
     # (row numbers and column indices are int64: SVMlight's islice took no more than
     # sys.maxsize rows, and its indices refused a width beyond int64 as the file's)
@@ -301,11 +312,8 @@ def open_source(
 
     files = [os.fspath(p) for p in paths]
     found = {}
-    # delimiter -> the first file whose suffix gives it (a tab for .tsv, else ","; a file
-    # whose suffix names no CSV, read by format="csv", gives none)
-    implied = {}
     for path in files:
-        fmt, tab = _format_of(path)
+        fmt, _ = _format_of(path)
         if format is None and fmt is None:
             raise ValueError(
                 f"cannot tell the format of {path} from its suffix; pass format= one "
@@ -313,14 +321,13 @@ def open_source(
                 ".svmlight, .libsvm; .gz for the text formats, and .bz2, .lz4, .zst for CSV)."
             )
         found.setdefault(format or fmt, []).append(path)
-        if fmt == "csv":
-            implied.setdefault(tab or ",", path)
     if len(found) > 1:
         raise ValueError(
             f"the files are of several formats ({sorted(found)}); open one source per format."
         )
     fmt = next(iter(found))
     if fmt == "csv" and delimiter is None:
+        implied = delimiters_by_suffix(files)
         if len(implied) > 1:  # (one delimiter reads every file: a tab read a .csv as one column)
             tabbed, other = implied["\t"], implied[","]
             raise ValueError(
