@@ -910,7 +910,7 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
                     return values
                 return client.compute(values).result()
 
-            # those in memory, before any task (a dask one's partitions are checked in theirs)
+            # those in memory, before any task (a dask one once computed, below)
             _refuse_unscorable(
                 metric, *(None if hasattr(v, "to_delayed") else v for v in (y, sample_weight))
             )
@@ -921,7 +921,9 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
             reissue(joined(*(records for _, records in found)), stacklevel=3)
             y_pred = np.concatenate([block for block, _ in found])
             score = accuracy_score if metric == "accuracy" else r2_score
-            return float(score(in_memory(y), y_pred, sample_weight=in_memory(sample_weight)))
+            y, sample_weight = in_memory(y), in_memory(sample_weight)
+            _refuse_unscorable(metric, y, sample_weight)  # (a dask one's, computed)
+            return float(score(y, y_pred, sample_weight=sample_weight))
         x_is_frame = not isinstance(X, da.Array)
         y_parts = _row_parts(_aligned(y, "y", chunks), "y", parts, x_is_frame)
         w_parts = [None] * len(parts)

@@ -1688,3 +1688,17 @@ def test_an_error_in_a_training_task_names_its_partition(client, mixing):
     with pytest.raises(ValueError, match=r"^partition 2: Input y contains NaN"):
         model.fit(da.from_array(X, chunks=(20, 4)), da.from_array(y, chunks=20))
     assert not hasattr(model, "estimator_")
+
+
+def test_score_checks_a_dask_y_or_weights_beside_ones_in_memory(client):
+    # with y in memory the predictions are scored by scikit-learn's metric: dask weights of
+    # text were computed and read as the numbers they spell, unchecked
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    y = (X[:, 0] > 0).astype(int)
+    dX = da.from_array(X, chunks=(20, 3))
+    model = DaskSparseFTRLClassifier(client=client, random_state=0).fit(dX, da.from_array(y, 20))
+    text = da.from_array(np.ones(40).astype(str), chunks=20)
+    with pytest.raises(ValueError, match="sample_weight of dtype <U.* is not numeric"):
+        model.score(dX, y, sample_weight=text)
+    ones = da.from_array(np.ones(40), chunks=20)
+    assert model.score(dX, y, sample_weight=ones) == model.score(dX, y)
