@@ -342,6 +342,14 @@ def _assert_same_state(expected, got):
         np.testing.assert_array_equal(got[key], expected[key], err_msg=key)
 
 
+def _rows_of_300(three_classes):
+    """300 rows and their target: numbers, or three classes."""
+    X, y = rows(np.random.RandomState(0), 300)
+    if three_classes:
+        y = np.digitize(y, np.quantile(y, [1 / 3, 2 / 3]))
+    return X, y
+
+
 @pytest.mark.parametrize(
     "make, params, name, value",
     [
@@ -370,10 +378,7 @@ def test_a_parameter_assigned_during_a_call_is_read_once_by_the_call(
 ):
     # the call read the parameter again after its checks, and trained with (or refused) the
     # value assigned meanwhile by another thread (no set_params, so no lock)
-    rng = np.random.RandomState(0)
-    X, y = rows(rng, 300)
-    if make is _classifier:
-        y = np.digitize(y, np.quantile(y, [1 / 3, 2 / 3]))  # three classes
+    X, y = _rows_of_300(three_classes=make is _classifier)
     params = {"max_iter": 20, "tol": None, **params}
     expected, got, est = _trained_alone_and_assigned(make, params, name, value, X, y, method)
     assert getattr(est, name) == value  # the assignment stays, for the next call
@@ -506,10 +511,7 @@ def test_a_parameter_assigned_during_a_grid_call_is_read_once_by_the_call(
     # the grid's call read the parameters again after its checks: the models trained (or
     # cv_results_ and best_estimator_ were made) under the value another thread assigned
     # meanwhile (no set_params, so no lock)
-    rng = np.random.RandomState(0)
-    X, y = rows(rng, 300)
-    if make is SparseFTRLClassifierCV:
-        y = np.digitize(y, np.quantile(y, [1 / 3, 2 / 3]))  # three classes
+    X, y = _rows_of_300(three_classes=make is SparseFTRLClassifierCV)
     params = {"alphas": [1e-4, 1e-3], "eta0s": [0.1, 0.3], "max_iter": 3, **params}
     alone, est = _cv_trained_alone_and_assigned(make, params, name, value, X, y, method)
     assert getattr(est, name) == value  # the assignment stays, for the next call
