@@ -114,7 +114,7 @@ def test_gradients_growing_by_orders_take_z_to_its_bound_and_the_state_is_taken(
     X, y = sp.csr_matrix(10.0 ** k[:, None]), 100.0**k
     est = SparseFTRLRegressor(loss=loss, beta=1e-10, shuffle=False, tol=None, max_iter=1)
     state = est.fit(X, y).get_ftrl_state()
-    assert 0.9 < _z_ratio(state) <= 1.0 + 1e-9
+    assert 0.995 < _z_ratio(state) <= 1.0 + 1e-9  # the README's "0.995-0.99999 of it"
     twin = SparseFTRLRegressor(**est.get_params()).set_ftrl_state(state)
     np.testing.assert_array_equal(twin.predict(X), est.predict(X))
 
