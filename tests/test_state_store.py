@@ -77,6 +77,26 @@ def test_sparse_store_memory_grows_with_columns_seen_not_width():
     assert clf.predict(X[:5]).shape == (5,)
 
 
+@pytest.mark.parametrize(
+    "n_features, classes, inclusion, table",
+    [
+        (2**22, [0, 1], None, False),  # 64 MiB of dense state
+        (2**24 + 1, [0, 1], None, True),  # past 256 MiB for one model
+        (2**24 // 3 + 1, [0, 1, 2], None, True),  # and for three (one-vs-rest)
+        (2**10, [0, 1], "poisson", True),  # inclusion counts columns in the table
+    ],
+)
+def test_auto_picks_the_table_store_past_256_mib_of_dense_state_or_with_inclusion(
+    n_features, classes, inclusion, table
+):
+    # the README: "picked automatically above 2**24 columns for one model, 2**24 / k for k
+    # models, and with inclusion"; a model on the table store holds a sparse coef_
+    X = sp.csr_matrix((np.ones(6), np.arange(6) * 100, np.arange(7)), shape=(6, n_features))
+    clf = SparseFTRLClassifier(inclusion=inclusion, max_iter=1, tol=None)
+    clf.fit(X, np.resize(classes, 6))
+    assert sp.issparse(clf.coef_) == table
+
+
 def test_int32_indices_up_to_the_largest_int32_column():
     n_features = 2**31 - 1
     X = sp.csr_matrix(
