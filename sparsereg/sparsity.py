@@ -31,6 +31,15 @@ def _format_bytes(n):
         n /= 1024
 
 
+def _percent(fraction):
+    """``100 * fraction`` to two decimals, but never 0.00 or 100.00 for a fraction that is
+    neither 0 nor 1 (1,500 non-zero weights of 2**25 are not "100.00 % exactly zero")."""
+    text = f"{100 * fraction:.2f} %"
+    if 0 < fraction < 1 and text in ("0.00 %", "100.00 %"):
+        return "< 0.01 %" if fraction < 0.5 else "> 99.99 %"
+    return text
+
+
 def _join(counts):
     return ", ".join(f"{c:,}" for c in counts)
 
@@ -174,7 +183,7 @@ class SparsityReport:
 
     def _rows(self):
         per_model = self.n_models > 1
-        nz = f"{self.n_nonzero:,} of {self.n_coefficients:,} ({100 * self.zero_fraction:.2f} % exactly zero)"
+        nz = f"{self.n_nonzero:,} of {self.n_coefficients:,} ({_percent(self.zero_fraction)} exactly zero)"
         if per_model:
             nz += f"; per model {_join(self.nonzero)}; {self.nonzero_union:,} features in any model"
         rows = [("non-zero weights", nz)]

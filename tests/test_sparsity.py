@@ -182,6 +182,18 @@ def test_unfitted_and_non_linear_models_are_rejected():
         sparsity_report(DecisionTreeRegressor().fit(X, X[:, 0]))
 
 
+@pytest.mark.parametrize(
+    "nonzero, shown",
+    [(50, "> 99.99 %"), (2**20 - 50, "< 0.01 %"), (0, "100.00 %"), (2**20, "0.00 %")],
+)
+def test_the_zero_percentage_is_never_rounded_to_all_or_none(nonzero, shown):
+    # 50 non-zero weights of 2**20 were "(100.00 % exactly zero)", and 50 zeros "0.00 %"
+    reg = SGDRegressor(max_iter=1, tol=None).fit(np.eye(2), [0.0, 1.0])
+    reg.coef_ = np.zeros(2**20)
+    reg.coef_[:nonzero] = 1.0
+    assert f"{nonzero:,} of {2**20:,} ({shown} exactly zero)" in str(sparsity_report(reg))
+
+
 def test_report_is_frozen_printable_and_html():
     X, rng = tiny_data()
     clf = SparseFTRLClassifier(alpha=1e-2, random_state=0).fit(X, rng.randint(0, 3, 60))
