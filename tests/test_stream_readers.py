@@ -277,6 +277,106 @@ def test_chunks_hash_as_the_whole_frame(tmp_path):
     assert (sp.vstack(parts) != whole).nnz == 0
 
 
+# 64-bit ids that float64 rounds together (its spacing is 256 near 2**60), an id beyond int64
+_IDS = [2**60 + 1, 2**60 + 2, 2**60 + 3, -(2**62) - 1, 7]
+_BIG = 2**63 + 5
+
+
+def _integer_frame():
+    """Rows of ids (an int64 column with a missing value), uint64 hashes beyond int64, a
+    target and a weight of integers; and the same rows as pandas holds them in memory."""
+    ids = pd.array((_IDS * 8)[:39] + [None], dtype="Int64")
+    hashes = pd.array([_BIG + k for k in range(40)], dtype="UInt64")
+    rows = pd.DataFrame({"id": ids, "hash": hashes, "y": np.arange(40) % 2, "w": 1 + np.arange(40)})
+    rows.loc[5, "id"] = pd.NA
+    return rows
+
+
+def _hashed(X):
+    from sparsereg import FeatureCrossHasher
+
+    hasher = FeatureCrossHasher(
+        [("id",), ("hash",), ("id", "hash")],
+        buckets={"hash": {"width": 4, "origin": 2**63}},
+        n_features=2**60,
+    )
+    return hasher.fit_transform(X)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "frames"])
+def test_integer_columns_are_read_exactly_and_hash_as_in_memory(tmp_path, fmt):
+    # read as float64, ids 2**60 + 1, + 2 and + 3 were one value, one feature; uint64 beyond
+    # int64 rounded too. The same rows in memory (Int64, UInt64) hash apart, bit for bit
+    pa = _pyarrow()
+    rows = _integer_frame()
+    if fmt == "csv":
+        source = _write_csv(rows, tmp_path / "ids.csv")
+    elif fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        source = str(tmp_path / "ids.parquet")
+        pq.write_table(pa.Table.from_pandas(rows, preserve_index=False), source, row_group_size=7)
+    else:
+        source = [rows.iloc[k : k + 7] for k in range(0, 40, 7)]
+    chunks = list(
+        open_source(
+            source, target="y", weight_column="w", numeric=["id", "hash"], batch_rows=7
+        ).chunks()
+    )
+    X = pd.concat([c.X for c in chunks], ignore_index=True)
+    assert X["id"].dtype == "Int64" and X["hash"].dtype.kind == "u"  # (no missing hash)
+    assert X["id"].tolist() == rows["id"].tolist() and X["hash"].tolist() == rows["hash"].tolist()
+    expected = _hashed(rows[["id", "hash"]])
+    assert (sp.vstack([_hashed(c.X) for c in chunks]) != expected).nnz == 0
+    assert len(np.unique(expected[:3].indices)) == 7  # 3 ids, 1 bucket of hashes, 3 crosses
+    # the target and the weight (not hashed) are float64 as before
+    for c in chunks:
+        assert c.y.dtype == np.float64 and c.sample_weight.dtype == np.float64
+    assert np.concatenate([c.y for c in chunks]).tolist() == rows["y"].tolist()
+    assert np.concatenate([c.sample_weight for c in chunks]).tolist() == rows["w"].tolist()
+
+
+def test_an_integer_column_read_as_numbers_in_one_block_hashes_each_value_as_in_another(tmp_path):
+    # a block of integers reads the column as integers; one holding 5.5 reads it as numbers,
+    # its integers beyond float64 (2**60 + 3) kept exact, its 5.0 or 1e3 equal to 5 and 1000:
+    # each value is one feature in every block, the one an exact column of it gives in memory
+    _pyarrow()
+    from sparsereg import FeatureCrossHasher
+
+    signed = [2**60 + 1, 2**60 + 3, 5, 1000, None, -(2**62) - 1, -7, 2**53 + 1]
+    unsigned = [_BIG, _BIG + 1, 2**60 + 1, 5, None, 1000, 2**63 - 1, 2**63 + 2**61]
+    # (a float's spelling of a number beyond 2**53 is a float, as pandas reads it)
+    numbers = [2**60 + 3, 5, 1000, _BIG, None, -(2**62) - 1, 5.5, float(2**60 + 3)]
+    written = ["1152921504606846979", "5.0", "1e3", str(_BIG), "NA", "-4611686018427387905"]
+    path = tmp_path / "mixed.csv"
+    fields = ["" if v is None else str(v) for v in signed + unsigned] + written
+    fields += ["5.5", "1152921504606846979.0"]
+    path.write_text("x,y\n" + "".join(f"{v},1\n" for v in fields))
+    chunks = list(open_source(str(path), target="y", numeric=["x"], batch_rows=8).chunks())
+    assert [str(c.X["x"].dtype) for c in chunks] == ["Int64", "UInt64", "object"]
+    exact = pd.DataFrame({"x": pd.Series(signed + unsigned + numbers, dtype=object)})
+    for buckets in [None, {"x": 3}, {"x": [0, 2**60 + 2, _BIG]}]:
+        hasher = FeatureCrossHasher([("x",)], buckets=buckets, n_features=2**60)
+        streamed = sp.vstack([hasher.fit_transform(c.X) for c in chunks])
+        assert (streamed != hasher.fit_transform(exact)).nnz == 0
+        if buckets is None:  # (each value apart)
+            assert len(set(streamed[:2].indices) | set(streamed[8:10].indices)) == 4
+            assert streamed[-1].indices.tolist() != streamed[1].indices.tolist()  # (2**60)
+
+
+def test_a_hexadecimal_or_signed_integer_text_is_read_as_before(tmp_path):
+    # Arrow's cast to an integer reads "0x1f" (and "0xffffffffffffffff" as -1), which is not a
+    # number to the float reading or to pandas: still a bad row; "+5" is a number, 5.0
+    _pyarrow()
+    path = tmp_path / "hex.csv"
+    path.write_text("x,y\n3,1\n0x1f,0\n+5,1\n0xffffffffffffffff,1\n")
+    source = open_source(str(path), target="y", numeric=["x"], skip_bad_rows=True)
+    (chunk,) = source.chunks()
+    assert chunk.X["x"].tolist() == [3, 5] and chunk.X["x"].dtype == np.float64
+    assert source.bad_rows == 2
+    assert source.bad_row_examples[0].endswith("row 2: column 'x': '0x1f' is not a number")
+
+
 # ------------------------------------------------------------------------------ Parquet
 def test_parquet_equals_csv(tmp_path):
     pa = _pyarrow()

@@ -62,8 +62,10 @@ class Chunk:
     ----------
     X : pandas.DataFrame or scipy.sparse.csr_matrix
         A DataFrame for CSV, Parquet and DataFrame batches (categorical columns as a pandas
-        Categorical of str, numeric columns float64 with NaN for missing); a CSR float64 matrix
-        for SVMlight; what was given for ``(X, y)`` batches.
+        Categorical of str, numeric columns of integers as int64 or uint64, nullable Int64 or
+        UInt64 with missing values, other numeric columns float64 with NaN for missing: see
+        :func:`open_source`'s ``numeric``); a CSR float64 matrix for SVMlight; what was given
+        for ``(X, y)`` batches.
     y : ndarray or None
         The target column (float64, or an object array of str), None when the source was opened
         without a target.
