@@ -114,6 +114,33 @@ def test_train_equals_fit_stream_and_predict_equals_the_model(tmp_path, csv_file
     np.testing.assert_allclose(preds[["proba_0", "proba_1"]], model.predict_proba(rows), rtol=1e-15)
 
 
+def test_predict_reads_64_bit_ids_as_the_model_reads_them_in_memory(tmp_path):
+    # read as float64, the ids 2**60 + k (k < 128) were all 2**60, bucket and feature: the
+    # file's predictions were not those of its rows in memory (an Int64 column), each id apart
+    rng = np.random.RandomState(0)
+    user = 2**60 + rng.randint(0, 40, 2000)
+    click = (rng.rand(2000) < np.where(user % 2 == 0, 0.9, 0.1)).astype(int)
+    frame = pd.DataFrame({"site": rng.choice(SITES, 2000), "user": user, "click": click})
+    frame["user"] = frame["user"].astype("Int64")
+    frame.loc[::13, "user"] = pd.NA
+    path = tmp_path / "users.csv"
+    frame.to_csv(path, index=False)
+    model, out = tmp_path / "model.npz", tmp_path / "preds.csv"
+    train = ["train", str(path), "--target", "click", "--model", str(model), "--quiet"]
+    assert main([*train, "--features", "site,user", "--bucket", "user=1"]) == 0
+    predict = ["predict", str(model), str(path), "--out", str(out), "--proba", "--quiet"]
+    assert main(predict) == 0
+    rows = pd.read_csv(path, dtype={"site": str, "user": "Int64"}).drop(columns=["click"])
+    preds = pd.read_csv(out)
+    fitted = load_model(model)
+    np.testing.assert_array_equal(preds[["proba_0", "proba_1"]], fitted.predict_proba(rows))
+    np.testing.assert_array_equal(preds["prediction"], fitted.predict(rows))
+    # each id its own feature: the even ones (mostly clicked) apart from the odd ones
+    proba = preds["proba_1"][frame["user"].notna().to_numpy()]
+    even = (frame["user"].dropna() % 2 == 0).to_numpy()
+    assert proba[even].min() > proba[~even].max()
+
+
 @pytest.mark.parametrize("weights", ["float16", "q2.13"])
 def test_weights_option_writes_the_16_bit_export(tmp_path, csv_file, capsys, weights):
     status, path, summary = train(tmp_path, csv_file, "--weights", weights, capsys=capsys)

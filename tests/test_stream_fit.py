@@ -1668,6 +1668,62 @@ def test_a_bucketed_column_that_no_cross_uses_is_read_as_the_hasher_takes_it(tmp
     assert_same_state(streamed[-1], est)
 
 
+def test_a_bucketed_column_of_64_bit_ids_trains_as_the_frame_in_memory(tmp_path):
+    # read as float64, the ids 2**60 + k (k < 128) were all 2**60: one bucket, one feature,
+    # where the same rows in memory (an Int64 column) give each id its own
+    pytest.importorskip("pyarrow")
+    frame = pd.concat(click_batches(n_batches=2), ignore_index=True)
+    rng = np.random.RandomState(1)
+    user = pd.array(2**60 + rng.randint(0, 40, len(frame)), dtype="Int64")
+    user[::17] = pd.NA
+    frame.insert(1, "user", user)
+    path = tmp_path / "clicks.csv"
+    frame.to_csv(path, index=False)
+
+    def model():
+        hasher = FeatureCrossHasher(
+            [("site",), ("user",), ("site", "hour")], buckets={"user": 1}, n_features=2**20
+        )
+        return make_pipeline(hasher, SparseFTRLClassifier(random_state=0))
+
+    streamed, history = fit_stream(model(), str(path), target="click")
+    X, y = split(pd.read_csv(path, dtype={"site": str, "user": "Int64", "hour": str}), "click")
+    in_memory = model()
+    hasher, est = in_memory[0], in_memory[-1]
+    est.partial_fit(hasher.fit_transform(X), y.astype(float), classes=[0.0, 1.0])
+    assert history.rows == len(frame) and history.bad_rows == 0
+    assert_same_state(streamed[-1], est)
+
+
+def test_an_integer_column_taken_as_a_plain_number_trains_as_its_floats(tmp_path):
+    # integer columns are read as integers (Int64 with missing values) for the hasher; a
+    # fitted transformer that takes them as plain numbers gets the float64 values (NaN where
+    # missing) that they were read as before: the same model as the column written as floats
+    pytest.importorskip("pyarrow")
+    from sklearn.impute import SimpleImputer
+
+    rng = np.random.RandomState(0)
+    a = pd.array(rng.randint(-50, 50, 300), dtype="Int64")
+    a[::7] = pd.NA
+    frame = pd.DataFrame({"a": a, "b": rng.randint(0, 2**40, 300), "y": rng.normal(size=300)})
+    floats = frame.astype({"a": "float64", "b": "float64"})
+    frame.to_csv(tmp_path / "ints.csv", index=False)
+    floats.to_csv(tmp_path / "floats.csv", index=False)  # (3.0, 7.0...)
+    imputer = SimpleImputer().fit(floats[["a", "b"]])
+    scaler = StandardScaler().fit(imputer.transform(floats[["a", "b"]]))
+    fitted = {}
+    for name in ["ints", "floats"]:
+        model = make_pipeline(imputer, scaler, SparseFTRLRegressor(random_state=0))
+        fitted[name], _ = fit_stream(
+            model,
+            str(tmp_path / f"{name}.csv"),
+            target="y",
+            batch_rows=64,
+            reader_options={"numeric": ["a", "b"]},
+        )
+    assert_same_state(fitted["ints"][-1], fitted["floats"][-1])
+
+
 def test_a_checkpoints_history_is_counted_against_max_bytes_as_the_lists_it_becomes(tmp_path):
     # a checkpoint's history arrays become Python lists, ~4x their bytes (a 16 MB file of
     # 1,000,000 curve points took 76 MiB to resume): counted so against max_bytes, they are
