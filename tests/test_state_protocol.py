@@ -209,6 +209,7 @@ BAD_STATES = {
     "zero width": (_set("n_features_in", np.int64(0)), ValueError, "n_features_in"),
     "one class": (_set("classes", np.array([1])), ValueError, "two distinct labels"),
     "repeated classes": (_set("classes", np.array([0, 0, 1])), ValueError, "distinct"),
+    "unsorted str classes": (_set("classes", np.array(["b", "a", "c"])), ValueError, "sorted"),
     "short rng": (_set("rng_state", np.zeros(3, dtype=np.uint32)), ValueError, "rng_state"),
     # (the generator then drew 0 forever: every partial_fit shuffled its rows alike)
     "all-zero rng": (
