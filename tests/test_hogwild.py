@@ -717,9 +717,11 @@ def test_one_vs_rest_fit_in_threads_interrupted_at_each_place_leaves_no_thread()
     # n_jobs's one-vs-rest threads, under an exception at every 5th function entry or exit in
     # turn: one landing while joblib started its thread pool left the pool's four threads
     # waiting for good (one fit in ~20 under random SIGALRM timeouts), and one landing in
-    # joblib's wait left the models' threads training after fit had raised
+    # joblib's wait left the models' threads training after fit had raised. (20 columns, not
+    # 200: 10 epochs to converge, not 22, each the same places again; and under THREAD_ROWS
+    # rows, so that no scoring thread starts)
     rng = np.random.RandomState(0)
-    X = sp.random(3000, 200, density=0.05, format="csr", random_state=rng)
+    X = sp.random(3000, 20, density=0.05, format="csr", random_state=rng)
     y = rng.randint(0, 4, size=3000)
     SparseFTRLClassifier(random_state=0, n_jobs=2).fit(X, y).predict(X)  # (lasting threads)
     before = python_thread_idents()
