@@ -303,7 +303,10 @@ from sparsereg import (
     SparseFTRLClassifier, SparseFTRLClassifierCV, SparseFTRLRegressor, SparseFTRLRegressorCV,
 )
 
-HELD, NEW, WIDTH = 100_000, 100_000, 2**21  # a table of 2**18 slots; NEW more columns grow it
+# a table of 2**17 slots (3 MiB a model: far past the mmap threshold); NEW more columns grow
+# it. (Halved from 100_000 columns each, 2**21 wide: the rooms below are in units of the state,
+# and the least room that trains stayed at 1.5-2.5 times the state either way)
+HELD, NEW, WIDTH = 50_000, 50_000, 2**20
 
 
 def rows(first, n, per_row):  # row i: columns first + i .. first + i + per_row - 1
