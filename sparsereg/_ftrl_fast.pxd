@@ -48,19 +48,6 @@ cdef extern from *:
     static inline void sr_touch(const void *p) {
         (void)*(volatile const char *)p;
     }
-    /* a == b ? if_equal : otherwise, as a conditional move rather than a branch (about half
-       the non-zeros are hot, in no order); GCC's if-conversion of the C expression gave a branch */
-    static inline int64_t sr_select_equal(int64_t a, int64_t b, int64_t if_equal,
-                                          int64_t otherwise) {
-    #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-        __asm__("cmpq %[b], %[a]; cmoveq %[t], %[r]"
-                : [r] "+r"(otherwise) : [a] "r"(a), [b] "r"(b), [t] "r"(if_equal) : "cc");
-        return otherwise;
-    #else
-        int64_t held = -(int64_t)(a == b);
-        return otherwise ^ ((otherwise ^ if_equal) & held);
-    #endif
-    }
     static inline int sr_lowest_bit(uint64_t bits) {  /* bits != 0 */
     #if defined(__GNUC__) || defined(__clang__)
         return __builtin_ctzll(bits);
@@ -92,7 +79,6 @@ cdef extern from *:
     void sr_prefetch(const void *p) noexcept nogil
     void sr_prefetch_span(const void *begin, const void *end) noexcept nogil
     void sr_touch(const void *p) noexcept nogil
-    int64_t sr_select_equal(int64_t a, int64_t b, int64_t if_equal, int64_t otherwise) noexcept nogil
     int sr_lowest_bit(uint64_t bits) noexcept nogil
     double sr_add_change(double *shared, double seen, double own) noexcept nogil
 
@@ -126,7 +112,9 @@ cpdef enum Ahead:
     INDPTR_AHEAD = 32
 
 cpdef enum HotTable:  # ftrl_epoch_shared's table of the columns each thread holds
-    SLOT_BITS = 12  # 4,096 slots: column c at slot c & 4095 (24 KiB: int32 c, int16 copy)
+    # 4,096 int32 slots (16 KiB): column c at slot c & 4095 as c with its copy's number in the
+    # low 12 bits (_hot_columns.h's SR_HOT_SLOT_BITS)
+    SLOT_BITS = 12
 
 cpdef enum Slot:
     DENSE_SLOT = 2  # numbers per dense slot: (z, n)

@@ -570,27 +570,31 @@ def combine_own(const double[:, ::1] start, const double[:, :, :] published,
                 out[s, j] = total
 
 
+cdef extern from "_hot_columns.h" nogil:
+    bint sr_resolve_hot_i32(int64_t n, const int32_t *cols, uint64_t n_cols,
+                            const int32_t *table, int64_t hot_offset, int64_t *out)
+    bint sr_resolve_hot_i64(int64_t n, const int64_t *cols, uint64_t n_cols,
+                            const int32_t *table, int64_t hot_offset, int64_t *out)
+
+
 cdef inline bint resolve_row(const index_t *cols, int64_t length, const int32_t *hot_table,
-                             const int16_t *hot_copy, int64_t hot_offset, int64_t *out,
-                             double *state, uint64_t n_cols) noexcept nogil:
-    """A row's rows of the state as seen from ``state``: a hot column's (``hot_table[c %
-    2**SLOT_BITS] == c``) is its copy's, ``hot_offset + hot_copy[c % 2**SLOT_BITS]``, any
-    other its own, ``c``; each prefetched. (The copies are another array: ``state +
-    DENSE_SLOT * row`` then points outside ``zn``, which C leaves undefined but a flat
-    address space, as on every platform the package builds for, computes as meant.)
-    Returns whether every column was below ``n_cols`` (another thread may have written to
-    X since it was checked: a column out of bounds is resolved to 0, never used)."""
-    cdef int64_t k, c, h, r
-    cdef bint changed = False
+                             int64_t hot_offset, int64_t *out, double *state,
+                             uint64_t n_cols) noexcept nogil:
+    """A row's rows of the state as seen from ``state`` (``_hot_columns.h``): a held
+    column's is its copy's, ``hot_offset`` rows on, any other its own; each prefetched.
+    (The copies are another array: ``state + DENSE_SLOT * row`` then points outside ``zn``,
+    which C leaves undefined but a flat address space, as on every platform the package
+    builds for, computes as meant.) Returns whether every column was below ``n_cols``
+    (another thread may have written to X since it was checked: a column out of bounds is
+    resolved to 0, never used)."""
+    cdef int64_t k
+    cdef bint changed
+    if index_t is int32_t:
+        changed = sr_resolve_hot_i32(length, cols, n_cols, hot_table, hot_offset, out)
+    else:
+        changed = sr_resolve_hot_i64(length, cols, n_cols, hot_table, hot_offset, out)
     for k in range(length):
-        c = <int64_t>cols[k]
-        if <uint64_t>c >= n_cols:
-            changed = True
-            c = 0
-        h = c & ((1 << SLOT_BITS) - 1)
-        r = sr_select_equal(hot_table[h], c, hot_offset + hot_copy[h], c)
-        out[k] = r
-        sr_prefetch(state + DENSE_SLOT * r)
+        sr_prefetch(state + DENSE_SLOT * out[k])
     return not changed
 
 
@@ -636,7 +640,6 @@ def ftrl_epoch_shared(
     int64_t refresh_rows,
     int64_t hot_refresh_rows,
     const int32_t[::1] hot_table,
-    const int16_t[::1] hot_copy,
     const int64_t[::1] hot_columns,
     double[:, ::1] hot_own,
     double[:, ::1] hot_seen,
@@ -655,8 +658,9 @@ def ftrl_epoch_shared(
     ``(z, n)``; ``refresh_own`` runs every ``refresh_rows`` rows and after the last,
     ``refresh_hot`` every ``hot_refresh_rows`` rows and after the last. The hot columns:
     copy ``i`` is column ``hot_columns[i]``'s; ``hot_table`` (``2**SLOT_BITS`` slots, ``-1``
-    where empty) holds column ``c`` at slot ``c % 2**SLOT_BITS`` or not at all, and
-    ``hot_copy`` its copy there; this thread trains its copies in ``hot_own``,
+    where empty) holds column ``c`` at slot ``c % 2**SLOT_BITS`` as ``c`` with its copy's
+    number in the low ``SLOT_BITS`` bits (``_hot_columns.h``), or not at all; this thread
+    trains its copies in ``hot_own``,
     ``hot_offset`` rows after ``zn[0]``, and ``refresh_hot`` exchanges them with the shared
     state.
     ``ring`` (``PREFETCH_ROWS + 1`` rows of the longest row's length) holds the resolved
@@ -686,7 +690,6 @@ def ftrl_epoch_shared(
         double *mine = &hot_own[0, 0]
         double *mine_seen = &hot_seen[0, 0]
         const int32_t *table = &hot_table[0]
-        const int16_t *copy_of = &hot_copy[0]
         const int64_t *hot = &hot_columns[0] if n_hot else NULL
         int64_t *slots
         int64_t width = scratch.shape[0]
@@ -702,7 +705,7 @@ def ftrl_epoch_shared(
         int64_t longest
         int status = DONE
 
-    if hot_table.shape[0] != 1 << SLOT_BITS or hot_copy.shape[0] != 1 << SLOT_BITS:
+    if hot_table.shape[0] != 1 << SLOT_BITS:
         raise ValueError(f"the table of hot columns needs {1 << SLOT_BITS} slots")  # a backstop
     if hot_own.shape[0] < hot_columns.shape[0] or hot_seen.shape[0] < hot_columns.shape[0]:
         raise ValueError("every hot column needs a row of copies")  # a backstop
@@ -713,7 +716,7 @@ def ftrl_epoch_shared(
         for r in range(begin, min(begin + PREFETCH_ROWS, end)):  # the first rows' slots
             row = r if in_order else order[r]
             resolved[r - begin] = resolve_checked(&indices[0], indptr[row], indptr[row + 1],
-                                                  nnz, longest, table, copy_of, hot_offset,
+                                                  nnz, longest, table, hot_offset,
                                                   &ring[r - begin, 0], state, n_cols)
         for r in range(begin, end):
             if hp.check_signals and (r - begin) % SIGNAL_CHECK_ROWS == SIGNAL_CHECK_ROWS - 1:
@@ -747,7 +750,7 @@ def ftrl_epoch_shared(
             if r + PREFETCH_ROWS < end:
                 ahead = r + PREFETCH_ROWS if in_order else order[r + PREFETCH_ROWS]
                 resolved[later] = resolve_checked(&indices[0], indptr[ahead], indptr[ahead + 1],
-                                                  nnz, longest, table, copy_of, hot_offset,
+                                                  nnz, longest, table, hot_offset,
                                                   &ring[later, 0], state, n_cols)
             # (resolved -1: a bad extent or column, never a length, though a length read
             # now can be -1 too)
@@ -792,15 +795,15 @@ def ftrl_epoch_shared(
 
 cdef inline int64_t resolve_checked(const index_t *indices, int64_t start, int64_t stop,
                                     int64_t nnz, int64_t width, const int32_t *hot_table,
-                                    const int16_t *hot_copy, int64_t hot_offset, int64_t *out,
+                                    int64_t hot_offset, int64_t *out,
                                     double *state, uint64_t n_cols) noexcept nogil:
     """``resolve_row`` of the entries ``start:stop`` of X: their number, or -1 where the
     extent lies outside X's ``nnz`` entries or the ring row's ``width``, or a column outside
     the state."""
     if not 0 <= start <= stop <= nnz or stop - start > width:
         return -1
-    if not resolve_row(indices + start, stop - start, hot_table, hot_copy, hot_offset, out,
-                       state, n_cols):
+    if not resolve_row(indices + start, stop - start, hot_table, hot_offset, out, state,
+                       n_cols):
         return -1
     return stop - start
 

@@ -14,8 +14,8 @@ lines the threads would also pass to and fro on every row). So those are held ap
   ``HOT_TABLE`` slots (a column at slot ``column % HOT_TABLE``; a column whose slot a more
   frequent one took stays shared), and every ``HOT_REFRESH_ROWS`` rows adds its changes to
   the shared state atomically and takes the other threads' (``_ftrl_fast.refresh_hot``).
-  The kernel looks every non-zero up in the table one row ahead, where it prefetches, by
-  a select rather than a branch.
+  The kernel looks every non-zero up in the table one row ahead, where it prefetches,
+  eight at a time with AVX2 (``_hot_columns.h``).
 
 No update of the intercept or of a hot column is lost; a thread sees the others' changes to
 them up to a refresh late. The model depends on the interleaving, and this is documented as
@@ -46,7 +46,7 @@ REFRESH_ROWS = 512
 # kernel's, ``HotTable``: 24 KiB read on every non-zero; a table of 64 KiB made the threads'
 # epoch ~15 % slower here), the rows sampled to find them, and the rows a thread trains
 # between two exchanges of its copies
-HOT_COLUMNS = 1024  # at most 2**15: a column's copy number is an int16
+HOT_COLUMNS = 1024  # at most HOT_TABLE: a column's copy number is kept in its slot's low bits
 HOT_TABLE = 2 ** int(HotTable.SLOT_BITS)
 HOT_SAMPLE_ROWS = 2048
 HOT_REFRESH_ROWS = 4096
@@ -65,15 +65,14 @@ def padded(shape):
 
 
 def hot_columns(X, order, n_rows):
-    """``(table, copies, columns)``: ``ftrl_epoch_shared``'s hot columns, ``columns[i]``
-    held as copy ``i``, and their table: column ``c`` at slot ``c % HOT_TABLE``
-    (``table``, ``-1`` where none is) with its copy (``copies``). They are the
+    """``(table, columns)``: ``ftrl_epoch_shared``'s hot columns, ``columns[i]`` held as
+    copy ``i``, and their table: column ``c`` at slot ``c % HOT_TABLE`` as ``c - c %
+    HOT_TABLE + i`` (``-1`` where none is; ``_hot_columns.h``). They are the
     ``HOT_COLUMNS`` most frequent of the epoch's first ``HOT_SAMPLE_ROWS`` rows among those
     that occur there more than once, the more frequent taking a slot first."""
     table = np.full(HOT_TABLE, -1, dtype=np.int32)
-    copies = np.zeros(HOT_TABLE, dtype=np.int16)
     if X.shape[1] > WIDEST_WITH_HOT:
-        return table, copies, np.empty(0, dtype=np.int64)
+        return table, np.empty(0, dtype=np.int64)
     # X's arrays are read once into arrays of this call and checked (another thread may
     # write to them after X was checked: a row end read as 2**30 asked np.repeat for 8 GiB)
     nnz = X.indices.shape[0]
@@ -96,9 +95,8 @@ def hot_columns(X, order, n_rows):
     _, first = np.unique(columns % HOT_TABLE, return_index=True)
     columns = columns[np.sort(first)]  # each slot's most frequent column, most frequent first
     slots = columns % HOT_TABLE
-    table[slots] = columns
-    copies[slots] = np.arange(columns.shape[0])
-    return table, copies, columns
+    table[slots] = columns - slots + np.arange(columns.shape[0])
+    return table, columns
 
 
 def hot_copies(zn):
@@ -146,7 +144,7 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
     # the clean-up's arrays, made before any thread starts: the clean-up allocates nothing
     # that could fail again each time it is retried
     sums, stacked, numbers = published[:, :1], np.empty((n_workers, 1, 2)), np.empty_like(start)
-    table, copies, hot = hot_columns(X, order, n_rows)
+    table, hot = hot_columns(X, order, n_rows)
     # every thread's arrays, made before any thread trains: made by each thread as it began,
     # a MemoryError for one left the rows the others had trained in the state
     longest = max(batch.longest_row, 1)
@@ -202,7 +200,6 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
                     REFRESH_ROWS,
                     HOT_REFRESH_ROWS,
                     table,
-                    copies,
                     hot,
                     hot_own,
                     hot_seen,

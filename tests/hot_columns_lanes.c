@@ -1,0 +1,118 @@
+/* The threads' kernel's look-up of held columns (sparsereg/_hot_columns.h) against a literal
+ * one, written out here: a column c held as copy i where its table slot holds it, resolved to
+ * hot_offset + i; any other to c; one at or past n_cols (or negative) reported and resolved
+ * to 0. Runs the scalar loop and, where the CPU has AVX2, the vector loop on 200,000 random
+ * rows of 0 to 40 columns (every vector length meets a remainder) of tables built as
+ * sparsereg/_hogwild.py builds them, widths below and past 2**31, and checks every resolved
+ * row, the report, and that nothing past the row's end is written. tests/test_hot_columns.py
+ * builds and runs it; it exits 1 at the first difference and prints how many rows each loop
+ * resolved. */
+#include <stdio.h>
+
+#include "lanes_random.h"
+#include "../sparsereg/_hot_columns.h"
+
+#define MAX_NNZ 40
+#define SLOTS (1 << SR_HOT_SLOT_BITS)
+#define GUARD 8
+
+static int32_t table[SLOTS];
+static int64_t held[1024];
+
+typedef int (*resolver)(int64_t, const int32_t *, uint64_t, const int32_t *, int64_t, int64_t *);
+
+/* the literal look-up of one column */
+static int64_t literal(int64_t c, uint64_t n_cols, int64_t hot_offset, int *beyond)
+{
+    if (c < 0 || (uint64_t)c >= n_cols) {
+        *beyond = 1;
+        return literal(0, n_cols + 1, hot_offset, beyond);
+    }
+    int32_t entry = table[c % SLOTS];
+    if (entry >= 0 && (int64_t)(entry & ~(SLOTS - 1)) + (c % SLOTS) == c)
+        return hot_offset + (entry & (SLOTS - 1));
+    return c;
+}
+
+static int check(const char *name, resolver resolve, int64_t n, const int32_t *cols,
+                 uint64_t n_cols, int64_t hot_offset)
+{
+    int64_t out[MAX_NNZ + GUARD];
+    for (int k = 0; k < MAX_NNZ + GUARD; k++)
+        out[k] = -12345;
+    int beyond = 0;
+    int reported = resolve(n, cols, n_cols, table, hot_offset, out);
+    for (int64_t k = 0; k < n; k++) {
+        int64_t expected = literal(cols[k], n_cols, hot_offset, &beyond);
+        if (out[k] != expected) {
+            printf("%s: column %d of %lld: %lld resolved to %lld, not %lld\n", name, (int)k,
+                   (long long)n, (long long)cols[k], (long long)out[k], (long long)expected);
+            return 0;
+        }
+    }
+    for (int64_t k = n; k < MAX_NNZ + GUARD; k++)
+        if (out[k] != -12345) {
+            printf("%s: wrote past the row's %lld columns, at %d\n", name, (long long)n, (int)k);
+            return 0;
+        }
+    if (!reported != !beyond) {
+        printf("%s: a row of %lld reported %d, out of bounds %d\n", name, (long long)n,
+               reported, beyond);
+        return 0;
+    }
+    return 1;
+}
+
+int main(void)
+{
+    static const uint64_t widths[] = {1, 4096, 5000, 1 << 20, 2147483647ULL, 2147483648ULL,
+                                      1ULL << 40};
+    int32_t cols[MAX_NNZ];
+    long vector_rows = 0, scalar_rows = 0;
+    for (int trial = 0; trial < 200000; trial++) {
+        uint64_t n_cols = widths[trial % 7];
+        if (trial % 1000 == 0) { /* a new table: up to 1,024 columns of distinct slots */
+            for (int s = 0; s < SLOTS; s++)
+                table[s] = -1;
+            int copies = (int)below(1025);
+            for (int i = 0; i < copies; i++) {
+                int64_t c = below(n_cols < 2147483648ULL ? (int64_t)n_cols : 2147483647LL);
+                if (table[c % SLOTS] == -1) {
+                    table[c % SLOTS] = (int32_t)(c - c % SLOTS + i);
+                    held[i] = c;
+                }
+            }
+        }
+        int64_t n = trial % (MAX_NNZ + 1);
+        for (int64_t k = 0; k < n; k++) {
+            double r = (double)below(1000) / 1000.0;
+            int64_t c;
+            if (r < 0.4) /* a held column, or a column of a held one's slot */
+                c = (int64_t)table[below(SLOTS)];
+            else if (r < 0.45) /* out of bounds: negative, at the width, past it */
+                c = r < 0.42 ? -1 - below(1 << 30) : (int64_t)(n_cols <= 2147483647ULL ? n_cols : 0);
+            else
+                c = below(n_cols < 2147483648ULL ? (int64_t)n_cols : 2147483647LL);
+            if (c == -1 && r < 0.4)
+                c = below(n_cols < 2147483648ULL ? (int64_t)n_cols : 2147483647LL);
+            else if (r < 0.4)
+                c = (c & ~(int64_t)(SLOTS - 1)) + below(SLOTS);
+            if (c > 2147483647LL)
+                c = 2147483647LL;
+            cols[k] = (int32_t)c;
+        }
+        int64_t hot_offset = (int64_t)(next() >> 20) - ((int64_t)1 << 43);
+        if (!check("scalar", sr_resolve_hot_i32_scalar, n, cols, n_cols, hot_offset))
+            return 1;
+        scalar_rows++;
+#ifdef SR_HOT_AVX2
+        if (__builtin_cpu_supports("avx2")) {
+            if (!check("avx2", sr_resolve_hot_i32_avx2, n, cols, n_cols, hot_offset))
+                return 1;
+            vector_rows++;
+        }
+#endif
+    }
+    printf("scalar %ld avx2 %ld\n", scalar_rows, vector_rows);
+    return 0;
+}
