@@ -721,19 +721,21 @@ def scaled(scale):
     }
 
 
-funcs = scaled(float(sys.argv[3]))
 rng = np.random.RandomState(0)
 X = rng.normal(size=(400, 3))
 batches = [(X[i : i + 100], X[i : i + 100, 0]) for i in range(0, 400, 100)]
-model = make_pipeline(FunctionTransformer(funcs[sys.argv[2]]), SparseFTRLRegressor())
-try:
-    _, history = fit_stream(
-        model, batches, passes=2, checkpoint=sys.argv[1], resume=sys.argv[4] == "resume"
-    )
-except ValueError as exc:
-    print(exc)
-else:
-    print("resumed", history.resumed_rows)
+for run in sys.argv[2:]:  # "func,scale,start|resume": one run each, one line printed each
+    func, scale, resume = run.split(",")
+    funcs = scaled(float(scale))
+    model = make_pipeline(FunctionTransformer(funcs[func]), SparseFTRLRegressor())
+    try:
+        _, history = fit_stream(
+            model, batches, passes=2, checkpoint=sys.argv[1], resume=resume == "resume"
+        )
+    except ValueError as exc:
+        print(str(exc).replace("\\n", " "))
+    else:
+        print("resumed", history.resumed_rows)
 """
 
 
@@ -742,17 +744,20 @@ def test_a_resume_tells_lambdas_apart_by_their_code_and_closure_in_a_new_process
     # "__main__.<lambda>": a resume with another lambda continued the run with it)
     path = str(tmp_path / "run.ckpt")
 
-    def run(func, scale, resume):
-        done = run_python(_LAMBDA_RUN, path, func, scale, resume)
+    def runs(*each):
+        done = run_python(_LAMBDA_RUN, path, *each)
         assert done.returncode == 0, done.stderr
-        return done.stdout.strip()
+        return done.stdout.strip().splitlines()
 
-    # one process per run: the set in the lambda is ordered by the process's own hash seed
-    assert run("same", "2", "start") == "resumed 0"
-    assert run("same", "2", "resume") == "resumed 800"
-    refused = run("other", "2", "resume")  # the code differs
+    # the resume in a process of its own: the set in the lambda is ordered by the process's
+    # own hash seed. The refusals need no new process (a lambda described by its module and
+    # name alone is not refused in any), and follow the resume in its process.
+    assert runs("same,2,start") == ["resumed 0"]
+    resumed, refused, closure = runs("same,2,resume", "other,2,resume", "same,3,resume")
+    assert resumed == "resumed 800"
+    # the code differs
     assert "different run" in refused and "__main__.scaled.<locals>.<lambda>#" in refused
-    assert "different run" in run("same", "3", "resume")  # the closure's value differs
+    assert "different run" in closure  # the closure's value differs
 
 
 def _resumes_only_the_same_run(tmp_path, model, other=None, match="different run"):
