@@ -43,14 +43,12 @@ def kernel_module(name, headers):
     )
 
 
+FAST_HEADERS = ["sparsereg/_hot_columns.h", "sparsereg/_dense_rows.h", "sparsereg/_vector_clones.h"]
 DENSE_TO_CSR_HEADERS = ["sparsereg/_dense_nonzeros.h", "sparsereg/_vector_clones.h"]
 
 # the longest compilations first (12, 11, 9, 7, 4 and 1 s here), for the cores to end together
 extensions = [
-    kernel_module(
-        "_ftrl_fast",
-        ["sparsereg/_hot_columns.h", "sparsereg/_dense_rows.h", "sparsereg/_vector_clones.h"],
-    ),
+    kernel_module("_ftrl_fast", FAST_HEADERS),
     kernel_module("_ftrl_scores", ["sparsereg/_csr_checks.h", *DENSE_TO_CSR_HEADERS]),
     kernel_module("_ftrl_grid", ["sparsereg/_grid_models.h", "sparsereg/_vector_clones.h"]),
     # Cython writes this module's C when it is built (its name is SHARED_UTILITY)
