@@ -364,6 +364,40 @@ def test_an_integer_column_read_as_numbers_in_one_block_hashes_each_value_as_in_
             assert streamed[-1].indices.tolist() != streamed[1].indices.tolist()  # (2**60)
 
 
+def test_a_parquet_decimal_of_no_fraction_is_read_as_its_integers(tmp_path):
+    # decimal(38, 0) and decimal(20, 0) (how warehouses write 64-bit ids and uint64 hashes)
+    # were read as float64: 2**60 + 1 and + 2 one feature, where their Decimals in memory, and
+    # the same rows as Int64 / UInt64, hash apart
+    pa = _pyarrow()
+    from decimal import Decimal
+
+    import pyarrow.parquet as pq
+
+    from sparsereg import FeatureCrossHasher
+
+    ids = [2**60 + 1, 2**60 + 2, None, -(2**62) - 1, 7]
+    hashes = [_BIG, 5, None, 2**64 - 1, 0]
+
+    def decimals(values, precision):
+        return pa.array(
+            [None if v is None else Decimal(v) for v in values], pa.decimal128(precision, 0)
+        )
+
+    path = str(tmp_path / "ids.parquet")
+    table = pa.table({"id": decimals(ids, 38), "hash": decimals(hashes, 20), "y": [0, 1] * 2 + [0]})
+    pq.write_table(table, path)
+    (chunk,) = open_source(path, target="y", numeric=["id", "hash"]).chunks()
+    rows = pd.DataFrame(
+        {"id": pd.array(ids, dtype="Int64"), "hash": pd.array(hashes, dtype="UInt64")}
+    )
+    assert chunk.X["id"].tolist() == rows["id"].tolist()
+    assert chunk.X["hash"].tolist() == rows["hash"].tolist()
+    assert (_hashed(chunk.X) != _hashed(rows)).nnz == 0
+    in_memory = table.to_pandas()[["id", "hash"]]  # (Decimals)
+    hasher = FeatureCrossHasher([("id",), ("hash",)], n_features=2**60)
+    assert (hasher.fit_transform(chunk.X) != hasher.fit_transform(in_memory)).nnz == 0
+
+
 def test_a_hexadecimal_or_signed_integer_text_is_read_as_before(tmp_path):
     # Arrow's cast to an integer reads "0x1f" (and "0xffffffffffffffff" as -1), which is not a
     # number to the float reading or to pandas: still a bad row; "+5" is a number, 5.0

@@ -132,10 +132,21 @@ def _text_integers(pa, pc, arr):
 
 
 def _integers(pa, pc, arr):
-    """An int64 or uint64 array of a column of integers: of an Arrow integer type, or text
-    (nulls aside, at least one value) of decimal integers only (`_text_integers`); else None."""
+    """An int64 or uint64 array of a column of integers: of an Arrow integer type, a decimal
+    of no fractional digit (Parquet's ``decimal(38, 0)`` ids) whose values int64 or uint64
+    holds, or text (nulls aside, at least one value) of decimal integers only
+    (`_text_integers`); else None."""
     if pa.types.is_integer(arr.type):
         return arr if arr.type in (pa.int64(), pa.uint64()) else arr.cast(pa.int64())
+    if pa.types.is_decimal(arr.type):
+        if arr.type.scale > 0:
+            return None
+        for integers in (pa.int64(), pa.uint64()):
+            try:
+                return arr.cast(integers)
+            except pa.ArrowInvalid:  # a value beyond it
+                pass
+        return None
     if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
         return None
     if arr.null_count == len(arr):  # no value: NaN, as in a column of numbers
