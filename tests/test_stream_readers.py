@@ -364,6 +364,26 @@ def test_an_integer_column_read_as_numbers_in_one_block_hashes_each_value_as_in_
             assert streamed[-1].indices.tolist() != streamed[1].indices.tolist()  # (2**60)
 
 
+def test_integers_written_with_blanks_or_a_plus_are_read_exactly_as_pandas_reads_them(tmp_path):
+    # a field after ", " (or "+12") made its chunk's column float64: 2**53 + 1 and 2**53 one
+    # feature, where pandas.read_csv reads them as the integers they are
+    _pyarrow()
+    from sparsereg import FeatureCrossHasher
+
+    ints = [" 9007199254740993", "+9007199254740995 ", " 9007199254740992", "\t-7"]
+    others = ["", " 5.5", " 1152921504606846979"]
+    path, first = tmp_path / "blanks.csv", tmp_path / "first.csv"
+    path.write_text("x,y\n" + "".join(f"{v},1\n" for v in ints + others))
+    first.write_text("x,y\n" + "".join(f"{v},1\n" for v in ints))
+    chunks = list(open_source(str(path), target="y", numeric=["x"], batch_rows=4).chunks())
+    expected = pd.read_csv(first)["x"]
+    assert chunks[0].X["x"].dtype == expected.dtype == np.int64
+    assert chunks[0].X["x"].tolist() == expected.tolist() == [2**53 + 1, 2**53 + 3, 2**53, -7]
+    assert chunks[1].X["x"].tolist()[1:] == [5.5, 2**60 + 3]  # (an object column)
+    hashed = FeatureCrossHasher([("x",)], n_features=2**60).fit_transform(chunks[0].X)
+    assert len(set(hashed.indices)) == 4
+
+
 def test_a_parquet_decimal_of_no_fraction_is_read_as_its_integers(tmp_path):
     # decimal(38, 0) and decimal(20, 0) (how warehouses write 64-bit ids and uint64 hashes)
     # were read as float64: 2**60 + 1 and + 2 one feature, where their Decimals in memory, and

@@ -154,13 +154,24 @@ def _integers(pa, pc, arr):
     return _text_integers(pa, pc, arr)
 
 
+def _integer_spelling(pa, pc, text):
+    """``text`` without the blanks around a value and a "+" before its digits (" 12", "+12"),
+    which pandas reads as integers as it reads "12"; None where no value has them."""
+    trimmed = pc.ascii_trim_whitespace(text)
+    if pc.any(pc.starts_with(trimmed, "+")).as_py():
+        return pc.replace_substring_regex(trimmed, r"^\+([0-9])", r"\1")
+    if pc.sum(pc.binary_length(trimmed)).as_py() == pc.sum(pc.binary_length(text)).as_py():
+        return None
+    return trimmed
+
+
 def _written_integers(pa, pc, text, values):
     """float64 Arrow ``values`` of ``text`` with each finite value of magnitude 2**53 or more
     written as a decimal integer, as a chunk of integers holds it ("18014398509481985",
     "-9007199254740993"), as that exact int: an object array then, else ``values``. (A chunk's
     column of text holding another number reads as float64 all its values; the same integer
-    in a chunk of integers is read exactly. Other spellings, "1.8e19" or " 9007199254740993"
-    or "9007199254740993.0", are floats, as in pandas.)"""
+    in a chunk of integers is read exactly. Other spellings, "1.8e19" or
+    "9007199254740993.0", are floats, as in pandas; ``text`` is `_integer_spelling`'s.)"""
     x = values.to_numpy(zero_copy_only=False)
     with np.errstate(invalid="ignore"):
         at = np.flatnonzero(np.isfinite(x) & (np.abs(x) >= _FLOAT_EXACT))
@@ -340,17 +351,23 @@ def _floats_marked(pa, pc, column, what, mark):
 
 def _feature_numbers_marked(pa, pc, column, what, mark):
     """A numeric feature column (not the target or the weight): a column of integers as
-    integers (`_integers`; int64 or uint64, with nulls), which the hasher hashes and buckets
-    exactly as an integer column in memory; any other as :func:`_numbers_marked`, its values
-    written as integers beyond float64's exact ones kept as ints (`_written_integers`)."""
+    integers (`_integers`, " 12" and "+12" among them: `_integer_spelling`; int64 or uint64,
+    with nulls), which the hasher hashes and buckets exactly as an integer column in memory;
+    any other as :func:`_numbers_marked`, its values written as integers beyond float64's
+    exact ones kept as ints (`_written_integers`)."""
     column = _decoded(pa, pc, column)
     integers = _integers(pa, pc, column)
     if integers is not None:
         return integers
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return _floats_marked(pa, pc, column, what, mark)
+    spelled = _integer_spelling(pa, pc, column)
+    if spelled is not None:
+        integers = _integers(pa, pc, spelled)
+        if integers is not None:
+            return integers
     values = _floats_marked(pa, pc, column, what, mark)
-    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-        return _written_integers(pa, pc, column, values)
-    return values
+    return _written_integers(pa, pc, column if spelled is None else spelled, values)
 
 
 # the text of a bool in a CSV (Arrow's and pandas' spellings): a weight of 1 or 0, as a bool

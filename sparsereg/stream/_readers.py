@@ -159,15 +159,15 @@ def open_source(
     numeric : sequence of str, default=()
         Columns read as numbers; a value that is not a number makes its row bad. A column of
         integers (of a Parquet integer type or decimal of no fractional digit, or a CSV
-        chunk's text of decimal integers only) is read as int64, or uint64 beyond int64
-        (pandas' nullable Int64 or UInt64 where values are missing), which
-        :class:`~sparsereg.FeatureCrossHasher` hashes and buckets exactly, as that integer
-        column in memory (float64 would merge ids beyond 2**53 that differ in their last
-        digits); any other as float64 (NaN for missing). A CSV chunk holding another number
-        ("5.5", "1e3") reads its column as float64, where each integer is the same feature as
-        in a chunk of integers (5.0 is hashed as 5): its values written as a chunk of integers
-        holds them (digits, a leading "-") beyond 2**53 are kept as ints then (the column of
-        objects).
+        chunk's text of decimal integers only, blanks around them and a "+" allowed, as pandas
+        reads them) is read as int64, or uint64 beyond int64 (pandas' nullable Int64 or UInt64
+        where values are missing), which :class:`~sparsereg.FeatureCrossHasher` hashes and
+        buckets exactly, as that integer column in memory (float64 would merge ids beyond
+        2**53 that differ in their last digits); any other as float64 (NaN for missing). A CSV
+        chunk holding another number ("5.5", "1e3") reads its column as float64, where each
+        integer is the same feature as in a chunk of integers (5.0 is hashed as 5): its values
+        written as a chunk of integers holds them beyond 2**53 are kept as ints then (the
+        column of objects).
     categorical : list of str, default=None
         Columns read as a pandas Categorical of str (dictionary-encoded, never Python objects).
         None: every column that is neither the target nor numeric. Other columns are not read.
