@@ -19,7 +19,9 @@
 #define SR_HOT_SLOT_BITS 12
 #define SR_HOT_LOW ((int64_t)((1 << SR_HOT_SLOT_BITS) - 1))
 
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+/* as the vector clones (_vector_clones.h): GCC on x86-64 glibc, whose libgcc the dispatch's
+ * __builtin_cpu_supports reads; elsewhere the scalar loop */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
 #define SR_HOT_AVX2 1
 #include <immintrin.h>
 #endif
