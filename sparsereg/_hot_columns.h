@@ -43,23 +43,18 @@ static inline int64_t sr_hot_resolved(int64_t c, int32_t entry, int64_t hot_offs
         out[k] = sr_hot_resolved(c, table[c & SR_HOT_LOW], hot_offset);                    \
     }
 
-static int sr_resolve_hot_i64(int64_t n, const int64_t *cols, uint64_t n_cols,
-                              const int32_t *table, int64_t hot_offset, int64_t *out)
-{
-    int beyond = 0;
-    int64_t k = 0;
-    SR_RESOLVE_TAIL(int64_t)
-    return beyond;
-}
-
-static int sr_resolve_hot_i32_scalar(int64_t n, const int32_t *cols, uint64_t n_cols,
-                                     const int32_t *table, int64_t hot_offset, int64_t *out)
-{
-    int beyond = 0;
-    int64_t k = 0;
-    SR_RESOLVE_TAIL(int32_t)
-    return beyond;
-}
+/* the scalar loop over a whole row, for either index type */
+#define SR_RESOLVE_SCALAR(name, index_type)                                                \
+    static int name(int64_t n, const index_type *cols, uint64_t n_cols, const int32_t *table, \
+                    int64_t hot_offset, int64_t *out)                                      \
+    {                                                                                      \
+        int beyond = 0;                                                                    \
+        int64_t k = 0;                                                                     \
+        SR_RESOLVE_TAIL(index_type)                                                        \
+        return beyond;                                                                     \
+    }
+SR_RESOLVE_SCALAR(sr_resolve_hot_i64, int64_t)
+SR_RESOLVE_SCALAR(sr_resolve_hot_i32_scalar, int32_t)
 
 #ifdef SR_HOT_AVX2
 /* Eight columns ``c`` resolved: into ``lo`` (the first four) and ``hi``; returns the lanes out

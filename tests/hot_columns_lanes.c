@@ -4,7 +4,8 @@
  * to 0. Runs the scalar loop and, where the CPU has AVX2, the vector loop on 200,000 random
  * rows of 0 to 40 columns (every vector length meets a remainder) of tables built as
  * sparsereg/_hogwild.py builds them, widths below and past 2**31, and checks every resolved
- * row, the report, and that nothing past the row's end is written. tests/test_hot_columns.py
+ * row, the report, and that nothing past the row's end is written; the int64 loop (X with
+ * int64 indices) on the same rows, with a column beyond 2**31 among them. tests/test_hot_columns.py
  * builds and runs it; it exits 1 at the first difference and prints how many rows each loop
  * resolved. */
 #include <stdio.h>
@@ -63,6 +64,38 @@ static int check(const char *name, resolver resolve, int64_t n, const int32_t *c
     return 1;
 }
 
+/* the int64 loop (X with int64 indices) gives the int32 loop's row, and resolves a column
+ * beyond 2**31 (held by no table) to itself where the width holds it */
+static int wide_agrees(int64_t n, const int32_t *cols, uint64_t n_cols, int64_t hot_offset)
+{
+    int64_t wide[MAX_NNZ], narrow_out[MAX_NNZ], wide_out[MAX_NNZ];
+    for (int64_t k = 0; k < n; k++)
+        wide[k] = cols[k];
+    int narrow_beyond = sr_resolve_hot_i32_scalar(n, cols, n_cols, table, hot_offset, narrow_out);
+    int wide_beyond = sr_resolve_hot_i64(n, wide, n_cols, table, hot_offset, wide_out);
+    for (int64_t k = 0; k < n; k++)
+        if (wide_out[k] != narrow_out[k] || !wide_beyond != !narrow_beyond) {
+            printf("int64: column %d of %lld: %lld, not %lld\n", (int)k, (long long)n,
+                   (long long)wide_out[k], (long long)narrow_out[k]);
+            return 0;
+        }
+    if (n > 0) {
+        wide[n - 1] = ((int64_t)1 << 33) + (int64_t)(table[0] & 4095);
+        int expected_beyond = 0;
+        for (int64_t k = 0; k < n; k++)
+            (void)literal(wide[k], n_cols, hot_offset, &expected_beyond);
+        int beyond = sr_resolve_hot_i64(n, wide, n_cols, table, hot_offset, wide_out);
+        int ignored = 0;
+        int64_t expected = literal(wide[n - 1], n_cols, hot_offset, &ignored);
+        if (wide_out[n - 1] != expected || !beyond != !expected_beyond) {
+            printf("int64: a column beyond 2**31 resolved to %lld, not %lld\n",
+                   (long long)wide_out[n - 1], (long long)expected);
+            return 0;
+        }
+    }
+    return 1;
+}
+
 int main(void)
 {
     static const uint64_t widths[] = {1, 4096, 5000, 1 << 20, 2147483647ULL, 2147483648ULL,
@@ -103,6 +136,8 @@ int main(void)
         }
         int64_t hot_offset = (int64_t)(next() >> 20) - ((int64_t)1 << 43);
         if (!check("scalar", sr_resolve_hot_i32_scalar, n, cols, n_cols, hot_offset))
+            return 1;
+        if (!wide_agrees(n, cols, n_cols, hot_offset))
             return 1;
         scalar_rows++;
 #ifdef SR_HOT_AVX2
