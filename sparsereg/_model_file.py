@@ -21,6 +21,7 @@ import scipy.sparse as sp
 
 from . import _model_checks as checks
 from . import _npz, _quantize
+from ._state import sorted_distinct
 from ._transformer_specs import MAX_JSON_CHARS, build_transformer, parse_specs, transformer_spec  # noqa: F401
 
 FORMAT = "sparsereg.ExportedLinearModel"
@@ -214,7 +215,7 @@ def _read(archive, max_bytes):
     # the model holds a dense (support + 1, n_models) table of weights and the support's
     # column indices (int64, and support_ as int32 beside them): bound them too. A model's
     # columns do not repeat: one model's support is its weights
-    support = nnz if n_models == 1 else np.unique(indices).size
+    support = nnz if n_models == 1 else sorted_distinct(indices).size
     # quantized weights are held as float64 (the weights and the table)
     itemsize = 8 if weights_format else members["coef_data"].dtype.itemsize
     table = (support + 1) * n_models * itemsize

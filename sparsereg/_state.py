@@ -95,6 +95,17 @@ def sorted_union(arrays):
         else np.concatenate(arrays).astype(np.int64, copy=False)
     )
     values.sort()
+    return _without_repeats(values)
+
+
+def sorted_distinct(values):
+    """``np.unique(values)`` of a 1-D array of integers or str, by a sort as `sorted_union`
+    does (NumPy 2.4 hashes these, ~10x slower on many distinct values); the same dtype."""
+    return _without_repeats(np.sort(values))
+
+
+def _without_repeats(values):
+    """The sorted ``values`` with each run of equal ones kept once."""
     if values.size < 2:
         return values
     keep = np.empty(values.size, dtype=bool)

@@ -9,6 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, validate_data
 
 from . import _datetimes, _hashing, _tokens
+from ._state import sorted_distinct
 from ._typing import ArrayLike, MatrixLike
 from ._validation import configured_csr
 
@@ -701,11 +702,11 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         _, hashes, skips, _, _ = self._hash(X)
-        tokens = np.unique(
+        tokens = sorted_distinct(
             np.concatenate([h if skip is None else h[~skip] for h, skip in zip(hashes, skips)])
         )
         columns, _ = _hashing.column_and_sign(tokens, self.n_features, alternate_sign=False)
-        n_columns = np.unique(columns).size
+        n_columns = sorted_distinct(columns).size
         n_tokens = tokens.size
         return {
             "n_tokens": int(n_tokens),

@@ -54,7 +54,14 @@ from ._memory import memory_limit
 from ._missing import refuse_masked
 from ._optional_methods import available_when
 from ._reserve import grown_slots, growth_may_fail, largest_table_bytes
-from ._state import _FIRST_CAPACITY, AUTO_SPARSE_BYTES, _capacity_for, columns_in, distinct_of
+from ._state import (
+    _FIRST_CAPACITY,
+    AUTO_SPARSE_BYTES,
+    _capacity_for,
+    columns_in,
+    distinct_of,
+    sorted_union,
+)
 from ._state_protocol import LARGEST_ETA0, plain_labels
 from ._training_lock import TrainingLock
 from ._typing import ArrayLike, MatrixLike
@@ -1135,7 +1142,7 @@ class _BaseFTRLCV(TrainingLock, BaseEstimator):
             union, z, n = per_class[0]
             z, n, held = z[None, :], n[None, :], np.ones((1, union.size), dtype=bool)
         else:
-            union = np.unique(np.concatenate([c for c, _, _ in per_class]))
+            union = sorted_union([c for c, _, _ in per_class])
             shape = (len(per_class), union.size)
             z, n, held = np.zeros(shape), np.zeros(shape), np.zeros(shape, dtype=bool)
             for k, (columns, zk, nk) in enumerate(per_class):

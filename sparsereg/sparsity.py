@@ -15,6 +15,7 @@ from numpy.typing import DTypeLike
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from ._state import sorted_distinct
 from ._validation import csr_of_coef
 
 __all__ = ["SparsityReport", "csr_nbytes", "sparsity_report"]
@@ -348,7 +349,7 @@ def coef_report(coef, name, ftrl=None):
         stored = coef.data != 0
         rows = np.repeat(np.arange(n_models), np.diff(coef.indptr))
         nonzero = np.bincount(rows[stored], minlength=n_models)
-        union = np.unique(coef.indices[stored]).size
+        union = sorted_distinct(coef.indices[stored]).size
         dtype, fmt = coef.dtype, "csr"
     else:
         coef2d = coef.reshape(1, -1) if coef.ndim == 1 else coef
