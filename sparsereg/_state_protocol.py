@@ -69,6 +69,7 @@ from sklearn.utils.multiclass import type_of_target
 
 from ._memory import memory_limit
 from ._npz import beyond_unicode
+from ._state import sorted_distinct
 
 FORMAT = "sparsereg.FTRLState"
 VERSION = 1
@@ -485,8 +486,8 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
     out["coef_dtype"] = np.dtype(dtype)
     if "feature_names_in" in state:
         names = _array(state, "feature_names_in", "U", 1)
-        # (a broadcast name repeats: np.unique's copy of 2**33 of them exhausted the memory)
-        if _repeats(names) or np.unique(names).size != names.size:
+        # (a broadcast name repeats: a sorted copy of 2**33 of them exhausted the memory)
+        if _repeats(names) or sorted_distinct(names).size != names.size:
             raise ValueError("FTRL state 'feature_names_in' repeats a name.")
         if names.size != n_features:
             raise ValueError(
