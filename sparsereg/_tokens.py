@@ -226,9 +226,13 @@ def used_categories(col):
     rows use (one no row uses is neither read nor refused): ``codes`` index ``categories``,
     -1 where a row is missing."""
     codes = np.asarray(col.cat.codes)
-    present = codes >= 0
-    used = np.unique(codes[present])
-    return np.where(present, np.searchsorted(used, codes), -1), col.cat.categories[used]
+    # each category's place among the used ones, looked up by code (np.unique of the codes
+    # hashed them: 150 ms a million rows); the last slot is code -1's
+    seen = np.zeros(len(col.cat.categories) + 1, dtype=bool)
+    seen[codes] = True
+    place = np.cumsum(seen) - 1
+    place[-1] = -1
+    return place[codes], col.cat.categories[np.flatnonzero(seen[:-1])]
 
 
 def _absent(value, pd):

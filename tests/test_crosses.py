@@ -453,6 +453,18 @@ def test_categorical_column_equals_strings():
     same(hasher.transform(strings), hasher.transform(strings.astype({"c": object})))
 
 
+def test_categorical_column_of_many_categories_equals_strings():
+    # rows using a scattered few of many categories, some rows missing, and no row present
+    rng = np.random.default_rng(0)
+    names = [f"v{i}" for i in range(5000)]
+    codes = rng.choice([-1, 0, 17, 4998, 4999, *rng.integers(0, 5000, 300)], size=2000)
+    for used in (codes, np.full(10, -1)):
+        cats = pd.Categorical.from_codes(used, categories=names)
+        strings = pd.DataFrame({"c": np.asarray(cats, dtype=object), "k": np.arange(used.size)})
+        hasher = FeatureCrossHasher(["c", ("c", "k")], n_features=2**30)
+        same(hasher.transform(strings), hasher.transform(strings.assign(c=cats)))
+
+
 def test_numpy_string_and_bytes_arrays():
     u = np.array([["a", "b"], ["c", "a"]])
     o = u.astype(object)
