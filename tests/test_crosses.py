@@ -454,11 +454,12 @@ def test_categorical_column_equals_strings():
 
 
 def test_categorical_column_of_many_categories_equals_strings():
-    # rows using a scattered few of many categories, some rows missing, and no row present
+    # rows using a scattered few of many categories, some rows missing, and no row present;
+    # many rows and a few (each category's place found by a table, or by a sort)
     rng = np.random.default_rng(0)
     names = [f"v{i}" for i in range(5000)]
     codes = rng.choice([-1, 0, 17, 4998, 4999, *rng.integers(0, 5000, 300)], size=2000)
-    for used in (codes, np.full(10, -1)):
+    for used in (codes, np.array([4999, -1, 17, 4999, 0]), np.full(10, -1)):
         cats = pd.Categorical.from_codes(used, categories=names)
         strings = pd.DataFrame({"c": np.asarray(cats, dtype=object), "k": np.arange(used.size)})
         hasher = FeatureCrossHasher(["c", ("c", "k")], n_features=2**30)
