@@ -65,7 +65,8 @@ static int check(const char *name, resolver resolve, int64_t n, const int32_t *c
 }
 
 /* the int64 loop (X with int64 indices) gives the int32 loop's row, and resolves a column
- * beyond 2**31 (held by no table) to itself where the width holds it */
+ * beyond 2**31 (held by no table) to itself where the width holds it: one 2**32 past a held
+ * column, which a loop reading 32 bits of it would take for that column */
 static int wide_agrees(int64_t n, const int32_t *cols, uint64_t n_cols, int64_t hot_offset)
 {
     int64_t wide[MAX_NNZ], narrow_out[MAX_NNZ], wide_out[MAX_NNZ];
@@ -80,7 +81,13 @@ static int wide_agrees(int64_t n, const int32_t *cols, uint64_t n_cols, int64_t 
             return 0;
         }
     if (n > 0) {
-        wide[n - 1] = ((int64_t)1 << 33) + (int64_t)(table[0] & 4095);
+        int64_t low = 0;
+        for (int s = 0; s < SLOTS; s++)
+            if (table[s] >= 0) {
+                low = (int64_t)(table[s] & ~(SLOTS - 1)) + s;
+                break;
+            }
+        wide[n - 1] = ((int64_t)1 << 32) + low;
         int expected_beyond = 0;
         for (int64_t k = 0; k < n; k++)
             (void)literal(wide[k], n_cols, hot_offset, &expected_beyond);
