@@ -571,6 +571,7 @@ def combine_own(const double[:, ::1] start, const double[:, :, :] published,
 
 
 cdef extern from "_hot_columns.h" nogil:
+    int SR_HOT_SLOT_BITS  # the table's slots, as the C reads them
     bint sr_resolve_hot_i32(int64_t n, const int32_t *cols, uint64_t n_cols,
                             const int32_t *table, int64_t hot_offset, int64_t *out)
     bint sr_resolve_hot_i64(int64_t n, const int64_t *cols, uint64_t n_cols,
@@ -705,8 +706,8 @@ def ftrl_epoch_shared(
         int64_t longest
         int status = DONE
 
-    if hot_table.shape[0] != 1 << SLOT_BITS:
-        raise ValueError(f"the table of hot columns needs {1 << SLOT_BITS} slots")  # a backstop
+    if hot_table.shape[0] != 1 << SR_HOT_SLOT_BITS:  # a backstop (HotTable.SLOT_BITS made it)
+        raise ValueError(f"the table of hot columns needs {1 << SR_HOT_SLOT_BITS} slots")
     if hot_own.shape[0] < hot_columns.shape[0] or hot_seen.shape[0] < hot_columns.shape[0]:
         raise ValueError("every hot column needs a row of copies")  # a backstop
     if not PREFETCH_ROWS < ring_rows <= RING_ROWS_MOST:

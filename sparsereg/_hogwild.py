@@ -43,7 +43,7 @@ THREAD_CHUNK_ROWS = 16384
 # rows a thread trains between two exchanges of its intercept's changes with the others
 REFRESH_ROWS = 512
 # the hot columns (the module's docstring): how many at most, the slots of their table (the
-# kernel's, ``HotTable``: 24 KiB read on every non-zero; a table of 64 KiB made the threads'
+# kernel's, ``HotTable``: 16 KiB read on every non-zero; a table of 64 KiB made the threads'
 # epoch ~15 % slower here), the rows sampled to find them, and the rows a thread trains
 # between two exchanges of its copies
 HOT_COLUMNS = 1024  # at most HOT_TABLE: a column's copy number is kept in its slot's low bits

@@ -8,7 +8,7 @@
  * ``hot_offset + copy`` where its slot holds it, else to c itself; a column at or past the
  * state's rows (X written by another thread after its check) is reported and resolved to 0,
  * never used. One load per non-zero: with AVX2, eight at a time, the table read by a
- * gather (the scalar loop, ~18 instructions a non-zero, made the threads' kernel 1.17x the
+ * gather (the scalar loop, ~18 instructions a non-zero, made the threads' kernel 1.19x the
  * one-thread kernel's instructions).
  */
 #ifndef SPARSEREG_HOT_COLUMNS_H
@@ -34,7 +34,7 @@ static inline int64_t sr_hot_resolved(int64_t c, int32_t entry, int64_t hot_offs
 
 /* The first ``n`` columns of ``cols`` from ``k``, one at a time; whether one was out of
  * bounds. */
-#define SR_RESOLVE_TAIL(index_type)                                                        \
+#define SR_RESOLVE_TAIL                                                                   \
     for (; k < n; k++) {                                                                   \
         int64_t c = (int64_t)cols[k];                                                      \
         int out_of_bounds = (uint64_t)c >= n_cols;                                         \
@@ -50,7 +50,7 @@ static inline int64_t sr_hot_resolved(int64_t c, int32_t entry, int64_t hot_offs
     {                                                                                      \
         int beyond = 0;                                                                    \
         int64_t k = 0;                                                                     \
-        SR_RESOLVE_TAIL(index_type)                                                        \
+        SR_RESOLVE_TAIL                                                                    \
         return beyond;                                                                     \
     }
 SR_RESOLVE_SCALAR(sr_resolve_hot_i64, int64_t)
