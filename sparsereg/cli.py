@@ -1207,12 +1207,13 @@ def _main_as_program():
 def _labels_joined(argv):
     """``--classes -1,1`` as ``--classes=-1,1``: argparse takes a value that starts with "-" for
     an option unless it is one number ("expected one argument"), and SVMlight's labels are
-    -1 and +1."""
+    -1 and +1. Labels of text too (``--classes -no,yes``): an option name holds no comma, and
+    ``--classes --features=a,b`` (its value forgotten) is left to argparse to refuse."""
     joined = []
     for k, arg in enumerate(argv):
         if arg == "--":  # (file names follow)
             return joined + argv[k:]
-        if joined[-1:] == ["--classes"] and re.match(r"-[\d.]", arg) and "," in arg:
+        if joined[-1:] == ["--classes"] and re.match(r"-[^-]", arg) and "," in arg:
             joined[-1] = f"--classes={arg}"
         else:
             joined.append(arg)

@@ -956,6 +956,17 @@ def test_negative_labels_are_taken_by_classes_as_typed(tmp_path, capsys):
     assert "--classes -1: give at least 2 distinct labels" in capsys.readouterr().err
 
 
+def test_text_labels_starting_with_a_minus_are_taken_by_classes_as_typed(tmp_path):
+    # (--classes -no,yes was "argument --classes: expected one argument", as -1,1 was)
+    (tmp_path / "rows.csv").write_text("site,y\nnews,-no\nshop,yes\nnews,-no\nmail,yes\n")
+    args = ["train", str(tmp_path / "rows.csv"), "--target", "y", "--quiet"]
+    for given in (["--classes", "-no,yes"], ["--classes=-no,yes"]):
+        model = tmp_path / f"{len(given)}.npz"
+        assert main([*args, "--model", str(model), *given]) == 0
+        assert load_model(model).classes_.tolist() == ["-no", "yes"]
+    assert_same_model(tmp_path / "1.npz", tmp_path / "2.npz")
+
+
 def test_a_text_target_read_as_a_number_suggests_classes(tmp_path, capsys):
     # (the message was "target 'click': 'yes' is not a number", with no hint)
     path = tmp_path / "labels.csv"
