@@ -219,6 +219,19 @@ def _holdout(text):
     )
 
 
+class _Once(argparse.Action):
+    """An option that names one column, refused when given again with another: a second
+    ``--target`` reads as a second target, which train has not (the first was dropped)."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        given = getattr(namespace, self.dest)
+        if given is not None and given != value:
+            raise argparse.ArgumentError(
+                self, f"given twice ({given!r}, then {value!r}); name one column."
+            )
+        setattr(namespace, self.dest, value)
+
+
 def _parser():
     from . import __version__
 
@@ -258,9 +271,12 @@ def _parser():
         "16-bit fixed point q2.13 with seeded randomized rounding (see export_model)",
     )
     _add_reading(train)
-    train.add_argument("--target", metavar="COL", help="the target column (CSV, Parquet)")
+    train.add_argument(
+        "--target", action=_Once, metavar="COL", help="the target column (CSV, Parquet)"
+    )
     train.add_argument(
         "--weight-column",
+        action=_Once,
         metavar="COL",
         help="a numeric column of each row's weight (CSV, Parquet), given to the model as "
         "sample_weight and not hashed; the losses reported are weighted means. A weight that "
@@ -270,8 +286,9 @@ def _parser():
     hashing.add_argument(
         "--features",
         type=_names,
+        action="extend",
         metavar="A,B,...",
-        help="columns hashed alone (default: every column but the target)",
+        help="columns hashed alone (default: every column but the target; repeatable)",
     )
     hashing.add_argument(
         "--cross",
@@ -331,9 +348,10 @@ def _parser():
     model.add_argument(
         "--classes",
         type=_labels,
+        action="extend",
         metavar="A,B,...",
         help="every label of the stream (default: those of the first batch, read as "
-        "numbers: labels that are text must be listed here)",
+        "numbers: labels that are text must be listed here; repeatable)",
     )
     run = train.add_argument_group("run")
     run.add_argument("--passes", type=_positive_count, default=1)

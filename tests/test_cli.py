@@ -967,6 +967,30 @@ def test_text_labels_starting_with_a_minus_are_taken_by_classes_as_typed(tmp_pat
     assert_same_model(tmp_path / "1.npz", tmp_path / "2.npz")
 
 
+def test_features_and_classes_given_again_add_to_the_first(tmp_path, csv_file):
+    # (a second --features or --classes replaced the first: the model silently left out
+    # the first --features' columns), as --cross and --bucket, and Vowpal Wabbit's -q, add
+    args = ["train", str(csv_file), "--target", "click", "--quiet"]
+    once = ["--features", "site,hour", "--classes", "0,1"]
+    again = ["--features", "site", "--features", "hour", "--classes", "0", "--classes", "1"]
+    for given, name in ((once, "once.npz"), (again, "again.npz")):
+        assert main([*args, "--model", str(tmp_path / name), *given]) == 0
+    assert_same_model(tmp_path / "once.npz", tmp_path / "again.npz")
+
+
+@pytest.mark.parametrize("option", ["--target", "--weight-column"])
+def test_a_column_option_given_twice_is_a_usage_error(tmp_path, csv_file, capsys, option):
+    # (the second was taken, the first dropped: --target a --target b trained on b alone)
+    args = ["train", str(csv_file), "--model", str(tmp_path / "m.npz")]
+    target = [] if option == "--target" else ["--target", "click"]
+    with pytest.raises(SystemExit) as exit_info:
+        main([*args, *target, option, "hour", option, "lat"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {option}: given twice ('hour', then 'lat'); name one column." in err
+    assert not (tmp_path / "m.npz").exists()
+
+
 def test_a_text_target_read_as_a_number_suggests_classes(tmp_path, capsys):
     # (the message was "target 'click': 'yes' is not a number", with no hint)
     path = tmp_path / "labels.csv"
