@@ -259,8 +259,8 @@ def _parser():
         "data",
         nargs="+",
         metavar="DATA",
-        help="input files, all of one format (not stdin: give a .gz file itself, it is "
-        "decompressed as it is read)",
+        help="input files, all of one format (a .gz file is decompressed as it is read); - "
+        "reads SVMlight lines from stdin, for one pass (--format svmlight)",
     )
     train.add_argument("--model", required=True, metavar="OUT.npz", help="where to write the model")
     train.add_argument(
@@ -385,7 +385,12 @@ def _parser():
         "prediction per row, in order, as CSV.",
     )
     predict.add_argument("model", metavar="MODEL.npz")
-    predict.add_argument("data", nargs="+", metavar="DATA")
+    predict.add_argument(
+        "data",
+        nargs="+",
+        metavar="DATA",
+        help="input files; - reads SVMlight lines from stdin (--format svmlight)",
+    )
     predict.add_argument("--out", default="-", metavar="PREDS.csv", help="output (default: stdout)")
     predict.add_argument(
         "--proba", action="store_true", help="also write each class's probability (classifiers)"
@@ -574,19 +579,69 @@ def _check_writable(option, path):
         ) from None
 
 
-def _refuse_stdin(args):
-    """Refuse ``-`` as DATA (it was read as a file named "-": "cannot tell the format", or
-    "no such file"): the readers read a file by position, and more than once (its header
-    first, rows again to name a bad one, a pass again, a run resumed), which a pipe cannot."""
-    if "-" in args.data:
-        model = "" if args.command == "train" else " MODEL.npz"
+def _check_stdin(args):
+    """``-`` as DATA reads SVMlight lines from standard input, once, as they come (``zcat
+    day.svm.gz | sparsereg train - --format svmlight``). Refused where it cannot be: beside
+    other files, CSV and Parquet (read by position and more than once: the header first, rows
+    again to name a bad one), ``report``, and train's runs that read their data again
+    (``--passes``, a ``--checkpoint`` to resume from)."""
+    if "-" not in args.data:
+        return
+    model = "" if args.command == "train" else " MODEL.npz"
+    file_instead = (
+        f"Give the file itself (one compressed as .gz is decompressed as it is read: sparsereg "
+        f"{args.command}{model} day.csv.gz; a CSV as .bz2, .lz4 or .zst too), or save the "
+        "stream to a file first."
+    )
+    fmt = getattr(args, "format", None)
+    if args.command == "report" or fmt in ("csv", "parquet"):
+        what, first = "CSV files", "the header first, rows again to name a bad one"
+        if args.command == "report":
+            what = "report's DATA"
+        elif fmt == "parquet":
+            what, first = "Parquet files", "the footer at their end first"
         raise UsageError(
-            "DATA -: standard input cannot be read: files are read by position and more than "
-            "once (the header first, rows again to name a bad one, train's --passes and "
-            "--resume). Give the file itself (one compressed as .gz is decompressed as it is "
-            f"read: sparsereg {args.command}{model} day.csv.gz; a CSV as .bz2, .lz4 or .zst "
-            "too), or save the stream to a file first."
+            "DATA -: standard input cannot be read here (train and predict read SVMlight lines "
+            f"from it, with --format svmlight): {what} are read by position and more than once "
+            f"({first}). {file_instead}"
         )
+    if args.data != ["-"]:
+        raise UsageError("DATA -: standard input is read alone; give - as the only DATA.")
+    if fmt is None:
+        raise UsageError(
+            "DATA -: standard input has no suffix to tell its format by; give --format svmlight."
+        )
+    if args.command != "train":
+        return
+    if args.passes > 1:
+        # (Vowpal Wabbit's answer is its cache file: here, the file the passes read)
+        raise UsageError(
+            f"--passes {args.passes}: standard input is read once, and each pass reads the "
+            "data again. Save the stream to a file and give the file (gzip'd, it is "
+            f"decompressed as it is read: ... | gzip > day.svm.gz; sparsereg train day.svm.gz "
+            f"--passes {args.passes} ...)."
+        )
+    if args.checkpoint is not None:
+        raise UsageError(
+            "--checkpoint: a run on standard input cannot be resumed (--resume reads the data "
+            "again from the checkpoint's position); give the data as a file to checkpoint it."
+        )
+
+
+def _data(args, n_features):
+    """What the readers read: the DATA files, or a source of standard input's SVMlight lines."""
+    if args.data != ["-"]:
+        return list(args.data)
+    from .stream._svmlight_source import _StdinSVMLightSource
+
+    return _StdinSVMLightSource(
+        sys.stdin.buffer,
+        batch_rows=args.batch_rows,
+        skip_bad_rows=args.skip_bad_rows,
+        n_features=n_features,
+        zero_based=args.zero_based,
+        readahead=0,
+    )
 
 
 def _check_not_an_input(option, path, data):
@@ -852,7 +907,7 @@ def _train(args):
     try:
         model, history = fit_stream(
             model,
-            list(args.data),
+            _data(args, args.n_features),
             target=args.target,
             weight_column=args.weight_column,
             classes=classes,
@@ -972,7 +1027,7 @@ def _predict(args):
     )
     options["delimiter"] = delimiter
     source = open_source(
-        list(args.data),
+        _data(args, model.n_features_in_),
         format=fmt,
         target=None,
         numeric=numeric,
@@ -1251,7 +1306,7 @@ def _run(argv, sigterm_stops):
         )
     commands = {"train": _train, "predict": _predict, "report": _report}
     try:
-        _refuse_stdin(args)
+        _check_stdin(args)
         with _sigterm_stops_like_ctrl_c() if sigterm_stops else nullcontext():
             status = commands[args.command](args)
             sys.stdout.flush()  # here, where a reader that left is caught, not at the exit

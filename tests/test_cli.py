@@ -593,16 +593,18 @@ def test_a_checkpoint_linked_to_the_model_is_a_usage_error(tmp_path, csv_file, c
 
 
 @pytest.mark.parametrize("command", ["train", "predict", "report"])
-def test_stdin_as_data_is_a_usage_error_naming_the_alternative(tmp_path, csv_file, capsys, command):
+def test_stdin_as_csv_data_is_a_usage_error_naming_the_alternative(
+    tmp_path, csv_file, capsys, command
+):
     # ("-" was taken for a file's name: "cannot tell the format of - from its suffix", or
-    # with --format "-: no such file")
+    # with --format "-: no such file"); train and predict read SVMlight lines from it
     model = tmp_path / "m.npz"
     assert main(["train", str(csv_file), "--target", "click", "--model", str(model)]) == 0
     capsys.readouterr()
     before = model.read_bytes()
     args = {
         "train": ["train", "-", "--target", "click", "--model", str(model), "--format", "csv"],
-        "predict": ["predict", str(model), str(csv_file), "-", "--out", str(tmp_path / "p")],
+        "predict": ["predict", str(model), "-", "--format", "csv", "--out", str(tmp_path / "p")],
         "report": ["report", str(model), "-"],
     }[command]
     with pytest.raises(SystemExit) as exit_info:
@@ -939,6 +941,71 @@ def test_a_tsv_with_a_file_of_no_csv_suffix_is_read_with_a_tab(
     code, _, summary = train(tmp_path, given, "--format", "csv", capsys=capsys)
     assert code == 0
     assert summary["rows"] == 2 * len(clicks())
+
+
+def svmlight_lines(n=3000, seed=0):
+    rng = np.random.RandomState(seed)
+    lines = []
+    for _ in range(n):
+        columns = np.sort(rng.choice(50, 5, replace=False)) + 1
+        values = " ".join(f"{c}:{v:.4f}" for c, v in zip(columns, rng.rand(5)))
+        lines.append(f"{rng.choice([-1, 1])} {values}\n")
+    return "".join(lines).encode()
+
+
+def test_svmlight_lines_on_stdin_train_the_model_of_their_file(tmp_path):
+    # (DATA - was refused: "standard input cannot be read"); as Vowpal Wabbit reads them,
+    # `zcat day.svm.gz | sparsereg train - --format svmlight`, plain or gzip'd
+    rows = svmlight_lines()
+    (tmp_path / "rows.svm").write_bytes(rows)
+    options = ["--n-features", "64", "--batch-rows", "700", "--holdout", "7", "--quiet"]
+    by_path = tmp_path / "by_path.npz"
+    assert main(["train", str(tmp_path / "rows.svm"), "--model", str(by_path), *options]) == 0
+    program = [sys.executable, "-m", "sparsereg"]
+    for name, given in (("piped.npz", rows), ("gzipped.npz", gzip.compress(rows))):
+        command = ["train", "-", "--format", "svmlight", "--model", str(tmp_path / name)]
+        done = subprocess.run([*program, *command, *options], input=given, capture_output=True)
+        assert done.returncode == 0, done.stderr
+        assert_same_model(by_path, tmp_path / name)
+    predicted = [
+        subprocess.run(
+            [*program, "predict", str(by_path), data, "--format", "svmlight", "--quiet"],
+            input=rows,
+            capture_output=True,
+        )
+        for data in (str(tmp_path / "rows.svm"), "-")
+    ]
+    assert [p.returncode for p in predicted] == [0, 0]
+    assert predicted[1].stdout == predicted[0].stdout
+    assert len(predicted[1].stdout.splitlines()) == 3001  # a header, a line a row
+
+
+@pytest.mark.parametrize(
+    "data, extra, message",
+    [
+        (["-"], ["--passes", "2"], "--passes 2: standard input is read once, and each pass"),
+        (["-"], ["--checkpoint", "c"], "--checkpoint: a run on standard input cannot be resumed"),
+        (["-", "rows.svm"], [], "DATA -: standard input is read alone; give - as the only DATA."),
+    ],
+)
+def test_stdin_where_it_would_be_read_again_is_a_usage_error(
+    tmp_path, capsys, monkeypatch, data, extra, message
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rows.svm").write_bytes(svmlight_lines(10))
+    args = ["train", *data, "--format", "svmlight", "--n-features", "64", "--model", "m.npz"]
+    with pytest.raises(SystemExit) as exit_info:
+        main([*args, *extra])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "-", "--n-features", "64", "--model", "m.npz"])
+    assert exit_info.value.code == 2
+    assert (
+        "DATA -: standard input has no suffix to tell its format by; give --format svmlight."
+        in (capsys.readouterr().err)
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rows.svm"]
 
 
 def test_negative_labels_are_taken_by_classes_as_typed(tmp_path, capsys):

@@ -3,6 +3,7 @@ time through scikit-learn's ``load_svmlight_file``."""
 
 import gzip
 import io
+from contextlib import nullcontext
 from itertools import islice
 
 import numpy as np
@@ -58,10 +59,13 @@ class _SVMLightSource(Source):
         # "auto" until decided on the first batch of the first file that holds an index
         self.zero_based = zero_based
         for path in files:
-            with _FileErrors(path):
-                with self._open(path) as f:
-                    if not f.read(1):
-                        raise ValueError(f"{path} is empty.")
+            self._check_not_empty(path)
+
+    def _check_not_empty(self, path):
+        with _FileErrors(path):
+            with self._open(path) as f:
+                if not f.read(1):
+                    raise ValueError(f"{path} is empty.")
 
     @staticmethod
     def _open(path):
@@ -220,3 +224,28 @@ class _SVMLightSource(Source):
                             end=Position(i, line),
                             bad_rows=bad,
                         )
+
+
+class _StdinSVMLightSource(_SVMLightSource):
+    """SVMlight lines from a stream read once, as they come (standard input: ``zcat
+    day.svm.gz | sparsereg train - ...``): one pass, no resume; gzip'd bytes are decompressed."""
+
+    resumable = False
+
+    def __init__(self, stream, *, name="<stdin>", **options):
+        # (peek: a byte read to tell a gzip'd or an empty stream would be lost to the rows; no
+        # SVMlight line starts with gzip's first byte)
+        self._stream = gzip.GzipFile(fileobj=stream) if stream.peek(1)[:1] == b"\x1f" else stream
+        self._opened = False
+        super().__init__([name], **options)
+
+    def _check_not_empty(self, path):
+        with _FileErrors(path):
+            if not self._stream.peek(1):
+                raise ValueError(f"{path} is empty.")
+
+    def _open(self, path):
+        if self._opened:  # (what was read is gone)
+            raise ValueError(f"{path} is a stream, read once: it cannot be read again.")
+        self._opened = True
+        return nullcontext(self._stream)
