@@ -55,11 +55,12 @@ RING_ROWS = int(Ahead.PREFETCH_ROWS) + 1  # the rows whose columns the kernel ha
 LINE = 8  # float64 numbers in a 64-byte cache line
 
 
-def padded(shape):
-    """``np.zeros(shape)`` starting on a cache line, with two free lines after it: the
-    threads write their own arrays all the time, and must not share a line."""
+def padded(shape, dtype=np.float64):
+    """``np.zeros(shape, dtype)`` (of 8-byte numbers) starting on a cache line, with two
+    free lines after it: the threads write their own arrays all the time, and must not
+    share a line."""
     size = int(np.prod(shape))
-    flat = np.zeros(size + 3 * LINE)
+    flat = np.zeros(size + 3 * LINE, dtype=dtype)
     start = (-flat.ctypes.data % 64) // 8
     return flat[start : start + size].reshape(shape)
 
@@ -103,9 +104,10 @@ def hot_copies(zn):
     """A thread's arrays of hot copies ``(own, seen)`` (a row per hot column) and the
     number of rows of ``zn`` from ``zn[0]`` to ``own[0]``: ``own`` starts at the same
     offset in its cache line as ``zn`` (any float64 array's address is a multiple of 8), so
-    that the distance is a whole number of 16-byte rows."""
-    flat = np.zeros(DENSE_SLOT * HOT_COLUMNS + 2 * LINE)
-    start = (zn.ctypes.data - flat.ctypes.data) % 64 // 8
+    that the distance is a whole number of 16-byte rows. Like :func:`padded`, ``own``
+    shares no cache line with memory outside ``flat``."""
+    flat = np.zeros(DENSE_SLOT * HOT_COLUMNS + 3 * LINE)
+    start = LINE + (zn.ctypes.data - flat.ctypes.data) % 64 // 8
     own = flat[start : start + DENSE_SLOT * HOT_COLUMNS].reshape(HOT_COLUMNS, DENSE_SLOT)
     return own, padded(own.shape), (own.ctypes.data - zn.ctypes.data) // (8 * DENSE_SLOT)
 
@@ -154,7 +156,7 @@ def run_epoch_threads(batch, state, k, hyper, n_threads, *, order=IN_ORDER, t0=0
             padded(start.shape),
             padded(start.shape),
             hot_copies(zn),
-            np.empty((RING_ROWS, longest), dtype=np.int64),
+            padded((RING_ROWS, longest), np.int64),
         )
         for _ in range(n_workers)
     ]
