@@ -362,8 +362,18 @@ def _tokens_from_codes(codes, uniques):
     return Column(
         tokens,
         missing if missing.any() else None,
-        lambda r: MISSING_LABEL if missing[r] else str(values[codes[r]]),
+        lambda r: MISSING_LABEL if missing[r] else _value_label(values[codes[r]]),
     )
+
+
+def _value_label(v):
+    """The readable form of a cell's value: a number as the one its token hashes (5.0 and
+    ``Decimal("5.00")`` as 5, as a column of integers prints it; ``Decimal("0.10")`` as 0.1)."""
+    if isinstance(v, (float, np.floating)) and np.isfinite(v) and float(v).is_integer():
+        return str(int(v))
+    if isinstance(v, Decimal) and v.is_finite():
+        return str(int(v)) if v == v.to_integral_value() else format(v.normalize(), "f")
+    return str(v)
 
 
 def _numeric_tokens(values, missing):
@@ -383,8 +393,7 @@ def _numeric_tokens(values, missing):
     def label(r):
         if missing is not None and missing[r]:
             return MISSING_LABEL
-        v = values[r].item()
-        return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+        return _value_label(values[r].item())
 
     return Column(tokens, missing, label)
 

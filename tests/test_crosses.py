@@ -847,6 +847,27 @@ def test_expected_collision_rate_refuses_invalid_input(n_tokens, n_features, err
         expected_collision_rate(n_tokens, n_features)
 
 
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.integers(-(2**53), 2**53), min_size=1, max_size=8))
+def test_explain_names_a_number_alike_whatever_the_column_holding_it(values):
+    # 5 was "x=5" from a column of ints or floats, "x=5.0" from a column of objects (a stream's
+    # chunk holding text or a big id): one hashed column, two names
+    from decimal import Decimal
+
+    hasher = FeatureCrossHasher([("x",)], n_features=2**40)
+    frames = [
+        pd.DataFrame({"x": np.array(values, dtype=np.int64)}),
+        pd.DataFrame({"x": np.array(values, dtype=np.float64)}),
+        pd.DataFrame({"x": np.array([float(v) for v in values] + ["text"], dtype=object)}),
+        pd.DataFrame({"x": np.array([Decimal(v).quantize(Decimal("0.01")) for v in values])}),
+    ]
+    named = []
+    for X in frames:
+        columns = hasher.transform(X).indices[: len(values)]
+        named.append(hasher.explain(X, columns))
+    assert named[1:] == named[:1] * 3
+
+
 def test_explain_in_degrees_of_a_huge_edge_prints_the_interval():
     # (int() of its infinite seconds raised "cannot convert float NaN to integer")
     X = np.array([[2e306], [1.0]])
