@@ -1019,7 +1019,7 @@ def _predict(args):
 
     model = _load_model(args.model, args.data)
     fmt, delimiter = _reading(args)
-    numeric, categorical = columns_to_read(model.transformers)
+    numeric, inferred, categorical = columns_to_read(model.transformers)
     options = (
         {"n_features": model.n_features_in_, "zero_based": args.zero_based}
         if fmt == "svmlight"
@@ -1031,6 +1031,7 @@ def _predict(args):
         format=fmt,
         target=None,
         numeric=numeric,
+        inferred=inferred,
         categorical=categorical,
         batch_rows=args.batch_rows,
         skip_bad_rows=args.skip_bad_rows,
@@ -1132,12 +1133,13 @@ def _named_columns(model, paths, fmt, delimiter, columns, max_rows, zero_based=F
             "DATA: naming columns needs a model exported with a FeatureCrossHasher; "
             "give no DATA to report this model."
         )
-    numeric, categorical = columns_to_read(model.transformers)
+    numeric, inferred, categorical = columns_to_read(model.transformers)
     source = open_source(
         list(paths),
         format=fmt,
         target=None,
         numeric=numeric,
+        inferred=inferred,
         categorical=categorical,
         batch_rows=min(max_rows, 65536),
         delimiter=delimiter,

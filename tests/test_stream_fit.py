@@ -6,9 +6,12 @@ import signal
 import sys
 import zipfile
 
+import hypothesis
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -1664,7 +1667,7 @@ def test_a_bucketed_column_that_no_cross_uses_is_read_as_the_hasher_takes_it(tmp
         return make_pipeline(hasher, SparseFTRLClassifier(random_state=0))
 
     streamed, history = fit_stream(model(), str(path), target="click")
-    X, y = split(pd.read_csv(path, dtype=str), target="click")
+    X, y = split(pd.read_csv(path), target="click")
     in_memory = model()  # the same batch in memory: the hasher takes the column, unread
     hasher, est = in_memory[0], in_memory[-1]
     est.partial_fit(hasher.fit_transform(X), y.astype(float), classes=[0.0, 1.0])
@@ -1692,7 +1695,7 @@ def test_a_bucketed_column_of_64_bit_ids_trains_as_the_frame_in_memory(tmp_path)
         return make_pipeline(hasher, SparseFTRLClassifier(random_state=0))
 
     streamed, history = fit_stream(model(), str(path), target="click")
-    X, y = split(pd.read_csv(path, dtype={"site": str, "user": "Int64", "hour": str}), "click")
+    X, y = split(pd.read_csv(path, dtype={"user": "Int64"}), "click")
     in_memory = model()
     hasher, est = in_memory[0], in_memory[-1]
     est.partial_fit(hasher.fit_transform(X), y.astype(float), classes=[0.0, 1.0])
@@ -2047,7 +2050,7 @@ def test_a_weight_column_trains_as_partial_fit_with_sample_weight_batch_by_batch
     # (the weight column left out by name), its weights from the frame
     by_hand = pipeline()
     hasher, est = by_hand[0], by_hand[-1]
-    chunks = open_source(path, target="click", categorical=["site", "hour"], batch_rows=250)
+    chunks = open_source(path, target="click", inferred=["site", "hour"], batch_rows=250)
     train_sum = train_weight = held_sum = held_weight = 0.0
     for i, chunk in enumerate(chunks.chunks()):
         w = frame["w"].to_numpy()[chunk.row_numbers - 1]
@@ -2187,7 +2190,7 @@ def test_a_bad_weight_is_a_bad_row_named_or_skipped(tmp_path, cell, message):
 def test_bool_weights_weigh_1_and_0_in_files_as_in_batches(tmp_path):
     # (a CSV's True was a malformed row, while a Parquet file's, a DataFrame's or an (X, y, w)
     # batch's bool weighed 1 and False 0, as scikit-learn's sample_weight takes them)
-    frame = weighted_clicks().assign(w=lambda f: f["w"] > 0.5).astype({"hour": str})
+    frame = weighted_clicks().assign(w=lambda f: f["w"] > 0.5)
     options = dict(target="click", batch_rows=250, holdout=4)
     numbers = write_rows(frame.assign(w=frame["w"].astype(float)), tmp_path / "numbers.csv")
     expected, history = fit_stream(pipeline(), numbers, weight_column="w", **options)
@@ -2375,9 +2378,7 @@ def test_a_source_reads_its_own_weight_column(tmp_path):
     expected = fit_stream(pipeline(), path, weight_column="w", **options)[0]
 
     def opened(weight_column=None):
-        return open_source(
-            path, weight_column=weight_column, categorical=["site", "hour"], **options
-        )
+        return open_source(path, weight_column=weight_column, inferred=["site", "hour"], **options)
 
     for source in (opened(), opened("v")):
         model = pipeline()
@@ -2436,3 +2437,100 @@ def test_weights_for_an_estimator_whose_partial_fit_takes_none_are_refused(tmp_p
     with pytest.raises(TypeError, match=r"<batches>: the rows' weights: Unweighted\.partial_fit"):
         fit_stream(est, [(X, y, np.ones(4))], classes=[0, 1])
     assert not hasattr(est, "coef_")
+
+
+def _typed_frame(rng, n, big_missing):
+    """Columns of every kind a file holds: ints, floats (integral ones among them), text (digit
+    strings among it), ids beyond 2**53, each but the text with missing values."""
+    i = pd.array(rng.randint(-20, 20, n), dtype="Int64")
+    i[rng.rand(n) < 0.2] = pd.NA
+    f = np.round(rng.normal(0, 3, n), 1)
+    f[::3] = np.round(f[::3])  # (5.0 and 5 one feature)
+    f[rng.rand(n) < 0.2] = np.nan
+    t = rng.choice(["a", "b0", "007", "19", "ab"], n).astype(object)
+    big = pd.array(2**53 + rng.randint(0, 9, n), dtype="Int64")
+    if big_missing:
+        big[::4] = pd.NA
+    y = rng.randint(0, 2, n)
+    y[:2] = [0, 1]
+    return pd.DataFrame({"i": i, "f": f, "t": t, "big": big, "y": y})
+
+
+_TYPED_CROSSES = [
+    [("i",), ("f",), ("t",), ("big",)],
+    [("i", "t"), ("f", "i"), ("big", "t"), ("t",)],
+]
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@hypothesis.given(
+    seed=st.integers(0, 2**16),
+    n=st.integers(2, 30),
+    batch_rows=st.sampled_from([1, 3, 7, 1000]),
+    crosses=st.sampled_from(_TYPED_CROSSES),
+    buckets=st.sampled_from([None, {"f": 0.5}, {"i": 3}]),
+    big_missing=st.booleans(),
+    fmt=st.sampled_from(["csv", "parquet"]),
+)
+def test_a_file_streamed_hashes_as_the_file_read_by_pandas(
+    tmp_path_factory, seed, n, batch_rows, crosses, buckets, big_missing, fmt
+):
+    # crossed and single columns were read as text: 123 hashed as "123" (or "123.0"), a
+    # Parquet decimal as "0.10", where pandas reads the numbers; a model trained one way saw
+    # other columns than the other
+    pytest.importorskip("pyarrow")
+    frame = _typed_frame(np.random.RandomState(seed), n, big_missing)
+    path = tmp_path_factory.mktemp("typed") / f"typed.{fmt}"
+    if fmt == "csv":
+        frame.to_csv(path, index=False)
+        # (read_csv reads ids with missing values as float64: the stream keeps them exact,
+        # as Int64 does)
+        read = pd.read_csv(path, dtype={"big": "Int64"} if big_missing else None)
+    else:
+        frame.to_parquet(path, index=False)
+        read = pd.read_parquet(path)
+
+    def model():
+        hasher = FeatureCrossHasher(crosses, buckets=buckets, n_features=2**40)
+        return make_pipeline(hasher, SparseFTRLClassifier(random_state=0))
+
+    streamed, history = fit_stream(
+        model(), str(path), target="y", batch_rows=batch_rows, classes=[0, 1]
+    )
+    X, y = split(read, target="y")
+    in_memory = model()
+    hasher, est = in_memory[0], in_memory[-1]
+    Xt = hasher.fit_transform(X)
+    for k in range(0, n, batch_rows):
+        est.partial_fit(Xt[k : k + batch_rows], y[k : k + batch_rows], classes=[0, 1])
+    assert history.rows == n and history.bad_rows == 0
+    assert_same_state(streamed[-1], est)
+
+
+def test_a_parquet_decimal_with_a_fraction_hashes_as_its_decimals_in_memory(tmp_path):
+    # decimal(10, 2) was read as text ("0.10"), or as float64 where read as numbers: 0.1 is
+    # not the Decimal 0.10 that pandas.read_parquet gives, hashed as the fraction 1/10
+    pa = pytest.importorskip("pyarrow")
+    from decimal import Decimal
+
+    import pyarrow.parquet as pq
+
+    values = [Decimal("0.10"), Decimal("1.25"), None, Decimal("5.00"), Decimal("-3.33")]
+    path = tmp_path / "prices.parquet"
+    table = pa.table({"price": pa.array(values, pa.decimal128(10, 2)), "y": [0, 1, 0, 1, 1]})
+    pq.write_table(table, path)
+
+    def model():
+        hasher = FeatureCrossHasher([("price",)], n_features=2**40)
+        return make_pipeline(hasher, SparseFTRLClassifier(random_state=0))
+
+    streamed, _ = fit_stream(model(), str(path), target="y", batch_rows=2, classes=[0, 1])
+    X, y = split(pd.read_parquet(path), target="y")
+    in_memory = model()
+    hasher, est = in_memory[0], in_memory[-1]
+    Xt = hasher.fit_transform(X)
+    for k in range(0, len(y), 2):
+        est.partial_fit(Xt[k : k + 2], y[k : k + 2], classes=[0, 1])
+    assert_same_state(streamed[-1], est)

@@ -131,6 +131,13 @@ def _text_integers(pa, pc, arr):
         return None
 
 
+def _is_fraction(pa, kind):
+    """Whether an Arrow type is a decimal with fractional digits (a dictionary's values)."""
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return pa.types.is_decimal(kind) and kind.scale > 0
+
+
 def _integers(pa, pc, arr):
     """An int64 or uint64 array of a column of integers: of an Arrow integer type, a decimal
     of no fractional digit (Parquet's ``decimal(38, 0)`` ids) whose values int64 or uint64
@@ -152,6 +159,19 @@ def _integers(pa, pc, arr):
     if arr.null_count == len(arr):  # no value: NaN, as in a column of numbers
         return None
     return _text_integers(pa, pc, arr)
+
+
+def _all_numbers(pa, pc, arr):
+    """Whether every value of a text array is a number or missing (as `_to_float` reads them,
+    blanks around a number allowed)."""
+    arr = _decoded(pa, pc, arr)
+    for text in (arr, pc.utf8_trim_whitespace(arr)):
+        try:
+            pc.cast(text, pa.float64())
+            return True
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+    return False
 
 
 def _integer_spelling(pa, pc, text):
@@ -477,6 +497,7 @@ class _ArrowSource(Source):
         target,
         weight_column,
         numeric,
+        inferred,
         categorical,
         batch_rows,
         skip_bad_rows,
@@ -491,6 +512,7 @@ class _ArrowSource(Source):
         self.target = target
         self.weight_column = weight_column
         self.numeric = numeric
+        self.inferred = inferred
         self.categorical = categorical
         self.batch_rows = batch_rows
         self.skip_bad_rows = skip_bad_rows
@@ -644,7 +666,7 @@ class _ArrowSource(Source):
         except UnicodeDecodeError:
             raise ValueError(f"{path}: its header holds bytes that are not UTF-8 text.") from None
         labels = self._label_columns()
-        wanted = labels + list(self.numeric) + list(self.categorical or [])
+        wanted = labels + list(self.numeric) + list(self.inferred) + list(self.categorical or [])
         for name in wanted:
             if name not in names:
                 kind = (
@@ -654,6 +676,8 @@ class _ArrowSource(Source):
                     if name == self.weight_column
                     else "numeric"
                     if name in self.numeric
+                    else "inferred"
+                    if name in self.inferred
                     else "categorical"
                 )
                 shown = names[:50] + (["..."] if len(names) > 50 else [])
@@ -661,18 +685,23 @@ class _ArrowSource(Source):
                     f"{kind} column {name!r} not found in {path}; its columns are {shown}."
                 )
         numeric = set(self.numeric)
+        inferred = set(self.inferred)
         if self.categorical is None:
-            categorical = {n for n in names if n not in labels and n not in numeric}
+            categorical = {n for n in names if n not in labels and n not in numeric | inferred}
         else:
             categorical = set(self.categorical)
-        used = [n for n in names if n in numeric or n in categorical or n in labels]
+        used = [n for n in names if n in numeric | inferred or n in categorical or n in labels]
         repeated = sorted({n for n in used if names.count(n) > 1})
         if repeated:
             raise ValueError(
                 f"{path} has the columns {repeated} more than once; a column read "
                 "must be named once."
             )
-        features = [n for n in names if n not in labels and (n in numeric or n in categorical)]
+        if inferred:  # (those read as numbers are the other features: neither set)
+            categorical |= inferred - self._number_columns(i, names)
+        features = [
+            n for n in names if n not in labels and (n in numeric | inferred or n in categorical)
+        ]
         if i > 0 and set(features) == set(first := self._plan(0)[1]):
             features = list(first)  # every batch's columns in one order, whatever each file's
         if self.format == "parquet":
@@ -681,6 +710,57 @@ class _ArrowSource(Source):
             self._header[i] = names
         self._columns[i] = (used, features, categorical)
         return self._columns[i]
+
+    def _number_columns(self, i, names):
+        """The `inferred` columns of file i that pandas reads as numbers: of a Parquet number
+        type, or in a CSV file numbers or missing in every row of its first block (64 KiB)."""
+        pa = _import_pyarrow()
+        import pyarrow.compute as pc
+
+        inferred = [n for n in names if n in set(self.inferred)]
+        if self.format == "parquet":
+            schema = self._parquet_schema(i)
+            numbers = set()
+            for name in inferred:
+                kind = schema.field(name).type
+                if pa.types.is_dictionary(kind):
+                    kind = kind.value_type
+                types = pa.types
+                if any(
+                    is_(kind)
+                    for is_ in (
+                        types.is_integer,
+                        types.is_floating,
+                        types.is_decimal,
+                        types.is_boolean,
+                        types.is_null,
+                    )
+                ):
+                    numbers.add(name)
+            return numbers
+        import pyarrow.csv as pcsv
+
+        with self._errors(i, reraise=(pa.ArrowInvalid,)):
+            try:
+                reader = pcsv.open_csv(
+                    self.files[i],
+                    read_options=pcsv.ReadOptions(block_size=1 << 16, use_threads=False),
+                    parse_options=self._parse_options(lambda row: "skip"),
+                    convert_options=pcsv.ConvertOptions(
+                        include_columns=inferred,
+                        column_types={n: pa.string() for n in inferred},
+                        null_values=[""],
+                        strings_can_be_null=True,
+                        check_utf8=False,
+                    ),
+                )
+                batch = reader.read_next_batch()
+                reader.close()
+            except StopIteration:
+                return set(inferred)  # no row: nothing is text
+            except pa.ArrowInvalid:  # (a first row longer than the block) the rows decide
+                return set()
+        return {n for n in inferred if _all_numbers(pa, pc, batch.column(n))}
 
     def _label_columns(self):
         """The columns read beside the features: the target and the weight column."""
@@ -1049,6 +1129,13 @@ class _ArrowSource(Source):
             column = column.combine_chunks()
             if name in categorical:
                 arrays[name] = _to_dictionary(pa, pc, column)
+            elif name in self.inferred and _is_fraction(pa, column.type):
+                # as pandas.read_parquet gives them, which the hasher hashes exactly (0.1 is
+                # not the Decimal 0.10)
+                arrays[name] = column.to_numpy(zero_copy_only=False)
+            elif name in self.inferred:
+                what = f"column {name!r}, numbers in the file's first rows,"
+                arrays[name] = _feature_numbers_marked(pa, pc, column, what, mark)
             else:
                 arrays[name] = _feature_numbers_marked(pa, pc, column, f"column {name!r}", mark)
         if not self.skip_bad_rows and (bad.any() or bad_numbers):

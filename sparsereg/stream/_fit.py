@@ -445,16 +445,19 @@ def fit_stream(
             f"reader_options holds {given_here}: pass them to fit_stream itself, which passes "
             "them on to the reader."
         )
-    numeric, categorical = sm.columns_to_read()
+    numeric, inferred, categorical = sm.columns_to_read()
     # (the columns that the pipeline's first step names, unless the caller names them)
     numeric = options.pop("numeric", numeric)
     categorical = options.pop("categorical", categorical)
+    named = {*numeric, *(categorical or ())}
+    inferred = options.pop("inferred", [k for k in inferred if k not in named])
     src = open_source(
         source,
         format=format,
         target=target,
         weight_column=weight_column,
         numeric=numeric,
+        inferred=inferred,
         categorical=categorical,
         batch_rows=batch_rows,
         skip_bad_rows=skip_bad_rows,

@@ -93,22 +93,23 @@ class StreamModel:
         return X
 
     def columns_to_read(self):
-        """(numeric, categorical) input columns to read, see `columns_to_read`."""
+        """(numeric, inferred, categorical) input columns to read, see `columns_to_read`."""
         return columns_to_read(self.transformers)
 
 
 def columns_to_read(transformers):
-    """(numeric, categorical) input columns, when a FeatureCrossHasher names them.
+    """(numeric, inferred, categorical) input columns, when a FeatureCrossHasher names them.
 
-    Bucketed columns are read as numbers, every other column of a cross as text (datetime-
-    bucketed ones too: the hasher parses their ISO 8601 strings), and a bucketed column that no
-    cross uses as text (the hasher requires it in X but does not read it).
-    ``categorical`` is None when the first transformer reads every column (no
+    Bucketed columns are read as numbers; every other column of a cross as pandas reads it
+    (``inferred``: numbers or text, so that a file streamed and the file read into memory hash
+    alike); datetime-bucketed columns as text (the hasher parses their ISO 8601 strings), and
+    a bucketed column that no cross uses as text (the hasher requires it in X but does not
+    read it). ``categorical`` is None when the first transformer reads every column (no
     named crosses), or is not a FeatureCrossHasher.
     """
     first = transformers[0] if transformers else None
     if not isinstance(first, FeatureCrossHasher):
-        return (), None
+        return (), (), None
     # datetime-bucketed columns are read as text: the hasher parses their ISO 8601 strings
     numeric = [
         key
@@ -116,18 +117,21 @@ def columns_to_read(transformers):
         if isinstance(key, str) and not is_datetime_spec(spec)
     ]
     if first.crosses is None:
-        return tuple(numeric), None
+        return tuple(numeric), (), None
     used = []
     for cross in first.crosses:
         for key in cross if isinstance(cross, (tuple, list)) else (cross,):
             if not isinstance(key, str):
-                return tuple(numeric), None  # positions: the file's column order decides
+                return tuple(numeric), (), None  # positions: the file's column order decides
             if key not in used:
                 used.append(key)
     # a bucketed column that no cross uses: the hasher needs it in X but never reads its values,
     # so it is read as text (any cell accepted, as the hasher accepts it)
     unused = [k for k in (first.buckets or {}) if isinstance(k, str) and k not in used]
-    return tuple(k for k in numeric if k in used), [
-        *(k for k in used if k not in numeric),
-        *unused,
-    ]
+    # datetime-bucketed columns are read as text: the hasher parses their ISO 8601 strings
+    text = [k for k in first.buckets or {} if isinstance(k, str) and k not in numeric]
+    return (
+        tuple(k for k in numeric if k in used),
+        tuple(k for k in used if k not in numeric and k not in text),
+        [*(k for k in used if k in text), *unused],
+    )

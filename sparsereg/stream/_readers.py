@@ -11,6 +11,7 @@ CSV and Parquet go through pyarrow's streaming readers (``pyarrow.csv.open_csv``
 imported only when a CSV or Parquet file is read (``pip install "sparsereg[stream]"``).
 """
 
+import itertools
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -125,6 +126,7 @@ def open_source(
     weight_column: str | None = None,
     numeric: Sequence[str] = (),
     categorical: Sequence[str] | None = None,
+    inferred: Sequence[str] = (),
     batch_rows: int = 65536,
     skip_bad_rows: bool = False,
     delimiter: str | None = None,
@@ -170,7 +172,17 @@ def open_source(
         column of objects).
     categorical : list of str, default=None
         Columns read as a pandas Categorical of str (dictionary-encoded, never Python objects).
-        None: every column that is neither the target nor numeric. Other columns are not read.
+        None: every column that is neither the target, numeric nor inferred. Other columns are
+        not read.
+    inferred : sequence of str, default=()
+        Columns read as pandas reads them (``read_csv``, ``read_parquet``), numbers or text,
+        so that :class:`~sparsereg.FeatureCrossHasher` hashes them alike (123 is not "123"):
+        a Parquet column by its type (a decimal with a fraction as ``Decimal`` objects), a CSV
+        column as `numeric` reads it when the values of the file's first rows (its first
+        64 KiB, its whole if smaller) are all numbers or missing, else as `categorical`; a
+        later value that is not a number in such a column then makes its row bad (name the
+        column in `categorical` to read it as text). ``fit_stream`` and the command line read
+        the unbucketed columns of the crosses so.
     batch_rows : int, default=65536
         Physical rows (lines for SVMlight) per chunk. A read's memory is a few blocks of the
         file plus a chunk, but for Parquet, whose reader decompresses a row group's column
@@ -261,18 +273,22 @@ def open_source(
         raise ValueError(f"target_dtype must be 'float64' or 'str', got {target_dtype!r}.")
     if target is not None and not isinstance(target, str):
         raise TypeError(f"target must be a column name (str) or None, got {target!r}.")
-    if isinstance(numeric, str) or isinstance(categorical, str):
-        raise TypeError("numeric and categorical take lists of column names, not a str.")
-    numeric = list(numeric)
+    if any(isinstance(names, str) for names in (numeric, categorical, inferred)):
+        raise TypeError("numeric, categorical and inferred take lists of column names, not a str.")
+    numeric, inferred = list(numeric), list(inferred)
     if categorical is not None:
         categorical = list(categorical)
-    for name in numeric + (categorical or []):
+    for name in numeric + inferred + (categorical or []):
         if not isinstance(name, str):
             raise TypeError(f"column names must be str, got {name!r}.")
-    both = sorted(set(numeric) & set(categorical or []))
-    if both:
-        raise ValueError(f"columns {both} are given as numeric and as categorical.")
-    if target is not None and (target in numeric or target in (categorical or [])):
+    for (kind, names), (other, others) in itertools.combinations(
+        [("numeric", numeric), ("categorical", categorical or []), ("inferred", inferred)], 2
+    ):
+        both = sorted(set(names) & set(others))
+        if both:
+            raise ValueError(f"columns {both} are given as {kind} and as {other}.")
+    features = numeric + inferred + (categorical or [])
+    if target is not None and target in features:
         raise ValueError(f"the target {target!r} is also given as a feature column.")
     if weight_column is not None:
         if not isinstance(weight_column, str):
@@ -283,7 +299,7 @@ def open_source(
             raise ValueError(
                 f"weight_column {weight_column!r} is the target column; name another column."
             )
-        if weight_column in numeric or weight_column in (categorical or []):
+        if weight_column in features:
             raise ValueError(
                 f"the weight column {weight_column!r} is also given as a feature column."
             )
@@ -412,6 +428,7 @@ def open_source(
         target=target,
         weight_column=weight_column,
         numeric=numeric,
+        inferred=inferred,
         categorical=categorical,
         batch_rows=batch_rows,
         skip_bad_rows=skip_bad_rows,
