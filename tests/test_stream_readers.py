@@ -1968,3 +1968,39 @@ def test_a_compressed_csv_tells_its_format_and_delimiter_by_its_suffix(tmp_path,
     chunks = list(open_source(str(path), target="y", numeric=["x"]).chunks())
     np.testing.assert_array_equal(np.concatenate([c.y for c in chunks]), np.arange(50) % 2)
     np.testing.assert_array_equal(np.concatenate([c.X["x"] for c in chunks]), np.arange(50))
+
+
+def test_text_after_a_csv_columns_first_64_kib_of_numbers_is_a_bad_row_naming_it(tmp_path):
+    # an inferred column is read as numbers when its first 64 KiB are: a later text is its
+    # row's fault, named (or skipped and counted), never a chunk of another type than the rest
+    _pyarrow()
+    path = tmp_path / "late.csv"
+    path.write_text("v,y\n" + "12345,1\n" * 10_000 + "abc,0\n" + "7,1\n")
+    source = open_source(str(path), target="y", inferred=["v"], batch_rows=4096)
+    message = r"late\.csv: row 10001: column 'v' \(numbers in the file's first rows\): 'abc'"
+    with pytest.raises(ValueError, match=message):
+        list(source.chunks())
+    source = open_source(str(path), target="y", inferred=["v"], batch_rows=4096, skip_bad_rows=True)
+    chunks = list(source.chunks())
+    values = np.concatenate([chunk.X["v"].to_numpy() for chunk in chunks])
+    np.testing.assert_array_equal(values, [12345] * 10_000 + [7])
+    assert source.bad_rows == sum(chunk.bad_rows for chunk in chunks) == 1
+    assert "row 10001: column 'v'" in source.bad_row_examples[0]
+
+
+@pytest.mark.parametrize(
+    "options, error, message",
+    [
+        ({"inferred": "v"}, TypeError, "numeric, categorical and inferred take lists"),
+        ({"inferred": [1]}, TypeError, "column names must be str, got 1"),
+        ({"inferred": ["v"], "numeric": ["v"]}, ValueError, r"\['v'\] are given as numeric and"),
+        ({"inferred": ["c"], "categorical": ["c"]}, ValueError, "as categorical and as inferred"),
+        ({"inferred": ["y"]}, ValueError, "the target 'y' is also given as a feature column"),
+    ],
+)
+def test_inferred_columns_are_checked_as_the_other_columns_are(tmp_path, options, error, message):
+    _pyarrow()
+    path = tmp_path / "d.csv"
+    path.write_text("y,c,v\n1,a,2\n")
+    with pytest.raises(error, match=message):
+        open_source(str(path), target="y", **options)

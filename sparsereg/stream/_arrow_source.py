@@ -1134,7 +1134,7 @@ class _ArrowSource(Source):
                 # not the Decimal 0.10)
                 arrays[name] = column.to_numpy(zero_copy_only=False)
             elif name in self.inferred:
-                what = f"column {name!r}, numbers in the file's first rows,"
+                what = f"column {name!r} (numbers in the file's first rows)"
                 arrays[name] = _feature_numbers_marked(pa, pc, column, what, mark)
             else:
                 arrays[name] = _feature_numbers_marked(pa, pc, column, f"column {name!r}", mark)
