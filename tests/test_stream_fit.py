@@ -2459,17 +2459,19 @@ def _typed_frame(rng, n, big_missing):
 _TYPED_CROSSES = [
     [("i",), ("f",), ("t",), ("big",)],
     [("i", "t"), ("f", "i"), ("big", "t"), ("t",)],
+    None,  # every column but the target, each its own feature
+    [(0,), (1, 2), (3,)],  # by position: the file's columns but the target, in its order
 ]
 
 
 @settings(
     max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+@pytest.mark.parametrize("crosses", _TYPED_CROSSES)
 @hypothesis.given(
     seed=st.integers(0, 2**16),
     n=st.integers(2, 30),
     batch_rows=st.sampled_from([1, 3, 7, 1000]),
-    crosses=st.sampled_from(_TYPED_CROSSES),
     buckets=st.sampled_from([None, {"f": 0.5}, {"i": 3}]),
     big_missing=st.booleans(),
     fmt=st.sampled_from(["csv", "parquet"]),
@@ -2534,3 +2536,30 @@ def test_a_parquet_decimal_with_a_fraction_hashes_as_its_decimals_in_memory(tmp_
     for k in range(0, len(y), 2):
         est.partial_fit(Xt[k : k + 2], y[k : k + 2], classes=[0, 1])
     assert_same_state(streamed[-1], est)
+
+
+def test_categorical_none_given_reads_every_column_as_text_for_a_hasher_of_every_column(
+    tmp_path,
+):
+    # (the hasher of every column reads the file's columns as pandas does, unless the caller
+    # names them as text)
+    pytest.importorskip("pyarrow")
+    frame = _typed_frame(np.random.RandomState(0), 40, big_missing=False)
+    path = write_rows(frame, tmp_path / "typed.csv")
+
+    def model():
+        return make_pipeline(
+            FeatureCrossHasher(n_features=2**40), SparseFTRLClassifier(random_state=0)
+        )
+
+    options = dict(target="y", batch_rows=7, classes=[0, 1])
+    as_text = fit_stream(model(), str(path), reader_options={"categorical": None}, **options)[0]
+    read = fit_stream(model(), str(path), **options)[0]
+    for dtype, streamed in ((str, as_text), (None, read)):
+        X, y = split(pd.read_csv(path, dtype=dtype).astype({"y": int}), target="y")
+        in_memory = model()
+        hasher, est = in_memory[0], in_memory[-1]
+        Xt = hasher.fit_transform(X)
+        for k in range(0, len(y), 7):
+            est.partial_fit(Xt[k : k + 7], y[k : k + 7], classes=[0, 1])
+        assert_same_state(streamed[-1], est)

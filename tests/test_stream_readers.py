@@ -1996,6 +1996,7 @@ def test_text_after_a_csv_columns_first_64_kib_of_numbers_is_a_bad_row_naming_it
         ({"inferred": ["v"], "numeric": ["v"]}, ValueError, r"\['v'\] are given as numeric and"),
         ({"inferred": ["c"], "categorical": ["c"]}, ValueError, "as categorical and as inferred"),
         ({"inferred": ["y"]}, ValueError, "the target 'y' is also given as a feature column"),
+        ({"inferred": None}, ValueError, "inferred and categorical are both None"),
     ],
 )
 def test_inferred_columns_are_checked_as_the_other_columns_are(tmp_path, options, error, message):
@@ -2004,3 +2005,16 @@ def test_inferred_columns_are_checked_as_the_other_columns_are(tmp_path, options
     path.write_text("y,c,v\n1,a,2\n")
     with pytest.raises(error, match=message):
         open_source(str(path), target="y", **options)
+
+
+def test_inferred_none_reads_every_column_not_named_as_pandas_reads_it(tmp_path):
+    _pyarrow()
+    path = tmp_path / "d.csv"
+    path.write_text("y,c,v,w,t\n1,a,2,0.5,x\n0,b,3,1.5,z\n")
+    source = open_source(str(path), target="y", weight_column="w", categorical=["t"], inferred=None)
+    (chunk,) = source.chunks()
+    X = pd.read_csv(path).drop(columns=["y", "w"])
+    assert list(chunk.X.columns) == list(X.columns)
+    assert chunk.X["v"].tolist() == X["v"].tolist() == [2, 3]
+    assert chunk.X["c"].astype(str).tolist() == X["c"].tolist()
+    assert chunk.X["t"].astype(str).tolist() == ["x", "z"]

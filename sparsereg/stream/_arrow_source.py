@@ -666,7 +666,8 @@ class _ArrowSource(Source):
         except UnicodeDecodeError:
             raise ValueError(f"{path}: its header holds bytes that are not UTF-8 text.") from None
         labels = self._label_columns()
-        wanted = labels + list(self.numeric) + list(self.inferred) + list(self.categorical or [])
+        named = [*self.numeric, *(self.inferred or ()), *(self.categorical or ())]
+        wanted = labels + named
         for name in wanted:
             if name not in names:
                 kind = (
@@ -677,7 +678,7 @@ class _ArrowSource(Source):
                     else "numeric"
                     if name in self.numeric
                     else "inferred"
-                    if name in self.inferred
+                    if name in (self.inferred or ())
                     else "categorical"
                 )
                 shown = names[:50] + (["..."] if len(names) > 50 else [])
@@ -685,11 +686,9 @@ class _ArrowSource(Source):
                     f"{kind} column {name!r} not found in {path}; its columns are {shown}."
                 )
         numeric = set(self.numeric)
-        inferred = set(self.inferred)
-        if self.categorical is None:
-            categorical = {n for n in names if n not in labels and n not in numeric | inferred}
-        else:
-            categorical = set(self.categorical)
+        rest = {n for n in names if n not in labels and n not in named}
+        inferred = rest if self.inferred is None else set(self.inferred)
+        categorical = rest if self.categorical is None else set(self.categorical)
         used = [n for n in names if n in numeric | inferred or n in categorical or n in labels]
         repeated = sorted({n for n in used if names.count(n) > 1})
         if repeated:
@@ -698,7 +697,7 @@ class _ArrowSource(Source):
                 "must be named once."
             )
         if inferred:  # (those read as numbers are the other features: neither set)
-            categorical |= inferred - self._number_columns(i, names)
+            categorical = categorical | (inferred - self._number_columns(i, names, inferred))
         features = [
             n for n in names if n not in labels and (n in numeric | inferred or n in categorical)
         ]
@@ -711,13 +710,13 @@ class _ArrowSource(Source):
         self._columns[i] = (used, features, categorical)
         return self._columns[i]
 
-    def _number_columns(self, i, names):
+    def _number_columns(self, i, names, inferred):
         """The `inferred` columns of file i that pandas reads as numbers: of a Parquet number
         type, or in a CSV file numbers or missing in every row of its first block (64 KiB)."""
         pa = _import_pyarrow()
         import pyarrow.compute as pc
 
-        inferred = [n for n in names if n in set(self.inferred)]
+        inferred = [n for n in names if n in inferred]
         if self.format == "parquet":
             schema = self._parquet_schema(i)
             numbers = set()
@@ -1129,11 +1128,11 @@ class _ArrowSource(Source):
             column = column.combine_chunks()
             if name in categorical:
                 arrays[name] = _to_dictionary(pa, pc, column)
-            elif name in self.inferred and _is_fraction(pa, column.type):
+            elif name not in self.numeric and _is_fraction(pa, column.type):
                 # as pandas.read_parquet gives them, which the hasher hashes exactly (0.1 is
                 # not the Decimal 0.10)
                 arrays[name] = column.to_numpy(zero_copy_only=False)
-            elif name in self.inferred:
+            elif name not in self.numeric:  # (inferred, read as numbers)
                 what = f"column {name!r} (numbers in the file's first rows)"
                 arrays[name] = _feature_numbers_marked(pa, pc, column, what, mark)
             else:

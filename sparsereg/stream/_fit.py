@@ -354,10 +354,12 @@ def fit_stream(
     reader_options : dict, default=None
         Further keyword arguments of :func:`~sparsereg.stream.open_source`
         (``delimiter``, ``target_dtype``, ``n_features`` and ``zero_based`` for
-        SVMlight...). ``numeric`` and ``categorical`` given here replace the columns that
-        fit_stream reads as named by a leading :class:`~sparsereg.FeatureCrossHasher`
-        (with another first step a CSV file's columns are read as text unless named:
-        e.g. ``{"numeric": ["price", "age"]}`` before a ``StandardScaler``).
+        SVMlight...). ``numeric``, ``inferred`` and ``categorical`` given here replace the
+        columns that fit_stream reads as named by a leading
+        :class:`~sparsereg.FeatureCrossHasher`, which reads each column it hashes without
+        buckets as pandas reads it (``{"categorical": None}``: every column not named numeric
+        as text); with another first step a CSV file's columns are read as text unless named
+        (e.g. ``{"numeric": ["price", "age"]}`` before a ``StandardScaler``).
 
     Returns
     -------
@@ -449,8 +451,12 @@ def fit_stream(
     # (the columns that the pipeline's first step names, unless the caller names them)
     numeric = options.pop("numeric", numeric)
     categorical = options.pop("categorical", categorical)
-    named = {*numeric, *(categorical or ())}
-    inferred = options.pop("inferred", [k for k in inferred if k not in named])
+    if inferred is not None:
+        named = {*numeric, *(categorical or ())}
+        inferred = [k for k in inferred if k not in named]
+    elif categorical is None:  # (the caller's: every other column read as text)
+        inferred = ()
+    inferred = options.pop("inferred", inferred)
     src = open_source(
         source,
         format=format,

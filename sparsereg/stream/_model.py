@@ -104,8 +104,9 @@ def columns_to_read(transformers):
     (``inferred``: numbers or text, so that a file streamed and the file read into memory hash
     alike); datetime-bucketed columns as text (the hasher parses their ISO 8601 strings), and
     a bucketed column that no cross uses as text (the hasher requires it in X but does not
-    read it). ``categorical`` is None when the first transformer reads every column (no
-    named crosses), or is not a FeatureCrossHasher.
+    read it). ``inferred`` is None when the hasher reads every column (no crosses, or crosses
+    by position: the file's column order decides): every column not otherwise named then.
+    ``categorical`` is None when the first transformer is not a FeatureCrossHasher.
     """
     first = transformers[0] if transformers else None
     if not isinstance(first, FeatureCrossHasher):
@@ -116,20 +117,19 @@ def columns_to_read(transformers):
         for key, spec in (first.buckets or {}).items()
         if isinstance(key, str) and not is_datetime_spec(spec)
     ]
+    text = [k for k in first.buckets or {} if isinstance(k, str) and k not in numeric]
     if first.crosses is None:
-        return tuple(numeric), (), None
+        return tuple(numeric), None, text
     used = []
     for cross in first.crosses:
         for key in cross if isinstance(cross, (tuple, list)) else (cross,):
             if not isinstance(key, str):
-                return tuple(numeric), (), None  # positions: the file's column order decides
+                return tuple(numeric), None, text  # positions: the file's column order decides
             if key not in used:
                 used.append(key)
     # a bucketed column that no cross uses: the hasher needs it in X but never reads its values,
     # so it is read as text (any cell accepted, as the hasher accepts it)
     unused = [k for k in (first.buckets or {}) if isinstance(k, str) and k not in used]
-    # datetime-bucketed columns are read as text: the hasher parses their ISO 8601 strings
-    text = [k for k in first.buckets or {} if isinstance(k, str) and k not in numeric]
     return (
         tuple(k for k in numeric if k in used),
         tuple(k for k in used if k not in numeric and k not in text),

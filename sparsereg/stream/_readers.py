@@ -126,7 +126,7 @@ def open_source(
     weight_column: str | None = None,
     numeric: Sequence[str] = (),
     categorical: Sequence[str] | None = None,
-    inferred: Sequence[str] = (),
+    inferred: Sequence[str] | None = (),
     batch_rows: int = 65536,
     skip_bad_rows: bool = False,
     delimiter: str | None = None,
@@ -172,17 +172,20 @@ def open_source(
         column of objects).
     categorical : list of str, default=None
         Columns read as a pandas Categorical of str (dictionary-encoded, never Python objects).
-        None: every column that is neither the target, numeric nor inferred. Other columns are
-        not read.
-    inferred : sequence of str, default=()
+        None: every column that is neither the target, the weight column, numeric nor
+        inferred. Other columns are not read.
+    inferred : sequence of str or None, default=()
         Columns read as pandas reads them (``read_csv``, ``read_parquet``), numbers or text,
         so that :class:`~sparsereg.FeatureCrossHasher` hashes them alike (123 is not "123"):
         a Parquet column by its type (a decimal with a fraction as ``Decimal`` objects), a CSV
         column as `numeric` reads it when the values of the file's first rows (its first
         64 KiB, its whole if smaller) are all numbers or missing, else as `categorical`; a
         later value that is not a number in such a column then makes its row bad (name the
-        column in `categorical` to read it as text). ``fit_stream`` and the command line read
-        the unbucketed columns of the crosses so.
+        column in `categorical` to read it as text). None: every column that is neither the
+        target, the weight column, numeric nor categorical (`categorical` a list then).
+        ``fit_stream`` and the command line read so every column that a
+        :class:`~sparsereg.FeatureCrossHasher` hashes without buckets, named in its crosses or
+        not (``crosses=None``: every column but the target and the weight column).
     batch_rows : int, default=65536
         Physical rows (lines for SVMlight) per chunk. A read's memory is a few blocks of the
         file plus a chunk, but for Parquet, whose reader decompresses a row group's column
@@ -275,19 +278,27 @@ def open_source(
         raise TypeError(f"target must be a column name (str) or None, got {target!r}.")
     if any(isinstance(names, str) for names in (numeric, categorical, inferred)):
         raise TypeError("numeric, categorical and inferred take lists of column names, not a str.")
-    numeric, inferred = list(numeric), list(inferred)
+    if inferred is None and categorical is None:
+        raise ValueError(
+            "inferred and categorical are both None (each would take every column not named "
+            "otherwise); give one of them a list of column names."
+        )
+    numeric = list(numeric)
+    if inferred is not None:
+        inferred = list(inferred)
     if categorical is not None:
         categorical = list(categorical)
-    for name in numeric + inferred + (categorical or []):
+    for name in numeric + (inferred or []) + (categorical or []):
         if not isinstance(name, str):
             raise TypeError(f"column names must be str, got {name!r}.")
     for (kind, names), (other, others) in itertools.combinations(
-        [("numeric", numeric), ("categorical", categorical or []), ("inferred", inferred)], 2
+        [("numeric", numeric), ("categorical", categorical or []), ("inferred", inferred or [])],
+        2,
     ):
         both = sorted(set(names) & set(others))
         if both:
             raise ValueError(f"columns {both} are given as {kind} and as {other}.")
-    features = numeric + inferred + (categorical or [])
+    features = numeric + (inferred or []) + (categorical or [])
     if target is not None and target in features:
         raise ValueError(f"the target {target!r} is also given as a feature column.")
     if weight_column is not None:
