@@ -307,7 +307,7 @@ def _parser():
         help="bucket a numeric column by WIDTH (e.g. "
         "lat=1/60), or a datetime column (ISO 8601 text) by calendar parts "
         "(ts=hour,dayofweek) or a time width (ts=15min); other columns are "
-        "read as text (repeatable)",
+        "read as pandas reads them, numbers or text (repeatable)",
     )
     hashing.add_argument(
         "--n-features",
