@@ -2538,18 +2538,17 @@ def test_a_parquet_decimal_with_a_fraction_hashes_as_its_decimals_in_memory(tmp_
     assert_same_state(streamed[-1], est)
 
 
-def test_categorical_none_given_reads_every_column_as_text_for_a_hasher_of_every_column(
-    tmp_path,
-):
-    # (the hasher of every column reads the file's columns as pandas does, unless the caller
-    # names them as text)
+@pytest.mark.parametrize("crosses", _TYPED_CROSSES)
+def test_categorical_none_given_reads_every_column_as_text(tmp_path, crosses):
+    # (the hasher reads the file's columns as pandas does, unless the caller names them as
+    # text: with named crosses, categorical=None left the crossed columns read as numbers)
     pytest.importorskip("pyarrow")
     frame = _typed_frame(np.random.RandomState(0), 40, big_missing=False)
     path = write_rows(frame, tmp_path / "typed.csv")
 
     def model():
         return make_pipeline(
-            FeatureCrossHasher(n_features=2**40), SparseFTRLClassifier(random_state=0)
+            FeatureCrossHasher(crosses, n_features=2**40), SparseFTRLClassifier(random_state=0)
         )
 
     options = dict(target="y", batch_rows=7, classes=[0, 1])

@@ -451,11 +451,11 @@ def fit_stream(
     # (the columns that the pipeline's first step names, unless the caller names them)
     numeric = options.pop("numeric", numeric)
     categorical = options.pop("categorical", categorical)
-    if inferred is not None:
-        named = {*numeric, *(categorical or ())}
-        inferred = [k for k in inferred if k not in named]
-    elif categorical is None:  # (the caller's: every other column read as text)
+    if categorical is None:  # (the caller's, or no hasher first: every other column as text)
         inferred = ()
+    elif inferred is not None:
+        named = {*numeric, *categorical}
+        inferred = [k for k in inferred if k not in named]
     inferred = options.pop("inferred", inferred)
     src = open_source(
         source,
