@@ -372,7 +372,12 @@ def _value_label(v):
     if isinstance(v, (float, np.floating)) and np.isfinite(v) and float(v).is_integer():
         return str(int(v))
     if isinstance(v, Decimal) and v.is_finite():
-        return str(int(v)) if v == v.to_integral_value() else format(v.normalize(), "f")
+        # its exact digits, the fraction's trailing zeros dropped (str(int(v)) refuses more
+        # than 4,300 digits, Decimal('1E+5000'); normalize() rounds to the context's 28)
+        if v.is_zero():
+            return "0"  # (Decimal('-0.00') too: the hasher's 0)
+        text = format(v, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
     return str(v)
 
 

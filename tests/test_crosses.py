@@ -868,6 +868,23 @@ def test_explain_names_a_number_alike_whatever_the_column_holding_it(values):
     assert named[1:] == named[:1] * 3
 
 
+def test_explain_names_a_big_number_by_its_exact_digits():
+    # (Decimal('1E+5000') raised "Exceeds the limit (4300 digits) for integer string
+    # conversion", from str(int(v)))
+    from decimal import Decimal
+
+    values = ["1E+5000", "5.00", "1E+3", "0.10", "-0.00", "-1.5E-3", "1" * 35 + ".50"]
+    expected = ["1" + "0" * 5000, "5", "1000", "0.1", "0", "-0.0015", "1" * 35 + ".5"]
+    hasher = FeatureCrossHasher([("x",)], n_features=2**40)
+    for X, names in (
+        (pd.DataFrame({"x": [Decimal(v) for v in values]}), expected),
+        (pd.DataFrame({"x": [1e300, -1e300, 2.0**1000]}), [int(1e300), int(-1e300), 2**1000]),
+    ):
+        columns = hasher.transform(X).indices
+        cells = hasher.explain(X, columns)
+        assert [cells[j] for j in columns] == [[f"x={name}"] for name in names]
+
+
 def test_explain_in_degrees_of_a_huge_edge_prints_the_interval():
     # (int() of its infinite seconds raised "cannot convert float NaN to integer")
     X = np.array([[2e306], [1.0]])
