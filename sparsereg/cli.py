@@ -634,8 +634,16 @@ def _data(args, n_features):
         return list(args.data)
     from .stream._svmlight_source import _StdinSVMLightSource
 
+    # (the reader peeks at its first byte, to tell gzip'd lines; sys.stdin is None where the
+    # program's stdin is closed, and main() called as a library may be given another stream)
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise UsageError(
+            "DATA -: standard input cannot be read as bytes here (it is closed, or not a binary "
+            "stream); give the file itself."
+        )
     return _StdinSVMLightSource(
-        sys.stdin.buffer,
+        stream if hasattr(stream, "peek") else io.BufferedReader(stream),
         batch_rows=args.batch_rows,
         skip_bad_rows=args.skip_bad_rows,
         n_features=n_features,

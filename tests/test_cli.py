@@ -3,6 +3,7 @@
 import bz2
 import faulthandler
 import gzip
+import io
 import itertools
 import json
 import os
@@ -1006,6 +1007,35 @@ def test_stdin_where_it_would_be_read_again_is_a_usage_error(
         in (capsys.readouterr().err)
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rows.svm"]
+
+
+def test_stdin_that_is_not_a_binary_stream_is_a_usage_error(tmp_path, capsys, monkeypatch):
+    # (a traceback from sys.stdin.buffer.peek: where stdin is closed, sys.stdin is None; main()
+    # called as a library may be given a stream of text, or of bytes that does not peek)
+    rows = svmlight_lines(300)
+    (tmp_path / "rows.svm").write_bytes(rows)
+    options = ["--n-features", "64", "--batch-rows", "70", "--quiet"]
+    by_path = tmp_path / "by_path.npz"
+    assert main(["train", str(tmp_path / "rows.svm"), "--model", str(by_path), *options]) == 0
+    command = ["train", "-", "--format", "svmlight", *options, "--model"]
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(rows)))
+    assert main([*command, str(tmp_path / "wrapped.npz")]) == 0
+    assert_same_model(by_path, tmp_path / "wrapped.npz")
+    message = "DATA -: standard input cannot be read as bytes here"
+    monkeypatch.setattr(sys, "stdin", io.StringIO(rows.decode()))
+    with pytest.raises(SystemExit) as exit_info:
+        main([*command, str(tmp_path / "text.npz")])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+    done = subprocess.run(
+        [sys.executable, "-m", "sparsereg", *command, str(tmp_path / "closed.npz")],
+        capture_output=True,
+        preexec_fn=lambda: os.close(0),  # (the program's stdin closed: sh's <&-)
+        text=True,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert message in done.stderr and "Traceback" not in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["by_path.npz", "rows.svm", "wrapped.npz"]
 
 
 def test_negative_labels_are_taken_by_classes_as_typed(tmp_path, capsys):
