@@ -378,6 +378,8 @@ def _value_label(v):
             return "0"  # (Decimal('-0.00') too: the hasher's 0)
         text = format(v, "f")
         return text.rstrip("0").rstrip(".") if "." in text else text
+    if type(v) is int:  # (str() refuses more than 4,300 digits, 10**5000; Decimal's are exact)
+        return format(Decimal(v), "f")
     return str(v)
 
 

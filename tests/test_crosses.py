@@ -869,8 +869,8 @@ def test_explain_names_a_number_alike_whatever_the_column_holding_it(values):
 
 
 def test_explain_names_a_big_number_by_its_exact_digits():
-    # (Decimal('1E+5000') raised "Exceeds the limit (4300 digits) for integer string
-    # conversion", from str(int(v)))
+    # (Decimal("1E+5000") and 10**5000, which the hasher takes, raised "Exceeds the limit (4300
+    # digits) for integer string conversion" from str())
     from decimal import Decimal
 
     values = ["1E+5000", "5.00", "1E+3", "0.10", "-0.00", "-1.5E-3", "1" * 35 + ".50"]
@@ -879,6 +879,7 @@ def test_explain_names_a_big_number_by_its_exact_digits():
     for X, names in (
         (pd.DataFrame({"x": [Decimal(v) for v in values]}), expected),
         (pd.DataFrame({"x": [1e300, -1e300, 2.0**1000]}), [int(1e300), int(-1e300), 2**1000]),
+        (pd.DataFrame({"x": [10**5000, -(10**5000), 7]}), ["1" + "0" * 5000, "-1" + "0" * 5000, 7]),
     ):
         columns = hasher.transform(X).indices
         cells = hasher.explain(X, columns)
