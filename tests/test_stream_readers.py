@@ -1988,6 +1988,24 @@ def test_text_after_a_csv_columns_first_64_kib_of_numbers_is_a_bad_row_naming_it
     assert "row 10001: column 'v'" in source.bad_row_examples[0]
 
 
+def test_a_csv_column_with_no_value_in_its_first_64_kib_is_read_as_text(tmp_path):
+    # a column missing in every row of its first 64 KiB was decided numbers: a coupon code
+    # later stopped the read ("row 10001: column 'coupon' (numbers in the file's first
+    # rows): 'SPRING10' is not a number"), where pandas reads the column as text
+    _pyarrow()
+    from sparsereg import FeatureCrossHasher
+
+    path = tmp_path / "sparse.csv"
+    path.write_text("coupon,y\n" + ",1\n" * 30_000 + "SPRING10,0\n" + ",1\n")  # 90 KB
+    source = open_source(str(path), target="y", inferred=["coupon"], batch_rows=4096)
+    chunks = list(source.chunks())
+    values = pd.concat([chunk.X["coupon"].astype(object) for chunk in chunks])
+    assert values.isna().sum() == 30_001 and values.iloc[30_000] == "SPRING10"
+    hasher = FeatureCrossHasher([("coupon",)], n_features=2**40)
+    streamed = sp.vstack([hasher.transform(chunk.X) for chunk in chunks])
+    assert (streamed != hasher.transform(pd.read_csv(path).drop(columns="y"))).nnz == 0
+
+
 @pytest.mark.parametrize(
     "options, error, message",
     [

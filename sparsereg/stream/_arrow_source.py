@@ -162,9 +162,12 @@ def _integers(pa, pc, arr):
 
 
 def _all_numbers(pa, pc, arr):
-    """Whether every value of a text array is a number or missing (as `_to_float` reads them,
-    blanks around a number allowed)."""
+    """Whether a text array holds a value and every value is a number or missing (as
+    `_to_float` reads them, blanks around a number allowed): a column of no value is not
+    decided numbers (a later value may well be text)."""
     arr = _decoded(pa, pc, arr)
+    if arr.null_count == len(arr):
+        return False
     for text in (arr, pc.utf8_trim_whitespace(arr)):
         try:
             pc.cast(text, pa.float64())
@@ -712,7 +715,8 @@ class _ArrowSource(Source):
 
     def _number_columns(self, i, names, inferred):
         """The `inferred` columns of file i that pandas reads as numbers: of a Parquet number
-        type, or in a CSV file numbers or missing in every row of its first block (64 KiB)."""
+        type, or in a CSV file numbers or missing in every row of its first block (64 KiB), one
+        at least a number."""
         pa = _import_pyarrow()
         import pyarrow.compute as pc
 
@@ -756,7 +760,7 @@ class _ArrowSource(Source):
                 batch = reader.read_next_batch()
                 reader.close()
             except StopIteration:
-                return set(inferred)  # no row: nothing is text
+                return set()  # no row: no value decides numbers
             except pa.ArrowInvalid:  # (a first row longer than the block) the rows decide
                 return set()
         return {n for n in inferred if _all_numbers(pa, pc, batch.column(n))}

@@ -179,10 +179,12 @@ def open_source(
         so that :class:`~sparsereg.FeatureCrossHasher` hashes them alike (123 is not "123"):
         a Parquet column by its type (a decimal with a fraction as ``Decimal`` objects), a CSV
         column as `numeric` reads it when the values of the file's first rows (its first
-        64 KiB, its whole if smaller) are all numbers or missing, else as `categorical`; a
-        later value that is not a number in such a column then makes its row bad (name the
-        column in `categorical` to read it as text). None: every column that is neither the
-        target, the weight column, numeric nor categorical (`categorical` a list then).
+        64 KiB, its whole if smaller) are all numbers or missing, at least one a number,
+        else as `categorical` (a column with no value there is text, its missing cells
+        missing); a later value that is not a number in such a column then makes its row
+        bad (name the column in `categorical` to read it as text). None: every column that
+        is neither the target, the weight column, numeric nor categorical (`categorical` a
+        list then).
         ``fit_stream`` and the command line read so every column that a
         :class:`~sparsereg.FeatureCrossHasher` hashes without buckets, named in its crosses or
         not (``crosses=None``: every column but the target and the weight column).
