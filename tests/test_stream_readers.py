@@ -2006,6 +2006,26 @@ def test_a_csv_column_with_no_value_in_its_first_64_kib_is_read_as_text(tmp_path
     assert (streamed != hasher.transform(pd.read_csv(path).drop(columns="y"))).nnz == 0
 
 
+def test_infinities_in_an_inferred_csv_column_are_read_as_pandas_reads_them(tmp_path):
+    # "inf" in a column read as pandas reads it made a bad row ("not finite"), where
+    # pd.read_csv reads inf and the hasher hashes it; a numeric (bucketed) column refuses it
+    _pyarrow()
+    from sparsereg import FeatureCrossHasher
+
+    path = tmp_path / "inf.csv"
+    path.write_text("v,y\n1,0\ninf,1\nInfinity,0\n+inf,1\nINF,0\n-inf,1\n1e400,0\n2.5,1\n")
+    source = open_source(str(path), target="y", inferred=["v"], batch_rows=3)
+    chunks = list(source.chunks())
+    values = np.concatenate([chunk.X["v"].to_numpy() for chunk in chunks])
+    np.testing.assert_array_equal(values, [1, *[np.inf] * 4, -np.inf, np.inf, 2.5])
+    assert source.bad_rows == 0
+    hasher = FeatureCrossHasher([("v",)], n_features=2**40)
+    streamed = sp.vstack([hasher.transform(chunk.X) for chunk in chunks])
+    assert (streamed != hasher.transform(pd.read_csv(path).drop(columns="y"))).nnz == 0
+    with pytest.raises(ValueError, match=r"inf\.csv: row 2: column 'v': 'inf' is not finite"):
+        list(open_source(str(path), target="y", numeric=["v"]).chunks())
+
+
 @pytest.mark.parametrize(
     "options, error, message",
     [

@@ -362,34 +362,35 @@ def _numbers_marked(pa, pc, column, what, mark):
     return _floats_marked(pa, pc, _decoded(pa, pc, column), what, mark)
 
 
-def _floats_marked(pa, pc, column, what, mark):
-    """`_numbers_marked` of a `_decoded` column."""
+def _floats_marked(pa, pc, column, what, mark, finite=True):
+    """`_numbers_marked` of a `_decoded` column (``finite=False``: infinities kept)."""
     values, not_numbers = _to_float(pa, pc, column)
     for p in not_numbers:
         mark([p], f"{what}: {_value(column, [p])} is not a number")
-    for p in _infinite(pc, values):
+    for p in _infinite(pc, values) if finite else ():
         mark([p], f"{what}: {_value(column, [p])} is not finite")
     return values
 
 
-def _feature_numbers_marked(pa, pc, column, what, mark):
+def _feature_numbers_marked(pa, pc, column, what, mark, finite=True):
     """A numeric feature column (not the target or the weight): a column of integers as
     integers (`_integers`, " 12" and "+12" among them: `_integer_spelling`; int64 or uint64,
     with nulls), which the hasher hashes and buckets exactly as an integer column in memory;
     any other as :func:`_numbers_marked`, its values written as integers beyond float64's
-    exact ones kept as ints (`_written_integers`)."""
+    exact ones kept as ints (`_written_integers`). ``finite=False`` (an inferred column, as
+    pandas reads "inf"): infinities are values, not bad rows."""
     column = _decoded(pa, pc, column)
     integers = _integers(pa, pc, column)
     if integers is not None:
         return integers
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
-        return _floats_marked(pa, pc, column, what, mark)
+        return _floats_marked(pa, pc, column, what, mark, finite)
     spelled = _integer_spelling(pa, pc, column)
     if spelled is not None:
         integers = _integers(pa, pc, spelled)
         if integers is not None:
             return integers
-    values = _floats_marked(pa, pc, column, what, mark)
+    values = _floats_marked(pa, pc, column, what, mark, finite)
     return _written_integers(pa, pc, column if spelled is None else spelled, values)
 
 
@@ -1138,7 +1139,7 @@ class _ArrowSource(Source):
                 arrays[name] = column.to_numpy(zero_copy_only=False)
             elif name not in self.numeric:  # (inferred, read as numbers)
                 what = f"column {name!r} (numbers in the file's first rows)"
-                arrays[name] = _feature_numbers_marked(pa, pc, column, what, mark)
+                arrays[name] = _feature_numbers_marked(pa, pc, column, what, mark, False)
             else:
                 arrays[name] = _feature_numbers_marked(pa, pc, column, f"column {name!r}", mark)
         if not self.skip_bad_rows and (bad.any() or bad_numbers):
