@@ -2026,6 +2026,24 @@ def test_infinities_in_an_inferred_csv_column_are_read_as_pandas_reads_them(tmp_
         list(open_source(str(path), target="y", numeric=["v"]).chunks())
 
 
+@pytest.mark.parametrize("long", ["header", "first row"])
+def test_inferred_columns_past_a_long_csv_header_or_first_row_are_read_as_numbers(tmp_path, long):
+    # the first rows were read in a 64 KiB block: a longer header or first row raised there,
+    # taken as "every column text" (ints hashed as "1" where pandas reads 1)
+    _pyarrow()
+    path = tmp_path / "wide.csv"
+    if long == "header":
+        names = [f"c{k:05d}" for k in range(10_000)]  # 70 KB
+        path.write_text(",".join(names) + ",y\n" + "1," * 10_000 + "0\n" + "2," * 10_000 + "1\n")
+    else:
+        names = ["t", "c00000"]
+        path.write_text("t,c00000,y\n" + "x" * 70_000 + ",1,0\nb,2,1\n")
+    (chunk,) = open_source(str(path), target="y", inferred=None, categorical=[]).chunks()
+    read = pd.read_csv(path)
+    assert chunk.X["c00000"].dtype == read["c00000"].dtype == np.int64
+    assert chunk.X["c00000"].tolist() == [1, 2]
+
+
 @pytest.mark.parametrize(
     "options, error, message",
     [

@@ -525,6 +525,7 @@ class _ArrowSource(Source):
         self._columns = {}
         self._schemas = {}  # Parquet: each file's Arrow schema
         self._blocks = {}  # CSV bytes per block of each file: larger where the header is long
+        self._first_blocks = {}  # CSV: the block each file's header and first rows fit in
         # CSV: a file whose last field holds a line end, found closed (_ends_inside), with its
         # size, time and inode then: the next passes skip reading its end again (a compressed
         # file's is its whole decompression) unless one of them changed
@@ -558,6 +559,7 @@ class _ArrowSource(Source):
                     names = list(reader.schema.names)
                     reader.close()
                     self._header_bytes[i] = _header_digest(self._head(i, block), self.delimiter)
+                    self._first_blocks[i] = block
                     # the rows: twice the header's block (the block a long first row was
                     # read at, when it needed one)
                     self._blocks[i] = block if retried else max(_CSV_BLOCK_BYTES, 2 * block)
@@ -716,8 +718,9 @@ class _ArrowSource(Source):
 
     def _number_columns(self, i, names, inferred):
         """The `inferred` columns of file i that pandas reads as numbers: of a Parquet number
-        type, or in a CSV file numbers or missing in every row of its first block (64 KiB), one
-        at least a number."""
+        type, or in a CSV file numbers or missing in every row of its first block (64 KiB, or
+        the one its header or first row needed, as `_names` found it), one at least a
+        number."""
         pa = _import_pyarrow()
         import pyarrow.compute as pc
 
@@ -748,7 +751,9 @@ class _ArrowSource(Source):
             try:
                 reader = pcsv.open_csv(
                     self.files[i],
-                    read_options=pcsv.ReadOptions(block_size=1 << 16, use_threads=False),
+                    read_options=pcsv.ReadOptions(
+                        block_size=self._first_blocks[i], use_threads=False
+                    ),
                     parse_options=self._parse_options(lambda row: "skip"),
                     convert_options=pcsv.ConvertOptions(
                         include_columns=inferred,
@@ -762,8 +767,8 @@ class _ArrowSource(Source):
                 reader.close()
             except StopIteration:
                 return set()  # no row: no value decides numbers
-            except pa.ArrowInvalid:  # (a first row longer than the block) the rows decide
-                return set()
+            except pa.ArrowInvalid as exc:  # (the block `_names` read them in)
+                raise ValueError(f"{self.files[i]}: {exc}") from None
         return {n for n in inferred if _all_numbers(pa, pc, batch.column(n))}
 
     def _label_columns(self):
