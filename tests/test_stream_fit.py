@@ -2538,6 +2538,27 @@ def test_a_parquet_decimal_with_a_fraction_hashes_as_its_decimals_in_memory(tmp_
     assert_same_state(streamed[-1], est)
 
 
+def test_parquet_decimal_ids_beyond_uint64_hash_as_their_decimals_in_memory(tmp_path):
+    # decimal(38, 0) ids beyond uint64 were read as float64: 10**20 + 1 and 10**20 + 3 one
+    # feature, where pandas.read_parquet gives Decimals, two
+    pa = pytest.importorskip("pyarrow")
+    from decimal import Decimal
+
+    import pyarrow.parquet as pq
+
+    from sparsereg.stream import open_source
+
+    values = [Decimal(10**20 + 1), Decimal(10**20 + 3), None, Decimal(5), Decimal(-(2**70))]
+    path = tmp_path / "ids.parquet"
+    table = pa.table({"id": pa.array(values, pa.decimal128(38, 0)), "y": [0, 1, 0, 1, 1]})
+    pq.write_table(table, path)
+    hasher = FeatureCrossHasher([("id",)], n_features=2**40)
+    chunks = list(open_source(str(path), target="y", inferred=["id"], batch_rows=2).chunks())
+    streamed = sp.vstack([hasher.transform(chunk.X) for chunk in chunks])
+    X, _ = split(pd.read_parquet(path), target="y")
+    assert (streamed != hasher.transform(X)).nnz == 0
+
+
 @pytest.mark.parametrize("crosses", _TYPED_CROSSES)
 def test_categorical_none_given_reads_every_column_as_text(tmp_path, crosses):
     # (the hasher reads the file's columns as pandas does, unless the caller names them as

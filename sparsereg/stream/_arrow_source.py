@@ -131,11 +131,15 @@ def _text_integers(pa, pc, arr):
         return None
 
 
-def _is_fraction(pa, kind):
-    """Whether an Arrow type is a decimal with fractional digits (a dictionary's values)."""
-    if pa.types.is_dictionary(kind):
-        kind = kind.value_type
-    return pa.types.is_decimal(kind) and kind.scale > 0
+def _as_decimals(pa, pc, arr):
+    """Whether an inferred column is read as ``Decimal`` objects, as pandas.read_parquet gives
+    it: a decimal with fractional digits, or of none with a value beyond int64 and uint64
+    (`_integers` cannot hold it: float64 would merge ids)."""
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.cast(arr.type.value_type)
+    if not pa.types.is_decimal(arr.type):
+        return False
+    return arr.type.scale > 0 or _integers(pa, pc, arr) is None
 
 
 def _integers(pa, pc, arr):
@@ -1138,9 +1142,9 @@ class _ArrowSource(Source):
             column = column.combine_chunks()
             if name in categorical:
                 arrays[name] = _to_dictionary(pa, pc, column)
-            elif name not in self.numeric and _is_fraction(pa, column.type):
+            elif name not in self.numeric and _as_decimals(pa, pc, column):
                 # as pandas.read_parquet gives them, which the hasher hashes exactly (0.1 is
-                # not the Decimal 0.10)
+                # not the Decimal 0.10, nor 1e20 the id 10**20 + 1)
                 arrays[name] = column.to_numpy(zero_copy_only=False)
             elif name not in self.numeric:  # (inferred, read as numbers)
                 what = f"column {name!r} (numbers in the file's first rows)"
