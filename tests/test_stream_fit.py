@@ -2441,19 +2441,22 @@ def test_weights_for_an_estimator_whose_partial_fit_takes_none_are_refused(tmp_p
 
 def _typed_frame(rng, n, big_missing):
     """Columns of every kind a file holds: ints, floats (integral ones among them), text (digit
-    strings among it), ids beyond 2**53, each but the text with missing values."""
+    strings and pandas' spellings of missing among it), ids beyond 2**53, bools, each but the
+    text with missing values."""
     i = pd.array(rng.randint(-20, 20, n), dtype="Int64")
     i[rng.rand(n) < 0.2] = pd.NA
     f = np.round(rng.normal(0, 3, n), 1)
     f[::3] = np.round(f[::3])  # (5.0 and 5 one feature)
     f[rng.rand(n) < 0.2] = np.nan
-    t = rng.choice(["a", "b0", "007", "19", "ab"], n).astype(object)
+    t = rng.choice(["a", "b0", "007", "19", "ab", "NA", "null"], n).astype(object)
     big = pd.array(2**53 + rng.randint(0, 9, n), dtype="Int64")
     if big_missing:
         big[::4] = pd.NA
+    b = pd.array(rng.rand(n) < 0.5, dtype="boolean")
+    b[rng.rand(n) < 0.2] = pd.NA
     y = rng.randint(0, 2, n)
     y[:2] = [0, 1]
-    return pd.DataFrame({"i": i, "f": f, "t": t, "big": big, "y": y})
+    return pd.DataFrame({"i": i, "f": f, "t": t, "big": big, "b": b, "y": y})
 
 
 _TYPED_CROSSES = [
@@ -2481,7 +2484,8 @@ def test_a_file_streamed_hashes_as_the_file_read_by_pandas(
 ):
     # crossed and single columns were read as text: 123 hashed as "123" (or "123.0"), a
     # Parquet decimal as "0.10", where pandas reads the numbers; a model trained one way saw
-    # other columns than the other
+    # other columns than the other. (Then a CSV's True and False were read as text, not as
+    # bools, and "NA" in its text as text, not missing)
     pytest.importorskip("pyarrow")
     frame = _typed_frame(np.random.RandomState(seed), n, big_missing)
     path = tmp_path_factory.mktemp("typed") / f"typed.{fmt}"
@@ -2575,8 +2579,10 @@ def test_categorical_none_given_reads_every_column_as_text(tmp_path, crosses):
     options = dict(target="y", batch_rows=7, classes=[0, 1])
     as_text = fit_stream(model(), str(path), reader_options={"categorical": None}, **options)[0]
     read = fit_stream(model(), str(path), **options)[0]
-    for dtype, streamed in ((str, as_text), (None, read)):
-        X, y = split(pd.read_csv(path, dtype=dtype).astype({"y": int}), target="y")
+    # (text as written: "NA" is text to a categorical column, missing to read_csv)
+    as_written = dict(dtype=str, keep_default_na=False, na_values=[""])
+    for options, streamed in ((as_written, as_text), ({}, read)):
+        X, y = split(pd.read_csv(path, **options).astype({"y": int}), target="y")
         in_memory = model()
         hasher, est = in_memory[0], in_memory[-1]
         Xt = hasher.fit_transform(X)

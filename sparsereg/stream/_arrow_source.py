@@ -418,6 +418,37 @@ def _bools_as_numbers(pa, pc, column):
     return column
 
 
+def _all_bools(pa, pc, arr):
+    """Whether a text array holds a value and every value is a bool's text (`_TRUE`,
+    `_FALSE`) or missing: a column pandas reads as bools."""
+    values = _decoded(pa, pc, arr).drop_null()
+    words = pa.array(_TRUE + _FALSE, type=values.type)
+    return len(values) > 0 and pc.all(pc.is_in(values, value_set=words)).as_py()
+
+
+def _bools_marked(pa, pc, column, what, mark):
+    """A column of bools' text (`_TRUE`, `_FALSE`) as int64 1 or 0 (with nulls), which the
+    hasher hashes as pandas' bools (True is the integer 1); any other value given to
+    ``mark`` as a bad row, ``what`` naming the column."""
+    column = _decoded(pa, pc, column)
+    true = pc.is_in(column, value_set=pa.array(_TRUE, type=column.type))
+    false = pc.is_in(column, value_set=pa.array(_FALSE, type=column.type))
+    either = pc.or_(true, false)
+    other = pc.and_(column.is_valid(), pc.invert(either)).to_numpy(zero_copy_only=False)
+    for p in np.flatnonzero(other):
+        mark([p], f"{what}: {_value(column, [p])} is not True or False")
+    return pc.if_else(either, true, pa.scalar(None, pa.bool_())).cast(pa.int64())
+
+
+def _nulls_spelled(pa, pc, arr):
+    """A CSV column read as text with pandas' spellings of missing ("NA", "null"...) as null,
+    as read_csv reads a column of text (a dictionary decoded only when its values hold one)."""
+    values = arr.dictionary if pa.types.is_dictionary(arr.type) else arr
+    if not pc.any(pc.is_in(values, value_set=pa.array(_NULL_VALUES, type=values.type))).as_py():
+        return arr
+    return _decoded(pa, pc, arr)
+
+
 def _infinite(pc, values):
     """Positions of a float64 Arrow array's infinite values (1e400 in text is one too)."""
     return np.flatnonzero(pc.fill_null(pc.is_inf(values), False).to_numpy(zero_copy_only=False))
@@ -530,6 +561,8 @@ class _ArrowSource(Source):
         self._schemas = {}  # Parquet: each file's Arrow schema
         self._blocks = {}  # CSV bytes per block of each file: larger where the header is long
         self._first_blocks = {}  # CSV: the block each file's header and first rows fit in
+        self._bools = {}  # CSV: each file's inferred columns of True and False
+        self._inferred_text = {}  # CSV: each file's inferred columns read as text
         # CSV: a file whose last field holds a line end, found closed (_ends_inside), with its
         # size, time and inode then: the next passes skip reading its end again (a compressed
         # file's is its whole decompression) unless one of them changed
@@ -707,7 +740,8 @@ class _ArrowSource(Source):
                 "must be named once."
             )
         if inferred:  # (those read as numbers are the other features: neither set)
-            categorical = categorical | (inferred - self._number_columns(i, names, inferred))
+            self._inferred_text[i] = inferred - self._number_columns(i, names, inferred)
+            categorical = categorical | self._inferred_text[i]
         features = [
             n for n in names if n not in labels and (n in numeric | inferred or n in categorical)
         ]
@@ -724,7 +758,7 @@ class _ArrowSource(Source):
         """The `inferred` columns of file i that pandas reads as numbers: of a Parquet number
         type, or in a CSV file numbers or missing in every row of its first block (64 KiB, or
         the one its header or first row needed, as `_names` found it), one at least a
-        number."""
+        number; or True or False or missing there (`_all_bools`: then in self._bools)."""
         pa = _import_pyarrow()
         import pyarrow.compute as pc
 
@@ -773,7 +807,8 @@ class _ArrowSource(Source):
                 return set()  # no row: no value decides numbers
             except pa.ArrowInvalid as exc:  # (the block `_names` read them in)
                 raise ValueError(f"{self.files[i]}: {exc}") from None
-        return {n for n in inferred if _all_numbers(pa, pc, batch.column(n))}
+        self._bools[i] = {n for n in inferred if _all_bools(pa, pc, batch.column(n))}
+        return self._bools[i] | {n for n in inferred if _all_numbers(pa, pc, batch.column(n))}
 
     def _label_columns(self):
         """The columns read beside the features: the target and the weight column."""
@@ -1141,7 +1176,12 @@ class _ArrowSource(Source):
                 column = column.unify_dictionaries()  # one dictionary for the chunk
             column = column.combine_chunks()
             if name in categorical:
+                if name in self._inferred_text.get(i, ()) and self.format == "csv":
+                    column = _nulls_spelled(pa, pc, column)
                 arrays[name] = _to_dictionary(pa, pc, column)
+            elif name in self._bools.get(i, ()):
+                what = f"column {name!r} (True or False in the file's first rows)"
+                arrays[name] = _bools_marked(pa, pc, column, what, mark)
             elif name not in self.numeric and _as_decimals(pa, pc, column):
                 # as pandas.read_parquet gives them, which the hasher hashes exactly (0.1 is
                 # not the Decimal 0.10, nor 1e20 the id 10**20 + 1)
