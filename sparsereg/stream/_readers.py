@@ -175,16 +175,24 @@ def open_source(
         None: every column that is neither the target, the weight column, numeric nor
         inferred. Other columns are not read.
     inferred : sequence of str or None, default=()
-        Columns read as pandas reads them (``read_csv``, ``read_parquet``), numbers or text,
-        so that :class:`~sparsereg.FeatureCrossHasher` hashes them alike (123 is not "123"):
-        a Parquet column by its type (a decimal with a fraction as ``Decimal`` objects), a CSV
-        column as `numeric` reads it when the values of the file's first rows (its first
-        64 KiB, its whole if smaller) are all numbers or missing, at least one a number,
-        else as `categorical` (a column with no value there is text, its missing cells
-        missing); a later value that is not a number in such a column then makes its row
-        bad (name the column in `categorical` to read it as text). None: every column that
-        is neither the target, the weight column, numeric nor categorical (`categorical` a
-        list then).
+        Columns read as pandas reads them (``read_csv``, ``read_parquet``), so that
+        :class:`~sparsereg.FeatureCrossHasher` hashes them alike (123 is not "123"): a Parquet
+        column by its type (a decimal with a fraction, or of integers beyond uint64, as
+        ``Decimal`` objects); a CSV column by the values of the file's first rows (its first
+        64 KiB, or the block a longer header or first row needed; its whole if smaller): as
+        `numeric` reads it, infinities ("inf", "Infinity", "1e400") kept, when they are all
+        numbers or missing; as 1 and 0, which the hasher hashes as pandas' bools, when they
+        are all True or False (TRUE, true...) or missing; one at least a value either way;
+        else as text (a column with no value there among them), pandas' spellings of missing
+        ("NA", "null", "nan"...) missing. A later value that does not fit a column read as
+        numbers or bools makes its row bad (name the column in `categorical` to read it as
+        text, "NA" then text), where read_csv would read the whole column as text. Left
+        unlike pandas too: a Parquet timestamp, date or binary column is read as text, and
+        an empty string of a Parquet text column as missing; a CSV column of ids from 2**53
+        with missing values keeps them exact (read_csv rounds them to float64), and "NAN" in
+        a column of numbers is missing (text to read_csv). None: every column that is
+        neither the target, the weight column, numeric nor categorical (`categorical` a list
+        then).
         ``fit_stream`` and the command line read so every column that a
         :class:`~sparsereg.FeatureCrossHasher` hashes without buckets, named in its crosses or
         not (``crosses=None``: every column but the target and the weight column).
