@@ -447,12 +447,45 @@ _SALTS = np.array([0] + [kind_salt(k) for k in range(1, N_KINDS)], dtype=np.uint
 
 def _utf8_payloads(strings):
     """``_bytes_hash`` of each string's UTF-8 form, all in one compiled call."""
-    encoded = [v.encode("utf-8", "surrogatepass") for v in strings]
+    return _bytes_payloads([v.encode("utf-8", "surrogatepass") for v in strings])
+
+
+def _bytes_payloads(encoded):
+    """``_bytes_hash`` of each bytes object, all in one compiled call."""
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=offsets[1:])
     payloads = np.empty(len(encoded), dtype=np.uint64)
     blake2b_64_many(np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets, payloads)
     return payloads
+
+
+def _decimal_payloads(decimals):
+    """``(kinds, payloads)`` of Decimals as `_payload` gives them, computed together (~5x
+    faster: NumPy's arithmetic and one compiled hash of the fractions' texts); None when one
+    is not finite, of an exponent beyond `MAX_EXPONENT`, or of a fraction beyond int64 (they
+    are taken value by value)."""
+    exponents = list(map(Decimal.adjusted, decimals))
+    if max(exponents) > MAX_EXPONENT or min(exponents) < -MAX_EXPONENT:
+        return None
+    try:
+        ratios = list(map(Decimal.as_integer_ratio, decimals))  # (in lowest terms)
+        p = np.fromiter((r[0] for r in ratios), dtype=np.int64, count=len(ratios))
+        q = np.fromiter((r[1] for r in ratios), dtype=np.int64, count=len(ratios))
+    except (ValueError, OverflowError):  # NaN, an infinity, or beyond int64
+        return None
+    kinds = np.full(len(ratios), KIND_RATIONAL, dtype=np.intp)
+    payloads = np.zeros(len(ratios), dtype=np.uint64)
+    integral = q == 1
+    kinds[integral] = KIND_INT
+    payloads[integral] = p[integral].view(np.uint64)
+    # p / 2**k (p odd) is a float64 when p is one: p / q is then exact, as in `_ratio_payload`
+    dyadic = ~integral & (q & (q - 1) == 0) & (np.abs(p) <= 2**53)
+    kinds[dyadic] = KIND_FLOAT
+    payloads[dyadic] = (p[dyadic] / q[dyadic]).view(np.uint64)
+    rational = kinds == KIND_RATIONAL
+    texts = [b"%d/%d" % r for r, keep in zip(ratios, rational.tolist()) if keep]
+    payloads[rational] = _bytes_payloads(texts)
+    return kinds, payloads
 
 
 def hash_uniques(uniques):
@@ -464,9 +497,15 @@ def hash_uniques(uniques):
     form is computed per element.
     """
     missing = None
+    decimals = None
+    if len(uniques) and all(type(v) is Decimal for v in uniques):  # (Parquet's decimals)
+        decimals = _decimal_payloads(uniques)
     if all(type(v) is str for v in uniques):  # the common case, once per distinct value
         payloads = _utf8_payloads(uniques)
         np.bitwise_xor(payloads, _SALTS[KIND_STR], out=payloads)
+    elif decimals is not None:
+        kinds, payloads = decimals
+        np.bitwise_xor(payloads, _SALTS[kinds], out=payloads)
     else:
         kinds, payloads = zip(*map(_payload, uniques)) if len(uniques) else ((), ())
         kinds = np.array(kinds, dtype=np.intp)

@@ -1,6 +1,7 @@
 import itertools
 import math
 import re
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
@@ -926,3 +927,22 @@ def test_the_user_guide_explain_recipe_runs_on_its_2_28_column_model(capsys):
     for line in printed:
         weight, cells = line.split(" ", 1)
         assert float(weight) != 0 and cells.startswith("[") and cells != "[]"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.decimals(-(10**6), 10**6, allow_nan=False, allow_infinity=False, places=3)
+        | st.builds(
+            lambda c, e: Decimal(c).scaleb(e),
+            st.integers(-(2**64), 2**64) | st.sampled_from([2**53 - 1, 2**53 + 1, 1, -3]),
+            st.integers(-70, 30),
+        ),
+        min_size=1,
+    )
+)
+def test_decimals_hashed_together_hash_as_each_alone(decimals):
+    # (hash_uniques computes finite Decimals of int64 fractions together in NumPy: integers,
+    # float64 fractions of a power of 2 and other fractions as each one's canonical form)
+    expected = [_hashing.hash_value(d) for d in decimals]
+    assert _hashing.hash_values(decimals).tolist() == expected

@@ -2563,6 +2563,46 @@ def test_parquet_decimal_ids_beyond_uint64_hash_as_their_decimals_in_memory(tmp_
     assert (streamed != hasher.transform(X)).nnz == 0
 
 
+@pytest.mark.parametrize("dictionary", [False, True])
+@pytest.mark.parametrize(
+    "texts, precision",
+    [
+        # repeated, missing, negative, a value of a power of 2 (float), one integral
+        (["0.10", "1.25", None, "0.10", "-3.33", "5.00", None, "-0.50", "1.25", "-3.33"], 10),
+        (["1e20", "-1e20", "3", None, "1e20", "18446744073709551617", "-3", "3"], 38),
+    ],
+)
+def test_parquet_decimals_hash_and_explain_as_in_memory(tmp_path, texts, precision, dictionary):
+    # a decimal column reaches the hasher as a Categorical of its distinct Decimals (each
+    # hashed once), in memory as an object array of Decimals: hashed alike, chunk by chunk
+    pa = pytest.importorskip("pyarrow")
+    from decimal import Decimal
+
+    import pyarrow.parquet as pq
+
+    from sparsereg.stream import open_source
+
+    scale = 2 if precision == 10 else 0
+    values = [None if t is None else Decimal(t).quantize(Decimal(1).scaleb(-scale)) for t in texts]
+    column = pa.array(values, pa.decimal128(precision, scale))
+    if dictionary:
+        column = column.dictionary_encode()
+    path = tmp_path / "decimals.parquet"
+    pq.write_table(pa.table({"d": column, "y": [0, 1] * (len(values) // 2)}), path)
+    hasher = FeatureCrossHasher([("d",)], n_features=2**40)
+    X, _ = split(pd.read_parquet(path), target="y")
+    chunks = list(open_source(str(path), target="y", inferred=["d"], batch_rows=3).chunks())
+    assert len(chunks) > 2
+    streamed = sp.vstack([hasher.transform(chunk.X) for chunk in chunks])
+    assert (streamed != hasher.transform(X)).nnz == 0
+    start = 0
+    for chunk in chunks:
+        rows = X.iloc[start : start + len(chunk.X)].reset_index(drop=True)
+        columns = hasher.transform(rows).indices
+        assert hasher.explain(chunk.X, columns) == hasher.explain(rows, columns)
+        start += len(chunk.X)
+
+
 @pytest.mark.parametrize("crosses", _TYPED_CROSSES)
 def test_categorical_none_given_reads_every_column_as_text(tmp_path, crosses):
     # (the hasher reads the file's columns as pandas does, unless the caller names them as

@@ -142,6 +142,16 @@ def _as_decimals(pa, pc, arr):
     return arr.type.scale > 0 or _integers(pa, pc, arr) is None
 
 
+def _distinct_decimals(pa, arr):
+    """A decimal column as a dictionary of its distinct values, which `_frame_of` gives as a
+    Categorical of ``Decimal`` objects: the hasher hashes it as the rows' Decimals, each
+    distinct value once (a million rows of decimal(12, 2), each a Decimal object: 1.4 s more
+    in the hasher)."""
+    if pa.types.is_dictionary(arr.type):  # (its dictionary may repeat a value)
+        arr = arr.dictionary_decode()
+    return arr.dictionary_encode()
+
+
 def _integers(pa, pc, arr):
     """An int64 or uint64 array of a column of integers: of an Arrow integer type, a decimal
     of no fractional digit (Parquet's ``decimal(38, 0)`` ids) whose values int64 or uint64
@@ -1185,7 +1195,7 @@ class _ArrowSource(Source):
             elif name not in self.numeric and _as_decimals(pa, pc, column):
                 # as pandas.read_parquet gives them, which the hasher hashes exactly (0.1 is
                 # not the Decimal 0.10, nor 1e20 the id 10**20 + 1)
-                arrays[name] = column.to_numpy(zero_copy_only=False)
+                arrays[name] = _distinct_decimals(pa, column)
             elif name not in self.numeric:  # (inferred, read as numbers)
                 what = f"column {name!r} (numbers in the file's first rows)"
                 arrays[name] = _feature_numbers_marked(pa, pc, column, what, mark, False)
