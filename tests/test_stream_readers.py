@@ -1970,14 +1970,17 @@ def test_a_compressed_csv_tells_its_format_and_delimiter_by_its_suffix(tmp_path,
     np.testing.assert_array_equal(np.concatenate([c.X["x"] for c in chunks]), np.arange(50))
 
 
-def test_text_after_a_csv_columns_first_64_kib_of_numbers_is_a_bad_row_naming_it(tmp_path):
+@pytest.mark.parametrize("text", ["abc", " inf", "nan ", "NAN", "+nan", "nan(1)", "\xa012"])
+def test_text_after_a_csv_columns_first_64_kib_of_numbers_is_a_bad_row_naming_it(tmp_path, text):
     # an inferred column is read as numbers when its first 64 KiB are: a later text is its
-    # row's fault, named (or skipped and counted), never a chunk of another type than the rest
+    # row's fault, named (or skipped and counted), never a chunk of another type than the rest.
+    # (" inf", "NAN", "\xa012"... are text to read_csv: they were read as numbers)
     _pyarrow()
     path = tmp_path / "late.csv"
-    path.write_text("v,y\n" + "12345,1\n" * 10_000 + "abc,0\n" + "7,1\n")
+    path.write_text("v,y\n" + "12345,1\n" * 10_000 + f"{text},0\n" + "7,1\n", encoding="utf-8")
     source = open_source(str(path), target="y", inferred=["v"], batch_rows=4096)
-    message = r"late\.csv: row 10001: column 'v' \(numbers in the file's first rows\): 'abc'"
+    message = r"late\.csv: row 10001: column 'v' \(numbers in the file's first rows\): "
+    message += re.escape(repr(text))
     with pytest.raises(ValueError, match=message):
         list(source.chunks())
     source = open_source(str(path), target="y", inferred=["v"], batch_rows=4096, skip_bad_rows=True)
