@@ -2442,7 +2442,8 @@ def test_weights_for_an_estimator_whose_partial_fit_takes_none_are_refused(tmp_p
 def _typed_frame(rng, n, big_missing):
     """Columns of every kind a file holds: ints, floats (integral ones among them), text (digit
     strings and pandas' spellings of missing among it), ids beyond 2**53, bools, each but the
-    text with missing values, and numbers in text that read_csv may read as text."""
+    text with missing values, numbers in text that read_csv may read as text, and bools'
+    text in any case."""
     i = pd.array(rng.randint(-20, 20, n), dtype="Int64")
     i[rng.rand(n) < 0.2] = pd.NA
     f = np.round(rng.normal(0, 3, n), 1)
@@ -2460,13 +2461,15 @@ def _typed_frame(rng, n, big_missing):
     if rng.rand() < 0.7:
         odd = ["\xa012", "12\u2003", " inf", "nan ", "Nan", "nAn", "+nan", "-NAN", "nan(1)"]
         u[rng.randint(n)] = rng.choice(odd)
+    # bools in any case, which read_csv reads as bools ("tRUE" was text)
+    tf = rng.choice(["True", "tRUE", "FALSE", "false", "fAlSe", None], n)
     y = rng.randint(0, 2, n)
     y[:2] = [0, 1]
-    return pd.DataFrame({"i": i, "f": f, "t": t, "big": big, "b": b, "u": u, "y": y})
+    return pd.DataFrame({"i": i, "f": f, "t": t, "big": big, "b": b, "u": u, "tf": tf, "y": y})
 
 
 _TYPED_CROSSES = [
-    [("i",), ("f",), ("t",), ("big",), ("u",)],
+    [("i",), ("f",), ("t",), ("big",), ("u",), ("tf",)],
     [("i", "t"), ("f", "i"), ("big", "t"), ("t",)],
     None,  # every column but the target, each its own feature
     [(0,), (1, 2), (3,)],  # by position: the file's columns but the target, in its order

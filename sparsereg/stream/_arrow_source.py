@@ -475,21 +475,34 @@ def _bools_as_numbers(pa, pc, column):
     return column
 
 
+# a bool's text in an inferred column, in any case ("tRUE" too), as read_csv reads it
+_BOOL_WORDS = ["true", "false"]
+
+
 def _all_bools(pa, pc, arr):
-    """Whether a text array holds a value and every value is a bool's text (`_TRUE`,
-    `_FALSE`) or missing: a column pandas reads as bools."""
-    values = _decoded(pa, pc, arr).drop_null()
-    words = pa.array(_TRUE + _FALSE, type=values.type)
-    return len(values) > 0 and pc.all(pc.is_in(values, value_set=words)).as_py()
+    """Whether a text array holds a value and every value is a bool's text in any case
+    ("True", "tRUE", "false": `_bool_words`) or missing: a column pandas reads as bools."""
+    for part in (arr.slice(0, 64), arr):  # (the first values first, as in `_all_numbers`)
+        values = _decoded(pa, pc, part).drop_null()
+        if not pc.all(pc.or_(*_bool_words(pa, pc, values))).as_py():
+            return False
+    return len(values) > 0
+
+
+def _bool_words(pa, pc, text):
+    """(is True, is False) of each value of `_decoded` text, in any case as read_csv reads
+    them ("tRUE"; ASCII, which pandas compares, and no check of the bytes: ``utf8_lower``
+    raises on text that is not UTF-8)."""
+    lower = pc.ascii_lower(text)
+    return tuple(pc.is_in(lower, value_set=pa.array([w], type=text.type)) for w in _BOOL_WORDS)
 
 
 def _bools_marked(pa, pc, column, what, mark):
-    """A column of bools' text (`_TRUE`, `_FALSE`) as int64 1 or 0 (with nulls), which the
+    """A column of bools' text (`_bool_words`) as int64 1 or 0 (with nulls), which the
     hasher hashes as pandas' bools (True is the integer 1); any other value given to
     ``mark`` as a bad row, ``what`` naming the column."""
     column = _decoded(pa, pc, column)
-    true = pc.is_in(column, value_set=pa.array(_TRUE, type=column.type))
-    false = pc.is_in(column, value_set=pa.array(_FALSE, type=column.type))
+    true, false = _bool_words(pa, pc, column)
     either = pc.or_(true, false)
     other = pc.and_(column.is_valid(), pc.invert(either)).to_numpy(zero_copy_only=False)
     for p in np.flatnonzero(other):

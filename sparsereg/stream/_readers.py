@@ -182,9 +182,9 @@ def open_source(
         64 KiB, or the block a longer header or first row needed; its whole if smaller): as
         `numeric` reads it, infinities ("inf", "Infinity", "1e400") kept, when they are all
         numbers or missing; as 1 and 0, which the hasher hashes as pandas' bools, when they
-        are all True or False (TRUE, true...) or missing; one at least a value either way;
-        else as text (a column with no value there among them), pandas' spellings of missing
-        ("NA", "null", "nan"...) missing. A later value that does not fit a column read as
+        are all True or False in any case (true, TRUE, tRUE...) or missing; one at least a
+        value either way; else as text (a column with no value there among them), pandas'
+        spellings of missing ("NA", "null", "nan"...) missing. A later value that does not fit a column read as
         numbers or bools makes its row bad (name the column in `categorical` to read it as
         text, "NA" then text), where read_csv would read the whole column as text. Left
         unlike pandas too: a Parquet timestamp, date or binary column is read as text, and
