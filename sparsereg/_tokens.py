@@ -368,7 +368,10 @@ def _tokens_from_codes(codes, uniques):
 
 def _value_label(v):
     """The readable form of a cell's value: a number as the one its token hashes (5.0 and
-    ``Decimal("5.00")`` as 5, as a column of integers prints it; ``Decimal("0.10")`` as 0.1)."""
+    ``Decimal("5.00")`` as 5, as a column of integers prints it; ``Decimal("0.10")`` as 0.1;
+    True as 1, as a column of bools prints it)."""
+    if isinstance(v, (bool, np.bool_)):  # (True hashes as 1: "b=1" as from a bool column)
+        return str(int(v))
     if isinstance(v, (float, np.floating)) and np.isfinite(v) and float(v).is_integer():
         return str(int(v))
     if isinstance(v, Decimal) and v.is_finite():

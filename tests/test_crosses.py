@@ -869,6 +869,22 @@ def test_explain_names_a_number_alike_whatever_the_column_holding_it(values):
     assert named[1:] == named[:1] * 3
 
 
+def test_explain_names_a_bool_alike_whatever_the_column_holding_it():
+    # True was "b=1" from a column of bools (or Int64), "b=True" from a column of objects (a
+    # stream's chunk of bools with missing values, a frame with None): one hashed column
+    hasher = FeatureCrossHasher([("b",)], n_features=2**40)
+    frames = [
+        pd.DataFrame({"b": [True, False]}),
+        pd.DataFrame({"b": pd.array([1, 0], dtype="Int64")}),
+        pd.DataFrame({"b": np.array([True, False, None], dtype=object)}),
+        pd.DataFrame({"b": np.array([np.True_, np.False_, "text"], dtype=object)}),
+    ]
+    for X in frames:
+        columns = hasher.transform(X).indices[:2]
+        cells = hasher.explain(X, columns)
+        assert [cells[j] for j in columns] == [["b=1"], ["b=0"]]
+
+
 def test_explain_names_a_big_number_by_its_exact_digits():
     # (Decimal("1E+5000") and 10**5000, which the hasher takes, raised "Exceeds the limit (4300
     # digits) for integer string conversion" from str())
