@@ -180,19 +180,24 @@ def open_source(
         column by its type (a decimal with a fraction, or of integers beyond uint64, as
         ``Decimal`` objects); a CSV column by the values of the file's first rows (its first
         64 KiB, or the block a longer header or first row needed; its whole if smaller): as
-        `numeric` reads it, infinities ("inf", "Infinity", "1e400") kept, when they are all
-        numbers or missing; as 1 and 0, which the hasher hashes as pandas' bools, when they
-        are all True or False in any case (true, TRUE, tRUE...) or missing; one at least a
-        value either way; else as text (a column with no value there among them), pandas'
-        spellings of missing ("NA", "null", "nan"...) missing. A later value that does not fit a column read as
-        numbers or bools makes its row bad (name the column in `categorical` to read it as
-        text, "NA" then text), where read_csv would read the whole column as text. Left
-        unlike pandas too: a Parquet timestamp, date or binary column is read as text, and
-        an empty string of a Parquet text column as missing; a CSV column of ids from 2**53
-        with missing values keeps them exact (read_csv rounds them to float64), and "NAN" in
-        a column of numbers is missing (text to read_csv). None: every column that is
-        neither the target, the weight column, numeric nor categorical (`categorical` a list
-        then).
+        numbers when they are all numbers or missing as read_csv reads them (infinities
+        "inf", "Infinity", "1e400" kept; ASCII blanks around a number allowed, Unicode ones
+        not; NaN only as pandas' spellings of missing: "NAN", "+nan", " inf" are text); as 1
+        and 0, which the hasher hashes as pandas' bools, when they are all True or False in
+        any case (true, TRUE, tRUE...) or missing; one at least a value either way; else as
+        text, pandas' spellings of missing ("NA", "null", "nan"...) missing. Unlike pandas
+        still: a CSV column with no value in its first rows is read as text (read_csv: as
+        float64 if all its values are numbers); a later value that does not fit a column
+        read as numbers or bools makes its row bad (name the column in `categorical` to read
+        it as text, "NA" then text), where read_csv reads the column as text, or in a file of
+        more than 262,144 rows as numbers and str mixed, with a DtypeWarning; CSV integers
+        beyond float64's exact ones stay exact where read_csv rounds them to float64 (ids
+        from 2**53 with missing values, or with another number: 9007199254740993 and 1.5),
+        and are read as integers where read_csv reads text (integers beyond int64 with
+        negative ones), a 5000-digit integer as inf (text to read_csv); a Parquet timestamp,
+        date or binary column is read as text, and an empty string of a Parquet text column
+        as missing. None: every column that is neither the target, the weight column,
+        numeric nor categorical (`categorical` a list then).
         ``fit_stream`` and the command line read so every column that a
         :class:`~sparsereg.FeatureCrossHasher` hashes without buckets, named in its crosses or
         not (``crosses=None``: every column but the target and the weight column).
