@@ -17,15 +17,22 @@ PROBA = ("ovr_logistic", "ovr_modified_huber", "softmax")
 # (float weights); the files of other models keep versions 2 and 3, byte for byte
 # 5: a scaler folded into the weights (scaler_input), with any arithmetic of 2-4 and float or
 # quantized weights; the files of other models keep versions 2-4
+# 6: a FeatureCrossHasher first whose unbucketed columns are read as pandas reads them
+# (hashed_columns 'inferred'), with the weights, arithmetic and scaler of 2-5; the files of
+# other models keep versions 2-5, and a file of one before it read those columns as text
 ARITHMETIC = {
     1: ("blas", "ftrl_dense", "ftrl_sparse"),
     2: ("blas", "ftrl"),
     3: ("blas", "ftrl"),
     4: ("blas_fortran", "blas_sparse"),
     5: ("blas", "ftrl", "blas_fortran", "blas_sparse"),
+    6: ("blas", "ftrl", "blas_fortran", "blas_sparse"),
 }
 QUANTIZED_VERSION = 3
 SCALER_VERSION = 5
+HASHED_COLUMNS_VERSION = 6
+# how a file's FeatureCrossHasher columns without buckets are read (open_source's inferred=)
+HASHED_COLUMNS = ("inferred",)
 WEIGHTS_FORMATS = ("float16", "q2.13")
 MAX_N_FEATURES = 2**62
 # weights whose columns are checked for repeats at a time, in a file whose are not sorted
@@ -67,8 +74,18 @@ MEMBERS = {
     "weights_scale": (_FLOAT, 1),
     # present (True) when a scaler was folded into the weights: X is first converted as it did
     "scaler_input": (_BOOL, 0),
+    # 'inferred' when the first transformer is a FeatureCrossHasher whose columns without
+    # buckets are read from files as pandas reads them; absent, they are read as text
+    "hashed_columns": (_STR, 0),
 }
-OPTIONAL = ("classes", "feature_names_in", "weights_format", "weights_scale", "scaler_input")
+OPTIONAL = (
+    "classes",
+    "feature_names_in",
+    "weights_format",
+    "weights_scale",
+    "scaler_input",
+    "hashed_columns",
+)
 # longest text of the short string scalars, in characters
 SHORT_STR_CHARS = {
     "format": 64,
@@ -77,6 +94,7 @@ SHORT_STR_CHARS = {
     "arithmetic": 64,
     "source": 1024,
     "weights_format": 64,
+    "hashed_columns": 64,
     # the transformers' JSON, bounded before it is read (it was read whole, up to max_bytes)
     "transformers": MAX_JSON_CHARS,
 }
@@ -282,6 +300,31 @@ def scaler_input(version, value):
     return value is not None and bool(value)
 
 
+def hashed_columns(version, value):
+    """How the columns of a FeatureCrossHasher first that it hashes without buckets are read
+    from a file: 'inferred' (as pandas reads them), held by a file of format version 6 only;
+    None (as text) for a file of an earlier version, which does not say. (That its first
+    transformer is a FeatureCrossHasher is checked once the transformers are built.)"""
+    if version != HASHED_COLUMNS_VERSION:
+        if value is not None:
+            raise ValueError(
+                f"model file: format version {version} has no hashed_columns; it is format "
+                f"version {HASHED_COLUMNS_VERSION}'s."
+            )
+        return None
+    if value is None:
+        raise ValueError(
+            f"model file: format version {HASHED_COLUMNS_VERSION} needs hashed_columns, one "
+            f"of {HASHED_COLUMNS}."
+        )
+    value = str(value)
+    if value not in HASHED_COLUMNS:
+        raise ValueError(
+            f"model file: unknown hashed_columns {value!r:.100}; expected one of {HASHED_COLUMNS}."
+        )
+    return value
+
+
 def feature_names(names):
     """Column names, none repeated: scikit-learn fits no DataFrame whose names repeat (its
     check of X's names refuses one), so no estimator's export holds such names."""
@@ -298,20 +341,21 @@ def weights_layout(version, weights_format, dtypes, shapes, n_models, arithmetic
 
     A file of format version 3 holds quantized weights and says how in ``weights_format``:
     float16 ``coef_data``; or int16 ``coef_data`` with a ``weights_scale`` per weight vector.
-    One of version 5 (a folded scaler) may hold them so, scored with the arithmetic 'blas'
-    or 'ftrl'. The other versions hold float32 or float64 weights and neither member.
+    One of version 5 (a folded scaler) or 6 (hashed_columns) may hold them so, scored with
+    the arithmetic 'blas' or 'ftrl'. The other versions hold float32 or float64 weights and
+    neither member.
     """
     data = dtypes["coef_data"]
     quantized = version == QUANTIZED_VERSION or (
-        version == SCALER_VERSION and "weights_format" in dtypes
+        version in (SCALER_VERSION, HASHED_COLUMNS_VERSION) and "weights_format" in dtypes
     )
     if not quantized:
         extra = [key for key in ("weights_format", "weights_scale") if key in dtypes]
         if extra:
             raise ValueError(
                 f"model file: format version {version} has no {extra}; quantized "
-                f"weights are format version {QUANTIZED_VERSION} (or {SCALER_VERSION}, with "
-                "weights_format, for a folded scaler)."
+                f"weights are format version {QUANTIZED_VERSION} (or {SCALER_VERSION} or "
+                f"{HASHED_COLUMNS_VERSION}, with weights_format)."
             )
         if not (data.kind == "f" and data.itemsize in (4, 8)):
             raise ValueError(

@@ -38,6 +38,11 @@ LAYOUT_FORMAT_VERSION = 4
 # a reader that does not know scaler_input refuses the file as newer, not as one it misreads;
 # the files of other models keep versions 2-4, byte for byte
 SCALER_FORMAT_VERSION = checks.SCALER_VERSION
+# 6: a FeatureCrossHasher first, whose columns without buckets a file is read with as pandas
+# reads them (hashed_columns 'inferred'), with any weights, arithmetic and scaler of 2-5: a
+# reader that does not know hashed_columns refuses the file as newer, not one it reads with
+# those columns as text; a file of version 2-5 does not say, and is read with them as text
+HASHED_COLUMNS_FORMAT_VERSION = checks.HASHED_COLUMNS_VERSION
 _INT32_MAX = np.iinfo(np.int32).max
 ARITHMETIC = ("blas", "ftrl", "blas_fortran", "blas_sparse")
 
@@ -50,7 +55,9 @@ def model_arrays(fields):
     ``arithmetic`` and ``transformer_specs``; optionally ``weights_format`` ('float16' or
     'q2.13': ``coef`` holds the dequantized weights), ``weights_scale`` (q2.13) and
     ``scaler_input`` (a scaler was folded into the weights; written only when true, so that
-    the files of other models are as before).
+    the files of other models are as before) and ``hashed_columns`` ('inferred': how a
+    FeatureCrossHasher first reads its columns without buckets from a file; None for as text,
+    not written).
     """
     coef = fields["coef"]
     weights_format = fields.get("weights_format")
@@ -59,7 +66,9 @@ def model_arrays(fields):
     arrays = {
         "format": np.array(FORMAT),
         "format_version": np.array(
-            SCALER_FORMAT_VERSION
+            HASHED_COLUMNS_FORMAT_VERSION
+            if fields.get("hashed_columns")
+            else SCALER_FORMAT_VERSION
             if fields.get("scaler_input")
             else LAYOUT_FORMAT_VERSION
             if fields["arithmetic"] in checks.ARITHMETIC[LAYOUT_FORMAT_VERSION]
@@ -85,6 +94,8 @@ def model_arrays(fields):
             arrays[name] = fields[name]
     if fields.get("scaler_input"):
         arrays["scaler_input"] = np.array(True)
+    if fields.get("hashed_columns"):
+        arrays["hashed_columns"] = np.array(fields["hashed_columns"])
     if weights_format:
         scale = fields.get("weights_scale")
         arrays["coef_data"] = _quantize.encode(coef, weights_format, scale)
@@ -206,6 +217,10 @@ def _read(archive, max_bytes):
             f"most {MAX_JSON_CHARS:,} are allowed."
         )
     specs = parse_specs(text)
+    hashed_columns = checks.hashed_columns(
+        s["version"],
+        members["hashed_columns"].read() if "hashed_columns" in members else None,
+    )
 
     indices = members["coef_indices"].read()
     checks.indices(indices, indptr, n_features)
@@ -253,4 +268,5 @@ def _read(archive, max_bytes):
         "weights_format": weights_format,
         "weights_scale": scale,
         "scaler_input": scaler_input,
+        "hashed_columns": hashed_columns,
     }

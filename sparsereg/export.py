@@ -193,6 +193,9 @@ class ExportedLinearModel:
     """
 
     _scaler_input = False  # (a model pickled before it was kept)
+    # 'inferred': a FeatureCrossHasher first reads its columns without buckets from a file as
+    # pandas reads them; None: as text, as a file of format version 2-5 (which does not say)
+    _hashed_columns = None
 
     def __init__(self, *args, **kwargs):
         raise TypeError("an ExportedLinearModel is built by export_model() or load_model().")
@@ -215,6 +218,7 @@ class ExportedLinearModel:
         weights_format=None,
         weights_scale=None,
         scaler_input=False,
+        hashed_columns=None,
     ):
         """The model of ``coef`` (CSR, ``(n_models, n_features)``) and the rest.
 
@@ -248,6 +252,7 @@ class ExportedLinearModel:
         model._matvec = bool(matvec)
         model._arithmetic = str(arithmetic)
         model._scaler_input = bool(scaler_input)
+        model._hashed_columns = hashed_columns
         model._transformer_specs = [dict(spec) for spec in transformer_specs]
         if len(model._transformer_specs) > 1:
             # each outputs a sparse matrix, which none of them reads (predict raised
@@ -258,6 +263,14 @@ class ExportedLinearModel:
                 "sparse matrix, which none of them reads: an exported model has at most one."
             )
         model.transformers = [build_transformer(spec) for spec in model._transformer_specs]
+        if hashed_columns is not None and not (
+            model._transformer_specs
+            and model._transformer_specs[0]["class"] == "FeatureCrossHasher"
+        ):
+            raise ValueError(
+                f"hashed_columns {hashed_columns!r} says how a FeatureCrossHasher first reads "
+                "its columns, but the model's first transformer is not one."
+            )
         if model.transformers and output_width(model.transformers[-1]) != model.n_features_in_:
             raise ValueError(
                 f"the last transformer ({model._transformer_specs[-1]['class']}) "
@@ -687,6 +700,7 @@ class ExportedLinearModel:
                 "weights_format": self.weights_format,
                 "weights_scale": self.weights_scale_,
                 "scaler_input": self._scaler_input,
+                "hashed_columns": self._hashed_columns,
             }
         )
 
@@ -1213,6 +1227,12 @@ def export_model(
         weights_format=weights_format,
         weights_scale=weights_scale,
         scaler_input=scaler is not None,
+        # (the CLI and fit_stream read them so: the file says it, version 6)
+        hashed_columns=(
+            "inferred"
+            if transformer_specs and transformer_specs[0]["class"] == "FeatureCrossHasher"
+            else None
+        ),
     )
 
 
@@ -1257,8 +1277,11 @@ def load_model(file: FileLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> "Export
     ``format_version``, ``kind``, ``proba``, ``source``, ``n_features_in``,
     ``coef_ndim``, ``matvec``, ``arithmetic``, ``coef_data``, ``coef_indices``,
     ``coef_indptr``, ``intercept``, ``transformers`` and optionally ``classes``,
-    ``feature_names_in``, ``weights_format``, ``weights_scale`` and ``scaler_input`` (a
-    bool: a scaler was folded into the weights); any other member, a missing one, an
+    ``feature_names_in``, ``weights_format``, ``weights_scale``, ``scaler_input`` (a
+    bool: a scaler was folded into the weights) and ``hashed_columns`` ('inferred': the
+    command line reads the columns that a FeatureCrossHasher first hashes without buckets as
+    pandas reads them; a file without it, of an earlier version, has them read as text); any
+    other member, a missing one, an
     object, structured or complex dtype, a header whose shape and dtype disagree with the zip entry's
     size or with the model's scalars (number of models, of weights, of features),
     a deflated member expanding more than 100:1 (above 1 MiB), or arrays larger
@@ -1274,7 +1297,10 @@ def load_model(file: FileLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> "Export
     are scored with that layout; version 5 holds the model of a folded scaler
     (``scaler_input`` True; files of versions 2 to 4 written by sparsereg before
     version 5 may hold it too, and load as written), with the weights and
-    arithmetic of versions 2 to 4 (quantized weights scored as 'blas' or 'ftrl').
+    arithmetic of versions 2 to 4 (quantized weights scored as 'blas' or 'ftrl');
+    version 6 holds ``hashed_columns`` 'inferred', its first transformer a
+    FeatureCrossHasher, with the weights, arithmetic and folded scaler of versions 2 to 5
+    (files of other models keep their versions 2 to 5).
     A version newer than this sparsereg reads is refused as such, before its
     members are. The dtypes and shapes are checked from the
     headers; the weights are held as float64, and counted so against ``max_bytes``.

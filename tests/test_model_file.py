@@ -727,7 +727,13 @@ def test_a_newer_files_new_member_is_refused_as_the_newer_version(models):
     refused(saved(arrays), "format version 99 is newer than this sparsereg reads")
     # with every member this sparsereg knows (a q2.13 folded scaler's, fitted on a DataFrame)
     # and a new one: it was refused for its number of members
-    known = ("feature_names_in", "weights_format", "weights_scale", "scaler_input")
+    known = (
+        "feature_names_in",
+        "weights_format",
+        "weights_scale",
+        "scaler_input",
+        "hashed_columns",
+    )
     full = dict(arrays, **{key: np.array(0) for key in known})
     refused(saved(full), "format version 99 is newer than this sparsereg reads")
     arrays.update(format_version=np.array(2))
@@ -787,6 +793,88 @@ def test_a_folded_scalers_file_of_version_2_to_4_still_loads():
         assert_array_equal(as_written.predict_proba(long_rows), as_written.predict_proba(X))
         expected = load_model(saved(written)).predict_proba(X)  # as version 5
         assert_array_equal(as_written.predict_proba(X), expected)
+
+
+def test_a_feature_cross_hashers_file_says_its_columns_are_read_as_pandas_reads_them(models):
+    # format version 6: a reader that does not know hashed_columns refuses the file as newer;
+    # the files of other models keep their versions, without it
+    arrays = arrays_of(models["crosses"])
+    assert int(arrays["format_version"]) == 6 and str(arrays["hashed_columns"]) == "inferred"
+    loaded = load_model(saved(arrays))
+    assert loaded._hashed_columns == "inferred"
+    again = arrays_of(loaded)
+    assert sorted(again) == sorted(arrays)
+    for key in arrays:
+        assert_array_equal(again[key], arrays[key], err_msg=key)
+    for name in ("binary", "multiclass", "regressor", "text"):
+        other = arrays_of(models[name])
+        assert "hashed_columns" not in other and int(other["format_version"]) == 2
+    quantized = arrays_of(export_model(_crosses_pipeline(), weights="q2.13"))
+    assert int(quantized["format_version"]) == 6 and str(quantized["weights_format"]) == "q2.13"
+    assert load_model(saved(quantized))._hashed_columns == "inferred"
+    # with a scaler folded into the weights: both members, version 6
+    from sklearn.preprocessing import MaxAbsScaler
+
+    df, y = raw_rows(0, 200)
+    hasher = FeatureCrossHasher(crosses=[("lat", "lon"), "kind"], buckets={"lat": 0.1, "lon": 0.1})
+    scaled = make_pipeline(hasher, MaxAbsScaler(), SparseFTRLClassifier(random_state=0)).fit(df, y)
+    folded = arrays_of(export_model(scaled))
+    assert int(folded["format_version"]) == 6 and bool(folded["scaler_input"])
+    assert_array_equal(load_model(saved(folded)).predict_proba(df), scaled.predict_proba(df))
+
+
+def _crosses_pipeline():
+    df, y = raw_rows(0, 200)
+    hasher = FeatureCrossHasher(crosses=[("lat", "lon"), "kind"], buckets={"lat": 0.1, "lon": 0.1})
+    return make_pipeline(hasher, SparseFTRLClassifier(random_state=0)).fit(df, y)
+
+
+def test_a_file_before_version_6_reads_its_hashers_columns_as_text(models):
+    arrays = arrays_of(models["crosses"])
+    arrays.pop("hashed_columns")
+    df, _ = raw_rows(1, 50)
+    for version in (2, 3, 5):  # (4 is a scikit-learn model's layout)
+        old = dict(arrays, format_version=np.array(version))
+        if version == 3:
+            old.update(coef_data=old["coef_data"].astype(np.float16), weights_format="float16")
+        if version == 5:
+            old.update(scaler_input=np.array(True))
+        loaded = load_model(saved(old))
+        assert loaded._hashed_columns is None
+        if version == 2:
+            assert_array_equal(loaded.predict_proba(df), models["crosses"].predict_proba(df))
+        assert "hashed_columns" not in arrays_of(loaded)  # and written as it was read
+
+
+HOSTILE_HASHED_COLUMNS = [
+    (dict(hashed_columns=np.array(1)), "hashed_columns has dtype int64; it must be str"),
+    (dict(hashed_columns=np.array(True)), "hashed_columns has dtype bool; it must be str"),
+    (dict(hashed_columns=np.array(["inferred"])), r"hashed_columns has shape \(1,\)"),
+    (dict(hashed_columns=np.array("i" * 65)), "hashed_columns is declared 65 characters"),
+    (dict(hashed_columns=np.array("text")), "unknown hashed_columns 'text'"),
+    (dict(hashed_columns=np.array("")), "unknown hashed_columns ''"),
+    (dict(hashed_columns=np.array("Inferred")), "unknown hashed_columns 'Inferred'"),
+    (dict(hashed_columns=None), r"format version 6 needs hashed_columns"),
+    (dict(format_version=np.array(2)), "format version 2 has no hashed_columns"),
+    (
+        dict(format_version=np.array(5), scaler_input=np.array(True)),
+        "format version 5 has no hashed_columns",
+    ),
+]
+
+
+@pytest.mark.parametrize("edits, match", HOSTILE_HASHED_COLUMNS)
+def test_hashed_columns_that_save_would_not_write_are_refused(models, edits, match):
+    arrays = dict(arrays_of(models["crosses"]), **edits)
+    arrays = {key: value for key, value in arrays.items() if value is not None}
+    refused(saved(arrays), match)
+
+
+@pytest.mark.parametrize("name", ["binary", "text"])
+def test_hashed_columns_without_a_feature_cross_hasher_first_is_refused(models, name):
+    arrays = arrays_of(models[name])
+    arrays.update(format_version=np.array(6), hashed_columns=np.array("inferred"))
+    refused(saved(arrays), "the model's first transformer is not one")
 
 
 class _ReadsToTheEnd(io.FileIO):
