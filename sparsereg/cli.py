@@ -1027,7 +1027,9 @@ def _predict(args):
 
     model = _load_model(args.model, args.data)
     fmt, delimiter = _reading(args)
-    numeric, inferred, categorical = columns_to_read(model.transformers)
+    numeric, inferred, categorical = columns_to_read(
+        model.transformers, inferred=model._hashed_columns == "inferred"
+    )
     options = (
         {"n_features": model.n_features_in_, "zero_based": args.zero_based}
         if fmt == "svmlight"
@@ -1141,7 +1143,9 @@ def _named_columns(model, paths, fmt, delimiter, columns, max_rows, zero_based=F
             "DATA: naming columns needs a model exported with a FeatureCrossHasher; "
             "give no DATA to report this model."
         )
-    numeric, inferred, categorical = columns_to_read(model.transformers)
+    numeric, inferred, categorical = columns_to_read(
+        model.transformers, inferred=model._hashed_columns == "inferred"
+    )
     source = open_source(
         list(paths),
         format=fmt,

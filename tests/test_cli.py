@@ -1657,3 +1657,87 @@ def test_a_weight_column_missing_or_for_svmlight_is_refused(tmp_path, csv_file, 
         main(["train", str(tmp_path / "d.svm"), "--weight-column", "w", "--model", "m.npz"])
     assert exit_info.value.code == 2
     assert "SVMlight files have no weight column" in capsys.readouterr().err
+
+
+def _as_before_version_6(path, out):
+    """The file at ``path`` as a build before format version 6 wrote it: no hashed_columns,
+    and the version of its weights and arithmetic (2: FTRL, float64)."""
+    arrays = model_arrays(path)
+    assert int(arrays["format_version"]) == 6
+    assert str(arrays.pop("hashed_columns")) == "inferred"
+    np.savez(out, **dict(arrays, format_version=np.array(2)))
+
+
+def test_a_model_file_that_does_not_say_how_columns_are_read_is_scored_on_them_as_text(
+    tmp_path, csv_file
+):
+    # a file of format version 2-5 was trained by a CLI that read the hasher's columns as text
+    # (hour 5 hashed as "5"): they were read as pandas reads them (5), and 2,343 of 5,000
+    # predictions of such a file differed from those of its model
+    status, model_path, _ = train(tmp_path, csv_file)
+    assert status == 0
+    old = tmp_path / "old.npz"
+    _as_before_version_6(model_path, old)
+    predict = ["predict", str(csv_file), "--proba", "--quiet", "--out"]
+    assert main([predict[0], str(old), *predict[1:], str(tmp_path / "old.csv")]) == 0
+    assert main([predict[0], str(model_path), *predict[1:], str(tmp_path / "new.csv")]) == 0
+    as_text = pd.read_csv(
+        csv_file, dtype={"site": str, "hour": str}, keep_default_na=False, na_values=[""]
+    ).drop(columns=["click"])
+    assert pd.api.types.is_string_dtype(as_text["hour"])
+    model = load_model(old)
+    preds = pd.read_csv(tmp_path / "old.csv")
+    np.testing.assert_array_equal(preds["prediction"], model.predict(as_text))
+    np.testing.assert_allclose(
+        preds[["proba_0", "proba_1"]], model.predict_proba(as_text), rtol=1e-15
+    )
+    # the file written now says it reads them as pandas does: hour as ints, other predictions
+    rows = pd.read_csv(csv_file).drop(columns=["click"])
+    new = pd.read_csv(tmp_path / "new.csv")
+    np.testing.assert_allclose(
+        new[["proba_0", "proba_1"]], load_model(model_path).predict_proba(rows), rtol=1e-15
+    )
+    assert (new["proba_1"] != preds["proba_1"]).any()
+
+
+def test_report_names_the_cells_of_a_file_that_does_not_say_how_columns_are_read_as_text(
+    tmp_path, csv_file, capsys
+):
+    # the model of an earlier build's CLI, trained on the columns as text: report DATA read
+    # hour as numbers, whose hashes are none of the model's, and named none of hour's weights
+    from sklearn.pipeline import make_pipeline
+
+    from sparsereg.export import export_model
+
+    frame = pd.read_csv(csv_file, dtype={"site": str, "hour": str}, keep_default_na=False)
+    hasher = FeatureCrossHasher(
+        [("site",), ("hour",), ("lat",), ("site", "hour")], buckets={"lat": 0.5}, n_features=2**16
+    )
+    pipe = make_pipeline(hasher, SparseFTRLClassifier(random_state=0))
+    pipe.fit(frame.drop(columns=["click"]), frame["click"])
+    new, old = tmp_path / "new.npz", tmp_path / "old.npz"
+    export_model(pipe).save(new)
+    _as_before_version_6(new, old)
+    assert main(["report", str(old), str(csv_file), "--top", "1000", "--json"]) == 0
+    weights = json.loads(capsys.readouterr().out)["top_weights"]
+    assert all(w["cells"] for w in weights)  # every column named from the data
+    assert any("hour=" in json.dumps(w["cells"]) for w in weights)
+
+
+@pytest.mark.parametrize(
+    "hasher, inferred",
+    [
+        (FeatureCrossHasher([("site", "hour"), ("lat",)], buckets={"lat": 0.5}), ("site", "hour")),
+        (FeatureCrossHasher(None, buckets={"lat": 0.5}), None),
+        (FeatureCrossHasher([(0, 1)]), None),
+    ],
+)
+def test_columns_read_as_text_are_those_read_as_pandas_reads_them(hasher, inferred):
+    from sparsereg.stream._model import columns_to_read
+
+    numeric, read_inferred, categorical = columns_to_read([hasher])
+    assert read_inferred == inferred
+    numeric_as_text, no_inferred, text = columns_to_read([hasher], inferred=False)
+    assert numeric_as_text == numeric and no_inferred == ()
+    # every column not named otherwise (None), or the inferred ones and the text ones
+    assert text == (None if inferred is None else [*inferred, *categorical])

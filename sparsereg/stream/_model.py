@@ -97,7 +97,7 @@ class StreamModel:
         return columns_to_read(self.transformers)
 
 
-def columns_to_read(transformers):
+def columns_to_read(transformers, inferred=True):
     """(numeric, inferred, categorical) input columns, when a FeatureCrossHasher names them.
 
     Bucketed columns are read as numbers; every other column of a cross as pandas reads it
@@ -107,7 +107,18 @@ def columns_to_read(transformers):
     read it). ``inferred`` is None when the hasher reads every column (no crosses, or crosses
     by position: the file's column order decides): every column not otherwise named then.
     ``categorical`` is None when the first transformer is not a FeatureCrossHasher.
+
+    With ``inferred=False`` the columns read as pandas reads them are read as text instead
+    (``inferred`` empty), as they were for the model of a file that does not say how (format
+    version 2-5: ``hashed_columns`` absent).
     """
+    numeric, guessed, text = _columns_to_read(transformers)
+    if inferred or text is None:
+        return numeric, guessed, text
+    return numeric, (), None if guessed is None else [*guessed, *text]
+
+
+def _columns_to_read(transformers):
     first = transformers[0] if transformers else None
     if not isinstance(first, FeatureCrossHasher):
         return (), (), None
