@@ -2439,6 +2439,16 @@ def test_weights_for_an_estimator_whose_partial_fit_takes_none_are_refused(tmp_p
     assert not hasattr(est, "coef_")
 
 
+def trained_in_memory(model, X, y, batch_rows):
+    """``model`` (a hasher, then a classifier) trained in memory on the frame ``X`` as a stream
+    of ``batch_rows`` trains it: the hasher fitted, then ``partial_fit`` batch by batch."""
+    hasher, est = model[0], model[-1]
+    Xt = hasher.fit_transform(X)
+    for k in range(0, len(y), batch_rows):
+        est.partial_fit(Xt[k : k + batch_rows], y[k : k + batch_rows], classes=[0, 1])
+    return est
+
+
 def _typed_frame(rng, n, big_missing):
     """Columns of every kind a file holds: ints, floats (integral ones among them), text (digit
     strings and pandas' spellings of missing among it), ids beyond 2**53, bools, each but the
@@ -2515,13 +2525,8 @@ def test_a_file_streamed_hashes_as_the_file_read_by_pandas(
         model(), str(path), target="y", batch_rows=batch_rows, classes=[0, 1]
     )
     X, y = split(read, target="y")
-    in_memory = model()
-    hasher, est = in_memory[0], in_memory[-1]
-    Xt = hasher.fit_transform(X)
-    for k in range(0, n, batch_rows):
-        est.partial_fit(Xt[k : k + batch_rows], y[k : k + batch_rows], classes=[0, 1])
     assert history.rows == n and history.bad_rows == 0
-    assert_same_state(streamed[-1], est)
+    assert_same_state(streamed[-1], trained_in_memory(model(), X, y, batch_rows))
 
 
 def test_a_parquet_decimal_with_a_fraction_hashes_as_its_decimals_in_memory(tmp_path):
@@ -2543,12 +2548,7 @@ def test_a_parquet_decimal_with_a_fraction_hashes_as_its_decimals_in_memory(tmp_
 
     streamed, _ = fit_stream(model(), str(path), target="y", batch_rows=2, classes=[0, 1])
     X, y = split(pd.read_parquet(path), target="y")
-    in_memory = model()
-    hasher, est = in_memory[0], in_memory[-1]
-    Xt = hasher.fit_transform(X)
-    for k in range(0, len(y), 2):
-        est.partial_fit(Xt[k : k + 2], y[k : k + 2], classes=[0, 1])
-    assert_same_state(streamed[-1], est)
+    assert_same_state(streamed[-1], trained_in_memory(model(), X, y, 2))
 
 
 def test_parquet_decimal_ids_beyond_uint64_hash_as_their_decimals_in_memory(tmp_path):
@@ -2632,9 +2632,4 @@ def test_categorical_none_given_reads_every_column_as_text(tmp_path, crosses):
     as_written = dict(dtype=str, keep_default_na=False, na_values=[""])
     for options, streamed in ((as_written, as_text), ({}, read)):
         X, y = split(pd.read_csv(path, **options).astype({"y": int}), target="y")
-        in_memory = model()
-        hasher, est = in_memory[0], in_memory[-1]
-        Xt = hasher.fit_transform(X)
-        for k in range(0, len(y), 7):
-            est.partial_fit(Xt[k : k + 7], y[k : k + 7], classes=[0, 1])
-        assert_same_state(streamed[-1], est)
+        assert_same_state(streamed[-1], trained_in_memory(model(), X, y, 7))
