@@ -1025,6 +1025,7 @@ def export_model(
     *,
     weights: str | None = "float64",
     random_state: int | np.random.RandomState | None = 0,
+    hashed_columns: str = "inferred",
 ) -> "ExportedLinearModel":
     """Keep the non-zero weights of a fitted linear model, for inference only.
 
@@ -1069,6 +1070,14 @@ def export_model(
     random_state : int, RandomState instance or None, default=0
         Seed of the randomized rounding of 'q2.13': the same seed gives the same
         weights. Unused by the other formats.
+    hashed_columns : {'inferred', 'text'}, default='inferred'
+        How ``sparsereg predict`` and ``sparsereg report`` read from files the columns that
+        a :class:`~sparsereg.crosses.FeatureCrossHasher` first step hashes without buckets,
+        as the model was trained on them: 'inferred' as pandas reads them (as ``fit_stream``
+        and ``sparsereg train`` read them by default, and ``pd.read_csv``), 'text' as text
+        (a model trained with ``fit_stream(..., reader_options={"categorical": None})`` or
+        on a frame read with ``dtype=str``); the file says it (format version 6) or, for
+        'text', is written as before it did. Unused without such a first step.
 
     Returns
     -------
@@ -1132,6 +1141,10 @@ def export_model(
     True
     """
     weights_format = _quantize.check_choice(weights)
+    if not (isinstance(hashed_columns, str) and hashed_columns in ("inferred", "text")):
+        raise ValueError(
+            f"hashed_columns must be 'inferred' or 'text'; got {hashed_columns!r:.100}."
+        )
     try:  # refused whatever the format, not only where it is used
         check_random_state(random_state)
     except (TypeError, ValueError):
@@ -1227,10 +1240,12 @@ def export_model(
         weights_format=weights_format,
         weights_scale=weights_scale,
         scaler_input=scaler is not None,
-        # (the CLI and fit_stream read them so: the file says it, version 6)
+        # (the file says 'inferred', version 6; a file that does not say is read as text)
         hashed_columns=(
             "inferred"
-            if transformer_specs and transformer_specs[0]["class"] == "FeatureCrossHasher"
+            if hashed_columns == "inferred"
+            and transformer_specs
+            and transformer_specs[0]["class"] == "FeatureCrossHasher"
             else None
         ),
     )

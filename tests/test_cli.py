@@ -1724,6 +1724,52 @@ def test_report_names_the_cells_of_a_file_that_does_not_say_how_columns_are_read
     assert any("hour=" in json.dumps(w["cells"]) for w in weights)
 
 
+def test_a_model_trained_on_columns_as_text_exports_so_for_predict_and_report(
+    tmp_path, csv_file, capsys
+):
+    # fit_stream(reader_options={"categorical": None}) trains on the columns as text: exported
+    # as 'inferred' (the only way at first), predict read hour as numbers, hashes the model
+    # never saw
+    from sklearn.pipeline import make_pipeline
+
+    from sparsereg.export import export_model
+
+    hasher = FeatureCrossHasher(
+        [("site",), ("hour",), ("lat",), ("site", "hour")], buckets={"lat": 0.5}, n_features=2**16
+    )
+    pipe = make_pipeline(hasher, SparseFTRLClassifier(random_state=0))
+    pipe = fit_stream(
+        pipe, str(csv_file), target="click", classes=[0, 1], reader_options={"categorical": None}
+    )[0]
+    path = tmp_path / "text.npz"
+    export_model(pipe, hashed_columns="text").save(path)
+    assert "hashed_columns" not in model_arrays(path)  # a file that does not say: as text
+    out = tmp_path / "p.csv"
+    assert main(["predict", str(path), str(csv_file), "--proba", "--quiet", "--out", str(out)]) == 0
+    as_text = pd.read_csv(
+        csv_file, dtype={"site": str, "hour": str}, keep_default_na=False, na_values=[""]
+    ).drop(columns=["click"])
+    np.testing.assert_allclose(
+        pd.read_csv(out)[["proba_0", "proba_1"]], pipe.predict_proba(as_text), rtol=1e-15
+    )
+    assert main(["report", str(path), str(csv_file), "--top", "1000", "--json"]) == 0
+    weights = json.loads(capsys.readouterr().out)["top_weights"]
+    assert any("hour=" in json.dumps(w["cells"]) for w in weights)
+    with pytest.raises(ValueError, match="hashed_columns must be 'inferred' or 'text'"):
+        export_model(pipe, hashed_columns="pandas")
+
+
+def test_report_names_the_cells_of_a_file_that_says_its_columns_are_read_as_pandas_does(
+    tmp_path, csv_file, capsys
+):
+    # (read as text, hour 5 is "5", none of the model's hashes: no hour cell would be named)
+    status, model_path, _ = train(tmp_path, csv_file, capsys=capsys)
+    assert status == 0 and str(model_arrays(model_path)["hashed_columns"]) == "inferred"
+    assert main(["report", str(model_path), str(csv_file), "--top", "1000", "--json"]) == 0
+    weights = json.loads(capsys.readouterr().out)["top_weights"]
+    assert any("hour=" in json.dumps(w["cells"]) for w in weights)
+
+
 @pytest.mark.parametrize(
     "hasher, inferred",
     [
