@@ -349,6 +349,27 @@ def test_a_resume_names_the_files_by_any_path_and_refuses_others_of_the_same_nam
     assert comparable(history) == comparable(full_history)
 
 
+def test_a_checkpoint_of_a_run_that_read_the_hashers_columns_as_text_is_not_resumed(tmp_path):
+    # a build before this one read the hasher's columns as text ("5"): resumed, the rest of
+    # the run hashed them as pandas reads them (5), two models in one
+    pytest.importorskip("pyarrow")
+    path = tmp_path / "day.csv"
+    pd.concat(click_batches(n_batches=2, rows=500)).to_csv(path, index=False)
+    kwargs = dict(target="click", batch_rows=200, passes=2)
+    written, old = tmp_path / "new.ckpt", tmp_path / "old.ckpt"
+    with pytest.raises(KeyboardInterrupt):
+        fit_stream(pipeline(), str(path), checkpoint=written, progress=interrupt_after(3), **kwargs)
+    with np.load(written) as arrays:
+        meta = json.loads(str(arrays["meta"]))
+    assert meta.pop("read_as_pandas") == ["hour", "site"]
+    _tamper(written, old, "meta", np.array(json.dumps(meta)))  # as such a build wrote it
+    with pytest.raises(ValueError, match=r"different run.*read_as_pandas: None -> \['hour'"):
+        fit_stream(pipeline(), str(path), checkpoint=old, resume=True, **kwargs)
+    full = fit_stream(pipeline(), str(path), **kwargs)[0]
+    resumed = fit_stream(pipeline(), str(path), checkpoint=written, resume=True, **kwargs)[0]
+    assert_same_state(resumed[-1], full[-1])
+
+
 def test_a_checkpoint_naming_its_files_as_given_resumes_and_names_a_file_that_grew(
     tmp_path, monkeypatch
 ):

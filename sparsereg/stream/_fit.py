@@ -151,6 +151,7 @@ def _run_description(
     loss,
     skip_bad_rows,
     reader_options,
+    inferred,
     digests=True,
 ):
     return {
@@ -168,6 +169,12 @@ def _run_description(
         "loss": loss,
         "skip_bad_rows": bool(skip_bad_rows),
         "reader_options": plain(dict(sorted((reader_options or {}).items())), digests),
+        # the columns read as pandas reads them (open_source's inferred): a checkpoint of a
+        # build that read them as text has none, and resumed it would hash 123 where it hashed
+        # "123"; a run without them says None, as such a checkpoint does
+        "read_as_pandas": (
+            "every column not named otherwise" if inferred is None else sorted(inferred) or None
+        ),
     }
 
 
@@ -501,9 +508,9 @@ def fit_stream(
     described = (sm, src, target, weight_column, batch_rows, holdout, name, skip_bad_rows)
     description = undigested = None
     if checkpoint is not None:
-        description = _run_description(*described, reader_options)
+        description = _run_description(*described, reader_options, inferred)
     if resume:  # (a checkpoint before version 3 spelt a lambda or local function undigested)
-        undigested = _run_description(*described, reader_options, digests=False)
+        undigested = _run_description(*described, reader_options, inferred, digests=False)
 
     trainer = _Trainer(sm, src, name, holdout, classes, progress, passes, skip_bad_rows)
     # a resume refused or stopped before this process trained a batch leaves the estimator
