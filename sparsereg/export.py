@@ -1076,8 +1076,11 @@ def export_model(
         as the model was trained on them: 'inferred' as pandas reads them (as ``fit_stream``
         and ``sparsereg train`` read them by default, and ``pd.read_csv``), 'text' as text
         (a model trained with ``fit_stream(..., reader_options={"categorical": None})`` or
-        on a frame read with ``dtype=str``); the file says it (format version 6) or, for
-        'text', is written as before it did. Unused without such a first step.
+        on a frame read with ``dtype=str``). 'inferred' is recorded in the file (format
+        version 6, ``hashed_columns``); with 'text' the file is written as before (versions
+        2-5, no such member), and ``predict`` reads the columns as text. A model trained with
+        some of them as text and others as pandas reads them (``reader_options={"categorical":
+        [...]}``) is exported faithfully by neither. Unused without such a first step.
 
     Returns
     -------
