@@ -88,14 +88,26 @@ def _to_float(pa, pc, arr, inferred=False):
             return pc.cast(arr, pa.float64()), []
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # e.g. a timestamp column
             arr = pc.cast(arr, pa.string())
-    mask = _numbers_as_text(pa, pc, arr) if inferred else None
-    if mask is not None:  # (few columns hold one: the others are cast as they are)
-        arr = pc.if_else(mask, pa.scalar(None, arr.type), arr)
-    bad = [] if mask is None else np.flatnonzero(mask.to_numpy(zero_copy_only=False)).tolist()
     try:
-        return pc.cast(arr, pa.float64()), bad
+        values = pc.cast(arr, pa.float64())
     except pa.ArrowInvalid:
-        pass
+        values = None
+    # a `_numbers_as_text` value has blanks (the cast fails) or casts to NaN: the regex, 7x
+    # the cast's time, only then
+    mask = None
+    if inferred and (values is None or pc.any(pc.is_nan(values)).as_py()):
+        mask = _numbers_as_text(pa, pc, arr)
+    if mask is None:
+        if values is not None:
+            return values, []
+        bad = []
+    else:
+        arr = pc.if_else(mask, pa.scalar(None, arr.type), arr)
+        bad = np.flatnonzero(mask.to_numpy(zero_copy_only=False)).tolist()
+        try:
+            return pc.cast(arr, pa.float64()), bad
+        except pa.ArrowInvalid:
+            pass
     # " 2" is a number to pandas, not to Arrow's cast (and "\xa02" text to pandas)
     arr = (pc.ascii_trim_whitespace if inferred else pc.utf8_trim_whitespace)(arr)
     try:
@@ -159,11 +171,12 @@ def _as_decimals(pa, pc, arr):
     """Whether an inferred column is read as ``Decimal`` objects, as pandas.read_parquet gives
     it: a decimal with fractional digits, or of none with a value beyond int64 and uint64
     (`_integers` cannot hold it: float64 would merge ids)."""
-    if pa.types.is_dictionary(arr.type):
-        arr = arr.cast(arr.type.value_type)
-    if not pa.types.is_decimal(arr.type):
-        return False
-    return arr.type.scale > 0 or _integers(pa, pc, arr) is None
+    kind = arr.type.value_type if pa.types.is_dictionary(arr.type) else arr.type
+    if not pa.types.is_decimal(kind):
+        return False  # (a dictionary of another type is not decoded to see it)
+    if kind.scale > 0:
+        return True
+    return _integers(pa, pc, arr.cast(kind) if kind != arr.type else arr) is None
 
 
 def _distinct_decimals(pa, arr):
@@ -200,10 +213,9 @@ def _integers(pa, pc, arr):
 
 
 def _all_numbers(pa, pc, arr):
-    """Whether a text array holds a value and every value is a number or missing as read_csv
-    reads them (`_to_float`'s ``inferred``: ASCII blanks around a number allowed, not
+    """Whether a `_decoded` text array holds a value and every value is a number or missing
+    as read_csv reads them (`_to_float`'s ``inferred``: ASCII blanks around a number allowed, not
     "NAN"): a column of no value is not decided numbers (a later value may well be text)."""
-    arr = _decoded(pa, pc, arr)
     if arr.null_count == len(arr):
         return False
     # (the first values first: a column of text mostly shows it there, and a failing cast
@@ -220,6 +232,14 @@ def _all_numbers(pa, pc, arr):
     return True
 
 
+def _ascii_trimmed(pc, text):
+    """``text`` without the ASCII blanks around its values; None where none has any."""
+    trimmed = pc.ascii_trim_whitespace(text)
+    if pc.sum(pc.binary_length(trimmed)).as_py() == pc.sum(pc.binary_length(text)).as_py():
+        return None
+    return trimmed
+
+
 def _cast_trimmed(pa, pc, text):
     """``(float64 values, whether blanks were trimmed)`` of text whose values are all
     numbers, ASCII blanks around one allowed; None if one is not. (The cast with blanks
@@ -228,8 +248,8 @@ def _cast_trimmed(pa, pc, text):
         return pc.cast(text, pa.float64()), False
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
-    trimmed = pc.ascii_trim_whitespace(text)
-    if pc.sum(pc.binary_length(trimmed)).as_py() == pc.sum(pc.binary_length(text)).as_py():
+    trimmed = _ascii_trimmed(pc, text)
+    if trimmed is None:
         return None
     try:
         return pc.cast(trimmed, pa.float64()), True
@@ -240,11 +260,10 @@ def _cast_trimmed(pa, pc, text):
 def _integer_spelling(pa, pc, text):
     """``text`` without the blanks around a value and a "+" before its digits (" 12", "+12"),
     which pandas reads as integers as it reads "12"; None where no value has them."""
-    trimmed = pc.ascii_trim_whitespace(text)
-    if pc.any(pc.starts_with(trimmed, "+")).as_py():
-        return pc.replace_substring_regex(trimmed, r"^\+([0-9])", r"\1")
-    if pc.sum(pc.binary_length(trimmed)).as_py() == pc.sum(pc.binary_length(text)).as_py():
-        return None
+    trimmed = _ascii_trimmed(pc, text)
+    spelled = text if trimmed is None else trimmed
+    if pc.any(pc.starts_with(spelled, "+")).as_py():
+        return pc.replace_substring_regex(spelled, r"^\+([0-9])", r"\1")
     return trimmed
 
 
@@ -480,10 +499,10 @@ _BOOL_WORDS = ["true", "false"]
 
 
 def _all_bools(pa, pc, arr):
-    """Whether a text array holds a value and every value is a bool's text in any case
-    ("True", "tRUE", "false": `_bool_words`) or missing: a column pandas reads as bools."""
+    """Whether a `_decoded` text array holds a value and every value is a bool's text in any
+    case ("True", "tRUE", "false": `_bool_words`) or missing: a column pandas reads as bools."""
     for part in (arr.slice(0, 64), arr):  # (the first values first, as in `_all_numbers`)
-        values = _decoded(pa, pc, part).drop_null()
+        values = part.drop_null()
         if not pc.all(pc.or_(*_bool_words(pa, pc, values))).as_py():
             return False
     return len(values) > 0
@@ -877,8 +896,11 @@ class _ArrowSource(Source):
                 return set()  # no row: no value decides numbers
             except pa.ArrowInvalid as exc:  # (the block `_names` read them in)
                 raise ValueError(f"{self.files[i]}: {exc}") from None
-        self._bools[i] = {n for n in inferred if _all_bools(pa, pc, batch.column(n))}
-        return self._bools[i] | {n for n in inferred if _all_numbers(pa, pc, batch.column(n))}
+        first = {n: _decoded(pa, pc, batch.column(n)) for n in inferred}
+        self._bools[i] = {n for n in inferred if _all_bools(pa, pc, first[n])}
+        return self._bools[i] | {
+            n for n in inferred if n not in self._bools[i] and _all_numbers(pa, pc, first[n])
+        }
 
     def _label_columns(self):
         """The columns read beside the features: the target and the weight column."""

@@ -366,8 +366,9 @@ def fit_stream(
         :class:`~sparsereg.FeatureCrossHasher`, which reads each column it hashes without
         buckets as pandas reads it (``{"categorical": None}``: every column not named numeric
         as text; export such a model with ``export_model(..., hashed_columns="text")``, so
-        that ``sparsereg predict`` reads its columns so too); with another first step a CSV file's columns are read as text unless named
-        (e.g. ``{"numeric": ["price", "age"]}`` before a ``StandardScaler``).
+        that ``sparsereg predict`` reads its columns so too); with another first step a CSV
+        file's columns are read as text unless named (e.g. ``{"numeric": ["price", "age"]}``
+        before a ``StandardScaler``).
 
     Returns
     -------
