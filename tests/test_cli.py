@@ -8,9 +8,11 @@ import itertools
 import json
 import os
 import re
+import runpy
 import signal
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 
@@ -954,31 +956,53 @@ def svmlight_lines(n=3000, seed=0):
     return "".join(lines).encode()
 
 
-def test_svmlight_lines_on_stdin_train_the_model_of_their_file(tmp_path):
+def _stdin_from_a_pipe(monkeypatch, given):
+    """``sys.stdin`` the read end of a true pipe (not seekable, short reads, as ``zcat ... |``
+    gives it), opened as the interpreter opens fd 0; a thread writes `given` and closes its end."""
+    read_end, write_end = os.pipe()
+
+    def write():
+        try:
+            with open(write_end, "wb") as pipe:
+                pipe.write(given)
+        except BrokenPipeError:  # (a reader that did not read it all: as subprocess.run's input)
+            pass
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    stdin = open(read_end, "r")  # (a TextIOWrapper on a BufferedReader on the pipe's FileIO)
+    monkeypatch.setattr(sys, "stdin", stdin)
+    return stdin, writer
+
+
+def test_svmlight_lines_on_stdin_train_the_model_of_their_file(tmp_path, monkeypatch, capsys):
     # (DATA - was refused: "standard input cannot be read"); as Vowpal Wabbit reads them,
-    # `zcat day.svm.gz | sparsereg train - --format svmlight`, plain or gzip'd
+    # `zcat day.svm.gz | sparsereg train - --format svmlight`, plain or gzip'd.
+    # main() as the program runs it, its stdin a true pipe (_stdin_from_a_pipe): no interpreter
     rows = svmlight_lines()
     (tmp_path / "rows.svm").write_bytes(rows)
     options = ["--n-features", "64", "--batch-rows", "700", "--holdout", "7", "--quiet"]
     by_path = tmp_path / "by_path.npz"
     assert main(["train", str(tmp_path / "rows.svm"), "--model", str(by_path), *options]) == 0
-    program = [sys.executable, "-m", "sparsereg"]
     for name, given in (("piped.npz", rows), ("gzipped.npz", gzip.compress(rows))):
         command = ["train", "-", "--format", "svmlight", "--model", str(tmp_path / name)]
-        done = subprocess.run([*program, *command, *options], input=given, capture_output=True)
-        assert done.returncode == 0, done.stderr
+        stdin, writer = _stdin_from_a_pipe(monkeypatch, given)
+        with stdin:
+            status = main([*command, *options])
+        writer.join(timeout=60)
+        assert status == 0, capsys.readouterr().err
         assert_same_model(by_path, tmp_path / name)
-    predicted = [
-        subprocess.run(
-            [*program, "predict", str(by_path), data, "--format", "svmlight", "--quiet"],
-            input=rows,
-            capture_output=True,
-        )
-        for data in (str(tmp_path / "rows.svm"), "-")
-    ]
-    assert [p.returncode for p in predicted] == [0, 0]
-    assert predicted[1].stdout == predicted[0].stdout
-    assert len(predicted[1].stdout.splitlines()) == 3001  # a header, a line a row
+    capsys.readouterr()
+    predicted = []
+    for data in (str(tmp_path / "rows.svm"), "-"):
+        stdin, writer = _stdin_from_a_pipe(monkeypatch, rows)
+        with stdin:
+            status = main(["predict", str(by_path), data, "--format", "svmlight", "--quiet"])
+        writer.join(timeout=60)
+        predicted.append((status, capsys.readouterr().out))
+    assert [status for status, _ in predicted] == [0, 0]
+    assert predicted[1][1] == predicted[0][1]
+    assert len(predicted[1][1].splitlines()) == 3001  # a header, a line a row
 
 
 @pytest.mark.parametrize(
@@ -1027,14 +1051,13 @@ def test_stdin_that_is_not_a_binary_stream_is_a_usage_error(tmp_path, capsys, mo
         main([*command, str(tmp_path / "text.npz")])
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
-    done = subprocess.run(
-        [sys.executable, "-m", "sparsereg", *command, str(tmp_path / "closed.npz")],
-        capture_output=True,
-        preexec_fn=lambda: os.close(0),  # (the program's stdin closed: sh's <&-)
-        text=True,
-    )
-    assert (done.returncode, done.stdout) == (2, "")
-    assert message in done.stderr and "Traceback" not in done.stderr
+    # the program's stdin closed (sh's <&-): the interpreter starts with sys.stdin None
+    monkeypatch.setattr(sys, "stdin", None)
+    with pytest.raises(SystemExit) as exit_info:
+        main([*command, str(tmp_path / "closed.npz")])
+    assert exit_info.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == "" and message in err and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["by_path.npz", "rows.svm", "wrapped.npz"]
 
 
@@ -1335,37 +1358,34 @@ def test_sigterm_saves_a_checkpoint_and_exits_143_leaving_no_temporary_file(tmp_
 
 
 @pytest.mark.parametrize("disposition", ["ignored", "handled"])
-def test_an_error_is_reported_as_such_whatever_sigterm_was_set_to(tmp_path, disposition):
+def test_an_error_is_reported_as_such_whatever_sigterm_was_set_to(
+    tmp_path, capsys, monkeypatch, disposition
+):
     # with SIGTERM ignored (`trap '' TERM`) or handled by the caller, the SIGTERM guard caught
     # the command's ValueError and yielded again: "RuntimeError: generator didn't stop after
-    # throw()" and a traceback instead of the usage error (status 2)
-    setup = (
-        "signal.signal(signal.SIGTERM, signal.SIG_IGN)"
-        if disposition == "ignored"
-        else "signal.signal(signal.SIGTERM, lambda *a: None)"
-    )
-    code = (
-        f"import signal, sys; {setup}; from sparsereg.cli import main; "
-        "after = signal.getsignal(signal.SIGTERM)\n"
-        "try:\n    main(sys.argv[1:])\nexcept SystemExit as exc:\n"
-        "    assert signal.getsignal(signal.SIGTERM) is after; raise"
-    )
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            code,
-            "train",
-            "--model",
-            str(tmp_path / "m.npz"),
-            str(tmp_path / "x.unknownext"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 2, done.stderr
-    assert "Traceback" not in done.stderr and "sparsereg" in done.stderr
+    # throw()" and a traceback instead of the usage error (status 2). main() as a caller of
+    # this process calls it, SIGTERM set as that caller set it (no signal is sent)
+    # (and `python -m sparsereg` as runpy runs it here, whose guard is the one described)
+    setting = signal.SIG_IGN if disposition == "ignored" else (lambda *a: None)
+    argv = ["train", "--model", str(tmp_path / "m.npz"), str(tmp_path / "x.unknownext")]
+    previous = signal.signal(signal.SIGTERM, setting)
+    try:
+        after = signal.getsignal(signal.SIGTERM)
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        assert signal.getsignal(signal.SIGTERM) is after
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and "sparsereg" in err, err
+        monkeypatch.setattr(sys, "argv", ["sparsereg", *argv])
+        with pytest.raises(SystemExit) as exit_info:
+            runpy.run_module("sparsereg", run_name="__main__", alter_sys=True)
+        assert signal.getsignal(signal.SIGTERM) is after
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and "sparsereg" in err, err
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @pytest.mark.parametrize(
