@@ -9,6 +9,7 @@ import json
 import os
 import re
 import runpy
+import shutil
 import signal
 import subprocess
 import sys
@@ -555,16 +556,27 @@ def test_the_readme_shows_the_help_of_train(monkeypatch, capsys):
     assert help_text.strip() in readme
 
 
+@pytest.fixture(scope="module")
+def default_model_of_clicks(tmp_path_factory):
+    """`sparsereg train clicks.csv --target click` (its defaults: 2**24 features), trained once
+    for the tests that only need such a model file (each copies it; none writes it)."""
+    folder = tmp_path_factory.mktemp("default_model")
+    clicks().to_csv(folder / "clicks.csv", index=False)
+    model = folder / "m.npz"
+    args = ["train", str(folder / "clicks.csv"), "--target", "click", "--model", str(model)]
+    assert main([*args, "--quiet"]) == 0
+    return model
+
+
 @pytest.mark.parametrize("option", ["--model", "--checkpoint", "--out"])
 @pytest.mark.parametrize("name", ["", "folder/"])
 def test_an_output_that_names_no_file_is_a_usage_error(
-    tmp_path, csv_file, capsys, monkeypatch, option, name
+    tmp_path, csv_file, capsys, monkeypatch, default_model_of_clicks, option, name
 ):
     # (it failed after training, or after predicting: "No such file or directory:
     # '..<hex>.tmp' -> ''")
     model = tmp_path / "m.npz"
-    assert main(["train", str(csv_file), "--target", "click", "--model", str(model)]) == 0
-    capsys.readouterr()
+    shutil.copyfile(default_model_of_clicks, model)  # (`train csv_file`, trained once)
     monkeypatch.chdir(tmp_path)
     if option == "--out":
         args = ["predict", str(model), str(csv_file), "--out", name]
@@ -631,7 +643,7 @@ def test_rows_the_hasher_refuses_are_named_or_skipped(tmp_path, csv_file, capsys
 
 
 def test_bad_rows_are_counted_when_a_whole_batch_is_bad(tmp_path, capsys):
-    data = clicks(1000)
+    data = clicks(500)  # (100 batches of 5: each costs the reader ~7 ms, whatever its rows)
     path = tmp_path / "some_bad.csv"
     lines = data.to_csv(index=False).splitlines()
     for k in range(401, 411):  # rows 401-410: a whole batch of 5 twice
@@ -640,7 +652,7 @@ def test_bad_rows_are_counted_when_a_whole_batch_is_bad(tmp_path, capsys):
     status, _, summary = train(
         tmp_path, path, "--skip-bad-rows", "--batch-rows", "5", capsys=capsys
     )
-    assert status == 0 and summary["bad_rows"] == 10 and summary["rows"] == 990
+    assert status == 0 and summary["bad_rows"] == 10 and summary["rows"] == 490
 
 
 def test_predict_leaves_no_partial_output_on_error(tmp_path, csv_file, capsys):
@@ -833,6 +845,7 @@ def test_a_bucket_on_a_column_no_feature_uses_is_a_usage_error(tmp_path, csv_fil
     # (the column was not read, and the hasher said "column 'lat' not found in X" after
     # opening the file, though the file has it)
     args = ["train", str(csv_file), "--target", "click", "--model", str(tmp_path / "m.npz")]
+    args += ["--n-features", "2**16"]  # (not the default 2**24: ~0.3 s a model on any data)
     with pytest.raises(SystemExit) as exit_info:
         main([*args, "--features", "site,hour", "--bucket", "lat=0.1", "--quiet"])
     assert exit_info.value.code == 2
