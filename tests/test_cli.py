@@ -2,6 +2,7 @@
 
 import bz2
 import faulthandler
+import functools
 import gzip
 import io
 import itertools
@@ -41,10 +42,19 @@ def clicks(n=3000, seed=0):
     return pd.DataFrame({"site": site, "hour": hour, "lat": lat, "click": click})
 
 
+@functools.cache
+def clicks_csv(n=3000, seed=0):
+    """The bytes ``clicks(n, seed).to_csv(path, index=False)`` writes, made once (no test
+    changes them: each writes them into a file of its own)."""
+    buffer = io.BytesIO()
+    clicks(n, seed).to_csv(buffer, index=False)
+    return buffer.getvalue()
+
+
 @pytest.fixture
 def csv_file(tmp_path):
     path = tmp_path / "clicks.csv"
-    clicks().to_csv(path, index=False)
+    path.write_bytes(clicks_csv())
     return path
 
 
@@ -478,9 +488,8 @@ def _stopped_after_a_checkpoint(command, checkpoint, signum):
 
 
 def test_ctrl_c_saves_a_checkpoint_and_resume_gives_the_uninterrupted_model(tmp_path):
-    data = clicks(30_000, seed=1)
     path = tmp_path / "big.csv"
-    data.to_csv(path, index=False)
+    path.write_bytes(clicks_csv(30_000, seed=1))
     # three passes: the first checkpoint (after 10,000 rows) comes long before the end
     common = [
         sys.executable,
@@ -1356,7 +1365,7 @@ def test_a_file_name_that_is_not_utf8_is_named_not_a_codec_error(tmp_path, csv_f
 
 def test_sigterm_saves_a_checkpoint_and_exits_143_leaving_no_temporary_file(tmp_path):
     path = tmp_path / "big.csv"
-    clicks(30_000, seed=1).to_csv(path, index=False)
+    path.write_bytes(clicks_csv(30_000, seed=1))
     checkpoint = tmp_path / "run.ckpt"
     command = [sys.executable, "-m", "sparsereg", "train", str(path), "--target", "click"]
     command += ["--cross", "site,hour", "--n-features", "2**18", "--batch-rows", "1000"]
@@ -1444,7 +1453,7 @@ def test_a_count_beyond_int64_is_a_usage_error(tmp_path, capsys, option):
 def test_main_called_as_a_library_leaves_sigterm_to_the_caller(tmp_path):
     # (main() turned the caller's SIGTERM into a return value 143, and the program went on)
     path = tmp_path / "big.csv"
-    clicks(30_000, seed=1).to_csv(path, index=False)
+    path.write_bytes(clicks_csv(30_000, seed=1))
     checkpoint = tmp_path / "run.ckpt"
     code = "import sys; from sparsereg.cli import main; print('went on', main(sys.argv[1:]))"
     command = [sys.executable, "-c", code, "train", str(path), "--target", "click"]
