@@ -58,6 +58,18 @@ def csv_file(tmp_path):
     return path
 
 
+@pytest.fixture(scope="module")
+def default_model_of_clicks(tmp_path_factory):
+    """`sparsereg train clicks.csv --target click` (its defaults: 2**24 features), trained once
+    for the tests that only need such a model file (each copies it; none writes it)."""
+    folder = tmp_path_factory.mktemp("default_model")
+    (folder / "clicks.csv").write_bytes(clicks_csv())
+    model = folder / "m.npz"
+    args = ["train", str(folder / "clicks.csv"), "--target", "click", "--model", str(model)]
+    assert main([*args, "--quiet"]) == 0
+    return model
+
+
 def train(tmp_path, data, *extra, capsys=None):
     model = tmp_path / "model.npz"
     args = [
@@ -192,6 +204,8 @@ def test_columns_alone_without_crosses(tmp_path, csv_file, capsys):
                 str(model),
                 "--features",
                 "site,hour",
+                "--n-features",  # (the default 2**24: ~0.3 s a model, whatever its data)
+                "2**16",
                 "--quiet",
             ]
         )
@@ -565,18 +579,6 @@ def test_the_readme_shows_the_help_of_train(monkeypatch, capsys):
     assert help_text.strip() in readme
 
 
-@pytest.fixture(scope="module")
-def default_model_of_clicks(tmp_path_factory):
-    """`sparsereg train clicks.csv --target click` (its defaults: 2**24 features), trained once
-    for the tests that only need such a model file (each copies it; none writes it)."""
-    folder = tmp_path_factory.mktemp("default_model")
-    clicks().to_csv(folder / "clicks.csv", index=False)
-    model = folder / "m.npz"
-    args = ["train", str(folder / "clicks.csv"), "--target", "click", "--model", str(model)]
-    assert main([*args, "--quiet"]) == 0
-    return model
-
-
 @pytest.mark.parametrize("option", ["--model", "--checkpoint", "--out"])
 @pytest.mark.parametrize("name", ["", "folder/"])
 def test_an_output_that_names_no_file_is_a_usage_error(
@@ -601,12 +603,14 @@ def test_an_output_that_names_no_file_is_a_usage_error(
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="symbolic links")
 @pytest.mark.parametrize("model_there", [False, True])
-def test_a_checkpoint_linked_to_the_model_is_a_usage_error(tmp_path, csv_file, capsys, model_there):
+def test_a_checkpoint_linked_to_the_model_is_a_usage_error(
+    tmp_path, csv_file, capsys, default_model_of_clicks, model_there
+):
     # (a link is written through: the checkpoints were written into the model's file, and the
     # model over them at the end; --resume then read a model as a checkpoint)
     model = tmp_path / "m.npz"
-    if model_there:
-        assert main(["train", str(csv_file), "--target", "click", "--model", str(model)]) == 0
+    if model_there:  # (`train csv_file --model m.npz`, trained once)
+        shutil.copyfile(default_model_of_clicks, model)
     os.symlink("m.npz", tmp_path / "run.ckpt")
     args = ["train", str(csv_file), "--target", "click", "--model", str(model)]
     with pytest.raises(SystemExit) as exit_info:
@@ -618,13 +622,12 @@ def test_a_checkpoint_linked_to_the_model_is_a_usage_error(tmp_path, csv_file, c
 
 @pytest.mark.parametrize("command", ["train", "predict", "report"])
 def test_stdin_as_csv_data_is_a_usage_error_naming_the_alternative(
-    tmp_path, csv_file, capsys, command
+    tmp_path, csv_file, capsys, default_model_of_clicks, command
 ):
     # ("-" was taken for a file's name: "cannot tell the format of - from its suffix", or
     # with --format "-: no such file"); train and predict read SVMlight lines from it
     model = tmp_path / "m.npz"
-    assert main(["train", str(csv_file), "--target", "click", "--model", str(model)]) == 0
-    capsys.readouterr()
+    shutil.copyfile(default_model_of_clicks, model)  # (`train csv_file`, trained once)
     before = model.read_bytes()
     args = {
         "train": ["train", "-", "--target", "click", "--model", str(model), "--format", "csv"],
@@ -1102,6 +1105,7 @@ def test_text_labels_starting_with_a_minus_are_taken_by_classes_as_typed(tmp_pat
     # (--classes -no,yes was "argument --classes: expected one argument", as -1,1 was)
     (tmp_path / "rows.csv").write_text("site,y\nnews,-no\nshop,yes\nnews,-no\nmail,yes\n")
     args = ["train", str(tmp_path / "rows.csv"), "--target", "y", "--quiet"]
+    args += ["--n-features", "2**10"]  # (the default 2**24: ~0.3 s a model, for 4 rows)
     for given in (["--classes", "-no,yes"], ["--classes=-no,yes"]):
         model = tmp_path / f"{len(given)}.npz"
         assert main([*args, "--model", str(model), *given]) == 0
@@ -1113,6 +1117,7 @@ def test_features_and_classes_given_again_add_to_the_first(tmp_path, csv_file):
     # (a second --features or --classes replaced the first: the model silently left out
     # the first --features' columns), as --cross and --bucket, and Vowpal Wabbit's -q, add
     args = ["train", str(csv_file), "--target", "click", "--quiet"]
+    args += ["--n-features", "2**16"]  # (the default 2**24: ~0.3 s a model, whatever its data)
     once = ["--features", "site,hour", "--classes", "0,1"]
     again = ["--features", "site", "--features", "hour", "--classes", "0", "--classes", "1"]
     for given, name in ((once, "once.npz"), (again, "again.npz")):
