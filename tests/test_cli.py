@@ -364,7 +364,7 @@ def test_bad_rows_of_several_passes_are_counted_in_each_and_the_summary_says_so(
     )
     assert status == 0 and summary["bad_rows"] == 6 and summary["rows"] == 3 * 2998
     args = ["train", str(csv_file), "--target", "click", "--bucket", "lat=0.5"]
-    args += ["--model", str(tmp_path / "m.npz")]
+    args += ["--model", str(tmp_path / "m.npz"), "--n-features", "2**16"]  # (not 2**24: ~0.3 s)
     for passes, said in [
         ("3", "; 6 bad rows skipped over 3 passes\n"),
         ("1", "; 2 bad rows skipped\n"),
@@ -1143,6 +1143,7 @@ def test_a_text_target_read_as_a_number_suggests_classes(tmp_path, capsys):
     path = tmp_path / "labels.csv"
     path.write_text("x,click\n1,yes\n2,no\n3,yes\n")
     args = ["train", str(path), "--target", "click", "--model", str(tmp_path / "m.npz")]
+    args += ["--n-features", "2**10"]  # (the default 2**24: ~0.3 s a model, for 3 rows)
     for extra, hint in [
         ([], "labels that are text must be listed with --classes"),
         (["--classes", "0,1"], "--classes 0,1 are numbers: list the labels as the file has them"),
