@@ -995,7 +995,7 @@ def _stdin_from_a_pipe(monkeypatch, given):
 
     writer = threading.Thread(target=write, daemon=True)
     writer.start()
-    stdin = open(read_end, "r")  # (a TextIOWrapper on a BufferedReader on the pipe's FileIO)
+    stdin = open(read_end)  # (as fd 0 is: text on a BufferedReader on the pipe)
     monkeypatch.setattr(sys, "stdin", stdin)
     return stdin, writer
 
