@@ -2,6 +2,7 @@
 
 import contextlib
 import copy
+import functools
 import os
 
 import numpy as np
@@ -36,7 +37,8 @@ def client():
     cluster.close()
 
 
-def make_data(n_classes=3, seed=0):
+@functools.cache
+def _drawn_data(n_classes, seed):
     # a Generator: scipy draws a RandomState's positions through a permutation of all
     # N_ROWS * WIDTH cells (~6 s here), a Generator's directly (~0.02 s)
     rng = np.random.default_rng(seed)
@@ -46,6 +48,35 @@ def make_data(n_classes=3, seed=0):
         y = signal
     else:
         y = np.digitize(signal, np.quantile(signal, np.linspace(0, 1, n_classes + 1)[1:-1]))
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def fitted(client):
+    """``fitted(n_classes)``: a copy of ``Dask*(client=client, random_state=0)`` fitted on
+    ``make_data(n_classes)`` (``"two blocks"``: the classifier on ``_two_blocks()``), for tests
+    that score, predict or refit a fitted model: fitted once for the module, each test given a
+    deep copy of its own (the module's client given back: a copy leaves it behind)."""
+    models = {}
+
+    def copy_of(n_classes):
+        if n_classes not in models:
+            if n_classes == "two blocks":
+                Dask, (_, _, _, dX, dy) = DaskSparseFTRLClassifier, _two_blocks()
+            else:
+                Dask = DaskSparseFTRLRegressor if n_classes is None else DaskSparseFTRLClassifier
+                _, _, _, dX, dy = make_data(n_classes)
+            models[n_classes] = Dask(client=client, random_state=0).fit(dX, dy)
+        return copy.deepcopy(models[n_classes]).set_params(client=client)
+
+    return copy_of
+
+
+def make_data(n_classes=3, seed=0):
+    # drawn once per (n_classes, seed) for the module (~30 tests ask for them, ~0.1 s a draw),
+    # each test given copies of its own, as when it drew them itself
+    X, y = _drawn_data(n_classes, seed)
+    X, y = X.copy(), y.copy()
     blocks = [X[i : i + BLOCK] for i in range(0, N_ROWS, BLOCK)]
     dX = da.concatenate([da.from_array(b, chunks=b.shape, asarray=False) for b in blocks])
     return X, y, blocks, dX, da.from_array(y, chunks=BLOCK)
@@ -1095,11 +1126,11 @@ def test_score_on_a_dataframe_and_series(client):
         ("max_iter", 0),
     ],
 )
-def test_parameters_of_another_type_are_refused_naming_them_and_the_dask_class(client, name, value):
+def test_parameters_of_another_type_are_refused_naming_them_and_the_dask_class(fitted, name, value):
     # an array mixing or early_stopping was "The truth value of an array ... is ambiguous"; a
     # local parameter's message named SparseFTRLClassifier
     _, X, y, dX, dy = _two_blocks()
-    model = DaskSparseFTRLClassifier(client=client, random_state=0).fit(dX, dy)
+    model = fitted("two blocks")  # DaskSparseFTRLClassifier(random_state=0).fit(dX, dy)
     before = model.to_local().get_ftrl_state()
     with pytest.raises(ValueError, match=f"The '{name}' parameter of DaskSparseFTRLClassifier"):
         model.set_params(**{name: value}).fit(dX, dy)
@@ -1302,10 +1333,9 @@ def test_predicting_on_a_dask_array_not_2d_is_refused_naming_it(client):
 
 @pytest.mark.parametrize("n_classes", [None, 2])
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
-def test_score_refuses_a_weight_not_finite_as_scikit_learn_does(client, n_classes, bad):
+def test_score_refuses_a_weight_not_finite_as_scikit_learn_does(fitted, n_classes, bad):
     X, y, blocks, dX, dy = make_data(n_classes)
-    Dask = DaskSparseFTRLRegressor if n_classes is None else DaskSparseFTRLClassifier
-    model = Dask(client=client, random_state=0).fit(dX, dy)
+    model = fitted(n_classes)  # Dask(random_state=0).fit(dX, dy)
     weight = np.ones(N_ROWS)
     weight[BLOCK + 3] = bad
     with pytest.raises(ValueError, match="sample_weight contains (NaN|infinity)"):  # sklearn
@@ -1315,11 +1345,11 @@ def test_score_refuses_a_weight_not_finite_as_scikit_learn_does(client, n_classe
         model.score(dX, dy, sample_weight=da.from_array(weight, chunks=BLOCK))
 
 
-def test_score_refuses_labels_scikit_learns_accuracy_refuses(client):
+def test_score_refuses_labels_scikit_learns_accuracy_refuses(fitted):
     from sklearn.metrics import accuracy_score
 
     X, y, blocks, dX, dy = make_data(2)
-    model = DaskSparseFTRLClassifier(client=client, random_state=0).fit(dX, dy)
+    model = fitted(2)  # DaskSparseFTRLClassifier(random_state=0).fit(dX, dy)
     y_pred = model.predict(dX).compute()
     for labels, message in ((y.astype(str), "Mix of label input types"), (y + 0.5, "a mix of")):
         with pytest.raises(ValueError, match=message):
@@ -1355,13 +1385,12 @@ def test_a_regressor_refuses_classes_as_the_local_one_does(client):
 
 
 @pytest.mark.parametrize("n_classes", [None, 2])
-def test_score_on_no_rows_is_refused_as_scikit_learn_refuses_it(client, n_classes):
+def test_score_on_no_rows_is_refused_as_scikit_learn_refuses_it(fitted, n_classes):
     from sklearn.metrics import accuracy_score, r2_score
 
     X, y, blocks, dX, dy = make_data(n_classes)
-    Dask = DaskSparseFTRLRegressor if n_classes is None else DaskSparseFTRLClassifier
     metric = r2_score if n_classes is None else accuracy_score
-    model = Dask(client=client, random_state=0).fit(dX, dy)
+    model = fitted(n_classes)  # Dask(random_state=0).fit(dX, dy)
     with pytest.raises(ValueError, match="empty|0 sample"):
         metric(y[:0], model.to_local().predict(X[:0]))
     none = dy > np.inf  # blocks of unknown length, all empty
