@@ -2,9 +2,10 @@
 controller mounted elsewhere than /sys/fs/cgroup, from a cgroup below the hierarchy's root, and
 hostile files in place of /proc/self/mountinfo, /proc/self/cgroup or a limit's file.
 
-Each case runs a fresh interpreter in a private mount namespace (``unshare -m``) whose mounts
-play the container's layout on this machine's own cgroup file system: root, ``unshare`` and a
-memory controller (cgroup v1 ``memory`` or v2) are needed, and the cases are skipped without."""
+Each case runs in a process of its own (forked from one interpreter that imported the package
+once) in a private mount namespace (``unshare(CLONE_NEWNS)``) whose mounts play the container's
+layout on this machine's own cgroup file system: root, ``unshare`` and a memory controller
+(cgroup v1 ``memory`` or v2) are needed, and the cases are skipped without."""
 
 import os
 import shutil
@@ -13,7 +14,7 @@ import sys
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from .memory_helpers import ForkedPythons
 
 _GUARDED_FIT = """
 import resource, sys
@@ -65,30 +66,47 @@ needs_mounts = pytest.mark.skipif(
 )
 
 
-def _run_in_mount_namespace(setup, tmp_path, *args, timeout=120):
-    """Run ``_GUARDED_FIT`` after the shell lines ``setup``, in a private mount namespace (the
-    interpreter replaces the shell: /proc/$$ is its own)."""
-    script = "set -e\nmount --make-rprivate /\n" + setup + '\nexec "$PYTHON" -c "$CODE" "$@"\n'
-    env = {
-        **os.environ,
-        "PYTHONPATH": ROOT,
-        "OPENBLAS_NUM_THREADS": "1",
-        "PYTHON": sys.executable,
-        "CODE": _GUARDED_FIT,
-        "TMP": str(tmp_path),
-    }
-    return subprocess.run(
-        ["unshare", "-m", "sh", "-c", script, "sh", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=timeout,
+# a mount namespace of the process's own, the shell lines of sys.argv[1] run in it ($TMP:
+# sys.argv[2]; $SELF: this process's id, /proc/$SELF its /proc/self), then _GUARDED_FIT with the
+# arguments after them
+_IN_MOUNT_NAMESPACE = (
+    """
+import ctypes, os, subprocess, sys
+if ctypes.CDLL(None, use_errno=True).unshare(0x00020000) != 0:  # CLONE_NEWNS
+    raise OSError(ctypes.get_errno(), "unshare")
+env = {**os.environ, "TMP": sys.argv[2], "SELF": str(os.getpid())}
+setup = subprocess.run(["sh", "-c", sys.argv[1]], env=env, capture_output=True, text=True)
+if setup.returncode != 0:
+    sys.exit("the setup failed: " + setup.stderr)
+del sys.argv[1:3]
+"""
+    + _GUARDED_FIT
+)
+
+
+@pytest.fixture(scope="module")
+def forks():
+    # _GUARDED_FIT's imports, and those run before it
+    forks = ForkedPythons(
+        "import ctypes, os, resource, subprocess, sys\n"
+        "import numpy as np, scipy.sparse as sp\n"
+        "from sparsereg import SparseFTRLRegressor\n"
     )
+    yield forks
+    forks.close()
+
+
+def _run_in_mount_namespace(forks, setup, tmp_path, *args, timeout=120):
+    """Run ``_GUARDED_FIT`` after the shell lines ``setup``, in a process of its own in a private
+    mount namespace (``/proc/$SELF`` is that process's own)."""
+    script = "set -e\nmount --make-rprivate /\n" + setup + "\n"
+    return forks.run(_IN_MOUNT_NAMESPACE, script, str(tmp_path), *args, timeout=timeout)
 
 
 @needs_mounts
-def test_a_limit_of_a_memory_controller_mounted_elsewhere_from_below_its_root_counts(tmp_path):
+def test_a_limit_of_a_memory_controller_mounted_elsewhere_from_below_its_root_counts(
+    forks, tmp_path
+):
     # the cgroup's directory was found under /sys/fs/cgroup by its path in /proc/self/cgroup
     # only: a container's layout (the hierarchy mounted from its own cgroup down, somewhere
     # else, its mount point's name escaped in /proc/self/mountinfo) hid the limit, and the
@@ -102,14 +120,14 @@ mount --bind "{mount}{parent}" "$TMP/cgroup mount"
 mount --bind "$TMP/limit" "$TMP/cgroup mount/{name}/{limit_file}"
 umount -l "{mount}"
 """
-    done = _run_in_mount_namespace(setup, tmp_path, "0", str(2**17))  # a state of 2 MiB
+    done = _run_in_mount_namespace(forks, setup, tmp_path, "0", str(2**17))  # a state of 2 MiB
     assert done.returncode == 0, done.stderr[-2000:]
     assert "ValueError: the dense state store needs 2,097,152 bytes" in done.stdout
     assert "(1,048,576 bytes)" in done.stdout
 
 
 @needs_mounts
-def test_a_v1_limit_above_the_cgroups_a_container_sees_counts(tmp_path):
+def test_a_v1_limit_above_the_cgroups_a_container_sees_counts(forks, tmp_path):
     # under cgroup v1, a limit set on a cgroup above the container's (which its mount does not
     # show) is said only by the kernel's hierarchical_memory_limit in the memory.stat of the
     # container's cgroup: it was not read, and the guards let a state past it
@@ -120,7 +138,7 @@ def test_a_v1_limit_above_the_cgroups_a_container_sees_counts(tmp_path):
         "cache 0\nrss 0\nhierarchical_memory_limit 1048576\nhierarchical_memsw_limit 1048576\n"
     )
     setup = f'mount --bind "$TMP/stat" "{mount}{path}/memory.stat"'
-    done = _run_in_mount_namespace(setup, tmp_path, "0", str(2**17))  # a state of 2 MiB
+    done = _run_in_mount_namespace(forks, setup, tmp_path, "0", str(2**17))  # a state of 2 MiB
     assert done.returncode == 0, done.stderr[-2000:]
     assert "ValueError: the dense state store needs 2,097,152 bytes" in done.stdout
     assert "(1,048,576 bytes)" in done.stdout
@@ -128,7 +146,7 @@ def test_a_v1_limit_above_the_cgroups_a_container_sees_counts(tmp_path):
 
 @needs_mounts
 @pytest.mark.parametrize("lowest", ["parent", "root", "own"])
-def test_the_lowest_v2_memory_max_up_the_hierarchy_counts(tmp_path, lowest):
+def test_the_lowest_v2_memory_max_up_the_hierarchy_counts(forks, tmp_path, lowest):
     # a cgroup v2 hierarchy (made of files, named by a /proc/self/mountinfo and a
     # /proc/self/cgroup of its own) whose cgroup /job/step has no limit but one above it has
     tree = tmp_path / "cgroup v2"
@@ -145,20 +163,20 @@ def test_the_lowest_v2_memory_max_up_the_hierarchy_counts(tmp_path, lowest):
     (tmp_path / "mountinfo").write_text(f"99 1 0:99 / {escaped} rw - cgroup2 cgroup2 rw\n")
     (tmp_path / "cgroup").write_text("0::/job/step\n")
     setup = (
-        'mount --bind "$TMP/mountinfo" /proc/$$/mountinfo\n'
-        'mount --bind "$TMP/cgroup" /proc/$$/cgroup'
+        'mount --bind "$TMP/mountinfo" /proc/$SELF/mountinfo\n'
+        'mount --bind "$TMP/cgroup" /proc/$SELF/cgroup'
     )
-    done = _run_in_mount_namespace(setup, tmp_path, "0", str(2**17))  # a state of 2 MiB
+    done = _run_in_mount_namespace(forks, setup, tmp_path, "0", str(2**17))  # a state of 2 MiB
     assert done.returncode == 0, done.stderr[-2000:]
     assert "ValueError: the dense state store needs 2,097,152 bytes" in done.stdout
     assert "(1,048,576 bytes)" in done.stdout
 
 
 _HOSTILE = {
-    "an endless mountinfo": "mount --bind /dev/zero /proc/$$/mountinfo",
+    "an endless mountinfo": "mount --bind /dev/zero /proc/$SELF/mountinfo",
     "a garbled mountinfo": "head -c 5000000 /dev/urandom > $TMP/junk\n"
-    "mount --bind $TMP/junk /proc/$$/mountinfo",
-    "an endless /proc/self/cgroup": "mount --bind /dev/zero /proc/$$/cgroup",
+    "mount --bind $TMP/junk /proc/$SELF/mountinfo",
+    "an endless /proc/self/cgroup": "mount --bind /dev/zero /proc/$SELF/cgroup",
     "an endless limit file": 'mount --bind /dev/zero "{limit}"',
     "a FIFO as the limit file": 'mkfifo $TMP/fifo\nmount --bind $TMP/fifo "{limit}"',
     "an endless memory.stat": 'mount --bind /dev/zero "{stat}"',
@@ -170,7 +188,7 @@ _HOSTILE = {
 
 @needs_mounts
 @pytest.mark.parametrize("case", list(_HOSTILE))
-def test_hostile_cgroup_files_fall_back_to_the_other_limits(tmp_path, case):
+def test_hostile_cgroup_files_fall_back_to_the_other_limits(forks, tmp_path, case):
     # each file was read whole, and opened blocking: an endless one exhausted the memory
     # (a MemoryError from the guard), a FIFO stopped it for ever
     mount, limit_file, path = _memory_cgroup()
@@ -178,7 +196,7 @@ def test_hostile_cgroup_files_fall_back_to_the_other_limits(tmp_path, case):
     stat = os.path.join(mount + path, "memory.stat")
     limit_bytes = 3 * 2**30
     setup = _HOSTILE[case].format(limit=limit, stat=stat)
-    done = _run_in_mount_namespace(setup, tmp_path, str(limit_bytes), str(2**28), timeout=60)
+    done = _run_in_mount_namespace(forks, setup, tmp_path, str(limit_bytes), str(2**28), timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "ValueError: the dense state store needs 4,294,967,296 bytes" in done.stdout
     assert f"({limit_bytes:,} bytes)" in done.stdout
