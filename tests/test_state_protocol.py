@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor
 
-from .memory_helpers import run_python
+from .memory_helpers import ForkedPythons
 from .state_helpers import assert_same_state, dense_state, held_columns
 
 N_FEATURES = 60
@@ -724,6 +724,16 @@ except ValueError as exc:
     print("ValueError:", exc, hasattr(est, "t_"))
 """
 
+
+@pytest.fixture(scope="module")
+def run_python():
+    """:func:`memory_helpers.run_python`, each call in a process of its own forked from one
+    interpreter that made ``_UNDER_3_GIB``'s imports once (the limit is set in each process)."""
+    forks = ForkedPythons(_UNDER_3_GIB.split("resource.setrlimit")[0])
+    yield forks.run
+    forks.close()
+
+
 _HISTORY_BROADCAST = """
 size = 20000
 state = {
@@ -741,7 +751,7 @@ state = {
 """
 
 
-def test_a_history_larger_than_memory_as_python_ints_is_refused_before_reading_it():
+def test_a_history_larger_than_memory_as_python_ints_is_refused_before_reading_it(run_python):
     """0.6 MB of state, its counts broadcast from one number to 20,000 records of 20,000
     models: they were read for 20 s into 4e8 Python ints (16 GB), a MemoryError or the
     machine out of memory."""
@@ -770,7 +780,7 @@ state = {
 """
 
 
-def test_a_history_of_more_records_than_memory_holds_is_refused_before_reading_it():
+def test_a_history_of_more_records_than_memory_holds_is_refused_before_reading_it(run_python):
     """240 MB of state, 30 million records of one count: counted at 40 bytes a count (1.2 GB,
     within the 3 GiB), they were read into 5 GB of tuples and ints until a MemoryError; the
     records' own tuples and ints count too."""
@@ -795,7 +805,7 @@ state = {
 """
 
 
-def test_a_state_of_more_one_vs_rest_tables_than_memory_is_refused_before_making_them():
+def test_a_state_of_more_one_vs_rest_tables_than_memory_is_refused_before_making_them(run_python):
     """32 MB of state, 8,388,608 classes and no column: the table store set out to make a
     table for each, 5 GB (a MemoryError after a minute, or the machine out of memory)."""
     done = run_python(_UNDER_3_GIB + _MANY_MODELS + _SET_AND_REPORT)
