@@ -1104,16 +1104,17 @@ def test_a_signal_at_each_call_of_training_leaves_the_model_whole(call, places):
         return est.fit(X20, y) if call == "fit on a new width" else est.partial_fit(X20, y)
 
     after = train(prepared())
+    before = prepared()  # (as each run's, made once: the checks only read it)
 
     def check(est):
         if call == "next partial_fit":
-            assert_same_state(est, after if est.t_ == after.t_ else prepared())
-            assert est.t_ in (after.t_, prepared().t_)
+            assert_same_state(est, after if est.t_ == after.t_ else before)
+            assert est.t_ in (after.t_, before.t_)
         elif getattr(est, "n_features_in_", None) == 20:
             assert_same_state(est, after)
             np.testing.assert_array_equal(est.predict(X20), after.predict(X20))
         elif call == "fit on a new width":
-            assert_same_state(est, prepared())
+            assert_same_state(est, before)
             assert est.n_features_in_ == 10 and est.coef_.shape[-1] == 10
         else:
             assert not hasattr(est, "t_") and not hasattr(est, "n_features_in_")
@@ -1139,15 +1140,17 @@ def test_a_signal_at_each_call_of_set_ftrl_state_leaves_the_estimator_whole(plac
         return SparseFTRLRegressor(random_state=0).fit(named, y)
 
     after = prepared().set_ftrl_state(state)
+    before = prepared()  # (as each run's, made once: the checks only read it)
+    before_predicted = before.predict(named)
 
     def check(est):
         if est.n_features_in_ == 20:
             assert_same_state(est, after)
             assert not hasattr(est, "feature_names_in_")
         else:
-            assert_same_state(est, prepared())
+            assert_same_state(est, before)
             assert list(est.feature_names_in_) == list(named.columns)
-            np.testing.assert_array_equal(est.predict(named), prepared().predict(named))
+            np.testing.assert_array_equal(est.predict(named), before_predicted)
 
     places = _sweep_alarms(
         install, signalling, prepared, lambda est: est.set_ftrl_state(state), check
@@ -1675,7 +1678,7 @@ def test_dense_x_of_any_dtype_is_taken_as_sgd_takes_it(kind):
 
 
 _THREADS_NEAR_THE_LIMIT = """
-import ctypes, pickle, resource, sys
+import ctypes, os, pickle, resource, sys
 libc = ctypes.CDLL(None)
 libc.mallopt(-3, 1 << 17)  # M_MMAP_THRESHOLD: large blocks unmapped when freed
 libc.mallopt(-8, 1)  # M_ARENA_MAX: no thread's arena, whose reserved heap served past the limit
@@ -1690,7 +1693,7 @@ def address_space():
         return next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize"))
 
 
-kind = sys.argv[1]
+kind, apart = sys.argv[1], sys.argv[2] == "apart"
 rows = 3 if kind == "one-vs-rest" else 40_000  # (threads training one model: 2+ chunks)
 short = (np.arange(rows - 1) % 1000).astype(np.int32)
 long_row = np.sort(np.random.default_rng(0).choice(WIDTH, LONG, replace=False)).astype(np.int32)
@@ -1698,9 +1701,9 @@ indices = np.concatenate([short, long_row])
 indptr = np.concatenate([np.arange(rows), [rows - 1 + LONG]]).astype(np.int32)
 X = sp.csr_matrix((np.ones(indices.size), indices, indptr), shape=(rows, WIDTH))
 params = dict(state_store="dense", random_state=0, shuffle=False)
-# each room in turn, in this one interpreter: a new model, and the limit set above the address
-# space as it is now (what an earlier room left mapped, such as cached thread stacks, is in it)
-for room in map(float, sys.argv[2:]):
+
+
+def one_room(room):  # a new model, and the limit set above the address space as it is now
     if kind == "one-vs-rest":  # each class's model in a thread of its own
         y = np.arange(rows) % 3
         est = SparseFTRLClassifier(n_jobs=2, **params).partial_fit(X[:2], y[:2], classes=[0, 1, 2])
@@ -1716,7 +1719,32 @@ for room in map(float, sys.argv[2:]):
     except MemoryError:
         raised = "MemoryError"
     resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-    print(raised, pickle.dumps(est.get_ftrl_state()) == before, est.t_)
+    print(raised, pickle.dumps(est.get_ftrl_state()) == before, est.t_, flush=True)
+
+
+# each room in turn, in this one interpreter (what an earlier room left mapped, such as cached
+# thread stacks, is in the address space the next one's limit is set above); or "apart": each
+# in a process of its own, forked from this one, which has imported the package and built X
+# (the imports cost ~2 s an interpreter) but trained in no thread: no earlier room's stacks
+for room in map(float, sys.argv[3:]):
+    if not apart:
+        one_room(room)
+        continue
+    # (a native library's own may run: pyarrow's jemalloc_bg_thd, disabled in a fork's child)
+    assert len(sys._current_frames()) == 1, "a Python thread before the fork"
+    pid = os.fork()
+    if pid == 0:
+        try:
+            one_room(room)
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+            sys.stderr.flush()
+            os._exit(1)
+        os._exit(0)
+    code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    assert code == 0, f"room {room}: the forked process ended with {code}"
 """
 
 
@@ -1724,7 +1752,7 @@ for room in map(float, sys.argv[2:]):
     "kind, rooms, t, one_interpreter",
     [
         ("one-vs-rest", [1.0, 1.4, 1.8, 2.4], 5, True),
-        # each room in an interpreter of its own: in one, the stacks of the threads an earlier
+        # each room in a process of its own: in one, the stacks of the threads an earlier
         # room started are cached, and room 2.6, where the threads' bug left rows trained, trains
         ("threads", [1.4, 2.0, 2.6, 3.2], 40_002, False),
     ],
@@ -1738,11 +1766,10 @@ def test_a_partial_fit_in_threads_meeting_a_memory_error_changes_nothing(
     # made before any trains (and a thread that cannot start leaves its rows to the others):
     # near the limit (rooms for 1 to 3 threads' scratch) a call raises with the model as it
     # was, or trains
-    lines = []
-    for group in [rooms] if one_interpreter else [[room] for room in rooms]:
-        done = run_python(_THREADS_NEAR_THE_LIMIT, kind, *map(str, group))
-        assert done.returncode == 0, done.stderr[-2000:]
-        lines += done.stdout.splitlines()
+    apart = "one" if one_interpreter else "apart"
+    done = run_python(_THREADS_NEAR_THE_LIMIT, kind, apart, *map(str, rooms))
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
     assert len(lines) == len(rooms), lines
     outcomes = []
     for room, line in zip(rooms, lines):
