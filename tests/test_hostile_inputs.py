@@ -1693,17 +1693,19 @@ def address_space():
         return next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize"))
 
 
-kind, apart = sys.argv[1], sys.argv[2] == "apart"
-rows = 3 if kind == "one-vs-rest" else 40_000  # (threads training one model: 2+ chunks)
-short = (np.arange(rows - 1) % 1000).astype(np.int32)
-long_row = np.sort(np.random.default_rng(0).choice(WIDTH, LONG, replace=False)).astype(np.int32)
-indices = np.concatenate([short, long_row])
-indptr = np.concatenate([np.arange(rows), [rows - 1 + LONG]]).astype(np.int32)
-X = sp.csr_matrix((np.ones(indices.size), indices, indptr), shape=(rows, WIDTH))
-params = dict(state_store="dense", random_state=0, shuffle=False)
+def rows_of(kind):
+    rows = 3 if kind == "one-vs-rest" else 40_000  # (threads training one model: 2+ chunks)
+    short = (np.arange(rows - 1) % 1000).astype(np.int32)
+    rng = np.random.default_rng(0)
+    long_row = np.sort(rng.choice(WIDTH, LONG, replace=False)).astype(np.int32)
+    indices = np.concatenate([short, long_row])
+    indptr = np.concatenate([np.arange(rows), [rows - 1 + LONG]]).astype(np.int32)
+    return rows, sp.csr_matrix((np.ones(indices.size), indices, indptr), shape=(rows, WIDTH))
 
 
-def one_room(room):  # a new model, and the limit set above the address space as it is now
+def one_room(kind, room):  # a new model, and the limit set above the address space as it is now
+    rows, X = made[kind]
+    params = dict(state_store="dense", random_state=0, shuffle=False)
     if kind == "one-vs-rest":  # each class's model in a thread of its own
         y = np.arange(rows) % 3
         est = SparseFTRLClassifier(n_jobs=2, **params).partial_fit(X[:2], y[:2], classes=[0, 1, 2])
@@ -1719,23 +1721,18 @@ def one_room(room):  # a new model, and the limit set above the address space as
     except MemoryError:
         raised = "MemoryError"
     resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-    print(raised, pickle.dumps(est.get_ftrl_state()) == before, est.t_, flush=True)
+    print(kind, raised, pickle.dumps(est.get_ftrl_state()) == before, est.t_, flush=True)
 
 
-# each room in turn, in this one interpreter (what an earlier room left mapped, such as cached
-# thread stacks, is in the address space the next one's limit is set above); or "apart": each
-# in a process of its own, forked from this one, which has imported the package and built X
-# (the imports cost ~2 s an interpreter) but trained in no thread: no earlier room's stacks
-for room in map(float, sys.argv[3:]):
-    if not apart:
-        one_room(room)
-        continue
+def in_a_process_of_its_own(rooms_of):
+    # forked from this interpreter, which has imported the package and made X (the imports
+    # cost ~2 s an interpreter) but trained in no thread: no earlier room's thread stacks
     # (a native library's own may run: pyarrow's jemalloc_bg_thd, disabled in a fork's child)
     assert len(sys._current_frames()) == 1, "a Python thread before the fork"
     pid = os.fork()
     if pid == 0:
         try:
-            one_room(room)
+            rooms_of()
         except BaseException:
             import traceback
 
@@ -1744,21 +1741,53 @@ for room in map(float, sys.argv[3:]):
             os._exit(1)
         os._exit(0)
     code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-    assert code == 0, f"room {room}: the forked process ended with {code}"
+    assert code == 0, f"a room's process ended with {code}"
+
+
+# each case "kind:together:rooms": its rooms in turn in one process ("together": what an
+# earlier room left mapped, such as cached thread stacks, is in the address space the next
+# one's limit is set above), or each in a process of its own ("apart")
+cases = [arg.split(":") for arg in sys.argv[1:]]
+made = {kind: rows_of(kind) for kind, _, _ in cases}
+for kind, together, rooms in cases:
+    rooms = [float(room) for room in rooms.split(",")]
+    if together == "together":
+        in_a_process_of_its_own(lambda: [one_room(kind, room) for room in rooms])
+    else:
+        for room in rooms:
+            in_a_process_of_its_own(lambda: one_room(kind, room))
 """
 
+_NEAR_THE_LIMIT = [
+    ("one-vs-rest", [1.0, 1.4, 1.8, 2.4], 5, True),
+    # each room in a process of its own: in one, the stacks of the threads an earlier room
+    # started are cached, and room 2.6, where the threads' bug left rows trained, trains
+    ("threads", [1.4, 2.0, 2.6, 3.2], 40_002, False),
+]
 
-@pytest.mark.parametrize(
-    "kind, rooms, t, one_interpreter",
-    [
-        ("one-vs-rest", [1.0, 1.4, 1.8, 2.4], 5, True),
-        # each room in a process of its own: in one, the stacks of the threads an earlier
-        # room started are cached, and room 2.6, where the threads' bug left rows trained, trains
-        ("threads", [1.4, 2.0, 2.6, 3.2], 40_002, False),
-    ],
-)
+
+@pytest.fixture(scope="module")
+def near_the_limit():
+    """Each case's output lines, by kind: both cases from one interpreter."""
+    done = run_python(
+        _THREADS_NEAR_THE_LIMIT,
+        *(
+            f"{kind}:{'together' if together else 'apart'}:{','.join(map(str, rooms))}"
+            for kind, rooms, _, together in _NEAR_THE_LIMIT
+        ),
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = {}
+    for line in done.stdout.splitlines():
+        kind, outcome = line.split(" ", 1)
+        lines.setdefault(kind, []).append(outcome)
+    return lines
+
+
+@pytest.mark.xdist_group("near-the-memory-limit")  # (one interpreter for both cases)
+@pytest.mark.parametrize("kind, rooms, t, one_interpreter", _NEAR_THE_LIMIT)
 def test_a_partial_fit_in_threads_meeting_a_memory_error_changes_nothing(
-    kind, rooms, t, one_interpreter
+    kind, rooms, t, one_interpreter, near_the_limit
 ):
     # one-vs-rest models in threads (n_jobs) and threads training one model (n_threads) made
     # each thread's scratch as the thread began: a MemoryError for one left the rows the
@@ -1766,10 +1795,7 @@ def test_a_partial_fit_in_threads_meeting_a_memory_error_changes_nothing(
     # made before any trains (and a thread that cannot start leaves its rows to the others):
     # near the limit (rooms for 1 to 3 threads' scratch) a call raises with the model as it
     # was, or trains
-    apart = "one" if one_interpreter else "apart"
-    done = run_python(_THREADS_NEAR_THE_LIMIT, kind, apart, *map(str, rooms))
-    assert done.returncode == 0, done.stderr[-2000:]
-    lines = done.stdout.splitlines()
+    lines = near_the_limit.get(kind, [])
     assert len(lines) == len(rooms), lines
     outcomes = []
     for room, line in zip(rooms, lines):
