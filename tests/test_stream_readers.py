@@ -682,22 +682,23 @@ def test_a_wide_csv_whose_first_rows_exceed_the_headers_block_is_read(tmp_path):
     # (the refusal of a long first row took a header read in a 4 MiB block and rows of 6.6 MB
     # as too long, though its rows are read in blocks of 8 MiB: it had trained before)
     _pyarrow()
-    n = 20_000
-    header = ",".join(["t"] + [f"c{k:06d}{'_' * 113}" for k in range(n)])
+    # its bytes are the point, not its columns: 2,000 columns of long names and values
+    n = 2_000
+    header = ",".join(["t"] + [f"c{k:06d}{'_' * 1_193}" for k in range(n)])
     rows = [
-        f"{t},{v}," + ",".join(["x" * 330] * (n - 1)) for t, v in ((1, 12345678901234.5), (0, 8))
+        f"{t},{v}," + ",".join(["x" * 3_330] * (n - 1)) for t, v in ((1, 12345678901234.5), (0, 8))
     ]
     path = tmp_path / "wide.csv"
     path.write_text("\n".join([header, *rows]) + "\n")
     # (the first row spans three of the header's 4 MiB blocks: pyarrow's "straddling")
     assert 2 << 20 < len(header) < 4 << 20 < len(rows[0]) < 8 << 20
-    first = f"c{0:06d}{'_' * 113}"
+    first = f"c{0:06d}{'_' * 1_193}"
     (chunk,) = open_source(str(path), target="t", numeric=[first], categorical=[]).chunks()
     assert chunk.y.tolist() == [1.0, 0.0]
     assert chunk.X[first].tolist() == [12345678901234.5, 8.0]
     # its rows are read at the 8 MiB the first one needed (not twice that)
     with open(path, "a") as f:
-        f.write("0,1," + ",".join(["y" * 600] * (n - 1)) + "\n")  # a third row of 12 MB
+        f.write("0,1," + ",".join(["y" * 6_000] * (n - 1)) + "\n")  # a third row of 12 MB
     with pytest.raises(ValueError, match=r"wide\.csv: a row is longer than 8,388,608 bytes"):
         list(open_source(str(path), target="t", numeric=[first], categorical=[]).chunks())
 
@@ -2036,8 +2037,11 @@ def test_inferred_columns_past_a_long_csv_header_or_first_row_are_read_as_number
     _pyarrow()
     path = tmp_path / "wide.csv"
     if long == "header":
-        names = [f"c{k:05d}" for k in range(10_000)]  # 70 KB
-        path.write_text(",".join(names) + ",y\n" + "1," * 10_000 + "0\n" + "2," * 10_000 + "1\n")
+        # 70 KB in 700 long names (the header's bytes are the point, not its columns: the
+        # columns' plan costs the square of their number)
+        names = ["c00000"] + [f"c{k:05d}{'_' * 94}" for k in range(1, 700)]
+        path.write_text(",".join(names) + ",y\n" + "1," * 700 + "0\n" + "2," * 700 + "1\n")
+        assert path.read_text().index("\n") > 64 << 10
     else:
         names = ["t", "c00000"]
         path.write_text("t,c00000,y\n" + "x" * 70_000 + ",1,0\nb,2,1\n")
