@@ -26,6 +26,26 @@ def load(name):
     return module
 
 
+@pytest.fixture(scope="module")
+def ctr():
+    """benchmarks/_ctr_files.py, loaded once for this module: its Model (vocabularies of up to
+    10**6 tokens, ~1 s to build, from a fixed seed) is made once a process, as the script
+    does; bench_stream's ``from _ctr_files import`` takes this one too."""
+    module = sys.modules.get("_ctr_files") or load("_ctr_files")
+    sys.modules["_ctr_files"] = module
+    return module
+
+
+@pytest.fixture
+def small_chunks(ctr, monkeypatch):
+    """_ctr_files drawing its rows in chunks of 1,024 rows rather than 2**18: the files of
+    these tests are of a few thousand rows, drawn whole chunks at a time (a quarter of a
+    million rows each), and span several chunks now (row i still depends on seed and i
+    only). bench_stream's test writes its files with the script's own chunks."""
+    monkeypatch.setattr(ctr, "CHUNK_ROWS", 1_024)
+    return ctr
+
+
 def is_here(fetch, **kwargs):
     """Whether a data set of sparsereg.datasets is available without downloading."""
     try:
@@ -200,12 +220,12 @@ def test_bench_readers_quick(tmp_path, capsys):
     assert set(overlap) == {0, 1} and all(t > 0 for t in overlap.values())
 
 
-def test_ctr_files_formats_hold_the_same_rows(tmp_path):
+def test_ctr_files_formats_hold_the_same_rows(tmp_path, small_chunks):
     pytest.importorskip("pyarrow")
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    ctr = load("_ctr_files")
+    ctr = small_chunks
     p, meta = ctr.ensure(
         300_000, ["csv", "csv.gz", "parquet", "vw"], seed=3, folder=tmp_path, verbose=False
     )
@@ -231,14 +251,15 @@ def test_ctr_files_formats_hold_the_same_rows(tmp_path):
         assert len(set(columns[c])) <= card
 
 
-def test_ctr_files_rows_depend_on_seed_and_position_only(tmp_path):
+def test_ctr_files_rows_depend_on_seed_and_position_only(tmp_path, small_chunks):
     pytest.importorskip("pyarrow")
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    ctr = load("_ctr_files")
+    ctr = small_chunks
     small, _ = ctr.ensure(100_000, ["csv"], seed=1, folder=tmp_path, verbose=False)
     big, meta = ctr.ensure(250_000, ["csv"], seed=1, folder=tmp_path, verbose=False)
+    assert meta["rows"] > 2 * ctr.CHUNK_ROWS  # (the big one's rows are of three chunks)
     assert big["csv"].read_bytes().startswith(small["csv"].read_bytes())
     other, _ = ctr.ensure(100_000, ["csv"], seed=2, folder=tmp_path, verbose=False)
     assert other["csv"].read_bytes() != small["csv"].read_bytes()
@@ -248,7 +269,7 @@ def test_ctr_files_rows_depend_on_seed_and_position_only(tmp_path):
     assert pq.read_table(again["parquet"]).equals(pacsv.read_csv(big["csv"]))
 
 
-def test_bench_stream_quick_vw(tmp_path, capsys):
+def test_bench_stream_quick_vw(tmp_path, capsys, ctr):
     pytest.importorskip("pyarrow")
     pytest.importorskip(
         "vowpalwabbit", reason="vowpalwabbit is not installed (pip install vowpalwabbit)"
@@ -263,7 +284,7 @@ def test_bench_stream_quick_vw(tmp_path, capsys):
     assert "VW ftrl" in capsys.readouterr().out
 
 
-def test_bench_stream_quick_sparsereg(tmp_path, capsys):
+def test_bench_stream_quick_sparsereg(tmp_path, capsys, ctr):
     pytest.importorskip("pyarrow")
     pytest.importorskip("pandas")
     bench = load("bench_stream")
