@@ -29,7 +29,7 @@ from sparsereg.dask import DaskSparseFTRLClassifier
 # %%
 # Sparse blocks on the cluster
 # ----------------------------
-rng = np.random.RandomState(0)
+rng = np.random.default_rng(0)
 n_features, rows_per_block, n_blocks = 2**12, 1_000, 8
 true_w = np.where(rng.uniform(size=n_features) < 0.05, rng.normal(0, 2, n_features), 0.0)
 
