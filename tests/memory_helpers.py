@@ -1,6 +1,9 @@
-"""The memory a call allocates, as tracemalloc sees it (NumPy's arrays included)."""
+"""The memory a call allocates, as tracemalloc sees it (NumPy's arrays included), and the
+interpreters that run code under a memory limit of its own (run_python, ForkedPythons)."""
 
+import json
 import os
+import signal
 import subprocess
 import sys
 import tracemalloc
@@ -38,7 +41,8 @@ def run_python(code, *args):
 _FORK_SERVER = r"""
 import json, os, select, signal, sys, tempfile, traceback
 
-exec(compile(sys.argv[1], "<preamble>", "exec"), {"__name__": "__preamble__"})
+preamble = {"__name__": "__main__"}
+exec(compile(sys.argv[1], "<preamble>", "exec"), preamble)
 with open("/proc/self/status") as f:  # (a thread's malloc arena would be room in each fork)
     threads = next(line.split()[1] for line in f if line.startswith("Threads:"))
 if threads != "1":
@@ -58,7 +62,7 @@ for line in sys.stdin:
             sys.stdout = open(1, "w", closefd=False)
             sys.stderr = open(2, "w", closefd=False)
             sys.argv = ["-c", *args]
-            exec(compile(code, "<string>", "exec"), {"__name__": "__main__"})
+            exec(compile(code, "<string>", "exec"), dict(preamble))  # (after the preamble)
             status = 0
         except SystemExit as exc:
             if exc.code is None or isinstance(exc.code, int):
@@ -67,12 +71,9 @@ for line in sys.stdin:
                 print(exc.code, file=sys.stderr)
         except BaseException:
             traceback.print_exc()
-        finally:
-            try:
-                sys.stdout.flush()
-                sys.stderr.flush()
-            finally:
-                os._exit(status)
+        # and it ends as the interpreter running the code alone would (its threads joined,
+        # atexit's functions run, every object freed): a crash there is in its status
+        raise SystemExit(status)
     pidfd = os.pidfd_open(pid)
     timed_out = not select.select([pidfd], [], [], timeout)[0]
     if timed_out:
@@ -86,27 +87,35 @@ for line in sys.stdin:
         f.close()
     replies.write(json.dumps([status, *texts, timed_out]) + "\n")
     replies.flush()
-os._exit(0)  # (nothing to finalize)
 """
 
 
 class ForkedPythons:
     """Runs code as :func:`run_python` does, each call in a process of its own, forked from one
-    fresh interpreter that ran ``preamble`` (its imports) once: the ~1.5 s of CPU of importing
-    scikit-learn, scipy and pandas is paid once, not per call. The interpreter forking them
-    runs no call's code itself: each call starts from the same state, as a fresh interpreter
-    after ``preamble`` would (memory freed by another call cannot serve it); a memory limit
-    or a mount namespace set in a call stays in its process. The interpreter must have one
-    thread after ``preamble`` (it refuses to go on otherwise): another thread is not in the
-    forked processes, and its malloc arena would be free there for their own allocations,
-    room that a fresh interpreter has not. So pyarrow's jemalloc keeps no background thread
-    here (``JE_ARROW_MALLOC_CONF``; importing pandas or scikit-learn loads pyarrow), nor
-    OpenBLAS threads (``OPENBLAS_NUM_THREADS=1``, as in :func:`run_python`)."""
+    interpreter that ran ``preamble`` once (its imports, the data its calls share: the code
+    sees the preamble's names): the ~1.5 s of CPU of importing scikit-learn, scipy and
+    pandas is paid once, not per call. The interpreter forking them runs no call's code
+    itself: each call starts from the same state (memory freed by another call cannot serve
+    it) and ends as an interpreter does (threads joined, atexit, every object freed); a
+    memory limit or a mount namespace set in a call stays in its process.
+
+    Not quite a fresh interpreter: the interpreter must have one thread after ``preamble``
+    (it refuses to go on otherwise), since another thread is not in the forked processes and
+    its malloc arena would be free there for their own allocations. So pyarrow's jemalloc
+    keeps no background thread here (``JE_ARROW_MALLOC_CONF``; importing pandas or
+    scikit-learn loads pyarrow), which leaves a call ~70 MB more address space than a fresh
+    interpreter (what a limit set relative to the address space at the time does not see),
+    nor OpenBLAS threads (``OPENBLAS_NUM_THREADS=1``, as in :func:`run_python`); a call
+    inherits a few more open files. Linux only (``os.pidfd_open``)."""
 
     def __init__(self, preamble):
+        self._preamble = preamble
+        self._start()
+
+    def _start(self):
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         self._server = subprocess.Popen(
-            [sys.executable, "-c", _FORK_SERVER, preamble],
+            [sys.executable, "-c", _FORK_SERVER, self._preamble],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -117,23 +126,50 @@ class ForkedPythons:
                 "OPENBLAS_NUM_THREADS": "1",
                 "JE_ARROW_MALLOC_CONF": "background_thread:false",
             },
+            start_new_session=True,  # (its group: the server and whatever it forked)
         )
 
-    def run(self, code, *args, timeout=120):
-        """``code`` run with ``args`` as its ``sys.argv[1:]``: a ``CompletedProcess``."""
-        import json
+    def _stop(self):
+        try:
+            os.killpg(self._server.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self._server.wait()
+        for stream in (self._server.stdin, self._server.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
 
+    def run(self, code, *args, timeout=120):
+        """``code`` run after the preamble with ``args`` as its ``sys.argv[1:]``: a
+        ``CompletedProcess``. A server that ended, or a call interrupted before its reply
+        (which would be the next call's), leaves a new server for the next call."""
         argv = [sys.executable, "-c", code, *args]
-        self._server.stdin.write(json.dumps([code, list(args), timeout]) + "\n")
-        self._server.stdin.flush()
-        reply = self._server.stdout.readline()
+        try:
+            self._server.stdin.write(json.dumps([code, list(args), timeout]) + "\n")
+            self._server.stdin.flush()
+            reply = self._server.stdout.readline()
+        except BrokenPipeError:
+            reply = ""
+        except BaseException:
+            self._stop()
+            self._start()
+            raise
         if not reply:
-            raise RuntimeError(f"the forking interpreter ended ({self._server.wait()})")
+            ended = self._server.wait()
+            self._stop()
+            self._start()
+            raise RuntimeError(f"the forking interpreter ended ({ended}): see its stderr")
         returncode, stdout, stderr, timed_out = json.loads(reply)
         if timed_out:
             raise subprocess.TimeoutExpired(argv, timeout, stdout, stderr)
         return subprocess.CompletedProcess(argv, returncode, stdout, stderr)
 
     def close(self):
-        self._server.stdin.close()
-        self._server.wait(timeout=60)
+        try:
+            self._server.stdin.close()
+            self._server.wait(timeout=60)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        self._stop()

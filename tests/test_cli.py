@@ -1003,7 +1003,8 @@ def _stdin_from_a_pipe(monkeypatch, given):
 def test_svmlight_lines_on_stdin_train_the_model_of_their_file(tmp_path, monkeypatch, capsys):
     # (DATA - was refused: "standard input cannot be read"); as Vowpal Wabbit reads them,
     # `zcat day.svm.gz | sparsereg train - --format svmlight`, plain or gzip'd.
-    # main() as the program runs it, its stdin a true pipe (_stdin_from_a_pipe): no interpreter
+    # main() in this process, its stdin a true pipe (_stdin_from_a_pipe); the program itself,
+    # `python -m sparsereg` on its own fd 0: test_the_program_reads_stdin_as_a_process_has_it
     rows = svmlight_lines()
     (tmp_path / "rows.svm").write_bytes(rows)
     options = ["--n-features", "64", "--batch-rows", "700", "--holdout", "7", "--quiet"]
@@ -1084,6 +1085,37 @@ def test_stdin_that_is_not_a_binary_stream_is_a_usage_error(tmp_path, capsys, mo
     out, err = capsys.readouterr()
     assert out == "" and message in err and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["by_path.npz", "rows.svm", "wrapped.npz"]
+
+
+def test_the_program_reads_stdin_as_a_process_has_it(tmp_path):
+    # the program (python -m sparsereg: __main__.run, its SIGTERM guard) on its own fd 0:
+    # gzip'd SVMlight lines piped in train the model of their file; with fd 0 closed (sh's
+    # <&-) the interpreter starts with sys.stdin None: a usage error, not a traceback
+    rows = svmlight_lines(300)
+    (tmp_path / "rows.svm").write_bytes(rows)
+    options = ["--n-features", "64", "--batch-rows", "70", "--quiet"]
+    by_path = tmp_path / "by_path.npz"
+    assert main(["train", str(tmp_path / "rows.svm"), "--model", str(by_path), *options]) == 0
+    program = [sys.executable, "-m", "sparsereg", "train", "-", "--format", "svmlight", *options]
+    done = subprocess.run(
+        [*program, "--model", str(tmp_path / "piped.npz")],
+        input=gzip.compress(rows),
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert_same_model(by_path, tmp_path / "piped.npz")
+    done = subprocess.run(
+        [*program, "--model", str(tmp_path / "closed.npz")],
+        preexec_fn=lambda: os.close(0),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "DATA -: standard input cannot be read as bytes here" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "closed.npz").exists()
 
 
 def test_negative_labels_are_taken_by_classes_as_typed(tmp_path, capsys):

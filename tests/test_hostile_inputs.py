@@ -33,7 +33,7 @@ from .interruptions import (
     ctrl_c_came_during,
     signal_each_place,
 )
-from .memory_helpers import peak_bytes, run_python
+from .memory_helpers import ForkedPythons, peak_bytes, run_python
 from .state_helpers import assert_same_state, dense_state, held_columns, intercept_state
 from .streams import click_stream
 
@@ -1678,7 +1678,7 @@ def test_dense_x_of_any_dtype_is_taken_as_sgd_takes_it(kind):
 
 
 _THREADS_NEAR_THE_LIMIT = """
-import ctypes, os, pickle, resource, sys
+import ctypes, pickle, resource, sys
 libc = ctypes.CDLL(None)
 libc.mallopt(-3, 1 << 17)  # M_MMAP_THRESHOLD: large blocks unmapped when freed
 libc.mallopt(-8, 1)  # M_ARENA_MAX: no thread's arena, whose reserved heap served past the limit
@@ -1703,6 +1703,9 @@ def rows_of(kind):
     return rows, sp.csr_matrix((np.ones(indices.size), indices, indptr), shape=(rows, WIDTH))
 
 
+made = {kind: rows_of(kind) for kind in ("one-vs-rest", "threads")}
+
+
 def one_room(kind, room):  # a new model, and the limit set above the address space as it is now
     rows, X = made[kind]
     params = dict(state_store="dense", random_state=0, shuffle=False)
@@ -1721,73 +1724,34 @@ def one_room(kind, room):  # a new model, and the limit set above the address sp
     except MemoryError:
         raised = "MemoryError"
     resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-    print(kind, raised, pickle.dumps(est.get_ftrl_state()) == before, est.t_, flush=True)
-
-
-def in_a_process_of_its_own(rooms_of):
-    # forked from this interpreter, which has imported the package and made X (the imports
-    # cost ~2 s an interpreter) but trained in no thread: no earlier room's thread stacks
-    # (a native library's own may run: pyarrow's jemalloc_bg_thd, disabled in a fork's child)
-    assert len(sys._current_frames()) == 1, "a Python thread before the fork"
-    pid = os.fork()
-    if pid == 0:
-        try:
-            rooms_of()
-        except BaseException:
-            import traceback
-
-            traceback.print_exc()
-            sys.stderr.flush()
-            os._exit(1)
-        os._exit(0)
-    code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-    assert code == 0, f"a room's process ended with {code}"
-
-
-# each case "kind:together:rooms": its rooms in turn in one process ("together": what an
-# earlier room left mapped, such as cached thread stacks, is in the address space the next
-# one's limit is set above), or each in a process of its own ("apart")
-cases = [arg.split(":") for arg in sys.argv[1:]]
-made = {kind: rows_of(kind) for kind, _, _ in cases}
-for kind, together, rooms in cases:
-    rooms = [float(room) for room in rooms.split(",")]
-    if together == "together":
-        in_a_process_of_its_own(lambda: [one_room(kind, room) for room in rooms])
-    else:
-        for room in rooms:
-            in_a_process_of_its_own(lambda: one_room(kind, room))
+    print(raised, pickle.dumps(est.get_ftrl_state()) == before, est.t_, flush=True)
 """
-
-_NEAR_THE_LIMIT = [
-    ("one-vs-rest", [1.0, 1.4, 1.8, 2.4], 5, True),
-    # each room in a process of its own: in one, the stacks of the threads an earlier room
-    # started are cached, and room 2.6, where the threads' bug left rows trained, trains
-    ("threads", [1.4, 2.0, 2.6, 3.2], 40_002, False),
-]
+# the rooms sys.argv[2:] of kind sys.argv[1], in turn, in a process forked after the above
+_ROOMS = "for room in sys.argv[2:]:\n    one_room(sys.argv[1], float(room))\n"
 
 
 @pytest.fixture(scope="module")
-def near_the_limit():
-    """Each case's output lines, by kind: both cases from one interpreter."""
-    done = run_python(
-        _THREADS_NEAR_THE_LIMIT,
-        *(
-            f"{kind}:{'together' if together else 'apart'}:{','.join(map(str, rooms))}"
-            for kind, rooms, _, together in _NEAR_THE_LIMIT
-        ),
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    lines = {}
-    for line in done.stdout.splitlines():
-        kind, outcome = line.split(" ", 1)
-        lines.setdefault(kind, []).append(outcome)
-    return lines
+def run_rooms():
+    """Processes forked from one interpreter that imported the package and made both kinds'
+    X (the imports cost ~2 s an interpreter) but trained in no thread: no earlier room's
+    thread stacks are in them."""
+    forks = ForkedPythons(_THREADS_NEAR_THE_LIMIT)
+    yield lambda kind, rooms: forks.run(_ROOMS, kind, *map(str, rooms))
+    forks.close()
 
 
-@pytest.mark.xdist_group("near-the-memory-limit")  # (one interpreter for both cases)
-@pytest.mark.parametrize("kind, rooms, t, one_interpreter", _NEAR_THE_LIMIT)
+@pytest.mark.xdist_group("near-the-memory-limit")  # (one forking interpreter for both cases)
+@pytest.mark.parametrize(
+    "kind, rooms, t, one_process",
+    [
+        ("one-vs-rest", [1.0, 1.4, 1.8, 2.4], 5, True),
+        # each room in a process of its own: in one, the stacks of the threads an earlier room
+        # started are cached, and room 2.6, where the threads' bug left rows trained, trains
+        ("threads", [1.4, 2.0, 2.6, 3.2], 40_002, False),
+    ],
+)
 def test_a_partial_fit_in_threads_meeting_a_memory_error_changes_nothing(
-    kind, rooms, t, one_interpreter, near_the_limit
+    kind, rooms, t, one_process, run_rooms
 ):
     # one-vs-rest models in threads (n_jobs) and threads training one model (n_threads) made
     # each thread's scratch as the thread began: a MemoryError for one left the rows the
@@ -1795,7 +1759,11 @@ def test_a_partial_fit_in_threads_meeting_a_memory_error_changes_nothing(
     # made before any trains (and a thread that cannot start leaves its rows to the others):
     # near the limit (rooms for 1 to 3 threads' scratch) a call raises with the model as it
     # was, or trains
-    lines = near_the_limit.get(kind, [])
+    lines = []
+    for group in [rooms] if one_process else [[room] for room in rooms]:
+        done = run_rooms(kind, group)
+        assert done.returncode == 0, done.stderr[-2000:]
+        lines += done.stdout.splitlines()
     assert len(lines) == len(rooms), lines
     outcomes = []
     for room, line in zip(rooms, lines):

@@ -395,7 +395,7 @@ def run_python():
     imports (as the script does first): their ~1.4 s of CPU paid once, not per case."""
     forks = ForkedPythons(
         "import ctypes\n"
-        "ctypes.CDLL(None).mallopt(-3, 1 << 17)  # M_MMAP_THRESHOLD, before any import\n"
+        "ctypes.CDLL(None).mallopt(-3, 1 << 17)  # M_MMAP_THRESHOLD, before the imports\n"
         "import pickle, resource, sys\n"
         "import numpy as np, scipy.sparse as sp\n"
         "from sparsereg import (\n"
