@@ -41,13 +41,15 @@ def run_python(code, *args):
 _FORK_SERVER = r"""
 import json, os, select, signal, sys, tempfile, traceback
 
+replies = os.fdopen(os.dup(1), "w")
+os.dup2(2, 1)  # (what the preamble prints is not a reply, nor in each call's output)
 preamble = {"__name__": "__main__"}
 exec(compile(sys.argv[1], "<preamble>", "exec"), preamble)
+sys.stdout.flush()
 with open("/proc/self/status") as f:  # (a thread's malloc arena would be room in each fork)
     threads = next(line.split()[1] for line in f if line.startswith("Threads:"))
 if threads != "1":
     sys.exit(f"the preamble left {threads} threads: forks would not start as fresh processes")
-replies = os.fdopen(os.dup(1), "w")
 for line in sys.stdin:
     code, args, timeout = json.loads(line)
     out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
@@ -55,6 +57,7 @@ for line in sys.stdin:
     if pid == 0:  # the case, in a process of its own: this one never runs any
         status = 1
         try:
+            replies.close()  # (the pipe to the tests: a call outliving the server held it open)
             os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
             os.dup2(out.fileno(), 1)
             os.dup2(err.fileno(), 2)
@@ -62,7 +65,7 @@ for line in sys.stdin:
             sys.stdout = open(1, "w", closefd=False)
             sys.stderr = open(2, "w", closefd=False)
             sys.argv = ["-c", *args]
-            exec(compile(code, "<string>", "exec"), dict(preamble))  # (after the preamble)
+            exec(compile(code, "<string>", "exec"), preamble)  # (after it, as one script)
             status = 0
         except SystemExit as exc:
             if exc.code is None or isinstance(exc.code, int):
@@ -71,6 +74,8 @@ for line in sys.stdin:
                 print(exc.code, file=sys.stderr)
         except BaseException:
             traceback.print_exc()
+        sys.stdout.flush()  # (what it printed is kept should its end hang: a timeout)
+        sys.stderr.flush()
         # and it ends as the interpreter running the code alone would (its threads joined,
         # atexit's functions run, every object freed): a crash there is in its status
         raise SystemExit(status)
