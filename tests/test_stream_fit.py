@@ -1,5 +1,6 @@
 """fit_stream: partial_fit per batch, progressive validation, holdout, passes, checkpoints."""
 
+import copy
 import json
 import os
 import signal
@@ -427,13 +428,34 @@ def comparable(history):
     }
 
 
-@pytest.mark.parametrize("stop_at", [1, 4, 6, 7, 11])
-def test_resume_after_ctrl_c_equals_the_uninterrupted_run_to_the_bit(tmp_path, stop_at):
-    batches = click_batches(n_batches=6)
-    kwargs = dict(target="click", passes=2, holdout=5, checkpoint_every=500)
-    full, full_history = fit_stream(
-        pipeline(), batches, checkpoint=tmp_path / "full.ckpt", **kwargs
+# the run that the tests of a Ctrl-C and its resume stop and resume: six batches, two passes
+_CTRL_C_RUN = dict(target="click", passes=2, holdout=5, checkpoint_every=500)
+
+
+@pytest.fixture(scope="module")
+def _uninterrupted_ctrl_c_run(tmp_path_factory):
+    path = tmp_path_factory.mktemp("uninterrupted") / "full.ckpt"
+    full, history = fit_stream(
+        pipeline(), click_batches(n_batches=6), checkpoint=path, **_CTRL_C_RUN
     )
+    return full[-1].get_ftrl_state(), comparable(history)
+
+
+@pytest.fixture
+def uninterrupted_ctrl_c_run(_uninterrupted_ctrl_c_run):
+    """``(classifier, comparable history)`` of the run of ``_CTRL_C_RUN`` without a stop,
+    made once a module; the classifier made afresh from its state for each test."""
+    state, history = _uninterrupted_ctrl_c_run
+    return SparseFTRLClassifier(random_state=0).set_ftrl_state(state), copy.deepcopy(history)
+
+
+@pytest.mark.parametrize("stop_at", [1, 4, 6, 7, 11])
+def test_resume_after_ctrl_c_equals_the_uninterrupted_run_to_the_bit(
+    tmp_path, stop_at, uninterrupted_ctrl_c_run
+):
+    batches = click_batches(n_batches=6)
+    kwargs = _CTRL_C_RUN
+    full, full_history = uninterrupted_ctrl_c_run
 
     path = tmp_path / "run.ckpt"
     with pytest.raises(KeyboardInterrupt):
@@ -442,8 +464,8 @@ def test_resume_after_ctrl_c_equals_the_uninterrupted_run_to_the_bit(tmp_path, s
         )
     # a new process would start from a fresh estimator with the same parameters
     resumed, history = fit_stream(pipeline(), batches, checkpoint=path, resume=True, **kwargs)
-    assert_same_state(resumed[-1], full[-1])
-    assert comparable(history) == comparable(full_history)
+    assert_same_state(resumed[-1], full)
+    assert comparable(history) == full_history
 
 
 def test_checkpoint_every_counts_rows_from_the_checkpoint_at_a_pass_end(tmp_path):
@@ -529,16 +551,16 @@ def test_resume_in_a_file_of_more_rows_than_bytes_equals_the_uninterrupted_run(t
 
 
 @pytest.mark.parametrize("callback", ["sleeps", "raises KeyboardInterrupt"])
-def test_a_ctrl_c_in_the_progress_callback_stops_it_at_once_and_resume_is_exact(tmp_path, callback):
+def test_a_ctrl_c_in_the_progress_callback_stops_it_at_once_and_resume_is_exact(
+    tmp_path, callback, uninterrupted_ctrl_c_run
+):
     # (the callback ran with Ctrl-C held back: one that slept or blocked went on to its end,
     # whatever the number of Ctrl-C)
     import time
 
     batches = click_batches(n_batches=6)
-    kwargs = dict(target="click", passes=2, holdout=5, checkpoint_every=500)
-    full, full_history = fit_stream(
-        pipeline(), batches, checkpoint=tmp_path / "full.ckpt", **kwargs
-    )
+    kwargs = _CTRL_C_RUN
+    full, full_history = uninterrupted_ctrl_c_run
     finished = []
 
     def progress(p):
@@ -555,8 +577,8 @@ def test_a_ctrl_c_in_the_progress_callback_stops_it_at_once_and_resume_is_exact(
     with np.load(path) as f:  # the checkpoint holds the batch the callback was called for
         assert int(f["state.t"]) == 1200
     resumed, history = fit_stream(pipeline(), batches, checkpoint=path, resume=True, **kwargs)
-    assert_same_state(resumed[-1], full[-1])
-    assert comparable(history) == comparable(full_history)
+    assert_same_state(resumed[-1], full)
+    assert comparable(history) == full_history
 
 
 # and in any code (scikit-learn's check_is_fitted, say)
@@ -577,8 +599,6 @@ def test_a_signal_at_each_place_of_a_streams_start_raises_the_handlers_exception
     # available_if check that hasattr(model, "predict_proba") makes, it was turned into
     # AttributeError and swallowed: the run went on, scoring its error rate instead of its
     # log loss; inside the check that a scaler is fitted, it became "must be fitted".)
-    import copy
-
     frame = pd.concat(click_batches(n_batches=2, rows=50))
     if model == "a fitted scaler":
         frame = frame[["hour", "click"]]
