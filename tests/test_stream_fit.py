@@ -669,10 +669,25 @@ def test_resume_with_fewer_passes_than_the_checkpoint_holds_is_refused(tmp_path)
         fit_stream(pipeline(), batches, target="click", passes=1, checkpoint=path, resume=True)
 
 
-def test_resume_refuses_the_checkpoint_of_another_run(tmp_path):
-    batches = click_batches(n_batches=2)
+@pytest.fixture(scope="module")
+def _two_batches_checkpoint(tmp_path_factory):
+    path = tmp_path_factory.mktemp("two batches") / "run.ckpt"
+    fit_stream(pipeline(), click_batches(n_batches=2), target="click", checkpoint=path)
+    return path.read_bytes()
+
+
+@pytest.fixture
+def two_batches_checkpoint(tmp_path, _two_batches_checkpoint):
+    """``tmp_path / "run.ckpt"``: the checkpoint of a run of ``pipeline()`` over
+    ``click_batches(n_batches=2)`` (target "click"), written once a module and copied here."""
     path = tmp_path / "run.ckpt"
-    fit_stream(pipeline(), batches, target="click", checkpoint=path)
+    path.write_bytes(_two_batches_checkpoint)
+    return path
+
+
+def test_resume_refuses_the_checkpoint_of_another_run(tmp_path, two_batches_checkpoint):
+    batches = click_batches(n_batches=2)
+    path = two_batches_checkpoint
     other = pipeline(SparseFTRLClassifier(alpha=1e-3, random_state=0))
     with pytest.raises(ValueError, match=r"different run.*alpha: 0\.0001 -> 0\.001"):
         fit_stream(other, batches, target="click", checkpoint=path, resume=True, passes=2)
@@ -1132,11 +1147,10 @@ def _tamper(path, out, key, value):
     ],
 )
 def test_a_tampered_checkpoint_is_refused_and_the_estimator_left_as_it_was(
-    tmp_path, key, value, message
+    tmp_path, key, value, message, two_batches_checkpoint
 ):
     batches = click_batches(n_batches=2)
-    path, bad = tmp_path / "run.ckpt", tmp_path / "bad.ckpt"
-    fit_stream(pipeline(), batches, target="click", checkpoint=path)
+    path, bad = two_batches_checkpoint, tmp_path / "bad.ckpt"
     _tamper(path, bad, key, value)
     model = pipeline()
     with pytest.raises(ValueError, match=message):
@@ -1194,14 +1208,15 @@ except ValueError as exc:
 """
 
 
-def test_a_checkpoint_declaring_more_bytes_than_it_holds_is_refused_before_allocating(tmp_path):
+def test_a_checkpoint_declaring_more_bytes_than_it_holds_is_refused_before_allocating(
+    tmp_path, two_batches_checkpoint
+):
     # a 20 KB checkpoint declaring a 4 GB member (its .npy header and the zip directory
     # agreeing) had its buffer allocated before the reading found the file short: a
     # MemoryError where the address space is limited (ulimit -v), not a ValueError
     import io
 
-    path, bad = tmp_path / "run.ckpt", tmp_path / "bad.ckpt"
-    fit_stream(pipeline(), click_batches(n_batches=2), target="click", checkpoint=path)
+    path, bad = two_batches_checkpoint, tmp_path / "bad.ckpt"
     size = 2**32 - 2**16
     header = io.BytesIO()
     np.lib.format.write_array_header_1_0(
@@ -1220,11 +1235,10 @@ def test_a_checkpoint_declaring_more_bytes_than_it_holds_is_refused_before_alloc
     assert "ValueError:" in done.stdout and "does not hold" in done.stdout, done.stdout
 
 
-def test_a_checkpoint_with_a_damaged_end_record_is_a_value_error(tmp_path):
+def test_a_checkpoint_with_a_damaged_end_record_is_a_value_error(two_batches_checkpoint):
     # a flipped bit in the end record's offset of the directory moved every member's offset
     # below 0: the reader's seek raised OSError (Invalid argument)
-    path = tmp_path / "run.ckpt"
-    fit_stream(pipeline(), click_batches(n_batches=2), target="click", checkpoint=path)
+    path = two_batches_checkpoint
     raw = bytearray(path.read_bytes())
     raw[-3] ^= 1  # the directory's offset, its high byte: 2**24 bytes further
     path.write_bytes(bytes(raw))
@@ -1402,20 +1416,20 @@ def test_stopped_early_only_when_passes_were_left():
     assert history.n_passes == 2 and not history.stopped_early
 
 
-def test_a_rejected_resume_leaves_the_estimator_unfitted(tmp_path):
+def test_a_rejected_resume_leaves_the_estimator_unfitted(two_batches_checkpoint):
     batches = click_batches(n_batches=2)
-    path = tmp_path / "run.ckpt"
-    fit_stream(pipeline(), batches, target="click", checkpoint=path)
+    path = two_batches_checkpoint
     model = pipeline()
     with pytest.raises(ValueError, match="checkpoints need a source that can be read again"):
         fit_stream(model, iter(batches), target="click", checkpoint=path, resume=True)
     assert not hasattr(model[-1], "coef_")
 
 
-def test_a_checkpoint_whose_passes_disagree_with_its_history_is_refused(tmp_path):
+def test_a_checkpoint_whose_passes_disagree_with_its_history_is_refused(
+    tmp_path, two_batches_checkpoint
+):
     batches = click_batches(n_batches=2)
-    path, bad = tmp_path / "run.ckpt", tmp_path / "bad.ckpt"
-    fit_stream(pipeline(), batches, target="click", checkpoint=path)
+    path, bad = two_batches_checkpoint, tmp_path / "bad.ckpt"
     _tamper(path, bad, "progress.ints", np.array([5, 0, 0, 0, 0, 1, 0, 0]))
     model = pipeline()
     with pytest.raises(ValueError, match="records 1 passes but stands in pass 6"):
