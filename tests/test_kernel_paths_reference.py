@@ -12,6 +12,7 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from scipy.special import expit
 
 from sparsereg import SparseFTRLClassifier, SparseFTRLRegressor, _epoch
@@ -87,26 +88,27 @@ def reference_weights(z, n, z0, n0, t, p):
     return w, w0
 
 
+# a stored value: either zero, or any float of [-50, 50]
+STORED_VALUE = st.one_of(st.just(0.0), st.just(-0.0), st.floats(-50, 50, allow_subnormal=False))
+
+
+def each_drawn(dtype, size, elements):
+    """An array of ``size`` values each drawn from ``elements``: with no ``fill``, so that
+    every entry is a fresh draw, as a list of them would be, but without a list's per-entry
+    bookkeeping (drawing the matrices was most of these tests' time)."""
+    return hnp.arrays(dtype, size, elements=elements, fill=st.nothing())
+
+
 @st.composite
 def raw_csr(draw, max_rows=20, max_cols=7):
     """A CSR matrix as a user may hand it: unsorted rows, repeated columns, stored zeros."""
     n_rows = draw(st.integers(3, max_rows))
     n_cols = draw(st.integers(1, max_cols))
-    rows = []
-    for _ in range(n_rows):
-        k = draw(st.integers(0, 12))
-        cols = draw(st.lists(st.integers(0, n_cols - 1), min_size=k, max_size=k))
-        vals = draw(
-            st.lists(
-                st.one_of(st.just(0.0), st.just(-0.0), st.floats(-50, 50, allow_subnormal=False)),
-                min_size=k,
-                max_size=k,
-            )
-        )
-        rows.append((cols, vals))
-    indptr = np.concatenate([[0], np.cumsum([len(c) for c, _ in rows])])
-    indices = np.array([c for cols, _ in rows for c in cols], dtype=np.int64)
-    data = np.array([v for _, vals in rows for v in vals], dtype=np.float64)
+    row_lengths = draw(each_drawn(np.int64, n_rows, st.integers(0, 12)))
+    nnz = int(row_lengths.sum())
+    indices = draw(each_drawn(np.int64, nnz, st.integers(0, n_cols - 1)))
+    data = draw(each_drawn(np.float64, nnz, STORED_VALUE))
+    indptr = np.concatenate([[0], np.cumsum(row_lengths)])
     dtype = draw(st.sampled_from([np.float64, np.float32]))
     index_dtype = draw(st.sampled_from([np.int32, np.int64]))
     X = sp.csr_matrix(
