@@ -11,6 +11,8 @@ variant of ``target_clones`` this CPU selects), and in ``tests/csr_checks_lanes.
 each instruction set.
 """
 
+import functools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -121,6 +123,24 @@ def test_summaries_match_numpy(arrays):
     assert_summaries(*arrays)
 
 
+@functools.cache
+def rows_across_blocks(case):
+    """``(lengths, indptr, indices, data)`` of case ``case``, int64/float64: the same for each
+    dtype (made once: drawing 800 rows' columns without replacement is most of the work)."""
+    rng = np.random.RandomState(len(case))
+    n_cols = 4 * BLOCK
+    lengths = rng.randint(0, 40, size=800)
+    lengths[rng.uniform(size=800) < 0.2] = 0
+    if case == "long row":
+        lengths[300] = 3 * BLOCK + 5
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    indices = np.concatenate([np.sort(rng.choice(n_cols, size=n, replace=False)) for n in lengths])
+    data = rng.normal(size=indices.shape[0])
+    for a in (lengths, indptr, indices, data):
+        a.flags.writeable = False
+    return lengths, indptr, indices, data
+
+
 @pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
 @pytest.mark.parametrize("value_dtype", [np.float32, np.float64])
 @pytest.mark.parametrize(
@@ -130,16 +150,11 @@ def test_summaries_across_blocks(index_dtype, value_dtype, case):
     """Several blocks of rows (a block ends at the first row start past BLOCK indices):
     descents at row starts, just after a block's first index, a row longer than a block,
     empty rows, and special values and bad indices far from index 0."""
-    rng = np.random.RandomState(len(case))
     n_cols = 4 * BLOCK
-    lengths = rng.randint(0, 40, size=800)
-    lengths[rng.uniform(size=800) < 0.2] = 0
-    if case == "long row":
-        lengths[300] = 3 * BLOCK + 5
-    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(index_dtype)
-    indices = np.concatenate(
-        [np.sort(rng.choice(n_cols, size=n, replace=False)) for n in lengths]
-    ).astype(index_dtype)
+    lengths, indptr, indices, data = rows_across_blocks(case)
+    # copies (astype), changed below
+    indptr, indices = indptr.astype(index_dtype), indices.astype(index_dtype)
+    data = data.astype(value_dtype)
     if case == "repeat inside":
         r = np.flatnonzero(lengths > 2)[-1]
         indices[indptr[r] + 1] = indices[indptr[r]]
@@ -148,7 +163,6 @@ def test_summaries_across_blocks(index_dtype, value_dtype, case):
         while lengths[r] < 2:
             r += 1
         indices[indptr[r] + 1] = indices[indptr[r]] - 1
-    data = rng.normal(size=indices.shape[0]).astype(value_dtype)
     assert_summaries(data, indices, indptr, n_cols)
     for k, v in [(-1, -np.inf), (BLOCK + 7, np.nan), (-3, -7e3), (5000, -0.0)]:
         data[k] = v
