@@ -657,9 +657,11 @@ def test_rows_given_other_columns_during_a_prediction_are_scored_as_read(method)
     row = sp.csr_matrix((np.ones(3), np.array([1, 2, 3]), np.array([0, 3])), shape=(1, n))
     other = np.array([4, 5, 6], dtype=row.indices.dtype)
 
+    fitted = pickle.dumps(SparseFTRLClassifier(penalty=None, random_state=0).fit(wide, y))
+
     def changed_model():
-        est = SparseFTRLClassifier(penalty=None, random_state=0).fit(wide, y)
-        return est.partial_fit(wide[:5], y[:5])  # (no weights computed since)
+        # a copy of the model fitted once, then changed
+        return pickle.loads(fitted).partial_fit(wide[:5], y[:5])  # (no weights computed since)
 
     reference = changed_model()
     before = getattr(reference, method)(row)
