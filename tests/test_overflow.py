@@ -7,8 +7,10 @@ before, made weights of 1e217 whose sums overflowed to NaN, in scores and in tra
 ``+inf`` and ``-inf`` in one row) is refused wherever it would be returned.
 """
 
+import functools
 import io
 import itertools
+import pickle
 import warnings
 
 import numpy as np
@@ -32,6 +34,18 @@ NOT_NUMBERS = "are not numbers: the products x \\* w of the row overflow float64
 
 
 def _fitted(kind, dtype=np.float64, **params):
+    """An estimator of ``kind`` fitted on 60 rows of 8 columns: each call gets its own copy
+    of the one fit made per module for these arguments (hundreds of cases start from it)."""
+    return pickle.loads(_fitted_once(kind, np.dtype(dtype).name, tuple(sorted(params.items()))))
+
+
+@functools.cache
+def _fitted_once(kind, dtype, params):
+    """``_fitted``'s estimator, pickled."""
+    return pickle.dumps(_fit(kind, np.dtype(dtype).type, **dict(params)))
+
+
+def _fit(kind, dtype, **params):
     rng = np.random.default_rng(0)
     X = sp.random(60, 8, density=0.5, format="csr", random_state=1, dtype=dtype)
     if kind == "regressor":
@@ -137,6 +151,16 @@ def _with_z(state, z, n):
     return state
 
 
+@functools.cache
+def _rows_up_to_1e100():
+    """Each row of 0, 1, 1e50 and 1e100 in its first 4 of 8 columns, as a 1-row CSR (made
+    once: the 224 cases below score each; none is written to)."""
+    return [
+        (row, sp.csr_matrix(np.array([list(row) + [0.0] * 4])))
+        for row in itertools.product([0.0, 1.0, 1e50, 1e100], repeat=4)
+    ]
+
+
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize(
     "z, n",
@@ -171,8 +195,7 @@ def test_a_state_the_protocol_takes_never_scores_or_trains_to_nan(kind, z, n, ra
     est.set_params(**rates)
     assert np.isfinite(est.coef_).all() and np.isfinite(est.intercept_).all()
     y = est.classes_[:1] if hasattr(est, "classes_") else np.zeros(1)
-    for row in itertools.product([0.0, 1.0, 1e50, 1e100], repeat=4):
-        X = sp.csr_matrix(np.array([list(row) + [0.0] * 4]))
+    for row, X in _rows_up_to_1e100():
         scores = est.decision_function(X) if hasattr(est, "classes_") else est.predict(X)
         assert not np.isnan(scores).any()
         if max(row) <= 1.0:
