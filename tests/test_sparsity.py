@@ -382,8 +382,9 @@ def test_nnz_history_of_a_wide_fit_counts_every_trained_column(n_features, index
     # X with fewer non-zeros than columns: a new model's count after each epoch reads only
     # X's columns (found with a bitmap of 64-bit words). Each epoch's count must be the count
     # over every column after a fit of that many epochs; the columns include the words'
-    # edges and the last column.
-    rng = np.random.RandomState(seed)
+    # edges and the last column. (default_rng: RandomState.choice without replacement
+    # permutes every column for each row: 12 permutations of 2**20 an example.)
+    rng = np.random.default_rng(seed)
     edges = [c for c in (0, 63, 64, 127, n_features - 1) if c < n_features]
     n_rows = 12
     rows, cols = [], []
