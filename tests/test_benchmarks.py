@@ -41,7 +41,7 @@ def small_chunks(ctr, monkeypatch):
     """_ctr_files drawing its rows in chunks of 1,024 rows rather than 2**18: the files of
     these tests are of a few thousand rows, drawn whole chunks at a time (a quarter of a
     million rows each), and span several chunks now (row i still depends on seed and i
-    only). bench_stream's test writes its files with the script's own chunks."""
+    only)."""
     monkeypatch.setattr(ctr, "CHUNK_ROWS", 1_024)
     return ctr
 
@@ -284,9 +284,11 @@ def test_bench_stream_quick_vw(tmp_path, capsys, ctr):
     assert "VW ftrl" in capsys.readouterr().out
 
 
-def test_bench_stream_quick_sparsereg(tmp_path, capsys, ctr):
+def test_bench_stream_quick_sparsereg(tmp_path, capsys, small_chunks):
     pytest.importorskip("pyarrow")
     pytest.importorskip("pandas")
+    # (its files, of 20,408 and 40,816 rows, are drawn in chunks of 1,024 rows rather than
+    # two chunks of 2**18: what the test checks is read from the `sparsereg train` processes)
     bench = load("bench_stream")
     result = bench.main(["all", "--quick", "--tools", "csv,parquet", "--work", str(tmp_path)])
     speed = result["speed"]
