@@ -439,24 +439,14 @@ def test_l1_vs_l2_example_writes_its_picture(local_dataset, tmp_path, capsys):
     example = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(example)
     out = tmp_path / "l1_vs_l2.png"
-    assert example.main(["--out", str(out)]) == 0  # (5 passes, as the README's caption: ~2 s)
+    # one pass: the docs build runs the example as the README shows it (5 passes) and
+    # tests/test_docs.py checks the README's caption against what that run printed
+    assert example.main(["--out", str(out), "--epochs", "1"]) == 0
     assert out.stat().st_size > 10_000
     printed = capsys.readouterr().out
     assert "SMS spam, 5,574 messages" in printed and "exactly zero" in printed
-    # the README's caption: the same test accuracy, 8x fewer non-zero weights with L1, an
-    # export of 61 KiB instead of 448 KiB
-    rows = {
-        m["penalty"]: m
-        for m in re.finditer(
-            r"FTRL (?P<penalty>L[12]) \(alpha=\S+\)\s+(?P<accuracy>[\d.]+)%\s+[\d.]+\s+"
-            r"(?P<nonzero>[\d,]+)\s+\S+ KiB\s+\S+ KiB\s+(?P<export>[\d.,]+) KiB",
-            printed,
-        )
-    }
-    l1, l2 = ({key: m[key].replace(",", "") for key in m.groupdict()} for m in rows.values())
-    assert l1["penalty"] == "L1" and l1["accuracy"] == l2["accuracy"]
-    assert float(l2["nonzero"]) >= 7.5 * float(l1["nonzero"])
-    assert round(float(l1["export"])) == 61 and round(float(l2["export"])) == 448
+    assert "1 passes of partial_fit(250 rows)" in printed
+    assert re.findall(r"^FTRL (L[12]) \(alpha=", printed, re.MULTILINE) == ["L1", "L2"]
 
 
 @pytest.mark.parametrize(
