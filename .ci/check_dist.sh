@@ -4,8 +4,8 @@
 # the license, and its compiled modules have no debug sections; the sdist has the .pyx and not
 # the .c; the wheel installs into a fresh venv without a compiler and runs the demo.
 #
-# The build runs without build isolation, in the environment `pip install -e ".[test]"` made (the
-# test extra carries build, setuptools and Cython): an isolated build first installs setuptools,
+# The build runs without build isolation, in the environment the README's command made (the
+# build tools, then the test extra, which carries build): an isolated build first installs setuptools,
 # Cython and numpy into a throwaway environment, 24 s of CPU out of 65. What isolation checked,
 # that build-system.requires names every module setup.py imports, check_build_requires.py checks,
 # and `build` checks that this environment satisfies build-system.requires. The wheel is still

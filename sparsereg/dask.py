@@ -816,6 +816,10 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
     def to_local(self) -> SparseFTRLClassifier | SparseFTRLRegressor:
         """The fitted local estimator (picklable, exportable with ``export_model``).
 
+        It is ``estimator_`` itself, not a copy (a copy of a wide model's state would double
+        its memory): training it further, with ``partial_fit``, changes this estimator's model
+        too. Take ``copy.deepcopy(est.to_local())`` to train one apart.
+
         Returns
         -------
         estimator : SparseFTRLClassifier or SparseFTRLRegressor

@@ -1,10 +1,12 @@
 """The README's code example runs as written (on a small made-up click log)."""
 
 import re
+import shlex
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -111,3 +113,20 @@ def test_the_files_the_readme_contributing_and_user_guide_name_exist():
             ):
                 missing.append((document.name, name))
     assert missing == []
+
+
+def test_ci_runs_the_readmes_test_command_which_installs_the_build_tools_it_builds_with():
+    # the command builds without isolation (the tools pip would install into an isolated
+    # environment first, ~25 s of CI): it must install, beforehand, exactly what
+    # pyproject.toml's build-system.requires names
+    root = README.parent
+    block = re.search(r"```bash\n(.*?)```", README.read_text(), re.S).group(1)
+    (command,) = [line for line in block.splitlines() if "pytest" in line]
+    ci_lines = (root / ".ci" / "run").read_text().splitlines()
+    assert command in ci_lines
+    steps = [shlex.split(step) for step in command.split("&&")]
+    assert steps[1][:3] == ["pip", "install", "--no-build-isolation"]
+    assert steps[0][:2] == ["pip", "install"]
+    tomllib = pytest.importorskip("tomllib")  # (Python 3.11 on)
+    requires = tomllib.loads((root / "pyproject.toml").read_text())["build-system"]["requires"]
+    assert sorted(steps[0][2:]) == sorted(requires)
