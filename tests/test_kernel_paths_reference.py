@@ -111,10 +111,9 @@ def raw_csr(draw, max_rows=20, max_cols=7):
     indptr = np.concatenate([[0], np.cumsum(row_lengths)])
     dtype = draw(st.sampled_from([np.float64, np.float32]))
     index_dtype = draw(st.sampled_from([np.int32, np.int64]))
-    X = sp.csr_matrix(
-        (data.astype(dtype), indices.astype(index_dtype), indptr.astype(index_dtype)),
-        shape=(n_rows, n_cols),
-    )
+    X = sp.csr_matrix((data.astype(dtype), indices, indptr), shape=(n_rows, n_cols))
+    # (scipy makes the index arrays of so small a matrix int32, whatever they were given as)
+    X.indices, X.indptr = X.indices.astype(index_dtype), X.indptr.astype(index_dtype)
     return X
 
 
