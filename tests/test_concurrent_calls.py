@@ -123,9 +123,24 @@ def test_predict_during_fits_that_change_the_classes_uses_one_model():
     assert labels and all(seen <= {0, 1, 2} or seen <= {7, 8} for seen in labels)
 
 
+class ReadInTheCall:
+    """An array-like that opens ``read`` when the call converts it (inside the call: the
+    labels are checked with the training lock held)."""
+
+    def __init__(self, values, read):
+        self.values, self.read = values, read
+
+    def __len__(self):
+        return len(self.values)
+
+    def __array__(self, dtype=None, copy=None):
+        self.read.set()
+        return np.asarray(self.values, dtype=dtype)
+
+
 def test_set_params_waits_for_a_training_call_and_the_next_calls_follow():
     rng = np.random.RandomState(0)
-    X0, y0 = rows(rng, 400_000)  # a long call
+    X0, y0 = rows(rng, 100_000)  # a call long enough for set_params to come in the middle
     X1, y1 = rows(rng, 2000)
     Xt = rows(rng, 50)[0]
 
@@ -137,14 +152,17 @@ def test_set_params_waits_for_a_training_call_and_the_next_calls_follow():
     after, before = serial(1e-4), serial(1.0)  # set_params after the call, or before it
     assert not np.array_equal(after, before)
     est = SparseFTRLRegressor(random_state=0, alpha=1e-4)
-    trainer, errors = in_thread(est.partial_fit, X0, y0)
-    time.sleep(0.05)
+    in_the_call = threading.Event()
+    trainer, errors = in_thread(est.partial_fit, X0, ReadInTheCall(y0, in_the_call))
+    assert in_the_call.wait(timeout=60)
     est.set_params(alpha=1.0)  # during the call: its parameters were read at its start
+    # it returned once the call had ended: the call's rows are in the model
+    assert getattr(est, "t_", 0) == X0.shape[0]
     trainer.join()
     assert not errors
     est.set_params(alpha=1e-4)
     got = est.partial_fit(X1, y1).partial_fit(X1, y1).predict(Xt)
-    assert np.array_equal(got, after) or np.array_equal(got, before)
+    assert np.array_equal(got, after)
 
 
 def test_a_warm_fit_waiting_for_a_first_partial_fit_goes_on_from_it():
