@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from sparsereg import FeatureCrossHasher, SparseFTRLClassifier, SparseFTRLRegressor
 from sparsereg.stream import fit_stream
@@ -1341,10 +1341,25 @@ def reference_scores(est, X):
     return X.toarray() @ w.T + b
 
 
+def rows_reversed(X):
+    """The same matrix with each row's entries in reverse order: a CSR the scoring's full
+    checks sort (the hasher's rows, sorted and without repeats, are scored as they are)."""
+    X = sp.csr_matrix(X)
+    order = np.concatenate(
+        [np.arange(X.indptr[i + 1] - 1, X.indptr[i] - 1, -1) for i in range(X.shape[0])]
+    )
+    reversed_rows = sp.csr_matrix(X.shape, dtype=X.dtype)
+    reversed_rows.data, reversed_rows.indices = X.data[order], X.indices[order]
+    reversed_rows.indptr = X.indptr.copy()
+    return reversed_rows
+
+
+@pytest.mark.parametrize("rows", ["as hashed", "reversed"])
 @pytest.mark.parametrize("store", ["dense", "sparse"])
 @pytest.mark.parametrize("kind", ["binary", "multiclass", "regression"])
-def test_progressive_loss_matches_the_numpy_reference(store, kind):
-    """The stream scores each batch from the state with a compiled loop: check it."""
+def test_progressive_loss_matches_the_numpy_reference(store, kind, rows):
+    """The stream scores each batch from the state with a compiled loop: check it, on rows
+    as the hasher gives them and on rows the checks must sort first."""
     from scipy.special import expit
 
     labels = (0, 1) if kind == "binary" else (0, 2)
@@ -1354,7 +1369,10 @@ def test_progressive_loss_matches_the_numpy_reference(store, kind):
             b["click"] = np.where(b["site"] == "mail", 1, b["click"])
     params = dict(random_state=0, state_store=store, penalty="elasticnet", l1_ratio=0.5, alpha=1e-3)
     est = SparseFTRLRegressor(**params) if kind == "regression" else SparseFTRLClassifier(**params)
-    _, history = fit_stream(pipeline(est), batches, target="click")
+    streamed = pipeline(est)
+    if rows == "reversed":
+        streamed.steps.insert(1, ("reversed", FunctionTransformer(rows_reversed)))
+    _, history = fit_stream(streamed, batches, target="click")
     hasher = FeatureCrossHasher([("site",), ("hour",), ("site", "hour")], n_features=2**12)
     twin = clone(est)
     total, rows, expected = 0.0, 0, []
