@@ -154,11 +154,14 @@ def _with_z(state, z, n):
 @functools.cache
 def _rows_up_to_1e100():
     """Each row of 0, 1, 1e50 and 1e100 in its first 4 of 8 columns, as a 1-row CSR (made
-    once: the 224 cases below score each; none is written to)."""
-    return [
-        (row, sp.csr_matrix(np.array([list(row) + [0.0] * 4])))
-        for row in itertools.product([0.0, 1.0, 1e50, 1e100], repeat=4)
-    ]
+    once: the 224 cases below score each; read-only, so that none can change another's)."""
+    rows = []
+    for row in itertools.product([0.0, 1.0, 1e50, 1e100], repeat=4):
+        X = sp.csr_matrix(np.array([list(row) + [0.0] * 4]))
+        for array in (X.data, X.indices, X.indptr):
+            array.flags.writeable = False
+        rows.append((row, X))
+    return rows
 
 
 @pytest.mark.parametrize("kind", KINDS)
