@@ -1354,10 +1354,10 @@ def rows_reversed(X):
     return reversed_rows
 
 
-@pytest.mark.parametrize("rows", ["as hashed", "reversed"])
+@pytest.mark.parametrize("row_order", ["as hashed", "reversed"])
 @pytest.mark.parametrize("store", ["dense", "sparse"])
 @pytest.mark.parametrize("kind", ["binary", "multiclass", "regression"])
-def test_progressive_loss_matches_the_numpy_reference(store, kind, rows):
+def test_progressive_loss_matches_the_numpy_reference(store, kind, row_order):
     """The stream scores each batch from the state with a compiled loop: check it, on rows
     as the hasher gives them and on rows the checks must sort first."""
     from scipy.special import expit
@@ -1370,7 +1370,7 @@ def test_progressive_loss_matches_the_numpy_reference(store, kind, rows):
     params = dict(random_state=0, state_store=store, penalty="elasticnet", l1_ratio=0.5, alpha=1e-3)
     est = SparseFTRLRegressor(**params) if kind == "regression" else SparseFTRLClassifier(**params)
     streamed = pipeline(est)
-    if rows == "reversed":
+    if row_order == "reversed":
         streamed.steps.insert(1, ("reversed", FunctionTransformer(rows_reversed)))
     _, history = fit_stream(streamed, batches, target="click")
     hasher = FeatureCrossHasher([("site",), ("hour",), ("site", "hour")], n_features=2**12)
