@@ -232,6 +232,24 @@ class _Once(argparse.Action):
         setattr(namespace, self.dest, value)
 
 
+class _CommandParser(argparse.ArgumentParser):
+    """A command's parser: its files and options in any order (``train a.svm --model m.npz
+    b.svm``, as Vowpal Wabbit and most Unix tools take them): argparse's
+    ``parse_known_intermixed_args``, which argparse's own parsing of a command (the
+    subparsers' ``parse_known_args``) does not use."""
+
+    _intermixed = False  # (parse_known_intermixed_args calls parse_known_args itself)
+
+    def parse_known_args(self, args=None, namespace=None):
+        if self._intermixed:
+            return super().parse_known_args(args, namespace)
+        self._intermixed = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixed = False
+
+
 def _parser():
     from . import __version__
 
@@ -245,7 +263,9 @@ def _parser():
         allow_abbrev=False,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_CommandParser
+    )
 
     train = commands.add_parser(
         "train",

@@ -248,6 +248,38 @@ def test_several_files_are_one_stream_and_passes_and_early_stop_are_reported(tmp
     assert summary["holdout_loss"] < np.log(2)
 
 
+def test_options_may_come_between_and_before_the_files(tmp_path, capsys):
+    # `train a.csv --model m.npz b.csv`, as Vowpal Wabbit and most Unix tools take their
+    # options: argparse's default gave "unrecognized arguments: b.csv"
+    data = clicks(600)
+    paths = [str(tmp_path / "a.csv"), str(tmp_path / "b.csv")]
+    data[:250].to_csv(paths[0], index=False)
+    data[250:].to_csv(paths[1], index=False)
+    common = ["--target", "click", "--n-features", "2**12", "--batch-rows", "100", "--quiet"]
+    models = [str(tmp_path / f"m{k}.npz") for k in range(3)]
+    assert main(["train", *paths, "--model", models[0], *common]) == 0
+    assert main(["train", paths[0], "--model", models[1], paths[1], *common]) == 0
+    assert main(["train", "--model", models[2], *common, paths[0], "--", paths[1]]) == 0
+    assert_same_model(models[0], models[1])
+    assert_same_model(models[0], models[2])
+    out = [str(tmp_path / f"p{k}.csv") for k in range(2)]
+    assert main(["predict", models[0], paths[0], "--out", out[0], "--quiet", paths[1]]) == 0
+    assert main(["predict", "--out", out[1], models[0], "--quiet", *paths]) == 0
+    assert open(out[0]).read() == open(out[1]).read()
+    assert len(open(out[0]).read().splitlines()) == 1 + 600
+    capsys.readouterr()
+    assert main(["report", "--top", "3", models[0], "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main(["report", models[0], "--json", "--top", "3"]) == 0
+    assert json.loads(capsys.readouterr().out) == first
+    assert len(first["top_weights"]) == 3
+    # an option argparse does not know is still refused wherever it stands
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", paths[0], "--model", models[0], "--bogus", *common])
+    assert exit_info.value.code == 2
+    assert "unrecognized arguments: --bogus" in capsys.readouterr().err
+
+
 def test_svmlight_trains_on_its_own_columns(tmp_path, capsys):
     from sklearn.datasets import dump_svmlight_file
 
