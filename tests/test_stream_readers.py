@@ -452,6 +452,39 @@ def test_parquet_equals_csv(tmp_path):
     assert set(shop.cat.categories) <= {str(k) for k in range(7)}
 
 
+def test_a_parquet_file_is_read_in_memory_of_a_row_group_not_of_the_file(tmp_path):
+    # pyarrow's default (pre_buffer) read every column chunk of the row groups asked for at
+    # once: iter_batches over a whole file held all of it in Arrow's memory from the first
+    # chunk on (1.09x the file's column data here), so a file bigger than memory could not be
+    # streamed
+    pa = _pyarrow()
+    import pyarrow.parquet as pq
+
+    n, groups = 200_000, 40
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "site": rng.choice(["news", "shop", "mail"], n),
+            "hour": rng.integers(0, 24, n),
+            "price": rng.uniform(0, 100, n),
+            "clicked": rng.integers(0, 2, n),
+        }
+    )
+    path = str(tmp_path / "d.parquet")
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    pq.write_table(table, path, row_group_size=n // groups, compression="none")
+    meta = pq.ParquetFile(path).metadata
+    column_data = sum(meta.row_group(g).total_byte_size for g in range(meta.num_row_groups))
+    before = pa.total_allocated_bytes()
+    peak, rows = 0, 0
+    for chunk in open_source(path, target="clicked", numeric=["price"], batch_rows=4096).chunks():
+        peak = max(peak, pa.total_allocated_bytes() - before)
+        rows += chunk.X.shape[0]
+    assert rows == n
+    # a row group is 1/40 of the data: a few of them, a chunk's columns and buffers
+    assert peak < column_data / 5, (peak, column_data)
+
+
 def test_parquet_columns_of_lists_or_structs_are_refused_by_name(tmp_path):
     pa = _pyarrow()
     import pyarrow.parquet as pq

@@ -39,6 +39,9 @@ _NULL_VALUES = [
 # bytes pyarrow's CSV reader parses at a time: the memory of a read is a few of these plus a
 # chunk of batch_rows rows, whatever the size of the file
 _CSV_BLOCK_BYTES = 1 << 21
+# bytes of a Parquet column chunk read at a time (each column read has its buffer): the
+# memory of a read is these plus a chunk of batch_rows rows, whatever the row groups' size
+_PARQUET_BUFFER_BYTES = 1 << 20
 # the longest CSV header read (bytes): the first rows are read in a block of up to this size,
 # and the rows then in blocks twice as large
 _MAX_HEADER = 1 << 25
@@ -1002,7 +1005,15 @@ class _ArrowSource(Source):
             with self._errors(i), pa.OSFile(path) as source:
                 strings = [n for n in used if n in categorical]
                 self._check_flat(i, used, pq.ParquetFile(source).schema_arrow)
-                pf = pq.ParquetFile(source, read_dictionary=strings)  # no Python strings
+                # pages read as the batches need them, through a buffer: pyarrow's default
+                # (pre_buffer) reads every column chunk of the row groups read at once, so
+                # that iter_batches over a whole file held the whole file in memory
+                pf = pq.ParquetFile(
+                    source,
+                    read_dictionary=strings,  # no Python strings
+                    pre_buffer=False,
+                    buffer_size=_PARQUET_BUFFER_BYTES,
+                )
                 meta = pf.metadata
                 if start_row > meta.num_rows:
                     raise _past_the_end(path, start_row, meta.num_rows)

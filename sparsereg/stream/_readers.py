@@ -203,9 +203,9 @@ def open_source(
         not (``crosses=None``: every column but the target and the weight column).
     batch_rows : int, default=65536
         Physical rows (lines for SVMlight) per chunk. A read's memory is a few blocks of the
-        file plus a chunk, but for Parquet, whose reader decompresses a row group's column
-        chunks at once: there it follows the file's row groups (write them with
-        ``row_group_size`` near ``batch_rows`` for a bounded read).
+        file plus a chunk, whatever the file's size (Parquet: its pages, read through a 1 MiB
+        buffer per column as the chunks need them, and a column's dictionary for its row
+        group).
     skip_bad_rows : bool, default=False
         False: a malformed row (wrong number of fields, a value that is not a number in a
         numeric or float target column, a missing target, an SVMlight line that does not parse)
