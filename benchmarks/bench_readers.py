@@ -2,6 +2,7 @@
 
     flock /tmp/sparsereg-bench.lock python benchmarks/bench_readers.py [--rows 2000000] [--reps 5]
     flock /tmp/sparsereg-bench.lock python benchmarks/bench_readers.py --memory [--sizes 200,1000]
+        [--format parquet]
     flock /tmp/sparsereg-bench.lock python benchmarks/bench_readers.py --overlap [--rows N]
     python benchmarks/bench_readers.py --quick [--memory] [--work DIR]
 
@@ -15,7 +16,8 @@ speed   A CTR-like CSV (20 categorical string fields of 6 characters, a 0/1 targ
 overlap The same chunks, each hashed by FeatureCrossHasher (20 columns into 2**24), read in the
         caller's thread (readahead=0) or one chunk ahead in a background thread (readahead=1).
 memory  Peak RSS of a fresh interpreter that reads every chunk of a generated CSV of about
-        200 MB and of about 1 GB (only the chunk at hand is held).
+        200 MB and of about 1 GB (only the chunk at hand is held); --format parquet: of the
+        same rows written as Parquet (pyarrow's default row groups of 1,048,576 rows).
 The files are written once under benchmarks/_work/readers/ (not committed).
 """
 
@@ -68,6 +70,24 @@ def make_csv(rows, seed=0, work=WORK):
             writer.write_table(
                 pa.table(columns, names=["click"] + [f"c{j}" for j in range(FIELDS)])
             )
+    tmp.rename(path)
+    return path
+
+
+def make_parquet(rows, seed=0, work=WORK):
+    """The rows of ``make_csv(rows, seed)`` as a Parquet file (pyarrow's defaults: snappy,
+    row groups of 1,048,576 rows), made once."""
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    csv = make_csv(rows, seed, work)
+    path = csv.with_suffix(".parquet")
+    if path.exists():
+        return path
+    tmp = path.with_suffix(".tmp")
+    with pcsv.open_csv(str(csv)) as reader, pq.ParquetWriter(str(tmp), reader.schema) as writer:
+        for batch in reader:
+            writer.write_batch(batch)
     tmp.rename(path)
     return path
 
@@ -210,7 +230,7 @@ def overlap(args):
 
 def memory(args):
     print(
-        "## memory: peak RSS of a fresh interpreter reading every chunk "
+        f"## memory: peak RSS of a fresh interpreter reading every chunk of a {args.format} file "
         f"(chunks of {args.batch_rows:,} rows)"
     )
     results = {}
@@ -221,7 +241,8 @@ def memory(args):
     )
     for mb in args.sizes:
         rows = int(mb * 1e6 / BYTES_PER_ROW)
-        path = make_csv(rows, work=args.work)
+        make = make_parquet if args.format == "parquet" else make_csv
+        path = make(rows, work=args.work)
         r = child(
             {"tool": "sparsereg", "path": str(path), "batch_rows": args.batch_rows}, args.quick
         )
@@ -252,6 +273,9 @@ def main(argv=None):
         "--sizes", default="200,1000", type=lambda s: [int(v) for v in s.split(",")]
     )
     parser.add_argument("--work", default=str(WORK), help="where the CSV files are written")
+    parser.add_argument(
+        "--format", choices=("csv", "parquet"), default="csv", help="the files --memory reads"
+    )
     parser.add_argument(
         "--quick",
         action="store_true",

@@ -216,6 +216,13 @@ def test_bench_readers_quick(tmp_path, capsys):
     }
     assert all(r["chunks"] == -(-r["rows"] // 4096) for r in results.values())
     assert "peak RSS 3 MB / 1 MB file" in capsys.readouterr().out
+    _, results = bench.main(["--quick", "--memory", "--format", "parquet", "--work", str(tmp_path)])
+    # the same rows as the CSV files: every one read, in chunks of 4,096
+    assert {mb: (r["rows"], r["chunks"]) for mb, r in results.items()} == {
+        mb: (int(mb * 1e6 / bench.BYTES_PER_ROW), -(-int(mb * 1e6 / bench.BYTES_PER_ROW) // 4096))
+        for mb in (1, 3)
+    }
+    assert "of a parquet file" in capsys.readouterr().out
     overlap = bench.main(["--quick", "--overlap", "--work", str(tmp_path)])
     assert set(overlap) == {0, 1} and all(t > 0 for t in overlap.values())
 
