@@ -20,6 +20,7 @@ import resource
 import signal
 import sys
 import time
+import uuid
 from contextlib import contextmanager, nullcontext
 
 import numpy as np
@@ -243,11 +244,30 @@ class _CommandParser(argparse.ArgumentParser):
     def parse_known_args(self, args=None, namespace=None):
         if self._intermixed:
             return super().parse_known_args(args, namespace)
+        args = list(sys.argv[1:] if args is None else args)
+        after = {}
+        if "--" in args:
+            # every argument after "--" is a file: each is parsed as a stand-in that no
+            # argument can be (a NUL: none in a program's argv) and that is no option, since
+            # the intermixed parsing of Python < 3.13 took "--" away and then a file named
+            # "-x" for an unknown option
+            k = args.index("--")
+            mark = f"\0{uuid.uuid4().hex}:"
+            after = {f"{mark}{i}": arg for i, arg in enumerate(args[k + 1 :])}
+            args = args[:k] + list(after)
         self._intermixed = True
         try:
-            return self.parse_known_intermixed_args(args, namespace)
+            namespace, extras = self.parse_known_intermixed_args(args, namespace)
         finally:
             self._intermixed = False
+        for name, value in vars(namespace).items():
+            if isinstance(value, str):
+                setattr(namespace, name, after.get(value, value))
+            elif isinstance(value, list):
+                setattr(
+                    namespace, name, [after.get(v, v) if isinstance(v, str) else v for v in value]
+                )
+        return namespace, [after.get(arg, arg) for arg in extras]
 
 
 def _parser():

@@ -248,7 +248,7 @@ def test_several_files_are_one_stream_and_passes_and_early_stop_are_reported(tmp
     assert summary["holdout_loss"] < np.log(2)
 
 
-def test_options_may_come_between_and_before_the_files(tmp_path, capsys):
+def test_options_may_come_between_and_before_the_files(tmp_path, capsys, monkeypatch):
     # `train a.csv --model m.npz b.csv`, as Vowpal Wabbit and most Unix tools take their
     # options: argparse's default gave "unrecognized arguments: b.csv"
     data = clicks(600)
@@ -260,6 +260,15 @@ def test_options_may_come_between_and_before_the_files(tmp_path, capsys):
     assert main(["train", *paths, "--model", models[0], *common]) == 0
     assert main(["train", paths[0], "--model", models[1], paths[1], *common]) == 0
     assert main(["train", "--model", models[2], *common, paths[0], "--", paths[1]]) == 0
+    assert_same_model(models[0], models[1])
+    assert_same_model(models[0], models[2])
+    # after "--", names that begin with "-" are files, with options before and between
+    dashed = [str(tmp_path / "-a.csv"), "-b.csv"]
+    shutil.copy(paths[0], dashed[0])
+    shutil.copy(paths[1], tmp_path / dashed[1])
+    monkeypatch.chdir(tmp_path)  # ("-b.csv": a name relative to the folder)
+    assert main(["train", "--model", models[1], *common, "--", *dashed]) == 0
+    assert main(["train", dashed[0], "--model", models[2], *common, "--", dashed[1]]) == 0
     assert_same_model(models[0], models[1])
     assert_same_model(models[0], models[2])
     out = [str(tmp_path / f"p{k}.csv") for k in range(2)]
