@@ -246,12 +246,15 @@ class _CommandParser(argparse.ArgumentParser):
             return super().parse_known_args(args, namespace)
         args = list(sys.argv[1:] if args is None else args)
         after = {}
-        if "--" in args:
+        k = args.index("--") if "--" in args else -1
+        before = self._option_string_actions.get(args[k - 1]) if k > 0 else None
+        if k >= 0 and (before is None or before.nargs == 0):
             # every argument after "--" is a file: each is parsed as a stand-in that no
             # argument can be (a NUL: none in a program's argv) and that is no option, since
-            # the intermixed parsing of Python < 3.13 took "--" away and then a file named
-            # "-x" for an unknown option
-            k = args.index("--")
+            # the intermixed parsing of Python 3.10-3.12.7 and 3.13.0 took "--" away and then
+            # a file named "-x" for an unknown option. Not after an option that wants a value
+            # (`--model -- b.csv`): it would take the first file for it, and a model written
+            # over b.csv; argparse says "expected one argument" there.
             mark = f"\0{uuid.uuid4().hex}:"
             after = {f"{mark}{i}": arg for i, arg in enumerate(args[k + 1 :])}
             args = args[:k] + list(after)

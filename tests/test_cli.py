@@ -275,6 +275,8 @@ def test_options_may_come_between_and_before_the_files(tmp_path, capsys, monkeyp
     assert main(["predict", models[0], paths[0], "--out", out[0], "--quiet", paths[1]]) == 0
     assert main(["predict", "--out", out[1], models[0], "--quiet", *paths]) == 0
     assert open(out[0]).read() == open(out[1]).read()
+    assert main(["predict", "--out", out[1], "--quiet", "--", models[0], *paths]) == 0
+    assert open(out[0]).read() == open(out[1]).read()
     assert len(open(out[0]).read().splitlines()) == 1 + 600
     capsys.readouterr()
     assert main(["report", "--top", "3", models[0], "--json"]) == 0
@@ -282,11 +284,26 @@ def test_options_may_come_between_and_before_the_files(tmp_path, capsys, monkeyp
     assert main(["report", models[0], "--json", "--top", "3"]) == 0
     assert json.loads(capsys.readouterr().out) == first
     assert len(first["top_weights"]) == 3
-    # an option argparse does not know is still refused wherever it stands
+    # an option argparse does not know is still refused wherever it stands, named with the
+    # files after "--" it left over as given
     with pytest.raises(SystemExit) as exit_info:
         main(["train", paths[0], "--model", models[0], "--bogus", *common])
     assert exit_info.value.code == 2
     assert "unrecognized arguments: --bogus" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", paths[0], "--bogus=3", "--model", models[0], *common, "--", dashed[1]])
+    assert exit_info.value.code == 2
+    assert "unrecognized arguments: --bogus=3 -b.csv" in capsys.readouterr().err
+    # an option that wants a value just before "--" takes no file for it (the first version
+    # of this parsing wrote the model over b.csv)
+    before = open(paths[1], "rb").read()
+    for option in ("--model", "--target"):
+        argv = ["train", paths[0], *common, "--model", models[0], option, "--", paths[1]]
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        assert exit_info.value.code == 2
+        assert f"argument {option}: expected one argument" in capsys.readouterr().err
+    assert open(paths[1], "rb").read() == before
 
 
 def test_svmlight_trains_on_its_own_columns(tmp_path, capsys):
