@@ -39,8 +39,9 @@ _NULL_VALUES = [
 # bytes pyarrow's CSV reader parses at a time: the memory of a read is a few of these plus a
 # chunk of batch_rows rows, whatever the size of the file
 _CSV_BLOCK_BYTES = 1 << 21
-# bytes of a Parquet column chunk read at a time (each column read has its buffer): the
-# memory of a read is these plus a chunk of batch_rows rows, whatever the row groups' size
+# bytes of a Parquet column chunk read at a time (each column read has its buffer, at most
+# its chunk's size): pages are read as the chunks need them, not every row group ahead;
+# columns read as categories still take memory that grows with a row group's size
 _PARQUET_BUFFER_BYTES = 1 << 20
 # the longest CSV header read (bytes): the first rows are read in a block of up to this size,
 # and the rows then in blocks twice as large
@@ -993,7 +994,7 @@ class _ArrowSource(Source):
         `reached` is the last physical row number known to be decided (after a piece:
         its last row; at the end of the file: every row). Rows up to `start_row` are dropped.
         Rows refused by the CSV parser (wrong number of fields) are in self._invalid.
-        `state`: a CSV file's (_state) when the pass began, checked again at its end.
+        `state`: the file's (_state) when the pass began, checked again at its end.
         """
         pa = _import_pyarrow()
         used, _, categorical = self._plan(i)
@@ -1015,6 +1016,10 @@ class _ArrowSource(Source):
                     buffer_size=_PARQUET_BUFFER_BYTES,
                 )
                 meta = pf.metadata
+                # its pages are read as the chunks need them: a file written over in place
+                # meanwhile gives the rest of the pass from its new bytes, so it is refused
+                # as a CSV file is, at the start and at the end (before the last chunk)
+                self._check_unchanged(i, state)
                 if start_row > meta.num_rows:
                     raise _past_the_end(path, start_row, meta.num_rows)
                 skip, groups, first = start_row, [], 0
@@ -1040,6 +1045,7 @@ class _ArrowSource(Source):
                             batch, numbers = batch.slice(drop), numbers[drop:]
                         if batch.num_rows:
                             yield pa.Table.from_batches([batch]), numbers, number
+                self._check_unchanged(i, state)
                 yield None, None, meta.num_rows
             return
 
@@ -1393,7 +1399,7 @@ class _ArrowSource(Source):
         # refuses: it reads until a row is refused, then the file is read again from the
         # current range by the serial reader, which numbers them (with skip_bad_rows, serial
         # from the start, so that a file with a few bad rows is not read twice)
-        state = None if self.format == "parquet" else self._state(i)
+        state = self._state(i)
         pieces = self._pieces(
             i, start_row, threaded=_CSV_THREADS and not self.skip_bad_rows, state=state
         )

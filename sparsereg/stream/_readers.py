@@ -203,9 +203,10 @@ def open_source(
         not (``crosses=None``: every column but the target and the weight column).
     batch_rows : int, default=65536
         Physical rows (lines for SVMlight) per chunk. A read's memory is a few blocks of the
-        file plus a chunk, whatever the file's size (Parquet: its pages, read through a 1 MiB
-        buffer per column as the chunks need them, and a column's dictionary for its row
-        group).
+        file plus a chunk, whatever the file's size; for Parquet, of the row group being read:
+        its pages come through a 1 MiB buffer per column as the chunks need them, but the
+        columns read as categories take memory that grows with the row group's size (write
+        row groups near ``batch_rows`` rows for the least).
     skip_bad_rows : bool, default=False
         False: a malformed row (wrong number of fields, a value that is not a number in a
         numeric or float target column, a missing target, an SVMlight line that does not parse)
