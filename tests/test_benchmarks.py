@@ -203,7 +203,7 @@ def test_bench_dask_quick(capsys):
     assert "issue #13 goals" in text and "DaskSparseFTRLClassifier" in text
 
 
-def test_bench_readers_quick(tmp_path, capsys):
+def test_bench_readers_quick(tmp_path, capsys, monkeypatch):
     pytest.importorskip("pyarrow")
     bench = load("bench_readers")
     # --quick runs each reading in this process; speed() and overlap() fail unless every
@@ -216,12 +216,19 @@ def test_bench_readers_quick(tmp_path, capsys):
     }
     assert all(r["chunks"] == -(-r["rows"] // 4096) for r in results.values())
     assert "peak RSS 3 MB / 1 MB file" in capsys.readouterr().out
+    monkeypatch.setattr(bench, "PARQUET_ROW_GROUP", 3000)  # (the files' rows: 7,042 and 21,126)
     _, results = bench.main(["--quick", "--memory", "--format", "parquet", "--work", str(tmp_path)])
     # the same rows as the CSV files: every one read, in chunks of 4,096
     assert {mb: (r["rows"], r["chunks"]) for mb, r in results.items()} == {
         mb: (int(mb * 1e6 / bench.BYTES_PER_ROW), -(-int(mb * 1e6 / bench.BYTES_PER_ROW) // 4096))
         for mb in (1, 3)
     }
+    import pyarrow.parquet as pq
+
+    for r in results.values():  # Parquet files, of row groups of PARQUET_ROW_GROUP rows
+        meta = pq.ParquetFile(r["path"]).metadata
+        groups = [meta.row_group(g).num_rows for g in range(meta.num_row_groups)]
+        assert groups == [3000] * (r["rows"] // 3000) + [r["rows"] % 3000]
     assert "of a parquet file" in capsys.readouterr().out
     overlap = bench.main(["--quick", "--overlap", "--work", str(tmp_path)])
     assert set(overlap) == {0, 1} and all(t > 0 for t in overlap.values())
