@@ -452,6 +452,34 @@ def test_parquet_equals_csv(tmp_path):
     assert set(shop.cat.categories) <= {str(k) for k in range(7)}
 
 
+def test_a_chunk_of_a_large_row_group_has_the_categories_it_uses(tmp_path):
+    # a Parquet column's dictionary is its row group's: every chunk of a large row group had
+    # all of them as its categories (Python strings of the whole dictionary, hashed by pandas,
+    # for every chunk: 1.4M rows of 20 such columns read in 3-5 s instead of 1.7-2.3 s)
+    pa = _pyarrow()
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(5)
+    n = 5000
+    words = np.array([f"w{k}" for k in range(3000)], dtype=object)
+    site = words[rng.integers(0, words.shape[0], n)]
+    site[rng.random(n) < 0.1] = None
+    frame = pd.DataFrame({"site": site, "y": rng.integers(0, 2, n)})
+    path = tmp_path / "d.parquet"
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)  # one row group
+    assert pq.ParquetFile(path).metadata.num_row_groups == 1
+    start = 0
+    for chunk in open_source(str(path), target="y", batch_rows=700).chunks():
+        got = chunk.X["site"]
+        expected = frame["site"].iloc[start : start + got.shape[0]]
+        assert [v if isinstance(v, str) else None for v in got.tolist()] == [
+            v if isinstance(v, str) else None for v in expected.tolist()
+        ]
+        assert set(got.cat.categories) == set(expected.dropna())
+        start += got.shape[0]
+    assert start == n
+
+
 def test_a_parquet_file_is_read_in_memory_of_a_row_group_not_of_the_file(tmp_path):
     # pyarrow's default (pre_buffer) read every column chunk of the row groups asked for at
     # once: iter_batches over a whole file held all of it in Arrow's memory from the first

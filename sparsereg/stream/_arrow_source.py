@@ -568,7 +568,10 @@ def _frame_of(pa, arrays, n):
             columns[name] = arr
         elif pa.types.is_dictionary(arr.type) and arr.dictionary.null_count == 0:
             codes = arr.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-            categories = pd.Index(arr.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+            dictionary = arr.dictionary
+            if len(dictionary) > codes.shape[0]:
+                codes, dictionary = _used_values(pa, codes, dictionary)
+            categories = pd.Index(dictionary.to_numpy(zero_copy_only=False), dtype=object)
             dtype = pd.CategoricalDtype(categories)
             columns[name] = pd.Categorical.from_codes(
                 codes.astype(np.int32),  # writable
@@ -586,6 +589,19 @@ def _frame_of(pa, arrays, n):
         else:
             columns[name] = np.array(arr.to_numpy(zero_copy_only=False), dtype=np.float64)
     return pd.DataFrame(columns, index=pd.RangeIndex(n), copy=False)
+
+
+def _used_values(pa, codes, dictionary):
+    """``(codes, dictionary)`` of the values the codes use, in the dictionary's order (-1,
+    missing, stays -1). A Parquet column's dictionary is its row group's: every chunk of a
+    row group of a million rows made Python strings of all its values, which pandas then
+    hashed, whatever the chunk's size."""
+    used = np.zeros(len(dictionary) + 1, dtype=bool)  # (the last: code -1's, dropped)
+    used[codes] = True
+    used = used[:-1]
+    renumbered = np.cumsum(used, dtype=np.int32) - 1
+    codes = np.where(codes >= 0, renumbered[codes], -1).astype(np.int32)
+    return codes, dictionary.take(pa.array(np.flatnonzero(used)))
 
 
 def _to_dictionary(pa, pc, arr):
