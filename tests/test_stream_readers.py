@@ -452,10 +452,11 @@ def test_parquet_equals_csv(tmp_path):
     assert set(shop.cat.categories) <= {str(k) for k in range(7)}
 
 
-def test_a_chunk_of_a_large_row_group_has_the_categories_it_uses(tmp_path):
+@pytest.mark.parametrize("batch_rows", [700, 50])  # (renumbered by a table / by a sort)
+def test_a_chunk_of_a_large_row_group_has_the_categories_it_uses(tmp_path, batch_rows):
     # a Parquet column's dictionary is its row group's: every chunk of a large row group had
     # all of them as its categories (Python strings of the whole dictionary, hashed by pandas,
-    # for every chunk: 1.4M rows of 20 such columns read in 3-5 s instead of 1.7-2.3 s)
+    # for every chunk: 7.0M rows of 20 such columns read in 22-34 s, now 9-10 s)
     pa = _pyarrow()
     import pyarrow.parquet as pq
 
@@ -469,7 +470,7 @@ def test_a_chunk_of_a_large_row_group_has_the_categories_it_uses(tmp_path):
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)  # one row group
     assert pq.ParquetFile(path).metadata.num_row_groups == 1
     start = 0
-    for chunk in open_source(str(path), target="y", batch_rows=700).chunks():
+    for chunk in open_source(str(path), target="y", batch_rows=batch_rows).chunks():
         got = chunk.X["site"]
         expected = frame["site"].iloc[start : start + got.shape[0]]
         assert [v if isinstance(v, str) else None for v in got.tolist()] == [
@@ -1106,34 +1107,62 @@ def test_a_csv_changed_in_the_middle_of_a_pass_is_refused(tmp_path, change):
         list(chunks)
 
 
+@pytest.mark.parametrize("rows", [60_000, 8 * 4096])
 @pytest.mark.parametrize("change", ["written over in place", "replaced"])
-def test_a_parquet_file_changed_in_the_middle_of_a_pass_is_refused(tmp_path, change):
+def test_a_parquet_file_changed_in_the_middle_of_a_pass_is_refused(tmp_path, change, rows):
     # its pages are read as the chunks need them: written over in place, the rest of the pass
-    # came from the new file's bytes without a word (its layout the same: numbers only)
+    # came from the new file's bytes without a word (its layout the same: numbers only); the
+    # check comes before the last batch's rows are given (a whole number of chunks too)
     pa = _pyarrow()
     import pyarrow.parquet as pq
 
     def table(y):
         return pa.table({"y": y, "x": np.arange(y.shape[0], dtype=np.float64)})
 
-    n = 60_000
     path = tmp_path / "f.parquet"
     # (the same layout whatever the numbers: the bytes of the new file's pages where the old
     # file's were)
     same_layout = dict(
-        row_group_size=10_000, use_dictionary=False, compression="none", write_statistics=False
+        row_group_size=4096, use_dictionary=False, compression="none", write_statistics=False
     )
-    pq.write_table(table(np.zeros(n)), path, **same_layout)
+    pq.write_table(table(np.zeros(rows)), path, **same_layout)
     chunks = open_source(str(path), target="y", numeric=["x"], batch_rows=4096).chunks()
-    first = next(chunks)
-    assert not first.y.any()
+    given = [next(chunks)]
     if change == "replaced":
-        pq.write_table(table(np.ones(n)), tmp_path / "new.parquet", row_group_size=10_000)
+        pq.write_table(table(np.ones(rows)), tmp_path / "new.parquet", **same_layout)
         os.replace(tmp_path / "new.parquet", path)
     else:
-        pq.write_table(table(np.ones(n)), path, **same_layout)
+        pq.write_table(table(np.ones(rows)), path, **same_layout)
     with pytest.raises(ValueError, match=r"f\.parquet: it changed while this pass read it"):
-        list(chunks)
+        for chunk in chunks:
+            given.append(chunk)
+    assert 1 <= len(given) < -(-rows // 4096)
+    assert not any(chunk.y.any() for chunk in given[:1])  # (the first, read before the change)
+
+
+def test_a_parquet_file_changed_as_a_pass_opens_it_is_refused_before_any_chunk(
+    tmp_path, monkeypatch
+):
+    # the state taken as the pass began is checked once the file is open, before its rows
+    pa = _pyarrow()
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "f.parquet"
+    pq.write_table(pa.table({"y": np.zeros(10_000), "x": np.arange(10_000.0)}), path)
+    source = open_source(str(path), target="y", numeric=["x"], batch_rows=1000)
+    os_file = pa.OSFile
+
+    def change_then_open(*args, **kwargs):  # the file is written over as the pass opens it
+        pq.write_table(pa.table({"y": np.ones(10_000), "x": np.arange(10_000.0)}), path)
+        monkeypatch.setattr(pa, "OSFile", os_file)
+        return os_file(*args, **kwargs)
+
+    monkeypatch.setattr(pa, "OSFile", change_then_open)
+    given = []
+    with pytest.raises(ValueError, match=r"f\.parquet: it changed while this pass read it"):
+        for chunk in source.chunks():
+            given.append(chunk)
+    assert not given
 
 
 @pytest.mark.parametrize(

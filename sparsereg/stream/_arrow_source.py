@@ -11,6 +11,7 @@ from collections import Counter
 
 import numpy as np
 
+from .._tokens import used_codes
 from ._source import Chunk, Position, Source, _FileErrors, _import_pyarrow, _past_the_end
 
 # pandas.read_csv's default missing-value strings, so that a CSV gives the same NaN either way
@@ -570,7 +571,11 @@ def _frame_of(pa, arrays, n):
             codes = arr.indices.fill_null(-1).to_numpy(zero_copy_only=False)
             dictionary = arr.dictionary
             if len(dictionary) > codes.shape[0]:
-                codes, dictionary = _used_values(pa, codes, dictionary)
+                # a Parquet column's dictionary is its row group's: every chunk of a group of a
+                # million rows made Python strings of all its values (then hashed by pandas)
+                codes, used = used_codes(codes, len(dictionary))
+                codes = codes.astype(np.int32)
+                dictionary = dictionary.take(pa.array(used))
             categories = pd.Index(dictionary.to_numpy(zero_copy_only=False), dtype=object)
             dtype = pd.CategoricalDtype(categories)
             columns[name] = pd.Categorical.from_codes(
@@ -589,19 +594,6 @@ def _frame_of(pa, arrays, n):
         else:
             columns[name] = np.array(arr.to_numpy(zero_copy_only=False), dtype=np.float64)
     return pd.DataFrame(columns, index=pd.RangeIndex(n), copy=False)
-
-
-def _used_values(pa, codes, dictionary):
-    """``(codes, dictionary)`` of the values the codes use, in the dictionary's order (-1,
-    missing, stays -1). A Parquet column's dictionary is its row group's: every chunk of a
-    row group of a million rows made Python strings of all its values, which pandas then
-    hashed, whatever the chunk's size."""
-    used = np.zeros(len(dictionary) + 1, dtype=bool)  # (the last: code -1's, dropped)
-    used[codes] = True
-    used = used[:-1]
-    renumbered = np.cumsum(used, dtype=np.int32) - 1
-    codes = np.where(codes >= 0, renumbered[codes], -1).astype(np.int32)
-    return codes, dictionary.take(pa.array(np.flatnonzero(used)))
 
 
 def _to_dictionary(pa, pc, arr):
@@ -1034,7 +1026,8 @@ class _ArrowSource(Source):
                 meta = pf.metadata
                 # its pages are read as the chunks need them: a file written over in place
                 # meanwhile gives the rest of the pass from its new bytes, so it is refused
-                # as a CSV file is, at the start and at the end (before the last chunk)
+                # as a CSV file is, at the start and at the end (before the last batch's rows
+                # are given: the chunks before them have been)
                 self._check_unchanged(i, state)
                 if start_row > meta.num_rows:
                     raise _past_the_end(path, start_row, meta.num_rows)
@@ -1055,6 +1048,8 @@ class _ArrowSource(Source):
                         n = batch.num_rows
                         numbers = np.arange(number + 1, number + n + 1, dtype=np.int64)
                         number += n
+                        if number >= meta.num_rows:  # (before the last rows make chunks)
+                            self._check_unchanged(i, state)
                         if skip:
                             drop = min(skip, n)
                             skip -= drop
