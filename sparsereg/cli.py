@@ -247,6 +247,12 @@ class _CommandParser(argparse.ArgumentParser):
         args = list(sys.argv[1:] if args is None else args)
         after = {}
         k = args.index("--") if "--" in args else -1
+        for arg in args[: k if k >= 0 else len(args)]:
+            # argparse before Python 3.12.8 / 3.13.1 reads `--features=--` as no value at all
+            # ([]: trained with no column), later ones as "--"
+            name, equals, value = arg.partition("=") if isinstance(arg, str) else ("", "", "")
+            if equals and value == "--" and name in self._option_string_actions:
+                self.error(f"argument {name}: expected one argument, not '--'")
         before = self._option_string_actions.get(args[k - 1]) if k > 0 else None
         if k >= 0 and (before is None or before.nargs == 0):
             # every argument after "--" is a file: each is parsed as a stand-in that no

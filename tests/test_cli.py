@@ -304,6 +304,13 @@ def test_options_may_come_between_and_before_the_files(tmp_path, capsys, monkeyp
         assert exit_info.value.code == 2
         assert f"argument {option}: expected one argument" in capsys.readouterr().err
     assert open(paths[1], "rb").read() == before
+    # `--features=--`: argparse before Python 3.12.8 / 3.13.1 gave no value ([]), a model of no
+    # column trained without a word
+    for option in ("--features", "--model", "--cross"):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["train", *paths, *common, "--model", models[0], f"{option}=--"])
+        assert exit_info.value.code == 2
+        assert f"argument {option}: expected one argument" in capsys.readouterr().err
 
 
 def test_svmlight_trains_on_its_own_columns(tmp_path, capsys):
