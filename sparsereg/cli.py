@@ -239,7 +239,8 @@ class _CommandParser(argparse.ArgumentParser):
     ``parse_known_intermixed_args``, which argparse's own parsing of a command (the
     subparsers' ``parse_known_args``) does not use."""
 
-    _intermixed = False  # (parse_known_intermixed_args calls parse_known_args itself)
+    # (before Python 3.12.8 / 3.13.1, parse_known_intermixed_args calls parse_known_args)
+    _intermixed = False
 
     def parse_known_args(self, args=None, namespace=None):
         if self._intermixed:

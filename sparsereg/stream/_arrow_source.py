@@ -574,7 +574,6 @@ def _frame_of(pa, arrays, n):
                 # a Parquet column's dictionary is its row group's: every chunk of a group of a
                 # million rows made Python strings of all its values (then hashed by pandas)
                 codes, used = used_codes(codes, len(dictionary))
-                codes = codes.astype(np.int32)
                 dictionary = dictionary.take(pa.array(used))
             categories = pd.Index(dictionary.to_numpy(zero_copy_only=False), dtype=object)
             dtype = pd.CategoricalDtype(categories)
