@@ -37,7 +37,8 @@ pair_logit = {(s, d): rng.normal(-2, 1) for s in np.unique(site) for d in np.uni
 logit = np.array([pair_logit[p] for p in zip(site, device)]) + 0.03 * (hour - 12)
 click = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(int)
 
-folder = Path(tempfile.mkdtemp())
+temporary = tempfile.TemporaryDirectory()  # removed at the end
+folder = Path(temporary.name)
 path = folder / "clicks.csv.gz"
 pd.DataFrame({"site": site, "device": device, "hour": hour, "click": click}).to_csv(
     path, index=False
@@ -84,3 +85,4 @@ ax.legend()
 fig.tight_layout()
 
 plt.show()
+temporary.cleanup()

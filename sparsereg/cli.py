@@ -1320,7 +1320,8 @@ def main(argv=None):
     --------
     >>> import os, tempfile
     >>> from sparsereg.cli import main
-    >>> folder = tempfile.mkdtemp()
+    >>> temporary = tempfile.TemporaryDirectory()
+    >>> folder = temporary.name
     >>> data, model = os.path.join(folder, "clicks.csv"), os.path.join(folder, "ctr.npz")
     >>> with open(data, "w") as f:
     ...     _ = f.write("site,click\\n" + "news,1\\nshop,0\\n" * 50)
@@ -1331,6 +1332,7 @@ def main(argv=None):
     >>> with open(os.path.join(folder, "preds.csv")) as f:
     ...     f.read().splitlines()[:3]
     ['prediction', '1', '0']
+    >>> temporary.cleanup()
     """
     return _run(argv, sigterm_stops=False)
 
