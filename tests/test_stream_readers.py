@@ -1107,12 +1107,37 @@ def test_a_csv_changed_in_the_middle_of_a_pass_is_refused(tmp_path, change):
         list(chunks)
 
 
+@pytest.mark.parametrize("rows", [600_000, 250_000])
+def test_a_csv_written_over_in_the_middle_of_a_pass_gives_no_row_of_the_new_bytes(tmp_path, rows):
+    # the file's size and layout the same, its labels changed: the end-of-file check refused
+    # the pass, after the chunks of the blocks read after the change had been given (all of
+    # them, when the rows are a whole number of chunks); each batch is now checked before
+    # its rows are given. (250,000 rows: the last block's rows end a chunk)
+    _pyarrow()
+    body = b"".join(b"0,%07d\n" % k for k in range(rows))  # (blocks of 2 MiB: several)
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"y,x\n" + body)
+    chunks = open_source(str(path), target="y", numeric=["x"], batch_rows=10_000).chunks()
+    given = [next(chunks)]
+    with open(path, "r+b") as f:  # written over in place: the same size, every label 1
+        f.write(b"y,x\n" + body.replace(b"0,", b"1,"))
+    with pytest.raises(ValueError, match=r"f\.csv: it changed while this pass read it"):
+        for chunk in chunks:
+            given.append(chunk)
+    assert 1 <= len(given) < rows // 10_000
+    assert not any(chunk.y.any() for chunk in given)  # every row given is the old file's
+    assert np.array_equal(
+        np.concatenate([c.X["x"].to_numpy() for c in given]), np.arange(10_000 * len(given))
+    )
+
+
 @pytest.mark.parametrize("rows", [60_000, 8 * 4096])
 @pytest.mark.parametrize("change", ["written over in place", "replaced"])
 def test_a_parquet_file_changed_in_the_middle_of_a_pass_is_refused(tmp_path, change, rows):
     # its pages are read as the chunks need them: written over in place, the rest of the pass
-    # came from the new file's bytes without a word (its layout the same: numbers only); the
-    # check comes before the last batch's rows are given (a whole number of chunks too)
+    # came from the new file's bytes without a word (its layout the same: numbers only); each
+    # batch is checked before its rows are given, so no row of the new bytes is given (nor
+    # the last batch's, when the rows are a whole number of chunks)
     pa = _pyarrow()
     import pyarrow.parquet as pq
 
@@ -1137,7 +1162,7 @@ def test_a_parquet_file_changed_in_the_middle_of_a_pass_is_refused(tmp_path, cha
         for chunk in chunks:
             given.append(chunk)
     assert 1 <= len(given) < -(-rows // 4096)
-    assert not any(chunk.y.any() for chunk in given[:1])  # (the first, read before the change)
+    assert not any(chunk.y.any() for chunk in given)  # every row given is the old file's
 
 
 def test_a_parquet_file_changed_as_a_pass_opens_it_is_refused_before_any_chunk(

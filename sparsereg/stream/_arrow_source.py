@@ -1024,9 +1024,9 @@ class _ArrowSource(Source):
                 )
                 meta = pf.metadata
                 # its pages are read as the chunks need them: a file written over in place
-                # meanwhile gives the rest of the pass from its new bytes, so it is refused
-                # as a CSV file is, at the start and at the end (before the last batch's rows
-                # are given: the chunks before them have been)
+                # meanwhile would give the rest of the pass from its new bytes, so it is
+                # refused as a CSV file is, at the start and after each batch is read, before
+                # its rows are given (none read after a change is)
                 self._check_unchanged(i, state)
                 if start_row > meta.num_rows:
                     raise _past_the_end(path, start_row, meta.num_rows)
@@ -1047,8 +1047,7 @@ class _ArrowSource(Source):
                         n = batch.num_rows
                         numbers = np.arange(number + 1, number + n + 1, dtype=np.int64)
                         number += n
-                        if number >= meta.num_rows:  # (before the last rows make chunks)
-                            self._check_unchanged(i, state)
+                        self._check_unchanged(i, state)
                         if skip:
                             drop = min(skip, n)
                             skip -= drop
@@ -1167,6 +1166,10 @@ class _ArrowSource(Source):
                     # it is delivered), so their numbering holds
                     reader.close()
                     raise _Reread
+                if batch is not None:
+                    # the batch's bytes were read before this check: a file changed meanwhile
+                    # is refused before any row read after the change is given
+                    self._check_unchanged(i, state)
                 if batch is None:
                     self._check_unchanged(i, state)  # (before the rows held are given)
                     if opened is not None and self._ends_inside(i, opened[1]):

@@ -253,10 +253,11 @@ def open_source(
         Closing the stream, or a first Ctrl-C, waits until the chunk being read is done (a
         second Ctrl-C gives up the wait); read a file that can block for good (on a network
         mount that may hang) with 0. Files are regular files: a named pipe or a device is
-        refused (they are read by position, again for each pass or resume); a CSV file that
-        changes while a pass reads it (its size, time or inode: rows lost, its last row cut off
-        where its writer was, or another file) raises ValueError at its end, and one whose
-        header changed since it was opened raises ValueError (open it again).
+        refused (they are read by position, again for each pass or resume); a CSV or Parquet
+        file that changes while a pass reads it (its size, time or inode: rows lost, its last
+        row cut off where its writer was, other bytes, or another file) raises ValueError
+        before any row read after the change is given, and a CSV file whose header changed
+        since it was opened raises ValueError (open it again).
 
     Returns
     -------
