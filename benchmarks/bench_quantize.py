@@ -15,7 +15,8 @@ random). The exported models score the test set:
   minute and other crosses hashed into 2**28 columns, SparseFTRLRegressor L1, target in $100k);
   RMSE. And "California $": the 8 numeric columns, a StandardScaler folded into the export
   and the target in dollars (SparseFTRLRegressor, eta0=1e4, 50 epochs), so weights far beyond
-  q2.13's [-4, 4): its per-vector scale at work (float16 would refuse weights beyond 65504).
+  q2.13's [-4, 4) (float16 would refuse weights beyond 65504); its columns' scales (~2 to
+  ~2,200) differ too much for one q2.13 step per weight vector, which refuses the export.
 
 Printed: the change of each score against float64 in % (goal: < 0.1 %), the largest change
 of a prediction, and the bytes of the weights and of the whole .npz. No timing: no lock needed.

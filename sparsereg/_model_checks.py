@@ -6,6 +6,7 @@ file written by ``ExportedLinearModel.save`` passes them all.
 
 import numpy as np
 
+from . import _quantize
 from ._ftrl_scores import csr_index_summary
 from ._transformer_specs import MAX_JSON_CHARS
 
@@ -396,11 +397,16 @@ def weights_layout(version, weights_format, dtypes, shapes, n_models, arithmetic
 
 
 def weights_scale(scale):
-    """Each q2.13 scale is a power of two in [1, 2**1023], as ``save`` writes them."""
+    """Each q2.13 scale is a power of two in [2**-1009, 2**1023], as ``save`` writes them
+    (``_quantize.q_scales``)."""
     finite("weights_scale", scale)
     mantissa, exponent = np.frexp(scale)
-    if np.any(scale <= 0) or np.any(mantissa != 0.5) or np.any(exponent < 1):
+    if (
+        np.any(scale <= 0)
+        or np.any(mantissa != 0.5)
+        or np.any(exponent - 1 < _quantize.Q_MIN_SCALE_EXPONENT)
+    ):
         raise ValueError(
             f"model file: weights_scale holds {scale[:5].tolist()}...; each scale "
-            "must be a power of two, at least 1."
+            f"must be a power of two, at least 2**{_quantize.Q_MIN_SCALE_EXPONENT}."
         )

@@ -12,11 +12,14 @@ the same. The intercepts are never quantized.
   ``q * 2**-13``, so ``[-4, 4)`` in steps of ``2**-13``, rounded at random, up with
   probability equal to the remainder (unbiased: the expected stored weight is the weight).
   The paper clips weights outside ``[-4, 4)``; a regression on an unscaled target (house
-  prices in dollars) has weights far beyond, which clipping would destroy. So each weight
-  vector has its own scale, a power of two ``s >= 1``, and ``q`` stands for
-  ``q * s * 2**-13``: ``s = 1`` (the paper's format exactly) when every weight of the vector
-  lies within ``32767 * 2**-13``, else the smallest power of two that brings them there. A
-  power of two keeps dequantizing exact (``q * s * 2**-13`` is a float64 without rounding).
+  prices in dollars) has weights far beyond, which clipping would destroy, and a model of a
+  scaler folded into its weights reads raw inputs (values in the thousands) with weights far
+  below one step, which rounding would turn into 0 or one step at random. So each weight
+  vector has its own scale, a power of two ``s``, and ``q`` stands for ``q * s * 2**-13``:
+  the smallest power of two that brings every weight of the vector within
+  ``32767 * s * 2**-13`` (``s = 1``, the paper's format exactly, when the largest lies in
+  ``[2, 4)``; at least ``2**-1009``, whose step is float64's smallest normal number). A power
+  of two keeps dequantizing exact (``q * s * 2**-13`` is a float64 without rounding).
 """
 
 import numpy as np
@@ -29,6 +32,9 @@ CHOICES = (None, "float64") + FORMATS
 Q_FRACTION_BITS = 13
 Q_STEP = 2.0**-Q_FRACTION_BITS
 Q_MAX = np.iinfo(np.int16).max  # |q| <= 32767 (the rounding never reaches -32768)
+# the smallest scale: its step, 2**-1022, is float64's smallest normal number, so that every
+# step and every multiple of it that rounding gives is exact
+Q_MIN_SCALE_EXPONENT = -1009
 FLOAT16_MAX = float(np.finfo(np.float16).max)
 
 
@@ -49,17 +55,16 @@ def q_scales(coef):
     largest = np.zeros(coef.shape[0])
     if coef.nnz:
         np.maximum.at(largest, _rows(coef), np.abs(coef.data))
-    # smallest e >= 0 with largest <= Q_MAX * Q_STEP * 2**e
-    _, exponent = np.frexp(largest / (Q_MAX * Q_STEP))
-    exponent = np.maximum(exponent, 0)
+    # the smallest s = 2**e with largest <= Q_MAX * Q_STEP * s: with largest = m * 2**k
+    # (m in [0.5, 1)), Q_MAX * Q_STEP * 2**(k - 2) = 2**k - 2**(k - 15) holds it unless m is
+    # above 1 - 2**-15, which takes 2**(k - 1) (checked by dividing, not multiplying: 2**1023
+    # * 4 overflows); a vector of no weight keeps 1
+    _, k = np.frexp(largest)
+    exponent = np.maximum(k - 2, Q_MIN_SCALE_EXPONENT)
     scales = np.ldexp(1.0, exponent)
-    # frexp's exponent is at most one off: short when the division rounded down, one over when
-    # the quotient is (or rounded up to) a power of two, e.g. a largest weight of exactly
-    # 32767 * 2**-13 (checked by dividing, not multiplying: 2**1023 * 4 overflows)
     too_small = largest / scales > Q_MAX * Q_STEP
     scales[too_small] *= 2.0
-    too_large = (scales > 1.0) & (largest / (scales / 2.0) <= Q_MAX * Q_STEP)
-    scales[too_large] /= 2.0
+    scales[largest == 0] = 1.0
     return scales
 
 

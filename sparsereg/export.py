@@ -166,8 +166,8 @@ class ExportedLinearModel:
         float32), else in 16 bits (see :func:`export_model`); the model holds and
         scores with the dequantized weights.
     weights_scale_ : ndarray of shape (n_models,) or None
-        The power-of-two scale of each weight vector in 'q2.13' (1 when its
-        weights lie within [-4, 4)); None otherwise.
+        The power-of-two scale of each weight vector in 'q2.13' (the smallest that
+        holds its largest weight: 1 when that lies in [2, 4)); None otherwise.
 
     Examples
     --------
@@ -925,6 +925,43 @@ def _check_float16_folding(coef, scale, scaler):
         )
 
 
+# how much coarser than the learned model's a column's q2.13 rounding may become in its score
+# once a scaler is folded: 2**4, four of the format's 13 fraction bits
+_Q213_FOLDING_LOSS = 16.0
+
+
+def _check_q213_folding(coef, scale, scaler):
+    """Refuse q2.13 when folding the scaler makes a column's rounding far coarser.
+
+    q2.13 rounds every weight of a vector by the same step, set by its largest weight. Folded,
+    column j's weight is ``w_j / scale_j`` and meets raw values of ``scale_j`` times those the
+    model learned on, so its rounding moves a score by ``step_folded * scale_j`` per unit of
+    the scaled column, against ``step_learned`` had the learned weights been rounded. Columns
+    of very different scales (a count in the tens of thousands beside a ratio) put that ratio
+    in the thousands: weights below one step are rounded to 0 or one step at random. A common
+    scale of every column is harmless (the vector's scale follows its weights).
+    """
+    learned = coef.copy()
+    learned.data = coef.data * scale[coef.indices]
+    rows = _quantize._rows(coef)
+    folded_scales, learned_scales = _quantize.q_scales(coef), _quantize.q_scales(learned)
+    coarser = folded_scales[rows] * np.abs(scale[coef.indices]) / learned_scales[rows]
+    coarser[coef.data == 0] = 0.0
+    if coarser.size and coarser.max() > _Q213_FOLDING_LOSS:
+        at = int(np.argmax(coarser))
+        column, row = int(coef.indices[at]), int(rows[at])
+        raise ValueError(
+            f"weights='q2.13' cannot hold the weights folded from the "
+            f"{type(scaler).__name__}: column {column} (scale {scale[column]:.6g}) has the "
+            f"weight {learned.data[at]:.6g} on the scaled column, {coef.data[at]:.6g} once "
+            f"folded, where its weight vector's step is "
+            f"{folded_scales[row] * _quantize.Q_STEP:.6g} (set by its largest weight): its "
+            f"rounding would move scores {coarser[at]:.3g} times as much as the learned "
+            "model's (a scale per weight vector cannot serve columns of such different "
+            "scales). Use weights='float16', whose rounding is relative, or keep 'float64'."
+        )
+
+
 def _float_numbers(values, what):
     """``values`` (an array or a sparse matrix) as float64 when their type is neither float32
     nor float64 but float64 holds each exactly as the estimator's product uses it (ints and
@@ -1051,10 +1088,12 @@ def export_model(
         than saved as infinite. 'q2.13' is the 16-bit fixed point of McMahan et
         al. (2013, section 4.2): ``q * 2**-13`` for an int16 ``q``, rounded at
         random, up with probability equal to the remainder, so that the rounding
-        is unbiased; each weight vector has a scale, a power of two ``s >= 1``
-        (``q * s * 2**-13``), which is 1 (the paper's format) when its weights lie
-        within [-4, 4) and grows just enough otherwise, instead of clipping as the
-        paper does (weights in dollars would not survive clipping). Either 16-bit
+        is unbiased; each weight vector has a scale, a power of two ``s``
+        (``q * s * 2**-13``), the smallest that holds its largest weight: 1 (the
+        paper's format) when that lies in [2, 4), larger instead of clipping as the
+        paper does (weights in dollars would not survive clipping), smaller for
+        small weights (a scaler folded into weights that read values in the
+        thousands), which the paper's step would round to 0 or one step. Either 16-bit
         format takes a quarter of float64's bytes for the weights; the
         intercepts stay float64, and weights rounded to 0 are dropped. The model
         then scores with the dequantized weights, in memory and after
@@ -1062,11 +1101,14 @@ def export_model(
         (q2.13: ``s * 2**-13``, the same step for the whole vector; float16: a
         relative ``2**-11`` for weights of magnitude ``2**-14`` and more, at most
         ``2**-25`` below, so that weights under ``2**-25`` become 0), so a score
-        moves by at most the sum of ``|x_j|`` times that: q2.13 suits inputs of order one (hashed indicators,
-        standardised columns); with a folded scaler the model reads raw inputs,
-        and float16's relative rounding is usually the better choice, unless
-        folding brings a weight below ``2**-14`` (a column of values in the
-        millions): float16 then refuses the export.
+        moves by at most the sum of ``|x_j|`` times that. With a folded scaler the
+        model reads raw inputs: q2.13 refuses the export when columns of very
+        different scales would have their scores moved more than 16 times as much
+        as the learned model's rounding would (the vector's one step meets a
+        column's raw values), and float16 when folding brings a weight below
+        ``2**-14`` (a column of values in the millions), where its rounding is no
+        longer relative; float16's relative rounding is usually the better choice
+        there.
     random_state : int, RandomState instance or None, default=0
         Seed of the randomized rounding of 'q2.13': the same seed gives the same
         weights. Unused by the other formats.
@@ -1134,9 +1176,9 @@ def export_model(
     >>> pipe = make_pipeline(StandardScaler(), SparseFTRLRegressor(random_state=0))
     >>> pipe = pipe.fit(X * 10 + 3, X[:, 0] + X[:, 1])
     >>> small = export_model(pipe, weights="q2.13")
-    >>> small.weights_format, small.weights_scale_.tolist()
-    ('q2.13', [1.0])
-    >>> steps = small.coef_.data * 2**13  # every weight a multiple of 2**-13
+    >>> small.weights_format, small.weights_scale_.tolist()  # weights under 1/8: finer steps
+    ('q2.13', [0.03125])
+    >>> steps = small.coef_.data / (0.03125 * 2**-13)  # every weight a multiple of the step
     >>> bool(np.array_equal(steps, np.round(steps)))
     True
     >>> error = np.abs(small.predict(X * 10 + 3) - pipe.predict(X * 10 + 3)).max()
@@ -1204,6 +1246,8 @@ def export_model(
         feature_names_in = getattr(scaler, "feature_names_in_", None)
         if weights_format == "float16" and scale is not None:
             _check_float16_folding(coef, np.asarray(scale, dtype=np.float64), scaler)
+        elif weights_format == "q2.13" and scale is not None:
+            _check_q213_folding(coef, np.asarray(scale, dtype=np.float64), scaler)
     if not (np.all(np.isfinite(coef.data)) and np.all(np.isfinite(intercept))):
         raise ValueError(
             f"{type(estimator).__name__} has NaN or infinite weights or intercepts (a "
@@ -1309,7 +1353,7 @@ def load_model(file: FileLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> "Export
     holds 16-bit weights and says how in ``weights_format``: 'float16'
     (``coef_data`` float16, finite, no ``weights_scale``) or 'q2.13'
     (``coef_data`` int16 and a float ``weights_scale`` per weight vector, each a
-    power of two at least 1, the dequantized weights finite); version 4 holds
+    power of two at least ``2**-1009``, the dequantized weights finite); version 4 holds
     float weights of a scikit-learn model whose ``coef_`` was Fortran-ordered
     (``arithmetic`` 'blas_fortran') or sparse ('blas_sparse'), whose dense rows
     are scored with that layout; version 5 holds the model of a folded scaler

@@ -383,14 +383,19 @@ def test_bench_quantize_quick(capsys):
         assert set(rows) == {("float64", 0), ("float16", 0), ("q2.13", 0), ("q2.13", 1)}
         full = rows["float64", 0]
         assert all(v == 0 for v in full["change_pct"].values())
+        # the dollars model folds a scaler of columns of scales ~2 to ~2,200: q2.13 refuses
+        refused = result["dataset"] == "california-dollars"
         for key in [("float16", 0), ("q2.13", 0), ("q2.13", 1)]:
             row = rows[key]
+            if refused and key[0] == "q2.13":
+                assert "cannot hold the weights folded" in row["refused"]
+                continue
             # 16-bit weights: a quarter of the bytes (fewer if some rounded to 0)
             assert row["weight_bytes"] <= full["weight_bytes"] / 4
             assert row["weight_bytes"] == 2 * row["nonzero"]
             assert all(abs(v) < 1.0 for v in row["change_pct"].values())  # percent
-        # two seeds, two roundings
-        assert rows["q2.13", 0]["max_pred_change"] != rows["q2.13", 1]["max_pred_change"]
+        if not refused:  # two seeds, two roundings
+            assert rows["q2.13", 0]["max_pred_change"] != rows["q2.13", 1]["max_pred_change"]
     assert text.count("## ") == len(names)
 
 

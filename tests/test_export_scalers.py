@@ -35,6 +35,14 @@ def dense_data(seed=0, n_rows=300):
     return X, y
 
 
+def one_scale_data(seed=0, n_rows=2000, scale=1e4):
+    """Columns of raw values all of about ``scale`` (a count, a price in cents...)."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n_rows, 8)) * scale * rng.uniform(0.9, 1.1, 8) + scale
+    y = X @ rng.normal(size=8) / scale + rng.normal(scale=0.05, size=n_rows)
+    return X, y
+
+
 def round_trip(exported):
     buffer = io.BytesIO()
     exported.save(buffer)
@@ -155,15 +163,42 @@ def test_folded_and_quantized():
     half = export_model(pipe, weights="float16")
     bound = np.abs(X) @ np.abs(half.coef_.toarray().ravel()) * 2.0**-11
     assert np.all(np.abs(half.predict(X) - expected) <= bound + 1e-9)
-    # q2.13: the folded weights (up to ~40: a column of scale 0.01) need a scale of 16, so
-    # every weight of the vector moves by up to 2**-9, and that error meets raw inputs of
-    # ~500: after folding, q2.13 is only as good as sum |x| * step (see export_model's notes)
+    # q2.13: the folded weights (up to ~40: column 2, of scale 0.01) set the vector's step,
+    # 2**-9, which column 1's raw values (~500, scale ~100) multiply: scores moved by up to
+    # sum |x| * step, ~1,700 times the learned model's rounding on column 1, so it is refused
+    with pytest.raises(
+        ValueError,
+        match=r"q2\.13.*StandardScaler: column 1 \(scale 10\d\.\d+\).*would move scores "
+        r"[\d.e+]+ times as much as the learned.*weights='float16'",
+    ):
+        export_model(pipe, weights="q2.13")
+
+
+@pytest.mark.parametrize("scaler", [StandardScaler(), MaxAbsScaler(), RobustScaler()])
+@pytest.mark.parametrize("scale", [1e4, 1e-3])
+def test_q213_takes_folded_weights_of_columns_of_one_scale(scaler, scale):
+    # raw values all of ~1e4: folded, every weight is ~1e-4, below the paper's step (2**-13),
+    # which rounded them to 0 or one step at random (test RMSE 0.06 -> 1.3); the vector's
+    # scale follows its weights down (2**-15 here), and q2.13 rounds them as it rounds the
+    # learned ones. Values of ~1e-3: folded weights ~1e3, the scale goes up
+    X, y = one_scale_data(scale=scale)
+    pipe = make_pipeline(scaler, Ridge(alpha=1e-6)).fit(X, y)
+    expected = pipe.predict(X)
     q = export_model(pipe, weights="q2.13")
-    (scale,) = q.weights_scale_
-    assert scale == 16.0
-    assert np.abs(q.predict(X) - expected).max() > 1e-3  # not as good as float64
-    bound = np.abs(X).sum(axis=1) * scale * 2.0**-13
-    assert np.all(np.abs(q.predict(X) - expected) <= bound + 1e-9)
+    (vector_scale,) = q.weights_scale_
+    folded = export_model(pipe).coef_.toarray().ravel()
+    largest = np.abs(folded).max()
+    assert largest <= 32767 * 2.0**-13 * vector_scale and largest > 32767 * 2.0**-14 * vector_scale
+    assert (vector_scale < 1) == (scale > 1)
+    steps = q.coef_.toarray().ravel() / (vector_scale * 2.0**-13)
+    assert_array_equal(steps, np.round(steps))  # multiples of the vector's step
+    assert np.all(np.abs(q.coef_.toarray().ravel() - folded) < vector_scale * 2.0**-13)
+    # scores within sum |x| * step of the pipeline's: here a relative ~1e-4 of their spread
+    assert np.all(
+        np.abs(q.predict(X) - expected) <= np.abs(X).sum(axis=1) * vector_scale * 2.0**-13
+    )
+    assert np.abs(q.predict(X) - expected).max() < 1e-3 * expected.std()
+    assert_array_equal(round_trip(q).predict(X), q.predict(X))
 
 
 @pytest.mark.parametrize("scaler", [StandardScaler(), MaxAbsScaler(), RobustScaler()])
@@ -225,7 +260,8 @@ def test_a_scaler_subclass_is_not_folded():
 def test_a_folded_scalers_file_is_format_version_5(model, weights, version_without):
     # its scaler_input changes how X is read: a reader that does not know it must refuse the
     # file as newer (it refused it as holding an "unknown member"); other files keep theirs
-    X, y = dense_data()
+    # (q2.13 refuses dense_data's columns of scales 0.01 to 100 folded: columns of one scale)
+    X, y = one_scale_data(n_rows=300) if weights == "q2.13" else dense_data()
     classifier = model != "ridge"
     target = np.digitize(y, np.quantile(y, [0.33, 0.66])) if classifier else y
     pipe = make_pipeline(StandardScaler(), MODELS[model]()).fit(X, target)
@@ -233,7 +269,7 @@ def test_a_folded_scalers_file_is_format_version_5(model, weights, version_witho
     arrays = arrays_of(exported)
     assert int(arrays["format_version"]) == 5
     assert bool(arrays["scaler_input"])
-    X_new = dense_data(seed=1)[0]
+    X_new = (one_scale_data(seed=1, n_rows=300) if weights == "q2.13" else dense_data(seed=1))[0]
     assert_array_equal(
         scores(round_trip(exported), X_new, classifier), scores(exported, X_new, classifier)
     )

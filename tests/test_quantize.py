@@ -171,14 +171,37 @@ def test_q213_scales_large_weights_instead_of_clipping():
     assert scale == 2.0**16 and 1.5e5 <= 32767 * STEP * scale and 1.5e5 > 32767 * STEP * scale / 2
     got = exported.coef_.toarray().ravel()
     assert np.all(np.abs(got - values) <= scale * STEP)  # within one (scaled) step, no clipping
-    # per weight vector: a small vector keeps the paper's scale 1 next to a large one
+    # per weight vector: a vector of weights under 4 keeps a scale of at most 1 next to a
+    # large one, each the smallest power of two that holds its largest weight
     X, signal, _ = make_data()
     multi = LinearRegression().fit(X.toarray(), np.column_stack([signal, signal * 1e5]))
     two = export_model(multi, weights="q2.13")
-    assert two.weights_scale_[0] == 1.0 and two.weights_scale_[1] > 1.0
+    largest = np.abs(multi.coef_).max(axis=1)
+    assert two.weights_scale_[0] <= 1.0 and two.weights_scale_[1] > 1.0
+    assert np.all(largest <= 32767 * STEP * two.weights_scale_)
+    assert np.all(largest > 32767 * STEP * two.weights_scale_ / 2)
     loaded = load_model(file_of(two))
     assert_array_equal(loaded.predict(X), two.predict(X))
     assert_allclose(two.predict(X), multi.predict(X.toarray()), rtol=1e-3, atol=1e-2)
+
+
+def test_q213_scales_small_weights_down_to_keep_their_digits():
+    # weights far below the paper's step (2**-13 ~ 1.2e-4), as a scaler folded into them
+    # leaves on raw values in the thousands: at scale 1 each became 0 or one step at random
+    values = np.array([3e-5, -1.1e-6, 2.2e-5, 7e-9])
+    exported = export_model(identity_regression(values), weights="q2.13", random_state=1)
+    (scale,) = exported.weights_scale_
+    assert scale == 2.0**-17 and 3e-5 <= 32767 * STEP * scale and 3e-5 > 32767 * STEP * scale / 2
+    got = exported.coef_.toarray().ravel()
+    assert np.all(np.abs(got - values) <= scale * STEP)  # 2**-30: a relative ~4e-5 at the top
+    assert_allclose(got[:3], values[:3], rtol=2e-4)
+    loaded = load_model(file_of(exported))
+    assert loaded.weights_scale_.tolist() == [2.0**-17]
+    assert_array_equal(loaded.coef_.toarray(), exported.coef_.toarray())
+    # the smallest scale, 2**-1009: its step is float64's smallest normal number
+    tiny = export_model(identity_regression([1e-305, 2e-306]), weights="q2.13")
+    assert tiny.weights_scale_.tolist() == [2.0**-1009]
+    assert_array_equal(load_model(file_of(tiny)).coef_.toarray(), tiny.coef_.toarray())
 
 
 @pytest.mark.parametrize("exponent", [0, 1, 5, 900])
@@ -255,6 +278,9 @@ def edited(arrays, **changes):
     return arrays
 
 
+SCALE_REFUSED = r"power of two, at least 2\*\*-1009"
+
+
 @pytest.mark.parametrize(
     "fmt, changes, match",
     [
@@ -277,10 +303,12 @@ def edited(arrays, **changes):
         ("q2.13", {"coef_data": "int32"}, "coef_data has dtype int32"),
         ("q2.13", {"weights_scale": np.ones(2)}, r"weights_scale has shape \(2,\); 3 weight"),
         ("q2.13", {"weights_scale": np.ones((3, 1))}, "weights_scale has shape"),
-        ("q2.13", {"weights_scale": np.array([1.0, 0.0, 1.0])}, "power of two, at least 1"),
-        ("q2.13", {"weights_scale": np.array([1.0, -2.0, 1.0])}, "power of two, at least 1"),
-        ("q2.13", {"weights_scale": np.array([1.0, 3.0, 1.0])}, "power of two, at least 1"),
-        ("q2.13", {"weights_scale": np.array([0.5, 1.0, 1.0])}, "power of two, at least 1"),
+        ("q2.13", {"weights_scale": np.array([1.0, 0.0, 1.0])}, SCALE_REFUSED),
+        ("q2.13", {"weights_scale": np.array([1.0, -2.0, 1.0])}, SCALE_REFUSED),
+        ("q2.13", {"weights_scale": np.array([1.0, 3.0, 1.0])}, SCALE_REFUSED),
+        ("q2.13", {"weights_scale": np.array([1.0, 0.75, 1.0])}, SCALE_REFUSED),
+        ("q2.13", {"weights_scale": np.array([2.0**-1010, 1.0, 1.0])}, SCALE_REFUSED),
+        ("q2.13", {"weights_scale": np.array([1.0, 5e-324, 1.0])}, SCALE_REFUSED),
         ("q2.13", {"weights_scale": np.array([1.0, np.nan, 1.0])}, "weights_scale holds NaN"),
         ("q2.13", {"weights_scale": np.array([1.0, np.inf, 1.0])}, "weights_scale holds NaN"),
         ("q2.13", {"weights_scale": np.array([1, 1, 1])}, "weights_scale has dtype int64"),
