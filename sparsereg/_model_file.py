@@ -120,7 +120,17 @@ def _members(archive):
     does not know are refused as the newer version's, not as unknown ones."""
     by_key = _npz.members_by_key(archive, what=_WHAT, fmt=FORMAT, allowed=lambda key: True)
     fmt = _member(archive, "format", by_key["format"])
-    if str(fmt.read()) != FORMAT:
+    found = str(fmt.read())
+    if found != FORMAT:
+        from .stream._checkpoint import FORMAT as CHECKPOINT
+
+        if found == CHECKPOINT:
+            raise ValueError(
+                f"not a {FORMAT} file: a checkpoint of a training run ({CHECKPOINT}, written "
+                "by fit_stream or `sparsereg train --checkpoint`), which `sparsereg train ... "
+                "--checkpoint FILE --resume` continues; the model file is the one the run "
+                "writes (train's --model, or export_model of the model fit_stream returns)."
+            )
         raise ValueError(f"not a {FORMAT} file.")
     if "format_version" in by_key:
         checks.format_version(_member(archive, "format_version", by_key["format_version"]).read())

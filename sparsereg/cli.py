@@ -11,6 +11,7 @@ largest weights, named by the hasher when data is given. Run ``sparsereg -h``.
 import _signal
 import argparse
 import csv
+import dataclasses
 import io
 import json
 import math
@@ -659,7 +660,9 @@ def _check_stdin(args):
         raise UsageError("DATA -: standard input is read alone; give - as the only DATA.")
     if fmt is None:
         raise UsageError(
-            "DATA -: standard input has no suffix to tell its format by; give --format svmlight."
+            "DATA -: standard input has no suffix to tell its format by; it is read as SVMlight "
+            "lines, with --format svmlight (CSV and Parquet are read from files: save the "
+            "stream to a file and give the file)."
         )
     if args.command != "train":
         return
@@ -1041,13 +1044,24 @@ def _bad_rows_skipped(history):
 
 def _text_target_hint(args, final, exc):
     """What to add to the reader's "target 'y': 'yes' is not a number" (a text label read as a
-    number, as it is without --classes), or None for another error."""
+    number, as it is without --classes), or to scikit-learn's "Unknown label type: continuous"
+    (a regression target given to the default classifier); None for another error."""
+    from sklearn.base import is_classifier
+
+    if (
+        args.target is not None
+        and is_classifier(final)
+        and "Unknown label type: continuous" in str(exc)
+    ):
+        return (
+            f"; the target {args.target!r} holds numbers that are not class labels: for a "
+            f"regression give a regressor's loss, --loss squared_error (--loss {args.loss}"
+            f"{', the default,' if args.loss == 'log_loss' else ''} trains a classifier)"
+        )
     if args.target is None or f"target {args.target!r}: " not in str(exc):
         return None
     if "is not a number" not in str(exc):
         return None
-    from sklearn.base import is_classifier
-
     if not is_classifier(final):
         return f" (a regressor's target is a number; --loss {args.loss} is a regressor's loss)"
     if args.classes is None:
@@ -1127,6 +1141,7 @@ def _predict(args):
         for chunk in source.chunks():
             if chunk.X.shape[0] == 0:
                 continue
+            chunk = dataclasses.replace(chunk, X=_in_model_order(model, chunk.X))
             kept, predicted, proba = _scored_rows(model, chunk, args.proba, args.skip_bad_rows)
             not_scored += chunk.X.shape[0] - kept.size
             if not kept.size:
@@ -1152,6 +1167,21 @@ def _predict(args):
             file=sys.stderr,
         )
     return 0
+
+
+def _in_model_order(model, X):
+    """``X`` with its columns in the order the model was fitted on, when it holds the same
+    columns in another: a file's columns are read by name (``train`` reads a later file whose
+    columns come in another order so), and the model's first step refuses another order."""
+    first = model.transformers[0] if model.transformers else model
+    expected = getattr(first, "feature_names_in_", None)
+    columns = getattr(X, "columns", None)
+    if expected is None or columns is None or len(columns) != len(expected):
+        return X
+    names, expected = list(columns), list(expected)
+    if names == expected or set(names) != set(expected):
+        return X
+    return X[expected]
 
 
 def _scored_rows(model, chunk, proba, skip):
@@ -1215,7 +1245,7 @@ def _named_columns(model, paths, fmt, delimiter, columns, max_rows, zero_based=F
     def batches():
         seen = 0
         for chunk in source.chunks():
-            yield chunk.X
+            yield _in_model_order(model, chunk.X)
             seen += chunk.X.shape[0]
             if seen >= max_rows:
                 break

@@ -378,7 +378,57 @@ def test_report_names_the_largest_weights_with_their_cells(tmp_path, csv_file, c
     assert all(w["cells"] for w in report["top_weights"])  # every column named from the data
 
 
+@pytest.mark.parametrize("features", [None, "site,hour,lat"])
+def test_a_file_of_the_columns_in_another_order_is_read_by_name(
+    tmp_path, csv_file, capsys, features
+):
+    # train reads a later file of the same columns in another order by name; predict and
+    # report refused such a file ("Feature names must be in the same order as they were in
+    # fit", from the model's first step, naming no file)
+    extra = [] if features is None else ["--features", features]
+    assert train(tmp_path, csv_file, *extra, capsys=capsys)[0] == 0
+    model = tmp_path / "model.npz"
+    reordered = tmp_path / "reordered.csv"
+    pd.read_csv(csv_file)[["lat", "click", "hour", "site"]].to_csv(reordered, index=False)
+    outputs = []
+    for data in (csv_file, reordered):
+        out = tmp_path / f"preds_of_{data.stem}.csv"
+        args = ["predict", str(model), str(data), "--out", str(out), "--proba", "--quiet"]
+        assert main(args) == 0
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+    reports = []
+    for data in (csv_file, reordered):
+        assert main(["report", str(model), str(data), "--top", "20", "--json"]) == 0
+        reports.append(json.loads(capsys.readouterr().out))
+    assert reports[0] == reports[1] and all(w["cells"] for w in reports[0]["top_weights"])
+
+
 # ---------------------------------------------------------------- bad input
+@pytest.mark.parametrize("loss", [None, "hinge"])
+def test_a_regression_target_given_to_a_classifier_names_the_loss_to_give(
+    tmp_path, csv_file, capsys, loss
+):
+    # scikit-learn's "Unknown label type: continuous. Maybe you are trying to fit a
+    # classifier..." named no option of the command
+    frame = pd.read_csv(csv_file)
+    frame["price"] = frame["lat"] * 1.5 + 0.25
+    path = tmp_path / "prices.csv"
+    frame.drop(columns=["click"]).to_csv(path, index=False)
+    args = ["train", str(path), "--target", "price", "--model", str(tmp_path / "m.npz")]
+    assert main(args + ([] if loss is None else ["--loss", loss])) == 1
+    err = capsys.readouterr().err
+    assert "prices.csv: rows 1-" in err and "Unknown label type: continuous" in err
+    default = ", the default," if loss is None else ""
+    assert (
+        "the target 'price' holds numbers that are not class labels: for a regression give a "
+        f"regressor's loss, --loss squared_error (--loss {loss or 'log_loss'}{default} trains a "
+        "classifier)." in err
+    )
+    assert not (tmp_path / "m.npz").exists()
+    assert main(args + ["--loss", "squared_error", "--quiet"]) == 0
+
+
 def test_a_missing_target_column_is_named(tmp_path, csv_file, capsys):
     status = main(
         ["train", str(csv_file), "--target", "clicked", "--model", str(tmp_path / "m.npz")]
@@ -918,6 +968,25 @@ def test_resuming_a_finished_checkpoint_writes_the_model_of_the_run(tmp_path, cs
     assert hasher.feature_names_in_.tolist() == ["site", "hour", "lat"]
 
 
+def test_a_checkpoint_given_as_the_model_is_named_as_one(tmp_path, csv_file, capsys):
+    # ("not a sparsereg.ExportedLinearModel file." said neither what the file is nor which is)
+    checkpoint = tmp_path / "run.ckpt"
+    assert train(tmp_path, csv_file, "--checkpoint", str(checkpoint), capsys=capsys)[0] == 0
+    out = tmp_path / "preds.csv"
+    assert main(["predict", str(checkpoint), str(csv_file), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert (
+        f"{checkpoint}: not a sparsereg.ExportedLinearModel file: a checkpoint of a training "
+        "run (sparsereg.StreamCheckpoint, written by fit_stream or `sparsereg train "
+        "--checkpoint`), which `sparsereg train ... --checkpoint FILE --resume` continues; the "
+        "model file is the one the run writes (train's --model" in err
+    )
+    assert not out.exists()
+    with pytest.raises(ValueError, match=r"not a sparsereg\.ExportedLinearModel file: a checkp"):
+        load_model(checkpoint)
+    assert main(["predict", str(tmp_path / "model.npz"), str(csv_file), "--out", str(out)]) == 0
+
+
 def test_a_bucket_on_a_column_no_feature_uses_is_a_usage_error(tmp_path, csv_file, capsys):
     # (the column was not read, and the hasher said "column 'lat' not found in X" after
     # opening the file, though the file has it)
@@ -1118,8 +1187,9 @@ def test_stdin_where_it_would_be_read_again_is_a_usage_error(
         main(["train", "-", "--n-features", "64", "--model", "m.npz"])
     assert exit_info.value.code == 2
     assert (
-        "DATA -: standard input has no suffix to tell its format by; give --format svmlight."
-        in (capsys.readouterr().err)
+        "DATA -: standard input has no suffix to tell its format by; it is read as SVMlight "
+        "lines, with --format svmlight (CSV and Parquet are read from files: save the stream "
+        "to a file and give the file)." in (capsys.readouterr().err)
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rows.svm"]
 
