@@ -173,7 +173,10 @@ def _bucket(text):
         try:
             DatetimeBuckets(name, spec)
         except ValueError as exc:
-            raise argparse.ArgumentTypeError(f"--bucket {text!r}: {exc}") from None
+            raise argparse.ArgumentTypeError(
+                f"--bucket {text!r}: {str(exc).rstrip('.')}; a column of numbers takes a number "
+                f"({name}=0.5, {name}=1/60)."
+            ) from None
         return name, spec
     value = _number(width)
     if not (math.isfinite(value) and value > 0):
@@ -529,6 +532,15 @@ def _format_of(paths, given):
             f"cannot tell the format of {paths[0]} from its suffix; give --format "
             f"({', '.join(_FORMATS)})."
         )
+    # (each file was read as the first one's format: an SVMlight file as a CSV of one column)
+    for path in paths[1:]:
+        other, _ = format_and_delimiter(path)
+        if other is not None and other != fmt:
+            raise UsageError(
+                f"{path} is {other} by its suffix but {paths[0]} is {fmt}; the files of a run "
+                "are read in one format: give files of one format (or --format to read them "
+                "all as one)."
+            )
     return fmt
 
 
@@ -985,7 +997,7 @@ def _train(args):
             reader_options=_reader_options(args, fmt, delimiter),
         )
     except ValueError as exc:
-        hint = _text_target_hint(args, final, exc)
+        hint = _text_target_hint(args, final, exc) or _first_file_columns_hint(args, exc)
         if hint is None:
             raise
         text = str(exc)
@@ -1070,6 +1082,20 @@ def _text_target_hint(args, final, exc):
             "stream, e.g. --classes no,yes)"
         )
     return f"; --classes {','.join(args.classes)} are numbers: list the labels as the file has them"
+
+
+def _first_file_columns_hint(args, exc):
+    """What to add to the reader's "inferred column 'x' not found in b.csv" when the features
+    were not named: they are then the first file's columns, which a later file may lack."""
+    if args.features or len(args.data) < 2 or args.format == "svmlight":
+        return None
+    if not re.search(r"^(.*: )?inferred column .* not found in ", str(exc)):
+        return None
+    return (
+        f"; without --features the features are the columns of the first file, "
+        f"{args.data[0]} (but the target and the weight column): give --features to name "
+        "those every file has"
+    )
 
 
 def _reader_options(args, fmt, delimiter):

@@ -1213,9 +1213,16 @@ def export_model(
     if isinstance(estimator, _BaseFTRLCV):
         estimator = estimator.best_estimator_  # the chosen model of the grid
     if not (hasattr(estimator, "coef_") and hasattr(estimator, "intercept_")):
+        # (a fitted search's chosen model is its best_estimator_, when it refits one)
+        chosen = (
+            f"; export its chosen model: export_model({type(estimator).__name__}"
+            "(...).fit(X, y).best_estimator_)"
+            if hasattr(estimator, "best_estimator_")
+            else ""
+        )
         raise TypeError(
             f"{type(estimator).__name__} has no coef_ and intercept_: export_model "
-            "exports linear models."
+            f"exports linear models{chosen}."
         )
     if not (is_classifier(estimator) or is_regressor(estimator)):
         raise TypeError(f"{type(estimator).__name__} is neither a classifier nor a regressor.")

@@ -1089,6 +1089,67 @@ def test_csv_and_tsv_files_together_are_a_usage_error(tmp_path, csv_file, capsys
     assert "more.tsv is tab-delimited by its suffix but" in capsys.readouterr().err
 
 
+def test_files_of_formats_their_suffixes_tell_apart_are_a_usage_error(tmp_path, csv_file, capsys):
+    # (every file was read in the first one's format: an SVMlight file after a CSV as a CSV
+    # of one column, "target column 'click' not found in rows.svm; its columns are ['1 1:1']")
+    svm = tmp_path / "rows.svm"
+    svm.write_text("1 1:1\n0 2:1\n")
+    clicks().to_parquet(tmp_path / "more.parquet")
+    for data, message in [
+        ([csv_file, svm], f"rows.svm is svmlight by its suffix but {csv_file} is csv"),
+        ([svm, csv_file], f"clicks.csv is csv by its suffix but {svm} is svmlight"),
+        ([csv_file, tmp_path / "more.parquet"], "more.parquet is parquet by its suffix"),
+    ]:
+        with pytest.raises(SystemExit) as exit_info:
+            train(tmp_path, data, "--n-features", "64")
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err
+        assert message in err and "the files of a run are read in one format" in err
+    assert not (tmp_path / "model.npz").exists()
+    # a file whose suffix names no format is read in the first one's
+    plain = tmp_path / "clicks.txt"
+    plain.write_bytes(csv_file.read_bytes())
+    assert train(tmp_path, [csv_file, plain], capsys=capsys)[0] == 0
+
+
+def test_a_later_file_without_a_column_of_the_first_names_features_as_the_fix(
+    tmp_path, csv_file, capsys
+):
+    wider = tmp_path / "wider.csv"
+    pd.read_csv(csv_file).assign(browser="x").to_csv(wider, index=False)
+    args = ["train", str(wider), str(csv_file), "--target", "click", "--n-features", "2**16"]
+    assert main([*args, "--model", str(tmp_path / "m.npz")]) == 1
+    err = capsys.readouterr().err
+    assert (
+        f"inferred column 'browser' not found in {csv_file}; its columns are ['site', 'hour', "
+        f"'lat', 'click']; without --features the features are the columns of the first file, "
+        f"{wider} (but the target and the weight column): give --features to name those every "
+        "file has." in err
+    )
+    assert not (tmp_path / "m.npz").exists()
+    assert main([*args, "--features", "site,hour,lat", "--model", str(tmp_path / "m.npz")]) == 0
+
+
+def test_a_bucket_of_text_on_a_column_of_numbers_names_a_number_width(tmp_path, csv_file, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(
+            [
+                "train",
+                str(csv_file),
+                "--target",
+                "click",
+                "--model",
+                str(tmp_path / "m.npz"),
+                "--bucket",
+                "lat=abc",
+            ]
+        )
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "'abc' is neither a calendar part" in err
+    assert "; a column of numbers takes a number (lat=0.5, lat=1/60)." in err
+
+
 @pytest.mark.parametrize("tsv_first", [True, False])
 def test_a_tsv_with_a_file_of_no_csv_suffix_is_read_with_a_tab(
     tmp_path, csv_file, tsv_first, capsys

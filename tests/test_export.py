@@ -1378,3 +1378,31 @@ def test_an_export_names_x_for_nan_and_infinity_as_the_estimator_does(source, sp
         for scorer in (est, model, round_trip(model, tmp_path)):
             with pytest.raises(ValueError, match=f"Input X contains {what}"):
                 scorer.predict(rows)
+
+
+def test_a_fitted_search_is_told_to_export_its_chosen_model():
+    # ("GridSearchCV has no coef_ and intercept_: export_model exports linear models." named
+    # no way on; SparseFTRLClassifierCV is exported as its best_estimator_ itself)
+    from sklearn.model_selection import GridSearchCV
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(80, 4)
+    y = (X[:, 0] > 0.5).astype(int)
+    search = GridSearchCV(SparseFTRLClassifier(random_state=0), {"alpha": [1e-4, 1e-2]}, cv=2)
+    search.fit(X, y)
+    with pytest.raises(
+        TypeError,
+        match=r"GridSearchCV has no coef_ and intercept_: export_model exports linear models; "
+        r"export its chosen model: export_model\(GridSearchCV\(\.\.\.\)\.fit\(X, y\)"
+        r"\.best_estimator_\)\.",
+    ):
+        export_model(search)
+    chosen = export_model(search.best_estimator_)
+    assert_array_equal(chosen.predict(X), search.predict(X))
+    # an estimator without best_estimator_ keeps the plain message
+    with pytest.raises(
+        TypeError,
+        match=r"Normalizer has no coef_ and intercept_: export_model "
+        r"exports linear models\.$",
+    ):
+        export_model(Normalizer().fit(X))
