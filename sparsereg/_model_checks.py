@@ -21,6 +21,9 @@ PROBA = ("ovr_logistic", "ovr_modified_huber", "softmax")
 # 6: a FeatureCrossHasher first whose unbucketed columns are read as pandas reads them
 # (hashed_columns 'inferred'), with the weights, arithmetic and scaler of 2-5; the files of
 # other models keep versions 2-5, and a file of one before it read those columns as text
+# 7: q2.13 weights with a weight vector's scale below 1 (weights_scale down to 2**-1009), with
+# the arithmetic, scaler and hashed_columns of 2-6; q2.13 files of scales of 1 or more keep
+# their versions (a reader of 2-6 refused smaller scales as a damaged file)
 ARITHMETIC = {
     1: ("blas", "ftrl_dense", "ftrl_sparse"),
     2: ("blas", "ftrl"),
@@ -28,10 +31,12 @@ ARITHMETIC = {
     4: ("blas_fortran", "blas_sparse"),
     5: ("blas", "ftrl", "blas_fortran", "blas_sparse"),
     6: ("blas", "ftrl", "blas_fortran", "blas_sparse"),
+    7: ("blas", "ftrl", "blas_fortran", "blas_sparse"),
 }
 QUANTIZED_VERSION = 3
 SCALER_VERSION = 5
 HASHED_COLUMNS_VERSION = 6
+SMALL_SCALES_VERSION = 7
 # how a file's FeatureCrossHasher columns without buckets are read (open_source's inferred=)
 HASHED_COLUMNS = ("inferred",)
 WEIGHTS_FORMATS = ("float16", "q2.13")
@@ -306,7 +311,9 @@ def hashed_columns(version, value):
     from a file: 'inferred' (as pandas reads them), held by a file of format version 6 only;
     None (as text) for a file of an earlier version, which does not say. (That its first
     transformer is a FeatureCrossHasher is checked once the transformers are built.)"""
-    if version != HASHED_COLUMNS_VERSION:
+    if version == SMALL_SCALES_VERSION and value is None:  # (7 may hold it or not)
+        return None
+    if version not in (HASHED_COLUMNS_VERSION, SMALL_SCALES_VERSION):
         if value is not None:
             raise ValueError(
                 f"model file: format version {version} has no hashed_columns; it is format "
@@ -347,7 +354,7 @@ def weights_layout(version, weights_format, dtypes, shapes, n_models, arithmetic
     neither member.
     """
     data = dtypes["coef_data"]
-    quantized = version == QUANTIZED_VERSION or (
+    quantized = version in (QUANTIZED_VERSION, SMALL_SCALES_VERSION) or (
         version in (SCALER_VERSION, HASHED_COLUMNS_VERSION) and "weights_format" in dtypes
     )
     if not quantized:
@@ -396,17 +403,21 @@ def weights_layout(version, weights_format, dtypes, shapes, n_models, arithmetic
     return fmt
 
 
-def weights_scale(scale):
-    """Each q2.13 scale is a power of two in [2**-1009, 2**1023], as ``save`` writes them
-    (``_quantize.q_scales``)."""
+def weights_scale(scale, version):
+    """Each q2.13 scale is a power of two in [1, 2**1023], or in [2**-1009, 2**1023] in a
+    file of format version 7, as ``save`` writes them (``_quantize.q_scales``)."""
     finite("weights_scale", scale)
     mantissa, exponent = np.frexp(scale)
-    if (
-        np.any(scale <= 0)
-        or np.any(mantissa != 0.5)
-        or np.any(exponent - 1 < _quantize.Q_MIN_SCALE_EXPONENT)
-    ):
+    small = version == SMALL_SCALES_VERSION
+    least = _quantize.Q_MIN_SCALE_EXPONENT if small else 0
+    if np.any(scale <= 0) or np.any(mantissa != 0.5) or np.any(exponent - 1 < least):
         raise ValueError(
             f"model file: weights_scale holds {scale[:5].tolist()}...; each scale "
-            f"must be a power of two, at least 2**{_quantize.Q_MIN_SCALE_EXPONENT}."
+            f"must be a power of two, at least "
+            + (
+                f"2**{least}."
+                if small
+                else f"1 (down to 2**{_quantize.Q_MIN_SCALE_EXPONENT} in "
+                f"format version {SMALL_SCALES_VERSION})."
+            )
         )

@@ -43,6 +43,9 @@ SCALER_FORMAT_VERSION = checks.SCALER_VERSION
 # reader that does not know hashed_columns refuses the file as newer, not one it reads with
 # those columns as text; a file of version 2-5 does not say, and is read with them as text
 HASHED_COLUMNS_FORMAT_VERSION = checks.HASHED_COLUMNS_VERSION
+# 7: q2.13 weights with a vector's scale below 1, with anything of 2-6: a reader that takes
+# scales of 1 or more refuses the file as newer, not as damaged; other q2.13 files keep theirs
+SMALL_SCALES_FORMAT_VERSION = checks.SMALL_SCALES_VERSION
 _INT32_MAX = np.iinfo(np.int32).max
 ARITHMETIC = ("blas", "ftrl", "blas_fortran", "blas_sparse")
 
@@ -66,7 +69,9 @@ def model_arrays(fields):
     arrays = {
         "format": np.array(FORMAT),
         "format_version": np.array(
-            HASHED_COLUMNS_FORMAT_VERSION
+            SMALL_SCALES_FORMAT_VERSION
+            if weights_format == "q2.13" and np.any(np.asarray(fields["weights_scale"]) < 1)
+            else HASHED_COLUMNS_FORMAT_VERSION
             if fields.get("hashed_columns")
             else SCALER_FORMAT_VERSION
             if fields.get("scaler_input")
@@ -210,7 +215,7 @@ def _read(archive, max_bytes):
     scale = None
     if weights_format == "q2.13":
         scale = members["weights_scale"].read().astype(np.float64)
-        checks.weights_scale(scale)
+        checks.weights_scale(scale, s["version"])
 
     intercept = members["intercept"].read()
     checks.finite("intercept", intercept)

@@ -173,10 +173,13 @@ def _bucket(text):
         try:
             DatetimeBuckets(name, spec)
         except ValueError as exc:
-            raise argparse.ArgumentTypeError(
-                f"--bucket {text!r}: {str(exc).rstrip('.')}; a column of numbers takes a number "
-                f"({name}=0.5, {name}=1/60)."
-            ) from None
+            message = str(exc)
+            if "is neither a calendar part" in message and width[:1].isalpha():  # (a word)
+                message = (
+                    f"{message.rstrip('.')}; a column of numbers takes a number "
+                    f"({name}=0.5, {name}=1/60)."
+                )
+            raise argparse.ArgumentTypeError(f"--bucket {text!r}: {message}") from None
         return name, spec
     value = _number(width)
     if not (math.isfinite(value) and value > 0):
@@ -1089,7 +1092,10 @@ def _first_file_columns_hint(args, exc):
     were not named: they are then the first file's columns, which a later file may lack."""
     if args.features or len(args.data) < 2 or args.format == "svmlight":
         return None
-    if not re.search(r"^(.*: )?inferred column .* not found in ", str(exc)):
+    found = re.search(r"^(?:.*: )?inferred column '(.*)' not found in ", str(exc))
+    # (a column a --cross or --bucket names is needed whatever --features says)
+    named = {c for cross in args.cross for c in cross} | {n for n, _ in args.bucket or ()}
+    if found is None or found.group(1) in named:
         return None
     return (
         f"; without --features the features are the columns of the first file, "

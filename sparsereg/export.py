@@ -1247,9 +1247,11 @@ def export_model(
     intercept = np.broadcast_to(
         _float_numbers(np.asarray(intercept), f"{name}.intercept_"), (coef.shape[0],)
     )
+    offset = None
     if scaler is not None:
         offset, scale = _linear_scaler(scaler)
-        coef, intercept = _fold_scaler(coef, intercept, offset, scale, type(scaler).__name__)
+        # the scales now, the centre once the weights are as stored (below)
+        coef, intercept = _fold_scaler(coef, intercept, None, scale, type(scaler).__name__)
         feature_names_in = getattr(scaler, "feature_names_in_", None)
         if weights_format == "float16" and scale is not None:
             _check_float16_folding(coef, np.asarray(scale, dtype=np.float64), scaler)
@@ -1264,6 +1266,12 @@ def export_model(
     weights_scale = None
     if weights_format is not None:
         coef, weights_scale = _quantize.quantize(coef, weights_format, random_state)
+    if offset is not None:
+        # b - w . offset with the weights as stored: a weight's rounding then meets x - offset
+        # in scores, as the pipeline's weight meets the centred column, not the raw x (folded
+        # before rounding, a column of values ~1e4 of spread 1 had its rounding multiplied by
+        # 1e4 in every score: test RMSE 0.099 -> 2.2 with q2.13, 21 with float16)
+        coef, intercept = _fold_scaler(coef, intercept, offset, None, type(scaler).__name__)
     classes = classes if is_classifier(estimator) else None
     if is_classifier(estimator):
         # what load_model refuses (_model_checks.layout); the export predicted an IndexError,
@@ -1360,7 +1368,7 @@ def load_model(file: FileLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> "Export
     holds 16-bit weights and says how in ``weights_format``: 'float16'
     (``coef_data`` float16, finite, no ``weights_scale``) or 'q2.13'
     (``coef_data`` int16 and a float ``weights_scale`` per weight vector, each a
-    power of two at least ``2**-1009``, the dequantized weights finite); version 4 holds
+    power of two at least 1, the dequantized weights finite); version 4 holds
     float weights of a scikit-learn model whose ``coef_`` was Fortran-ordered
     (``arithmetic`` 'blas_fortran') or sparse ('blas_sparse'), whose dense rows
     are scored with that layout; version 5 holds the model of a folded scaler
@@ -1369,7 +1377,9 @@ def load_model(file: FileLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> "Export
     arithmetic of versions 2 to 4 (quantized weights scored as 'blas' or 'ftrl');
     version 6 holds ``hashed_columns`` 'inferred', its first transformer a
     FeatureCrossHasher, with the weights, arithmetic and folded scaler of versions 2 to 5
-    (files of other models keep their versions 2 to 5).
+    (files of other models keep their versions 2 to 5); version 7 holds q2.13 weights
+    whose ``weights_scale`` goes below 1 (down to ``2**-1009``), with anything of
+    versions 2 to 6 (other q2.13 files keep their versions).
     A version newer than this sparsereg reads is refused as such, before its
     members are. The dtypes and shapes are checked from the
     headers; the weights are held as float64, and counted so against ``max_bytes``.

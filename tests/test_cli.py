@@ -1128,6 +1128,11 @@ def test_a_later_file_without_a_column_of_the_first_names_features_as_the_fix(
     )
     assert not (tmp_path / "m.npz").exists()
     assert main([*args, "--features", "site,hour,lat", "--model", str(tmp_path / "m.npz")]) == 0
+    # not said when a --cross needs the column whatever --features says
+    crossed = [*args, "--features", "site", "--cross", "site,browser"]
+    assert main([*crossed, "--model", str(tmp_path / "n.npz")]) == 1
+    err = capsys.readouterr().err
+    assert "inferred column 'browser' not found in" in err and "--features" not in err
 
 
 def test_a_bucket_of_text_on_a_column_of_numbers_names_a_number_width(tmp_path, csv_file, capsys):
@@ -1148,6 +1153,23 @@ def test_a_bucket_of_text_on_a_column_of_numbers_names_a_number_width(tmp_path, 
     err = capsys.readouterr().err
     assert "'abc' is neither a calendar part" in err
     assert "; a column of numbers takes a number (lat=0.5, lat=1/60)." in err
+    # not said of a datetime bucket's other errors
+    for bucket in ("ts=hour,hour", "ts=-5min"):
+        with pytest.raises(SystemExit):
+            main(
+                [
+                    "train",
+                    str(csv_file),
+                    "--target",
+                    "click",
+                    "--model",
+                    "m.npz",
+                    "--bucket",
+                    bucket,
+                ]
+            )
+        err = capsys.readouterr().err
+        assert f"--bucket '{bucket}': " in err and "a column of numbers" not in err
 
 
 @pytest.mark.parametrize("tsv_first", [True, False])

@@ -174,6 +174,28 @@ def test_folded_and_quantized():
         export_model(pipe, weights="q2.13")
 
 
+@pytest.mark.parametrize("weights", ["float16", "q2.13"])
+@pytest.mark.parametrize(
+    "scaler", [StandardScaler(), StandardScaler(with_std=False), RobustScaler()]
+)
+@pytest.mark.parametrize("offset", [1e4, 1e6])
+def test_a_folded_centre_meets_a_weights_rounding_on_the_centred_column(weights, scaler, offset):
+    # columns of spread 1 around a large mean (a year, a timestamp): the centre was folded
+    # into the intercept with the weights before rounding, so each weight's rounding met the
+    # raw value (~offset) in every score: test RMSE 0.099 -> 2.2 (q2.13) and 21 (float16) at
+    # 1e4, 544 at 1e6, without a word; folded with the weights as stored, it meets x - offset
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(2000, 8)) + offset
+    y = (X - offset) @ rng.normal(size=8) * 10 + rng.normal(scale=0.1, size=2000)
+    pipe = make_pipeline(scaler, Ridge(alpha=1e-6)).fit(X, y)
+    full, rounded = export_model(pipe), export_model(pipe, weights=weights)
+    centre = pipe[0].mean_ if isinstance(pipe[0], StandardScaler) else pipe[0].center_
+    moved = np.abs(X - centre) @ np.abs(rounded.coef_ - full.coef_).toarray().ravel()
+    assert np.all(np.abs(rounded.predict(X) - full.predict(X)) <= moved + 1e-7)
+    rmse = [np.sqrt(np.mean((m.predict(X) - y) ** 2)) for m in (full, rounded)]
+    assert rmse[1] <= rmse[0] * 1.01
+
+
 @pytest.mark.parametrize("scaler", [StandardScaler(), MaxAbsScaler(), RobustScaler()])
 @pytest.mark.parametrize("scale", [1e4, 1e-3])
 def test_q213_takes_folded_weights_of_columns_of_one_scale(scaler, scale):
@@ -251,7 +273,7 @@ def test_a_scaler_subclass_is_not_folded():
     "model, weights, version_without",
     [
         ("ridge", "float64", 2),
-        ("ridge", "q2.13", 3),
+        ("ridge", "q2.13", 7),  # (Ridge shrinks its weights below 2: q2.13 scales below 1)
         ("logistic", "float64", 4),  # multiclass: a Fortran-ordered coef_ ('blas_fortran')
         ("logistic", "float16", 3),
         ("ftrl-multiclass", "float64", 2),
@@ -260,8 +282,9 @@ def test_a_scaler_subclass_is_not_folded():
 def test_a_folded_scalers_file_is_format_version_5(model, weights, version_without):
     # its scaler_input changes how X is read: a reader that does not know it must refuse the
     # file as newer (it refused it as holding an "unknown member"); other files keep theirs
-    # (q2.13 refuses dense_data's columns of scales 0.01 to 100 folded: columns of one scale)
-    X, y = one_scale_data(n_rows=300) if weights == "q2.13" else dense_data()
+    # (q2.13 refuses dense_data's columns of scales 0.01 to 100 folded: columns of one scale,
+    # of values ~1e-3, whose weights need scales above 1: below, a file is version 7)
+    X, y = one_scale_data(n_rows=300, scale=1e-3) if weights == "q2.13" else dense_data()
     classifier = model != "ridge"
     target = np.digitize(y, np.quantile(y, [0.33, 0.66])) if classifier else y
     pipe = make_pipeline(StandardScaler(), MODELS[model]()).fit(X, target)
@@ -269,10 +292,14 @@ def test_a_folded_scalers_file_is_format_version_5(model, weights, version_witho
     arrays = arrays_of(exported)
     assert int(arrays["format_version"]) == 5
     assert bool(arrays["scaler_input"])
-    X_new = (one_scale_data(seed=1, n_rows=300) if weights == "q2.13" else dense_data(seed=1))[0]
+    X_new = (
+        one_scale_data(seed=1, n_rows=300, scale=1e-3) if weights == "q2.13" else dense_data(seed=1)
+    )[0]
     assert_array_equal(
         scores(round_trip(exported), X_new, classifier), scores(exported, X_new, classifier)
     )
+    X, y = dense_data()
+    target = np.digitize(y, np.quantile(y, [0.33, 0.66])) if classifier else y
     unscaled = export_model(make_pipeline(MODELS[model]()).fit(X, target), weights=weights)
     arrays = arrays_of(unscaled)
     assert int(arrays["format_version"]) == version_without

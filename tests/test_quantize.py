@@ -195,9 +195,19 @@ def test_q213_scales_small_weights_down_to_keep_their_digits():
     got = exported.coef_.toarray().ravel()
     assert np.all(np.abs(got - values) <= scale * STEP)  # 2**-30: a relative ~4e-5 at the top
     assert_allclose(got[:3], values[:3], rtol=2e-4)
+    # a scale below 1 makes the file format version 7: a reader of versions up to 6 took
+    # scales of 1 or more, and refused the file as damaged rather than newer
+    assert int(raw_arrays(exported)["format_version"]) == 7
     loaded = load_model(file_of(exported))
     assert loaded.weights_scale_.tolist() == [2.0**-17]
     assert_array_equal(loaded.coef_.toarray(), exported.coef_.toarray())
+    arrays = raw_arrays(exported)
+    arrays["format_version"] = np.array(3)
+    with pytest.raises(ValueError, match=r"at least 1 \(down to 2\*\*-1009 in format version 7"):
+        load_model(saved(arrays))
+    large = export_model(identity_regression([3.0, -0.5]), weights="q2.13")
+    assert large.weights_scale_.tolist() == [1.0]
+    assert int(raw_arrays(large)["format_version"]) == 3  # (as before)
     # the smallest scale, 2**-1009: its step is float64's smallest normal number
     tiny = export_model(identity_regression([1e-305, 2e-306]), weights="q2.13")
     assert tiny.weights_scale_.tolist() == [2.0**-1009]
@@ -278,7 +288,8 @@ def edited(arrays, **changes):
     return arrays
 
 
-SCALE_REFUSED = r"power of two, at least 2\*\*-1009"
+SCALE_REFUSED = r"power of two, at least 1 \(down to 2\*\*-1009 in format version 7\)"
+V7 = np.array(7)  # (a file whose scales may be below 1)
 
 
 @pytest.mark.parametrize(
@@ -307,8 +318,23 @@ SCALE_REFUSED = r"power of two, at least 2\*\*-1009"
         ("q2.13", {"weights_scale": np.array([1.0, -2.0, 1.0])}, SCALE_REFUSED),
         ("q2.13", {"weights_scale": np.array([1.0, 3.0, 1.0])}, SCALE_REFUSED),
         ("q2.13", {"weights_scale": np.array([1.0, 0.75, 1.0])}, SCALE_REFUSED),
-        ("q2.13", {"weights_scale": np.array([2.0**-1010, 1.0, 1.0])}, SCALE_REFUSED),
-        ("q2.13", {"weights_scale": np.array([1.0, 5e-324, 1.0])}, SCALE_REFUSED),
+        ("q2.13", {"weights_scale": np.array([0.5, 1.0, 1.0])}, SCALE_REFUSED),
+        (
+            "q2.13",
+            {"format_version": V7, "weights_scale": np.array([2.0**-1010, 1.0, 1.0])},
+            r"power of two, at least 2\*\*-1009\.",
+        ),
+        (
+            "q2.13",
+            {"format_version": V7, "weights_scale": np.array([1.0, 5e-324, 1.0])},
+            r"power of two, at least 2\*\*-1009\.",
+        ),
+        ("q2.13", {"format_version": V7, "weights_format": None}, "needs weights_format"),
+        (
+            "q2.13",
+            {"format_version": V7, "hashed_columns": np.array("text")},
+            "unknown hashed_columns 'text'",
+        ),
         ("q2.13", {"weights_scale": np.array([1.0, np.nan, 1.0])}, "weights_scale holds NaN"),
         ("q2.13", {"weights_scale": np.array([1.0, np.inf, 1.0])}, "weights_scale holds NaN"),
         ("q2.13", {"weights_scale": np.array([1, 1, 1])}, "weights_scale has dtype int64"),
