@@ -308,8 +308,9 @@ def scaler_input(version, value):
 
 def hashed_columns(version, value):
     """How the columns of a FeatureCrossHasher first that it hashes without buckets are read
-    from a file: 'inferred' (as pandas reads them), held by a file of format version 6 only;
-    None (as text) for a file of an earlier version, which does not say. (That its first
+    from a file: 'inferred' (as pandas reads them), held by a file of format version 6 (which
+    needs it) or 7 (which may hold it); None (as text) for a file of another version, which
+    does not say. (That its first
     transformer is a FeatureCrossHasher is checked once the transformers are built.)"""
     if version == SMALL_SCALES_VERSION and value is None:  # (7 may hold it or not)
         return None
@@ -317,7 +318,7 @@ def hashed_columns(version, value):
         if value is not None:
             raise ValueError(
                 f"model file: format version {version} has no hashed_columns; it is format "
-                f"version {HASHED_COLUMNS_VERSION}'s."
+                f"version {HASHED_COLUMNS_VERSION}'s (or {SMALL_SCALES_VERSION}'s)."
             )
         return None
     if value is None:
@@ -362,8 +363,8 @@ def weights_layout(version, weights_format, dtypes, shapes, n_models, arithmetic
         if extra:
             raise ValueError(
                 f"model file: format version {version} has no {extra}; quantized "
-                f"weights are format version {QUANTIZED_VERSION} (or {SCALER_VERSION} or "
-                f"{HASHED_COLUMNS_VERSION}, with weights_format)."
+                f"weights are format version {QUANTIZED_VERSION} or {SMALL_SCALES_VERSION} (or "
+                f"{SCALER_VERSION} or {HASHED_COLUMNS_VERSION}, with weights_format)."
             )
         if not (data.kind == "f" and data.itemsize in (4, 8)):
             raise ValueError(
@@ -372,7 +373,9 @@ def weights_layout(version, weights_format, dtypes, shapes, n_models, arithmetic
             )
         return None
     if weights_format is None:
-        raise ValueError("model file: format version 3 (quantized weights) needs weights_format.")
+        raise ValueError(
+            f"model file: format version {version} (quantized weights) needs weights_format."
+        )
     if arithmetic not in ARITHMETIC[QUANTIZED_VERSION]:
         raise ValueError(
             f"model file: quantized weights are scored with the arithmetic "
@@ -388,6 +391,11 @@ def weights_layout(version, weights_format, dtypes, shapes, n_models, arithmetic
         raise ValueError(
             f"model file: coef_data has dtype {data}; weights_format {fmt!r} is "
             f"stored as {expected}."
+        )
+    if version == SMALL_SCALES_VERSION and fmt != "q2.13":
+        raise ValueError(
+            f"model file: format version {SMALL_SCALES_VERSION} holds q2.13 weights (scales "
+            f"below 1), not weights_format {fmt!r}."
         )
     if fmt == "float16":
         if "weights_scale" in dtypes:
@@ -420,4 +428,9 @@ def weights_scale(scale, version):
                 else f"1 (down to 2**{_quantize.Q_MIN_SCALE_EXPONENT} in "
                 f"format version {SMALL_SCALES_VERSION})."
             )
+        )
+    if small and not np.any(scale < 1):  # (save writes a file of scales of 1 or more so)
+        raise ValueError(
+            f"model file: format version {SMALL_SCALES_VERSION} holds a weights_scale below 1; "
+            "this one's are all 1 or more (format version 3, 5 or 6)."
         )

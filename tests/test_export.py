@@ -1406,3 +1406,33 @@ def test_a_fitted_search_is_told_to_export_its_chosen_model():
         r"exports linear models\.$",
     ):
         export_model(Normalizer().fit(X))
+
+
+@pytest.mark.parametrize(
+    "make, n_classes",
+    [
+        (lambda: SparseFTRLClassifier(random_state=0), 2),
+        (lambda: SparseFTRLClassifier(random_state=0), 3),
+        (lambda: LogisticRegression(), 3),
+        (lambda: SparseFTRLRegressor(random_state=0), None),
+        (lambda: Ridge(), None),
+    ],
+)
+def test_score_is_the_estimators(make, n_classes):
+    # (it had none: dask-ml's ParallelPostFit(exported).score, and `model.score(X, y)` of a
+    # served model, raised AttributeError)
+    est = make()
+    rng = np.random.RandomState(0)
+    X = sp.random(300, 40, density=0.2, format="csr", random_state=rng)
+    signal = np.asarray(X[:, :5].sum(axis=1)).ravel() - np.asarray(X[:, 5:10].sum(axis=1)).ravel()
+    if n_classes is None:
+        y = signal + rng.normal(scale=0.1, size=300)
+    else:
+        y = np.digitize(signal, np.quantile(signal, np.linspace(0, 1, n_classes + 1)[1:-1]))
+    est.fit(X, y)
+    exported = export_model(est)
+    weight = rng.uniform(0, 2, 300)
+    for w in (None, weight):
+        assert exported.score(X, y, sample_weight=w) == est.score(X, y, sample_weight=w)
+    assert exported.score(X, y, sample_weight=weight) != exported.score(X, y)
+    assert 1 / 3 < exported.score(X, y) <= 1.0

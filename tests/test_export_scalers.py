@@ -182,8 +182,9 @@ def test_folded_and_quantized():
 def test_a_folded_centre_meets_a_weights_rounding_on_the_centred_column(weights, scaler, offset):
     # columns of spread 1 around a large mean (a year, a timestamp): the centre was folded
     # into the intercept with the weights before rounding, so each weight's rounding met the
-    # raw value (~offset) in every score: test RMSE 0.099 -> 2.2 (q2.13) and 21 (float16) at
-    # 1e4, 544 at 1e6, without a word; folded with the weights as stored, it meets x - offset
+    # raw value (~offset) in every score: RMSE 0.099 -> up to 8.3 (q2.13) and 21 (float16)
+    # at 1e4, 829 and 2,101 at 1e6, without a word; folded with the weights as stored, it
+    # meets x - offset
     rng = np.random.RandomState(0)
     X = rng.normal(size=(2000, 8)) + offset
     y = (X - offset) @ rng.normal(size=8) * 10 + rng.normal(scale=0.1, size=2000)

@@ -329,10 +329,25 @@ V7 = np.array(7)  # (a file whose scales may be below 1)
             {"format_version": V7, "weights_scale": np.array([1.0, 5e-324, 1.0])},
             r"power of two, at least 2\*\*-1009\.",
         ),
-        ("q2.13", {"format_version": V7, "weights_format": None}, "needs weights_format"),
         (
             "q2.13",
-            {"format_version": V7, "hashed_columns": np.array("text")},
+            {"format_version": V7, "weights_format": None},
+            "format version 7 \\(quantized weights\\) needs weights_format",
+        ),
+        ("q2.13", {"format_version": V7}, "version 7 holds a weights_scale below 1; this one's"),
+        (
+            "float16",
+            {"format_version": V7},
+            "format version 7 holds q2.13 weights \\(scales below 1\\), not weights_format "
+            "'float16'",
+        ),
+        (
+            "q2.13",
+            {
+                "format_version": V7,
+                "weights_scale": np.array([0.5, 1.0, 1.0]),
+                "hashed_columns": np.array("text"),
+            },
             "unknown hashed_columns 'text'",
         ),
         ("q2.13", {"weights_scale": np.array([1.0, np.nan, 1.0])}, "weights_scale holds NaN"),
