@@ -1136,19 +1136,9 @@ def test_a_later_file_without_a_column_of_the_first_names_features_as_the_fix(
 
 
 def test_a_bucket_of_text_on_a_column_of_numbers_names_a_number_width(tmp_path, csv_file, capsys):
+    args = ["train", str(csv_file), "--target", "click", "--model", str(tmp_path / "m.npz")]
     with pytest.raises(SystemExit) as exit_info:
-        main(
-            [
-                "train",
-                str(csv_file),
-                "--target",
-                "click",
-                "--model",
-                str(tmp_path / "m.npz"),
-                "--bucket",
-                "lat=abc",
-            ]
-        )
+        main([*args, "--bucket", "lat=abc"])
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert "'abc' is neither a calendar part" in err
@@ -1156,18 +1146,7 @@ def test_a_bucket_of_text_on_a_column_of_numbers_names_a_number_width(tmp_path, 
     # not said of a datetime bucket's other errors
     for bucket in ("ts=hour,hour", "ts=-5min"):
         with pytest.raises(SystemExit):
-            main(
-                [
-                    "train",
-                    str(csv_file),
-                    "--target",
-                    "click",
-                    "--model",
-                    "m.npz",
-                    "--bucket",
-                    bucket,
-                ]
-            )
+            main([*args, "--bucket", bucket])
         err = capsys.readouterr().err
         assert f"--bucket '{bucket}': " in err and "a column of numbers" not in err
 
