@@ -37,16 +37,20 @@ class CheckedScore:
         score : float
             Accuracy or R² of ``predict(X)``.
         """
-        who = type(self).__name__
-        refuse_masked(y, "y", who)
-        refuse_masked(sample_weight, "sample_weight", who)
-        refuse_non_number_values(sample_weight, "sample_weight", who)
-        refuse_beyond_float64(sample_weight, "sample_weight")
-        if not is_classifier(self):
-            refuse_non_number_values(y, "y", who)
-            refuse_beyond_float64(y, "y")
-            _refuse_non_finite(y)
+        check_score_inputs(y, sample_weight, type(self).__name__, is_classifier(self))
         return super().score(X, y, sample_weight=sample_weight)
+
+
+def check_score_inputs(y, sample_weight, who, classifier):
+    """Refuse ``y`` and ``sample_weight`` of a score as ``fit`` refuses them (above)."""
+    refuse_masked(y, "y", who)
+    refuse_masked(sample_weight, "sample_weight", who)
+    refuse_non_number_values(sample_weight, "sample_weight", who)
+    refuse_beyond_float64(sample_weight, "sample_weight")
+    if not classifier:
+        refuse_non_number_values(y, "y", who)
+        refuse_beyond_float64(y, "y")
+        _refuse_non_finite(y)
 
 
 def _refuse_non_finite(y):

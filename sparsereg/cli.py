@@ -174,7 +174,8 @@ def _bucket(text):
             DatetimeBuckets(name, spec)
         except ValueError as exc:
             message = str(exc)
-            if "is neither a calendar part" in message and width[:1].isalpha():  # (a word)
+            # (a word alone: a list of calendar parts, or a width, is a datetime bucket's)
+            if "is neither a calendar part" in message and width.isalpha():
                 message = (
                     f"{message.rstrip('.')}; a column of numbers takes a number "
                     f"({name}=0.5, {name}=1/60)."

@@ -24,6 +24,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import _quantize
 from ._atomic import atomic_file
 from ._base import _BaseFTRL
+from ._checked_score import check_score_inputs
 from ._decision import (
     LinearWeights,
     _sum,
@@ -684,10 +685,19 @@ class ExportedLinearModel:
         score : float
             ``sklearn.metrics.accuracy_score`` or ``r2_score`` (targets averaged uniformly)
             of ``y`` and ``predict(X)``.
+
+        Notes
+        -----
+        ``y`` and ``sample_weight`` are refused as the sparsereg estimators' ``score``
+        refuses them: masked arrays (``TypeError``), weights, or a regressor's ``y``, of
+        text, dates or durations, or holding an int beyond float64 (``ValueError``), and a
+        regressor's ``y`` holding NaN or infinity (``ValueError`` naming ``y``).
         """
         from sklearn.metrics import accuracy_score, r2_score
 
-        metric = accuracy_score if self.kind == "classifier" else r2_score
+        classifier = self.kind == "classifier"
+        check_score_inputs(y, sample_weight, type(self).__name__, classifier)
+        metric = accuracy_score if classifier else r2_score
         return float(metric(y, self.predict(X), sample_weight=sample_weight))
 
     # ------------------------------------------------------------- size and I/O

@@ -1144,7 +1144,7 @@ def test_a_bucket_of_text_on_a_column_of_numbers_names_a_number_width(tmp_path, 
     assert "'abc' is neither a calendar part" in err
     assert "; a column of numbers takes a number (lat=0.5, lat=1/60)." in err
     # not said of a datetime bucket's other errors
-    for bucket in ("ts=hour,hour", "ts=-5min"):
+    for bucket in ("ts=hour,hour", "ts=-5min", "ts=hour,abc"):
         with pytest.raises(SystemExit):
             main([*args, "--bucket", bucket])
         err = capsys.readouterr().err

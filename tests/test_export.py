@@ -1436,3 +1436,16 @@ def test_score_is_the_estimators(make, n_classes):
         assert exported.score(X, y, sample_weight=w) == est.score(X, y, sample_weight=w)
     assert exported.score(X, y, sample_weight=weight) != exported.score(X, y)
     assert 1 / 3 < exported.score(X, y) <= 1.0
+    # y and weights refused as the estimators' score refuses them (the metric scored text
+    # weights as the numbers they spell, and a masked array's masked values)
+    bad = [
+        (dict(sample_weight=weight.astype(str)), ValueError, "sample_weight of dtype <U"),
+        (dict(sample_weight=np.ma.masked_less(weight, 0.5)), TypeError, "masked array"),
+        (dict(y=np.ma.masked_equal(y, y[0])), TypeError, "masked array"),
+    ]
+    if n_classes is None:
+        bad.append((dict(y=np.where(np.arange(300) == 7, np.nan, y)), ValueError, "Input y"))
+    for change, error, match in bad:
+        given = dict(y=y, sample_weight=None) | change
+        with pytest.raises(error, match=match):
+            exported.score(X, given["y"], sample_weight=given["sample_weight"])

@@ -38,13 +38,14 @@ def score_tolerance(X):
 
 
 def score_bound(X, w, w0):
-    """How far a row's scores may be from the reference's: the tolerance of
-    ``score_tolerance`` relative to the size of the terms summed (``|X| @ |w| + |w0|``), not
-    to the sum, which cancellation can make far smaller than its terms (the states agree to
-    a relative 1e-9, the weights with them, and terms in the tens then leave a score of 0.09
-    off by 6e-6 in a float32 example that hypothesis found once)."""
-    tol = score_tolerance(X)
-    return tol["rtol"] * (abs(X) @ abs(w).T + abs(w0)) + tol["atol"]
+    """How far a row's scores may be from the reference's, relative to the size of the terms
+    summed (``|X| @ |w| + |w0|``), not to the sum, which cancellation can make far smaller
+    than its terms. A float32 X's model holds float32 weights, each rounded by at most a
+    relative 2**-24 (a score of 0.093 with terms in the tens was 6e-6 off, beyond a tolerance
+    relative to the score, in an example hypothesis drew once); a float64 X's weights follow
+    the states, which agree with the reference's to a relative 1e-9."""
+    rtol = 2.0**-23 if X.dtype == np.float32 else 1e-7
+    return rtol * (abs(X) @ abs(w).T + abs(w0)) + 1e-12
 
 
 def reference_rates(p):
