@@ -2279,3 +2279,37 @@ def test_inferred_none_reads_every_column_not_named_as_pandas_reads_it(tmp_path)
     assert chunk.X["v"].tolist() == X["v"].tolist() == [2, 3]
     assert chunk.X["c"].astype(str).tolist() == X["c"].tolist()
     assert chunk.X["t"].astype(str).tolist() == ["x", "z"]
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet", "svmlight", "batches"])
+def test_iterating_a_source_is_a_pass_from_the_start(tmp_path, kind):
+    # (a Source was not iterable: `for chunk in open_source(...)` was a TypeError, though a
+    # file object, a DataLoader or a dask collection's partitions are iterated so)
+    import pandas as pd
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"x": rng.normal(size=2500), "y": rng.randint(0, 2, 2500)})
+    if kind == "csv":
+        frame.to_csv(tmp_path / "f.csv", index=False)
+        data, options = str(tmp_path / "f.csv"), dict(target="y", numeric=["x"])
+    elif kind == "parquet":
+        _pyarrow()
+        frame.to_parquet(tmp_path / "f.parquet")
+        data, options = str(tmp_path / "f.parquet"), dict(target="y", numeric=["x"])
+    elif kind == "svmlight":
+        dump_svmlight_file(frame[["x"]].to_numpy(), frame["y"].to_numpy(), str(tmp_path / "f.svm"))
+        data, options = str(tmp_path / "f.svm"), dict(n_features=1)
+    else:
+        data, options = [frame[i : i + 1000] for i in range(0, 2500, 1000)], dict(target="y")
+    source = open_source(data, batch_rows=1000, **options)
+    by_chunks, first, second = list(source.chunks()), list(source), list(source)
+    assert [len(c.y) for c in first] == [1000, 1000, 500]
+    for a, b, c in zip(by_chunks, first, second, strict=True):
+        assert a.end == b.end == c.end
+        for x_a, x_b in ((a.X, b.X), (a.X, c.X)):
+            if sp.issparse(x_a):
+                assert (x_a != x_b).nnz == 0
+            else:
+                pd.testing.assert_frame_equal(x_a, x_b)
+        np.testing.assert_array_equal(a.y, b.y)
+        np.testing.assert_array_equal(a.y, c.y)

@@ -237,6 +237,8 @@ class Source:
     (['<batches>'], True)
     >>> [len(chunk.y) for chunk in source.chunks()]  # a second pass reads the same chunks
     [2, 2, 2]
+    >>> [len(chunk.y) for chunk in source]  # iterating is a pass from the start: chunks()
+    [2, 2, 2]
     """
 
     files: list
@@ -245,6 +247,10 @@ class Source:
     def __init__(self):
         self.bad_rows = 0
         self.bad_row_examples = []
+
+    def __iter__(self):
+        """A pass from the start, as ``chunks()``."""
+        return self.chunks()
 
     def chunks(self, start=Position()):
         """Yield the chunks from `start` on (one pass).
