@@ -419,15 +419,15 @@ def weights_scale(scale, version):
     small = version == SMALL_SCALES_VERSION
     least = _quantize.Q_MIN_SCALE_EXPONENT if small else 0
     if np.any(scale <= 0) or np.any(mantissa != 0.5) or np.any(exponent - 1 < least):
+        at_least = (
+            f"2**{least}."
+            if small
+            else f"1 (down to 2**{_quantize.Q_MIN_SCALE_EXPONENT} in format version "
+            f"{SMALL_SCALES_VERSION})."
+        )
         raise ValueError(
             f"model file: weights_scale holds {scale[:5].tolist()}...; each scale "
-            f"must be a power of two, at least "
-            + (
-                f"2**{least}."
-                if small
-                else f"1 (down to 2**{_quantize.Q_MIN_SCALE_EXPONENT} in "
-                f"format version {SMALL_SCALES_VERSION})."
-            )
+            f"must be a power of two, at least {at_least}"
         )
     if small and not np.any(scale < 1):  # (save writes a file of scales of 1 or more so)
         raise ValueError(

@@ -1166,12 +1166,10 @@ class _ArrowSource(Source):
                     # it is delivered), so their numbering holds
                     reader.close()
                     raise _Reread
-                if batch is not None:
-                    # the batch's bytes were read before this check: a file changed meanwhile
-                    # is refused before any row read after the change is given
-                    self._check_unchanged(i, state)
+                # the batch's bytes (or the end) were read before this check: a file changed
+                # meanwhile is refused before any row read after the change, or held, is given
+                self._check_unchanged(i, state)
                 if batch is None:
-                    self._check_unchanged(i, state)  # (before the rows held are given)
                     if opened is not None and self._ends_inside(i, opened[1]):
                         number = opened[0]
                         if self.skip_bad_rows or number <= start_row:
