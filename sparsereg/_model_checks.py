@@ -24,6 +24,9 @@ PROBA = ("ovr_logistic", "ovr_modified_huber", "softmax")
 # 7: q2.13 weights with a weight vector's scale below 1 (weights_scale down to 2**-1009), with
 # the arithmetic, scaler and hashed_columns of 2-6; q2.13 files of scales of 1 or more keep
 # their versions (a reader of 2-6 refused smaller scales as a damaged file)
+# 8: the kinds those columns were read as in training (hashed_column_kinds, with
+# hashed_columns 'inferred'), with the weights, arithmetic and scaler of 2-7: a reader of 6-7
+# would read a column of numbers with a stray text value as text, which its tokens miss
 ARITHMETIC = {
     1: ("blas", "ftrl_dense", "ftrl_sparse"),
     2: ("blas", "ftrl"),
@@ -32,11 +35,15 @@ ARITHMETIC = {
     5: ("blas", "ftrl", "blas_fortran", "blas_sparse"),
     6: ("blas", "ftrl", "blas_fortran", "blas_sparse"),
     7: ("blas", "ftrl", "blas_fortran", "blas_sparse"),
+    8: ("blas", "ftrl", "blas_fortran", "blas_sparse"),
 }
 QUANTIZED_VERSION = 3
 SCALER_VERSION = 5
 HASHED_COLUMNS_VERSION = 6
 SMALL_SCALES_VERSION = 7
+COLUMN_KINDS_VERSION = 8
+# the kinds of hashed_column_kinds (open_source's column_kinds)
+COLUMN_KINDS = ("number", "bool", "text")
 # how a file's FeatureCrossHasher columns without buckets are read (open_source's inferred=)
 HASHED_COLUMNS = ("inferred",)
 WEIGHTS_FORMATS = ("float16", "q2.13")
@@ -83,6 +90,8 @@ MEMBERS = {
     # 'inferred' when the first transformer is a FeatureCrossHasher whose columns without
     # buckets are read from files as pandas reads them; absent, they are read as text
     "hashed_columns": (_STR, 0),
+    # (name, kind) of each of those columns whose kind training decided (version 8)
+    "hashed_column_kinds": (_STR, 2),
 }
 OPTIONAL = (
     "classes",
@@ -91,6 +100,7 @@ OPTIONAL = (
     "weights_scale",
     "scaler_input",
     "hashed_columns",
+    "hashed_column_kinds",
 )
 # longest text of the short string scalars, in characters
 SHORT_STR_CHARS = {
@@ -314,17 +324,18 @@ def hashed_columns(version, value):
     transformer is a FeatureCrossHasher is checked once the transformers are built.)"""
     if version == SMALL_SCALES_VERSION and value is None:  # (7 may hold it or not)
         return None
-    if version not in (HASHED_COLUMNS_VERSION, SMALL_SCALES_VERSION):
+    holding = (HASHED_COLUMNS_VERSION, SMALL_SCALES_VERSION, COLUMN_KINDS_VERSION)
+    if version not in holding:
         if value is not None:
             raise ValueError(
                 f"model file: format version {version} has no hashed_columns; it is format "
-                f"version {HASHED_COLUMNS_VERSION}'s (or {SMALL_SCALES_VERSION}'s)."
+                f"version {HASHED_COLUMNS_VERSION}'s (or {SMALL_SCALES_VERSION}'s or "
+                f"{COLUMN_KINDS_VERSION}'s)."
             )
         return None
     if value is None:
         raise ValueError(
-            f"model file: format version {HASHED_COLUMNS_VERSION} needs hashed_columns, one "
-            f"of {HASHED_COLUMNS}."
+            f"model file: format version {version} needs hashed_columns, one of {HASHED_COLUMNS}."
         )
     value = str(value)
     if value not in HASHED_COLUMNS:
@@ -332,6 +343,44 @@ def hashed_columns(version, value):
             f"model file: unknown hashed_columns {value!r:.100}; expected one of {HASHED_COLUMNS}."
         )
     return value
+
+
+def hashed_column_kinds(version, value):
+    """{name: kind} of the (name, kind) rows of ``hashed_column_kinds``, which a file of
+    format version 8 holds (and no other): names not empty nor repeated, kinds of
+    `COLUMN_KINDS`. (That they are columns its FeatureCrossHasher reads as pandas reads them
+    is checked once the transformers are built.)"""
+    if version != COLUMN_KINDS_VERSION:
+        if value is not None:
+            raise ValueError(
+                f"model file: format version {version} has no hashed_column_kinds; it is "
+                f"format version {COLUMN_KINDS_VERSION}'s."
+            )
+        return None
+    if value is None:
+        raise ValueError(
+            f"model file: format version {COLUMN_KINDS_VERSION} needs hashed_column_kinds."
+        )
+    if value.ndim != 2 or value.shape[1] != 2 or value.shape[0] == 0:
+        raise ValueError(
+            f"model file: hashed_column_kinds has shape {value.shape}; it holds a (name, "
+            "kind) row for each column, at least one: (n, 2)."
+        )
+    kinds = {}
+    for name, kind in value.tolist():
+        if not name:
+            raise ValueError("model file: hashed_column_kinds names a column ''.")
+        if name in kinds:
+            raise ValueError(
+                f"model file: hashed_column_kinds names the column {name!r:.200} twice."
+            )
+        if kind not in COLUMN_KINDS:
+            raise ValueError(
+                f"model file: hashed_column_kinds gives the column {name!r:.200} the kind "
+                f"{kind!r:.100}; expected one of {COLUMN_KINDS}."
+            )
+        kinds[name] = kind
+    return kinds
 
 
 def feature_names(names):
@@ -356,7 +405,8 @@ def weights_layout(version, weights_format, dtypes, shapes, n_models, arithmetic
     """
     data = dtypes["coef_data"]
     quantized = version in (QUANTIZED_VERSION, SMALL_SCALES_VERSION) or (
-        version in (SCALER_VERSION, HASHED_COLUMNS_VERSION) and "weights_format" in dtypes
+        version in (SCALER_VERSION, HASHED_COLUMNS_VERSION, COLUMN_KINDS_VERSION)
+        and "weights_format" in dtypes
     )
     if not quantized:
         extra = [key for key in ("weights_format", "weights_scale") if key in dtypes]
@@ -364,7 +414,8 @@ def weights_layout(version, weights_format, dtypes, shapes, n_models, arithmetic
             raise ValueError(
                 f"model file: format version {version} has no {extra}; quantized "
                 f"weights are format version {QUANTIZED_VERSION} or {SMALL_SCALES_VERSION} (or "
-                f"{SCALER_VERSION} or {HASHED_COLUMNS_VERSION}, with weights_format)."
+                f"{SCALER_VERSION}, {HASHED_COLUMNS_VERSION} or {COLUMN_KINDS_VERSION}, with "
+                "weights_format)."
             )
         if not (data.kind == "f" and data.itemsize in (4, 8)):
             raise ValueError(
@@ -413,23 +464,26 @@ def weights_layout(version, weights_format, dtypes, shapes, n_models, arithmetic
 
 def weights_scale(scale, version):
     """Each q2.13 scale is a power of two in [1, 2**1023], or in [2**-1009, 2**1023] in a
-    file of format version 7, as ``save`` writes them (``_quantize.q_scales``)."""
+    file of format version 7 (one at least below 1) or 8, as ``save`` writes them
+    (``_quantize.q_scales``)."""
     finite("weights_scale", scale)
     mantissa, exponent = np.frexp(scale)
-    small = version == SMALL_SCALES_VERSION
+    small = version in (SMALL_SCALES_VERSION, COLUMN_KINDS_VERSION)  # (8 may hold them)
     least = _quantize.Q_MIN_SCALE_EXPONENT if small else 0
     if np.any(scale <= 0) or np.any(mantissa != 0.5) or np.any(exponent - 1 < least):
         at_least = (
             f"2**{least}."
             if small
             else f"1 (down to 2**{_quantize.Q_MIN_SCALE_EXPONENT} in format version "
-            f"{SMALL_SCALES_VERSION})."
+            f"{SMALL_SCALES_VERSION} or {COLUMN_KINDS_VERSION})."
         )
         raise ValueError(
             f"model file: weights_scale holds {scale[:5].tolist()}...; each scale "
             f"must be a power of two, at least {at_least}"
         )
-    if small and not np.any(scale < 1):  # (save writes a file of scales of 1 or more so)
+    if version == SMALL_SCALES_VERSION and not np.any(
+        scale < 1
+    ):  # (save writes a file of scales of 1 or more so)
         raise ValueError(
             f"model file: format version {SMALL_SCALES_VERSION} holds a weights_scale below 1; "
             "this one's are all 1 or more (format version 3, 5 or 6)."

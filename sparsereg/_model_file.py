@@ -46,6 +46,10 @@ HASHED_COLUMNS_FORMAT_VERSION = checks.HASHED_COLUMNS_VERSION
 # 7: q2.13 weights with a vector's scale below 1, with anything of 2-6: a reader that takes
 # scales of 1 or more refuses the file as newer, not as damaged; other q2.13 files keep theirs
 SMALL_SCALES_FORMAT_VERSION = checks.SMALL_SCALES_VERSION
+# 8: the kinds those columns were read as in training (hashed_column_kinds), with anything of
+# 2-7: a reader of 6-7 refuses the file as newer, not one it reads a column of numbers of as
+# text where a value is text (every token of the column then missed by the model)
+COLUMN_KINDS_FORMAT_VERSION = checks.COLUMN_KINDS_VERSION
 _INT32_MAX = np.iinfo(np.int32).max
 ARITHMETIC = ("blas", "ftrl", "blas_fortran", "blas_sparse")
 
@@ -60,7 +64,9 @@ def model_arrays(fields):
     ``scaler_input`` (a scaler was folded into the weights; written only when true, so that
     the files of other models are as before) and ``hashed_columns`` ('inferred': how a
     FeatureCrossHasher first reads its columns without buckets from a file; None for as text,
-    not written).
+    not written) and ``column_kinds`` (with 'inferred', the kind training read each of those
+    columns as, {name: 'number' | 'bool' | 'text'}; None or empty when not known, not
+    written).
     """
     coef = fields["coef"]
     weights_format = fields.get("weights_format")
@@ -69,7 +75,9 @@ def model_arrays(fields):
     arrays = {
         "format": np.array(FORMAT),
         "format_version": np.array(
-            SMALL_SCALES_FORMAT_VERSION
+            COLUMN_KINDS_FORMAT_VERSION
+            if fields.get("column_kinds")
+            else SMALL_SCALES_FORMAT_VERSION
             if weights_format == "q2.13" and np.any(np.asarray(fields["weights_scale"]) < 1)
             else HASHED_COLUMNS_FORMAT_VERSION
             if fields.get("hashed_columns")
@@ -101,6 +109,10 @@ def model_arrays(fields):
         arrays["scaler_input"] = np.array(True)
     if fields.get("hashed_columns"):
         arrays["hashed_columns"] = np.array(fields["hashed_columns"])
+    if fields.get("column_kinds"):
+        arrays["hashed_column_kinds"] = np.array(
+            [[name, kind] for name, kind in fields["column_kinds"].items()], dtype=str
+        )
     if weights_format:
         scale = fields.get("weights_scale")
         arrays["coef_data"] = _quantize.encode(coef, weights_format, scale)
@@ -236,6 +248,10 @@ def _read(archive, max_bytes):
         s["version"],
         members["hashed_columns"].read() if "hashed_columns" in members else None,
     )
+    column_kinds = checks.hashed_column_kinds(
+        s["version"],
+        members["hashed_column_kinds"].read() if "hashed_column_kinds" in members else None,
+    )
 
     indices = members["coef_indices"].read()
     checks.indices(indices, indptr, n_features)
@@ -284,4 +300,5 @@ def _read(archive, max_bytes):
         "weights_scale": scale,
         "scaler_input": scaler_input,
         "hashed_columns": hashed_columns,
+        "column_kinds": column_kinds,
     }

@@ -1009,7 +1009,13 @@ def _train(args):
     finally:
         display.close()
     seconds = time.perf_counter() - start
-    exported = export_model(model, weights=args.weights, random_state=args.seed)
+    # (the kinds the files' columns were read as: predict reads them so, whatever a file holds)
+    exported = export_model(
+        model,
+        weights=args.weights,
+        random_state=args.seed,
+        hashed_columns=history.column_kinds or "inferred",
+    )
     with atomic_file(args.model) as f:
         exported.save(f)
     nonzero = int(exported.coef_.nnz)
@@ -1142,6 +1148,7 @@ def _predict(args):
         categorical=categorical,
         batch_rows=args.batch_rows,
         skip_bad_rows=args.skip_bad_rows,
+        column_kinds=_column_kinds(model, fmt),
         **options,
     )
     if args.proba and model.proba is None:
@@ -1200,6 +1207,14 @@ def _predict(args):
             file=sys.stderr,
         )
     return 0
+
+
+def _column_kinds(model, fmt):
+    """The kinds the model's columns were read as in training (None: not recorded, a model
+    of format version 6-7 or of another tool), which files are read with for it."""
+    if fmt == "svmlight":  # (refused later: SVMlight rows for a model that hashes columns)
+        return None
+    return model._column_kinds
 
 
 def _in_model_order(model, X):
@@ -1268,6 +1283,7 @@ def _named_columns(model, paths, fmt, delimiter, columns, max_rows, zero_based=F
         categorical=categorical,
         batch_rows=min(max_rows, 65536),
         delimiter=delimiter,
+        column_kinds=_column_kinds(model, fmt),
         **(
             {"n_features": model.n_features_in_, "zero_based": zero_based}
             if fmt == "svmlight"

@@ -197,6 +197,9 @@ class ExportedLinearModel:
     # 'inferred': a FeatureCrossHasher first reads its columns without buckets from a file as
     # pandas reads them; None: as text, as a file of format version 2-5 (which does not say)
     _hashed_columns = None
+    # with 'inferred': the kind each of those columns was read as in training, when known
+    # ({name: 'number' | 'bool' | 'text'}, format version 8), which predict reads them as
+    _column_kinds = None
 
     def __init__(self, *args, **kwargs):
         raise TypeError("an ExportedLinearModel is built by export_model() or load_model().")
@@ -220,6 +223,7 @@ class ExportedLinearModel:
         weights_scale=None,
         scaler_input=False,
         hashed_columns=None,
+        column_kinds=None,
     ):
         """The model of ``coef`` (CSR, ``(n_models, n_features)``) and the rest.
 
@@ -272,6 +276,9 @@ class ExportedLinearModel:
                 f"hashed_columns {hashed_columns!r} says how a FeatureCrossHasher first reads "
                 "its columns, but the model's first transformer is not one."
             )
+        model._column_kinds = _checked_column_kinds(
+            column_kinds, hashed_columns, model.transformers
+        )
         if model.transformers and output_width(model.transformers[-1]) != model.n_features_in_:
             raise ValueError(
                 f"the last transformer ({model._transformer_specs[-1]['class']}) "
@@ -735,6 +742,7 @@ class ExportedLinearModel:
                 "weights_scale": self.weights_scale_,
                 "scaler_input": self._scaler_input,
                 "hashed_columns": self._hashed_columns,
+                "column_kinds": self._column_kinds,
             }
         )
 
@@ -1091,12 +1099,41 @@ def _blas_layout(coef):
     return "blas"
 
 
+def _checked_column_kinds(column_kinds, hashed_columns, transformers):
+    """The kinds of the columns a FeatureCrossHasher first reads as pandas reads them
+    (``hashed_columns`` 'inferred'), each one of its columns read so; None without."""
+    if column_kinds is None:
+        return None
+    from .stream._model import columns_to_read
+    from .stream._readers import COLUMN_KINDS
+
+    if hashed_columns != "inferred":
+        raise ValueError(
+            "column kinds say how a FeatureCrossHasher first reads its columns without "
+            "buckets, but the model's first transformer is not one."
+        )
+    _, inferred, _ = columns_to_read(transformers)
+    for name, kind in column_kinds.items():
+        if not isinstance(name, str):
+            raise TypeError(f"column kinds: column names must be str, got {name!r:.100}.")
+        if not (isinstance(kind, str) and kind in COLUMN_KINDS):
+            raise ValueError(
+                f"column kinds: {name!r:.100} must be one of {COLUMN_KINDS}, got {kind!r:.100}."
+            )
+        if inferred is not None and name not in inferred:
+            raise ValueError(
+                f"column kinds name {name!r:.100}, which the FeatureCrossHasher first does not "
+                "hash without buckets (the columns read as pandas reads them)."
+            )
+    return dict(column_kinds)
+
+
 def export_model(
     estimator: BaseEstimator,
     *,
     weights: str | None = "float64",
     random_state: int | np.random.RandomState | None = 0,
-    hashed_columns: str = "inferred",
+    hashed_columns: str | dict = "inferred",
 ) -> "ExportedLinearModel":
     """Keep the non-zero weights of a fitted linear model, for inference only.
 
@@ -1148,18 +1185,25 @@ def export_model(
     random_state : int, RandomState instance or None, default=0
         Seed of the randomized rounding of 'q2.13': the same seed gives the same
         weights. Unused by the other formats.
-    hashed_columns : {'inferred', 'text'}, default='inferred'
+    hashed_columns : {'inferred', 'text'} or dict, default='inferred'
         How ``sparsereg predict`` and ``sparsereg report`` read from files the columns that
         a :class:`~sparsereg.crosses.FeatureCrossHasher` first step hashes without buckets,
         as the model was trained on them: 'inferred' as pandas reads them (as ``fit_stream``
-        and ``sparsereg train`` read them by default, and ``pd.read_csv``), 'text' as text
-        (a model trained with ``fit_stream(..., reader_options={"categorical": None})`` or
+        and ``sparsereg train`` read them by default, and ``pd.read_csv``), each file's
+        column by its first rows; a dict ``{column: 'number' | 'bool' | 'text'}`` (a
+        ``fit_stream`` history's ``column_kinds``, which ``sparsereg train`` records) as
+        'inferred', but each column it names read as that kind whatever a file's first rows
+        hold, a value that does not fit making its row bad (format version 8,
+        ``hashed_column_kinds``): with 'inferred' a column of numbers whose file holds one
+        stray text value is read as text, every value then a token the model never saw;
+        'text' as text (a model trained with ``fit_stream(..., reader_options={"categorical": None})`` or
         on a frame read with ``dtype=str``). 'inferred' is recorded in the file (format
-        version 6 or 7, ``hashed_columns``); with 'text' the file has no such member (format
+        version 6, 7 or 8, ``hashed_columns``); with 'text' the file has no such member (format
         version 2-5, or 7 for q2.13 weights of scales below 1), and ``predict`` reads the
         columns as text. A model trained with
         some of them as text and others as pandas reads them (``reader_options={"categorical":
-        [...]}``) is exported faithfully by neither. Unused without such a first step.
+        [...]}``) is exported faithfully as a dict naming them 'text' and the others by
+        their kinds. Unused without such a first step (a dict naming columns is then refused).
 
     Returns
     -------
@@ -1223,9 +1267,13 @@ def export_model(
     True
     """
     weights_format = _quantize.check_choice(weights)
+    column_kinds = None
+    if isinstance(hashed_columns, dict):  # (as pandas reads them, of these kinds)
+        column_kinds, hashed_columns = dict(hashed_columns), "inferred"
     if not (isinstance(hashed_columns, str) and hashed_columns in ("inferred", "text")):
         raise ValueError(
-            f"hashed_columns must be 'inferred' or 'text'; got {hashed_columns!r:.100}."
+            "hashed_columns must be 'inferred', 'text' or a dict of column kinds; got "
+            f"{hashed_columns!r:.100}."
         )
     try:  # refused whatever the format, not only where it is used
         check_random_state(random_state)
@@ -1347,6 +1395,7 @@ def export_model(
             and transformer_specs[0]["class"] == "FeatureCrossHasher"
             else None
         ),
+        column_kinds=column_kinds or None,
     )
 
 
@@ -1392,9 +1441,11 @@ def load_model(file: FileLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> "Export
     ``coef_ndim``, ``matvec``, ``arithmetic``, ``coef_data``, ``coef_indices``,
     ``coef_indptr``, ``intercept``, ``transformers`` and optionally ``classes``,
     ``feature_names_in``, ``weights_format``, ``weights_scale``, ``scaler_input`` (a
-    bool: a scaler was folded into the weights) and ``hashed_columns`` ('inferred': the
+    bool: a scaler was folded into the weights), ``hashed_columns`` ('inferred': the
     command line reads the columns that a FeatureCrossHasher first hashes without buckets as
-    pandas reads them; a file without it, of an earlier version, has them read as text); any
+    pandas reads them; a file without it, of an earlier version, has them read as text) and
+    ``hashed_column_kinds`` (a ``(n, 2)`` str array of the (column, kind) of those columns
+    whose kind training decided, each 'number', 'bool' or 'text', none named twice); any
     other member, a missing one, an
     object, structured or complex dtype, a header whose shape and dtype disagree with the zip entry's
     size or with the model's scalars (number of models, of weights, of features),
@@ -1416,7 +1467,9 @@ def load_model(file: FileLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> "Export
     FeatureCrossHasher, with the weights, arithmetic and folded scaler of versions 2 to 5
     (files of other models keep their versions 2 to 5); version 7 holds q2.13 weights
     whose ``weights_scale`` goes below 1 (down to ``2**-1009``), with anything of
-    versions 2 to 6 (other q2.13 files keep their versions).
+    versions 2 to 6 (other q2.13 files keep their versions); version 8 holds
+    ``hashed_column_kinds`` (with ``hashed_columns`` 'inferred'), with anything of versions
+    2 to 7 (q2.13 scales below 1 too).
     A version newer than this sparsereg reads is refused as such, before its
     members are. The dtypes and shapes are checked from the
     headers; the weights are held as float64, and counted so against ``max_bytes``.

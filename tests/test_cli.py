@@ -1937,10 +1937,12 @@ def test_a_weight_column_missing_or_for_svmlight_is_refused(tmp_path, csv_file, 
 
 
 def _as_before_version_6(path, out):
-    """The file at ``path`` as a build before format version 6 wrote it: no hashed_columns,
-    and the version of its weights and arithmetic (2: FTRL, float64)."""
+    """The file at ``path`` as a build before format version 6 wrote it: no hashed_columns
+    (nor the kinds of version 8), and the version of its weights and arithmetic (2: FTRL,
+    float64)."""
     arrays = model_arrays(path)
-    assert int(arrays["format_version"]) == 6
+    assert int(arrays["format_version"]) in (6, 8)
+    arrays.pop("hashed_column_kinds", None)
     assert str(arrays.pop("hashed_columns")) == "inferred"
     np.savez(out, **dict(arrays, format_version=np.array(2)))
 
@@ -2032,7 +2034,7 @@ def test_a_model_trained_on_columns_as_text_exports_so_for_predict_and_report(
     assert main(["report", str(path), str(csv_file), "--top", "1000", "--json"]) == 0
     weights = json.loads(capsys.readouterr().out)["top_weights"]
     assert any("hour=" in json.dumps(w["cells"]) for w in weights)
-    with pytest.raises(ValueError, match="hashed_columns must be 'inferred' or 'text'"):
+    with pytest.raises(ValueError, match="hashed_columns must be 'inferred', 'text' or a dict"):
         export_model(pipe, hashed_columns="pandas")
 
 

@@ -733,6 +733,7 @@ def test_a_newer_files_new_member_is_refused_as_the_newer_version(models):
         "weights_scale",
         "scaler_input",
         "hashed_columns",
+        "hashed_column_kinds",
     )
     full = dict(arrays, **{key: np.array(0) for key in known})
     refused(saved(full), "format version 99 is newer than this sparsereg reads")
@@ -875,6 +876,106 @@ def test_hashed_columns_without_a_feature_cross_hasher_first_is_refused(models, 
     arrays = arrays_of(models[name])
     arrays.update(format_version=np.array(6), hashed_columns=np.array("inferred"))
     refused(saved(arrays), "the model's first transformer is not one")
+
+
+def _kinds_pipeline(eta0=0.1):
+    df, y = raw_rows(0, 200)
+    hasher = FeatureCrossHasher(
+        crosses=[("lat", "lon"), "kind", "rooms"], buckets={"lat": 0.1, "lon": 0.1}
+    )
+    model = SparseFTRLClassifier(eta0=eta0, random_state=0)
+    return make_pipeline(hasher, model).fit(df, y), df
+
+
+KINDS = {"kind": "text", "rooms": "number"}
+
+
+@pytest.mark.parametrize("weights", ["float64", "float16", "q2.13"])
+def test_the_kinds_training_read_columns_as_are_format_version_8s(weights):
+    # a reader of versions 6-7 refuses the file as newer: it would read a column of numbers
+    # holding one stray text value as text, whose tokens the model never saw
+    pipe, df = _kinds_pipeline(eta0=0.01)  # (weights below 2: q2.13 scales below 1)
+    arrays = arrays_of(export_model(pipe, weights=weights, hashed_columns=KINDS))
+    assert int(arrays["format_version"]) == 8 and str(arrays["hashed_columns"]) == "inferred"
+    assert arrays["hashed_column_kinds"].tolist() == [["kind", "text"], ["rooms", "number"]]
+    if weights == "q2.13":  # (scales below 1, version 7's alone before)
+        assert np.any(arrays["weights_scale"] < 1)
+    loaded = load_model(saved(arrays))
+    assert_array_equal(
+        loaded.predict_proba(df),
+        export_model(pipe, weights=weights).predict_proba(df),  # (the kinds change no score)
+    )
+    again = arrays_of(loaded)  # written as it was read
+    assert sorted(again) == sorted(arrays)
+    for key in arrays:
+        assert_array_equal(again[key], arrays[key], err_msg=key)
+    # no kinds known (an empty dict, as a stream of batches records): version 6, as before
+    assert int(arrays_of(export_model(pipe, hashed_columns={}))["format_version"]) == 6
+
+
+def _kinds_file(**edits):
+    arrays = dict(arrays_of(export_model(_kinds_pipeline()[0], hashed_columns=KINDS)), **edits)
+    return saved({key: value for key, value in arrays.items() if value is not None})
+
+
+HOSTILE_KINDS = [
+    (dict(hashed_column_kinds=None), "format version 8 needs hashed_column_kinds"),
+    (dict(format_version=np.array(6)), "format version 6 has no hashed_column_kinds"),
+    (dict(hashed_columns=None), "format version 8 needs hashed_columns"),
+    (dict(hashed_column_kinds=np.array(["rooms", "number"])), r"shape \(2,\); it must have 2"),
+    (dict(hashed_column_kinds=np.array([["rooms", "number", "x"]])), r"has shape \(1, 3\)"),
+    (dict(hashed_column_kinds=np.empty((0, 2), dtype=str)), r"has shape \(0, 2\)"),
+    (dict(hashed_column_kinds=np.array([[1, 2]])), "hashed_column_kinds has dtype int64"),
+    (dict(hashed_column_kinds=np.array([["rooms", "Number"]])), "kind 'Number'; expected"),
+    (dict(hashed_column_kinds=np.array([["", "text"]])), "names a column ''"),
+    (
+        dict(hashed_column_kinds=np.array([["rooms", "number"], ["rooms", "text"]])),
+        "names the column 'rooms' twice",
+    ),
+    (
+        dict(hashed_column_kinds=np.array([["lat", "number"]])),  # (bucketed: read as numbers)
+        "column kinds name 'lat', which the FeatureCrossHasher first does not hash without",
+    ),
+    (dict(hashed_column_kinds=np.array([["price", "number"]])), "column kinds name 'price'"),
+]
+
+
+@pytest.mark.parametrize("edits, match", HOSTILE_KINDS)
+def test_column_kinds_that_save_would_not_write_are_refused(edits, match):
+    refused(_kinds_file(**edits), match)
+
+
+@pytest.mark.parametrize("name", ["binary", "text"])
+def test_column_kinds_without_a_feature_cross_hasher_first_are_refused(models, name):
+    arrays = dict(
+        arrays_of(models[name]),
+        format_version=np.array(8),
+        hashed_columns=np.array("inferred"),
+        hashed_column_kinds=np.array([["kind", "text"]]),
+    )
+    refused(saved(arrays), "the model's first transformer is not one")
+
+
+@pytest.mark.parametrize(
+    "kinds, error, match",
+    [
+        ({"lat": "number"}, ValueError, "column kinds name 'lat', which the FeatureCross"),
+        ({"rooms": "int"}, ValueError, r"'rooms' must be one of \('number', 'bool', 'text'\)"),
+        ({"rooms": None}, ValueError, "must be one of"),
+        ({1: "number"}, TypeError, "column names must be str, got 1"),
+    ],
+)
+def test_export_refuses_column_kinds_that_are_not_the_hashers_columns(kinds, error, match):
+    with pytest.raises(error, match=match):
+        export_model(_kinds_pipeline()[0], hashed_columns=kinds)
+
+
+def test_export_refuses_column_kinds_for_a_model_without_a_feature_cross_hasher(models):
+    X, signal, _ = make_data(n_rows=50)
+    clf = SparseFTRLClassifier(random_state=0).fit(X, binary(signal))
+    with pytest.raises(ValueError, match="the model's first transformer is not one"):
+        export_model(clf, hashed_columns={"kind": "text"})
+    assert int(arrays_of(export_model(clf, hashed_columns={}))["format_version"]) == 2
 
 
 class _ReadsToTheEnd(io.FileIO):

@@ -40,6 +40,8 @@ _NULL_VALUES = [
 # bytes pyarrow's CSV reader parses at a time: the memory of a read is a few of these plus a
 # chunk of batch_rows rows, whatever the size of the file
 _CSV_BLOCK_BYTES = 1 << 21
+# an inferred column's kinds, as messages say them
+_KIND_WORDS = {"number": "numbers", "bool": "True or False", "text": "text"}
 # bytes of a Parquet column chunk read at a time (each column read has its buffer, at most
 # its chunk's size): pages are read as the chunks need them, not every row group ahead;
 # columns read as categories still take memory that grows with a row group's size
@@ -644,6 +646,7 @@ class _ArrowSource(Source):
         delimiter,
         target_dtype,
         readahead,
+        column_kinds=None,
     ):
         super().__init__()
         self.readahead = readahead
@@ -663,6 +666,11 @@ class _ArrowSource(Source):
         self._blocks = {}  # CSV bytes per block of each file: larger where the header is long
         self._first_blocks = {}  # CSV: the block each file's header and first rows fit in
         self._bools = {}  # CSV: each file's inferred columns of True and False
+        # each inferred column's kind ('number', 'bool' or 'text'): given, or decided by the
+        # first file whose first rows hold a value of it; and where (a path, None: given)
+        self.column_kinds = dict(column_kinds or {})
+        self._kind_origin = dict.fromkeys(self.column_kinds)
+        self._undecided = {}  # each file's inferred columns of no value in its first rows
         self._inferred_text = {}  # CSV: each file's inferred columns read as text
         # CSV: a file whose last field holds a line end, found closed (_ends_inside), with its
         # size, time and inode then: the next passes skip reading its end again (a compressed
@@ -846,7 +854,9 @@ class _ArrowSource(Source):
                 "must be named once."
             )
         if inferred:  # (those read as numbers are the other features: neither set)
-            self._inferred_text[i] = inferred - self._number_columns(i, names, inferred)
+            numbers = self._number_columns(i, names, inferred)
+            numbers = self._kept_kinds(i, [n for n in names if n in inferred], numbers)
+            self._inferred_text[i] = inferred - numbers
             categorical = categorical | self._inferred_text[i]
         features = [n for n in used if n not in label_set]
         if i > 0 and set(features) == set(first := self._plan(0)[1]):
@@ -857,6 +867,63 @@ class _ArrowSource(Source):
             self._header[i] = names
         self._columns[i] = (used, features, categorical)
         return self._columns[i]
+
+    def _kept_kinds(self, i, inferred, numbers):
+        """File i's inferred columns read as numbers or bools (``self._bools[i]``), as their
+        kinds were given or decided in an earlier file (`column_kinds`): a column of file i
+        that its first rows would decide otherwise is read as before, its misfit values bad
+        rows (a Parquet file's column of another type is refused); a column that no earlier
+        file decided is decided here, for the later files."""
+        bools = self._bools.setdefault(i, set())
+        undecided = self._undecided.get(i, set())
+        numbers = set(numbers)
+        for name in inferred:
+            own = (
+                None
+                if name in undecided
+                else "bool"
+                if name in bools
+                else "number"
+                if name in numbers
+                else "text"
+            )
+            kept = self.column_kinds.get(name)
+            if kept is None:
+                if own is not None:
+                    self.column_kinds[name] = own
+                    self._kind_origin[name] = self.files[i]
+                continue
+            if own is not None and (own == "text") == (kept == "text"):
+                continue  # (numbers and bools hash alike: 1 and True are one token)
+            if self.format == "parquet":
+                if own is None:  # (a column of no value, read as numbers: every one missing)
+                    continue
+                raise ValueError(
+                    f"{self.files[i]}: column {name!r} holds {_KIND_WORDS[own]} (of type "
+                    f"{self._parquet_schema(i).field(name).type}), but it was read as "
+                    f"{_KIND_WORDS[kept]} {self._decided_where(name)}; write it with the "
+                    "type it had there."
+                )
+            if kept == "text":
+                numbers.discard(name)
+                bools.discard(name)
+            else:
+                numbers.add(name)
+                if kept == "bool":
+                    bools.add(name)
+        return numbers
+
+    def _decided_where(self, name):
+        """Where a column's kind was decided, as a message says it."""
+        origin = self._kind_origin.get(name)
+        return "when the model was trained" if origin is None else f"in the first rows of {origin}"
+
+    def _decided(self, i, name, kind):
+        """Where file i's column read as ``kind`` was decided so: where its kind was, or by
+        the file's own first rows (bools and numbers read alike, 1 and True one token)."""
+        if self.column_kinds.get(name) != kind or self._kind_origin.get(name) == self.files[i]:
+            return "in the file's first rows"
+        return self._decided_where(name)
 
     def _number_columns(self, i, names, inferred):
         """The `inferred` columns of file i that pandas reads as numbers: of a Parquet number
@@ -875,6 +942,8 @@ class _ArrowSource(Source):
                 if pa.types.is_dictionary(kind):
                     kind = kind.value_type
                 types = pa.types
+                if types.is_null(kind):
+                    self._undecided.setdefault(i, set()).add(name)
                 if any(
                     is_(kind)
                     for is_ in (
@@ -908,10 +977,12 @@ class _ArrowSource(Source):
                 batch = reader.read_next_batch()
                 reader.close()
             except StopIteration:
+                self._undecided[i] = set(inferred)
                 return set()  # no row: no value decides numbers
             except pa.ArrowInvalid as exc:  # (the block `_names` read them in)
                 raise ValueError(f"{self.files[i]}: {exc}") from None
         first = {n: _decoded(pa, pc, batch.column(n)) for n in inferred}
+        self._undecided[i] = {n for n in inferred if first[n].null_count == len(first[n])}
         self._bools[i] = {n for n in inferred if _all_bools(pa, pc, first[n])}
         return self._bools[i] | {
             n for n in inferred if n not in self._bools[i] and _all_numbers(pa, pc, first[n])
@@ -1304,14 +1375,14 @@ class _ArrowSource(Source):
                     column = _nulls_spelled(pa, pc, column)
                 arrays[name] = _to_dictionary(pa, pc, column)
             elif name in self._bools.get(i, ()):
-                what = f"column {name!r} (True or False in the file's first rows)"
+                what = f"column {name!r} (True or False {self._decided(i, name, 'bool')})"
                 arrays[name] = _bools_marked(pa, pc, column, what, mark)
             elif name not in self.numeric and _as_decimals(pa, pc, column):
                 # as pandas.read_parquet gives them, which the hasher hashes exactly (0.1 is
                 # not the Decimal 0.10, nor 1e20 the id 10**20 + 1)
                 arrays[name] = _distinct_decimals(pa, column)
             elif name not in self.numeric:  # (inferred, read as numbers)
-                what = f"column {name!r} (numbers in the file's first rows)"
+                what = f"column {name!r} (numbers {self._decided(i, name, 'number')})"
                 arrays[name] = _feature_numbers_marked(pa, pc, column, what, mark, False)
             else:
                 arrays[name] = _feature_numbers_marked(pa, pc, column, f"column {name!r}", mark)

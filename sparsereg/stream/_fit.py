@@ -527,6 +527,8 @@ def fit_stream(
             trainer.prepare_from_start()
             trainer.judge_resumed(early_stop)
         run, history = trainer.run, trainer.history
+        # (decided as the files were opened, from their first rows: a resumed run's too)
+        history.column_kinds = dict(src.column_kinds)
         if run.complete and (run.pass_index >= passes or history.stopped_early):
             return StreamFit(model, history)
 

@@ -50,6 +50,11 @@ class StreamHistory:
         improving.
     resumed_rows : int
         Rows trained on before this call, when it resumed a checkpoint (0 otherwise).
+    column_kinds : dict of str to str
+        CSV and Parquet files: how each column read as pandas reads it was read, 'number',
+        'bool' or 'text' (``Source.column_kinds``); empty for other sources. Export the model
+        with them, ``export_model(model, hashed_columns=history.column_kinds)``, so that
+        ``sparsereg predict`` reads a file's columns as the model was trained on them.
 
     Examples
     --------
@@ -80,6 +85,7 @@ class StreamHistory:
     bad_rows: int = 0
     stopped_early: bool = False
     resumed_rows: int = 0
+    column_kinds: dict = field(default_factory=dict)
 
     _LISTS = {
         "pass_rows": np.int64,

@@ -118,6 +118,33 @@ def _at_most_max_count(name, value):
     return value
 
 
+COLUMN_KINDS = ("number", "bool", "text")
+
+
+def _checked_kinds(column_kinds, inferred):
+    """``column_kinds`` as a dict of inferred columns' names to kinds, checked."""
+    if column_kinds is None:
+        return {}
+    if not isinstance(column_kinds, dict):
+        raise TypeError(
+            "column_kinds must be a dict of column names to 'number', 'bool' or 'text', "
+            f"got {type(column_kinds).__name__}."
+        )
+    for name, kind in column_kinds.items():
+        if not isinstance(name, str):
+            raise TypeError(f"column_kinds: column names must be str, got {name!r:.100}.")
+        if not (isinstance(kind, str) and kind in COLUMN_KINDS):
+            raise ValueError(
+                f"column_kinds[{name!r:.100}] must be one of {COLUMN_KINDS}, got {kind!r:.100}."
+            )
+        if inferred is not None and name not in inferred:
+            raise ValueError(
+                f"column_kinds names {name!r:.100}, which is not read as pandas reads it "
+                "(inferred); its kind is that of how it is read."
+            )
+    return dict(column_kinds)
+
+
 def open_source(
     source: Any,
     *,
@@ -134,6 +161,7 @@ def open_source(
     n_features: int | None = None,
     zero_based: bool | str = "auto",
     readahead: int = 0,
+    column_kinds: dict | None = None,
 ) -> "Source":
     """Open files or batches as a :class:`Source` of chunks with bounded memory.
 
@@ -201,6 +229,20 @@ def open_source(
         ``fit_stream`` and the command line read so every column that a
         :class:`~sparsereg.FeatureCrossHasher` hashes without buckets, named in its crosses or
         not (``crosses=None``: every column but the target and the weight column).
+        A column's kind is decided once, by the first file whose first rows hold a value of
+        it, and kept for the later files (``Source.column_kinds`` shows them): a later file's
+        value that does not fit makes its row bad, as in a file after its first rows (a CSV
+        column of numbers whose first rows in a later file hold text is read as numbers
+        there, not as text, which the hasher would hash apart: ``94110`` is not
+        ``"94110"``); a later Parquet file whose column is of the other type (text, or
+        numbers and bools) is refused.
+    column_kinds : dict of str to {"number", "bool", "text"}, default=None
+        Kinds of `inferred` columns decided before: read so in every file instead of as its
+        first rows would decide, a value that does not fit making its row bad (a Parquet
+        column of the other type refused). ``sparsereg predict`` passes the kinds recorded in
+        the model (:func:`~sparsereg.export_model`'s ``hashed_columns``), so that a
+        file whose column of numbers holds a stray text value is not read as text, which
+        would give every row a prediction without that column. Files (CSV, Parquet) only.
     batch_rows : int, default=65536
         Physical rows (lines for SVMlight) per chunk. A read's memory is a few blocks of the
         file plus a chunk, whatever the file's size; for Parquet, of the row group being read:
@@ -340,6 +382,7 @@ def open_source(
     ):
         raise ValueError(f"readahead must be an int >= 0, got {readahead!r}.")
     readahead = int(readahead)
+    column_kinds = _checked_kinds(column_kinds, inferred)
     if format is not None and format not in _FORMATS:
         raise ValueError(f"format must be one of {list(_FORMATS)} or None, got {format!r}.")
 
@@ -358,6 +401,11 @@ def open_source(
             raise TypeError(
                 f"source must be a path, a list of paths, a Source or an iterable of "
                 f"batches, got {type(source).__name__}."
+            )
+        if column_kinds:
+            raise ValueError(
+                "column_kinds: batches hold their values as they are, not text to read; it "
+                "is for CSV and Parquet files."
             )
         return _IterableSource(
             source, target=target, weight_column=weight_column, target_dtype=target_dtype
@@ -411,6 +459,10 @@ def open_source(
         if not os.access(path, os.R_OK):
             raise PermissionError(f"{path}: not readable.")
     if fmt == "svmlight":
+        if column_kinds:
+            raise ValueError(
+                "column_kinds: SVMlight files hold numbers only; it is for CSV and Parquet."
+            )
         if weight_column is not None:
             raise ValueError(
                 f"weight_column={weight_column!r}: SVMlight files have no weight column "
@@ -463,4 +515,5 @@ def open_source(
         delimiter=delimiter,
         target_dtype=target_dtype,
         readahead=readahead,
+        column_kinds=column_kinds,
     )

@@ -221,6 +221,11 @@ class Source:
         your own whose chunks carry weights may set it (None when absent).
         :func:`~sparsereg.stream.fit_stream` trains with the chunks' weights, records this
         name in its checkpoints, and refuses a ``weight_column`` that differs from it.
+    column_kinds : dict of str to str
+        CSV and Parquet files: the kind of each column read as pandas reads it
+        (``open_source``'s ``inferred``), 'number', 'bool' or 'text', as given in
+        ``column_kinds`` or decided by the first file whose first rows hold a value of it
+        (a column of no value in any file's first rows is not in it); empty for other sources.
 
     Notes
     -----
@@ -243,6 +248,7 @@ class Source:
 
     files: list
     resumable: bool = True
+    column_kinds: dict = {}  # (files set their own)
 
     def __init__(self):
         self.bad_rows = 0

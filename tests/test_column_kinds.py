@@ -1,0 +1,227 @@
+"""A column read as pandas reads it keeps the kind its first file gave it: in the later files of
+a stream, and in the files ``sparsereg predict`` reads for the model (format version 8).
+
+A user's trial: trained on a file whose ``zip`` holds numbers, ``sparsereg predict`` read a file
+where one ``zip`` was "unknown" as text, so that every row's ``zip`` hashed to a token the model
+never saw, and every prediction lost that column, without a word."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.pipeline import make_pipeline
+
+from sparsereg import SparseFTRLClassifier
+from sparsereg.cli import main
+from sparsereg.crosses import FeatureCrossHasher
+from sparsereg.export import export_model, load_model
+from sparsereg.stream import fit_stream, open_source
+
+pytest.importorskip("pyarrow")
+
+
+def _frames(tmp_path, **files):
+    """Write each frame to ``<name>.csv`` (``<name>.parquet`` for a name ending in _pq)."""
+    paths = {}
+    for name, frame in files.items():
+        if name.endswith("_pq"):
+            paths[name] = tmp_path / f"{name}.parquet"
+            frame.to_parquet(paths[name])
+        else:
+            paths[name] = tmp_path / f"{name}.csv"
+            frame.to_csv(paths[name], index=False)
+    return paths
+
+
+def _read(paths, **kwargs):
+    source = open_source([str(p) for p in paths], target="y", categorical=[], **kwargs)
+    chunks = list(source.chunks())
+    return source, pd.concat([c.X for c in chunks], ignore_index=True)
+
+
+def test_a_later_files_column_is_read_as_the_first_file_read_it(tmp_path):
+    first = pd.DataFrame({"zip": [94110, 94111], "city": ["a", "b"], "flag": ["True", "False"]})
+    later = pd.DataFrame({"zip": ["unknown", 94112], "city": [1, 2], "flag": ["maybe", "True"]})
+    paths = _frames(tmp_path, a=first.assign(y=[0, 1]), b=later.assign(y=[1, 0]))
+    inferred = ["zip", "city", "flag"]
+    source, X = _read(paths.values(), inferred=inferred, skip_bad_rows=True)
+    assert source.column_kinds == {"zip": "number", "city": "text", "flag": "bool"}
+    # b's first row is bad (zip and flag misfit); its second is read as a's: 94112 a number,
+    # 2 the text "2" (each file read alone, as pandas reads it: "94112" text, 2 a number)
+    assert X["zip"].tolist() == [94110, 94111, 94112]
+    assert X["city"].astype(object).tolist() == ["a", "b", "2"]
+    assert X["flag"].tolist() == [1, 0, 1]
+    assert source.bad_rows == 1
+    assert "zip' (numbers in the first rows of " in source.bad_row_examples[0]
+    assert str(paths["a"]) in source.bad_row_examples[0]
+    # hashed as those values in memory: the later file's columns are the model's tokens
+    hasher = FeatureCrossHasher(inferred, n_features=2**12).fit(X)
+    in_memory = pd.DataFrame(
+        {"zip": [94110, 94111, 94112], "city": ["a", "b", "2"], "flag": [True, False, True]}
+    )
+    assert (hasher.transform(X) != hasher.transform(in_memory)).nnz == 0
+    # without skipping, the bad row is named with its file and where the kind was decided
+    with pytest.raises(ValueError, match=r"b\.csv: row 1: column 'zip' \(numbers in the first"):
+        _read(paths.values(), inferred=inferred)
+    alone, X = _read([paths["b"]], inferred=inferred)
+    assert alone.column_kinds == {"zip": "text", "city": "number", "flag": "text"}
+
+
+def test_numbers_and_bools_keep_their_own_reading_where_they_hash_alike(tmp_path):
+    # 1 and True are one token: a later file of 1 and 0 where the first held True and False
+    # (or the other way) is read as its own first rows say, no row bad
+    paths = _frames(
+        tmp_path,
+        a=pd.DataFrame({"f": ["True", "False"], "g": [1, 0], "y": [0, 1]}),
+        b=pd.DataFrame({"f": [1, 0], "g": ["False", "True"], "y": [1, 0]}),
+    )
+    source, X = _read(paths.values(), inferred=["f", "g"])
+    assert source.column_kinds == {"f": "bool", "g": "number"}
+    assert X["f"].tolist() == [1, 0, 1, 0] and X["g"].tolist() == [1, 0, 0, 1]
+
+
+def test_a_column_of_no_value_in_the_first_rows_is_decided_by_a_later_file(tmp_path):
+    paths = _frames(
+        tmp_path,
+        a=pd.DataFrame({"v": [None, None], "y": [0, 1]}),
+        b=pd.DataFrame({"v": [5, 6], "y": [1, 0]}),
+        c=pd.DataFrame({"v": ["x", 7], "y": [1, 0]}),
+    )
+    source, X = _read(paths.values(), inferred=["v"], skip_bad_rows=True)
+    assert source.column_kinds == {"v": "number"}
+    assert X["v"].tolist()[2:] == [5, 6, 7]
+    assert str(paths["b"]) in source.bad_row_examples[0]  # (decided there, not in a.csv)
+
+
+def test_kinds_given_are_read_so_and_named_in_the_message(tmp_path):
+    paths = _frames(tmp_path, b=pd.DataFrame({"zip": ["unknown", 94112], "y": [1, 0]}))
+    with pytest.raises(ValueError, match=r"row 1: column 'zip' \(numbers when the model was"):
+        _read([paths["b"]], inferred=["zip"], column_kinds={"zip": "number"})
+    source, X = _read([paths["b"]], inferred=["zip"], column_kinds={"zip": "text"})
+    assert X["zip"].astype(object).tolist() == ["unknown", "94112"]
+
+
+def test_a_parquet_column_of_the_other_type_is_refused(tmp_path):
+    # its type is the writer's choice: it is not read again as other text
+    paths = _frames(
+        tmp_path,
+        a_pq=pd.DataFrame({"zip": [94110, 94111], "e": [None, None], "y": [0, 1]}),
+        b_pq=pd.DataFrame({"zip": ["unknown", "94112"], "e": [None, None], "y": [1, 0]}),
+    )
+    pattern = r"b_pq\.parquet: column 'zip' holds text \(of type .*string\), but it was read "
+    with pytest.raises(ValueError, match=pattern + r"as numbers in the first rows of .*a_pq"):
+        _read(paths.values(), inferred=["zip", "e"])
+    with pytest.raises(ValueError, match="read as numbers when the model was trained"):
+        _read([paths["b_pq"]], inferred=["zip", "e"], column_kinds={"zip": "number"})
+    # a column of no value (null type) is read as before, whatever kind was given
+    source, X = _read([paths["a_pq"]], inferred=["zip", "e"], column_kinds={"e": "text"})
+    assert X["e"].isna().all() and X["zip"].tolist() == [94110, 94111]
+
+
+@pytest.mark.parametrize(
+    "kinds, kwargs, error, match",
+    [
+        ([("zip", "number")], {}, TypeError, "column_kinds must be a dict"),
+        ({"zip": "int"}, {}, ValueError, r"column_kinds\['zip'\] must be one of"),
+        ({1: "text"}, {}, TypeError, "column names must be str"),
+        ({"zip": "text"}, {"categorical": ["zip"]}, ValueError, "which is not read as pandas"),
+    ],
+)
+def test_column_kinds_are_checked(tmp_path, kinds, kwargs, error, match):
+    paths = _frames(tmp_path, a=pd.DataFrame({"zip": [1, 2], "y": [0, 1]}))
+    inferred = [] if kwargs else ["zip"]
+    with pytest.raises(error, match=match):
+        open_source(str(paths["a"]), target="y", inferred=inferred, column_kinds=kinds, **kwargs)
+    with pytest.raises(ValueError, match="column_kinds: batches hold their values"):
+        batches = [pd.DataFrame({"zip": [1], "y": [0]})]
+        open_source(batches, target="y", inferred=["zip"], column_kinds={"zip": "text"})
+    svm = tmp_path / "a.svm"
+    svm.write_text("1 1:1\n")
+    with pytest.raises(ValueError, match="column_kinds: SVMlight files hold numbers only"):
+        open_source(str(svm), n_features=4, inferred=["zip"], column_kinds={"zip": "text"})
+
+
+def _zip_data(tmp_path):
+    rng = np.random.default_rng(0)
+    zips = rng.integers(94100, 94120, 3000)
+    city = rng.choice(["a", "b", "c"], 3000)
+    frame = pd.DataFrame({"zip": zips, "city": city, "y": (zips % 2 == 0).astype(int)})
+    frame.to_csv(tmp_path / "train.csv", index=False)
+    test = frame.drop(columns="y").head(20)
+    test.to_csv(tmp_path / "clean.csv", index=False)
+    dirty = test.astype({"zip": object})
+    dirty.loc[3, "zip"] = "unknown"
+    dirty.to_csv(tmp_path / "dirty.csv", index=False)
+    return test
+
+
+def test_predict_reads_a_column_as_training_read_it(tmp_path, capsys):
+    test = _zip_data(tmp_path)
+    model = str(tmp_path / "m.npz")
+    train = ["train", str(tmp_path / "train.csv"), "--target", "y", "--passes", "3"]
+    assert main([*train, "--model", model, "--quiet"]) == 0
+    predict = ["predict", model, "--proba", "--quiet", "--out"]
+    assert main([*predict, str(tmp_path / "clean_p.csv"), str(tmp_path / "clean.csv")]) == 0
+    clean = pd.read_csv(tmp_path / "clean_p.csv")
+    np.testing.assert_array_equal(clean["proba_1"], load_model(model).predict_proba(test)[:, 1])
+    # the stray text is a bad row, named; skipped, the other rows are predicted as in clean.csv
+    out = str(tmp_path / "dirty_p.csv")
+    assert main([*predict, out, str(tmp_path / "dirty.csv")]) == 1
+    err = capsys.readouterr().err
+    assert "dirty.csv: row 4: column 'zip' (numbers when the model was trained)" in err
+    assert main([*predict, out, str(tmp_path / "dirty.csv"), "--skip-bad-rows"]) == 0
+    dirty = pd.read_csv(out)
+    assert dirty["row"].tolist() == [r for r in range(1, 21) if r != 4]
+    np.testing.assert_array_equal(dirty["proba_1"], clean["proba_1"].drop(index=3))
+    # the model of a build that did not record the kinds (version 6) read the column as text,
+    # and the zip of every row was lost: what this version changed
+    arrays = dict(np.load(model))
+    arrays.pop("hashed_column_kinds")
+    np.savez(tmp_path / "v6.npz", **dict(arrays, format_version=np.array(6)))
+    v6_out = str(tmp_path / "v6_p.csv")
+    v6 = ["predict", str(tmp_path / "v6.npz"), "--proba", "--quiet", "--out", v6_out]
+    assert main([*v6, str(tmp_path / "dirty.csv")]) == 0
+    lost = pd.read_csv(v6_out)["proba_1"].drop(index=3)
+    assert not np.allclose(lost, clean["proba_1"].drop(index=3))
+
+
+def test_report_reads_a_column_as_training_read_it(tmp_path, capsys):
+    _zip_data(tmp_path)
+    model = str(tmp_path / "m.npz")
+    assert main(["train", str(tmp_path / "train.csv"), "--target", "y", "--model", model]) == 0
+    capsys.readouterr()
+    report = ["report", model, "--top", "100", "--json"]
+    assert main([*report[:2], str(tmp_path / "clean.csv"), *report[2:]]) == 0
+    assert '"zip=94' in capsys.readouterr().out
+    # (read as text, the stray value made the zip of every row a text one: no zip cell named)
+    assert main([*report[:2], str(tmp_path / "dirty.csv"), *report[2:]]) == 1
+    assert "dirty.csv: row 4: column 'zip' (numbers when" in capsys.readouterr().err
+
+
+def test_fit_stream_records_the_kinds_and_a_resumed_run_the_same(tmp_path):
+    paths = _frames(
+        tmp_path,
+        a=pd.DataFrame({"zip": [94110, 94111] * 50, "city": ["a", "b"] * 50, "y": [0, 1] * 50}),
+        b=pd.DataFrame({"zip": [94112, 94113] * 50, "city": [1, 2] * 50, "y": [1, 0] * 50}),
+    )
+    files = [str(p) for p in paths.values()]
+
+    def pipe():
+        hasher = FeatureCrossHasher(["zip", "city"], n_features=2**10)
+        return make_pipeline(hasher, SparseFTRLClassifier(random_state=0))
+
+    ckpt = str(tmp_path / "run.ckpt")
+    kwargs = dict(target="y", classes=[0, 1], batch_rows=50, checkpoint=ckpt)
+    model, history = fit_stream(pipe(), files, **kwargs)
+    assert history.column_kinds == {"zip": "number", "city": "text"}
+    _, resumed = fit_stream(pipe(), files, resume=True, **kwargs)
+    assert resumed.column_kinds == history.column_kinds
+    # exported with them, predict reads b.csv's city as text, as training did
+    exported = export_model(model, hashed_columns=history.column_kinds)
+    path = tmp_path / "m.npz"
+    exported.save(path)
+    out = tmp_path / "p.csv"
+    assert main(["predict", str(path), files[1], "--proba", "--quiet", "--out", str(out)]) == 0
+    as_trained = pd.DataFrame({"zip": [94112, 94113] * 50, "city": ["1", "2"] * 50})
+    np.testing.assert_array_equal(
+        pd.read_csv(out)["proba_1"], model.predict_proba(as_trained)[:, 1]
+    )
