@@ -346,10 +346,11 @@ def hashed_columns(version, value):
 
 
 def hashed_column_kinds(version, value):
-    """{name: kind} of the (name, kind) rows of ``hashed_column_kinds``, which a file of
-    format version 8 holds (and no other): names not empty nor repeated, kinds of
-    `COLUMN_KINDS`. (That they are columns its FeatureCrossHasher reads as pandas reads them
-    is checked once the transformers are built.)"""
+    """The (name, kind) rows of ``hashed_column_kinds``, which a file of format version 8
+    holds (and no other): names not empty nor repeated, kinds of `COLUMN_KINDS`; checked as
+    arrays (a Python str per cell would take ~15 times a short name's bytes). (That they are
+    columns its FeatureCrossHasher reads as pandas reads them is checked, before they are
+    made Python objects, once the transformers are built.)"""
     if version != COLUMN_KINDS_VERSION:
         if value is not None:
             raise ValueError(
@@ -366,21 +367,23 @@ def hashed_column_kinds(version, value):
             f"model file: hashed_column_kinds has shape {value.shape}; it holds a (name, "
             "kind) row for each column, at least one: (n, 2)."
         )
-    kinds = {}
-    for name, kind in value.tolist():
-        if not name:
-            raise ValueError("model file: hashed_column_kinds names a column ''.")
-        if name in kinds:
-            raise ValueError(
-                f"model file: hashed_column_kinds names the column {name!r:.200} twice."
-            )
-        if kind not in COLUMN_KINDS:
-            raise ValueError(
-                f"model file: hashed_column_kinds gives the column {name!r:.200} the kind "
-                f"{kind!r:.100}; expected one of {COLUMN_KINDS}."
-            )
-        kinds[name] = kind
-    return kinds
+    names, kinds = value[:, 0], value[:, 1]
+    unknown = np.flatnonzero(~np.isin(kinds, np.array(COLUMN_KINDS)))
+    if unknown.size:
+        k = unknown[0]
+        raise ValueError(
+            f"model file: hashed_column_kinds gives the column {str(names[k])!r:.200} the kind "
+            f"{str(kinds[k])!r:.100}; expected one of {COLUMN_KINDS}."
+        )
+    if np.any(names == ""):
+        raise ValueError("model file: hashed_column_kinds names a column ''.")
+    unique, counts = np.unique(names, return_counts=True)
+    if np.any(counts > 1):
+        raise ValueError(
+            f"model file: hashed_column_kinds names the column "
+            f"{str(unique[counts > 1][0])!r:.200} twice."
+        )
+    return value
 
 
 def feature_names(names):

@@ -108,9 +108,14 @@ class Member:
         text = f.read(length)
         read_header = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
         try:
-            shape, _, dtype = read_header(io.BytesIO(length_bytes + text))
+            shape, fortran_order, dtype = read_header(io.BytesIO(length_bytes + text))
         except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
             raise ValueError(f"{self.what}: {self.key} has an unreadable .npy header.") from None
+        if fortran_order and len(shape) > 1:  # (read in C order, it would be transposed)
+            raise ValueError(
+                f"{self.what}: {self.key} is stored in Fortran order; the arrays are written "
+                "in C order."
+            )
         if not all(type(n) is int and n >= 0 for n in shape):  # (and not bools)
             raise ValueError(f"{self.what}: {self.key} declares the shape {shape!r}.")
         return shape, dtype

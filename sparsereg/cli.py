@@ -368,6 +368,14 @@ def _parser():
         "read as pandas reads them, numbers or text (repeatable)",
     )
     hashing.add_argument(
+        "--text",
+        type=_names,
+        action="extend",
+        metavar="A,B,...",
+        help="columns read as text whatever their values (default: as pandas reads them, "
+        "their kind decided by the first file's first rows; repeatable)",
+    )
+    hashing.add_argument(
         "--n-features",
         type=_positive_count,
         default=2**24,
@@ -846,10 +854,17 @@ def _model(args, fmt, delimiter):
                 "--weight-column: SVMlight files have no weight column (a line holds a label "
                 "and features); give the rows as CSV or Parquet with a weight column."
             )
-        if args.features or args.cross or args.bucket or args.target or args.hash_seed is not None:
+        if (
+            args.features
+            or args.cross
+            or args.bucket
+            or args.text
+            or args.target
+            or args.hash_seed is not None
+        ):
             raise UsageError(
                 "SVMlight rows are already numeric columns: --features, --cross, "
-                "--bucket, --hash-seed and --target apply to CSV and Parquet only."
+                "--bucket, --text, --hash-seed and --target apply to CSV and Parquet only."
             )
         return estimator
     if not args.target:
@@ -902,6 +917,13 @@ def _model(args, fmt, delimiter):
             f"--bucket {unused[0]}: the column is in no --features or --cross, so its "
             "buckets would not be used; add it to --features or to a --cross."
         )
+    for name in args.text or ():
+        if name in buckets:
+            raise UsageError(f"--text {name}: the column is bucketed (--bucket), so read as such.")
+        if name not in used:
+            raise UsageError(
+                f"--text {name}: the column is in no --features or --cross; add it to one."
+            )
     for name in {n for cross in crosses for n in cross} | set(buckets):
         if name not in header:
             raise ValueError(f"{args.data[0]}: no column {name!r}; its columns are {header[:30]}.")
@@ -1001,7 +1023,11 @@ def _train(args):
             reader_options=_reader_options(args, fmt, delimiter),
         )
     except ValueError as exc:
-        hint = _text_target_hint(args, final, exc) or _first_file_columns_hint(args, exc)
+        hint = (
+            _text_target_hint(args, final, exc)
+            or _first_file_columns_hint(args, exc)
+            or _text_column_hint(exc)
+        )
         if hint is None:
             raise
         text = str(exc)
@@ -1111,6 +1137,20 @@ def _first_file_columns_hint(args, exc):
     )
 
 
+def _text_column_hint(exc):
+    """What to add to a bad row's "column 'zip' (numbers in the first rows of a.csv): ..."
+    (a column read as pandas reads it, whose kind its first rows decided)."""
+    found = re.search(
+        r"column '(.*?)' \((?:numbers|True or False) in the (?:file's )?first rows", str(exc)
+    )
+    if found is None:
+        return None
+    return (
+        f"; --text {found.group(1)} reads the column as text whatever its values, and "
+        "--skip-bad-rows skips such rows"
+    )
+
+
 def _reader_options(args, fmt, delimiter):
     """Options fit_stream passes on to the reader."""
     options = {"delimiter": delimiter}
@@ -1120,6 +1160,8 @@ def _reader_options(args, fmt, delimiter):
     if fmt == "svmlight":
         options["n_features"] = args.n_features
         options["zero_based"] = args.zero_based
+    elif args.text:
+        options["column_kinds"] = dict.fromkeys(args.text, "text")
     return options
 
 
@@ -1151,6 +1193,7 @@ def _predict(args):
         column_kinds=_column_kinds(model, fmt),
         **options,
     )
+    source._given_kinds_said = "when the model was trained"
     if args.proba and model.proba is None:
         raise UsageError(f"--proba: this {model.source} model has no probabilities.")
     # a numeric target is read as float64: labels 0.0 and 1.0 are written 0 and 1
@@ -1290,6 +1333,7 @@ def _named_columns(model, paths, fmt, delimiter, columns, max_rows, zero_based=F
             else {}
         ),
     )
+    source._given_kinds_said = "when the model was trained"
 
     def batches():
         seen = 0

@@ -1099,6 +1099,10 @@ def _blas_layout(coef):
     return "blas"
 
 
+# the kinds a file may give a FeatureCrossHasher that hashes every column (crosses=None)
+_MAX_KINDS = 2**16
+
+
 def _checked_column_kinds(column_kinds, hashed_columns, transformers):
     """The kinds of the columns a FeatureCrossHasher first reads as pandas reads them
     (``hashed_columns`` 'inferred'), each one of its columns read so; None without."""
@@ -1113,6 +1117,14 @@ def _checked_column_kinds(column_kinds, hashed_columns, transformers):
             "buckets, but the model's first transformer is not one."
         )
     _, inferred, _ = columns_to_read(transformers)
+    if isinstance(column_kinds, np.ndarray):  # a file's (name, kind) rows, checked as arrays
+        most = _MAX_KINDS if inferred is None else len(inferred)
+        if len(column_kinds) > most:
+            raise ValueError(
+                f"model file: hashed_column_kinds names {len(column_kinds):,} columns; its "
+                f"FeatureCrossHasher reads at most {most:,} as pandas reads them."
+            )
+        column_kinds = dict(column_kinds.tolist())
     for name, kind in column_kinds.items():
         if not isinstance(name, str):
             raise TypeError(f"column kinds: column names must be str, got {name!r:.100}.")

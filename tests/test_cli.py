@@ -1404,7 +1404,7 @@ def test_hash_seed_with_svmlight_files_is_a_usage_error(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main([*args, "--n-features", "4", "--hash-seed", "3"])
     assert exit_info.value.code == 2
-    assert "--bucket, --hash-seed and --target apply to CSV and Parquet only" in (
+    assert "--bucket, --text, --hash-seed and --target apply to CSV and Parquet only" in (
         capsys.readouterr().err
     )
     assert not (tmp_path / "m.npz").exists()

@@ -94,7 +94,7 @@ def test_a_column_of_no_value_in_the_first_rows_is_decided_by_a_later_file(tmp_p
 
 def test_kinds_given_are_read_so_and_named_in_the_message(tmp_path):
     paths = _frames(tmp_path, b=pd.DataFrame({"zip": ["unknown", 94112], "y": [1, 0]}))
-    with pytest.raises(ValueError, match=r"row 1: column 'zip' \(numbers when the model was"):
+    with pytest.raises(ValueError, match=r"row 1: column 'zip' \(numbers as column_kinds says\)"):
         _read([paths["b"]], inferred=["zip"], column_kinds={"zip": "number"})
     source, X = _read([paths["b"]], inferred=["zip"], column_kinds={"zip": "text"})
     assert X["zip"].astype(object).tolist() == ["unknown", "94112"]
@@ -110,7 +110,7 @@ def test_a_parquet_column_of_the_other_type_is_refused(tmp_path):
     pattern = r"b_pq\.parquet: column 'zip' holds text \(of type .*string\), but it was read "
     with pytest.raises(ValueError, match=pattern + r"as numbers in the first rows of .*a_pq"):
         _read(paths.values(), inferred=["zip", "e"])
-    with pytest.raises(ValueError, match="read as numbers when the model was trained"):
+    with pytest.raises(ValueError, match="read as numbers as column_kinds says; write it"):
         _read([paths["b_pq"]], inferred=["zip", "e"], column_kinds={"zip": "number"})
     # a column of no value (null type) is read as before, whatever kind was given
     source, X = _read([paths["a_pq"]], inferred=["zip", "e"], column_kinds={"e": "text"})
@@ -222,6 +222,139 @@ def test_fit_stream_records_the_kinds_and_a_resumed_run_the_same(tmp_path):
     out = tmp_path / "p.csv"
     assert main(["predict", str(path), files[1], "--proba", "--quiet", "--out", str(out)]) == 0
     as_trained = pd.DataFrame({"zip": [94112, 94113] * 50, "city": ["1", "2"] * 50})
+    np.testing.assert_array_equal(
+        pd.read_csv(out)["proba_1"], model.predict_proba(as_trained)[:, 1]
+    )
+
+
+def test_train_reads_a_column_given_with_text_as_text_and_predict_so(tmp_path, capsys):
+    # a column of ids that are numbers in the first file and not in a later one: the later
+    # file's rows were bad (named, with what to do); --text reads the column as text
+    paths = _frames(
+        tmp_path,
+        a=pd.DataFrame({"id": [1, 2] * 50, "y": [0, 1] * 50}),
+        b=pd.DataFrame({"id": ["A7", 2] * 50, "y": [0, 1] * 50}),
+    )
+    model = str(tmp_path / "m.npz")
+    train = ["train", str(paths["a"]), str(paths["b"]), "--target", "y", "--model", model]
+    assert main([*train, "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "b.csv: row 1: column 'id' (numbers in the first rows of " in err
+    assert "; --text id reads the column as text whatever its values, and --skip-bad" in err
+    assert main([*train, "--quiet", "--text", "id"]) == 0
+    out = tmp_path / "p.csv"
+    assert main(["predict", model, str(paths["a"]), "--proba", "--quiet", "--out", str(out)]) == 0
+    as_text = pd.DataFrame({"id": ["1", "2"] * 50})  # (a's ids as text, as training read them)
+    np.testing.assert_array_equal(
+        pd.read_csv(out)["proba_1"], load_model(model).predict_proba(as_text)[:, 1]
+    )
+    as_numbers = load_model(model).predict_proba(pd.DataFrame({"id": [1, 2] * 50}))[:, 1]
+    assert not np.allclose(pd.read_csv(out)["proba_1"], as_numbers)
+
+
+@pytest.mark.parametrize(
+    "extra, match",
+    [
+        (["--text", "lat", "--bucket", "lat=0.5"], "--text lat: the column is bucketed"),
+        (["--features", "lat", "--text", "city"], "--text city: the column is in no --features"),
+    ],
+)
+def test_text_names_a_column_hashed_without_buckets(tmp_path, capsys, extra, match):
+    path = tmp_path / "a.csv"
+    pd.DataFrame({"lat": [1.5, 2.5], "city": ["a", "b"], "y": [0, 1]}).to_csv(path, index=False)
+    argv = ["train", str(path), "--target", "y", "--model", str(tmp_path / "m.npz"), *extra]
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2 and match in capsys.readouterr().err
+    svm = tmp_path / "a.svm"
+    svm.write_text("1 1:1\n")
+    with pytest.raises(SystemExit):
+        main(["train", str(svm), "--model", str(tmp_path / "m.npz"), "--text", "x"])
+    assert "--text, --hash-seed and --target apply to CSV and Parquet" in capsys.readouterr().err
+
+
+def _empty_first_rows(values, n_empty=40_000):
+    """A column of no value in a CSV's first 64 KiB (its first rows), then ``values``."""
+    return pd.DataFrame({"zip": pd.array([None] * n_empty + list(values), dtype="Int64")})
+
+
+def test_a_file_whose_first_rows_hold_no_value_reads_the_kind_a_later_file_decided(tmp_path):
+    # a.csv's zip read as text ("94110.0") where b.csv decided numbers: a's zip codes hashed
+    # apart from b's, and the model recorded numbers
+    first = _empty_first_rows([94110, 94111])
+    paths = _frames(
+        tmp_path,
+        a=first.assign(y=0),
+        b=pd.DataFrame({"zip": [94112, 94113], "y": [1, 0]}),
+    )
+    source, X = _read(paths.values(), inferred=["zip"])
+    assert source.column_kinds == {"zip": "number"}
+    assert X["zip"].tolist()[-4:] == [94110, 94111, 94112, 94113]
+    # a CSV header alone, no row: decided by the next file too
+    (tmp_path / "h.csv").write_text("zip,y\n")
+    source, X = _read([tmp_path / "h.csv", paths["b"]], inferred=["zip"])
+    assert source.column_kinds == {"zip": "number"}
+
+
+def test_a_column_no_file_decided_is_recorded_as_read_as_text_for_predict(tmp_path, capsys):
+    # trained on zip as text (no value in the first rows), the model said nothing of it:
+    # predict read a file of zip codes as numbers, which the model never saw
+    rng = np.random.default_rng(0)
+    zips = rng.integers(94100, 94104, 2000)
+    train = _empty_first_rows(zips).assign(y=[0] * 40_000 + list(zips % 2))
+    train.to_csv(tmp_path / "train.csv", index=False)
+    source, X = _read([tmp_path / "train.csv"], inferred=["zip"])
+    assert source.column_kinds == {"zip": "text"}
+    assert "94100" in set(X["zip"].dropna().astype(str))  # (text: "94100", not 94100)
+    model = str(tmp_path / "m.npz")
+    assert main(["train", str(tmp_path / "train.csv"), "--target", "y", "--model", model]) == 0
+    test = pd.DataFrame({"zip": [94100, 94101, 94102, 94103]})
+    test.to_csv(tmp_path / "test.csv", index=False)
+    out = tmp_path / "p.csv"
+    argv = ["predict", model, str(tmp_path / "test.csv"), "--proba", "--quiet", "--out", str(out)]
+    assert main(argv) == 0
+    as_trained = pd.DataFrame({"zip": ["94100", "94101", "94102", "94103"]})
+    predicted = pd.read_csv(out)["proba_1"]
+    np.testing.assert_array_equal(predicted, load_model(model).predict_proba(as_trained)[:, 1])
+    assert predicted.nunique() == 4  # (each zip its weight: none lost to an unseen token)
+
+
+def test_parquet_kinds_bools_and_columns_of_no_value(tmp_path):
+    paths = _frames(
+        tmp_path,
+        a_pq=pd.DataFrame({"flag": [True, False], "v": pd.Series([None, None], dtype=str)}),
+        b_pq=pd.DataFrame({"flag": [False, True], "v": [1, 2]}),
+    )
+    for frame_path in paths.values():
+        pd.read_parquet(frame_path).assign(y=[0, 1]).to_parquet(frame_path)
+    source, X = _read(paths.values(), inferred=["flag", "v"])
+    # (a string column of no value decides nothing: b's numbers are v's kind)
+    assert source.column_kinds == {"flag": "bool", "v": "number"}
+    # a CSV of True and False read for a model of Parquet bools: bools, no bad row
+    csv = _frames(tmp_path, c=pd.DataFrame({"flag": ["True", "False"], "v": [3, 4], "y": [0, 1]}))
+    source, X = _read([csv["c"]], inferred=["flag", "v"], column_kinds={"flag": "bool"})
+    assert X["flag"].tolist() == [1, 0] and source.bad_rows == 0
+
+
+def test_a_model_trained_on_some_columns_as_text_exports_them_so(tmp_path):
+    # reader_options={"categorical": [...]} reads a column as text, which the history's kinds
+    # (of the columns read as pandas reads them) leave out: the dict given to export_model
+    # names it 'text', and predict reads it so
+    path = tmp_path / "a.csv"
+    pd.DataFrame({"zip": [1, 2] * 50, "city": [7, 8] * 50, "y": [0, 1] * 50}).to_csv(
+        path, index=False
+    )
+    hasher = FeatureCrossHasher(["zip", "city"], n_features=2**10)
+    pipe = make_pipeline(hasher, SparseFTRLClassifier(random_state=0))
+    options = {"categorical": ["city"]}
+    model, history = fit_stream(pipe, str(path), target="y", classes=[0, 1], reader_options=options)
+    assert history.column_kinds == {"zip": "number"}
+    kinds = {**history.column_kinds, "city": "text"}
+    export_model(model, hashed_columns=kinds).save(tmp_path / "m.npz")
+    out = tmp_path / "p.csv"
+    argv = ["predict", str(tmp_path / "m.npz"), str(path), "--proba", "--quiet", "--out", str(out)]
+    assert main(argv) == 0
+    as_trained = pd.DataFrame({"zip": [1, 2] * 50, "city": ["7", "8"] * 50})
     np.testing.assert_array_equal(
         pd.read_csv(out)["proba_1"], model.predict_proba(as_trained)[:, 1]
     )

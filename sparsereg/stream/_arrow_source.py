@@ -670,7 +670,11 @@ class _ArrowSource(Source):
         # first file whose first rows hold a value of it; and where (a path, None: given)
         self.column_kinds = dict(column_kinds or {})
         self._kind_origin = dict.fromkeys(self.column_kinds)
+        # where given kinds come from, as messages say it (the command line: the model's)
+        self._given_kinds_said = "as column_kinds says"
         self._undecided = {}  # each file's inferred columns of no value in its first rows
+        self._numbers = {}  # each file's inferred columns its first rows read as numbers
+        self._parquet_bools = {}  # each Parquet file's inferred columns of bools
         self._inferred_text = {}  # CSV: each file's inferred columns read as text
         # CSV: a file whose last field holds a line end, found closed (_ends_inside), with its
         # size, time and inode then: the next passes skip reading its end again (a compressed
@@ -681,6 +685,18 @@ class _ArrowSource(Source):
         _import_pyarrow()
         for i in range(len(files)):  # every file's columns are checked before any is read
             self._plan(i)
+        # a column of no value in a file's first rows takes the kind a later file decided (a
+        # CSV's was read as text there, its numbers below hashed apart from the later file's)
+        for i in range(len(files)):
+            if self._undecided.get(i, set()) & set(self.column_kinds):
+                del self._columns[i]
+                self._plan(i)
+        if self.format == "csv":  # (one that no file decided is read as text: recorded so)
+            for i in range(len(files)):
+                for name in sorted(self._undecided.get(i, ())):
+                    if name not in self.column_kinds:
+                        self.column_kinds[name] = "text"
+                        self._kind_origin[name] = self.files[i]
 
     # -- columns -------------------------------------------------------------------
     def _names(self, i):
@@ -854,7 +870,9 @@ class _ArrowSource(Source):
                 "must be named once."
             )
         if inferred:  # (those read as numbers are the other features: neither set)
-            numbers = self._number_columns(i, names, inferred)
+            if i not in self._numbers:
+                self._numbers[i] = self._number_columns(i, names, inferred)
+            numbers = self._numbers[i]
             numbers = self._kept_kinds(i, [n for n in names if n in inferred], numbers)
             self._inferred_text[i] = inferred - numbers
             categorical = categorical | self._inferred_text[i]
@@ -882,7 +900,7 @@ class _ArrowSource(Source):
                 None
                 if name in undecided
                 else "bool"
-                if name in bools
+                if name in bools or name in self._parquet_bools.get(i, ())
                 else "number"
                 if name in numbers
                 else "text"
@@ -916,7 +934,7 @@ class _ArrowSource(Source):
     def _decided_where(self, name):
         """Where a column's kind was decided, as a message says it."""
         origin = self._kind_origin.get(name)
-        return "when the model was trained" if origin is None else f"in the first rows of {origin}"
+        return self._given_kinds_said if origin is None else f"in the first rows of {origin}"
 
     def _decided(self, i, name, kind):
         """Where file i's column read as ``kind`` was decided so: where its kind was, or by
@@ -937,13 +955,16 @@ class _ArrowSource(Source):
         if self.format == "parquet":
             schema = self._parquet_schema(i)
             numbers = set()
+            empty = self._parquet_all_missing(i, inferred)
             for name in inferred:
                 kind = schema.field(name).type
                 if pa.types.is_dictionary(kind):
                     kind = kind.value_type
                 types = pa.types
-                if types.is_null(kind):
+                if types.is_null(kind) or name in empty:
                     self._undecided.setdefault(i, set()).add(name)
+                if types.is_boolean(kind):
+                    self._parquet_bools.setdefault(i, set()).add(name)
                 if any(
                     is_(kind)
                     for is_ in (
@@ -991,6 +1012,29 @@ class _ArrowSource(Source):
     def _label_columns(self):
         """The columns read beside the features: the target and the weight column."""
         return [n for n in (self.target, self.weight_column) if n is not None]
+
+    def _parquet_all_missing(self, i, names):
+        """The columns among ``names`` of Parquet file i whose every value is missing, as its
+        row groups' statistics say (a column without them is taken to hold values)."""
+        import pyarrow.parquet as pq
+
+        with self._errors(i):
+            meta = pq.ParquetFile(self.files[i]).metadata
+        index = {meta.schema.column(j).path: j for j in range(meta.num_columns)}
+        empty = set()
+        for name in names:
+            j = index.get(name)
+            if j is None:  # (not a flat column: refused when read)
+                continue
+            groups = [meta.row_group(g).column(j) for g in range(meta.num_row_groups)]
+            if all(
+                c.statistics is not None
+                and c.statistics.has_null_count
+                and c.statistics.null_count == c.num_values
+                for c in groups
+            ):
+                empty.add(name)
+        return empty
 
     def _parquet_schema(self, i):
         if i not in self._schemas:

@@ -8,7 +8,9 @@ import _thread
 import os
 import queue
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 
@@ -224,8 +226,9 @@ class Source:
     column_kinds : dict of str to str
         CSV and Parquet files: the kind of each column read as pandas reads it
         (``open_source``'s ``inferred``), 'number', 'bool' or 'text', as given in
-        ``column_kinds`` or decided by the first file whose first rows hold a value of it
-        (a column of no value in any file's first rows is not in it); empty for other sources.
+        ``column_kinds`` or decided by the first file whose first rows hold a value of it (a
+        CSV column of no value in any file's first rows is read as text, and 'text' here; a
+        Parquet one is not in it); empty for other sources.
 
     Notes
     -----
@@ -248,7 +251,7 @@ class Source:
 
     files: list
     resumable: bool = True
-    column_kinds: dict = {}  # (files set their own)
+    column_kinds: Mapping = MappingProxyType({})  # (files set their own)
 
     def __init__(self):
         self.bad_rows = 0
