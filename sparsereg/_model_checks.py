@@ -24,9 +24,11 @@ PROBA = ("ovr_logistic", "ovr_modified_huber", "softmax")
 # 7: q2.13 weights with a weight vector's scale below 1 (weights_scale down to 2**-1009), with
 # the arithmetic, scaler and hashed_columns of 2-6; q2.13 files of scales of 1 or more keep
 # their versions (a reader of 2-6 refused smaller scales as a damaged file)
-# 8: the kinds those columns were read as in training (hashed_column_kinds, with
-# hashed_columns 'inferred'), with the weights, arithmetic and scaler of 2-7: a reader of 6-7
-# would read a column of numbers with a stray text value as text, which its tokens miss
+# 8: how the command line reads files for the model, with the weights, arithmetic and scaler
+# of 2-7: the kinds those columns were read as in training (hashed_column_kinds, with
+# hashed_columns 'inferred': a reader of 6-7 would read a column of numbers with a stray text
+# value as text, which its tokens miss), or SVMlight files numbered from 0
+# (svmlight_zero_based: a reader of 2-7 would read them from 1, each column the next one's)
 ARITHMETIC = {
     1: ("blas", "ftrl_dense", "ftrl_sparse"),
     2: ("blas", "ftrl"),
@@ -92,6 +94,8 @@ MEMBERS = {
     "hashed_columns": (_STR, 0),
     # (name, kind) of each of those columns whose kind training decided (version 8)
     "hashed_column_kinds": (_STR, 2),
+    # present (True) when the model was trained on SVMlight files numbered from 0 (version 8)
+    "svmlight_zero_based": (_BOOL, 0),
 }
 OPTIONAL = (
     "classes",
@@ -101,6 +105,7 @@ OPTIONAL = (
     "scaler_input",
     "hashed_columns",
     "hashed_column_kinds",
+    "svmlight_zero_based",
 )
 # longest text of the short string scalars, in characters
 SHORT_STR_CHARS = {
@@ -322,8 +327,8 @@ def hashed_columns(version, value):
     needs it) or 7 (which may hold it); None (as text) for a file of another version, which
     does not say. (That its first
     transformer is a FeatureCrossHasher is checked once the transformers are built.)"""
-    if version == SMALL_SCALES_VERSION and value is None:  # (7 may hold it or not)
-        return None
+    if version in (SMALL_SCALES_VERSION, COLUMN_KINDS_VERSION) and value is None:
+        return None  # (7 and 8 may hold it or not)
     holding = (HASHED_COLUMNS_VERSION, SMALL_SCALES_VERSION, COLUMN_KINDS_VERSION)
     if version not in holding:
         if value is not None:
@@ -345,7 +350,28 @@ def hashed_columns(version, value):
     return value
 
 
-def hashed_column_kinds(version, value):
+def svmlight_zero_based(version, value, has_kinds):
+    """Whether the model was trained on SVMlight files numbered from 0 (``svmlight_zero_based``,
+    True, format version 8's: save writes it only when true). A file of version 8 holds it or
+    ``hashed_column_kinds``. (That the model has no transformer is checked once it is built.)"""
+    if value is None:
+        if version == COLUMN_KINDS_VERSION and not has_kinds:
+            raise ValueError(
+                f"model file: format version {COLUMN_KINDS_VERSION} needs hashed_column_kinds "
+                "or svmlight_zero_based."
+            )
+        return False
+    if version != COLUMN_KINDS_VERSION:
+        raise ValueError(
+            f"model file: format version {version} has no svmlight_zero_based; it is format "
+            f"version {COLUMN_KINDS_VERSION}'s."
+        )
+    if not bool(value):
+        raise ValueError("model file: svmlight_zero_based is False; save writes it only as True.")
+    return True
+
+
+def hashed_column_kinds(version, value, hashed_columns=None):
     """The (name, kind) rows of ``hashed_column_kinds``, which a file of format version 8
     holds (and no other): names not empty nor repeated, kinds of `COLUMN_KINDS`; checked as
     arrays (a Python str per cell would take ~15 times a short name's bytes). (That they are
@@ -359,8 +385,11 @@ def hashed_column_kinds(version, value):
             )
         return None
     if value is None:
+        return None  # (version 8 may hold svmlight_zero_based instead)
+    if hashed_columns is None:
         raise ValueError(
-            f"model file: format version {COLUMN_KINDS_VERSION} needs hashed_column_kinds."
+            "model file: hashed_column_kinds gives kinds of the columns read as pandas reads "
+            "them (hashed_columns 'inferred'), which it does not hold."
         )
     if value.ndim != 2 or value.shape[1] != 2 or value.shape[0] == 0:
         raise ValueError(

@@ -66,7 +66,8 @@ def model_arrays(fields):
     FeatureCrossHasher first reads its columns without buckets from a file; None for as text,
     not written) and ``column_kinds`` (with 'inferred', the kind training read each of those
     columns as, {name: 'number' | 'bool' | 'text'}; None or empty when not known, not
-    written).
+    written) and ``svmlight_zero_based`` (True: a model trained on SVMlight files whose
+    indices start at 0; written only when true).
     """
     coef = fields["coef"]
     weights_format = fields.get("weights_format")
@@ -76,7 +77,7 @@ def model_arrays(fields):
         "format": np.array(FORMAT),
         "format_version": np.array(
             COLUMN_KINDS_FORMAT_VERSION
-            if fields.get("column_kinds")
+            if fields.get("column_kinds") or fields.get("svmlight_zero_based")
             else SMALL_SCALES_FORMAT_VERSION
             if weights_format == "q2.13" and np.any(np.asarray(fields["weights_scale"]) < 1)
             else HASHED_COLUMNS_FORMAT_VERSION
@@ -109,6 +110,8 @@ def model_arrays(fields):
         arrays["scaler_input"] = np.array(True)
     if fields.get("hashed_columns"):
         arrays["hashed_columns"] = np.array(fields["hashed_columns"])
+    if fields.get("svmlight_zero_based"):
+        arrays["svmlight_zero_based"] = np.array(True)
     if fields.get("column_kinds"):
         arrays["hashed_column_kinds"] = np.array(
             [[name, kind] for name, kind in fields["column_kinds"].items()], dtype=str
@@ -251,6 +254,12 @@ def _read(archive, max_bytes):
     column_kinds = checks.hashed_column_kinds(
         s["version"],
         members["hashed_column_kinds"].read() if "hashed_column_kinds" in members else None,
+        hashed_columns,
+    )
+    zero_based = checks.svmlight_zero_based(
+        s["version"],
+        members["svmlight_zero_based"].read() if "svmlight_zero_based" in members else None,
+        column_kinds is not None,
     )
 
     indices = members["coef_indices"].read()
@@ -301,4 +310,5 @@ def _read(archive, max_bytes):
         "scaler_input": scaler_input,
         "hashed_columns": hashed_columns,
         "column_kinds": column_kinds,
+        "svmlight_zero_based": zero_based,
     }

@@ -461,7 +461,7 @@ def _parser():
     predict.add_argument(
         "--proba", action="store_true", help="also write each class's probability (classifiers)"
     )
-    _add_reading(predict)
+    _add_reading(predict, predicting=True)
     predict.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
     report = commands.add_parser(
@@ -496,7 +496,7 @@ def _parser():
     return parser
 
 
-def _add_reading(parser):
+def _add_reading(parser, predicting=False):
     group = parser.add_argument_group("reading")
     group.add_argument("--format", choices=_FORMATS, help="default: from the file suffix")
     group.add_argument(
@@ -514,10 +514,27 @@ def _add_reading(parser):
         action="store_true",
         help="skip malformed rows (counted and reported) instead of stopping",
     )
-    group.add_argument(
+    if not predicting:
+        group.add_argument(
+            "--zero-based",
+            action="store_true",
+            help="SVMlight column indices start at 0 (default: at 1, as LIBSVM's)",
+        )
+        return
+    # (a model trained on zero-based files records it: its columns are those files' indices)
+    base = group.add_mutually_exclusive_group()
+    base.add_argument(
         "--zero-based",
         action="store_true",
-        help="SVMlight column indices start at 0 (default: at 1, as LIBSVM's)",
+        default=None,
+        help="SVMlight column indices start at 0 (default: as in the files the model was "
+        "trained on; at 1, as LIBSVM's, unless train had --zero-based)",
+    )
+    base.add_argument(
+        "--one-based",
+        dest="zero_based",
+        action="store_false",
+        help="SVMlight column indices start at 1 (for a model trained with --zero-based)",
     )
 
 
@@ -559,8 +576,12 @@ def _format_of(paths, given):
 def _reading(args):
     """``(format, delimiter)`` of the input files."""
     fmt = _format_of(args.data, args.format)
-    if args.zero_based and fmt != "svmlight":  # (it was taken and not used)
-        raise UsageError(f"--zero-based is for SVMlight files; these are read as {fmt}.")
+    # (train's and report's --zero-based is False when not given; predict's None, False for
+    # --one-based)
+    given = args.zero_based or (args.command == "predict" and args.zero_based is False)
+    if given and fmt != "svmlight":  # (it was taken and not used)
+        option = "--zero-based" if args.zero_based else "--one-based"
+        raise UsageError(f"{option} is for SVMlight files; these are read as {fmt}.")
     if args.delimiter is None:
         # (not the first file's alone: it read every file, a .tsv as one column)
         return fmt, _implied_delimiter(args.data) if fmt == "csv" else ","
@@ -1042,6 +1063,8 @@ def _train(args):
         random_state=args.seed,
         hashed_columns=history.column_kinds or "inferred",
     )
+    # (predict reads SVMlight files so unless told: their columns are the model's)
+    exported._svmlight_zero_based = fmt == "svmlight" and args.zero_based
     with atomic_file(args.model) as f:
         exported.save(f)
     nonzero = int(exported.coef_.nnz)
@@ -1172,6 +1195,8 @@ def _predict(args):
 
     model = _load_model(args.model, args.data)
     fmt, delimiter = _reading(args)
+    if args.zero_based is None:  # (the files' base as the model was trained on them)
+        args.zero_based = model._svmlight_zero_based
     numeric, inferred, categorical = columns_to_read(
         model.transformers, inferred=model._hashed_columns == "inferred"
     )

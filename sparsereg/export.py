@@ -200,6 +200,9 @@ class ExportedLinearModel:
     # with 'inferred': the kind each of those columns was read as in training, when known
     # ({name: 'number' | 'bool' | 'text'}, format version 8), which predict reads them as
     _column_kinds = None
+    # a model trained on SVMlight files whose column indices start at 0 (format version 8):
+    # the command line reads files so for it unless told
+    _svmlight_zero_based = False
 
     def __init__(self, *args, **kwargs):
         raise TypeError("an ExportedLinearModel is built by export_model() or load_model().")
@@ -224,6 +227,7 @@ class ExportedLinearModel:
         scaler_input=False,
         hashed_columns=None,
         column_kinds=None,
+        svmlight_zero_based=False,
     ):
         """The model of ``coef`` (CSR, ``(n_models, n_features)``) and the rest.
 
@@ -279,6 +283,12 @@ class ExportedLinearModel:
         model._column_kinds = _checked_column_kinds(
             column_kinds, hashed_columns, model.transformers
         )
+        model._svmlight_zero_based = bool(svmlight_zero_based)
+        if model._svmlight_zero_based and model.transformers:
+            raise ValueError(
+                "svmlight_zero_based says how the columns of SVMlight files are numbered for "
+                "a model that reads them, but this model's first step is a transformer."
+            )
         if model.transformers and output_width(model.transformers[-1]) != model.n_features_in_:
             raise ValueError(
                 f"the last transformer ({model._transformer_specs[-1]['class']}) "
@@ -743,6 +753,7 @@ class ExportedLinearModel:
                 "scaler_input": self._scaler_input,
                 "hashed_columns": self._hashed_columns,
                 "column_kinds": self._column_kinds,
+                "svmlight_zero_based": self._svmlight_zero_based,
             }
         )
 
@@ -1457,7 +1468,10 @@ def load_model(file: FileLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> "Export
     command line reads the columns that a FeatureCrossHasher first hashes without buckets as
     pandas reads them; a file without it, of an earlier version, has them read as text) and
     ``hashed_column_kinds`` (a ``(n, 2)`` str array of the (column, kind) of those columns
-    whose kind training decided, each 'number', 'bool' or 'text', none named twice); any
+    whose kind training decided, each 'number', 'bool' or 'text', none named twice) and
+    ``svmlight_zero_based`` (True: ``sparsereg train --zero-based`` trained the model, which
+    has no transformer, on SVMlight files whose column indices start at 0, and ``sparsereg
+    predict`` reads files so unless told); any
     other member, a missing one, an
     object, structured or complex dtype, a header whose shape and dtype disagree with the zip entry's
     size or with the model's scalars (number of models, of weights, of features),
@@ -1480,8 +1494,8 @@ def load_model(file: FileLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> "Export
     (files of other models keep their versions 2 to 5); version 7 holds q2.13 weights
     whose ``weights_scale`` goes below 1 (down to ``2**-1009``), with anything of
     versions 2 to 6 (other q2.13 files keep their versions); version 8 holds
-    ``hashed_column_kinds`` (with ``hashed_columns`` 'inferred'), with anything of versions
-    2 to 7 (q2.13 scales below 1 too).
+    ``hashed_column_kinds`` (with ``hashed_columns`` 'inferred') or ``svmlight_zero_based``,
+    with anything of versions 2 to 7 (q2.13 scales below 1 too).
     A version newer than this sparsereg reads is refused as such, before its
     members are. The dtypes and shapes are checked from the
     headers; the weights are held as float64, and counted so against ``max_bytes``.

@@ -734,6 +734,7 @@ def test_a_newer_files_new_member_is_refused_as_the_newer_version(models):
         "scaler_input",
         "hashed_columns",
         "hashed_column_kinds",
+        "svmlight_zero_based",
     )
     full = dict(arrays, **{key: np.array(0) for key in known})
     refused(saved(full), "format version 99 is newer than this sparsereg reads")
@@ -951,9 +952,17 @@ def _kinds_file(**edits):
 
 
 HOSTILE_KINDS = [
-    (dict(hashed_column_kinds=None), "format version 8 needs hashed_column_kinds"),
+    (
+        dict(hashed_column_kinds=None),
+        "format version 8 needs hashed_column_kinds or svmlight_zero_based",
+    ),
+    (dict(svmlight_zero_based=np.array(False)), "svmlight_zero_based is False"),
+    (
+        dict(svmlight_zero_based=np.array(True)),  # (a model of a hasher reads no SVMlight)
+        "svmlight_zero_based says how the columns of SVMlight files are numbered",
+    ),
     (dict(format_version=np.array(6)), "format version 6 has no hashed_column_kinds"),
-    (dict(hashed_columns=None), "format version 8 needs hashed_columns"),
+    (dict(hashed_columns=None), r"hashed_column_kinds gives kinds .*which it does not hold"),
     (dict(hashed_column_kinds=np.array(["rooms", "number"])), r"shape \(2,\); it must have 2"),
     (dict(hashed_column_kinds=np.array([["rooms", "number", "x"]])), r"has shape \(1, 3\)"),
     (dict(hashed_column_kinds=np.empty((0, 2), dtype=str)), r"has shape \(0, 2\)"),

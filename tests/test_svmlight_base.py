@@ -1,0 +1,86 @@
+"""`sparsereg predict` reads SVMlight files numbered as those the model was trained on.
+
+A model trained with ``train --zero-based`` (scikit-learn's ``dump_svmlight_file`` writes
+indices from 0) was given to ``predict`` without the option: every index was read one column
+to the left of the model's, each row scored on its neighbours' weights, without a word."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import dump_svmlight_file
+
+from sparsereg.cli import main
+from sparsereg.export import load_model
+
+
+def _files(tmp_path):
+    rng = np.random.RandomState(0)
+    X = (rng.rand(600, 6) < 0.5).astype(float)
+    y = (X[:, 1] > 0).astype(float)
+    dump_svmlight_file(X, y, str(tmp_path / "train.svm"), zero_based=True)
+    dump_svmlight_file(X, y, str(tmp_path / "train1.svm"), zero_based=False)
+    # (no row holds column 0: read from 1, the file of index 0 gives no error, only shifts)
+    test = X[X[:, 0] == 0][:50]
+    n = len(test)
+    dump_svmlight_file(test, np.zeros(n), str(tmp_path / "zero.svm"), zero_based=True)
+    dump_svmlight_file(test, np.zeros(n), str(tmp_path / "one.svm"), zero_based=False)
+    return test
+
+
+def _predicted(tmp_path, model, data, *options):
+    out = tmp_path / "p.csv"
+    argv = ["predict", str(model), str(tmp_path / data), "--proba", "--quiet", "--out", str(out)]
+    assert main([*argv, *options]) == 0
+    return pd.read_csv(out)["proba_1"].to_numpy()
+
+
+def test_predict_reads_files_numbered_from_0_for_a_model_trained_on_them(tmp_path):
+    test = _files(tmp_path)
+    model = tmp_path / "m.npz"
+    train = ["train", str(tmp_path / "train.svm"), "--n-features", "6", "--zero-based"]
+    assert main([*train, "--model", str(model), "--quiet"]) == 0
+    with np.load(model) as f:
+        assert int(f["format_version"]) == 8 and bool(f["svmlight_zero_based"])
+    expected = load_model(model).predict_proba(test)[:, 1]
+    np.testing.assert_array_equal(_predicted(tmp_path, model, "zero.svm"), expected)
+    np.testing.assert_array_equal(_predicted(tmp_path, model, "zero.svm", "--zero-based"), expected)
+    # files numbered from 1 for that model: --one-based
+    np.testing.assert_array_equal(_predicted(tmp_path, model, "one.svm", "--one-based"), expected)
+    # the file of a build that did not record it read them from 1: each column shifted
+    with np.load(model) as f:
+        arrays = {k: f[k] for k in f.files if k != "svmlight_zero_based"}
+    np.savez(tmp_path / "v2.npz", **dict(arrays, format_version=np.array(2)))
+    shifted = _predicted(tmp_path, tmp_path / "v2.npz", "zero.svm")
+    assert not np.allclose(shifted, expected)
+
+
+def test_a_model_trained_on_files_numbered_from_1_reads_them_so(tmp_path):
+    test = _files(tmp_path)
+    model = tmp_path / "m.npz"
+    train = ["train", str(tmp_path / "train1.svm"), "--n-features", "6", "--model", str(model)]
+    assert main([*train, "--quiet"]) == 0
+    with np.load(model) as f:  # (nothing recorded: the file of before, version 2)
+        assert "svmlight_zero_based" not in f.files and int(f["format_version"]) == 2
+    expected = load_model(model).predict_proba(test)[:, 1]
+    np.testing.assert_array_equal(_predicted(tmp_path, model, "one.svm"), expected)
+    np.testing.assert_array_equal(_predicted(tmp_path, model, "zero.svm", "--zero-based"), expected)
+
+
+@pytest.mark.parametrize(
+    "argv, match",
+    [
+        (["--zero-based", "--one-based"], "not allowed with argument"),
+        (["--one-based", "--format", "csv"], "--one-based is for SVMlight files"),
+    ],
+)
+def test_one_based_is_a_usage_error_where_it_cannot_apply(tmp_path, capsys, argv, match):
+    _files(tmp_path)
+    model = tmp_path / "m.npz"
+    assert (
+        main(["train", str(tmp_path / "train1.svm"), "--n-features", "6", "--model", str(model)])
+        == 0
+    )
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:
+        main(["predict", str(model), str(tmp_path / "one.svm"), *argv])
+    assert exit_info.value.code == 2 and match in capsys.readouterr().err
