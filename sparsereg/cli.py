@@ -372,8 +372,9 @@ def _parser():
         type=_names,
         action="extend",
         metavar="A,B,...",
-        help="columns read as text whatever their values (default: as pandas reads them, "
-        "their kind decided by the first file's first rows; repeatable)",
+        help="CSV columns read as text whatever their values (default: as pandas reads them, "
+        "their kind decided by the first file whose first rows hold a value; a Parquet "
+        "column is read by its type; repeatable)",
     )
     hashing.add_argument(
         "--n-features",
@@ -939,6 +940,11 @@ def _model(args, fmt, delimiter):
             "buckets would not be used; add it to --features or to a --cross."
         )
     for name in args.text or ():
+        if name in labels:
+            what = "the target" if name == args.target else "the weight column"
+            raise UsageError(f"--text {name}: the column is {what}, not a feature.")
+        if name not in header:
+            raise ValueError(f"{args.data[0]}: no column {name!r}; its columns are {header[:30]}.")
         if name in buckets:
             raise UsageError(f"--text {name}: the column is bucketed (--bucket), so read as such.")
         if name not in used:
@@ -1044,6 +1050,8 @@ def _train(args):
             reader_options=_reader_options(args, fmt, delimiter),
         )
     except ValueError as exc:
+        if "as column_kinds says" in str(exc):  # (--text gave them)
+            raise ValueError(str(exc).replace("as column_kinds says", "as --text says")) from exc
         hint = (
             _text_target_hint(args, final, exc)
             or _first_file_columns_hint(args, exc)
@@ -1166,7 +1174,7 @@ def _text_column_hint(exc):
     found = re.search(
         r"column '(.*?)' \((?:numbers|True or False) in the (?:file's )?first rows", str(exc)
     )
-    if found is None:
+    if found is None or "," in found.group(1):  # (--text would read two names)
         return None
     return (
         f"; --text {found.group(1)} reads the column as text whatever its values, and "
@@ -1191,7 +1199,6 @@ def _reader_options(args, fmt, delimiter):
 # ---------------------------------------------------------------- predict
 def _predict(args):
     from .stream._model import columns_to_read
-    from .stream._readers import open_source
 
     model = _load_model(args.model, args.data)
     fmt, delimiter = _reading(args)
@@ -1206,7 +1213,7 @@ def _predict(args):
         else {}
     )
     options["delimiter"] = delimiter
-    source = open_source(
+    source = _open_for_model(
         _data(args, model.n_features_in_),
         format=fmt,
         target=None,
@@ -1218,7 +1225,6 @@ def _predict(args):
         column_kinds=_column_kinds(model, fmt),
         **options,
     )
-    source._given_kinds_said = "when the model was trained"
     if args.proba and model.proba is None:
         raise UsageError(f"--proba: this {model.source} model has no probabilities.")
     # a numeric target is read as float64: labels 0.0 and 1.0 are written 0 and 1
@@ -1277,6 +1283,22 @@ def _predict(args):
     return 0
 
 
+def _open_for_model(data, **options):
+    """``open_source`` of files read for a model whose column kinds it may give: a message
+    says they are the model's."""
+    from .stream._readers import open_source
+
+    said = "when the model was trained"
+    try:
+        source = open_source(data, **options)
+    except ValueError as exc:  # (a Parquet column of the other type, refused as it is opened)
+        if "as column_kinds says" not in str(exc):
+            raise
+        raise ValueError(str(exc).replace("as column_kinds says", said)) from None
+    source._given_kinds_said = said
+    return source
+
+
 def _column_kinds(model, fmt):
     """The kinds the model's columns were read as in training (None: not recorded, a model
     of format version 6-7 or of another tool), which files are read with for it."""
@@ -1330,7 +1352,6 @@ def _named_columns(model, paths, fmt, delimiter, columns, max_rows, zero_based=F
     """Readable cells of each column, from the first ``max_rows`` rows of the files."""
     from .crosses import FeatureCrossHasher
     from .stream._model import columns_to_read
-    from .stream._readers import open_source
     from .weights import name_columns
 
     hasher = model.transformers[0] if model.transformers else None
@@ -1342,7 +1363,7 @@ def _named_columns(model, paths, fmt, delimiter, columns, max_rows, zero_based=F
     numeric, inferred, categorical = columns_to_read(
         model.transformers, inferred=model._hashed_columns == "inferred"
     )
-    source = open_source(
+    source = _open_for_model(
         list(paths),
         format=fmt,
         target=None,
@@ -1358,7 +1379,6 @@ def _named_columns(model, paths, fmt, delimiter, columns, max_rows, zero_based=F
             else {}
         ),
     )
-    source._given_kinds_said = "when the model was trained"
 
     def batches():
         seen = 0

@@ -1128,13 +1128,16 @@ def _checked_column_kinds(column_kinds, hashed_columns, transformers):
             "buckets, but the model's first transformer is not one."
         )
     _, inferred, _ = columns_to_read(transformers)
-    if isinstance(column_kinds, np.ndarray):  # a file's (name, kind) rows, checked as arrays
-        most = _MAX_KINDS if inferred is None else len(inferred)
-        if len(column_kinds) > most:
-            raise ValueError(
-                f"model file: hashed_column_kinds names {len(column_kinds):,} columns; its "
-                f"FeatureCrossHasher reads at most {most:,} as pandas reads them."
-            )
+    # (a file's (name, kind) rows are bounded before they become Python objects)
+    most = _MAX_KINDS if inferred is None else len(inferred)
+    if len(column_kinds) > most:
+        given = "model file: hashed_column_kinds" if isinstance(column_kinds, np.ndarray) else ""
+        raise ValueError(
+            f"{given or 'column kinds'} name {len(column_kinds):,} columns; the "
+            f"FeatureCrossHasher first reads at most {most:,} as pandas reads them (hashing "
+            f"every column, kinds of {_MAX_KINDS:,})."
+        )
+    if isinstance(column_kinds, np.ndarray):
         column_kinds = dict(column_kinds.tolist())
     for name, kind in column_kinds.items():
         if not isinstance(name, str):

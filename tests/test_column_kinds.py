@@ -358,3 +358,68 @@ def test_a_model_trained_on_some_columns_as_text_exports_them_so(tmp_path):
     np.testing.assert_array_equal(
         pd.read_csv(out)["proba_1"], model.predict_proba(as_trained)[:, 1]
     )
+
+
+def test_predict_says_a_parquet_column_of_the_other_type_is_the_models(tmp_path, capsys):
+    paths = _frames(
+        tmp_path,
+        a=pd.DataFrame({"id": [1, 2] * 50, "y": [0, 1] * 50}),
+        b_pq=pd.DataFrame({"id": ["A7", "2"]}),
+    )
+    model = str(tmp_path / "m.npz")
+    assert main(["train", str(paths["a"]), "--target", "y", "--model", model, "--quiet"]) == 0
+    assert main(["predict", model, str(paths["b_pq"]), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "column 'id' holds text (of type large_string), but it was read as numbers when " in err
+    # --text reads CSV columns as text; a Parquet column of numbers is refused, named so
+    numbers = _frames(tmp_path, c_pq=pd.DataFrame({"id": [1, 2] * 50, "y": [0, 1] * 50}))
+    train = ["train", str(numbers["c_pq"]), "--target", "y", "--model", model, "--text", "id"]
+    assert main([*train, "--quiet"]) == 1
+    assert "holds numbers (of type int64), but it was read as text as --text says" in (
+        capsys.readouterr().err
+    )
+
+
+def test_export_bounds_the_kinds_of_a_hasher_of_every_column():
+    frame = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})
+    hasher = FeatureCrossHasher(n_features=2**8)  # (crosses=None: every column, unnamed)
+    pipe = make_pipeline(hasher, SparseFTRLClassifier(random_state=0)).fit(frame, [0, 1])
+    kinds = {f"c{k}": "number" for k in range(2**16 + 1)}
+    with pytest.raises(ValueError, match="column kinds name 65,537 columns; the Feature"):
+        export_model(pipe, hashed_columns=kinds)
+    export_model(pipe, hashed_columns={"a": "number", "b": "text"})  # (any names: unknown)
+
+
+def test_parquet_statistics_decide_by_each_flat_column_and_are_checked(tmp_path, monkeypatch):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from sparsereg.stream import _arrow_source
+
+    # a flat column "a.b" beside a struct a{b} of no value: the same dotted path; the flat
+    # one was judged by the struct's statistics (no value), read as text beside later numbers
+    table = pa.table(
+        {
+            "y": [0, 1, 0],
+            "a.b": ["94110", "94111", "x"],
+            "a": pa.array([None, None, None], pa.struct([("b", pa.int64())])),
+        }
+    )
+    pq.write_table(table, tmp_path / "one.parquet")
+    pq.write_table(pa.table({"y": [1, 0], "a.b": [94112, 3]}), tmp_path / "two.parquet")
+    files = [tmp_path / "one.parquet", tmp_path / "two.parquet"]
+    with pytest.raises(ValueError, match=r"two\.parquet: column 'a\.b' holds numbers"):
+        _read(files, inferred=["a.b"])
+    # a file of no row decides nothing
+    pq.write_table(
+        pa.table({"y": pa.array([], pa.int64()), "a.b": pa.array([], pa.string())}),
+        tmp_path / "zero.parquet",
+    )
+    source, X = _read([tmp_path / "zero.parquet", files[1]], inferred=["a.b"])
+    assert source.column_kinds == {"a.b": "number"}
+    # statistics that say no value where there are values: the values are refused as read
+    monkeypatch.setattr(
+        _arrow_source._ArrowSource, "_parquet_all_missing", lambda self, i, names: set(names)
+    )
+    with pytest.raises(ValueError, match="holds values its statistics say it does not"):
+        _read([files[1], files[0]], inferred=["a.b"], column_kinds={"a.b": "number"})

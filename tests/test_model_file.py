@@ -942,7 +942,7 @@ def test_many_column_kinds_are_refused_before_they_become_python_objects():
     names = np.array([f"c{i}" for i in range(n)])  # (short: a Python str is ~50 bytes)
     table = np.stack([names, np.full(n, "text")], axis=1)
     file = _kinds_file(hashed_column_kinds=table)
-    peak = peak_bytes(lambda: refused(file, "names 500,000 columns; its FeatureCrossHasher"))
+    peak = peak_bytes(lambda: refused(file, "name 500,000 columns; the FeatureCrossHasher first"))
     assert peak < 3 * table.nbytes
 
 

@@ -372,6 +372,13 @@ def _without_invalid_text(pa, pc, column):
     return (pc.dictionary_encode(text) if dictionary else text), rows
 
 
+def _leaves(kind):
+    """The Parquet leaf columns of an Arrow type: 1 for a flat one."""
+    if kind.num_fields == 0:
+        return 1
+    return sum(_leaves(kind.field(k).type) for k in range(kind.num_fields))
+
+
 def _first_line_end(head, delimiter):
     """How pyarrow's CSV lexer (quoting on, no escape character, newlines in values) reads the
     first line of `head` (bytes): "end" if it ends within them, "quoted" if they end inside a
@@ -1015,26 +1022,59 @@ class _ArrowSource(Source):
 
     def _parquet_all_missing(self, i, names):
         """The columns among ``names`` of Parquet file i whose every value is missing, as its
-        row groups' statistics say (a column without them is taken to hold values)."""
+        row groups' statistics say (a column without them is taken to hold values; a file of
+        no row, every one). Statistics can lie: such a column's values are checked as read
+        (`_check_undecided`)."""
         import pyarrow.parquet as pq
 
         with self._errors(i):
             meta = pq.ParquetFile(self.files[i]).metadata
-        index = {meta.schema.column(j).path: j for j in range(meta.num_columns)}
+        if meta.num_rows == 0:
+            return set(names)
+        # each flat top-level column's leaf: a dotted path names a struct's member too
+        index, leaf = {}, 0
+        for field in self._parquet_schema(i):
+            if field.type.num_fields == 0:
+                index[field.name] = leaf
+            leaf += _leaves(field.type)
         empty = set()
         for name in names:
             j = index.get(name)
             if j is None:  # (not a flat column: refused when read)
                 continue
-            groups = [meta.row_group(g).column(j) for g in range(meta.num_row_groups)]
             if all(
-                c.statistics is not None
+                (c := meta.row_group(g).column(j)).statistics is not None
                 and c.statistics.has_null_count
                 and c.statistics.null_count == c.num_values
-                for c in groups
+                for g in range(meta.num_row_groups)
             ):
                 empty.add(name)
         return empty
+
+    def _check_undecided(self, i, name, column):
+        """Refuse a Parquet column that its statistics said holds no value, of the other type
+        than its kept kind, if it holds one (it was read by its type)."""
+        kept = self.column_kinds.get(name)
+        if kept is None or column.null_count == len(column):
+            return
+        pa = _import_pyarrow()
+        kind = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
+        text = not any(
+            is_(kind)
+            for is_ in (
+                pa.types.is_integer,
+                pa.types.is_floating,
+                pa.types.is_decimal,
+                pa.types.is_boolean,
+                pa.types.is_null,
+            )
+        )
+        if text != (kept == "text"):
+            raise ValueError(
+                f"{self.files[i]}: column {name!r} holds values its statistics say it does not "
+                f"(of type {column.type}), but it was read as {_KIND_WORDS[kept]} "
+                f"{self._decided_where(name)}; write it with the type it had there."
+            )
 
     def _parquet_schema(self, i):
         if i not in self._schemas:
@@ -1414,6 +1454,8 @@ class _ArrowSource(Source):
             if pa.types.is_dictionary(column.type) and column.num_chunks > 1:
                 column = column.unify_dictionaries()  # one dictionary for the chunk
             column = column.combine_chunks()
+            if self.format == "parquet" and name in self._undecided.get(i, ()):
+                self._check_undecided(i, name, column)
             if name in categorical:
                 if name in self._inferred_text.get(i, ()) and self.format == "csv":
                     column = _nulls_spelled(pa, pc, column)

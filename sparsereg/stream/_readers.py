@@ -214,8 +214,9 @@ def open_source(
         and 0, which the hasher hashes as pandas' bools, when they are all True or False in
         any case (true, TRUE, tRUE...) or missing; one at least a value either way; else as
         text, pandas' spellings of missing ("NA", "null", "nan"...) missing. Unlike pandas
-        still: a CSV column with no value in its first rows is read as text (read_csv: as
-        float64 if all its values are numbers); a later value that does not fit a column
+        still: a CSV column with no value in its first rows is read as text, unless another
+        file's first rows decide its kind (read_csv: as float64 if all its values are
+        numbers); a later value that does not fit a column
         read as numbers or bools makes its row bad (name the column in `categorical` to read
         it as text, "NA" then text), where read_csv reads the column as text, or in a file of
         more than 262,144 rows as numbers and str mixed, with a DtypeWarning; CSV integers
@@ -237,9 +238,9 @@ def open_source(
         ``"94110"``); a later Parquet file whose column is of the other type (text, or
         numbers and bools) is refused.
     column_kinds : dict of str to {"number", "bool", "text"}, default=None
-        Kinds of `inferred` columns decided before: read so in every file instead of as its
-        first rows would decide, a value that does not fit making its row bad (a Parquet
-        column of the other type refused). ``sparsereg predict`` passes the kinds recorded in
+        Kinds of `inferred` columns decided before: read so in every CSV file instead of as
+        its first rows would decide, a value that does not fit making its row bad (a Parquet
+        column, read by its type, is refused if of the other type). ``sparsereg predict`` passes the kinds recorded in
         the model (:func:`~sparsereg.export_model`'s ``hashed_columns``), so that a
         file whose column of numbers holds a stray text value is not read as text, which
         would give every row a prediction without that column. Files (CSV, Parquet) only.
