@@ -944,7 +944,10 @@ def _model(args, fmt, delimiter):
             what = "the target" if name == args.target else "the weight column"
             raise UsageError(f"--text {name}: the column is {what}, not a feature.")
         if name not in header:
-            raise ValueError(f"{args.data[0]}: no column {name!r}; its columns are {header[:30]}.")
+            raise ValueError(
+                f"--text {name}: {args.data[0]} has no column {name!r}; its columns are "
+                f"{header[:30]}."
+            )
         if name in buckets:
             raise UsageError(f"--text {name}: the column is bucketed (--bucket), so read as such.")
         if name not in used:
@@ -1202,8 +1205,16 @@ def _predict(args):
 
     model = _load_model(args.model, args.data)
     fmt, delimiter = _reading(args)
-    if args.zero_based is None:  # (the files' base as the model was trained on them)
+    # the files' base as the model was trained on them, unless told
+    base_from_model = args.zero_based is None and fmt == "svmlight" and model._svmlight_zero_based
+    if args.zero_based is None:
         args.zero_based = model._svmlight_zero_based
+    if base_from_model and not args.quiet:  # (files numbered from 1 would be read one column off)
+        print(
+            "sparsereg: reading SVMlight indices from 0, as the model was trained "
+            "(--one-based reads files numbered from 1)",
+            file=sys.stderr,
+        )
     numeric, inferred, categorical = columns_to_read(
         model.transformers, inferred=model._hashed_columns == "inferred"
     )
@@ -1252,7 +1263,7 @@ def _predict(args):
         if args.proba:
             header += [f"proba_{c}" for c in (classes.astype(np.int64) if whole else classes)]
         writer.writerow(header)
-        for chunk in source.chunks():
+        for chunk in _one_based_hinted(source.chunks(), base_from_model):
             if chunk.X.shape[0] == 0:
                 continue
             chunk = dataclasses.replace(chunk, X=_in_model_order(model, chunk.X))
@@ -1277,10 +1288,38 @@ def _predict(args):
         skipped = source.bad_rows + not_scored
         print(
             f"{rows:,} predictions written to {args.out if args.out != '-' else 'stdout'}"
-            + (f"; {skipped:,} bad rows skipped" if skipped else ""),
+            + (f"; {skipped:,} bad rows skipped" if skipped else "")
+            + (
+                f" ({_ONE_BASED_HINT})"
+                if base_from_model
+                and any(_TOO_WIDE in example for example in source.bad_row_examples)
+                else ""
+            ),
             file=sys.stderr,
         )
     return 0
+
+
+# scikit-learn's SVMlight reader's words for an index past n_features, and what a file
+# numbered from 1 read from 0 (as a model trained with --zero-based reads it) makes of its last
+_TOO_WIDE = "but input file contains"
+_ONE_BASED_HINT = (
+    "the model was trained on files numbered from 0 (train --zero-based); --one-based reads "
+    "files numbered from 1"
+)
+
+
+def _one_based_hinted(chunks, base_from_model):
+    """The chunks, an index past the model's width said to be maybe a file numbered from 1
+    when the files are read from 0 for a model trained so."""
+    try:
+        yield from chunks
+    except ValueError as exc:
+        if not base_from_model or _TOO_WIDE not in str(exc):
+            raise
+        raise ValueError(f"{str(exc).rstrip('.')}; {_ONE_BASED_HINT}.") from exc
+    finally:
+        chunks.close()
 
 
 def _open_for_model(data, **options):

@@ -1128,14 +1128,16 @@ def _checked_column_kinds(column_kinds, hashed_columns, transformers):
             "buckets, but the model's first transformer is not one."
         )
     _, inferred, _ = columns_to_read(transformers)
-    # (a file's (name, kind) rows are bounded before they become Python objects)
+    # (a file's (name, kind) rows are bounded before they become Python objects; a dict
+    # naming a column the hasher does not read is refused by name below)
     most = _MAX_KINDS if inferred is None else len(inferred)
-    if len(column_kinds) > most:
-        given = "model file: hashed_column_kinds" if isinstance(column_kinds, np.ndarray) else ""
+    from_file = isinstance(column_kinds, np.ndarray)
+    if len(column_kinds) > most and (from_file or inferred is None):
+        given = "model file: hashed_column_kinds names" if from_file else "column kinds name"
+        every = " (it hashes every column)" if inferred is None else ""
         raise ValueError(
-            f"{given or 'column kinds'} name {len(column_kinds):,} columns; the "
-            f"FeatureCrossHasher first reads at most {most:,} as pandas reads them (hashing "
-            f"every column, kinds of {_MAX_KINDS:,})."
+            f"{given} {len(column_kinds):,} columns; the FeatureCrossHasher first reads at "
+            f"most {most:,} as pandas reads them{every}."
         )
     if isinstance(column_kinds, np.ndarray):
         column_kinds = dict(column_kinds.tolist())

@@ -257,6 +257,7 @@ def test_train_reads_a_column_given_with_text_as_text_and_predict_so(tmp_path, c
     [
         (["--text", "lat", "--bucket", "lat=0.5"], "--text lat: the column is bucketed"),
         (["--features", "lat", "--text", "city"], "--text city: the column is in no --features"),
+        (["--text", "y"], "--text y: the column is the target, not a feature."),
     ],
 )
 def test_text_names_a_column_hashed_without_buckets(tmp_path, capsys, extra, match):
@@ -266,6 +267,9 @@ def test_text_names_a_column_hashed_without_buckets(tmp_path, capsys, extra, mat
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
     assert exit_info.value.code == 2 and match in capsys.readouterr().err
+    argv = ["train", str(path), "--target", "y", "--model", str(tmp_path / "m.npz")]
+    assert main([*argv, "--text", "nope"]) == 1  # (an error of the data, not of usage)
+    assert "--text nope: " in capsys.readouterr().err
     svm = tmp_path / "a.svm"
     svm.write_text("1 1:1\n")
     with pytest.raises(SystemExit):
@@ -401,6 +405,8 @@ def test_parquet_statistics_decide_by_each_flat_column_and_are_checked(tmp_path,
     table = pa.table(
         {
             "y": [0, 1, 0],
+            # (two leaves before "a.b", of no value: counted as one, "a.b" was judged by one)
+            "s": pa.array([None] * 3, pa.struct([("p", pa.int64()), ("q", pa.int64())])),
             "a.b": ["94110", "94111", "x"],
             "a": pa.array([None, None, None], pa.struct([("b", pa.int64())])),
         }

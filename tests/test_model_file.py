@@ -942,7 +942,7 @@ def test_many_column_kinds_are_refused_before_they_become_python_objects():
     names = np.array([f"c{i}" for i in range(n)])  # (short: a Python str is ~50 bytes)
     table = np.stack([names, np.full(n, "text")], axis=1)
     file = _kinds_file(hashed_column_kinds=table)
-    peak = peak_bytes(lambda: refused(file, "name 500,000 columns; the FeatureCrossHasher first"))
+    peak = peak_bytes(lambda: refused(file, "names 500,000 columns; the FeatureCrossHasher first"))
     assert peak < 3 * table.nbytes
 
 
@@ -984,6 +984,25 @@ HOSTILE_KINDS = [
 @pytest.mark.parametrize("edits, match", HOSTILE_KINDS)
 def test_column_kinds_that_save_would_not_write_are_refused(edits, match):
     refused(_kinds_file(**edits), match)
+
+
+@pytest.mark.parametrize("version", [2, 3, 5, 7])
+def test_svmlight_zero_based_is_format_version_8s_only(models, version):
+    arrays = dict(arrays_of(models["binary"]), svmlight_zero_based=np.array(True))
+    assert int(arrays["format_version"]) == 2
+    load_model(saved(dict(arrays, format_version=np.array(8))))  # (a model of no transformer)
+    edited = dict(arrays, format_version=np.array(version))
+    if version == 3:
+        edited.update(coef_data=arrays["coef_data"].astype(np.float16), weights_format="float16")
+    if version == 5:
+        edited.update(scaler_input=np.array(True))
+    if version == 7:
+        edited.update(
+            coef_data=np.zeros(arrays["coef_data"].shape, np.int16),
+            weights_format="q2.13",
+            weights_scale=np.array([0.5]),
+        )
+    refused(saved(edited), f"format version {version} has no svmlight_zero_based")
 
 
 @pytest.mark.parametrize("name", ["binary", "text"])

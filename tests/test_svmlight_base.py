@@ -84,3 +84,40 @@ def test_one_based_is_a_usage_error_where_it_cannot_apply(tmp_path, capsys, argv
     with pytest.raises(SystemExit) as exit_info:
         main(["predict", str(model), str(tmp_path / "one.svm"), *argv])
     assert exit_info.value.code == 2 and match in capsys.readouterr().err
+
+
+def test_predict_says_it_reads_from_0_and_what_a_file_numbered_from_1_gives(
+    tmp_path, capsys, monkeypatch
+):
+    import io
+    import sys
+
+    test = _files(tmp_path)
+    model = tmp_path / "m.npz"
+    train = ["train", str(tmp_path / "train.svm"), "--n-features", "6", "--zero-based"]
+    assert main([*train, "--model", str(model), "--quiet"]) == 0
+    expected = load_model(model).predict_proba(test)[:, 1]
+    out = tmp_path / "p.csv"
+    capsys.readouterr()
+    assert main(["predict", str(model), str(tmp_path / "zero.svm"), "--out", str(out)]) == 0
+    assert "reading SVMlight indices from 0, as the model was trained" in capsys.readouterr().err
+    # standard input is read from 0 too
+    piped = io.TextIOWrapper(io.BufferedReader(io.BytesIO((tmp_path / "zero.svm").read_bytes())))
+    monkeypatch.setattr(sys, "stdin", piped)
+    argv = ["predict", str(model), "-", "--format", "svmlight", "--proba", "--quiet"]
+    assert main([*argv, "--out", str(out)]) == 0
+    np.testing.assert_array_equal(pd.read_csv(out)["proba_1"], expected)
+    # a file numbered from 1 whose last column is used: its index 6 is past the width
+    rows = np.ones((3, 6))
+    dump_svmlight_file(rows, np.zeros(3), str(tmp_path / "wide.svm"), zero_based=False)
+    argv = ["predict", str(model), str(tmp_path / "wide.svm"), "--out", str(out)]
+    assert main(argv) == 1
+    assert (
+        "line 1: n_features was set to 6, but input file contains 7 features; the model "
+        + ("was trained on files numbered from 0 (train --zero-based); --one-based reads")
+        in capsys.readouterr().err
+    )
+    assert main([*argv, "--skip-bad-rows"]) == 0
+    assert "3 bad rows skipped (the model was trained on files numbered from 0" in (
+        capsys.readouterr().err
+    )
