@@ -250,13 +250,15 @@ def test_a_dense_x_is_not_copied_while_training(order):
     X = np.asarray(rng.normal(size=(17_000, 8)), order=order)
     y = X @ rng.normal(size=8)
     est = SparseFTRLRegressor(max_iter=2, tol=None, random_state=0).fit(X[:100], y[:100])
-    tracemalloc.start()
-    try:
-        est.fit(X, y)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert peak < X.nbytes / 2, (peak, X.nbytes)
+    peaks = []
+    for _ in range(2):  # (a copy shows in each fit; another thread's allocation, once: 4.2 MB)
+        tracemalloc.start()
+        try:
+            est.fit(X, y)
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+    assert min(peaks) < X.nbytes / 2, (peaks, X.nbytes)
     assert_same_state(
         est, SparseFTRLRegressor(max_iter=2, tol=None, random_state=0).fit(sp.csr_matrix(X), y)
     )
