@@ -1073,9 +1073,9 @@ def _train(args):
         weights=args.weights,
         random_state=args.seed,
         hashed_columns=history.column_kinds or "inferred",
+        # (predict reads SVMlight files so unless told: their columns are the model's)
+        svmlight_zero_based=fmt == "svmlight" and args.zero_based,
     )
-    # (predict reads SVMlight files so unless told: their columns are the model's)
-    exported._svmlight_zero_based = fmt == "svmlight" and args.zero_based
     with atomic_file(args.model) as f:
         exported.save(f)
     nonzero = int(exported.coef_.nnz)
@@ -1205,14 +1205,20 @@ def _predict(args):
 
     model = _load_model(args.model, args.data)
     fmt, delimiter = _reading(args)
+    _check_format_fits(model, fmt)
     # the files' base as the model was trained on them, unless told
-    base_from_model = args.zero_based is None and fmt == "svmlight" and model._svmlight_zero_based
+    given_base = args.zero_based is not None
+    base_from_model = not given_base and fmt == "svmlight" and model._svmlight_zero_based
     if args.zero_based is None:
         args.zero_based = model._svmlight_zero_based
-    if base_from_model and not args.quiet:  # (files numbered from 1 would be read one column off)
+    if fmt == "svmlight" and not args.quiet and not given_base:
+        # (a file numbered otherwise than the model's columns is read one column off)
         print(
             "sparsereg: reading SVMlight indices from 0, as the model was trained "
-            "(--one-based reads files numbered from 1)",
+            "(--one-based reads files numbered from 1)"
+            if base_from_model
+            else "sparsereg: reading SVMlight indices from 1, LIBSVM's numbering (--zero-based "
+            "reads files numbered from 0, as scikit-learn's dump_svmlight_file writes them)",
             file=sys.stderr,
         )
     numeric, inferred, categorical = columns_to_read(
@@ -1320,6 +1326,21 @@ def _one_based_hinted(chunks, base_from_model):
         raise ValueError(f"{str(exc).rstrip('.')}; {_ONE_BASED_HINT}.") from exc
     finally:
         chunks.close()
+
+
+def _check_format_fits(model, fmt):
+    """Refuse files of a format the model does not read: SVMlight rows for a model whose
+    first step hashes named columns, CSV or Parquet for one that reads numbered columns."""
+    if fmt == "svmlight" and model.transformers:
+        raise UsageError(
+            f"DATA are SVMlight rows, but the model reads the columns of CSV or Parquet files "
+            f"(its first step is a {model._transformer_specs[0]['class']}): give such files."
+        )
+    if fmt != "svmlight" and not model.transformers and model.feature_names_in_ is None:
+        raise UsageError(
+            f"DATA are {fmt.upper()} files, but the model reads numbered columns, as of "
+            "SVMlight rows (it hashes no column and names none): give SVMlight files."
+        )
 
 
 def _open_for_model(data, **options):

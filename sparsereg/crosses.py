@@ -659,8 +659,10 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         cells : dict of int -> list of str
             For each requested column, the readable cells that hash to it,
             most frequent in X first, e.g. ``"latitude=37°45' x longitude=-122°26'"``
-            (bucketed values print their bucket, see `buckets`). An empty list
-            means no row of X produced that column.
+            (bucketed values print their bucket, see `buckets`). With
+            `alternate_sign`, a cell whose entry is -1 is prefixed with ``-``
+            (``"-device=phone"``: its effect on a score is minus the column's
+            weight). An empty list means no row of X produced that column.
         """
         self._validate_params()
         asked = np.atleast_1d(np.asarray(columns))
@@ -676,11 +678,15 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         _, hashes, skips, labels, _ = self._hash(X)
         found = {int(j): [] for j in asked}
         for h, skip, label in zip(hashes, skips, labels):
-            index, _ = _hashing.column_and_sign(h, self.n_features, alternate_sign=False)
+            index, negative = _hashing.column_and_sign(
+                h, self.n_features, alternate_sign=self.alternate_sign
+            )
             rows = np.flatnonzero(np.isin(index, wanted) & (True if skip is None else ~skip))
             cells, first, counts = np.unique(h[rows], return_index=True, return_counts=True)
             for r, count in zip(rows[first], counts):
                 text = " x ".join(column.describe(name, r) for name, column in label)
+                if self.alternate_sign and negative[r]:  # (it enters its column as -1)
+                    text = "-" + text
                 found[int(index[r])].append((-int(count), text))
         return {j: [text for _, text in sorted(cells)] for j, cells in found.items()}
 

@@ -12,6 +12,7 @@ import io
 import math
 import os
 import pickle
+import sys
 import warnings
 from dataclasses import dataclass
 
@@ -399,6 +400,8 @@ class ExportedLinearModel:
         a dense X of bools, integers or float16 as scikit-learn's ``validate_data`` leaves
         it (:func:`_cast_by_numpy`)."""
         refuse_masked(X, "X", f"the exported {self.source}")
+        if self._column_kinds:
+            _warn_of_other_kinds(X, self._column_kinds)
         for transformer in self.transformers:
             X = transform_raw(transformer, X)
         if not self.transformers:
@@ -1110,6 +1113,52 @@ def _blas_layout(coef):
     return "blas"
 
 
+def _warn_of_other_kinds(X, kinds):
+    """Warn of a DataFrame column that holds numbers where the model was trained on it as
+    text, or text where it was trained on numbers (its hasher hashes 94110 and "94110" apart:
+    every value of the column would miss the model's weights)."""
+    columns = getattr(X, "columns", None)
+    dtypes = getattr(X, "dtypes", None)
+    if columns is None or dtypes is None:
+        return
+    for name, dtype in zip(columns, dtypes):
+        kind = kinds.get(name) if isinstance(name, str) else None
+        if kind is None:
+            continue
+        numbers = getattr(dtype, "kind", "O") in "iufb"
+        if kind == "text" and numbers:
+            held = f"numbers ({dtype})"
+        elif kind != "text" and not numbers and _holds_text(X[name]):
+            held = "text"
+        else:
+            continue
+        warnings.warn(
+            f"X's column {name!r} holds {held}, but the model was trained on it as "
+            f"{'text' if kind == 'text' else 'numbers'} (its kinds, as sparsereg train read "
+            f"the files): its hasher hashes 94110 and '94110' apart, so the column's values "
+            f"miss the model's weights; convert it (pd.read_csv(..., dtype={{{name!r}: "
+            f"{'str' if kind == 'text' else 'float'}}}) or read the file with sparsereg "
+            "predict.",
+            UserWarning,
+            stacklevel=_caller_level(),
+        )
+
+
+def _caller_level():
+    """The ``stacklevel`` of the first caller outside sparsereg (the user's line)."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _holds_text(column):
+    """Whether a column of object, string or category dtype holds a str or bytes."""
+    values = column.cat.categories if hasattr(column, "cat") else column.dropna()
+    return any(isinstance(v, (str, bytes)) for v in values)
+
+
 # the kinds a file may give a FeatureCrossHasher that hashes every column (crosses=None)
 _MAX_KINDS = 2**16
 
@@ -1162,6 +1211,7 @@ def export_model(
     weights: str | None = "float64",
     random_state: int | np.random.RandomState | None = 0,
     hashed_columns: str | dict = "inferred",
+    svmlight_zero_based: bool = False,
 ) -> "ExportedLinearModel":
     """Keep the non-zero weights of a fitted linear model, for inference only.
 
@@ -1232,6 +1282,15 @@ def export_model(
         some of them as text and others as pandas reads them (``reader_options={"categorical":
         [...]}``) is exported faithfully as a dict naming them 'text' and the others by
         their kinds. Unused without such a first step (a dict naming columns is then refused).
+    svmlight_zero_based : bool, default=False
+        Whether the model was trained on SVMlight files numbered from 0 (as scikit-learn's
+        ``dump_svmlight_file`` writes them, read with ``load_svmlight_file(zero_based=True)``
+        or ``open_source(..., zero_based=True)``; ``Source.zero_based`` tells): ``sparsereg
+        predict`` then reads SVMlight files from 0 for it unless given ``--one-based``, where
+        it reads them from 1, LIBSVM's numbering, by default (a file numbered otherwise than
+        the model's columns is read one column off). Recorded in the file (format version 8,
+        ``svmlight_zero_based``); ``sparsereg train --zero-based`` records it. Refused for a
+        model whose first step is a transformer (it reads no SVMlight rows).
 
     Returns
     -------
@@ -1295,6 +1354,8 @@ def export_model(
     True
     """
     weights_format = _quantize.check_choice(weights)
+    if not isinstance(svmlight_zero_based, (bool, np.bool_)):
+        raise TypeError(f"svmlight_zero_based must be a bool, got {svmlight_zero_based!r:.100}.")
     column_kinds = None
     if isinstance(hashed_columns, dict):  # (as pandas reads them, of these kinds)
         column_kinds, hashed_columns = dict(hashed_columns), "inferred"
@@ -1424,6 +1485,7 @@ def export_model(
             else None
         ),
         column_kinds=column_kinds or None,
+        svmlight_zero_based=svmlight_zero_based,
     )
 
 

@@ -130,7 +130,9 @@ def top_weights(model: Any, n: int = 20, X: Any = None) -> Any:  # a pandas Data
         single regressor), ``column`` (the input column of the linear model),
         ``weight``, ``feature`` (readable text: the cells of ``column`` joined by
         ``"; "``, most frequent in ``X`` first, or the column's name when the
-        model was fitted on a DataFrame; None when unknown) and ``cells`` (the list
+        model was fitted on a DataFrame; None when unknown; with the hasher's
+        ``alternate_sign``, a cell that enters the column as -1 is prefixed with
+        ``-``, its effect on scores minus ``weight``) and ``cells`` (the list
         of cells, empty without a hasher and ``X``).
 
     Raises

@@ -962,3 +962,29 @@ def test_decimals_hashed_together_hash_as_each_alone(decimals):
     # float64 fractions of a power of 2 and other fractions as each one's canonical form)
     expected = [_hashing.hash_value(d) for d in decimals]
     assert _hashing.hash_values(decimals).tolist() == expected
+
+
+def test_explain_marks_the_cells_that_enter_their_column_as_minus_one():
+    # with alternate_sign a cell enters its column as +1 or -1: top_weights and `sparsereg
+    # report` showed "device=phone" by a weight of +1.04 whose effect on scores was -1.04
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(
+        {
+            "city": rng.choice(["Oslo", "Rome", "Lima", "Pune", "Kyiv"], 200),
+            "device": rng.choice(["phone", "desk", "tablet"], 200),
+        }
+    )
+    hasher = FeatureCrossHasher(["city", "device"], n_features=2**20, alternate_sign=True)
+    Xt = hasher.fit_transform(frame)
+    columns = np.unique(Xt.indices)
+    Xt = Xt.tocsc()
+    named = hasher.explain(frame, columns)
+    signs = set()
+    for j in columns:
+        (cell,) = named[int(j)]  # (one cell a column: 8 cells in 2**20 columns)
+        entries = Xt[:, [j]].data
+        assert np.all(entries == (-1.0 if cell.startswith("-") else 1.0)), cell
+        signs.add(cell.startswith("-"))
+    assert signs == {True, False}
+    unsigned = FeatureCrossHasher(["city", "device"], n_features=2**20).fit(frame)
+    assert not any(c.startswith("-") for v in unsigned.explain(frame, columns).values() for c in v)

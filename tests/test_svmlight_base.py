@@ -121,3 +121,50 @@ def test_predict_says_it_reads_from_0_and_what_a_file_numbered_from_1_gives(
     assert "3 bad rows skipped (the model was trained on files numbered from 0" in (
         capsys.readouterr().err
     )
+
+
+def test_a_model_exported_from_python_says_how_its_svmlight_files_are_numbered(tmp_path, capsys):
+    # scikit-learn writes SVMlight from 0: a model trained on such a file in Python, exported
+    # without saying so, is read from 1 (LIBSVM's numbering), and predict says so
+    from sklearn.datasets import load_svmlight_file
+
+    from sparsereg import SparseFTRLClassifier, export_model
+
+    test = _files(tmp_path)
+    X, y = load_svmlight_file(str(tmp_path / "train.svm"), n_features=6, zero_based=True)
+    clf = SparseFTRLClassifier(random_state=0).fit(X, y)
+    expected = clf.predict_proba(test)[:, 1]
+    export_model(clf, svmlight_zero_based=True).save(tmp_path / "zero.npz")
+    export_model(clf).save(tmp_path / "plain.npz")
+    capsys.readouterr()
+    np.testing.assert_array_equal(_predicted(tmp_path, tmp_path / "zero.npz", "zero.svm"), expected)
+    out = tmp_path / "p.csv"
+    argv = ["predict", str(tmp_path / "plain.npz"), str(tmp_path / "zero.svm"), "--out", str(out)]
+    assert main(argv) == 0
+    assert "reading SVMlight indices from 1, LIBSVM's numbering (--zero-based reads" in (
+        capsys.readouterr().err
+    )
+    with pytest.raises(TypeError, match="svmlight_zero_based must be a bool"):
+        export_model(clf, svmlight_zero_based="yes")
+
+
+def test_predict_refuses_files_of_a_format_the_model_does_not_read(tmp_path, capsys):
+    # (CSV rows for an SVMlight model: "X holds a value of type str"; SVMlight rows for a
+    # hasher's model: "FeatureCrossHasher needs dense input")
+    _files(tmp_path)
+    svm_model = tmp_path / "s.npz"
+    argv = ["train", str(tmp_path / "train1.svm"), "--n-features", "6", "--quiet"]
+    assert main([*argv, "--model", str(svm_model)]) == 0
+    frame = pd.DataFrame({"city": ["a", "b"] * 20, "y": [0, 1] * 20})
+    frame.to_csv(tmp_path / "a.csv", index=False)
+    csv_model = tmp_path / "c.npz"
+    argv = ["train", str(tmp_path / "a.csv"), "--target", "y", "--quiet"]
+    assert main([*argv, "--model", str(csv_model)]) == 0
+    for model, data, match in [
+        (svm_model, "a.csv", "DATA are CSV files, but the model reads numbered columns"),
+        (csv_model, "one.svm", "DATA are SVMlight rows, but the model reads the columns of"),
+    ]:
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exit_info:
+            main(["predict", str(model), str(tmp_path / data)])
+        assert exit_info.value.code == 2 and match in capsys.readouterr().err
