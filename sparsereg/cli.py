@@ -529,7 +529,8 @@ def _add_reading(parser, predicting=False):
         action="store_true",
         default=None,
         help="SVMlight column indices start at 0 (default: as in the files the model was "
-        "trained on; at 1, as LIBSVM's, unless train had --zero-based)",
+        "trained on; at 1, as LIBSVM's, unless train had --zero-based or the model was "
+        "exported with svmlight_zero_based=True)",
     )
     base.add_argument(
         "--one-based",
@@ -1310,8 +1311,8 @@ def _predict(args):
 # numbered from 1 read from 0 (as a model trained with --zero-based reads it) makes of its last
 _TOO_WIDE = "but input file contains"
 _ONE_BASED_HINT = (
-    "the model was trained on files numbered from 0 (train --zero-based); --one-based reads "
-    "files numbered from 1"
+    "the model was trained on files numbered from 0 (train --zero-based, or "
+    "svmlight_zero_based=True); --one-based reads files numbered from 1"
 )
 
 
@@ -1336,10 +1337,10 @@ def _check_format_fits(model, fmt):
             f"DATA are SVMlight rows, but the model reads the columns of CSV or Parquet files "
             f"(its first step is a {model._transformer_specs[0]['class']}): give such files."
         )
-    if fmt != "svmlight" and not model.transformers and model.feature_names_in_ is None:
+    if fmt != "svmlight" and not model.transformers:  # (the files' columns are read as text)
         raise UsageError(
-            f"DATA are {fmt.upper()} files, but the model reads numbered columns, as of "
-            "SVMlight rows (it hashes no column and names none): give SVMlight files."
+            f"DATA are {fmt.upper()} files, but the model hashes no column: predict reads "
+            "its rows from SVMlight files (score a frame of numbers with load_model in Python)."
         )
 
 

@@ -661,8 +661,8 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
             most frequent in X first, e.g. ``"latitude=37°45' x longitude=-122°26'"``
             (bucketed values print their bucket, see `buckets`). With
             `alternate_sign`, a cell whose entry is -1 is prefixed with ``-``
-            (``"-device=phone"``: its effect on a score is minus the column's
-            weight). An empty list means no row of X produced that column.
+            (``"-device=phone"``, ``"-(city=Rome x device=desk)"``: its effect on
+            a score is minus the column's weight). An empty list means no row of X produced that column.
         """
         self._validate_params()
         asked = np.atleast_1d(np.asarray(columns))
@@ -686,7 +686,7 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
             for r, count in zip(rows[first], counts):
                 text = " x ".join(column.describe(name, r) for name, column in label)
                 if self.alternate_sign and negative[r]:  # (it enters its column as -1)
-                    text = "-" + text
+                    text = f"-({text})" if len(label) > 1 else f"-{text}"
                 found[int(index[r])].append((-int(count), text))
         return {j: [text for _, text in sorted(cells)] for j, cells in found.items()}
 

@@ -1125,19 +1125,16 @@ def _warn_of_other_kinds(X, kinds):
         kind = kinds.get(name) if isinstance(name, str) else None
         if kind is None:
             continue
-        numbers = getattr(dtype, "kind", "O") in "iufb"
-        if kind == "text" and numbers:
-            held = f"numbers ({dtype})"
-        elif kind != "text" and not numbers and _holds_text(X[name]):
-            held = "text"
-        else:
+        held = _values_held(X[name], dtype)
+        if held is None or (held == "text") == (kind == "text"):
             continue
+        trained = "text" if kind == "text" else "True or False" if kind == "bool" else "numbers"
         warnings.warn(
-            f"X's column {name!r} holds {held}, but the model was trained on it as "
-            f"{'text' if kind == 'text' else 'numbers'} (its kinds, as sparsereg train read "
-            f"the files): its hasher hashes 94110 and '94110' apart, so the column's values "
-            f"miss the model's weights; convert it (pd.read_csv(..., dtype={{{name!r}: "
-            f"{'str' if kind == 'text' else 'float'}}}) or read the file with sparsereg "
+            f"X's column {name!r} holds {held} ({dtype}), but the model was trained on it as "
+            f"{trained} (its kinds, as sparsereg train read the files): its hasher hashes "
+            f"94110 and '94110' apart, so the column's values miss the model's weights; "
+            f"convert it (pd.read_csv(..., dtype={{{name!r}: "
+            f"{'str' if kind == 'text' else 'float'}}})) or read the file with sparsereg "
             "predict.",
             UserWarning,
             stacklevel=_caller_level(),
@@ -1153,10 +1150,29 @@ def _caller_level():
     return level
 
 
-def _holds_text(column):
-    """Whether a column of object, string or category dtype holds a str or bytes."""
-    values = column.cat.categories if hasattr(column, "cat") else column.dropna()
-    return any(isinstance(v, (str, bytes)) for v in values)
+def _values_held(column, dtype):
+    """'numbers' or 'text' as a column's values are (categories: their values), None when it
+    holds no value or neither."""
+    import pandas as pd
+
+    if isinstance(dtype, pd.CategoricalDtype):
+        values = column.cat.categories
+        if len(values) == 0:
+            return None
+    elif column.isna().all():
+        return None
+    else:
+        values = column
+    if getattr(values.dtype, "kind", "O") in "iufb":
+        return "numbers"
+    inferred = pd.api.types.infer_dtype(values, skipna=True)
+    if inferred in ("string", "bytes"):
+        return "text"
+    if inferred in ("integer", "floating", "decimal", "boolean", "mixed-integer-float"):
+        return "numbers"
+    if inferred.startswith("mixed") and any(isinstance(v, (str, bytes)) for v in values):
+        return "text"  # (text beside numbers: the text misses the model)
+    return None
 
 
 # the kinds a file may give a FeatureCrossHasher that hashes every column (crosses=None)

@@ -454,5 +454,11 @@ def test_the_exported_model_warns_of_a_frame_column_of_the_other_kind(tmp_path):
         warnings.simplefilter("error")
         exported.predict_proba(as_text)
     # a column trained on as numbers given as text
-    with pytest.warns(UserWarning, match="column 'n' holds text, but the model was trained on"):
+    with pytest.warns(UserWarning, match=r"column 'n' holds text \(str\), but the model was"):
         exported.predict(as_text.astype({"n": str}))
+    # a category of numbers for a column of text warns; a column of no value does not
+    with pytest.warns(UserWarning, match=r"column 'zip' holds numbers \(category\)"):
+        exported.predict(X.astype({"zip": "category"}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        exported.predict(as_text.assign(zip=np.nan))  # (read_csv's float64 of empty cells)

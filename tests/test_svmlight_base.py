@@ -114,7 +114,8 @@ def test_predict_says_it_reads_from_0_and_what_a_file_numbered_from_1_gives(
     assert main(argv) == 1
     assert (
         "line 1: n_features was set to 6, but input file contains 7 features; the model "
-        + ("was trained on files numbered from 0 (train --zero-based); --one-based reads")
+        + "was trained on files numbered from 0 (train --zero-based, or svmlight_zero_based"
+        + "=True); --one-based reads"
         in capsys.readouterr().err
     )
     assert main([*argv, "--skip-bad-rows"]) == 0
@@ -161,7 +162,7 @@ def test_predict_refuses_files_of_a_format_the_model_does_not_read(tmp_path, cap
     argv = ["train", str(tmp_path / "a.csv"), "--target", "y", "--quiet"]
     assert main([*argv, "--model", str(csv_model)]) == 0
     for model, data, match in [
-        (svm_model, "a.csv", "DATA are CSV files, but the model reads numbered columns"),
+        (svm_model, "a.csv", "DATA are CSV files, but the model hashes no column: predict"),
         (csv_model, "one.svm", "DATA are SVMlight rows, but the model reads the columns of"),
     ]:
         capsys.readouterr()
