@@ -1185,7 +1185,7 @@ def _checked_column_kinds(column_kinds, hashed_columns, transformers):
     if column_kinds is None:
         return None
     from .stream._model import columns_to_read
-    from .stream._readers import COLUMN_KINDS
+    from .stream._readers import check_kind_items
 
     if hashed_columns != "inferred":
         raise ValueError(
@@ -1206,18 +1206,11 @@ def _checked_column_kinds(column_kinds, hashed_columns, transformers):
         )
     if isinstance(column_kinds, np.ndarray):
         column_kinds = dict(column_kinds.tolist())
-    for name, kind in column_kinds.items():
-        if not isinstance(name, str):
-            raise TypeError(f"column kinds: column names must be str, got {name!r:.100}.")
-        if not (isinstance(kind, str) and kind in COLUMN_KINDS):
-            raise ValueError(
-                f"column kinds: {name!r:.100} must be one of {COLUMN_KINDS}, got {kind!r:.100}."
-            )
-        if inferred is not None and name not in inferred:
-            raise ValueError(
-                f"column kinds name {name!r:.100}, which the FeatureCrossHasher first does not "
-                "hash without buckets (the columns read as pandas reads them)."
-            )
+    outside = (
+        "which the FeatureCrossHasher first does not hash without buckets (the columns read "
+        "as pandas reads them)."
+    )
+    check_kind_items(column_kinds.items(), inferred, "column kinds", outside)
     return dict(column_kinds)
 
 

@@ -34,6 +34,14 @@ def _frames(tmp_path, **files):
     return paths
 
 
+def _assert_cli_predicts(tmp_path, model, data, proba):
+    """`sparsereg predict MODEL DATA --proba` writes ``proba``'s second column."""
+    out = tmp_path / "p.csv"
+    argv = ["predict", str(model), str(data), "--proba", "--quiet", "--out", str(out)]
+    assert main(argv) == 0
+    np.testing.assert_array_equal(pd.read_csv(out)["proba_1"], proba[:, 1])
+
+
 def _read(paths, **kwargs):
     source = open_source([str(p) for p in paths], target="y", categorical=[], **kwargs)
     chunks = list(source.chunks())
@@ -221,12 +229,8 @@ def test_fit_stream_records_the_kinds_and_a_resumed_run_the_same(tmp_path):
     exported = export_model(model, hashed_columns=history.column_kinds)
     path = tmp_path / "m.npz"
     exported.save(path)
-    out = tmp_path / "p.csv"
-    assert main(["predict", str(path), files[1], "--proba", "--quiet", "--out", str(out)]) == 0
     as_trained = pd.DataFrame({"zip": [94112, 94113] * 50, "city": ["1", "2"] * 50})
-    np.testing.assert_array_equal(
-        pd.read_csv(out)["proba_1"], model.predict_proba(as_trained)[:, 1]
-    )
+    _assert_cli_predicts(tmp_path, path, files[1], model.predict_proba(as_trained))
 
 
 def test_train_reads_a_column_given_with_text_as_text_and_predict_so(tmp_path, capsys):
@@ -358,13 +362,8 @@ def test_a_model_trained_on_some_columns_as_text_exports_them_so(tmp_path):
     assert history.column_kinds == {"zip": "number"}
     kinds = {**history.column_kinds, "city": "text"}
     export_model(model, hashed_columns=kinds).save(tmp_path / "m.npz")
-    out = tmp_path / "p.csv"
-    argv = ["predict", str(tmp_path / "m.npz"), str(path), "--proba", "--quiet", "--out", str(out)]
-    assert main(argv) == 0
     as_trained = pd.DataFrame({"zip": [1, 2] * 50, "city": ["7", "8"] * 50})
-    np.testing.assert_array_equal(
-        pd.read_csv(out)["proba_1"], model.predict_proba(as_trained)[:, 1]
-    )
+    _assert_cli_predicts(tmp_path, tmp_path / "m.npz", path, model.predict_proba(as_trained))
 
 
 def test_predict_says_a_parquet_column_of_the_other_type_is_the_models(tmp_path, capsys):

@@ -975,9 +975,9 @@ HOSTILE_KINDS = [
     ),
     (
         dict(hashed_column_kinds=np.array([["lat", "number"]])),  # (bucketed: read as numbers)
-        "column kinds name 'lat', which the FeatureCrossHasher first does not hash without",
+        "column kinds names 'lat', which the FeatureCrossHasher first does not hash without",
     ),
-    (dict(hashed_column_kinds=np.array([["price", "number"]])), "column kinds name 'price'"),
+    (dict(hashed_column_kinds=np.array([["price", "number"]])), "column kinds names 'price'"),
 ]
 
 
@@ -1019,8 +1019,12 @@ def test_column_kinds_without_a_feature_cross_hasher_first_are_refused(models, n
 @pytest.mark.parametrize(
     "kinds, error, match",
     [
-        ({"lat": "number"}, ValueError, "column kinds name 'lat', which the FeatureCross"),
-        ({"rooms": "int"}, ValueError, r"'rooms' must be one of \('number', 'bool', 'text'\)"),
+        ({"lat": "number"}, ValueError, "column kinds names 'lat', which the FeatureCross"),
+        (
+            {"rooms": "int"},
+            ValueError,
+            r"kinds\['rooms'\] must be one of \('number', 'bool', 'text'\)",
+        ),
         ({"rooms": None}, ValueError, "must be one of"),
         ({1: "number"}, TypeError, "column names must be str, got 1"),
     ],

@@ -130,19 +130,24 @@ def _checked_kinds(column_kinds, inferred):
             "column_kinds must be a dict of column names to 'number', 'bool' or 'text', "
             f"got {type(column_kinds).__name__}."
         )
-    for name, kind in column_kinds.items():
+    outside = "which is not read as pandas reads it (inferred); its kind is that of how it is read."
+    check_kind_items(column_kinds.items(), inferred, "column_kinds", outside)
+    return dict(column_kinds)
+
+
+def check_kind_items(items, inferred, label, outside):
+    """Refuse a (name, kind) pair whose name is no str or not among ``inferred`` (unless
+    None: any name), or whose kind is not one of `COLUMN_KINDS`; ``label`` names the
+    argument, ``outside`` ends the message of a name not inferred."""
+    for name, kind in items:
         if not isinstance(name, str):
-            raise TypeError(f"column_kinds: column names must be str, got {name!r:.100}.")
+            raise TypeError(f"{label}: column names must be str, got {name!r:.100}.")
         if not (isinstance(kind, str) and kind in COLUMN_KINDS):
             raise ValueError(
-                f"column_kinds[{name!r:.100}] must be one of {COLUMN_KINDS}, got {kind!r:.100}."
+                f"{label}[{name!r:.100}] must be one of {COLUMN_KINDS}, got {kind!r:.100}."
             )
         if inferred is not None and name not in inferred:
-            raise ValueError(
-                f"column_kinds names {name!r:.100}, which is not read as pandas reads it "
-                "(inferred); its kind is that of how it is read."
-            )
-    return dict(column_kinds)
+            raise ValueError(f"{label} names {name!r:.100}, {outside}")
 
 
 def open_source(
