@@ -1069,14 +1069,18 @@ def _train(args):
         display.close()
     seconds = time.perf_counter() - start
     # (the kinds the files' columns were read as: predict reads them so, whatever a file holds)
-    exported = export_model(
-        model,
-        weights=args.weights,
+    options = dict(
         random_state=args.seed,
         hashed_columns=history.column_kinds or "inferred",
         # (predict reads SVMlight files so unless told: their columns are the model's)
         svmlight_zero_based=fmt == "svmlight" and args.zero_based,
     )
+    try:
+        exported = export_model(model, weights=args.weights, **options)
+    except ValueError as exc:  # (16 bits that cannot hold the weights: the run is not lost)
+        if args.weights == "float64":
+            raise
+        raise ValueError(_kept_as_float64(args.model, export_model(model, **options), exc)) from exc
     with atomic_file(args.model) as f:
         exported.save(f)
     nonzero = int(exported.coef_.nnz)
@@ -1115,6 +1119,21 @@ def _train(args):
             file=sys.stderr,
         )
     return 0
+
+
+def _kept_as_float64(path, exported, exc):
+    """Write the float64 export beside ``path`` (``m.float64.npz``) when no file is there, and
+    say so after ``exc`` (the 16-bit export's refusal)."""
+    stem = path[: -len(".npz")] if path.endswith(".npz") else path
+    kept = f"{stem}.float64.npz"
+    if os.path.lexists(kept):
+        return f"{str(exc).rstrip('.')}; {kept} exists, so the trained model was not written."
+    with atomic_file(kept) as f:
+        exported.save(f)
+    return (
+        f"{str(exc).rstrip('.')}; the trained model is written with float64 weights to {kept} "
+        "instead (predict reads it)."
+    )
 
 
 def _bad_rows_skipped(history):

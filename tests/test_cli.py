@@ -2067,3 +2067,31 @@ def test_columns_read_as_text_are_those_read_as_pandas_reads_them(hasher, inferr
     assert numeric_as_text == numeric and no_inferred == ()
     # every column not named otherwise (None), or the inferred ones and the text ones
     assert text == (None if inferred is None else [*inferred, *categorical])
+
+
+def test_a_16_bit_export_that_cannot_hold_the_weights_keeps_the_run_as_float64(tmp_path, capsys):
+    # the run was lost: float16 refused weights beyond 65504 after training, and no file
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"c": rng.choice(list("abcdef"), 2000)})
+    frame["big"] = np.where(frame.c == "a", 2e6, 1e6) + rng.normal(size=2000)
+    frame.to_csv(tmp_path / "big.csv", index=False)
+    argv = ["train", str(tmp_path / "big.csv"), "--target", "big", "--loss", "squared_error"]
+    argv += ["--eta0", "1e5", "--quiet"]
+    model = tmp_path / "m.npz"
+    assert main([*argv, "--model", str(model), "--weights", "float16"]) == 1
+    kept = tmp_path / "m.float64.npz"
+    assert f"the trained model is written with float64 weights to {kept} instead" in (
+        capsys.readouterr().err
+    )
+    assert not model.exists()
+    assert main([*argv, "--model", str(tmp_path / "f64.npz")]) == 0  # the same run, float64
+    with np.load(kept) as a, np.load(tmp_path / "f64.npz") as b:
+        assert sorted(a.files) == sorted(b.files)
+        for key in a.files:
+            np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    # a file already there is not written over
+    before = kept.read_bytes()
+    kept.write_bytes(b"mine")
+    assert main([*argv, "--model", str(model), "--weights", "float16"]) == 1
+    assert f"{kept} exists, so the trained model was not written" in capsys.readouterr().err
+    assert kept.read_bytes() == b"mine" and before != b"mine"
