@@ -373,7 +373,8 @@ def svmlight_zero_based(version, value, has_kinds):
 
 def hashed_column_kinds(version, value, hashed_columns=None):
     """The (name, kind) rows of ``hashed_column_kinds``, which a file of format version 8
-    holds (and no other): names not empty nor repeated, kinds of `COLUMN_KINDS`; checked as
+    holds (and no other): names not repeated ('' is a column's name too), kinds of
+    `COLUMN_KINDS`; checked as
     arrays (a Python str per cell would take ~15 times a short name's bytes). (That they are
     columns its FeatureCrossHasher reads as pandas reads them is checked, before they are
     made Python objects, once the transformers are built.)"""
@@ -404,8 +405,6 @@ def hashed_column_kinds(version, value, hashed_columns=None):
             f"model file: hashed_column_kinds gives the column {str(names[k])!r:.200} the kind "
             f"{str(kinds[k])!r:.100}; expected one of {COLUMN_KINDS}."
         )
-    if np.any(names == ""):
-        raise ValueError("model file: hashed_column_kinds names a column ''.")
     unique, counts = np.unique(names, return_counts=True)
     if np.any(counts > 1):
         raise ValueError(

@@ -1358,7 +1358,8 @@ def _check_format_fits(model, fmt):
         )
     if fmt != "svmlight" and not model.transformers:  # (the files' columns are read as text)
         raise UsageError(
-            f"DATA are {fmt.upper()} files, but the model hashes no column: predict reads "
+            f"DATA are {'CSV' if fmt == 'csv' else 'Parquet'} files, but the model hashes no "
+            "column: predict reads "
             "its rows from SVMlight files (score a frame of numbers with load_model in Python)."
         )
 
@@ -1434,6 +1435,7 @@ def _named_columns(model, paths, fmt, delimiter, columns, max_rows, zero_based=F
     from .stream._model import columns_to_read
     from .weights import name_columns
 
+    _check_format_fits(model, fmt)
     hasher = model.transformers[0] if model.transformers else None
     if not isinstance(hasher, FeatureCrossHasher):
         raise UsageError(

@@ -1132,13 +1132,15 @@ def _warn_of_other_kinds(X, kinds):
         warnings.warn(
             f"X's column {name!r} holds {held} ({dtype}), but the model was trained on it as "
             f"{trained} (its kinds, as sparsereg train read the files): its hasher hashes "
-            f"94110 and '94110' apart, so the column's values miss the model's weights; "
-            f"convert it (pd.read_csv(..., dtype={{{name!r}: "
-            f"{'str' if kind == 'text' else 'float'}}})) or read the file with sparsereg "
-            "predict.",
+            f"1 and '1' apart, so the column's values miss the model's weights; convert it "
+            f"(pd.read_csv(..., dtype={{{name!r}: {_DTYPE_OF_KIND[kind]}}})) or read the file "
+            "with sparsereg predict.",
             UserWarning,
             stacklevel=_caller_level(),
         )
+
+
+_DTYPE_OF_KIND = {"text": "str", "number": "float", "bool": "bool"}
 
 
 def _caller_level():
@@ -1211,6 +1213,7 @@ def _checked_column_kinds(column_kinds, hashed_columns, transformers):
         "as pandas reads them)."
     )
     check_kind_items(column_kinds.items(), inferred, "column kinds", outside)
+    refuse_unsaveable_names(list(column_kinds))  # (saved as a NumPy str array)
     return dict(column_kinds)
 
 
@@ -1289,8 +1292,9 @@ def export_model(
         version 2-5, or 7 for q2.13 weights of scales below 1), and ``predict`` reads the
         columns as text. A model trained with
         some of them as text and others as pandas reads them (``reader_options={"categorical":
-        [...]}``) is exported faithfully as a dict naming them 'text' and the others by
-        their kinds. Unused without such a first step (a dict naming columns is then refused).
+        [...]}``) is exported as a dict naming those 'text' and the others by their
+        kinds, but for pandas' spellings of missing ("NA"), which such a column keeps as text
+        and 'text' reads as missing. Unused without such a first step (a dict naming columns is then refused).
     svmlight_zero_based : bool, default=False
         Whether the model was trained on SVMlight files numbered from 0 (as scikit-learn's
         ``dump_svmlight_file`` writes them, read with ``load_svmlight_file(zero_based=True)``

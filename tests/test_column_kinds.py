@@ -350,7 +350,8 @@ def test_parquet_kinds_bools_and_columns_of_no_value(tmp_path):
 def test_a_model_trained_on_some_columns_as_text_exports_them_so(tmp_path):
     # reader_options={"categorical": [...]} reads a column as text, which the history's kinds
     # (of the columns read as pandas reads them) leave out: the dict given to export_model
-    # names it 'text', and predict reads it so
+    # names it 'text', and predict reads it so (values without pandas' spellings of missing:
+    # "NA", which a categorical column keeps as text, 'text' reads as missing, as documented)
     path = tmp_path / "a.csv"
     pd.DataFrame({"zip": [1, 2] * 50, "city": [7, 8] * 50, "y": [0, 1] * 50}).to_csv(
         path, index=False
@@ -461,3 +462,70 @@ def test_the_exported_model_warns_of_a_frame_column_of_the_other_kind(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         exported.predict(as_text.assign(zip=np.nan))  # (read_csv's float64 of empty cells)
+
+
+def test_a_column_named_empty_is_kept_and_a_name_ending_in_nul_refused(tmp_path):
+    # a CSV whose header is ",y": train wrote kinds that load refused ("names a column ''")
+    (tmp_path / "e.csv").write_text(",y\n" + "".join(f"{k % 3},{k % 2}\n" for k in range(60)))
+    model = str(tmp_path / "m.npz")
+    assert main(["train", str(tmp_path / "e.csv"), "--target", "y", "--model", model]) == 0
+    with np.load(model) as f:
+        assert f["hashed_column_kinds"].tolist() == [["", "number"]]
+    rows = pd.DataFrame({"": [k % 3 for k in range(60)]})  # (read_csv: "Unnamed: 0")
+    _assert_cli_predicts(tmp_path, model, tmp_path / "e.csv", load_model(model).predict_proba(rows))
+    # (NumPy's str arrays drop a trailing NUL: "a\0" would load as "a")
+    frame = pd.DataFrame({"a\0": [1, 2], "b": ["x", "y"]})
+    hasher = FeatureCrossHasher(n_features=2**8)
+    pipe = make_pipeline(hasher, SparseFTRLClassifier(random_state=0)).fit(frame, [0, 1])
+    with pytest.raises(ValueError, match="ends with a NUL character"):
+        export_model(pipe, hashed_columns={"a\0": "number"})
+
+
+def test_a_model_without_kinds_reads_later_files_with_the_first_files_kinds(tmp_path, capsys):
+    # a model of format version 6 (no kinds): predict reads its files as a stream does, the
+    # first file whose first rows hold a value deciding a column's kind for the later ones
+    paths = _frames(
+        tmp_path,
+        a=pd.DataFrame({"zip": [94110, 94111] * 50, "y": [0, 1] * 50}),
+        b=pd.DataFrame({"zip": ["unknown", 94111]}),
+    )
+    model = tmp_path / "m.npz"
+    argv = ["train", str(paths["a"]), "--target", "y", "--model", str(model), "--quiet"]
+    assert main(argv) == 0
+    with np.load(model) as f:
+        arrays = {k: f[k] for k in f.files if k != "hashed_column_kinds"}
+    np.savez(tmp_path / "v6.npz", **dict(arrays, format_version=np.array(6)))
+    predict = ["predict", str(tmp_path / "v6.npz"), "--quiet", "--out", str(tmp_path / "p.csv")]
+    assert main([*predict, str(paths["b"])]) == 0  # (alone: its zip read as text)
+    assert main([*predict, str(paths["a"]), str(paths["b"])]) == 1
+    assert "b.csv: row 1: column 'zip' (numbers in the first rows of " in capsys.readouterr().err
+
+
+def test_report_refuses_svmlight_rows_for_a_hashers_model(tmp_path, capsys):
+    paths = _frames(tmp_path, a=pd.DataFrame({"zip": [1, 2] * 20, "y": [0, 1] * 20}))
+    model = str(tmp_path / "m.npz")
+    assert main(["train", str(paths["a"]), "--target", "y", "--model", model, "--quiet"]) == 0
+    (tmp_path / "r.svm").write_text("0 1:1\n")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["report", model, str(tmp_path / "r.svm")])
+    assert exit_info.value.code == 2
+    assert "DATA are SVMlight rows, but the model reads the columns of" in capsys.readouterr().err
+
+
+def test_parquet_float32_and_timestamps_are_other_values_than_the_csvs(tmp_path):
+    # (the README: such a Parquet file does not train the CSV's model)
+    frame = pd.DataFrame(
+        {
+            "rating": np.array([0.1, 0.3], dtype=np.float32),
+            "day": pd.to_datetime(["2024-01-04", "2024-01-05"]),
+            "y": [0, 1],
+        }
+    )
+    paths = _frames(tmp_path, a=frame, a_pq=frame)
+    for column in ("rating", "day"):
+        X = {
+            name: _read([path], inferred=["rating", "day"])[1][[column]]
+            for name, path in paths.items()
+        }
+        h = FeatureCrossHasher([column], n_features=2**16).fit(X["a"])
+        assert (h.transform(X["a"]) != h.transform(X["a_pq"])).nnz > 0, column

@@ -968,7 +968,10 @@ HOSTILE_KINDS = [
     (dict(hashed_column_kinds=np.empty((0, 2), dtype=str)), r"has shape \(0, 2\)"),
     (dict(hashed_column_kinds=np.array([[1, 2]])), "hashed_column_kinds has dtype int64"),
     (dict(hashed_column_kinds=np.array([["rooms", "Number"]])), "kind 'Number'; expected"),
-    (dict(hashed_column_kinds=np.array([["", "text"]])), "names a column ''"),
+    (  # ('' is a name: not one of this hasher's)
+        dict(hashed_column_kinds=np.array([["", "text"]])),
+        "column kinds names '', which the FeatureCrossHasher",
+    ),
     (
         dict(hashed_column_kinds=np.array([["rooms", "number"], ["rooms", "text"]])),
         "names the column 'rooms' twice",

@@ -923,11 +923,12 @@ class _ArrowSource(Source):
             if self.format == "parquet":
                 if own is None:  # (a column of no value, read as numbers: every one missing)
                     continue
+                there = "it had there" if self._kind_origin.get(name) else "of that kind"
                 raise ValueError(
                     f"{self.files[i]}: column {name!r} holds {_KIND_WORDS[own]} (of type "
                     f"{self._parquet_schema(i).field(name).type}), but it was read as "
                     f"{_KIND_WORDS[kept]} {self._decided_where(name)}; write it with the "
-                    "type it had there."
+                    f"type {there}."
                 )
             if kept == "text":
                 numbers.discard(name)

@@ -52,9 +52,11 @@ class StreamHistory:
         Rows trained on before this call, when it resumed a checkpoint (0 otherwise).
     column_kinds : dict of str to str
         CSV and Parquet files: how each column read as pandas reads it was read, 'number',
-        'bool' or 'text' (``Source.column_kinds``); empty for other sources. Export the model
+        'bool' or 'text' (``Source.column_kinds``); empty for other sources, and without
+        the columns read as text by ``reader_options={"categorical": ...}``. Export the model
         with them, ``export_model(model, hashed_columns=history.column_kinds)``, so that
-        ``sparsereg predict`` reads a file's columns as the model was trained on them.
+        ``sparsereg predict`` reads a file's columns as the model was trained on them (a
+        run with ``categorical=None``, every column as text, with ``hashed_columns="text"``).
 
     Examples
     --------

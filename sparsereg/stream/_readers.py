@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .._model_checks import COLUMN_KINDS
 from ._arrow_source import _ArrowSource
 from ._iterable_source import _IterableSource
 from ._source import Source
@@ -116,9 +117,6 @@ def _at_most_max_count(name, value):
     if value > 2**63 - 1:
         raise ValueError(f"{name} must be at most 2**63 - 1 (an int64), got {value}.")
     return value
-
-
-COLUMN_KINDS = ("number", "bool", "text")
 
 
 def _checked_kinds(column_kinds, inferred):
