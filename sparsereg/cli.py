@@ -1228,9 +1228,9 @@ def _predict(args):
     _check_format_fits(model, fmt)
     # the files' base as the model was trained on them, unless told
     given_base = args.zero_based is not None
-    base_from_model = not given_base and fmt == "svmlight" and model._svmlight_zero_based
+    base_from_model = not given_base and fmt == "svmlight" and model.svmlight_zero_based_
     if args.zero_based is None:
-        args.zero_based = model._svmlight_zero_based
+        args.zero_based = model.svmlight_zero_based_
     if fmt == "svmlight" and not args.quiet and not given_base:
         # (a file numbered otherwise than the model's columns is read one column off)
         print(
@@ -1385,7 +1385,7 @@ def _column_kinds(model, fmt):
     of format version 6-7 or of another tool), which files are read with for it."""
     if fmt == "svmlight":  # (refused later: SVMlight rows for a model that hashes columns)
         return None
-    return model._column_kinds
+    return model.column_kinds_
 
 
 def _in_model_order(model, X):

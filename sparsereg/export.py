@@ -170,6 +170,13 @@ class ExportedLinearModel:
     weights_scale_ : ndarray of shape (n_models,) or None
         The power-of-two scale of each weight vector in 'q2.13' (the smallest that
         holds its largest weight: 1 when that lies in [2, 4)); None otherwise.
+    column_kinds_ : dict of str to str or None
+        The kind ('number', 'bool' or 'text') each column that a FeatureCrossHasher first
+        hashes without buckets was read as in training, which ``sparsereg predict`` reads
+        files with (``export_model``'s ``hashed_columns`` dict); None when not recorded.
+    svmlight_zero_based_ : bool
+        Whether the model was trained on SVMlight files numbered from 0, which ``sparsereg
+        predict`` then reads so (``export_model``'s ``svmlight_zero_based``).
 
     Examples
     --------
@@ -207,6 +214,16 @@ class ExportedLinearModel:
 
     def __init__(self, *args, **kwargs):
         raise TypeError("an ExportedLinearModel is built by export_model() or load_model().")
+
+    @property
+    def column_kinds_(self):
+        """The kinds the file records for the hashed columns (a copy), or None."""
+        return None if self._column_kinds is None else dict(self._column_kinds)
+
+    @property
+    def svmlight_zero_based_(self):
+        """Whether the model reads SVMlight files numbered from 0."""
+        return self._svmlight_zero_based
 
     @classmethod
     def _build(

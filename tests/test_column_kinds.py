@@ -169,6 +169,7 @@ def test_predict_reads_a_column_as_training_read_it(tmp_path, capsys):
     model = str(tmp_path / "m.npz")
     train = ["train", str(tmp_path / "train.csv"), "--target", "y", "--passes", "3"]
     assert main([*train, "--model", model, "--quiet"]) == 0
+    assert load_model(model).column_kinds_ == {"zip": "number", "city": "text"}
     predict = ["predict", model, "--proba", "--quiet", "--out"]
     assert main([*predict, str(tmp_path / "clean_p.csv"), str(tmp_path / "clean.csv")]) == 0
     clean = pd.read_csv(tmp_path / "clean_p.csv")

@@ -169,3 +169,27 @@ def test_predict_refuses_files_of_a_format_the_model_does_not_read(tmp_path, cap
         with pytest.raises(SystemExit) as exit_info:
             main(["predict", str(model), str(tmp_path / data)])
         assert exit_info.value.code == 2 and match in capsys.readouterr().err
+
+
+def test_the_numbering_read_is_on_the_history_and_the_model(tmp_path):
+    from sparsereg import SparseFTRLClassifier, export_model
+    from sparsereg.stream import fit_stream
+
+    _files(tmp_path)
+    for data, zero_based in (("train.svm", True), ("train1.svm", False)):
+        model, history = fit_stream(
+            SparseFTRLClassifier(random_state=0),
+            str(tmp_path / data),
+            classes=[0, 1],
+            reader_options={"n_features": 6},  # (zero_based "auto": decided on the file)
+        )
+        assert history.svmlight_zero_based is zero_based
+        exported = export_model(model, svmlight_zero_based=history.svmlight_zero_based)
+        assert exported.svmlight_zero_based_ is zero_based
+        assert load_model(_saved(exported, tmp_path)).svmlight_zero_based_ is zero_based
+
+
+def _saved(exported, tmp_path):
+    path = tmp_path / "e.npz"
+    exported.save(path)
+    return path

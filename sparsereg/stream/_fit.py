@@ -581,8 +581,14 @@ def fit_stream(
             raise
         return StreamFit(model, history)
 
+    def recorded(fit):
+        """The run's fit, its history holding the SVMlight files' numbering as read."""
+        zero_based = getattr(src, "zero_based", None)
+        fit[1].svmlight_zero_based = None if zero_based in (None, "auto") else bool(zero_based)
+        return fit
+
     try:
-        return train()
+        return recorded(train())
     except BaseException:
         if before and not trainer.trained_here:
             with interrupts_deferred():  # all of them or none

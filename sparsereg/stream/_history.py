@@ -57,6 +57,12 @@ class StreamHistory:
         with them, ``export_model(model, hashed_columns=history.column_kinds)``, so that
         ``sparsereg predict`` reads a file's columns as the model was trained on them (a
         run with ``categorical=None``, every column as text, with ``hashed_columns="text"``).
+    svmlight_zero_based : bool or None
+        SVMlight files: whether their indices were read from 0 (``open_source``'s
+        ``zero_based``, "auto" decided on the first batch that holds an index); None for other
+        sources. Export the model with it, ``export_model(model,
+        svmlight_zero_based=bool(history.svmlight_zero_based))``, so that ``sparsereg predict``
+        reads such files so.
 
     Examples
     --------
@@ -88,6 +94,7 @@ class StreamHistory:
     stopped_early: bool = False
     resumed_rows: int = 0
     column_kinds: dict = field(default_factory=dict)
+    svmlight_zero_based: bool | None = None
 
     _LISTS = {
         "pass_rows": np.int64,
