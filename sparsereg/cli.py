@@ -1259,7 +1259,7 @@ def _predict(args):
         categorical=categorical,
         batch_rows=args.batch_rows,
         skip_bad_rows=args.skip_bad_rows,
-        column_kinds=_column_kinds(model, fmt),
+        column_kinds=model.column_kinds_,
         **options,
     )
     if args.proba and model.proba is None:
@@ -1380,14 +1380,6 @@ def _open_for_model(data, **options):
     return source
 
 
-def _column_kinds(model, fmt):
-    """The kinds the model's columns were read as in training (None: not recorded, a model
-    of format version 6-7 or of another tool), which files are read with for it."""
-    if fmt == "svmlight":  # (refused later: SVMlight rows for a model that hashes columns)
-        return None
-    return model.column_kinds_
-
-
 def _in_model_order(model, X):
     """``X`` with its columns in the order the model was fitted on, when it holds the same
     columns in another: a file's columns are read by name (``train`` reads a later file whose
@@ -1454,7 +1446,7 @@ def _named_columns(model, paths, fmt, delimiter, columns, max_rows, zero_based=F
         categorical=categorical,
         batch_rows=min(max_rows, 65536),
         delimiter=delimiter,
-        column_kinds=_column_kinds(model, fmt),
+        column_kinds=model.column_kinds_,
         **(
             {"n_features": model.n_features_in_, "zero_based": zero_based}
             if fmt == "svmlight"

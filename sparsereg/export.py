@@ -1140,8 +1140,8 @@ def _warn_of_other_kinds(X, kinds):
         return
     for name, dtype in zip(columns, dtypes):
         kind = kinds.get(name) if isinstance(name, str) else None
-        if kind is None:
-            continue
+        if kind is None or (kind != "text" and getattr(dtype, "kind", "O") in "iufb"):
+            continue  # (numbers for numbers: nothing to look at, on every call)
         held = _values_held(X[name], dtype)
         if held is None or (held == "text") == (kind == "text"):
             continue
@@ -1223,7 +1223,7 @@ def _checked_column_kinds(column_kinds, hashed_columns, transformers):
             f"{given} {len(column_kinds):,} columns; the FeatureCrossHasher first reads at "
             f"most {most:,} as pandas reads them{every}."
         )
-    if isinstance(column_kinds, np.ndarray):
+    if from_file:
         column_kinds = dict(column_kinds.tolist())
     outside = (
         "which the FeatureCrossHasher first does not hash without buckets (the columns read "
@@ -1303,15 +1303,16 @@ def export_model(
         hold, a value that does not fit making its row bad (format version 8,
         ``hashed_column_kinds``): with 'inferred' a column of numbers whose file holds one
         stray text value is read as text, every value then a token the model never saw;
-        'text' as text (a model trained with ``fit_stream(..., reader_options={"categorical": None})`` or
-        on a frame read with ``dtype=str``). 'inferred' is recorded in the file (format
-        version 6, 7 or 8, ``hashed_columns``); with 'text' the file has no such member (format
-        version 2-5, or 7 for q2.13 weights of scales below 1), and ``predict`` reads the
-        columns as text. A model trained with
+        'text' as text (a model trained with ``fit_stream(...,
+        reader_options={"categorical": None})`` or on a frame read with ``dtype=str``).
+        'inferred' is recorded in the file (format version 6, 7 or 8, ``hashed_columns``);
+        with 'text' the file has no such member (format version 2-5, or 7 for q2.13 weights
+        of scales below 1), and ``predict`` reads the columns as text. A model trained with
         some of them as text and others as pandas reads them (``reader_options={"categorical":
-        [...]}``) is exported as a dict naming those 'text' and the others by their
-        kinds, but for pandas' spellings of missing ("NA"), which such a column keeps as text
-        and 'text' reads as missing. Unused without such a first step (a dict naming columns is then refused).
+        [...]}``) is exported as a dict naming those 'text' and the others by their kinds,
+        but for pandas' spellings of missing ("NA"), which such a column keeps as text and
+        'text' reads as missing. Unused without such a first step (a dict naming columns is
+        then refused).
     svmlight_zero_based : bool, default=False
         Whether the model was trained on SVMlight files numbered from 0 (as scikit-learn's
         ``dump_svmlight_file`` writes them, read with ``load_svmlight_file(zero_based=True)``

@@ -372,6 +372,22 @@ def _without_invalid_text(pa, pc, column):
     return (pc.dictionary_encode(text) if dictionary else text), rows
 
 
+def _number_type(pa, kind):
+    """Whether pandas reads a Parquet column of Arrow type ``kind`` as numbers (bools and a
+    column of no value too)."""
+    types = pa.types
+    return any(
+        is_(kind)
+        for is_ in (
+            types.is_integer,
+            types.is_floating,
+            types.is_decimal,
+            types.is_boolean,
+            types.is_null,
+        )
+    )
+
+
 def _leaves(kind):
     """The Parquet leaf columns of an Arrow type: 1 for a flat one."""
     if kind.num_fields == 0:
@@ -670,6 +686,7 @@ class _ArrowSource(Source):
         self.target_dtype = target_dtype
         self._columns = {}
         self._schemas = {}  # Parquet: each file's Arrow schema
+        self._metas = {}  # Parquet: each file's metadata (row groups' statistics), as opened
         self._blocks = {}  # CSV bytes per block of each file: larger where the header is long
         self._first_blocks = {}  # CSV: the block each file's header and first rows fit in
         self._bools = {}  # CSV: each file's inferred columns of True and False
@@ -968,21 +985,11 @@ class _ArrowSource(Source):
                 kind = schema.field(name).type
                 if pa.types.is_dictionary(kind):
                     kind = kind.value_type
-                types = pa.types
-                if types.is_null(kind) or name in empty:
+                if pa.types.is_null(kind) or name in empty:
                     self._undecided.setdefault(i, set()).add(name)
-                if types.is_boolean(kind):
+                if pa.types.is_boolean(kind):
                     self._parquet_bools.setdefault(i, set()).add(name)
-                if any(
-                    is_(kind)
-                    for is_ in (
-                        types.is_integer,
-                        types.is_floating,
-                        types.is_decimal,
-                        types.is_boolean,
-                        types.is_null,
-                    )
-                ):
+                if _number_type(pa, kind):
                     numbers.add(name)
             return numbers
         import pyarrow.csv as pcsv
@@ -1026,10 +1033,8 @@ class _ArrowSource(Source):
         row groups' statistics say (a column without them is taken to hold values; a file of
         no row, every one). Statistics can lie: such a column's values are checked as read
         (`_check_undecided`)."""
-        import pyarrow.parquet as pq
-
-        with self._errors(i):
-            meta = pq.ParquetFile(self.files[i]).metadata
+        self._parquet_schema(i)
+        meta = self._metas[i]
         if meta.num_rows == 0:
             return set(names)
         # each flat top-level column's leaf: a dotted path names a struct's member too
@@ -1060,17 +1065,7 @@ class _ArrowSource(Source):
             return
         pa = _import_pyarrow()
         kind = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
-        text = not any(
-            is_(kind)
-            for is_ in (
-                pa.types.is_integer,
-                pa.types.is_floating,
-                pa.types.is_decimal,
-                pa.types.is_boolean,
-                pa.types.is_null,
-            )
-        )
-        if text != (kept == "text"):
+        if _number_type(pa, kind) == (kept == "text"):
             raise ValueError(
                 f"{self.files[i]}: column {name!r} holds values its statistics say it does not "
                 f"(of type {column.type}), but it was read as {_KIND_WORDS[kept]} "
@@ -1082,7 +1077,8 @@ class _ArrowSource(Source):
             import pyarrow.parquet as pq
 
             with self._errors(i):
-                self._schemas[i] = pq.ParquetFile(self.files[i]).schema_arrow
+                opened = pq.ParquetFile(self.files[i])
+                self._schemas[i], self._metas[i] = opened.schema_arrow, opened.metadata
         return self._schemas[i]
 
     def _check_flat(self, i, used, schema=None):

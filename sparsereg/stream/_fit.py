@@ -527,8 +527,6 @@ def fit_stream(
             trainer.prepare_from_start()
             trainer.judge_resumed(early_stop)
         run, history = trainer.run, trainer.history
-        # (decided as the files were opened, from their first rows: a resumed run's too)
-        history.column_kinds = dict(src.column_kinds)
         if run.complete and (run.pass_index >= passes or history.stopped_early):
             return StreamFit(model, history)
 
@@ -582,9 +580,13 @@ def fit_stream(
         return StreamFit(model, history)
 
     def recorded(fit):
-        """The run's fit, its history holding the SVMlight files' numbering as read."""
+        """The run's fit, its history holding how the source read the files: the column
+        kinds (decided as the files were opened: a resumed run's too) and the SVMlight
+        numbering."""
+        history = fit[1]
+        history.column_kinds = dict(src.column_kinds)
         zero_based = getattr(src, "zero_based", None)
-        fit[1].svmlight_zero_based = None if zero_based in (None, "auto") else bool(zero_based)
+        history.svmlight_zero_based = None if zero_based in (None, "auto") else bool(zero_based)
         return fit
 
     try:
