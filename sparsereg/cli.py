@@ -1264,15 +1264,8 @@ def _predict(args):
     )
     if args.proba and model.proba is None:
         raise UsageError(f"--proba: this {model.source} model has no probabilities.")
-    # a numeric target is read as float64: labels 0.0 and 1.0 are written 0 and 1
     classes = model.classes_
-    whole = (
-        classes is not None
-        and classes.dtype.kind == "f"
-        and np.all(
-            np.isfinite(classes) & (classes == np.round(classes)) & (np.abs(classes) < 2**53)
-        )
-    )
+    whole = _whole_labels(classes)
     to_file = args.out != "-"
     if to_file:
         _check_writable("--out", args.out)
@@ -1333,6 +1326,18 @@ _ONE_BASED_HINT = (
     "the model was trained on files numbered from 0 (train --zero-based, or "
     "svmlight_zero_based=True); --one-based reads files numbered from 1"
 )
+
+
+def _whole_labels(classes):
+    """Whether a classifier's labels are floats of whole numbers, written as integers (a
+    numeric target is read as float64: labels 0.0 and 1.0 are written 0 and 1)."""
+    return bool(
+        classes is not None
+        and classes.dtype.kind == "f"
+        and np.all(
+            np.isfinite(classes) & (classes == np.round(classes)) & (np.abs(classes) < 2**53)
+        )
+    )
 
 
 def _one_based_hinted(chunks, base_from_model):
@@ -1485,7 +1490,14 @@ def _report(args):
     if coef.shape[0] == 1:
         labels = [None]
     else:
-        labels = list(range(coef.shape[0])) if model.classes_ is None else model.classes_
+        classes = model.classes_
+        labels = (
+            list(range(coef.shape[0]))
+            if classes is None
+            else classes.astype(np.int64).tolist()
+            if _whole_labels(classes)
+            else classes.tolist()
+        )
     weights = [(labels[k], column, weight) for k, column, weight in largest_weights(coef, top)]
     names = {}
     if args.data and weights:

@@ -9,6 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, validate_data
 
 from . import _datetimes, _hashing, _tokens
+from ._column_kinds import values_kind
 from ._state import sorted_distinct
 from ._typing import ArrayLike, MatrixLike
 from ._validation import configured_csr
@@ -122,8 +123,9 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
     and taken modulo ``n_features``. Numeric columns listed in ``buckets`` are
     first cut into buckets whose ids depend on the value only, so the output
     of a row never depends on the rest of the batch. The transformer is
-    stateless: ``fit`` only validates the input and ``transform`` may be called
-    on any batch, in any process.
+    stateless: ``fit`` only validates the input (and notes how a DataFrame's
+    columns held their values, `column_kinds_`, for an export of the model)
+    and ``transform`` may be called on any batch, in any process.
 
     Parameters
     ----------
@@ -227,6 +229,16 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names seen during `fit`, when X is a DataFrame with string
         column names.
+    column_kinds_ : dict of str to {'number', 'bool', 'text'}
+        How the values of each column were held during `fit`, when X is a
+        DataFrame: its columns of string names but those bucketed by name,
+        each whose values are all numbers, all True/False or all strings
+        (columns of no value, or of values of several kinds, are left out).
+        The hasher gives 94110 and "94110" different tokens:
+        :func:`~sparsereg.export_model` records these kinds, so that
+        ``sparsereg predict`` reads a file's columns as the model was trained
+        on them, and the exported model warns of a DataFrame holding the other
+        kind.
 
     See Also
     --------
@@ -587,16 +599,32 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         """
         # validate_data(reset=True) sets the input attributes before crosses and buckets are
         # resolved against X: a refused call leaves those of the previous fit (or none)
-        names = ("n_features_in_", "feature_names_in_")
+        names = ("n_features_in_", "feature_names_in_", "column_kinds_")
         saved = {name: self.__dict__[name] for name in names if name in self.__dict__}
         try:
-            self._plan(X, reset=True)
+            X, *_ = self._plan(X, reset=True)
+            kinds = self._column_kinds(X) if _is_dataframe(X) else None
         except BaseException:
             for name in names:
                 self.__dict__.pop(name, None)
             self.__dict__.update(saved)
             raise
+        self.__dict__.pop("column_kinds_", None)
+        if kinds is not None:
+            self.column_kinds_ = kinds
         return self
+
+    def _column_kinds(self, X):
+        """The kind of each string-named column of a DataFrame not bucketed by name, as the
+        file readers would read it to hash it alike, where its values are of one kind."""
+        bucketed = set(self.buckets or {})
+        kinds = {}
+        for name in X.columns:
+            if isinstance(name, str) and name not in bucketed:
+                kind = values_kind(X[name])
+                if kind in ("number", "bool", "text"):
+                    kinds[name] = kind
+        return kinds
 
     def transform(self, X: MatrixLike) -> sp.csr_matrix:
         """Hash the crosses of each row into a sparse matrix.

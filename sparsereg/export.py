@@ -26,6 +26,7 @@ from . import _quantize
 from ._atomic import atomic_file
 from ._base import _BaseFTRL
 from ._checked_score import check_score_inputs
+from ._column_kinds import values_kind
 from ._decision import (
     LinearWeights,
     _sum,
@@ -1142,13 +1143,14 @@ def _warn_of_other_kinds(X, kinds):
         kind = kinds.get(name) if isinstance(name, str) else None
         if kind is None or (kind != "text" and getattr(dtype, "kind", "O") in "iufb"):
             continue  # (numbers for numbers: nothing to look at, on every call)
-        held = _values_held(X[name], dtype)
+        held = values_kind(X[name])  # (bytes as text; text beside numbers misses such a model)
+        held = None if held is None else "numbers" if held in ("number", "bool") else "text"
         if held is None or (held == "text") == (kind == "text"):
             continue
         trained = "text" if kind == "text" else "True or False" if kind == "bool" else "numbers"
         warnings.warn(
             f"X's column {name!r} holds {held} ({dtype}), but the model was trained on it as "
-            f"{trained} (its kinds, as sparsereg train read the files): its hasher hashes "
+            f"{trained} (the column_kinds_ it records): its hasher hashes "
             f"1 and '1' apart, so the column's values miss the model's weights; convert it "
             f"(pd.read_csv(..., dtype={{{name!r}: {_DTYPE_OF_KIND[kind]}}})) or read the file "
             "with sparsereg predict.",
@@ -1169,29 +1171,19 @@ def _caller_level():
     return level
 
 
-def _values_held(column, dtype):
-    """'numbers' or 'text' as a column's values are (categories: their values), None when it
-    holds no value or neither."""
-    import pandas as pd
+def _fitted_column_kinds(first):
+    """The ``column_kinds_`` a FeatureCrossHasher first step noted of the DataFrame it was
+    fitted on, of the columns it reads as pandas reads them; None without."""
+    from .crosses import FeatureCrossHasher
+    from .stream._model import columns_to_read
 
-    if isinstance(dtype, pd.CategoricalDtype):
-        values = column.cat.categories
-        if len(values) == 0:
-            return None
-    elif column.isna().all():
+    kinds = getattr(first, "column_kinds_", None) if isinstance(first, FeatureCrossHasher) else None
+    if not kinds:
         return None
-    else:
-        values = column
-    if getattr(values.dtype, "kind", "O") in "iufb":
-        return "numbers"
-    inferred = pd.api.types.infer_dtype(values, skipna=True)
-    if inferred in ("string", "bytes"):
-        return "text"
-    if inferred in ("integer", "floating", "decimal", "boolean", "mixed-integer-float"):
-        return "numbers"
-    if inferred.startswith("mixed") and any(isinstance(v, (str, bytes)) for v in values):
-        return "text"  # (text beside numbers: the text misses the model)
-    return None
+    numeric, inferred, text = columns_to_read([first])
+    if inferred is None:  # (every column but those read otherwise)
+        inferred = [name for name in kinds if name not in {*numeric, *text}]
+    return {name: kinds[name] for name in inferred if name in kinds} or None
 
 
 # the kinds a file may give a FeatureCrossHasher that hashes every column (crosses=None)
@@ -1297,7 +1289,10 @@ def export_model(
         a :class:`~sparsereg.crosses.FeatureCrossHasher` first step hashes without buckets,
         as the model was trained on them: 'inferred' as pandas reads them (as ``fit_stream``
         and ``sparsereg train`` read them by default, and ``pd.read_csv``), each file's
-        column by its first rows; a dict ``{column: 'number' | 'bool' | 'text'}`` (a
+        column by its first rows, but for the columns whose kinds the hasher noted when
+        fitted on a DataFrame (its ``column_kinds_``), read as those kinds, as with a dict
+        (a model trained on ``pd.read_csv(..., dtype={"zip": str})`` reads zip as text; an
+        empty dict records no kinds, a file an earlier sparsereg reads); a dict ``{column: 'number' | 'bool' | 'text'}`` (a
         ``fit_stream`` history's ``column_kinds``, which ``sparsereg train`` records) as
         'inferred', but each column it names read as that kind whatever a file's first rows
         hold, a value that does not fit making its row bad (format version 8,
@@ -1412,6 +1407,8 @@ def export_model(
         for step in inner:
             transformer_specs.append(transformer_spec(step))
         estimator = steps[-1][1]
+        if column_kinds is None and hashed_columns == "inferred" and inner:
+            column_kinds = _fitted_column_kinds(inner[0])
     check_is_fitted(estimator)
     from .model_selection import _BaseFTRLCV  # it imports the estimators, which import this
 

@@ -1865,6 +1865,29 @@ def test_report_labels_the_weights_of_each_target_of_a_multi_output_regressor(tm
     assert re.search(r"\[0\] \+\S+ +column +0", text) and re.search(r"\[1\] -\S+ +column +1", text)
 
 
+def test_report_labels_a_classifiers_weights_as_predict_writes_its_labels(tmp_path, capsys):
+    # (labels read as numbers are floats: report listed "[2.0]" and "model": "2.0" where
+    # predict's header says proba_2)
+    from sklearn.datasets import dump_svmlight_file
+
+    rng = np.random.RandomState(0)
+    X = (rng.rand(600, 12) < 0.3).astype(float)
+    y = X[:, 0] + 2 * X[:, 1] * (1 - X[:, 0])  # labels 0, 1 and 2
+    dump_svmlight_file(X, y, str(tmp_path / "d.svm"), zero_based=False)
+    model = str(tmp_path / "m.npz")
+    train = ["train", str(tmp_path / "d.svm"), "--n-features", "12", "--quiet", "--model", model]
+    assert main([*train, "--alpha", "1e-6"]) == 0
+    assert main(["predict", model, str(tmp_path / "d.svm"), "--proba", "--quiet"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "prediction,proba_0,proba_1,proba_2"
+    assert main(["report", model, "--top", "1", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)["top_weights"]
+    assert [w["model"] for w in listed] == ["0", "1", "2"]
+    assert main(["report", model, "--top", "1"]) == 0
+    text = capsys.readouterr().out
+    assert [re.search(rf"^  \[{k}\] [-+]", text, re.M) is not None for k in range(3)] == [True] * 3
+    assert "[2.0]" not in text
+
+
 # ---------------------------------------------------------------- a weight column
 def test_weight_column_trains_as_fit_stream_and_is_not_a_feature(tmp_path, capsys):
     from sklearn.pipeline import make_pipeline

@@ -18,7 +18,7 @@ from sparsereg.crosses import FeatureCrossHasher
 from sparsereg.export import export_model, load_model
 from sparsereg.stream import fit_stream, open_source
 
-pytest.importorskip("pyarrow")
+pa = pytest.importorskip("pyarrow")
 
 
 def _frames(tmp_path, **files):
@@ -530,3 +530,75 @@ def test_parquet_float32_and_timestamps_are_other_values_than_the_csvs(tmp_path)
         }
         h = FeatureCrossHasher([column], n_features=2**16).fit(X["a"])
         assert (h.transform(X["a"]) != h.transform(X["a_pq"])).nnz > 0, column
+
+
+# ---------------------------------------------------------------- a hasher fitted on a DataFrame
+def test_a_pipeline_fitted_on_a_frame_exports_the_kinds_its_columns_held(tmp_path):
+    # a trial: a pipeline fitted in Python on pd.read_csv(..., dtype={"zip": str}), exported
+    # without hashed_columns: sparsereg predict read zip as numbers, 94110 hashed apart from
+    # the "94110" trained on, and every prediction lost the column, without a word
+    _zip_data(tmp_path)
+    frame = pd.read_csv(tmp_path / "train.csv", dtype={"zip": str})
+    hasher = FeatureCrossHasher(["zip", "city"], n_features=2**12)
+    pipe = make_pipeline(hasher, SparseFTRLClassifier(random_state=0))
+    pipe.fit(frame.drop(columns="y"), frame["y"])
+    assert hasher.column_kinds_ == {"zip": "text", "city": "text"}
+    exported = export_model(pipe)
+    assert exported.column_kinds_ == {"zip": "text", "city": "text"}
+    exported.save(tmp_path / "m.npz")
+    as_text = pd.read_csv(tmp_path / "clean.csv", dtype={"zip": str})
+    as_numbers = pd.read_csv(tmp_path / "clean.csv")
+    proba = pipe.predict_proba(as_text)
+    assert not np.allclose(pipe.predict_proba(as_numbers), proba)  # (zip as numbers: lost)
+    _assert_cli_predicts(tmp_path, tmp_path / "m.npz", tmp_path / "clean.csv", proba)
+    # and in Python, the exported model warns of the frame of numbers
+    with pytest.warns(UserWarning, match=r"column 'zip' holds numbers \(int64\), but the model"):
+        exported.predict_proba(as_numbers)
+    # hashed_columns given is taken as given
+    assert export_model(pipe, hashed_columns="text").column_kinds_ is None
+    assert export_model(pipe, hashed_columns={"zip": "number"}).column_kinds_ == {"zip": "number"}
+    # of the columns noted, those the hasher reads as pandas reads them
+    hasher = FeatureCrossHasher(["zip"], n_features=2**12)
+    pipe = make_pipeline(hasher, SparseFTRLClassifier(random_state=0))
+    pipe.fit(frame.drop(columns="y"), frame["y"])
+    assert hasher.column_kinds_ == {"zip": "text", "city": "text"}
+    assert export_model(pipe).column_kinds_ == {"zip": "text"}
+
+
+def test_column_kinds_note_how_each_column_held_its_values():
+    frame = pd.DataFrame(
+        {
+            "n": [1, 2, 3],
+            "f": [0.5, np.nan, 1.5],
+            "b": [True, False, True],
+            "nb": pd.array([True, None, False], dtype="boolean"),
+            "s": ["a", "b", None],
+            "sa": pd.array(["a", "b", "c"], dtype="string[pyarrow]"),
+            "ia": pd.array([1, 2, None], dtype="int64[pyarrow]"),
+            "ta": pd.array(["a", None, "c"], dtype=pd.ArrowDtype(pa.large_string())),
+            "la": pd.array([[1], [2], None], dtype=pd.ArrowDtype(pa.list_(pa.int64()))),
+            "cat": pd.Categorical(["x", "y", "x"]),
+            "catn": pd.Categorical([1, 2, 1]),
+            "objn": pd.Series([1, 2.5, None], dtype=object),
+            "objb": pd.Series([True, None, False], dtype=object),
+            "mixed": pd.Series([1, "a", 2], dtype=object),
+            "empty": pd.Series([None, None, None], dtype=object),
+            "lat": [37.1, 37.2, 37.3],
+            "when": pd.to_datetime(["2024-01-01"] * 3),
+        }
+    )
+    expected = {
+        **dict.fromkeys(["n", "f", "ia", "catn", "objn"], "number"),
+        **dict.fromkeys(["b", "nb", "objb"], "bool"),
+        **dict.fromkeys(["s", "sa", "ta", "cat"], "text"),
+    }  # numbers beside text, no value, lists, the bucketed column and dates: no kind
+    hasher = FeatureCrossHasher(n_features=2**8, buckets={"lat": 0.1}).fit(frame)
+    assert hasher.column_kinds_ == expected
+    # a refused fit leaves them; a fit on an array, whose columns have no names, takes them away
+    with pytest.raises(ValueError, match="lat"):
+        hasher.fit(frame.drop(columns="lat"))
+    assert hasher.column_kinds_ == expected
+    hasher = FeatureCrossHasher(n_features=2**8).fit(frame[["n", "s"]])
+    assert hasher.column_kinds_ == {"n": "number", "s": "text"}
+    hasher.fit(frame[["n", "s"]].to_numpy())
+    assert not hasattr(hasher, "column_kinds_")

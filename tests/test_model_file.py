@@ -44,7 +44,8 @@ def models():
                     n_features=2**10,
                 ),
                 SparseFTRLClassifier(random_state=0),
-            ).fit(df, y)
+            ).fit(df, y),
+            hashed_columns={},  # (no kinds: format version 6)
         ),
         "text": export_model(
             make_pipeline(
@@ -811,7 +812,7 @@ def test_a_feature_cross_hashers_file_says_its_columns_are_read_as_pandas_reads_
     for name in ("binary", "multiclass", "regressor", "text"):
         other = arrays_of(models[name])
         assert "hashed_columns" not in other and int(other["format_version"]) == 2
-    quantized = arrays_of(export_model(_crosses_pipeline(), weights="q2.13"))
+    quantized = arrays_of(export_model(_crosses_pipeline(), weights="q2.13", hashed_columns={}))
     assert int(quantized["format_version"]) == 6 and str(quantized["weights_format"]) == "q2.13"
     assert load_model(saved(quantized))._hashed_columns == "inferred"
     # with a scaler folded into the weights: both members, version 6
@@ -820,8 +821,10 @@ def test_a_feature_cross_hashers_file_says_its_columns_are_read_as_pandas_reads_
     df, y = raw_rows(0, 200)
     hasher = FeatureCrossHasher(crosses=[("lat", "lon"), "kind"], buckets={"lat": 0.1, "lon": 0.1})
     scaled = make_pipeline(hasher, MaxAbsScaler(), SparseFTRLClassifier(random_state=0)).fit(df, y)
-    folded = arrays_of(export_model(scaled))
+    folded = arrays_of(export_model(scaled, hashed_columns={}))
     assert int(folded["format_version"]) == 6 and bool(folded["scaler_input"])
+    # by default, the kind of the column the hasher read as pandas reads it (version 8)
+    assert dict(export_model(scaled).column_kinds_) == {"kind": "text"}
     assert_array_equal(load_model(saved(folded)).predict_proba(df), scaled.predict_proba(df))
 
 
