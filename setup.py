@@ -1,6 +1,8 @@
 import os
 import shutil
+import subprocess
 import sysconfig
+import tempfile
 
 import numpy
 from Cython.Build import cythonize
@@ -97,13 +99,33 @@ def compile_through_ccache(compiler):
     """Prefix the C compiler with ccache where ccache is installed and CC does not name the
     compiler (meson's rule). The tests' command builds the same C twice, the editable install
     then the wheel in .ci/check_dist.sh: the second build takes its objects from the cache (17 s
-    of the CI's wall time here); ccache hashes each file as preprocessed where it is built, so a
-    header the sdist lacks still fails the wheel's build."""
+    of the CI's wall time here); ccache hashes each file and the headers it includes where it is
+    built, so a header the sdist lacks still fails the wheel's build (tried)."""
     ccache = shutil.which("ccache") or shutil.which("ccache", path=sysconfig.get_path("scripts"))
     command = getattr(compiler, "compiler_so", None)  # (a Unix compiler's; not MSVC's)
     if ccache is None or "CC" in os.environ or not command or "ccache" in command[0]:
         return
-    compiler.set_executable("compiler_so", [ccache, *command])
+    if cache_runs(ccache):  # (ccache fails a compilation it cannot cache)
+        compiler.set_executable("compiler_so", [ccache, *command])
+
+
+def cache_runs(ccache):
+    """Whether ccache runs, and its cache folder can be made and written in."""
+    try:
+        asked = subprocess.run(
+            [ccache, "--get-config", "cache_dir"], capture_output=True, text=True, timeout=30
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    where = asked.stdout.strip()
+    if asked.returncode != 0 or not where:  # (a pyenv shim of a Python without it: 127)
+        return False
+    try:  # (made as ccache would make it)
+        os.makedirs(where, exist_ok=True)
+        tempfile.TemporaryFile(dir=where).close()
+    except (OSError, ValueError):  # (ValueError: no folder named)
+        return False
+    return True
 
 
 # The guard: cythonize's worker processes, where Python does not fork them (macOS, and Linux

@@ -1,4 +1,9 @@
-"""The kind of values a pandas column holds, as the file readers name a column's kind."""
+"""The kind of values a pandas column holds, as the file readers name a column's kind, and the
+warning of a DataFrame column that holds the other kind than a model was trained on."""
+
+import os
+import sys
+import warnings
 
 
 def values_kind(column):
@@ -56,3 +61,44 @@ def _arrow_kind(arrow_type):
     if pa.types.is_binary(arrow_type) or pa.types.is_large_binary(arrow_type):
         return "bytes"
     return None
+
+
+_DTYPE_OF_KIND = {"text": "str", "number": "float", "bool": "bool"}
+
+
+def warn_of_other_kinds(X, kinds, trained_so, advice=""):
+    """Warn of a DataFrame column that holds numbers where ``kinds`` say text, or text where
+    they say numbers (a FeatureCrossHasher hashes 94110 and "94110" apart: every value of the
+    column would miss the model's weights). ``trained_so`` says who took it as ``{trained}``;
+    ``advice`` ends the message's advice."""
+    columns = getattr(X, "columns", None)
+    dtypes = getattr(X, "dtypes", None)
+    if columns is None or dtypes is None:
+        return
+    for name, dtype in zip(columns, dtypes):
+        kind = kinds.get(name) if isinstance(name, str) else None
+        if kind is None or (kind != "text" and getattr(dtype, "kind", "O") in "iufb"):
+            continue  # (numbers for numbers: nothing to look at, on every call)
+        held = values_kind(X[name])  # (bytes as text; text beside numbers misses such a model)
+        held = None if held is None else "numbers" if held in ("number", "bool") else "text"
+        if held is None or (held == "text") == (kind == "text"):
+            continue
+        trained = "text" if kind == "text" else "True or False" if kind == "bool" else "numbers"
+        warnings.warn(
+            f"X's column {name!r} holds {held} ({dtype}), but "
+            + trained_so.format(trained=trained)
+            + ": its hasher hashes 1 and '1' apart, so the column's values miss the model's "
+            f"weights; convert it (pd.read_csv(..., dtype={{{name!r}: {_DTYPE_OF_KIND[kind]}}}))"
+            f"{advice}.",
+            UserWarning,
+            stacklevel=_caller_level(),
+        )
+
+
+def _caller_level():
+    """The ``stacklevel`` of the first caller outside sparsereg (the user's line)."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level

@@ -151,6 +151,14 @@ def _members(archive):
                 "--checkpoint FILE --resume` continues; the model file is the one the run "
                 "writes (train's --model, or export_model of the model fit_stream returns)."
             )
+        from ._state_protocol import FORMAT as STATE
+
+        if found == STATE:
+            raise ValueError(
+                f"not a {FORMAT} file: an estimator's training state ({STATE}, "
+                "np.savez(path, **est.get_ftrl_state())), which est.set_ftrl_state(dict("
+                "np.load(path))) takes back; export_model(est) then makes the model file."
+            )
         raise ValueError(f"not a {FORMAT} file.")
     if "format_version" in by_key:
         checks.format_version(_member(archive, "format_version", by_key["format_version"]).read())

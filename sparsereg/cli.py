@@ -1386,18 +1386,10 @@ def _open_for_model(data, **options):
 
 
 def _in_model_order(model, X):
-    """``X`` with its columns in the order the model was fitted on, when it holds the same
-    columns in another: a file's columns are read by name (``train`` reads a later file whose
-    columns come in another order so), and the model's first step refuses another order."""
-    first = model.transformers[0] if model.transformers else model
-    expected = getattr(first, "feature_names_in_", None)
-    columns = getattr(X, "columns", None)
-    if expected is None or columns is None or len(columns) != len(expected):
-        return X
-    names, expected = list(columns), list(expected)
-    if names == expected or set(names) != set(expected):
-        return X
-    return X[expected]
+    """``X`` as the model's first step was fitted on it (``as_fitted_frame``)."""
+    from .stream._model import as_fitted_frame
+
+    return as_fitted_frame(model.transformers[0] if model.transformers else model, X)
 
 
 def _scored_rows(model, chunk, proba, skip):

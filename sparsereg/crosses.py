@@ -9,7 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, validate_data
 
 from . import _datetimes, _hashing, _tokens
-from ._column_kinds import values_kind
+from ._column_kinds import values_kind, warn_of_other_kinds
 from ._state import sorted_distinct
 from ._typing import ArrayLike, MatrixLike
 from ._validation import configured_csr
@@ -141,9 +141,10 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         name or by position, on a DataFrame or an array, fitted or not, gives
         the same output. `None` means every input column alone, by position
         (``[0, 1, ..., n_columns - 1]``), fitted or not: reordering the
-        columns of X changes the output (a fitted transformer refuses a
-        DataFrame whose names are not in the order seen in `fit`; list the
-        columns by name to be independent of their order). A DataFrame must
+        columns of X changes the output (listed by name, the output does not
+        depend on the columns' order; a fitted transformer, as in a Pipeline,
+        still refuses a DataFrame whose names are not those seen in `fit`, in
+        that order, as scikit-learn's transformers do). A DataFrame must
         not repeat a column name, and must have at least one column.
     buckets : dict, default=None
         Column key -> bucket spec, for numeric columns to bucket before
@@ -231,14 +232,16 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         column names.
     column_kinds_ : dict of str to {'number', 'bool', 'text'}
         How the values of each column were held during `fit`, when X is a
-        DataFrame: its columns of string names but those bucketed by name,
-        each whose values are all numbers, all True/False or all strings
-        (columns of no value, or of values of several kinds, are left out).
-        The hasher gives 94110 and "94110" different tokens:
+        DataFrame: of the columns that a stream reads as pandas reads them
+        (those hashed without buckets), each whose values are all numbers,
+        all True/False or all strings (columns of no value, or of values of
+        several kinds, are left out); after :func:`~sparsereg.stream.fit_stream`
+        on files, the kinds it read them as (its history's ``column_kinds``).
+        The hasher gives 94110 and "94110" different tokens: `transform`
+        warns of a DataFrame column holding the other kind,
         :func:`~sparsereg.export_model` records these kinds, so that
         ``sparsereg predict`` reads a file's columns as the model was trained
-        on them, and the exported model warns of a DataFrame holding the other
-        kind.
+        on them, and ``fit_stream`` reads later files so.
 
     See Also
     --------
@@ -615,12 +618,15 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         return self
 
     def _column_kinds(self, X):
-        """The kind of each string-named column of a DataFrame not bucketed by name, as the
-        file readers would read it to hash it alike, where its values are of one kind."""
-        bucketed = set(self.buckets or {})
+        """The kind of each column of a DataFrame that a stream reads as pandas reads it
+        (``columns_to_read``), where its values are of one kind."""
+        from .stream._model import columns_to_read  # (it imports this module)
+
+        numeric, inferred, text = columns_to_read([self])
+        read_otherwise = {*numeric, *text}
         kinds = {}
-        for name in X.columns:
-            if isinstance(name, str) and name not in bucketed:
+        for name in X.columns if inferred is None else inferred:
+            if isinstance(name, str) and name not in read_otherwise:
                 kind = values_kind(X[name])
                 if kind in ("number", "bool", "text"):
                     kinds[name] = kind
@@ -644,6 +650,11 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
             scikit-learn's transformers give.
         """
         self._validate_params()
+        kinds = getattr(self, "column_kinds_", None)
+        if kinds:
+            warn_of_other_kinds(
+                X, kinds, "the FeatureCrossHasher was fitted on it as {trained} (column_kinds_)"
+            )
         n_rows, hashes, skips, _, dtype = self._hash(X)
         return self._to_csr(n_rows, hashes, skips, dtype)
 

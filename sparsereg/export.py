@@ -12,7 +12,6 @@ import io
 import math
 import os
 import pickle
-import sys
 import warnings
 from dataclasses import dataclass
 
@@ -26,7 +25,7 @@ from . import _quantize
 from ._atomic import atomic_file
 from ._base import _BaseFTRL
 from ._checked_score import check_score_inputs
-from ._column_kinds import values_kind
+from ._column_kinds import warn_of_other_kinds
 from ._decision import (
     LinearWeights,
     _sum,
@@ -419,7 +418,12 @@ class ExportedLinearModel:
         it (:func:`_cast_by_numpy`)."""
         refuse_masked(X, "X", f"the exported {self.source}")
         if self._column_kinds:
-            _warn_of_other_kinds(X, self._column_kinds)
+            warn_of_other_kinds(
+                X,
+                self._column_kinds,
+                "the model was trained on it as {trained} (the column_kinds_ it records)",
+                " or read the file with sparsereg predict",
+            )
         for transformer in self.transformers:
             X = transform_raw(transformer, X)
         if not self.transformers:
@@ -1131,61 +1135,6 @@ def _blas_layout(coef):
     return "blas"
 
 
-def _warn_of_other_kinds(X, kinds):
-    """Warn of a DataFrame column that holds numbers where the model was trained on it as
-    text, or text where it was trained on numbers (its hasher hashes 94110 and "94110" apart:
-    every value of the column would miss the model's weights)."""
-    columns = getattr(X, "columns", None)
-    dtypes = getattr(X, "dtypes", None)
-    if columns is None or dtypes is None:
-        return
-    for name, dtype in zip(columns, dtypes):
-        kind = kinds.get(name) if isinstance(name, str) else None
-        if kind is None or (kind != "text" and getattr(dtype, "kind", "O") in "iufb"):
-            continue  # (numbers for numbers: nothing to look at, on every call)
-        held = values_kind(X[name])  # (bytes as text; text beside numbers misses such a model)
-        held = None if held is None else "numbers" if held in ("number", "bool") else "text"
-        if held is None or (held == "text") == (kind == "text"):
-            continue
-        trained = "text" if kind == "text" else "True or False" if kind == "bool" else "numbers"
-        warnings.warn(
-            f"X's column {name!r} holds {held} ({dtype}), but the model was trained on it as "
-            f"{trained} (the column_kinds_ it records): its hasher hashes "
-            f"1 and '1' apart, so the column's values miss the model's weights; convert it "
-            f"(pd.read_csv(..., dtype={{{name!r}: {_DTYPE_OF_KIND[kind]}}})) or read the file "
-            "with sparsereg predict.",
-            UserWarning,
-            stacklevel=_caller_level(),
-        )
-
-
-_DTYPE_OF_KIND = {"text": "str", "number": "float", "bool": "bool"}
-
-
-def _caller_level():
-    """The ``stacklevel`` of the first caller outside sparsereg (the user's line)."""
-    package = os.path.dirname(os.path.abspath(__file__))
-    frame, level = sys._getframe(1), 1
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
-        frame, level = frame.f_back, level + 1
-    return level
-
-
-def _fitted_column_kinds(first):
-    """The ``column_kinds_`` a FeatureCrossHasher first step noted of the DataFrame it was
-    fitted on, of the columns it reads as pandas reads them; None without."""
-    from .crosses import FeatureCrossHasher
-    from .stream._model import columns_to_read
-
-    kinds = getattr(first, "column_kinds_", None) if isinstance(first, FeatureCrossHasher) else None
-    if not kinds:
-        return None
-    numeric, inferred, text = columns_to_read([first])
-    if inferred is None:  # (every column but those read otherwise)
-        inferred = [name for name in kinds if name not in {*numeric, *text}]
-    return {name: kinds[name] for name in inferred if name in kinds} or None
-
-
 # the kinds a file may give a FeatureCrossHasher that hashes every column (crosses=None)
 _MAX_KINDS = 2**16
 
@@ -1408,7 +1357,11 @@ def export_model(
             transformer_specs.append(transformer_spec(step))
         estimator = steps[-1][1]
         if column_kinds is None and hashed_columns == "inferred" and inner:
-            column_kinds = _fitted_column_kinds(inner[0])
+            from .stream._model import columns_to_read, fitted_column_kinds
+
+            column_kinds = fitted_column_kinds(inner[0], columns_to_read(inner[:1])[1])
+            if column_kinds is not None and len(column_kinds) > _MAX_KINDS:
+                column_kinds = None  # (more than a file holds: read as pandas reads them)
     check_is_fitted(estimator)
     from .model_selection import _BaseFTRLCV  # it imports the estimators, which import this
 

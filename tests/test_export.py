@@ -440,8 +440,13 @@ def test_files_that_are_not_exports_are_rejected(tmp_path):
     np.savez(path, weights=np.ones(3))
     with pytest.raises(ValueError, match="not a sparsereg.ExportedLinearModel"):
         load_model(path)
-    # an export whose member is a pickled object array: refused by name, never unpickled
+    # an estimator's state, as the state protocol's documentation saves it: said so (a trial)
     X, signal, _ = make_data()
+    est = SparseFTRLRegressor(random_state=0).fit(X, signal)
+    np.savez(path, **est.get_ftrl_state())
+    with pytest.raises(ValueError, match=r"training state \(sparsereg.FTRLState.*set_ftrl_state"):
+        load_model(path)
+    # an export whose member is a pickled object array: refused by name, never unpickled
     export_model(SparseFTRLRegressor(random_state=0).fit(X, signal)).save(path)
     with np.load(path) as npz:
         arrays = dict(npz)

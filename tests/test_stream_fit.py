@@ -2725,3 +2725,23 @@ def test_categorical_none_given_reads_every_column_as_text(tmp_path, crosses):
     for options, streamed in ((as_written, as_text), ({}, read)):
         X, y = split(pd.read_csv(path, **options).astype({"y": int}), target="y")
         assert_same_state(streamed[-1], trained_in_memory(model(), X, y, 7))
+
+
+def test_labels_given_as_text_read_a_files_target_as_text(tmp_path):
+    # a trial: fit_stream(..., classes=["no", "yes"]) on a CSV of such labels failed with
+    # "'yes' is not a number" (the command line reads them as text when --classes are text)
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    frame = pd.DataFrame({"site": ["a", "b"] * 50, "click": ["yes", "no"] * 50})
+    frame.to_csv(tmp_path / "a.csv", index=False)
+    pipe = make_pipeline(FeatureCrossHasher(["site"], n_features=2**8), SparseFTRLClassifier())
+    model, _ = fit_stream(pipe, str(tmp_path / "a.csv"), target="click", classes=["no", "yes"])
+    assert model.predict(frame[["site"]]).tolist() == frame["click"].tolist()
+
+
+def test_a_dataframe_as_the_source_is_refused_naming_the_list_it_takes():
+    # (a DataFrame iterates its column names: "batch 0 is a str")
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"x": [1.0, 2.0], "y": [0, 1]})
+    with pytest.raises(TypeError, match=r"not an iterable of batches: give a list of DataFrames"):
+        fit_stream(SparseFTRLClassifier(), frame, target="y")

@@ -25,8 +25,8 @@ from ._arrow_source import _ArrowSource
 from ._checkpoint import RunProgress, load_checkpoint, save_checkpoint
 from ._history import StreamHistory
 from ._iterable_source import _IterableSource
-from ._model import StreamModel
-from ._readers import open_source
+from ._model import StreamModel, fitted_column_kinds, note_column_kinds
+from ._readers import open_source, paths_of
 from ._scoring import class_indices, loss_name, row_losses
 from ._source import Position, Source, _ahead
 from ._stable_text import plain
@@ -307,7 +307,8 @@ def fit_stream(
     classes : array-like, default=None
         Every class of the stream (classifiers). None: the labels of the first
         batch (a fitted estimator's ``classes_``), and a later batch with another label
-        is an error naming its row.
+        is an error naming its row. Labels that are all strings have files' targets read
+        as text (``reader_options={"target_dtype": "str"}``, unless given).
     passes : int, default=1
         Passes over the source.
     batch_rows : int, default=65536
@@ -466,6 +467,19 @@ def fit_stream(
         named = {*numeric, *categorical}
         inferred = [k for k in inferred if k not in named]
     inferred = options.pop("inferred", inferred)
+    if "column_kinds" not in options and sm.transformers and paths_of(source) is not None:
+        # a hasher fitted on a DataFrame: its columns read as they held their values there (a
+        # zip fitted as text, read as numbers, would train tokens its predictions never meet)
+        fitted = fitted_column_kinds(sm.transformers[0], inferred)
+        if fitted is not None:
+            options["column_kinds"] = fitted
+    if (
+        "target_dtype" not in options
+        and classes is not None
+        and len(classes)
+        and all(isinstance(c, str) for c in classes)
+    ):
+        options["target_dtype"] = "str"  # (labels that are text: read as text, not numbers)
     src = open_source(
         source,
         format=format,
@@ -585,6 +599,10 @@ def fit_stream(
         numbering."""
         history = fit[1]
         history.column_kinds = dict(src.column_kinds)
+        if not isinstance(src, _IterableSource) and sm.transformers:
+            # files: the hasher's kinds are those the columns were read as (a stream hands
+            # bools to it as ints, and notes no kind of a column read as categorical text)
+            note_column_kinds(sm.transformers[0], history.column_kinds)
         zero_based = getattr(src, "zero_based", None)
         history.svmlight_zero_based = None if zero_based in (None, "auto") else bool(zero_based)
         return fit

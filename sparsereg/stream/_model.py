@@ -88,6 +88,8 @@ class StreamModel:
             step.fit(X)
 
     def transform(self, X):
+        if self.transformers:
+            X = as_fitted_frame(self.transformers[0], X)
         for step in self.transformers:
             X = step.transform(X)
         return X
@@ -146,3 +148,53 @@ def _columns_to_read(transformers):
         tuple(k for k in used if k not in numeric and k not in text),
         [*(k for k in used if k in text), *unused],
     )
+
+
+def as_fitted_frame(first, X):
+    """A DataFrame ``X`` with the columns ``first`` (a pipeline's first step) was fitted on, in
+    their order, where it holds them in another (a file's columns are read by name) or lacks
+    only columns that a FeatureCrossHasher first does not read (a stream reads the columns it
+    hashes, not the others of the frame it was fitted on), given as missing values: its
+    fitted checks refuse another order and other columns, as scikit-learn's do. Else ``X``
+    as it is, for the step to name what differs."""
+    expected = getattr(first, "feature_names_in_", None)
+    columns = getattr(X, "columns", None)
+    if expected is None or columns is None:
+        return X
+    names, expected = list(columns), list(expected)
+    if names == expected or not set(names) <= set(expected):
+        return X
+    missing = [name for name in expected if name not in set(names)]
+    if missing:
+        if not isinstance(first, FeatureCrossHasher):
+            return X
+        numeric, inferred, text = columns_to_read([first])
+        if inferred is None or not set(missing).isdisjoint({*numeric, *inferred, *text}):
+            return X
+        X = X.assign(**dict.fromkeys(missing))
+    return X[expected]
+
+
+def fitted_column_kinds(first, inferred):
+    """The kinds a FeatureCrossHasher first noted of the DataFrame it was fitted on (its
+    ``column_kinds_``), of the columns ``inferred`` (read as pandas reads them; None: every
+    column but those it reads otherwise); None without."""
+    kinds = getattr(first, "column_kinds_", None) if isinstance(first, FeatureCrossHasher) else None
+    if not kinds:
+        return None
+    if inferred is None:
+        numeric, _, text = columns_to_read([first])
+        inferred = [name for name in kinds if name not in {*numeric, *text}]
+    # (a name ending in NUL a file cannot hold: no kind, as before kinds were noted)
+    kept = {n: kinds[n] for n in inferred if n in kinds and not n.endswith("\0")}
+    return kept or None
+
+
+def note_column_kinds(first, kinds):
+    """Set a fitted FeatureCrossHasher's ``column_kinds_`` to the kinds a stream read its
+    files' columns as (none: no attribute)."""
+    if not isinstance(first, FeatureCrossHasher) or not hasattr(first, "n_features_in_"):
+        return
+    first.__dict__.pop("column_kinds_", None)
+    if kinds:
+        first.column_kinds_ = dict(kinds)

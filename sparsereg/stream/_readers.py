@@ -148,6 +148,19 @@ def check_kind_items(items, inferred, label, outside):
             raise ValueError(f"{label} names {name!r:.100}, {outside}")
 
 
+def paths_of(source):
+    """The paths ``source`` names (a path, or a list of them), or None for other sources."""
+    if isinstance(source, (str, os.PathLike)):
+        return [source]
+    if (
+        isinstance(source, (list, tuple))
+        and source
+        and all(isinstance(p, (str, os.PathLike)) for p in source)
+    ):
+        return list(source)
+    return None
+
+
 def open_source(
     source: Any,
     *,
@@ -390,21 +403,17 @@ def open_source(
     if format is not None and format not in _FORMATS:
         raise ValueError(f"format must be one of {list(_FORMATS)} or None, got {format!r}.")
 
-    if isinstance(source, (str, os.PathLike)):
-        paths = [source]
-    elif (
-        isinstance(source, (list, tuple))
-        and source
-        and all(isinstance(p, (str, os.PathLike)) for p in source)
-    ):
-        paths = list(source)
-    else:
-        paths = None
+    paths = paths_of(source)
     if paths is None:
         if isinstance(source, (bytes, dict)) or not hasattr(source, "__iter__"):
             raise TypeError(
                 f"source must be a path, a list of paths, a Source or an iterable of "
                 f"batches, got {type(source).__name__}."
+            )
+        if hasattr(source, "columns") and hasattr(source, "dtypes"):
+            raise TypeError(  # (a DataFrame iterates its column names)
+                f"source is a {type(source).__name__}, not an iterable of batches: give "
+                "a list of DataFrames ([frame] for one batch)."
             )
         if column_kinds:
             raise ValueError(
