@@ -7,9 +7,9 @@ import warnings
 
 
 def values_kind(column):
-    """'number', 'bool', 'text' or 'bytes' as a pandas Series' values are (a categorical's:
-    its categories), 'numbers and text' for numbers beside text, None for no value or values
-    of none of these (dates...)."""
+    """'number', 'bool', 'text', 'bytes' or 'datetime' as a pandas Series' values are (a
+    categorical's: its categories), 'numbers and text' for numbers beside text, None for no
+    value or values of none of these."""
     import pandas as pd
 
     dtype = column.dtype
@@ -29,9 +29,13 @@ def values_kind(column):
         return "bool"
     if kind in "iuf":
         return "number"
+    if kind == "M":
+        return "datetime"
     inferred = pd.api.types.infer_dtype(values, skipna=True)
     if inferred == "string":
         return "text"
+    if inferred in ("datetime", "datetime64", "date"):
+        return "datetime"
     if inferred == "bytes":
         return "bytes"
     if inferred == "boolean":
@@ -60,10 +64,17 @@ def _arrow_kind(arrow_type):
         return "text"
     if pa.types.is_binary(arrow_type) or pa.types.is_large_binary(arrow_type):
         return "bytes"
+    if pa.types.is_timestamp(arrow_type) or pa.types.is_date(arrow_type):
+        return "datetime"
     return None
 
 
-_DTYPE_OF_KIND = {"text": "str", "number": "float", "bool": "bool"}
+# what a column of each kind holds, in the warning's words, and how pandas reads it so
+_HELD = {"number": "numbers", "bool": "numbers", "text": "text", "bytes": "text"}
+_HELD.update({"numbers and text": "text", "datetime": "dates"})
+_TRAINED = {"text": "text", "number": "numbers", "bool": "True or False", "datetime": "dates"}
+_READ_AS = {"text": "dtype={{{!r}: str}}", "number": "dtype={{{!r}: float}}"}
+_READ_AS.update({"bool": "dtype={{{!r}: bool}}", "datetime": "parse_dates=[{!r}]"})
 
 
 def warn_of_other_kinds(X, kinds, trained_so, advice=""):
@@ -77,18 +88,23 @@ def warn_of_other_kinds(X, kinds, trained_so, advice=""):
         return
     for name, dtype in zip(columns, dtypes):
         kind = kinds.get(name) if isinstance(name, str) else None
-        if kind is None or (kind != "text" and getattr(dtype, "kind", "O") in "iufb"):
+        numeric = getattr(dtype, "kind", "O")
+        if (
+            kind is None
+            or kind in ("number", "bool")
+            and numeric in "iufb"
+            or kind == "datetime"
+            and numeric == "M"
+        ):
             continue  # (numbers for numbers: nothing to look at, on every call)
-        held = values_kind(X[name])  # (bytes as text; text beside numbers misses such a model)
-        held = None if held is None else "numbers" if held in ("number", "bool") else "text"
-        if held is None or (held == "text") == (kind == "text"):
+        held = _HELD.get(values_kind(X[name]))  # (text beside numbers misses such a model)
+        if held is None or held == _HELD[kind]:
             continue
-        trained = "text" if kind == "text" else "True or False" if kind == "bool" else "numbers"
         warnings.warn(
             f"X's column {name!r} holds {held} ({dtype}), but "
-            + trained_so.format(trained=trained)
-            + ": its hasher hashes 1 and '1' apart, so the column's values miss the model's "
-            f"weights; convert it (pd.read_csv(..., dtype={{{name!r}: {_DTYPE_OF_KIND[kind]}}}))"
+            + trained_so.format(trained=_TRAINED[kind])
+            + ": its hasher hashes 1, '1' and dates apart, so the column's values miss the "
+            f"model's weights; convert it (pd.read_csv(..., {_READ_AS[kind].format(name)}))"
             f"{advice}.",
             UserWarning,
             stacklevel=_caller_level(),

@@ -230,12 +230,13 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names seen during `fit`, when X is a DataFrame with string
         column names.
-    column_kinds_ : dict of str to {'number', 'bool', 'text'}
+    column_kinds_ : dict of str to {'number', 'bool', 'text', 'datetime'}
         How the values of each column were held during `fit`, when X is a
         DataFrame: of the columns that a stream reads as pandas reads them
         (those hashed without buckets), each whose values are all numbers,
-        all True/False or all strings (columns of no value, or of values of
-        several kinds, are left out); after :func:`~sparsereg.stream.fit_stream`
+        all True/False, all strings or all dates (columns of no value, or of
+        values of several kinds, are left out; a file records no dates, and
+        ``export_model`` warns of them); after :func:`~sparsereg.stream.fit_stream`
         on files, the kinds it read them as (its history's ``column_kinds``).
         The hasher gives 94110 and "94110" different tokens: `transform`
         warns of a DataFrame column holding the other kind,
@@ -628,7 +629,7 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         for name in X.columns if inferred is None else inferred:
             if isinstance(name, str) and name not in read_otherwise:
                 kind = values_kind(X[name])
-                if kind in ("number", "bool", "text"):
+                if kind in ("number", "bool", "text", "datetime"):
                     kinds[name] = kind
         return kinds
 

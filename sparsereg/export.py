@@ -1135,6 +1135,27 @@ def _blas_layout(coef):
     return "blas"
 
 
+def _warn_of_dates_read_as_text(first, inferred):
+    """Warn of columns of dates that a FeatureCrossHasher first, fitted on a DataFrame,
+    hashes without buckets: a file's text of them hashes apart."""
+    kinds = getattr(first, "column_kinds_", None) or {}
+    dates = [
+        name
+        for name, kind in kinds.items()
+        if kind == "datetime" and (inferred is None or name in inferred)
+    ]
+    if dates:
+        warnings.warn(
+            f"the FeatureCrossHasher hashes the column(s) {dates[:5]} of dates without "
+            "buckets, each value by its instant: sparsereg predict reads them from CSV files "
+            "as text, which hashes apart (their predictions miss those weights). Bucket them "
+            f"(buckets={{{dates[0]!r}: {{'datetime': 'date'}}}}): calendar parts hash alike from "
+            "dates and from their ISO 8601 text.",
+            UserWarning,
+            stacklevel=2,
+        )
+
+
 # the kinds a file may give a FeatureCrossHasher that hashes every column (crosses=None)
 _MAX_KINDS = 2**16
 
@@ -1356,12 +1377,15 @@ def export_model(
         for step in inner:
             transformer_specs.append(transformer_spec(step))
         estimator = steps[-1][1]
-        if column_kinds is None and hashed_columns == "inferred" and inner:
+        if inner:
             from .stream._model import columns_to_read, fitted_column_kinds
 
-            column_kinds = fitted_column_kinds(inner[0], columns_to_read(inner[:1])[1])
-            if column_kinds is not None and len(column_kinds) > _MAX_KINDS:
-                column_kinds = None  # (more than a file holds: read as pandas reads them)
+            inferred = columns_to_read(inner[:1])[1]
+            _warn_of_dates_read_as_text(inner[0], inferred)
+            if column_kinds is None and hashed_columns == "inferred":
+                column_kinds = fitted_column_kinds(inner[0], inferred)
+                if column_kinds is not None and len(column_kinds) > _MAX_KINDS:
+                    column_kinds = None  # (more than a file holds: read as pandas reads them)
     check_is_fitted(estimator)
     from .model_selection import _BaseFTRLCV  # it imports the estimators, which import this
 

@@ -593,7 +593,8 @@ def test_column_kinds_note_how_each_column_held_its_values():
         **dict.fromkeys(["n", "f", "ia", "catn", "objn"], "number"),
         **dict.fromkeys(["b", "nb", "objb"], "bool"),
         **dict.fromkeys(["s", "sa", "ta", "cat"], "text"),
-    }  # numbers beside text, no value, lists, the bucketed column and dates: no kind
+        "when": "datetime",
+    }  # numbers beside text, no value, lists and the bucketed column: no kind
     hasher = FeatureCrossHasher(n_features=2**8, buckets={"lat": 0.1}).fit(frame)
     assert hasher.column_kinds_ == expected
     # a refused fit leaves them; a fit on an array, whose columns have no names, takes them away
@@ -695,3 +696,32 @@ def test_a_name_a_file_cannot_hold_is_no_kind_and_the_export_goes_on():
     exported.save(buffer)
     buffer.seek(0)
     np.testing.assert_array_equal(load_model(buffer).predict(frame), pipe.predict(frame))
+
+
+def test_dates_hashed_without_buckets_are_warned_of_where_text_would_miss_them(tmp_path):
+    # a trial: a column of dates hashed without buckets scored otherwise after a round trip
+    # through CSV (read back as text: "2024-03-02" hashes apart from the date), silently
+    days = pd.to_datetime(["2024-03-01", "2024-03-02"] * 50)
+    frame = pd.DataFrame({"day": days, "site": ["a", "b"] * 50})
+    hasher = FeatureCrossHasher(["day", "site"], n_features=2**8)
+    pipe = make_pipeline(hasher, SparseFTRLClassifier(random_state=0)).fit(frame, [0, 1] * 50)
+    assert hasher.column_kinds_ == {"day": "datetime", "site": "text"}
+    with pytest.warns(UserWarning, match=r"hashes the column\(s\) \['day'\] of dates without"):
+        exported = export_model(pipe)
+    assert exported.column_kinds_ == {"site": "text"}  # (dates are no kind of a file's column)
+    frame.to_csv(tmp_path / "a.csv", index=False)
+    back = pd.read_csv(tmp_path / "a.csv")
+    with pytest.warns(UserWarning, match=r"'day' holds text \(.*\), but the FeatureCrossHasher"):
+        pipe.predict_proba(back)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pipe.predict_proba(pd.read_csv(tmp_path / "a.csv", parse_dates=["day"]))
+    # bucketed, nothing to warn of: its calendar parts hash alike from the text
+    hasher = FeatureCrossHasher(
+        ["day", "site"], buckets={"day": {"datetime": "date"}}, n_features=2**8
+    )
+    pipe = make_pipeline(hasher, SparseFTRLClassifier(random_state=0)).fit(frame, [0, 1] * 50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        export_model(pipe)
+        np.testing.assert_array_equal(pipe.predict_proba(back), pipe.predict_proba(frame))

@@ -185,8 +185,13 @@ def fitted_column_kinds(first, inferred):
     if inferred is None:
         numeric, _, text = columns_to_read([first])
         inferred = [name for name in kinds if name not in {*numeric, *text}]
-    # (a name ending in NUL a file cannot hold: no kind, as before kinds were noted)
-    kept = {n: kinds[n] for n in inferred if n in kinds and not n.endswith("\0")}
+    # (a name ending in NUL a file cannot hold: no kind, as before kinds were noted; dates are
+    # no kind of a file's column)
+    kept = {
+        n: kinds[n]
+        for n in inferred
+        if n in kinds and not n.endswith("\0") and kinds[n] != "datetime"
+    }
     return kept or None
 
 
