@@ -107,14 +107,20 @@ def warn_of_other_kinds(X, kinds, trained_so, advice=""):
             f"model's weights; convert it (pd.read_csv(..., {_READ_AS[kind].format(name)}))"
             f"{advice}.",
             UserWarning,
-            stacklevel=_caller_level(),
+            stacklevel=caller_level(),
         )
 
 
-def _caller_level():
-    """The ``stacklevel`` of the first caller outside sparsereg (the user's line)."""
-    package = os.path.dirname(os.path.abspath(__file__))
+def caller_level():
+    """The ``stacklevel`` of the first caller outside sparsereg and scikit-learn (the user's
+    line, not a Pipeline's or set_output's)."""
+    import sklearn
+
+    packages = tuple(
+        os.path.dirname(os.path.abspath(module.__file__)) + os.sep
+        for module in (sys.modules[__package__], sklearn)
+    )
     frame, level = sys._getframe(1), 1
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(packages):
         frame, level = frame.f_back, level + 1
     return level

@@ -25,7 +25,7 @@ from . import _quantize
 from ._atomic import atomic_file
 from ._base import _BaseFTRL
 from ._checked_score import check_score_inputs
-from ._column_kinds import warn_of_other_kinds
+from ._column_kinds import caller_level, warn_of_other_kinds
 from ._decision import (
     LinearWeights,
     _sum,
@@ -1152,7 +1152,7 @@ def _warn_of_dates_read_as_text(first, inferred):
             f"(buckets={{{dates[0]!r}: {{'datetime': 'date'}}}}): calendar parts hash alike from "
             "dates and from their ISO 8601 text.",
             UserWarning,
-            stacklevel=2,
+            stacklevel=caller_level(),
         )
 
 

@@ -674,8 +674,11 @@ def test_the_hasher_warns_of_a_frame_column_of_another_kind_than_fitted():
     pipe = make_pipeline(
         FeatureCrossHasher(["zip", "n"], n_features=2**8), SparseFTRLClassifier(random_state=0)
     ).fit(frame, [0, 1] * 50)
-    with pytest.warns(UserWarning, match=r"'zip' holds numbers \(int64\), but the FeatureCross"):
+    with pytest.warns(
+        UserWarning, match=r"'zip' holds numbers \(int64\), but the FeatureCross"
+    ) as seen:
         pipe.predict_proba(frame.assign(zip=[2139, 94110] * 50))
+    assert seen[0].filename == __file__  # (the user's line, not scikit-learn's Pipeline's)
     with pytest.warns(UserWarning, match=r"'n' holds text \(.*\), but the FeatureCrossHasher"):
         pipe.predict_proba(frame.assign(n=["1.5", "2.5"] * 50))
     with warnings.catch_warnings():
@@ -706,8 +709,11 @@ def test_dates_hashed_without_buckets_are_warned_of_where_text_would_miss_them(t
     hasher = FeatureCrossHasher(["day", "site"], n_features=2**8)
     pipe = make_pipeline(hasher, SparseFTRLClassifier(random_state=0)).fit(frame, [0, 1] * 50)
     assert hasher.column_kinds_ == {"day": "datetime", "site": "text"}
-    with pytest.warns(UserWarning, match=r"hashes the column\(s\) \['day'\] of dates without"):
+    with pytest.warns(
+        UserWarning, match=r"hashes the column\(s\) \['day'\] of dates without"
+    ) as seen:
         exported = export_model(pipe)
+    assert seen[0].filename == __file__
     assert exported.column_kinds_ == {"site": "text"}  # (dates are no kind of a file's column)
     frame.to_csv(tmp_path / "a.csv", index=False)
     back = pd.read_csv(tmp_path / "a.csv")
@@ -725,3 +731,37 @@ def test_dates_hashed_without_buckets_are_warned_of_where_text_would_miss_them(t
         warnings.simplefilter("error")
         export_model(pipe)
         np.testing.assert_array_equal(pipe.predict_proba(back), pipe.predict_proba(frame))
+
+
+def test_a_warm_stream_reads_as_the_hasher_unless_told_and_a_resume_as_its_run(tmp_path):
+    # a review: a Source the caller opened wiped the hasher's kinds (predict then lost zip); a
+    # resume with the pipeline rebuilt read zip as numbers where the run it continued read it
+    # as the fitted hasher's text; with crosses=None the hasher's kinds were given for columns
+    # the caller named numeric; a fitted classifier's text labels read the target as numbers
+    frame = pd.DataFrame({"zip": ["02139", "94110"] * 50, "city": ["a", "b"] * 50})
+    y = np.array(["no", "yes"] * 50)
+    frame.assign(y=y).to_csv(tmp_path / "a.csv", index=False)
+    path = str(tmp_path / "a.csv")
+
+    def warm(crosses=("zip", "city")):
+        hasher = FeatureCrossHasher(None if crosses is None else list(crosses), n_features=2**10)
+        return make_pipeline(hasher, SparseFTRLClassifier(random_state=0)).fit(frame, y), hasher
+
+    pipe, hasher = warm()
+    source = open_source([path], target="y", target_dtype="str", inferred=["zip", "city"])
+    with pytest.warns(UserWarning, match="'zip' holds numbers"):  # (read as the Source says)
+        fit_stream(pipe, source)
+    assert hasher.column_kinds_ == {"zip": "text", "city": "text"}  # (kept)
+    pipe, _ = warm()
+    checkpoint = str(tmp_path / "run.ckpt")
+    _, history = fit_stream(pipe, path, target="y", checkpoint=checkpoint)  # (labels: text)
+    assert history.column_kinds == {"zip": "text", "city": "text"}
+    rebuilt = make_pipeline(
+        FeatureCrossHasher(["zip", "city"], n_features=2**10), SparseFTRLClassifier(random_state=0)
+    )
+    resume = dict(checkpoint=checkpoint, resume=True, classes=["no", "yes"])
+    _, resumed = fit_stream(rebuilt, path, target="y", **resume)
+    assert resumed.column_kinds == {"zip": "text", "city": "text"}
+    pipe, hasher = warm(crosses=None)
+    _, history = fit_stream(pipe, path, target="y", reader_options={"numeric": ["zip"]})
+    assert history.column_kinds == {"city": "text"}

@@ -152,9 +152,10 @@ def _run_description(
     skip_bad_rows,
     reader_options,
     inferred,
+    hasher_kinds=None,
     digests=True,
 ):
-    return {
+    description = {
         "estimator": type(sm.final).__name__,
         "params": plain(sm.final.get_params(deep=False), digests),
         "transformers": [
@@ -176,6 +177,9 @@ def _run_description(
             "every column not named otherwise" if inferred is None else sorted(inferred) or None
         ),
     }
+    if hasher_kinds:  # (the kinds of a hasher fitted before the run: a resume reads so too)
+        description["hasher_column_kinds"] = dict(sorted(hasher_kinds.items()))
+    return description
 
 
 def _described_files(src, as_given=False):
@@ -467,17 +471,31 @@ def fit_stream(
         named = {*numeric, *categorical}
         inferred = [k for k in inferred if k not in named]
     inferred = options.pop("inferred", inferred)
-    if "column_kinds" not in options and sm.transformers and paths_of(source) is not None:
+    opens_files = paths_of(source) is not None
+    # a resume reads its checkpoint first: how the run it continues read the files
+    loaded = None
+    if resume and os.path.exists(checkpoint):
+        loaded = load_checkpoint(checkpoint, max_bytes=memory_limit() // 2)
+    hasher_kinds = None
+    if "column_kinds" not in options and sm.transformers and opens_files:
         # a hasher fitted on a DataFrame: its columns read as they held their values there (a
-        # zip fitted as text, read as numbers, would train tokens its predictions never meet)
-        fitted = fitted_column_kinds(sm.transformers[0], inferred)
-        if fitted is not None:
-            options["column_kinds"] = fitted
+        # zip fitted as text, read as numbers, would train tokens its predictions never meet),
+        # but for those the caller names numeric or categorical; resumed, as the run read them
+        # (the hasher may have been fitted by that run meanwhile)
+        if loaded is not None:
+            hasher_kinds = loaded[1].get("hasher_column_kinds")
+        elif not resume:
+            fitted = fitted_column_kinds(sm.transformers[0], inferred) or {}
+            named = {*numeric, *(categorical or ())}
+            hasher_kinds = {n: kind for n, kind in fitted.items() if n not in named} or None
+        if hasher_kinds:
+            options["column_kinds"] = hasher_kinds
+    labels = classes if classes is not None else getattr(sm.final, "classes_", None)
     if (
         "target_dtype" not in options
-        and classes is not None
-        and len(classes)
-        and all(isinstance(c, str) for c in classes)
+        and labels is not None
+        and len(labels)
+        and all(isinstance(c, str) for c in labels)
     ):
         options["target_dtype"] = "str"  # (labels that are text: read as text, not numbers)
     src = open_source(
@@ -523,9 +541,11 @@ def fit_stream(
     described = (sm, src, target, weight_column, batch_rows, holdout, name, skip_bad_rows)
     description = undigested = None
     if checkpoint is not None:
-        description = _run_description(*described, reader_options, inferred)
+        description = _run_description(*described, reader_options, inferred, hasher_kinds)
     if resume:  # (a checkpoint before version 3 spelt a lambda or local function undigested)
-        undigested = _run_description(*described, reader_options, inferred, digests=False)
+        undigested = _run_description(
+            *described, reader_options, inferred, hasher_kinds, digests=False
+        )
 
     trainer = _Trainer(sm, src, name, holdout, classes, progress, passes, skip_bad_rows)
     # a resume refused or stopped before this process trained a batch leaves the estimator
@@ -535,7 +555,7 @@ def fit_stream(
 
     def train():
         if resume:
-            trainer.resume(checkpoint, description, undigested)
+            trainer.resume(checkpoint, description, undigested, loaded)
             # the transformers as the run that wrote the checkpoint fitted them, on its first batch:
             # also when no batch is left to read (a finished run, or one stopped after its last)
             trainer.prepare_from_start()
@@ -599,7 +619,7 @@ def fit_stream(
         numbering."""
         history = fit[1]
         history.column_kinds = dict(src.column_kinds)
-        if not isinstance(src, _IterableSource) and sm.transformers:
+        if opens_files and sm.transformers:
             # files: the hasher's kinds are those the columns were read as (a stream hands
             # bools to it as ints, and notes no kind of a column read as categorical text)
             note_column_kinds(sm.transformers[0], history.column_kinds)
@@ -647,10 +667,10 @@ class _Trainer:
     def seconds(self):
         return time.perf_counter() - self.started
 
-    def resume(self, path, description, undigested):
-        if not os.path.exists(path):
+    def resume(self, path, description, undigested, loaded):
+        if loaded is None:
             raise ValueError(f"resume: there is no checkpoint at {os.fspath(path)!r}.")
-        state, meta, run, arrays = load_checkpoint(path, max_bytes=memory_limit() // 2)
+        state, meta, run, arrays = loaded
         expected = description if arrays["version"] >= 3 else undigested
         # a checkpoint written before files were described by their full path names them as
         # given: compared so (sizes too), its message shows a size that changed, not every name
