@@ -625,8 +625,15 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
 
         numeric, inferred, text = columns_to_read([self])
         read_otherwise = {*numeric, *text}
+        if inferred is None and self.crosses is not None:  # (crosses by position)
+            columns = list(X.columns)
+            inferred = [
+                columns[key] if isinstance(key, numbers.Integral) else key
+                for cross in self.crosses
+                for key in (cross if isinstance(cross, (tuple, list)) else (cross,))
+            ]
         kinds = {}
-        for name in X.columns if inferred is None else inferred:
+        for name in X.columns if inferred is None else dict.fromkeys(inferred):
             if isinstance(name, str) and name not in read_otherwise:
                 kind = values_kind(X[name])
                 if kind in ("number", "bool", "text", "datetime"):

@@ -1262,8 +1262,9 @@ def export_model(
         column by its first rows, but for the columns whose kinds the hasher noted when
         fitted on a DataFrame (its ``column_kinds_``), read as those kinds, as with a dict
         (a model trained on ``pd.read_csv(..., dtype={"zip": str})`` reads zip as text; an
-        empty dict records no kinds, a file an earlier sparsereg reads); a dict ``{column: 'number' | 'bool' | 'text'}`` (a
-        ``fit_stream`` history's ``column_kinds``, which ``sparsereg train`` records) as
+        empty dict records no kinds, a file an earlier sparsereg reads); a dict
+        ``{column: 'number' | 'bool' | 'text'}`` (a ``fit_stream`` history's
+        ``column_kinds``, which ``sparsereg train`` records) as
         'inferred', but each column it names read as that kind whatever a file's first rows
         hold, a value that does not fit making its row bad (format version 8,
         ``hashed_column_kinds``): with 'inferred' a column of numbers whose file holds one

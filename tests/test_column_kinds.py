@@ -765,3 +765,21 @@ def test_a_warm_stream_reads_as_the_hasher_unless_told_and_a_resume_as_its_run(t
     pipe, hasher = warm(crosses=None)
     _, history = fit_stream(pipe, path, target="y", reader_options={"numeric": ["zip"]})
     assert history.column_kinds == {"city": "text"}
+
+
+def test_kinds_of_columns_a_model_reads_by_position_and_a_warm_categorical_column(tmp_path):
+    # a review: crosses by position noted (and the export recorded, predict then read strictly)
+    # the kinds of every column, those no cross uses too; a warm stream reading a column as
+    # categorical text dropped the kind the hasher was fitted with (zip: text, then numbers)
+    frame = pd.DataFrame({"site": ["a", "b"] * 50, "note": [1.5, 2.5] * 50})
+    pipe = make_pipeline(
+        FeatureCrossHasher([0], n_features=2**8), SparseFTRLClassifier(random_state=0)
+    ).fit(frame, [0, 1] * 50)
+    assert pipe[0].column_kinds_ == {"site": "text"}
+    assert export_model(pipe).column_kinds_ == {"site": "text"}
+    frame = pd.DataFrame({"zip": ["02139", "94110"] * 50, "site": ["a", "b"] * 50})
+    frame.assign(y=[0, 1] * 50).to_csv(tmp_path / "a.csv", index=False)
+    hasher = FeatureCrossHasher(["zip", "site"], n_features=2**8)
+    pipe = make_pipeline(hasher, SparseFTRLClassifier(random_state=0)).fit(frame, [0, 1] * 50)
+    fit_stream(pipe, str(tmp_path / "a.csv"), target="y", reader_options={"categorical": ["zip"]})
+    assert hasher.column_kinds_ == {"zip": "text", "site": "text"}

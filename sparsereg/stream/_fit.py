@@ -373,7 +373,12 @@ def fit_stream(
         as text; export such a model with ``export_model(..., hashed_columns="text")``, so
         that ``sparsereg predict`` reads its columns so too); with another first step a CSV
         file's columns are read as text unless named (e.g. ``{"numeric": ["price", "age"]}``
-        before a ``StandardScaler``).
+        before a ``StandardScaler``). A hasher already fitted on a DataFrame reads those
+        columns as the kinds it noted (its ``column_kinds_``: a zip fitted as text is read as
+        text; ``column_kinds`` given here replace them; a resumed run reads them as its
+        checkpoint records), and after a stream of files fit_stream opened, the hasher's
+        ``column_kinds_`` are those the columns were read as (``StreamHistory.column_kinds``),
+        which ``export_model`` records. A DataFrame is not a source: give ``[frame]``.
 
     Returns
     -------
@@ -490,6 +495,10 @@ def fit_stream(
             hasher_kinds = {n: kind for n, kind in fitted.items() if n not in named} or None
         if hasher_kinds:
             options["column_kinds"] = hasher_kinds
+    # the kinds a hasher fitted before the run has of columns the caller reads as categorical
+    # text: kept (the stream reads no kind of them; zip fitted as text stays text)
+    fitted_before = getattr(sm.transformers[0], "column_kinds_", None) if sm.transformers else None
+    kept_kinds = {n: k for n, k in (fitted_before or {}).items() if n in (categorical or ())}
     labels = classes if classes is not None else getattr(sm.final, "classes_", None)
     if (
         "target_dtype" not in options
@@ -622,7 +631,7 @@ def fit_stream(
         if opens_files and sm.transformers:
             # files: the hasher's kinds are those the columns were read as (a stream hands
             # bools to it as ints, and notes no kind of a column read as categorical text)
-            note_column_kinds(sm.transformers[0], history.column_kinds)
+            note_column_kinds(sm.transformers[0], history.column_kinds, kept_kinds)
         zero_based = getattr(src, "zero_based", None)
         history.svmlight_zero_based = None if zero_based in (None, "auto") else bool(zero_based)
         return fit

@@ -164,7 +164,8 @@ def as_fitted_frame(first, X):
     names, expected = list(columns), list(expected)
     if names == expected or not set(names) <= set(expected):
         return X
-    missing = [name for name in expected if name not in set(names)]
+    have = set(names)
+    missing = [name for name in expected if name not in have]
     if missing:
         if not isinstance(first, FeatureCrossHasher):
             return X
@@ -195,11 +196,13 @@ def fitted_column_kinds(first, inferred):
     return kept or None
 
 
-def note_column_kinds(first, kinds):
+def note_column_kinds(first, kinds, kept=None):
     """Set a fitted FeatureCrossHasher's ``column_kinds_`` to the kinds a stream read its
-    files' columns as (none: no attribute)."""
+    files' columns as, and ``kept`` (those it had of columns the stream read otherwise);
+    none: no attribute."""
     if not isinstance(first, FeatureCrossHasher) or not hasattr(first, "n_features_in_"):
         return
+    kinds = {**(kept or {}), **kinds}
     first.__dict__.pop("column_kinds_", None)
     if kinds:
-        first.column_kinds_ = dict(kinds)
+        first.column_kinds_ = kinds
