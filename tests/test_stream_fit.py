@@ -2745,3 +2745,32 @@ def test_a_dataframe_as_the_source_is_refused_naming_the_list_it_takes():
     frame = pd.DataFrame({"x": [1.0, 2.0], "y": [0, 1]})
     with pytest.raises(TypeError, match=r"not an iterable of batches: give a list of DataFrames"):
         fit_stream(SparseFTRLClassifier(), frame, target="y")
+
+
+def test_a_warm_run_on_files_resumed_with_the_pipeline_rebuilt_equals_it_uninterrupted(tmp_path):
+    # a review: a fitted hasher's kinds (zip fitted as text) decide how the files are read;
+    # a resume with the pipeline rebuilt (unfitted, as in a new process) read zip as numbers
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    rng = np.random.default_rng(0)
+    zips = rng.choice(["02139", "94110", "10001"], 3000)
+    frame = pd.DataFrame({"zip": zips, "site": rng.choice(["a", "b"], 3000)})
+    y = (zips == "02139").astype(int)
+    path = str(tmp_path / "a.csv")
+    frame.assign(y=y).to_csv(path, index=False)
+
+    def hashed():
+        hasher = FeatureCrossHasher(["zip", "site"], n_features=2**10)
+        return make_pipeline(hasher, SparseFTRLClassifier(random_state=0))
+
+    kwargs = dict(target="y", batch_rows=500, checkpoint_every=500, classes=[0, 1])
+    full, _ = fit_stream(
+        hashed().fit(frame[:100], y[:100]), path, checkpoint=tmp_path / "full.ckpt", **kwargs
+    )
+    checkpoint = tmp_path / "run.ckpt"
+    with pytest.raises(KeyboardInterrupt):
+        warm = hashed().fit(frame[:100], y[:100])
+        fit_stream(warm, path, checkpoint=checkpoint, progress=interrupt_after(3), **kwargs)
+    resumed, history = fit_stream(hashed(), path, checkpoint=checkpoint, resume=True, **kwargs)
+    assert history.column_kinds == {"zip": "text", "site": "text"}
+    assert_same_state(resumed[-1], full[-1])
