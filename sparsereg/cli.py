@@ -1372,17 +1372,9 @@ def _check_format_fits(model, fmt):
 def _open_for_model(data, **options):
     """``open_source`` of files read for a model whose column kinds it may give: a message
     says they are the model's."""
-    from .stream._readers import open_source
+    from .stream._readers import open_saying_whose_kinds
 
-    said = "when the model was trained"
-    try:
-        source = open_source(data, **options)
-    except ValueError as exc:  # (a Parquet column of the other type, refused as it is opened)
-        if "as column_kinds says" not in str(exc):
-            raise
-        raise ValueError(str(exc).replace("as column_kinds says", said)) from None
-    source._given_kinds_said = said
-    return source
+    return open_saying_whose_kinds("when the model was trained", data, **options)
 
 
 def _in_model_order(model, X):

@@ -783,3 +783,14 @@ def test_kinds_of_columns_a_model_reads_by_position_and_a_warm_categorical_colum
     pipe = make_pipeline(hasher, SparseFTRLClassifier(random_state=0)).fit(frame, [0, 1] * 50)
     fit_stream(pipe, str(tmp_path / "a.csv"), target="y", reader_options={"categorical": ["zip"]})
     assert hasher.column_kinds_ == {"zip": "text", "site": "text"}
+
+
+def test_a_warm_streams_refusal_of_a_parquet_column_names_the_hashers_kinds(tmp_path):
+    # a review: the refusal said "as column_kinds says" where the caller gave none
+    frame = pd.DataFrame({"zip": ["02139", "94110"] * 50, "site": ["a", "b"] * 50})
+    pipe = make_pipeline(
+        FeatureCrossHasher(["zip", "site"], n_features=2**8), SparseFTRLClassifier(random_state=0)
+    ).fit(frame, [0, 1] * 50)
+    frame.assign(zip=[2139, 94110] * 50, y=[0, 1] * 50).to_parquet(tmp_path / "a.parquet")
+    with pytest.raises(ValueError, match=r"as the fitted FeatureCrossHasher's column_kinds_ say"):
+        fit_stream(pipe, str(tmp_path / "a.parquet"), target="y")

@@ -56,6 +56,9 @@ _CSV_THREADS = True
 # numbers are held until a good row comes, and such a file is rather of another format
 _MAX_REFUSED_RUN = 100_000
 
+# where column kinds given come from, as messages say it unless told (open_saying_whose_kinds)
+GIVEN_KINDS_SAID = "as column_kinds says"
+
 
 def _bad_positions(pa, pc, arr, lo, hi, out):
     """Positions in arr[lo:hi] whose string does not cast to float64 (bisection; slow path)."""
@@ -695,7 +698,7 @@ class _ArrowSource(Source):
         self.column_kinds = dict(column_kinds or {})
         self._kind_origin = dict.fromkeys(self.column_kinds)
         # where given kinds come from, as messages say it (the command line: the model's)
-        self._given_kinds_said = "as column_kinds says"
+        self._given_kinds_said = GIVEN_KINDS_SAID
         self._undecided = {}  # each file's inferred columns of no value in its first rows
         self._numbers = {}  # each file's inferred columns its first rows read as numbers
         self._parquet_bools = {}  # each Parquet file's inferred columns of bools

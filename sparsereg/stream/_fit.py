@@ -26,7 +26,7 @@ from ._checkpoint import RunProgress, load_checkpoint, save_checkpoint
 from ._history import StreamHistory
 from ._iterable_source import _IterableSource
 from ._model import StreamModel, fitted_column_kinds, note_column_kinds
-from ._readers import open_source, paths_of
+from ._readers import open_saying_whose_kinds, paths_of
 from ._scoring import class_indices, loss_name, row_losses
 from ._source import Position, Source, _ahead
 from ._stable_text import plain
@@ -507,7 +507,9 @@ def fit_stream(
         and all(isinstance(c, str) for c in labels)
     ):
         options["target_dtype"] = "str"  # (labels that are text: read as text, not numbers)
-    src = open_source(
+    src = open_saying_whose_kinds(
+        # the kinds of the fitted hasher: the reader's messages say where they come from
+        "as the fitted FeatureCrossHasher's column_kinds_ say" if hasher_kinds else None,
         source,
         format=format,
         target=target,

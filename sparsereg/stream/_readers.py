@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .._model_checks import COLUMN_KINDS
-from ._arrow_source import _ArrowSource
+from ._arrow_source import GIVEN_KINDS_SAID, _ArrowSource
 from ._iterable_source import _IterableSource
 from ._source import Source
 from ._svmlight_source import _SVMLightSource
@@ -159,6 +159,21 @@ def paths_of(source):
     ):
         return list(source)
     return None
+
+
+def open_saying_whose_kinds(said, source, **options):
+    """``open_source(source, **options)`` whose messages say that the column kinds given
+    come ``said`` (the model's, a fitted hasher's) rather than "as column_kinds says";
+    ``said`` None: as open_source."""
+    try:
+        src = open_source(source, **options)
+    except ValueError as exc:  # (a Parquet column of the other type, refused as it is opened)
+        if said is None or GIVEN_KINDS_SAID not in str(exc):
+            raise
+        raise ValueError(str(exc).replace(GIVEN_KINDS_SAID, said)) from None
+    if said is not None and isinstance(src, _ArrowSource):
+        src._given_kinds_said = said
+    return src
 
 
 def open_source(
