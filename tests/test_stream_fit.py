@@ -2774,3 +2774,19 @@ def test_a_warm_run_on_files_resumed_with_the_pipeline_rebuilt_equals_it_uninter
     resumed, history = fit_stream(hashed(), path, checkpoint=checkpoint, resume=True, **kwargs)
     assert history.column_kinds == {"zip": "text", "site": "text"}
     assert_same_state(resumed[-1], full[-1])
+
+
+def test_a_run_stopped_after_its_first_batch_leaves_the_kinds_the_files_were_read_as(tmp_path):
+    # a review: the hasher noted the first batch's dtypes (the stream hands bools to it as
+    # ints: 'number'), replaced by the kinds read only at the run's end
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    frame = pd.DataFrame({"flag": [True, False] * 500, "site": ["a", "b"] * 500})
+    frame.assign(y=[0, 1] * 500).to_csv(tmp_path / "a.csv", index=False)
+    hasher = FeatureCrossHasher(["flag", "site"], n_features=2**8)
+    pipe = make_pipeline(hasher, SparseFTRLClassifier(random_state=0))
+    with pytest.raises(KeyboardInterrupt):
+        fit_stream(
+            pipe, str(tmp_path / "a.csv"), target="y", batch_rows=200, progress=interrupt_after(1)
+        )
+    assert hasher.column_kinds_ == {"flag": "bool", "site": "text"}

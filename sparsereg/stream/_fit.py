@@ -559,6 +559,8 @@ def fit_stream(
         )
 
     trainer = _Trainer(sm, src, name, holdout, classes, progress, passes, skip_bad_rows)
+    if opens_files and sm.transformers:
+        trainer.kinds_to_note = kept_kinds
     # a resume refused or stopped before this process trained a batch leaves the estimator
     # and the transformers as they were (a checkpoint's position past the data, or its state
     # fitting neither the pipeline nor the data, shows only when the first batch is read)
@@ -673,6 +675,7 @@ class _Trainer:
         self.trained = False  # a batch was trained on, in this run or the one resumed
         self.trained_here = False  # ... by this process
         self.prepared = False
+        self.kinds_to_note = None  # (files fit_stream opened: kept kinds, noted as prepared)
         self.started = time.perf_counter()
 
     def seconds(self):
@@ -731,11 +734,19 @@ class _Trainer:
             with closing(chunks):
                 for chunk in chunks:
                     if chunk.X.shape[0]:
-                        self.sm.prepare(chunk.X)
-                        self.prepared = True
+                        self._prepare(chunk.X)
                         break
         finally:
             src.bad_rows, src.bad_row_examples = bad_rows, examples
+
+    def _prepare(self, X):
+        """Fit the stateless transformers on the first batch; a hasher's kinds those the
+        files were read as, from then on (a stream hands it bools as ints: noted as numbers
+        by the batch, they would stay so after a run stopped early)."""
+        self.sm.prepare(X)
+        self.prepared = True
+        if self.kinds_to_note is not None:
+            note_column_kinds(self.sm.transformers[0], self.src.column_kinds, self.kinds_to_note)
 
     def _classes_from(self, y, chunk):
         labels = _unique_labels(
@@ -772,8 +783,7 @@ class _Trainer:
         if chunk.X.shape[0] == 0:
             return chunk, None, bad_so_far, 0, self.refused_run[0]
         if not self.prepared:
-            self.sm.prepare(chunk.X)
-            self.prepared = True
+            self._prepare(chunk.X)
         try:
             Xt = self.sm.transform(chunk.X)
         except (ValueError, TypeError) as exc:
