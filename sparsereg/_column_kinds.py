@@ -14,7 +14,7 @@ def values_kind(column):
 
     dtype = column.dtype
     if isinstance(dtype, pd.ArrowDtype):  # (by type: pandas reads no value of some types)
-        kind = _arrow_kind(dtype.pyarrow_dtype)
+        kind = arrow_kind(dtype.pyarrow_dtype)
         return kind if kind is not None and column.count() else None
     if isinstance(dtype, pd.CategoricalDtype):
         values = column.cat.categories
@@ -47,7 +47,8 @@ def values_kind(column):
     return None
 
 
-def _arrow_kind(arrow_type):
+def arrow_kind(arrow_type):
+    """The kind of the values of an Arrow type (a dictionary's: of its values), or None."""
     import pyarrow as pa
 
     if pa.types.is_dictionary(arrow_type):

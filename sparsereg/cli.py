@@ -1054,8 +1054,10 @@ def _train(args):
             reader_options=_reader_options(args, fmt, delimiter),
         )
     except ValueError as exc:
-        if "as column_kinds says" in str(exc):  # (--text gave them)
-            raise ValueError(str(exc).replace("as column_kinds says", "as --text says")) from exc
+        from .stream._arrow_source import GIVEN_KINDS_SAID
+
+        if GIVEN_KINDS_SAID in str(exc):  # (--text gave them)
+            raise ValueError(str(exc).replace(GIVEN_KINDS_SAID, "as --text says")) from exc
         hint = (
             _text_target_hint(args, final, exc)
             or _first_file_columns_hint(args, exc)

@@ -709,7 +709,8 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
             (bucketed values print their bucket, see `buckets`). With
             `alternate_sign`, a cell whose entry is -1 is prefixed with ``-``
             (``"-device=phone"``, ``"-(city=Rome x device=desk)"``: its effect on
-            a score is minus the column's weight). An empty list means no row of X produced that column.
+            a score is minus the column's weight). An empty list means no row
+            of X produced that column.
         """
         self._validate_params()
         asked = np.atleast_1d(np.asarray(columns))

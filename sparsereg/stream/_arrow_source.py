@@ -11,6 +11,7 @@ from collections import Counter
 
 import numpy as np
 
+from .._column_kinds import arrow_kind
 from .._tokens import used_codes
 from ._source import Chunk, Position, Source, _FileErrors, _import_pyarrow, _past_the_end
 
@@ -378,17 +379,7 @@ def _without_invalid_text(pa, pc, column):
 def _number_type(pa, kind):
     """Whether pandas reads a Parquet column of Arrow type ``kind`` as numbers (bools and a
     column of no value too)."""
-    types = pa.types
-    return any(
-        is_(kind)
-        for is_ in (
-            types.is_integer,
-            types.is_floating,
-            types.is_decimal,
-            types.is_boolean,
-            types.is_null,
-        )
-    )
+    return pa.types.is_null(kind) or arrow_kind(kind) in ("number", "bool")
 
 
 def _leaves(kind):

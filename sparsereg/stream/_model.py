@@ -183,14 +183,11 @@ def fitted_column_kinds(first, inferred):
     kinds = getattr(first, "column_kinds_", None) if isinstance(first, FeatureCrossHasher) else None
     if not kinds:
         return None
-    if inferred is None:
-        numeric, _, text = columns_to_read([first])
-        inferred = [name for name in kinds if name not in {*numeric, *text}]
-    # (a name ending in NUL a file cannot hold: no kind, as before kinds were noted; dates are
-    # no kind of a file's column)
+    # (the hasher notes only columns read as pandas reads them; a name ending in NUL a file
+    # cannot hold: no kind, as before kinds were noted; dates are no kind of a file's column)
     kept = {
         n: kinds[n]
-        for n in inferred
+        for n in (kinds if inferred is None else inferred)
         if n in kinds and not n.endswith("\0") and kinds[n] != "datetime"
     }
     return kept or None

@@ -271,10 +271,11 @@ def open_source(
     column_kinds : dict of str to {"number", "bool", "text"}, default=None
         Kinds of `inferred` columns decided before: read so in every CSV file instead of as
         its first rows would decide, a value that does not fit making its row bad (a Parquet
-        column, read by its type, is refused if of the other type). ``sparsereg predict`` passes the kinds recorded in
-        the model (:func:`~sparsereg.export_model`'s ``hashed_columns``), so that a
-        file whose column of numbers holds a stray text value is not read as text, which
-        would give every row a prediction without that column. Files (CSV, Parquet) only.
+        column, read by its type, is refused if of the other type). ``sparsereg predict``
+        passes the kinds recorded in the model (:func:`~sparsereg.export_model`'s
+        ``hashed_columns``), so that a file whose column of numbers holds a stray text value
+        is not read as text, which would give every row a prediction without that column.
+        Files (CSV, Parquet) only.
     batch_rows : int, default=65536
         Physical rows (lines for SVMlight) per chunk. A read's memory is a few blocks of the
         file plus a chunk, whatever the file's size; for Parquet, of the row group being read:
