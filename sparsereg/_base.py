@@ -65,6 +65,7 @@ from ._missing import refuse_masked, refuse_pandas_na
 from ._model_threads import _model_workers, _train_models_in_threads
 from ._softmax import SoftmaxState, run_softmax_epoch, softmax_scores_from_state
 from ._state import AUTO_SPARSE_BYTES, LEAST_TABLE_MODEL_BYTES, FTRLState, columns_in
+from ._state_params import recorded_params, warn_of_other_params
 from ._state_protocol import (
     FORMAT,
     LARGEST_ETA0,
@@ -630,11 +631,13 @@ class _BaseFTRL(TrainingLock, BaseEstimator):
           generator that shuffles the rows of the next ``partial_fit``;
         - ``nnz_history_t``, ``nnz_history``, ``n_iter``, ``coef_dtype``,
           ``feature_names_in`` (when fitted on a DataFrame), ``format``, ``version``;
-        - ``multi_class`` (``"multinomial"``) for a softmax model of three classes or more.
+        - ``multi_class`` (``"multinomial"``) for a softmax model of three classes or more;
+        - ``params``: this estimator's parameters that decide its model (loss, penalty,
+          rates, ``fit_intercept``, ``class_weight``, ``shuffle``, inclusion), a JSON object.
 
         ``n_models`` is 1 for a regressor or a binary classifier, the number of
-        classes for one-vs-rest and multinomial. The parameters (``alpha``, ``eta0``...) are not part
-        of the state.
+        classes for one-vs-rest and multinomial. :meth:`set_ftrl_state` applies the taking
+        estimator's own parameters, and warns of those that differ from ``params``.
 
         Returns
         -------
@@ -678,6 +681,7 @@ class _BaseFTRL(TrainingLock, BaseEstimator):
             "nnz_history": counts,
             "n_iter": np.int64(self.n_iter_),
             "coef_dtype": np.array(self._coef_dtype.name),
+            "params": recorded_params(self),
         }
         if is_classifier(self):
             state["classes"] = plain_labels(self.classes_)
@@ -716,6 +720,15 @@ class _BaseFTRL(TrainingLock, BaseEstimator):
             out-of-range columns...), naming the key; also float ``classes`` that are not
             integral (0.5) or lie beyond int64 (1e300), which ``fit`` takes for a continuous
             target (a state saved with such classes by an earlier version is refused so).
+
+        Warns
+        -----
+        UserWarning
+            Where the state's ``params`` record model parameters other than this
+            estimator's (say ``alpha=0.01`` where it has ``alpha=0.0001``): it takes the
+            state and predicts and trains with its own, as after ``set_params``; the
+            warning names them and the ``set_params(...)`` that makes it predict and train
+            as the estimator the state comes from.
         """
         with self._training_lock:
             return self._set_ftrl_state(state)
@@ -755,6 +768,8 @@ class _BaseFTRL(TrainingLock, BaseEstimator):
             fitted["classes_"] = arrays["classes"]
         if "feature_names_in" in arrays:
             fitted["feature_names_in_"] = arrays["feature_names_in"]
+        if "params" in arrays:  # (before the change: a warnings filter may make it an error)
+            warn_of_other_params(arrays["params"], self)
         # all of it or none: a signal handler's exception after a pop left the old model
         # without its feature names
         with interrupts_deferred():

@@ -1,10 +1,12 @@
 """Mixing the states of several copies of one FTRL model (data-parallel training)."""
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
 from ._state import sorted_union
+from ._state_params import differing_keys
 from ._state_protocol import _LARGEST, FORMAT, VERSION, check_ftrl_state
 from ._typing import ArrayLike
 
@@ -42,6 +44,15 @@ def _same_model(first, other, what):
         raise ValueError(
             f"{what} holds {other['z'].shape[0]} models, states[0] {first['z'].shape[0]}."
         )
+    if "params" in first and "params" in other:
+        differ = differing_keys(first["params"], other["params"])
+        if differ:
+            theirs = ", ".join(f"{key}={other['params'][key]!r}" for key in differ)
+            ours = ", ".join(f"{key}={first['params'][key]!r}" for key in differ)
+            raise ValueError(
+                f"{what} comes from an estimator with {theirs}, states[0] from one with "
+                f"{ours}: they are not copies of one model."
+            )
     names = [s.get("feature_names_in") for s in (first, other)]
     if (names[0] is None) != (names[1] is None) or (
         names[0] is not None and not np.array_equal(names[0], names[1])
@@ -75,7 +86,9 @@ def merge_ftrl_states(
       ``base`` too), and with Bloom counters so must the inclusion seeds and a
       ``base``'s number of counters; the seed and the shuffling generator are the first
       copy's; the history (``nnz_history``, ``n_iter``) is not carried; a copy of weight
-      0 is left out entirely.
+      0 is left out entirely;
+    - ``params``: the model parameters of the copies' estimators, which must agree where
+      states record them (copies under another ``alpha`` are not copies of one model).
 
     Parameters
     ----------
@@ -217,6 +230,9 @@ def merge_ftrl_states(
         merged["classes"] = first["classes"]
     if first["multi_class"] == "multinomial":
         merged["multi_class"] = np.array("multinomial")
+    given = next((s["params"] for s in checked if "params" in s), None)
+    if given is not None:  # (the copies agree on them: _same_model)
+        merged["params"] = np.array(json.dumps(given, sort_keys=True))
     if "feature_names_in" in first:
         merged["feature_names_in"] = np.asarray(first["feature_names_in"], dtype=str)
     if "rng" in first:

@@ -37,6 +37,8 @@ key                           dtype, shape           meaning
                                                      DataFrame
 ``multi_class``               str                    ``"multinomial"`` for a softmax model
                                                      (absent: one-vs-rest)
+``params``                    str                    the model parameters of the estimator
+                                                     it comes from, a JSON object
 ============================  =====================  ======================================
 
 ``n`` and ``intercept_n`` are at most 1e300 (sums of squared gradients: short of float64's
@@ -58,8 +60,11 @@ bit, as the one the state came from. A multinomial state (three classes or more;
 two classes train one binary model whatever ``multi_class``) is taken only by an
 estimator with ``multi_class='multinomial'``, and a one-vs-rest state only by one
 with ``multi_class='ovr'``; in a multinomial state a column is held by every class or
-by none, and there are no Bloom counters. The parameters (``alpha``, ``eta0``, ...) are
-not part of the state: the estimator that takes it applies its own.
+by none, and there are no Bloom counters. The estimator that takes a state applies its own
+parameters (``alpha``, ``eta0``, ...); where ``params`` records others (of those that change
+the model under either's loss, penalty and inclusion), it warns, naming them. ``params`` is at
+most 65,536 characters of a JSON object, without NaN or infinities; its keys this version does
+not know are left unread.
 """
 
 from collections.abc import Mapping
@@ -70,6 +75,7 @@ from sklearn.utils.multiclass import type_of_target
 from ._memory import memory_limit
 from ._npz import beyond_unicode
 from ._state import sorted_distinct
+from ._state_params import read_params
 
 FORMAT = "sparsereg.FTRLState"
 VERSION = 1
@@ -115,6 +121,7 @@ OPTIONAL = (
     "coef_dtype",
     "feature_names_in",
     "multi_class",
+    "params",
 )
 
 
@@ -494,6 +501,8 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
                 f"FTRL state 'feature_names_in' has {names.size} names for {n_features} features."
             )
         out["feature_names_in"] = names.astype(object)
+    if "params" in state:
+        out["params"] = read_params(_array(state, "params", "U", 0))
     return out
 
 

@@ -106,7 +106,8 @@ def test_a_shuffled_batch_trains_as_its_rows_in_the_drawn_order(cls, params, n_c
     )
     order = epoch_order(rng, n_rows)
     first.partial_fit(Xb, yb, sample_weight=weights)
-    second = cls(shuffle=False, random_state=5, **params).set_ftrl_state(state)
+    with pytest.warns(UserWarning, match="estimator with shuffle=True"):  # (as meant)
+        second = cls(shuffle=False, random_state=5, **params).set_ftrl_state(state)
     second.partial_fit(Xb[order], yb[order], sample_weight=weights[order])
     after, expected = first.get_ftrl_state(), second.get_ftrl_state()
     for key in ("z", "n", "intercept_z", "intercept_n"):

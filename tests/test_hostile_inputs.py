@@ -1355,7 +1355,8 @@ def test_a_column_name_ending_in_nul_is_refused_and_the_model_kept(make):
     y = (good["a"] > 0.5).astype(int)
     est = make().fit(good, y)
     single = SparseFTRLClassifier if make is SparseFTRLClassifierCV else make
-    again = single().set_ftrl_state(est.get_ftrl_state())  # (the CV's: its chosen model's)
+    chosen = est.best_estimator_.get_params() if make is SparseFTRLClassifierCV else {}
+    again = single(**chosen).set_ftrl_state(est.get_ftrl_state())  # (the CV's: its chosen's)
     assert list(again.feature_names_in_) == ["a", "b\0c", "b"]
     before = est.predict(good)
     classes = {"classes": [0, 1]}
