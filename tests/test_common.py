@@ -1,6 +1,7 @@
 """scikit-learn's own estimator checks over every public estimator."""
 
 import numpy as np
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sparsereg import (
@@ -41,4 +42,7 @@ EXPECTED_FAILED = {
     expected_failed_checks=lambda est: EXPECTED_FAILED,
 )
 def test_sklearn_compatible_estimator(estimator, check):
+    name = getattr(check, "func", check).__name__
+    if name in EXPECTED_FAILED:  # (not run: a non-strict xfail can fail nothing; 4.7 s of CPU)
+        pytest.skip(EXPECTED_FAILED[name])
     check(estimator)
