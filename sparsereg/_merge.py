@@ -1,12 +1,11 @@
 """Mixing the states of several copies of one FTRL model (data-parallel training)."""
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
 from ._state import sorted_union
-from ._state_params import differing_keys
+from ._state_params import differing_keys, spelt
 from ._state_protocol import _LARGEST, FORMAT, VERSION, check_ftrl_state
 from ._typing import ArrayLike
 
@@ -44,20 +43,27 @@ def _same_model(first, other, what):
         raise ValueError(
             f"{what} holds {other['z'].shape[0]} models, states[0] {first['z'].shape[0]}."
         )
-    if "params" in first and "params" in other:
-        differ = differing_keys(first["params"], other["params"])
-        if differ:
-            theirs = ", ".join(f"{key}={other['params'][key]!r}" for key in differ)
-            ours = ", ".join(f"{key}={first['params'][key]!r}" for key in differ)
-            raise ValueError(
-                f"{what} comes from an estimator with {theirs}, states[0] from one with "
-                f"{ours}: they are not copies of one model."
-            )
     names = [s.get("feature_names_in") for s in (first, other)]
     if (names[0] is None) != (names[1] is None) or (
         names[0] is not None and not np.array_equal(names[0], names[1])
     ):
         raise ValueError(f"{what} has other feature names than states[0].")
+
+
+def _same_params(checked, names):
+    """Refuse states (named ``names``) whose recorded model parameters differ, of those that
+    record them."""
+    recording = [(name, s["params"]) for name, s in zip(names, checked) if "params" in s]
+    for name, params in recording[1:]:
+        first_name, first = recording[0]
+        differ = differing_keys(first, params)
+        if differ:
+            theirs = ", ".join(f"{key}={spelt(params[key])}" for key in differ)
+            ours = ", ".join(f"{key}={spelt(first[key])}" for key in differ)
+            raise ValueError(
+                f"{name} comes from an estimator with {theirs}, {first_name} from one with "
+                f"{ours}: they are not copies of one model."
+            )
 
 
 def merge_ftrl_states(
@@ -138,6 +144,7 @@ def merge_ftrl_states(
     first = checked[0]
     for i, other in enumerate(checked[1:], 1):
         _same_model(first, other, f"states[{i}]")
+    _same_params(checked, [f"states[{i}]" for i in range(len(checked))])
     if weights is None:
         weights = np.ones(len(checked))
     else:
@@ -165,6 +172,7 @@ def merge_ftrl_states(
     start = None if base is None else _checked(base, "base")
     for other in [start] if start is not None else []:
         _same_model(first, other, "base")
+        _same_params([other, *checked], ["base", *(["a state"] * len(checked))])
     with_base = checked if start is None else [*checked, start]
     if any(c["bloom"].shape[1] for c in with_base) and len({c["seed"] for c in with_base}) > 1:
         raise ValueError(
@@ -230,9 +238,9 @@ def merge_ftrl_states(
         merged["classes"] = first["classes"]
     if first["multi_class"] == "multinomial":
         merged["multi_class"] = np.array("multinomial")
-    given = next((s["params"] for s in checked if "params" in s), None)
-    if given is not None:  # (the copies agree on them: _same_model)
-        merged["params"] = np.array(json.dumps(given, sort_keys=True))
+    given = next((s["params_text"] for s in checked if "params" in s), None)
+    if given is not None:  # (the copies agree on them: _same_params; the text as given)
+        merged["params"] = np.array(given)
     if "feature_names_in" in first:
         merged["feature_names_in"] = np.asarray(first["feature_names_in"], dtype=str)
     if "rng" in first:

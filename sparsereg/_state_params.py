@@ -2,6 +2,7 @@
 ``get_ftrl_state`` under ``params`` (the estimator's at that moment, under which it predicts
 and would train on), compared by ``set_ftrl_state`` with the taking estimator's own."""
 
+import hashlib
 import json
 import math
 import numbers
@@ -32,60 +33,98 @@ MODEL_PARAMS = (
     "inclusion_count",
 )
 EPSILON_LOSSES = ("huber", "epsilon_insensitive", "squared_epsilon_insensitive")
-LONGEST_RECORD = 2**16  # characters of a state's params: far more than any estimator's
-_UNRECORDED = object()  # a value JSON does not spell: not recorded
+# characters of a state's params: a record is a few hundred (a class_weight of more than
+# LONGEST_PAIRS is recorded by its digest)
+LONGEST_RECORD = 2**16
+LONGEST_PAIRS = 2**12  # characters of a class_weight recorded as [label, weight] pairs
+DEEPEST = 3  # containers within a record: a class_weight's list of pairs, each a list
+_UNRECORDED = object()  # a value JSON does not spell
 
 
-def _plain(value):
-    """``value`` as a JSON scalar, or for ``class_weight`` a sorted list of ``[label, weight]``
-    pairs; ``_UNRECORDED`` for anything else."""
+def _scalar(value):
+    """``value`` as a JSON scalar (a finite number, str, bool or None), else ``_UNRECORDED``."""
     if value is None or isinstance(value, (bool, np.bool_)):
         return None if value is None else bool(value)
     if isinstance(value, numbers.Integral):
         return int(value)
-    if isinstance(value, numbers.Real):
-        value = float(value)
-        return value if math.isfinite(value) else _UNRECORDED
     if isinstance(value, str):
         return str(value)
+    try:  # (a float, a 0-d array, a Decimal: class_weight takes them)
+        number = float(value) if not isinstance(value, (bytes, bytearray)) else None
+    except (TypeError, ValueError):
+        return _UNRECORDED
+    return number if number is not None and math.isfinite(number) else _UNRECORDED
+
+
+def _plain(value):
+    """``value`` as a JSON scalar; a dict (``class_weight``) as a sorted list of ``[label,
+    weight]`` pairs, or ``{"sha256": digest of them}`` past ``LONGEST_PAIRS`` characters; for
+    anything else ``{"unrecorded": its type}``, which no value equals (a state of it is
+    taken with a warning by any estimator, never silently by one of another value)."""
     if isinstance(value, dict):
-        pairs = [[_plain(k), _plain(v)] for k, v in value.items()]
-        if any(_UNRECORDED in pair or isinstance(pair[0], list) for pair in pairs):
-            return _UNRECORDED
-        try:
-            return sorted(pairs, key=lambda pair: (type(pair[0]).__name__, pair[0]))
-        except TypeError:
-            return _UNRECORDED
-    return _UNRECORDED
+        pairs = [[_scalar(k), _scalar(v)] for k, v in value.items()]
+        if not any(_UNRECORDED in pair for pair in pairs):
+            try:
+                pairs.sort(key=lambda pair: (type(pair[0]).__name__, pair[0]))
+            except TypeError:  # (None beside None cannot happen: keys are distinct)
+                pass
+            else:
+                text = json.dumps(pairs, allow_nan=False)
+                if len(text) <= LONGEST_PAIRS:
+                    return pairs
+                return {"sha256": hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()}
+    else:
+        scalar = _scalar(value)
+        if scalar is not _UNRECORDED:
+            return scalar
+    return {"unrecorded": type(value).__qualname__}
 
 
 def recorded_params(estimator):
     """The state's ``params``: the estimator's model parameters as a JSON object (0-d str)."""
     params = estimator.get_params(deep=False)
     plain = {key: _plain(params[key]) for key in MODEL_PARAMS if key in params}
-    plain = {key: value for key, value in plain.items() if value is not _UNRECORDED}
-    return np.array(json.dumps(plain, sort_keys=True, allow_nan=False))
+    return np.array(json.dumps(plain, sort_keys=True, allow_nan=False, ensure_ascii=False))
 
 
 def _refuse_constant(name):
     raise ValueError(f"{name} is no number a parameter takes")
 
 
-def read_params(array):
-    """A state's ``params``, a 0-d str array (checked so) of a JSON object, as a dict;
-    ``ValueError`` naming the key for anything else."""
-    if array.dtype.itemsize // 4 > LONGEST_RECORD:  # (before a copy of it as a str)
-        raise ValueError(
-            f"FTRL state 'params' holds {array.dtype.itemsize // 4:,} characters; at most "
-            f"{LONGEST_RECORD:,} are taken."
-        )
+def _finite(text):
+    number = float(text)
+    if not math.isfinite(number):  # (1e999)
+        raise ValueError(f"{text} is beyond float64")
+    return number
+
+
+def _depth(value):
+    """How many containers deep ``value`` (parsed JSON) nests, counted without recursion."""
+    deepest, todo = 0, [(value, 0)]
+    while todo:
+        item, depth = todo.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth + 1)
+            todo.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def read_params(text):
+    """A state's ``params`` (its text, at most ``LONGEST_RECORD`` characters: checked) as a
+    dict; ``ValueError`` naming the key for anything but a JSON object of finite numbers
+    nested at most ``DEEPEST`` containers within it."""
     try:
-        params = json.loads(str(array), parse_constant=_refuse_constant)
+        params = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
     except (ValueError, RecursionError) as exc:
         raise ValueError(f"FTRL state 'params' is not a JSON object: {exc}") from None
     if not isinstance(params, dict):
         raise ValueError(
             f"FTRL state 'params' must be a JSON object, got a JSON {type(params).__name__}."
+        )
+    if _depth(params) > DEEPEST + 1:
+        raise ValueError(
+            f"FTRL state 'params' nests values more than {DEEPEST} containers deep; a "
+            "parameter is a number, a str or a class_weight's pairs."
         )
     return params
 
@@ -133,18 +172,32 @@ def differing_keys(recorded, other):
         if key in recorded
         and key in other
         and (_applies(key, recorded) or _applies(key, other))
-        and (other[key] is _UNRECORDED or not _same(recorded[key], other[key]))
+        and (_unrecorded(recorded[key]) or not _same(recorded[key], other[key]))
     ]
 
 
-def _spelt(value):
-    """A recorded value as the parameter is given: a class_weight's pairs as a dict."""
-    if isinstance(value, list) and all(
+def _unrecorded(value):
+    return isinstance(value, dict) and "unrecorded" in value
+
+
+LONGEST_SPELT = 200  # characters of a value a warning shows
+
+
+def spelt(value):
+    """A value as a warning shows it: a recorded class_weight's pairs as a dict; at most
+    ``LONGEST_SPELT`` characters."""
+    if isinstance(value, dict) and isinstance(value.get("sha256"), str):
+        text = f"<a class_weight of sha256 {value['sha256'][:16]}...>"
+    elif _unrecorded(value):
+        text = f"<a {value['unrecorded']} not recorded>"
+    elif isinstance(value, list) and all(
         isinstance(pair, list) and len(pair) == 2 and not isinstance(pair[0], (list, dict))
         for pair in value
     ):
-        return repr(dict(value))
-    return repr(value)
+        text = repr(dict(value))
+    else:
+        text = repr(value)
+    return text if len(text) <= LONGEST_SPELT else text[:LONGEST_SPELT] + "..."
 
 
 def warn_of_other_params(recorded, estimator):
@@ -153,8 +206,8 @@ def warn_of_other_params(recorded, estimator):
     differ = differing_params(recorded, estimator)
     if not differ:
         return
-    trained = ", ".join(f"{key}={_spelt(was)}" for key, (was, _) in differ.items())
-    own = ", ".join(f"{key}={now!r}" for key, (_, now) in differ.items())
+    trained = ", ".join(f"{key}={spelt(was)}" for key, (was, _) in differ.items())
+    own = ", ".join(f"{key}={spelt(now)}" for key, (_, now) in differ.items())
     warnings.warn(
         f"the FTRL state comes from an estimator with {trained}; this "
         f"{type(estimator).__name__} has {own}, with which it predicts and trains from now "

@@ -63,8 +63,11 @@ with ``multi_class='ovr'``; in a multinomial state a column is held by every cla
 by none, and there are no Bloom counters. The estimator that takes a state applies its own
 parameters (``alpha``, ``eta0``, ...); where ``params`` records others (of those that change
 the model under either's loss, penalty and inclusion), it warns, naming them. ``params`` is at
-most 65,536 characters of a JSON object, without NaN or infinities; its keys this version does
-not know are left unread.
+most 65,536 characters of a JSON object of numbers (finite), str, bools and nulls, nested at most
+three containers deep: a ``class_weight`` is a list of ``[label, weight]`` pairs, or past 4,096
+characters ``{"sha256": the digest of their JSON}``; a value the estimator's parameter held that
+JSON cannot spell is ``{"unrecorded": its type's name}``, which no value matches (a state of it
+is taken with the warning). Keys this version does not know are left unread.
 """
 
 from collections.abc import Mapping
@@ -75,7 +78,7 @@ from sklearn.utils.multiclass import type_of_target
 from ._memory import memory_limit
 from ._npz import beyond_unicode
 from ._state import sorted_distinct
-from ._state_params import read_params
+from ._state_params import LONGEST_RECORD, read_params
 
 FORMAT = "sparsereg.FTRLState"
 VERSION = 1
@@ -202,6 +205,8 @@ def _array(state, key, kinds, ndim):
         raise ValueError(
             f"FTRL state key {key!r} must have {ndim} dimension(s), got shape {array.shape}."
         )
+    if ndim == 0 and beyond_unicode(array):  # (NumPy's str of it raises SystemError)
+        raise ValueError(f"FTRL state key {key!r} holds a character beyond U+10FFFF (not Unicode).")
     return array
 
 
@@ -496,14 +501,34 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
         # (a broadcast name repeats: a sorted copy of 2**33 of them exhausted the memory)
         if _repeats(names) or sorted_distinct(names).size != names.size:
             raise ValueError("FTRL state 'feature_names_in' repeats a name.")
+        if beyond_unicode(names):  # (NumPy's str of them raises SystemError)
+            raise ValueError(
+                "FTRL state 'feature_names_in' holds a character beyond U+10FFFF (not Unicode)."
+            )
         if names.size != n_features:
             raise ValueError(
                 f"FTRL state 'feature_names_in' has {names.size} names for {n_features} features."
             )
         out["feature_names_in"] = names.astype(object)
     if "params" in state:
-        out["params"] = read_params(_array(state, "params", "U", 0))
+        out["params_text"] = _params_text(state)
+        out["params"] = read_params(out["params_text"])
     return out
+
+
+def _params_text(state):
+    """The text of ``params``, at most ``LONGEST_RECORD`` characters (told before a copy)."""
+    value = state["params"]
+    length = len(value) if isinstance(value, str) else None
+    if length is None:
+        array = _array(state, "params", "U", 0)
+        length = array.dtype.itemsize // 4
+    if length > LONGEST_RECORD:
+        raise ValueError(
+            f"FTRL state 'params' holds {length:,} characters; at most {LONGEST_RECORD:,} "
+            "are taken."
+        )
+    return str(value) if isinstance(value, str) else str(array)
 
 
 def _repeats(values):

@@ -4,6 +4,7 @@ the model it goes on with is the state's estimator's, to the bit."""
 
 import json
 import warnings
+from decimal import Decimal
 
 import numpy as np
 import pytest
@@ -38,6 +39,9 @@ CHOICES = {
     "max_iter": [5, 50],
     "tol": [1e-3, None],
     "bloom_size": [2**10, 2**12],
+    "inclusion": [None, None, "poisson", "bloom"],
+    "inclusion_p": [0.3, 0.8],
+    "inclusion_count": [1, 3],
 }
 LOSSES = {
     SparseFTRLRegressor: ["squared_error", "huber", "epsilon_insensitive"],
@@ -57,21 +61,29 @@ def _scores(est, X):
 
 
 def _state_params(state):
-    """The parameters a state records, as set_params takes them."""
-    return json.loads(str(state["params"]))
+    """The parameters a state records, as set_params takes them (a class_weight recorded as
+    [label, weight] pairs as a dict)."""
+    params = json.loads(str(state["params"]))
+    if isinstance(params.get("class_weight"), list):
+        params["class_weight"] = dict(params["class_weight"])
+    return params
 
 
 @st.composite
 def _two_parameter_sets(draw):
     Est = draw(st.sampled_from([SparseFTRLRegressor, SparseFTRLClassifier]))
-    first = {key: draw(st.sampled_from(values)) for key, values in CHOICES.items()}
-    first["loss"] = draw(st.sampled_from(LOSSES[Est]))
-    # the second: the first with a few of them changed (most draws change one or two)
     choices = {**CHOICES, "loss": LOSSES[Est]}
+    if Est is SparseFTRLClassifier:
+        choices["class_weight"] = [None, {0: 1.0, 1: 2.5}, {0: 1, 1: np.array(2.5)}]
+    first = {key: draw(st.sampled_from(values)) for key, values in choices.items()}
+    # the second: the first with a few of them changed (most draws change one or two)
     changed = draw(st.lists(st.sampled_from(sorted(choices)), max_size=3, unique=True))
     second = dict(first)
     for key in changed:
         second[key] = draw(st.sampled_from(choices[key]))
+    for params in (first, second):  # (inclusion needs the table store)
+        if params["inclusion"] is not None:
+            params["state_store"] = "sparse"
     return Est, first, second
 
 
@@ -107,7 +119,15 @@ def test_a_state_taken_silently_is_the_states_model_to_the_bit(case):
     assert len(said) == 1, said
     named = {key for key in _state_params(state) if f" {key}=" in said[0]}
     assert named and all(first[key] != second[key] for key in named), (named, said)
-    taker.set_params(**_state_params(state)).partial_fit(X[200:], y[200:])
+    # the parameters the state records make an estimator that takes it silently, and goes on
+    # as the state's own would
+    recorded = {**second, **_state_params(state)}
+    if recorded["inclusion"] is not None:  # (inclusion needs the table store)
+        recorded["state_store"] = "sparse"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        taker = Est(**recorded).set_ftrl_state(state)
+    taker.partial_fit(X[200:], y[200:])
     np.testing.assert_array_equal(_scores(taker, X), _scores(trained, X))
 
 
@@ -169,6 +189,7 @@ def test_parameters_that_change_no_model_of_the_state_are_not_named(Est, trained
         (SparseFTRLClassifier, {"inclusion": "bloom", "inclusion_count": 5}, {}, "inclusion="),
         (SparseFTRLClassifier, {"fit_intercept": False, "shuffle": False}, {}, "shuffle=False"),
         (SparseFTRLClassifier, {"penalty_scale": "sum", "beta": 2.0}, {}, "beta=2.0"),
+        (SparseFTRLRegressor, {"penalty_scale": "sum"}, {}, "penalty_scale='sum'"),
     ],
 )
 def test_parameters_that_change_the_model_under_either_are_named(
@@ -235,6 +256,10 @@ def test_params_of_keys_or_values_this_version_does_not_know():
     odd = {**recorded, "alpha": "high", "penalty": [["l1", 2], 3]}
     with pytest.warns(UserWarning, match=r"penalty=\[\['l1', 2\], 3\], alpha='high'"):
         SparseFTRLRegressor().set_ftrl_state({**state, "params": np.array(json.dumps(odd))})
+    # a value the state could not record is told apart from every value, its own included
+    unknown = {**recorded, "beta": {"unrecorded": "Fraction"}}
+    with pytest.warns(UserWarning, match=r"beta=<a Fraction not recorded>; .* has beta=1\.0"):
+        SparseFTRLRegressor().set_ftrl_state({**state, "params": np.array(json.dumps(unknown))})
 
 
 @pytest.mark.parametrize(
@@ -249,6 +274,13 @@ def test_params_of_keys_or_values_this_version_does_not_know():
         (np.array('{"alpha": -Infinity}'), "'params' is not a JSON object"),
         (np.array("[" * 30_000 + "]" * 30_000), "'params' is not a JSON object"),
         (np.array("{" + " " * 70_000 + "}"), "'params' holds 70,002 characters"),
+        ("{" + " " * 70_000 + "}", "'params' holds 70,002 characters"),  # (a str, uncopied)
+        (np.array('{"alpha": 1e999}'), "'params' is not a JSON object: 1e999 is beyond"),
+        (np.array('{"loss": [[[[1]]]]}'), "nests values more than 3 containers deep"),
+        (  # (a code point past Unicode: NumPy's str of it raises SystemError)
+            np.frombuffer(np.uint32(0x110000).tobytes(), dtype="<U1").reshape(()),
+            "'params' holds a character beyond U\\+10FFFF",
+        ),
     ],
 )
 def test_bad_params_are_refused_naming_the_key_and_change_nothing(params, match):
@@ -262,6 +294,34 @@ def test_bad_params_are_refused_naming_the_key_and_change_nothing(params, match)
     assert taker.t_ == 50
 
 
+@pytest.mark.parametrize(
+    "weights",
+    [
+        {f"c{'x' * 700}{i}": 2.0 for i in range(100)},  # (72,000 characters as pairs)
+        {0: 1.0, 1: np.array(5.0)},  # (0-d arrays and Decimals are weights class_weight takes)
+        {0: Decimal("1"), 1: Decimal("5")},
+    ],
+    ids=["long labels", "0-d array", "Decimal"],
+)
+def test_any_class_weight_is_recorded_so_that_another_is_named(weights):
+    labels = sorted(weights, key=str)
+    X, y = _data(classifier=True)
+    y = np.asarray(labels, dtype=object)[np.arange(len(y)) % len(labels)]
+    if all(isinstance(label, int) for label in labels):
+        y = y.astype(int)
+    trained = SparseFTRLClassifier(class_weight=weights, random_state=0)
+    state = saved_and_loaded(trained.partial_fit(X, y, classes=labels).get_ftrl_state())
+    assert len(str(state["params"])) < 5000
+    with warnings.catch_warnings():  # (the same weights: silent, and the same model)
+        warnings.simplefilter("error")
+        same = SparseFTRLClassifier(class_weight=weights, random_state=0).set_ftrl_state(state)
+    trained.partial_fit(X, y)
+    np.testing.assert_array_equal(_scores(same.partial_fit(X, y), X), _scores(trained, X))
+    with pytest.warns(UserWarning, match="class_weight=") as caught:
+        SparseFTRLClassifier(random_state=0).set_ftrl_state(state)
+    assert len(str(caught[0].message)) < 1000
+
+
 def test_merging_copies_trained_under_other_parameters_is_refused():
     X, y = _data(classifier=False)
     a = SparseFTRLRegressor(alpha=0.05, random_state=0).partial_fit(X[:150], y[:150])
@@ -272,6 +332,11 @@ def test_merging_copies_trained_under_other_parameters_is_refused():
         match=r"states\[1\] comes from an estimator with eta0=0\.7, states\[0\] from one ",
     ):
         merge_ftrl_states([a.get_ftrl_state(), other.get_ftrl_state()])
+    # compared with each other, not only with the first (which may record none)
+    old = a.get_ftrl_state()
+    del old["params"]
+    with pytest.raises(ValueError, match=r"states\[2\] comes from an estimator with eta0=0\.7"):
+        merge_ftrl_states([old, b.get_ftrl_state(), other.get_ftrl_state()])
     merged = saved_and_loaded(merge_ftrl_states([a.get_ftrl_state(), b.get_ftrl_state()]))
     assert _state_params(merged) == _state_params(a.get_ftrl_state())
     with pytest.warns(UserWarning, match="an estimator with alpha=0.05;"):

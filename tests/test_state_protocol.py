@@ -238,6 +238,11 @@ BAD_STATES = {
     "future version": (_set("version", np.int64(99)), ValueError, "version"),
     "other format": (_set("format", np.array("something else")), ValueError, "format"),
     "unknown coef dtype": (_set("coef_dtype", np.array("float16")), ValueError, "coef_dtype"),
+    "coef dtype past Unicode": (  # (NumPy's str of it raised SystemError)
+        _set("coef_dtype", np.frombuffer(np.uint32(0x110000).tobytes(), "<U1").reshape(())),
+        ValueError,
+        "'coef_dtype' holds a character beyond U",
+    ),
     "huge z": (_set("z", lambda s: np.full_like(s["z"], 1e308)), ValueError, "beyond"),
     "huge intercept n": (
         _set("intercept_n", lambda s: np.full_like(s["intercept_n"], 1e301)),
@@ -305,6 +310,14 @@ BAD_STATES = {
         _set("feature_names_in", lambda s: np.array(["a"] * N_FEATURES)),
         ValueError,
         "repeats",
+    ),
+    "a feature name past Unicode": (  # (NumPy's str of it raised SystemError)
+        _set(
+            "feature_names_in",
+            lambda s: np.frombuffer(np.arange(0x110001 - N_FEATURES, 0x110001, dtype="<u4"), "<U1"),
+        ),
+        ValueError,
+        "'feature_names_in' holds a character beyond U",
     ),
     "history of the wrong shape": (
         _set("nnz_history", np.zeros((1, 1), dtype=np.int64)),
