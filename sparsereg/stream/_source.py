@@ -16,6 +16,7 @@ import numpy as np
 
 from .._interrupts import end_read_ahead
 from .._model_threads import thread_started
+from .._thread_warnings import kept_warnings, raise_kept
 
 __all__ = ["Chunk", "Position", "Source"]
 
@@ -115,11 +116,19 @@ def _import_pyarrow():
     return pyarrow
 
 
+def taken(records):
+    """The items of list ``records``, which it no longer holds."""
+    items = records[:]
+    records.clear()
+    return items
+
+
 def _ahead(items, depth):
     """Iterate `items` in a background thread, `depth` items ahead of the caller.
 
     Closing the returned generator (or an error in the caller) stops the thread and closes
-    `items`; an exception raised by `items` is raised in the caller, at its place in the stream.
+    `items`; an exception raised by `items` is raised in the caller, at its place in the stream,
+    and so are the warnings it shows (``_thread_warnings``), at the caller's caller's line.
 
     The calling thread, where signal handlers run, touches no lock or condition written in
     Python: a handler's exception inside ``queue.Queue.get`` or ``threading.Event.wait`` can
@@ -130,7 +139,8 @@ def _ahead(items, depth):
     an ``Event``) and stops itself when the caller has gone. Where no thread can start (a
     process at its thread limit) the caller reads the items itself, none ahead.
     """
-    results = queue.SimpleQueue()  # (more, item or exception), in the stream's order
+    # (more, item or exception, the warnings the thread showed making it), in the stream's order
+    results = queue.SimpleQueue()
     # one token per item the caller has taken: the thread reads `depth` items on credit
     # (not `depth` tokens made up front, which hung on a readahead of 2**63 - 1), then one
     # more for each token
@@ -158,17 +168,18 @@ def _ahead(items, depth):
             if stop:  # the caller had already gone, and may not have seen `running`
                 items.close()
                 return
-            try:
-                for item in items:
-                    if not take_slot():
-                        break
-                    results.put((True, item))
-                else:
-                    results.put((False, None))
-            except BaseException as exc:  # handed to the caller
-                results.put((False, exc))
-            finally:
-                items.close()
+            with kept_warnings() as shown:  # raised again in the caller's thread, at its line
+                try:
+                    for item in items:
+                        if not take_slot():
+                            break
+                        results.put((True, item, taken(shown)))
+                    else:
+                        results.put((False, None, taken(shown)))
+                except BaseException as exc:  # handed to the caller
+                    results.put((False, exc, taken(shown)))
+                finally:
+                    items.close()
         finally:
             ended.append(True)
             finished.release()
@@ -187,8 +198,9 @@ def _ahead(items, depth):
                     items.close()
                 return
             while True:
-                more, value = results.get()
+                more, value, shown = results.get()
                 slots.put(None)
+                raise_kept(shown)
                 if more:
                     yield value
                 elif value is None:
