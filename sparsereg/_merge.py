@@ -56,7 +56,7 @@ def _same_params(checked, names):
     recording = [(name, s["params"]) for name, s in zip(names, checked) if "params" in s]
     for name, params in recording[1:]:
         first_name, first = recording[0]
-        differ = differing_keys(first, params)
+        differ = differing_keys(first, params, unrecorded_differ=False)
         if differ:
             theirs = ", ".join(f"{key}={spelt(params[key])}" for key in differ)
             ours = ", ".join(f"{key}={spelt(first[key])}" for key in differ)

@@ -39,14 +39,15 @@ LONGEST_RECORD = 2**16
 LONGEST_PAIRS = 2**12  # characters of a class_weight recorded as [label, weight] pairs
 DEEPEST = 3  # containers within a record: a class_weight's list of pairs, each a list
 _UNRECORDED = object()  # a value JSON does not spell
+_LARGEST_INT = 10**4000
 
 
 def _scalar(value):
     """``value`` as a JSON scalar (a finite number, str, bool or None), else ``_UNRECORDED``."""
     if value is None or isinstance(value, (bool, np.bool_)):
         return None if value is None else bool(value)
-    if isinstance(value, numbers.Integral):
-        return int(value)
+    if isinstance(value, numbers.Integral):  # (JSON spells ints of up to 4,300 digits)
+        return int(value) if abs(int(value)) < _LARGEST_INT else _UNRECORDED
     if isinstance(value, str):
         return str(value)
     try:  # (a float, a 0-d array, a Decimal: class_weight takes them)
@@ -56,23 +57,39 @@ def _scalar(value):
     return number if number is not None and math.isfinite(number) else _UNRECORDED
 
 
+def _label(key):
+    label = _scalar(key)
+    if isinstance(label, float) and label.is_integer() and abs(label) < 2**63:
+        return int(label)
+    return label
+
+
+def _weight(value):
+    weight = _scalar(value)
+    return float(weight) if isinstance(weight, int) else weight  # (bools too)
+
+
+def _label_order(label):
+    if label is None:
+        return (2, "")
+    return (1, label) if isinstance(label, str) else (0, label)
+
+
 def _plain(value):
     """``value`` as a JSON scalar; a dict (``class_weight``) as a sorted list of ``[label,
     weight]`` pairs, or ``{"sha256": digest of them}`` past ``LONGEST_PAIRS`` characters; for
     anything else ``{"unrecorded": its type}``, which no value equals (a state of it is
     taken with a warning by any estimator, never silently by one of another value)."""
     if isinstance(value, dict):
-        pairs = [[_scalar(k), _scalar(v)] for k, v in value.items()]
+        # equal dicts recorded alike: a label 1.0 as 1 (one key of a dict), weights as floats,
+        # the labels in order, numbers before str
+        pairs = [[_label(k), _weight(v)] for k, v in value.items()]
         if not any(_UNRECORDED in pair for pair in pairs):
-            try:
-                pairs.sort(key=lambda pair: (type(pair[0]).__name__, pair[0]))
-            except TypeError:  # (None beside None cannot happen: keys are distinct)
-                pass
-            else:
-                text = json.dumps(pairs, allow_nan=False)
-                if len(text) <= LONGEST_PAIRS:
-                    return pairs
-                return {"sha256": hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()}
+            pairs.sort(key=lambda pair: _label_order(pair[0]))
+            text = json.dumps(pairs, allow_nan=False)
+            if len(text) <= LONGEST_PAIRS:
+                return pairs
+            return {"sha256": hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()}
     else:
         scalar = _scalar(value)
         if scalar is not _UNRECORDED:
@@ -163,17 +180,29 @@ def differing_params(recorded, estimator):
     return {key: (recorded[key], given[key]) for key in differing_keys(recorded, own)}
 
 
-def differing_keys(recorded, other):
+def differing_keys(recorded, other, unrecorded_differ=True):
     """The model parameters, in ``MODEL_PARAMS``' order, that two records both hold, that
-    differ, and that change the model under either's other parameters."""
+    differ, and that change the model under either's other parameters; with
+    ``unrecorded_differ`` a value not recorded differs from every value (else from those of
+    another type: copies of one estimator merged)."""
     return [
         key
         for key in MODEL_PARAMS
         if key in recorded
         and key in other
         and (_applies(key, recorded) or _applies(key, other))
-        and (_unrecorded(recorded[key]) or not _same(recorded[key], other[key]))
+        and (
+            (unrecorded_differ and _unrecorded(recorded[key]))
+            or not _same(recorded[key], other[key])
+        )
     ]
+
+
+def without_params(state):
+    """``state`` without its ``params``: for an estimator of the parameters it records (a
+    copy made with them, a run whose parameters were compared), which must take it silently
+    even where a value could not be recorded."""
+    return {key: value for key, value in state.items() if key != "params"}
 
 
 def _unrecorded(value):
@@ -186,6 +215,11 @@ LONGEST_SPELT = 200  # characters of a value a warning shows
 def spelt(value):
     """A value as a warning shows it: a recorded class_weight's pairs as a dict; at most
     ``LONGEST_SPELT`` characters."""
+    text = _spelt_whole(value)
+    return text if len(text) <= LONGEST_SPELT else text[:LONGEST_SPELT] + "..."
+
+
+def _spelt_whole(value):
     if isinstance(value, dict) and isinstance(value.get("sha256"), str):
         text = f"<a class_weight of sha256 {value['sha256'][:16]}...>"
     elif _unrecorded(value):
@@ -194,10 +228,17 @@ def spelt(value):
         isinstance(pair, list) and len(pair) == 2 and not isinstance(pair[0], (list, dict))
         for pair in value
     ):
-        text = repr(dict(value))
+        text = _repr(dict(value))
     else:
-        text = repr(value)
-    return text if len(text) <= LONGEST_SPELT else text[:LONGEST_SPELT] + "..."
+        text = _repr(value)
+    return text
+
+
+def _repr(value):
+    try:
+        return repr(value)
+    except ValueError:  # (an int of more digits than Python spells)
+        return f"<a {type(value).__qualname__}>"
 
 
 def warn_of_other_params(recorded, estimator):
@@ -208,10 +249,16 @@ def warn_of_other_params(recorded, estimator):
         return
     trained = ", ".join(f"{key}={spelt(was)}" for key, (was, _) in differ.items())
     own = ", ".join(f"{key}={spelt(now)}" for key, (_, now) in differ.items())
+    # (a value shown cut, or by its digest, is no argument set_params takes)
+    spelt_whole = all(
+        not isinstance(was, dict) and len(_spelt_whole(was)) <= LONGEST_SPELT
+        for was, _ in differ.values()
+    )
+    advice = f"set_params({trained})" if spelt_whole else "set_params with its parameters"
     warnings.warn(
         f"the FTRL state comes from an estimator with {trained}; this "
         f"{type(estimator).__name__} has {own}, with which it predicts and trains from now "
-        f"on. To go on as that estimator, set_params({trained}) first.",
+        f"on. To go on as that estimator, {advice} first.",
         UserWarning,
         stacklevel=caller_level(),
     )

@@ -303,6 +303,11 @@ def check_ftrl_state(state, *, classifier, multi_class=None):
         )
     required = REQUIRED + (("classes",) if classifier else ())
     missing = [key for key in required if key not in state]
+    if missing == ["classes"]:
+        raise ValueError(
+            "the FTRL state lacks 'classes': it is a regressor's state, which a classifier "
+            "does not take (set it into a SparseFTRLRegressor)."
+        )
     if missing:
         raise ValueError(f"the FTRL state lacks the keys {missing}.")
     if "classes" in state and not classifier:

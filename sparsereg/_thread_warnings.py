@@ -9,7 +9,11 @@ is shown there, as it would be in the caller's thread. The filters still apply w
 raised (an 'error' filter raises it in the helper, which hands the exception over; 'ignore'
 drops it). ``warnings.showwarning`` is replaced while a helper collects, each call going to the
 collecting thread's list or, in any other thread and for any other warning, to the one it
-replaced (a ``catch_warnings(record=True)`` entered before included).
+replaced (a ``catch_warnings(record=True)`` entered before included); a hook installed over it
+that calls it back (one that calls the one it replaced) is not passed round again. A
+``catch_warnings`` entered before and left while a helper collects puts its own back: the
+helper's warnings are then shown at ``sys:1``, as without this module. Kept warnings that the
+thread worked for never takes (it stopped reading) are shown at ``sys:1`` too.
 """
 
 import contextlib
@@ -21,15 +25,25 @@ from ._column_kinds import caller_level
 _lock = threading.Lock()
 _collecting = {}  # thread ident: the list of the warnings that thread showed
 _replaced = [None]  # the showwarning that _show passes the other threads' warnings to
+_passing = threading.local()  # .on: this thread is inside _show's call of _replaced
 
 
 def _show(message, category, filename, lineno, file=None, line=None):
     records = _collecting.get(threading.get_ident())
     # (where Python puts a warning whose stacklevel is past the thread's frames)
-    if records is None or (filename, lineno) != ("sys", 1):
-        _replaced[0](message, category, filename, lineno, file, line)
-    else:
+    if records is not None and (filename, lineno) == ("sys", 1):
         records.append(message if isinstance(message, Warning) else category(message))
+    elif getattr(_passing, "on", False):
+        # called back by the showwarning it passed to: a hook installed over this one that
+        # calls the one it replaced, this, which then replaced that hook (_replaced) in turn;
+        # shown as Python shows it, not passed round again
+        warnings._showwarning_orig(message, category, filename, lineno, file, line)
+    else:
+        _passing.on = True
+        try:
+            _replaced[0](message, category, filename, lineno, file, line)
+        finally:
+            _passing.on = False
 
 
 @contextlib.contextmanager
@@ -51,6 +65,14 @@ def kept_warnings():
             # (another catch_warnings entered meanwhile put its own in place: left to it)
             if not _collecting and warnings.showwarning is _show:
                 warnings.showwarning = _replaced[0]
+        show_untaken(records)  # (after the last item taken: a reader's close)
+
+
+def show_untaken(records):
+    """Show kept warnings that no thread takes (it stopped reading) where they were raised,
+    at ``sys:1``, as without this module."""
+    for message in records:
+        warnings.warn_explicit(message, type(message), "sys", 1, module="sys")
 
 
 def raise_kept(records):

@@ -11,6 +11,7 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.base import clone
 
 from sparsereg import (
     SparseFTRLClassifier,
@@ -320,6 +321,27 @@ def test_any_class_weight_is_recorded_so_that_another_is_named(weights):
     with pytest.warns(UserWarning, match="class_weight=") as caught:
         SparseFTRLClassifier(random_state=0).set_ftrl_state(state)
     assert len(str(caught[0].message)) < 1000
+    if len(weights) == 100:  # (by its digest: no set_params(class_weight=...) to copy)
+        assert "class_weight=<a class_weight of sha256" in str(caught[0].message)
+        assert "set_params with its parameters first" in str(caught[0].message)
+
+
+def test_equal_class_weights_record_alike_and_odd_ones_still_save():
+    X, y = _data(classifier=True)
+    state = SparseFTRLClassifier(class_weight={1.0: 2.0, 0: 1.0}, random_state=0)
+    state = state.partial_fit(X, y, classes=[0, 1]).get_ftrl_state()
+    with warnings.catch_warnings():  # (the same dict: a label 1.0 is the key 1)
+        warnings.simplefilter("error")
+        SparseFTRLClassifier(class_weight={0: 1.0, 1: 2}).set_ftrl_state(state)
+    # labels no class has (scikit-learn takes them): a state that records the dict as one it
+    # could not (a label of 5,000 digits has no JSON), which copies of it merge
+    for odd in ({0: 1, 1: 2, 10**5000: 1}, {0: 1, 1: 2, float("nan"): 1}):
+        est = SparseFTRLClassifier(class_weight=odd, random_state=0)
+        a = est.partial_fit(X[:150], y[:150], classes=[0, 1]).get_ftrl_state()
+        b = clone(est).partial_fit(X[150:], y[150:], classes=[0, 1]).get_ftrl_state()
+        merged = merge_ftrl_states([a, b])
+        with pytest.warns(UserWarning, match="class_weight=<a dict not recorded>"):
+            SparseFTRLClassifier(class_weight=odd).set_ftrl_state(merged)
 
 
 def test_merging_copies_trained_under_other_parameters_is_refused():

@@ -431,6 +431,13 @@ def test_regressor_refuses_a_classifiers_state():
         SparseFTRLRegressor().set_ftrl_state(_state_of(_fitted_classifier()))
 
 
+def test_classifier_refuses_a_regressors_state_saying_whose_it_is():
+    X, y = make_data(None)
+    state = SparseFTRLRegressor(random_state=0).partial_fit(X, y).get_ftrl_state()
+    with pytest.raises(ValueError, match="it is a regressor's state, .* SparseFTRLRegressor"):
+        SparseFTRLClassifier().set_ftrl_state(state)
+
+
 @settings(max_examples=25, deadline=None, derandomize=True)
 @given(
     cuts=st.lists(st.integers(1, 239), min_size=1, max_size=4, unique=True),

@@ -83,8 +83,9 @@ def test_a_filter_by_the_callers_module_reaches_it(csv):
         check_is_fitted(pipe[-1])
 
 
-def test_streams_in_two_threads_each_get_their_own_warnings(csv):
-    showwarning = warnings.showwarning
+def test_streams_in_two_threads_each_get_their_own_warnings(csv, recwarn):
+    showwarning = warnings.showwarning  # (pytest's recorder: no catch_warnings of ours)
+    warnings.simplefilter("always")
     lines, errors = {}, []
     together = threading.Barrier(2)  # (each batch of a stream waits for the other's)
 
@@ -102,15 +103,75 @@ def test_streams_in_two_threads_each_get_their_own_warnings(csv):
         except BaseException as exc:  # (reported below)
             errors.append(exc)
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        threads = [threading.Thread(target=run, args=(s,)) for s in (first, second)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+    threads = [threading.Thread(target=run, args=(s,)) for s in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    caught = list(recwarn)
     assert not errors, errors
     for message in ("first", "second"):
         assert _where(caught, message + " (caller)") == {(HERE, lines[message])}
     assert not [w for w in caught if w.filename == "sys"]
     assert warnings.showwarning is showwarning
+
+
+def test_a_showwarning_hook_installed_during_a_stream_is_no_loop(csv, recwarn):
+    # a hook that calls the one it replaced, installed while a stream's reading thread keeps
+    # its warnings: the next stream kept them over that hook, which called back to it
+    installed = []
+
+    def install_a_hook(X):
+        if not installed:
+            replaced = warnings.showwarning
+
+            def hook(*args, **kwargs):
+                return replaced(*args, **kwargs)
+
+            warnings.showwarning = hook
+            installed.append(hook)
+        warnings.warn("odd (caller)", UserWarning, stacklevel=60)
+        return X
+
+    warnings.simplefilter("always")
+    for _ in range(2):
+        pipe = make_pipeline(
+            FunctionTransformer(install_a_hook),
+            FeatureCrossHasher(n_features=2**10),
+            SparseFTRLClassifier(random_state=0),
+        )
+        fit_stream(pipe, csv, target="y", batch_rows=100, classes=[0, 1])
+    warnings.warn("after the streams", UserWarning, stacklevel=1)  # (RecursionError before)
+    assert [str(w.message) for w in recwarn].count("after the streams") == 1
+    assert [str(w.message) for w in recwarn].count("odd (caller)") == 6
+
+
+def test_a_warning_of_a_batch_read_ahead_and_never_trained_is_still_shown(csv, recwarn):
+    # the reading thread transforms the next batches while this one trains: a run stopped
+    # meanwhile (here by its progress callback, after the first) never takes them, nor their
+    # warnings (the second's handed over, the third's still in the thread), which are shown
+    # where they were raised (sys:1), as before they were handed over
+    read_ahead, raised = threading.Event(), []
+
+    def transform(X):
+        raised.append(f"batch of {X['a'].iloc[0]} (caller)")
+        warnings.warn(raised[-1], UserWarning, stacklevel=60)
+        if len(raised) == 3:  # the reading thread took the third: it handed over the second
+            read_ahead.set()
+        return X
+
+    def stop(report):
+        assert read_ahead.wait(30)  # (batches 2 and 3 read ahead, their warnings kept)
+        raise KeyboardInterrupt
+
+    warnings.simplefilter("always")
+    pipe = make_pipeline(
+        FunctionTransformer(transform),
+        FeatureCrossHasher(n_features=2**10),
+        SparseFTRLClassifier(random_state=0),
+    )
+    with pytest.raises(KeyboardInterrupt):
+        fit_stream(pipe, csv, target="y", batch_rows=100, classes=[0, 1], progress=stop)
+    shown = [(w.filename, str(w.message)) for w in recwarn if "batch of" in str(w.message)]
+    assert sorted(message for _, message in shown) == sorted(raised)  # each once, none lost
+    assert len(raised) >= 2 and any(filename == "sys" for filename, _ in shown), shown

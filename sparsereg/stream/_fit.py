@@ -20,6 +20,7 @@ from .._interrupts import interrupts_deferred
 from .._memory import memory_limit
 from .._named_errors import with_message
 from .._output_path import OutputPathError, check_output_path
+from .._state_params import without_params
 from .._typing import ArrayLike, FileLike
 from ._arrow_source import _ArrowSource
 from ._checkpoint import RunProgress, load_checkpoint, save_checkpoint
@@ -713,7 +714,9 @@ class _Trainer:
                 f"checkpoint {os.fspath(path)!r} has the classes "
                 f"{np.asarray(state['classes']).tolist()}, not {self.classes.tolist()}."
             )
-        self.final.set_ftrl_state(state)  # last (fit_stream restores it if the run then stops)
+        # last (fit_stream restores it if the run then stops); the run's description compared
+        # the parameters already (a value a state cannot record is described by its digest)
+        self.final.set_ftrl_state(without_params(state))
         if self.sm.classifier:
             self.classes = np.asarray(self.final.classes_)
         self.run, self.history = run, history

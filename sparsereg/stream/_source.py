@@ -16,7 +16,7 @@ import numpy as np
 
 from .._interrupts import end_read_ahead
 from .._model_threads import thread_started
-from .._thread_warnings import kept_warnings, raise_kept
+from .._thread_warnings import kept_warnings, raise_kept, show_untaken
 
 __all__ = ["Chunk", "Position", "Source"]
 
@@ -212,6 +212,11 @@ def _ahead(items, depth):
             # at the interpreter's exit, with a generator left in a reference cycle, the
             # thread is not there)
             end_read_ahead(stop, running, finished, ended, parent)
+            while True:  # the warnings of items read ahead and never taken: shown as raised
+                try:
+                    show_untaken(results.get_nowait()[2])
+                except queue.Empty:
+                    break
 
     return consume()
 
