@@ -47,6 +47,31 @@ def values_kind(column):
     return None
 
 
+def dtype_kind(column):
+    """The kind a pandas Series' dtype alone decides ('number', 'bool', 'text' or 'datetime';
+    a categorical's by its categories' dtype), None where only values would tell (object): for
+    the empty columns of a dask DataFrame's ``_meta``."""
+    import pandas as pd
+
+    dtype = column.dtype
+    if isinstance(dtype, pd.ArrowDtype):
+        kind = arrow_kind(dtype.pyarrow_dtype)
+    elif isinstance(dtype, pd.CategoricalDtype):
+        categories = dtype.categories
+        kind = None if categories is None else dtype_kind(pd.Series(categories))
+    elif isinstance(dtype, pd.StringDtype):
+        kind = "text"
+    elif pd.api.types.is_bool_dtype(dtype):
+        kind = "bool"
+    elif pd.api.types.is_numeric_dtype(dtype):
+        kind = "number"
+    elif pd.api.types.is_datetime64_any_dtype(dtype):
+        kind = "datetime"
+    else:
+        kind = None
+    return kind if kind in ("number", "bool", "text", "datetime") else None
+
+
 def arrow_kind(arrow_type):
     """The kind of the values of an Arrow type (a dictionary's: of its values), or None."""
     import pyarrow as pa
@@ -113,13 +138,15 @@ def warn_of_other_kinds(X, kinds, trained_so, advice=""):
 
 
 def caller_level():
-    """The ``stacklevel`` of the first caller outside sparsereg and scikit-learn (the user's
-    line, not a Pipeline's or set_output's)."""
+    """The ``stacklevel`` of the first caller outside sparsereg, scikit-learn and joblib (the
+    user's line, not a Pipeline's, set_output's or the joblib Memory a Pipeline's fit calls
+    its steps through)."""
+    import joblib
     import sklearn
 
     packages = tuple(
         os.path.dirname(os.path.abspath(module.__file__)) + os.sep
-        for module in (sys.modules[__package__], sklearn)
+        for module in (sys.modules[__package__], sklearn, joblib)
     )
     frame, level = sys._getframe(1), 1
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(packages):

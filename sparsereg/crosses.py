@@ -1,6 +1,7 @@
 """Hashed feature crosses: bucketed numbers and categories, crossed, hashed into a CSR matrix."""
 
 import numbers
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
@@ -9,7 +10,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, validate_data
 
 from . import _datetimes, _hashing, _tokens
-from ._column_kinds import values_kind, warn_of_other_kinds
+from ._column_kinds import caller_level, values_kind, warn_of_other_kinds
 from ._state import sorted_distinct
 from ._typing import ArrayLike, MatrixLike
 from ._validation import configured_csr
@@ -606,7 +607,7 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         names = ("n_features_in_", "feature_names_in_", "column_kinds_")
         saved = {name: self.__dict__[name] for name in names if name in self.__dict__}
         try:
-            X, *_ = self._plan(X, reset=True)
+            X, display, positions, bucket_at, _ = self._plan(X, reset=True)
             kinds = self._column_kinds(X) if _is_dataframe(X) else None
         except BaseException:
             for name in names:
@@ -616,11 +617,22 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         self.__dict__.pop("column_kinds_", None)
         if kinds is not None:
             self.column_kinds_ = kinds
+        unused = sorted(set(bucket_at) - {j for cross in positions for j in cross})
+        if unused:  # (after the fit: a filter making it an error leaves the fitted hasher)
+            names = ", ".join(repr(display[j]) for j in unused)
+            one = len(unused) == 1
+            warnings.warn(
+                f"buckets name {names}, which no cross in crosses uses: "
+                f"{'it is' if one else 'they are'} not hashed. Add {'it' if one else 'them'} "
+                f"to crosses, alone (crosses=[..., {display[unused[0]]!r}]) or in a cross.",
+                UserWarning,
+                stacklevel=caller_level(),
+            )
         return self
 
-    def _column_kinds(self, X):
+    def _column_kinds(self, X, kind_of=values_kind):
         """The kind of each column of a DataFrame that a stream reads as pandas reads it
-        (``columns_to_read``), where its values are of one kind."""
+        (``columns_to_read``), where its values are of one kind (``kind_of`` a column)."""
         from .stream._model import columns_to_read  # (it imports this module)
 
         numeric, inferred, text = columns_to_read([self])
@@ -635,7 +647,7 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         kinds = {}
         for name in X.columns if inferred is None else dict.fromkeys(inferred):
             if isinstance(name, str) and name not in read_otherwise:
-                kind = values_kind(X[name])
+                kind = kind_of(X[name])
                 if kind in ("number", "bool", "text", "datetime"):
                     kinds[name] = kind
         return kinds

@@ -53,11 +53,13 @@ from sklearn.utils import check_random_state, compute_class_weight, get_tags
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
+from ._column_kinds import dtype_kind
 from ._losses import gives_probabilities
 from ._merge import merge_ftrl_states
 from ._missing import refuse_masked, refuse_pandas_na
 from ._named_errors import with_message
 from ._optional_methods import available_when
+from ._state_params import without_params
 from ._training_lock import TrainingLock
 from ._typing import ArrayLike
 from ._validation import beyond_float64, refuse_non_number_values
@@ -141,8 +143,8 @@ def _train_shard(local, params, start, blocks, passes, classes, hasher, indices)
 def _trained_copy(local, params, state, blocks, passes, classes, hasher, indices):
     """``(state, weight trained)`` of ``_train_shard``'s copy."""
     estimator = local(**params)
-    if state is not None:
-        estimator.set_ftrl_state(state)
+    if state is not None:  # (a copy's, of these parameters)
+        estimator.set_ftrl_state(without_params(state))
     rows = 0
     for _ in range(passes):
         for index, (X, y, sample_weight) in zip(indices, blocks):
@@ -163,6 +165,28 @@ def _trained_copy(local, params, state, blocks, passes, classes, hasher, indices
     if not hasattr(estimator, "t_"):
         return state, 0
     return estimator.get_ftrl_state(), rows
+
+
+def _fitted_hasher(hasher, X):
+    """A clone of ``hasher`` fitted on the columns of dask DataFrame ``X``: their names, and the
+    kinds their dtypes decide (``column_kinds_``; text for pandas' and Arrow's strings, none
+    for object columns), which an export records for ``sparsereg predict`` to read files'
+    columns as trained (a zip of text read as text). Another transformer: itself."""
+    if not isinstance(hasher, FeatureCrossHasher):
+        return hasher
+    from dask.dataframe.utils import meta_nonempty
+
+    # (fitted on dtype-made rows: the check of X's columns and the hasher's names; the kinds
+    # of those rows' values are replaced by those their dtypes alone decide)
+    try:
+        fitted = clone(hasher).fit(meta_nonempty(X._meta))
+    except (TypeError, ValueError):  # (rows made up that its buckets refuse: not fitted)
+        return clone(hasher)
+    kinds = fitted._column_kinds(X._meta, kind_of=dtype_kind)
+    fitted.__dict__.pop("column_kinds_", None)
+    if kinds:
+        fitted.column_kinds_ = kinds
+    return fitted
 
 
 def _frame_parts(frame):
@@ -754,6 +778,7 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
             isinstance(c, str) for c in X.columns
         ):  # the columns it names, now (else each partition refuses them, once computed)
             self.hasher._check_columns(X.columns)
+        hasher = None if self.hasher is None else _fitted_hasher(self.hasher, X)
         label_warnings = []  # (the classifier's, when it gathers the labels)
         if isinstance(self, ClassifierMixin):
             if classes is None:
@@ -778,7 +803,8 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
             final, shards, records = self._trained_state(client, blocks, classes, params, futures)
             if final is None:
                 raise ValueError("every partition of X is empty: nothing to train on.")
-            estimator = self._local(**self._local_params()).set_ftrl_state(final)
+            # (the copies' state, of these parameters)
+            estimator = self._local(**self._local_params()).set_ftrl_state(without_params(final))
             # before the estimator changes (a filter may make them errors); fit's caller's
             reissue(joined(label_warnings, records), stacklevel=3)
         if isinstance(self.random_state, np.random.RandomState):  # the draw, now fit succeeded
@@ -786,6 +812,9 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
         self.estimator_ = estimator
         self.shards_ = shards
         self.__dict__.pop("feature_names_in_", None)
+        self.__dict__.pop("hasher_", None)
+        if hasher is not None:
+            self.hasher_ = hasher
         if self.hasher is None:
             self.n_features_in_ = self.estimator_.n_features_in_
         else:  # the DataFrame's columns, as a Pipeline(hasher, model) counts them
@@ -1009,6 +1038,13 @@ class DaskSparseFTRLClassifier(ClassifierMixin, _DaskFTRL):
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         The DataFrame's column names, when ``hasher`` hashed a DataFrame whose column
         names are all strings.
+    hasher_ : FeatureCrossHasher
+        With ``hasher``: a clone of it fitted on the DataFrame's columns, its
+        ``column_kinds_`` those their dtypes decide (pandas' and Arrow's strings 'text',
+        numbers 'number'...; none for object columns). :func:`~sparsereg.export_model` of
+        this estimator exports ``make_pipeline(hasher_, to_local())``, whose file
+        ``sparsereg predict`` reads files' columns from as trained (a zip code of text as
+        text). Another transformer given as ``hasher``: itself.
 
     Examples
     --------
@@ -1109,6 +1145,13 @@ class DaskSparseFTRLRegressor(RegressorMixin, _DaskFTRL):
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         The DataFrame's column names, when ``hasher`` hashed a DataFrame whose column
         names are all strings.
+    hasher_ : FeatureCrossHasher
+        With ``hasher``: a clone of it fitted on the DataFrame's columns, its
+        ``column_kinds_`` those their dtypes decide (pandas' and Arrow's strings 'text',
+        numbers 'number'...; none for object columns). :func:`~sparsereg.export_model` of
+        this estimator exports ``make_pipeline(hasher_, to_local())``, whose file
+        ``sparsereg predict`` reads files' columns from as trained (a zip code of text as
+        text). Another transformer given as ``hasher``: itself.
 
     Examples
     --------

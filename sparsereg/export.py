@@ -1160,6 +1160,45 @@ def _warn_of_dates_read_as_text(first, inferred):
 _MAX_KINDS = 2**16
 
 
+def _local_of_dask(estimator):
+    """A fitted ``sparsereg.dask`` estimator as the local pipeline it stands for:
+    ``make_pipeline(hasher_, to_local())``, or ``to_local()`` without a hasher."""
+    if hasattr(estimator, "steps") or not (
+        callable(getattr(estimator, "to_local", None)) and hasattr(estimator, "hasher")
+    ):
+        return estimator
+    local = estimator.to_local()  # (NotFittedError before fit)
+    hasher = getattr(estimator, "hasher_", None)
+    if hasher is None:
+        return local
+    from sklearn.pipeline import make_pipeline
+
+    return make_pipeline(hasher, local)
+
+
+def _warn_of_an_unfitted_hasher(first, inferred):
+    """Warn that a FeatureCrossHasher never fitted records no kind of the columns it hashes
+    without buckets (``inferred``: None for every one), which ``sparsereg predict`` then reads
+    as pandas infers them."""
+    from .crosses import FeatureCrossHasher
+
+    if not isinstance(first, FeatureCrossHasher) or hasattr(first, "n_features_in_"):
+        return
+    if inferred is not None and not inferred:
+        return
+    warnings.warn(
+        "the pipeline's FeatureCrossHasher was never fitted, so the file records no kind of "
+        "the columns it hashes without buckets: `sparsereg predict` and `report` read each "
+        "file's columns as pandas infers them (a zip code '02139' as the number 2139, hashed "
+        "apart from the text a model trained on a frame of text saw). Fit the hasher on the "
+        "training frame (it learns its columns' kinds), export a dask model itself "
+        "(export_model(dask_model): its hasher_ is fitted), or give hashed_columns={column: "
+        "kind}.",
+        UserWarning,
+        stacklevel=caller_level(),
+    )
+
+
 def _checked_column_kinds(column_kinds, hashed_columns, transformers):
     """The kinds of the columns a FeatureCrossHasher first reads as pandas reads them
     (``hashed_columns`` 'inferred'), each one of its columns read so; None without."""
@@ -1368,6 +1407,7 @@ def export_model(
             "random_state must be None, an int in [0, 2**32) or a numpy RandomState; "
             f"got {random_state!r}."
         ) from None
+    estimator = _local_of_dask(estimator)
     transformer_specs = []
     scaler = None
     steps = getattr(estimator, "steps", None)
@@ -1383,6 +1423,8 @@ def export_model(
 
             inferred = columns_to_read(inner[:1])[1]
             _warn_of_dates_read_as_text(inner[0], inferred)
+            if hashed_columns == "inferred" and column_kinds is None:
+                _warn_of_an_unfitted_hasher(inner[0], inferred)
             if column_kinds is None and hashed_columns == "inferred":
                 column_kinds = fitted_column_kinds(inner[0], inferred)
                 if column_kinds is not None and len(column_kinds) > _MAX_KINDS:

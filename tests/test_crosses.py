@@ -1,6 +1,7 @@
 import itertools
 import math
 import re
+import warnings
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -988,3 +989,29 @@ def test_explain_marks_the_cells_that_enter_their_column_as_minus_one():
     assert signs == {True, False}
     unsigned = FeatureCrossHasher(["city", "device"], n_features=2**20).fit(frame)
     assert not any(c.startswith("-") for v in unsigned.explain(frame, columns).values() for c in v)
+
+
+@pytest.mark.parametrize(
+    "crosses, buckets, unused",
+    [
+        (["site"], {"price": {"width": 5}}, "'price'"),
+        ([0], {1: {"width": 5}, "age": {"width": 10}}, "'price', 'age'"),
+        ([("site", "price")], {"price": {"width": 5}}, None),
+        (None, {"price": {"width": 5}}, None),
+    ],
+)
+def test_buckets_of_a_column_no_cross_uses_are_named_at_fit(crosses, buckets, unused):
+    # a bucketed column left out of crosses was silently never hashed
+    X = pd.DataFrame({"site": ["a", "b"], "price": [1.0, 12.0], "age": [30, 40]})
+    hasher = FeatureCrossHasher(crosses=crosses, buckets=buckets, n_features=2**10)
+    if unused is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            hasher.fit(X)
+        return
+    with pytest.warns(UserWarning, match=f"buckets name {unused}, which no cross") as caught:
+        hasher.fit(X)
+    assert caught[0].filename == __file__
+    # what it says: the column changes nothing hashed
+    other = X.assign(**{name.strip("'"): [7.0, 7.0] for name in unused.split(", ")})
+    assert (hasher.transform(X) != hasher.transform(other)).nnz == 0

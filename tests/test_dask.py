@@ -4,6 +4,7 @@ import contextlib
 import copy
 import functools
 import os
+import warnings
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from sparsereg import (  # noqa: E402
     FeatureCrossHasher,
     SparseFTRLClassifier,
     SparseFTRLRegressor,
+    export_model,
     merge_ftrl_states,
 )
 from sparsereg.dask import DaskSparseFTRLClassifier, DaskSparseFTRLRegressor  # noqa: E402
@@ -338,6 +340,20 @@ def _simulate(Local, params, shards, blocks, y, passes, classes, weight=None):
             trained = pairs
         state = trained[0][0]
     return state
+
+
+def test_a_class_weight_a_state_cannot_record_trains_without_a_word(client):
+    # a label of no class (scikit-learn takes it) that JSON cannot spell: the copies' states
+    # record the class_weight as not recorded, which their merges and the local model took
+    # for other parameters (a ValueError, then a warning of its own parameters)
+    X, y, blocks, dX, dy = make_data(2)
+    weights = {0: 1.0, 1: 2.0, float("nan"): 1.0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = DaskSparseFTRLClassifier(
+            class_weight=weights, max_iter=2, random_state=0, client=client
+        ).fit(dX, dy)
+    assert model.to_local().t_ == 2 * N_ROWS
 
 
 def test_mixing_is_the_merge_of_the_shards_copies(client):
@@ -718,6 +734,52 @@ def test_a_missing_label_is_refused_as_the_local_classifier_refuses_it(client):
         DaskSparseFTRLClassifier(client=client).fit(
             da.from_array(X, chunks=(4, 8)), da.from_array(labels, chunks=4), classes=["a", None]
         )
+
+
+def test_a_dask_model_of_text_columns_exports_them_as_text_for_the_command_line(client, tmp_path):
+    # the hasher given is not fitted (fit leaves it as given): an export of it beside the
+    # local model recorded no kinds, and `sparsereg predict` read the zip codes of a CSV as
+    # numbers (02139 as 2139: every row's prediction without them). Now fit notes the kinds
+    # the frame's dtypes decide in hasher_, which export_model(model) exports.
+    dd = pytest.importorskip("dask.dataframe")
+    import pandas as pd
+
+    from sparsereg.cli import main
+
+    rng = np.random.RandomState(0)
+    zips = np.array(["02139", "10001", "94110", "00501"])
+    frame = pd.DataFrame(
+        {"zip": rng.choice(zips, 2000), "site": rng.choice(["a", "b"], 2000), "n": rng.rand(2000)}
+    )
+    y = ((frame["zip"] == "02139") ^ (rng.rand(2000) < 0.1)).astype(int)
+    hasher = FeatureCrossHasher(crosses=["zip", ("zip", "site"), "n"], n_features=2**14)
+    ddf, dy = dd.from_pandas(frame, npartitions=2), dd.from_pandas(y, npartitions=2)
+    model = DaskSparseFTRLClassifier(hasher=hasher, client=client, random_state=0).fit(ddf, dy)
+    assert not hasattr(hasher, "column_kinds_")  # (the parameter, as given)
+    assert model.hasher_.column_kinds_ == {"zip": "text", "site": "text", "n": "number"}
+    export_model(model).save(tmp_path / "model.npz")
+    frame.iloc[:300].to_csv(tmp_path / "rows.csv", index=False)
+    assert main(
+        [
+            "predict",
+            str(tmp_path / "model.npz"),
+            str(tmp_path / "rows.csv"),
+            "--proba",
+            "--out",
+            str(tmp_path / "out.csv"),
+            "--quiet",
+        ]
+    ) in (0, None)
+    read = pd.read_csv(tmp_path / "out.csv").iloc[:, -1].to_numpy()
+    expected = model.to_local().predict_proba(hasher.transform(frame.iloc[:300]))[:, 1]
+    np.testing.assert_allclose(read, expected, rtol=1e-12)
+    # without a hasher, the export is the local model's
+    X, y, blocks, dX, dy = make_data(2)
+    plain = DaskSparseFTRLClassifier(client=client, random_state=0).fit(dX, dy)
+    assert not hasattr(plain, "hasher_")
+    np.testing.assert_array_equal(
+        export_model(plain).predict_proba(X), export_model(plain.to_local()).predict_proba(X)
+    )
 
 
 def test_a_dataframe_is_hashed_on_the_workers(client):

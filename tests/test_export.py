@@ -720,7 +720,9 @@ def test_pipelines_that_cannot_be_rebuilt_are_rejected():
         export_model(make_pipeline(Normalizer(), Lasso()).fit(X, signal))
     df, y = raw_rows(0, 100)
     hasher = FeatureCrossHasher(["kind"], buckets={"lat": {"width": 0.1, "format": str}})
-    pipe = make_pipeline(hasher, SparseFTRLClassifier(random_state=0)).fit(df, y)
+    with pytest.warns(UserWarning, match="buckets name 'lat'") as caught:  # (not crossed)
+        pipe = make_pipeline(hasher, SparseFTRLClassifier(random_state=0)).fit(df, y)
+    assert caught[0].filename == __file__  # (past the Pipeline's joblib Memory too)
     with pytest.raises(ValueError, match="parameter 'buckets'.*cannot be saved without pickle"):
         export_model(pipe)
 
@@ -1454,3 +1456,40 @@ def test_score_is_the_estimators(make, n_classes):
         given = dict(y=y, sample_weight=None) | change
         with pytest.raises(error, match=match):
             exported.score(X, given["y"], sample_weight=given["sample_weight"])
+
+
+@pytest.mark.parametrize(
+    "hasher_args, fitted, hashed_columns, warns",
+    [
+        ({"crosses": ["zip", ("zip", "site")]}, False, "inferred", True),
+        ({"crosses": None}, False, "inferred", True),
+        ({"crosses": ["zip", ("zip", "site")]}, True, "inferred", False),
+        ({"crosses": ["zip"]}, False, {"zip": "text"}, False),
+        ({"crosses": ["zip"]}, False, "text", False),
+        ({"crosses": ["n"], "buckets": {"n": {"width": 0.5}}}, False, "inferred", False),
+    ],
+)
+def test_an_export_of_a_hasher_never_fitted_says_the_file_records_no_kinds(
+    hasher_args, fitted, hashed_columns, warns
+):
+    # a hasher is stateless and transforms unfitted (a model trained by partial_fit of its
+    # output): its export recorded no kinds, and `sparsereg predict` read zip codes of text
+    # as numbers, without a word
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(
+        {"zip": rng.choice(["02139", "10001"], 200), "site": rng.choice(["a", "b"], 200)}
+    ).assign(n=rng.rand(200))
+    y = (frame["zip"] == "02139").astype(int)
+    hasher = FeatureCrossHasher(n_features=2**10, **hasher_args)
+    if fitted:
+        hasher.fit(frame)
+    model = SparseFTRLClassifier(random_state=0).fit(hasher.transform(frame), y)
+    pipe = make_pipeline(hasher, model)
+    if not warns:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            export_model(pipe, hashed_columns=hashed_columns)
+        return
+    with pytest.warns(UserWarning, match="FeatureCrossHasher was never fitted") as caught:
+        export_model(pipe, hashed_columns=hashed_columns)
+    assert caught[0].filename == __file__

@@ -1756,11 +1756,14 @@ def test_a_bucketed_column_that_no_cross_uses_is_read_as_the_hasher_takes_it(tmp
         hasher = FeatureCrossHasher([("site",), ("hour",)], buckets={"lat": 0.1}, n_features=2**12)
         return make_pipeline(hasher, SparseFTRLClassifier(random_state=0))
 
-    streamed, history = fit_stream(model(), str(path), target="click")
+    unused = "buckets name 'lat', which no cross in crosses uses"  # (as meant here)
+    with pytest.warns(UserWarning, match=unused):
+        streamed, history = fit_stream(model(), str(path), target="click")
     X, y = split(pd.read_csv(path), target="click")
     in_memory = model()  # the same batch in memory: the hasher takes the column, unread
     hasher, est = in_memory[0], in_memory[-1]
-    est.partial_fit(hasher.fit_transform(X), y.astype(float), classes=[0.0, 1.0])
+    with pytest.warns(UserWarning, match=unused):
+        est.partial_fit(hasher.fit_transform(X), y.astype(float), classes=[0.0, 1.0])
     assert streamed[0].feature_names_in_.tolist() == ["site", "hour", "lat"]
     assert history.rows == len(frame) and history.bad_rows == 0
     assert_same_state(streamed[-1], est)
