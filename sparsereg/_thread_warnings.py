@@ -24,8 +24,11 @@ from ._column_kinds import caller_level
 
 _lock = threading.Lock()
 _collecting = {}  # thread ident: the list of the warnings that thread showed
-_replaced = [None]  # the showwarning that _show passes the other threads' warnings to
-_passing = threading.local()  # .on: this thread is inside _show's call of _replaced
+# the showwarnings _show replaced, the last the one it passes the other warnings to: a hook
+# installed over _show and calling the one it replaced (_show) is in it after the one _show
+# replaced before it, which _show then passes to when called back (not round again)
+_replaced = []
+_passing = threading.local()  # .depth: how many of _replaced this thread's call went past
 
 
 def _show(message, category, filename, lineno, file=None, line=None):
@@ -33,17 +36,16 @@ def _show(message, category, filename, lineno, file=None, line=None):
     # (where Python puts a warning whose stacklevel is past the thread's frames)
     if records is not None and (filename, lineno) == ("sys", 1):
         records.append(message if isinstance(message, Warning) else category(message))
-    elif getattr(_passing, "on", False):
-        # called back by the showwarning it passed to: a hook installed over this one that
-        # calls the one it replaced, this, which then replaced that hook (_replaced) in turn;
-        # shown as Python shows it, not passed round again
+        return
+    depth = getattr(_passing, "depth", 0)
+    if depth >= len(_replaced):  # (called back by each: shown as Python shows it)
         warnings._showwarning_orig(message, category, filename, lineno, file, line)
-    else:
-        _passing.on = True
-        try:
-            _replaced[0](message, category, filename, lineno, file, line)
-        finally:
-            _passing.on = False
+        return
+    _passing.depth = depth + 1
+    try:
+        _replaced[-1 - depth](message, category, filename, lineno, file, line)
+    finally:
+        _passing.depth = depth
 
 
 @contextlib.contextmanager
@@ -54,7 +56,7 @@ def kept_warnings():
     ident = threading.get_ident()
     with _lock:
         if not _collecting and warnings.showwarning is not _show:
-            _replaced[0] = warnings.showwarning
+            _replaced.append(warnings.showwarning)
             warnings.showwarning = _show
         _collecting[ident] = records
     try:
@@ -64,7 +66,7 @@ def kept_warnings():
             del _collecting[ident]
             # (another catch_warnings entered meanwhile put its own in place: left to it)
             if not _collecting and warnings.showwarning is _show:
-                warnings.showwarning = _replaced[0]
+                warnings.showwarning = _replaced.pop()
         show_untaken(records)  # (after the last item taken: a reader's close)
 
 

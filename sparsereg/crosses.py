@@ -115,6 +115,23 @@ def _arrow_as_pandas(X):
         raise refused from exc
 
 
+def _warn_of_unused_buckets(positions, bucket_at, display, named):
+    """Warn of the columns ``buckets`` give (``bucket_at``: by position) that no cross uses:
+    they are never hashed. ``named``: X's columns have names (else positions are spelt)."""
+    unused = sorted(set(bucket_at) - {j for cross in positions for j in cross})
+    if not unused:
+        return
+    keys = [display[j] if named else j for j in unused]
+    one = len(unused) == 1
+    warnings.warn(
+        f"buckets name {', '.join(map(repr, keys))}, which no cross in crosses uses: "
+        f"{'it is' if one else 'they are'} not hashed. Add {'it' if one else 'them'} to "
+        f"crosses, alone (crosses=[..., {keys[0]!r}]) or in a cross.",
+        UserWarning,
+        stacklevel=caller_level(),
+    )
+
+
 class FeatureCrossHasher(TransformerMixin, BaseEstimator):
     """Hash crosses of bucketed numeric and categorical columns into a sparse matrix.
 
@@ -609,6 +626,8 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         try:
             X, display, positions, bucket_at, _ = self._plan(X, reset=True)
             kinds = self._column_kinds(X) if _is_dataframe(X) else None
+            # (in the block: a filter making the warning an error leaves the hasher as it was)
+            _warn_of_unused_buckets(positions, bucket_at, display, _is_dataframe(X))
         except BaseException:
             for name in names:
                 self.__dict__.pop(name, None)
@@ -617,17 +636,26 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         self.__dict__.pop("column_kinds_", None)
         if kinds is not None:
             self.column_kinds_ = kinds
-        unused = sorted(set(bucket_at) - {j for cross in positions for j in cross})
-        if unused:  # (after the fit: a filter making it an error leaves the fitted hasher)
-            names = ", ".join(repr(display[j]) for j in unused)
-            one = len(unused) == 1
-            warnings.warn(
-                f"buckets name {names}, which no cross in crosses uses: "
-                f"{'it is' if one else 'they are'} not hashed. Add {'it' if one else 'them'} "
-                f"to crosses, alone (crosses=[..., {display[unused[0]]!r}]) or in a cross.",
-                UserWarning,
-                stacklevel=caller_level(),
-            )
+        return self
+
+    def _fitted_on_columns(self, frame, kind_of):
+        """Fitted on a DataFrame's columns without its rows (a dask DataFrame's ``_meta``):
+        ``n_features_in_``, ``feature_names_in_`` and the kinds ``kind_of`` gives its
+        columns (``column_kinds_``)."""
+        named = all(isinstance(name, str) for name in frame.columns)
+        if named:  # (names not all str: each partition's transform looks its columns up)
+            self._check_columns(frame.columns)
+        try:
+            kinds = self._column_kinds(frame, kind_of=kind_of)
+        except KeyError:  # (a name not among names not all str: no kinds, as transform says)
+            kinds = {}
+        for name in ("n_features_in_", "feature_names_in_", "column_kinds_"):
+            self.__dict__.pop(name, None)
+        self.n_features_in_ = len(frame.columns)
+        if named:
+            self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
+        if kinds:
+            self.column_kinds_ = kinds
         return self
 
     def _column_kinds(self, X, kind_of=values_kind):

@@ -53,7 +53,7 @@ from sklearn.utils import check_random_state, compute_class_weight, get_tags
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
-from ._column_kinds import dtype_kind
+from ._column_kinds import dtype_kind, values_kind
 from ._losses import gives_probabilities
 from ._merge import merge_ftrl_states
 from ._missing import refuse_masked, refuse_pandas_na
@@ -168,25 +168,36 @@ def _trained_copy(local, params, state, blocks, passes, classes, hasher, indices
 
 
 def _fitted_hasher(hasher, X):
-    """A clone of ``hasher`` fitted on the columns of dask DataFrame ``X``: their names, and the
-    kinds their dtypes decide (``column_kinds_``; text for pandas' and Arrow's strings, none
-    for object columns), which an export records for ``sparsereg predict`` to read files'
-    columns as trained (a zip of text read as text). Another transformer: itself."""
+    """A clone of ``hasher`` fitted on the columns of dask DataFrame ``X``: their names, and
+    their kinds (``column_kinds_``), which an export records for ``sparsereg predict`` to read
+    files' columns as trained (a zip of text read as text). A kind is the dtype's where it
+    decides one (pandas' and Arrow's strings 'text'; a categorical's only with known
+    categories: unknown ones are a placeholder str in ``_meta``), else the first partition's
+    values' (object columns: computed once more). Another transformer: itself."""
     if not isinstance(hasher, FeatureCrossHasher):
         return hasher
-    from dask.dataframe.utils import meta_nonempty
+    import pandas as pd  # (a dask DataFrame: pandas is there)
+    from dask.dataframe.utils import has_known_categories
 
-    # (fitted on dtype-made rows: the check of X's columns and the hasher's names; the kinds
-    # of those rows' values are replaced by those their dtypes alone decide)
-    try:
-        fitted = clone(hasher).fit(meta_nonempty(X._meta))
-    except (TypeError, ValueError):  # (rows made up that its buckets refuse: not fitted)
-        return clone(hasher)
-    kinds = fitted._column_kinds(X._meta, kind_of=dtype_kind)
-    fitted.__dict__.pop("column_kinds_", None)
-    if kinds:
-        fitted.column_kinds_ = kinds
-    return fitted
+    meta = X._meta
+
+    def by_dtype(column):
+        if isinstance(column.dtype, pd.CategoricalDtype) and not has_known_categories(column):
+            return None
+        return dtype_kind(column)
+
+    undecided = [c for c in meta.columns if by_dtype(meta[c]) is None]
+    first = None
+    if undecided and X.npartitions:
+        first = X[undecided].partitions[0].compute()
+
+    def kind_of(column):
+        kind = by_dtype(column)
+        if kind is None and first is not None and column.name in first.columns:
+            kind = values_kind(first[column.name])
+        return kind
+
+    return clone(hasher)._fitted_on_columns(meta, kind_of)
 
 
 def _frame_parts(frame):
@@ -1041,8 +1052,9 @@ class DaskSparseFTRLClassifier(ClassifierMixin, _DaskFTRL):
     hasher_ : FeatureCrossHasher
         With ``hasher``: a clone of it fitted on the DataFrame's columns, its
         ``column_kinds_`` those their dtypes decide (pandas' and Arrow's strings 'text',
-        numbers 'number'...; none for object columns). :func:`~sparsereg.export_model` of
-        this estimator exports ``make_pipeline(hasher_, to_local())``, whose file
+        numbers 'number'...), or where a dtype decides none (object, a categorical of
+        unknown categories) the first partition's values. :func:`~sparsereg.export_model`
+        of this estimator exports ``make_pipeline(hasher_, to_local())``, whose file
         ``sparsereg predict`` reads files' columns from as trained (a zip code of text as
         text). Another transformer given as ``hasher``: itself.
 
@@ -1148,8 +1160,9 @@ class DaskSparseFTRLRegressor(RegressorMixin, _DaskFTRL):
     hasher_ : FeatureCrossHasher
         With ``hasher``: a clone of it fitted on the DataFrame's columns, its
         ``column_kinds_`` those their dtypes decide (pandas' and Arrow's strings 'text',
-        numbers 'number'...; none for object columns). :func:`~sparsereg.export_model` of
-        this estimator exports ``make_pipeline(hasher_, to_local())``, whose file
+        numbers 'number'...), or where a dtype decides none (object, a categorical of
+        unknown categories) the first partition's values. :func:`~sparsereg.export_model`
+        of this estimator exports ``make_pipeline(hasher_, to_local())``, whose file
         ``sparsereg predict`` reads files' columns from as trained (a zip code of text as
         text). Another transformer given as ``hasher``: itself.
 

@@ -1160,15 +1160,29 @@ def _warn_of_dates_read_as_text(first, inferred):
 _MAX_KINDS = 2**16
 
 
+def _is_dask(estimator):
+    return callable(getattr(estimator, "to_local", None)) and hasattr(estimator, "hasher")
+
+
 def _local_of_dask(estimator):
     """A fitted ``sparsereg.dask`` estimator as the local pipeline it stands for:
     ``make_pipeline(hasher_, to_local())``, or ``to_local()`` without a hasher."""
-    if hasattr(estimator, "steps") or not (
-        callable(getattr(estimator, "to_local", None)) and hasattr(estimator, "hasher")
-    ):
+    steps = getattr(estimator, "steps", None)
+    if steps and _is_dask(steps[-1][1]):
+        raise ValueError(
+            f"the Pipeline's last step is a {type(steps[-1][1]).__name__}, which holds its "
+            "own hasher: export it alone (export_model(dask_model) exports its hasher_ and "
+            "model)."
+        )
+    if steps or not _is_dask(estimator):
         return estimator
     local = estimator.to_local()  # (NotFittedError before fit)
     hasher = getattr(estimator, "hasher_", None)
+    if hasher is None and estimator.hasher is not None:  # (fitted by an earlier version)
+        raise ValueError(
+            f"this {type(estimator).__name__} has a hasher but no hasher_ (fitted by an "
+            "earlier sparsereg): fit it again to export its hasher with its model."
+        )
     if hasher is None:
         return local
     from sklearn.pipeline import make_pipeline
@@ -1259,7 +1273,9 @@ def export_model(
         weights and intercepts: ``w . ((x - offset) / scale) + b`` is exported as
         ``(w / scale) . x + (b - (w / scale) . offset)`` (the offset term with the
         weights as stored, once rounded to 16 bits), with scikit-learn's scales
-        (a constant column has scale 1).
+        (a constant column has scale 1). A fitted ``sparsereg.dask`` estimator is
+        exported as ``make_pipeline(est.hasher_, est.to_local())`` (``to_local()``
+        without a hasher).
     weights : {'float64', 'float16', 'q2.13'}, default='float64'
         How the weights are stored. 'float64' keeps them as the estimator holds
         them (float64, or float32). 'float16' rounds each to IEEE half precision
@@ -1312,12 +1328,12 @@ def export_model(
         reader_options={"categorical": None})`` or on a frame read with ``dtype=str``).
         'inferred' is recorded in the file (format version 6, 7 or 8, ``hashed_columns``);
         with 'text' the file has no such member (format version 2-5, or 7 for q2.13 weights
-        of scales below 1), and ``predict`` reads the columns as text. A model trained with
-        some of them as text and others as pandas reads them (``reader_options={"categorical":
-        [...]}``) is exported as a dict naming those 'text' and the others by their kinds,
-        but for pandas' spellings of missing ("NA"), which such a column keeps as text and
-        'text' reads as missing. Unused without such a first step (a dict naming columns is
-        then refused).
+        of scales below 1), and ``predict`` reads the columns as text. A ``fit_stream`` model
+        trained with some of them as text and others as pandas reads them
+        (``reader_options={"categorical": [...]}``) is exported so by default: its hasher
+        noted those 'text' and the others by their kinds, but for pandas' spellings of
+        missing ("NA"), which such a column keeps as text and 'text' reads as missing.
+        Unused without such a first step (a dict naming columns is then refused).
     svmlight_zero_based : bool, default=False
         Whether the model was trained on SVMlight files numbered from 0 (as scikit-learn's
         ``dump_svmlight_file`` writes them, read with ``load_svmlight_file(zero_based=True)``

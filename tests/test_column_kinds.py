@@ -609,8 +609,9 @@ def test_column_kinds_note_how_each_column_held_its_values():
 
 def test_fit_stream_notes_the_kinds_it_read_files_as_and_a_warm_run_reads_so(tmp_path):
     # a review: a stream hands bools to the hasher as ints (its kinds said number where the
-    # files were read as True/False: the exported model refused a file of its own kinds) and
-    # a column read as categorical text is no kind a file records; a trial: a warm fit_stream
+    # files were read as True/False: the exported model refused a file of its own kinds); a
+    # column read as categorical text is noted 'text' (a file recorded no kind of it, and
+    # predict read a CSV's zip codes as numbers); a trial: a warm fit_stream
     # of a pipeline fitted on a frame of zips as text read zip as numbers, training tokens
     # its predictions never meet
     frame = pd.DataFrame(
@@ -618,17 +619,18 @@ def test_fit_stream_notes_the_kinds_it_read_files_as_and_a_warm_run_reads_so(tmp
     )
     frame.assign(y=[0, 1] * 100).to_csv(tmp_path / "a.csv", index=False)
     read = {"zip": "number", "flag": "bool", "city": "text"}
-    for options, noted in [
-        (None, read),
-        ({"categorical": ["city"]}, {"zip": "number", "flag": "bool"}),
-        ({"categorical": None}, None),
+    text = {"zip": "text", "flag": "text", "city": "text"}
+    for options, read_so, noted in [
+        (None, read, read),
+        ({"categorical": ["city"]}, {"zip": "number", "flag": "bool"}, read),
+        ({"categorical": None}, {}, text),
     ]:
         hasher = FeatureCrossHasher(["zip", "flag", "city"], n_features=2**10)
         pipe = make_pipeline(hasher, SparseFTRLClassifier(random_state=0))
         _, history = fit_stream(
             pipe, str(tmp_path / "a.csv"), target="y", classes=[0, 1], reader_options=options
         )
-        assert history.column_kinds == (noted or {})
+        assert history.column_kinds == read_so  # (the columns read as pandas reads them)
         assert getattr(hasher, "column_kinds_", None) == noted
         assert export_model(pipe).column_kinds_ == noted
     hasher = FeatureCrossHasher(["zip", "city"], n_features=2**10)
@@ -794,3 +796,26 @@ def test_a_warm_streams_refusal_of_a_parquet_column_names_the_hashers_kinds(tmp_
     frame.assign(zip=[2139, 94110] * 50, y=[0, 1] * 50).to_parquet(tmp_path / "a.parquet")
     with pytest.raises(ValueError, match=r"as the fitted FeatureCrossHasher's column_kinds_ say"):
         fit_stream(pipe, str(tmp_path / "a.parquet"), target="y")
+
+
+@pytest.mark.parametrize("categorical", [["zip"], None], ids=["zip", "every column"])
+def test_columns_a_stream_read_as_categorical_text_are_exported_as_text(tmp_path, categorical):
+    # reader_options={"categorical": [...]} reads zip as text: the hasher noted no kind of it,
+    # the file recorded none, and `sparsereg predict` read the CSV's zip codes as numbers
+    rng = np.random.default_rng(0)
+    zips = np.array(["02139", "10001", "94110", "00501"])
+    frame = pd.DataFrame({"zip": rng.choice(zips, 2000), "site": rng.choice(["a", "b"], 2000)})
+    frame["y"] = ((frame["zip"] == "02139") ^ (rng.random(2000) < 0.1)).astype(int)
+    frame.to_csv(tmp_path / "train.csv", index=False)
+    hasher = FeatureCrossHasher(crosses=["zip", ("zip", "site")], n_features=2**12)
+    pipe = make_pipeline(hasher, SparseFTRLClassifier(random_state=0))
+    options = {"categorical": categorical}
+    model, _ = fit_stream(
+        pipe, str(tmp_path / "train.csv"), target="y", reader_options=options, classes=[0, 1]
+    )
+    assert model[0].column_kinds_ == {"zip": "text", "site": "text"}  # (site: as pandas read it)
+    export_model(model).save(tmp_path / "m.npz")
+    frame.drop(columns="y").iloc[:200].to_csv(tmp_path / "test.csv", index=False)
+    as_trained = pd.read_csv(tmp_path / "test.csv", dtype=str)
+    proba = load_model(tmp_path / "m.npz").predict_proba(as_trained)
+    _assert_cli_predicts(tmp_path, tmp_path / "m.npz", tmp_path / "test.csv", proba)

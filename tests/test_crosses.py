@@ -1015,3 +1015,16 @@ def test_buckets_of_a_column_no_cross_uses_are_named_at_fit(crosses, buckets, un
     # what it says: the column changes nothing hashed
     other = X.assign(**{name.strip("'"): [7.0, 7.0] for name in unused.split(", ")})
     assert (hasher.transform(X) != hasher.transform(other)).nnz == 0
+
+
+def test_the_unused_buckets_warning_of_an_array_names_positions_and_an_error_changes_nothing():
+    X = np.array([[1.0, 12.0], [2.0, 30.0]])
+    hasher = FeatureCrossHasher(crosses=[0], buckets={1: {"width": 5}}, n_features=2**10)
+    with pytest.warns(UserWarning, match=r"buckets name 1, .* \(crosses=\[\.\.\., 1\]\)"):
+        hasher.fit(X)
+    frame = pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0], "c": [5.0, 6.0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(UserWarning, match="buckets name 'b'"):
+            hasher.fit(frame)  # (a refused fit: the hasher fitted on X as it was)
+    assert hasher.n_features_in_ == 2 and not hasattr(hasher, "feature_names_in_")

@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.pipeline import make_pipeline
 
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
@@ -736,50 +737,58 @@ def test_a_missing_label_is_refused_as_the_local_classifier_refuses_it(client):
         )
 
 
-def test_a_dask_model_of_text_columns_exports_them_as_text_for_the_command_line(client, tmp_path):
+@pytest.mark.parametrize("zip_as", ["str", "object str", "unknown int categories"])
+def test_a_dask_model_exports_its_columns_kinds_for_the_command_line(client, tmp_path, zip_as):
     # the hasher given is not fitted (fit leaves it as given): an export of it beside the
     # local model recorded no kinds, and `sparsereg predict` read the zip codes of a CSV as
     # numbers (02139 as 2139: every row's prediction without them). Now fit notes the kinds
-    # the frame's dtypes decide in hasher_, which export_model(model) exports.
+    # in hasher_, which export_model(model) exports: by the dtype, or, where it decides none
+    # (object; a categorical's unknown categories, a placeholder str in dask's meta), by the
+    # first partition's values
+    dask = pytest.importorskip("dask")
     dd = pytest.importorskip("dask.dataframe")
     import pandas as pd
 
     from sparsereg.cli import main
 
     rng = np.random.RandomState(0)
-    zips = np.array(["02139", "10001", "94110", "00501"])
-    frame = pd.DataFrame(
-        {"zip": rng.choice(zips, 2000), "site": rng.choice(["a", "b"], 2000), "n": rng.rand(2000)}
-    )
-    y = ((frame["zip"] == "02139") ^ (rng.rand(2000) < 0.1)).astype(int)
+    codes = [2139, 10001, 94110, 501]
+    zips = rng.choice(codes, 2000)
+    frame = pd.DataFrame({"zip": zips, "site": rng.choice(["a", "b"], 2000), "n": rng.rand(2000)})
+    if zip_as != "unknown int categories":
+        frame["zip"] = pd.Series([f"{z:05d}" for z in zips], dtype=object)
+    y = pd.Series(((zips == 2139) ^ (rng.rand(2000) < 0.1)).astype(int))
     hasher = FeatureCrossHasher(crosses=["zip", ("zip", "site"), "n"], n_features=2**14)
-    ddf, dy = dd.from_pandas(frame, npartitions=2), dd.from_pandas(y, npartitions=2)
-    model = DaskSparseFTRLClassifier(hasher=hasher, client=client, random_state=0).fit(ddf, dy)
+    with dask.config.set({"dataframe.convert-string": zip_as == "str"}):
+        ddf, dy = dd.from_pandas(frame, npartitions=2), dd.from_pandas(y, npartitions=2)
+        if zip_as == "unknown int categories":
+            ddf = ddf.astype({"zip": "category"})
+        model = DaskSparseFTRLClassifier(hasher=hasher, client=client, random_state=0)
+        model.fit(ddf, dy)
+        expected = model.predict_proba(ddf).compute()[:300, 1]
     assert not hasattr(hasher, "column_kinds_")  # (the parameter, as given)
-    assert model.hasher_.column_kinds_ == {"zip": "text", "site": "text", "n": "number"}
+    zip_kind = "number" if zip_as == "unknown int categories" else "text"
+    assert model.hasher_.column_kinds_ == {"zip": zip_kind, "site": "text", "n": "number"}
     export_model(model).save(tmp_path / "model.npz")
     frame.iloc[:300].to_csv(tmp_path / "rows.csv", index=False)
-    assert main(
-        [
-            "predict",
-            str(tmp_path / "model.npz"),
-            str(tmp_path / "rows.csv"),
-            "--proba",
-            "--out",
-            str(tmp_path / "out.csv"),
-            "--quiet",
-        ]
-    ) in (0, None)
-    read = pd.read_csv(tmp_path / "out.csv").iloc[:, -1].to_numpy()
-    expected = model.to_local().predict_proba(hasher.transform(frame.iloc[:300]))[:, 1]
-    np.testing.assert_allclose(read, expected, rtol=1e-12)
-    # without a hasher, the export is the local model's
+    out = tmp_path / "out.csv"
+    argv = ["predict", str(tmp_path / "model.npz"), str(tmp_path / "rows.csv"), "--proba"]
+    assert main([*argv, "--out", str(out), "--quiet"]) == 0
+    np.testing.assert_allclose(pd.read_csv(out).iloc[:, -1], expected, rtol=1e-12)
+
+
+def test_export_model_of_a_dask_model_is_its_local_model_or_refused(client):
     X, y, blocks, dX, dy = make_data(2)
     plain = DaskSparseFTRLClassifier(client=client, random_state=0).fit(dX, dy)
     assert not hasattr(plain, "hasher_")
     np.testing.assert_array_equal(
         export_model(plain).predict_proba(X), export_model(plain.to_local()).predict_proba(X)
     )
+    with pytest.raises(ValueError, match="last step is a DaskSparseFTRLClassifier.*alone"):
+        export_model(make_pipeline(plain))
+    old = copy.copy(plain).set_params(hasher=FeatureCrossHasher())  # (fitted before hasher_)
+    with pytest.raises(ValueError, match="has a hasher but no hasher_"):
+        export_model(old)
 
 
 def test_a_dataframe_is_hashed_on_the_workers(client):

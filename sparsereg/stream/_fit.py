@@ -470,6 +470,9 @@ def fit_stream(
     numeric, inferred, categorical = sm.columns_to_read()
     # (the columns that the pipeline's first step names, unless the caller names them)
     numeric = options.pop("numeric", numeric)
+    # the caller's categorical columns are read as text: the hasher notes them so (None: every
+    # column); those the pipeline's first step names are no kind of a hashed column
+    read_as_text = options["categorical"] if "categorical" in options else ()
     categorical = options.pop("categorical", categorical)
     if categorical is None:  # (the caller's, or no hasher first: every other column as text)
         inferred = ()
@@ -561,7 +564,7 @@ def fit_stream(
 
     trainer = _Trainer(sm, src, name, holdout, classes, progress, passes, skip_bad_rows)
     if opens_files and sm.transformers:
-        trainer.kinds_to_note = kept_kinds
+        trainer.kinds_to_note, trainer.read_as_text = kept_kinds, read_as_text
     # a resume refused or stopped before this process trained a batch leaves the estimator
     # and the transformers as they were (a checkpoint's position past the data, or its state
     # fitting neither the pipeline nor the data, shows only when the first batch is read)
@@ -636,7 +639,7 @@ def fit_stream(
         if opens_files and sm.transformers:
             # files: the hasher's kinds are those the columns were read as (a stream hands
             # bools to it as ints, and notes no kind of a column read as categorical text)
-            note_column_kinds(sm.transformers[0], history.column_kinds, kept_kinds)
+            note_column_kinds(sm.transformers[0], history.column_kinds, kept_kinds, read_as_text)
         zero_based = getattr(src, "zero_based", None)
         history.svmlight_zero_based = None if zero_based in (None, "auto") else bool(zero_based)
         return fit
@@ -677,6 +680,7 @@ class _Trainer:
         self.trained_here = False  # ... by this process
         self.prepared = False
         self.kinds_to_note = None  # (files fit_stream opened: kept kinds, noted as prepared)
+        self.read_as_text = ()  # (and the caller's categorical columns, noted as text)
         self.started = time.perf_counter()
 
     def seconds(self):
@@ -749,7 +753,12 @@ class _Trainer:
         self.sm.prepare(X)
         self.prepared = True
         if self.kinds_to_note is not None:
-            note_column_kinds(self.sm.transformers[0], self.src.column_kinds, self.kinds_to_note)
+            note_column_kinds(
+                self.sm.transformers[0],
+                self.src.column_kinds,
+                self.kinds_to_note,
+                self.read_as_text,
+            )
 
     def _classes_from(self, y, chunk):
         labels = _unique_labels(

@@ -99,6 +99,20 @@ class StreamModel:
         return columns_to_read(self.transformers)
 
 
+def _read_as_text(first, names):
+    """'text' for each column a fitted hasher hashes without buckets (and notes kinds of) that
+    is in ``names`` (None: every one)."""
+    if names is not None and not names:
+        return {}
+    columns = getattr(first, "feature_names_in_", None)
+    if columns is None:
+        return {}
+    import pandas as pd
+
+    hashed = first._column_kinds(pd.DataFrame(columns=list(columns)), kind_of=lambda _: "text")
+    return {n: k for n, k in hashed.items() if names is None or n in set(names)}
+
+
 def columns_to_read(transformers, inferred=True):
     """(numeric, inferred, categorical) input columns, when a FeatureCrossHasher names them.
 
@@ -193,13 +207,14 @@ def fitted_column_kinds(first, inferred):
     return kept or None
 
 
-def note_column_kinds(first, kinds, kept=None):
+def note_column_kinds(first, kinds, kept=None, text=()):
     """Set a fitted FeatureCrossHasher's ``column_kinds_`` to the kinds a stream read its
-    files' columns as, and ``kept`` (those it had of columns the stream read otherwise);
-    none: no attribute."""
+    files' columns as, 'text' for those of its columns hashed without buckets that the caller
+    had read as categorical text (``text``: their names, None for every one), and ``kept``
+    (those it had of columns the stream read otherwise); none: no attribute."""
     if not isinstance(first, FeatureCrossHasher) or not hasattr(first, "n_features_in_"):
         return
-    kinds = {**(kept or {}), **kinds}
+    kinds = {**(kept or {}), **_read_as_text(first, text), **kinds}
     first.__dict__.pop("column_kinds_", None)
     if kinds:
         first.column_kinds_ = kinds
