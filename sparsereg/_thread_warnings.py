@@ -26,7 +26,9 @@ _lock = threading.Lock()
 _collecting = {}  # thread ident: the list of the warnings that thread showed
 # the showwarnings _show replaced, the last the one it passes the other warnings to: a hook
 # installed over _show and calling the one it replaced (_show) is in it after the one _show
-# replaced before it, which _show then passes to when called back (not round again)
+# replaced before it, which _show then passes to when called back (not round again). Its last
+# entry is taken off when put back in place, but for the first (read without the lock: a
+# thread inside _show as it is put back still finds one to pass to)
 _replaced = []
 _passing = threading.local()  # .depth: how many of _replaced this thread's call went past
 
@@ -38,12 +40,13 @@ def _show(message, category, filename, lineno, file=None, line=None):
         records.append(message if isinstance(message, Warning) else category(message))
         return
     depth = getattr(_passing, "depth", 0)
-    if depth >= len(_replaced):  # (called back by each: shown as Python shows it)
+    chain = tuple(_replaced)  # (one read: another thread may add to it meanwhile)
+    if depth >= len(chain):  # (called back by each: shown as Python shows it)
         warnings._showwarning_orig(message, category, filename, lineno, file, line)
         return
     _passing.depth = depth + 1
     try:
-        _replaced[-1 - depth](message, category, filename, lineno, file, line)
+        chain[-1 - depth](message, category, filename, lineno, file, line)
     finally:
         _passing.depth = depth
 
@@ -56,7 +59,8 @@ def kept_warnings():
     ident = threading.get_ident()
     with _lock:
         if not _collecting and warnings.showwarning is not _show:
-            _replaced.append(warnings.showwarning)
+            if not _replaced or _replaced[-1] is not warnings.showwarning:
+                _replaced.append(warnings.showwarning)
             warnings.showwarning = _show
         _collecting[ident] = records
     try:
@@ -66,7 +70,9 @@ def kept_warnings():
             del _collecting[ident]
             # (another catch_warnings entered meanwhile put its own in place: left to it)
             if not _collecting and warnings.showwarning is _show:
-                warnings.showwarning = _replaced.pop()
+                warnings.showwarning = _replaced[-1]
+                if len(_replaced) > 1:
+                    _replaced.pop()
         show_untaken(records)  # (after the last item taken: a reader's close)
 
 

@@ -644,7 +644,10 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         columns (``column_kinds_``)."""
         named = all(isinstance(name, str) for name in frame.columns)
         if named:  # (names not all str: each partition's transform looks its columns up)
-            self._check_columns(frame.columns)
+            crosses, buckets, _ = self._more_validate_params()
+            keys = list(frame.columns)
+            positions, bucket_at = self._positions(crosses, buckets, keys, keys)
+            _warn_of_unused_buckets(positions, bucket_at, keys, named=True)
         try:
             kinds = self._column_kinds(frame, kind_of=kind_of)
         except KeyError:  # (a name not among names not all str: no kinds, as transform says)

@@ -167,13 +167,19 @@ def _trained_copy(local, params, state, blocks, passes, classes, hasher, indices
     return estimator.get_ftrl_state(), rows
 
 
-def _fitted_hasher(hasher, X):
+_PROBED_PARTITIONS = 16  # the most partitions read again to find a column's first values
+
+
+def _fitted_hasher(hasher, X, client):
     """A clone of ``hasher`` fitted on the columns of dask DataFrame ``X``: their names, and
     their kinds (``column_kinds_``), which an export records for ``sparsereg predict`` to read
     files' columns as trained (a zip of text read as text). A kind is the dtype's where it
     decides one (pandas' and Arrow's strings 'text'; a categorical's only with known
-    categories: unknown ones are a placeholder str in ``_meta``), else the first partition's
-    values' (object columns: computed once more). Another transformer: itself."""
+    categories: unknown ones are a placeholder str in ``_meta``), else that of the values of
+    the first partition holding some (object columns the hasher hashes without buckets:
+    their partitions computed once more on ``client``, in order, at most
+    ``_PROBED_PARTITIONS``), as a stream's first file holding a value decides. Another
+    transformer: itself."""
     if not isinstance(hasher, FeatureCrossHasher):
         return hasher
     import pandas as pd  # (a dask DataFrame: pandas is there)
@@ -186,16 +192,23 @@ def _fitted_hasher(hasher, X):
             return None
         return dtype_kind(column)
 
-    undecided = [c for c in meta.columns if by_dtype(meta[c]) is None]
-    first = None
-    if undecided and X.npartitions:
-        first = X[undecided].partitions[0].compute()
+    named = all(isinstance(name, str) for name in meta.columns)
+    noted = hasher._column_kinds(meta, kind_of=lambda _: "text") if named else {}
+    pending = [name for name in noted if by_dtype(meta[name]) is None]
+    found = {}
+    for index in range(min(X.npartitions, _PROBED_PARTITIONS)):
+        if not pending:
+            break
+        part = client.compute(X[pending].partitions[index]).result()
+        for name in list(pending):
+            kind = values_kind(part[name]) if len(part) else None
+            if kind is not None:
+                found[name] = kind
+                pending.remove(name)
 
     def kind_of(column):
         kind = by_dtype(column)
-        if kind is None and first is not None and column.name in first.columns:
-            kind = values_kind(first[column.name])
-        return kind
+        return found.get(column.name) if kind is None else kind
 
     return clone(hasher)._fitted_on_columns(meta, kind_of)
 
@@ -789,7 +802,7 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
             isinstance(c, str) for c in X.columns
         ):  # the columns it names, now (else each partition refuses them, once computed)
             self.hasher._check_columns(X.columns)
-        hasher = None if self.hasher is None else _fitted_hasher(self.hasher, X)
+        hasher = None if self.hasher is None else _fitted_hasher(self.hasher, X, client)
         label_warnings = []  # (the classifier's, when it gathers the labels)
         if isinstance(self, ClassifierMixin):
             if classes is None:
@@ -1053,7 +1066,8 @@ class DaskSparseFTRLClassifier(ClassifierMixin, _DaskFTRL):
         With ``hasher``: a clone of it fitted on the DataFrame's columns, its
         ``column_kinds_`` those their dtypes decide (pandas' and Arrow's strings 'text',
         numbers 'number'...), or where a dtype decides none (object, a categorical of
-        unknown categories) the first partition's values. :func:`~sparsereg.export_model`
+        unknown categories) the values of the first partition holding some (of at most 16
+        read again; none found: no kind). :func:`~sparsereg.export_model`
         of this estimator exports ``make_pipeline(hasher_, to_local())``, whose file
         ``sparsereg predict`` reads files' columns from as trained (a zip code of text as
         text). Another transformer given as ``hasher``: itself.
@@ -1158,13 +1172,7 @@ class DaskSparseFTRLRegressor(RegressorMixin, _DaskFTRL):
         The DataFrame's column names, when ``hasher`` hashed a DataFrame whose column
         names are all strings.
     hasher_ : FeatureCrossHasher
-        With ``hasher``: a clone of it fitted on the DataFrame's columns, its
-        ``column_kinds_`` those their dtypes decide (pandas' and Arrow's strings 'text',
-        numbers 'number'...), or where a dtype decides none (object, a categorical of
-        unknown categories) the first partition's values. :func:`~sparsereg.export_model`
-        of this estimator exports ``make_pipeline(hasher_, to_local())``, whose file
-        ``sparsereg predict`` reads files' columns from as trained (a zip code of text as
-        text). Another transformer given as ``hasher``: itself.
+        As in :class:`DaskSparseFTRLClassifier`.
 
     Examples
     --------

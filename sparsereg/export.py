@@ -1169,19 +1169,23 @@ def _local_of_dask(estimator):
     ``make_pipeline(hasher_, to_local())``, or ``to_local()`` without a hasher."""
     steps = getattr(estimator, "steps", None)
     if steps and _is_dask(steps[-1][1]):
-        raise ValueError(
-            f"the Pipeline's last step is a {type(steps[-1][1]).__name__}, which holds its "
-            "own hasher: export it alone (export_model(dask_model) exports its hasher_ and "
-            "model)."
-        )
+        last = steps[-1][1]
+        if getattr(last, "hasher", None) is not None:
+            raise ValueError(
+                f"the Pipeline's last step is a {type(last).__name__} with a hasher of its "
+                "own: export it alone (export_model(dask_model) exports its hasher_ and "
+                "model)."
+            )
+        return type(estimator)(steps=[*steps[:-1], (steps[-1][0], last.to_local())])
     if steps or not _is_dask(estimator):
         return estimator
     local = estimator.to_local()  # (NotFittedError before fit)
     hasher = getattr(estimator, "hasher_", None)
-    if hasher is None and estimator.hasher is not None:  # (fitted by an earlier version)
+    if hasher is None and estimator.hasher is not None:
         raise ValueError(
-            f"this {type(estimator).__name__} has a hasher but no hasher_ (fitted by an "
-            "earlier sparsereg): fit it again to export its hasher with its model."
+            f"this {type(estimator).__name__} has a hasher but no hasher_: it was fitted "
+            "without one (given by set_params since), or by an earlier sparsereg; fit it "
+            "again to export its hasher with its model."
         )
     if hasher is None:
         return local

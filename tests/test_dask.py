@@ -737,7 +737,16 @@ def test_a_missing_label_is_refused_as_the_local_classifier_refuses_it(client):
         )
 
 
-@pytest.mark.parametrize("zip_as", ["str", "object str", "unknown int categories"])
+@pytest.mark.parametrize(
+    "zip_as",
+    [
+        "str",
+        "object str",
+        "object str after an empty partition",
+        "object str after a partition of no zip",
+        "unknown int categories",
+    ],
+)
 def test_a_dask_model_exports_its_columns_kinds_for_the_command_line(client, tmp_path, zip_as):
     # the hasher given is not fitted (fit leaves it as given): an export of it beside the
     # local model recorded no kinds, and `sparsereg predict` read the zip codes of a CSV as
@@ -759,8 +768,13 @@ def test_a_dask_model_exports_its_columns_kinds_for_the_command_line(client, tmp
         frame["zip"] = pd.Series([f"{z:05d}" for z in zips], dtype=object)
     y = pd.Series(((zips == 2139) ^ (rng.rand(2000) < 0.1)).astype(int))
     hasher = FeatureCrossHasher(crosses=["zip", ("zip", "site"), "n"], n_features=2**14)
+    if zip_as.endswith("no zip"):  # (a first partition whose zips are all missing)
+        frame.loc[:999, "zip"] = None
     with dask.config.set({"dataframe.convert-string": zip_as == "str"}):
         ddf, dy = dd.from_pandas(frame, npartitions=2), dd.from_pandas(y, npartitions=2)
+        if zip_as.endswith("empty partition"):  # (the probe reads on to one holding values)
+            ddf = dd.concat([dd.from_pandas(frame.iloc[:0], npartitions=1), ddf])
+            dy = dd.concat([dd.from_pandas(y.iloc[:0], npartitions=1), dy])
         if zip_as == "unknown int categories":
             ddf = ddf.astype({"zip": "category"})
         model = DaskSparseFTRLClassifier(hasher=hasher, client=client, random_state=0)
@@ -784,11 +798,27 @@ def test_export_model_of_a_dask_model_is_its_local_model_or_refused(client):
     np.testing.assert_array_equal(
         export_model(plain).predict_proba(X), export_model(plain.to_local()).predict_proba(X)
     )
-    with pytest.raises(ValueError, match="last step is a DaskSparseFTRLClassifier.*alone"):
-        export_model(make_pipeline(plain))
-    old = copy.copy(plain).set_params(hasher=FeatureCrossHasher())  # (fitted before hasher_)
-    with pytest.raises(ValueError, match="has a hasher but no hasher_"):
-        export_model(old)
+    np.testing.assert_array_equal(  # (in a Pipeline: as its local model)
+        export_model(make_pipeline(plain)).predict_proba(X), plain.to_local().predict_proba(X)
+    )
+    hashing = copy.copy(plain).set_params(hasher=FeatureCrossHasher())  # (given since fit)
+    with pytest.raises(ValueError, match="has a hasher but no hasher_: it was fitted without"):
+        export_model(hashing)
+    with pytest.raises(ValueError, match="last step is a DaskSparseFTRLClassifier with a hasher"):
+        export_model(make_pipeline(hashing))
+
+
+def test_a_dask_fit_names_buckets_no_cross_uses(client):
+    dd = pytest.importorskip("dask.dataframe")
+    import pandas as pd
+
+    frame = pd.DataFrame({"site": ["a", "b"] * 50, "n": np.arange(100.0)})
+    hasher = FeatureCrossHasher(crosses=["site"], buckets={"n": 5.0}, n_features=2**10)
+    model = DaskSparseFTRLClassifier(hasher=hasher, client=client, random_state=0)
+    with pytest.warns(UserWarning, match="buckets name 'n', which no cross in crosses uses"):
+        model.fit(
+            dd.from_pandas(frame, npartitions=2), dd.from_pandas(frame["n"] % 2, npartitions=2)
+        )
 
 
 def test_a_dataframe_is_hashed_on_the_workers(client):

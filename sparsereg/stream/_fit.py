@@ -499,10 +499,6 @@ def fit_stream(
             hasher_kinds = {n: kind for n, kind in fitted.items() if n not in named} or None
         if hasher_kinds:
             options["column_kinds"] = hasher_kinds
-    # the kinds a hasher fitted before the run has of columns the caller reads as categorical
-    # text: kept (the stream reads no kind of them; zip fitted as text stays text)
-    fitted_before = getattr(sm.transformers[0], "column_kinds_", None) if sm.transformers else None
-    kept_kinds = {n: k for n, k in (fitted_before or {}).items() if n in (categorical or ())}
     labels = classes if classes is not None else getattr(sm.final, "classes_", None)
     if (
         "target_dtype" not in options
@@ -564,7 +560,7 @@ def fit_stream(
 
     trainer = _Trainer(sm, src, name, holdout, classes, progress, passes, skip_bad_rows)
     if opens_files and sm.transformers:
-        trainer.kinds_to_note, trainer.read_as_text = kept_kinds, read_as_text
+        trainer.read_as_text = read_as_text
     # a resume refused or stopped before this process trained a batch leaves the estimator
     # and the transformers as they were (a checkpoint's position past the data, or its state
     # fitting neither the pipeline nor the data, shows only when the first batch is read)
@@ -639,7 +635,7 @@ def fit_stream(
         if opens_files and sm.transformers:
             # files: the hasher's kinds are those the columns were read as (a stream hands
             # bools to it as ints, and notes no kind of a column read as categorical text)
-            note_column_kinds(sm.transformers[0], history.column_kinds, kept_kinds, read_as_text)
+            note_column_kinds(sm.transformers[0], history.column_kinds, read_as_text)
         zero_based = getattr(src, "zero_based", None)
         history.svmlight_zero_based = None if zero_based in (None, "auto") else bool(zero_based)
         return fit
@@ -679,8 +675,9 @@ class _Trainer:
         self.trained = False  # a batch was trained on, in this run or the one resumed
         self.trained_here = False  # ... by this process
         self.prepared = False
-        self.kinds_to_note = None  # (files fit_stream opened: kept kinds, noted as prepared)
-        self.read_as_text = ()  # (and the caller's categorical columns, noted as text)
+        # files fit_stream opened: the caller's categorical columns (noted as text as the
+        # kinds read are, when prepared); None: kinds not noted (a Source of the caller's)
+        self.read_as_text = None
         self.started = time.perf_counter()
 
     def seconds(self):
@@ -752,13 +749,8 @@ class _Trainer:
         by the batch, they would stay so after a run stopped early)."""
         self.sm.prepare(X)
         self.prepared = True
-        if self.kinds_to_note is not None:
-            note_column_kinds(
-                self.sm.transformers[0],
-                self.src.column_kinds,
-                self.kinds_to_note,
-                self.read_as_text,
-            )
+        if self.read_as_text is not None:
+            note_column_kinds(self.sm.transformers[0], self.src.column_kinds, self.read_as_text)
 
     def _classes_from(self, y, chunk):
         labels = _unique_labels(

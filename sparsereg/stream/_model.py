@@ -207,14 +207,14 @@ def fitted_column_kinds(first, inferred):
     return kept or None
 
 
-def note_column_kinds(first, kinds, kept=None, text=()):
+def note_column_kinds(first, kinds, text=()):
     """Set a fitted FeatureCrossHasher's ``column_kinds_`` to the kinds a stream read its
-    files' columns as, 'text' for those of its columns hashed without buckets that the caller
-    had read as categorical text (``text``: their names, None for every one), and ``kept``
-    (those it had of columns the stream read otherwise); none: no attribute."""
+    files' columns as, and 'text' for those of its columns hashed without buckets that the
+    caller had read as categorical text (``text``: their names, None for every one); none: no
+    attribute."""
     if not isinstance(first, FeatureCrossHasher) or not hasattr(first, "n_features_in_"):
         return
-    kinds = {**(kept or {}), **_read_as_text(first, text), **kinds}
+    kinds = {**_read_as_text(first, text), **kinds}
     first.__dict__.pop("column_kinds_", None)
     if kinds:
         first.column_kinds_ = kinds
