@@ -199,7 +199,9 @@ def _fitted_hasher(hasher, X, client):
     for index in range(min(X.npartitions, _PROBED_PARTITIONS)):
         if not pending:
             break
-        part = client.compute(X[pending].partitions[index]).result()
+        with _released_on_error(client) as futures:  # (a failure's error held none)
+            futures.append(client.compute(X[pending].partitions[index]))
+            part = futures[-1].result()
         for name in list(pending):
             kind = values_kind(part[name]) if len(part) else None
             if kind is not None:

@@ -1176,7 +1176,10 @@ def _local_of_dask(estimator):
                 "own: export it alone (export_model(dask_model) exports its hasher_ and "
                 "model)."
             )
-        return type(estimator)(steps=[*steps[:-1], (steps[-1][0], last.to_local())])
+        from sklearn.pipeline import Pipeline
+
+        # (export_model reads the steps alone: a Pipeline of them, whatever the class given)
+        return Pipeline([*steps[:-1], (steps[-1][0], last.to_local())])
     if steps or not _is_dask(estimator):
         return estimator
     local = estimator.to_local()  # (NotFittedError before fit)

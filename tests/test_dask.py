@@ -4,12 +4,13 @@ import contextlib
 import copy
 import functools
 import os
+import time
 import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
@@ -521,6 +522,38 @@ def test_a_fit_interrupted_after_training_leaves_the_generator_and_the_workers_a
     assert not held() - before
 
 
+def _refusing_site_z(frame):  # (a partition that fails when computed)
+    if len(frame) and frame["site"].iloc[0] == "z":
+        raise RuntimeError("a partition that cannot be read")
+    return frame
+
+
+def test_a_failed_read_of_a_partition_for_its_kinds_leaves_no_future_held(client):
+    # the kinds of object columns are read from the first partitions holding values: a
+    # partition failing there kept its failed future (and the data read before) for the
+    # client's life, the error's traceback holding the frames that held it
+    dask = pytest.importorskip("dask")
+    dd = pytest.importorskip("dask.dataframe")
+    import pandas as pd
+
+    zips = pd.Series([None] * 50 + ["02139"] * 50, dtype=object)  # (partition 0: no zip)
+    frame = pd.DataFrame({"zip": zips, "site": ["a"] * 50 + ["z"] * 50})
+    hasher = FeatureCrossHasher(crosses=["zip", "site"], n_features=2**10)
+    before = set(client.futures)
+    with dask.config.set({"dataframe.convert-string": False}):
+        X = dd.from_pandas(frame, npartitions=2, sort=False).map_partitions(_refusing_site_z)
+        y = dd.from_pandas(pd.Series([0, 1] * 50), npartitions=2, sort=False)
+        model = DaskSparseFTRLClassifier(hasher=hasher, client=client, random_state=0)
+        with pytest.raises(RuntimeError, match="cannot be read") as caught:
+            model.fit(X, y)
+    assert caught.value.__traceback__ is not None  # (kept, as IPython keeps the last one)
+    deadline = time.monotonic() + 10  # (a future is released on the client's event loop)
+    while not set(client.futures) <= before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert set(client.futures) <= before
+    assert not hasattr(model, "hasher_") and not hasattr(model, "estimator_")
+
+
 def same_generator_state(a, b):
     (_, keys_a, pos_a, *rest_a), (_, keys_b, pos_b, *rest_b) = a.get_state(), b.get_state()
     return np.array_equal(keys_a, keys_b) and pos_a == pos_b and rest_a == rest_b
@@ -800,6 +833,16 @@ def test_export_model_of_a_dask_model_is_its_local_model_or_refused(client):
     )
     np.testing.assert_array_equal(  # (in a Pipeline: as its local model)
         export_model(make_pipeline(plain)).predict_proba(X), plain.to_local().predict_proba(X)
+    )
+
+    class TaggedPipeline(Pipeline):  # (of other parameters: not rebuilt from its steps)
+        def __init__(self, steps, tag):
+            super().__init__(steps)
+            self.tag = tag
+
+    tagged = TaggedPipeline([("model", plain)], tag="t")
+    np.testing.assert_array_equal(
+        export_model(tagged).predict_proba(X), plain.to_local().predict_proba(X)
     )
     hashing = copy.copy(plain).set_params(hasher=FeatureCrossHasher())  # (given since fit)
     with pytest.raises(ValueError, match="has a hasher but no hasher_: it was fitted without"):
