@@ -59,6 +59,8 @@ def _scalar(value):
 
 def _label(key):
     label = _scalar(key)
+    if isinstance(label, bool):  # (True is the key 1 of a dict)
+        return int(label)
     if isinstance(label, float) and label.is_integer() and abs(label) < 2**63:
         return int(label)
     return label

@@ -330,9 +330,10 @@ def test_equal_class_weights_record_alike_and_odd_ones_still_save():
     X, y = _data(classifier=True)
     state = SparseFTRLClassifier(class_weight={1.0: 2.0, 0: 1.0}, random_state=0)
     state = state.partial_fit(X, y, classes=[0, 1]).get_ftrl_state()
-    with warnings.catch_warnings():  # (the same dict: a label 1.0 is the key 1)
+    with warnings.catch_warnings():  # (the same dict: a label 1.0, or True, is the key 1)
         warnings.simplefilter("error")
         SparseFTRLClassifier(class_weight={0: 1.0, 1: 2}).set_ftrl_state(state)
+        SparseFTRLClassifier(class_weight={False: 1, True: 2.0}).set_ftrl_state(state)
     # labels no class has (scikit-learn takes them): a state that records the dict as one it
     # could not (a label of 5,000 digits has no JSON), which copies of it merge
     for odd in ({0: 1, 1: 2, 10**5000: 1}, {0: 1, 1: 2, float("nan"): 1}):
