@@ -85,6 +85,6 @@ def show_untaken(records):
 
 def raise_kept(records):
     """Raise ``records`` (taken from a ``kept_warnings`` list) again in this thread, at the
-    first caller outside sparsereg and scikit-learn."""
+    first caller outside sparsereg, scikit-learn and joblib (``caller_level``)."""
     for message in records:
         warnings.warn(message, stacklevel=caller_level())

@@ -661,27 +661,31 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
             self.column_kinds_ = kinds
         return self
 
-    def _column_kinds(self, X, kind_of=values_kind):
-        """The kind of each column of a DataFrame that a stream reads as pandas reads it
-        (``columns_to_read``), where its values are of one kind (``kind_of`` a column)."""
+    def _kind_columns(self, columns):
+        """The names, of ``columns`` (a DataFrame's), of those that a stream reads as pandas
+        reads them (``columns_to_read``): the columns whose kinds the hasher notes."""
         from .stream._model import columns_to_read  # (it imports this module)
 
         numeric, inferred, text = columns_to_read([self])
         read_otherwise = {*numeric, *text}
         if inferred is None and self.crosses is not None:  # (crosses by position)
-            columns = list(X.columns)
+            columns = list(columns)
             inferred = [
                 columns[key] if isinstance(key, numbers.Integral) else key
                 for cross in self.crosses
                 for key in (cross if isinstance(cross, (tuple, list)) else (cross,))
             ]
-        kinds = {}
-        for name in X.columns if inferred is None else dict.fromkeys(inferred):
-            if isinstance(name, str) and name not in read_otherwise:
-                kind = kind_of(X[name])
-                if kind in ("number", "bool", "text", "datetime"):
-                    kinds[name] = kind
-        return kinds
+        return [
+            name
+            for name in (columns if inferred is None else dict.fromkeys(inferred))
+            if isinstance(name, str) and name not in read_otherwise
+        ]
+
+    def _column_kinds(self, X, kind_of=values_kind):
+        """The kind of each column of a DataFrame that a stream reads as pandas reads it
+        (``_kind_columns``), where its values are of one kind (``kind_of`` a column)."""
+        kinds = {name: kind_of(X[name]) for name in self._kind_columns(X.columns)}
+        return {n: k for n, k in kinds.items() if k in ("number", "bool", "text", "datetime")}
 
     def transform(self, X: MatrixLike) -> sp.csr_matrix:
         """Hash the crosses of each row into a sparse matrix.

@@ -193,7 +193,7 @@ def _fitted_hasher(hasher, X, client):
         return dtype_kind(column)
 
     named = all(isinstance(name, str) for name in meta.columns)
-    noted = hasher._column_kinds(meta, kind_of=lambda _: "text") if named else {}
+    noted = hasher._kind_columns(meta.columns) if named else []
     pending = [name for name in noted if by_dtype(meta[name]) is None]
     found = {}
     for index in range(min(X.npartitions, _PROBED_PARTITIONS)):

@@ -634,7 +634,7 @@ def fit_stream(
         history.column_kinds = dict(src.column_kinds)
         if opens_files and sm.transformers:
             # files: the hasher's kinds are those the columns were read as (a stream hands
-            # bools to it as ints, and notes no kind of a column read as categorical text)
+            # bools to it as ints), the caller's categorical columns 'text'
             note_column_kinds(sm.transformers[0], history.column_kinds, read_as_text)
         zero_based = getattr(src, "zero_based", None)
         history.svmlight_zero_based = None if zero_based in (None, "auto") else bool(zero_based)

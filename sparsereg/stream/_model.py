@@ -107,10 +107,8 @@ def _read_as_text(first, names):
     columns = getattr(first, "feature_names_in_", None)
     if columns is None:
         return {}
-    import pandas as pd
-
-    hashed = first._column_kinds(pd.DataFrame(columns=list(columns)), kind_of=lambda _: "text")
-    return {n: k for n, k in hashed.items() if names is None or n in set(names)}
+    chosen = None if names is None else set(names)
+    return {n: "text" for n in first._kind_columns(list(columns)) if chosen is None or n in chosen}
 
 
 def columns_to_read(transformers, inferred=True):
