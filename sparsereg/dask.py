@@ -53,7 +53,7 @@ from sklearn.utils import check_random_state, compute_class_weight, get_tags
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
-from ._column_kinds import dtype_kind, values_kind
+from ._column_kinds import dtype_kind, values_kind, warn_of_other_kinds
 from ._losses import gives_probabilities
 from ._merge import merge_ftrl_states
 from ._missing import refuse_masked, refuse_pandas_na
@@ -124,9 +124,10 @@ def _rows(X):
     return X.shape[0]
 
 
-def _train_shard(local, params, start, blocks, passes, classes, hasher, indices):
+def _train_shard(local, params, start, blocks, passes, classes, hasher, kinds, indices):
     """Train a copy of the model from ``start`` on ``blocks`` [(X, y, sample_weight), ...],
-    in order, partitions ``indices`` of the data (which an error names).
+    in order, partitions ``indices`` of the data (which an error names), hashing them with
+    ``hasher`` and warning of a column holding another kind than ``kinds`` (``hasher_``'s).
 
     Returns ``(state, weight trained, warnings)``: the rows trained, or their sample weights'
     sum where weights are given (the copy's share in the average), and the warnings raised
@@ -135,12 +136,12 @@ def _train_shard(local, params, start, blocks, passes, classes, hasher, indices)
     """
     state, earlier = (None, []) if start is None else (start[0], start[2])
     (state, rows), records = with_recorded_warnings(
-        _trained_copy, local, params, state, blocks, passes, classes, hasher, indices
+        _trained_copy, local, params, state, blocks, passes, classes, hasher, kinds, indices
     )
     return state, rows, joined(earlier, records)
 
 
-def _trained_copy(local, params, state, blocks, passes, classes, hasher, indices):
+def _trained_copy(local, params, state, blocks, passes, classes, hasher, kinds, indices):
     """``(state, weight trained)`` of ``_train_shard``'s copy."""
     estimator = local(**params)
     if state is not None:  # (a copy's, of these parameters)
@@ -157,6 +158,8 @@ def _trained_copy(local, params, state, blocks, passes, classes, hasher, indices
                 first["sample_weight"] = sample_weight = np.asarray(sample_weight)
             try:  # (the estimator's and the hasher's messages name no partition)
                 if hasher is not None:
+                    if kinds:
+                        warn_of_other_kinds(X, kinds, _KINDS_RECORDED, _KINDS_ADVICE)
                     X = hasher.transform(X)
                 estimator.partial_fit(X, np.asarray(y), **first)
             except (ValueError, TypeError) as exc:
@@ -166,6 +169,14 @@ def _trained_copy(local, params, state, blocks, passes, classes, hasher, indices
         return state, 0
     return estimator.get_ftrl_state(), rows
 
+
+# the warning of a partition's column holding another kind than hasher_ records (the first
+# partition holding values decided an object column's): its rows miss an exported model
+_KINDS_RECORDED = (
+    "the model's hasher_ records it as {trained} (by its dtype, or the values of its first "
+    "partition holding some), as an exported model reads it from a file"
+)
+_KINDS_ADVICE = ", in every partition"
 
 _PROBED_PARTITIONS = 16  # the most partitions read again to find a column's first values
 
@@ -677,9 +688,10 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
                 )
         return list(zip(x_parts, y_parts, w_parts))
 
-    def _trained_state(self, client, blocks, classes, params, futures):
+    def _trained_state(self, client, blocks, classes, params, kinds, futures):
         """``(the final state, shards_, the warnings raised)`` of training ``params``' model on
-        ``blocks``, the partitions' futures added to ``futures``."""
+        ``blocks`` (hashed by ``hasher``, checked against ``kinds``), the partitions' futures
+        added to ``futures``."""
         parts = client.compute([dask.delayed(_block)(*block, i) for i, block in enumerate(blocks)])
         futures.extend(parts)
         with client.as_current():  # wait() waits with the default client, not necessarily ours
@@ -709,6 +721,7 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
                         1,
                         classes,
                         self.hasher,
+                        kinds,
                         [index],
                         **near([index]),
                         pure=False,
@@ -733,6 +746,7 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
                         passes,
                         classes,
                         self.hasher,
+                        kinds,
                         shard,
                         **near(shard),
                         pure=False,
@@ -826,7 +840,10 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
         # one seed for every copy and every retry: a round is a pure function of its inputs
         params["random_state"], drawn = _one_seed(self.random_state)
         with _released_on_error(client) as futures:
-            final, shards, records = self._trained_state(client, blocks, classes, params, futures)
+            kinds = getattr(hasher, "column_kinds_", None)
+            final, shards, records = self._trained_state(
+                client, blocks, classes, params, kinds, futures
+            )
             if final is None:
                 raise ValueError("every partition of X is empty: nothing to train on.")
             # (the copies' state, of these parameters)
@@ -1072,7 +1089,9 @@ class DaskSparseFTRLClassifier(ClassifierMixin, _DaskFTRL):
         read again; none found: no kind). :func:`~sparsereg.export_model`
         of this estimator exports ``make_pipeline(hasher_, to_local())``, whose file
         ``sparsereg predict`` reads files' columns from as trained (a zip code of text as
-        text). Another transformer given as ``hasher``: itself.
+        text). A partition whose column holds the other kind (numbers where the first
+        held text) is warned of when trained on: its rows would miss the exported
+        model's weights. Another transformer given as ``hasher``: itself.
 
     Examples
     --------

@@ -811,7 +811,9 @@ def test_a_dask_model_exports_its_columns_kinds_for_the_command_line(client, tmp
         if zip_as == "unknown int categories":
             ddf = ddf.astype({"zip": "category"})
         model = DaskSparseFTRLClassifier(hasher=hasher, client=client, random_state=0)
-        model.fit(ddf, dy)
+        with warnings.catch_warnings():  # (every partition holds the kind recorded: no word)
+            warnings.simplefilter("error")
+            model.fit(ddf, dy)
         expected = model.predict_proba(ddf).compute()[:300, 1]
     assert not hasattr(hasher, "column_kinds_")  # (the parameter, as given)
     zip_kind = "number" if zip_as == "unknown int categories" else "text"
@@ -822,6 +824,36 @@ def test_a_dask_model_exports_its_columns_kinds_for_the_command_line(client, tmp
     argv = ["predict", str(tmp_path / "model.npz"), str(tmp_path / "rows.csv"), "--proba"]
     assert main([*argv, "--out", str(out), "--quiet"]) == 0
     np.testing.assert_allclose(pd.read_csv(out).iloc[:, -1], expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("first", ["numbers", "text"])
+def test_a_partition_holding_another_kind_than_hasher_records_is_warned_of(client, first):
+    # an object column's kind is its first partition's: zip codes as numbers there and as text
+    # in the next were recorded 'number', and an export read every file's zips as numbers,
+    # missing the weights the text rows trained, without a word
+    dask = pytest.importorskip("dask")
+    dd = pytest.importorskip("dask.dataframe")
+    import pandas as pd
+
+    numbers, text = [2139, 94110] * 25, ["02139", "94110"] * 25
+    zips = pd.Series(numbers + text if first == "numbers" else text + numbers, dtype=object)
+    frame = pd.DataFrame({"zip": zips, "site": ["a", "b", "c", "d"] * 25})
+    hasher = FeatureCrossHasher(crosses=["zip", "site"], n_features=2**10)
+    with dask.config.set({"dataframe.convert-string": False}):
+        X = dd.from_pandas(frame, npartitions=4, sort=False)
+        y = dd.from_pandas(pd.Series([0, 1] * 50), npartitions=4, sort=False)
+        model = DaskSparseFTRLClassifier(hasher=hasher, client=client, random_state=0)
+        recorded, held = ("number", "text") if first == "numbers" else ("text", "numbers")
+        with pytest.warns(UserWarning, match=f"'zip' holds {held} .* hasher_ records it as") as w:
+            model.fit(X, y)
+        assert model.hasher_.column_kinds_ == {"zip": recorded, "site": "text"}
+        assert sum("'zip' holds" in str(r.message) for r in w) == 1  # (two partitions hold it)
+        again = DaskSparseFTRLClassifier(hasher=hasher, client=client, random_state=0)
+        with warnings.catch_warnings():  # (the client's filters decide: an error leaves the
+            warnings.simplefilter("error")  # estimator unfitted)
+            with pytest.raises(UserWarning, match="'zip' holds"):
+                again.fit(X, y)
+        assert not hasattr(again, "estimator_") and not hasattr(again, "hasher_")
 
 
 def test_export_model_of_a_dask_model_is_its_local_model_or_refused(client):
