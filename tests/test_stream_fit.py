@@ -2075,6 +2075,65 @@ def test_reader_options_name_the_numeric_columns_of_a_pipeline_without_a_hasher(
         )
 
 
+_EVERY_COLUMN = {"numeric": ["n"], "categorical": ["hour", "price"], "inferred": ["zip", "site"]}
+
+
+@pytest.mark.parametrize(
+    "options, every",
+    [
+        (
+            {"categorical": ["zip"]},
+            {"numeric": ["n"], "categorical": ["zip", "hour", "price"], "inferred": ["site"]},
+        ),
+        ({"numeric": []}, _EVERY_COLUMN),  # (a bucket a cross uses: its numbers)
+        ({"inferred": []}, _EVERY_COLUMN),  # (columns hashed without buckets)
+    ],
+)
+def test_reader_options_lists_leave_the_other_columns_the_hasher_needs_read(
+    tmp_path, options, every
+):
+    # the column lists given replaced those the hasher names: the README's recipe
+    # {"categorical": ["zip"]} left a datetime bucket's column unread, and the hasher's
+    # transform said "column 'hour' not found in X; its columns are [...]" of files holding it.
+    # The lists say how the columns they name are read; the others are read as the hasher
+    # reads them: the model of naming each column (a hasher's) in its list
+    pytest.importorskip("pyarrow")
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(
+        {
+            "zip": rng.choice(["02139", "94110"], 200),
+            "site": rng.choice(["a", "b"], 200),
+            "n": rng.uniform(0, 100, 200),
+            "hour": [f"2026-01-01T{h % 24:02d}:00:00" for h in range(200)],
+            "price": 1.0,
+        }
+    )
+    frame["y"] = np.arange(200) % 2
+    path = tmp_path / "rows.csv"
+    frame.to_csv(path, index=False)
+    buckets = {"n": 10.0, "hour": {"datetime": ["hour"]}, "price": 1.0}
+    crosses = ["zip", "site", ("n", "hour")]
+    hasher = FeatureCrossHasher(crosses=crosses, buckets=buckets, n_features=2**10)
+    with pytest.warns(UserWarning, match="buckets name 'price'"):  # (no cross uses it)
+        fitted = fit_stream(
+            make_pipeline(hasher, SparseFTRLClassifier(random_state=0)),
+            str(path),
+            target="y",
+            reader_options=options,
+        )[0]
+    with pytest.warns(UserWarning, match="buckets name 'price'"):
+        named = fit_stream(
+            make_pipeline(clone(hasher), SparseFTRLClassifier(random_state=0)),
+            str(path),
+            target="y",
+            reader_options=every,
+        )[0]
+    assert_same_state(fitted[-1], named[-1])
+    assert fitted[-1].t_ == 200
+    X = pd.read_csv(path).drop(columns="y")  # (zip as pandas reads it, as the stream did)
+    np.testing.assert_array_equal(fitted.predict_proba(X), named.predict_proba(X))
+
+
 @pytest.mark.parametrize("classes", [None, ["a", "b"]])
 def test_missing_and_mixed_labels_in_batches_are_named(classes):
     # a NaN among str labels: with classes, "row 1: label 'a' is not one of the classes ['a',

@@ -250,6 +250,19 @@ def _nonzero(final):
     return int(np.count_nonzero(getattr(final, "coef_", 0)))
 
 
+def _with_hasher_columns(given, key, hasher_names, named):
+    """The columns to read as ``key`` says: the caller's list (``given[key]``) and the columns
+    the pipeline's first step reads so (``hasher_names``; None: every column) that the caller
+    names in none of its lists (``named``)."""
+    others = None if hasher_names is None else [n for n in hasher_names if n not in named]
+    if key not in given:
+        return others
+    mine = given[key]
+    if not isinstance(mine, (list, tuple)) or others is None:
+        return mine  # (None, or a value open_source refuses)
+    return [*mine, *others]
+
+
 def fit_stream(
     model: BaseEstimator,
     source: Any,
@@ -367,12 +380,13 @@ def fit_stream(
     reader_options : dict, default=None
         Further keyword arguments of :func:`~sparsereg.stream.open_source`
         (``delimiter``, ``target_dtype``, ``n_features`` and ``zero_based`` for
-        SVMlight...). ``numeric``, ``inferred`` and ``categorical`` given here replace the
-        columns that fit_stream reads as named by a leading
-        :class:`~sparsereg.FeatureCrossHasher`, which reads each column it hashes without
-        buckets as pandas reads it (``{"categorical": None}``: every column not named numeric
-        as text; export such a model with ``export_model(..., hashed_columns="text")``, so
-        that ``sparsereg predict`` reads its columns so too); with another first step a CSV
+        SVMlight...). ``numeric``, ``inferred`` and ``categorical`` lists given here say how
+        the columns they name are read; the other columns a leading
+        :class:`~sparsereg.FeatureCrossHasher` needs are read as it names them: each column it
+        hashes without buckets as pandas reads it, a bucket's numbers as numbers
+        (``{"categorical": None}``: every column not named numeric as text; export such a
+        model with ``export_model(..., hashed_columns="text")``, so that ``sparsereg
+        predict`` reads its columns so too); with another first step a CSV
         file's columns are read as text unless named (e.g. ``{"numeric": ["price", "age"]}``
         before a ``StandardScaler``). A hasher already fitted on a DataFrame reads those
         columns as the kinds it noted (its ``column_kinds_``: a zip fitted as text is read as
@@ -467,19 +481,23 @@ def fit_stream(
             f"reader_options holds {given_here}: pass them to fit_stream itself, which passes "
             "them on to the reader."
         )
-    numeric, inferred, categorical = sm.columns_to_read()
-    # (the columns that the pipeline's first step names, unless the caller names them)
-    numeric = options.pop("numeric", numeric)
+    hasher_numeric, hasher_inferred, hasher_text = sm.columns_to_read()
+    # the caller's lists say how the columns they name are read; the other columns the
+    # pipeline's first step reads are read as it names them (a list that left one out, say a
+    # datetime bucket's, failed in the hasher: "column 'hour' not found in X")
+    given = {k: options.pop(k) for k in ("numeric", "inferred", "categorical") if k in options}
+    named = {n for v in given.values() if isinstance(v, (list, tuple)) for n in v}
+    numeric = _with_hasher_columns(given, "numeric", hasher_numeric, named)
     # the caller's categorical columns are read as text: the hasher notes them so (None: every
     # column); those the pipeline's first step names are no kind of a hashed column
-    read_as_text = options["categorical"] if "categorical" in options else ()
-    categorical = options.pop("categorical", categorical)
+    read_as_text = given.get("categorical", ())
+    categorical = _with_hasher_columns(given, "categorical", hasher_text, named)
     if categorical is None:  # (the caller's, or no hasher first: every other column as text)
-        inferred = ()
-    elif inferred is not None:
-        named = {*numeric, *categorical}
-        inferred = [k for k in inferred if k not in named]
-    inferred = options.pop("inferred", inferred)
+        hasher_inferred = ()
+    elif hasher_inferred is not None:
+        taken = {*numeric, *categorical}
+        hasher_inferred = [k for k in hasher_inferred if k not in taken]
+    inferred = _with_hasher_columns(given, "inferred", hasher_inferred, named)
     opens_files = paths_of(source) is not None
     # a resume reads its checkpoint first: how the run it continues read the files
     loaded = None
