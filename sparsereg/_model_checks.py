@@ -302,10 +302,41 @@ def indices(indices, indptr, n_features):
         first = last
 
 
+def _first_repeat(values, block_bytes=2**20):
+    """The position of a value the 1-D ``values`` holds twice, or None: sorted by an index per
+    value, then neighbours compared a block of about ``block_bytes`` at a time, or a pair at
+    a time in place for items wider than half of it (``np.unique`` held a sorted copy and its
+    result beside the member, three times the bytes of a str member of wide items: past the
+    memory ``load_model`` promises)."""
+    if values.size < 2:
+        return None
+    order = np.argsort(values)
+    if 2 * values.dtype.itemsize > block_bytes:
+        for a, b in zip(order[:-1].tolist(), order[1:].tolist()):
+            if values[a : a + 1] == values[b : b + 1]:  # (views: no item copied)
+                return a
+        return None
+    step = block_bytes // values.dtype.itemsize
+    for start in range(0, values.size - 1, step):
+        at = order[start : start + step + 1]
+        same = np.flatnonzero(values[at[1:]] == values[at[:-1]])
+        if same.size:
+            return int(at[same[0]])
+    return None
+
+
+def _shown(values, at, width=200):
+    """``values[at]`` as text of at most ``width`` characters (a str item is cut before it
+    is copied: one may be megabytes)."""
+    if values.dtype.kind == "U":
+        return values[at : at + 1].astype(f"U{width}")[0]
+    return values[at]
+
+
 def classes(labels):
     if labels.dtype.kind == "f" and not np.all(np.isfinite(labels)):
         raise ValueError("model file: classes hold NaN or infinite labels.")
-    if np.unique(labels).size != labels.size:
+    if _first_repeat(labels) is not None:
         raise ValueError("model file: classes repeat a label; each class needs its own.")
 
 
@@ -405,11 +436,11 @@ def hashed_column_kinds(version, value, hashed_columns=None):
             f"model file: hashed_column_kinds gives the column {str(names[k])!r:.200} the kind "
             f"{str(kinds[k])!r:.100}; expected one of {COLUMN_KINDS}."
         )
-    unique, counts = np.unique(names, return_counts=True)
-    if np.any(counts > 1):
+    repeated = _first_repeat(names)
+    if repeated is not None:
         raise ValueError(
             f"model file: hashed_column_kinds names the column "
-            f"{str(unique[counts > 1][0])!r:.200} twice."
+            f"{str(_shown(names, repeated))!r:.200} twice."
         )
     return value
 
@@ -417,11 +448,11 @@ def hashed_column_kinds(version, value, hashed_columns=None):
 def feature_names(names):
     """Column names, none repeated: scikit-learn fits no DataFrame whose names repeat (its
     check of X's names refuses one), so no estimator's export holds such names."""
-    unique, counts = np.unique(names, return_counts=True)
-    if np.any(counts > 1):
+    repeated = _first_repeat(names)
+    if repeated is not None:
         raise ValueError(
-            f"model file: feature_names_in repeats the name {str(unique[counts > 1][0])!r:.200}; "
-            "each column has its own."
+            f"model file: feature_names_in repeats the name "
+            f"{str(_shown(names, repeated))!r:.200}; each column has its own."
         )
 
 

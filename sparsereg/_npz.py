@@ -195,14 +195,16 @@ def open_file(file):
 
 
 def _check_open_file(file):
-    """Refuse an open file that the zip reader cannot read to its end: one without ``seek``
-    (an AttributeError from zipfile), or one open on a device, which may seek but never ends
+    """Refuse an open file that the zip reader cannot read to its end: one without ``seek``,
+    ``tell`` or ``seekable`` (an AttributeError from zipfile: an ``mmap`` before Python 3.13
+    has no ``seekable``), or one open on a device, which may seek but never ends
     (``open("/dev/zero", "rb")``: zipfile's read of the last 22 bytes "to the end" filled the
     memory). One without a descriptor (``io.BytesIO``) is read as it is."""
-    if not (hasattr(file, "seek") and hasattr(file, "tell")):
+    lacking = [name for name in ("seek", "tell", "seekable") if not hasattr(file, name)]
+    if lacking:
         raise TypeError(
             f"file must be a path or a seekable binary file; a {type(file).__name__} has no "
-            "seek and tell."
+            f"{' and '.join(lacking)} (give its path, or io.BytesIO of its bytes)."
         )
     try:
         mode = os.fstat(file.fileno()).st_mode

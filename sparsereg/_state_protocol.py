@@ -128,9 +128,10 @@ OPTIONAL = (
 )
 
 
-def plain_labels(classes):
+def plain_labels(classes, copy=True):
     """Class labels as an array that NumPy saves without pickle (numbers, bools or str): a
-    copy, shared neither with the caller's state nor with an estimator's ``classes_``."""
+    copy, shared neither with the caller's state nor with an estimator's ``classes_`` (with
+    ``copy=False``, the array itself where it is one: a model file's own, read for it)."""
     classes = np.asarray(classes)
     if classes.dtype.kind == "f" and classes.dtype.itemsize > 8:  # long double
         wide = classes.astype(np.float64)
@@ -143,7 +144,7 @@ def plain_labels(classes):
     if beyond_unicode(classes):
         raise ValueError("class labels hold a character beyond U+10FFFF (not Unicode).")
     if classes.dtype.kind in "iufbU":
-        return classes.copy()
+        return classes.copy() if copy else classes
     if classes.dtype.kind == "O" and all(isinstance(c, str) for c in classes):
         for label in classes:  # (a str array drops trailing NULs: "x\0" would become "x")
             if label.endswith("\0"):

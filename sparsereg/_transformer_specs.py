@@ -521,6 +521,14 @@ def build_transformer(spec):
             and len(names) == (n_in if n_in is not None else len(names))
         ):
             raise ValueError(f"{name} feature_names_in_ must be a list of {n_in} str.")
+        seen = set()
+        for column in names:  # (no fit gives a name twice: every prediction was refused)
+            if column in seen:
+                raise ValueError(
+                    f"{name} feature_names_in_ repeats the name {column!r:.200}; each column "
+                    "has its own."
+                )
+            seen.add(column)
         transformer.feature_names_in_ = np.asarray(names, dtype=object)
     return transformer
 

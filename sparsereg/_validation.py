@@ -337,7 +337,14 @@ def csr_matrix_of(rows):
     """A ``csr_matrix`` holding the arrays of the :class:`CsrRows` ``rows`` as they are, for
     the full checks: not made by scipy's constructor, which drops the entries past
     ``indptr[-1]`` (a hand-built X the checks refuse was scored) and converts int64 indices
-    that fit to int32 (a copy of X's index arrays)."""
+    that fit to int32 (a copy of X's index arrays). An ``indptr`` of another length than the
+    rows' is refused first: the empty matrix of a shape of 10**12 rows was allocated."""
+    n_rows = rows.shape[0]
+    if rows.indptr.ndim != 1 or rows.indptr.shape[0] != n_rows + 1:
+        raise ValueError(
+            f"CSR indptr has {rows.indptr.shape[0]} entries; a matrix with {n_rows} rows "
+            f"needs {n_rows + 1}."
+        )
     matrix = sp.csr_matrix(rows.shape, dtype=rows.data.dtype)
     matrix.data, matrix.indices, matrix.indptr = rows.data, rows.indices, rows.indptr
     return matrix
@@ -507,16 +514,16 @@ def sparse_before_conversion(X):
     # copied, so that another thread cannot change them between their check and scipy's use
     data = np.asarray(X.data)
     if kind == "coo":
-        coords = [_index_copy(X.row, "row"), _index_copy(X.col, "col")]
+        coords = [index_copy(X.row, "row"), index_copy(X.col, "col")]
         for index, size, name in zip(coords, shape, ("row", "column")):
             if index.shape != (data.shape[0],):
                 raise ValueError(
                     f"COO {name} indices hold {index.shape[0]:,} entries for "
                     f"{data.shape[0]:,} values."
                 )
-            _refuse_out_of_range(index, size, f"COO {name} indices")
+            refuse_out_of_range(index, size, f"COO {name} indices")
         return _same_kind(X)((data, tuple(coords)), shape=shape)
-    indices, indptr = _index_copy(X.indices, "indices"), _index_copy(X.indptr, "indptr")
+    indices, indptr = index_copy(X.indices, "indices"), index_copy(X.indptr, "indptr")
     if kind == "bsr":
         rows_per_block, columns_per_block = X.blocksize
         if not (
@@ -549,7 +556,7 @@ def sparse_before_conversion(X):
             f"{name} indptr must start at 0, never decrease and end at len(indices) "
             f"({indices.shape[0]:,})."
         )
-    _refuse_out_of_range(indices, n_minor, f"{name} indices")
+    refuse_out_of_range(indices, n_minor, f"{name} indices")
     return _same_kind(X)((data, indices, indptr), shape=shape)
 
 
@@ -558,7 +565,7 @@ def _same_kind(X):
     return getattr(sp, f"{X.format}_{'array' if isinstance(X, sp.sparray) else 'matrix'}")
 
 
-def _index_copy(array, name):
+def index_copy(array, name):
     """A copy of an index array of a sparse matrix, 1-D, in its own integer type (int32
     indices stay int32: int64 copies doubled a large matrix's index memory)."""
     array = np.array(array)
@@ -571,7 +578,7 @@ def _index_copy(array, name):
     return array
 
 
-def _refuse_out_of_range(index, size, what):
+def refuse_out_of_range(index, size, what):
     if index.size and (index.min() < 0 or index.max() >= size):
         raise ValueError(
             f"{what} must lie in [0, {size:,}); found indices in "

@@ -52,7 +52,9 @@ from ._validation import (
     dense_csr,
     float_values,
     frame_values,
+    index_copy,
     refuse_non_numbers,
+    refuse_out_of_range,
     refuse_unsaveable_names,
     sparse_before_conversion,
     with_plain_arrays,
@@ -246,8 +248,10 @@ class ExportedLinearModel:
         hashed_columns=None,
         column_kinds=None,
         svmlight_zero_based=False,
+        arrays_owned=False,
     ):
-        """The model of ``coef`` (CSR, ``(n_models, n_features)``) and the rest.
+        """The model of ``coef`` (CSR, ``(n_models, n_features)``) and the rest
+        (``arrays_owned``: ``classes`` is the caller's to give, a file's, not copied).
 
         With ``weights_format`` ('float16' or 'q2.13'), ``coef`` holds the dequantized
         weights (float64) and ``weights_scale`` the q2.13 scales.
@@ -270,7 +274,7 @@ class ExportedLinearModel:
         model._intercept = np.array(intercept).reshape(n_models)
         if model._intercept.dtype.kind != "f":  # (an int intercept_ set by hand: as a float)
             model._intercept = model._intercept.astype(np.float64)
-        model.classes_ = None if classes is None else plain_labels(classes)
+        model.classes_ = None if classes is None else plain_labels(classes, not arrays_owned)
         refuse_unsaveable_names(feature_names_in)  # (a str array would drop trailing NULs)
         model.feature_names_in_ = (
             None if feature_names_in is None else np.asarray(feature_names_in, dtype=str)
@@ -863,7 +867,7 @@ class ExportedLinearModel:
         model : ExportedLinearModel
             The model, predicting what the saved one predicted.
         """
-        return cls._build(**read_model_arrays(file, max_bytes=max_bytes))
+        return cls._build(**read_model_arrays(file, max_bytes=max_bytes), arrays_owned=True)
 
     def __repr__(self):
         pipeline = "".join(f"{spec['class']} -> " for spec in self._transformer_specs)
@@ -1038,6 +1042,68 @@ def _check_q213_folding(coef, scale, scaler):
             "model's (a scale per weight vector cannot serve columns of such different "
             "scales). Use weights='float16', whose rounding is relative, or keep 'float64'."
         )
+
+
+def _checked_coef(coef, what):
+    """A linear model's ``coef_`` (``what`` names it) as an array or a sparse matrix whose
+    index arrays describe a matrix of its shape (checked copies of them): scipy's conversions
+    trust them, and a CSC row index beyond the shape crashed the process, a CSR column index
+    beyond it was exported, ignored by scores, and saved in a file load_model refused. A
+    list is read as NumPy reads it; anything but 1 or 2 dimensions is refused."""
+    if not sp.issparse(coef):
+        coef = np.asarray(coef)
+    if coef.ndim not in (1, 2):
+        raise ValueError(
+            f"{what} has {coef.ndim} dimensions; a linear model's coef_ has 1 (one weight "
+            "vector) or 2 (a row per weight vector)."
+        )
+    if not sp.issparse(coef) or coef.format not in ("csr", "csc", "coo", "bsr"):
+        return coef  # (other sparse formats: structures scipy checks as it converts them)
+    try:
+        if coef.ndim == 1:  # (scipy's 1-D arrays: COO or CSR, one row of indices)
+            index = index_copy(coef.coords[0] if coef.format == "coo" else coef.indices, "indices")
+            data = np.asarray(coef.data)
+            if index.shape != data.shape or (
+                coef.format == "csr" and not np.array_equal(coef.indptr, [0, data.size])
+            ):
+                raise ValueError(
+                    f"a 1-D sparse array's {index.size:,} indices, its "
+                    f"{data.size:,} values and its indptr do not agree."
+                )
+            refuse_out_of_range(index, coef.shape[0], "sparse indices")
+            return sp.coo_array((data, (index,)), shape=coef.shape)
+        coef = sparse_before_conversion(coef)  # (CSC, COO, BSR: of checked index copies)
+        coef = coef.tocsr() if coef.format != "csr" else coef
+        indptr = index_copy(coef.indptr, "indptr")
+        indices = index_copy(coef.indices, "indices")
+        data = np.asarray(coef.data)
+        n_rows, n_columns = coef.shape
+        if (
+            indptr.shape != (n_rows + 1,)
+            or indptr[0] != 0
+            or np.any(indptr[1:] < indptr[:-1])
+            or indptr[-1] != indices.size
+            or data.shape != indices.shape
+        ):
+            raise ValueError(
+                f"its CSR indptr must be {n_rows + 1:,} non-decreasing offsets from 0 to the "
+                f"number of indices ({indices.size:,}), as many as values ({data.size:,})."
+            )
+        refuse_out_of_range(indices, n_columns, "CSR column indices")
+        return sp.csr_matrix((data, indices, indptr), shape=coef.shape)
+    except (ValueError, TypeError) as exc:
+        raise type(exc)(f"{what} is not a sparse matrix of its shape: {exc}") from None
+
+
+def _checked_intercept(intercept, n_models, what):
+    """A linear model's ``intercept_`` as float numbers, one or one per weight vector."""
+    intercept = _float_numbers(np.asarray(intercept), what)
+    if intercept.ndim > 1 or intercept.size not in (1, n_models):
+        raise ValueError(
+            f"{what} has shape {intercept.shape}; a model of {n_models} weight vector(s) has "
+            f"one intercept{' or one per weight vector' if n_models > 1 else ''}."
+        )
+    return np.broadcast_to(intercept.reshape(-1), (n_models,))
 
 
 def _float_numbers(values, what):
@@ -1486,12 +1552,11 @@ def export_model(
             False,
         )
     )
-    coef_ndim = 1 if (coef.ndim == 1 or ours and is_regressor(estimator)) else 2
     name = type(estimator).__name__
+    coef = _checked_coef(coef, f"{name}.coef_")
+    coef_ndim = 1 if (coef.ndim == 1 or ours and is_regressor(estimator)) else 2
     coef = csr_of_coef(_float_numbers(coef, f"{name}.coef_"))
-    intercept = np.broadcast_to(
-        _float_numbers(np.asarray(intercept), f"{name}.intercept_"), (coef.shape[0],)
-    )
+    intercept = _checked_intercept(intercept, coef.shape[0], f"{name}.intercept_")
     offset = None
     if scaler is not None:
         offset, scale = _linear_scaler(scaler)

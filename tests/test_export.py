@@ -46,7 +46,7 @@ from .interruptions import (
     signalling_after_call_or_jump,
     signalling_anywhere_at,
 )
-from .memory_helpers import result_and_peak
+from .memory_helpers import peak_bytes, result_and_peak
 
 N_FEATURES = 300
 
@@ -1493,3 +1493,98 @@ def test_an_export_of_a_hasher_never_fitted_says_the_file_records_no_kinds(
     with pytest.warns(UserWarning, match="FeatureCrossHasher was never fitted") as caught:
         export_model(pipe, hashed_columns=hashed_columns)
     assert caught[0].filename == __file__
+
+
+def _hand_built_coef(kind, rows, columns, data, indices, indptr=None, far_index=None):
+    """A sparse coef_ of ``kind`` whose arrays are set by hand (as scipy lets them be)."""
+    if kind == "csr":
+        coef = sp.csr_matrix((rows, columns))
+        coef.data, coef.indices, coef.indptr = data, indices, indptr
+    else:  # csc, one entry, its row index replaced
+        coef = sp.csc_matrix(([1.0], ([0], [3])), shape=(rows, columns))
+        coef.indices = np.array([far_index], dtype=np.int32)
+    return coef
+
+
+@pytest.mark.parametrize(
+    "attribute, value, message",
+    [
+        # a CSC row index far beyond the shape: scipy's conversion wrote out of bounds (a
+        # segmentation fault); smaller ones corrupted the heap
+        (
+            "coef_",
+            lambda: _hand_built_coef("csc", 3, 30, None, None, far_index=50_000_000),
+            r"coef_ is not a sparse matrix of its shape: CSC indices must lie in \[0, 3\)",
+        ),
+        # CSR column indices beyond the width: exported, ignored by scores, saved in a file
+        # that load_model refused
+        *[
+            (
+                "coef_",
+                lambda bad=bad: _hand_built_coef(
+                    "csr",
+                    3,
+                    30,
+                    np.array([1.0, 2.0]),
+                    np.array([5, bad], np.int32),
+                    np.array([0, 2, 2, 2], np.int32),
+                ),
+                r"CSR column indices must lie in \[0, 30\)",
+            )
+            for bad in (-1, 30, 300)
+        ],
+        (  # a decreasing indptr: scipy's C++ "vector::_M_default_append" RuntimeError
+            "coef_",
+            lambda: _hand_built_coef(
+                "csr",
+                3,
+                30,
+                np.array([1.0, 2.0]),
+                np.array([5, 6], np.int32),
+                np.array([0, 3, 1, 2], np.int32),
+            ),
+            "its CSR indptr must be 4 non-decreasing offsets",
+        ),
+        ("coef_", lambda: np.zeros((1, 3, 30)), "coef_ has 3 dimensions"),
+        (  # numpy's "operands could not be broadcast together with remapped shapes"
+            "intercept_",
+            lambda: np.zeros(2),
+            r"intercept_ has shape \(2,\); a model of 3 weight vector\(s\) has one intercept or",
+        ),
+        ("intercept_", lambda: np.zeros((3, 1)), r"intercept_ has shape \(3, 1\)"),
+    ],
+)
+def test_export_model_names_a_coef_or_intercept_that_is_not_a_linear_models(
+    attribute, value, message
+):
+    rng = np.random.RandomState(0)
+    X = rng.binomial(1, 0.2, size=(300, 30)).astype(float)
+    model = LogisticRegression().fit(X, (X[:, 0] + 2 * X[:, 1]).astype(int) % 3)
+    setattr(model, attribute, value())
+    with pytest.raises(ValueError, match=message):
+        export_model(model)
+
+
+def test_a_coef_given_as_lists_exports_as_its_array():
+    rng = np.random.RandomState(0)
+    X = rng.binomial(1, 0.2, size=(300, 30)).astype(float)
+    model = LogisticRegression().fit(X, (X[:, 0] + 2 * X[:, 1]).astype(int) % 3)
+    expected = export_model(model).predict_proba(X)
+    model.coef_, model.intercept_ = model.coef_.tolist(), model.intercept_.tolist()
+    assert_array_equal(export_model(model).predict_proba(X), expected)
+
+
+def test_a_csr_whose_shape_claims_more_rows_than_its_indptr_is_refused_before_allocating():
+    # the CSR of rows handed on was made as an empty matrix of X's shape before its indptr's
+    # length was compared: 7.28 TiB asked of NumPy for a shape of 10**12 rows
+    rng = np.random.RandomState(0)
+    X = sp.random(50, 20, density=0.3, format="csr", random_state=rng)
+    y = rng.randint(2, size=50)
+    estimator = SparseFTRLClassifier(random_state=0).fit(X, y)
+    hostile = X[:6].copy()
+    hostile._shape = (10**12, 20)  # (scipy lets a shape be set without its indptr)
+    for model in (estimator, export_model(estimator), export_model(LogisticRegression().fit(X, y))):
+        peak = peak_bytes(lambda model=model: pytest.raises(ValueError, model.predict, hostile))
+        assert peak < 2**20
+        with pytest.raises(ValueError, match="indptr has 7 entries; a matrix with"):
+            model.predict(hostile)

@@ -238,6 +238,10 @@ def test_char_analyzer_may_drop_the_token_pattern(models):
             lambda s: s[0]["params"].update({"n_features": 2**11}),
             "outputs 2,048 columns but the model",
         ),
+        (  # (every prediction was refused: "The feature names should match")
+            lambda s: s[0]["feature_names_in_"].__setitem__(1, s[0]["feature_names_in_"][0]),
+            "FeatureCrossHasher feature_names_in_ repeats the name 'lat'",
+        ),
     ],
 )
 def test_transformer_specs_that_are_not_what_save_writes_are_refused(models, edit, match):
@@ -572,6 +576,37 @@ def test_max_bytes_counts_what_the_load_holds_and_bounds_its_peak(models):
     assert model.nbytes <= 25 * n - 8 * n  # what it holds, besides the file's arrays
     assert peak <= 1.5 * 25 * n + 16 * 2**20
     assert_array_equal(model.support_, arrays["coef_indices"])
+
+
+@pytest.mark.parametrize("member", ["feature_names_in", "classes"])
+def test_str_members_of_wide_items_load_within_the_memory_promised(models, member):
+    # the check that no name or label repeats held a sorted copy of the member and its
+    # distinct values (np.unique), and the labels were copied once more: 3x the member's
+    # bytes, past the 1.5x max_bytes + 16 MiB load_model promises (a file of ~20 MB could
+    # take ~6 GB at the default max_bytes)
+    arrays = arrays_of(models["binary"])
+    n_features = int(arrays["n_features_in"])
+    if member == "classes":  # (two items of 12 MB: compared in place)
+        labels = np.zeros(2, dtype=f"<U{3 * 2**20}")
+        labels[:] = ["no", "yes"]
+        arrays["classes"] = labels
+    else:  # (items of ~24 MB / n_features, 80 KB for 300: compared a block at a time)
+        names = np.zeros(n_features, dtype=f"<U{6 * 2**20 // n_features}")
+        names[:] = [f"column {j}" for j in range(n_features)]
+        arrays["feature_names_in"] = names
+    max_bytes = sum(a.nbytes for a in arrays.values()) + 2**16
+    bound = 1.5 * max_bytes + 16 * 2**20
+    assert 3 * arrays[member].nbytes > bound  # (the load held 3x the member)
+    file = saved(arrays)
+    model, peak = result_and_peak(lambda: load_model(file, max_bytes=max_bytes))
+    assert peak <= bound
+    kept = model.classes_ if member == "classes" else model.feature_names_in_
+    assert_array_equal(kept, arrays[member])
+    repeated = arrays[member].copy()
+    repeated[-1] = repeated[0]
+    arrays[member] = repeated
+    what = "repeat a label" if member == "classes" else r"repeats the name 'column 0'"
+    refused(saved(arrays), what, max_bytes=max_bytes)
 
 
 @pytest.mark.parametrize("depth", [4000, 9000])
@@ -1070,8 +1105,18 @@ def test_an_open_file_that_is_no_regular_file_is_refused_without_reading_it():
         def read(self, size=-1):
             return b""
 
-    with pytest.raises(TypeError, match="a ReadOnly has no seek and tell"):
+    with pytest.raises(TypeError, match="a ReadOnly has no seek and tell and seekable"):
         load_model(ReadOnly())
+
+    class Seeks(ReadOnly):  # (as an mmap before Python 3.13: an AttributeError from zipfile)
+        def seek(self, offset, whence=0):
+            return 0
+
+        def tell(self):
+            return 0
+
+    with pytest.raises(TypeError, match=r"a Seeks has no seekable \(give its path, or io"):
+        load_model(Seeks())
 
 
 def test_feature_names_that_repeat_are_refused():
