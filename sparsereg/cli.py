@@ -155,6 +155,9 @@ def _non_negative_int(text):
     return value
 
 
+_FEW_COLUMNS = 64  # --n-features this small is noted: a number of bits, as vw's -b takes?
+
+
 def _bucket(text):
     name, sep, width = text.rpartition("=")
     if not sep or not name:
@@ -162,8 +165,11 @@ def _bucket(text):
             f"--bucket takes COLUMN=WIDTH (e.g. lat=1/60, ts=hour,"
             f"dayofweek or ts=15min), got {text!r}."
         )
-    if width[:1].isalpha() or width.rstrip(" ").endswith(
-        ("ns", "us", "ms", "s", "min", "h", "D", "W")
+    misspelt = re.fullmatch(r"\s*[0-9]+\s*[A-Za-z]+\s*", width)  # (a unit: 1H, 1d)
+    if (
+        width[:1].isalpha()
+        or width.rstrip(" ").endswith(("ns", "us", "ms", "s", "min", "h", "D", "W"))
+        or misspelt
     ):
         # a datetime column: calendar parts (hour,dayofweek) or a time width (15min)
         from ._datetimes import DatetimeBuckets
@@ -174,8 +180,8 @@ def _bucket(text):
             DatetimeBuckets(name, spec)
         except ValueError as exc:
             message = str(exc)
-            # (a word alone: a list of calendar parts, or a width, is a datetime bucket's)
-            if "is neither a calendar part" in message and width.isalpha():
+            # (a word or a unit alone: a list of calendar parts is a datetime bucket's)
+            if "is neither a calendar part" in message and (width.isalpha() or misspelt):
                 message = (
                     f"{message.rstrip('.')}; a column of numbers takes a number "
                     f"({name}=0.5, {name}=1/60)."
@@ -458,7 +464,12 @@ def _parser():
         metavar="DATA",
         help="input files; - reads SVMlight lines from stdin (--format svmlight)",
     )
-    predict.add_argument("--out", default="-", metavar="PREDS.csv", help="output (default: stdout)")
+    predict.add_argument(
+        "--out",
+        default="-",
+        metavar="PREDS.csv",
+        help="output (default: stdout); a .gz or .bz2 name is written compressed",
+    )
     predict.add_argument(
         "--proba", action="store_true", help="also write each class's probability (classifiers)"
     )
@@ -893,6 +904,13 @@ def _model(args, fmt, delimiter):
     if not args.target:
         raise UsageError(f"--target names the target column of the {fmt.upper()} files.")
     _validated(FeatureCrossHasher(n_features=args.n_features))  # before the header is read
+    if args.n_features <= _FEW_COLUMNS and not args.quiet:  # (vw's -b 22 habit: 22 columns)
+        print(
+            f"sparsereg: --n-features {args.n_features} hashes every feature into "
+            f"{args.n_features} columns, where most collide (Vowpal Wabbit's -b "
+            f"{args.n_features} is --n-features 2**{args.n_features})",
+            file=sys.stderr,
+        )
     header = _header(args.data[0], fmt, delimiter)
     if args.target not in header:
         raise ValueError(
@@ -1222,6 +1240,46 @@ def _reader_options(args, fmt, delimiter):
 
 
 # ---------------------------------------------------------------- predict
+# predictions written compressed as --out's suffix says, as train reads its files
+_OUT_COMPRESSION = {".gz": "gzip", ".bz2": "bz2"}
+_UNWRITTEN_COMPRESSION = (".zst", ".zstd", ".lz4", ".xz", ".zip")
+
+
+def _check_out_compression(path):
+    """Refuse an --out whose suffix names a compression that is not written (a CSV of plain
+    text was written under a .zst name)."""
+    suffix = os.path.splitext(str(path))[1].lower()
+    if suffix in _UNWRITTEN_COMPRESSION:
+        raise UsageError(
+            f"--out {path}: predictions are written as CSV, compressed for a .gz or .bz2 name "
+            f"only; {suffix} is not written."
+        )
+
+
+@contextmanager
+def _prediction_file(path):
+    """The text file of ``path``, written beside it and renamed at the end (an error leaves
+    no partial file), gzip'd or bzip2'd as its suffix says."""
+    compression = _OUT_COMPRESSION.get(os.path.splitext(str(path))[1].lower())
+    if compression is None:
+        with atomic_file(path, "w", newline="") as out:
+            yield out
+        return
+    import bz2
+    import gzip
+
+    with atomic_file(path, "wb") as raw:
+        # (no time, no name, that of the file written beside it: the same predictions make
+        # the same bytes)
+        packed = (
+            gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0)
+            if compression == "gzip"
+            else bz2.BZ2File(raw, "wb")
+        )
+        with packed, io.TextIOWrapper(packed, encoding="utf-8", newline="") as out:
+            yield out
+
+
 def _predict(args):
     from .stream._model import columns_to_read
 
@@ -1272,10 +1330,12 @@ def _predict(args):
     if to_file:
         _check_writable("--out", args.out)
         _check_not_an_input("--out", args.out, [*args.data, args.model])
+        _check_out_compression(args.out)
     rows = not_scored = 0
-    # a file is written beside its name and renamed at the end: an error leaves no partial file
-    with atomic_file(args.out, "w", newline="") if to_file else nullcontext(sys.stdout) as out:
-        writer = csv.writer(out)
+    with _prediction_file(args.out) if to_file else nullcontext(sys.stdout) as out:
+        # lines end as pandas' to_csv ends them ("\n"; csv's "\r\n" left a "\r" on each
+        # value that cut or awk read of the last column)
+        writer = csv.writer(out, lineterminator="\n")
         # rows skipped leave no line: each line then says which row it predicts
         # a regressor of several targets: a column each, prediction_0, prediction_1...
         targets = model.n_models if model.kind == "regressor" and model.n_models > 1 else 0

@@ -140,6 +140,50 @@ def test_train_equals_fit_stream_and_predict_equals_the_model(tmp_path, csv_file
     np.testing.assert_allclose(preds[["proba_0", "proba_1"]], model.predict_proba(rows), rtol=1e-15)
 
 
+def test_predictions_end_lines_with_a_newline_and_are_compressed_as_out_names(
+    tmp_path, csv_file, capsys
+):
+    # csv's "\r\n" ended each line (a "\r" on the last value that cut or awk read), and
+    # --out preds.csv.gz wrote plain text under a gzip name (train reads .gz files gunzipped)
+    import bz2
+    import gzip
+
+    status, model_path, _ = train(tmp_path, csv_file, capsys=capsys)
+    assert status == 0
+    predict = ["predict", str(model_path), str(csv_file), "--proba", "--quiet"]
+    assert main(predict) == 0
+    written = capsys.readouterr().out
+    assert "\r" not in written and written.endswith("\n") and written.count("\n") == 3001
+    plain = tmp_path / "preds.csv"
+    assert main([*predict, "--out", str(plain)]) == 0
+    assert plain.read_bytes() == written.encode()
+    for name, opened in (("preds.csv.gz", gzip.open), ("preds.csv.bz2", bz2.open)):
+        assert main([*predict, "--out", str(tmp_path / name)]) == 0
+        with opened(tmp_path / name, "rb") as packed:
+            assert packed.read() == plain.read_bytes()
+    again = tmp_path / "again.csv.gz"  # (the same bytes for the same predictions)
+    assert main([*predict, "--out", str(again)]) == 0
+    assert again.read_bytes() == (tmp_path / "preds.csv.gz").read_bytes()
+    for suffix in (".zst", ".lz4", ".xz", ".zip"):  # (compressions not written: refused)
+        with pytest.raises(SystemExit) as exit_info:
+            main([*predict, "--out", str(tmp_path / f"preds.csv{suffix}")])
+        assert exit_info.value.code == 2
+        assert f"compressed for a .gz or .bz2 name only; {suffix} is not" in capsys.readouterr().err
+        assert not (tmp_path / f"preds.csv{suffix}").exists()
+
+
+def test_a_hashed_width_as_small_as_a_number_of_bits_is_noted(tmp_path, csv_file, capsys):
+    # --n-features 22 (Vowpal Wabbit's -b 22) trained a model of 22 columns without a word
+    args = ["train", str(csv_file), "--target", "click", "--model", str(tmp_path / "m.npz")]
+    assert main([*args, "--n-features", "22"]) == 0
+    err = capsys.readouterr().err
+    assert "--n-features 22 hashes every feature into 22 columns, where most collide" in err
+    assert "Vowpal Wabbit's -b 22 is --n-features 2**22" in err
+    assert load_model(tmp_path / "m.npz").n_features_in_ == 22  # (as asked)
+    assert main([*args, "--n-features", "2**16"]) == 0
+    assert "most collide" not in capsys.readouterr().err
+
+
 def test_predict_reads_64_bit_ids_as_the_model_reads_them_in_memory(tmp_path):
     # read as float64, the ids 2**60 + k (k < 128) were all 2**60, bucket and feature: the
     # file's predictions were not those of its rows in memory (an Int64 column), each id apart
@@ -1144,6 +1188,14 @@ def test_a_bucket_of_text_on_a_column_of_numbers_names_a_number_width(tmp_path, 
     err = capsys.readouterr().err
     assert "'abc' is neither a calendar part" in err
     assert "; a column of numbers takes a number (lat=0.5, lat=1/60)." in err
+    # a unit misspelt (pandas' 1H, 1d) named the number: "'1H' is not a number (e.g. 0.5 or
+    # 1/60)"; it names the units a width takes
+    for width in ("1H", "1d", "2 x"):
+        with pytest.raises(SystemExit):
+            main([*args, "--bucket", f"ts={width}"])
+        err = capsys.readouterr().err
+        assert f"'{width}' is neither a calendar part" in err
+        assert "a whole number > 0 and a unit: ns, us, ms, s, min, h, D, W" in err
     # not said of a datetime bucket's other errors
     for bucket in ("ts=hour,hour", "ts=-5min", "ts=hour,abc"):
         with pytest.raises(SystemExit):
