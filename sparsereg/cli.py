@@ -22,6 +22,7 @@ import signal
 import sys
 import time
 import uuid
+import warnings
 from contextlib import contextmanager, nullcontext
 
 import numpy as np
@@ -448,6 +449,12 @@ def _parser():
     )
     run.add_argument("--checkpoint-every", type=_positive_count, metavar="ROWS")
     run.add_argument("--resume", action="store_true", help="continue the run in --checkpoint")
+    run.add_argument(
+        "--initial",
+        metavar="CKPT",
+        help="train on from the model of an earlier run's --checkpoint, on these files (as "
+        "Vowpal Wabbit's -i): its hashing options and target must be this run's",
+    )
     _add_output(train)
 
     predict = commands.add_parser(
@@ -876,6 +883,63 @@ def _estimator(args):
     )
 
 
+def _start_from_initial(args, model, reader_options):
+    """Set ``model``'s estimator to the state of --initial's checkpoint, and have the files read
+    with the kinds that run read their columns as (a zip read as text there is read as text
+    here, whatever these files' first rows hold), but for those --text names. Refused where
+    that run's model hashed its rows otherwise or learnt another target: its weights would
+    be read as other features'. Options of the model that differ are said (they apply from
+    here on, as after set_params)."""
+    from ._memory import memory_limit
+    from .stream._checkpoint import load_checkpoint
+    from .stream._stable_text import plain
+
+    state, meta, _, _ = load_checkpoint(args.initial, max_bytes=memory_limit() // 2)
+    steps = model.steps if hasattr(model, "steps") else [("model", model)]
+    final, transformers = steps[-1][1], [step for _, step in steps[:-1]]
+    ours = {
+        "estimator": type(final).__name__,
+        "transformers": [
+            [type(t).__name__, plain(t.get_params(deep=False), True)] for t in transformers
+        ],
+        "target": args.target,
+    }
+    differ = []
+    for key, now in ours.items():
+        then = meta.get(key)
+        if key == "transformers" and isinstance(then, list) and len(then) == len(now) == 1:
+            old, new = then[0][1], now[0][1]
+            if isinstance(old, dict) and then[0][0] == now[0][0]:
+                differ += [
+                    f"{k}: {old.get(k)!r} -> {new.get(k)!r}"
+                    for k in sorted(set(old) | set(new))
+                    if old.get(k) != new.get(k)
+                ]
+                continue
+        if then != now:
+            differ.append(f"{key}: {then!r} -> {now!r}")
+    if differ:
+        raise UsageError(
+            f"--initial {args.initial}: its run trained another model than this one would "
+            "(its weights would be read as other features'); give the options of that run "
+            "(--features, --cross, --bucket, --n-features, --hash-seed, --target, --loss). "
+            "Differences (that run -> this one): " + "; ".join(differ) + "."
+        )
+    kinds = meta.get("column_kinds")
+    if isinstance(kinds, dict) and kinds and "column_kinds" not in reader_options:
+        reader_options["column_kinds"] = kinds
+    elif isinstance(kinds, dict) and kinds:  # (--text's columns as text, the others as then)
+        reader_options["column_kinds"] = {**kinds, **reader_options["column_kinds"]}
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        final.set_ftrl_state(state)
+    for warning in said:  # (the state's parameters that differ: said in the options' terms)
+        text = str(warning.message).split(" To go on as that estimator")[0]
+        if text != str(warning.message):
+            text += " Give that run's options to train on as it did."
+        print(f"sparsereg: --initial {args.initial}: {text}", file=sys.stderr)
+
+
 def _model(args, fmt, delimiter):
     from sklearn.pipeline import Pipeline
 
@@ -1035,6 +1099,13 @@ def _train(args):
         raise UsageError("--early-stop watches the holdout loss: give --holdout too.")
     if args.resume and not os.path.exists(args.checkpoint):
         raise ValueError(f"--resume: there is no checkpoint at {args.checkpoint}.")
+    if args.initial is not None and args.resume:
+        raise UsageError(
+            "--initial starts a run from an earlier run's model, --resume continues an "
+            "interrupted run: give one."
+        )
+    if args.initial is not None and not os.path.isfile(args.initial):
+        raise ValueError(f"--initial: there is no checkpoint at {args.initial}.")
     _classes(args)  # (checked before any file is read)
     _check_writable("--model", args.model)
     _check_not_an_input("--model", args.model, args.data)
@@ -1047,6 +1118,9 @@ def _train(args):
     fmt, delimiter = _reading(args)
     model = _model(args, fmt, delimiter)
     final = model.steps[-1][1] if hasattr(model, "steps") else model
+    reader_options = _reader_options(args, fmt, delimiter)
+    if args.initial is not None:
+        _start_from_initial(args, model, reader_options)
     classes = _classes(args)
     loss = loss_name(final)
     mode = "none" if args.quiet else ("bar" if sys.stderr.isatty() else "lines")
@@ -1069,7 +1143,7 @@ def _train(args):
             skip_bad_rows=args.skip_bad_rows,
             format=fmt,
             progress=display,
-            reader_options=_reader_options(args, fmt, delimiter),
+            reader_options=reader_options,
         )
     except ValueError as exc:
         from .stream._arrow_source import GIVEN_KINDS_SAID

@@ -2170,3 +2170,79 @@ def test_a_16_bit_export_that_cannot_hold_the_weights_keeps_the_run_as_float64(t
     assert main([*argv, "--model", str(model), "--weights", "float16"]) == 1
     assert f"{kept} exists, so the trained model was not written" in capsys.readouterr().err
     assert kept.read_bytes() == b"mine" and before != b"mine"
+
+
+def _days(tmp_path):
+    """Two days of clicks: the first's first rows hold a zip that is text ("A1234"), the
+    second only zips of digits ("02139"), which read alone are numbers."""
+    rng = np.random.RandomState(0)
+    paths = []
+    for day, n in enumerate((3000, 2500)):
+        zips = rng.choice(["02139", "94110", "10001", "A1234"], n)
+        if day == 0:
+            zips[:5] = "A1234"
+        else:
+            zips = rng.choice(["02139", "94110", "10001"], n)
+        frame = pd.DataFrame({"site": rng.choice(SITES, n), "zip": zips, "x": rng.rand(n)})
+        frame["click"] = ((frame["site"] == SITES[0]) ^ (rng.rand(n) < 0.2)).astype(int)
+        paths.append(tmp_path / f"day{day + 1}.csv")
+        frame.to_csv(paths[-1], index=False)
+    return paths
+
+
+def test_initial_trains_on_from_an_earlier_runs_checkpoint_as_one_run_over_both(tmp_path, capsys):
+    # a VW user's `vw -i model day2`: --resume refused other files ("written by a different
+    # run"), and the model file holds no training state. --initial starts from the state of an
+    # earlier run's checkpoint, its columns read as that run read them: the model of one run
+    # over both days, to the bit
+    day1, day2 = _days(tmp_path)
+    args = ["--target", "click", "--cross", "site,zip", "--n-features", "2**16", "--quiet"]
+    first = ["train", str(day1), *args, "--model", str(tmp_path / "d1.npz")]
+    assert main([*first, "--checkpoint", str(tmp_path / "d1.ckpt")]) == 0
+    assert main(["train", str(day2), *args, "--model", str(tmp_path / "d2.npz"),
+                 "--initial", str(tmp_path / "d1.ckpt")]) == 0  # fmt: skip
+    assert main(["train", str(day1), str(day2), *args, "--model", str(tmp_path / "both.npz")]) == 0
+    continued, both = load_model(tmp_path / "d2.npz"), load_model(tmp_path / "both.npz")
+    assert (continued.coef_ != both.coef_).nnz == 0 and continued.coef_.nnz > 0
+    np.testing.assert_array_equal(continued.intercept_, both.intercept_)
+    assert continued.column_kinds_["zip"] == both.column_kinds_["zip"] == "text"
+    # (read alone, the second day's zips are numbers: the recorded kinds made them text)
+    assert main(["train", str(day2), *args, "--model", str(tmp_path / "alone.npz")]) == 0
+    assert load_model(tmp_path / "alone.npz").column_kinds_["zip"] == "number"
+    assert capsys.readouterr().err == ""
+
+
+def test_initial_refuses_a_run_of_other_hashing_and_says_which_options_differ(tmp_path, capsys):
+    day1, day2 = _days(tmp_path)
+    args = ["--target", "click", "--cross", "site,zip", "--quiet"]
+    ckpt, model = str(tmp_path / "d1.ckpt"), str(tmp_path / "d2.npz")
+    assert main(["train", str(day1), *args, "--model", str(tmp_path / "d1.npz"),
+                 "--checkpoint", ckpt]) == 0  # fmt: skip
+    again = ["train", str(day2), "--model", model, "--initial", ckpt]
+    for other, said in (
+        (["--n-features", "2**20"], "n_features: 16777216 -> 1048576"),
+        (["--cross", "site,x"], "crosses: [['site'], ['zip'], ['x'], ['site', 'zip']] -> "),
+        (["--hash-seed", "7"], "seed: 0 -> 7"),
+        (["--target", "site", "--cross", "zip,x"], "target: 'click' -> 'site'"),
+    ):
+        given = [*args, *other] if other[0] != "--target" else ["--quiet", *other]
+        with pytest.raises(SystemExit) as exit_info:
+            main([*again, *given])
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err
+        assert f"--initial {ckpt}: its run trained another model than this one would" in err
+        assert said in err
+        assert not os.path.exists(model)
+    with pytest.raises(SystemExit) as exit_info:  # (one or the other)
+        main([*again, *args, "--checkpoint", ckpt, "--resume"])
+    assert "--initial starts a run from an earlier run's model" in capsys.readouterr().err
+    # a model file, and no file
+    assert main([*again[:-1], str(tmp_path / "d1.npz"), *args]) == 1
+    assert "is a model file (sparsereg.ExportedLinearModel" in capsys.readouterr().err
+    assert main([*again[:-1], str(tmp_path / "none.ckpt"), *args]) == 1
+    assert "--initial: there is no checkpoint at" in capsys.readouterr().err
+    # the model's own options may differ: they apply from here on, and are said
+    assert main([*again, *args, "--alpha", "0.01"]) == 0
+    err = capsys.readouterr().err
+    assert "alpha=0.0001; this SparseFTRLClassifier has alpha=0.01" in err
+    assert "Give that run's options to train on as it did." in err and "set_params" not in err

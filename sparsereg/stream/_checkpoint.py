@@ -168,15 +168,39 @@ def _check_header(key, dtype, shape):
 _HISTORY_LIST_FACTOR = 5
 
 
+def _refuse_a_model_file(archive, info, what):
+    """Refuse a model file or an estimator's saved state given for a checkpoint, saying what
+    it is (it was "unknown member(s)")."""
+    from .._model_file import FORMAT as MODEL
+    from .._state_protocol import FORMAT as STATE
+
+    found = _npz.Member(archive, "format", info, what=what, check_header=_check_header).read()
+    if found.dtype.kind != "U" or found.shape != ():
+        return
+    if str(found) == MODEL:
+        raise ValueError(
+            f"{what} is a model file ({MODEL}: train's --model, or export_model's), which holds "
+            "no training state; give the checkpoint its run wrote (train's --checkpoint, or "
+            "fit_stream's checkpoint)."
+        )
+    if str(found) == STATE:
+        raise ValueError(
+            f"{what} is an estimator's training state ({STATE}), not a run's checkpoint: "
+            "est.set_ftrl_state(dict(np.load(path))) takes it back."
+        )
+
+
 def load_checkpoint(path, *, max_bytes):
     """``(state, meta, progress, history_arrays)`` read from ``path`` without pickle."""
     fp, owned = _npz.open_file(path)
     what = f"checkpoint {os.fspath(path)!r}" if owned else "checkpoint"
     try:
         with _npz.open_archive(fp, what=what, fmt=FORMAT, max_members=len(_ALLOWED)) as archive:
-            by_key = _npz.members_by_key(
-                archive, what=what, fmt=FORMAT, allowed=lambda k: k in _ALLOWED
-            )
+            by_key = _npz.members_by_key(archive, what=what, fmt=FORMAT, allowed=lambda k: True)
+            _refuse_a_model_file(archive, by_key["format"], what)
+            unknown = sorted(f"{k}.npy" for k in by_key if k not in _ALLOWED)
+            if unknown:
+                raise ValueError(f"{what}: unknown member(s) {unknown[:5]}.")
             members = {
                 k: _npz.Member(archive, k, info, what=what, check_header=_check_header)
                 for k, info in by_key.items()

@@ -598,10 +598,14 @@ def fit_stream(
         def save():
             if checkpoint is not None and trainer.fitted:
                 run.seconds = trainer.seconds()
+                # (and the kinds the files' columns were read as: a run continuing the model
+                # on other files reads them so, `sparsereg train --initial`; a resume compares
+                # the description's keys only)
+                kinds = {"column_kinds": dict(src.column_kinds)} if src.column_kinds else {}
                 save_checkpoint(
                     checkpoint,
                     state=sm.final.get_ftrl_state(),
-                    meta=description,
+                    meta={**description, **kinds},
                     progress=run,
                     history=history,
                 )
