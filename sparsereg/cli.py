@@ -1406,17 +1406,21 @@ def _predict(args):
         _check_not_an_input("--out", args.out, [*args.data, args.model])
         _check_out_compression(args.out)
     rows = not_scored = 0
+    # rows skipped leave no line: each line then says which row it predicts
+    # a regressor of several targets: a column each, prediction_0, prediction_1...
+    targets = model.n_models if model.kind == "regressor" and model.n_models > 1 else 0
+    predictions = [f"prediction_{k}" for k in range(targets)] if targets else ["prediction"]
+    header = ["file", "row", *predictions] if args.skip_bad_rows else predictions
+    if args.proba:
+        header += [f"proba_{c}" for c in (classes.astype(np.int64) if whole else classes)]
+    # lines end as pandas' to_csv ends them ("\n"; csv's "\r\n" left a "\r" on each value
+    # that cut or awk read of the last column). csv then quotes no field holding a "\r": where
+    # a label or a file name holds one, every text field is quoted
+    texts = [*header, *(classes if classes is not None else ()), *args.data]
+    carriage = any("\r" in str(text) for text in texts)
+    quoting = csv.QUOTE_NONNUMERIC if carriage else csv.QUOTE_MINIMAL
     with _prediction_file(args.out) if to_file else nullcontext(sys.stdout) as out:
-        # lines end as pandas' to_csv ends them ("\n"; csv's "\r\n" left a "\r" on each
-        # value that cut or awk read of the last column)
-        writer = csv.writer(out, lineterminator="\n")
-        # rows skipped leave no line: each line then says which row it predicts
-        # a regressor of several targets: a column each, prediction_0, prediction_1...
-        targets = model.n_models if model.kind == "regressor" and model.n_models > 1 else 0
-        predictions = [f"prediction_{k}" for k in range(targets)] if targets else ["prediction"]
-        header = ["file", "row", *predictions] if args.skip_bad_rows else predictions
-        if args.proba:
-            header += [f"proba_{c}" for c in (classes.astype(np.int64) if whole else classes)]
+        writer = csv.writer(out, lineterminator="\n", quoting=quoting)
         writer.writerow(header)
         for chunk in _one_based_hinted(source.chunks(), base_from_model):
             if chunk.X.shape[0] == 0:

@@ -692,6 +692,12 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
         """``(the final state, shards_, the warnings raised)`` of training ``params``' model on
         ``blocks`` (hashed by ``hasher``, checked against ``kinds``), the partitions' futures
         added to ``futures``."""
+        worker_hasher = self.hasher
+        if kinds and getattr(worker_hasher, "column_kinds_", None):
+            # a hasher given fitted warned of its own kinds too, in other words: hasher_'s,
+            # which an export records, are the ones checked
+            worker_hasher = copy.copy(worker_hasher)
+            del worker_hasher.column_kinds_
         parts = client.compute([dask.delayed(_block)(*block, i) for i, block in enumerate(blocks)])
         futures.extend(parts)
         with client.as_current():  # wait() waits with the default client, not necessarily ours
@@ -720,7 +726,7 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
                         [part],
                         1,
                         classes,
-                        self.hasher,
+                        worker_hasher,
                         kinds,
                         [index],
                         **near([index]),
@@ -745,7 +751,7 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
                         [parts[i] for i in shard],
                         passes,
                         classes,
-                        self.hasher,
+                        worker_hasher,
                         kinds,
                         shard,
                         **near(shard),

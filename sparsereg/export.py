@@ -1057,9 +1057,24 @@ def _checked_coef(coef, what):
             f"{what} has {coef.ndim} dimensions; a linear model's coef_ has 1 (one weight "
             "vector) or 2 (a row per weight vector)."
         )
-    if not sp.issparse(coef) or coef.format not in ("csr", "csc", "coo", "bsr"):
-        return coef  # (other sparse formats: structures scipy checks as it converts them)
+    if not sp.issparse(coef):
+        if 0 in coef.shape:  # (exported, then refused by load_model)
+            raise ValueError(f"{what} has shape {coef.shape}: no weight vector or no feature.")
+        return coef
+    if 0 in coef.shape:
+        raise ValueError(f"{what} has shape {coef.shape}: no weight vector or no feature.")
     try:
+        if coef.ndim == 2 and coef.format not in ("csr", "csc", "coo", "bsr"):
+            # DIA, LIL, DOK: as COO, checked below. scipy trusts their structures too: a DIA of
+            # fewer offsets than rows of data crashed its conversion to CSR, a LIL column index
+            # beyond the width was exported (its scores read X out of bounds)
+            if coef.format == "dia" and not (
+                np.ndim(coef.offsets) == 1
+                and np.ndim(coef.data) == 2
+                and np.shape(coef.data)[0] == np.shape(coef.offsets)[0]
+            ):
+                raise ValueError("a DIA matrix needs one offset per row of its data.")
+            coef = coef.tocoo()
         if coef.ndim == 1:  # (scipy's 1-D arrays: COO or CSR, one row of indices)
             index = index_copy(coef.coords[0] if coef.format == "coo" else coef.indices, "indices")
             data = np.asarray(coef.data)

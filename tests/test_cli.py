@@ -172,6 +172,29 @@ def test_predictions_end_lines_with_a_newline_and_are_compressed_as_out_names(
         assert not (tmp_path / f"preds.csv{suffix}").exists()
 
 
+def test_a_label_holding_a_carriage_return_is_quoted_in_the_predictions(tmp_path, capsys):
+    # with lines ending "\n", Python's csv quotes no field holding a "\r": the label "no\rway"
+    # was written bare, and a CSV reader split its lines
+    from sklearn.pipeline import make_pipeline
+
+    from sparsereg import export_model
+
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"a": rng.choice(["u", "v"], 200)})
+    y = np.where(X["a"] == "u", "no\rway", "yes")
+    hasher = FeatureCrossHasher(crosses=["a"], n_features=2**8)
+    pipe = make_pipeline(hasher, SparseFTRLClassifier(random_state=0)).fit(X, y)
+    export_model(pipe).save(tmp_path / "m.npz")
+    X.to_csv(tmp_path / "rows.csv", index=False)
+    out = tmp_path / "preds.csv"
+    argv = ["predict", str(tmp_path / "m.npz"), str(tmp_path / "rows.csv"), "--proba"]
+    assert main([*argv, "--out", str(out), "--quiet"]) == 0
+    back = pd.read_csv(out)
+    assert list(back.columns) == ["prediction", "proba_no\rway", "proba_yes"]
+    assert back["prediction"].tolist() == pipe.predict(X).tolist()
+    np.testing.assert_allclose(back.iloc[:, 1:], pipe.predict_proba(X), rtol=1e-15)
+
+
 def test_a_hashed_width_as_small_as_a_number_of_bits_is_noted(tmp_path, csv_file, capsys):
     # --n-features 22 (Vowpal Wabbit's -b 22) trained a model of 22 columns without a word
     args = ["train", str(csv_file), "--target", "click", "--model", str(tmp_path / "m.npz")]

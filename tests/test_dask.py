@@ -848,6 +848,13 @@ def test_a_partition_holding_another_kind_than_hasher_records_is_warned_of(clien
             model.fit(X, y)
         assert model.hasher_.column_kinds_ == {"zip": recorded, "site": "text"}
         assert sum("'zip' holds" in str(r.message) for r in w) == 1  # (two partitions hold it)
+        # a hasher given fitted (on a frame of the first kind) warned of its own kinds too,
+        # in other words: hasher_'s are the ones said
+        fitted = copy.deepcopy(hasher).fit(frame.iloc[:50])
+        given_fitted = DaskSparseFTRLClassifier(hasher=fitted, client=client, random_state=0)
+        with pytest.warns(UserWarning, match="hasher_ records it as") as w:
+            given_fitted.fit(X, y)
+        assert sum("'zip' holds" in str(r.message) for r in w) == 1
         again = DaskSparseFTRLClassifier(hasher=hasher, client=client, random_state=0)
         with warnings.catch_warnings():  # (the client's filters decide: an error leaves the
             warnings.simplefilter("error")  # estimator unfitted)

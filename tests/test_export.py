@@ -1500,6 +1500,12 @@ def _hand_built_coef(kind, rows, columns, data, indices, indptr=None, far_index=
     if kind == "csr":
         coef = sp.csr_matrix((rows, columns))
         coef.data, coef.indices, coef.indptr = data, indices, indptr
+    elif kind == "dia":  # (fewer offsets than rows of data)
+        coef = sp.dia_matrix(np.arange(1.0, 1.0 + rows * columns).reshape(rows, columns))
+        coef.offsets = coef.offsets[:2]
+    elif kind == "lil":  # (its first row's last column index replaced)
+        coef = sp.lil_matrix(np.ones((rows, columns)))
+        coef.rows[0] = [*coef.rows[0][:-1], far_index]
     else:  # csc, one entry, its row index replaced
         coef = sp.csc_matrix(([1.0], ([0], [3])), shape=(rows, columns))
         coef.indices = np.array([far_index], dtype=np.int32)
@@ -1546,6 +1552,16 @@ def _hand_built_coef(kind, rows, columns, data, indices, indptr=None, far_index=
             "its CSR indptr must be 4 non-decreasing offsets",
         ),
         ("coef_", lambda: np.zeros((1, 3, 30)), "coef_ has 3 dimensions"),
+        # DIA and LIL: scipy trusts their structures as well (a crash; scores reading X out
+        # of bounds)
+        ("coef_", lambda: _hand_built_coef("dia", 3, 30, None, None), "one offset per row"),
+        (
+            "coef_",
+            lambda: _hand_built_coef("lil", 3, 30, None, None, far_index=50),
+            "axis 1 index 50 exceeds matrix dimension 30",
+        ),
+        ("coef_", lambda: np.zeros((0, 30)), r"coef_ has shape \(0, 30\): no weight vector"),
+        ("coef_", lambda: sp.csr_matrix((3, 0)), r"coef_ has shape \(3, 0\)"),
         (  # numpy's "operands could not be broadcast together with remapped shapes"
             "intercept_",
             lambda: np.zeros(2),

@@ -5,6 +5,7 @@ import json
 import os
 import signal
 import sys
+import warnings
 import zipfile
 
 import hypothesis
@@ -2087,7 +2088,15 @@ _EVERY_COLUMN = {"numeric": ["n"], "categorical": ["hour", "price"], "inferred":
         ),
         ({"numeric": []}, _EVERY_COLUMN),  # (a bucket a cross uses: its numbers)
         ({"inferred": []}, _EVERY_COLUMN),  # (columns hashed without buckets)
+        # (any iterable of names, as open_source takes: merged as a list)
+        (
+            {"categorical": np.array(["zip"])},
+            {"numeric": ["n"], "categorical": ["zip", "hour", "price"], "inferred": ["site"]},
+        ),
+        ({"numeric": pd.Index([])}, _EVERY_COLUMN),
+        ({"inferred": set()}, _EVERY_COLUMN),
     ],
+    ids=["categorical", "numeric", "inferred", "array", "Index", "set"],
 )
 def test_reader_options_lists_leave_the_other_columns_the_hasher_needs_read(
     tmp_path, options, every
@@ -2130,8 +2139,12 @@ def test_reader_options_lists_leave_the_other_columns_the_hasher_needs_read(
         )[0]
     assert_same_state(fitted[-1], named[-1])
     assert fitted[-1].t_ == 200
-    X = pd.read_csv(path).drop(columns="y")  # (zip as pandas reads it, as the stream did)
-    np.testing.assert_array_equal(fitted.predict_proba(X), named.predict_proba(X))
+    # (zip as the stream read it: text where a list names it categorical, else numbers)
+    as_text = {"zip": str} if "zip" in every["categorical"] else {}
+    X = pd.read_csv(path, dtype=as_text).drop(columns="y")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (no column of another kind than the model read)
+        np.testing.assert_array_equal(fitted.predict_proba(X), named.predict_proba(X))
 
 
 @pytest.mark.parametrize("classes", [None, ["a", "b"]])

@@ -258,9 +258,20 @@ def _with_hasher_columns(given, key, hasher_names, named):
     if key not in given:
         return others
     mine = given[key]
-    if not isinstance(mine, (list, tuple)) or others is None:
+    if not isinstance(mine, list) or others is None:
         return mine  # (None, or a value open_source refuses)
     return [*mine, *others]
+
+
+def _as_list(names):
+    """Column names given as any iterable but a str (an array, a set, a pandas Index) as a
+    list; other values as they are, for open_source to refuse."""
+    if names is None or isinstance(names, (str, bytes)):
+        return names
+    try:
+        return list(names)
+    except TypeError:
+        return names
 
 
 def fit_stream(
@@ -485,8 +496,10 @@ def fit_stream(
     # the caller's lists say how the columns they name are read; the other columns the
     # pipeline's first step reads are read as it names them (a list that left one out, say a
     # datetime bucket's, failed in the hasher: "column 'hour' not found in X")
-    given = {k: options.pop(k) for k in ("numeric", "inferred", "categorical") if k in options}
-    named = {n for v in given.values() if isinstance(v, (list, tuple)) for n in v}
+    given = {
+        k: _as_list(options.pop(k)) for k in ("numeric", "inferred", "categorical") if k in options
+    }
+    named = {n for v in given.values() if isinstance(v, list) for n in v}
     numeric = _with_hasher_columns(given, "numeric", hasher_numeric, named)
     # the caller's categorical columns are read as text: the hasher notes them so (None: every
     # column); those the pipeline's first step names are no kind of a hashed column
