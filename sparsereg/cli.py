@@ -480,8 +480,17 @@ def _parser():
     predict.add_argument(
         "--proba", action="store_true", help="also write each class's probability (classifiers)"
     )
+    predict.add_argument(
+        "--target",
+        metavar="COL",
+        help="the label column of labelled rows (CSV, Parquet): the model's loss on them is "
+        "printed on stderr, as Vowpal Wabbit's -t does (log loss and accuracy, or the mean "
+        "squared error)",
+    )
     _add_reading(predict, predicting=True)
-    predict.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    predict.add_argument(
+        "--quiet", action="store_true", help="print nothing but errors (and --target's loss)"
+    )
 
     report = commands.add_parser(
         "report",
@@ -1384,10 +1393,13 @@ def _predict(args):
         else {}
     )
     options["delimiter"] = delimiter
+    scores = _TestLoss.for_run(args, model, fmt)
+    if scores is not None and scores.text_labels:
+        options["target_dtype"] = "str"  # (labels that are text: read as text, as train does)
     source = _open_for_model(
         _data(args, model.n_features_in_),
         format=fmt,
-        target=None,
+        target=args.target,
         numeric=numeric,
         inferred=inferred,
         categorical=categorical,
@@ -1426,10 +1438,13 @@ def _predict(args):
             if chunk.X.shape[0] == 0:
                 continue
             chunk = dataclasses.replace(chunk, X=_in_model_order(model, chunk.X))
-            kept, predicted, proba = _scored_rows(model, chunk, args.proba, args.skip_bad_rows)
+            with_proba = args.proba or (scores is not None and scores.log_loss)
+            kept, predicted, proba = _scored_rows(model, chunk, with_proba, args.skip_bad_rows)
             not_scored += chunk.X.shape[0] - kept.size
             if not kept.size:
                 continue
+            if scores is not None:
+                scores.add(chunk, kept, predicted, proba)
             columns = (
                 [np.full(kept.size, chunk.file, dtype=object), chunk.row_numbers[kept]]
                 if args.skip_bad_rows
@@ -1443,6 +1458,8 @@ def _predict(args):
                 columns += list(proba.T)
             writer.writerows(zip(*(c.tolist() for c in columns)))
             rows += kept.size
+    if scores is not None:
+        print(f"sparsereg: {scores}", file=sys.stderr)
     if not args.quiet:
         skipped = source.bad_rows + not_scored
         print(
@@ -1522,6 +1539,80 @@ def _in_model_order(model, X):
     from .stream._model import as_fitted_frame
 
     return as_fitted_frame(model.transformers[0] if model.transformers else model, X)
+
+
+class _TestLoss:
+    """The model's loss on labelled rows (``predict --target``): log loss (where the model
+    gives probabilities) and accuracy of a classifier, the mean squared error of a regressor,
+    summed chunk by chunk."""
+
+    def __init__(self, model):
+        self.classifier = model.kind != "regressor"
+        self.log_loss = self.classifier and model.proba is not None
+        classes = model.classes_
+        self.text_labels = self.classifier and classes.dtype.kind == "U"
+        self.index = {} if not self.classifier else {c: k for k, c in enumerate(classes.tolist())}
+        self.classes = classes
+        # (labels read from files as floats, as train read them: shown as the predictions are)
+        self.whole = self.classifier and _whole_labels(classes)
+        self.rows = 0
+        self.loss_sum = 0.0
+        self.correct = 0
+
+    @classmethod
+    def for_run(cls, args, model, fmt):
+        if args.target is None:
+            return None
+        if fmt == "svmlight":
+            raise UsageError(
+                "--target names the label column of CSV or Parquet files; an SVMlight line's "
+                "label is its first field, which predict does not score."
+            )
+        if model.kind == "regressor" and model.n_models > 1:
+            raise UsageError(
+                f"--target: this model predicts {model.n_models} targets; one label column "
+                "cannot score it."
+            )
+        return cls(model)
+
+    def add(self, chunk, kept, predicted, proba):
+        labels = chunk.y[kept]
+        self.rows += kept.size
+        if not self.classifier:
+            errors = np.asarray(predicted, dtype=np.float64).ravel() - labels.astype(np.float64)
+            self.loss_sum += float(np.dot(errors, errors))
+            return
+        at = np.empty(kept.size, dtype=np.int64)
+        for i, label in enumerate(labels.tolist()):
+            k = self.index.get(label)
+            if k is None:
+                shown = self.classes.astype(np.int64) if self.whole else self.classes
+                if self.whole and isinstance(label, float) and label.is_integer():
+                    label = int(label)
+                raise ValueError(
+                    f"{chunk.file}, row {chunk.row_numbers[kept[i]]}: label {label!r} is not "
+                    f"one of the model's classes {shown.tolist()[:20]}, so its loss cannot be "
+                    "scored."
+                )
+            at[i] = k
+        self.correct += int(np.count_nonzero(self.classes[at] == predicted))
+        if self.log_loss:
+            # (as scikit-learn's log_loss: each probability clipped to the float64 eps)
+            eps = np.finfo(np.float64).eps
+            taken = np.clip(proba[np.arange(kept.size), at], eps, 1 - eps)
+            self.loss_sum -= float(np.sum(np.log(taken)))
+
+    def __str__(self):
+        if not self.rows:
+            return "no labelled row was scored."
+        rows = f"{self.rows:,} labelled rows"
+        if not self.classifier:
+            mse = self.loss_sum / self.rows
+            return f"on {rows}: mean squared error {mse:.6g} (RMSE {math.sqrt(mse):.6g})"
+        said = f"accuracy {self.correct / self.rows:.6g}"
+        if self.log_loss:
+            said = f"log loss {self.loss_sum / self.rows:.6g}, " + said
+        return f"on {rows}: {said}"
 
 
 def _scored_rows(model, chunk, proba, skip):

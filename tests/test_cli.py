@@ -2269,3 +2269,44 @@ def test_initial_refuses_a_run_of_other_hashing_and_says_which_options_differ(tm
     err = capsys.readouterr().err
     assert "alpha=0.0001; this SparseFTRLClassifier has alpha=0.01" in err
     assert "Give that run's options to train on as it did." in err and "set_params" not in err
+
+
+def test_predict_with_a_target_prints_the_models_loss_on_the_labelled_rows(tmp_path, capsys):
+    # as Vowpal Wabbit's -t: predict printed no loss of labelled rows, which the model file
+    # cannot be scored on otherwise without Python
+    from sklearn.metrics import accuracy_score, log_loss
+
+    day1, day2 = _days(tmp_path)
+    model = tmp_path / "m.npz"
+    args = ["--cross", "site,zip", "--n-features", "2**16", "--quiet"]
+    assert main(["train", str(day1), "--target", "click", *args, "--model", str(model)]) == 0
+    out = tmp_path / "p.csv"
+    predict = ["predict", str(model), str(day2), "--out", str(out), "--quiet"]
+    assert main([*predict, "--target", "click"]) == 0
+    said = capsys.readouterr().err
+    loaded = load_model(model)
+    rows = pd.read_csv(day2, dtype={"zip": str})
+    y = rows.pop("click")
+    expected_loss = log_loss(y, loaded.predict_proba(rows))
+    expected_accuracy = accuracy_score(y, loaded.predict(rows))
+    assert f"sparsereg: on 2,500 labelled rows: log loss {expected_loss:.6g}, accuracy " in said
+    assert f"accuracy {expected_accuracy:.6g}" in said
+    assert pd.read_csv(out)["prediction"].tolist() == loaded.predict(rows).tolist()
+    # a regressor: the mean squared error
+    reg = tmp_path / "r.npz"
+    assert main(["train", str(day1), "--target", "x", "--loss", "squared_error", *args,
+                 "--model", str(reg)]) == 0  # fmt: skip
+    assert main(["predict", str(reg), str(day2), "--out", str(out), "--target", "x"]) == 0
+    rows = pd.read_csv(day2, dtype={"zip": str})  # (click is one of its features)
+    x = rows.pop("x")
+    mse = float(np.mean((load_model(reg).predict(rows) - x) ** 2))
+    assert f"labelled rows: mean squared error {mse:.6g} (RMSE " in capsys.readouterr().err
+    # a label the model has no class of is named, with its row
+    other = pd.read_csv(day2)
+    other.loc[7, "click"] = 2
+    other.to_csv(tmp_path / "other.csv", index=False)
+    assert main(["predict", str(model), str(tmp_path / "other.csv"), "--out", str(out),
+                 "--target", "click", "--quiet"]) == 1  # fmt: skip
+    assert "other.csv, row 8: label 2 is not one of the model's classes [0, 1]" in (
+        capsys.readouterr().err
+    )
