@@ -892,18 +892,30 @@ def _estimator(args):
     )
 
 
-def _start_from_initial(args, model, reader_options):
+def _start_from_initial(args, model, fmt, reader_options):
     """Set ``model``'s estimator to the state of --initial's checkpoint, and have the files read
     with the kinds that run read their columns as (a zip read as text there is read as text
     here, whatever these files' first rows hold), but for those --text names. Refused where
-    that run's model hashed its rows otherwise or learnt another target: its weights would
-    be read as other features'. Options of the model that differ are said (they apply from
-    here on, as after set_params)."""
+    that run's model hashed or numbered its rows otherwise, learnt another target, or did not
+    finish: its weights would be read as other features'. Options of the model that differ
+    are said (they apply from here on, as after set_params). With --resume (the interrupted
+    run's own command again) only the kinds are taken: the run's checkpoint holds its state."""
     from ._memory import memory_limit
     from .stream._checkpoint import load_checkpoint
+    from .stream._model import columns_to_read
     from .stream._stable_text import plain
 
-    state, meta, _, _ = load_checkpoint(args.initial, max_bytes=memory_limit() // 2)
+    where = f"--initial {args.initial}"
+    try:
+        state, meta, run, _ = load_checkpoint(args.initial, max_bytes=memory_limit() // 2)
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
+    if not args.resume and not run.complete:
+        raise ValueError(
+            f"{where} holds a run stopped before its end (pass {run.pass_index + 1}): its model "
+            "is part of one. Resume that run first (its command with --resume), or give the "
+            "checkpoint of a run that finished."
+        )
     steps = model.steps if hasattr(model, "steps") else [("model", model)]
     final, transformers = steps[-1][1], [step for _, step in steps[:-1]]
     ours = {
@@ -913,40 +925,86 @@ def _start_from_initial(args, model, reader_options):
         ],
         "target": args.target,
     }
+    if fmt == "svmlight":  # (the files' columns: numbered from 0 or 1, so many)
+        ours["reader_options"] = {k: reader_options.get(k) for k in ("n_features", "zero_based")}
     differ = []
     for key, now in ours.items():
         then = meta.get(key)
-        if key == "transformers" and isinstance(then, list) and len(then) == len(now) == 1:
-            old, new = then[0][1], now[0][1]
-            if isinstance(old, dict) and then[0][0] == now[0][0]:
-                differ += [
-                    f"{k}: {old.get(k)!r} -> {new.get(k)!r}"
-                    for k in sorted(set(old) | set(new))
-                    if old.get(k) != new.get(k)
-                ]
-                continue
-        if then != now:
-            differ.append(f"{key}: {then!r} -> {now!r}")
+        if key == "reader_options" and isinstance(then, dict):
+            then = {k: then.get(k) for k in now}
+        pairs = _one_transformer_params(then, now) if key == "transformers" else None
+        if pairs is not None:
+            old, new = pairs
+            differ += [
+                f"{k}: {old.get(k)!r} -> {new.get(k)!r}"
+                for k in sorted(set(old) | set(new))
+                if old.get(k) != new.get(k)
+            ]
+        elif then != now:
+            differ.append(f"{key}: {then!r:.300} -> {now!r:.300}")
     if differ:
         raise UsageError(
-            f"--initial {args.initial}: its run trained another model than this one would "
-            "(its weights would be read as other features'); give the options of that run "
-            "(--features, --cross, --bucket, --n-features, --hash-seed, --target, --loss). "
+            f"{where}: its run trained another model than this one would (its weights would "
+            "be read as other features'); give the options of that run (--features, --cross, "
+            "--bucket, --n-features, --hash-seed, --target, --loss, --zero-based). "
             "Differences (that run -> this one): " + "; ".join(differ) + "."
         )
-    kinds = meta.get("column_kinds")
-    if isinstance(kinds, dict) and kinds and "column_kinds" not in reader_options:
-        reader_options["column_kinds"] = kinds
-    elif isinstance(kinds, dict) and kinds:  # (--text's columns as text, the others as then)
-        reader_options["column_kinds"] = {**kinds, **reader_options["column_kinds"]}
+    if fmt != "svmlight":
+        _read_as_initial_run(args, meta, columns_to_read(transformers)[1], reader_options)
+    if args.resume:
+        return
     with warnings.catch_warnings(record=True) as said:
         warnings.simplefilter("always")
-        final.set_ftrl_state(state)
+        try:
+            final.set_ftrl_state(state)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{where}: {exc}") from None
     for warning in said:  # (the state's parameters that differ: said in the options' terms)
         text = str(warning.message).split(" To go on as that estimator")[0]
         if text != str(warning.message):
             text += " Give that run's options to train on as it did."
-        print(f"sparsereg: --initial {args.initial}: {text}", file=sys.stderr)
+        print(f"sparsereg: {where}: {text}", file=sys.stderr)
+
+
+def _one_transformer_params(then, now):
+    """``(that run's params, this run's)`` of one transformer of the same class in both
+    descriptions (``[[class name, params]]``), else None (compared whole)."""
+    if not (isinstance(then, list) and len(then) == len(now) == 1):
+        return None
+    if not (isinstance(then[0], list) and len(then[0]) == 2 and then[0][0] == now[0][0]):
+        return None
+    return (then[0][1], now[0][1]) if isinstance(then[0][1], dict) else None
+
+
+def _read_as_initial_run(args, meta, inferred, reader_options):
+    """Have the files' columns read as pandas reads them (``inferred``; None: every one) read
+    with the kinds --initial's run read them as (its checkpoint's ``column_kinds``), but for
+    those --text names; said where the checkpoint records none (an earlier sparsereg's)."""
+    from ._model_checks import COLUMN_KINDS
+
+    kinds = meta.get("column_kinds")
+    if kinds is None:
+        if not args.quiet:
+            print(
+                f"sparsereg: --initial {args.initial} records no kinds of its columns (an "
+                "earlier sparsereg wrote it): these files' columns are read by their own first "
+                "rows; --text names those that run read as text",
+                file=sys.stderr,
+            )
+        return
+    if not (
+        isinstance(kinds, dict)
+        and all(isinstance(k, str) and v in COLUMN_KINDS for k, v in kinds.items())
+    ):
+        raise ValueError(
+            f"--initial {args.initial}: its column_kinds are not column names and their kinds "
+            f"({', '.join(COLUMN_KINDS)}); it was not written by sparsereg."
+        )
+    kept = {n: k for n, k in kinds.items() if inferred is None or n in inferred}
+    given = reader_options.get("column_kinds") or {}  # (--text's)
+    if kept:
+        reader_options["column_kinds"] = {**kept, **given}
+        args.initial_kinds = sorted(set(kept) - set(given))
 
 
 def _model(args, fmt, delimiter):
@@ -1108,13 +1166,18 @@ def _train(args):
         raise UsageError("--early-stop watches the holdout loss: give --holdout too.")
     if args.resume and not os.path.exists(args.checkpoint):
         raise ValueError(f"--resume: there is no checkpoint at {args.checkpoint}.")
-    if args.initial is not None and args.resume:
-        raise UsageError(
-            "--initial starts a run from an earlier run's model, --resume continues an "
-            "interrupted run: give one."
-        )
-    if args.initial is not None and not os.path.isfile(args.initial):
-        raise ValueError(f"--initial: there is no checkpoint at {args.initial}.")
+    if args.initial is not None:
+        if not os.path.exists(args.initial):
+            raise ValueError(f"--initial: there is no checkpoint at {args.initial}.")
+        if not os.path.isfile(args.initial):
+            raise ValueError(
+                f"--initial {args.initial} is not a regular file (a folder, a device or a "
+                "pipe); give the checkpoint an earlier run wrote."
+            )
+        if _same_file(resolved_path(args.initial), resolved_path(args.model)):
+            raise UsageError(  # (the model file written over it: the training state lost)
+                "--model and --initial must be different files."
+            )
     _classes(args)  # (checked before any file is read)
     _check_writable("--model", args.model)
     _check_not_an_input("--model", args.model, args.data)
@@ -1129,7 +1192,7 @@ def _train(args):
     final = model.steps[-1][1] if hasattr(model, "steps") else model
     reader_options = _reader_options(args, fmt, delimiter)
     if args.initial is not None:
-        _start_from_initial(args, model, reader_options)
+        _start_from_initial(args, model, fmt, reader_options)
     classes = _classes(args)
     loss = loss_name(final)
     mode = "none" if args.quiet else ("bar" if sys.stderr.isatty() else "lines")
@@ -1157,8 +1220,15 @@ def _train(args):
     except ValueError as exc:
         from .stream._arrow_source import GIVEN_KINDS_SAID
 
-        if GIVEN_KINDS_SAID in str(exc):  # (--text gave them)
-            raise ValueError(str(exc).replace(GIVEN_KINDS_SAID, "as --text says")) from exc
+        if GIVEN_KINDS_SAID in str(exc):  # (--text gave them, or --initial's run read so)
+            said = (
+                "as the --initial run read it"
+                if not args.text
+                else "as --text or the --initial run says"
+                if getattr(args, "initial_kinds", None)
+                else "as --text says"
+            )
+            raise ValueError(str(exc).replace(GIVEN_KINDS_SAID, said)) from exc
         hint = (
             _text_target_hint(args, final, exc)
             or _first_file_columns_hint(args, exc)

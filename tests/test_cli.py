@@ -2217,7 +2217,7 @@ def test_initial_trains_on_from_an_earlier_runs_checkpoint_as_one_run_over_both(
     # a VW user's `vw -i model day2`: --resume refused other files ("written by a different
     # run"), and the model file holds no training state. --initial starts from the state of an
     # earlier run's checkpoint, its columns read as that run read them: the model of one run
-    # over both days, to the bit
+    # over both days, to the bit; the run, stopped, resumes with its command and --resume
     day1, day2 = _days(tmp_path)
     args = ["--target", "click", "--cross", "site,zip", "--n-features", "2**16", "--quiet"]
     first = ["train", str(day1), *args, "--model", str(tmp_path / "d1.npz")]
@@ -2225,7 +2225,13 @@ def test_initial_trains_on_from_an_earlier_runs_checkpoint_as_one_run_over_both(
     assert main(["train", str(day2), *args, "--model", str(tmp_path / "d2.npz"),
                  "--initial", str(tmp_path / "d1.ckpt")]) == 0  # fmt: skip
     assert main(["train", str(day1), str(day2), *args, "--model", str(tmp_path / "both.npz")]) == 0
+    # (its own checkpoint resumed by the same command: its description holds the kinds given)
+    resumed = ["train", str(day2), *args, "--model", str(tmp_path / "d2r.npz"),
+               "--initial", str(tmp_path / "d1.ckpt"), "--checkpoint", str(tmp_path / "d2.ckpt")]  # fmt: skip
+    assert main(resumed) == 0
+    assert main([*resumed, "--resume"]) == 0
     continued, both = load_model(tmp_path / "d2.npz"), load_model(tmp_path / "both.npz")
+    assert (load_model(tmp_path / "d2r.npz").coef_ != continued.coef_).nnz == 0
     assert (continued.coef_ != both.coef_).nnz == 0 and continued.coef_.nnz > 0
     np.testing.assert_array_equal(continued.intercept_, both.intercept_)
     assert continued.column_kinds_["zip"] == both.column_kinds_["zip"] == "text"
@@ -2256,14 +2262,39 @@ def test_initial_refuses_a_run_of_other_hashing_and_says_which_options_differ(tm
         assert f"--initial {ckpt}: its run trained another model than this one would" in err
         assert said in err
         assert not os.path.exists(model)
-    with pytest.raises(SystemExit) as exit_info:  # (one or the other)
-        main([*again, *args, "--checkpoint", ckpt, "--resume"])
-    assert "--initial starts a run from an earlier run's model" in capsys.readouterr().err
-    # a model file, and no file
+    # a model file, no file, a folder; the model written over the checkpoint
     assert main([*again[:-1], str(tmp_path / "d1.npz"), *args]) == 1
     assert "is a model file (sparsereg.ExportedLinearModel" in capsys.readouterr().err
     assert main([*again[:-1], str(tmp_path / "none.ckpt"), *args]) == 1
     assert "--initial: there is no checkpoint at" in capsys.readouterr().err
+    assert main([*again[:-1], str(tmp_path), *args]) == 1
+    assert "is not a regular file (a folder" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["train", str(day2), "--model", ckpt, "--initial", ckpt, *args])
+    assert "--model and --initial must be different files" in capsys.readouterr().err
+    # a checkpoint whose kinds were forged: refused naming --initial
+    with np.load(ckpt) as f:
+        arrays = dict(f)
+    meta = json.loads(str(arrays["meta"]))
+    for forged in ({"zip": 5}, ["zip"]):
+        arrays["meta"] = np.array(json.dumps({**meta, "column_kinds": forged}))
+        np.savez(tmp_path / "forged.npz", **arrays)
+        assert main([*again[:-1], str(tmp_path / "forged.npz"), *args]) == 1
+        assert "its column_kinds are not column names and their kinds" in (capsys.readouterr().err)
+    # a checkpoint of an earlier sparsereg, which recorded no kinds: said
+    arrays["meta"] = np.array(json.dumps({k: v for k, v in meta.items() if k != "column_kinds"}))
+    np.savez(tmp_path / "older.npz", **arrays)
+    assert main(["train", str(day2), "--model", model, "--initial", str(tmp_path / "older.npz"),
+                 "--target", "click", "--cross", "site,zip"]) == 0  # fmt: skip
+    assert "records no kinds of its columns (an earlier sparsereg wrote it)" in (
+        capsys.readouterr().err
+    )
+    for forged in ([[]], [["FeatureCrossHasher"]], [5]):  # (an IndexError, a TypeError)
+        arrays["meta"] = np.array(json.dumps({**meta, "transformers": forged}))
+        np.savez(tmp_path / "forged.npz", **arrays)
+        with pytest.raises(SystemExit):
+            main([*again[:-1], str(tmp_path / "forged.npz"), *args])
+        assert "its run trained another model than this one would" in capsys.readouterr().err
     # the model's own options may differ: they apply from here on, and are said
     assert main([*again, *args, "--alpha", "0.01"]) == 0
     err = capsys.readouterr().err
@@ -2310,3 +2341,45 @@ def test_predict_with_a_target_prints_the_models_loss_on_the_labelled_rows(tmp_p
     assert "other.csv, row 8: label 2 is not one of the model's classes [0, 1]" in (
         capsys.readouterr().err
     )
+
+
+def test_initial_refuses_the_checkpoint_of_a_run_stopped_before_its_end(tmp_path, capsys):
+    # a Ctrl-C'd run's checkpoint was taken as the earlier model: part of a day, silently
+    path = tmp_path / "big.csv"
+    path.write_bytes(clicks_csv(30_000, seed=1))
+    common = [sys.executable, "-m", "sparsereg", "train", str(path), "--target", "click",
+              "--cross", "site,hour", "--n-features", "2**16", "--batch-rows", "1000", "--quiet"]  # fmt: skip
+    checkpoint = tmp_path / "run.ckpt"
+    stopped = [*common, "--model", str(tmp_path / "m.npz"), "--checkpoint", str(checkpoint),
+               "--checkpoint-every", "2000", "--passes", "3"]  # fmt: skip
+    returncode, err = _stopped_after_a_checkpoint(stopped, checkpoint, signal.SIGINT)
+    assert returncode == 130, err
+    again = [*common[3:], "--model", str(tmp_path / "n.npz"), "--initial", str(checkpoint)]
+    assert main(again) == 1
+    assert "holds a run stopped before its end (pass 1)" in capsys.readouterr().err
+    assert not (tmp_path / "n.npz").exists()
+    assert main([*stopped[3:], "--resume"]) == 0  # (finished, it is taken)
+    assert main(again) == 0
+
+
+def test_initial_refuses_svmlight_files_numbered_otherwise(tmp_path, capsys):
+    # an SVMlight run's width and numbering were not compared: files numbered from 1 after a
+    # run of files numbered from 0 trained every feature one column off, silently
+    from sklearn.datasets import dump_svmlight_file
+
+    rng = np.random.RandomState(0)
+    X, y = rng.binomial(1, 0.3, size=(400, 20)).astype(float), rng.randint(2, size=400)
+    for day in (1, 2):
+        dump_svmlight_file(X, y, str(tmp_path / f"s{day}.svm"), zero_based=True)
+    args = ["--n-features", "20", "--quiet"]
+    first = ["train", str(tmp_path / "s1.svm"), *args, "--model", str(tmp_path / "a.npz")]
+    assert main([*first, "--zero-based", "--checkpoint", str(tmp_path / "s1.ckpt")]) == 0
+    again = ["train", str(tmp_path / "s2.svm"), *args, "--model", str(tmp_path / "b.npz"),
+             "--initial", str(tmp_path / "s1.ckpt")]  # fmt: skip
+    with pytest.raises(SystemExit):
+        main(again)
+    assert (
+        "reader_options: {'n_features': 20, 'zero_based': True} -> {'n_features': 20, "
+        "'zero_based': False}" in capsys.readouterr().err
+    )
+    assert main([*again, "--zero-based"]) == 0
