@@ -482,6 +482,7 @@ def _parser():
     )
     predict.add_argument(
         "--target",
+        action=_Once,
         metavar="COL",
         help="the label column of labelled rows (CSV, Parquet): the model's loss on them is "
         "printed on stderr, as Vowpal Wabbit's -t does (log loss and accuracy, or the mean "
@@ -908,8 +909,8 @@ def _start_from_initial(args, model, fmt, reader_options):
     where = f"--initial {args.initial}"
     try:
         state, meta, run, _ = load_checkpoint(args.initial, max_bytes=memory_limit() // 2)
-    except ValueError as exc:
-        raise ValueError(f"{where}: {exc}") from None
+    except ValueError as exc:  # (its messages name the checkpoint's path)
+        raise ValueError(f"--initial: {exc}") from None
     if not args.resume and not run.complete:
         raise ValueError(
             f"{where} holds a run stopped before its end (pass {run.pass_index + 1}): its model "
@@ -936,14 +937,14 @@ def _start_from_initial(args, model, fmt, reader_options):
         if pairs is not None:
             old, new = pairs
             differ += [
-                f"{k}: {old.get(k)!r} -> {new.get(k)!r}"
-                for k in sorted(set(old) | set(new))
+                f"{k!s:.100}: {old.get(k)!r:.300} -> {new.get(k)!r:.300}"
+                for k in sorted(set(old) | set(new), key=str)
                 if old.get(k) != new.get(k)
             ]
         elif then != now:
             differ.append(f"{key}: {then!r:.300} -> {now!r:.300}")
     if differ:
-        raise UsageError(
+        raise ValueError(
             f"{where}: its run trained another model than this one would (its weights would "
             "be read as other features'); give the options of that run (--features, --cross, "
             "--bucket, --n-features, --hash-seed, --target, --loss, --zero-based). "
@@ -958,6 +959,11 @@ def _start_from_initial(args, model, fmt, reader_options):
         try:
             final.set_ftrl_state(state)
         except (ValueError, TypeError) as exc:
+            if "multi_class" in str(exc):  # (an option train does not have)
+                raise ValueError(
+                    f"{where}: its model is a multinomial (softmax) one, which train does not "
+                    "train (one-vs-rest): continue it in Python, with fit_stream."
+                ) from None
             raise ValueError(f"{where}: {exc}") from None
     for warning in said:  # (the state's parameters that differ: said in the options' terms)
         text = str(warning.message).split(" To go on as that estimator")[0]
@@ -1463,7 +1469,8 @@ def _predict(args):
         else {}
     )
     options["delimiter"] = delimiter
-    scores = _TestLoss.for_run(args, model, fmt)
+    read = {*numeric, *(inferred or ()), *(categorical or ())}
+    scores = _TestLoss.for_run(args, model, fmt, read)
     if scores is not None and scores.text_labels:
         options["target_dtype"] = "str"  # (labels that are text: read as text, as train does)
     source = _open_for_model(
@@ -1630,9 +1637,14 @@ class _TestLoss:
         self.correct = 0
 
     @classmethod
-    def for_run(cls, args, model, fmt):
+    def for_run(cls, args, model, fmt, read):
         if args.target is None:
             return None
+        if args.target in read:  # (the columns the model's hasher reads)
+            raise UsageError(
+                f"--target {args.target!r}: the model reads that column as a feature, so it "
+                "cannot be scored as the label."
+            )
         if fmt == "svmlight":
             raise UsageError(
                 "--target names the label column of CSV or Parquet files; an SVMlight line's "
@@ -1657,7 +1669,8 @@ class _TestLoss:
             k = self.index.get(label)
             if k is None:
                 shown = self.classes.astype(np.int64) if self.whole else self.classes
-                if self.whole and isinstance(label, float) and label.is_integer():
+                numbers = self.whole or self.classes.dtype.kind in "iu"
+                if numbers and isinstance(label, float) and label.is_integer():
                     label = int(label)
                 raise ValueError(
                     f"{chunk.file}, row {chunk.row_numbers[kept[i]]}: label {label!r} is not "
@@ -1668,8 +1681,10 @@ class _TestLoss:
         self.correct += int(np.count_nonzero(self.classes[at] == predicted))
         if self.log_loss:
             # (as scikit-learn's log_loss: each probability clipped to the float64 eps)
-            eps = np.finfo(np.float64).eps
-            taken = np.clip(proba[np.arange(kept.size), at], eps, 1 - eps)
+            probability = proba[np.arange(kept.size), at]
+            kind = probability.dtype if probability.dtype.kind == "f" else np.float64
+            eps = np.finfo(kind).eps  # (float32 probabilities: its eps, as scikit-learn's)
+            taken = np.clip(probability, eps, 1 - eps)
             self.loss_sum -= float(np.sum(np.log(taken)))
 
     def __str__(self):

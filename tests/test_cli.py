@@ -2255,10 +2255,9 @@ def test_initial_refuses_a_run_of_other_hashing_and_says_which_options_differ(tm
         (["--target", "site", "--cross", "zip,x"], "target: 'click' -> 'site'"),
     ):
         given = [*args, *other] if other[0] != "--target" else ["--quiet", *other]
-        with pytest.raises(SystemExit) as exit_info:
-            main([*again, *given])
-        assert exit_info.value.code == 2
+        assert main([*again, *given]) == 1
         err = capsys.readouterr().err
+        assert err.count("\n") == 1  # (one line, without the usage)
         assert f"--initial {ckpt}: its run trained another model than this one would" in err
         assert said in err
         assert not os.path.exists(model)
@@ -2292,9 +2291,14 @@ def test_initial_refuses_a_run_of_other_hashing_and_says_which_options_differ(tm
     for forged in ([[]], [["FeatureCrossHasher"]], [5]):  # (an IndexError, a TypeError)
         arrays["meta"] = np.array(json.dumps({**meta, "transformers": forged}))
         np.savez(tmp_path / "forged.npz", **arrays)
-        with pytest.raises(SystemExit):
-            main([*again[:-1], str(tmp_path / "forged.npz"), *args])
+        assert main([*again[:-1], str(tmp_path / "forged.npz"), *args]) == 1
         assert "its run trained another model than this one would" in capsys.readouterr().err
+    # classes it has not: an IndexError scoring the first batch (--classes, as the message of
+    # a label of no class advised)
+    assert main([*again, *args, "--classes", "0,1,2"]) == 1
+    assert "but the SparseFTRLClassifier, already fitted, has the classes [0.0, 1.0]" in (
+        capsys.readouterr().err
+    )
     # the model's own options may differ: they apply from here on, and are said
     assert main([*again, *args, "--alpha", "0.01"]) == 0
     err = capsys.readouterr().err
@@ -2341,6 +2345,40 @@ def test_predict_with_a_target_prints_the_models_loss_on_the_labelled_rows(tmp_p
     assert "other.csv, row 8: label 2 is not one of the model's classes [0, 1]" in (
         capsys.readouterr().err
     )
+    # a column the model reads as a feature is no label (it said "the target 'x' is also given
+    # as a feature column", train's words); a second --target is refused, not kept
+    for twice in (["--target", "x"], ["--target", "click", "--target", "x"]):
+        with pytest.raises(SystemExit):
+            main(["predict", str(model), str(day2), "--out", str(out), *twice])
+    err = capsys.readouterr().err
+    assert "--target 'x': the model reads that column as a feature, so it cannot be" in err
+    assert "--target: given twice ('click', then 'x'); name one column." in err
+
+
+def test_predict_with_a_target_clips_float32_probabilities_as_scikit_learn(tmp_path, capsys):
+    # a model of float32 scores rounds confident probabilities to 0 or 1: clipped at float64's
+    # eps, the log loss was 4.78 where scikit-learn's log_loss, clipping at float32's, is 2.56
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import log_loss
+    from sklearn.pipeline import make_pipeline
+
+    from sparsereg import export_model
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({c: rng.choice(["p", "q", "r"], 400) for c in "abc"})
+    frame["y"] = ((frame["a"] == "p") ^ (rng.rand(400) < 0.2)).astype(int)
+    hasher = FeatureCrossHasher([["a"], ["b"], ["c"]], n_features=256, dtype=np.float32)
+    pipe = make_pipeline(hasher, LogisticRegression()).fit(frame[["a", "b", "c"]], frame["y"])
+    pipe[-1].coef_ *= 60  # (confident: probabilities of exactly 0 and 1 in float32)
+    pipe[-1].intercept_ *= 60
+    export_model(pipe).save(tmp_path / "m.npz")
+    frame.to_csv(tmp_path / "rows.csv", index=False)
+    proba = load_model(tmp_path / "m.npz").predict_proba(frame[["a", "b", "c"]])
+    assert proba.dtype == np.float32 and np.any((proba == 0) | (proba == 1))
+    argv = ["predict", str(tmp_path / "m.npz"), str(tmp_path / "rows.csv"), "--target", "y"]
+    assert main([*argv, "--out", str(tmp_path / "p.csv"), "--quiet"]) == 0
+    expected = log_loss(frame["y"], proba)
+    assert f"log loss {expected:.6g}, accuracy" in capsys.readouterr().err
 
 
 def test_initial_refuses_the_checkpoint_of_a_run_stopped_before_its_end(tmp_path, capsys):
@@ -2376,8 +2414,7 @@ def test_initial_refuses_svmlight_files_numbered_otherwise(tmp_path, capsys):
     assert main([*first, "--zero-based", "--checkpoint", str(tmp_path / "s1.ckpt")]) == 0
     again = ["train", str(tmp_path / "s2.svm"), *args, "--model", str(tmp_path / "b.npz"),
              "--initial", str(tmp_path / "s1.ckpt")]  # fmt: skip
-    with pytest.raises(SystemExit):
-        main(again)
+    assert main(again) == 1
     assert (
         "reader_options: {'n_features': 20, 'zero_based': True} -> {'n_features': 20, "
         "'zero_based': False}" in capsys.readouterr().err

@@ -2147,6 +2147,21 @@ def test_reader_options_lists_leave_the_other_columns_the_hasher_needs_read(
         np.testing.assert_array_equal(fitted.predict_proba(X), named.predict_proba(X))
 
 
+def test_a_fitted_classifier_keeps_its_classes_when_trained_on():
+    # classes beyond a fitted estimator's: scoring the first batch raised an IndexError (a
+    # column per class the estimator has), the CLI's --initial with --classes a traceback
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(300, 4)), np.arange(300) % 2
+    fitted = SparseFTRLClassifier(random_state=0).partial_fit(X, y, classes=[0, 1])
+    before = fitted.get_ftrl_state()
+    y3 = np.arange(300) % 3
+    with pytest.raises(ValueError, match=r"classes=\[0, 1, 2\], but the SparseFTRLClassifier, "):
+        fit_stream(fitted, [(X, y3)], classes=[0, 1, 2])
+    assert_same_state(fitted, SparseFTRLClassifier(random_state=0).set_ftrl_state(before))
+    # its own classes in any order are its classes
+    assert fit_stream(fitted, [(X, y)], classes=[1, 0])[1].rows == 300
+
+
 @pytest.mark.parametrize("classes", [None, ["a", "b"]])
 def test_missing_and_mixed_labels_in_batches_are_named(classes):
     # a NaN among str labels: with classes, "row 1: label 'a' is not one of the classes ['a',

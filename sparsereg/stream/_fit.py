@@ -481,6 +481,19 @@ def fit_stream(
         )
     if classes is not None and not sm.classifier:
         raise ValueError(f"classes is for classifiers; {type(sm.final).__name__} is a regressor.")
+    fitted_classes = getattr(sm.final, "classes_", None)
+    if (
+        classes is not None
+        and fitted_classes is not None
+        and not resume
+        and not _same_classes(_distinct(classes), np.asarray(fitted_classes))
+    ):  # (its scores have a column per class it has: an IndexError scoring the first batch)
+        raise ValueError(
+            f"classes={np.asarray(classes).tolist()!r:.300}, but the "
+            f"{type(sm.final).__name__}, already fitted, has the classes "
+            f"{np.asarray(fitted_classes).tolist()!r:.300}: a model trained on keeps its "
+            "classes (give those, or none)."
+        )
     if weight_column is not None:
         _check_takes_sample_weight(sm.final, f"weight_column={weight_column!r}")
     options = dict(reader_options or {})
@@ -1076,6 +1089,15 @@ def _sorted_classes(classes):
     if labels.size < 2:
         raise ValueError(f"classes must hold at least 2 labels, got {labels.tolist()}.")
     return labels
+
+
+def _distinct(classes):
+    """The distinct labels of ``classes``, sorted as ``classes_`` are (as given where they do
+    not sort: partial_fit refuses those)."""
+    try:
+        return np.unique(np.asarray(classes))
+    except TypeError:
+        return np.asarray(classes)
 
 
 def _same_classes(a, b):
