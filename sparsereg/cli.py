@@ -909,8 +909,19 @@ def _start_from_initial(args, model, fmt, reader_options):
     where = f"--initial {args.initial}"
     try:
         state, meta, run, _ = load_checkpoint(args.initial, max_bytes=memory_limit() // 2)
-    except ValueError as exc:  # (its messages name the checkpoint's path)
-        raise ValueError(f"--initial: {exc}") from None
+    except ValueError as exc:  # (the path named once)
+        named = str(args.initial) in str(exc)
+        raise ValueError(f"{'--initial' if named else where}: {exc}") from None
+    given = _classes(args)
+    if given is not None and "classes" in state and not args.resume:
+        from .stream._fit import distinct_labels, same_classes
+
+        then = np.asarray(state["classes"])
+        if not same_classes(distinct_labels(given), then):
+            raise ValueError(
+                f"{where}: its run has the classes {then.tolist()!r:.300}; a model trained on "
+                f"keeps its classes, and --classes gives {given.tolist()!r:.300}."
+            )
     if not args.resume and not run.complete:
         raise ValueError(
             f"{where} holds a run stopped before its end (pass {run.pass_index + 1}): its model "
@@ -1181,7 +1192,7 @@ def _train(args):
                 "pipe); give the checkpoint an earlier run wrote."
             )
         if _same_file(resolved_path(args.initial), resolved_path(args.model)):
-            raise UsageError(  # (the model file written over it: the training state lost)
+            raise ValueError(  # (the model file written over it: the training state lost)
                 "--model and --initial must be different files."
             )
     _classes(args)  # (checked before any file is read)
@@ -1470,6 +1481,11 @@ def _predict(args):
     )
     options["delimiter"] = delimiter
     read = {*numeric, *(inferred or ()), *(categorical or ())}
+    fitted_on = (
+        getattr(model.transformers[0], "feature_names_in_", None) if model.transformers else None
+    )
+    if (inferred is None or categorical is None) and fitted_on is not None:  # (every column)
+        read |= set(np.asarray(fitted_on).tolist())
     scores = _TestLoss.for_run(args, model, fmt, read)
     if scores is not None and scores.text_labels:
         options["target_dtype"] = "str"  # (labels that are text: read as text, as train does)

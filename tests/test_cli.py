@@ -2232,6 +2232,14 @@ def test_initial_trains_on_from_an_earlier_runs_checkpoint_as_one_run_over_both(
     assert main([*resumed, "--resume"]) == 0
     continued, both = load_model(tmp_path / "d2.npz"), load_model(tmp_path / "both.npz")
     assert (load_model(tmp_path / "d2r.npz").coef_ != continued.coef_).nnz == 0
+    # (an integer holdout holds out every k-th row of each file: the same rows either way)
+    held = [*args, "--holdout", "10"]
+    assert main(["train", str(day1), *held, "--model", str(tmp_path / "h1.npz"),
+                 "--checkpoint", str(tmp_path / "h1.ckpt")]) == 0  # fmt: skip
+    assert main(["train", str(day2), *held, "--model", str(tmp_path / "h2.npz"),
+                 "--initial", str(tmp_path / "h1.ckpt")]) == 0  # fmt: skip
+    assert main(["train", str(day1), str(day2), *held, "--model", str(tmp_path / "hb.npz")]) == 0
+    assert (load_model(tmp_path / "h2.npz").coef_ != load_model(tmp_path / "hb.npz").coef_).nnz == 0
     assert (continued.coef_ != both.coef_).nnz == 0 and continued.coef_.nnz > 0
     np.testing.assert_array_equal(continued.intercept_, both.intercept_)
     assert continued.column_kinds_["zip"] == both.column_kinds_["zip"] == "text"
@@ -2268,8 +2276,7 @@ def test_initial_refuses_a_run_of_other_hashing_and_says_which_options_differ(tm
     assert "--initial: there is no checkpoint at" in capsys.readouterr().err
     assert main([*again[:-1], str(tmp_path), *args]) == 1
     assert "is not a regular file (a folder" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        main(["train", str(day2), "--model", ckpt, "--initial", ckpt, *args])
+    assert main(["train", str(day2), "--model", ckpt, "--initial", ckpt, *args]) == 1
     assert "--model and --initial must be different files" in capsys.readouterr().err
     # a checkpoint whose kinds were forged: refused naming --initial
     with np.load(ckpt) as f:
@@ -2296,9 +2303,16 @@ def test_initial_refuses_a_run_of_other_hashing_and_says_which_options_differ(tm
     # classes it has not: an IndexError scoring the first batch (--classes, as the message of
     # a label of no class advised)
     assert main([*again, *args, "--classes", "0,1,2"]) == 1
-    assert "but the SparseFTRLClassifier, already fitted, has the classes [0.0, 1.0]" in (
-        capsys.readouterr().err
+    assert (
+        f"--initial {ckpt}: its run has the classes [0.0, 1.0]; a model trained on keeps "
+        "its classes, and --classes gives [0.0, 1.0, 2.0]." in capsys.readouterr().err
     )
+    # a kind the files do not fit names the --initial run (not --text, which was not given)
+    arrays["meta"] = np.array(json.dumps({**meta, "column_kinds": {**meta["column_kinds"],
+                                                                   "site": "number"}}))  # fmt: skip
+    np.savez(tmp_path / "forged.npz", **arrays)
+    assert main([*again[:-1], str(tmp_path / "forged.npz"), *args]) == 1
+    assert "(numbers as the --initial run read it)" in capsys.readouterr().err
     # the model's own options may differ: they apply from here on, and are said
     assert main([*again, *args, "--alpha", "0.01"]) == 0
     err = capsys.readouterr().err
@@ -2353,6 +2367,40 @@ def test_predict_with_a_target_prints_the_models_loss_on_the_labelled_rows(tmp_p
     err = capsys.readouterr().err
     assert "--target 'x': the model reads that column as a feature, so it cannot be" in err
     assert "--target: given twice ('click', then 'x'); name one column." in err
+
+
+def test_predict_with_a_target_of_a_hasher_of_every_column_and_rows_without_labels(
+    tmp_path, capsys
+):
+    # a hasher of every column (crosses=None) reads them all: a --target among them said
+    # "target 'a': 'p' is not a number" or scikit-learn's "Feature names unseen at fit time"
+    from sklearn.pipeline import make_pipeline
+
+    from sparsereg import export_model
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"a": rng.choice(["p", "q"], 300), "n": rng.randint(2, size=300)})
+    frame["y"] = ((frame["a"] == "p") ^ (rng.rand(300) < 0.2)).astype(int)
+    hasher = FeatureCrossHasher(n_features=2**8)
+    pipe = make_pipeline(hasher, SparseFTRLClassifier(random_state=0))
+    pipe.fit(frame[["a", "n"]], frame["y"])
+    export_model(pipe).save(tmp_path / "m.npz")
+    frame.loc[4, "y"] = np.nan  # (a row without a label)
+    frame.to_csv(tmp_path / "rows.csv", index=False)
+    predict = ["predict", str(tmp_path / "m.npz"), str(tmp_path / "rows.csv"), "--out"]
+    predict.append(str(tmp_path / "p.csv"))
+    for column in ("a", "n"):
+        with pytest.raises(SystemExit):
+            main([*predict, "--target", column])
+        assert f"--target '{column}': the model reads that column as a feature" in (
+            capsys.readouterr().err
+        )
+    # a row without a label is a bad row: named, or skipped (and not scored)
+    assert main([*predict, "--target", "y"]) == 1
+    assert "rows.csv: row 5: target 'y' is missing" in capsys.readouterr().err
+    assert main([*predict, "--target", "y", "--skip-bad-rows"]) == 0
+    err = capsys.readouterr().err
+    assert "on 299 labelled rows: log loss" in err and "1 bad rows skipped" in err
 
 
 def test_predict_with_a_target_clips_float32_probabilities_as_scikit_learn(tmp_path, capsys):
@@ -2420,3 +2468,23 @@ def test_initial_refuses_svmlight_files_numbered_otherwise(tmp_path, capsys):
         "'zero_based': False}" in capsys.readouterr().err
     )
     assert main([*again, "--zero-based"]) == 0
+
+
+def test_initial_says_train_cannot_continue_a_multinomial_checkpoint(tmp_path, capsys):
+    # (it said "set multi_class='multinomial'", an option train does not have)
+    from sklearn.pipeline import make_pipeline
+
+    from sparsereg.stream import fit_stream
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"site": rng.choice(SITES, 600), "click": rng.randint(3, size=600)})
+    frame.to_csv(tmp_path / "rows.csv", index=False)
+    hasher = FeatureCrossHasher([("site",)], n_features=2**16)
+    model = make_pipeline(hasher, SparseFTRLClassifier(multi_class="multinomial"))
+    fit_stream(model, str(tmp_path / "rows.csv"), target="click",
+               checkpoint=str(tmp_path / "m.ckpt"))  # fmt: skip
+    argv = ["train", str(tmp_path / "rows.csv"), "--target", "click", "--features", "site",
+            "--n-features", "2**16", "--model", str(tmp_path / "m.npz"), "--quiet"]  # fmt: skip
+    assert main([*argv, "--initial", str(tmp_path / "m.ckpt")]) == 1
+    err = capsys.readouterr().err
+    assert "its model is a multinomial (softmax) one, which train does not train" in err

@@ -486,7 +486,7 @@ def fit_stream(
         classes is not None
         and fitted_classes is not None
         and not resume
-        and not _same_classes(_distinct(classes), np.asarray(fitted_classes))
+        and not same_classes(distinct_labels(classes), np.asarray(fitted_classes))
     ):  # (its scores have a column per class it has: an IndexError scoring the first batch)
         raise ValueError(
             f"classes={np.asarray(classes).tolist()!r:.300}, but the "
@@ -757,7 +757,7 @@ class _Trainer:
             self.sm.classifier
             and self.classes is not None
             and "classes" in state
-            and not _same_classes(np.asarray(state["classes"]), self.classes)
+            and not same_classes(np.asarray(state["classes"]), self.classes)
         ):
             raise ValueError(
                 f"checkpoint {os.fspath(path)!r} has the classes "
@@ -1091,7 +1091,7 @@ def _sorted_classes(classes):
     return labels
 
 
-def _distinct(classes):
+def distinct_labels(classes):
     """The distinct labels of ``classes``, sorted as ``classes_`` are (as given where they do
     not sort: partial_fit refuses those)."""
     try:
@@ -1100,7 +1100,7 @@ def _distinct(classes):
         return np.asarray(classes)
 
 
-def _same_classes(a, b):
+def same_classes(a, b):
     """The same labels: equal values when both are numbers (0 and 0.0), else equal text."""
     if a.dtype.kind in "biuf" and b.dtype.kind in "biuf":
         return a.shape == b.shape and bool(np.all(a == b))
