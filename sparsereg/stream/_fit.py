@@ -486,6 +486,7 @@ def fit_stream(
         classes is not None
         and fitted_classes is not None
         and not resume
+        and np.ndim(classes) == 1  # (a set or an iterator: refused as an unfitted one's are)
         and not same_classes(distinct_labels(classes), np.asarray(fitted_classes))
     ):  # (its scores have a column per class it has: an IndexError scoring the first batch)
         raise ValueError(
