@@ -914,10 +914,10 @@ def _start_from_initial(args, model, fmt, reader_options):
         raise ValueError(f"{'--initial' if named else where}: {exc}") from None
     given = _classes(args)
     if given is not None and "classes" in state and not args.resume:
-        from .stream._fit import distinct_labels, same_classes
+        from .stream._fit import same_classes
 
         then = np.asarray(state["classes"])
-        if not same_classes(distinct_labels(given), then):
+        if not same_classes(np.unique(given), then):  # (--classes: numbers or text alone)
             raise ValueError(
                 f"{where}: its run has the classes {then.tolist()!r:.300}; a model trained on "
                 f"keeps its classes, and --classes gives {given.tolist()!r:.300}."
@@ -1524,6 +1524,7 @@ def _predict(args):
     texts = [*header, *(classes if classes is not None else ()), *args.data]
     carriage = any("\r" in str(text) for text in texts)
     quoting = csv.QUOTE_NONNUMERIC if carriage else csv.QUOTE_MINIMAL
+    with_proba = args.proba or (scores is not None and scores.log_loss)
     with _prediction_file(args.out) if to_file else nullcontext(sys.stdout) as out:
         writer = csv.writer(out, lineterminator="\n", quoting=quoting)
         writer.writerow(header)
@@ -1531,7 +1532,6 @@ def _predict(args):
             if chunk.X.shape[0] == 0:
                 continue
             chunk = dataclasses.replace(chunk, X=_in_model_order(model, chunk.X))
-            with_proba = args.proba or (scores is not None and scores.log_loss)
             kept, predicted, proba = _scored_rows(model, chunk, with_proba, args.skip_bad_rows)
             not_scored += chunk.X.shape[0] - kept.size
             if not kept.size:
@@ -1644,7 +1644,8 @@ class _TestLoss:
         self.log_loss = self.classifier and model.proba is not None
         classes = model.classes_
         self.text_labels = self.classifier and classes.dtype.kind == "U"
-        self.index = {} if not self.classifier else {c: k for k, c in enumerate(classes.tolist())}
+        # (the classes in order, and where each is: a file's may be in any order)
+        self.order = np.argsort(classes) if self.classifier else None
         self.classes = classes
         # (labels read from files as floats, as train read them: shown as the predictions are)
         self.whole = self.classifier and _whole_labels(classes)
@@ -1674,32 +1675,34 @@ class _TestLoss:
         return cls(model)
 
     def add(self, chunk, kept, predicted, proba):
+        from .stream._scoring import label_positions
+
         labels = chunk.y[kept]
         self.rows += kept.size
         if not self.classifier:
             errors = np.asarray(predicted, dtype=np.float64).ravel() - labels.astype(np.float64)
             self.loss_sum += float(np.dot(errors, errors))
             return
-        at = np.empty(kept.size, dtype=np.int64)
-        for i, label in enumerate(labels.tolist()):
-            k = self.index.get(label)
-            if k is None:
-                shown = self.classes.astype(np.int64) if self.whole else self.classes
-                numbers = self.whole or self.classes.dtype.kind in "iu"
-                if numbers and isinstance(label, float) and label.is_integer():
-                    label = int(label)
-                raise ValueError(
-                    f"{chunk.file}, row {chunk.row_numbers[kept[i]]}: label {label!r} is not "
-                    f"one of the model's classes {shown.tolist()[:20]}, so its loss cannot be "
-                    "scored."
-                )
-            at[i] = k
+        position, outside = label_positions(self.classes[self.order], np.asarray(labels))
+        if np.any(outside):
+            i = int(np.flatnonzero(outside)[0])
+            label = labels[i].item() if isinstance(labels[i], np.generic) else labels[i]
+            shown = self.classes.astype(np.int64) if self.whole else self.classes
+            numbers = self.whole or self.classes.dtype.kind in "iu"
+            if numbers and isinstance(label, float) and label.is_integer():
+                label = int(label)
+            raise ValueError(
+                f"{chunk.file}, row {chunk.row_numbers[kept[i]]}: label {label!r} is not "
+                f"one of the model's classes {shown.tolist()[:20]}, so its loss cannot be "
+                "scored."
+            )
+        at = self.order[position]
         self.correct += int(np.count_nonzero(self.classes[at] == predicted))
         if self.log_loss:
-            # (as scikit-learn's log_loss: each probability clipped to the float64 eps)
+            # (as scikit-learn's log_loss: each probability clipped to its dtype's eps)
             probability = proba[np.arange(kept.size), at]
             kind = probability.dtype if probability.dtype.kind == "f" else np.float64
-            eps = np.finfo(kind).eps  # (float32 probabilities: its eps, as scikit-learn's)
+            eps = np.finfo(kind).eps
             taken = np.clip(probability, eps, 1 - eps)
             self.loss_sum -= float(np.sum(np.log(taken)))
 

@@ -1057,12 +1057,10 @@ def _checked_coef(coef, what):
             f"{what} has {coef.ndim} dimensions; a linear model's coef_ has 1 (one weight "
             "vector) or 2 (a row per weight vector)."
         )
-    if not sp.issparse(coef):
-        if 0 in coef.shape:  # (exported, then refused by load_model)
-            raise ValueError(f"{what} has shape {coef.shape}: no weight vector or no feature.")
-        return coef
-    if 0 in coef.shape:
+    if 0 in coef.shape:  # (exported, then refused by load_model)
         raise ValueError(f"{what} has shape {coef.shape}: no weight vector or no feature.")
+    if not sp.issparse(coef):
+        return coef
     try:
         if coef.ndim == 2 and coef.format not in ("csr", "csc", "coo", "bsr"):
             # DIA, LIL, DOK: as COO, checked below. scipy trusts their structures too: a DIA of
@@ -1568,7 +1566,8 @@ def export_model(
         )
     )
     name = type(estimator).__name__
-    coef = _checked_coef(coef, f"{name}.coef_")
+    if not ours:  # (another library's, or set by hand: ours are made whole from a state)
+        coef = _checked_coef(coef, f"{name}.coef_")
     coef_ndim = 1 if (coef.ndim == 1 or ours and is_regressor(estimator)) else 2
     coef = csr_of_coef(_float_numbers(coef, f"{name}.coef_"))
     intercept = _checked_intercept(intercept, coef.shape[0], f"{name}.intercept_")

@@ -487,7 +487,7 @@ def fit_stream(
         and fitted_classes is not None
         and not resume
         and np.ndim(classes) == 1  # (a set or an iterator: refused as an unfitted one's are)
-        and not same_classes(distinct_labels(classes), np.asarray(fitted_classes))
+        and not same_classes(_unique_labels(classes, "classes"), np.asarray(fitted_classes))
     ):  # (its scores have a column per class it has: an IndexError scoring the first batch)
         raise ValueError(
             f"classes={np.asarray(classes).tolist()!r:.300}, but the "
@@ -1090,15 +1090,6 @@ def _sorted_classes(classes):
     if labels.size < 2:
         raise ValueError(f"classes must hold at least 2 labels, got {labels.tolist()}.")
     return labels
-
-
-def distinct_labels(classes):
-    """The distinct labels of ``classes``, sorted as ``classes_`` are (as given where they do
-    not sort: partial_fit refuses those)."""
-    try:
-        return np.unique(np.asarray(classes))
-    except TypeError:
-        return np.asarray(classes)
 
 
 def same_classes(a, b):

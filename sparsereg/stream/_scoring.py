@@ -24,10 +24,9 @@ def loss_name(final):
     return "log_loss" if has_method(final, "predict_proba") else "error_rate"
 
 
-def class_indices(classes, y, where):
-    """Index of each label in ``classes`` (sorted); a label outside it is a ValueError."""
-    classes = np.asarray(classes)
-    y = np.asarray(y)
+def label_positions(classes, y):
+    """``(index of each label of y in the sorted classes, mask of the labels outside them)``
+    (an index where the mask is set is not one)."""
     try:
         idx = np.searchsorted(classes, y)
         np.minimum(idx, classes.size - 1, out=idx)
@@ -40,6 +39,14 @@ def class_indices(classes, y, where):
         except TypeError:  # an unhashable label
             idx = np.full(y.shape[0], -1, dtype=np.intp)
         bad = idx < 0
+    return idx, bad
+
+
+def class_indices(classes, y, where):
+    """Index of each label in ``classes`` (sorted); a label outside it is a ValueError."""
+    classes = np.asarray(classes)
+    y = np.asarray(y)
+    idx, bad = label_positions(classes, y)
     if np.any(bad):
         first = int(np.flatnonzero(bad)[0])
         label = y[first].item() if isinstance(y[first], np.generic) else y[first]
