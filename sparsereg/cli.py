@@ -939,6 +939,22 @@ def _start_from_initial(args, model, fmt, reader_options):
     }
     if fmt == "svmlight":  # (the files' columns: numbered from 0 or 1, so many)
         ours["reader_options"] = {k: reader_options.get(k) for k in ("n_features", "zero_based")}
+    # (an SVMlight run names no target and has its files' width; a CSV or Parquet run's target
+    # is a column)
+    then_options = meta.get("reader_options")
+    numbered = isinstance(then_options, dict) and "n_features" in then_options
+    hashed = None if meta.get("target") is None and not numbered else not numbered
+    if hashed == (fmt == "svmlight"):
+        then_read = (
+            "hashed the columns of CSV or Parquet files" if hashed else "read SVMlight files"
+        )
+        now_read = (
+            "reads SVMlight files" if hashed else "hashes the columns of CSV or Parquet files"
+        )
+        raise ValueError(
+            f"{where}: its run {then_read}, and this one {now_read}: the columns of one are no "
+            "columns of the other's model. Train on files of that run's format."
+        )
     differ = []
     for key, now in ours.items():
         then = meta.get(key)

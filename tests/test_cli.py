@@ -2429,6 +2429,53 @@ def test_predict_with_a_target_clips_float32_probabilities_as_scikit_learn(tmp_p
     assert f"log loss {expected:.6g}, accuracy" in capsys.readouterr().err
 
 
+def test_a_csv_label_of_true_and_false_is_read_as_a_bool_column_is(tmp_path, capsys):
+    # a model of bool classes (fitted on pandas' bools) scored on its CSV said "target 'y':
+    # 'True' is not a number", and train refused the file; a bool column of a Parquet file or a
+    # DataFrame is read as 1 and 0, and so is a CSV's True/False now (as its weight column is)
+    from sklearn.metrics import accuracy_score, log_loss
+    from sklearn.pipeline import make_pipeline
+
+    from sparsereg import export_model
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"a": rng.choice(["p", "q", "r"], 300), "n": rng.randint(5, size=300)})
+    frame["y"] = (frame["a"] == "p") ^ (rng.rand(300) < 0.2)
+    hasher = FeatureCrossHasher(["a", "n"], n_features=2**8)
+    pipe = make_pipeline(hasher, SparseFTRLClassifier(random_state=0)).fit(frame[["a", "n"]], frame["y"])  # fmt: skip
+    assert pipe[-1].classes_.dtype == bool
+    export_model(pipe).save(tmp_path / "m.npz")
+    # (each of pandas' spellings, in turn)
+    trues = [["True", "TRUE", "true"][k % 3] for k in range(300)]
+    falses = [["False", "FALSE", "false"][k % 3] for k in range(300)]
+    spelled = frame.assign(y=np.where(frame["y"], trues, falses))
+    spelled.to_csv(tmp_path / "rows.csv", index=False)
+    assert set(spelled["y"]) == {"True", "TRUE", "true", "False", "FALSE", "false"}
+    assert (spelled["y"].str.lower() == "true").tolist() == frame["y"].tolist()
+    predict = ["predict", str(tmp_path / "m.npz"), str(tmp_path / "rows.csv"), "--target", "y"]
+    assert main([*predict, "--out", str(tmp_path / "p.csv"), "--quiet"]) == 0
+    proba = pipe.predict_proba(frame[["a", "n"]])
+    expected = log_loss(frame["y"], proba)
+    accuracy = accuracy_score(frame["y"], pipe.predict(frame[["a", "n"]]))
+    assert f"on 300 labelled rows: log loss {expected:.6g}, accuracy {accuracy:.6g}" in (
+        capsys.readouterr().err
+    )
+    # train on the file: the model of its labels as 1 and 0
+    numbers = tmp_path / "numbers.csv"
+    frame.assign(y=frame["y"].astype(int)).to_csv(numbers, index=False)
+    common = ["--features", "a", "--features", "n", "--n-features", "2**8", "--quiet"]
+    for path, name in [(tmp_path / "rows.csv", "b.npz"), (numbers, "i.npz")]:
+        assert main(["train", str(path), "--target", "y", *common, "--model", str(tmp_path / name)]) == 0  # fmt: skip
+    from_bools, from_numbers = load_model(tmp_path / "b.npz"), load_model(tmp_path / "i.npz")
+    assert from_bools.classes_.tolist() == [0, 1]
+    assert np.array_equal(from_bools.coef_.toarray(), from_numbers.coef_.toarray())
+    # another word is still no label
+    spelled.loc[7, "y"] = "yes"
+    spelled.to_csv(tmp_path / "rows.csv", index=False)
+    assert main([*predict, "--out", str(tmp_path / "p.csv"), "--quiet"]) == 1
+    assert "rows.csv: row 8: target 'y': 'yes' is not a number" in capsys.readouterr().err
+
+
 def test_initial_refuses_the_checkpoint_of_a_run_stopped_before_its_end(tmp_path, capsys):
     # a Ctrl-C'd run's checkpoint was taken as the earlier model: part of a day, silently
     path = tmp_path / "big.csv"
@@ -2468,6 +2515,25 @@ def test_initial_refuses_svmlight_files_numbered_otherwise(tmp_path, capsys):
         "'zero_based': False}" in capsys.readouterr().err
     )
     assert main([*again, "--zero-based"]) == 0
+    # a CSV run's checkpoint given to an SVMlight run, and the other way: the formats are said
+    # (it named the hasher's every parameter and "reader_options: {'n_features': None...")
+    frame = pd.DataFrame(X[:, :3], columns=["a", "b", "c"]).assign(y=y)
+    frame.to_csv(tmp_path / "rows.csv", index=False)
+    csv_run = ["train", str(tmp_path / "rows.csv"), "--target", "y", "--quiet"]
+    assert main([*csv_run, "--model", str(tmp_path / "c.npz"), "--checkpoint", str(tmp_path / "c.ckpt")]) == 0  # fmt: skip
+    assert main([*again[:-1], str(tmp_path / "c.ckpt"), "--zero-based"]) == 1
+    assert (
+        "c.ckpt: its run hashed the columns of CSV or Parquet files, and this one reads "
+        "SVMlight files: the columns of one are no columns of the other's model. Train on files "
+        "of that run's format." in capsys.readouterr().err
+    )
+    from_svmlight = [*csv_run, "--model", str(tmp_path / "d.npz")]
+    assert main([*from_svmlight, "--initial", str(tmp_path / "s1.ckpt")]) == 1
+    assert (
+        "s1.ckpt: its run read SVMlight files, and this one hashes the columns of CSV or Parquet "
+        "files:" in capsys.readouterr().err
+    )
+    assert main([*from_svmlight, "--initial", str(tmp_path / "c.ckpt")]) == 0
 
 
 def test_initial_says_train_cannot_continue_a_multinomial_checkpoint(tmp_path, capsys):

@@ -2162,6 +2162,47 @@ def test_a_fitted_classifier_keeps_its_classes_when_trained_on():
     assert fit_stream(fitted, [(X, y)], classes=[1, 0])[1].rows == 300
 
 
+@pytest.mark.parametrize("fitted", [False, True])
+@pytest.mark.parametrize(
+    "classes, error, message",
+    [
+        ({0, 1}, TypeError, "got set {0, 1}"),
+        (iter([0, 1]), TypeError, "got list_iterator <list_iterator"),
+        ("01", TypeError, "got str '01'"),
+        (1, TypeError, "got int 1"),
+        ({0: "a", 1: "b"}, TypeError, "got dict {0: 'a', 1: 'b'}"),
+        ([[0, 1]], ValueError, r"one-dimensional \(a label each\), got 2 dimensions: \[\[0, 1\]\]"),
+    ],
+)
+def test_classes_that_are_no_array_of_labels_are_refused_before_reading(
+    fitted, classes, error, message
+):
+    # a set was read as one label ("classes must hold at least 2 labels, got [{0, 1}]"), an
+    # iterator failed on len(), fitted or not: refused as scikit-learn's partial_fit does
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(100, 3)), np.arange(100) % 2
+    model = SparseFTRLClassifier(random_state=0)
+    if fitted:
+        model.fit(X, y)
+    before = model.get_ftrl_state() if fitted else None
+    read = []
+
+    def batches():
+        read.append(True)
+        yield X, y
+
+    if error is TypeError:
+        message = "classes must be an array-like of labels \\(a list or an array\\), " + message
+    with pytest.raises(error, match=message):
+        fit_stream(model, batches(), classes=classes)
+    assert not read
+    if fitted:
+        assert_same_state(model, SparseFTRLClassifier(random_state=0).set_ftrl_state(before))
+    # array-likes of labels train
+    for given in ([0, 1], (1, 0), np.array([0, 1]), range(2)):
+        assert fit_stream(clone(model), [(X, y)], classes=given)[1].rows == 100
+
+
 @pytest.mark.parametrize("classes", [None, ["a", "b"]])
 def test_missing_and_mixed_labels_in_batches_are_named(classes):
     # a NaN among str labels: with classes, "row 1: label 'a' is not one of the classes ['a',
@@ -2390,6 +2431,44 @@ def test_bool_weights_weigh_1_and_0_in_files_as_in_batches(tmp_path):
         assert_same_state(model[-1], expected[-1])
         assert got.pass_progressive_loss == history.pass_progressive_loss, name
         assert got.bad_rows == 0, name
+
+
+def test_bool_labels_are_1_and_0_in_files_as_in_batches(tmp_path):
+    # a CSV's True/False target was "'True' is not a number", while a Parquet file's or a
+    # DataFrame's bool target was read as 1 and 0; a classifier fitted on bools (classes_
+    # [False, True]) could not train on from its CSV
+    frame = weighted_clicks().drop(columns="w").assign(click=lambda f: f["click"] > 0)
+    options = dict(target="click", batch_rows=250, holdout=4)
+    numbers = write_rows(frame.assign(click=frame["click"].astype(int)), tmp_path / "n.csv")
+    expected, history = fit_stream(pipeline(), numbers, **options)
+    spelled = frame.astype({"click": object})  # other spellings, and numbers among them
+    spelled.loc[::3, "click"] = spelled.loc[::3, "click"].map({True: "TRUE", False: "false"})
+    spelled.loc[::5, "click"] = frame.loc[::5, "click"].astype(int)
+    sources = {
+        "csv": write_rows(frame, tmp_path / "bools.csv"),
+        "csv of other spellings": write_rows(spelled, tmp_path / "spellings.csv"),
+        "parquet": write_rows(frame, tmp_path / "bools.parquet"),
+        "DataFrame": [frame.iloc[i : i + 250] for i in range(0, len(frame), 250)],
+    }
+    features = frame.drop(columns="click")
+    for name, source in sources.items():
+        model, got = fit_stream(pipeline(), source, **options)
+        assert_same_state(model[-1], expected[-1])
+        assert got.pass_progressive_loss == history.pass_progressive_loss, name
+        assert got.bad_rows == 0, name
+    # a model of bool classes trains on from a file as from its bools in memory
+    in_memory = pipeline().fit(features.iloc[:100], frame["click"].iloc[:100])
+    assert in_memory[-1].classes_.dtype == bool
+    in_memory[-1].partial_fit(in_memory[:-1].transform(features), frame["click"])
+    sources["DataFrame"] = [frame]  # (one batch, as one partial_fit)
+    for name, source in sources.items():
+        fitted = pipeline().fit(features.iloc[:100], frame["click"].iloc[:100])
+        trained_on, _ = fit_stream(fitted, source, target="click", batch_rows=10**6)
+        assert trained_on[-1].classes_.dtype == bool, name
+        assert_same_state(trained_on[-1], in_memory[-1])
+    spelled.loc[7, "click"] = "yes"
+    with pytest.raises(ValueError, match=r"row 8: target 'click': 'yes' is not a number"):
+        fit_stream(pipeline(), write_rows(spelled, tmp_path / "yes.csv"), target="click")
 
 
 def test_a_parquet_weight_that_is_nan_or_negative_is_a_bad_row(tmp_path):

@@ -499,8 +499,9 @@ def _feature_numbers_marked(pa, pc, column, what, mark, finite=True):
     return _written_integers(pa, pc, column if spelled is None else spelled, values)
 
 
-# the text of a bool in a CSV (Arrow's and pandas' spellings): a weight of 1 or 0, as a bool
-# weight of a Parquet file, a DataFrame or an (X, y, w) batch is (scikit-learn's sample_weight)
+# the text of a bool in a CSV (Arrow's and pandas' spellings): a weight or a numeric target of 1
+# or 0, as a bool column of a Parquet file, a DataFrame or an (X, y, w) batch is (scikit-learn's
+# sample_weight; a classifier's bool classes compare equal to 1.0 and 0.0)
 _TRUE, _FALSE = ["True", "TRUE", "true"], ["False", "FALSE", "false"]
 
 
@@ -1431,7 +1432,11 @@ class _ArrowSource(Source):
                     )
                 target = _as_null(pa, pc, column)
             else:
-                target = _numbers_marked(pa, pc, column, f"target {self.target!r}", mark)
+                # a bool's text ("True", "false") is 1 or 0, as a bool column of a Parquet file
+                # or a DataFrame is read (and a CSV's weight column)
+                target = _numbers_marked(
+                    pa, pc, _bools_as_numbers(pa, pc, column), f"target {self.target!r}", mark
+                )
                 # a NaN stored as a number (Parquet) is missing, as "nan" in a CSV field is
                 nan = pc.fill_null(pc.is_nan(target), False)
                 target = pc.if_else(nan, pa.scalar(None, pa.float64()), target)

@@ -5,7 +5,7 @@ import math
 import numbers
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -481,12 +481,12 @@ def fit_stream(
         )
     if classes is not None and not sm.classifier:
         raise ValueError(f"classes is for classifiers; {type(sm.final).__name__} is a regressor.")
+    _check_labels_array(classes)
     fitted_classes = getattr(sm.final, "classes_", None)
     if (
         classes is not None
         and fitted_classes is not None
         and not resume
-        and np.ndim(classes) == 1  # (a set or an iterator: refused as an unfitted one's are)
         and not same_classes(_unique_labels(classes, "classes"), np.asarray(fitted_classes))
     ):  # (its scores have a column per class it has: an IndexError scoring the first batch)
         raise ValueError(
@@ -1083,6 +1083,27 @@ def _unique_labels(labels, what, hint=""):
             f"{what} are of types {kinds}, which do not sort together; give labels of one "
             f"kind{hint}."
         ) from None
+
+
+def _check_labels_array(classes):
+    """Refuse ``classes`` that are not a 1-D array-like of labels, as scikit-learn's
+    ``partial_fit`` does: a set, an iterator, a string or a number was read as one label ("at
+    least 2 labels, got [{0, 1}]") or failed on ``len()``."""
+    if classes is None:
+        return
+    sequence = hasattr(classes, "__array__") or (
+        hasattr(classes, "__len__") and hasattr(classes, "__getitem__")
+    )
+    if isinstance(classes, (str, bytes, Mapping)) or not sequence:
+        raise TypeError(
+            "classes must be an array-like of labels (a list or an array), got "
+            f"{type(classes).__name__} {classes!r:.100}."
+        )
+    if np.ndim(classes) != 1:
+        raise ValueError(
+            f"classes must be one-dimensional (a label each), got {np.ndim(classes)} "
+            f"dimensions: {classes!r:.100}."
+        )
 
 
 def _sorted_classes(classes):

@@ -310,7 +310,10 @@ def open_source(
         line end. None: a tab if the files' names end in ``.tsv`` (or ``.tsv.gz``...), else ","
         (files of both kinds are refused).
     target_dtype : {"float64", "str"}, default="float64"
-        The type of y; "str" gives an object array of str (class labels as written).
+        The type of y; "str" gives an object array of str (class labels as written). As
+        float64, a bool target is 1.0 or 0.0: a Parquet file's or a DataFrame's bool column,
+        and a CSV's True or False (also TRUE, true, FALSE, false), so that a classifier
+        fitted on bools (``classes_`` ``[False, True]``) reads them as its classes.
     n_features : int, default=None
         SVMlight only, and required there: the width of every chunk's matrix. Ignored for other
         formats.
