@@ -488,6 +488,14 @@ def _parser():
         "printed on stderr, as Vowpal Wabbit's -t does (log loss and accuracy, or the mean "
         "squared error)",
     )
+    predict.add_argument(
+        "--weight-column",
+        action=_Once,
+        metavar="COL",
+        help="with --target: a numeric column of each row's weight, which weighs the loss "
+        "printed (weighted means, as train's --weight-column weighs its losses); not a "
+        "feature. A weight that is missing, not a number, infinite or negative makes its row bad",
+    )
     _add_reading(predict, predicting=True)
     predict.add_argument(
         "--quiet", action="store_true", help="print nothing but errors (and --target's loss)"
@@ -1509,6 +1517,7 @@ def _predict(args):
         _data(args, model.n_features_in_),
         format=fmt,
         target=args.target,
+        weight_column=args.weight_column,
         numeric=numeric,
         inferred=inferred,
         categorical=categorical,
@@ -1666,18 +1675,33 @@ class _TestLoss:
         # (labels read from files as floats, as train read them: shown as the predictions are)
         self.whole = self.classifier and _whole_labels(classes)
         self.rows = 0
+        self.weighted = False
+        self.weight_sum = 0.0
         self.loss_sum = 0.0
-        self.correct = 0
+        self.correct = 0.0
 
     @classmethod
     def for_run(cls, args, model, fmt, read):
+        weight = args.weight_column
         if args.target is None:
+            if weight is not None:
+                raise UsageError(
+                    f"--weight-column {weight!r} weighs the loss of --target's labels: give "
+                    "--target too."
+                )
             return None
         if args.target in read:  # (the columns the model's hasher reads)
             raise UsageError(
                 f"--target {args.target!r}: the model reads that column as a feature, so it "
                 "cannot be scored as the label."
             )
+        if weight is not None and weight in read:
+            raise UsageError(
+                f"--weight-column {weight!r}: the model reads that column as a feature, so it "
+                "cannot weigh the loss."
+            )
+        if weight is not None and weight == args.target:
+            raise UsageError(f"--weight-column {weight!r} is the target; name another column.")
         if fmt == "svmlight":
             raise UsageError(
                 "--target names the label column of CSV or Parquet files; an SVMlight line's "
@@ -1695,9 +1719,13 @@ class _TestLoss:
 
         labels = chunk.y[kept]
         self.rows += kept.size
+        # (each row's weight, as scikit-learn's metrics take sample_weight: weighted means)
+        weight = None if chunk.sample_weight is None else chunk.sample_weight[kept]
+        self.weighted |= weight is not None
+        self.weight_sum += float(kept.size if weight is None else np.sum(weight))
         if not self.classifier:
             errors = np.asarray(predicted, dtype=np.float64).ravel() - labels.astype(np.float64)
-            self.loss_sum += float(np.dot(errors, errors))
+            self.loss_sum += float(np.dot(errors, errors if weight is None else errors * weight))
             return
         position, outside = label_positions(self.classes[self.order], np.asarray(labels))
         if np.any(outside):
@@ -1713,25 +1741,30 @@ class _TestLoss:
                 "scored."
             )
         at = self.order[position]
-        self.correct += int(np.count_nonzero(self.classes[at] == predicted))
+        right = self.classes[at] == predicted
+        self.correct += float(np.count_nonzero(right) if weight is None else np.dot(right, weight))
         if self.log_loss:
             # (as scikit-learn's log_loss: each probability clipped to its dtype's eps)
             probability = proba[np.arange(kept.size), at]
             kind = probability.dtype if probability.dtype.kind == "f" else np.float64
             eps = np.finfo(kind).eps
-            taken = np.clip(probability, eps, 1 - eps)
-            self.loss_sum -= float(np.sum(np.log(taken)))
+            taken = np.log(np.clip(probability, eps, 1 - eps)).astype(np.float64)
+            self.loss_sum -= float(np.sum(taken) if weight is None else np.dot(taken, weight))
 
     def __str__(self):
         if not self.rows:
             return "no labelled row was scored."
         rows = f"{self.rows:,} labelled rows"
+        if self.weighted:
+            if not self.weight_sum:
+                return f"the {rows} scored weigh 0: no loss is a mean of them."
+            rows += f" of weight {self.weight_sum:.6g}"
         if not self.classifier:
-            mse = self.loss_sum / self.rows
+            mse = self.loss_sum / self.weight_sum
             return f"on {rows}: mean squared error {mse:.6g} (RMSE {math.sqrt(mse):.6g})"
-        said = f"accuracy {self.correct / self.rows:.6g}"
+        said = f"accuracy {self.correct / self.weight_sum:.6g}"
         if self.log_loss:
-            said = f"log loss {self.loss_sum / self.rows:.6g}, " + said
+            said = f"log loss {self.loss_sum / self.weight_sum:.6g}, " + said
         return f"on {rows}: {said}"
 
 

@@ -2429,6 +2429,68 @@ def test_predict_with_a_target_clips_float32_probabilities_as_scikit_learn(tmp_p
     assert f"log loss {expected:.6g}, accuracy" in capsys.readouterr().err
 
 
+def test_predict_with_a_weight_column_prints_the_weighted_loss(tmp_path, capsys):
+    # a run trained with --weight-column (negatives down-sampled, weighed back up) reports
+    # weighted losses; predict --target had no weights, so the test loss was another measure
+    from sklearn.metrics import accuracy_score, log_loss, mean_squared_error
+
+    day1, day2 = _days(tmp_path)
+    rows = pd.read_csv(day2, dtype={"zip": str})
+    weights = np.random.RandomState(3).uniform(0, 4, len(rows)).round(3)
+    weights[:5] = [0, 1, True, 2.5, 0]
+    rows.assign(w=weights).to_csv(tmp_path / "w.csv", index=False)
+    args = ["--cross", "site,zip", "--n-features", "2**16", "--quiet"]
+    model, reg = tmp_path / "m.npz", tmp_path / "r.npz"
+    assert main(["train", str(day1), "--target", "click", *args, "--model", str(model)]) == 0
+    assert main(["train", str(day1), "--target", "x", "--loss", "squared_error", *args,
+                 "--model", str(reg)]) == 0  # fmt: skip
+    out = ["--out", str(tmp_path / "p.csv"), "--quiet"]
+    predict = ["predict", str(model), str(tmp_path / "w.csv"), *out]
+    assert main([*predict, "--target", "click", "--weight-column", "w"]) == 0
+    loaded = load_model(model)
+    y = rows.pop("click")
+    expected = log_loss(y, loaded.predict_proba(rows), sample_weight=weights)
+    accuracy = accuracy_score(y, loaded.predict(rows), sample_weight=weights)
+    assert expected != pytest.approx(log_loss(y, loaded.predict_proba(rows)), rel=1e-4)
+    said = capsys.readouterr().err
+    assert (
+        f"on 2,500 labelled rows of weight {weights.sum():.6g}: log loss {expected:.6g}, " in said
+    )
+    assert f"accuracy {accuracy:.6g}" in said
+    rows = pd.read_csv(day2, dtype={"zip": str})
+    x = rows.pop("x")
+    regress = ["predict", str(reg), str(tmp_path / "w.csv"), *out]
+    assert main([*regress, "--target", "x", "--weight-column", "w"]) == 0
+    mse = mean_squared_error(x, load_model(reg).predict(rows), sample_weight=weights)
+    assert f"of weight {weights.sum():.6g}: mean squared error {mse:.6g} (RMSE " in (
+        capsys.readouterr().err
+    )
+    # rows that weigh 0 only: no mean
+    rows.assign(x=x, w=0).iloc[:10].to_csv(tmp_path / "zero.csv", index=False)
+    zero = ["predict", str(reg), str(tmp_path / "zero.csv"), *out, "--target", "x"]
+    assert main([*zero, "--weight-column", "w"]) == 0
+    assert "the 10 labelled rows scored weigh 0: no loss is a mean of them." in (
+        capsys.readouterr().err
+    )
+    # a bad weight is a bad row, as train's
+    rows.assign(x=x, w=weights).assign(w=lambda f: f["w"].where(f.index != 6, -1.0)).to_csv(
+        tmp_path / "bad.csv", index=False
+    )
+    bad = ["predict", str(reg), str(tmp_path / "bad.csv"), *out, "--target", "x"]
+    assert main([*bad, "--weight-column", "w"]) == 1
+    assert "bad.csv: row 7: weight 'w': '-1.0' is negative" in capsys.readouterr().err
+    # no --target to weigh, a feature of the model, the target itself
+    for given, message in [
+        ([], "--weight-column 'w' weighs the loss of --target's labels: give --target too."),
+        (["--target", "x"], "--weight-column 'site': the model reads that column as a feature"),
+        (["--target", "x"], "--weight-column 'x' is the target; name another column."),
+    ]:
+        column = message.split("'")[1]
+        with pytest.raises(SystemExit):
+            main([*regress, *given, "--weight-column", column])
+        assert message in capsys.readouterr().err
+
+
 def test_a_csv_label_of_true_and_false_is_read_as_a_bool_column_is(tmp_path, capsys):
     # a model of bool classes (fitted on pandas' bools) scored on its CSV said "target 'y':
     # 'True' is not a number", and train refused the file; a bool column of a Parquet file or a
