@@ -2471,6 +2471,40 @@ def test_bool_labels_are_1_and_0_in_files_as_in_batches(tmp_path):
         fit_stream(pipeline(), write_rows(spelled, tmp_path / "yes.csv"), target="click")
 
 
+@pytest.mark.parametrize("options", [{}, {"holdout": 10}, {"batch_rows": 700}])
+def test_a_model_kept_and_trained_on_the_next_day_is_that_of_one_run_over_both(tmp_path, options):
+    # the Python side of `sparsereg train --initial` (the streaming guide): the model of day 1,
+    # pickled and trained on from day 2's file in another call, is the model of one run over
+    # both files, shuffled batches and the column kinds day 1 was read as included (day 2's
+    # zips are all digits: read alone they were numbers, other features than day 1's text)
+    import pickle
+
+    rng = np.random.RandomState(0)
+    days = []
+    for day, n in ((1, 3000), (2, 2500)):
+        zips = ["02139", "94110", "A1234"] if day == 1 else ["02139", "94110"]
+        frame = pd.DataFrame(
+            {"site": rng.choice(list("abcde"), n), "zip": rng.choice(zips, n), "x": rng.rand(n)}
+        )
+        frame["click"] = ((frame["site"] == "a") ^ (rng.rand(n) < 0.2)).astype(int)
+        days.append(write_rows(frame, tmp_path / f"day{day}.csv"))
+
+    def model():
+        crosses = [("site",), ("zip",), ("site", "zip"), ("x",)]
+        hasher = FeatureCrossHasher(crosses, n_features=2**16)
+        return make_pipeline(hasher, SparseFTRLClassifier(random_state=0))
+
+    both, _ = fit_stream(model(), days, target="click", **options)
+    first, _ = fit_stream(model(), days[0], target="click", **options)
+    kept = pickle.loads(pickle.dumps(first))
+    assert kept[0].column_kinds_["zip"] == "text"
+    on, _ = fit_stream(kept, days[1], target="click", **options)
+    assert_same_state(on[-1], both[-1])
+    # (the kinds matter: day 2 read alone as numbers trains other weights)
+    alone, _ = fit_stream(model(), days[1], target="click", **options)
+    assert alone[0].column_kinds_["zip"] == "number"
+
+
 def test_a_parquet_weight_that_is_nan_or_negative_is_a_bad_row(tmp_path):
     frame = weighted_clicks()
     frame.loc[4, "w"] = np.nan
