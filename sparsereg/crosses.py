@@ -132,6 +132,19 @@ def _warn_of_unused_buckets(positions, bucket_at, display, named):
     )
 
 
+def _refuse_a_dask_collection(X):
+    """A dask DataFrame or array is hashed partition by partition on the workers by a Dask
+    estimator's ``hasher``; here it failed inside pandas' checks ("Trying to convert ...
+    Scalar to a boolean value")."""
+    if hasattr(X, "__dask_graph__"):
+        raise TypeError(
+            f"X is a dask collection ({type(X).__name__}); a FeatureCrossHasher hashes rows in "
+            "memory. Give it to a Dask estimator, DaskSparseFTRLClassifier(hasher="
+            "FeatureCrossHasher(...)), which hashes each partition on its worker (or compute "
+            "X first)."
+        )
+
+
 class FeatureCrossHasher(TransformerMixin, BaseEstimator):
     """Hash crosses of bucketed numeric and categorical columns into a sparse matrix.
 
@@ -423,6 +436,7 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
     # -- the work ---------------------------------------------------------------
 
     def _validate_X(self, X, reset):
+        _refuse_a_dask_collection(X)
         # an unfitted transformer is stateless: no column count or names to check against
         check_columns = reset or hasattr(self, "n_features_in_")
         X = _arrow_as_pandas(X)
@@ -705,6 +719,7 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
             scikit-learn's transformers give.
         """
         self._validate_params()
+        _refuse_a_dask_collection(X)
         kinds = getattr(self, "column_kinds_", None)
         if kinds:
             warn_of_other_kinds(

@@ -17,7 +17,8 @@ in order (with an int ``random_state``: a ``RandomState`` given is drawn once fo
 shared by every copy, where ``partial_fit`` shuffles with the generator itself).
 
 A round is a pure function of (state, partitions), so when a worker is lost Dask
-recomputes its tasks elsewhere and ``fit`` gives the same model.
+recomputes its tasks elsewhere and ``fit`` gives the same model (with ``n_threads=1``, the
+default: several threads train a copy lock-free, not bit-reproducibly, on Dask as locally).
 
 ``predict``, ``predict_proba`` and ``decision_function`` return lazy dask arrays; ``score``
 (accuracy, R^2) sums each partition's matches or errors on the cluster and returns a float.
@@ -66,11 +67,13 @@ from ._validation import beyond_float64, refuse_non_number_values
 from ._worker_warnings import joined, reissue, with_recorded_warnings
 from .crosses import FeatureCrossHasher
 from .linear_model import (
+    MANY_LABELS,
     SparseFTRLClassifier,
     SparseFTRLRegressor,
     _checked_classes,
     _distinct_labels,
     check_label_type,
+    may_warn_of_many_labels,
     refuse_untrainable_classes,
 )
 
@@ -293,9 +296,18 @@ def _refuse_y_not_1d(y):
             )
 
 
-def _block(X, y, sample_weight, index):
+def _block(X, y, sample_weight, index, width):
     """Partition ``index`` of the training data, its lengths checked (a dask DataFrame's, or
-    an array's of unknown chunks, are known only now)."""
+    an array's of unknown chunks, are known only now), and the width of a dask array's block
+    (``width``: X's, NaN where unknown; None for a DataFrame)."""
+    if width is not None and not np.isnan(width) and X.shape[1] != width:
+        # (fit took the blocks' width and predict then refused X itself, or the local model
+        # refused a later partition, naming another one)
+        raise ValueError(
+            f"partition {index} of X: a block of {X.shape[1]} columns in a dask array of "
+            f"{int(width)} (X.shape[1]); make each block as wide as X (a scipy matrix made "
+            "without shape= is as wide as its largest column index + 1)."
+        )
     rows = {"X": X.shape[0], "y": len(y)}
     if sample_weight is not None:
         rows["sample_weight"] = len(sample_weight)
@@ -322,6 +334,11 @@ def _block(X, y, sample_weight, index):
     return X, y, sample_weight
 
 
+def _columns_of(block):
+    """The width of a ``_block``'s X."""
+    return block[0].shape[1]
+
+
 def _as_numbers(sample_weight):
     """``sample_weight`` as the float64 weights the local ``partial_fit`` trains with (None in
     an object array as NaN), or NaN where it refuses them (naming the problem), so that no
@@ -332,6 +349,32 @@ def _as_numbers(sample_weight):
         with contextlib.suppress(TypeError, ValueError, OverflowError):
             return values.astype(np.float64, copy=False)
     return np.full(len(values), np.nan)
+
+
+@contextlib.contextmanager
+def _seceded_on_a_worker():
+    """On a worker's task thread (a ``fit`` or ``score`` run in a task: GridSearchCV under
+    joblib's dask backend runs each candidate so), leave the worker's thread pool while the
+    call waits on its own tasks, and rejoin it after, as ``distributed.worker_client`` does:
+    calls filling every thread of the cluster waited for tasks no thread was left to run."""
+    from distributed.threadpoolexecutor import rejoin
+    from distributed.worker import get_worker, secede, thread_state
+
+    try:
+        get_worker()
+        thread_state.start_time  # noqa: B018 (set on a task's thread only)
+    except (ValueError, AttributeError):  # not in a task
+        yield
+        return
+    try:
+        secede()
+    except KeyError:  # (already seceded: the task's own worker_client, say)
+        yield
+        return
+    try:
+        yield
+    finally:
+        rejoin()
 
 
 @contextlib.contextmanager
@@ -375,9 +418,10 @@ def _merge_pair(a, b, base):
     return merged, rows_a + rows_b, records
 
 
-def _distinct(y, index):
-    """The distinct labels of partition ``index`` of ``y``, which is checked as the local
-    classifier checks a ``y`` (a missing label, labels that do not sort together...)."""
+def _distinct(y, index, counted):
+    """``(the distinct labels of partition index of y, its rows, each label's rows or None)``
+    (``counted``: the rows are counted); ``y`` is checked as the local classifier checks one (a
+    missing label, labels that do not sort together...)."""
     try:
         refuse_pandas_na(y)
         y = check_array(
@@ -388,7 +432,24 @@ def _distinct(y, index):
             check_label_type(y, labels)
     except ValueError as error:
         raise ValueError(f"partition {index} of y: {error}") from error
-    return labels
+    counts = np.unique(y, return_counts=True)[1] if counted else None
+    return labels, len(y), counts
+
+
+def _balanced_weights(classes, labels, counts, rows):
+    """``class_weight='balanced'``'s weights, ``rows / (n_classes * rows of the class)`` as the
+    local ``fit`` computes them (``compute_class_weight``), from the whole y's ``labels`` and
+    their ``counts``; a class of no row is refused (its weight would be infinite)."""
+    position = {label: k for k, label in enumerate(labels.tolist())}
+    missing = [c for c in classes.tolist() if c not in position]
+    if missing:
+        raise ValueError(
+            f"class_weight='balanced' weighs each class by the inverse of its rows, and the "
+            f"classes {missing[:20]!r} have none in y: drop them from classes, or give "
+            "class_weight as a dict."
+        )
+    n = np.array([counts[position[c]] for c in classes.tolist()], dtype=np.float64)
+    return dict(zip(classes.tolist(), (rows / (len(classes) * n)).tolist()))
 
 
 def _all_labels(found):
@@ -402,20 +463,36 @@ def _all_labels(found):
     return _distinct_labels(np.concatenate(found))
 
 
-def _gathered_labels(client, y_parts):
-    """``(the distinct labels of all the partitions y_parts, the warnings raised)``, computed
-    on the workers (their futures released with this frame, or on error)."""
+def _gathered_labels(client, y_parts, counted=False):
+    """``(the distinct labels of all the partitions y_parts, the warnings raised, each label's
+    rows or None, the rows)`` (``counted``: the rows of each label are counted), computed on
+    the workers (their futures released with this frame, or on error)."""
     with _released_on_error(client) as futures:
         futures.extend(
             client.compute(
                 [
-                    dask.delayed(with_recorded_warnings)(_distinct, part, i)
+                    dask.delayed(with_recorded_warnings)(_distinct, part, i, counted)
                     for i, part in enumerate(y_parts)
                 ]
             )
         )
         found = client.gather(futures)
-        return _all_labels([labels for labels, _ in found]), joined(*(r for _, r in found))
+    parts = [part for part, _ in found]
+    labels = _all_labels([part_labels for part_labels, _, _ in parts])
+    # more labels than half the rows is said of the whole y, as the local fit says it (a
+    # partition's few rows warned of any multiclass y cut in enough partitions)
+    rows = sum(n for _, n, _ in parts)
+    said = [record for _, records in found for record in records if record[2] != MANY_LABELS]
+    if labels.size > 2 and may_warn_of_many_labels(labels.size, rows):
+        said.append(("builtins", "UserWarning", MANY_LABELS))
+    counts = None
+    if counted:  # (labels meet as Python objects: a partition's 1 and another's 1.0 are one)
+        position = {label: k for k, label in enumerate(labels.tolist())}
+        counts = np.zeros(labels.size, dtype=np.int64)
+        for part_labels, _, part_counts in parts:
+            for label, n in zip(part_labels.tolist(), part_counts.tolist()):
+                counts[position[label]] += n
+    return labels, joined(said), counts, rows
 
 
 def _predict_rows(X, method, estimator, empty):
@@ -607,7 +684,10 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
                 "warm_start is not available on Dask (each fit starts afresh): to go on "
                 "training a fitted model, train its local copy (to_local()) with partial_fit."
             )
-        self._local(**self._local_params())._more_validate_params(for_partial_fit=True)
+        params = self._local_params()
+        if params.get("class_weight") == "balanced":  # (computed from the gathered labels)
+            params["class_weight"] = None
+        self._local(**params)._more_validate_params(for_partial_fit=True)
 
     def _x_parts(self, X):
         """``(delayed row blocks of X, their lengths)`` (NaN where unknown), ``X`` checked as
@@ -688,23 +768,36 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
                 )
         return list(zip(x_parts, y_parts, w_parts))
 
-    def _trained_state(self, client, blocks, classes, params, kinds, futures):
+    def _trained_state(self, client, blocks, classes, params, kinds, futures, width):
         """``(the final state, shards_, the warnings raised)`` of training ``params``' model on
-        ``blocks`` (hashed by ``hasher``, checked against ``kinds``), the partitions' futures
-        added to ``futures``."""
+        ``blocks`` (hashed by ``hasher``, checked against ``kinds``; a dask array's of width
+        ``width``, NaN where unknown), the partitions' futures added to ``futures``."""
         worker_hasher = self.hasher
         if kinds and getattr(worker_hasher, "column_kinds_", None):
             # a hasher given fitted warned of its own kinds too, in other words: hasher_'s,
             # which an export records, are the ones checked
             worker_hasher = copy.copy(worker_hasher)
             del worker_hasher.column_kinds_
-        parts = client.compute([dask.delayed(_block)(*block, i) for i, block in enumerate(blocks)])
+        parts = client.compute(
+            [dask.delayed(_block)(*block, i, width) for i, block in enumerate(blocks)]
+        )
         futures.extend(parts)
         with client.as_current():  # wait() waits with the default client, not necessarily ours
             wait(parts)
         for part in parts:  # a partition refused on its worker (lengths that differ...): its
             if part.status == "error":  # error, not a task failing for want of its input
                 part.result()
+        if width is not None and np.isnan(width):  # (each block's width, against the first's)
+            widths = client.map(_columns_of, parts, pure=False)
+            futures.extend(widths)
+            widths = client.gather(widths)
+            for index, n in enumerate(widths):
+                if n != widths[0]:
+                    raise ValueError(
+                        f"partition {index} of X: a block of {n} columns, where partition 0's "
+                        f"has {widths[0]}; make every block of X as wide (a scipy matrix made "
+                        "without shape= is as wide as its largest column index + 1)."
+                    )
         holders = client.who_has(parts)
 
         def near(indices):  # where most of these partitions are: a hint, never the result
@@ -789,7 +882,10 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
             rechunked to ``X``'s when they differ; with a dask DataFrame ``X``, the Series of
             its label column itself: a ``to_dask_array()`` of it may have merged blocks).
         classes : array-like, default=None
-            Every class label (classifiers); gathered from ``y`` first when None.
+            Every class label (classifiers); gathered from ``y`` first when None, and then
+            scikit-learn's warning of more labels than half the rows is judged on the whole
+            ``y``, as the local ``fit`` judges it (with ``classes``: on each partition, as each
+            ``partial_fit`` call judges its own rows).
         sample_weight : dask.array.Array or dask Series, default=None
             Non-negative weights, partitioned as ``X`` and ``y`` (rechunked as ``y``); each
             multiplies its sample's gradient, as in the local ``partial_fit`` (which refuses
@@ -804,7 +900,7 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
         """
         # set_params in another thread waits (a fit of it too): the tasks, submitted as the
         # partitions arrive, read hasher when submitted, and the local model the parameters
-        with self._training_lock:
+        with _seceded_on_a_worker(), self._training_lock:
             return self._fit(X, y, classes, sample_weight)
 
     def _fit(self, X, y, classes, sample_weight):
@@ -826,15 +922,19 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
             self.hasher._check_columns(X.columns)
         hasher = None if self.hasher is None else _fitted_hasher(self.hasher, X, client)
         label_warnings = []  # (the classifier's, when it gathers the labels)
+        gathered = isinstance(self, ClassifierMixin) and classes is None
+        balanced = isinstance(self, ClassifierMixin) and self.class_weight == "balanced"
         if isinstance(self, ClassifierMixin):
-            if classes is None:
-                classes, label_warnings = _gathered_labels(
-                    client, [y_part for _, y_part, _ in blocks]
+            given = None if classes is None else _checked_classes(classes)  # as partial_fit
+            if classes is None or balanced:
+                labels, said, counts, rows = _gathered_labels(
+                    client, [y_part for _, y_part, _ in blocks], counted=balanced
                 )
-                if not classes.size:  # (as the regressor says it, not "0 classes")
+                if not labels.size:  # (as the regressor says it, not "0 classes")
                     raise ValueError("every partition of X is empty: nothing to train on.")
-            else:
-                classes = _checked_classes(classes)  # as partial_fit checks them
+                if classes is None:
+                    classes, label_warnings = labels, said
+            classes = classes if given is None else given
             # as the local classifier's first partial_fit refuses them, but before any
             # partition is computed and sent to a worker
             refuse_untrainable_classes(classes)
@@ -843,18 +943,24 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
         elif classes is not None:  # (the local regressor's fit and partial_fit take none)
             raise TypeError("classes is for classifiers: a regressor takes no classes.")
         params = self._local_params()
+        if balanced:  # (each copy's partial_fit takes the whole y's weights as a dict)
+            params["class_weight"] = _balanced_weights(classes, labels, counts, rows)
         # one seed for every copy and every retry: a round is a pure function of its inputs
         params["random_state"], drawn = _one_seed(self.random_state)
         with _released_on_error(client) as futures:
             kinds = getattr(hasher, "column_kinds_", None)
+            width = X.shape[1] if isinstance(X, da.Array) else None  # (NaN: unknown)
             final, shards, records = self._trained_state(
-                client, blocks, classes, params, kinds, futures
+                client, blocks, classes, params, kinds, futures, width
             )
             if final is None:
                 raise ValueError("every partition of X is empty: nothing to train on.")
             # (the copies' state, of these parameters)
             estimator = self._local(**self._local_params()).set_ftrl_state(without_params(final))
             # before the estimator changes (a filter may make them errors); fit's caller's
+            if gathered:  # (each partition's partial_fit warns of more labels than half its
+                # rows: said of the whole y instead, as the local fit says it)
+                records = [record for record in records if record[2] != MANY_LABELS]
             reissue(joined(label_warnings, records), stacklevel=3)
         if isinstance(self.random_state, np.random.RandomState):  # the draw, now fit succeeded
             self.random_state.set_state(drawn.get_state())
@@ -1052,7 +1158,9 @@ class DaskSparseFTRLClassifier(ClassifierMixin, _DaskFTRL):
 
     The parameters are the local estimator's (but for ``early_stopping`` and ``warm_start``,
     which ``fit`` refuses: hold out a partition and score it; go on training the local model,
-    :meth:`to_local`, with ``partial_fit``), plus:
+    :meth:`to_local`, with ``partial_fit``; ``class_weight='balanced'`` weighs each class by
+    ``n_samples / (n_classes * its rows)`` of the whole ``y``, as the local ``fit``, its rows
+    counted on the workers as the labels are gathered), plus:
 
     mixing : {'average'} or None, default='average'
         'average': the partitions are cut into contiguous shards, one per worker, a
@@ -1163,7 +1271,8 @@ class DaskSparseFTRLClassifier(ClassifierMixin, _DaskFTRL):
         -------
         score : float
         """
-        return self._score("accuracy", X, y, sample_weight)
+        with _seceded_on_a_worker():  # (a score run in a task: see fit)
+            return self._score("accuracy", X, y, sample_weight)
 
     @available_when(gives_probabilities)
     def predict_proba(self, X: Any) -> Any:
@@ -1252,4 +1361,5 @@ class DaskSparseFTRLRegressor(RegressorMixin, _DaskFTRL):
         -------
         score : float
         """
-        return self._score("r2", X, y, sample_weight)
+        with _seceded_on_a_worker():  # (a score run in a task: see fit)
+            return self._score("r2", X, y, sample_weight)

@@ -295,6 +295,13 @@ def _distinct_labels(y):
         ) from None
 
 
+# scikit-learn's words (type_of_target's)
+MANY_LABELS = (
+    "The number of unique classes is greater than 50% of the number of samples. "
+    "`y` could represent a regression problem, not a classification problem."
+)
+
+
 def may_warn_of_many_labels(n_labels, n_rows):
     """Whether ``n_labels`` distinct labels in ``n_rows`` rows are more than half of them, of
     which :func:`check_label_type` warns (as scikit-learn does)."""
@@ -311,12 +318,7 @@ def check_label_type(y, labels):
     if type_of_target(labels, input_name="y") not in ("binary", "multiclass"):
         check_classification_targets(labels)  # (scikit-learn's error, the label type named)
     if labels.size > 2 and may_warn_of_many_labels(labels.size, y.size):
-        warnings.warn(
-            "The number of unique classes is greater than 50% of the number of samples. "
-            "`y` could represent a regression problem, not a classification problem.",
-            UserWarning,
-            stacklevel=3,
-        )
+        warnings.warn(MANY_LABELS, UserWarning, stacklevel=3)
 
 
 class SparseFTRLRegressor(CheckedScore, RegressorMixin, _BaseFTRL):

@@ -449,6 +449,101 @@ def test_a_worker_lost_during_fit_does_not_change_the_model(client, tmp_path):
     assert_same_state(disturbed.to_local(), undisturbed.to_local())
 
 
+def test_fits_run_in_tasks_on_every_worker_thread_finish(client):
+    # GridSearchCV under joblib's dask backend runs each candidate's fit (and score) in a task:
+    # with a fit on each worker thread, each waited for tasks no thread was left to run, for
+    # good. They leave the thread pool while they wait (distributed's secede/rejoin)
+    X = np.random.RandomState(0).normal(size=(600, 5))
+    y = (X[:, 0] > 0).astype(int)
+    dX, dy = client.persist([da.from_array(X, chunks=(100, 5)), da.from_array(y, chunks=100)])
+
+    def fit_and_score(alpha, started):
+        from distributed import Event
+
+        Event(started).set()
+        # (both threads taken before either fit submits its tasks)
+        other = "b" if started == "a" else "a"
+        Event(other).wait(timeout=30)
+        model = DaskSparseFTRLClassifier(alpha=alpha, random_state=0, max_iter=2).fit(dX, dy)
+        return model.to_local().get_ftrl_state(), model.score(dX, dy)
+
+    workers = sorted(client.nthreads())
+    assert len(workers) == 2 and all(n == 1 for n in client.nthreads().values())
+    futures = [
+        client.submit(fit_and_score, alpha, name, workers=[worker], pure=False)
+        for alpha, name, worker in zip((1e-4, 1e-2), "ab", workers)
+    ]
+    try:
+        found = [future.result(timeout=60) for future in futures]
+    finally:
+        client.cancel(futures)
+    for (state, score), alpha in zip(found, (1e-4, 1e-2)):
+        here = DaskSparseFTRLClassifier(alpha=alpha, random_state=0, max_iter=2, client=client)
+        here.fit(dX, dy)
+        there = SparseFTRLClassifier(alpha=alpha, random_state=0).set_ftrl_state(state)
+        assert_same_state(there, here.to_local())
+        assert score == here.score(dX, dy)
+
+
+def test_a_hasher_given_a_dask_dataframe_says_to_give_it_to_a_dask_estimator():
+    # make_pipeline(hasher, model).fit(a dask DataFrame) failed inside pandas' checks: "Trying
+    # to convert ... Scalar to a boolean value"
+    dd = pytest.importorskip("dask.dataframe")
+    pd = pytest.importorskip("pandas")
+    from sklearn.pipeline import make_pipeline
+
+    frame = pd.DataFrame({"city": list("abcab") * 10, "y": [0, 1] * 25})
+    lazy = dd.from_pandas(frame, npartitions=2)
+    message = (
+        r"X is a dask collection \(DataFrame\); a FeatureCrossHasher hashes rows in memory\. "
+        r"Give it to a Dask estimator, DaskSparseFTRLClassifier\(hasher=FeatureCrossHasher"
+    )
+    pipe = make_pipeline(FeatureCrossHasher(["city"]), SparseFTRLClassifier())
+    with pytest.raises(TypeError, match=message):
+        pipe.fit(lazy[["city"]], lazy["y"])
+    assert not hasattr(pipe[0], "n_features_in_")
+    fitted = FeatureCrossHasher(["city"]).fit(frame[["city"]])
+    for call in (fitted.transform, FeatureCrossHasher(["city"]).fit_transform):
+        with pytest.raises(TypeError, match=message):
+            call(lazy[["city"]])
+    with pytest.raises(TypeError, match=r"X is a dask collection \(Array\)"):
+        fitted.transform(da.from_array(frame[["city"]].to_numpy(), chunks=10))
+
+
+@pytest.mark.parametrize("mixing", [None, "average"])
+@pytest.mark.parametrize("text", [False, True])
+def test_balanced_class_weights_are_those_of_the_whole_y(client, mixing, text):
+    # class_weight='balanced' was refused with partial_fit's message ("not supported for
+    # partial_fit"), from fit; the weights are the local fit's, of the whole y's counts
+    from sklearn.utils import compute_class_weight
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(600, 5))
+    y = np.where(X[:, 0] > 0.8, 2, np.where(X[:, 1] > 0.3, 1, 0))
+    y = np.array(["no", "yes", "maybe"])[y] if text else y
+    dX, dy = da.from_array(X, chunks=(100, 5)), da.from_array(y, chunks=(130, 70, 200, 200))
+    labels = np.unique(y)
+    weights = compute_class_weight("balanced", classes=labels, y=y)
+    assert len(set(weights.tolist())) == 3  # (unequal classes: the weights matter)
+    common = dict(mixing=mixing, random_state=0, client=client)
+    balanced = DaskSparseFTRLClassifier(class_weight="balanced", **common).fit(dX, dy)
+    given = dict(zip(labels.tolist(), weights.tolist()))
+    expected = DaskSparseFTRLClassifier(class_weight=given, **common).fit(dX, dy)
+    assert_same_state(balanced.to_local(), expected.to_local(), but=["params"])
+    unweighted = DaskSparseFTRLClassifier(**common).fit(dX, dy)
+    assert not np.array_equal(balanced.coef_, unweighted.coef_)
+    assert balanced.get_params()["class_weight"] == "balanced"
+    # classes given (in any order) weigh as the gathered ones; a class of no row is refused
+    again = DaskSparseFTRLClassifier(class_weight="balanced", **common)
+    again.fit(dX, dy, classes=labels[::-1])
+    assert_same_state(again.to_local(), balanced.to_local())
+    more = [*labels.tolist(), "never" if text else 7]
+    model = DaskSparseFTRLClassifier(class_weight="balanced", **common)
+    with pytest.raises(ValueError, match=r"the classes \['never'\]|the classes \[7\] have none"):
+        model.fit(dX, dy, classes=more)
+    assert not hasattr(model, "estimator_")
+
+
 def test_one_seed_for_every_copy_when_random_state_is_none(client):
     X, y, blocks, dX, dy = make_data(2)
     # Bloom counters of copies with different seeds could not be merged: fit would raise
@@ -1073,6 +1168,33 @@ def test_warnings_raised_on_the_workers_reach_the_client_once_each(client, mixin
         model.score(dX, frame)
 
 
+@pytest.mark.parametrize("text", [False, True])
+def test_more_labels_than_half_the_rows_is_said_of_the_whole_y_as_the_local_fit_says_it(
+    client, text
+):
+    # a partition's rows decided it: 131 labels in 300 rows warned in 3 partitions, not in one
+    # (nor in the local fit)
+    import warnings
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 5))
+    for n_labels in (30, 60):  # (about 25 distinct labels, then about 38)
+        y = rng.randint(0, n_labels, 60)
+        y = y.astype(str) if text else y
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            SparseFTRLClassifier().fit(X, y)
+        local = [str(w.message) for w in caught if "unique classes" in str(w.message)]
+        for rows in (20, 60):
+            dX, dy = da.from_array(X, chunks=(rows, 5)), da.from_array(y, chunks=rows)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                DaskSparseFTRLClassifier(client=client).fit(dX, dy)
+            said = [str(w.message) for w in caught if "unique classes" in str(w.message)]
+            assert said == local, (n_labels, rows)
+        assert len(local) == (n_labels == 60)
+
+
 def test_recording_the_workers_warnings_in_threads_leaves_the_clients_warnings_as_they_were():
     # a cluster of threads in this process, tasks recording at once in two threads of a worker:
     # catch_warnings nested across threads restored each other's, and could leave a recorder
@@ -1093,7 +1215,9 @@ def test_recording_the_workers_warnings_in_threads_leaves_the_clients_warnings_a
     ):
         for _ in range(3):
             with pytest.warns(UserWarning, match="unique classes") as caught:
-                DaskSparseFTRLClassifier(max_iter=2, client=threads).fit(dX, dy)
+                # (classes given: each partition's partial_fit warns, of its own rows)
+                model = DaskSparseFTRLClassifier(max_iter=2, client=threads)
+                model.fit(dX, dy, classes=np.arange(40))
             assert len(caught) == 1
     assert warnings.showwarning is shown and warnings.filters == filters
     with pytest.warns(UserWarning, match="still shown"):
@@ -1374,21 +1498,48 @@ def test_predict_proba_exists_only_for_the_losses_with_probabilities(client):
     )
 
 
-def test_a_block_narrower_than_declared_is_named(client):
+@pytest.mark.parametrize("mixing", [None, "average"])
+@pytest.mark.parametrize("where", ["first", "last"])
+@pytest.mark.parametrize("declared", [True, False])
+def test_a_block_of_another_width_is_named(client, mixing, where, declared):
+    # fit took blocks all narrower than X.shape[1] (and predict then refused X), and named
+    # another partition than the narrow one (the local model refused the one after it)
     import dask
 
     X, y, blocks, dX, dy = make_data(2)
     narrow = X[:BLOCK, : WIDTH // 2]  # a block whose real width is not the array's
     lying = da.from_delayed(
         dask.delayed(lambda: narrow)(),
-        shape=(BLOCK, WIDTH),
+        shape=(BLOCK, WIDTH if declared else np.nan),
         dtype=float,
         meta=sp.csr_matrix((0, WIDTH)),
     )
-    dX2 = da.concatenate([dX, lying])
-    dy2 = da.concatenate([dy, da.from_array(y[:BLOCK], chunks=BLOCK)])
-    model = DaskSparseFTRLClassifier(mixing=None, client=client)
-    with pytest.raises(ValueError, match="features"):
+    if not declared:  # (every width unknown: the blocks are compared with the first)
+        dX = da.from_delayed(
+            dask.delayed(lambda: X[BLOCK:])(),
+            shape=(N_ROWS - BLOCK, np.nan),
+            dtype=float,
+            meta=sp.csr_matrix((0, WIDTH)),
+        )
+        dy = da.from_array(y[BLOCK:], chunks=N_ROWS - BLOCK)
+    pieces = [dX, lying] if where == "last" else [lying, dX]
+    dX2 = da.concatenate(pieces, allow_unknown_chunksizes=True)
+    labels = [dy, da.from_array(y[:BLOCK], chunks=BLOCK)]
+    dy2 = da.concatenate(labels if where == "last" else labels[::-1])
+    model = DaskSparseFTRLClassifier(mixing=mixing, client=client)
+    index = dX2.numblocks[0] - 1 if where == "last" else 0
+    if declared:
+        message = (
+            f"partition {index} of X: a block of {WIDTH // 2} columns in a dask array of {WIDTH} "
+            r"\(X.shape\[1\]\); make each block as wide as X"
+        )
+    elif where == "last":
+        message = rf"partition 1 of X: a block of {WIDTH // 2} columns, where partition 0's has "
+        message += f"{WIDTH}; make every block of X as wide"
+    else:  # (the first block narrow: the next one is the first to differ from it)
+        message = rf"partition 1 of X: a block of {WIDTH} columns, where partition 0's has "
+        message += f"{WIDTH // 2}; make every block of X as wide"
+    with pytest.raises(ValueError, match=message):
         model.fit(dX2, dy2)
     assert not hasattr(model, "estimator_")
 

@@ -125,6 +125,23 @@ def _masked_y(est):
     return _masked(Y_CLASS if isinstance(est, SparseFTRLClassifier) else Y_REG)
 
 
+class _OtherSparse:
+    """An array of another sparse library (pydata sparse's COO): scikit-learn's check_array
+    raised its own RuntimeError ("Cannot convert a sparse array to dense automatically")."""
+
+    def __init__(self, csr):
+        self.csr, self.shape, self.ndim, self.dtype = csr, csr.shape, 2, csr.dtype
+
+    def tocsr(self):
+        return self.csr
+
+    def todense(self):
+        return self.csr.toarray()
+
+    def __array__(self, *args, **kwargs):
+        raise RuntimeError("Cannot convert a sparse array to dense automatically.")
+
+
 INF_CSR = _hand_built(data=_set(0, np.inf))
 # X's row 1 holds columns [1, 4, 5] at positions 2-4: a bad index in its middle leaves its
 # first and last index good and the row unsorted
@@ -537,6 +554,14 @@ BAD_INPUTS = [
         lambda est: est.predict(_masked(X.toarray())),
         TypeError,
         "masked array as X",
+    ),
+    ("another library's sparse X", "both", _pf(_OtherSparse(X)), TypeError, r"give X\.tocsr\(\)"),
+    (
+        "another library's sparse X in predict",
+        "both",
+        lambda est: est.predict(_OtherSparse(X)),
+        TypeError,
+        r"_OtherSparse, which is no SciPy sparse matrix: give X\.tocsr\(\)",
     ),
 ]
 CASES = [
