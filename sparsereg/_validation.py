@@ -500,12 +500,13 @@ def sparse_before_conversion(X):
     checks itself.
     """
     if not sp.issparse(X):
-        if hasattr(X, "tocsr") and hasattr(X, "todense"):
-            # (pydata sparse's arrays: scikit-learn's check_array raised their RuntimeError,
-            # "Cannot convert a sparse array to dense automatically")
+        if hasattr(X, "todense") and not isinstance(X, np.ndarray):
+            # (pydata sparse's arrays, COO, GCXS, DOK: scikit-learn's check_array raised
+            # their RuntimeError, "Cannot convert a sparse array to dense automatically")
             raise TypeError(
                 f"X is a {type(X).__module__}.{type(X).__qualname__}, which is no SciPy sparse "
-                "matrix: give X.tocsr() (or a NumPy array)."
+                "matrix: give a SciPy CSR matrix (X.tocsr(), where it has one) or a NumPy "
+                "array."
             )
         return X
     kind = X.format

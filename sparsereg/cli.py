@@ -1715,6 +1715,11 @@ class _TestLoss:
         return cls(model)
 
     def add(self, chunk, kept, predicted, proba):
+        # (weights near 1.8e308 sum to inf, which __str__ says: not a NumPy warning each chunk)
+        with np.errstate(over="ignore", invalid="ignore"):
+            self._add(chunk, kept, predicted, proba)
+
+    def _add(self, chunk, kept, predicted, proba):
         from .stream._scoring import label_positions
 
         labels = chunk.y[kept]
@@ -1758,6 +1763,8 @@ class _TestLoss:
         if self.weighted:
             if not self.weight_sum:
                 return f"the {rows} scored weigh 0: no loss is a mean of them."
+            if not math.isfinite(self.weight_sum):  # (weights near 1.8e308)
+                return f"the weights of the {rows} scored sum beyond float64: no loss is a mean."
             rows += f" of weight {self.weight_sum:.6g}"
         if not self.classifier:
             mse = self.loss_sum / self.weight_sum

@@ -300,7 +300,8 @@ def _block(X, y, sample_weight, index, width):
     """Partition ``index`` of the training data, its lengths checked (a dask DataFrame's, or
     an array's of unknown chunks, are known only now), and the width of a dask array's block
     (``width``: X's, NaN where unknown; None for a DataFrame)."""
-    if width is not None and not np.isnan(width) and X.shape[1] != width:
+    if width is not None and not np.isnan(width) and X.shape[0] and X.shape[1] != width:
+        # (an empty block, which no step trains on, may be a csr_matrix((0, 0)))
         # (fit took the blocks' width and predict then refused X itself, or the local model
         # refused a later partition, naming another one)
         raise ValueError(
@@ -334,9 +335,9 @@ def _block(X, y, sample_weight, index, width):
     return X, y, sample_weight
 
 
-def _columns_of(block):
-    """The width of a ``_block``'s X."""
-    return block[0].shape[1]
+def _shape_of(block):
+    """The shape of a ``_block``'s X."""
+    return block[0].shape
 
 
 def _as_numbers(sample_weight):
@@ -357,13 +358,17 @@ def _seceded_on_a_worker():
     joblib's dask backend runs each candidate so), leave the worker's thread pool while the
     call waits on its own tasks, and rejoin it after, as ``distributed.worker_client`` does:
     calls filling every thread of the cluster waited for tasks no thread was left to run."""
+    from distributed import threadpoolexecutor
     from distributed.threadpoolexecutor import rejoin
     from distributed.worker import get_worker, secede, thread_state
 
     try:
         get_worker()
         thread_state.start_time  # noqa: B018 (set on a task's thread only)
-    except (ValueError, AttributeError):  # not in a task
+        # (distributed's pool, which secede leaves: a worker given a standard library
+        # ThreadPoolExecutor has none, and there secede raised AttributeError)
+        threadpoolexecutor.thread_state.executor  # noqa: B018
+    except (ValueError, AttributeError):  # not in a task of distributed's pool
         yield
         return
     try:
@@ -787,16 +792,19 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
         for part in parts:  # a partition refused on its worker (lengths that differ...): its
             if part.status == "error":  # error, not a task failing for want of its input
                 part.result()
-        if width is not None and np.isnan(width):  # (each block's width, against the first's)
-            widths = client.map(_columns_of, parts, pure=False)
-            futures.extend(widths)
-            widths = client.gather(widths)
-            for index, n in enumerate(widths):
-                if n != widths[0]:
+        if width is not None and np.isnan(width):
+            # each block's width against the first's holding rows (an empty one trains on
+            # nothing, and may be a csr_matrix((0, 0)))
+            shapes = client.map(_shape_of, parts, pure=False)
+            futures.extend(shapes)
+            held = [(i, n) for i, (rows, n) in enumerate(client.gather(shapes)) if rows]
+            for index, n in held:
+                if n != held[0][1]:
                     raise ValueError(
-                        f"partition {index} of X: a block of {n} columns, where partition 0's "
-                        f"has {widths[0]}; make every block of X as wide (a scipy matrix made "
-                        "without shape= is as wide as its largest column index + 1)."
+                        f"partition {index} of X: a block of {n} columns, where partition "
+                        f"{held[0][0]}'s has {held[0][1]}; make every block of X as wide (a "
+                        "scipy matrix made without shape= is as wide as its largest column "
+                        "index + 1)."
                     )
         holders = client.who_has(parts)
 
@@ -936,7 +944,7 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
                     classes, label_warnings = labels, said
             classes = classes if given is None else given
             # as the local classifier's first partial_fit refuses them, but before any
-            # partition is computed and sent to a worker
+            # partition of X is computed and sent to a worker
             refuse_untrainable_classes(classes)
             if isinstance(self.class_weight, dict):  # (its labels that are not classes)
                 compute_class_weight(self.class_weight, classes=classes, y=classes)

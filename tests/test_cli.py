@@ -2437,8 +2437,11 @@ def test_predict_with_a_weight_column_prints_the_weighted_loss(tmp_path, capsys)
     day1, day2 = _days(tmp_path)
     rows = pd.read_csv(day2, dtype={"zip": str})
     weights = np.random.RandomState(3).uniform(0, 4, len(rows)).round(3)
-    weights[:5] = [0, 1, True, 2.5, 0]
-    rows.assign(w=weights).to_csv(tmp_path / "w.csv", index=False)
+    weights[:5] = [0, 1, 1, 2.5, 0]
+    # (a CSV's True and false weigh 1 and 0, as train reads them)
+    written = weights.astype(object)
+    written[2], written[4] = "True", "false"
+    rows.assign(w=written).to_csv(tmp_path / "w.csv", index=False)
     args = ["--cross", "site,zip", "--n-features", "2**16", "--quiet"]
     model, reg = tmp_path / "m.npz", tmp_path / "r.npz"
     assert main(["train", str(day1), "--target", "click", *args, "--model", str(model)]) == 0
@@ -2470,6 +2473,13 @@ def test_predict_with_a_weight_column_prints_the_weighted_loss(tmp_path, capsys)
     zero = ["predict", str(reg), str(tmp_path / "zero.csv"), *out, "--target", "x"]
     assert main([*zero, "--weight-column", "w"]) == 0
     assert "the 10 labelled rows scored weigh 0: no loss is a mean of them." in (
+        capsys.readouterr().err
+    )
+    # weights whose sum is beyond float64: said, not a log loss of nan
+    rows.assign(x=x, w=1e308).iloc[:10].to_csv(tmp_path / "huge.csv", index=False)
+    huge = ["predict", str(reg), str(tmp_path / "huge.csv"), *out, "--target", "x"]
+    assert main([*huge, "--weight-column", "w"]) == 0
+    assert "the weights of the 10 labelled rows scored sum beyond float64: no loss is a mean." in (
         capsys.readouterr().err
     )
     # a bad weight is a bad row, as train's

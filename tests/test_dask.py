@@ -510,6 +510,38 @@ def test_a_hasher_given_a_dask_dataframe_says_to_give_it_to_a_dask_estimator():
         fitted.transform(da.from_array(frame[["city"]].to_numpy(), chunks=10))
 
 
+def test_a_fit_in_a_task_of_a_standard_library_thread_pool_trains():
+    # a worker given concurrent.futures' ThreadPoolExecutor: its task threads have no
+    # distributed pool to secede from (secede raised AttributeError, failing the fit)
+    import concurrent.futures
+
+    X = np.random.RandomState(0).normal(size=(400, 5))
+    y = (X[:, 0] > 0).astype(int)
+
+    def fit_and_score(dX, dy):
+        # (this cluster's client: the default one in this process may be another test's)
+        on = distributed.get_client()
+        model = DaskSparseFTRLClassifier(random_state=0, client=on).fit(dX, dy)
+        return model.to_local().get_ftrl_state(), model.score(dX, dy)
+
+    with (
+        concurrent.futures.ThreadPoolExecutor(3) as pool,
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=3, processes=False, dashboard_address=None,
+            executor=pool,
+        ) as cluster,
+        distributed.Client(cluster) as threads,
+    ):  # fmt: skip
+        dX = threads.persist(da.from_array(X, chunks=(100, 5)))
+        dy = threads.persist(da.from_array(y, chunks=100))
+        state, score = threads.submit(fit_and_score, dX, dy, pure=False).result(timeout=60)
+        here = DaskSparseFTRLClassifier(random_state=0, client=threads).fit(dX, dy)
+        assert_same_state(
+            SparseFTRLClassifier(random_state=0).set_ftrl_state(state), here.to_local()
+        )
+        assert score == here.score(dX, dy)
+
+
 @pytest.mark.parametrize("mixing", [None, "average"])
 @pytest.mark.parametrize("text", [False, True])
 def test_balanced_class_weights_are_those_of_the_whole_y(client, mixing, text):
@@ -1542,6 +1574,31 @@ def test_a_block_of_another_width_is_named(client, mixing, where, declared):
     with pytest.raises(ValueError, match=message):
         model.fit(dX2, dy2)
     assert not hasattr(model, "estimator_")
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_an_empty_block_of_no_columns_is_no_block_of_another_width(client, declared):
+    # a csr_matrix((0, 0)) (made of no entries without shape=) trains on nothing: the width
+    # checks refused it, or blamed the next block for differing from it
+    import dask
+
+    rng = np.random.RandomState(0)
+    X = sp.random(300, 20, density=0.3, format="csr", random_state=rng)
+    y = rng.randint(2, size=300)
+    width = 20 if declared else np.nan
+
+    def part(block, labels):
+        lazy = dask.delayed(lambda: block)()
+        meta = sp.csr_matrix((0, 20))
+        rows = da.from_delayed(lazy, shape=(np.nan, width), dtype=float, meta=meta)
+        return rows, da.from_delayed(dask.delayed(lambda: labels)(), shape=(np.nan,), dtype=int)
+
+    pieces = [part(sp.csr_matrix((0, 0)), y[:0]), part(X[:150], y[:150]), part(X[150:], y[150:])]
+    dX = da.concatenate([p[0] for p in pieces], allow_unknown_chunksizes=True)
+    dy = da.concatenate([p[1] for p in pieces], allow_unknown_chunksizes=True)
+    model = DaskSparseFTRLClassifier(mixing=None, random_state=0, client=client).fit(dX, dy)
+    local = SparseFTRLClassifier(random_state=0).partial_fit(X[:150], y[:150], classes=[0, 1])
+    assert_same_state(model.to_local(), local.partial_fit(X[150:], y[150:]))
 
 
 def test_parameters_are_the_local_ones_plus_the_dask_ones():

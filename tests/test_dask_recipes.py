@@ -245,7 +245,10 @@ def test_pydata_sparse_blocks_are_refused_and_csr_blocks_from_them_work(client):
     X, y = click_matrix()
     X_blocks, y_blocks = dask_blocks(X, y)
     X_coo = X_blocks.map_blocks(sparse.COO.from_scipy_sparse, dtype=X.dtype)
-    with pytest.raises(TypeError, match=r"COO, which is no SciPy sparse matrix: give X\.tocsr\(\)"):
+    with pytest.raises(
+        TypeError,
+        match=r"COO, which is no SciPy sparse matrix: give a SciPy CSR matrix \(X\.tocsr\(\)",
+    ):
         Incremental(SparseFTRLClassifier(**PARAMS), shuffle_blocks=False).fit(
             X_coo, y_blocks, classes=[0, 1]
         )

@@ -555,13 +555,19 @@ BAD_INPUTS = [
         TypeError,
         "masked array as X",
     ),
-    ("another library's sparse X", "both", _pf(_OtherSparse(X)), TypeError, r"give X\.tocsr\(\)"),
+    (
+        "another library's sparse X",
+        "both",
+        _pf(_OtherSparse(X)),
+        TypeError,
+        r"give a SciPy CSR matrix \(X\.tocsr\(\), where it has one\)",
+    ),
     (
         "another library's sparse X in predict",
         "both",
         lambda est: est.predict(_OtherSparse(X)),
         TypeError,
-        r"_OtherSparse, which is no SciPy sparse matrix: give X\.tocsr\(\)",
+        r"_OtherSparse, which is no SciPy sparse matrix: give a SciPy CSR matrix",
     ),
 ]
 CASES = [

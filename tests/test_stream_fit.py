@@ -2171,7 +2171,10 @@ def test_a_fitted_classifier_keeps_its_classes_when_trained_on():
         ("01", TypeError, "got str '01'"),
         (1, TypeError, "got int 1"),
         ({0: "a", 1: "b"}, TypeError, "got dict {0: 'a', 1: 'b'}"),
+        (np.int64(1), TypeError, r"got int64 np\.int64\(1\)"),
+        (np.array(1), TypeError, r"got ndarray array\(1\)"),
         ([[0, 1]], ValueError, r"one-dimensional \(a label each\), got 2 dimensions: \[\[0, 1\]\]"),
+        ([[0], [1, 2]], ValueError, r"got lists of other lengths: \[\[0\], \[1, 2\]\]"),
     ],
 )
 def test_classes_that_are_no_array_of_labels_are_refused_before_reading(

@@ -1094,15 +1094,20 @@ def _check_labels_array(classes):
     sequence = hasattr(classes, "__array__") or (
         hasattr(classes, "__len__") and hasattr(classes, "__getitem__")
     )
-    if isinstance(classes, (str, bytes, Mapping)) or not sequence:
-        raise TypeError(
+    try:
+        dimensions = np.ndim(classes)
+    except ValueError:  # (NumPy's "inhomogeneous shape": lists of other lengths)
+        dimensions = None
+    if isinstance(classes, (str, bytes, Mapping)) or not sequence or dimensions == 0:
+        raise TypeError(  # (a NumPy scalar or 0-d array has __array__)
             "classes must be an array-like of labels (a list or an array), got "
             f"{type(classes).__name__} {classes!r:.100}."
         )
-    if np.ndim(classes) != 1:
+    if dimensions != 1:
         raise ValueError(
-            f"classes must be one-dimensional (a label each), got {np.ndim(classes)} "
-            f"dimensions: {classes!r:.100}."
+            "classes must be one-dimensional (a label each), got "
+            f"{'lists of other lengths' if dimensions is None else f'{dimensions} dimensions'}"
+            f": {classes!r:.100}."
         )
 
 
