@@ -2413,6 +2413,27 @@ def test_a_bad_weight_is_a_bad_row_named_or_skipped(tmp_path, cell, message):
     assert history.bad_rows == 1
 
 
+def _spelled_bools(frame, column):
+    """``frame`` whose bool ``column`` holds other spellings of them, and numbers among them."""
+    spelled = frame.astype({column: object})
+    spelled.loc[::3, column] = spelled.loc[::3, column].map({True: "TRUE", False: "false"})
+    spelled.loc[::5, column] = frame.loc[::5, column].astype(int)
+    return spelled
+
+
+def _bool_sources(frame, column, tmp_path):
+    """The rows of ``frame``, whose ``column`` holds bools, as a CSV, a CSV of other spellings
+    (`_spelled_bools`), a Parquet file and DataFrames of 250 rows."""
+    return {
+        "csv": write_rows(frame, tmp_path / "bools.csv"),
+        "csv of other spellings": write_rows(
+            _spelled_bools(frame, column), tmp_path / "spellings.csv"
+        ),
+        "parquet": write_rows(frame, tmp_path / "bools.parquet"),
+        "DataFrame": [frame.iloc[i : i + 250] for i in range(0, len(frame), 250)],
+    }
+
+
 def test_bool_weights_weigh_1_and_0_in_files_as_in_batches(tmp_path):
     # (a CSV's True was a malformed row, while a Parquet file's, a DataFrame's or an (X, y, w)
     # batch's bool weighed 1 and False 0, as scikit-learn's sample_weight takes them)
@@ -2420,15 +2441,7 @@ def test_bool_weights_weigh_1_and_0_in_files_as_in_batches(tmp_path):
     options = dict(target="click", batch_rows=250, holdout=4)
     numbers = write_rows(frame.assign(w=frame["w"].astype(float)), tmp_path / "numbers.csv")
     expected, history = fit_stream(pipeline(), numbers, weight_column="w", **options)
-    mixed = frame.astype({"w": object})  # other spellings, and numbers among them
-    mixed.loc[::3, "w"] = mixed.loc[::3, "w"].map({True: "TRUE", False: "false"})
-    mixed.loc[::5, "w"] = frame.loc[::5, "w"].astype(float)
-    sources = {
-        "csv": write_rows(frame, tmp_path / "bools.csv"),
-        "csv of other spellings": write_rows(mixed, tmp_path / "spellings.csv"),
-        "parquet": write_rows(frame, tmp_path / "bools.parquet"),
-        "DataFrame": [frame.iloc[i : i + 250] for i in range(0, len(frame), 250)],
-    }
+    sources = _bool_sources(frame, "w", tmp_path)
     for name, source in sources.items():
         model, got = fit_stream(pipeline(), source, weight_column="w", **options)
         assert_same_state(model[-1], expected[-1])
@@ -2444,15 +2457,7 @@ def test_bool_labels_are_1_and_0_in_files_as_in_batches(tmp_path):
     options = dict(target="click", batch_rows=250, holdout=4)
     numbers = write_rows(frame.assign(click=frame["click"].astype(int)), tmp_path / "n.csv")
     expected, history = fit_stream(pipeline(), numbers, **options)
-    spelled = frame.astype({"click": object})  # other spellings, and numbers among them
-    spelled.loc[::3, "click"] = spelled.loc[::3, "click"].map({True: "TRUE", False: "false"})
-    spelled.loc[::5, "click"] = frame.loc[::5, "click"].astype(int)
-    sources = {
-        "csv": write_rows(frame, tmp_path / "bools.csv"),
-        "csv of other spellings": write_rows(spelled, tmp_path / "spellings.csv"),
-        "parquet": write_rows(frame, tmp_path / "bools.parquet"),
-        "DataFrame": [frame.iloc[i : i + 250] for i in range(0, len(frame), 250)],
-    }
+    sources = _bool_sources(frame, "click", tmp_path)
     features = frame.drop(columns="click")
     for name, source in sources.items():
         model, got = fit_stream(pipeline(), source, **options)
@@ -2469,6 +2474,7 @@ def test_bool_labels_are_1_and_0_in_files_as_in_batches(tmp_path):
         trained_on, _ = fit_stream(fitted, source, target="click", batch_rows=10**6)
         assert trained_on[-1].classes_.dtype == bool, name
         assert_same_state(trained_on[-1], in_memory[-1])
+    spelled = _spelled_bools(frame, "click")
     spelled.loc[7, "click"] = "yes"
     with pytest.raises(ValueError, match=r"row 8: target 'click': 'yes' is not a number"):
         fit_stream(pipeline(), write_rows(spelled, tmp_path / "yes.csv"), target="click")
