@@ -486,7 +486,7 @@ def _parser():
         metavar="COL",
         help="the label column of labelled rows (CSV, Parquet): the model's loss on them is "
         "printed on stderr, as Vowpal Wabbit's -t does (log loss and accuracy, or the mean "
-        "squared error)",
+        "squared error); a row without a label is predicted, not scored",
     )
     predict.add_argument(
         "--weight-column",
@@ -1526,6 +1526,8 @@ def _predict(args):
         column_kinds=model.column_kinds_,
         **options,
     )
+    if scores is not None:
+        source.unlabelled_kept = True  # (predicted, not scored, as -t does)
     if args.proba and model.proba is None:
         raise UsageError(f"--proba: this {model.source} model has no probabilities.")
     classes = model.classes_
@@ -1675,6 +1677,7 @@ class _TestLoss:
         # (labels read from files as floats, as train read them: shown as the predictions are)
         self.whole = self.classifier and _whole_labels(classes)
         self.rows = 0
+        self.unlabelled = 0
         self.weighted = False
         self.weight_sum = 0.0
         self.loss_sum = 0.0
@@ -1723,6 +1726,18 @@ class _TestLoss:
         from .stream._scoring import label_positions
 
         labels = chunk.y[kept]
+        # a row without a label (kept by the reader: NaN, or None as text) is not scored
+        unlabelled = (
+            np.array([label is None for label in labels.tolist()], dtype=bool)
+            if labels.dtype == object
+            else np.isnan(labels.astype(np.float64))
+        )
+        if unlabelled.any():
+            self.unlabelled += int(np.count_nonzero(unlabelled))
+            labelled = ~unlabelled
+            kept, labels = kept[labelled], labels[labelled]
+            predicted = predicted[labelled]
+            proba = None if proba is None else proba[labelled]
         self.rows += kept.size
         # (each row's weight, as scikit-learn's metrics take sample_weight: weighted means)
         weight = None if chunk.sample_weight is None else chunk.sample_weight[kept]
@@ -1757,6 +1772,12 @@ class _TestLoss:
             self.loss_sum -= float(np.sum(taken) if weight is None else np.dot(taken, weight))
 
     def __str__(self):
+        said = self._said()
+        if self.unlabelled:
+            said += f" ({self.unlabelled:,} rows without a label predicted, not scored)"
+        return said
+
+    def _said(self):
         if not self.rows:
             return "no labelled row was scored."
         rows = f"{self.rows:,} labelled rows"

@@ -2395,12 +2395,28 @@ def test_predict_with_a_target_of_a_hasher_of_every_column_and_rows_without_labe
         assert f"--target '{column}': the model reads that column as a feature" in (
             capsys.readouterr().err
         )
-    # a row without a label is a bad row: named, or skipped (and not scored)
+    # a row without a label is predicted, not scored, as Vowpal Wabbit's -t does (it was a bad
+    # row: the run stopped, or its prediction was skipped)
+    from sklearn.metrics import log_loss
+
+    frame.loc[9, "y"] = np.nan
+    frame.to_csv(tmp_path / "rows.csv", index=False)
+    labelled = frame["y"].notna()
+    expected = log_loss(frame["y"][labelled], pipe.predict_proba(frame[["a", "n"]])[labelled])
+    for skip in ([], ["--skip-bad-rows"]):
+        assert main([*predict, "--target", "y", *skip]) == 0
+        err = capsys.readouterr().err
+        assert f"on 298 labelled rows: log loss {expected:.6g}, accuracy " in err
+        assert "(2 rows without a label predicted, not scored)" in err
+        assert "bad rows" not in err
+        written = pd.read_csv(tmp_path / "p.csv")
+        assert written["prediction"].tolist() == pipe.predict(frame[["a", "n"]]).tolist()
+    # a label that is no number is still a bad row
+    frame.astype({"y": object}).assign(y=lambda f: f["y"].where(f.index != 3, "yes")).to_csv(
+        tmp_path / "rows.csv", index=False
+    )
     assert main([*predict, "--target", "y"]) == 1
-    assert "rows.csv: row 5: target 'y' is missing" in capsys.readouterr().err
-    assert main([*predict, "--target", "y", "--skip-bad-rows"]) == 0
-    err = capsys.readouterr().err
-    assert "on 299 labelled rows: log loss" in err and "1 bad rows skipped" in err
+    assert "rows.csv: row 4: target 'y': 'yes' is not a number" in capsys.readouterr().err
 
 
 def test_predict_with_a_target_clips_float32_probabilities_as_scikit_learn(tmp_path, capsys):

@@ -679,6 +679,9 @@ class _ArrowSource(Source):
         self.skip_bad_rows = skip_bad_rows
         self.delimiter = delimiter
         self.target_dtype = target_dtype
+        # a row without a target kept, its y NaN (None as text), not a bad row: `sparsereg
+        # predict --target` predicts it unscored, as Vowpal Wabbit's -t does
+        self.unlabelled_kept = False
         self._columns = {}
         self._schemas = {}  # Parquet: each file's Arrow schema
         self._metas = {}  # Parquet: each file's metadata (row groups' statistics), as opened
@@ -1440,8 +1443,9 @@ class _ArrowSource(Source):
                 # a NaN stored as a number (Parquet) is missing, as "nan" in a CSV field is
                 nan = pc.fill_null(pc.is_nan(target), False)
                 target = pc.if_else(nan, pa.scalar(None, pa.float64()), target)
-            missing = np.flatnonzero(target.is_null().to_numpy(zero_copy_only=False))
-            mark(missing, f"target {self.target!r} is missing")
+            if not self.unlabelled_kept:
+                missing = np.flatnonzero(target.is_null().to_numpy(zero_copy_only=False))
+                mark(missing, f"target {self.target!r} is missing")
         if self.weight_column is not None:
             weight = self._weights_marked(pa, pc, table.column(self.weight_column), mark)
         arrays = {}
