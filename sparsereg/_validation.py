@@ -500,13 +500,14 @@ def sparse_before_conversion(X):
     checks itself.
     """
     if not sp.issparse(X):
-        if hasattr(X, "todense") and not isinstance(X, np.ndarray):
+        if hasattr(type(X), "todense") and not isinstance(X, np.ndarray):
             # (pydata sparse's arrays, COO, GCXS, DOK: scikit-learn's check_array raised
-            # their RuntimeError, "Cannot convert a sparse array to dense automatically")
+            # their RuntimeError, "Cannot convert a sparse array to dense automatically"; the
+            # class's method, not a DataFrame's column of that name)
             raise TypeError(
                 f"X is a {type(X).__module__}.{type(X).__qualname__}, which is no SciPy sparse "
-                "matrix: give a SciPy CSR matrix (X.tocsr(), where it has one) or a NumPy "
-                "array."
+                "matrix: give a SciPy CSR matrix (X.tocsr(), or pydata sparse's "
+                "X.to_scipy_sparse().tocsr()) or a NumPy array."
             )
         return X
     kind = X.format

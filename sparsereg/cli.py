@@ -1774,7 +1774,8 @@ class _TestLoss:
     def __str__(self):
         said = self._said()
         if self.unlabelled:
-            said += f" ({self.unlabelled:,} rows without a label predicted, not scored)"
+            rows = f"{self.unlabelled:,} row{'s' if self.unlabelled != 1 else ''}"
+            said += f" ({rows} without a label predicted, not scored)"
         return said
 
     def _said(self):

@@ -2411,6 +2411,25 @@ def test_predict_with_a_target_of_a_hasher_of_every_column_and_rows_without_labe
         assert "bad rows" not in err
         written = pd.read_csv(tmp_path / "p.csv")
         assert written["prediction"].tolist() == pipe.predict(frame[["a", "n"]]).tolist()
+    # whatever their weights (often missing too: never used)
+    weights = np.random.RandomState(1).uniform(0.5, 2, 300)
+    weighed = frame.assign(w=weights).astype({"w": object})
+    weighed.loc[4, "w"], weighed.loc[9, "w"] = None, "-1"
+    weighed.to_csv(tmp_path / "weighed.csv", index=False)
+    expected = log_loss(
+        frame["y"][labelled],
+        pipe.predict_proba(frame[["a", "n"]])[labelled],
+        sample_weight=weights[labelled],
+    )
+    scored = ["predict", str(tmp_path / "m.npz"), str(tmp_path / "weighed.csv"), "--out"]
+    assert main([*scored, str(tmp_path / "p.csv"), "--target", "y", "--weight-column", "w"]) == 0
+    err = capsys.readouterr().err
+    assert f"on 298 labelled rows of weight {weights[labelled].sum():.6g}: log loss {expected:.6g}" in err  # fmt: skip
+    assert "(2 rows without a label predicted, not scored)" in err
+    # train still refuses such a row: it has no label to train on
+    train = ["train", str(tmp_path / "rows.csv"), "--target", "y", "--model", str(tmp_path / "t.npz")]  # fmt: skip
+    assert main(train) == 1
+    assert "rows.csv: row 5: target 'y' is missing" in capsys.readouterr().err
     # a label that is no number is still a bad row
     frame.astype({"y": object}).assign(y=lambda f: f["y"].where(f.index != 3, "yes")).to_csv(
         tmp_path / "rows.csv", index=False

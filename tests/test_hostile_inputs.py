@@ -126,14 +126,12 @@ def _masked_y(est):
 
 
 class _OtherSparse:
-    """An array of another sparse library (pydata sparse's COO): scikit-learn's check_array
-    raised its own RuntimeError ("Cannot convert a sparse array to dense automatically")."""
+    """An array of another sparse library (pydata sparse's GCXS, which has no tocsr):
+    scikit-learn's check_array raised its own RuntimeError ("Cannot convert a sparse array to
+    dense automatically")."""
 
     def __init__(self, csr):
         self.csr, self.shape, self.ndim, self.dtype = csr, csr.shape, 2, csr.dtype
-
-    def tocsr(self):
-        return self.csr
 
     def todense(self):
         return self.csr.toarray()
@@ -560,7 +558,7 @@ BAD_INPUTS = [
         "both",
         _pf(_OtherSparse(X)),
         TypeError,
-        r"give a SciPy CSR matrix \(X\.tocsr\(\), where it has one\)",
+        r"give a SciPy CSR matrix \(X\.tocsr\(\), or pydata sparse's X\.to_scipy_sparse\(\)",
     ),
     (
         "another library's sparse X in predict",
@@ -590,6 +588,16 @@ def test_bad_input_raises_and_leaves_the_model_unchanged(factory, call, error, m
     np.testing.assert_array_equal(dense_state(est), dense_state(after))
     np.testing.assert_array_equal(intercept_state(est), intercept_state(after))
     assert est.nnz_history_ == after.nnz_history_
+
+
+def test_a_dataframe_with_a_column_named_todense_is_no_sparse_array_of_another_library():
+    # (its column is an attribute of that name: the check of another library's sparse arrays
+    # looks at X's class)
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(X.toarray()[:, :2], columns=["todense", "b"])
+    fitted = SparseFTRLClassifier(random_state=0).fit(frame, Y_CLASS)
+    expected = SparseFTRLClassifier(random_state=0).fit(frame.to_numpy(), Y_CLASS)
+    np.testing.assert_array_equal(fitted.coef_, expected.coef_)
 
 
 @pytest.mark.parametrize("Est", [SparseFTRLRegressor, SparseFTRLClassifier])

@@ -2413,21 +2413,22 @@ def test_a_bad_weight_is_a_bad_row_named_or_skipped(tmp_path, cell, message):
     assert history.bad_rows == 1
 
 
-def _spelled_bools(frame, column):
-    """``frame`` whose bool ``column`` holds other spellings of them, and numbers among them."""
+def _spelled_bools(frame, column, number=int):
+    """``frame`` whose bool ``column`` holds other spellings of them, and numbers among them
+    (``number``: int, 1 and 0; float, 1.0 and 0.0)."""
     spelled = frame.astype({column: object})
     spelled.loc[::3, column] = spelled.loc[::3, column].map({True: "TRUE", False: "false"})
-    spelled.loc[::5, column] = frame.loc[::5, column].astype(int)
+    spelled.loc[::5, column] = frame.loc[::5, column].astype(number)
     return spelled
 
 
-def _bool_sources(frame, column, tmp_path):
+def _bool_sources(frame, column, tmp_path, number=int):
     """The rows of ``frame``, whose ``column`` holds bools, as a CSV, a CSV of other spellings
     (`_spelled_bools`), a Parquet file and DataFrames of 250 rows."""
     return {
         "csv": write_rows(frame, tmp_path / "bools.csv"),
         "csv of other spellings": write_rows(
-            _spelled_bools(frame, column), tmp_path / "spellings.csv"
+            _spelled_bools(frame, column, number), tmp_path / "spellings.csv"
         ),
         "parquet": write_rows(frame, tmp_path / "bools.parquet"),
         "DataFrame": [frame.iloc[i : i + 250] for i in range(0, len(frame), 250)],
@@ -2441,7 +2442,7 @@ def test_bool_weights_weigh_1_and_0_in_files_as_in_batches(tmp_path):
     options = dict(target="click", batch_rows=250, holdout=4)
     numbers = write_rows(frame.assign(w=frame["w"].astype(float)), tmp_path / "numbers.csv")
     expected, history = fit_stream(pipeline(), numbers, weight_column="w", **options)
-    sources = _bool_sources(frame, "w", tmp_path)
+    sources = _bool_sources(frame, "w", tmp_path, number=float)
     for name, source in sources.items():
         model, got = fit_stream(pipeline(), source, weight_column="w", **options)
         assert_same_state(model[-1], expected[-1])

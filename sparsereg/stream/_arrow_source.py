@@ -1443,11 +1443,18 @@ class _ArrowSource(Source):
                 # a NaN stored as a number (Parquet) is missing, as "nan" in a CSV field is
                 nan = pc.fill_null(pc.is_nan(target), False)
                 target = pc.if_else(nan, pa.scalar(None, pa.float64()), target)
+            unlabelled = target.is_null().to_numpy(zero_copy_only=False)
             if not self.unlabelled_kept:
-                missing = np.flatnonzero(target.is_null().to_numpy(zero_copy_only=False))
-                mark(missing, f"target {self.target!r} is missing")
+                mark(np.flatnonzero(unlabelled), f"target {self.target!r} is missing")
         if self.weight_column is not None:
-            weight = self._weights_marked(pa, pc, table.column(self.weight_column), mark)
+            weighed = mark
+            if self.target is not None and self.unlabelled_kept:
+                # (a row kept without a label is not scored: its weight, often missing too,
+                # is never used)
+                def weighed(positions, reason):
+                    mark([p for p in positions if not unlabelled[p]], reason)
+
+            weight = self._weights_marked(pa, pc, table.column(self.weight_column), weighed)
         arrays = {}
         for name in features:
             column = table.column(name)
