@@ -1728,9 +1728,9 @@ class _TestLoss:
         labels = chunk.y[kept]
         # a row without a label (kept by the reader: NaN, or None as text) is not scored
         unlabelled = (
-            np.array([label is None for label in labels.tolist()], dtype=bool)
+            np.equal(labels, None)  # (elementwise on objects: no Python loop over the rows)
             if labels.dtype == object
-            else np.isnan(labels.astype(np.float64))
+            else np.isnan(labels.astype(np.float64, copy=False))
         )
         if unlabelled.any():
             self.unlabelled += int(np.count_nonzero(unlabelled))
