@@ -12,7 +12,9 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+from sklearn.metrics import log_loss
 
 from sparsereg.datasets import fetch_a9a, fetch_sms_spam
 
@@ -339,10 +341,20 @@ def test_bench_cv_quick(capsys):
 
 def test_bench_hogwild_quick(tmp_path):
     out = tmp_path / "hogwild.json"
-    result = load("bench_hogwild").main(["--quick", "--json-out", str(out)])
+    bench = load("bench_hogwild")
+    result = bench.main(["--quick", "--json-out", str(out)])
     assert {"fit 1 thread", "fit 2 threads"} <= set(result["medians"])
     assert result["rows"] == 40_000 and result["nnz"] > 40_000
-    assert abs(result["test_log_loss_ratio"] - 1) < 0.01  # two threads learn as well as one
+    # Both fits learnt: their test log loss is well below the click rate's. (How close two
+    # threads come to one is tests/test_hogwild.py's, on 120,000 rows: on these 40,000 the
+    # two-thread model's loss varies from run to run by up to +1.7 % of the one-thread
+    # model's, as the one thread's on the same rows shuffled by up to +0.9 %, more than
+    # training on half the rows costs, +0.4 %: benchmarks/RESULTS.md, "Forty-third session".)
+    folder, n_features = bench.prepare(40_000, 10_000, 12)
+    y_test = bench.load(folder, "test", n_features)[1]
+    click_rate = log_loss(y_test, np.full(len(y_test), y_test.mean()))
+    for tool in ("fit 1 thread", "fit 2 threads"):
+        assert result["runs"][tool][0]["test_log_loss"] < 0.95 * click_rate
     assert json.loads(out.read_text())["threads"] == 2
 
 
