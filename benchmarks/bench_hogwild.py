@@ -4,6 +4,7 @@
         [--test-rows 250000] [--log2-features 20] [--threads 2] [--reps 5] [--c-limit PATH]
         [--json-out F] [--quick]
     python benchmarks/bench_hogwild.py --quality [--reps 3] [--threads 2]
+    python benchmarks/bench_hogwild.py --quick --spread 30
 
 CTR-like synthetic rows (benchmarks/_synthetic.py: ~35 binary non-zeros per row, power-law
 column popularity): the first --rows rows train, the next --test-rows test. Logistic loss, L1
@@ -33,6 +34,7 @@ before and after each timed call, and the cores other processes kept busy during
 of the other processes leaves a core free, so every figure is printed with the load it ran
 under. --quality: test MSE of regressions of 2**9 to 2**16 columns, N threads / 1 thread (no
 timing). --quick: 40,000 rows x 2**12, one rep, in this process (a check that the script runs).
+--spread REPS: how far the test log loss moves from fit to fit on the rows chosen (no timing).
 """
 
 import argparse
@@ -295,6 +297,42 @@ def quality(reps, n_threads):
     return out
 
 
+def spread(folder, n_features, reps, n_threads):
+    """How much the test log loss of one classification problem moves from fit to fit: N
+    threads (Hogwild!'s interleavings) and one thread on the rows shuffled (another order),
+    both over the one thread's in file order, and one thread on the first half of the rows
+    (what losing half the training costs). No timing."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.metrics import log_loss
+
+    X, y = load(folder, "train", n_features)
+    X_test, y_test = load(folder, "test", n_features)
+
+    def loss(n_threads, rows):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est = estimator(n_threads).fit(X[rows], y[rows])
+        return log_loss(y_test, est.predict_proba(X_test)[:, 1])
+
+    everything = np.arange(X.shape[0])
+    one = loss(1, everything)
+    rng = np.random.default_rng(0)
+    out = {
+        f"{n_threads} threads": [loss(n_threads, everything) / one - 1 for _ in range(reps)],
+        "1 thread, rows shuffled": [
+            loss(1, rng.permutation(X.shape[0])) / one - 1 for _ in range(reps)
+        ],
+        "1 thread, first half of the rows": [loss(1, everything[: X.shape[0] // 2]) / one - 1],
+    }
+    print(
+        f"# test log loss over the one thread's in file order ({one:.6f}), - 1, in %; "
+        f"{X.shape[0]:,} train rows x 2^{n_features.bit_length() - 1}, {reps} fits each, sorted"
+    )
+    for name, values in out.items():
+        print(f"{name:<33} " + " ".join(f"{100 * v:+.3f}" for v in sorted(values)))
+    return out
+
+
 def main(argv=None):
     global C_LIMIT
     ap = argparse.ArgumentParser(
@@ -314,6 +352,13 @@ def main(argv=None):
         help="only the regression quality check (test MSE, no timing)",
     )
     ap.add_argument(
+        "--spread",
+        type=int,
+        metavar="REPS",
+        help="only the test log loss's spread from fit to fit (threads, shuffled rows), "
+        "REPS fits each, on the rows chosen (--quick: 40,000); no timing",
+    )
+    ap.add_argument(
         "--no-intercept-peers", action="store_true", help="skip the two fits without intercept"
     )
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
@@ -331,6 +376,8 @@ def main(argv=None):
         return quality(a.reps, a.threads)
     if a.quick:
         a.rows, a.test_rows, a.log2_features, a.reps = 40_000, 10_000, 12, 1
+    if a.spread:
+        return spread(*prepare(a.rows, a.test_rows, a.log2_features), a.spread, a.threads)
     C_LIMIT = a.c_limit
     use_c = C_LIMIT is not None and C_LIMIT.is_file()
     if not use_c:
