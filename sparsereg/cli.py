@@ -486,7 +486,8 @@ def _parser():
         metavar="COL",
         help="the label column of labelled rows (CSV, Parquet): the model's loss on them is "
         "printed on stderr, as Vowpal Wabbit's -t does (log loss and accuracy, or the mean "
-        "squared error); a row without a label is predicted, not scored",
+        "squared error); a row without a label is predicted, not scored, as is one whose label "
+        "is no class of the model with --skip-bad-rows (without, it stops the run)",
     )
     predict.add_argument(
         "--weight-column",
@@ -1666,7 +1667,10 @@ class _TestLoss:
     gives probabilities) and accuracy of a classifier, the mean squared error of a regressor,
     summed chunk by chunk."""
 
-    def __init__(self, model):
+    def __init__(self, model, skip_bad_rows=False):
+        # (with skip_bad_rows, a row whose label is no class of the model is predicted, not
+        # scored, and counted; else it stops the run, naming its row)
+        self.skip = skip_bad_rows
         self.classifier = model.kind != "regressor"
         self.log_loss = self.classifier and model.proba is not None
         classes = model.classes_
@@ -1678,6 +1682,7 @@ class _TestLoss:
         self.whole = self.classifier and _whole_labels(classes)
         self.rows = 0
         self.unlabelled = 0
+        self.unknown = 0
         self.weighted = False
         self.weight_sum = 0.0
         self.loss_sum = 0.0
@@ -1715,7 +1720,7 @@ class _TestLoss:
                 f"--target: this model predicts {model.n_models} targets; one label column "
                 "cannot score it."
             )
-        return cls(model)
+        return cls(model, args.skip_bad_rows)
 
     def add(self, chunk, kept, predicted, proba):
         # (weights near 1.8e308 sum to inf, which __str__ says: not a NumPy warning each chunk)
@@ -1734,10 +1739,15 @@ class _TestLoss:
         )
         if unlabelled.any():
             self.unlabelled += int(np.count_nonzero(unlabelled))
-            labelled = ~unlabelled
-            kept, labels = kept[labelled], labels[labelled]
-            predicted = predicted[labelled]
-            proba = None if proba is None else proba[labelled]
+            kept, labels, predicted, proba = _rows_of(~unlabelled, kept, labels, predicted, proba)
+        if self.classifier:
+            position, outside = label_positions(self.classes[self.order], np.asarray(labels))
+            if np.any(outside):
+                if not self.skip:
+                    self._refuse_label(chunk, kept, labels, int(np.flatnonzero(outside)[0]))
+                self.unknown += int(np.count_nonzero(outside))
+                kept, labels, predicted, proba = _rows_of(~outside, kept, labels, predicted, proba)
+                position = position[~outside]
         self.rows += kept.size
         # (each row's weight, as scikit-learn's metrics take sample_weight: weighted means)
         weight = None if chunk.sample_weight is None else chunk.sample_weight[kept]
@@ -1747,19 +1757,6 @@ class _TestLoss:
             errors = np.asarray(predicted, dtype=np.float64).ravel() - labels.astype(np.float64)
             self.loss_sum += float(np.dot(errors, errors if weight is None else errors * weight))
             return
-        position, outside = label_positions(self.classes[self.order], np.asarray(labels))
-        if np.any(outside):
-            i = int(np.flatnonzero(outside)[0])
-            label = labels[i].item() if isinstance(labels[i], np.generic) else labels[i]
-            shown = self.classes.astype(np.int64) if self.whole else self.classes
-            numbers = self.whole or self.classes.dtype.kind in "iu"
-            if numbers and isinstance(label, float) and label.is_integer():
-                label = int(label)
-            raise ValueError(
-                f"{chunk.file}, row {chunk.row_numbers[kept[i]]}: label {label!r} is not "
-                f"one of the model's classes {shown.tolist()[:20]}, so its loss cannot be "
-                "scored."
-            )
         at = self.order[position]
         right = self.classes[at] == predicted
         self.correct += float(np.count_nonzero(right) if weight is None else np.dot(right, weight))
@@ -1771,11 +1768,31 @@ class _TestLoss:
             taken = np.log(np.clip(probability, eps, 1 - eps)).astype(np.float64)
             self.loss_sum -= float(np.sum(taken) if weight is None else np.dot(taken, weight))
 
+    def _refuse_label(self, chunk, kept, labels, i):
+        label = labels[i].item() if isinstance(labels[i], np.generic) else labels[i]
+        numbers = self.whole or self.classes.dtype.kind in "iu"
+        if numbers and isinstance(label, float) and label.is_integer():
+            label = int(label)
+        raise ValueError(
+            f"{chunk.file}, row {chunk.row_numbers[kept[i]]}: label {label!r} is not one of "
+            f"the model's classes {self._shown_classes()}, so its loss cannot be scored "
+            "(--skip-bad-rows predicts such rows without scoring them)."
+        )
+
+    def _shown_classes(self):
+        return (self.classes.astype(np.int64) if self.whole else self.classes).tolist()[:20]
+
     def __str__(self):
         said = self._said()
         if self.unlabelled:
             rows = f"{self.unlabelled:,} row{'s' if self.unlabelled != 1 else ''}"
             said += f" ({rows} without a label predicted, not scored)"
+        if self.unknown:
+            rows = f"{self.unknown:,} row{'s' if self.unknown != 1 else ''}"
+            said += (
+                f" ({rows} of a label that is not one of the model's classes "
+                f"{self._shown_classes()} predicted, not scored)"
+            )
         return said
 
     def _said(self):
@@ -1795,6 +1812,11 @@ class _TestLoss:
         if self.log_loss:
             said = f"log loss {self.loss_sum / self.weight_sum:.6g}, " + said
         return f"on {rows}: {said}"
+
+
+def _rows_of(chosen, kept, labels, predicted, proba):
+    """The rows ``chosen`` (a mask) of a chunk's kept rows, their labels and predictions."""
+    return kept[chosen], labels[chosen], predicted[chosen], None if proba is None else proba[chosen]
 
 
 def _scored_rows(model, chunk, proba, skip):

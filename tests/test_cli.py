@@ -2359,6 +2359,18 @@ def test_predict_with_a_target_prints_the_models_loss_on_the_labelled_rows(tmp_p
     assert "other.csv, row 8: label 2 is not one of the model's classes [0, 1]" in (
         capsys.readouterr().err
     )
+    # with --skip-bad-rows it is predicted, not scored (it stopped the run all the same)
+    assert main(["predict", str(model), str(tmp_path / "other.csv"), "--out", str(out),
+                 "--target", "click", "--quiet", "--skip-bad-rows"]) == 0  # fmt: skip
+    said = capsys.readouterr().err
+    features = other.drop(columns="click").astype({"zip": str})
+    known = other["click"] != 2
+    expected_loss = log_loss(other["click"][known], loaded.predict_proba(features[known]))
+    assert f"sparsereg: on 2,499 labelled rows: log loss {expected_loss:.6g}, accuracy" in said
+    assert "(1 row of a label that is not one of the model's classes [0, 1] predicted, not " in said
+    written = pd.read_csv(out)
+    assert written["row"].tolist() == list(range(1, 2501))  # (every row, that one too)
+    assert written["prediction"].tolist() == loaded.predict(features).tolist()
     # a column the model reads as a feature is no label (it said "the target 'x' is also given
     # as a feature column", train's words); a second --target is refused, not kept
     for twice in (["--target", "x"], ["--target", "click", "--target", "x"]):
