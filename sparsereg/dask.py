@@ -21,7 +21,9 @@ recomputes its tasks elsewhere and ``fit`` gives the same model (with ``n_thread
 default: several threads train a copy lock-free, not bit-reproducibly, on Dask as locally).
 
 ``predict``, ``predict_proba`` and ``decision_function`` return lazy dask arrays; ``score``
-(accuracy, R^2) sums each partition's matches or errors on the cluster and returns a float.
+(accuracy, R^2) sums each partition's matches or errors on the cluster and returns a float
+(with ``client=None`` and no default client, as where a fitted model is loaded with no cluster
+running, by dask's own scheduler, as the predictions are computed; ``fit`` needs a cluster).
 The warnings that ``fit``'s and ``score``'s tasks raise on the workers are raised again on the
 client, each distinct one once (as a ``UserWarning`` naming its class where the client has no
 such class or it takes more than the message); those of the lazy prediction arrays, computed
@@ -446,6 +448,10 @@ def _balanced_weights(classes, labels, counts, rows):
     """``class_weight='balanced'``'s weights, ``rows / (n_classes * rows of the class)`` as the
     local ``fit`` computes them (``compute_class_weight``), from the whole y's ``labels`` and
     their ``counts``; a class of no row is refused (its weight would be infinite)."""
+    index_of = {c: k for k, c in enumerate(classes.tolist())}
+    unknown = [label for label in labels.tolist() if label not in index_of]
+    if unknown:  # (as each partition's partial_fit would refuse them, said first)
+        raise ValueError(f"y contains labels not in classes {classes!r}: {unknown[:20]!r}")
     position = {label: k for k, label in enumerate(labels.tolist())}
     missing = [c for c in classes.tolist() if c not in position]
     if missing:
@@ -499,6 +505,16 @@ def _gathered_labels(client, y_parts, counted=False):
             for label, n in zip(part_labels.tolist(), part_counts.tolist()):
                 counts[position[label]] += n
     return labels, joined(said), counts, rows
+
+
+def _computed(client, tasks):
+    """The values of dask ``tasks`` (collections or delayed), computed on ``client``'s cluster
+    (their futures released then, or on error), or by dask's own scheduler when it is None."""
+    if client is None:
+        return list(dask.compute(*tasks))
+    with _released_on_error(client) as futures:
+        futures.extend(client.compute(tasks))
+        return client.gather(futures)
 
 
 def _predict_rows(X, method, estimator, empty):
@@ -675,6 +691,17 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
                 "set client=None to use the default client."
             )
         return self.client
+
+    def _scoring_client(self):
+        """``_client()``, or None where ``client`` is None and there is no default client: a
+        score is then computed by dask's own scheduler, as ``predict(X).compute()`` is (fit
+        needs a cluster; a fitted model loaded where none runs scores as it predicts)."""
+        if self.client is None:
+            try:
+                return default_client()
+            except ValueError:  # ("No clients found")
+                return None
+        return self._client()
 
     def _validate_dask_params(self):
         # the local parameters' constraints and the Dask ones, the Dask class named (a mixing or
@@ -964,8 +991,11 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
             )
             if final is None:
                 raise ValueError("every partition of X is empty: nothing to train on.")
-            # (the copies' state, of these parameters)
-            estimator = self._local(**self._local_params()).set_ftrl_state(without_params(final))
+            # (the copies' state, of these parameters; the passes made over the data counted
+            # as the local fit counts its epochs: a merge carries no count, and a partial_fit's
+            # is its own call's)
+            state = dict(without_params(final), n_iter=self.max_iter)
+            estimator = self._local(**self._local_params()).set_ftrl_state(state)
             # before the estimator changes (a filter may make them errors); fit's caller's
             if gathered:  # (each partition's partial_fit warns of more labels than half its
                 # rows: said of the whole y instead, as the local fit says it)
@@ -1029,6 +1059,12 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
     def intercept_(self):
         """The local model's ``intercept_``."""
         return self.to_local().intercept_
+
+    @property
+    def n_iter_(self):
+        """The passes made over the data (``max_iter``: every pass is made), the local model's
+        ``n_iter_``."""
+        return self.to_local().n_iter_
 
     def _lazy(self, method, X, recorded=False):
         """The lazy predictions of ``method``; with ``recorded`` (``score``), ``(a delayed
@@ -1096,7 +1132,7 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
         # the predictions with the warnings their tasks raise (a hasher's transform warns of
         # unknown categories: the warning went to the worker's log)
         parts, chunks = self._lazy("predict", X, recorded=True)
-        client = self._client()
+        client = self._scoring_client()
         if not all(v is None or hasattr(v, "to_delayed") for v in (y, sample_weight)):
             # y or the weights in memory (as scikit-learn's score takes them): the
             # predictions are gathered and scored by scikit-learn's metric
@@ -1105,16 +1141,14 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
             def in_memory(values):
                 if values is None or not hasattr(values, "to_delayed"):
                     return values
-                return client.compute(values).result()
+                return _computed(client, [values])[0]
 
             # those in memory, before any task (a dask one once computed, below)
             _refuse_unscorable(
                 metric, *(None if hasattr(v, "to_delayed") else v for v in (y, sample_weight))
             )
 
-            with _released_on_error(client) as predicted:
-                predicted.extend(client.compute(parts))
-                found = client.gather(predicted)
+            found = _computed(client, parts)
             reissue(joined(*(records for _, records in found)), stacklevel=3)
             y_pred = np.concatenate([block for block, _ in found])
             score = accuracy_score if metric == "accuracy" else r2_score
@@ -1128,18 +1162,15 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
             w_parts = _row_parts(
                 _aligned(sample_weight, "sample_weight", chunks), "sample_weight", parts, x_is_frame
             )
-        with _released_on_error(client) as sums:
-            sums.extend(
-                client.compute(
-                    [
-                        dask.delayed(_recorded_score_sums)(metric, *part, i)
-                        for i, part in enumerate(zip(parts, y_parts, w_parts))
-                    ]
-                )
-            )
-            found = client.gather(sums)
-            reissue(joined(*(records for _, records in found)), stacklevel=3)  # score's caller's
-            return _joined_score(metric, [partition for partition, _ in found])
+        found = _computed(
+            client,
+            [
+                dask.delayed(_recorded_score_sums)(metric, *part, i)
+                for i, part in enumerate(zip(parts, y_parts, w_parts))
+            ],
+        )
+        reissue(joined(*(records for _, records in found)), stacklevel=3)  # score's caller's
+        return _joined_score(metric, [partition for partition, _ in found])
 
     def predict(self, X: Any) -> Any:
         """Predictions, as a lazy dask array (one block per block of ``X``).
@@ -1183,6 +1214,10 @@ class DaskSparseFTRLClassifier(ClassifierMixin, _DaskFTRL):
     max_iter : int, default=1
         Here the number of passes over the data in all (default 1, not 1000: ``tol`` is
         not used, so every pass is made).
+    verbose : int, default=0
+        As the local estimator's, for each ``partial_fit`` of a partition: a line per
+        partition ("Epoch 1, ...", its own call's), printed on the worker that trains it
+        (where its output goes: a ``LocalCluster``'s processes share the terminal).
     hasher : FeatureCrossHasher, default=None
         Applied to each partition of a dask DataFrame on its worker.
     client : distributed.Client, default=None
@@ -1196,6 +1231,9 @@ class DaskSparseFTRLClassifier(ClassifierMixin, _DaskFTRL):
         The partitions each copy trained on, in order: contiguous ranges, as many as
         there were workers when ``fit`` started (one per partition with
         ``mixing=None``); merges pair consecutive shards, then consecutive results.
+    n_iter_ : int
+        The passes made over the data: ``max_iter`` (the local model's ``n_iter_`` too, as
+        its ``fit`` counts epochs, with either ``mixing``).
     classes_ : ndarray
         The class labels.
     n_features_in_ : int
@@ -1264,7 +1302,8 @@ class DaskSparseFTRLClassifier(ClassifierMixin, _DaskFTRL):
 
         Each partition's matches are counted on the cluster: only counts reach the driver (with
         ``sample_weight``, weight sums: the same value as ``accuracy_score`` but for the
-        rounding of the sums).
+        rounding of the sums). With ``client=None`` and no default client, dask's own
+        scheduler counts them, as it computes ``predict``'s array.
 
         Parameters
         ----------
@@ -1310,6 +1349,8 @@ class DaskSparseFTRLRegressor(RegressorMixin, _DaskFTRL):
         The fitted model (also :meth:`to_local`).
     shards_ : list of list of int
         As in :class:`DaskSparseFTRLClassifier`.
+    n_iter_ : int
+        As in :class:`DaskSparseFTRLClassifier`.
     n_features_in_ : int
         The input width: the columns of a dask DataFrame given with ``hasher`` (the
         hashed width is ``estimator_.n_features_in_``).
@@ -1354,7 +1395,9 @@ class DaskSparseFTRLRegressor(RegressorMixin, _DaskFTRL):
         """Coefficient of determination R^2 on ``X`` and ``y``, as ``sklearn.metrics.r2_score``.
 
         Each partition's sums are computed on the cluster and joined on the driver (the
-        same value as ``r2_score`` but for the rounding of the sums).
+        same value as ``r2_score`` but for the rounding of the sums). With ``client=None`` and
+        no default client, dask's own scheduler computes them, as it computes ``predict``'s
+        array.
 
         Parameters
         ----------

@@ -12,6 +12,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.pipeline import Pipeline, make_pipeline
 
+dask = pytest.importorskip("dask")
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 
@@ -98,7 +99,10 @@ def test_without_mixing_it_is_partial_fit_over_the_blocks_in_order(client, n_cla
         for i, block in enumerate(blocks):
             classes = {} if n_classes is None else {"classes": np.unique(y)}
             local.partial_fit(block, y[i * BLOCK : (i + 1) * BLOCK], **classes)
-    assert_same_state(model.to_local(), local)
+    # (but for the passes counted: fit's two, as the local fit counts its epochs, where each
+    # partial_fit counts its own call's one)
+    assert_same_state(model.to_local(), local, but=["n_iter"])
+    assert model.n_iter_ == model.to_local().n_iter_ == 2 and local.n_iter_ == 1
     np.testing.assert_array_equal(model.predict(dX).compute(), local.predict(X))
 
 
@@ -118,7 +122,7 @@ def test_weighted_without_mixing_it_is_weighted_partial_fit_over_the_blocks(clie
             rows = slice(i * BLOCK, (i + 1) * BLOCK)
             classes = {} if n_classes is None else {"classes": np.unique(y)}
             local.partial_fit(block, y[rows], sample_weight=weight[rows], **classes)
-    assert_same_state(model.to_local(), local)
+    assert_same_state(model.to_local(), local, but=["n_iter"])
     unweighted = Dask(mixing=None, max_iter=2, client=client, **params).fit(dX, dy)
     assert not np.array_equal(unweighted.to_local().coef_, model.to_local().coef_)
 
@@ -364,8 +368,12 @@ def test_mixing_is_the_merge_of_the_shards_copies(client):
     model = DaskSparseFTRLClassifier(max_iter=3, client=client, **params).fit(dX, dy)
     assert sorted(i for shard in model.shards_ for i in shard) == list(range(len(blocks)))
     expected = _simulate(SparseFTRLClassifier, params, model.shards_, blocks, y, 3, np.unique(y))
-    assert_same_state(model.to_local(), SparseFTRLClassifier(**params).set_ftrl_state(expected))
+    # (a merge carries no count of passes: fit's are its three, as the local fit's epochs)
+    assert_same_state(
+        model.to_local(), SparseFTRLClassifier(**params).set_ftrl_state(expected), but=["n_iter"]
+    )
     assert model.to_local().t_ == 3 * N_ROWS
+    assert model.n_iter_ == model.to_local().n_iter_ == 3
 
 
 def test_weighted_mixing_averages_the_copies_in_proportion_to_their_weights(client):
@@ -379,7 +387,10 @@ def test_weighted_mixing_averages_the_copies_in_proportion_to_their_weights(clie
     model.fit(dX, dy, sample_weight=da.from_array(weight, chunks=BLOCK))
     assert len(model.shards_) == 2
     expected = _simulate(SparseFTRLRegressor, params, model.shards_, blocks, y, 2, None, weight)
-    assert_same_state(model.to_local(), SparseFTRLRegressor(**params).set_ftrl_state(expected))
+    assert_same_state(
+        model.to_local(), SparseFTRLRegressor(**params).set_ftrl_state(expected), but=["n_iter"]
+    )
+    assert model.n_iter_ == 2
 
 
 def test_one_shard_per_worker_however_many_workers_scheduler_info_lists(client, monkeypatch):
@@ -573,6 +584,12 @@ def test_balanced_class_weights_are_those_of_the_whole_y(client, mixing, text):
     model = DaskSparseFTRLClassifier(class_weight="balanced", **common)
     with pytest.raises(ValueError, match=r"the classes \['never'\]|the classes \[7\] have none"):
         model.fit(dX, dy, classes=more)
+    assert not hasattr(model, "estimator_")
+    # classes that miss labels of y (of another type: ints for text) are refused as
+    # partial_fit refuses them, not as classes of no row
+    other = [0, 1, 2] if text else ["0", "1", "2"]
+    with pytest.raises(ValueError, match="y contains labels not in classes"):
+        model.fit(dX, dy, classes=other)
     assert not hasattr(model, "estimator_")
 
 
@@ -769,6 +786,39 @@ def test_the_client_given_is_used_when_there_is_no_default_client(client, monkey
             model = DaskSparseFTRLClassifier(mixing=mixing, client=client).fit(dX, dy)
             assert model.to_local().t_ == N_ROWS
             assert 0.5 < model.score(dX, dy) <= 1
+    finally:
+        distributed.client._current_client.reset(token)
+
+
+@pytest.mark.parametrize("n_classes", [None, 2])
+def test_a_fitted_model_scores_where_no_cluster_runs_as_it_predicts(
+    client, fitted, monkeypatch, n_classes
+):
+    # score asked for the default client ("No clients found") where predict's lazy arrays are
+    # computed by dask's own scheduler: now score is too
+    import weakref
+
+    X, y, blocks, dX, dy = make_data(n_classes)
+    model = fitted(n_classes)
+    weight = da.from_array(np.random.default_rng(3).uniform(0, 2, N_ROWS), chunks=BLOCK)
+    expected = [model.score(dX, dy), model.score(dX, dy, sample_weight=weight), model.score(dX, y)]
+    model.set_params(client=None)
+    monkeypatch.setattr(distributed.client, "_global_clients", weakref.WeakValueDictionary())
+    token = distributed.client._current_client.set(None)  # (the fixture's `with` set it)
+    try:
+        with pytest.raises(ValueError, match="No clients found"):
+            distributed.default_client()
+        # (dask's scheduler where no Client was made: a Client sets "dask.distributed")
+        with dask.config.set(scheduler="threads"):
+            got = [
+                model.score(dX, dy),
+                model.score(dX, dy, sample_weight=weight),
+                model.score(dX, y),
+            ]
+            assert model.predict(dX).compute().shape == (N_ROWS,)
+        assert got == expected
+        with pytest.raises(ValueError, match="No clients found"):  # (fit needs a cluster)
+            model.fit(dX, dy)
     finally:
         distributed.client._current_client.reset(token)
 
