@@ -96,7 +96,7 @@ def arrow_kind(arrow_type):
 
 
 # what a column of each kind holds, in the warning's words, and how pandas reads it so
-_HELD = {"number": "numbers", "bool": "numbers", "text": "text", "bytes": "text"}
+_HELD = {"number": "numbers", "bool": "numbers", "text": "text", "bytes": "bytes"}
 _HELD.update({"numbers and text": "text", "datetime": "dates"})
 _TRAINED = {"text": "text", "number": "numbers", "bool": "True or False", "datetime": "dates"}
 _READ_AS = {"text": "dtype={{{!r}: str}}", "number": "dtype={{{!r}: float}}"}
@@ -104,10 +104,10 @@ _READ_AS.update({"bool": "dtype={{{!r}: bool}}", "datetime": "parse_dates=[{!r}]
 
 
 def warn_of_other_kinds(X, kinds, trained_so, advice=""):
-    """Warn of a DataFrame column that holds numbers where ``kinds`` say text, or text where
-    they say numbers (a FeatureCrossHasher hashes 94110 and "94110" apart: every value of the
-    column would miss the model's weights). ``trained_so`` says who took it as ``{trained}``;
-    ``advice`` ends the message's advice."""
+    """Warn of a DataFrame column that holds numbers where ``kinds`` say text, text (or bytes)
+    where they say numbers, or bytes where they say text (a FeatureCrossHasher hashes 94110,
+    "94110" and b"94110" apart: every value of the column would miss the model's weights).
+    ``trained_so`` says who took it as ``{trained}``; ``advice`` ends the message's advice."""
     columns = getattr(X, "columns", None)
     dtypes = getattr(X, "dtypes", None)
     if columns is None or dtypes is None:
@@ -126,12 +126,15 @@ def warn_of_other_kinds(X, kinds, trained_so, advice=""):
         held = _HELD.get(values_kind(X[name]))  # (text beside numbers misses such a model)
         if held is None or held == _HELD[kind]:
             continue
+        if held == "bytes" and kind == "text":  # (bytes read from a binary column, say)
+            how = f"decode it (X[{name!r}].map(bytes.decode, na_action='ignore'))"
+        else:
+            how = f"convert it (pd.read_csv(..., {_READ_AS[kind].format(name)}))"
         warnings.warn(
             f"X's column {name!r} holds {held} ({dtype}), but "
             + trained_so.format(trained=_TRAINED[kind])
-            + ": its hasher hashes 1, '1' and dates apart, so the column's values miss the "
-            f"model's weights; convert it (pd.read_csv(..., {_READ_AS[kind].format(name)}))"
-            f"{advice}.",
+            + ": its hasher hashes 1, '1', b'1' and dates apart, so the column's values miss "
+            f"the model's weights; {how}{advice}.",
             UserWarning,
             stacklevel=caller_level(),
         )

@@ -7,6 +7,7 @@ never saw, and every prediction lost that column, without a word."""
 
 import copy
 import io
+import re
 import warnings
 
 import numpy as np
@@ -686,6 +687,30 @@ def test_the_hasher_warns_of_a_frame_column_of_another_kind_than_fitted():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         pipe.predict_proba(frame)
+
+
+@pytest.mark.parametrize("dtype", [object, "category", "binary[pyarrow]"])
+def test_a_text_column_given_as_bytes_is_warned_of_with_a_decoding_that_works(dtype):
+    # bytes hash apart from the strings they spell: a text column given as bytes (a binary
+    # Arrow column, say) missed every weight without a word (bytes counted as text)
+    frame = pd.DataFrame({"zip": ["02139", "94110", None] * 30, "n": [1.5, 2.5, 3.5] * 30})
+    pipe = make_pipeline(
+        FeatureCrossHasher(["zip", "n"], n_features=2**8), SparseFTRLClassifier(random_state=0)
+    ).fit(frame, [0, 1, 1] * 30)
+    if dtype == "binary[pyarrow]":
+        pytest.importorskip("pyarrow")
+    as_bytes = frame.assign(zip=pd.Series([b"02139", b"94110", None] * 30, dtype=dtype))
+    with pytest.warns(UserWarning, match=r"'zip' holds bytes \(.*\), but the Feat") as seen:
+        bytes_proba = pipe.predict_proba(as_bytes)
+    assert not np.allclose(bytes_proba, pipe.predict_proba(frame))  # (the weights missed)
+    advice = re.search(r"decode it \((.*)\)\.$", str(seen[0].message)).group(1)
+    decoded = as_bytes.assign(zip=eval(advice, {"X": as_bytes}))  # (the message's own code)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(pipe.predict_proba(decoded), pipe.predict_proba(frame))
+    # a column of numbers given as bytes is warned of, as given as text
+    with pytest.warns(UserWarning, match=r"'n' holds bytes \(.*\), but the FeatureCrossHasher"):
+        pipe.predict_proba(frame.assign(n=[b"1.5", b"2.5", b"3.5"] * 30))
 
 
 def test_a_name_a_file_cannot_hold_is_no_kind_and_the_export_goes_on():
