@@ -201,15 +201,20 @@ def test_every_update_of_the_intercept_and_of_a_frequent_column_counts(n_threads
 def test_two_threads_train_as_well_as_one():
     X, y = ctr_like(160_000)
     train, test = slice(0, 120_000), slice(120_000, None)
-    losses = {}
-    for n_threads in (1, 2):
+
+    def loss(n_threads):
         clf = SparseFTRLClassifier(n_threads=n_threads, max_iter=2, tol=None, random_state=0)
         clf.fit(X[train], y[train])
         assert clf.t_ == 2 * 120_000
-        losses[n_threads] = log_loss(y[test], clf.predict_proba(X[test])[:, 1])
+        return log_loss(y[test], clf.predict_proba(X[test])[:, 1])
+
+    one = loss(1)
     baseline = log_loss(y[test], np.full(40_000, y[train].mean()))
-    assert losses[1] < 0.95 * baseline  # the problem is learnable
-    assert abs(losses[2] / losses[1] - 1) < 0.005
+    assert one < 0.95 * baseline  # the problem is learnable
+    # The median of three two-thread fits: one fit's loss moves with the threads' interleaving
+    # (730 fits beside a busy core: -0.05 % to +0.31 %, 3 above +0.2 %), as close to the bound
+    # as training on 3/4 of the rows costs (+0.31 %); the median's tail is far thinner.
+    assert abs(np.median([loss(2) for _ in range(3)]) / one - 1) < 0.005
 
 
 def test_regressor_trains_as_well_as_one_thread():
@@ -222,15 +227,18 @@ def test_regressor_trains_as_well_as_one_thread():
     )
     X.sum_duplicates()
     y = X @ rng.normal(size=n_features) + 0.1 * rng.normal(size=n_rows)
-    errors = {}
-    for n_threads in (1, 2):
+
+    def error(n_threads):
         reg = SparseFTRLRegressor(
             n_threads=n_threads, eta0=0.2, max_iter=5, tol=None, random_state=0
         ).fit(X[:80_000], y[:80_000])
-        errors[n_threads] = np.mean((reg.predict(X[80_000:]) - y[80_000:]) ** 2)
-    assert errors[1] < 0.2 * np.var(y)
-    # threads often update the same columns here (20 of 16,384 per row): 1-2 % worse measured
-    assert abs(errors[2] / errors[1] - 1) < 0.05
+        return np.mean((reg.predict(X[80_000:]) - y[80_000:]) ** 2)
+
+    one = error(1)
+    assert one < 0.2 * np.var(y)
+    # threads often update the same columns here (20 of 16,384 per row): one fit +0.1 % to
+    # +2.5 % worse measured beside a busy core (280 fits), +0.6-1.1 % alone; the median of three
+    assert abs(np.median([error(2) for _ in range(3)]) / one - 1) < 0.05
 
 
 def test_small_batches_train_in_one_thread_to_the_bit():
