@@ -333,6 +333,13 @@ def spread(folder, n_features, reps, n_threads):
     return out
 
 
+def positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number of fits")
+    return value
+
+
 def main(argv=None):
     global C_LIMIT
     ap = argparse.ArgumentParser(
@@ -353,7 +360,7 @@ def main(argv=None):
     )
     ap.add_argument(
         "--spread",
-        type=int,
+        type=positive_int,
         metavar="REPS",
         help="only the test log loss's spread from fit to fit (threads, shuffled rows), "
         "REPS fits each, on the rows chosen (--quick: 40,000); no timing",
@@ -376,7 +383,7 @@ def main(argv=None):
         return quality(a.reps, a.threads)
     if a.quick:
         a.rows, a.test_rows, a.log2_features, a.reps = 40_000, 10_000, 12, 1
-    if a.spread:
+    if a.spread is not None:
         return spread(*prepare(a.rows, a.test_rows, a.log2_features), a.spread, a.threads)
     C_LIMIT = a.c_limit
     use_c = C_LIMIT is not None and C_LIMIT.is_file()

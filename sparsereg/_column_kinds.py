@@ -42,8 +42,11 @@ def values_kind(column):
         return "bool"
     if inferred in ("integer", "floating", "decimal", "mixed-integer-float"):
         return "number"
-    if inferred.startswith("mixed") and any(isinstance(v, str) for v in values):
-        return "numbers and text"
+    if inferred.startswith("mixed"):
+        if any(isinstance(v, bytes) for v in values):  # (bytes miss a text column's weights)
+            return "bytes"
+        if any(isinstance(v, str) for v in values):
+            return "numbers and text"
     return None
 
 
@@ -88,7 +91,10 @@ def arrow_kind(arrow_type):
         return "text"
     if getattr(pa.types, "is_string_view", lambda _: False)(arrow_type):
         return "text"
-    if pa.types.is_binary(arrow_type) or pa.types.is_large_binary(arrow_type):
+    if any(
+        getattr(pa.types, test, lambda _: False)(arrow_type)
+        for test in ("is_binary", "is_large_binary", "is_fixed_size_binary", "is_binary_view")
+    ):
         return "bytes"
     if pa.types.is_timestamp(arrow_type) or pa.types.is_date(arrow_type):
         return "datetime"
@@ -126,8 +132,8 @@ def warn_of_other_kinds(X, kinds, trained_so, advice=""):
         held = _HELD.get(values_kind(X[name]))  # (text beside numbers misses such a model)
         if held is None or held == _HELD[kind]:
             continue
-        if held == "bytes" and kind == "text":  # (bytes read from a binary column, say)
-            how = f"decode it (X[{name!r}].map(bytes.decode, na_action='ignore'))"
+        if held == "bytes":  # (read from a binary column, say)
+            how = _decoding(name, X[name], kind)
         else:
             how = f"convert it (pd.read_csv(..., {_READ_AS[kind].format(name)}))"
         warnings.warn(
@@ -138,6 +144,23 @@ def warn_of_other_kinds(X, kinds, trained_so, advice=""):
             UserWarning,
             stacklevel=caller_level(),
         )
+
+
+def _decoding(name, column, kind):
+    """How to make a column of bytes the strings a model of ``kind`` was trained on."""
+    import pandas as pd
+
+    # (pandas' .str.decode takes object and categorical columns, not Arrow's binary ones, and
+    # makes a str beside the bytes NaN)
+    if isinstance(column.dtype, pd.ArrowDtype):
+        decode = f"X[{name!r}].astype('string[pyarrow]')"
+    elif column.dtype == object and any(isinstance(v, str) for v in column):
+        decode = f"X[{name!r}].map(lambda v: v.decode('utf-8') if isinstance(v, bytes) else v)"
+    else:
+        decode = f"X[{name!r}].str.decode('utf-8')"
+    if kind == "text":
+        return f"decode it ({decode}, or with the bytes' own encoding)"
+    return f"decode it ({decode}), then convert it to {_TRAINED[kind]}"
 
 
 def caller_level():

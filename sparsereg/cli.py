@@ -550,7 +550,12 @@ def _add_reading(parser, predicting=False):
     group.add_argument(
         "--skip-bad-rows",
         action="store_true",
-        help="skip malformed rows (counted and reported) instead of stopping",
+        help="skip malformed rows (counted and reported) instead of stopping"
+        + (
+            "; with --target, a row whose label is no class of the model is predicted, not scored"
+            if predicting
+            else ""
+        ),
     )
     if not predicting:
         group.add_argument(

@@ -521,10 +521,22 @@ def _predict_rows(X, method, estimator, empty):
     return _predict_block(method, estimator, None, X, empty)
 
 
-def _predict_block(method, estimator, hasher, X, empty):
+def _without_own_kinds(hasher, kinds):
+    """``hasher`` as the workers apply it when ``kinds`` (``hasher_``'s) are checked: a hasher
+    given fitted warned of its own kinds too, in other words, so a copy without them (those
+    an export records are the ones checked)."""
+    if kinds and getattr(hasher, "column_kinds_", None):
+        hasher = copy.copy(hasher)
+        del hasher.column_kinds_
+    return hasher
+
+
+def _predict_block(method, estimator, hasher, X, empty, kinds=None):
     if X.shape[0] == 0:
         return empty
     if hasher is not None:
+        if kinds:  # (as fit warns of a partition's column of another kind than hasher_'s)
+            warn_of_other_kinds(X, kinds, _KINDS_RECORDED, _KINDS_ADVICE)
         X = hasher.transform(X)
     return getattr(estimator, method)(X)
 
@@ -805,12 +817,7 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
         """``(the final state, shards_, the warnings raised)`` of training ``params``' model on
         ``blocks`` (hashed by ``hasher``, checked against ``kinds``; a dask array's of width
         ``width``, NaN where unknown), the partitions' futures added to ``futures``."""
-        worker_hasher = self.hasher
-        if kinds and getattr(worker_hasher, "column_kinds_", None):
-            # a hasher given fitted warned of its own kinds too, in other words: hasher_'s,
-            # which an export records, are the ones checked
-            worker_hasher = copy.copy(worker_hasher)
-            del worker_hasher.column_kinds_
+        worker_hasher = _without_own_kinds(self.hasher, kinds)
         parts = client.compute(
             [dask.delayed(_block)(*block, i, width) for i, block in enumerate(blocks)]
         )
@@ -1093,10 +1100,13 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
         # the model put in the graph once, each task referring to it: given to every task, it
         # travelled with each (a 34 MB model predicted 160 blocks in 4.4 s, once: 1.1 s)
         model = dask.delayed(estimator, pure=False)
+        # (a column of another kind than the hasher_ fitted on it: its rows miss the weights)
+        kinds = getattr(getattr(self, "hasher_", None), "column_kinds_", None)
+        hasher = _without_own_kinds(self.hasher, kinds)
         if recorded:
             predicted = [
                 dask.delayed(with_recorded_warnings)(
-                    _predict_block, method, model, self.hasher, part, empty
+                    _predict_block, method, model, hasher, part, empty, kinds
                 )
                 for part in parts
             ]
@@ -1118,7 +1128,7 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
             )
         pieces = [
             da.from_delayed(
-                dask.delayed(_predict_block)(method, model, self.hasher, part, empty),
+                dask.delayed(_predict_block)(method, model, hasher, part, empty, kinds),
                 shape=(n,) if columns is None else (n, columns),
                 dtype=dtype,
             )
@@ -1233,7 +1243,8 @@ class DaskSparseFTRLClassifier(ClassifierMixin, _DaskFTRL):
         ``mixing=None``); merges pair consecutive shards, then consecutive results.
     n_iter_ : int
         The passes made over the data: ``max_iter`` (the local model's ``n_iter_`` too, as
-        its ``fit`` counts epochs, with either ``mixing``).
+        its ``fit`` counts epochs, with either ``mixing``; until ``to_local()``, the same
+        object, is trained further).
     classes_ : ndarray
         The class labels.
     n_features_in_ : int

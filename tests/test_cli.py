@@ -2476,6 +2476,57 @@ def test_predict_with_a_target_clips_float32_probabilities_as_scikit_learn(tmp_p
     assert f"log loss {expected:.6g}, accuracy" in capsys.readouterr().err
 
 
+def test_skip_bad_rows_scores_the_known_labels_of_text_classes_weighted_in_any_batch(
+    tmp_path, capsys
+):
+    # with --skip-bad-rows a row of a label the model has no class of is predicted, not scored:
+    # text classes, weights, batches of 7 rows (one holding only such rows), rows without a
+    # label beside them
+    from sklearn.metrics import accuracy_score, log_loss
+    from sklearn.pipeline import make_pipeline
+
+    from sparsereg import export_model
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"a": rng.choice(["p", "q", "r"], 200)})
+    frame["y"] = np.where(
+        rng.rand(200) < 0.8, frame["a"].map({"p": "ham", "q": "spam", "r": "egg"}), "ham"
+    )
+    pipe = make_pipeline(
+        FeatureCrossHasher(["a"], n_features=2**8), SparseFTRLClassifier(random_state=0)
+    ).fit(frame[["a"]], frame["y"])
+    export_model(pipe).save(tmp_path / "m.npz")
+    labels = frame["y"].astype(object)
+    labels[[3, 50, 51]] = "bacon"
+    labels[14:21] = "bacon"  # (the third batch of 7: no row scored)
+    labels[[8, 60]] = None
+    weights = rng.uniform(0.5, 2, 200).round(3)
+    frame.assign(y=labels, w=weights).to_csv(tmp_path / "rows.csv", index=False)
+    argv = ["predict", str(tmp_path / "m.npz"), str(tmp_path / "rows.csv"), "--target", "y"]
+    argv += ["--weight-column", "w", "--batch-rows", "7", "--out", str(tmp_path / "p.csv")]
+    assert main([*argv, "--quiet"]) == 1
+    assert "rows.csv, row 4: label 'bacon' is not one of the model's classes ['egg', 'ham', " in (
+        capsys.readouterr().err
+    )
+    assert main([*argv, "--skip-bad-rows"]) == 0
+    err = capsys.readouterr().err
+    known = labels.notna() & (labels != "bacon")
+    proba = pipe.predict_proba(frame[["a"]])
+    loss = log_loss(labels[known], proba[known], sample_weight=weights[known], labels=pipe.classes_)
+    right = accuracy_score(
+        labels[known], pipe.predict(frame[["a"]])[known], sample_weight=weights[known]
+    )
+    assert (
+        f"on 188 labelled rows of weight {weights[known].sum():.6g}: log loss {loss:.6g}, "
+        f"accuracy {right:.6g} (2 rows without a label predicted, not scored) (10 rows of a "
+        "label that is not one of the model's classes ['egg', 'ham', 'spam'] predicted, not "
+        "scored)" in err
+    )
+    assert "200 predictions written" in err and "bad rows" not in err
+    written = pd.read_csv(tmp_path / "p.csv")
+    assert written["prediction"].tolist() == pipe.predict(frame[["a"]]).tolist()
+
+
 def test_predict_with_a_weight_column_prints_the_weighted_loss(tmp_path, capsys):
     # a run trained with --weight-column (negatives down-sampled, weighed back up) reports
     # weighted losses; predict --target had no weights, so the test loss was another measure

@@ -1038,6 +1038,12 @@ def test_a_partition_holding_another_kind_than_hasher_records_is_warned_of(clien
             with pytest.raises(UserWarning, match="'zip' holds"):
                 again.fit(X, y)
         assert not hasattr(again, "estimator_") and not hasattr(again, "hasher_")
+        # score warns of them too (it scored rows that miss the weights without a word), once
+        # for the hasher given fitted as for the one fitted by fit
+        for fitted_model in (model, given_fitted):
+            with pytest.warns(UserWarning, match=f"'zip' holds {held} .* hasher_ records") as w:
+                fitted_model.score(X, y)
+            assert sum("'zip' holds" in str(r.message) for r in w) == 1
 
 
 def test_export_model_of_a_dask_model_is_its_local_model_or_refused(client):

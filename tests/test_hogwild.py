@@ -212,9 +212,10 @@ def test_two_threads_train_as_well_as_one():
     baseline = log_loss(y[test], np.full(40_000, y[train].mean()))
     assert one < 0.95 * baseline  # the problem is learnable
     # The median of three two-thread fits: one fit's loss moves with the threads' interleaving
-    # (730 fits beside a busy core: -0.05 % to +0.31 %, 3 above +0.2 %), as close to the bound
-    # as training on 3/4 of the rows costs (+0.31 %); the median's tail is far thinner.
-    assert abs(np.median([loss(2) for _ in range(3)]) / one - 1) < 0.005
+    # (730 fits beside a busy core: -0.05 % to +0.31 %, 3 above +0.2 %), as much as training
+    # on 3/4 of the rows costs (+0.31 %; half of them +0.55 %); the median's tail is far
+    # thinner, and a bound below those costs sees threads that lose work.
+    assert abs(np.median([loss(2) for _ in range(3)]) / one - 1) < 0.0025
 
 
 def test_regressor_trains_as_well_as_one_thread():
