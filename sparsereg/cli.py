@@ -588,7 +588,8 @@ def _add_output(parser):
     group.add_argument(
         "--json",
         action="store_true",
-        help="print a JSON summary on stdout (rows, passes, losses, non-zeros, seconds, peak RSS)",
+        help="print a JSON summary on stdout (rows, rows/s, passes, losses, non-zeros, seconds, "
+        "peak RSS)",
     )
 
 
