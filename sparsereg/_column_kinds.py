@@ -43,10 +43,12 @@ def values_kind(column):
     if inferred in ("integer", "floating", "decimal", "mixed-integer-float"):
         return "number"
     if inferred.startswith("mixed"):
-        if any(isinstance(v, bytes) for v in values):  # (bytes miss a text column's weights)
-            return "bytes"
+        # (each scan stops at its first find; bytes beside strings are not told apart from
+        # text: that would read every value of such a column on every call)
         if any(isinstance(v, str) for v in values):
             return "numbers and text"
+        if any(isinstance(v, bytes) for v in values):  # (beside numbers: they miss the weights)
+            return "bytes"
     return None
 
 
@@ -150,14 +152,20 @@ def _decoding(name, column, kind):
     """How to make a column of bytes the strings a model of ``kind`` was trained on."""
     import pandas as pd
 
-    # (pandas' .str.decode takes object and categorical columns, not Arrow's binary ones, and
-    # makes a str beside the bytes NaN)
+    # (pandas' .str.decode makes any value but bytes NaN, and takes no Arrow column; Arrow's
+    # cast takes its binary_view, which pandas' astype does not)
     if isinstance(column.dtype, pd.ArrowDtype):
-        decode = f"X[{name!r}].astype('string[pyarrow]')"
-    elif column.dtype == object and any(isinstance(v, str) for v in column):
-        decode = f"X[{name!r}].map(lambda v: v.decode('utf-8') if isinstance(v, bytes) else v)"
+        import pyarrow as pa
+
+        view = getattr(pa.types, "is_binary_view", lambda _: False)(column.dtype.pyarrow_dtype)
+        decode = (
+            f"pd.Series(pa.array(X[{name!r}]).cast(pa.string()), index=X.index, "
+            "dtype=pd.ArrowDtype(pa.string()))"
+            if view
+            else f"X[{name!r}].astype('string[pyarrow]')"
+        )
     else:
-        decode = f"X[{name!r}].str.decode('utf-8')"
+        decode = f"X[{name!r}].map(lambda v: v.decode('utf-8') if isinstance(v, bytes) else v)"
     if kind == "text":
         return f"decode it ({decode}, or with the bytes' own encoding)"
     return f"decode it ({decode}), then convert it to {_TRAINED[kind]}"
