@@ -257,12 +257,14 @@ def test_a_bad_archive_raises_and_caches_nothing(server, isolated, tmp_path, mem
     assert os.listdir(tmp_path / "home" / "sms_spam_collection") == []
 
 
+@contextlib.contextmanager
 def closed_port():
     """A loopback port nothing listens on: a download from it is refused, as from a machine
-    with no network."""
+    with no network. Held bound (not listening) for the block, so that no other process (a
+    test server of another worker) takes it meanwhile."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        yield s.getsockname()[1]
 
 
 @contextlib.contextmanager
@@ -360,11 +362,13 @@ def test_a_downloaded_file_is_made_as_the_umask_allows(
 def test_a_failed_download_names_the_file_and_what_to_set(server, isolated, monkeypatch, where):
     # (the error was requests' own, naming a URL only: not the data set's file, its sha256, nor
     # SPARSEREG_DATA, data_home or the mirror)
-    if where == "unreachable":
-        monkeypatch.setenv("SPARSEREG_DATA_MIRROR", f"http://127.0.0.1:{closed_port()}")
-    url = f"{os.environ['SPARSEREG_DATA_MIRROR']}/libsvm_a9a/a9a.t"
-    with pytest.raises(OSError) as info:
-        fetch_a9a(subset="test", n_retries=0)
+    with contextlib.ExitStack() as held:
+        if where == "unreachable":
+            port = held.enter_context(closed_port())
+            monkeypatch.setenv("SPARSEREG_DATA_MIRROR", f"http://127.0.0.1:{port}")
+        url = f"{os.environ['SPARSEREG_DATA_MIRROR']}/libsvm_a9a/a9a.t"
+        with pytest.raises(OSError) as info:
+            fetch_a9a(subset="test", n_retries=0)
     message = str(info.value)
     assert f"could not download libsvm_a9a/a9a.t from {url}" in message
     assert PUBLISHED["libsvm_a9a/a9a.t"] in message
