@@ -21,7 +21,9 @@ class CheckedScore:
         ``y`` and ``sample_weight`` are refused as ``fit`` refuses them: masked arrays
         (``TypeError``), and weights, or a regressor's ``y``, of text, dates or durations
         (``ValueError``), and an int beyond float64 (``10**400``) among them (``ValueError``);
-        a regressor's ``y`` holding NaN or infinity is a ``ValueError`` naming ``y``.
+        a regressor's ``y`` holding NaN or infinity, and a weight that is NaN, infinite or
+        negative, are a ``ValueError`` naming them (scikit-learn's metrics take a negative
+        weight: an accuracy of 2.0).
 
         Parameters
         ----------
@@ -47,10 +49,30 @@ def check_score_inputs(y, sample_weight, who, classifier):
     refuse_masked(sample_weight, "sample_weight", who)
     refuse_non_number_values(sample_weight, "sample_weight", who)
     refuse_beyond_float64(sample_weight, "sample_weight")
+    _refuse_bad_weights(sample_weight)
     if not classifier:
         refuse_non_number_values(y, "y", who)
         refuse_beyond_float64(y, "y")
         _refuse_non_finite(y)
+
+
+def _refuse_bad_weights(sample_weight):
+    """A NaN, infinite or negative weight, as ``fit`` refuses them (scikit-learn's metrics
+    score them)."""
+    if sample_weight is None:
+        return
+    try:
+        values = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError):  # (a ragged list: scikit-learn's checks name it)
+        return
+    if np.isnan(values).any():  # (fit's words, scikit-learn's)
+        raise ValueError("Input sample_weight contains NaN.")
+    if np.isinf(values).any():
+        raise ValueError(
+            "Input sample_weight contains infinity or a value too large for dtype('float64')."
+        )
+    if (values < 0).any():
+        raise ValueError("Negative values in data passed to `sample_weight`.")
 
 
 def _refuse_non_finite(y):

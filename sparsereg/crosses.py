@@ -11,9 +11,14 @@ from sklearn.utils.validation import check_array, validate_data
 
 from . import _datetimes, _hashing, _tokens
 from ._column_kinds import caller_level, values_kind, warn_of_other_kinds
+from ._missing import refuse_masked
 from ._state import sorted_distinct
 from ._typing import ArrayLike, MatrixLike
-from ._validation import configured_csr
+from ._validation import (
+    configured_csr,
+    refuse_beyond_float64,
+    refuse_non_number_values,
+)
 
 __all__ = ["FeatureCrossHasher", "expected_collision_rate"]
 
@@ -65,10 +70,7 @@ def expected_collision_rate(n_tokens: ArrayLike, n_features: int) -> float | np.
         raise ValueError(
             f"n_features must be in [1, 2**1023], got {_hashing.short_repr(n_features)}."
         )
-    try:
-        k = np.asarray(n_tokens, dtype=np.float64)
-    except OverflowError:  # an int beyond float64
-        k = np.array(np.inf)
+    k = _token_counts(n_tokens)
     # (NaN and infinities gave rates of 0.0 or NaN)
     if not np.all(np.isfinite(k)) or np.any(k < 0):
         raise ValueError("n_tokens must be finite numbers >= 0.")
@@ -78,6 +80,35 @@ def expected_collision_rate(n_tokens: ArrayLike, n_features: int) -> float | np.
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = np.where(k > 1, 1.0 - occupied / np.maximum(k, 1.0), 0.0)
     return rate[()] if rate.ndim == 0 else rate
+
+
+def _token_counts(n_tokens):
+    """``n_tokens`` as float64, refused as weights are where it is no count: masked, text,
+    dates or durations (NumPy read "100" as 100 and a date as its days), bools, complex
+    numbers, an int beyond float64."""
+    who = "expected_collision_rate"
+    refuse_masked(n_tokens, "n_tokens", who)
+    refuse_non_number_values(n_tokens, "n_tokens", who)
+    refuse_beyond_float64(n_tokens, "n_tokens")
+    try:
+        values = np.asarray(n_tokens)
+        kinds = (
+            {values.dtype.kind}
+            if values.dtype != object
+            else {np.asarray(v).dtype.kind for v in values.ravel().tolist()}
+        )
+        if kinds & set("bc"):
+            raise TypeError(
+                f"n_tokens must be counts of tokens (real numbers), got "
+                f"{'bools' if 'b' in kinds else 'complex numbers'}."
+            )
+        return values.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        if str(exc).startswith("n_tokens"):
+            raise
+        raise TypeError(
+            f"n_tokens must be counts of tokens (real numbers), got {_hashing.short_repr(n_tokens)}."
+        ) from None
 
 
 def _is_dataframe(X):

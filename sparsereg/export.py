@@ -1815,9 +1815,11 @@ class ExportSizes:
 
     def __str__(self):
         ratio = self.estimator_pickle_bytes / max(self.export_file_bytes, 1)
+        # (a small model's export, its header and names, may outweigh its pickle)
+        than = f"{ratio:,.1f}x smaller" if ratio >= 1 else f"{1 / ratio:,.1f}x larger"
         return (
             f"pickled estimator {_format_bytes(self.estimator_pickle_bytes)}; export "
-            f"{_format_bytes(self.export_file_bytes)} on disk ({ratio:,.1f}x smaller), "
+            f"{_format_bytes(self.export_file_bytes)} on disk ({than}), "
             f"{_format_bytes(self.export_memory_bytes)} in memory"
         )
 
@@ -1832,7 +1834,8 @@ def export_sizes(
     estimator : estimator or Pipeline
         A fitted linear model (or Pipeline), as accepted by :func:`export_model`.
     exported : ExportedLinearModel, default=None
-        Its export; built with :func:`export_model` when None.
+        Its export (as :func:`export_model` made it: which model it exports is not checked);
+        built with :func:`export_model` when None.
 
     Returns
     -------
@@ -1852,6 +1855,11 @@ def export_sizes(
     """
     if exported is None:
         exported = export_model(estimator)
+    elif not isinstance(exported, ExportedLinearModel):  # (else an AttributeError of nbytes)
+        raise TypeError(
+            f"exported must be an ExportedLinearModel (export_model's) or None, got "
+            f"{type(exported).__name__}."
+        )
     return ExportSizes(
         estimator_pickle_bytes=len(pickle.dumps(estimator, protocol=pickle.HIGHEST_PROTOCOL)),
         export_memory_bytes=exported.nbytes,

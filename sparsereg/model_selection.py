@@ -539,7 +539,12 @@ _SHARED_CV_ATTRIBUTES_DOC = """
         One entry per model: ``params`` (dicts), ``param_alpha``, ``param_eta0``,
         ``param_l1_ratio``, ``progressive_loss`` and ``progressive_loss_se`` (the mean
         sample-weighted training loss of the rows as each model scored them before
-        training on them, over every epoch and call, and its standard error), with
+        training on them, over every epoch and call, and its standard error: with
+        ``sample_weight``, the sum of each row's weight times its loss over the number of
+        rows, not over the weights' sum as scikit-learn's weighted metrics, so that a row of
+        weight 0 counts in the mean, and the standard error is that of the rows' weighted
+        losses; every model shares the count, so the least loss is the weighted mean's,
+        ``holdout_loss`` alike), with
         holdout selection ``holdout_loss`` and ``holdout_loss_se``, ``n_nonzero`` (the
         model's non-zero weights now) and ``rank_loss`` (1: least selection loss; equal losses
         share a rank, as ``GridSearchCV``'s ``rank_test_score``). The

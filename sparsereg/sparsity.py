@@ -314,9 +314,16 @@ def sparsity_report(estimator: BaseEstimator) -> "SparsityReport":
     if hasattr(estimator, "fit"):  # an exported model has nothing to fit
         check_is_fitted(estimator)
     if not hasattr(estimator, "coef_"):
+        # (a fitted search's chosen model is its best_estimator_, as export_model says)
+        chosen = (
+            f"; report its chosen model: sparsity_report({type(estimator).__name__}"
+            "(...).fit(X, y).best_estimator_)"
+            if hasattr(estimator, "best_estimator_")
+            else ""
+        )
         raise TypeError(
             f"{type(estimator).__name__} has no coef_: sparsity_report describes "
-            "linear models (SGDClassifier, Lasso, SparseFTRLRegressor, ...)."
+            f"linear models (SGDClassifier, Lasso, SparseFTRLRegressor, ...){chosen}."
         )
     return coef_report(estimator.coef_, type(estimator).__name__)
 

@@ -841,8 +841,39 @@ def test_masked_arrays_are_refused():
         (10, True, TypeError),
         (10, 0, ValueError),
         (10, 10**400, ValueError),  # (OverflowError)
+        # text, dates and durations were read as numbers ("100" as 100, a date as its days),
+        # a mask was dropped, a bool was a count, complex numbers and text among objects
+        # raised NumPy's own messages
+        ("100", 16, ValueError),
+        (np.array(["2020-01-01"], "datetime64[D]"), 16, ValueError),
+        (np.timedelta64(5, "D"), 16, ValueError),
+        (np.ma.masked_array([10, 20], mask=[0, 1]), 16, TypeError),
+        (True, 16, TypeError),
+        (np.array([True, False]), 16, TypeError),
+        (2 + 1j, 16, TypeError),
+        (np.array([10, "a"], dtype=object), 16, ValueError),
+        ([[1, 2], [3]], 16, TypeError),
     ],
-    ids=["nan", "inf", "huge", "negative", "nan-n", "float-n", "bool-n", "zero-n", "huge-n"],
+    ids=[
+        "nan",
+        "inf",
+        "huge",
+        "negative",
+        "nan-n",
+        "float-n",
+        "bool-n",
+        "zero-n",
+        "huge-n",
+        "text",
+        "date",
+        "duration",
+        "masked",
+        "bool",
+        "bools",
+        "complex",
+        "text-object",
+        "ragged",
+    ],  # fmt: skip
 )
 def test_expected_collision_rate_refuses_invalid_input(n_tokens, n_features, error):
     with pytest.raises(error, match="n_tokens|n_features"):

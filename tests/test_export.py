@@ -518,6 +518,17 @@ def test_sizes_and_compressed_file(tmp_path):
         assert {"coef_data.npy", "coef_indices.npy", "transformers.npy"} <= set(archive.namelist())
     buffer.seek(0)
     assert_array_equal(ExportedLinearModel.load(buffer).predict(X), clf.predict(X))
+    # the ratio is said either way: a tiny model's export outweighs its pickle
+    assert "x smaller)" in str(sizes)
+    from sklearn.linear_model import Lasso
+
+    small = np.random.RandomState(0).normal(size=(20, 2))
+    tiny_sizes = export_sizes(Lasso(alpha=0.1).fit(small, small[:, 0]))
+    assert tiny_sizes.export_file_bytes > tiny_sizes.estimator_pickle_bytes
+    ratio = tiny_sizes.export_file_bytes / tiny_sizes.estimator_pickle_bytes
+    assert f"({ratio:,.1f}x larger)" in str(tiny_sizes)
+    with pytest.raises(TypeError, match="exported must be an ExportedLinearModel .* got str"):
+        export_sizes(clf, "model.npz")
     # (not a bool: "no" deflated the file, as if true)
     for not_a_bool in ("no", 0, None):
         with pytest.raises(TypeError, match="compressed must be True or False"):
@@ -1406,6 +1417,16 @@ def test_a_fitted_search_is_told_to_export_its_chosen_model():
         export_model(search)
     chosen = export_model(search.best_estimator_)
     assert_array_equal(chosen.predict(X), search.predict(X))
+    # sparsity_report says so too (it named no way on)
+    from sparsereg import sparsity_report
+
+    with pytest.raises(
+        TypeError,
+        match=r"GridSearchCV has no coef_: .*; report its chosen model: sparsity_report\("
+        r"GridSearchCV\(\.\.\.\)\.fit\(X, y\)\.best_estimator_\)\.",
+    ):
+        sparsity_report(search)
+    assert sparsity_report(search.best_estimator_).n_nonzero == chosen.support_.size
     # an estimator without best_estimator_ keeps the plain message
     with pytest.raises(
         TypeError,

@@ -1886,6 +1886,20 @@ def test_score_refuses_y_and_sample_weight_as_fit_does(make, y):
 
 
 @EVERY_SCORER
+@pytest.mark.parametrize("bad", [-1.0, np.nan, np.inf])
+def test_score_refuses_a_negative_or_non_finite_weight_as_fit_does(make, y, bad):
+    # scikit-learn's metrics scored them: an accuracy of 2.0 with weights [-1, 2]
+    est = make().fit(X, y)
+    weight = np.ones(X.shape[0])
+    weight[5] = bad
+    said = {-1.0: "Negative values", np.inf: "contains infinity"}.get(bad, "contains NaN")
+    with pytest.raises(ValueError, match=said):
+        make().fit(X, y, sample_weight=weight)
+    with pytest.raises(ValueError, match=said):
+        est.score(X, y, sample_weight=weight)
+
+
+@EVERY_SCORER
 def test_score_refuses_an_int_beyond_float64_as_fit_does(make, y):
     # score raised NumPy's OverflowError, naming no argument, or (a classifier's accuracy)
     # weighed the rows by the exact int: 0.0 when that row was misclassified
