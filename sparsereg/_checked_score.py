@@ -22,7 +22,7 @@ class CheckedScore:
         (``TypeError``), and weights, or a regressor's ``y``, of text, dates or durations
         (``ValueError``), and an int beyond float64 (``10**400``) among them (``ValueError``);
         a regressor's ``y`` holding NaN or infinity, and a weight that is NaN, infinite or
-        negative, are a ``ValueError`` naming them (scikit-learn's metrics take a negative
+        negative, are a ``ValueError`` naming them (scikit-learn's metrics score a negative
         weight: an accuracy of 2.0).
 
         Parameters
@@ -49,20 +49,23 @@ def check_score_inputs(y, sample_weight, who, classifier):
     refuse_masked(sample_weight, "sample_weight", who)
     refuse_non_number_values(sample_weight, "sample_weight", who)
     refuse_beyond_float64(sample_weight, "sample_weight")
-    _refuse_bad_weights(sample_weight)
+    refuse_bad_weights(sample_weight)
     if not classifier:
         refuse_non_number_values(y, "y", who)
         refuse_beyond_float64(y, "y")
         _refuse_non_finite(y)
 
 
-def _refuse_bad_weights(sample_weight):
+def refuse_bad_weights(sample_weight):
     """A NaN, infinite or negative weight, as ``fit`` refuses them (scikit-learn's metrics
-    score them)."""
+    refuse NaN and infinity, and score a negative weight: an accuracy of 2.0)."""
     if sample_weight is None:
         return
     try:
-        values = np.asarray(sample_weight, dtype=np.float64)
+        values = np.asarray(sample_weight)
+        if values.dtype.kind == "c":  # (scikit-learn's checks refuse complex numbers)
+            return
+        values = values.astype(np.float64)
     except (TypeError, ValueError):  # (a ragged list: scikit-learn's checks name it)
         return
     if np.isnan(values).any():  # (fit's words, scikit-learn's)

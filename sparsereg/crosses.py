@@ -56,6 +56,15 @@ def expected_collision_rate(n_tokens: ArrayLike, n_features: int) -> float | np.
     rate : float or ndarray
         Expected ``1 - E[n_columns] / n_tokens``; 0.0 where ``n_tokens <= 1``.
 
+    Raises
+    ------
+    TypeError
+        ``n_tokens`` masked, of bools or complex numbers, or not numbers; ``n_features`` not
+        an int.
+    ValueError
+        ``n_tokens`` of text, dates or durations, negative, NaN, infinite or an int beyond
+        float64; ``n_features`` outside ``[1, 2**1023]``.
+
     Examples
     --------
     >>> from sparsereg.crosses import expected_collision_rate
@@ -92,11 +101,13 @@ def _token_counts(n_tokens):
     refuse_beyond_float64(n_tokens, "n_tokens")
     try:
         values = np.asarray(n_tokens)
-        kinds = (
-            {values.dtype.kind}
-            if values.dtype != object
-            else {np.asarray(v).dtype.kind for v in values.ravel().tolist()}
-        )
+        # (a list's bools beside numbers become numbers in NumPy's array: their types are read)
+        listed = isinstance(n_tokens, (list, tuple)) or values.dtype == object
+        elements = np.asarray(n_tokens, dtype=object).ravel().tolist() if listed else []
+        kinds = {values.dtype.kind} | {
+            "b" if isinstance(v, (bool, np.bool_)) else "c" if isinstance(v, complex) else ""
+            for v in elements
+        }
         if kinds & set("bc"):
             raise TypeError(
                 f"n_tokens must be counts of tokens (real numbers), got "

@@ -56,6 +56,7 @@ from sklearn.utils import check_random_state, compute_class_weight, get_tags
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
+from ._checked_score import refuse_bad_weights
 from ._column_kinds import dtype_kind, values_kind, warn_of_other_kinds
 from ._losses import gives_probabilities
 from ._merge import merge_ftrl_states
@@ -575,6 +576,8 @@ def _refuse_unscorable(metric, y, sample_weight, where=""):
             refuse_masked(values, name, "score")
             if name == "sample_weight" or metric == "r2":
                 refuse_non_number_values(values, name, "score")
+        if not where:  # (weights in memory; a partition's are checked once read as numbers)
+            refuse_bad_weights(sample_weight)
     except (TypeError, ValueError) as error:
         raise type(error)(f"{where}{error}") from None
 
@@ -605,6 +608,11 @@ def _score_sums(metric, y_pred, y, sample_weight, index):
     if weight is not None and not np.all(np.isfinite(weight)):  # (a NaN sum gave a NaN score)
         raise ValueError(
             f"partition {index} of sample_weight: Input sample_weight contains NaN or infinity."
+        )
+    if weight is not None and np.any(weight < 0):  # (as fit and the local score refuse it)
+        raise ValueError(
+            f"partition {index} of sample_weight: Negative values in data passed to "
+            "`sample_weight`."
         )
     if metric == "accuracy":
         if len(y):  # scikit-learn's checks of the labels (else a string y scored 0 on numbers)

@@ -736,8 +736,9 @@ class ExportedLinearModel:
         -----
         ``y`` and ``sample_weight`` are refused as the sparsereg estimators' ``score``
         refuses them: masked arrays (``TypeError``), weights, or a regressor's ``y``, of
-        text, dates or durations, or holding an int beyond float64 (``ValueError``), and a
-        regressor's ``y`` holding NaN or infinity (``ValueError`` naming ``y``).
+        text, dates or durations, or holding an int beyond float64 (``ValueError``), a
+        regressor's ``y`` holding NaN or infinity (``ValueError`` naming ``y``), and a weight
+        that is NaN, infinite or negative (``ValueError``).
         """
         from sklearn.metrics import accuracy_score, r2_score
 

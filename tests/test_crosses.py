@@ -850,6 +850,7 @@ def test_masked_arrays_are_refused():
         (np.ma.masked_array([10, 20], mask=[0, 1]), 16, TypeError),
         (True, 16, TypeError),
         (np.array([True, False]), 16, TypeError),
+        ([True, 2], 16, TypeError),  # (NumPy's array of it holds ints)
         (2 + 1j, 16, TypeError),
         (np.array([10, "a"], dtype=object), 16, ValueError),
         ([[1, 2], [3]], 16, TypeError),
@@ -870,6 +871,7 @@ def test_masked_arrays_are_refused():
         "masked",
         "bool",
         "bools",
+        "bool-list",
         "complex",
         "text-object",
         "ragged",

@@ -1792,6 +1792,21 @@ def test_score_refuses_a_weight_not_finite_as_scikit_learn_does(fitted, n_classe
         model.score(dX, dy, sample_weight=da.from_array(weight, chunks=BLOCK))
 
 
+@pytest.mark.parametrize("n_classes", [None, 2])
+def test_score_refuses_a_negative_weight_as_fit_and_the_local_score_do(fitted, n_classes):
+    # (scored: an accuracy above 1 with weights of -1 on the rows predicted wrong)
+    X, y, blocks, dX, dy = make_data(n_classes)
+    model = fitted(n_classes)
+    weight = np.ones(N_ROWS)
+    weight[BLOCK + 3] = -1.0
+    with pytest.raises(ValueError, match="Negative values in data passed to `sample_weight`"):
+        model.to_local().score(X, y, sample_weight=weight)
+    with pytest.raises(ValueError, match="partition 1 of sample_weight: Negative values"):
+        model.score(dX, dy, sample_weight=da.from_array(weight, chunks=BLOCK))
+    with pytest.raises(ValueError, match="^Negative values in data passed to `sample_weight`"):
+        model.score(dX, y, sample_weight=weight)  # (in memory)
+
+
 def test_score_refuses_labels_scikit_learns_accuracy_refuses(fitted):
     from sklearn.metrics import accuracy_score
 

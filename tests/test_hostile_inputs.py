@@ -1888,7 +1888,8 @@ def test_score_refuses_y_and_sample_weight_as_fit_does(make, y):
 @EVERY_SCORER
 @pytest.mark.parametrize("bad", [-1.0, np.nan, np.inf])
 def test_score_refuses_a_negative_or_non_finite_weight_as_fit_does(make, y, bad):
-    # scikit-learn's metrics scored them: an accuracy of 2.0 with weights [-1, 2]
+    # scikit-learn's metrics scored a negative weight: an accuracy of 2.0 with weights [-1, 2]
+    # (NaN and infinity they refuse themselves, with these words: kept as fit's)
     est = make().fit(X, y)
     weight = np.ones(X.shape[0])
     weight[5] = bad
