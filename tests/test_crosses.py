@@ -698,6 +698,20 @@ def test_expected_collision_rate_by_enumeration(n_tokens, n_features):
     assert expected_collision_rate(n_tokens, n_features) == pytest.approx(exact)
 
 
+@pytest.mark.parametrize("n_features", [2, 7, 9999, 2**20, 2**40, 2**60])
+@pytest.mark.parametrize("n_tokens", [2, 3, 10, 1000, 10**5])
+def test_expected_collision_rate_matches_exact_fractions_at_any_width(n_tokens, n_features):
+    # 1 - occupied / n_tokens cancelled: 0.0 for 3 tokens in 2**60 columns (8.7e-19 exactly),
+    # 2e-12 relative at 9,999 columns
+    from fractions import Fraction
+
+    if n_tokens == 10**5 and n_features > 2**20:
+        pytest.skip("(the exact power takes long)")
+    occupied = n_features * (1 - (1 - Fraction(1, n_features)) ** n_tokens)
+    exact = float(1 - occupied / n_tokens)
+    assert expected_collision_rate(n_tokens, n_features) == pytest.approx(exact, rel=1e-13)
+
+
 # -- real data ------------------------------------------------------------------------------
 
 
