@@ -49,21 +49,23 @@ def check_score_inputs(y, sample_weight, who, classifier):
     refuse_masked(sample_weight, "sample_weight", who)
     refuse_non_number_values(sample_weight, "sample_weight", who)
     refuse_beyond_float64(sample_weight, "sample_weight")
-    refuse_bad_weights(sample_weight)
+    refuse_bad_weights(sample_weight, len(y) if hasattr(y, "__len__") else None)
     if not classifier:
         refuse_non_number_values(y, "y", who)
         refuse_beyond_float64(y, "y")
         _refuse_non_finite(y)
 
 
-def refuse_bad_weights(sample_weight):
+def refuse_bad_weights(sample_weight, n_rows=None):
     """A NaN, infinite or negative weight, as ``fit`` refuses them (scikit-learn's metrics
-    refuse NaN and infinity, and score a negative weight: an accuracy of 2.0)."""
+    refuse NaN and infinity, and score a negative weight: an accuracy of 2.0). Weights of
+    another length than ``n_rows`` (and complex ones) are left to scikit-learn's checks,
+    which name that first."""
     if sample_weight is None:
         return
     try:
         values = np.asarray(sample_weight)
-        if values.dtype.kind == "c":  # (scikit-learn's checks refuse complex numbers)
+        if values.dtype.kind == "c" or (n_rows is not None and len(values) != n_rows):
             return
         values = values.astype(np.float64)
     except (TypeError, ValueError):  # (a ragged list: scikit-learn's checks name it)

@@ -1898,6 +1898,9 @@ def test_score_refuses_a_negative_or_non_finite_weight_as_fit_does(make, y, bad)
         make().fit(X, y, sample_weight=weight)
     with pytest.raises(ValueError, match=said):
         est.score(X, y, sample_weight=weight)
+    # weights of another length: that is said first, as fit says it
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        est.score(X, y, sample_weight=weight[:11])
 
 
 @EVERY_SCORER
