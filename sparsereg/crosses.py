@@ -129,18 +129,12 @@ def _token_counts(n_tokens):
             "b" if isinstance(v, (bool, np.bool_)) else "c" if isinstance(v, complex) else ""
             for v in elements
         }
-        if kinds & set("bc"):
-            raise TypeError(
-                f"n_tokens must be counts of tokens (real numbers), got "
-                f"{'bools' if 'b' in kinds else 'complex numbers'}."
-            )
-        return values.astype(np.float64)
-    except (TypeError, ValueError) as exc:
-        if str(exc).startswith("n_tokens"):
-            raise
-        raise TypeError(
-            f"n_tokens must be counts of tokens (real numbers), got {_hashing.short_repr(n_tokens)}."
-        ) from None
+        got = "bools" if "b" in kinds else "complex numbers" if "c" in kinds else None
+        if got is None:
+            return values.astype(np.float64)
+    except (TypeError, ValueError):  # (a ragged list, objects of no number)
+        got = _hashing.short_repr(n_tokens)
+    raise TypeError(f"n_tokens must be counts of tokens (real numbers), got {got}.")
 
 
 def _is_dataframe(X):
