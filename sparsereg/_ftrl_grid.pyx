@@ -412,8 +412,9 @@ def grid_epoch(
     ``y``, ``sample_weight``, ``order``, ``one_vs_rest``, ``positive``, ``t0`` as for
     ``ftrl_epoch``; ``n_features`` X's width (the table store's bound on a column).
 
-    Each row is scored by every model, its sample-weighted loss added to ``loss_sum[m]``
-    (its square to ``loss_squares[m]``), then, with ``train``, every model is updated
+    Each row is scored by every model, its loss times its weight added to ``loss_sum[m]``
+    and its squared loss times its weight to ``loss_squares[m]``, then, with ``train``,
+    every model is updated
     from it. Without ``train`` nothing is updated and every row is scored with the
     lambdas after ``t0`` samples (a holdout scored by the models as they stand).
 
@@ -432,7 +433,7 @@ def grid_epoch(
         int64_t r, row, ahead, k, m, s, start, length
         int64_t t = t0 + start_row if train else t0
         uint64_t mask = <uint64_t>zn.shape[0] - 1
-        double target, weight, dloss, lv
+        double target, weight, dloss, lv, lone
         bint any_gradient
         int status = DONE
         double *state = &zn[0, 0]
@@ -575,9 +576,10 @@ def grid_epoch(
             else:
                 any_gradient = False
                 for m in range(n_models):
-                    lv = weight * loss_and_derivative(loss, p[m], target, epsilon, &dloss)
+                    lone = loss_and_derivative(loss, p[m], target, epsilon, &dloss)
+                    lv = weight * lone
                     loss_sum[m] += lv
-                    loss_squares[m] += lv * lv
+                    loss_squares[m] += lv * lone
                     g[m] = weight * dloss
                     if g[m] != 0.0:
                         any_gradient = True

@@ -101,8 +101,9 @@ SR_GRID_CLONES static void sr_grid_intercept(int64_t M, const double *restrict z
     }
 }
 
-/* Squared error of every model's prediction ``p`` of ``y``: each loss (times the row's
- * weight) added to ``loss_sum`` and its square to ``loss_squares``, the gradient factor
+/* Squared error of every model's prediction ``p`` of ``y``: each loss times the row's
+ * weight added to ``loss_sum`` and the weight times its square to ``loss_squares`` (the
+ * sums of a weighted mean and variance), the gradient factor
  * ``weight * (p - y)`` kept in ``g`` (``loss_and_derivative``'s arithmetic). Returns whether
  * any is not zero. */
 SR_GRID_CLONES static int sr_grid_squared_error(int64_t M, const double *restrict p, double y,
@@ -112,9 +113,10 @@ SR_GRID_CLONES static int sr_grid_squared_error(int64_t M, const double *restric
 {
     int any = 0;
     for (int64_t m = 0; m < M; m++) {
-        double lv = weight * (0.5 * (p[m] - y) * (p[m] - y));
+        double loss = 0.5 * (p[m] - y) * (p[m] - y);
+        double lv = weight * loss;
         loss_sum[m] += lv;
-        loss_squares[m] += lv * lv;
+        loss_squares[m] += lv * loss;
         g[m] = weight * (p[m] - y);
         any |= g[m] != 0.0;
     }
@@ -150,7 +152,8 @@ static inline double sr_log_ge1(double v)
  * caller: the gradient
  * must have the single model's bits): the gradient factor ``weight * d loss / d p`` in ``g``
  * (``loss_and_derivative``'s arithmetic, to the bit), the loss times the weight added to
- * ``loss_sum`` and its square to ``loss_squares`` (the loss to about 1e-16 relative). Returns
+ * ``loss_sum`` and the weight times its square to ``loss_squares`` (the loss to about 1e-16
+ * relative). Returns
  * whether any gradient factor is not zero. */
 SR_GRID_CLONES static int sr_grid_log_loss(int64_t M, const double *restrict p, double y,
                                           double weight, const double *restrict e,
@@ -165,7 +168,7 @@ SR_GRID_CLONES static int sr_grid_log_loss(int64_t M, const double *restrict p, 
         double loss = z > 18.0 ? em : (z < -18.0 ? -z : (em != em ? em : sr_log_ge1(1.0 + em)));
         double lv = weight * loss;
         loss_sum[m] += lv;
-        loss_squares[m] += lv * lv;
+        loss_squares[m] += lv * loss;
         g[m] = weight * d;
         any |= g[m] != 0.0;
     }

@@ -161,6 +161,78 @@ def _holdout_weighed(counts):
     return counts.get("holdout_weighed", counts["holdout"])
 
 
+def _no_weight_sums(n_problems):
+    """A new grid's sums of each problem's row weights (and of their squares), progressive and
+    held out."""
+    return {
+        f"{kind}_weight{sq}": np.zeros(n_problems)
+        for kind in ("progressive", "holdout")
+        for sq in ("", "_sq")
+    }
+
+
+def _weight_sums(weights, n_rows, rows):
+    """``(sums of weights, sums of squared weights)``, one per problem, of the rows ``rows``
+    (None: all ``n_rows``) of each problem's ``weights`` (empty: every row weighs 1)."""
+    sums, squares = [], []
+    for w in weights:
+        if w.size == 0:
+            sums.append(float(n_rows))
+            squares.append(float(n_rows))
+        else:
+            w = w if rows is None else w[rows]
+            sums.append(float(np.sum(w)))
+            squares.append(float(np.sum(w * w)))
+    return np.array(sums), np.array(squares)
+
+
+def _add_weight_sums(counts, kind, weight_sums):
+    """Add ``_weight_sums`` to a grid's ``counts`` (new arrays: ``counts`` may be a shallow copy
+    of the fitted grid's, which a refused call leaves as it was)."""
+    counts[kind + "_weight"] = counts[kind + "_weight"] + weight_sums[0]
+    counts[kind + "_weight_sq"] = counts[kind + "_weight_sq"] + weight_sums[1]
+
+
+def _weighted_mean_and_se(loss_sums, square_sums, weights, weight_squares):
+    """Every model's loss, and its standard error, from each problem's (rows of
+    ``loss_sums``) sums of weight x loss and weight x loss**2 and the sums of its rows'
+    weights and squared weights: each problem's weighted mean (scikit-learn's metrics'
+    ``sample_weight``), summed over the problems (one-vs-rest's classes); the standard error
+    of a single problem's, ``sqrt(weighted variance / n_eff)`` with Kish's effective number of
+    rows ``n_eff = sum(w)**2 / sum(w**2)`` (the number of rows when every weight is equal; NaN
+    for one-vs-rest, whose classes' losses of a row are not summed before squaring). NaN
+    where no row weighs."""
+    weighs = weights > 0
+    if not weighs.any():
+        nan = np.full(loss_sums.shape[1], np.nan)
+        return nan, nan.copy()
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        # a problem none of whose rows weighs (a class weight of 0) adds no loss
+        means = loss_sums[weighs] / weights[weighs][:, None]
+        mean = means.sum(axis=0)
+        if loss_sums.shape[0] > 1:
+            return mean, np.full(loss_sums.shape[1], np.nan)
+        variance = np.maximum(square_sums[0] / weights[0] - mean * mean, 0.0)
+        se = np.sqrt(variance * weight_squares[0]) / weights[0]
+    return mean, se
+
+
+def _sums_by_problem(sums, counts, n_problems):
+    """The ``(sums, counts)`` of a grid pickled when its losses' sums were one row for every
+    problem, and over its rows: the sums as the first problem's (rows of zeros for the
+    others) and each problem's weight sums the rows' count, which give the losses it had
+    (without ``sample_weight``, the same as a grid trained now)."""
+    counts = dict(counts)
+    for kind in ("progressive", "holdout"):
+        n = float(counts[kind] if kind == "progressive" or _holdout_weighed(counts) else 0)
+        for sq in ("", "_sq"):
+            by_problem = np.zeros((n_problems, np.size(sums[kind + sq])))
+            by_problem[0] = sums[kind + sq]
+            sums = {**sums, kind + sq: by_problem}
+            counts[kind + "_weight" + sq] = np.full(n_problems, n)
+    return sums, counts
+
+
 def _balanced_on(y_train, classes):
     """``class_weight='balanced'`` of the training rows' labels ``y_train``, as a dict: the
     weights the single model fitted on those rows alone computes (the held-out rows' labels
@@ -538,19 +610,19 @@ _SHARED_CV_ATTRIBUTES_DOC = """
     cv_results_ : dict of ndarray
         One entry per model: ``params`` (dicts), ``param_alpha``, ``param_eta0``,
         ``param_l1_ratio``, ``progressive_loss`` and ``progressive_loss_se`` (the mean
-        sample-weighted training loss of the rows as each model scored them before
-        training on them, over every epoch and call, and its standard error: with
-        ``sample_weight``, the sum of each row's weight times its loss over the number of
-        rows, not over the weights' sum as scikit-learn's weighted metrics, so that a row of
-        weight 0 counts in the mean, and the standard error is that of the rows' weighted
-        losses; every model shares the count, so the least loss is the weighted mean's,
-        ``holdout_loss`` alike), with
-        holdout selection ``holdout_loss`` and ``holdout_loss_se``, ``n_nonzero`` (the
-        model's non-zero weights now) and ``rank_loss`` (1: least selection loss; equal losses
-        share a rank, as ``GridSearchCV``'s ``rank_test_score``). The
-        loss is the kernel's: log loss, hinge..., and half the squared error for
-        'squared_error'. For one-vs-rest, the classes' losses are summed, and the
-        standard errors are NaN (the classes' losses of a row are not summed before
+        training loss of the rows as each model scored them before training on them, over
+        every epoch and call, and its standard error), with holdout selection
+        ``holdout_loss`` and ``holdout_loss_se`` (of the held-out rows as the models stand
+        after training), ``n_nonzero`` (the model's non-zero weights now) and ``rank_loss``
+        (1: least selection loss; equal losses share a rank, as ``GridSearchCV``'s
+        ``rank_test_score``). The loss is the kernel's: log loss, hinge..., and half the
+        squared error for 'squared_error'. With ``sample_weight`` (and ``class_weight``: the
+        weights training uses) the mean is weighted, ``sum(w * loss) / sum(w)``, as
+        scikit-learn's metrics take ``sample_weight``, and its standard error is
+        ``sqrt(weighted variance / n_eff)`` over Kish's effective number of rows
+        ``n_eff = sum(w)**2 / sum(w**2)`` (the rows' number when the weights are equal).
+        For one-vs-rest, the loss is the sum of the classes' models' (weighted) mean losses,
+        and the standard errors are NaN (the classes' losses of a row are not summed before
         squaring; ``sparsity='1se'`` is for one model per grid point).
 
     n_models_ : int
@@ -784,11 +856,13 @@ class _BaseFTRLCV(TrainingLock, BaseEstimator):
                 _GridState(len(grid), X.shape[1], table=table, expected_columns=columns)
                 for _ in range(problem.n_models)
             ]
+            # per problem and model: the sums of weight x loss and of weight x loss**2
             sums = {
-                key: np.zeros(len(grid))
+                key: np.zeros((problem.n_models, len(grid)))
                 for key in ("progressive", "progressive_sq", "holdout", "holdout_sq")
             }
             counts = {"progressive": 0, "holdout": 0, "holdout_weighed": 0}
+            counts.update(_no_weight_sums(problem.n_models))
             t, history, fresh = 0, [], True
         else:
             rng, seed = self._random_state, self._seed
@@ -834,6 +908,9 @@ class _BaseFTRLCV(TrainingLock, BaseEstimator):
                 )
             )
         )
+        # each problem's weights of an epoch's rows, and their squares (the loss's weighted
+        # mean and its standard error's effective number of rows)
+        train_weights = _weight_sums(problem.weights, n_train, train)
         for _ in range(1 if epochs is None else epochs):
             drawn = rng.get_state(legacy=False) if reserving else None
             if params.shuffle and n_train > 1:
@@ -867,6 +944,7 @@ class _BaseFTRLCV(TrainingLock, BaseEstimator):
                 )
             t += n_train
             counts["progressive"] += n_train
+            _add_weight_sums(counts, "progressive", train_weights)
             self._record_nonzeros(
                 history,
                 states,
@@ -901,6 +979,9 @@ class _BaseFTRLCV(TrainingLock, BaseEstimator):
             # (a grid pickled before the rows that weigh were counted: its held-out rows)
             counts["holdout_weighed"] = _holdout_weighed(counts) + int(weighed.sum())
             counts["holdout"] += held_out.size
+            _add_weight_sums(
+                counts, "holdout", _weight_sums(problem.weights, held_out.size, held_out)
+            )
         return grid, states, sums, counts, t, history, rng, seed, problem, X.dtype
 
     def _record_nonzeros(
@@ -1036,8 +1117,8 @@ class _BaseFTRLCV(TrainingLock, BaseEstimator):
                 buffers["slots"],
                 buffers["models"],
                 roots,
-                sums[kind],
-                sums[kind + "_sq"],
+                sums[kind][k],
+                sums[kind + "_sq"][k],
                 t0,
                 row,
                 X.shape[1],
@@ -1114,16 +1195,12 @@ class _BaseFTRLCV(TrainingLock, BaseEstimator):
         }
         kinds = ["progressive"] + (["holdout"] if params.selection == "holdout" else [])
         for kind in kinds:
-            n = counts[kind]
-            if kind == "holdout" and not _holdout_weighed(counts):
-                n = 0  # (no row weighs: no loss)
-            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-                mean = sums[kind] / n if n else np.full(len(grid), np.nan)
-                variance = np.maximum(sums[kind + "_sq"] / n - mean * mean, 0.0) if n else mean
-                se = np.sqrt(variance / n) if n else mean
-            if len(self._states) > 1:  # one-vs-rest: each class's squares summed apart
-                se = np.full(len(grid), np.nan)
-            results[f"{kind}_loss"], results[f"{kind}_loss_se"] = mean, se
+            results[f"{kind}_loss"], results[f"{kind}_loss_se"] = _weighted_mean_and_se(
+                sums[kind],
+                sums[kind + "_sq"],
+                counts[kind + "_weight"],
+                counts[kind + "_weight_sq"],
+            )
         history = getattr(self, "_nnz_history", [])
         if history and history[-1][0] == self.t_:  # counted after this call's last epoch
             per_problem = history[-1][1]
@@ -1320,6 +1397,10 @@ class _BaseFTRLCV(TrainingLock, BaseEstimator):
         if "best_estimator_" in state:  # pickled before best_estimator_ was built when read
             best = state.pop("best_estimator_")
             state["_chosen"] = _ChosenModel(best.get_params(), best)
+        if "_sums" in state and np.ndim(state["_sums"]["progressive"]) == 1:
+            state["_sums"], state["_counts"] = _sums_by_problem(
+                state["_sums"], state["_counts"], len(state["_states"])
+            )
         super().__setstate__(state)
 
     @property

@@ -102,14 +102,16 @@ int main(void)
             if (!same("intercept z", m, zn[m], ref_z[m]) || !same("intercept n", m, zn[M + m], ref_n[m]))
                 return 1;
         }
-        /* squared error: each loss times the weight, its square, the gradient factor */
+        /* squared error: each loss times the weight, the weight times its square, the
+         * gradient factor */
         memset(sums, 0, sizeof sums);
         memset(squares, 0, sizeof squares);
         int any = sr_grid_squared_error(M, p, y, weight, sums, squares, g), ref_any = 0;
         for (int64_t m = 0; m < M; m++) {
-            double lv = weight * (0.5 * (p[m] - y) * (p[m] - y)), gm = weight * (p[m] - y);
+            double loss = 0.5 * (p[m] - y) * (p[m] - y), lv = weight * loss;
+            double gm = weight * (p[m] - y);
             ref_any |= gm != 0.0;
-            if (!same("loss", m, sums[m], lv) || !same("squared loss", m, squares[m], lv * lv) ||
+            if (!same("loss", m, sums[m], lv) || !same("squared loss", m, squares[m], lv * loss) ||
                 !same("gradient", m, g[m], gm))
                 return 1;
         }
@@ -151,6 +153,14 @@ int main(void)
             int both_nan = sums[m] != sums[m] && want != want;
             if (!both_nan && sums[m] != want && !(fabs(sums[m] - want) <= 1e-15 * fabs(want))) {
                 printf("log loss of model %ld: %.17g != %.17g\n", (long)m, sums[m], weight * loss);
+                return 1;
+            }
+            double want_sq = weight * loss * loss;
+            both_nan = squares[m] != squares[m] && want_sq != want_sq;
+            if (!both_nan && squares[m] != want_sq &&
+                !(fabs(squares[m] - want_sq) <= 3e-15 * fabs(want_sq))) {
+                printf("weighted squared log loss of model %ld: %.17g != %.17g\n", (long)m,
+                       squares[m], want_sq);
                 return 1;
             }
             uint64_t loss_bits; /* the builds must agree on the loss's bits too */

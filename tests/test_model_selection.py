@@ -8,6 +8,7 @@ in test_kernel_reference.py): the grid must give the same state to the bit.
 import io
 import math
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -260,8 +261,10 @@ def test_l1_ratio_that_no_model_reads_may_change_between_partial_fits(penalty):
 
 # -------------------------------------------------------- progressive validation
 def progressive_reference(X, y, *, loss, eta0, lambda1, beta=1.0, epochs=1, sample_weight=None):
-    """Mean sample-weighted progressive loss and its standard error, in NumPy (rows in order,
-    mean-scaled L1, intercept): each row's loss under the weights before its update."""
+    """Weighted mean progressive loss and its standard error, in NumPy (rows in order,
+    mean-scaled L1, intercept): each row's loss under the weights before its update, their
+    mean weighted by ``sample_weight`` (scikit-learn's metrics' weighting), the standard error
+    that of a weighted mean over Kish's effective number of rows (sum(w)**2 / sum(w**2))."""
     X = sp.csr_matrix(X, dtype=np.float64)
     sw = np.ones(X.shape[0]) if sample_weight is None else sample_weight
     z, n = np.zeros(X.shape[1]), np.zeros(X.shape[1])
@@ -282,10 +285,10 @@ def progressive_reference(X, y, *, loss, eta0, lambda1, beta=1.0, epochs=1, samp
             p = w0 + float(w @ vals)
             if loss == "log_loss":
                 target = 1.0 if y[row] == 1 else -1.0
-                losses.append(sw[row] * math.log1p(math.exp(-target * p)))
+                losses.append(math.log1p(math.exp(-target * p)))
                 d = sw[row] * -target / (1.0 + math.exp(target * p))
             else:
-                losses.append(sw[row] * 0.5 * (p - y[row]) ** 2)
+                losses.append(0.5 * (p - y[row]) ** 2)
                 d = sw[row] * (p - y[row])
             g = d * vals
             sigma = (np.sqrt(n[cols] + g * g) - np.sqrt(n[cols])) / eta0
@@ -294,8 +297,11 @@ def progressive_reference(X, y, *, loss, eta0, lambda1, beta=1.0, epochs=1, samp
             sigma0 = (math.sqrt(n0 + d * d) - math.sqrt(n0)) / eta0
             z0 += d - sigma0 * w0
             n0 += d * d
-    losses = np.array(losses)
-    return losses.mean(), np.sqrt(max(np.mean(losses**2) - losses.mean() ** 2, 0) / losses.size)
+    losses, weights = np.array(losses), np.tile(sw, epochs)
+    mean = np.sum(weights * losses) / np.sum(weights)
+    variance = np.sum(weights * (losses - mean) ** 2) / np.sum(weights)
+    n_effective = np.sum(weights) ** 2 / np.sum(weights**2)
+    return mean, np.sqrt(variance / n_effective)
 
 
 @pytest.mark.parametrize("kind", ["classifier", "regressor"])
@@ -315,7 +321,7 @@ def test_progressive_losses_equal_a_numpy_computation(kind):
             sample_weight=sw,
         )
         assert cv.cv_results_["progressive_loss"][i] == pytest.approx(mean, rel=1e-10)
-        assert cv.cv_results_["progressive_loss_se"][i] == pytest.approx(se, rel=1e-6)
+        assert cv.cv_results_["progressive_loss_se"][i] == pytest.approx(se, rel=1e-9)
 
 
 # -------------------------------------------------------------------- holdout
@@ -336,6 +342,102 @@ def test_holdout_rows_are_never_trained_on_and_scored_at_the_end(store):
         losses.append(np.mean(np.logaddexp(0.0, -np.where(y[held] == 1, 1.0, -1.0) * margin)))
     np.testing.assert_allclose(cv.cv_results_["holdout_loss"], losses, rtol=1e-10)
     assert cv.best_index_ == int(np.argmin(losses))
+
+
+def weighted_se(losses, weights):
+    """The standard error of the weighted mean of ``losses``: the weighted variance over Kish's
+    effective number of rows, sum(w)**2 / sum(w**2)."""
+    mean = np.sum(weights * losses) / np.sum(weights)
+    variance = np.sum(weights * (losses - mean) ** 2) / np.sum(weights)
+    return math.sqrt(variance * np.sum(weights**2)) / np.sum(weights)
+
+
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_weighted_holdout_losses_are_scikit_learns_weighted_metrics(kind):
+    from sklearn.metrics import log_loss, mean_squared_error
+
+    X, y = data(203, classes=2 if kind == "classifier" else None)
+    sw = np.random.RandomState(3).uniform(0, 3, size=203)
+    sw[::7] = 0.0
+    held = np.arange(3, 203, 4)
+    CV = SparseFTRLClassifierCV if kind == "classifier" else SparseFTRLRegressorCV
+    params = dict(GRID, selection="holdout", holdout=4, random_state=5, max_iter=2)
+    cv = CV(**params).fit(X, y, sample_weight=sw)
+    # the held-out rows are scored, not trained on: their weights weigh their losses only
+    scaled = sw.copy()
+    scaled[held] *= 7.0
+    cv_scaled = CV(**params).fit(X, y, sample_weight=scaled)
+    losses, ses = [], []
+    for i in range(cv.n_models_):
+        model = cv.estimator_at(i)
+        if kind == "classifier":
+            proba = model.predict_proba(X[held])
+            losses.append(log_loss(y[held], proba, sample_weight=sw[held]))
+            rows = -np.log(proba[np.arange(held.size), y[held]])
+        else:
+            prediction = model.predict(X[held])
+            losses.append(0.5 * mean_squared_error(y[held], prediction, sample_weight=sw[held]))
+            rows = 0.5 * (prediction - y[held]) ** 2
+        ses.append(weighted_se(rows, sw[held]))
+    np.testing.assert_allclose(cv.cv_results_["holdout_loss"], losses, rtol=1e-10)
+    np.testing.assert_allclose(cv.cv_results_["holdout_loss_se"], ses, rtol=1e-8)
+    np.testing.assert_allclose(cv_scaled.cv_results_["holdout_loss"], losses, rtol=1e-10)
+    np.testing.assert_allclose(cv_scaled.cv_results_["holdout_loss_se"], ses, rtol=1e-8)
+
+
+def test_one_vs_rest_losses_sum_each_class_models_weighted_mean():
+    """With class weights each class's binary model weighs a row by its own weight: the loss
+    is the sum over the classes of each one's weighted mean (each one weighted alike without
+    class weights: the weighted mean of the rows' summed losses)."""
+    X, y = data(203, classes=3)
+    sw = np.random.RandomState(4).uniform(0.2, 3, size=203)
+    class_weight = {0: 2.0, 1: 0.5, 2: 1.0}
+    held = np.arange(2, 203, 3)
+    cv = SparseFTRLClassifierCV(
+        **GRID, selection="holdout", holdout=3, random_state=5, class_weight=class_weight
+    ).fit(X, y, sample_weight=sw)
+    expected = []
+    for i in range(cv.n_models_):
+        margins = cv.estimator_at(i).decision_function(X[held])
+        total = 0.0
+        for k in range(3):
+            target = np.where(y[held] == k, 1.0, -1.0)
+            weights = sw[held] * np.where(y[held] == k, class_weight[k], 1.0)
+            rows = np.logaddexp(0.0, -target * margins[:, k])
+            total += np.sum(weights * rows) / np.sum(weights)
+        expected.append(total)
+    np.testing.assert_allclose(cv.cv_results_["holdout_loss"], expected, rtol=1e-10)
+    assert np.isnan(cv.cv_results_["holdout_loss_se"]).all()
+
+
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_a_grid_pickled_when_its_losses_were_over_the_rows_reads_and_trains_on(kind):
+    """Grids pickled by sparsereg at a502b7d (before the losses were weighted means; trained
+    without weights, on 150 of 300 rows, holding out every fifth): a 3-class one-vs-rest
+    classifier and a regressor. Loaded, a new call continues them as it continues a grid
+    trained now."""
+    with open(Path(__file__).parent / "data" / "grids_pickled_at_a502b7d.pickle", "rb") as f:
+        saved = pickle.load(f)
+    X = saved["X"]
+    y = saved["y_classes" if kind == "classifier" else "y_values"]
+    old = saved[kind]
+    grid = {"alphas": [0.0, 1e-3], "eta0s": [0.05, 0.5]}
+    params = dict(grid, selection="holdout", holdout=5, random_state=0)
+    if kind == "classifier":
+        new = SparseFTRLClassifierCV(**params).partial_fit(X[:150], y[:150], classes=[0, 1, 2])
+    else:
+        new = SparseFTRLRegressorCV(**params).partial_fit(X[:150], y[:150])
+    # without weights a loss over the rows is the weighted mean: the same losses
+    for key in ("progressive_loss", "holdout_loss", "progressive_loss_se", "holdout_loss_se"):
+        np.testing.assert_allclose(
+            new.cv_results_[key], saved[f"{kind}_cv_results"][key], rtol=1e-12
+        )
+    old.partial_fit(X[150:], y[150:])
+    new.partial_fit(X[150:], y[150:])
+    for key in ("progressive_loss", "holdout_loss", "progressive_loss_se", "holdout_loss_se"):
+        np.testing.assert_allclose(old.cv_results_[key], new.cv_results_[key], rtol=1e-12)
+    assert old.best_index_ == new.best_index_
+    assert_same_state(old.best_estimator_, new.best_estimator_)
 
 
 @pytest.mark.parametrize(
