@@ -496,6 +496,43 @@ def test_fits_run_in_tasks_on_every_worker_thread_finish(client):
         assert score == here.score(dX, dy)
 
 
+def test_scorers_computing_lazy_predictions_in_tasks_on_every_worker_thread_finish(client):
+    # GridSearchCV's scoring="neg_log_loss" computes predict_proba's lazy predictions in the
+    # candidate's task (np.asarray): with such a task on each worker thread (and no fit before
+    # it, which leaves the pool for good), each waits for the blocks' tasks, which distributed's
+    # Client.get runs seceded
+    from sklearn.metrics import get_scorer
+
+    scorer = get_scorer("neg_log_loss")
+    X = np.random.RandomState(0).normal(size=(600, 5))
+    y = (X[:, 0] > 0).astype(int)
+    dX, dy = client.persist([da.from_array(X, chunks=(100, 5)), da.from_array(y, chunks=100)])
+    models = [
+        DaskSparseFTRLClassifier(alpha=alpha, random_state=0, max_iter=2, client=client).fit(dX, dy)
+        for alpha in (1e-4, 1e-2)
+    ]
+
+    def score(model, started):
+        from distributed import Event
+
+        Event(started).set()
+        Event("d" if started == "c" else "c").wait(timeout=30)  # (both threads taken)
+        return scorer(model, dX, dy)
+
+    workers = sorted(client.nthreads())
+    assert len(workers) == 2 and all(n == 1 for n in client.nthreads().values())
+    futures = [
+        client.submit(score, model, name, workers=[worker], pure=False)
+        for model, name, worker in zip(models, "cd", workers)
+    ]
+    try:
+        found = [future.result(timeout=60) for future in futures]
+    finally:
+        client.cancel(futures)
+    expected = [scorer(model, dX, dy) for model in models]
+    assert found == expected and expected[0] != expected[1]
+
+
 def test_a_hasher_given_a_dask_dataframe_says_to_give_it_to_a_dask_estimator():
     # make_pipeline(hasher, model).fit(a dask DataFrame) failed inside pandas' checks: "Trying
     # to convert ... Scalar to a boolean value"
