@@ -20,6 +20,7 @@ z_0, ..., z_{M-1}, n_0, ..., n_{M-1})`` slots holding only the columns seen.
 import copy
 import functools
 import math
+import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -551,7 +552,8 @@ _SHARED_CV_PARAMETERS_DOC = """
         it (binary and regression only).
 
     penalty : {'l1', 'l2', 'elasticnet', None}, default='l1'
-        As in the single estimator.
+        As in the single estimator. None reads no ``alpha``: a grid of several alphas
+        trains identical models (warned of; ``alphas=[0.0]`` compares the eta0s alone).
 
     l1_ratio : float, default=0.15
         The elastic-net mixing when ``l1_ratios`` is None.
@@ -621,9 +623,11 @@ _SHARED_CV_ATTRIBUTES_DOC = """
         scikit-learn's metrics take ``sample_weight``, and its standard error is
         ``sqrt(weighted variance / n_eff)`` over Kish's effective number of rows
         ``n_eff = sum(w)**2 / sum(w**2)`` (the rows' number when the weights are equal).
-        For one-vs-rest, the loss is the sum of the classes' models' (weighted) mean losses,
-        and the standard errors are NaN (the classes' losses of a row are not summed before
-        squaring; ``sparsity='1se'`` is for one model per grid point).
+        For one-vs-rest, the loss is the sum of the classes' models' (weighted) mean losses
+        (a class none of whose rows weighs adds none), and the standard errors are NaN (the
+        classes' losses of a row are not summed before squaring; ``sparsity='1se'`` is for
+        one model per grid point). A loss is NaN while none of its rows weighs (the first
+        model is chosen while no training row has: no model has trained).
 
     n_models_ : int
         Models in the grid.
@@ -673,9 +677,9 @@ class _BaseFTRLCV(TrainingLock, BaseEstimator):
     }
 
     # ----------------------------------------------------------------- the grid
-    def _grid(self, params):
+    def _grid(self, params, stacklevel):
         """``[(alpha, eta0, l1_ratio), ...]`` of the ``_CallParams`` ``params``, checked value by
-        value."""
+        value (``stacklevel``: a warning's, pointing at the training call's caller)."""
         if isinstance(params.alphas, Integral) and not isinstance(params.alphas, (bool, np.bool_)):
             if params.alphas < 1:
                 raise ValueError(f"alphas={params.alphas} must be at least 1 value.")
@@ -691,6 +695,15 @@ class _BaseFTRLCV(TrainingLock, BaseEstimator):
             )
         else:
             alphas = _grid_values("alphas", params.alphas, low=0.0, high=math.inf)
+        if params.penalty is None and len(set(alphas)) > 1:
+            # (a warning, not l1_ratios' refusal: the default grid has 8 alphas)
+            warnings.warn(
+                f"penalty=None reads no alpha: the grid's {len(set(alphas))} alphas train "
+                f"identical models, {len(set(alphas))} copies of each eta0's; give alphas=[0.0] "
+                "to compare the eta0s alone, or a penalty.",
+                UserWarning,
+                stacklevel=stacklevel,
+            )
         eta0s = _grid_values("eta0s", params.eta0s, low=1e-10, high=LARGEST_ETA0)
         if params.l1_ratios is None:
             l1_ratios = [float(params.l1_ratio)]
@@ -730,7 +743,7 @@ class _BaseFTRLCV(TrainingLock, BaseEstimator):
         if isinstance(params.random_state, np.random.RandomState):
             # (best_estimator_ carries it in an FTRL state: refused before, not after, training)
             check_mt19937(params.random_state, "the grid estimators carry")
-        grid = self._grid(params)
+        grid = self._grid(params, stacklevel=6 if for_partial_fit else 5)
         # the shared parameters, as the single one checks them
         single = self._single_estimator(*grid[0], self._single_params(params))
         single._checked_call_params(for_partial_fit=for_partial_fit)
@@ -1160,12 +1173,17 @@ class _BaseFTRLCV(TrainingLock, BaseEstimator):
         results = self._results(params)
         self.cv_results_ = results
         key = self._selection_key(params)
-        index = select_model(
-            results[key],
-            results["n_nonzero"],
-            loss_se=results[key + "_se"],
-            sparsity=params.sparsity,
-        )
+        if not np.any(counts["progressive_weight"] > 0):
+            # no row has weighed yet (every loss NaN): no model has trained, each is the
+            # first's (as a holdout of weightless rows, the first model is chosen)
+            index = 0
+        else:
+            index = select_model(
+                results[key],
+                results["n_nonzero"],
+                loss_se=results[key + "_se"],
+                sparsity=params.sparsity,
+            )
         self.best_index_ = index
         self.alpha_, self.eta0_, self.l1_ratio_ = grid[index]
         if data is not None and params.refit and key == "holdout_loss":

@@ -108,7 +108,7 @@ def test_dtypes_index_types_and_penalties(dtype, index, penalty):
     X, y = data(dtype=dtype, index=index)
     l1_ratios = [0.2, 0.9] if penalty == "elasticnet" else None
     cv = SparseFTRLClassifierCV(
-        alphas=[1e-4, 1e-2],
+        alphas=[1e-4, 1e-2] if penalty else [0.0],
         eta0s=[0.3],
         l1_ratios=l1_ratios,
         penalty=penalty,
@@ -246,6 +246,8 @@ def test_l1_ratio_that_no_model_reads_may_change_between_partial_fits(penalty):
     # refused the grid as changed, though every model was the same
     X, y = data()
     params = dict(GRID, penalty=penalty, random_state=0)
+    if penalty is None:
+        params["alphas"] = [0.0]  # (several: identical models, warned of)
     changed = SparseFTRLClassifierCV(**params).partial_fit(X, y, classes=[0, 1])
     kept = SparseFTRLClassifierCV(**params).partial_fit(X, y, classes=[0, 1])
     changed.set_params(l1_ratio=0.7).partial_fit(X, y)
@@ -408,6 +410,29 @@ def test_one_vs_rest_losses_sum_each_class_models_weighted_mean():
         expected.append(total)
     np.testing.assert_allclose(cv.cv_results_["holdout_loss"], expected, rtol=1e-10)
     assert np.isnan(cv.cv_results_["holdout_loss_se"]).all()
+
+
+@pytest.mark.parametrize("sparsity", [None, "1se", 0.1])
+def test_a_call_none_of_whose_rows_weighs_chooses_the_first_model_and_trains_on(sparsity):
+    """Rows all of weight 0 (a class weight of 0) train no model: the losses are NaN (a mean
+    of no weight), the first model is chosen, as the single estimator takes such a call; the
+    next call's rows that weigh make the losses and the choice."""
+    X, y = data(120)
+    zeros = np.flatnonzero(y == 0)
+    params = dict(GRID, sparsity=sparsity, class_weight={0: 0.0, 1: 1.0}, shuffle=False)
+    cv = SparseFTRLClassifierCV(**params).partial_fit(X[zeros], y[zeros], classes=[0, 1])
+    assert np.isnan(cv.cv_results_["progressive_loss"]).all() and cv.best_index_ == 0
+    single = single_for(cv, 0).partial_fit(X[zeros], y[zeros], classes=[0, 1])
+    assert_same_state(cv.best_estimator_, single)
+    assert not single.coef_.any() and not single.intercept_.any()  # (no model trained)
+    cv.partial_fit(X, y)
+    rows = np.r_[zeros, np.arange(120)]  # (the same rows in one call)
+    alone = SparseFTRLClassifierCV(**params).partial_fit(X[rows], y[rows], classes=[0, 1])
+    assert np.isfinite(cv.cv_results_["progressive_loss"]).all()
+    np.testing.assert_array_equal(
+        cv.cv_results_["progressive_loss"], alone.cv_results_["progressive_loss"]
+    )
+    assert cv.best_index_ == alone.best_index_
 
 
 @pytest.mark.parametrize("kind", ["classifier", "regressor"])
@@ -690,6 +715,39 @@ def test_bad_grids_are_refused_and_leave_the_estimator_unchanged(params, error, 
     assert cv.best_index_ == before[1] and cv.t_ == before[3]
     np.testing.assert_array_equal(cv.predict_proba(X), before[2])
     np.testing.assert_array_equal(cv.cv_results_["progressive_loss"], before[0]["progressive_loss"])
+
+
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_penalty_none_with_several_alphas_warns_of_identical_models(kind):
+    import warnings
+
+    X, y = data(classes=2 if kind == "classifier" else None)
+    CV = SparseFTRLClassifierCV if kind == "classifier" else SparseFTRLRegressorCV
+    message = "penalty=None reads no alpha: the grid's 3 alphas train identical models"
+    cv = CV(**GRID, penalty=None, random_state=0)
+    with pytest.warns(UserWarning, match=message) as record:
+        cv.fit(X, y)
+    assert record[0].filename == __file__  # (the caller's line)
+    # what it says: the models of an eta0 are the same, whatever their alpha
+    for i, params in enumerate(cv.cv_results_["params"]):
+        same = cv.cv_results_["params"].index({**params, "alpha": GRID["alphas"][0]})
+        np.testing.assert_array_equal(cv.estimator_at(i).coef_, cv.estimator_at(same).coef_)
+    with pytest.warns(UserWarning, match=message) as record:
+        cv.partial_fit(X, y)
+    assert record[0].filename == __file__
+    # made an error, it leaves the estimator as it was
+    before = (cv.t_, cv.cv_results_["progressive_loss"].copy(), cv.predict(X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for call in (cv.fit, cv.partial_fit):
+            with pytest.raises(UserWarning, match=message):
+                call(X[:50], y[:50])
+        # one alpha, or a penalty: no warning
+        CV(alphas=[0.0], eta0s=GRID["eta0s"], penalty=None).fit(X, y)
+        CV(**GRID).fit(X, y)
+    assert cv.t_ == before[0]
+    np.testing.assert_array_equal(cv.cv_results_["progressive_loss"], before[1])
+    np.testing.assert_array_equal(cv.predict(X), before[2])
 
 
 def test_bad_data_leaves_the_estimator_unchanged():
