@@ -340,6 +340,39 @@ def _numpy_datetimes(col):
     return col.astype(f"datetime64[{unit}, {tz}]" if tz else f"datetime64[{unit}]")
 
 
+def _is_missing_value(value):
+    """Whether one value of an object column is missing (None, NaN, NaT, pandas' NA)."""
+    if value is None or _hashing._is_pandas_missing(value):
+        return True
+    if isinstance(value, (float, np.floating)):
+        return math.isnan(value)
+    return isinstance(value, np.datetime64) and bool(np.isnat(value))
+
+
+def warn_of_other_awareness(name, aware):
+    """Warn of a column of timezone-aware datetimes where fit saw naive ones (``aware``), or
+    the reverse, bucketed without 'tz': their buckets differ by the zone's offset."""
+    import warnings
+
+    from ._column_kinds import caller_level
+
+    held, fitted = ("timezone-aware", "naive") if aware else ("naive", "timezone-aware")
+    fix = (
+        f"make them the naive wall times training's were (X[{name!r}].dt.tz_convert(<the "
+        "zone of training's times>).dt.tz_localize(None))"
+        if aware
+        else f"localize them as training's were (X[{name!r}].dt.tz_localize(<their zone>))"
+    )
+    warnings.warn(
+        f"column {name!r} holds {held} datetimes, but the FeatureCrossHasher was fitted on "
+        f"{fitted} ones (datetime_aware_): without a 'tz' in its bucket spec, aware ones are "
+        "bucketed at their UTC times and naive ones at the times they spell, so its buckets "
+        f"are not training's (shifted by the zone's offset); {fix}.",
+        UserWarning,
+        stacklevel=caller_level(),
+    )
+
+
 def _all_missing(col, pd):
     """Whether every value of a numeric column is missing (NaN, or pandas' NA)."""
     if pd is not None and isinstance(col, pd.Series):
@@ -431,7 +464,8 @@ class DatetimeBuckets:
     # -- values -> wall-time nanoseconds ------------------------------------------------
 
     def _instants(self, col, name, pd):
-        """(int64 ns, missing, aware) of a column; aware ns are UTC instants."""
+        """(int64 ns, missing, aware) of a column; aware ns are UTC instants (``aware`` None
+        for a column of datetime-like objects or strings none of which is a value)."""
         dtype = col.dtype
         if pd is not None and isinstance(col, pd.Series):
             if isinstance(dtype, pd.CategoricalDtype):
@@ -455,7 +489,7 @@ class DatetimeBuckets:
         if dtype.kind in "biuf" and _all_missing(col, pd):
             # a column of missing values only, as pandas stores them (float64 NaN, e.g. a CSV
             # field empty on every row of a chunk; Int64 NA): all missing, as None is
-            return np.zeros(len(col), np.int64), np.ones(len(col), bool), False
+            return np.zeros(len(col), np.int64), np.ones(len(col), bool), None
         if dtype.kind in "biufcm":
             raise TypeError(
                 f"column {name!r} is bucketed as datetimes but holds {dtype} values: numbers are "
@@ -532,13 +566,33 @@ class DatetimeBuckets:
         absent = codes < 0
         at = np.where(absent, 0, codes)
         if not uniques:
-            return np.zeros(codes.size, np.int64), np.ones(codes.size, bool), False
-        return ns[at], missing[at] | absent, kinds == {True}
+            return np.zeros(codes.size, np.int64), np.ones(codes.size, bool), None
+        return ns[at], missing[at] | absent, (True in kinds) if kinds else None
 
-    def wall_ns(self, col, name, pd):
-        """int64 nanoseconds of each row's wall time (0 where missing), and where missing."""
+    def awareness(self, col, name, pd):
+        """Whether a column's datetimes are timezone-aware, as its first value says (its type's
+        when it has one; a column mixing both is refused when hashed); None without a value,
+        or when that value is not one the column is hashed with (refused when hashed)."""
+        try:
+            if pd is not None and isinstance(col, pd.Series):
+                first = col.iloc[np.flatnonzero(col.notna().to_numpy())[:1]]
+            elif col.dtype.kind == "M":
+                first = col[:0]  # (its type says)
+            else:
+                at = next((i for i, v in enumerate(col) if not _is_missing_value(v)), None)
+                first = col[:0] if at is None else col[at : at + 1]
+            return self._instants(first, name, pd)[2]
+        except (TypeError, ValueError, NotImplementedError):  # (said when it is hashed; an
+            return None  # Arrow type pandas cannot read: its NotImplementedError)
+
+    def wall_ns(self, col, name, pd, fitted_aware=None):
+        """int64 nanoseconds of each row's wall time (0 where missing), and where missing;
+        with ``fitted_aware`` (whether the values fit saw were timezone-aware), a column of
+        the other kind bucketed without 'tz' is warned of."""
         ns, missing, aware = self._instants(col, name, pd)
         if self.zone is None:
+            if fitted_aware is not None and aware is not None and aware != fitted_aware:
+                warn_of_other_awareness(name, aware)
             return ns, missing  # naive as they are, aware ones in UTC
         if not aware and not missing.all():
             raise ValueError(
@@ -626,9 +680,10 @@ class DatetimeBuckets:
             return f"{bucket} x {self.width_text} from the origin"
         return np.datetime_as_string(np.datetime64(start, "ns"), unit="auto")
 
-    def tokens(self, col, name, pd):
-        """The `Column` of tokens of a datetime-bucketed column."""
-        ns, missing = self.wall_ns(col, name, pd)
+    def tokens(self, col, name, pd, fitted_aware=None):
+        """The `Column` of tokens of a datetime-bucketed column (``fitted_aware``: see
+        ``wall_ns``)."""
+        ns, missing = self.wall_ns(col, name, pd, fitted_aware)
         missing = missing if missing.any() else None
         if self.width is not None:
             ids = self.bucket_ids(ns, name)

@@ -331,6 +331,14 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         :func:`~sparsereg.export_model` records these kinds, so that
         ``sparsereg predict`` reads a file's columns as the model was trained
         on them, and ``fit_stream`` reads later files so.
+    datetime_aware_ : dict of str to bool
+        Of each column bucketed as datetimes without a ``tz``, whether the
+        values `fit` saw were timezone-aware (its first value's, or its
+        dtype's), by name (``"x0"``, ``"x1"``... for an array's positions);
+        columns without a value are left out. Without ``tz`` aware values are
+        bucketed at their UTC times and naive ones at the times they spell:
+        `transform` warns of a column of the other kind (a model file does not
+        record them: a loaded model does not warn).
 
     See Also
     --------
@@ -618,7 +626,8 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         try:
             if pd is not None and _is_dataframe(X):
                 col = _tokens.without_arrow_views(col, pd)
-            column = self._column_tokens(col, name, spec, pd)
+            fitted_aware = getattr(self, "datetime_aware_", {}).get(name)
+            column = self._column_tokens(col, name, spec, pd, fitted_aware)
         except NotImplementedError as exc:  # (pyarrow's ArrowNotImplementedError, pandas')
             raise TypeError(
                 f"column {name!r} is of type {col.dtype}, whose values pandas cannot read "
@@ -632,7 +641,7 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         return column
 
     @staticmethod
-    def _column_tokens(col, name, spec, pd):
+    def _column_tokens(col, name, spec, pd, fitted_aware=None):
         if spec is None:
             try:
                 return _tokens.category_tokens(col, pd)
@@ -648,7 +657,7 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
             except _hashing.RefusedValue as exc:
                 raise ValueError(f"column {name!r}: {exc}") from exc
         if isinstance(spec, _datetimes.DatetimeBuckets):
-            return spec.tokens(col, name, pd)
+            return spec.tokens(col, name, pd, fitted_aware)
         return _tokens.bucket_tokens(col, name, spec, pd)
 
     def _hash(self, X):
@@ -692,11 +701,12 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         """
         # validate_data(reset=True) sets the input attributes before crosses and buckets are
         # resolved against X: a refused call leaves those of the previous fit (or none)
-        names = ("n_features_in_", "feature_names_in_", "column_kinds_")
+        names = ("n_features_in_", "feature_names_in_", "column_kinds_", "datetime_aware_")
         saved = {name: self.__dict__[name] for name in names if name in self.__dict__}
         try:
             X, display, positions, bucket_at, _ = self._plan(X, reset=True)
             kinds = self._column_kinds(X) if _is_dataframe(X) else None
+            aware = self._datetime_awareness(X, display, positions, bucket_at)
             # (in the block: a filter making the warning an error leaves the hasher as it was)
             _warn_of_unused_buckets(positions, bucket_at, display, _is_dataframe(X))
         except BaseException:
@@ -707,7 +717,41 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         self.__dict__.pop("column_kinds_", None)
         if kinds is not None:
             self.column_kinds_ = kinds
+        self.__dict__.pop("datetime_aware_", None)
+        if aware:
+            self.datetime_aware_ = aware
         return self
+
+    def _warn_of_other_awareness(self, frame):
+        """Warn of a column of the DataFrame ``frame`` (a dask DataFrame's ``_meta``: its
+        dtypes tell) whose datetimes are timezone-aware where ``datetime_aware_`` says naive,
+        or the reverse."""
+        fitted = getattr(self, "datetime_aware_", None)
+        keys = list(frame.columns)
+        if not fitted or not all(isinstance(k, str) for k in keys):
+            return
+        crosses, buckets, _ = self._more_validate_params()
+        try:
+            positions, bucket_at = self._positions(crosses, buckets, keys, keys)
+        except ValueError:  # (a column missing: refused where the rows are read)
+            return
+        for name, aware in self._datetime_awareness(frame, keys, positions, bucket_at).items():
+            if name in fitted and fitted[name] != aware:
+                _datetimes.warn_of_other_awareness(name, aware)
+
+    def _datetime_awareness(self, X, display, positions, bucket_at):
+        """``datetime_aware_`` of X: of each column a cross uses, bucketed as datetimes
+        without 'tz', whether its values are timezone-aware (where a value tells)."""
+        pd = _pandas()
+        aware = {}
+        for j in sorted({j for pos in positions for j in pos}):
+            spec = bucket_at.get(j)
+            if isinstance(spec, _datetimes.DatetimeBuckets) and spec.zone is None:
+                col = X.iloc[:, j] if _is_dataframe(X) else X[:, j]
+                found = spec.awareness(col, display[j], pd)
+                if found is not None:
+                    aware[display[j]] = bool(found)
+        return aware
 
     def _fitted_on_columns(self, frame, kind_of):
         """Fitted on a DataFrame's columns without its rows (a dask DataFrame's ``_meta``):
@@ -723,13 +767,19 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
             kinds = self._column_kinds(frame, kind_of=kind_of)
         except KeyError:  # (a name not among names not all str: no kinds, as transform says)
             kinds = {}
-        for name in ("n_features_in_", "feature_names_in_", "column_kinds_"):
+        aware = {}
+        if named:  # (the columns' dtypes tell: datetime64 naive, with a time zone aware)
+            display = [str(c) for c in frame.columns]
+            aware = self._datetime_awareness(frame, display, positions, bucket_at)
+        for name in ("n_features_in_", "feature_names_in_", "column_kinds_", "datetime_aware_"):
             self.__dict__.pop(name, None)
         self.n_features_in_ = len(frame.columns)
         if named:
             self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
         if kinds:
             self.column_kinds_ = kinds
+        if aware:
+            self.datetime_aware_ = aware
         return self
 
     def _kind_columns(self, columns):

@@ -525,10 +525,17 @@ def _predict_rows(X, method, estimator, empty):
 def _without_own_kinds(hasher, kinds):
     """``hasher`` as the workers apply it when ``kinds`` (``hasher_``'s) are checked: a hasher
     given fitted warned of its own kinds too, in other words, so a copy without them (those
-    an export records are the ones checked)."""
-    if kinds and getattr(hasher, "column_kinds_", None):
+    an export records are the ones checked); nor its ``datetime_aware_`` (``hasher_``'s are
+    checked on the client, from the columns' dtypes)."""
+    own = [
+        name
+        for name in ("column_kinds_" if kinds else None, "datetime_aware_")
+        if name and getattr(hasher, name, None)
+    ]
+    if own:
         hasher = copy.copy(hasher)
-        del hasher.column_kinds_
+        for name in own:
+            delattr(hasher, name)
     return hasher
 
 
@@ -1097,6 +1104,9 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
 
                 raw = pd.DataFrame(columns=X.columns)
             validate_data(self, raw, skip_check_array=True, reset=False)
+            if hasattr(X, "_meta") and hasattr(self.hasher_, "_warn_of_other_awareness"):
+                # (datetimes with a zone where fit's had none, or the reverse: their dtypes)
+                self.hasher_._warn_of_other_awareness(X._meta)
         elif not np.isnan(X.shape[1]):  # a dask array's width (else checked block by block)
             validate_data(self, X, skip_check_array=True, reset=False)
         classes = getattr(self, "classes_", None)

@@ -459,6 +459,66 @@ def test_aware_columns_are_bucketed_in_utc_or_in_tz():
     assert cells == [f"ts.hour={h}" for h in paris.dt.hour]
 
 
+@pytest.mark.parametrize("fitted_aware", [True, False])
+def test_a_column_of_the_other_awareness_than_fit_saw_is_warned_of(fitted_aware):
+    """Without 'tz', aware datetimes are bucketed at their UTC times and naive ones at the
+    times they spell: a model fitted on one and given the other reads other buckets."""
+    import warnings
+
+    # across a change to summer time, in Paris
+    paris = pd.Series(pd.date_range("2024-03-30", periods=300, freq="37min", tz="Europe/Paris"))
+    aware = pd.DataFrame({"ts": paris, "city": np.arange(len(paris)) % 3})
+    naive = aware.assign(ts=paris.dt.tz_localize(None))  # the same wall times, no zone
+    fitted, other = (aware, naive) if fitted_aware else (naive, aware)
+    hasher = FeatureCrossHasher(
+        ["ts", ("ts", "city")], buckets={"ts": {"datetime": "1h"}}, n_features=BIG
+    ).fit(fitted)
+    assert hasher.datetime_aware_ == {"ts": fitted_aware}
+    kind = "timezone-aware" if fitted_aware else "naive"
+    with pytest.warns(UserWarning, match=f"column 'ts' holds .* fitted on {kind} ones") as seen:
+        moved = hasher.transform(other)
+    assert len(seen) == 1 and seen[0].filename == __file__
+    assert (moved != hasher.transform(fitted)).nnz > 0  # (what it warns of)
+    # the same kind as fit's: no warning; ISO strings (with or without an offset) and objects
+    # too, and a column with no value
+    offsets = paris.map(lambda t: None if pd.isna(t) else t.isoformat())
+    same = [
+        fitted,
+        fitted.assign(ts=fitted["ts"].astype(object)),
+        fitted.assign(ts=offsets if fitted_aware else naive["ts"].dt.strftime("%Y-%m-%dT%H:%M")),
+        fitted.assign(ts=None),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for X in same:
+            hasher.transform(X)
+        # a bucket spec with tz: no awareness noted (naive values are refused there)
+        zoned = FeatureCrossHasher(["ts"], buckets={"ts": {"datetime": "1h", "tz": "UTC"}})
+        assert not hasattr(zoned.fit(aware), "datetime_aware_")
+        # fitted on no value: nothing noted, nothing warned of
+        empty = FeatureCrossHasher(["ts"], buckets={"ts": {"datetime": "1h"}})
+        assert not hasattr(empty.fit(aware.assign(ts=None)), "datetime_aware_")
+        empty.transform(other)
+    # in a Pipeline, at the line that predicts
+    model = make_pipeline(hasher, SparseFTRLClassifier(random_state=0))
+    model.fit(fitted, np.arange(len(paris)) % 2)
+    with pytest.warns(UserWarning, match="datetime_aware_") as seen:
+        model.predict(other)
+    assert seen[0].filename == __file__
+
+
+def test_an_arrays_datetime_awareness_is_noted_by_position():
+    rows = np.array(
+        [[None, "a"], [datetime.datetime(2024, 1, 1, 10, tzinfo=datetime.timezone.utc), "b"]],
+        dtype=object,
+    )
+    hasher = FeatureCrossHasher([0], buckets={0: {"datetime": "1h"}}).fit(rows)
+    assert hasher.datetime_aware_ == {"x0": True}
+    naive = np.array([[datetime.datetime(2024, 1, 1, 10), "b"]], dtype=object)
+    with pytest.warns(UserWarning, match="column 'x0' holds naive datetimes"):
+        hasher.transform(naive)
+
+
 def test_a_wall_time_past_the_range_is_refused_naming_the_column():
     X = pd.DataFrame({"ts": pd.to_datetime(["2262-04-11T23:00Z"])})
     hasher = FeatureCrossHasher(["ts"], buckets={"ts": {"datetime": "hour", "tz": "Asia/Tokyo"}})
@@ -740,6 +800,27 @@ def test_fit_stream_buckets_a_csv_datetime_column_as_partial_fit_on_the_parsed_f
         streamed.predict_proba(X[["ts", "city"]]),
         manual.predict_proba(hasher.transform(X[["ts", "city"]])),
     )
+
+
+def test_fit_stream_warns_of_a_file_whose_datetimes_lost_their_offsets(tmp_path):
+    pytest.importorskip("pyarrow")
+    from sparsereg.stream import fit_stream
+
+    ts = pd.Series(pd.date_range("2024-03-30", periods=200, freq="37min", tz="Europe/Paris"))
+    frame = pd.DataFrame({"ts": ts, "click": np.arange(200) % 2})
+    frame.to_csv(tmp_path / "a.csv", index=False)  # with their +01:00 / +02:00 offsets
+    frame.assign(ts=ts.dt.tz_localize(None)).to_csv(tmp_path / "b.csv", index=False)
+    hasher = FeatureCrossHasher(["ts"], n_features=2**18, buckets={"ts": {"datetime": "1h"}})
+    with pytest.warns(UserWarning, match="column 'ts' holds naive datetimes") as seen:
+        fitted, _ = fit_stream(
+            make_pipeline(hasher, SparseFTRLClassifier(random_state=0)),
+            [tmp_path / "a.csv", tmp_path / "b.csv"],
+            target="click",
+            batch_rows=100,
+            classes=[0, 1],
+        )
+    assert fitted[0].datetime_aware_ == {"ts": True}
+    assert {w.filename for w in seen if "datetime_aware_" in str(w.message)} == {__file__}
 
 
 def test_command_line_buckets_a_datetime_column(tmp_path, capsys):

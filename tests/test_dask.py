@@ -1083,6 +1083,37 @@ def test_a_partition_holding_another_kind_than_hasher_records_is_warned_of(clien
             assert sum("'zip' holds" in str(r.message) for r in w) == 1
 
 
+def test_datetimes_of_the_other_awareness_than_fit_saw_are_warned_of(client):
+    # without 'tz', aware datetimes are bucketed at their UTC times and naive ones at the times
+    # they spell: a model fitted on one reads other buckets of the other
+    dd = pytest.importorskip("dask.dataframe")
+    import pandas as pd
+
+    ts = pd.Series(pd.date_range("2024-03-30", periods=120, freq="37min", tz="Europe/Paris"))
+    aware = pd.DataFrame({"ts": ts, "site": ["a", "b", "c"] * 40})
+    naive = aware.assign(ts=ts.dt.tz_localize(None))
+    y = dd.from_pandas(pd.Series(np.arange(120) % 2), npartitions=3, sort=False)
+    hasher = FeatureCrossHasher(
+        crosses=[("ts", "site")], buckets={"ts": {"datetime": "1h"}}, n_features=2**12
+    )
+    for fitted_on, other, kind in ((aware, naive, "naive"), (naive, aware, "timezone-aware")):
+        X = dd.from_pandas(fitted_on, npartitions=3, sort=False)
+        model = DaskSparseFTRLClassifier(hasher=hasher, client=client, random_state=0).fit(X, y)
+        assert model.hasher_.datetime_aware_ == {"ts": fitted_on is aware}
+        X_other = dd.from_pandas(other, npartitions=3, sort=False)
+        with pytest.warns(UserWarning, match=f"column 'ts' holds {kind} datetimes") as seen:
+            moved = model.predict_proba(X_other)
+        assert len(seen) == 1 and seen[0].filename == __file__
+        # what it warns of: other buckets, other predictions
+        assert not np.array_equal(moved.compute(), model.predict_proba(X).compute())
+        with pytest.warns(UserWarning, match=f"column 'ts' holds {kind} datetimes") as seen:
+            model.score(X_other, y)
+        assert sum("datetime_aware_" in str(w.message) for w in seen) == 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            model.predict(X).compute()
+
+
 def test_export_model_of_a_dask_model_is_its_local_model_or_refused(client):
     X, y, blocks, dX, dy = make_data(2)
     plain = DaskSparseFTRLClassifier(client=client, random_state=0).fit(dX, dy)
