@@ -359,9 +359,10 @@ def warn_of_other_awareness(name, aware):
     held, fitted = ("timezone-aware", "naive") if aware else ("naive", "timezone-aware")
     fix = (
         f"make them the naive wall times training's were (X[{name!r}].dt.tz_convert(<the "
-        "zone of training's times>).dt.tz_localize(None))"
+        "zone of training's times>).dt.tz_localize(None); in a file, without UTC offsets)"
         if aware
-        else f"localize them as training's were (X[{name!r}].dt.tz_localize(<their zone>))"
+        else f"localize them as training's were (X[{name!r}].dt.tz_localize(<their zone>); "
+        "in a file, with their UTC offsets)"
     )
     warnings.warn(
         f"column {name!r} holds {held} datetimes, but the FeatureCrossHasher was fitted on "

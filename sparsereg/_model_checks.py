@@ -29,6 +29,10 @@ PROBA = ("ovr_logistic", "ovr_modified_huber", "softmax")
 # hashed_columns 'inferred': a reader of 6-7 would read a column of numbers with a stray text
 # value as text, which its tokens miss), or SVMlight files numbered from 0
 # (svmlight_zero_based: a reader of 2-7 would read them from 1, each column the next one's)
+# 9: a FeatureCrossHasher's datetime_aware_ in its spec (whether fit saw timezone-aware
+# datetimes in each column bucketed without tz), with any member of 2-8 (8's need of
+# hashed_column_kinds or svmlight_zero_based is 8's own): a reader of 2-8 refuses the file as
+# newer, not as one whose spec holds an unknown key
 ARITHMETIC = {
     1: ("blas", "ftrl_dense", "ftrl_sparse"),
     2: ("blas", "ftrl"),
@@ -38,12 +42,14 @@ ARITHMETIC = {
     6: ("blas", "ftrl", "blas_fortran", "blas_sparse"),
     7: ("blas", "ftrl", "blas_fortran", "blas_sparse"),
     8: ("blas", "ftrl", "blas_fortran", "blas_sparse"),
+    9: ("blas", "ftrl", "blas_fortran", "blas_sparse"),
 }
 QUANTIZED_VERSION = 3
 SCALER_VERSION = 5
 HASHED_COLUMNS_VERSION = 6
 SMALL_SCALES_VERSION = 7
 COLUMN_KINDS_VERSION = 8
+DATETIME_AWARE_VERSION = 9
 # the kinds of hashed_column_kinds (open_source's column_kinds)
 COLUMN_KINDS = ("number", "bool", "text")
 # how a file's FeatureCrossHasher columns without buckets are read (open_source's inferred=)
@@ -358,15 +364,16 @@ def hashed_columns(version, value):
     needs it) or 7 (which may hold it); None (as text) for a file of another version, which
     does not say. (That its first
     transformer is a FeatureCrossHasher is checked once the transformers are built.)"""
-    if version in (SMALL_SCALES_VERSION, COLUMN_KINDS_VERSION) and value is None:
-        return None  # (7 and 8 may hold it or not)
-    holding = (HASHED_COLUMNS_VERSION, SMALL_SCALES_VERSION, COLUMN_KINDS_VERSION)
+    later = (SMALL_SCALES_VERSION, COLUMN_KINDS_VERSION, DATETIME_AWARE_VERSION)
+    if version in later and value is None:
+        return None  # (7, 8 and 9 may hold it or not)
+    holding = (HASHED_COLUMNS_VERSION, *later)
     if version not in holding:
         if value is not None:
             raise ValueError(
                 f"model file: format version {version} has no hashed_columns; it is format "
-                f"version {HASHED_COLUMNS_VERSION}'s (or {SMALL_SCALES_VERSION}'s or "
-                f"{COLUMN_KINDS_VERSION}'s)."
+                f"version {HASHED_COLUMNS_VERSION}'s (or {SMALL_SCALES_VERSION}'s, "
+                f"{COLUMN_KINDS_VERSION}'s or {DATETIME_AWARE_VERSION}'s)."
             )
         return None
     if value is None:
@@ -392,10 +399,10 @@ def svmlight_zero_based(version, value, has_kinds):
                 "or svmlight_zero_based."
             )
         return False
-    if version != COLUMN_KINDS_VERSION:
+    if version not in (COLUMN_KINDS_VERSION, DATETIME_AWARE_VERSION):
         raise ValueError(
             f"model file: format version {version} has no svmlight_zero_based; it is format "
-            f"version {COLUMN_KINDS_VERSION}'s."
+            f"version {COLUMN_KINDS_VERSION}'s (or {DATETIME_AWARE_VERSION}'s)."
         )
     if not bool(value):
         raise ValueError("model file: svmlight_zero_based is False; save writes it only as True.")
@@ -409,15 +416,15 @@ def hashed_column_kinds(version, value, hashed_columns=None):
     arrays (a Python str per cell would take ~15 times a short name's bytes). (That they are
     columns its FeatureCrossHasher reads as pandas reads them is checked, before they are
     made Python objects, once the transformers are built.)"""
-    if version != COLUMN_KINDS_VERSION:
+    if version not in (COLUMN_KINDS_VERSION, DATETIME_AWARE_VERSION):
         if value is not None:
             raise ValueError(
                 f"model file: format version {version} has no hashed_column_kinds; it is "
-                f"format version {COLUMN_KINDS_VERSION}'s."
+                f"format version {COLUMN_KINDS_VERSION}'s (or {DATETIME_AWARE_VERSION}'s)."
             )
         return None
     if value is None:
-        return None  # (version 8 may hold svmlight_zero_based instead)
+        return None  # (version 8 may hold svmlight_zero_based instead; 9 neither)
     if hashed_columns is None:
         raise ValueError(
             "model file: hashed_column_kinds gives kinds of the columns read as pandas reads "
@@ -445,6 +452,21 @@ def hashed_column_kinds(version, value, hashed_columns=None):
     return value
 
 
+def datetime_aware(version, specs):
+    """A transformer spec's ``datetime_aware_`` is format version 9's, which holds one."""
+    holding = [spec for spec in specs if "datetime_aware_" in spec]
+    if version == DATETIME_AWARE_VERSION and not holding:
+        raise ValueError(
+            f"model file: format version {DATETIME_AWARE_VERSION} needs a FeatureCrossHasher's "
+            "datetime_aware_ in its transformers."
+        )
+    if version != DATETIME_AWARE_VERSION and holding:
+        raise ValueError(
+            f"model file: format version {version} has no datetime_aware_ (in its "
+            f"transformers); it is format version {DATETIME_AWARE_VERSION}'s."
+        )
+
+
 def feature_names(names):
     """Column names, none repeated: scikit-learn fits no DataFrame whose names repeat (its
     check of X's names refuses one), so no estimator's export holds such names."""
@@ -467,7 +489,8 @@ def weights_layout(version, weights_format, dtypes, shapes, n_models, arithmetic
     """
     data = dtypes["coef_data"]
     quantized = version in (QUANTIZED_VERSION, SMALL_SCALES_VERSION) or (
-        version in (SCALER_VERSION, HASHED_COLUMNS_VERSION, COLUMN_KINDS_VERSION)
+        version
+        in (SCALER_VERSION, HASHED_COLUMNS_VERSION, COLUMN_KINDS_VERSION, DATETIME_AWARE_VERSION)
         and "weights_format" in dtypes
     )
     if not quantized:
@@ -476,8 +499,8 @@ def weights_layout(version, weights_format, dtypes, shapes, n_models, arithmetic
             raise ValueError(
                 f"model file: format version {version} has no {extra}; quantized "
                 f"weights are format version {QUANTIZED_VERSION} or {SMALL_SCALES_VERSION} (or "
-                f"{SCALER_VERSION}, {HASHED_COLUMNS_VERSION} or {COLUMN_KINDS_VERSION}, with "
-                "weights_format)."
+                f"{SCALER_VERSION}, {HASHED_COLUMNS_VERSION}, {COLUMN_KINDS_VERSION} or "
+                f"{DATETIME_AWARE_VERSION}, with weights_format)."
             )
         if not (data.kind == "f" and data.itemsize in (4, 8)):
             raise ValueError(
@@ -530,14 +553,15 @@ def weights_scale(scale, version):
     (``_quantize.q_scales``)."""
     finite("weights_scale", scale)
     mantissa, exponent = np.frexp(scale)
-    small = version in (SMALL_SCALES_VERSION, COLUMN_KINDS_VERSION)  # (8 may hold them)
+    # (8 and 9 may hold them)
+    small = version in (SMALL_SCALES_VERSION, COLUMN_KINDS_VERSION, DATETIME_AWARE_VERSION)
     least = _quantize.Q_MIN_SCALE_EXPONENT if small else 0
     if np.any(scale <= 0) or np.any(mantissa != 0.5) or np.any(exponent - 1 < least):
         at_least = (
             f"2**{least}."
             if small
             else f"1 (down to 2**{_quantize.Q_MIN_SCALE_EXPONENT} in format version "
-            f"{SMALL_SCALES_VERSION} or {COLUMN_KINDS_VERSION})."
+            f"{SMALL_SCALES_VERSION}, {COLUMN_KINDS_VERSION} or {DATETIME_AWARE_VERSION})."
         )
         raise ValueError(
             f"model file: weights_scale holds {scale[:5].tolist()}...; each scale "

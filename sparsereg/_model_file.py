@@ -50,6 +50,9 @@ SMALL_SCALES_FORMAT_VERSION = checks.SMALL_SCALES_VERSION
 # 2-7: a reader of 6-7 refuses the file as newer, not one it reads a column of numbers of as
 # text where a value is text (every token of the column then missed by the model)
 COLUMN_KINDS_FORMAT_VERSION = checks.COLUMN_KINDS_VERSION
+# 9: a FeatureCrossHasher's datetime_aware_ in its spec, with anything of 2-8: a reader of 2-8
+# refuses the file as newer, not as one whose transformer spec holds a key it does not know
+DATETIME_AWARE_FORMAT_VERSION = checks.DATETIME_AWARE_VERSION
 _INT32_MAX = np.iinfo(np.int32).max
 ARITHMETIC = ("blas", "ftrl", "blas_fortran", "blas_sparse")
 
@@ -76,7 +79,9 @@ def model_arrays(fields):
     arrays = {
         "format": np.array(FORMAT),
         "format_version": np.array(
-            COLUMN_KINDS_FORMAT_VERSION
+            DATETIME_AWARE_FORMAT_VERSION
+            if any("datetime_aware_" in spec for spec in fields["transformer_specs"])
+            else COLUMN_KINDS_FORMAT_VERSION
             if fields.get("column_kinds") or fields.get("svmlight_zero_based")
             else SMALL_SCALES_FORMAT_VERSION
             if weights_format == "q2.13" and np.any(np.asarray(fields["weights_scale"]) < 1)
@@ -255,6 +260,7 @@ def _read(archive, max_bytes):
             f"most {MAX_JSON_CHARS:,} are allowed."
         )
     specs = parse_specs(text)
+    checks.datetime_aware(s["version"], specs)
     hashed_columns = checks.hashed_columns(
         s["version"],
         members["hashed_columns"].read() if "hashed_columns" in members else None,

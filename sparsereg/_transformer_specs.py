@@ -421,7 +421,7 @@ ALLOWED = {
     },
 }
 _TOGETHER = {"HashingVectorizer": _hashing_vectorizer_together}
-_SPEC_KEYS = {"class", "params", "n_features_in_", "feature_names_in_"}
+_SPEC_KEYS = {"class", "params", "n_features_in_", "feature_names_in_", "datetime_aware_"}
 
 
 def check_params(name, params):
@@ -451,6 +451,8 @@ def _decoded_params(spec):
     if not isinstance(name, str) or name not in known:
         raise ValueError(f"unknown transformer {name!r} in the export; known: {sorted(known)}.")
     unknown = sorted(set(spec) - _SPEC_KEYS)
+    if "datetime_aware_" in spec and name != "FeatureCrossHasher":
+        unknown.append("datetime_aware_")  # (a FeatureCrossHasher's only)
     if unknown:
         raise ValueError(f"{name} spec has unknown keys {unknown}.")
     if not isinstance(spec.get("params"), dict):
@@ -483,6 +485,9 @@ def transformer_spec(transformer):
     names = getattr(transformer, "feature_names_in_", None)
     if names is not None:
         spec["feature_names_in_"] = [str(n) for n in names]
+    aware = getattr(transformer, "datetime_aware_", None) if name == "FeatureCrossHasher" else None
+    if aware:
+        spec["datetime_aware_"] = {str(column): bool(v) for column, v in aware.items()}
     try:
         _decoded_params(json.loads(json.dumps(spec)))
     except ValueError as exc:
@@ -530,6 +535,20 @@ def build_transformer(spec):
                 )
             seen.add(column)
         transformer.feature_names_in_ = np.asarray(names, dtype=object)
+    aware = spec.get("datetime_aware_")
+    if aware is not None:
+        # (whether fit saw timezone-aware datetimes in each column bucketed without tz: only
+        # read by transform, to warn of a column of the other kind)
+        if not (
+            isinstance(aware, dict)
+            and 0 < len(aware) <= (n_in or MAX_INPUT_COLUMNS)
+            and all(isinstance(v, bool) for v in aware.values())
+        ):
+            raise ValueError(
+                f"{name} datetime_aware_ must be an object of at most n_features_in_ column "
+                "names, each true or false."
+            )
+        transformer.datetime_aware_ = dict(aware)
     return transformer
 
 

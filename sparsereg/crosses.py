@@ -337,8 +337,8 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         dtype's), by name (``"x0"``, ``"x1"``... for an array's positions);
         columns without a value are left out. Without ``tz`` aware values are
         bucketed at their UTC times and naive ones at the times they spell:
-        `transform` warns of a column of the other kind (a model file does not
-        record them: a loaded model does not warn).
+        `transform` warns of a column of the other kind (an exported model's
+        file records them, format version 9).
 
     See Also
     --------

@@ -1713,7 +1713,9 @@ def load_model(file: FileLike, *, max_bytes: int = DEFAULT_MAX_BYTES) -> "Export
     whose ``weights_scale`` goes below 1 (down to ``2**-1009``), with anything of
     versions 2 to 6 (other q2.13 files keep their versions); version 8 holds
     ``hashed_column_kinds`` (with ``hashed_columns`` 'inferred') or ``svmlight_zero_based``,
-    with anything of versions 2 to 7 (q2.13 scales below 1 too).
+    with anything of versions 2 to 7 (q2.13 scales below 1 too); version 9 holds a
+    FeatureCrossHasher's ``datetime_aware_`` in its transformer spec (a JSON object of
+    column names to true or false), with anything of versions 2 to 8.
     A version newer than this sparsereg reads is refused as such, before its
     members are. The dtypes and shapes are checked from the
     headers; the weights are held as float64, and counted so against ``max_bytes``.

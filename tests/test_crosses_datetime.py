@@ -870,6 +870,28 @@ def test_command_line_buckets_a_datetime_column(tmp_path, capsys):
     assert "'hours' is neither a calendar part" in capsys.readouterr().err
 
 
+def test_command_line_predict_warns_of_a_file_whose_datetimes_lost_their_offsets(tmp_path):
+    pytest.importorskip("pyarrow")
+    from sparsereg.cli import main
+
+    ts = pd.Series(pd.date_range("2024-03-30", periods=200, freq="37min", tz="Europe/Paris"))
+    frame = pd.DataFrame({"ts": ts, "city": np.arange(200) % 3, "click": np.arange(200) % 2})
+    frame.to_csv(tmp_path / "a.csv", index=False)  # with their UTC offsets
+    frame.assign(ts=ts.dt.tz_localize(None)).to_csv(tmp_path / "b.csv", index=False)
+    model = str(tmp_path / "m.npz")
+    train = ["train", str(tmp_path / "a.csv"), "--target", "click", "--model", model]
+    assert main([*train, "--cross", "ts,city", "--bucket", "ts=1h", "--quiet"]) == 0
+    assert load_model(model).transformers[0].datetime_aware_ == {"ts": True}
+    predict = ["predict", model, "--out", str(tmp_path / "p.csv")]
+    with pytest.warns(UserWarning, match="column 'ts' holds naive datetimes.*with their UTC"):
+        assert main([*predict, str(tmp_path / "b.csv")]) == 0
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert main([*predict, str(tmp_path / "a.csv")]) == 0
+
+
 @pytest.mark.parametrize("zone, unit", [(None, "us"), ("UTC", "ns"), ("Europe/Paris", "s")])
 def test_fit_stream_buckets_a_parquet_timestamp_column_as_the_frame(tmp_path, zone, unit):
     pytest.importorskip("pyarrow")

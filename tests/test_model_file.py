@@ -1046,6 +1046,96 @@ def test_svmlight_zero_based_is_format_version_8s_only(models, version):
     refused(saved(edited), f"format version {version} has no svmlight_zero_based")
 
 
+def _dated_pipeline(eta0=0.1, aware=True):
+    """A FeatureCrossHasher bucketing a datetime column without tz (fitted on aware values,
+    or naive), crossed with a text column, before a classifier; its rows."""
+    pd = pytest.importorskip("pandas")
+    df, y = raw_rows(0, 200)
+    ts = pd.Series(pd.date_range("2024-03-30", periods=200, freq="37min", tz="Europe/Paris"))
+    df = df.assign(ts=ts if aware else ts.dt.tz_localize(None))
+    hasher = FeatureCrossHasher(
+        crosses=[("ts", "kind"), "kind", "rooms"], buckets={"ts": {"datetime": "1h"}}
+    )
+    model = SparseFTRLClassifier(eta0=eta0, random_state=0)
+    return make_pipeline(hasher, model).fit(df, y), df
+
+
+@pytest.mark.parametrize("weights", ["float64", "float16", "q2.13"])
+@pytest.mark.parametrize("kinds", [None, KINDS])
+def test_datetime_aware_is_format_version_9s_and_warns_once_loaded(weights, kinds):
+    import warnings
+
+    pipe, df = _dated_pipeline(eta0=0.01)  # (weights below 2: q2.13 scales below 1)
+    columns = {"hashed_columns": kinds} if kinds else {}
+    arrays = arrays_of(export_model(pipe, weights=weights, **columns))
+    assert int(arrays["format_version"]) == 9
+    (spec,) = json.loads(str(arrays["transformers"]))
+    assert spec["datetime_aware_"] == {"ts": True}
+    if kinds:
+        assert arrays["hashed_column_kinds"].tolist() == [["kind", "text"], ["rooms", "number"]]
+    loaded = load_model(saved(arrays))
+    expected = export_model(pipe, weights=weights).predict_proba(df)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert_array_equal(loaded.predict_proba(df), expected)
+    naive = df.assign(ts=df["ts"].dt.tz_localize(None))
+    with pytest.warns(UserWarning, match="column 'ts' holds naive datetimes") as seen:
+        loaded.predict_proba(naive)
+    assert seen[0].filename == __file__
+    again = arrays_of(loaded)  # written as it was read
+    assert sorted(again) == sorted(arrays)
+    for key in arrays:
+        assert_array_equal(again[key], arrays[key], err_msg=key)
+    # fitted on naive values: noted so
+    naive_pipe, _ = _dated_pipeline(aware=False)
+    (spec,) = json.loads(str(arrays_of(export_model(naive_pipe))["transformers"]))
+    assert spec["datetime_aware_"] == {"ts": False}
+
+
+def _with_spec(arrays, **edits):
+    (spec,) = json.loads(str(arrays["transformers"]))
+    spec.update(edits)
+    spec = {key: value for key, value in spec.items() if value is not None}
+    return dict(arrays, transformers=np.array(json.dumps([spec])))
+
+
+@pytest.mark.parametrize(
+    "aware, match",
+    [
+        (["ts"], "datetime_aware_ must be an object of at most n_features_in_ column names"),
+        ({}, "datetime_aware_ must be an object"),
+        ({"ts": 1}, "datetime_aware_ must be an object .* each true or false"),
+        ({"ts": "true"}, "datetime_aware_ must be an object .* each true or false"),
+        ({"ts": None}, "datetime_aware_ must be an object .* each true or false"),
+        ({f"c{i}": True for i in range(1000)}, "at most n_features_in_ column names"),
+    ],
+)
+def test_datetime_aware_that_save_would_not_write_is_refused(aware, match):
+    pipe, _ = _dated_pipeline()
+    arrays = arrays_of(export_model(pipe))
+    refused(saved(_with_spec(arrays, datetime_aware_=aware)), match)
+
+
+def test_datetime_aware_is_in_a_file_of_format_version_9_only(models):
+    pipe, df = _dated_pipeline()
+    arrays = arrays_of(export_model(pipe))
+    for version in (6, 8):
+        refused(
+            saved(dict(arrays, format_version=np.array(version))),
+            f"format version {version} has no datetime_aware_ .*format version 9's",
+        )
+    without = _with_spec(arrays, datetime_aware_=None)
+    refused(saved(without), "format version 9 needs a FeatureCrossHasher's datetime_aware_")
+    # a file of another transformer: no such key
+    text = arrays_of(models["text"])
+    (spec,) = json.loads(str(text["transformers"]))
+    assert spec["class"] != "FeatureCrossHasher"
+    edited = _with_spec(text, datetime_aware_={"x0": True})
+    refused(saved(dict(edited, format_version=np.array(9))), r"unknown keys \['datetime_aware_'\]")
+    # a reader of version 8 refuses such a file as newer (as this one refuses a 10)
+    refused(saved(dict(arrays, format_version=np.array(10))), "format version 10 is newer")
+
+
 @pytest.mark.parametrize("name", ["binary", "text"])
 def test_column_kinds_without_a_feature_cross_hasher_first_are_refused(models, name):
     arrays = dict(
