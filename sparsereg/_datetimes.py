@@ -358,11 +358,12 @@ def warn_of_other_awareness(name, aware):
 
     held, fitted = ("timezone-aware", "naive") if aware else ("naive", "timezone-aware")
     fix = (
-        f"make them the naive wall times training's were (X[{name!r}].dt.tz_convert(<the "
-        "zone of training's times>).dt.tz_localize(None); in a file, without UTC offsets)"
+        f"make them the naive wall times training's were (pd.to_datetime(X[{name!r}])"
+        ".dt.tz_convert(<the zone of training's times>).dt.tz_localize(None); in a file, "
+        "without UTC offsets)"
         if aware
-        else f"localize them as training's were (X[{name!r}].dt.tz_localize(<their zone>); "
-        "in a file, with their UTC offsets)"
+        else f"localize them as training's were (pd.to_datetime(X[{name!r}])"
+        ".dt.tz_localize(<their zone>); in a file, with their UTC offsets)"
     )
     warnings.warn(
         f"column {name!r} holds {held} datetimes, but the FeatureCrossHasher was fitted on "
@@ -570,21 +571,28 @@ class DatetimeBuckets:
             return np.zeros(codes.size, np.int64), np.ones(codes.size, bool), None
         return ns[at], missing[at] | absent, (True in kinds) if kinds else None
 
-    def awareness(self, col, name, pd):
-        """Whether a column's datetimes are timezone-aware, as its first value says (its type's
-        when it has one; a column mixing both is refused when hashed); None without a value,
-        or when that value is not one the column is hashed with (refused when hashed)."""
+    def awareness(self, col, name, pd, by_dtype=False):
+        """Whether a column's datetimes are timezone-aware, as its first value says (a column
+        mixing both is refused when hashed); None without a value (with ``by_dtype``, for a
+        column of no rows, a dask DataFrame's ``_meta``: as its dtype says), or when that
+        value is not one the column is hashed with (refused when hashed)."""
         try:
-            if pd is not None and isinstance(col, pd.Series):
-                first = col.iloc[np.flatnonzero(col.notna().to_numpy())[:1]]
-            elif col.dtype.kind == "M":
-                first = col[:0]  # (its type says)
+            if pd is not None:
+                present = np.flatnonzero(
+                    pd.notna(np.asarray(col))
+                    if not isinstance(col, pd.Series)
+                    else col.notna().to_numpy()
+                )
             else:
                 at = next((i for i, v in enumerate(col) if not _is_missing_value(v)), None)
-                first = col[:0] if at is None else col[at : at + 1]
+                present = [] if at is None else [at]
+            if len(present) == 0:
+                return self._instants(col[:0], name, pd)[2] if by_dtype else None
+            at = int(present[0])
+            first = col.iloc[at : at + 1] if hasattr(col, "iloc") else col[at : at + 1]
             return self._instants(first, name, pd)[2]
-        except (TypeError, ValueError, NotImplementedError):  # (said when it is hashed; an
-            return None  # Arrow type pandas cannot read: its NotImplementedError)
+        except Exception:  # noqa: BLE001 (a value refused, or whose reading raises, when hashed)
+            return None
 
     def wall_ns(self, col, name, pd, fitted_aware=None):
         """int64 nanoseconds of each row's wall time (0 where missing), and where missing;
@@ -592,7 +600,9 @@ class DatetimeBuckets:
         the other kind bucketed without 'tz' is warned of."""
         ns, missing, aware = self._instants(col, name, pd)
         if self.zone is None:
-            if fitted_aware is not None and aware is not None and aware != fitted_aware:
+            # (a column of no value: its dtype's awareness is no value's)
+            known = aware is not None and not missing.all()
+            if fitted_aware is not None and known and aware != fitted_aware:
                 warn_of_other_awareness(name, aware)
             return ns, missing  # naive as they are, aware ones in UTC
         if not aware and not missing.all():

@@ -98,9 +98,9 @@ MEMBERS = {
     # 'inferred' when the first transformer is a FeatureCrossHasher whose columns without
     # buckets are read from files as pandas reads them; absent, they are read as text
     "hashed_columns": (_STR, 0),
-    # (name, kind) of each of those columns whose kind training decided (version 8)
+    # (name, kind) of each of those columns whose kind training decided (version 8 or 9)
     "hashed_column_kinds": (_STR, 2),
-    # present (True) when the model was trained on SVMlight files numbered from 0 (version 8)
+    # present (True) when the model was trained on SVMlight files numbered from 0 (version 8 or 9)
     "svmlight_zero_based": (_BOOL, 0),
 }
 OPTIONAL = (
@@ -390,8 +390,8 @@ def hashed_columns(version, value):
 
 def svmlight_zero_based(version, value, has_kinds):
     """Whether the model was trained on SVMlight files numbered from 0 (``svmlight_zero_based``,
-    True, format version 8's: save writes it only when true). A file of version 8 holds it or
-    ``hashed_column_kinds``. (That the model has no transformer is checked once it is built.)"""
+    True, format version 8's or 9's: save writes it only when true). A file of version 8 holds
+    it or ``hashed_column_kinds``. (That the model has no transformer is checked once it is built.)"""
     if value is None:
         if version == COLUMN_KINDS_VERSION and not has_kinds:
             raise ValueError(
@@ -411,7 +411,7 @@ def svmlight_zero_based(version, value, has_kinds):
 
 def hashed_column_kinds(version, value, hashed_columns=None):
     """The (name, kind) rows of ``hashed_column_kinds``, which a file of format version 8
-    holds (and no other): names not repeated ('' is a column's name too), kinds of
+    or 9 holds (and no other): names not repeated ('' is a column's name too), kinds of
     `COLUMN_KINDS`; checked as
     arrays (a Python str per cell would take ~15 times a short name's bytes). (That they are
     columns its FeatureCrossHasher reads as pandas reads them is checked, before they are
@@ -549,7 +549,7 @@ def weights_layout(version, weights_format, dtypes, shapes, n_models, arithmetic
 
 def weights_scale(scale, version):
     """Each q2.13 scale is a power of two in [1, 2**1023], or in [2**-1009, 2**1023] in a
-    file of format version 7 (one at least below 1) or 8, as ``save`` writes them
+    file of format version 7 (one at least below 1), 8 or 9, as ``save`` writes them
     (``_quantize.q_scales``)."""
     finite("weights_scale", scale)
     mantissa, exponent = np.frexp(scale)

@@ -535,18 +535,24 @@ def build_transformer(spec):
                 )
             seen.add(column)
         transformer.feature_names_in_ = np.asarray(names, dtype=object)
-    aware = spec.get("datetime_aware_")
-    if aware is not None:
+    if "datetime_aware_" in spec:
         # (whether fit saw timezone-aware datetimes in each column bucketed without tz: only
         # read by transform, to warn of a column of the other kind)
+        aware = spec["datetime_aware_"]
         if not (
             isinstance(aware, dict)
             and 0 < len(aware) <= (n_in or MAX_INPUT_COLUMNS)
             and all(isinstance(v, bool) for v in aware.values())
         ):
             raise ValueError(
-                f"{name} datetime_aware_ must be an object of at most n_features_in_ column "
-                "names, each true or false."
+                f"{name} datetime_aware_ must be a non-empty object of at most n_features_in_ "
+                "column names, each true or false."
+            )
+        unknown = sorted(set(aware) - set(transformer.feature_names_in_)) if names else []
+        if unknown:
+            raise ValueError(
+                f"{name} datetime_aware_ names {unknown[0]!r:.200}, which is not one of its "
+                "columns (feature_names_in_)."
             )
         transformer.datetime_aware_ = dict(aware)
     return transformer

@@ -617,12 +617,17 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
             bucket_at[j] = spec
         return positions, bucket_at
 
-    def _column(self, X, j, name, spec, pd):
+    @staticmethod
+    def _native_column(X, j):
         col = X.iloc[:, j] if _is_dataframe(X) else X[:, j]
         if isinstance(col.dtype, np.dtype) and not col.dtype.isnative:
             # (values are read by their bits in places: uint64 against int64, datetime64 as
             # int64 nanoseconds) the same values in this machine's byte order
             col = col.astype(col.dtype.newbyteorder("="))
+        return col
+
+    def _column(self, X, j, name, spec, pd):
+        col = self._native_column(X, j)
         try:
             if pd is not None and _is_dataframe(X):
                 col = _tokens.without_arrow_views(col, pd)
@@ -735,20 +740,27 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
             positions, bucket_at = self._positions(crosses, buckets, keys, keys)
         except ValueError:  # (a column missing: refused where the rows are read)
             return
-        for name, aware in self._datetime_awareness(frame, keys, positions, bucket_at).items():
+        found = self._datetime_awareness(frame, keys, positions, bucket_at, by_dtype=True)
+        for name, aware in found.items():
             if name in fitted and fitted[name] != aware:
                 _datetimes.warn_of_other_awareness(name, aware)
 
-    def _datetime_awareness(self, X, display, positions, bucket_at):
+    def _datetime_awareness(self, X, display, positions, bucket_at, by_dtype=False):
         """``datetime_aware_`` of X: of each column a cross uses, bucketed as datetimes
-        without 'tz', whether its values are timezone-aware (where a value tells)."""
+        without 'tz', whether its values are timezone-aware (where a value tells; with
+        ``by_dtype``, for a frame without rows, where its dtype does)."""
         pd = _pandas()
         aware = {}
         for j in sorted({j for pos in positions for j in pos}):
             spec = bucket_at.get(j)
             if isinstance(spec, _datetimes.DatetimeBuckets) and spec.zone is None:
-                col = X.iloc[:, j] if _is_dataframe(X) else X[:, j]
-                found = spec.awareness(col, display[j], pd)
+                col = self._native_column(X, j)
+                try:
+                    if pd is not None and _is_dataframe(X):  # (read as transform reads it)
+                        col = _tokens.without_arrow_views(col, pd)
+                except NotImplementedError:  # (refused when hashed)
+                    continue
+                found = spec.awareness(col, display[j], pd, by_dtype)
                 if found is not None:
                     aware[display[j]] = bool(found)
         return aware
@@ -770,7 +782,7 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         aware = {}
         if named:  # (the columns' dtypes tell: datetime64 naive, with a time zone aware)
             display = [str(c) for c in frame.columns]
-            aware = self._datetime_awareness(frame, display, positions, bucket_at)
+            aware = self._datetime_awareness(frame, display, positions, bucket_at, by_dtype=True)
         for name in ("n_features_in_", "feature_names_in_", "column_kinds_", "datetime_aware_"):
             self.__dict__.pop(name, None)
         self.n_features_in_ = len(frame.columns)

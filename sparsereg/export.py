@@ -208,9 +208,9 @@ class ExportedLinearModel:
     # pandas reads them; None: as text, as a file of format version 2-5 (which does not say)
     _hashed_columns = None
     # with 'inferred': the kind each of those columns was read as in training, when known
-    # ({name: 'number' | 'bool' | 'text'}, format version 8), which predict reads them as
+    # ({name: 'number' | 'bool' | 'text'}, format version 8 or 9), which predict reads them as
     _column_kinds = None
-    # a model trained on SVMlight files whose column indices start at 0 (format version 8):
+    # a model trained on SVMlight files whose column indices start at 0 (format version 8 or 9):
     # the command line reads files so for it unless told
     _svmlight_zero_based = False
 
@@ -1408,12 +1408,12 @@ def export_model(
         ``{column: 'number' | 'bool' | 'text'}`` (a ``fit_stream`` history's
         ``column_kinds``, which ``sparsereg train`` records) as
         'inferred', but each column it names read as that kind whatever a file's first rows
-        hold, a value that does not fit making its row bad (format version 8,
+        hold, a value that does not fit making its row bad (format version 8 or 9,
         ``hashed_column_kinds``): with 'inferred' a column of numbers whose file holds one
         stray text value is read as text, every value then a token the model never saw;
         'text' as text (a model trained with ``fit_stream(...,
         reader_options={"categorical": None})`` or on a frame read with ``dtype=str``).
-        'inferred' is recorded in the file (format version 6, 7 or 8, ``hashed_columns``);
+        'inferred' is recorded in the file (format version 6 to 9, ``hashed_columns``);
         with 'text' the file has no such member (format version 2-5, or 7 for q2.13 weights
         of scales below 1), and ``predict`` reads the columns as text. A ``fit_stream`` model
         trained with some of them as text and others as pandas reads them
@@ -1427,7 +1427,7 @@ def export_model(
         or ``open_source(..., zero_based=True)``; ``Source.zero_based`` tells): ``sparsereg
         predict`` then reads SVMlight files from 0 for it unless given ``--one-based``, where
         it reads them from 1, LIBSVM's numbering, by default (a file numbered otherwise than
-        the model's columns is read one column off). Recorded in the file (format version 8,
+        the model's columns is read one column off). Recorded in the file (format version 8 or 9,
         ``svmlight_zero_based``); ``sparsereg train --zero-based`` records it. Refused for a
         model whose first step is a transformer (it reads no SVMlight rows).
 

@@ -507,6 +507,42 @@ def test_a_column_of_the_other_awareness_than_fit_saw_is_warned_of(fitted_aware)
     assert seen[0].filename == __file__
 
 
+def test_a_column_of_no_value_notes_and_warns_of_no_awareness_whatever_its_dtype():
+    import warnings
+
+    # (pd.to_datetime gives a batch of no value a naive dtype)
+    nothing = pd.DataFrame({"ts": pd.to_datetime(pd.Series([None, None]))})
+    utc = pd.DataFrame({"ts": pd.to_datetime(pd.Series(["2024-01-01T00:00Z", None]))})
+    assert nothing["ts"].dt.tz is None and utc["ts"].dt.tz is not None
+    hasher = FeatureCrossHasher(["ts"], buckets={"ts": {"datetime": "1h"}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert hasher.fit(utc).datetime_aware_ == {"ts": True}
+        hasher.transform(nothing)
+        assert not hasattr(hasher.fit(nothing), "datetime_aware_")
+        hasher.transform(utc)
+
+
+def test_arrow_string_views_note_their_awareness():
+    pa = pytest.importorskip("pyarrow")
+    if not hasattr(pa, "string_view"):
+        pytest.skip("pyarrow without string_view")
+
+    def views(values):
+        array = pd.arrays.ArrowExtensionArray(pa.array(values, type=pa.string_view()))
+        return pd.DataFrame({"ts": pd.Series(array)})
+
+    hasher = FeatureCrossHasher(["ts"], buckets={"ts": {"datetime": "1h"}})
+    assert hasher.fit(views([None, "2024-01-01T00:00Z"])).datetime_aware_ == {"ts": True}
+    with pytest.warns(UserWarning, match="column 'ts' holds naive datetimes"):
+        hasher.transform(pd.DataFrame({"ts": ["2024-01-01T00:00"]}))
+    # an object array whose first value is far down: found (and read at once)
+    rows = np.full((100_001, 1), np.nan, dtype=object)
+    rows[-1, 0] = "2024-01-01T00:00"
+    by_position = FeatureCrossHasher([0], buckets={0: {"datetime": "1h"}})
+    assert by_position.fit(rows).datetime_aware_ == {"x0": False}
+
+
 def test_an_arrays_datetime_awareness_is_noted_by_position():
     rows = np.array(
         [[None, "a"], [datetime.datetime(2024, 1, 1, 10, tzinfo=datetime.timezone.utc), "b"]],

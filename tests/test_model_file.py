@@ -1092,21 +1092,26 @@ def test_datetime_aware_is_format_version_9s_and_warns_once_loaded(weights, kind
     assert spec["datetime_aware_"] == {"ts": False}
 
 
-def _with_spec(arrays, **edits):
+def _with_spec(arrays, drop=(), **edits):
     (spec,) = json.loads(str(arrays["transformers"]))
     spec.update(edits)
-    spec = {key: value for key, value in spec.items() if value is not None}
+    spec = {key: value for key, value in spec.items() if key not in drop}
     return dict(arrays, transformers=np.array(json.dumps([spec])))
 
 
 @pytest.mark.parametrize(
     "aware, match",
     [
-        (["ts"], "datetime_aware_ must be an object of at most n_features_in_ column names"),
-        ({}, "datetime_aware_ must be an object"),
-        ({"ts": 1}, "datetime_aware_ must be an object .* each true or false"),
-        ({"ts": "true"}, "datetime_aware_ must be an object .* each true or false"),
-        ({"ts": None}, "datetime_aware_ must be an object .* each true or false"),
+        (
+            ["ts"],
+            "datetime_aware_ must be a non-empty object of at most n_features_in_ column names",
+        ),
+        ({}, "datetime_aware_ must be a non-empty object"),
+        ({"ts": 1}, "datetime_aware_ must be a non-empty object .* each true or false"),
+        ({"ts": "true"}, "datetime_aware_ must be a non-empty object .* each true or false"),
+        ({"ts": None}, "datetime_aware_ must be a non-empty object .* each true or false"),
+        (None, "datetime_aware_ must be a non-empty object"),
+        ({"nope": True}, "datetime_aware_ names 'nope', which is not one of its columns"),
         ({f"c{i}": True for i in range(1000)}, "at most n_features_in_ column names"),
     ],
 )
@@ -1124,7 +1129,7 @@ def test_datetime_aware_is_in_a_file_of_format_version_9_only(models):
             saved(dict(arrays, format_version=np.array(version))),
             f"format version {version} has no datetime_aware_ .*format version 9's",
         )
-    without = _with_spec(arrays, datetime_aware_=None)
+    without = _with_spec(arrays, drop=["datetime_aware_"])
     refused(saved(without), "format version 9 needs a FeatureCrossHasher's datetime_aware_")
     # a file of another transformer: no such key
     text = arrays_of(models["text"])
