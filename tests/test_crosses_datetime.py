@@ -928,6 +928,39 @@ def test_command_line_predict_warns_of_a_file_whose_datetimes_lost_their_offsets
         assert main([*predict, str(tmp_path / "a.csv")]) == 0
 
 
+def test_command_line_initial_carries_its_runs_awareness_and_says_of_the_other(tmp_path, capsys):
+    pytest.importorskip("pyarrow")
+    import warnings
+
+    from sparsereg.cli import main
+
+    ts = pd.Series(pd.date_range("2024-03-30", periods=200, freq="37min", tz="Europe/Paris"))
+    frame = pd.DataFrame({"ts": ts, "city": np.arange(200) % 3, "click": np.arange(200) % 2})
+    frame.to_csv(tmp_path / "aware.csv", index=False)
+    frame.assign(ts=ts.dt.tz_localize(None)).to_csv(tmp_path / "naive.csv", index=False)
+    options = ["--target", "click", "--cross", "ts,city", "--bucket", "ts=1h", "--quiet"]
+    first = ["train", str(tmp_path / "aware.csv"), "--model", str(tmp_path / "m1.npz")]
+    assert main([*first, "--checkpoint", str(tmp_path / "ck.npz"), *options]) == 0
+    capsys.readouterr()
+    for data, said in (("naive.csv", True), ("aware.csv", False)):
+        model = str(tmp_path / f"after-{data}.npz")
+        again = ["train", str(tmp_path / data), "--model", model]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (each batch's own, of the hasher's first batch)
+            assert main([*again, "--initial", str(tmp_path / "ck.npz"), *options]) == 0
+        err = capsys.readouterr().err
+        assert ("its run read column 'ts' as timezone-aware datetimes" in err) is said
+        # the model keeps the kind of the first rows it trained on: aware files predict
+        # without a word, naive ones are warned of
+        assert load_model(model).transformers[0].datetime_aware_ == {"ts": True}
+        predict = ["predict", model, "--out", str(tmp_path / "p.csv")]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert main([*predict, str(tmp_path / "aware.csv")]) == 0
+        with pytest.warns(UserWarning, match="column 'ts' holds naive datetimes"):
+            assert main([*predict, str(tmp_path / "naive.csv")]) == 0
+
+
 @pytest.mark.parametrize("zone, unit", [(None, "us"), ("UTC", "ns"), ("Europe/Paris", "s")])
 def test_fit_stream_buckets_a_parquet_timestamp_column_as_the_frame(tmp_path, zone, unit):
     pytest.importorskip("pyarrow")

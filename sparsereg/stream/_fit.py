@@ -629,6 +629,11 @@ def fit_stream(
                 # on other files reads them so, `sparsereg train --initial`; a resume compares
                 # the description's keys only)
                 kinds = {"column_kinds": dict(src.column_kinds)} if src.column_kinds else {}
+                # (and whether its FeatureCrossHasher's datetimes were timezone-aware, which
+                # --initial carries on)
+                first = sm.transformers[0] if sm.transformers else None
+                if getattr(first, "datetime_aware_", None):
+                    kinds["datetime_aware"] = dict(sorted(first.datetime_aware_.items()))
                 save_checkpoint(
                     checkpoint,
                     state=sm.final.get_ftrl_state(),
