@@ -745,6 +745,25 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
             if name in fitted and fitted[name] != aware:
                 _datetimes.warn_of_other_awareness(name, aware)
 
+    def _dated_columns(self, columns):
+        """``{name: DatetimeBuckets}`` of the columns (a DataFrame's ``columns``, named by str)
+        that a cross uses, bucketed as datetimes without 'tz' (those ``datetime_aware_``
+        notes); empty where they are not all named by str or one is missing."""
+        keys = list(columns)
+        if not all(isinstance(k, str) for k in keys):
+            return {}
+        crosses, buckets, _ = self._more_validate_params()
+        try:
+            positions, bucket_at = self._positions(crosses, buckets, keys, keys)
+        except ValueError:  # (a column missing: refused where the rows are read)
+            return {}
+        used = {j for pos in positions for j in pos}
+        return {
+            keys[j]: spec
+            for j, spec in bucket_at.items()
+            if j in used and isinstance(spec, _datetimes.DatetimeBuckets) and spec.zone is None
+        }
+
     def _datetime_awareness(self, X, display, positions, bucket_at, by_dtype=False):
         """``datetime_aware_`` of X: of each column a cross uses, bucketed as datetimes
         without 'tz', whether its values are timezone-aware (where a value tells; with
@@ -765,10 +784,11 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
                     aware[display[j]] = bool(found)
         return aware
 
-    def _fitted_on_columns(self, frame, kind_of):
+    def _fitted_on_columns(self, frame, kind_of, aware_of=None):
         """Fitted on a DataFrame's columns without its rows (a dask DataFrame's ``_meta``):
-        ``n_features_in_``, ``feature_names_in_`` and the kinds ``kind_of`` gives its
-        columns (``column_kinds_``)."""
+        ``n_features_in_``, ``feature_names_in_``, the kinds ``kind_of`` gives its
+        columns (``column_kinds_``) and the awareness of their datetimes their dtypes tell, or
+        else ``aware_of`` (a dict of the others', found in their values: ``datetime_aware_``)."""
         named = all(isinstance(name, str) for name in frame.columns)
         if named:  # (names not all str: each partition's transform looks its columns up)
             crosses, buckets, _ = self._more_validate_params()
@@ -783,6 +803,7 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         if named:  # (the columns' dtypes tell: datetime64 naive, with a time zone aware)
             display = [str(c) for c in frame.columns]
             aware = self._datetime_awareness(frame, display, positions, bucket_at, by_dtype=True)
+            aware.update({k: v for k, v in (aware_of or {}).items() if k not in aware})
         for name in ("n_features_in_", "feature_names_in_", "column_kinds_", "datetime_aware_"):
             self.__dict__.pop(name, None)
         self.n_features_in_ = len(frame.columns)

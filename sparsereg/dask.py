@@ -33,6 +33,7 @@ by the caller, stay on the workers.
 import contextlib
 import copy
 import inspect
+import sys
 import uuid
 import warnings
 from numbers import Integral
@@ -212,24 +213,37 @@ def _fitted_hasher(hasher, X, client):
     named = all(isinstance(name, str) for name in meta.columns)
     noted = hasher._kind_columns(meta.columns) if named else []
     pending = [name for name in noted if by_dtype(meta[name]) is None]
-    found = {}
+    # datetimes bucketed without tz whose dtype does not say whether they are timezone-aware
+    # (text, objects): their first values do
+    dated = {
+        name: spec
+        for name, spec in hasher._dated_columns(meta.columns).items()
+        if spec.awareness(meta[name], name, pd, by_dtype=True) is None
+    }
+    found, aware = {}, {}
     for index in range(min(X.npartitions, _PROBED_PARTITIONS)):
-        if not pending:
+        if not pending and not dated:
             break
         with _released_on_error(client) as futures:  # (a failure's error held none)
-            futures.append(client.compute(X[pending].partitions[index]))
+            read = list(dict.fromkeys([*pending, *dated]))
+            futures.append(client.compute(X[read].partitions[index]))
             part = futures[-1].result()
         for name in list(pending):
             kind = values_kind(part[name]) if len(part) else None
             if kind is not None:
                 found[name] = kind
                 pending.remove(name)
+        for name, spec in list(dated.items()):
+            found_aware = spec.awareness(part[name], name, pd)
+            if found_aware is not None:
+                aware[name] = found_aware
+                del dated[name]
 
     def kind_of(column):
         kind = by_dtype(column)
         return found.get(column.name) if kind is None else kind
 
-    return clone(hasher)._fitted_on_columns(meta, kind_of)
+    return clone(hasher)._fitted_on_columns(meta, kind_of, aware)
 
 
 def _frame_parts(frame):
@@ -522,20 +536,33 @@ def _predict_rows(X, method, estimator, empty):
     return _predict_block(method, estimator, None, X, empty)
 
 
-def _without_own_kinds(hasher, kinds):
+def _without_own_kinds(hasher, kinds, fitted=None, meta=None):
     """``hasher`` as the workers apply it when ``kinds`` (``hasher_``'s) are checked: a hasher
     given fitted warned of its own kinds too, in other words, so a copy without them (those
-    an export records are the ones checked); nor its ``datetime_aware_`` (``hasher_``'s are
-    checked on the client, from the columns' dtypes)."""
+    an export records are the ones checked); and with the ``datetime_aware_`` of ``fitted``
+    (``hasher_``) of the columns whose dtypes in ``meta`` (the dask DataFrame's ``_meta``) do
+    not tell (text: each partition's are checked as it is hashed; the others on the client,
+    from their dtypes), not its own."""
+    aware = getattr(fitted, "datetime_aware_", None) or {}
+    if aware and meta is not None:
+        pd = sys.modules["pandas"]  # (a dask DataFrame: pandas is there)
+        dated = fitted._dated_columns(meta.columns)
+        aware = {
+            name: value
+            for name, value in aware.items()
+            if name in dated and dated[name].awareness(meta[name], name, pd, by_dtype=True) is None
+        }
     own = [
         name
         for name in ("column_kinds_" if kinds else None, "datetime_aware_")
         if name and getattr(hasher, name, None)
     ]
-    if own:
+    if own or aware:
         hasher = copy.copy(hasher)
         for name in own:
             delattr(hasher, name)
+        if aware:
+            hasher.datetime_aware_ = aware
     return hasher
 
 
@@ -828,11 +855,13 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
                 )
         return list(zip(x_parts, y_parts, w_parts))
 
-    def _trained_state(self, client, blocks, classes, params, kinds, futures, width):
+    def _trained_state(
+        self, client, blocks, classes, params, kinds, futures, width, fitted=None, meta=None
+    ):
         """``(the final state, shards_, the warnings raised)`` of training ``params``' model on
         ``blocks`` (hashed by ``hasher``, checked against ``kinds``; a dask array's of width
         ``width``, NaN where unknown), the partitions' futures added to ``futures``."""
-        worker_hasher = _without_own_kinds(self.hasher, kinds)
+        worker_hasher = _without_own_kinds(self.hasher, kinds, fitted, meta)
         parts = client.compute(
             [dask.delayed(_block)(*block, i, width) for i, block in enumerate(blocks)]
         )
@@ -1009,7 +1038,15 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
             kinds = getattr(hasher, "column_kinds_", None)
             width = X.shape[1] if isinstance(X, da.Array) else None  # (NaN: unknown)
             final, shards, records = self._trained_state(
-                client, blocks, classes, params, kinds, futures, width
+                client,
+                blocks,
+                classes,
+                params,
+                kinds,
+                futures,
+                width,
+                hasher,
+                getattr(X, "_meta", None),
             )
             if final is None:
                 raise ValueError("every partition of X is empty: nothing to train on.")
@@ -1120,7 +1157,9 @@ class _DaskFTRL(TrainingLock, BaseEstimator):
         model = dask.delayed(estimator, pure=False)
         # (a column of another kind than the hasher_ fitted on it: its rows miss the weights)
         kinds = getattr(getattr(self, "hasher_", None), "column_kinds_", None)
-        hasher = _without_own_kinds(self.hasher, kinds)
+        hasher = _without_own_kinds(
+            self.hasher, kinds, getattr(self, "hasher_", None), getattr(X, "_meta", None)
+        )
         if recorded:
             predicted = [
                 dask.delayed(with_recorded_warnings)(

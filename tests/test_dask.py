@@ -1112,6 +1112,27 @@ def test_datetimes_of_the_other_awareness_than_fit_saw_are_warned_of(client):
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             model.predict(X).compute()
+    # held as text (dd.read_csv's): the first partition holding a value tells, and each
+    # partition's are checked as they are hashed (said by fit and score)
+    as_text = {
+        name: frame.assign(ts=frame["ts"].map(lambda t: t.isoformat()))
+        for name, frame in (("aware", aware), ("naive", naive))
+    }
+    X = dd.from_pandas(as_text["aware"], npartitions=3, sort=False)
+    model = DaskSparseFTRLClassifier(hasher=hasher, client=client, random_state=0).fit(X, y)
+    assert model.hasher_.datetime_aware_ == {"ts": True}
+    X_naive = dd.from_pandas(as_text["naive"], npartitions=3, sort=False)
+    with pytest.warns(UserWarning, match="column 'ts' holds naive datetimes") as seen:
+        model.score(X_naive, y)
+    assert sum("datetime_aware_" in str(w.message) for w in seen) == 1
+    mixed = pd.concat([as_text["aware"].iloc[:80], as_text["naive"].iloc[80:]])
+    with pytest.warns(UserWarning, match="column 'ts' holds naive datetimes"):
+        DaskSparseFTRLClassifier(hasher=hasher, client=client, random_state=0).fit(
+            dd.from_pandas(mixed, npartitions=3, sort=False), y
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.score(X, y)
 
 
 def test_export_model_of_a_dask_model_is_its_local_model_or_refused(client):
