@@ -937,17 +937,7 @@ def _start_from_initial(args, model, fmt, reader_options):
                 f"{where}: its run has the classes {then.tolist()!r:.300}; a model trained on "
                 f"keeps its classes, and --classes gives {given.tolist()!r:.300}."
             )
-    aware = meta.get("datetime_aware")
-    if aware is not None:
-        if not (
-            isinstance(aware, dict)
-            and all(isinstance(k, str) and isinstance(v, bool) for k, v in aware.items())
-        ):
-            raise ValueError(
-                f"{where}: its datetime_aware is not column names, each true or false; it was "
-                "not written by sparsereg."
-            )
-        args.initial_aware = aware
+    _carry_initial_awareness(args, model, meta.get("datetime_aware"), where)
     if not args.resume and not run.complete:
         raise ValueError(
             f"{where} holds a run stopped before its end (pass {run.pass_index + 1}): its model "
@@ -1066,27 +1056,42 @@ def _read_as_initial_run(args, meta, inferred, reader_options):
         args.initial_kinds = sorted(set(kept) - set(given))
 
 
-def _keep_initial_awareness(args, model):
-    """The --initial run's hasher noted whether its datetimes were timezone-aware (its
-    checkpoint's ``datetime_aware``): said where these files' are the other kind (bucketed
-    hours apart, the weights trained on both), and kept as the model's (those of the first
-    rows it was trained on, as a hasher's fit notes them)."""
+def _carry_initial_awareness(args, model, aware, where):
+    """Give the model's FeatureCrossHasher the awareness of the datetimes --initial's run's
+    hasher noted (its checkpoint's ``datetime_aware``), which it keeps when it is fitted on
+    these files' first rows (``StreamModel.prepare``): these files' of the other kind are
+    warned of, and the model and its checkpoint record that run's. Refused unless it names
+    columns bucketed as datetimes without tz; said where a checkpoint of an earlier sparsereg
+    records none."""
+    from ._datetimes import is_datetime_spec
+
     hasher = model.steps[0][1] if hasattr(model, "steps") else None
-    if not hasattr(hasher, "n_features_in_"):
-        return
-    now = dict(getattr(hasher, "datetime_aware_", None) or {})
-    for name, then in args.initial_aware.items():
-        if name in now and now[name] != then:
-            kinds = ["timezone-aware", "naive"]
-            held, other = kinds if then else kinds[::-1]
+    buckets = getattr(hasher, "buckets", None) or {}
+    dated = {
+        key
+        for key, spec in buckets.items()
+        if isinstance(key, str) and is_datetime_spec(spec) and spec.get("tz") is None
+    }
+    if aware is None:
+        if dated and not args.quiet:
             print(
-                f"sparsereg: --initial {args.initial}: its run read column {name!r} as {held} "
-                f"datetimes, these files as {other}: without a 'tz' their buckets are hours "
-                f"apart (aware ones at their UTC times); write them {held} as that run's were "
-                "(with or without UTC offsets). The model keeps that run's kind.",
+                f"sparsereg: {where} records no awareness of its datetimes (an earlier "
+                "sparsereg wrote it): these files' first rows decide whether they are "
+                "timezone-aware",
                 file=sys.stderr,
             )
-    hasher.datetime_aware_ = {**now, **args.initial_aware}
+        return
+    if not (
+        isinstance(aware, dict)
+        and all(isinstance(k, str) and isinstance(v, bool) for k, v in aware.items())
+        and set(aware) <= dated
+    ):
+        raise ValueError(
+            f"{where}: its datetime_aware is not the columns --bucket buckets as datetimes "
+            "without tz, each true or false; it was not written by sparsereg for these options."
+        )
+    if aware:
+        hasher.datetime_aware_ = dict(aware)
 
 
 def _model(args, fmt, delimiter):
@@ -1323,8 +1328,6 @@ def _train(args):
     finally:
         display.close()
     seconds = time.perf_counter() - start
-    if getattr(args, "initial_aware", None) and not args.resume:
-        _keep_initial_awareness(args, model)
     # (the kinds the files' columns were read as: predict reads them so, whatever a file holds)
     options = dict(
         random_state=args.seed,

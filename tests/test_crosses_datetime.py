@@ -928,37 +928,74 @@ def test_command_line_predict_warns_of_a_file_whose_datetimes_lost_their_offsets
         assert main([*predict, str(tmp_path / "a.csv")]) == 0
 
 
-def test_command_line_initial_carries_its_runs_awareness_and_says_of_the_other(tmp_path, capsys):
+def test_command_line_initial_carries_its_runs_awareness_and_warns_of_the_other(tmp_path, capsys):
     pytest.importorskip("pyarrow")
     import warnings
 
     from sparsereg.cli import main
+    from sparsereg.stream._checkpoint import atomic_file, write_npz
 
     ts = pd.Series(pd.date_range("2024-03-30", periods=200, freq="37min", tz="Europe/Paris"))
     frame = pd.DataFrame({"ts": ts, "city": np.arange(200) % 3, "click": np.arange(200) % 2})
     frame.to_csv(tmp_path / "aware.csv", index=False)
     frame.assign(ts=ts.dt.tz_localize(None)).to_csv(tmp_path / "naive.csv", index=False)
     options = ["--target", "click", "--cross", "ts,city", "--bucket", "ts=1h", "--quiet"]
-    first = ["train", str(tmp_path / "aware.csv"), "--model", str(tmp_path / "m1.npz")]
-    assert main([*first, "--checkpoint", str(tmp_path / "ck.npz"), *options]) == 0
-    capsys.readouterr()
-    for data, said in (("naive.csv", True), ("aware.csv", False)):
-        model = str(tmp_path / f"after-{data}.npz")
-        again = ["train", str(tmp_path / data), "--model", model]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # (each batch's own, of the hasher's first batch)
-            assert main([*again, "--initial", str(tmp_path / "ck.npz"), *options]) == 0
-        err = capsys.readouterr().err
-        assert ("its run read column 'ts' as timezone-aware datetimes" in err) is said
-        # the model keeps the kind of the first rows it trained on: aware files predict
-        # without a word, naive ones are warned of
-        assert load_model(model).transformers[0].datetime_aware_ == {"ts": True}
-        predict = ["predict", model, "--out", str(tmp_path / "p.csv")]
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            assert main([*predict, str(tmp_path / "aware.csv")]) == 0
+
+    def train(data, model, *more):
+        return main(
+            ["train", str(tmp_path / data), "--model", str(tmp_path / model)]
+            + [
+                *more,
+                *options,
+            ]
+        )
+
+    assert train("aware.csv", "a.npz", "--checkpoint", str(tmp_path / "ck_a.npz")) == 0
+    # a run continuing it on naive files: warned of, as one run over both files would be; the
+    # model and its checkpoint keep the first run's kind, and so does the next link
+    for initial, model, checkpoint in (("ck_a", "b.npz", "ck_b"), ("ck_b", "c.npz", "ck_c")):
+        more = ["--initial", str(tmp_path / f"{initial}.npz")]
+        more += ["--checkpoint", str(tmp_path / f"{checkpoint}.npz")]
         with pytest.warns(UserWarning, match="column 'ts' holds naive datetimes"):
-            assert main([*predict, str(tmp_path / "naive.csv")]) == 0
+            assert train("naive.csv", model, *more) == 0
+        assert load_model(tmp_path / model).transformers[0].datetime_aware_ == {"ts": True}
+        # resumed (the same command again, the run complete): the same
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert train("naive.csv", model, *more, "--resume") == 0
+        assert load_model(tmp_path / model).transformers[0].datetime_aware_ == {"ts": True}
+    # on aware files: nothing said; its model predicts aware files without a word
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert train("aware.csv", "d.npz", "--initial", str(tmp_path / "ck_c.npz")) == 0
+        predict = ["predict", str(tmp_path / "d.npz"), "--out", str(tmp_path / "p.csv")]
+        assert main([*predict, str(tmp_path / "aware.csv")]) == 0
+    with pytest.warns(UserWarning, match="column 'ts' holds naive datetimes"):
+        assert main([*predict, str(tmp_path / "naive.csv")]) == 0
+
+    # a checkpoint whose awareness names other columns is refused before training; one of an
+    # earlier sparsereg (none recorded) is said to record none
+    def with_meta(name, **entries):
+        with np.load(tmp_path / "ck_a.npz", allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+        meta = {**json.loads(str(arrays["meta"])), **entries}
+        arrays["meta"] = np.array(json.dumps({k: v for k, v in meta.items() if v is not None}))
+        with atomic_file(str(tmp_path / name)) as f:
+            write_npz(f, arrays)
+        return str(tmp_path / name)
+
+    capsys.readouterr()
+    for aware in ({"nope": True}, {"ts": 1}, ["ts"]):
+        tampered = with_meta("tampered.npz", datetime_aware=aware)
+        assert main(["train", str(tmp_path / "naive.csv"), "--model", str(tmp_path / "t.npz"),
+                     "--initial", tampered, *options[:-1]]) == 1  # fmt: skip
+        assert "its datetime_aware is not the columns --bucket" in capsys.readouterr().err
+        assert not (tmp_path / "t.npz").exists()
+    earlier = with_meta("earlier.npz", datetime_aware=None)
+    assert main(["train", str(tmp_path / "naive.csv"), "--model", str(tmp_path / "e.npz"),
+                 "--initial", earlier, *options[:-1]]) == 0  # fmt: skip
+    assert "records no awareness of its datetimes" in capsys.readouterr().err
+    assert load_model(tmp_path / "e.npz").transformers[0].datetime_aware_ == {"ts": False}
 
 
 @pytest.mark.parametrize("zone, unit", [(None, "us"), ("UTC", "ns"), ("Europe/Paris", "s")])

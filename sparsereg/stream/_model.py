@@ -83,9 +83,15 @@ class StreamModel:
         return bool(self._unprepared())
 
     def prepare(self, X):
-        """Fit the stateless transformers that are not fitted yet (validation only) on X."""
+        """Fit the stateless transformers that are not fitted yet (validation only) on X. A
+        FeatureCrossHasher given ``datetime_aware_`` before (an earlier run's, which
+        ``sparsereg train --initial`` continues) keeps it over X's: its model was first
+        trained on those, and X's of the other kind are warned of."""
         for step in self._unprepared():
+            earlier = getattr(step, "datetime_aware_", None)
             step.fit(X)
+            if earlier:
+                step.datetime_aware_ = {**getattr(step, "datetime_aware_", {}), **earlier}
 
     def transform(self, X):
         if self.transformers:
