@@ -821,9 +821,15 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         from .stream._model import columns_to_read  # (it imports this module)
 
         numeric, inferred, text = columns_to_read([self])
-        read_otherwise = {*numeric, *text}
+        columns = list(columns)
+        # (a column bucketed by its position is bucketed too: read as numbers or dates)
+        by_position = [
+            columns[int(key) % len(columns)]
+            for key in self.buckets or {}
+            if isinstance(key, numbers.Integral) and -len(columns) <= key < len(columns)
+        ]
+        read_otherwise = {*numeric, *text, *by_position}
         if inferred is None and self.crosses is not None:  # (crosses by position)
-            columns = list(columns)
             inferred = [
                 columns[key] if isinstance(key, numbers.Integral) else key
                 for cross in self.crosses

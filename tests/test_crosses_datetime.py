@@ -543,6 +543,27 @@ def test_arrow_string_views_note_their_awareness():
     assert by_position.fit(rows).datetime_aware_ == {"x0": False}
 
 
+def test_a_datetime_bucketed_by_position_is_no_column_of_dates_without_buckets():
+    # (export_model warned that it hashed 'ts' of dates without buckets, and noted its kind)
+    import warnings
+
+    ts = pd.Series(pd.date_range("2024-03-30", periods=100, freq="37min", tz="Europe/Paris"))
+    X, y = pd.DataFrame({"ts": ts, "c": np.arange(100) % 3}), np.arange(100) % 2
+    fitted = [
+        make_pipeline(
+            FeatureCrossHasher([("ts", "c")], buckets={key: {"datetime": "1h"}}),
+            SparseFTRLClassifier(random_state=0),
+        ).fit(X, y)
+        for key in ("ts", 0, -2)
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        exported = [export_model(pipe) for pipe in fitted]
+    for pipe, model in zip(fitted, exported):
+        assert pipe[0].column_kinds_ == {"c": "number"}
+        np.testing.assert_array_equal(model.predict_proba(X), exported[0].predict_proba(X))
+
+
 def test_an_arrays_datetime_awareness_is_noted_by_position():
     rows = np.array(
         [[None, "a"], [datetime.datetime(2024, 1, 1, 10, tzinfo=datetime.timezone.utc), "b"]],
