@@ -937,7 +937,6 @@ def _start_from_initial(args, model, fmt, reader_options):
                 f"{where}: its run has the classes {then.tolist()!r:.300}; a model trained on "
                 f"keeps its classes, and --classes gives {given.tolist()!r:.300}."
             )
-    _carry_initial_awareness(args, model, meta.get("datetime_aware"), where)
     if not args.resume and not run.complete:
         raise ValueError(
             f"{where} holds a run stopped before its end (pass {run.pass_index + 1}): its model "
@@ -995,6 +994,8 @@ def _start_from_initial(args, model, fmt, reader_options):
         )
     if fmt != "svmlight":
         _read_as_initial_run(args, meta, columns_to_read(transformers)[1], reader_options)
+        # (after the options are compared: a checkpoint of other buckets is said to be so)
+        _carry_initial_awareness(args, model, meta.get("datetime_aware"), where)
     if args.resume:
         return
     with warnings.catch_warnings(record=True) as said:

@@ -822,11 +822,15 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
 
         numeric, inferred, text = columns_to_read([self])
         columns = list(columns)
-        # (a column bucketed by its position is bucketed too: read as numbers or dates)
+        # (a column bucketed as datetimes by its position is bucketed, not hashed by its
+        # values' kind; one bucketed as numbers so is noted, so that a file's are read as
+        # numbers: the reader knows buckets by name only)
         by_position = [
             columns[int(key) % len(columns)]
-            for key in self.buckets or {}
-            if isinstance(key, numbers.Integral) and -len(columns) <= key < len(columns)
+            for key, spec in (self.buckets or {}).items()
+            if isinstance(key, numbers.Integral)
+            and -len(columns) <= key < len(columns)
+            and _datetimes.is_datetime_spec(spec)
         ]
         read_otherwise = {*numeric, *text, *by_position}
         if inferred is None and self.crosses is not None:  # (crosses by position)

@@ -562,6 +562,13 @@ def test_a_datetime_bucketed_by_position_is_no_column_of_dates_without_buckets()
     for pipe, model in zip(fitted, exported):
         assert pipe[0].column_kinds_ == {"c": "number"}
         np.testing.assert_array_equal(model.predict_proba(X), exported[0].predict_proba(X))
+    # bucketed as numbers by position: noted, so that a file's are read as numbers (a stray
+    # text value then makes its row bad, not the column text)
+    numbers_ = X.assign(lat=np.linspace(30, 40, 100))[["lat", "c"]]
+    pipe = make_pipeline(
+        FeatureCrossHasher([("lat", "c")], buckets={0: 0.5}), SparseFTRLClassifier()
+    ).fit(numbers_, y)
+    assert pipe[0].column_kinds_ == {"lat": "number", "c": "number"}
 
 
 def test_an_arrays_datetime_awareness_is_noted_by_position():
@@ -1012,6 +1019,17 @@ def test_command_line_initial_carries_its_runs_awareness_and_warns_of_the_other(
                      "--initial", tampered, *options[:-1]]) == 1  # fmt: skip
         assert "its datetime_aware is not the columns --bucket" in capsys.readouterr().err
         assert not (tmp_path / "t.npz").exists()
+    # other options than that run's: said to be so, not refused as a tampered awareness
+    assert main(["train", str(tmp_path / "naive.csv"), "--model", str(tmp_path / "t.npz"),
+                 "--initial", str(tmp_path / "ck_a.npz"), *options[:4]]) == 1  # fmt: skip
+    assert "its run trained another model" in capsys.readouterr().err
+    # a run whose rows held no datetime noted none: nothing to carry, nothing said
+    frame.assign(ts=None).to_csv(tmp_path / "empty.csv", index=False)
+    assert train("empty.csv", "n.npz", "--checkpoint", str(tmp_path / "ck_n.npz")) == 0
+    capsys.readouterr()
+    assert main(["train", str(tmp_path / "naive.csv"), "--model", str(tmp_path / "n2.npz"),
+                 "--initial", str(tmp_path / "ck_n.npz"), *options[:-1]]) == 0  # fmt: skip
+    assert "records no awareness" not in capsys.readouterr().err
     earlier = with_meta("earlier.npz", datetime_aware=None)
     assert main(["train", str(tmp_path / "naive.csv"), "--model", str(tmp_path / "e.npz"),
                  "--initial", earlier, *options[:-1]]) == 0  # fmt: skip

@@ -22,6 +22,7 @@ from .._named_errors import with_message
 from .._output_path import OutputPathError, check_output_path
 from .._state_params import without_params
 from .._typing import ArrayLike, FileLike
+from ..crosses import FeatureCrossHasher
 from ._arrow_source import _ArrowSource
 from ._checkpoint import RunProgress, load_checkpoint, save_checkpoint
 from ._history import StreamHistory
@@ -632,8 +633,9 @@ def fit_stream(
                 # (and whether its FeatureCrossHasher's datetimes were timezone-aware, which
                 # --initial carries on)
                 first = sm.transformers[0] if sm.transformers else None
-                if getattr(first, "datetime_aware_", None):
-                    kinds["datetime_aware"] = dict(sorted(first.datetime_aware_.items()))
+                if isinstance(first, FeatureCrossHasher):  # ({}: none noted; absent: earlier)
+                    noted = getattr(first, "datetime_aware_", None) or {}
+                    kinds["datetime_aware"] = dict(sorted(noted.items()))
                 save_checkpoint(
                     checkpoint,
                     state=sm.final.get_ftrl_state(),
