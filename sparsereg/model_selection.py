@@ -163,41 +163,54 @@ def _holdout_weighed(counts):
 
 
 def _no_weight_sums(n_problems):
-    """A new grid's sums of each problem's row weights (and of their squares), progressive and
-    held out."""
+    """A new grid's sums of each problem's row weights, and their concentrations (see
+    ``_weight_sums``), progressive and held out."""
     return {
-        f"{kind}_weight{sq}": np.zeros(n_problems)
+        f"{kind}_weight{what}": np.zeros(n_problems)
         for kind in ("progressive", "holdout")
-        for sq in ("", "_sq")
+        for what in ("", "_concentration")
     }
 
 
 def _weight_sums(weights, n_rows, rows):
-    """``(sums of weights, sums of squared weights)``, one per problem, of the rows ``rows``
-    (None: all ``n_rows``) of each problem's ``weights`` (empty: every row weighs 1)."""
-    sums, squares = [], []
+    """``(sums of weights, concentrations)``, one per problem, of the rows ``rows`` (None: all
+    ``n_rows``) of each problem's ``weights`` (empty: every row weighs 1). A concentration is
+    ``sum((w / sum(w))**2)``, one over Kish's effective number of rows: held so, not as
+    ``sum(w**2)``, which underflows to 0 for weights below ~1e-154 (a standard error of 0)."""
+    sums, concentrations = [], []
     for w in weights:
         if w.size == 0:
             sums.append(float(n_rows))
-            squares.append(float(n_rows))
+            concentrations.append(1.0 / n_rows if n_rows else 0.0)
         else:
             w = w if rows is None else w[rows]
-            sums.append(float(np.sum(w)))
-            squares.append(float(np.sum(w * w)))
-    return np.array(sums), np.array(squares)
+            total = float(np.sum(w))
+            sums.append(total)
+            concentrations.append(float(np.sum((w / total) ** 2)) if total > 0 else 0.0)
+    return np.array(sums), np.array(concentrations)
 
 
 def _add_weight_sums(counts, kind, weight_sums):
     """Add ``_weight_sums`` to a grid's ``counts`` (new arrays: ``counts`` may be a shallow copy
-    of the fitted grid's, which a refused call leaves as it was)."""
-    counts[kind + "_weight"] = counts[kind + "_weight"] + weight_sums[0]
-    counts[kind + "_weight_sq"] = counts[kind + "_weight_sq"] + weight_sums[1]
+    of the fitted grid's, which a refused call leaves as it was): the weights summed, the
+    concentrations as ``sum(w**2) / sum(w)**2`` of all the rows, from the shares of the sums."""
+    before, added = counts[kind + "_weight"], weight_sums[0]
+    total = before + added
+    with np.errstate(invalid="ignore", divide="ignore"):
+        concentration = np.where(
+            total > 0,
+            counts[kind + "_weight_concentration"] * (before / total) ** 2
+            + weight_sums[1] * (added / total) ** 2,
+            0.0,
+        )
+    counts[kind + "_weight"] = total
+    counts[kind + "_weight_concentration"] = concentration
 
 
-def _weighted_mean_and_se(loss_sums, square_sums, weights, weight_squares):
+def _weighted_mean_and_se(loss_sums, square_sums, weights, concentrations):
     """Every model's loss, and its standard error, from each problem's (rows of
-    ``loss_sums``) sums of weight x loss and weight x loss**2 and the sums of its rows'
-    weights and squared weights: each problem's weighted mean (scikit-learn's metrics'
+    ``loss_sums``) sums of weight x loss and weight x loss**2, the sums of its rows'
+    weights and their concentrations: each problem's weighted mean (scikit-learn's metrics'
     ``sample_weight``), summed over the problems (one-vs-rest's classes); the standard error
     of a single problem's, ``sqrt(weighted variance / n_eff)`` with Kish's effective number of
     rows ``n_eff = sum(w)**2 / sum(w**2)`` (the number of rows when every weight is equal; NaN
@@ -214,7 +227,7 @@ def _weighted_mean_and_se(loss_sums, square_sums, weights, weight_squares):
         if loss_sums.shape[0] > 1:
             return mean, np.full(loss_sums.shape[1], np.nan)
         variance = np.maximum(square_sums[0] / weights[0] - mean * mean, 0.0)
-        se = np.sqrt(variance * weight_squares[0]) / weights[0]
+        se = np.sqrt(variance * concentrations[0])
     return mean, se
 
 
@@ -230,7 +243,8 @@ def _sums_by_problem(sums, counts, n_problems):
             by_problem = np.zeros((n_problems, np.size(sums[kind + sq])))
             by_problem[0] = sums[kind + sq]
             sums = {**sums, kind + sq: by_problem}
-            counts[kind + "_weight" + sq] = np.full(n_problems, n)
+        counts[kind + "_weight"] = np.full(n_problems, n)
+        counts[kind + "_weight_concentration"] = np.full(n_problems, 1.0 / n if n else 0.0)
     return sums, counts
 
 
@@ -1217,7 +1231,7 @@ class _BaseFTRLCV(TrainingLock, BaseEstimator):
                 sums[kind],
                 sums[kind + "_sq"],
                 counts[kind + "_weight"],
-                counts[kind + "_weight_sq"],
+                counts[kind + "_weight_concentration"],
             )
         history = getattr(self, "_nnz_history", [])
         if history and history[-1][0] == self.t_:  # counted after this call's last epoch

@@ -366,9 +366,11 @@ def test_weighted_holdout_losses_are_scikit_learns_weighted_metrics(kind):
     params = dict(GRID, selection="holdout", holdout=4, random_state=5, max_iter=2)
     cv = CV(**params).fit(X, y, sample_weight=sw)
     # the held-out rows are scored, not trained on: their weights weigh their losses only
-    scaled = sw.copy()
+    scaled, tiny = sw.copy(), sw.copy()
     scaled[held] *= 7.0
+    tiny[held] *= 1e-170  # (their squares underflow: the error is not 0 for it)
     cv_scaled = CV(**params).fit(X, y, sample_weight=scaled)
+    cv_tiny = CV(**params).fit(X, y, sample_weight=tiny)
     losses, ses = [], []
     for i in range(cv.n_models_):
         model = cv.estimator_at(i)
@@ -385,6 +387,8 @@ def test_weighted_holdout_losses_are_scikit_learns_weighted_metrics(kind):
     np.testing.assert_allclose(cv.cv_results_["holdout_loss_se"], ses, rtol=1e-8)
     np.testing.assert_allclose(cv_scaled.cv_results_["holdout_loss"], losses, rtol=1e-10)
     np.testing.assert_allclose(cv_scaled.cv_results_["holdout_loss_se"], ses, rtol=1e-8)
+    np.testing.assert_allclose(cv_tiny.cv_results_["holdout_loss"], losses, rtol=1e-10)
+    np.testing.assert_allclose(cv_tiny.cv_results_["holdout_loss_se"], ses, rtol=1e-8)
 
 
 def test_one_vs_rest_losses_sum_each_class_models_weighted_mean():
