@@ -732,18 +732,21 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
         dtypes tell) whose datetimes are timezone-aware where ``datetime_aware_`` says naive,
         or the reverse."""
         fitted = getattr(self, "datetime_aware_", None)
-        keys = list(frame.columns)
-        if not fitted or not all(isinstance(k, str) for k in keys):
+        if not fitted:
             return
-        crosses, buckets, _ = self._more_validate_params()
-        try:
-            positions, bucket_at = self._positions(crosses, buckets, keys, keys)
-        except ValueError:  # (a column missing: refused where the rows are read)
-            return
-        found = self._datetime_awareness(frame, keys, positions, bucket_at, by_dtype=True)
-        for name, aware in found.items():
-            if name in fitted and fitted[name] != aware:
+        for name, aware in self._dtype_awareness(frame).items():
+            if aware is not None and name in fitted and fitted[name] != aware:
                 _datetimes.warn_of_other_awareness(name, aware)
+
+    def _dtype_awareness(self, frame):
+        """Of each of ``_dated_columns`` of the DataFrame ``frame`` (a dask DataFrame's
+        ``_meta``), whether its dtype says its datetimes are timezone-aware (None: it does not
+        say: text, objects)."""
+        pd = _pandas()
+        return {
+            name: spec.awareness(frame[name], name, pd, by_dtype=True)
+            for name, spec in self._dated_columns(frame.columns).items()
+        }
 
     def _dated_columns(self, columns):
         """``{name: DatetimeBuckets}`` of the columns (a DataFrame's ``columns``, named by str)
@@ -764,10 +767,9 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
             if j in used and isinstance(spec, _datetimes.DatetimeBuckets) and spec.zone is None
         }
 
-    def _datetime_awareness(self, X, display, positions, bucket_at, by_dtype=False):
+    def _datetime_awareness(self, X, display, positions, bucket_at):
         """``datetime_aware_`` of X: of each column a cross uses, bucketed as datetimes
-        without 'tz', whether its values are timezone-aware (where a value tells; with
-        ``by_dtype``, for a frame without rows, where its dtype does)."""
+        without 'tz', whether its values are timezone-aware (where a value tells)."""
         pd = _pandas()
         aware = {}
         for j in sorted({j for pos in positions for j in pos}):
@@ -779,7 +781,7 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
                         col = _tokens.without_arrow_views(col, pd)
                 except NotImplementedError:  # (refused when hashed)
                     continue
-                found = spec.awareness(col, display[j], pd, by_dtype)
+                found = spec.awareness(col, display[j], pd)
                 if found is not None:
                     aware[display[j]] = bool(found)
         return aware
@@ -799,11 +801,9 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
             kinds = self._column_kinds(frame, kind_of=kind_of)
         except KeyError:  # (a name not among names not all str: no kinds, as transform says)
             kinds = {}
-        aware = {}
-        if named:  # (the columns' dtypes tell: datetime64 naive, with a time zone aware)
-            display = [str(c) for c in frame.columns]
-            aware = self._datetime_awareness(frame, display, positions, bucket_at, by_dtype=True)
-            aware.update({k: v for k, v in (aware_of or {}).items() if k not in aware})
+        # (the columns' dtypes tell: datetime64 naive, with a time zone aware)
+        aware = {k: v for k, v in self._dtype_awareness(frame).items() if v is not None}
+        aware.update({k: v for k, v in (aware_of or {}).items() if k not in aware})
         for name in ("n_features_in_", "feature_names_in_", "column_kinds_", "datetime_aware_"):
             self.__dict__.pop(name, None)
         self.n_features_in_ = len(frame.columns)

@@ -33,7 +33,6 @@ by the caller, stay on the workers.
 import contextlib
 import copy
 import inspect
-import sys
 import uuid
 import warnings
 from numbers import Integral
@@ -545,12 +544,9 @@ def _without_own_kinds(hasher, kinds, fitted=None, meta=None):
     from their dtypes), not its own."""
     aware = getattr(fitted, "datetime_aware_", None) or {}
     if aware and meta is not None:
-        pd = sys.modules["pandas"]  # (a dask DataFrame: pandas is there)
-        dated = fitted._dated_columns(meta.columns)
+        told = fitted._dtype_awareness(meta)
         aware = {
-            name: value
-            for name, value in aware.items()
-            if name in dated and dated[name].awareness(meta[name], name, pd, by_dtype=True) is None
+            name: value for name, value in aware.items() if name in told and told[name] is None
         }
     own = [
         name
