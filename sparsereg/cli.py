@@ -28,6 +28,7 @@ from contextlib import contextmanager, nullcontext
 import numpy as np
 
 from ._atomic import atomic_file, resolved_path
+from ._cli_warnings import each_warning_once
 from ._interrupts import call_until_done, default_disposition
 from ._output_path import OutputPathError, check_output_path
 
@@ -2092,7 +2093,10 @@ def _run(argv, sigterm_stops):
     commands = {"train": _train, "predict": _predict, "report": _report}
     try:
         _check_stdin(args)
-        with _sigterm_stops_like_ctrl_c() if sigterm_stops else nullcontext():
+        with (
+            _sigterm_stops_like_ctrl_c() if sigterm_stops else nullcontext(),
+            each_warning_once(as_program=sigterm_stops),
+        ):
             status = commands[args.command](args)
             sys.stdout.flush()  # here, where a reader that left is caught, not at the exit
         return status
@@ -2123,7 +2127,7 @@ def _run(argv, sigterm_stops):
         except (AttributeError, OSError, ValueError):  # a stdout without a file descriptor
             pass
         return _EXIT_BROKEN_PIPE
-    except (ValueError, TypeError, OSError, ImportError) as exc:
+    except (ValueError, TypeError, OSError, ImportError, Warning) as exc:  # (-W error's)
         hint = (
             " (SVMlight indices start at 1 unless --zero-based is given)"
             if "Invalid index 0" in str(exc)

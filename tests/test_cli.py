@@ -472,6 +472,63 @@ def test_a_file_of_the_columns_in_another_order_is_read_by_name(
     assert reports[0] == reports[1] and all(w["cells"] for w in reports[0]["top_weights"])
 
 
+# ---------------------------------------------------------------- warnings
+def _naive_model_and_aware_rows(tmp_path):
+    """A model trained on naive datetimes and a file of 3,000 aware ones (UTC offsets): each
+    of its batches is warned of (their buckets are not the model's)."""
+    ts = pd.Series(pd.date_range("2024-01-01", periods=3000, freq="37min"))
+    frame = pd.DataFrame({"ts": ts, "site": np.arange(3000) % 5, "click": np.arange(3000) % 2})
+    frame.to_csv(tmp_path / "naive.csv", index=False)
+    frame.assign(ts=ts.dt.tz_localize("UTC")).to_csv(tmp_path / "aware.csv", index=False)
+    model = str(tmp_path / "m.npz")
+    argv = ["train", str(tmp_path / "naive.csv"), "--target", "click", "--model", model]
+    assert main([*argv, "--bucket", "ts=hour,dayofweek", "--quiet"]) == 0
+    return model, str(tmp_path / "aware.csv")
+
+
+def test_the_program_says_a_warning_once_in_its_own_words(tmp_path):
+    model, aware = _naive_model_and_aware_rows(tmp_path)
+    out = tmp_path / "p.csv"
+    command = [sys.executable, "-m", "sparsereg", "predict", model, aware, "--out", str(out)]
+    done = subprocess.run([*command, "--batch-rows", "500"], capture_output=True, text=True)
+    assert done.returncode == 0 and len(pd.read_csv(out)) == 3000
+    said = done.stderr.splitlines()
+    assert sum("holds timezone-aware datetimes" in line for line in said) == 1  # (6 batches)
+    assert said[0].startswith("sparsereg: warning: column 'ts' holds timezone-aware datetimes")
+    assert "runpy" not in done.stderr and "UserWarning" not in done.stderr
+    # the filters still decide: -W error ends the run as an error, without a traceback and
+    # without a file of the predictions made before it
+    out.unlink()
+    done = subprocess.run(
+        [sys.executable, "-W", "error", *command[1:]], capture_output=True, text=True
+    )
+    assert done.returncode == 1 and not out.exists()
+    assert done.stderr.startswith("sparsereg: error: column 'ts' holds timezone-aware")
+    assert "Traceback" not in done.stderr
+    done = subprocess.run([sys.executable, "-W", "ignore", *command[1:]], capture_output=True)
+    assert done.returncode == 0 and b"warning" not in done.stderr
+
+
+def test_main_passes_each_warning_once_to_its_callers_display(tmp_path):
+    model, aware = _naive_model_and_aware_rows(tmp_path)
+    argv = ["predict", model, aware, "--out", str(tmp_path / "p.csv"), "--batch-rows", "500"]
+    import warnings
+
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        shown = warnings.showwarning
+        assert main(argv) == 0
+        assert warnings.showwarning is shown  # (put back)
+    assert [str(w.message)[:40] for w in said] == ["column 'ts' holds timezone-aware datetim"]
+    # each run says it again; a caller's 'ignore' drops it
+    with pytest.warns(UserWarning, match="column 'ts' holds timezone-aware"):
+        assert main(argv) == 0
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("ignore")
+        assert main(argv) == 0
+    assert said == []
+
+
 # ---------------------------------------------------------------- bad input
 @pytest.mark.parametrize("loss", [None, "hinge"])
 def test_a_regression_target_given_to_a_classifier_names_the_loss_to_give(
