@@ -7,7 +7,8 @@
  * an empty slot holds -1, whose high bits no column below 2**31 has. Column c resolves to
  * ``hot_offset + copy`` where its slot holds it, else to c itself; a column at or past the
  * state's rows (X written by another thread after its check) is reported and resolved to 0,
- * never used. One load per non-zero, without a branch. (An AVX2 loop that read the table by
+ * never used (the kernel's loop, ``_ftrl_fast.resolve_row``). One load per non-zero, without
+ * a branch. (An AVX2 loop that read the table by
  * a gather, eight at a time, ran 11.5 % fewer instructions but made two threads' fits 7-10 %
  * slower on an Intel Xeon, where a gather is slow, and no faster on an AMD EPYC: dropped.)
  */
@@ -24,23 +25,5 @@ static inline int64_t sr_hot_resolved(int64_t c, int32_t entry, int64_t hot_offs
     int64_t held = -(int64_t)((((int64_t)entry ^ c) & ~SR_HOT_LOW) == 0);
     return c ^ ((c ^ (hot_offset + ((int64_t)entry & SR_HOT_LOW))) & held);
 }
-
-/* A row's ``n`` columns resolved into ``out``: whether one was at or past ``n_cols``. */
-#define SR_RESOLVE_ROW(name, index_type)                                                   \
-    static int name(int64_t n, const index_type *cols, uint64_t n_cols, const int32_t *table, \
-                    int64_t hot_offset, int64_t *out)                                      \
-    {                                                                                      \
-        int beyond = 0;                                                                    \
-        for (int64_t k = 0; k < n; k++) {                                                  \
-            int64_t c = (int64_t)cols[k];                                                  \
-            int out_of_bounds = (uint64_t)c >= n_cols;                                     \
-            beyond |= out_of_bounds;                                                       \
-            c = out_of_bounds ? 0 : c;                                                     \
-            out[k] = sr_hot_resolved(c, table[c & SR_HOT_LOW], hot_offset);                \
-        }                                                                                  \
-        return beyond;                                                                     \
-    }
-SR_RESOLVE_ROW(sr_resolve_hot_i64, int64_t)
-SR_RESOLVE_ROW(sr_resolve_hot_i32, int32_t)
 
 #endif /* SPARSEREG_HOT_COLUMNS_H */

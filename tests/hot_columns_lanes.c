@@ -1,12 +1,11 @@
 /* The threads' kernel's look-up of held columns (sparsereg/_hot_columns.h) against a literal
  * one, written out here: a column c held as copy i where its table slot holds it, resolved to
  * hot_offset + i; any other to c; one at or past n_cols (or negative) reported and resolved
- * to 0. Runs the int32 loop on 200,000 random rows of 0 to 40 columns of tables built as
- * sparsereg/_hogwild.py builds them, widths below and past 2**31, and checks every resolved
- * row, the report, and that nothing past the row's end is written; the int64 loop (X with
- * int64 indices) on the same rows, with a column beyond 2**31 among them.
- * tests/test_hot_columns.py builds and runs it; it exits 1 at the first difference and prints
- * how many rows it resolved. */
+ * to 0. Resolves each column of 200,000 random rows of 0 to 40 columns with sr_hot_resolved, as
+ * the kernel's loop does, against tables built as sparsereg/_hogwild.py builds them, widths
+ * below and past 2**31, and checks every resolved row and the report; rows of int64 indices
+ * too, with a column beyond 2**31 among them. tests/test_hot_columns.py builds and runs it; it
+ * exits 1 at the first difference and prints how many rows it resolved. */
 #include <stdio.h>
 
 #include "lanes_random.h"
@@ -18,6 +17,26 @@
 
 static int32_t table[SLOTS];
 static int64_t held[1024];
+
+/* the kernel's loop over a row (_ftrl_fast.pyx's resolve_row, but for its prefetches), for
+ * either index type: whether a column was out of bounds (resolved as column 0) */
+#define RESOLVE_ROW(name, index_type)                                                       \
+    static int name(int64_t n, const index_type *cols, uint64_t n_cols, int64_t hot_offset, \
+                    int64_t *out)                                                           \
+    {                                                                                       \
+        int beyond = 0;                                                                     \
+        for (int64_t k = 0; k < n; k++) {                                                   \
+            int64_t c = (int64_t)cols[k];                                                   \
+            if ((uint64_t)c >= n_cols) {                                                    \
+                beyond = 1;                                                                 \
+                c = 0;                                                                      \
+            }                                                                               \
+            out[k] = sr_hot_resolved(c, table[c & SR_HOT_LOW], hot_offset);                 \
+        }                                                                                   \
+        return beyond;                                                                      \
+    }
+RESOLVE_ROW(resolve_i32, int32_t)
+RESOLVE_ROW(resolve_i64, int64_t)
 
 /* the literal look-up of one column */
 static int64_t literal(int64_t c, uint64_t n_cols, int64_t hot_offset, int *beyond)
@@ -39,7 +58,7 @@ static int check(const char *name, int64_t n, const int32_t *cols, uint64_t n_co
     for (int k = 0; k < MAX_NNZ + GUARD; k++)
         out[k] = -12345;
     int beyond = 0;
-    int reported = sr_resolve_hot_i32(n, cols, n_cols, table, hot_offset, out);
+    int reported = resolve_i32(n, cols, n_cols, hot_offset, out);
     for (int64_t k = 0; k < n; k++) {
         int64_t expected = literal(cols[k], n_cols, hot_offset, &beyond);
         if (out[k] != expected) {
@@ -61,7 +80,7 @@ static int check(const char *name, int64_t n, const int32_t *cols, uint64_t n_co
     return 1;
 }
 
-/* the int64 loop (X with int64 indices) gives the int32 loop's row, and resolves a column
+/* a row of int64 indices gives the int32 row's resolution, and resolves a column
  * beyond 2**31 (held by no table) to itself where the width holds it: one 2**32 past a held
  * column, which a loop reading 32 bits of it would take for that column */
 static int wide_agrees(int64_t n, const int32_t *cols, uint64_t n_cols, int64_t hot_offset)
@@ -69,9 +88,8 @@ static int wide_agrees(int64_t n, const int32_t *cols, uint64_t n_cols, int64_t 
     int64_t wide[MAX_NNZ], narrow_out[MAX_NNZ], wide_out[MAX_NNZ];
     for (int64_t k = 0; k < n; k++)
         wide[k] = cols[k];
-    int narrow_beyond =
-        sr_resolve_hot_i32(n, cols, n_cols, table, hot_offset, narrow_out);
-    int wide_beyond = sr_resolve_hot_i64(n, wide, n_cols, table, hot_offset, wide_out);
+    int narrow_beyond = resolve_i32(n, cols, n_cols, hot_offset, narrow_out);
+    int wide_beyond = resolve_i64(n, wide, n_cols, hot_offset, wide_out);
     for (int64_t k = 0; k < n; k++)
         if (wide_out[k] != narrow_out[k] || !wide_beyond != !narrow_beyond) {
             printf("int64: column %d of %lld: %lld, not %lld\n", (int)k, (long long)n,
@@ -89,7 +107,7 @@ static int wide_agrees(int64_t n, const int32_t *cols, uint64_t n_cols, int64_t 
         int expected_beyond = 0;
         for (int64_t k = 0; k < n; k++)
             (void)literal(wide[k], n_cols, hot_offset, &expected_beyond);
-        int beyond = sr_resolve_hot_i64(n, wide, n_cols, table, hot_offset, wide_out);
+        int beyond = resolve_i64(n, wide, n_cols, hot_offset, wide_out);
         int ignored = 0;
         int64_t expected = literal(wide[n - 1], n_cols, hot_offset, &ignored);
         if (wide_out[n - 1] != expected || !beyond != !expected_beyond) {

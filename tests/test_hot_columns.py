@@ -1,11 +1,11 @@
 """The threads' kernel's look-up of held columns (``sparsereg/_hot_columns.h``) against a
 literal one.
 
-``tests/hot_columns_lanes.c`` resolves 200,000 random rows of 0 to 40 columns (held ones,
-others of their slots, ordinary ones, and ones out of bounds: negative, at the width and past
-it) against tables built as ``sparsereg/_hogwild.py`` builds them, with the loops of X's int32
-and int64 indices, and checks each resolved column, the report of a column out of bounds, and
-that nothing past a row's end is written (the ring holds the next row there).
+``tests/hot_columns_lanes.c`` resolves each column of 200,000 random rows of 0 to 40 columns
+(held ones, others of their slots, ordinary ones, and ones out of bounds: negative, at the width
+and past it) with ``sr_hot_resolved``, as the kernel's loop does, against tables built as
+``sparsereg/_hogwild.py`` builds them, with X's int32 and int64 indices, and checks each
+resolved column and the report of a column out of bounds.
 """
 
 import subprocess
