@@ -30,8 +30,11 @@ def each_warning_once(as_program):
             previous(message, category, filename, lineno, file, line)
             return
         kind = "warning" if category is UserWarning else category.__name__
+        out = file if file is not None else sys.stderr
+        if out is None:  # (no stderr, as under pythonw: lost, as Python's own display loses it)
+            return
         try:
-            print(f"sparsereg: {kind}: {message}", file=file or sys.stderr)
+            print(f"sparsereg: {kind}: {message}", file=out)
         except OSError:  # (as Python's own display: a closed stderr loses the warning)
             pass
 

@@ -585,7 +585,7 @@ cdef inline bint resolve_row(const index_t *cols, int64_t length, const int32_t 
     which C leaves undefined but a flat address space, as on every platform the package
     builds for, computes as meant.) Returns whether every column was below ``n_cols``
     (another thread may have written to X since it was checked: a column out of bounds is
-    resolved to 0, never used)."""
+    resolved as column 0, never used)."""
     cdef int64_t k, c, r
     cdef bint changed = False
     # (each prefetched as it is resolved: a loop resolving the row, then one prefetching, or

@@ -14,8 +14,8 @@ lines the threads would also pass to and fro on every row). So those are held ap
   ``HOT_TABLE`` slots (a column at slot ``column % HOT_TABLE``; a column whose slot a more
   frequent one took stays shared), and every ``HOT_REFRESH_ROWS`` rows adds its changes to
   the shared state atomically and takes the other threads' (``_ftrl_fast.refresh_hot``).
-  The kernel looks every non-zero up in the table one row ahead, where it prefetches,
-  without a branch (``_hot_columns.h``).
+  The kernel looks every non-zero up in the table one row ahead, as it prefetches, with no
+  branch in the look-up (``_hot_columns.h``).
 
 No update of the intercept or of a hot column is lost; a thread sees the others' changes to
 them up to a refresh late. The model depends on the interleaving, and this is documented as

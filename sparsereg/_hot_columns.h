@@ -6,11 +6,11 @@
  * ``c & SR_HOT_LOW`` as ``(c & ~SR_HOT_LOW) | copy``, its copy's number in the low bits, and
  * an empty slot holds -1, whose high bits no column below 2**31 has. Column c resolves to
  * ``hot_offset + copy`` where its slot holds it, else to c itself; a column at or past the
- * state's rows (X written by another thread after its check) is reported and resolved to 0,
- * never used (the kernel's loop, ``_ftrl_fast.resolve_row``). One load per non-zero, without
- * a branch. (An AVX2 loop that read the table by
- * a gather, eight at a time, ran 11.5 % fewer instructions but made two threads' fits 7-10 %
- * slower on an Intel Xeon, where a gather is slow, and no faster on an AMD EPYC: dropped.)
+ * state's rows (X written by another thread after its check) is reported and resolved as
+ * column 0, never used (the kernel's loop, ``_ftrl_fast.resolve_row``). One load per non-zero,
+ * and no branch in the look-up. (An AVX2 loop that read the table by a gather, eight at a
+ * time, ran 11.5 % fewer instructions but made two threads' fits ~7 % slower on an Intel Xeon,
+ * where a gather is slow, and no faster on an AMD EPYC: dropped.)
  */
 #ifndef SPARSEREG_HOT_COLUMNS_H
 #define SPARSEREG_HOT_COLUMNS_H

@@ -2035,6 +2035,9 @@ def main(argv=None):
     the process, as during any other call): only the ``sparsereg`` program (``python -m
     sparsereg``) turns it into a stop like Ctrl-C's, with status 143, since a program that
     calls ``main`` and goes on would not expect a SIGTERM meant for it to end one command.
+    Each warning of a run is passed once to the caller's ``warnings.showwarning``; one that
+    the caller's filters make an error ends the command as an error (status 1, its message on
+    stderr), as a ValueError does.
 
     Examples
     --------

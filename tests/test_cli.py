@@ -509,7 +509,7 @@ def test_the_program_says_a_warning_once_in_its_own_words(tmp_path):
     assert done.returncode == 0 and b"warning" not in done.stderr
 
 
-def test_main_passes_each_warning_once_to_its_callers_display(tmp_path):
+def test_main_passes_each_warning_once_to_its_callers_display(tmp_path, capsys):
     model, aware = _naive_model_and_aware_rows(tmp_path)
     argv = ["predict", model, aware, "--out", str(tmp_path / "p.csv"), "--batch-rows", "500"]
     import warnings
@@ -527,6 +527,25 @@ def test_main_passes_each_warning_once_to_its_callers_display(tmp_path):
         warnings.simplefilter("ignore")
         assert main(argv) == 0
     assert said == []
+    # a caller's 'error' ends the command as an error, said on stderr
+    capsys.readouterr()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert main(argv) == 1
+    assert capsys.readouterr().err.startswith("sparsereg: error: column 'ts' holds timezone-aware")
+
+
+def test_the_programs_warnings_go_nowhere_without_stderr(monkeypatch, capsys):
+    import warnings
+
+    from sparsereg._cli_warnings import each_warning_once
+
+    monkeypatch.setattr(sys, "stderr", None)  # (pythonw's): not onto stdout, the predictions
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        with each_warning_once(as_program=True):
+            warnings.warn("lost", UserWarning, stacklevel=1)
+    assert capsys.readouterr().out == ""
 
 
 # ---------------------------------------------------------------- bad input
