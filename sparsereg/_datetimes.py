@@ -267,15 +267,20 @@ def _iso_each(strings):
     return ns, aware, None
 
 
+def _is_missing_value(value):
+    """Whether one value of an object column is missing (None, NaN, NaT, pandas' NA)."""
+    if value is None or _hashing._is_pandas_missing(value):
+        return True
+    if isinstance(value, (float, np.floating)):
+        return math.isnan(value)
+    return isinstance(value, np.datetime64) and bool(np.isnat(value))
+
+
 def _object_ns(value):
     """(ns, aware) of one datetime-like object, None if missing; TypeError if not datetime-like."""
-    if value is None or _hashing._is_pandas_missing(value):
-        return None
-    if isinstance(value, (float, np.floating)) and math.isnan(value):
+    if _is_missing_value(value):
         return None
     if isinstance(value, np.datetime64):
-        if np.isnat(value):
-            return None
         ns, _ = _from_datetime64(np.asarray([value]), "")
         return int(ns[0]), False
     if isinstance(value, datetime.datetime):
@@ -338,15 +343,6 @@ def _numpy_datetimes(col):
     if unit not in ("s", "ms", "us", "ns"):  # (dates: days)
         unit = "s"
     return col.astype(f"datetime64[{unit}, {tz}]" if tz else f"datetime64[{unit}]")
-
-
-def _is_missing_value(value):
-    """Whether one value of an object column is missing (None, NaN, NaT, pandas' NA)."""
-    if value is None or _hashing._is_pandas_missing(value):
-        return True
-    if isinstance(value, (float, np.floating)):
-        return math.isnan(value)
-    return isinstance(value, np.datetime64) and bool(np.isnat(value))
 
 
 def warn_of_other_awareness(name, aware):

@@ -172,6 +172,18 @@ def _arrow_as_pandas(X):
         raise refused from exc
 
 
+def _dated_positions(positions, bucket_at):
+    """``{position: DatetimeBuckets}`` of the columns a cross uses (``positions``) that are
+    bucketed as datetimes without 'tz' (those ``datetime_aware_`` notes), in ``bucket_at``'s
+    order."""
+    used = {j for pos in positions for j in pos}
+    return {
+        j: spec
+        for j, spec in bucket_at.items()
+        if j in used and isinstance(spec, _datetimes.DatetimeBuckets) and spec.zone is None
+    }
+
+
 def _warn_of_unused_buckets(positions, bucket_at, display, named):
     """Warn of the columns ``buckets`` give (``bucket_at``: by position) that no cross uses:
     they are never hashed. ``named``: X's columns have names (else positions are spelt)."""
@@ -760,30 +772,23 @@ class FeatureCrossHasher(TransformerMixin, BaseEstimator):
             positions, bucket_at = self._positions(crosses, buckets, keys, keys)
         except ValueError:  # (a column missing: refused where the rows are read)
             return {}
-        used = {j for pos in positions for j in pos}
-        return {
-            keys[j]: spec
-            for j, spec in bucket_at.items()
-            if j in used and isinstance(spec, _datetimes.DatetimeBuckets) and spec.zone is None
-        }
+        return {keys[j]: spec for j, spec in _dated_positions(positions, bucket_at).items()}
 
     def _datetime_awareness(self, X, display, positions, bucket_at):
         """``datetime_aware_`` of X: of each column a cross uses, bucketed as datetimes
         without 'tz', whether its values are timezone-aware (where a value tells)."""
         pd = _pandas()
         aware = {}
-        for j in sorted({j for pos in positions for j in pos}):
-            spec = bucket_at.get(j)
-            if isinstance(spec, _datetimes.DatetimeBuckets) and spec.zone is None:
-                col = self._native_column(X, j)
-                try:
-                    if pd is not None and _is_dataframe(X):  # (read as transform reads it)
-                        col = _tokens.without_arrow_views(col, pd)
-                except NotImplementedError:  # (refused when hashed)
-                    continue
-                found = spec.awareness(col, display[j], pd)
-                if found is not None:
-                    aware[display[j]] = bool(found)
+        for j, spec in sorted(_dated_positions(positions, bucket_at).items()):
+            col = self._native_column(X, j)
+            try:
+                if pd is not None and _is_dataframe(X):  # (read as transform reads it)
+                    col = _tokens.without_arrow_views(col, pd)
+            except NotImplementedError:  # (refused when hashed)
+                continue
+            found = spec.awareness(col, display[j], pd)
+            if found is not None:
+                aware[display[j]] = bool(found)
         return aware
 
     def _fitted_on_columns(self, frame, kind_of, aware_of=None):
